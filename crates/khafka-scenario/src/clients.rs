@@ -1,0 +1,241 @@
+//! `producer NAME topic=T …` and `consumer NAME topic=T …`.
+//!
+//! Producers and consumers share one namespace (they are nodes of the network, and `link`,
+//! `partition` and `isolate` name them). A producer's workload keys (`rate`, `keys`,
+//! `key.distribution`, `record.size`, `partition`, `start`, `stop`, `count`) are the simulator's;
+//! every other key goes to Kafka's `ProducerConfig` or `ConsumerConfig`. The idempotence decision is
+//! made as `KafkaProducer` makes it, and an explicit `enable.idempotence=true` that conflicts with
+//! `acks`, `retries` or `max.in.flight.requests.per.connection` is an error, as in Kafka.
+
+use crate::errors::ParseError;
+use crate::kv::{self, ConfigKind, Pair};
+use crate::lexer::Token;
+use crate::parser::{ClientDecl, Parser};
+use crate::resolve::Reference;
+use crate::values;
+use khafka_sim::spec::{ConsumerSpec, KeyDistribution, ProducerSpec};
+use khafka_sim::{ConsumerConfig, ProducerConfig, SimTime, TopicPartition};
+
+const PRODUCER_KEYS: &[&str] = &[
+    "topic",
+    "rate",
+    "keys",
+    "key.distribution",
+    "record.size",
+    "partition",
+    "start",
+    "stop",
+    "count",
+];
+const CONSUMER_KEYS: &[&str] = &["topic", "start"];
+
+impl Parser {
+    /// The client name after `producer`/`consumer`, checked and registered.
+    fn client_name<'t>(
+        &mut self,
+        kw: &Token,
+        args: &'t [Token],
+        is_producer: bool,
+    ) -> Option<&'t Token> {
+        let Some(name) = args.first().filter(|t| !t.text.contains('=')) else {
+            self.error(
+                ParseError::new(kw.span, format!("`{}` needs a name", kw.text)).hint(format!(
+                    "for example `{} {}1 topic=orders`",
+                    kw.text,
+                    &kw.text[..1]
+                )),
+            );
+            return None;
+        };
+        if let Some(problem) = values::client_name_problem(&name.text) {
+            self.error(ParseError::new(name.span, problem));
+            return None;
+        }
+        if let Some(other) = self.clients.iter().find(|c| c.name == name.text) {
+            let kind = if other.is_producer {
+                "producer"
+            } else {
+                "consumer"
+            };
+            self.error(
+                ParseError::new(
+                    name.span,
+                    format!("there is already a {kind} named `{}`", name.text),
+                )
+                .hint("producers and consumers share one set of names; pick another"),
+            );
+            return None;
+        }
+        self.clients.push(ClientDecl {
+            name: name.text.clone(),
+            is_producer,
+        });
+        Some(name)
+    }
+
+    /// The `topic=` pair, required; records the reference.
+    fn client_topic(&mut self, kw: &Token, pairs: &[Pair]) -> Option<String> {
+        match pairs.iter().find(|p| p.key == "topic") {
+            Some(p) => {
+                self.refs.push(Reference::Topic {
+                    name: p.value.clone(),
+                    span: p.value_span,
+                });
+                Some(p.value.clone())
+            }
+            None => {
+                self.error(
+                    ParseError::new(kw.span, format!("`{}` needs `topic=`", kw.text))
+                        .hint("say which topic it uses, e.g. `topic=orders`"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn producer(&mut self, kw: &Token, args: &[Token]) {
+        let name = self.client_name(kw, args, true).map(|t| t.text.clone());
+        let rest = if args.first().is_some_and(|t| !t.text.contains('=')) {
+            &args[1..]
+        } else {
+            args
+        };
+        let allowed: Vec<&str> = PRODUCER_KEYS
+            .iter()
+            .chain(ProducerConfig::KEYS)
+            .copied()
+            .collect();
+        let pairs = kv::pairs(rest, &allowed, &mut self.errors);
+        let topic = self.client_topic(kw, &pairs);
+        let mut spec = ProducerSpec::new(
+            name.clone().unwrap_or_default(),
+            topic.clone().unwrap_or_default(),
+        );
+        let mut start_span = None;
+        for pair in &pairs {
+            let (v, s) = (pair.value.as_str(), pair.value_span);
+            let result = match pair.key.as_str() {
+                "topic" => Ok(()),
+                "rate" => values::rate(v, s).map(|r| spec.rate_per_ks = r),
+                "keys" => values::keys(v, s).map(|k| spec.keys = k),
+                "key.distribution" => match v {
+                    "uniform" => {
+                        spec.key_distribution = KeyDistribution::Uniform;
+                        Ok(())
+                    }
+                    "sequential" => {
+                        spec.key_distribution = KeyDistribution::Sequential;
+                        Ok(())
+                    }
+                    _ => Err(ParseError::new(
+                        s,
+                        format!("invalid value `{v}` for `key.distribution`: expected `uniform` or `sequential`"),
+                    )),
+                },
+                "record.size" => values::uint32(v, s, "a record size in bytes").map(|n| spec.record_size = n),
+                "partition" => values::uint32(v, s, "a partition number").map(|n| {
+                    spec.partition = Some(n);
+                    if let Some(t) = &topic {
+                        self.refs.push(Reference::Partition {
+                            tp: TopicPartition::new(t.clone(), n),
+                            span: s,
+                        });
+                    }
+                }),
+                "start" => values::duration(v, s).map(|d| {
+                    spec.start = SimTime::from_us(d);
+                    start_span = Some(s);
+                }),
+                "stop" => values::duration(v, s).map(|d| spec.stop = Some(SimTime::from_us(d))),
+                "count" => match values::uint(v, s, "a number of records") {
+                    Ok(0) => Err(ParseError::new(s, "`count` must be at least 1")
+                        .hint("to send nothing, remove the producer")),
+                    r => r.map(|n| spec.count = Some(n)),
+                },
+                _ => {
+                    let config = &mut spec.config;
+                    kv::apply(|k, v| config.set(k, v), pair, ConfigKind::Producer, PRODUCER_KEYS, &mut self.errors);
+                    Ok(())
+                }
+            };
+            if let Err(e) = result {
+                self.error(e);
+            }
+        }
+        if let Some(stop) = spec.stop {
+            if stop <= spec.start {
+                let span = pairs
+                    .iter()
+                    .find(|p| p.key == "stop")
+                    .map(|p| p.value_span)
+                    .unwrap_or(kw.span);
+                self.error(
+                    ParseError::new(
+                        span,
+                        format!(
+                            "the producer stops at {stop}, not after it starts at {}",
+                            spec.start
+                        ),
+                    )
+                    .hint("`stop=` must be later than `start=`"),
+                );
+            }
+        }
+        if let Err(why) = spec.config.idempotence() {
+            let span = pairs
+                .iter()
+                .find(|p| p.key == "enable.idempotence")
+                .map_or(kw.span, |p| p.key_span.to(p.value_span));
+            self.error(ParseError::new(span, why).hint(
+                "remove `enable.idempotence=true`, or use `acks=all`, `retries` > 0 and at most 5 in-flight requests",
+            ));
+        }
+        if let (Some(_), Some(_)) = (name, topic) {
+            self.spec.producers.push(spec);
+        }
+    }
+
+    pub(crate) fn consumer(&mut self, kw: &Token, args: &[Token]) {
+        let name = self.client_name(kw, args, false).map(|t| t.text.clone());
+        let rest = if args.first().is_some_and(|t| !t.text.contains('=')) {
+            &args[1..]
+        } else {
+            args
+        };
+        let allowed: Vec<&str> = CONSUMER_KEYS
+            .iter()
+            .chain(ConsumerConfig::KEYS)
+            .copied()
+            .collect();
+        let pairs = kv::pairs(rest, &allowed, &mut self.errors);
+        let topic = self.client_topic(kw, &pairs);
+        let mut spec = ConsumerSpec {
+            name: name.clone().unwrap_or_default(),
+            topic: topic.clone().unwrap_or_default(),
+            config: ConsumerConfig::default(),
+            start: SimTime::ZERO,
+        };
+        for pair in &pairs {
+            match pair.key.as_str() {
+                "topic" => {}
+                "start" => match values::duration(&pair.value, pair.value_span) {
+                    Ok(d) => spec.start = SimTime::from_us(d),
+                    Err(e) => self.error(e),
+                },
+                _ => {
+                    let config = &mut spec.config;
+                    kv::apply(
+                        |k, v| config.set(k, v),
+                        pair,
+                        ConfigKind::Consumer,
+                        CONSUMER_KEYS,
+                        &mut self.errors,
+                    );
+                }
+            }
+        }
+        if let (Some(_), Some(_)) = (name, topic) {
+            self.spec.consumers.push(spec);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Parse errors: where, what, how to fix it, and which Kafka error it corresponds to.
+//!
+//! Every error points at a span of one line (1-based line and column, counted in characters, and a
+//! length of at least one character). The parser keeps going after an error, so a file with three
+//! typos reports three errors. [`ParseErrors::render`] prints them the way rustc does:
+//!
+//! ```text
+//! orders.khafka:4:41: error: unknown config `min.insync.replica`
+//!   |
+//! 4 | topic orders partitions=3 replication.factor=3 min.insync.replica=2
+//!   |                                                ^^^^^^^^^^^^^^^^^^
+//!   = hint: did you mean `min.insync.replicas`?
+//! ```
+
+use std::fmt;
+
+/// A place in the source: a run of `len` characters starting at `line:column` (both 1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub fn new(line: u32, column: u32, len: u32) -> Self {
+        Span {
+            line,
+            column: column.max(1),
+            len: len.max(1),
+        }
+    }
+
+    /// The span from the start of `self` to the end of `other` (same line).
+    pub fn to(self, other: Span) -> Span {
+        let end = (other.column + other.len).max(self.column + self.len);
+        Span::new(self.line, self.column, end - self.column)
+    }
+}
+
+/// One problem found in a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column, counted in characters (not bytes).
+    pub column: u32,
+    /// Length of the offending text in characters (at least 1).
+    pub len: u32,
+    /// What is wrong, e.g. "unknown config `min.insync.replica`".
+    pub message: String,
+    /// How to fix it, e.g. "did you mean `min.insync.replicas`?".
+    pub hint: Option<String>,
+    /// The error Kafka itself would return, e.g. `INVALID_REPLICATION_FACTOR`.
+    pub kafka_error: Option<&'static str>,
+}
+
+impl ParseError {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        ParseError {
+            line: span.line,
+            column: span.column,
+            len: span.len,
+            message: message.into(),
+            hint: None,
+            kafka_error: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    pub fn kafka(mut self, name: &'static str) -> Self {
+        self.kafka_error = Some(name);
+        self
+    }
+}
+
+impl fmt::Display for ParseError {
+    /// `line 4, column 41: unknown config `min.insync.replica`; did you mean `min.insync.replicas`?`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Every error found in a scenario, sorted by position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseErrors(pub Vec<ParseError>);
+
+impl ParseErrors {
+    pub fn errors(&self) -> &[ParseError] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, ParseError> {
+        self.0.iter()
+    }
+
+    /// Renders every error like a compiler does: `file:line:column: error: message`, the source line,
+    /// a `^^^` caret under the span, then the hint and the Kafka error name if any. Errors are
+    /// separated by a blank line.
+    pub fn render(&self, file_name: &str, source: &str) -> String {
+        let lines: Vec<&str> = source.split('\n').collect();
+        let mut out = String::new();
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "{file_name}:{}:{}: error: {}\n",
+                e.line, e.column, e.message
+            ));
+            let number = e.line.to_string();
+            let gutter = " ".repeat(number.len());
+            let text = lines
+                .get((e.line as usize).wrapping_sub(1))
+                .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                .unwrap_or("");
+            // Tabs and other control characters are shown as one space so the caret lines up.
+            let shown: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let width = shown.chars().count() as u32;
+            let start = e.column.saturating_sub(1).min(width);
+            let len = e.len.max(1).min(width.saturating_sub(start).max(1));
+            out.push_str(&format!("{gutter} |\n"));
+            out.push_str(&format!("{number} | {}\n", shown.trim_end()));
+            out.push_str(&format!(
+                "{gutter} | {}{}\n",
+                " ".repeat(start as usize),
+                "^".repeat(len as usize)
+            ));
+            if let Some(hint) = &e.hint {
+                out.push_str(&format!("{gutter} = hint: {hint}\n"));
+            }
+            if let Some(kafka) = e.kafka_error {
+                out.push_str(&format!("{gutter} = note: Kafka returns {kafka}\n"));
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for ParseErrors {
+    /// One error per line, in the [`ParseError`] `Display` form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseErrors {}
+
+impl<'a> IntoIterator for &'a ParseErrors {
+    type Item = &'a ParseError;
+    type IntoIter = std::slice::Iter<'a, ParseError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_and_render() {
+        let source = "seed 1\n\ttopic orders min.insync.replica=2\n";
+        let e = ParseError::new(Span::new(2, 15, 18), "unknown config `min.insync.replica`")
+            .hint("did you mean `min.insync.replicas`?");
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 15: unknown config `min.insync.replica`; did you mean `min.insync.replicas`?"
+        );
+        let rendered = ParseErrors(vec![e.kafka("INVALID_CONFIG")]).render("a.khafka", source);
+        let expected = "a.khafka:2:15: error: unknown config `min.insync.replica`\n  |\n2 |  topic orders min.insync.replica=2\n  |               ^^^^^^^^^^^^^^^^^^\n  = hint: did you mean `min.insync.replicas`?\n  = note: Kafka returns INVALID_CONFIG\n";
+        assert_eq!(rendered, expected);
+    }
+
+    #[test]
+    fn render_survives_spans_outside_the_source() {
+        let e = ParseError::new(Span::new(9, 99, 5), "nowhere");
+        let out = ParseErrors(vec![e]).render("x", "");
+        assert!(out.starts_with("x:9:99: error: nowhere"));
+    }
+}

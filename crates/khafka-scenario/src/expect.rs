@@ -1,0 +1,665 @@
+//! `expect` lines: assertions over the [`Outcome`] of a run.
+//!
+//! ```text
+//! expect lost == 0
+//! expect errors(NOT_ENOUGH_REPLICAS) > 0
+//! expect leader(orders-0) != none
+//! expect isr(orders-0) == {2,3}          # sets compare without regard to order
+//! expect isr(orders-0) contains 1
+//! expect hw(orders-0, 2) >= 100          # broker 2's replica; the right side is always a literal
+//! ```
+//!
+//! An expectation is `METRIC OP VALUE`. Metrics have one of three types, and the type decides which
+//! operators and values make sense; a mismatch is a parse error, not a failed run:
+//!
+//! | type   | metrics                                                                 | operators                | values         |
+//! |--------|-------------------------------------------------------------------------|--------------------------|----------------|
+//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations` | `== != < <= > >=` | integer |
+//! | broker | `leader(TP)`                                                            | `== !=`                  | integer, `none`|
+//! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
+//!
+//! Evaluation never fails: a partition missing from the outcome makes the expectation fail with
+//! `actual` saying so.
+
+use crate::errors::{ParseError, Span};
+use crate::resolve::Reference;
+use crate::suggest::suggest;
+use khafka_sim::spec::BrokerId;
+use khafka_sim::{Outcome, TopicPartition};
+
+/// The provenance counters of [`khafka_sim::ProvenanceCounts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counter {
+    Sent,
+    Acknowledged,
+    Failed,
+    Pending,
+    Committed,
+    Lost,
+    Unavailable,
+    Duplicated,
+    Reordered,
+    Consumed,
+}
+
+/// What the left side of an expectation measures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Counter(Counter),
+    /// `errors(NAME)` (one error name) or `errors` (all producer errors).
+    Errors(Option<String>),
+    Leader(TopicPartition),
+    LeaderEpoch(TopicPartition),
+    Isr(TopicPartition),
+    IsrSize(TopicPartition),
+    /// The leader's high watermark, or the given replica's.
+    Hw(TopicPartition, Option<BrokerId>),
+    /// The leader's log end offset, or the given replica's.
+    Leo(TopicPartition, Option<BrokerId>),
+    OfflinePartitions,
+    Violations,
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `isr(TP) contains B`.
+    Contains,
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Contains => "contains",
+        }
+    }
+}
+
+/// The right side of an expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operand {
+    Int(u64),
+    None,
+    /// Sorted, without duplicates.
+    Set(Vec<BrokerId>),
+}
+
+/// One `expect` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expect {
+    /// 1-based line of the `expect`.
+    pub line: u32,
+    /// The expression as written (after `expect`, comment removed).
+    pub text: String,
+    pub metric: Metric,
+    pub op: CmpOp,
+    pub rhs: Operand,
+}
+
+/// The result of checking an expectation against an outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectResult {
+    pub passed: bool,
+    /// What the left side evaluated to: `0`, `{2,3}`, `none`, or `no partition orders-0`.
+    pub actual: String,
+}
+
+/// Kafka error names `errors(…)` accepts.
+pub const ERROR_NAMES: &[&str] = &[
+    "NOT_ENOUGH_REPLICAS",
+    "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+    "REQUEST_TIMED_OUT",
+    "NOT_LEADER_OR_FOLLOWER",
+    "OUT_OF_ORDER_SEQUENCE_NUMBER",
+    "DUPLICATE_SEQUENCE_NUMBER",
+    "NETWORK_EXCEPTION",
+    "DELIVERY_TIMEOUT",
+    "UNKNOWN_TOPIC_OR_PARTITION",
+    "FENCED_LEADER_EPOCH",
+];
+
+/// Every metric name `expect` accepts.
+pub const METRICS: &[&str] = &[
+    "sent",
+    "acknowledged",
+    "acked",
+    "failed",
+    "pending",
+    "committed",
+    "lost",
+    "acked_lost",
+    "unavailable",
+    "duplicated",
+    "reordered",
+    "consumed",
+    "errors",
+    "leader",
+    "leader_epoch",
+    "isr",
+    "isr_size",
+    "hw",
+    "leo",
+    "offline_partitions",
+    "violations",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Type {
+    Number,
+    Broker,
+    Set,
+}
+
+impl Metric {
+    fn ty(&self) -> Type {
+        match self {
+            Metric::Leader(_) => Type::Broker,
+            Metric::Isr(_) => Type::Set,
+            _ => Type::Number,
+        }
+    }
+}
+
+/// Reads expressions character by character, tracking columns.
+struct Cursor {
+    chars: Vec<char>,
+    pos: usize,
+    line: u32,
+    column: u32,
+}
+
+impl Cursor {
+    fn span(&self, start: usize, end: usize) -> Span {
+        let col = self.column.saturating_add(start as u32);
+        Span::new(self.line, col, end.saturating_sub(start).max(1) as u32)
+    }
+    fn here(&self) -> Span {
+        let at = self.pos.min(self.chars.len().saturating_sub(1));
+        self.span(at, at + 1)
+    }
+    fn skip_ws(&mut self) {
+        while self.chars.get(self.pos).is_some_and(|c| c.is_whitespace()) {
+            self.pos += 1;
+        }
+    }
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+    fn word(&mut self) -> (String, Span) {
+        let start = self.pos;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            self.pos += 1;
+        }
+        (
+            self.chars[start..self.pos].iter().collect(),
+            self.span(start, self.pos),
+        )
+    }
+    /// Text up to the matching `close` (exclusive), with its span; `None` if unclosed.
+    fn group(&mut self, close: char) -> Option<(String, usize)> {
+        let start = self.pos + 1;
+        let end = self.chars[start..].iter().position(|&c| c == close)? + start;
+        self.pos = end + 1;
+        Some((self.chars[start..end].iter().collect(), start))
+    }
+}
+
+/// Parses the expression of an `expect` line (the text after `expect`, starting at `column`).
+/// Returns the expectation and the partitions and brokers it names, to be checked at the end.
+pub(crate) fn parse(
+    text: &str,
+    line: u32,
+    column: u32,
+) -> Result<(Expect, Vec<Reference>), ParseError> {
+    let mut cur = Cursor {
+        chars: text.chars().collect(),
+        pos: 0,
+        line,
+        column,
+    };
+    let example = "for example `expect lost == 0` or `expect isr(orders-0) == {1,2,3}`";
+    let (name, name_span) = cur.word();
+    if name.is_empty() {
+        return Err(ParseError::new(cur.here(), "expected a metric name").hint(example));
+    }
+    let Some(&known) = METRICS.iter().find(|m| **m == name) else {
+        let e = ParseError::new(name_span, format!("unknown metric `{name}`"));
+        return Err(match suggest(&name, METRICS) {
+            Some(s) => e.hint(format!("did you mean `{s}`?")),
+            None => e.hint(format!("metrics are: {}", METRICS.join(", "))),
+        });
+    };
+    // Arguments.
+    let mut args: Vec<(String, Span)> = Vec::new();
+    let mut args_span = name_span;
+    if cur.peek() == Some('(') {
+        let open = cur.pos;
+        let Some((inner, start)) = cur.group(')') else {
+            return Err(ParseError::new(
+                cur.span(open, cur.chars.len()),
+                "missing `)`",
+            ));
+        };
+        args_span = cur.span(open, cur.pos);
+        let mut offset = start;
+        for part in inner.split(',') {
+            let n = part.chars().count();
+            let lead = n - part.trim_start().chars().count();
+            let t = part.trim();
+            args.push((
+                t.to_string(),
+                cur.span(offset + lead, offset + lead + t.chars().count()),
+            ));
+            offset += n + 1;
+        }
+    }
+    let mut refs = Vec::new();
+    let metric = metric(known, &args, name_span, args_span, &mut refs)?;
+    // Operator.
+    cur.skip_ws();
+    let op_start = cur.pos;
+    let rest: String = cur.chars[cur.pos..].iter().take(8).collect();
+    let (op, len) = if rest.starts_with("==") {
+        (CmpOp::Eq, 2)
+    } else if rest.starts_with("!=") {
+        (CmpOp::Ne, 2)
+    } else if rest.starts_with("<=") {
+        (CmpOp::Le, 2)
+    } else if rest.starts_with(">=") {
+        (CmpOp::Ge, 2)
+    } else if rest.starts_with('<') {
+        (CmpOp::Lt, 1)
+    } else if rest.starts_with('>') {
+        (CmpOp::Gt, 1)
+    } else if rest.starts_with("contains") {
+        (CmpOp::Contains, 8)
+    } else if rest.starts_with('=') {
+        return Err(ParseError::new(cur.here(), "`=` is not a comparison").hint("use `==`"));
+    } else if rest.is_empty() {
+        return Err(ParseError::new(
+            name_span.to(args_span),
+            format!("`{name}` is not compared with anything"),
+        )
+        .hint("add an operator and a value, e.g. `== 0`"));
+    } else {
+        return Err(ParseError::new(
+            cur.here(),
+            "expected a comparison: `==`, `!=`, `<`, `<=`, `>`, `>=` or `contains`",
+        ));
+    };
+    cur.pos += len;
+    let op_span = cur.span(op_start, cur.pos);
+    // Value.
+    cur.skip_ws();
+    let value_start = cur.pos;
+    let rhs = match cur.peek() {
+        None => {
+            return Err(
+                ParseError::new(op_span, format!("nothing after `{}`", op.as_str()))
+                    .hint("add a value: a number, `none` or a set such as `{1,2}`"),
+            )
+        }
+        Some('{') => {
+            let Some((inner, start)) = cur.group('}') else {
+                return Err(ParseError::new(
+                    cur.span(value_start, cur.chars.len()),
+                    "missing `}`",
+                ));
+            };
+            let mut set = Vec::new();
+            let mut offset = start;
+            if !inner.trim().is_empty() {
+                for part in inner.split(',') {
+                    let n = part.chars().count();
+                    let t = part.trim();
+                    let lead = n - part.trim_start().chars().count();
+                    let span = cur.span(offset + lead, offset + lead + t.chars().count());
+                    set.push(crate::values::uint32(t, span, "a broker id")?);
+                    offset += n + 1;
+                }
+            }
+            set.sort_unstable();
+            set.dedup();
+            Operand::Set(set)
+        }
+        Some(_) => {
+            while cur.peek().is_some_and(|c| !c.is_whitespace()) {
+                cur.pos += 1;
+            }
+            let word: String = cur.chars[value_start..cur.pos].iter().collect();
+            let span = cur.span(value_start, cur.pos);
+            if word == "none" {
+                Operand::None
+            } else {
+                Operand::Int(crate::values::uint(&word, span, "a number").map_err(|e| {
+                    e.hint("the right side is a number, `none`, or a set such as `{1,2}`")
+                })?)
+            }
+        }
+    };
+    let value_span = cur.span(value_start, cur.pos);
+    cur.skip_ws();
+    if cur.pos < cur.chars.len() {
+        return Err(ParseError::new(
+            cur.span(cur.pos, cur.chars.len()),
+            "unexpected text after the value",
+        )
+        .hint("an expectation is `METRIC OP VALUE`; write one per line"));
+    }
+    typecheck(&metric, &name, op, &rhs, op_span, value_span)?;
+    let expect = Expect {
+        line,
+        text: text.to_string(),
+        metric,
+        op,
+        rhs,
+    };
+    Ok((expect, refs))
+}
+
+fn metric(
+    name: &str,
+    args: &[(String, Span)],
+    name_span: Span,
+    args_span: Span,
+    refs: &mut Vec<Reference>,
+) -> Result<Metric, ParseError> {
+    let counter = match name {
+        "sent" => Some(Counter::Sent),
+        "acknowledged" | "acked" => Some(Counter::Acknowledged),
+        "failed" => Some(Counter::Failed),
+        "pending" => Some(Counter::Pending),
+        "committed" => Some(Counter::Committed),
+        "lost" | "acked_lost" => Some(Counter::Lost),
+        "unavailable" => Some(Counter::Unavailable),
+        "duplicated" => Some(Counter::Duplicated),
+        "reordered" => Some(Counter::Reordered),
+        "consumed" => Some(Counter::Consumed),
+        _ => None,
+    };
+    let no_args = |m: Metric| {
+        if args.is_empty() {
+            Ok(m)
+        } else {
+            Err(
+                ParseError::new(args_span, format!("`{name}` takes no arguments"))
+                    .hint(format!("write just `{name}`")),
+            )
+        }
+    };
+    if let Some(c) = counter {
+        return no_args(Metric::Counter(c));
+    }
+    match name {
+        "offline_partitions" => return no_args(Metric::OfflinePartitions),
+        "violations" => return no_args(Metric::Violations),
+        "errors" => {
+            return match args {
+                [] => Ok(Metric::Errors(None)),
+                [(e, span)] => {
+                    if ERROR_NAMES.contains(&e.as_str()) {
+                        Ok(Metric::Errors(Some(e.clone())))
+                    } else {
+                        let err = ParseError::new(*span, format!("unknown error name `{e}`"));
+                        Err(match suggest(e, ERROR_NAMES) {
+                            Some(s) => err.hint(format!("did you mean `{s}`?")),
+                            None => {
+                                err.hint(format!("error names are: {}", ERROR_NAMES.join(", ")))
+                            }
+                        })
+                    }
+                }
+                _ => Err(ParseError::new(args_span, "`errors` takes one error name")
+                    .hint("e.g. `errors(NOT_ENOUGH_REPLICAS)`, or `errors` for all errors")),
+            };
+        }
+        _ => {}
+    }
+    let replica_ok = matches!(name, "hw" | "leo");
+    let usage = if replica_ok {
+        format!("write `{name}(orders-0)` (the leader's) or `{name}(orders-0, 2)` (broker 2's)")
+    } else {
+        format!("write `{name}(orders-0)`")
+    };
+    let (tp_text, tp_span) = match args {
+        [] => {
+            return Err(
+                ParseError::new(name_span, format!("`{name}` needs a partition")).hint(usage),
+            )
+        }
+        [one] => one,
+        [one, _] if replica_ok => one,
+        _ => {
+            return Err(
+                ParseError::new(args_span, format!("too many arguments to `{name}`")).hint(usage),
+            )
+        }
+    };
+    let tp = crate::values::topic_partition(tp_text, *tp_span)?;
+    refs.push(Reference::Partition {
+        tp: tp.clone(),
+        span: *tp_span,
+    });
+    let replica = match args.get(1) {
+        Some((b, span)) => {
+            let id = crate::values::uint32(b, *span, "a broker id")
+                .map_err(|e| e.hint(usage.clone()))?;
+            refs.push(Reference::Broker { id, span: *span });
+            Some(id)
+        }
+        None => None,
+    };
+    Ok(match name {
+        "leader" => Metric::Leader(tp),
+        "leader_epoch" => Metric::LeaderEpoch(tp),
+        "isr" => Metric::Isr(tp),
+        "isr_size" => Metric::IsrSize(tp),
+        "hw" => Metric::Hw(tp, replica),
+        _ => Metric::Leo(tp, replica),
+    })
+}
+
+fn typecheck(
+    metric: &Metric,
+    name: &str,
+    op: CmpOp,
+    rhs: &Operand,
+    op_span: Span,
+    value_span: Span,
+) -> Result<(), ParseError> {
+    let equality = matches!(op, CmpOp::Eq | CmpOp::Ne);
+    match (metric.ty(), rhs) {
+        (Type::Set, _) if op == CmpOp::Contains => match rhs {
+            Operand::Int(_) => Ok(()),
+            _ => Err(ParseError::new(value_span, "`contains` takes a broker id")
+                .hint(format!("e.g. `{name}(…) contains 2`"))),
+        },
+        (_, _) if op == CmpOp::Contains => Err(ParseError::new(
+            op_span,
+            "`contains` applies to `isr(…)` only",
+        )),
+        (Type::Set, _) if !equality => Err(ParseError::new(
+            op_span,
+            format!("`{name}(…)` is a set; compare it with `==` or `!=`"),
+        )
+        .hint("or test membership: `isr(orders-0) contains 2`")),
+        (Type::Set, Operand::Set(_)) => Ok(()),
+        (Type::Set, _) => Err(ParseError::new(
+            value_span,
+            format!("`{name}(…)` is a set; compare it with `{{1,2}}`"),
+        )
+        .hint(format!(
+            "use `isr_size(…)` to compare its size, or `{name}(…) contains 2`"
+        ))),
+        (Type::Broker, _) if !equality => Err(ParseError::new(
+            op_span,
+            format!("`{name}(…)` is a broker id or `none`; compare it with `==` or `!=`"),
+        )),
+        (Type::Broker, Operand::Set(_)) => Err(ParseError::new(
+            value_span,
+            format!("`{name}(…)` is one broker id or `none`, not a set"),
+        )),
+        (Type::Broker, _) => Ok(()),
+        (Type::Number, Operand::Int(_)) => Ok(()),
+        (Type::Number, Operand::None) => Err(ParseError::new(
+            value_span,
+            format!("`{name}` is a number; it is never `none`"),
+        )),
+        (Type::Number, Operand::Set(_)) => Err(ParseError::new(
+            value_span,
+            format!("`{name}` is a number; compare it with a number"),
+        )),
+    }
+}
+
+/// What the left side evaluated to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Value {
+    Int(u64),
+    None,
+    Set(Vec<BrokerId>),
+    Missing(String),
+}
+
+impl Value {
+    fn render(&self) -> String {
+        match self {
+            Value::Int(v) => v.to_string(),
+            Value::None => "none".to_string(),
+            Value::Set(s) => {
+                let items: Vec<String> = s.iter().map(u32::to_string).collect();
+                format!("{{{}}}", items.join(","))
+            }
+            Value::Missing(why) => why.clone(),
+        }
+    }
+}
+
+impl Expect {
+    /// Checks this expectation against the outcome of a run.
+    pub fn evaluate(&self, outcome: &Outcome) -> ExpectResult {
+        let value = self.value(outcome);
+        let passed = match (&value, self.op, &self.rhs) {
+            (Value::Missing(_), _, _) => false,
+            (Value::Set(s), CmpOp::Contains, Operand::Int(b)) => {
+                u32::try_from(*b).is_ok_and(|b| s.contains(&b))
+            }
+            (_, CmpOp::Contains, _) => false,
+            (Value::Set(a), op, Operand::Set(b)) => match op {
+                CmpOp::Eq => a == b,
+                CmpOp::Ne => a != b,
+                _ => false,
+            },
+            (Value::Int(a), op, Operand::Int(b)) => match op {
+                CmpOp::Eq => a == b,
+                CmpOp::Ne => a != b,
+                CmpOp::Lt => a < b,
+                CmpOp::Le => a <= b,
+                CmpOp::Gt => a > b,
+                CmpOp::Ge => a >= b,
+                CmpOp::Contains => false,
+            },
+            (Value::None, CmpOp::Eq, Operand::None) => true,
+            (Value::None, CmpOp::Ne, Operand::None) => false,
+            // `none` differs from every number.
+            (_, CmpOp::Ne, _) => true,
+            _ => false,
+        };
+        ExpectResult {
+            passed,
+            actual: value.render(),
+        }
+    }
+
+    fn value(&self, outcome: &Outcome) -> Value {
+        let p = &outcome.provenance;
+        let partition = |tp: &TopicPartition| {
+            outcome
+                .partition(&tp.topic, tp.partition)
+                .ok_or_else(|| Value::Missing(format!("no partition {tp} in the outcome")))
+        };
+        let replica = |tp: &TopicPartition, b: BrokerId, hw: bool| match partition(tp) {
+            Err(m) => m,
+            Ok(view) => match view.replica_states.iter().find(|r| r.broker == b) {
+                Some(r) => Value::Int(if hw {
+                    r.high_watermark
+                } else {
+                    r.log_end_offset
+                }),
+                None => Value::Missing(format!("broker {b} holds no replica of {tp}")),
+            },
+        };
+        let count = |n: usize| Value::Int(n as u64);
+        match &self.metric {
+            Metric::Counter(c) => Value::Int(match c {
+                Counter::Sent => p.sent,
+                Counter::Acknowledged => p.acknowledged,
+                Counter::Failed => p.failed,
+                Counter::Pending => p.pending,
+                Counter::Committed => p.committed,
+                Counter::Lost => p.lost,
+                Counter::Unavailable => p.unavailable,
+                Counter::Duplicated => p.duplicated,
+                Counter::Reordered => p.reordered,
+                Counter::Consumed => p.consumed,
+            }),
+            Metric::Errors(None) => Value::Int(
+                outcome
+                    .producer_errors
+                    .values()
+                    .fold(0u64, |a, b| a.saturating_add(*b)),
+            ),
+            Metric::Errors(Some(name)) => {
+                Value::Int(outcome.producer_errors.get(name).copied().unwrap_or(0))
+            }
+            Metric::Leader(tp) => match partition(tp) {
+                Ok(v) => v.leader.map_or(Value::None, |l| Value::Int(u64::from(l))),
+                Err(m) => m,
+            },
+            Metric::LeaderEpoch(tp) => {
+                partition(tp).map_or_else(|m| m, |v| Value::Int(u64::from(v.leader_epoch)))
+            }
+            Metric::Isr(tp) => partition(tp).map_or_else(
+                |m| m,
+                |v| {
+                    let mut s = v.isr.clone();
+                    s.sort_unstable();
+                    s.dedup();
+                    Value::Set(s)
+                },
+            ),
+            Metric::IsrSize(tp) => partition(tp).map_or_else(|m| m, |v| count(v.isr.len())),
+            Metric::Hw(tp, None) => {
+                partition(tp).map_or_else(|m| m, |v| Value::Int(v.high_watermark))
+            }
+            Metric::Leo(tp, None) => {
+                partition(tp).map_or_else(|m| m, |v| Value::Int(v.log_end_offset))
+            }
+            Metric::Hw(tp, Some(b)) => replica(tp, *b, true),
+            Metric::Leo(tp, Some(b)) => replica(tp, *b, false),
+            Metric::OfflinePartitions => count(
+                outcome
+                    .partitions
+                    .iter()
+                    .filter(|p| p.leader.is_none())
+                    .count(),
+            ),
+            Metric::Violations => count(outcome.violations.len()),
+        }
+    }
+}

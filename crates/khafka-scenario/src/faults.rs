@@ -1,0 +1,452 @@
+//! `at TIME FAULT`: the fault schedule.
+//!
+//! ```text
+//! at 2s crash broker 1 [lose-unflushed]      at 2s shutdown broker leader(orders-0)
+//! at 5s restart broker 1                     at 2s partition {1} | {2,3}      (or {1}|{2}|{3})
+//! at 2s partition {1} -> {2,3}  (one way)    at 2s isolate broker 1 / isolate p1 / isolate controller
+//! at 6s heal                                 at 2s slow broker 2 by=50ms / slow broker 2 off
+//! at 2s link 1 <-> 2 loss=5%                 at 8s elect preferred [orders-0]
+//! at 3s set topic orders min.insync.replicas=1
+//! at 3s pause producer p1                    at 4s resume producer p1
+//! ```
+//!
+//! The word `broker` is optional before a broker (`crash 1` works), and so is `producer` before a
+//! producer name. Faults keep the order they are written in; a fault at a time after the end of the
+//! run simply never happens.
+
+use crate::errors::ParseError;
+use crate::kv::{self, ConfigKind};
+use crate::lexer::Token;
+use crate::parser::{LinkTarget, Parser, PendingLink};
+use crate::resolve::Reference;
+use crate::suggest::suggest;
+use crate::values::{self, BrokerArg};
+use khafka_sim::spec::{BrokerRef, Fault, NodeRef, Scheduled};
+use khafka_sim::{SimTime, TopicConfig};
+
+/// Every fault keyword.
+pub const FAULTS: &[&str] = &[
+    "crash",
+    "shutdown",
+    "restart",
+    "partition",
+    "isolate",
+    "heal",
+    "slow",
+    "link",
+    "elect",
+    "set",
+    "pause",
+    "resume",
+];
+
+impl Parser {
+    pub(crate) fn at(&mut self, kw: &Token, args: &[Token]) {
+        let Some(time) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, "`at` needs a time and a fault")
+                    .hint("for example `at 2s crash broker 1`"),
+            );
+            return;
+        };
+        let at = match values::duration(&time.text, time.span) {
+            Ok(us) => SimTime::from_us(us),
+            Err(e) => {
+                self.error(e);
+                return;
+            }
+        };
+        let Some(fault) = args.get(1) else {
+            self.error(
+                ParseError::new(time.span, format!("nothing happens `at {}`", time.text))
+                    .hint(format!("add a fault: {}", FAULTS.join(", "))),
+            );
+            return;
+        };
+        let rest = &args[2..];
+        let faults = match fault.text.as_str() {
+            "crash" => self.crash(fault, rest),
+            "shutdown" => self
+                .broker_then_end(fault, rest)
+                .map(|broker| vec![Fault::Shutdown { broker }]),
+            "restart" => self
+                .broker_then_end(fault, rest)
+                .map(|broker| vec![Fault::Restart { broker }]),
+            "partition" => self.partition(fault, rest),
+            "isolate" => self.isolate(fault, rest),
+            "heal" => {
+                self.no_more(rest, "`heal`");
+                Some(vec![Fault::Heal])
+            }
+            "slow" => self.slow(fault, rest),
+            "link" => self.link_fault(fault, rest, at),
+            "elect" => self.elect(fault, rest),
+            "set" => self.set_topic(fault, rest),
+            "pause" | "resume" => self.pause_resume(fault, rest),
+            other => {
+                let e = ParseError::new(fault.span, format!("unknown fault `{other}`"));
+                self.error(match suggest(other, FAULTS) {
+                    Some(s) => e.hint(format!("did you mean `{s}`?")),
+                    None => e.hint(format!("faults are: {}", FAULTS.join(", "))),
+                });
+                None
+            }
+        };
+        for fault in faults.into_iter().flatten() {
+            self.spec.schedule.push(Scheduled { at, fault });
+        }
+    }
+
+    /// `[broker] B`, returning the broker and the tokens after it.
+    fn broker_arg<'t>(
+        &mut self,
+        kw: &Token,
+        args: &'t [Token],
+    ) -> Option<(BrokerRef, &'t [Token])> {
+        let args = match args.first() {
+            Some(t) if t.text == "broker" => &args[1..],
+            _ => args,
+        };
+        let Some(t) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, format!("`{}` needs a broker", kw.text)).hint(format!(
+                    "for example `{} broker 1` or `{} broker leader(orders-0)`",
+                    kw.text, kw.text
+                )),
+            );
+            return None;
+        };
+        match values::broker_ref(&t.text, t.span) {
+            Ok(BrokerArg::Id(id, span)) => {
+                self.refs.push(Reference::Broker { id, span });
+                Some((BrokerRef::Id(id), &args[1..]))
+            }
+            Ok(BrokerArg::LeaderOf(tp, span)) => {
+                self.refs.push(Reference::Partition {
+                    tp: tp.clone(),
+                    span,
+                });
+                Some((BrokerRef::LeaderOf(tp), &args[1..]))
+            }
+            Err(e) => {
+                self.error(e);
+                None
+            }
+        }
+    }
+
+    fn broker_then_end(&mut self, kw: &Token, args: &[Token]) -> Option<BrokerRef> {
+        let (broker, rest) = self.broker_arg(kw, args)?;
+        self.no_more(rest, &format!("`{} broker {broker}`", kw.text));
+        Some(broker)
+    }
+
+    fn crash(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let (broker, rest) = self.broker_arg(kw, args)?;
+        let mut lose_unflushed = false;
+        match rest.first() {
+            None => {}
+            Some(t) if t.text == "lose-unflushed" => {
+                lose_unflushed = true;
+                self.no_more(&rest[1..], "`lose-unflushed`");
+            }
+            Some(t) => {
+                let e = ParseError::new(
+                    t.span,
+                    format!("unexpected `{}` after `crash broker {broker}`", t.text),
+                );
+                self.error(match suggest(&t.text, &["lose-unflushed"]) {
+                    Some(s) => e.hint(format!("did you mean `{s}`?")),
+                    None => e.hint("the only option of `crash` is `lose-unflushed`"),
+                });
+                return None;
+            }
+        }
+        Some(vec![Fault::Crash {
+            broker,
+            lose_unflushed,
+        }])
+    }
+
+    fn partition(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let usage =
+            "write `partition {1} | {2,3}` (both ways) or `partition {1} -> {2,3}` (one way)";
+        let mut groups: Vec<Vec<(NodeRef, crate::errors::Span)>> = Vec::new();
+        let mut separators: Vec<&Token> = Vec::new();
+        let mut failed = false;
+        let mut expect_group = true;
+        for t in args {
+            let is_sep = t.text == "|" || t.text == "->";
+            if expect_group == is_sep {
+                let msg = if is_sep {
+                    format!("expected a node or `{{…}}` set before `{}`", t.text)
+                } else {
+                    format!("expected `|` or `->` before `{}`", t.text)
+                };
+                self.error(ParseError::new(t.span, msg).hint(usage));
+                return None;
+            }
+            if is_sep {
+                separators.push(t);
+            } else {
+                match values::node_set(&t.text, t.span) {
+                    Ok(g) => groups.push(g),
+                    Err(e) => {
+                        self.error(e);
+                        failed = true;
+                        groups.push(Vec::new());
+                    }
+                }
+            }
+            expect_group = is_sep;
+        }
+        if expect_group || groups.len() < 2 {
+            let span = args.last().map_or(kw.span, |t| kw.span.to(t.span));
+            self.error(
+                ParseError::new(span, "a partition needs at least two groups of nodes").hint(usage),
+            );
+            return None;
+        }
+        let one_way = separators.iter().any(|t| t.text == "->");
+        if one_way && groups.len() > 2 {
+            let t = separators
+                .iter()
+                .find(|t| t.text == "->")
+                .map_or(kw, |t| *t);
+            self.error(
+                ParseError::new(t.span, "a one-way partition (`->`) has exactly two groups")
+                    .hint("use `|` between groups to cut them off both ways"),
+            );
+            return None;
+        }
+        let mut seen: Vec<&NodeRef> = Vec::new();
+        for (node, span) in groups.iter().flatten() {
+            if seen.contains(&node) {
+                self.error(ParseError::new(*span, format!("`{node}` is in two groups")));
+                failed = true;
+            }
+            seen.push(node);
+        }
+        if failed {
+            return None;
+        }
+        for g in &groups {
+            self.node_refs(g);
+        }
+        Some(vec![Fault::Partition {
+            groups: groups
+                .into_iter()
+                .map(|g| g.into_iter().map(|(n, _)| n).collect())
+                .collect(),
+            one_way,
+        }])
+    }
+
+    fn isolate(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let (broker_word, args) = match args.first() {
+            Some(t) if t.text == "broker" => (true, &args[1..]),
+            _ => (false, args),
+        };
+        let Some(t) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, "`isolate` needs a node")
+                    .hint("for example `isolate broker 1`, `isolate p1` or `isolate controller`"),
+            );
+            return None;
+        };
+        let node = match values::node(&t.text, t.span) {
+            Ok(n) => n,
+            Err(e) => {
+                self.error(e);
+                return None;
+            }
+        };
+        if broker_word && !matches!(node.0, NodeRef::Broker(_)) {
+            self.error(
+                ParseError::new(t.span, format!("`{}` is not a broker id", t.text)).hint(format!(
+                    "write `isolate {}` to isolate a client or the controller",
+                    t.text
+                )),
+            );
+            return None;
+        }
+        self.no_more(&args[1..], &format!("`isolate {}`", t.text));
+        self.node_refs(std::slice::from_ref(&node));
+        Some(vec![Fault::Isolate { node: node.0 }])
+    }
+
+    fn slow(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let (broker, rest) = self.broker_arg(kw, args)?;
+        let usage = format!(
+            "write `slow broker {broker} by=50ms`, or `slow broker {broker} off` to end it"
+        );
+        let Some(t) = rest.first() else {
+            self.error(ParseError::new(kw.span, "`slow` needs `by=DURATION` or `off`").hint(usage));
+            return None;
+        };
+        let extra_us = if t.text == "off" {
+            0
+        } else if let Some(v) = t.text.strip_prefix("by=") {
+            let span = values::sub(t.span, 3, v.chars().count().max(1));
+            match values::duration(v, span) {
+                Ok(us) => us,
+                Err(e) => {
+                    self.error(e);
+                    return None;
+                }
+            }
+        } else {
+            self.error(
+                ParseError::new(
+                    t.span,
+                    format!("expected `by=DURATION` or `off`, found `{}`", t.text),
+                )
+                .hint(usage),
+            );
+            return None;
+        };
+        self.no_more(&rest[1..], &format!("`{}`", t.text));
+        Some(vec![Fault::Slow { broker, extra_us }])
+    }
+
+    fn link_fault(&mut self, kw: &Token, args: &[Token], at: SimTime) -> Option<Vec<Fault>> {
+        let (overrides, latency, loss_ppm) = self.link_overrides(kw, args)?;
+        // Pushed here rather than returned so each can be patched with the `network` defaults later.
+        for o in overrides {
+            self.links.push(PendingLink {
+                target: LinkTarget::Scheduled(self.spec.schedule.len()),
+                latency,
+                loss_ppm,
+            });
+            self.spec.schedule.push(Scheduled {
+                at,
+                fault: Fault::Link(o),
+            });
+        }
+        Some(Vec::new())
+    }
+
+    fn elect(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        match args.first() {
+            Some(t) if t.text == "preferred" => {}
+            Some(t) => {
+                self.error(
+                    ParseError::new(t.span, format!("unsupported election type `{}`", t.text))
+                        .hint("only `elect preferred [TOPIC-PARTITION]` is supported; unclean election is `set topic T unclean.leader.election.enable=true`"),
+                );
+                return None;
+            }
+            None => {
+                self.error(
+                    ParseError::new(kw.span, "`elect` needs an election type").hint(
+                        "write `elect preferred` (all partitions) or `elect preferred orders-0`",
+                    ),
+                );
+                return None;
+            }
+        }
+        let partition = match args.get(1) {
+            None => None,
+            Some(t) => match values::topic_partition(&t.text, t.span) {
+                Ok(tp) => {
+                    self.refs.push(Reference::Partition {
+                        tp: tp.clone(),
+                        span: t.span,
+                    });
+                    Some(tp)
+                }
+                Err(e) => {
+                    self.error(e);
+                    return None;
+                }
+            },
+        };
+        self.no_more(args.get(2..).unwrap_or(&[]), "the partition");
+        Some(vec![Fault::ElectPreferred { partition }])
+    }
+
+    fn set_topic(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let usage =
+            "write `set topic NAME key=value`, e.g. `set topic orders min.insync.replicas=1`";
+        match args.first() {
+            Some(t) if t.text == "topic" => {}
+            Some(t) => {
+                self.error(
+                    ParseError::new(t.span, format!("expected `topic`, found `{}`", t.text))
+                        .hint(usage),
+                );
+                return None;
+            }
+            None => {
+                self.error(
+                    ParseError::new(kw.span, "`set` needs a topic and a setting").hint(usage),
+                );
+                return None;
+            }
+        }
+        let Some(name) = args.get(1).filter(|t| !t.text.contains('=')) else {
+            self.error(ParseError::new(args[0].span, "`set topic` needs a topic name").hint(usage));
+            return None;
+        };
+        self.refs.push(Reference::Topic {
+            name: name.text.clone(),
+            span: name.span,
+        });
+        let pairs = kv::pairs(&args[2..], TopicConfig::KEYS, &mut self.errors);
+        if args.len() == 2 {
+            self.error(
+                ParseError::new(
+                    name.span,
+                    format!("`set topic {}` needs a setting", name.text),
+                )
+                .hint(usage),
+            );
+        }
+        let mut faults = Vec::new();
+        for pair in pairs {
+            let mut scratch = TopicConfig::default();
+            let before = self.errors.len();
+            kv::apply(
+                |k, v| scratch.set(k, v),
+                &pair,
+                ConfigKind::Topic,
+                &[],
+                &mut self.errors,
+            );
+            if self.errors.len() == before {
+                faults.push(Fault::SetTopicConfig {
+                    topic: name.text.clone(),
+                    key: pair.key,
+                    value: pair.value,
+                });
+            }
+        }
+        Some(faults)
+    }
+
+    fn pause_resume(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let args = match args.first() {
+            Some(t) if t.text == "producer" => &args[1..],
+            _ => args,
+        };
+        let Some(t) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, format!("`{}` needs a producer", kw.text))
+                    .hint(format!("for example `{} producer p1`", kw.text)),
+            );
+            return None;
+        };
+        self.no_more(&args[1..], &format!("`{} producer {}`", kw.text, t.text));
+        self.refs.push(Reference::Client {
+            name: t.text.clone(),
+            span: t.span,
+            producer_only: true,
+        });
+        let producer = t.text.clone();
+        Some(vec![if kw.text == "pause" {
+            Fault::PauseProducer { producer }
+        } else {
+            Fault::ResumeProducer { producer }
+        }])
+    }
+}

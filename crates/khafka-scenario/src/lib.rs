@@ -1,0 +1,76 @@
+//! # khafka-scenario: the `.khafka` scenario language
+//!
+//! One line-oriented text format for lesson cells, share links, the CLI and tests. It reads like a
+//! lab notebook and spells every Kafka setting the way Kafka does:
+//!
+//! ```text
+//! seed 42
+//! cluster brokers=3 racks=a,b,c min.insync.replicas=2
+//! topic orders partitions=3 replication.factor=3
+//! producer p1 topic=orders acks=all rate=100/s keys=user-0..99
+//! consumer c1 topic=orders
+//! at 2s crash broker leader(orders-0)
+//! at 6s restart broker 1
+//! run 10s
+//! expect lost == 0
+//! ```
+//!
+//! [`parse`] turns a source into a [`Scenario`]: the engine's [`khafka_sim::ScenarioSpec`] plus the
+//! [`Expect`] assertions to check against the run's [`khafka_sim::Outcome`]. When the source has
+//! mistakes, `parse` reports all of them ([`ParseErrors`]), each with its line, column and span, a hint
+//! ("did you mean `min.insync.replicas`?") and, where Kafka has one, the Kafka error name
+//! (`INVALID_REPLICATION_FACTOR`). Parsing never panics, whatever the input.
+//!
+//! The full language is documented in `docs/scenario-language.md`. The modules follow the pipeline:
+//! [`lexer`] (lines and tokens) → `parser` (statements) with `topics`, `clients` and `faults` →
+//! `resolve` (cross-references, checked once the whole file is read) → [`expect`] (assertions).
+
+pub mod errors;
+pub mod expect;
+pub mod lexer;
+pub mod suggest;
+pub mod values;
+
+mod clients;
+mod faults;
+mod kv;
+mod parser;
+mod resolve;
+mod topics;
+
+pub use errors::{ParseError, ParseErrors, Span};
+pub use expect::{CmpOp, Counter, Expect, ExpectResult, Metric, Operand};
+pub use faults::FAULTS;
+pub use parser::STATEMENTS;
+pub use suggest::suggest;
+
+/// A parsed scenario: what to run, and what to check afterwards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    pub spec: khafka_sim::ScenarioSpec,
+    pub expects: Vec<Expect>,
+}
+
+impl Scenario {
+    /// Checks every expectation against an outcome, in the order written.
+    pub fn evaluate(&self, outcome: &khafka_sim::Outcome) -> Vec<(&Expect, ExpectResult)> {
+        self.expects
+            .iter()
+            .map(|e| (e, e.evaluate(outcome)))
+            .collect()
+    }
+}
+
+/// Parses a `.khafka` source. On failure, returns every error found, sorted by position.
+pub fn parse(source: &str) -> Result<Scenario, ParseErrors> {
+    let mut parser = parser::Parser::new();
+    for line in lexer::lex(source) {
+        parser.statement(&line);
+    }
+    let (spec, expects, errors) = parser.finish();
+    if errors.is_empty() {
+        Ok(Scenario { spec, expects })
+    } else {
+        Err(ParseErrors(errors))
+    }
+}

@@ -1,0 +1,123 @@
+//! Checking references once the whole file has been read.
+//!
+//! A scenario names brokers (`crash broker 2`, `{1,2}`), topics (`topic=orders`), partitions
+//! (`leader(orders-0)`, `partition=5`) and clients (`isolate p1`). Each reference is recorded with its
+//! span while parsing and checked here against the final cluster size, topics and clients, with a
+//! "did you mean" over the names that do exist.
+
+use crate::errors::{ParseError, Span};
+use crate::parser::Parser;
+use crate::suggest::suggest;
+use khafka_sim::TopicPartition;
+
+/// Something a statement names, to be checked at the end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// A broker id: must be in `1..=brokers`.
+    Broker { id: u32, span: Span },
+    /// A topic: must be declared.
+    Topic { name: String, span: Span },
+    /// A topic-partition: the topic must be declared and have that partition.
+    Partition { tp: TopicPartition, span: Span },
+    /// A producer or consumer (only a producer if `producer_only`).
+    Client {
+        name: String,
+        span: Span,
+        producer_only: bool,
+    },
+}
+
+/// "the cluster has brokers 1..3" (or "broker 1 only").
+pub fn broker_range(brokers: u32) -> String {
+    if brokers == 1 {
+        "the cluster has broker 1 only".to_string()
+    } else {
+        format!("the cluster has brokers 1..{brokers}")
+    }
+}
+
+impl Parser {
+    /// The error for a reference that does not resolve, if it does not.
+    pub(crate) fn check(&self, r: &Reference) -> Option<ParseError> {
+        match r {
+            Reference::Broker { id, span } => {
+                let brokers = self.spec.cluster.brokers;
+                (*id == 0 || *id > brokers).then(|| {
+                    ParseError::new(
+                        *span,
+                        format!("broker {id} does not exist ({})", broker_range(brokers)),
+                    )
+                    .hint("brokers are numbered from 1; change `brokers=` on the `cluster` line to add more")
+                })
+            }
+            Reference::Topic { name, span } => self.unknown_topic(name, *span),
+            Reference::Partition { tp, span } => {
+                if let Some(e) = self.unknown_topic(&tp.topic, *span) {
+                    return Some(e);
+                }
+                let topic = self.spec.topics.iter().find(|t| t.name == tp.topic)?;
+                (tp.partition >= topic.partitions).then(|| {
+                    let have = match topic.partitions {
+                        1 => "only partition 0".to_string(),
+                        n => format!("partitions 0..{}", n - 1),
+                    };
+                    ParseError::new(
+                        *span,
+                        format!(
+                            "partition {} of topic `{}` does not exist",
+                            tp.partition, tp.topic
+                        ),
+                    )
+                    .hint(format!("`{}` has {have}", tp.topic))
+                    .kafka("UNKNOWN_TOPIC_OR_PARTITION")
+                })
+            }
+            Reference::Client {
+                name,
+                span,
+                producer_only,
+            } => {
+                let found = self.clients.iter().find(|c| &c.name == name);
+                match found {
+                    Some(c) if *producer_only && !c.is_producer => Some(
+                        ParseError::new(*span, format!("`{name}` is a consumer, not a producer"))
+                            .hint("only producers can be paused and resumed"),
+                    ),
+                    Some(_) => None,
+                    None => {
+                        let names: Vec<&str> = self
+                            .clients
+                            .iter()
+                            .filter(|c| c.is_producer || !*producer_only)
+                            .map(|c| c.name.as_str())
+                            .collect();
+                        let what = if *producer_only { "producer" } else { "node" };
+                        let e = ParseError::new(*span, format!("unknown {what} `{name}`"));
+                        Some(match suggest(name, &names) {
+                            Some(s) => e.hint(format!("did you mean `{s}`?")),
+                            None if *producer_only => e.hint("declare it with a `producer` line"),
+                            None => e.hint(
+                                "a node is a broker id, `controller`, or the name of a producer or consumer",
+                            ),
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    fn unknown_topic(&self, name: &str, span: Span) -> Option<ParseError> {
+        if self.spec.topics.iter().any(|t| t.name == name) {
+            return None;
+        }
+        let names: Vec<&str> = self.spec.topics.iter().map(|t| t.name.as_str()).collect();
+        let e = ParseError::new(span, format!("unknown topic `{name}`"))
+            .kafka("UNKNOWN_TOPIC_OR_PARTITION");
+        Some(match suggest(name, &names) {
+            Some(s) => e.hint(format!("did you mean `{s}`?")),
+            None => e.hint(format!(
+                "declare it with a `topic` line, e.g. `topic {name} partitions=1`"
+            )),
+        })
+    }
+}

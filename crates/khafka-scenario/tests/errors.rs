@@ -1,0 +1,445 @@
+//! One test per class of error: line, column, span, message, hint and Kafka error name.
+
+use khafka_scenario::{parse, ParseError};
+
+fn errors(src: &str) -> Vec<ParseError> {
+    match parse(src) {
+        Ok(_) => panic!("expected errors for:\n{src}"),
+        Err(e) => e.0,
+    }
+}
+
+/// The only error of `src`.
+fn one(src: &str) -> ParseError {
+    let mut e = errors(src);
+    assert_eq!(e.len(), 1, "expected one error, got {e:#?}");
+    e.remove(0)
+}
+
+/// 1-based character column of `needle` in line `line` of `src`.
+fn col(src: &str, line: usize, needle: &str) -> u32 {
+    let l = src.lines().nth(line - 1).unwrap();
+    let byte = l
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in `{l}`"));
+    l[..byte].chars().count() as u32 + 1
+}
+
+fn at(e: &ParseError) -> (u32, u32, u32) {
+    (e.line, e.column, e.len)
+}
+
+#[test]
+fn misspelled_statement() {
+    let e = one("seed 1\ntpoic orders\n");
+    assert_eq!(at(&e), (2, 1, 5));
+    assert_eq!(e.message, "unknown statement `tpoic`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `topic`?"));
+    assert_eq!(e.kafka_error, None);
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 1: unknown statement `tpoic`; did you mean `topic`?"
+    );
+    // A fault keyword used as a statement gets a hint about `at`.
+    let e = one("crash broker 1");
+    assert!(e.hint.unwrap().contains("at 2s crash"));
+}
+
+#[test]
+fn misspelled_config_key() {
+    let src =
+        "cluster brokers=3\ntopic orders partitions=3 replication.factor=3 min.insync.replica=2\n";
+    let e = one(src);
+    assert_eq!(at(&e), (2, col(src, 2, "min.insync"), 18));
+    assert_eq!(e.message, "unknown config `min.insync.replica`");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `min.insync.replicas`?")
+    );
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 48: unknown config `min.insync.replica`; did you mean `min.insync.replicas`?"
+    );
+    // The statement's own keys are candidates too.
+    let e = one("topic t\nproducer p topic=t rat=5/s");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `rate`?"));
+    // A key that belongs to another statement says where it goes.
+    let e = one("topic t acks=all");
+    assert_eq!(e.message, "unknown config `acks`");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("`acks` is a producer config: put it on a `producer` line")
+    );
+    // Nothing close: the hint lists what the line accepts.
+    let e = one("consumer c topic=t zzzzzzzz=1\ntopic t");
+    assert!(e
+        .hint
+        .unwrap()
+        .starts_with("a `consumer` line accepts: topic, start, isolation.level"));
+}
+
+#[test]
+fn invalid_values_say_what_was_expected() {
+    let src = "topic t\nproducer p1 topic=t acks=2";
+    let e = one(src);
+    assert_eq!(at(&e), (2, col(src, 2, "2"), 1));
+    assert_eq!(
+        e.message,
+        "invalid value `2` for `acks`: expected `0`, `1`, `all` or `-1` (INVALID_REQUIRED_ACKS)"
+    );
+    let e = one("topic t min.insync.replicas=zero");
+    assert_eq!(e.kafka_error, Some("INVALID_CONFIG"));
+    assert!(e.message.contains("expected a non-negative integer"));
+    let e = one("cluster controller=raft");
+    assert_eq!(
+        e.message,
+        "invalid value `raft` for `controller`: expected `kraft` or `zookeeper`"
+    );
+}
+
+#[test]
+fn duplicate_key_on_a_line() {
+    let src = "topic t partitions=1 partitions=2";
+    let e = one(src);
+    assert_eq!(at(&e), (1, 22, 10));
+    assert_eq!(e.message, "`partitions` is set twice on this line");
+    assert_eq!(e.hint.as_deref(), Some("remove one of them"));
+}
+
+#[test]
+fn not_a_key_value_pair() {
+    let e = errors("topic t partitions 3").remove(0);
+    assert_eq!(at(&e), (1, 9, 10));
+    assert_eq!(e.message, "expected `key=value`, found `partitions`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `partitions=…`?"));
+    let e = one("topic t partitions=");
+    assert_eq!(e.message, "`partitions=` has no value");
+}
+
+#[test]
+fn missing_required_key() {
+    let e = one("topic t\nproducer p1 acks=all");
+    assert_eq!(at(&e), (2, 1, 8));
+    assert_eq!(e.message, "`producer` needs `topic=`");
+    let e = errors("consumer").remove(0);
+    assert_eq!(e.message, "`consumer` needs a name");
+}
+
+#[test]
+fn replication_factor() {
+    let src = "cluster brokers=3\ntopic orders partitions=3 replication.factor=4";
+    let e = one(src);
+    assert_eq!(at(&e), (2, col(src, 2, "4"), 1));
+    assert_eq!(
+        e.message,
+        "replication factor 4 larger than available brokers 3"
+    );
+    assert_eq!(e.kafka_error, Some("INVALID_REPLICATION_FACTOR"));
+    // Checked against the final cluster line, wherever it is.
+    let e = one("topic orders replication.factor=3\ncluster brokers=2");
+    assert_eq!(
+        (e.line, e.kafka_error),
+        (1, Some("INVALID_REPLICATION_FACTOR"))
+    );
+    let e = one("topic orders replication.factor=0");
+    assert_eq!(e.message, "replication factor must be larger than 0");
+    assert_eq!(e.kafka_error, Some("INVALID_REPLICATION_FACTOR"));
+    // The default replication factor is checked too, pointing at the topic name.
+    let e = one("cluster brokers=1 default.replication.factor=2\ntopic t");
+    assert_eq!(
+        (at(&e), e.kafka_error),
+        ((2, 7, 1), Some("INVALID_REPLICATION_FACTOR"))
+    );
+    // min.insync.replicas above RF is accepted, as in Kafka.
+    assert!(parse("topic t replication.factor=1 min.insync.replicas=3").is_ok());
+}
+
+#[test]
+fn partitions() {
+    let e = one("topic t partitions=0");
+    assert_eq!(at(&e), (1, 20, 1));
+    assert_eq!(e.message, "number of partitions must be larger than 0");
+    assert_eq!(e.kafka_error, Some("INVALID_PARTITIONS"));
+}
+
+#[test]
+fn topic_already_exists() {
+    let e = one("topic orders\ntopic orders");
+    assert_eq!(at(&e), (2, 7, 6));
+    assert_eq!(e.message, "topic `orders` already exists");
+    assert_eq!(e.kafka_error, Some("TOPIC_ALREADY_EXISTS"));
+}
+
+#[test]
+fn illegal_topic_names() {
+    let e = one("topic a/b");
+    assert_eq!(at(&e), (1, 7, 3));
+    assert_eq!(e.kafka_error, Some("INVALID_TOPIC_EXCEPTION"));
+    assert!(e
+        .message
+        .starts_with("topic name `a/b` is illegal: it contains `/`"));
+    assert_eq!(one("topic ..").kafka_error, Some("INVALID_TOPIC_EXCEPTION"));
+    let long = format!("topic {}", "x".repeat(250));
+    assert_eq!(one(&long).kafka_error, Some("INVALID_TOPIC_EXCEPTION"));
+}
+
+#[test]
+fn replica_assignments() {
+    let src = "topic t replicas=1,2;2,7";
+    let e = one(src);
+    assert_eq!(at(&e), (1, 24, 1));
+    assert_eq!(
+        e.message,
+        "broker 7 does not exist (the cluster has brokers 1..3)"
+    );
+    assert_eq!(e.kafka_error, Some("INVALID_REPLICA_ASSIGNMENT"));
+    let e = one("topic t replicas=1,2;3");
+    assert_eq!(
+        e.message,
+        "partition 1 has 1 replicas but partition 0 has 2"
+    );
+    let e = one("topic t replicas=1,1");
+    assert_eq!(
+        e.message,
+        "broker 1 appears twice in the replicas of partition 0"
+    );
+    let e = one("topic t partitions=3 replicas=1,2;2,1");
+    assert_eq!(
+        e.message,
+        "`replicas=` lists 2 partitions but `partitions=3`"
+    );
+    let e = one("topic t replicas=1,x");
+    assert_eq!(
+        (at(&e), e.kafka_error),
+        ((1, 20, 1), Some("INVALID_REPLICA_ASSIGNMENT"))
+    );
+}
+
+#[test]
+fn unknown_topic_or_partition() {
+    let src = "topic orders partitions=2\nproducer p1 topic=ordres";
+    let e = one(src);
+    assert_eq!(at(&e), (2, 19, 6));
+    assert_eq!(e.message, "unknown topic `ordres`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `orders`?"));
+    assert_eq!(e.kafka_error, Some("UNKNOWN_TOPIC_OR_PARTITION"));
+    let e = one("topic orders partitions=2\nproducer p1 topic=orders partition=2");
+    assert_eq!(at(&e), (2, 36, 1));
+    assert_eq!(e.message, "partition 2 of topic `orders` does not exist");
+    assert_eq!(e.hint.as_deref(), Some("`orders` has partitions 0..1"));
+    assert_eq!(e.kafka_error, Some("UNKNOWN_TOPIC_OR_PARTITION"));
+    let e = one("topic orders\nat 1s crash broker leader(orders-1)");
+    assert_eq!(at(&e), (2, 27, 8));
+    assert_eq!(e.hint.as_deref(), Some("`orders` has only partition 0"));
+    let e = one("topic orders\nexpect isr(order-0) == {1}");
+    assert_eq!(at(&e), (2, 12, 7));
+    assert_eq!(e.kafka_error, Some("UNKNOWN_TOPIC_OR_PARTITION"));
+    assert_eq!(e.hint.as_deref(), Some("did you mean `orders`?"));
+}
+
+#[test]
+fn brokers_must_exist() {
+    let e = one("cluster brokers=3\nat 2s crash broker 7");
+    assert_eq!(at(&e), (2, 20, 1));
+    assert_eq!(
+        e.message,
+        "broker 7 does not exist (the cluster has brokers 1..3)"
+    );
+    let e = one("at 2s partition {1,0} | 2");
+    assert_eq!(at(&e), (1, 20, 1));
+    assert_eq!(
+        e.message,
+        "broker 0 does not exist (the cluster has brokers 1..3)"
+    );
+    let e = one("cluster brokers=1\ntopic t\nexpect hw(t-0, 2) == 0");
+    assert_eq!(
+        e.message,
+        "broker 2 does not exist (the cluster has broker 1 only)"
+    );
+    let e = one("cluster brokers=0");
+    assert_eq!(e.message, "a cluster needs at least one broker");
+}
+
+#[test]
+fn clients() {
+    let e = one("topic t\nproducer p1 topic=t\nat 1s isolate p2");
+    assert_eq!(at(&e), (3, 15, 2));
+    assert_eq!(e.message, "unknown node `p2`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `p1`?"));
+    let e = one("topic t\nconsumer c1 topic=t\nat 1s pause producer c1");
+    assert_eq!(e.message, "`c1` is a consumer, not a producer");
+    let e = one("topic t\nproducer p1 topic=t\nconsumer p1 topic=t");
+    assert_eq!(at(&e), (3, 10, 2));
+    assert_eq!(e.message, "there is already a producer named `p1`");
+    let e = one("topic t\nproducer controller topic=t");
+    assert_eq!(
+        e.message,
+        "`controller` is a reserved word and cannot name a client"
+    );
+    let e = one("topic t\nproducer 7 topic=t");
+    assert!(e.message.contains("must start with a letter"));
+    // Clients may be named before they are declared.
+    assert!(parse("link p1 -> 1 loss=1%\ntopic t\nproducer p1 topic=t").is_ok());
+}
+
+#[test]
+fn idempotence_conflict() {
+    let src = "topic t\nproducer p topic=t acks=1 enable.idempotence=true";
+    let e = one(src);
+    assert_eq!(at(&e), (2, col(src, 2, "enable"), 23));
+    assert!(e.message.starts_with("enable.idempotence=true conflicts"));
+    assert!(e.message.contains("acks must be `all`"));
+}
+
+#[test]
+fn rates_and_durations() {
+    let e = one("topic t\nproducer p topic=t rate=0/s");
+    assert_eq!(at(&e), (2, 25, 3));
+    assert_eq!(e.message, "a rate must be greater than 0");
+    let e = one("topic t\nproducer p topic=t rate=100");
+    assert_eq!(e.hint.as_deref(), Some("give a unit: `rate=100/s`"));
+    let e = one("at 2 heal");
+    assert_eq!(at(&e), (1, 4, 1));
+    assert_eq!(
+        e.message,
+        "expected a duration such as `2s`, `1500ms` or `1.5s`, found `2`"
+    );
+    assert_eq!(e.hint.as_deref(), Some("add a unit: `2s` or `2ms`"));
+    let e = one("topic t\nproducer p topic=t start=5s stop=2s");
+    assert!(e.message.contains("stops at 2s"));
+    let e = one("network loss=150%");
+    assert_eq!(e.hint.as_deref(), Some("loss cannot exceed 100%"));
+    let e = one("run 0s");
+    assert_eq!(e.message, "the run must last longer than 0s");
+}
+
+#[test]
+fn once_only_statements() {
+    let e = one("run 10s\nrun 5s");
+    assert_eq!(at(&e), (2, 1, 3));
+    assert_eq!(e.message, "`run` is given twice");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("the first `run` is on line 1; keep only one")
+    );
+    assert_eq!(one("cluster\ncluster").message, "`cluster` is given twice");
+    assert_eq!(one("seed 1 2").message, "unexpected `2` after `seed 1`");
+}
+
+#[test]
+fn faults() {
+    let e = one("at 1s crsh broker 1");
+    assert_eq!(at(&e), (1, 7, 4));
+    assert_eq!(e.message, "unknown fault `crsh`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `crash`?"));
+    let e = one("at 1s crash broker 1 lose-unflush");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `lose-unflushed`?"));
+    let e = one("at 1s partition {1}");
+    assert_eq!(e.message, "a partition needs at least two groups of nodes");
+    let e = one("at 1s partition {1} -> {2} -> {3}");
+    assert_eq!(
+        e.message,
+        "a one-way partition (`->`) has exactly two groups"
+    );
+    let e = one("at 1s partition {1} | 2,3");
+    assert_eq!(at(&e), (1, 23, 3));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("put a set of nodes in braces: `{2,3}`")
+    );
+    let e = one("at 1s partition {1,2} | {2}");
+    assert_eq!(e.message, "`2` is in two groups");
+    let e = one("at 1s slow broker 1 50ms");
+    assert_eq!(e.message, "expected `by=DURATION` or `off`, found `50ms`");
+    let e = one("at 1s elect unclean");
+    assert_eq!(e.message, "unsupported election type `unclean`");
+    let e = one("topic t\nat 1s set topic t min.insync.replicas=x");
+    assert_eq!(e.kafka_error, Some("INVALID_CONFIG"));
+    let e = one("at 1s link 1 => 2 loss=1%");
+    assert_eq!(e.message, "expected `->` or `<->`, found `=>`");
+    let e = one("link 1 -> 2");
+    assert_eq!(e.message, "`link` needs `latency=` and/or `loss=`");
+}
+
+#[test]
+fn expectations() {
+    let e = one("expect lsot == 0");
+    assert_eq!(at(&e), (1, 8, 4));
+    assert_eq!(e.message, "unknown metric `lsot`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `lost`?"));
+    let src = "topic orders\nexpect isr(orders-0) == 2";
+    let e = one(src);
+    assert_eq!(at(&e), (2, 25, 1));
+    assert_eq!(e.message, "`isr(…)` is a set; compare it with `{1,2}`");
+    let e = one("topic t\nexpect isr(t-0) < {1}");
+    assert_eq!(e.message, "`isr(…)` is a set; compare it with `==` or `!=`");
+    let e = one("topic t\nexpect leader(t-0) > 1");
+    assert!(e
+        .message
+        .starts_with("`leader(…)` is a broker id or `none`"));
+    let e = one("expect lost == none");
+    assert_eq!(e.message, "`lost` is a number; it is never `none`");
+    let e = one("expect errors(NOT_ENOUGH_REPLICA) > 0");
+    assert_eq!(at(&e), (1, 15, 18));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `NOT_ENOUGH_REPLICAS`?")
+    );
+    let e = one("expect lost = 0");
+    assert_eq!((at(&e), e.hint.as_deref()), ((1, 13, 1), Some("use `==`")));
+    let e = one("expect lost");
+    assert_eq!(e.message, "`lost` is not compared with anything");
+    let e = one("expect lost == 0 extra");
+    assert_eq!(at(&e), (1, 18, 5));
+    let e = one("topic t\nexpect leader(t-0");
+    assert_eq!(e.message, "missing `)`");
+}
+
+#[test]
+fn keeps_going_and_sorts_errors() {
+    let src = "tpoic t\ncluster brokers=3\ntopic orders replication.factor=4 min.insync.replica=2\nproducer p1 topic=ordres acks=2 rate=-5/s\nat 2s crash broker 7\nat 3 heal\nexpect isr(orders-0) == 2\n";
+    let e = errors(src);
+    let places: Vec<(u32, u32)> = e.iter().map(|e| (e.line, e.column)).collect();
+    assert_eq!(
+        places,
+        vec![
+            (1, 1),
+            (3, 33),
+            (3, 35),
+            (4, 19),
+            (4, 31),
+            (4, 38),
+            (5, 20),
+            (6, 4),
+            (7, 25)
+        ]
+    );
+}
+
+#[test]
+fn render_is_compiler_like() {
+    let src = "cluster brokers=3\ntopic orders partitions=3 replication.factor=4\n";
+    let rendered = parse(src).unwrap_err().render("orders.khafka", src);
+    assert_eq!(
+        rendered,
+        "orders.khafka:2:46: error: replication factor 4 larger than available brokers 3\n  |\n2 | topic orders partitions=3 replication.factor=4\n  |                                              ^\n  = hint: use at most `replication.factor=3`, or add brokers on the `cluster` line\n  = note: Kafka returns INVALID_REPLICATION_FACTOR\n"
+    );
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let src = "# ünïcödé\ntopic t # ça\nproducer p topic=t rate=5/s keys=é,,x";
+    let e = one(src);
+    assert_eq!(at(&e), (3, 35, 1));
+}
+
+#[test]
+fn the_broken_example_file_reports_every_mistake() {
+    let src = include_str!("../../../tests/scenarios/parse/broken.khafka");
+    let errors = parse(src).unwrap_err();
+    assert_eq!(errors.len(), 9);
+    let rendered = errors.render("broken.khafka", src);
+    assert!(rendered.starts_with("broken.khafka:2:1: error: unknown statement `tpoic`\n"));
+    assert!(rendered.contains("broken.khafka:4:48: error: unknown config `min.insync.replica`\n"));
+    assert!(rendered.contains("  = hint: did you mean `min.insync.replicas`?\n"));
+}

@@ -1,0 +1,1302 @@
+//! A Kafka broker: leader and follower replicas, the replica fetcher, produce and fetch handling.
+//!
+//! The rules, with their place in Kafka's code:
+//! - **Produce** (`ReplicaManager.appendRecords`, `Partition.appendRecordsToLeader`): with `acks=all`
+//!   a leader whose ISR is below `min(min.insync.replicas, RF)` rejects the batch before appending
+//!   (`NOT_ENOUGH_REPLICAS`); otherwise it appends and parks the request until the high watermark
+//!   passes the batch (`DelayedProduce`), then re-checks the ISR size (`NOT_ENOUGH_REPLICAS_AFTER_APPEND`),
+//!   or times out (`REQUEST_TIMED_OUT`). `acks=1` answers at once; `acks=0` never answers.
+//! - **Idempotence** (`ProducerStateManager`): a batch matching one of the producer's last 5 batches is
+//!   a duplicate and gets the original offset; a gap in sequence numbers is `OUT_OF_ORDER_SEQUENCE_NUMBER`.
+//! - **Follower fetch** (`Partition.fetchRecords`, `Replica.updateFetchStateOrThrow`): the fetch offset
+//!   is the follower's LEO as the leader knows it; a fetch at or past the leader's LEO makes the
+//!   follower caught up. A follower whose last fetched epoch disagrees with the leader's epoch cache
+//!   gets a diverging epoch and truncates (KIP-101/279/320).
+//! - **High watermark** (`Partition.maybeIncrementLeaderHW`): the minimum LEO over the maximal ISR and
+//!   caught-up replicas; frozen below min ISR since Kafka 3.7 (KAFKA-15583).
+//! - **ISR** (`Partition.maybeShrinkIsr`, `isFollowerInSync`): a follower not caught up for
+//!   `replica.lag.time.max.ms` is dropped (checked every half of that); one that reaches the HW and the
+//!   start of the leader's epoch is added. Both go through the controller (`AlterPartition`).
+
+use crate::config::{Acks, HwRule, Truncation};
+use crate::ctx::{Ctx, Node, Timer};
+use crate::log::{Log, LogRecord};
+use crate::msg::{
+    ErrorCode, FetchPartition, FetchedPartition, Fetcher, Msg, PartIdx, PartitionState,
+    ProduceBatch,
+};
+use crate::spec::BrokerId;
+use crate::trace::TraceKind;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Most records a fetch response carries per partition (stands in for `max.partition.fetch.bytes`).
+pub const MAX_FETCH_RECORDS: usize = 2_000;
+/// Kafka's `replica.socket.timeout.ms`, the replica fetcher's request timeout.
+const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
+/// How long a broker waits for a metadata-log fetch before retrying.
+const METADATA_FETCH_TIMEOUT_MS: u64 = 5_000;
+/// Kafka's `controlled.shutdown` gives up after retries; here after this long the broker just stops.
+const SHUTDOWN_TIMEOUT_MS: u64 = 30_000;
+/// Kafka's `UNDEFINED_EPOCH` in a diverging-epoch answer.
+const UNDEFINED_EPOCH: u32 = u32::MAX;
+/// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`.
+const BATCHES_TO_RETAIN: usize = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BrokerStatus {
+    Running,
+    Stopped,
+}
+
+/// What the leader knows of a follower (`Replica` in Kafka).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemoteState {
+    pub log_end_offset: u64,
+    pub last_caught_up_us: u64,
+    pub last_fetch_us: u64,
+    pub last_fetch_leader_leo: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProducerEntry {
+    pub epoch: u16,
+    /// `(first sequence, last sequence, first offset)` of the last batches, oldest first.
+    pub batches: VecDeque<(i32, i32, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Replica {
+    pub part: PartIdx,
+    pub log: Log,
+    /// The partition state this broker last received from the controller.
+    pub state: PartitionState,
+    /// LEO when this broker's current leader epoch began (for the KIP-320 ISR-join rule).
+    pub leader_epoch_start_offset: u64,
+    pub remotes: BTreeMap<BrokerId, RemoteState>,
+    /// ISR proposed to the controller and not yet answered (KIP-497's pending state).
+    pub pending_isr: Option<Vec<BrokerId>>,
+    pub producers: BTreeMap<u32, ProducerEntry>,
+    /// The HW last written to `replication-offset-checkpoint` (restored on restart).
+    pub hw_checkpoint: u64,
+}
+
+impl Replica {
+    pub fn is_leader(&self, me: BrokerId) -> bool {
+        self.state.leader == Some(me)
+    }
+
+    /// ISR plus members of a pending change (`maximalIsr`).
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        let mut m = self.state.isr.clone();
+        if let Some(p) = &self.pending_isr {
+            for b in p {
+                if !m.contains(b) {
+                    m.push(*b);
+                }
+            }
+        }
+        m
+    }
+
+    fn rebuild_producer_state(&mut self) {
+        self.producers.clear();
+        let mut current: Option<(u32, u16, i32, i32, u64)> = None;
+        let close = |producers: &mut BTreeMap<u32, ProducerEntry>,
+                         c: Option<(u32, u16, i32, i32, u64)>| {
+            if let Some((pid, epoch, first, last, off)) = c {
+                let e = producers.entry(pid).or_default();
+                if epoch != e.epoch {
+                    e.epoch = epoch;
+                    e.batches.clear();
+                }
+                e.batches.push_back((first, last, off));
+                if e.batches.len() > BATCHES_TO_RETAIN {
+                    e.batches.pop_front();
+                }
+            }
+        };
+        for (off, r) in self.log.records().iter().enumerate() {
+            if r.producer_id == 0 {
+                continue;
+            }
+            match current {
+                Some((pid, ep, first, last, o))
+                    if pid == r.producer_id && ep == r.producer_epoch && r.sequence == last + 1 =>
+                {
+                    current = Some((pid, ep, first, r.sequence, o));
+                }
+                c => {
+                    close(&mut self.producers, c);
+                    current = Some((
+                        r.producer_id,
+                        r.producer_epoch,
+                        r.sequence,
+                        r.sequence,
+                        off as u64,
+                    ));
+                }
+            }
+        }
+        close(&mut self.producers, current);
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FetcherState {
+    /// `(request id, partitions in it)`.
+    pub in_flight: Option<(u64, Vec<PartIdx>)>,
+    pub backoff_until_us: u64,
+    pub wake_scheduled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkedFetch {
+    pub req_id: u64,
+    pub from: Node,
+    pub fetcher: Fetcher,
+    pub partitions: Vec<FetchPartition>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DelayedProduce {
+    pub req_id: u64,
+    pub from: Node,
+    /// `(partition, required offset, base offset, result once known)`.
+    pub parts: Vec<(PartIdx, u64, u64, Option<ErrorCode>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub status: BrokerStatus,
+    /// Incremented at every start (KRaft's broker epoch).
+    pub broker_epoch: u64,
+    pub fenced: bool,
+    pub want_shutdown: bool,
+    pub slow_us: u64,
+    pub replicas: BTreeMap<PartIdx, Replica>,
+    pub metadata_offset: u64,
+    pub fenced_brokers: Vec<BrokerId>,
+    pub metadata_fetch_in_flight: Option<u64>,
+    pub fetchers: BTreeMap<BrokerId, FetcherState>,
+    pub parked_fetches: Vec<ParkedFetch>,
+    pub delayed_produces: Vec<DelayedProduce>,
+}
+
+impl Broker {
+    pub fn new(id: BrokerId, parts: impl Iterator<Item = (PartIdx, Vec<BrokerId>)>) -> Self {
+        let replicas = parts
+            .filter(|(_, replicas)| replicas.contains(&id))
+            .map(|(part, replicas)| {
+                (
+                    part,
+                    Replica {
+                        part,
+                        log: Log::default(),
+                        state: PartitionState {
+                            part,
+                            leader: None,
+                            leader_epoch: 0,
+                            partition_epoch: 0,
+                            replicas,
+                            isr: Vec::new(),
+                            elr: Vec::new(),
+                        },
+                        leader_epoch_start_offset: 0,
+                        remotes: BTreeMap::new(),
+                        pending_isr: None,
+                        producers: BTreeMap::new(),
+                        hw_checkpoint: 0,
+                    },
+                )
+            })
+            .collect();
+        Broker {
+            id,
+            status: BrokerStatus::Stopped,
+            broker_epoch: 0,
+            fenced: true,
+            want_shutdown: false,
+            slow_us: 0,
+            replicas,
+            metadata_offset: 0,
+            fenced_brokers: Vec::new(),
+            metadata_fetch_in_flight: None,
+            fetchers: BTreeMap::new(),
+            parked_fetches: Vec::new(),
+            delayed_produces: Vec::new(),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.status == BrokerStatus::Running
+    }
+
+    /// Starts (or restarts) the process: log recovery, then registration with the controller.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.status = BrokerStatus::Running;
+        self.broker_epoch += 1;
+        self.fenced = true;
+        self.want_shutdown = false;
+        self.metadata_offset = 0;
+        self.metadata_fetch_in_flight = None;
+        self.fetchers.clear();
+        self.parked_fetches.clear();
+        self.delayed_produces.clear();
+        for r in self.replicas.values_mut() {
+            // Log recovery: the HW comes back from the checkpoint file, clamped to the LEO.
+            let hw = r.hw_checkpoint.min(r.log.log_end_offset());
+            r.log.high_watermark = 0;
+            r.log.set_high_watermark(hw);
+            r.state.leader = None;
+            r.state.isr.clear();
+            r.remotes.clear();
+            r.pending_isr = None;
+            r.rebuild_producer_state();
+        }
+        ctx.emit(TraceKind::BrokerStarted {
+            broker: self.id,
+            broker_epoch: self.broker_epoch,
+        });
+        self.send_heartbeat(ctx);
+        self.fetch_metadata(ctx);
+        let cfg = &ctx.topo.config;
+        let lag = cfg.replica_lag_time_max_ms / 2;
+        let hw_ckpt = cfg.replica_high_watermark_checkpoint_interval_ms;
+        let hb = cfg.broker_heartbeat_interval_ms;
+        ctx.timer_after_ms(lag.max(1), Timer::IsrExpiration);
+        ctx.timer_after_ms(hb, Timer::Heartbeat);
+        ctx.timer_after_ms(hw_ckpt, Timer::HwCheckpoint);
+    }
+
+    /// Stops the process. Returns the requests it held, so the engine can reset their connections.
+    pub fn stop(&mut self, ctx: &mut Ctx, clean: bool) -> Vec<(Node, u64)> {
+        self.status = BrokerStatus::Stopped;
+        if clean {
+            for r in self.replicas.values_mut() {
+                r.hw_checkpoint = r.log.high_watermark;
+            }
+        }
+        let mut held: Vec<(Node, u64)> = self
+            .parked_fetches
+            .drain(..)
+            .map(|p| (p.from, p.req_id))
+            .collect();
+        held.extend(self.delayed_produces.drain(..).map(|d| (d.from, d.req_id)));
+        self.fetchers.clear();
+        ctx.emit(TraceKind::BrokerStopped {
+            broker: self.id,
+            clean,
+        });
+        held
+    }
+
+    /// A power loss: records that reached this disk less than `window_us` ago are gone.
+    pub fn lose_unflushed(&mut self, ctx: &mut Ctx, window_us: u64) {
+        let cutoff = ctx.now.as_us().saturating_sub(window_us);
+        for r in self.replicas.values_mut() {
+            let leo = r.log.log_end_offset();
+            // Appends are in time order, so the unflushed records are a tail.
+            let mut keep = leo;
+            while keep > 0 && r.log.get(keep - 1).is_some_and(|rec| rec.append_us > cutoff) {
+                keep -= 1;
+            }
+            if keep < leo {
+                r.log.truncate_to(keep);
+                r.hw_checkpoint = r.hw_checkpoint.min(keep);
+                ctx.emit(TraceKind::Truncated {
+                    partition: ctx.topo.part_name(r.part),
+                    broker: self.id,
+                    to_offset: keep,
+                    removed: leo - keep,
+                    reason: "power loss: unflushed records lost".into(),
+                });
+            }
+        }
+    }
+
+    pub fn send_heartbeat(&mut self, ctx: &mut Ctx) {
+        ctx.send(
+            Node::Controller,
+            Msg::Heartbeat {
+                broker_epoch: self.broker_epoch,
+                metadata_offset: self.metadata_offset,
+                want_shutdown: self.want_shutdown,
+            },
+        );
+    }
+
+    fn fetch_metadata(&mut self, ctx: &mut Ctx) {
+        let req_id = ctx.req_id();
+        self.metadata_fetch_in_flight = Some(req_id);
+        ctx.send(
+            Node::Controller,
+            Msg::MetadataFetch {
+                req_id,
+                offset: self.metadata_offset,
+            },
+        );
+        ctx.timer_after_ms(METADATA_FETCH_TIMEOUT_MS, Timer::MetadataFetchTimeout { req_id });
+    }
+
+    /// Begins a controlled shutdown.
+    pub fn begin_shutdown(&mut self, ctx: &mut Ctx) {
+        self.want_shutdown = true;
+        self.send_heartbeat(ctx);
+        ctx.timer_after_ms(SHUTDOWN_TIMEOUT_MS, Timer::ShutdownDeadline);
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) -> BrokerAction {
+        match timer {
+            Timer::Heartbeat => {
+                self.send_heartbeat(ctx);
+                ctx.timer_after_ms(ctx.topo.config.broker_heartbeat_interval_ms, Timer::Heartbeat);
+            }
+            Timer::IsrExpiration => {
+                self.maybe_shrink_isr(ctx);
+                let half = (ctx.topo.config.replica_lag_time_max_ms / 2).max(1);
+                ctx.timer_after_ms(half, Timer::IsrExpiration);
+            }
+            Timer::HwCheckpoint => {
+                for r in self.replicas.values_mut() {
+                    r.hw_checkpoint = r.log.high_watermark;
+                }
+                let every = ctx.topo.config.replica_high_watermark_checkpoint_interval_ms;
+                ctx.timer_after_ms(every, Timer::HwCheckpoint);
+            }
+            Timer::FetchTimeout { leader, req_id } => {
+                let f = self.fetchers.entry(leader).or_default();
+                if f.in_flight.as_ref().is_some_and(|(id, _)| *id == req_id) {
+                    f.in_flight = None;
+                    self.pump_fetcher(ctx, leader);
+                }
+            }
+            Timer::FetcherWake { leader } => {
+                if let Some(f) = self.fetchers.get_mut(&leader) {
+                    f.wake_scheduled = false;
+                }
+                self.pump_fetcher(ctx, leader);
+            }
+            Timer::ParkedFetchDeadline { req_id } => {
+                if let Some(i) = self.parked_fetches.iter().position(|p| p.req_id == req_id) {
+                    let p = self.parked_fetches.remove(i);
+                    self.answer_fetch(ctx, p, true);
+                }
+            }
+            Timer::ProduceDeadline { req_id } => {
+                if let Some(i) = self.delayed_produces.iter().position(|d| d.req_id == req_id) {
+                    let mut d = self.delayed_produces.remove(i);
+                    for p in &mut d.parts {
+                        if p.3.is_none() {
+                            p.3 = Some(ErrorCode::RequestTimedOut);
+                        }
+                    }
+                    self.respond_produce(ctx, d);
+                }
+            }
+            Timer::MetadataFetchTimeout { req_id } => {
+                if self.metadata_fetch_in_flight == Some(req_id) {
+                    self.fetch_metadata(ctx);
+                }
+            }
+            Timer::ShutdownDeadline => {
+                if self.want_shutdown {
+                    return BrokerAction::Stop { clean: true };
+                }
+            }
+            _ => {}
+        }
+        BrokerAction::None
+    }
+
+    pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) -> BrokerAction {
+        match msg {
+            Msg::Produce {
+                req_id,
+                acks,
+                timeout_us,
+                batches,
+            } => {
+                self.on_produce(ctx, from, req_id, acks, timeout_us, batches);
+            }
+            Msg::Fetch {
+                req_id,
+                fetcher,
+                max_wait_us,
+                partitions,
+            } => {
+                self.on_fetch(ctx, from, req_id, fetcher, max_wait_us, partitions);
+            }
+            Msg::FetchResponse { req_id, partitions } => {
+                if let Node::Broker(leader) = from {
+                    self.on_fetch_response(ctx, leader, req_id, partitions);
+                }
+            }
+            Msg::Metadata { req_id } => {
+                let partitions = (0..ctx.topo.parts.len() as PartIdx)
+                    .map(|p| match self.replicas.get(&p) {
+                        Some(r) => (p, r.state.leader, r.state.leader_epoch),
+                        None => (p, None, 0),
+                    })
+                    .collect();
+                ctx.send(from, Msg::MetadataResponse { req_id, partitions });
+            }
+            Msg::HeartbeatResponse {
+                fenced,
+                shutdown_ready,
+            } => {
+                self.fenced = fenced;
+                if self.want_shutdown && shutdown_ready {
+                    return BrokerAction::Stop { clean: true };
+                }
+            }
+            Msg::MetadataFetchResponse {
+                req_id,
+                offset,
+                partitions,
+                fenced,
+            } => {
+                if self.metadata_fetch_in_flight == Some(req_id) {
+                    self.metadata_offset = offset;
+                    self.fenced_brokers = fenced;
+                    for st in partitions {
+                        self.apply_partition_state(ctx, st);
+                    }
+                    self.fetch_metadata(ctx);
+                }
+            }
+            Msg::AlterPartitionResponse { part, result } => {
+                if let Some(r) = self.replicas.get_mut(&part) {
+                    r.pending_isr = None;
+                    if let Ok(st) = result {
+                        if st.partition_epoch > r.state.partition_epoch
+                            && st.leader_epoch >= r.state.leader_epoch
+                        {
+                            self.apply_partition_state(ctx, st);
+                        }
+                    }
+                }
+            }
+            Msg::Disconnect { req_id } => {
+                if self.metadata_fetch_in_flight == Some(req_id) {
+                    self.metadata_fetch_in_flight = None;
+                    ctx.timer_after_ms(500, Timer::MetadataFetchTimeout { req_id });
+                    self.metadata_fetch_in_flight = Some(req_id);
+                }
+                let leaders: Vec<BrokerId> = self
+                    .fetchers
+                    .iter()
+                    .filter(|(_, f)| f.in_flight.as_ref().is_some_and(|(id, _)| *id == req_id))
+                    .map(|(l, _)| *l)
+                    .collect();
+                for l in leaders {
+                    let backoff = ctx.topo.config.replica_fetch_backoff_ms;
+                    let f = self.fetchers.get_mut(&l).expect("listed above");
+                    f.in_flight = None;
+                    f.backoff_until_us = ctx.now.as_us() + backoff * 1_000;
+                    self.schedule_wake(ctx, l);
+                }
+            }
+            _ => {}
+        }
+        BrokerAction::None
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    /// Applies the controller's decision for a partition: become leader, follower, or neither.
+    fn apply_partition_state(&mut self, ctx: &mut Ctx, st: PartitionState) {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(&st.part) else {
+            return;
+        };
+        let was_leader = r.is_leader(me);
+        let old_leader = r.state.leader;
+        let new_epoch = st.leader_epoch > r.state.leader_epoch || old_leader.is_none();
+        let part = st.part;
+        if st.leader_epoch < r.state.leader_epoch {
+            return; // stale
+        }
+        let becomes_leader = st.leader == Some(me);
+        r.state = st;
+        if becomes_leader {
+            if !was_leader || new_epoch {
+                // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset.
+                r.log.assign_epoch_start(r.state.leader_epoch);
+                r.leader_epoch_start_offset = r.log.log_end_offset();
+                r.pending_isr = None;
+                let now = ctx.now.as_us();
+                r.remotes = r
+                    .state
+                    .replicas
+                    .iter()
+                    .filter(|b| **b != me)
+                    .map(|b| {
+                        let in_isr = r.state.isr.contains(b);
+                        (
+                            *b,
+                            RemoteState {
+                                log_end_offset: 0,
+                                last_caught_up_us: if in_isr { now } else { 0 },
+                                last_fetch_us: 0,
+                                last_fetch_leader_leo: 0,
+                            },
+                        )
+                    })
+                    .collect();
+                self.fetchers_remove_part(part);
+            }
+            self.maybe_increment_hw(ctx, part);
+        } else {
+            if was_leader {
+                self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
+            }
+            let r = self.replicas.get_mut(&part).expect("checked above");
+            if let Some(leader) = r.state.leader {
+                if new_epoch || old_leader != Some(leader) {
+                    if ctx.topo.config.truncation == Truncation::HighWatermark {
+                        // Before KIP-101: truncate to the local HW on becoming a follower.
+                        let hw = r.log.high_watermark;
+                        let leo = r.log.log_end_offset();
+                        if hw < leo {
+                            r.log.truncate_to(hw);
+                            r.rebuild_producer_state();
+                            ctx.emit(TraceKind::Truncated {
+                                partition: ctx.topo.part_name(part),
+                                broker: me,
+                                to_offset: hw,
+                                removed: leo - hw,
+                                reason: "became follower: truncate to high watermark (pre-KIP-101)"
+                                    .into(),
+                            });
+                        }
+                    }
+                    self.fetchers_remove_part(part);
+                    self.pump_fetcher(ctx, leader);
+                }
+            } else {
+                self.fetchers_remove_part(part);
+            }
+        }
+    }
+
+    fn fetchers_remove_part(&mut self, part: PartIdx) {
+        for f in self.fetchers.values_mut() {
+            if let Some((_, parts)) = &mut f.in_flight {
+                parts.retain(|p| *p != part);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- produce
+
+    fn on_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        acks: Acks,
+        timeout_us: u64,
+        batches: Vec<ProduceBatch>,
+    ) -> BrokerAction {
+        let me = self.id;
+        let mut results: Vec<(PartIdx, ErrorCode, Option<u64>)> = Vec::new();
+        let mut waiting: Vec<(PartIdx, u64, u64, Option<ErrorCode>)> = Vec::new();
+        for batch in batches {
+            let part = batch.part;
+            let min_isr = ctx.topo.effective_min_isr(part);
+            let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
+                results.push((part, ErrorCode::NotLeaderOrFollower, None));
+                continue;
+            };
+            if acks == Acks::All && r.state.isr.len() < min_isr {
+                results.push((part, ErrorCode::NotEnoughReplicas, None));
+                continue;
+            }
+            // Idempotence: duplicate and sequence checks against the producer's state.
+            if let Some((pid, pepoch, base_seq)) = batch.idempotence {
+                let last_seq = base_seq + batch.records.len() as i32 - 1;
+                if let Some(e) = r.producers.get(&pid) {
+                    if pepoch == e.epoch {
+                        if let Some(&(_, _, off)) = e
+                            .batches
+                            .iter()
+                            .find(|(f, l, _)| *f == base_seq && *l == last_seq)
+                        {
+                            results.push((part, ErrorCode::None, Some(off)));
+                            continue;
+                        }
+                        let expected = e.batches.back().map(|b| b.1 + 1).unwrap_or(0);
+                        if base_seq != expected {
+                            let older = e.batches.front().is_some_and(|b| base_seq < b.0);
+                            let err = if older {
+                                ErrorCode::DuplicateSequenceNumber
+                            } else {
+                                ErrorCode::OutOfOrderSequenceNumber
+                            };
+                            results.push((part, err, None));
+                            continue;
+                        }
+                    } else if pepoch < e.epoch || base_seq != 0 {
+                        results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
+                        continue;
+                    }
+                } else if base_seq != 0 {
+                    results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
+                    continue;
+                }
+            }
+            let base = r.log.log_end_offset();
+            let epoch = r.state.leader_epoch;
+            let now_us = ctx.now.as_us();
+            for (i, &id) in batch.records.iter().enumerate() {
+                let (pid, pepoch, seq) = match batch.idempotence {
+                    Some((pid, pe, s)) => (pid, pe, s + i as i32),
+                    None => (0, 0, -1),
+                };
+                let off = r.log.append(LogRecord {
+                    record_id: id,
+                    leader_epoch: epoch,
+                    producer_id: pid,
+                    producer_epoch: pepoch,
+                    sequence: seq,
+                    append_us: now_us,
+                });
+                if let Some(info) = ctx.prov.get_mut(id) {
+                    info.leader_appends += 1;
+                    if info.first_append.is_none() {
+                        info.first_append = Some((me, off, epoch, now_us));
+                    }
+                }
+            }
+            if let Some((pid, pepoch, base_seq)) = batch.idempotence {
+                let e = r.producers.entry(pid).or_default();
+                if e.epoch != pepoch {
+                    e.epoch = pepoch;
+                    e.batches.clear();
+                }
+                e.batches.push_back((
+                    base_seq,
+                    base_seq + batch.records.len() as i32 - 1,
+                    base,
+                ));
+                if e.batches.len() > BATCHES_TO_RETAIN {
+                    e.batches.pop_front();
+                }
+            }
+            ctx.emit(TraceKind::Appended {
+                partition: ctx.topo.part_name(part),
+                broker: me,
+                base_offset: base,
+                count: batch.records.len() as u32,
+                leader_epoch: epoch,
+                first_record: batch.records.first().copied().unwrap_or(0),
+            });
+            let required = r.log.log_end_offset();
+            match acks {
+                Acks::All => waiting.push((part, required, base, None)),
+                _ => results.push((part, ErrorCode::None, Some(base))),
+            }
+            self.maybe_increment_hw(ctx, part);
+            self.wake_parked(ctx, part);
+        }
+        if acks == Acks::Zero {
+            return BrokerAction::None;
+        }
+        if waiting.is_empty() {
+            ctx.send(from, Msg::ProduceResponse { req_id, results });
+            return BrokerAction::None;
+        }
+        for (part, err, off) in results {
+            waiting.push((part, 0, off.unwrap_or(0), Some(err)));
+        }
+        let mut d = DelayedProduce {
+            req_id,
+            from,
+            parts: waiting,
+        };
+        self.check_delayed(ctx, &mut d);
+        if d.parts.iter().all(|p| p.3.is_some()) {
+            self.respond_produce(ctx, d);
+        } else {
+            self.delayed_produces.push(d);
+            ctx.timer_after_us(timeout_us, Timer::ProduceDeadline { req_id });
+        }
+        BrokerAction::None
+    }
+
+    /// `DelayedProduce.tryComplete` / `Partition.checkEnoughReplicasReachOffset`.
+    fn check_delayed(&self, ctx: &mut Ctx, d: &mut DelayedProduce) {
+        for (part, required, _, result) in &mut d.parts {
+            if result.is_some() {
+                continue;
+            }
+            let Some(r) = self.replicas.get(part) else {
+                *result = Some(ErrorCode::NotLeaderOrFollower);
+                continue;
+            };
+            if !r.is_leader(self.id) {
+                *result = Some(ErrorCode::NotLeaderOrFollower);
+                continue;
+            }
+            if r.log.high_watermark >= *required {
+                let min_isr = ctx.topo.effective_min_isr(*part);
+                if r.maximal_isr().len() >= min_isr {
+                    if r.state.isr.len() < min_isr {
+                        ctx.violation(format!(
+                            "{}: acks=all acknowledged with ISR {:?} below min ISR {min_isr}",
+                            ctx.topo.part_name(*part),
+                            r.state.isr
+                        ));
+                    }
+                    *result = Some(ErrorCode::None);
+                } else {
+                    *result = Some(ErrorCode::NotEnoughReplicasAfterAppend);
+                }
+            }
+        }
+    }
+
+    fn respond_produce(&mut self, ctx: &mut Ctx, d: DelayedProduce) {
+        let results = d
+            .parts
+            .iter()
+            .map(|&(part, _, base, res)| {
+                let err = res.unwrap_or(ErrorCode::RequestTimedOut);
+                let off = (err == ErrorCode::None).then_some(base);
+                (part, err, off)
+            })
+            .collect();
+        ctx.send(
+            d.from,
+            Msg::ProduceResponse {
+                req_id: d.req_id,
+                results,
+            },
+        );
+    }
+
+    fn complete_delayed(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        if self.delayed_produces.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.delayed_produces);
+        let mut keep = Vec::with_capacity(pending.len());
+        for mut d in pending.drain(..) {
+            if d.parts.iter().any(|p| p.0 == part && p.3.is_none()) {
+                self.check_delayed(ctx, &mut d);
+            }
+            if d.parts.iter().all(|p| p.3.is_some()) {
+                self.respond_produce(ctx, d);
+            } else {
+                keep.push(d);
+            }
+        }
+        self.delayed_produces = keep;
+    }
+
+    fn fail_delayed_for(&mut self, ctx: &mut Ctx, part: PartIdx, err: ErrorCode) {
+        for d in &mut self.delayed_produces {
+            for p in &mut d.parts {
+                if p.0 == part && p.3.is_none() {
+                    p.3 = Some(err);
+                }
+            }
+        }
+        self.complete_delayed(ctx, part);
+    }
+
+    // ---------------------------------------------------------------- high watermark and ISR
+
+    /// `Partition.maybeIncrementLeaderHW`.
+    fn maybe_increment_hw(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(&part) else {
+            return;
+        };
+        if !r.is_leader(me) {
+            return;
+        }
+        let min_isr = ctx.topo.effective_min_isr(part);
+        if ctx.topo.config.hw_rule == HwRule::StrictMinIsr && r.state.isr.len() < min_isr {
+            return;
+        }
+        let leo = r.log.log_end_offset();
+        let maximal = r.maximal_isr();
+        let lag_us = ctx.topo.config.replica_lag_time_max_ms * 1_000;
+        let now = ctx.now.as_us();
+        let mut new_hw = leo;
+        for (b, rs) in &r.remotes {
+            if rs.log_end_offset >= new_hw {
+                continue;
+            }
+            let caught_up = rs.log_end_offset == leo
+                || (rs.last_caught_up_us > 0 && now - rs.last_caught_up_us <= lag_us);
+            let eligible = !self.fenced_brokers.contains(b);
+            if maximal.contains(b) || (caught_up && eligible) {
+                new_hw = rs.log_end_offset;
+            }
+        }
+        if new_hw > r.log.high_watermark {
+            let old = r.log.high_watermark;
+            r.log.set_high_watermark(new_hw);
+            for off in old..new_hw {
+                let id = r.log.get(off).map(|rec| rec.record_id);
+                if let Some(info) = id.and_then(|id| ctx.prov.get_mut(id)) {
+                    if info.committed_us.is_none() {
+                        info.committed_us = Some(now);
+                    }
+                }
+            }
+            ctx.emit(TraceKind::HighWatermark {
+                partition: ctx.topo.part_name(part),
+                broker: me,
+                high_watermark: new_hw,
+            });
+            self.complete_delayed(ctx, part);
+            self.wake_parked(ctx, part);
+        }
+    }
+
+    /// The "isr-expiration" task: drop followers that have not caught up for `replica.lag.time.max.ms`.
+    fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
+        let me = self.id;
+        let lag_us = ctx.topo.config.replica_lag_time_max_ms * 1_000;
+        let now = ctx.now.as_us();
+        let mut proposals = Vec::new();
+        for (part, r) in &self.replicas {
+            if !r.is_leader(me) || r.pending_isr.is_some() {
+                continue;
+            }
+            let leo = r.log.log_end_offset();
+            let out: Vec<BrokerId> = r
+                .state
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| *b != me)
+                .filter(|b| {
+                    r.remotes.get(b).is_some_and(|rs| {
+                        rs.log_end_offset != leo && now.saturating_sub(rs.last_caught_up_us) > lag_us
+                    })
+                })
+                .collect();
+            if !out.is_empty() {
+                let isr: Vec<BrokerId> =
+                    r.state.isr.iter().copied().filter(|b| !out.contains(b)).collect();
+                proposals.push((*part, isr));
+            }
+        }
+        for (part, isr) in proposals {
+            self.propose_isr(ctx, part, isr);
+        }
+    }
+
+    fn propose_isr(&mut self, ctx: &mut Ctx, part: PartIdx, isr: Vec<BrokerId>) {
+        let r = self.replicas.get_mut(&part).expect("leader replica");
+        // During a shrink the maximal ISR stays the old one; during an expand it includes the new
+        // member. Both are the union of current and proposed.
+        r.pending_isr = Some(isr.clone());
+        ctx.send(
+            Node::Controller,
+            Msg::AlterPartition {
+                part,
+                leader_epoch: r.state.leader_epoch,
+                partition_epoch: r.state.partition_epoch,
+                isr,
+            },
+        );
+    }
+
+    // ---------------------------------------------------------------- fetch (leader side)
+
+    fn on_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        fetcher: Fetcher,
+        max_wait_us: u64,
+        partitions: Vec<FetchPartition>,
+    ) -> BrokerAction {
+        if let Fetcher::Follower(f) = fetcher {
+            for fp in &partitions {
+                self.update_follower(ctx, f, fp);
+            }
+        }
+        let p = ParkedFetch {
+            req_id,
+            from,
+            fetcher,
+            partitions,
+        };
+        if max_wait_us == 0 || self.fetch_has_data(&p) {
+            self.answer_fetch(ctx, p, false);
+        } else {
+            self.parked_fetches.push(p);
+            ctx.timer_after_us(max_wait_us, Timer::ParkedFetchDeadline { req_id });
+        }
+        BrokerAction::None
+    }
+
+    /// What the leader learns from a follower's fetch: its LEO, whether it is caught up, and whether
+    /// it may (re)join the ISR.
+    fn update_follower(&mut self, ctx: &mut Ctx, follower: BrokerId, fp: &FetchPartition) {
+        let me = self.id;
+        let part = fp.part;
+        let Some(r) = self.replicas.get_mut(&part) else {
+            return;
+        };
+        if !r.is_leader(me) || fp.current_leader_epoch != r.state.leader_epoch {
+            return;
+        }
+        if diverging(&r.log, fp, ctx.topo.config.truncation).is_some() {
+            return;
+        }
+        let leo = r.log.log_end_offset();
+        let now = ctx.now.as_us();
+        let Some(rs) = r.remotes.get_mut(&follower) else {
+            return;
+        };
+        // Replica.updateFetchStateOrThrow.
+        if fp.fetch_offset >= leo {
+            rs.last_caught_up_us = now;
+        } else if fp.fetch_offset >= rs.last_fetch_leader_leo && rs.last_fetch_us > 0 {
+            rs.last_caught_up_us = rs.last_caught_up_us.max(rs.last_fetch_us);
+        }
+        rs.log_end_offset = fp.fetch_offset.min(leo);
+        rs.last_fetch_us = now;
+        rs.last_fetch_leader_leo = leo;
+        // Partition.maybeExpandIsr with the KIP-320 guard and KIP-903's eligibility.
+        let follower_leo = rs.log_end_offset;
+        if !r.state.isr.contains(&follower)
+            && r.pending_isr.is_none()
+            && follower_leo >= r.log.high_watermark
+            && follower_leo >= r.leader_epoch_start_offset
+            && !self.fenced_brokers.contains(&follower)
+        {
+            let mut isr = r.state.isr.clone();
+            isr.push(follower);
+            self.propose_isr(ctx, part, isr);
+        }
+        self.maybe_increment_hw(ctx, part);
+    }
+
+    fn fetch_has_data(&self, p: &ParkedFetch) -> bool {
+        p.partitions.iter().any(|fp| {
+            let Some(r) = self.replicas.get(&fp.part) else {
+                return true;
+            };
+            if !r.is_leader(self.id) || fp.current_leader_epoch != r.state.leader_epoch {
+                return true;
+            }
+            let limit = match p.fetcher {
+                Fetcher::Follower(_) => r.log.log_end_offset(),
+                Fetcher::Consumer => r.log.high_watermark,
+            };
+            fp.fetch_offset != limit
+        })
+    }
+
+    fn wake_parked(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        if self.parked_fetches.is_empty() {
+            return;
+        }
+        let parked = std::mem::take(&mut self.parked_fetches);
+        for p in parked {
+            if p.partitions.iter().any(|fp| fp.part == part) && self.fetch_has_data(&p) {
+                self.answer_fetch(ctx, p, false);
+            } else {
+                self.parked_fetches.push(p);
+            }
+        }
+    }
+
+    fn answer_fetch(&mut self, ctx: &mut Ctx, p: ParkedFetch, _expired: bool) {
+        let mut out = Vec::with_capacity(p.partitions.len());
+        for fp in &p.partitions {
+            out.push(self.read_partition(ctx, p.fetcher, fp));
+        }
+        ctx.send(
+            p.from,
+            Msg::FetchResponse {
+                req_id: p.req_id,
+                partitions: out,
+            },
+        );
+    }
+
+    fn read_partition(&self, ctx: &mut Ctx, fetcher: Fetcher, fp: &FetchPartition) -> FetchedPartition {
+        let empty = |error| FetchedPartition {
+            part: fp.part,
+            error,
+            high_watermark: 0,
+            log_end_offset: 0,
+            records: Vec::new(),
+            base_offset: fp.fetch_offset,
+            diverging_epoch: None,
+        };
+        let Some(r) = self.replicas.get(&fp.part) else {
+            return empty(ErrorCode::NotLeaderOrFollower);
+        };
+        if !r.is_leader(self.id) {
+            return empty(ErrorCode::NotLeaderOrFollower);
+        }
+        if fp.current_leader_epoch < r.state.leader_epoch {
+            return empty(ErrorCode::FencedLeaderEpoch);
+        }
+        if fp.current_leader_epoch > r.state.leader_epoch {
+            return empty(ErrorCode::UnknownLeaderEpoch);
+        }
+        let leo = r.log.log_end_offset();
+        let hw = r.log.high_watermark;
+        let mut resp = FetchedPartition {
+            part: fp.part,
+            error: ErrorCode::None,
+            high_watermark: hw,
+            log_end_offset: leo,
+            records: Vec::new(),
+            base_offset: fp.fetch_offset,
+            diverging_epoch: None,
+        };
+        if let Some(div) = diverging(&r.log, fp, ctx.topo.config.truncation) {
+            resp.diverging_epoch = Some(div);
+            return resp;
+        }
+        let limit = match fetcher {
+            Fetcher::Follower(_) => leo,
+            Fetcher::Consumer => hw,
+        };
+        if fp.fetch_offset > leo {
+            resp.error = ErrorCode::OffsetOutOfRange;
+            return resp;
+        }
+        let end = limit.min(fp.fetch_offset + MAX_FETCH_RECORDS as u64);
+        if fp.fetch_offset < end {
+            resp.records = r
+                .log
+                .records()
+                .range(fp.fetch_offset as usize, end as usize)
+                .copied()
+                .collect();
+            if fetcher == Fetcher::Consumer && end > hw {
+                ctx.violation(format!(
+                    "{}: consumer given offsets up to {} beyond HW {hw}",
+                    ctx.topo.part_name(fp.part),
+                    end - 1
+                ));
+            }
+        }
+        resp
+    }
+
+    // ---------------------------------------------------------------- fetch (follower side)
+
+    /// Sends the next fetch to `leader` if none is in flight and some partition follows it.
+    pub fn pump_fetcher(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if !self.is_running() || leader == self.id {
+            return;
+        }
+        let me = self.id;
+        let f = self.fetchers.entry(leader).or_default();
+        if f.in_flight.is_some() {
+            return;
+        }
+        if f.backoff_until_us > ctx.now.as_us() {
+            self.schedule_wake(ctx, leader);
+            return;
+        }
+        let partitions: Vec<FetchPartition> = self
+            .replicas
+            .values()
+            .filter(|r| r.state.leader == Some(leader) && r.state.leader != Some(me))
+            .map(|r| FetchPartition {
+                part: r.part,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.last_record_epoch(),
+                current_leader_epoch: r.state.leader_epoch,
+            })
+            .collect();
+        if partitions.is_empty() {
+            return;
+        }
+        let req_id = ctx.req_id();
+        let parts = partitions.iter().map(|p| p.part).collect();
+        self.fetchers.get_mut(&leader).expect("inserted").in_flight = Some((req_id, parts));
+        ctx.send(
+            Node::Broker(leader),
+            Msg::Fetch {
+                req_id,
+                fetcher: Fetcher::Follower(me),
+                max_wait_us: ctx.topo.config.replica_fetch_wait_max_ms * 1_000,
+                partitions,
+            },
+        );
+        ctx.timer_after_ms(
+            REPLICA_SOCKET_TIMEOUT_MS,
+            Timer::FetchTimeout { leader, req_id },
+        );
+    }
+
+    fn schedule_wake(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let f = self.fetchers.entry(leader).or_default();
+        if !f.wake_scheduled {
+            f.wake_scheduled = true;
+            let at = f.backoff_until_us.saturating_sub(ctx.now.as_us());
+            ctx.timer_after_us(at, Timer::FetcherWake { leader });
+        }
+    }
+
+    fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        leader: BrokerId,
+        req_id: u64,
+        partitions: Vec<FetchedPartition>,
+    ) {
+        let me = self.id;
+        let Some(f) = self.fetchers.get_mut(&leader) else {
+            return;
+        };
+        let Some((id, live_parts)) = f.in_flight.take() else {
+            return;
+        };
+        if id != req_id {
+            f.in_flight = Some((id, live_parts));
+            return;
+        }
+        let mut backoff = false;
+        for fp in partitions {
+            if !live_parts.contains(&fp.part) {
+                continue; // leadership changed while the fetch was in flight
+            }
+            let Some(r) = self.replicas.get_mut(&fp.part) else {
+                continue;
+            };
+            if r.state.leader != Some(leader) {
+                continue;
+            }
+            match fp.error {
+                ErrorCode::None => {}
+                ErrorCode::OffsetOutOfRange => {
+                    // The leader's log is shorter than ours (after an unclean election without
+                    // epochs): truncate to the leader's LEO.
+                    let leo = r.log.log_end_offset();
+                    if fp.log_end_offset < leo {
+                        r.log.truncate_to(fp.log_end_offset);
+                        r.rebuild_producer_state();
+                        ctx.emit(TraceKind::Truncated {
+                            partition: ctx.topo.part_name(fp.part),
+                            broker: me,
+                            to_offset: fp.log_end_offset,
+                            removed: leo - fp.log_end_offset,
+                            reason: "fetch offset out of range: truncate to leader's log end".into(),
+                        });
+                    }
+                    continue;
+                }
+                _ => {
+                    backoff = true;
+                    continue;
+                }
+            }
+            if let Some((epoch, end)) = fp.diverging_epoch {
+                // AbstractFetcherThread.truncateOnFetchResponse / getOffsetTruncationState.
+                let leo = r.log.log_end_offset();
+                let target = if epoch == UNDEFINED_EPOCH {
+                    // UNDEFINED_EPOCH_OFFSET: fall back to the high watermark.
+                    r.log.high_watermark
+                } else {
+                    match r.log.end_offset_for(epoch) {
+                        Some((fe, fend)) if fe == epoch => end.min(fend),
+                        // We do not know the leader's epoch: truncate to the end of our largest
+                        // epoch below it and ask again (KIP-279).
+                        Some((_, fend)) => fend.min(end),
+                        None => 0,
+                    }
+                };
+                let target = target.min(leo);
+                if target < leo {
+                    r.log.truncate_to(target);
+                    r.rebuild_producer_state();
+                    ctx.emit(TraceKind::Truncated {
+                        partition: ctx.topo.part_name(fp.part),
+                        broker: me,
+                        to_offset: target,
+                        removed: leo - target,
+                        reason: format!("diverging epoch {epoch} ends at {end} on leader {leader}"),
+                    });
+                }
+                continue;
+            }
+            if !fp.records.is_empty() {
+                if fp.base_offset != r.log.log_end_offset() {
+                    continue; // stale response for an offset we no longer have
+                }
+                let now_us = ctx.now.as_us();
+                let count = fp.records.len() as u32;
+                for rec in &fp.records {
+                    let mut rec = *rec;
+                    rec.append_us = now_us;
+                    r.log.append(rec);
+                    if rec.producer_id != 0 {
+                        let e = r.producers.entry(rec.producer_id).or_default();
+                        if e.epoch != rec.producer_epoch {
+                            e.epoch = rec.producer_epoch;
+                            e.batches.clear();
+                        }
+                        match e.batches.back_mut() {
+                            Some(b) if b.1 + 1 == rec.sequence => b.1 = rec.sequence,
+                            _ => {
+                                e.batches.push_back((rec.sequence, rec.sequence, now_us));
+                                if e.batches.len() > BATCHES_TO_RETAIN {
+                                    e.batches.pop_front();
+                                }
+                            }
+                        }
+                    }
+                }
+                ctx.emit(TraceKind::Replicated {
+                    partition: ctx.topo.part_name(fp.part),
+                    broker: me,
+                    base_offset: fp.base_offset,
+                    count,
+                });
+            }
+            // The follower's HW is the leader's, capped by its own LEO.
+            let hw = fp.high_watermark.min(r.log.log_end_offset());
+            if hw > r.log.high_watermark {
+                r.log.set_high_watermark(hw);
+            }
+        }
+        if backoff {
+            let b = ctx.topo.config.replica_fetch_backoff_ms;
+            let f = self.fetchers.get_mut(&leader).expect("exists");
+            f.backoff_until_us = ctx.now.as_us() + b * 1_000;
+        }
+        self.pump_fetcher(ctx, leader);
+    }
+}
+
+/// The leader's divergence check for a follower fetch: `Some((epoch, end offset))` when the follower's
+/// last fetched epoch ends earlier on the leader than the follower's fetch offset, or is unknown.
+fn diverging(log: &Log, fp: &FetchPartition, mode: Truncation) -> Option<(u32, u64)> {
+    if mode == Truncation::HighWatermark {
+        return None;
+    }
+    let last = fp.last_fetched_epoch?;
+    match log.end_offset_for(last) {
+        Some((epoch, end)) if epoch != last || end < fp.fetch_offset => Some((epoch, end)),
+        Some(_) => None,
+        // No epoch ≤ the follower's on the leader: UNDEFINED_EPOCH_OFFSET.
+        None => Some((UNDEFINED_EPOCH, u64::MAX)),
+    }
+}
+
+/// What the engine must do after a broker handled an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerAction {
+    None,
+    Stop { clean: bool },
+}

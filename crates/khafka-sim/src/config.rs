@@ -1,0 +1,545 @@
+//! Configuration, spelled as Kafka spells it, with Kafka 4.1's defaults.
+//!
+//! Each config struct knows its keys (`KEYS`, used for "did you mean" hints) and parses a `key=value`
+//! pair with [`BrokerConfig::set`] and friends. A few keys are the simulator's own (they start with
+//! `sim.` or name a historical behaviour); every such key is listed in `docs/scenario-language.md`.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a `key=value` pair was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The key is not one this config knows.
+    UnknownKey,
+    /// The value does not fit the key; the string says what was expected.
+    InvalidValue(String),
+}
+
+fn parse_u64(value: &str, what: &str) -> Result<u64, ConfigError> {
+    value
+        .parse::<u64>()
+        .map_err(|_| ConfigError::InvalidValue(format!("a non-negative integer ({what})")))
+}
+
+fn parse_u32(value: &str, what: &str) -> Result<u32, ConfigError> {
+    value
+        .parse::<u32>()
+        .map_err(|_| ConfigError::InvalidValue(format!("a non-negative integer ({what})")))
+}
+
+fn parse_bool(value: &str) -> Result<bool, ConfigError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ConfigError::InvalidValue("`true` or `false`".into())),
+    }
+}
+
+/// Which controller the cluster runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControllerMode {
+    /// KRaft (the only mode since Kafka 4.0): heartbeats, fencing after `broker.session.timeout.ms`.
+    Kraft,
+    /// The ZooKeeper-era controller (Kafka ≤ 3.9): session expiry after `zookeeper.session.timeout.ms`,
+    /// and every ISR change bumps the leader epoch.
+    Zookeeper,
+}
+
+/// How the leader advances the high watermark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HwRule {
+    /// Kafka ≥ 3.7 (KAFKA-15583): the HW is frozen while `|ISR| < min(min.insync.replicas, RF)`.
+    StrictMinIsr,
+    /// Before 3.7: the HW follows the ISR whatever its size.
+    Pre37,
+}
+
+/// How a follower reconciles its log with a new leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Truncation {
+    /// KIP-101/279/320: truncate by leader epoch (the diverging epoch in the fetch response).
+    LeaderEpoch,
+    /// Before KIP-101 (Kafka < 0.11): truncate to the local high watermark on becoming a follower.
+    HighWatermark,
+}
+
+/// Cluster-wide (broker and controller) configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BrokerConfig {
+    pub controller: ControllerMode,
+    pub hw_rule: HwRule,
+    pub truncation: Truncation,
+    pub broker_session_timeout_ms: u64,
+    pub broker_heartbeat_interval_ms: u64,
+    pub zookeeper_session_timeout_ms: u64,
+    pub replica_lag_time_max_ms: u64,
+    pub replica_fetch_wait_max_ms: u64,
+    pub replica_fetch_backoff_ms: u64,
+    pub auto_leader_rebalance_enable: bool,
+    pub leader_imbalance_check_interval_seconds: u64,
+    pub leader_imbalance_per_broker_percentage: u64,
+    pub unclean_leader_election_enable: bool,
+    pub min_insync_replicas: u32,
+    pub default_replication_factor: u32,
+    pub num_partitions: u32,
+    pub eligible_leader_replicas_enable: bool,
+    pub replica_high_watermark_checkpoint_interval_ms: u64,
+    /// Simulator knob: on a crash that loses unflushed data, records appended less than this long ago
+    /// are gone. Kafka leaves flushing to the OS by default (`log.flush.interval.ms` unset); Linux
+    /// writes dirty pages back after about 30 s (`vm.dirty_expire_centisecs`).
+    pub sim_unflushed_window_ms: u64,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            controller: ControllerMode::Kraft,
+            hw_rule: HwRule::StrictMinIsr,
+            truncation: Truncation::LeaderEpoch,
+            broker_session_timeout_ms: 9_000,
+            broker_heartbeat_interval_ms: 2_000,
+            zookeeper_session_timeout_ms: 18_000,
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            replica_fetch_backoff_ms: 1_000,
+            auto_leader_rebalance_enable: true,
+            leader_imbalance_check_interval_seconds: 300,
+            leader_imbalance_per_broker_percentage: 10,
+            unclean_leader_election_enable: false,
+            min_insync_replicas: 1,
+            default_replication_factor: 1,
+            num_partitions: 1,
+            eligible_leader_replicas_enable: false,
+            replica_high_watermark_checkpoint_interval_ms: 5_000,
+            sim_unflushed_window_ms: 30_000,
+        }
+    }
+}
+
+impl BrokerConfig {
+    pub const KEYS: &'static [&'static str] = &[
+        "controller",
+        "kafka.version",
+        "high.watermark.rule",
+        "truncation",
+        "broker.session.timeout.ms",
+        "broker.heartbeat.interval.ms",
+        "zookeeper.session.timeout.ms",
+        "replica.lag.time.max.ms",
+        "replica.fetch.wait.max.ms",
+        "replica.fetch.backoff.ms",
+        "auto.leader.rebalance.enable",
+        "leader.imbalance.check.interval.seconds",
+        "leader.imbalance.per.broker.percentage",
+        "unclean.leader.election.enable",
+        "min.insync.replicas",
+        "default.replication.factor",
+        "num.partitions",
+        "eligible.leader.replicas.enable",
+        "replica.high.watermark.checkpoint.interval.ms",
+        "sim.unflushed.window.ms",
+    ];
+
+    /// Applies one `key=value` pair.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "controller" => {
+                self.controller = match value {
+                    "kraft" => ControllerMode::Kraft,
+                    "zookeeper" => ControllerMode::Zookeeper,
+                    _ => return Err(ConfigError::InvalidValue("`kraft` or `zookeeper`".into())),
+                }
+            }
+            "kafka.version" => self.apply_version(value)?,
+            "high.watermark.rule" => {
+                self.hw_rule = match value {
+                    "strict-min-isr" => HwRule::StrictMinIsr,
+                    "pre-3.7" => HwRule::Pre37,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`strict-min-isr` or `pre-3.7`".into(),
+                        ))
+                    }
+                }
+            }
+            "truncation" => {
+                self.truncation = match value {
+                    "leader-epoch" => Truncation::LeaderEpoch,
+                    "high-watermark" => Truncation::HighWatermark,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`leader-epoch` or `high-watermark`".into(),
+                        ))
+                    }
+                }
+            }
+            "broker.session.timeout.ms" => {
+                self.broker_session_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "broker.heartbeat.interval.ms" => {
+                self.broker_heartbeat_interval_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "zookeeper.session.timeout.ms" => {
+                self.zookeeper_session_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "replica.lag.time.max.ms" => {
+                self.replica_lag_time_max_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "replica.fetch.wait.max.ms" => {
+                self.replica_fetch_wait_max_ms = parse_u64(value, "milliseconds")?
+            }
+            "replica.fetch.backoff.ms" => {
+                self.replica_fetch_backoff_ms = parse_u64(value, "milliseconds")?
+            }
+            "auto.leader.rebalance.enable" => self.auto_leader_rebalance_enable = parse_bool(value)?,
+            "leader.imbalance.check.interval.seconds" => {
+                self.leader_imbalance_check_interval_seconds =
+                    positive(parse_u64(value, "seconds")?)?
+            }
+            "leader.imbalance.per.broker.percentage" => {
+                self.leader_imbalance_per_broker_percentage = parse_u64(value, "percent")?
+            }
+            "unclean.leader.election.enable" => {
+                self.unclean_leader_election_enable = parse_bool(value)?
+            }
+            "min.insync.replicas" => {
+                self.min_insync_replicas = positive32(parse_u32(value, "replicas")?)?
+            }
+            "default.replication.factor" => {
+                self.default_replication_factor = positive32(parse_u32(value, "replicas")?)?
+            }
+            "num.partitions" => self.num_partitions = positive32(parse_u32(value, "partitions")?)?,
+            "eligible.leader.replicas.enable" => {
+                self.eligible_leader_replicas_enable = parse_bool(value)?
+            }
+            "replica.high.watermark.checkpoint.interval.ms" => {
+                self.replica_high_watermark_checkpoint_interval_ms =
+                    positive(parse_u64(value, "milliseconds")?)?
+            }
+            "sim.unflushed.window.ms" => {
+                self.sim_unflushed_window_ms = parse_u64(value, "milliseconds")?
+            }
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+
+    /// Sets the behaviours of a Kafka release: `4.1` (default), `3.7`…`4.0`, `3.6` and older (the HW
+    /// follows the ISR below min ISR; ZooKeeper controller for ≤ 3.9 unless `controller=kraft` comes
+    /// after), `0.10` (and older: truncation to the high watermark, before KIP-101).
+    fn apply_version(&mut self, value: &str) -> Result<(), ConfigError> {
+        let bad = || ConfigError::InvalidValue("a Kafka version such as `4.1`, `3.6` or `0.10`".into());
+        let (major, minor) = value.split_once('.').ok_or_else(bad)?;
+        let major: u32 = major.parse().map_err(|_| bad())?;
+        let minor: u32 = minor
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .ok_or_else(bad)?;
+        if major > 4 || (major == 4 && minor > 1) {
+            return Err(ConfigError::InvalidValue(
+                "a Kafka version up to `4.1` (the newest this simulator models)".into(),
+            ));
+        }
+        let v = (major, minor);
+        self.hw_rule = if v >= (3, 7) {
+            HwRule::StrictMinIsr
+        } else {
+            HwRule::Pre37
+        };
+        self.controller = if v >= (4, 0) {
+            ControllerMode::Kraft
+        } else {
+            ControllerMode::Zookeeper
+        };
+        self.truncation = if v >= (0, 11) {
+            Truncation::LeaderEpoch
+        } else {
+            Truncation::HighWatermark
+        };
+        Ok(())
+    }
+}
+
+fn positive(v: u64) -> Result<u64, ConfigError> {
+    if v == 0 {
+        Err(ConfigError::InvalidValue("a value greater than 0".into()))
+    } else {
+        Ok(v)
+    }
+}
+
+fn positive32(v: u32) -> Result<u32, ConfigError> {
+    if v == 0 {
+        Err(ConfigError::InvalidValue("a value greater than 0".into()))
+    } else {
+        Ok(v)
+    }
+}
+
+/// Per-topic configuration; `None` inherits the broker default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TopicConfig {
+    pub min_insync_replicas: Option<u32>,
+    pub unclean_leader_election_enable: Option<bool>,
+}
+
+impl TopicConfig {
+    pub const KEYS: &'static [&'static str] =
+        &["min.insync.replicas", "unclean.leader.election.enable"];
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "min.insync.replicas" => {
+                self.min_insync_replicas = Some(positive32(parse_u32(value, "replicas")?)?)
+            }
+            "unclean.leader.election.enable" => {
+                self.unclean_leader_election_enable = Some(parse_bool(value)?)
+            }
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+}
+
+/// The producer's `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "all")]
+    All,
+}
+
+impl Acks {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acks::Zero => "0",
+            Acks::One => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
+/// Producer configuration (`ProducerConfig` in Kafka's client).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProducerConfig {
+    pub acks: Acks,
+    /// `None` when the scenario did not set it: then idempotence is on unless a conflicting setting
+    /// is present (Kafka ≥ 3.0 behaviour).
+    pub enable_idempotence: Option<bool>,
+    pub retries: u32,
+    pub delivery_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    pub max_in_flight_requests_per_connection: u32,
+    pub linger_ms: u64,
+    pub batch_size: u32,
+    pub retry_backoff_ms: u64,
+    pub partitioner_ignore_keys: bool,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            acks: Acks::All,
+            enable_idempotence: None,
+            retries: i32::MAX as u32,
+            delivery_timeout_ms: 120_000,
+            request_timeout_ms: 30_000,
+            max_in_flight_requests_per_connection: 5,
+            // KIP-1030 changed the default from 0 to 5 in Kafka 4.0.
+            linger_ms: 5,
+            batch_size: 16_384,
+            retry_backoff_ms: 100,
+            partitioner_ignore_keys: false,
+        }
+    }
+}
+
+impl ProducerConfig {
+    pub const KEYS: &'static [&'static str] = &[
+        "acks",
+        "enable.idempotence",
+        "retries",
+        "delivery.timeout.ms",
+        "request.timeout.ms",
+        "max.in.flight.requests.per.connection",
+        "linger.ms",
+        "batch.size",
+        "retry.backoff.ms",
+        "partitioner.ignore.keys",
+    ];
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "acks" => {
+                self.acks = match value {
+                    "0" => Acks::Zero,
+                    "1" => Acks::One,
+                    "all" | "-1" => Acks::All,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`0`, `1`, `all` or `-1` (INVALID_REQUIRED_ACKS)".into(),
+                        ))
+                    }
+                }
+            }
+            "enable.idempotence" => self.enable_idempotence = Some(parse_bool(value)?),
+            "retries" => self.retries = parse_u32(value, "retries")?,
+            "delivery.timeout.ms" => {
+                self.delivery_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "request.timeout.ms" => {
+                self.request_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "max.in.flight.requests.per.connection" => {
+                self.max_in_flight_requests_per_connection =
+                    positive32(parse_u32(value, "requests")?)?
+            }
+            "linger.ms" => self.linger_ms = parse_u64(value, "milliseconds")?,
+            "batch.size" => self.batch_size = parse_u32(value, "bytes")?,
+            "retry.backoff.ms" => self.retry_backoff_ms = parse_u64(value, "milliseconds")?,
+            "partitioner.ignore.keys" => self.partitioner_ignore_keys = parse_bool(value)?,
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+
+    /// Whether the producer is idempotent, as `KafkaProducer` decides it: an explicit setting wins
+    /// (and must not conflict); otherwise on unless `acks != all`, `retries == 0` or
+    /// `max.in.flight.requests.per.connection > 5`.
+    pub fn idempotence(&self) -> Result<bool, String> {
+        let conflict = if self.acks != Acks::All {
+            Some("acks must be `all`")
+        } else if self.retries == 0 {
+            Some("retries must be greater than 0")
+        } else if self.max_in_flight_requests_per_connection > 5 {
+            Some("max.in.flight.requests.per.connection must be at most 5")
+        } else {
+            None
+        };
+        match (self.enable_idempotence, conflict) {
+            (Some(true), Some(why)) => Err(format!(
+                "enable.idempotence=true conflicts with this producer's settings: {why} (ConfigException)"
+            )),
+            (Some(explicit), _) => Ok(explicit),
+            (None, Some(_)) => Ok(false),
+            (None, None) => Ok(true),
+        }
+    }
+}
+
+/// `isolation.level` of a consumer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationLevel {
+    ReadUncommitted,
+    ReadCommitted,
+}
+
+/// Where a consumer starts when it has no position (`auto.offset.reset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+}
+
+/// Consumer configuration (a simple consumer assigned every partition of its topic).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerConfig {
+    pub isolation_level: IsolationLevel,
+    pub auto_offset_reset: OffsetReset,
+    pub fetch_max_wait_ms: u64,
+    pub max_poll_records: u32,
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            isolation_level: IsolationLevel::ReadUncommitted,
+            auto_offset_reset: OffsetReset::Latest,
+            fetch_max_wait_ms: 500,
+            max_poll_records: 500,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    pub const KEYS: &'static [&'static str] = &[
+        "isolation.level",
+        "auto.offset.reset",
+        "fetch.max.wait.ms",
+        "max.poll.records",
+        "request.timeout.ms",
+    ];
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "isolation.level" => {
+                self.isolation_level = match value {
+                    "read_uncommitted" => IsolationLevel::ReadUncommitted,
+                    "read_committed" => IsolationLevel::ReadCommitted,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`read_uncommitted` or `read_committed`".into(),
+                        ))
+                    }
+                }
+            }
+            "auto.offset.reset" => {
+                self.auto_offset_reset = match value {
+                    "earliest" => OffsetReset::Earliest,
+                    "latest" => OffsetReset::Latest,
+                    _ => return Err(ConfigError::InvalidValue("`earliest` or `latest`".into())),
+                }
+            }
+            "fetch.max.wait.ms" => self.fetch_max_wait_ms = parse_u64(value, "milliseconds")?,
+            "max.poll.records" => {
+                self.max_poll_records = positive32(parse_u32(value, "records")?)?
+            }
+            "request.timeout.ms" => {
+                self.request_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotence_defaults_follow_kafka() {
+        let mut p = ProducerConfig::default();
+        assert_eq!(p.idempotence(), Ok(true));
+        p.set("acks", "1").unwrap();
+        assert_eq!(p.idempotence(), Ok(false), "silently off on conflict");
+        p.set("enable.idempotence", "true").unwrap();
+        assert!(p.idempotence().is_err(), "explicit true with a conflict is an error");
+    }
+
+    #[test]
+    fn versions_select_behaviours() {
+        let mut b = BrokerConfig::default();
+        b.set("kafka.version", "3.6").unwrap();
+        assert_eq!(b.hw_rule, HwRule::Pre37);
+        assert_eq!(b.controller, ControllerMode::Zookeeper);
+        b.set("kafka.version", "0.10").unwrap();
+        assert_eq!(b.truncation, Truncation::HighWatermark);
+        b.set("kafka.version", "4.1").unwrap();
+        assert_eq!(
+            (b.hw_rule, b.controller, b.truncation),
+            (HwRule::StrictMinIsr, ControllerMode::Kraft, Truncation::LeaderEpoch)
+        );
+        assert!(b.set("kafka.version", "5.0").is_err());
+        assert_eq!(b.set("min.insync.replica", "2"), Err(ConfigError::UnknownKey));
+    }
+}

@@ -1,0 +1,237 @@
+//! A simple consumer: assigned every partition of its topic, it fetches from each leader up to the
+//! high watermark and records what it received. Consumer groups (coordinator, assignors, committed
+//! offsets) come later; this consumer has no group and commits nothing.
+//!
+//! With no position it starts at `auto.offset.reset` (the leader answers an out-of-range fetch with
+//! its log end, which stands in for `ListOffsets`). It fetches with `fetch.max.wait.ms` long polls,
+//! one request per leader at a time, and refreshes metadata on leadership errors.
+
+use crate::config::{ConsumerConfig, OffsetReset};
+use crate::ctx::{Ctx, Node, Timer};
+use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
+use crate::spec::{BrokerId, ConsumerSpec};
+use crate::trace::TraceKind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+const RETRY_BACKOFF_MS: u64 = 100;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Consumer {
+    pub idx: u32,
+    pub name: String,
+    pub config: ConsumerConfig,
+    pub first_part: PartIdx,
+    pub partitions: u32,
+    pub start_us: u64,
+    pub started: bool,
+    pub leaders: Vec<Option<(BrokerId, u32)>>,
+    /// Next offset to fetch per partition; `None` until reset.
+    pub positions: Vec<Option<u64>>,
+    /// In-flight fetches per broker: `(request id, partitions)`.
+    pub in_flight: BTreeMap<BrokerId, (u64, Vec<u32>)>,
+    metadata_in_flight: Option<u64>,
+    metadata_next_broker: u32,
+    pub received: u64,
+}
+
+impl Consumer {
+    pub fn new(idx: u32, spec: &ConsumerSpec, first_part: PartIdx, partitions: u32) -> Self {
+        Consumer {
+            idx,
+            name: spec.name.clone(),
+            config: spec.config.clone(),
+            first_part,
+            partitions,
+            start_us: spec.start.as_us(),
+            started: false,
+            leaders: vec![None; partitions as usize],
+            positions: vec![None; partitions as usize],
+            in_flight: BTreeMap::new(),
+            metadata_in_flight: None,
+            metadata_next_broker: idx,
+            received: 0,
+        }
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        let delay = self.start_us.saturating_sub(ctx.now.as_us());
+        ctx.timer_after_us(delay, Timer::Wake);
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::Wake => {
+                self.started = true;
+                if self.leaders.iter().any(|l| l.is_none()) {
+                    self.request_metadata(ctx);
+                }
+                self.pump(ctx);
+            }
+            Timer::RequestTimeout { req_id } => {
+                if self.metadata_in_flight == Some(req_id) {
+                    self.metadata_in_flight = None;
+                    self.request_metadata(ctx);
+                } else {
+                    let timed_out: Vec<BrokerId> = self
+                        .in_flight
+                        .iter()
+                        .filter(|(_, (id, _))| *id == req_id)
+                        .map(|(b, _)| *b)
+                        .collect();
+                    for b in timed_out {
+                        self.in_flight.remove(&b);
+                        self.request_metadata(ctx);
+                    }
+                    self.pump(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        if self.metadata_in_flight.is_some() {
+            return;
+        }
+        let broker = 1 + self.metadata_next_broker % ctx.topo.brokers;
+        self.metadata_next_broker += 1;
+        let req_id = ctx.req_id();
+        self.metadata_in_flight = Some(req_id);
+        ctx.send(Node::Broker(broker), Msg::Metadata { req_id });
+        ctx.timer_after_ms(self.config.request_timeout_ms, Timer::RequestTimeout { req_id });
+    }
+
+    /// Sends a fetch to every leader that has none in flight.
+    fn pump(&mut self, ctx: &mut Ctx) {
+        if !self.started {
+            return;
+        }
+        let mut by_broker: BTreeMap<BrokerId, Vec<u32>> = BTreeMap::new();
+        for p in 0..self.partitions {
+            if let Some((b, _)) = self.leaders[p as usize] {
+                by_broker.entry(b).or_default().push(p);
+            }
+        }
+        for (b, parts) in by_broker {
+            if self.in_flight.contains_key(&b) {
+                continue;
+            }
+            let req_id = ctx.req_id();
+            let partitions = parts
+                .iter()
+                .map(|p| FetchPartition {
+                    part: self.first_part + p,
+                    // No position yet: an impossible offset makes the leader answer with its log end.
+                    fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
+                    last_fetched_epoch: None,
+                    current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
+                })
+                .collect();
+            self.in_flight.insert(b, (req_id, parts));
+            ctx.send(
+                Node::Broker(b),
+                Msg::Fetch {
+                    req_id,
+                    fetcher: Fetcher::Consumer,
+                    max_wait_us: self.config.fetch_max_wait_ms * 1_000,
+                    partitions,
+                },
+            );
+            ctx.timer_after_ms(self.config.request_timeout_ms, Timer::RequestTimeout { req_id });
+        }
+    }
+
+    pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
+        match msg {
+            Msg::MetadataResponse { req_id, partitions } => {
+                if self.metadata_in_flight != Some(req_id) {
+                    return;
+                }
+                self.metadata_in_flight = None;
+                let mut missing = false;
+                for (part, leader, epoch) in partitions {
+                    if part < self.first_part || part >= self.first_part + self.partitions {
+                        continue;
+                    }
+                    let i = (part - self.first_part) as usize;
+                    if self.leaders[i].is_none_or(|l| epoch >= l.1) {
+                        self.leaders[i] = leader.map(|l| (l, epoch));
+                    }
+                    missing |= self.leaders[i].is_none();
+                }
+                if missing {
+                    let req_id = ctx.req_id();
+                    self.metadata_in_flight = Some(req_id);
+                    ctx.timer_after_ms(RETRY_BACKOFF_MS, Timer::RequestTimeout { req_id });
+                }
+                self.pump(ctx);
+            }
+            Msg::FetchResponse { req_id, partitions } => {
+                let Node::Broker(b) = from else { return };
+                if self.in_flight.get(&b).is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.in_flight.remove(&b);
+                let mut refresh = false;
+                for fp in partitions {
+                    let p = (fp.part - self.first_part) as usize;
+                    match fp.error {
+                        ErrorCode::None => {
+                            if fp.records.is_empty()
+                                || self.positions[p] != Some(fp.base_offset)
+                            {
+                                continue;
+                            }
+                            let now = ctx.now.as_us();
+                            for rec in &fp.records {
+                                if let Some(info) = ctx.prov.get_mut(rec.record_id) {
+                                    if info.consumed_us.is_none() {
+                                        info.consumed_us = Some(now);
+                                    }
+                                }
+                            }
+                            let n = fp.records.len() as u64;
+                            self.received += n;
+                            self.positions[p] = Some(fp.base_offset + n);
+                            ctx.emit(TraceKind::Consumed {
+                                consumer: self.name.clone(),
+                                partition: ctx.topo.part_name(fp.part),
+                                base_offset: fp.base_offset,
+                                records: n as u32,
+                            });
+                        }
+                        ErrorCode::OffsetOutOfRange => {
+                            self.positions[p] = Some(match self.config.auto_offset_reset {
+                                OffsetReset::Earliest => 0,
+                                OffsetReset::Latest => fp.high_watermark,
+                            });
+                        }
+                        _ => refresh = true,
+                    }
+                }
+                if refresh {
+                    self.request_metadata(ctx);
+                }
+                self.pump(ctx);
+            }
+            Msg::Disconnect { req_id } => {
+                if self.metadata_in_flight == Some(req_id) {
+                    self.metadata_in_flight = None;
+                    let req_id = ctx.req_id();
+                    self.metadata_in_flight = Some(req_id);
+                    ctx.timer_after_ms(RETRY_BACKOFF_MS, Timer::RequestTimeout { req_id });
+                } else if let Some(b) = self
+                    .in_flight
+                    .iter()
+                    .find(|(_, (id, _))| *id == req_id)
+                    .map(|(b, _)| *b)
+                {
+                    self.in_flight.remove(&b);
+                    self.request_metadata(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+}

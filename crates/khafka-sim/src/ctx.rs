@@ -1,0 +1,116 @@
+//! What a handler may do: send messages, set timers, record provenance and trace events.
+//!
+//! Handlers (brokers, the controller, clients) never touch the event queue or the network directly.
+//! They push [`Effect`]s into the outbox of a [`Ctx`]; the engine routes them. That keeps each actor a
+//! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
+
+use crate::msg::Msg;
+use crate::provenance::Provenance;
+use crate::spec::BrokerId;
+use crate::time::SimTime;
+use crate::topology::Topology;
+use crate::trace::{Trace, TraceKind};
+use serde::Serialize;
+
+/// A node of the simulated network, by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Node {
+    Broker(BrokerId),
+    Controller,
+    Producer(u32),
+    Consumer(u32),
+}
+
+/// Timers, each delivered back to the node that set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    // Broker timers.
+    Heartbeat,
+    IsrExpiration,
+    HwCheckpoint,
+    FetchTimeout { leader: BrokerId, req_id: u64 },
+    FetcherWake { leader: BrokerId },
+    ParkedFetchDeadline { req_id: u64 },
+    ProduceDeadline { req_id: u64 },
+    MetadataFetchTimeout { req_id: u64 },
+    ShutdownDeadline,
+    // Controller timers.
+    SessionTimeout { broker: BrokerId, generation: u64 },
+    LeaderImbalanceCheck,
+    UncleanCheck,
+    MetadataPollDeadline { broker: BrokerId, req_id: u64 },
+    // Client timers.
+    Generate,
+    Wake,
+    RequestTimeout { req_id: u64 },
+}
+
+#[derive(Clone, Debug)]
+pub enum Effect {
+    Send { from: Node, to: Node, msg: Msg },
+    Timer { node: Node, at: SimTime, timer: Timer },
+}
+
+/// Counters the metrics sampler reads and resets each interval.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    pub isr_shrinks: u64,
+    pub isr_expands: u64,
+    pub leader_elections: u64,
+    pub unclean_elections: u64,
+    pub failed_produce_requests: u64,
+    pub produce_requests: u64,
+    /// Produce latencies (µs) in this interval, by acks: index 0 → acks=0, 1 → acks=1, 2 → all.
+    pub produce_latency_us: [Vec<u64>; 3],
+}
+
+pub struct Ctx<'a> {
+    pub now: SimTime,
+    pub me: Node,
+    pub topo: &'a Topology,
+    pub out: &'a mut Vec<Effect>,
+    pub prov: &'a mut Provenance,
+    pub trace: &'a mut Trace,
+    pub counters: &'a mut Counters,
+    pub next_req_id: &'a mut u64,
+    pub violations: &'a mut Vec<String>,
+    pub producer_errors: &'a mut std::collections::BTreeMap<&'static str, u64>,
+}
+
+impl Ctx<'_> {
+    pub fn send(&mut self, to: Node, msg: Msg) {
+        self.out.push(Effect::Send {
+            from: self.me,
+            to,
+            msg,
+        });
+    }
+
+    pub fn timer_after_us(&mut self, after_us: u64, timer: Timer) {
+        self.out.push(Effect::Timer {
+            node: self.me,
+            at: self.now.saturating_add_us(after_us),
+            timer,
+        });
+    }
+
+    pub fn timer_after_ms(&mut self, after_ms: u64, timer: Timer) {
+        self.timer_after_us(after_ms.saturating_mul(1_000), timer);
+    }
+
+    pub fn req_id(&mut self) -> u64 {
+        *self.next_req_id += 1;
+        *self.next_req_id
+    }
+
+    pub fn emit(&mut self, kind: TraceKind) {
+        self.trace.emit(self.now, kind);
+    }
+
+    /// Records a broken invariant (the engine reports it with the seed and the event).
+    pub fn violation(&mut self, text: String) {
+        self.trace
+            .emit(self.now, TraceKind::Violation { text: text.clone() });
+        self.violations.push(format!("at {}: {}", self.now, text));
+    }
+}

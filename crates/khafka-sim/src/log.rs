@@ -1,0 +1,156 @@
+//! A replica's log: records at dense offsets, the log end offset, the high watermark and the
+//! leader-epoch cache.
+//!
+//! Kafka's words: the **log end offset** (LEO) is the offset the next record will get; the **high
+//! watermark** (HW) is an exclusive bound below which records are committed (`UnifiedLog`). Every
+//! record carries the epoch of the leader that appended it, and the **leader-epoch cache** holds
+//! `(epoch, start offset)` pairs, strictly increasing in both (`LeaderEpochFileCache`), which is how a
+//! follower finds where its log diverges from a new leader's (KIP-101, KIP-279).
+
+use crate::chunked::ChunkVec;
+use serde::Serialize;
+
+/// Identifies a record a producer sent, across the whole run (in send order).
+pub type RecordId = u64;
+
+/// A record as stored in a replica's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct LogRecord {
+    pub record_id: RecordId,
+    /// Epoch of the leader that appended it.
+    pub leader_epoch: u32,
+    /// Producer id for idempotent producers, 0 otherwise.
+    pub producer_id: u32,
+    pub producer_epoch: u16,
+    /// Sequence number for idempotent producers, -1 otherwise.
+    pub sequence: i32,
+    /// Simulated time the record reached this replica (µs); used for the unflushed-data window.
+    pub append_us: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Log {
+    records: ChunkVec<LogRecord>,
+    /// `(epoch, start_offset)`, strictly increasing in both.
+    epoch_cache: Vec<(u32, u64)>,
+    pub high_watermark: u64,
+}
+
+impl Log {
+    pub fn log_end_offset(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    pub fn get(&self, offset: u64) -> Option<&LogRecord> {
+        self.records.get(offset as usize)
+    }
+
+    pub fn records(&self) -> &ChunkVec<LogRecord> {
+        &self.records
+    }
+
+    pub fn epoch_cache(&self) -> &[(u32, u64)] {
+        &self.epoch_cache
+    }
+
+    /// The latest epoch in the cache, if any.
+    pub fn latest_epoch(&self) -> Option<u32> {
+        self.epoch_cache.last().map(|e| e.0)
+    }
+
+    /// Epoch of the last record (what a follower sends as `LastFetchedEpoch`).
+    pub fn last_record_epoch(&self) -> Option<u32> {
+        self.records.last().map(|r| r.leader_epoch)
+    }
+
+    /// Records a new leader epoch starting at the current LEO (`maybeAssignEpochStartOffset`).
+    pub fn assign_epoch_start(&mut self, epoch: u32) {
+        let leo = self.log_end_offset();
+        // Entries at or after the new start offset, or with an epoch ≥ this one, are superseded.
+        self.epoch_cache.retain(|&(e, start)| e < epoch && start < leo);
+        self.epoch_cache.push((epoch, leo));
+    }
+
+    /// Appends a record (its epoch must not be below the cache's latest).
+    pub fn append(&mut self, record: LogRecord) -> u64 {
+        let offset = self.log_end_offset();
+        match self.epoch_cache.last() {
+            Some(&(e, _)) if e == record.leader_epoch => {}
+            _ => self.epoch_cache.push((record.leader_epoch, offset)),
+        }
+        self.records.push(record);
+        offset
+    }
+
+    /// Truncates to `offset` (keeps offsets `< offset`), fixing the epoch cache and clamping the HW.
+    pub fn truncate_to(&mut self, offset: u64) {
+        if offset >= self.log_end_offset() {
+            return;
+        }
+        self.records.truncate(offset as usize);
+        self.epoch_cache.retain(|&(_, start)| start < offset);
+        self.high_watermark = self.high_watermark.min(offset);
+    }
+
+    /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch ≤ `requested` and its end offset (the
+    /// start of the next larger epoch, or the LEO if it is the latest). `None` when no such epoch
+    /// exists (`UNDEFINED_EPOCH_OFFSET`).
+    pub fn end_offset_for(&self, requested: u32) -> Option<(u32, u64)> {
+        let idx = self.epoch_cache.iter().rposition(|&(e, _)| e <= requested)?;
+        let epoch = self.epoch_cache[idx].0;
+        let end = match self.epoch_cache.get(idx + 1) {
+            Some(&(_, next_start)) => next_start,
+            None => self.log_end_offset(),
+        };
+        Some((epoch, end))
+    }
+
+    /// Sets the HW, clamped into `[0, LEO]` (`UnifiedLog.updateHighWatermark`).
+    pub fn set_high_watermark(&mut self, hw: u64) {
+        self.high_watermark = hw.min(self.log_end_offset());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: u64, epoch: u32) -> LogRecord {
+        LogRecord {
+            record_id: id,
+            leader_epoch: epoch,
+            producer_id: 0,
+            producer_epoch: 0,
+            sequence: -1,
+            append_us: 0,
+        }
+    }
+
+    #[test]
+    fn epoch_cache_and_end_offsets() {
+        let mut log = Log::default();
+        log.append(rec(1, 0));
+        log.append(rec(2, 0));
+        log.append(rec(3, 2));
+        assert_eq!(log.epoch_cache(), &[(0, 0), (2, 2)]);
+        // Largest epoch ≤ 1 is 0, which ends where epoch 2 starts.
+        assert_eq!(log.end_offset_for(1), Some((0, 2)));
+        assert_eq!(log.end_offset_for(2), Some((2, 3)));
+        assert_eq!(log.end_offset_for(7), Some((2, 3)));
+        log.truncate_to(2);
+        assert_eq!(log.epoch_cache(), &[(0, 0)]);
+        assert_eq!(log.end_offset_for(2), Some((0, 2)));
+        log.assign_epoch_start(3);
+        assert_eq!(log.epoch_cache(), &[(0, 0), (3, 2)]);
+    }
+
+    #[test]
+    fn hw_is_clamped_to_leo() {
+        let mut log = Log::default();
+        log.append(rec(1, 0));
+        log.set_high_watermark(5);
+        assert_eq!(log.high_watermark, 1);
+        log.truncate_to(0);
+        assert_eq!(log.high_watermark, 0);
+    }
+}

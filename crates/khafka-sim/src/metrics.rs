@@ -1,0 +1,109 @@
+//! Metrics under Kafka's own JMX names, sampled as time series a caller can chart.
+//!
+//! Each sample covers one interval (1 s by default): gauges are read from the state at the end of
+//! the interval, rates are counts in the interval divided by its length, latency percentiles are over
+//! the produce requests completed in it.
+
+use crate::ctx::Counters;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `(short name, JMX MBean name)` of every series, in display order.
+pub const METRICS: &[(&str, &str)] = &[
+    ("UnderReplicatedPartitions", "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions"),
+    ("OfflinePartitionsCount", "kafka.controller:type=KafkaController,name=OfflinePartitionsCount"),
+    ("ActiveControllerCount", "kafka.controller:type=KafkaController,name=ActiveControllerCount"),
+    ("IsrShrinksPerSec", "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec"),
+    ("IsrExpandsPerSec", "kafka.server:type=ReplicaManager,name=IsrExpandsPerSec"),
+    ("LeaderElectionRateAndTimeMs", "kafka.controller:type=ControllerStats,name=LeaderElectionRateAndTimeMs"),
+    ("UncleanLeaderElectionsPerSec", "kafka.controller:type=ControllerStats,name=UncleanLeaderElectionsPerSec"),
+    ("FailedProduceRequestsPerSec", "kafka.server:type=BrokerTopicMetrics,name=FailedProduceRequestsPerSec"),
+    ("TotalProduceRequestsPerSec", "kafka.server:type=BrokerTopicMetrics,name=TotalProduceRequestsPerSec"),
+    ("ProduceLatencyP50Ms.acks=0", "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=0)"),
+    ("ProduceLatencyP99Ms.acks=0", "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=0)"),
+    ("ProduceLatencyP50Ms.acks=1", "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=1)"),
+    ("ProduceLatencyP99Ms.acks=1", "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=1)"),
+    ("ProduceLatencyP50Ms.acks=all", "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=all)"),
+    ("ProduceLatencyP99Ms.acks=all", "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=all)"),
+    ("RecordsSent", "kafka.producer:type=producer-metrics,name=record-send-total"),
+    ("RecordsAcknowledged", "khafka:records acknowledged (total)"),
+    ("RecordsCommitted", "khafka:records below the high watermark (total)"),
+    ("RecordsConsumed", "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-consumed-total"),
+    ("ConsumerLag", "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-lag (sum)"),
+    ("IsrSizeMin", "khafka:smallest ISR over all partitions"),
+    ("IsrSizeAvg", "khafka:average ISR size"),
+];
+
+/// The gauges the engine reads from its state at each sample.
+#[derive(Clone, Debug, Default)]
+pub struct Gauges {
+    pub under_replicated: u64,
+    pub offline: u64,
+    pub active_controllers: u64,
+    pub records_sent: u64,
+    pub records_acknowledged: u64,
+    pub records_committed: u64,
+    pub records_consumed: u64,
+    pub consumer_lag: u64,
+    pub isr_min: u64,
+    pub isr_avg: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Sample times (µs).
+    pub time_us: Vec<u64>,
+    /// Values per metric (short name), aligned with `time_us`. Latencies are `None`-free: an interval
+    /// without completed requests repeats 0.
+    pub series: BTreeMap<&'static str, Vec<f64>>,
+}
+
+fn percentile_ms(values: &mut [u64], pct: u64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_unstable();
+    let rank = ((pct * values.len() as u64).div_ceil(100)).max(1) as usize - 1;
+    values[rank.min(values.len() - 1)] as f64 / 1_000.0
+}
+
+impl Metrics {
+    pub fn sample(&mut self, now_us: u64, interval_us: u64, c: &mut Counters, g: &Gauges) {
+        let per_sec = |n: u64| n as f64 * 1_000_000.0 / interval_us.max(1) as f64;
+        let mut lat = std::mem::take(&mut c.produce_latency_us);
+        let values: [f64; 22] = [
+            g.under_replicated as f64,
+            g.offline as f64,
+            g.active_controllers as f64,
+            per_sec(c.isr_shrinks),
+            per_sec(c.isr_expands),
+            per_sec(c.leader_elections),
+            per_sec(c.unclean_elections),
+            per_sec(c.failed_produce_requests),
+            per_sec(c.produce_requests),
+            percentile_ms(&mut lat[0], 50),
+            percentile_ms(&mut lat[0], 99),
+            percentile_ms(&mut lat[1], 50),
+            percentile_ms(&mut lat[1], 99),
+            percentile_ms(&mut lat[2], 50),
+            percentile_ms(&mut lat[2], 99),
+            g.records_sent as f64,
+            g.records_acknowledged as f64,
+            g.records_committed as f64,
+            g.records_consumed as f64,
+            g.consumer_lag as f64,
+            g.isr_min as f64,
+            g.isr_avg,
+        ];
+        self.time_us.push(now_us);
+        for ((name, _), v) in METRICS.iter().zip(values) {
+            self.series.entry(name).or_default().push(v);
+        }
+        *c = Counters::default();
+    }
+
+    /// The last value of a series, if any sample was taken.
+    pub fn last(&self, name: &str) -> Option<f64> {
+        self.series.get(name).and_then(|v| v.last().copied())
+    }
+}

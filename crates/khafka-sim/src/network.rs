@@ -1,0 +1,205 @@
+//! The simulated network: per-link latency and loss, partitions, FIFO delivery.
+//!
+//! Connections are TCP: a link delivers in order, and a lost packet is retransmitted rather than
+//! dropped, so loss shows up as delay (a retransmission timeout of 200 ms, doubling; Linux's minimum
+//! RTO). Only a network partition makes messages vanish; the sender then learns of it through its
+//! request timeout, as a real client does.
+
+use crate::ctx::Node;
+use crate::rng::SimRng;
+use crate::spec::{LinkSpec, NodeRef};
+use serde::Serialize;
+
+const MIN_RTO_US: u64 = 200_000;
+/// At most this many retransmissions are simulated for one message (then it gets through).
+const MAX_RETRANSMITS: u32 = 6;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Network {
+    brokers: u32,
+    producers: Vec<String>,
+    consumers: Vec<String>,
+    nodes: usize,
+    links: Vec<LinkSpec>,
+    blocked: Vec<bool>,
+    /// Time of the last delivery scheduled on each link, to keep links FIFO.
+    last_delivery_us: Vec<u64>,
+    #[serde(skip)]
+    rng: SimRng,
+    pub partitions: Vec<(Vec<Vec<NodeRef>>, bool)>,
+    pub isolated: Vec<NodeRef>,
+}
+
+impl Network {
+    pub fn new(
+        brokers: u32,
+        producers: Vec<String>,
+        consumers: Vec<String>,
+        default: &LinkSpec,
+        seed: u64,
+    ) -> Self {
+        let nodes = brokers as usize + 1 + producers.len() + consumers.len();
+        Network {
+            brokers,
+            producers,
+            consumers,
+            nodes,
+            links: vec![default.clone(); nodes * nodes],
+            blocked: vec![false; nodes * nodes],
+            last_delivery_us: vec![0; nodes * nodes],
+            rng: SimRng::derive(seed, "network"),
+            partitions: Vec::new(),
+            isolated: Vec::new(),
+        }
+    }
+
+    pub fn index(&self, n: Node) -> usize {
+        match n {
+            Node::Broker(b) => (b - 1) as usize,
+            Node::Controller => self.brokers as usize,
+            Node::Producer(i) => self.brokers as usize + 1 + i as usize,
+            Node::Consumer(i) => self.brokers as usize + 1 + self.producers.len() + i as usize,
+        }
+    }
+
+    /// Resolves a scenario node name; `None` if it names nothing.
+    pub fn resolve(&self, r: &NodeRef) -> Option<Node> {
+        match r {
+            NodeRef::Broker(b) if *b >= 1 && *b <= self.brokers => Some(Node::Broker(*b)),
+            NodeRef::Broker(_) => None,
+            NodeRef::Controller => Some(Node::Controller),
+            NodeRef::Client(name) => {
+                if let Some(i) = self.producers.iter().position(|p| p == name) {
+                    Some(Node::Producer(i as u32))
+                } else {
+                    self.consumers
+                        .iter()
+                        .position(|c| c == name)
+                        .map(|i| Node::Consumer(i as u32))
+                }
+            }
+        }
+    }
+
+    fn all_nodes(&self) -> Vec<Node> {
+        let mut v: Vec<Node> = (1..=self.brokers).map(Node::Broker).collect();
+        v.push(Node::Controller);
+        v.extend((0..self.producers.len() as u32).map(Node::Producer));
+        v.extend((0..self.consumers.len() as u32).map(Node::Consumer));
+        v
+    }
+
+    pub fn set_link(&mut self, from: &[NodeRef], to: &[NodeRef], link: &LinkSpec) {
+        let from: Vec<Node> = from.iter().filter_map(|r| self.resolve(r)).collect();
+        let to: Vec<Node> = to.iter().filter_map(|r| self.resolve(r)).collect();
+        for &f in &from {
+            for &t in &to {
+                let i = self.index(f) * self.nodes + self.index(t);
+                self.links[i] = link.clone();
+            }
+        }
+    }
+
+    pub fn is_blocked(&self, from: Node, to: Node) -> bool {
+        self.blocked[self.index(from) * self.nodes + self.index(to)]
+    }
+
+    /// Adds a partition: messages between different groups (or only from the first group to the
+    /// second when `one_way`) are dropped.
+    pub fn partition(&mut self, groups: Vec<Vec<NodeRef>>, one_way: bool) {
+        self.partitions.push((groups, one_way));
+        self.recompute();
+    }
+
+    pub fn isolate(&mut self, node: NodeRef) {
+        self.isolated.push(node);
+        self.recompute();
+    }
+
+    pub fn heal(&mut self) {
+        self.partitions.clear();
+        self.isolated.clear();
+        self.recompute();
+    }
+
+    /// Reconnects an isolated node (toggle used by the UI's "cut off" key).
+    pub fn unisolate(&mut self, node: &NodeRef) {
+        self.isolated.retain(|n| n != node);
+        self.recompute();
+    }
+
+    fn recompute(&mut self) {
+        self.blocked.iter_mut().for_each(|b| *b = false);
+        let nodes = self.nodes;
+        let block = |net: &mut Vec<bool>, a: usize, b: usize| {
+            net[a * nodes + b] = true;
+        };
+        let mut blocked = std::mem::take(&mut self.blocked);
+        for (groups, one_way) in &self.partitions {
+            let sets: Vec<Vec<usize>> = groups
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .filter_map(|r| self.resolve(r))
+                        .map(|n| self.index(n))
+                        .collect()
+                })
+                .collect();
+            if *one_way {
+                if let [from, to] = sets.as_slice() {
+                    for &a in from {
+                        for &b in to {
+                            block(&mut blocked, a, b);
+                        }
+                    }
+                }
+            } else {
+                for (i, gi) in sets.iter().enumerate() {
+                    for (j, gj) in sets.iter().enumerate() {
+                        if i != j {
+                            for &a in gi {
+                                for &b in gj {
+                                    block(&mut blocked, a, b);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let all: Vec<usize> = self.all_nodes().into_iter().map(|n| self.index(n)).collect();
+        for r in &self.isolated {
+            if let Some(n) = self.resolve(r) {
+                let a = self.index(n);
+                for &b in &all {
+                    if a != b {
+                        block(&mut blocked, a, b);
+                        block(&mut blocked, b, a);
+                    }
+                }
+            }
+        }
+        self.blocked = blocked;
+    }
+
+    /// When a message sent now from `from` to `to` arrives, or `None` if the link is cut.
+    pub fn delivery_time(&mut self, now_us: u64, from: Node, to: Node) -> Option<u64> {
+        if self.is_blocked(from, to) {
+            return None;
+        }
+        let i = self.index(from) * self.nodes + self.index(to);
+        let link = &self.links[i];
+        let (lo, hi, loss) = (link.latency_us_min, link.latency_us_max, link.loss_ppm);
+        let mut at = now_us + self.rng.range_inclusive(lo, hi);
+        let mut rto = MIN_RTO_US;
+        let mut tries = 0;
+        while tries < MAX_RETRANSMITS && self.rng.chance_ppm(loss) {
+            at += rto;
+            rto *= 2;
+            tries += 1;
+        }
+        let at = at.max(self.last_delivery_us[i]);
+        self.last_delivery_us[i] = at;
+        Some(at)
+    }
+}

@@ -1,0 +1,115 @@
+//! What a run ended with: provenance counts, the state of every partition, producer errors.
+//!
+//! This is what `expect` lines assert over, what the CLI prints and what `--format json` serializes.
+
+use crate::spec::BrokerId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Per-run counts of what happened to the records producers sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProvenanceCounts {
+    /// Records handed to a producer's `send()`.
+    pub sent: u64,
+    /// Records whose send completed successfully (for `acks=0`: once written to the socket).
+    pub acknowledged: u64,
+    /// Records whose send completed with an error (after retries, or a non-retriable error).
+    pub failed: u64,
+    /// Records neither acknowledged nor failed when the run ended.
+    pub pending: u64,
+    /// Records present below the high watermark of their partition's final leader.
+    pub committed: u64,
+    /// Acknowledged records absent from the final leader's log.
+    pub lost: u64,
+    /// Acknowledged records whose partition ends with no leader: not lost, but unreadable.
+    pub unavailable: u64,
+    /// Records that appear more than once in the final leader's log (counted once per record).
+    pub duplicated: u64,
+    /// Records that appear in the final leader's log before a record their producer sent earlier to the
+    /// same partition.
+    pub reordered: u64,
+    /// Distinct records at least one consumer received.
+    pub consumed: u64,
+}
+
+/// One replica of a partition at the end of a run (or at a snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReplicaView {
+    pub broker: BrokerId,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    /// `false` if the broker is not running.
+    pub online: bool,
+}
+
+/// One partition as `kafka-topics --describe` and the `expect` lines see it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PartitionView {
+    pub topic: String,
+    pub partition: u32,
+    /// `None` when the partition is offline (no leader).
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: u32,
+    pub replicas: Vec<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    /// Eligible leader replicas (KIP-966); empty unless ELR is enabled.
+    pub elr: Vec<BrokerId>,
+    /// The leader's high watermark (or the last one known if offline).
+    pub high_watermark: u64,
+    /// The leader's log end offset (or the last one known if offline).
+    pub log_end_offset: u64,
+    pub replica_states: Vec<ReplicaView>,
+}
+
+impl PartitionView {
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.topic, self.partition)
+    }
+
+    /// The `kafka-topics --describe` line for this partition.
+    pub fn describe_line(&self) -> String {
+        let list = |v: &[BrokerId]| {
+            v.iter()
+                .map(|b| b.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let leader = match self.leader {
+            Some(l) => l.to_string(),
+            None => "none".to_string(),
+        };
+        let mut line = format!(
+            "Topic: {}\tPartition: {}\tLeader: {}\tLeaderEpoch: {}\tReplicas: {}\tIsr: {}",
+            self.topic,
+            self.partition,
+            leader,
+            self.leader_epoch,
+            list(&self.replicas),
+            list(&self.isr)
+        );
+        if !self.elr.is_empty() {
+            line.push_str(&format!("\tElr: {}", list(&self.elr)));
+        }
+        line
+    }
+}
+
+/// The end state of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Outcome {
+    pub provenance: ProvenanceCounts,
+    pub partitions: Vec<PartitionView>,
+    /// Errors producers received from brokers or raised themselves, by Kafka error name
+    /// (`NOT_ENOUGH_REPLICAS`, `REQUEST_TIMED_OUT`, …), counted per request-partition response.
+    pub producer_errors: BTreeMap<String, u64>,
+    /// Invariant violations seen during the run (empty in a correct engine).
+    pub violations: Vec<String>,
+}
+
+impl Outcome {
+    pub fn partition(&self, topic: &str, partition: u32) -> Option<&PartitionView> {
+        self.partitions
+            .iter()
+            .find(|p| p.topic == topic && p.partition == partition)
+    }
+}

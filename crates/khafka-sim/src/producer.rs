@@ -1,0 +1,606 @@
+//! A Kafka producer: the workload, the partitioner, the record accumulator and the sender.
+//!
+//! - **Partitioning** (`KafkaProducer.partition`): an explicit partition wins; a key goes to
+//!   `toPositive(murmur2(key)) % numPartitions`; a null key uses the built-in sticky partitioner
+//!   (KIP-794), which switches partition after `batch.size` bytes. Kafka weights the next sticky
+//!   partition by broker queue sizes; the simulator picks uniformly among partitions with a leader
+//!   (stated simplification).
+//! - **Batching** (`RecordAccumulator`): records join the partition's open batch until `batch.size`
+//!   bytes; a batch is sendable when full or `linger.ms` old. The sender drains at most one batch per
+//!   partition into one request per leader, with at most `max.in.flight.requests.per.connection`
+//!   requests in flight per broker.
+//! - **Retries** (`Sender.completeBatch`): retriable errors re-enqueue the batch after
+//!   `retry.backoff.ms` until `retries` or `delivery.timeout.ms` run out; errors about leadership
+//!   refresh metadata first. A request unanswered after `request.timeout.ms` fails with
+//!   `REQUEST_TIMED_OUT`; a reset connection with `NETWORK_EXCEPTION`.
+//! - **Idempotence** (KIP-98): a producer id and epoch, sequence numbers per partition assigned when a
+//!   batch is first drained and kept across retries. Producer ids are assigned deterministically at
+//!   start instead of by `InitProducerId` (stated simplification). When a batch expires, the producer
+//!   bumps its epoch and restarts sequences, as the client does since KIP-360.
+
+use crate::config::Acks;
+use crate::ctx::{Ctx, Node, Timer};
+use crate::log::RecordId;
+use crate::msg::{ErrorCode, Msg, PartIdx, ProduceBatch};
+use crate::partitioner::partition_for_key;
+use crate::provenance::RecordInfo;
+use crate::rng::SimRng;
+use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
+use crate::trace::TraceKind;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// Partition number within the topic.
+    pub partition: u32,
+    pub records: Vec<RecordId>,
+    pub bytes: u64,
+    pub created_us: u64,
+    pub base_sequence: Option<i32>,
+    pub attempts: u32,
+    pub retry_at_us: u64,
+    /// True once drained at least once (no more records may join).
+    pub sealed: bool,
+    pub first_sent_us: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InFlight {
+    pub broker: BrokerId,
+    pub batches: Vec<Batch>,
+    pub sent_us: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProducerStats {
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub failed: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub idx: u32,
+    pub spec: ProducerSpec,
+    pub topic: u32,
+    pub first_part: PartIdx,
+    pub partitions: u32,
+    pub idempotent: bool,
+    pub producer_id: u32,
+    pub producer_epoch: u16,
+    rng: SimRng,
+    pub paused: bool,
+    pub generated: u64,
+    gen_origin_us: u64,
+    gen_origin_count: u64,
+    pub leaders: Vec<Option<(BrokerId, u32)>>,
+    metadata_in_flight: Option<u64>,
+    metadata_next_broker: u32,
+    pub queues: Vec<VecDeque<Batch>>,
+    next_sequence: Vec<i32>,
+    pub in_flight: BTreeMap<u64, InFlight>,
+    sticky: Option<(u32, u64)>,
+    wake_at_us: Option<u64>,
+    key_cursor: u64,
+    pub stats: ProducerStats,
+}
+
+impl Producer {
+    pub fn new(idx: u32, spec: ProducerSpec, topic: u32, first_part: PartIdx, partitions: u32, seed: u64) -> Self {
+        let idempotent = spec.config.idempotence().unwrap_or(false);
+        let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
+        Producer {
+            idx,
+            topic,
+            first_part,
+            partitions,
+            idempotent,
+            producer_id: if idempotent { 1_000 + idx } else { 0 },
+            producer_epoch: 0,
+            rng,
+            paused: false,
+            generated: 0,
+            gen_origin_us: spec.start.as_us(),
+            gen_origin_count: 0,
+            leaders: vec![None; partitions as usize],
+            metadata_in_flight: None,
+            metadata_next_broker: idx,
+            queues: vec![VecDeque::new(); partitions as usize],
+            next_sequence: vec![0; partitions as usize],
+            in_flight: BTreeMap::new(),
+            sticky: None,
+            wake_at_us: None,
+            key_cursor: 0,
+            stats: ProducerStats::default(),
+            spec,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    fn part_name(&self, ctx: &Ctx, partition: u32) -> String {
+        ctx.topo.part_name(self.first_part + partition)
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.request_metadata(ctx);
+        let delay = self.spec.start.as_us().saturating_sub(ctx.now.as_us());
+        if self.spec.rate_per_ks > 0 {
+            ctx.timer_after_us(delay, Timer::Generate);
+        }
+    }
+
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+
+    pub fn resume(&mut self, ctx: &mut Ctx) {
+        if self.paused {
+            self.paused = false;
+            self.gen_origin_us = ctx.now.as_us();
+            self.gen_origin_count = self.generated;
+            ctx.timer_after_us(0, Timer::Generate);
+        }
+    }
+
+    fn interval_due_us(&self, n: u64) -> u64 {
+        // n-th record after the origin, at rate_per_ks records per 1000 s (= 1e9 µs).
+        let k = (n - self.gen_origin_count) as u128;
+        self.gen_origin_us + (k * 1_000_000_000u128 / self.spec.rate_per_ks as u128) as u64
+    }
+
+    fn done_generating(&self, now_us: u64) -> bool {
+        self.spec.count.is_some_and(|c| self.generated >= c)
+            || self.spec.stop.is_some_and(|s| now_us >= s.as_us())
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::Generate => {
+                if self.paused {
+                    return;
+                }
+                let now = ctx.now.as_us();
+                // Catch up on every record due by now (rates above one per event are common).
+                while !self.done_generating(now) && self.interval_due_us(self.generated) <= now {
+                    self.generate(ctx);
+                }
+                if !self.done_generating(now) {
+                    let next = self.interval_due_us(self.generated);
+                    ctx.timer_after_us(next - now, Timer::Generate);
+                }
+                self.drain(ctx);
+            }
+            Timer::Wake => {
+                self.wake_at_us = None;
+                self.drain(ctx);
+            }
+            Timer::RequestTimeout { req_id } => {
+                if self.metadata_in_flight == Some(req_id) {
+                    self.metadata_in_flight = None;
+                    self.request_metadata(ctx);
+                } else if let Some(f) = self.in_flight.remove(&req_id) {
+                    self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
+                    self.drain(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn pick_key(&mut self) -> Option<(u32, String)> {
+        let (len, name): (u64, Box<dyn Fn(u64) -> String>) = match &self.spec.keys {
+            KeySpec::None => return None,
+            KeySpec::Range { prefix, lo, hi } => {
+                let (p, lo) = (prefix.clone(), *lo);
+                (hi - lo + 1, Box::new(move |i| format!("{p}{}", lo + i)))
+            }
+            KeySpec::List(keys) => {
+                let keys = keys.clone();
+                (keys.len() as u64, Box::new(move |i| keys[i as usize].clone()))
+            }
+        };
+        let i = match self.spec.key_distribution {
+            KeyDistribution::Uniform => self.rng.below(len),
+            KeyDistribution::Sequential => {
+                let i = self.key_cursor % len;
+                self.key_cursor += 1;
+                i
+            }
+        };
+        Some((i as u32, name(i)))
+    }
+
+    fn generate(&mut self, ctx: &mut Ctx) {
+        self.generated += 1;
+        let key = self.pick_key();
+        let size = self.spec.record_size as u64;
+        let partition = if let Some(p) = self.spec.partition {
+            p
+        } else if let (Some((_, k)), false) = (&key, self.spec.config.partitioner_ignore_keys) {
+            partition_for_key(k.as_bytes(), self.partitions)
+        } else {
+            self.sticky_partition(size)
+        };
+        let id = ctx.prov.push(RecordInfo {
+            producer: self.idx,
+            part: self.first_part + partition,
+            key: key.map(|k| k.0),
+            acks_all: self.spec.config.acks == Acks::All,
+            sent_us: ctx.now.as_us(),
+            first_append: None,
+            leader_appends: 0,
+            acked_us: None,
+            ack_offset: None,
+            failed: None,
+            committed_us: None,
+            consumed_us: None,
+            attempts: 0,
+        });
+        self.stats.sent += 1;
+        let batch_size = self.spec.config.batch_size as u64;
+        let q = &mut self.queues[partition as usize];
+        match q.back_mut() {
+            Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
+                b.records.push(id);
+                b.bytes += size;
+            }
+            _ => q.push_back(Batch {
+                partition,
+                records: vec![id],
+                bytes: size,
+                created_us: ctx.now.as_us(),
+                base_sequence: None,
+                attempts: 0,
+                retry_at_us: 0,
+                sealed: false,
+                first_sent_us: None,
+            }),
+        }
+    }
+
+    /// KIP-794: stay on a partition until `batch.size` bytes went to it, then pick another at random.
+    fn sticky_partition(&mut self, size: u64) -> u32 {
+        let batch_size = self.spec.config.batch_size as u64;
+        if let Some((p, bytes)) = &mut self.sticky {
+            if *bytes < batch_size {
+                *bytes += size;
+                return *p;
+            }
+        }
+        let available: Vec<u32> = (0..self.partitions)
+            .filter(|p| self.leaders[*p as usize].is_some())
+            .collect();
+        let p = if available.is_empty() {
+            self.rng.below(self.partitions as u64) as u32
+        } else {
+            available[self.rng.below(available.len() as u64) as usize]
+        };
+        self.sticky = Some((p, size));
+        p
+    }
+
+    fn in_flight_to(&self, broker: BrokerId) -> u32 {
+        self.in_flight.values().filter(|f| f.broker == broker).count() as u32
+    }
+
+    /// The sender loop: expire, then send every ready batch its leader can take.
+    pub fn drain(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now.as_us();
+        self.expire(ctx);
+        let linger_us = self.spec.config.linger_ms * 1_000;
+        let batch_size = self.spec.config.batch_size as u64;
+        let max_in_flight = self.spec.config.max_in_flight_requests_per_connection;
+        let acks = self.spec.config.acks;
+        let mut need_metadata = false;
+        let mut by_broker: BTreeMap<BrokerId, Vec<u32>> = BTreeMap::new();
+        let mut next_wake: Option<u64> = None;
+        for p in 0..self.partitions {
+            let q = &self.queues[p as usize];
+            let Some(front) = q.front() else { continue };
+            let ready_at = if front.attempts > 0 {
+                front.retry_at_us
+            } else if q.len() > 1 || front.bytes >= batch_size {
+                now
+            } else {
+                front.created_us + linger_us
+            };
+            if ready_at > now {
+                next_wake = Some(next_wake.map_or(ready_at, |w| w.min(ready_at)));
+                continue;
+            }
+            match self.leaders[p as usize] {
+                Some((b, _)) => by_broker.entry(b).or_default().push(p),
+                None => need_metadata = true,
+            }
+        }
+        if need_metadata {
+            self.request_metadata(ctx);
+        }
+        for (broker, parts) in by_broker {
+            if self.in_flight_to(broker) >= max_in_flight {
+                continue;
+            }
+            let mut batches = Vec::new();
+            for p in parts {
+                let mut b = self.queues[p as usize].pop_front().expect("ready batch");
+                b.sealed = true;
+                b.attempts += 1;
+                if b.first_sent_us.is_none() {
+                    b.first_sent_us = Some(now);
+                }
+                if self.idempotent && b.base_sequence.is_none() {
+                    b.base_sequence = Some(self.next_sequence[p as usize]);
+                    self.next_sequence[p as usize] += b.records.len() as i32;
+                }
+                for id in &b.records {
+                    if let Some(info) = ctx.prov.get_mut(*id) {
+                        info.attempts += 1;
+                    }
+                }
+                batches.push(b);
+            }
+            let req_id = ctx.req_id();
+            let wire = batches
+                .iter()
+                .map(|b| ProduceBatch {
+                    part: self.first_part + b.partition,
+                    records: b.records.clone(),
+                    idempotence: b
+                        .base_sequence
+                        .map(|s| (self.producer_id, self.producer_epoch, s)),
+                })
+                .collect();
+            let timeout_us = self.spec.config.request_timeout_ms * 1_000;
+            ctx.counters.produce_requests += 1;
+            ctx.send(
+                Node::Broker(broker),
+                Msg::Produce {
+                    req_id,
+                    acks,
+                    timeout_us,
+                    batches: wire,
+                },
+            );
+            if acks == Acks::Zero {
+                // Fire and forget: complete as soon as the request is written (offset -1).
+                for b in batches {
+                    self.complete(ctx, b, None, 0);
+                }
+            } else {
+                self.in_flight.insert(
+                    req_id,
+                    InFlight {
+                        broker,
+                        batches,
+                        sent_us: now,
+                    },
+                );
+                ctx.timer_after_us(timeout_us, Timer::RequestTimeout { req_id });
+            }
+        }
+        // Wake for delivery timeouts of queued batches too.
+        let delivery_us = self.spec.config.delivery_timeout_ms * 1_000;
+        for q in &self.queues {
+            if let Some(b) = q.front() {
+                let t = b.created_us + delivery_us;
+                next_wake = Some(next_wake.map_or(t, |w| w.min(t)));
+            }
+        }
+        if let Some(at) = next_wake {
+            if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
+                self.wake_at_us = Some(at);
+                ctx.timer_after_us(at.saturating_sub(now), Timer::Wake);
+            }
+        }
+    }
+
+    /// Fails queued batches whose `delivery.timeout.ms` has passed.
+    fn expire(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now.as_us();
+        let delivery_us = self.spec.config.delivery_timeout_ms * 1_000;
+        let mut expired = Vec::new();
+        for q in &mut self.queues {
+            while q.front().is_some_and(|b| now >= b.created_us + delivery_us) {
+                expired.push(q.pop_front().expect("checked"));
+            }
+        }
+        for b in expired {
+            self.fail(ctx, b, ErrorCode::DeliveryTimeout);
+        }
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        if self.metadata_in_flight.is_some() {
+            return;
+        }
+        let n = ctx.topo.brokers;
+        let broker = 1 + self.metadata_next_broker % n;
+        self.metadata_next_broker += 1;
+        let req_id = ctx.req_id();
+        self.metadata_in_flight = Some(req_id);
+        ctx.send(Node::Broker(broker), Msg::Metadata { req_id });
+        ctx.timer_after_ms(
+            self.spec.config.request_timeout_ms,
+            Timer::RequestTimeout { req_id },
+        );
+    }
+
+    pub fn on_msg(&mut self, ctx: &mut Ctx, msg: Msg) {
+        match msg {
+            Msg::MetadataResponse { req_id, partitions } => {
+                if self.metadata_in_flight != Some(req_id) {
+                    return;
+                }
+                self.metadata_in_flight = None;
+                let mut missing = false;
+                for (part, leader, epoch) in partitions {
+                    if part < self.first_part || part >= self.first_part + self.partitions {
+                        continue;
+                    }
+                    let i = (part - self.first_part) as usize;
+                    let known_epoch = self.leaders[i].map(|l| l.1);
+                    if known_epoch.is_none_or(|e| epoch >= e) {
+                        self.leaders[i] = leader.map(|l| (l, epoch));
+                    }
+                    missing |= self.leaders[i].is_none();
+                }
+                if missing {
+                    // Try again soon (and from another broker) until every partition has a leader.
+                    let backoff = self.spec.config.retry_backoff_ms;
+                    let req_id = ctx.req_id();
+                    self.metadata_in_flight = Some(req_id);
+                    ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
+                }
+                self.drain(ctx);
+            }
+            Msg::ProduceResponse { req_id, results } => {
+                let Some(f) = self.in_flight.remove(&req_id) else {
+                    return;
+                };
+                for b in f.batches {
+                    let part = self.first_part + b.partition;
+                    let (err, off) = results
+                        .iter()
+                        .find(|r| r.0 == part)
+                        .map(|r| (r.1, r.2))
+                        .unwrap_or((ErrorCode::NetworkException, None));
+                    match err {
+                        ErrorCode::None => self.complete(ctx, b, off, f.sent_us),
+                        // The broker already has this batch but no longer remembers its offset.
+                        ErrorCode::DuplicateSequenceNumber => self.complete(ctx, b, None, f.sent_us),
+                        e => self.retry_or_fail(ctx, b, e),
+                    }
+                }
+                self.drain(ctx);
+            }
+            Msg::Disconnect { req_id } => {
+                if self.metadata_in_flight == Some(req_id) {
+                    self.metadata_in_flight = None;
+                    let backoff = self.spec.config.retry_backoff_ms;
+                    let req_id = ctx.req_id();
+                    self.metadata_in_flight = Some(req_id);
+                    ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
+                } else if let Some(f) = self.in_flight.remove(&req_id) {
+                    self.fail_request(ctx, f, ErrorCode::NetworkException);
+                    self.drain(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fail_request(&mut self, ctx: &mut Ctx, f: InFlight, err: ErrorCode) {
+        for b in f.batches {
+            self.retry_or_fail(ctx, b, err);
+        }
+    }
+
+    fn complete(&mut self, ctx: &mut Ctx, b: Batch, base_offset: Option<u64>, sent_us: u64) {
+        let now = ctx.now.as_us();
+        let acks = self.spec.config.acks;
+        for (i, id) in b.records.iter().enumerate() {
+            if let Some(info) = ctx.prov.get_mut(*id) {
+                info.acked_us = Some(now);
+                info.ack_offset = base_offset.map(|o| o + i as u64);
+            }
+        }
+        let latency_us = now.saturating_sub(b.first_sent_us.unwrap_or(sent_us).min(b.created_us));
+        let slot = match acks {
+            Acks::Zero => 0,
+            Acks::One => 1,
+            Acks::All => 2,
+        };
+        ctx.counters.produce_latency_us[slot].push(latency_us);
+        self.stats.acknowledged += b.records.len() as u64;
+        ctx.emit(TraceKind::Acknowledged {
+            producer: self.name().to_string(),
+            partition: self.part_name(ctx, b.partition),
+            base_offset,
+            records: b.records.len() as u32,
+            latency_us,
+        });
+    }
+
+    fn retry_or_fail(&mut self, ctx: &mut Ctx, mut b: Batch, err: ErrorCode) {
+        ctx.counters.failed_produce_requests += 1;
+        ctx.emit(TraceKind::ProduceError {
+            producer: self.name().to_string(),
+            partition: self.part_name(ctx, b.partition),
+            error: err.name(),
+            records: b.records.len() as u32,
+        });
+        *ctx.producer_errors.entry(err.name()).or_default() += 1;
+        if matches!(
+            err,
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::NetworkException
+                | ErrorCode::RequestTimedOut
+                | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::UnknownLeaderEpoch
+                | ErrorCode::UnknownTopicOrPartition
+        ) {
+            self.request_metadata(ctx);
+        }
+        let now = ctx.now.as_us();
+        let delivery_us = self.spec.config.delivery_timeout_ms * 1_000;
+        let expired = now >= b.created_us + delivery_us;
+        let mut retriable = err.is_retriable();
+        if err == ErrorCode::OutOfOrderSequenceNumber {
+            // Retriable only while an earlier batch of this partition is still being retried.
+            let seq = b.base_sequence.unwrap_or(0);
+            let earlier_pending = self.queues[b.partition as usize]
+                .iter()
+                .chain(self.in_flight.values().flat_map(|f| f.batches.iter()))
+                .any(|o| o.partition == b.partition && o.base_sequence.is_some_and(|s| s < seq));
+            retriable = earlier_pending;
+        }
+        if retriable && !expired && b.attempts <= self.spec.config.retries {
+            b.retry_at_us = now + self.spec.config.retry_backoff_ms * 1_000;
+            let q = &mut self.queues[b.partition as usize];
+            // Keep retries in sequence order, ahead of new batches.
+            let pos = q
+                .iter()
+                .position(|o| {
+                    o.attempts == 0
+                        || o.base_sequence.is_some_and(|s| b.base_sequence.is_some_and(|bs| bs < s))
+                })
+                .unwrap_or(q.len());
+            q.insert(pos, b);
+        } else {
+            let final_err = if expired { ErrorCode::DeliveryTimeout } else { err };
+            self.fail(ctx, b, final_err);
+        }
+    }
+
+    fn fail(&mut self, ctx: &mut Ctx, b: Batch, err: ErrorCode) {
+        for id in &b.records {
+            if let Some(info) = ctx.prov.get_mut(*id) {
+                info.failed = Some(err);
+            }
+        }
+        self.stats.failed += b.records.len() as u64;
+        if err == ErrorCode::DeliveryTimeout {
+            *ctx.producer_errors.entry(err.name()).or_default() += 1;
+        }
+        ctx.emit(TraceKind::SendFailed {
+            producer: self.name().to_string(),
+            partition: self.part_name(ctx, b.partition),
+            error: err.name(),
+            records: b.records.len() as u32,
+        });
+        if self.idempotent && b.base_sequence.is_some() {
+            // KIP-360: bump the epoch and restart sequences; unsent batches get new ones.
+            self.producer_epoch = self.producer_epoch.wrapping_add(1);
+            self.next_sequence.iter_mut().for_each(|s| *s = 0);
+            for q in &mut self.queues {
+                for qb in q.iter_mut() {
+                    qb.base_sequence = None;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,638 @@
+//! The engine: an event queue ordered by `(time, sequence)`, the actors, the network and faults.
+//!
+//! `Sim::step` pops the earliest event, hands it to the actor it is for (a broker, the controller, a
+//! producer, a consumer) together with a [`Ctx`], then routes the effects the actor pushed: messages go
+//! through the [`Network`] (which may delay or drop them), timers go back into the queue. Faults are
+//! events too, scheduled by the scenario or injected by a caller with [`Sim::inject`].
+
+use crate::broker::{Broker, BrokerAction};
+use crate::consumer::Consumer;
+use crate::controller::Controller;
+use crate::ctx::{Counters, Ctx, Effect, Node, Timer};
+use crate::metrics::{Gauges, Metrics};
+use crate::msg::{Msg, PartIdx};
+use crate::network::Network;
+use crate::producer::Producer;
+use crate::provenance::Provenance;
+use crate::spec::{BrokerId, BrokerRef, Fault, ScenarioSpec};
+use crate::time::SimTime;
+use crate::topology::Topology;
+use crate::trace::{Trace, TraceKind};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+/// How a run is observed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Keep every trace event in memory (the hash is always computed).
+    pub keep_trace: bool,
+    /// Check the invariants of `kafka-semantics.md` §2 after every event.
+    pub check_invariants: bool,
+    /// Metrics sampling interval.
+    pub metrics_interval_us: u64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            keep_trace: false,
+            check_invariants: cfg!(debug_assertions),
+            metrics_interval_us: 1_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    Deliver { from: Node, to: Node, msg: Msg },
+    Timer { node: Node, incarnation: u64, timer: Timer },
+    Fault(Fault),
+    Sample,
+    Start,
+}
+
+#[derive(Clone, Debug)]
+struct Queued {
+    at: SimTime,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Queued {
+    /// Reversed, so the `BinaryHeap` pops the earliest `(time, seq)` first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.at, o.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Sim {
+    pub(crate) spec: Arc<ScenarioSpec>,
+    pub topo: Topology,
+    pub(crate) now: SimTime,
+    queue: BinaryHeap<Queued>,
+    seq: u64,
+    pub brokers: Vec<Broker>,
+    pub(crate) incarnation: Vec<u64>,
+    pub(crate) powered_off: Vec<bool>,
+    pub controller: Controller,
+    pub producers: Vec<Producer>,
+    pub consumers: Vec<Consumer>,
+    pub net: Network,
+    pub prov: Provenance,
+    pub trace: Trace,
+    counters: Counters,
+    next_req_id: u64,
+    pub violations: Vec<String>,
+    pub producer_errors: BTreeMap<&'static str, u64>,
+    pub metrics: Metrics,
+    pub events_processed: u64,
+    pub opts: SimOptions,
+    /// Whether a crash lost unflushed data (Kafka's durability promise assumes it did not).
+    pub unflushed_loss: bool,
+    out: Vec<Effect>,
+    pub(crate) inv: crate::invariants::InvariantState,
+}
+
+/// Builds a [`Ctx`] from the engine's fields, leaving the actors free to borrow.
+macro_rules! ctx {
+    ($s:ident, $me:expr) => {
+        Ctx {
+            now: $s.now,
+            me: $me,
+            topo: &$s.topo,
+            out: &mut $s.out,
+            prov: &mut $s.prov,
+            trace: &mut $s.trace,
+            counters: &mut $s.counters,
+            next_req_id: &mut $s.next_req_id,
+            violations: &mut $s.violations,
+            producer_errors: &mut $s.producer_errors,
+        }
+    };
+}
+
+impl Sim {
+    pub fn new(spec: ScenarioSpec) -> Self {
+        Self::with_options(spec, SimOptions::default())
+    }
+
+    pub fn with_options(spec: ScenarioSpec, opts: SimOptions) -> Self {
+        let topo = Topology::new(&spec);
+        let seed = spec.seed;
+        let brokers: Vec<Broker> = (1..=topo.brokers)
+            .map(|b| {
+                Broker::new(
+                    b,
+                    topo.parts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (i as PartIdx, p.replicas.clone())),
+                )
+            })
+            .collect();
+        let controller = Controller::new(topo.brokers, topo.parts.iter().map(|p| p.replicas.clone()));
+        let producers = spec
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let t = topo.topic_index(&p.topic).expect("validated topic");
+                let ti = &topo.topics[t as usize];
+                Producer::new(i as u32, p.clone(), t, ti.first_part, ti.partitions, seed)
+            })
+            .collect();
+        let consumers = spec
+            .consumers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let t = topo.topic_index(&c.topic).expect("validated topic");
+                let ti = &topo.topics[t as usize];
+                Consumer::new(i as u32, c, ti.first_part, ti.partitions)
+            })
+            .collect();
+        let mut net = Network::new(
+            topo.brokers,
+            spec.producers.iter().map(|p| p.name.clone()).collect(),
+            spec.consumers.iter().map(|c| c.name.clone()).collect(),
+            &spec.network,
+            seed,
+        );
+        for l in &spec.links {
+            net.set_link(&l.from, &l.to, &l.link);
+        }
+        let n = topo.brokers as usize;
+        let nparts = topo.parts.len();
+        let mut sim = Sim {
+            trace: Trace::new(opts.keep_trace),
+            spec: Arc::new(spec),
+            topo,
+            now: SimTime::ZERO,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            brokers,
+            incarnation: vec![0; n],
+            powered_off: vec![false; n],
+            controller,
+            producers,
+            consumers,
+            net,
+            prov: Provenance::default(),
+            counters: Counters::default(),
+            next_req_id: 0,
+            violations: Vec::new(),
+            producer_errors: BTreeMap::new(),
+            metrics: Metrics::default(),
+            events_processed: 0,
+            opts,
+            unflushed_loss: false,
+            out: Vec::new(),
+            inv: crate::invariants::InvariantState::new(nparts),
+        };
+        sim.push(SimTime::ZERO, Event::Start);
+        let schedule = sim.spec.schedule.clone();
+        for s in schedule {
+            sim.push(s.at, Event::Fault(s.fault));
+        }
+        let every = sim.opts.metrics_interval_us;
+        sim.push(SimTime::from_us(every), Event::Sample);
+        sim
+    }
+
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn trace_hash(&self) -> u64 {
+        self.trace.hash()
+    }
+
+    fn push(&mut self, at: SimTime, event: Event) {
+        self.seq += 1;
+        self.queue.push(Queued {
+            at,
+            seq: self.seq,
+            event,
+        });
+    }
+
+    /// Time of the next event, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek().map(|q| q.at)
+    }
+
+    /// Schedules a fault now (the UI's direct manipulation); it runs before later events.
+    pub fn inject(&mut self, fault: Fault) {
+        let now = self.now;
+        self.push(now, Event::Fault(fault));
+    }
+
+    /// Schedules a fault at a given instant.
+    pub fn schedule(&mut self, at: SimTime, fault: Fault) {
+        self.push(at.max(self.now), Event::Fault(fault));
+    }
+
+    /// Runs every event up to and including `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: SimTime) {
+        while self.queue.peek().is_some_and(|q| q.at <= until) {
+            self.step();
+        }
+        if until > self.now {
+            self.now = until;
+        }
+    }
+
+    /// Runs the scenario's full length.
+    pub fn run(&mut self) {
+        let end = self.spec.run_for;
+        self.run_until(end);
+    }
+
+    /// Processes one event. Returns false if the queue is empty.
+    pub fn step(&mut self) -> bool {
+        let Some(q) = self.queue.pop() else {
+            return false;
+        };
+        self.now = q.at;
+        self.events_processed += 1;
+        let handled_by = match q.event {
+            Event::Start => {
+                self.start_all();
+                None
+            }
+            Event::Sample => {
+                self.sample();
+                let every = self.opts.metrics_interval_us;
+                self.push(self.now.saturating_add_us(every), Event::Sample);
+                if self.opts.check_invariants {
+                    crate::invariants::check_global(self);
+                }
+                None
+            }
+            Event::Fault(f) => {
+                self.apply_fault(f);
+                if self.opts.check_invariants {
+                    crate::invariants::check_global(self);
+                }
+                None
+            }
+            Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
+            Event::Timer {
+                node,
+                incarnation,
+                timer,
+            } => self.fire_timer(node, incarnation, timer),
+        };
+        self.route();
+        if self.opts.check_invariants {
+            if let Some(node) = handled_by {
+                crate::invariants::check_after(self, node);
+            }
+        }
+        true
+    }
+
+    fn start_all(&mut self) {
+        {
+            let mut ctx = ctx!(self, Node::Controller);
+            self.controller.start(&mut ctx);
+        }
+        for i in 0..self.brokers.len() {
+            self.incarnation[i] += 1;
+            let mut ctx = ctx!(self, Node::Broker(i as BrokerId + 1));
+            self.brokers[i].start(&mut ctx);
+        }
+        self.route();
+        for i in 0..self.producers.len() {
+            let mut ctx = ctx!(self, Node::Producer(i as u32));
+            self.producers[i].start(&mut ctx);
+        }
+        for i in 0..self.consumers.len() {
+            let mut ctx = ctx!(self, Node::Consumer(i as u32));
+            self.consumers[i].start(&mut ctx);
+        }
+    }
+
+    fn deliver(&mut self, from: Node, to: Node, msg: Msg) -> Option<Node> {
+        match to {
+            Node::Broker(b) => {
+                let i = (b - 1) as usize;
+                if !self.brokers[i].is_running() {
+                    // Connection refused (a process that died) or silence (a machine without power).
+                    if let Some(req_id) = msg.request_id() {
+                        if !self.powered_off[i] {
+                            self.out.push(Effect::Send {
+                                from: to,
+                                to: from,
+                                msg: Msg::Disconnect { req_id },
+                            });
+                        }
+                    }
+                    return None;
+                }
+                let action = {
+                    let mut ctx = ctx!(self, to);
+                    self.brokers[i].on_msg(&mut ctx, from, msg)
+                };
+                self.after_broker(b, action);
+            }
+            Node::Controller => {
+                let mut ctx = ctx!(self, to);
+                self.controller.on_msg(&mut ctx, from, msg);
+            }
+            Node::Producer(p) => {
+                let mut ctx = ctx!(self, to);
+                self.producers[p as usize].on_msg(&mut ctx, msg);
+            }
+            Node::Consumer(c) => {
+                let mut ctx = ctx!(self, to);
+                self.consumers[c as usize].on_msg(&mut ctx, from, msg);
+            }
+        }
+        Some(to)
+    }
+
+    fn fire_timer(&mut self, node: Node, incarnation: u64, timer: Timer) -> Option<Node> {
+        match node {
+            Node::Broker(b) => {
+                let i = (b - 1) as usize;
+                if incarnation != self.incarnation[i] || !self.brokers[i].is_running() {
+                    return None;
+                }
+                let action = {
+                    let mut ctx = ctx!(self, node);
+                    self.brokers[i].on_timer(&mut ctx, timer)
+                };
+                self.after_broker(b, action);
+            }
+            Node::Controller => {
+                let mut ctx = ctx!(self, node);
+                self.controller.on_timer(&mut ctx, timer);
+            }
+            Node::Producer(p) => {
+                let mut ctx = ctx!(self, node);
+                self.producers[p as usize].on_timer(&mut ctx, timer);
+            }
+            Node::Consumer(c) => {
+                let mut ctx = ctx!(self, node);
+                self.consumers[c as usize].on_timer(&mut ctx, timer);
+            }
+        }
+        Some(node)
+    }
+
+    fn after_broker(&mut self, b: BrokerId, action: BrokerAction) {
+        if let BrokerAction::Stop { clean } = action {
+            self.stop_broker(b, clean, false);
+        }
+    }
+
+    /// Routes the effects handlers pushed: timers into the queue, messages through the network.
+    fn route(&mut self) {
+        let now = self.now.as_us();
+        let mut out = std::mem::take(&mut self.out);
+        for e in out.drain(..) {
+            match e {
+                Effect::Timer { node, at, timer } => {
+                    let incarnation = match node {
+                        Node::Broker(b) => self.incarnation[(b - 1) as usize],
+                        _ => 0,
+                    };
+                    self.push(
+                        at,
+                        Event::Timer {
+                            node,
+                            incarnation,
+                            timer,
+                        },
+                    );
+                }
+                Effect::Send { from, to, msg } => {
+                    if let Some(mut at) = self.net.delivery_time(now, from, to) {
+                        if let Node::Broker(b) = to {
+                            at += self.brokers[(b - 1) as usize].slow_us;
+                        }
+                        self.push(SimTime(at), Event::Deliver { from, to, msg });
+                    }
+                }
+            }
+        }
+        self.out = out;
+    }
+
+    fn resolve_broker(&self, r: &BrokerRef) -> Option<BrokerId> {
+        match r {
+            BrokerRef::Id(b) => (*b >= 1 && *b <= self.topo.brokers).then_some(*b),
+            BrokerRef::LeaderOf(tp) => {
+                let part = self.topo.part_index(tp)?;
+                self.controller.parts[part as usize].leader
+            }
+        }
+    }
+
+    fn stop_broker(&mut self, b: BrokerId, clean: bool, power_loss: bool) {
+        let i = (b - 1) as usize;
+        if !self.brokers[i].is_running() {
+            return;
+        }
+        let held = {
+            let mut ctx = ctx!(self, Node::Broker(b));
+            self.brokers[i].stop(&mut ctx, clean)
+        };
+        self.incarnation[i] += 1;
+        if power_loss {
+            self.powered_off[i] = true;
+            self.unflushed_loss = true;
+            let window = self.topo.config.sim_unflushed_window_ms * 1_000;
+            let mut ctx = ctx!(self, Node::Broker(b));
+            self.brokers[i].lose_unflushed(&mut ctx, window);
+        } else {
+            for (node, req_id) in held {
+                self.out.push(Effect::Send {
+                    from: Node::Broker(b),
+                    to: node,
+                    msg: Msg::Disconnect { req_id },
+                });
+            }
+        }
+    }
+
+    fn apply_fault(&mut self, fault: Fault) {
+        let description = describe_fault(&fault);
+        self.trace.emit(self.now, TraceKind::Fault { description });
+        match fault {
+            Fault::Crash {
+                broker,
+                lose_unflushed,
+            } => {
+                if let Some(b) = self.resolve_broker(&broker) {
+                    self.stop_broker(b, false, lose_unflushed);
+                }
+            }
+            Fault::Shutdown { broker } => {
+                if let Some(b) = self.resolve_broker(&broker) {
+                    let i = (b - 1) as usize;
+                    if self.brokers[i].is_running() {
+                        let mut ctx = ctx!(self, Node::Broker(b));
+                        self.brokers[i].begin_shutdown(&mut ctx);
+                    }
+                }
+            }
+            Fault::Restart { broker } => {
+                if let Some(b) = self.resolve_broker(&broker) {
+                    let i = (b - 1) as usize;
+                    if !self.brokers[i].is_running() {
+                        self.powered_off[i] = false;
+                        self.incarnation[i] += 1;
+                        let mut ctx = ctx!(self, Node::Broker(b));
+                        self.brokers[i].start(&mut ctx);
+                    }
+                }
+            }
+            Fault::Partition { groups, one_way } => self.net.partition(groups, one_way),
+            Fault::Isolate { node } => self.net.isolate(node),
+            Fault::Heal => self.net.heal(),
+            Fault::Slow { broker, extra_us } => {
+                if let Some(b) = self.resolve_broker(&broker) {
+                    self.brokers[(b - 1) as usize].slow_us = extra_us;
+                }
+            }
+            Fault::Link(l) => self.net.set_link(&l.from, &l.to, &l.link),
+            Fault::ElectPreferred { partition } => {
+                let part = partition.as_ref().and_then(|tp| self.topo.part_index(tp));
+                if partition.is_none() || part.is_some() {
+                    let mut ctx = ctx!(self, Node::Controller);
+                    self.controller.elect_preferred_now(&mut ctx, part);
+                }
+            }
+            Fault::SetTopicConfig { topic, key, value } => {
+                if let Some(t) = self.topo.topic_index(&topic) {
+                    // Validated by the scenario parser; an invalid pair is ignored here.
+                    let _ = self.topo.topics[t as usize].config.set(&key, &value);
+                }
+            }
+            Fault::PauseProducer { producer } => {
+                if let Some(p) = self.producers.iter_mut().find(|p| p.spec.name == producer) {
+                    p.pause();
+                }
+            }
+            Fault::ResumeProducer { producer } => {
+                if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
+                    let mut ctx = ctx!(self, Node::Producer(i as u32));
+                    self.producers[i].resume(&mut ctx);
+                }
+            }
+        }
+    }
+
+    fn sample(&mut self) {
+        let mut g = Gauges {
+            active_controllers: 1,
+            ..Gauges::default()
+        };
+        let mut isr_total = 0u64;
+        let mut isr_min = u64::MAX;
+        for (i, p) in self.controller.parts.iter().enumerate() {
+            if p.leader.is_none() {
+                g.offline += 1;
+            } else if p.isr.len() < p.replicas.len() {
+                g.under_replicated += 1;
+            }
+            isr_total += p.isr.len() as u64;
+            isr_min = isr_min.min(p.isr.len() as u64);
+            if let Some(l) = p.leader {
+                let hw = self.brokers[(l - 1) as usize]
+                    .replicas
+                    .get(&(i as PartIdx))
+                    .map_or(0, |r| r.log.high_watermark);
+                g.records_committed += hw;
+                for c in &self.consumers {
+                    if i as PartIdx >= c.first_part && (i as PartIdx) < c.first_part + c.partitions {
+                        let pos = c.positions[i - c.first_part as usize].unwrap_or(0);
+                        g.consumer_lag += hw.saturating_sub(pos);
+                    }
+                }
+            }
+        }
+        let nparts = self.controller.parts.len().max(1) as u64;
+        g.isr_min = if isr_min == u64::MAX { 0 } else { isr_min };
+        g.isr_avg = isr_total as f64 / nparts as f64;
+        for p in &self.producers {
+            g.records_sent += p.stats.sent;
+            g.records_acknowledged += p.stats.acknowledged;
+        }
+        g.records_consumed = self.consumers.iter().map(|c| c.received).sum();
+        let every = self.opts.metrics_interval_us;
+        self.metrics
+            .sample(self.now.as_us(), every, &mut self.counters, &g);
+    }
+}
+
+/// A fault as a scenario line would say it (used in traces and the UI's event log).
+pub fn describe_fault(f: &Fault) -> String {
+    let set = |g: &Vec<crate::spec::NodeRef>| {
+        format!(
+            "{{{}}}",
+            g.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")
+        )
+    };
+    match f {
+        Fault::Crash {
+            broker,
+            lose_unflushed,
+        } => format!(
+            "crash broker {broker}{}",
+            if *lose_unflushed { " lose-unflushed" } else { "" }
+        ),
+        Fault::Shutdown { broker } => format!("shutdown broker {broker}"),
+        Fault::Restart { broker } => format!("restart broker {broker}"),
+        Fault::Partition { groups, one_way } => {
+            let sep = if *one_way { " -> " } else { " | " };
+            format!(
+                "partition {}",
+                groups.iter().map(set).collect::<Vec<_>>().join(sep)
+            )
+        }
+        Fault::Isolate { node } => format!("isolate {node}"),
+        Fault::Heal => "heal".into(),
+        Fault::Slow { broker, extra_us } => {
+            if *extra_us == 0 {
+                format!("slow broker {broker} off")
+            } else {
+                format!("slow broker {broker} by={}", SimTime(*extra_us))
+            }
+        }
+        Fault::Link(l) => format!(
+            "link {} -> {} latency={}..{} loss={}ppm",
+            set(&l.from),
+            set(&l.to),
+            SimTime(l.link.latency_us_min),
+            SimTime(l.link.latency_us_max),
+            l.link.loss_ppm
+        ),
+        Fault::ElectPreferred { partition } => match partition {
+            Some(tp) => format!("elect preferred {tp}"),
+            None => "elect preferred".into(),
+        },
+        Fault::SetTopicConfig { topic, key, value } => format!("set topic {topic} {key}={value}"),
+        Fault::PauseProducer { producer } => format!("pause producer {producer}"),
+        Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
+    }
+}

@@ -1,0 +1,281 @@
+//! What a run is made of: the cluster, topics, clients, network and the fault schedule.
+//!
+//! A [`ScenarioSpec`] is plain data. The scenario language (`khafka-scenario`) produces it from a
+//! `.khafka` file; tests build it directly. The engine ([`crate::Sim`]) takes it as its only input
+//! besides injected faults, so a spec plus its seed reproduces a run byte for byte.
+
+use crate::config::{BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// A broker's id, as in Kafka's `node.id` (1-based here, like the lessons).
+pub type BrokerId = u32;
+
+/// A topic and partition, e.g. `orders-0`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: u32,
+}
+
+impl std::fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: u32) -> Self {
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
+    }
+
+    /// Parses `orders-0` (the topic name may itself contain dashes; the partition is after the last).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (topic, p) = text.rsplit_once('-')?;
+        if topic.is_empty() {
+            return None;
+        }
+        Some(TopicPartition::new(topic, p.parse().ok()?))
+    }
+}
+
+/// The whole input of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ScenarioSpec {
+    pub seed: u64,
+    pub cluster: ClusterSpec,
+    pub topics: Vec<TopicSpec>,
+    pub producers: Vec<ProducerSpec>,
+    pub consumers: Vec<ConsumerSpec>,
+    pub network: LinkSpec,
+    /// Per-link settings that override `network`, applied in order.
+    pub links: Vec<LinkOverride>,
+    /// Faults and actions at fixed instants, in the order written (ties keep that order).
+    pub schedule: Vec<Scheduled>,
+    /// How long the run lasts.
+    pub run_for: SimTime,
+}
+
+impl Default for ScenarioSpec {
+    fn default() -> Self {
+        ScenarioSpec {
+            seed: 0,
+            cluster: ClusterSpec::default(),
+            topics: Vec::new(),
+            producers: Vec::new(),
+            consumers: Vec::new(),
+            network: LinkSpec::default(),
+            links: Vec::new(),
+            schedule: Vec::new(),
+            run_for: SimTime::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClusterSpec {
+    pub brokers: u32,
+    /// Rack names; broker `i` (1-based) is in `racks[(i - 1) % racks.len()]`. Empty: no racks.
+    pub racks: Vec<String>,
+    pub config: BrokerConfig,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            brokers: 3,
+            racks: Vec::new(),
+            config: BrokerConfig::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    /// Explicit replica assignment (`replicas=1,2,3;2,3,1`); when `None` Kafka's rack-aware
+    /// round robin assigns replicas.
+    pub assignment: Option<Vec<Vec<BrokerId>>>,
+    pub config: TopicConfig,
+}
+
+/// Which keys a producer's records carry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeySpec {
+    /// Null keys: the sticky partitioner (KIP-794) picks partitions.
+    None,
+    /// `prefix-lo..hi`, e.g. `user-0..99`: keys `user-0` … `user-99`.
+    Range { prefix: String, lo: u64, hi: u64 },
+    /// An explicit list: `keys=a,b,c`.
+    List(Vec<String>),
+}
+
+/// How keys are drawn from the key set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyDistribution {
+    Uniform,
+    /// Round-robin over the key set, in order (handy for lessons that must show exact placement).
+    Sequential,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProducerSpec {
+    pub name: String,
+    pub topic: String,
+    pub config: ProducerConfig,
+    /// Records per second (may be fractional in the language; stored as records per 1000 s).
+    pub rate_per_ks: u64,
+    pub keys: KeySpec,
+    pub key_distribution: KeyDistribution,
+    /// Bytes of value per record.
+    pub record_size: u32,
+    /// Send every record to this partition (explicit `ProducerRecord.partition`).
+    pub partition: Option<u32>,
+    pub start: SimTime,
+    pub stop: Option<SimTime>,
+    /// Stop after this many records.
+    pub count: Option<u64>,
+}
+
+impl ProducerSpec {
+    pub fn new(name: impl Into<String>, topic: impl Into<String>) -> Self {
+        ProducerSpec {
+            name: name.into(),
+            topic: topic.into(),
+            config: ProducerConfig::default(),
+            rate_per_ks: 100_000,
+            keys: KeySpec::None,
+            key_distribution: KeyDistribution::Uniform,
+            record_size: 100,
+            partition: None,
+            start: SimTime::ZERO,
+            stop: None,
+            count: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerSpec {
+    pub name: String,
+    pub topic: String,
+    pub config: ConsumerConfig,
+    pub start: SimTime,
+}
+
+/// Latency and loss of a link, in integer units so runs are identical on every platform.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LinkSpec {
+    /// One-way latency is drawn uniformly from `[latency_us_min, latency_us_max]`.
+    pub latency_us_min: u64,
+    pub latency_us_max: u64,
+    /// Probability that a message is dropped, in parts per million.
+    pub loss_ppm: u32,
+}
+
+impl Default for LinkSpec {
+    fn default() -> Self {
+        LinkSpec {
+            latency_us_min: 500,
+            latency_us_max: 1_500,
+            loss_ppm: 0,
+        }
+    }
+}
+
+/// A node of the simulated network.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum NodeRef {
+    Broker(BrokerId),
+    Controller,
+    /// A producer or consumer, by name.
+    Client(String),
+}
+
+impl std::fmt::Display for NodeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeRef::Broker(b) => write!(f, "{b}"),
+            NodeRef::Controller => write!(f, "controller"),
+            NodeRef::Client(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// Settings for the links from every node of `from` to every node of `to` (one direction).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LinkOverride {
+    pub from: Vec<NodeRef>,
+    pub to: Vec<NodeRef>,
+    pub link: LinkSpec,
+}
+
+/// A broker named directly or by role, resolved when the fault fires.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BrokerRef {
+    Id(BrokerId),
+    /// The current leader of a partition (`leader(orders-0)`); nothing happens if it has none.
+    LeaderOf(TopicPartition),
+}
+
+impl std::fmt::Display for BrokerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BrokerRef::Id(b) => write!(f, "{b}"),
+            BrokerRef::LeaderOf(tp) => write!(f, "leader({tp})"),
+        }
+    }
+}
+
+/// A fault or operator action. Faults are data: scheduled at an instant or injected now.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Fault {
+    /// The broker process dies. With `lose_unflushed`, the machine lost power too: records appended in
+    /// the last `sim.unflushed.window.ms` are gone from its disk.
+    Crash {
+        broker: BrokerRef,
+        lose_unflushed: bool,
+    },
+    /// Controlled shutdown: leadership moves away first, then the broker stops.
+    Shutdown { broker: BrokerRef },
+    /// Start a stopped broker: log recovery, registration, catch-up.
+    Restart { broker: BrokerRef },
+    /// Messages between the groups are dropped. `one_way`: only from `groups[0]` to `groups[1]`.
+    /// Nodes not named keep talking to everyone.
+    Partition {
+        groups: Vec<Vec<NodeRef>>,
+        one_way: bool,
+    },
+    /// Cut a node off from every other node.
+    Isolate { node: NodeRef },
+    /// Remove every network partition and isolation.
+    Heal,
+    /// The broker handles every request this much later (a slow disk or a GC pause); 0 ends it.
+    Slow { broker: BrokerRef, extra_us: u64 },
+    /// Change link settings from now on.
+    Link(LinkOverride),
+    /// Run a preferred-leader election (`kafka-leader-election.sh --election-type preferred`) for one
+    /// partition or, when `None`, all.
+    ElectPreferred { partition: Option<TopicPartition> },
+    /// Change a topic config dynamically (`kafka-configs.sh --alter`).
+    SetTopicConfig {
+        topic: String,
+        key: String,
+        value: String,
+    },
+    /// Stop or resume a producer's workload.
+    PauseProducer { producer: String },
+    ResumeProducer { producer: String },
+}
+
+/// A fault at a fixed instant.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Scheduled {
+    pub at: SimTime,
+    pub fault: Fault,
+}

@@ -1,0 +1,249 @@
+//! Topics, partitions and replica assignment.
+//!
+//! Assignment follows Kafka's `AdminUtils.assignReplicasToBrokers` (rack-unaware and rack-aware
+//! variants): the first replica of partition `p` is broker `(p + start) % n` of the (rack-alternated)
+//! broker list, and followers are shifted by `1 + (shift + j) % (n - 1)`, the shift growing every `n`
+//! partitions. Kafka draws `start` and `shift` at random; the simulator uses 0 for both so that a
+//! lesson's `orders-0` has replicas `1,2,3`.
+
+use crate::config::{BrokerConfig, TopicConfig};
+use crate::msg::PartIdx;
+use crate::spec::{BrokerId, ScenarioSpec, TopicPartition};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    pub config: TopicConfig,
+    pub first_part: PartIdx,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartInfo {
+    pub topic: u32,
+    pub partition: u32,
+    pub replicas: Vec<BrokerId>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Topology {
+    pub brokers: u32,
+    pub racks: Vec<Option<String>>,
+    pub config: BrokerConfig,
+    pub topics: Vec<TopicInfo>,
+    pub parts: Vec<PartInfo>,
+}
+
+impl Topology {
+    pub fn new(spec: &ScenarioSpec) -> Self {
+        let n = spec.cluster.brokers;
+        let racks: Vec<Option<String>> = (0..n)
+            .map(|i| {
+                if spec.cluster.racks.is_empty() {
+                    None
+                } else {
+                    Some(spec.cluster.racks[i as usize % spec.cluster.racks.len()].clone())
+                }
+            })
+            .collect();
+        let mut topics = Vec::new();
+        let mut parts = Vec::new();
+        for (ti, t) in spec.topics.iter().enumerate() {
+            let assignment = match &t.assignment {
+                Some(a) => a.clone(),
+                None => assign_replicas(n, &racks, t.partitions, t.replication_factor),
+            };
+            topics.push(TopicInfo {
+                name: t.name.clone(),
+                partitions: t.partitions,
+                replication_factor: t.replication_factor,
+                config: t.config.clone(),
+                first_part: parts.len() as PartIdx,
+            });
+            for p in 0..t.partitions {
+                parts.push(PartInfo {
+                    topic: ti as u32,
+                    partition: p,
+                    replicas: assignment
+                        .get(p as usize)
+                        .cloned()
+                        .unwrap_or_else(|| assignment[p as usize % assignment.len()].clone()),
+                    name: format!("{}-{}", t.name, p),
+                });
+            }
+        }
+        Topology {
+            brokers: n,
+            racks,
+            config: spec.cluster.config.clone(),
+            topics,
+            parts,
+        }
+    }
+
+    pub fn part_name(&self, part: PartIdx) -> String {
+        self.parts[part as usize].name.clone()
+    }
+
+    pub fn part_index(&self, tp: &TopicPartition) -> Option<PartIdx> {
+        let t = self.topics.iter().find(|t| t.name == tp.topic)?;
+        (tp.partition < t.partitions).then_some(t.first_part + tp.partition)
+    }
+
+    pub fn topic_index(&self, name: &str) -> Option<u32> {
+        self.topics.iter().position(|t| t.name == name).map(|i| i as u32)
+    }
+
+    pub fn topic_of(&self, part: PartIdx) -> &TopicInfo {
+        &self.topics[self.parts[part as usize].topic as usize]
+    }
+
+    /// `min(min.insync.replicas, replication factor)` (Kafka ≥ 3.7 caps it at the replica count).
+    pub fn effective_min_isr(&self, part: PartIdx) -> usize {
+        let t = self.topic_of(part);
+        let min_isr = t
+            .config
+            .min_insync_replicas
+            .unwrap_or(self.config.min_insync_replicas);
+        min_isr.min(t.replication_factor) as usize
+    }
+
+    pub fn configured_min_isr(&self, part: PartIdx) -> u32 {
+        self.topic_of(part)
+            .config
+            .min_insync_replicas
+            .unwrap_or(self.config.min_insync_replicas)
+    }
+
+    pub fn unclean_enabled(&self, part: PartIdx) -> bool {
+        self.topic_of(part)
+            .config
+            .unclean_leader_election_enable
+            .unwrap_or(self.config.unclean_leader_election_enable)
+    }
+}
+
+/// Kafka's replica assignment with start index and shift 0 (see the module doc).
+pub fn assign_replicas(
+    brokers: u32,
+    racks: &[Option<String>],
+    partitions: u32,
+    rf: u32,
+) -> Vec<Vec<BrokerId>> {
+    let n = brokers as usize;
+    let rf = rf as usize;
+    let rack_aware = racks.iter().all(|r| r.is_some()) && !racks.is_empty();
+    let list: Vec<BrokerId> = if rack_aware {
+        rack_alternated(racks)
+    } else {
+        (1..=brokers).collect()
+    };
+    let rack_of = |b: BrokerId| racks[(b - 1) as usize].clone();
+    let num_racks = {
+        let mut rs: Vec<_> = racks.iter().flatten().collect();
+        rs.sort();
+        rs.dedup();
+        rs.len()
+    };
+    let mut out = Vec::with_capacity(partitions as usize);
+    let mut shift = 0usize;
+    for p in 0..partitions as usize {
+        if p > 0 && p % n == 0 {
+            shift += 1;
+        }
+        let first = p % n;
+        let mut replicas = vec![list[first]];
+        if !rack_aware {
+            for j in 0..rf.saturating_sub(1) {
+                let s = 1 + (shift + j) % (n - 1).max(1);
+                replicas.push(list[(first + s) % n]);
+            }
+        } else {
+            let mut racks_used = vec![rack_of(list[first])];
+            let mut k = 0usize;
+            while replicas.len() < rf && k < 4 * n * n {
+                let s = 1 + (shift + k) % (n - 1).max(1);
+                let b = list[(first + s) % n];
+                k += 1;
+                let rack = rack_of(b);
+                if replicas.contains(&b) {
+                    continue;
+                }
+                if racks_used.contains(&rack) && racks_used.len() < num_racks {
+                    continue;
+                }
+                replicas.push(b);
+                racks_used.push(rack);
+                if racks_used.len() == num_racks {
+                    racks_used.clear();
+                }
+            }
+            // Fall back to any broker not yet used (more replicas than rack diversity allows).
+            for b in &list {
+                if replicas.len() >= rf {
+                    break;
+                }
+                if !replicas.contains(b) {
+                    replicas.push(*b);
+                }
+            }
+        }
+        out.push(replicas);
+    }
+    out
+}
+
+/// `getRackAlternatedBrokerList`: one broker from each rack in turn (racks and brokers sorted).
+fn rack_alternated(racks: &[Option<String>]) -> Vec<BrokerId> {
+    let mut names: Vec<&String> = racks.iter().flatten().collect();
+    names.sort();
+    names.dedup();
+    let per_rack: Vec<Vec<BrokerId>> = names
+        .iter()
+        .map(|r| {
+            (1..=racks.len() as u32)
+                .filter(|b| racks[(*b - 1) as usize].as_ref() == Some(*r))
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while out.len() < racks.len() {
+        for rack in &per_rack {
+            if let Some(b) = rack.get(i) {
+                out.push(*b);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rack_unaware_matches_kafka_with_zero_start() {
+        let a = assign_replicas(3, &[None, None, None], 4, 3);
+        assert_eq!(a, vec![vec![1, 2, 3], vec![2, 3, 1], vec![3, 1, 2], vec![1, 3, 2]]);
+    }
+
+    #[test]
+    fn rack_aware_spreads_racks() {
+        let racks = vec![
+            Some("a".to_string()),
+            Some("a".to_string()),
+            Some("b".to_string()),
+            Some("b".to_string()),
+        ];
+        for replicas in assign_replicas(4, &racks, 8, 2) {
+            let r0 = &racks[(replicas[0] - 1) as usize];
+            let r1 = &racks[(replicas[1] - 1) as usize];
+            assert_ne!(r0, r1, "{replicas:?} puts both replicas in one rack");
+        }
+    }
+}
