@@ -1,1 +1,234 @@
-fn main(){}
+//! `khafka`: run, check and describe `.khafka` scenarios; partition keys like Kafka; benchmarks.
+//!
+//! Exit codes: 0 when every `expect` passes, 1 when one fails, 2 on invalid input.
+
+mod bench;
+
+use khafka_scenario::{parse, Scenario};
+use khafka_sim::trace::format_hash;
+use khafka_sim::{Sim, SimOptions, SimTime};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  khafka run FILE [--seed N] [--until T] [--trace PATH] [--format text|json]
+  khafka check FILE
+  khafka describe FILE --at T
+  khafka partition --partitions N KEY...
+  khafka bench [--quick]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<u8, String> {
+    let Some(cmd) = args.first() else {
+        return Err(USAGE.to_string());
+    };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "run" => cmd_run(rest),
+        "check" => {
+            let (file, _) = file_and_flags(rest, &[])?;
+            load(&file)?;
+            println!("{file}: ok");
+            Ok(0)
+        }
+        "describe" => {
+            let (file, flags) = file_and_flags(rest, &["--at"])?;
+            let at = flag(&flags, "--at").ok_or("describe needs --at T (e.g. --at 5s)")?;
+            let at = parse_time(&at)?;
+            let scenario = load(&file)?;
+            let mut sim = Sim::new(scenario.spec);
+            sim.run_until(at);
+            print!("{}", sim.describe());
+            Ok(0)
+        }
+        "partition" => cmd_partition(rest),
+        "bench" => bench::run(rest.iter().any(|a| a == "--quick")),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    }
+}
+
+/// Splits `FILE --flag value …`.
+fn file_and_flags(args: &[String], known: &[&str]) -> Result<(String, Vec<(String, String)>), String> {
+    let mut file = None;
+    let mut flags = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.starts_with("--") {
+            if !known.contains(&a.as_str()) {
+                return Err(format!("unknown option `{a}`\n{USAGE}"));
+            }
+            let v = args.get(i + 1).ok_or(format!("{a} needs a value"))?;
+            flags.push((a.clone(), v.clone()));
+            i += 2;
+        } else if file.is_none() {
+            file = Some(a.clone());
+            i += 1;
+        } else {
+            return Err(format!("unexpected argument `{a}`\n{USAGE}"));
+        }
+    }
+    Ok((file.ok_or(format!("missing FILE\n{USAGE}"))?, flags))
+}
+
+fn flag(flags: &[(String, String)], name: &str) -> Option<String> {
+    flags.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+fn parse_time(t: &str) -> Result<SimTime, String> {
+    khafka_sim::time::parse_duration_us(t)
+        .map(SimTime)
+        .ok_or(format!("invalid time `{t}` (expected e.g. 10s, 1500ms)"))
+}
+
+fn load(file: &str) -> Result<Scenario, String> {
+    let source = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    parse(&source).map_err(|errs| errs.render(file, &source))
+}
+
+fn cmd_run(args: &[String]) -> Result<u8, String> {
+    let (file, flags) = file_and_flags(args, &["--seed", "--until", "--trace", "--format"])?;
+    let mut scenario = load(&file)?;
+    if let Some(seed) = flag(&flags, "--seed") {
+        scenario.spec.seed = seed
+            .parse()
+            .map_err(|_| format!("invalid seed `{seed}`"))?;
+    }
+    let until = match flag(&flags, "--until") {
+        Some(t) => parse_time(&t)?,
+        None => scenario.spec.run_for,
+    };
+    let format = flag(&flags, "--format").unwrap_or_else(|| "text".into());
+    if format != "text" && format != "json" {
+        return Err(format!("invalid --format `{format}` (text or json)"));
+    }
+    let trace_path = flag(&flags, "--trace");
+    let opts = SimOptions {
+        keep_trace: trace_path.is_some(),
+        ..SimOptions::default()
+    };
+    let mut sim = Sim::with_options(scenario.spec.clone(), opts);
+    sim.run_until(until);
+    let outcome = sim.outcome();
+    let results = scenario.evaluate(&outcome);
+    let all_pass = results.iter().all(|(_, r)| r.passed);
+    if let Some(path) = trace_path {
+        let events = sim.trace.events.as_deref().unwrap_or(&[]);
+        let mut text = String::new();
+        for e in events {
+            text.push_str(&serde_json::to_string(e).map_err(|e| e.to_string())?);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let hash = format_hash(sim.trace_hash());
+    if format == "json" {
+        let expects: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(e, r)| {
+                serde_json::json!({"line": e.line, "text": e.text, "passed": r.passed, "actual": r.actual})
+            })
+            .collect();
+        let partitions: Vec<serde_json::Value> = outcome
+            .partitions
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "topic": p.topic, "partition": p.partition, "leader": p.leader,
+                    "leader_epoch": p.leader_epoch, "replicas": p.replicas, "isr": p.isr, "elr": p.elr,
+                    "hw": p.high_watermark, "leo": p.log_end_offset,
+                    "replica_states": p.replica_states.iter().map(|r| serde_json::json!({
+                        "broker": r.broker, "hw": r.high_watermark, "leo": r.log_end_offset, "online": r.online
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "trace_hash": hash,
+            "seed": scenario.spec.seed,
+            "until_us": until.as_us(),
+            "events": sim.events_processed,
+            "provenance": outcome.provenance,
+            "partitions": partitions,
+            "producer_errors": outcome.producer_errors,
+            "violations": outcome.violations,
+            "expects": expects,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
+    } else {
+        println!("# {file} — seed {}, until {until}", scenario.spec.seed);
+        print!("{}", sim.describe());
+        let p = &outcome.provenance;
+        println!();
+        println!(
+            "records: sent {} · acknowledged {} · failed {} · pending {} · committed {} · consumed {}",
+            p.sent, p.acknowledged, p.failed, p.pending, p.committed, p.consumed
+        );
+        println!(
+            "verdicts: lost {} · unavailable {} · duplicated {} · reordered {}",
+            p.lost, p.unavailable, p.duplicated, p.reordered
+        );
+        if outcome.producer_errors.is_empty() {
+            println!("producer errors: none");
+        } else {
+            let errs: Vec<String> = outcome
+                .producer_errors
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            println!("producer errors: {}", errs.join(" · "));
+        }
+        for v in &outcome.violations {
+            println!("INVARIANT VIOLATED: {v}");
+        }
+        for (e, r) in &results {
+            let mark = if r.passed { "PASS" } else { "FAIL" };
+            println!("{mark}  line {}: expect {}  (actual: {})", e.line, e.text, r.actual);
+        }
+        println!("trace hash: {hash}");
+    }
+    Ok(if all_pass { 0 } else { 1 })
+}
+
+fn cmd_partition(args: &[String]) -> Result<u8, String> {
+    let mut partitions: Option<u32> = None;
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        if args[i] == "--partitions" {
+            let v = args.get(i + 1).ok_or("--partitions needs a value")?;
+            partitions = Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("invalid partition count `{v}` (a positive integer)"))?,
+            );
+            i += 2;
+        } else {
+            keys.push(args[i].clone());
+            i += 1;
+        }
+    }
+    let n = partitions.ok_or(format!("missing --partitions N\n{USAGE}"))?;
+    if keys.is_empty() {
+        return Err(format!("no keys given\n{USAGE}"));
+    }
+    for k in keys {
+        let p = khafka_sim::partitioner::partition_for_key(k.as_bytes(), n);
+        println!("{k}\t{p}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,143 @@
+//! `khafka bench`: the engine's performance figures, measured on this machine.
+//!
+//! - **standard**: `tests/scenarios/standard.khafka` (3 brokers, 12 partitions × RF 3, 10,000
+//!   records/s, a leader crash at 20 s and restart at 40 s, 60 s simulated). Goals: ≥ 1,000× real
+//!   time and ≥ 5 million events/s.
+//! - **scale**: 50 brokers, 2,000 partitions × RF 3, 20 producers, 60 s simulated. Goals: ≥ 100× real
+//!   time, peak memory < 500 MB.
+//! - **seek**: a 10-minute standard run in a `Timeline`; seek to instants spread over it. Goal:
+//!   ≤ 50 ms per seek.
+//!
+//! Wall-clock time is read here, in the CLI, never inside the engine.
+
+use khafka_scenario::parse;
+use khafka_sim::spec::{ProducerSpec, ScenarioSpec, TopicSpec};
+use khafka_sim::{Sim, SimOptions, SimTime, Timeline};
+use std::time::Instant;
+
+const STANDARD: &str = include_str!("../../../tests/scenarios/standard.khafka");
+
+fn opts() -> SimOptions {
+    SimOptions {
+        keep_trace: false,
+        check_invariants: false,
+        metrics_interval_us: 1_000_000,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Peak resident memory of this process, from `/proc/self/status` (Linux only).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+pub fn standard_spec() -> ScenarioSpec {
+    parse(STANDARD).expect("standard.khafka parses").spec
+}
+
+fn scale_spec() -> ScenarioSpec {
+    let mut spec = ScenarioSpec {
+        seed: 1,
+        run_for: SimTime::from_secs(60),
+        ..ScenarioSpec::default()
+    };
+    spec.cluster.brokers = 50;
+    for t in 0..4 {
+        spec.topics.push(TopicSpec {
+            name: format!("t{t}"),
+            partitions: 500,
+            replication_factor: 3,
+            assignment: None,
+            config: Default::default(),
+        });
+    }
+    for p in 0..20 {
+        let mut ps = ProducerSpec::new(format!("p{p}"), format!("t{}", p % 4));
+        ps.rate_per_ks = 1_000 * 1_000; // 1,000 records/s each
+        ps.keys = khafka_sim::spec::KeySpec::Range {
+            prefix: "k".into(),
+            lo: 0,
+            hi: 99_999,
+        };
+        spec.producers.push(ps);
+    }
+    spec
+}
+
+pub fn run(quick: bool) -> Result<u8, String> {
+    let reps = if quick { 1 } else { 5 };
+    // Standard scenario.
+    let spec = standard_spec();
+    let sim_secs = spec.run_for.as_us() as f64 / 1e6;
+    let mut walls = Vec::new();
+    let mut events = 0;
+    let mut hash = 0;
+    for _ in 0..reps {
+        let mut sim = Sim::with_options(spec.clone(), opts());
+        let t0 = Instant::now();
+        sim.run();
+        walls.push(t0.elapsed().as_secs_f64());
+        events = sim.events_processed;
+        hash = sim.trace_hash();
+    }
+    let wall = median(walls);
+    println!(
+        "standard: {sim_secs:.0} s simulated in {:.1} ms (median of {reps}) = {:.0}x real time; {events} events = {:.2} M events/s; trace hash {}",
+        wall * 1e3,
+        sim_secs / wall,
+        events as f64 / wall / 1e6,
+        khafka_sim::trace::format_hash(hash)
+    );
+
+    // Scale scenario.
+    let spec = scale_spec();
+    let mut sim = Sim::with_options(spec.clone(), opts());
+    let t0 = Instant::now();
+    sim.run();
+    let wall = t0.elapsed().as_secs_f64();
+    println!(
+        "scale: 50 brokers, 2000 partitions, 20 producers (20,000 records/s): 60 s simulated in {:.2} s = {:.0}x real time; {} events = {:.2} M events/s; peak RSS {} MB",
+        wall,
+        60.0 / wall,
+        sim.events_processed,
+        sim.events_processed as f64 / wall / 1e6,
+        peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.0}"))
+    );
+    drop(sim);
+
+    // Seek in a 10-minute standard run.
+    let mut spec = standard_spec();
+    spec.run_for = SimTime::from_secs(600);
+    let mut tl = Timeline::new(spec, opts(), SimTime::from_secs(5));
+    let t0 = Instant::now();
+    tl.seek(SimTime::from_secs(600));
+    let build = t0.elapsed().as_secs_f64();
+    let mut seeks = Vec::new();
+    // Instants spread over the run, including the worst case just before a checkpoint.
+    let targets: Vec<u64> = (0..40u64)
+        .map(|i| (i * 14_999_731 + 4_999_000) % 600_000_000)
+        .collect();
+    for t in targets {
+        let t0 = Instant::now();
+        tl.seek(SimTime(t));
+        seeks.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    let max = seeks.iter().cloned().fold(0.0, f64::max);
+    println!(
+        "seek: 10-minute standard run built in {:.2} s with {} checkpoints; {} seeks: median {:.1} ms, max {:.1} ms; peak RSS {} MB",
+        build,
+        tl.checkpoint_count(),
+        seeks.len(),
+        median(seeks),
+        max,
+        peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.0}"))
+    );
+    Ok(0)
+}

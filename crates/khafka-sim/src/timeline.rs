@@ -1,0 +1,218 @@
+//! Time travel: checkpoints plus deterministic replay.
+//!
+//! A [`Timeline`] runs a simulation forward and keeps a clone of it every `interval` of simulated time
+//! (clones are cheap: logs and record tables share their storage, see [`crate::chunked`]). Seeking to
+//! an instant restores the last checkpoint at or before it and replays the events in between; since
+//! the engine is deterministic, the result is the state the run had at that instant.
+//!
+//! Faults injected by a caller (the UI's "crash the leader now") are recorded with their instant, so a
+//! replay injects them at the same point: after every event up to that instant. Injecting after a
+//! rewind forks the run: checkpoints and injections later than the new one are dropped.
+
+use crate::sim::{Sim, SimOptions};
+use crate::spec::{Fault, ScenarioSpec, Scheduled};
+use crate::time::SimTime;
+
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    sim: Sim,
+    /// How many recorded injections the checkpoint already contains.
+    injected: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    checkpoints: Vec<Checkpoint>,
+    interval: SimTime,
+    current: Sim,
+    /// Faults injected by the caller, in order.
+    injected: Vec<Scheduled>,
+    /// How many of `injected` `current` contains.
+    current_injected: usize,
+    /// The furthest instant simulated so far.
+    horizon: SimTime,
+}
+
+impl Timeline {
+    pub fn new(spec: ScenarioSpec, opts: SimOptions, interval: SimTime) -> Self {
+        let sim = Sim::with_options(spec, opts);
+        Timeline {
+            checkpoints: vec![Checkpoint {
+                sim: sim.clone(),
+                injected: 0,
+            }],
+            interval: SimTime(interval.as_us().max(1)),
+            current: sim,
+            injected: Vec::new(),
+            current_injected: 0,
+            horizon: SimTime::ZERO,
+        }
+    }
+
+    pub fn sim(&self) -> &Sim {
+        &self.current
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.current.now()
+    }
+
+    /// The furthest instant ever simulated on this branch.
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
+    }
+
+    pub fn injected(&self) -> &[Scheduled] {
+        &self.injected
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Runs `sim` to `target`, injecting recorded faults on the way, taking checkpoints if asked.
+    fn replay(
+        sim: &mut Sim,
+        done: &mut usize,
+        injected: &[Scheduled],
+        target: SimTime,
+        mut checkpoint: Option<(&mut Vec<Checkpoint>, SimTime)>,
+    ) {
+        loop {
+            let next_inj = injected.get(*done).map(|s| s.at).filter(|t| *t <= target);
+            let next_ckpt = checkpoint.as_ref().map(|(c, iv)| {
+                let last = c.last().map_or(SimTime::ZERO, |c| c.sim.now());
+                SimTime(last.as_us() + iv.as_us())
+            });
+            let mut stop = target;
+            if let Some(t) = next_inj {
+                stop = stop.min(t);
+            }
+            if let Some(t) = next_ckpt.filter(|t| *t <= target) {
+                stop = stop.min(t);
+            }
+            sim.run_until(stop);
+            if next_inj == Some(stop) {
+                sim.inject(injected[*done].fault.clone());
+                *done += 1;
+                continue;
+            }
+            if let Some((c, _)) = checkpoint.as_mut() {
+                if next_ckpt == Some(stop) {
+                    c.push(Checkpoint {
+                        sim: sim.clone(),
+                        injected: *done,
+                    });
+                    if stop < target {
+                        continue;
+                    }
+                }
+            }
+            if stop >= target {
+                break;
+            }
+        }
+    }
+
+    /// Moves to `target`: forward by running, backward by restoring a checkpoint and replaying.
+    pub fn seek(&mut self, target: SimTime) {
+        if target >= self.current.now() {
+            if target > self.horizon {
+                // New ground: record checkpoints as we go.
+                let mut ck = std::mem::take(&mut self.checkpoints);
+                Self::replay(
+                    &mut self.current,
+                    &mut self.current_injected,
+                    &self.injected,
+                    target,
+                    Some((&mut ck, self.interval)),
+                );
+                self.checkpoints = ck;
+                self.horizon = target;
+            } else {
+                Self::replay(
+                    &mut self.current,
+                    &mut self.current_injected,
+                    &self.injected,
+                    target,
+                    None,
+                );
+            }
+            return;
+        }
+        let idx = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.sim.now() <= target)
+            .unwrap_or(0);
+        let c = &self.checkpoints[idx];
+        self.current = c.sim.clone();
+        self.current_injected = c.injected;
+        Self::replay(
+            &mut self.current,
+            &mut self.current_injected,
+            &self.injected,
+            target,
+            None,
+        );
+    }
+
+    /// Injects a fault now. If the timeline had run further, the future is discarded (a fork).
+    pub fn inject(&mut self, fault: Fault) {
+        let now = self.current.now();
+        self.injected.truncate(self.current_injected);
+        self.checkpoints
+            .retain(|c| c.sim.now() < now || (c.sim.now() == now && c.injected <= self.injected.len()));
+        self.horizon = now;
+        self.injected.push(Scheduled {
+            at: now,
+            fault: fault.clone(),
+        });
+        self.current.inject(fault);
+        self.current_injected = self.injected.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{BrokerRef, ProducerSpec, TopicPartition, TopicSpec};
+
+    fn spec() -> ScenarioSpec {
+        let mut s = ScenarioSpec {
+            seed: 9,
+            run_for: SimTime::from_secs(12),
+            ..ScenarioSpec::default()
+        };
+        s.topics.push(TopicSpec {
+            name: "t".into(),
+            partitions: 2,
+            replication_factor: 3,
+            assignment: None,
+            config: Default::default(),
+        });
+        s.producers.push(ProducerSpec::new("p", "t"));
+        s
+    }
+
+    #[test]
+    fn seeking_back_reproduces_the_same_state() {
+        let opts = SimOptions::default();
+        let mut tl = Timeline::new(spec(), opts.clone(), SimTime::from_secs(2));
+        tl.seek(SimTime::from_secs(3));
+        tl.inject(Fault::Crash {
+            broker: BrokerRef::LeaderOf(TopicPartition::new("t", 0)),
+            lose_unflushed: false,
+        });
+        tl.seek(SimTime::from_secs(10));
+        let forward_hash = tl.sim().trace_hash();
+        let forward = tl.sim().outcome();
+        tl.seek(SimTime::from_ms(4_500));
+        tl.seek(SimTime::from_secs(10));
+        assert_eq!(tl.sim().trace_hash(), forward_hash);
+        assert_eq!(tl.sim().outcome(), forward);
+        tl.seek(SimTime::from_secs(1));
+        tl.seek(SimTime::from_secs(10));
+        assert_eq!(tl.sim().trace_hash(), forward_hash);
+    }
+}
