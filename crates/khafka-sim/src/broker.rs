@@ -121,8 +121,8 @@ impl Replica {
                 continue;
             }
             match current {
-                Some((pid, ep, first, last, o))
-                    if pid == r.producer_id && ep == r.producer_epoch && r.sequence == last + 1 =>
+                Some((pid, ep, first, _, o))
+                    if !r.batch_start && pid == r.producer_id && ep == r.producer_epoch =>
                 {
                     current = Some((pid, ep, first, r.sequence, o));
                 }
@@ -619,12 +619,20 @@ impl Broker {
                 let last_seq = base_seq + batch.records.len() as i32 - 1;
                 if let Some(e) = r.producers.get(&pid) {
                     if pepoch == e.epoch {
-                        if let Some(&(_, _, off)) = e
+                        if let Some(&(first, last, off)) = e
                             .batches
                             .iter()
                             .find(|(f, l, _)| *f == base_seq && *l == last_seq)
                         {
-                            results.push((part, ErrorCode::None, Some(off)));
+                            // A duplicate: answer with the original offset, but with acks=all only
+                            // once the original batch is committed (its requiredOffset).
+                            match acks {
+                                Acks::All => {
+                                    let required = off + (last - first + 1) as u64;
+                                    waiting.push((part, required, off, None));
+                                }
+                                _ => results.push((part, ErrorCode::None, Some(off))),
+                            }
                             continue;
                         }
                         let expected = e.batches.back().map(|b| b.1 + 1).unwrap_or(0);
@@ -661,6 +669,7 @@ impl Broker {
                     producer_id: pid,
                     producer_epoch: pepoch,
                     sequence: seq,
+                    batch_start: i == 0,
                     append_us: now_us,
                 });
                 if let Some(info) = ctx.prov.get_mut(id) {
@@ -1239,7 +1248,7 @@ impl Broker {
                 for rec in &fp.records {
                     let mut rec = *rec;
                     rec.append_us = now_us;
-                    r.log.append(rec);
+                    let off = r.log.append(rec);
                     if rec.producer_id != 0 {
                         let e = r.producers.entry(rec.producer_id).or_default();
                         if e.epoch != rec.producer_epoch {
@@ -1247,9 +1256,9 @@ impl Broker {
                             e.batches.clear();
                         }
                         match e.batches.back_mut() {
-                            Some(b) if b.1 + 1 == rec.sequence => b.1 = rec.sequence,
+                            Some(b) if !rec.batch_start => b.1 = rec.sequence,
                             _ => {
-                                e.batches.push_back((rec.sequence, rec.sequence, now_us));
+                                e.batches.push_back((rec.sequence, rec.sequence, off));
                                 if e.batches.len() > BATCHES_TO_RETAIN {
                                     e.batches.pop_front();
                                 }

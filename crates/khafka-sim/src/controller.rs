@@ -73,7 +73,21 @@ impl Controller {
         }
     }
 
+    /// The run starts with a healthy cluster: every broker registered (broker epoch 1) and unfenced,
+    /// as if the topics were created after the brokers came up.
     pub fn start(&mut self, ctx: &mut Ctx) {
+        let timeout = Self::session_timeout_ms(ctx);
+        for (i, r) in self.brokers.iter_mut().enumerate() {
+            *r = BrokerRegistration {
+                registered: true,
+                fenced: false,
+                broker_epoch: 1,
+                generation: 1,
+                ..BrokerRegistration::default()
+            };
+            let broker = i as BrokerId + 1;
+            ctx.timer_after_ms(timeout, Timer::SessionTimeout { broker, generation: 1 });
+        }
         let cfg = &ctx.topo.config;
         if cfg.auto_leader_rebalance_enable {
             let every = cfg.leader_imbalance_check_interval_seconds * 1_000;

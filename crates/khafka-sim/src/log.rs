@@ -24,6 +24,8 @@ pub struct LogRecord {
     pub producer_epoch: u16,
     /// Sequence number for idempotent producers, -1 otherwise.
     pub sequence: i32,
+    /// First record of a producer batch (idempotence keeps batch boundaries).
+    pub batch_start: bool,
     /// Simulated time the record reached this replica (µs); used for the unflushed-data window.
     pub append_us: u64,
 }
@@ -65,6 +67,9 @@ impl Log {
 
     /// Records a new leader epoch starting at the current LEO (`maybeAssignEpochStartOffset`).
     pub fn assign_epoch_start(&mut self, epoch: u32) {
+        if self.latest_epoch() == Some(epoch) {
+            return; // already started (LeaderEpochFileCache.assign ignores a known epoch)
+        }
         let leo = self.log_end_offset();
         // Entries at or after the new start offset, or with an epoch ≥ this one, are superseded.
         self.epoch_cache.retain(|&(e, start)| e < epoch && start < leo);
@@ -122,6 +127,7 @@ mod tests {
             producer_id: 0,
             producer_epoch: 0,
             sequence: -1,
+            batch_start: true,
             append_us: 0,
         }
     }

@@ -38,6 +38,8 @@ pub struct Batch {
     pub bytes: u64,
     pub created_us: u64,
     pub base_sequence: Option<i32>,
+    /// Producer epoch the sequence belongs to.
+    pub producer_epoch: u16,
     pub attempts: u32,
     pub retry_at_us: u64,
     /// True once drained at least once (no more records may join).
@@ -254,6 +256,7 @@ impl Producer {
                 bytes: size,
                 created_us: ctx.now.as_us(),
                 base_sequence: None,
+                producer_epoch: 0,
                 attempts: 0,
                 retry_at_us: 0,
                 sealed: false,
@@ -332,7 +335,11 @@ impl Producer {
                 if b.first_sent_us.is_none() {
                     b.first_sent_us = Some(now);
                 }
-                if self.idempotent && b.base_sequence.is_none() {
+                if self.idempotent
+                    && (b.base_sequence.is_none() || b.producer_epoch != self.producer_epoch)
+                {
+                    // New batch, or one from before an epoch bump: sequence it in this epoch.
+                    b.producer_epoch = self.producer_epoch;
                     b.base_sequence = Some(self.next_sequence[p as usize]);
                     self.next_sequence[p as usize] += b.records.len() as i32;
                 }
@@ -351,7 +358,7 @@ impl Producer {
                     records: b.records.clone(),
                     idempotence: b
                         .base_sequence
-                        .map(|s| (self.producer_id, self.producer_epoch, s)),
+                        .map(|s| (self.producer_id, b.producer_epoch, s)),
                 })
                 .collect();
             let timeout_us = self.spec.config.request_timeout_ms * 1_000;

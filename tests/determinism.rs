@@ -1,0 +1,60 @@
+//! Determinism: the same scenario and seed give the same trace hash twice, and the hashes match the
+//! golden file `tests/golden/trace-hashes.txt`, which the wasm32 build is checked against too
+//! (`cargo xtask test` runs the same scenarios in Node and compares). Regenerate the golden file
+//! after an intended behaviour change with `KHAFKA_UPDATE_GOLDEN=1 cargo test -p khafka-tests
+//! --test determinism`.
+
+use khafka_sim::trace::format_hash;
+use khafka_sim::{Sim, SimOptions};
+use khafka_tests::{khafka_files, load, scenarios_dir};
+use std::path::Path;
+
+fn hash_of(path: &Path) -> String {
+    let scenario = load(path);
+    let opts = SimOptions {
+        check_invariants: false,
+        ..SimOptions::default()
+    };
+    let mut sim = Sim::with_options(scenario.spec, opts);
+    sim.run();
+    format_hash(sim.trace_hash())
+}
+
+#[test]
+fn same_seed_same_hash_and_matches_golden() {
+    let root = scenarios_dir();
+    let golden_path = root.join("../golden/trace-hashes.txt");
+    let mut lines = Vec::new();
+    for path in khafka_files(&root) {
+        if path.components().any(|c| c.as_os_str() == "parse") {
+            continue;
+        }
+        let rel = path.strip_prefix(&root).unwrap().display().to_string();
+        let a = hash_of(&path);
+        let b = hash_of(&path);
+        assert_eq!(a, b, "{rel}: two runs of the same seed differ");
+        lines.push(format!("{rel} {a}"));
+    }
+    let text = lines.join("\n") + "\n";
+    if std::env::var("KHAFKA_UPDATE_GOLDEN").is_ok() {
+        std::fs::write(&golden_path, &text).unwrap();
+        return;
+    }
+    let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();
+    assert_eq!(
+        golden, text,
+        "trace hashes changed; if intended, regenerate with KHAFKA_UPDATE_GOLDEN=1"
+    );
+}
+
+#[test]
+fn a_different_seed_gives_a_different_trace() {
+    let path = scenarios_dir().join("standard.khafka");
+    let mut s = load(&path);
+    let mut a = Sim::new(s.spec.clone());
+    a.run_until(khafka_sim::SimTime::from_secs(5));
+    s.spec.seed += 1;
+    let mut b = Sim::new(s.spec);
+    b.run_until(khafka_sim::SimTime::from_secs(5));
+    assert_ne!(a.trace_hash(), b.trace_hash());
+}
