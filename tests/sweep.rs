@@ -45,9 +45,10 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool) {
     }
     spec.cluster.config.replica_lag_time_max_ms = pick(&mut rng, &[10_000, 30_000]);
     spec.cluster.config.leader_imbalance_check_interval_seconds = pick(&mut rng, &[15, 300]);
-    let mut tc = khafka_sim::TopicConfig::default();
-    tc.min_insync_replicas = Some(min_isr);
-    tc.unclean_leader_election_enable = Some(unclean);
+    let tc = khafka_sim::TopicConfig {
+        min_insync_replicas: Some(min_isr),
+        unclean_leader_election_enable: Some(unclean),
+    };
     spec.topics.push(TopicSpec {
         name: "t".into(),
         partitions: 1 + rng.below(3) as u32,
@@ -259,7 +260,10 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(acked_total > 0, "the sweep acknowledged nothing: the generator is broken");
+    assert!(
+        acked_total > 0,
+        "the sweep acknowledged nothing: the generator is broken"
+    );
     assert!(
         promised_runs * 3 >= n,
         "too few runs ({promised_runs} of {n}) fall under the no-loss promise"

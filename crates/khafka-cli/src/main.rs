@@ -61,7 +61,10 @@ fn run(args: &[String]) -> Result<u8, String> {
 }
 
 /// Splits `FILE --flag value …`.
-fn file_and_flags(args: &[String], known: &[&str]) -> Result<(String, Vec<(String, String)>), String> {
+fn file_and_flags(
+    args: &[String],
+    known: &[&str],
+) -> Result<(String, Vec<(String, String)>), String> {
     let mut file = None;
     let mut flags = Vec::new();
     let mut i = 0;
@@ -85,7 +88,11 @@ fn file_and_flags(args: &[String], known: &[&str]) -> Result<(String, Vec<(Strin
 }
 
 fn flag(flags: &[(String, String)], name: &str) -> Option<String> {
-    flags.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    flags
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
 
 fn parse_time(t: &str) -> Result<SimTime, String> {
@@ -103,9 +110,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let (file, flags) = file_and_flags(args, &["--seed", "--until", "--trace", "--format"])?;
     let mut scenario = load(&file)?;
     if let Some(seed) = flag(&flags, "--seed") {
-        scenario.spec.seed = seed
-            .parse()
-            .map_err(|_| format!("invalid seed `{seed}`"))?;
+        scenario.spec.seed = seed.parse().map_err(|_| format!("invalid seed `{seed}`"))?;
     }
     let until = match flag(&flags, "--until") {
         Some(t) => parse_time(&t)?,
@@ -167,7 +172,10 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "violations": outcome.violations,
             "expects": expects,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+        );
     } else {
         println!("# {file} — seed {}, until {until}", scenario.spec.seed);
         print!("{}", sim.describe());
@@ -196,7 +204,10 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         }
         for (e, r) in &results {
             let mark = if r.passed { "PASS" } else { "FAIL" };
-            println!("{mark}  line {}: expect {}  (actual: {})", e.line, e.text, r.actual);
+            println!(
+                "{mark}  line {}: expect {}  (actual: {})",
+                e.line, e.text, r.actual
+            );
         }
         println!("trace hash: {hash}");
     }
@@ -210,12 +221,9 @@ fn cmd_partition(args: &[String]) -> Result<u8, String> {
     while i < args.len() {
         if args[i] == "--partitions" {
             let v = args.get(i + 1).ok_or("--partitions needs a value")?;
-            partitions = Some(
-                v.parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or(format!("invalid partition count `{v}` (a positive integer)"))?,
-            );
+            partitions = Some(v.parse().ok().filter(|n| *n > 0).ok_or(format!(
+                "invalid partition count `{v}` (a positive integer)"
+            ))?);
             i += 2;
         } else {
             keys.push(args[i].clone());

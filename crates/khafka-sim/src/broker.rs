@@ -103,7 +103,7 @@ impl Replica {
         self.producers.clear();
         let mut current: Option<(u32, u16, i32, i32, u64)> = None;
         let close = |producers: &mut BTreeMap<u32, ProducerEntry>,
-                         c: Option<(u32, u16, i32, i32, u64)>| {
+                     c: Option<(u32, u16, i32, i32, u64)>| {
             if let Some((pid, epoch, first, last, off)) = c {
                 let e = producers.entry(pid).or_default();
                 if epoch != e.epoch {
@@ -299,7 +299,11 @@ impl Broker {
             let leo = r.log.log_end_offset();
             // Appends are in time order, so the unflushed records are a tail.
             let mut keep = leo;
-            while keep > 0 && r.log.get(keep - 1).is_some_and(|rec| rec.append_us > cutoff) {
+            while keep > 0
+                && r.log
+                    .get(keep - 1)
+                    .is_some_and(|rec| rec.append_us > cutoff)
+            {
                 keep -= 1;
             }
             if keep < leo {
@@ -337,7 +341,10 @@ impl Broker {
                 offset: self.metadata_offset,
             },
         );
-        ctx.timer_after_ms(METADATA_FETCH_TIMEOUT_MS, Timer::MetadataFetchTimeout { req_id });
+        ctx.timer_after_ms(
+            METADATA_FETCH_TIMEOUT_MS,
+            Timer::MetadataFetchTimeout { req_id },
+        );
     }
 
     /// Begins a controlled shutdown.
@@ -351,7 +358,10 @@ impl Broker {
         match timer {
             Timer::Heartbeat => {
                 self.send_heartbeat(ctx);
-                ctx.timer_after_ms(ctx.topo.config.broker_heartbeat_interval_ms, Timer::Heartbeat);
+                ctx.timer_after_ms(
+                    ctx.topo.config.broker_heartbeat_interval_ms,
+                    Timer::Heartbeat,
+                );
             }
             Timer::IsrExpiration => {
                 self.maybe_shrink_isr(ctx);
@@ -362,7 +372,10 @@ impl Broker {
                 for r in self.replicas.values_mut() {
                     r.hw_checkpoint = r.log.high_watermark;
                 }
-                let every = ctx.topo.config.replica_high_watermark_checkpoint_interval_ms;
+                let every = ctx
+                    .topo
+                    .config
+                    .replica_high_watermark_checkpoint_interval_ms;
                 ctx.timer_after_ms(every, Timer::HwCheckpoint);
             }
             Timer::FetchTimeout { leader, req_id } => {
@@ -385,7 +398,11 @@ impl Broker {
                 }
             }
             Timer::ProduceDeadline { req_id } => {
-                if let Some(i) = self.delayed_produces.iter().position(|d| d.req_id == req_id) {
+                if let Some(i) = self
+                    .delayed_produces
+                    .iter()
+                    .position(|d| d.req_id == req_id)
+                {
                     let mut d = self.delayed_produces.remove(i);
                     for p in &mut d.parts {
                         if p.3.is_none() {
@@ -395,15 +412,13 @@ impl Broker {
                     self.respond_produce(ctx, d);
                 }
             }
-            Timer::MetadataFetchTimeout { req_id } => {
-                if self.metadata_fetch_in_flight == Some(req_id) {
-                    self.fetch_metadata(ctx);
-                }
+            Timer::MetadataFetchTimeout { req_id }
+                if self.metadata_fetch_in_flight == Some(req_id) =>
+            {
+                self.fetch_metadata(ctx);
             }
-            Timer::ShutdownDeadline => {
-                if self.want_shutdown {
-                    return BrokerAction::Stop { clean: true };
-                }
+            Timer::ShutdownDeadline if self.want_shutdown => {
+                return BrokerAction::Stop { clean: true };
             }
             _ => {}
         }
@@ -456,15 +471,13 @@ impl Broker {
                 offset,
                 partitions,
                 fenced,
-            } => {
-                if self.metadata_fetch_in_flight == Some(req_id) {
-                    self.metadata_offset = offset;
-                    self.fenced_brokers = fenced;
-                    for st in partitions {
-                        self.apply_partition_state(ctx, st);
-                    }
-                    self.fetch_metadata(ctx);
+            } if self.metadata_fetch_in_flight == Some(req_id) => {
+                self.metadata_offset = offset;
+                self.fenced_brokers = fenced;
+                for st in partitions {
+                    self.apply_partition_state(ctx, st);
                 }
+                self.fetch_metadata(ctx);
             }
             Msg::AlterPartitionResponse { part, result } => {
                 if let Some(r) = self.replicas.get_mut(&part) {
@@ -685,11 +698,8 @@ impl Broker {
                     e.epoch = pepoch;
                     e.batches.clear();
                 }
-                e.batches.push_back((
-                    base_seq,
-                    base_seq + batch.records.len() as i32 - 1,
-                    base,
-                ));
+                e.batches
+                    .push_back((base_seq, base_seq + batch.records.len() as i32 - 1, base));
                 if e.batches.len() > BATCHES_TO_RETAIN {
                     e.batches.pop_front();
                 }
@@ -887,13 +897,19 @@ impl Broker {
                 .filter(|b| *b != me)
                 .filter(|b| {
                     r.remotes.get(b).is_some_and(|rs| {
-                        rs.log_end_offset != leo && now.saturating_sub(rs.last_caught_up_us) > lag_us
+                        rs.log_end_offset != leo
+                            && now.saturating_sub(rs.last_caught_up_us) > lag_us
                     })
                 })
                 .collect();
             if !out.is_empty() {
-                let isr: Vec<BrokerId> =
-                    r.state.isr.iter().copied().filter(|b| !out.contains(b)).collect();
+                let isr: Vec<BrokerId> = r
+                    .state
+                    .isr
+                    .iter()
+                    .copied()
+                    .filter(|b| !out.contains(b))
+                    .collect();
                 proposals.push((*part, isr));
             }
         }
@@ -1036,7 +1052,12 @@ impl Broker {
         );
     }
 
-    fn read_partition(&self, ctx: &mut Ctx, fetcher: Fetcher, fp: &FetchPartition) -> FetchedPartition {
+    fn read_partition(
+        &self,
+        ctx: &mut Ctx,
+        fetcher: Fetcher,
+        fp: &FetchPartition,
+    ) -> FetchedPartition {
         let empty = |error| FetchedPartition {
             part: fp.part,
             error,
@@ -1200,7 +1221,8 @@ impl Broker {
                             broker: me,
                             to_offset: fp.log_end_offset,
                             removed: leo - fp.log_end_offset,
-                            reason: "fetch offset out of range: truncate to leader's log end".into(),
+                            reason: "fetch offset out of range: truncate to leader's log end"
+                                .into(),
                         });
                     }
                     continue;

@@ -39,7 +39,7 @@ impl<T: Clone> ChunkVec<T> {
     }
 
     pub fn push(&mut self, value: T) {
-        if self.len % CHUNK == 0 {
+        if self.len.is_multiple_of(CHUNK) {
             self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
         }
         let last = self.chunks.last_mut().expect("a chunk was just ensured");
@@ -72,7 +72,7 @@ impl<T: Clone> ChunkVec<T> {
         }
         let keep_chunks = len.div_ceil(CHUNK);
         self.chunks.truncate(keep_chunks);
-        if len % CHUNK != 0 {
+        if !len.is_multiple_of(CHUNK) {
             let last = self.chunks.last_mut().expect("len > 0 keeps a chunk");
             Arc::make_mut(last).truncate(len % CHUNK);
         }
@@ -115,7 +115,10 @@ mod tests {
         assert_eq!(a.get(5_000), Some(&99));
         assert_eq!(a.len(), 5_001);
         assert!(Arc::ptr_eq(&a.chunks[0], &b.chunks[0]));
-        assert_eq!(a.range(4_999, 6_000).copied().collect::<Vec<_>>(), vec![4_999, 99]);
+        assert_eq!(
+            a.range(4_999, 6_000).copied().collect::<Vec<_>>(),
+            vec![4_999, 99]
+        );
         a.truncate(0);
         assert!(a.is_empty());
         a.truncate(4096);

@@ -192,7 +192,9 @@ impl BrokerConfig {
             "replica.fetch.backoff.ms" => {
                 self.replica_fetch_backoff_ms = parse_u64(value, "milliseconds")?
             }
-            "auto.leader.rebalance.enable" => self.auto_leader_rebalance_enable = parse_bool(value)?,
+            "auto.leader.rebalance.enable" => {
+                self.auto_leader_rebalance_enable = parse_bool(value)?
+            }
             "leader.imbalance.check.interval.seconds" => {
                 self.leader_imbalance_check_interval_seconds =
                     positive(parse_u64(value, "seconds")?)?
@@ -229,7 +231,8 @@ impl BrokerConfig {
     /// follows the ISR below min ISR; ZooKeeper controller for ≤ 3.9 unless `controller=kraft` comes
     /// after), `0.10` (and older: truncation to the high watermark, before KIP-101).
     fn apply_version(&mut self, value: &str) -> Result<(), ConfigError> {
-        let bad = || ConfigError::InvalidValue("a Kafka version such as `4.1`, `3.6` or `0.10`".into());
+        let bad =
+            || ConfigError::InvalidValue("a Kafka version such as `4.1`, `3.6` or `0.10`".into());
         let (major, minor) = value.split_once('.').ok_or_else(bad)?;
         let major: u32 = major.parse().map_err(|_| bad())?;
         let minor: u32 = minor
@@ -500,9 +503,7 @@ impl ConsumerConfig {
                 }
             }
             "fetch.max.wait.ms" => self.fetch_max_wait_ms = parse_u64(value, "milliseconds")?,
-            "max.poll.records" => {
-                self.max_poll_records = positive32(parse_u32(value, "records")?)?
-            }
+            "max.poll.records" => self.max_poll_records = positive32(parse_u32(value, "records")?)?,
             "request.timeout.ms" => {
                 self.request_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
             }
@@ -523,7 +524,10 @@ mod tests {
         p.set("acks", "1").unwrap();
         assert_eq!(p.idempotence(), Ok(false), "silently off on conflict");
         p.set("enable.idempotence", "true").unwrap();
-        assert!(p.idempotence().is_err(), "explicit true with a conflict is an error");
+        assert!(
+            p.idempotence().is_err(),
+            "explicit true with a conflict is an error"
+        );
     }
 
     #[test]
@@ -537,9 +541,16 @@ mod tests {
         b.set("kafka.version", "4.1").unwrap();
         assert_eq!(
             (b.hw_rule, b.controller, b.truncation),
-            (HwRule::StrictMinIsr, ControllerMode::Kraft, Truncation::LeaderEpoch)
+            (
+                HwRule::StrictMinIsr,
+                ControllerMode::Kraft,
+                Truncation::LeaderEpoch
+            )
         );
         assert!(b.set("kafka.version", "5.0").is_err());
-        assert_eq!(b.set("min.insync.replica", "2"), Err(ConfigError::UnknownKey));
+        assert_eq!(
+            b.set("min.insync.replica", "2"),
+            Err(ConfigError::UnknownKey)
+        );
     }
 }

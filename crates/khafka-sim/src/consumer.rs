@@ -99,7 +99,10 @@ impl Consumer {
         let req_id = ctx.req_id();
         self.metadata_in_flight = Some(req_id);
         ctx.send(Node::Broker(broker), Msg::Metadata { req_id });
-        ctx.timer_after_ms(self.config.request_timeout_ms, Timer::RequestTimeout { req_id });
+        ctx.timer_after_ms(
+            self.config.request_timeout_ms,
+            Timer::RequestTimeout { req_id },
+        );
     }
 
     /// Sends a fetch to every leader that has none in flight.
@@ -138,7 +141,10 @@ impl Consumer {
                     partitions,
                 },
             );
-            ctx.timer_after_ms(self.config.request_timeout_ms, Timer::RequestTimeout { req_id });
+            ctx.timer_after_ms(
+                self.config.request_timeout_ms,
+                Timer::RequestTimeout { req_id },
+            );
         }
     }
 
@@ -178,9 +184,7 @@ impl Consumer {
                     let p = (fp.part - self.first_part) as usize;
                     match fp.error {
                         ErrorCode::None => {
-                            if fp.records.is_empty()
-                                || self.positions[p] != Some(fp.base_offset)
-                            {
+                            if fp.records.is_empty() || self.positions[p] != Some(fp.base_offset) {
                                 continue;
                             }
                             let now = ctx.now.as_us();

@@ -86,7 +86,13 @@ impl Controller {
                 ..BrokerRegistration::default()
             };
             let broker = i as BrokerId + 1;
-            ctx.timer_after_ms(timeout, Timer::SessionTimeout { broker, generation: 1 });
+            ctx.timer_after_ms(
+                timeout,
+                Timer::SessionTimeout {
+                    broker,
+                    generation: 1,
+                },
+            );
         }
         let cfg = &ctx.topo.config;
         if cfg.auto_leader_rebalance_enable {
@@ -168,14 +174,19 @@ impl Controller {
             }
             Timer::UncleanCheck => {
                 for part in 0..self.parts.len() as PartIdx {
-                    if self.parts[part as usize].leader.is_none() && ctx.topo.unclean_enabled(part) {
+                    if self.parts[part as usize].leader.is_none() && ctx.topo.unclean_enabled(part)
+                    {
                         self.elect(ctx, part, None, "periodic unclean election check");
                     }
                 }
                 ctx.timer_after_ms(UNCLEAN_CHECK_INTERVAL_MS, Timer::UncleanCheck);
             }
             Timer::MetadataPollDeadline { broker, req_id } => {
-                if let Some(i) = self.polls.iter().position(|p| (p.0, p.1) == (broker, req_id)) {
+                if let Some(i) = self
+                    .polls
+                    .iter()
+                    .position(|p| (p.0, p.1) == (broker, req_id))
+                {
                     self.polls.remove(i);
                     let offset = self.log.len() as u64;
                     self.answer_poll(ctx, broker, req_id, offset);
@@ -217,9 +228,16 @@ impl Controller {
         r.generation += 1;
         let generation = r.generation;
         let timeout = Self::session_timeout_ms(ctx);
-        ctx.timer_after_ms(timeout, Timer::SessionTimeout { broker: b, generation });
+        ctx.timer_after_ms(
+            timeout,
+            Timer::SessionTimeout {
+                broker: b,
+                generation,
+            },
+        );
         let r = self.reg(b);
-        if r.fenced && !r.shutting_down && !want_shutdown && metadata_offset >= r.unfence_at_offset {
+        if r.fenced && !r.shutting_down && !want_shutdown && metadata_offset >= r.unfence_at_offset
+        {
             r.fenced = false;
             ctx.emit(TraceKind::BrokerUnfenced { broker: b });
             self.log.push(None);
@@ -248,10 +266,17 @@ impl Controller {
     }
 
     fn answer_poll(&mut self, ctx: &mut Ctx, b: BrokerId, req_id: u64, from: u64) {
-        let mut changed: Vec<PartIdx> = self.log[from as usize..].iter().flatten().copied().collect();
+        let mut changed: Vec<PartIdx> = self.log[from as usize..]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
         changed.sort_unstable();
         changed.dedup();
-        let partitions = changed.iter().map(|p| self.parts[*p as usize].clone()).collect();
+        let partitions = changed
+            .iter()
+            .map(|p| self.parts[*p as usize].clone())
+            .collect();
         ctx.send(
             Node::Broker(b),
             Msg::MetadataFetchResponse {
@@ -483,7 +508,10 @@ impl Controller {
             return Err(ErrorCode::FencedLeaderEpoch);
         }
         // KIP-903: only active brokers may join the ISR.
-        if isr.iter().any(|b| !p.isr.contains(b) && !self.is_active(*b)) {
+        if isr
+            .iter()
+            .any(|b| !p.isr.contains(b) && !self.is_active(*b))
+        {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
         let old_isr = p.isr.clone();

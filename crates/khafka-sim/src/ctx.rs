@@ -47,8 +47,16 @@ pub enum Timer {
 
 #[derive(Clone, Debug)]
 pub enum Effect {
-    Send { from: Node, to: Node, msg: Msg },
-    Timer { node: Node, at: SimTime, timer: Timer },
+    Send {
+        from: Node,
+        to: Node,
+        msg: Msg,
+    },
+    Timer {
+        node: Node,
+        at: SimTime,
+        timer: Timer,
+    },
 }
 
 /// Counters the metrics sampler reads and resets each interval.

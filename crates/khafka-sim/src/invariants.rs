@@ -35,8 +35,10 @@ fn report(sim: &mut Sim, text: String) {
     let seed = sim.spec().seed;
     let msg = format!("seed {seed}, at {}: {text}", sim.now());
     if !sim.violations.contains(&msg) {
-        sim.trace
-            .emit(sim.now(), crate::trace::TraceKind::Violation { text: text.clone() });
+        sim.trace.emit(
+            sim.now(),
+            crate::trace::TraceKind::Violation { text: text.clone() },
+        );
         sim.violations.push(msg);
     }
 }
@@ -58,11 +60,19 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
         let name = sim.topo.part_name(*part);
         let leo = r.log.log_end_offset();
         if r.log.high_watermark > leo {
-            problems.push(format!("{name} on {b}: HW {} > LEO {leo}", r.log.high_watermark));
+            problems.push(format!(
+                "{name} on {b}: HW {} > LEO {leo}",
+                r.log.high_watermark
+            ));
         }
         let cache = r.log.epoch_cache();
-        if cache.windows(2).any(|w| w[0].0 >= w[1].0 || w[0].1 > w[1].1) {
-            problems.push(format!("{name} on {b}: epoch cache not increasing: {cache:?}"));
+        if cache
+            .windows(2)
+            .any(|w| w[0].0 >= w[1].0 || w[0].1 > w[1].1)
+        {
+            problems.push(format!(
+                "{name} on {b}: epoch cache not increasing: {cache:?}"
+            ));
         }
         if r.is_leader(b) {
             let hw = r.log.high_watermark;
@@ -72,7 +82,9 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
             if let Some((lb, le, lhw, lisr)) = sim.inv.last_leader_hw[*part as usize] {
                 if lb == b && le == epoch {
                     if hw < lhw {
-                        problems.push(format!("{name}: leader {b} HW went back from {lhw} to {hw}"));
+                        problems.push(format!(
+                            "{name}: leader {b} HW went back from {lhw} to {hw}"
+                        ));
                     }
                     if strict && hw != lhw && isr_len < min_isr && lisr < min_isr {
                         problems.push(format!(
@@ -82,7 +94,10 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
                 }
             }
             if !r.state.isr.contains(&b) {
-                problems.push(format!("{name}: leader {b} not in its ISR {:?}", r.state.isr));
+                problems.push(format!(
+                    "{name}: leader {b} not in its ISR {:?}",
+                    r.state.isr
+                ));
             }
         }
     }
@@ -90,7 +105,17 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
         .replicas
         .iter()
         .filter(|(_, r)| r.is_leader(b))
-        .map(|(p, r)| (*p, (b, r.state.leader_epoch, r.log.high_watermark, r.state.isr.len())))
+        .map(|(p, r)| {
+            (
+                *p,
+                (
+                    b,
+                    r.state.leader_epoch,
+                    r.log.high_watermark,
+                    r.state.isr.len(),
+                ),
+            )
+        })
         .collect();
     for (p, u) in updates {
         sim.inv.last_leader_hw[p as usize] = Some(u);

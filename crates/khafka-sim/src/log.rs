@@ -72,7 +72,8 @@ impl Log {
         }
         let leo = self.log_end_offset();
         // Entries at or after the new start offset, or with an epoch ≥ this one, are superseded.
-        self.epoch_cache.retain(|&(e, start)| e < epoch && start < leo);
+        self.epoch_cache
+            .retain(|&(e, start)| e < epoch && start < leo);
         self.epoch_cache.push((epoch, leo));
     }
 
@@ -101,7 +102,10 @@ impl Log {
     /// start of the next larger epoch, or the LEO if it is the latest). `None` when no such epoch
     /// exists (`UNDEFINED_EPOCH_OFFSET`).
     pub fn end_offset_for(&self, requested: u32) -> Option<(u32, u64)> {
-        let idx = self.epoch_cache.iter().rposition(|&(e, _)| e <= requested)?;
+        let idx = self
+            .epoch_cache
+            .iter()
+            .rposition(|&(e, _)| e <= requested)?;
         let epoch = self.epoch_cache[idx].0;
         let end = match self.epoch_cache.get(idx + 1) {
             Some(&(_, next_start)) => next_start,

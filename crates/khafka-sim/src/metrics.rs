@@ -10,26 +10,83 @@ use std::collections::BTreeMap;
 
 /// `(short name, JMX MBean name)` of every series, in display order.
 pub const METRICS: &[(&str, &str)] = &[
-    ("UnderReplicatedPartitions", "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions"),
-    ("OfflinePartitionsCount", "kafka.controller:type=KafkaController,name=OfflinePartitionsCount"),
-    ("ActiveControllerCount", "kafka.controller:type=KafkaController,name=ActiveControllerCount"),
-    ("IsrShrinksPerSec", "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec"),
-    ("IsrExpandsPerSec", "kafka.server:type=ReplicaManager,name=IsrExpandsPerSec"),
-    ("LeaderElectionRateAndTimeMs", "kafka.controller:type=ControllerStats,name=LeaderElectionRateAndTimeMs"),
-    ("UncleanLeaderElectionsPerSec", "kafka.controller:type=ControllerStats,name=UncleanLeaderElectionsPerSec"),
-    ("FailedProduceRequestsPerSec", "kafka.server:type=BrokerTopicMetrics,name=FailedProduceRequestsPerSec"),
-    ("TotalProduceRequestsPerSec", "kafka.server:type=BrokerTopicMetrics,name=TotalProduceRequestsPerSec"),
-    ("ProduceLatencyP50Ms.acks=0", "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=0)"),
-    ("ProduceLatencyP99Ms.acks=0", "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=0)"),
-    ("ProduceLatencyP50Ms.acks=1", "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=1)"),
-    ("ProduceLatencyP99Ms.acks=1", "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=1)"),
-    ("ProduceLatencyP50Ms.acks=all", "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=all)"),
-    ("ProduceLatencyP99Ms.acks=all", "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=all)"),
-    ("RecordsSent", "kafka.producer:type=producer-metrics,name=record-send-total"),
+    (
+        "UnderReplicatedPartitions",
+        "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions",
+    ),
+    (
+        "OfflinePartitionsCount",
+        "kafka.controller:type=KafkaController,name=OfflinePartitionsCount",
+    ),
+    (
+        "ActiveControllerCount",
+        "kafka.controller:type=KafkaController,name=ActiveControllerCount",
+    ),
+    (
+        "IsrShrinksPerSec",
+        "kafka.server:type=ReplicaManager,name=IsrShrinksPerSec",
+    ),
+    (
+        "IsrExpandsPerSec",
+        "kafka.server:type=ReplicaManager,name=IsrExpandsPerSec",
+    ),
+    (
+        "LeaderElectionRateAndTimeMs",
+        "kafka.controller:type=ControllerStats,name=LeaderElectionRateAndTimeMs",
+    ),
+    (
+        "UncleanLeaderElectionsPerSec",
+        "kafka.controller:type=ControllerStats,name=UncleanLeaderElectionsPerSec",
+    ),
+    (
+        "FailedProduceRequestsPerSec",
+        "kafka.server:type=BrokerTopicMetrics,name=FailedProduceRequestsPerSec",
+    ),
+    (
+        "TotalProduceRequestsPerSec",
+        "kafka.server:type=BrokerTopicMetrics,name=TotalProduceRequestsPerSec",
+    ),
+    (
+        "ProduceLatencyP50Ms.acks=0",
+        "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=0)",
+    ),
+    (
+        "ProduceLatencyP99Ms.acks=0",
+        "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=0)",
+    ),
+    (
+        "ProduceLatencyP50Ms.acks=1",
+        "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=1)",
+    ),
+    (
+        "ProduceLatencyP99Ms.acks=1",
+        "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=1)",
+    ),
+    (
+        "ProduceLatencyP50Ms.acks=all",
+        "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=all)",
+    ),
+    (
+        "ProduceLatencyP99Ms.acks=all",
+        "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=all)",
+    ),
+    (
+        "RecordsSent",
+        "kafka.producer:type=producer-metrics,name=record-send-total",
+    ),
     ("RecordsAcknowledged", "khafka:records acknowledged (total)"),
-    ("RecordsCommitted", "khafka:records below the high watermark (total)"),
-    ("RecordsConsumed", "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-consumed-total"),
-    ("ConsumerLag", "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-lag (sum)"),
+    (
+        "RecordsCommitted",
+        "khafka:records below the high watermark (total)",
+    ),
+    (
+        "RecordsConsumed",
+        "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-consumed-total",
+    ),
+    (
+        "ConsumerLag",
+        "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-lag (sum)",
+    ),
     ("IsrSizeMin", "khafka:smallest ISR over all partitions"),
     ("IsrSizeAvg", "khafka:average ISR size"),
 ];

@@ -167,7 +167,11 @@ impl Network {
                 }
             }
         }
-        let all: Vec<usize> = self.all_nodes().into_iter().map(|n| self.index(n)).collect();
+        let all: Vec<usize> = self
+            .all_nodes()
+            .into_iter()
+            .map(|n| self.index(n))
+            .collect();
         for r in &self.isolated {
             if let Some(n) = self.resolve(r) {
                 let a = self.index(n);

@@ -89,7 +89,14 @@ pub struct Producer {
 }
 
 impl Producer {
-    pub fn new(idx: u32, spec: ProducerSpec, topic: u32, first_part: PartIdx, partitions: u32, seed: u64) -> Self {
+    pub fn new(
+        idx: u32,
+        spec: ProducerSpec,
+        topic: u32,
+        first_part: PartIdx,
+        partitions: u32,
+        seed: u64,
+    ) -> Self {
         let idempotent = spec.config.idempotence().unwrap_or(false);
         let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
         Producer {
@@ -202,7 +209,10 @@ impl Producer {
             }
             KeySpec::List(keys) => {
                 let keys = keys.clone();
-                (keys.len() as u64, Box::new(move |i| keys[i as usize].clone()))
+                (
+                    keys.len() as u64,
+                    Box::new(move |i| keys[i as usize].clone()),
+                )
             }
         };
         let i = match self.spec.key_distribution {
@@ -287,7 +297,10 @@ impl Producer {
     }
 
     fn in_flight_to(&self, broker: BrokerId) -> u32 {
-        self.in_flight.values().filter(|f| f.broker == broker).count() as u32
+        self.in_flight
+            .values()
+            .filter(|f| f.broker == broker)
+            .count() as u32
     }
 
     /// The sender loop: expire, then send every ready batch its leader can take.
@@ -478,7 +491,9 @@ impl Producer {
                     match err {
                         ErrorCode::None => self.complete(ctx, b, off, f.sent_us),
                         // The broker already has this batch but no longer remembers its offset.
-                        ErrorCode::DuplicateSequenceNumber => self.complete(ctx, b, None, f.sent_us),
+                        ErrorCode::DuplicateSequenceNumber => {
+                            self.complete(ctx, b, None, f.sent_us)
+                        }
                         e => self.retry_or_fail(ctx, b, e),
                     }
                 }
@@ -573,12 +588,17 @@ impl Producer {
                 .iter()
                 .position(|o| {
                     o.attempts == 0
-                        || o.base_sequence.is_some_and(|s| b.base_sequence.is_some_and(|bs| bs < s))
+                        || o.base_sequence
+                            .is_some_and(|s| b.base_sequence.is_some_and(|bs| bs < s))
                 })
                 .unwrap_or(q.len());
             q.insert(pos, b);
         } else {
-            let final_err = if expired { ErrorCode::DeliveryTimeout } else { err };
+            let final_err = if expired {
+                ErrorCode::DeliveryTimeout
+            } else {
+                err
+            };
             self.fail(ctx, b, final_err);
         }
     }

@@ -45,8 +45,16 @@ impl Default for SimOptions {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Event {
-    Deliver { from: Node, to: Node, msg: Msg },
-    Timer { node: Node, incarnation: u64, timer: Timer },
+    Deliver {
+        from: Node,
+        to: Node,
+        msg: Msg,
+    },
+    Timer {
+        node: Node,
+        incarnation: u64,
+        timer: Timer,
+    },
     Fault(Fault),
     Sample,
     Start,
@@ -143,7 +151,8 @@ impl Sim {
                 )
             })
             .collect();
-        let controller = Controller::new(topo.brokers, topo.parts.iter().map(|p| p.replicas.clone()));
+        let controller =
+            Controller::new(topo.brokers, topo.parts.iter().map(|p| p.replicas.clone()));
         let producers = spec
             .producers
             .iter()
@@ -564,7 +573,8 @@ impl Sim {
                     .map_or(0, |r| r.log.high_watermark);
                 g.records_committed += hw;
                 for c in &self.consumers {
-                    if i as PartIdx >= c.first_part && (i as PartIdx) < c.first_part + c.partitions {
+                    if i as PartIdx >= c.first_part && (i as PartIdx) < c.first_part + c.partitions
+                    {
                         let pos = c.positions[i - c.first_part as usize].unwrap_or(0);
                         g.consumer_lag += hw.saturating_sub(pos);
                     }
@@ -590,7 +600,10 @@ pub fn describe_fault(f: &Fault) -> String {
     let set = |g: &Vec<crate::spec::NodeRef>| {
         format!(
             "{{{}}}",
-            g.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")
+            g.iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         )
     };
     match f {
@@ -599,7 +612,11 @@ pub fn describe_fault(f: &Fault) -> String {
             lose_unflushed,
         } => format!(
             "crash broker {broker}{}",
-            if *lose_unflushed { " lose-unflushed" } else { "" }
+            if *lose_unflushed {
+                " lose-unflushed"
+            } else {
+                ""
+            }
         ),
         Fault::Shutdown { broker } => format!("shutdown broker {broker}"),
         Fault::Restart { broker } => format!("restart broker {broker}"),

@@ -242,9 +242,13 @@ pub enum Fault {
         lose_unflushed: bool,
     },
     /// Controlled shutdown: leadership moves away first, then the broker stops.
-    Shutdown { broker: BrokerRef },
+    Shutdown {
+        broker: BrokerRef,
+    },
     /// Start a stopped broker: log recovery, registration, catch-up.
-    Restart { broker: BrokerRef },
+    Restart {
+        broker: BrokerRef,
+    },
     /// Messages between the groups are dropped. `one_way`: only from `groups[0]` to `groups[1]`.
     /// Nodes not named keep talking to everyone.
     Partition {
@@ -252,16 +256,23 @@ pub enum Fault {
         one_way: bool,
     },
     /// Cut a node off from every other node.
-    Isolate { node: NodeRef },
+    Isolate {
+        node: NodeRef,
+    },
     /// Remove every network partition and isolation.
     Heal,
     /// The broker handles every request this much later (a slow disk or a GC pause); 0 ends it.
-    Slow { broker: BrokerRef, extra_us: u64 },
+    Slow {
+        broker: BrokerRef,
+        extra_us: u64,
+    },
     /// Change link settings from now on.
     Link(LinkOverride),
     /// Run a preferred-leader election (`kafka-leader-election.sh --election-type preferred`) for one
     /// partition or, when `None`, all.
-    ElectPreferred { partition: Option<TopicPartition> },
+    ElectPreferred {
+        partition: Option<TopicPartition>,
+    },
     /// Change a topic config dynamically (`kafka-configs.sh --alter`).
     SetTopicConfig {
         topic: String,
@@ -269,8 +280,12 @@ pub enum Fault {
         value: String,
     },
     /// Stop or resume a producer's workload.
-    PauseProducer { producer: String },
-    ResumeProducer { producer: String },
+    PauseProducer {
+        producer: String,
+    },
+    ResumeProducer {
+        producer: String,
+    },
 }
 
 /// A fault at a fixed instant.

@@ -161,8 +161,9 @@ impl Timeline {
     pub fn inject(&mut self, fault: Fault) {
         let now = self.current.now();
         self.injected.truncate(self.current_injected);
-        self.checkpoints
-            .retain(|c| c.sim.now() < now || (c.sim.now() == now && c.injected <= self.injected.len()));
+        self.checkpoints.retain(|c| {
+            c.sim.now() < now || (c.sim.now() == now && c.injected <= self.injected.len())
+        });
         self.horizon = now;
         self.injected.push(Scheduled {
             at: now,

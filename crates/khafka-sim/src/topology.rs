@@ -94,7 +94,10 @@ impl Topology {
     }
 
     pub fn topic_index(&self, name: &str) -> Option<u32> {
-        self.topics.iter().position(|t| t.name == name).map(|i| i as u32)
+        self.topics
+            .iter()
+            .position(|t| t.name == name)
+            .map(|i| i as u32)
     }
 
     pub fn topic_of(&self, part: PartIdx) -> &TopicInfo {
@@ -229,7 +232,10 @@ mod tests {
     #[test]
     fn rack_unaware_matches_kafka_with_zero_start() {
         let a = assign_replicas(3, &[None, None, None], 4, 3);
-        assert_eq!(a, vec![vec![1, 2, 3], vec![2, 3, 1], vec![3, 1, 2], vec![1, 3, 2]]);
+        assert_eq!(
+            a,
+            vec![vec![1, 2, 3], vec![2, 3, 1], vec![3, 1, 2], vec![1, 3, 2]]
+        );
     }
 
     #[test]

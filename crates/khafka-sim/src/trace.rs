@@ -15,11 +15,23 @@ use std::hash::{Hash, Hasher};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceKind {
-    Fault { description: String },
-    BrokerStarted { broker: BrokerId, broker_epoch: u64 },
-    BrokerStopped { broker: BrokerId, clean: bool },
-    BrokerFenced { broker: BrokerId },
-    BrokerUnfenced { broker: BrokerId },
+    Fault {
+        description: String,
+    },
+    BrokerStarted {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
+    BrokerStopped {
+        broker: BrokerId,
+        clean: bool,
+    },
+    BrokerFenced {
+        broker: BrokerId,
+    },
+    BrokerUnfenced {
+        broker: BrokerId,
+    },
     LeaderElected {
         partition: String,
         leader: Option<BrokerId>,
@@ -55,7 +67,11 @@ pub enum TraceKind {
         removed: u64,
         reason: String,
     },
-    HighWatermark { partition: String, broker: BrokerId, high_watermark: u64 },
+    HighWatermark {
+        partition: String,
+        broker: BrokerId,
+        high_watermark: u64,
+    },
     ProduceError {
         producer: String,
         partition: String,
@@ -81,7 +97,9 @@ pub enum TraceKind {
         base_offset: u64,
         records: u32,
     },
-    Violation { text: String },
+    Violation {
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -216,4 +234,3 @@ pub fn format_hash(hash: u64) -> String {
 pub fn error_name(e: ErrorCode) -> &'static str {
     e.name()
 }
-

@@ -30,7 +30,9 @@ impl Sim {
                 }
             })
             .collect();
-        let source = st.leader.or(self.controller.last_known_leader[part as usize]);
+        let source = st
+            .leader
+            .or(self.controller.last_known_leader[part as usize]);
         let (hw, leo) = source
             .and_then(|l| replica_states.iter().find(|r| r.broker == l))
             .map_or((0, 0), |r| (r.high_watermark, r.log_end_offset));
@@ -84,7 +86,10 @@ impl Sim {
                 continue;
             };
             has_leader[part] = true;
-            let Some(r) = self.brokers[(l - 1) as usize].replicas.get(&(part as PartIdx)) else {
+            let Some(r) = self.brokers[(l - 1) as usize]
+                .replicas
+                .get(&(part as PartIdx))
+            else {
                 continue;
             };
             let mut max_seen: BTreeMap<u32, u64> = BTreeMap::new();
@@ -133,7 +138,10 @@ impl Sim {
         // Committed: present below the final leader's HW.
         for part in 0..nparts {
             if let Some(l) = self.controller.parts[part].leader {
-                if let Some(r) = self.brokers[(l - 1) as usize].replicas.get(&(part as PartIdx)) {
+                if let Some(r) = self.brokers[(l - 1) as usize]
+                    .replicas
+                    .get(&(part as PartIdx))
+                {
                     let hw = r.log.high_watermark as usize;
                     let mut seen = std::collections::BTreeSet::new();
                     for rec in r.log.records().range(0, hw) {
