@@ -72,6 +72,20 @@ fn scale_spec() -> ScenarioSpec {
 }
 
 pub fn run(quick: bool) -> Result<u8, String> {
+    if std::env::var("KHAFKA_BENCH_KINDS").is_ok() {
+        let mut sim = Sim::with_options(standard_spec(), opts());
+        sim.count_kinds = true;
+        let secs = std::env::var("KHAFKA_BENCH_KINDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60);
+        sim.run_until(SimTime::from_secs(secs));
+        let mut kinds: Vec<_> = sim.events_by_kind.iter().collect();
+        kinds.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
+        for (k, n) in kinds.iter().take(25) {
+            println!("{n:>10} {k}");
+        }
+    }
     let reps = if quick { 1 } else { 5 };
     // Standard scenario.
     let spec = standard_spec();

@@ -28,21 +28,44 @@ pub enum Timer {
     Heartbeat,
     IsrExpiration,
     HwCheckpoint,
-    FetchTimeout { leader: BrokerId, req_id: u64 },
-    FetcherWake { leader: BrokerId },
-    ParkedFetchDeadline { req_id: u64 },
-    ProduceDeadline { req_id: u64 },
-    MetadataFetchTimeout { req_id: u64 },
+    FetchTimeout {
+        leader: BrokerId,
+        req_id: u64,
+    },
+    FetcherWake {
+        leader: BrokerId,
+    },
+    ParkedFetchDeadline {
+        req_id: u64,
+    },
+    ProduceDeadline {
+        req_id: u64,
+    },
+    MetadataFetchTimeout {
+        req_id: u64,
+    },
     ShutdownDeadline,
     // Controller timers.
-    SessionTimeout { broker: BrokerId, generation: u64 },
+    SessionTimeout {
+        broker: BrokerId,
+        generation: u64,
+    },
     LeaderImbalanceCheck,
     UncleanCheck,
-    MetadataPollDeadline { broker: BrokerId, req_id: u64 },
+    MetadataPollDeadline {
+        broker: BrokerId,
+        req_id: u64,
+    },
     // Client timers.
     Generate,
     Wake,
-    RequestTimeout { req_id: u64 },
+    /// The producer's sender loop, scheduled for `at_us`; stale ones (superseded) are ignored.
+    SenderWake {
+        at_us: u64,
+    },
+    RequestTimeout {
+        req_id: u64,
+    },
 }
 
 #[derive(Clone, Debug)]

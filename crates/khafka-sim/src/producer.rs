@@ -183,7 +183,7 @@ impl Producer {
                 }
                 self.drain(ctx);
             }
-            Timer::Wake => {
+            Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
                 self.wake_at_us = None;
                 self.drain(ctx);
             }
@@ -413,7 +413,7 @@ impl Producer {
         if let Some(at) = next_wake {
             if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
                 self.wake_at_us = Some(at);
-                ctx.timer_after_us(at.saturating_sub(now), Timer::Wake);
+                ctx.timer_after_us(at.saturating_sub(now), Timer::SenderWake { at_us: at });
             }
         }
     }

@@ -107,6 +107,9 @@ pub struct Sim {
     pub producer_errors: BTreeMap<&'static str, u64>,
     pub metrics: Metrics,
     pub events_processed: u64,
+    /// Events processed by kind (`Debug` name of the message or timer), for profiling.
+    pub events_by_kind: BTreeMap<String, u64>,
+    pub count_kinds: bool,
     pub opts: SimOptions,
     /// Whether a crash lost unflushed data (Kafka's durability promise assumes it did not).
     pub unflushed_loss: bool,
@@ -206,6 +209,8 @@ impl Sim {
             producer_errors: BTreeMap::new(),
             metrics: Metrics::default(),
             events_processed: 0,
+            events_by_kind: BTreeMap::new(),
+            count_kinds: false,
             opts,
             unflushed_loss: false,
             out: Vec::new(),
@@ -281,6 +286,28 @@ impl Sim {
         };
         self.now = q.at;
         self.events_processed += 1;
+        if self.count_kinds {
+            let kind = match &q.event {
+                Event::Deliver { msg, to, .. } => {
+                    let m = format!("{msg:?}");
+                    format!(
+                        "deliver {} to {to:?}",
+                        m.split([' ', '{', '(']).next().unwrap_or("")
+                    )
+                }
+                Event::Timer { timer, node, .. } => {
+                    let t = format!("{timer:?}");
+                    format!(
+                        "timer {} at {node:?}",
+                        t.split([' ', '{']).next().unwrap_or("")
+                    )
+                }
+                Event::Fault(_) => "fault".into(),
+                Event::Sample => "sample".into(),
+                Event::Start => "start".into(),
+            };
+            *self.events_by_kind.entry(kind).or_default() += 1;
+        }
         let handled_by = match q.event {
             Event::Start => {
                 self.start_all();
