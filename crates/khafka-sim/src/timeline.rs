@@ -117,26 +117,19 @@ impl Timeline {
     /// Moves to `target`: forward by running, backward by restoring a checkpoint and replaying.
     pub fn seek(&mut self, target: SimTime) {
         if target >= self.current.now() {
-            if target > self.horizon {
-                // New ground: record checkpoints as we go.
-                let mut ck = std::mem::take(&mut self.checkpoints);
-                Self::replay(
-                    &mut self.current,
-                    &mut self.current_injected,
-                    &self.injected,
-                    target,
-                    Some((&mut ck, self.interval)),
-                );
-                self.checkpoints = ck;
+            // Beyond the horizon is new ground: record checkpoints on the way.
+            let record = target > self.horizon;
+            let mut ck = std::mem::take(&mut self.checkpoints);
+            Self::replay(
+                &mut self.current,
+                &mut self.current_injected,
+                &self.injected,
+                target,
+                record.then_some((&mut ck, self.interval)),
+            );
+            self.checkpoints = ck;
+            if record {
                 self.horizon = target;
-            } else {
-                Self::replay(
-                    &mut self.current,
-                    &mut self.current_injected,
-                    &self.injected,
-                    target,
-                    None,
-                );
             }
             return;
         }

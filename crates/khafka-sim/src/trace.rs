@@ -6,7 +6,6 @@
 //! the events themselves is optional (`SimOptions::keep_trace`).
 
 use crate::log::RecordId;
-use crate::msg::ErrorCode;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
 use serde::Serialize;
@@ -228,9 +227,4 @@ impl Trace {
 /// Formats a trace hash the way the CLI and the site print it.
 pub fn format_hash(hash: u64) -> String {
     format!("{hash:016x}")
-}
-
-/// `ErrorCode` as it appears in traces.
-pub fn error_name(e: ErrorCode) -> &'static str {
-    e.name()
 }
