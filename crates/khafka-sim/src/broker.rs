@@ -394,7 +394,7 @@ impl Broker {
             Timer::ParkedFetchDeadline { req_id } => {
                 if let Some(i) = self.parked_fetches.iter().position(|p| p.req_id == req_id) {
                     let p = self.parked_fetches.remove(i);
-                    self.answer_fetch(ctx, p, true);
+                    self.answer_fetch(ctx, p);
                 }
             }
             Timer::ProduceDeadline { req_id } => {
@@ -957,7 +957,7 @@ impl Broker {
             partitions,
         };
         if max_wait_us == 0 || self.fetch_has_data(&p) {
-            self.answer_fetch(ctx, p, false);
+            self.answer_fetch(ctx, p);
         } else {
             self.parked_fetches.push(p);
             ctx.timer_after_us(max_wait_us, Timer::ParkedFetchDeadline { req_id });
@@ -1031,14 +1031,14 @@ impl Broker {
         let parked = std::mem::take(&mut self.parked_fetches);
         for p in parked {
             if p.partitions.iter().any(|fp| fp.part == part) && self.fetch_has_data(&p) {
-                self.answer_fetch(ctx, p, false);
+                self.answer_fetch(ctx, p);
             } else {
                 self.parked_fetches.push(p);
             }
         }
     }
 
-    fn answer_fetch(&mut self, ctx: &mut Ctx, p: ParkedFetch, _expired: bool) {
+    fn answer_fetch(&mut self, ctx: &mut Ctx, p: ParkedFetch) {
         let mut out = Vec::with_capacity(p.partitions.len());
         for fp in &p.partitions {
             out.push(self.read_partition(ctx, p.fetcher, fp));

@@ -30,6 +30,9 @@ pub struct Consumer {
     pub positions: Vec<Option<u64>>,
     /// In-flight fetches per broker: `(request id, partitions)`.
     pub in_flight: BTreeMap<BrokerId, (u64, Vec<u32>)>,
+    /// No fetch to a broker before this time after it failed (`retry.backoff.ms`).
+    backoff_until_us: BTreeMap<BrokerId, u64>,
+    wake_at_us: Option<u64>,
     metadata_in_flight: Option<u64>,
     metadata_next_broker: u32,
     pub received: u64,
@@ -48,6 +51,8 @@ impl Consumer {
             leaders: vec![None; partitions as usize],
             positions: vec![None; partitions as usize],
             in_flight: BTreeMap::new(),
+            backoff_until_us: BTreeMap::new(),
+            wake_at_us: None,
             metadata_in_flight: None,
             metadata_next_broker: idx,
             received: 0,
@@ -66,6 +71,10 @@ impl Consumer {
                 if self.leaders.iter().any(|l| l.is_none()) {
                     self.request_metadata(ctx);
                 }
+                self.pump(ctx);
+            }
+            Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
+                self.wake_at_us = None;
                 self.pump(ctx);
             }
             Timer::RequestTimeout { req_id } => {
@@ -116,8 +125,16 @@ impl Consumer {
                 by_broker.entry(b).or_default().push(p);
             }
         }
+        let now = ctx.now.as_us();
         for (b, parts) in by_broker {
             if self.in_flight.contains_key(&b) {
+                continue;
+            }
+            if let Some(&until) = self.backoff_until_us.get(&b).filter(|u| **u > now) {
+                if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
+                    self.wake_at_us = Some(until);
+                    ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
+                }
                 continue;
             }
             let req_id = ctx.req_id();
@@ -146,6 +163,11 @@ impl Consumer {
                 Timer::RequestTimeout { req_id },
             );
         }
+    }
+
+    fn back_off(&mut self, ctx: &Ctx, b: BrokerId) {
+        self.backoff_until_us
+            .insert(b, ctx.now.as_us() + RETRY_BACKOFF_MS * 1_000);
     }
 
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
@@ -215,6 +237,7 @@ impl Consumer {
                     }
                 }
                 if refresh {
+                    self.back_off(ctx, b);
                     self.request_metadata(ctx);
                 }
                 self.pump(ctx);
@@ -232,6 +255,7 @@ impl Consumer {
                     .map(|(b, _)| *b)
                 {
                     self.in_flight.remove(&b);
+                    self.back_off(ctx, b);
                     self.request_metadata(ctx);
                 }
             }

@@ -310,9 +310,12 @@ impl Controller {
 
     // ------------------------------------------------------------ elections and ISR
 
-    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, _why: &str) {
+    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, why: &str) {
         self.reg(b).fenced = true;
-        ctx.emit(TraceKind::BrokerFenced { broker: b });
+        ctx.emit(TraceKind::BrokerFenced {
+            broker: b,
+            reason: why.to_string(),
+        });
         self.log.push(None);
         let elr_on = ctx.topo.config.eligible_leader_replicas_enable;
         let zk = ctx.topo.config.controller == ControllerMode::Zookeeper;

@@ -11,12 +11,23 @@ use crate::msg::PartIdx;
 use crate::sim::Sim;
 use crate::spec::BrokerId;
 
+/// StrongIsr verified for `(leader, leader epoch, member)` up to `offset`, while both logs had the
+/// given truncation counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Verified {
+    leader: BrokerId,
+    epoch: u32,
+    member: BrokerId,
+    truncations: (u64, u64),
+    offset: u64,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct InvariantState {
     /// Per partition: `(leader, leader epoch, HW, ISR size)` last seen on the leader.
     last_leader_hw: Vec<Option<(BrokerId, u32, u64, usize)>>,
-    /// Per partition: `(leader, epoch, member) → offset` up to which StrongIsr was verified.
-    verified: Vec<Vec<(BrokerId, u32, BrokerId, u64)>>,
+    /// Per partition: how far StrongIsr is verified; a truncation of either log restarts from 0.
+    verified: Vec<Vec<Verified>>,
     /// Per partition: highest leader epoch seen at the controller.
     max_epoch: Vec<u32>,
 }
@@ -192,10 +203,13 @@ pub fn check_global(sim: &mut Sim) {
             let Some(mr) = mb.replicas.get(&part) else {
                 continue;
             };
+            let truncs = (lr.log.truncations, mr.log.truncations);
             let from = sim.inv.verified[i]
                 .iter()
-                .find(|v| v.0 == l && v.1 == p.leader_epoch && v.2 == m)
-                .map_or(0, |v| v.3)
+                .find(|v| {
+                    (v.leader, v.epoch, v.member, v.truncations) == (l, p.leader_epoch, m, truncs)
+                })
+                .map_or(0, |v| v.offset)
                 .min(hw);
             let mleo = mr.log.log_end_offset();
             if mleo < hw {
@@ -222,16 +236,144 @@ pub fn check_global(sim: &mut Sim) {
                 Some(off) => problems.push(format!(
                     "{name}: StrongIsr broken: ISR member {m} differs from leader {l} at offset {off} below HW {hw}"
                 )),
-                None => new_verified.push((i, (l, p.leader_epoch, m, hw))),
+                None => new_verified.push((
+                    i,
+                    Verified {
+                        leader: l,
+                        epoch: p.leader_epoch,
+                        member: m,
+                        truncations: truncs,
+                        offset: hw,
+                    },
+                )),
             }
         }
     }
     for (i, v) in new_verified {
         let list = &mut sim.inv.verified[i];
-        list.retain(|x| !(x.0 == v.0 && x.1 == v.1 && x.2 == v.2));
+        list.retain(|x| (x.leader, x.epoch, x.member) != (v.leader, v.epoch, v.member));
         list.push(v);
     }
     for p in problems {
         report(sim, p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The checker itself must catch what it claims to: each test plants one violation.
+    use super::*;
+    use crate::log::LogRecord;
+    use crate::spec::{ProducerSpec, ScenarioSpec, TopicSpec};
+    use crate::time::SimTime;
+
+    fn running_sim() -> (Sim, BrokerId, BrokerId) {
+        let mut spec = ScenarioSpec {
+            seed: 3,
+            ..ScenarioSpec::default()
+        };
+        spec.topics.push(TopicSpec {
+            name: "t".into(),
+            partitions: 1,
+            replication_factor: 3,
+            assignment: None,
+            config: Default::default(),
+        });
+        spec.producers.push(ProducerSpec::new("p", "t"));
+        let opts = crate::SimOptions {
+            check_invariants: false,
+            ..Default::default()
+        };
+        let mut sim = Sim::with_options(spec, opts);
+        sim.run_until(SimTime::from_secs(3));
+        check_global(&mut sim);
+        assert!(sim.violations.is_empty(), "{:?}", sim.violations);
+        let leader = sim.controller.parts[0].leader.unwrap();
+        let member = *sim.controller.parts[0]
+            .isr
+            .iter()
+            .find(|b| **b != leader)
+            .unwrap();
+        let hw = sim.brokers[(leader - 1) as usize].replicas[&0]
+            .log
+            .high_watermark;
+        assert!(hw > 10, "the run should have committed records (HW {hw})");
+        (sim, leader, member)
+    }
+
+    #[test]
+    fn catches_an_isr_member_below_the_high_watermark() {
+        let (mut sim, _, m) = running_sim();
+        sim.brokers[(m - 1) as usize]
+            .replicas
+            .get_mut(&0)
+            .unwrap()
+            .log
+            .truncate_to(1);
+        check_global(&mut sim);
+        assert!(
+            sim.violations.iter().any(|v| v.contains("below leader")),
+            "{:?}",
+            sim.violations
+        );
+    }
+
+    #[test]
+    fn catches_divergence_below_the_high_watermark() {
+        let (mut sim, l, m) = running_sim();
+        let leo = sim.brokers[(m - 1) as usize].replicas[&0]
+            .log
+            .log_end_offset();
+        let log = &mut sim.brokers[(m - 1) as usize]
+            .replicas
+            .get_mut(&0)
+            .unwrap()
+            .log;
+        log.truncate_to(5);
+        for _ in 5..leo {
+            log.append(LogRecord {
+                record_id: u64::MAX,
+                leader_epoch: 0,
+                producer_id: 0,
+                producer_epoch: 0,
+                sequence: -1,
+                batch_start: true,
+                append_us: 0,
+            });
+        }
+        check_global(&mut sim);
+        assert!(
+            sim.violations
+                .iter()
+                .any(|v| v.contains("StrongIsr broken") && v.contains(&format!("leader {l}"))),
+            "{:?}",
+            sim.violations
+        );
+    }
+
+    #[test]
+    fn catches_a_leader_high_watermark_going_back() {
+        let (mut sim, l, _) = running_sim();
+        check_after(&mut sim, Node::Broker(l));
+        let r = sim.brokers[(l - 1) as usize].replicas.get_mut(&0).unwrap();
+        r.log.high_watermark -= 1;
+        check_after(&mut sim, Node::Broker(l));
+        assert!(
+            sim.violations.iter().any(|v| v.contains("HW went back")),
+            "{:?}",
+            sim.violations
+        );
+    }
+
+    #[test]
+    fn catches_a_leader_outside_the_isr() {
+        let (mut sim, l, _) = running_sim();
+        sim.controller.parts[0].isr.retain(|b| *b != l);
+        check_after(&mut sim, Node::Controller);
+        assert!(
+            sim.violations.iter().any(|v| v.contains("not in ISR")),
+            "{:?}",
+            sim.violations
+        );
     }
 }

@@ -36,6 +36,8 @@ pub struct Log {
     /// `(epoch, start_offset)`, strictly increasing in both.
     epoch_cache: Vec<(u32, u64)>,
     pub high_watermark: u64,
+    /// How many times records were removed from the end (lets checkers know a prefix changed).
+    pub truncations: u64,
 }
 
 impl Log {
@@ -94,6 +96,7 @@ impl Log {
             return;
         }
         self.records.truncate(offset as usize);
+        self.truncations += 1;
         self.epoch_cache.retain(|&(_, start)| start < offset);
         self.high_watermark = self.high_watermark.min(offset);
     }

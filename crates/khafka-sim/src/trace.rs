@@ -27,6 +27,7 @@ pub enum TraceKind {
     },
     BrokerFenced {
         broker: BrokerId,
+        reason: String,
     },
     BrokerUnfenced {
         broker: BrokerId,
