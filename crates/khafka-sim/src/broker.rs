@@ -86,17 +86,19 @@ impl Replica {
         self.state.leader == Some(me)
     }
 
-    /// ISR plus members of a pending change (`maximalIsr`).
-    pub fn maximal_isr(&self) -> Vec<BrokerId> {
-        let mut m = self.state.isr.clone();
-        if let Some(p) = &self.pending_isr {
-            for b in p {
-                if !m.contains(b) {
-                    m.push(*b);
-                }
-            }
-        }
-        m
+    /// Whether `b` is in the ISR or a pending change of it (`maximalIsr`).
+    pub fn in_maximal_isr(&self, b: BrokerId) -> bool {
+        self.state.isr.contains(&b) || self.pending_isr.as_ref().is_some_and(|p| p.contains(&b))
+    }
+
+    /// Size of the ISR plus members of a pending change (`maximalIsr.size`).
+    pub fn maximal_isr_len(&self) -> usize {
+        let pending = self.pending_isr.as_deref().unwrap_or(&[]);
+        self.state.isr.len()
+            + pending
+                .iter()
+                .filter(|b| !self.state.isr.contains(b))
+                .count()
     }
 
     fn rebuild_producer_state(&mut self) {
@@ -761,7 +763,7 @@ impl Broker {
             }
             if r.log.high_watermark >= *required {
                 let min_isr = ctx.topo.effective_min_isr(*part);
-                if r.maximal_isr().len() >= min_isr {
+                if r.maximal_isr_len() >= min_isr {
                     if r.state.isr.len() < min_isr {
                         ctx.violation(format!(
                             "{}: acks=all acknowledged with ISR {:?} below min ISR {min_isr}",
@@ -842,7 +844,6 @@ impl Broker {
             return;
         }
         let leo = r.log.log_end_offset();
-        let maximal = r.maximal_isr();
         let lag_us = ctx.topo.config.replica_lag_time_max_ms * 1_000;
         let now = ctx.now.as_us();
         let mut new_hw = leo;
@@ -853,7 +854,7 @@ impl Broker {
             let caught_up = rs.log_end_offset == leo
                 || (rs.last_caught_up_us > 0 && now - rs.last_caught_up_us <= lag_us);
             let eligible = !self.fenced_brokers.contains(b);
-            if maximal.contains(b) || (caught_up && eligible) {
+            if r.in_maximal_isr(*b) || (caught_up && eligible) {
                 new_hw = rs.log_end_offset;
             }
         }

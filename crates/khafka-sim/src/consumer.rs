@@ -13,13 +13,14 @@ use crate::spec::{BrokerId, ConsumerSpec};
 use crate::trace::TraceKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const RETRY_BACKOFF_MS: u64 = 100;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub idx: u32,
-    pub name: String,
+    pub name: Arc<str>,
     pub config: ConsumerConfig,
     pub first_part: PartIdx,
     pub partitions: u32,
@@ -42,7 +43,7 @@ impl Consumer {
     pub fn new(idx: u32, spec: &ConsumerSpec, first_part: PartIdx, partitions: u32) -> Self {
         Consumer {
             idx,
-            name: spec.name.clone(),
+            name: spec.name.as_str().into(),
             config: spec.config.clone(),
             first_part,
             partitions,

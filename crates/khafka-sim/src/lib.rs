@@ -38,6 +38,7 @@ pub mod outcome;
 pub mod partitioner;
 pub mod producer;
 pub mod provenance;
+pub mod queue;
 pub mod rng;
 pub mod sim;
 pub mod spec;

@@ -29,6 +29,7 @@ use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
 use crate::trace::TraceKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Batch {
@@ -64,6 +65,8 @@ pub struct ProducerStats {
 #[derive(Clone, Debug)]
 pub struct Producer {
     pub idx: u32,
+    /// The producer's name, shared with every trace event that mentions it.
+    pub name: Arc<str>,
     pub spec: ProducerSpec,
     pub topic: u32,
     pub first_part: PartIdx,
@@ -85,6 +88,7 @@ pub struct Producer {
     sticky: Option<(u32, u64)>,
     wake_at_us: Option<u64>,
     key_cursor: u64,
+    key_buf: String,
     pub stats: ProducerStats,
 }
 
@@ -101,6 +105,7 @@ impl Producer {
         let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
         Producer {
             idx,
+            name: spec.name.as_str().into(),
             topic,
             first_part,
             partitions,
@@ -121,16 +126,13 @@ impl Producer {
             sticky: None,
             wake_at_us: None,
             key_cursor: 0,
+            key_buf: String::new(),
             stats: ProducerStats::default(),
             spec,
         }
     }
 
-    fn name(&self) -> &str {
-        &self.spec.name
-    }
-
-    fn part_name(&self, ctx: &Ctx, partition: u32) -> String {
+    fn part_name(&self, ctx: &Ctx, partition: u32) -> Arc<str> {
         ctx.topo.part_name(self.first_part + partition)
     }
 
@@ -200,21 +202,20 @@ impl Producer {
         }
     }
 
-    fn pick_key(&mut self) -> Option<(u32, String)> {
-        let (len, name): (u64, Box<dyn Fn(u64) -> String>) = match &self.spec.keys {
-            KeySpec::None => return None,
-            KeySpec::Range { prefix, lo, hi } => {
-                let (p, lo) = (prefix.clone(), *lo);
-                (hi - lo + 1, Box::new(move |i| format!("{p}{}", lo + i)))
-            }
-            KeySpec::List(keys) => {
-                let keys = keys.clone();
-                (
-                    keys.len() as u64,
-                    Box::new(move |i| keys[i as usize].clone()),
-                )
-            }
-        };
+    fn key_count(&self) -> u64 {
+        match &self.spec.keys {
+            KeySpec::None => 0,
+            KeySpec::Range { lo, hi, .. } => hi - lo + 1,
+            KeySpec::List(keys) => keys.len() as u64,
+        }
+    }
+
+    /// Draws the next key's index in the key set (`None` for null keys).
+    fn pick_key(&mut self) -> Option<u32> {
+        let len = self.key_count();
+        if len == 0 {
+            return None;
+        }
         let i = match self.spec.key_distribution {
             KeyDistribution::Uniform => self.rng.below(len),
             KeyDistribution::Sequential => {
@@ -223,7 +224,21 @@ impl Producer {
                 i
             }
         };
-        Some((i as u32, name(i)))
+        Some(i as u32)
+    }
+
+    /// The serialized key (UTF-8 bytes, as Kafka's `StringSerializer` writes it) for key `i`.
+    fn key_bytes(&mut self, i: u32) -> &[u8] {
+        use std::fmt::Write;
+        self.key_buf.clear();
+        match &self.spec.keys {
+            KeySpec::None => {}
+            KeySpec::Range { prefix, lo, .. } => {
+                let _ = write!(self.key_buf, "{prefix}{}", lo + i as u64);
+            }
+            KeySpec::List(keys) => self.key_buf.push_str(&keys[i as usize]),
+        }
+        self.key_buf.as_bytes()
     }
 
     fn generate(&mut self, ctx: &mut Ctx) {
@@ -232,15 +247,16 @@ impl Producer {
         let size = self.spec.record_size as u64;
         let partition = if let Some(p) = self.spec.partition {
             p
-        } else if let (Some((_, k)), false) = (&key, self.spec.config.partitioner_ignore_keys) {
-            partition_for_key(k.as_bytes(), self.partitions)
+        } else if let (Some(k), false) = (key, self.spec.config.partitioner_ignore_keys) {
+            let n = self.partitions;
+            partition_for_key(self.key_bytes(k), n)
         } else {
             self.sticky_partition(size)
         };
         let id = ctx.prov.push(RecordInfo {
             producer: self.idx,
             part: self.first_part + partition,
-            key: key.map(|k| k.0),
+            key,
             acks_all: self.spec.config.acks == Acks::All,
             sent_us: ctx.now.as_us(),
             first_append: None,
@@ -539,7 +555,7 @@ impl Producer {
         ctx.counters.produce_latency_us[slot].push(latency_us);
         self.stats.acknowledged += b.records.len() as u64;
         ctx.emit(TraceKind::Acknowledged {
-            producer: self.name().to_string(),
+            producer: self.name.clone(),
             partition: self.part_name(ctx, b.partition),
             base_offset,
             records: b.records.len() as u32,
@@ -550,7 +566,7 @@ impl Producer {
     fn retry_or_fail(&mut self, ctx: &mut Ctx, mut b: Batch, err: ErrorCode) {
         ctx.counters.failed_produce_requests += 1;
         ctx.emit(TraceKind::ProduceError {
-            producer: self.name().to_string(),
+            producer: self.name.clone(),
             partition: self.part_name(ctx, b.partition),
             error: err.name(),
             records: b.records.len() as u32,
@@ -614,7 +630,7 @@ impl Producer {
             *ctx.producer_errors.entry(err.name()).or_default() += 1;
         }
         ctx.emit(TraceKind::SendFailed {
-            producer: self.name().to_string(),
+            producer: self.name.clone(),
             partition: self.part_name(ctx, b.partition),
             error: err.name(),
             records: b.records.len() as u32,

@@ -14,12 +14,12 @@ use crate::msg::{Msg, PartIdx};
 use crate::network::Network;
 use crate::producer::Producer;
 use crate::provenance::Provenance;
+use crate::queue::EventQueue;
 use crate::spec::{BrokerId, BrokerRef, Fault, ScenarioSpec};
 use crate::time::SimTime;
 use crate::topology::Topology;
 use crate::trace::{Trace, TraceKind};
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How a run is observed.
@@ -61,37 +61,11 @@ pub(crate) enum Event {
 }
 
 #[derive(Clone, Debug)]
-struct Queued {
-    at: SimTime,
-    seq: u64,
-    event: Event,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    /// Reversed, so the `BinaryHeap` pops the earliest `(time, seq)` first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
-
-#[derive(Clone, Debug)]
 pub struct Sim {
     pub(crate) spec: Arc<ScenarioSpec>,
     pub topo: Topology,
     pub(crate) now: SimTime,
-    queue: BinaryHeap<Queued>,
-    seq: u64,
+    queue: EventQueue<Event>,
     pub brokers: Vec<Broker>,
     pub(crate) incarnation: Vec<u64>,
     pub(crate) powered_off: Vec<bool>,
@@ -193,8 +167,7 @@ impl Sim {
             spec: Arc::new(spec),
             topo,
             now: SimTime::ZERO,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             brokers,
             incarnation: vec![0; n],
             powered_off: vec![false; n],
@@ -239,17 +212,12 @@ impl Sim {
     }
 
     fn push(&mut self, at: SimTime, event: Event) {
-        self.seq += 1;
-        self.queue.push(Queued {
-            at,
-            seq: self.seq,
-            event,
-        });
+        self.queue.push(at, event);
     }
 
     /// Time of the next event, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.peek().map(|q| q.at)
+        self.queue.peek_time()
     }
 
     /// Schedules a fault now (the UI's direct manipulation); it runs before later events.
@@ -265,7 +233,7 @@ impl Sim {
 
     /// Runs every event up to and including `until`, then sets the clock to `until`.
     pub fn run_until(&mut self, until: SimTime) {
-        while self.queue.peek().is_some_and(|q| q.at <= until) {
+        while self.queue.peek_time().is_some_and(|t| t <= until) {
             self.step();
         }
         if until > self.now {
@@ -281,13 +249,13 @@ impl Sim {
 
     /// Processes one event. Returns false if the queue is empty.
     pub fn step(&mut self) -> bool {
-        let Some(q) = self.queue.pop() else {
+        let Some((at, event)) = self.queue.pop() else {
             return false;
         };
-        self.now = q.at;
+        self.now = at;
         self.events_processed += 1;
         if self.count_kinds {
-            let kind = match &q.event {
+            let kind = match &event {
                 Event::Deliver { msg, to, .. } => {
                     let m = format!("{msg:?}");
                     format!(
@@ -308,7 +276,7 @@ impl Sim {
             };
             *self.events_by_kind.entry(kind).or_default() += 1;
         }
-        let handled_by = match q.event {
+        let handled_by = match event {
             Event::Start => {
                 self.start_all();
                 None

@@ -10,6 +10,7 @@ use crate::config::{BrokerConfig, TopicConfig};
 use crate::msg::PartIdx;
 use crate::spec::{BrokerId, ScenarioSpec, TopicPartition};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopicInfo {
@@ -25,7 +26,7 @@ pub struct PartInfo {
     pub topic: u32,
     pub partition: u32,
     pub replicas: Vec<BrokerId>,
-    pub name: String,
+    pub name: Arc<str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -71,7 +72,7 @@ impl Topology {
                         .get(p as usize)
                         .cloned()
                         .unwrap_or_else(|| assignment[p as usize % assignment.len()].clone()),
-                    name: format!("{}-{}", t.name, p),
+                    name: format!("{}-{}", t.name, p).into(),
                 });
             }
         }
@@ -84,7 +85,8 @@ impl Topology {
         }
     }
 
-    pub fn part_name(&self, part: PartIdx) -> String {
+    /// The partition's name (`orders-0`), shared: cloning it does not allocate.
+    pub fn part_name(&self, part: PartIdx) -> Arc<str> {
         self.parts[part as usize].name.clone()
     }
 

@@ -10,6 +10,7 @@ use crate::spec::BrokerId;
 use crate::time::SimTime;
 use serde::Serialize;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -33,7 +34,7 @@ pub enum TraceKind {
         broker: BrokerId,
     },
     LeaderElected {
-        partition: String,
+        partition: Arc<str>,
         leader: Option<BrokerId>,
         leader_epoch: u32,
         isr: Vec<BrokerId>,
@@ -41,13 +42,13 @@ pub enum TraceKind {
         reason: String,
     },
     IsrChanged {
-        partition: String,
+        partition: Arc<str>,
         isr: Vec<BrokerId>,
         leader_epoch: u32,
         partition_epoch: u32,
     },
     Appended {
-        partition: String,
+        partition: Arc<str>,
         broker: BrokerId,
         base_offset: u64,
         count: u32,
@@ -55,45 +56,45 @@ pub enum TraceKind {
         first_record: RecordId,
     },
     Replicated {
-        partition: String,
+        partition: Arc<str>,
         broker: BrokerId,
         base_offset: u64,
         count: u32,
     },
     Truncated {
-        partition: String,
+        partition: Arc<str>,
         broker: BrokerId,
         to_offset: u64,
         removed: u64,
         reason: String,
     },
     HighWatermark {
-        partition: String,
+        partition: Arc<str>,
         broker: BrokerId,
         high_watermark: u64,
     },
     ProduceError {
-        producer: String,
-        partition: String,
+        producer: Arc<str>,
+        partition: Arc<str>,
         error: &'static str,
         records: u32,
     },
     Acknowledged {
-        producer: String,
-        partition: String,
+        producer: Arc<str>,
+        partition: Arc<str>,
         base_offset: Option<u64>,
         records: u32,
         latency_us: u64,
     },
     SendFailed {
-        producer: String,
-        partition: String,
+        producer: Arc<str>,
+        partition: Arc<str>,
         error: &'static str,
         records: u32,
     },
     Consumed {
-        consumer: String,
-        partition: String,
+        consumer: Arc<str>,
+        partition: Arc<str>,
         base_offset: u64,
         records: u32,
     },

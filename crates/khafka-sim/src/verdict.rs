@@ -77,8 +77,8 @@ impl Sim {
     pub fn provenance_counts(&self) -> ProvenanceCounts {
         let mut c = ProvenanceCounts::default();
         let nparts = self.topo.parts.len();
-        // Where each record sits in its partition's final leader log.
-        let mut copies: Vec<BTreeMap<u64, u32>> = vec![BTreeMap::new(); nparts];
+        // How many times each record appears in its partition's final leader log.
+        let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
         let mut has_leader = vec![false; nparts];
         let mut reordered = 0u64;
         for part in 0..nparts {
@@ -92,9 +92,13 @@ impl Sim {
             else {
                 continue;
             };
+            // Record ids grow in send order, so a first copy below the highest id already seen from
+            // the same producer was overtaken.
             let mut max_seen: BTreeMap<u32, u64> = BTreeMap::new();
             for rec in r.log.records().iter() {
-                let n = copies[part].entry(rec.record_id).or_insert(0);
+                let Some(n) = copies.get_mut(rec.record_id as usize) else {
+                    continue;
+                };
                 *n += 1;
                 if *n > 1 {
                     continue;
@@ -122,7 +126,7 @@ impl Sim {
             if info.consumed_us.is_some() {
                 c.consumed += 1;
             }
-            let n = copies[part].get(&(id as u64)).copied().unwrap_or(0);
+            let n = copies[id];
             if n > 1 {
                 c.duplicated += 1;
             }
