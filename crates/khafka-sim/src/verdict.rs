@@ -79,13 +79,17 @@ impl Sim {
         let nparts = self.topo.parts.len();
         // How many times each record appears in its partition's final leader log.
         let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
-        let mut has_leader = vec![false; nparts];
+        let has_leader: Vec<bool> = self
+            .controller
+            .parts
+            .iter()
+            .map(|p| p.leader.is_some())
+            .collect();
         let mut reordered = 0u64;
-        for part in 0..nparts {
-            let Some(l) = self.controller.parts[part].leader else {
+        for (part, st) in self.controller.parts.iter().enumerate() {
+            let Some(l) = st.leader else {
                 continue;
             };
-            has_leader[part] = true;
             let Some(r) = self.brokers[(l - 1) as usize]
                 .replicas
                 .get(&(part as PartIdx))
