@@ -19,7 +19,7 @@
 //!   start of the leader's epoch is added. Both go through the controller (`AlterPartition`).
 
 use crate::config::{Acks, HwRule, Truncation};
-use crate::ctx::{Ctx, Node, Timer};
+use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::{Log, LogRecord};
 use crate::msg::{
     ErrorCode, FetchPartition, FetchedPartition, Fetcher, Msg, PartIdx, PartitionState,
@@ -150,6 +150,8 @@ pub struct FetcherState {
     pub in_flight: Option<(u64, Vec<PartIdx>)>,
     pub backoff_until_us: u64,
     pub wake_scheduled: bool,
+    /// When the in-flight fetch was sent.
+    pub sent_us: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,6 +168,8 @@ pub struct DelayedProduce {
     pub from: Node,
     /// `(partition, required offset, base offset, result once known)`.
     pub parts: Vec<(PartIdx, u64, u64, Option<ErrorCode>)>,
+    /// When the request times out (the produce request's timeout).
+    pub deadline_us: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -184,6 +188,8 @@ pub struct Broker {
     pub fetchers: BTreeMap<BrokerId, FetcherState>,
     pub parked_fetches: Vec<ParkedFetch>,
     pub delayed_produces: Vec<DelayedProduce>,
+    fetch_check: CheckTimer,
+    produce_check: CheckTimer,
 }
 
 impl Broker {
@@ -228,6 +234,8 @@ impl Broker {
             fetchers: BTreeMap::new(),
             parked_fetches: Vec::new(),
             delayed_produces: Vec::new(),
+            fetch_check: CheckTimer::default(),
+            produce_check: CheckTimer::default(),
         }
     }
 
@@ -246,6 +254,8 @@ impl Broker {
         self.fetchers.clear();
         self.parked_fetches.clear();
         self.delayed_produces.clear();
+        self.fetch_check.reset();
+        self.produce_check.reset();
         for r in self.replicas.values_mut() {
             // Log recovery: the HW comes back from the checkpoint file, clamped to the LEO.
             let hw = r.hw_checkpoint.min(r.log.log_end_offset());
@@ -380,12 +390,20 @@ impl Broker {
                     .replica_high_watermark_checkpoint_interval_ms;
                 ctx.timer_after_ms(every, Timer::HwCheckpoint);
             }
-            Timer::FetchTimeout { leader, req_id } => {
-                let f = self.fetchers.entry(leader).or_default();
-                if f.in_flight.as_ref().is_some_and(|(id, _)| *id == req_id) {
-                    f.in_flight = None;
+            Timer::FetchTimeoutCheck { at_us } if self.fetch_check.fire(at_us) => {
+                let now = ctx.now.as_us();
+                let timeout_us = REPLICA_SOCKET_TIMEOUT_MS * 1_000;
+                let expired: Vec<BrokerId> = self
+                    .fetchers
+                    .iter()
+                    .filter(|(_, f)| f.in_flight.is_some() && f.sent_us + timeout_us <= now)
+                    .map(|(l, _)| *l)
+                    .collect();
+                for leader in expired {
+                    self.fetchers.get_mut(&leader).expect("listed").in_flight = None;
                     self.pump_fetcher(ctx, leader);
                 }
+                self.arm_fetch_check(ctx);
             }
             Timer::FetcherWake { leader } => {
                 if let Some(f) = self.fetchers.get_mut(&leader) {
@@ -399,13 +417,14 @@ impl Broker {
                     self.answer_fetch(ctx, p);
                 }
             }
-            Timer::ProduceDeadline { req_id } => {
-                if let Some(i) = self
-                    .delayed_produces
-                    .iter()
-                    .position(|d| d.req_id == req_id)
-                {
-                    let mut d = self.delayed_produces.remove(i);
+            Timer::ProduceDeadlineCheck { at_us } if self.produce_check.fire(at_us) => {
+                let now = ctx.now.as_us();
+                let (expired, waiting): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.delayed_produces)
+                        .into_iter()
+                        .partition(|d| d.deadline_us <= now);
+                self.delayed_produces = waiting;
+                for mut d in expired {
                     for p in &mut d.parts {
                         if p.3.is_none() {
                             p.3 = Some(ErrorCode::RequestTimedOut);
@@ -413,6 +432,7 @@ impl Broker {
                     }
                     self.respond_produce(ctx, d);
                 }
+                self.arm_produce_check(ctx);
             }
             Timer::MetadataFetchTimeout { req_id }
                 if self.metadata_fetch_in_flight == Some(req_id) =>
@@ -736,13 +756,14 @@ impl Broker {
             req_id,
             from,
             parts: waiting,
+            deadline_us: ctx.now.as_us() + timeout_us,
         };
         self.check_delayed(ctx, &mut d);
         if d.parts.iter().all(|p| p.3.is_some()) {
             self.respond_produce(ctx, d);
         } else {
             self.delayed_produces.push(d);
-            ctx.timer_after_us(timeout_us, Timer::ProduceDeadline { req_id });
+            self.arm_produce_check(ctx);
         }
         BrokerAction::None
     }
@@ -1154,7 +1175,9 @@ impl Broker {
         }
         let req_id = ctx.req_id();
         let parts = partitions.iter().map(|p| p.part).collect();
-        self.fetchers.get_mut(&leader).expect("inserted").in_flight = Some((req_id, parts));
+        let f = self.fetchers.get_mut(&leader).expect("inserted");
+        f.in_flight = Some((req_id, parts));
+        f.sent_us = ctx.now.as_us();
         ctx.send(
             Node::Broker(leader),
             Msg::Fetch {
@@ -1164,10 +1187,30 @@ impl Broker {
                 partitions,
             },
         );
-        ctx.timer_after_ms(
-            REPLICA_SOCKET_TIMEOUT_MS,
-            Timer::FetchTimeout { leader, req_id },
-        );
+        self.arm_fetch_check(ctx);
+    }
+
+    /// Arms the fetch-timeout check for the oldest fetch in flight.
+    fn arm_fetch_check(&mut self, ctx: &mut Ctx) {
+        let oldest = self
+            .fetchers
+            .values()
+            .filter(|f| f.in_flight.is_some())
+            .map(|f| f.sent_us)
+            .min();
+        if let Some(sent) = oldest {
+            let at = sent + REPLICA_SOCKET_TIMEOUT_MS * 1_000;
+            self.fetch_check
+                .arm(ctx, at, |at_us| Timer::FetchTimeoutCheck { at_us });
+        }
+    }
+
+    /// Arms the produce-deadline check for the earliest parked produce.
+    fn arm_produce_check(&mut self, ctx: &mut Ctx) {
+        if let Some(at) = self.delayed_produces.iter().map(|d| d.deadline_us).min() {
+            self.produce_check
+                .arm(ctx, at, |at_us| Timer::ProduceDeadlineCheck { at_us });
+        }
     }
 
     fn schedule_wake(&mut self, ctx: &mut Ctx, leader: BrokerId) {

@@ -7,7 +7,7 @@
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::ctx::{Ctx, Node, Timer};
+use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
 use crate::spec::{BrokerId, ConsumerSpec};
 use crate::trace::TraceKind;
@@ -29,8 +29,9 @@ pub struct Consumer {
     pub leaders: Vec<Option<(BrokerId, u32)>>,
     /// Next offset to fetch per partition; `None` until reset.
     pub positions: Vec<Option<u64>>,
-    /// In-flight fetches per broker: `(request id, partitions)`.
-    pub in_flight: BTreeMap<BrokerId, (u64, Vec<u32>)>,
+    /// In-flight fetches per broker: `(request id, time sent)`.
+    pub in_flight: BTreeMap<BrokerId, (u64, u64)>,
+    timeout_check: CheckTimer,
     /// No fetch to a broker before this time after it failed (`retry.backoff.ms`).
     backoff_until_us: BTreeMap<BrokerId, u64>,
     wake_at_us: Option<u64>,
@@ -52,6 +53,7 @@ impl Consumer {
             leaders: vec![None; partitions as usize],
             positions: vec![None; partitions as usize],
             in_flight: BTreeMap::new(),
+            timeout_check: CheckTimer::default(),
             backoff_until_us: BTreeMap::new(),
             wake_at_us: None,
             metadata_in_flight: None,
@@ -78,25 +80,35 @@ impl Consumer {
                 self.wake_at_us = None;
                 self.pump(ctx);
             }
-            Timer::RequestTimeout { req_id } => {
-                if self.metadata_in_flight == Some(req_id) {
-                    self.metadata_in_flight = None;
+            Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
+                self.metadata_in_flight = None;
+                self.request_metadata(ctx);
+            }
+            Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
+                let now = ctx.now.as_us();
+                let timeout_us = self.config.request_timeout_ms * 1_000;
+                let timed_out: Vec<BrokerId> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, (_, sent))| sent + timeout_us <= now)
+                    .map(|(b, _)| *b)
+                    .collect();
+                for b in timed_out {
+                    self.in_flight.remove(&b);
                     self.request_metadata(ctx);
-                } else {
-                    let timed_out: Vec<BrokerId> = self
-                        .in_flight
-                        .iter()
-                        .filter(|(_, (id, _))| *id == req_id)
-                        .map(|(b, _)| *b)
-                        .collect();
-                    for b in timed_out {
-                        self.in_flight.remove(&b);
-                        self.request_metadata(ctx);
-                    }
-                    self.pump(ctx);
                 }
+                self.pump(ctx);
+                self.arm_timeout_check(ctx);
             }
             _ => {}
+        }
+    }
+
+    fn arm_timeout_check(&mut self, ctx: &mut Ctx) {
+        if let Some(sent) = self.in_flight.values().map(|f| f.1).min() {
+            let at = sent + self.config.request_timeout_ms * 1_000;
+            self.timeout_check
+                .arm(ctx, at, |at_us| Timer::RequestTimeoutCheck { at_us });
         }
     }
 
@@ -149,7 +161,7 @@ impl Consumer {
                     current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
                 })
                 .collect();
-            self.in_flight.insert(b, (req_id, parts));
+            self.in_flight.insert(b, (req_id, now));
             ctx.send(
                 Node::Broker(b),
                 Msg::Fetch {
@@ -159,11 +171,8 @@ impl Consumer {
                     partitions,
                 },
             );
-            ctx.timer_after_ms(
-                self.config.request_timeout_ms,
-                Timer::RequestTimeout { req_id },
-            );
         }
+        self.arm_timeout_check(ctx);
     }
 
     fn back_off(&mut self, ctx: &Ctx, b: BrokerId) {

@@ -28,9 +28,9 @@ pub enum Timer {
     Heartbeat,
     IsrExpiration,
     HwCheckpoint,
-    FetchTimeout {
-        leader: BrokerId,
-        req_id: u64,
+    /// Follower fetches unanswered after `replica.socket.timeout.ms` are abandoned.
+    FetchTimeoutCheck {
+        at_us: u64,
     },
     FetcherWake {
         leader: BrokerId,
@@ -38,8 +38,9 @@ pub enum Timer {
     ParkedFetchDeadline {
         req_id: u64,
     },
-    ProduceDeadline {
-        req_id: u64,
+    /// Parked acks=all produces past their timeout answer `REQUEST_TIMED_OUT`.
+    ProduceDeadlineCheck {
+        at_us: u64,
     },
     MetadataFetchTimeout {
         req_id: u64,
@@ -65,6 +66,10 @@ pub enum Timer {
     },
     RequestTimeout {
         req_id: u64,
+    },
+    /// Client requests unanswered after `request.timeout.ms` fail.
+    RequestTimeoutCheck {
+        at_us: u64,
     },
 }
 
@@ -143,5 +148,38 @@ impl Ctx<'_> {
         self.trace
             .emit(self.now, TraceKind::Violation { text: text.clone() });
         self.violations.push(format!("at {}: {}", self.now, text));
+    }
+}
+
+/// One pending timer for "the earliest of many deadlines" (request timeouts and the like), instead of
+/// one timer per request: a node arms it for its earliest deadline and re-arms it after handling.
+/// A fired timer that is no longer the armed one is stale and ignored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CheckTimer {
+    at_us: Option<u64>,
+}
+
+impl CheckTimer {
+    /// Makes sure a check happens at or before `at_us`.
+    pub fn arm(&mut self, ctx: &mut Ctx, at_us: u64, timer: fn(u64) -> Timer) {
+        let now = ctx.now.as_us();
+        if self.at_us.is_none_or(|a| at_us < a || a < now) {
+            self.at_us = Some(at_us);
+            ctx.timer_after_us(at_us.saturating_sub(now), timer(at_us));
+        }
+    }
+
+    /// Whether a fired check for `at_us` is the armed one (and disarms it).
+    pub fn fire(&mut self, at_us: u64) -> bool {
+        if self.at_us == Some(at_us) {
+            self.at_us = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.at_us = None;
     }
 }

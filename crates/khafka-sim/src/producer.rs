@@ -19,7 +19,7 @@
 //!   bumps its epoch and restarts sequences, as the client does since KIP-360.
 
 use crate::config::Acks;
-use crate::ctx::{Ctx, Node, Timer};
+use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::RecordId;
 use crate::msg::{ErrorCode, Msg, PartIdx, ProduceBatch};
 use crate::partitioner::partition_for_key;
@@ -30,6 +30,10 @@ use crate::trace::TraceKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+
+/// Records due within one tick are handed to the producer together (each keeps its own send time):
+/// above 1,000 records/s per producer this bounds workload events to 1,000/s.
+const GENERATE_TICK_US: u64 = 1_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Batch {
@@ -87,6 +91,7 @@ pub struct Producer {
     pub in_flight: BTreeMap<u64, InFlight>,
     sticky: Option<(u32, u64)>,
     wake_at_us: Option<u64>,
+    timeout_check: CheckTimer,
     key_cursor: u64,
     key_buf: String,
     pub stats: ProducerStats,
@@ -125,6 +130,7 @@ impl Producer {
             in_flight: BTreeMap::new(),
             sticky: None,
             wake_at_us: None,
+            timeout_check: CheckTimer::default(),
             key_cursor: 0,
             key_buf: String::new(),
             stats: ProducerStats::default(),
@@ -175,12 +181,16 @@ impl Producer {
                     return;
                 }
                 let now = ctx.now.as_us();
-                // Catch up on every record due by now (rates above one per event are common).
+                // Every record due by now, each stamped with its own due time.
                 while !self.done_generating(now) && self.interval_due_us(self.generated) <= now {
-                    self.generate(ctx);
+                    let due = self.interval_due_us(self.generated);
+                    self.generate(ctx, due);
                 }
                 if !self.done_generating(now) {
-                    let next = self.interval_due_us(self.generated);
+                    // Fast workloads are fed to the producer in ticks rather than one event each.
+                    let next = self
+                        .interval_due_us(self.generated)
+                        .max(now + GENERATE_TICK_US);
                     ctx.timer_after_us(next - now, Timer::Generate);
                 }
                 self.drain(ctx);
@@ -189,14 +199,33 @@ impl Producer {
                 self.wake_at_us = None;
                 self.drain(ctx);
             }
-            Timer::RequestTimeout { req_id } => {
-                if self.metadata_in_flight == Some(req_id) {
-                    self.metadata_in_flight = None;
-                    self.request_metadata(ctx);
-                } else if let Some(f) = self.in_flight.remove(&req_id) {
+            Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
+                self.metadata_in_flight = None;
+                self.request_metadata(ctx);
+            }
+            Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
+                let now = ctx.now.as_us();
+                let timeout_us = self.spec.config.request_timeout_ms * 1_000;
+                let expired: Vec<u64> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, f)| f.sent_us + timeout_us <= now)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in expired {
+                    let f = self.in_flight.remove(&id).expect("listed above");
                     self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
-                    self.drain(ctx);
                 }
+                if let Some(next) = self
+                    .in_flight
+                    .values()
+                    .map(|f| f.sent_us + timeout_us)
+                    .min()
+                {
+                    self.timeout_check
+                        .arm(ctx, next, |at_us| Timer::RequestTimeoutCheck { at_us });
+                }
+                self.drain(ctx);
             }
             _ => {}
         }
@@ -241,7 +270,8 @@ impl Producer {
         self.key_buf.as_bytes()
     }
 
-    fn generate(&mut self, ctx: &mut Ctx) {
+    /// Adds a record the application sent at `sent_us` (at most one tick ago).
+    fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
         let size = self.spec.record_size as u64;
@@ -258,7 +288,7 @@ impl Producer {
             part: self.first_part + partition,
             key,
             acks_all: self.spec.config.acks == Acks::All,
-            sent_us: ctx.now.as_us(),
+            sent_us,
             first_append: None,
             leader_appends: 0,
             acked_us: None,
@@ -280,7 +310,7 @@ impl Producer {
                 partition,
                 records: vec![id],
                 bytes: size,
-                created_us: ctx.now.as_us(),
+                created_us: sent_us,
                 base_sequence: None,
                 producer_epoch: 0,
                 attempts: 0,
@@ -415,7 +445,10 @@ impl Producer {
                         sent_us: now,
                     },
                 );
-                ctx.timer_after_us(timeout_us, Timer::RequestTimeout { req_id });
+                self.timeout_check
+                    .arm(ctx, now + timeout_us, |at_us| Timer::RequestTimeoutCheck {
+                        at_us,
+                    });
             }
         }
         // Wake for delivery timeouts of queued batches too.
