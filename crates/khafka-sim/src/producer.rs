@@ -28,7 +28,7 @@ use crate::rng::SimRng;
 use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
 use crate::trace::TraceKind;
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// Records due within one tick are handed to the producer together (each keeps its own send time):
@@ -87,6 +87,13 @@ pub struct Producer {
     metadata_in_flight: Option<u64>,
     metadata_next_broker: u32,
     pub queues: Vec<VecDeque<Batch>>,
+    /// `(time the front batch becomes sendable, partition)` for every non-empty queue, so the sender
+    /// finds ready partitions without scanning them all; 0 means sendable already.
+    ready: BTreeSet<(u64, u32)>,
+    ready_key: Vec<Option<u64>>,
+    /// `(delivery deadline of the front batch, partition)` for every non-empty queue.
+    deadlines: BTreeSet<(u64, u32)>,
+    deadline_key: Vec<Option<u64>>,
     next_sequence: Vec<i32>,
     pub in_flight: BTreeMap<u64, InFlight>,
     sticky: Option<(u32, u64)>,
@@ -126,6 +133,10 @@ impl Producer {
             metadata_in_flight: None,
             metadata_next_broker: idx,
             queues: vec![VecDeque::new(); partitions as usize],
+            ready: BTreeSet::new(),
+            ready_key: vec![None; partitions as usize],
+            deadlines: BTreeSet::new(),
+            deadline_key: vec![None; partitions as usize],
             next_sequence: vec![0; partitions as usize],
             in_flight: BTreeMap::new(),
             sticky: None,
@@ -319,6 +330,45 @@ impl Producer {
                 first_sent_us: None,
             }),
         }
+        self.refresh(partition);
+    }
+
+    /// Re-indexes partition `p` after its queue changed.
+    fn refresh(&mut self, p: u32) {
+        let q = &self.queues[p as usize];
+        let (ready, deadline) = match q.front() {
+            None => (None, None),
+            Some(f) => {
+                let ready = if f.attempts > 0 {
+                    f.retry_at_us
+                } else if q.len() > 1 || f.bytes >= self.spec.config.batch_size as u64 {
+                    0
+                } else {
+                    f.created_us + self.spec.config.linger_ms * 1_000
+                };
+                let deadline = f.created_us + self.spec.config.delivery_timeout_ms * 1_000;
+                (Some(ready), Some(deadline))
+            }
+        };
+        let i = p as usize;
+        if self.ready_key[i] != ready {
+            if let Some(old) = self.ready_key[i] {
+                self.ready.remove(&(old, p));
+            }
+            if let Some(new) = ready {
+                self.ready.insert((new, p));
+            }
+            self.ready_key[i] = ready;
+        }
+        if self.deadline_key[i] != deadline {
+            if let Some(old) = self.deadline_key[i] {
+                self.deadlines.remove(&(old, p));
+            }
+            if let Some(new) = deadline {
+                self.deadlines.insert((new, p));
+            }
+            self.deadline_key[i] = deadline;
+        }
     }
 
     /// KIP-794: stay on a partition until `batch.size` bytes went to it, then pick another at random.
@@ -353,27 +403,17 @@ impl Producer {
     pub fn drain(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();
         self.expire(ctx);
-        let linger_us = self.spec.config.linger_ms * 1_000;
-        let batch_size = self.spec.config.batch_size as u64;
         let max_in_flight = self.spec.config.max_in_flight_requests_per_connection;
         let acks = self.spec.config.acks;
         let mut need_metadata = false;
         let mut by_broker: BTreeMap<BrokerId, Vec<u32>> = BTreeMap::new();
-        let mut next_wake: Option<u64> = None;
-        for p in 0..self.partitions {
-            let q = &self.queues[p as usize];
-            let Some(front) = q.front() else { continue };
-            let ready_at = if front.attempts > 0 {
-                front.retry_at_us
-            } else if q.len() > 1 || front.bytes >= batch_size {
-                now
-            } else {
-                front.created_us + linger_us
-            };
-            if ready_at > now {
-                next_wake = Some(next_wake.map_or(ready_at, |w| w.min(ready_at)));
-                continue;
-            }
+        let mut ready: Vec<u32> = self
+            .ready
+            .range(..=(now, u32::MAX))
+            .map(|&(_, p)| p)
+            .collect();
+        ready.sort_unstable();
+        for p in ready {
             match self.leaders[p as usize] {
                 Some((b, _)) => by_broker.entry(b).or_default().push(p),
                 None => need_metadata = true,
@@ -389,6 +429,7 @@ impl Producer {
             let mut batches = Vec::new();
             for p in parts {
                 let mut b = self.queues[p as usize].pop_front().expect("ready batch");
+                self.refresh(p);
                 b.sealed = true;
                 b.attempts += 1;
                 if b.first_sent_us.is_none() {
@@ -451,14 +492,13 @@ impl Producer {
                     });
             }
         }
-        // Wake for delivery timeouts of queued batches too.
-        let delivery_us = self.spec.config.delivery_timeout_ms * 1_000;
-        for q in &self.queues {
-            if let Some(b) = q.front() {
-                let t = b.created_us + delivery_us;
-                next_wake = Some(next_wake.map_or(t, |w| w.min(t)));
-            }
-        }
+        // Wake when the next batch becomes sendable, or the oldest one expires.
+        let next_ready = self.ready.range((now + 1, 0)..).next().map(|e| e.0);
+        let next_expiry = self.deadlines.first().map(|e| e.0);
+        let next_wake = match (next_ready, next_expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if let Some(at) = next_wake {
             if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
                 self.wake_at_us = Some(at);
@@ -470,12 +510,13 @@ impl Producer {
     /// Fails queued batches whose `delivery.timeout.ms` has passed.
     fn expire(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();
-        let delivery_us = self.spec.config.delivery_timeout_ms * 1_000;
         let mut expired = Vec::new();
-        for q in &mut self.queues {
-            while q.front().is_some_and(|b| now >= b.created_us + delivery_us) {
-                expired.push(q.pop_front().expect("checked"));
+        while let Some(&(deadline, p)) = self.deadlines.first() {
+            if deadline > now {
+                break;
             }
+            expired.push(self.queues[p as usize].pop_front().expect("indexed front"));
+            self.refresh(p);
         }
         for b in expired {
             self.fail(ctx, b, ErrorCode::DeliveryTimeout);
@@ -631,7 +672,8 @@ impl Producer {
         }
         if retriable && !expired && b.attempts <= self.spec.config.retries {
             b.retry_at_us = now + self.spec.config.retry_backoff_ms * 1_000;
-            let q = &mut self.queues[b.partition as usize];
+            let partition = b.partition;
+            let q = &mut self.queues[partition as usize];
             // Keep retries in sequence order, ahead of new batches.
             let pos = q
                 .iter()
@@ -642,6 +684,7 @@ impl Producer {
                 })
                 .unwrap_or(q.len());
             q.insert(pos, b);
+            self.refresh(partition);
         } else {
             let final_err = if expired {
                 ErrorCode::DeliveryTimeout
