@@ -392,12 +392,6 @@ impl Producer {
         p
     }
 
-    fn in_flight_to(&self, broker: BrokerId) -> u32 {
-        self.in_flight
-            .values()
-            .filter(|f| f.broker == broker)
-            .count() as u32
-    }
 
     /// The sender loop: expire, then send every ready batch its leader can take.
     pub fn drain(&mut self, ctx: &mut Ctx) {
@@ -407,25 +401,27 @@ impl Producer {
         let acks = self.spec.config.acks;
         let mut need_metadata = false;
         let mut by_broker: BTreeMap<BrokerId, Vec<u32>> = BTreeMap::new();
-        let mut ready: Vec<u32> = self
-            .ready
-            .range(..=(now, u32::MAX))
-            .map(|&(_, p)| p)
-            .collect();
-        ready.sort_unstable();
-        for p in ready {
+        // Requests in flight per broker, to skip ready partitions whose leader can take no more.
+        let mut in_flight: BTreeMap<BrokerId, u32> = BTreeMap::new();
+        for f in self.in_flight.values() {
+            *in_flight.entry(f.broker).or_default() += 1;
+        }
+        for &(_, p) in self.ready.range(..=(now, u32::MAX)) {
             match self.leaders[p as usize] {
-                Some((b, _)) => by_broker.entry(b).or_default().push(p),
+                Some((b, _)) if in_flight.get(&b).copied().unwrap_or(0) < max_in_flight => {
+                    by_broker.entry(b).or_default().push(p)
+                }
+                Some(_) => {}
                 None => need_metadata = true,
             }
+        }
+        for parts in by_broker.values_mut() {
+            parts.sort_unstable();
         }
         if need_metadata {
             self.request_metadata(ctx);
         }
         for (broker, parts) in by_broker {
-            if self.in_flight_to(broker) >= max_in_flight {
-                continue;
-            }
             let mut batches = Vec::new();
             for p in parts {
                 let mut b = self.queues[p as usize].pop_front().expect("ready batch");
