@@ -392,7 +392,6 @@ impl Producer {
         p
     }
 
-
     /// The sender loop: expire, then send every ready batch its leader can take.
     pub fn drain(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();

@@ -116,38 +116,34 @@ impl Timeline {
 
     /// Moves to `target`: forward by running, backward by restoring a checkpoint and replaying.
     pub fn seek(&mut self, target: SimTime) {
-        if target >= self.current.now() {
-            // Beyond the horizon is new ground: record checkpoints on the way.
-            let record = target > self.horizon;
-            let mut ck = std::mem::take(&mut self.checkpoints);
-            Self::replay(
-                &mut self.current,
-                &mut self.current_injected,
-                &self.injected,
-                target,
-                record.then_some((&mut ck, self.interval)),
-            );
-            self.checkpoints = ck;
-            if record {
-                self.horizon = target;
-            }
-            return;
-        }
-        let idx = self
+        // Start from the latest checkpoint at or before the target when that beats running on from
+        // where we are (always when going back).
+        let now = self.current.now();
+        if let Some(c) = self
             .checkpoints
             .iter()
-            .rposition(|c| c.sim.now() <= target)
-            .unwrap_or(0);
-        let c = &self.checkpoints[idx];
-        self.current = c.sim.clone();
-        self.current_injected = c.injected;
+            .rev()
+            .find(|c| c.sim.now() <= target)
+        {
+            if target < now || c.sim.now() > now {
+                self.current = c.sim.clone();
+                self.current_injected = c.injected;
+            }
+        }
+        // Beyond the horizon is new ground: record checkpoints on the way.
+        let record = target > self.horizon;
+        let mut ck = std::mem::take(&mut self.checkpoints);
         Self::replay(
             &mut self.current,
             &mut self.current_injected,
             &self.injected,
             target,
-            None,
+            record.then_some((&mut ck, self.interval)),
         );
+        self.checkpoints = ck;
+        if record {
+            self.horizon = target;
+        }
     }
 
     /// Injects a fault now. If the timeline had run further, the future is discarded (a fork).
