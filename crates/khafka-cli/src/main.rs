@@ -12,7 +12,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   khafka run FILE [--seed N] [--until T] [--trace PATH] [--format text|json]
   khafka check FILE
-  khafka describe FILE --at T
+  khafka describe FILE --at T [--format text|json]
+  khafka story FILE --record ID [--at T]
   khafka partition --partitions N KEY...
   khafka bench [--quick]";
 
@@ -41,13 +42,43 @@ fn run(args: &[String]) -> Result<u8, String> {
             Ok(0)
         }
         "describe" => {
-            let (file, flags) = file_and_flags(rest, &["--at"])?;
+            let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
             let at = flag(&flags, "--at").ok_or("describe needs --at T (e.g. --at 5s)")?;
             let at = parse_time(&at)?;
             let scenario = load(&file)?;
             let mut sim = Sim::new(scenario.spec);
             sim.run_until(at);
-            print!("{}", sim.describe());
+            match flag(&flags, "--format").as_deref() {
+                None | Some("text") => print!("{}", sim.describe()),
+                Some("json") => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&sim.snapshot()).map_err(|e| e.to_string())?
+                ),
+                Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
+            }
+            Ok(0)
+        }
+        "story" => {
+            let (file, flags) = file_and_flags(rest, &["--record", "--at"])?;
+            let id = flag(&flags, "--record").ok_or("story needs --record ID")?;
+            let id: u64 = id
+                .parse()
+                .map_err(|_| format!("invalid record id `{id}`"))?;
+            let scenario = load(&file)?;
+            let at = match flag(&flags, "--at") {
+                Some(t) => parse_time(&t)?,
+                None => scenario.spec.run_for,
+            };
+            let mut sim = Sim::new(scenario.spec);
+            sim.run_until(at);
+            let story = sim.record_story(id).ok_or(format!(
+                "no record {id}: the run sent {}",
+                sim.prov.records.len()
+            ))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
+            );
             Ok(0)
         }
         "partition" => cmd_partition(rest),

@@ -41,6 +41,7 @@ pub mod provenance;
 pub mod queue;
 pub mod rng;
 pub mod sim;
+pub mod snapshot;
 pub mod spec;
 pub mod time;
 pub mod timeline;

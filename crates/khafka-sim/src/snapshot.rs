@@ -1,0 +1,354 @@
+//! Inspection: a serializable picture of the whole cluster at an instant, the records of a replica's
+//! log, and the full story of one record. Views (the CLI, the site) read these; they never compute
+//! Kafka behaviour themselves.
+
+use crate::log::RecordId;
+use crate::msg::{ErrorCode, PartIdx};
+use crate::outcome::{PartitionView, ProvenanceCounts};
+use crate::sim::{describe_fault, Sim};
+use crate::spec::{BrokerId, Fault, NodeRef};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplicaSnapshot {
+    pub partition: String,
+    pub part: PartIdx,
+    /// This broker believes it leads the partition (it may be a stale belief during a failover).
+    pub is_leader: bool,
+    /// The controller has this broker in the partition's ISR.
+    pub in_isr: bool,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    /// The leader epoch this broker knows for the partition.
+    pub leader_epoch: u32,
+    /// `(epoch, start offset)` pairs of the leader-epoch cache.
+    pub epoch_cache: Vec<(u32, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BrokerSnapshot {
+    pub id: BrokerId,
+    pub rack: Option<String>,
+    pub running: bool,
+    /// Fenced by the controller (missed heartbeats, shutting down, or not yet caught up).
+    pub fenced: bool,
+    /// Cut off from every other node (`isolate`).
+    pub isolated: bool,
+    /// Extra processing delay (`slow broker`), µs.
+    pub slow_us: u64,
+    pub broker_epoch: u64,
+    pub replicas: Vec<ReplicaSnapshot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProducerSnapshot {
+    pub name: String,
+    pub topic: String,
+    pub acks: &'static str,
+    pub idempotent: bool,
+    pub paused: bool,
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub failed: u64,
+    pub requests_in_flight: usize,
+    pub batches_queued: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumerSnapshot {
+    pub name: String,
+    /// Next offset to fetch per partition of its topic (`None` before the first fetch).
+    pub positions: Vec<Option<u64>>,
+    pub received: u64,
+}
+
+/// Everything a view needs to draw the cluster at one instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClusterSnapshot {
+    pub time_us: u64,
+    pub brokers: Vec<BrokerSnapshot>,
+    /// The controller's view of every partition (leader, epoch, ISR, ELR, HW and LEO).
+    pub partitions: Vec<PartitionView>,
+    pub producers: Vec<ProducerSnapshot>,
+    pub consumers: Vec<ConsumerSnapshot>,
+    /// Active network faults, as scenario lines.
+    pub network_faults: Vec<String>,
+    pub provenance: ProvenanceCounts,
+    pub trace_hash: String,
+    pub events_processed: u64,
+}
+
+/// One record in one replica's log, with what a log bar colours it by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogEntryView {
+    pub offset: u64,
+    pub record_id: RecordId,
+    pub leader_epoch: u32,
+    /// Below this replica's high watermark.
+    pub committed: bool,
+    /// The producer received a successful acknowledgement for this record.
+    pub acknowledged: bool,
+    /// An earlier offset of this log holds the same record (a duplicate written by a retry).
+    pub duplicate: bool,
+}
+
+/// Where one copy of a record sits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordCopy {
+    pub broker: BrokerId,
+    pub offset: u64,
+    pub leader_epoch: u32,
+    pub below_high_watermark: bool,
+}
+
+/// The whole story of one record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordStory {
+    pub record_id: RecordId,
+    pub producer: String,
+    pub partition: String,
+    pub key: Option<u32>,
+    pub sent_us: u64,
+    pub attempts: u16,
+    /// `(broker, offset, leader epoch, time)` of the first append on a leader.
+    pub first_append: Option<(BrokerId, u64, u32, u64)>,
+    pub leader_appends: u16,
+    pub acknowledged_us: Option<u64>,
+    pub ack_offset: Option<u64>,
+    pub failed: Option<&'static str>,
+    pub committed_us: Option<u64>,
+    pub consumed_us: Option<u64>,
+    /// Every copy on every replica right now.
+    pub copies: Vec<RecordCopy>,
+    /// The verdict now: `lost`, `unavailable`, `duplicated`, `committed`, `pending`, `failed`, …
+    pub verdict: &'static str,
+    /// Why, in a sentence.
+    pub explanation: String,
+}
+
+impl Sim {
+    /// The cluster at the current instant.
+    pub fn snapshot(&self) -> ClusterSnapshot {
+        let brokers = self
+            .brokers
+            .iter()
+            .map(|b| BrokerSnapshot {
+                id: b.id,
+                rack: self.topo.racks[(b.id - 1) as usize].clone(),
+                running: b.is_running(),
+                fenced: !self.controller.is_active(b.id),
+                isolated: self.net.isolated.contains(&NodeRef::Broker(b.id)),
+                slow_us: b.slow_us,
+                broker_epoch: b.broker_epoch,
+                replicas: b
+                    .replicas
+                    .values()
+                    .map(|r| ReplicaSnapshot {
+                        partition: self.topo.part_name(r.part).to_string(),
+                        part: r.part,
+                        is_leader: b.is_running() && r.is_leader(b.id),
+                        in_isr: self.controller.parts[r.part as usize].isr.contains(&b.id),
+                        log_end_offset: r.log.log_end_offset(),
+                        high_watermark: r.log.high_watermark,
+                        leader_epoch: r.state.leader_epoch,
+                        epoch_cache: r.log.epoch_cache().to_vec(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let producers = self
+            .producers
+            .iter()
+            .map(|p| ProducerSnapshot {
+                name: p.spec.name.clone(),
+                topic: p.spec.topic.clone(),
+                acks: p.spec.config.acks.as_str(),
+                idempotent: p.idempotent,
+                paused: p.paused,
+                sent: p.stats.sent,
+                acknowledged: p.stats.acknowledged,
+                failed: p.stats.failed,
+                requests_in_flight: p.in_flight.len(),
+                batches_queued: p.queues.iter().map(|q| q.len()).sum(),
+            })
+            .collect();
+        let consumers = self
+            .consumers
+            .iter()
+            .map(|c| ConsumerSnapshot {
+                name: c.name.to_string(),
+                positions: c.positions.clone(),
+                received: c.received,
+            })
+            .collect();
+        let mut network_faults: Vec<String> = self
+            .net
+            .partitions
+            .iter()
+            .map(|(groups, one_way)| {
+                describe_fault(&Fault::Partition {
+                    groups: groups.clone(),
+                    one_way: *one_way,
+                })
+            })
+            .collect();
+        network_faults.extend(
+            self.net
+                .isolated
+                .iter()
+                .map(|n| describe_fault(&Fault::Isolate { node: n.clone() })),
+        );
+        ClusterSnapshot {
+            time_us: self.now().as_us(),
+            brokers,
+            partitions: (0..self.topo.parts.len() as PartIdx)
+                .map(|p| self.partition_view(p))
+                .collect(),
+            producers,
+            consumers,
+            network_faults,
+            provenance: self.provenance_counts(),
+            trace_hash: crate::trace::format_hash(self.trace_hash()),
+            events_processed: self.events_processed,
+        }
+    }
+
+    /// Records `[from, to)` of `broker`'s replica of `part` (empty if it has none).
+    pub fn log_entries(
+        &self,
+        part: PartIdx,
+        broker: BrokerId,
+        from: u64,
+        to: u64,
+    ) -> Vec<LogEntryView> {
+        let Some(r) = self
+            .brokers
+            .get((broker as usize).wrapping_sub(1))
+            .and_then(|b| b.replicas.get(&part))
+        else {
+            return Vec::new();
+        };
+        let hw = r.log.high_watermark;
+        let mut out = Vec::new();
+        for (i, rec) in r
+            .log
+            .records()
+            .range(from as usize, to as usize)
+            .enumerate()
+        {
+            let offset = from + i as u64;
+            let info = self.prov.get(rec.record_id);
+            // A duplicate if the record's first append on a leader was at an earlier offset.
+            let duplicate = info
+                .and_then(|i| i.first_append)
+                .is_some_and(|(_, first, _, _)| {
+                    first < offset && info.is_some_and(|i| i.leader_appends > 1)
+                });
+            out.push(LogEntryView {
+                offset,
+                record_id: rec.record_id,
+                leader_epoch: rec.leader_epoch,
+                committed: offset < hw,
+                acknowledged: info.is_some_and(|i| i.acked_us.is_some()),
+                duplicate,
+            });
+        }
+        out
+    }
+
+    /// The story of record `id`, or `None` if no such record was sent.
+    pub fn record_story(&self, id: RecordId) -> Option<RecordStory> {
+        let info = self.prov.get(id)?;
+        let part = info.part;
+        let st = &self.controller.parts[part as usize];
+        let mut copies = Vec::new();
+        for &b in &self.topo.parts[part as usize].replicas {
+            let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
+                continue;
+            };
+            for (off, rec) in r.log.records().iter().enumerate() {
+                if rec.record_id == id {
+                    copies.push(RecordCopy {
+                        broker: b,
+                        offset: off as u64,
+                        leader_epoch: rec.leader_epoch,
+                        below_high_watermark: (off as u64) < r.log.high_watermark,
+                    });
+                }
+            }
+        }
+        let on_leader = |copies: &[RecordCopy]| match st.leader {
+            Some(l) => copies.iter().filter(|c| c.broker == l).count(),
+            None => 0,
+        };
+        let n = on_leader(&copies);
+        let acked = info.acked_us.is_some();
+        let (verdict, explanation) = if acked && st.leader.is_none() {
+            (
+                "unavailable",
+                "acknowledged, but the partition has no leader: nobody can read it until a replica that has it leads again".to_string(),
+            )
+        } else if acked && n == 0 {
+            let why = if self.topo.unclean_enabled(part) {
+                "an unclean election made a replica without it leader, and the others truncated to match"
+            } else if info.acks_all {
+                "the replicas that had it were lost or truncated (see the trace for the truncation)"
+            } else {
+                "acknowledged by the leader alone (acks=0/1); the leader failed before a follower copied it, and a follower without it became leader"
+            };
+            (
+                "lost",
+                format!(
+                    "acknowledged but absent from leader {}'s log: {why}",
+                    st.leader.unwrap_or(0)
+                ),
+            )
+        } else if n > 1 {
+            (
+                "duplicated",
+                format!("{n} copies in the leader's log: a retry was appended again after the first attempt had been written (no idempotence, or a new producer epoch)"),
+            )
+        } else if let Some(err) = info.failed {
+            let what = if n > 0 {
+                "the send failed, yet the record is in the leader's log: it was written before the error"
+            } else {
+                "the send failed and the record is not in the leader's log"
+            };
+            ("failed", format!("{what} ({})", err.name()))
+        } else if copies
+            .iter()
+            .any(|c| Some(c.broker) == st.leader && c.below_high_watermark)
+        {
+            (
+                "committed",
+                "below the leader's high watermark: every ISR member has it".into(),
+            )
+        } else if n > 0 {
+            (
+                "uncommitted",
+                "in the leader's log above its high watermark: not every ISR member has it yet"
+                    .into(),
+            )
+        } else {
+            ("pending", "not yet written to the leader".into())
+        };
+        Some(RecordStory {
+            record_id: id,
+            producer: self.producers[info.producer as usize].spec.name.clone(),
+            partition: self.topo.part_name(part).to_string(),
+            key: info.key,
+            sent_us: info.sent_us,
+            attempts: info.attempts,
+            first_append: info.first_append,
+            leader_appends: info.leader_appends,
+            acknowledged_us: info.acked_us,
+            ack_offset: info.ack_offset,
+            failed: info.failed.map(ErrorCode::name),
+            committed_us: info.committed_us,
+            consumed_us: info.consumed_us,
+            copies,
+            verdict,
+            explanation,
+        })
+    }
+}
