@@ -1,0 +1,81 @@
+//! Routes and the page frame. Hash routing (`/#/lesson/…`), so the site is plain static files.
+
+use crate::lessons::{self, LESSONS};
+use crate::markdown;
+use crate::playground::Playground;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+#[derive(Clone, Routable, PartialEq)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[at("/lesson/:slug")]
+    Lesson { slug: String },
+    #[at("/playground")]
+    Playground,
+    #[at("/about")]
+    About,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <Home /> },
+        Route::Lesson { slug } => match lessons::find(&slug) {
+            Some(l) => html! {
+                <article class="lesson">{ markdown::render(l.slug, l.markdown) }</article>
+            },
+            None => html! { <NotFound /> },
+        },
+        Route::Playground => html! { <Playground /> },
+        Route::About => html! {
+            <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
+        },
+        Route::NotFound => html! { <NotFound /> },
+    }
+}
+
+#[function_component(NotFound)]
+fn not_found() -> Html {
+    html! { <article class="lesson"><h1>{ "Not found" }</h1><p><Link<Route> to={Route::Home}>{ "Back to the course" }</Link<Route>></p></article> }
+}
+
+#[function_component(Home)]
+fn home() -> Html {
+    html! {
+        <article class="home">
+            <h1>{ "Khafka" }</h1>
+            <p class="lead">{ "Learn Apache Kafka by running it — and breaking it. Every lesson is a notebook of live simulations: change acks, replication factor or min.insync.replicas, crash the leader, and see which records were acknowledged, committed, lost or duplicated, and why." }</p>
+            <h2>{ "The course" }</h2>
+            <ol class="outline">
+                { for LESSONS.iter().map(|l| html! {
+                    <li>
+                        <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }}>{ l.title }</Link<Route>>
+                        <p>{ l.summary }</p>
+                    </li>
+                }) }
+            </ol>
+            <p><Link<Route> to={Route::Playground}>{ "Open the playground" }</Link<Route>>{ " — a free-form simulator with every control." }</p>
+        </article>
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    html! {
+        <HashRouter>
+            <header class="top">
+                <Link<Route> to={Route::Home} classes="brand">{ "Khafka" }</Link<Route>>
+                <nav aria-label="Main">
+                    <Link<Route> to={Route::Home}>{ "Course" }</Link<Route>>
+                    <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
+                    <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>
+                </nav>
+            </header>
+            <main><Switch<Route> render={switch} /></main>
+        </HashRouter>
+    }
+}

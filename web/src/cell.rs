@@ -1,0 +1,310 @@
+//! A live cell: an editable scenario, Run / Reset / Step, a scrubber over the run, the cluster view,
+//! Kafka's describe view, the provenance counts and the `expect` badges.
+//!
+//! The cell owns a [`Timeline`] (checkpoints plus replay), so seeking anywhere is a restore and a short
+//! replay. Buttons inject faults at the current instant; each becomes a scenario line shown under the
+//! controls, so what was done live can be replayed exactly.
+
+use crate::cluster_view::ClusterView;
+use crate::panic_banner::remember_scenario;
+use gloo::storage::{LocalStorage, Storage};
+use khafka_scenario::{parse, ParseError, Scenario};
+use khafka_sim::sim::describe_fault;
+use khafka_sim::spec::{BrokerRef, Fault};
+use khafka_sim::{SimOptions, SimTime, Timeline};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Storage format version; anything else found in storage is ignored with a notice.
+const STORAGE_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    v: u32,
+    source: String,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CellProps {
+    /// Stable id (lesson slug and cell number) under which edits are saved.
+    pub id: AttrValue,
+    /// The scenario as the lesson wrote it.
+    pub source: AttrValue,
+}
+
+fn storage_key(id: &str) -> String {
+    format!("khafka.cell.{id}")
+}
+
+/// The saved edit of a cell, or `None`; a notice when storage held something unreadable.
+fn load_saved(id: &str) -> (Option<String>, Option<String>) {
+    let raw: Option<String> = LocalStorage::raw().get_item(&storage_key(id)).ok().flatten();
+    match raw {
+        None => (None, None),
+        Some(text) => match serde_json::from_str::<Saved>(&text) {
+            Ok(s) if s.v == STORAGE_VERSION => (Some(s.source), None),
+            _ => (
+                None,
+                Some("A saved edit of this cell was unreadable (corrupted or from an older version) and was ignored.".into()),
+            ),
+        },
+    }
+}
+
+struct Run {
+    scenario: Rc<Scenario>,
+    timeline: Timeline,
+}
+
+pub enum Action {
+    Edit(String),
+    Run,
+    Reset,
+    Seek(SimTime),
+    Step(u64),
+    Inject(Fault),
+}
+
+#[function_component(Cell)]
+pub fn cell(props: &CellProps) -> Html {
+    let id = props.id.to_string();
+    let original = props.source.to_string();
+    let (saved, notice) = {
+        let id = id.clone();
+        let loaded = use_memo((), move |_| load_saved(&id));
+        (*loaded).clone()
+    };
+    let source = {
+        let original = original.clone();
+        use_state(move || saved.unwrap_or(original))
+    };
+    let errors = use_state(Vec::<ParseError>::new);
+    let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    let tick = use_state(|| 0u32);
+
+    let dispatch = {
+        let source = source.clone();
+        let errors = errors.clone();
+        let run = run.clone();
+        let tick = tick.clone();
+        let id = id.clone();
+        let original = original.clone();
+        Callback::from(move |action: Action| {
+            match action {
+                Action::Edit(text) => {
+                    let saved = Saved {
+                        v: STORAGE_VERSION,
+                        source: text.clone(),
+                    };
+                    if let Ok(json) = serde_json::to_string(&saved) {
+                        let _ = LocalStorage::raw().set_item(&storage_key(&id), &json);
+                    }
+                    source.set(text);
+                    return;
+                }
+                Action::Reset => {
+                    let _ = LocalStorage::raw().remove_item(&storage_key(&id));
+                    source.set(original.clone());
+                    errors.set(Vec::new());
+                    *run.borrow_mut() = None;
+                }
+                Action::Run => {
+                    remember_scenario(&source);
+                    match parse(&source) {
+                        Err(errs) => {
+                            errors.set(errs.errors().to_vec());
+                            *run.borrow_mut() = None;
+                        }
+                        Ok(scenario) => {
+                            errors.set(Vec::new());
+                            let opts = SimOptions {
+                                check_invariants: false,
+                                ..SimOptions::default()
+                            };
+                            let end = scenario.spec.run_for;
+                            let mut timeline =
+                                Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
+                            timeline.seek(end);
+                            *run.borrow_mut() = Some(Run {
+                                scenario: Rc::new(scenario),
+                                timeline,
+                            });
+                        }
+                    }
+                }
+                Action::Seek(t) => {
+                    if let Some(r) = run.borrow_mut().as_mut() {
+                        let t = t.min(r.scenario.spec.run_for);
+                        r.timeline.seek(t);
+                    }
+                }
+                Action::Step(us) => {
+                    if let Some(r) = run.borrow_mut().as_mut() {
+                        let t = r.timeline.now().saturating_add_us(us).min(r.scenario.spec.run_for);
+                        r.timeline.seek(t);
+                    }
+                }
+                Action::Inject(fault) => {
+                    if let Some(r) = run.borrow_mut().as_mut() {
+                        r.timeline.inject(fault);
+                        // Let the fault take effect so the picture changes at once.
+                        let t = r.timeline.now().saturating_add_us(1);
+                        r.timeline.seek(t);
+                    }
+                }
+            }
+            tick.set(*tick + 1);
+        })
+    };
+
+    let oninput = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let area: HtmlTextAreaElement = e.target_unchecked_into();
+            dispatch.emit(Action::Edit(area.value()));
+        })
+    };
+    let on_run = dispatch.reform(|_: MouseEvent| Action::Run);
+    let on_reset = dispatch.reform(|_: MouseEvent| Action::Reset);
+    let rows = source.lines().count().clamp(4, 24) as u32;
+
+    let error_list = if errors.is_empty() {
+        html! {}
+    } else {
+        html! {
+            <ul class="parse-errors" role="alert">
+                { for errors.iter().map(|e| html! {
+                    <li>
+                        <span class="pos">{ format!("line {}, column {}", e.line, e.column) }</span>
+                        { format!(": {}", e.message) }
+                        { e.hint.as_ref().map(|h| html! { <span class="hint">{ format!(" — {h}") }</span> }).unwrap_or_default() }
+                        { e.kafka_error.map(|k| html! { <code class="kafka-error">{ k }</code> }).unwrap_or_default() }
+                    </li>
+                }) }
+            </ul>
+        }
+    };
+
+    let body = match run.borrow().as_ref() {
+        None => html! {},
+        Some(r) => render_run(r, &dispatch),
+    };
+
+    html! {
+        <section class="cell" aria-label="live simulation cell">
+            { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
+            <label class="visually-hidden" for={format!("src-{id}")}>{ "Scenario" }</label>
+            <textarea id={format!("src-{id}")} class="scenario" spellcheck="false" rows={rows.to_string()}
+                value={(*source).clone()} {oninput} />
+            { error_list }
+            <div class="controls">
+                <button class="primary" onclick={on_run}>{ "Run" }</button>
+                <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
+            </div>
+            { body }
+        </section>
+    }
+}
+
+fn render_run(r: &Run, dispatch: &Callback<Action>) -> Html {
+    let sim = r.timeline.sim();
+    let end = r.scenario.spec.run_for;
+    let now = sim.now();
+    let snapshot = sim.snapshot();
+    let on_scrub = dispatch.reform(|e: InputEvent| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        let ms: u64 = input.value().parse().unwrap_or(0);
+        Action::Seek(SimTime::from_ms(ms))
+    });
+    let first_tp = sim.topo.parts.first().map(|p| {
+        let t = &sim.topo.topics[p.topic as usize];
+        khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
+    });
+    let crash_leader = first_tp.clone().map(|tp| {
+        let label = format!("Crash the leader of {tp}");
+        let onclick = dispatch.reform(move |_: MouseEvent| {
+            Action::Inject(Fault::Crash {
+                broker: BrokerRef::LeaderOf(tp.clone()),
+                lose_unflushed: false,
+            })
+        });
+        html! { <button {onclick}>{ label }</button> }
+    });
+    let at_end = now >= end;
+    let results = r.scenario.evaluate(&sim.outcome());
+    let p = &snapshot.provenance;
+    let events: Vec<_> = sim
+        .trace
+        .notable
+        .iter()
+        .filter(|e| e.time <= now)
+        .collect();
+    let recent = events.iter().rev().take(12).rev();
+    html! {
+        <div class="run">
+            <div class="timebar">
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0">{ "⏮" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms">{ "+100 ms" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s">{ "+1 s" }</button>
+                <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()}
+                    aria-label="Simulated time" oninput={on_scrub} />
+                <span class="clock">{ format!("{now} / {end}") }</span>
+            </div>
+            <div class="actions">
+                { crash_leader.unwrap_or_default() }
+                { for snapshot.brokers.iter().filter(|b| !b.running).map(|b| {
+                    let id = b.id;
+                    html! { <button onclick={dispatch.reform(move |_: MouseEvent| Action::Inject(Fault::Restart { broker: BrokerRef::Id(id) }))}>
+                        { format!("Restart broker {id}") }</button> }
+                }) }
+            </div>
+            if !r.timeline.injected().is_empty() {
+                <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
+            }
+            <ClusterView snapshot={Rc::new(snapshot.clone())} />
+            <div class="panels">
+                <div class="panel">
+                    <h4>{ "kafka-topics --describe" }</h4>
+                    <pre class="describe">{ sim.describe() }</pre>
+                </div>
+                <div class="panel">
+                    <h4>{ "Records" }</h4>
+                    <table class="provenance">
+                        <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
+                        <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
+                        <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
+                        <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
+                        <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
+                        <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
+                        <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
+                        <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
+                        <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
+                    </table>
+                </div>
+                <div class="panel">
+                    <h4>{ "Events" }</h4>
+                    <ol class="events">
+                        { for recent.map(|e| {
+                            let t = e.time;
+                            html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))}>{ t.to_string() }</button>
+                                { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
+                        }) }
+                    </ol>
+                </div>
+            </div>
+            if !results.is_empty() {
+                <ul class="expects" aria-label="Expectations">
+                    { for results.iter().map(|(e, res)| {
+                        let (class, mark) = if !at_end { ("pending", "…") } else if res.passed { ("pass", "✓ pass") } else { ("fail", "✗ fail") };
+                        html! { <li class={class}><span class="badge">{ mark }</span><code>{ format!("expect {}", e.text) }</code>
+                            if at_end { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
+                    }) }
+                </ul>
+            }
+            <p class="hash">{ format!("trace hash {}", snapshot.trace_hash) }</p>
+        </div>
+    }
+}

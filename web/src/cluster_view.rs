@@ -1,0 +1,118 @@
+//! The cluster at one instant: one card per broker (running, crashed, fenced, isolated, slow) with its
+//! replicas — leader marked, ISR membership, and a log bar showing the committed part (below the high
+//! watermark) and the uncommitted tail (up to the log end offset). State is never shown by colour
+//! alone: every mark also has a word or a symbol.
+
+use khafka_sim::snapshot::ClusterSnapshot;
+use khafka_sim::trace::TraceKind;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterViewProps {
+    pub snapshot: Rc<ClusterSnapshot>,
+}
+
+#[function_component(ClusterView)]
+pub fn cluster_view(props: &ClusterViewProps) -> Html {
+    let s = &props.snapshot;
+    let max_leo = s
+        .brokers
+        .iter()
+        .flat_map(|b| b.replicas.iter().map(|r| r.log_end_offset))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    html! {
+        <div class="cluster" aria-label="Cluster">
+            { for s.brokers.iter().map(|b| {
+                let (state, word) = if !b.running {
+                    ("down", "crashed")
+                } else if b.isolated {
+                    ("cut", "cut off")
+                } else if b.fenced {
+                    ("fenced", "fenced")
+                } else if b.slow_us > 0 {
+                    ("slow", "slow")
+                } else {
+                    ("up", "running")
+                };
+                html! {
+                    <div class={classes!("broker", state)} data-broker={b.id.to_string()}>
+                        <div class="broker-head">
+                            <strong>{ format!("Broker {}", b.id) }</strong>
+                            <span class="state">{ word }</span>
+                            { b.rack.as_ref().map(|r| html! { <span class="rack">{ format!("rack {r}") }</span> }).unwrap_or_default() }
+                        </div>
+                        <ul class="replicas">
+                            { for b.replicas.iter().map(|r| {
+                                let committed = (r.high_watermark * 100 / max_leo) as u32;
+                                let tail = ((r.log_end_offset - r.high_watermark.min(r.log_end_offset)) * 100 / max_leo) as u32;
+                                let role = if r.is_leader { "★ leader" } else if r.in_isr { "in ISR" } else { "out of ISR" };
+                                html! {
+                                    <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
+                                        title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
+                                        <span class="pname">{ &r.partition }</span>
+                                        <span class="role">{ role }</span>
+                                        <span class="bar" aria-hidden="true">
+                                            <span class="committed" style={format!("width:{committed}%")}></span>
+                                            <span class="uncommitted" style={format!("width:{tail}%")}></span>
+                                        </span>
+                                        <span class="offsets">{ format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset) }</span>
+                                    </li>
+                                }
+                            }) }
+                        </ul>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// One line for the event log.
+pub fn event_text(kind: &TraceKind) -> String {
+    match kind {
+        TraceKind::Fault { description } => format!("⚡ {description}"),
+        TraceKind::BrokerStarted { broker, .. } => format!("broker {broker} started"),
+        TraceKind::BrokerStopped { broker, clean } => {
+            format!("broker {broker} {}", if *clean { "shut down" } else { "crashed" })
+        }
+        TraceKind::BrokerFenced { broker, reason } => format!("broker {broker} fenced ({reason})"),
+        TraceKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
+        TraceKind::LeaderElected {
+            partition,
+            leader,
+            leader_epoch,
+            unclean,
+            reason,
+            ..
+        } => format!(
+            "{partition}: {} leader {} (epoch {leader_epoch}; {reason})",
+            if *unclean { "UNCLEAN" } else { "new" },
+            leader.map_or("none".to_string(), |l| l.to_string())
+        ),
+        TraceKind::IsrChanged { partition, isr, .. } => format!("{partition}: ISR {isr:?}"),
+        TraceKind::Truncated {
+            partition,
+            broker,
+            to_offset,
+            removed,
+            ..
+        } => format!("{partition}: broker {broker} truncated {removed} record(s) to offset {to_offset}"),
+        TraceKind::ProduceError {
+            producer,
+            partition,
+            error,
+            ..
+        } => format!("{producer} → {partition}: {error}"),
+        TraceKind::SendFailed {
+            producer,
+            partition,
+            error,
+            records,
+        } => format!("{producer} → {partition}: {records} record(s) failed ({error})"),
+        TraceKind::Violation { text } => format!("INVARIANT VIOLATED: {text}"),
+        other => format!("{other:?}"),
+    }
+}

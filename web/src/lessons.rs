@@ -1,0 +1,27 @@
+//! The course: the Markdown files of `lessons/`, compiled in, in order.
+
+pub struct Lesson {
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    pub markdown: &'static str,
+}
+
+pub const LESSONS: &[Lesson] = &[
+    Lesson {
+        slug: "first-cluster",
+        title: "1. A first cluster: topics, partitions, replicas",
+        summary: "Events, topics and partitions; brokers and replicas; leaders and followers; offsets.",
+        markdown: include_str!("../../lessons/01-first-cluster.md"),
+    },
+    Lesson {
+        slug: "acks-and-durability",
+        title: "2. acks and durability: what an acknowledgement promises",
+        summary: "acks=0, 1 and all; the high watermark; min.insync.replicas; losing acknowledged writes.",
+        markdown: include_str!("../../lessons/02-acks-and-durability.md"),
+    },
+];
+
+pub fn find(slug: &str) -> Option<&'static Lesson> {
+    LESSONS.iter().find(|l| l.slug == slug)
+}

@@ -1,0 +1,17 @@
+//! The Khafka site: lessons as live notebooks, a playground, and (later) a presenter mode.
+//!
+//! A thin view over the engine: components render `khafka_sim` snapshots and send it faults; no Kafka
+//! behaviour is computed here. User text (cells, URLs, storage) is only ever rendered as text nodes.
+
+mod app;
+mod cell;
+mod cluster_view;
+mod lessons;
+mod markdown;
+mod panic_banner;
+mod playground;
+
+fn main() {
+    panic_banner::install();
+    yew::Renderer::<app::App>::new().render();
+}

@@ -1,0 +1,136 @@
+//! Markdown to Yew nodes, without ever producing raw HTML.
+//!
+//! pulldown-cmark's events are folded into a tree: each `Start(tag)` opens a frame, each `End` closes it
+//! into an element. Text becomes text nodes (escaped by Yew). Raw HTML in the source is shown as text.
+//! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
+
+use crate::cell::Cell;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use yew::prelude::*;
+
+struct Frame {
+    tag: Option<Tag<'static>>,
+    children: Vec<Html>,
+    /// The frame's plain text (an image's alt text).
+    text: String,
+}
+
+/// Renders a lesson's Markdown. Cells are numbered in order so each keeps its own saved state.
+pub fn render(lesson: &str, markdown: &str) -> Html {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut stack = vec![Frame {
+        tag: None,
+        children: Vec::new(),
+        text: String::new(),
+    }];
+    let mut code: Option<(String, String)> = None; // (language, text)
+    let mut cell_index = 0usize;
+    for event in Parser::new_ext(markdown, opts) {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(l) => l.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                let (lang, text) = code.take().unwrap_or_default();
+                let node = if lang.split_whitespace().next() == Some("khafka") {
+                    let id = format!("{lesson}/{cell_index}");
+                    cell_index += 1;
+                    html! { <Cell id={id} source={text} /> }
+                } else {
+                    html! { <pre class="code"><code>{ text }</code></pre> }
+                };
+                push(&mut stack, node);
+            }
+            Event::Text(t) => {
+                if let Some((_, buf)) = code.as_mut() {
+                    buf.push_str(&t);
+                } else {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&t);
+                    }
+                    push(&mut stack, html! { { t.to_string() } });
+                }
+            }
+            Event::Code(t) => push(&mut stack, html! { <code>{ t.to_string() }</code> }),
+            Event::Html(t) | Event::InlineHtml(t) => push(&mut stack, html! { { t.to_string() } }),
+            Event::SoftBreak => push(&mut stack, html! { { " " } }),
+            Event::HardBreak => push(&mut stack, html! { <br /> }),
+            Event::Rule => push(&mut stack, html! { <hr /> }),
+            Event::Start(tag) => stack.push(Frame {
+                tag: Some(tag.into_static()),
+                children: Vec::new(),
+                text: String::new(),
+            }),
+            Event::End(_) if stack.len() > 1 => {
+                let frame = stack.pop().expect("len > 1");
+                let node = element(frame);
+                push(&mut stack, node);
+            }
+            _ => {}
+        }
+    }
+    while stack.len() > 1 {
+        let frame = stack.pop().expect("len > 1");
+        let node = element(frame);
+        push(&mut stack, node);
+    }
+    let root = stack.pop().map(|f| f.children).unwrap_or_default();
+    html! { <>{ for root }</> }
+}
+
+fn push(stack: &mut [Frame], node: Html) {
+    if let Some(top) = stack.last_mut() {
+        top.children.push(node);
+    }
+}
+
+/// Only same-site links and http(s) links are kept; anything else (e.g. `javascript:`) becomes text.
+fn safe_href(url: &str) -> Option<String> {
+    let ok = url.starts_with("https://")
+        || url.starts_with("http://")
+        || url.starts_with("#")
+        || url.starts_with('/');
+    ok.then(|| url.to_string())
+}
+
+fn element(frame: Frame) -> Html {
+    let c = frame.children;
+    match frame.tag {
+        None => html! { <>{ for c }</> },
+        Some(tag) => match tag {
+            Tag::Paragraph => html! { <p>{ for c }</p> },
+            Tag::Heading { level, .. } => match level {
+                HeadingLevel::H1 => html! { <h1>{ for c }</h1> },
+                HeadingLevel::H2 => html! { <h2>{ for c }</h2> },
+                HeadingLevel::H3 => html! { <h3>{ for c }</h3> },
+                _ => html! { <h4>{ for c }</h4> },
+            },
+            Tag::BlockQuote(_) => html! { <blockquote class="callout">{ for c }</blockquote> },
+            Tag::List(Some(start)) => html! { <ol start={start.to_string()}>{ for c }</ol> },
+            Tag::List(None) => html! { <ul>{ for c }</ul> },
+            Tag::Item => html! { <li>{ for c }</li> },
+            Tag::Emphasis => html! { <em>{ for c }</em> },
+            Tag::Strong => html! { <strong>{ for c }</strong> },
+            Tag::Strikethrough => html! { <s>{ for c }</s> },
+            Tag::Table(_) => html! { <div class="table-wrap"><table>{ for c }</table></div> },
+            Tag::TableHead => html! { <thead><tr>{ for c }</tr></thead> },
+            Tag::TableRow => html! { <tr>{ for c }</tr> },
+            Tag::TableCell => html! { <td>{ for c }</td> },
+            Tag::Link { dest_url, .. } => match safe_href(&dest_url) {
+                Some(href) => html! { <a href={href}>{ for c }</a> },
+                None => html! { <span>{ for c }</span> },
+            },
+            Tag::Image { dest_url, .. } => match safe_href(&dest_url) {
+                Some(src) => html! { <img src={src} alt={frame.text} /> },
+                None => html! { <span>{ for c }</span> },
+            },
+            _ => html! { <>{ for c }</> },
+        },
+    }
+}
