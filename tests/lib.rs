@@ -34,3 +34,38 @@ pub fn load(path: &Path) -> Scenario {
     let src = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     parse(&src).unwrap_or_else(|e| panic!("{}", e.render(&path.display().to_string(), &src)))
 }
+
+/// Every ```` ```khafka ```` block of every lesson, parsed, named `lessons/FILE.md#N`.
+pub fn lesson_cells() -> Vec<(String, Scenario)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "md"));
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut n = 0;
+        let mut cell: Option<String> = None;
+        for line in text.lines() {
+            match &mut cell {
+                None if line.trim_start().starts_with("```khafka") => cell = Some(String::new()),
+                Some(src) if line.trim_start().starts_with("```") => {
+                    let name = format!("{}#{n}", path.display());
+                    let scenario =
+                        parse(src).unwrap_or_else(|e| panic!("{}", e.render(&name, src)));
+                    out.push((name, scenario));
+                    n += 1;
+                    cell = None;
+                }
+                Some(src) => {
+                    src.push_str(line);
+                    src.push('\n');
+                }
+                None => {}
+            }
+        }
+    }
+    out
+}

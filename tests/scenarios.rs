@@ -1,8 +1,10 @@
-//! Runs every scenario under `tests/scenarios` (except `parse/`, which holds parser fixtures) with
-//! invariant checks on, and requires every `expect` line to pass and no invariant to break.
+//! Runs every scenario under `tests/scenarios` (except `parse/`, which holds parser fixtures) and
+//! every live cell of the lessons under `lessons/`, with invariant checks on, and requires every
+//! `expect` line to pass and no invariant to break — the claims a lesson makes are tested.
 
+use khafka_scenario::Scenario;
 use khafka_sim::{Sim, SimOptions};
-use khafka_tests::{khafka_files, load, scenarios_dir};
+use khafka_tests::{khafka_files, lesson_cells, load, scenarios_dir};
 
 #[test]
 fn every_scenario_meets_its_expectations() {
@@ -11,14 +13,16 @@ fn every_scenario_meets_its_expectations() {
         .filter(|p| !p.components().any(|c| c.as_os_str() == "parse"))
         .collect();
     assert!(files.len() >= 2, "scenarios missing: {files:?}");
+    let mut runs: Vec<(String, Scenario)> = files
+        .iter()
+        .map(|p| (p.display().to_string(), load(p)))
+        .collect();
+    let cells = lesson_cells();
+    assert!(cells.len() >= 3, "lesson cells missing");
+    runs.extend(cells);
     let mut failures = Vec::new();
-    for path in &files {
-        let scenario = load(path);
-        assert!(
-            !scenario.expects.is_empty(),
-            "{} asserts nothing",
-            path.display()
-        );
+    for (name, scenario) in &runs {
+        assert!(!scenario.expects.is_empty(), "{name} asserts nothing");
         let opts = SimOptions {
             check_invariants: true,
             ..SimOptions::default()
@@ -29,16 +33,13 @@ fn every_scenario_meets_its_expectations() {
         for (e, r) in scenario.evaluate(&outcome) {
             if !r.passed {
                 failures.push(format!(
-                    "{}:{}: expect {} (actual {})",
-                    path.display(),
-                    e.line,
-                    e.text,
-                    r.actual
+                    "{name}:{}: expect {} (actual {})",
+                    e.line, e.text, r.actual
                 ));
             }
         }
         for v in &outcome.violations {
-            failures.push(format!("{}: invariant: {v}", path.display()));
+            failures.push(format!("{name}: invariant: {v}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

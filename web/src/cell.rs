@@ -41,7 +41,10 @@ fn storage_key(id: &str) -> String {
 
 /// The saved edit of a cell, or `None`; a notice when storage held something unreadable.
 fn load_saved(id: &str) -> (Option<String>, Option<String>) {
-    let raw: Option<String> = LocalStorage::raw().get_item(&storage_key(id)).ok().flatten();
+    let raw: Option<String> = LocalStorage::raw()
+        .get_item(&storage_key(id))
+        .ok()
+        .flatten();
     match raw {
         None => (None, None),
         Some(text) => match serde_json::from_str::<Saved>(&text) {
@@ -143,7 +146,11 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::Step(us) => {
                     if let Some(r) = run.borrow_mut().as_mut() {
-                        let t = r.timeline.now().saturating_add_us(us).min(r.scenario.spec.run_for);
+                        let t = r
+                            .timeline
+                            .now()
+                            .saturating_add_us(us)
+                            .min(r.scenario.spec.run_for);
                         r.timeline.seek(t);
                     }
                 }
@@ -236,17 +243,12 @@ fn render_run(r: &Run, dispatch: &Callback<Action>) -> Html {
     let at_end = now >= end;
     let results = r.scenario.evaluate(&sim.outcome());
     let p = &snapshot.provenance;
-    let events: Vec<_> = sim
-        .trace
-        .notable
-        .iter()
-        .filter(|e| e.time <= now)
-        .collect();
+    let events: Vec<_> = sim.trace.notable.iter().filter(|e| e.time <= now).collect();
     let recent = events.iter().rev().take(12).rev();
     html! {
         <div class="run">
             <div class="timebar">
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0">{ "⏮" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0 s">{ "Rewind" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms">{ "+100 ms" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s">{ "+1 s" }</button>
                 <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()}

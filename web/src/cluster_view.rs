@@ -76,7 +76,10 @@ pub fn event_text(kind: &TraceKind) -> String {
         TraceKind::Fault { description } => format!("⚡ {description}"),
         TraceKind::BrokerStarted { broker, .. } => format!("broker {broker} started"),
         TraceKind::BrokerStopped { broker, clean } => {
-            format!("broker {broker} {}", if *clean { "shut down" } else { "crashed" })
+            format!(
+                "broker {broker} {}",
+                if *clean { "shut down" } else { "crashed" }
+            )
         }
         TraceKind::BrokerFenced { broker, reason } => format!("broker {broker} fenced ({reason})"),
         TraceKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
@@ -99,7 +102,9 @@ pub fn event_text(kind: &TraceKind) -> String {
             to_offset,
             removed,
             ..
-        } => format!("{partition}: broker {broker} truncated {removed} record(s) to offset {to_offset}"),
+        } => format!(
+            "{partition}: broker {broker} truncated {removed} record(s) to offset {to_offset}"
+        ),
         TraceKind::ProduceError {
             producer,
             partition,

@@ -115,16 +115,153 @@ fn test() -> Result<(), String> {
             "target/wasm32-unknown-unknown/release/khafka_probe.wasm",
         ]),
     )?;
+    let dist = build_site()?;
+    transfer_size(&dist)?;
+    browser_tests(&dist)?;
     eprintln!("\nall checks passed");
     Ok(())
 }
 
-/// Builds `dist/` from the top-level `index.html` (the site issue replaces this with Trunk).
+/// Trunk's version: 0.21.x is the newest that builds with Rust 1.95 (see TOOLCHAIN.md).
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// The `wasm-bindgen` version pinned in Cargo.lock (the CLI must match it exactly).
+fn wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen not found in Cargo.lock".into())
+}
+
+/// Installs the site's build tools when missing: the wasm32 target, wasm-bindgen-cli at the
+/// Cargo.lock version (without --locked: its lockfile wants a crate this registry lacks), Trunk.
+fn ensure_site_tools() -> Result<(), String> {
+    ensure_wasm_target()?;
+    let wb = wasm_bindgen_version()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if !have.split_whitespace().any(|w| w == wb) {
+        run(
+            "install wasm-bindgen-cli",
+            cargo().args(["install", "wasm-bindgen-cli", "--version", &wb]),
+        )?;
+    }
+    let have = output(Command::new("trunk").arg("--version")).unwrap_or_default();
+    if !have.contains(TRUNK_VERSION) {
+        run(
+            "install Trunk",
+            cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Builds the site into `dist/` with Trunk (release), then moves Trunk's inline start-up script into
+/// `dist/start.js`, so the Content-Security-Policy can allow only the site's own scripts.
 fn build_site() -> Result<PathBuf, String> {
+    ensure_site_tools()?;
+    run(
+        "build the site",
+        Command::new("trunk").args(["build", "--release"]),
+    )?;
     let dist = root().join("dist");
-    std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
-    std::fs::copy(root().join("index.html"), dist.join("index.html")).map_err(|e| e.to_string())?;
+    let index_path = dist.join("index.html");
+    let html = std::fs::read_to_string(&index_path).map_err(|e| e.to_string())?;
+    let html = externalize_inline_script(&html, &dist)?;
+    std::fs::write(&index_path, html).map_err(|e| e.to_string())?;
     Ok(dist)
+}
+
+/// Replaces the one inline `<script type="module">…</script>` with `<script type="module" src="start.js">`.
+fn externalize_inline_script(html: &str, dist: &Path) -> Result<String, String> {
+    let open = "<script type=\"module\"";
+    let start = html
+        .find(open)
+        .ok_or("no inline module script in Trunk's index.html")?;
+    let body_start = start + html[start..].find('>').ok_or("unterminated script tag")? + 1;
+    let end = body_start
+        + html[body_start..]
+            .find("</script>")
+            .ok_or("unterminated script")?;
+    let script = &html[body_start..end];
+    std::fs::write(dist.join("start.js"), script).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{}<script type=\"module\" src=\"./start.js\"></script>{}",
+        &html[..start],
+        &html[end + "</script>".len()..]
+    ))
+}
+
+/// Gzip size of the files users download, measured with the system's `gzip -9`.
+fn transfer_size(dist: &Path) -> Result<(), String> {
+    let mut total = 0u64;
+    let entries = std::fs::read_dir(dist).map_err(|e| e.to_string())?;
+    let mut lines = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        if !matches!(ext, "wasm" | "js" | "css" | "html") {
+            continue;
+        }
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("gzip -9 -c '{}' | wc -c", p.display()))
+            .output()
+            .map_err(|e| e.to_string())?;
+        let n: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        total += n;
+        lines.push(format!(
+            "  {:>9} B gzip  {}",
+            n,
+            p.file_name().unwrap().to_string_lossy()
+        ));
+    }
+    lines.sort();
+    for l in lines {
+        eprintln!("{l}");
+    }
+    eprintln!("transfer size (wasm + js + css + html, gzip -9): {total} B");
+    Ok(())
+}
+
+fn ensure_chromium() -> Result<(), String> {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    run("apt-get update", Command::new("apt-get").arg("update"))?;
+    run(
+        "install Chromium",
+        Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]),
+    )
+}
+
+fn browser_tests(dist: &Path) -> Result<(), String> {
+    ensure_chromium()?;
+    ensure_node()?;
+    let dir = root().join("tests/browser");
+    if !dir.join("node_modules/playwright-core").exists() {
+        run(
+            "install playwright-core (no browser download)",
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir),
+        )?;
+    }
+    run(
+        "browser tests in Chromium",
+        Command::new("node")
+            .arg(dir.join("e2e.mjs"))
+            .arg(dist)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -179,8 +316,12 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "test" => test(),
         "serve" => serve(),
-        "build-site" => build_site().map(|d| eprintln!("built {}", d.display())),
-        _ => Err("usage: cargo xtask test | serve | build-site".into()),
+        "build-site" => build_site().and_then(|d| {
+            eprintln!("built {}", d.display());
+            transfer_size(&d)
+        }),
+        "browser-test" => build_site().and_then(|d| browser_tests(&d)),
+        _ => Err("usage: cargo xtask test | serve | build-site | browser-test".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,160 @@
+// End-to-end tests of the built site in real headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core; no browser is ever downloaded). Usage: node tests/browser/e2e.mjs DIST_DIR
+// Serves DIST_DIR on a free loopback port, then walks through the site as a reader would. On a failure
+// it saves a screenshot to tests/browser/failure-*.png and exits 1.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = process.argv[2];
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = createServer(async (req, res) => {
+  let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
+  if (path === '/' || path === '') path = '/index.html';
+  try {
+    const body = await readFile(join(dist, path));
+    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    res.writeHead(404); res.end('not found');
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+const page = await context.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+const offHost = [];
+page.on('request', (r) => { if (!r.url().startsWith(base)) offHost.push(r.url()); });
+
+let failures = 0;
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failures++;
+    const shot = join(here, `failure-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`FAIL ${name}: ${e.message}\n     screenshot: ${shot}`);
+  }
+}
+function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const cell = (i) => page.locator('section.cell').nth(i);
+
+await check('home lists the course', async () => {
+  const t0 = Date.now();
+  await page.goto(`${base}/`);
+  await page.waitForSelector('ol.outline li');
+  console.log(`     cold load to interactive home: ${Date.now() - t0} ms`);
+  const items = await page.locator('ol.outline li').count();
+  expect(items >= 2, `expected at least 2 lessons, got ${items}`);
+});
+
+await check('a lesson cell runs and its expectations pass', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  await cell(0).locator('button', { hasText: 'Run' }).click();
+  await cell(0).locator('ul.expects li').first().waitFor();
+  const badges = await cell(0).locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 2 && badges.every((b) => b.includes('pass')), `badges: ${badges}`);
+  const lost = await cell(0).locator('table.provenance tr.bad td').innerText();
+  expect(Number(lost) > 0, `acks=1 cell should lose records, lost=${lost}`);
+});
+
+await check('crashing the leader elects a new one', async () => {
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').waitFor();
+  await c.locator('input[type=range]').fill('2000');
+  await c.locator('button', { hasText: 'Crash the leader of orders-0' }).click();
+  const injected = await c.locator('pre.injected').innerText();
+  expect(/at 2s crash broker leader\(orders-0\)/.test(injected), `injected: ${injected}`);
+  expect(await c.locator('.broker.down').count() === 1, 'one broker should be shown as crashed');
+  for (let i = 0; i < 12; i++) await c.locator('button', { hasText: '+1 s' }).click();
+  const describe = await c.locator('pre.describe').innerText();
+  expect(/Partition: 0\s+Leader: 2\s+LeaderEpoch: 1/.test(describe), `describe: ${describe}`);
+  expect(await c.locator('button', { hasText: 'Restart broker 1' }).count() === 1, 'restart button');
+});
+
+await check('a parse error is shown inline with a hint', async () => {
+  await page.goto(`${base}/#/playground`);
+  const area = cell(0).locator('textarea');
+  await area.fill('tpoic orders partitions=3\n');
+  await cell(0).locator('button', { hasText: 'Run' }).click();
+  const err = await cell(0).locator('.parse-errors').innerText();
+  expect(err.includes('line 1, column 1') && err.includes('did you mean `topic`'), `errors: ${err}`);
+});
+
+await check('an edit survives a reload, and Reset restores the original', async () => {
+  await page.reload();
+  await cell(0).locator('textarea').waitFor();
+  const kept = await cell(0).locator('textarea').inputValue();
+  expect(kept.startsWith('tpoic'), `after reload: ${kept.slice(0, 40)}`);
+  await cell(0).locator('button', { hasText: 'Reset' }).click();
+  const back = await cell(0).locator('textarea').inputValue();
+  expect(back.includes('cluster brokers=3'), `after reset: ${back.slice(0, 60)}`);
+});
+
+await check('corrupted storage is ignored with a notice', async () => {
+  await page.evaluate(() => localStorage.setItem('khafka.cell.playground', '{not json'));
+  await page.reload();
+  await cell(0).locator('p.notice').waitFor();
+  const v = await cell(0).locator('textarea').inputValue();
+  expect(v.includes('cluster brokers=3'), 'falls back to the original');
+});
+
+await check('the standard scenario hashes the same in Chromium as natively', async () => {
+  const golden = readFileSync(join(here, '..', 'golden', 'trace-hashes.txt'), 'utf8');
+  const native = golden.split('\n').find((l) => l.startsWith('standard.khafka ')).split(' ')[1];
+  const src = readFileSync(join(here, '..', 'scenarios', 'standard.khafka'), 'utf8');
+  await page.goto(`${base}/#/playground`);
+  await cell(0).locator('textarea').fill(src);
+  const t0 = Date.now();
+  await cell(0).locator('button', { hasText: 'Run' }).click();
+  await cell(0).locator('p.hash').waitFor({ timeout: 60000 });
+  console.log(`     standard scenario (60 s simulated, with checkpoints) run in the page: ${Date.now() - t0} ms`);
+  const text = await cell(0).locator('p.hash').innerText();
+  expect(text.includes(native), `browser ${text}, native ${native}`);
+});
+
+await check('no horizontal overflow at 360 px', async () => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground']) {
+    await page.goto(`${base}${route}`);
+    await page.waitForSelector('main *');
+    const c = page.locator('section.cell').first();
+    if (await c.count()) {
+      await c.locator('button', { hasText: 'Run' }).click();
+      await c.locator('.cluster').waitFor();
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 0, `${route} overflows by ${overflow}px`);
+  }
+});
+
+await check('nothing is requested from another host, and no console errors', async () => {
+  expect(offHost.length === 0, `off-host requests: ${offHost.join(', ')}`);
+  expect(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+});
+
+await browser.close();
+server.close();
+if (failures) {
+  console.error(`${failures} browser check(s) failed`);
+  process.exit(1);
+}
+console.log('all browser checks passed');
