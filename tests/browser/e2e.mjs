@@ -131,9 +131,37 @@ await check('the standard scenario hashes the same in Chromium as natively', asy
   expect(text.includes(native), `browser ${text}, native ${native}`);
 });
 
+await check('presenter mode is driven by keys', async () => {
+  await page.goto(`${base}/#/presenter`);
+  await page.locator('.presenter').waitFor();
+  const clock = () => page.locator('.p-clock').innerText();
+  await page.keyboard.press('?');
+  await page.locator('.p-help').waitFor();
+  await page.keyboard.press('Escape');
+  expect(await page.locator('.p-help').count() === 0, 'help closes');
+  await page.keyboard.press('Enter'); // first beat: at 5s crash broker leader(orders-0)
+  expect((await clock()).startsWith('5'), `after Enter: ${await clock()}`);
+  expect(await page.locator('.broker.down').count() === 1, 'the leader is down');
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  const d = await page.locator('pre.describe').innerText();
+  expect(/Partition: 0\s+Leader: 2\s+LeaderEpoch: 1/.test(d), `describe: ${d}`);
+  await page.keyboard.press('1');
+  await page.keyboard.press('r');
+  await page.keyboard.press('3');
+  await page.keyboard.press('n');
+  const inj = await page.locator('pre.injected').innerText();
+  expect(inj.includes('restart broker 1') && inj.includes('isolate 3'), `injected: ${inj}`);
+  expect(await page.locator('.broker.cut').count() === 1, 'broker 3 is cut off');
+  const before = await clock();
+  await page.keyboard.press(' ');
+  await page.waitForTimeout(400);
+  await page.keyboard.press(' ');
+  expect((await clock()) !== before, `playing moves time (${before} → ${await clock()})`);
+});
+
 await check('no horizontal overflow at 360 px', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground']) {
+  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter']) {
     await page.goto(`${base}${route}`);
     await page.waitForSelector('main *');
     const c = page.locator('section.cell').first();

@@ -3,6 +3,7 @@
 use crate::lessons::{self, LESSONS};
 use crate::markdown;
 use crate::playground::Playground;
+use crate::presenter::Presenter;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -14,6 +15,8 @@ pub enum Route {
     Lesson { slug: String },
     #[at("/playground")]
     Playground,
+    #[at("/presenter")]
+    Presenter,
     #[at("/about")]
     About,
     #[not_found]
@@ -31,6 +34,7 @@ fn switch(route: Route) -> Html {
             None => html! { <NotFound /> },
         },
         Route::Playground => html! { <Playground /> },
+        Route::Presenter => html! { <Presenter /> },
         Route::About => html! {
             <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
         },
@@ -59,6 +63,7 @@ fn home() -> Html {
                 }) }
             </ol>
             <p><Link<Route> to={Route::Playground}>{ "Open the playground" }</Link<Route>>{ " — a free-form simulator with every control." }</p>
+            <p><Link<Route> to={Route::Presenter}>{ "Presenter mode" }</Link<Route>>{ " — for trainers: the cluster full screen, driven from the keyboard." }</p>
         </article>
     }
 }
@@ -72,6 +77,7 @@ pub fn app() -> Html {
                 <nav aria-label="Main">
                     <Link<Route> to={Route::Home}>{ "Course" }</Link<Route>>
                     <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
+                    <Link<Route> to={Route::Presenter}>{ "Presenter" }</Link<Route>>
                     <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>
                 </nav>
             </header>

@@ -10,6 +10,7 @@ mod lessons;
 mod markdown;
 mod panic_banner;
 mod playground;
+mod presenter;
 
 fn main() {
     panic_banner::install();
