@@ -297,6 +297,10 @@ fn render_run(r: &Run, dispatch: &Callback<Action>) -> Html {
                     </ol>
                 </div>
             </div>
+            <details class="charts">
+                <summary>{ "Charts" }</summary>
+                { charts(sim) }
+            </details>
             if !results.is_empty() {
                 <ul class="expects" aria-label="Expectations">
                     { for results.iter().map(|(e, res)| {
@@ -307,6 +311,26 @@ fn render_run(r: &Run, dispatch: &Callback<Action>) -> Html {
                 </ul>
             }
             <p class="hash">{ format!("trace hash {}", snapshot.trace_hash) }</p>
+        </div>
+    }
+}
+
+/// The run's charts up to now, as SVG drawn by `khafka-charts` (our own markup from numbers and fixed
+/// labels; no user text reaches it).
+fn charts(sim: &khafka_sim::Sim) -> Html {
+    let m = &sim.metrics;
+    let list = [
+        khafka_charts::records(m),
+        khafka_charts::latency(m),
+        khafka_charts::consumer_lag(m),
+        khafka_charts::isr(m),
+    ];
+    html! {
+        <div class="chart-grid">
+            { for list.iter().map(|c| match khafka_charts::to_svg(c, 560, 280) {
+                Ok(svg) => html! { <figure class="chart" aria-label={c.title.clone()}>{ Html::from_html_unchecked(AttrValue::from(svg)) }</figure> },
+                Err(e) => html! { <p class="notice">{ format!("{}: {e}", c.title) }</p> },
+            }) }
         </div>
     }
 }

@@ -174,7 +174,57 @@ fn build_site() -> Result<PathBuf, String> {
     let html = std::fs::read_to_string(&index_path).map_err(|e| e.to_string())?;
     let html = externalize_inline_script(&html, &dist)?;
     std::fs::write(&index_path, html).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(&dist)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "wasm") {
+            let wasm = std::fs::read(&path).map_err(|e| e.to_string())?;
+            let stripped = strip_name_section(&wasm)?;
+            std::fs::write(&path, stripped).map_err(|e| e.to_string())?;
+        }
+    }
     Ok(dist)
+}
+
+/// Drops the wasm `name` custom section (function names for debuggers; a third of the module).
+/// `wasm-bindgen --remove-name-section` does the same, but Trunk does not expose it. Trunk's
+/// integrity hashes are off (`data-integrity="none"`) since the file changes here.
+fn strip_name_section(wasm: &[u8]) -> Result<Vec<u8>, String> {
+    fn leb(b: &[u8], mut i: usize) -> Result<(usize, usize), String> {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let byte = *b.get(i).ok_or("truncated wasm")?;
+            i += 1;
+            v |= ((byte & 0x7f) as usize) << shift;
+            shift += 7;
+            if byte < 0x80 {
+                return Ok((v, i));
+            }
+        }
+    }
+    if wasm.get(..4) != Some(b"\0asm") {
+        return Err("not a wasm module".into());
+    }
+    let mut out = wasm[..8].to_vec();
+    let mut i = 8;
+    while i < wasm.len() {
+        let id = wasm[i];
+        let (len, body) = leb(wasm, i + 1)?;
+        let end = body + len;
+        let keep = if id == 0 {
+            let (name_len, name_at) = leb(wasm, body)?;
+            wasm.get(name_at..name_at + name_len) != Some(b"name")
+        } else {
+            true
+        };
+        if keep {
+            out.extend_from_slice(&wasm[i..end]);
+        }
+        i = end;
+    }
+    Ok(out)
 }
 
 /// Replaces the one inline `<script type="module">…</script>` with `<script type="module" src="start.js">`.
