@@ -31,7 +31,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync'],
 });
-const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, permissions: ['clipboard-read', 'clipboard-write'] });
 const page = await context.newPage();
 const consoleErrors = [];
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -115,6 +115,32 @@ await check('corrupted storage is ignored with a notice', async () => {
   await cell(0).locator('p.notice').waitFor();
   const v = await cell(0).locator('textarea').inputValue();
   expect(v.includes('cluster brokers=3'), 'falls back to the original');
+});
+
+await check('a share link reproduces the same state', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').fill('6000');
+  await c.locator('button', { hasText: 'Crash the leader of orders-0' }).click();
+  await c.locator('input[type=range]').fill('17000');
+  await c.locator('button', { hasText: 'Copy link to this state' }).click();
+  const url = await c.locator('input.share-link').inputValue();
+  expect(url.startsWith(base) && url.includes('#/playground?s='), `link: ${url}`);
+  const state = async (p) => ({
+    hash: await p.locator('section.cell p.hash').innerText(),
+    clock: await p.locator('section.cell .clock').innerText(),
+    describe: await p.locator('section.cell pre.describe').innerText(),
+    injected: await p.locator('section.cell pre.injected').innerText(),
+  });
+  const before = await state(page);
+  const other = await context.newPage();
+  await other.goto(url);
+  await other.locator('section.cell p.hash').waitFor();
+  const after = await state(other);
+  await other.close();
+  for (const k of Object.keys(before)) expect(before[k] === after[k], `${k}: ${before[k]} vs ${after[k]}`);
+  expect(/Leader: 2\s+LeaderEpoch: 1/.test(after.describe), `the failover is there: ${after.describe}`);
 });
 
 await check('the standard scenario hashes the same in Chromium as natively', async () => {

@@ -7,6 +7,7 @@
 
 use crate::cluster_view::ClusterView;
 use crate::panic_banner::remember_scenario;
+use crate::share::{self, Shared};
 use gloo::storage::{LocalStorage, Storage};
 use khafka_scenario::{parse, ParseError, Scenario};
 use khafka_sim::sim::describe_fault;
@@ -33,6 +34,9 @@ pub struct CellProps {
     pub id: AttrValue,
     /// The scenario as the lesson wrote it.
     pub source: AttrValue,
+    /// A state opened from a share link: run it, replay its actions, go to its instant.
+    #[prop_or_default]
+    pub shared: Option<Rc<Shared>>,
 }
 
 fn storage_key(id: &str) -> String {
@@ -65,6 +69,8 @@ struct Run {
 pub enum Action {
     Edit(String),
     Run,
+    OpenShared(Rc<Shared>),
+    CopyLink,
     Reset,
     Seek(SimTime),
     Step(u64),
@@ -75,17 +81,27 @@ pub enum Action {
 pub fn cell(props: &CellProps) -> Html {
     let id = props.id.to_string();
     let original = props.source.to_string();
+    let shared = props.shared.clone();
     let (saved, notice) = {
         let id = id.clone();
-        let loaded = use_memo((), move |_| load_saved(&id));
+        let from_link = shared.is_some();
+        let loaded = use_memo((), move |_| {
+            if from_link {
+                (None, None)
+            } else {
+                load_saved(&id)
+            }
+        });
         (*loaded).clone()
     };
     let source = {
         let original = original.clone();
-        use_state(move || saved.unwrap_or(original))
+        let initial = shared.as_ref().map(|s| s.source.clone());
+        use_state(move || initial.or(saved).unwrap_or(original))
     };
     let errors = use_state(Vec::<ParseError>::new);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    let link = use_state(|| None::<String>);
     let tick = use_state(|| 0u32);
 
     let dispatch = {
@@ -95,6 +111,7 @@ pub fn cell(props: &CellProps) -> Html {
         let tick = tick.clone();
         let id = id.clone();
         let original = original.clone();
+        let link = link.clone();
         Callback::from(move |action: Action| {
             match action {
                 Action::Edit(text) => {
@@ -138,6 +155,34 @@ pub fn cell(props: &CellProps) -> Html {
                         }
                     }
                 }
+                Action::OpenShared(sh) => {
+                    remember_scenario(&sh.source);
+                    match open_shared(&sh) {
+                        Ok(r) => {
+                            errors.set(Vec::new());
+                            *run.borrow_mut() = Some(r);
+                        }
+                        Err(errs) => errors.set(errs),
+                    }
+                }
+                Action::CopyLink => {
+                    if let Some(r) = run.borrow().as_ref() {
+                        let fragment =
+                            share::fragment(&source, r.timeline.injected(), r.timeline.now());
+                        let url = web_sys::window()
+                            .map(|w| {
+                                let loc = w.location();
+                                format!(
+                                    "{}{}{fragment}",
+                                    loc.origin().unwrap_or_default(),
+                                    loc.pathname().unwrap_or_default()
+                                )
+                            })
+                            .unwrap_or(fragment);
+                        copy_to_clipboard(&url);
+                        link.set(Some(url));
+                    }
+                }
                 Action::Seek(t) => {
                     if let Some(r) = run.borrow_mut().as_mut() {
                         let t = t.min(r.scenario.spec.run_for);
@@ -166,6 +211,16 @@ pub fn cell(props: &CellProps) -> Html {
             tick.set(*tick + 1);
         })
     };
+
+    // A share link runs at once.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            if let Some(sh) = shared {
+                dispatch.emit(Action::OpenShared(sh));
+            }
+        });
+    }
 
     let oninput = {
         let dispatch = dispatch.clone();
@@ -197,7 +252,7 @@ pub fn cell(props: &CellProps) -> Html {
 
     let body = match run.borrow().as_ref() {
         None => html! {},
-        Some(r) => render_run(r, &dispatch),
+        Some(r) => render_run(r, &dispatch, (*link).clone()),
     };
 
     html! {
@@ -216,7 +271,27 @@ pub fn cell(props: &CellProps) -> Html {
     }
 }
 
-fn render_run(r: &Run, dispatch: &Callback<Action>) -> Html {
+/// Runs a shared state: the scenario, its injected actions at their instants, then its position.
+fn open_shared(sh: &Shared) -> Result<Run, Vec<ParseError>> {
+    let scenario = parse(&sh.source).map_err(|e| e.errors().to_vec())?;
+    let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
+    let opts = SimOptions {
+        check_invariants: false,
+        ..SimOptions::default()
+    };
+    let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
+    for (at, fault) in actions {
+        timeline.seek(at);
+        timeline.inject(fault);
+    }
+    timeline.seek(sh.at.min(scenario.spec.run_for));
+    Ok(Run {
+        scenario: Rc::new(scenario),
+        timeline,
+    })
+}
+
+fn render_run(r: &Run, dispatch: &Callback<Action>, link: Option<String>) -> Html {
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
     let now = sim.now();
@@ -262,6 +337,12 @@ fn render_run(r: &Run, dispatch: &Callback<Action>) -> Html {
                     html! { <button onclick={dispatch.reform(move |_: MouseEvent| Action::Inject(Fault::Restart { broker: BrokerRef::Id(id) }))}>
                         { format!("Restart broker {id}") }</button> }
                 }) }
+            </div>
+            <div class="share">
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::CopyLink)}>{ "Copy link to this state" }</button>
+                if let Some(url) = link {
+                    <input class="share-link" readonly=true value={url} aria-label="Share link" />
+                }
             </div>
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
@@ -332,5 +413,22 @@ fn charts(sim: &khafka_sim::Sim) -> Html {
                 Err(e) => html! { <p class="notice">{ format!("{}: {e}", c.title) }</p> },
             }) }
         </div>
+    }
+}
+
+/// Best effort: the Clipboard API exists only in secure contexts, and may be refused; the link is
+/// also shown in a field either way.
+fn copy_to_clipboard(text: &str) {
+    use wasm_bindgen::JsValue;
+    let Some(w) = web_sys::window() else { return };
+    let nav = w.navigator();
+    let has = js_sys::Reflect::get(&nav, &JsValue::from_str("clipboard"))
+        .map(|c| !c.is_undefined() && !c.is_null())
+        .unwrap_or(false);
+    if has {
+        let ignore = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+        let _ = nav.clipboard().write_text(text).catch(&ignore);
+        // The promise settles later; the no-op handler must outlive this call.
+        ignore.forget();
     }
 }

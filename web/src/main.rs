@@ -11,6 +11,7 @@ mod markdown;
 mod panic_banner;
 mod playground;
 mod presenter;
+mod share;
 
 fn main() {
     panic_banner::install();

@@ -1,0 +1,133 @@
+//! Share links: the URL carries the scenario, the actions injected live, and the position, so opening
+//! it reproduces exactly the same state (the engine is deterministic; injections are replayed at the
+//! same instants). Everything is base64url in the fragment, so nothing is sent to a server.
+
+use khafka_sim::spec::{Fault, Scheduled};
+use khafka_sim::SimTime;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+pub fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// What a share link carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub source: String,
+    /// Injected actions as scenario lines (`at 2s crash broker 1`), in order.
+    pub actions: String,
+    pub at: SimTime,
+}
+
+/// The fragment for a shared state, e.g. `#/playground?s=…&a=…&t=2500`.
+pub fn fragment(source: &str, injected: &[Scheduled], at: SimTime) -> String {
+    let actions: String = injected
+        .iter()
+        .map(|s| {
+            format!(
+                "at {} {}\n",
+                s.at,
+                khafka_sim::sim::describe_fault(&s.fault)
+            )
+        })
+        .collect();
+    format!(
+        "#/playground?s={}&a={}&t={}",
+        encode(source.as_bytes()),
+        encode(actions.as_bytes()),
+        at.as_us()
+    )
+}
+
+/// Reads a shared state from a location hash; `None` if it carries none (or is malformed).
+pub fn from_hash(hash: &str) -> Option<Shared> {
+    let query = hash.split_once('?')?.1;
+    let mut shared = Shared {
+        source: String::new(),
+        actions: String::new(),
+        at: SimTime::ZERO,
+    };
+    let mut has_source = false;
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=')?;
+        match k {
+            "s" => {
+                shared.source = String::from_utf8(decode(v)?).ok()?;
+                has_source = true;
+            }
+            "a" => shared.actions = String::from_utf8(decode(v)?).ok()?,
+            "t" => shared.at = SimTime(v.parse().ok()?),
+            _ => {}
+        }
+    }
+    has_source.then_some(shared)
+}
+
+/// Parses injected action lines against their scenario: the faults the lines add to the schedule.
+pub fn parse_actions(source: &str, actions: &str) -> Result<Vec<(SimTime, Fault)>, String> {
+    let base = khafka_scenario::parse(source).map_err(|e| e.to_string())?;
+    let with =
+        khafka_scenario::parse(&format!("{source}\n{actions}")).map_err(|e| e.to_string())?;
+    Ok(with.spec.schedule[base.spec.schedule.len()..]
+        .iter()
+        .map(|s| (s.at, s.fault.clone()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_round_trips() {
+        for s in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "seed 42\ncluster brokers=3\n",
+            "µs ü ✓",
+        ] {
+            assert_eq!(decode(&encode(s.as_bytes())).unwrap(), s.as_bytes());
+        }
+        assert!(decode("a b").is_none());
+    }
+
+    #[test]
+    fn a_fragment_reads_back() {
+        let f = fragment("seed 1\nrun 5s\n", &[], SimTime::from_ms(2500));
+        let s = from_hash(&f).unwrap();
+        assert_eq!(s.source, "seed 1\nrun 5s\n");
+        assert_eq!(s.at, SimTime::from_ms(2500));
+        assert!(from_hash("#/playground").is_none());
+        assert!(from_hash("#/playground?s=%%%").is_none());
+    }
+}
