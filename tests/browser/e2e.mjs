@@ -90,6 +90,51 @@ await check('crashing the leader elects a new one', async () => {
   expect(await c.locator('button', { hasText: 'Restart broker 1' }).count() === 1, 'restart button');
 });
 
+await check('a lost record tells its story', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('button', { hasText: 'a lost record' }).click();
+  const story = await c.locator('.story').innerText();
+  expect(/^LOST/i.test(story.trim()) && story.includes('acks=0/1') && story.includes('acknowledged at'), `story: ${story}`);
+});
+
+await check('clicking a broker crashes and restarts it', async () => {
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').fill('3000');
+  await c.locator('.broker[data-broker="3"] button', { hasText: 'Crash 3' }).click();
+  expect(await c.locator('.broker[data-broker="3"].down').count() === 1, 'broker 3 is down');
+  await c.locator('.broker[data-broker="3"] button', { hasText: 'Restart 3' }).click();
+  expect(await c.locator('.broker[data-broker="3"].down').count() === 0, 'broker 3 is back');
+  const injected = await c.locator('pre.injected').innerText();
+  expect(injected.includes('crash broker 3') && injected.includes('restart broker 3'), injected);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    c.locator('button', { hasText: 'Export trace (JSON lines)' }).click(),
+  ]);
+  const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n');
+  expect(lines.length > 100 && lines.every((l) => JSON.parse(l).time !== undefined), `${lines.length} trace lines`);
+  expect(lines.some((l) => l.includes('"broker_stopped"')), 'the crash is in the trace');
+});
+
+await check('a scenario file can be exported and imported', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    c.locator('button', { hasText: 'Export .khafka' }).click(),
+  ]);
+  const text = await readFile(await download.path(), 'utf8');
+  expect(text.includes('cluster brokers=3'), 'exported scenario');
+  await c.locator('input[type=file]').setInputFiles({ name: 'x.khafka', mimeType: 'text/plain', buffer: Buffer.from('seed 9\ncluster brokers=5\ntopic t partitions=1 replication.factor=5\nrun 2s\nexpect leader(t-0) == 1\n') });
+  await page.waitForFunction(() => document.querySelector('section.cell textarea').value.startsWith('seed 9'));
+  await c.locator('button', { hasText: 'Run' }).click();
+  expect(await c.locator('.broker').count() === 5, 'five brokers after import');
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('a parse error is shown inline with a hint', async () => {
   await page.goto(`${base}/#/playground`);
   const area = cell(0).locator('textarea');

@@ -71,6 +71,9 @@ pub enum Action {
     Run,
     OpenShared(Rc<Shared>),
     CopyLink,
+    Story(Option<u64>),
+    DownloadScenario,
+    DownloadTrace,
     Reset,
     Seek(SimTime),
     Step(u64),
@@ -102,6 +105,8 @@ pub fn cell(props: &CellProps) -> Html {
     let errors = use_state(Vec::<ParseError>::new);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
     let link = use_state(|| None::<String>);
+    let story = use_state(|| None::<u64>);
+    let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let tick = use_state(|| 0u32);
 
     let dispatch = {
@@ -112,6 +117,7 @@ pub fn cell(props: &CellProps) -> Html {
         let id = id.clone();
         let original = original.clone();
         let link = link.clone();
+        let story = story.clone();
         Callback::from(move |action: Action| {
             match action {
                 Action::Edit(text) => {
@@ -183,6 +189,28 @@ pub fn cell(props: &CellProps) -> Html {
                         link.set(Some(url));
                     }
                 }
+                Action::Story(id) => story.set(id),
+                Action::DownloadScenario => {
+                    let mut text = (*source).clone();
+                    if let Some(r) = run.borrow().as_ref() {
+                        if !r.timeline.injected().is_empty() {
+                            text.push_str("\n# Actions injected live:\n");
+                            for s in r.timeline.injected() {
+                                text.push_str(&format!(
+                                    "at {} {}\n",
+                                    s.at,
+                                    describe_fault(&s.fault)
+                                ));
+                            }
+                        }
+                    }
+                    download("scenario.khafka", "text/plain", &text);
+                }
+                Action::DownloadTrace => {
+                    if let Some(r) = run.borrow().as_ref() {
+                        download("trace.jsonl", "application/json", &full_trace(r));
+                    }
+                }
                 Action::Seek(t) => {
                     if let Some(r) = run.borrow_mut().as_mut() {
                         let t = t.min(r.scenario.spec.run_for);
@@ -230,6 +258,24 @@ pub fn cell(props: &CellProps) -> Html {
         })
     };
     let on_run = dispatch.reform(|_: MouseEvent| Action::Run);
+    let on_import = {
+        let dispatch = dispatch.clone();
+        let reader = reader.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let dispatch = dispatch.clone();
+            let task = gloo::file::callbacks::read_as_text(&file.into(), move |text| {
+                // Shown as text in the editor; the parser decides whether it is valid.
+                if let Ok(text) = text {
+                    dispatch.emit(Action::Edit(text));
+                }
+            });
+            *reader.borrow_mut() = Some(task);
+        })
+    };
     let on_reset = dispatch.reform(|_: MouseEvent| Action::Reset);
     let rows = source.lines().count().clamp(4, 24) as u32;
 
@@ -252,7 +298,7 @@ pub fn cell(props: &CellProps) -> Html {
 
     let body = match run.borrow().as_ref() {
         None => html! {},
-        Some(r) => render_run(r, &dispatch, (*link).clone()),
+        Some(r) => render_run(r, &dispatch, (*link).clone(), *story),
     };
 
     html! {
@@ -265,6 +311,8 @@ pub fn cell(props: &CellProps) -> Html {
             <div class="controls">
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
+                <label class="import">{ "Import .khafka " }<input type="file" accept=".khafka,text/plain" onchange={on_import} /></label>
             </div>
             { body }
         </section>
@@ -291,7 +339,12 @@ fn open_shared(sh: &Shared) -> Result<Run, Vec<ParseError>> {
     })
 }
 
-fn render_run(r: &Run, dispatch: &Callback<Action>, link: Option<String>) -> Html {
+fn render_run(
+    r: &Run,
+    dispatch: &Callback<Action>,
+    link: Option<String>,
+    story: Option<u64>,
+) -> Html {
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
     let now = sim.now();
@@ -347,7 +400,7 @@ fn render_run(r: &Run, dispatch: &Callback<Action>, link: Option<String>) -> Htm
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
-            <ClusterView snapshot={Rc::new(snapshot.clone())} />
+            <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={Some(dispatch.reform(Action::Inject))} />
             <div class="panels">
                 <div class="panel">
                     <h4>{ "kafka-topics --describe" }</h4>
@@ -378,6 +431,11 @@ fn render_run(r: &Run, dispatch: &Callback<Action>, link: Option<String>) -> Htm
                     </ol>
                 </div>
             </div>
+            <div class="panels">
+                { metrics_panel(sim) }
+                { story_panel(sim, dispatch, story) }
+            </div>
+            <p><button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadTrace)}>{ "Export trace (JSON lines)" }</button></p>
             <details class="charts">
                 <summary>{ "Charts" }</summary>
                 { charts(sim) }
@@ -431,4 +489,127 @@ fn copy_to_clipboard(text: &str) {
         // The promise settles later; the no-op handler must outlive this call.
         ignore.forget();
     }
+}
+
+/// Kafka's metrics at the last sample, and how each changed since the one before.
+fn metrics_panel(sim: &khafka_sim::Sim) -> Html {
+    let m = &sim.metrics;
+    html! {
+        <div class="panel metrics">
+            <h4>{ "Metrics (last second)" }</h4>
+            <table>
+                { for khafka_sim::metrics::METRICS.iter().filter(|(n, _)| !n.starts_with("ProduceLatency")).map(|(name, mbean)| {
+                    let v = m.series.get(name).map(|v| v.as_slice()).unwrap_or(&[]);
+                    let last = v.last().copied().unwrap_or(0.0);
+                    let prev = v.len().checked_sub(2).map(|i| v[i]).unwrap_or(last);
+                    let delta = last - prev;
+                    let change = if delta > 0.0 { format!("↑ {}", fmt_num(delta)) } else if delta < 0.0 { format!("↓ {}", fmt_num(-delta)) } else { String::new() };
+                    html! { <tr title={*mbean}><th>{ *name }</th><td>{ fmt_num(last) }</td><td class="delta">{ change }</td></tr> }
+                }) }
+            </table>
+        </div>
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The story of one record: pick a lost, duplicated or any record by id.
+fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option<u64>) -> Html {
+    let pick = |verdict: &'static str| {
+        sim.records_with_verdict(verdict, 1).first().map(|id| {
+            let id = *id;
+            html! { <button class="small" onclick={dispatch.reform(move |_: MouseEvent| Action::Story(Some(id)))}>{ format!("a {verdict} record") }</button> }
+        })
+    };
+    let on_input = dispatch.reform(|e: InputEvent| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        Action::Story(input.value().parse().ok())
+    });
+    let body = match story.and_then(|id| sim.record_story(id)) {
+        None => html! { <p class="muted">{ "Pick a record to see what happened to it." }</p> },
+        Some(s) => html! {
+            <div class="story">
+                <p><strong class={classes!("verdict", s.verdict)}>{ s.verdict }</strong>{ format!(" — {}", s.explanation) }</p>
+                <ul>
+                    <li>{ format!("sent by {} at {} to {}{}", s.producer, SimTime(s.sent_us), s.partition, if s.attempts > 1 { format!(" ({} attempts)", s.attempts) } else { String::new() }) }</li>
+                    { s.first_append.map(|(b, off, ep, t)| html! { <li>{ format!("appended on leader {b} at offset {off}, epoch {ep}, at {}", SimTime(t)) }</li> }).unwrap_or_default() }
+                    { s.acknowledged_us.map(|t| html! { <li>{ format!("acknowledged at {}{}", SimTime(t), s.ack_offset.map(|o| format!(" (offset {o})")).unwrap_or_else(|| " (no offset: acks=0)".into())) }</li> }).unwrap_or_default() }
+                    { s.failed.map(|e| html! { <li>{ format!("failed: {e}") }</li> }).unwrap_or_default() }
+                    { s.committed_us.map(|t| html! { <li>{ format!("committed (leader HW passed it) at {}", SimTime(t)) }</li> }).unwrap_or_default() }
+                    { s.consumed_us.map(|t| html! { <li>{ format!("first consumed at {}", SimTime(t)) }</li> }).unwrap_or_default() }
+                    <li>{ if s.copies.is_empty() { "no copy on any replica now".to_string() } else {
+                        format!("copies now: {}", s.copies.iter().map(|c| format!("broker {} @{} (epoch {}{})", c.broker, c.offset, c.leader_epoch, if c.below_high_watermark { ", committed" } else { "" })).collect::<Vec<_>>().join("; "))
+                    } }</li>
+                </ul>
+            </div>
+        },
+    };
+    html! {
+        <div class="panel">
+            <h4>{ "Record story" }</h4>
+            <div class="story-pick">
+                <label>{ "record #" }<input type="number" min="0" value={story.map(|s| s.to_string()).unwrap_or_default()} oninput={on_input} /></label>
+                { pick("lost").unwrap_or_default() }
+                { pick("duplicated").unwrap_or_default() }
+            </div>
+            { body }
+        </div>
+    }
+}
+
+/// The full trace up to the current instant, as JSON lines: the run is replayed with trace keeping
+/// on (deterministic, so it is the same run).
+fn full_trace(r: &Run) -> String {
+    let opts = SimOptions {
+        keep_trace: true,
+        check_invariants: false,
+        ..SimOptions::default()
+    };
+    let mut tl = Timeline::new(r.scenario.spec.clone(), opts, r.scenario.spec.run_for);
+    for s in r.timeline.injected() {
+        tl.seek(s.at);
+        tl.inject(s.fault.clone());
+    }
+    tl.seek(r.timeline.now());
+    let mut out = String::new();
+    for e in tl.sim().trace.events.as_deref().unwrap_or(&[]) {
+        if let Ok(line) = serde_json::to_string(e) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Saves `text` as a file through a temporary object URL.
+fn download(name: &str, mime: &str, text: &str) {
+    use wasm_bindgen::{JsCast, JsValue};
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = doc
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
 }

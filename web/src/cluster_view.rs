@@ -4,6 +4,7 @@
 //! alone: every mark also has a word or a symbol.
 
 use khafka_sim::snapshot::ClusterSnapshot;
+use khafka_sim::spec::{BrokerRef, Fault, NodeRef};
 use khafka_sim::trace::TraceKind;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -11,6 +12,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ClusterViewProps {
     pub snapshot: Rc<ClusterSnapshot>,
+    /// When set, each broker card offers direct manipulation (crash, restart, cut off, slow down).
+    #[prop_or_default]
+    pub on_fault: Option<Callback<Fault>>,
 }
 
 #[function_component(ClusterView)]
@@ -44,6 +48,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                             <span class="state">{ word }</span>
                             { b.rack.as_ref().map(|r| html! { <span class="rack">{ format!("rack {r}") }</span> }).unwrap_or_default() }
                         </div>
+                        { props.on_fault.as_ref().map(|cb| broker_buttons(cb, b.id, b.running, b.isolated, b.slow_us > 0)).unwrap_or_default() }
                         <ul class="replicas">
                             { for b.replicas.iter().map(|r| {
                                 let committed = (r.high_watermark * 100 / max_leo) as u32;
@@ -66,6 +71,38 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     </div>
                 }
             }) }
+        </div>
+    }
+}
+
+fn broker_buttons(
+    cb: &Callback<Fault>,
+    id: u32,
+    running: bool,
+    isolated: bool,
+    slow: bool,
+) -> Html {
+    let button = |label: String, fault: Fault| {
+        let onclick = cb.reform(move |_: MouseEvent| fault.clone());
+        html! { <button class="small" {onclick}>{ label }</button> }
+    };
+    let b = BrokerRef::Id(id);
+    if !running {
+        return html! { <div class="broker-actions">{ button(format!("Restart {id}"), Fault::Restart { broker: b }) }</div> };
+    }
+    html! {
+        <div class="broker-actions">
+            { button(format!("Crash {id}"), Fault::Crash { broker: b.clone(), lose_unflushed: false }) }
+            { if isolated {
+                button("Reconnect".into(), Fault::Heal)
+            } else {
+                button("Cut off".into(), Fault::Isolate { node: NodeRef::Broker(id) })
+            } }
+            { if slow {
+                button("Normal speed".into(), Fault::Slow { broker: b, extra_us: 0 })
+            } else {
+                button("Slow (+200 ms)".into(), Fault::Slow { broker: b, extra_us: 200_000 })
+            } }
         </div>
     }
 }

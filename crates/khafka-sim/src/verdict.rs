@@ -77,46 +77,13 @@ impl Sim {
     pub fn provenance_counts(&self) -> ProvenanceCounts {
         let mut c = ProvenanceCounts::default();
         let nparts = self.topo.parts.len();
-        // How many times each record appears in its partition's final leader log.
-        let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
+        let (copies, reordered) = self.copies_on_leaders();
         let has_leader: Vec<bool> = self
             .controller
             .parts
             .iter()
             .map(|p| p.leader.is_some())
             .collect();
-        let mut reordered = 0u64;
-        for (part, st) in self.controller.parts.iter().enumerate() {
-            let Some(l) = st.leader else {
-                continue;
-            };
-            let Some(r) = self.brokers[(l - 1) as usize]
-                .replicas
-                .get(&(part as PartIdx))
-            else {
-                continue;
-            };
-            // Record ids grow in send order, so a first copy below the highest id already seen from
-            // the same producer was overtaken.
-            let mut max_seen: BTreeMap<u32, u64> = BTreeMap::new();
-            for rec in r.log.records().iter() {
-                let Some(n) = copies.get_mut(rec.record_id as usize) else {
-                    continue;
-                };
-                *n += 1;
-                if *n > 1 {
-                    continue;
-                }
-                if let Some(info) = self.prov.get(rec.record_id) {
-                    let m = max_seen.entry(info.producer).or_insert(0);
-                    if rec.record_id < *m {
-                        reordered += 1;
-                    } else {
-                        *m = rec.record_id;
-                    }
-                }
-            }
-        }
         for (id, info) in self.prov.records.iter().enumerate() {
             c.sent += 1;
             let part = info.part as usize;
@@ -160,6 +127,68 @@ impl Sim {
             }
         }
         c
+    }
+
+    /// How many times each record appears in its partition's current leader log, and how many first
+    /// copies were overtaken by a later record of the same producer (reordered).
+    fn copies_on_leaders(&self) -> (Vec<u32>, u64) {
+        // How many times each record appears in its partition's final leader log.
+        let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
+        let mut reordered = 0u64;
+        for (part, st) in self.controller.parts.iter().enumerate() {
+            let Some(l) = st.leader else {
+                continue;
+            };
+            let Some(r) = self.brokers[(l - 1) as usize]
+                .replicas
+                .get(&(part as PartIdx))
+            else {
+                continue;
+            };
+            // Record ids grow in send order, so a first copy below the highest id already seen from
+            // the same producer was overtaken.
+            let mut max_seen: BTreeMap<u32, u64> = BTreeMap::new();
+            for rec in r.log.records().iter() {
+                let Some(n) = copies.get_mut(rec.record_id as usize) else {
+                    continue;
+                };
+                *n += 1;
+                if *n > 1 {
+                    continue;
+                }
+                if let Some(info) = self.prov.get(rec.record_id) {
+                    let m = max_seen.entry(info.producer).or_insert(0);
+                    if rec.record_id < *m {
+                        reordered += 1;
+                    } else {
+                        *m = rec.record_id;
+                    }
+                }
+            }
+        }
+        (copies, reordered)
+    }
+
+    /// Up to `limit` records with a given verdict (`lost`, `duplicated` or `unavailable`), oldest first.
+    pub fn records_with_verdict(&self, verdict: &str, limit: usize) -> Vec<crate::log::RecordId> {
+        let (copies, _) = self.copies_on_leaders();
+        self.prov
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(id, info)| {
+                let leader = self.controller.parts[info.part as usize].leader.is_some();
+                let acked = info.acked_us.is_some();
+                match verdict {
+                    "lost" => acked && leader && copies[*id] == 0,
+                    "unavailable" => acked && !leader,
+                    "duplicated" => copies[*id] > 1,
+                    _ => false,
+                }
+            })
+            .map(|(id, _)| id as crate::log::RecordId)
+            .take(limit)
+            .collect()
     }
 
     /// Everything `expect` lines and the CLI report.

@@ -109,3 +109,16 @@ fn the_snapshot_shows_the_failover_and_serializes() {
         .iter()
         .all(|e| e.committed && e.acknowledged && !e.duplicate));
 }
+
+#[test]
+fn records_by_verdict_agree_with_the_counts() {
+    let sim = acks1_loss();
+    let counts = sim.provenance_counts();
+    let lost = sim.records_with_verdict("lost", usize::MAX);
+    assert_eq!(lost.len() as u64, counts.lost);
+    assert!(lost
+        .iter()
+        .all(|id| sim.record_story(*id).unwrap().verdict == "lost"));
+    assert_eq!(sim.records_with_verdict("lost", 3).len(), 3);
+    assert!(sim.records_with_verdict("nonsense", 3).is_empty());
+}
