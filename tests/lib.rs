@@ -35,7 +35,8 @@ pub fn load(path: &Path) -> Scenario {
     parse(&src).unwrap_or_else(|e| panic!("{}", e.render(&path.display().to_string(), &src)))
 }
 
-/// Every ```` ```khafka ```` block of every lesson, parsed, named `lessons/FILE.md#N`.
+/// Every ```` ```khafka ```` block of every lesson, parsed, named `lessons/FILE.md#N`. A block fenced
+/// `khafka continue` is preceded by the story so far without its `run`/`expect` lines, as the site does.
 pub fn lesson_cells() -> Vec<(String, Scenario)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -48,14 +49,37 @@ pub fn lesson_cells() -> Vec<(String, Scenario)> {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut n = 0;
         let mut cell: Option<String> = None;
+        let mut continues = false;
+        let mut previous = String::new();
         for line in text.lines() {
             match &mut cell {
-                None if line.trim_start().starts_with("```khafka") => cell = Some(String::new()),
+                None if line.trim_start().starts_with("```khafka") => {
+                    continues = line.split_whitespace().any(|w| w == "continue");
+                    cell = Some(String::new());
+                }
                 Some(src) if line.trim_start().starts_with("```") => {
                     let name = format!("{}#{n}", path.display());
+                    let prelude: String = if continues {
+                        previous
+                            .lines()
+                            .filter(|l| {
+                                let w = l.split_whitespace().next().unwrap_or("");
+                                w != "run" && w != "expect"
+                            })
+                            .map(|l| format!("{l}\n"))
+                            .collect()
+                    } else {
+                        String::new()
+                    };
+                    let full = format!("{prelude}{src}");
                     let scenario =
-                        parse(src).unwrap_or_else(|e| panic!("{}", e.render(&name, src)));
+                        parse(&full).unwrap_or_else(|e| panic!("{}", e.render(&name, &full)));
                     out.push((name, scenario));
+                    previous = if continues {
+                        format!("{previous}\n{src}")
+                    } else {
+                        src.clone()
+                    };
                     n += 1;
                     cell = None;
                 }

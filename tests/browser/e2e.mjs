@@ -90,6 +90,31 @@ await check('crashing the leader elects a new one', async () => {
   expect(await c.locator('button', { hasText: 'Restart broker 1' }).count() === 1, 'restart button');
 });
 
+await check('a knob rewrites the scenario and re-runs it', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(1);
+  await c.locator('.knob select').first().selectOption('1');
+  const src = await c.locator('textarea').inputValue();
+  expect(/acks=1 /.test(src), `scenario: ${src}`);
+  await c.locator('ul.expects li').first().waitFor();
+  const first = await c.locator('ul.expects li').first().innerText();
+  expect(first.includes('fail') && first.includes('expect lost == 0'), `with acks=1: ${first}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
+await check('a cell continues the previous one', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(2);
+  expect((await c.locator('p.continues').count()) === 1, 'continuation note');
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('ul.expects li').first().waitFor();
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 3 && badges.every((b) => b.includes('pass')), `badges: ${badges}`);
+  await c.locator('input[type=range]').fill('26000');
+  const events = await c.locator('ol.events').innerText();
+  expect(events.includes('broker 1 started'), `events: ${events}`);
+});
+
 await check('a lost record tells its story', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(0);

@@ -37,6 +37,82 @@ pub struct CellProps {
     /// A state opened from a share link: run it, replay its actions, go to its instant.
     #[prop_or_default]
     pub shared: Option<Rc<Shared>>,
+    /// The previous cell's scenario when this cell continues the story (```` ```khafka continue ````):
+    /// it runs first, and this cell's lines add to it.
+    #[prop_or_default]
+    pub prelude: Option<AttrValue>,
+    /// Knobs declared in the fence (```` knob=acks:0,1,all ````): each rewrites `key=value` in the
+    /// scenario and re-runs.
+    #[prop_or_default]
+    pub knobs: Vec<Knob>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Knob {
+    pub key: String,
+    pub choices: Vec<String>,
+}
+
+impl Knob {
+    /// Parses `acks:0,1,all` or `replication.factor:1..3`.
+    pub fn parse(spec: &str) -> Option<Knob> {
+        let (key, values) = spec.split_once(':')?;
+        let choices: Vec<String> = match values.split_once("..") {
+            Some((lo, hi)) => {
+                let (lo, hi): (u32, u32) = (lo.parse().ok()?, hi.parse().ok()?);
+                (lo..=hi.min(lo + 50)).map(|v| v.to_string()).collect()
+            }
+            None => values.split(',').map(str::to_string).collect(),
+        };
+        (!key.is_empty() && !choices.is_empty()).then(|| Knob {
+            key: key.to_string(),
+            choices,
+        })
+    }
+}
+
+/// The value `key=` has in `source` (first occurrence), if any.
+fn knob_value(source: &str, key: &str) -> Option<String> {
+    let pat = format!("{key}=");
+    source
+        .split_whitespace()
+        .find_map(|tok| tok.strip_prefix(&pat).map(str::to_string))
+}
+
+/// `source` with every `key=…` token set to `key=value`.
+fn set_knob(source: &str, key: &str, value: &str) -> String {
+    let pat = format!("{key}=");
+    source
+        .split_inclusive('\n')
+        .map(|line| {
+            let mut out = String::new();
+            let mut rest = line;
+            while let Some(i) = rest.find(&pat) {
+                let starts_token = i == 0 || rest[..i].ends_with(char::is_whitespace);
+                out.push_str(&rest[..i + pat.len()]);
+                rest = &rest[i + pat.len()..];
+                if starts_token {
+                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                    out.push_str(value);
+                    rest = &rest[end..];
+                }
+            }
+            out.push_str(rest);
+            out
+        })
+        .collect()
+}
+
+/// The prelude's statements without its `run` and `expect` lines (this cell's decide those).
+fn prelude_lines(prelude: &str) -> String {
+    prelude
+        .lines()
+        .filter(|l| {
+            let w = l.split_whitespace().next().unwrap_or("");
+            w != "run" && w != "expect"
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 fn storage_key(id: &str) -> String {
@@ -72,6 +148,7 @@ pub enum Action {
     OpenShared(Rc<Shared>),
     CopyLink,
     Story(Option<u64>),
+    Knob(String, String),
     DownloadScenario,
     DownloadTrace,
     Reset,
@@ -85,6 +162,12 @@ pub fn cell(props: &CellProps) -> Html {
     let id = props.id.to_string();
     let original = props.source.to_string();
     let shared = props.shared.clone();
+    let prelude = props
+        .prelude
+        .as_ref()
+        .map(|p| prelude_lines(p))
+        .unwrap_or_default();
+    let prelude_len = prelude.lines().count() as u32;
     let (saved, notice) = {
         let id = id.clone();
         let from_link = shared.is_some();
@@ -118,7 +201,9 @@ pub fn cell(props: &CellProps) -> Html {
         let original = original.clone();
         let link = link.clone();
         let story = story.clone();
+        let prelude = prelude.clone();
         Callback::from(move |action: Action| {
+            let full = |src: &str| format!("{prelude}{src}");
             match action {
                 Action::Edit(text) => {
                     let saved = Saved {
@@ -137,11 +222,22 @@ pub fn cell(props: &CellProps) -> Html {
                     errors.set(Vec::new());
                     *run.borrow_mut() = None;
                 }
+                Action::Knob(key, value) => {
+                    let text = set_knob(&source, &key, &value);
+                    source.set(text.clone());
+                    match run_source(&full(&text)) {
+                        Ok(r) => {
+                            errors.set(Vec::new());
+                            *run.borrow_mut() = Some(r);
+                        }
+                        Err(errs) => errors.set(shift_lines(errs, prelude_len)),
+                    }
+                }
                 Action::Run => {
-                    remember_scenario(&source);
-                    match parse(&source) {
+                    remember_scenario(&full(&source));
+                    match parse(&full(&source)) {
                         Err(errs) => {
-                            errors.set(errs.errors().to_vec());
+                            errors.set(shift_lines(errs.errors().to_vec(), prelude_len));
                             *run.borrow_mut() = None;
                         }
                         Ok(scenario) => {
@@ -173,8 +269,11 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::CopyLink => {
                     if let Some(r) = run.borrow().as_ref() {
-                        let fragment =
-                            share::fragment(&source, r.timeline.injected(), r.timeline.now());
+                        let fragment = share::fragment(
+                            &full(&source),
+                            r.timeline.injected(),
+                            r.timeline.now(),
+                        );
                         let url = web_sys::window()
                             .map(|w| {
                                 let loc = w.location();
@@ -191,7 +290,7 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::Story(id) => story.set(id),
                 Action::DownloadScenario => {
-                    let mut text = (*source).clone();
+                    let mut text = full(&source);
                     if let Some(r) = run.borrow().as_ref() {
                         if !r.timeline.injected().is_empty() {
                             text.push_str("\n# Actions injected live:\n");
@@ -301,9 +400,30 @@ pub fn cell(props: &CellProps) -> Html {
         Some(r) => render_run(r, &dispatch, (*link).clone(), *story),
     };
 
+    let knobs = props.knobs.iter().map(|k| {
+        let current = knob_value(&source, &k.key).unwrap_or_default();
+        let key = k.key.clone();
+        let onchange = dispatch.reform(move |e: Event| {
+            let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            Action::Knob(key.clone(), sel.value())
+        });
+        html! {
+            <label class="knob">{ format!("{} ", k.key) }
+                <select {onchange}>
+                    { for k.choices.iter().map(|c| html! { <option value={c.clone()} selected={*c == current}>{ c }</option> }) }
+                </select>
+            </label>
+        }
+    });
     html! {
         <section class="cell" aria-label="live simulation cell">
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
+            if props.prelude.is_some() {
+                <p class="continues">{ "Continues the previous cell: its scenario runs first, then these lines." }</p>
+            }
+            if !props.knobs.is_empty() {
+                <div class="knobs" aria-label="Knobs">{ for knobs }</div>
+            }
             <label class="visually-hidden" for={format!("src-{id}")}>{ "Scenario" }</label>
             <textarea id={format!("src-{id}")} class="scenario" spellcheck="false" rows={rows.to_string()}
                 value={(*source).clone()} {oninput} />
@@ -317,6 +437,33 @@ pub fn cell(props: &CellProps) -> Html {
             { body }
         </section>
     }
+}
+
+/// Parses and runs a scenario to its end.
+fn run_source(text: &str) -> Result<Run, Vec<ParseError>> {
+    let scenario = parse(text).map_err(|e| e.errors().to_vec())?;
+    let opts = SimOptions {
+        check_invariants: false,
+        ..SimOptions::default()
+    };
+    let end = scenario.spec.run_for;
+    let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
+    timeline.seek(end);
+    Ok(Run {
+        scenario: Rc::new(scenario),
+        timeline,
+    })
+}
+
+/// Error positions relative to this cell's own lines (the prelude comes first).
+fn shift_lines(errors: Vec<ParseError>, by: u32) -> Vec<ParseError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.line = e.line.saturating_sub(by).max(1);
+            e
+        })
+        .collect()
 }
 
 /// Runs a shared state: the scenario, its injected actions at their instants, then its position.
@@ -612,4 +759,32 @@ fn download(name: &str, mime: &str, text: &str) {
         a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knobs_rewrite_only_whole_keys() {
+        let src =
+            "producer p1 topic=t acks=all rate=10/s\ntopic t min.insync.replicas=2 x.acks=9\n";
+        let out = set_knob(src, "acks", "1");
+        assert_eq!(
+            out,
+            "producer p1 topic=t acks=1 rate=10/s\ntopic t min.insync.replicas=2 x.acks=9\n"
+        );
+        assert_eq!(knob_value(&out, "acks").as_deref(), Some("1"));
+        assert_eq!(knob_value(src, "min.insync.replicas").as_deref(), Some("2"));
+        let k = Knob::parse("replication.factor:1..3").unwrap();
+        assert_eq!(k.choices, vec!["1", "2", "3"]);
+        assert_eq!(Knob::parse("acks:0,1,all").unwrap().choices.len(), 3);
+        assert!(Knob::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn a_continuing_cell_drops_the_previous_run_and_expects() {
+        let p = prelude_lines("seed 1\nrun 5s\nexpect lost == 0\nat 2s heal\n");
+        assert_eq!(p, "seed 1\nat 2s heal\n");
+    }
 }

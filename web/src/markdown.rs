@@ -4,7 +4,7 @@
 //! into an element. Text becomes text nodes (escaped by Yew). Raw HTML in the source is shown as text.
 //! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
 
-use crate::cell::Cell;
+use crate::cell::{Cell, Knob};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use yew::prelude::*;
 
@@ -27,6 +27,8 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
     }];
     let mut code: Option<(String, String)> = None; // (language, text)
     let mut cell_index = 0usize;
+    // The previous cell's full scenario, for cells that continue the story.
+    let mut previous: Option<String> = None;
     for event in Parser::new_ext(markdown, opts) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -38,10 +40,26 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
             }
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text) = code.take().unwrap_or_default();
-                let node = if lang.split_whitespace().next() == Some("khafka") {
+                let mut words = lang.split_whitespace();
+                let node = if words.next() == Some("khafka") {
                     let id = format!("{lesson}/{cell_index}");
                     cell_index += 1;
-                    html! { <Cell id={id} source={text} /> }
+                    let mut knobs = Vec::new();
+                    let mut continues = false;
+                    for w in words {
+                        if w == "continue" {
+                            continues = true;
+                        } else if let Some(k) = w.strip_prefix("knob=").and_then(Knob::parse) {
+                            knobs.push(k);
+                        }
+                    }
+                    let prelude = if continues { previous.clone() } else { None };
+                    previous = Some(match &prelude {
+                        Some(p) => format!("{p}\n{text}"),
+                        None => text.clone(),
+                    });
+                    let prelude = prelude.map(AttrValue::from);
+                    html! { <Cell id={id} source={text} {prelude} {knobs} /> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };
