@@ -184,7 +184,7 @@ fn describe(spec: &ScenarioSpec) -> String {
 /// The story of the first lost record, to make a failure readable.
 fn first_lost(sim: &Sim) -> String {
     for (id, info) in sim.prov.records.iter().enumerate() {
-        if info.acked_us.is_none() {
+        if info.acked_us().is_none() {
             continue;
         }
         let view = sim.partition_view(info.part);

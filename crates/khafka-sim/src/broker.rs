@@ -709,8 +709,8 @@ impl Broker {
                 });
                 if let Some(info) = ctx.prov.get_mut(id) {
                     info.leader_appends += 1;
-                    if info.first_append.is_none() {
-                        info.first_append = Some((me, off, epoch, now_us));
+                    if info.first_append().is_none() {
+                        info.set_first_append(me, off, epoch, now_us);
                     }
                 }
             }
@@ -885,8 +885,8 @@ impl Broker {
             for off in old..new_hw {
                 let id = r.log.get(off).map(|rec| rec.record_id);
                 if let Some(info) = id.and_then(|id| ctx.prov.get_mut(id)) {
-                    if info.committed_us.is_none() {
-                        info.committed_us = Some(now);
+                    if info.committed_us().is_none() {
+                        info.set_committed(now);
                     }
                 }
             }

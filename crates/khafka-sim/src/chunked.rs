@@ -8,7 +8,7 @@
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
-const CHUNK: usize = 4096;
+const CHUNK: usize = 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkVec<T> {

@@ -222,8 +222,8 @@ impl Consumer {
                             let now = ctx.now.as_us();
                             for rec in &fp.records {
                                 if let Some(info) = ctx.prov.get_mut(rec.record_id) {
-                                    if info.consumed_us.is_none() {
-                                        info.consumed_us = Some(now);
+                                    if info.consumed_us().is_none() {
+                                        info.set_consumed(now);
                                     }
                                 }
                             }

@@ -294,21 +294,13 @@ impl Producer {
         } else {
             self.sticky_partition(size)
         };
-        let id = ctx.prov.push(RecordInfo {
-            producer: self.idx,
-            part: self.first_part + partition,
+        let id = ctx.prov.push(RecordInfo::new(
+            self.idx,
+            self.first_part + partition,
             key,
-            acks_all: self.spec.config.acks == Acks::All,
+            self.spec.config.acks == Acks::All,
             sent_us,
-            first_append: None,
-            leader_appends: 0,
-            acked_us: None,
-            ack_offset: None,
-            failed: None,
-            committed_us: None,
-            consumed_us: None,
-            attempts: 0,
-        });
+        ));
         self.stats.sent += 1;
         let batch_size = self.spec.config.batch_size as u64;
         let q = &mut self.queues[partition as usize];
@@ -611,8 +603,7 @@ impl Producer {
         let acks = self.spec.config.acks;
         for (i, id) in b.records.iter().enumerate() {
             if let Some(info) = ctx.prov.get_mut(*id) {
-                info.acked_us = Some(now);
-                info.ack_offset = base_offset.map(|o| o + i as u64);
+                info.set_acked(now, base_offset.map(|o| o + i as u64));
             }
         }
         let latency_us = now.saturating_sub(b.first_sent_us.unwrap_or(sent_us).min(b.created_us));

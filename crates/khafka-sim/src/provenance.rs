@@ -11,25 +11,122 @@ use crate::msg::{ErrorCode, PartIdx};
 use crate::spec::BrokerId;
 use serde::Serialize;
 
+/// `u32::MAX` / `u64::MAX` stand for "not yet" in the packed fields below.
+const NONE32: u32 = u32::MAX;
+const NONE64: u64 = u64::MAX;
+
+/// One record's story, packed into 64 bytes: a 10-minute run at 10,000 records/s keeps six million
+/// of these. Times after `sent_us` are stored as µs since it (up to 71 minutes; later instants
+/// saturate there). Read it through the accessors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecordInfo {
+    pub sent_us: u64,
+    first_append_offset: u64,
+    ack_offset: u64,
     pub producer: u32,
     pub part: PartIdx,
-    /// Index into the producer's key set; `None` for a null key.
-    pub key: Option<u32>,
-    pub acks_all: bool,
-    pub sent_us: u64,
-    /// `(broker, offset, leader epoch, time)` of the first append on a leader.
-    pub first_append: Option<(BrokerId, u64, u32, u64)>,
+    key: u32,
+    first_append_epoch: u32,
+    first_append_dt: u32,
+    acked_dt: u32,
+    committed_dt: u32,
+    consumed_dt: u32,
+    first_append_broker: u16,
     /// Times the record was appended on a leader (more than one means a duplicate was written).
     pub leader_appends: u16,
-    pub acked_us: Option<u64>,
-    /// Offset in the acknowledgement (`None` for `acks=0`, which gets -1).
-    pub ack_offset: Option<u64>,
-    pub failed: Option<ErrorCode>,
-    pub committed_us: Option<u64>,
-    pub consumed_us: Option<u64>,
     pub attempts: u16,
+    pub failed: Option<ErrorCode>,
+    pub acks_all: bool,
+}
+
+impl RecordInfo {
+    pub fn new(
+        producer: u32,
+        part: PartIdx,
+        key: Option<u32>,
+        acks_all: bool,
+        sent_us: u64,
+    ) -> Self {
+        RecordInfo {
+            sent_us,
+            first_append_offset: NONE64,
+            ack_offset: NONE64,
+            producer,
+            part,
+            key: key.unwrap_or(NONE32),
+            first_append_epoch: 0,
+            first_append_dt: NONE32,
+            acked_dt: NONE32,
+            committed_dt: NONE32,
+            consumed_dt: NONE32,
+            first_append_broker: 0,
+            leader_appends: 0,
+            attempts: 0,
+            failed: None,
+            acks_all,
+        }
+    }
+
+    fn dt(&self, at_us: u64) -> u32 {
+        at_us.saturating_sub(self.sent_us).min(NONE32 as u64 - 1) as u32
+    }
+
+    fn at(&self, dt: u32) -> Option<u64> {
+        (dt != NONE32).then(|| self.sent_us + dt as u64)
+    }
+
+    /// Index into the producer's key set; `None` for a null key.
+    pub fn key(&self) -> Option<u32> {
+        (self.key != NONE32).then_some(self.key)
+    }
+
+    /// `(broker, offset, leader epoch, time)` of the first append on a leader.
+    pub fn first_append(&self) -> Option<(BrokerId, u64, u32, u64)> {
+        let t = self.at(self.first_append_dt)?;
+        Some((
+            self.first_append_broker as BrokerId,
+            self.first_append_offset,
+            self.first_append_epoch,
+            t,
+        ))
+    }
+
+    pub fn set_first_append(&mut self, broker: BrokerId, offset: u64, epoch: u32, at_us: u64) {
+        self.first_append_broker = broker as u16;
+        self.first_append_offset = offset;
+        self.first_append_epoch = epoch;
+        self.first_append_dt = self.dt(at_us);
+    }
+
+    pub fn acked_us(&self) -> Option<u64> {
+        self.at(self.acked_dt)
+    }
+
+    /// Offset in the acknowledgement (`None` for `acks=0`, which gets -1).
+    pub fn ack_offset(&self) -> Option<u64> {
+        (self.ack_offset != NONE64).then_some(self.ack_offset)
+    }
+
+    pub fn set_acked(&mut self, at_us: u64, offset: Option<u64>) {
+        self.acked_dt = self.dt(at_us);
+        self.ack_offset = offset.unwrap_or(NONE64);
+    }
+
+    pub fn committed_us(&self) -> Option<u64> {
+        self.at(self.committed_dt)
+    }
+
+    pub fn set_committed(&mut self, at_us: u64) {
+        self.committed_dt = self.dt(at_us);
+    }
+
+    pub fn consumed_us(&self) -> Option<u64> {
+        self.at(self.consumed_dt)
+    }
+
+    pub fn set_consumed(&mut self, at_us: u64) {
+        self.consumed_dt = self.dt(at_us);
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -48,5 +145,30 @@ impl Provenance {
         let id = self.records.len() as RecordId;
         self.records.push(info);
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_into_64_bytes_and_round_trips() {
+        assert_eq!(std::mem::size_of::<RecordInfo>(), 64);
+        let mut r = RecordInfo::new(1, 2, None, true, 5_000_000);
+        assert_eq!(
+            (r.key(), r.acked_us(), r.first_append()),
+            (None, None, None)
+        );
+        r.set_first_append(3, 42, 7, 5_000_100);
+        r.set_acked(5_000_900, Some(42));
+        r.set_committed(5_000_800);
+        assert_eq!(r.first_append(), Some((3, 42, 7, 5_000_100)));
+        assert_eq!((r.acked_us(), r.ack_offset()), (Some(5_000_900), Some(42)));
+        assert_eq!(r.committed_us(), Some(5_000_800));
+        r.set_acked(5_001_000, None);
+        assert_eq!(r.ack_offset(), None, "acks=0 has no offset");
+        r.set_consumed(u64::MAX);
+        assert!(r.consumed_us().is_some(), "saturates instead of wrapping");
     }
 }

@@ -240,7 +240,7 @@ impl Sim {
             let info = self.prov.get(rec.record_id);
             // A duplicate if the record's first append on a leader was at an earlier offset.
             let duplicate = info
-                .and_then(|i| i.first_append)
+                .and_then(|i| i.first_append())
                 .is_some_and(|(_, first, _, _)| {
                     first < offset && info.is_some_and(|i| i.leader_appends > 1)
                 });
@@ -249,7 +249,7 @@ impl Sim {
                 record_id: rec.record_id,
                 leader_epoch: rec.leader_epoch,
                 committed: offset < hw,
-                acknowledged: info.is_some_and(|i| i.acked_us.is_some()),
+                acknowledged: info.is_some_and(|i| i.acked_us().is_some()),
                 duplicate,
             });
         }
@@ -282,7 +282,7 @@ impl Sim {
             None => 0,
         };
         let n = on_leader(&copies);
-        let acked = info.acked_us.is_some();
+        let acked = info.acked_us().is_some();
         let (verdict, explanation) = if acked && st.leader.is_none() {
             (
                 "unavailable",
@@ -336,16 +336,16 @@ impl Sim {
             record_id: id,
             producer: self.producers[info.producer as usize].spec.name.clone(),
             partition: self.topo.part_name(part).to_string(),
-            key: info.key,
+            key: info.key(),
             sent_us: info.sent_us,
             attempts: info.attempts,
-            first_append: info.first_append,
+            first_append: info.first_append(),
             leader_appends: info.leader_appends,
-            acknowledged_us: info.acked_us,
-            ack_offset: info.ack_offset,
+            acknowledged_us: info.acked_us(),
+            ack_offset: info.ack_offset(),
             failed: info.failed.map(ErrorCode::name),
-            committed_us: info.committed_us,
-            consumed_us: info.consumed_us,
+            committed_us: info.committed_us(),
+            consumed_us: info.consumed_us(),
             copies,
             verdict,
             explanation,

@@ -87,21 +87,21 @@ impl Sim {
         for (id, info) in self.prov.records.iter().enumerate() {
             c.sent += 1;
             let part = info.part as usize;
-            if info.acked_us.is_some() {
+            if info.acked_us().is_some() {
                 c.acknowledged += 1;
             } else if info.failed.is_some() {
                 c.failed += 1;
             } else {
                 c.pending += 1;
             }
-            if info.consumed_us.is_some() {
+            if info.consumed_us().is_some() {
                 c.consumed += 1;
             }
             let n = copies[id];
             if n > 1 {
                 c.duplicated += 1;
             }
-            if info.acked_us.is_some() {
+            if info.acked_us().is_some() {
                 if !has_leader[part] {
                     c.unavailable += 1;
                 } else if n == 0 {
@@ -178,7 +178,7 @@ impl Sim {
             .enumerate()
             .filter(|(id, info)| {
                 let leader = self.controller.parts[info.part as usize].leader.is_some();
-                let acked = info.acked_us.is_some();
+                let acked = info.acked_us().is_some();
                 match verdict {
                     "lost" => acked && leader && copies[*id] == 0,
                     "unavailable" => acked && !leader,
