@@ -516,7 +516,7 @@ fn render_run(
         html! { <button {onclick}>{ label }</button> }
     });
     let at_end = now >= end;
-    let results = r.scenario.evaluate(&sim.outcome());
+    let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
     let events: Vec<_> = sim.trace.notable.iter().filter(|e| e.time <= now).collect();
     let recent = events.iter().rev().take(12).rev();

@@ -2,8 +2,11 @@
 //!
 //! Space play/pause · → / ← step forward / back (1 s) · Enter next beat (the next scheduled `at` line
 //! of the scenario) · K crash the leader of the selected partition · R restart the selected broker ·
-//! N cut the selected broker off the network (again to heal) · 1–9 select a broker · P next partition ·
-//! + / − speed · ? help. Every action becomes a scenario line, shown at the bottom.
+//! N cut the selected broker off the network (again to heal) · 1–9 select a broker · P next partition
+//! · plus / minus speed · Home / End start / end · ? help. Every action becomes a scenario line, shown
+//! at the bottom.
+//!
+//! `#/presenter?s=…` (a share link's scenario) presents that scenario instead of the demo.
 
 use crate::cluster_view::{event_text, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
@@ -20,6 +23,8 @@ use yew::prelude::*;
 
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
 const FRAME_MS: u32 = 50;
+/// Checkpoint spacing: a seek replays at most this much simulated time.
+const CHECKPOINT_EVERY_S: u64 = 2;
 
 /// The prepared demo: a failover a trainer walks through beat by beat.
 pub const DEMO: &str =
@@ -57,7 +62,7 @@ impl State {
             ..SimOptions::default()
         };
         Ok(State {
-            timeline: Timeline::new(scenario.spec, opts, SimTime::from_secs(1)),
+            timeline: Timeline::new(scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S)),
             end,
             beats,
             playing: false,
@@ -94,6 +99,8 @@ impl State {
             " " => self.playing = !self.playing,
             "ArrowRight" => self.seek(now.saturating_add_us(1_000_000)),
             "ArrowLeft" => self.seek(SimTime(now.as_us().saturating_sub(1_000_000))),
+            "Home" => self.seek(SimTime::ZERO),
+            "End" => self.seek(self.end),
             "Enter" => {
                 // Just after the next scheduled fault, so the beat's effect is on screen.
                 if let Some(t) = self.beats.iter().find(|t| **t > now) {
@@ -141,7 +148,16 @@ impl State {
 
 #[function_component(Presenter)]
 pub fn presenter() -> Html {
-    let state: Rc<RefCell<Result<State, String>>> = use_mut_ref(|| State::new(DEMO));
+    // A share link (`#/presenter?s=…`) brings its own scenario; otherwise the prepared demo.
+    let state: Rc<RefCell<Result<State, String>>> = use_mut_ref(|| {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        match crate::share::from_hash(&hash) {
+            Some(shared) => State::new(&shared.source),
+            None => State::new(DEMO),
+        }
+    });
     let update = use_force_update();
 
     // Keys, for as long as the page is open.
@@ -244,6 +260,7 @@ pub fn presenter() -> Html {
                         <dt>{ "1–9" }</dt><dd>{ "select a broker" }</dd>
                         <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
                         <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>
+                        <dt>{ "Home / End" }</dt><dd>{ "go to the start / the end" }</dd>
                         <dt>{ "?" }</dt><dd>{ "this help" }</dd>
                     </dl>
                 </div>

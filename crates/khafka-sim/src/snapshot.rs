@@ -126,6 +126,22 @@ pub struct RecordStory {
     pub explanation: String,
 }
 
+impl ClusterSnapshot {
+    /// The outcome `expect` lines assert over, from this snapshot (no second pass over the logs).
+    pub fn outcome(&self, sim: &Sim) -> crate::Outcome {
+        crate::Outcome {
+            provenance: self.provenance.clone(),
+            partitions: self.partitions.clone(),
+            producer_errors: sim
+                .producer_errors
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            violations: sim.violations.clone(),
+        }
+    }
+}
+
 impl Sim {
     /// The cluster at the current instant.
     pub fn snapshot(&self) -> ClusterSnapshot {

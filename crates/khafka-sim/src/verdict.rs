@@ -9,7 +9,6 @@
 use crate::msg::PartIdx;
 use crate::outcome::{Outcome, PartitionView, ProvenanceCounts, ReplicaView};
 use crate::sim::Sim;
-use std::collections::BTreeMap;
 
 impl Sim {
     /// The state of one partition, as the controller and its replicas see it now.
@@ -76,8 +75,7 @@ impl Sim {
     /// Provenance counts computed from the current logs (final at the end of a run).
     pub fn provenance_counts(&self) -> ProvenanceCounts {
         let mut c = ProvenanceCounts::default();
-        let nparts = self.topo.parts.len();
-        let (copies, reordered) = self.copies_on_leaders();
+        let (copies, reordered, committed) = self.copies_on_leaders();
         let has_leader: Vec<bool> = self
             .controller
             .parts
@@ -110,31 +108,16 @@ impl Sim {
             }
         }
         c.reordered = reordered;
-        // Committed: present below the final leader's HW.
-        for part in 0..nparts {
-            if let Some(l) = self.controller.parts[part].leader {
-                if let Some(r) = self.brokers[(l - 1) as usize]
-                    .replicas
-                    .get(&(part as PartIdx))
-                {
-                    let hw = r.log.high_watermark as usize;
-                    let mut seen = std::collections::BTreeSet::new();
-                    for rec in r.log.records().range(0, hw) {
-                        seen.insert(rec.record_id);
-                    }
-                    c.committed += seen.len() as u64;
-                }
-            }
-        }
+        c.committed = committed;
         c
     }
 
-    /// How many times each record appears in its partition's current leader log, and how many first
-    /// copies were overtaken by a later record of the same producer (reordered).
-    fn copies_on_leaders(&self) -> (Vec<u32>, u64) {
-        // How many times each record appears in its partition's final leader log.
+    /// How many times each record appears in its partition's current leader log; how many first
+    /// copies were overtaken by a later record of the same producer (reordered); how many distinct
+    /// records have their first copy below the leader's high watermark (committed). One pass.
+    fn copies_on_leaders(&self) -> (Vec<u32>, u64, u64) {
         let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
-        let mut reordered = 0u64;
+        let (mut reordered, mut committed) = (0u64, 0u64);
         for (part, st) in self.controller.parts.iter().enumerate() {
             let Some(l) = st.leader else {
                 continue;
@@ -145,10 +128,11 @@ impl Sim {
             else {
                 continue;
             };
+            let hw = r.log.high_watermark;
             // Record ids grow in send order, so a first copy below the highest id already seen from
             // the same producer was overtaken.
-            let mut max_seen: BTreeMap<u32, u64> = BTreeMap::new();
-            for rec in r.log.records().iter() {
+            let mut max_seen: Vec<u64> = vec![0; self.producers.len()];
+            for (offset, rec) in r.log.records().iter().enumerate() {
                 let Some(n) = copies.get_mut(rec.record_id as usize) else {
                     continue;
                 };
@@ -156,8 +140,14 @@ impl Sim {
                 if *n > 1 {
                     continue;
                 }
-                if let Some(info) = self.prov.get(rec.record_id) {
-                    let m = max_seen.entry(info.producer).or_insert(0);
+                if (offset as u64) < hw {
+                    committed += 1;
+                }
+                if let Some(m) = self
+                    .prov
+                    .get(rec.record_id)
+                    .and_then(|info| max_seen.get_mut(info.producer as usize))
+                {
                     if rec.record_id < *m {
                         reordered += 1;
                     } else {
@@ -166,12 +156,12 @@ impl Sim {
                 }
             }
         }
-        (copies, reordered)
+        (copies, reordered, committed)
     }
 
     /// Up to `limit` records with a given verdict (`lost`, `duplicated` or `unavailable`), oldest first.
     pub fn records_with_verdict(&self, verdict: &str, limit: usize) -> Vec<crate::log::RecordId> {
-        let (copies, _) = self.copies_on_leaders();
+        let (copies, _, _) = self.copies_on_leaders();
         self.prov
             .records
             .iter()

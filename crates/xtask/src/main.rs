@@ -371,7 +371,18 @@ fn main() -> ExitCode {
             transfer_size(&d)
         }),
         "browser-test" => build_site().and_then(|d| browser_tests(&d)),
-        _ => Err("usage: cargo xtask test | serve | build-site | browser-test".into()),
+        "browser-bench" => build_site().and_then(|d| {
+            browser_tests(&d)?;
+            run(
+                "browser benchmark",
+                Command::new("node")
+                    .arg(root().join("tests/browser/bench.mjs"))
+                    .arg(&d),
+            )
+        }),
+        _ => Err(
+            "usage: cargo xtask test | serve | build-site | browser-test | browser-bench".into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,100 @@
+// Browser performance figures for the site, measured in Debian's Chromium (not part of CI: it takes
+// about a minute). Usage: node tests/browser/bench.mjs DIST_DIR  (or `cargo xtask browser-bench`).
+// Prints: cold load to an interactive lesson; the standard scenario's run in a page; frame times while
+// playing 12 brokers × 100 partitions at 10×; seeks in a 10-minute run from key press to picture.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = process.argv[2];
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = createServer(async (req, res) => {
+  let path = normalize(decodeURIComponent(req.url.split('?')[0]));
+  if (path === '/') path = '/index.html';
+  try { const b = await readFile(join(dist, path)); res.writeHead(200, { 'content-type': types[extname(path)] || 'x' }); res.end(b); }
+  catch { res.writeHead(404); res.end(); }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const b64 = (s) => Buffer.from(s).toString('base64url');
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p / 100 * s.length) - 1)]; };
+
+// 1. Cold load: a fresh context (empty cache) to a lesson whose cell can be clicked.
+{
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const t0 = Date.now();
+    await page.goto(`${base}/#/lesson/first-cluster`);
+    await page.locator('section.cell button', { hasText: 'Run' }).first().waitFor();
+    times.push(Date.now() - t0);
+    await ctx.close();
+  }
+  console.log(`cold load to an interactive lesson: median ${pct(times, 50)} ms, max ${Math.max(...times)} ms (5 loads)`);
+}
+
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+
+// 2. The standard scenario in a page (a cell: run plus 1 s checkpoints and the first render).
+{
+  const src = readFileSync(join(here, '..', 'scenarios', 'standard.khafka'), 'utf8');
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${base}/#/playground?s=${b64('seed 0\nrun 1s\n')}`);
+    await page.locator('section.cell textarea').fill(src);
+    const t0 = Date.now();
+    await page.locator('section.cell button', { hasText: 'Run' }).click();
+    await page.locator('section.cell p.hash').waitFor({ timeout: 120000 });
+    times.push(Date.now() - t0);
+  }
+  console.log(`standard scenario (60 s simulated) run and shown in a cell: median ${pct(times, 50)} ms of 3`);
+}
+
+// 3. Playing at 10× with 12 brokers × 100 partitions: frame times from requestAnimationFrame.
+{
+  const big = `seed 1\ncluster brokers=12\ntopic big partitions=100 replication.factor=3 min.insync.replicas=2\nproducer p1 topic=big acks=all rate=2000/s keys=k-0..9999\nconsumer c1 topic=big auto.offset.reset=earliest\nat 20s crash broker 1\nrun 120s\n`;
+  await page.goto(`${base}/#/presenter?s=${b64(big)}`);
+  await page.locator('.presenter').waitFor();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('+'); // 1× → 10×
+  await page.keyboard.press(' ');
+  const deltas = await page.evaluate(() => new Promise((done) => {
+    const ts = []; const t0 = performance.now();
+    const f = (t) => { ts.push(t); if (t - t0 < 4000) requestAnimationFrame(f); else done(ts.slice(1).map((x, i) => x - ts[i])); };
+    requestAnimationFrame(f);
+  }));
+  await page.keyboard.press(' ');
+  const clock = await page.locator('.p-clock').innerText();
+  console.log(`playing 12 brokers × 100 partitions at 10× for 4 s (reached ${clock}): ${deltas.length} frames, p50 ${pct(deltas, 50).toFixed(1)} ms, p95 ${pct(deltas, 95).toFixed(1)} ms, max ${Math.max(...deltas).toFixed(1)} ms`);
+}
+
+// 4. Seeking in a 10-minute run: key press → updated clock on screen (a fresh page: the 10-minute run
+// needs about a gigabyte).
+{
+  await page.close();
+  const fresh = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const src = readFileSync(join(here, '..', 'scenarios', 'standard.khafka'), 'utf8').replace('run 60s', 'run 600s');
+  await fresh.goto(`${base}/#/presenter?s=${b64(src)}`);
+  await fresh.locator('.presenter').waitFor();
+  let t0 = Date.now();
+  await fresh.keyboard.press('End');
+  await fresh.waitForFunction(() => document.querySelector('.panic-banner') || document.querySelector('.p-clock').textContent.startsWith('600'), null, { timeout: 300000 });
+  if (await fresh.locator('.panic-banner').count()) throw new Error(await fresh.locator('.panic-banner').innerText());
+  console.log(`10-minute run simulated to its end (checkpoints every 2 s): ${Date.now() - t0} ms`);
+  const times = [];
+  for (const key of ['Home', 'End', 'ArrowLeft', 'ArrowLeft', 'Home', 'Enter', 'Enter', 'End', 'ArrowLeft', 'Home']) {
+    const before = await fresh.locator('.p-clock').innerText();
+    t0 = performance.now();
+    await fresh.keyboard.press(key);
+    await fresh.waitForFunction((b) => document.querySelector('.p-clock').textContent !== b, before, { timeout: 60000 });
+    times.push(performance.now() - t0);
+  }
+  console.log(`seek in the 10-minute run, key press to updated picture: median ${pct(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (${times.length} seeks)`);
+}
+await browser.close();
+server.close();
