@@ -94,6 +94,7 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await fresh.waitForFunction((b) => document.querySelector('.p-clock').textContent !== b, before, { timeout: 60000 });
     times.push(performance.now() - t0);
   }
+  console.log(`per key: ${times.map((t) => t.toFixed(0)).join(" ")} ms`);
   console.log(`seek in the 10-minute run, key press to updated picture: median ${pct(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (${times.length} seeks)`);
 }
 await browser.close();
