@@ -167,6 +167,8 @@ await check('a parse error is shown inline with a hint', async () => {
   await cell(0).locator('button', { hasText: 'Run' }).click();
   const err = await cell(0).locator('.parse-errors').innerText();
   expect(err.includes('line 1, column 1') && err.includes('did you mean `topic`'), `errors: ${err}`);
+  const underlined = await cell(0).locator('pre.hl .err-line .err').first().innerText();
+  expect(underlined === 'tpoic', `underlined in the editor: ${underlined}`);
 });
 
 await check('an edit survives a reload, and Reset restores the original', async () => {

@@ -376,7 +376,7 @@ pub fn cell(props: &CellProps) -> Html {
         })
     };
     let on_reset = dispatch.reform(|_: MouseEvent| Action::Reset);
-    let rows = source.lines().count().clamp(4, 24) as u32;
+    let rows = (source.lines().count() + 1).clamp(4, 60) as u32;
 
     let error_list = if errors.is_empty() {
         html! {}
@@ -425,8 +425,11 @@ pub fn cell(props: &CellProps) -> Html {
                 <div class="knobs" aria-label="Knobs">{ for knobs }</div>
             }
             <label class="visually-hidden" for={format!("src-{id}")}>{ "Scenario" }</label>
-            <textarea id={format!("src-{id}")} class="scenario" spellcheck="false" rows={rows.to_string()}
-                value={(*source).clone()} {oninput} />
+            <div class="editor">
+                { crate::highlight::highlighted(&source, &errors) }
+                <textarea id={format!("src-{id}")} class="scenario" spellcheck="false" rows={rows.to_string()}
+                    value={(*source).clone()} {oninput} />
+            </div>
             { error_list }
             <div class="controls">
                 <button class="primary" onclick={on_run}>{ "Run" }</button>

@@ -6,6 +6,7 @@
 mod app;
 mod cell;
 mod cluster_view;
+mod highlight;
 mod lessons;
 mod markdown;
 mod panic_banner;
