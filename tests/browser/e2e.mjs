@@ -113,6 +113,9 @@ await check('a cell continues the previous one', async () => {
   await c.locator('input[type=range]').fill('26000');
   const events = await c.locator('ol.events').innerText();
   expect(events.includes('broker 1 started'), `events: ${events}`);
+  await c.locator('label.filter', { hasText: 'brokers & leaders' }).locator('input').uncheck();
+  const filtered = await c.locator('ol.events').innerText();
+  expect(!filtered.includes('broker 1 started'), `filtered: ${filtered}`);
 });
 
 await check('a lost record tells its story', async () => {

@@ -149,6 +149,7 @@ pub enum Action {
     CopyLink,
     Story(Option<u64>),
     Knob(String, String),
+    Filter(u8),
     DownloadScenario,
     DownloadTrace,
     Reset,
@@ -189,6 +190,8 @@ pub fn cell(props: &CellProps) -> Html {
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
     let link = use_state(|| None::<String>);
     let story = use_state(|| None::<u64>);
+    // Producer errors are many during a failover: off until asked for.
+    let filters = use_state(|| !8u8);
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let tick = use_state(|| 0u32);
 
@@ -201,6 +204,7 @@ pub fn cell(props: &CellProps) -> Html {
         let original = original.clone();
         let link = link.clone();
         let story = story.clone();
+        let filters = filters.clone();
         let prelude = prelude.clone();
         Callback::from(move |action: Action| {
             let full = |src: &str| format!("{prelude}{src}");
@@ -289,6 +293,7 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }
                 Action::Story(id) => story.set(id),
+                Action::Filter(bit) => filters.set(*filters ^ bit),
                 Action::DownloadScenario => {
                     let mut text = full(&source);
                     if let Some(r) = run.borrow().as_ref() {
@@ -397,7 +402,7 @@ pub fn cell(props: &CellProps) -> Html {
 
     let body = match run.borrow().as_ref() {
         None => html! {},
-        Some(r) => render_run(r, &dispatch, (*link).clone(), *story),
+        Some(r) => render_run(r, &dispatch, (*link).clone(), *story, *filters),
     };
 
     let knobs = props.knobs.iter().map(|k| {
@@ -489,11 +494,34 @@ fn open_shared(sh: &Shared) -> Result<Run, Vec<ParseError>> {
     })
 }
 
+/// Event-log categories and their filter bits.
+const EVENT_CATEGORIES: &[(&str, u8)] = &[
+    ("faults", 1),
+    ("brokers & leaders", 2),
+    ("ISR", 4),
+    ("producer errors", 8),
+    ("truncation", 16),
+    ("violations", 32),
+];
+
+fn event_category(kind: &khafka_sim::trace::TraceKind) -> (&'static str, u8) {
+    use khafka_sim::trace::TraceKind as K;
+    match kind {
+        K::Fault { .. } => EVENT_CATEGORIES[0],
+        K::IsrChanged { .. } => EVENT_CATEGORIES[2],
+        K::ProduceError { .. } | K::SendFailed { .. } => EVENT_CATEGORIES[3],
+        K::Truncated { .. } => EVENT_CATEGORIES[4],
+        K::Violation { .. } => EVENT_CATEGORIES[5],
+        _ => EVENT_CATEGORIES[1],
+    }
+}
+
 fn render_run(
     r: &Run,
     dispatch: &Callback<Action>,
     link: Option<String>,
     story: Option<u64>,
+    filters: u8,
 ) -> Html {
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
@@ -521,8 +549,20 @@ fn render_run(
     let at_end = now >= end;
     let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
-    let events: Vec<_> = sim.trace.notable.iter().filter(|e| e.time <= now).collect();
-    let recent = events.iter().rev().take(12).rev();
+    let events: Vec<_> = sim
+        .trace
+        .notable
+        .iter()
+        .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
+        .collect();
+    let recent = events.iter().rev().take(30).rev();
+    let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
+        let bit = *bit;
+        html! {
+            <label class="filter"><input type="checkbox" checked={filters & bit != 0}
+                onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
+        }
+    });
     html! {
         <div class="run">
             <div class="timebar">
@@ -572,6 +612,7 @@ fn render_run(
                 </div>
                 <div class="panel">
                     <h4>{ "Events" }</h4>
+                    <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
                     <ol class="events">
                         { for recent.map(|e| {
                             let t = e.time;
