@@ -27,7 +27,51 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .max()
         .unwrap_or(0)
         .max(1);
+    // Messages on the wire, per destination: what each node is about to receive.
+    let incoming = |node: &str| -> String {
+        let mut parts: Vec<String> = s
+            .in_flight
+            .iter()
+            .filter(|(_, to, _, _)| to == node)
+            .fold(
+                std::collections::BTreeMap::<&str, u32>::new(),
+                |mut m, (_, _, k, n)| {
+                    *m.entry(*k).or_default() += n;
+                    m
+                },
+            )
+            .into_iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        parts.truncate(4);
+        parts.join(" · ")
+    };
+    let clients = html! {
+        <div class="clients" aria-label="Controller and clients">
+            <div class="client controller" title="The KRaft controller quorum, modelled as one node that never fails (it can be cut off)">
+                <strong>{ "Controller" }</strong><span class="state">{ " KRaft" }</span>
+                <div class="wire">{ incoming("controller") }</div>
+            </div>
+            { for s.producers.iter().map(|p| html! {
+                <div class="client producer">
+                    <strong>{ format!("Producer {}", p.name) }</strong>
+                    <span class="state">{ format!(" acks={}{}{}", p.acks, if p.idempotent { " · idempotent" } else { "" }, if p.paused { " · paused" } else { "" }) }</span>
+                    <div>{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }</div>
+                    <div class="wire">{ format!("{} request(s) in flight · {} batch(es) queued", p.requests_in_flight, p.batches_queued) }</div>
+                </div>
+            }) }
+            { for s.consumers.iter().map(|c| html! {
+                <div class="client consumer" title="A simple consumer: no group, reads every partition of its topic up to the high watermark">
+                    <strong>{ format!("Consumer {}", c.name) }</strong>
+                    <div>{ format!("received {}", c.received) }</div>
+                    <div class="wire">{ incoming(&c.name) }</div>
+                </div>
+            }) }
+        </div>
+    };
     html! {
+        <>
+        { clients }
         <div class="cluster" aria-label="Cluster">
             { for s.brokers.iter().map(|b| {
                 let (state, word) = if !b.running {
@@ -49,6 +93,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                             { b.rack.as_ref().map(|r| html! { <span class="rack">{ format!("rack {r}") }</span> }).unwrap_or_default() }
                         </div>
                         { props.on_fault.as_ref().map(|cb| broker_buttons(cb, b.id, b.running, b.isolated, b.slow_us > 0)).unwrap_or_default() }
+                        <div class="wire" title="Requests and responses on their way to this broker">{ incoming(&b.id.to_string()) }</div>
                         <ul class="replicas">
                             { for b.replicas.iter().map(|r| {
                                 let committed = (r.high_watermark * 100 / max_leo) as u32;
@@ -72,6 +117,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 }
             }) }
         </div>
+        </>
     }
 }
 

@@ -209,6 +209,25 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// Kafka's name for the request or response (`Produce`, `Fetch`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Msg::Produce { .. } => "Produce",
+            Msg::ProduceResponse { .. } => "ProduceResponse",
+            Msg::Fetch { .. } => "Fetch",
+            Msg::FetchResponse { .. } => "FetchResponse",
+            Msg::Metadata { .. } => "Metadata",
+            Msg::MetadataResponse { .. } => "MetadataResponse",
+            Msg::Heartbeat { .. } => "BrokerHeartbeat",
+            Msg::HeartbeatResponse { .. } => "BrokerHeartbeatResponse",
+            Msg::MetadataFetch { .. } => "MetadataFetch",
+            Msg::MetadataFetchResponse { .. } => "MetadataFetchResponse",
+            Msg::AlterPartition { .. } => "AlterPartition",
+            Msg::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+            Msg::Disconnect { .. } => "Disconnect",
+        }
+    }
+
     /// The request id a disconnect would refer to, for requests only.
     pub fn request_id(&self) -> Option<u64> {
         match self {

@@ -80,6 +80,11 @@ impl<T> EventQueue<T> {
         self.heap.peek().map(|k| k.at)
     }
 
+    /// The pending events, in no particular order.
+    pub fn pending(&self) -> impl Iterator<Item = &T> + '_ {
+        self.slots.iter().flatten()
+    }
+
     pub fn len(&self) -> usize {
         self.heap.len()
     }

@@ -215,6 +215,23 @@ impl Sim {
         self.queue.push(at, event);
     }
 
+    /// Messages on the wire now: `(from, to, kind) → count`, with nodes named as in scenarios.
+    pub fn messages_in_flight(&self) -> BTreeMap<(String, String, &'static str), u32> {
+        let name = |n: &Node| match n {
+            Node::Broker(b) => b.to_string(),
+            Node::Controller => "controller".to_string(),
+            Node::Producer(i) => self.producers[*i as usize].spec.name.clone(),
+            Node::Consumer(i) => self.consumers[*i as usize].name.to_string(),
+        };
+        let mut out = BTreeMap::new();
+        for e in self.queue.pending() {
+            if let Event::Deliver { from, to, msg } = e {
+                *out.entry((name(from), name(to), msg.kind())).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+
     /// Time of the next event, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
         self.queue.peek_time()
