@@ -56,6 +56,14 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   console.log(`standard scenario (60 s simulated) run and shown in a cell: median ${pct(times, 50)} ms of 3`);
 }
 
+// 2b. The engine alone in the page (no checkpoints, no rendering).
+{
+  await page.goto(`${base}/#/bench`);
+  await page.locator('button', { hasText: 'Run the benchmark' }).click();
+  await page.locator('.bench-result').waitFor({ timeout: 120000 });
+  console.log(await page.locator('.bench-result').innerText());
+}
+
 // 3. Playing at 10× with 12 brokers × 100 partitions: frame times from requestAnimationFrame.
 {
   const big = `seed 1\ncluster brokers=12\ntopic big partitions=100 replication.factor=3 min.insync.replicas=2\nproducer p1 topic=big acks=all rate=2000/s keys=k-0..9999\nconsumer c1 topic=big auto.offset.reset=earliest\nat 20s crash broker 1\nrun 120s\n`;

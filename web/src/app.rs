@@ -19,6 +19,8 @@ pub enum Route {
     Presenter,
     #[at("/about")]
     About,
+    #[at("/bench")]
+    Bench,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -38,6 +40,7 @@ fn switch(route: Route) -> Html {
         Route::About => html! {
             <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
         },
+        Route::Bench => html! { <crate::bench::Bench /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

@@ -4,6 +4,7 @@
 //! behaviour is computed here. User text (cells, URLs, storage) is only ever rendered as text nodes.
 
 mod app;
+mod bench;
 mod cell;
 mod cluster_view;
 mod highlight;
