@@ -59,15 +59,8 @@ pub fn lesson_cells() -> Vec<(String, Scenario)> {
                 }
                 Some(src) if line.trim_start().starts_with("```") => {
                     let name = format!("{}#{n}", path.display());
-                    let prelude: String = if continues {
-                        previous
-                            .lines()
-                            .filter(|l| {
-                                let w = l.split_whitespace().next().unwrap_or("");
-                                w != "run" && w != "expect"
-                            })
-                            .map(|l| format!("{l}\n"))
-                            .collect()
+                    let prelude = if continues {
+                        khafka_scenario::continuation_prelude(&previous)
                     } else {
                         String::new()
                     };

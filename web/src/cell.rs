@@ -103,18 +103,6 @@ fn set_knob(source: &str, key: &str, value: &str) -> String {
         .collect()
 }
 
-/// The prelude's statements without its `run` and `expect` lines (this cell's decide those).
-fn prelude_lines(prelude: &str) -> String {
-    prelude
-        .lines()
-        .filter(|l| {
-            let w = l.split_whitespace().next().unwrap_or("");
-            w != "run" && w != "expect"
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 fn storage_key(id: &str) -> String {
     format!("khafka.cell.{id}")
 }
@@ -166,7 +154,7 @@ pub fn cell(props: &CellProps) -> Html {
     let prelude = props
         .prelude
         .as_ref()
-        .map(|p| prelude_lines(p))
+        .map(|p| khafka_scenario::continuation_prelude(p))
         .unwrap_or_default();
     let prelude_len = prelude.lines().count() as u32;
     let (saved, notice) = {
@@ -824,11 +812,5 @@ mod tests {
         assert_eq!(k.choices, vec!["1", "2", "3"]);
         assert_eq!(Knob::parse("acks:0,1,all").unwrap().choices.len(), 3);
         assert!(Knob::parse("nonsense").is_none());
-    }
-
-    #[test]
-    fn a_continuing_cell_drops_the_previous_run_and_expects() {
-        let p = prelude_lines("seed 1\nrun 5s\nexpect lost == 0\nat 2s heal\n");
-        assert_eq!(p, "seed 1\nat 2s heal\n");
     }
 }

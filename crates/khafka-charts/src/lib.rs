@@ -231,13 +231,7 @@ mod tests {
             run_for: SimTime::from_secs(20),
             ..ScenarioSpec::default()
         };
-        spec.topics.push(TopicSpec {
-            name: "t".into(),
-            partitions: 2,
-            replication_factor: 3,
-            assignment: None,
-            config: Default::default(),
-        });
+        spec.topics.push(TopicSpec::new("t", 2, 3));
         spec.producers.push(ProducerSpec::new("p", "t"));
         spec.consumers.push(khafka_sim::spec::ConsumerSpec {
             name: "c".into(),

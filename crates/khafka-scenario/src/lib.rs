@@ -74,3 +74,26 @@ pub fn parse(source: &str) -> Result<Scenario, ParseErrors> {
         Err(ParseErrors(errors))
     }
 }
+
+/// The story so far for a cell that continues the previous one: the previous scenario's statements
+/// without its `run` and `expect` lines (the continuing cell decides those). Lessons on the site and
+/// the tests that run them use this same rule.
+pub fn continuation_prelude(previous: &str) -> String {
+    previous
+        .lines()
+        .filter(|l| {
+            let first = l.split_whitespace().next().unwrap_or("");
+            first != "run" && first != "expect"
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod continuation_tests {
+    #[test]
+    fn drops_run_and_expect_lines() {
+        let p = super::continuation_prelude("seed 1\nrun 5s\nexpect lost == 0\nat 2s heal\n");
+        assert_eq!(p, "seed 1\nat 2s heal\n");
+    }
+}

@@ -272,13 +272,7 @@ mod tests {
             seed: 3,
             ..ScenarioSpec::default()
         };
-        spec.topics.push(TopicSpec {
-            name: "t".into(),
-            partitions: 1,
-            replication_factor: 3,
-            assignment: None,
-            config: Default::default(),
-        });
+        spec.topics.push(TopicSpec::new("t", 1, 3));
         spec.producers.push(ProducerSpec::new("p", "t"));
         let opts = crate::SimOptions {
             check_invariants: false,

@@ -104,6 +104,19 @@ pub struct TopicSpec {
     pub config: TopicConfig,
 }
 
+impl TopicSpec {
+    /// A topic with Kafka's replica assignment and default configs.
+    pub fn new(name: impl Into<String>, partitions: u32, replication_factor: u32) -> Self {
+        TopicSpec {
+            name: name.into(),
+            partitions,
+            replication_factor,
+            assignment: None,
+            config: TopicConfig::default(),
+        }
+    }
+}
+
 /// Which keys a producer's records carry.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KeySpec {

@@ -174,13 +174,7 @@ mod tests {
             run_for: SimTime::from_secs(12),
             ..ScenarioSpec::default()
         };
-        s.topics.push(TopicSpec {
-            name: "t".into(),
-            partitions: 2,
-            replication_factor: 3,
-            assignment: None,
-            config: Default::default(),
-        });
+        s.topics.push(TopicSpec::new("t", 2, 3));
         s.producers.push(ProducerSpec::new("p", "t"));
         s
     }

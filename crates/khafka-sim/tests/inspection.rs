@@ -13,13 +13,7 @@ fn acks1_loss() -> Sim {
         run_for: SimTime::from_secs(25),
         ..ScenarioSpec::default()
     };
-    spec.topics.push(TopicSpec {
-        name: "t".into(),
-        partitions: 1,
-        replication_factor: 3,
-        assignment: None,
-        config: Default::default(),
-    });
+    spec.topics.push(TopicSpec::new("t", 1, 3));
     let mut p = ProducerSpec::new("p", "t");
     p.config.acks = Acks::One;
     spec.producers.push(p);

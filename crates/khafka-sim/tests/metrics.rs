@@ -15,13 +15,7 @@ fn a_crash_shows_in_under_replicated_partitions_and_elections() {
         run_for: SimTime::from_secs(30),
         ..ScenarioSpec::default()
     };
-    spec.topics.push(TopicSpec {
-        name: "t".into(),
-        partitions: 3,
-        replication_factor: 3,
-        assignment: None,
-        config: Default::default(),
-    });
+    spec.topics.push(TopicSpec::new("t", 3, 3));
     spec.producers.push(ProducerSpec::new("p", "t"));
     spec.schedule.push(Scheduled {
         at: SimTime::from_secs(5),
