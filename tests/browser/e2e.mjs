@@ -232,6 +232,17 @@ await check('the standard scenario hashes the same in Chromium as natively', asy
   expect(text.includes(native), `browser ${text}, native ${native}`);
 });
 
+await check('the course outline shows which lessons were opened', async () => {
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  await page.locator('section.cell').first().waitFor();
+  await page.goto(`${base}/`);
+  await page.locator('ol.outline li').first().waitFor();
+  const first = await page.locator('ol.outline li').first().innerText();
+  expect(first.includes('✓ opened'), `outline: ${first}`);
+  const note = await page.locator('article.home p.muted').innerText();
+  expect(/\d of 2 lessons opened/.test(note), note);
+});
+
 await check('presenter mode is driven by keys', async () => {
   await page.goto(`${base}/#/presenter`);
   await page.locator('.presenter').waitFor();

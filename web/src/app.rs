@@ -4,6 +4,7 @@ use crate::lessons::{self, LESSONS};
 use crate::markdown;
 use crate::playground::Playground;
 use crate::presenter::Presenter;
+use crate::progress;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -30,9 +31,12 @@ fn switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <Home /> },
         Route::Lesson { slug } => match lessons::find(&slug) {
-            Some(l) => html! {
-                <article class="lesson">{ markdown::render(l.slug, l.markdown) }</article>
-            },
+            Some(l) => {
+                progress::mark_read(l.slug);
+                html! {
+                    <article class="lesson">{ markdown::render(l.slug, l.markdown) }</article>
+                }
+            }
             None => html! { <NotFound /> },
         },
         Route::Playground => html! { <Playground /> },
@@ -52,17 +56,23 @@ fn not_found() -> Html {
 
 #[function_component(Home)]
 fn home() -> Html {
+    let read = progress::read();
     html! {
         <article class="home">
             <h1>{ "Khafka" }</h1>
             <p class="lead">{ "Learn Apache Kafka by running it — and breaking it. Every lesson is a notebook of live simulations: change acks, replication factor or min.insync.replicas, crash the leader, and see which records were acknowledged, committed, lost or duplicated, and why." }</p>
             <h2>{ "The course" }</h2>
+            <p class="muted">{ format!("{} of {} lessons opened in this browser.", LESSONS.iter().filter(|l| read.contains(&l.slug.to_string())).count(), LESSONS.len()) }</p>
             <ol class="outline">
-                { for LESSONS.iter().map(|l| html! {
-                    <li>
-                        <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }}>{ l.title }</Link<Route>>
-                        <p>{ l.summary }</p>
-                    </li>
+                { for LESSONS.iter().map(|l| {
+                    let read = read.contains(&l.slug.to_string());
+                    html! {
+                        <li class={classes!(read.then_some("read"))}>
+                            <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }}>{ l.title }</Link<Route>>
+                            if read { <span class="progress">{ " ✓ opened" }</span> }
+                            <p>{ l.summary }</p>
+                        </li>
+                    }
                 }) }
             </ol>
             <p><Link<Route> to={Route::Playground}>{ "Open the playground" }</Link<Route>>{ " — a free-form simulator with every control." }</p>

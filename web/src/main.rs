@@ -13,6 +13,7 @@ mod markdown;
 mod panic_banner;
 mod playground;
 mod presenter;
+mod progress;
 mod share;
 
 fn main() {
