@@ -118,6 +118,21 @@ await check('a cell continues the previous one', async () => {
   expect(!filtered.includes('broker 1 started'), `filtered: ${filtered}`);
 });
 
+await check('a cell plays at the chosen speed', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('button', { hasText: 'Rewind' }).click();
+  for (let i = 0; i < 3; i++) await c.locator('button[aria-label="Faster"]').click();
+  expect((await c.locator('.speed').innerText()) === '10×', 'speed 10×');
+  await c.locator('button.play').click();
+  await page.waitForTimeout(600);
+  await c.locator('button.play').click();
+  const clock = await c.locator('.clock').innerText();
+  const t = parseFloat(clock);
+  expect(t >= 2 && t < 30, `after ~0.6 s at 10×: ${clock}`);
+});
+
 await check('a lost record tells its story', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(0);

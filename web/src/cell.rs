@@ -19,6 +19,10 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+/// Playback speeds, 0.1× to 100× simulated per real time.
+const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
+const PLAY_FRAME_MS: u32 = 50;
+
 /// Storage format version; anything else found in storage is ignored with a notice.
 const STORAGE_VERSION: u32 = 1;
 
@@ -138,6 +142,8 @@ pub enum Action {
     Story(Option<u64>),
     Knob(String, String),
     Filter(u8),
+    Play,
+    Speed(i32),
     DownloadScenario,
     DownloadTrace,
     Reset,
@@ -180,6 +186,8 @@ pub fn cell(props: &CellProps) -> Html {
     let story = use_state(|| None::<u64>);
     // Producer errors are many during a failover: off until asked for.
     let filters = use_state(|| !8u8);
+    let playing = use_state(|| false);
+    let speed = use_state(|| 3usize);
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let tick = use_state(|| 0u32);
 
@@ -193,6 +201,8 @@ pub fn cell(props: &CellProps) -> Html {
         let link = link.clone();
         let story = story.clone();
         let filters = filters.clone();
+        let playing = playing.clone();
+        let speed = speed.clone();
         let prelude = prelude.clone();
         Callback::from(move |action: Action| {
             let full = |src: &str| format!("{prelude}{src}");
@@ -282,6 +292,22 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::Story(id) => story.set(id),
                 Action::Filter(bit) => filters.set(*filters ^ bit),
+                Action::Play => {
+                    let at_end = run
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|r| r.timeline.now() >= r.scenario.spec.run_for);
+                    if at_end && !*playing {
+                        if let Some(r) = run.borrow_mut().as_mut() {
+                            r.timeline.seek(SimTime::ZERO);
+                        }
+                    }
+                    playing.set(!*playing);
+                }
+                Action::Speed(d) => {
+                    let i = (*speed as i32 + d).clamp(0, SPEEDS.len() as i32 - 1);
+                    speed.set(i as usize);
+                }
                 Action::DownloadScenario => {
                     let mut text = full(&source);
                     if let Some(r) = run.borrow().as_ref() {
@@ -317,6 +343,9 @@ pub fn cell(props: &CellProps) -> Html {
                             .saturating_add_us(us)
                             .min(r.scenario.spec.run_for);
                         r.timeline.seek(t);
+                        if t >= r.scenario.spec.run_for {
+                            playing.set(false);
+                        }
                     }
                 }
                 Action::Inject(fault) => {
@@ -331,6 +360,20 @@ pub fn cell(props: &CellProps) -> Html {
             tick.set(*tick + 1);
         })
     };
+
+    // Playback: every frame, advance by the frame time × speed.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((*playing, *speed), move |(playing, speed)| {
+            let step_us = (PLAY_FRAME_MS as f64 * 1_000.0 * SPEEDS[*speed]) as u64;
+            let interval = playing.then(|| {
+                gloo::timers::callback::Interval::new(PLAY_FRAME_MS, move || {
+                    dispatch.emit(Action::Step(step_us))
+                })
+            });
+            move || drop(interval)
+        });
+    }
 
     // A share link runs at once.
     {
@@ -390,7 +433,14 @@ pub fn cell(props: &CellProps) -> Html {
 
     let body = match run.borrow().as_ref() {
         None => html! {},
-        Some(r) => render_run(r, &dispatch, (*link).clone(), *story, *filters),
+        Some(r) => render_run(
+            r,
+            &dispatch,
+            (*link).clone(),
+            *story,
+            *filters,
+            (*playing, SPEEDS[*speed]),
+        ),
     };
 
     let knobs = props.knobs.iter().map(|k| {
@@ -510,6 +560,7 @@ fn render_run(
     link: Option<String>,
     story: Option<u64>,
     filters: u8,
+    (playing, speed): (bool, f64),
 ) -> Html {
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
@@ -557,6 +608,10 @@ fn render_run(
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0 s">{ "Rewind" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms">{ "+100 ms" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s">{ "+1 s" }</button>
+                <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={playing.to_string()}>{ if playing { "Pause" } else { "Play" } }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(-1))} aria-label="Slower">{ "−" }</button>
+                <span class="speed" aria-live="polite">{ format!("{speed}×") }</span>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(1))} aria-label="Faster">{ "+" }</button>
                 <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()}
                     aria-label="Simulated time" oninput={on_scrub} />
                 <span class="clock">{ format!("{now} / {end}") }</span>
