@@ -131,6 +131,10 @@ await check('a cell plays at the chosen speed', async () => {
   const clock = await c.locator('.clock').innerText();
   const t = parseFloat(clock);
   expect(t >= 2 && t < 30, `after ~0.6 s at 10×: ${clock}`);
+  expect((await c.locator('figure.chart').count()) === 0, 'charts are not drawn while closed');
+  await c.locator('details.charts summary').click();
+  await c.locator('figure.chart svg').first().waitFor();
+  expect((await c.locator('figure.chart').count()) === 4, 'four charts when open');
 });
 
 await check('a lost record tells its story', async () => {

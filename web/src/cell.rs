@@ -144,6 +144,7 @@ pub enum Action {
     Filter(u8),
     Play,
     Speed(i32),
+    ToggleCharts,
     DownloadScenario,
     DownloadTrace,
     Reset,
@@ -187,6 +188,7 @@ pub fn cell(props: &CellProps) -> Html {
     // Producer errors are many during a failover: off until asked for.
     let filters = use_state(|| !8u8);
     let playing = use_state(|| false);
+    let show_charts = use_state(|| false);
     let speed = use_state(|| 3usize);
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let tick = use_state(|| 0u32);
@@ -203,6 +205,7 @@ pub fn cell(props: &CellProps) -> Html {
         let filters = filters.clone();
         let playing = playing.clone();
         let speed = speed.clone();
+        let show_charts = show_charts.clone();
         let prelude = prelude.clone();
         Callback::from(move |action: Action| {
             let full = |src: &str| format!("{prelude}{src}");
@@ -292,6 +295,7 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::Story(id) => story.set(id),
                 Action::Filter(bit) => filters.set(*filters ^ bit),
+                Action::ToggleCharts => show_charts.set(!*show_charts),
                 Action::Play => {
                     let at_end = run
                         .borrow()
@@ -440,6 +444,7 @@ pub fn cell(props: &CellProps) -> Html {
             *story,
             *filters,
             (*playing, SPEEDS[*speed]),
+            *show_charts,
         ),
     };
 
@@ -561,6 +566,7 @@ fn render_run(
     story: Option<u64>,
     filters: u8,
     (playing, speed): (bool, f64),
+    show_charts: bool,
 ) -> Html {
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
@@ -670,9 +676,10 @@ fn render_run(
                 { story_panel(sim, dispatch, story) }
             </div>
             <p><button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadTrace)}>{ "Export trace (JSON lines)" }</button></p>
-            <details class="charts">
-                <summary>{ "Charts" }</summary>
-                { charts(sim) }
+            // Charts are drawn only while open: they are the heaviest part of a frame.
+            <details class="charts" open={show_charts}>
+                <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "Charts" }</summary>
+                if show_charts { { charts(sim) } }
             </details>
             if !results.is_empty() {
                 <ul class="expects" aria-label="Expectations">
