@@ -224,10 +224,25 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
             ..SimOptions::default()
         };
         let mut sim = Sim::with_options(spec.clone(), opts);
-        sim.run();
+        // Run in steps, checking at each that the running verdict counts equal a count from scratch.
+        let mut problems: Vec<String> = Vec::new();
+        let step = SimTime::from_secs(5).as_us();
+        let mut t = 0;
+        while t < spec.run_for.as_us() {
+            t = (t + step).min(spec.run_for.as_us());
+            sim.run_until(SimTime(t));
+            let running = sim.provenance_counts_running();
+            let recomputed = sim.provenance_counts_recomputed();
+            if running.as_ref() != Some(&recomputed) {
+                problems.push(format!(
+                    "at {t} µs the running verdict counts {running:?} differ from {recomputed:?}"
+                ));
+                break;
+            }
+        }
         let outcome = sim.outcome();
         acked_total += outcome.provenance.acknowledged;
-        let mut problems: Vec<String> = outcome.violations.clone();
+        problems.extend(outcome.violations.iter().cloned());
         if promised {
             promised_runs += 1;
             if outcome.provenance.lost > 0 {

@@ -221,11 +221,7 @@ impl Consumer {
                             }
                             let now = ctx.now.as_us();
                             for rec in &fp.records {
-                                if let Some(info) = ctx.prov.get_mut(rec.record_id) {
-                                    if info.consumed_us().is_none() {
-                                        info.set_consumed(now);
-                                    }
-                                }
+                                ctx.prov.consume(rec.record_id, now);
                             }
                             let n = fp.records.len() as u64;
                             self.received += n;

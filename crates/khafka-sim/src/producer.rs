@@ -602,9 +602,7 @@ impl Producer {
         let now = ctx.now.as_us();
         let acks = self.spec.config.acks;
         for (i, id) in b.records.iter().enumerate() {
-            if let Some(info) = ctx.prov.get_mut(*id) {
-                info.set_acked(now, base_offset.map(|o| o + i as u64));
-            }
+            ctx.prov.ack(*id, now, base_offset.map(|o| o + i as u64));
         }
         let latency_us = now.saturating_sub(b.first_sent_us.unwrap_or(sent_us).min(b.created_us));
         let slot = match acks {
@@ -683,9 +681,7 @@ impl Producer {
 
     fn fail(&mut self, ctx: &mut Ctx, b: Batch, err: ErrorCode) {
         for id in &b.records {
-            if let Some(info) = ctx.prov.get_mut(*id) {
-                info.failed = Some(err);
-            }
+            ctx.prov.fail(*id, err);
         }
         self.stats.failed += b.records.len() as u64;
         if err == ErrorCode::DeliveryTimeout {

@@ -129,9 +129,19 @@ impl RecordInfo {
     }
 }
 
+/// Every record's story, with running counts kept as the stories change (so a picture of a long run
+/// never has to walk six million records to say how many were acknowledged).
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
     pub records: ChunkVec<RecordInfo>,
+    /// Records acknowledged, by partition.
+    pub(crate) acked_by_part: Vec<u64>,
+    /// Records that failed and were never acknowledged.
+    pub(crate) failed: u64,
+    /// Records some consumer received.
+    pub(crate) consumed: u64,
+    /// What has been counted of the leaders' logs (see `verdict.rs`).
+    pub(crate) scan: crate::verdict::LeaderScan,
 }
 
 impl Provenance {
@@ -145,6 +155,50 @@ impl Provenance {
         let id = self.records.len() as RecordId;
         self.records.push(info);
         id
+    }
+
+    /// The producer got an acknowledgement for the record (at `offset`; `None` for `acks=0`).
+    pub fn ack(&mut self, id: RecordId, at_us: u64, offset: Option<u64>) {
+        let Some(info) = self.records.get_mut(id as usize) else {
+            return;
+        };
+        let first = info.acked_us().is_none();
+        let was_failed = info.failed.is_some();
+        let part = info.part as usize;
+        info.set_acked(at_us, offset);
+        if !first {
+            return;
+        }
+        if was_failed {
+            self.failed -= 1;
+        }
+        if self.acked_by_part.len() <= part {
+            self.acked_by_part.resize(part + 1, 0);
+        }
+        self.acked_by_part[part] += 1;
+        self.scan.acked(id, part);
+    }
+
+    /// The producer gave up on the record with `err`.
+    pub fn fail(&mut self, id: RecordId, err: ErrorCode) {
+        let Some(info) = self.records.get_mut(id as usize) else {
+            return;
+        };
+        if info.failed.is_none() && info.acked_us().is_none() {
+            self.failed += 1;
+        }
+        info.failed = Some(err);
+    }
+
+    /// A consumer received the record (the first time counts).
+    pub fn consume(&mut self, id: RecordId, at_us: u64) {
+        let Some(info) = self.records.get_mut(id as usize) else {
+            return;
+        };
+        if info.consumed_us().is_none() {
+            info.set_consumed(at_us);
+            self.consumed += 1;
+        }
     }
 }
 

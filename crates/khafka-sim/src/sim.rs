@@ -256,6 +256,7 @@ impl Sim {
         if until > self.now {
             self.now = until;
         }
+        self.refresh_verdicts();
     }
 
     /// Runs the scenario's full length.

@@ -6,9 +6,63 @@
 //! It is **duplicated** when it appears more than once in that log, and **reordered** when its first
 //! copy comes after the first copy of a record its producer sent later to the same partition.
 
+use crate::chunked::ChunkVec;
+use crate::log::RecordId;
 use crate::msg::PartIdx;
 use crate::outcome::{Outcome, PartitionView, ProvenanceCounts, ReplicaView};
 use crate::sim::Sim;
+use crate::spec::BrokerId;
+
+/// What has been counted of each partition's leader log, so the verdict counts of a long run cost
+/// only the records appended since the last count. Logs only grow between truncations and leader
+/// changes; either resets the partition's count. Kept inside [`crate::provenance::Provenance`], so
+/// checkpoints carry it (its big table shares storage between clones).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LeaderScan {
+    /// Per record: copies in its partition's leader log as counted (saturating).
+    copies: ChunkVec<u8>,
+    parts: Vec<PartScan>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PartScan {
+    /// The broker whose log was counted, and that log's truncation count then.
+    leader: Option<BrokerId>,
+    truncations: u64,
+    /// Offsets `[0, scanned)` of that log are counted.
+    scanned: u64,
+    /// Acknowledged records with at least one copy.
+    acked_present: u64,
+    /// Records with two copies or more.
+    duplicated: u64,
+    /// First copies overtaken by a later record of the same producer.
+    reordered: u64,
+    /// Offsets holding something other than a record's first copy (ascending).
+    not_first: Vec<u64>,
+    /// Per producer: the highest record id counted.
+    max_seen: Vec<RecordId>,
+}
+
+impl PartScan {
+    fn reset(&mut self, leader: Option<BrokerId>, truncations: u64) {
+        *self = PartScan {
+            leader,
+            truncations,
+            ..PartScan::default()
+        };
+    }
+}
+
+impl LeaderScan {
+    /// A record was acknowledged: if its copy was already counted it is now acknowledged and present.
+    pub(crate) fn acked(&mut self, id: RecordId, part: usize) {
+        if self.copies.get(id as usize).is_some_and(|c| *c > 0) {
+            if let Some(p) = self.parts.get_mut(part) {
+                p.acked_present += 1;
+            }
+        }
+    }
+}
 
 impl Sim {
     /// The state of one partition, as the controller and its replicas see it now.
@@ -72,8 +126,181 @@ impl Sim {
         out
     }
 
-    /// Provenance counts computed from the current logs (final at the end of a run).
+    /// The leader of `part` now, its log's truncation count and length (`None` log: no replica).
+    fn leader_log(&self, part: usize) -> (Option<BrokerId>, Option<&crate::log::Log>) {
+        let leader = self.controller.parts[part].leader;
+        let log = leader.and_then(|l| {
+            self.brokers[(l - 1) as usize]
+                .replicas
+                .get(&(part as PartIdx))
+                .map(|r| &r.log)
+        });
+        (leader, log)
+    }
+
+    /// Whether the count of `part` covers its current leader's whole log.
+    fn scan_is_current(&self, part: usize) -> bool {
+        let Some(ps) = self.prov.scan.parts.get(part) else {
+            return false;
+        };
+        let (leader, log) = self.leader_log(part);
+        ps.leader == leader
+            && ps.truncations == log.map_or(0, |l| l.truncations)
+            && ps.scanned == log.map_or(0, |l| l.log_end_offset())
+    }
+
+    /// Brings the counts of the leaders' logs up to date: appended records are counted; a partition
+    /// whose leader changed or whose leader log was truncated is counted again from its start.
+    /// Runs at the end of every [`Sim::run_until`]; cheap when little changed.
+    pub(crate) fn refresh_verdicts(&mut self) {
+        let n_parts = self.controller.parts.len();
+        let n_producers = self.producers.len();
+        let mut scan = std::mem::take(&mut self.prov.scan);
+        while scan.copies.len() < self.prov.records.len() {
+            scan.copies.push(0);
+        }
+        if scan.parts.len() < n_parts {
+            scan.parts.resize_with(n_parts, PartScan::default);
+        }
+        // Partitions to count again. Their old copies are uncounted by walking the old log when it
+        // is intact, else by one pass over every record.
+        let mut stale = vec![false; n_parts];
+        let mut sweep_all = false;
+        for (part, is_stale) in stale.iter_mut().enumerate() {
+            let (leader, log) = self.leader_log(part);
+            let ps = &scan.parts[part];
+            let truncations = log.map_or(0, |l| l.truncations);
+            if ps.leader == leader && ps.truncations == truncations {
+                continue;
+            }
+            *is_stale = true;
+            if ps.scanned == 0 {
+                continue;
+            }
+            let old = ps.leader.and_then(|l| {
+                self.brokers[(l - 1) as usize]
+                    .replicas
+                    .get(&(part as PartIdx))
+                    .map(|r| &r.log)
+            });
+            match old {
+                Some(old)
+                    if old.truncations == ps.truncations && old.log_end_offset() >= ps.scanned =>
+                {
+                    for rec in old.records().range(0, ps.scanned as usize) {
+                        if let Some(c) = scan.copies.get_mut(rec.record_id as usize) {
+                            *c = 0;
+                        }
+                    }
+                }
+                _ => sweep_all = true,
+            }
+        }
+        if sweep_all {
+            for (id, info) in self.prov.records.iter().enumerate() {
+                if stale[info.part as usize] && scan.copies.get(id).is_some_and(|c| *c > 0) {
+                    if let Some(c) = scan.copies.get_mut(id) {
+                        *c = 0;
+                    }
+                }
+            }
+        }
+        for (part, is_stale) in stale.iter().enumerate() {
+            let (leader, log) = self.leader_log(part);
+            let ps = &mut scan.parts[part];
+            if *is_stale {
+                ps.reset(leader, log.map_or(0, |l| l.truncations));
+            }
+            if ps.max_seen.len() < n_producers {
+                ps.max_seen.resize(n_producers, 0);
+            }
+            let Some(log) = log else {
+                continue;
+            };
+            let end = log.log_end_offset();
+            for (i, rec) in log
+                .records()
+                .range(ps.scanned as usize, end as usize)
+                .enumerate()
+            {
+                let offset = ps.scanned + i as u64;
+                let id = rec.record_id;
+                let (Some(info), Some(c)) = (
+                    self.prov.records.get(id as usize),
+                    scan.copies.get_mut(id as usize),
+                ) else {
+                    ps.not_first.push(offset);
+                    continue;
+                };
+                let before = *c;
+                *c = c.saturating_add(1);
+                if before > 0 {
+                    if before == 1 {
+                        ps.duplicated += 1;
+                    }
+                    ps.not_first.push(offset);
+                    continue;
+                }
+                if info.acked_us().is_some() {
+                    ps.acked_present += 1;
+                }
+                if let Some(m) = ps.max_seen.get_mut(info.producer as usize) {
+                    if id < *m {
+                        ps.reordered += 1;
+                    } else {
+                        *m = id;
+                    }
+                }
+            }
+            ps.scanned = end;
+        }
+        self.prov.scan = scan;
+    }
+
+    /// Provenance counts of the current logs (final at the end of a run). Uses the running counts
+    /// when they are current — always after [`Sim::run_until`] — and counts from scratch otherwise.
     pub fn provenance_counts(&self) -> ProvenanceCounts {
+        self.provenance_counts_running()
+            .unwrap_or_else(|| self.provenance_counts_recomputed())
+    }
+
+    /// The running counts, or `None` if events ran since they were brought up to date.
+    pub fn provenance_counts_running(&self) -> Option<ProvenanceCounts> {
+        let n_parts = self.controller.parts.len();
+        if self.prov.scan.copies.len() != self.prov.records.len()
+            || !(0..n_parts).all(|p| self.scan_is_current(p))
+        {
+            return None;
+        }
+        let sent = self.prov.records.len() as u64;
+        let acknowledged: u64 = self.prov.acked_by_part.iter().sum();
+        let mut c = ProvenanceCounts {
+            sent,
+            acknowledged,
+            failed: self.prov.failed,
+            pending: sent - acknowledged - self.prov.failed,
+            consumed: self.prov.consumed,
+            ..ProvenanceCounts::default()
+        };
+        for (part, ps) in self.prov.scan.parts.iter().enumerate() {
+            let acked = self.prov.acked_by_part.get(part).copied().unwrap_or(0);
+            c.duplicated += ps.duplicated;
+            c.reordered += ps.reordered;
+            let (leader, log) = self.leader_log(part);
+            if leader.is_none() {
+                c.unavailable += acked;
+                continue;
+            }
+            c.lost += acked - ps.acked_present;
+            let hw = log.map_or(0, |l| l.high_watermark).min(ps.scanned);
+            c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64;
+        }
+        Some(c)
+    }
+
+    /// [`Sim::provenance_counts`] counted from scratch over every record (what the running counts must
+    /// always equal; tests compare the two).
+    pub fn provenance_counts_recomputed(&self) -> ProvenanceCounts {
         let mut c = ProvenanceCounts::default();
         let (copies, reordered, committed) = self.copies_on_leaders();
         let has_leader: Vec<bool> = self
@@ -160,8 +387,31 @@ impl Sim {
     }
 
     /// Up to `limit` records with a given verdict (`lost`, `duplicated` or `unavailable`), oldest first.
-    pub fn records_with_verdict(&self, verdict: &str, limit: usize) -> Vec<crate::log::RecordId> {
-        let (copies, _, _) = self.copies_on_leaders();
+    pub fn records_with_verdict(&self, verdict: &str, limit: usize) -> Vec<RecordId> {
+        // The running counts say at once when there is none, and hold each record's copies.
+        let running = self.provenance_counts_running();
+        if let Some(c) = &running {
+            let n = match verdict {
+                "lost" => c.lost,
+                "unavailable" => c.unavailable,
+                "duplicated" => c.duplicated,
+                _ => 0,
+            };
+            if n == 0 {
+                return Vec::new();
+            }
+        }
+        let full = if running.is_some() {
+            Vec::new()
+        } else {
+            self.copies_on_leaders().0
+        };
+        let copies = |id: usize| -> u32 {
+            match running {
+                Some(_) => self.prov.scan.copies.get(id).map_or(0, |c| *c as u32),
+                None => full[id],
+            }
+        };
         self.prov
             .records
             .iter()
@@ -170,13 +420,13 @@ impl Sim {
                 let leader = self.controller.parts[info.part as usize].leader.is_some();
                 let acked = info.acked_us().is_some();
                 match verdict {
-                    "lost" => acked && leader && copies[*id] == 0,
+                    "lost" => acked && leader && copies(*id) == 0,
                     "unavailable" => acked && !leader,
-                    "duplicated" => copies[*id] > 1,
+                    "duplicated" => copies(*id) > 1,
                     _ => false,
                 }
             })
-            .map(|(id, _)| id as crate::log::RecordId)
+            .map(|(id, _)| id as RecordId)
             .take(limit)
             .collect()
     }
