@@ -32,11 +32,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         let mut parts: Vec<String> = s
             .in_flight
             .iter()
-            .filter(|(_, to, _, _)| to == node)
+            .filter(|m| m.to == node)
             .fold(
                 std::collections::BTreeMap::<&str, u32>::new(),
-                |mut m, (_, _, k, n)| {
-                    *m.entry(*k).or_default() += n;
+                |mut m, w| {
+                    *m.entry(w.kind).or_default() += 1;
                     m
                 },
             )
@@ -71,6 +71,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     html! {
         <>
+        { wire_view(s) }
         { clients }
         <div class="cluster" aria-label="Cluster">
             { for s.brokers.iter().map(|b| {
@@ -118,6 +119,221 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }) }
         </div>
         </>
+    }
+}
+
+/// Where a node sits in the wire picture (a 1000 × 170 box): clients and the controller on top,
+/// brokers below.
+struct Layout {
+    top: Vec<(String, String)>,
+    brokers: usize,
+}
+
+const WIRE_W: f64 = 1000.0;
+const TOP_Y: f64 = 24.0;
+const BROKER_Y: f64 = 118.0;
+const WIRE_H: f64 = 170.0;
+
+impl Layout {
+    fn of(s: &ClusterSnapshot) -> Self {
+        let mut top = vec![("controller".to_string(), "controller".to_string())];
+        top.extend(s.producers.iter().map(|p| (p.name.clone(), p.name.clone())));
+        top.extend(s.consumers.iter().map(|c| (c.name.clone(), c.name.clone())));
+        Layout {
+            top,
+            brokers: s.brokers.len(),
+        }
+    }
+
+    fn spread(i: usize, n: usize) -> f64 {
+        (i as f64 + 0.5) * WIRE_W / n.max(1) as f64
+    }
+
+    /// Position of a node named as in scenarios, and whether it is a broker.
+    fn at(&self, name: &str) -> Option<(f64, f64, bool)> {
+        if let Some(i) = self.top.iter().position(|(n, _)| n == name) {
+            return Some((Self::spread(i, self.top.len()), TOP_Y, false));
+        }
+        let b: usize = name.parse().ok()?;
+        (b >= 1 && b <= self.brokers).then(|| (Self::spread(b - 1, self.brokers), BROKER_Y, true))
+    }
+}
+
+/// A point `t` (0..1) of the way along the path from `a` to `b`. Broker-to-broker paths bow below
+/// the row; every path is shifted a little to its right so requests and responses use two lanes.
+fn along(a: (f64, f64, bool), b: (f64, f64, bool), t: f64) -> (f64, f64) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let (nx, ny) = (-dy / len * 5.0, dx / len * 5.0);
+    if a.2 && b.2 {
+        let c = ((a.0 + b.0) / 2.0, a.1 + 22.0 + dx.abs() * 0.06);
+        let u = 1.0 - t;
+        let x = u * u * a.0 + 2.0 * u * t * c.0 + t * t * b.0;
+        let y = u * u * a.1 + 2.0 * u * t * c.1 + t * t * b.1;
+        return (x, y + if dx > 0.0 { 3.0 } else { -3.0 });
+    }
+    (a.0 + dx * t + nx, a.1 + dy * t + ny)
+}
+
+fn path_d(a: (f64, f64, bool), b: (f64, f64, bool)) -> String {
+    if a.2 && b.2 {
+        let c = ((a.0 + b.0) / 2.0, a.1 + 22.0 + (b.0 - a.0).abs() * 0.06);
+        format!(
+            "M{:.1} {:.1} Q{:.1} {:.1} {:.1} {:.1}",
+            a.0, a.1, c.0, c.1, b.0, b.1
+        )
+    } else {
+        format!("M{:.1} {:.1} L{:.1} {:.1}", a.0, a.1, b.0, b.1)
+    }
+}
+
+/// Most dots drawn per link and direction (the cards say how many there are in all).
+const DOTS_PER_LINK: usize = 4;
+
+/// Requests and responses in flight, each a dot moving from sender to receiver as time passes:
+/// filled for requests, hollow for responses; produce, fetch and controller traffic also differ in
+/// shape, so nothing is told by colour alone.
+fn wire_view(s: &ClusterSnapshot) -> Html {
+    let layout = Layout::of(s);
+    let now = s.time_us;
+    let mut links: std::collections::BTreeMap<(&str, &str), Vec<&khafka_sim::sim::WireMessage>> =
+        std::collections::BTreeMap::new();
+    for m in &s.in_flight {
+        links.entry((&m.from, &m.to)).or_default().push(m);
+    }
+    // Links drawn: every client and the controller to every broker, faintly; broker-to-broker
+    // paths only while they carry something.
+    let mut paths: Vec<Html> = Vec::new();
+    for (name, _) in &layout.top {
+        let Some(a) = layout.at(name) else { continue };
+        for b in 1..=layout.brokers {
+            let Some(bp) = layout.at(&b.to_string()) else {
+                continue;
+            };
+            paths.push(html! { <path class="link" d={path_d(a, bp)} /> });
+        }
+    }
+    // Cut links: a dashed line with a cross in the middle; one-way cuts say which way in their title.
+    let mut cuts: Vec<Html> = Vec::new();
+    for (from, to) in &s.cut_links {
+        let both = s.cut_links.iter().any(|(f, t)| f == to && t == from);
+        if both && from > to {
+            continue;
+        }
+        let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) else {
+            continue;
+        };
+        let (mx, my) = along(a, b, 0.5);
+        let title = if both {
+            format!("cut: {from} ↔ {to}")
+        } else {
+            format!("cut one way: {from} → {to}")
+        };
+        cuts.push(html! {
+            <g class="cut">
+                <title>{ title }</title>
+                <path class="link cut" d={path_d(a, b)} />
+                <path class="cut-mark" d={format!("M{:.1} {:.1} l8 8 m0 -8 l-8 8", mx - 4.0, my - 4.0)} />
+            </g>
+        });
+    }
+    for (from, to) in links.keys() {
+        if let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) {
+            if a.2 && b.2 && from < to {
+                paths.push(html! { <path class="link busy" d={path_d(a, b)} /> });
+            } else if a.2 && b.2 && !links.contains_key(&(*to, *from)) {
+                paths.push(html! { <path class="link busy" d={path_d(b, a)} /> });
+            }
+        }
+    }
+    let mut dots: Vec<Html> = Vec::new();
+    for ((from, to), msgs) in &links {
+        let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) else {
+            continue;
+        };
+        for m in msgs.iter().take(DOTS_PER_LINK) {
+            let span = m.deliver_us.saturating_sub(m.sent_us).max(1) as f64;
+            let t = (now.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0);
+            let (x, y) = along(a, b, t);
+            let response = m.kind.ends_with("Response");
+            let family = if m.kind.starts_with("Produce") {
+                "produce"
+            } else if m.kind.starts_with("Fetch") {
+                "fetch"
+            } else {
+                "control"
+            };
+            let class = classes!("dot", family, response.then_some("response"));
+            let title = format!("{} {} → {}", m.kind, m.from, m.to);
+            let shape = match family {
+                "fetch" => html! { <rect {class} x="-4.5" y="-4.5" width="9" height="9" /> },
+                "control" => html! { <path {class} d="M0 -5 l5 5 l-5 5 l-5 -5 z" /> },
+                _ => html! { <circle {class} r="5" /> },
+            };
+            dots.push(html! {
+                <g class="msg" transform={format!("translate({x:.1} {y:.1})")}
+                   data-key={format!("{}>{}@{}", m.from, m.to, m.sent_us)}>
+                    <title>{ title }</title>
+                    { shape }
+                </g>
+            });
+        }
+    }
+    let nodes: Vec<Html> = layout
+        .top
+        .iter()
+        .enumerate()
+        .map(|(i, (_, label))| {
+            let x = Layout::spread(i, layout.top.len());
+            html! { <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", TOP_Y - 12.0)} text-anchor="middle">{ label }</text> }
+        })
+        .chain(s.brokers.iter().map(|b| {
+            let x = Layout::spread((b.id - 1) as usize, layout.brokers);
+            let state = if !b.running { "down" } else if b.isolated || b.fenced { "cut" } else { "up" };
+            html! {
+                <g class={classes!("node", state)}>
+                    <circle cx={format!("{x:.1}")} cy={format!("{BROKER_Y:.1}")} r="9" />
+                    <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", BROKER_Y + 26.0)} text-anchor="middle">{ format!("B{}", b.id) }</text>
+                </g>
+            }
+        }))
+        .chain(layout.top.iter().enumerate().map(|(i, _)| {
+            let x = Layout::spread(i, layout.top.len());
+            html! { <rect class="client-node" x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", TOP_Y - 6.0)} width="16" height="12" rx="3" /> }
+        }))
+        .collect();
+    let label = format!(
+        "{} message(s) on the wire: {}{}",
+        s.in_flight.len(),
+        links
+            .iter()
+            .map(|((f, t), m)| format!("{} {f}→{t}", m.len()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if s.cut_links.is_empty() {
+            String::new()
+        } else {
+            format!(". {} link(s) cut", s.cut_links.len())
+        }
+    );
+    html! {
+        <figure class="wire-view">
+            <svg viewBox={format!("0 0 {WIRE_W} {WIRE_H}")} role="img" aria-label={label}>
+                { for paths }
+                { for cuts }
+                { for nodes }
+                { for dots }
+            </svg>
+            <figcaption class="wire-legend">
+                <span><svg viewBox="0 0 12 12" aria-hidden="true"><circle class="dot produce" cx="6" cy="6" r="5" /></svg>{ " produce" }</span>
+                <span><svg viewBox="0 0 12 12" aria-hidden="true"><rect class="dot fetch" x="1.5" y="1.5" width="9" height="9" /></svg>{ " fetch" }</span>
+                <span><svg viewBox="0 0 12 12" aria-hidden="true"><path class="dot control" d="M6 1 l5 5 l-5 5 l-5 -5 z" /></svg>{ " controller" }</span>
+                <span>{ "filled: request · hollow: response" }</span>
+                if !s.cut_links.is_empty() {
+                    <span class="cut-legend">{ "✕ dashed: link cut" }</span>
+                }
+            </figcaption>
+        </figure>
     }
 }
 

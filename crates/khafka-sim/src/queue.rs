@@ -85,6 +85,15 @@ impl<T> EventQueue<T> {
         self.slots.iter().flatten()
     }
 
+    /// The pending events with their time and scheduling sequence, in no particular order.
+    pub fn pending_with_time(&self) -> impl Iterator<Item = (SimTime, u64, &T)> + '_ {
+        self.heap.iter().filter_map(|k| {
+            self.slots[k.slot as usize]
+                .as_ref()
+                .map(|e| (k.at, k.seq, e))
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.heap.len()
     }

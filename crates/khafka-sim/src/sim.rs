@@ -49,6 +49,8 @@ pub(crate) enum Event {
         from: Node,
         to: Node,
         msg: Msg,
+        /// When it was sent (for pictures of messages on the wire).
+        sent: SimTime,
     },
     Timer {
         node: Node,
@@ -215,19 +217,77 @@ impl Sim {
         self.queue.push(at, event);
     }
 
-    /// Messages on the wire now: `(from, to, kind) → count`, with nodes named as in scenarios.
-    pub fn messages_in_flight(&self) -> BTreeMap<(String, String, &'static str), u32> {
+    /// Messages on the wire now, earliest delivery first, with nodes named as in scenarios.
+    pub fn wire(&self) -> Vec<WireMessage> {
         let name = |n: &Node| match n {
             Node::Broker(b) => b.to_string(),
             Node::Controller => "controller".to_string(),
             Node::Producer(i) => self.producers[*i as usize].spec.name.clone(),
             Node::Consumer(i) => self.consumers[*i as usize].name.to_string(),
         };
-        let mut out = BTreeMap::new();
-        for e in self.queue.pending() {
-            if let Event::Deliver { from, to, msg } = e {
-                *out.entry((name(from), name(to), msg.kind())).or_insert(0) += 1;
+        let mut out: Vec<(u64, WireMessage)> = self
+            .queue
+            .pending_with_time()
+            .filter_map(|(at, seq, e)| match e {
+                Event::Deliver {
+                    from,
+                    to,
+                    msg,
+                    sent,
+                } => Some((
+                    seq,
+                    WireMessage {
+                        from: name(from),
+                        to: name(to),
+                        kind: msg.kind(),
+                        sent_us: sent.as_us(),
+                        deliver_us: at.as_us(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable_by_key(|(seq, m)| (m.deliver_us, *seq));
+        out.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// Links the network drops messages on now, `(from, to)` with nodes named as in scenarios.
+    pub fn cut_links(&self) -> Vec<(String, String)> {
+        if self.net.partitions.is_empty() && self.net.isolated.is_empty() {
+            return Vec::new();
+        }
+        let mut nodes: Vec<(Node, String)> = (1..=self.topo.brokers)
+            .map(|b| (Node::Broker(b), b.to_string()))
+            .collect();
+        nodes.push((Node::Controller, "controller".into()));
+        nodes.extend(
+            self.producers
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (Node::Producer(i as u32), p.spec.name.clone())),
+        );
+        nodes.extend(
+            self.consumers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (Node::Consumer(i as u32), c.name.to_string())),
+        );
+        let mut out = Vec::new();
+        for (a, an) in &nodes {
+            for (b, bn) in &nodes {
+                if a != b && self.net.is_blocked(*a, *b) {
+                    out.push((an.clone(), bn.clone()));
+                }
             }
+        }
+        out
+    }
+
+    /// Messages on the wire now: `(from, to, kind) → count`, with nodes named as in scenarios.
+    pub fn messages_in_flight(&self) -> BTreeMap<(String, String, &'static str), u32> {
+        let mut out = BTreeMap::new();
+        for m in self.wire() {
+            *out.entry((m.from, m.to, m.kind)).or_insert(0) += 1;
         }
         out
     }
@@ -315,7 +375,7 @@ impl Sim {
                 }
                 None
             }
-            Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
+            Event::Deliver { from, to, msg, .. } => self.deliver(from, to, msg),
             Event::Timer {
                 node,
                 incarnation,
@@ -451,7 +511,16 @@ impl Sim {
                         if let Node::Broker(b) = to {
                             at += self.brokers[(b - 1) as usize].slow_us;
                         }
-                        self.push(SimTime(at), Event::Deliver { from, to, msg });
+                        let sent = self.now;
+                        self.push(
+                            SimTime(at),
+                            Event::Deliver {
+                                from,
+                                to,
+                                msg,
+                                sent,
+                            },
+                        );
                     }
                 }
             }
@@ -602,10 +671,27 @@ impl Sim {
             g.records_acknowledged += p.stats.acknowledged;
         }
         g.records_consumed = self.consumers.iter().map(|c| c.received).sum();
+        self.refresh_verdicts();
+        if let Some(c) = self.provenance_counts_running() {
+            g.records_lost = c.lost;
+            g.records_unavailable = c.unavailable;
+            g.records_duplicated = c.duplicated;
+        }
         let every = self.opts.metrics_interval_us;
         self.metrics
             .sample(self.now.as_us(), every, &mut self.counters, &g);
     }
+}
+
+/// A request or response on its way, for pictures of the wire.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct WireMessage {
+    pub from: String,
+    pub to: String,
+    /// The message's name (`Produce`, `FetchResponse`, `Heartbeat`, …).
+    pub kind: &'static str,
+    pub sent_us: u64,
+    pub deliver_us: u64,
 }
 
 /// A fault as a scenario line would say it (used in traces and the UI's event log).

@@ -76,8 +76,10 @@ pub struct ClusterSnapshot {
     pub provenance: ProvenanceCounts,
     pub trace_hash: String,
     pub events_processed: u64,
-    /// Requests and responses on the wire: `(from, to, kind, count)`.
-    pub in_flight: Vec<(String, String, &'static str, u32)>,
+    /// Links that drop messages now (network partitions, isolated nodes): `(from, to)`.
+    pub cut_links: Vec<(String, String)>,
+    /// Requests and responses on the wire, earliest delivery first.
+    pub in_flight: Vec<crate::sim::WireMessage>,
 }
 
 /// One record in one replica's log, with what a log bar colours it by.
@@ -228,11 +230,8 @@ impl Sim {
             provenance: self.provenance_counts(),
             trace_hash: crate::trace::format_hash(self.trace_hash()),
             events_processed: self.events_processed,
-            in_flight: self
-                .messages_in_flight()
-                .into_iter()
-                .map(|((f, t, k), n)| (f, t, k, n))
-                .collect(),
+            cut_links: self.cut_links(),
+            in_flight: self.wire(),
         }
     }
 
