@@ -118,6 +118,23 @@ await check('a cell continues the previous one', async () => {
   expect(!filtered.includes('broker 1 started'), `filtered: ${filtered}`);
 });
 
+await check('a continuing cell starts from the previous cell as the reader left it', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  await cell(1).locator('.knob select').first().selectOption('1');
+  await cell(1).locator('ul.expects li').first().waitFor();
+  const c = cell(2);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('ul.expects li').first().waitFor();
+  const note = await c.locator('p.continues').innerText();
+  expect(note.includes('with your edits'), `note: ${note}`);
+  const edited = await c.locator('ul.expects li').allInnerTexts();
+  expect(edited.some((b) => b.includes('fail') && b.includes('lost == 0')), `after acks=1 above: ${edited}`);
+  await cell(1).locator('button', { hasText: 'Reset' }).click();
+  await c.locator('button', { hasText: 'Run' }).click();
+  const original = await c.locator('ul.expects li').allInnerTexts();
+  expect(original.every((b) => b.includes('pass')), `after Reset above: ${original}`);
+});
+
 await check('a cell plays at the chosen speed', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);
@@ -134,7 +151,42 @@ await check('a cell plays at the chosen speed', async () => {
   expect((await c.locator('figure.chart').count()) === 0, 'charts are not drawn while closed');
   await c.locator('details.charts summary').click();
   await c.locator('figure.chart svg').first().waitFor();
-  expect((await c.locator('figure.chart').count()) === 4, 'four charts when open');
+  expect((await c.locator('figure.chart').count()) === 5, 'five charts when open');
+});
+
+await check('messages on the wire move from sender to receiver', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('textarea').fill('seed 1\ncluster brokers=3\nnetwork latency=40ms\n' +
+    'topic t partitions=1 replication.factor=3\nproducer p1 topic=t acks=all rate=100/s\nrun 10s\n');
+  await c.locator('button', { hasText: 'Run' }).click();
+  const at = async (ms) => {
+    await c.locator('input[type=range]').fill(String(ms));
+    return Object.fromEntries(await c.locator('.wire-view g.msg').evaluateAll((gs) =>
+      gs.map((g) => [g.dataset.key, g.getAttribute('transform').match(/[-\d.]+/g).map(Number)])));
+  };
+  const a = await at(3000);
+  const b = await at(3010);
+  const both = Object.keys(a).filter((k) => k in b);
+  expect(both.length > 0, `the same messages at 3.000 s and 3.010 s: ${Object.keys(a)} / ${Object.keys(b)}`);
+  expect(both.every((k) => a[k].join() !== b[k].join()), `each moved: ${JSON.stringify([a, b])}`);
+  const produce = both.filter((k) => k.startsWith('p1>'));
+  expect(produce.length > 0 && produce.every((k) => b[k][1] > a[k][1]), `produce requests go down to the brokers: ${produce}`);
+  const label = await c.locator('.wire-view > svg').getAttribute('aria-label');
+  expect(/message\(s\) on the wire: .*p1→/.test(label), `described for screen readers: ${label}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
+await check('cut links are drawn while a network partition lasts', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(1);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').fill('3000');
+  const cuts = await c.locator('.wire-view g.cut title').evaluateAll((ts) => ts.map((t) => t.textContent));
+  expect(cuts.includes('cut: 1 ↔ 2') && cuts.includes('cut: 1 ↔ 3') && !cuts.some((t) => t.includes('2 ↔ 3')),
+    `during {1} | {2,3}: ${cuts}`);
+  await c.locator('input[type=range]').fill('6000');
+  expect((await c.locator('.wire-view g.cut').count()) === 0, 'healed at 5 s');
 });
 
 await check('a lost record tells its story', async () => {

@@ -41,10 +41,11 @@ pub struct CellProps {
     /// A state opened from a share link: run it, replay its actions, go to its instant.
     #[prop_or_default]
     pub shared: Option<Rc<Shared>>,
-    /// The previous cell's scenario when this cell continues the story (```` ```khafka continue ````):
-    /// it runs first, and this cell's lines add to it.
+    /// The cells this one continues (```` ```khafka continue ````), earliest first, as `(id, original
+    /// source)`: their scenarios — as the reader left them, edits included — run first, and this
+    /// cell's lines add to them.
     #[prop_or_default]
-    pub prelude: Option<AttrValue>,
+    pub continues: Vec<(AttrValue, AttrValue)>,
     /// Knobs declared in the fence (```` knob=acks:0,1,all ````): each rewrites `key=value` in the
     /// scenario and re-runs.
     #[prop_or_default]
@@ -111,6 +112,28 @@ fn storage_key(id: &str) -> String {
     format!("khafka.cell.{id}")
 }
 
+fn save(id: &str, text: &str) {
+    let saved = Saved {
+        v: STORAGE_VERSION,
+        source: text.to_string(),
+    };
+    if let Ok(json) = serde_json::to_string(&saved) {
+        let _ = LocalStorage::raw().set_item(&storage_key(id), &json);
+    }
+}
+
+/// The scenario a continuing cell starts from: the cells it continues as the reader left them.
+fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
+    if chain.is_empty() {
+        return String::new();
+    }
+    let text: Vec<String> = chain
+        .iter()
+        .map(|(id, original)| load_saved(id).0.unwrap_or_else(|| original.to_string()))
+        .collect();
+    khafka_scenario::continuation_prelude(&text.join("\n"))
+}
+
 /// The saved edit of a cell, or `None`; a notice when storage held something unreadable.
 fn load_saved(id: &str) -> (Option<String>, Option<String>) {
     let raw: Option<String> = LocalStorage::raw()
@@ -158,12 +181,7 @@ pub fn cell(props: &CellProps) -> Html {
     let id = props.id.to_string();
     let original = props.source.to_string();
     let shared = props.shared.clone();
-    let prelude = props
-        .prelude
-        .as_ref()
-        .map(|p| khafka_scenario::continuation_prelude(p))
-        .unwrap_or_default();
-    let prelude_len = prelude.lines().count() as u32;
+    let chain = props.continues.clone();
     let (saved, notice) = {
         let id = id.clone();
         let from_link = shared.is_some();
@@ -206,18 +224,15 @@ pub fn cell(props: &CellProps) -> Html {
         let playing = playing.clone();
         let speed = speed.clone();
         let show_charts = show_charts.clone();
-        let prelude = prelude.clone();
+        let chain = chain.clone();
         Callback::from(move |action: Action| {
+            // Read when used: the reader may have edited the cells this one continues.
+            let prelude = current_prelude(&chain);
+            let prelude_len = prelude.lines().count() as u32;
             let full = |src: &str| format!("{prelude}{src}");
             match action {
                 Action::Edit(text) => {
-                    let saved = Saved {
-                        v: STORAGE_VERSION,
-                        source: text.clone(),
-                    };
-                    if let Ok(json) = serde_json::to_string(&saved) {
-                        let _ = LocalStorage::raw().set_item(&storage_key(&id), &json);
-                    }
+                    save(&id, &text);
                     source.set(text);
                     return;
                 }
@@ -229,6 +244,7 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::Knob(key, value) => {
                     let text = set_knob(&source, &key, &value);
+                    save(&id, &text);
                     source.set(text.clone());
                     match run_source(&full(&text)) {
                         Ok(r) => {
@@ -466,8 +482,14 @@ pub fn cell(props: &CellProps) -> Html {
     html! {
         <section class="cell" aria-label="live simulation cell">
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
-            if props.prelude.is_some() {
-                <p class="continues">{ "Continues the previous cell: its scenario runs first, then these lines." }</p>
+            if !props.continues.is_empty() {
+                <p class="continues">{
+                    if props.continues.iter().any(|(id, _)| load_saved(id).0.is_some()) {
+                        "Continues the previous cell, with your edits: its scenario runs first, then these lines."
+                    } else {
+                        "Continues the previous cell: its scenario runs first, then these lines."
+                    }
+                }</p>
             }
             if !props.knobs.is_empty() {
                 <div class="knobs" aria-label="Knobs">{ for knobs }</div>
@@ -701,6 +723,7 @@ fn charts(sim: &khafka_sim::Sim) -> Html {
     let m = &sim.metrics;
     let list = [
         khafka_charts::records(m),
+        khafka_charts::acked_lost(m),
         khafka_charts::latency(m),
         khafka_charts::consumer_lag(m),
         khafka_charts::isr(m),

@@ -27,8 +27,8 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
     }];
     let mut code: Option<(String, String)> = None; // (language, text)
     let mut cell_index = 0usize;
-    // The previous cell's full scenario, for cells that continue the story.
-    let mut previous: Option<String> = None;
+    // The cells a following `continue` cell builds on: `(id, original source)`, earliest first.
+    let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
     for event in Parser::new_ext(markdown, opts) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -53,13 +53,14 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                             knobs.push(k);
                         }
                     }
-                    let prelude = if continues { previous.clone() } else { None };
-                    previous = Some(match &prelude {
-                        Some(p) => format!("{p}\n{text}"),
-                        None => text.clone(),
-                    });
-                    let prelude = prelude.map(AttrValue::from);
-                    html! { <Cell id={id} source={text} {prelude} {knobs} /> }
+                    let chain = if continues {
+                        previous.clone()
+                    } else {
+                        Vec::new()
+                    };
+                    previous = chain.clone();
+                    previous.push((AttrValue::from(id.clone()), AttrValue::from(text.clone())));
+                    html! { <Cell id={id} source={text} continues={chain} {knobs} /> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };

@@ -75,6 +75,21 @@ pub fn records(metrics: &Metrics) -> LineChart {
     )
 }
 
+/// Acknowledged records that are not where a consumer could read them: lost (absent from their
+/// leader's log), unavailable (no leader), and records written twice.
+pub fn acked_lost(metrics: &Metrics) -> LineChart {
+    chart(
+        "Acknowledged but lost",
+        "records (total)",
+        metrics,
+        &[
+            ("RecordsAckedLost", "acknowledged, then lost"),
+            ("RecordsUnavailable", "acknowledged, leader offline"),
+            ("RecordsDuplicated", "duplicated"),
+        ],
+    )
+}
+
 /// Produce latency percentiles, for each `acks` value that was used.
 pub fn latency(metrics: &Metrics) -> LineChart {
     let mut c = chart(
@@ -258,6 +273,10 @@ mod tests {
             (
                 records(&sim.metrics),
                 vec!["sent", "acknowledged", "committed (below HW)"],
+            ),
+            (
+                acked_lost(&sim.metrics),
+                vec!["acknowledged, then lost", "acknowledged, leader offline"],
             ),
             (latency(&sim.metrics), vec!["p50 acks=all", "p99 acks=all"]),
             (consumer_lag(&sim.metrics), vec!["lag (all partitions)"]),

@@ -84,6 +84,18 @@ pub const METRICS: &[(&str, &str)] = &[
         "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-consumed-total",
     ),
     (
+        "RecordsAckedLost",
+        "khafka:acknowledged records absent from their leader's log (lost)",
+    ),
+    (
+        "RecordsUnavailable",
+        "khafka:acknowledged records of partitions without a leader",
+    ),
+    (
+        "RecordsDuplicated",
+        "khafka:records written more than once in their leader's log",
+    ),
+    (
         "ConsumerLag",
         "kafka.consumer:type=consumer-fetch-manager-metrics,name=records-lag (sum)",
     ),
@@ -101,6 +113,9 @@ pub struct Gauges {
     pub records_acknowledged: u64,
     pub records_committed: u64,
     pub records_consumed: u64,
+    pub records_lost: u64,
+    pub records_unavailable: u64,
+    pub records_duplicated: u64,
     pub consumer_lag: u64,
     pub isr_min: u64,
     pub isr_avg: f64,
@@ -128,7 +143,7 @@ impl Metrics {
     pub fn sample(&mut self, now_us: u64, interval_us: u64, c: &mut Counters, g: &Gauges) {
         let per_sec = |n: u64| n as f64 * 1_000_000.0 / interval_us.max(1) as f64;
         let mut lat = std::mem::take(&mut c.produce_latency_us);
-        let values: [f64; 22] = [
+        let values: [f64; 25] = [
             g.under_replicated as f64,
             g.offline as f64,
             g.active_controllers as f64,
@@ -148,6 +163,9 @@ impl Metrics {
             g.records_acknowledged as f64,
             g.records_committed as f64,
             g.records_consumed as f64,
+            g.records_lost as f64,
+            g.records_unavailable as f64,
+            g.records_duplicated as f64,
             g.consumer_lag as f64,
             g.isr_min as f64,
             g.isr_avg,

@@ -116,3 +116,15 @@ fn records_by_verdict_agree_with_the_counts() {
     assert_eq!(sim.records_with_verdict("lost", 3).len(), 3);
     assert!(sim.records_with_verdict("nonsense", 3).is_empty());
 }
+
+#[test]
+fn lost_over_time_is_sampled_from_the_running_counts() {
+    let sim = acks1_loss();
+    let counts = sim.provenance_counts();
+    assert!(counts.lost > 0);
+    let lost = &sim.metrics.series["RecordsAckedLost"];
+    assert_eq!(lost[0], 0.0, "nothing is lost before the crash");
+    assert_eq!(*lost.last().unwrap(), counts.lost as f64);
+    let dup = &sim.metrics.series["RecordsDuplicated"];
+    assert_eq!(*dup.last().unwrap(), counts.duplicated as f64);
+}
