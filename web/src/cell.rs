@@ -21,7 +21,6 @@ use yew::prelude::*;
 
 /// Playback speeds, 0.1× to 100× simulated per real time.
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
-const PLAY_FRAME_MS: u32 = 50;
 
 /// Storage format version; anything else found in storage is ignored with a notice.
 const STORAGE_VERSION: u32 = 1;
@@ -385,13 +384,16 @@ pub fn cell(props: &CellProps) -> Html {
     {
         let dispatch = dispatch.clone();
         use_effect_with((*playing, *speed), move |(playing, speed)| {
-            let step_us = (PLAY_FRAME_MS as f64 * 1_000.0 * SPEEDS[*speed]) as u64;
-            let interval = playing.then(|| {
-                gloo::timers::callback::Interval::new(PLAY_FRAME_MS, move || {
-                    dispatch.emit(Action::Step(step_us))
+            let rate = SPEEDS[*speed];
+            let frames = playing.then(|| {
+                crate::frames::FrameLoop::start(move |ms| {
+                    let step_us = (ms * 1_000.0 * rate) as u64;
+                    if step_us > 0 {
+                        dispatch.emit(Action::Step(step_us));
+                    }
                 })
             });
-            move || drop(interval)
+            move || drop(frames)
         });
     }
 

@@ -95,25 +95,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         </div>
                         { props.on_fault.as_ref().map(|cb| broker_buttons(cb, b.id, b.running, b.isolated, b.slow_us > 0)).unwrap_or_default() }
                         <div class="wire" title="Requests and responses on their way to this broker">{ incoming(&b.id.to_string()) }</div>
-                        <ul class="replicas">
-                            { for b.replicas.iter().map(|r| {
-                                let committed = (r.high_watermark * 100 / max_leo) as u32;
-                                let tail = ((r.log_end_offset - r.high_watermark.min(r.log_end_offset)) * 100 / max_leo) as u32;
-                                let role = if r.is_leader { "★ leader" } else if r.in_isr { "in ISR" } else { "out of ISR" };
-                                html! {
-                                    <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
-                                        title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
-                                        <span class="pname">{ &r.partition }</span>
-                                        <span class="role">{ role }</span>
-                                        <span class="bar" aria-hidden="true">
-                                            <span class="committed" style={format!("width:{committed}%")}></span>
-                                            <span class="uncommitted" style={format!("width:{tail}%")}></span>
-                                        </span>
-                                        <span class="offsets">{ format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset) }</span>
-                                    </li>
-                                }
-                            }) }
-                        </ul>
+                        if b.replicas.len() > COMPACT_OVER {
+                            { compact_replicas(b) }
+                        } else {
+                            { replica_rows(b, max_leo) }
+                        }
                     </div>
                 }
             }) }
@@ -334,6 +320,61 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
                 }
             </figcaption>
         </figure>
+    }
+}
+
+/// Above this many replicas on a broker, its card shows one chip per replica (role and ISR
+/// membership) instead of a log bar per replica: large clusters stay readable, and cheap to redraw
+/// every frame.
+const COMPACT_OVER: usize = 8;
+
+fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html {
+    html! {
+        <ul class="replicas">
+            { for b.replicas.iter().map(|r| {
+                let committed = (r.high_watermark * 100 / max_leo) as u32;
+                let tail = ((r.log_end_offset - r.high_watermark.min(r.log_end_offset)) * 100 / max_leo) as u32;
+                let role = if r.is_leader { "★ leader" } else if r.in_isr { "in ISR" } else { "out of ISR" };
+                html! {
+                    <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
+                        title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
+                        <span class="pname">{ &r.partition }</span>
+                        <span class="role">{ role }</span>
+                        <span class="bar" aria-hidden="true">
+                            <span class="committed" style={format!("width:{committed}%")}></span>
+                            <span class="uncommitted" style={format!("width:{tail}%")}></span>
+                        </span>
+                        <span class="offsets">{ format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset) }</span>
+                    </li>
+                }
+            }) }
+        </ul>
+    }
+}
+
+fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
+    let leaders = b.replicas.iter().filter(|r| r.is_leader).count();
+    let out = b.replicas.iter().filter(|r| !r.in_isr).count();
+    html! {
+        <>
+        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR). Log bars with HW and LEO are drawn when a broker holds at most 8 replicas.">{ format!("{} replicas · {leaders} leader(s) · {out} out of ISR", b.replicas.len()) }</p>
+        <ul class="chips" aria-label={format!("Replicas on broker {}", b.id)}>
+            { for b.replicas.iter().map(|r| {
+                let (class, mark, role) = if r.is_leader {
+                    ("leader", "★", "leader")
+                } else if r.in_isr {
+                    ("follower", "", "follower in ISR")
+                } else {
+                    ("out", "!", "out of ISR")
+                };
+                html! {
+                    <li class={classes!("chip", class)} title={format!("{}: {role}", r.partition)}>
+                        { format!("{mark}{}", r.partition.rsplit('-').next().unwrap_or(&r.partition)) }
+                    </li>
+                }
+            }) }
+        </ul>
+        </>
     }
 }
 

@@ -7,6 +7,7 @@ mod app;
 mod bench;
 mod cell;
 mod cluster_view;
+mod frames;
 mod highlight;
 mod lessons;
 mod markdown;

@@ -10,7 +10,6 @@
 
 use crate::cluster_view::{event_text, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
-use gloo::timers::callback::Interval;
 use khafka_scenario::parse;
 use khafka_sim::sim::describe_fault;
 use khafka_sim::spec::{BrokerRef, Fault, NodeRef};
@@ -22,7 +21,6 @@ use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
-const FRAME_MS: u32 = 50;
 /// Checkpoint spacing: a seek replays at most this much simulated time.
 const CHECKPOINT_EVERY_S: u64 = 2;
 
@@ -192,10 +190,10 @@ pub fn presenter() -> Html {
         let state = state.clone();
         let update = update.clone();
         use_effect_with(playing, move |playing| {
-            let interval = playing.then(|| {
-                Interval::new(FRAME_MS, move || {
+            let frames = playing.then(|| {
+                crate::frames::FrameLoop::start(move |ms| {
                     if let Ok(s) = state.borrow_mut().as_mut() {
-                        let step = (FRAME_MS as f64 * 1_000.0 * SPEEDS[s.speed]) as u64;
+                        let step = (ms * 1_000.0 * SPEEDS[s.speed]) as u64;
                         let t = s.timeline.now().saturating_add_us(step);
                         s.seek(t);
                         if s.timeline.now() >= s.end {
@@ -205,7 +203,7 @@ pub fn presenter() -> Html {
                     update.force_update();
                 })
             });
-            move || drop(interval)
+            move || drop(frames)
         });
     }
 
