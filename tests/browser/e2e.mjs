@@ -189,6 +189,19 @@ await check('cut links are drawn while a network partition lasts', async () => {
   expect((await c.locator('.wire-view g.cut').count()) === 0, 'healed at 5 s');
 });
 
+await check('the old leader\'s log bar shows the acknowledged records it alone holds as lost', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').fill('12000');
+  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
+  const old = await c.locator('.broker[data-broker="1"] li.replica .offsets').innerText();
+  expect(lost > 0 && old.includes(`${lost} lost`), `lost ${lost}; broker 1: ${old}`);
+  expect((await c.locator('.broker[data-broker="1"] rect.lost').count()) > 0, 'a lost segment on broker 1');
+  expect((await c.locator('.broker[data-broker="2"] rect.lost').count()) === 0, 'nothing lost on the new leader');
+  expect((await c.locator('p.strip-legend').innerText()).includes('lost'), 'legend');
+});
+
 await check('a lost record tells its story', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(0);

@@ -73,6 +73,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         <>
         { wire_view(s) }
         { clients }
+        if s.brokers.iter().any(|b| b.replicas.iter().any(|r| r.strip.is_some())) {
+            { strip_legend() }
+        }
         <div class="cluster" aria-label="Cluster">
             { for s.brokers.iter().map(|b| {
                 let (state, word) = if !b.running {
@@ -95,7 +98,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         </div>
                         { props.on_fault.as_ref().map(|cb| broker_buttons(cb, b.id, b.running, b.isolated, b.slow_us > 0)).unwrap_or_default() }
                         <div class="wire" title="Requests and responses on their way to this broker">{ incoming(&b.id.to_string()) }</div>
-                        if b.replicas.len() > COMPACT_OVER {
+                        if b.replicas.iter().any(|r| r.strip.is_none()) {
                             { compact_replicas(b) }
                         } else {
                             { replica_rows(b, max_leo) }
@@ -323,32 +326,73 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     }
 }
 
-/// Above this many replicas on a broker, its card shows one chip per replica (role and ISR
-/// membership) instead of a log bar per replica: large clusters stay readable, and cheap to redraw
-/// every frame.
-const COMPACT_OVER: usize = 8;
-
+/// One row per replica with its log strip. (A broker holding more than
+/// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
+/// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
 fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html {
     html! {
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
-                let committed = (r.high_watermark * 100 / max_leo) as u32;
-                let tail = ((r.log_end_offset - r.high_watermark.min(r.log_end_offset)) * 100 / max_leo) as u32;
+                let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
                 let role = if r.is_leader { "★ leader" } else if r.in_isr { "in ISR" } else { "out of ISR" };
+                let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
+                if let Some(st) = &r.strip {
+                    for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate"), (st.unacknowledged, "not acknowledged")] {
+                        if n > 0 {
+                            offsets.push_str(&format!(" · {n} {word}"));
+                        }
+                    }
+                    if st.exact_from > 0 && st.lost + st.duplicates + st.unacknowledged > 0 {
+                        // A long log: counted in its tail, older records sampled for the bar.
+                        offsets.push_str(&format!(" (offsets ≥ {})", st.exact_from));
+                    }
+                }
                 html! {
                     <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
                         title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
                         <span class="pname">{ &r.partition }</span>
                         <span class="role">{ role }</span>
                         <span class="bar" aria-hidden="true">
-                            <span class="committed" style={format!("width:{committed}%")}></span>
-                            <span class="uncommitted" style={format!("width:{tail}%")}></span>
+                            <svg class="strip" style={format!("width:{width:.1}%")} viewBox={format!("0 0 {} 1", r.log_end_offset.max(1))} preserveAspectRatio="none">
+                                { for r.strip.iter().flat_map(|st| st.runs.iter()).map(|(state, from, to)| html! {
+                                    <rect class={state_class(*state)} x={from.to_string()} width={(to - from).to_string()} height="1" />
+                                }) }
+                            </svg>
                         </span>
-                        <span class="offsets">{ format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset) }</span>
+                        <span class="offsets">{ offsets }</span>
                     </li>
                 }
             }) }
         </ul>
+    }
+}
+
+fn state_class(s: khafka_sim::snapshot::RecordState) -> &'static str {
+    use khafka_sim::snapshot::RecordState::*;
+    match s {
+        Lost => "lost",
+        Duplicate => "duplicate",
+        Uncommitted => "uncommitted",
+        Unacknowledged => "unacked",
+        Acknowledged => "acked",
+    }
+}
+
+/// What the colours of the log bars mean (each state is also counted in words under its bar).
+fn strip_legend() -> Html {
+    let item = |class: &'static str, text: &'static str| {
+        html! {
+            <span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class={class} width="2" height="1" /></svg>{ text }</span>
+        }
+    };
+    html! {
+        <p class="strip-legend">
+            { item("acked", "committed, acknowledged") }
+            { item("unacked", "committed, not acknowledged") }
+            { item("uncommitted", "above the HW") }
+            { item("duplicate", "duplicate") }
+            { item("lost", "lost: acknowledged, not on the leader") }
+        </p>
     }
 }
 

@@ -23,6 +23,48 @@ pub struct ReplicaSnapshot {
     pub leader_epoch: u32,
     /// `(epoch, start offset)` pairs of the leader-epoch cache.
     pub epoch_cache: Vec<(u32, u64)>,
+    /// The log's records by state, for a log bar (`None` on brokers holding more than
+    /// [`STRIP_MAX_REPLICAS`] replicas).
+    pub strip: Option<LogStrip>,
+}
+
+/// Brokers holding at most this many replicas get a [`LogStrip`] per replica in snapshots.
+pub const STRIP_MAX_REPLICAS: usize = 16;
+/// Segments of a log strip (a long log puts many records in each).
+pub const STRIP_SEGMENTS: usize = 48;
+/// Logs up to this long are examined record by record for their strip. Longer logs: the last
+/// [`STRIP_TAIL_RECORDS`] records one by one, and as many older ones sampled at an even stride, so a
+/// picture of a very long run costs the same as a short one.
+pub const STRIP_EXACT_LOG: u64 = 8_000;
+pub const STRIP_TAIL_RECORDS: u64 = 2_000;
+
+/// What a record in a replica's log is, worst first (a strip segment shows its worst record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    /// Acknowledged, but the partition's leader does not have it: this copy will be truncated.
+    Lost,
+    /// A second copy of a record already at an earlier offset of this log.
+    Duplicate,
+    /// At or above this replica's high watermark.
+    Uncommitted,
+    /// Committed, but its producer has no acknowledgement for it (yet, or it gave up).
+    Unacknowledged,
+    /// Committed and acknowledged.
+    Acknowledged,
+}
+
+/// One replica's log in segments, each with the worst state of its records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogStrip {
+    /// `(state, first offset, end offset)` runs covering `[0, log end offset)`, in offset order.
+    pub runs: Vec<(RecordState, u64, u64)>,
+    pub lost: u64,
+    pub duplicates: u64,
+    pub unacknowledged: u64,
+    /// The counts above are of the records from this offset on; older ones were sampled (see
+    /// [`STRIP_EXACT_LOG`]).
+    pub exact_from: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -172,6 +214,8 @@ impl Sim {
                         high_watermark: r.log.high_watermark,
                         leader_epoch: r.state.leader_epoch,
                         epoch_cache: r.log.epoch_cache().to_vec(),
+                        strip: (b.replicas.len() <= STRIP_MAX_REPLICAS)
+                            .then(|| self.log_strip(r.part, b.id)),
                     })
                     .collect(),
             })
@@ -233,6 +277,99 @@ impl Sim {
             cut_links: self.cut_links(),
             in_flight: self.wire(),
         }
+    }
+
+    /// `broker`'s replica of `part` as a log strip of [`STRIP_SEGMENTS`] segments at most.
+    pub fn log_strip(&self, part: PartIdx, broker: BrokerId) -> LogStrip {
+        let mut strip = LogStrip {
+            runs: Vec::new(),
+            lost: 0,
+            duplicates: 0,
+            unacknowledged: 0,
+            exact_from: 0,
+        };
+        let Some(r) = self
+            .brokers
+            .get((broker as usize).wrapping_sub(1))
+            .and_then(|b| b.replicas.get(&part))
+        else {
+            return strip;
+        };
+        let leo = r.log.log_end_offset();
+        let hw = r.log.high_watermark.min(leo);
+        if leo == 0 {
+            return strip;
+        }
+        let has_leader = self.controller.parts[part as usize].leader.is_some();
+        // Copies on the leader come from the running verdict counts (current after `run_until`; if
+        // events ran since, no copy is called lost).
+        let current = self.provenance_counts_running().is_some();
+        let segments = (leo as usize).min(STRIP_SEGMENTS) as u64;
+        let seg_of = |offset: u64| offset * segments / leo;
+        let mut worst: Vec<RecordState> = (0..segments)
+            .map(|s| {
+                // By offset alone: a segment reaching the HW holds uncommitted records.
+                let end = ((s + 1) * leo).div_ceil(segments);
+                if end > hw {
+                    RecordState::Uncommitted
+                } else {
+                    RecordState::Acknowledged
+                }
+            })
+            .collect();
+        if leo > STRIP_EXACT_LOG {
+            strip.exact_from = leo - STRIP_TAIL_RECORDS;
+        }
+        let stride = strip.exact_from.div_ceil(STRIP_TAIL_RECORDS).max(1);
+        let records = r.log.records();
+        let sampled = (0..strip.exact_from).step_by(stride as usize);
+        for offset in sampled.chain(strip.exact_from..leo) {
+            let Some(rec) = records.get(offset as usize) else {
+                continue;
+            };
+            let exact = offset >= strip.exact_from;
+            let info = self.prov.get(rec.record_id);
+            let acked = info.is_some_and(|i| i.acked_us().is_some());
+            let duplicate = info
+                .and_then(|i| i.first_append())
+                .is_some_and(|(_, first, _, _)| {
+                    first < offset && info.is_some_and(|i| i.leader_appends > 1)
+                });
+            let lost =
+                acked && has_leader && current && self.prov.scan.copies_of(rec.record_id) == 0;
+            let state = if lost {
+                RecordState::Lost
+            } else if duplicate {
+                RecordState::Duplicate
+            } else if offset >= hw {
+                RecordState::Uncommitted
+            } else if !acked {
+                RecordState::Unacknowledged
+            } else {
+                RecordState::Acknowledged
+            };
+            if exact {
+                match state {
+                    RecordState::Lost => strip.lost += 1,
+                    RecordState::Duplicate => strip.duplicates += 1,
+                    RecordState::Unacknowledged => strip.unacknowledged += 1,
+                    _ => {}
+                }
+            }
+            let w = &mut worst[seg_of(offset) as usize];
+            *w = (*w).min(state);
+        }
+        for (s, state) in worst.into_iter().enumerate() {
+            let (from, to) = (
+                (s as u64 * leo).div_ceil(segments),
+                ((s as u64 + 1) * leo).div_ceil(segments),
+            );
+            match strip.runs.last_mut() {
+                Some(last) if last.0 == state => last.2 = to,
+                _ => strip.runs.push((state, from, to)),
+            }
+        }
+        strip
     }
 
     /// Records `[from, to)` of `broker`'s replica of `part` (empty if it has none).

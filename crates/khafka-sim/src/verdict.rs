@@ -54,6 +54,11 @@ impl PartScan {
 }
 
 impl LeaderScan {
+    /// Copies of a record in its partition's leader log, as counted.
+    pub(crate) fn copies_of(&self, id: RecordId) -> u8 {
+        self.copies.get(id as usize).copied().unwrap_or(0)
+    }
+
     /// A record was acknowledged: if its copy was already counted it is now acknowledged and present.
     pub(crate) fn acked(&mut self, id: RecordId, part: usize) {
         if self.copies.get(id as usize).is_some_and(|c| *c > 0) {

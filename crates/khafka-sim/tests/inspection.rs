@@ -128,3 +128,29 @@ fn lost_over_time_is_sampled_from_the_running_counts() {
     let dup = &sim.metrics.series["RecordsDuplicated"];
     assert_eq!(*dup.last().unwrap(), counts.duplicated as f64);
 }
+
+#[test]
+fn the_old_leaders_log_strip_shows_the_lost_records() {
+    use khafka_sim::snapshot::RecordState;
+    let sim = acks1_loss();
+    let lost = sim.provenance_counts().lost;
+    let old = sim.log_strip(0, 1);
+    assert_eq!(
+        old.lost, lost,
+        "every lost record is still on the crashed old leader"
+    );
+    assert!(old.runs.iter().any(|r| r.0 == RecordState::Lost));
+    let leo = sim.brokers[0].replicas[&0].log.log_end_offset();
+    assert_eq!(old.runs.first().unwrap().1, 0);
+    assert_eq!(old.runs.last().unwrap().2, leo);
+    assert!(old
+        .runs
+        .windows(2)
+        .all(|w| w[0].2 == w[1].1 && w[0].0 != w[1].0));
+    let leader = sim.controller.parts[0].leader.unwrap();
+    let new = sim.log_strip(0, leader);
+    assert_eq!(new.lost, 0);
+    assert!(new.runs.iter().all(|r| r.0 != RecordState::Lost));
+    let snap = sim.snapshot();
+    assert!(snap.brokers[0].replicas[0].strip.is_some());
+}
