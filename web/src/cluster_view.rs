@@ -317,7 +317,7 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
                 <span><svg viewBox="0 0 12 12" aria-hidden="true"><circle class="dot produce" cx="6" cy="6" r="5" /></svg>{ " produce" }</span>
                 <span><svg viewBox="0 0 12 12" aria-hidden="true"><rect class="dot fetch" x="1.5" y="1.5" width="9" height="9" /></svg>{ " fetch" }</span>
                 <span><svg viewBox="0 0 12 12" aria-hidden="true"><path class="dot control" d="M6 1 l5 5 l-5 5 l-5 -5 z" /></svg>{ " controller" }</span>
-                <span>{ "filled: request · hollow: response" }</span>
+                <span>{ "filled: request · hollow: response · at most 4 drawn per link" }</span>
                 if !s.cut_links.is_empty() {
                     <span class="cut-legend">{ "✕ dashed: link cut" }</span>
                 }
