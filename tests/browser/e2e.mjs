@@ -247,6 +247,19 @@ await check('a scenario file can be exported and imported', async () => {
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the playground starts from a preset', async () => {
+  await page.goto(`${base}/#/playground`);
+  await page.locator('label.preset select').selectOption('unclean');
+  const c = cell(0);
+  const src = await c.locator('textarea').inputValue();
+  expect(src.includes('unclean.leader.election.enable=true'), `scenario: ${src.slice(0, 80)}`);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('ul.expects li').first().waitFor();
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length >= 5 && badges.every((b) => b.includes('pass')), `badges: ${badges}`);
+  await page.locator('label.preset select').selectOption('failover');
+});
+
 await check('a parse error is shown inline with a hint', async () => {
   await page.goto(`${base}/#/playground`);
   const area = cell(0).locator('textarea');

@@ -1,4 +1,5 @@
-//! The playground: one full-width cell starting from a preset.
+//! The playground: one full-width cell starting from a preset (the semantics scenarios the tests
+//! check, or a blank cluster).
 
 use crate::cell::Cell;
 use crate::share;
@@ -17,19 +18,79 @@ run 30s
 expect lost == 0
 ";
 
+const BLANK: &str = "# A blank cluster: add topics, producers, consumers and faults.
+seed 1
+cluster brokers=3
+run 30s
+";
+
+/// `(key, label, scenario)`; the first is the default. Each keeps its own edits.
+const PRESETS: &[(&str, &str, &str)] = &[
+    ("failover", "Leader failover with acks=all", PRESET),
+    (
+        "acks1-loss",
+        "acks=1 loses acknowledged records",
+        include_str!("../../tests/scenarios/semantics/s3-acks1-leader-crash-loses-acked.khafka"),
+    ),
+    (
+        "unclean",
+        "Unclean leader election",
+        include_str!("../../tests/scenarios/semantics/unclean-election-loses-acked.khafka"),
+    ),
+    (
+        "duplicates",
+        "Lost responses: retries write duplicates",
+        include_str!("../../tests/scenarios/semantics/s9-lost-response-duplicate.khafka"),
+    ),
+    (
+        "min-isr",
+        "min.insync.replicas refuses writes",
+        include_str!(
+            "../../tests/scenarios/semantics/s4-min-isr-acks-all-not-enough-replicas.khafka"
+        ),
+    ),
+    ("blank", "Blank cluster", BLANK),
+];
+
 #[function_component(Playground)]
 pub fn playground() -> Html {
+    let preset = use_state(|| 0usize);
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     let shared = share::from_hash(&hash).map(Rc::new);
     // A different link is a different cell state: key the cell by it.
-    let key = hash.clone();
+    let (name, _, source) = PRESETS[*preset];
+    let key = format!("{hash}|{name}");
+    // The default preset keeps the id edits were saved under before presets existed.
+    let id = if *preset == 0 {
+        "playground".to_string()
+    } else {
+        format!("playground/{name}")
+    };
+    let onchange = {
+        let preset = preset.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(i) = PRESETS.iter().position(|(k, _, _)| *k == select.value()) {
+                preset.set(i);
+            }
+        })
+    };
     html! {
         <article class="playground">
             <h1>{ "Playground" }</h1>
-            <p>{ "Edit the scenario (the language is described in the docs), press Run, then scrub through time or inject faults. Your edits are kept in this browser." }</p>
-            <Cell {key} id="playground" source={PRESET} {shared} />
+            <p>{ "Edit the scenario (the language is described in the docs), press Run, then scrub through time or inject faults. Your edits are kept in this browser, for each starting point." }</p>
+            if shared.is_none() {
+                <label class="preset">{ "Start from " }
+                    <select {onchange}>
+                        { for PRESETS.iter().enumerate().map(|(i, (k, label, _))| html! {
+                            <option value={*k} selected={i == *preset}>{ *label }</option>
+                        }) }
+                    </select>
+                </label>
+            }
+            <Cell {key} {id} {source} {shared} />
         </article>
     }
 }
