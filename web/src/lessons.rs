@@ -20,6 +20,12 @@ pub const LESSONS: &[Lesson] = &[
         summary: "acks=0, 1 and all; the high watermark; min.insync.replicas; losing acknowledged writes.",
         markdown: include_str!("../../lessons/02-acks-and-durability.md"),
     },
+    Lesson {
+        slug: "retries-and-idempotence",
+        title: "3. Retries: duplicates, reordering and the idempotent producer",
+        summary: "Lost responses and retries; producer ids and sequence numbers; max.in.flight and ordering.",
+        markdown: include_str!("../../lessons/03-retries-and-idempotence.md"),
+    },
 ];
 
 pub fn find(slug: &str) -> Option<&'static Lesson> {
