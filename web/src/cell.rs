@@ -665,7 +665,7 @@ fn render_run(
             }
             <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={Some(dispatch.reform(Action::Inject))} />
             <div class="panels">
-                <div class="panel">
+                <div class="panel describe-panel">
                     <h4>{ "kafka-topics --describe" }</h4>
                     <pre class="describe">{ sim.describe() }</pre>
                 </div>
