@@ -202,6 +202,21 @@ await check('the old leader\'s log bar shows the acknowledged records it alone h
   expect((await c.locator('p.strip-legend').innerText()).includes('lost'), 'legend');
 });
 
+await check('Next event runs on to the next event the filters show', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('button', { hasText: 'Rewind' }).click();
+  await c.locator('button', { hasText: 'Next event' }).click();
+  let clock = await c.locator('.clock').innerText();
+  let last = (await c.locator('ol.events li').allInnerTexts()).pop();
+  expect(clock.startsWith('2s') && last.includes('partition {1} | {2,3}'), `first: ${clock} ${last}`);
+  await c.locator('button', { hasText: 'Next event' }).click();
+  clock = await c.locator('.clock').innerText();
+  const tail = (await c.locator('ol.events li').allInnerTexts()).slice(-2).join(' | ');
+  expect(clock.startsWith('4s') && tail.includes('crash broker 1') && tail.includes('broker 1 crashed'), `second: ${clock} ${tail}`);
+});
+
 await check('a lost record tells its story', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(0);

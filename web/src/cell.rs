@@ -172,6 +172,8 @@ pub enum Action {
     Reset,
     Seek(SimTime),
     Step(u64),
+    /// Run on to the next notable event (a fault, an election, an ISR change, an error, …).
+    NextEvent,
     Inject(Fault),
 }
 
@@ -364,6 +366,30 @@ pub fn cell(props: &CellProps) -> Html {
                         r.timeline.seek(t);
                         if t >= r.scenario.spec.run_for {
                             playing.set(false);
+                        }
+                    }
+                }
+                Action::NextEvent => {
+                    if let Some(r) = run.borrow_mut().as_mut() {
+                        let end = r.scenario.spec.run_for;
+                        let shown = *filters;
+                        // The first event after index `from` that the event filters show.
+                        let next_shown = |sim: &khafka_sim::Sim, from: usize| {
+                            sim.trace.notable.iter().skip(from).find_map(|e| {
+                                (shown & event_category(&e.kind).1 != 0).then_some(e.time)
+                            })
+                        };
+                        let seen = r.timeline.sim().trace.notable.len();
+                        let mut t = r.timeline.now();
+                        // Run on in 10 ms slices until a shown event happens, then land on it.
+                        while t < end && next_shown(r.timeline.sim(), seen).is_none() {
+                            t = t.saturating_add_us(10_000).min(end);
+                            r.timeline.seek(t);
+                        }
+                        if let Some(at) = next_shown(r.timeline.sim(), seen) {
+                            if at < t {
+                                r.timeline.seek(at);
+                            }
                         }
                     }
                 }
@@ -638,6 +664,7 @@ fn render_run(
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0 s">{ "Rewind" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms">{ "+100 ms" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s">{ "+1 s" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::NextEvent)} aria-label="Step to the next event" title="Run on to the next event the event filters show">{ "Next event" }</button>
                 <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={playing.to_string()}>{ if playing { "Pause" } else { "Play" } }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(-1))} aria-label="Slower">{ "−" }</button>
                 <span class="speed" aria-live="polite">{ format!("{speed}×") }</span>
