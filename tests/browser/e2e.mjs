@@ -243,6 +243,30 @@ await check('a duplicated record tells its story, and idempotence removes the du
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('unclean leader election: offline by default, lost records when enabled', async () => {
+  await page.goto(`${base}/#/lesson/unclean-leader-election`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('ul.expects li').first().waitFor();
+  let badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.every((b) => b.includes('pass')), `default: ${badges}`);
+  expect(/Leader: none/.test(await c.locator('pre.describe').innerText()), 'offline');
+  await c.locator('.knob select').first().selectOption('true');
+  await c.locator('ul.expects li').first().waitFor();
+  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
+  const events = await c.locator('ol.events').innerText();
+  expect(lost > 0 && events.includes('UNCLEAN leader 2'), `unclean: lost ${lost}; ${events.slice(-300)}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
+await check('going from one lesson to another shows the new lesson\'s cells', async () => {
+  await page.goto(`${base}/#/lesson/unclean-leader-election`);
+  await cell(1).locator('textarea').waitFor();
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  const src = await cell(0).locator('textarea').inputValue();
+  expect(src.startsWith('# Three brokers'), `lesson 1's cell after lesson 4: ${src.slice(0, 60)}`);
+});
+
 await check('clicking a broker crashes and restarts it', async () => {
   await page.goto(`${base}/#/lesson/first-cluster`);
   const c = cell(0);

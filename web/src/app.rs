@@ -33,8 +33,9 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => match lessons::find(&slug) {
             Some(l) => {
                 progress::mark_read(l.slug);
+                // Keyed by lesson: going to another lesson mounts fresh cells (no state carried over).
                 html! {
-                    <article class="lesson">{ markdown::render(l.slug, l.markdown) }</article>
+                    <article class="lesson" key={l.slug}>{ markdown::render(l.slug, l.markdown) }</article>
                 }
             }
             None => html! { <NotFound /> },

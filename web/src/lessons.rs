@@ -26,6 +26,12 @@ pub const LESSONS: &[Lesson] = &[
         summary: "Lost responses and retries; producer ids and sequence numbers; max.in.flight and ordering.",
         markdown: include_str!("../../lessons/03-retries-and-idempotence.md"),
     },
+    Lesson {
+        slug: "unclean-leader-election",
+        title: "4. When no in-sync replica is left: unclean leader election",
+        summary: "Offline partitions or lost data; unclean.leader.election.enable; why min.insync.replicas matters.",
+        markdown: include_str!("../../lessons/04-unclean-leader-election.md"),
+    },
 ];
 
 pub fn find(slug: &str) -> Option<&'static Lesson> {

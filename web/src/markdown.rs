@@ -60,7 +60,8 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                     };
                     previous = chain.clone();
                     previous.push((AttrValue::from(id.clone()), AttrValue::from(text.clone())));
-                    html! { <Cell id={id} source={text} continues={chain} {knobs} /> }
+                    let key = id.clone();
+                    html! { <Cell {key} {id} source={text} continues={chain} {knobs} /> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };
