@@ -287,6 +287,23 @@ await check('clicking a broker crashes and restarts it', async () => {
   expect(lines.some((l) => l.includes('"broker_stopped"')), 'the crash is in the trace');
 });
 
+await check('a link can be cut and healed, each as a scenario line', async () => {
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').fill('3000');
+  const lc = c.locator('.link-controls');
+  await lc.locator('select[aria-label="From node"]').selectOption('1');
+  await lc.locator('select[aria-label="To node"]').selectOption('2');
+  await lc.locator('button', { hasText: 'Cut' }).click();
+  const cuts = await c.locator('.wire-view g.cut title').evaluateAll((ts) => ts.map((t) => t.textContent));
+  expect(cuts.length === 1 && cuts[0] === 'cut: 1 ↔ 2', `cuts: ${cuts}`);
+  await lc.locator('button', { hasText: 'Heal the network' }).click();
+  expect((await c.locator('.wire-view g.cut').count()) === 0, 'healed');
+  const injected = await c.locator('pre.injected').innerText();
+  expect(injected.includes('at 3s partition {1} | {2}') && injected.includes('heal'), injected);
+});
+
 await check('a scenario file can be exported and imported', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);

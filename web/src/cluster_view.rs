@@ -69,9 +69,17 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }) }
         </div>
     };
+    let link_controls = props.on_fault.as_ref().map(|cb| {
+        let mut nodes: Vec<String> = s.brokers.iter().map(|b| b.id.to_string()).collect();
+        nodes.push("controller".into());
+        nodes.extend(s.producers.iter().map(|p| p.name.clone()));
+        nodes.extend(s.consumers.iter().map(|c| c.name.clone()));
+        html! { <LinkControls {nodes} any_cut={!s.cut_links.is_empty()} on_fault={cb.clone()} /> }
+    });
     html! {
         <>
         { wire_view(s) }
+        { link_controls.unwrap_or_default() }
         { clients }
         if s.brokers.iter().any(|b| b.replicas.iter().any(|r| r.strip.is_some())) {
             { strip_legend() }
@@ -108,6 +116,82 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }) }
         </div>
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinkControlsProps {
+    /// Node names as scenarios write them: brokers by id, `controller`, clients by name.
+    nodes: Vec<String>,
+    any_cut: bool,
+    on_fault: Callback<Fault>,
+}
+
+fn node_ref(name: &str) -> NodeRef {
+    match name.parse() {
+        Ok(b) => NodeRef::Broker(b),
+        Err(_) if name == "controller" => NodeRef::Controller,
+        Err(_) => NodeRef::Client(name.to_string()),
+    }
+}
+
+/// Cut the link between two nodes (both ways or one way) or heal the network: each becomes a
+/// `partition {a} | {b}`, `partition {a} -> {b}` or `heal` line.
+#[function_component(LinkControls)]
+fn link_controls(props: &LinkControlsProps) -> Html {
+    let from = use_state(|| props.nodes.first().cloned().unwrap_or_default());
+    let to = use_state(|| props.nodes.get(1).cloned().unwrap_or_default());
+    let one_way = use_state(|| false);
+    let select = |state: &UseStateHandle<String>, label: &'static str| {
+        let state2 = state.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            state2.set(el.value());
+        });
+        html! {
+            <select aria-label={label} {onchange}>
+                { for props.nodes.iter().map(|n| html! {
+                    <option value={n.clone()} selected={**state == *n}>{ if n.parse::<u32>().is_ok() { format!("broker {n}") } else { n.clone() } }</option>
+                }) }
+            </select>
+        }
+    };
+    let mode = {
+        let one_way = one_way.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            one_way.set(el.value() == "one-way");
+        })
+    };
+    let cut = {
+        let (from, to, one_way, cb) = (
+            from.clone(),
+            to.clone(),
+            one_way.clone(),
+            props.on_fault.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            if *from != *to {
+                cb.emit(Fault::Partition {
+                    groups: vec![vec![node_ref(&from)], vec![node_ref(&to)]],
+                    one_way: *one_way,
+                });
+            }
+        })
+    };
+    let heal = props.on_fault.reform(|_: MouseEvent| Fault::Heal);
+    html! {
+        <div class="link-controls" role="group" aria-label="Network links">
+            <span>{ "Link" }</span>
+            { select(&from, "From node") }
+            <select aria-label="Direction" onchange={mode}>
+                <option value="both" selected={!*one_way}>{ "↔ both ways" }</option>
+                <option value="one-way" selected={*one_way}>{ "→ one way" }</option>
+            </select>
+            { select(&to, "To node") }
+            <button class="small" onclick={cut} disabled={*from == *to}>{ "Cut" }</button>
+            <button class="small" onclick={heal} disabled={!props.any_cut}>{ "Heal the network" }</button>
+        </div>
     }
 }
 
