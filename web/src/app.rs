@@ -41,7 +41,13 @@ fn switch(route: Route) -> Html {
             None => html! { <NotFound /> },
         },
         Route::Playground => html! { <Playground /> },
-        Route::Presenter => html! { <Presenter /> },
+        Route::Presenter => {
+            // Keyed by the link: opening another shared scenario starts a fresh presenter.
+            let key = web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default();
+            html! { <Presenter {key} /> }
+        }
         Route::About => html! {
             <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
         },

@@ -77,7 +77,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         html! { <LinkControls {nodes} any_cut={!s.cut_links.is_empty()} on_fault={cb.clone()} /> }
     });
     html! {
-        <>
+        <div class="cluster-view">
         { wire_view(s) }
         { link_controls.unwrap_or_default() }
         { clients }
@@ -115,7 +115,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 }
             }) }
         </div>
-        </>
+        </div>
     }
 }
 
@@ -195,14 +195,15 @@ fn link_controls(props: &LinkControlsProps) -> Html {
     }
 }
 
-/// Where a node sits in the wire picture (a 1000 × 170 box): clients and the controller on top,
-/// brokers below.
+/// Where a node sits in the wire picture (a `width` × 170 box): clients and the controller on top,
+/// brokers below. The box is as wide as its busier row needs (140 per node, 420 to 1000), so a small
+/// cluster is drawn large wherever the picture is narrow.
 struct Layout {
     top: Vec<(String, String)>,
     brokers: usize,
+    width: f64,
 }
 
-const WIRE_W: f64 = 1000.0;
 const TOP_Y: f64 = 24.0;
 const BROKER_Y: f64 = 118.0;
 const WIRE_H: f64 = 170.0;
@@ -212,23 +213,25 @@ impl Layout {
         let mut top = vec![("controller".to_string(), "controller".to_string())];
         top.extend(s.producers.iter().map(|p| (p.name.clone(), p.name.clone())));
         top.extend(s.consumers.iter().map(|c| (c.name.clone(), c.name.clone())));
+        let busiest = top.len().max(s.brokers.len()) as f64;
         Layout {
             top,
             brokers: s.brokers.len(),
+            width: (140.0 * busiest).clamp(420.0, 1000.0),
         }
     }
 
-    fn spread(i: usize, n: usize) -> f64 {
-        (i as f64 + 0.5) * WIRE_W / n.max(1) as f64
+    fn spread(&self, i: usize, n: usize) -> f64 {
+        (i as f64 + 0.5) * self.width / n.max(1) as f64
     }
 
     /// Position of a node named as in scenarios, and whether it is a broker.
     fn at(&self, name: &str) -> Option<(f64, f64, bool)> {
         if let Some(i) = self.top.iter().position(|(n, _)| n == name) {
-            return Some((Self::spread(i, self.top.len()), TOP_Y, false));
+            return Some((self.spread(i, self.top.len()), TOP_Y, false));
         }
         let b: usize = name.parse().ok()?;
-        (b >= 1 && b <= self.brokers).then(|| (Self::spread(b - 1, self.brokers), BROKER_Y, true))
+        (b >= 1 && b <= self.brokers).then(|| (self.spread(b - 1, self.brokers), BROKER_Y, true))
     }
 }
 
@@ -357,11 +360,11 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
         .iter()
         .enumerate()
         .map(|(i, (_, label))| {
-            let x = Layout::spread(i, layout.top.len());
+            let x = layout.spread(i, layout.top.len());
             html! { <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", TOP_Y - 12.0)} text-anchor="middle">{ label }</text> }
         })
         .chain(s.brokers.iter().map(|b| {
-            let x = Layout::spread((b.id - 1) as usize, layout.brokers);
+            let x = layout.spread((b.id - 1) as usize, layout.brokers);
             let state = if !b.running { "down" } else if b.isolated || b.fenced { "cut" } else { "up" };
             html! {
                 <g class={classes!("node", state)}>
@@ -371,7 +374,7 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
             }
         }))
         .chain(layout.top.iter().enumerate().map(|(i, _)| {
-            let x = Layout::spread(i, layout.top.len());
+            let x = layout.spread(i, layout.top.len());
             html! { <rect class="client-node" x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", TOP_Y - 6.0)} width="16" height="12" rx="3" /> }
         }))
         .collect();
@@ -391,7 +394,7 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     );
     html! {
         <figure class="wire-view">
-            <svg viewBox={format!("0 0 {WIRE_W} {WIRE_H}")} role="img" aria-label={label}>
+            <svg viewBox={format!("0 0 {} {WIRE_H}", layout.width)} role="img" aria-label={label}>
                 { for paths }
                 { for cuts }
                 { for nodes }
