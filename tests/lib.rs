@@ -35,11 +35,18 @@ pub fn load(path: &Path) -> Scenario {
     parse(&src).unwrap_or_else(|e| panic!("{}", e.render(&path.display().to_string(), &src)))
 }
 
-/// Every ```` ```khafka ```` block of every lesson, parsed, named `lessons/FILE.md#N`. A block fenced
-/// `khafka continue` is preceded by the story so far without its `run`/`expect` lines, as the site does.
+/// Every ```` ```khafka ```` block of every lesson, and of the documents the site shows (`docs/`),
+/// parsed, named `FILE.md#N`. A block fenced `khafka continue` is preceded by the story so far without
+/// its `run`/`expect` lines, as the site does.
 pub fn lesson_cells() -> Vec<(String, Scenario)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = markdown_cells(&root.join("../lessons"));
+    out.extend(markdown_cells(&root.join("../docs")));
+    out
+}
+
+fn markdown_cells(dir: &Path) -> Vec<(String, Scenario)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|x| x == "md"));

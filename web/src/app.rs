@@ -20,6 +20,8 @@ pub enum Route {
     Presenter,
     #[at("/about")]
     About,
+    #[at("/language")]
+    Language,
     #[at("/bench")]
     Bench,
     #[not_found]
@@ -27,7 +29,29 @@ pub enum Route {
     NotFound,
 }
 
+/// The tab's title names the page (read by screen readers and shown in history).
+fn set_title(page: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        let title = if page.is_empty() {
+            "Khafka — learn Apache Kafka by breaking it".to_string()
+        } else {
+            format!("{page} — Khafka")
+        };
+        doc.set_title(&title);
+    }
+}
+
 fn switch(route: Route) -> Html {
+    set_title(match &route {
+        Route::Home => "",
+        Route::Lesson { slug } => lessons::find(slug).map_or("Not found", |l| l.title),
+        Route::Playground => "Playground",
+        Route::Language => "The scenario language",
+        Route::Presenter => "Presenter mode",
+        Route::About => "What Khafka models",
+        Route::Bench => "Engine benchmark",
+        Route::NotFound => "Not found",
+    });
     match route {
         Route::Home => html! { <Home /> },
         Route::Lesson { slug } => match lessons::find(&slug) {
@@ -50,6 +74,9 @@ fn switch(route: Route) -> Html {
         }
         Route::About => html! {
             <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
+        },
+        Route::Language => html! {
+            <article class="lesson">{ markdown::render("language", include_str!("../../docs/scenario-language.md")) }</article>
         },
         Route::Bench => html! { <crate::bench::Bench /> },
         Route::NotFound => html! { <NotFound /> },
@@ -98,6 +125,7 @@ pub fn app() -> Html {
                     <Link<Route> to={Route::Home}>{ "Course" }</Link<Route>>
                     <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
                     <Link<Route> to={Route::Presenter}>{ "Presenter" }</Link<Route>>
+                    <Link<Route> to={Route::Language}>{ "Scenario language" }</Link<Route>>
                     <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>
                 </nav>
             </header>

@@ -5,7 +5,7 @@
 //! replay. Buttons inject faults at the current instant; each becomes a scenario line shown under the
 //! controls, so what was done live can be replayed exactly.
 
-use crate::cluster_view::ClusterView;
+use crate::cluster_view::{fmt_time, ClusterView};
 use crate::panic_banner::remember_scenario;
 use crate::share::{self, Shared};
 use gloo::storage::{LocalStorage, Storage};
@@ -396,8 +396,8 @@ pub fn cell(props: &CellProps) -> Html {
                 Action::Inject(fault) => {
                     if let Some(r) = run.borrow_mut().as_mut() {
                         r.timeline.inject(fault);
-                        // Let the fault take effect so the picture changes at once.
-                        let t = r.timeline.now().saturating_add_us(1);
+                        // Let the fault take effect (it runs at this instant) so the picture changes.
+                        let t = r.timeline.now();
                         r.timeline.seek(t);
                     }
                 }
@@ -631,6 +631,12 @@ fn render_run(
         let t = &sim.topo.topics[p.topic as usize];
         khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
     });
+    let at_end = now >= end;
+    let first_has_leader = sim
+        .controller
+        .parts
+        .first()
+        .is_some_and(|p| p.leader.is_some());
     let crash_leader = first_tp.clone().map(|tp| {
         let label = format!("Crash the leader of {tp}");
         let onclick = dispatch.reform(move |_: MouseEvent| {
@@ -639,9 +645,8 @@ fn render_run(
                 lose_unflushed: false,
             })
         });
-        html! { <button {onclick}>{ label }</button> }
+        html! { <button {onclick} disabled={at_end || !first_has_leader}>{ label }</button> }
     });
-    let at_end = now >= end;
     let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
     let events: Vec<_> = sim
@@ -662,16 +667,16 @@ fn render_run(
         <div class="run">
             <div class="timebar">
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0 s">{ "Rewind" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms">{ "+100 ms" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s">{ "+1 s" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::NextEvent)} aria-label="Step to the next event" title="Run on to the next event the event filters show">{ "Next event" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms" disabled={at_end}>{ "+100 ms" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s" disabled={at_end}>{ "+1 s" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::NextEvent)} aria-label="Step to the next event" title="Run on to the next event the event filters show" disabled={at_end}>{ "Next event" }</button>
                 <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={playing.to_string()}>{ if playing { "Pause" } else { "Play" } }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(-1))} aria-label="Slower">{ "−" }</button>
                 <span class="speed" aria-live="polite">{ format!("{speed}×") }</span>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(1))} aria-label="Faster">{ "+" }</button>
-                <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()}
-                    aria-label="Simulated time" oninput={on_scrub} />
-                <span class="clock">{ format!("{now} / {end}") }</span>
+                <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()} step="100"
+                    aria-label="Simulated time" aria-valuetext={format!("{} of {}", fmt_time(now), fmt_time(end))} oninput={on_scrub} />
+                <span class="clock">{ format!("{} / {}", fmt_time(now), fmt_time(end)) }</span>
             </div>
             <div class="actions">
                 { crash_leader.unwrap_or_default() }
@@ -690,14 +695,17 @@ fn render_run(
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
-            <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={Some(dispatch.reform(Action::Inject))} />
+            if at_end {
+                <p class="notice end-hint">{ "The run has ended. To act on the cluster, go back in time (drag the scrubber or press Rewind): faults apply from that instant." }</p>
+            }
+            <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
             <div class="panels">
                 <div class="panel describe-panel">
                     <h4>{ "kafka-topics --describe" }</h4>
                     <pre class="describe">{ sim.describe() }</pre>
                 </div>
                 <div class="panel">
-                    <h4>{ "Records" }</h4>
+                    <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
                     <table class="provenance">
                         <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
                         <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
@@ -716,7 +724,7 @@ fn render_run(
                     <ol class="events">
                         { for recent.map(|e| {
                             let t = e.time;
-                            html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))}>{ t.to_string() }</button>
+                            html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
                                 { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
                         }) }
                     </ol>
@@ -789,7 +797,7 @@ fn metrics_panel(sim: &khafka_sim::Sim) -> Html {
     let m = &sim.metrics;
     html! {
         <div class="panel metrics">
-            <h4>{ "Metrics (last second)" }</h4>
+            <h4 title="Sampled once per simulated second, so they trail the Records table by up to a second; record totals count log entries (duplicates included).">{ "Metrics (last second)" }</h4>
             <table>
                 { for khafka_sim::metrics::METRICS.iter().filter(|(n, _)| !n.starts_with("ProduceLatency")).map(|(name, mbean)| {
                     let v = m.series.get(name).map(|v| v.as_slice()).unwrap_or(&[]);
@@ -824,9 +832,15 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
         let input: HtmlInputElement = e.target_unchecked_into();
         Action::Story(input.value().parse().ok())
     });
-    let body = match story.and_then(|id| sim.record_story(id)) {
-        None => html! { <p class="muted">{ "Pick a record to see what happened to it." }</p> },
-        Some(s) => html! {
+    let sent = sim.prov.records.len();
+    let body = match story.map(|id| (id, sim.record_story(id))) {
+        None => {
+            html! { <p class="muted">{ "Pick a record to see what happened to it. Records are numbered in the order producers sent them (not by offset)." }</p> }
+        }
+        Some((id, None)) => html! {
+            <p class="notice">{ format!("There is no record {id}: this run has sent {sent}, numbered 0 to {} in the order they were sent.", sent.saturating_sub(1)) }</p>
+        },
+        Some((_, Some(s))) => html! {
             <div class="story">
                 <p><strong class={classes!("verdict", s.verdict)}>{ s.verdict }</strong>{ format!(" — {}", s.explanation) }</p>
                 <ul>

@@ -63,7 +63,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             { for s.consumers.iter().map(|c| html! {
                 <div class="client consumer" title="A simple consumer: no group, reads every partition of its topic up to the high watermark">
                     <strong>{ format!("Consumer {}", c.name) }</strong>
-                    <div>{ format!("received {}", c.received) }</div>
+                    <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
                     <div class="wire">{ incoming(&c.name) }</div>
                 </div>
             }) }
@@ -107,9 +107,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         { props.on_fault.as_ref().map(|cb| broker_buttons(cb, b.id, b.running, b.isolated, b.slow_us > 0)).unwrap_or_default() }
                         <div class="wire" title="Requests and responses on their way to this broker">{ incoming(&b.id.to_string()) }</div>
                         if b.replicas.iter().any(|r| r.strip.is_none()) {
-                            { compact_replicas(b) }
+                            { compact_replicas(s, b) }
                         } else {
-                            { replica_rows(b, max_leo) }
+                            { replica_rows(s, b, max_leo) }
                         }
                     </div>
                 }
@@ -416,12 +416,32 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
 /// One row per replica with its log strip. (A broker holding more than
 /// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
 /// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
-fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html {
+/// The controller still names `broker` leader of `part`, but the broker is down (not fenced yet).
+fn leader_down(s: &ClusterSnapshot, part: u32, broker: u32) -> bool {
+    s.partitions
+        .get(part as usize)
+        .is_some_and(|p| p.leader == Some(broker))
+        && s.brokers.iter().any(|b| b.id == broker && !b.running)
+}
+
+fn replica_rows(
+    s: &ClusterSnapshot,
+    b: &khafka_sim::snapshot::BrokerSnapshot,
+    max_leo: u64,
+) -> Html {
     html! {
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
                 let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
-                let role = if r.is_leader { "★ leader" } else if r.in_isr { "in ISR" } else { "out of ISR" };
+                let role = if r.is_leader {
+                    "★ leader"
+                } else if leader_down(s, r.part, b.id) {
+                    "★ leader (down)"
+                } else if r.in_isr {
+                    "in ISR"
+                } else {
+                    "out of ISR"
+                };
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
                 if let Some(st) = &r.strip {
                     for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate"), (st.unacknowledged, "not acknowledged")] {
@@ -483,7 +503,7 @@ fn strip_legend() -> Html {
     }
 }
 
-fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
+fn compact_replicas(s: &ClusterSnapshot, b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
     let leaders = b.replicas.iter().filter(|r| r.is_leader).count();
     let out = b.replicas.iter().filter(|r| !r.in_isr).count();
     html! {
@@ -493,6 +513,8 @@ fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
             { for b.replicas.iter().map(|r| {
                 let (class, mark, role) = if r.is_leader {
                     ("leader", "★", "leader")
+                } else if leader_down(s, r.part, b.id) {
+                    ("leader down", "★", "leader, down (not fenced yet)")
                 } else if r.in_isr {
                     ("follower", "", "follower in ISR")
                 } else {
@@ -518,7 +540,8 @@ fn broker_buttons(
 ) -> Html {
     let button = |label: String, fault: Fault| {
         let onclick = cb.reform(move |_: MouseEvent| fault.clone());
-        html! { <button class="small" {onclick}>{ label }</button> }
+        let aria = format!("{label} (broker {id})");
+        html! { <button class="small" {onclick} aria-label={aria}>{ label }</button> }
     };
     let b = BrokerRef::Id(id);
     if !running {
@@ -539,6 +562,13 @@ fn broker_buttons(
             } }
         </div>
     }
+}
+
+/// A simulated instant for people: to the millisecond (`11.001s`), trailing zeros dropped. Scenario
+/// lines keep the exact microsecond form, so replays stay exact.
+pub fn fmt_time(t: khafka_sim::SimTime) -> String {
+    let ms = (t.as_us() + 500) / 1_000;
+    khafka_sim::SimTime::from_ms(ms).to_string()
 }
 
 /// One line for the event log.

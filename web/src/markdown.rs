@@ -89,7 +89,16 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
             }),
             Event::End(_) if stack.len() > 1 => {
                 let frame = stack.pop().expect("len > 1");
-                let node = element(frame);
+                // Cells of a table's head row are header cells.
+                let in_head = stack
+                    .last()
+                    .is_some_and(|f| matches!(f.tag, Some(Tag::TableHead)));
+                let node = match frame.tag {
+                    Some(Tag::TableCell) if in_head => {
+                        html! { <th scope="col">{ for frame.children }</th> }
+                    }
+                    _ => element(frame),
+                };
                 push(&mut stack, node);
             }
             _ => {}

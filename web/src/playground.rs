@@ -24,33 +24,65 @@ cluster brokers=3
 run 30s
 ";
 
-/// `(key, label, scenario)`; the first is the default. Each keeps its own edits.
-const PRESETS: &[(&str, &str, &str)] = &[
-    ("failover", "Leader failover with acks=all", PRESET),
+/// `(key, label, what happens, scenario)`; the first is the default. Each keeps its own edits. The
+/// scenarios are the tested semantics scenarios; their comments (written for developers, citing
+/// Kafka's sources) are replaced by the plain description.
+const PRESETS: &[(&str, &str, &str, &str)] = &[
+    ("failover", "Leader failover with acks=all", "", PRESET),
     (
         "acks1-loss",
         "acks=1 loses acknowledged records",
+        "The followers stop fetching; the leader keeps acknowledging acks=1 writes only it has, then crashes: the new leader lacks them.",
         include_str!("../../tests/scenarios/semantics/s3-acks1-leader-crash-loses-acked.khafka"),
     ),
     (
         "unclean",
         "Unclean leader election",
+        "The ISR shrinks to the leader alone, which keeps acknowledging writes, then crashes; broker 2, not in the ISR, is elected uncleanly and everything acknowledged since the shrink is lost.",
         include_str!("../../tests/scenarios/semantics/unclean-election-loses-acked.khafka"),
     ),
     (
         "duplicates",
         "Lost responses: retries write duplicates",
+        "The leader's responses to the producer are dropped; requests time out and are resent, and without idempotence the log holds those records twice.",
         include_str!("../../tests/scenarios/semantics/s9-lost-response-duplicate.khafka"),
     ),
     (
         "min-isr",
         "min.insync.replicas refuses writes",
+        "Two of three brokers crash; once the ISR is the leader alone (below min.insync.replicas=2), acks=all writes are refused with NOT_ENOUGH_REPLICAS.",
         include_str!(
             "../../tests/scenarios/semantics/s4-min-isr-acks-all-not-enough-replicas.khafka"
         ),
     ),
-    ("blank", "Blank cluster", BLANK),
+    ("blank", "Blank cluster", "", BLANK),
 ];
+
+/// A preset's scenario for readers: the developer comment block replaced by `what`, wrapped.
+fn preset_source(what: &str, scenario: &str) -> String {
+    let body: Vec<&str> = scenario
+        .lines()
+        .skip_while(|l| !what.is_empty() && l.starts_with('#'))
+        .collect();
+    let mut out = String::new();
+    let mut line = String::from("#");
+    for word in what.split_whitespace() {
+        if line.len() + word.len() + 1 > 98 {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if line.len() > 1 {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str(&body.join("\n"));
+    out.push('\n');
+    out
+}
 
 #[function_component(Playground)]
 pub fn playground() -> Html {
@@ -60,7 +92,8 @@ pub fn playground() -> Html {
         .unwrap_or_default();
     let shared = share::from_hash(&hash).map(Rc::new);
     // A different link is a different cell state: key the cell by it.
-    let (name, _, source) = PRESETS[*preset];
+    let (name, _, what, scenario) = PRESETS[*preset];
+    let source = preset_source(what, scenario);
     let key = format!("{hash}|{name}");
     // The default preset keeps the id edits were saved under before presets existed.
     let id = if *preset == 0 {
@@ -72,7 +105,7 @@ pub fn playground() -> Html {
         let preset = preset.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(i) = PRESETS.iter().position(|(k, _, _)| *k == select.value()) {
+            if let Some(i) = PRESETS.iter().position(|(k, _, _, _)| *k == select.value()) {
                 preset.set(i);
             }
         })
@@ -80,17 +113,17 @@ pub fn playground() -> Html {
     html! {
         <article class="playground">
             <h1>{ "Playground" }</h1>
-            <p>{ "Edit the scenario (the language is described in the docs), press Run, then scrub through time or inject faults. Your edits are kept in this browser, for each starting point." }</p>
+            <p>{ "Edit the scenario (see " }<a href="#/language">{ "the scenario language" }</a>{ "), press Run, then scrub through time or inject faults. Your edits are kept in this browser, for each starting point." }</p>
             if shared.is_none() {
                 <label class="preset">{ "Start from " }
                     <select {onchange}>
-                        { for PRESETS.iter().enumerate().map(|(i, (k, label, _))| html! {
+                        { for PRESETS.iter().enumerate().map(|(i, (k, label, _, _))| html! {
                             <option value={*k} selected={i == *preset}>{ *label }</option>
                         }) }
                     </select>
                 </label>
             }
-            <Cell {key} {id} {source} {shared} />
+            <Cell {key} {id} source={source} {shared} />
         </article>
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! `#/presenter?s=…` (a share link's scenario) presents that scenario instead of the demo.
 
-use crate::cluster_view::{event_text, ClusterView};
+use crate::cluster_view::{event_text, fmt_time, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
 use khafka_scenario::parse;
 use khafka_sim::sim::describe_fault;
@@ -59,8 +59,12 @@ impl State {
             check_invariants: false,
             ..SimOptions::default()
         };
+        let mut timeline =
+            Timeline::new(scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
+        // Run the start (brokers starting, registering) so the first picture is a live cluster.
+        timeline.seek(SimTime::ZERO);
         Ok(State {
-            timeline: Timeline::new(scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S)),
+            timeline,
             end,
             beats,
             playing: false,
@@ -86,8 +90,17 @@ impl State {
 
     fn inject(&mut self, fault: Fault) {
         self.timeline.inject(fault);
-        let t = self.timeline.now().saturating_add_us(1);
+        // The fault runs at this instant: seeking to it applies it.
+        let t = self.timeline.now();
         self.seek(t);
+    }
+
+    fn broker_running(&self, b: u32) -> bool {
+        self.timeline
+            .sim()
+            .brokers
+            .get((b as usize).wrapping_sub(1))
+            .is_some_and(|b| b.is_running())
     }
 
     /// Handles one key; returns whether it was ours.
@@ -101,21 +114,30 @@ impl State {
             "End" => self.seek(self.end),
             "Enter" => {
                 // Just after the next scheduled fault, so the beat's effect is on screen.
-                if let Some(t) = self.beats.iter().find(|t| **t > now) {
-                    self.seek(t.saturating_add_us(1));
+                if let Some(t) = self.beats.iter().find(|t| **t > now).copied() {
+                    self.seek(t);
                 }
             }
             "k" | "K" => {
-                if let Some(tp) = self.selected_tp() {
-                    self.inject(Fault::Crash {
-                        broker: BrokerRef::LeaderOf(tp),
-                        lose_unflushed: false,
+                // Only when the partition has a running leader: a no-op fault would still be
+                // recorded as a scenario line.
+                let leader = self.timeline.sim().controller.parts[self.partition as usize].leader;
+                if let (Some(tp), Some(l)) = (self.selected_tp(), leader) {
+                    if self.broker_running(l) && now < self.end {
+                        self.inject(Fault::Crash {
+                            broker: BrokerRef::LeaderOf(tp),
+                            lose_unflushed: false,
+                        });
+                    }
+                }
+            }
+            "r" | "R" => {
+                if !self.broker_running(self.broker) && now < self.end {
+                    self.inject(Fault::Restart {
+                        broker: BrokerRef::Id(self.broker),
                     });
                 }
             }
-            "r" | "R" => self.inject(Fault::Restart {
-                broker: BrokerRef::Id(self.broker),
-            }),
             "n" | "N" => {
                 let node = NodeRef::Broker(self.broker);
                 if self.timeline.sim().net.isolated.contains(&node) {
@@ -130,6 +152,7 @@ impl State {
             }
             "+" | "=" => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
             "-" | "_" => self.speed = self.speed.saturating_sub(1),
+            "f" | "F" => toggle_fullscreen(),
             "?" => self.help = !self.help,
             "Escape" => self.help = false,
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
@@ -141,6 +164,18 @@ impl State {
             _ => return false,
         }
         true
+    }
+}
+
+/// Full screen on a projector (F), and back.
+fn toggle_fullscreen() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if doc.fullscreen_element().is_some() {
+        doc.exit_fullscreen();
+    } else if let Some(root) = doc.document_element() {
+        let _ = root.request_fullscreen();
     }
 }
 
@@ -225,7 +260,7 @@ pub fn presenter() -> Html {
         .rev()
         .take(6)
         .rev()
-        .map(|e| format!("{} {}", e.time, event_text(&e.kind)))
+        .map(|e| format!("{} {}", fmt_time(e.time), event_text(&e.kind)))
         .collect();
     let tp = s.selected_tp().map(|t| t.to_string()).unwrap_or_default();
     let p = &snapshot.provenance;
@@ -237,6 +272,7 @@ pub fn presenter() -> Html {
                 <span>{ format!("speed {}×", SPEEDS[s.speed]) }</span>
                 <span>{ format!("selected: broker {} · {tp}", s.broker) }</span>
                 <span class={classes!((p.lost > 0).then_some("bad"))}>{ format!("acked {} · lost {} · duplicated {}", p.acknowledged, p.lost, p.duplicated) }</span>
+                <a class="p-exit" href="#/">{ "Leave presenter mode" }</a>
             </div>
             <ClusterView snapshot={snapshot.clone()} />
             <pre class="describe">{ sim.describe() }</pre>
@@ -259,6 +295,7 @@ pub fn presenter() -> Html {
                         <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
                         <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>
                         <dt>{ "Home / End" }</dt><dd>{ "go to the start / the end" }</dd>
+                        <dt>{ "F" }</dt><dd>{ "full screen (again: leave it)" }</dd>
                         <dt>{ "?" }</dt><dd>{ "this help" }</dd>
                     </dl>
                 </div>
