@@ -90,7 +90,22 @@ pub fn run(quick: bool) -> Result<u8, String> {
         }
     }
     let reps = if quick { 1 } else { 5 };
-    // Standard scenario.
+    // `KHAFKA_BENCH_ONLY=standard|scale|seek` runs one part alone (for profilers).
+    let only = std::env::var("KHAFKA_BENCH_ONLY").ok();
+    let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    if wanted("standard") {
+        bench_standard(reps);
+    }
+    if wanted("scale") {
+        bench_scale();
+    }
+    if wanted("seek") {
+        bench_seek();
+    }
+    Ok(0)
+}
+
+fn bench_standard(reps: usize) {
     let spec = standard_spec();
     let sim_secs = spec.run_for.as_us() as f64 / 1e6;
     let mut walls = Vec::new();
@@ -112,8 +127,9 @@ pub fn run(quick: bool) -> Result<u8, String> {
         events as f64 / wall / 1e6,
         khafka_sim::trace::format_hash(hash)
     );
+}
 
-    // Scale scenario.
+fn bench_scale() {
     let spec = scale_spec();
     let mut sim = Sim::with_options(spec.clone(), opts());
     let t0 = Instant::now();
@@ -127,9 +143,10 @@ pub fn run(quick: bool) -> Result<u8, String> {
         sim.events_processed as f64 / wall / 1e6,
         peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.0}"))
     );
-    drop(sim);
+}
 
-    // Seek in a 10-minute standard run.
+/// Seek in a 10-minute standard run.
+fn bench_seek() {
     let mut spec = standard_spec();
     spec.run_for = SimTime::from_secs(600);
     let mut tl = Timeline::new(spec, opts(), SimTime::from_secs(CHECKPOINT_EVERY_S));
@@ -173,5 +190,4 @@ pub fn run(quick: bool) -> Result<u8, String> {
         median(restores),
         peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.0}"))
     );
-    Ok(0)
 }

@@ -1,6 +1,6 @@
 //! The event queue: earliest `(time, sequence)` first, ties broken by scheduling order.
 //!
-//! The heap holds only 24-byte keys; the events themselves sit in a slab and never move while the
+//! The heap holds only 16-byte keys; the events themselves sit in a slab and never move while the
 //! heap sifts (events carry messages with record batches, and moving them was a tenth of the run
 //! time). Freed slots are reused, so the slab's size is the peak number of pending events.
 
@@ -8,11 +8,27 @@ use crate::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// Bits of [`Key::seq_slot`] that hold the slot; the sequence number sits above them.
+const SLOT_BITS: u32 = 24;
+const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
+
+/// 16 bytes: the time, then the sequence number and the slot packed into one word (sequence in the
+/// high bits, so comparing the words compares `(time, sequence)`; sequence numbers are unique).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Key {
     at: SimTime,
-    seq: u64,
-    slot: u32,
+    seq_slot: u64,
+}
+
+impl Key {
+    #[inline]
+    fn word(&self) -> u128 {
+        ((self.at.as_us() as u128) << 64) | self.seq_slot as u128
+    }
+
+    fn slot(&self) -> usize {
+        (self.seq_slot & SLOT_MASK) as usize
+    }
 }
 
 impl PartialOrd for Key {
@@ -23,8 +39,9 @@ impl PartialOrd for Key {
 
 impl Ord for Key {
     /// Reversed, so the max-heap pops the earliest `(time, seq)` first.
+    #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
+        o.word().cmp(&self.word())
     }
 }
 
@@ -50,6 +67,11 @@ impl<T> Default for EventQueue<T> {
 impl<T> EventQueue<T> {
     pub fn push(&mut self, at: SimTime, event: T) {
         self.seq += 1;
+        // 2^40 events and 2^24 pending events: far beyond any run (and checked, not wrapped).
+        assert!(
+            self.seq < 1 << (64 - SLOT_BITS),
+            "event queue: sequence numbers exhausted"
+        );
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(event);
@@ -60,19 +82,23 @@ impl<T> EventQueue<T> {
                 (self.slots.len() - 1) as u32
             }
         };
+        assert!(
+            (slot as u64) <= SLOT_MASK,
+            "event queue: more than 2^24 pending events"
+        );
         self.heap.push(Key {
             at,
-            seq: self.seq,
-            slot,
+            seq_slot: (self.seq << SLOT_BITS) | slot as u64,
         });
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, T)> {
         let k = self.heap.pop()?;
-        let event = self.slots[k.slot as usize]
+        let slot = k.slot();
+        let event = self.slots[slot]
             .take()
             .expect("a queued slot holds its event");
-        self.free.push(k.slot);
+        self.free.push(slot as u32);
         Some((k.at, event))
     }
 
