@@ -183,6 +183,9 @@ pub struct Broker {
     pub slow_us: u64,
     pub replicas: BTreeMap<PartIdx, Replica>,
     pub metadata_offset: u64,
+    /// `(leader, leader epoch)` of every partition of the cluster as the metadata log told this
+    /// broker (KRaft's `MetadataCache`): a broker answers `Metadata` for partitions it does not host.
+    pub metadata_cache: Vec<(Option<BrokerId>, u32)>,
     pub fenced_brokers: Vec<BrokerId>,
     pub metadata_fetch_in_flight: Option<u64>,
     pub fetchers: BTreeMap<BrokerId, FetcherState>,
@@ -194,7 +197,10 @@ pub struct Broker {
 
 impl Broker {
     pub fn new(id: BrokerId, parts: impl Iterator<Item = (PartIdx, Vec<BrokerId>)>) -> Self {
+        let parts: Vec<(PartIdx, Vec<BrokerId>)> = parts.collect();
+        let metadata_cache = vec![(None, 0); parts.len()];
         let replicas = parts
+            .into_iter()
             .filter(|(_, replicas)| replicas.contains(&id))
             .map(|(part, replicas)| {
                 (
@@ -229,6 +235,7 @@ impl Broker {
             slow_us: 0,
             replicas,
             metadata_offset: 0,
+            metadata_cache,
             fenced_brokers: Vec::new(),
             metadata_fetch_in_flight: None,
             fetchers: BTreeMap::new(),
@@ -250,6 +257,8 @@ impl Broker {
         self.fenced = true;
         self.want_shutdown = false;
         self.metadata_offset = 0;
+        // The metadata log is read again from the start (see `fetch_metadata`).
+        self.metadata_cache.iter_mut().for_each(|c| *c = (None, 0));
         self.metadata_fetch_in_flight = None;
         self.fetchers.clear();
         self.parked_fetches.clear();
@@ -474,7 +483,10 @@ impl Broker {
                 let partitions = (0..ctx.topo.parts.len() as PartIdx)
                     .map(|p| match self.replicas.get(&p) {
                         Some(r) => (p, r.state.leader, r.state.leader_epoch),
-                        None => (p, None, 0),
+                        None => {
+                            let (leader, epoch) = self.metadata_cache[p as usize];
+                            (p, leader, epoch)
+                        }
                     })
                     .collect();
                 ctx.send(from, Msg::MetadataResponse { req_id, partitions });
@@ -497,6 +509,10 @@ impl Broker {
                 self.metadata_offset = offset;
                 self.fenced_brokers = fenced;
                 for st in partitions {
+                    let cached = &mut self.metadata_cache[st.part as usize];
+                    if st.leader_epoch >= cached.1 {
+                        *cached = (st.leader, st.leader_epoch);
+                    }
                     self.apply_partition_state(ctx, st);
                 }
                 self.fetch_metadata(ctx);
