@@ -25,6 +25,7 @@ use crate::msg::{
     ErrorCode, FetchPartition, FetchedPartition, Fetcher, Msg, PartIdx, PartitionState,
     ProduceBatch,
 };
+use crate::replica_map::ReplicaMap;
 use crate::spec::BrokerId;
 use crate::trace::TraceKind;
 use serde::Serialize;
@@ -181,7 +182,7 @@ pub struct Broker {
     pub fenced: bool,
     pub want_shutdown: bool,
     pub slow_us: u64,
-    pub replicas: BTreeMap<PartIdx, Replica>,
+    pub replicas: ReplicaMap,
     pub metadata_offset: u64,
     /// `(leader, leader epoch)` of every partition of the cluster as the metadata log told this
     /// broker (KRaft's `MetadataCache`): a broker answers `Metadata` for partitions it does not host.
@@ -189,6 +190,10 @@ pub struct Broker {
     pub fenced_brokers: Vec<BrokerId>,
     pub metadata_fetch_in_flight: Option<u64>,
     pub fetchers: BTreeMap<BrokerId, FetcherState>,
+    /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
+    /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
+    followed: Vec<Vec<PartIdx>>,
+    followed_stale: bool,
     pub parked_fetches: Vec<ParkedFetch>,
     pub delayed_produces: Vec<DelayedProduce>,
     fetch_check: CheckTimer,
@@ -198,34 +203,31 @@ pub struct Broker {
 impl Broker {
     pub fn new(id: BrokerId, parts: impl Iterator<Item = (PartIdx, Vec<BrokerId>)>) -> Self {
         let parts: Vec<(PartIdx, Vec<BrokerId>)> = parts.collect();
-        let metadata_cache = vec![(None, 0); parts.len()];
+        let partitions = parts.len();
+        let metadata_cache = vec![(None, 0); partitions];
         let replicas = parts
             .into_iter()
             .filter(|(_, replicas)| replicas.contains(&id))
-            .map(|(part, replicas)| {
-                (
+            .map(|(part, replicas)| Replica {
+                part,
+                log: Log::default(),
+                state: PartitionState {
                     part,
-                    Replica {
-                        part,
-                        log: Log::default(),
-                        state: PartitionState {
-                            part,
-                            leader: None,
-                            leader_epoch: 0,
-                            partition_epoch: 0,
-                            replicas,
-                            isr: Vec::new(),
-                            elr: Vec::new(),
-                        },
-                        leader_epoch_start_offset: 0,
-                        remotes: BTreeMap::new(),
-                        pending_isr: None,
-                        producers: BTreeMap::new(),
-                        hw_checkpoint: 0,
-                    },
-                )
+                    leader: None,
+                    leader_epoch: 0,
+                    partition_epoch: 0,
+                    replicas,
+                    isr: Vec::new(),
+                    elr: Vec::new(),
+                },
+                leader_epoch_start_offset: 0,
+                remotes: BTreeMap::new(),
+                pending_isr: None,
+                producers: BTreeMap::new(),
+                hw_checkpoint: 0,
             })
             .collect();
+        let replicas = ReplicaMap::new(replicas, partitions);
         Broker {
             id,
             status: BrokerStatus::Stopped,
@@ -239,6 +241,8 @@ impl Broker {
             fenced_brokers: Vec::new(),
             metadata_fetch_in_flight: None,
             fetchers: BTreeMap::new(),
+            followed: Vec::new(),
+            followed_stale: true,
             parked_fetches: Vec::new(),
             delayed_produces: Vec::new(),
             fetch_check: CheckTimer::default(),
@@ -272,6 +276,7 @@ impl Broker {
             r.log.set_high_watermark(hw);
             r.state.leader = None;
             r.state.isr.clear();
+            self.followed_stale = true;
             r.remotes.clear();
             r.pending_isr = None;
             r.rebuild_producer_state();
@@ -570,6 +575,9 @@ impl Broker {
             return; // stale
         }
         let becomes_leader = st.leader == Some(me);
+        if r.state.leader != st.leader {
+            self.followed_stale = true;
+        }
         r.state = st;
         if becomes_leader {
             if !was_leader || new_epoch {
@@ -1175,15 +1183,20 @@ impl Broker {
             self.schedule_wake(ctx, leader);
             return;
         }
-        let partitions: Vec<FetchPartition> = self
-            .replicas
-            .values()
-            .filter(|r| r.state.leader == Some(leader) && r.state.leader != Some(me))
-            .map(|r| FetchPartition {
-                part: r.part,
-                fetch_offset: r.log.log_end_offset(),
-                last_fetched_epoch: r.log.last_record_epoch(),
-                current_leader_epoch: r.state.leader_epoch,
+        if self.followed_stale {
+            self.rebuild_followed(ctx.topo.brokers);
+        }
+        let followed = self.followed.get(leader as usize).map_or(&[][..], |v| v);
+        let partitions: Vec<FetchPartition> = followed
+            .iter()
+            .map(|p| {
+                let r = &self.replicas[p];
+                FetchPartition {
+                    part: r.part,
+                    fetch_offset: r.log.log_end_offset(),
+                    last_fetched_epoch: r.log.last_record_epoch(),
+                    current_leader_epoch: r.state.leader_epoch,
+                }
             })
             .collect();
         if partitions.is_empty() {
@@ -1204,6 +1217,19 @@ impl Broker {
             },
         );
         self.arm_fetch_check(ctx);
+    }
+
+    /// Indexes the replicas this broker follows by their leader.
+    fn rebuild_followed(&mut self, brokers: u32) {
+        self.followed.iter_mut().for_each(Vec::clear);
+        self.followed.resize(brokers as usize + 1, Vec::new());
+        for r in self.replicas.values() {
+            match r.state.leader {
+                Some(l) if l != self.id => self.followed[l as usize].push(r.part),
+                _ => {}
+            }
+        }
+        self.followed_stale = false;
     }
 
     /// Arms the fetch-timeout check for the oldest fetch in flight.
