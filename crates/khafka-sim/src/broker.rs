@@ -662,6 +662,11 @@ impl Broker {
         let me = self.id;
         let mut results: Vec<(PartIdx, ErrorCode, Option<u64>)> = Vec::new();
         let mut waiting: Vec<(PartIdx, u64, u64, Option<ErrorCode>)> = Vec::new();
+        if acks == Acks::All {
+            waiting.reserve_exact(batches.len());
+        } else {
+            results.reserve_exact(batches.len());
+        }
         for batch in batches {
             let part = batch.part;
             let min_isr = ctx.topo.effective_min_isr(part);

@@ -132,14 +132,14 @@ impl Consumer {
         if !self.started {
             return;
         }
-        let mut by_broker: BTreeMap<BrokerId, Vec<u32>> = BTreeMap::new();
-        for p in 0..self.partitions {
-            if let Some((b, _)) = self.leaders[p as usize] {
-                by_broker.entry(b).or_default().push(p);
-            }
-        }
+        // `(leader, partition)`, grouped by leader in broker order, partitions in order.
+        let mut by_broker: Vec<(BrokerId, u32)> = (0..self.partitions)
+            .filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p)))
+            .collect();
+        by_broker.sort_unstable();
         let now = ctx.now.as_us();
-        for (b, parts) in by_broker {
+        for group in by_broker.chunk_by(|x, y| x.0 == y.0) {
+            let b = group[0].0;
             if self.in_flight.contains_key(&b) {
                 continue;
             }
@@ -151,9 +151,9 @@ impl Consumer {
                 continue;
             }
             let req_id = ctx.req_id();
-            let partitions = parts
+            let partitions = group
                 .iter()
-                .map(|p| FetchPartition {
+                .map(|(_, p)| FetchPartition {
                     part: self.first_part + p,
                     // No position yet: an impossible offset makes the leader answer with its log end.
                     fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
