@@ -5,15 +5,14 @@
 //! time). Freed slots are reused, so the slab's size is the peak number of pending events.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// Bits of [`Key::seq_slot`] that hold the slot; the sequence number sits above them.
 const SLOT_BITS: u32 = 24;
 const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 
 /// 16 bytes: the time, then the sequence number and the slot packed into one word (sequence in the
-/// high bits, so comparing the words compares `(time, sequence)`; sequence numbers are unique).
+/// high bits, so comparing `(at, seq_slot)` compares `(time, sequence)`; sequence numbers are unique,
+/// so no two keys are equal and the pop order does not depend on the heap's shape).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Key {
     at: SimTime,
@@ -31,23 +30,85 @@ impl Key {
     }
 }
 
-impl PartialOrd for Key {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
+/// A 4-ary min-heap of keys: half the depth of a binary heap, and the four children of a node share
+/// a cache line. Pops sift the hole down to a leaf choosing the smallest child, then sift the last key
+/// up from there (it usually belongs near the bottom), as `std::collections::BinaryHeap` does.
+#[derive(Clone, Debug, Default)]
+struct Heap {
+    keys: Vec<Key>,
 }
 
-impl Ord for Key {
-    /// Reversed, so the max-heap pops the earliest `(time, seq)` first.
+const ARITY: usize = 4;
+
+impl Heap {
     #[inline]
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.word().cmp(&self.word())
+    fn push(&mut self, key: Key) {
+        self.keys.push(key);
+        self.sift_up(self.keys.len() - 1, key);
+    }
+
+    #[inline]
+    fn sift_up(&mut self, mut i: usize, key: Key) {
+        let w = key.word();
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.keys[parent].word() <= w {
+                break;
+            }
+            self.keys[i] = self.keys[parent];
+            i = parent;
+        }
+        self.keys[i] = key;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Key> {
+        let last = self.keys.pop()?;
+        let n = self.keys.len();
+        if n == 0 {
+            return Some(last);
+        }
+        let top = self.keys[0];
+        // Move the hole at the root down to a leaf along the smallest children.
+        let mut hole = 0;
+        loop {
+            let first = ARITY * hole + 1;
+            if first >= n {
+                break;
+            }
+            let end = (first + ARITY).min(n);
+            let mut best = first;
+            let mut best_w = self.keys[first].word();
+            for c in first + 1..end {
+                let w = self.keys[c].word();
+                if w < best_w {
+                    best = c;
+                    best_w = w;
+                }
+            }
+            self.keys[hole] = self.keys[best];
+            hole = best;
+        }
+        self.sift_up(hole, last);
+        Some(top)
+    }
+
+    fn peek(&self) -> Option<&Key> {
+        self.keys.first()
+    }
+
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct EventQueue<T> {
-    heap: BinaryHeap<Key>,
+    heap: Heap,
     slots: Vec<Option<T>>,
     free: Vec<u32>,
     seq: u64,
@@ -56,7 +117,7 @@ pub struct EventQueue<T> {
 impl<T> Default for EventQueue<T> {
     fn default() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: Heap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             seq: 0,
@@ -136,6 +197,41 @@ mod tests {
         assert_eq!(q.pop(), Some((SimTime(5), "c")));
         assert_eq!(q.pop(), Some((SimTime(5), "d")));
         assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn pops_in_time_then_scheduling_order_at_scale() {
+        // A deterministic mix of pushes and pops against a sorted reference.
+        let mut q = EventQueue::default();
+        let mut reference = std::collections::BTreeSet::new();
+        let mut x: u64 = 12345;
+        let mut n = 0u64;
+        for round in 0..20_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pushes = 1 + (x >> 60) as usize % 3;
+            for _ in 0..pushes {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let at = round + (x >> 54) % 64;
+                n += 1;
+                q.push(SimTime(at), n);
+                reference.insert((at, n));
+            }
+            // Pops fall behind pushes, so the heap grows to thousands of keys.
+            for _ in 0..1 + round % 2 {
+                let want = reference.pop_first();
+                assert_eq!(q.pop().map(|(t, v)| (t.as_us(), v)), want);
+            }
+        }
+        assert_eq!(q.len(), reference.len());
+        assert!(q.len() > 1_000);
+        while let Some(want) = reference.pop_first() {
+            assert_eq!(q.pop().map(|(t, v)| (t.as_us(), v)), Some(want));
+        }
         assert!(q.is_empty());
     }
 }
