@@ -27,7 +27,7 @@ use crate::msg::{
 };
 use crate::replica_map::ReplicaMap;
 use crate::spec::BrokerId;
-use crate::trace::TraceKind;
+use crate::trace::{HotEvent, TraceKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -755,8 +755,9 @@ impl Broker {
                     e.batches.pop_front();
                 }
             }
-            ctx.emit(TraceKind::Appended {
-                partition: ctx.topo.part_name(part),
+            let topo = ctx.topo;
+            ctx.emit_hot(HotEvent::Appended {
+                partition: topo.part_name_ref(part),
                 broker: me,
                 base_offset: base,
                 count: batch.records.len() as u32,
@@ -919,8 +920,9 @@ impl Broker {
                     }
                 }
             }
-            ctx.emit(TraceKind::HighWatermark {
-                partition: ctx.topo.part_name(part),
+            let topo = ctx.topo;
+            ctx.emit_hot(HotEvent::HighWatermark {
+                partition: topo.part_name_ref(part),
                 broker: me,
                 high_watermark: new_hw,
             });
@@ -1155,12 +1157,11 @@ impl Broker {
         }
         let end = limit.min(fp.fetch_offset + MAX_FETCH_RECORDS as u64);
         if fp.fetch_offset < end {
-            resp.records = r
-                .log
-                .records()
-                .range(fp.fetch_offset as usize, end as usize)
-                .copied()
-                .collect();
+            r.log.records().extend_range_into(
+                fp.fetch_offset as usize,
+                end as usize,
+                &mut resp.records,
+            );
             if fetcher == Fetcher::Consumer && end > hw {
                 ctx.violation(format!(
                     "{}: consumer given offsets up to {} beyond HW {hw}",
@@ -1379,8 +1380,9 @@ impl Broker {
                         }
                     }
                 }
-                ctx.emit(TraceKind::Replicated {
-                    partition: ctx.topo.part_name(fp.part),
+                let topo = ctx.topo;
+                ctx.emit_hot(HotEvent::Replicated {
+                    partition: topo.part_name_ref(fp.part),
                     broker: me,
                     base_offset: fp.base_offset,
                     count,

@@ -109,6 +109,24 @@ impl<T: Clone> ChunkVec<T> {
         (start..end).map(move |i| self.get(i).expect("in range"))
     }
 
+    /// Appends elements `[start, end)` (clamped to the length) to `out`, a slice copy per chunk.
+    pub fn extend_range_into(&self, start: usize, end: usize, out: &mut Vec<T>) {
+        let end = end.min(self.len());
+        let mut i = start.min(end);
+        out.reserve(end - i);
+        while i < end {
+            let c = i / CHUNK;
+            let chunk: &[T] = match self.full.get(c) {
+                Some(full) => full,
+                None => &self.tail,
+            };
+            let from = i % CHUNK;
+            let to = (end - c * CHUNK).min(chunk.len());
+            out.extend_from_slice(&chunk[from..to]);
+            i = c * CHUNK + to;
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.full
             .iter()
@@ -162,6 +180,16 @@ mod tests {
         a.push(1);
         assert_eq!(a.get(2_048), Some(&1));
         assert_eq!(b.get(2_048), Some(&2_048));
+        let mut out = vec![5];
+        a.extend_range_into(1_000, 2_100, &mut out);
+        assert_eq!(out.len(), 1 + 1_049);
+        assert_eq!(
+            out[1..],
+            a.range(1_000, 2_100).copied().collect::<Vec<_>>()[..]
+        );
+        a.extend_range_into(2_049, 2_049, &mut out);
+        a.extend_range_into(3_000, 2_000, &mut out);
+        assert_eq!(out.len(), 1 + 1_049);
         a.truncate(0);
         assert!(a.is_empty());
         a.truncate(4096);

@@ -10,7 +10,7 @@ use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
 use crate::spec::{BrokerId, ConsumerSpec};
-use crate::trace::TraceKind;
+use crate::trace::HotEvent;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -133,9 +133,10 @@ impl Consumer {
             return;
         }
         // `(leader, partition)`, grouped by leader in broker order, partitions in order.
-        let mut by_broker: Vec<(BrokerId, u32)> = (0..self.partitions)
-            .filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p)))
-            .collect();
+        let mut by_broker: Vec<(BrokerId, u32)> = Vec::with_capacity(self.partitions as usize);
+        by_broker.extend(
+            (0..self.partitions).filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p))),
+        );
         by_broker.sort_unstable();
         let now = ctx.now.as_us();
         for group in by_broker.chunk_by(|x, y| x.0 == y.0) {
@@ -230,9 +231,10 @@ impl Consumer {
                             let n = fp.records.len() as u64;
                             self.received += n;
                             self.positions[p] = Some(fp.base_offset + n);
-                            ctx.emit(TraceKind::Consumed {
-                                consumer: self.name.clone(),
-                                partition: ctx.topo.part_name(fp.part),
+                            let topo = ctx.topo;
+                            ctx.emit_hot(HotEvent::Consumed {
+                                consumer: &self.name,
+                                partition: topo.part_name_ref(fp.part),
                                 base_offset: fp.base_offset,
                                 records: n as u32,
                             });

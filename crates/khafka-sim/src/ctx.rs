@@ -9,7 +9,7 @@ use crate::provenance::Provenance;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
 use crate::topology::Topology;
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{HotEvent, Trace, TraceKind};
 use serde::Serialize;
 
 /// A node of the simulated network, by index.
@@ -141,6 +141,12 @@ impl Ctx<'_> {
 
     pub fn emit(&mut self, kind: TraceKind) {
         self.trace.emit(self.now, kind);
+    }
+
+    /// Emits a frequent event without building a `TraceKind` (see [`HotEvent`]).
+    #[inline]
+    pub fn emit_hot(&mut self, ev: HotEvent) {
+        self.trace.emit_hot(self.now, ev);
     }
 
     /// Records a broken invariant (the engine reports it with the seed and the event).

@@ -26,7 +26,7 @@ use crate::partitioner::partition_for_key;
 use crate::provenance::RecordInfo;
 use crate::rng::SimRng;
 use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
-use crate::trace::TraceKind;
+use crate::trace::{HotEvent, TraceKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -635,9 +635,10 @@ impl Producer {
         };
         ctx.counters.produce_latency_us[slot].push(latency_us);
         self.stats.acknowledged += b.records.len() as u64;
-        ctx.emit(TraceKind::Acknowledged {
-            producer: self.name.clone(),
-            partition: self.part_name(ctx, b.partition),
+        let topo = ctx.topo;
+        ctx.emit_hot(HotEvent::Acknowledged {
+            producer: &self.name,
+            partition: topo.part_name_ref(self.first_part + b.partition),
             base_offset,
             records: b.records.len() as u32,
             latency_us,
