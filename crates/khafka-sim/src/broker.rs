@@ -444,7 +444,7 @@ impl Broker {
                             p.3 = Some(ErrorCode::RequestTimedOut);
                         }
                     }
-                    self.respond_produce(ctx, d);
+                    respond_produce(ctx, &d);
                 }
                 self.arm_produce_check(ctx);
             }
@@ -790,7 +790,7 @@ impl Broker {
         };
         self.check_delayed(ctx, &mut d);
         if d.parts.iter().all(|p| p.3.is_some()) {
-            self.respond_produce(ctx, d);
+            respond_produce(ctx, &d);
         } else {
             self.delayed_produces.push(d);
             self.arm_produce_check(ctx);
@@ -830,42 +830,24 @@ impl Broker {
         }
     }
 
-    fn respond_produce(&mut self, ctx: &mut Ctx, d: DelayedProduce) {
-        let results = d
-            .parts
-            .iter()
-            .map(|&(part, _, base, res)| {
-                let err = res.unwrap_or(ErrorCode::RequestTimedOut);
-                let off = (err == ErrorCode::None).then_some(base);
-                (part, err, off)
-            })
-            .collect();
-        ctx.send(
-            d.from,
-            Msg::ProduceResponse {
-                req_id: d.req_id,
-                results,
-            },
-        );
-    }
-
     fn complete_delayed(&mut self, ctx: &mut Ctx, part: PartIdx) {
         if self.delayed_produces.is_empty() {
             return;
         }
+        // In place and in order (no new vector per HW move: this runs for most produce requests).
         let mut pending = std::mem::take(&mut self.delayed_produces);
-        let mut keep = Vec::with_capacity(pending.len());
-        for mut d in pending.drain(..) {
+        pending.retain_mut(|d| {
             if d.parts.iter().any(|p| p.0 == part && p.3.is_none()) {
-                self.check_delayed(ctx, &mut d);
+                self.check_delayed(ctx, d);
             }
             if d.parts.iter().all(|p| p.3.is_some()) {
-                self.respond_produce(ctx, d);
+                respond_produce(ctx, d);
+                false
             } else {
-                keep.push(d);
+                true
             }
-        }
-        self.delayed_produces = keep;
+        });
+        self.delayed_produces = pending;
     }
 
     fn fail_delayed_for(&mut self, ctx: &mut Ctx, part: PartIdx, err: ErrorCode) {
@@ -1401,6 +1383,26 @@ impl Broker {
         }
         self.pump_fetcher(ctx, leader);
     }
+}
+
+/// Answers a parked produce request with each partition's result.
+fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
+    let results = d
+        .parts
+        .iter()
+        .map(|&(part, _, base, res)| {
+            let err = res.unwrap_or(ErrorCode::RequestTimedOut);
+            let off = (err == ErrorCode::None).then_some(base);
+            (part, err, off)
+        })
+        .collect();
+    ctx.send(
+        d.from,
+        Msg::ProduceResponse {
+            req_id: d.req_id,
+            results,
+        },
+    );
 }
 
 /// The leader's divergence check for a follower fetch: `Some((epoch, end offset))` when the follower's

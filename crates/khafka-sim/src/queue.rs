@@ -76,16 +76,25 @@ impl Heap {
             if first >= n {
                 break;
             }
-            let end = (first + ARITY).min(n);
-            let mut best = first;
-            let mut best_w = self.keys[first].word();
-            for c in first + 1..end {
-                let w = self.keys[c].word();
-                if w < best_w {
-                    best = c;
-                    best_w = w;
+            let best = if first + ARITY <= n {
+                // A full node: a branch-free tournament (the outcomes are unpredictable).
+                let c = &self.keys[first..first + ARITY];
+                let (w0, w1, w2, w3) = (c[0].word(), c[1].word(), c[2].word(), c[3].word());
+                let (i01, w01) = if w1 < w0 { (1, w1) } else { (0, w0) };
+                let (i23, w23) = if w3 < w2 { (3, w3) } else { (2, w2) };
+                first + if w23 < w01 { i23 } else { i01 }
+            } else {
+                let mut best = first;
+                let mut best_w = self.keys[first].word();
+                for c in first + 1..n {
+                    let w = self.keys[c].word();
+                    if w < best_w {
+                        best = c;
+                        best_w = w;
+                    }
                 }
-            }
+                best
+            };
             self.keys[hole] = self.keys[best];
             hole = best;
         }
