@@ -139,11 +139,12 @@ fn bench_scale() {
     let sent: u64 = sim.producers.iter().map(|p| p.stats.sent).sum();
     let acked: u64 = sim.producers.iter().map(|p| p.stats.acknowledged).sum();
     println!(
-        "scale: 50 brokers, 2000 partitions, 20 producers (20,000 records/s): 60 s simulated in {:.2} s = {:.0}x real time; {} events = {:.2} M events/s; {sent} records sent, {acked} acknowledged; peak RSS {} MB",
+        "scale: 50 brokers, 2000 partitions, 20 producers (20,000 records/s): 60 s simulated in {:.2} s = {:.0}x real time; {} events = {:.2} M events/s; {sent} records sent, {acked} acknowledged; trace hash {}; peak RSS {} MB",
         wall,
         60.0 / wall,
         sim.events_processed,
         sim.events_processed as f64 / wall / 1e6,
+        khafka_sim::trace::format_hash(sim.trace_hash()),
         peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.0}"))
     );
 }

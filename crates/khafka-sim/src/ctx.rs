@@ -35,8 +35,9 @@ pub enum Timer {
     FetcherWake {
         leader: BrokerId,
     },
-    ParkedFetchDeadline {
-        req_id: u64,
+    /// Parked fetches past their `max_wait` are answered (one timer for the earliest deadline).
+    ParkedFetchCheck {
+        at_us: u64,
     },
     /// Parked acks=all produces past their timeout answer `REQUEST_TIMED_OUT`.
     ProduceDeadlineCheck {
