@@ -546,7 +546,7 @@ impl Broker {
                         if st.partition_epoch > r.state.partition_epoch
                             && st.leader_epoch >= r.state.leader_epoch
                         {
-                            self.apply_partition_state(ctx, st);
+                            self.apply_partition_state(ctx, *st);
                         }
                     }
                 }

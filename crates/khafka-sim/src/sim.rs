@@ -55,7 +55,8 @@ pub(crate) enum Event {
         incarnation: u64,
         timer: Timer,
     },
-    Fault(Fault),
+    /// Boxed: faults are rare and large, and every queued event is as big as the largest kind.
+    Fault(Box<Fault>),
     Sample,
     Start,
 }
@@ -192,7 +193,7 @@ impl Sim {
         sim.push(SimTime::ZERO, Event::Start);
         let schedule = sim.spec.schedule.clone();
         for s in schedule {
-            sim.push(s.at, Event::Fault(s.fault));
+            sim.push(s.at, Event::Fault(Box::new(s.fault)));
         }
         let every = sim.opts.metrics_interval_us;
         sim.push(SimTime::from_us(every), Event::Sample);
@@ -240,12 +241,12 @@ impl Sim {
     /// Schedules a fault now (the UI's direct manipulation); it runs before later events.
     pub fn inject(&mut self, fault: Fault) {
         let now = self.now;
-        self.push(now, Event::Fault(fault));
+        self.push(now, Event::Fault(Box::new(fault)));
     }
 
     /// Schedules a fault at a given instant.
     pub fn schedule(&mut self, at: SimTime, fault: Fault) {
-        self.push(at.max(self.now), Event::Fault(fault));
+        self.push(at.max(self.now), Event::Fault(Box::new(fault)));
     }
 
     /// Runs every event up to and including `until`, then sets the clock to `until`.
@@ -308,7 +309,7 @@ impl Sim {
                 None
             }
             Event::Fault(f) => {
-                self.apply_fault(f);
+                self.apply_fault(*f);
                 if self.opts.check_invariants {
                     crate::invariants::check_global(self);
                 }
@@ -663,5 +664,17 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::SetTopicConfig { topic, key, value } => format!("set topic {topic} {key}={value}"),
         Fault::PauseProducer { producer } => format!("pause producer {producer}"),
         Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// Every queued event and every effect is as large as its largest kind, and each is moved several
+    /// times (outbox, queue slot, handler): rare, large payloads are boxed to keep these small.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 80);
+        assert!(std::mem::size_of::<crate::ctx::Effect>() <= 80);
+        assert!(std::mem::size_of::<crate::msg::Msg>() <= 64);
     }
 }
