@@ -1371,12 +1371,19 @@ impl Broker {
                 }
                 let now_us = ctx.now.as_us();
                 let count = fp.records.len() as u32;
-                for rec in &fp.records {
-                    let mut rec = *rec;
-                    rec.append_us = now_us;
-                    let off = r.log.append(rec);
-                    if rec.producer_id != 0 {
-                        let e = r.producers.entry(rec.producer_id).or_default();
+                // Runs of records from one producer share one lookup of its state (a response
+                // usually carries a single producer's batches).
+                for run in fp.records.chunk_by(|a, b| a.producer_id == b.producer_id) {
+                    let pid = run[0].producer_id;
+                    let mut entry = (pid != 0).then(|| r.producers.entry(pid).or_default());
+                    for rec in run {
+                        let off = r.log.append(LogRecord {
+                            append_us: now_us,
+                            ..*rec
+                        });
+                        let Some(e) = entry.as_deref_mut() else {
+                            continue;
+                        };
                         if e.epoch != rec.producer_epoch {
                             e.epoch = rec.producer_epoch;
                             e.batches.clear();
