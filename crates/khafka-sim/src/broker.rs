@@ -1169,6 +1169,7 @@ impl Broker {
         }
         let end = limit.min(fp.fetch_offset + MAX_FETCH_RECORDS as u64);
         if fp.fetch_offset < end {
+            resp.records = ctx.pools.take_records();
             r.log.records().extend_range_into(
                 fp.fetch_offset as usize,
                 end as usize,
@@ -1406,6 +1407,7 @@ impl Broker {
                     base_offset: fp.base_offset,
                     count,
                 });
+                ctx.pools.give_records(fp.records);
             }
             // The follower's HW is the leader's, capped by its own LEO.
             let hw = fp.high_watermark.min(r.log.log_end_offset());

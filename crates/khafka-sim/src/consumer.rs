@@ -238,6 +238,7 @@ impl Consumer {
                                 base_offset: fp.base_offset,
                                 records: n as u32,
                             });
+                            ctx.pools.give_records(fp.records);
                         }
                         ErrorCode::OffsetOutOfRange => {
                             self.positions[p] = Some(match self.config.auto_offset_reset {

@@ -4,6 +4,7 @@
 //! They push [`Effect`]s into the outbox of a [`Ctx`]; the engine routes them. That keeps each actor a
 //! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
 
+use crate::log::LogRecord;
 use crate::msg::Msg;
 use crate::provenance::Provenance;
 use crate::spec::BrokerId;
@@ -101,6 +102,36 @@ pub struct Counters {
     pub produce_latency_us: [Vec<u64>; 3],
 }
 
+/// Buffers handed back by receivers for senders to reuse: fetch responses carry a vector of records
+/// per partition, allocated by the leader and freed by the follower or consumer, hundreds of
+/// thousands of times per run. Reuse is invisible to the model (contents are always cleared).
+#[derive(Clone, Debug, Default)]
+pub struct Pools {
+    records: Vec<Vec<LogRecord>>,
+}
+
+/// At most this many spare buffers are kept, each of at most `POOLED_CAPACITY_MAX` records.
+const POOLED_MAX: usize = 64;
+const POOLED_CAPACITY_MAX: usize = 4_096;
+
+impl Pools {
+    /// An empty record vector, reusing a returned one if any.
+    pub fn take_records(&mut self) -> Vec<LogRecord> {
+        self.records.pop().unwrap_or_default()
+    }
+
+    /// Returns a record vector for reuse.
+    pub fn give_records(&mut self, mut v: Vec<LogRecord>) {
+        if v.capacity() > 0
+            && v.capacity() <= POOLED_CAPACITY_MAX
+            && self.records.len() < POOLED_MAX
+        {
+            v.clear();
+            self.records.push(v);
+        }
+    }
+}
+
 pub struct Ctx<'a> {
     pub now: SimTime,
     pub me: Node,
@@ -112,6 +143,7 @@ pub struct Ctx<'a> {
     pub next_req_id: &'a mut u64,
     pub violations: &'a mut Vec<String>,
     pub producer_errors: &'a mut std::collections::BTreeMap<&'static str, u64>,
+    pub pools: &'a mut Pools,
 }
 
 impl Ctx<'_> {

@@ -8,7 +8,7 @@
 use crate::broker::{Broker, BrokerAction};
 use crate::consumer::Consumer;
 use crate::controller::Controller;
-use crate::ctx::{Counters, Ctx, Effect, Node, Timer};
+use crate::ctx::{Counters, Ctx, Effect, Node, Pools, Timer};
 use crate::metrics::{Gauges, Metrics};
 use crate::msg::{Msg, PartIdx};
 use crate::network::Network;
@@ -89,6 +89,7 @@ pub struct Sim {
     /// Whether a crash lost unflushed data (Kafka's durability promise assumes it did not).
     pub unflushed_loss: bool,
     out: Vec<Effect>,
+    pools: Pools,
     pub(crate) inv: crate::invariants::InvariantState,
 }
 
@@ -106,6 +107,7 @@ macro_rules! ctx {
             next_req_id: &mut $s.next_req_id,
             violations: &mut $s.violations,
             producer_errors: &mut $s.producer_errors,
+            pools: &mut $s.pools,
         }
     };
 }
@@ -188,6 +190,7 @@ impl Sim {
             opts,
             unflushed_loss: false,
             out: Vec::new(),
+            pools: Pools::default(),
             inv: crate::invariants::InvariantState::new(nparts),
         };
         sim.push(SimTime::ZERO, Event::Start);
