@@ -437,9 +437,10 @@ impl Broker {
                 // Every fetch whose max_wait is over, in the order they were parked.
                 let now = ctx.now.as_us();
                 let mut parked = std::mem::take(&mut self.parked_fetches);
-                parked.retain(|p| {
+                parked.retain_mut(|p| {
                     if p.deadline_us <= now {
                         self.answer_fetch(ctx, p);
+                        ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
                         false
                     } else {
                         true
@@ -1012,6 +1013,7 @@ impl Broker {
         };
         if max_wait_us == 0 || self.fetch_has_data(&p) {
             self.answer_fetch(ctx, &p);
+            ctx.pools.fetch.give(p.partitions);
         } else {
             self.parked_fetches.push(p);
             self.parked_check
@@ -1092,9 +1094,10 @@ impl Broker {
             return;
         }
         let mut parked = std::mem::take(&mut self.parked_fetches);
-        parked.retain(|p| {
+        parked.retain_mut(|p| {
             if p.partitions.iter().any(|fp| fp.part == part) && self.fetch_has_data(p) {
                 self.answer_fetch(ctx, p);
+                ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
                 false
             } else {
                 true
@@ -1104,7 +1107,8 @@ impl Broker {
     }
 
     fn answer_fetch(&self, ctx: &mut Ctx, p: &ParkedFetch) {
-        let mut out = Vec::with_capacity(p.partitions.len());
+        let mut out = ctx.pools.fetched.take();
+        out.reserve(p.partitions.len());
         for fp in &p.partitions {
             out.push(self.read_partition(ctx, p.fetcher, fp));
         }
@@ -1169,7 +1173,7 @@ impl Broker {
         }
         let end = limit.min(fp.fetch_offset + MAX_FETCH_RECORDS as u64);
         if fp.fetch_offset < end {
-            resp.records = ctx.pools.take_records();
+            resp.records = ctx.pools.records.take();
             r.log.records().extend_range_into(
                 fp.fetch_offset as usize,
                 end as usize,
@@ -1206,19 +1210,18 @@ impl Broker {
             self.rebuild_followed(ctx.topo.brokers);
         }
         let followed = self.followed.get(leader as usize).map_or(&[][..], |v| v);
-        let partitions: Vec<FetchPartition> = followed
-            .iter()
-            .map(|p| {
-                let r = &self.replicas[p];
-                FetchPartition {
-                    part: r.part,
-                    fetch_offset: r.log.log_end_offset(),
-                    last_fetched_epoch: r.log.last_record_epoch(),
-                    current_leader_epoch: r.state.leader_epoch,
-                }
-            })
-            .collect();
+        let mut partitions = ctx.pools.fetch.take();
+        partitions.extend(followed.iter().map(|p| {
+            let r = &self.replicas[p];
+            FetchPartition {
+                part: r.part,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.last_record_epoch(),
+                current_leader_epoch: r.state.leader_epoch,
+            }
+        }));
         if partitions.is_empty() {
+            ctx.pools.fetch.give(partitions);
             return;
         }
         let req_id = ctx.req_id();
@@ -1288,7 +1291,7 @@ impl Broker {
         ctx: &mut Ctx,
         leader: BrokerId,
         req_id: u64,
-        partitions: Vec<FetchedPartition>,
+        mut partitions: Vec<FetchedPartition>,
     ) {
         let me = self.id;
         let Some(f) = self.fetchers.get_mut(&leader) else {
@@ -1302,7 +1305,7 @@ impl Broker {
             return;
         }
         let mut backoff = false;
-        for fp in partitions {
+        for fp in partitions.drain(..) {
             if !live_parts.contains(&fp.part) {
                 continue; // leadership changed while the fetch was in flight
             }
@@ -1407,7 +1410,7 @@ impl Broker {
                     base_offset: fp.base_offset,
                     count,
                 });
-                ctx.pools.give_records(fp.records);
+                ctx.pools.records.give(fp.records);
             }
             // The follower's HW is the leader's, capped by its own LEO.
             let hw = fp.high_watermark.min(r.log.log_end_offset());
@@ -1415,6 +1418,7 @@ impl Broker {
                 r.log.set_high_watermark(hw);
             }
         }
+        ctx.pools.fetched.give(partitions);
         if backoff {
             let b = ctx.topo.config.replica_fetch_backoff_ms;
             let f = self.fetchers.get_mut(&leader).expect("exists");

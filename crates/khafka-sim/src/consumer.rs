@@ -152,16 +152,14 @@ impl Consumer {
                 continue;
             }
             let req_id = ctx.req_id();
-            let partitions = group
-                .iter()
-                .map(|(_, p)| FetchPartition {
-                    part: self.first_part + p,
-                    // No position yet: an impossible offset makes the leader answer with its log end.
-                    fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
-                    last_fetched_epoch: None,
-                    current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
-                })
-                .collect();
+            let mut partitions = ctx.pools.fetch.take();
+            partitions.extend(group.iter().map(|(_, p)| FetchPartition {
+                part: self.first_part + p,
+                // No position yet: an impossible offset makes the leader answer with its log end.
+                fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
+                last_fetched_epoch: None,
+                current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
+            }));
             self.in_flight.insert(b, (req_id, now));
             ctx.send(
                 Node::Broker(b),
@@ -206,14 +204,17 @@ impl Consumer {
                 }
                 self.pump(ctx);
             }
-            Msg::FetchResponse { req_id, partitions } => {
+            Msg::FetchResponse {
+                req_id,
+                mut partitions,
+            } => {
                 let Node::Broker(b) = from else { return };
                 if self.in_flight.get(&b).is_none_or(|f| f.0 != req_id) {
                     return;
                 }
                 self.in_flight.remove(&b);
                 let mut refresh = false;
-                for fp in partitions {
+                for fp in partitions.drain(..) {
                     let p = (fp.part - self.first_part) as usize;
                     match fp.error {
                         ErrorCode::None => {
@@ -238,7 +239,7 @@ impl Consumer {
                                 base_offset: fp.base_offset,
                                 records: n as u32,
                             });
-                            ctx.pools.give_records(fp.records);
+                            ctx.pools.records.give(fp.records);
                         }
                         ErrorCode::OffsetOutOfRange => {
                             self.positions[p] = Some(match self.config.auto_offset_reset {
@@ -249,6 +250,7 @@ impl Consumer {
                         _ => refresh = true,
                     }
                 }
+                ctx.pools.fetched.give(partitions);
                 if refresh {
                     self.back_off(ctx, b);
                     self.request_metadata(ctx);

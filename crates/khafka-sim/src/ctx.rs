@@ -5,7 +5,7 @@
 //! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
 
 use crate::log::LogRecord;
-use crate::msg::Msg;
+use crate::msg::{FetchPartition, FetchedPartition, Msg};
 use crate::provenance::Provenance;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
@@ -102,32 +102,46 @@ pub struct Counters {
     pub produce_latency_us: [Vec<u64>; 3],
 }
 
-/// Buffers handed back by receivers for senders to reuse: fetch responses carry a vector of records
-/// per partition, allocated by the leader and freed by the follower or consumer, hundreds of
-/// thousands of times per run. Reuse is invisible to the model (contents are always cleared).
+/// Buffers handed back by receivers for senders to reuse. Fetches and fetch responses carry vectors
+/// (partitions, and records per partition) that the sender allocates and the receiver frees, hundreds
+/// of thousands of times per run. Reuse is invisible to the model: a taken vector is always empty.
 #[derive(Clone, Debug, Default)]
 pub struct Pools {
-    records: Vec<Vec<LogRecord>>,
+    /// Records of a fetched partition.
+    pub records: Pool<LogRecord>,
+    /// Partitions of a fetch response.
+    pub fetched: Pool<FetchedPartition>,
+    /// Partitions of a fetch request.
+    pub fetch: Pool<FetchPartition>,
 }
 
-/// At most this many spare buffers are kept, each of at most `POOLED_CAPACITY_MAX` records.
+/// At most this many spare vectors are kept per pool, each of capacity at most `POOLED_CAPACITY_MAX`.
 const POOLED_MAX: usize = 64;
 const POOLED_CAPACITY_MAX: usize = 4_096;
 
-impl Pools {
-    /// An empty record vector, reusing a returned one if any.
-    pub fn take_records(&mut self) -> Vec<LogRecord> {
-        self.records.pop().unwrap_or_default()
+#[derive(Clone, Debug)]
+pub struct Pool<T> {
+    spare: Vec<Vec<T>>,
+}
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool { spare: Vec::new() }
+    }
+}
+
+impl<T> Pool<T> {
+    /// An empty vector, reusing a returned one if any.
+    pub fn take(&mut self) -> Vec<T> {
+        self.spare.pop().unwrap_or_default()
     }
 
-    /// Returns a record vector for reuse.
-    pub fn give_records(&mut self, mut v: Vec<LogRecord>) {
-        if v.capacity() > 0
-            && v.capacity() <= POOLED_CAPACITY_MAX
-            && self.records.len() < POOLED_MAX
+    /// Returns a vector for reuse (its contents are dropped).
+    pub fn give(&mut self, mut v: Vec<T>) {
+        if v.capacity() > 0 && v.capacity() <= POOLED_CAPACITY_MAX && self.spare.len() < POOLED_MAX
         {
             v.clear();
-            self.records.push(v);
+            self.spare.push(v);
         }
     }
 }
