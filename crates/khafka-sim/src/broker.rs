@@ -675,17 +675,17 @@ impl Broker {
         req_id: u64,
         acks: Acks,
         timeout_us: u64,
-        batches: Vec<ProduceBatch>,
+        mut batches: Vec<ProduceBatch>,
     ) -> BrokerAction {
         let me = self.id;
-        let mut results: Vec<(PartIdx, ErrorCode, Option<u64>)> = Vec::new();
+        let mut results: Vec<(PartIdx, ErrorCode, Option<u64>)> = ctx.pools.produce_results.take();
         let mut waiting: Vec<(PartIdx, u64, u64, Option<ErrorCode>)> = Vec::new();
         if acks == Acks::All {
             waiting.reserve_exact(batches.len());
         } else {
             results.reserve_exact(batches.len());
         }
-        for batch in batches {
+        for batch in batches.drain(..) {
             let part = batch.part;
             let min_isr = ctx.topo.effective_min_isr(part);
             let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
@@ -782,6 +782,7 @@ impl Broker {
                 leader_epoch: epoch,
                 first_record: batch.records.first().copied().unwrap_or(0),
             });
+            ctx.pools.record_ids.give(batch.records);
             let required = r.log.log_end_offset();
             match acks {
                 Acks::All => waiting.push((part, required, base, None)),
@@ -790,6 +791,7 @@ impl Broker {
             self.maybe_increment_hw(ctx, part);
             self.wake_parked(ctx, part);
         }
+        ctx.pools.produce.give(batches);
         if acks == Acks::Zero {
             return BrokerAction::None;
         }
@@ -1430,15 +1432,12 @@ impl Broker {
 
 /// Answers a parked produce request with each partition's result.
 fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
-    let results = d
-        .parts
-        .iter()
-        .map(|&(part, _, base, res)| {
-            let err = res.unwrap_or(ErrorCode::RequestTimedOut);
-            let off = (err == ErrorCode::None).then_some(base);
-            (part, err, off)
-        })
-        .collect();
+    let mut results = ctx.pools.produce_results.take();
+    results.extend(d.parts.iter().map(|&(part, _, base, res)| {
+        let err = res.unwrap_or(ErrorCode::RequestTimedOut);
+        let off = (err == ErrorCode::None).then_some(base);
+        (part, err, off)
+    }));
     ctx.send(
         d.from,
         Msg::ProduceResponse {

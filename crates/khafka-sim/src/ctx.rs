@@ -4,8 +4,8 @@
 //! They push [`Effect`]s into the outbox of a [`Ctx`]; the engine routes them. That keeps each actor a
 //! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
 
-use crate::log::LogRecord;
-use crate::msg::{FetchPartition, FetchedPartition, Msg};
+use crate::log::{LogRecord, RecordId};
+use crate::msg::{ErrorCode, FetchPartition, FetchedPartition, Msg, PartIdx, ProduceBatch};
 use crate::provenance::Provenance;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
@@ -102,9 +102,9 @@ pub struct Counters {
     pub produce_latency_us: [Vec<u64>; 3],
 }
 
-/// Buffers handed back by receivers for senders to reuse. Fetches and fetch responses carry vectors
-/// (partitions, and records per partition) that the sender allocates and the receiver frees, hundreds
-/// of thousands of times per run. Reuse is invisible to the model: a taken vector is always empty.
+/// Buffers handed back by receivers for senders to reuse. Fetches, produce requests and their
+/// responses carry vectors (partitions, records) that the sender allocates and the receiver frees,
+/// hundreds of thousands of times per run. Reuse is invisible to the model: a taken vector is always empty.
 #[derive(Clone, Debug, Default)]
 pub struct Pools {
     /// Records of a fetched partition.
@@ -113,6 +113,12 @@ pub struct Pools {
     pub fetched: Pool<FetchedPartition>,
     /// Partitions of a fetch request.
     pub fetch: Pool<FetchPartition>,
+    /// Batches of a produce request.
+    pub produce: Pool<ProduceBatch>,
+    /// Record ids of a produce batch.
+    pub record_ids: Pool<RecordId>,
+    /// Per-partition results of a produce response.
+    pub produce_results: Pool<(PartIdx, ErrorCode, Option<u64>)>,
 }
 
 /// At most this many spare vectors are kept per pool, each of capacity at most `POOLED_CAPACITY_MAX`.

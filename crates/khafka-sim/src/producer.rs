@@ -457,16 +457,18 @@ impl Producer {
                 batches.push(b);
             }
             let req_id = ctx.req_id();
-            let wire = batches
-                .iter()
-                .map(|b| ProduceBatch {
+            let mut wire = ctx.pools.produce.take();
+            for b in &batches {
+                let mut records = ctx.pools.record_ids.take();
+                records.extend_from_slice(&b.records);
+                wire.push(ProduceBatch {
                     part: self.first_part + b.partition,
-                    records: b.records.clone(),
+                    records,
                     idempotence: b
                         .base_sequence
                         .map(|s| (self.producer_id, b.producer_epoch, s)),
-                })
-                .collect();
+                });
+            }
             let timeout_us = self.spec.config.request_timeout_ms * 1_000;
             ctx.counters.produce_requests += 1;
             ctx.send(
@@ -595,6 +597,7 @@ impl Producer {
                         e => self.retry_or_fail(ctx, b, e),
                     }
                 }
+                ctx.pools.produce_results.give(results);
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {
