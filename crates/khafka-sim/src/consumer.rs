@@ -10,7 +10,7 @@ use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
 use crate::spec::{BrokerId, ConsumerSpec};
-use crate::trace::TraceKind;
+use crate::trace::HotEvent;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -132,14 +132,15 @@ impl Consumer {
         if !self.started {
             return;
         }
-        let mut by_broker: BTreeMap<BrokerId, Vec<u32>> = BTreeMap::new();
-        for p in 0..self.partitions {
-            if let Some((b, _)) = self.leaders[p as usize] {
-                by_broker.entry(b).or_default().push(p);
-            }
-        }
+        // `(leader, partition)`, grouped by leader in broker order, partitions in order.
+        let mut by_broker: Vec<(BrokerId, u32)> = Vec::with_capacity(self.partitions as usize);
+        by_broker.extend(
+            (0..self.partitions).filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p))),
+        );
+        by_broker.sort_unstable();
         let now = ctx.now.as_us();
-        for (b, parts) in by_broker {
+        for group in by_broker.chunk_by(|x, y| x.0 == y.0) {
+            let b = group[0].0;
             if self.in_flight.contains_key(&b) {
                 continue;
             }
@@ -151,16 +152,14 @@ impl Consumer {
                 continue;
             }
             let req_id = ctx.req_id();
-            let partitions = parts
-                .iter()
-                .map(|p| FetchPartition {
-                    part: self.first_part + p,
-                    // No position yet: an impossible offset makes the leader answer with its log end.
-                    fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
-                    last_fetched_epoch: None,
-                    current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
-                })
-                .collect();
+            let mut partitions = ctx.pools.fetch.take();
+            partitions.extend(group.iter().map(|(_, p)| FetchPartition {
+                part: self.first_part + p,
+                // No position yet: an impossible offset makes the leader answer with its log end.
+                fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
+                last_fetched_epoch: None,
+                current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
+            }));
             self.in_flight.insert(b, (req_id, now));
             ctx.send(
                 Node::Broker(b),
@@ -205,14 +204,17 @@ impl Consumer {
                 }
                 self.pump(ctx);
             }
-            Msg::FetchResponse { req_id, partitions } => {
+            Msg::FetchResponse {
+                req_id,
+                mut partitions,
+            } => {
                 let Node::Broker(b) = from else { return };
                 if self.in_flight.get(&b).is_none_or(|f| f.0 != req_id) {
                     return;
                 }
                 self.in_flight.remove(&b);
                 let mut refresh = false;
-                for fp in partitions {
+                for fp in partitions.drain(..) {
                     let p = (fp.part - self.first_part) as usize;
                     match fp.error {
                         ErrorCode::None => {
@@ -226,12 +228,14 @@ impl Consumer {
                             let n = fp.records.len() as u64;
                             self.received += n;
                             self.positions[p] = Some(fp.base_offset + n);
-                            ctx.emit(TraceKind::Consumed {
-                                consumer: self.name.clone(),
-                                partition: ctx.topo.part_name(fp.part),
+                            let topo = ctx.topo;
+                            ctx.emit_hot(HotEvent::Consumed {
+                                consumer: &self.name,
+                                partition: topo.part_name_ref(fp.part),
                                 base_offset: fp.base_offset,
                                 records: n as u32,
                             });
+                            ctx.pools.records.give(fp.records);
                         }
                         ErrorCode::OffsetOutOfRange => {
                             self.positions[p] = Some(match self.config.auto_offset_reset {
@@ -242,6 +246,7 @@ impl Consumer {
                         _ => refresh = true,
                     }
                 }
+                ctx.pools.fetched.give(partitions);
                 if refresh {
                     self.back_off(ctx, b);
                     self.request_metadata(ctx);

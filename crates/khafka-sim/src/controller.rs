@@ -152,7 +152,9 @@ impl Controller {
                 partition_epoch,
                 isr,
             } => {
-                let result = self.alter_partition(ctx, b, part, leader_epoch, partition_epoch, isr);
+                let result = self
+                    .alter_partition(ctx, b, part, leader_epoch, partition_epoch, isr)
+                    .map(Box::new);
                 ctx.send(from, Msg::AlterPartitionResponse { part, result });
             }
             _ => {}

@@ -4,12 +4,13 @@
 //! They push [`Effect`]s into the outbox of a [`Ctx`]; the engine routes them. That keeps each actor a
 //! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
 
-use crate::msg::Msg;
+use crate::log::{LogRecord, RecordId};
+use crate::msg::{ErrorCode, FetchPartition, FetchedPartition, Msg, PartIdx, ProduceBatch};
 use crate::provenance::Provenance;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
 use crate::topology::Topology;
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{HotEvent, Trace, TraceKind};
 use serde::Serialize;
 
 /// A node of the simulated network, by index.
@@ -35,8 +36,9 @@ pub enum Timer {
     FetcherWake {
         leader: BrokerId,
     },
-    ParkedFetchDeadline {
-        req_id: u64,
+    /// Parked fetches past their `max_wait` are answered (one timer for the earliest deadline).
+    ParkedFetchCheck {
+        at_us: u64,
     },
     /// Parked acks=all produces past their timeout answer `REQUEST_TIMED_OUT`.
     ProduceDeadlineCheck {
@@ -100,6 +102,56 @@ pub struct Counters {
     pub produce_latency_us: [Vec<u64>; 3],
 }
 
+/// Buffers handed back by receivers for senders to reuse. Fetches, produce requests and their
+/// responses carry vectors (partitions, records) that the sender allocates and the receiver frees,
+/// hundreds of thousands of times per run. Reuse is invisible to the model: a taken vector is always empty.
+#[derive(Clone, Debug, Default)]
+pub struct Pools {
+    /// Records of a fetched partition.
+    pub records: Pool<LogRecord>,
+    /// Partitions of a fetch response.
+    pub fetched: Pool<FetchedPartition>,
+    /// Partitions of a fetch request.
+    pub fetch: Pool<FetchPartition>,
+    /// Batches of a produce request.
+    pub produce: Pool<ProduceBatch>,
+    /// Record ids of a produce batch.
+    pub record_ids: Pool<RecordId>,
+    /// Per-partition results of a produce response.
+    pub produce_results: Pool<(PartIdx, ErrorCode, Option<u64>)>,
+}
+
+/// At most this many spare vectors are kept per pool, each of capacity at most `POOLED_CAPACITY_MAX`.
+const POOLED_MAX: usize = 64;
+const POOLED_CAPACITY_MAX: usize = 4_096;
+
+#[derive(Clone, Debug)]
+pub struct Pool<T> {
+    spare: Vec<Vec<T>>,
+}
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool { spare: Vec::new() }
+    }
+}
+
+impl<T> Pool<T> {
+    /// An empty vector, reusing a returned one if any.
+    pub fn take(&mut self) -> Vec<T> {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    /// Returns a vector for reuse (its contents are dropped).
+    pub fn give(&mut self, mut v: Vec<T>) {
+        if v.capacity() > 0 && v.capacity() <= POOLED_CAPACITY_MAX && self.spare.len() < POOLED_MAX
+        {
+            v.clear();
+            self.spare.push(v);
+        }
+    }
+}
+
 pub struct Ctx<'a> {
     pub now: SimTime,
     pub me: Node,
@@ -111,6 +163,7 @@ pub struct Ctx<'a> {
     pub next_req_id: &'a mut u64,
     pub violations: &'a mut Vec<String>,
     pub producer_errors: &'a mut std::collections::BTreeMap<&'static str, u64>,
+    pub pools: &'a mut Pools,
 }
 
 impl Ctx<'_> {
@@ -141,6 +194,12 @@ impl Ctx<'_> {
 
     pub fn emit(&mut self, kind: TraceKind) {
         self.trace.emit(self.now, kind);
+    }
+
+    /// Emits a frequent event without building a `TraceKind` (see [`HotEvent`]).
+    #[inline]
+    pub fn emit_hot(&mut self, ev: HotEvent) {
+        self.trace.emit_hot(self.now, ev);
     }
 
     /// Records a broken invariant (the engine reports it with the seed and the event).

@@ -39,6 +39,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod provenance;
 pub mod queue;
+pub mod replica_map;
 pub mod rng;
 pub mod sim;
 pub mod snapshot;

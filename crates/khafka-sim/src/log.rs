@@ -38,6 +38,10 @@ pub struct Log {
     pub high_watermark: u64,
     /// How many times records were removed from the end (lets checkers know a prefix changed).
     pub truncations: u64,
+    /// Epoch of the last record, kept with the records: a follower sends it with every fetch, and
+    /// reading it from the last chunk was a cache miss per partition per fetch at scale.
+    #[serde(skip)]
+    last_epoch: Option<u32>,
 }
 
 impl Log {
@@ -64,7 +68,8 @@ impl Log {
 
     /// Epoch of the last record (what a follower sends as `LastFetchedEpoch`).
     pub fn last_record_epoch(&self) -> Option<u32> {
-        self.records.last().map(|r| r.leader_epoch)
+        debug_assert_eq!(self.last_epoch, self.records.last().map(|r| r.leader_epoch));
+        self.last_epoch
     }
 
     /// Records a new leader epoch starting at the current LEO (`maybeAssignEpochStartOffset`).
@@ -87,6 +92,7 @@ impl Log {
             _ => self.epoch_cache.push((record.leader_epoch, offset)),
         }
         self.records.push(record);
+        self.last_epoch = Some(record.leader_epoch);
         offset
     }
 
@@ -96,6 +102,7 @@ impl Log {
             return;
         }
         self.records.truncate(offset as usize);
+        self.last_epoch = self.records.last().map(|r| r.leader_epoch);
         self.truncations += 1;
         self.epoch_cache.retain(|&(_, start)| start < offset);
         self.high_watermark = self.high_watermark.min(offset);
@@ -150,7 +157,9 @@ mod tests {
         assert_eq!(log.end_offset_for(1), Some((0, 2)));
         assert_eq!(log.end_offset_for(2), Some((2, 3)));
         assert_eq!(log.end_offset_for(7), Some((2, 3)));
+        assert_eq!(log.last_record_epoch(), Some(2));
         log.truncate_to(2);
+        assert_eq!(log.last_record_epoch(), Some(0));
         assert_eq!(log.epoch_cache(), &[(0, 0)]);
         assert_eq!(log.end_offset_for(2), Some((0, 2)));
         log.assign_epoch_start(3);
@@ -165,5 +174,6 @@ mod tests {
         assert_eq!(log.high_watermark, 1);
         log.truncate_to(0);
         assert_eq!(log.high_watermark, 0);
+        assert_eq!(log.last_record_epoch(), None);
     }
 }

@@ -200,7 +200,8 @@ pub enum Msg {
     },
     AlterPartitionResponse {
         part: PartIdx,
-        result: Result<PartitionState, ErrorCode>,
+        /// Boxed: the largest payload, rare, and every message (and event) is as big as it.
+        result: Result<Box<PartitionState>, ErrorCode>,
     },
     /// The OS reset the connection: the request `req_id` will never be answered.
     Disconnect {

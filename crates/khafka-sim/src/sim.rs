@@ -8,7 +8,7 @@
 use crate::broker::{Broker, BrokerAction};
 use crate::consumer::Consumer;
 use crate::controller::Controller;
-use crate::ctx::{Counters, Ctx, Effect, Node, Timer};
+use crate::ctx::{Counters, Ctx, Effect, Node, Pools, Timer};
 use crate::metrics::{Gauges, Metrics};
 use crate::msg::{Msg, PartIdx};
 use crate::network::Network;
@@ -49,15 +49,14 @@ pub(crate) enum Event {
         from: Node,
         to: Node,
         msg: Msg,
-        /// When it was sent (for pictures of messages on the wire).
-        sent: SimTime,
     },
     Timer {
         node: Node,
         incarnation: u64,
         timer: Timer,
     },
-    Fault(Fault),
+    /// Boxed: faults are rare and large, and every queued event is as big as the largest kind.
+    Fault(Box<Fault>),
     Sample,
     Start,
 }
@@ -90,6 +89,7 @@ pub struct Sim {
     /// Whether a crash lost unflushed data (Kafka's durability promise assumes it did not).
     pub unflushed_loss: bool,
     out: Vec<Effect>,
+    pools: Pools,
     pub(crate) inv: crate::invariants::InvariantState,
 }
 
@@ -107,6 +107,7 @@ macro_rules! ctx {
             next_req_id: &mut $s.next_req_id,
             violations: &mut $s.violations,
             producer_errors: &mut $s.producer_errors,
+            pools: &mut $s.pools,
         }
     };
 }
@@ -189,12 +190,13 @@ impl Sim {
             opts,
             unflushed_loss: false,
             out: Vec::new(),
+            pools: Pools::default(),
             inv: crate::invariants::InvariantState::new(nparts),
         };
         sim.push(SimTime::ZERO, Event::Start);
         let schedule = sim.spec.schedule.clone();
         for s in schedule {
-            sim.push(s.at, Event::Fault(s.fault));
+            sim.push(s.at, Event::Fault(Box::new(s.fault)));
         }
         let every = sim.opts.metrics_interval_us;
         sim.push(SimTime::from_us(every), Event::Sample);
@@ -228,19 +230,14 @@ impl Sim {
         let mut out: Vec<(u64, WireMessage)> = self
             .queue
             .pending_with_time()
-            .filter_map(|(at, seq, e)| match e {
-                Event::Deliver {
-                    from,
-                    to,
-                    msg,
-                    sent,
-                } => Some((
+            .filter_map(|(at, seq, sent_us, e)| match e {
+                Event::Deliver { from, to, msg } => Some((
                     seq,
                     WireMessage {
                         from: name(from),
                         to: name(to),
                         kind: msg.kind(),
-                        sent_us: sent.as_us(),
+                        sent_us,
                         deliver_us: at.as_us(),
                     },
                 )),
@@ -300,12 +297,12 @@ impl Sim {
     /// Schedules a fault now (the UI's direct manipulation); it runs before later events.
     pub fn inject(&mut self, fault: Fault) {
         let now = self.now;
-        self.push(now, Event::Fault(fault));
+        self.push(now, Event::Fault(Box::new(fault)));
     }
 
     /// Schedules a fault at a given instant.
     pub fn schedule(&mut self, at: SimTime, fault: Fault) {
-        self.push(at.max(self.now), Event::Fault(fault));
+        self.push(at.max(self.now), Event::Fault(Box::new(fault)));
     }
 
     /// Runs every event up to and including `until`, then sets the clock to `until`.
@@ -369,13 +366,13 @@ impl Sim {
                 None
             }
             Event::Fault(f) => {
-                self.apply_fault(f);
+                self.apply_fault(*f);
                 if self.opts.check_invariants {
                     crate::invariants::check_global(self);
                 }
                 None
             }
-            Event::Deliver { from, to, msg, .. } => self.deliver(from, to, msg),
+            Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
             Event::Timer {
                 node,
                 incarnation,
@@ -511,16 +508,9 @@ impl Sim {
                         if let Node::Broker(b) = to {
                             at += self.brokers[(b - 1) as usize].slow_us;
                         }
-                        let sent = self.now;
-                        self.push(
-                            SimTime(at),
-                            Event::Deliver {
-                                from,
-                                to,
-                                msg,
-                                sent,
-                            },
-                        );
+                        // The send time rides beside the event, for pictures of the wire.
+                        self.queue
+                            .push_with(SimTime(at), Event::Deliver { from, to, msg }, now);
                     }
                 }
             }
@@ -750,5 +740,17 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::SetTopicConfig { topic, key, value } => format!("set topic {topic} {key}={value}"),
         Fault::PauseProducer { producer } => format!("pause producer {producer}"),
         Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// Every queued event and every effect is as large as its largest kind, and each is moved several
+    /// times (outbox, queue slot, handler): rare, large payloads are boxed to keep these small.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 80);
+        assert!(std::mem::size_of::<crate::ctx::Effect>() <= 80);
+        assert!(std::mem::size_of::<crate::msg::Msg>() <= 64);
     }
 }

@@ -90,6 +90,11 @@ impl Topology {
         self.parts[part as usize].name.clone()
     }
 
+    /// The partition's name, borrowed (no reference-count traffic).
+    pub fn part_name_ref(&self, part: PartIdx) -> &Arc<str> {
+        &self.parts[part as usize].name
+    }
+
     pub fn part_index(&self, tp: &TopicPartition) -> Option<PartIdx> {
         let t = self.topics.iter().find(|t| t.name == tp.topic)?;
         (tp.partition < t.partitions).then_some(t.first_part + tp.partition)
