@@ -153,6 +153,7 @@ impl Provenance {
     }
     pub fn push(&mut self, info: RecordInfo) -> RecordId {
         let id = self.records.len() as RecordId;
+        self.scan.sent(info.producer);
         self.records.push(info);
         id
     }

@@ -19,10 +19,16 @@ use crate::spec::BrokerId;
 /// checkpoints carry it (its big table shares storage between clones).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LeaderScan {
-    /// Per record: copies in its partition's leader log as counted (saturating).
-    copies: ChunkVec<u8>,
+    /// Per record, one word: its copies in its partition's leader log as counted (low 8 bits,
+    /// saturating), whether it was acknowledged ([`ACKED`]) and its producer (from bit 9). Four bytes
+    /// instead of the record's 64-byte story, so a count walks little memory.
+    meta: ChunkVec<u32>,
     parts: Vec<PartScan>,
 }
+
+const COPIES: u32 = 0xff;
+const ACKED: u32 = 1 << 8;
+const PRODUCER_SHIFT: u32 = 9;
 
 #[derive(Clone, Debug, Default)]
 struct PartScan {
@@ -54,14 +60,23 @@ impl PartScan {
 }
 
 impl LeaderScan {
+    /// A record was sent (records are numbered in send order).
+    pub(crate) fn sent(&mut self, producer: u32) {
+        self.meta.push(producer << PRODUCER_SHIFT);
+    }
+
     /// Copies of a record in its partition's leader log, as counted.
     pub(crate) fn copies_of(&self, id: RecordId) -> u8 {
-        self.copies.get(id as usize).copied().unwrap_or(0)
+        self.meta.get(id as usize).map_or(0, |m| (m & COPIES) as u8)
     }
 
     /// A record was acknowledged: if its copy was already counted it is now acknowledged and present.
     pub(crate) fn acked(&mut self, id: RecordId, part: usize) {
-        if self.copies.get(id as usize).is_some_and(|c| *c > 0) {
+        let Some(m) = self.meta.get_mut(id as usize) else {
+            return;
+        };
+        *m |= ACKED;
+        if *m & COPIES > 0 {
             if let Some(p) = self.parts.get_mut(part) {
                 p.acked_present += 1;
             }
@@ -161,9 +176,6 @@ impl Sim {
         let n_parts = self.controller.parts.len();
         let n_producers = self.producers.len();
         let mut scan = std::mem::take(&mut self.prov.scan);
-        while scan.copies.len() < self.prov.records.len() {
-            scan.copies.push(0);
-        }
         if scan.parts.len() < n_parts {
             scan.parts.resize_with(n_parts, PartScan::default);
         }
@@ -193,8 +205,8 @@ impl Sim {
                     if old.truncations == ps.truncations && old.log_end_offset() >= ps.scanned =>
                 {
                     for rec in old.records().range(0, ps.scanned as usize) {
-                        if let Some(c) = scan.copies.get_mut(rec.record_id as usize) {
-                            *c = 0;
+                        if let Some(m) = scan.meta.get_mut(rec.record_id as usize) {
+                            *m &= !COPIES;
                         }
                     }
                 }
@@ -203,9 +215,9 @@ impl Sim {
         }
         if sweep_all {
             for (id, info) in self.prov.records.iter().enumerate() {
-                if stale[info.part as usize] && scan.copies.get(id).is_some_and(|c| *c > 0) {
-                    if let Some(c) = scan.copies.get_mut(id) {
-                        *c = 0;
+                if stale[info.part as usize] && scan.meta.get(id).is_some_and(|m| m & COPIES > 0) {
+                    if let Some(m) = scan.meta.get_mut(id) {
+                        *m &= !COPIES;
                     }
                 }
             }
@@ -230,15 +242,14 @@ impl Sim {
             {
                 let offset = ps.scanned + i as u64;
                 let id = rec.record_id;
-                let (Some(info), Some(c)) = (
-                    self.prov.records.get(id as usize),
-                    scan.copies.get_mut(id as usize),
-                ) else {
+                let Some(m) = scan.meta.get_mut(id as usize) else {
                     ps.not_first.push(offset);
                     continue;
                 };
-                let before = *c;
-                *c = c.saturating_add(1);
+                let before = *m & COPIES;
+                if before < COPIES {
+                    *m += 1;
+                }
                 if before > 0 {
                     if before == 1 {
                         ps.duplicated += 1;
@@ -246,14 +257,14 @@ impl Sim {
                     ps.not_first.push(offset);
                     continue;
                 }
-                if info.acked_us().is_some() {
+                if *m & ACKED != 0 {
                     ps.acked_present += 1;
                 }
-                if let Some(m) = ps.max_seen.get_mut(info.producer as usize) {
-                    if id < *m {
+                if let Some(max) = ps.max_seen.get_mut((*m >> PRODUCER_SHIFT) as usize) {
+                    if id < *max {
                         ps.reordered += 1;
                     } else {
-                        *m = id;
+                        *max = id;
                     }
                 }
             }
@@ -272,7 +283,7 @@ impl Sim {
     /// The running counts, or `None` if events ran since they were brought up to date.
     pub fn provenance_counts_running(&self) -> Option<ProvenanceCounts> {
         let n_parts = self.controller.parts.len();
-        if self.prov.scan.copies.len() != self.prov.records.len()
+        if self.prov.scan.meta.len() != self.prov.records.len()
             || !(0..n_parts).all(|p| self.scan_is_current(p))
         {
             return None;
@@ -413,7 +424,7 @@ impl Sim {
         };
         let copies = |id: usize| -> u32 {
             match running {
-                Some(_) => self.prov.scan.copies.get(id).map_or(0, |c| *c as u32),
+                Some(_) => self.prov.scan.copies_of(id as RecordId) as u32,
                 None => full[id],
             }
         };
