@@ -502,6 +502,7 @@ impl Broker {
                     self.on_fetch_response(ctx, leader, req_id, partitions);
                 }
             }
+            Msg::ApiVersions { req_id } => ctx.send(from, Msg::ApiVersionsResponse { req_id }),
             Msg::Metadata { req_id } => {
                 let partitions = (0..ctx.topo.parts.len() as PartIdx)
                     .map(|p| match self.replicas.get(&p) {

@@ -341,6 +341,12 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     pub batch_size: u32,
     pub retry_backoff_ms: u64,
+    /// KIP-580 (Kafka 3.7): retries back off exponentially up to this.
+    pub retry_backoff_max_ms: u64,
+    pub reconnect_backoff_ms: u64,
+    pub reconnect_backoff_max_ms: u64,
+    /// How long a connection attempt may take (`socket.connection.setup.timeout.ms`).
+    pub socket_connection_setup_timeout_ms: u64,
     pub partitioner_ignore_keys: bool,
 }
 
@@ -357,6 +363,10 @@ impl Default for ProducerConfig {
             linger_ms: 5,
             batch_size: 16_384,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
+            reconnect_backoff_ms: 50,
+            reconnect_backoff_max_ms: 1_000,
+            socket_connection_setup_timeout_ms: 10_000,
             partitioner_ignore_keys: false,
         }
     }
@@ -373,6 +383,10 @@ impl ProducerConfig {
         "linger.ms",
         "batch.size",
         "retry.backoff.ms",
+        "retry.backoff.max.ms",
+        "reconnect.backoff.ms",
+        "reconnect.backoff.max.ms",
+        "socket.connection.setup.timeout.ms",
         "partitioner.ignore.keys",
     ];
 
@@ -405,6 +419,15 @@ impl ProducerConfig {
             "linger.ms" => self.linger_ms = parse_u64(value, "milliseconds")?,
             "batch.size" => self.batch_size = parse_u32(value, "bytes")?,
             "retry.backoff.ms" => self.retry_backoff_ms = parse_u64(value, "milliseconds")?,
+            "retry.backoff.max.ms" => self.retry_backoff_max_ms = parse_u64(value, "milliseconds")?,
+            "reconnect.backoff.ms" => self.reconnect_backoff_ms = parse_u64(value, "milliseconds")?,
+            "reconnect.backoff.max.ms" => {
+                self.reconnect_backoff_max_ms = parse_u64(value, "milliseconds")?
+            }
+            "socket.connection.setup.timeout.ms" => {
+                self.socket_connection_setup_timeout_ms =
+                    positive(parse_u64(value, "milliseconds")?)?
+            }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys = parse_bool(value)?,
             _ => return Err(ConfigError::UnknownKey),
         }

@@ -166,6 +166,14 @@ pub enum Msg {
     Metadata {
         req_id: u64,
     },
+    /// The first request on a new connection (Kafka's clients send it once connected): its answer
+    /// tells the producer the connection is up.
+    ApiVersions {
+        req_id: u64,
+    },
+    ApiVersionsResponse {
+        req_id: u64,
+    },
     MetadataResponse {
         req_id: u64,
         /// `(partition, leader, leader epoch)` as this broker knows them.
@@ -218,6 +226,8 @@ impl Msg {
             Msg::Fetch { .. } => "Fetch",
             Msg::FetchResponse { .. } => "FetchResponse",
             Msg::Metadata { .. } => "Metadata",
+            Msg::ApiVersions { .. } => "ApiVersions",
+            Msg::ApiVersionsResponse { .. } => "ApiVersionsResponse",
             Msg::MetadataResponse { .. } => "MetadataResponse",
             Msg::Heartbeat { .. } => "BrokerHeartbeat",
             Msg::HeartbeatResponse { .. } => "BrokerHeartbeatResponse",
@@ -235,6 +245,7 @@ impl Msg {
             Msg::Produce { req_id, .. }
             | Msg::Fetch { req_id, .. }
             | Msg::Metadata { req_id }
+            | Msg::ApiVersions { req_id }
             | Msg::MetadataFetch { req_id, .. } => Some(*req_id),
             _ => None,
         }

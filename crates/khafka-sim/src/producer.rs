@@ -13,6 +13,13 @@
 //!   `retry.backoff.ms` until `retries` or `delivery.timeout.ms` run out; errors about leadership
 //!   refresh metadata first. A request unanswered after `request.timeout.ms` fails with
 //!   `REQUEST_TIMED_OUT`; a reset connection with `NETWORK_EXCEPTION`.
+//! - **Connections** (`NetworkClient`): a producer sends to a broker only over an established
+//!   connection. A new connection's first request is `ApiVersions`; while it is not answered the
+//!   batches for that broker wait in the accumulator. A refused or reset connection backs off
+//!   `reconnect.backoff.ms`, doubling up to `reconnect.backoff.max.ms` (±20% jitter), and asks for
+//!   new metadata; requests in flight on a reset connection fail with `NETWORK_EXCEPTION`. An attempt
+//!   unanswered after `socket.connection.setup.timeout.ms` fails the same way. Retries back off
+//!   exponentially too (KIP-580): `retry.backoff.ms` doubling up to `retry.backoff.max.ms`, ±20%.
 //! - **Idempotence** (KIP-98): a producer id and epoch, sequence numbers per partition assigned when a
 //!   batch is first drained and kept across retries. Producer ids are assigned deterministically at
 //!   start instead of by `InitProducerId` (stated simplification). When a batch expires, the producer
@@ -34,6 +41,28 @@ use std::sync::Arc;
 /// Records due within one tick are handed to the producer together (each keeps its own send time):
 /// above 1,000 records/s per producer this bounds workload events to 1,000/s.
 const GENERATE_TICK_US: u64 = 1_000;
+
+/// The producer's connection to one broker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Conn {
+    /// Established: an answer came back since the last failure.
+    pub up: bool,
+    /// The `ApiVersions` request of a connection attempt in flight, if any.
+    pub connecting: Option<u64>,
+    /// Consecutive failed attempts (for the exponential backoff).
+    pub failures: u32,
+    /// No new attempt before this instant (µs).
+    pub backoff_until_us: u64,
+}
+
+/// `base × 2^n` capped at `max`, times a jitter of ±20% (Kafka's `ExponentialBackoff`), in µs.
+fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max_ms: u64) -> u64 {
+    let ms = base_ms
+        .saturating_mul(1u64 << n.min(30))
+        .min(max_ms.max(base_ms));
+    // Integer jitter: 800..=1200 per mille.
+    ms * (800 + rng.below(401)) // ms × per mille = µs
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Batch {
@@ -79,6 +108,10 @@ pub struct Producer {
     pub producer_id: u32,
     pub producer_epoch: u16,
     rng: SimRng,
+    /// Jitter of backoffs (its own stream, so backoffs never shift key or partition choices).
+    backoff_rng: SimRng,
+    /// Connection per broker, indexed by broker id.
+    pub conns: Vec<Conn>,
     pub paused: bool,
     pub generated: u64,
     gen_origin_us: u64,
@@ -118,6 +151,7 @@ impl Producer {
     ) -> Self {
         let idempotent = spec.config.idempotence().unwrap_or(false);
         let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
+        let backoff_rng = SimRng::derive(seed, &format!("producer/{}/backoff", spec.name));
         Producer {
             idx,
             name: spec.name.as_str().into(),
@@ -128,6 +162,8 @@ impl Producer {
             producer_id: if idempotent { 1_000 + idx } else { 0 },
             producer_epoch: 0,
             rng,
+            backoff_rng,
+            conns: Vec::new(),
             paused: false,
             generated: 0,
             gen_origin_us: spec.start.as_us(),
@@ -218,6 +254,13 @@ impl Producer {
             Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
                 self.metadata_in_flight = None;
                 self.request_metadata(ctx);
+            }
+            Timer::RequestTimeout { req_id } => {
+                // A connection attempt that got no answer in time.
+                if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
+                    self.connection_failed(ctx, b as BrokerId);
+                    self.drain(ctx);
+                }
             }
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
@@ -414,12 +457,43 @@ impl Producer {
         // `(leader, partition)` of every sendable batch.
         let mut selected = std::mem::take(&mut self.scratch_selected);
         selected.clear();
+        if self.conns.len() <= ctx.topo.brokers as usize {
+            self.conns
+                .resize(ctx.topo.brokers as usize + 1, Conn::default());
+        }
+        // The earliest instant a connection attempt waits for, and the brokers batches wait on.
+        let mut connect_to: Option<u64> = None;
+        let mut to_connect: Vec<BrokerId> = Vec::new();
         for &(_, p) in self.ready.range(..=(now, u32::MAX)) {
             match self.leaders[p as usize] {
+                Some((b, _)) if !self.conns[b as usize].up => {
+                    if !to_connect.contains(&b) {
+                        to_connect.push(b);
+                    }
+                }
                 Some((b, _)) if in_flight[b as usize] < max_in_flight => selected.push((b, p)),
                 Some(_) => {}
                 None => need_metadata = true,
             }
+        }
+        // Open connections that batches wait for (after any backoff).
+        for b in to_connect {
+            let c = self.conns[b as usize];
+            if c.connecting.is_some() {
+                continue;
+            }
+            if now < c.backoff_until_us {
+                connect_to =
+                    Some(connect_to.map_or(c.backoff_until_us, |t| t.min(c.backoff_until_us)));
+                continue;
+            }
+            let req_id = ctx.req_id();
+            self.conns[b as usize].connecting = Some(req_id);
+            ctx.send(Node::Broker(b), Msg::ApiVersions { req_id });
+            ctx.timer_after_ms(
+                self.spec.config.socket_connection_setup_timeout_ms,
+                Timer::RequestTimeout { req_id },
+            );
         }
         // One request per leader, in broker order; partitions in order within it.
         selected.sort_unstable();
@@ -505,10 +579,10 @@ impl Producer {
         // Wake when the next batch becomes sendable, or the oldest one expires.
         let next_ready = self.ready.range((now + 1, 0)..).next().map(|e| e.0);
         let next_expiry = self.deadlines.first().map(|e| e.0);
-        let next_wake = match (next_ready, next_expiry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next_wake = [next_ready, next_expiry, connect_to]
+            .into_iter()
+            .flatten()
+            .min();
         if let Some(at) = next_wake {
             if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
                 self.wake_at_us = Some(at);
@@ -549,8 +623,48 @@ impl Producer {
         );
     }
 
-    pub fn on_msg(&mut self, ctx: &mut Ctx, msg: Msg) {
+    /// The connection to `b` failed (refused, reset or timed out): back off, then try again; the
+    /// leader may have moved, so ask for metadata.
+    fn connection_failed(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        let now = ctx.now.as_us();
+        let cfg = &self.spec.config;
+        let (base, max) = (cfg.reconnect_backoff_ms, cfg.reconnect_backoff_max_ms);
+        let Some(c) = self.conns.get_mut(b as usize) else {
+            return;
+        };
+        let wait = exponential_backoff_us(&mut self.backoff_rng, base, c.failures, max);
+        c.up = false;
+        c.connecting = None;
+        c.failures += 1;
+        c.backoff_until_us = now + wait;
+        self.request_metadata(ctx);
+    }
+
+    pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
+        let from_broker = match from {
+            Node::Broker(b) => Some(b),
+            _ => None,
+        };
+        // Any answer from a broker means the connection to it works.
+        if let (Some(b), false) = (from_broker, matches!(msg, Msg::Disconnect { .. })) {
+            if let Some(c) = self.conns.get_mut(b as usize) {
+                if !c.up && c.connecting.is_none() {
+                    c.up = true;
+                    c.failures = 0;
+                }
+            }
+        }
         match msg {
+            Msg::ApiVersionsResponse { req_id } => {
+                if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
+                    if c.connecting == Some(req_id) {
+                        c.connecting = None;
+                        c.up = true;
+                        c.failures = 0;
+                    }
+                }
+                self.drain(ctx);
+            }
             Msg::MetadataResponse { req_id, partitions } => {
                 if self.metadata_in_flight != Some(req_id) {
                     return;
@@ -607,10 +721,20 @@ impl Producer {
                     let req_id = ctx.req_id();
                     self.metadata_in_flight = Some(req_id);
                     ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
-                } else if let Some(f) = self.in_flight.remove(&req_id) {
-                    self.fail_request(ctx, f, ErrorCode::NetworkException);
-                    self.drain(ctx);
+                    return;
                 }
+                // The connection to the broker is gone (refused, or reset by a crash).
+                if let Some(b) = from_broker {
+                    let was_open = self.conns.get(b as usize).is_some_and(|c| c.up);
+                    let attempt = self.conns.get(b as usize).and_then(|c| c.connecting);
+                    if was_open || attempt == Some(req_id) {
+                        self.connection_failed(ctx, b);
+                    }
+                }
+                if let Some(f) = self.in_flight.remove(&req_id) {
+                    self.fail_request(ctx, f, ErrorCode::NetworkException);
+                }
+                self.drain(ctx);
             }
             _ => {}
         }
@@ -680,7 +804,10 @@ impl Producer {
             retriable = earlier_pending;
         }
         if retriable && !expired && b.attempts <= self.spec.config.retries {
-            b.retry_at_us = now + self.spec.config.retry_backoff_ms * 1_000;
+            let cfg = &self.spec.config;
+            let (base, max) = (cfg.retry_backoff_ms, cfg.retry_backoff_max_ms);
+            let n = b.attempts.saturating_sub(1);
+            b.retry_at_us = now + exponential_backoff_us(&mut self.backoff_rng, base, n, max);
             let partition = b.partition;
             let q = &mut self.queues[partition as usize];
             // Keep retries in sequence order, ahead of new batches.

@@ -438,7 +438,7 @@ impl Sim {
             }
             Node::Producer(p) => {
                 let mut ctx = ctx!(self, to);
-                self.producers[p as usize].on_msg(&mut ctx, msg);
+                self.producers[p as usize].on_msg(&mut ctx, from, msg);
             }
             Node::Consumer(c) => {
                 let mut ctx = ctx!(self, to);
