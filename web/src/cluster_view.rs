@@ -619,6 +619,6 @@ pub fn event_text(kind: &TraceKind) -> String {
             records,
         } => format!("{producer} → {partition}: {records} record(s) failed ({error})"),
         TraceKind::Violation { text } => format!("INVARIANT VIOLATED: {text}"),
-        other => format!("{other:?}"),
+        other => serde_json::to_string(other).unwrap_or_default(),
     }
 }

@@ -329,6 +329,9 @@ impl Sim {
         };
         self.now = at;
         self.events_processed += 1;
+        // Profiling only (`KHAFKA_BENCH_KINDS`): native builds, so the site's wasm carries no
+        // `Debug` formatting of every message and timer.
+        #[cfg(not(target_arch = "wasm32"))]
         if self.count_kinds {
             let kind = match &event {
                 Event::Deliver { msg, to, .. } => {
