@@ -27,6 +27,9 @@ pub struct Consumer {
     pub start_us: u64,
     pub started: bool,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
+    /// `(leader, partition)` of every partition with a known leader, sorted: rebuilt only when a
+    /// leader changes (`None`), since every fetch answer runs the pump.
+    by_broker: Option<Vec<(BrokerId, u32)>>,
     /// Next offset to fetch per partition; `None` until reset.
     pub positions: Vec<Option<u64>>,
     /// In-flight fetches per broker: `(request id, time sent)`.
@@ -51,6 +54,7 @@ impl Consumer {
             start_us: spec.start.as_us(),
             started: false,
             leaders: vec![None; partitions as usize],
+            by_broker: None,
             positions: vec![None; partitions as usize],
             in_flight: BTreeMap::new(),
             timeout_check: CheckTimer::default(),
@@ -133,11 +137,16 @@ impl Consumer {
             return;
         }
         // `(leader, partition)`, grouped by leader in broker order, partitions in order.
-        let mut by_broker: Vec<(BrokerId, u32)> = Vec::with_capacity(self.partitions as usize);
-        by_broker.extend(
-            (0..self.partitions).filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p))),
-        );
-        by_broker.sort_unstable();
+        let by_broker = match self.by_broker.take() {
+            Some(v) => v,
+            None => {
+                let mut v: Vec<(BrokerId, u32)> = (0..self.partitions)
+                    .filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p)))
+                    .collect();
+                v.sort_unstable();
+                v
+            }
+        };
         let now = ctx.now.as_us();
         for group in by_broker.chunk_by(|x, y| x.0 == y.0) {
             let b = group[0].0;
@@ -171,6 +180,7 @@ impl Consumer {
                 },
             );
         }
+        self.by_broker = Some(by_broker);
         self.arm_timeout_check(ctx);
     }
 
@@ -193,7 +203,11 @@ impl Consumer {
                     }
                     let i = (part - self.first_part) as usize;
                     if self.leaders[i].is_none_or(|l| epoch >= l.1) {
-                        self.leaders[i] = leader.map(|l| (l, epoch));
+                        let new = leader.map(|l| (l, epoch));
+                        if new.map(|l| l.0) != self.leaders[i].map(|l| l.0) {
+                            self.by_broker = None;
+                        }
+                        self.leaders[i] = new;
                     }
                     missing |= self.leaders[i].is_none();
                 }
