@@ -310,6 +310,23 @@ await check('a link can be cut and healed, each as a scenario line', async () =>
   expect(injected.includes('at 3s partition {1} | {2}') && injected.includes('heal'), injected);
 });
 
+await check('a cell opens in presenter mode with its live actions as beats', async () => {
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  const c = cell(0);
+  await c.locator('button', { hasText: 'Run' }).click();
+  await c.locator('input[type=range]').fill('3000');
+  await c.locator('.broker[data-broker="2"] button', { hasText: 'Crash 2' }).click();
+  await c.locator('button', { hasText: 'Present this' }).click();
+  await page.locator('.presenter').waitFor();
+  expect(page.url().includes('#/presenter?s='), page.url());
+  await page.keyboard.press('Enter');
+  const clock = await page.locator('.p-clock').innerText();
+  expect(clock.startsWith('3.000'), `first beat: ${clock}`);
+  expect((await page.locator('.broker[data-broker="2"].down').count()) === 1, 'broker 2 crashed at the beat');
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  await cell(0).locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('a scenario file can be exported and imported', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);

@@ -111,6 +111,20 @@ fn storage_key(id: &str) -> String {
     format!("khafka.cell.{id}")
 }
 
+/// The scenario with the actions injected live appended as scheduled lines.
+fn with_live_actions(source: &str, run: Option<&Run>) -> String {
+    let mut text = source.to_string();
+    if let Some(r) = run {
+        if !r.timeline.injected().is_empty() {
+            text.push_str("\n# Actions injected live:\n");
+            for s in r.timeline.injected() {
+                text.push_str(&format!("at {} {}\n", s.at, describe_fault(&s.fault)));
+            }
+        }
+    }
+    text
+}
+
 fn save(id: &str, text: &str) {
     let saved = Saved {
         v: STORAGE_VERSION,
@@ -172,6 +186,8 @@ pub enum Action {
     Reset,
     Seek(SimTime),
     Step(u64),
+    /// Open this scenario (with the actions injected so far) in presenter mode.
+    Present,
     /// Run on to the next notable event (a fault, an election, an ISR change, an error, …).
     NextEvent,
     Inject(Fault),
@@ -205,7 +221,7 @@ pub fn cell(props: &CellProps) -> Html {
     let link = use_state(|| None::<String>);
     let story = use_state(|| None::<u64>);
     // Producer errors are many during a failover: off until asked for.
-    let filters = use_state(|| !8u8);
+    let filters = use_state(|| !0u8);
     let playing = use_state(|| false);
     let show_charts = use_state(|| false);
     let speed = use_state(|| 3usize);
@@ -330,20 +346,17 @@ pub fn cell(props: &CellProps) -> Html {
                     speed.set(i as usize);
                 }
                 Action::DownloadScenario => {
-                    let mut text = full(&source);
-                    if let Some(r) = run.borrow().as_ref() {
-                        if !r.timeline.injected().is_empty() {
-                            text.push_str("\n# Actions injected live:\n");
-                            for s in r.timeline.injected() {
-                                text.push_str(&format!(
-                                    "at {} {}\n",
-                                    s.at,
-                                    describe_fault(&s.fault)
-                                ));
-                            }
-                        }
-                    }
+                    let text = with_live_actions(&full(&source), run.borrow().as_ref());
                     download("scenario.khafka", "text/plain", &text);
+                }
+                Action::Present => {
+                    // Live actions become scheduled faults: the presenter's beats.
+                    let text = with_live_actions(&full(&source), run.borrow().as_ref());
+                    if let Some(w) = web_sys::window() {
+                        let _ = w
+                            .location()
+                            .set_hash(&format!("/presenter?s={}", share::encode(text.as_bytes())));
+                    }
                 }
                 Action::DownloadTrace => {
                     if let Some(r) = run.borrow().as_ref() {
@@ -688,6 +701,7 @@ fn render_run(
             </div>
             <div class="share">
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::CopyLink)}>{ "Copy link to this state" }</button>
+                <button onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
                 if let Some(url) = link {
                     <input class="share-link" readonly=true value={url} aria-label="Share link" />
                 }
