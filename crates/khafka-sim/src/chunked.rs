@@ -11,7 +11,7 @@
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
-const CHUNK: usize = 1024;
+const CHUNK: usize = 256;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkVec<T> {
