@@ -508,7 +508,7 @@ fn compact_replicas(s: &ClusterSnapshot, b: &khafka_sim::snapshot::BrokerSnapsho
     let out = b.replicas.iter().filter(|r| !r.in_isr).count();
     html! {
         <>
-        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR). Log bars with HW and LEO are drawn when a broker holds at most 8 replicas.">{ format!("{} replicas · {leaders} leader(s) · {out} out of ISR", b.replicas.len()) }</p>
+        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR). Log bars with HW and LEO are drawn when a broker holds at most 16 replicas.">{ format!("{} replicas · {leaders} leader(s) · {out} out of ISR", b.replicas.len()) }</p>
         <ul class="chips" aria-label={format!("Replicas on broker {}", b.id)}>
             { for b.replicas.iter().map(|r| {
                 let (class, mark, role) = if r.is_leader {
