@@ -86,7 +86,7 @@ pub fn run(quick: bool) -> Result<u8, String> {
         let mut kinds: Vec<_> = sim.events_by_kind.iter().collect();
         kinds.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
         for (k, n) in kinds.iter().take(25) {
-            println!("{n:>10} {k}");
+            out!("{n:>10} {k}");
         }
     }
     let reps = if quick { 1 } else { 5 };
@@ -120,7 +120,7 @@ fn bench_standard(reps: usize) {
         hash = sim.trace_hash();
     }
     let wall = median(walls);
-    println!(
+    out!(
         "standard: {sim_secs:.0} s simulated in {:.1} ms (median of {reps}) = {:.0}x real time; {events} events = {:.2} M events/s; trace hash {}",
         wall * 1e3,
         sim_secs / wall,
@@ -138,7 +138,7 @@ fn bench_scale() {
     // What the run did, so a faster figure cannot come from a run that does less.
     let sent: u64 = sim.producers.iter().map(|p| p.stats.sent).sum();
     let acked: u64 = sim.producers.iter().map(|p| p.stats.acknowledged).sum();
-    println!(
+    out!(
         "scale: 50 brokers, 2000 partitions, 20 producers (20,000 records/s): 60 s simulated in {:.2} s = {:.0}x real time; {} events = {:.2} M events/s; {sent} records sent, {acked} acknowledged; trace hash {}; peak RSS {} MB",
         wall,
         60.0 / wall,
@@ -166,7 +166,7 @@ fn bench_seek() {
     let recomputed = tl.sim().provenance_counts_recomputed();
     let recomputed_ms = t0.elapsed().as_secs_f64() * 1e3;
     assert_eq!(counts, recomputed, "running verdict counts drifted");
-    println!(
+    out!(
         "verdict counts over {} records at 600 s: {verdict_ms:.2} ms (from scratch: {recomputed_ms:.1} ms)",
         counts.sent
     );
@@ -190,7 +190,7 @@ fn bench_seek() {
         restores.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     let max = seeks.iter().cloned().fold(0.0, f64::max);
-    println!(
+    out!(
         "seek: 10-minute standard run built in {:.2} s with {} checkpoints; {} seeks (with verdict counts): median {:.1} ms, max {:.1} ms (restore alone: median {:.1} ms); peak RSS {} MB",
         build,
         tl.checkpoint_count(),

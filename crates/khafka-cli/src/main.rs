@@ -2,6 +2,20 @@
 //!
 //! Exit codes: 0 when every `expect` passes, 1 when one fails, 2 on invalid input.
 
+/// `println!` that ends the program quietly when stdout has been closed (`khafka … | head`)
+/// instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("writing to stdout: {e}");
+        }
+    }};
+}
+
 mod bench;
 
 use khafka_scenario::{parse, Scenario};
@@ -38,7 +52,7 @@ fn run(args: &[String]) -> Result<u8, String> {
         "check" => {
             let (file, _) = file_and_flags(rest, &[])?;
             load(&file)?;
-            println!("{file}: ok");
+            out!("{file}: ok");
             Ok(0)
         }
         "describe" => {
@@ -50,7 +64,7 @@ fn run(args: &[String]) -> Result<u8, String> {
             sim.run_until(at);
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe()),
-                Some("json") => println!(
+                Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&sim.snapshot()).map_err(|e| e.to_string())?
                 ),
@@ -75,7 +89,7 @@ fn run(args: &[String]) -> Result<u8, String> {
                 "no record {id}: the run sent {}",
                 sim.prov.records.len()
             ))?;
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
             );
@@ -84,7 +98,7 @@ fn run(args: &[String]) -> Result<u8, String> {
         "partition" => cmd_partition(rest),
         "bench" => bench::run(rest.iter().any(|a| a == "--quick")),
         "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+            out!("{USAGE}");
             Ok(0)
         }
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
@@ -203,44 +217,49 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "violations": outcome.violations,
             "expects": expects,
         });
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
         );
     } else {
-        println!("# {file} — seed {}, until {until}", scenario.spec.seed);
+        out!("# {file} — seed {}, until {until}", scenario.spec.seed);
         print!("{}", sim.describe());
         let p = &outcome.provenance;
-        println!();
-        println!(
+        out!();
+        out!(
             "records: sent {} · acknowledged {} · failed {} · pending {} · committed {} · consumed {}",
             p.sent, p.acknowledged, p.failed, p.pending, p.committed, p.consumed
         );
-        println!(
+        out!(
             "verdicts: lost {} · unavailable {} · duplicated {} · reordered {}",
-            p.lost, p.unavailable, p.duplicated, p.reordered
+            p.lost,
+            p.unavailable,
+            p.duplicated,
+            p.reordered
         );
         if outcome.producer_errors.is_empty() {
-            println!("producer errors: none");
+            out!("producer errors: none");
         } else {
             let errs: Vec<String> = outcome
                 .producer_errors
                 .iter()
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect();
-            println!("producer errors: {}", errs.join(" · "));
+            out!("producer errors: {}", errs.join(" · "));
         }
         for v in &outcome.violations {
-            println!("INVARIANT VIOLATED: {v}");
+            out!("INVARIANT VIOLATED: {v}");
         }
         for (e, r) in &results {
             let mark = if r.passed { "PASS" } else { "FAIL" };
-            println!(
+            out!(
                 "{mark}  line {}: expect {}  (actual: {})",
-                e.line, e.text, r.actual
+                e.line,
+                e.text,
+                r.actual
             );
         }
-        println!("trace hash: {hash}");
+        out!("trace hash: {hash}");
     }
     Ok(if all_pass { 0 } else { 1 })
 }
@@ -267,7 +286,7 @@ fn cmd_partition(args: &[String]) -> Result<u8, String> {
     }
     for k in keys {
         let p = khafka_sim::partitioner::partition_for_key(k.as_bytes(), n);
-        println!("{k}\t{p}");
+        out!("{k}\t{p}");
     }
     Ok(0)
 }
