@@ -356,6 +356,16 @@ await check('the playground starts from a preset', async () => {
   await page.locator('label.preset select').selectOption('failover');
 });
 
+await check('min.insync.replicas above the replication factor is explained', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('textarea').fill('topic t partitions=1 replication.factor=3 min.insync.replicas=4\nproducer p topic=t\nrun 5s\n');
+  await c.locator('button', { hasText: 'Run' }).click();
+  const notices = await c.locator('p.notice').allInnerTexts();
+  expect(notices.some((n) => n.includes('min.insync.replicas=4') && n.includes('Kafka 3.7 and later use 3')), `notices: ${notices}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('a parse error is shown inline with a hint', async () => {
   await page.goto(`${base}/#/playground`);
   const area = cell(0).locator('textarea');

@@ -709,6 +709,15 @@ fn render_run(
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
+            { for sim.topo.topics.iter().filter_map(|t| {
+                let configured = sim.topo.configured_min_isr(t.first_part);
+                (configured > t.replication_factor).then(|| html! {
+                    <p class="notice">{ format!(
+                        "Topic {}: min.insync.replicas={configured} is above its replication factor {}. Kafka 3.7 and later use {} (the effective minimum ISR is capped at the number of replicas).",
+                        t.name, t.replication_factor, t.replication_factor
+                    ) }</p>
+                })
+            }) }
             if at_end {
                 <p class="notice end-hint">{ "The run has ended. To act on the cluster, go back in time (drag the scrubber or press Rewind): faults apply from that instant." }</p>
             }
