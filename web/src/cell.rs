@@ -713,7 +713,7 @@ fn render_run(
                 let configured = sim.topo.configured_min_isr(t.first_part);
                 (configured > t.replication_factor).then(|| html! {
                     <p class="notice">{ format!(
-                        "Topic {}: min.insync.replicas={configured} is above its replication factor {}. Kafka 3.7 and later use {} (the effective minimum ISR is capped at the number of replicas).",
+                        "Topic {}: min.insync.replicas={configured} is above its replication factor {}. Kafka 3.7 and later use {} (the effective minimum ISR is capped at the number of replicas); earlier versions refuse every acks=all write with NOT_ENOUGH_REPLICAS.",
                         t.name, t.replication_factor, t.replication_factor
                     ) }</p>
                 })

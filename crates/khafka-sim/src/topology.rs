@@ -118,7 +118,13 @@ impl Topology {
             .config
             .min_insync_replicas
             .unwrap_or(self.config.min_insync_replicas);
-        min_isr.min(t.replication_factor) as usize
+        // Kafka 3.7 (KAFKA-15583, with the strict-min-ISR HW rule) caps it at the replica count;
+        // before, a min.insync.replicas above the replication factor refused every acks=all write.
+        if self.config.hw_rule == crate::config::HwRule::StrictMinIsr {
+            min_isr.min(t.replication_factor) as usize
+        } else {
+            min_isr as usize
+        }
     }
 
     pub fn configured_min_isr(&self, part: PartIdx) -> u32 {
