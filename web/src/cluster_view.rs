@@ -323,6 +323,7 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
         }
     }
     let mut dots: Vec<Html> = Vec::new();
+    let mut seen: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
     for ((from, to), msgs) in &links {
         let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) else {
             continue;
@@ -346,9 +347,15 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
                 "control" => html! { <path {class} d="M0 -5 l5 5 l-5 5 l-5 -5 z" /> },
                 _ => html! { <circle {class} r="5" /> },
             };
+            // Keyed by message, so a message keeps its element from frame to frame (only its
+            // position changes) instead of elements being replaced as dots come and go.
+            let data_key = format!("{}>{}@{}", m.from, m.to, m.sent_us);
+            let n = seen.entry(data_key.clone()).or_insert(0u32);
+            *n += 1;
+            let key = format!("{data_key}#{}#{}", m.kind, n);
             dots.push(html! {
-                <g class="msg" transform={format!("translate({x:.1} {y:.1})")}
-                   data-key={format!("{}>{}@{}", m.from, m.to, m.sent_us)}>
+                <g key={key} class="msg" transform={format!("translate({x:.1} {y:.1})")}
+                   data-key={data_key}>
                     <title>{ title }</title>
                     { shape }
                 </g>
@@ -398,7 +405,7 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
                 { for paths }
                 { for cuts }
                 { for nodes }
-                { for dots }
+                <g class="dots">{ for dots }</g>
             </svg>
             <figcaption class="wire-legend">
                 <span><svg viewBox="0 0 12 12" aria-hidden="true"><circle class="dot produce" cx="6" cy="6" r="5" /></svg>{ " produce" }</span>
