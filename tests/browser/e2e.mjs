@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = process.argv[2];
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   if (path === '/' || path === '') path = '/index.html';
@@ -62,6 +62,15 @@ await check('home lists the course', async () => {
   console.log(`     cold load to interactive home: ${Date.now() - t0} ms`);
   const items = await page.locator('ol.outline li').count();
   expect(items >= 2, `expected at least 2 lessons, got ${items}`);
+});
+
+await check('a lesson shows its diagram (an image served from the site)', async () => {
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  const img = page.locator('article.lesson img').first();
+  await img.waitFor();
+  const loaded = await img.evaluate((i) => i.decode().then(() => i.naturalWidth > 0, () => false));
+  const alt = await img.getAttribute('alt');
+  expect(loaded && alt.includes('high watermark'), `image loaded: ${loaded}, alt: ${alt}`);
 });
 
 await check('a lesson cell runs and its expectations pass', async () => {

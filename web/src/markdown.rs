@@ -119,12 +119,15 @@ fn push(stack: &mut [Frame], node: Html) {
     }
 }
 
-/// Only same-site links and http(s) links are kept; anything else (e.g. `javascript:`) becomes text.
+/// Only same-site links (absolute paths, fragments, relative paths without a scheme) and http(s)
+/// links are kept; anything else (e.g. `javascript:`) becomes text.
 fn safe_href(url: &str) -> Option<String> {
+    let relative = !url.contains(':') && !url.starts_with("//");
     let ok = url.starts_with("https://")
         || url.starts_with("http://")
-        || url.starts_with("#")
-        || url.starts_with('/');
+        || url.starts_with('#')
+        || (url.starts_with('/') && !url.starts_with("//"))
+        || relative;
     ok.then(|| url.to_string())
 }
 
@@ -161,5 +164,31 @@ fn element(frame: Frame) -> Html {
             },
             _ => html! { <>{ for c }</> },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_href;
+
+    #[test]
+    fn only_same_site_and_http_urls_are_kept() {
+        for ok in [
+            "img/diagram.svg",
+            "#/lesson/x",
+            "/about",
+            "https://kafka.apache.org/",
+            "http://x",
+        ] {
+            assert_eq!(safe_href(ok).as_deref(), Some(ok));
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "//evil.example/x",
+            "vbscript:x",
+        ] {
+            assert_eq!(safe_href(bad), None, "{bad}");
+        }
     }
 }
