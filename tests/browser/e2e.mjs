@@ -73,6 +73,16 @@ await check('a lesson shows its diagram (an image served from the site)', async 
   expect(loaded && alt.includes('high watermark'), `image loaded: ${loaded}, alt: ${alt}`);
 });
 
+await check('the scenario language page runs its examples', async () => {
+  await page.goto(`${base}/#/language`);
+  const cells = await page.locator('section.cell').count();
+  expect(cells >= 4, `${cells} live examples`);
+  await cell(0).locator('button', { hasText: 'Run' }).click();
+  await cell(0).locator('ul.expects li').first().waitFor();
+  const badges = await cell(0).locator('ul.expects li').allInnerTexts();
+  expect(badges.length > 0 && badges.every((b) => b.includes('pass')), `badges: ${badges}`);
+});
+
 await check('a lesson cell runs and its expectations pass', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   await cell(0).locator('button', { hasText: 'Run' }).click();

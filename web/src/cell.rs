@@ -710,12 +710,20 @@ fn render_run(
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
             { for sim.topo.topics.iter().filter_map(|t| {
+                // The engine decides the effective minimum (capped from Kafka 3.7 on); the notice
+                // only says which case this run is in.
                 let configured = sim.topo.configured_min_isr(t.first_part);
-                (configured > t.replication_factor).then(|| html! {
-                    <p class="notice">{ format!(
-                        "Topic {}: min.insync.replicas={configured} is above its replication factor {}. Kafka 3.7 and later use {} (the effective minimum ISR is capped at the number of replicas); earlier versions refuse every acks=all write with NOT_ENOUGH_REPLICAS.",
-                        t.name, t.replication_factor, t.replication_factor
-                    ) }</p>
+                let effective = sim.topo.effective_min_isr(t.first_part) as u32;
+                let rf = t.replication_factor;
+                (configured > rf).then(|| {
+                    let consequence = if effective < configured {
+                        format!("Kafka 3.7 and later use {effective} (the effective minimum ISR is capped at the number of replicas).")
+                    } else {
+                        "Before Kafka 3.7 it is not capped: every acks=all write is refused with NOT_ENOUGH_REPLICAS.".to_string()
+                    };
+                    html! {
+                        <p class="notice">{ format!("Topic {}: min.insync.replicas={configured} is above its replication factor {rf}. {consequence}", t.name) }</p>
+                    }
                 })
             }) }
             if at_end {

@@ -107,9 +107,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         { props.on_fault.as_ref().map(|cb| broker_buttons(cb, b.id, b.running, b.isolated, b.slow_us > 0)).unwrap_or_default() }
                         <div class="wire" title="Requests and responses on their way to this broker">{ incoming(&b.id.to_string()) }</div>
                         if b.replicas.iter().any(|r| r.strip.is_none()) {
-                            { compact_replicas(s, b) }
+                            { compact_replicas(b) }
                         } else {
-                            { replica_rows(s, b, max_leo) }
+                            { replica_rows(b, max_leo) }
                         }
                     </div>
                 }
@@ -423,26 +423,14 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
 /// One row per replica with its log strip. (A broker holding more than
 /// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
 /// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
-/// The controller still names `broker` leader of `part`, but the broker is down (not fenced yet).
-fn leader_down(s: &ClusterSnapshot, part: u32, broker: u32) -> bool {
-    s.partitions
-        .get(part as usize)
-        .is_some_and(|p| p.leader == Some(broker))
-        && s.brokers.iter().any(|b| b.id == broker && !b.running)
-}
-
-fn replica_rows(
-    s: &ClusterSnapshot,
-    b: &khafka_sim::snapshot::BrokerSnapshot,
-    max_leo: u64,
-) -> Html {
+fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html {
     html! {
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
                 let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
                 let role = if r.is_leader {
                     "★ leader"
-                } else if leader_down(s, r.part, b.id) {
+                } else if r.leader_down {
                     "★ leader (down)"
                 } else if r.in_isr {
                     "in ISR"
@@ -510,7 +498,7 @@ fn strip_legend() -> Html {
     }
 }
 
-fn compact_replicas(s: &ClusterSnapshot, b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
+fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
     let leaders = b.replicas.iter().filter(|r| r.is_leader).count();
     let out = b.replicas.iter().filter(|r| !r.in_isr).count();
     html! {
@@ -520,7 +508,7 @@ fn compact_replicas(s: &ClusterSnapshot, b: &khafka_sim::snapshot::BrokerSnapsho
             { for b.replicas.iter().map(|r| {
                 let (class, mark, role) = if r.is_leader {
                     ("leader", "★", "leader")
-                } else if leader_down(s, r.part, b.id) {
+                } else if r.leader_down {
                     ("leader down", "★", "leader, down (not fenced yet)")
                 } else if r.in_isr {
                     ("follower", "", "follower in ISR")

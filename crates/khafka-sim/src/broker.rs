@@ -436,17 +436,7 @@ impl Broker {
             Timer::ParkedFetchCheck { at_us } if self.parked_check.fire(at_us) => {
                 // Every fetch whose max_wait is over, in the order they were parked.
                 let now = ctx.now.as_us();
-                let mut parked = std::mem::take(&mut self.parked_fetches);
-                parked.retain_mut(|p| {
-                    if p.deadline_us <= now {
-                        self.answer_fetch(ctx, p);
-                        ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
-                        false
-                    } else {
-                        true
-                    }
-                });
-                self.parked_fetches = parked;
+                self.answer_parked(ctx, |_, p| p.deadline_us <= now);
                 self.arm_parked_check(ctx);
             }
             Timer::ProduceDeadlineCheck { at_us } if self.produce_check.fire(at_us) => {
@@ -1096,9 +1086,16 @@ impl Broker {
         if self.parked_fetches.is_empty() {
             return;
         }
+        self.answer_parked(ctx, |b, p| {
+            p.partitions.iter().any(|fp| fp.part == part) && b.fetch_has_data(p)
+        });
+    }
+
+    /// Answers the parked fetches `due` picks, in the order they were parked; keeps the others.
+    fn answer_parked(&mut self, ctx: &mut Ctx, due: impl Fn(&Self, &ParkedFetch) -> bool) {
         let mut parked = std::mem::take(&mut self.parked_fetches);
         parked.retain_mut(|p| {
-            if p.partitions.iter().any(|fp| fp.part == part) && self.fetch_has_data(p) {
+            if due(self, p) {
                 self.answer_fetch(ctx, p);
                 ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
                 false

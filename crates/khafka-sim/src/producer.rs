@@ -55,6 +55,20 @@ pub struct Conn {
     pub backoff_until_us: u64,
 }
 
+/// Moves partition `p` in a `(time, partition)` index from the time in `slot` to `new`.
+fn reindex(index: &mut BTreeSet<(u64, u32)>, slot: &mut Option<u64>, new: Option<u64>, p: u32) {
+    if *slot == new {
+        return;
+    }
+    if let Some(old) = *slot {
+        index.remove(&(old, p));
+    }
+    if let Some(t) = new {
+        index.insert((t, p));
+    }
+    *slot = new;
+}
+
 /// `base × 2^n` capped at `max`, times a jitter of ±20% (Kafka's `ExponentialBackoff`), in µs.
 fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max_ms: u64) -> u64 {
     let ms = base_ms
@@ -397,24 +411,8 @@ impl Producer {
             }
         };
         let i = p as usize;
-        if self.ready_key[i] != ready {
-            if let Some(old) = self.ready_key[i] {
-                self.ready.remove(&(old, p));
-            }
-            if let Some(new) = ready {
-                self.ready.insert((new, p));
-            }
-            self.ready_key[i] = ready;
-        }
-        if self.deadline_key[i] != deadline {
-            if let Some(old) = self.deadline_key[i] {
-                self.deadlines.remove(&(old, p));
-            }
-            if let Some(new) = deadline {
-                self.deadlines.insert((new, p));
-            }
-            self.deadline_key[i] = deadline;
-        }
+        reindex(&mut self.ready, &mut self.ready_key[i], ready, p);
+        reindex(&mut self.deadlines, &mut self.deadline_key[i], deadline, p);
     }
 
     /// KIP-794: stay on a partition until `batch.size` bytes went to it, then pick another at random.
@@ -645,26 +643,23 @@ impl Producer {
             Node::Broker(b) => Some(b),
             _ => None,
         };
-        // Any answer from a broker means the connection to it works.
-        if let (Some(b), false) = (from_broker, matches!(msg, Msg::Disconnect { .. })) {
-            if let Some(c) = self.conns.get_mut(b as usize) {
-                if !c.up && c.connecting.is_none() {
-                    c.up = true;
-                    c.failures = 0;
-                }
+        // Any answer from a broker means the connection to it works (a connection attempt is
+        // settled only by its own `ApiVersions` answer).
+        if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
+            let settles = match msg {
+                Msg::Disconnect { .. } => false,
+                Msg::ApiVersionsResponse { req_id } => c.connecting.is_none_or(|r| r == req_id),
+                _ => c.connecting.is_none(),
+            };
+            if settles {
+                *c = Conn {
+                    up: true,
+                    ..Conn::default()
+                };
             }
         }
         match msg {
-            Msg::ApiVersionsResponse { req_id } => {
-                if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
-                    if c.connecting == Some(req_id) {
-                        c.connecting = None;
-                        c.up = true;
-                        c.failures = 0;
-                    }
-                }
-                self.drain(ctx);
-            }
+            Msg::ApiVersionsResponse { .. } => self.drain(ctx),
             Msg::MetadataResponse { req_id, partitions } => {
                 if self.metadata_in_flight != Some(req_id) {
                     return;

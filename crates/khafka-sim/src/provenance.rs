@@ -98,6 +98,15 @@ impl RecordInfo {
         self.first_append_dt = self.dt(at_us);
     }
 
+    /// Whether the copy of this record at `offset` of a log is a later copy: the record was
+    /// appended on a leader more than once and first at an earlier offset.
+    pub fn is_later_copy(&self, offset: u64) -> bool {
+        self.leader_appends > 1
+            && self
+                .first_append()
+                .is_some_and(|(_, first, _, _)| first < offset)
+    }
+
     pub fn acked_us(&self) -> Option<u64> {
         self.at(self.acked_dt)
     }

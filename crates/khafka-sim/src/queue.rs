@@ -187,11 +187,6 @@ impl<T> EventQueue<T> {
         self.heap.peek().map(|k| k.at)
     }
 
-    /// The pending events, in no particular order.
-    pub fn pending(&self) -> impl Iterator<Item = &T> + '_ {
-        self.slots.iter().flatten()
-    }
-
     /// The pending events with their time, scheduling sequence and the word pushed beside them, in
     /// no particular order.
     pub fn pending_with_time(&self) -> impl Iterator<Item = (SimTime, u64, u64, &T)> + '_ {

@@ -280,15 +280,6 @@ impl Sim {
         out
     }
 
-    /// Messages on the wire now: `(from, to, kind) → count`, with nodes named as in scenarios.
-    pub fn messages_in_flight(&self) -> BTreeMap<(String, String, &'static str), u32> {
-        let mut out = BTreeMap::new();
-        for m in self.wire() {
-            *out.entry((m.from, m.to, m.kind)).or_insert(0) += 1;
-        }
-        out
-    }
-
     /// Time of the next event, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
         self.queue.peek_time()

@@ -15,6 +15,8 @@ pub struct ReplicaSnapshot {
     pub part: PartIdx,
     /// This broker believes it leads the partition (it may be a stale belief during a failover).
     pub is_leader: bool,
+    /// The controller still names this broker leader, but it is down (not fenced yet).
+    pub leader_down: bool,
     /// The controller has this broker in the partition's ISR.
     pub in_isr: bool,
     pub log_end_offset: u64,
@@ -209,6 +211,8 @@ impl Sim {
                         partition: self.topo.part_name(r.part).to_string(),
                         part: r.part,
                         is_leader: b.is_running() && r.is_leader(b.id),
+                        leader_down: !b.is_running()
+                            && self.controller.parts[r.part as usize].leader == Some(b.id),
                         in_isr: self.controller.parts[r.part as usize].isr.contains(&b.id),
                         log_end_offset: r.log.log_end_offset(),
                         high_watermark: r.log.high_watermark,
@@ -330,11 +334,7 @@ impl Sim {
             let exact = offset >= strip.exact_from;
             let info = self.prov.get(rec.record_id);
             let acked = info.is_some_and(|i| i.acked_us().is_some());
-            let duplicate = info
-                .and_then(|i| i.first_append())
-                .is_some_and(|(_, first, _, _)| {
-                    first < offset && info.is_some_and(|i| i.leader_appends > 1)
-                });
+            let duplicate = info.is_some_and(|i| i.is_later_copy(offset));
             let lost =
                 acked && has_leader && current && self.prov.scan.copies_of(rec.record_id) == 0;
             let state = if lost {
@@ -397,12 +397,7 @@ impl Sim {
         {
             let offset = from + i as u64;
             let info = self.prov.get(rec.record_id);
-            // A duplicate if the record's first append on a leader was at an earlier offset.
-            let duplicate = info
-                .and_then(|i| i.first_append())
-                .is_some_and(|(_, first, _, _)| {
-                    first < offset && info.is_some_and(|i| i.leader_appends > 1)
-                });
+            let duplicate = info.is_some_and(|i| i.is_later_copy(offset));
             out.push(LogEntryView {
                 offset,
                 record_id: rec.record_id,

@@ -154,3 +154,42 @@ fn the_old_leaders_log_strip_shows_the_lost_records() {
     let snap = sim.snapshot();
     assert!(snap.brokers[0].replicas[0].strip.is_some());
 }
+
+#[test]
+fn a_crashed_leader_shows_as_leader_down_until_fenced() {
+    let mut spec = ScenarioSpec {
+        seed: 1,
+        run_for: SimTime::from_secs(20),
+        ..ScenarioSpec::default()
+    };
+    spec.topics.push(TopicSpec::new("t", 1, 3));
+    spec.producers.push(ProducerSpec::new("p", "t"));
+    spec.schedule.push(Scheduled {
+        at: SimTime::from_secs(2),
+        fault: Fault::Crash {
+            broker: BrokerRef::Id(1),
+            lose_unflushed: false,
+        },
+    });
+    let mut sim = Sim::new(spec);
+    let down = |sim: &Sim| {
+        sim.snapshot()
+            .brokers
+            .iter()
+            .flat_map(|b| b.replicas.iter().map(move |r| (b.id, r.leader_down)))
+            .filter(|(_, d)| *d)
+            .map(|(b, _)| b)
+            .collect::<Vec<_>>()
+    };
+    sim.run_until(SimTime::from_secs(1));
+    assert!(down(&sim).is_empty(), "nothing is down yet");
+    sim.run_until(SimTime::from_secs(3));
+    assert_eq!(
+        down(&sim),
+        vec![1],
+        "crashed, not fenced: still the named leader"
+    );
+    sim.run();
+    assert!(down(&sim).is_empty(), "fenced and replaced by the end");
+    assert_eq!(sim.controller.parts[0].leader, Some(2));
+}
