@@ -28,8 +28,9 @@ use crate::msg::{
 use crate::replica_map::ReplicaMap;
 use crate::spec::BrokerId;
 use crate::trace::{HotEvent, TraceKind};
+use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Most records a fetch response carries per partition (stands in for `max.partition.fetch.bytes`).
 pub const MAX_FETCH_RECORDS: usize = 2_000;
@@ -74,10 +75,10 @@ pub struct Replica {
     pub state: PartitionState,
     /// LEO when this broker's current leader epoch began (for the KIP-320 ISR-join rule).
     pub leader_epoch_start_offset: u64,
-    pub remotes: BTreeMap<BrokerId, RemoteState>,
+    pub remotes: VecMap<BrokerId, RemoteState>,
     /// ISR proposed to the controller and not yet answered (KIP-497's pending state).
     pub pending_isr: Option<Vec<BrokerId>>,
-    pub producers: BTreeMap<u32, ProducerEntry>,
+    pub producers: VecMap<u32, ProducerEntry>,
     /// The HW last written to `replication-offset-checkpoint` (restored on restart).
     pub hw_checkpoint: u64,
 }
@@ -105,10 +106,10 @@ impl Replica {
     fn rebuild_producer_state(&mut self) {
         self.producers.clear();
         let mut current: Option<(u32, u16, i32, i32, u64)> = None;
-        let close = |producers: &mut BTreeMap<u32, ProducerEntry>,
+        let close = |producers: &mut VecMap<u32, ProducerEntry>,
                      c: Option<(u32, u16, i32, i32, u64)>| {
             if let Some((pid, epoch, first, last, off)) = c {
-                let e = producers.entry(pid).or_default();
+                let e = producers.get_or_default(pid);
                 if epoch != e.epoch {
                     e.epoch = epoch;
                     e.batches.clear();
@@ -191,7 +192,7 @@ pub struct Broker {
     pub metadata_cache: Vec<(Option<BrokerId>, u32)>,
     pub fenced_brokers: Vec<BrokerId>,
     pub metadata_fetch_in_flight: Option<u64>,
-    pub fetchers: BTreeMap<BrokerId, FetcherState>,
+    pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
     followed: Vec<Vec<PartIdx>>,
@@ -227,9 +228,9 @@ impl Broker {
                     elr: Vec::new(),
                 },
                 leader_epoch_start_offset: 0,
-                remotes: BTreeMap::new(),
+                remotes: VecMap::new(),
                 pending_isr: None,
-                producers: BTreeMap::new(),
+                producers: VecMap::new(),
                 hw_checkpoint: 0,
             })
             .collect();
@@ -246,7 +247,7 @@ impl Broker {
             metadata_cache,
             fenced_brokers: Vec::new(),
             metadata_fetch_in_flight: None,
-            fetchers: BTreeMap::new(),
+            fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
             parked_fetches: Vec::new(),
@@ -753,7 +754,7 @@ impl Broker {
                 }
             }
             if let Some((pid, pepoch, base_seq)) = batch.idempotence {
-                let e = r.producers.entry(pid).or_default();
+                let e = r.producers.get_or_default(pid);
                 if e.epoch != pepoch {
                     e.epoch = pepoch;
                     e.batches.clear();
@@ -1198,7 +1199,7 @@ impl Broker {
             return;
         }
         let me = self.id;
-        let f = self.fetchers.entry(leader).or_default();
+        let f = self.fetchers.get_or_default(leader);
         if f.in_flight.is_some() {
             return;
         }
@@ -1278,7 +1279,7 @@ impl Broker {
     }
 
     fn schedule_wake(&mut self, ctx: &mut Ctx, leader: BrokerId) {
-        let f = self.fetchers.entry(leader).or_default();
+        let f = self.fetchers.get_or_default(leader);
         if !f.wake_scheduled {
             f.wake_scheduled = true;
             let at = f.backoff_until_us.saturating_sub(ctx.now.as_us());
@@ -1379,7 +1380,7 @@ impl Broker {
                 // usually carries a single producer's batches).
                 for run in fp.records.chunk_by(|a, b| a.producer_id == b.producer_id) {
                     let pid = run[0].producer_id;
-                    let mut entry = (pid != 0).then(|| r.producers.entry(pid).or_default());
+                    let mut entry = (pid != 0).then(|| r.producers.get_or_default(pid));
                     for rec in run {
                         let off = r.log.append(LogRecord {
                             append_us: now_us,

@@ -60,7 +60,6 @@ pub enum Timer {
         req_id: u64,
     },
     // Client timers.
-    Generate,
     Wake,
     /// The producer's sender loop, scheduled for `at_us`; stale ones (superseded) are ignored.
     SenderWake {

@@ -48,6 +48,7 @@ pub mod time;
 pub mod timeline;
 pub mod topology;
 pub mod trace;
+pub mod vec_map;
 mod verdict;
 
 pub use config::{Acks, BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};

@@ -38,10 +38,6 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-/// Records due within one tick are handed to the producer together (each keeps its own send time):
-/// above 1,000 records/s per producer this bounds workload events to 1,000/s.
-const GENERATE_TICK_US: u64 = 1_000;
-
 /// The producer's connection to one broker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Conn {
@@ -210,12 +206,12 @@ impl Producer {
 
     pub fn start(&mut self, ctx: &mut Ctx) {
         self.request_metadata(ctx);
-        let delay = self.spec.start.as_us().saturating_sub(ctx.now.as_us());
-        if self.spec.rate_per_ks > 0 {
-            ctx.timer_after_us(delay, Timer::Generate);
-        }
+        // Nothing to send yet: this arms the sender for the first batch the workload will make.
+        self.drain(ctx);
     }
 
+    /// Stops the workload (records due until now must have been generated: see
+    /// [`Producer::generate_next`]).
     pub fn pause(&mut self) {
         self.paused = true;
     }
@@ -225,42 +221,83 @@ impl Producer {
             self.paused = false;
             self.gen_origin_us = ctx.now.as_us();
             self.gen_origin_count = self.generated;
-            ctx.timer_after_us(0, Timer::Generate);
+            self.drain(ctx);
         }
     }
 
+    /// When the application sends the `n`-th record (counting from 0), ignoring limits.
     fn interval_due_us(&self, n: u64) -> u64 {
         // n-th record after the origin, at rate_per_ks records per 1000 s (= 1e9 µs).
-        let k = (n - self.gen_origin_count) as u128;
-        self.gen_origin_us + (k * 1_000_000_000u128 / self.spec.rate_per_ks as u128) as u64
+        let k = n - self.gen_origin_count;
+        let rate = self.spec.rate_per_ks;
+        // 64-bit division while `k * 1e9` fits (k below 1.8e10), 128-bit beyond.
+        let offset = match k.checked_mul(1_000_000_000) {
+            Some(x) => x / rate,
+            None => (k as u128 * 1_000_000_000u128 / rate as u128) as u64,
+        };
+        self.gen_origin_us + offset
     }
 
-    fn done_generating(&self, now_us: u64) -> bool {
-        self.spec.count.is_some_and(|c| self.generated >= c)
-            || self.spec.stop.is_some_and(|s| now_us >= s.as_us())
+    /// When the application sends its `n`-th record, or `None` if the workload ends (or is paused)
+    /// before it: `count` records in all, none at or after `stop`.
+    fn due_us(&self, n: u64) -> Option<u64> {
+        if self.paused || self.spec.rate_per_ks == 0 || self.spec.count.is_some_and(|c| n >= c) {
+            return None;
+        }
+        let due = self.interval_due_us(n);
+        self.spec.stop.is_none_or(|s| due < s.as_us()).then_some(due)
+    }
+
+    /// When the application sends its next record (`None`: no more records until a resume).
+    pub fn next_due_us(&self) -> Option<u64> {
+        self.due_us(self.generated)
+    }
+
+    /// Hands the producer the application's next record, stamped with the instant it was sent.
+    ///
+    /// Records are generated lazily, not by a timer per record or per tick: the engine generates
+    /// every record due by the current instant, all producers merged in `(send time, producer)`
+    /// order, before any producer handles an event and before anyone observes the run (see
+    /// `Sim::generate_due`). A producer's state changes only in its own events, each preceded by
+    /// that catch-up, so a record generated late finds the producer exactly as it was when the
+    /// record was due; and record ids follow the merged order, so where a run is paused or observed
+    /// changes nothing. The sender wakes for the batches these records will make (see
+    /// [`Producer::generation_wake_us`]).
+    pub fn generate_next(&mut self, ctx: &mut Ctx) {
+        if let Some(due) = self.next_due_us() {
+            self.generate(ctx, due);
+        }
+    }
+
+    /// The earliest instant a record not generated yet could make a batch sendable: the next
+    /// record's send time plus `linger.ms` (a batch it starts), or the send time of the first record
+    /// that could fill a batch (`batch.size`) or start a second batch behind a sent one, whichever is
+    /// earlier. Computed from the queues as they are now, which only the arriving records change
+    /// until the producer's next event.
+    fn generation_wake_us(&self) -> Option<u64> {
+        let next = self.next_due_us()?;
+        let size = (self.spec.record_size as u64).max(1);
+        let batch_size = self.spec.config.batch_size as u64;
+        // Records needed to fill the fullest open batch (a new one starts empty); one if a record
+        // could start a second batch behind a sent one.
+        let mut fullest = 0;
+        for &(_, p) in &self.ready {
+            match self.queues[p as usize].back() {
+                Some(b) if b.sealed => fullest = batch_size,
+                Some(b) => fullest = fullest.max(b.bytes),
+                None => {}
+            }
+        }
+        let fill = batch_size.saturating_sub(fullest).div_ceil(size).max(1);
+        let linger = next + self.spec.config.linger_ms * 1_000;
+        Some(match self.due_us(self.generated + fill - 1) {
+            Some(filled) => filled.min(linger),
+            None => linger,
+        })
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::Generate => {
-                if self.paused {
-                    return;
-                }
-                let now = ctx.now.as_us();
-                // Every record due by now, each stamped with its own due time.
-                while !self.done_generating(now) && self.interval_due_us(self.generated) <= now {
-                    let due = self.interval_due_us(self.generated);
-                    self.generate(ctx, due);
-                }
-                if !self.done_generating(now) {
-                    // Fast workloads are fed to the producer in ticks rather than one event each.
-                    let next = self
-                        .interval_due_us(self.generated)
-                        .max(now + GENERATE_TICK_US);
-                    ctx.timer_after_us(next - now, Timer::Generate);
-                }
-                self.drain(ctx);
-            }
             Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
                 self.wake_at_us = None;
                 self.drain(ctx);
@@ -343,7 +380,7 @@ impl Producer {
         self.key_buf.as_bytes()
     }
 
-    /// Adds a record the application sent at `sent_us` (at most one tick ago).
+    /// Adds a record the application sent at `sent_us` (now or earlier: see [`Producer::generate_next`]).
     fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
@@ -577,10 +614,15 @@ impl Producer {
         // Wake when the next batch becomes sendable, or the oldest one expires.
         let next_ready = self.ready.range((now + 1, 0)..).next().map(|e| e.0);
         let next_expiry = self.deadlines.first().map(|e| e.0);
-        let next_wake = [next_ready, next_expiry, connect_to]
-            .into_iter()
-            .flatten()
-            .min();
+        let next_wake = [
+            next_ready,
+            next_expiry,
+            connect_to,
+            self.generation_wake_us(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         if let Some(at) = next_wake {
             if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
                 self.wake_at_us = Some(at);

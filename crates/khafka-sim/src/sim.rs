@@ -90,6 +90,8 @@ pub struct Sim {
     pub unflushed_loss: bool,
     out: Vec<Effect>,
     pools: Pools,
+    /// No producer's next record is due before this instant (µs): `generate_due` returns at once.
+    next_due_us: u64,
     pub(crate) inv: crate::invariants::InvariantState,
 }
 
@@ -191,6 +193,7 @@ impl Sim {
             unflushed_loss: false,
             out: Vec::new(),
             pools: Pools::default(),
+            next_due_us: 0,
             inv: crate::invariants::InvariantState::new(nparts),
         };
         sim.push(SimTime::ZERO, Event::Start);
@@ -304,6 +307,7 @@ impl Sim {
         if until > self.now {
             self.now = until;
         }
+        self.generate_due();
         self.refresh_verdicts();
     }
 
@@ -431,6 +435,7 @@ impl Sim {
                 self.controller.on_msg(&mut ctx, from, msg);
             }
             Node::Producer(p) => {
+                self.generate_due();
                 let mut ctx = ctx!(self, to);
                 self.producers[p as usize].on_msg(&mut ctx, from, msg);
             }
@@ -460,6 +465,7 @@ impl Sim {
                 self.controller.on_timer(&mut ctx, timer);
             }
             Node::Producer(p) => {
+                self.generate_due();
                 let mut ctx = ctx!(self, node);
                 self.producers[p as usize].on_timer(&mut ctx, timer);
             }
@@ -604,20 +610,58 @@ impl Sim {
                 }
             }
             Fault::PauseProducer { producer } => {
-                if let Some(p) = self.producers.iter_mut().find(|p| p.spec.name == producer) {
-                    p.pause();
+                if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
+                    self.generate_due();
+                    self.producers[i].pause();
+                    self.next_due_us = 0;
                 }
             }
             Fault::ResumeProducer { producer } => {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
+                    self.generate_due();
                     let mut ctx = ctx!(self, Node::Producer(i as u32));
                     self.producers[i].resume(&mut ctx);
+                    self.next_due_us = 0;
+                }
+            }
+        }
+    }
+
+    /// Generates every record the applications sent by now, all producers merged in `(send time,
+    /// producer)` order (see [`Producer::generate_next`]).
+    fn generate_due(&mut self) {
+        let now = self.now.as_us();
+        if now < self.next_due_us {
+            return;
+        }
+        loop {
+            let mut earliest: Option<(u64, usize)> = None;
+            for (i, p) in self.producers.iter().enumerate() {
+                if let Some(due) = p.next_due_us() {
+                    if earliest.is_none_or(|(e, _)| due < e) {
+                        earliest = Some((due, i));
+                    }
+                }
+            }
+            match earliest {
+                Some((due, i)) if due <= now => {
+                    let mut ctx = ctx!(self, Node::Producer(i as u32));
+                    self.producers[i].generate_next(&mut ctx);
+                }
+                Some((due, _)) => {
+                    self.next_due_us = due;
+                    return;
+                }
+                None => {
+                    self.next_due_us = u64::MAX;
+                    return;
                 }
             }
         }
     }
 
     fn sample(&mut self) {
+        self.generate_due();
         let mut g = Gauges {
             active_controllers: 1,
             ..Gauges::default()
