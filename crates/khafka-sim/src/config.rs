@@ -340,6 +340,8 @@ pub struct ProducerConfig {
     pub max_in_flight_requests_per_connection: u32,
     pub linger_ms: u64,
     pub batch_size: u32,
+    /// Largest produce request the sender builds (`max.request.size`).
+    pub max_request_size: u32,
     pub retry_backoff_ms: u64,
     /// KIP-580 (Kafka 3.7): retries back off exponentially up to this.
     pub retry_backoff_max_ms: u64,
@@ -362,6 +364,7 @@ impl Default for ProducerConfig {
             // KIP-1030 changed the default from 0 to 5 in Kafka 4.0.
             linger_ms: 5,
             batch_size: 16_384,
+            max_request_size: 1_048_576,
             retry_backoff_ms: 100,
             retry_backoff_max_ms: 1_000,
             reconnect_backoff_ms: 50,
@@ -382,6 +385,7 @@ impl ProducerConfig {
         "max.in.flight.requests.per.connection",
         "linger.ms",
         "batch.size",
+        "max.request.size",
         "retry.backoff.ms",
         "retry.backoff.max.ms",
         "reconnect.backoff.ms",
@@ -418,6 +422,7 @@ impl ProducerConfig {
             }
             "linger.ms" => self.linger_ms = parse_u64(value, "milliseconds")?,
             "batch.size" => self.batch_size = parse_u32(value, "bytes")?,
+            "max.request.size" => self.max_request_size = positive32(parse_u32(value, "bytes")?)?,
             "retry.backoff.ms" => self.retry_backoff_ms = parse_u64(value, "milliseconds")?,
             "retry.backoff.max.ms" => self.retry_backoff_max_ms = parse_u64(value, "milliseconds")?,
             "reconnect.backoff.ms" => self.reconnect_backoff_ms = parse_u64(value, "milliseconds")?,

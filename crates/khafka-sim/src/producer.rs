@@ -6,9 +6,12 @@
 //!   partition by broker queue sizes; the simulator picks uniformly among partitions with a leader
 //!   (stated simplification).
 //! - **Batching** (`RecordAccumulator`): records join the partition's open batch until `batch.size`
-//!   bytes; a batch is sendable when full or `linger.ms` old. The sender drains at most one batch per
-//!   partition into one request per leader, with at most `max.in.flight.requests.per.connection`
-//!   requests in flight per broker.
+//!   bytes; a batch is sendable when full or `linger.ms` old. A leader with a sendable batch is
+//!   *ready*, and the sender then drains the first batch of **every** partition it leads, lingering
+//!   or not (`RecordAccumulator.drainBatchesForOneNode`), except batches backing off a retry, into
+//!   one request of at most `max.request.size` bytes; a rotating start partition per broker (Kafka's
+//!   drain index) keeps one partition from going first every time. At most
+//!   `max.in.flight.requests.per.connection` requests are in flight per broker.
 //! - **Retries** (`Sender.completeBatch`): retriable errors re-enqueue the batch after
 //!   `retry.backoff.ms` until `retries` or `delivery.timeout.ms` run out; errors about leadership
 //!   refresh metadata first. A request unanswered after `request.timeout.ms` fails with
@@ -127,6 +130,12 @@ pub struct Producer {
     gen_origin_us: u64,
     gen_origin_count: u64,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
+    /// Partitions by leader (indexed by broker id, partitions in order), rebuilt when `leaders`
+    /// changed (`Cluster.partitionsForNode`).
+    by_leader: Vec<Vec<u32>>,
+    by_leader_stale: bool,
+    /// Where the next drain of each broker's partitions starts (Kafka's `nodesDrainIndex`).
+    drain_index: Vec<u32>,
     metadata_in_flight: Option<u64>,
     metadata_next_broker: u32,
     pub queues: Vec<VecDeque<Batch>>,
@@ -179,6 +188,9 @@ impl Producer {
             gen_origin_us: spec.start.as_us(),
             gen_origin_count: 0,
             leaders: vec![None; partitions as usize],
+            by_leader: Vec::new(),
+            by_leader_stale: true,
+            drain_index: Vec::new(),
             metadata_in_flight: None,
             metadata_next_broker: idx,
             queues: vec![VecDeque::new(); partitions as usize],
@@ -245,7 +257,10 @@ impl Producer {
             return None;
         }
         let due = self.interval_due_us(n);
-        self.spec.stop.is_none_or(|s| due < s.as_us()).then_some(due)
+        self.spec
+            .stop
+            .is_none_or(|s| due < s.as_us())
+            .then_some(due)
     }
 
     /// When the application sends its next record (`None`: no more records until a resume).
@@ -480,25 +495,27 @@ impl Producer {
         let max_in_flight = self.spec.config.max_in_flight_requests_per_connection;
         let acks = self.spec.config.acks;
         let mut need_metadata = false;
-        // Requests in flight per broker (indexed by broker id), to skip ready partitions whose leader
-        // can take no more. Scratch buffers are reused across calls: the sender runs thousands of
-        // times per simulated second.
+        // Requests in flight per broker (indexed by broker id), to skip ready leaders that can take
+        // no more. Scratch buffers are reused across calls: the sender runs thousands of times per
+        // simulated second.
         let mut in_flight = std::mem::take(&mut self.scratch_in_flight);
         in_flight.clear();
         in_flight.resize(ctx.topo.brokers as usize + 1, 0);
         for f in self.in_flight.values() {
             in_flight[f.broker as usize] += 1;
         }
-        // `(leader, partition)` of every sendable batch.
+        // `(leader, partition)` of every batch drained, grouped by leader.
         let mut selected = std::mem::take(&mut self.scratch_selected);
         selected.clear();
-        if self.conns.len() <= ctx.topo.brokers as usize {
-            self.conns
-                .resize(ctx.topo.brokers as usize + 1, Conn::default());
+        let brokers = ctx.topo.brokers as usize;
+        if self.conns.len() <= brokers {
+            self.conns.resize(brokers + 1, Conn::default());
         }
         // The earliest instant a connection attempt waits for, and the brokers batches wait on.
         let mut connect_to: Option<u64> = None;
         let mut to_connect: Vec<BrokerId> = Vec::new();
+        // Leaders with a sendable batch (`RecordAccumulator.ready`) that can take a request.
+        let mut ready_nodes: Vec<BrokerId> = Vec::new();
         for &(_, p) in self.ready.range(..=(now, u32::MAX)) {
             match self.leaders[p as usize] {
                 Some((b, _)) if !self.conns[b as usize].up => {
@@ -506,10 +523,18 @@ impl Producer {
                         to_connect.push(b);
                     }
                 }
-                Some((b, _)) if in_flight[b as usize] < max_in_flight => selected.push((b, p)),
+                Some((b, _)) if in_flight[b as usize] < max_in_flight => {
+                    if !ready_nodes.contains(&b) {
+                        ready_nodes.push(b);
+                    }
+                }
                 Some(_) => {}
                 None => need_metadata = true,
             }
+        }
+        ready_nodes.sort_unstable();
+        if !ready_nodes.is_empty() {
+            self.drain_ready(now, &ready_nodes, &mut selected);
         }
         // Open connections that batches wait for (after any backoff).
         for b in to_connect {
@@ -530,8 +555,7 @@ impl Producer {
                 Timer::RequestTimeout { req_id },
             );
         }
-        // One request per leader, in broker order; partitions in order within it.
-        selected.sort_unstable();
+        // One request per leader, in broker order; partitions in drain order within it.
         if need_metadata {
             self.request_metadata(ctx);
         }
@@ -631,6 +655,63 @@ impl Producer {
         }
     }
 
+    /// `RecordAccumulator.drainBatchesForOneNode` for each ready leader: the first batch of every
+    /// partition it leads, from the broker's drain index on, skipping batches backing off a retry,
+    /// until `max.request.size` (a first batch always goes). Appends `(leader, partition)` pairs.
+    fn drain_ready(
+        &mut self,
+        now: u64,
+        ready_nodes: &[BrokerId],
+        selected: &mut Vec<(BrokerId, u32)>,
+    ) {
+        if self.by_leader_stale {
+            self.by_leader.iter_mut().for_each(Vec::clear);
+            for (p, l) in self.leaders.iter().enumerate() {
+                if let Some((b, _)) = *l {
+                    if self.by_leader.len() <= b as usize {
+                        self.by_leader.resize(b as usize + 1, Vec::new());
+                    }
+                    self.by_leader[b as usize].push(p as u32);
+                }
+            }
+            self.by_leader_stale = false;
+        }
+        let max_size = self.spec.config.max_request_size as u64;
+        for &b in ready_nodes {
+            let parts = match self.by_leader.get(b as usize) {
+                Some(parts) if !parts.is_empty() => parts,
+                _ => continue,
+            };
+            if self.drain_index.len() <= b as usize {
+                self.drain_index.resize(b as usize + 1, 0);
+            }
+            let n = parts.len();
+            let start = self.drain_index[b as usize] as usize % n;
+            let mut i = start;
+            let mut size = 0;
+            let mut drained = 0;
+            loop {
+                let p = parts[i];
+                self.drain_index[b as usize] = i as u32;
+                i = (i + 1) % n;
+                if let Some(first) = self.queues[p as usize].front() {
+                    let backing_off = first.attempts > 0 && first.retry_at_us > now;
+                    if !backing_off {
+                        if size + first.bytes > max_size && drained > 0 {
+                            break;
+                        }
+                        size += first.bytes;
+                        drained += 1;
+                        selected.push((b, p));
+                    }
+                }
+                if i == start {
+                    break;
+                }
+            }
+        }
+    }
+
     /// Fails queued batches whose `delivery.timeout.ms` has passed.
     fn expire(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();
@@ -716,6 +797,7 @@ impl Producer {
                     let known_epoch = self.leaders[i].map(|l| l.1);
                     if known_epoch.is_none_or(|e| epoch >= e) {
                         self.leaders[i] = leader.map(|l| (l, epoch));
+                        self.by_leader_stale = true;
                     }
                     missing |= self.leaders[i].is_none();
                 }
