@@ -41,6 +41,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+/// Keys whose partition a producer caches (4 bytes each); keys beyond are hashed every time.
+const KEY_CACHE_MAX: u64 = 1 << 20;
+
 /// The producer's connection to one broker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Conn {
@@ -153,6 +156,9 @@ pub struct Producer {
     timeout_check: CheckTimer,
     key_cursor: u64,
     key_buf: String,
+    /// Partition of each key index seen so far (`u32::MAX`: not computed yet); see
+    /// [`Producer::partition_of_key`].
+    key_parts: Arc<Vec<u32>>,
     pub stats: ProducerStats,
     /// Scratch buffers of the sender loop (always empty between calls).
     scratch_in_flight: Vec<u32>,
@@ -205,6 +211,7 @@ impl Producer {
             timeout_check: CheckTimer::default(),
             key_cursor: 0,
             key_buf: String::new(),
+            key_parts: Arc::default(),
             stats: ProducerStats::default(),
             scratch_in_flight: Vec::new(),
             scratch_selected: Vec::new(),
@@ -403,8 +410,7 @@ impl Producer {
         let partition = if let Some(p) = self.spec.partition {
             p
         } else if let (Some(k), false) = (key, self.spec.config.partitioner_ignore_keys) {
-            let n = self.partitions;
-            partition_for_key(self.key_bytes(k), n)
+            self.partition_of_key(k)
         } else {
             self.sticky_partition(size)
         };
@@ -418,31 +424,61 @@ impl Producer {
         self.stats.sent += 1;
         let batch_size = self.spec.config.batch_size as u64;
         let q = &mut self.queues[partition as usize];
-        match q.back_mut() {
+        // Whether the queue's sendability changed: a new batch, or a batch that became full (a
+        // record joining a batch that is not full changes nothing the sender indexes).
+        let changed = match q.back_mut() {
             Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
                 b.records.push(id);
                 b.bytes += size;
+                b.bytes >= batch_size
             }
-            _ => q.push_back(Batch {
-                partition,
-                records: {
-                    // Room for a few records up front: growing from one was a tenth of generate.
-                    let fits = (batch_size / size.max(1)).clamp(1, 8) as usize;
-                    let mut records = Vec::with_capacity(fits);
-                    records.push(id);
-                    records
-                },
-                bytes: size,
-                created_us: sent_us,
-                base_sequence: None,
-                producer_epoch: 0,
-                attempts: 0,
-                retry_at_us: 0,
-                sealed: false,
-                first_sent_us: None,
-            }),
+            _ => {
+                q.push_back(Batch {
+                    partition,
+                    records: {
+                        // Room for a few records up front: growing from one was a tenth of generate.
+                        let fits = (batch_size / size.max(1)).clamp(1, 8) as usize;
+                        let mut records = Vec::with_capacity(fits);
+                        records.push(id);
+                        records
+                    },
+                    bytes: size,
+                    created_us: sent_us,
+                    base_sequence: None,
+                    producer_epoch: 0,
+                    attempts: 0,
+                    retry_at_us: 0,
+                    sealed: false,
+                    first_sent_us: None,
+                });
+                true
+            }
+        };
+        if changed {
+            self.refresh(partition);
         }
-        self.refresh(partition);
+    }
+
+    /// The partition Kafka's default partitioner picks for key `k` (murmur2 of its bytes), cached per
+    /// key: formatting and hashing the key was a fifth of generating a record. The cache is shared
+    /// with checkpoints until written (`Arc::make_mut`).
+    fn partition_of_key(&mut self, k: u32) -> u32 {
+        if let Some(&p) = self.key_parts.get(k as usize) {
+            if p != u32::MAX {
+                return p;
+            }
+        }
+        let n = self.partitions;
+        let p = partition_for_key(self.key_bytes(k), n);
+        let cached = self.key_count().min(KEY_CACHE_MAX) as usize;
+        if (k as usize) < cached {
+            let parts = Arc::make_mut(&mut self.key_parts);
+            if parts.len() < cached {
+                parts.resize(cached, u32::MAX);
+            }
+            parts[k as usize] = p;
+        }
+        p
     }
 
     /// Re-indexes partition `p` after its queue changed.

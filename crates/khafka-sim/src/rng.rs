@@ -54,14 +54,17 @@ impl SimRng {
         if n == 0 {
             return 0;
         }
-        loop {
-            let x = self.next_u64();
-            let m = (x as u128) * (n as u128);
-            let low = m as u64;
-            if low >= n.wrapping_neg() % n {
-                return (m >> 64) as u64;
+        // Lemire's method. The rejection threshold `2^64 mod n` is below `n`, so it is computed (a
+        // 64-bit division) only for the rare draw whose low word is below `n`; the accepted and
+        // rejected draws are the same as when it is computed every time.
+        let mut m = (self.next_u64() as u128) * (n as u128);
+        if (m as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u64) < threshold {
+                m = (self.next_u64() as u128) * (n as u128);
             }
         }
+        (m >> 64) as u64
     }
 
     /// True with probability `ppm` parts per million.
