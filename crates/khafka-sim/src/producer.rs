@@ -37,8 +37,9 @@ use crate::provenance::RecordInfo;
 use crate::rng::SimRng;
 use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
 use crate::trace::{HotEvent, TraceKind};
+use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// Keys whose partition a producer caches (4 bytes each); keys beyond are hashed every time.
@@ -133,9 +134,11 @@ pub struct Producer {
     gen_origin_us: u64,
     gen_origin_count: u64,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
-    /// Partitions by leader (indexed by broker id, partitions in order), rebuilt when `leaders`
-    /// changed (`Cluster.partitionsForNode`).
-    by_leader: Vec<Vec<u32>>,
+    /// How many partitions each broker leads (indexed by broker id), and each partition's position
+    /// among its leader's partitions in partition order (`Cluster.partitionsForNode`), rebuilt when
+    /// `leaders` changed.
+    leader_count: Vec<u32>,
+    leader_pos: Vec<u32>,
     by_leader_stale: bool,
     /// Where the next drain of each broker's partitions starts (Kafka's `nodesDrainIndex`).
     drain_index: Vec<u32>,
@@ -150,7 +153,8 @@ pub struct Producer {
     deadlines: BTreeSet<(u64, u32)>,
     deadline_key: Vec<Option<u64>>,
     next_sequence: Vec<i32>,
-    pub in_flight: BTreeMap<u64, InFlight>,
+    /// Requests in flight by request id (ids only grow, so inserts append).
+    pub in_flight: VecMap<u64, InFlight>,
     sticky: Option<(u32, u64)>,
     wake_at_us: Option<u64>,
     timeout_check: CheckTimer,
@@ -163,6 +167,8 @@ pub struct Producer {
     /// Scratch buffers of the sender loop (always empty between calls).
     scratch_in_flight: Vec<u32>,
     scratch_selected: Vec<(BrokerId, u32)>,
+    scratch_nodes: Vec<BrokerId>,
+    scratch_cands: Vec<(u32, u32)>,
 }
 
 impl Producer {
@@ -194,7 +200,8 @@ impl Producer {
             gen_origin_us: spec.start.as_us(),
             gen_origin_count: 0,
             leaders: vec![None; partitions as usize],
-            by_leader: Vec::new(),
+            leader_count: Vec::new(),
+            leader_pos: Vec::new(),
             by_leader_stale: true,
             drain_index: Vec::new(),
             metadata_in_flight: None,
@@ -205,7 +212,7 @@ impl Producer {
             deadlines: BTreeSet::new(),
             deadline_key: vec![None; partitions as usize],
             next_sequence: vec![0; partitions as usize],
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             sticky: None,
             wake_at_us: None,
             timeout_check: CheckTimer::default(),
@@ -215,6 +222,8 @@ impl Producer {
             stats: ProducerStats::default(),
             scratch_in_flight: Vec::new(),
             scratch_selected: Vec::new(),
+            scratch_nodes: Vec::new(),
+            scratch_cands: Vec::new(),
             spec,
         }
     }
@@ -551,7 +560,8 @@ impl Producer {
         let mut connect_to: Option<u64> = None;
         let mut to_connect: Vec<BrokerId> = Vec::new();
         // Leaders with a sendable batch (`RecordAccumulator.ready`) that can take a request.
-        let mut ready_nodes: Vec<BrokerId> = Vec::new();
+        let mut ready_nodes = std::mem::take(&mut self.scratch_nodes);
+        ready_nodes.clear();
         for &(_, p) in self.ready.range(..=(now, u32::MAX)) {
             match self.leaders[p as usize] {
                 Some((b, _)) if !self.conns[b as usize].up => {
@@ -671,6 +681,7 @@ impl Producer {
         }
         self.scratch_in_flight = in_flight;
         self.scratch_selected = selected;
+        self.scratch_nodes = ready_nodes;
         // Wake when the next batch becomes sendable, or the oldest one expires.
         let next_ready = self.ready.range((now + 1, 0)..).next().map(|e| e.0);
         let next_expiry = self.deadlines.first().map(|e| e.0);
@@ -701,51 +712,61 @@ impl Producer {
         selected: &mut Vec<(BrokerId, u32)>,
     ) {
         if self.by_leader_stale {
-            self.by_leader.iter_mut().for_each(Vec::clear);
+            self.leader_count.iter_mut().for_each(|n| *n = 0);
+            self.leader_pos.resize(self.leaders.len(), 0);
             for (p, l) in self.leaders.iter().enumerate() {
                 if let Some((b, _)) = *l {
-                    if self.by_leader.len() <= b as usize {
-                        self.by_leader.resize(b as usize + 1, Vec::new());
+                    if self.leader_count.len() <= b as usize {
+                        self.leader_count.resize(b as usize + 1, 0);
                     }
-                    self.by_leader[b as usize].push(p as u32);
+                    self.leader_pos[p] = self.leader_count[b as usize];
+                    self.leader_count[b as usize] += 1;
                 }
             }
             self.by_leader_stale = false;
         }
         let max_size = self.spec.config.max_request_size as u64;
+        let mut cands = std::mem::take(&mut self.scratch_cands);
         for &b in ready_nodes {
-            let parts = match self.by_leader.get(b as usize) {
-                Some(parts) if !parts.is_empty() => parts,
-                _ => continue,
-            };
+            let n = self.leader_count.get(b as usize).map_or(0, |&n| n as usize);
+            if n == 0 {
+                continue;
+            }
             if self.drain_index.len() <= b as usize {
                 self.drain_index.resize(b as usize + 1, 0);
             }
-            let n = parts.len();
             let start = self.drain_index[b as usize] as usize % n;
-            let mut i = start;
-            let mut size = 0;
-            let mut drained = 0;
-            loop {
-                let p = parts[i];
-                self.drain_index[b as usize] = i as u32;
-                i = (i + 1) % n;
-                if let Some(first) = self.queues[p as usize].front() {
-                    let backing_off = first.attempts > 0 && first.retry_at_us > now;
-                    if !backing_off {
-                        if size + first.bytes > max_size && drained > 0 {
-                            break;
-                        }
-                        size += first.bytes;
-                        drained += 1;
-                        selected.push((b, p));
-                    }
-                }
-                if i == start {
-                    break;
+            // Kafka walks every partition the broker leads from `start`; only those with a batch
+            // matter, and they are the queues indexed in `ready`, so walk those in the same order.
+            cands.clear();
+            for &(_, p) in &self.ready {
+                if self.leaders[p as usize].is_some_and(|l| l.0 == b) {
+                    let pos = self.leader_pos[p as usize] as usize;
+                    cands.push((((pos + n - start) % n) as u32, p));
                 }
             }
+            cands.sort_unstable();
+            // The drain index ends on the last partition visited: the one that did not fit, or the
+            // one before `start` after a full round.
+            let mut last = (start + n - 1) % n;
+            let mut size = 0;
+            let mut drained = 0;
+            for &(rot, p) in &cands {
+                let first = self.queues[p as usize].front().expect("indexed queue");
+                if first.attempts > 0 && first.retry_at_us > now {
+                    continue; // backing off a retry
+                }
+                if size + first.bytes > max_size && drained > 0 {
+                    last = (rot as usize + start) % n;
+                    break;
+                }
+                size += first.bytes;
+                drained += 1;
+                selected.push((b, p));
+            }
+            self.drain_index[b as usize] = last as u32;
         }
+        self.scratch_cands = cands;
     }
 
     /// Fails queued batches whose `delivery.timeout.ms` has passed.

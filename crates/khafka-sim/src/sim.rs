@@ -92,6 +92,8 @@ pub struct Sim {
     pools: Pools,
     /// No producer's next record is due before this instant (µs): `generate_due` returns at once.
     next_due_us: u64,
+    /// Each producer's next send time (`u64::MAX`: none), side by side for `generate_due`'s scan.
+    dues: Vec<u64>,
     pub(crate) inv: crate::invariants::InvariantState,
 }
 
@@ -194,8 +196,14 @@ impl Sim {
             out: Vec::new(),
             pools: Pools::default(),
             next_due_us: 0,
+            dues: Vec::new(),
             inv: crate::invariants::InvariantState::new(nparts),
         };
+        sim.dues = sim
+            .producers
+            .iter()
+            .map(|p| p.next_due_us().unwrap_or(u64::MAX))
+            .collect();
         sim.push(SimTime::ZERO, Event::Start);
         let schedule = sim.spec.schedule.clone();
         for s in schedule {
@@ -613,7 +621,7 @@ impl Sim {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
                     self.generate_due();
                     self.producers[i].pause();
-                    self.next_due_us = 0;
+                    self.dues[i] = u64::MAX;
                 }
             }
             Fault::ResumeProducer { producer } => {
@@ -621,6 +629,7 @@ impl Sim {
                     self.generate_due();
                     let mut ctx = ctx!(self, Node::Producer(i as u32));
                     self.producers[i].resume(&mut ctx);
+                    self.dues[i] = self.producers[i].next_due_us().unwrap_or(u64::MAX);
                     self.next_due_us = 0;
                 }
             }
@@ -635,28 +644,21 @@ impl Sim {
             return;
         }
         loop {
-            let mut earliest: Option<(u64, usize)> = None;
-            for (i, p) in self.producers.iter().enumerate() {
-                if let Some(due) = p.next_due_us() {
-                    if earliest.is_none_or(|(e, _)| due < e) {
-                        earliest = Some((due, i));
-                    }
-                }
+            // The earliest send time, the lowest producer index on a tie.
+            let (i, due) = self
+                .dues
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by_key(|&(i, due)| (due, i))
+                .unwrap_or((0, u64::MAX));
+            if due > now {
+                self.next_due_us = due;
+                return;
             }
-            match earliest {
-                Some((due, i)) if due <= now => {
-                    let mut ctx = ctx!(self, Node::Producer(i as u32));
-                    self.producers[i].generate_next(&mut ctx);
-                }
-                Some((due, _)) => {
-                    self.next_due_us = due;
-                    return;
-                }
-                None => {
-                    self.next_due_us = u64::MAX;
-                    return;
-                }
-            }
+            let mut ctx = ctx!(self, Node::Producer(i as u32));
+            self.producers[i].generate_next(&mut ctx);
+            self.dues[i] = self.producers[i].next_due_us().unwrap_or(u64::MAX);
         }
     }
 

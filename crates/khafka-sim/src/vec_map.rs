@@ -26,6 +26,12 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
 
     #[inline]
     fn find(&self, k: &K) -> Result<usize, usize> {
+        // Keys often arrive in increasing order (request ids): check the end first.
+        match self.entries.last() {
+            Some((last, _)) if last < k => return Err(self.entries.len()),
+            None => return Err(0),
+            _ => {}
+        }
         if self.entries.len() > 16 {
             return self.entries.binary_search_by(|(key, _)| key.cmp(k));
         }
