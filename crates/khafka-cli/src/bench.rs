@@ -76,7 +76,12 @@ fn scale_spec() -> ScenarioSpec {
 
 pub fn run(quick: bool) -> Result<u8, String> {
     if std::env::var("KHAFKA_BENCH_KINDS").is_ok() {
-        let mut sim = Sim::with_options(standard_spec(), opts());
+        // Events by kind, of the scale run with `KHAFKA_BENCH_ONLY=scale`, else the standard run.
+        let spec = match std::env::var("KHAFKA_BENCH_ONLY").as_deref() {
+            Ok("scale") => scale_spec(),
+            _ => standard_spec(),
+        };
+        let mut sim = Sim::with_options(spec, opts());
         sim.count_kinds = true;
         let secs = std::env::var("KHAFKA_BENCH_KINDS")
             .ok()
@@ -85,7 +90,14 @@ pub fn run(quick: bool) -> Result<u8, String> {
         sim.run_until(SimTime::from_secs(secs));
         let mut kinds: Vec<_> = sim.events_by_kind.iter().collect();
         kinds.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
-        for (k, n) in kinds.iter().take(25) {
+        for (k, n) in kinds
+            .iter()
+            .take(if std::env::var("KHAFKA_BENCH_ONLY").is_ok() {
+                usize::MAX
+            } else {
+                25
+            })
+        {
             out!("{n:>10} {k}");
         }
     }
