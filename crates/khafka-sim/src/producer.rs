@@ -39,7 +39,7 @@ use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
 use crate::trace::{HotEvent, TraceKind};
 use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Keys whose partition a producer caches (4 bytes each); keys beyond are hashed every time.
@@ -58,8 +58,50 @@ pub struct Conn {
     pub backoff_until_us: u64,
 }
 
+/// `(time, partition)` pairs in order, for the few partitions with queued batches: a sorted vector,
+/// cheaper than a `BTreeSet` for a handful of entries changed once or twice per batch.
+#[derive(Clone, Debug, Default)]
+struct TimeIndex {
+    entries: Vec<(u64, u32)>,
+}
+
+impl TimeIndex {
+    fn insert(&mut self, e: (u64, u32)) {
+        let i = self.entries.partition_point(|x| *x < e);
+        if self.entries.get(i) != Some(&e) {
+            self.entries.insert(i, e);
+        }
+    }
+
+    fn remove(&mut self, e: &(u64, u32)) {
+        if let Ok(i) = self.entries.binary_search(e) {
+            self.entries.remove(i);
+        }
+    }
+
+    fn first(&self) -> Option<&(u64, u32)> {
+        self.entries.first()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, (u64, u32)> {
+        self.entries.iter()
+    }
+
+    /// Entries with a time at or before `t`.
+    fn up_to(&self, t: u64) -> std::slice::Iter<'_, (u64, u32)> {
+        let end = self.entries.partition_point(|x| x.0 <= t);
+        self.entries[..end].iter()
+    }
+
+    /// The earliest time after `t`.
+    fn first_after(&self, t: u64) -> Option<u64> {
+        let i = self.entries.partition_point(|x| x.0 <= t);
+        self.entries.get(i).map(|x| x.0)
+    }
+}
+
 /// Moves partition `p` in a `(time, partition)` index from the time in `slot` to `new`.
-fn reindex(index: &mut BTreeSet<(u64, u32)>, slot: &mut Option<u64>, new: Option<u64>, p: u32) {
+fn reindex(index: &mut TimeIndex, slot: &mut Option<u64>, new: Option<u64>, p: u32) {
     if *slot == new {
         return;
     }
@@ -147,10 +189,10 @@ pub struct Producer {
     pub queues: Vec<VecDeque<Batch>>,
     /// `(time the front batch becomes sendable, partition)` for every non-empty queue, so the sender
     /// finds ready partitions without scanning them all; 0 means sendable already.
-    ready: BTreeSet<(u64, u32)>,
+    ready: TimeIndex,
     ready_key: Vec<Option<u64>>,
     /// `(delivery deadline of the front batch, partition)` for every non-empty queue.
-    deadlines: BTreeSet<(u64, u32)>,
+    deadlines: TimeIndex,
     deadline_key: Vec<Option<u64>>,
     next_sequence: Vec<i32>,
     /// Requests in flight by request id (ids only grow, so inserts append).
@@ -207,9 +249,9 @@ impl Producer {
             metadata_in_flight: None,
             metadata_next_broker: idx,
             queues: vec![VecDeque::new(); partitions as usize],
-            ready: BTreeSet::new(),
+            ready: TimeIndex::default(),
             ready_key: vec![None; partitions as usize],
-            deadlines: BTreeSet::new(),
+            deadlines: TimeIndex::default(),
             deadline_key: vec![None; partitions as usize],
             next_sequence: vec![0; partitions as usize],
             in_flight: VecMap::new(),
@@ -312,7 +354,7 @@ impl Producer {
         // Records needed to fill the fullest open batch (a new one starts empty); one if a record
         // could start a second batch behind a sent one.
         let mut fullest = 0;
-        for &(_, p) in &self.ready {
+        for &(_, p) in self.ready.iter() {
             match self.queues[p as usize].back() {
                 Some(b) if b.sealed => fullest = batch_size,
                 Some(b) => fullest = fullest.max(b.bytes),
@@ -445,9 +487,9 @@ impl Producer {
                 q.push_back(Batch {
                     partition,
                     records: {
-                        // Room for a few records up front: growing from one was a tenth of generate.
-                        let fits = (batch_size / size.max(1)).clamp(1, 8) as usize;
-                        let mut records = Vec::with_capacity(fits);
+                        // A vector a completed batch returned: allocating one per batch was a
+                        // tenth of generate.
+                        let mut records = ctx.pools.record_ids.take();
                         records.push(id);
                         records
                     },
@@ -562,7 +604,7 @@ impl Producer {
         // Leaders with a sendable batch (`RecordAccumulator.ready`) that can take a request.
         let mut ready_nodes = std::mem::take(&mut self.scratch_nodes);
         ready_nodes.clear();
-        for &(_, p) in self.ready.range(..=(now, u32::MAX)) {
+        for &(_, p) in self.ready.up_to(now) {
             match self.leaders[p as usize] {
                 Some((b, _)) if !self.conns[b as usize].up => {
                     if !to_connect.contains(&b) {
@@ -683,7 +725,7 @@ impl Producer {
         self.scratch_selected = selected;
         self.scratch_nodes = ready_nodes;
         // Wake when the next batch becomes sendable, or the oldest one expires.
-        let next_ready = self.ready.range((now + 1, 0)..).next().map(|e| e.0);
+        let next_ready = self.ready.first_after(now);
         let next_expiry = self.deadlines.first().map(|e| e.0);
         let next_wake = [
             next_ready,
@@ -739,7 +781,7 @@ impl Producer {
             // Kafka walks every partition the broker leads from `start`; only those with a batch
             // matter, and they are the queues indexed in `ready`, so walk those in the same order.
             cands.clear();
-            for &(_, p) in &self.ready {
+            for &(_, p) in self.ready.iter() {
                 if self.leaders[p as usize].is_some_and(|l| l.0 == b) {
                     let pos = self.leader_pos[p as usize] as usize;
                     cands.push((((pos + n - start) % n) as u32, p));
@@ -944,6 +986,7 @@ impl Producer {
             records: b.records.len() as u32,
             latency_us,
         });
+        ctx.pools.record_ids.give(b.records);
     }
 
     fn retry_or_fail(&mut self, ctx: &mut Ctx, mut b: Batch, err: ErrorCode) {
@@ -1031,6 +1074,7 @@ impl Producer {
                 }
             }
         }
+        ctx.pools.record_ids.give(b.records);
     }
 }
 
