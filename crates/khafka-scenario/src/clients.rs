@@ -5,7 +5,9 @@
 //! `key.distribution`, `record.size`, `partition`, `start`, `stop`, `count`) are the simulator's;
 //! every other key goes to Kafka's `ProducerConfig` or `ConsumerConfig`. The idempotence decision is
 //! made as `KafkaProducer` makes it, and an explicit `enable.idempotence=true` that conflicts with
-//! `acks`, `retries` or `max.in.flight.requests.per.connection` is an error, as in Kafka.
+//! `acks`, `retries` or `max.in.flight.requests.per.connection` is an error, as in Kafka. So is an
+//! explicit `delivery.timeout.ms` below `linger.ms + request.timeout.ms`; the default is raised to
+//! that sum instead (`KafkaProducer.configureDeliveryTimeout`).
 
 use crate::errors::ParseError;
 use crate::kv::{self, ConfigKind, Pair};
@@ -189,6 +191,22 @@ impl Parser {
             self.error(ParseError::new(span, why).hint(
                 "remove `enable.idempotence=true`, or use `acks=all`, `retries` > 0 and at most 5 in-flight requests",
             ));
+        }
+        // KafkaProducer.configureDeliveryTimeout: delivery.timeout.ms covers lingering and one request.
+        let cfg = &mut spec.config;
+        let floor = cfg.linger_ms + cfg.request_timeout_ms;
+        if cfg.delivery_timeout_ms < floor {
+            match pairs.iter().find(|p| p.key == "delivery.timeout.ms") {
+                Some(p) => self.error(
+                    ParseError::new(
+                        p.key_span.to(p.value_span),
+                        "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (ConfigException)",
+                    )
+                    .hint(format!("use `delivery.timeout.ms={floor}` or more")),
+                ),
+                // Not set: Kafka raises the default to the sum (with a warning).
+                None => cfg.delivery_timeout_ms = floor,
+            }
         }
         if let (Some(_), Some(_)) = (name, topic) {
             self.spec.producers.push(spec);

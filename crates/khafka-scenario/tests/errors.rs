@@ -292,6 +292,26 @@ fn idempotence_conflict() {
 }
 
 #[test]
+fn delivery_timeout_below_linger_and_request_timeout() {
+    // KafkaProducer.configureDeliveryTimeout: an explicit value too small is a ConfigException...
+    let src = "topic t\nproducer p topic=t linger.ms=20000 delivery.timeout.ms=1500";
+    let e = one(src);
+    assert_eq!(at(&e), (2, col(src, 2, "delivery"), 24));
+    assert!(e
+        .message
+        .starts_with("delivery.timeout.ms should be equal to or larger than"));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("use `delivery.timeout.ms=50000` or more")
+    );
+    // ...and the default is raised to linger.ms + request.timeout.ms.
+    let s = parse("topic t\nproducer p topic=t linger.ms=100000").unwrap();
+    assert_eq!(s.spec.producers[0].config.delivery_timeout_ms, 130_000);
+    let s = parse("topic t\nproducer p topic=t delivery.timeout.ms=30005 linger.ms=5").unwrap();
+    assert_eq!(s.spec.producers[0].config.delivery_timeout_ms, 30_005);
+}
+
+#[test]
 fn rates_and_durations() {
     let e = one("topic t\nproducer p topic=t rate=0/s");
     assert_eq!(at(&e), (2, 25, 3));

@@ -42,8 +42,10 @@ use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Keys whose partition a producer caches (4 bytes each); keys beyond are hashed every time.
-const KEY_CACHE_MAX: u64 = 1 << 20;
+/// Key sets up to this size have their partitions cached (4 bytes a key); larger ones are hashed
+/// every time. The cache is shared with checkpoints until written, and a small key set is soon all
+/// cached, so checkpoints stop copying it; a large one would be copied at every checkpoint.
+const KEY_CACHE_MAX: u64 = 1 << 16;
 
 /// The producer's connection to one broker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -329,12 +331,13 @@ impl Producer {
     /// Hands the producer the application's next record, stamped with the instant it was sent.
     ///
     /// Records are generated lazily, not by a timer per record or per tick: the engine generates
-    /// every record due by the current instant, all producers merged in `(send time, producer)`
-    /// order, before any producer handles an event and before anyone observes the run (see
-    /// `Sim::generate_due`). A producer's state changes only in its own events, each preceded by
-    /// that catch-up, so a record generated late finds the producer exactly as it was when the
-    /// record was due; and record ids follow the merged order, so where a run is paused or observed
-    /// changes nothing. The sender wakes for the batches these records will make (see
+    /// every record due by the current instant, all producers merged by send time, before any
+    /// producer handles an event, before faults that pause or resume one, at metrics samples and at
+    /// the end of every `Sim::run_until` (see `Sim::generate_due`). A producer's state changes only
+    /// in its own events, each preceded by that catch-up (its start is not, but it only asks for
+    /// metadata and arms the sender),
+    /// so a record generated late finds the producer exactly as it was when the record was due; and
+    /// record ids follow the merged order, the same wherever a run is stopped to be observed. The sender wakes for the batches these records will make (see
     /// [`Producer::generation_wake_us`]).
     pub fn generate_next(&mut self, ctx: &mut Ctx) {
         if let Some(due) = self.next_due_us() {
@@ -362,7 +365,10 @@ impl Producer {
             }
         }
         let fill = batch_size.saturating_sub(fullest).div_ceil(size).max(1);
-        let linger = next + self.spec.config.linger_ms * 1_000;
+        // A batch the next record starts is sendable after linger.ms, and expires after
+        // delivery.timeout.ms if that is shorter.
+        let cfg = &self.spec.config;
+        let linger = next + cfg.linger_ms.min(cfg.delivery_timeout_ms) * 1_000;
         Some(match self.due_us(self.generated + fill - 1) {
             Some(filled) => filled.min(linger),
             None => linger,
@@ -521,11 +527,11 @@ impl Producer {
         }
         let n = self.partitions;
         let p = partition_for_key(self.key_bytes(k), n);
-        let cached = self.key_count().min(KEY_CACHE_MAX) as usize;
-        if (k as usize) < cached {
+        let keys = self.key_count();
+        if keys <= KEY_CACHE_MAX {
             let parts = Arc::make_mut(&mut self.key_parts);
-            if parts.len() < cached {
-                parts.resize(cached, u32::MAX);
+            if parts.len() < keys as usize {
+                parts.resize(keys as usize, u32::MAX);
             }
             parts[k as usize] = p;
         }
@@ -707,6 +713,7 @@ impl Producer {
                     self.complete(ctx, b, None, 0);
                 }
             } else {
+                in_flight[broker as usize] += 1;
                 self.in_flight.insert(
                     req_id,
                     InFlight {
@@ -721,11 +728,23 @@ impl Producer {
                     });
             }
         }
+        // A leader that can take another request still has a sendable batch (a drain takes one batch
+        // per partition): drain again at once, as Kafka's sender polls with a zero timeout while a
+        // node is ready (`Sender.sendProducerData`).
+        let again = self.ready.up_to(now).any(|&(_, p)| {
+            self.leaders[p as usize].is_some_and(|(b, _)| {
+                self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
+            })
+        });
         self.scratch_in_flight = in_flight;
         self.scratch_selected = selected;
         self.scratch_nodes = ready_nodes;
         // Wake when the next batch becomes sendable, or the oldest one expires.
-        let next_ready = self.ready.first_after(now);
+        let next_ready = if again {
+            Some(now)
+        } else {
+            self.ready.first_after(now)
+        };
         let next_expiry = self.deadlines.first().map(|e| e.0);
         let next_wake = [
             next_ready,

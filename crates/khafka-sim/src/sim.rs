@@ -626,21 +626,31 @@ impl Sim {
             }
             Fault::ResumeProducer { producer } => {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
-                    self.generate_due();
+                    // The resumed producer's first record is due now: leave the others' records due
+                    // now (if not generated yet) until after the resume, so they and it are
+                    // generated together, in producer order.
+                    if let Some(before) = self.now.as_us().checked_sub(1) {
+                        self.generate_until(before);
+                    }
                     let mut ctx = ctx!(self, Node::Producer(i as u32));
                     self.producers[i].resume(&mut ctx);
                     self.dues[i] = self.producers[i].next_due_us().unwrap_or(u64::MAX);
                     self.next_due_us = 0;
+                    self.generate_due();
                 }
             }
         }
     }
 
-    /// Generates every record the applications sent by now, all producers merged in `(send time,
-    /// producer)` order (see [`Producer::generate_next`]).
+    /// Generates every record the applications sent by now, all producers merged by send time
+    /// (producer order on a tie; see [`Producer::generate_next`]).
     fn generate_due(&mut self) {
-        let now = self.now.as_us();
-        if now < self.next_due_us {
+        self.generate_until(self.now.as_us());
+    }
+
+    /// Generates every record sent at or before `until` (µs), in the same merged order.
+    fn generate_until(&mut self, until: u64) {
+        if until < self.next_due_us {
             return;
         }
         loop {
@@ -652,7 +662,7 @@ impl Sim {
                 .enumerate()
                 .min_by_key(|&(i, due)| (due, i))
                 .unwrap_or((0, u64::MAX));
-            if due > now {
+            if due > until {
                 self.next_due_us = due;
                 return;
             }
