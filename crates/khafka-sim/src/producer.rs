@@ -11,7 +11,8 @@
 //!   or not (`RecordAccumulator.drainBatchesForOneNode`), except batches backing off a retry, into
 //!   one request of at most `max.request.size` bytes; a rotating start partition per broker (Kafka's
 //!   drain index) keeps one partition from going first every time. At most
-//!   `max.in.flight.requests.per.connection` requests are in flight per broker.
+//!   `max.in.flight.requests.per.connection` requests are in flight per broker; with one, a partition
+//!   with a batch in flight is muted until it completes, so order holds across leader changes.
 //! - **Retries** (`Sender.completeBatch`): retriable errors re-enqueue the batch after
 //!   `retry.backoff.ms` until `retries` or `delivery.timeout.ms` run out; errors about leadership
 //!   refresh metadata first. A request unanswered after `request.timeout.ms` fails with
@@ -213,6 +214,7 @@ pub struct Producer {
     scratch_selected: Vec<(BrokerId, u32)>,
     scratch_nodes: Vec<BrokerId>,
     scratch_cands: Vec<(u32, u32)>,
+    scratch_muted: Vec<u32>,
 }
 
 impl Producer {
@@ -268,6 +270,7 @@ impl Producer {
             scratch_selected: Vec::new(),
             scratch_nodes: Vec::new(),
             scratch_cands: Vec::new(),
+            scratch_muted: Vec::new(),
             spec,
         }
     }
@@ -607,11 +610,24 @@ impl Producer {
         // The earliest instant a connection attempt waits for, and the brokers batches wait on.
         let mut connect_to: Option<u64> = None;
         let mut to_connect: Vec<BrokerId> = Vec::new();
+        // With one request in flight per connection Kafka guarantees order: a partition with a batch
+        // in flight is muted (neither makes its leader ready nor is drained) until the batch
+        // completes, even if its leader changed meanwhile (`Sender.guaranteeMessageOrder`).
+        let mut muted = std::mem::take(&mut self.scratch_muted);
+        muted.clear();
+        if max_in_flight == 1 {
+            muted.extend(
+                self.in_flight
+                    .values()
+                    .flat_map(|f| f.batches.iter().map(|b| b.partition)),
+            );
+        }
         // Leaders with a sendable batch (`RecordAccumulator.ready`) that can take a request.
         let mut ready_nodes = std::mem::take(&mut self.scratch_nodes);
         ready_nodes.clear();
         for &(_, p) in self.ready.up_to(now) {
             match self.leaders[p as usize] {
+                Some(_) if muted.contains(&p) => {}
                 Some((b, _)) if !self.conns[b as usize].up => {
                     if !to_connect.contains(&b) {
                         to_connect.push(b);
@@ -628,7 +644,7 @@ impl Producer {
         }
         ready_nodes.sort_unstable();
         if !ready_nodes.is_empty() {
-            self.drain_ready(now, &ready_nodes, &mut selected);
+            self.drain_ready(now, &ready_nodes, &muted, &mut selected);
         }
         // Open connections that batches wait for (after any backoff).
         for b in to_connect {
@@ -731,11 +747,17 @@ impl Producer {
         // A leader that can take another request still has a sendable batch (a drain takes one batch
         // per partition): drain again at once, as Kafka's sender polls with a zero timeout while a
         // node is ready (`Sender.sendProducerData`).
+        // (Partitions drained just now are muted too when order is guaranteed.)
+        if max_in_flight == 1 {
+            muted.extend(selected.iter().map(|&(_, p)| p));
+        }
         let again = self.ready.up_to(now).any(|&(_, p)| {
-            self.leaders[p as usize].is_some_and(|(b, _)| {
-                self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
-            })
+            !muted.contains(&p)
+                && self.leaders[p as usize].is_some_and(|(b, _)| {
+                    self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
+                })
         });
+        self.scratch_muted = muted;
         self.scratch_in_flight = in_flight;
         self.scratch_selected = selected;
         self.scratch_nodes = ready_nodes;
@@ -770,6 +792,7 @@ impl Producer {
         &mut self,
         now: u64,
         ready_nodes: &[BrokerId],
+        muted: &[u32],
         selected: &mut Vec<(BrokerId, u32)>,
     ) {
         if self.by_leader_stale {
@@ -801,7 +824,7 @@ impl Producer {
             // matter, and they are the queues indexed in `ready`, so walk those in the same order.
             cands.clear();
             for &(_, p) in self.ready.iter() {
-                if self.leaders[p as usize].is_some_and(|l| l.0 == b) {
+                if self.leaders[p as usize].is_some_and(|l| l.0 == b) && !muted.contains(&p) {
                     let pos = self.leader_pos[p as usize] as usize;
                     cands.push((((pos + n - start) % n) as u32, p));
                 }
