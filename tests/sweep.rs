@@ -69,7 +69,9 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool) {
         p.config.linger_ms = pick(&mut rng, &[0, 5, 20]);
         p.config.max_in_flight_requests_per_connection = pick(&mut rng, &[1, 5]);
         p.config.request_timeout_ms = pick(&mut rng, &[5_000, 30_000]);
-        p.config.delivery_timeout_ms = pick(&mut rng, &[20_000, 120_000]);
+        // Kafka refuses delivery.timeout.ms below linger.ms + request.timeout.ms (ConfigException).
+        p.config.delivery_timeout_ms = pick(&mut rng, &[20_000, 120_000])
+            .max(p.config.linger_ms + p.config.request_timeout_ms);
         p.rate_per_ks = (20 + rng.below(180)) * 1_000;
         p.keys = if rng.below(2) == 0 {
             KeySpec::None
