@@ -1,7 +1,9 @@
 //! The seed sweep: random configurations under random fault schedules (crashes, restarts, network
 //! partitions, isolation, slow brokers, lossy links). For every seed, every invariant holds, and with
 //! `acks=all`, `min.insync.replicas` ≥ 2, replication factor ≥ 3 and unclean election off, no
-//! acknowledged record is lost. A failure prints the seed and the generated scenario.
+//! acknowledged record is lost; and when every producer is idempotent or has one request in flight per
+//! connection (and no unclean election or power loss), no record is reordered. A failure prints the
+//! seed and the generated scenario.
 //!
 //! `KHAFKA_SWEEP_SEEDS` sets the number of seeds (default 2,000); `KHAFKA_SWEEP_START` the first.
 
@@ -19,7 +21,7 @@ fn pick<T: Clone>(rng: &mut SimRng, items: &[T]) -> T {
 }
 
 /// A random scenario for `seed`, and whether Kafka promises no acknowledged loss for it.
-fn random_scenario(seed: u64) -> (ScenarioSpec, bool) {
+fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
     let mut rng = SimRng::derive(seed, "sweep");
     // Half the seeds use a configuration under Kafka's no-loss promise; the rest anything.
     let strict = rng.below(2) == 0;
@@ -164,7 +166,15 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool) {
     }
     spec.schedule.sort_by_key(|s| s.at);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
-    (spec, promised)
+    // Kafka keeps a producer's records in order with one request in flight per connection, or with
+    // idempotence, as long as no replica loses records it had written.
+    let ordered = !unclean
+        && !lossy_crash
+        && spec.producers.iter().all(|p| {
+            p.config.max_in_flight_requests_per_connection == 1
+                || p.config.idempotence() == Ok(true)
+        });
+    (spec, promised, ordered)
 }
 
 fn describe(spec: &ScenarioSpec) -> String {
@@ -220,7 +230,7 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
     let mut promised_runs = 0;
     let mut acked_total = 0;
     for seed in start..start + n {
-        let (spec, promised) = random_scenario(seed);
+        let (spec, promised, ordered) = random_scenario(seed);
         let opts = SimOptions {
             check_invariants: true,
             ..SimOptions::default()
@@ -254,6 +264,12 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
                     first_lost(&sim)
                 ));
             }
+        }
+        if ordered && outcome.provenance.reordered > 0 {
+            problems.push(format!(
+                "{} records reordered although every producer keeps order (idempotence or one request in flight)",
+                outcome.provenance.reordered
+            ));
         }
         if !problems.is_empty() {
             if std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {

@@ -89,7 +89,22 @@ impl Log {
         let offset = self.log_end_offset();
         match self.epoch_cache.last() {
             Some(&(e, _)) if e == record.leader_epoch => {}
-            _ => self.epoch_cache.push((record.leader_epoch, offset)),
+            _ => {
+                // Entries starting at the LEO are epochs without a record here: a replica that led
+                // such an epoch and now follows another leader drops them, as Kafka's follower
+                // does when its first fetch (which carries the cache's latest epoch) comes back
+                // diverging and it truncates to its LEO (`LeaderEpochFileCache.truncateFromEnd`).
+                while self
+                    .epoch_cache
+                    .last()
+                    .is_some_and(|&(_, start)| start >= offset)
+                {
+                    self.epoch_cache.pop();
+                }
+                if self.epoch_cache.last().map(|e| e.0) != Some(record.leader_epoch) {
+                    self.epoch_cache.push((record.leader_epoch, offset));
+                }
+            }
         }
         self.records.push(record);
         self.last_epoch = Some(record.leader_epoch);
@@ -164,6 +179,21 @@ mod tests {
         assert_eq!(log.end_offset_for(2), Some((0, 2)));
         log.assign_epoch_start(3);
         assert_eq!(log.epoch_cache(), &[(0, 0), (3, 2)]);
+    }
+
+    #[test]
+    fn an_epoch_without_records_gives_way_to_the_records_that_follow() {
+        // A replica led epoch 1 without appending anything, then follows a leader that still has
+        // epoch 0 records after offset 2.
+        let mut log = Log::default();
+        log.append(rec(1, 0));
+        log.append(rec(2, 0));
+        log.assign_epoch_start(1);
+        assert_eq!(log.epoch_cache(), &[(0, 0), (1, 2)]);
+        log.append(rec(3, 0));
+        assert_eq!(log.epoch_cache(), &[(0, 0)]);
+        log.append(rec(4, 2));
+        assert_eq!(log.epoch_cache(), &[(0, 0), (2, 3)]);
     }
 
     #[test]

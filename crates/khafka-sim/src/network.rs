@@ -3,7 +3,8 @@
 //! Connections are TCP: a link delivers in order, and a lost packet is retransmitted rather than
 //! dropped, so loss shows up as delay (a retransmission timeout of 200 ms, doubling; Linux's minimum
 //! RTO). Only a network partition makes messages vanish; the sender then learns of it through its
-//! request timeout, as a real client does.
+//! request timeout, as a real client does. A slow broker's delay is part of the delivery time, inside
+//! the FIFO order: it handles a connection's requests later, never out of order.
 
 use crate::ctx::Node;
 use crate::rng::SimRng;
@@ -187,14 +188,23 @@ impl Network {
     }
 
     /// When a message sent now from `from` to `to` arrives, or `None` if the link is cut.
-    pub fn delivery_time(&mut self, now_us: u64, from: Node, to: Node) -> Option<u64> {
+    /// When a message sent now arrives (`None`: dropped by a partition). `extra_us` is added before
+    /// the link's FIFO order is enforced: a slow broker handles a connection's requests later, but
+    /// still in order.
+    pub fn delivery_time(
+        &mut self,
+        now_us: u64,
+        from: Node,
+        to: Node,
+        extra_us: u64,
+    ) -> Option<u64> {
         if self.is_blocked(from, to) {
             return None;
         }
         let i = self.index(from) * self.nodes + self.index(to);
         let link = &self.links[i];
         let (lo, hi, loss) = (link.latency_us_min, link.latency_us_max, link.loss_ppm);
-        let mut at = now_us + self.rng.range_inclusive(lo, hi);
+        let mut at = now_us + self.rng.range_inclusive(lo, hi) + extra_us;
         let mut rto = MIN_RTO_US;
         let mut tries = 0;
         while tries < MAX_RETRANSMITS && self.rng.chance_ppm(loss) {

@@ -26,8 +26,13 @@
 //!   exponentially too (KIP-580): `retry.backoff.ms` doubling up to `retry.backoff.max.ms`, ±20%.
 //! - **Idempotence** (KIP-98): a producer id and epoch, sequence numbers per partition assigned when a
 //!   batch is first drained and kept across retries. Producer ids are assigned deterministically at
-//!   start instead of by `InitProducerId` (stated simplification). When a batch expires, the producer
-//!   bumps its epoch and restarts sequences, as the client does since KIP-360.
+//!   start instead of by `InitProducerId` (stated simplification). Sequences are kept per partition
+//!   as Kafka's `TransactionManager` keeps them (KIP-360): a sent batch that expires leaves its
+//!   partition's sequences unresolved, and new batches of that partition wait until the batches in
+//!   flight complete; if the last acknowledged sequence is then not the last one sent, the producer
+//!   bumps its epoch and the partition starts over at sequence 0. A retried batch goes only when it
+//!   is its partition's first sequence in flight, and a partition still on an older epoch sends no
+//!   new batch until its batches in flight complete.
 
 use crate::config::Acks;
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
@@ -198,6 +203,17 @@ pub struct Producer {
     deadlines: TimeIndex,
     deadline_key: Vec<Option<u64>>,
     next_sequence: Vec<i32>,
+    /// Idempotence, per partition, as Kafka's `TransactionManager` keeps it: the producer epoch the
+    /// partition's sequences belong to, the last acknowledged sequence, and how many batches with a
+    /// sequence are neither acknowledged nor failed (in a request or queued for a retry).
+    part_epoch: Vec<u16>,
+    last_acked: Vec<i32>,
+    sequenced: Vec<u32>,
+    /// Partitions whose sequences are unresolved: a batch that was sent expired, so whether the
+    /// broker has its sequences is unknown until the partition's other batches complete.
+    unresolved: Vec<u32>,
+    /// Partitions that need an epoch bump and their sequences rewritten from 0.
+    bump_partitions: Vec<u32>,
     /// Requests in flight by request id (ids only grow, so inserts append).
     pub in_flight: VecMap<u64, InFlight>,
     sticky: Option<(u32, u64)>,
@@ -258,6 +274,11 @@ impl Producer {
             deadlines: TimeIndex::default(),
             deadline_key: vec![None; partitions as usize],
             next_sequence: vec![0; partitions as usize],
+            part_epoch: vec![0; partitions as usize],
+            last_acked: vec![-1; partitions as usize],
+            sequenced: vec![0; partitions as usize],
+            unresolved: Vec::new(),
+            bump_partitions: Vec::new(),
             in_flight: VecMap::new(),
             sticky: None,
             wake_at_us: None,
@@ -588,6 +609,9 @@ impl Producer {
     pub fn drain(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();
         self.expire(ctx);
+        if self.idempotent {
+            self.resolve_sequences();
+        }
         let max_in_flight = self.spec.config.max_in_flight_requests_per_connection;
         let acks = self.spec.config.acks;
         let mut need_metadata = false;
@@ -684,13 +708,20 @@ impl Producer {
                 if b.first_sent_us.is_none() {
                     b.first_sent_us = Some(now);
                 }
-                if self.idempotent
-                    && (b.base_sequence.is_none() || b.producer_epoch != self.producer_epoch)
-                {
-                    // New batch, or one from before an epoch bump: sequence it in this epoch.
+                if self.idempotent && b.base_sequence.is_none() {
+                    // A new batch. A partition still on an older epoch starts over at sequence 0 in
+                    // the current one (`maybeUpdateProducerIdAndEpoch`; it has no batch in flight,
+                    // or the drain would have stopped).
+                    let i = p as usize;
+                    if self.part_epoch[i] != self.producer_epoch {
+                        self.part_epoch[i] = self.producer_epoch;
+                        self.next_sequence[i] = 0;
+                        self.last_acked[i] = -1;
+                    }
                     b.producer_epoch = self.producer_epoch;
-                    b.base_sequence = Some(self.next_sequence[p as usize]);
-                    self.next_sequence[p as usize] += b.records.len() as i32;
+                    b.base_sequence = Some(self.next_sequence[i]);
+                    self.next_sequence[i] += b.records.len() as i32;
+                    self.sequenced[i] += 1;
                 }
                 for id in &b.records {
                     if let Some(info) = ctx.prov.get_mut(*id) {
@@ -751,12 +782,15 @@ impl Producer {
         if max_in_flight == 1 {
             muted.extend(selected.iter().map(|&(_, p)| p));
         }
-        let again = self.ready.up_to(now).any(|&(_, p)| {
-            !muted.contains(&p)
-                && self.leaders[p as usize].is_some_and(|(b, _)| {
-                    self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
-                })
-        });
+        // Only after progress: a drain that sent nothing (every sendable batch held back) waits for
+        // a response or a timer, or it would run again at this same instant forever.
+        let again = !selected.is_empty()
+            && self.ready.up_to(now).any(|&(_, p)| {
+                !muted.contains(&p)
+                    && self.leaders[p as usize].is_some_and(|(b, _)| {
+                        self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
+                    })
+            });
         self.scratch_muted = muted;
         self.scratch_in_flight = in_flight;
         self.scratch_selected = selected;
@@ -840,7 +874,9 @@ impl Producer {
                 if first.attempts > 0 && first.retry_at_us > now {
                     continue; // backing off a retry
                 }
-                if size + first.bytes > max_size && drained > 0 {
+                if (size + first.bytes > max_size && drained > 0)
+                    || (self.idempotent && self.stop_draining(p, first))
+                {
                     last = (rot as usize + start) % n;
                     break;
                 }
@@ -851,6 +887,102 @@ impl Producer {
             self.drain_index[b as usize] = last as u32;
         }
         self.scratch_cands = cands;
+    }
+
+    /// `shouldStopDrainBatchesForPartition` for an idempotent producer: a new batch waits while its
+    /// partition still has batches in flight from an older epoch, or has unresolved sequences; a
+    /// retried batch goes only when it is the partition's first sequence in flight. Stopping ends the
+    /// drain of that broker for this round, as in Kafka.
+    fn stop_draining(&self, p: u32, first: &Batch) -> bool {
+        let i = p as usize;
+        match first.base_sequence {
+            None => {
+                (self.sequenced[i] > 0 && self.part_epoch[i] != self.producer_epoch)
+                    || self.unresolved.contains(&p)
+            }
+            Some(seq) => self
+                .sequenced_batches(p)
+                .map(|b| b.base_sequence.unwrap_or(i32::MAX))
+                .min()
+                .is_some_and(|firstseq| firstseq != seq),
+        }
+    }
+
+    /// Batches of partition `p` that have a sequence and are neither acknowledged nor failed.
+    fn sequenced_batches(&self, p: u32) -> impl Iterator<Item = &Batch> + '_ {
+        self.in_flight
+            .values()
+            .flat_map(|f| f.batches.iter())
+            .chain(self.queues[p as usize].iter())
+            .filter(move |b| b.partition == p && b.base_sequence.is_some())
+    }
+
+    /// `TransactionManager.maybeResolveSequences` and `bumpIdempotentProducerEpoch`: once a partition
+    /// with unresolved sequences has no batch left in flight, it is resolved if its last
+    /// acknowledged sequence is the last one sent, and otherwise needs an epoch bump; a bump starts
+    /// the partitions that need it over at sequence 0, renumbering their batches still in flight in
+    /// order (KIP-360).
+    fn resolve_sequences(&mut self) {
+        if self.unresolved.is_empty() && self.bump_partitions.is_empty() {
+            return;
+        }
+        let mut k = 0;
+        while k < self.unresolved.len() {
+            let p = self.unresolved[k] as usize;
+            if self.sequenced[p] > 0 {
+                k += 1;
+                continue;
+            }
+            if self.last_acked[p] + 1 != self.next_sequence[p]
+                && !self.bump_partitions.contains(&(p as u32))
+            {
+                self.bump_partitions.push(p as u32);
+            }
+            self.unresolved.remove(k);
+        }
+        if self.bump_partitions.is_empty() {
+            return;
+        }
+        self.producer_epoch = self.producer_epoch.wrapping_add(1);
+        let epoch = self.producer_epoch;
+        for p in std::mem::take(&mut self.bump_partitions) {
+            let mut seqs: Vec<i32> = self
+                .sequenced_batches(p)
+                .filter_map(|b| b.base_sequence)
+                .collect();
+            seqs.sort_unstable();
+            // Old base sequence -> new one, counting records from 0 in the old order.
+            let mut renumber: Vec<(i32, i32)> = Vec::with_capacity(seqs.len());
+            let mut next = 0;
+            for old in seqs {
+                let len = self
+                    .sequenced_batches(p)
+                    .find(|b| b.base_sequence == Some(old))
+                    .map_or(0, |b| b.records.len() as i32);
+                renumber.push((old, next));
+                next += len;
+            }
+            let rewrite = |b: &mut Batch| {
+                if b.partition == p {
+                    if let Some(old) = b.base_sequence {
+                        if let Some(&(_, new)) = renumber.iter().find(|(o, _)| *o == old) {
+                            b.base_sequence = Some(new);
+                            b.producer_epoch = epoch;
+                        }
+                    }
+                }
+            };
+            self.in_flight
+                .values_mut()
+                .flat_map(|f| f.batches.iter_mut())
+                .for_each(rewrite);
+            self.queues[p as usize].iter_mut().for_each(rewrite);
+            let i = p as usize;
+            self.next_sequence[i] = next;
+            self.last_acked[i] = -1;
+            self.part_epoch[i] = epoch;
+            self.unresolved.retain(|&u| u != p);
+        }
     }
 
     /// Fails queued batches whose `delivery.timeout.ms` has passed.
@@ -1008,6 +1140,14 @@ impl Producer {
 
     fn complete(&mut self, ctx: &mut Ctx, b: Batch, base_offset: Option<u64>, sent_us: u64) {
         let now = ctx.now.as_us();
+        if let (true, Some(seq)) = (self.idempotent, b.base_sequence) {
+            let i = b.partition as usize;
+            self.sequenced[i] = self.sequenced[i].saturating_sub(1);
+            // A batch from an epoch the producer has left no longer counts (`handleCompletedBatch`).
+            if b.producer_epoch == self.producer_epoch {
+                self.last_acked[i] = self.last_acked[i].max(seq + b.records.len() as i32 - 1);
+            }
+        }
         let acks = self.spec.config.acks;
         for (i, id) in b.records.iter().enumerate() {
             ctx.prov.ack(*id, now, base_offset.map(|o| o + i as u64));
@@ -1106,14 +1246,22 @@ impl Producer {
             error: err.name(),
             records: b.records.len() as u32,
         });
-        if self.idempotent && b.base_sequence.is_some() {
-            // KIP-360: bump the epoch and restart sequences; unsent batches get new ones.
-            self.producer_epoch = self.producer_epoch.wrapping_add(1);
-            self.next_sequence.iter_mut().for_each(|s| *s = 0);
-            for q in &mut self.queues {
-                for qb in q.iter_mut() {
-                    qb.base_sequence = None;
+        if let (true, Some(_)) = (self.idempotent, b.base_sequence) {
+            // `TransactionManager.handleFailedBatch` and `Sender`'s expiry: a sent batch that expired
+            // leaves the partition's sequences unresolved; an OUT_OF_ORDER_SEQUENCE_NUMBER, or another
+            // error before retries ran out, asks for an epoch bump for the partition.
+            let i = b.partition as usize;
+            self.sequenced[i] = self.sequenced[i].saturating_sub(1);
+            let p = b.partition;
+            if err == ErrorCode::DeliveryTimeout {
+                if !self.unresolved.contains(&p) {
+                    self.unresolved.push(p);
                 }
+            } else if (err == ErrorCode::OutOfOrderSequenceNumber
+                || b.attempts < self.spec.config.retries)
+                && !self.bump_partitions.contains(&p)
+            {
+                self.bump_partitions.push(p);
             }
         }
         ctx.pools.record_ids.give(b.records);

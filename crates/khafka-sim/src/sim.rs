@@ -512,10 +512,11 @@ impl Sim {
                     );
                 }
                 Effect::Send { from, to, msg } => {
-                    if let Some(mut at) = self.net.delivery_time(now, from, to) {
-                        if let Node::Broker(b) = to {
-                            at += self.brokers[(b - 1) as usize].slow_us;
-                        }
+                    let slow_us = match to {
+                        Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
+                        _ => 0,
+                    };
+                    if let Some(at) = self.net.delivery_time(now, from, to, slow_us) {
                         // The send time rides beside the event, for pictures of the wire.
                         self.queue
                             .push_with(SimTime(at), Event::Deliver { from, to, msg }, now);
