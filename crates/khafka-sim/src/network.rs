@@ -187,7 +187,6 @@ impl Network {
         self.blocked = blocked;
     }
 
-    /// When a message sent now from `from` to `to` arrives, or `None` if the link is cut.
     /// When a message sent now arrives (`None`: dropped by a partition). `extra_us` is added before
     /// the link's FIFO order is enforced: a slow broker handles a connection's requests later, but
     /// still in order.

@@ -32,7 +32,10 @@
 //!   flight complete; if the last acknowledged sequence is then not the last one sent, the producer
 //!   bumps its epoch and the partition starts over at sequence 0. A retried batch goes only when it
 //!   is its partition's first sequence in flight, and a partition still on an older epoch sends no
-//!   new batch until its batches in flight complete.
+//!   new batch until its batches in flight complete. OUT_OF_ORDER_SEQUENCE_NUMBER is retried; it
+//!   bumps the epoch when it shows a real gap (`canRetry`). Differences: a batch in a request does not
+//!   expire before its answer or `request.timeout.ms` (Kafka expires it at `delivery.timeout.ms`),
+//!   and any sent batch that expires makes its partition unresolved (Kafka: one queued for a retry).
 
 use crate::config::Acks;
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
@@ -145,6 +148,8 @@ pub struct Batch {
     pub retry_at_us: u64,
     /// True once drained at least once (no more records may join).
     pub sealed: bool,
+    /// Its sequence was rewritten by an epoch bump (`ProducerBatch.sequenceHasBeenReset`).
+    pub sequence_reset: bool,
     pub first_sent_us: Option<u64>,
 }
 
@@ -209,9 +214,10 @@ pub struct Producer {
     part_epoch: Vec<u16>,
     last_acked: Vec<i32>,
     sequenced: Vec<u32>,
-    /// Partitions whose sequences are unresolved: a batch that was sent expired, so whether the
+    /// Partitions whose sequences are unresolved, with the sequence after the last expired batch: a
+    /// batch that was sent expired, so whether the
     /// broker has its sequences is unknown until the partition's other batches complete.
-    unresolved: Vec<u32>,
+    unresolved: Vec<(u32, i32)>,
     /// Partitions that need an epoch bump and their sequences rewritten from 0.
     bump_partitions: Vec<u32>,
     /// Requests in flight by request id (ids only grow, so inserts append).
@@ -530,6 +536,7 @@ impl Producer {
                     attempts: 0,
                     retry_at_us: 0,
                     sealed: false,
+                    sequence_reset: false,
                     first_sent_us: None,
                 });
                 true
@@ -610,6 +617,14 @@ impl Producer {
         let now = ctx.now.as_us();
         self.expire(ctx);
         if self.idempotent {
+            #[cfg(debug_assertions)]
+            for p in 0..self.partitions {
+                debug_assert_eq!(
+                    self.sequenced[p as usize] as usize,
+                    self.sequenced_batches(p).count(),
+                    "sequenced batches of partition {p}"
+                );
+            }
             self.resolve_sequences();
         }
         let max_in_flight = self.spec.config.max_in_flight_requests_per_connection;
@@ -898,13 +913,27 @@ impl Producer {
         match first.base_sequence {
             None => {
                 (self.sequenced[i] > 0 && self.part_epoch[i] != self.producer_epoch)
-                    || self.unresolved.contains(&p)
+                    || self.unresolved_next(p).is_some()
             }
             Some(seq) => self
                 .sequenced_batches(p)
                 .map(|b| b.base_sequence.unwrap_or(i32::MAX))
                 .min()
                 .is_some_and(|firstseq| firstseq != seq),
+        }
+    }
+
+    /// The sequence after partition `p`'s last expired batch, if its sequences are unresolved.
+    fn unresolved_next(&self, p: u32) -> Option<i32> {
+        self.unresolved
+            .iter()
+            .find(|(u, _)| *u == p)
+            .map(|&(_, next)| next)
+    }
+
+    fn request_bump(&mut self, p: u32) {
+        if !self.bump_partitions.contains(&p) {
+            self.bump_partitions.push(p);
         }
     }
 
@@ -928,7 +957,7 @@ impl Producer {
         }
         let mut k = 0;
         while k < self.unresolved.len() {
-            let p = self.unresolved[k] as usize;
+            let p = self.unresolved[k].0 as usize;
             if self.sequenced[p] > 0 {
                 k += 1;
                 continue;
@@ -968,6 +997,7 @@ impl Producer {
                         if let Some(&(_, new)) = renumber.iter().find(|(o, _)| *o == old) {
                             b.base_sequence = Some(new);
                             b.producer_epoch = epoch;
+                            b.sequence_reset = true;
                         }
                     }
                 }
@@ -981,7 +1011,7 @@ impl Producer {
             self.next_sequence[i] = next;
             self.last_acked[i] = -1;
             self.part_epoch[i] = epoch;
-            self.unresolved.retain(|&u| u != p);
+            self.unresolved.retain(|&(u, _)| u != p);
         }
     }
 
@@ -1143,10 +1173,8 @@ impl Producer {
         if let (true, Some(seq)) = (self.idempotent, b.base_sequence) {
             let i = b.partition as usize;
             self.sequenced[i] = self.sequenced[i].saturating_sub(1);
-            // A batch from an epoch the producer has left no longer counts (`handleCompletedBatch`).
-            if b.producer_epoch == self.producer_epoch {
-                self.last_acked[i] = self.last_acked[i].max(seq + b.records.len() as i32 - 1);
-            }
+            // `maybeUpdateLastAckedSequence` (whatever the batch's epoch, as in Kafka).
+            self.last_acked[i] = self.last_acked[i].max(seq + b.records.len() as i32 - 1);
         }
         let acks = self.spec.config.acks;
         for (i, id) in b.records.iter().enumerate() {
@@ -1196,13 +1224,22 @@ impl Producer {
         let expired = now >= b.created_us + delivery_us;
         let mut retriable = err.is_retriable();
         if err == ErrorCode::OutOfOrderSequenceNumber {
-            // Retriable only while an earlier batch of this partition is still being retried.
-            let seq = b.base_sequence.unwrap_or(0);
-            let earlier_pending = self.queues[b.partition as usize]
-                .iter()
-                .chain(self.in_flight.values().flat_map(|f| f.batches.iter()))
-                .any(|o| o.partition == b.partition && o.base_sequence.is_some_and(|s| s < seq));
-            retriable = earlier_pending;
+            // `TransactionManager.canRetry` for an idempotent producer: always retried. When the
+            // partition has no unresolved sequences and this batch is the next one expected (and was
+            // not renumbered), or it is the batch right after an expired one, the gap is real: bump
+            // the epoch so the partition starts over and this batch is renumbered.
+            let p = b.partition;
+            let base = b.base_sequence.unwrap_or(0);
+            let unresolved = self.unresolved_next(p);
+            let is_next = base == self.last_acked[p as usize] + 1;
+            let gap = match unresolved {
+                None => !b.sequence_reset && is_next,
+                Some(next) => next == base,
+            };
+            if gap {
+                self.request_bump(p);
+            }
+            retriable = true;
         }
         if retriable && !expired && b.attempts <= self.spec.config.retries {
             let cfg = &self.spec.config;
@@ -1254,14 +1291,16 @@ impl Producer {
             self.sequenced[i] = self.sequenced[i].saturating_sub(1);
             let p = b.partition;
             if err == ErrorCode::DeliveryTimeout {
-                if !self.unresolved.contains(&p) {
-                    self.unresolved.push(p);
+                // `markSequenceUnresolved`: remember the sequence after the expired batch.
+                let after = b.base_sequence.unwrap_or(0) + b.records.len() as i32;
+                match self.unresolved.iter_mut().find(|(u, _)| *u == p) {
+                    Some((_, next)) => *next = (*next).max(after),
+                    None => self.unresolved.push((p, after)),
                 }
-            } else if (err == ErrorCode::OutOfOrderSequenceNumber
-                || b.attempts < self.spec.config.retries)
-                && !self.bump_partitions.contains(&p)
+            } else if err == ErrorCode::OutOfOrderSequenceNumber
+                || b.attempts <= self.spec.config.retries
             {
-                self.bump_partitions.push(p);
+                self.request_bump(p);
             }
         }
         ctx.pools.record_ids.give(b.records);
