@@ -75,10 +75,13 @@ fn scale_spec() -> ScenarioSpec {
 }
 
 pub fn run(quick: bool) -> Result<u8, String> {
+    // `KHAFKA_BENCH_ONLY=standard|scale|seek` runs one part alone (for profilers).
+    let only = std::env::var("KHAFKA_BENCH_ONLY").ok();
     if std::env::var("KHAFKA_BENCH_KINDS").is_ok() {
-        // Events by kind, of the scale run with `KHAFKA_BENCH_ONLY=scale`, else the standard run.
-        let spec = match std::env::var("KHAFKA_BENCH_ONLY").as_deref() {
-            Ok("scale") => scale_spec(),
+        // Events by kind, of the scale run with `KHAFKA_BENCH_ONLY=scale`, else the standard run;
+        // every kind when one part is chosen, else the 25 most frequent.
+        let spec = match only.as_deref() {
+            Some("scale") => scale_spec(),
             _ => standard_spec(),
         };
         let mut sim = Sim::with_options(spec, opts());
@@ -90,20 +93,12 @@ pub fn run(quick: bool) -> Result<u8, String> {
         sim.run_until(SimTime::from_secs(secs));
         let mut kinds: Vec<_> = sim.events_by_kind.iter().collect();
         kinds.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
-        for (k, n) in kinds
-            .iter()
-            .take(if std::env::var("KHAFKA_BENCH_ONLY").is_ok() {
-                usize::MAX
-            } else {
-                25
-            })
-        {
+        let shown = if only.is_some() { usize::MAX } else { 25 };
+        for (k, n) in kinds.iter().take(shown) {
             out!("{n:>10} {k}");
         }
     }
     let reps = if quick { 1 } else { 5 };
-    // `KHAFKA_BENCH_ONLY=standard|scale|seek` runs one part alone (for profilers).
-    let only = std::env::var("KHAFKA_BENCH_ONLY").ok();
     let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
     if wanted("standard") {
         bench_standard(reps);

@@ -194,7 +194,7 @@ pub struct Producer {
     /// `leaders` changed.
     leader_count: Vec<u32>,
     leader_pos: Vec<u32>,
-    by_leader_stale: bool,
+    leader_index_stale: bool,
     /// Where the next drain of each broker's partitions starts (Kafka's `nodesDrainIndex`).
     drain_index: Vec<u32>,
     metadata_in_flight: Option<u64>,
@@ -270,7 +270,7 @@ impl Producer {
             leaders: vec![None; partitions as usize],
             leader_count: Vec::new(),
             leader_pos: Vec::new(),
-            by_leader_stale: true,
+            leader_index_stale: true,
             drain_index: Vec::new(),
             metadata_in_flight: None,
             metadata_next_broker: idx,
@@ -844,7 +844,7 @@ impl Producer {
         muted: &[u32],
         selected: &mut Vec<(BrokerId, u32)>,
     ) {
-        if self.by_leader_stale {
+        if self.leader_index_stale {
             self.leader_count.iter_mut().for_each(|n| *n = 0);
             self.leader_pos.resize(self.leaders.len(), 0);
             for (p, l) in self.leaders.iter().enumerate() {
@@ -856,7 +856,7 @@ impl Producer {
                     self.leader_count[b as usize] += 1;
                 }
             }
-            self.by_leader_stale = false;
+            self.leader_index_stale = false;
         }
         let max_size = self.spec.config.max_request_size as u64;
         let mut cands = std::mem::take(&mut self.scratch_cands);
@@ -955,42 +955,39 @@ impl Producer {
         if self.unresolved.is_empty() && self.bump_partitions.is_empty() {
             return;
         }
-        let mut k = 0;
-        while k < self.unresolved.len() {
-            let p = self.unresolved[k].0 as usize;
-            if self.sequenced[p] > 0 {
-                k += 1;
-                continue;
+        let bumps = &mut self.bump_partitions;
+        self.unresolved.retain(|&(p, _)| {
+            let i = p as usize;
+            if self.sequenced[i] > 0 {
+                return true; // still waiting for its batches in flight
             }
-            if self.last_acked[p] + 1 != self.next_sequence[p]
-                && !self.bump_partitions.contains(&(p as u32))
-            {
-                self.bump_partitions.push(p as u32);
+            if self.last_acked[i] + 1 != self.next_sequence[i] && !bumps.contains(&p) {
+                bumps.push(p);
             }
-            self.unresolved.remove(k);
-        }
+            false
+        });
         if self.bump_partitions.is_empty() {
             return;
         }
         self.producer_epoch = self.producer_epoch.wrapping_add(1);
         let epoch = self.producer_epoch;
         for p in std::mem::take(&mut self.bump_partitions) {
-            let mut seqs: Vec<i32> = self
+            // `(base sequence, records)` of the batches still in flight, in sequence order...
+            let mut sequenced: Vec<(i32, i32)> = self
                 .sequenced_batches(p)
-                .filter_map(|b| b.base_sequence)
+                .filter_map(|b| b.base_sequence.map(|s| (s, b.records.len() as i32)))
                 .collect();
-            seqs.sort_unstable();
-            // Old base sequence -> new one, counting records from 0 in the old order.
-            let mut renumber: Vec<(i32, i32)> = Vec::with_capacity(seqs.len());
+            sequenced.sort_unstable();
+            // ...renumbered from 0: old base sequence -> new one.
             let mut next = 0;
-            for old in seqs {
-                let len = self
-                    .sequenced_batches(p)
-                    .find(|b| b.base_sequence == Some(old))
-                    .map_or(0, |b| b.records.len() as i32);
-                renumber.push((old, next));
-                next += len;
-            }
+            let renumber: Vec<(i32, i32)> = sequenced
+                .into_iter()
+                .map(|(old, len)| {
+                    let new = next;
+                    next += len;
+                    (old, new)
+                })
+                .collect();
             let rewrite = |b: &mut Batch| {
                 if b.partition == p {
                     if let Some(old) = b.base_sequence {
@@ -1100,7 +1097,7 @@ impl Producer {
                     let known_epoch = self.leaders[i].map(|l| l.1);
                     if known_epoch.is_none_or(|e| epoch >= e) {
                         self.leaders[i] = leader.map(|l| (l, epoch));
-                        self.by_leader_stale = true;
+                        self.leader_index_stale = true;
                     }
                     missing |= self.leaders[i].is_none();
                 }

@@ -651,6 +651,13 @@ impl Sim {
 
     /// Generates every record sent at or before `until` (µs), in the same merged order.
     fn generate_until(&mut self, until: u64) {
+        debug_assert!(
+            self.dues
+                .iter()
+                .zip(&self.producers)
+                .all(|(d, p)| *d == p.next_due_us().unwrap_or(u64::MAX)),
+            "each producer's next send time kept beside it"
+        );
         if until < self.next_due_us {
             return;
         }
