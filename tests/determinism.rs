@@ -3,13 +3,18 @@
 //! (`cargo xtask test` runs the same scenarios in Node and compares). Regenerate the golden file
 //! after an intended behaviour change with `KHAFKA_UPDATE_GOLDEN=1 cargo test -p khafka-tests
 //! --test determinism`.
+//!
+//! Beside each hash, `tests/golden/traces/` keeps the run's notable events as text (one JSON object a
+//! line: faults, elections, ISR changes, truncations, errors…), so a behaviour change shows as a diff
+//! of what happened, not only as a new hash.
 
 use khafka_sim::trace::format_hash;
 use khafka_sim::{Sim, SimOptions};
 use khafka_tests::{khafka_files, load, scenarios_dir};
 use std::path::Path;
 
-fn hash_of(path: &Path) -> String {
+/// The trace hash of a run, and its notable events as text.
+fn run_of(path: &Path) -> (String, String) {
     let scenario = load(path);
     let opts = SimOptions {
         check_invariants: false,
@@ -17,29 +22,71 @@ fn hash_of(path: &Path) -> String {
     };
     let mut sim = Sim::with_options(scenario.spec, opts);
     sim.run();
-    format_hash(sim.trace_hash())
+    let mut text = String::new();
+    for ev in sim.trace.notable.iter() {
+        text.push_str(&serde_json::to_string(ev).expect("trace events serialize"));
+        text.push('\n');
+    }
+    (format_hash(sim.trace_hash()), text)
+}
+
+/// The first line where two texts differ, for a readable failure.
+fn first_difference(want: &str, got: &str) -> String {
+    let (mut w, mut g) = (want.lines(), got.lines());
+    for n in 1.. {
+        match (w.next(), g.next()) {
+            (None, None) => break,
+            (a, b) if a == b => continue,
+            (a, b) => {
+                return format!(
+                    "line {n}:\n  golden: {}\n  now:    {}",
+                    a.unwrap_or("(end)"),
+                    b.unwrap_or("(end)")
+                )
+            }
+        }
+    }
+    "no difference".into()
 }
 
 #[test]
 fn same_seed_same_hash_and_matches_golden() {
     let root = scenarios_dir();
     let golden_path = root.join("../golden/trace-hashes.txt");
+    let traces_dir = root.join("../golden/traces");
+    let update = std::env::var("KHAFKA_UPDATE_GOLDEN").is_ok();
     let mut lines = Vec::new();
+    let mut trace_diffs = Vec::new();
     for path in khafka_files(&root) {
         if path.components().any(|c| c.as_os_str() == "parse") {
             continue;
         }
         let rel = path.strip_prefix(&root).unwrap().display().to_string();
-        let a = hash_of(&path);
-        let b = hash_of(&path);
+        let (a, trace) = run_of(&path);
+        let (b, _) = run_of(&path);
         assert_eq!(a, b, "{rel}: two runs of the same seed differ");
         lines.push(format!("{rel} {a}"));
+        let trace_path = traces_dir.join(rel.replace('/', "__").replace(".khafka", ".jsonl"));
+        if update {
+            std::fs::create_dir_all(&traces_dir).unwrap();
+            std::fs::write(&trace_path, &trace).unwrap();
+        } else {
+            let golden = std::fs::read_to_string(&trace_path).unwrap_or_default();
+            if golden != trace {
+                trace_diffs.push(format!("{rel}: {}", first_difference(&golden, &trace)));
+            }
+        }
     }
     let text = lines.join("\n") + "\n";
-    if std::env::var("KHAFKA_UPDATE_GOLDEN").is_ok() {
+    if update {
         std::fs::write(&golden_path, &text).unwrap();
         return;
     }
+    assert!(
+        trace_diffs.is_empty(),
+        "notable events changed; if intended, regenerate with KHAFKA_UPDATE_GOLDEN=1:\n{}",
+        trace_diffs.join("\n")
+    );
     let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();
     assert_eq!(
         golden, text,
