@@ -5,6 +5,15 @@
 //! connection (and no unclean election or power loss), no record is reordered. A failure prints the
 //! seed and the generated scenario.
 //!
+//!
+//! After its faults every seed enters a recovery phase: every link healed (and back to the scenario's
+//! latency and loss), no broker slow, every broker restarted (again once a controlled shutdown in
+//! progress has ended), producers paused; then the cluster must converge: every partition has a
+//! leader, its whole replica set in the ISR, and every replica the leader's log end offset and high
+//! watermark. The sweep also counts how often the interesting states are reached (unclean and ELR
+//! elections, truncations, duplicates, `NOT_ENOUGH_REPLICAS_AFTER_APPEND`, …) and fails if one never
+//! is: a generator that stopped reaching them would make the sweep prove nothing.
+//!
 //! `KHAFKA_SWEEP_SEEDS` sets the number of seeds (default 2,000); `KHAFKA_SWEEP_START` the first.
 
 use khafka_sim::config::Acks;
@@ -14,7 +23,15 @@ use khafka_sim::spec::{
     BrokerRef, ConsumerSpec, Fault, KeySpec, LinkOverride, LinkSpec, NodeRef, ProducerSpec,
     ScenarioSpec, Scheduled, TopicPartition, TopicSpec,
 };
+use khafka_sim::trace::TraceKind;
 use khafka_sim::{Sim, SimOptions, SimTime};
+use std::collections::BTreeMap;
+
+/// How long the recovery phase runs: longer than the largest `delivery.timeout.ms` the generator
+/// picks (120 s), so every retry has ended, plus time to replicate and expand the ISR.
+const RECOVERY: SimTime = SimTime::from_secs(180);
+/// A controlled shutdown gives up after 30 s (`SHUTDOWN_TIMEOUT_MS`): restart again after that.
+const SHUTDOWN_WAIT: SimTime = SimTime::from_secs(31);
 
 fn pick<T: Clone>(rng: &mut SimRng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize].clone()
@@ -216,6 +233,129 @@ fn first_lost(sim: &Sim) -> String {
     "none found".into()
 }
 
+/// The recovery phase (see the module doc). Returns what did not converge.
+fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
+    let brokers = spec.cluster.brokers;
+    let mut nodes: Vec<NodeRef> = (1..=brokers).map(NodeRef::Broker).collect();
+    nodes.push(NodeRef::Controller);
+    nodes.extend(
+        spec.producers
+            .iter()
+            .map(|p| NodeRef::Client(p.name.clone())),
+    );
+    nodes.extend(
+        spec.consumers
+            .iter()
+            .map(|c| NodeRef::Client(c.name.clone())),
+    );
+    let t0 = sim.now();
+    sim.inject(Fault::Heal);
+    sim.inject(Fault::Link(LinkOverride {
+        from: nodes.clone(),
+        to: nodes,
+        link: spec.network.clone(),
+    }));
+    for p in &spec.producers {
+        sim.inject(Fault::PauseProducer {
+            producer: p.name.clone(),
+        });
+    }
+    for b in 1..=brokers {
+        sim.inject(Fault::Slow {
+            broker: BrokerRef::Id(b),
+            extra_us: 0,
+        });
+        sim.inject(Fault::Restart {
+            broker: BrokerRef::Id(b),
+        });
+        sim.schedule(
+            t0.saturating_add_us(SHUTDOWN_WAIT.as_us()),
+            Fault::Restart {
+                broker: BrokerRef::Id(b),
+            },
+        );
+    }
+    sim.run_until(t0.saturating_add_us(RECOVERY.as_us()));
+    let mut stuck = Vec::new();
+    for view in sim.outcome().partitions {
+        let name = view.name();
+        let Some(leader) = view.leader else {
+            stuck.push(format!("{name} has no leader after recovery"));
+            continue;
+        };
+        let mut isr = view.isr.clone();
+        let mut replicas = view.replicas.clone();
+        isr.sort_unstable();
+        replicas.sort_unstable();
+        if isr != replicas {
+            stuck.push(format!(
+                "{name}: ISR {:?} is not the replica set {:?} after recovery",
+                view.isr, view.replicas
+            ));
+        }
+        let lead = view
+            .replica_states
+            .iter()
+            .find(|r| r.broker == leader)
+            .expect("the leader is a replica");
+        for r in &view.replica_states {
+            if !r.online
+                || r.log_end_offset != lead.log_end_offset
+                || r.high_watermark != lead.high_watermark
+            {
+                stuck.push(format!(
+                    "{name}: replica {} (online {}) has LEO {} HW {}, leader {leader} LEO {} HW {} after recovery",
+                    r.broker, r.online, r.log_end_offset, r.high_watermark, lead.log_end_offset, lead.high_watermark
+                ));
+            }
+        }
+    }
+    stuck
+}
+
+/// The interesting states a run reached, by name (counted once per run).
+fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'static str, u64>) {
+    let mut seen = |name: &'static str, hit: bool| {
+        *tally.entry(name).or_default() += u64::from(hit);
+    };
+    let notable: Vec<&TraceKind> = sim.trace.notable.iter().map(|e| &e.kind).collect();
+    let any = |f: &dyn Fn(&TraceKind) -> bool| notable.iter().any(|k| f(k));
+    seen(
+        "unclean election",
+        any(&|k| matches!(k, TraceKind::LeaderElected { unclean: true, .. })),
+    );
+    seen(
+        "ELR election",
+        any(&|k| matches!(k, TraceKind::LeaderElected { from_elr: true, .. })),
+    );
+    seen(
+        "partition offline",
+        any(&|k| matches!(k, TraceKind::LeaderElected { leader: None, .. })),
+    );
+    seen(
+        "truncation",
+        any(&|k| matches!(k, TraceKind::Truncated { .. })),
+    );
+    seen(
+        "ISR shrink",
+        any(&|k| matches!(k, TraceKind::IsrChanged { .. })),
+    );
+    seen("duplicate", outcome.provenance.duplicated > 0);
+    seen("acknowledged record lost", outcome.provenance.lost > 0);
+    for error in [
+        "NOT_ENOUGH_REPLICAS",
+        "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+        "REQUEST_TIMED_OUT",
+        "NOT_LEADER_OR_FOLLOWER",
+        "NETWORK_EXCEPTION",
+    ] {
+        seen(
+            error,
+            outcome.producer_errors.get(error).is_some_and(|n| *n > 0),
+        );
+    }
+}
+
 #[test]
 fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
     let n: u64 = std::env::var("KHAFKA_SWEEP_SEEDS")
@@ -229,6 +369,7 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
     let mut failures = Vec::new();
     let mut promised_runs = 0;
     let mut acked_total = 0;
+    let mut tally: BTreeMap<&'static str, u64> = BTreeMap::new();
     for seed in start..start + n {
         let (spec, promised, ordered) = random_scenario(seed);
         let opts = SimOptions {
@@ -253,6 +394,7 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
             }
         }
         let outcome = sim.outcome();
+        reached(&sim, &outcome, &mut tally);
         acked_total += outcome.provenance.acknowledged;
         problems.extend(outcome.violations.iter().cloned());
         if promised {
@@ -271,6 +413,7 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
                 outcome.provenance.reordered
             ));
         }
+        problems.extend(recover(&mut sim, &spec));
         if !problems.is_empty() {
             if std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {
                 for e in sim.trace.notable.iter() {
@@ -292,6 +435,16 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         "{} failing seeds (first shown):\n{}",
         failures.len(),
         failures.join("\n")
+    );
+    eprintln!("interesting states reached (runs of {n}): {tally:?}");
+    let never: Vec<&&str> = tally
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        failures.len() >= 5 || never.is_empty(),
+        "the sweep never reached {never:?}: its generator no longer explores them"
     );
     assert!(
         acked_total > 0,

@@ -40,8 +40,9 @@ const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
 const METADATA_FETCH_TIMEOUT_MS: u64 = 5_000;
 /// Kafka's `controlled.shutdown` gives up after retries; here after this long the broker just stops.
 const SHUTDOWN_TIMEOUT_MS: u64 = 30_000;
-/// Kafka's `UNDEFINED_EPOCH` in a diverging-epoch answer.
-const UNDEFINED_EPOCH: u32 = u32::MAX;
+/// `controller.socket.timeout.ms`: a request to the controller unanswered this long is sent again
+/// (`NodeToControllerRequestThread` re-queues it; `AlterPartition` never gives up).
+const CONTROLLER_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`.
 const BATCHES_TO_RETAIN: usize = 5;
 
@@ -462,6 +463,20 @@ impl Broker {
             {
                 self.fetch_metadata(ctx);
             }
+            Timer::AlterPartitionRetry {
+                part,
+                partition_epoch,
+            } => {
+                let me = self.id;
+                let retry = self.replicas.get(&part).and_then(|r| {
+                    (r.is_leader(me) && r.state.partition_epoch == partition_epoch)
+                        .then(|| r.pending_isr.clone())
+                        .flatten()
+                });
+                if let Some(isr) = retry {
+                    self.propose_isr(ctx, part, isr);
+                }
+            }
             Timer::ShutdownDeadline if self.want_shutdown => {
                 return BrokerAction::Stop { clean: true };
             }
@@ -532,8 +547,15 @@ impl Broker {
                 }
                 self.fetch_metadata(ctx);
             }
-            Msg::AlterPartitionResponse { part, result } => {
+            Msg::AlterPartitionResponse {
+                part,
+                partition_epoch,
+                result,
+            } => {
                 if let Some(r) = self.replicas.get_mut(&part) {
+                    if partition_epoch != r.state.partition_epoch {
+                        return BrokerAction::None; // answers a proposal the metadata log superseded
+                    }
                     r.pending_isr = None;
                     if let Ok(st) = result {
                         if st.partition_epoch > r.state.partition_epoch
@@ -581,7 +603,7 @@ impl Broker {
         let old_leader = r.state.leader;
         let new_epoch = st.leader_epoch > r.state.leader_epoch || old_leader.is_none();
         let part = st.part;
-        if st.leader_epoch < r.state.leader_epoch {
+        if st.leader_epoch < r.state.leader_epoch || st.partition_epoch < r.state.partition_epoch {
             return; // stale
         }
         let becomes_leader = st.leader == Some(me);
@@ -589,6 +611,9 @@ impl Broker {
             self.followed_stale = true;
         }
         r.state = st;
+        // Partition.makeLeader / makeFollower → updateAssignmentAndIsr: the committed state from the
+        // controller replaces any pending ISR change (its response may never come).
+        r.pending_isr = None;
         if becomes_leader {
             if !was_leader || new_epoch {
                 // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset.
@@ -966,13 +991,21 @@ impl Broker {
         // During a shrink the maximal ISR stays the old one; during an expand it includes the new
         // member. Both are the union of current and proposed.
         r.pending_isr = Some(isr.clone());
+        let partition_epoch = r.state.partition_epoch;
         ctx.send(
             Node::Controller,
             Msg::AlterPartition {
                 part,
                 leader_epoch: r.state.leader_epoch,
-                partition_epoch: r.state.partition_epoch,
+                partition_epoch,
                 isr,
+            },
+        );
+        ctx.timer_after_ms(
+            CONTROLLER_SOCKET_TIMEOUT_MS,
+            Timer::AlterPartitionRetry {
+                part,
+                partition_epoch,
             },
         );
     }
@@ -1031,7 +1064,7 @@ impl Broker {
         if !r.is_leader(me) || fp.current_leader_epoch != r.state.leader_epoch {
             return;
         }
-        if diverging(&r.log, fp, ctx.topo.config.truncation).is_some() {
+        if diverging(&r.log, fp, ctx.topo.config.truncation) != EpochCheck::Ok {
             return;
         }
         let leo = r.log.log_end_offset();
@@ -1156,9 +1189,16 @@ impl Broker {
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
         };
-        if let Some(div) = diverging(&r.log, fp, ctx.topo.config.truncation) {
-            resp.diverging_epoch = Some(div);
-            return resp;
+        match diverging(&r.log, fp, ctx.topo.config.truncation) {
+            EpochCheck::Ok => {}
+            EpochCheck::Diverging(epoch, end) => {
+                resp.diverging_epoch = Some((epoch, end));
+                return resp;
+            }
+            EpochCheck::Undefined => {
+                resp.error = ErrorCode::OffsetOutOfRange;
+                return resp;
+            }
         }
         let limit = match fetcher {
             Fetcher::Follower(_) => leo,
@@ -1340,17 +1380,13 @@ impl Broker {
             if let Some((epoch, end)) = fp.diverging_epoch {
                 // AbstractFetcherThread.truncateOnFetchResponse / getOffsetTruncationState.
                 let leo = r.log.log_end_offset();
-                let target = if epoch == UNDEFINED_EPOCH {
-                    // UNDEFINED_EPOCH_OFFSET: fall back to the high watermark.
-                    r.log.high_watermark
-                } else {
-                    match r.log.end_offset_for(epoch) {
-                        Some((fe, fend)) if fe == epoch => end.min(fend),
-                        // We do not know the leader's epoch: truncate to the end of our largest
-                        // epoch below it and ask again (KIP-279).
-                        Some((_, fend)) => fend.min(end),
-                        None => 0,
-                    }
+                let target = match r.log.end_offset_for(epoch) {
+                    Some((fe, fend)) if fe == epoch => end.min(fend),
+                    // We do not know the leader's epoch: truncate to the end of our largest
+                    // epoch below it and ask again (KIP-279).
+                    Some((_, fend)) => fend.min(end),
+                    // We know no epoch at or below it: the leader's end offset.
+                    None => end,
                 };
                 let target = target.min(leo);
                 if target < leo {
@@ -1442,18 +1478,30 @@ fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
     );
 }
 
-/// The leader's divergence check for a follower fetch: `Some((epoch, end offset))` when the follower's
-/// last fetched epoch ends earlier on the leader than the follower's fetch offset, or is unknown.
-fn diverging(log: &Log, fp: &FetchPartition, mode: Truncation) -> Option<(u32, u64)> {
+/// The leader's check of a fetch's last fetched epoch (`Partition.readRecords`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EpochCheck {
+    /// The follower's log agrees with ours up to its fetch offset.
+    Ok,
+    /// Its last fetched epoch ends earlier here (or is not ours): `(epoch, end offset)` to truncate to.
+    Diverging(u32, u64),
+    /// We cannot tell where its epoch ends (`UNDEFINED_EPOCH_OFFSET`): `OFFSET_OUT_OF_RANGE`.
+    Undefined,
+}
+
+fn diverging(log: &Log, fp: &FetchPartition, mode: Truncation) -> EpochCheck {
     if mode == Truncation::HighWatermark {
-        return None;
+        return EpochCheck::Ok;
     }
-    let last = fp.last_fetched_epoch?;
+    let Some(last) = fp.last_fetched_epoch else {
+        return EpochCheck::Ok;
+    };
     match log.end_offset_for(last) {
-        Some((epoch, end)) if epoch != last || end < fp.fetch_offset => Some((epoch, end)),
-        Some(_) => None,
-        // No epoch ≤ the follower's on the leader: UNDEFINED_EPOCH_OFFSET.
-        None => Some((UNDEFINED_EPOCH, u64::MAX)),
+        Some((epoch, end)) if epoch < last || end < fp.fetch_offset => {
+            EpochCheck::Diverging(epoch, end)
+        }
+        Some(_) => EpochCheck::Ok,
+        None => EpochCheck::Undefined,
     }
 }
 

@@ -24,6 +24,21 @@ const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
 /// `unclean.leader.election.interval.ms` (KRaft's periodic unclean election check).
 const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
 
+/// Where `choose_leader` found the leader (`PartitionChangeBuilder.electAnyLeader`'s branches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Election {
+    /// An active ISR member: a clean election.
+    Isr,
+    /// An active eligible leader replica, the ISR being empty (KIP-966): clean.
+    Elr,
+    /// The last known leader, ISR and ELR both empty (KIP-966): clean.
+    LastKnownLeader,
+    /// Any active replica (`unclean.leader.election.enable`): may lose committed records.
+    Unclean,
+    /// Nobody: the partition is offline.
+    None,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BrokerRegistration {
     pub registered: bool,
@@ -155,7 +170,14 @@ impl Controller {
                 let result = self
                     .alter_partition(ctx, b, part, leader_epoch, partition_epoch, isr)
                     .map(Box::new);
-                ctx.send(from, Msg::AlterPartitionResponse { part, result });
+                ctx.send(
+                    from,
+                    Msg::AlterPartitionResponse {
+                        part,
+                        partition_epoch,
+                        result,
+                    },
+                );
             }
             _ => {}
         }
@@ -396,10 +418,12 @@ impl Controller {
         new.isr = isr;
         new.elr = elr;
         let mut unclean = false;
+        let mut from_elr = false;
         if reelect {
-            let (leader, was_unclean) = self.choose_leader(ctx, part, &new);
+            let (leader, how) = self.choose_leader(ctx, part, &new);
             new.leader = leader;
-            unclean = was_unclean;
+            unclean = how == Election::Unclean;
+            from_elr = how == Election::Elr;
             if unclean {
                 // PartitionChangeBuilder.tryElection: the ISR becomes just the new leader.
                 new.isr = leader.into_iter().collect();
@@ -435,6 +459,7 @@ impl Controller {
                 leader_epoch: new.leader_epoch,
                 isr: new.isr.clone(),
                 unclean,
+                from_elr,
                 reason: reason.to_string(),
             });
         } else {
@@ -449,17 +474,17 @@ impl Controller {
         self.append(part);
     }
 
-    /// `PartitionChangeBuilder.electAnyLeader`. Returns the leader and whether the choice was unclean.
+    /// `PartitionChangeBuilder.electAnyLeader`. Returns the leader and where it was found.
     fn choose_leader(
         &self,
         ctx: &Ctx,
         part: PartIdx,
         target: &PartitionState,
-    ) -> (Option<BrokerId>, bool) {
+    ) -> (Option<BrokerId>, Election) {
         let active = |b: &BrokerId| self.is_active(*b);
         if let Some(l) = target.leader {
             if target.isr.contains(&l) && active(&l) {
-                return (Some(l), false);
+                return (Some(l), Election::Isr);
             }
         }
         if let Some(b) = target
@@ -467,7 +492,7 @@ impl Controller {
             .iter()
             .find(|b| target.isr.contains(b) && active(b))
         {
-            return (Some(*b), false);
+            return (Some(*b), Election::Isr);
         }
         if ctx.topo.config.eligible_leader_replicas_enable {
             if target.isr.is_empty() {
@@ -476,21 +501,21 @@ impl Controller {
                     .iter()
                     .find(|b| target.elr.contains(b) && active(b))
                 {
-                    return (Some(*b), false);
+                    return (Some(*b), Election::Elr);
                 }
             }
             if let Some(l) = self.last_known_leader[part as usize] {
                 if target.isr.is_empty() && target.elr.is_empty() && active(&l) {
-                    return (Some(l), false);
+                    return (Some(l), Election::LastKnownLeader);
                 }
             }
         }
         if ctx.topo.unclean_enabled(part) {
             if let Some(b) = target.replicas.iter().find(|b| active(b)) {
-                return (Some(*b), true);
+                return (Some(*b), Election::Unclean);
             }
         }
-        (None, false)
+        (None, Election::None)
     }
 
     fn alter_partition(
@@ -598,6 +623,7 @@ impl Controller {
                     leader_epoch: new.leader_epoch,
                     isr: new.isr.clone(),
                     unclean: false,
+                    from_elr: false,
                     reason: reason.to_string(),
                 });
                 self.parts[part as usize] = new;

@@ -48,6 +48,12 @@ pub enum Timer {
         req_id: u64,
     },
     ShutdownDeadline,
+    /// An `AlterPartition` made at `partition_epoch` still unanswered: send it again (the
+    /// controller channel retries a request until it is answered).
+    AlterPartitionRetry {
+        part: crate::msg::PartIdx,
+        partition_epoch: u32,
+    },
     // Controller timers.
     SessionTimeout {
         broker: BrokerId,

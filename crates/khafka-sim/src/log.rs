@@ -123,20 +123,23 @@ impl Log {
         self.high_watermark = self.high_watermark.min(offset);
     }
 
-    /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch ≤ `requested` and its end offset (the
-    /// start of the next larger epoch, or the LEO if it is the latest). `None` when no such epoch
-    /// exists (`UNDEFINED_EPOCH_OFFSET`).
+    /// `LeaderEpochFileCache.endOffsetFor`, with its four branches. `None` is
+    /// `(UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)`.
+    /// - the requested epoch is the latest: it ends at the LEO;
+    /// - no epoch is larger (or the cache is empty): undefined;
+    /// - no epoch is smaller or equal: the requested epoch itself, ending where the first larger
+    ///   epoch starts (the records before it are gone; the follower must truncate to there);
+    /// - otherwise the largest epoch ≤ the requested one, ending where the next larger one starts.
     pub fn end_offset_for(&self, requested: u32) -> Option<(u32, u64)> {
-        let idx = self
-            .epoch_cache
-            .iter()
-            .rposition(|&(e, _)| e <= requested)?;
-        let epoch = self.epoch_cache[idx].0;
-        let end = match self.epoch_cache.get(idx + 1) {
-            Some(&(_, next_start)) => next_start,
-            None => self.log_end_offset(),
-        };
-        Some((epoch, end))
+        if self.latest_epoch() == Some(requested) {
+            return Some((requested, self.log_end_offset()));
+        }
+        let higher = self.epoch_cache.iter().position(|&(e, _)| e > requested)?;
+        let end = self.epoch_cache[higher].1;
+        match higher.checked_sub(1) {
+            None => Some((requested, end)),
+            Some(floor) => Some((self.epoch_cache[floor].0, end)),
+        }
     }
 
     /// Sets the HW, clamped into `[0, LEO]` (`UnifiedLog.updateHighWatermark`).
@@ -171,12 +174,14 @@ mod tests {
         // Largest epoch ≤ 1 is 0, which ends where epoch 2 starts.
         assert_eq!(log.end_offset_for(1), Some((0, 2)));
         assert_eq!(log.end_offset_for(2), Some((2, 3)));
-        assert_eq!(log.end_offset_for(7), Some((2, 3)));
+        // Larger than every epoch: undefined (Kafka's "should never be hit" branch).
+        assert_eq!(log.end_offset_for(7), None);
         assert_eq!(log.last_record_epoch(), Some(2));
         log.truncate_to(2);
         assert_eq!(log.last_record_epoch(), Some(0));
         assert_eq!(log.epoch_cache(), &[(0, 0)]);
-        assert_eq!(log.end_offset_for(2), Some((0, 2)));
+        assert_eq!(log.end_offset_for(2), None);
+        assert_eq!(log.end_offset_for(0), Some((0, 2)));
         log.assign_epoch_start(3);
         assert_eq!(log.epoch_cache(), &[(0, 0), (3, 2)]);
     }
@@ -194,6 +199,24 @@ mod tests {
         assert_eq!(log.epoch_cache(), &[(0, 0)]);
         log.append(rec(4, 2));
         assert_eq!(log.epoch_cache(), &[(0, 0), (2, 3)]);
+    }
+
+    #[test]
+    fn an_epoch_older_than_every_cached_epoch_ends_where_the_first_one_starts() {
+        // A leader elected with an empty log at epoch 5 (its cache starts at offset 0), asked by a
+        // follower whose last epoch is 3: Kafka answers (3, 0), so the follower truncates to 0 and
+        // re-replicates; an undefined answer made it re-fetch forever.
+        let mut log = Log::default();
+        log.assign_epoch_start(5);
+        log.append(rec(1, 5));
+        assert_eq!(log.end_offset_for(3), Some((3, 0)));
+        let mut log = Log::default();
+        assert_eq!(log.end_offset_for(0), None, "an empty cache knows no epoch");
+        log.append(rec(1, 2));
+        log.append(rec(2, 4));
+        assert_eq!(log.end_offset_for(1), Some((1, 0)));
+        assert_eq!(log.end_offset_for(3), Some((2, 1)));
+        assert_eq!(log.end_offset_for(4), Some((4, 2)));
     }
 
     #[test]

@@ -208,6 +208,8 @@ pub enum Msg {
     },
     AlterPartitionResponse {
         part: PartIdx,
+        /// The partition epoch the request was made at (the client matches a response to its request).
+        partition_epoch: u32,
         /// Boxed: the largest payload, rare, and every message (and event) is as big as it.
         result: Result<Box<PartitionState>, ErrorCode>,
     },

@@ -39,6 +39,9 @@ pub enum TraceKind {
         leader_epoch: u32,
         isr: Vec<BrokerId>,
         unclean: bool,
+        /// The leader came from the eligible leader replicas (KIP-966).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        from_elr: bool,
         reason: String,
     },
     IsrChanged {
