@@ -21,6 +21,8 @@ use serde::Serialize;
 
 /// How long a metadata long-poll waits for news (KRaft's fetch max wait).
 const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
+/// The reason of an ISR change a leader asked for (the only change not made by the controller itself).
+const ALTER_PARTITION: &str = "AlterPartition";
 /// `unclean.leader.election.interval.ms` (KRaft's periodic unclean election check).
 const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
 
@@ -412,7 +414,11 @@ impl Controller {
         reelect: bool,
         reason: &str,
     ) {
-        let zk = ctx.topo.config.controller == ControllerMode::Zookeeper;
+        // The ZooKeeper-era controller bumps the leader epoch on every ISR change *it* makes
+        // (`LeaderAndIsr.newLeaderAndIsr`); a leader writing its own ISR change keeps the epoch
+        // (`Partition.shrinkIsr`/`expandIsr` write the same leader epoch with a new zkVersion).
+        let zk =
+            ctx.topo.config.controller == ControllerMode::Zookeeper && reason != ALTER_PARTITION;
         let old = self.parts[part as usize].clone();
         let mut new = old.clone();
         new.isr = isr;
@@ -564,7 +570,7 @@ impl Controller {
         } else if isr.len() > old_isr.len() {
             ctx.counters.isr_expands += 1;
         }
-        self.change(ctx, part, isr, elr, false, "AlterPartition");
+        self.change(ctx, part, isr, elr, false, ALTER_PARTITION);
         self.flush_polls(ctx);
         Ok(self.parts[part as usize].clone())
     }

@@ -1245,7 +1245,16 @@ impl Producer {
             b.retry_at_us = now + exponential_backoff_us(&mut self.backoff_rng, base, n, max);
             let partition = b.partition;
             let q = &mut self.queues[partition as usize];
-            // Keep retries in sequence order, ahead of new batches.
+            if !self.idempotent {
+                // `RecordAccumulator.reenqueue` without a transaction manager: `addFirst`. Batches
+                // of several requests failing together go back newest-handled first, so they can
+                // be retried out of order (the reordering `max.in.flight.requests.per.connection`
+                // > 1 risks without idempotence).
+                q.push_front(b);
+                self.refresh(partition);
+                return;
+            }
+            // `insertInSequenceOrder`: retries in sequence order, ahead of new batches.
             let pos = q
                 .iter()
                 .position(|o| {
