@@ -56,12 +56,16 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         ..ScenarioSpec::default()
     };
     spec.cluster.brokers = brokers;
-    if rng.below(4) == 0 {
+    let pre37 = rng.below(4) == 0;
+    if pre37 {
         spec.cluster.config.hw_rule = khafka_sim::config::HwRule::Pre37;
     }
-    if rng.below(5) == 0 {
-        spec.cluster.config.eligible_leader_replicas_enable = true;
-    }
+    // Kafka 4.1's default is ELR on; no release has ELR with the pre-3.7 HW rule.
+    spec.cluster.config.eligible_leader_replicas_enable = !pre37 && rng.below(2) == 0;
+    spec.cluster
+        .config
+        .check_combination()
+        .expect("the sweep generates only settings some Kafka release has");
     spec.cluster.config.replica_lag_time_max_ms = pick(&mut rng, &[10_000, 30_000]);
     spec.cluster.config.leader_imbalance_check_interval_seconds = pick(&mut rng, &[15, 300]);
     let tc = khafka_sim::TopicConfig {

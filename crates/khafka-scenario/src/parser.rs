@@ -197,7 +197,9 @@ impl Parser {
             .chain(khafka_sim::BrokerConfig::KEYS)
             .copied()
             .collect();
+        let mut elr_given = false;
         for pair in kv::pairs(args, &allowed, &mut self.errors) {
+            elr_given |= pair.key == "eligible.leader.replicas.enable";
             match pair.key.as_str() {
                 "brokers" => {
                     match values::uint32(&pair.value, pair.value_span, "a number of brokers") {
@@ -237,6 +239,9 @@ impl Parser {
                     );
                 }
             }
+        }
+        if let Err(why) = self.spec.cluster.config.settle(elr_given) {
+            self.error(ParseError::new(kw.span, why));
         }
     }
 

@@ -463,3 +463,38 @@ fn the_broken_example_file_reports_every_mistake() {
     assert!(rendered.contains("broken.khafka:4:48: error: unknown config `min.insync.replica`\n"));
     assert!(rendered.contains("  = hint: did you mean `min.insync.replicas`?\n"));
 }
+
+#[test]
+fn settings_no_kafka_release_combines() {
+    // ELR needs the strict min-ISR HW rule (3.7+) and KRaft (4.0+): asked for with either older
+    // behaviour, the cluster line is refused with the reason.
+    let e = one("cluster eligible.leader.replicas.enable=true high.watermark.rule=pre-3.7\n");
+    assert_eq!(at(&e), (1, 1, 7));
+    assert!(e.message.contains("strict min-ISR"), "{}", e.message);
+    let e = one("cluster controller=zookeeper eligible.leader.replicas.enable=true\n");
+    assert!(e.message.contains("KRaft"), "{}", e.message);
+    // Without the key, the older release's behaviour turns ELR off instead (Kafka 3.6 has none).
+    for src in [
+        "cluster kafka.version=3.6\n",
+        "cluster high.watermark.rule=pre-3.7\n",
+        "cluster controller=zookeeper\n",
+        "cluster kafka.version=4.0\n",
+    ] {
+        let s = parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        assert!(
+            !s.spec.cluster.config.eligible_leader_replicas_enable,
+            "{src}"
+        );
+    }
+    // Kafka 4.1's new cluster has it; 4.0 may turn it on.
+    for src in [
+        "seed 1\n",
+        "cluster kafka.version=4.0 eligible.leader.replicas.enable=true\n",
+    ] {
+        let s = parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        assert!(
+            s.spec.cluster.config.eligible_leader_replicas_enable,
+            "{src}"
+        );
+    }
+}

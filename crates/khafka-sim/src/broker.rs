@@ -183,6 +183,11 @@ pub struct Broker {
     pub status: BrokerStatus,
     /// Incremented at every start (KRaft's broker epoch).
     pub broker_epoch: u64,
+    /// The clean-shutdown file: the broker epoch written by a clean stop, deleted as the logs load
+    /// at the next start (`LogManager.readBrokerEpochFromCleanShutdownFiles`). Durable.
+    pub clean_shutdown_epoch: Option<u64>,
+    /// What the clean-shutdown file held when this incarnation started, sent when registering.
+    pub previous_broker_epoch: Option<u64>,
     pub fenced: bool,
     pub want_shutdown: bool,
     pub slow_us: u64,
@@ -240,6 +245,8 @@ impl Broker {
             id,
             status: BrokerStatus::Stopped,
             broker_epoch: 0,
+            clean_shutdown_epoch: None,
+            previous_broker_epoch: None,
             fenced: true,
             want_shutdown: false,
             slow_us: 0,
@@ -266,6 +273,7 @@ impl Broker {
     /// Starts (or restarts) the process: log recovery, then registration with the controller.
     pub fn start(&mut self, ctx: &mut Ctx) {
         self.status = BrokerStatus::Running;
+        self.previous_broker_epoch = self.clean_shutdown_epoch.take();
         self.broker_epoch += 1;
         self.fenced = true;
         self.want_shutdown = false;
@@ -313,6 +321,7 @@ impl Broker {
             for r in self.replicas.values_mut() {
                 r.hw_checkpoint = r.log.high_watermark;
             }
+            self.clean_shutdown_epoch = Some(self.broker_epoch);
         }
         let mut held: Vec<(Node, u64)> = self
             .parked_fetches
@@ -361,6 +370,7 @@ impl Broker {
             Node::Controller,
             Msg::Heartbeat {
                 broker_epoch: self.broker_epoch,
+                previous_broker_epoch: self.previous_broker_epoch,
                 metadata_offset: self.metadata_offset,
                 want_shutdown: self.want_shutdown,
             },

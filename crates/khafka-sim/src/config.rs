@@ -110,7 +110,10 @@ impl Default for BrokerConfig {
             min_insync_replicas: 1,
             default_replication_factor: 1,
             num_partitions: 1,
-            eligible_leader_replicas_enable: false,
+            // Kafka 4.1 finalizes `eligible.leader.replicas.version=1` on a newly formatted cluster
+            // (`EligibleLeaderReplicasVersion.ELRV_1` bootstraps at `IBP_4_1_IV0`; 4.1's latest
+            // production metadata version is `IBP_4_1_IV1`).
+            eligible_leader_replicas_enable: true,
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             sim_unflushed_window_ms: 30_000,
         }
@@ -261,6 +264,46 @@ impl BrokerConfig {
         } else {
             Truncation::HighWatermark
         };
+        // ELR is on for clusters formatted by 4.1; 4.0 has it behind a feature upgrade (set
+        // `eligible.leader.replicas.enable=true` after the version); older releases have none.
+        self.eligible_leader_replicas_enable = v >= (4, 1);
+        Ok(())
+    }
+
+    /// After a cluster's settings are applied: the ZooKeeper controller and the pre-3.7 HW rule
+    /// belong to releases without eligible leader replicas, so they turn ELR off unless
+    /// `eligible.leader.replicas.enable` was given; then [`Self::check_combination`].
+    pub fn settle(&mut self, elr_given: bool) -> Result<(), String> {
+        let old_release =
+            self.controller == ControllerMode::Zookeeper || self.hw_rule == HwRule::Pre37;
+        if old_release && !elr_given {
+            self.eligible_leader_replicas_enable = false;
+        }
+        self.check_combination()
+    }
+
+    /// Settings no Kafka release combines, refused with the reason: KIP-966's eligible leader
+    /// replicas exist only with the KRaft controller (4.0+) and rely on the strict min-ISR
+    /// high-watermark rule (3.7+) to guarantee an ELR member holds everything committed.
+    pub fn check_combination(&self) -> Result<(), String> {
+        if !self.eligible_leader_replicas_enable {
+            return Ok(());
+        }
+        if self.hw_rule == HwRule::Pre37 {
+            return Err(
+                "eligible leader replicas need the strict min-ISR high-watermark rule \
+                 (Kafka 3.7+): with `high.watermark.rule=pre-3.7` an ELR member may miss committed \
+                 records; set `eligible.leader.replicas.enable=false`"
+                    .into(),
+            );
+        }
+        if self.controller == ControllerMode::Zookeeper {
+            return Err(
+                "eligible leader replicas exist only with the KRaft controller (Kafka \
+                 4.0+); set `eligible.leader.replicas.enable=false` or `controller=kraft`"
+                    .into(),
+            );
+        }
         Ok(())
     }
 }

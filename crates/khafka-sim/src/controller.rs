@@ -26,6 +26,15 @@ const ALTER_PARTITION: &str = "AlterPartition";
 /// `unclean.leader.election.interval.ms` (KRaft's periodic unclean election check).
 const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
 
+/// A broker heartbeat (the first of an incarnation registers it).
+#[derive(Clone, Copy, Debug)]
+struct Beat {
+    broker_epoch: u64,
+    previous_broker_epoch: Option<u64>,
+    metadata_offset: u64,
+    want_shutdown: bool,
+}
+
 /// Where `choose_leader` found the leader (`PartitionChangeBuilder.electAnyLeader`'s branches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Election {
@@ -149,9 +158,18 @@ impl Controller {
         match msg {
             Msg::Heartbeat {
                 broker_epoch,
+                previous_broker_epoch,
                 metadata_offset,
                 want_shutdown,
-            } => self.on_heartbeat(ctx, b, broker_epoch, metadata_offset, want_shutdown),
+            } => {
+                let beat = Beat {
+                    broker_epoch,
+                    previous_broker_epoch,
+                    metadata_offset,
+                    want_shutdown,
+                };
+                self.on_heartbeat(ctx, b, beat)
+            }
             Msg::MetadataFetch { req_id, offset } => {
                 if (offset as usize) < self.log.len() {
                     self.answer_poll(ctx, b, req_id, offset);
@@ -222,14 +240,13 @@ impl Controller {
         }
     }
 
-    fn on_heartbeat(
-        &mut self,
-        ctx: &mut Ctx,
-        b: BrokerId,
-        broker_epoch: u64,
-        metadata_offset: u64,
-        want_shutdown: bool,
-    ) {
+    fn on_heartbeat(&mut self, ctx: &mut Ctx, b: BrokerId, beat: Beat) {
+        let Beat {
+            broker_epoch,
+            previous_broker_epoch,
+            metadata_offset,
+            want_shutdown,
+        } = beat;
         let log_len = self.log.len() as u64;
         let now = ctx.now.as_us();
         let r = self.reg(b);
@@ -238,13 +255,18 @@ impl Controller {
         }
         if broker_epoch > r.broker_epoch || !r.registered {
             // (Re-)registration: the broker starts fenced until it has caught up with the log.
+            // `ClusterControlManager.registerBroker`: the shutdown was clean if the broker proves
+            // it with the epoch it stopped at.
             let was_unfenced = r.registered && !r.fenced;
+            let clean = previous_broker_epoch == Some(r.broker_epoch);
             r.registered = true;
             r.broker_epoch = broker_epoch;
             r.fenced = true;
             r.shutting_down = false;
             r.unfence_at_offset = log_len;
-            if was_unfenced {
+            if ctx.topo.config.eligible_leader_replicas_enable && !clean {
+                self.unclean_shutdown(ctx, b);
+            } else if was_unfenced {
                 // The old incarnation was never fenced (it came back within the session timeout).
                 self.fence(ctx, b, "re-registered with a new broker epoch");
             }
@@ -370,6 +392,28 @@ impl Controller {
             } else if isr != p.isr || elr != p.elr {
                 self.change(ctx, part, isr, elr, zk, "replica fenced");
             }
+        }
+        self.flush_polls(ctx);
+    }
+
+    /// `ReplicationControlManager.handleBrokerUncleanShutdown` (KAFKA-15586; with ELR only): a broker
+    /// that restarts without proving a clean shutdown may have lost records it had acknowledged as a
+    /// follower, so it leaves every ISR *and* every ELR, and cannot lead.
+    fn unclean_shutdown(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        ctx.emit(TraceKind::BrokerFenced {
+            broker: b,
+            reason: "registered after an unclean shutdown: removed from every ISR and ELR".into(),
+        });
+        self.log.push(None);
+        for part in 0..self.parts.len() as PartIdx {
+            let p = &self.parts[part as usize];
+            if !p.isr.contains(&b) && !p.elr.contains(&b) && p.leader != Some(b) {
+                continue;
+            }
+            let isr: Vec<BrokerId> = p.isr.iter().copied().filter(|x| *x != b).collect();
+            let elr: Vec<BrokerId> = p.elr.iter().copied().filter(|x| *x != b).collect();
+            let reelect = p.leader == Some(b);
+            self.change(ctx, part, isr, elr, reelect, "unclean shutdown");
         }
         self.flush_polls(ctx);
     }

@@ -182,6 +182,9 @@ pub enum Msg {
     /// Broker → controller, every `broker.heartbeat.interval.ms`.
     Heartbeat {
         broker_epoch: u64,
+        /// The epoch the clean-shutdown file held at start-up (`previousBrokerEpoch` in
+        /// `BrokerRegistration`): `None` after a crash (KAFKA-15586).
+        previous_broker_epoch: Option<u64>,
         metadata_offset: u64,
         want_shutdown: bool,
     },
