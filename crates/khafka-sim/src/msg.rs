@@ -220,6 +220,9 @@ pub enum Msg {
     Disconnect {
         req_id: u64,
     },
+    /// The broker's process ended (a clean stop or a crash, not a power loss): the OS closed its
+    /// sockets, and a client with a connection to it sees the connection close.
+    ConnectionClosed,
 }
 
 impl Msg {
@@ -241,6 +244,7 @@ impl Msg {
             Msg::AlterPartition { .. } => "AlterPartition",
             Msg::AlterPartitionResponse { .. } => "AlterPartitionResponse",
             Msg::Disconnect { .. } => "Disconnect",
+            Msg::ConnectionClosed => "ConnectionClosed",
         }
     }
 

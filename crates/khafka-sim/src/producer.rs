@@ -1070,7 +1070,7 @@ impl Producer {
         // settled only by its own `ApiVersions` answer).
         if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
             let settles = match msg {
-                Msg::Disconnect { .. } => false,
+                Msg::Disconnect { .. } | Msg::ConnectionClosed => false,
                 Msg::ApiVersionsResponse { req_id } => c.connecting.is_none_or(|r| r == req_id),
                 _ => c.connecting.is_none(),
             };
@@ -1131,6 +1131,27 @@ impl Producer {
                     }
                 }
                 ctx.pools.produce_results.give(results);
+                self.drain(ctx);
+            }
+            Msg::ConnectionClosed => {
+                // NetworkClient.handleDisconnections: the node is marked disconnected (reconnect
+                // backoff), metadata is refreshed, and the requests in flight on it fail.
+                let Some(b) = from_broker else { return };
+                if !self.conns.get(b as usize).is_some_and(|c| c.up) {
+                    return;
+                }
+                self.connection_failed(ctx, b);
+                let lost: Vec<u64> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, f)| f.broker == b)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in lost {
+                    if let Some(f) = self.in_flight.remove(&id) {
+                        self.fail_request(ctx, f, ErrorCode::NetworkException);
+                    }
+                }
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {

@@ -561,6 +561,14 @@ impl Sim {
                     msg: Msg::Disconnect { req_id },
                 });
             }
+            // The OS closes the dead process's sockets: clients see their connections close.
+            for p in 0..self.producers.len() as u32 {
+                self.out.push(Effect::Send {
+                    from: Node::Broker(b),
+                    to: Node::Producer(p),
+                    msg: Msg::ConnectionClosed,
+                });
+            }
         }
     }
 
