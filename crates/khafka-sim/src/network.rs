@@ -25,8 +25,11 @@ pub struct Network {
     blocked: Vec<bool>,
     /// Time of the last delivery scheduled on each link, to keep links FIFO.
     last_delivery_us: Vec<u64>,
+    /// One random stream per link, made when the link first carries a message: two runs of a seed
+    /// that differ in one setting keep the same latencies on every link the change does not touch.
     #[serde(skip)]
-    rng: SimRng,
+    link_rngs: Vec<Option<SimRng>>,
+    seed: u64,
     pub partitions: Vec<(Vec<Vec<NodeRef>>, bool)>,
     pub isolated: Vec<NodeRef>,
 }
@@ -48,7 +51,8 @@ impl Network {
             links: vec![default.clone(); nodes * nodes],
             blocked: vec![false; nodes * nodes],
             last_delivery_us: vec![0; nodes * nodes],
-            rng: SimRng::derive(seed, "network"),
+            link_rngs: vec![None; nodes * nodes],
+            seed,
             partitions: Vec::new(),
             isolated: Vec::new(),
         }
@@ -99,6 +103,11 @@ impl Network {
                 self.links[i] = link.clone();
             }
         }
+    }
+
+    /// The largest one-way latency of the link `from → to` (no retransmission).
+    pub fn max_latency_us(&self, from: Node, to: Node) -> u64 {
+        self.links[self.index(from) * self.nodes + self.index(to)].latency_us_max
     }
 
     pub fn is_blocked(&self, from: Node, to: Node) -> bool {
@@ -203,10 +212,15 @@ impl Network {
         let i = self.index(from) * self.nodes + self.index(to);
         let link = &self.links[i];
         let (lo, hi, loss) = (link.latency_us_min, link.latency_us_max, link.loss_ppm);
-        let mut at = now_us + self.rng.range_inclusive(lo, hi) + extra_us;
+        let seed = self.seed;
+        let rng =
+            self.link_rngs[i].get_or_insert_with(|| SimRng::derive_indexed(seed, "link", i as u64));
+        let mut at = now_us
+            .saturating_add(rng.range_inclusive(lo, hi))
+            .saturating_add(extra_us);
         let mut rto = MIN_RTO_US;
         let mut tries = 0;
-        while tries < MAX_RETRANSMITS && self.rng.chance_ppm(loss) {
+        while tries < MAX_RETRANSMITS && rng.chance_ppm(loss) {
             at += rto;
             rto *= 2;
             tries += 1;
@@ -214,5 +228,56 @@ impl Network {
         let at = at.max(self.last_delivery_us[i]);
         self.last_delivery_us[i] = at;
         Some(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(seed: u64) -> Network {
+        let link = LinkSpec {
+            latency_us_min: 100,
+            latency_us_max: 5_000,
+            loss_ppm: 100_000,
+        };
+        Network::new(3, vec!["p".into()], Vec::new(), &link, seed)
+    }
+
+    #[test]
+    fn each_link_draws_from_its_own_stream() {
+        // Run A sends on links 1→2 and 2→3 alternately; run B sends three times as much on 1→2
+        // (a setting that changes traffic there only). Link 2→3 sees the same latencies in both.
+        let (mut a, mut b) = (net(7), net(7));
+        let (mut a23, mut b23) = (Vec::new(), Vec::new());
+        for i in 0..200u64 {
+            let t = i * 10_000_000;
+            a.delivery_time(t, Node::Broker(1), Node::Broker(2), 0);
+            for _ in 0..3 {
+                b.delivery_time(t, Node::Broker(1), Node::Broker(2), 0);
+            }
+            a23.push(
+                a.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                    .unwrap()
+                    - t,
+            );
+            b23.push(
+                b.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                    .unwrap()
+                    - t,
+            );
+        }
+        assert_eq!(a23, b23);
+        // And the streams differ between links and seeds.
+        let mut c = net(8);
+        let c23: Vec<u64> = (0..200u64)
+            .map(|i| {
+                let t = i * 10_000_000;
+                c.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                    .unwrap()
+                    - t
+            })
+            .collect();
+        assert_ne!(a23, c23);
     }
 }

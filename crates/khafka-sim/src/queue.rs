@@ -197,6 +197,22 @@ impl<T> EventQueue<T> {
         })
     }
 
+    /// Removes the pending events `keep` refuses (a rare operation: it rebuilds the heap). The
+    /// remaining events pop in the same `(time, sequence)` order as before.
+    pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &T) -> bool) {
+        let keys = std::mem::take(&mut self.heap.keys);
+        for k in keys {
+            let slot = k.slot();
+            let kept = self.slots[slot].as_ref().is_some_and(|e| keep(k.at, e));
+            if kept {
+                self.heap.push(k);
+            } else {
+                self.slots[slot] = None;
+                self.free.push(slot as u32);
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.heap.len()
     }
@@ -223,6 +239,18 @@ mod tests {
         assert_eq!(q.pop(), Some((SimTime(5), "d")));
         assert_eq!(q.pop(), None);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn retain_drops_events_and_keeps_the_order_of_the_rest() {
+        let mut q = EventQueue::default();
+        for (t, v) in [(5, 1), (1, 2), (5, 3), (3, 4), (2, 5), (5, 6)] {
+            q.push(SimTime(t), v);
+        }
+        q.retain(|_, v| v % 2 == 0);
+        q.push(SimTime(5), 8);
+        let order: Vec<i32> = std::iter::from_fn(|| q.pop().map(|(_, v)| v)).collect();
+        assert_eq!(order, vec![2, 4, 6, 8]);
     }
 
     #[test]

@@ -33,6 +33,12 @@ impl SimRng {
         SimRng(Pcg64Mcg::seed_from_u64(s))
     }
 
+    /// The generator for member `index` of `subsystem` (e.g. one network link) under `seed`.
+    pub fn derive_indexed(seed: u64, subsystem: &str, index: u64) -> Self {
+        let s = splitmix64(seed ^ splitmix64(name_hash(subsystem) ^ splitmix64(index)));
+        SimRng(Pcg64Mcg::seed_from_u64(s))
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }

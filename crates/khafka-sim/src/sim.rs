@@ -549,6 +549,19 @@ impl Sim {
         self.incarnation[i] += 1;
         if power_loss {
             self.powered_off[i] = true;
+            // A machine without power retransmits nothing: a message of its still on its way is
+            // delivered only if its last transmission left before the power went out, i.e. it
+            // arrives within the link's latency; the rest is gone (and, TCP being ordered, so is
+            // everything after it on that connection, which arrives later still).
+            let now = self.now.as_us();
+            let from = Node::Broker(b);
+            let net = &self.net;
+            self.queue.retain(|at, e| match e {
+                Event::Deliver { from: f, to, .. } if *f == from => {
+                    at.as_us() <= now.saturating_add(net.max_latency_us(from, *to))
+                }
+                _ => true,
+            });
             self.unflushed_loss = true;
             let window = self.topo.config.sim_unflushed_window_ms * 1_000;
             let mut ctx = ctx!(self, Node::Broker(b));
