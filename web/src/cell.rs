@@ -280,10 +280,7 @@ pub fn cell(props: &CellProps) -> Html {
                         }
                         Ok(scenario) => {
                             errors.set(Vec::new());
-                            let opts = SimOptions {
-                                check_invariants: false,
-                                ..SimOptions::default()
-                            };
+                            let opts = scenario.sim_options();
                             let end = scenario.spec.run_for;
                             let mut timeline =
                                 Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
@@ -556,10 +553,7 @@ pub fn cell(props: &CellProps) -> Html {
 /// Parses and runs a scenario to its end.
 fn run_source(text: &str) -> Result<Run, Vec<ParseError>> {
     let scenario = parse(text).map_err(|e| e.errors().to_vec())?;
-    let opts = SimOptions {
-        check_invariants: false,
-        ..SimOptions::default()
-    };
+    let opts = scenario.sim_options();
     let end = scenario.spec.run_for;
     let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
     timeline.seek(end);
@@ -584,10 +578,7 @@ fn shift_lines(errors: Vec<ParseError>, by: u32) -> Vec<ParseError> {
 fn open_shared(sh: &Shared) -> Result<Run, Vec<ParseError>> {
     let scenario = parse(&sh.source).map_err(|e| e.errors().to_vec())?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
-    let opts = SimOptions {
-        check_invariants: false,
-        ..SimOptions::default()
-    };
+    let opts = scenario.sim_options();
     let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
     for (at, fault) in actions {
         timeline.seek(at);

@@ -168,7 +168,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let trace_path = flag(&flags, "--trace");
     let opts = SimOptions {
         keep_trace: trace_path.is_some(),
-        ..SimOptions::default()
+        ..scenario.sim_options()
     };
     let mut sim = Sim::with_options(scenario.spec.clone(), opts);
     sim.run_until(until);

@@ -659,6 +659,9 @@ impl Expect {
                     .filter(|p| p.leader.is_none())
                     .count(),
             ),
+            Metric::Violations if !outcome.invariants_checked => Value::Missing(
+                "not computed: the run did not check invariants (see Scenario::sim_options)".into(),
+            ),
             Metric::Violations => count(outcome.violations.len()),
         }
     }

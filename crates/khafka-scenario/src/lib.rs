@@ -52,6 +52,20 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// How to run this scenario so that every figure its expectations read is computed: the
+    /// invariants are checked after every event when an expectation reads `violations` (the
+    /// standard run takes about 1.3 times as long; see docs/performance.md), and otherwise only in debug builds.
+    pub fn sim_options(&self) -> khafka_sim::SimOptions {
+        khafka_sim::SimOptions {
+            check_invariants: cfg!(debug_assertions)
+                || self
+                    .expects
+                    .iter()
+                    .any(|e| matches!(e.metric, expect::Metric::Violations)),
+            ..khafka_sim::SimOptions::default()
+        }
+    }
+
     /// Checks every expectation against an outcome, in the order written.
     pub fn evaluate(&self, outcome: &khafka_sim::Outcome) -> Vec<(&Expect, ExpectResult)> {
         self.expects

@@ -121,7 +121,7 @@ fn the_main_example_builds_the_expected_spec() {
     );
     assert_eq!(spec.links[2].from, vec![NodeRef::Broker(2)]);
     assert_eq!(spec.links[2].link.loss_ppm, 10_000);
-    assert_eq!(spec.links[2].link.latency_us_min, 500);
+    assert_eq!(spec.links[2].link.latency_us_min, 20_000);
 
     let at = |s: &Scheduled| s.at;
     let faults: Vec<&Fault> = spec.schedule.iter().map(|s| &s.fault).collect();

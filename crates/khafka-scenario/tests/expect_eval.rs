@@ -51,6 +51,7 @@ fn outcome() -> Outcome {
     o.producer_errors.insert("NOT_ENOUGH_REPLICAS".into(), 4);
     o.producer_errors.insert("REQUEST_TIMED_OUT".into(), 3);
     o.violations.push("hw went backwards".into());
+    o.invariants_checked = true;
     o
 }
 
@@ -161,4 +162,23 @@ fn expect_keeps_its_text_and_line() {
         results.iter().map(|(_, r)| r.passed).collect::<Vec<_>>(),
         vec![false, true]
     );
+}
+
+#[test]
+fn violations_are_not_zero_when_nobody_looked() {
+    // A run without invariant checks has no violations list to read: the expectation fails with
+    // the reason instead of passing on an empty list (it could not fail in a release build).
+    let mut o = outcome();
+    o.violations.clear();
+    o.invariants_checked = false;
+    let r = expect("violations == 0").evaluate(&o);
+    assert!(!r.passed);
+    assert!(r.actual.contains("not computed"), "{}", r.actual);
+    o.invariants_checked = true;
+    assert!(expect("violations == 0").evaluate(&o).passed);
+    // And a scenario that reads the figure asks for the checks.
+    let s = parse("run 1s\nexpect violations == 0\n").unwrap();
+    assert!(s.sim_options().check_invariants);
+    let s = parse("run 1s\nexpect lost == 0\n").unwrap();
+    assert_eq!(s.sim_options().check_invariants, cfg!(debug_assertions));
 }

@@ -104,6 +104,10 @@ pub struct Outcome {
     pub producer_errors: BTreeMap<String, u64>,
     /// Invariant violations seen during the run (empty in a correct engine).
     pub violations: Vec<String>,
+    /// Whether the invariants were checked after every event ([`crate::SimOptions`]); when not,
+    /// `violations` is empty because nothing looked, and an expectation on it cannot be evaluated.
+    #[serde(default)]
+    pub invariants_checked: bool,
 }
 
 impl Outcome {

@@ -186,6 +186,7 @@ impl ClusterSnapshot {
                 .map(|(k, v)| (k.to_string(), *v))
                 .collect(),
             violations: sim.violations.clone(),
+            invariants_checked: sim.opts.check_invariants,
         }
     }
 }

@@ -460,6 +460,7 @@ impl Sim {
                 .map(|(k, v)| (k.to_string(), *v))
                 .collect(),
             violations: self.violations.clone(),
+            invariants_checked: self.opts.check_invariants,
         }
     }
 }
