@@ -305,7 +305,7 @@ impl Sim {
         if leo == 0 {
             return strip;
         }
-        let has_leader = self.controller.parts[part as usize].leader.is_some();
+        let has_leader = self.verdict_source(part).is_some();
         // Copies on the leader come from the running verdict counts (current after `run_until`; if
         // events ran since, no copy is called lost).
         let current = self.provenance_counts_running().is_some();
@@ -416,6 +416,7 @@ impl Sim {
         let info = self.prov.get(id)?;
         let part = info.part;
         let st = &self.controller.parts[part as usize];
+        let source = self.verdict_source(part);
         let mut copies = Vec::new();
         for &b in &self.topo.parts[part as usize].replicas {
             let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
@@ -432,17 +433,19 @@ impl Sim {
                 }
             }
         }
-        let on_leader = |copies: &[RecordCopy]| match st.leader {
+        let on_leader = |copies: &[RecordCopy]| match source {
             Some(l) => copies.iter().filter(|c| c.broker == l).count(),
             None => 0,
         };
         let n = on_leader(&copies);
         let acked = info.acked_us().is_some();
-        let (verdict, explanation) = if acked && st.leader.is_none() {
-            (
-                "unavailable",
-                "acknowledged, but the partition has no leader: nobody can read it until a replica that has it leads again".to_string(),
-            )
+        let (verdict, explanation) = if acked && source.is_none() {
+            let why = if st.leader.is_some() {
+                "its leader is down and no other in-sync replica runs, so the partition will have no leader: nobody can read it until a replica that has it leads again"
+            } else {
+                "the partition has no leader: nobody can read it until a replica that has it leads again"
+            };
+            ("unavailable", format!("acknowledged, but {why}"))
         } else if acked && n == 0 {
             let why = if self.topo.unclean_enabled(part) {
                 "an unclean election made a replica without it leader, and the others truncated to match"
@@ -455,7 +458,7 @@ impl Sim {
                 "lost",
                 format!(
                     "acknowledged but absent from leader {}'s log: {why}",
-                    st.leader.unwrap_or(0)
+                    source.unwrap_or(0)
                 ),
             )
         } else if n > 1 {
@@ -472,7 +475,7 @@ impl Sim {
             ("failed", format!("{what} ({})", err.name()))
         } else if copies
             .iter()
-            .any(|c| Some(c.broker) == st.leader && c.below_high_watermark)
+            .any(|c| Some(c.broker) == source && c.below_high_watermark)
         {
             (
                 "committed",
@@ -486,6 +489,12 @@ impl Sim {
             )
         } else {
             ("pending", "not yet written to the leader".into())
+        };
+        let explanation = match (source, st.leader) {
+            (Some(s), Some(l)) if s != l => format!(
+                "{explanation} (counted on broker {s}: leader {l} is down and not yet fenced, and a clean election will then make {s} leader)"
+            ),
+            _ => explanation,
         };
         Some(RecordStory {
             record_id: id,

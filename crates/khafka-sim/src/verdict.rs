@@ -5,6 +5,12 @@
 //! leader; if the partition ends with no leader its acknowledged records are **unavailable** instead.
 //! It is **duplicated** when it appears more than once in that log, and **reordered** when its first
 //! copy comes after the first copy of a record its producer sent later to the same partition.
+//!
+//! "The final leader" is [`Sim::verdict_source`]: the leader while it runs. While a dead leader waits
+//! to be fenced (the controller still names it), the verdicts read the replica a clean election will
+//! then make leader — the first in-sync replica, in assignment order, that runs — so a record held by
+//! a replica that can still be elected cleanly is never called lost; with no such replica the
+//! partition's acknowledged records are unavailable, as for a partition without a leader.
 
 use crate::chunked::ChunkVec;
 use crate::log::RecordId;
@@ -146,9 +152,24 @@ impl Sim {
         out
     }
 
-    /// The leader of `part` now, its log's truncation count and length (`None` log: no replica).
+    /// The replica whose log the verdicts read for `part` (see the module doc): the leader while it
+    /// runs; while a dead leader is not yet fenced, the replica a clean election will pick then;
+    /// `None` when the partition has, or is about to have, no leader.
+    pub fn verdict_source(&self, part: PartIdx) -> Option<BrokerId> {
+        let st = &self.controller.parts[part as usize];
+        let leader = st.leader?;
+        let runs = |b: BrokerId| self.brokers[(b - 1) as usize].is_running();
+        if runs(leader) {
+            return Some(leader);
+        }
+        st.replicas.iter().copied().find(|b| {
+            *b != leader && st.isr.contains(b) && runs(*b) && self.controller.is_active(*b)
+        })
+    }
+
+    /// The verdict source of `part` now and its log (`None` log: no replica).
     fn leader_log(&self, part: usize) -> (Option<BrokerId>, Option<&crate::log::Log>) {
-        let leader = self.controller.parts[part].leader;
+        let leader = self.verdict_source(part as PartIdx);
         let log = leader.and_then(|l| {
             self.brokers[(l - 1) as usize]
                 .replicas
@@ -319,11 +340,8 @@ impl Sim {
     pub fn provenance_counts_recomputed(&self) -> ProvenanceCounts {
         let mut c = ProvenanceCounts::default();
         let (copies, reordered, committed) = self.copies_on_leaders();
-        let has_leader: Vec<bool> = self
-            .controller
-            .parts
-            .iter()
-            .map(|p| p.leader.is_some())
+        let has_leader: Vec<bool> = (0..self.controller.parts.len() as PartIdx)
+            .map(|p| self.verdict_source(p).is_some())
             .collect();
         for (id, info) in self.prov.records.iter().enumerate() {
             c.sent += 1;
@@ -361,8 +379,8 @@ impl Sim {
     fn copies_on_leaders(&self) -> (Vec<u32>, u64, u64) {
         let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
         let (mut reordered, mut committed) = (0u64, 0u64);
-        for (part, st) in self.controller.parts.iter().enumerate() {
-            let Some(l) = st.leader else {
+        for part in 0..self.controller.parts.len() {
+            let Some(l) = self.verdict_source(part as PartIdx) else {
                 continue;
             };
             let Some(r) = self.brokers[(l - 1) as usize]
@@ -433,7 +451,7 @@ impl Sim {
             .iter()
             .enumerate()
             .filter(|(id, info)| {
-                let leader = self.controller.parts[info.part as usize].leader.is_some();
+                let leader = self.verdict_source(info.part).is_some();
                 let acked = info.acked_us().is_some();
                 match verdict {
                     "lost" => acked && leader && copies(*id) == 0,
