@@ -172,6 +172,9 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     };
     let mut sim = Sim::with_options(scenario.spec.clone(), opts);
     sim.run_until(until);
+    if let Some(why) = sim.halted() {
+        return Err(format!("{file}: {why}"));
+    }
     let outcome = sim.outcome();
     let results = scenario.evaluate(&outcome);
     let all_pass = results.iter().all(|(_, r)| r.passed);

@@ -194,7 +194,11 @@ impl Parser {
         }
         // KafkaProducer.configureDeliveryTimeout: delivery.timeout.ms covers lingering and one request.
         let cfg = &mut spec.config;
-        let floor = cfg.linger_ms + cfg.request_timeout_ms;
+        // `(int) Math.min(lingerMs + requestTimeoutMs, Integer.MAX_VALUE)`.
+        let floor = cfg
+            .linger_ms
+            .saturating_add(cfg.request_timeout_ms)
+            .min(i32::MAX as u64);
         if cfg.delivery_timeout_ms < floor {
             match pairs.iter().find(|p| p.key == "delivery.timeout.ms") {
                 Some(p) => self.error(

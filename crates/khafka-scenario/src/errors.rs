@@ -125,6 +125,10 @@ impl ParseErrors {
     /// a `^^^` caret under the span, then the hint and the Kafka error name if any. Errors are
     /// separated by a blank line.
     pub fn render(&self, file_name: &str, source: &str) -> String {
+        const CONTEXT_BEFORE: u32 = 40;
+        const CONTEXT_AFTER: u32 = 40;
+        const SHOWN_MAX: u32 = 80;
+        const LINE_MAX: u32 = 160;
         let lines: Vec<&str> = source.split('\n').collect();
         let mut out = String::new();
         for (i, e) in self.0.iter().enumerate() {
@@ -142,13 +146,34 @@ impl ParseErrors {
                 .map(|l| l.strip_suffix('\r').unwrap_or(l))
                 .unwrap_or("");
             // Tabs and other control characters are shown as one space so the caret lines up.
-            let shown: String = text
+            let chars: Vec<char> = text
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            let width = shown.chars().count() as u32;
+            let width = chars.len() as u32;
             let start = e.column.saturating_sub(1).min(width);
             let len = e.len.max(1).min(width.saturating_sub(start).max(1));
+            // A long line is clipped to a window around the error, so the text stays proportional
+            // to the number of errors, not to errors × line length.
+            let (from, to) = if width <= LINE_MAX {
+                (0, width)
+            } else {
+                let from = start.saturating_sub(CONTEXT_BEFORE);
+                (
+                    from,
+                    (start + len.min(SHOWN_MAX) + CONTEXT_AFTER).min(width),
+                )
+            };
+            let mut shown: String = chars[from as usize..to as usize].iter().collect();
+            let mut start = start - from;
+            let len = len.min(to - from - start).max(1);
+            if from > 0 {
+                shown.insert(0, '…');
+                start += 1;
+            }
+            if to < width {
+                shown.push('…');
+            }
             out.push_str(&format!("{gutter} |\n"));
             out.push_str(&format!("{number} | {}\n", shown.trim_end()));
             out.push_str(&format!(

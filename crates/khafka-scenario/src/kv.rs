@@ -25,6 +25,8 @@ pub struct Pair {
 /// keys given twice are reported (with a "did you mean" over `allowed` for a bare word).
 pub fn pairs(tokens: &[Token], allowed: &[&str], errors: &mut Vec<ParseError>) -> Vec<Pair> {
     let mut out: Vec<Pair> = Vec::new();
+    // Keys seen, for the duplicate check (a line may carry thousands of pairs).
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for t in tokens {
         let Some((key, value)) = t.text.split_once('=') else {
             let e = ParseError::new(t.span, format!("expected `key=value`, found `{}`", t.text));
@@ -56,7 +58,7 @@ pub fn pairs(tokens: &[Token], allowed: &[&str], errors: &mut Vec<ParseError>) -
             );
             continue;
         }
-        if out.iter().any(|p| p.key == key) {
+        if !seen.insert(key) {
             errors.push(
                 ParseError::new(key_span, format!("`{key}` is set twice on this line"))
                     .hint("remove one of them"),

@@ -75,8 +75,25 @@ impl Scenario {
     }
 }
 
-/// Parses a `.khafka` source. On failure, returns every error found, sorted by position.
+/// The largest scenario source accepted (1 MiB).
+pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+
+/// Parses a `.khafka` source. On failure, returns every error found (at most
+/// 50, then a line saying how many more), sorted by position.
 pub fn parse(source: &str) -> Result<Scenario, ParseErrors> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(ParseErrors(vec![ParseError::new(
+            errors::Span::new(1, 1, 0),
+            format!(
+                "the scenario is {} KB; the simulator reads at most {} KB",
+                source.len() / 1024,
+                MAX_SOURCE_BYTES / 1024
+            ),
+        )
+        .hint(
+            "a scenario is a few dozen lines; generate fewer topics or clients",
+        )]));
+    }
     let mut parser = parser::Parser::new();
     for line in lexer::lex(source) {
         parser.statement(&line);

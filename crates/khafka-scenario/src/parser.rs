@@ -24,6 +24,8 @@ pub const STATEMENTS: &[&str] = &[
 
 /// The largest cluster the simulator accepts.
 pub const MAX_BROKERS: u32 = 1_000;
+/// At most this many errors are reported for one source (then one line says how many more).
+pub const MAX_ERRORS: usize = 50;
 
 /// A producer or consumer declaration.
 #[derive(Clone, Debug)]
@@ -62,6 +64,8 @@ pub struct Parser {
     pub links: Vec<PendingLink>,
     /// Statements allowed once, with the line of their first occurrence.
     seen: Vec<(&'static str, u32)>,
+    /// Where the `run` statement is, for errors about the run as a whole.
+    run_span: Option<Span>,
 }
 
 impl Parser {
@@ -75,6 +79,7 @@ impl Parser {
             clients: Vec::new(),
             links: Vec::new(),
             seen: Vec::new(),
+            run_span: None,
         }
     }
 
@@ -174,6 +179,9 @@ impl Parser {
 
     fn run(&mut self, kw: &Token, args: &[Token]) {
         let fresh = self.once(kw, "run");
+        if fresh {
+            self.run_span = Some(kw.span);
+        }
         if let Some(t) = self.one_arg(kw, args, "run 10s") {
             match values::duration(&t.text, t.span) {
                 Ok(0) => self.error(
@@ -436,8 +444,30 @@ impl Parser {
                 }
             }
         }
+        // The run as a whole must fit the simulator's budget (only judged on a valid scenario).
+        if self.errors.is_empty() {
+            if let Err(why) = khafka_sim::budget::check(&self.spec) {
+                let span = self.run_span.unwrap_or(Span::new(1, 1, 0));
+                self.errors.push(
+                    ParseError::new(span, format!("too large to simulate: {why}"))
+                        .hint("the simulator keeps every record of a run in memory (about 200 bytes each)"),
+                );
+            }
+        }
         self.errors.sort_by_key(|e| (e.line, e.column));
         self.errors.dedup();
+        if self.errors.len() > MAX_ERRORS {
+            let more = self.errors.len() - MAX_ERRORS;
+            let next = self.errors[MAX_ERRORS].clone();
+            self.errors.truncate(MAX_ERRORS);
+            self.errors.push(
+                ParseError::new(
+                    Span::new(next.line, next.column, next.len),
+                    format!("… and {more} more errors (only the first {MAX_ERRORS} are listed)"),
+                )
+                .hint("fix these first; the rest are often the same mistake"),
+            );
+        }
         (self.spec, self.expects, self.errors)
     }
 }

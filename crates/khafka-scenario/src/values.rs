@@ -143,6 +143,22 @@ pub fn loss(text: &str, span: Span) -> Result<u32, ParseError> {
 
 /// A latency: one duration (`1ms`) or a range (`0.5ms..1.5ms`). Returns (min, max) microseconds.
 pub fn latency(text: &str, span: Span) -> Result<(u64, u64), ParseError> {
+    let (lo, hi) = latency_range(text, span)?;
+    let (min, max) = (
+        khafka_sim::network::MIN_LATENCY_US,
+        khafka_sim::network::MAX_LATENCY_US,
+    );
+    if lo < min || hi > max {
+        return Err(ParseError::new(
+            span,
+            format!("a one-way latency must be between 0.05ms and 60s, found `{text}`"),
+        )
+        .hint("even loopback takes tens of microseconds each way; with no latency a request and its answer would take no time, and a zero-wait fetch would loop forever"));
+    }
+    Ok((lo, hi))
+}
+
+fn latency_range(text: &str, span: Span) -> Result<(u64, u64), ParseError> {
     match text.split_once("..") {
         None => duration(text, span).map(|d| (d, d)),
         Some((lo, hi)) => {

@@ -1,6 +1,6 @@
 //! One test per class of error: line, column, span, message, hint and Kafka error name.
 
-use khafka_scenario::{parse, ParseError};
+use khafka_scenario::{parse, ParseError, ParseErrors};
 
 fn errors(src: &str) -> Vec<ParseError> {
     match parse(src) {
@@ -497,4 +497,46 @@ fn settings_no_kafka_release_combines() {
             "{src}"
         );
     }
+}
+
+#[test]
+fn bad_input_found_by_fuzzing_the_cli_gets_a_bound_and_an_error() {
+    // Zero latency made zero-wait fetches loop at one instant: links take at least 50 µs.
+    let e = one("network latency=0ms\n");
+    assert!(
+        e.message.contains("between 0.05ms and 60s"),
+        "{}",
+        e.message
+    );
+    assert!(parse("network latency=0.05ms\ncluster replica.fetch.wait.max.ms=0\n").is_ok());
+    // Kafka's types: linger.ms is a long, request.timeout.ms an int.
+    let p = |kv: &str| parse(&format!("topic t\nproducer p topic=t {kv}\n"));
+    assert!(p("linger.ms=9223372036854775807").is_ok());
+    let e = p("linger.ms=9223372036854775808").unwrap_err().0.remove(0);
+    assert!(e.message.contains("Kafka's long"), "{}", e.message);
+    let e = p("request.timeout.ms=2147483648").unwrap_err().0.remove(0);
+    assert!(e.message.contains("Kafka's int"), "{}", e.message);
+    // What cannot fit in memory is refused before it runs, at the `run` line.
+    let e = one(
+        "topic t partitions=3 replication.factor=3\nproducer p topic=t rate=1000000/s\nrun 30s\n",
+    );
+    assert_eq!(at(&e), (3, 1, 3));
+    assert!(e.message.contains("30 M records"), "{}", e.message);
+    let e = one("run 25h\n");
+    assert!(e.message.contains("one simulated day"), "{}", e.message);
+    // Thousands of bad keys: 50 errors and a count, rendered in text proportional to that.
+    let keys: Vec<String> = (0..5_000).map(|i| format!("bad{i}=1")).collect();
+    let src = format!("topic t {}\n", keys.join(" "));
+    let errs = errors(&src);
+    assert_eq!(errs.len(), 51);
+    assert!(
+        errs[50].message.contains("4950 more errors"),
+        "{}",
+        errs[50].message
+    );
+    let text = ParseErrors(errs).render("big.khafka", &src);
+    assert!(text.len() < 30_000, "{} bytes of error text", text.len());
+    // A source over 1 MiB is refused at once.
+    let huge = "# padding\n".repeat(120_000);
+    assert!(one(&huge).message.contains("at most 1024 KB"));
 }

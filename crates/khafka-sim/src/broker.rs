@@ -426,11 +426,13 @@ impl Broker {
             }
             Timer::FetchTimeoutCheck { at_us } if self.fetch_check.fire(at_us) => {
                 let now = ctx.now.as_us();
-                let timeout_us = REPLICA_SOCKET_TIMEOUT_MS * 1_000;
+                let timeout_us = crate::time::ms_to_us(REPLICA_SOCKET_TIMEOUT_MS);
                 let expired: Vec<BrokerId> = self
                     .fetchers
                     .iter()
-                    .filter(|(_, f)| f.in_flight.is_some() && f.sent_us + timeout_us <= now)
+                    .filter(|(_, f)| {
+                        f.in_flight.is_some() && f.sent_us.saturating_add(timeout_us) <= now
+                    })
                     .map(|(l, _)| *l)
                     .collect();
                 for leader in expired {
@@ -592,7 +594,10 @@ impl Broker {
                     let backoff = ctx.topo.config.replica_fetch_backoff_ms;
                     let f = self.fetchers.get_mut(&l).expect("listed above");
                     f.in_flight = None;
-                    f.backoff_until_us = ctx.now.as_us() + backoff * 1_000;
+                    f.backoff_until_us = ctx
+                        .now
+                        .as_us()
+                        .saturating_add(crate::time::ms_to_us(backoff));
                     self.schedule_wake(ctx, l);
                 }
             }
@@ -833,7 +838,7 @@ impl Broker {
             req_id,
             from,
             parts: waiting,
-            deadline_us: ctx.now.as_us() + timeout_us,
+            deadline_us: ctx.now.as_us().saturating_add(timeout_us),
         };
         self.check_delayed(ctx, &mut d);
         if d.parts.iter().all(|p| p.3.is_some()) {
@@ -920,7 +925,7 @@ impl Broker {
             return;
         }
         let leo = r.log.log_end_offset();
-        let lag_us = ctx.topo.config.replica_lag_time_max_ms * 1_000;
+        let lag_us = crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms);
         let now = ctx.now.as_us();
         let mut new_hw = leo;
         for (b, rs) in &r.remotes {
@@ -959,7 +964,7 @@ impl Broker {
     /// The "isr-expiration" task: drop followers that have not caught up for `replica.lag.time.max.ms`.
     fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
         let me = self.id;
-        let lag_us = ctx.topo.config.replica_lag_time_max_ms * 1_000;
+        let lag_us = crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms);
         let now = ctx.now.as_us();
         let mut proposals = Vec::new();
         for (part, r) in &self.replicas {
@@ -1281,7 +1286,7 @@ impl Broker {
             Msg::Fetch {
                 req_id,
                 fetcher: Fetcher::Follower(me),
-                max_wait_us: ctx.topo.config.replica_fetch_wait_max_ms * 1_000,
+                max_wait_us: crate::time::ms_to_us(ctx.topo.config.replica_fetch_wait_max_ms),
                 partitions,
             },
         );
@@ -1310,7 +1315,7 @@ impl Broker {
             .map(|f| f.sent_us)
             .min();
         if let Some(sent) = oldest {
-            let at = sent + REPLICA_SOCKET_TIMEOUT_MS * 1_000;
+            let at = sent.saturating_add(crate::time::ms_to_us(REPLICA_SOCKET_TIMEOUT_MS));
             self.fetch_check
                 .arm(ctx, at, |at_us| Timer::FetchTimeoutCheck { at_us });
         }
@@ -1465,7 +1470,7 @@ impl Broker {
         if backoff {
             let b = ctx.topo.config.replica_fetch_backoff_ms;
             let f = self.fetchers.get_mut(&leader).expect("exists");
-            f.backoff_until_us = ctx.now.as_us() + b * 1_000;
+            f.backoff_until_us = ctx.now.as_us().saturating_add(crate::time::ms_to_us(b));
         }
         self.pump_fetcher(ctx, leader);
     }

@@ -15,16 +15,34 @@ pub enum ConfigError {
     InvalidValue(String),
 }
 
+/// A Kafka `long` setting: 0 to 2^63 - 1.
 fn parse_u64(value: &str, what: &str) -> Result<u64, ConfigError> {
-    value
-        .parse::<u64>()
-        .map_err(|_| ConfigError::InvalidValue(format!("a non-negative integer ({what})")))
+    parse_bounded(value, what, i64::MAX as u64, "2^63 - 1 (Kafka's long)")
 }
 
+/// A Kafka `int` setting held in a `u64`: 0 to 2^31 - 1.
+fn parse_int(value: &str, what: &str) -> Result<u64, ConfigError> {
+    parse_bounded(value, what, i32::MAX as u64, "2147483647 (Kafka's int)")
+}
+
+/// A Kafka `int` setting: 0 to 2^31 - 1.
 fn parse_u32(value: &str, what: &str) -> Result<u32, ConfigError> {
-    value
-        .parse::<u32>()
-        .map_err(|_| ConfigError::InvalidValue(format!("a non-negative integer ({what})")))
+    parse_int(value, what).map(|v| v as u32)
+}
+
+fn parse_bounded(value: &str, what: &str, max: u64, max_text: &str) -> Result<u64, ConfigError> {
+    match value.parse::<u64>() {
+        Ok(v) if v <= max => Ok(v),
+        Ok(_) => Err(ConfigError::InvalidValue(format!(
+            "at most {max_text} ({what})"
+        ))),
+        Err(_) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => Err(
+            ConfigError::InvalidValue(format!("at most {max_text} ({what})")),
+        ),
+        Err(_) => Err(ConfigError::InvalidValue(format!(
+            "a non-negative integer ({what})"
+        ))),
+    }
 }
 
 fn parse_bool(value: &str) -> Result<bool, ConfigError> {
@@ -178,22 +196,22 @@ impl BrokerConfig {
                 }
             }
             "broker.session.timeout.ms" => {
-                self.broker_session_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+                self.broker_session_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
             "broker.heartbeat.interval.ms" => {
-                self.broker_heartbeat_interval_ms = positive(parse_u64(value, "milliseconds")?)?
+                self.broker_heartbeat_interval_ms = positive(parse_int(value, "milliseconds")?)?
             }
             "zookeeper.session.timeout.ms" => {
-                self.zookeeper_session_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+                self.zookeeper_session_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
             "replica.lag.time.max.ms" => {
                 self.replica_lag_time_max_ms = positive(parse_u64(value, "milliseconds")?)?
             }
             "replica.fetch.wait.max.ms" => {
-                self.replica_fetch_wait_max_ms = parse_u64(value, "milliseconds")?
+                self.replica_fetch_wait_max_ms = parse_int(value, "milliseconds")?
             }
             "replica.fetch.backoff.ms" => {
-                self.replica_fetch_backoff_ms = parse_u64(value, "milliseconds")?
+                self.replica_fetch_backoff_ms = parse_int(value, "milliseconds")?
             }
             "auto.leader.rebalance.enable" => {
                 self.auto_leader_rebalance_enable = parse_bool(value)?
@@ -203,7 +221,7 @@ impl BrokerConfig {
                     positive(parse_u64(value, "seconds")?)?
             }
             "leader.imbalance.per.broker.percentage" => {
-                self.leader_imbalance_per_broker_percentage = parse_u64(value, "percent")?
+                self.leader_imbalance_per_broker_percentage = parse_int(value, "percent")?
             }
             "unclean.leader.election.enable" => {
                 self.unclean_leader_election_enable = parse_bool(value)?
@@ -454,10 +472,10 @@ impl ProducerConfig {
             "enable.idempotence" => self.enable_idempotence = Some(parse_bool(value)?),
             "retries" => self.retries = parse_u32(value, "retries")?,
             "delivery.timeout.ms" => {
-                self.delivery_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+                self.delivery_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
             "request.timeout.ms" => {
-                self.request_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+                self.request_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
             "max.in.flight.requests.per.connection" => {
                 self.max_in_flight_requests_per_connection =
@@ -573,10 +591,10 @@ impl ConsumerConfig {
                     _ => return Err(ConfigError::InvalidValue("`earliest` or `latest`".into())),
                 }
             }
-            "fetch.max.wait.ms" => self.fetch_max_wait_ms = parse_u64(value, "milliseconds")?,
+            "fetch.max.wait.ms" => self.fetch_max_wait_ms = parse_int(value, "milliseconds")?,
             "max.poll.records" => self.max_poll_records = positive32(parse_u32(value, "records")?)?,
             "request.timeout.ms" => {
-                self.request_timeout_ms = positive(parse_u64(value, "milliseconds")?)?
+                self.request_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
             _ => return Err(ConfigError::UnknownKey),
         }

@@ -90,11 +90,11 @@ impl Consumer {
             }
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
-                let timeout_us = self.config.request_timeout_ms * 1_000;
+                let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
                 let timed_out: Vec<BrokerId> = self
                     .in_flight
                     .iter()
-                    .filter(|(_, (_, sent))| sent + timeout_us <= now)
+                    .filter(|(_, (_, sent))| sent.saturating_add(timeout_us) <= now)
                     .map(|(b, _)| *b)
                     .collect();
                 for b in timed_out {
@@ -110,7 +110,7 @@ impl Consumer {
 
     fn arm_timeout_check(&mut self, ctx: &mut Ctx) {
         if let Some(sent) = self.in_flight.values().map(|f| f.1).min() {
-            let at = sent + self.config.request_timeout_ms * 1_000;
+            let at = sent.saturating_add(crate::time::ms_to_us(self.config.request_timeout_ms));
             self.timeout_check
                 .arm(ctx, at, |at_us| Timer::RequestTimeoutCheck { at_us });
         }
@@ -175,7 +175,7 @@ impl Consumer {
                 Msg::Fetch {
                     req_id,
                     fetcher: Fetcher::Consumer,
-                    max_wait_us: self.config.fetch_max_wait_ms * 1_000,
+                    max_wait_us: crate::time::ms_to_us(self.config.fetch_max_wait_ms),
                     partitions,
                 },
             );
@@ -185,8 +185,12 @@ impl Consumer {
     }
 
     fn back_off(&mut self, ctx: &Ctx, b: BrokerId) {
-        self.backoff_until_us
-            .insert(b, ctx.now.as_us() + RETRY_BACKOFF_MS * 1_000);
+        self.backoff_until_us.insert(
+            b,
+            ctx.now
+                .as_us()
+                .saturating_add(crate::time::ms_to_us(RETRY_BACKOFF_MS)),
+        );
     }
 
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {

@@ -122,7 +122,9 @@ impl Controller {
         }
         let cfg = &ctx.topo.config;
         if cfg.auto_leader_rebalance_enable {
-            let every = cfg.leader_imbalance_check_interval_seconds * 1_000;
+            let every = cfg
+                .leader_imbalance_check_interval_seconds
+                .saturating_mul(1_000);
             ctx.timer_after_ms(every, Timer::LeaderImbalanceCheck);
         }
         ctx.timer_after_ms(UNCLEAN_CHECK_INTERVAL_MS, Timer::UncleanCheck);
@@ -213,7 +215,11 @@ impl Controller {
             }
             Timer::LeaderImbalanceCheck => {
                 self.rebalance_leaders(ctx);
-                let every = ctx.topo.config.leader_imbalance_check_interval_seconds * 1_000;
+                let every = ctx
+                    .topo
+                    .config
+                    .leader_imbalance_check_interval_seconds
+                    .saturating_mul(1_000);
                 ctx.timer_after_ms(every, Timer::LeaderImbalanceCheck);
             }
             Timer::UncleanCheck => {

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod broker;
+pub mod budget;
 pub mod chunked;
 pub mod config;
 pub mod consumer;

@@ -12,6 +12,12 @@ use crate::spec::{LinkSpec, NodeRef};
 use serde::Serialize;
 
 const MIN_RTO_US: u64 = 200_000;
+/// The smallest one-way latency of a link (50 µs, a fast LAN; loopback is tens of microseconds).
+/// Every request and answer takes time, so no exchange of messages can loop at one instant
+/// (a fetch with a zero wait, a zero backoff). Links below it are raised to it.
+pub const MIN_LATENCY_US: u64 = 50;
+/// The largest one-way latency of a link (60 s).
+pub const MAX_LATENCY_US: u64 = 60_000_000;
 /// At most this many retransmissions are simulated for one message (then it gets through).
 const MAX_RETRANSMITS: u32 = 6;
 
@@ -107,7 +113,10 @@ impl Network {
 
     /// The largest one-way latency of the link `from → to` (no retransmission).
     pub fn max_latency_us(&self, from: Node, to: Node) -> u64 {
-        self.links[self.index(from) * self.nodes + self.index(to)].latency_us_max
+        let link = &self.links[self.index(from) * self.nodes + self.index(to)];
+        link.latency_us_max
+            .max(link.latency_us_min)
+            .clamp(MIN_LATENCY_US, MAX_LATENCY_US)
     }
 
     pub fn is_blocked(&self, from: Node, to: Node) -> bool {
@@ -211,7 +220,9 @@ impl Network {
         }
         let i = self.index(from) * self.nodes + self.index(to);
         let link = &self.links[i];
-        let (lo, hi, loss) = (link.latency_us_min, link.latency_us_max, link.loss_ppm);
+        let lo = link.latency_us_min.clamp(MIN_LATENCY_US, MAX_LATENCY_US);
+        let hi = link.latency_us_max.clamp(lo, MAX_LATENCY_US);
+        let loss = link.loss_ppm;
         let seed = self.seed;
         let rng =
             self.link_rngs[i].get_or_insert_with(|| SimRng::derive_indexed(seed, "link", i as u64));

@@ -131,7 +131,7 @@ fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max_ms: u64) -
         .saturating_mul(1u64 << n.min(30))
         .min(max_ms.max(base_ms));
     // Integer jitter: 800..=1200 per mille.
-    ms * (800 + rng.below(401)) // ms × per mille = µs
+    ms.saturating_mul(800 + rng.below(401)) // ms × per mille = µs
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -337,7 +337,7 @@ impl Producer {
             Some(x) => x / rate,
             None => (k as u128 * 1_000_000_000u128 / rate as u128) as u64,
         };
-        self.gen_origin_us + offset
+        self.gen_origin_us.saturating_add(offset)
     }
 
     /// When the application sends its `n`-th record, or `None` if the workload ends (or is paused)
@@ -398,7 +398,9 @@ impl Producer {
         // A batch the next record starts is sendable after linger.ms, and expires after
         // delivery.timeout.ms if that is shorter.
         let cfg = &self.spec.config;
-        let linger = next + cfg.linger_ms.min(cfg.delivery_timeout_ms) * 1_000;
+        let linger = next.saturating_add(crate::time::ms_to_us(
+            cfg.linger_ms.min(cfg.delivery_timeout_ms),
+        ));
         Some(match self.due_us(self.generated + fill - 1) {
             Some(filled) => filled.min(linger),
             None => linger,
@@ -424,11 +426,11 @@ impl Producer {
             }
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
-                let timeout_us = self.spec.config.request_timeout_ms * 1_000;
+                let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
                 let expired: Vec<u64> = self
                     .in_flight
                     .iter()
-                    .filter(|(_, f)| f.sent_us + timeout_us <= now)
+                    .filter(|(_, f)| f.sent_us.saturating_add(timeout_us) <= now)
                     .map(|(id, _)| *id)
                     .collect();
                 for id in expired {
@@ -438,7 +440,7 @@ impl Producer {
                 if let Some(next) = self
                     .in_flight
                     .values()
-                    .map(|f| f.sent_us + timeout_us)
+                    .map(|f| f.sent_us.saturating_add(timeout_us))
                     .min()
                 {
                     self.timeout_check
@@ -580,9 +582,12 @@ impl Producer {
                 } else if q.len() > 1 || f.bytes >= self.spec.config.batch_size as u64 {
                     0
                 } else {
-                    f.created_us + self.spec.config.linger_ms * 1_000
+                    f.created_us
+                        .saturating_add(crate::time::ms_to_us(self.spec.config.linger_ms))
                 };
-                let deadline = f.created_us + self.spec.config.delivery_timeout_ms * 1_000;
+                let deadline = f
+                    .created_us
+                    .saturating_add(crate::time::ms_to_us(self.spec.config.delivery_timeout_ms));
                 (Some(ready), Some(deadline))
             }
         };
@@ -758,7 +763,7 @@ impl Producer {
                         .map(|s| (self.producer_id, b.producer_epoch, s)),
                 });
             }
-            let timeout_us = self.spec.config.request_timeout_ms * 1_000;
+            let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
             ctx.counters.produce_requests += 1;
             ctx.send(
                 Node::Broker(broker),
@@ -785,8 +790,8 @@ impl Producer {
                     },
                 );
                 self.timeout_check
-                    .arm(ctx, now + timeout_us, |at_us| Timer::RequestTimeoutCheck {
-                        at_us,
+                    .arm(ctx, now.saturating_add(timeout_us), |at_us| {
+                        Timer::RequestTimeoutCheck { at_us }
                     });
             }
         }
@@ -1057,7 +1062,7 @@ impl Producer {
         c.up = false;
         c.connecting = None;
         c.failures += 1;
-        c.backoff_until_us = now + wait;
+        c.backoff_until_us = now.saturating_add(wait);
         self.request_metadata(ctx);
     }
 
@@ -1238,8 +1243,8 @@ impl Producer {
             self.request_metadata(ctx);
         }
         let now = ctx.now.as_us();
-        let delivery_us = self.spec.config.delivery_timeout_ms * 1_000;
-        let expired = now >= b.created_us + delivery_us;
+        let delivery_us = crate::time::ms_to_us(self.spec.config.delivery_timeout_ms);
+        let expired = now >= b.created_us.saturating_add(delivery_us);
         let mut retriable = err.is_retriable();
         if err == ErrorCode::OutOfOrderSequenceNumber {
             // `TransactionManager.canRetry` for an idempotent producer: always retried. When the
@@ -1263,7 +1268,8 @@ impl Producer {
             let cfg = &self.spec.config;
             let (base, max) = (cfg.retry_backoff_ms, cfg.retry_backoff_max_ms);
             let n = b.attempts.saturating_sub(1);
-            b.retry_at_us = now + exponential_backoff_us(&mut self.backoff_rng, base, n, max);
+            b.retry_at_us =
+                now.saturating_add(exponential_backoff_us(&mut self.backoff_rng, base, n, max));
             let partition = b.partition;
             let q = &mut self.queues[partition as usize];
             if !self.idempotent {

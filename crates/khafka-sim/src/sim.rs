@@ -95,6 +95,10 @@ pub struct Sim {
     /// Each producer's next send time (`u64::MAX`: none), side by side for `generate_due`'s scan.
     dues: Vec<u64>,
     pub(crate) inv: crate::invariants::InvariantState,
+    /// Events handled at the current instant (a guard against loops that take no time).
+    instant_events: u64,
+    /// Why the run stopped before its end, if it did ([`Sim::halted`]).
+    halted: Option<String>,
 }
 
 /// Builds a [`Ctx`] from the engine's fields, leaving the actors free to borrow.
@@ -198,6 +202,8 @@ impl Sim {
             next_due_us: 0,
             dues: Vec::new(),
             inv: crate::invariants::InvariantState::new(nparts),
+            instant_events: 0,
+            halted: None,
         };
         sim.dues = sim
             .producers
@@ -310,7 +316,9 @@ impl Sim {
     /// Runs every event up to and including `until`, then sets the clock to `until`.
     pub fn run_until(&mut self, until: SimTime) {
         while self.queue.peek_time().is_some_and(|t| t <= until) {
-            self.step();
+            if !self.step() {
+                break;
+            }
         }
         if until > self.now {
             self.now = until;
@@ -327,10 +335,22 @@ impl Sim {
 
     /// Processes one event. Returns false if the queue is empty.
     pub fn step(&mut self) -> bool {
+        if self.halted.is_some() {
+            return false;
+        }
         let Some((at, event)) = self.queue.pop() else {
             return false;
         };
+        if at == self.now {
+            self.instant_events += 1;
+        } else {
+            self.instant_events = 0;
+        }
         self.now = at;
+        if let Some(why) = self.over_budget() {
+            self.halted = Some(format!("the run stopped at {at}: {why}"));
+            return false;
+        }
         self.events_processed += 1;
         // Profiling only (`KHAFKA_BENCH_KINDS`): native builds, so the site's wasm carries no
         // `Debug` formatting of every message and timer.
@@ -392,6 +412,34 @@ impl Sim {
             }
         }
         true
+    }
+
+    /// Why the run stopped before its end, if it outgrew [`crate::budget`]: too many events at one
+    /// instant (a loop that takes no time), too many pending events, or too many records.
+    pub fn halted(&self) -> Option<&str> {
+        self.halted.as_deref()
+    }
+
+    fn over_budget(&self) -> Option<String> {
+        use crate::budget::*;
+        if self.instant_events > MAX_EVENTS_AT_ONE_INSTANT {
+            return Some(format!(
+                "more than {MAX_EVENTS_AT_ONE_INSTANT} events at one instant, a loop that takes no simulated time"
+            ));
+        }
+        if self.queue.len() > MAX_PENDING_EVENTS {
+            return Some(format!(
+                "more than {MAX_PENDING_EVENTS} pending events, beyond the simulator's memory budget"
+            ));
+        }
+        let records = self.prov.records.len() as u64;
+        if records.saturating_mul(BYTES_PER_RECORD) > MEMORY_BUDGET_BYTES {
+            return Some(format!(
+                "{records} records sent, beyond the simulator's memory budget of {} MB",
+                MEMORY_BUDGET_BYTES / (1024 * 1024)
+            ));
+        }
+        None
     }
 
     fn start_all(&mut self) {
@@ -563,7 +611,7 @@ impl Sim {
                 _ => true,
             });
             self.unflushed_loss = true;
-            let window = self.topo.config.sim_unflushed_window_ms * 1_000;
+            let window = crate::time::ms_to_us(self.topo.config.sim_unflushed_window_ms);
             let mut ctx = ctx!(self, Node::Broker(b));
             self.brokers[i].lose_unflushed(&mut ctx, window);
         } else {

@@ -22,7 +22,7 @@ impl SimTime {
         SimTime(us)
     }
     pub const fn from_ms(ms: u64) -> Self {
-        SimTime(ms * 1_000)
+        SimTime(ms_to_us(ms))
     }
     pub const fn from_secs(s: u64) -> Self {
         SimTime(s * 1_000_000)
@@ -92,6 +92,12 @@ pub fn parse_duration_us(text: &str) -> Option<u64> {
         total = total.checked_add(digits.checked_mul(scale)? / denom)?;
     }
     Some(total)
+}
+
+/// Milliseconds to microseconds, saturating: Kafka accepts `long` millisecond settings up to
+/// 2^63 - 1, and such a setting means "never" within any run rather than an overflow.
+pub const fn ms_to_us(ms: u64) -> u64 {
+    ms.saturating_mul(1_000)
 }
 
 #[cfg(test)]

@@ -1,0 +1,152 @@
+//! What one run may use. A scenario whose estimate is over the budget is refused before it starts
+//! ([`check`], called by the scenario parser), and a run that outgrows it anyway stops with the
+//! reason ([`crate::Sim::halted`]) instead of exhausting memory or looping forever at one instant.
+//!
+//! The figures: about [`BYTES_PER_RECORD`] per record sent over a run (its provenance entry, one log
+//! entry per replica, the verdict word and its share of messages: `docs/performance.md`), the
+//! network's per-link tables (a few words for every ordered pair of nodes), a kilobyte per replica
+//! of bookkeeping (measured: 100,000 partitions × 3 replicas without records peak at 225 MB), and
+//! every broker's metadata entry for every partition.
+
+use crate::spec::ScenarioSpec;
+use crate::time::SimTime;
+
+/// The memory one run may use: 1.5 GiB, well inside a browser tab's 4 GiB of WebAssembly memory
+/// with room for the page and the checkpoints of time travel.
+pub const MEMORY_BUDGET_BYTES: u64 = 1_536 * 1024 * 1024;
+/// Bytes a record costs over a run (measured: `docs/performance.md`, "Memory").
+pub const BYTES_PER_RECORD: u64 = 200;
+/// Bytes per ordered pair of nodes in the network's tables (link settings, cut flag, FIFO clock and
+/// random stream).
+pub const BYTES_PER_LINK: u64 = 72;
+/// Bytes of bookkeeping per replica (log, epoch cache, follower states) before any record.
+pub const BYTES_PER_REPLICA: u64 = 1_024;
+/// Bytes per partition on every broker (its metadata cache holds the whole cluster's partitions).
+pub const BYTES_PER_PARTITION_PER_BROKER: u64 = 16;
+/// The longest run: one simulated day.
+pub const MAX_RUN: SimTime = SimTime::from_secs(24 * 3_600);
+/// More events than this at one simulated instant is a loop that time would never end.
+pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 1_000_000;
+/// More pending events than this is a run outgrowing its budget (the queue holds 2^24 at most).
+pub const MAX_PENDING_EVENTS: usize = 4_000_000;
+
+/// A run's size before it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    /// Records the producers will send (rates times active time, capped by their counts).
+    pub records: u64,
+    /// Memory the run needs, in bytes.
+    pub bytes: u64,
+}
+
+/// The size of `spec`'s run.
+pub fn estimate(spec: &ScenarioSpec) -> Estimate {
+    let run = spec.run_for.as_us();
+    let records: u64 = spec
+        .producers
+        .iter()
+        .map(|p| {
+            let end = p.stop.map_or(run, |s| s.as_us().min(run));
+            let active_us = end.saturating_sub(p.start.as_us()) as u128;
+            // rate_per_ks records per 1,000 s = per 10^9 µs; one more for the first at `start`.
+            let n = (active_us * p.rate_per_ks as u128 / 1_000_000_000) as u64;
+            let n = n.saturating_add(u64::from(p.rate_per_ks > 0));
+            p.count.map_or(n, |c| n.min(c))
+        })
+        .fold(0u64, u64::saturating_add);
+    let nodes =
+        spec.cluster.brokers as u64 + 1 + spec.producers.len() as u64 + spec.consumers.len() as u64;
+    let replicas: u64 = spec
+        .topics
+        .iter()
+        .map(|t| t.partitions as u64 * t.replication_factor as u64)
+        .sum();
+    let partitions: u64 = spec.topics.iter().map(|t| t.partitions as u64).sum();
+    let metadata = partitions
+        .saturating_mul(spec.cluster.brokers as u64)
+        .saturating_mul(BYTES_PER_PARTITION_PER_BROKER);
+    let bytes = records
+        .saturating_mul(BYTES_PER_RECORD)
+        .saturating_add(nodes.saturating_mul(nodes).saturating_mul(BYTES_PER_LINK))
+        .saturating_add(replicas.saturating_mul(BYTES_PER_REPLICA))
+        .saturating_add(metadata);
+    Estimate { records, bytes }
+}
+
+/// `Ok` with the estimate if `spec` fits the budget, else why not, in a sentence a reader can act on.
+pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
+    if spec.run_for > MAX_RUN {
+        return Err(format!(
+            "a run lasts at most {} (one simulated day); this one asks for {}",
+            MAX_RUN, spec.run_for
+        ));
+    }
+    let e = estimate(spec);
+    if e.bytes > MEMORY_BUDGET_BYTES {
+        return Err(format!(
+            "about {} records and {} of memory: more than the simulator's budget of {} per run; \
+             shorten the run, lower the rates or set a `count=`",
+            human_count(e.records),
+            human_bytes(e.bytes),
+            human_bytes(MEMORY_BUDGET_BYTES)
+        ));
+    }
+    Ok(e)
+}
+
+fn human_count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=9_999_999 => format!("{} k", n / 1_000),
+        _ => format!("{} M", n / 1_000_000),
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if b >= 1024 * MB {
+        format!(
+            "{}.{} GB",
+            b / (1024 * MB),
+            b % (1024 * MB) * 10 / (1024 * MB)
+        )
+    } else {
+        format!("{} MB", b.div_ceil(MB))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{ProducerSpec, TopicSpec};
+
+    fn spec(rate_per_sec: u64, secs: u64) -> ScenarioSpec {
+        let mut s = ScenarioSpec {
+            run_for: SimTime::from_secs(secs),
+            ..ScenarioSpec::default()
+        };
+        s.topics.push(TopicSpec::new("t", 3, 3));
+        let mut p = ProducerSpec::new("p", "t");
+        p.rate_per_ks = rate_per_sec * 1_000;
+        s.producers.push(p);
+        s
+    }
+
+    #[test]
+    fn estimates_records_from_rates_and_refuses_what_cannot_fit() {
+        // The 10-minute standard run's size (10,000 records/s) fits.
+        let e = check(&spec(10_000, 600)).unwrap();
+        assert_eq!(e.records, 6_000_001);
+        // One producer at 1 M/s for 30 s does not: 30 M records, about 6 GB.
+        let err = check(&spec(1_000_000, 30)).unwrap_err();
+        assert!(err.contains("30 M records"), "{err}");
+        // A count caps the estimate.
+        let mut s = spec(1_000_000, 30);
+        s.producers[0].count = Some(1_000);
+        assert_eq!(check(&s).unwrap().records, 1_000);
+        // Runs longer than a day are refused whatever their rate.
+        assert!(check(&spec(0, 2 * 86_400))
+            .unwrap_err()
+            .contains("one simulated day"));
+    }
+}
