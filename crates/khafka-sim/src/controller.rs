@@ -35,9 +35,9 @@ struct Beat {
     want_shutdown: bool,
 }
 
-/// Where `choose_leader` found the leader (`PartitionChangeBuilder.electAnyLeader`'s branches).
+/// Where [`elect_leader`] found the leader (`PartitionChangeBuilder.electAnyLeader`'s branches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Election {
+pub enum Election {
     /// An active ISR member: a clean election.
     Isr,
     /// An active eligible leader replica, the ISR being empty (KIP-966): clean.
@@ -48,6 +48,61 @@ enum Election {
     Unclean,
     /// Nobody: the partition is offline.
     None,
+}
+
+/// What a leader election looks at (a pure function of it: [`elect_leader`]).
+pub struct ElectionInput<'a> {
+    /// The partition as it will be (replicas in assignment order, target ISR and ELR, current leader).
+    pub target: &'a PartitionState,
+    /// Registered, unfenced and not shutting down.
+    pub is_active: &'a dyn Fn(BrokerId) -> bool,
+    pub elr_enabled: bool,
+    pub unclean_enabled: bool,
+    /// The leader the partition had before it went leaderless (KIP-966's last known leader).
+    pub last_known_leader: Option<BrokerId>,
+}
+
+/// `PartitionChangeBuilder.electAnyLeader`: keep the current leader if it is an active ISR member;
+/// else the first active ISR member in assignment order; with ELR and an empty ISR, the first
+/// active ELR member, then the last known leader if ISR and ELR are both empty; else, if unclean
+/// election is enabled, the first active replica; else none. Table tests: `tests/tables/election.txt`.
+pub fn elect_leader(input: &ElectionInput) -> (Option<BrokerId>, Election) {
+    let target = input.target;
+    let active = |b: &BrokerId| (input.is_active)(*b);
+    if let Some(l) = target.leader {
+        if target.isr.contains(&l) && active(&l) {
+            return (Some(l), Election::Isr);
+        }
+    }
+    if let Some(b) = target
+        .replicas
+        .iter()
+        .find(|b| target.isr.contains(b) && active(b))
+    {
+        return (Some(*b), Election::Isr);
+    }
+    if input.elr_enabled {
+        if target.isr.is_empty() {
+            if let Some(b) = target
+                .replicas
+                .iter()
+                .find(|b| target.elr.contains(b) && active(b))
+            {
+                return (Some(*b), Election::Elr);
+            }
+        }
+        if let Some(l) = input.last_known_leader {
+            if target.isr.is_empty() && target.elr.is_empty() && active(&l) {
+                return (Some(l), Election::LastKnownLeader);
+            }
+        }
+    }
+    if input.unclean_enabled {
+        if let Some(b) = target.replicas.iter().find(|b| active(b)) {
+            return (Some(*b), Election::Unclean);
+        }
+    }
+    (None, Election::None)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -530,48 +585,21 @@ impl Controller {
         self.append(part);
     }
 
-    /// `PartitionChangeBuilder.electAnyLeader`. Returns the leader and where it was found.
+    /// `PartitionChangeBuilder.electAnyLeader` for `part` ([`elect_leader`] with this controller's
+    /// view of which brokers are active).
     fn choose_leader(
         &self,
         ctx: &Ctx,
         part: PartIdx,
         target: &PartitionState,
     ) -> (Option<BrokerId>, Election) {
-        let active = |b: &BrokerId| self.is_active(*b);
-        if let Some(l) = target.leader {
-            if target.isr.contains(&l) && active(&l) {
-                return (Some(l), Election::Isr);
-            }
-        }
-        if let Some(b) = target
-            .replicas
-            .iter()
-            .find(|b| target.isr.contains(b) && active(b))
-        {
-            return (Some(*b), Election::Isr);
-        }
-        if ctx.topo.config.eligible_leader_replicas_enable {
-            if target.isr.is_empty() {
-                if let Some(b) = target
-                    .replicas
-                    .iter()
-                    .find(|b| target.elr.contains(b) && active(b))
-                {
-                    return (Some(*b), Election::Elr);
-                }
-            }
-            if let Some(l) = self.last_known_leader[part as usize] {
-                if target.isr.is_empty() && target.elr.is_empty() && active(&l) {
-                    return (Some(l), Election::LastKnownLeader);
-                }
-            }
-        }
-        if ctx.topo.unclean_enabled(part) {
-            if let Some(b) = target.replicas.iter().find(|b| active(b)) {
-                return (Some(*b), Election::Unclean);
-            }
-        }
-        (None, Election::None)
+        elect_leader(&ElectionInput {
+            target,
+            is_active: &|b| self.is_active(b),
+            elr_enabled: ctx.topo.config.eligible_leader_replicas_enable,
+            unclean_enabled: ctx.topo.unclean_enabled(part),
+            last_known_leader: self.last_known_leader[part as usize],
+        })
     }
 
     fn alter_partition(

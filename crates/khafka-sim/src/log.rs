@@ -30,6 +30,21 @@ pub struct LogRecord {
     pub append_us: u64,
 }
 
+impl LogRecord {
+    /// A record of a non-idempotent producer (no producer id or sequence), appended at time 0.
+    pub fn plain(record_id: RecordId, leader_epoch: u32) -> Self {
+        LogRecord {
+            record_id,
+            leader_epoch,
+            producer_id: 0,
+            producer_epoch: 0,
+            sequence: -1,
+            batch_start: true,
+            append_us: 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Log {
     records: ChunkVec<LogRecord>,
@@ -153,15 +168,7 @@ mod tests {
     use super::*;
 
     fn rec(id: u64, epoch: u32) -> LogRecord {
-        LogRecord {
-            record_id: id,
-            leader_epoch: epoch,
-            producer_id: 0,
-            producer_epoch: 0,
-            sequence: -1,
-            batch_start: true,
-            append_us: 0,
-        }
+        LogRecord::plain(id, epoch)
     }
 
     #[test]

@@ -1,0 +1,171 @@
+//! Data-driven tables for the engine's pure rules (raft-rs's `datadriven` style): each file under
+//! `tests/tables/` holds cases, an input line, `----`, and the expected output. A rule change shows
+//! as a diff of the table. `KHAFKA_UPDATE_TABLES=1 cargo test -p khafka-sim --test tables` rewrites
+//! the expected outputs from the code (review the diff before committing it).
+
+use khafka_sim::controller::{elect_leader, Election, ElectionInput};
+use khafka_sim::log::{Log, LogRecord};
+use khafka_sim::msg::PartitionState;
+use std::path::PathBuf;
+
+/// One case: the comment lines before it, its input line and its expected output.
+struct Case {
+    comments: Vec<String>,
+    input: String,
+    expected: String,
+    line: usize,
+}
+
+fn read(name: &str) -> (PathBuf, Vec<Case>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tables")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut cases = Vec::new();
+    let mut comments = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((n, l)) = lines.next() {
+        if l.starts_with('#') || l.trim().is_empty() {
+            comments.push(l.to_string());
+            continue;
+        }
+        let sep = lines.next().map(|(_, s)| s);
+        assert_eq!(
+            sep,
+            Some("----"),
+            "{name}:{}: `----` expected after the input",
+            n + 2
+        );
+        let expected = lines.next().map(|(_, s)| s.to_string()).unwrap_or_default();
+        cases.push(Case {
+            comments: std::mem::take(&mut comments),
+            input: l.to_string(),
+            expected,
+            line: n + 1,
+        });
+    }
+    (path, cases)
+}
+
+/// Checks (or with `KHAFKA_UPDATE_TABLES`, rewrites) a table against `run`.
+fn check(name: &str, run: impl Fn(&str) -> String) {
+    let (path, cases) = read(name);
+    assert!(cases.len() >= 5, "{name}: too few cases");
+    if std::env::var("KHAFKA_UPDATE_TABLES").is_ok() {
+        let mut out = String::new();
+        for c in &cases {
+            for line in &c.comments {
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push_str(&format!("{}\n----\n{}\n", c.input, run(&c.input)));
+        }
+        std::fs::write(&path, out).unwrap();
+        return;
+    }
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            let got = run(&c.input);
+            (got != c.expected).then(|| {
+                format!(
+                    "{name}:{}: {}\n  expected: {}\n  got:      {got}",
+                    c.line, c.input, c.expected
+                )
+            })
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `key=value` fields of an input line.
+fn field<'a>(input: &'a str, key: &str) -> &'a str {
+    input
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .unwrap_or_else(|| panic!("`{key}=` missing in `{input}`"))
+}
+
+fn ids(text: &str) -> Vec<u32> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+fn rec(id: u64, epoch: u32) -> LogRecord {
+    LogRecord::plain(id, epoch)
+}
+
+/// `LeaderEpochFileCache.endOffsetFor`: `cache=E@START,… leo=N request=E`.
+#[test]
+fn epoch_cache_end_offsets() {
+    check("epoch_cache.txt", |input| {
+        let mut log = Log::default();
+        let leo: u64 = field(input, "leo").parse().unwrap();
+        let entries: Vec<(u32, u64)> = field(input, "cache")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|e| {
+                let (epoch, start) = e.split_once('@').unwrap();
+                (epoch.parse().unwrap(), start.parse().unwrap())
+            })
+            .collect();
+        let mut id = 0;
+        let mut current = None;
+        for (epoch, start) in entries {
+            while log.log_end_offset() < start {
+                id += 1;
+                log.append(rec(id, current.expect("the first epoch starts at 0")));
+            }
+            log.assign_epoch_start(epoch);
+            current = Some(epoch);
+        }
+        while log.log_end_offset() < leo {
+            id += 1;
+            log.append(rec(id, current.expect("records need an epoch")));
+        }
+        let requested: u32 = field(input, "request").parse().unwrap();
+        match log.end_offset_for(requested) {
+            Some((epoch, end)) => format!("epoch={epoch} end={end}"),
+            None => "undefined".into(),
+        }
+    });
+}
+
+/// `PartitionChangeBuilder.electAnyLeader`:
+/// `replicas=… isr=… elr=… leader=B|none active=… elr_enabled=BOOL unclean=BOOL last_known=B|none`.
+#[test]
+fn leader_election() {
+    check("election.txt", |input| {
+        let opt = |s: &str| (s != "none").then(|| s.parse::<u32>().unwrap());
+        let target = PartitionState {
+            part: 0,
+            leader: opt(field(input, "leader")),
+            leader_epoch: 0,
+            partition_epoch: 0,
+            replicas: ids(field(input, "replicas")),
+            isr: ids(field(input, "isr")),
+            elr: ids(field(input, "elr")),
+        };
+        let active = ids(field(input, "active"));
+        let (leader, how) = elect_leader(&ElectionInput {
+            target: &target,
+            is_active: &|b| active.contains(&b),
+            elr_enabled: field(input, "elr_enabled") == "true",
+            unclean_enabled: field(input, "unclean") == "true",
+            last_known_leader: opt(field(input, "last_known")),
+        });
+        let how = match how {
+            Election::Isr => "isr",
+            Election::Elr => "elr",
+            Election::LastKnownLeader => "last-known-leader",
+            Election::Unclean => "unclean",
+            Election::None => "none",
+        };
+        format!(
+            "leader={} from={how}",
+            leader.map_or("none".into(), |l| l.to_string())
+        )
+    });
+}
