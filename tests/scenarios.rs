@@ -44,3 +44,33 @@ fn every_scenario_meets_its_expectations() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The printer writes every scenario back as text that parses to the same spec (the sweep relies on
+/// it to print a reproducible file for a failing seed).
+#[test]
+fn every_scenario_prints_back_to_the_same_spec() {
+    let mut checked = 0;
+    for path in khafka_files(&scenarios_dir()) {
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(scenario) = khafka_scenario::parse(&source) else {
+            continue; // parser fixtures with errors
+        };
+        let text = khafka_scenario::print::scenario(&scenario.spec);
+        let again = khafka_scenario::parse(&text).unwrap_or_else(|e| {
+            panic!(
+                "{}: printed text does not parse:\n{text}\n{e}",
+                path.display()
+            )
+        });
+        assert_eq!(
+            again.spec,
+            scenario.spec,
+            "{}: round trip differs:\n{text}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} scenarios");
+}

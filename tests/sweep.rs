@@ -14,6 +14,10 @@
 //! elections, truncations, duplicates, `NOT_ENOUGH_REPLICAS_AFTER_APPEND`, …) and fails if one never
 //! is: a generator that stopped reaching them would make the sweep prove nothing.
 //!
+//! A failing or panicking seed prints its seed, what failed and the scenario as a `.khafka` file
+//! (`khafka_scenario::print`; each seed checks that it parses back to the same spec), so `khafka run`
+//! reproduces the main run.
+//!
 //! `KHAFKA_SWEEP_SEEDS` sets the number of seeds (default 2,000); `KHAFKA_SWEEP_START` the first.
 
 use khafka_sim::config::Acks;
@@ -160,9 +164,15 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                 } else {
                     b.push(NodeRef::Controller);
                 }
-                Fault::Partition {
-                    groups: vec![a, b],
-                    one_way: rng.below(3) == 0,
+                let one_way = rng.below(3) == 0;
+                if a.is_empty() || b.is_empty() {
+                    // A side with nobody cuts nothing (and the language cannot write `{}`).
+                    Fault::Heal
+                } else {
+                    Fault::Partition {
+                        groups: vec![a, b],
+                        one_way,
+                    }
                 }
             }
             5 => Fault::Isolate {
@@ -360,6 +370,66 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     }
 }
 
+/// What one seed's run found.
+struct SeedRun {
+    problems: Vec<String>,
+    acked: u64,
+    reached: BTreeMap<&'static str, u64>,
+}
+
+/// Runs one seed's scenario and its recovery phase, checking everything the module doc lists.
+fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
+    let mut reached_here = BTreeMap::new();
+    let mut problems: Vec<String> = Vec::new();
+    let opts = SimOptions {
+        check_invariants: true,
+        ..SimOptions::default()
+    };
+    let mut sim = Sim::with_options(spec.clone(), opts);
+    // Run in steps, checking at each that the running verdict counts equal a count from scratch.
+    let step = SimTime::from_secs(5).as_us();
+    let mut t = 0;
+    while t < spec.run_for.as_us() {
+        t = (t + step).min(spec.run_for.as_us());
+        sim.run_until(SimTime(t));
+        let running = sim.provenance_counts_running();
+        let recomputed = sim.provenance_counts_recomputed();
+        if running.as_ref() != Some(&recomputed) {
+            problems.push(format!(
+                "at {t} µs the running verdict counts {running:?} differ from {recomputed:?}"
+            ));
+            break;
+        }
+    }
+    let outcome = sim.outcome();
+    reached(&sim, &outcome, &mut reached_here);
+    problems.extend(outcome.violations.iter().cloned());
+    if promised && outcome.provenance.lost > 0 {
+        problems.push(format!(
+            "{} acknowledged acks=all records lost; first: {}",
+            outcome.provenance.lost,
+            first_lost(&sim)
+        ));
+    }
+    if ordered && outcome.provenance.reordered > 0 {
+        problems.push(format!(
+                "{} records reordered although every producer keeps order (idempotence or one request in flight)",
+                outcome.provenance.reordered
+            ));
+    }
+    problems.extend(recover(&mut sim, spec));
+    if !problems.is_empty() && std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {
+        for e in sim.trace.notable.iter() {
+            eprintln!("{} {:?}", e.time, e.kind);
+        }
+    }
+    SeedRun {
+        problems,
+        acked: outcome.provenance.acknowledged,
+        reached: reached_here,
+    }
+}
+
 #[test]
 fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
     let n: u64 = std::env::var("KHAFKA_SWEEP_SEEDS")
@@ -371,63 +441,46 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let mut failures = Vec::new();
-    let mut promised_runs = 0;
+    let mut promised_runs = 0u64;
     let mut acked_total = 0;
     let mut tally: BTreeMap<&'static str, u64> = BTreeMap::new();
     for seed in start..start + n {
         let (spec, promised, ordered) = random_scenario(seed);
-        let opts = SimOptions {
-            check_invariants: true,
-            ..SimOptions::default()
-        };
-        let mut sim = Sim::with_options(spec.clone(), opts);
-        // Run in steps, checking at each that the running verdict counts equal a count from scratch.
+        // The reproduction: the printed scenario must parse back to this very spec.
+        let text = khafka_scenario::print::scenario(&spec);
         let mut problems: Vec<String> = Vec::new();
-        let step = SimTime::from_secs(5).as_us();
-        let mut t = 0;
-        while t < spec.run_for.as_us() {
-            t = (t + step).min(spec.run_for.as_us());
-            sim.run_until(SimTime(t));
-            let running = sim.provenance_counts_running();
-            let recomputed = sim.provenance_counts_recomputed();
-            if running.as_ref() != Some(&recomputed) {
-                problems.push(format!(
-                    "at {t} µs the running verdict counts {running:?} differ from {recomputed:?}"
-                ));
-                break;
-            }
+        match khafka_scenario::parse(&text) {
+            Ok(s) if s.spec == spec => {}
+            Ok(_) => problems.push("the printed scenario parses to a different spec".into()),
+            Err(e) => problems.push(format!("the printed scenario does not parse: {e}")),
         }
-        let outcome = sim.outcome();
-        reached(&sim, &outcome, &mut tally);
-        acked_total += outcome.provenance.acknowledged;
-        problems.extend(outcome.violations.iter().cloned());
-        if promised {
-            promised_runs += 1;
-            if outcome.provenance.lost > 0 {
-                problems.push(format!(
-                    "{} acknowledged acks=all records lost; first: {}",
-                    outcome.provenance.lost,
-                    first_lost(&sim)
-                ));
-            }
-        }
-        if ordered && outcome.provenance.reordered > 0 {
-            problems.push(format!(
-                "{} records reordered although every producer keeps order (idempotence or one request in flight)",
-                outcome.provenance.reordered
-            ));
-        }
-        problems.extend(recover(&mut sim, &spec));
-        if !problems.is_empty() {
-            if std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {
-                for e in sim.trace.notable.iter() {
-                    eprintln!("{} {:?}", e.time, e.kind);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check_seed(&spec, promised, ordered)
+        }));
+        match run {
+            Ok(seed_run) => {
+                problems.extend(seed_run.problems);
+                promised_runs += u64::from(promised);
+                acked_total += seed_run.acked;
+                for (k, v) in seed_run.reached {
+                    *tally.entry(k).or_default() += v;
                 }
             }
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                problems.push(format!("the engine panicked: {msg}"));
+            }
+        }
+        if !problems.is_empty() {
             failures.push(format!(
-                "seed {seed}: {}\n{}",
+                "seed {seed}: {}\n{}\n(then the recovery phase: heal, restart every broker, pause producers, run {})\n{text}",
                 problems.join("; "),
-                describe(&spec)
+                describe(&spec),
+                khafka_scenario::print::duration(RECOVERY),
             ));
             if failures.len() >= 5 {
                 break;

@@ -28,6 +28,7 @@
 pub mod errors;
 pub mod expect;
 pub mod lexer;
+pub mod print;
 pub mod suggest;
 pub mod values;
 

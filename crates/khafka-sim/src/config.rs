@@ -248,6 +248,49 @@ impl BrokerConfig {
         Ok(())
     }
 
+    /// The value of `key` as `set` reads it (`None` for `kafka.version`, which only sets others,
+    /// and for unknown keys): `set(k, get(k))` leaves the config unchanged.
+    pub fn get(&self, key: &str) -> Option<String> {
+        let b = |v: bool| v.to_string();
+        Some(match key {
+            "controller" => match self.controller {
+                ControllerMode::Kraft => "kraft".into(),
+                ControllerMode::Zookeeper => "zookeeper".into(),
+            },
+            "high.watermark.rule" => match self.hw_rule {
+                HwRule::StrictMinIsr => "strict-min-isr".into(),
+                HwRule::Pre37 => "pre-3.7".into(),
+            },
+            "truncation" => match self.truncation {
+                Truncation::LeaderEpoch => "leader-epoch".into(),
+                Truncation::HighWatermark => "high-watermark".into(),
+            },
+            "broker.session.timeout.ms" => self.broker_session_timeout_ms.to_string(),
+            "broker.heartbeat.interval.ms" => self.broker_heartbeat_interval_ms.to_string(),
+            "zookeeper.session.timeout.ms" => self.zookeeper_session_timeout_ms.to_string(),
+            "replica.lag.time.max.ms" => self.replica_lag_time_max_ms.to_string(),
+            "replica.fetch.wait.max.ms" => self.replica_fetch_wait_max_ms.to_string(),
+            "replica.fetch.backoff.ms" => self.replica_fetch_backoff_ms.to_string(),
+            "auto.leader.rebalance.enable" => b(self.auto_leader_rebalance_enable),
+            "leader.imbalance.check.interval.seconds" => {
+                self.leader_imbalance_check_interval_seconds.to_string()
+            }
+            "leader.imbalance.per.broker.percentage" => {
+                self.leader_imbalance_per_broker_percentage.to_string()
+            }
+            "unclean.leader.election.enable" => b(self.unclean_leader_election_enable),
+            "min.insync.replicas" => self.min_insync_replicas.to_string(),
+            "default.replication.factor" => self.default_replication_factor.to_string(),
+            "num.partitions" => self.num_partitions.to_string(),
+            "eligible.leader.replicas.enable" => b(self.eligible_leader_replicas_enable),
+            "replica.high.watermark.checkpoint.interval.ms" => self
+                .replica_high_watermark_checkpoint_interval_ms
+                .to_string(),
+            "sim.unflushed.window.ms" => self.sim_unflushed_window_ms.to_string(),
+            _ => return None,
+        })
+    }
+
     /// Sets the behaviours of a Kafka release: `4.1` (default), `3.7`…`4.0`, `3.6` and older (the HW
     /// follows the ISR below min ISR; ZooKeeper controller for ≤ 3.9 unless `controller=kraft` comes
     /// after), `0.10` (and older: truncation to the high watermark, before KIP-101).
@@ -364,6 +407,16 @@ impl TopicConfig {
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
+    }
+    /// The value of `key` as `set` reads it (`None`: inherited from the broker, or unknown).
+    pub fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "min.insync.replicas" => self.min_insync_replicas.map(|v| v.to_string()),
+            "unclean.leader.election.enable" => {
+                self.unclean_leader_election_enable.map(|v| v.to_string())
+            }
+            _ => None,
+        }
     }
 }
 
@@ -503,6 +556,33 @@ impl ProducerConfig {
     /// Whether the producer is idempotent, as `KafkaProducer` decides it: an explicit setting wins
     /// (and must not conflict); otherwise on unless `acks != all`, `retries == 0` or
     /// `max.in.flight.requests.per.connection > 5`.
+    /// The value of `key` as `set` reads it (`None`: `enable.idempotence` left to Kafka's rule, or
+    /// an unknown key): `set(k, get(k))` leaves the config unchanged.
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "acks" => self.acks.as_str().into(),
+            "enable.idempotence" => return self.enable_idempotence.map(|v| v.to_string()),
+            "retries" => self.retries.to_string(),
+            "delivery.timeout.ms" => self.delivery_timeout_ms.to_string(),
+            "request.timeout.ms" => self.request_timeout_ms.to_string(),
+            "max.in.flight.requests.per.connection" => {
+                self.max_in_flight_requests_per_connection.to_string()
+            }
+            "linger.ms" => self.linger_ms.to_string(),
+            "batch.size" => self.batch_size.to_string(),
+            "max.request.size" => self.max_request_size.to_string(),
+            "retry.backoff.ms" => self.retry_backoff_ms.to_string(),
+            "retry.backoff.max.ms" => self.retry_backoff_max_ms.to_string(),
+            "reconnect.backoff.ms" => self.reconnect_backoff_ms.to_string(),
+            "reconnect.backoff.max.ms" => self.reconnect_backoff_max_ms.to_string(),
+            "socket.connection.setup.timeout.ms" => {
+                self.socket_connection_setup_timeout_ms.to_string()
+            }
+            "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
+            _ => return None,
+        })
+    }
+
     pub fn idempotence(&self) -> Result<bool, String> {
         let conflict = if self.acks != Acks::All {
             Some("acks must be `all`")
@@ -563,6 +643,24 @@ impl Default for ConsumerConfig {
 }
 
 impl ConsumerConfig {
+    /// The value of `key` as `set` reads it (`None` for an unknown key).
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "isolation.level" => match self.isolation_level {
+                IsolationLevel::ReadUncommitted => "read_uncommitted".into(),
+                IsolationLevel::ReadCommitted => "read_committed".into(),
+            },
+            "auto.offset.reset" => match self.auto_offset_reset {
+                OffsetReset::Earliest => "earliest".into(),
+                OffsetReset::Latest => "latest".into(),
+            },
+            "fetch.max.wait.ms" => self.fetch_max_wait_ms.to_string(),
+            "max.poll.records" => self.max_poll_records.to_string(),
+            "request.timeout.ms" => self.request_timeout_ms.to_string(),
+            _ => return None,
+        })
+    }
+
     pub const KEYS: &'static [&'static str] = &[
         "isolation.level",
         "auto.offset.reset",

@@ -812,6 +812,8 @@ pub struct WireMessage {
 }
 
 /// A fault as a scenario line would say it (used in traces and the UI's event log).
+/// A fault as the scenario language writes it after `at TIME` (parsed back to the same fault by
+/// `khafka-scenario`; the one printer of faults, also used for the trace and the site's lines).
 pub fn describe_fault(f: &Fault) -> String {
     let set = |g: &Vec<crate::spec::NodeRef>| {
         format!(
@@ -849,16 +851,14 @@ pub fn describe_fault(f: &Fault) -> String {
             if *extra_us == 0 {
                 format!("slow broker {broker} off")
             } else {
-                format!("slow broker {broker} by={}", SimTime(*extra_us))
+                format!("slow broker {broker} by={}", SimTime(*extra_us).exact())
             }
         }
         Fault::Link(l) => format!(
-            "link {} -> {} latency={}..{} loss={}ppm",
+            "link {} -> {} {}",
             set(&l.from),
             set(&l.to),
-            SimTime(l.link.latency_us_min),
-            SimTime(l.link.latency_us_max),
-            l.link.loss_ppm
+            describe_link(&l.link)
         ),
         Fault::ElectPreferred { partition } => match partition {
             Some(tp) => format!("elect preferred {tp}"),
@@ -869,6 +869,18 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
     }
 }
+
+/// A link's settings as the scenario language writes them (`latency=500us..1500us loss=0.1000%`).
+pub fn describe_link(l: &crate::spec::LinkSpec) -> String {
+    format!(
+        "latency={}..{} loss={}.{:04}%",
+        SimTime(l.latency_us_min).exact(),
+        SimTime(l.latency_us_max).exact(),
+        l.loss_ppm / 10_000,
+        l.loss_ppm % 10_000
+    )
+}
+
 #[cfg(test)]
 mod tests {
     /// Every queued event and every effect is as large as its largest kind, and each is moved several

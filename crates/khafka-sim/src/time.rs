@@ -33,6 +33,19 @@ impl SimTime {
     pub const fn as_ms(self) -> u64 {
         self.0 / 1_000
     }
+    /// The instant as scenario text in the largest unit that keeps it exact (`2s`, `1500ms`,
+    /// `250us`): what the scenario language reads back to the same value.
+    pub fn exact(self) -> String {
+        let us = self.0;
+        if us.is_multiple_of(1_000_000) {
+            format!("{}s", us / 1_000_000)
+        } else if us.is_multiple_of(1_000) {
+            format!("{}ms", us / 1_000)
+        } else {
+            format!("{us}us")
+        }
+    }
+
     pub fn saturating_add_us(self, us: u64) -> Self {
         SimTime(self.0.saturating_add(us))
     }

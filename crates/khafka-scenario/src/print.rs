@@ -1,0 +1,163 @@
+//! The one printer of scenarios: a [`ScenarioSpec`] (and each fault) as `.khafka` text that parses
+//! back to the same spec. The sweep prints a failing seed's scenario with it, so every failure comes
+//! with a file `khafka run` reproduces; tests check the round trip on every scenario of the repo.
+
+use khafka_sim::sim::describe_link;
+use khafka_sim::spec::{
+    Fault, KeyDistribution, KeySpec, LinkSpec, NodeRef, ScenarioSpec, TopicSpec,
+};
+use khafka_sim::{BrokerConfig, ConsumerConfig, ProducerConfig, SimTime, TopicConfig};
+use std::fmt::Write;
+
+/// A duration in the largest unit that keeps it exact (`2s`, `1500ms`, `250us`).
+pub fn duration(t: SimTime) -> String {
+    t.exact()
+}
+
+fn nodes(set: &[NodeRef]) -> String {
+    let names: Vec<String> = set.iter().map(|n| n.to_string()).collect();
+    format!("{{{}}}", names.join(","))
+}
+
+/// ` key=value` for every key whose value differs from the default's.
+fn changed(
+    keys: &[&str],
+    get: impl Fn(&str) -> Option<String>,
+    default: impl Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::new();
+    for k in keys {
+        if let Some(v) = get(k) {
+            if Some(&v) != default(k).as_ref() {
+                let _ = write!(out, " {k}={v}");
+            }
+        }
+    }
+    out
+}
+
+/// A fault as the `at` statement writes it (without `at TIME`): the engine's one fault printer.
+pub fn fault(f: &Fault) -> String {
+    khafka_sim::sim::describe_fault(f)
+}
+
+fn topic(t: &TopicSpec) -> String {
+    let mut s = format!(
+        "topic {} partitions={} replication.factor={}",
+        t.name, t.partitions, t.replication_factor
+    );
+    if let Some(a) = &t.assignment {
+        let parts: Vec<String> = a
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|b| b.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let _ = write!(s, " replicas={}", parts.join(";"));
+    }
+    let default = TopicConfig::default();
+    s.push_str(&changed(
+        TopicConfig::KEYS,
+        |k| t.config.get(k),
+        |k| default.get(k),
+    ));
+    s
+}
+
+/// `spec` as `.khafka` text (no `expect` lines: they are not part of the spec).
+pub fn scenario(spec: &ScenarioSpec) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "seed {}", spec.seed);
+    let c = &spec.cluster;
+    let mut cluster = format!("cluster brokers={}", c.brokers);
+    if !c.racks.is_empty() {
+        let _ = write!(cluster, " racks={}", c.racks.join(","));
+    }
+    let bd = BrokerConfig::default();
+    cluster.push_str(&changed(
+        BrokerConfig::KEYS,
+        |k| c.config.get(k),
+        |k| bd.get(k),
+    ));
+    let _ = writeln!(out, "{cluster}");
+    if spec.network != LinkSpec::default() {
+        let _ = writeln!(out, "network {}", describe_link(&spec.network));
+    }
+    for t in &spec.topics {
+        let _ = writeln!(out, "{}", topic(t));
+    }
+    let pd = ProducerConfig::default();
+    for p in &spec.producers {
+        let mut s = format!(
+            "producer {} topic={} rate={}.{:03}/s",
+            p.name,
+            p.topic,
+            p.rate_per_ks / 1_000,
+            p.rate_per_ks % 1_000
+        );
+        match &p.keys {
+            KeySpec::None => {}
+            KeySpec::Range { prefix, lo, hi } => {
+                let _ = write!(s, " keys={prefix}{lo}..{hi}");
+            }
+            KeySpec::List(keys) => {
+                let _ = write!(s, " keys={}", keys.join(","));
+            }
+        }
+        if p.key_distribution == KeyDistribution::Sequential {
+            s.push_str(" key.distribution=sequential");
+        }
+        let defaults = khafka_sim::spec::ProducerSpec::new("", "");
+        if p.record_size != defaults.record_size {
+            let _ = write!(s, " record.size={}", p.record_size);
+        }
+        if let Some(n) = p.partition {
+            let _ = write!(s, " partition={n}");
+        }
+        if p.start != SimTime::ZERO {
+            let _ = write!(s, " start={}", duration(p.start));
+        }
+        if let Some(stop) = p.stop {
+            let _ = write!(s, " stop={}", duration(stop));
+        }
+        if let Some(n) = p.count {
+            let _ = write!(s, " count={n}");
+        }
+        s.push_str(&changed(
+            ProducerConfig::KEYS,
+            |k| p.config.get(k),
+            |k| pd.get(k),
+        ));
+        let _ = writeln!(out, "{s}");
+    }
+    let cd = ConsumerConfig::default();
+    for cs in &spec.consumers {
+        let mut s = format!("consumer {} topic={}", cs.name, cs.topic);
+        if cs.start != SimTime::ZERO {
+            let _ = write!(s, " start={}", duration(cs.start));
+        }
+        s.push_str(&changed(
+            ConsumerConfig::KEYS,
+            |k| cs.config.get(k),
+            |k| cd.get(k),
+        ));
+        let _ = writeln!(out, "{s}");
+    }
+    for l in &spec.links {
+        let _ = writeln!(
+            out,
+            "link {} -> {} {}",
+            nodes(&l.from),
+            nodes(&l.to),
+            describe_link(&l.link)
+        );
+    }
+    for s in &spec.schedule {
+        let _ = writeln!(out, "at {} {}", duration(s.at), fault(&s.fault));
+    }
+    let _ = writeln!(out, "run {}", duration(spec.run_for));
+    out
+}
