@@ -104,13 +104,13 @@ pub(crate) fn type_name(s: &Schema) -> String {
 }
 
 /// The underlying primitive of a logical type, for encoding.
-enum Prim {
+pub(crate) enum Prim {
     Int,
     Long,
     Str,
 }
 
-fn logical_prim(s: &Schema) -> Option<Prim> {
+pub(crate) fn logical_prim(s: &Schema) -> Option<Prim> {
     match s {
         Schema::Date | Schema::TimeMillis => Some(Prim::Int),
         Schema::TimeMicros
@@ -562,6 +562,13 @@ impl Walker<'_> {
             ));
         }
         let s = self.s.resolve(s)?;
+        // Logical types are read as their underlying primitive.
+        let s = match logical_prim(s) {
+            Some(Prim::Int) => &Schema::Int,
+            Some(Prim::Long) => &Schema::Long,
+            Some(Prim::Str) => &Schema::String,
+            None => s,
+        };
         self.layout.bytes = self.buf[..].to_vec();
         let start = self.pos;
         match s {
@@ -576,7 +583,7 @@ impl Walker<'_> {
                 }
                 self.span(start, depth, format!("{name}: boolean {}", b == 1));
             }
-            Schema::Int | Schema::Date | Schema::TimeMillis => {
+            Schema::Int => {
                 let (v, at) = self.long()?;
                 if i32::try_from(v).is_err() {
                     return Err(FormatError::decode(
@@ -590,14 +597,7 @@ impl Walker<'_> {
                     format!("{name}: {} {v} (zig-zag varint)", type_name(s)),
                 );
             }
-            Schema::Long
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos => {
+            Schema::Long => {
                 let (v, at) = self.long()?;
                 self.span(
                     at,
@@ -631,7 +631,7 @@ impl Walker<'_> {
                     self.span(s0, depth, format!("{name}: {n} bytes"));
                 }
             }
-            Schema::String | Schema::Uuid => {
+            Schema::String => {
                 let n = self.length(depth, &format!("{name}: string"))?;
                 let s0 = self.pos;
                 let b = self.take(n, "string")?;
@@ -704,7 +704,13 @@ impl Walker<'_> {
                 }
                 self.layout.close(g);
             }
-            Schema::Ref { .. } => return Err(FormatError::schema("unresolved reference")),
+            // References were resolved and logical types mapped above.
+            _ => {
+                return Err(FormatError::schema(format!(
+                    "cannot read {} here",
+                    type_name(s)
+                )))
+            }
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! Registry knows — Avro ([`avro`]), Protobuf ([`protobuf`]) and JSON with JSON Schema ([`json`]) —
 //! frames them as Confluent serializers do ([`confluent`]), puts them in a Kafka record batch v2
 //! ([`record_batch`]) compressed with Kafka's codecs ([`compression`]), and checks schema evolution
-//! the way the registry does.
+//! the way the registry does ([`compat`], [`registry`]).
 //!
 //! Every function is pure: strings and bytes in, bytes or serde-serialisable results out. No I/O,
 //! no clock, no randomness, no dependency on the simulation engine, so the same code runs in the
@@ -16,17 +16,24 @@
 //! as "field 1 tag (varint, wire type 0)", so a page can show a record byte by byte.
 
 pub mod avro;
+pub mod avro_compat;
+pub mod compat;
 pub mod compression;
 pub mod confluent;
 pub mod crc;
 pub mod error;
+pub mod java_order;
 pub mod json;
+pub mod json_compat;
 pub mod json_schema;
 pub mod layout;
 pub mod protobuf;
+pub mod protobuf_compat;
 pub mod record_batch;
+pub mod registry;
 pub mod varint;
 
+pub use compat::{check_compatibility, CompatibilityLevel, CompatibilityResult};
 pub use error::FormatError;
 pub use layout::{Layout, Span};
 

@@ -1,0 +1,505 @@
+//! Avro reader/writer compatibility, as Avro's Java `SchemaCompatibility` decides it — the check
+//! behind the Schema Registry's `AvroSchema.isBackwardCompatible` (reader = the new schema,
+//! writer = the old one, for BACKWARD).
+//!
+//! Ported rule by rule from `ReaderWriterCompatibilityChecker` (Avro 1.11/1.12): same primitive
+//! types; named types compared by unqualified name or a reader alias naming the writer's full
+//! name; record fields matched by name or reader field alias, a reader-only field needs a default
+//! (`READER_FIELD_MISSING_DEFAULT_VALUE`); enum symbols missing from the reader are refused unless
+//! the reader declares an enum `default` (`MISSING_ENUM_SYMBOLS`); fixed sizes must agree
+//! (`FIXED_SIZE_MISMATCH`); every branch of a writer union must be readable
+//! (`MISSING_UNION_BRANCH`); promotions int→long→float→double and string↔bytes
+//! (`TYPE_MISMATCH` otherwise). Locations are JSON pointers such as `/fields/1`, and, as in Java,
+//! a check of a writer-union branch starts its location afresh. Results are memoised per
+//! reader/writer pair, which is also what stops recursion on recursive types.
+
+use crate::avro::{fullname, names_match, AvroSchema};
+use crate::compat::Incompatibility;
+use apache_avro::Schema;
+use std::collections::{BTreeSet, HashMap};
+
+/// Avro's `Schema.Type` names, as Java prints them in messages.
+fn java_type(s: &Schema) -> &'static str {
+    match s {
+        Schema::Null => "NULL",
+        Schema::Boolean => "BOOLEAN",
+        Schema::Int | Schema::Date | Schema::TimeMillis => "INT",
+        Schema::Long
+        | Schema::TimeMicros
+        | Schema::TimestampMillis
+        | Schema::TimestampMicros
+        | Schema::TimestampNanos
+        | Schema::LocalTimestampMillis
+        | Schema::LocalTimestampMicros
+        | Schema::LocalTimestampNanos => "LONG",
+        Schema::Float => "FLOAT",
+        Schema::Double => "DOUBLE",
+        Schema::Bytes | Schema::BigDecimal => "BYTES",
+        Schema::String | Schema::Uuid => "STRING",
+        Schema::Array(_) => "ARRAY",
+        Schema::Map(_) => "MAP",
+        Schema::Union(_) => "UNION",
+        Schema::Record(_) => "RECORD",
+        Schema::Enum(_) => "ENUM",
+        Schema::Fixed(_) | Schema::Duration => "FIXED",
+        Schema::Decimal(d) => java_type(&d.inner),
+        Schema::Ref { .. } => "REF",
+    }
+}
+
+/// One Avro incompatibility (`SchemaCompatibility.Incompatibility`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AvroIncompatibility {
+    /// `SchemaIncompatibilityType`, e.g. `READER_FIELD_MISSING_DEFAULT_VALUE`.
+    pub kind: &'static str,
+    /// JSON pointer into the reader's schema, e.g. `/fields/1`.
+    pub location: String,
+    /// Avro's message (e.g. the field name, or "reader type: INT not compatible with …").
+    pub message: String,
+}
+
+impl AvroIncompatibility {
+    /// The registry's `avro.Difference` text, with `%s` for the reader's and writer's roles.
+    fn template(&self) -> String {
+        let path = &self.location;
+        let description = match self.kind {
+            "FIXED_SIZE_MISMATCH" => format!("The size of FIXED type field at path '{path}' in the %s schema does not match with the %s schema"),
+            "TYPE_MISMATCH" => format!("The type (path '{path}') of a field in the %s schema does not match with the %s schema"),
+            "NAME_MISMATCH" => format!("The name of the schema has changed (path '{path}')"),
+            "MISSING_ENUM_SYMBOLS" => format!("The %s schema is missing enum symbols '{}' at path '{path}' in the %s schema", self.message),
+            "MISSING_UNION_BRANCH" => format!("The %s schema is missing a type inside a union field at path '{path}' in the %s schema"),
+            "READER_FIELD_MISSING_DEFAULT_VALUE" => format!("The field '{}' at path '{path}' in the %s schema has no default value and is missing in the %s schema", self.message),
+            _ => String::new(),
+        };
+        format!(
+            "{{errorType:'{}', description:'{description}', additionalInfo:'{}'}}",
+            self.kind, self.message
+        )
+    }
+}
+
+/// Can `reader` read everything `writer` wrote? Every incompatibility found (empty: yes).
+pub fn check(reader: &AvroSchema, writer: &AvroSchema) -> Vec<AvroIncompatibility> {
+    let mut c = Checker {
+        reader,
+        writer,
+        memo: HashMap::new(),
+    };
+    let mut loc = Vec::new();
+    c.get("", &reader.schema, &writer.schema, &mut loc)
+}
+
+/// [`check`] as the registry's `isBackwardCompatible` messages (templates with `%s`).
+pub(crate) fn backward_incompatibilities(
+    new: &AvroSchema,
+    old: &AvroSchema,
+) -> Vec<Incompatibility> {
+    check(new, old)
+        .into_iter()
+        .map(|i| Incompatibility {
+            error_type: i.kind.to_string(),
+            path: i.location.clone(),
+            template: i.template(),
+        })
+        .collect()
+}
+
+struct Checker<'a> {
+    reader: &'a AvroSchema,
+    writer: &'a AvroSchema,
+    /// `None` while a pair is being checked (recursion in progress).
+    memo: HashMap<(usize, usize), Option<Vec<AvroIncompatibility>>>,
+}
+
+fn pointer(loc: &[String]) -> String {
+    // The root token is ignored; JSON pointer escaping for the rest.
+    let parts: Vec<String> = loc
+        .iter()
+        .skip(1)
+        .map(|t| t.replace('~', "~0").replace('/', "~1"))
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+impl<'a> Checker<'a> {
+    /// A named type's canonical definition (so a `Ref` and its definition are one pair).
+    fn canon(&self, all: &'a AvroSchema, s: &'a Schema) -> &'a Schema {
+        let key = match s {
+            Schema::Ref { name } => fullname(name),
+            Schema::Record(r) => fullname(&r.name),
+            Schema::Enum(e) => fullname(&e.name),
+            Schema::Fixed(f) => fullname(&f.name),
+            Schema::Decimal(d) => return self.canon(all, &d.inner),
+            _ => return s,
+        };
+        all.names.get(&key).unwrap_or(s)
+    }
+
+    /// `getCompatibility(reader, writer)`: a fresh location stack.
+    fn get_fresh(&mut self, reader: &'a Schema, writer: &'a Schema) -> Vec<AvroIncompatibility> {
+        let mut loc = Vec::new();
+        self.get("", reader, writer, &mut loc)
+    }
+
+    fn get(
+        &mut self,
+        token: &str,
+        reader: &'a Schema,
+        writer: &'a Schema,
+        loc: &mut Vec<String>,
+    ) -> Vec<AvroIncompatibility> {
+        loc.push(token.to_string());
+        let reader = self.canon(self.reader, reader);
+        let writer = self.canon(self.writer, writer);
+        let key = (
+            reader as *const Schema as usize,
+            writer as *const Schema as usize,
+        );
+        let result = match self.memo.get(&key) {
+            Some(None) => Vec::new(), // recursion: compatible unless proven otherwise
+            Some(Some(r)) => r.clone(),
+            None => {
+                self.memo.insert(key, None);
+                let r = if loc.len() > crate::Limits::DEPTH_MAX {
+                    Vec::new()
+                } else {
+                    self.calculate(reader, writer, loc)
+                };
+                self.memo.insert(key, Some(r.clone()));
+                r
+            }
+        };
+        loc.pop();
+        result
+    }
+
+    fn incompatible(
+        kind: &'static str,
+        message: String,
+        loc: &[String],
+    ) -> Vec<AvroIncompatibility> {
+        vec![AvroIncompatibility {
+            kind,
+            location: pointer(loc),
+            message,
+        }]
+    }
+
+    fn type_mismatch(reader: &Schema, writer: &Schema, loc: &[String]) -> Vec<AvroIncompatibility> {
+        Self::incompatible(
+            "TYPE_MISMATCH",
+            format!(
+                "reader type: {} not compatible with writer type: {}",
+                java_type(reader),
+                java_type(writer)
+            ),
+            loc,
+        )
+    }
+
+    fn names(
+        &self,
+        reader: &Schema,
+        writer: &Schema,
+        loc: &mut Vec<String>,
+    ) -> Vec<AvroIncompatibility> {
+        let ok = match (reader, writer) {
+            (Schema::Record(r), Schema::Record(w)) => {
+                names_match(&r.name, r.aliases.as_ref(), &w.name)
+            }
+            (Schema::Enum(r), Schema::Enum(w)) => names_match(&r.name, r.aliases.as_ref(), &w.name),
+            (Schema::Fixed(r), Schema::Fixed(w)) => {
+                names_match(&r.name, r.aliases.as_ref(), &w.name)
+            }
+            _ => true,
+        };
+        if ok {
+            return Vec::new();
+        }
+        let wname = match writer {
+            Schema::Record(w) => fullname(&w.name),
+            Schema::Enum(w) => fullname(&w.name),
+            Schema::Fixed(w) => fullname(&w.name),
+            _ => String::new(),
+        };
+        loc.push("name".into());
+        let r = Self::incompatible("NAME_MISMATCH", format!("expected: {wname}"), loc);
+        loc.pop();
+        r
+    }
+
+    fn calculate(
+        &mut self,
+        reader: &'a Schema,
+        writer: &'a Schema,
+        loc: &mut Vec<String>,
+    ) -> Vec<AvroIncompatibility> {
+        let (rt, wt) = (java_type(reader), java_type(writer));
+        let mut result = Vec::new();
+        if rt == wt {
+            match (reader, writer) {
+                (Schema::Array(r), Schema::Array(w)) => {
+                    result.extend(self.get("items", &r.items, &w.items, loc))
+                }
+                (Schema::Map(r), Schema::Map(w)) => {
+                    result.extend(self.get("values", &r.types, &w.types, loc))
+                }
+                (Schema::Fixed(r), Schema::Fixed(w)) => {
+                    result.extend(self.names(reader, writer, loc));
+                    if r.size != w.size {
+                        loc.push("size".into());
+                        result.extend(Self::incompatible(
+                            "FIXED_SIZE_MISMATCH",
+                            format!("expected: {}, found: {}", w.size, r.size),
+                            loc,
+                        ));
+                        loc.pop();
+                    }
+                }
+                (Schema::Enum(r), Schema::Enum(w)) => {
+                    result.extend(self.names(reader, writer, loc));
+                    loc.push("symbols".into());
+                    let missing: BTreeSet<&String> = w
+                        .symbols
+                        .iter()
+                        .filter(|s| !r.symbols.contains(s))
+                        .collect();
+                    let reader_default = r.default.as_ref().is_some_and(|d| r.symbols.contains(d));
+                    if !missing.is_empty() && !reader_default {
+                        let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+                        result.extend(Self::incompatible(
+                            "MISSING_ENUM_SYMBOLS",
+                            format!("[{}]", list.join(", ")),
+                            loc,
+                        ));
+                    }
+                    loc.pop();
+                }
+                (Schema::Record(r), Schema::Record(w)) => {
+                    result.extend(self.names(reader, writer, loc));
+                    loc.push("fields".into());
+                    for rf in &r.fields {
+                        loc.push(rf.position.to_string());
+                        let mut candidates = vec![&rf.name];
+                        candidates.extend(rf.aliases.iter().flatten());
+                        let wf = candidates
+                            .iter()
+                            .find_map(|n| w.fields.iter().find(|wf| &&wf.name == n));
+                        match wf {
+                            Some(wf) => {
+                                result.extend(self.get("type", &rf.schema, &wf.schema, loc))
+                            }
+                            None if rf.default.is_some() => {}
+                            None => {
+                                let enum_default = match self.canon(self.reader, &rf.schema) {
+                                    Schema::Enum(e) => e.default.is_some(),
+                                    _ => false,
+                                };
+                                if enum_default {
+                                    // Java compares the enum with the writer *record* here.
+                                    result.extend(self.get("type", &rf.schema, writer, loc));
+                                } else {
+                                    result.extend(Self::incompatible(
+                                        "READER_FIELD_MISSING_DEFAULT_VALUE",
+                                        rf.name.clone(),
+                                        loc,
+                                    ));
+                                }
+                            }
+                        }
+                        loc.pop();
+                    }
+                    loc.pop();
+                }
+                (Schema::Union(_), Schema::Union(w)) => {
+                    for (i, branch) in w.variants().iter().enumerate() {
+                        loc.push(i.to_string());
+                        if !self.get_fresh(reader, branch).is_empty() {
+                            result.extend(Self::incompatible(
+                                "MISSING_UNION_BRANCH",
+                                format!(
+                                    "reader union lacking writer type: {}",
+                                    java_type(self.canon(self.writer, branch))
+                                ),
+                                loc,
+                            ));
+                        }
+                        loc.pop();
+                    }
+                }
+                _ => {}
+            }
+            return result;
+        }
+        if let Schema::Union(w) = writer {
+            for branch in w.variants() {
+                result.extend(self.get_fresh(reader, branch));
+            }
+            return result;
+        }
+        match reader {
+            Schema::Union(r) => {
+                for branch in r.variants() {
+                    if self.get_fresh(branch, writer).is_empty() {
+                        return result;
+                    }
+                }
+                result.extend(Self::incompatible(
+                    "MISSING_UNION_BRANCH",
+                    format!("reader union lacking writer type: {wt}"),
+                    loc,
+                ));
+            }
+            _ => {
+                let promoted = matches!(
+                    (rt, wt),
+                    ("LONG", "INT")
+                        | ("FLOAT", "INT" | "LONG")
+                        | ("DOUBLE", "INT" | "LONG" | "FLOAT")
+                        | ("BYTES", "STRING")
+                        | ("STRING", "BYTES")
+                );
+                if !promoted {
+                    result.extend(Self::type_mismatch(reader, writer, loc));
+                }
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> AvroSchema {
+        AvroSchema::parse(text).unwrap()
+    }
+
+    // Schemas from confluentinc/schema-registry
+    // `core/src/test/java/io/confluent/kafka/schemaregistry/avro/AvroCompatibilityTest.java`.
+    const SCHEMA1: &str =
+        r#"{"type":"record","name":"myrecord","fields":[{"type":"string","name":"f1"}]}"#;
+    const SCHEMA2: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":"string","name":"f1"},{"type":"string","name":"f2","default":"foo"}]}"#;
+    const SCHEMA3: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":"string","name":"f1"},{"type":"string","name":"f2"}]}"#;
+    const SCHEMA4: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":"string","name":"f1_new","aliases":["f1"]}]}"#;
+    const SCHEMA6: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":["null","string"],"name":"f1","doc":"doc of f1"}]}"#;
+    const SCHEMA7: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":["null","string","int"],"name":"f1","doc":"doc of f1"}]}"#;
+    const SCHEMA8: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":"string","name":"f1"},{"type":"string","name":"f2","default":"foo"},{"type":"string","name":"f3","default":"bar"}]}"#;
+
+    /// `AvroCompatibilityTest.testBasicBackwardsCompatibility` (reader = new, writer = old).
+    #[test]
+    fn registry_basic_backward() {
+        assert!(
+            check(&s(SCHEMA2), &s(SCHEMA1)).is_empty(),
+            "adding a field with a default"
+        );
+        assert!(
+            check(&s(SCHEMA1), &s(SCHEMA2)).is_empty(),
+            "removing a field"
+        );
+        let e = check(&s(SCHEMA3), &s(SCHEMA1));
+        assert_eq!(
+            e,
+            vec![AvroIncompatibility {
+                kind: "READER_FIELD_MISSING_DEFAULT_VALUE",
+                location: "/fields/1".into(),
+                message: "f2".into()
+            }]
+        );
+        assert_eq!(
+            e[0].template(),
+            "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'f2' at path '/fields/1' in the %s schema has no default value and is missing in the %s schema', additionalInfo:'f2'}"
+        );
+        assert!(
+            check(&s(SCHEMA4), &s(SCHEMA1)).is_empty(),
+            "renaming with an alias"
+        );
+        assert!(
+            check(&s(SCHEMA6), &s(SCHEMA1)).is_empty(),
+            "evolving a field type to a union"
+        );
+        let e = check(&s(SCHEMA1), &s(SCHEMA6));
+        assert_eq!(e.len(), 1);
+        // Java checks each branch of a writer union with a fresh location stack
+        // (`getCompatibility(reader, branch)`), so the location is the root.
+        assert_eq!((e[0].kind, e[0].location.as_str()), ("TYPE_MISMATCH", "/"));
+        assert_eq!(
+            e[0].message,
+            "reader type: STRING not compatible with writer type: NULL"
+        );
+        assert!(
+            check(&s(SCHEMA7), &s(SCHEMA6)).is_empty(),
+            "adding a union branch"
+        );
+        let e = check(&s(SCHEMA6), &s(SCHEMA7));
+        // Here the writer branch's index is pushed on the location.
+        assert_eq!(
+            (e[0].kind, e[0].location.as_str()),
+            ("MISSING_UNION_BRANCH", "/fields/0/type/2")
+        );
+        assert_eq!(e[0].message, "reader union lacking writer type: INT");
+    }
+
+    /// `AvroCompatibilityTest.testBasicForwardsCompatibility` (reader = old, writer = new).
+    #[test]
+    fn registry_basic_forward() {
+        assert!(check(&s(SCHEMA1), &s(SCHEMA2)).is_empty());
+        assert!(
+            check(&s(SCHEMA1), &s(SCHEMA3)).is_empty(),
+            "adding a field without default is forward compatible"
+        );
+        assert!(check(&s(SCHEMA2), &s(SCHEMA3)).is_empty());
+        assert!(
+            check(&s(SCHEMA3), &s(SCHEMA2)).is_empty(),
+            "removing a default is forward compatible"
+        );
+        // `testBasicFullCompatibility`: schema8 reads schema2 and back.
+        assert!(
+            check(&s(SCHEMA8), &s(SCHEMA2)).is_empty()
+                && check(&s(SCHEMA2), &s(SCHEMA8)).is_empty()
+        );
+    }
+
+    /// Avro's own `TestSchemaCompatibility*` cases (apache/avro lang/java): enums, fixed,
+    /// names, promotions.
+    #[test]
+    fn avro_rules() {
+        let e1 = r#"{"type":"enum","name":"E","symbols":["A","B"]}"#;
+        let e2 = r#"{"type":"enum","name":"E","symbols":["A","B","C"]}"#;
+        assert!(check(&s(e2), &s(e1)).is_empty());
+        let e = check(&s(e1), &s(e2));
+        assert_eq!(
+            (e[0].kind, e[0].location.as_str(), e[0].message.as_str()),
+            ("MISSING_ENUM_SYMBOLS", "/symbols", "[C]")
+        );
+        let e1d = r#"{"type":"enum","name":"E","symbols":["A","B"],"default":"A"}"#;
+        assert!(check(&s(e1d), &s(e2)).is_empty(), "reader enum default");
+        let f1 = r#"{"type":"fixed","name":"F","size":2}"#;
+        let f2 = r#"{"type":"fixed","name":"F","size":3}"#;
+        let e = check(&s(f2), &s(f1));
+        assert_eq!(
+            (e[0].kind, e[0].location.as_str(), e[0].message.as_str()),
+            ("FIXED_SIZE_MISMATCH", "/size", "expected: 2, found: 3")
+        );
+        let r1 = r#"{"type":"record","name":"A","fields":[]}"#;
+        let r2 = r#"{"type":"record","name":"B","fields":[]}"#;
+        let e = check(&s(r2), &s(r1));
+        assert_eq!(
+            (e[0].kind, e[0].location.as_str(), e[0].message.as_str()),
+            ("NAME_MISMATCH", "/name", "expected: A")
+        );
+        let r2a = r#"{"type":"record","name":"B","aliases":["A"],"fields":[]}"#;
+        assert!(check(&s(r2a), &s(r1)).is_empty());
+        assert!(check(&s("\"long\""), &s("\"int\"")).is_empty());
+        assert!(check(&s("\"double\""), &s("\"float\"")).is_empty());
+        assert!(check(&s("\"bytes\""), &s("\"string\"")).is_empty());
+        assert_eq!(
+            check(&s("\"int\""), &s("\"long\""))[0].kind,
+            "TYPE_MISMATCH"
+        );
+        // recursive types terminate
+        let list = r#"{"type":"record","name":"L","fields":[{"name":"next","type":["null","L"]}]}"#;
+        assert!(check(&s(list), &s(list)).is_empty());
+    }
+}
