@@ -208,7 +208,10 @@ impl AvroSchema {
             s: self,
             buf: bytes,
             pos: 0,
-            layout: Layout::default(),
+            layout: Layout {
+                bytes: bytes.to_vec(),
+                spans: Vec::new(),
+            },
         };
         w.walk(&self.schema, 0, "value")?;
         if w.pos != bytes.len() {
@@ -533,6 +536,18 @@ impl Walker<'_> {
         Ok(s)
     }
 
+    /// Opens a group at the current position; [`Walker::close`] ends it there.
+    fn open(&mut self, depth: usize, label: String) -> usize {
+        self.span(self.pos, depth, label);
+        self.layout.spans.len() - 1
+    }
+
+    fn close(&mut self, group: usize) {
+        if let Some(s) = self.layout.spans.get_mut(group) {
+            s.end = self.pos;
+        }
+    }
+
     fn span(&mut self, start: usize, depth: usize, label: String) {
         self.layout.spans.push(crate::Span {
             start,
@@ -544,10 +559,17 @@ impl Walker<'_> {
 
     fn length(&mut self, depth: usize, what: &str) -> Result<usize, FormatError> {
         let (n, at) = self.long()?;
-        if n < 0 || n as u64 > (self.buf.len() - self.pos) as u64 {
+        let left = self.buf.len() - self.pos;
+        if n < 0 {
             return Err(FormatError::decode(
                 at,
-                format!("invalid {what} length {n}"),
+                format!("{what} length {n} is negative"),
+            ));
+        }
+        if n as u64 > left as u64 {
+            return Err(FormatError::decode(
+                at,
+                format!("{what} length {n} runs past the end ({left} bytes left)"),
             ));
         }
         self.span(at, depth, format!("{what} length {n} (zig-zag varint)"));
@@ -569,7 +591,6 @@ impl Walker<'_> {
             Some(Prim::Str) => &Schema::String,
             None => s,
         };
-        self.layout.bytes = self.buf[..].to_vec();
         let start = self.pos;
         match s {
             Schema::Null => {}
@@ -696,13 +717,11 @@ impl Walker<'_> {
             Schema::Array(a) => self.blocks(depth, name, "array", Some(&a.items), None)?,
             Schema::Map(m) => self.blocks(depth, name, "map", None, Some(&m.types))?,
             Schema::Record(r) => {
-                let g = self
-                    .layout
-                    .open(depth, format!("{name}: record {}", fullname(&r.name)));
+                let g = self.open(depth, format!("{name}: record {}", fullname(&r.name)));
                 for f in &r.fields {
                     self.walk(&f.schema, depth + 1, &format!("field {}", f.name))?;
                 }
-                self.layout.close(g);
+                self.close(g);
             }
             // References were resolved and logical types mapped above.
             _ => {
@@ -723,7 +742,7 @@ impl Walker<'_> {
         items: Option<&Schema>,
         values: Option<&Schema>,
     ) -> Result<(), FormatError> {
-        let g = self.layout.open(depth, format!("{name}: {kind}"));
+        let g = self.open(depth, format!("{name}: {kind}"));
         let mut total = 0usize;
         loop {
             let (mut n, at) = self.long()?;
@@ -777,7 +796,7 @@ impl Walker<'_> {
                 }
             }
         }
-        self.layout.close(g);
+        self.close(g);
         Ok(())
     }
 }
@@ -1208,6 +1227,11 @@ mod tests {
                 "field name: string length 3 (zig-zag varint)",
                 "field name: string \"Ann\" (UTF-8)",
             ]
+        );
+        assert_eq!(
+            (l.spans[0].start, l.spans[0].end),
+            (0, 5),
+            "the record spans its fields"
         );
         assert_eq!((l.spans[2].start, l.spans[2].end), (1, 2));
     }

@@ -297,6 +297,16 @@ mod tests {
     }
 
     #[test]
+    fn hex_is_bounded() {
+        let long = "00".repeat(Limits::VALUE_BYTES_MAX + 1);
+        assert!(from_hex(&long)
+            .unwrap_err()
+            .message
+            .contains("the limit is"));
+        assert_eq!(from_hex(&"00".repeat(10)).unwrap().len(), 10);
+    }
+
+    #[test]
     fn json_depth_is_bounded() {
         let deep = "[".repeat(Limits::DEPTH_MAX + 1) + &"]".repeat(Limits::DEPTH_MAX + 1);
         assert!(parse_json_value(&deep).is_err());
