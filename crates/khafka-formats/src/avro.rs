@@ -210,7 +210,7 @@ impl AvroSchema {
             pos: 0,
             layout: Layout {
                 bytes: bytes.to_vec(),
-                spans: Vec::new(),
+                ..Layout::default()
             },
         };
         w.walk(&self.schema, 0, "value")?;
@@ -537,24 +537,16 @@ impl Walker<'_> {
     }
 
     /// Opens a group at the current position; [`Walker::close`] ends it there.
-    fn open(&mut self, depth: usize, label: String) -> usize {
-        self.span(self.pos, depth, label);
-        self.layout.spans.len() - 1
+    fn open(&mut self, depth: usize, label: String) -> Option<usize> {
+        self.layout.label(self.pos, self.pos, depth, label)
     }
 
-    fn close(&mut self, group: usize) {
-        if let Some(s) = self.layout.spans.get_mut(group) {
-            s.end = self.pos;
-        }
+    fn close(&mut self, group: Option<usize>) {
+        self.layout.set_end(group, self.pos);
     }
 
     fn span(&mut self, start: usize, depth: usize, label: String) {
-        self.layout.spans.push(crate::Span {
-            start,
-            end: self.pos,
-            depth,
-            label,
-        });
+        self.layout.label(start, self.pos, depth, label);
     }
 
     fn length(&mut self, depth: usize, what: &str) -> Result<usize, FormatError> {
@@ -1234,6 +1226,22 @@ mod tests {
             "the record spans its fields"
         );
         assert_eq!((l.spans[2].start, l.spans[2].end), (1, 2));
+    }
+
+    #[test]
+    fn explain_keeps_a_bounded_number_of_spans() {
+        let s = AvroSchema::parse(r#"{"type":"array","items":"boolean"}"#).unwrap();
+        let v = Value::Array(vec![Value::Bool(true); 50_000]);
+        let l = s.explain(&v).unwrap();
+        assert_eq!(l.spans.len(), crate::layout::SPANS_MAX);
+        assert_eq!(
+            l.spans.len() + l.spans_omitted,
+            50_000 + 3,
+            "group, block count, items, end"
+        );
+        assert!(l.render().contains("more spans not shown"));
+        // Decoding is not limited by the labels.
+        assert_eq!(s.decode(&l.bytes, None).unwrap(), v);
     }
 
     #[test]

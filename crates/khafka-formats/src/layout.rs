@@ -1,7 +1,9 @@
 //! Annotated byte layouts: the bytes of an encoding with a label for each range.
 //!
 //! A [`Layout`] is what a page shows byte by byte: `spans` cover the bytes in order, nested spans
-//! (a record's fields inside the record) have a greater `depth`. Leaf spans never overlap.
+//! (a record's fields inside the record) have a greater `depth`. Leaf spans never overlap. At most
+//! [`SPANS_MAX`] spans are kept (a megabyte of booleans would otherwise need a million labels);
+//! the rest are counted in `spans_omitted`.
 
 use crate::to_hex;
 use serde::Serialize;
@@ -17,54 +19,75 @@ pub struct Span {
     pub label: String,
 }
 
+/// Most spans a layout keeps.
+pub const SPANS_MAX: usize = 20_000;
+
 /// Bytes plus their annotation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Layout {
     pub bytes: Vec<u8>,
     pub spans: Vec<Span>,
+    /// Spans left out beyond [`SPANS_MAX`].
+    pub spans_omitted: usize,
 }
 
 impl Layout {
+    /// Labels `start..end` (bytes already in the layout); gives the span's index, or `None` once
+    /// [`SPANS_MAX`] spans are kept.
+    pub fn label(
+        &mut self,
+        start: usize,
+        end: usize,
+        depth: usize,
+        label: String,
+    ) -> Option<usize> {
+        if self.spans.len() >= SPANS_MAX {
+            self.spans_omitted += 1;
+            return None;
+        }
+        self.spans.push(Span {
+            start,
+            end,
+            depth,
+            label,
+        });
+        Some(self.spans.len() - 1)
+    }
+
+    /// Sets the end of a span (a group closed once its contents are known).
+    pub fn set_end(&mut self, index: Option<usize>, end: usize) {
+        if let Some(s) = index.and_then(|i| self.spans.get_mut(i)) {
+            s.end = end;
+        }
+    }
+
     /// Appends `bytes` as one span labelled `label` at `depth`.
     pub fn push(&mut self, depth: usize, bytes: &[u8], label: impl Into<String>) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(bytes);
-        self.spans.push(Span {
-            start,
-            end: self.bytes.len(),
-            depth,
-            label: label.into(),
-        });
+        self.label(start, self.bytes.len(), depth, label.into());
     }
 
     /// Opens a group span (e.g. a whole record) whose end is set by [`Layout::close`].
-    pub fn open(&mut self, depth: usize, label: impl Into<String>) -> usize {
-        self.spans.push(Span {
-            start: self.bytes.len(),
-            end: self.bytes.len(),
-            depth,
-            label: label.into(),
-        });
-        self.spans.len() - 1
+    pub fn open(&mut self, depth: usize, label: impl Into<String>) -> Option<usize> {
+        let at = self.bytes.len();
+        self.label(at, at, depth, label.into())
     }
 
     /// Closes the group opened as `index` at the current end of the bytes.
-    pub fn close(&mut self, index: usize) {
+    pub fn close(&mut self, index: Option<usize>) {
         let end = self.bytes.len();
-        if let Some(s) = self.spans.get_mut(index) {
-            s.end = end;
-        }
+        self.set_end(index, end);
     }
 
     /// Prepends another layout (e.g. the Confluent header) before this one.
     pub fn prepend(self, mut head: Layout) -> Layout {
         let shift = head.bytes.len();
         head.bytes.extend_from_slice(&self.bytes);
-        head.spans.extend(self.spans.into_iter().map(|s| Span {
-            start: s.start + shift,
-            end: s.end + shift,
-            ..s
-        }));
+        for s in self.spans {
+            head.label(s.start + shift, s.end + shift, s.depth, s.label);
+        }
+        head.spans_omitted += self.spans_omitted;
         head
     }
 
@@ -87,6 +110,9 @@ impl Layout {
                 },
                 s.label
             ));
+        }
+        if self.spans_omitted > 0 {
+            out.push_str(&format!("({} more spans not shown)\n", self.spans_omitted));
         }
         out.push_str(&format!("total {} bytes\n", self.bytes.len()));
         out

@@ -17,7 +17,7 @@
 
 use crate::layout::Layout;
 use crate::varint::{read_unsigned, unzigzag64};
-use crate::{FormatError, Limits, Span};
+use crate::{FormatError, Limits};
 use prost::Message;
 use prost_reflect::{
     DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, SerializeOptions,
@@ -224,13 +224,13 @@ impl ProtoMessage {
     pub fn explain_bytes(&self, bytes: &[u8]) -> Result<Layout, FormatError> {
         let mut w = PbWalker {
             buf: bytes,
-            spans: Vec::new(),
+            layout: Layout {
+                bytes: bytes.to_vec(),
+                ..Layout::default()
+            },
         };
         w.message(&self.desc, 0, bytes.len(), 0)?;
-        Ok(Layout {
-            bytes: bytes.to_vec(),
-            spans: w.spans,
-        })
+        Ok(w.layout)
     }
 
     /// Decodes bytes into JSON (proto3 JSON mapping, `.proto` field names).
@@ -247,17 +247,12 @@ impl ProtoMessage {
 
 struct PbWalker<'a> {
     buf: &'a [u8],
-    spans: Vec<Span>,
+    layout: Layout,
 }
 
 impl PbWalker<'_> {
     fn span(&mut self, start: usize, end: usize, depth: usize, label: String) {
-        self.spans.push(Span {
-            start,
-            end,
-            depth,
-            label,
-        });
+        self.layout.label(start, end, depth, label);
     }
 
     fn varint(&mut self, pos: &mut usize, end: usize) -> Result<u64, FormatError> {
