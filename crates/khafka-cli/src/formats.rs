@@ -7,7 +7,7 @@
 
 use khafka_formats::compat::{check_parsed, CompatibilityLevel, ParsedSchema};
 use khafka_formats::error::ErrorKind;
-use khafka_formats::{confluent, Format, FormatError, Layout, Limits};
+use khafka_formats::{confluent, Format, FormatError, Limits};
 
 /// An error with its exit code.
 pub struct Failure {
@@ -149,40 +149,12 @@ pub fn encode(args: &[String]) -> Result<String, Failure> {
         .get("--schema-id")
         .map(confluent::parse_schema_id)
         .transpose()?;
-    let mut layout = khafka_formats::explain(format, &schema, message, value)?;
-    if let Some(id) = schema_id {
-        let mut head = confluent::header(id);
-        if format == Format::Protobuf {
-            let indexes = khafka_formats::protobuf::ProtoSchema::parse(&schema)?
-                .message(message)?
-                .indexes;
-            head = confluent::message_indexes(&indexes).prepend(head);
-        }
-        layout = shift_depth(layout).prepend(head);
-    }
+    let layout = khafka_formats::explain_framed(format, &schema, message, value, schema_id)?;
     Ok(if a.has("--explain") {
         layout.render()
     } else {
         khafka_formats::to_hex(&layout.bytes)
     })
-}
-
-/// Nests a payload's spans one level under a "payload" group once a header is in front.
-fn shift_depth(mut l: Layout) -> Layout {
-    for s in &mut l.spans {
-        s.depth += 1;
-    }
-    let end = l.bytes.len();
-    l.spans.insert(
-        0,
-        khafka_formats::Span {
-            start: 0,
-            end,
-            depth: 0,
-            label: "payload".into(),
-        },
-    );
-    l
 }
 
 /// `khafka decode`: the value as JSON.

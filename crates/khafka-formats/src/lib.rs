@@ -123,6 +123,73 @@ pub fn explain(
     }
 }
 
+/// Encodes like [`explain`], with the Confluent wire format in front when `schema_id` is given:
+/// magic byte, schema id and, for Protobuf, the message indexes; the payload's spans are nested
+/// under a "payload" span.
+pub fn explain_framed(
+    format: Format,
+    schema: &str,
+    message: Option<&str>,
+    value: &str,
+    schema_id: Option<i32>,
+) -> Result<Layout, FormatError> {
+    let payload = explain(format, schema, message, value)?;
+    let Some(id) = schema_id else {
+        return Ok(payload);
+    };
+    let mut head = confluent::header(id);
+    if format == Format::Protobuf {
+        let indexes = protobuf::ProtoSchema::parse(schema)?
+            .message(message)?
+            .indexes;
+        head = confluent::message_indexes(&indexes).prepend(head);
+    }
+    let mut nested = Layout::default();
+    let group = nested.open(0, "payload");
+    for s in payload.spans {
+        nested.label(s.start, s.end, s.depth + 1, s.label);
+    }
+    nested.spans_omitted += payload.spans_omitted;
+    nested.bytes = payload.bytes;
+    nested.close(group);
+    Ok(nested.prepend(head))
+}
+
+/// Decodes a value framed in the Confluent wire format, as a Confluent deserializer does: the
+/// magic byte must be 0 ("Unknown magic byte!" otherwise), the schema id must be `schema_id`
+/// (the one this reader looked up), Protobuf message indexes must name `message`.
+pub fn decode_framed(
+    format: Format,
+    schema: &str,
+    message: Option<&str>,
+    reader_schema: Option<&str>,
+    schema_id: i32,
+    bytes: &[u8],
+) -> Result<serde_json::Value, FormatError> {
+    let framed = confluent::unframe(bytes, format == Format::Protobuf)?;
+    if framed.schema_id != schema_id {
+        return Err(FormatError::decode(
+            1,
+            format!(
+                "schema id {} where {schema_id} was expected",
+                framed.schema_id
+            ),
+        ));
+    }
+    if let Some(indexes) = &framed.message_indexes {
+        let wanted = protobuf::ProtoSchema::parse(schema)?
+            .message(message)?
+            .indexes;
+        if *indexes != wanted {
+            return Err(FormatError::decode(
+                5,
+                format!("message indexes {indexes:?} do not name the message {wanted:?}"),
+            ));
+        }
+    }
+    decode(format, schema, message, reader_schema, framed.payload)
+}
+
 /// Decodes `bytes` written under `schema` into JSON; with `reader_schema`, resolves the value to
 /// it as a consumer with that schema would (Avro schema resolution; for Protobuf and JSON the
 /// reader schema parses or validates the same bytes).
@@ -294,6 +361,37 @@ mod tests {
         assert_eq!(from_hex("0xAC02").unwrap(), [0xac, 2]);
         assert!(from_hex("abc").is_err());
         assert!(from_hex("zz").is_err());
+    }
+
+    #[test]
+    fn framed_round_trip() {
+        let proto = "syntax = \"proto3\"; message A { int32 a = 1; } message B { string b = 1; }";
+        let l =
+            explain_framed(Format::Protobuf, proto, Some("B"), r#"{"b":"x"}"#, Some(9)).unwrap();
+        assert_eq!(to_hex(&l.bytes), "000000000902020a0178");
+        assert_eq!(
+            l.spans
+                .iter()
+                .find(|s| s.label == "payload")
+                .map(|s| (s.start, s.end)),
+            Some((7, 10))
+        );
+        let v = decode_framed(Format::Protobuf, proto, Some("B"), None, 9, &l.bytes).unwrap();
+        assert_eq!(v, serde_json::json!({"b": "x"}));
+        assert!(
+            decode_framed(Format::Protobuf, proto, Some("A"), None, 9, &l.bytes).is_err(),
+            "other message"
+        );
+        assert!(
+            decode_framed(Format::Protobuf, proto, Some("B"), None, 8, &l.bytes).is_err(),
+            "other id"
+        );
+        let avro = r#"{"type":"record","name":"U","fields":[{"name":"id","type":"int"}]}"#;
+        let l = explain_framed(Format::Avro, avro, None, r#"{"id":7}"#, Some(42)).unwrap();
+        assert_eq!(to_hex(&l.bytes), "000000002a0e");
+        // A plain (unframed) Avro value read by a Confluent deserializer: a poison pill.
+        let e = decode_framed(Format::Avro, avro, None, None, 42, &[0x0e]).unwrap_err();
+        assert!(e.message.contains("Unknown magic byte!"), "{e}");
     }
 
     #[test]
