@@ -126,6 +126,34 @@ impl ProtoSchema {
     }
 }
 
+impl ProtoSchema {
+    /// The message at `indexes` (`ProtobufSchema.toMessageName`); `[]` and `[0]` are the first
+    /// top-level message.
+    pub fn message_at(&self, indexes: &[i32]) -> Result<ProtoMessage, FormatError> {
+        let mut level: Vec<MessageDescriptor> =
+            self.file.messages().filter(|m| !m.is_map_entry()).collect();
+        let mut found = None;
+        let path: &[i32] = if indexes.is_empty() { &[0] } else { indexes };
+        for &i in path {
+            let m = usize::try_from(i)
+                .ok()
+                .and_then(|i| level.get(i).cloned())
+                .ok_or_else(|| {
+                    FormatError::decode_any(format!(
+                        "message indexes {indexes:?} name no message of the schema"
+                    ))
+                })?;
+            level = m.child_messages().filter(|c| !c.is_map_entry()).collect();
+            found = Some(m);
+        }
+        let desc = found.ok_or_else(|| FormatError::decode_any("no message"))?;
+        Ok(ProtoMessage {
+            indexes: message_indexes(&desc),
+            desc,
+        })
+    }
+}
+
 /// Refuses `.proto` text nested deeper than the limit (the parser recurses on braces).
 fn check_brace_depth(text: &str) -> Result<(), FormatError> {
     let mut depth = 0usize;
@@ -582,6 +610,16 @@ mod tests {
         assert_eq!(s.message(Some("A.C")).unwrap().indexes, vec![0, 1]);
         assert_eq!(s.message(Some("p.A.B")).unwrap().indexes, vec![0, 0]);
         assert!(s.message(Some("Z")).is_err());
+    }
+
+    #[test]
+    fn message_at_indexes() {
+        let s = ProtoSchema::parse(r#"syntax = "proto3"; message A { map<string, int32> m = 1; message B {} } message D {}"#).unwrap();
+        assert_eq!(s.message_at(&[]).unwrap().desc.name(), "A");
+        assert_eq!(s.message_at(&[1]).unwrap().desc.name(), "D");
+        assert_eq!(s.message_at(&[0, 0]).unwrap().desc.name(), "B");
+        assert!(s.message_at(&[2]).is_err());
+        assert!(s.message_at(&[-1]).is_err());
     }
 
     #[test]

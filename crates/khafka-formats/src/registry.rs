@@ -251,6 +251,85 @@ impl Registry {
         Some((s.format, &s.text))
     }
 
+    /// A Confluent serializer's `serialize`: registers the schema under the subject (as
+    /// `auto.register.schemas=true` does; with `false` it must already be there), then frames the
+    /// encoded value with the schema id (and Protobuf message indexes).
+    pub fn serialize(
+        &mut self,
+        subject: &str,
+        format: Format,
+        schema: &str,
+        message: Option<&str>,
+        value: &str,
+        auto_register: bool,
+    ) -> Result<Vec<u8>, RegisterError> {
+        let id = if auto_register {
+            self.register(subject, format, schema)?.id
+        } else {
+            let parsed = ParsedSchema::parse(format, schema).map_err(RegisterError::Invalid)?;
+            let canon = canonical(format, schema, &parsed);
+            let id = self
+                .schemas
+                .iter()
+                .position(|s| s.format == format && s.canonical == canon)
+                .map(|i| i as i32 + 1);
+            let registered = id.filter(|id| {
+                self.versions(subject)
+                    .iter()
+                    .any(|v| v.id == *id && !v.deleted)
+            });
+            registered.ok_or_else(|| {
+                RegisterError::Invalid(FormatError::input(format!("Schema not found in subject {subject} (error code 40403) and auto.register.schemas is false")))
+            })?
+        };
+        crate::explain_framed(format, schema, message, value, Some(id))
+            .map(|l| l.bytes)
+            .map_err(RegisterError::Invalid)
+    }
+
+    /// A Confluent deserializer's `deserialize`: reads the magic byte and schema id, fetches the
+    /// writer's schema by id, and decodes (resolving to `reader_schema` when given, as a
+    /// consumer with its own Avro schema does). Protobuf finds the message by its indexes.
+    pub fn deserialize(
+        &self,
+        format: Format,
+        reader_schema: Option<&str>,
+        bytes: &[u8],
+    ) -> Result<serde_json::Value, FormatError> {
+        let framed = crate::confluent::unframe(bytes, format == Format::Protobuf)?;
+        let (writer_format, writer) = self.schema_by_id(framed.schema_id).ok_or_else(|| {
+            FormatError::decode(
+                1,
+                format!("Schema {} not found (error code 40403)", framed.schema_id),
+            )
+        })?;
+        if writer_format != format {
+            return Err(FormatError::decode(
+                1,
+                format!(
+                    "schema {} is {}, not {}",
+                    framed.schema_id,
+                    writer_format.schema_type(),
+                    format.schema_type()
+                ),
+            ));
+        }
+        match format {
+            Format::Protobuf => {
+                let indexes = framed.message_indexes.unwrap_or_default();
+                let writer_msg =
+                    crate::protobuf::ProtoSchema::parse(writer)?.message_at(&indexes)?;
+                match reader_schema {
+                    None => writer_msg.decode(framed.payload),
+                    Some(r) => crate::protobuf::ProtoSchema::parse(r)?
+                        .message(Some(writer_msg.desc.full_name()))?
+                        .decode(framed.payload),
+                }
+            }
+            _ => crate::decode(format, writer, None, reader_schema, framed.payload),
+        }
+    }
+
     /// Subjects, in name order.
     pub fn subjects(&self) -> Vec<&str> {
         self.subjects
@@ -341,6 +420,77 @@ mod tests {
         assert!(
             r.schema_by_id(2).is_some(),
             "a deleted version's id still resolves"
+        );
+    }
+
+    /// The serializer and deserializer around the registry: an old consumer (reader v1) reads
+    /// v2 data through schema resolution; bytes without the framing are a poison pill.
+    #[test]
+    fn serializer_and_deserializer() {
+        let mut r = Registry::new();
+        let b1 = r
+            .serialize("t-value", Format::Avro, V1, None, r#"{"no":5}"#, true)
+            .unwrap();
+        assert_eq!(crate::to_hex(&b1), "00000000010a");
+        let b2 = r
+            .serialize(
+                "t-value",
+                Format::Avro,
+                V2_DEFAULT,
+                None,
+                r#"{"no":5,"currency":"SEK"}"#,
+                true,
+            )
+            .unwrap();
+        assert_eq!(&b2[..5], &[0, 0, 0, 0, 2]);
+        assert_eq!(
+            r.deserialize(Format::Avro, None, &b2).unwrap(),
+            serde_json::json!({"no": 5, "currency": "SEK"})
+        );
+        assert_eq!(
+            r.deserialize(Format::Avro, Some(V1), &b2).unwrap(),
+            serde_json::json!({"no": 5})
+        );
+        assert_eq!(
+            r.deserialize(Format::Avro, Some(V2_DEFAULT), &b1).unwrap(),
+            serde_json::json!({"no": 5, "currency": "EUR"})
+        );
+        assert!(r
+            .deserialize(Format::Avro, None, &[0x0a])
+            .unwrap_err()
+            .message
+            .contains("Unknown magic byte!"));
+        assert!(r
+            .deserialize(Format::Avro, None, &[0, 0, 0, 0, 9, 0x0a])
+            .unwrap_err()
+            .message
+            .contains("not found"));
+        // Without auto-registration, an unknown schema is refused.
+        assert!(r
+            .serialize(
+                "t-value",
+                Format::Avro,
+                V2_NO_DEFAULT,
+                None,
+                r#"{"no":1,"currency":"x"}"#,
+                false
+            )
+            .is_err());
+        let p = "syntax = \"proto3\"; message A { int32 a = 1; } message B { string b = 1; }";
+        let pb = r
+            .serialize(
+                "p-value",
+                Format::Protobuf,
+                p,
+                Some("B"),
+                r#"{"b":"hi"}"#,
+                true,
+            )
+            .unwrap();
+        assert_eq!(crate::to_hex(&pb), "000000000302020a026869");
+        assert_eq!(
+            r.deserialize(Format::Protobuf, None, &pb).unwrap(),
+            serde_json::json!({"b": "hi"})
         );
     }
 
