@@ -809,9 +809,8 @@ pub(crate) fn names_match(
 ) -> bool {
     reader.name == writer.name
         || reader_aliases.is_some_and(|a| {
-            a.iter().any(|a| {
-                a.fullname(reader.namespace.clone()) == fullname(writer) || a.name() == writer.name
-            })
+            a.iter()
+                .any(|a| a.fullname(reader.namespace.clone()) == fullname(writer))
         })
 }
 

@@ -491,6 +491,27 @@ mod tests {
         );
         let r2a = r#"{"type":"record","name":"B","aliases":["A"],"fields":[]}"#;
         assert!(check(&s(r2a), &s(r1)).is_empty());
+        // Reader aliases are full names, resolved in the reader's namespace.
+        let new = r#"{"type":"record","name":"New","namespace":"a","aliases":["Old"],"fields":[]}"#;
+        assert!(check(
+            &s(new),
+            &s(r#"{"type":"record","name":"Old","namespace":"a","fields":[]}"#)
+        )
+        .is_empty());
+        let e = check(
+            &s(new),
+            &s(r#"{"type":"record","name":"Old","namespace":"b","fields":[]}"#),
+        );
+        assert_eq!(
+            (e[0].kind, e[0].message.as_str()),
+            ("NAME_MISMATCH", "expected: b.Old")
+        );
+        // Same unqualified name in other namespaces matches (Avro 1.9+ compares getName()).
+        assert!(check(
+            &s(r#"{"type":"record","name":"R","namespace":"x","fields":[]}"#),
+            &s(r#"{"type":"record","name":"R","namespace":"y","fields":[]}"#)
+        )
+        .is_empty());
         assert!(check(&s("\"long\""), &s("\"int\"")).is_empty());
         assert!(check(&s("\"double\""), &s("\"float\"")).is_empty());
         assert!(check(&s("\"bytes\""), &s("\"string\"")).is_empty());
