@@ -12,10 +12,16 @@
 //! CLI, in tests, in the engine and in a wasm worker. Every input is bounded ([`Limits`]) and bad
 //! input is an error, never a panic.
 //!
+//! Features `avro` and `protobuf` (both on by default) bring in `apache-avro`, and `protox-parse`
+//! with `prost-reflect`; without one, that format's calls return an error saying so, so a browser
+//! bundle can carry only the formats a page needs. JSON is always there.
+//!
 //! Encodings can be *explained* ([`layout::Layout`]): a list of byte ranges, each with a label such
 //! as "field 1 tag (varint, wire type 0)", so a page can show a record byte by byte.
 
+#[cfg(feature = "avro")]
 pub mod avro;
+#[cfg(feature = "avro")]
 pub mod avro_compat;
 pub mod compat;
 pub mod compression;
@@ -27,7 +33,9 @@ pub mod json;
 pub mod json_compat;
 pub mod json_schema;
 pub mod layout;
+#[cfg(feature = "protobuf")]
 pub mod protobuf;
+#[cfg(feature = "protobuf")]
 pub mod protobuf_compat;
 pub mod record_batch;
 pub mod registry;
@@ -111,11 +119,9 @@ pub fn explain(
     match format {
         Format::Avro => {
             no_message(message, "avro")?;
-            avro::AvroSchema::parse(schema)?.explain(&json)
+            by_format::explain_avro(schema, &json)
         }
-        Format::Protobuf => protobuf::ProtoSchema::parse(schema)?
-            .message(message)?
-            .explain(&json),
+        Format::Protobuf => by_format::explain_protobuf(schema, message, &json),
         Format::Json => {
             no_message(message, "json")?;
             json::JsonFormat::parse(schema)?.explain(&json)
@@ -139,9 +145,7 @@ pub fn explain_framed(
     };
     let mut head = confluent::header(id);
     if format == Format::Protobuf {
-        let indexes = protobuf::ProtoSchema::parse(schema)?
-            .message(message)?
-            .indexes;
+        let indexes = by_format::protobuf_indexes(schema, message)?;
         head = confluent::message_indexes(&indexes).prepend(head);
     }
     let mut nested = Layout::default();
@@ -177,9 +181,7 @@ pub fn decode_framed(
         ));
     }
     if let Some(indexes) = &framed.message_indexes {
-        let wanted = protobuf::ProtoSchema::parse(schema)?
-            .message(message)?
-            .indexes;
+        let wanted = by_format::protobuf_indexes(schema, message)?;
         if *indexes != wanted {
             return Err(FormatError::decode(
                 5,
@@ -208,23 +210,9 @@ pub fn decode(
     match format {
         Format::Avro => {
             no_message(message, "avro")?;
-            let writer = avro::AvroSchema::parse(schema)?;
-            let reader = reader_schema.map(avro::AvroSchema::parse).transpose()?;
-            writer.decode(bytes, reader.as_ref())
+            by_format::decode_avro(schema, reader_schema, bytes)
         }
-        Format::Protobuf => {
-            let writer = protobuf::ProtoSchema::parse(schema)?;
-            let msg = writer.message(message)?;
-            match reader_schema {
-                None => msg.decode(bytes),
-                Some(r) => {
-                    // The consumer parses the writer's bytes with its own descriptor; the writer
-                    // schema only has to be valid. Fields it does not know stay unknown fields.
-                    let reader = protobuf::ProtoSchema::parse(r)?;
-                    reader.message(message)?.decode(bytes)
-                }
-            }
-        }
+        Format::Protobuf => by_format::decode_protobuf(schema, message, reader_schema, bytes),
         Format::Json => {
             no_message(message, "json")?;
             let writer = json::JsonFormat::parse(schema)?;
@@ -233,6 +221,112 @@ pub fn decode(
                 Some(r) => json::JsonFormat::parse(r)?.decode(bytes),
             }
         }
+    }
+}
+
+/// The calls into the optional formats, with an error in their place when a format is not built.
+pub(crate) mod by_format {
+    #[cfg(any(not(feature = "avro"), not(feature = "protobuf")))]
+    use crate::Format;
+    use crate::FormatError;
+    use serde_json::Value;
+
+    #[cfg(any(not(feature = "avro"), not(feature = "protobuf")))]
+    pub(crate) fn not_built(format: Format) -> FormatError {
+        FormatError::input(format!(
+            "this build has no {} support (the `{}` feature is off)",
+            format.schema_type(),
+            format.schema_type().to_ascii_lowercase()
+        ))
+    }
+
+    #[cfg(feature = "avro")]
+    pub(crate) fn explain_avro(schema: &str, json: &Value) -> Result<crate::Layout, FormatError> {
+        crate::avro::AvroSchema::parse(schema)?.explain(json)
+    }
+
+    #[cfg(feature = "avro")]
+    pub(crate) fn decode_avro(
+        schema: &str,
+        reader: Option<&str>,
+        bytes: &[u8],
+    ) -> Result<Value, FormatError> {
+        let writer = crate::avro::AvroSchema::parse(schema)?;
+        let reader = reader.map(crate::avro::AvroSchema::parse).transpose()?;
+        writer.decode(bytes, reader.as_ref())
+    }
+
+    #[cfg(not(feature = "avro"))]
+    pub(crate) fn explain_avro(_: &str, _: &Value) -> Result<crate::Layout, FormatError> {
+        Err(not_built(Format::Avro))
+    }
+
+    #[cfg(not(feature = "avro"))]
+    pub(crate) fn decode_avro(_: &str, _: Option<&str>, _: &[u8]) -> Result<Value, FormatError> {
+        Err(not_built(Format::Avro))
+    }
+
+    #[cfg(feature = "protobuf")]
+    pub(crate) fn explain_protobuf(
+        schema: &str,
+        message: Option<&str>,
+        json: &Value,
+    ) -> Result<crate::Layout, FormatError> {
+        crate::protobuf::ProtoSchema::parse(schema)?
+            .message(message)?
+            .explain(json)
+    }
+
+    #[cfg(feature = "protobuf")]
+    pub(crate) fn protobuf_indexes(
+        schema: &str,
+        message: Option<&str>,
+    ) -> Result<Vec<i32>, FormatError> {
+        Ok(crate::protobuf::ProtoSchema::parse(schema)?
+            .message(message)?
+            .indexes)
+    }
+
+    /// The consumer parses the writer's bytes with its own descriptor when it has one; the
+    /// writer's schema only has to be valid then. Fields it does not know stay unknown fields.
+    #[cfg(feature = "protobuf")]
+    pub(crate) fn decode_protobuf(
+        schema: &str,
+        message: Option<&str>,
+        reader: Option<&str>,
+        bytes: &[u8],
+    ) -> Result<Value, FormatError> {
+        let writer = crate::protobuf::ProtoSchema::parse(schema)?.message(message)?;
+        match reader {
+            None => writer.decode(bytes),
+            Some(r) => crate::protobuf::ProtoSchema::parse(r)?
+                .message(message)?
+                .decode(bytes),
+        }
+    }
+
+    #[cfg(not(feature = "protobuf"))]
+    pub(crate) fn explain_protobuf(
+        _: &str,
+        _: Option<&str>,
+        _: &Value,
+    ) -> Result<crate::Layout, FormatError> {
+        Err(not_built(Format::Protobuf))
+    }
+
+    #[cfg(not(feature = "protobuf"))]
+    pub(crate) fn protobuf_indexes(_: &str, _: Option<&str>) -> Result<Vec<i32>, FormatError> {
+        Err(not_built(Format::Protobuf))
+    }
+
+    #[cfg(not(feature = "protobuf"))]
+    pub(crate) fn decode_protobuf(
+        _: &str,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: &[u8],
+    ) -> Result<Value, FormatError> {
+        Err(not_built(Format::Protobuf))
     }
 }
 
@@ -364,6 +458,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(feature = "avro", feature = "protobuf"))]
     fn framed_round_trip() {
         let proto = "syntax = \"proto3\"; message A { int32 a = 1; } message B { string b = 1; }";
         let l =
@@ -392,6 +487,24 @@ mod tests {
         // A plain (unframed) Avro value read by a Confluent deserializer: a poison pill.
         let e = decode_framed(Format::Avro, avro, None, None, 42, &[0x0e]).unwrap_err();
         assert!(e.message.contains("Unknown magic byte!"), "{e}");
+    }
+
+    /// A build without a format says so instead of failing somewhere inside.
+    #[test]
+    #[cfg(not(feature = "protobuf"))]
+    fn protobuf_not_built() {
+        let e = explain(
+            Format::Protobuf,
+            "syntax = \"proto3\"; message M {}",
+            None,
+            "{}",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("no PROTOBUF support"), "{e}");
+        let e =
+            compat::check_compatibility(Format::Protobuf, CompatibilityLevel::Backward, "", &[""])
+                .unwrap_err();
+        assert!(e.message.contains("no PROTOBUF support"), "{e}");
     }
 
     #[test]

@@ -16,7 +16,6 @@
 
 use crate::compat::{check_parsed, CompatibilityLevel, CompatibilityResult, ParsedSchema};
 use crate::{Format, FormatError};
-use prost::Message;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -116,7 +115,9 @@ impl Default for Registry {
 
 fn canonical(format: Format, text: &str, parsed: &ParsedSchema) -> String {
     match (format, parsed) {
+        #[cfg(feature = "protobuf")]
         (Format::Protobuf, ParsedSchema::Protobuf(p)) => {
+            use prost::Message;
             // The descriptor without its source positions and comments.
             let mut fdp = p.file.file_descriptor_proto().clone();
             fdp.source_code_info = None;
@@ -315,6 +316,7 @@ impl Registry {
             ));
         }
         match format {
+            #[cfg(feature = "protobuf")]
             Format::Protobuf => {
                 let indexes = framed.message_indexes.unwrap_or_default();
                 let writer_msg =
@@ -340,7 +342,7 @@ impl Registry {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "avro", feature = "protobuf"))]
 mod tests {
     use super::*;
 
