@@ -407,14 +407,10 @@ impl AvroSchema {
             match obj.get(&f.name) {
                 Some(fv) => self.enc(&f.schema, fv, out, &fpath, depth + 1)?,
                 None => match &f.default {
-                    // A union field's default is for its first branch (Avro specification).
-                    Some(d) => match self.resolve(&f.schema)? {
-                        Schema::Union(u) if !u.variants().is_empty() => {
-                            out.push(0);
-                            self.enc(&u.variants()[0], d, out, &fpath, depth + 1)?
-                        }
-                        _ => self.enc(&f.schema, d, out, &fpath, depth + 1)?,
-                    },
+                    // A union field's default is written in the first branch that accepts it:
+                    // since AVRO-3649 (Avro 1.12) it may match any branch (before: the first),
+                    // and apache-avro accepts both.
+                    Some(d) => self.enc(&f.schema, d, out, &fpath, depth + 1)?,
                     None => {
                         return Err(enc_err(
                             &fpath,
@@ -1241,6 +1237,18 @@ mod tests {
         assert!(l.render().contains("more spans not shown"));
         // Decoding is not limited by the labels.
         assert_eq!(s.decode(&l.bytes, None).unwrap(), v);
+    }
+
+    #[test]
+    fn missing_fields_take_their_defaults() {
+        let s = AvroSchema::parse(
+            r#"{"type":"record","name":"X","fields":[
+            {"name":"a","type":["null","int"],"default":null},
+            {"name":"b","type":["null","int"],"default":5},
+            {"name":"c","type":"string","default":"z"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(crate::to_hex(&s.encode(&json!({})).unwrap()), "00020a027a");
     }
 
     #[test]
