@@ -9,12 +9,12 @@
 //! keywords decide (`properties` makes an object schema that does not require an object).
 //!
 //! Supported keywords: `type`, `properties`, `required`, `additionalProperties`,
-//! `minProperties`, `maxProperties`, `items` (one schema or a list), `additionalItems`,
+//! `patternProperties`, `dependencies` (lists and schemas), `minProperties`, `maxProperties`, `items` (one schema or a list), `additionalItems`,
 //! `minItems`, `maxItems`, `uniqueItems`, `minLength`, `maxLength`, `pattern`, `minimum`,
 //! `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers), `multipleOf`, `enum`, `const`,
 //! `allOf`, `anyOf`, `oneOf`, `not`, `$ref` to `#`, `#/definitions/…` or `#/$defs/…` (not
 //! recursive), and the annotations `$id`, `title`, `description`, `default`. Others are ignored
-//! (`format`, `patternProperties`, `dependencies`, `if`/`then`/`else`, remote `$ref`s).
+//! (`format`, `if`/`then`/`else`, `unevaluated*`, `contains`, remote `$ref`s).
 
 use crate::{FormatError, Limits};
 use serde_json::{Map, Value};
@@ -88,6 +88,12 @@ pub enum Js {
         properties: BTreeMap<String, Js>,
         required: Vec<String>,
         additional: Additional,
+        /// `patternProperties`: (regular expression, schema), in key order.
+        pattern_properties: Vec<(String, Js)>,
+        /// `dependencies` whose value is a list of property names.
+        property_dependencies: BTreeMap<String, Vec<String>>,
+        /// `dependencies` whose value is a schema.
+        schema_dependencies: BTreeMap<String, Js>,
         min_properties: Option<u64>,
         max_properties: Option<u64>,
     },
@@ -206,6 +212,8 @@ fn f64_kw(o: &Map<String, Value>, k: &str) -> Result<Option<f64>, FormatError> {
 
 const OBJECT_KWS: &[&str] = &[
     "properties",
+    "patternProperties",
+    "dependencies",
     "required",
     "additionalProperties",
     "minProperties",
@@ -431,12 +439,51 @@ impl Loader<'_> {
                         })
                         .collect::<Result<_, _>>()?,
                 };
+                let mut pattern_properties = Vec::new();
+                if let Some(p) = o.get("patternProperties") {
+                    let p = p
+                        .as_object()
+                        .ok_or_else(|| err("`patternProperties` must be an object"))?;
+                    for (k, s) in p {
+                        regex_lite::Regex::new(k)
+                            .map_err(|e| err(format!("invalid pattern {k:?}: {e}")))?;
+                        pattern_properties.push((k.clone(), self.load(s, depth + 1)?));
+                    }
+                }
+                let mut property_dependencies = BTreeMap::new();
+                let mut schema_dependencies = BTreeMap::new();
+                if let Some(d) = o.get("dependencies") {
+                    let d = d
+                        .as_object()
+                        .ok_or_else(|| err("`dependencies` must be an object"))?;
+                    for (k, v) in d {
+                        match v {
+                            Value::Array(names) => {
+                                let names = names
+                                    .iter()
+                                    .map(|n| {
+                                        n.as_str().map(String::from).ok_or_else(|| {
+                                            err("`dependencies` lists must hold strings")
+                                        })
+                                    })
+                                    .collect::<Result<Vec<_>, _>>()?;
+                                property_dependencies.insert(k.clone(), names);
+                            }
+                            s => {
+                                schema_dependencies.insert(k.clone(), self.load(s, depth + 1)?);
+                            }
+                        }
+                    }
+                }
                 Js::Obj {
                     meta,
                     requires_object: required,
                     properties,
                     required: required_props,
                     additional: self.additional(o.get("additionalProperties"), depth)?,
+                    pattern_properties,
+                    property_dependencies,
+                    schema_dependencies,
                     min_properties: u64_kw(o, "minProperties")?,
                     max_properties: u64_kw(o, "maxProperties")?,
                 }
@@ -575,6 +622,9 @@ impl Js {
                 properties,
                 required,
                 additional,
+                pattern_properties,
+                property_dependencies,
+                schema_dependencies,
                 min_properties,
                 max_properties,
                 ..
@@ -593,8 +643,24 @@ impl Js {
                 }
                 for (k, x) in o {
                     let p = format!("{path}/{k}");
+                    let mut matched = false;
+                    for (pattern, s) in pattern_properties {
+                        if regex_lite::Regex::new(pattern).is_ok_and(|r| r.is_match(k)) {
+                            matched = true;
+                            s.check(x, &p, depth + 1)?;
+                        }
+                    }
+                    if let Some(names) = property_dependencies.get(k) {
+                        if let Some(missing) = names.iter().find(|n| !o.contains_key(*n)) {
+                            return fail(format!("`{k}` needs `{missing}` (dependencies)"));
+                        }
+                    }
+                    if let Some(s) = schema_dependencies.get(k) {
+                        s.check(v, path, depth + 1)?;
+                    }
                     match properties.get(k) {
                         Some(s) => s.check(x, &p, depth + 1)?,
+                        None if matched => {}
                         None => match additional {
                             Additional::Permitted => {}
                             Additional::Forbidden => {
@@ -738,6 +804,28 @@ mod tests {
         let s = Js::parse(r##"{"definitions":{"n":{"type":"integer"}},"type":"object","properties":{"a":{"$ref":"#/definitions/n"}}}"##).unwrap();
         assert!(s.validate(&json!({"a": 1})).is_ok());
         assert!(s.validate(&json!({"a": "x"})).is_err());
+    }
+
+    #[test]
+    fn pattern_properties_and_dependencies() {
+        let s = Js::parse(r#"{"type":"object","patternProperties":{"^I_":{"type":"integer"}},"additionalProperties":false,
+            "dependencies":{"card":["billing"],"vip":{"required":["level"]}}}"#)
+        .unwrap();
+        assert!(s.validate(&json!({"I_1": 3})).is_ok());
+        assert!(
+            s.validate(&json!({"I_1": "x"})).is_err(),
+            "pattern schema applies"
+        );
+        assert!(
+            s.validate(&json!({"S_1": 3})).is_err(),
+            "no pattern: additionalProperties false"
+        );
+        let s = Js::parse(r#"{"dependencies":{"card":["billing"],"vip":{"required":["level"]}}}"#)
+            .unwrap();
+        assert!(s.validate(&json!({"card": 1})).is_err());
+        assert!(s.validate(&json!({"card": 1, "billing": 2})).is_ok());
+        assert!(s.validate(&json!({"vip": true})).is_err());
+        assert!(s.validate(&json!({"vip": true, "level": 3})).is_ok());
     }
 
     #[test]
