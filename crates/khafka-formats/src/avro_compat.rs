@@ -387,6 +387,171 @@ mod tests {
     const SCHEMA7: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":["null","string","int"],"name":"f1","doc":"doc of f1"}]}"#;
     const SCHEMA8: &str = r#"{"type":"record","name":"myrecord","fields":[{"type":"string","name":"f1"},{"type":"string","name":"f2","default":"foo"},{"type":"string","name":"f3","default":"bar"}]}"#;
 
+    /// apache/avro `lang/java/avro/src/test/java/org/apache/avro/TestSchemas.java`'s schemas, as
+    /// JSON.
+    fn avro_test_schema(name: &str) -> &'static str {
+        match name {
+            "NULL" => r#""null""#,
+            "BOOLEAN" => r#""boolean""#,
+            "INT" => r#""int""#,
+            "LONG" => r#""long""#,
+            "FLOAT" => r#""float""#,
+            "DOUBLE" => r#""double""#,
+            "STRING" => r#""string""#,
+            "BYTES" => r#""bytes""#,
+            "INT_ARRAY" => r#"{"type":"array","items":"int"}"#,
+            "LONG_ARRAY" => r#"{"type":"array","items":"long"}"#,
+            "INT_MAP" => r#"{"type":"map","values":"int"}"#,
+            "LONG_MAP" => r#"{"type":"map","values":"long"}"#,
+            "ENUM2_AB" => r#"{"type":"enum","name":"Enum2","symbols":["A","B"]}"#,
+            "FIXED_4_BYTES" => r#"{"type":"fixed","name":"Fixed","size":4}"#,
+            "A_INT_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int"}]}"#
+            }
+            "INT_UNION" => r#"["int"]"#,
+            "LONG_UNION" => r#"["long"]"#,
+            "FLOAT_UNION" => r#"["float"]"#,
+            "DOUBLE_UNION" => r#"["double"]"#,
+            "STRING_UNION" => r#"["string"]"#,
+            "BYTES_UNION" => r#"["bytes"]"#,
+            "INT_STRING_UNION" => r#"["int","string"]"#,
+            "INT_FLOAT_UNION" => r#"["int","float"]"#,
+            "INT_LONG_FLOAT_DOUBLE_UNION" => r#"["int","long","float","double"]"#,
+            "UNION_INT_RECORD1" => {
+                r#"["int",{"type":"record","name":"Record1","fields":[{"name":"field1","type":"int"}]}]"#
+            }
+            "UNION_INT_RECORD2" => {
+                r#"["int",{"type":"record","name":"Record2","fields":[{"name":"field1","type":"int"}]}]"#
+            }
+            "UNION_INT_ENUM1_AB" => r#"["int",{"type":"enum","name":"Enum1","symbols":["A","B"]}]"#,
+            "UNION_INT_FIXED_4_BYTES" => r#"["int",{"type":"fixed","name":"Fixed","size":4}]"#,
+            "UNION_INT_BOOLEAN" => r#"["int","boolean"]"#,
+            "UNION_INT_ARRAY_INT" => r#"["int",{"type":"array","items":"int"}]"#,
+            "UNION_INT_MAP_INT" => r#"["int",{"type":"map","values":"int"}]"#,
+            "UNION_INT_NULL" => r#"["int","null"]"#,
+            "A_DINT_B_DINT_UNION_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int","default":0},{"name":"b","type":["int"],"default":0}]}"#
+            }
+            "A_DINT_B_DINT_STRING_UNION_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int","default":0},{"name":"b","type":["int","string"],"default":0}]}"#
+            }
+            "INT_LIST_RECORD" => {
+                r#"{"type":"record","name":"List","fields":[{"name":"head","type":"int"},{"name":"tail","type":"List"}]}"#
+            }
+            "LONG_LIST_RECORD" => {
+                r#"{"type":"record","name":"List","fields":[{"name":"head","type":"long"},{"name":"tail","type":"List"}]}"#
+            }
+            other => panic!("no test schema {other}"),
+        }
+    }
+
+    /// Every case of apache/avro `TestSchemaCompatibilityTypeMismatch` and
+    /// `TestSchemaCompatibilityMissingUnionBranch`: the incompatibilities, their messages and
+    /// their locations.
+    #[test]
+    fn avro_type_mismatch_and_missing_union_branch_tables() {
+        let type_mismatch = [
+            ("NULL", "INT", "NULL", "INT", "/"),
+            ("NULL", "LONG", "NULL", "LONG", "/"),
+            ("BOOLEAN", "INT", "BOOLEAN", "INT", "/"),
+            ("INT", "NULL", "INT", "NULL", "/"),
+            ("INT", "BOOLEAN", "INT", "BOOLEAN", "/"),
+            ("INT", "LONG", "INT", "LONG", "/"),
+            ("INT", "FLOAT", "INT", "FLOAT", "/"),
+            ("INT", "DOUBLE", "INT", "DOUBLE", "/"),
+            ("LONG", "FLOAT", "LONG", "FLOAT", "/"),
+            ("LONG", "DOUBLE", "LONG", "DOUBLE", "/"),
+            ("FLOAT", "DOUBLE", "FLOAT", "DOUBLE", "/"),
+            ("DOUBLE", "STRING", "DOUBLE", "STRING", "/"),
+            ("FIXED_4_BYTES", "STRING", "FIXED", "STRING", "/"),
+            ("STRING", "BOOLEAN", "STRING", "BOOLEAN", "/"),
+            ("STRING", "INT", "STRING", "INT", "/"),
+            ("BYTES", "NULL", "BYTES", "NULL", "/"),
+            ("BYTES", "INT", "BYTES", "INT", "/"),
+            ("A_INT_RECORD1", "INT", "RECORD", "INT", "/"),
+            ("INT_ARRAY", "LONG_ARRAY", "INT", "LONG", "/items"),
+            ("INT_MAP", "INT_ARRAY", "MAP", "ARRAY", "/"),
+            ("INT_ARRAY", "INT_MAP", "ARRAY", "MAP", "/"),
+            ("INT_MAP", "LONG_MAP", "INT", "LONG", "/values"),
+            ("INT", "ENUM2_AB", "INT", "ENUM", "/"),
+            ("ENUM2_AB", "INT", "ENUM", "INT", "/"),
+            (
+                "FLOAT",
+                "INT_LONG_FLOAT_DOUBLE_UNION",
+                "FLOAT",
+                "DOUBLE",
+                "/",
+            ),
+            ("LONG", "INT_FLOAT_UNION", "LONG", "FLOAT", "/"),
+            ("INT", "INT_FLOAT_UNION", "INT", "FLOAT", "/"),
+            (
+                "INT_LIST_RECORD",
+                "LONG_LIST_RECORD",
+                "INT",
+                "LONG",
+                "/fields/0/type",
+            ),
+        ];
+        for (r, w, rt, wt, location) in type_mismatch {
+            let got = check(&s(avro_test_schema(r)), &s(avro_test_schema(w)));
+            let want = vec![AvroIncompatibility {
+                kind: "TYPE_MISMATCH",
+                location: location.into(),
+                message: format!("reader type: {rt} not compatible with writer type: {wt}"),
+            }];
+            assert_eq!(got, want, "r: {r} | w: {w}");
+        }
+        // (reader, writer, [(missing writer type, location)]).
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static [(&'static str, &'static str)],
+        );
+        let missing_branch: &[Case] = &[
+            ("INT_UNION", "INT_STRING_UNION", &[("STRING", "/1")]),
+            ("STRING_UNION", "INT_STRING_UNION", &[("INT", "/0")]),
+            ("INT_UNION", "UNION_INT_RECORD1", &[("RECORD", "/1")]),
+            ("INT_UNION", "UNION_INT_RECORD2", &[("RECORD", "/1")]),
+            (
+                "UNION_INT_RECORD1",
+                "UNION_INT_RECORD2",
+                &[("RECORD", "/1")],
+            ),
+            ("INT_UNION", "UNION_INT_ENUM1_AB", &[("ENUM", "/1")]),
+            ("INT_UNION", "UNION_INT_FIXED_4_BYTES", &[("FIXED", "/1")]),
+            ("INT_UNION", "UNION_INT_BOOLEAN", &[("BOOLEAN", "/1")]),
+            ("INT_UNION", "LONG_UNION", &[("LONG", "/0")]),
+            ("INT_UNION", "FLOAT_UNION", &[("FLOAT", "/0")]),
+            ("INT_UNION", "DOUBLE_UNION", &[("DOUBLE", "/0")]),
+            ("INT_UNION", "BYTES_UNION", &[("BYTES", "/0")]),
+            ("INT_UNION", "UNION_INT_ARRAY_INT", &[("ARRAY", "/1")]),
+            ("INT_UNION", "UNION_INT_MAP_INT", &[("MAP", "/1")]),
+            ("INT_UNION", "UNION_INT_NULL", &[("NULL", "/1")]),
+            (
+                "INT_UNION",
+                "INT_LONG_FLOAT_DOUBLE_UNION",
+                &[("LONG", "/1"), ("FLOAT", "/2"), ("DOUBLE", "/3")],
+            ),
+            (
+                "A_DINT_B_DINT_UNION_RECORD1",
+                "A_DINT_B_DINT_STRING_UNION_RECORD1",
+                &[("STRING", "/fields/1/type/1")],
+            ),
+        ];
+        for (r, w, expected) in missing_branch {
+            let got = check(&s(avro_test_schema(r)), &s(avro_test_schema(w)));
+            let want: Vec<AvroIncompatibility> = expected
+                .iter()
+                .map(|(t, location)| AvroIncompatibility {
+                    kind: "MISSING_UNION_BRANCH",
+                    location: location.to_string(),
+                    message: format!("reader union lacking writer type: {t}"),
+                })
+                .collect();
+            assert_eq!(got, want, "r: {r} | w: {w}");
+        }
+    }
+
     /// `AvroCompatibilityTest.testBasicBackwardsCompatibility` (reader = new, writer = old).
     #[test]
     fn registry_basic_backward() {
