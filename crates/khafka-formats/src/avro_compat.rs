@@ -441,6 +441,40 @@ mod tests {
             "LONG_LIST_RECORD" => {
                 r#"{"type":"record","name":"List","fields":[{"name":"head","type":"long"},{"name":"tail","type":"List"}]}"#
             }
+            "ENUM1_AB" => r#"{"type":"enum","name":"Enum1","symbols":["A","B"]}"#,
+            "ENUM1_ABC" => r#"{"type":"enum","name":"Enum1","symbols":["A","B","C"]}"#,
+            "ENUM1_BC" => r#"{"type":"enum","name":"Enum1","symbols":["B","C"]}"#,
+            "EMPTY_RECORD1" => r#"{"type":"record","name":"Record1","fields":[]}"#,
+            "EMPTY_RECORD2" => r#"{"type":"record","name":"Record2","fields":[]}"#,
+            "A_INT_B_DINT_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]}"#
+            }
+            "FIXED_8_BYTES" => r#"{"type":"fixed","name":"Fixed","size":8}"#,
+            "A_DINT_B_DFIXED_4_BYTES_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int","default":0},{"name":"b","type":{"type":"fixed","name":"Fixed","size":4}}]}"#
+            }
+            "A_DINT_B_DFIXED_8_BYTES_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int","default":0},{"name":"b","type":{"type":"fixed","name":"Fixed","size":8}}]}"#
+            }
+            "FIXED_4_ANOTHER_NAME" => r#"{"type":"fixed","name":"AnotherName","size":4}"#,
+            "FIXED_4_NAMESPACE_V1" => {
+                r#"{"type":"fixed","name":"Fixed","namespace":"org.apache.avro.tests.v_1_0","size":4}"#
+            }
+            "FIXED_4_NAMESPACE_V2" => {
+                r#"{"type":"fixed","name":"Fixed","namespace":"org.apache.avro.tests.v_2_0","size":4}"#
+            }
+            "A_DINT_B_DENUM_1_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int","default":0},{"name":"b","type":{"type":"enum","name":"Enum1","symbols":["A","B"]}}]}"#
+            }
+            "A_DINT_B_DENUM_2_RECORD1" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"a","type":"int","default":0},{"name":"b","type":{"type":"enum","name":"Enum2","symbols":["A","B"]}}]}"#
+            }
+            "RECORD1_WITH_ENUM_AB" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"field1","type":{"type":"enum","name":"Enum1","symbols":["A","B"]}}]}"#
+            }
+            "RECORD1_WITH_ENUM_ABC" => {
+                r#"{"type":"record","name":"Record1","fields":[{"name":"field1","type":{"type":"enum","name":"Enum1","symbols":["A","B","C"]}}]}"#
+            }
             other => panic!("no test schema {other}"),
         }
     }
@@ -548,6 +582,88 @@ mod tests {
                     message: format!("reader union lacking writer type: {t}"),
                 })
                 .collect();
+            assert_eq!(got, want, "r: {r} | w: {w}");
+        }
+    }
+
+    /// Every case of apache/avro `TestSchemaCompatibilityNameMismatch`,
+    /// `TestSchemaCompatibilityMissingEnumSymbols`,
+    /// `TestSchemaCompatibilityReaderFieldMissingDefaultValue` and
+    /// `TestSchemaCompatibilityFixedSizeMismatch` (main at 87212a6, August 2026).
+    #[test]
+    fn avro_name_enum_and_default_tables() {
+        let cases = [
+            (
+                "ENUM1_AB",
+                "ENUM2_AB",
+                "NAME_MISMATCH",
+                "expected: Enum2",
+                "/name",
+            ),
+            (
+                "EMPTY_RECORD2",
+                "EMPTY_RECORD1",
+                "NAME_MISMATCH",
+                "expected: Record1",
+                "/name",
+            ),
+            (
+                "FIXED_4_BYTES",
+                "FIXED_4_ANOTHER_NAME",
+                "NAME_MISMATCH",
+                "expected: AnotherName",
+                "/name",
+            ),
+            (
+                "A_DINT_B_DENUM_1_RECORD1",
+                "A_DINT_B_DENUM_2_RECORD1",
+                "NAME_MISMATCH",
+                "expected: Enum2",
+                "/fields/1/type/name",
+            ),
+            (
+                "ENUM1_AB",
+                "ENUM1_ABC",
+                "MISSING_ENUM_SYMBOLS",
+                "[C]",
+                "/symbols",
+            ),
+            (
+                "ENUM1_BC",
+                "ENUM1_ABC",
+                "MISSING_ENUM_SYMBOLS",
+                "[A]",
+                "/symbols",
+            ),
+            (
+                "RECORD1_WITH_ENUM_AB",
+                "RECORD1_WITH_ENUM_ABC",
+                "MISSING_ENUM_SYMBOLS",
+                "[C]",
+                "/fields/0/type/symbols",
+            ),
+            (
+                "A_INT_RECORD1",
+                "EMPTY_RECORD1",
+                "READER_FIELD_MISSING_DEFAULT_VALUE",
+                "a",
+                "/fields/0",
+            ),
+            (
+                "A_INT_B_DINT_RECORD1",
+                "EMPTY_RECORD1",
+                "READER_FIELD_MISSING_DEFAULT_VALUE",
+                "a",
+                "/fields/0",
+            ),
+        ];
+        for (r, w, kind, message, location) in cases {
+            let got = check(&s(avro_test_schema(r)), &s(avro_test_schema(w)));
+            let want = vec![AvroIncompatibility {
+                kind,
+                location: location.into(),
+                message: message.into(),
+            }];
             assert_eq!(got, want, "r: {r} | w: {w}");
         }
     }
