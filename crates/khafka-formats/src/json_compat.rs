@@ -193,6 +193,8 @@ impl Difference {
             "ENUM_ARRAY_CHANGED",
         ]) {
             format!("A type at path '{p}' is different between the %s schema and the %s schema")
+        } else if k == "SCHEMA_TOO_COMPLEX" {
+            format!("The check would compare more than {COMPARISONS_MAX} pairs of schemas; it was stopped")
         } else if has(&[
             "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
             "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
@@ -224,18 +226,25 @@ impl Difference {
     }
 }
 
-struct Ctx {
+/// Most schema pairs one check compares. Combined schemas compare every old subschema with
+/// every new one, so nested `anyOf`s could otherwise take exponential time.
+pub const COMPARISONS_MAX: u64 = 1_000_000;
+
+struct Ctx<'b> {
     policy: Policy,
     path: Vec<String>,
     diffs: Vec<Difference>,
+    /// Comparisons done, shared with sub-contexts.
+    budget: &'b std::cell::Cell<u64>,
 }
 
-impl Ctx {
-    fn sub(&self) -> Ctx {
+impl<'b> Ctx<'b> {
+    fn sub(&self) -> Ctx<'b> {
         Ctx {
             policy: self.policy,
             path: self.path.clone(),
             diffs: Vec::new(),
+            budget: self.budget,
         }
     }
     fn add(&mut self, kind: &'static str) {
@@ -263,13 +272,23 @@ impl Ctx {
 }
 
 /// Every difference from `original` to `update` (`SchemaDiff.compare`).
+///
+/// A check that would compare more than [`COMPARISONS_MAX`] schema pairs stops and reports
+/// `SCHEMA_TOO_COMPLEX` (not a registry error type: the registry has no such bound), which
+/// counts as incompatible.
 pub fn compare(original: &Js, update: &Js, policy: Policy) -> Vec<Difference> {
+    let budget = std::cell::Cell::new(0);
     let mut ctx = Ctx {
         policy,
         path: Vec::new(),
         diffs: Vec::new(),
+        budget: &budget,
     };
     cmp(&mut ctx, Some(original), Some(update));
+    if budget.get() > COMPARISONS_MAX {
+        ctx.path.clear();
+        ctx.add("SCHEMA_TOO_COMPLEX");
+    }
     ctx.diffs
 }
 
@@ -292,7 +311,8 @@ fn cmp(ctx: &mut Ctx, o: Option<&Js>, u: Option<&Js>) {
         (None, Some(_)) => ctx.add("SCHEMA_ADDED"),
         (Some(_), None) => ctx.add("SCHEMA_REMOVED"),
         (Some(o), Some(u)) => {
-            if ctx.path.len() > crate::Limits::DEPTH_MAX * 4 {
+            ctx.budget.set(ctx.budget.get() + 1);
+            if ctx.budget.get() > COMPARISONS_MAX || ctx.path.len() > crate::Limits::DEPTH_MAX * 4 {
                 return;
             }
             compare_types(ctx, o, u)
@@ -1076,6 +1096,7 @@ fn array(ctx: &mut Ctx, o: &Js, u: &Js) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// (description, original, update, compatible under STRICT, differences).
     type Case = (
@@ -1449,6 +1470,29 @@ mod tests {
 
         ];
         run_cases(cases);
+    }
+
+    #[test]
+    fn nested_combinations_are_bounded() {
+        // anyOf of 10, nested 4 deep through definitions: about 30,000 schemas, but 100 pairs
+        // at each level, 10^8 comparisons in all, beyond the budget.
+        let schema = |bump: u64| {
+            let mut defs = serde_json::Map::new();
+            defs.insert("l0".into(), json!({"type": "string"}));
+            for level in 0..4 {
+                let subs: Vec<serde_json::Value> = (0..10)
+                    .map(|i| json!({"allOf": [{"$ref": format!("#/definitions/l{level}")}, {"maxLength": i + bump}]}))
+                    .collect();
+                defs.insert(format!("l{}", level + 1), json!({ "anyOf": subs }));
+            }
+            Js::parse(&json!({"definitions": defs, "$ref": "#/definitions/l4"}).to_string())
+                .unwrap()
+        };
+        let diffs = compare(&schema(0), &schema(1), Policy::Strict);
+        assert_eq!(diffs.last().map(|d| d.kind), Some("SCHEMA_TOO_COMPLEX"));
+        assert!(!diffs
+            .iter()
+            .all(|d| is_compatible_change(d.kind, Policy::Strict)));
     }
 
     /// LENIENT accepts an optional property added to an open content model; STRICT refuses it.

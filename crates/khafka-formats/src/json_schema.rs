@@ -174,6 +174,7 @@ impl Js {
         Loader {
             root: &root,
             refs: Vec::new(),
+            nodes: 0,
         }
         .load(&root, 0)
     }
@@ -183,7 +184,13 @@ struct Loader<'a> {
     root: &'a Value,
     /// `$ref`s being expanded, to refuse recursion.
     refs: Vec<String>,
+    /// Schemas loaded so far: `$ref`s are expanded, so a small text could otherwise stand for
+    /// an exponentially large schema.
+    nodes: usize,
 }
+
+/// Most schema nodes after expanding `$ref`s.
+pub const NODES_MAX: usize = 100_000;
 
 fn err(msg: impl Into<String>) -> FormatError {
     FormatError::schema(format!("JSON Schema: {}", msg.into()))
@@ -237,6 +244,12 @@ const NUMBER_KWS: &[&str] = &[
 
 impl Loader<'_> {
     fn load(&mut self, v: &Value, depth: usize) -> Result<Js, FormatError> {
+        self.nodes += 1;
+        if self.nodes > NODES_MAX {
+            return Err(err(format!(
+                "more than {NODES_MAX} schemas once `$ref`s are expanded"
+            )));
+        }
         if depth > Limits::DEPTH_MAX {
             return Err(err(format!(
                 "nested deeper than {} levels",
@@ -826,6 +839,25 @@ mod tests {
         assert!(s.validate(&json!({"card": 1, "billing": 2})).is_ok());
         assert!(s.validate(&json!({"vip": true})).is_err());
         assert!(s.validate(&json!({"vip": true, "level": 3})).is_ok());
+    }
+
+    #[test]
+    fn ref_expansion_is_bounded() {
+        // Each definition uses the next one twice: 2^25 schemas once expanded.
+        let mut defs = serde_json::Map::new();
+        for i in 0..25 {
+            let next = format!("#/definitions/d{}", i + 1);
+            defs.insert(
+                format!("d{i}"),
+                json!({"allOf": [{"$ref": next}, {"$ref": next}]}),
+            );
+        }
+        defs.insert("d25".into(), json!({"type": "string"}));
+        let text = json!({"definitions": defs, "$ref": "#/definitions/d0"}).to_string();
+        assert!(Js::parse(&text)
+            .unwrap_err()
+            .message
+            .contains("once `$ref`s are expanded"));
     }
 
     #[test]

@@ -65,6 +65,9 @@ impl Difference {
             "ONEOF_FIELD_REMOVED" => format!("The %s schema is missing a oneof field at path '{p}' in the %s schema"),
             "ONEOF_FIELD_MOVED_TO_TOP_LEVEL" => format!("The oneof field at path '{p}' in the %s schema was moved out of its oneof to a top-level field in the %s schema"),
             "MULTIPLE_FIELDS_MOVED_TO_ONEOF" => format!("Multiple fields in the oneof at path '{p}' in the %s schema are outside a oneof in the %s schema"),
+            "SCHEMA_TOO_COMPLEX" => format!(
+                "The check would compare messages more than {COMPARISONS_MAX} times; it was stopped"
+            ),
             "FIELD_MOVED_TO_EXISTING_ONEOF" => format!("A field in the oneof at path '{p}' in the %s schema is outside an existing oneof in the %s schema"),
             _ => String::new(),
         };
@@ -72,12 +75,19 @@ impl Difference {
     }
 }
 
+/// Most message comparisons one check makes. A message-typed field compares its message again
+/// wherever it is used, so a chain of messages each using the next twice would take exponential
+/// time (the registry has no such bound).
+pub const COMPARISONS_MAX: u64 = 100_000;
+
 #[derive(Clone, Default)]
 struct Ctx {
     path: Vec<String>,
     diffs: Vec<Difference>,
     /// Messages being compared (`Context.schemas`), against recursion.
     schemas: BTreeSet<String>,
+    /// Message comparisons made, shared with sub-contexts.
+    budget: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
 impl Ctx {
@@ -113,6 +123,10 @@ pub fn compare(original: &ProtoSchema, update: &ProtoSchema) -> Vec<Difference> 
     let (om, oe) = types(original);
     let (um, ue) = types(update);
     compare_types(&mut ctx, &om, &oe, &um, &ue);
+    if ctx.budget.get() > COMPARISONS_MAX {
+        ctx.path.clear();
+        ctx.add("SCHEMA_TOO_COMPLEX");
+    }
     ctx.diffs
 }
 
@@ -240,6 +254,10 @@ fn label(f: &FieldDescriptor) -> Option<&'static str> {
 }
 
 fn compare_messages(ctx: &mut Ctx, o: &MessageDescriptor, u: &MessageDescriptor) {
+    ctx.budget.set(ctx.budget.get() + 1);
+    if ctx.budget.get() > COMPARISONS_MAX {
+        return;
+    }
     let key = o.full_name().to_string();
     if ctx.schemas.insert(key.clone()) {
         compare_fields(ctx, o, u);
@@ -469,6 +487,7 @@ fn compare_message_types(ctx: &mut Ctx, o: &MessageDescriptor, u: &MessageDescri
         path: ol.split('.').map(String::from).collect(),
         diffs: Vec::new(),
         schemas: ctx.schemas.clone(),
+        budget: ctx.budget.clone(),
     };
     compare_messages(&mut sub, o, u);
     let compatible = sub.compatible();
@@ -586,6 +605,21 @@ mod tests {
             }
         }
         assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn message_chains_are_bounded() {
+        // M0 uses M1 twice, M1 uses M2 twice, … : 2^30 comparisons without a bound.
+        let mut text = String::from("syntax = \"proto3\";\n");
+        for i in 0..30 {
+            text.push_str(&format!(
+                "message M{i} {{ M{n} a = 1; M{n} b = 2; }}\n",
+                n = i + 1
+            ));
+        }
+        text.push_str("message M30 { int32 x = 1; }\n");
+        let d = diff(&text, &text.replace("int32 x", "int64 x"));
+        assert_eq!(d.last().map(String::as_str), Some("SCHEMA_TOO_COMPLEX #/"));
     }
 
     /// kafka-semantics.md §12.6: scalar groups (int32 → uint64 passes, int64 → sint64 fails).
