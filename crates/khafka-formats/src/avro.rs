@@ -22,6 +22,9 @@ use apache_avro::Schema;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+/// Most schema/value pairs tried when choosing one union branch for a bare JSON value.
+const ACCEPTS_MAX: u64 = 1_000_000;
+
 /// A parsed Avro schema with its named types (for `Ref`s).
 #[derive(Clone, Debug)]
 pub struct AvroSchema {
@@ -431,27 +434,22 @@ impl AvroSchema {
         v: &'a Value,
         path: &str,
     ) -> Result<(usize, &'a Schema, &'a Value), FormatError> {
-        if let Value::Object(o) = v {
-            if o.len() == 1 {
-                let (k, inner) = o.iter().next().expect("one entry");
-                for (i, b) in variants.iter().enumerate() {
-                    let b = self.resolve(b)?;
-                    let short = match b {
-                        Schema::Record(r) => Some(r.name.name.clone()),
-                        Schema::Enum(e) => Some(e.name.name.clone()),
-                        Schema::Fixed(f) => Some(f.name.name.clone()),
-                        _ => None,
-                    };
-                    if &type_name(b) == k || short.as_deref() == Some(k.as_str()) {
-                        return Ok((i, &variants[i], inner));
-                    }
-                }
-            }
+        if let Some((i, inner)) = self.wrapped_branch(variants, v)? {
+            return Ok((i, &variants[i], inner));
         }
+        // Nested unions could make this search exponential; a budget per choice keeps it linear
+        // in the size of the value.
+        let budget = std::cell::Cell::new(0u64);
         for (i, b) in variants.iter().enumerate() {
-            if self.accepts(b, v, 0) {
+            if self.accepts(b, v, 0, &budget) {
                 return Ok((i, b, v));
             }
+        }
+        if budget.get() > ACCEPTS_MAX {
+            return Err(enc_err(
+                path,
+                "the value is too complex to choose a union branch for; write it in Avro's JSON form {\"type\": value}",
+            ));
         }
         let names: Vec<String> = variants
             .iter()
@@ -467,8 +465,34 @@ impl AvroSchema {
         ))
     }
 
-    fn accepts(&self, s: &Schema, v: &Value, depth: usize) -> bool {
-        if depth > Limits::DEPTH_MAX {
+    /// Avro's JSON form of a union value, `{"type name": value}`: the branch it names.
+    fn wrapped_branch<'a>(
+        &self,
+        variants: &[Schema],
+        v: &'a Value,
+    ) -> Result<Option<(usize, &'a Value)>, FormatError> {
+        let Value::Object(o) = v else { return Ok(None) };
+        let Some((k, inner)) = o.iter().next().filter(|_| o.len() == 1) else {
+            return Ok(None);
+        };
+        for (i, b) in variants.iter().enumerate() {
+            let b = self.resolve(b)?;
+            let short = match b {
+                Schema::Record(r) => Some(r.name.name.as_str()),
+                Schema::Enum(e) => Some(e.name.name.as_str()),
+                Schema::Fixed(f) => Some(f.name.name.as_str()),
+                _ => None,
+            };
+            if &type_name(b) == k || short == Some(k.as_str()) {
+                return Ok(Some((i, inner)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn accepts(&self, s: &Schema, v: &Value, depth: usize, budget: &std::cell::Cell<u64>) -> bool {
+        budget.set(budget.get() + 1);
+        if depth > Limits::DEPTH_MAX || budget.get() > ACCEPTS_MAX {
             return false;
         }
         let Ok(s) = self.resolve(s) else { return false };
@@ -487,16 +511,23 @@ impl AvroSchema {
             (Schema::String | Schema::Bytes, Value::String(_)) => true,
             (Schema::Enum(e), Value::String(t)) => e.symbols.contains(t),
             (Schema::Fixed(f), Value::String(t)) => t.chars().count() == f.size,
-            (Schema::Array(a), Value::Array(items)) => {
-                items.iter().all(|i| self.accepts(&a.items, i, depth + 1))
-            }
-            (Schema::Map(m), Value::Object(o)) => {
-                o.values().all(|i| self.accepts(&m.types, i, depth + 1))
-            }
+            (Schema::Array(a), Value::Array(items)) => items
+                .iter()
+                .all(|i| self.accepts(&a.items, i, depth + 1, budget)),
+            (Schema::Map(m), Value::Object(o)) => o
+                .values()
+                .all(|i| self.accepts(&m.types, i, depth + 1, budget)),
+            (Schema::Union(u), v) => match self.wrapped_branch(u.variants(), v) {
+                Ok(Some((i, inner))) => self.accepts(&u.variants()[i], inner, depth + 1, budget),
+                _ => u
+                    .variants()
+                    .iter()
+                    .any(|b| self.accepts(b, v, depth + 1, budget)),
+            },
             (Schema::Record(r), Value::Object(o)) => {
                 o.keys().all(|k| r.lookup.contains_key(k))
                     && r.fields.iter().all(|f| match o.get(&f.name) {
-                        Some(fv) => self.accepts(&f.schema, fv, depth + 1),
+                        Some(fv) => self.accepts(&f.schema, fv, depth + 1, budget),
                         None => f.default.is_some(),
                     })
             }
@@ -1249,6 +1280,52 @@ mod tests {
         )
         .unwrap();
         assert_eq!(crate::to_hex(&s.encode(&json!({})).unwrap()), "00020a027a");
+    }
+
+    /// A bare value inside a record inside a union: the record branch must accept it through
+    /// its own union field.
+    #[test]
+    fn nested_unions_accept_bare_values() {
+        let s = AvroSchema::parse(
+            r#"["null",{"type":"record","name":"R","fields":[{"name":"c","type":["null","int"]},{"name":"d","type":["null",{"type":"map","values":["string","long"]}],"default":null}]}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            crate::to_hex(&s.encode(&json!({"c": 5})).unwrap()),
+            "02020a00"
+        );
+        assert_eq!(
+            crate::to_hex(&s.encode(&json!({"c": {"int": 5}, "d": {"k": 1}})).unwrap()),
+            "02020a0202026b020200"
+        );
+    }
+
+    #[test]
+    fn union_branch_search_is_bounded() {
+        // Level k has two records, each with a field `c` of type [null, level k-1's two records];
+        // all are defined in one flat top-level union. A bare value 30 levels deep that fails
+        // at the bottom has 2^30 branch paths.
+        let mut defs = Vec::new();
+        for k in 0..30 {
+            let c = if k == 0 {
+                json!(["null", "int"])
+            } else {
+                json!(["null", format!("L{}a", k - 1), format!("L{}b", k - 1)])
+            };
+            for side in ["a", "b"] {
+                defs.push(json!({"type": "record", "name": format!("L{k}{side}"), "fields": [{"name": "c", "type": c}]}));
+            }
+        }
+        let s = AvroSchema::parse(&serde_json::Value::Array(defs).to_string()).unwrap();
+        let mut value = json!({"c": "not an int"});
+        for _ in 0..30 {
+            value = json!({ "c": value });
+        }
+        let e = s.encode(&value).unwrap_err();
+        assert!(
+            e.message.contains("too complex to choose a union branch"),
+            "{e}"
+        );
     }
 
     #[test]
