@@ -108,3 +108,135 @@ proptest! {
         prop_assert_eq!(decode_record(&b, &mut pos).unwrap(), r);
     }
 }
+
+/// Random JSON Schemas from a small grammar of the keywords modelled.
+fn json_schema() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::json;
+    let leaf = prop_oneof![
+        Just(json!({"type": "string"})),
+        (0u64..10, 10u64..20)
+            .prop_map(|(a, b)| json!({"type": "string", "minLength": a, "maxLength": b})),
+        Just(json!({"type": "integer", "minimum": 0})),
+        Just(json!({"type": "number"})),
+        Just(json!({"type": "boolean"})),
+        Just(json!({"type": "null"})),
+        Just(json!({"enum": ["a", "b"]})),
+        Just(json!({})),
+        Just(json!(false)),
+    ];
+    leaf.prop_recursive(4, 40, 4, |inner| {
+        prop_oneof![
+            (
+                proptest::collection::btree_map("[a-d]", inner.clone(), 0..4),
+                any::<bool>(),
+                any::<bool>()
+            )
+                .prop_map(|(props, closed, req)| {
+                    let keys: Vec<String> = props.keys().cloned().collect();
+                    let mut s = json!({"type": "object", "properties": props});
+                    if closed {
+                        s["additionalProperties"] = json!(false);
+                    }
+                    if req && !keys.is_empty() {
+                        s["required"] = json!([keys[0]]);
+                    }
+                    s
+                }),
+            inner
+                .clone()
+                .prop_map(|i| json!({"type": "array", "items": i})),
+            proptest::collection::vec(inner.clone(), 1..4).prop_map(|v| json!({"anyOf": v})),
+            proptest::collection::vec(inner.clone(), 1..3).prop_map(|v| json!({"allOf": v})),
+            inner.prop_map(|i| json!({"not": i})),
+        ]
+    })
+}
+
+/// Random Avro schemas: primitives, arrays, maps, unions, records with defaults, enums.
+fn avro_schema() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::json;
+    let leaf = prop_oneof![
+        Just(json!("int")),
+        Just(json!("long")),
+        Just(json!("string")),
+        Just(json!("bytes")),
+        Just(json!("double")),
+        Just(json!("boolean")),
+    ];
+    leaf.prop_recursive(3, 20, 3, |inner| {
+        prop_oneof![
+            inner
+                .clone()
+                .prop_map(|i| json!({"type": "array", "items": i})),
+            inner
+                .clone()
+                .prop_map(|i| json!({"type": "map", "values": i})),
+            // Unions may not directly contain unions.
+            inner
+                .clone()
+                .prop_map(|i| if i.is_array() { i } else { json!(["null", i]) }),
+            proptest::collection::vec(inner, 1..4).prop_map(|fields| {
+                let fields: Vec<serde_json::Value> = fields
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| json!({"name": format!("f{i}"), "type": t}))
+                    .collect();
+                json!({"type": "record", "name": format!("R{}", fields.len()), "fields": fields})
+            }),
+        ]
+    })
+    .prop_filter("one definition per record name", |s| {
+        let text = s.to_string();
+        (1..4).all(|n| text.matches(&format!("\"name\":\"R{n}\"")).count() <= 1)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A schema is compatible with itself: no incompatible difference (JSON Schema reports
+    /// compatible ones even then, as the registry's diff does: `NOT_TYPE_NARROWED` for any `not`),
+    /// no Avro incompatibility, every level passes.
+    #[test]
+    fn schemas_are_compatible_with_themselves(j in json_schema(), a in avro_schema()) {
+        use khafka_formats::json_compat::{compare, Policy};
+        use khafka_formats::json_schema::Js;
+        let js = Js::parse(&j.to_string()).unwrap();
+        let diffs = compare(&js, &js, Policy::Strict);
+        prop_assert!(diffs.iter().all(|d| d.kind == "NOT_TYPE_NARROWED"), "{:?}", diffs);
+        let av = AvroSchema::parse(&a.to_string()).unwrap();
+        prop_assert_eq!(khafka_formats::avro_compat::check(&av, &av), vec![]);
+        for level in ["BACKWARD", "FORWARD_TRANSITIVE", "FULL"] {
+            let level = khafka_formats::CompatibilityLevel::parse(level).unwrap();
+            let r = khafka_formats::check_compatibility(Format::Json, level, &j.to_string(), &[&j.to_string()]).unwrap();
+            prop_assert!(r.compatible, "{:?}", r);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// For any record, adding a field with a default passes FULL; without a default it fails
+    /// BACKWARD at that field (`READER_FIELD_MISSING_DEFAULT_VALUE`) and passes FORWARD.
+    #[test]
+    fn adding_a_field_follows_the_rules(fields in proptest::collection::vec(avro_schema(), 1..4)) {
+        use khafka_formats::{check_compatibility, CompatibilityLevel};
+        use serde_json::json;
+        let mut fs: Vec<serde_json::Value> =
+            fields.into_iter().enumerate().map(|(i, t)| json!({"name": format!("f{i}"), "type": t})).collect();
+        let old = json!({"type": "record", "name": "Top", "fields": fs.clone()}).to_string();
+        let n = fs.len();
+        fs.push(json!({"name": "added", "type": "string", "default": "d"}));
+        let with_default = json!({"type": "record", "name": "Top", "fields": fs.clone()}).to_string();
+        fs[n] = json!({"name": "added", "type": "string"});
+        let without = json!({"type": "record", "name": "Top", "fields": fs}).to_string();
+        let check = |level: &str, new: &str| check_compatibility(Format::Avro, CompatibilityLevel::parse(level).unwrap(), new, &[&old]).unwrap();
+        prop_assert!(check("FULL", &with_default).compatible);
+        let r = check("BACKWARD", &without);
+        prop_assert!(!r.compatible);
+        prop_assert_eq!(&r.incompatibilities[0].error_type, "READER_FIELD_MISSING_DEFAULT_VALUE");
+        prop_assert_eq!(&r.incompatibilities[0].path, &format!("/fields/{n}"));
+        prop_assert!(check("FORWARD", &without).compatible);
+    }
+}
