@@ -105,6 +105,13 @@ pub enum Policy {
     Lenient,
 }
 
+impl Policy {
+    /// Does this policy accept a difference of this kind?
+    pub fn allows(self, kind: &str) -> bool {
+        is_compatible_change(kind, self)
+    }
+}
+
 fn is_compatible_change(kind: &str, policy: Policy) -> bool {
     STRICT.contains(&kind) || (policy == Policy::Lenient && LENIENT_EXTRA.contains(&kind))
 }
@@ -636,7 +643,10 @@ fn combined(ctx: &mut Ctx, oc: Criterion, os: &[Js], uc: Criterion, us: &[Js]) {
             "PRODUCT_TYPE_NARROWED"
         });
     }
-    // Compatible pairs, then a maximum matching between old and new subschemas.
+    // Compatible pairs, then a maximum matching between old and new subschemas. When several
+    // maximum matchings exist, the one found here may pair subschemas differently from the
+    // registry's (JGraphT's) and so report other compatible differences; the verdict, which
+    // depends only on the matching's size and each pair being compatible, is the same.
     let mut edges: Vec<Vec<Option<Vec<Difference>>>> = Vec::new();
     for (i, o) in os.iter().enumerate() {
         ctx.enter(&format!("{}/{i}", oc.keyword()));

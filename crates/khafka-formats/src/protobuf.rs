@@ -20,7 +20,8 @@ use crate::varint::{read_unsigned, unzigzag64};
 use crate::{FormatError, Limits};
 use prost::Message;
 use prost_reflect::{
-    DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, SerializeOptions,
+    DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, ReflectMessage,
+    SerializeOptions,
 };
 use serde_json::Value;
 
@@ -239,7 +240,7 @@ impl ProtoMessage {
         let opts = DeserializeOptions::new().deny_unknown_fields(true);
         let msg = DynamicMessage::deserialize_with_options(self.desc.clone(), value, &opts)
             .map_err(|e| FormatError::encode(format!("Protobuf {}: {e}", self.desc.full_name())))?;
-        Ok(msg.encode_to_vec())
+        Ok(encode_sorted(&msg))
     }
 
     /// Encodes and labels every byte.
@@ -271,6 +272,53 @@ impl ProtoMessage {
         msg.serialize_with_options(serde_json::value::Serializer, &opts)
             .map_err(|e| FormatError::decode_any(format!("Protobuf to JSON: {e}")))
     }
+}
+
+/// Encodes like `encode_to_vec`, fields in number order as protobuf-java does, but map entries in
+/// key order: `prost-reflect` keeps maps in a `HashMap`, whose order changes from run to run, and
+/// the same value must always give the same bytes.
+fn encode_sorted(msg: &DynamicMessage) -> Vec<u8> {
+    use prost_reflect::{MapKey, Value as PValue};
+    let mut out = Vec::new();
+    let nested = |out: &mut Vec<u8>, number: u32, body: &[u8]| {
+        crate::varint::write_unsigned_varint(((number as u64) << 3) | 2, out);
+        crate::varint::write_unsigned_varint(body.len() as u64, out);
+        out.extend_from_slice(body);
+    };
+    for (field, value) in msg.fields() {
+        match (value, field.kind()) {
+            (PValue::Map(map), Kind::Message(entry_desc)) => {
+                let (Some(key_field), Some(value_field)) =
+                    (entry_desc.get_field(1), entry_desc.get_field(2))
+                else {
+                    continue;
+                };
+                let mut entries: Vec<(&MapKey, &PValue)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                for (k, v) in entries {
+                    let mut entry = DynamicMessage::new(entry_desc.clone());
+                    entry.set_field(&key_field, PValue::from(k.clone()));
+                    entry.set_field(&value_field, v.clone());
+                    nested(&mut out, field.number(), &encode_sorted(&entry));
+                }
+            }
+            (PValue::Message(m), _) => nested(&mut out, field.number(), &encode_sorted(m)),
+            (PValue::List(items), Kind::Message(_)) => {
+                for item in items {
+                    if let PValue::Message(m) = item {
+                        nested(&mut out, field.number(), &encode_sorted(m));
+                    }
+                }
+            }
+            _ => {
+                // A scalar, enum or packed list: the field alone, as prost-reflect writes it.
+                let mut single = DynamicMessage::new(msg.descriptor());
+                single.set_field(&field, value.clone());
+                out.extend(single.encode_to_vec());
+            }
+        }
+    }
+    out
 }
 
 struct PbWalker<'a> {
@@ -573,6 +621,39 @@ mod tests {
         ] {
             assert_eq!(enc(p, None, v.clone()), hex, "{v}");
         }
+    }
+
+    /// Map entries come out in key order whatever the order of insertion, and equal what
+    /// `prost-reflect` writes for a map of one entry.
+    #[test]
+    fn maps_encode_in_key_order() {
+        let s = ProtoSchema::parse(r#"syntax = "proto3"; message M { map<string, int32> m = 1; N n = 2; } message N { map<int32, string> k = 1; }"#).unwrap();
+        let m = s.message(Some("M")).unwrap();
+        let v = json!({"m": {"b": 2, "a": 1, "c": 3}, "n": {"k": {"5": "x", "-1": "y"}}});
+        let bytes = m.encode(&v).unwrap();
+        // m (field 1): entries a, b, c, each `0a 05` then key `0a 01 <k>` and value `10 <v>`.
+        // n (field 2, 23 bytes): its map k with entry -1 (an int32 key sign-extended to ten
+        // bytes) before entry 5.
+        let expected = [
+            "0a050a01611001",
+            "0a050a01621002",
+            "0a050a01631003",
+            "1217",
+            "0a0e08ffffffffffffffffff01120179",
+            "0a050805120178",
+        ]
+        .concat();
+        assert_eq!(to_hex(&bytes), expected);
+        for _ in 0..20 {
+            assert_eq!(m.encode(&v).unwrap(), bytes, "the same bytes every time");
+        }
+        let one = json!({"m": {"a": 1}});
+        let msg = DynamicMessage::deserialize(m.desc.clone(), &one).unwrap();
+        assert_eq!(m.encode(&one).unwrap(), msg.encode_to_vec());
+        assert_eq!(
+            m.decode(&bytes).unwrap(),
+            json!({"m": {"a": 1, "b": 2, "c": 3}, "n": {"k": {"-1": "y", "5": "x"}}})
+        );
     }
 
     #[test]

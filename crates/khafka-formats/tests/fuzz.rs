@@ -8,6 +8,16 @@ use khafka_formats::record_batch::{decode_record, Batch, Header, Record};
 use khafka_formats::{confluent, decode, Format};
 use proptest::prelude::*;
 
+/// A fixed seed, so every run (and CI) tries the same cases, as the rest of the project is
+/// deterministic; change it to explore.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6b68_6166_6b61),
+        ..ProptestConfig::default()
+    }
+}
+
 const AVRO: &str = r#"{"type":"record","name":"R","fields":[
     {"name":"i","type":"int"},{"name":"l","type":"long"},{"name":"s","type":"string"},
     {"name":"b","type":"bytes"},{"name":"u","type":["null","string","double"]},
@@ -26,7 +36,7 @@ message M {
 }"#;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
@@ -87,6 +97,9 @@ proptest! {
         let m = ProtoSchema::parse(PROTO).unwrap().message(None).unwrap();
         let v = serde_json::json!({"i": i, "z": z.to_string(), "s": s, "r": r});
         let bytes = m.encode(&v).unwrap();
+        // Without maps, the field-by-field encoding is prost-reflect's own.
+        let reference = prost_reflect::DynamicMessage::deserialize(m.desc.clone(), &v).unwrap();
+        prop_assert_eq!(&bytes, &prost::Message::encode_to_vec(&reference));
         let back = m.decode(&bytes).unwrap();
         // proto3 JSON leaves out fields at their default value.
         let mut expected = serde_json::Map::new();
@@ -192,18 +205,20 @@ fn avro_schema() -> impl Strategy<Value = serde_json::Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(config(300))]
 
-    /// A schema is compatible with itself: no incompatible difference (JSON Schema reports
-    /// compatible ones even then, as the registry's diff does: `NOT_TYPE_NARROWED` for any `not`),
-    /// no Avro incompatibility, every level passes.
+    /// A schema is compatible with itself: no incompatible difference, no Avro incompatibility,
+    /// every level passes. (JSON Schema may still report compatible differences, as the
+    /// registry's diff does: `NOT_TYPE_NARROWED` for any `not`, and, when two subschemas of a
+    /// combination match each other crosswise, that pairing's differences.)
     #[test]
     fn schemas_are_compatible_with_themselves(j in json_schema(), a in avro_schema()) {
         use khafka_formats::json_compat::{compare, Policy};
         use khafka_formats::json_schema::Js;
         let js = Js::parse(&j.to_string()).unwrap();
         let diffs = compare(&js, &js, Policy::Strict);
-        prop_assert!(diffs.iter().all(|d| d.kind == "NOT_TYPE_NARROWED"), "{:?}", diffs);
+        let incompatible: Vec<_> = diffs.iter().filter(|d| !Policy::Strict.allows(d.kind)).collect();
+        prop_assert!(incompatible.is_empty(), "{:?}", incompatible);
         let av = AvroSchema::parse(&a.to_string()).unwrap();
         prop_assert_eq!(khafka_formats::avro_compat::check(&av, &av), vec![]);
         for level in ["BACKWARD", "FORWARD_TRANSITIVE", "FULL"] {
@@ -215,7 +230,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(config(200))]
 
     /// For any record, adding a field with a default passes FULL; without a default it fails
     /// BACKWARD at that field (`READER_FIELD_MISSING_DEFAULT_VALUE`) and passes FORWARD.
