@@ -9,9 +9,10 @@
 //! output never depends on a hash seed) and every encoding is then read back by `apache-avro`
 //! as a check. Decoding first walks the bytes under the writer's schema with bounds on every
 //! length and count — the same walk labels the bytes for [`AvroSchema::explain`] — then lets
-//! `apache-avro` decode and, given a reader schema, *resolve* the value (field matching by name
-//! and alias, defaults, promotions int→long→float→double, string↔bytes, unions, enum defaults).
-//! Decoded unions are shown as their bare value.
+//! `apache-avro` decode. Given a reader schema, the value is then *resolved* here, following the
+//! specification (fields matched by name or reader alias, defaults, promotions
+//! int→long→float→double, string↔bytes, unions, enum defaults): `apache-avro` 0.21's own
+//! resolution ignores reader field aliases. Decoded unions are shown as their bare value.
 
 use crate::layout::Layout;
 use crate::varint::{read_varlong, write_varlong};
