@@ -13,7 +13,9 @@
 //!
 //! [`ProtoMessage::explain_bytes`] walks the bytes with the descriptor and labels each tag,
 //! length and value; it bounds every length, so it also guards decoding of untrusted bytes.
-//! Imports are not supported (a schema is one self-contained file).
+//! A schema is one file: it may import the well-known types (`google/protobuf/timestamp.proto`,
+//! `duration.proto`, `wrappers.proto`, `struct.proto`, `any.proto`, `empty.proto`, …), no other
+//! file.
 
 use crate::layout::Layout;
 use crate::varint::{read_unsigned, unzigzag64};
@@ -50,12 +52,18 @@ impl ProtoSchema {
         check_brace_depth(text)?;
         let fdp = protox_parse::parse(FILE_NAME, text)
             .map_err(|e| FormatError::schema(format!("Protobuf: {e}")))?;
-        if let Some(dep) = fdp.dependency.first() {
+        // The well-known types (google/protobuf/timestamp.proto, …) are in prost-reflect's
+        // global pool; any other import would need a schema reference, not modelled.
+        let mut pool = DescriptorPool::global();
+        if let Some(dep) = fdp
+            .dependency
+            .iter()
+            .find(|d| pool.get_file_by_name(d).is_none())
+        {
             return Err(FormatError::schema(format!(
-                "Protobuf: imports are not supported (import \"{dep}\"); put every type in one file"
+                "Protobuf: imports other than the well-known types are not supported (import \"{dep}\"); put every type in one file"
             )));
         }
-        let mut pool = DescriptorPool::new();
         pool.add_file_descriptor_proto(fdp)
             .map_err(|e| FormatError::schema(format!("Protobuf: {e}")))?;
         let file = pool
@@ -93,18 +101,13 @@ impl ProtoSchema {
                 {
                     Some(d) => d,
                     None => {
-                        let matches: Vec<MessageDescriptor> = self
-                            .pool
-                            .all_messages()
-                            .filter(|m| m.name() == n && !m.is_map_entry())
-                            .collect();
+                        let matches: Vec<MessageDescriptor> =
+                            self.own_messages().filter(|m| m.name() == n).collect();
                         match matches.len() {
                             1 => matches.into_iter().next().expect("one"),
                             0 => {
                                 let all: Vec<String> = self
-                                    .pool
-                                    .all_messages()
-                                    .filter(|m| !m.is_map_entry())
+                                    .own_messages()
                                     .map(|m| m.full_name().to_string())
                                     .collect();
                                 return Err(FormatError::input(format!(
@@ -128,6 +131,14 @@ impl ProtoSchema {
 }
 
 impl ProtoSchema {
+    /// The messages this file declares, nested ones included (not the imported well-known types,
+    /// not map entries).
+    fn own_messages(&self) -> impl Iterator<Item = MessageDescriptor> + '_ {
+        self.pool
+            .all_messages()
+            .filter(|m| m.parent_file().name() == FILE_NAME && !m.is_map_entry())
+    }
+
     /// The message at `indexes` (`ProtobufSchema.toMessageName`); `[]` and `[0]` are the first
     /// top-level message.
     pub fn message_at(&self, indexes: &[i32]) -> Result<ProtoMessage, FormatError> {
@@ -716,5 +727,23 @@ mod tests {
                 .contains("imports")
         );
         assert!(ProtoSchema::parse(r#"syntax = "proto3"; message A { Unknown u = 1; }"#).is_err());
+    }
+
+    /// The well-known types can be imported; a Timestamp takes the JSON mapping's RFC 3339 form.
+    #[test]
+    fn well_known_types() {
+        let s = ProtoSchema::parse(
+            r#"syntax = "proto3"; import "google/protobuf/timestamp.proto"; message E { google.protobuf.Timestamp at = 1; }"#,
+        )
+        .unwrap();
+        let m = s.message(None).unwrap();
+        assert_eq!(m.indexes, vec![0]);
+        let b = m.encode(&json!({"at": "1970-01-01T00:00:01.5Z"})).unwrap();
+        // at: field 1, LEN 8: seconds (field 1) = 1, nanos (field 2) = 500,000,000 (5 bytes).
+        assert_eq!(to_hex(&b), "0a0808011080cab5ee01");
+        assert_eq!(
+            m.decode(&b).unwrap(),
+            json!({"at": "1970-01-01T00:00:01.500Z"})
+        );
     }
 }
