@@ -220,6 +220,99 @@ fn schema_compat_verdicts_and_exit_codes() {
     }
 }
 
+/// The commands of docs/formats.md, on the example schemas there, from the workspace root.
+#[test]
+fn documented_examples() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_khafka"))
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+        )
+    };
+    let user = r#"{"id":7,"name":"Ann"}"#;
+    let avro = run(&[
+        "encode",
+        "--format",
+        "avro",
+        "--schema",
+        "docs/formats/user.avsc",
+        "--value",
+        user,
+    ]);
+    assert_eq!(avro, (0, "0e06416e6e".into()));
+    let proto = run(&[
+        "encode",
+        "--format",
+        "protobuf",
+        "--schema",
+        "docs/formats/user.proto",
+        "--value",
+        user,
+    ]);
+    assert_eq!(proto, (0, "08071203416e6e".into()));
+    let json = run(&[
+        "encode",
+        "--format",
+        "json",
+        "--schema",
+        "docs/formats/user.schema.json",
+        "--value",
+        user,
+    ]);
+    assert_eq!((json.0, json.1.len() / 2), (0, 21));
+    let (code, out) = run(&[
+        "encode",
+        "--format",
+        "avro",
+        "--schema",
+        "docs/formats/user.avsc",
+        "--value",
+        user,
+        "--schema-id",
+        "42",
+        "--explain",
+    ]);
+    assert!(
+        code == 0
+            && out.contains("value: record khafka.example.User")
+            && out.ends_with("total 10 bytes"),
+        "{out}"
+    );
+    let decoded = run(&[
+        "decode",
+        "--format",
+        "avro",
+        "--schema",
+        "docs/formats/user.avsc",
+        "--reader-schema",
+        "docs/formats/user-v2.avsc",
+        "--hex",
+        "0e06416e6e",
+    ]);
+    assert_eq!(
+        decoded,
+        (0, r#"{"email":"none","id":7,"name":"Ann"}"#.into())
+    );
+    let (code, out) = run(&[
+        "schema-compat",
+        "--format",
+        "avro",
+        "--mode",
+        "BACKWARD_TRANSITIVE",
+        "docs/formats/user-v3.avsc",
+        "docs/formats/user-v2.avsc",
+        "docs/formats/user.avsc",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("incompatible: {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'country'"), "{out}");
+}
+
 #[test]
 fn invalid_input_exits_2_with_a_clear_error() {
     let user = file("u.avsc", USER);
