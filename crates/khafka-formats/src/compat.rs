@@ -214,19 +214,26 @@ pub fn check_parsed(
             level,
             CompatibilityLevel::Forward | CompatibilityLevel::ForwardTransitive
         );
+        // `formatErrorMessages` appends the old version to a non-empty list, except for the first
+        // half of mutualRead.
+        let mut append = |diffs: Vec<Incompatibility>, roles: (&str, &str), with_version: bool| {
+            if diffs.is_empty() {
+                return;
+            }
+            messages.extend(diffs.iter().map(|d| fill(&d.template, roles.0, roles.1)));
+            if with_version {
+                messages.push(format!("{{oldSchemaVersion: {version}}}"));
+            }
+            incompatibilities.extend(diffs);
+        };
         if forward || !backward {
             // canBeRead (and the first half of mutualRead): the old schema reads the new one's data.
-            let diffs = old.is_backward_compatible(new);
-            messages.extend(diffs.iter().map(|d| fill(&d.template, "old", "new")));
-            incompatibilities.extend(diffs);
+            append(old.is_backward_compatible(new), ("old", "new"), forward);
         }
         if backward || !forward {
-            let diffs = new.is_backward_compatible(old);
-            messages.extend(diffs.iter().map(|d| fill(&d.template, "new", "old")));
-            incompatibilities.extend(diffs);
+            append(new.is_backward_compatible(old), ("new", "old"), true);
         }
-        if !messages.is_empty() {
-            messages.push(format!("{{oldSchemaVersion: {version}}}"));
+        if !incompatibilities.is_empty() {
             return CompatibilityResult {
                 compatible: false,
                 messages,
@@ -332,6 +339,11 @@ mod tests {
             "{:?}",
             r.messages
         );
+        // FULL: a failure of the first half (the old schema reads the new one's data) is listed
+        // without the version line, as mutualReadStrategy formats it.
+        let r = check_compatibility(Format::Avro, Full, S1, &[S3]).unwrap();
+        assert_eq!(r.messages.len(), 1, "{:?}", r.messages);
+        assert!(r.messages[0].contains("'f2' at path '/fields/1' in the old schema"));
         // Transitive checks report the version that failed: S1 is version 1 of [S2, S1].
         let r = check_compatibility(Format::Avro, BackwardTransitive, S3, &[S2, S1]).unwrap();
         assert_eq!(r.old_schema_version, Some(1));
