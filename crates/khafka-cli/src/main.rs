@@ -1,6 +1,10 @@
-//! `khafka`: run, check and describe `.khafka` scenarios; partition keys like Kafka; benchmarks.
+//! `khafka`: run, check and describe `.khafka` scenarios; partition keys like Kafka; benchmarks;
+//! encode and decode values in Avro, Protobuf and JSON and check schema compatibility as the
+//! Schema Registry does (`formats.rs`).
 //!
-//! Exit codes: 0 when every `expect` passes, 1 when one fails, 2 on invalid input.
+//! Exit codes: 0 when every `expect` passes, 1 when one fails, 2 on invalid input. For `encode`
+//! and `decode`, 1 when the value or bytes do not fit the schema; for `schema-compat`, 1 when
+//! the new schema is incompatible.
 
 /// `println!` that ends the program quietly when stdout has been closed (`khafka … | head`)
 /// instead of panicking.
@@ -17,6 +21,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod formats;
 
 use khafka_scenario::{parse, Scenario};
 use khafka_sim::trace::format_hash;
@@ -29,7 +34,10 @@ const USAGE: &str = "usage:
   khafka describe FILE --at T [--format text|json]
   khafka story FILE --record ID [--at T]
   khafka partition --partitions N KEY...
-  khafka bench [--quick]";
+  khafka bench [--quick]
+  khafka encode --format avro|protobuf|json --schema FILE [--message NAME] --value JSON [--schema-id N] [--explain]
+  khafka decode --format avro|protobuf|json --schema FILE [--message NAME] [--reader-schema FILE] --hex HEX
+  khafka schema-compat --format avro|protobuf|json --mode MODE NEW OLD [OLDER ...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -97,11 +105,28 @@ fn run(args: &[String]) -> Result<u8, String> {
         }
         "partition" => cmd_partition(rest),
         "bench" => bench::run(rest.iter().any(|a| a == "--quick")),
+        "encode" => Ok(report(formats::encode(rest).map(|s| (0, s)))),
+        "decode" => Ok(report(formats::decode(rest).map(|s| (0, s)))),
+        "schema-compat" => Ok(report(formats::schema_compat(rest))),
         "-h" | "--help" | "help" => {
             out!("{USAGE}");
             Ok(0)
         }
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    }
+}
+
+/// Prints a formats command's output (or its error on stderr) and gives its exit code.
+fn report(result: Result<(u8, String), formats::Failure>) -> u8 {
+    match result {
+        Ok((code, text)) => {
+            out!("{}", text.trim_end_matches('\n'));
+            code
+        }
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
     }
 }
 

@@ -87,11 +87,13 @@ fn test() -> Result<(), String> {
         cargo().args(["test", "--workspace", "--release"]),
     )?;
     run(
-        "the engine builds for wasm32",
+        "the engine and the formats crate build for wasm32",
         cargo().args([
             "build",
             "--package",
             "khafka-sim",
+            "--package",
+            "khafka-formats",
             "--target",
             "wasm32-unknown-unknown",
         ]),
