@@ -30,6 +30,7 @@ pub mod config;
 pub mod consumer;
 pub mod controller;
 pub mod ctx;
+pub mod harness;
 pub mod invariants;
 pub mod log;
 pub mod metrics;

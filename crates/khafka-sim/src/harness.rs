@@ -1,0 +1,95 @@
+//! A single-actor test harness: one broker, controller, producer or consumer driven by hand with
+//! messages and timers, its effects (messages sent, timers set) collected for assertions — no
+//! cluster, no network, no event queue. Tests of one Kafka class's rules live beside it
+//! (`tests/actors.rs`); the scenario tests and the sweep cover how the actors work together.
+
+use crate::ctx::{Counters, Ctx, Effect, Node, Pools, Timer};
+use crate::msg::Msg;
+use crate::provenance::Provenance;
+use crate::spec::ScenarioSpec;
+use crate::time::SimTime;
+use crate::topology::Topology;
+use crate::trace::Trace;
+use std::collections::BTreeMap;
+
+/// Everything a handler borrows through its [`Ctx`], owned here.
+pub struct Harness {
+    pub topo: Topology,
+    pub now: SimTime,
+    /// Effects not yet taken by [`Harness::take`].
+    pub out: Vec<Effect>,
+    pub prov: Provenance,
+    pub trace: Trace,
+    pub counters: Counters,
+    pub next_req_id: u64,
+    pub violations: Vec<String>,
+    pub producer_errors: BTreeMap<&'static str, u64>,
+    pools: Pools,
+}
+
+impl Harness {
+    /// A harness for `spec`'s topology (brokers, topics, configs), at time 0, keeping the trace.
+    pub fn new(spec: &ScenarioSpec) -> Self {
+        Harness {
+            topo: Topology::new(spec),
+            now: SimTime::ZERO,
+            out: Vec::new(),
+            prov: Provenance::default(),
+            trace: Trace::new(true),
+            counters: Counters::default(),
+            next_req_id: 0,
+            violations: Vec::new(),
+            producer_errors: BTreeMap::new(),
+            pools: Pools::default(),
+        }
+    }
+
+    /// The context a handler of `me` gets at the harness's current time.
+    pub fn ctx(&mut self, me: Node) -> Ctx<'_> {
+        Ctx {
+            now: self.now,
+            me,
+            topo: &self.topo,
+            out: &mut self.out,
+            prov: &mut self.prov,
+            trace: &mut self.trace,
+            counters: &mut self.counters,
+            next_req_id: &mut self.next_req_id,
+            violations: &mut self.violations,
+            producer_errors: &mut self.producer_errors,
+            pools: &mut self.pools,
+        }
+    }
+
+    /// Moves the clock (never backwards).
+    pub fn advance_to(&mut self, t: SimTime) {
+        self.now = self.now.max(t);
+    }
+
+    /// Takes the effects produced so far.
+    pub fn take(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Takes the effects and keeps the messages sent, as `(to, message)`.
+    pub fn sent(&mut self) -> Vec<(Node, Msg)> {
+        self.take()
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg, .. } => Some((to, msg)),
+                Effect::Timer { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Takes the effects and keeps the timers set, as `(when, timer)`.
+    pub fn timers(&mut self) -> Vec<(SimTime, Timer)> {
+        self.take()
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Timer { at, timer, .. } => Some((at, timer)),
+                Effect::Send { .. } => None,
+            })
+            .collect()
+    }
+}
