@@ -27,7 +27,7 @@ use crate::msg::{
 };
 use crate::replica_map::ReplicaMap;
 use crate::spec::BrokerId;
-use crate::trace::{HotEvent, TraceKind};
+use crate::trace::{HotEvent, TraceKind, TruncationReason};
 use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -359,7 +359,7 @@ impl Broker {
                     broker: self.id,
                     to_offset: keep,
                     removed: leo - keep,
-                    reason: "power loss: unflushed records lost".into(),
+                    reason: TruncationReason::PowerLoss,
                 });
             }
         }
@@ -676,8 +676,7 @@ impl Broker {
                                 broker: me,
                                 to_offset: hw,
                                 removed: leo - hw,
-                                reason: "became follower: truncate to high watermark (pre-KIP-101)"
-                                    .into(),
+                                reason: TruncationReason::BecameFollowerPreKip101,
                             });
                         }
                     }
@@ -1381,8 +1380,7 @@ impl Broker {
                             broker: me,
                             to_offset: fp.log_end_offset,
                             removed: leo - fp.log_end_offset,
-                            reason: "fetch offset out of range: truncate to leader's log end"
-                                .into(),
+                            reason: TruncationReason::OffsetOutOfRange,
                         });
                     }
                     continue;
@@ -1412,7 +1410,11 @@ impl Broker {
                         broker: me,
                         to_offset: target,
                         removed: leo - target,
-                        reason: format!("diverging epoch {epoch} ends at {end} on leader {leader}"),
+                        reason: TruncationReason::DivergingEpoch {
+                            epoch,
+                            end_offset: end,
+                            leader,
+                        },
                     });
                 }
                 continue;

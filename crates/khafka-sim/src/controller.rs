@@ -16,13 +16,11 @@ use crate::config::ControllerMode;
 use crate::ctx::{Ctx, Node, Timer};
 use crate::msg::{ErrorCode, Msg, PartIdx, PartitionState};
 use crate::spec::BrokerId;
-use crate::trace::TraceKind;
+use crate::trace::{ChangeReason, FenceReason, TraceKind};
 use serde::Serialize;
 
 /// How long a metadata long-poll waits for news (KRaft's fetch max wait).
 const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
-/// The reason of an ISR change a leader asked for (the only change not made by the controller itself).
-const ALTER_PARTITION: &str = "AlterPartition";
 /// `unclean.leader.election.interval.ms` (KRaft's periodic unclean election check).
 const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
 
@@ -265,7 +263,7 @@ impl Controller {
             Timer::SessionTimeout { broker, generation } => {
                 let r = self.reg(broker);
                 if r.generation == generation && r.registered && !r.fenced {
-                    self.fence(ctx, broker, "session timeout");
+                    self.fence(ctx, broker, FenceReason::SessionTimeout);
                 }
             }
             Timer::LeaderImbalanceCheck => {
@@ -281,7 +279,7 @@ impl Controller {
                 for part in 0..self.parts.len() as PartIdx {
                     if self.parts[part as usize].leader.is_none() && ctx.topo.unclean_enabled(part)
                     {
-                        self.elect(ctx, part, None, "periodic unclean election check");
+                        self.elect(ctx, part, None, ChangeReason::PeriodicUncleanElectionCheck);
                     }
                 }
                 ctx.timer_after_ms(UNCLEAN_CHECK_INTERVAL_MS, Timer::UncleanCheck);
@@ -329,7 +327,7 @@ impl Controller {
                 self.unclean_shutdown(ctx, b);
             } else if was_unfenced {
                 // The old incarnation was never fenced (it came back within the session timeout).
-                self.fence(ctx, b, "re-registered with a new broker epoch");
+                self.fence(ctx, b, FenceReason::ReRegistered);
             }
         }
         let r = self.reg(b);
@@ -360,7 +358,7 @@ impl Controller {
             }
             shutdown_ready = !self.parts.iter().any(|p| p.leader == Some(b));
             if shutdown_ready && !self.reg(b).fenced {
-                self.fence(ctx, b, "controlled shutdown");
+                self.fence(ctx, b, FenceReason::ControlledShutdown);
             }
         }
         let fenced = self.reg(b).fenced;
@@ -419,11 +417,11 @@ impl Controller {
 
     // ------------------------------------------------------------ elections and ISR
 
-    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, why: &str) {
+    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, why: FenceReason) {
         self.reg(b).fenced = true;
         ctx.emit(TraceKind::BrokerFenced {
             broker: b,
-            reason: why.to_string(),
+            reason: why,
         });
         self.log.push(None);
         let elr_on = ctx.topo.config.eligible_leader_replicas_enable;
@@ -449,9 +447,9 @@ impl Controller {
                 }
             }
             if p.leader == Some(b) {
-                self.change(ctx, part, isr, elr, true, "leader fenced");
+                self.change(ctx, part, isr, elr, true, ChangeReason::LeaderFenced);
             } else if isr != p.isr || elr != p.elr {
-                self.change(ctx, part, isr, elr, zk, "replica fenced");
+                self.change(ctx, part, isr, elr, zk, ChangeReason::ReplicaFenced);
             }
         }
         self.flush_polls(ctx);
@@ -463,7 +461,7 @@ impl Controller {
     fn unclean_shutdown(&mut self, ctx: &mut Ctx, b: BrokerId) {
         ctx.emit(TraceKind::BrokerFenced {
             broker: b,
-            reason: "registered after an unclean shutdown: removed from every ISR and ELR".into(),
+            reason: FenceReason::UncleanShutdown,
         });
         self.log.push(None);
         for part in 0..self.parts.len() as PartIdx {
@@ -474,7 +472,7 @@ impl Controller {
             let isr: Vec<BrokerId> = p.isr.iter().copied().filter(|x| *x != b).collect();
             let elr: Vec<BrokerId> = p.elr.iter().copied().filter(|x| *x != b).collect();
             let reelect = p.leader == Some(b);
-            self.change(ctx, part, isr, elr, reelect, "unclean shutdown");
+            self.change(ctx, part, isr, elr, reelect, ChangeReason::UncleanShutdown);
         }
         self.flush_polls(ctx);
     }
@@ -491,7 +489,7 @@ impl Controller {
                 isr.retain(|x| *x != b);
             }
             let elr = p.elr.clone();
-            self.change(ctx, part, isr, elr, true, "controlled shutdown");
+            self.change(ctx, part, isr, elr, true, ChangeReason::ControlledShutdown);
         }
         self.flush_polls(ctx);
     }
@@ -503,7 +501,7 @@ impl Controller {
             if p.leader.is_none() && p.replicas.contains(&b) {
                 let isr = p.isr.clone();
                 let elr = p.elr.clone();
-                self.change(ctx, part, isr, elr, true, "broker unfenced");
+                self.change(ctx, part, isr, elr, true, ChangeReason::BrokerUnfenced);
             }
         }
         self.flush_polls(ctx);
@@ -517,13 +515,13 @@ impl Controller {
         isr: Vec<BrokerId>,
         elr: Vec<BrokerId>,
         reelect: bool,
-        reason: &str,
+        reason: ChangeReason,
     ) {
         // The ZooKeeper-era controller bumps the leader epoch on every ISR change *it* makes
         // (`LeaderAndIsr.newLeaderAndIsr`); a leader writing its own ISR change keeps the epoch
         // (`Partition.shrinkIsr`/`expandIsr` write the same leader epoch with a new zkVersion).
-        let zk =
-            ctx.topo.config.controller == ControllerMode::Zookeeper && reason != ALTER_PARTITION;
+        let zk = ctx.topo.config.controller == ControllerMode::Zookeeper
+            && reason != ChangeReason::AlterPartition;
         let old = self.parts[part as usize].clone();
         let mut new = old.clone();
         new.isr = isr;
@@ -571,7 +569,7 @@ impl Controller {
                 isr: new.isr.clone(),
                 unclean,
                 from_elr,
-                reason: reason.to_string(),
+                reason,
             });
         } else {
             ctx.emit(TraceKind::IsrChanged {
@@ -648,7 +646,7 @@ impl Controller {
         } else if isr.len() > old_isr.len() {
             ctx.counters.isr_expands += 1;
         }
-        self.change(ctx, part, isr, elr, false, ALTER_PARTITION);
+        self.change(ctx, part, isr, elr, false, ChangeReason::AlterPartition);
         self.flush_polls(ctx);
         Ok(self.parts[part as usize].clone())
     }
@@ -687,11 +685,22 @@ impl Controller {
         {
             return;
         }
-        self.elect(ctx, part, Some(preferred), "preferred leader election");
+        self.elect(
+            ctx,
+            part,
+            Some(preferred),
+            ChangeReason::PreferredLeaderElection,
+        );
     }
 
     /// Elects `leader` (or whoever `choose_leader` picks when `None`).
-    fn elect(&mut self, ctx: &mut Ctx, part: PartIdx, leader: Option<BrokerId>, reason: &str) {
+    fn elect(
+        &mut self,
+        ctx: &mut Ctx,
+        part: PartIdx,
+        leader: Option<BrokerId>,
+        reason: ChangeReason,
+    ) {
         let p = self.parts[part as usize].clone();
         match leader {
             Some(l) => {
@@ -708,7 +717,7 @@ impl Controller {
                     isr: new.isr.clone(),
                     unclean: false,
                     from_elr: false,
-                    reason: reason.to_string(),
+                    reason,
                 });
                 self.parts[part as usize] = new;
                 self.append(part);

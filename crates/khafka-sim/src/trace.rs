@@ -9,10 +9,106 @@ use crate::log::RecordId;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
 use serde::Serialize;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+/// Why the controller fenced a broker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FenceReason {
+    /// No heartbeat for `broker.session.timeout.ms` (ZooKeeper: session expiry).
+    SessionTimeout,
+    /// A new incarnation registered before the old one was fenced.
+    ReRegistered,
+    /// Its controlled shutdown moved its leaderships away.
+    ControlledShutdown,
+    /// It registered without proof of a clean shutdown, with ELR on (KAFKA-15586).
+    UncleanShutdown,
+}
+
+impl std::fmt::Display for FenceReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FenceReason::SessionTimeout => "session timeout",
+            FenceReason::ReRegistered => "re-registered with a new broker epoch",
+            FenceReason::ControlledShutdown => "controlled shutdown",
+            FenceReason::UncleanShutdown => {
+                "registered after an unclean shutdown: removed from every ISR and ELR"
+            }
+        })
+    }
+}
+
+/// Why the controller changed a partition (elected a leader or changed its ISR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeReason {
+    LeaderFenced,
+    ReplicaFenced,
+    UncleanShutdown,
+    ControlledShutdown,
+    BrokerUnfenced,
+    /// The leader asked for it (`AlterPartition`): the only change not made by the controller.
+    AlterPartition,
+    PreferredLeaderElection,
+    PeriodicUncleanElectionCheck,
+}
+
+impl std::fmt::Display for ChangeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ChangeReason::LeaderFenced => "leader fenced",
+            ChangeReason::ReplicaFenced => "replica fenced",
+            ChangeReason::UncleanShutdown => "unclean shutdown",
+            ChangeReason::ControlledShutdown => "controlled shutdown",
+            ChangeReason::BrokerUnfenced => "broker unfenced",
+            ChangeReason::AlterPartition => "AlterPartition",
+            ChangeReason::PreferredLeaderElection => "preferred leader election",
+            ChangeReason::PeriodicUncleanElectionCheck => "periodic unclean election check",
+        })
+    }
+}
+
+/// Why a replica's log lost its tail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TruncationReason {
+    /// The machine lost power: records not yet flushed are gone.
+    PowerLoss,
+    /// Before KIP-101: a replica becoming a follower truncates to its high watermark.
+    BecameFollowerPreKip101,
+    /// The leader's log is shorter than the fetch offset.
+    OffsetOutOfRange,
+    /// The leader's epoch `epoch` ends at `end_offset` (KIP-101/279).
+    DivergingEpoch {
+        epoch: u32,
+        end_offset: u64,
+        leader: BrokerId,
+    },
+}
+
+impl std::fmt::Display for TruncationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TruncationReason::PowerLoss => f.write_str("power loss: unflushed records lost"),
+            TruncationReason::BecameFollowerPreKip101 => {
+                f.write_str("became follower: truncate to high watermark (pre-KIP-101)")
+            }
+            TruncationReason::OffsetOutOfRange => {
+                f.write_str("fetch offset out of range: truncate to leader's log end")
+            }
+            TruncationReason::DivergingEpoch {
+                epoch,
+                end_offset,
+                leader,
+            } => write!(
+                f,
+                "diverging epoch {epoch} ends at {end_offset} on leader {leader}"
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceKind {
     Fault {
@@ -28,7 +124,7 @@ pub enum TraceKind {
     },
     BrokerFenced {
         broker: BrokerId,
-        reason: String,
+        reason: FenceReason,
     },
     BrokerUnfenced {
         broker: BrokerId,
@@ -42,7 +138,7 @@ pub enum TraceKind {
         /// The leader came from the eligible leader replicas (KIP-966).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         from_elr: bool,
-        reason: String,
+        reason: ChangeReason,
     },
     IsrChanged {
         partition: Arc<str>,
@@ -69,7 +165,7 @@ pub enum TraceKind {
         broker: BrokerId,
         to_offset: u64,
         removed: u64,
-        reason: String,
+        reason: TruncationReason,
     },
     HighWatermark {
         partition: Arc<str>,
@@ -106,11 +202,79 @@ pub enum TraceKind {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TraceEvent {
     pub time: SimTime,
     #[serde(flatten)]
     pub kind: TraceKind,
+}
+
+impl TraceKind {
+    /// The frequent kinds as the [`HotEvent`] that stands for them (one encoding for both).
+    pub fn as_hot(&self) -> Option<HotEvent<'_>> {
+        Some(match self {
+            TraceKind::Appended {
+                partition,
+                broker,
+                base_offset,
+                count,
+                leader_epoch,
+                first_record,
+            } => HotEvent::Appended {
+                partition,
+                broker: *broker,
+                base_offset: *base_offset,
+                count: *count,
+                leader_epoch: *leader_epoch,
+                first_record: *first_record,
+            },
+            TraceKind::Replicated {
+                partition,
+                broker,
+                base_offset,
+                count,
+            } => HotEvent::Replicated {
+                partition,
+                broker: *broker,
+                base_offset: *base_offset,
+                count: *count,
+            },
+            TraceKind::HighWatermark {
+                partition,
+                broker,
+                high_watermark,
+            } => HotEvent::HighWatermark {
+                partition,
+                broker: *broker,
+                high_watermark: *high_watermark,
+            },
+            TraceKind::Acknowledged {
+                producer,
+                partition,
+                base_offset,
+                records,
+                latency_us,
+            } => HotEvent::Acknowledged {
+                producer,
+                partition,
+                base_offset: *base_offset,
+                records: *records,
+                latency_us: *latency_us,
+            },
+            TraceKind::Consumed {
+                consumer,
+                partition,
+                base_offset,
+                records,
+            } => HotEvent::Consumed {
+                consumer,
+                partition,
+                base_offset: *base_offset,
+                records: *records,
+            },
+            _ => return None,
+        })
+    }
 }
 
 impl TraceEvent {
@@ -168,17 +332,11 @@ pub enum HotEvent<'a> {
     },
 }
 
-/// `TraceKind`'s variant indices, which its derived `Hash` writes first (as an `isize`).
-const APPENDED: isize = 7;
-const REPLICATED: isize = 8;
-const HIGH_WATERMARK: isize = 10;
-const ACKNOWLEDGED: isize = 12;
-const CONSUMED: isize = 14;
-
 impl HotEvent<'_> {
-    /// Hashes `TraceEvent { time, kind: self.to_kind() }` as its derived `Hash` does.
-    fn hash_event<H: Hasher>(&self, time: SimTime, h: &mut H) {
-        time.hash(h);
+    /// Encodes `TraceEvent { time, kind: self.to_kind() }` exactly as [`TraceEvent::encode`] does,
+    /// without building it.
+    fn encode(&self, time: SimTime, h: &mut TraceHasher) {
+        time.encode(h);
         match *self {
             HotEvent::Appended {
                 partition,
@@ -188,13 +346,13 @@ impl HotEvent<'_> {
                 leader_epoch,
                 first_record,
             } => {
-                h.write_isize(APPENDED);
-                (**partition).hash(h);
-                broker.hash(h);
-                base_offset.hash(h);
-                count.hash(h);
-                leader_epoch.hash(h);
-                first_record.hash(h);
+                h.word(tag::APPENDED);
+                (**partition).encode(h);
+                broker.encode(h);
+                base_offset.encode(h);
+                count.encode(h);
+                leader_epoch.encode(h);
+                first_record.encode(h);
             }
             HotEvent::Replicated {
                 partition,
@@ -202,21 +360,21 @@ impl HotEvent<'_> {
                 base_offset,
                 count,
             } => {
-                h.write_isize(REPLICATED);
-                (**partition).hash(h);
-                broker.hash(h);
-                base_offset.hash(h);
-                count.hash(h);
+                h.word(tag::REPLICATED);
+                (**partition).encode(h);
+                broker.encode(h);
+                base_offset.encode(h);
+                count.encode(h);
             }
             HotEvent::HighWatermark {
                 partition,
                 broker,
                 high_watermark,
             } => {
-                h.write_isize(HIGH_WATERMARK);
-                (**partition).hash(h);
-                broker.hash(h);
-                high_watermark.hash(h);
+                h.word(tag::HIGH_WATERMARK);
+                (**partition).encode(h);
+                broker.encode(h);
+                high_watermark.encode(h);
             }
             HotEvent::Acknowledged {
                 producer,
@@ -225,12 +383,12 @@ impl HotEvent<'_> {
                 records,
                 latency_us,
             } => {
-                h.write_isize(ACKNOWLEDGED);
-                (**producer).hash(h);
-                (**partition).hash(h);
-                base_offset.hash(h);
-                records.hash(h);
-                latency_us.hash(h);
+                h.word(tag::ACKNOWLEDGED);
+                (**producer).encode(h);
+                (**partition).encode(h);
+                base_offset.encode(h);
+                records.encode(h);
+                latency_us.encode(h);
             }
             HotEvent::Consumed {
                 consumer,
@@ -238,11 +396,11 @@ impl HotEvent<'_> {
                 base_offset,
                 records,
             } => {
-                h.write_isize(CONSUMED);
-                (**consumer).hash(h);
-                (**partition).hash(h);
-                base_offset.hash(h);
-                records.hash(h);
+                h.word(tag::CONSUMED);
+                (**consumer).encode(h);
+                (**partition).encode(h);
+                base_offset.encode(h);
+                records.encode(h);
             }
         }
     }
@@ -332,16 +490,16 @@ impl TraceHasher {
         let x = (self.state ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         self.state = x ^ (x >> 29);
     }
-}
 
-impl Hasher for TraceHasher {
-    fn finish(&self) -> u64 {
-        let mut z = self.state;
-        z = (z ^ (z >> 33)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-        z = (z ^ (z >> 33)).wrapping_mul(0xC4CE_B9FE_1A85_EC53);
-        z ^ (z >> 33)
+    /// Writes one 64-bit word.
+    #[inline]
+    pub fn word(&mut self, w: u64) {
+        self.mix(w);
     }
-    fn write(&mut self, bytes: &[u8]) {
+
+    /// Writes bytes as little-endian words, the last one padded with zeros and its length in the top
+    /// byte.
+    pub fn bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             self.mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
@@ -353,29 +511,245 @@ impl Hasher for TraceHasher {
             self.mix(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56));
         }
     }
-    fn write_u8(&mut self, i: u8) {
-        self.mix(i as u64);
+
+    pub fn finish(&self) -> u64 {
+        let mut z = self.state;
+        z = (z ^ (z >> 33)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        z = (z ^ (z >> 33)).wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+        z ^ (z >> 33)
     }
-    fn write_u16(&mut self, i: u16) {
-        self.mix(i as u64);
+}
+
+/// The trace hash's explicit encoding (`docs/trace.md`): every value is written as little-endian
+/// 64-bit words — integers widened, `bool` 0 or 1, an `Option` a 0/1 word then the value, strings
+/// and lists their length then their bytes or items — and every event its time, a fixed tag for its
+/// kind and its fields in order. It owes nothing to std's derived `Hash`, so no Rust release can
+/// change a run's hash.
+pub trait Encode {
+    fn encode(&self, h: &mut TraceHasher);
+}
+
+macro_rules! encode_as_word {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            #[inline]
+            fn encode(&self, h: &mut TraceHasher) {
+                h.word(*self as u64);
+            }
+        }
+    )*};
+}
+encode_as_word!(u64, u32, u16, bool);
+
+impl Encode for str {
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(self.len() as u64);
+        h.bytes(self.as_bytes());
     }
-    fn write_u32(&mut self, i: u32) {
-        self.mix(i as u64);
+}
+
+impl Encode for String {
+    fn encode(&self, h: &mut TraceHasher) {
+        self.as_str().encode(h);
     }
-    fn write_u64(&mut self, i: u64) {
-        self.mix(i);
+}
+
+impl Encode for Arc<str> {
+    fn encode(&self, h: &mut TraceHasher) {
+        (**self).encode(h);
     }
-    fn write_usize(&mut self, i: usize) {
-        self.mix(i as u64);
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self, h: &mut TraceHasher) {
+        match self {
+            None => h.word(0),
+            Some(v) => {
+                h.word(1);
+                v.encode(h);
+            }
+        }
     }
-    fn write_isize(&mut self, i: isize) {
-        self.mix(i as i64 as u64);
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(self.len() as u64);
+        for v in self {
+            v.encode(h);
+        }
     }
-    fn write_i64(&mut self, i: i64) {
-        self.mix(i as u64);
+}
+
+impl Encode for SimTime {
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(self.as_us());
     }
-    fn write_i32(&mut self, i: i32) {
-        self.mix(i as i64 as u64);
+}
+
+impl Encode for FenceReason {
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(*self as u64);
+    }
+}
+
+impl Encode for ChangeReason {
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(*self as u64);
+    }
+}
+
+impl Encode for TruncationReason {
+    fn encode(&self, h: &mut TraceHasher) {
+        match self {
+            TruncationReason::PowerLoss => h.word(0),
+            TruncationReason::BecameFollowerPreKip101 => h.word(1),
+            TruncationReason::OffsetOutOfRange => h.word(2),
+            TruncationReason::DivergingEpoch {
+                epoch,
+                end_offset,
+                leader,
+            } => {
+                h.word(3);
+                epoch.encode(h);
+                end_offset.encode(h);
+                leader.encode(h);
+            }
+        }
+    }
+}
+
+/// The tag written for each kind of event (documented in `docs/trace.md`; never reuse a number).
+pub mod tag {
+    pub const FAULT: u64 = 1;
+    pub const BROKER_STARTED: u64 = 2;
+    pub const BROKER_STOPPED: u64 = 3;
+    pub const BROKER_FENCED: u64 = 4;
+    pub const BROKER_UNFENCED: u64 = 5;
+    pub const LEADER_ELECTED: u64 = 6;
+    pub const ISR_CHANGED: u64 = 7;
+    pub const APPENDED: u64 = 8;
+    pub const REPLICATED: u64 = 9;
+    pub const TRUNCATED: u64 = 10;
+    pub const HIGH_WATERMARK: u64 = 11;
+    pub const PRODUCE_ERROR: u64 = 12;
+    pub const ACKNOWLEDGED: u64 = 13;
+    pub const SEND_FAILED: u64 = 14;
+    pub const CONSUMED: u64 = 15;
+    pub const VIOLATION: u64 = 16;
+}
+
+impl Encode for TraceEvent {
+    fn encode(&self, h: &mut TraceHasher) {
+        if let Some(hot) = self.kind.as_hot() {
+            return hot.encode(self.time, h);
+        }
+        self.time.encode(h);
+        match &self.kind {
+            TraceKind::Fault { description } => {
+                h.word(tag::FAULT);
+                description.encode(h);
+            }
+            TraceKind::BrokerStarted {
+                broker,
+                broker_epoch,
+            } => {
+                h.word(tag::BROKER_STARTED);
+                broker.encode(h);
+                broker_epoch.encode(h);
+            }
+            TraceKind::BrokerStopped { broker, clean } => {
+                h.word(tag::BROKER_STOPPED);
+                broker.encode(h);
+                clean.encode(h);
+            }
+            TraceKind::BrokerFenced { broker, reason } => {
+                h.word(tag::BROKER_FENCED);
+                broker.encode(h);
+                reason.encode(h);
+            }
+            TraceKind::BrokerUnfenced { broker } => {
+                h.word(tag::BROKER_UNFENCED);
+                broker.encode(h);
+            }
+            TraceKind::LeaderElected {
+                partition,
+                leader,
+                leader_epoch,
+                isr,
+                unclean,
+                from_elr,
+                reason,
+            } => {
+                h.word(tag::LEADER_ELECTED);
+                partition.encode(h);
+                leader.encode(h);
+                leader_epoch.encode(h);
+                isr.encode(h);
+                unclean.encode(h);
+                from_elr.encode(h);
+                reason.encode(h);
+            }
+            TraceKind::IsrChanged {
+                partition,
+                isr,
+                leader_epoch,
+                partition_epoch,
+            } => {
+                h.word(tag::ISR_CHANGED);
+                partition.encode(h);
+                isr.encode(h);
+                leader_epoch.encode(h);
+                partition_epoch.encode(h);
+            }
+            TraceKind::Truncated {
+                partition,
+                broker,
+                to_offset,
+                removed,
+                reason,
+            } => {
+                h.word(tag::TRUNCATED);
+                partition.encode(h);
+                broker.encode(h);
+                to_offset.encode(h);
+                removed.encode(h);
+                reason.encode(h);
+            }
+            TraceKind::ProduceError {
+                producer,
+                partition,
+                error,
+                records,
+            }
+            | TraceKind::SendFailed {
+                producer,
+                partition,
+                error,
+                records,
+            } => {
+                let failed = matches!(self.kind, TraceKind::SendFailed { .. });
+                h.word(if failed {
+                    tag::SEND_FAILED
+                } else {
+                    tag::PRODUCE_ERROR
+                });
+                producer.encode(h);
+                partition.encode(h);
+                error.encode(h);
+                records.encode(h);
+            }
+
+            TraceKind::Violation { text } => {
+                h.word(tag::VIOLATION);
+                text.encode(h);
+            }
+            TraceKind::Appended { .. }
+            | TraceKind::Replicated { .. }
+            | TraceKind::HighWatermark { .. }
+            | TraceKind::Acknowledged { .. }
+            | TraceKind::Consumed { .. } => unreachable!("encoded as a HotEvent above"),
+        }
     }
 }
 
@@ -398,7 +772,7 @@ impl Trace {
 
     pub fn emit(&mut self, time: SimTime, kind: TraceKind) {
         let ev = TraceEvent { time, kind };
-        ev.hash(&mut self.hasher);
+        ev.encode(&mut self.hasher);
         self.count += 1;
         if ev.is_notable() {
             self.notable.push(ev.clone());
@@ -411,7 +785,7 @@ impl Trace {
     /// Emits a frequent event: hashed in place, built only if the full trace is kept.
     #[inline]
     pub fn emit_hot(&mut self, time: SimTime, ev: HotEvent) {
-        ev.hash_event(time, &mut self.hasher);
+        ev.encode(time, &mut self.hasher);
         self.count += 1;
         if let Some(events) = &mut self.events {
             events.push(TraceEvent {
