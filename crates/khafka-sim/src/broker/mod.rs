@@ -18,6 +18,8 @@
 //!   `replica.lag.time.max.ms` is dropped (checked every half of that); one that reaches the HW and the
 //!   start of the leader's epoch is added. Both go through the controller (`AlterPartition`).
 
+pub mod replica_map;
+
 use crate::config::{Acks, HwRule, Truncation};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::{Log, LogRecord};

@@ -1,0 +1,5 @@
+//! Kafka's clients: the producer (with Kafka's murmur2 partitioner) and the consumer.
+
+pub mod consumer;
+pub mod partitioner;
+pub mod producer;

@@ -1,0 +1,3 @@
+//! The simulated network between nodes (Kafka's sockets): latency, loss, partitions, FIFO links.
+
+pub mod network;

@@ -1,0 +1,10 @@
+//! What the engine records about a run, from events, without the actors' help: the trace and its
+//! hash, each record's provenance, metrics under Kafka's JMX names, the verdict counts, the
+//! invariants of `kafka-semantics.md` §2, and the budget a run must fit.
+
+pub mod budget;
+pub mod invariants;
+pub mod metrics;
+pub mod provenance;
+pub mod trace;
+pub(crate) mod verdict;

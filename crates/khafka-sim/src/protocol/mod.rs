@@ -1,0 +1,4 @@
+//! The messages nodes exchange: Kafka's APIs (Produce, Fetch, Metadata, BrokerHeartbeat,
+//! AlterPartition, …) as the engine models them.
+
+pub mod msg;
