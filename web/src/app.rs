@@ -59,7 +59,11 @@ fn switch(route: Route) -> Html {
                 progress::mark_read(l.slug);
                 // Keyed by lesson: going to another lesson mounts fresh cells (no state carried over).
                 html! {
-                    <article class="lesson" key={l.slug}>{ markdown::render(l.slug, l.markdown) }</article>
+                    <article class="lesson" key={l.slug}>
+                        { lesson_nav(l.slug, "lesson-nav top") }
+                        { markdown::render(l.slug, l.markdown) }
+                        { lesson_nav(l.slug, "lesson-nav bottom") }
+                    </article>
                 }
             }
             None => html! { <NotFound /> },
@@ -83,6 +87,27 @@ fn switch(route: Route) -> Html {
     }
 }
 
+/// Links to the previous and next lessons (and the course outline).
+fn lesson_nav(slug: &str, class: &'static str) -> Html {
+    let Some(i) = LESSONS.iter().position(|l| l.slug == slug) else {
+        return html! {};
+    };
+    let link = |l: &lessons::Lesson, rel: &'static str| {
+        html! {
+            <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }} classes={classes!(rel)}>
+                { format!("{} {}", if rel == "prev" { "←" } else { "→" }, l.title) }
+            </Link<Route>>
+        }
+    };
+    html! {
+        <nav class={class} aria-label="Lessons">
+            { i.checked_sub(1).map(|p| link(&LESSONS[p], "prev")).unwrap_or_default() }
+            <Link<Route> to={Route::Home} classes="outline-link">{ format!("Lesson {} of {}", i + 1, LESSONS.len()) }</Link<Route>>
+            { LESSONS.get(i + 1).map(|n| link(n, "next")).unwrap_or_default() }
+        </nav>
+    }
+}
+
 #[function_component(NotFound)]
 fn not_found() -> Html {
     html! { <article class="lesson"><h1>{ "Not found" }</h1><p><Link<Route> to={Route::Home}>{ "Back to the course" }</Link<Route>></p></article> }
@@ -95,6 +120,10 @@ fn home() -> Html {
         <article class="home">
             <h1>{ "Khafka" }</h1>
             <p class="lead">{ "Learn Apache Kafka by running it — and breaking it. Every lesson is a notebook of live simulations: change acks, replication factor or min.insync.replicas, crash the leader, and see which records were acknowledged, committed, lost or duplicated, and why." }</p>
+            <p class="start-here">
+                <Link<Route> to={Route::Lesson { slug: LESSONS[0].slug.to_string() }} classes="start">{ "Start here: " }{ LESSONS[0].title }</Link<Route>>
+                { " — about 10 minutes; every lesson is live, nothing to install." }
+            </p>
             <h2>{ "The course" }</h2>
             <p class="muted">{ format!("{} of {} lessons opened in this browser.", LESSONS.iter().filter(|l| read.contains(&l.slug.to_string())).count(), LESSONS.len()) }</p>
             <ol class="outline">

@@ -5,9 +5,13 @@
 //! replay. Buttons inject faults at the current instant; each becomes a scenario line shown under the
 //! controls, so what was done live can be replayed exactly.
 
+use crate::chart::Chart;
 use crate::cluster_view::{fmt_time, ClusterView};
+use crate::compare::RunSummary;
 use crate::panic_banner::remember_scenario;
 use crate::share::{self, Shared};
+use crate::show::{Part, Show, CHART_KINDS};
+use crate::story::StoryView;
 use gloo::storage::{LocalStorage, Storage};
 use khafka_scenario::{parse, ParseError, Scenario};
 use khafka_sim::sim::describe_fault;
@@ -49,6 +53,10 @@ pub struct CellProps {
     /// scenario and re-runs.
     #[prop_or_default]
     pub knobs: Vec<Knob>,
+    /// What the output shows under its headline (```` show=cluster,chart:lost ````); the rest is
+    /// under "Details".
+    #[prop_or_default]
+    pub show: Show,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,8 +91,52 @@ fn knob_value(source: &str, key: &str) -> Option<String> {
         .find_map(|tok| tok.strip_prefix(&pat).map(str::to_string))
 }
 
-/// `source` with every `key=…` token set to `key=value`.
+/// The scenario lines a knob's setting belongs on when the scenario does not set it yet (the
+/// keyword their first word is), for the settings knobs offer.
+fn knob_line(key: &str) -> Option<&'static str> {
+    match key {
+        "acks" | "enable.idempotence" | "max.in.flight.requests.per.connection" | "retries" => {
+            Some("producer")
+        }
+        "replication.factor" | "min.insync.replicas" | "unclean.leader.election.enable" => {
+            Some("topic")
+        }
+        _ => None,
+    }
+}
+
+/// `source` with every `key=…` token set to `key=value`; if there is none, `key=value` is added to
+/// the lines the setting belongs on (every producer line for `acks`).
 fn set_knob(source: &str, key: &str, value: &str) -> String {
+    if knob_value(source, key).is_none() {
+        if let Some(keyword) = knob_line(key) {
+            return source
+                .split_inclusive('\n')
+                .map(|line| {
+                    if line.split_whitespace().next() == Some(keyword) {
+                        let body = line.trim_end_matches(['\n', '\r']);
+                        let (code, comment) = match body.find('#') {
+                            Some(i) => (&body[..i], &body[i..]),
+                            None => (body, ""),
+                        };
+                        let sep = if comment.is_empty() { "" } else { " " };
+                        format!(
+                            "{} {key}={value}{sep}{comment}{}",
+                            code.trim_end(),
+                            &line[body.len()..]
+                        )
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect();
+        }
+    }
+    set_knob_tokens(source, key, value)
+}
+
+/// `source` with every `key=…` token set to `key=value`.
+fn set_knob_tokens(source: &str, key: &str, value: &str) -> String {
     let pat = format!("{key}=");
     source
         .split_inclusive('\n')
@@ -175,7 +227,10 @@ pub enum Action {
     Run,
     OpenShared(Rc<Shared>),
     CopyLink,
+    /// Open the story of a record (or close it).
     Story(Option<u64>),
+    /// Keep this run's figures to compare the next runs with; `false` forgets them.
+    Pin(bool),
     Knob(String, String),
     Filter(u8),
     Play,
@@ -219,7 +274,10 @@ pub fn cell(props: &CellProps) -> Html {
     let errors = use_state(Vec::<ParseError>::new);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
     let link = use_state(|| None::<String>);
-    let story = use_state(|| None::<u64>);
+    // The record picked, and its story as it was when picked (kept while the reader seeks through
+    // its steps).
+    let story = use_state(|| None::<(u64, Option<Rc<StoryView>>)>);
+    let pinned = use_state(|| None::<Rc<RunSummary>>);
     // Producer errors are many during a failover: off until asked for.
     let filters = use_state(|| !0u8);
     let playing = use_state(|| false);
@@ -237,6 +295,8 @@ pub fn cell(props: &CellProps) -> Html {
         let original = original.clone();
         let link = link.clone();
         let story = story.clone();
+        let pinned = pinned.clone();
+        let knobs = props.knobs.clone();
         let filters = filters.clone();
         let playing = playing.clone();
         let speed = speed.clone();
@@ -247,6 +307,17 @@ pub fn cell(props: &CellProps) -> Html {
             let prelude = current_prelude(&chain);
             let prelude_len = prelude.lines().count() as u32;
             let full = |src: &str| format!("{prelude}{src}");
+            // A story belongs to the run it was taken from.
+            if matches!(
+                action,
+                Action::Reset
+                    | Action::Knob(..)
+                    | Action::Run
+                    | Action::OpenShared(_)
+                    | Action::Inject(_)
+            ) {
+                story.set(None);
+            }
             match action {
                 Action::Edit(text) => {
                     save(&id, &text);
@@ -326,7 +397,30 @@ pub fn cell(props: &CellProps) -> Html {
                         link.set(Some(url));
                     }
                 }
-                Action::Story(id) => story.set(id),
+                Action::Story(id) => {
+                    let view = id.and_then(|id| {
+                        run.borrow()
+                            .as_ref()
+                            .and_then(|r| crate::story::story_view(r.timeline.sim(), id))
+                            .map(Rc::new)
+                    });
+                    story.set(id.map(|id| (id, view)));
+                }
+                Action::Pin(on) => {
+                    let summary = on
+                        .then(|| {
+                            run.borrow().as_ref().map(|r| {
+                                let sim = r.timeline.sim();
+                                Rc::new(RunSummary::of(
+                                    sim,
+                                    &sim.snapshot(),
+                                    run_label(&knobs, &source),
+                                ))
+                            })
+                        })
+                        .flatten();
+                    pinned.set(summary);
+                }
                 Action::Filter(bit) => filters.set(*filters ^ bit),
                 Action::ToggleCharts => show_charts.set(!*show_charts),
                 Action::Play => {
@@ -492,21 +586,41 @@ pub fn cell(props: &CellProps) -> Html {
         }
     };
 
-    let body = match run.borrow().as_ref() {
-        None => html! {},
+    // The reader changed the run: an edit, a knob, a live action, or an edit in a cell this one
+    // continues.
+    let changed = *source != original
+        || props
+            .continues
+            .iter()
+            .any(|(id, _)| load_saved(id).0.is_some())
+        || run
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| !r.timeline.injected().is_empty());
+    let (body, run_details) = match run.borrow().as_ref() {
+        None => (html! {}, html! {}),
         Some(r) => render_run(
             r,
-            &dispatch,
-            (*link).clone(),
-            *story,
-            *filters,
-            (*playing, SPEEDS[*speed]),
-            *show_charts,
+            View {
+                dispatch: &dispatch,
+                link: (*link).clone(),
+                story: (*story).clone(),
+                filters: *filters,
+                playing: *playing,
+                speed: SPEEDS[*speed],
+                show_charts: *show_charts,
+                show: &props.show,
+                changed,
+                pinned: (*pinned).clone(),
+                label: run_label(&props.knobs, &source),
+            },
         ),
     };
 
     let knobs = props.knobs.iter().map(|k| {
-        let current = knob_value(&source, &k.key).unwrap_or_default();
+        let current = knob_value(&source, &k.key);
+        let unset = current.is_none();
+        let current = current.unwrap_or_default();
         let key = k.key.clone();
         let onchange = dispatch.reform(move |e: Event| {
             let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
@@ -515,6 +629,7 @@ pub fn cell(props: &CellProps) -> Html {
         html! {
             <label class="knob">{ format!("{} ", k.key) }
                 <select {onchange}>
+                    if unset { <option value="" selected=true disabled=true>{ "(default)" }</option> }
                     { for k.choices.iter().map(|c| html! { <option value={c.clone()} selected={*c == current}>{ c }</option> }) }
                 </select>
             </label>
@@ -545,10 +660,18 @@ pub fn cell(props: &CellProps) -> Html {
             <div class="controls">
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
-                <label class="import">{ "Import .khafka " }<input type="file" accept=".khafka,text/plain" onchange={on_import} /></label>
             </div>
             { body }
+            // Everything else, one click away: the panels the author did not put on show, all the
+            // charts, exports, import and the trace hash.
+            <details class="more">
+                <summary>{ "Details: records, events, metrics, all charts, export and import" }</summary>
+                { run_details }
+                <div class="files">
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
+                    <label class="import">{ "Import .khafka " }<input type="file" accept=".khafka,text/plain" onchange={on_import} /></label>
+                </div>
+            </details>
         </section>
     }
 }
@@ -622,15 +745,28 @@ fn event_category(kind: &khafka_sim::trace::TraceKind) -> (&'static str, u8) {
     }
 }
 
-fn render_run(
-    r: &Run,
-    dispatch: &Callback<Action>,
+/// What the output of a run is drawn with, besides the run itself.
+struct View<'a> {
+    dispatch: &'a Callback<Action>,
     link: Option<String>,
-    story: Option<u64>,
+    story: Option<(u64, Option<Rc<StoryView>>)>,
     filters: u8,
-    (playing, speed): (bool, f64),
+    playing: bool,
+    speed: f64,
     show_charts: bool,
-) -> Html {
+    show: &'a Show,
+    /// The reader changed the run (an edit, a knob, a live action, or an edited cell it continues):
+    /// a prediction that does not hold is then a result, not a failure.
+    changed: bool,
+    pinned: Option<Rc<RunSummary>>,
+    /// The knob settings of this run, for comparisons.
+    label: String,
+}
+
+/// The run's output: what is on show (headline, timebar, predictions and the parts the author
+/// chose), and what goes under "Details".
+fn render_run(r: &Run, v: View) -> (Html, Html) {
+    let dispatch = v.dispatch;
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
     let now = sim.now();
@@ -662,30 +798,128 @@ fn render_run(
     });
     let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
-    let events: Vec<_> = sim
+    let headline = crate::headline::headline(sim, &snapshot, end);
+    let on_seek = dispatch.reform(Action::Seek);
+
+    let records_panel = html! {
+        <div class="panel records-panel">
+            <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
+            <table class="provenance">
+                <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
+                <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
+                <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
+                <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
+                <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
+                <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
+                <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
+                <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
+                <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
+            </table>
+        </div>
+    };
+    let events_panel = {
+        let events: Vec<_> = sim
+            .trace
+            .notable
+            .iter()
+            .filter(|e| e.time <= now && v.filters & event_category(&e.kind).1 != 0)
+            .collect();
+        let skipped = events.len().saturating_sub(30);
+        let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
+            let bit = *bit;
+            html! {
+                <label class="filter"><input type="checkbox" checked={v.filters & bit != 0}
+                    onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
+            }
+        });
+        html! {
+            <div class="panel events-panel">
+                <h4>{ "Events" }</h4>
+                <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
+                // Numbered by their place in the whole log, so the numbers stay put as it grows.
+                <ol class="events" start={(skipped + 1).to_string()}>
+                    { for events.iter().skip(skipped).map(|e| {
+                        let t = e.time;
+                        html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
+                            { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
+                    }) }
+                </ol>
+            </div>
+        }
+    };
+    let describe_panel = html! {
+        <div class="panel describe-panel">
+            <h4>{ "kafka-topics --describe" }</h4>
+            <pre class="describe">{ sim.describe() }</pre>
+        </div>
+    };
+    let panel = |part: Part| match part {
+        Part::Records => records_panel.clone(),
+        Part::Events => events_panel.clone(),
+        Part::Describe => describe_panel.clone(),
+        Part::Metrics => metrics_panel(sim),
+        Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
+        Part::Cluster | Part::Chart(_) => html! {},
+    };
+    let faults: Vec<(f64, String)> = sim
         .trace
         .notable
         .iter()
-        .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
+        .filter(|e| e.time <= end)
+        .filter_map(|e| match &e.kind {
+            khafka_sim::trace::TraceKind::Fault { description } => {
+                Some((e.time.as_us() as f64 / 1e6, description.clone()))
+            }
+            _ => None,
+        })
         .collect();
-    let recent = events.iter().rev().take(30).rev();
-    let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
-        let bit = *bit;
+    let timed = |c: khafka_charts::LineChart| {
+        Rc::new(c.with_time(
+            end.as_us() as f64 / 1e6,
+            faults.clone(),
+            Some(now.as_us() as f64 / 1e6),
+        ))
+    };
+    let story = v.story.as_ref().map(|(id, view)| {
+        let body = match view {
+            Some(view) => crate::story::render(view, &on_seek),
+            None => html! {
+                <p class="notice">{ format!("There is no record {id}: this run has sent {}, numbered 0 to {} in the order they were sent.", p.sent, p.sent.saturating_sub(1)) }</p>
+            },
+        };
         html! {
-            <label class="filter"><input type="checkbox" checked={filters & bit != 0}
-                onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
+            <section class="story-open" aria-label="Record story">
+                if let Some(line) = crate::story::lost_summary(sim, p.lost) {
+                    <p class="lost-summary">{ line }</p>
+                }
+                { body }
+                <button class="small" onclick={dispatch.reform(|_: MouseEvent| Action::Story(None))}>{ "Close the story" }</button>
+            </section>
         }
     });
-    html! {
+    let current = RunSummary::of(sim, &snapshot, v.label.clone());
+    let on_main: Vec<Part> = v.show.0.clone();
+    let main = html! {
         <div class="run">
+            <p class={classes!("headline", headline.tone)} role="status" aria-live="polite">
+                <span class="headline-text">{ &headline.text }</span>
+                { headline.why.map(|id| html! {
+                    <>{ " · " }<button class="link why" onclick={dispatch.reform(move |_: MouseEvent| Action::Story(Some(id)))}
+                        title="The story of one of these records, step by step">{ "why?" }</button></>
+                }).unwrap_or_default() }
+            </p>
+            if let Some(pin) = v.pinned.as_ref() {
+                { crate::compare::render(pin, &current, dispatch.reform(|_: MouseEvent| Action::Pin(false))) }
+            }
+            { story.unwrap_or_default() }
             <div class="timebar">
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0 s">{ "Rewind" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms" disabled={at_end}>{ "+100 ms" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s" disabled={at_end}>{ "+1 s" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::NextEvent)} aria-label="Step to the next event" title="Run on to the next event the event filters show" disabled={at_end}>{ "Next event" }</button>
-                <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={playing.to_string()}>{ if playing { "Pause" } else { "Play" } }</button>
+                <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={v.playing.to_string()}>{ if v.playing { "Pause" } else { "Play" } }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(-1))} aria-label="Slower">{ "−" }</button>
-                <span class="speed" aria-live="polite">{ format!("{speed}×") }</span>
+                <span class="speed" aria-live="polite">{ format!("{}×", v.speed) }</span>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(1))} aria-label="Faster">{ "+" }</button>
                 <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()} step="100"
                     aria-label="Simulated time" aria-valuetext={format!("{} of {}", fmt_time(now), fmt_time(end))} oninput={on_scrub} />
@@ -698,14 +932,20 @@ fn render_run(
                     html! { <button onclick={dispatch.reform(move |_: MouseEvent| Action::Inject(Fault::Restart { broker: BrokerRef::Id(id) }))}>
                         { format!("Restart broker {id}") }</button> }
                 }) }
-            </div>
-            <div class="share">
+                if v.pinned.is_none() {
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Keep these figures; change the run (a knob, an edit, a fault) and compare">{ "Pin this run" }</button>
+                } else {
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Pin this run instead">{ "Pin this run instead" }</button>
+                }
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::CopyLink)}>{ "Copy link to this state" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
-                if let Some(url) = link {
-                    <input class="share-link" readonly=true value={url} aria-label="Share link" />
+                if at_end {
+                    <span class="muted end-hint">{ "The run has ended: rewind or drag the scrubber to act on the cluster." }</span>
                 }
             </div>
+            if let Some(url) = v.link {
+                <div class="share"><input class="share-link" readonly=true value={url} aria-label="Share link" /></div>
+            }
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
@@ -726,83 +966,79 @@ fn render_run(
                     }
                 })
             }) }
-            if at_end {
-                <p class="notice end-hint">{ "The run has ended. To act on the cluster, go back in time (drag the scrubber or press Rewind): faults apply from that instant." }</p>
-            }
-            <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
-            <div class="panels">
-                <div class="panel describe-panel">
-                    <h4>{ "kafka-topics --describe" }</h4>
-                    <pre class="describe">{ sim.describe() }</pre>
-                </div>
-                <div class="panel">
-                    <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
-                    <table class="provenance">
-                        <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
-                        <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
-                        <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
-                        <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
-                        <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
-                        <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
-                        <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
-                        <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
-                        <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
-                    </table>
-                </div>
-                <div class="panel">
-                    <h4>{ "Events" }</h4>
-                    <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
-                    <ol class="events">
-                        { for recent.map(|e| {
-                            let t = e.time;
-                            html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
-                                { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
-                        }) }
-                    </ol>
-                </div>
-            </div>
-            <div class="panels">
-                { metrics_panel(sim) }
-                { story_panel(sim, dispatch, story) }
-            </div>
-            <p><button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadTrace)}>{ "Export trace (JSON lines)" }</button></p>
-            // Charts are drawn only while open: they are the heaviest part of a frame.
-            <details class="charts" open={show_charts}>
-                <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "Charts" }</summary>
-                if show_charts { { charts(sim) } }
-            </details>
             if !results.is_empty() {
-                <ul class="expects" aria-label="Expectations">
-                    { for results.iter().map(|(e, res)| {
-                        let (class, mark) = if !at_end { ("pending", "…") } else if res.passed { ("pass", "✓ pass") } else { ("fail", "✗ fail") };
-                        html! { <li class={class}><span class="badge">{ mark }</span><code>{ format!("expect {}", e.text) }</code>
-                            if at_end { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
-                    }) }
-                </ul>
+                <div class="predictions">
+                    <p class="predictions-head">{ format!("Predictions for {}, the end of the run", fmt_time(end)) }</p>
+                    <ul class="expects" aria-label="Predictions">
+                        { for results.iter().map(|(e, res)| {
+                            let (class, mark) = if !at_end {
+                                ("pending", "… not yet".to_string())
+                            } else if res.passed {
+                                ("pass", "✓ held".to_string())
+                            } else if v.changed {
+                                ("changed", "prediction did not hold".to_string())
+                            } else {
+                                ("fail", "✗ did not hold".to_string())
+                            };
+                            html! { <li class={class}><span class="badge">{ mark }</span><code>{ e.text.clone() }</code>
+                                if at_end { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
+                        }) }
+                    </ul>
+                    if v.changed && results.iter().any(|(_, res)| at_end && !res.passed) {
+                        <p class="muted changed-note">{ "You changed the run, so the lesson's predictions may not hold: that is the result of your change, not an error." }</p>
+                    }
+                </div>
             }
-            <p class="hash">{ format!("trace hash {}", snapshot.trace_hash) }</p>
-        </div>
-    }
-}
-
-/// The run's charts up to now, as SVG drawn by `khafka-charts` (our own markup from numbers and fixed
-/// labels; no user text reaches it).
-fn charts(sim: &khafka_sim::Sim) -> Html {
-    let m = &sim.metrics;
-    let list = [
-        khafka_charts::records(m),
-        khafka_charts::acked_lost(m),
-        khafka_charts::latency(m),
-        khafka_charts::consumer_lag(m),
-        khafka_charts::isr(m),
-    ];
-    html! {
-        <div class="chart-grid">
-            { for list.iter().map(|c| match khafka_charts::to_svg(c, 560, 280) {
-                Ok(svg) => html! { <figure class="chart" aria-label={c.title.clone()}>{ Html::from_html_unchecked(AttrValue::from(svg)) }</figure> },
-                Err(e) => html! { <p class="notice">{ format!("{}: {e}", c.title) }</p> },
+            { for on_main.iter().map(|part| match part {
+                Part::Cluster => html! {
+                    <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
+                },
+                Part::Chart(kind) => html! { <Chart chart={timed(kind.chart(&sim.metrics))} /> },
+                other => html! { <div class="panels">{ panel(*other) }</div> },
             }) }
         </div>
+    };
+    let hidden = [
+        Part::Records,
+        Part::Events,
+        Part::Describe,
+        Part::Story,
+        Part::Metrics,
+    ]
+    .into_iter()
+    .filter(|p| !v.show.has(*p));
+    let details = html! {
+        <>
+            if !v.show.has(Part::Cluster) {
+                <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
+            }
+            <div class="panels">{ for hidden.map(panel) }</div>
+            <p><button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadTrace)}>{ "Export trace (JSON lines)" }</button></p>
+            // Charts are drawn only while open: they are the heaviest part of a frame.
+            <details class="charts" open={v.show_charts}>
+                <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "All charts" }</summary>
+                if v.show_charts {
+                    <div class="chart-grid">
+                        { for CHART_KINDS.iter().map(|(_, k)| html! { <Chart chart={timed(k.chart(&sim.metrics))} /> }) }
+                    </div>
+                }
+            </details>
+            <p class="hash">{ format!("trace hash {}", snapshot.trace_hash) }</p>
+        </>
+    };
+    (main, details)
+}
+
+/// The knob settings of a run (`acks=1 · min.insync.replicas=2`), or "this run" without knobs.
+fn run_label(knobs: &[Knob], source: &str) -> String {
+    let set: Vec<String> = knobs
+        .iter()
+        .filter_map(|k| knob_value(source, &k.key).map(|v| format!("{}={v}", k.key)))
+        .collect();
+    if set.is_empty() {
+        "this run".to_string()
+    } else {
+        set.join(" · ")
     }
 }
 
@@ -851,7 +1087,8 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// The story of one record: pick a lost, duplicated or any record by id.
+/// The record story picker: a lost, duplicated or any record by id (the story opens under the
+/// headline).
 fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option<u64>) -> Html {
     let pick = |verdict: &'static str| {
         sim.records_with_verdict(verdict, 1).first().map(|id| {
@@ -863,40 +1100,15 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
         let input: HtmlInputElement = e.target_unchecked_into();
         Action::Story(input.value().parse().ok())
     });
-    let sent = sim.prov.records.len();
-    let body = match story.map(|id| (id, sim.record_story(id))) {
-        None => {
-            html! { <p class="muted">{ "Pick a record to see what happened to it. Records are numbered in the order producers sent them (not by offset)." }</p> }
-        }
-        Some((id, None)) => html! {
-            <p class="notice">{ format!("There is no record {id}: this run has sent {sent}, numbered 0 to {} in the order they were sent.", sent.saturating_sub(1)) }</p>
-        },
-        Some((_, Some(s))) => html! {
-            <div class="story">
-                <p><strong class={classes!("verdict", s.verdict)}>{ s.verdict }</strong>{ format!(" — {}", s.explanation) }</p>
-                <ul>
-                    <li>{ format!("sent by {} at {} to {}{}", s.producer, SimTime(s.sent_us), s.partition, if s.attempts > 1 { format!(" ({} attempts)", s.attempts) } else { String::new() }) }</li>
-                    { s.first_append.map(|(b, off, ep, t)| html! { <li>{ format!("appended on leader {b} at offset {off}, epoch {ep}, at {}", SimTime(t)) }</li> }).unwrap_or_default() }
-                    { s.acknowledged_us.map(|t| html! { <li>{ format!("acknowledged at {}{}", SimTime(t), s.ack_offset.map(|o| format!(" (offset {o})")).unwrap_or_else(|| " (no offset: acks=0)".into())) }</li> }).unwrap_or_default() }
-                    { s.failed.map(|e| html! { <li>{ format!("failed: {e}") }</li> }).unwrap_or_default() }
-                    { s.committed_us.map(|t| html! { <li>{ format!("committed (leader HW passed it) at {}", SimTime(t)) }</li> }).unwrap_or_default() }
-                    { s.consumed_us.map(|t| html! { <li>{ format!("first consumed at {}", SimTime(t)) }</li> }).unwrap_or_default() }
-                    <li>{ if s.copies.is_empty() { "no copy on any replica now".to_string() } else {
-                        format!("copies now: {}", s.copies.iter().map(|c| format!("broker {} @{} (epoch {}{})", c.broker, c.offset, c.leader_epoch, if c.below_high_watermark { ", committed" } else { "" })).collect::<Vec<_>>().join("; "))
-                    } }</li>
-                </ul>
-            </div>
-        },
-    };
     html! {
-        <div class="panel">
+        <div class="panel story-panel">
             <h4>{ "Record story" }</h4>
             <div class="story-pick">
                 <label>{ "record #" }<input type="number" min="0" value={story.map(|s| s.to_string()).unwrap_or_default()} oninput={on_input} /></label>
                 { pick("lost").unwrap_or_default() }
                 { pick("duplicated").unwrap_or_default() }
             </div>
-            { body }
+            <p class="muted">{ "Pick a record to see what happened to it, step by step. Records are numbered in the order producers sent them (not by offset)." }</p>
         </div>
     }
 }
@@ -971,5 +1183,15 @@ mod tests {
         assert_eq!(k.choices, vec!["1", "2", "3"]);
         assert_eq!(Knob::parse("acks:0,1,all").unwrap().choices.len(), 3);
         assert!(Knob::parse("nonsense").is_none());
+        // A setting the scenario leaves to its default is added where it belongs.
+        let src = "topic t partitions=1 # one\nproducer p topic=t\nrun 5s\n";
+        assert_eq!(
+            set_knob(src, "min.insync.replicas", "2"),
+            "topic t partitions=1 min.insync.replicas=2 # one\nproducer p topic=t\nrun 5s\n"
+        );
+        assert_eq!(
+            set_knob(src, "acks", "1"),
+            "topic t partitions=1 # one\nproducer p topic=t acks=1\nrun 5s\n"
+        );
     }
 }

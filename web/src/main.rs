@@ -6,8 +6,11 @@
 mod app;
 mod bench;
 mod cell;
+mod chart;
 mod cluster_view;
+mod compare;
 mod frames;
+mod headline;
 mod highlight;
 mod lessons;
 mod markdown;
@@ -16,6 +19,8 @@ mod playground;
 mod presenter;
 mod progress;
 mod share;
+mod show;
+mod story;
 
 fn main() {
     panic_banner::install();

@@ -5,6 +5,7 @@
 //! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
 
 use crate::cell::{Cell, Knob};
+use crate::show::Show;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use yew::prelude::*;
 
@@ -46,11 +47,18 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                     cell_index += 1;
                     let mut knobs = Vec::new();
                     let mut continues = false;
+                    let mut show = Show::default();
+                    let mut show_error = None;
                     for w in words {
                         if w == "continue" {
                             continues = true;
                         } else if let Some(k) = w.strip_prefix("knob=").and_then(Knob::parse) {
                             knobs.push(k);
+                        } else if let Some(spec) = w.strip_prefix("show=") {
+                            match Show::parse(spec) {
+                                Ok(s) => show = s,
+                                Err(e) => show_error = Some(format!("show={spec}: {e}")),
+                            }
                         }
                     }
                     let chain = if continues {
@@ -61,7 +69,10 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                     previous = chain.clone();
                     previous.push((AttrValue::from(id.clone()), AttrValue::from(text.clone())));
                     let key = id.clone();
-                    html! { <Cell {key} {id} source={text} continues={chain} {knobs} /> }
+                    html! { <>
+                        { show_error.map(|e| html! { <p class="notice">{ e }</p> }).unwrap_or_default() }
+                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} />
+                    </> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };

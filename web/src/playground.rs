@@ -1,8 +1,9 @@
 //! The playground: one full-width cell starting from a preset (the semantics scenarios the tests
 //! check, or a blank cluster).
 
-use crate::cell::Cell;
+use crate::cell::{Cell, Knob};
 use crate::share;
+use crate::show::Show;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -110,6 +111,16 @@ pub fn playground() -> Html {
             }
         })
     };
+    // The settings that decide what an acknowledgement promises, on every preset.
+    let knobs: Vec<Knob> = [
+        "acks:0,1,all",
+        "replication.factor:1..5",
+        "min.insync.replicas:1..3",
+    ]
+    .iter()
+    .filter_map(|k| Knob::parse(k))
+    .collect();
+    let show = Show::parse("cluster,records,events,chart:records").unwrap_or_default();
     html! {
         <article class="playground">
             <h1>{ "Playground" }</h1>
@@ -123,7 +134,7 @@ pub fn playground() -> Html {
                     </select>
                 </label>
             }
-            <Cell {key} {id} source={source} {shared} />
+            <Cell {key} {id} source={source} {shared} {knobs} {show} />
         </article>
     }
 }

@@ -8,7 +8,9 @@
 
 use khafka_sim::metrics::Metrics;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Okabe–Ito: blue, vermillion, bluish green, orange, reddish purple, sky blue.
 const PALETTE: [RGBColor; 6] = [
@@ -33,6 +35,30 @@ pub struct LineChart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    /// The y values are counts: ticks only at whole numbers, printed without decimals.
+    pub integer_y: bool,
+    /// The x axis runs to here (the run's end) even while the series stop earlier, so a chart
+    /// drawn while the run plays does not rescale.
+    pub x_max: Option<f64>,
+    /// Labelled vertical lines (the faults of the run): `(x, label)`.
+    pub markers: Vec<(f64, String)>,
+    /// A vertical line at the current instant.
+    pub cursor: Option<f64>,
+}
+
+impl LineChart {
+    /// The same chart with the run's end, its faults and the current instant marked.
+    pub fn with_time(
+        mut self,
+        x_max: f64,
+        markers: Vec<(f64, String)>,
+        cursor: Option<f64>,
+    ) -> Self {
+        self.x_max = Some(x_max);
+        self.markers = markers;
+        self.cursor = cursor;
+        self
+    }
 }
 
 fn series_from(metrics: &Metrics, name: &str, label: &str) -> Option<Series> {
@@ -50,6 +76,10 @@ fn series_from(metrics: &Metrics, name: &str, label: &str) -> Option<Series> {
 
 fn chart(title: &str, y_label: &str, metrics: &Metrics, names: &[(&str, &str)]) -> LineChart {
     LineChart {
+        integer_y: true,
+        x_max: None,
+        markers: Vec::new(),
+        cursor: None,
         title: title.to_string(),
         x_label: "simulated time (s)".to_string(),
         y_label: y_label.to_string(),
@@ -106,6 +136,7 @@ pub fn latency(metrics: &Metrics) -> LineChart {
         ],
     );
     c.series.retain(|s| s.points.iter().any(|p| p.1 > 0.0));
+    c.integer_y = false;
     c
 }
 
@@ -134,58 +165,150 @@ pub fn isr(metrics: &Metrics) -> LineChart {
     )
 }
 
+/// `(x_max, y_min, y_max)`: x to the run's end if known; y with headroom, whole for counts.
 fn bounds(c: &LineChart) -> (f64, f64, f64) {
     let pts = c.series.iter().flat_map(|s| s.points.iter());
-    let x_max = pts.clone().map(|p| p.0).fold(0.0, f64::max).max(1.0);
+    let x_data = pts.clone().map(|p| p.0).fold(0.0, f64::max);
+    let x_max = c.x_max.unwrap_or(x_data).max(x_data).max(1.0);
     let y_max = pts.clone().map(|p| p.1).fold(0.0, f64::max);
     let y_min = pts.map(|p| p.1).fold(0.0, f64::min);
-    (
-        x_max,
-        y_min,
-        if y_max > y_min {
-            y_max * 1.05
-        } else {
-            y_min + 1.0
-        },
-    )
+    let top = if y_max > y_min {
+        y_max * 1.05
+    } else {
+        y_min + 1.0
+    };
+    if c.integer_y {
+        (x_max, y_min.floor(), top.ceil().max(y_min.floor() + 1.0))
+    } else {
+        (x_max, y_min, top)
+    }
 }
 
-/// Draws `c` on `root`. Errors are strings: they only cross to the UI.
+/// Text sizes in pixels of the drawn chart: drawn at the size it is shown, so these are what the
+/// reader sees (12–14 px).
+const TITLE_PX: f64 = 15.0;
+const TEXT_PX: f64 = 13.0;
+const MARKER_PX: f64 = 12.0;
+/// plotters' SVG backend writes `font-size` as the font's size / 1.24; this undoes it.
+fn font(px: f64) -> FontDesc<'static> {
+    ("sans-serif", px * 1.24).into_font()
+}
+const LEGEND_ROW_PX: u32 = 20;
+
+/// An estimate of a label's width at [`TEXT_PX`] (the legend is laid out before it is drawn).
+fn text_width(s: &str) -> u32 {
+    s.chars().count() as u32 * 7 + 4
+}
+
+/// Legend rows for `width` pixels: each item is `(series index, x offset)`.
+fn legend_rows(c: &LineChart, width: u32) -> Vec<Vec<(usize, u32)>> {
+    let mut rows: Vec<Vec<(usize, u32)>> = vec![Vec::new()];
+    let mut x = 8;
+    for (i, s) in c.series.iter().enumerate() {
+        let w = 26 + text_width(&s.name) + 14;
+        if x + w > width && x > 8 {
+            rows.push(Vec::new());
+            x = 8;
+        }
+        rows.last_mut().expect("one row").push((i, x));
+        x += w;
+    }
+    rows
+}
+
+/// Draws `c` on `root`: the plot on top, the legend below it (never over the data), fault markers
+/// with their labels and a cursor at the current instant. Errors are strings: they only cross to
+/// the UI.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &LineChart,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
+    let (width, height) = root.dim_in_pixel();
+    let rows = legend_rows(c, width);
+    let legend_h = rows.len() as u32 * LEGEND_ROW_PX + 4;
+    let (plot, legend) = root.split_vertically(height.saturating_sub(legend_h));
     let (x_max, y_min, y_max) = bounds(c);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, ("sans-serif", 22))
-        .margin(8)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(&c.title, font(TITLE_PX).style(FontStyle::Bold))
+        .margin_top(4)
+        .margin_left(4)
+        // Room for the last x tick's label, centred on the right edge.
+        .margin_right(18)
+        .x_label_area_size(34)
+        .y_label_area_size(if c.integer_y { 58 } else { 52 })
         .build_cartesian_2d(0.0..x_max, y_min..y_max)
         .map_err(err)?;
+    let x_ticks = ((width / 90) as usize).clamp(3, 10);
+    let y_ticks = if c.integer_y {
+        ((y_max - y_min) as usize + 1).clamp(2, 6)
+    } else {
+        5
+    };
+    let y_fmt = |v: &f64| {
+        if v.fract().abs() < 1e-9 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    let x_fmt = |v: &f64| {
+        if v.fract().abs() < 1e-9 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
     chart
         .configure_mesh()
         .x_desc(c.x_label.as_str())
         .y_desc(c.y_label.as_str())
-        .light_line_style(RGBColor(235, 235, 235))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 15))
+        .x_labels(x_ticks)
+        .y_labels(y_ticks)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .light_line_style(RGBColor(240, 240, 240))
+        .label_style(font(TEXT_PX))
+        .axis_desc_style(font(TEXT_PX))
         .draw()
         .map_err(err)?;
+    // Faults: a dashed line each, labelled at the top; labels alternate between two rows so
+    // neighbours do not overwrite each other, and those near the right edge end at their line.
+    let grey = RGBColor(110, 110, 110);
+    for (i, (x, label)) in c.markers.iter().enumerate() {
+        let x = x.clamp(0.0, x_max);
+        let line = vec![(x, y_min), (x, y_max)];
+        let dashed = DashedPathElement::new(line, 4, 3, grey.stroke_width(1));
+        chart.draw_series([dashed]).map_err(err)?;
+        let right = x > x_max * 0.7;
+        let style = TextStyle::from(font(MARKER_PX))
+            .color(&RGBColor(60, 60, 60))
+            .pos(Pos::new(
+                if right { HPos::Right } else { HPos::Left },
+                VPos::Top,
+            ));
+        let dy = 2 + (i % 2) as i32 * 14;
+        let dx = if right { -3 } else { 3 };
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((x, y_max)) + Text::new(format!("⚡ {label}"), (dx, dy), style),
+            ))
+            .map_err(err)?;
+    }
+    if let Some(now) = c.cursor {
+        let now = now.clamp(0.0, x_max);
+        let line = vec![(now, y_min), (now, y_max)];
+        chart
+            .draw_series([PathElement::new(line, BLACK.stroke_width(2))])
+            .map_err(err)?;
+    }
     for (i, s) in c.series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let style = color.stroke_width(2);
         chart
             .draw_series(LineSeries::new(s.points.iter().copied(), style))
-            .map_err(err)?
-            .label(s.name.as_str())
-            .legend(move |(x, y)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (16, 0)], color.stroke_width(2))
-                    + marker(i, (8, 0), color)
-            });
+            .map_err(err)?;
         // A marker every few points, so series differ by shape as well as colour.
         let every = (s.points.len() / 8).max(1);
         chart
@@ -197,14 +320,30 @@ pub fn draw<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 15))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(err)?;
+    // The legend, below the plot.
+    for (r, row) in rows.iter().enumerate() {
+        let y = r as i32 * LEGEND_ROW_PX as i32 + LEGEND_ROW_PX as i32 / 2 + 2;
+        for (i, x) in row {
+            let color = PALETTE[i % PALETTE.len()];
+            let x = *x as i32;
+            legend
+                .draw(&PathElement::new(
+                    vec![(x, y), (x + 20, y)],
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?;
+            legend
+                .draw(&(EmptyElement::at((x + 10, y)) + marker(*i, (0, 0), color)))
+                .map_err(err)?;
+            legend
+                .draw(&Text::new(
+                    c.series[*i].name.clone(),
+                    (x + 26, y),
+                    TextStyle::from(font(TEXT_PX)).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(err)?;
+        }
+    }
     root.present().map_err(err)?;
     Ok(())
 }
@@ -294,6 +433,25 @@ mod tests {
                 assert!(svg.contains(label), "{} lacks {label}", chart.title);
             }
         }
+        // Counts get whole-number ticks (no "2000.0"); faults and the current instant are marked.
+        let marked =
+            records(&sim.metrics).with_time(20.0, vec![(5.0, "crash broker 1".into())], Some(12.0));
+        let svg = to_svg(&marked, 360, 240).unwrap();
+        assert!(svg.contains("crash broker 1"), "fault label");
+        assert!(!svg.contains(".0\n</text>"), "a count tick with a decimal");
+        assert!(
+            svg.contains("\n20\n</text>"),
+            "the run's end is the last x tick"
+        );
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .collect();
+        assert!(
+            !sizes.is_empty() && sizes.iter().all(|s| (11.9..=15.1).contains(s)),
+            "text 12-15 px as drawn: {sizes:?}"
+        );
         let lat = latency(&sim.metrics);
         assert!(
             lat.series.iter().all(|s| s.name.contains("acks=all")),
