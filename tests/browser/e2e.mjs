@@ -95,7 +95,7 @@ await check('a lesson cell runs and its expectations pass', async () => {
   await cell(0).locator('ul.expects li').first().waitFor();
   const badges = await cell(0).locator('ul.expects li').allInnerTexts();
   expect(badges.length === 2 && badges.every(held), `badges: ${badges}`);
-  const lost = await cell(0).locator('table.provenance tr.bad td').innerText();
+  const lost = await cell(0).locator('table.provenance tr.bad td').textContent();
   expect(Number(lost) > 0, `acks=1 cell should lose records, lost=${lost}`);
 });
 
@@ -105,23 +105,23 @@ await check('a lesson cell opens with a headline that agrees with the verdict, a
   const c = cell(0);
   await c.locator('button', { hasText: 'Run' }).click();
   const headline = await c.locator('.run > p.headline').innerText();
-  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
+  const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
   const m = headline.match(/^(\d+) acknowledged records lost — broker 2 became leader of orders-0 at [\d.]+s without them · why\?$/);
   expect(m && Number(m[1]) === lost && lost > 0, `headline "${headline}" vs lost ${lost}`);
   // The election the headline names is the one in the event log.
   const at = headline.match(/at ([\d.]+s)/)[1];
-  const events = await c.locator('ol.events li').allInnerTexts();
+  const events = await c.locator('ol.events li').allTextContents();
   expect(events.some((e) => e.startsWith(at) && e.includes('orders-0: new leader 2')), `${at} in ${events.join(' | ')}`);
   expect(await c.locator('.run > p.headline').evaluate((e) => e === e.parentElement.firstElementChild), 'the headline comes first');
   const box = await c.locator('.run').boundingBox();
   expect(box.height <= 720, `the output is ${Math.round(box.height)} px tall`);
   expect(await c.locator('details.more').evaluate((d) => !d.open), 'Details start closed');
-  expect(await c.locator('.run > figure.chart').count() === 1, 'the chart the lesson chose is open');
+  expect(await c.locator('.run figure.chart').count() === 1, 'the chart the lesson chose is open');
 });
 
 await check('the chosen chart is readable: text size, whole-number ticks, fault markers, cursor', async () => {
   const c = cell(0);
-  const fig = c.locator('.run > figure.chart');
+  const fig = c.locator('.run figure.chart');
   await fig.locator('svg').waitFor();
   const info = await fig.evaluate((f) => {
     const svg = f.querySelector('svg');
@@ -152,7 +152,7 @@ await check('why? opens the record story: a summary of the lost set and a timeli
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(0);
   await c.locator('button', { hasText: 'Run' }).click();
-  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
+  const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
   await c.locator('.headline button.why').click();
   const summary = await c.locator('.lost-summary').innerText();
   expect(new RegExp(`^All ${lost} lost records were appended on broker 1 in epoch 0 and acknowledged between [\\d.]+s and [\\d.]+s\\.$`).test(summary), `summary: ${summary}`);
@@ -172,11 +172,11 @@ await check('pin a run, change a knob, and see the difference', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(1);
   await c.locator('button', { hasText: 'Run' }).click();
-  await c.locator('button', { hasText: 'Pin this run' }).click();
+  await c.locator('button', { hasText: 'Pin to compare' }).click();
   await c.locator('.knob select').first().selectOption('1');
   await c.locator('.compare-line').waitFor();
   const line = await c.locator('.compare-line').innerText();
-  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
+  const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
   expect(lost > 0 && line.startsWith('vs acks=all · min.insync.replicas=2:') && line.includes(`lost 0 → ${lost}`), `compare: ${line}`);
   const pred = c.locator('ul.expects li.changed').first();
   const color = await pred.locator('.badge').evaluate((b) => getComputedStyle(b).color);
@@ -209,7 +209,7 @@ await check('crashing the leader elects a new one', async () => {
   expect(/at 2s crash broker leader\(orders-0\)/.test(injected), `injected: ${injected}`);
   expect(await c.locator('.broker.down').count() === 1, 'one broker should be shown as crashed');
   for (let i = 0; i < 12; i++) await c.locator('button', { hasText: '+1 s' }).click();
-  const describe = await c.locator('pre.describe').innerText();
+  const describe = await c.locator('pre.describe').textContent();
   expect(/Partition: 0\s+Leader: 2\s+LeaderEpoch: 1/.test(describe), `describe: ${describe}`);
   expect(await c.locator('button', { hasText: 'Restart broker 1' }).count() === 1, 'restart button');
 });
@@ -235,10 +235,10 @@ await check('a cell continues the previous one', async () => {
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 3 && badges.every(held), `badges: ${badges}`);
   await c.locator('input[type=range]').fill('26000');
-  const events = await c.locator('ol.events').innerText();
+  const events = await c.locator('ol.events').textContent();
   expect(events.includes('broker 1 started'), `events: ${events}`);
   await c.locator('label.filter', { hasText: 'brokers & leaders' }).locator('input').uncheck();
-  const filtered = await c.locator('ol.events').innerText();
+  const filtered = await c.locator('ol.events').textContent();
   expect(!filtered.includes('broker 1 started'), `filtered: ${filtered}`);
 });
 
@@ -272,7 +272,7 @@ await check('a cell plays at the chosen speed', async () => {
   const clock = await c.locator('.clock').innerText();
   const t = parseFloat(clock);
   expect(t >= 2 && t < 30, `after ~0.6 s at 10×: ${clock}`);
-  expect((await c.locator('.run > figure.chart').count()) === 1, 'the chart on show');
+  expect((await c.locator('.run figure.chart').count()) === 1, 'the chart on show');
   expect((await c.locator('details.charts figure.chart').count()) === 0, 'the other charts are not drawn while closed');
   await openDetails(c);
   await c.locator('details.charts summary').click();
@@ -326,7 +326,7 @@ await check('the old leader\'s log bar shows the acknowledged records it alone h
   const c = cell(0);
   await c.locator('button', { hasText: 'Run' }).click();
   await c.locator('input[type=range]').fill('12000');
-  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
+  const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
   const old = await c.locator('.broker[data-broker="1"] li.replica .offsets').innerText();
   expect(lost > 0 && old.includes(`${lost} lost`), `lost ${lost}; broker 1: ${old}`);
   expect((await c.locator('.broker[data-broker="1"] rect.lost').count()) > 0, 'a lost segment on broker 1');
@@ -341,11 +341,11 @@ await check('Next event runs on to the next event the filters show', async () =>
   await c.locator('button', { hasText: 'Rewind' }).click();
   await c.locator('button', { hasText: 'Next event' }).click();
   let clock = await c.locator('.clock').innerText();
-  let last = (await c.locator('ol.events li').allInnerTexts()).pop();
+  let last = (await c.locator('ol.events li').allTextContents()).pop();
   expect(clock.startsWith('2s') && last.includes('partition {1} | {2,3}'), `first: ${clock} ${last}`);
   await c.locator('button', { hasText: 'Next event' }).click();
   clock = await c.locator('.clock').innerText();
-  const tail = (await c.locator('ol.events li').allInnerTexts()).slice(-2).join(' | ');
+  const tail = (await c.locator('ol.events li').allTextContents()).slice(-2).join(' | ');
   expect(clock.startsWith('4s') && tail.includes('crash broker 1') && tail.includes('broker 1 crashed'), `second: ${clock} ${tail}`);
 });
 
@@ -384,11 +384,11 @@ await check('unclean leader election: offline by default, lost records when enab
   await c.locator('ul.expects li').first().waitFor();
   let badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.every(held), `default: ${badges}`);
-  expect(/Leader: none/.test(await c.locator('pre.describe').innerText()), 'offline');
+  expect(/Leader: none/.test(await c.locator('pre.describe').textContent()), 'offline');
   await c.locator('.knob select').first().selectOption('true');
   await c.locator('ul.expects li').first().waitFor();
-  const lost = Number(await c.locator('table.provenance tr.bad td').innerText());
-  const events = await c.locator('ol.events').innerText();
+  const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
+  const events = await c.locator('ol.events').textContent();
   expect(lost > 0 && events.includes('UNCLEAN leader 2'), `unclean: lost ${lost}; ${events.slice(-300)}`);
   await c.locator('button', { hasText: 'Reset' }).click();
 });
@@ -536,9 +536,9 @@ await check('a share link reproduces the same state', async () => {
   const url = await c.locator('input.share-link').inputValue();
   expect(url.startsWith(base) && url.includes('#/playground?s='), `link: ${url}`);
   const state = async (p) => ({
-    hash: await p.locator('section.cell p.hash').innerText(),
+    hash: await p.locator('section.cell p.hash').textContent(),
     clock: await p.locator('section.cell .clock').innerText(),
-    describe: await p.locator('section.cell pre.describe').innerText(),
+    describe: await p.locator('section.cell pre.describe').textContent(),
     injected: await p.locator('section.cell pre.injected').innerText(),
   });
   const before = await state(page);
@@ -561,7 +561,7 @@ await check('the standard scenario hashes the same in Chromium as natively', asy
   await cell(0).locator('button', { hasText: 'Run' }).click();
   await cell(0).locator('p.hash').waitFor({ state: 'attached', timeout: 60000 });
   console.log(`     standard scenario (60 s simulated, with checkpoints) run in the page: ${Date.now() - t0} ms`);
-  const text = await cell(0).locator('p.hash').innerText();
+  const text = await cell(0).locator('p.hash').textContent();
   expect(text.includes(native), `browser ${text}, native ${native}`);
 });
 
@@ -589,7 +589,7 @@ await check('presenter mode is driven by keys', async () => {
   expect((await clock()).startsWith('5'), `after Enter: ${await clock()}`);
   expect(await page.locator('.broker.down').count() === 1, 'the leader is down');
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
-  const d = await page.locator('pre.describe').innerText();
+  const d = await page.locator('pre.describe').textContent();
   expect(/Partition: 0\s+Leader: 2\s+LeaderEpoch: 1/.test(d), `describe: ${d}`);
   await page.keyboard.press('1');
   await page.keyboard.press('r');
@@ -618,10 +618,10 @@ await check('no horizontal overflow at 360 px', async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow <= 0, `${route} overflows by ${overflow}px`);
     if (route === '/#/playground') {
-      const svg = c.locator('.run > figure.chart svg');
+      const svg = c.locator('.run figure.chart svg');
       await svg.waitFor();
       await page.waitForFunction(() => {
-        const s = document.querySelector('.run > figure.chart svg');
+        const s = document.querySelector('.run figure.chart svg');
         return s && Math.abs(Number(s.getAttribute('width')) - s.getBoundingClientRect().width) <= 2;
       }, null, { timeout: 5000 }).catch(() => {});
       const [drawn, shown, smallest] = await svg.evaluate((s) => [Number(s.getAttribute('width')), s.getBoundingClientRect().width,

@@ -898,7 +898,24 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
         }
     });
     let current = RunSummary::of(sim, &snapshot, v.label.clone());
-    let on_main: Vec<Part> = v.show.0.clone();
+    // The first chart on show goes beside the wire picture (on a wide screen) when the cluster is
+    // on show too: the picture is narrow, and the output must fit one screen.
+    let beside = v
+        .show
+        .0
+        .iter()
+        .find_map(|p| match p {
+            Part::Chart(k) => Some(*k),
+            _ => None,
+        })
+        .filter(|_| v.show.has(Part::Cluster));
+    let on_main: Vec<Part> = v
+        .show
+        .0
+        .iter()
+        .copied()
+        .filter(|p| beside.is_none_or(|k| *p != Part::Chart(k)))
+        .collect();
     let main = html! {
         <div class="run">
             <p class={classes!("headline", headline.tone)} role="status" aria-live="polite">
@@ -933,14 +950,14 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                         { format!("Restart broker {id}") }</button> }
                 }) }
                 if v.pinned.is_none() {
-                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Keep these figures; change the run (a knob, an edit, a fault) and compare">{ "Pin this run" }</button>
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Keep these figures; change the run (a knob, an edit, a fault) and compare">{ "Pin to compare" }</button>
                 } else {
-                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Pin this run instead">{ "Pin this run instead" }</button>
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Pin these figures instead">{ "Pin these figures instead" }</button>
                 }
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::CopyLink)}>{ "Copy link to this state" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
                 if at_end {
-                    <span class="muted end-hint">{ "The run has ended: rewind or drag the scrubber to act on the cluster." }</span>
+                    <span class="muted end-hint">{ "Ended: rewind to act on the cluster." }</span>
                 }
             </div>
             if let Some(url) = v.link {
@@ -968,7 +985,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
             }) }
             if !results.is_empty() {
                 <div class="predictions">
-                    <p class="predictions-head">{ format!("Predictions for {}, the end of the run", fmt_time(end)) }</p>
+                    <span class="predictions-head">{ format!("Predictions for {} (the end of the run):", fmt_time(end)) }</span>
                     <ul class="expects" aria-label="Predictions">
                         { for results.iter().map(|(e, res)| {
                             let (class, mark) = if !at_end {
@@ -991,7 +1008,10 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
             }
             { for on_main.iter().map(|part| match part {
                 Part::Cluster => html! {
-                    <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
+                    <div class={classes!("stage", beside.is_some().then_some("with-chart"))}>
+                        <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
+                        { beside.map(|k| html! { <Chart chart={timed(k.chart(&sim.metrics))} /> }).unwrap_or_default() }
+                    </div>
                 },
                 Part::Chart(kind) => html! { <Chart chart={timed(kind.chart(&sim.metrics))} /> },
                 other => html! { <div class="panels">{ panel(*other) }</div> },

@@ -18,7 +18,7 @@ pub struct ChartProps {
 const DEFAULT_WIDTH: u32 = 720;
 
 fn height_for(width: u32) -> u32 {
-    (width * 2 / 5).clamp(210, 270)
+    (width * 9 / 20).clamp(210, 250)
 }
 
 #[function_component(Chart)]

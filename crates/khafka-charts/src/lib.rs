@@ -273,26 +273,37 @@ pub fn draw<DB: DrawingBackend>(
         .axis_desc_style(font(TEXT_PX))
         .draw()
         .map_err(err)?;
-    // Faults: a dashed line each, labelled at the top; labels alternate between two rows so
-    // neighbours do not overwrite each other, and those near the right edge end at their line.
+    // Faults: a dashed line each, labelled at the top. A label goes on the first of three rows where
+    // it does not run into the previous label; labels near the right edge end at their line.
     let grey = RGBColor(110, 110, 110);
-    for (i, (x, label)) in c.markers.iter().enumerate() {
+    let mut row_ends: [i32; 3] = [i32::MIN; 3];
+    for (x, label) in &c.markers {
         let x = x.clamp(0.0, x_max);
         let line = vec![(x, y_min), (x, y_max)];
         let dashed = DashedPathElement::new(line, 4, 3, grey.stroke_width(1));
         chart.draw_series([dashed]).map_err(err)?;
+        let text = format!("⚡ {label}");
+        let w = text_width(&text) as i32;
+        let px = chart.backend_coord(&(x, y_max)).0;
         let right = x > x_max * 0.7;
+        let (from, to) = if right {
+            (px - 3 - w, px - 3)
+        } else {
+            (px + 3, px + 3 + w)
+        };
+        let row = row_ends.iter().position(|end| from > *end + 4).unwrap_or(2);
+        row_ends[row] = row_ends[row].max(to);
         let style = TextStyle::from(font(MARKER_PX))
             .color(&RGBColor(60, 60, 60))
             .pos(Pos::new(
                 if right { HPos::Right } else { HPos::Left },
                 VPos::Top,
             ));
-        let dy = 2 + (i % 2) as i32 * 14;
+        let dy = 2 + row as i32 * 14;
         let dx = if right { -3 } else { 3 };
         chart
             .draw_series(std::iter::once(
-                EmptyElement::at((x, y_max)) + Text::new(format!("⚡ {label}"), (dx, dy), style),
+                EmptyElement::at((x, y_max)) + Text::new(text, (dx, dy), style),
             ))
             .map_err(err)?;
     }
