@@ -186,6 +186,20 @@ await check('pin a run, change a knob, and see the difference', async () => {
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('every value of a knob at once: small multiples that agree with each single run', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(1);
+  await c.locator('button', { hasText: 'Compare every acks value' }).click();
+  const line = await c.locator('.sweep-line').innerText();
+  const m = line.match(/lost (\d+) \| (\d+) \| (\d+)/);
+  expect(line.startsWith('acks 0 | 1 | all →') && m && Number(m[2]) > 0 && Number(m[3]) === 0, `small multiples: ${line}`);
+  await c.locator('.knob select').first().selectOption('1');
+  await c.locator('.run > p.headline').waitFor();
+  const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
+  expect(lost === Number(m[2]), `acks=1 alone loses ${lost}, the small multiple said ${m[2]}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('the playground has knobs for acks, replication factor and min.insync.replicas', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);

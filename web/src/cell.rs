@@ -222,6 +222,12 @@ struct Run {
     timeline: Timeline,
 }
 
+/// A knob's values run side by side: `(label, figures or why the scenario did not run)`.
+pub struct Sweep {
+    key: String,
+    runs: Vec<(String, Result<RunSummary, String>)>,
+}
+
 pub enum Action {
     Edit(String),
     Run,
@@ -231,6 +237,9 @@ pub enum Action {
     Story(Option<u64>),
     /// Keep this run's figures to compare the next runs with; `false` forgets them.
     Pin(bool),
+    /// Run the scenario once for every value of a knob (same seed, same faults) and show the
+    /// figures side by side; `None` closes them.
+    Sweep(Option<String>),
     Knob(String, String),
     Filter(u8),
     Play,
@@ -278,6 +287,7 @@ pub fn cell(props: &CellProps) -> Html {
     // its steps).
     let story = use_state(|| None::<(u64, Option<Rc<StoryView>>)>);
     let pinned = use_state(|| None::<Rc<RunSummary>>);
+    let sweep = use_state(|| None::<Rc<Sweep>>);
     // Producer errors are many during a failover: off until asked for.
     let filters = use_state(|| !0u8);
     let playing = use_state(|| false);
@@ -296,6 +306,7 @@ pub fn cell(props: &CellProps) -> Html {
         let link = link.clone();
         let story = story.clone();
         let pinned = pinned.clone();
+        let sweep = sweep.clone();
         let knobs = props.knobs.clone();
         let filters = filters.clone();
         let playing = playing.clone();
@@ -405,6 +416,32 @@ pub fn cell(props: &CellProps) -> Html {
                             .map(Rc::new)
                     });
                     story.set(id.map(|id| (id, view)));
+                }
+                Action::Sweep(None) => sweep.set(None),
+                Action::Sweep(Some(key)) => {
+                    let choices = knobs
+                        .iter()
+                        .find(|k| k.key == key)
+                        .map(|k| k.choices.clone())
+                        .unwrap_or_default();
+                    let runs = choices
+                        .iter()
+                        .map(|value| {
+                            let label = format!("{key}={value}");
+                            let text = full(&set_knob(&source, &key, value));
+                            let summary = run_source(&text)
+                                .map(|r| {
+                                    let sim = r.timeline.sim();
+                                    RunSummary::of(sim, &sim.snapshot(), label.clone())
+                                })
+                                .map_err(|errs| {
+                                    errs.first()
+                                        .map_or("does not parse".into(), |e| e.message.clone())
+                                });
+                            (label, summary)
+                        })
+                        .collect();
+                    sweep.set(Some(Rc::new(Sweep { key, runs })));
                 }
                 Action::Pin(on) => {
                     let summary = on
@@ -648,8 +685,16 @@ pub fn cell(props: &CellProps) -> Html {
                 }</p>
             }
             if !props.knobs.is_empty() {
-                <div class="knobs" aria-label="Knobs">{ for knobs }</div>
+                <div class="knobs" aria-label="Knobs">
+                    { for knobs }
+                    { for props.knobs.iter().map(|k| {
+                        let key = k.key.clone();
+                        html! { <button class="small sweep-button" onclick={dispatch.reform(move |_: MouseEvent| Action::Sweep(Some(key.clone())))}
+                            title="Run the scenario once for each value (same seed, same faults) and compare">{ format!("Compare every {} value", k.key) }</button> }
+                    }) }
+                </div>
             }
+            { sweep.as_ref().map(|sw| crate::compare::render_sweep(&sw.key, &sw.runs, knob_value(&source, &sw.key).as_deref(), dispatch.reform(|_: MouseEvent| Action::Sweep(None)))).unwrap_or_default() }
             <label class="visually-hidden" for={format!("src-{id}")}>{ "Scenario" }</label>
             <div class="editor">
                 { crate::highlight::highlighted(&source, &errors) }
@@ -665,7 +710,7 @@ pub fn cell(props: &CellProps) -> Html {
             // Everything else, one click away: the panels the author did not put on show, all the
             // charts, exports, import and the trace hash.
             <details class="more">
-                <summary>{ "Details: records, events, metrics, all charts, export and import" }</summary>
+                <summary>{ details_summary(&props.show) }</summary>
                 { run_details }
                 <div class="files">
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
@@ -1006,15 +1051,15 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                     }
                 </div>
             }
-            { for on_main.iter().map(|part| match part {
-                Part::Cluster => html! {
+            { for groups(&on_main).into_iter().map(|group| match group.as_slice() {
+                [Part::Cluster] => html! {
                     <div class={classes!("stage", beside.is_some().then_some("with-chart"))}>
                         <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
                         { beside.map(|k| html! { <Chart chart={timed(k.chart(&sim.metrics))} /> }).unwrap_or_default() }
                     </div>
                 },
-                Part::Chart(kind) => html! { <Chart chart={timed(kind.chart(&sim.metrics))} /> },
-                other => html! { <div class="panels">{ panel(*other) }</div> },
+                [Part::Chart(kind)] => html! { <Chart chart={timed(kind.chart(&sim.metrics))} /> },
+                panels => html! { <div class="panels">{ for panels.iter().map(|p| panel(*p)) }</div> },
             }) }
         </div>
     };
@@ -1047,6 +1092,41 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
         </>
     };
     (main, details)
+}
+
+/// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest.
+fn details_summary(show: &Show) -> String {
+    let names = [
+        (Part::Cluster, "cluster"),
+        (Part::Records, "records"),
+        (Part::Events, "events"),
+        (Part::Describe, "describe"),
+        (Part::Story, "record story"),
+        (Part::Metrics, "metrics"),
+    ];
+    let mut parts: Vec<&str> = names
+        .iter()
+        .filter(|(p, _)| !show.has(*p))
+        .map(|(_, n)| *n)
+        .collect();
+    parts.extend(["all charts", "export and import"]);
+    format!("Details: {}", parts.join(", "))
+}
+
+/// The parts in order, neighbouring panels (records, events, …) grouped to share a row; the
+/// cluster and each chart alone.
+fn groups(parts: &[Part]) -> Vec<Vec<Part>> {
+    let mut out: Vec<Vec<Part>> = Vec::new();
+    for p in parts {
+        let alone = matches!(p, Part::Cluster | Part::Chart(_));
+        match out.last_mut() {
+            Some(last) if !alone && !matches!(last[0], Part::Cluster | Part::Chart(_)) => {
+                last.push(*p)
+            }
+            _ => out.push(vec![*p]),
+        }
+    }
+    out
 }
 
 /// The knob settings of a run (`acks=1 · min.insync.replicas=2`), or "this run" without knobs.

@@ -55,7 +55,7 @@ impl RunSummary {
     }
 
     /// `(name, value)` rows, counts first.
-    fn rows(&self) -> Vec<(&'static str, String)> {
+    pub fn rows(&self) -> Vec<(&'static str, String)> {
         let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0} ms"));
         vec![
             ("sent", self.sent.to_string()),
@@ -98,6 +98,67 @@ pub fn render(pinned: &RunSummary, current: &RunSummary, on_unpin: Callback<Mous
                 }) }
             </table>
             </details>
+        </div>
+    }
+}
+
+/// Small multiples: one column per value of a knob, same seed and faults. The first line names
+/// what differs ("lost 312 | 200 | 0").
+pub fn render_sweep(
+    key: &str,
+    runs: &[(String, Result<RunSummary, String>)],
+    current: Option<&str>,
+    on_close: Callback<MouseEvent>,
+) -> Html {
+    let rows: Vec<Vec<(&'static str, String)>> = runs
+        .iter()
+        .map(|(_, r)| r.as_ref().map(RunSummary::rows).unwrap_or_default())
+        .collect();
+    let names: Vec<&'static str> = rows
+        .iter()
+        .find(|r| !r.is_empty())
+        .map(|r| r.iter().map(|(n, _)| *n).collect())
+        .unwrap_or_default();
+    let cell = |run: usize, row: usize| -> String {
+        match &runs[run].1 {
+            Ok(_) => rows[run][row].1.clone(),
+            Err(_) => "–".to_string(),
+        }
+    };
+    let differs: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let first = cell(0, *i);
+            (1..runs.len()).any(|r| cell(r, *i) != first)
+        })
+        .take(3)
+        .map(|(i, n)| {
+            let values: Vec<String> = (0..runs.len()).map(|r| cell(r, i)).collect();
+            format!("{n} {}", values.join(" | "))
+        })
+        .collect();
+    let values: Vec<&str> = runs
+        .iter()
+        .map(|(l, _)| l.split_once('=').map_or(l.as_str(), |(_, v)| v))
+        .collect();
+    html! {
+        <div class="sweep" aria-label={format!("Every value of {key}")}>
+            <p class="sweep-line"><strong>{ format!("{key} {} → ", values.join(" | ")) }</strong>
+                { if differs.is_empty() { "the same figures for every value".to_string() } else { differs.join(" · ") } }
+                <button class="small" onclick={on_close}>{ "Close" }</button></p>
+            <div class="table-wrap"><table class="sweep-table">
+                <thead><tr><th></th>{ for runs.iter().map(|(label, _)| {
+                    let now = current.is_some_and(|c| label.split_once('=').is_some_and(|(_, v)| v == c));
+                    html! { <th scope="col" class={classes!(now.then_some("current"))}>{ label }{ if now { " (editor)" } else { "" } }</th> }
+                }) }</tr></thead>
+                { for names.iter().enumerate().map(|(i, n)| html! {
+                    <tr><th scope="row">{ *n }</th>{ for (0..runs.len()).map(|r| html! { <td>{ cell(r, i) }</td> }) }</tr>
+                }) }
+                if runs.iter().any(|(_, r)| r.is_err()) {
+                    <tr><th scope="row">{ "did not run" }</th>{ for runs.iter().map(|(_, r)| html! { <td>{ r.as_ref().err().cloned().unwrap_or_default() }</td> }) }</tr>
+                }
+            </table></div>
         </div>
     }
 }
