@@ -139,9 +139,7 @@ await check('the chosen chart is readable: text size, whole-number ticks, fault 
   }
   expect(labels.includes('20'), `the run's end (20 s) is the last tick: ${labels}`);
   // The cursor follows the scrubber.
-  const cursorX = () => fig.evaluate((f) => [...f.querySelectorAll('polyline, line, path')]
-    .filter((e) => (e.getAttribute('stroke') || '').toUpperCase() === '#000000' && e.getAttribute('stroke-width') === '2')
-    .map((e) => e.getBBox().x)[0]);
+  const cursorX = () => fig.evaluate((f) => f.querySelector('line.cursor')?.getBBox().x);
   const atEnd = await cursorX();
   await c.locator('input[type=range]').fill('5000');
   const at5 = await cursorX();
@@ -174,8 +172,8 @@ await check('pin a run, change a knob, and see the difference', async () => {
   await c.locator('button', { hasText: 'Run' }).click();
   await c.locator('button', { hasText: 'Pin to compare' }).click();
   await c.locator('.knob select').first().selectOption('1');
-  await c.locator('.compare-line').waitFor();
-  const line = await c.locator('.compare-line').innerText();
+  await c.locator('.compare .compare-line').waitFor();
+  const line = await c.locator('.compare .compare-line').innerText();
   const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
   expect(lost > 0 && line.startsWith('vs acks=all · min.insync.replicas=2:') && line.includes(`lost 0 → ${lost}`), `compare: ${line}`);
   const pred = c.locator('ul.expects li.changed').first();
@@ -190,7 +188,7 @@ await check('every value of a knob at once: small multiples that agree with each
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(1);
   await c.locator('button', { hasText: 'Compare every acks value' }).click();
-  const line = await c.locator('.sweep-line').innerText();
+  const line = await c.locator('.sweep .compare-line').innerText();
   const m = line.match(/lost (\d+) \| (\d+) \| (\d+)/);
   expect(line.startsWith('acks 0 | 1 | all →') && m && Number(m[2]) > 0 && Number(m[3]) === 0, `small multiples: ${line}`);
   await c.locator('.knob select').first().selectOption('1');

@@ -694,7 +694,7 @@ pub fn cell(props: &CellProps) -> Html {
                     }) }
                 </div>
             }
-            { sweep.as_ref().map(|sw| crate::compare::render_sweep(&sw.key, &sw.runs, knob_value(&source, &sw.key).as_deref(), dispatch.reform(|_: MouseEvent| Action::Sweep(None)))).unwrap_or_default() }
+            { sweep.as_ref().map(|sw| crate::compare::render_sweep(&sw.key, &sw.runs, dispatch.reform(|_: MouseEvent| Action::Sweep(None)))).unwrap_or_default() }
             <label class="visually-hidden" for={format!("src-{id}")}>{ "Scenario" }</label>
             <div class="editor">
                 { crate::highlight::highlighted(&source, &errors) }
@@ -846,62 +846,15 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
     let headline = crate::headline::headline(sim, &snapshot, end);
     let on_seek = dispatch.reform(Action::Seek);
 
-    let records_panel = html! {
-        <div class="panel records-panel">
-            <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
-            <table class="provenance">
-                <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
-                <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
-                <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
-                <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
-                <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
-                <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
-                <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
-                <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
-                <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
-            </table>
-        </div>
-    };
-    let events_panel = {
-        let events: Vec<_> = sim
-            .trace
-            .notable
-            .iter()
-            .filter(|e| e.time <= now && v.filters & event_category(&e.kind).1 != 0)
-            .collect();
-        let skipped = events.len().saturating_sub(30);
-        let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
-            let bit = *bit;
-            html! {
-                <label class="filter"><input type="checkbox" checked={v.filters & bit != 0}
-                    onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
-            }
-        });
-        html! {
-            <div class="panel events-panel">
-                <h4>{ "Events" }</h4>
-                <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
-                // Numbered by their place in the whole log, so the numbers stay put as it grows.
-                <ol class="events" start={(skipped + 1).to_string()}>
-                    { for events.iter().skip(skipped).map(|e| {
-                        let t = e.time;
-                        html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
-                            { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
-                    }) }
-                </ol>
-            </div>
-        }
-    };
-    let describe_panel = html! {
-        <div class="panel describe-panel">
-            <h4>{ "kafka-topics --describe" }</h4>
-            <pre class="describe">{ sim.describe() }</pre>
-        </div>
-    };
     let panel = |part: Part| match part {
-        Part::Records => records_panel.clone(),
-        Part::Events => events_panel.clone(),
-        Part::Describe => describe_panel.clone(),
+        Part::Records => records_panel(p),
+        Part::Events => events_panel(sim, dispatch, v.filters),
+        Part::Describe => html! {
+            <div class="panel describe-panel">
+                <h4>{ "kafka-topics --describe" }</h4>
+                <pre class="describe">{ sim.describe() }</pre>
+            </div>
+        },
         Part::Metrics => metrics_panel(sim),
         Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
         Part::Cluster | Part::Chart(_) => html! {},
@@ -919,11 +872,21 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
         })
         .collect();
     let timed = |c: khafka_charts::LineChart| {
-        Rc::new(c.with_time(
+        let c = Rc::new(c.with_time(
             end.as_us() as f64 / 1e6,
             faults.clone(),
             Some(now.as_us() as f64 / 1e6),
-        ))
+        ));
+        html! { <Chart chart={c} /> }
+    };
+    // The cluster picture, on show or under Details.
+    let cluster = html! {
+        <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
+    };
+    let (cluster_on_show, cluster_in_details) = if v.show.has(Part::Cluster) {
+        (cluster, html! {})
+    } else {
+        (html! {}, cluster)
     };
     let story = v.story.as_ref().map(|(id, view)| {
         let body = match view {
@@ -1054,11 +1017,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
             { for groups(&on_main).into_iter().map(|group| match group.as_slice() {
                 [Part::Cluster] => html! {
                     <div class={classes!("stage", beside.is_some().then_some("with-chart"))}>
-                        <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
-                        { beside.map(|k| html! { <Chart chart={timed(k.chart(&sim.metrics))} /> }).unwrap_or_default() }
+                        { cluster_on_show.clone() }
+                        { beside.map(|k| timed(k.chart(&sim.metrics))).unwrap_or_default() }
                     </div>
                 },
-                [Part::Chart(kind)] => html! { <Chart chart={timed(kind.chart(&sim.metrics))} /> },
+                [Part::Chart(kind)] => timed(kind.chart(&sim.metrics)),
                 panels => html! { <div class="panels">{ for panels.iter().map(|p| panel(*p)) }</div> },
             }) }
         </div>
@@ -1074,9 +1037,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
     .filter(|p| !v.show.has(*p));
     let details = html! {
         <>
-            if !v.show.has(Part::Cluster) {
-                <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
-            }
+            { cluster_in_details }
             <div class="panels">{ for hidden.map(panel) }</div>
             <p><button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadTrace)}>{ "Export trace (JSON lines)" }</button></p>
             // Charts are drawn only while open: they are the heaviest part of a frame.
@@ -1084,7 +1045,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                 <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "All charts" }</summary>
                 if v.show_charts {
                     <div class="chart-grid">
-                        { for CHART_KINDS.iter().map(|(_, k)| html! { <Chart chart={timed(k.chart(&sim.metrics))} /> }) }
+                        { for CHART_KINDS.iter().map(|(_, k)| timed(k.chart(&sim.metrics))) }
                     </div>
                 }
             </details>
@@ -1127,6 +1088,59 @@ fn groups(parts: &[Part]) -> Vec<Vec<Part>> {
         }
     }
     out
+}
+
+/// The Records table: distinct records by what happened to them.
+fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
+    html! {
+        <div class="panel records-panel">
+            <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
+            <table class="provenance">
+                <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
+                <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
+                <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
+                <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
+                <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
+                <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
+                <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
+                <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
+                <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
+            </table>
+        </div>
+    }
+}
+
+/// The event log up to now, the last 30 the filters show.
+fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
+    let now = sim.now();
+    let events: Vec<_> = sim
+        .trace
+        .notable
+        .iter()
+        .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
+        .collect();
+    let skipped = events.len().saturating_sub(30);
+    let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
+        let bit = *bit;
+        html! {
+            <label class="filter"><input type="checkbox" checked={filters & bit != 0}
+                onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
+        }
+    });
+    html! {
+        <div class="panel events-panel">
+            <h4>{ "Events" }</h4>
+            <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
+            // Numbered by their place in the whole log, so the numbers stay put as it grows.
+            <ol class="events" start={(skipped + 1).to_string()}>
+                { for events.iter().skip(skipped).map(|e| {
+                    let t = e.time;
+                    html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
+                        { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
+                }) }
+            </ol>
+        </div>
+    }
 }
 
 /// The knob settings of a run (`acks=1 · min.insync.replicas=2`), or "this run" without knobs.

@@ -55,7 +55,7 @@ impl RunSummary {
     }
 
     /// `(name, value)` rows, counts first.
-    pub fn rows(&self) -> Vec<(&'static str, String)> {
+    fn rows(&self) -> Vec<(&'static str, String)> {
         let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0} ms"));
         vec![
             ("sent", self.sent.to_string()),
@@ -70,47 +70,10 @@ impl RunSummary {
     }
 }
 
-/// The pinned run against the current one: a line with what changed, and the full table.
-pub fn render(pinned: &RunSummary, current: &RunSummary, on_unpin: Callback<MouseEvent>) -> Html {
-    let rows: Vec<_> = pinned.rows().into_iter().zip(current.rows()).collect();
-    let changed: Vec<String> = rows
-        .iter()
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((name, a), (_, b))| format!("{name} {a} → {b}"))
-        .collect();
-    let line = if changed.is_empty() {
-        "the same figures as the pinned run".to_string()
-    } else {
-        changed.join(" · ")
-    };
-    let when = |s: &RunSummary| crate::cluster_view::fmt_time(s.at);
-    html! {
-        <div class="compare" aria-label="Compared with the pinned run">
-            <p class="compare-line"><strong>{ format!("vs {}: ", pinned.label) }</strong>{ line }
-                <button class="small" onclick={on_unpin}>{ "Unpin" }</button></p>
-            <details class="compare-all"><summary>{ "All figures side by side" }</summary>
-            <table class="compare-table">
-                <thead><tr><th></th>
-                    <th scope="col">{ format!("pinned: {} (at {})", pinned.label, when(pinned)) }</th>
-                    <th scope="col">{ format!("now: {} (at {})", current.label, when(current)) }</th></tr></thead>
-                { for rows.iter().map(|((name, a), (_, b))| html! {
-                    <tr class={classes!((a != b).then_some("changed"))}><th scope="row">{ *name }</th><td>{ a }</td><td>{ b }</td></tr>
-                }) }
-            </table>
-            </details>
-        </div>
-    }
-}
-
-/// Small multiples: one column per value of a knob, same seed and faults. The first line names
-/// what differs ("lost 312 | 200 | 0").
-pub fn render_sweep(
-    key: &str,
-    runs: &[(String, Result<RunSummary, String>)],
-    current: Option<&str>,
-    on_close: Callback<MouseEvent>,
-) -> Html {
-    let rows: Vec<Vec<(&'static str, String)>> = runs
+/// Figures of several runs side by side: `(column head, rows or why it did not run)`. Returns the
+/// rows whose values differ as `name a SEP b SEP c`, and the table.
+fn side_by_side(cols: &[(String, Result<RunSummary, String>)], sep: &str) -> (Vec<String>, Html) {
+    let rows: Vec<Vec<(&'static str, String)>> = cols
         .iter()
         .map(|(_, r)| r.as_ref().map(RunSummary::rows).unwrap_or_default())
         .collect();
@@ -119,46 +82,95 @@ pub fn render_sweep(
         .find(|r| !r.is_empty())
         .map(|r| r.iter().map(|(n, _)| *n).collect())
         .unwrap_or_default();
-    let cell = |run: usize, row: usize| -> String {
-        match &runs[run].1 {
-            Ok(_) => rows[run][row].1.clone(),
-            Err(_) => "–".to_string(),
-        }
+    let cell = |col: usize, row: usize| -> String {
+        rows[col]
+            .get(row)
+            .map_or("–".to_string(), |(_, v)| v.clone())
     };
-    let differs: Vec<String> = names
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            let first = cell(0, *i);
-            (1..runs.len()).any(|r| cell(r, *i) != first)
-        })
-        .take(3)
-        .map(|(i, n)| {
-            let values: Vec<String> = (0..runs.len()).map(|r| cell(r, i)).collect();
-            format!("{n} {}", values.join(" | "))
+    let differs = |row: usize| (1..cols.len()).any(|c| cell(c, row) != cell(0, row));
+    let changed: Vec<String> = (0..names.len())
+        .filter(|r| differs(*r))
+        .map(|r| {
+            let values: Vec<String> = (0..cols.len()).map(|c| cell(c, r)).collect();
+            format!("{} {}", names[r], values.join(sep))
         })
         .collect();
+    let table = html! {
+        <div class="table-wrap"><table class="side-by-side">
+            <thead><tr><th></th>{ for cols.iter().map(|(head, _)| html! { <th scope="col">{ head }</th> }) }</tr></thead>
+            { for names.iter().enumerate().map(|(r, n)| html! {
+                <tr class={classes!(differs(r).then_some("changed"))}><th scope="row">{ *n }</th>
+                    { for (0..cols.len()).map(|c| html! { <td>{ cell(c, r) }</td> }) }</tr>
+            }) }
+            if cols.iter().any(|(_, r)| r.is_err()) {
+                <tr><th scope="row">{ "did not run" }</th>{ for cols.iter().map(|(_, r)| html! { <td>{ r.as_ref().err().cloned().unwrap_or_default() }</td> }) }</tr>
+            }
+        </table></div>
+    };
+    (changed, table)
+}
+
+/// One line over a table: `lead` then what differs (or that nothing does), and a close button.
+fn framed(
+    class: &'static str,
+    lead: String,
+    changed: Vec<String>,
+    table: Html,
+    close: (&'static str, Callback<MouseEvent>),
+) -> Html {
+    let line = if changed.is_empty() {
+        "the same figures".to_string()
+    } else {
+        changed.join(" · ")
+    };
+    html! {
+        <div class={class}>
+            <p class="compare-line"><strong>{ lead }</strong>{ line }
+                <button class="small" onclick={close.1}>{ close.0 }</button></p>
+            <details class="compare-all"><summary>{ "All figures side by side" }</summary>{ table }</details>
+        </div>
+    }
+}
+
+/// The pinned run against the current one: "lost 0 → 200", and the full table.
+pub fn render(pinned: &RunSummary, current: &RunSummary, on_unpin: Callback<MouseEvent>) -> Html {
+    let when = |s: &RunSummary| crate::cluster_view::fmt_time(s.at);
+    let cols = [
+        (
+            format!("pinned: {} (at {})", pinned.label, when(pinned)),
+            Ok(pinned.clone()),
+        ),
+        (
+            format!("now: {} (at {})", current.label, when(current)),
+            Ok(current.clone()),
+        ),
+    ];
+    let (changed, table) = side_by_side(&cols, " → ");
+    framed(
+        "compare",
+        format!("vs {}: ", pinned.label),
+        changed,
+        table,
+        ("Unpin", on_unpin),
+    )
+}
+
+/// Small multiples: one column per value of a knob, same seed and faults ("lost 312 | 200 | 0").
+pub fn render_sweep(
+    key: &str,
+    runs: &[(String, Result<RunSummary, String>)],
+    on_close: Callback<MouseEvent>,
+) -> Html {
+    let (changed, table) = side_by_side(runs, " | ");
     let values: Vec<&str> = runs
         .iter()
         .map(|(l, _)| l.split_once('=').map_or(l.as_str(), |(_, v)| v))
         .collect();
-    html! {
-        <div class="sweep" aria-label={format!("Every value of {key}")}>
-            <p class="sweep-line"><strong>{ format!("{key} {} → ", values.join(" | ")) }</strong>
-                { if differs.is_empty() { "the same figures for every value".to_string() } else { differs.join(" · ") } }
-                <button class="small" onclick={on_close}>{ "Close" }</button></p>
-            <div class="table-wrap"><table class="sweep-table">
-                <thead><tr><th></th>{ for runs.iter().map(|(label, _)| {
-                    let now = current.is_some_and(|c| label.split_once('=').is_some_and(|(_, v)| v == c));
-                    html! { <th scope="col" class={classes!(now.then_some("current"))}>{ label }{ if now { " (editor)" } else { "" } }</th> }
-                }) }</tr></thead>
-                { for names.iter().enumerate().map(|(i, n)| html! {
-                    <tr><th scope="row">{ *n }</th>{ for (0..runs.len()).map(|r| html! { <td>{ cell(r, i) }</td> }) }</tr>
-                }) }
-                if runs.iter().any(|(_, r)| r.is_err()) {
-                    <tr><th scope="row">{ "did not run" }</th>{ for runs.iter().map(|(_, r)| html! { <td>{ r.as_ref().err().cloned().unwrap_or_default() }</td> }) }</tr>
-                }
-            </table></div>
-        </div>
-    }
+    framed(
+        "sweep",
+        format!("{key} {} → ", values.join(" | ")),
+        changed,
+        table,
+        ("Close", on_close),
+    )
 }
