@@ -119,8 +119,33 @@ await check('a lesson cell opens with a headline that agrees with the verdict, a
   expect(await c.locator('.run figure.chart').count() === 1, 'the chart the lesson chose is open');
 });
 
+await check('every lesson cell\'s output fits one 1280×720 screen', async () => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const slugs = await (async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('ol.outline li');
+    return page.locator('ol.outline li a').evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+  })();
+  const heights = [];
+  for (const slug of slugs) {
+    await page.goto(`${base}/#/lesson/${slug}`);
+    await cell(0).waitFor();
+    const n = await page.locator('section.cell').count();
+    for (let i = 0; i < n; i++) {
+      await cell(i).locator('button', { hasText: /^Run$/ }).click();
+      const h = (await cell(i).locator('.run').boundingBox()).height;
+      heights.push(`${slug}/${i}: ${Math.round(h)}`);
+      expect(h <= 720, `${slug} cell ${i} is ${Math.round(h)} px tall`);
+    }
+  }
+  expect(heights.length >= 8, `${heights.length} cells measured`);
+  console.log(`     output heights: ${heights.join(', ')}`);
+});
+
 await check('the chosen chart is readable: text size, whole-number ticks, fault markers, cursor', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
   const fig = c.locator('.run figure.chart');
   await fig.locator('svg').waitFor();
   const info = await fig.evaluate((f) => {

@@ -906,23 +906,21 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
         }
     });
     let current = RunSummary::of(sim, &snapshot, v.label.clone());
-    // The first chart on show goes beside the wire picture (on a wide screen) when the cluster is
-    // on show too: the picture is narrow, and the output must fit one screen.
+    // On a wide screen the wire picture leaves half its row empty, and the output must fit one
+    // screen: the part the author put right after the cluster goes beside it.
+    // The first part after the cluster (a chart, the events, …) goes beside the wire picture.
     let beside = v
         .show
         .0
         .iter()
-        .find_map(|p| match p {
-            Part::Chart(k) => Some(*k),
-            _ => None,
-        })
-        .filter(|_| v.show.has(Part::Cluster));
+        .position(|p| *p == Part::Cluster)
+        .and_then(|i| v.show.0.get(i + 1).copied());
     let on_main: Vec<Part> = v
         .show
         .0
         .iter()
         .copied()
-        .filter(|p| beside.is_none_or(|k| *p != Part::Chart(k)))
+        .filter(|p| Some(*p) != beside)
         .collect();
     let main = html! {
         <div class="run">
@@ -1018,7 +1016,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                 [Part::Cluster] => html! {
                     <div class={classes!("stage", beside.is_some().then_some("with-chart"))}>
                         { cluster_on_show.clone() }
-                        { beside.map(|k| timed(k.chart(&sim.metrics))).unwrap_or_default() }
+                        { match beside {
+                            Some(Part::Chart(k)) => timed(k.chart(&sim.metrics)),
+                            Some(p) => html! { <div class="beside">{ panel(p) }</div> },
+                            None => html! {},
+                        } }
                     </div>
                 },
                 [Part::Chart(kind)] => timed(kind.chart(&sim.metrics)),

@@ -57,7 +57,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <strong>{ format!("Producer {}", p.name) }</strong>
                     <span class="state">{ format!(" acks={}{}{}", p.acks, if p.idempotent { " · idempotent" } else { "" }, if p.paused { " · paused" } else { "" }) }</span>
                     <div>{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }</div>
-                    <div class="wire">{ format!("{} request(s) in flight · {} batch(es) queued", p.requests_in_flight, p.batches_queued) }</div>
+                    <div class="wire" title="Produce requests in flight, and batches waiting in the accumulator">{ format!("{} in flight · {} queued", p.requests_in_flight, p.batches_queued) }</div>
                 </div>
             }) }
             { for s.consumers.iter().map(|c| html! {
