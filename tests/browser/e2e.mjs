@@ -223,6 +223,47 @@ await check('every value of a knob at once: small multiples that agree with each
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('repeated identical events are one numbered entry', async () => {
+  await page.goto(`${base}/#/lesson/retries-and-idempotence`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  const items = c.locator('ol.events li');
+  const texts = await items.allTextContents();
+  const grouped = texts.find((t) => /REQUEST_TIMED_OUT \(×\d+, until [\d.]+s\)$/.test(t));
+  expect(grouped, `a grouped entry in: ${texts.join(' | ')}`);
+  // Numbered by place in the whole log: a group of N takes N numbers.
+  const values = await items.evaluateAll((lis) => lis.map((li) => li.value));
+  const counts = texts.map((t) => Number((t.match(/\(×(\d+),/) || [0, 1])[1]));
+  expect(values.every((v, i) => i === 0 || v === values[i - 1] + counts[i - 1]), `numbers ${values}, counts ${counts}`);
+  await page.goto(`${base}/#/playground`);
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  const tenth = await cell(0).locator('ol.events li').nth(9).evaluate((li) => [li.value, li.getBoundingClientRect().left, li.parentElement.getBoundingClientRect().left]);
+  expect(tenth[0] === 10 && tenth[1] - tenth[2] >= 28, `entry 10's number has room: ${tenth}`);
+});
+
+await check('an edited cell says so and goes back to the original; a fault after the run\'s end is a warning', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  expect((await c.locator('p.edited').count()) === 0, 'not edited yet');
+  await c.locator('textarea').fill('seed 1\ncluster brokers=3\ntopic t partitions=1 replication.factor=3\nat 40s crash broker 1\nrun 30s\n');
+  await c.locator('p.edited').waitFor();
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  const late = await c.locator('p.late-fault').innerText();
+  expect(late.includes('at 40s crash broker 1') && late.includes('after the end of the run (30s)'), `warning: ${late}`);
+  await c.locator('p.edited button', { hasText: 'back to the original' }).click();
+  expect((await c.locator('p.edited').count()) === 0 && (await c.locator('textarea').inputValue()).includes('cluster brokers=3 racks=a,b,c'), 'reset');
+});
+
+await check('the playground remembers its preset', async () => {
+  await page.goto(`${base}/#/playground`);
+  await page.locator('label.preset select').selectOption('duplicates');
+  await page.reload();
+  await page.locator('label.preset select').waitFor();
+  const kept = await page.locator('label.preset select').inputValue();
+  expect(kept === 'duplicates', `after reload: ${kept}`);
+  await page.locator('label.preset select').selectOption('failover');
+});
+
 await check('the playground has knobs for acks, replication factor and min.insync.replicas', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);

@@ -684,6 +684,10 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }</p>
             }
+            if *source != original {
+                <p class="edited">{ "Edited (kept in this browser) · " }
+                    <button class="link" onclick={dispatch.reform(|_: MouseEvent| Action::Reset)}>{ "back to the original" }</button></p>
+            }
             if !props.knobs.is_empty() {
                 <div class="knobs" aria-label="Knobs">
                     { for knobs }
@@ -989,6 +993,9 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                     }
                 })
             }) }
+            { for r.scenario.spec.schedule.iter().filter(|s| s.at > end).map(|s| html! {
+                <p class="notice late-fault">{ format!("at {} {} comes after the end of the run ({}): it never happens. Make `run` longer to see it.", s.at, describe_fault(&s.fault), fmt_time(end)) }</p>
+            }) }
             if !results.is_empty() {
                 <div class="predictions">
                     <span class="predictions-head">{ format!("Predictions for {} (the end of the run):", fmt_time(end)) }</span>
@@ -1112,16 +1119,29 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
     }
 }
 
-/// The event log up to now, the last 30 the filters show.
+/// The event log up to now: the last 30 entries the filters show, each run of identical
+/// consecutive events as one entry ("×12, until 9.5s"), numbered by its place in the whole log.
 fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
     let now = sim.now();
-    let events: Vec<_> = sim
+    // `(number of the first event, its time, the last time, text, count)`
+    let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
+    for (i, e) in sim
         .trace
         .notable
         .iter()
         .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
-        .collect();
-    let skipped = events.len().saturating_sub(30);
+        .enumerate()
+    {
+        let text = crate::cluster_view::event_text(&e.kind);
+        match groups.last_mut() {
+            Some(g) if g.3 == text => {
+                g.2 = e.time;
+                g.4 += 1;
+            }
+            _ => groups.push((i + 1, e.time, e.time, text, 1)),
+        }
+    }
+    let skipped = groups.len().saturating_sub(30);
     let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
         let bit = *bit;
         html! {
@@ -1133,12 +1153,12 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
         <div class="panel events-panel">
             <h4>{ "Events" }</h4>
             <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
-            // Numbered by their place in the whole log, so the numbers stay put as it grows.
-            <ol class="events" start={(skipped + 1).to_string()}>
-                { for events.iter().skip(skipped).map(|e| {
-                    let t = e.time;
-                    html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
-                        { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
+            <ol class="events">
+                { for groups.iter().skip(skipped).map(|(n, t, last, text, count)| {
+                    let t = *t;
+                    let repeat = (*count > 1).then(|| format!(" (×{count}, until {})", fmt_time(*last)));
+                    html! { <li value={n.to_string()}><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
+                        { format!(" {text}") }{ repeat.unwrap_or_default() }</li> }
                 }) }
             </ol>
         </div>
