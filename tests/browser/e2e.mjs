@@ -530,6 +530,7 @@ await check('a cell opens in presenter mode with its live actions as beats', asy
   const clock = await page.locator('.p-clock').innerText();
   expect(clock.startsWith('3.000'), `first beat: ${clock}`);
   expect((await page.locator('.broker[data-broker="2"].down').count()) === 1, 'broker 2 crashed at the beat');
+  expect(await page.evaluate(() => window.scrollY) === 0, 'the presenter opens at the top');
   await page.goto(`${base}/#/lesson/first-cluster`);
   await cell(0).locator('button', { hasText: 'Reset' }).click();
 });
@@ -681,6 +682,71 @@ await check('presenter mode is driven by keys', async () => {
   await page.waitForTimeout(400);
   await page.keyboard.press(' ');
   expect((await clock()) !== before, `playing moves time (${before} → ${await clock()})`);
+});
+
+await check('the presenter fits one viewport with 6 brokers, at 1280×720 and 1920×1080', async () => {
+  const src = 'seed 5\ncluster brokers=6 racks=a,b,c\ntopic orders partitions=3 replication.factor=3 min.insync.replicas=2\n' +
+    'producer p1 topic=orders acks=all rate=200/s\nconsumer c1 topic=orders auto.offset.reset=earliest\nat 5s crash broker leader(orders-0)\nat 20s restart broker 1\nrun 40s\n';
+  const sizes = [];
+  for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
+    await page.locator('.presenter').waitFor();
+    await page.keyboard.press('Enter');
+    const m = await page.evaluate(() => {
+      const main = document.querySelector('.p-main').getBoundingClientRect().bottom;
+      const parts = [...document.querySelectorAll('.p-main .broker, .p-main .cluster-view > *')].map((e) => e.getBoundingClientRect().bottom);
+      return { scroll: document.documentElement.scrollHeight, main, lowest: Math.max(...parts), font: parseFloat(getComputedStyle(document.querySelector('.presenter')).fontSize),
+        brokers: document.querySelectorAll('.p-main .broker').length };
+    });
+    sizes.push(m.font);
+    expect(m.brokers === 6 && m.scroll <= h && m.lowest <= m.main + 1, `${w}×${h}: ${JSON.stringify(m)}`);
+  }
+  expect(sizes[1] >= sizes[0] * 1.3, `type scales with the screen: ${sizes}`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+});
+
+await check('presenter beats have captions, a timeline, next and previous; every key says what it did', async () => {
+  await page.goto(`${base}/#/presenter`);
+  await page.locator('.presenter').waitFor();
+  const caption = () => page.locator('.p-caption').innerText();
+  const said = () => page.locator('.p-said').innerText();
+  expect((await caption()).startsWith('Before beat 1/3'), await caption());
+  expect((await page.locator('.p-timeline .p-beat').count()) === 3, 'three beat markers');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  expect((await caption()) === 'Beat 2/3 · 20s: restart broker 1', await caption());
+  expect((await page.locator('.p-beat.done').count()) === 2, 'two beats done on the timeline');
+  await page.keyboard.press('Backspace');
+  expect((await caption()).startsWith('Beat 1/3 · 5s: crash broker leader(orders-0)') && (await said()).includes('back to beat 1'), `${await caption()} / ${await said()}`);
+  await page.keyboard.press('3');
+  await page.keyboard.press('r');
+  expect((await said()).includes('broker 3 is running, nothing to restart'), await said());
+  expect((await page.locator('pre.injected').count()) === 0, 'a key that does nothing adds no line');
+});
+
+await check('N cuts and heals the selected broker only; the presenter survives a reload and copies a link', async () => {
+  await page.goto(`${base}/#/presenter`);
+  await page.locator('.presenter').waitFor();
+  for (const k of ['ArrowRight', 'ArrowRight', '2', 'n', '3', 'n']) await page.keyboard.press(k);
+  expect((await page.locator('.broker.cut').count()) === 2, 'brokers 2 and 3 cut');
+  await page.keyboard.press('n');
+  const cut = await page.locator('.broker.cut').evaluateAll((bs) => bs.map((b) => b.dataset.broker));
+  expect(cut.join() === '2', `only broker 2 still cut: ${cut}`);
+  expect((await page.locator('.p-said').innerText()).includes('broker 3 is back on the network'), 'said');
+  const before = { clock: await page.locator('.p-clock').innerText(), injected: await page.locator('pre.injected').innerText() };
+  await page.keyboard.press('l');
+  expect(await page.locator('.presenter.light').count() === 1, 'light theme');
+  const bg = await page.locator('.presenter').evaluate((e) => getComputedStyle(e).backgroundColor);
+  expect(bg === 'rgb(255, 255, 255)', `light background: ${bg}`);
+  await page.reload();
+  await page.locator('.presenter').waitFor();
+  const after = { clock: await page.locator('.p-clock').innerText(), injected: await page.locator('pre.injected').innerText() };
+  expect(before.clock === after.clock && before.injected === after.injected, `after reload: ${JSON.stringify([before, after])}`);
+  expect((await page.locator('.broker.cut').count()) === 1, 'broker 2 still cut after reload');
+  await page.locator('button.p-copy').click();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link.includes('#/presenter?s=') && link.includes('&a=') && (await page.locator('.p-said').innerText()).includes('copied'), `link: ${link}`);
 });
 
 await check('no horizontal overflow at 360 px', async () => {

@@ -1180,7 +1180,7 @@ fn run_label(knobs: &[Knob], source: &str) -> String {
 
 /// Best effort: the Clipboard API exists only in secure contexts, and may be refused; the link is
 /// also shown in a field either way.
-fn copy_to_clipboard(text: &str) {
+pub(crate) fn copy_to_clipboard(text: &str) {
     use wasm_bindgen::JsValue;
     let Some(w) = web_sys::window() else { return };
     let nav = w.navigator();

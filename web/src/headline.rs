@@ -11,8 +11,9 @@ use khafka_sim::snapshot::ClusterSnapshot;
 use khafka_sim::trace::TraceKind;
 use khafka_sim::{Sim, SimTime};
 
-/// The most lost records examined to name their partitions (a very long run may lose millions).
-const LOST_EXAMINED: usize = 10_000;
+/// The most lost records examined to name their partitions: the headline is drawn every frame
+/// while a run plays, and a very long run may lose millions. Past this, no partition is named.
+const LOST_EXAMINED: usize = 2_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Headline {
@@ -66,7 +67,9 @@ pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline
             .collect();
         parts.sort_unstable();
         parts.dedup();
+        let all_seen = (ids.len() as u64) == p.lost;
         let cause = match parts.as_slice() {
+            _ if !all_seen => "the leaders of their partitions do not have them".to_string(),
             [part] => {
                 let view = &snapshot.partitions[*part as usize];
                 let name = view.name();

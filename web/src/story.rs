@@ -16,7 +16,7 @@ use yew::prelude::*;
 /// At most this many events around the record are listed (a long run has many faults).
 const EVENTS_MAX: usize = 16;
 /// The most lost records examined for the summary line.
-const SUMMARY_EXAMINED: usize = 100_000;
+const SUMMARY_EXAMINED: usize = 10_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
