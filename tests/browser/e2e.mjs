@@ -565,6 +565,27 @@ await check('the playground starts from a preset', async () => {
   await page.locator('label.preset select').selectOption('failover');
 });
 
+await check('a run too large for the tab is refused with an estimate, and the page keeps working', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  for (const [src, want] of [
+    ['topic t partitions=1 replication.factor=3\nproducer p topic=t rate=1000000/s\nrun 30s\n', 'about 30 M records'],
+    ['cluster brokers=3\nrun 10000s\n', 'over 10000 s of simulated time'],
+  ]) {
+    await c.locator('textarea').fill(src);
+    const t0 = Date.now();
+    await c.locator('button', { hasText: /^Run$/ }).click();
+    const why = await c.locator('p.refused').innerText();
+    expect(why.startsWith('Not run:') && why.includes(want) && Date.now() - t0 < 2000, `refusal (${Date.now() - t0} ms): ${why}`);
+    expect((await c.locator('.run').count()) === 0, 'no result shown');
+  }
+  await c.locator('textarea').fill('topic t partitions=1 replication.factor=3\nproducer p topic=t rate=100/s\nrun 5s\n');
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.run > p.headline').waitFor();
+  expect((await c.locator('p.refused').count()) === 0, 'the refusal is gone after a run that fits');
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('min.insync.replicas above the replication factor is explained', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);

@@ -281,6 +281,8 @@ pub fn cell(props: &CellProps) -> Html {
         use_state(move || initial.or(saved).unwrap_or(original))
     };
     let errors = use_state(Vec::<ParseError>::new);
+    // Why the last Run was refused (too large for a tab), shown instead of a result.
+    let refused = use_state(|| None::<String>);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
     let link = use_state(|| None::<String>);
     // The record picked, and its story as it was when picked (kept while the reader seeks through
@@ -299,6 +301,7 @@ pub fn cell(props: &CellProps) -> Html {
     let dispatch = {
         let source = source.clone();
         let errors = errors.clone();
+        let refused = refused.clone();
         let run = run.clone();
         let tick = tick.clone();
         let id = id.clone();
@@ -341,50 +344,41 @@ pub fn cell(props: &CellProps) -> Html {
                     errors.set(Vec::new());
                     *run.borrow_mut() = None;
                 }
-                Action::Knob(key, value) => {
-                    let text = set_knob(&source, &key, &value);
-                    save(&id, &text);
-                    source.set(text.clone());
-                    match run_source(&full(&text)) {
-                        Ok(r) => {
-                            errors.set(Vec::new());
-                            *run.borrow_mut() = Some(r);
-                        }
-                        Err(errs) => errors.set(shift_lines(errs, prelude_len)),
-                    }
-                }
-                Action::Run => {
-                    remember_scenario(&full(&source));
-                    match parse(&full(&source)) {
-                        Err(errs) => {
-                            errors.set(shift_lines(errs.errors().to_vec(), prelude_len));
+                Action::Knob(..) | Action::Run | Action::OpenShared(_) => {
+                    let outcome = match action {
+                        Action::Knob(key, value) => {
+                            let text = set_knob(&source, &key, &value);
+                            save(&id, &text);
+                            source.set(text.clone());
                             *run.borrow_mut() = None;
+                            run_source(&full(&text))
                         }
-                        Ok(scenario) => {
-                            errors.set(Vec::new());
-                            let opts = SimOptions {
-                                check_invariants: false,
-                                ..SimOptions::default()
-                            };
-                            let end = scenario.spec.run_for;
-                            let mut timeline =
-                                Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
-                            timeline.seek(end);
-                            *run.borrow_mut() = Some(Run {
-                                scenario: Rc::new(scenario),
-                                timeline,
-                            });
+                        Action::OpenShared(sh) => {
+                            remember_scenario(&sh.source);
+                            *run.borrow_mut() = None;
+                            open_shared(&sh)
                         }
-                    }
-                }
-                Action::OpenShared(sh) => {
-                    remember_scenario(&sh.source);
-                    match open_shared(&sh) {
+                        _ => {
+                            remember_scenario(&full(&source));
+                            // The previous run is freed before the next one is built.
+                            *run.borrow_mut() = None;
+                            run_source(&full(&source))
+                        }
+                    };
+                    match outcome {
                         Ok(r) => {
                             errors.set(Vec::new());
+                            refused.set(None);
                             *run.borrow_mut() = Some(r);
                         }
-                        Err(errs) => errors.set(errs),
+                        Err(NotRun::Errors(errs)) => {
+                            errors.set(shift_lines(errs, prelude_len));
+                            refused.set(None);
+                        }
+                        Err(NotRun::TooLarge(why)) => {
+                            errors.set(Vec::new());
+                            refused.set(Some(why));
+                        }
                     }
                 }
                 Action::CopyLink => {
@@ -434,9 +428,11 @@ pub fn cell(props: &CellProps) -> Html {
                                     let sim = r.timeline.sim();
                                     RunSummary::of(sim, &sim.snapshot(), label.clone())
                                 })
-                                .map_err(|errs| {
-                                    errs.first()
-                                        .map_or("does not parse".into(), |e| e.message.clone())
+                                .map_err(|e| match e {
+                                    NotRun::Errors(errs) => errs
+                                        .first()
+                                        .map_or("does not parse".into(), |e| e.message.clone()),
+                                    NotRun::TooLarge(_) => "too large for a browser tab".into(),
                                 });
                             (label, summary)
                         })
@@ -706,6 +702,7 @@ pub fn cell(props: &CellProps) -> Html {
                     value={(*source).clone()} {oninput} />
             </div>
             { error_list }
+            { refused.as_ref().map(|why| html! { <p class="notice refused" role="alert">{ why }</p> }).unwrap_or_default() }
             <div class="controls">
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
@@ -725,9 +722,25 @@ pub fn cell(props: &CellProps) -> Html {
     }
 }
 
+/// Why a scenario was not run.
+enum NotRun {
+    Errors(Vec<ParseError>),
+    /// Too large for a browser tab (see `budget.rs`), with the estimate.
+    TooLarge(String),
+}
+
+/// Parses a scenario and checks it fits the tab's memory budget.
+fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
+    let scenario = parse(text).map_err(|e| NotRun::Errors(e.errors().to_vec()))?;
+    match crate::budget::refusal(&scenario.spec) {
+        Some(why) => Err(NotRun::TooLarge(why)),
+        None => Ok(scenario),
+    }
+}
+
 /// Parses and runs a scenario to its end.
-fn run_source(text: &str) -> Result<Run, Vec<ParseError>> {
-    let scenario = parse(text).map_err(|e| e.errors().to_vec())?;
+fn run_source(text: &str) -> Result<Run, NotRun> {
+    let scenario = parse_within_budget(text)?;
     let opts = SimOptions {
         check_invariants: false,
         ..SimOptions::default()
@@ -753,8 +766,8 @@ fn shift_lines(errors: Vec<ParseError>, by: u32) -> Vec<ParseError> {
 }
 
 /// Runs a shared state: the scenario, its injected actions at their instants, then its position.
-fn open_shared(sh: &Shared) -> Result<Run, Vec<ParseError>> {
-    let scenario = parse(&sh.source).map_err(|e| e.errors().to_vec())?;
+fn open_shared(sh: &Shared) -> Result<Run, NotRun> {
+    let scenario = parse_within_budget(&sh.source)?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
     let opts = SimOptions {
         check_invariants: false,

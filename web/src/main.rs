@@ -5,6 +5,7 @@
 
 mod app;
 mod bench;
+mod budget;
 mod cell;
 mod chart;
 mod cluster_view;

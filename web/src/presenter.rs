@@ -59,6 +59,9 @@ struct State {
 impl State {
     fn new(source: &str) -> Result<Self, String> {
         let scenario = parse(source).map_err(|e| e.to_string())?;
+        if let Some(why) = crate::budget::refusal(&scenario.spec) {
+            return Err(why);
+        }
         let mut beats: Vec<(SimTime, String)> = Vec::new();
         for s in &scenario.spec.schedule {
             let what = describe_fault(&s.fault);

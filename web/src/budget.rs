@@ -1,0 +1,102 @@
+//! A run the browser tab cannot hold is refused before it starts, with an estimate, instead of
+//! freezing the tab and then killing it when WebAssembly runs out of memory.
+//!
+//! The estimate is the scenario's record count (each producer's rate over its active time, capped
+//! by its `count`) and its simulated time (a cell keeps a checkpoint every simulated second). The
+//! two costs are the ones measured in issue 13 with Chromium: 20,000 records/s for 1,300 s (26 M
+//! records) exhausted the 4 GB of WebAssembly memory, about 165 bytes a record; an idle cluster grew
+//! about 390 KB per simulated second. Both are rough: the budget keeps well below the 4 GB limit.
+
+use khafka_sim::ScenarioSpec;
+
+const BYTES_PER_RECORD: u64 = 165;
+const BYTES_PER_SIM_SECOND: u64 = 400_000;
+/// What one run may take: half of what WebAssembly can address (the previous run is freed before
+/// the next is built). The browser benchmark's 10-minute standard run, about 6 M records, fits.
+pub const BUDGET_BYTES: u64 = 2 << 30;
+
+/// `(records, bytes)` a run of `spec` is expected to need.
+pub fn estimate(spec: &ScenarioSpec) -> (u64, u64) {
+    let end_us = spec.run_for.as_us();
+    let records: u64 = spec
+        .producers
+        .iter()
+        .map(|p| {
+            let stop = p.stop.map_or(end_us, |s| s.as_us().min(end_us));
+            let active_us = stop.saturating_sub(p.start.as_us());
+            // rate_per_ks is records per 1,000 s: records = rate × µs / 10^9.
+            let n = (p.rate_per_ks as u128 * active_us as u128 / 1_000_000_000) as u64;
+            p.count.map_or(n, |c| n.min(c))
+        })
+        .sum();
+    let bytes = records
+        .saturating_mul(BYTES_PER_RECORD)
+        .saturating_add((end_us / 1_000_000).saturating_mul(BYTES_PER_SIM_SECOND));
+    (records, bytes)
+}
+
+/// Why `spec` will not run here, or `None` if it fits.
+pub fn refusal(spec: &ScenarioSpec) -> Option<String> {
+    let (records, bytes) = estimate(spec);
+    (bytes > BUDGET_BYTES).then(|| {
+        format!(
+            "Not run: about {} records over {} s of simulated time would need about {} of memory, too much for a browser tab (this page allows {}). Lower the rate, shorten `run`, or run it with the command-line tool (`khafka run`).",
+            human(records as f64, ""),
+            spec.run_for.as_us() / 1_000_000,
+            human(bytes as f64, "B"),
+            human(BUDGET_BYTES as f64, "B"),
+        )
+    })
+}
+
+/// `12 M`, `1.1 GB`, `3,400`.
+fn human(v: f64, unit: &str) -> String {
+    let (div, prefix) = if v >= 1e9 {
+        (1e9, " G")
+    } else if v >= 1e6 {
+        (1e6, " M")
+    } else if v >= 1e3 && !unit.is_empty() {
+        (1e3, " k")
+    } else {
+        (1.0, " ")
+    };
+    let x = v / div;
+    let digits = if x < 10.0 && div > 1.0 { 1 } else { 0 };
+    format!("{x:.digits$}{prefix}{unit}").trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use khafka_sim::spec::ProducerSpec;
+    use khafka_sim::SimTime;
+
+    fn spec(rate_per_s: u64, run_s: u64) -> ScenarioSpec {
+        let mut s = ScenarioSpec {
+            run_for: SimTime::from_secs(run_s),
+            ..ScenarioSpec::default()
+        };
+        let mut p = ProducerSpec::new("p", "t");
+        p.rate_per_ks = rate_per_s * 1000;
+        s.producers.push(p);
+        s
+    }
+
+    #[test]
+    fn the_runs_issue_13_saw_kill_the_tab_are_refused_and_lessons_are_not() {
+        // rate=1000000/s for 30 s; an idle 10,000 s; 20,000/s for 1,300 s.
+        assert!(refusal(&spec(1_000_000, 30)).is_some());
+        assert!(refusal(&ScenarioSpec {
+            run_for: SimTime::from_secs(10_000),
+            ..ScenarioSpec::default()
+        })
+        .is_some());
+        let r = refusal(&spec(20_000, 1_300)).unwrap();
+        assert!(r.contains("about 26 M records"), "{r}");
+        // Lesson-sized runs and the standard scenario's size run.
+        assert!(refusal(&spec(2_000, 30)).is_none());
+        assert!(refusal(&spec(10_000, 60)).is_none());
+        assert!(refusal(&spec(10_000, 600)).is_none(), "the browser benchmark's long run");
+        assert_eq!(estimate(&spec(100, 20)).0, 2_000);
+    }
+}
