@@ -57,11 +57,24 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => match lessons::find(&slug) {
             Some(l) => {
                 progress::mark_read(l.slug);
-                // Keyed by lesson: going to another lesson mounts fresh cells (no state carried over).
+                // A share link made in one of its cells opens that cell in that state.
+                let hash = web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default();
+                let shared = crate::share::from_hash(&hash)
+                    .filter(|s| s.cell.is_some())
+                    .map(std::rc::Rc::new);
+                // Keyed by lesson and link: another lesson, or another link, mounts fresh cells.
+                let key = format!(
+                    "{}|{}",
+                    l.slug,
+                    if shared.is_some() { hash.as_str() } else { "" }
+                );
+                let route = format!("#/lesson/{}", l.slug);
                 html! {
-                    <article class="lesson" key={l.slug}>
+                    <article class="lesson" {key}>
                         { lesson_nav(l.slug, "lesson-nav top") }
-                        { markdown::render(l.slug, l.markdown) }
+                        { markdown::render(l.slug, Some(&route), l.markdown, shared) }
                         { lesson_nav(l.slug, "lesson-nav bottom") }
                     </article>
                 }
@@ -77,10 +90,10 @@ fn switch(route: Route) -> Html {
             html! { <Presenter {key} /> }
         }
         Route::About => html! {
-            <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
+            <article class="lesson">{ markdown::render("about", None, include_str!("../../docs/what-khafka-models.md"), None) }</article>
         },
         Route::Language => html! {
-            <article class="lesson">{ markdown::render("language", include_str!("../../docs/scenario-language.md")) }</article>
+            <article class="lesson">{ markdown::render("language", None, include_str!("../../docs/scenario-language.md"), None) }</article>
         },
         Route::Bench => html! { <crate::bench::Bench /> },
         Route::NotFound => html! { <NotFound /> },

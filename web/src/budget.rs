@@ -96,7 +96,10 @@ mod tests {
         // Lesson-sized runs and the standard scenario's size run.
         assert!(refusal(&spec(2_000, 30)).is_none());
         assert!(refusal(&spec(10_000, 60)).is_none());
-        assert!(refusal(&spec(10_000, 600)).is_none(), "the browser benchmark's long run");
+        assert!(
+            refusal(&spec(10_000, 600)).is_none(),
+            "the browser benchmark's long run"
+        );
         assert_eq!(estimate(&spec(100, 20)).0, 2_000);
     }
 }

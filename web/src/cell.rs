@@ -57,6 +57,10 @@ pub struct CellProps {
     /// under "Details".
     #[prop_or_default]
     pub show: Show,
+    /// Where a share link of this cell opens: the page's route and the cell's number on it (a
+    /// lesson cell); `None` for the playground.
+    #[prop_or_default]
+    pub link_to: Option<(AttrValue, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -277,7 +281,9 @@ pub fn cell(props: &CellProps) -> Html {
     };
     let source = {
         let original = original.clone();
-        let initial = shared.as_ref().map(|s| s.source.clone());
+        let initial = shared
+            .as_ref()
+            .map(|s| s.own.clone().unwrap_or_else(|| s.source.clone()));
         use_state(move || initial.or(saved).unwrap_or(original))
     };
     let errors = use_state(Vec::<ParseError>::new);
@@ -310,6 +316,7 @@ pub fn cell(props: &CellProps) -> Html {
         let story = story.clone();
         let pinned = pinned.clone();
         let sweep = sweep.clone();
+        let link_to = props.link_to.clone();
         let knobs = props.knobs.clone();
         let filters = filters.clone();
         let playing = playing.clone();
@@ -383,11 +390,20 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::CopyLink => {
                     if let Some(r) = run.borrow().as_ref() {
-                        let fragment = share::fragment(
-                            &full(&source),
-                            r.timeline.injected(),
-                            r.timeline.now(),
-                        );
+                        let fragment = match &link_to {
+                            Some((route, i)) => share::fragment_at(
+                                route,
+                                Some((*i, &source)),
+                                &full(&source),
+                                r.timeline.injected(),
+                                r.timeline.now(),
+                            ),
+                            None => share::fragment(
+                                &full(&source),
+                                r.timeline.injected(),
+                                r.timeline.now(),
+                            ),
+                        };
                         let url = web_sys::window()
                             .map(|w| {
                                 let loc = w.location();
@@ -563,12 +579,18 @@ pub fn cell(props: &CellProps) -> Html {
         });
     }
 
-    // A share link runs at once.
+    // A share link runs at once, and a lesson cell it names is brought into view.
+    let section = use_node_ref();
     {
         let dispatch = dispatch.clone();
+        let section = section.clone();
         use_effect_with((), move |_| {
             if let Some(sh) = shared {
+                let in_lesson = sh.cell.is_some();
                 dispatch.emit(Action::OpenShared(sh));
+                if let Some(el) = section.cast::<web_sys::Element>().filter(|_| in_lesson) {
+                    el.scroll_into_view();
+                }
             }
         });
     }
@@ -669,7 +691,7 @@ pub fn cell(props: &CellProps) -> Html {
         }
     });
     html! {
-        <section class="cell" aria-label="live simulation cell">
+        <section class="cell" aria-label="live simulation cell" ref={section}>
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
             if !props.continues.is_empty() {
                 <p class="continues">{

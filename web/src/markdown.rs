@@ -5,8 +5,10 @@
 //! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
 
 use crate::cell::{Cell, Knob};
+use crate::share::Shared;
 use crate::show::Show;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::rc::Rc;
 use yew::prelude::*;
 
 struct Frame {
@@ -17,7 +19,14 @@ struct Frame {
 }
 
 /// Renders a lesson's Markdown. Cells are numbered in order so each keeps its own saved state.
-pub fn render(lesson: &str, markdown: &str) -> Html {
+/// `route` is the page's address (`#/lesson/…`) for the cells' share links (`None`: links open in
+/// the playground); `shared`, a state opened from such a link, goes to the cell it names.
+pub fn render(
+    lesson: &str,
+    route: Option<&str>,
+    markdown: &str,
+    shared: Option<Rc<Shared>>,
+) -> Html {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
@@ -44,6 +53,8 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                 let mut words = lang.split_whitespace();
                 let node = if words.next() == Some("khafka") {
                     let id = format!("{lesson}/{cell_index}");
+                    let link_to = route.map(|r| (AttrValue::from(r.to_string()), cell_index));
+                    let shared = shared.clone().filter(|s| s.cell == Some(cell_index));
                     cell_index += 1;
                     let mut knobs = Vec::new();
                     let mut continues = false;
@@ -71,7 +82,7 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                     let key = id.clone();
                     html! { <>
                         { show_error.map(|e| html! { <p class="notice">{ e }</p> }).unwrap_or_default() }
-                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} />
+                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} {link_to} {shared} />
                     </> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
