@@ -652,49 +652,40 @@ await check('a share link reproduces the same state', async () => {
 });
 
 await check('a share link made in a lesson cell opens that lesson and cell in the same state', async () => {
-  await page.goto(`${base}/#/lesson/acks-and-durability`);
-  const c = cell(1);
-  await c.locator('.knob select').first().selectOption('1');
-  await c.locator('.run > p.headline').waitFor();
-  await c.locator('input[type=range]').fill('6000');
-  await c.locator('button', { hasText: 'Copy link to this state' }).click();
-  const url = await c.locator('input.share-link').inputValue();
-  expect(url.includes('#/lesson/acks-and-durability?cell=1&'), `link: ${url}`);
-  const state = async (p) => {
-    const d = p.locator('section.cell').nth(1);
-    return {
-      src: await d.locator('textarea').inputValue(),
-      clock: await d.locator('.clock').innerText(),
-      headline: await d.locator('.run > p.headline').innerText(),
-      hash: await d.locator('p.hash').textContent(),
+  // Copies the link of lesson cell `i` at `ms`, opens it in a new page, and returns what both show.
+  const shareAndOpen = async (i, ms) => {
+    const look = async (p) => {
+      const d = p.locator('section.cell').nth(i);
+      await d.locator('.run > p.headline').waitFor();
+      return Object.fromEntries(await Promise.all([
+        ['src', d.locator('textarea').inputValue()], ['clock', d.locator('.clock').innerText()],
+        ['headline', d.locator('.run > p.headline').innerText()], ['hash', d.locator('p.hash').textContent()],
+      ].map(async ([k, v]) => [k, await v])));
     };
+    const c = cell(i);
+    await c.locator('input[type=range]').fill(String(ms));
+    await c.locator('button', { hasText: 'Copy link to this state' }).click();
+    const url = await c.locator('input.share-link').inputValue();
+    const before = await look(page);
+    const other = await context.newPage();
+    await other.goto(url);
+    const after = await look(other);
+    const inView = await other.locator('section.cell').nth(i).evaluate((e) => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight; });
+    const title = await other.title();
+    await other.close();
+    for (const k of Object.keys(before)) expect(before[k] === after[k], `cell ${i} ${k}: ${before[k]} vs ${after[k]}`);
+    expect(inView && title.startsWith('2. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
+    return { url, ...before };
   };
-  const before = await state(page);
-  const other = await context.newPage();
-  await other.goto(url);
-  await other.locator('section.cell').nth(1).locator('.run > p.headline').waitFor();
-  const after = await state(other);
-  const inView = await other.locator('section.cell').nth(1).evaluate((e) => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight; });
-  const title = await other.title();
-  await other.close();
-  for (const k of Object.keys(before)) expect(before[k] === after[k], `${k}: ${before[k]} vs ${after[k]}`);
-  expect(before.src.includes('acks=1') && before.clock.startsWith('6s'), `state: ${JSON.stringify(before)}`);
-  expect(inView && title.startsWith('2. acks and durability'), `opened in the lesson at the cell (${title}, in view: ${inView})`);
-  await c.locator('button', { hasText: 'Reset' }).click();
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  await cell(1).locator('.knob select').first().selectOption('1');
+  const one = await shareAndOpen(1, 6000);
+  expect(one.url.includes('#/lesson/acks-and-durability?cell=1&') && one.src.includes('acks=1') && one.clock.startsWith('6s'), `cell 1: ${JSON.stringify(one)}`);
+  await cell(1).locator('button', { hasText: 'Reset' }).click();
   // A continuing cell: its own lines in the editor, the cells it continues run first.
-  const d = cell(2);
-  await d.locator('button', { hasText: /^Run$/ }).click();
-  await d.locator('input[type=range]').fill('26000');
-  await d.locator('button', { hasText: 'Copy link to this state' }).click();
-  const url2 = await d.locator('input.share-link').inputValue();
-  const hash2 = await d.locator('p.hash').textContent();
-  const third = await context.newPage();
-  await third.goto(url2);
-  const e = third.locator('section.cell').nth(2);
-  await e.locator('.run > p.headline').waitFor();
-  const [src2, clock2, got2] = [await e.locator('textarea').inputValue(), await e.locator('.clock').innerText(), await e.locator('p.hash').textContent()];
-  await third.close();
-  expect(src2.startsWith('at 25s restart broker 1') && clock2.startsWith('26s') && got2 === hash2, `continuing cell: ${src2.slice(0, 30)} / ${clock2} / ${got2} vs ${hash2}`);
+  await cell(2).locator('button', { hasText: /^Run$/ }).click();
+  const two = await shareAndOpen(2, 26000);
+  expect(two.src.startsWith('at 25s restart broker 1') && two.clock.startsWith('26s'), `cell 2: ${JSON.stringify(two)}`);
 });
 
 await check('the standard scenario hashes the same in Chromium as natively', async () => {
