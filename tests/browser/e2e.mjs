@@ -191,6 +191,19 @@ await check('why? opens the record story: a summary of the lost set and a timeli
   expect(await c.locator('ol.timeline li').count() === steps.length, 'the story stays while seeking');
 });
 
+await check('when the controller has decided and the broker has not heard yet, the card says so', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.headline button.why').click();
+  await c.locator('ol.timeline li.cause button').click(); // the instant broker 2 is elected
+  const role = () => c.locator('.broker[data-broker="2"] li.replica .role').innerText();
+  const describe = await c.locator('pre.describe').textContent();
+  expect(/Partition: 0\s+Leader: 2/.test(describe) && (await role()) === '★ elected · not heard yet', `describe: ${describe}; broker 2: ${await role()}`);
+  await c.locator('button', { hasText: '+100 ms' }).click();
+  expect((await role()) === '★ leader', `100 ms later: ${await role()}`);
+});
+
 await check('pin a run, change a knob, and see the difference', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(1);

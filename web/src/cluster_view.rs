@@ -109,7 +109,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         if b.replicas.iter().any(|r| r.strip.is_none()) {
                             { compact_replicas(b) }
                         } else {
-                            { replica_rows(b, max_leo) }
+                            { replica_rows(b, &s.partitions, max_leo) }
                         }
                     </div>
                 }
@@ -423,20 +423,41 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
 /// One row per replica with its log strip. (A broker holding more than
 /// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
 /// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
-fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html {
+/// A replica's role as this broker sees it, and, where the controller has decided otherwise and the
+/// broker has not heard yet, both (with why in the tooltip): the describe view is the controller's.
+fn role(
+    b: &khafka_sim::snapshot::BrokerSnapshot,
+    r: &khafka_sim::snapshot::ReplicaSnapshot,
+    parts: &[khafka_sim::PartitionView],
+) -> (String, Option<String>) {
+    let elected = parts.get(r.part as usize).and_then(|p| p.leader);
+    match elected {
+        Some(l) if r.is_leader && l != b.id => (
+            format!("★ leader? controller: {l}"),
+            Some(format!("Broker {} still acts as leader; the controller has made broker {l} leader and broker {} has not heard yet (brokers learn it from the metadata log).", b.id, b.id)),
+        ),
+        Some(l) if !r.is_leader && l == b.id && !r.leader_down => (
+            "★ elected · not heard yet".to_string(),
+            Some(format!("The controller has made broker {l} leader; broker {l} has not heard yet (it learns it from the metadata log).")),
+        ),
+        _ if r.is_leader => ("★ leader".to_string(), None),
+        _ if r.leader_down => ("★ leader (down)".to_string(), None),
+        _ if r.in_isr => ("in ISR".to_string(), None),
+        _ => ("out of ISR".to_string(), None),
+    }
+}
+
+fn replica_rows(
+    b: &khafka_sim::snapshot::BrokerSnapshot,
+    parts: &[khafka_sim::PartitionView],
+    max_leo: u64,
+) -> Html {
     html! {
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
                 let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
-                let role = if r.is_leader {
-                    "★ leader"
-                } else if r.leader_down {
-                    "★ leader (down)"
-                } else if r.in_isr {
-                    "in ISR"
-                } else {
-                    "out of ISR"
-                };
+                let (role, why) = role(b, r, parts);
+                let unheard = why.is_some().then_some("unheard");
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
                 if let Some(st) = &r.strip {
                     for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate"), (st.unacknowledged, "not acknowledged")] {
@@ -453,7 +474,7 @@ fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html 
                     <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
                         title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
                         <span class="pname">{ &r.partition }</span>
-                        <span class="role">{ role }</span>
+                        <span class={classes!("role", unheard)} title={why}>{ role }</span>
                         <span class="bar" aria-hidden="true">
                             <svg class="strip" style={format!("width:{width:.1}%")} viewBox={format!("0 0 {} 1", r.log_end_offset.max(1))} preserveAspectRatio="none">
                                 { for r.strip.iter().flat_map(|st| st.runs.iter()).map(|(state, from, to)| html! {
