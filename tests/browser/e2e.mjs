@@ -558,6 +558,11 @@ await check('a scenario file can be exported and imported', async () => {
   ]);
   const text = await readFile(await download.path(), 'utf8');
   expect(text.includes('cluster brokers=3'), 'exported scenario');
+  const importButton = c.locator('details.more button', { hasText: 'Import .khafka' });
+  const inputBox = await c.locator('input[type=file]').boundingBox();
+  expect(await importButton.isVisible() && (!inputBox || inputBox.width <= 1), `a labelled button, not a bare file input (${JSON.stringify(inputBox)})`);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), importButton.click()]);
+  expect(chooser.element() !== null, 'the button opens the file picker');
   await c.locator('input[type=file]').setInputFiles({ name: 'x.khafka', mimeType: 'text/plain', buffer: Buffer.from('seed 9\ncluster brokers=5\ntopic t partitions=1 replication.factor=5\nrun 2s\nexpect leader(t-0) == 1\n') });
   await page.waitForFunction(() => document.querySelector('section.cell textarea').value.startsWith('seed 9'));
   await c.locator('button', { hasText: 'Run' }).click();
@@ -818,6 +823,23 @@ await check('N cuts and heals the selected broker only; the presenter survives a
   await page.locator('button.p-copy').click();
   const link = await page.evaluate(() => navigator.clipboard.readText());
   expect(link.includes('#/presenter?s=') && link.includes('&a=') && (await page.locator('.p-said').innerText()).includes('copied'), `link: ${link}`);
+});
+
+await check('dark mode follows the system setting; the glossary defines the course\'s words', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  const [bg, fg, cellBg, card] = await page.evaluate(() => [document.body, document.body, document.querySelector('section.cell'), document.querySelector('.broker')]
+    .map((e, i) => getComputedStyle(e)[i === 1 ? 'color' : 'backgroundColor']));
+  const lum = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  expect(lum(bg) < 40 && lum(fg) > 200 && lum(cellBg) < 50 && lum(card) < 50, `dark: body ${bg} / ${fg}, cell ${cellBg}, broker ${card}`);
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(lum(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)) > 240, 'light again');
+  await page.goto(`${base}/#/glossary`);
+  const text = await page.locator('article.lesson').innerText();
+  for (const w of ['LEO (log end offset)', 'seed', 'expect', 'lost', 'unavailable', 'ISR (in-sync replicas)', 'high watermark']) {
+    expect(text.toLowerCase().includes(w.toLowerCase()), `glossary lacks ${w}`);
+  }
 });
 
 await check('no horizontal overflow at 360 px', async () => {

@@ -22,6 +22,8 @@ pub enum Route {
     About,
     #[at("/language")]
     Language,
+    #[at("/glossary")]
+    Glossary,
     #[at("/bench")]
     Bench,
     #[not_found]
@@ -47,6 +49,7 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => lessons::find(slug).map_or("Not found", |l| l.title),
         Route::Playground => "Playground",
         Route::Language => "The scenario language",
+        Route::Glossary => "Glossary",
         Route::Presenter => "Presenter mode",
         Route::About => "What Khafka models",
         Route::Bench => "Engine benchmark",
@@ -94,6 +97,9 @@ fn switch(route: Route) -> Html {
         },
         Route::Language => html! {
             <article class="lesson">{ markdown::render("language", None, include_str!("../../docs/scenario-language.md"), None) }</article>
+        },
+        Route::Glossary => html! {
+            <article class="lesson">{ markdown::render("glossary", None, include_str!("../../docs/glossary.md"), None) }</article>
         },
         Route::Bench => html! { <crate::bench::Bench /> },
         Route::NotFound => html! { <NotFound /> },
@@ -168,6 +174,7 @@ pub fn app() -> Html {
                     <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
                     <Link<Route> to={Route::Presenter}>{ "Presenter" }</Link<Route>>
                     <Link<Route> to={Route::Language}>{ "Scenario language" }</Link<Route>>
+                    <Link<Route> to={Route::Glossary}>{ "Glossary" }</Link<Route>>
                     <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>
                 </nav>
             </header>

@@ -622,6 +622,7 @@ pub fn cell(props: &CellProps) -> Html {
         })
     };
     let on_reset = dispatch.reform(|_: MouseEvent| Action::Reset);
+    let file_input = use_node_ref();
     let rows = (source.lines().count() + 1).clamp(4, 60) as u32;
 
     let error_list = if errors.is_empty() {
@@ -737,7 +738,17 @@ pub fn cell(props: &CellProps) -> Html {
                 { run_details }
                 <div class="files">
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
-                    <label class="import">{ "Import .khafka " }<input type="file" accept=".khafka,text/plain" onchange={on_import} /></label>
+                    // A labelled button opens the file picker (a bare file input reads "Choose file").
+                    <button onclick={{
+                        let file_input = file_input.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            if let Some(i) = file_input.cast::<HtmlInputElement>() {
+                                i.click();
+                            }
+                        })
+                    }}>{ "Import .khafka…" }</button>
+                    <input ref={file_input.clone()} class="visually-hidden" type="file" accept=".khafka,text/plain" onchange={on_import}
+                        aria-label="Import a .khafka scenario file" tabindex="-1" />
                 </div>
             </details>
         </section>
