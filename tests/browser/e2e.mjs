@@ -81,6 +81,8 @@ await check('a lesson shows its diagram (an image served from the site)', async 
 
 await check('the scenario language page runs its examples', async () => {
   await page.goto(`${base}/#/language`);
+  // The page's Markdown is fetched when it opens (it is not compiled into the wasm).
+  await page.locator('section.cell').first().waitFor();
   const cells = await page.locator('section.cell').count();
   expect(cells >= 4, `${cells} live examples`);
   await cell(0).locator('button', { hasText: 'Run' }).click();
@@ -604,6 +606,25 @@ await check('a run too large for the tab is refused with an estimate, and the pa
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('a long run is built in slices with progress, and Cancel stops it', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('textarea').fill('topic t partitions=3 replication.factor=3\nproducer p topic=t rate=20000/s\nrun 300s\n');
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  const bar = c.locator('.building progress');
+  await bar.waitFor();
+  await page.waitForTimeout(300);
+  const [v, max] = [Number(await bar.getAttribute('value')), Number(await bar.getAttribute('max'))];
+  expect(v > 0 && v < max && max === 300000, `progress ${v} of ${max}`);
+  await c.locator('.building button', { hasText: 'Cancel' }).click();
+  const note = await c.locator('p.cancelled').innerText();
+  expect(note.startsWith('Cancelled at') && note.includes('of 300s'), note);
+  expect((await c.locator('.building').count()) === 0 && (await c.locator('.run').count()) === 0, 'stopped, no result');
+  await c.locator('button', { hasText: 'Reset' }).click();
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.run > p.headline').waitFor();
+});
+
 await check('min.insync.replicas above the replication factor is explained', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);
@@ -712,10 +733,22 @@ await check('the standard scenario hashes the same in Chromium as natively', asy
   const src = readFileSync(join(here, '..', 'scenarios', 'standard.khafka'), 'utf8');
   await page.goto(`${base}/#/playground`);
   await cell(0).locator('textarea').fill(src);
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.longTasks.push(Math.round(e.duration)))).observe({ type: 'longtask' });
+    // The observer itself is checked: a 120 ms task must show up.
+    setTimeout(() => { const t = performance.now(); while (performance.now() - t < 120); }, 0);
+  });
+  await page.waitForFunction(() => window.longTasks.some((d) => d >= 110));
+  await page.evaluate(() => { window.longTasks = []; });
   const t0 = Date.now();
-  await cell(0).locator('button', { hasText: 'Run' }).click();
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  await cell(0).locator('.building progress').waitFor({ timeout: 5000 });
   await cell(0).locator('p.hash').waitFor({ state: 'attached', timeout: 60000 });
   console.log(`     standard scenario (60 s simulated, with checkpoints) run in the page: ${Date.now() - t0} ms`);
+  const longest = await page.evaluate(() => Math.max(0, ...window.longTasks));
+  console.log(`     longest task while it ran: ${longest} ms (${await page.evaluate(() => window.longTasks.length)} tasks over 50 ms)`);
+  expect(longest <= 100, `a task of ${longest} ms blocked the page`);
   const text = await cell(0).locator('p.hash').textContent();
   expect(text.includes(native), `browser ${text}, native ${native}`);
 });
@@ -836,6 +869,7 @@ await check('dark mode follows the system setting; the glossary defines the cour
   await page.emulateMedia({ colorScheme: 'light' });
   expect(lum(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)) > 240, 'light again');
   await page.goto(`${base}/#/glossary`);
+  await page.locator('article.lesson table').first().waitFor();
   const text = await page.locator('article.lesson').innerText();
   for (const w of ['LEO (log end offset)', 'seed', 'expect', 'lost', 'unavailable', 'ISR (in-sync replicas)', 'high watermark']) {
     expect(text.toLowerCase().includes(w.toLowerCase()), `glossary lacks ${w}`);

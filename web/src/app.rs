@@ -1,5 +1,6 @@
 //! Routes and the page frame. Hash routing (`/#/lesson/…`), so the site is plain static files.
 
+use crate::doc_page::DocPage;
 use crate::lessons::{self, LESSONS};
 use crate::markdown;
 use crate::playground::Playground;
@@ -92,15 +93,9 @@ fn switch(route: Route) -> Html {
                 .unwrap_or_default();
             html! { <Presenter {key} /> }
         }
-        Route::About => html! {
-            <article class="lesson">{ markdown::render("about", None, include_str!("../../docs/what-khafka-models.md"), None) }</article>
-        },
-        Route::Language => html! {
-            <article class="lesson">{ markdown::render("language", None, include_str!("../../docs/scenario-language.md"), None) }</article>
-        },
-        Route::Glossary => html! {
-            <article class="lesson">{ markdown::render("glossary", None, include_str!("../../docs/glossary.md"), None) }</article>
-        },
+        Route::About => html! { <DocPage name="about" file="what-khafka-models.md" /> },
+        Route::Language => html! { <DocPage name="language" file="scenario-language.md" /> },
+        Route::Glossary => html! { <DocPage name="glossary" file="glossary.md" /> },
         Route::Bench => html! { <crate::bench::Bench /> },
         Route::NotFound => html! { <NotFound /> },
     }

@@ -258,6 +258,10 @@ pub enum Action {
     Present,
     /// Run on to the next notable event (a fault, an election, an ISR change, an error, …).
     NextEvent,
+    /// Build the next slice of a long run (see `budget::runs_in_slices`).
+    Slice,
+    /// Stop building a long run.
+    Cancel,
     Inject(Fault),
 }
 
@@ -290,6 +294,10 @@ pub fn cell(props: &CellProps) -> Html {
     // Why the last Run was refused (too large for a tab), shown instead of a result.
     let refused = use_state(|| None::<String>);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    // A long run being built in slices, and how far it got: `(now, end)`.
+    let building: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    let progress = use_state(|| None::<(SimTime, SimTime)>);
+    let cancelled = use_state(|| None::<String>);
     let link = use_state(|| None::<String>);
     // The record picked, and its story as it was when picked (kept while the reader seeks through
     // its steps).
@@ -309,6 +317,9 @@ pub fn cell(props: &CellProps) -> Html {
         let errors = errors.clone();
         let refused = refused.clone();
         let run = run.clone();
+        let building = building.clone();
+        let progress = progress.clone();
+        let cancelled = cancelled.clone();
         let tick = tick.clone();
         let id = id.clone();
         let original = original.clone();
@@ -352,13 +363,15 @@ pub fn cell(props: &CellProps) -> Html {
                     *run.borrow_mut() = None;
                 }
                 Action::Knob(..) | Action::Run | Action::OpenShared(_) => {
+                    // A shared state is opened at its own instant; a new run is built to its end.
+                    let from_link = matches!(action, Action::OpenShared(_));
                     let outcome = match action {
                         Action::Knob(key, value) => {
                             let text = set_knob(&source, &key, &value);
                             save(&id, &text);
                             source.set(text.clone());
                             *run.borrow_mut() = None;
-                            run_source(&full(&text))
+                            prepare(&full(&text))
                         }
                         Action::OpenShared(sh) => {
                             remember_scenario(&sh.source);
@@ -369,11 +382,24 @@ pub fn cell(props: &CellProps) -> Html {
                             remember_scenario(&full(&source));
                             // The previous run is freed before the next one is built.
                             *run.borrow_mut() = None;
-                            run_source(&full(&source))
+                            prepare(&full(&source))
                         }
                     };
+                    // A run being built is dropped for the new one.
+                    *building.borrow_mut() = None;
+                    progress.set(None);
+                    cancelled.set(None);
                     match outcome {
-                        Ok(r) => {
+                        Ok(r) if !from_link && crate::budget::runs_in_slices(&r.scenario.spec) => {
+                            errors.set(Vec::new());
+                            refused.set(None);
+                            progress.set(Some((r.timeline.now(), r.scenario.spec.run_for)));
+                            *building.borrow_mut() = Some(r);
+                        }
+                        Ok(mut r) => {
+                            if !from_link {
+                                r.timeline.seek(r.scenario.spec.run_for);
+                            }
                             errors.set(Vec::new());
                             refused.set(None);
                             *run.borrow_mut() = Some(r);
@@ -387,6 +413,40 @@ pub fn cell(props: &CellProps) -> Html {
                             refused.set(Some(why));
                         }
                     }
+                }
+                Action::Slice => {
+                    // Simulate in 100 ms steps for about 40 ms of wall time, then let the page
+                    // draw (the next slice is scheduled after the render).
+                    let perf = web_sys::window().and_then(|w| w.performance());
+                    let wall = || perf.as_ref().map_or(0.0, |p| p.now());
+                    let started = wall();
+                    let mut slot = building.borrow_mut();
+                    let Some(r) = slot.as_mut() else { return };
+                    let end = r.scenario.spec.run_for;
+                    loop {
+                        let t = r.timeline.now().saturating_add_us(100_000).min(end);
+                        r.timeline.seek(t);
+                        if t >= end || wall() - started > 40.0 {
+                            break;
+                        }
+                    }
+                    let now = r.timeline.now();
+                    if now >= end {
+                        *run.borrow_mut() = slot.take();
+                        progress.set(None);
+                    } else {
+                        progress.set(Some((now, end)));
+                    }
+                }
+                Action::Cancel => {
+                    if let Some(r) = building.borrow_mut().take() {
+                        cancelled.set(Some(format!(
+                            "Cancelled at {} of {} simulated. Run starts it again.",
+                            fmt_time(r.timeline.now()),
+                            fmt_time(r.scenario.spec.run_for)
+                        )));
+                    }
+                    progress.set(None);
                 }
                 Action::CopyLink => {
                     if let Some(r) = run.borrow().as_ref() {
@@ -579,6 +639,17 @@ pub fn cell(props: &CellProps) -> Html {
         });
     }
 
+    // A long run builds its next slice after each render, so the page draws in between.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(*progress, move |p| {
+            let next = p.map(|_| {
+                gloo::timers::callback::Timeout::new(0, move || dispatch.emit(Action::Slice))
+            });
+            move || drop(next)
+        });
+    }
+
     // A share link runs at once, and a lesson cell it names is brought into view.
     let section = use_node_ref();
     {
@@ -726,6 +797,14 @@ pub fn cell(props: &CellProps) -> Html {
             </div>
             { error_list }
             { refused.as_ref().map(|why| html! { <p class="notice refused" role="alert">{ why }</p> }).unwrap_or_default() }
+            { progress.map(|(now, end)| html! {
+                <div class="building" role="status">
+                    <progress max={end.as_ms().to_string()} value={now.as_ms().to_string()} />
+                    <span>{ format!(" Running: {} of {} simulated ", fmt_time(now), fmt_time(end)) }</span>
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Cancel)}>{ "Cancel" }</button>
+                </div>
+            }).unwrap_or_default() }
+            { cancelled.as_ref().map(|c| html! { <p class="notice cancelled">{ c }</p> }).unwrap_or_default() }
             <div class="controls">
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
@@ -773,14 +852,19 @@ fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
 
 /// Parses and runs a scenario to its end.
 fn run_source(text: &str) -> Result<Run, NotRun> {
+    let mut r = prepare(text)?;
+    r.timeline.seek(r.scenario.spec.run_for);
+    Ok(r)
+}
+
+/// Parses a scenario into a run at its start (built by whoever calls: at once, or in slices).
+fn prepare(text: &str) -> Result<Run, NotRun> {
     let scenario = parse_within_budget(text)?;
     let opts = SimOptions {
         check_invariants: false,
         ..SimOptions::default()
     };
-    let end = scenario.spec.run_for;
-    let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
-    timeline.seek(end);
+    let timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
     Ok(Run {
         scenario: Rc::new(scenario),
         timeline,

@@ -10,6 +10,7 @@ mod cell;
 mod chart;
 mod cluster_view;
 mod compare;
+mod doc_page;
 mod frames;
 mod headline;
 mod highlight;
