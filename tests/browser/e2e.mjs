@@ -876,6 +876,17 @@ await check('dark mode follows the system setting; the glossary defines the cour
   }
 });
 
+await check('a WebAssembly trap without a panic (out of memory) shows the banner, not a dead page', async () => {
+  await page.goto(`${base}/#/playground`);
+  await cell(0).locator('textarea').waitFor();
+  expect((await page.locator('.panic-banner').count()) === 0, 'no banner before');
+  await page.evaluate(() => window.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught RuntimeError: unreachable' })));
+  const text = await page.locator('.panic-banner').innerText();
+  expect(text.startsWith('Khafka stopped: Uncaught RuntimeError: unreachable') && text.includes('Reload the page'), `banner: ${text}`);
+  await page.reload();
+  await cell(0).locator('textarea').waitFor();
+});
+
 await check('no horizontal overflow at 360 px', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
   for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter']) {
