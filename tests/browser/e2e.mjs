@@ -291,6 +291,29 @@ await check('the playground has knobs for acks, replication factor and min.insyn
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the timings the lessons state are the ones their cells\' event logs show', async () => {
+  // [lesson, cell, the sentence's instant, the event at that instant]
+  const stated = [
+    ['acks-and-durability', 0, '11.001s', 'broker 1 fenced (session timeout)'],
+    ['acks-and-durability', 0, '11.001s', 'orders-0: new leader 2'],
+    ['unclean-leader-election', 0, '45.001s', 'orders-0: ISR [1]'],
+    ['unclean-leader-election', 0, '67.001s', 'broker 1 fenced (session timeout)'],
+    ['retries-and-idempotence', 0, '35.005s', 'REQUEST_TIMED_OUT'],
+  ];
+  const texts = {};
+  for (const [slug, i, at, what] of stated) {
+    if (!texts[slug]) {
+      await page.goto(`${base}/#/lesson/${slug}`);
+      await cell(i).locator('button', { hasText: /^Run$/ }).click();
+      texts[slug] = { events: await cell(i).locator('ol.events li').allTextContents(), prose: await page.locator('article.lesson').innerText() };
+    }
+    const { events, prose } = texts[slug];
+    expect(events.some((e) => e.startsWith(`${at} `) && e.includes(what)), `${slug}: "${what}" at ${at} in ${events.join(' | ')}`);
+    const said = `at ${Math.floor(parseFloat(at))} s`;
+    expect(prose.toLowerCase().includes(said) || prose.includes(`${Math.floor(parseFloat(at))} s`), `${slug}: the text states ${said}`);
+  }
+});
+
 await check('crashing the leader elects a new one', async () => {
   await page.goto(`${base}/#/lesson/first-cluster`);
   const c = cell(0);
