@@ -922,6 +922,11 @@ await check('no horizontal overflow at 360 px', async () => {
     }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow <= 0, `${route} overflows by ${overflow}px`);
+    if (route === '/#/lesson/first-cluster') {
+      // The wire picture is wider than a phone: it scrolls inside its box, and says so.
+      const [wide, cue] = await c.locator('figure.wire-view').evaluate((f) => [f.scrollWidth > f.clientWidth, f.querySelector('.scroll-cue').getBoundingClientRect().height > 0]);
+      expect(wide && cue, `wire picture scrolls: ${wide}, cue shown: ${cue}`);
+    }
     if (route === '/#/playground') {
       const svg = c.locator('.run figure.chart svg');
       await svg.waitFor();

@@ -401,6 +401,8 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     );
     html! {
         <figure class="wire-view">
+            // Shown on phones only, where the picture is wider than the screen and scrolls.
+            <p class="scroll-cue" aria-hidden="true">{ "← swipe sideways to see every node →" }</p>
             <svg viewBox={format!("0 0 {} {WIRE_H}", layout.width)} role="img" aria-label={label}>
                 { for paths }
                 { for cuts }
