@@ -509,6 +509,20 @@ await check('unclean leader election: offline by default, lost records when enab
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('every lesson has an outline of its sections and previous / next links', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const items = await page.locator('nav.lesson-outline button').allInnerTexts();
+  expect(items.includes('The old leader comes back') && items.length >= 3, `outline: ${items}`);
+  await page.locator('nav.lesson-outline button', { hasText: 'The old leader comes back' }).click();
+  await page.waitForTimeout(200);
+  const top = await page.locator('h2', { hasText: 'The old leader comes back' }).evaluate((h) => h.getBoundingClientRect().top);
+  expect(top >= -2 && top < 120, `the section is at the top: ${top}`);
+  const nav = await page.locator('nav.lesson-nav.bottom').innerText();
+  expect(nav.includes('← 1. A first cluster') && nav.includes('→ 3. Retries'), `previous / next: ${nav}`);
+  await page.locator('nav.lesson-nav.bottom a.next').click();
+  await page.locator('h1', { hasText: 'Retries' }).waitFor();
+});
+
 await check('going from one lesson to another shows the new lesson\'s cells', async () => {
   await page.goto(`${base}/#/lesson/unclean-leader-election`);
   await cell(1).locator('textarea').waitFor();

@@ -39,6 +39,8 @@ pub fn render(
     let mut cell_index = 0usize;
     // The cells a following `continue` cell builds on: `(id, original source)`, earliest first.
     let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
+    // `(id, text)` of each section heading.
+    let mut headings: Vec<(String, String)> = Vec::new();
     for event in Parser::new_ext(markdown, opts) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -119,6 +121,15 @@ pub fn render(
                     Some(Tag::TableCell) if in_head => {
                         html! { <th scope="col">{ for frame.children }</th> }
                     }
+                    // Sections get an id, for the lesson's outline.
+                    Some(Tag::Heading {
+                        level: HeadingLevel::H2,
+                        ..
+                    }) => {
+                        let id = format!("{lesson}-s{}", headings.len());
+                        headings.push((id.clone(), frame.text.clone()));
+                        html! { <h2 {id}>{ for frame.children }</h2> }
+                    }
                     _ => element(frame),
                 };
                 push(&mut stack, node);
@@ -131,8 +142,31 @@ pub fn render(
         let node = element(frame);
         push(&mut stack, node);
     }
-    let root = stack.pop().map(|f| f.children).unwrap_or_default();
+    let mut root = stack.pop().map(|f| f.children).unwrap_or_default();
+    // A lesson opens with its outline, after its title.
+    if route.is_some() && headings.len() >= 2 {
+        root.insert(root.len().min(1), outline(&headings));
+    }
     html! { <>{ for root }</> }
+}
+
+/// The lesson's sections, each a button that scrolls to it (the address's fragment is the route,
+/// so in-page `#` links cannot be used).
+fn outline(headings: &[(String, String)]) -> Html {
+    html! {
+        <nav class="lesson-outline" aria-label="In this lesson">
+            <span class="muted">{ "In this lesson: " }</span>
+            { for headings.iter().map(|(id, text)| {
+                let id = id.clone();
+                let onclick = Callback::from(move |_: MouseEvent| {
+                    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)) {
+                        el.scroll_into_view();
+                    }
+                });
+                html! { <button class="link" {onclick}>{ text }</button> }
+            }) }
+        </nav>
+    }
 }
 
 fn push(stack: &mut [Frame], node: Html) {
