@@ -1039,7 +1039,6 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
             </section>
         }
     });
-    let current = RunSummary::of(sim, &snapshot, v.label.clone());
     // On a wide screen the wire picture leaves half its row empty, and the output must fit one
     // screen: the part the author put right after the cluster goes beside it.
     // The first part after the cluster (a chart, the events, …) goes beside the wire picture.
@@ -1066,7 +1065,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                 }).unwrap_or_default() }
             </p>
             if let Some(pin) = v.pinned.as_ref() {
-                { crate::compare::render(pin, &current, dispatch.reform(|_: MouseEvent| Action::Pin(false))) }
+                { crate::compare::render(pin, &RunSummary::of(sim, &snapshot, v.label.clone()), dispatch.reform(|_: MouseEvent| Action::Pin(false))) }
             }
             { story.unwrap_or_default() }
             <div class="timebar">
@@ -1330,7 +1329,8 @@ fn metrics_panel(sim: &khafka_sim::Sim) -> Html {
     let m = &sim.metrics;
     html! {
         <div class="panel metrics">
-            <h4 title="Sampled once per simulated second, so they trail the Records table by up to a second; record totals count log entries (duplicates included).">{ "Metrics (last second)" }</h4>
+            <h4>{ "Metrics (last second)" }</h4>
+            <p class="muted unit-note">{ "Kafka's metrics, sampled once per simulated second: they trail the Records table by up to a second, and their record totals count log entries (copies included), where the Records table counts distinct records." }</p>
             <table>
                 { for khafka_sim::metrics::METRICS.iter().filter(|(n, _)| !n.starts_with("ProduceLatency")).map(|(name, mbean)| {
                     let v = m.series.get(name).map(|v| v.as_slice()).unwrap_or(&[]);

@@ -462,7 +462,7 @@ fn replica_rows(
                 let unheard = why.is_some().then_some("unheard");
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
                 if let Some(st) = &r.strip {
-                    for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate"), (st.unacknowledged, "not acknowledged")] {
+                    for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate copies"), (st.unacknowledged, "not acknowledged")] {
                         if n > 0 {
                             offsets.push_str(&format!(" · {n} {word}"));
                         }
@@ -484,7 +484,7 @@ fn replica_rows(
                                 }) }
                             </svg>
                         </span>
-                        <span class="offsets">{ offsets }</span>
+                        <span class="offsets" title="Counted in this replica's log: entries, so a record written twice counts twice (the Records table counts distinct records)">{ offsets }</span>
                     </li>
                 }
             }) }
