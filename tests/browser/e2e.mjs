@@ -486,6 +486,8 @@ await check('a duplicated record tells its story, and idempotence removes the du
   await c.locator('button', { hasText: 'a duplicated record' }).click();
   const story = await c.locator('.story').innerText();
   expect(/^DUPLICATED/i.test(story.trim()), `story: ${story}`);
+  const cause = await c.locator('ol.timeline li.cause').innerText();
+  expect(cause.includes('p1 → orders-0: REQUEST_TIMED_OUT'), `the error that made p1 send it again: ${cause}`);
   await c.locator('.knob select').first().selectOption('true');
   await c.locator('ul.expects li').first().waitFor();
   badges = await c.locator('ul.expects li').allInnerTexts();

@@ -92,6 +92,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // from.
     let part = (0..sim.topo.parts.len() as u32).find(|p| *sim.topo.part_name(*p) == *s.partition);
     let leader_now = part.and_then(|p| sim.controller.parts[p as usize].leader);
+    let acked_at = s.acknowledged_us.map(SimTime);
     let around: Vec<_> = sim
         .trace
         .notable
@@ -102,27 +103,56 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             TraceKind::LeaderElected { partition, .. }
             | TraceKind::Truncated { partition, .. }
             | TraceKind::IsrChanged { partition, .. } => **partition == *s.partition,
+            // The errors its producer got from its partition: why a batch was sent again.
+            TraceKind::ProduceError {
+                producer,
+                partition,
+                ..
+            } => **producer == *s.producer && **partition == *s.partition,
             _ => false,
         })
         .collect();
-    let cause = matches!(s.verdict, "lost" | "unavailable")
-        .then(|| {
-            around.iter().rposition(|e| {
-                matches!(&e.kind, TraceKind::LeaderElected { partition, leader, .. }
-                    if **partition == *s.partition && *leader == leader_now)
-            })
-        })
-        .flatten();
-    let mut events: Vec<Step> = around
-        .iter()
-        .enumerate()
-        .map(|(i, e)| Step {
-            at: e.time,
-            text: event_text(&e.kind),
-            own: false,
-            cause: Some(i) == cause,
-        })
-        .collect();
+    let cause = match s.verdict {
+        "lost" | "unavailable" => around.iter().rposition(|e| {
+            matches!(&e.kind, TraceKind::LeaderElected { partition, leader, .. }
+                if **partition == *s.partition && *leader == leader_now)
+        }),
+        // A duplicate: the last error before the acknowledgement made the producer send it again.
+        "duplicated" => around.iter().rposition(|e| {
+            matches!(e.kind, TraceKind::ProduceError { .. }) && acked_at.is_none_or(|t| e.time <= t)
+        }),
+        _ => None,
+    };
+    // Identical events in a row are one step ("×5, until …").
+    let mut events: Vec<Step> = Vec::new();
+    let mut repeats: Vec<(usize, SimTime)> = Vec::new();
+    for (i, e) in around.iter().enumerate() {
+        let text = event_text(&e.kind);
+        match events.last_mut() {
+            Some(last) if !last.own && last.text == text => {
+                last.cause |= Some(i) == cause;
+                if let Some(r) = repeats.last_mut() {
+                    r.0 += 1;
+                    r.1 = e.time;
+                }
+            }
+            _ => {
+                events.push(Step {
+                    at: e.time,
+                    text,
+                    own: false,
+                    cause: Some(i) == cause,
+                });
+                repeats.push((1, e.time));
+            }
+        }
+    }
+    for (step, (n, until)) in events.iter_mut().zip(&repeats) {
+        if *n > 1 {
+            step.text
+                .push_str(&format!(" (×{n}, until {})", fmt_time(*until)));
+        }
+    }
     // Keep the cause, and as many other events as fit, nearest the cause (or the end) first.
     if events.len() > EVENTS_MAX {
         let keep_from = events
