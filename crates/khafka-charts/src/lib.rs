@@ -305,7 +305,14 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
     let (x_max, y_min, y_max) = bounds(c);
     // The plot area, in pixels: room for the title above, tick labels and the axis names to the
     // left and below, half a tick label to the right (so the last tick is not clipped).
-    let (left, right) = (if c.integer_y { 62.0 } else { 56.0 }, width as f64 - 18.0);
+    let y_ticks = ticks(y_min, y_max, 5, c.integer_y);
+    // Room on the left for the rotated axis name and the widest tick label.
+    let widest = y_ticks
+        .iter()
+        .map(|t| text_width(&label(*t)))
+        .max()
+        .unwrap_or(0);
+    let (left, right) = (28.0 + widest as f64, width as f64 - 18.0);
     let (top, bottom) = (26.0, (height - legend_h) as f64 - 36.0);
     if bottom - top < 40.0 {
         return Err(format!("{width}×{height} px leaves no room for the plot"));
@@ -325,7 +332,6 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
     );
     // Grid and ticks.
     let x_ticks = ticks(0.0, x_max, ((width / 90) as usize).clamp(3, 10), false);
-    let y_ticks = ticks(y_min, y_max, 5, c.integer_y);
     for t in &x_ticks {
         let x = px(*t);
         let _ = write!(
@@ -496,6 +502,32 @@ mod tests {
         let svg = to_svg(&marked, 360, 240).unwrap();
         assert!(svg.contains("crash broker 1"), "fault label");
         assert!(svg.contains(r#"class="cursor" x1="#), "the cursor");
+        // Seven-digit ticks do not run into the rotated axis name (drawn at x = 14, 13 px tall).
+        let big = LineChart {
+            series: vec![Series {
+                name: "sent".into(),
+                points: vec![(0.0, 0.0), (60.0, 1_200_000.0)],
+            }],
+            ..records(&sim.metrics)
+        };
+        let svg = to_svg(&big, 400, 240).unwrap();
+        for part in svg.split(r#"text-anchor="end">"#).skip(1) {
+            let before = &svg[..svg.find(part).unwrap()];
+            let x: f64 = before
+                .rsplit("<text x=\"")
+                .next()
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let text = part.split('<').next().unwrap();
+            assert!(
+                x - text_width(text) as f64 >= 22.0,
+                "tick {text} at x={x} overlaps the axis name"
+            );
+        }
         // Fault labels come from the reader's scenario: markup in them is escaped.
         let odd = records(&sim.metrics).with_time(
             20.0,
