@@ -415,7 +415,7 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }
                 Action::Slice => {
-                    // Simulate in 100 ms steps for about 40 ms of wall time, then let the page
+                    // Simulate in 100 ms steps for about 30 ms of wall time, then let the page
                     // draw (the next slice is scheduled after the render).
                     let perf = web_sys::window().and_then(|w| w.performance());
                     let wall = || perf.as_ref().map_or(0.0, |p| p.now());
@@ -426,7 +426,7 @@ pub fn cell(props: &CellProps) -> Html {
                     loop {
                         let t = r.timeline.now().saturating_add_us(100_000).min(end);
                         r.timeline.seek(t);
-                        if t >= end || wall() - started > 40.0 {
+                        if t >= end || wall() - started > 30.0 {
                             break;
                         }
                     }
