@@ -2,15 +2,32 @@
 //! freezing the tab and then killing it when WebAssembly runs out of memory.
 //!
 //! The estimate is the scenario's record count (each producer's rate over its active time, capped
-//! by its `count`) and its simulated time (a cell keeps a checkpoint every simulated second). The
-//! two costs are the ones measured in issue 13 with Chromium: 20,000 records/s for 1,300 s (26 M
-//! records) exhausted the 4 GB of WebAssembly memory, about 165 bytes a record; an idle cluster grew
-//! about 390 KB per simulated second. Both are rough: the budget keeps well below the 4 GB limit.
+//! by its `count`) and its checkpoints. The two costs are the ones measured in issue 13 with
+//! Chromium: 20,000 records/s for 1,300 s (26 M records) exhausted the 4 GB of WebAssembly memory,
+//! about 165 bytes a record; an idle cluster grew about 390 KB per checkpoint (one a simulated
+//! second then). Both are rough: the budget keeps well below the 4 GB limit.
+//!
+//! Checkpoints are spaced by the run's length ([`checkpoint_interval`]): at most
+//! [`CHECKPOINTS_MAX`] of them, so a long quiet run costs a bounded amount, and a seek replays at
+//! most one interval.
 
-use khafka_sim::ScenarioSpec;
+use khafka_sim::{ScenarioSpec, SimTime};
 
 const BYTES_PER_RECORD: u64 = 165;
-const BYTES_PER_SIM_SECOND: u64 = 400_000;
+const BYTES_PER_CHECKPOINT: u64 = 400_000;
+/// The most checkpoints a run keeps.
+pub const CHECKPOINTS_MAX: u64 = 300;
+
+/// How far apart a run's checkpoints are: `at_least` (1 s in a cell, 2 s in the presenter), or
+/// more for a run longer than [`CHECKPOINTS_MAX`] of those, in whole seconds.
+pub fn checkpoint_interval(spec: &ScenarioSpec, at_least: SimTime) -> SimTime {
+    let secs = spec
+        .run_for
+        .as_us()
+        .div_ceil(1_000_000)
+        .div_ceil(CHECKPOINTS_MAX);
+    SimTime::from_secs(secs).max(at_least)
+}
 /// What one run may take: half of what WebAssembly can address (the previous run is freed before
 /// the next is built). The browser benchmark's 10-minute standard run, about 6 M records, fits.
 pub const BUDGET_BYTES: u64 = 2 << 30;
@@ -29,9 +46,12 @@ pub fn estimate(spec: &ScenarioSpec) -> (u64, u64) {
             p.count.map_or(n, |c| n.min(c))
         })
         .sum();
+    let interval = checkpoint_interval(spec, SimTime::from_secs(1))
+        .as_us()
+        .max(1);
     let bytes = records
         .saturating_mul(BYTES_PER_RECORD)
-        .saturating_add((end_us / 1_000_000).saturating_mul(BYTES_PER_SIM_SECOND));
+        .saturating_add((end_us / interval).saturating_mul(BYTES_PER_CHECKPOINT));
     (records, bytes)
 }
 
@@ -76,7 +96,6 @@ fn human(v: f64, unit: &str) -> String {
 mod tests {
     use super::*;
     use khafka_sim::spec::ProducerSpec;
-    use khafka_sim::SimTime;
 
     fn spec(rate_per_s: u64, run_s: u64) -> ScenarioSpec {
         let mut s = ScenarioSpec {
@@ -91,13 +110,8 @@ mod tests {
 
     #[test]
     fn the_runs_issue_13_saw_kill_the_tab_are_refused_and_lessons_are_not() {
-        // rate=1000000/s for 30 s; an idle 10,000 s; 20,000/s for 1,300 s.
+        // rate=1000000/s for 30 s and 20,000/s for 1,300 s are refused.
         assert!(refusal(&spec(1_000_000, 30)).is_some());
-        assert!(refusal(&ScenarioSpec {
-            run_for: SimTime::from_secs(10_000),
-            ..ScenarioSpec::default()
-        })
-        .is_some());
         let r = refusal(&spec(20_000, 1_300)).unwrap();
         assert!(r.contains("about 26 M records"), "{r}");
         // Lesson-sized runs and the standard scenario's size run.
@@ -108,5 +122,22 @@ mod tests {
             "the browser benchmark's long run"
         );
         assert_eq!(estimate(&spec(100, 20)).0, 2_000);
+        // An idle 10,000 s keeps 300 checkpoints (34 s apart), not 10,000: it runs.
+        let idle = ScenarioSpec {
+            run_for: SimTime::from_secs(10_000),
+            ..ScenarioSpec::default()
+        };
+        assert_eq!(
+            checkpoint_interval(&idle, SimTime::from_secs(1)),
+            SimTime::from_secs(34)
+        );
+        assert!(estimate(&idle).1 < 130_000_000 && refusal(&idle).is_none());
+        // A one-hour presenter session at the demo's 200 records/s: under 300 MB.
+        assert!(estimate(&spec(200, 3_600)).1 < 300_000_000);
+        // Lessons keep a checkpoint a second.
+        assert_eq!(
+            checkpoint_interval(&spec(100, 20), SimTime::from_secs(1)),
+            SimTime::from_secs(1)
+        );
     }
 }

@@ -864,7 +864,8 @@ fn prepare(text: &str) -> Result<Run, NotRun> {
         check_invariants: false,
         ..SimOptions::default()
     };
-    let timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
+    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
+    let timeline = Timeline::new(scenario.spec.clone(), opts, every);
     Ok(Run {
         scenario: Rc::new(scenario),
         timeline,
@@ -890,7 +891,8 @@ fn open_shared(sh: &Shared) -> Result<Run, NotRun> {
         check_invariants: false,
         ..SimOptions::default()
     };
-    let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
+    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
+    let mut timeline = Timeline::new(scenario.spec.clone(), opts, every);
     for (at, fault) in actions {
         timeline.seek(at);
         timeline.inject(fault);

@@ -23,7 +23,8 @@ use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
-/// Checkpoint spacing: a seek replays at most this much simulated time.
+/// Checkpoint spacing, at least (longer runs space them further, see `budget.rs`): a seek replays
+/// at most one interval of simulated time.
 const CHECKPOINT_EVERY_S: u64 = 2;
 
 /// The prepared demo: a failover a trainer walks through beat by beat.
@@ -78,8 +79,11 @@ impl State {
             check_invariants: false,
             ..SimOptions::default()
         };
-        let mut timeline =
-            Timeline::new(scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
+        let every = crate::budget::checkpoint_interval(
+            &scenario.spec,
+            SimTime::from_secs(CHECKPOINT_EVERY_S),
+        );
+        let mut timeline = Timeline::new(scenario.spec, opts, every);
         // Run the start (brokers starting, registering) so the first picture is a live cluster.
         timeline.seek(SimTime::ZERO);
         Ok(State {
