@@ -138,6 +138,9 @@ await check('a lesson cell opens with a headline that agrees with the verdict, a
   const box = await c.locator('.run').boundingBox();
   expect(box.height <= 720, `the output is ${Math.round(box.height)} px tall`);
   expect(await c.locator('details.more').evaluate((d) => !d.open), 'Details start closed');
+  // Screen readers hear the result from a live region that outlives the runs.
+  const announced = await c.locator('p.announce[role=status]').textContent();
+  expect(announced === headline.replace(' · why?', ''), `announced: ${announced}`);
   expect(await c.locator('.run figure.chart').count() === 1, 'the chart the lesson chose is open');
 });
 

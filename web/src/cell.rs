@@ -724,8 +724,8 @@ pub fn cell(props: &CellProps) -> Html {
             .borrow()
             .as_ref()
             .is_some_and(|r| !r.timeline.injected().is_empty());
-    let (body, run_details) = match run.borrow().as_ref() {
-        None => (html! {}, html! {}),
+    let (body, run_details, announced) = match run.borrow().as_ref() {
+        None => (html! {}, html! {}, String::new()),
         Some(r) => render_run(
             r,
             View {
@@ -809,6 +809,9 @@ pub fn cell(props: &CellProps) -> Html {
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
             </div>
+            // A live region that stays while runs come and go, so screen readers announce each
+            // result (a region created with its text is not announced).
+            <p class="visually-hidden announce" role="status" aria-live="polite">{ announced }</p>
             { body }
             // Everything else, one click away: the panels the author did not put on show, all the
             // charts, exports, import and the trace hash.
@@ -946,7 +949,7 @@ struct View<'a> {
 
 /// The run's output: what is on show (headline, timebar, predictions and the parts the author
 /// chose), and what goes under "Details".
-fn render_run(r: &Run, v: View) -> (Html, Html) {
+fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     let dispatch = v.dispatch;
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
@@ -1059,7 +1062,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
         .collect();
     let main = html! {
         <div class="run">
-            <p class={classes!("headline", headline.tone)} role="status" aria-live="polite">
+            <p class={classes!("headline", headline.tone)}>
                 <span class="headline-text">{ &headline.text }</span>
                 { headline.why.map(|id| html! {
                     <>{ " · " }<button class="link why" onclick={dispatch.reform(move |_: MouseEvent| Action::Story(Some(id)))}
@@ -1096,7 +1099,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Pin these figures instead">{ "Pin these figures instead" }</button>
                 }
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::CopyLink)}>{ "Copy link to this state" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
+                <button class="present" onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
                 if at_end {
                     <span class="muted end-hint">{ "Ended: rewind to act on the cluster." }</span>
                 }
@@ -1192,7 +1195,13 @@ fn render_run(r: &Run, v: View) -> (Html, Html) {
             <p class="hash">{ format!("trace hash {}", snapshot.trace_hash) }</p>
         </>
     };
-    (main, details)
+    // While playing, the result changes every frame: it is announced when playback stops.
+    let announced = if v.playing {
+        "Playing".to_string()
+    } else {
+        headline.text
+    };
+    (main, details, announced)
 }
 
 /// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest.
