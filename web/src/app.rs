@@ -1,5 +1,6 @@
 //! Routes and the page frame. Hash routing (`/#/lesson/…`), so the site is plain static files.
 
+use crate::doc_page::DocPage;
 use crate::lessons::{self, LESSONS};
 use crate::markdown;
 use crate::playground::Playground;
@@ -22,6 +23,8 @@ pub enum Route {
     About,
     #[at("/language")]
     Language,
+    #[at("/glossary")]
+    Glossary,
     #[at("/bench")]
     Bench,
     #[not_found]
@@ -47,6 +50,7 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => lessons::find(slug).map_or("Not found", |l| l.title),
         Route::Playground => "Playground",
         Route::Language => "The scenario language",
+        Route::Glossary => "Glossary",
         Route::Presenter => "Presenter mode",
         Route::About => "What Khafka models",
         Route::Bench => "Engine benchmark",
@@ -57,9 +61,26 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => match lessons::find(&slug) {
             Some(l) => {
                 progress::mark_read(l.slug);
-                // Keyed by lesson: going to another lesson mounts fresh cells (no state carried over).
+                // A share link made in one of its cells opens that cell in that state.
+                let hash = web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default();
+                let shared = crate::share::from_hash(&hash)
+                    .filter(|s| s.cell.is_some())
+                    .map(std::rc::Rc::new);
+                // Keyed by lesson and link: another lesson, or another link, mounts fresh cells.
+                let key = format!(
+                    "{}|{}",
+                    l.slug,
+                    if shared.is_some() { hash.as_str() } else { "" }
+                );
+                let route = format!("#/lesson/{}", l.slug);
                 html! {
-                    <article class="lesson" key={l.slug}>{ markdown::render(l.slug, l.markdown) }</article>
+                    <article class="lesson" {key}>
+                        { lesson_nav(l.slug, "lesson-nav top") }
+                        { markdown::render(l.slug, Some(&route), l.markdown, shared) }
+                        { lesson_nav(l.slug, "lesson-nav bottom") }
+                    </article>
                 }
             }
             None => html! { <NotFound /> },
@@ -72,14 +93,32 @@ fn switch(route: Route) -> Html {
                 .unwrap_or_default();
             html! { <Presenter {key} /> }
         }
-        Route::About => html! {
-            <article class="lesson">{ markdown::render("about", include_str!("../../docs/what-khafka-models.md")) }</article>
-        },
-        Route::Language => html! {
-            <article class="lesson">{ markdown::render("language", include_str!("../../docs/scenario-language.md")) }</article>
-        },
+        Route::About => html! { <DocPage name="about" file="what-khafka-models.md" /> },
+        Route::Language => html! { <DocPage name="language" file="scenario-language.md" /> },
+        Route::Glossary => html! { <DocPage name="glossary" file="glossary.md" /> },
         Route::Bench => html! { <crate::bench::Bench /> },
         Route::NotFound => html! { <NotFound /> },
+    }
+}
+
+/// Links to the previous and next lessons (and the course outline).
+fn lesson_nav(slug: &str, class: &'static str) -> Html {
+    let Some(i) = LESSONS.iter().position(|l| l.slug == slug) else {
+        return html! {};
+    };
+    let link = |l: &lessons::Lesson, rel: &'static str| {
+        html! {
+            <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }} classes={classes!(rel)}>
+                { format!("{} {}", if rel == "prev" { "←" } else { "→" }, l.title) }
+            </Link<Route>>
+        }
+    };
+    html! {
+        <nav class={class} aria-label="Lessons">
+            { i.checked_sub(1).map(|p| link(&LESSONS[p], "prev")).unwrap_or_default() }
+            <Link<Route> to={Route::Home} classes="outline-link">{ format!("Lesson {} of {}", i + 1, LESSONS.len()) }</Link<Route>>
+            { LESSONS.get(i + 1).map(|n| link(n, "next")).unwrap_or_default() }
+        </nav>
     }
 }
 
@@ -95,6 +134,10 @@ fn home() -> Html {
         <article class="home">
             <h1>{ "Khafka" }</h1>
             <p class="lead">{ "Learn Apache Kafka by running it — and breaking it. Every lesson is a notebook of live simulations: change acks, replication factor or min.insync.replicas, crash the leader, and see which records were acknowledged, committed, lost or duplicated, and why." }</p>
+            <p class="start-here">
+                <Link<Route> to={Route::Lesson { slug: LESSONS[0].slug.to_string() }} classes="start">{ "Start here: " }{ LESSONS[0].title }</Link<Route>>
+                { " — about 10 minutes; every lesson is live, nothing to install." }
+            </p>
             <h2>{ "The course" }</h2>
             <p class="muted">{ format!("{} of {} lessons opened in this browser.", LESSONS.iter().filter(|l| read.contains(&l.slug.to_string())).count(), LESSONS.len()) }</p>
             <ol class="outline">
@@ -126,6 +169,7 @@ pub fn app() -> Html {
                     <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
                     <Link<Route> to={Route::Presenter}>{ "Presenter" }</Link<Route>>
                     <Link<Route> to={Route::Language}>{ "Scenario language" }</Link<Route>>
+                    <Link<Route> to={Route::Glossary}>{ "Glossary" }</Link<Route>>
                     <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>
                 </nav>
             </header>

@@ -5,9 +5,13 @@
 //! replay. Buttons inject faults at the current instant; each becomes a scenario line shown under the
 //! controls, so what was done live can be replayed exactly.
 
+use crate::chart::Chart;
 use crate::cluster_view::{fmt_time, ClusterView};
+use crate::compare::RunSummary;
 use crate::panic_banner::remember_scenario;
 use crate::share::{self, Shared};
+use crate::show::{Part, Show, CHART_KINDS};
+use crate::story::StoryView;
 use gloo::storage::{LocalStorage, Storage};
 use khafka_scenario::{parse, ParseError, Scenario};
 use khafka_sim::sim::describe_fault;
@@ -49,6 +53,14 @@ pub struct CellProps {
     /// scenario and re-runs.
     #[prop_or_default]
     pub knobs: Vec<Knob>,
+    /// What the output shows under its headline (```` show=cluster,chart:lost ````); the rest is
+    /// under "Details".
+    #[prop_or_default]
+    pub show: Show,
+    /// Where a share link of this cell opens: the page's route and the cell's number on it (a
+    /// lesson cell); `None` for the playground.
+    #[prop_or_default]
+    pub link_to: Option<(AttrValue, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,8 +95,52 @@ fn knob_value(source: &str, key: &str) -> Option<String> {
         .find_map(|tok| tok.strip_prefix(&pat).map(str::to_string))
 }
 
-/// `source` with every `key=…` token set to `key=value`.
+/// The scenario lines a knob's setting belongs on when the scenario does not set it yet (the
+/// keyword their first word is), for the settings knobs offer.
+fn knob_line(key: &str) -> Option<&'static str> {
+    match key {
+        "acks" | "enable.idempotence" | "max.in.flight.requests.per.connection" | "retries" => {
+            Some("producer")
+        }
+        "replication.factor" | "min.insync.replicas" | "unclean.leader.election.enable" => {
+            Some("topic")
+        }
+        _ => None,
+    }
+}
+
+/// `source` with every `key=…` token set to `key=value`; if there is none, `key=value` is added to
+/// the lines the setting belongs on (every producer line for `acks`).
 fn set_knob(source: &str, key: &str, value: &str) -> String {
+    if knob_value(source, key).is_none() {
+        if let Some(keyword) = knob_line(key) {
+            return source
+                .split_inclusive('\n')
+                .map(|line| {
+                    if line.split_whitespace().next() == Some(keyword) {
+                        let body = line.trim_end_matches(['\n', '\r']);
+                        let (code, comment) = match body.find('#') {
+                            Some(i) => (&body[..i], &body[i..]),
+                            None => (body, ""),
+                        };
+                        let sep = if comment.is_empty() { "" } else { " " };
+                        format!(
+                            "{} {key}={value}{sep}{comment}{}",
+                            code.trim_end(),
+                            &line[body.len()..]
+                        )
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect();
+        }
+    }
+    set_knob_tokens(source, key, value)
+}
+
+/// `source` with every `key=…` token set to `key=value`.
+fn set_knob_tokens(source: &str, key: &str, value: &str) -> String {
     let pat = format!("{key}=");
     source
         .split_inclusive('\n')
@@ -170,12 +226,24 @@ struct Run {
     timeline: Timeline,
 }
 
+/// A knob's values run side by side: `(label, figures or why the scenario did not run)`.
+pub struct Sweep {
+    key: String,
+    runs: Vec<(String, Result<RunSummary, String>)>,
+}
+
 pub enum Action {
     Edit(String),
     Run,
     OpenShared(Rc<Shared>),
     CopyLink,
+    /// Open the story of a record (or close it).
     Story(Option<u64>),
+    /// Keep this run's figures to compare the next runs with; `false` forgets them.
+    Pin(bool),
+    /// Run the scenario once for every value of a knob (same seed, same faults) and show the
+    /// figures side by side; `None` closes them.
+    Sweep(Option<String>),
     Knob(String, String),
     Filter(u8),
     Play,
@@ -190,6 +258,10 @@ pub enum Action {
     Present,
     /// Run on to the next notable event (a fault, an election, an ISR change, an error, …).
     NextEvent,
+    /// Build the next slice of a long run (see `budget::runs_in_slices`).
+    Slice,
+    /// Stop building a long run.
+    Cancel,
     Inject(Fault),
 }
 
@@ -213,13 +285,25 @@ pub fn cell(props: &CellProps) -> Html {
     };
     let source = {
         let original = original.clone();
-        let initial = shared.as_ref().map(|s| s.source.clone());
+        let initial = shared
+            .as_ref()
+            .map(|s| s.own.clone().unwrap_or_else(|| s.source.clone()));
         use_state(move || initial.or(saved).unwrap_or(original))
     };
     let errors = use_state(Vec::<ParseError>::new);
+    // Why the last Run was refused (too large for a tab), shown instead of a result.
+    let refused = use_state(|| None::<String>);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    // A long run being built in slices, and how far it got: `(now, end)`.
+    let building: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    let progress = use_state(|| None::<(SimTime, SimTime)>);
+    let cancelled = use_state(|| None::<String>);
     let link = use_state(|| None::<String>);
-    let story = use_state(|| None::<u64>);
+    // The record picked, and its story as it was when picked (kept while the reader seeks through
+    // its steps).
+    let story = use_state(|| None::<(u64, Option<Rc<StoryView>>)>);
+    let pinned = use_state(|| None::<Rc<RunSummary>>);
+    let sweep = use_state(|| None::<Rc<Sweep>>);
     // Producer errors are many during a failover: off until asked for.
     let filters = use_state(|| !0u8);
     let playing = use_state(|| false);
@@ -231,12 +315,20 @@ pub fn cell(props: &CellProps) -> Html {
     let dispatch = {
         let source = source.clone();
         let errors = errors.clone();
+        let refused = refused.clone();
         let run = run.clone();
+        let building = building.clone();
+        let progress = progress.clone();
+        let cancelled = cancelled.clone();
         let tick = tick.clone();
         let id = id.clone();
         let original = original.clone();
         let link = link.clone();
         let story = story.clone();
+        let pinned = pinned.clone();
+        let sweep = sweep.clone();
+        let link_to = props.link_to.clone();
+        let knobs = props.knobs.clone();
         let filters = filters.clone();
         let playing = playing.clone();
         let speed = speed.clone();
@@ -247,6 +339,17 @@ pub fn cell(props: &CellProps) -> Html {
             let prelude = current_prelude(&chain);
             let prelude_len = prelude.lines().count() as u32;
             let full = |src: &str| format!("{prelude}{src}");
+            // A story belongs to the run it was taken from.
+            if matches!(
+                action,
+                Action::Reset
+                    | Action::Knob(..)
+                    | Action::Run
+                    | Action::OpenShared(_)
+                    | Action::Inject(_)
+            ) {
+                story.set(None);
+            }
             match action {
                 Action::Edit(text) => {
                     save(&id, &text);
@@ -259,56 +362,108 @@ pub fn cell(props: &CellProps) -> Html {
                     errors.set(Vec::new());
                     *run.borrow_mut() = None;
                 }
-                Action::Knob(key, value) => {
-                    let text = set_knob(&source, &key, &value);
-                    save(&id, &text);
-                    source.set(text.clone());
-                    match run_source(&full(&text)) {
-                        Ok(r) => {
-                            errors.set(Vec::new());
-                            *run.borrow_mut() = Some(r);
-                        }
-                        Err(errs) => errors.set(shift_lines(errs, prelude_len)),
-                    }
-                }
-                Action::Run => {
-                    remember_scenario(&full(&source));
-                    match parse(&full(&source)) {
-                        Err(errs) => {
-                            errors.set(shift_lines(errs.errors().to_vec(), prelude_len));
+                Action::Knob(..) | Action::Run | Action::OpenShared(_) => {
+                    // A shared state is opened at its own instant; a new run is built to its end.
+                    let from_link = matches!(action, Action::OpenShared(_));
+                    let outcome = match action {
+                        Action::Knob(key, value) => {
+                            let text = set_knob(&source, &key, &value);
+                            save(&id, &text);
+                            source.set(text.clone());
                             *run.borrow_mut() = None;
+                            prepare(&full(&text))
                         }
-                        Ok(scenario) => {
+                        Action::OpenShared(sh) => {
+                            remember_scenario(&sh.source);
+                            *run.borrow_mut() = None;
+                            open_shared(&sh)
+                        }
+                        _ => {
+                            remember_scenario(&full(&source));
+                            // The previous run is freed before the next one is built.
+                            *run.borrow_mut() = None;
+                            prepare(&full(&source))
+                        }
+                    };
+                    // A run being built is dropped for the new one.
+                    *building.borrow_mut() = None;
+                    progress.set(None);
+                    cancelled.set(None);
+                    match outcome {
+                        Ok(r) if !from_link && crate::budget::runs_in_slices(&r.scenario.spec) => {
                             errors.set(Vec::new());
-                            let opts = scenario.sim_options();
-                            let end = scenario.spec.run_for;
-                            let mut timeline =
-                                Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
-                            timeline.seek(end);
-                            *run.borrow_mut() = Some(Run {
-                                scenario: Rc::new(scenario),
-                                timeline,
-                            });
+                            refused.set(None);
+                            progress.set(Some((r.timeline.now(), r.scenario.spec.run_for)));
+                            *building.borrow_mut() = Some(r);
+                        }
+                        Ok(mut r) => {
+                            if !from_link {
+                                r.timeline.seek(r.scenario.spec.run_for);
+                            }
+                            errors.set(Vec::new());
+                            refused.set(None);
+                            *run.borrow_mut() = Some(r);
+                        }
+                        Err(NotRun::Errors(errs)) => {
+                            errors.set(shift_lines(errs, prelude_len));
+                            refused.set(None);
+                        }
+                        Err(NotRun::TooLarge(why)) => {
+                            errors.set(Vec::new());
+                            refused.set(Some(why));
                         }
                     }
                 }
-                Action::OpenShared(sh) => {
-                    remember_scenario(&sh.source);
-                    match open_shared(&sh) {
-                        Ok(r) => {
-                            errors.set(Vec::new());
-                            *run.borrow_mut() = Some(r);
+                Action::Slice => {
+                    // Simulate in 100 ms steps for about 30 ms of wall time, then let the page
+                    // draw (the next slice is scheduled after the render).
+                    let perf = web_sys::window().and_then(|w| w.performance());
+                    let wall = || perf.as_ref().map_or(0.0, |p| p.now());
+                    let started = wall();
+                    let mut slot = building.borrow_mut();
+                    let Some(r) = slot.as_mut() else { return };
+                    let end = r.scenario.spec.run_for;
+                    loop {
+                        let t = r.timeline.now().saturating_add_us(100_000).min(end);
+                        r.timeline.seek(t);
+                        if t >= end || wall() - started > 30.0 {
+                            break;
                         }
-                        Err(errs) => errors.set(errs),
                     }
+                    let now = r.timeline.now();
+                    if now >= end {
+                        *run.borrow_mut() = slot.take();
+                        progress.set(None);
+                    } else {
+                        progress.set(Some((now, end)));
+                    }
+                }
+                Action::Cancel => {
+                    if let Some(r) = building.borrow_mut().take() {
+                        cancelled.set(Some(format!(
+                            "Cancelled at {} of {} simulated. Run starts it again.",
+                            fmt_time(r.timeline.now()),
+                            fmt_time(r.scenario.spec.run_for)
+                        )));
+                    }
+                    progress.set(None);
                 }
                 Action::CopyLink => {
                     if let Some(r) = run.borrow().as_ref() {
-                        let fragment = share::fragment(
-                            &full(&source),
-                            r.timeline.injected(),
-                            r.timeline.now(),
-                        );
+                        let fragment = match &link_to {
+                            Some((route, i)) => share::fragment_at(
+                                route,
+                                Some((*i, &source)),
+                                &full(&source),
+                                r.timeline.injected(),
+                                r.timeline.now(),
+                            ),
+                            None => share::fragment(
+                                &full(&source),
+                                r.timeline.injected(),
+                                r.timeline.now(),
+                            ),
+                        };
                         let url = web_sys::window()
                             .map(|w| {
                                 let loc = w.location();
@@ -323,7 +478,58 @@ pub fn cell(props: &CellProps) -> Html {
                         link.set(Some(url));
                     }
                 }
-                Action::Story(id) => story.set(id),
+                Action::Story(id) => {
+                    let view = id.and_then(|id| {
+                        run.borrow()
+                            .as_ref()
+                            .and_then(|r| crate::story::story_view(r.timeline.sim(), id))
+                            .map(Rc::new)
+                    });
+                    story.set(id.map(|id| (id, view)));
+                }
+                Action::Sweep(None) => sweep.set(None),
+                Action::Sweep(Some(key)) => {
+                    let choices = knobs
+                        .iter()
+                        .find(|k| k.key == key)
+                        .map(|k| k.choices.clone())
+                        .unwrap_or_default();
+                    let runs = choices
+                        .iter()
+                        .map(|value| {
+                            let label = format!("{key}={value}");
+                            let text = full(&set_knob(&source, &key, value));
+                            let summary = run_source(&text)
+                                .map(|r| {
+                                    let sim = r.timeline.sim();
+                                    RunSummary::of(sim, &sim.snapshot(), label.clone())
+                                })
+                                .map_err(|e| match e {
+                                    NotRun::Errors(errs) => errs
+                                        .first()
+                                        .map_or("does not parse".into(), |e| e.message.clone()),
+                                    NotRun::TooLarge(_) => "too large for a browser tab".into(),
+                                });
+                            (label, summary)
+                        })
+                        .collect();
+                    sweep.set(Some(Rc::new(Sweep { key, runs })));
+                }
+                Action::Pin(on) => {
+                    let summary = on
+                        .then(|| {
+                            run.borrow().as_ref().map(|r| {
+                                let sim = r.timeline.sim();
+                                Rc::new(RunSummary::of(
+                                    sim,
+                                    &sim.snapshot(),
+                                    run_label(&knobs, &source),
+                                ))
+                            })
+                        })
+                        .flatten();
+                    pinned.set(summary);
+                }
                 Action::Filter(bit) => filters.set(*filters ^ bit),
                 Action::ToggleCharts => show_charts.set(!*show_charts),
                 Action::Play => {
@@ -433,12 +639,29 @@ pub fn cell(props: &CellProps) -> Html {
         });
     }
 
-    // A share link runs at once.
+    // A long run builds its next slice after each render, so the page draws in between.
     {
         let dispatch = dispatch.clone();
+        use_effect_with(*progress, move |p| {
+            let next = p.map(|_| {
+                gloo::timers::callback::Timeout::new(0, move || dispatch.emit(Action::Slice))
+            });
+            move || drop(next)
+        });
+    }
+
+    // A share link runs at once, and a lesson cell it names is brought into view.
+    let section = use_node_ref();
+    {
+        let dispatch = dispatch.clone();
+        let section = section.clone();
         use_effect_with((), move |_| {
             if let Some(sh) = shared {
+                let in_lesson = sh.cell.is_some();
                 dispatch.emit(Action::OpenShared(sh));
+                if let Some(el) = section.cast::<web_sys::Element>().filter(|_| in_lesson) {
+                    el.scroll_into_view();
+                }
             }
         });
     }
@@ -470,6 +693,7 @@ pub fn cell(props: &CellProps) -> Html {
         })
     };
     let on_reset = dispatch.reform(|_: MouseEvent| Action::Reset);
+    let file_input = use_node_ref();
     let rows = (source.lines().count() + 1).clamp(4, 60) as u32;
 
     let error_list = if errors.is_empty() {
@@ -489,21 +713,41 @@ pub fn cell(props: &CellProps) -> Html {
         }
     };
 
-    let body = match run.borrow().as_ref() {
-        None => html! {},
+    // The reader changed the run: an edit, a knob, a live action, or an edit in a cell this one
+    // continues.
+    let changed = *source != original
+        || props
+            .continues
+            .iter()
+            .any(|(id, _)| load_saved(id).0.is_some())
+        || run
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| !r.timeline.injected().is_empty());
+    let (body, run_details, announced) = match run.borrow().as_ref() {
+        None => (html! {}, html! {}, String::new()),
         Some(r) => render_run(
             r,
-            &dispatch,
-            (*link).clone(),
-            *story,
-            *filters,
-            (*playing, SPEEDS[*speed]),
-            *show_charts,
+            View {
+                dispatch: &dispatch,
+                link: (*link).clone(),
+                story: (*story).clone(),
+                filters: *filters,
+                playing: *playing,
+                speed: SPEEDS[*speed],
+                show_charts: *show_charts,
+                show: &props.show,
+                changed,
+                pinned: (*pinned).clone(),
+                label: run_label(&props.knobs, &source),
+            },
         ),
     };
 
     let knobs = props.knobs.iter().map(|k| {
-        let current = knob_value(&source, &k.key).unwrap_or_default();
+        let current = knob_value(&source, &k.key);
+        let unset = current.is_none();
+        let current = current.unwrap_or_default();
         let key = k.key.clone();
         let onchange = dispatch.reform(move |e: Event| {
             let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
@@ -512,13 +756,14 @@ pub fn cell(props: &CellProps) -> Html {
         html! {
             <label class="knob">{ format!("{} ", k.key) }
                 <select {onchange}>
+                    if unset { <option value="" selected=true disabled=true>{ "(default)" }</option> }
                     { for k.choices.iter().map(|c| html! { <option value={c.clone()} selected={*c == current}>{ c }</option> }) }
                 </select>
             </label>
         }
     });
     html! {
-        <section class="cell" aria-label="live simulation cell">
+        <section class="cell" aria-label="live simulation cell" ref={section}>
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
             if !props.continues.is_empty() {
                 <p class="continues">{
@@ -529,9 +774,21 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }</p>
             }
-            if !props.knobs.is_empty() {
-                <div class="knobs" aria-label="Knobs">{ for knobs }</div>
+            if *source != original {
+                <p class="edited">{ "Edited (kept in this browser) · " }
+                    <button class="link" onclick={dispatch.reform(|_: MouseEvent| Action::Reset)}>{ "back to the original" }</button></p>
             }
+            if !props.knobs.is_empty() {
+                <div class="knobs" aria-label="Knobs">
+                    { for knobs }
+                    { for props.knobs.iter().map(|k| {
+                        let key = k.key.clone();
+                        html! { <button class="small sweep-button" onclick={dispatch.reform(move |_: MouseEvent| Action::Sweep(Some(key.clone())))}
+                            title="Run the scenario once for each value (same seed, same faults) and compare">{ format!("Compare every {} value", k.key) }</button> }
+                    }) }
+                </div>
+            }
+            { sweep.as_ref().map(|sw| crate::compare::render_sweep(&sw.key, &sw.runs, dispatch.reform(|_: MouseEvent| Action::Sweep(None)))).unwrap_or_default() }
             <label class="visually-hidden" for={format!("src-{id}")}>{ "Scenario" }</label>
             <div class="editor">
                 { crate::highlight::highlighted(&source, &errors) }
@@ -539,24 +796,77 @@ pub fn cell(props: &CellProps) -> Html {
                     value={(*source).clone()} {oninput} />
             </div>
             { error_list }
+            { refused.as_ref().map(|why| html! { <p class="notice refused" role="alert">{ why }</p> }).unwrap_or_default() }
+            { progress.map(|(now, end)| html! {
+                <div class="building" role="status">
+                    <progress max={end.as_ms().to_string()} value={now.as_ms().to_string()} />
+                    <span>{ format!(" Running: {} of {} simulated ", fmt_time(now), fmt_time(end)) }</span>
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Cancel)}>{ "Cancel" }</button>
+                </div>
+            }).unwrap_or_default() }
+            { cancelled.as_ref().map(|c| html! { <p class="notice cancelled">{ c }</p> }).unwrap_or_default() }
             <div class="controls">
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
-                <label class="import">{ "Import .khafka " }<input type="file" accept=".khafka,text/plain" onchange={on_import} /></label>
             </div>
+            // A live region that stays while runs come and go, so screen readers announce each
+            // result (a region created with its text is not announced).
+            <p class="visually-hidden announce" role="status" aria-live="polite">{ announced }</p>
             { body }
+            // Everything else, one click away: the panels the author did not put on show, all the
+            // charts, exports, import and the trace hash.
+            <details class="more">
+                <summary>{ details_summary(&props.show) }</summary>
+                { run_details }
+                <div class="files">
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
+                    // A labelled button opens the file picker (a bare file input reads "Choose file").
+                    <button onclick={{
+                        let file_input = file_input.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            if let Some(i) = file_input.cast::<HtmlInputElement>() {
+                                i.click();
+                            }
+                        })
+                    }}>{ "Import .khafka…" }</button>
+                    <input ref={file_input.clone()} class="visually-hidden" type="file" accept=".khafka,text/plain" onchange={on_import}
+                        aria-label="Import a .khafka scenario file" tabindex="-1" />
+                </div>
+            </details>
         </section>
     }
 }
 
+/// Why a scenario was not run.
+enum NotRun {
+    Errors(Vec<ParseError>),
+    /// Too large for a browser tab (see `budget.rs`), with the estimate.
+    TooLarge(String),
+}
+
+/// Parses a scenario and checks it fits the tab's memory budget.
+fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
+    let scenario = parse(text).map_err(|e| NotRun::Errors(e.errors().to_vec()))?;
+    match crate::budget::refusal(&scenario.spec) {
+        Some(why) => Err(NotRun::TooLarge(why)),
+        None => Ok(scenario),
+    }
+}
+
 /// Parses and runs a scenario to its end.
-fn run_source(text: &str) -> Result<Run, Vec<ParseError>> {
-    let scenario = parse(text).map_err(|e| e.errors().to_vec())?;
+fn run_source(text: &str) -> Result<Run, NotRun> {
+    let mut r = prepare(text)?;
+    r.timeline.seek(r.scenario.spec.run_for);
+    Ok(r)
+}
+
+/// Parses a scenario into a run at its start (built by whoever calls: at once, or in slices).
+fn prepare(text: &str) -> Result<Run, NotRun> {
+    let scenario = parse_within_budget(text)?;
+    // Every figure an expectation reads is computed (invariant checks when it reads `violations`).
     let opts = scenario.sim_options();
-    let end = scenario.spec.run_for;
-    let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
-    timeline.seek(end);
+    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
+    let timeline = Timeline::new(scenario.spec.clone(), opts, every);
     Ok(Run {
         scenario: Rc::new(scenario),
         timeline,
@@ -575,11 +885,13 @@ fn shift_lines(errors: Vec<ParseError>, by: u32) -> Vec<ParseError> {
 }
 
 /// Runs a shared state: the scenario, its injected actions at their instants, then its position.
-fn open_shared(sh: &Shared) -> Result<Run, Vec<ParseError>> {
-    let scenario = parse(&sh.source).map_err(|e| e.errors().to_vec())?;
+fn open_shared(sh: &Shared) -> Result<Run, NotRun> {
+    let scenario = parse_within_budget(&sh.source)?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
+    // Every figure an expectation reads is computed (invariant checks when it reads `violations`).
     let opts = scenario.sim_options();
-    let mut timeline = Timeline::new(scenario.spec.clone(), opts, SimTime::from_secs(1));
+    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
+    let mut timeline = Timeline::new(scenario.spec.clone(), opts, every);
     for (at, fault) in actions {
         timeline.seek(at);
         timeline.inject(fault);
@@ -613,15 +925,28 @@ fn event_category(kind: &khafka_sim::trace::TraceKind) -> (&'static str, u8) {
     }
 }
 
-fn render_run(
-    r: &Run,
-    dispatch: &Callback<Action>,
+/// What the output of a run is drawn with, besides the run itself.
+struct View<'a> {
+    dispatch: &'a Callback<Action>,
     link: Option<String>,
-    story: Option<u64>,
+    story: Option<(u64, Option<Rc<StoryView>>)>,
     filters: u8,
-    (playing, speed): (bool, f64),
+    playing: bool,
+    speed: f64,
     show_charts: bool,
-) -> Html {
+    show: &'a Show,
+    /// The reader changed the run (an edit, a knob, a live action, or an edited cell it continues):
+    /// a prediction that does not hold is then a result, not a failure.
+    changed: bool,
+    pinned: Option<Rc<RunSummary>>,
+    /// The knob settings of this run, for comparisons.
+    label: String,
+}
+
+/// The run's output: what is on show (headline, timebar, predictions and the parts the author
+/// chose), and what goes under "Details".
+fn render_run(r: &Run, v: View) -> (Html, Html, String) {
+    let dispatch = v.dispatch;
     let sim = r.timeline.sim();
     let end = r.scenario.spec.run_for;
     let now = sim.now();
@@ -653,30 +978,105 @@ fn render_run(
     });
     let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
-    let events: Vec<_> = sim
+    let headline = crate::headline::headline(sim, &snapshot, end);
+    let on_seek = dispatch.reform(Action::Seek);
+
+    let panel = |part: Part| match part {
+        Part::Records => records_panel(p),
+        Part::Events => events_panel(sim, dispatch, v.filters),
+        Part::Describe => html! {
+            <div class="panel describe-panel">
+                <h4>{ "kafka-topics --describe" }</h4>
+                <pre class="describe">{ sim.describe() }</pre>
+            </div>
+        },
+        Part::Metrics => metrics_panel(sim),
+        Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
+        Part::Cluster | Part::Chart(_) => html! {},
+    };
+    let faults: Vec<(f64, String)> = sim
         .trace
         .notable
         .iter()
-        .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
+        .filter(|e| e.time <= end)
+        .filter_map(|e| match &e.kind {
+            khafka_sim::trace::TraceKind::Fault { description } => {
+                Some((e.time.as_us() as f64 / 1e6, description.clone()))
+            }
+            _ => None,
+        })
         .collect();
-    let recent = events.iter().rev().take(30).rev();
-    let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
-        let bit = *bit;
+    let timed = |c: khafka_charts::LineChart| {
+        let c = Rc::new(c.with_time(
+            end.as_us() as f64 / 1e6,
+            faults.clone(),
+            Some(now.as_us() as f64 / 1e6),
+        ));
+        html! { <Chart chart={c} /> }
+    };
+    // The cluster picture, on show or under Details.
+    let cluster = html! {
+        <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
+    };
+    let (cluster_on_show, cluster_in_details) = if v.show.has(Part::Cluster) {
+        (cluster, html! {})
+    } else {
+        (html! {}, cluster)
+    };
+    let story = v.story.as_ref().map(|(id, view)| {
+        let body = match view {
+            Some(view) => crate::story::render(view, &on_seek),
+            None => html! {
+                <p class="notice">{ format!("There is no record {id}: this run has sent {}, numbered 0 to {} in the order they were sent.", p.sent, p.sent.saturating_sub(1)) }</p>
+            },
+        };
         html! {
-            <label class="filter"><input type="checkbox" checked={filters & bit != 0}
-                onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
+            <section class="story-open" aria-label="Record story">
+                if let Some(line) = crate::story::lost_summary(sim, p.lost) {
+                    <p class="lost-summary">{ line }</p>
+                }
+                { body }
+                <button class="small" onclick={dispatch.reform(|_: MouseEvent| Action::Story(None))}>{ "Close the story" }</button>
+            </section>
         }
     });
-    html! {
+    // On a wide screen the wire picture leaves half its row empty, and the output must fit one
+    // screen: the part the author put right after the cluster goes beside it.
+    // The first part after the cluster (a chart, the events, …) goes beside the wire picture.
+    let beside = v
+        .show
+        .0
+        .iter()
+        .position(|p| *p == Part::Cluster)
+        .and_then(|i| v.show.0.get(i + 1).copied());
+    let on_main: Vec<Part> = v
+        .show
+        .0
+        .iter()
+        .copied()
+        .filter(|p| Some(*p) != beside)
+        .collect();
+    let main = html! {
         <div class="run">
+            <p class={classes!("headline", headline.tone)}>
+                <span class="headline-text">{ &headline.text }</span>
+                { headline.why.map(|id| html! {
+                    <>{ " · " }<button class="link why" onclick={dispatch.reform(move |_: MouseEvent| Action::Story(Some(id)))}
+                        title="The story of one of these records, step by step">{ "why?" }</button></>
+                }).unwrap_or_default() }
+            </p>
+            if let Some(pin) = v.pinned.as_ref() {
+                { crate::compare::render(pin, &RunSummary::of(sim, &snapshot, v.label.clone()), dispatch.reform(|_: MouseEvent| Action::Pin(false))) }
+            }
+            { story.unwrap_or_default() }
             <div class="timebar">
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Seek(SimTime::ZERO))} aria-label="Rewind to 0 s">{ "Rewind" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(100_000))} aria-label="Step 100 ms" disabled={at_end}>{ "+100 ms" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Step(1_000_000))} aria-label="Step 1 s" disabled={at_end}>{ "+1 s" }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::NextEvent)} aria-label="Step to the next event" title="Run on to the next event the event filters show" disabled={at_end}>{ "Next event" }</button>
-                <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={playing.to_string()}>{ if playing { "Pause" } else { "Play" } }</button>
+                <button class="play" onclick={dispatch.reform(|_: MouseEvent| Action::Play)} aria-pressed={v.playing.to_string()}>{ if v.playing { "Pause" } else { "Play" } }</button>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(-1))} aria-label="Slower">{ "−" }</button>
-                <span class="speed" aria-live="polite">{ format!("{speed}×") }</span>
+                <span class="speed" aria-live="polite">{ format!("{}×", v.speed) }</span>
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::Speed(1))} aria-label="Faster">{ "+" }</button>
                 <input type="range" min="0" max={end.as_ms().to_string()} value={now.as_ms().to_string()} step="100"
                     aria-label="Simulated time" aria-valuetext={format!("{} of {}", fmt_time(now), fmt_time(end))} oninput={on_scrub} />
@@ -689,14 +1089,20 @@ fn render_run(
                     html! { <button onclick={dispatch.reform(move |_: MouseEvent| Action::Inject(Fault::Restart { broker: BrokerRef::Id(id) }))}>
                         { format!("Restart broker {id}") }</button> }
                 }) }
-            </div>
-            <div class="share">
+                if v.pinned.is_none() {
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Keep these figures; change the run (a knob, an edit, a fault) and compare">{ "Pin to compare" }</button>
+                } else {
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::Pin(true))} title="Pin these figures instead">{ "Pin these figures instead" }</button>
+                }
                 <button onclick={dispatch.reform(|_: MouseEvent| Action::CopyLink)}>{ "Copy link to this state" }</button>
-                <button onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
-                if let Some(url) = link {
-                    <input class="share-link" readonly=true value={url} aria-label="Share link" />
+                <button class="present" onclick={dispatch.reform(|_: MouseEvent| Action::Present)} title="Open this scenario full screen, driven from the keyboard; actions you injected become its beats">{ "Present this" }</button>
+                if at_end {
+                    <span class="muted end-hint">{ "Ended: rewind to act on the cluster." }</span>
                 }
             </div>
+            if let Some(url) = v.link {
+                <div class="share"><input class="share-link" readonly=true value={url} aria-label="Share link" /></div>
+            }
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
@@ -717,89 +1123,200 @@ fn render_run(
                     }
                 })
             }) }
-            if at_end {
-                <p class="notice end-hint">{ "The run has ended. To act on the cluster, go back in time (drag the scrubber or press Rewind): faults apply from that instant." }</p>
-            }
-            <ClusterView snapshot={Rc::new(snapshot.clone())} on_fault={(!at_end).then(|| dispatch.reform(Action::Inject))} />
-            <div class="panels">
-                <div class="panel describe-panel">
-                    <h4>{ "kafka-topics --describe" }</h4>
-                    <pre class="describe">{ sim.describe() }</pre>
-                </div>
-                <div class="panel">
-                    <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
-                    <table class="provenance">
-                        <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
-                        <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
-                        <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
-                        <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
-                        <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
-                        <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
-                        <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
-                        <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
-                        <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
-                    </table>
-                </div>
-                <div class="panel">
-                    <h4>{ "Events" }</h4>
-                    <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
-                    <ol class="events">
-                        { for recent.map(|e| {
-                            let t = e.time;
-                            html! { <li><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
-                                { format!(" {}", crate::cluster_view::event_text(&e.kind)) }</li> }
+            { for r.scenario.spec.schedule.iter().filter(|s| s.at > end).map(|s| html! {
+                <p class="notice late-fault">{ format!("at {} {} comes after the end of the run ({}): it never happens. Make `run` longer to see it.", s.at, describe_fault(&s.fault), fmt_time(end)) }</p>
+            }) }
+            if !results.is_empty() {
+                <div class="predictions">
+                    <span class="predictions-head">{ format!("Predictions for {} (the end of the run):", fmt_time(end)) }</span>
+                    <ul class="expects" aria-label="Predictions">
+                        { for results.iter().map(|(e, res)| {
+                            let (class, mark) = if !at_end {
+                                ("pending", "… not yet".to_string())
+                            } else if res.passed {
+                                ("pass", "✓ held".to_string())
+                            } else if v.changed {
+                                ("changed", "prediction did not hold".to_string())
+                            } else {
+                                ("fail", "✗ did not hold".to_string())
+                            };
+                            html! { <li class={class}><span class="badge">{ mark }</span><code>{ e.text.clone() }</code>
+                                if at_end { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
                         }) }
-                    </ol>
+                    </ul>
+                    if v.changed && results.iter().any(|(_, res)| at_end && !res.passed) {
+                        <p class="muted changed-note">{ "You changed the run, so the lesson's predictions may not hold: that is the result of your change, not an error." }</p>
+                    }
                 </div>
-            </div>
-            <div class="panels">
-                { metrics_panel(sim) }
-                { story_panel(sim, dispatch, story) }
-            </div>
+            }
+            { for groups(&on_main).into_iter().map(|group| match group.as_slice() {
+                [Part::Cluster] => html! {
+                    <div class={classes!("stage", beside.is_some().then_some("with-chart"))}>
+                        { cluster_on_show.clone() }
+                        { match beside {
+                            Some(Part::Chart(k)) => timed(k.chart(&sim.metrics)),
+                            Some(p) => html! { <div class="beside">{ panel(p) }</div> },
+                            None => html! {},
+                        } }
+                    </div>
+                },
+                [Part::Chart(kind)] => timed(kind.chart(&sim.metrics)),
+                panels => html! { <div class="panels">{ for panels.iter().map(|p| panel(*p)) }</div> },
+            }) }
+        </div>
+    };
+    let hidden = [
+        Part::Records,
+        Part::Events,
+        Part::Describe,
+        Part::Story,
+        Part::Metrics,
+    ]
+    .into_iter()
+    .filter(|p| !v.show.has(*p));
+    let details = html! {
+        <>
+            { cluster_in_details }
+            <div class="panels">{ for hidden.map(panel) }</div>
             <p><button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadTrace)}>{ "Export trace (JSON lines)" }</button></p>
             // Charts are drawn only while open: they are the heaviest part of a frame.
-            <details class="charts" open={show_charts}>
-                <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "Charts" }</summary>
-                if show_charts { { charts(sim) } }
+            <details class="charts" open={v.show_charts}>
+                <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "All charts" }</summary>
+                if v.show_charts {
+                    <div class="chart-grid">
+                        { for CHART_KINDS.iter().map(|(_, k)| timed(k.chart(&sim.metrics))) }
+                    </div>
+                }
             </details>
-            if !results.is_empty() {
-                <ul class="expects" aria-label="Expectations">
-                    { for results.iter().map(|(e, res)| {
-                        let (class, mark) = if !at_end { ("pending", "…") } else if res.passed { ("pass", "✓ pass") } else { ("fail", "✗ fail") };
-                        html! { <li class={class}><span class="badge">{ mark }</span><code>{ format!("expect {}", e.text) }</code>
-                            if at_end { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
-                    }) }
-                </ul>
-            }
             <p class="hash">{ format!("trace hash {}", snapshot.trace_hash) }</p>
+        </>
+    };
+    // While playing, the result changes every frame: it is announced when playback stops.
+    let announced = if v.playing {
+        "Playing".to_string()
+    } else {
+        headline.text
+    };
+    (main, details, announced)
+}
+
+/// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest.
+fn details_summary(show: &Show) -> String {
+    let names = [
+        (Part::Cluster, "cluster"),
+        (Part::Records, "records"),
+        (Part::Events, "events"),
+        (Part::Describe, "describe"),
+        (Part::Story, "record story"),
+        (Part::Metrics, "metrics"),
+    ];
+    let mut parts: Vec<&str> = names
+        .iter()
+        .filter(|(p, _)| !show.has(*p))
+        .map(|(_, n)| *n)
+        .collect();
+    parts.extend(["all charts", "export and import"]);
+    format!("Details: {}", parts.join(", "))
+}
+
+/// The parts in order, neighbouring panels (records, events, …) grouped to share a row; the
+/// cluster and each chart alone.
+fn groups(parts: &[Part]) -> Vec<Vec<Part>> {
+    let mut out: Vec<Vec<Part>> = Vec::new();
+    for p in parts {
+        let alone = matches!(p, Part::Cluster | Part::Chart(_));
+        match out.last_mut() {
+            Some(last) if !alone && !matches!(last[0], Part::Cluster | Part::Chart(_)) => {
+                last.push(*p)
+            }
+            _ => out.push(vec![*p]),
+        }
+    }
+    out
+}
+
+/// The Records table: distinct records by what happened to them.
+fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
+    html! {
+        <div class="panel records-panel">
+            <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
+            <table class="provenance">
+                <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
+                <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
+                <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
+                <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
+                <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
+                <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
+                <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
+                <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
+                <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
+            </table>
         </div>
     }
 }
 
-/// The run's charts up to now, as SVG drawn by `khafka-charts` (our own markup from numbers and fixed
-/// labels; no user text reaches it).
-fn charts(sim: &khafka_sim::Sim) -> Html {
-    let m = &sim.metrics;
-    let list = [
-        khafka_charts::records(m),
-        khafka_charts::acked_lost(m),
-        khafka_charts::latency(m),
-        khafka_charts::consumer_lag(m),
-        khafka_charts::isr(m),
-    ];
+/// The event log up to now: the last 30 entries the filters show, each run of identical
+/// consecutive events as one entry ("×12, until 9.5s"), numbered by its place in the whole log.
+fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
+    let now = sim.now();
+    // `(number of the first event, its time, the last time, text, count)`
+    let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
+    for (i, e) in sim
+        .trace
+        .notable
+        .iter()
+        .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
+        .enumerate()
+    {
+        let text = crate::cluster_view::event_text(&e.kind);
+        match groups.last_mut() {
+            Some(g) if g.3 == text => {
+                g.2 = e.time;
+                g.4 += 1;
+            }
+            _ => groups.push((i + 1, e.time, e.time, text, 1)),
+        }
+    }
+    let skipped = groups.len().saturating_sub(30);
+    let filter_boxes = EVENT_CATEGORIES.iter().map(|(name, bit)| {
+        let bit = *bit;
+        html! {
+            <label class="filter"><input type="checkbox" checked={filters & bit != 0}
+                onchange={dispatch.reform(move |_: Event| Action::Filter(bit))} />{ *name }</label>
+        }
+    });
     html! {
-        <div class="chart-grid">
-            { for list.iter().map(|c| match khafka_charts::to_svg(c, 560, 280) {
-                Ok(svg) => html! { <figure class="chart" aria-label={c.title.clone()}>{ Html::from_html_unchecked(AttrValue::from(svg)) }</figure> },
-                Err(e) => html! { <p class="notice">{ format!("{}: {e}", c.title) }</p> },
-            }) }
+        <div class="panel events-panel">
+            <h4>{ "Events" }</h4>
+            <div class="filters" aria-label="Event filters">{ for filter_boxes }</div>
+            <ol class="events">
+                { for groups.iter().skip(skipped).map(|(n, t, last, text, count)| {
+                    let t = *t;
+                    let repeat = (*count > 1).then(|| format!(" (×{count}, until {})", fmt_time(*last)));
+                    html! { <li value={n.to_string()}><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
+                        { format!(" {text}") }{ repeat.unwrap_or_default() }</li> }
+                }) }
+            </ol>
         </div>
+    }
+}
+
+/// The knob settings of a run (`acks=1 · min.insync.replicas=2`), or "this run" without knobs.
+fn run_label(knobs: &[Knob], source: &str) -> String {
+    let set: Vec<String> = knobs
+        .iter()
+        .filter_map(|k| knob_value(source, &k.key).map(|v| format!("{}={v}", k.key)))
+        .collect();
+    if set.is_empty() {
+        "this run".to_string()
+    } else {
+        set.join(" · ")
     }
 }
 
 /// Best effort: the Clipboard API exists only in secure contexts, and may be refused; the link is
 /// also shown in a field either way.
-fn copy_to_clipboard(text: &str) {
+pub(crate) fn copy_to_clipboard(text: &str) {
     use wasm_bindgen::JsValue;
     let Some(w) = web_sys::window() else { return };
     let nav = w.navigator();
@@ -819,7 +1336,8 @@ fn metrics_panel(sim: &khafka_sim::Sim) -> Html {
     let m = &sim.metrics;
     html! {
         <div class="panel metrics">
-            <h4 title="Sampled once per simulated second, so they trail the Records table by up to a second; record totals count log entries (duplicates included).">{ "Metrics (last second)" }</h4>
+            <h4>{ "Metrics (last second)" }</h4>
+            <p class="muted unit-note">{ "Kafka's metrics, sampled once per simulated second: they trail the Records table by up to a second, and their record totals count log entries (copies included), where the Records table counts distinct records." }</p>
             <table>
                 { for khafka_sim::metrics::METRICS.iter().filter(|(n, _)| !n.starts_with("ProduceLatency")).map(|(name, mbean)| {
                     let v = m.series.get(name).map(|v| v.as_slice()).unwrap_or(&[]);
@@ -842,7 +1360,8 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// The story of one record: pick a lost, duplicated or any record by id.
+/// The record story picker: a lost, duplicated or any record by id (the story opens under the
+/// headline).
 fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option<u64>) -> Html {
     let pick = |verdict: &'static str| {
         sim.records_with_verdict(verdict, 1).first().map(|id| {
@@ -854,40 +1373,15 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
         let input: HtmlInputElement = e.target_unchecked_into();
         Action::Story(input.value().parse().ok())
     });
-    let sent = sim.prov.records.len();
-    let body = match story.map(|id| (id, sim.record_story(id))) {
-        None => {
-            html! { <p class="muted">{ "Pick a record to see what happened to it. Records are numbered in the order producers sent them (not by offset)." }</p> }
-        }
-        Some((id, None)) => html! {
-            <p class="notice">{ format!("There is no record {id}: this run has sent {sent}, numbered 0 to {} in the order they were sent.", sent.saturating_sub(1)) }</p>
-        },
-        Some((_, Some(s))) => html! {
-            <div class="story">
-                <p><strong class={classes!("verdict", s.verdict)}>{ s.verdict }</strong>{ format!(" — {}", s.explanation) }</p>
-                <ul>
-                    <li>{ format!("sent by {} at {} to {}{}", s.producer, SimTime(s.sent_us), s.partition, if s.attempts > 1 { format!(" ({} attempts)", s.attempts) } else { String::new() }) }</li>
-                    { s.first_append.map(|(b, off, ep, t)| html! { <li>{ format!("appended on leader {b} at offset {off}, epoch {ep}, at {}", SimTime(t)) }</li> }).unwrap_or_default() }
-                    { s.acknowledged_us.map(|t| html! { <li>{ format!("acknowledged at {}{}", SimTime(t), s.ack_offset.map(|o| format!(" (offset {o})")).unwrap_or_else(|| " (no offset: acks=0)".into())) }</li> }).unwrap_or_default() }
-                    { s.failed.map(|e| html! { <li>{ format!("failed: {e}") }</li> }).unwrap_or_default() }
-                    { s.committed_us.map(|t| html! { <li>{ format!("committed (leader HW passed it) at {}", SimTime(t)) }</li> }).unwrap_or_default() }
-                    { s.consumed_us.map(|t| html! { <li>{ format!("first consumed at {}", SimTime(t)) }</li> }).unwrap_or_default() }
-                    <li>{ if s.copies.is_empty() { "no copy on any replica now".to_string() } else {
-                        format!("copies now: {}", s.copies.iter().map(|c| format!("broker {} @{} (epoch {}{})", c.broker, c.offset, c.leader_epoch, if c.below_high_watermark { ", committed" } else { "" })).collect::<Vec<_>>().join("; "))
-                    } }</li>
-                </ul>
-            </div>
-        },
-    };
     html! {
-        <div class="panel">
+        <div class="panel story-panel">
             <h4>{ "Record story" }</h4>
             <div class="story-pick">
                 <label>{ "record #" }<input type="number" min="0" value={story.map(|s| s.to_string()).unwrap_or_default()} oninput={on_input} /></label>
                 { pick("lost").unwrap_or_default() }
                 { pick("duplicated").unwrap_or_default() }
             </div>
-            { body }
+            <p class="muted">{ "Pick a record to see what happened to it, step by step. Records are numbered in the order producers sent them (not by offset)." }</p>
         </div>
     }
 }
@@ -962,5 +1456,15 @@ mod tests {
         assert_eq!(k.choices, vec!["1", "2", "3"]);
         assert_eq!(Knob::parse("acks:0,1,all").unwrap().choices.len(), 3);
         assert!(Knob::parse("nonsense").is_none());
+        // A setting the scenario leaves to its default is added where it belongs.
+        let src = "topic t partitions=1 # one\nproducer p topic=t\nrun 5s\n";
+        assert_eq!(
+            set_knob(src, "min.insync.replicas", "2"),
+            "topic t partitions=1 min.insync.replicas=2 # one\nproducer p topic=t\nrun 5s\n"
+        );
+        assert_eq!(
+            set_knob(src, "acks", "1"),
+            "topic t partitions=1 # one\nproducer p topic=t acks=1\nrun 5s\n"
+        );
     }
 }

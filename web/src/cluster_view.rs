@@ -57,7 +57,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <strong>{ format!("Producer {}", p.name) }</strong>
                     <span class="state">{ format!(" acks={}{}{}", p.acks, if p.idempotent { " · idempotent" } else { "" }, if p.paused { " · paused" } else { "" }) }</span>
                     <div>{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }</div>
-                    <div class="wire">{ format!("{} request(s) in flight · {} batch(es) queued", p.requests_in_flight, p.batches_queued) }</div>
+                    <div class="wire" title="Produce requests in flight, and batches waiting in the accumulator">{ format!("{} in flight · {} queued", p.requests_in_flight, p.batches_queued) }</div>
                 </div>
             }) }
             { for s.consumers.iter().map(|c| html! {
@@ -109,7 +109,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         if b.replicas.iter().any(|r| r.strip.is_none()) {
                             { compact_replicas(b) }
                         } else {
-                            { replica_rows(b, max_leo) }
+                            { replica_rows(b, &s.partitions, max_leo) }
                         }
                     </div>
                 }
@@ -401,6 +401,8 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     );
     html! {
         <figure class="wire-view">
+            // Shown on phones only, where the picture is wider than the screen and scrolls.
+            <p class="scroll-cue" aria-hidden="true">{ "← swipe sideways to see every node →" }</p>
             <svg viewBox={format!("0 0 {} {WIRE_H}", layout.width)} role="img" aria-label={label}>
                 { for paths }
                 { for cuts }
@@ -423,23 +425,44 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
 /// One row per replica with its log strip. (A broker holding more than
 /// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
 /// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
-fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html {
+/// A replica's role as this broker sees it, and, where the controller has decided otherwise and the
+/// broker has not heard yet, both (with why in the tooltip): the describe view is the controller's.
+fn role(
+    b: &khafka_sim::snapshot::BrokerSnapshot,
+    r: &khafka_sim::snapshot::ReplicaSnapshot,
+    parts: &[khafka_sim::PartitionView],
+) -> (String, Option<String>) {
+    let elected = parts.get(r.part as usize).and_then(|p| p.leader);
+    match elected {
+        Some(l) if r.is_leader && l != b.id => (
+            format!("★ leader? controller: {l}"),
+            Some(format!("Broker {} still acts as leader; the controller has made broker {l} leader and broker {} has not heard yet (brokers learn it from the metadata log).", b.id, b.id)),
+        ),
+        Some(l) if !r.is_leader && l == b.id && !r.leader_down => (
+            "★ elected · not heard yet".to_string(),
+            Some(format!("The controller has made broker {l} leader; broker {l} has not heard yet (it learns it from the metadata log).")),
+        ),
+        _ if r.is_leader => ("★ leader".to_string(), None),
+        _ if r.leader_down => ("★ leader (down)".to_string(), None),
+        _ if r.in_isr => ("in ISR".to_string(), None),
+        _ => ("out of ISR".to_string(), None),
+    }
+}
+
+fn replica_rows(
+    b: &khafka_sim::snapshot::BrokerSnapshot,
+    parts: &[khafka_sim::PartitionView],
+    max_leo: u64,
+) -> Html {
     html! {
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
                 let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
-                let role = if r.is_leader {
-                    "★ leader"
-                } else if r.leader_down {
-                    "★ leader (down)"
-                } else if r.in_isr {
-                    "in ISR"
-                } else {
-                    "out of ISR"
-                };
+                let (role, why) = role(b, r, parts);
+                let unheard = why.is_some().then_some("unheard");
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
                 if let Some(st) = &r.strip {
-                    for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate"), (st.unacknowledged, "not acknowledged")] {
+                    for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate copies"), (st.unacknowledged, "not acknowledged")] {
                         if n > 0 {
                             offsets.push_str(&format!(" · {n} {word}"));
                         }
@@ -453,7 +476,7 @@ fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html 
                     <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
                         title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
                         <span class="pname">{ &r.partition }</span>
-                        <span class="role">{ role }</span>
+                        <span class={classes!("role", unheard)} title={why}>{ role }</span>
                         <span class="bar" aria-hidden="true">
                             <svg class="strip" style={format!("width:{width:.1}%")} viewBox={format!("0 0 {} 1", r.log_end_offset.max(1))} preserveAspectRatio="none">
                                 { for r.strip.iter().flat_map(|st| st.runs.iter()).map(|(state, from, to)| html! {
@@ -461,7 +484,7 @@ fn replica_rows(b: &khafka_sim::snapshot::BrokerSnapshot, max_leo: u64) -> Html 
                                 }) }
                             </svg>
                         </span>
-                        <span class="offsets">{ offsets }</span>
+                        <span class="offsets" title="Counted in this replica's log: entries, so a record written twice counts twice (the Records table counts distinct records)">{ offsets }</span>
                     </li>
                 }
             }) }

@@ -37,3 +37,32 @@ pub const LESSONS: &[Lesson] = &[
 pub fn find(slug: &str) -> Option<&'static Lesson> {
     LESSONS.iter().find(|l| l.slug == slug)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LESSONS;
+    use crate::show::Show;
+
+    /// A typo in a fence's `show=` would otherwise only show as a notice on the reader's page.
+    #[test]
+    fn every_lesson_cell_names_parts_that_exist() {
+        let mut cells = 0;
+        for lesson in LESSONS {
+            for line in lesson.markdown.lines() {
+                let Some(opts) = line.strip_prefix("```khafka") else {
+                    continue;
+                };
+                cells += 1;
+                for spec in opts
+                    .split_whitespace()
+                    .filter_map(|w| w.strip_prefix("show="))
+                {
+                    if let Err(e) = Show::parse(spec) {
+                        panic!("{}: {line}: {e}", lesson.slug);
+                    }
+                }
+            }
+        }
+        assert!(cells >= 8, "{cells} cells");
+    }
+}

@@ -5,9 +5,14 @@
 
 mod app;
 mod bench;
+mod budget;
 mod cell;
+mod chart;
 mod cluster_view;
+mod compare;
+mod doc_page;
 mod frames;
+mod headline;
 mod highlight;
 mod lessons;
 mod markdown;
@@ -16,6 +21,8 @@ mod playground;
 mod presenter;
 mod progress;
 mod share;
+mod show;
+mod story;
 
 fn main() {
     panic_banner::install();

@@ -5,7 +5,10 @@
 //! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
 
 use crate::cell::{Cell, Knob};
+use crate::share::Shared;
+use crate::show::Show;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::rc::Rc;
 use yew::prelude::*;
 
 struct Frame {
@@ -16,7 +19,14 @@ struct Frame {
 }
 
 /// Renders a lesson's Markdown. Cells are numbered in order so each keeps its own saved state.
-pub fn render(lesson: &str, markdown: &str) -> Html {
+/// `route` is the page's address (`#/lesson/…`) for the cells' share links (`None`: links open in
+/// the playground); `shared`, a state opened from such a link, goes to the cell it names.
+pub fn render(
+    lesson: &str,
+    route: Option<&str>,
+    markdown: &str,
+    shared: Option<Rc<Shared>>,
+) -> Html {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
@@ -29,6 +39,8 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
     let mut cell_index = 0usize;
     // The cells a following `continue` cell builds on: `(id, original source)`, earliest first.
     let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
+    // `(id, text)` of each section heading.
+    let mut headings: Vec<(String, String)> = Vec::new();
     for event in Parser::new_ext(markdown, opts) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -43,14 +55,23 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                 let mut words = lang.split_whitespace();
                 let node = if words.next() == Some("khafka") {
                     let id = format!("{lesson}/{cell_index}");
+                    let link_to = route.map(|r| (AttrValue::from(r.to_string()), cell_index));
+                    let shared = shared.clone().filter(|s| s.cell == Some(cell_index));
                     cell_index += 1;
                     let mut knobs = Vec::new();
                     let mut continues = false;
+                    let mut show = Show::default();
+                    let mut show_error = None;
                     for w in words {
                         if w == "continue" {
                             continues = true;
                         } else if let Some(k) = w.strip_prefix("knob=").and_then(Knob::parse) {
                             knobs.push(k);
+                        } else if let Some(spec) = w.strip_prefix("show=") {
+                            match Show::parse(spec) {
+                                Ok(s) => show = s,
+                                Err(e) => show_error = Some(format!("show={spec}: {e}")),
+                            }
                         }
                     }
                     let chain = if continues {
@@ -61,7 +82,10 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                     previous = chain.clone();
                     previous.push((AttrValue::from(id.clone()), AttrValue::from(text.clone())));
                     let key = id.clone();
-                    html! { <Cell {key} {id} source={text} continues={chain} {knobs} /> }
+                    html! { <>
+                        { show_error.map(|e| html! { <p class="notice">{ e }</p> }).unwrap_or_default() }
+                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} {link_to} {shared} />
+                    </> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };
@@ -97,6 +121,15 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
                     Some(Tag::TableCell) if in_head => {
                         html! { <th scope="col">{ for frame.children }</th> }
                     }
+                    // Sections get an id, for the lesson's outline.
+                    Some(Tag::Heading {
+                        level: HeadingLevel::H2,
+                        ..
+                    }) => {
+                        let id = format!("{lesson}-s{}", headings.len());
+                        headings.push((id.clone(), frame.text.clone()));
+                        html! { <h2 {id}>{ for frame.children }</h2> }
+                    }
                     _ => element(frame),
                 };
                 push(&mut stack, node);
@@ -109,8 +142,31 @@ pub fn render(lesson: &str, markdown: &str) -> Html {
         let node = element(frame);
         push(&mut stack, node);
     }
-    let root = stack.pop().map(|f| f.children).unwrap_or_default();
+    let mut root = stack.pop().map(|f| f.children).unwrap_or_default();
+    // A lesson opens with its outline, after its title.
+    if route.is_some() && headings.len() >= 2 {
+        root.insert(root.len().min(1), outline(&headings));
+    }
     html! { <>{ for root }</> }
+}
+
+/// The lesson's sections, each a button that scrolls to it (the address's fragment is the route,
+/// so in-page `#` links cannot be used).
+fn outline(headings: &[(String, String)]) -> Html {
+    html! {
+        <nav class="lesson-outline" aria-label="In this lesson">
+            <span class="muted">{ "In this lesson: " }</span>
+            { for headings.iter().map(|(id, text)| {
+                let id = id.clone();
+                let onclick = Callback::from(move |_: MouseEvent| {
+                    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)) {
+                        el.scroll_into_view();
+                    }
+                });
+                html! { <button class="link" {onclick}>{ text }</button> }
+            }) }
+        </nav>
+    }
 }
 
 fn push(stack: &mut [Frame], node: Html) {

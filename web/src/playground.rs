@@ -1,8 +1,10 @@
 //! The playground: one full-width cell starting from a preset (the semantics scenarios the tests
 //! check, or a blank cluster).
 
-use crate::cell::Cell;
+use crate::cell::{Cell, Knob};
 use crate::share;
+use crate::show::Show;
+use gloo::storage::{LocalStorage, Storage};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -17,6 +19,9 @@ at 20s restart broker 1
 run 30s
 expect lost == 0
 ";
+
+/// Where the playground keeps the preset last chosen.
+const PRESET_KEY: &str = "khafka.playground.preset";
 
 const BLANK: &str = "# A blank cluster: add topics, producers, consumers and faults.
 seed 1
@@ -86,7 +91,15 @@ fn preset_source(what: &str, scenario: &str) -> String {
 
 #[function_component(Playground)]
 pub fn playground() -> Html {
-    let preset = use_state(|| 0usize);
+    // The preset last chosen in this browser.
+    let preset = use_state(|| {
+        LocalStorage::raw()
+            .get_item(PRESET_KEY)
+            .ok()
+            .flatten()
+            .and_then(|k| PRESETS.iter().position(|(name, _, _, _)| *name == k))
+            .unwrap_or(0)
+    });
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
@@ -106,10 +119,21 @@ pub fn playground() -> Html {
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Some(i) = PRESETS.iter().position(|(k, _, _, _)| *k == select.value()) {
+                let _ = LocalStorage::raw().set_item(PRESET_KEY, PRESETS[i].0);
                 preset.set(i);
             }
         })
     };
+    // The settings that decide what an acknowledgement promises, on every preset.
+    let knobs: Vec<Knob> = [
+        "acks:0,1,all",
+        "replication.factor:1..5",
+        "min.insync.replicas:1..3",
+    ]
+    .iter()
+    .filter_map(|k| Knob::parse(k))
+    .collect();
+    let show = Show::parse("cluster,records,events,chart:records").unwrap_or_default();
     html! {
         <article class="playground">
             <h1>{ "Playground" }</h1>
@@ -123,7 +147,7 @@ pub fn playground() -> Html {
                     </select>
                 </label>
             }
-            <Cell {key} {id} source={source} {shared} />
+            <Cell {key} {id} source={source} {shared} {knobs} {show} />
         </article>
     }
 }

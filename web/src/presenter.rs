@@ -1,12 +1,14 @@
 //! Presenter mode for trainers: the cluster full screen, large type, high contrast, driven by keys.
 //!
-//! Space play/pause · → / ← step forward / back (1 s) · Enter next beat (the next scheduled `at` line
-//! of the scenario) · K crash the leader of the selected partition · R restart the selected broker ·
-//! N cut the selected broker off the network (again to heal) · 1–9 select a broker · P next partition
-//! · plus / minus speed · Home / End start / end · ? help. Every action becomes a scenario line, shown
-//! at the bottom.
+//! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next / previous beat (the
+//! scenario's scheduled `at` lines) · K crash the leader of the selected partition · R restart the
+//! selected broker · N cut the selected broker off the network (again: back on it) · 1–9 select a
+//! broker · P next partition · plus / minus speed · Home / End start / end · L light theme · ? help.
+//! Every key says what it did (or why it did nothing); every action becomes a scenario line.
 //!
-//! `#/presenter?s=…` (a share link's scenario) presents that scenario instead of the demo.
+//! `#/presenter?s=…&a=…&t=…` presents that scenario, with those live actions, at that instant. The
+//! presenter keeps its own state in the address as it goes (without a navigation), so a reload
+//! comes back to the same state and the address is a link to it.
 
 use crate::cluster_view::{event_text, fmt_time, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
@@ -21,7 +23,8 @@ use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
-/// Checkpoint spacing: a seek replays at most this much simulated time.
+/// Checkpoint spacing, at least (longer runs space them further, see `budget.rs`): a seek replays
+/// at most one interval of simulated time.
 const CHECKPOINT_EVERY_S: u64 = 2;
 
 /// The prepared demo: a failover a trainer walks through beat by beat.
@@ -39,31 +42,52 @@ run 60s
 ";
 
 struct State {
+    source: String,
     timeline: Timeline,
     end: SimTime,
-    beats: Vec<SimTime>,
+    /// The scenario's scheduled faults by instant: `(at, what)`, the beats a trainer steps through.
+    beats: Vec<(SimTime, String)>,
     playing: bool,
     speed: usize,
     broker: u32,
     partition: u32,
     help: bool,
+    light: bool,
+    /// What the last key did, shown until the next one.
+    said: Option<String>,
 }
 
 impl State {
     fn new(source: &str) -> Result<Self, String> {
         let scenario = parse(source).map_err(|e| e.to_string())?;
-        let mut beats: Vec<SimTime> = scenario.spec.schedule.iter().map(|s| s.at).collect();
-        beats.dedup();
+        if let Some(why) = crate::budget::refusal(&scenario.spec) {
+            return Err(why);
+        }
+        let mut beats: Vec<(SimTime, String)> = Vec::new();
+        for s in &scenario.spec.schedule {
+            let what = describe_fault(&s.fault);
+            match beats.last_mut() {
+                Some((at, text)) if *at == s.at => {
+                    text.push_str(" + ");
+                    text.push_str(&what);
+                }
+                _ => beats.push((s.at, what)),
+            }
+        }
         let end = scenario.spec.run_for;
         let opts = SimOptions {
             check_invariants: false,
             ..SimOptions::default()
         };
-        let mut timeline =
-            Timeline::new(scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
+        let every = crate::budget::checkpoint_interval(
+            &scenario.spec,
+            SimTime::from_secs(CHECKPOINT_EVERY_S),
+        );
+        let mut timeline = Timeline::new(scenario.spec, opts, every);
         // Run the start (brokers starting, registering) so the first picture is a live cluster.
         timeline.seek(SimTime::ZERO);
         Ok(State {
+            source: source.to_string(),
             timeline,
             end,
             beats,
@@ -72,7 +96,49 @@ impl State {
             broker: 1,
             partition: 0,
             help: false,
+            light: false,
+            said: None,
         })
+    }
+
+    /// A shared state: the scenario, its live actions replayed at their instants, its position.
+    fn open(shared: &crate::share::Shared) -> Result<Self, String> {
+        let mut s = State::new(&shared.source)?;
+        for (at, fault) in crate::share::parse_actions(&shared.source, &shared.actions)? {
+            s.seek(at);
+            s.timeline.inject(fault);
+        }
+        s.seek(shared.at);
+        Ok(s)
+    }
+
+    /// How many beats have happened by now (the current beat is the last of them).
+    fn beats_done(&self) -> usize {
+        let now = self.timeline.now();
+        self.beats.iter().filter(|(t, _)| *t <= now).count()
+    }
+
+    /// "Beat 2/3 · 20s: restart broker 1", or what comes first.
+    fn caption(&self) -> String {
+        let n = self.beats.len();
+        match self.beats_done() {
+            _ if n == 0 => "No beats: this scenario schedules no faults".to_string(),
+            0 => format!(
+                "Before beat 1/{n} · Enter: {} at {}",
+                self.beats[0].1,
+                fmt_time(self.beats[0].0)
+            ),
+            done => {
+                let (at, what) = &self.beats[done - 1];
+                format!("Beat {done}/{n} · {}: {what}", fmt_time(*at))
+            }
+        }
+    }
+
+    /// The address of this state: scenario, live actions, instant.
+    fn fragment(&self) -> String {
+        crate::share::fragment(&self.source, self.timeline.injected(), self.timeline.now())
+            .replacen("#/playground", "#/presenter", 1)
     }
 
     fn seek(&mut self, t: SimTime) {
@@ -103,67 +169,163 @@ impl State {
             .is_some_and(|b| b.is_running())
     }
 
-    /// Handles one key; returns whether it was ours.
-    fn key(&mut self, key: &str) -> bool {
+    /// Handles one key: what it did (or why it did nothing), or `None` if the key is not ours.
+    fn key(&mut self, key: &str) -> Option<String> {
         let now = self.timeline.now();
-        match key {
-            " " => self.playing = !self.playing,
-            "ArrowRight" => self.seek(now.saturating_add_us(1_000_000)),
-            "ArrowLeft" => self.seek(SimTime(now.as_us().saturating_sub(1_000_000))),
-            "Home" => self.seek(SimTime::ZERO),
-            "End" => self.seek(self.end),
-            "Enter" => {
+        let ended = now >= self.end;
+        let said = match key {
+            " " => {
+                self.playing = !self.playing && !ended;
+                if ended {
+                    "Space: the run has ended (Home goes back to the start)".to_string()
+                } else if self.playing {
+                    "Space: playing".to_string()
+                } else {
+                    "Space: paused".to_string()
+                }
+            }
+            "ArrowRight" => {
+                self.seek(now.saturating_add_us(1_000_000));
+                format!("→: {}", fmt_time(self.timeline.now()))
+            }
+            "ArrowLeft" => {
+                self.seek(SimTime(now.as_us().saturating_sub(1_000_000)));
+                format!("←: {}", fmt_time(self.timeline.now()))
+            }
+            "Home" => {
+                self.seek(SimTime::ZERO);
+                "Home: the start".to_string()
+            }
+            "End" => {
+                self.seek(self.end);
+                "End: the end of the run".to_string()
+            }
+            "Enter" => match self.beats.iter().find(|(t, _)| *t > now).cloned() {
                 // Just after the next scheduled fault, so the beat's effect is on screen.
-                if let Some(t) = self.beats.iter().find(|t| **t > now).copied() {
+                Some((t, what)) => {
                     self.seek(t);
+                    format!("Enter: next beat, {what}")
+                }
+                None => "Enter: no beat after this one".to_string(),
+            },
+            "Backspace" | "b" | "B" => {
+                let done = self.beats_done();
+                let to = done
+                    .checked_sub(2)
+                    .map(|i| self.beats[i].0)
+                    .unwrap_or(SimTime::ZERO);
+                self.seek(to);
+                if done >= 2 {
+                    format!("{key}: back to beat {}", done - 1)
+                } else {
+                    format!("{key}: back to the start")
                 }
             }
             "k" | "K" => {
-                // Only when the partition has a running leader: a no-op fault would still be
-                // recorded as a scenario line.
                 let leader = self.timeline.sim().controller.parts[self.partition as usize].leader;
-                if let (Some(tp), Some(l)) = (self.selected_tp(), leader) {
-                    if self.broker_running(l) && now < self.end {
+                match (self.selected_tp(), leader) {
+                    _ if ended => "K: the run has ended; go back in time first".to_string(),
+                    (Some(tp), Some(l)) if self.broker_running(l) => {
                         self.inject(Fault::Crash {
-                            broker: BrokerRef::LeaderOf(tp),
+                            broker: BrokerRef::LeaderOf(tp.clone()),
                             lose_unflushed: false,
                         });
+                        format!("K: crashed broker {l}, the leader of {tp}")
                     }
+                    // A no-op fault would still be recorded as a scenario line.
+                    (Some(tp), _) => format!("K: {tp} has no running leader to crash"),
+                    (None, _) => "K: no partition selected".to_string(),
                 }
             }
             "r" | "R" => {
-                if !self.broker_running(self.broker) && now < self.end {
+                let b = self.broker;
+                if ended {
+                    "R: the run has ended; go back in time first".to_string()
+                } else if self.broker_running(b) {
+                    format!("R: broker {b} is running, nothing to restart")
+                } else {
                     self.inject(Fault::Restart {
-                        broker: BrokerRef::Id(self.broker),
+                        broker: BrokerRef::Id(b),
                     });
+                    format!("R: restarted broker {b}")
                 }
             }
             "n" | "N" => {
-                let node = NodeRef::Broker(self.broker);
-                if self.timeline.sim().net.isolated.contains(&node) {
+                let b = self.broker;
+                let node = NodeRef::Broker(b);
+                let net = &self.timeline.sim().net;
+                if ended {
+                    "N: the run has ended; go back in time first".to_string()
+                } else if net.isolated.contains(&node) {
+                    // The scenario language heals the whole network at once: heal, then cut again
+                    // what was cut besides this broker.
+                    let others: Vec<NodeRef> = net
+                        .isolated
+                        .iter()
+                        .filter(|n| **n != node)
+                        .cloned()
+                        .collect();
+                    let partitions = net.partitions.clone();
                     self.inject(Fault::Heal);
+                    for node in others {
+                        self.inject(Fault::Isolate { node });
+                    }
+                    for (groups, one_way) in partitions {
+                        self.inject(Fault::Partition { groups, one_way });
+                    }
+                    format!("N: broker {b} is back on the network (other cuts kept)")
                 } else {
                     self.inject(Fault::Isolate { node });
+                    format!("N: broker {b} cut off the network")
                 }
             }
             "p" | "P" => {
                 let n = self.timeline.sim().topo.parts.len().max(1) as u32;
                 self.partition = (self.partition + 1) % n;
+                format!(
+                    "P: selected {}",
+                    self.selected_tp()
+                        .map(|t| t.to_string())
+                        .unwrap_or_default()
+                )
             }
-            "+" | "=" => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
-            "-" | "_" => self.speed = self.speed.saturating_sub(1),
-            "f" | "F" => toggle_fullscreen(),
-            "?" => self.help = !self.help,
-            "Escape" => self.help = false,
+            "+" | "=" => {
+                self.speed = (self.speed + 1).min(SPEEDS.len() - 1);
+                format!("+: speed {}×", SPEEDS[self.speed])
+            }
+            "-" | "_" => {
+                self.speed = self.speed.saturating_sub(1);
+                format!("−: speed {}×", SPEEDS[self.speed])
+            }
+            "f" | "F" => {
+                toggle_fullscreen();
+                "F: full screen on or off".to_string()
+            }
+            "l" | "L" => {
+                self.light = !self.light;
+                format!("L: {} theme", if self.light { "light" } else { "dark" })
+            }
+            "?" => {
+                self.help = !self.help;
+                "?: keys".to_string()
+            }
+            "Escape" => {
+                self.help = false;
+                "Esc: help closed".to_string()
+            }
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
                 let b: u32 = k.parse().unwrap_or(1);
-                if b <= self.timeline.sim().topo.brokers {
+                let n = self.timeline.sim().topo.brokers;
+                if b <= n {
                     self.broker = b;
+                    format!("{k}: selected broker {b}")
+                } else {
+                    format!("{k}: there are {n} brokers")
                 }
             }
-            _ => return false,
-        }
-        true
+            _ => return None,
+        };
+        Some(said)
     }
 }
 
@@ -187,7 +349,7 @@ pub fn presenter() -> Html {
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
         match crate::share::from_hash(&hash) {
-            Some(shared) => State::new(&shared.source),
+            Some(shared) => State::open(&shared),
             None => State::new(DEMO),
         }
     });
@@ -208,8 +370,12 @@ pub fn presenter() -> Html {
                         return;
                     }
                     if let Ok(s) = state.borrow_mut().as_mut() {
-                        if s.key(&e.key()) {
+                        if let Some(said) = s.key(&e.key()) {
                             e.prevent_default();
+                            s.said = Some(said);
+                            if !s.playing {
+                                remember(s);
+                            }
                             update.force_update();
                         }
                     }
@@ -233,6 +399,7 @@ pub fn presenter() -> Html {
                         s.seek(t);
                         if s.timeline.now() >= s.end {
                             s.playing = false;
+                            remember(s);
                         }
                     }
                     update.force_update();
@@ -241,6 +408,28 @@ pub fn presenter() -> Html {
             move || drop(frames)
         });
     }
+
+    // "Present this" opens at the top of the page.
+    use_effect_with((), |_| {
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+    let on_copy = {
+        let state = state.clone();
+        let update = update.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Ok(s) = state.borrow_mut().as_mut() {
+                remember(s);
+                let url = web_sys::window()
+                    .and_then(|w| w.location().href().ok())
+                    .unwrap_or_default();
+                crate::cell::copy_to_clipboard(&url);
+                s.said = Some("Link to this state copied".to_string());
+            }
+            update.force_update();
+        })
+    };
 
     let guard = state.borrow();
     let s = match &*guard {
@@ -258,29 +447,49 @@ pub fn presenter() -> Html {
         .collect::<Vec<_>>()
         .iter()
         .rev()
-        .take(6)
+        .take(5)
         .rev()
         .map(|e| format!("{} {}", fmt_time(e.time), event_text(&e.kind)))
         .collect();
     let tp = s.selected_tp().map(|t| t.to_string()).unwrap_or_default();
     let p = &snapshot.provenance;
+    let pct = |t: SimTime| t.as_us() as f64 * 100.0 / s.end.as_us().max(1) as f64;
+    let done = s.beats_done();
     html! {
-        <div class="presenter" tabindex="0" aria-label="Presenter mode: press ? for keys">
+        <div class={classes!("presenter", s.light.then_some("light"))} tabindex="0" aria-label="Presenter mode: press ? for keys">
             <div class="p-status">
                 <span class="p-clock">{ format!("{}.{:03} s", now.as_ms() / 1000, now.as_ms() % 1000) }</span>
                 <span>{ if s.playing { "▶ playing" } else { "❚❚ paused" } }</span>
                 <span>{ format!("speed {}×", SPEEDS[s.speed]) }</span>
                 <span>{ format!("selected: broker {} · {tp}", s.broker) }</span>
                 <span class={classes!((p.lost > 0).then_some("bad"))}>{ format!("acked {} · lost {} · duplicated {}", p.acknowledged, p.lost, p.duplicated) }</span>
-                <a class="p-exit" href="#/">{ "Leave presenter mode" }</a>
+                <span class="p-links">
+                    <button class="p-copy" onclick={on_copy}>{ "Copy link" }</button>
+                    <a class="p-exit" href="#/">{ "Leave" }</a>
+                </span>
             </div>
-            <ClusterView snapshot={snapshot.clone()} />
-            <pre class="describe">{ sim.describe() }</pre>
-            <ol class="p-events">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
-            if !s.timeline.injected().is_empty() {
-                <pre class="injected">{ for s.timeline.injected().iter().map(|i| format!("at {} {}\n", i.at, describe_fault(&i.fault))) }</pre>
-            }
-            <p class="p-hint">{ "Press ? for keys" }</p>
+            <div class="p-beats">
+                <strong class="p-caption">{ s.caption() }</strong>
+                <span class="p-said" role="status" aria-live="polite">{ s.said.clone().unwrap_or_else(|| "Press ? for keys".to_string()) }</span>
+            </div>
+            <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), s.beats.len())}>
+                <div class="p-track"></div>
+                { for s.beats.iter().enumerate().map(|(i, (t, what))| html! {
+                    <span class={classes!("p-beat", (i < done).then_some("done"))} style={format!("left: {:.2}%", pct(*t))}
+                        title={format!("Beat {}: {what} at {}", i + 1, fmt_time(*t))}>{ i + 1 }</span>
+                }) }
+                <span class="p-now" style={format!("left: {:.2}%", pct(now))}></span>
+            </div>
+            <div class="p-main">
+                <ClusterView snapshot={snapshot.clone()} />
+            </div>
+            <div class="p-foot">
+                <ol class="p-events">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
+                <pre class="describe">{ sim.describe() }</pre>
+                if !s.timeline.injected().is_empty() {
+                    <pre class="injected">{ for s.timeline.injected().iter().map(|i| format!("at {} {}\n", i.at, describe_fault(&i.fault))) }</pre>
+                }
+            </div>
             if s.help {
                 <div class="p-help" role="dialog" aria-label="Keys">
                     <h2>{ "Keys" }</h2>
@@ -288,18 +497,33 @@ pub fn presenter() -> Html {
                         <dt>{ "Space" }</dt><dd>{ "play / pause" }</dd>
                         <dt>{ "→ / ←" }</dt><dd>{ "step forward / back 1 s" }</dd>
                         <dt>{ "Enter" }</dt><dd>{ "next beat (the scenario's next scheduled fault)" }</dd>
+                        <dt>{ "Backspace / B" }</dt><dd>{ "previous beat" }</dd>
                         <dt>{ "K" }</dt><dd>{ "crash the leader of the selected partition" }</dd>
                         <dt>{ "R" }</dt><dd>{ "restart the selected broker" }</dd>
-                        <dt>{ "N" }</dt><dd>{ "cut the selected broker off the network (again: heal)" }</dd>
+                        <dt>{ "N" }</dt><dd>{ "cut the selected broker off the network (again: back on it)" }</dd>
                         <dt>{ "1–9" }</dt><dd>{ "select a broker" }</dd>
                         <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
                         <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>
                         <dt>{ "Home / End" }</dt><dd>{ "go to the start / the end" }</dd>
+                        <dt>{ "L" }</dt><dd>{ "light theme for a bright room (again: dark)" }</dd>
                         <dt>{ "F" }</dt><dd>{ "full screen (again: leave it)" }</dd>
                         <dt>{ "?" }</dt><dd>{ "this help" }</dd>
                     </dl>
                 </div>
             }
         </div>
+    }
+}
+
+/// Writes the state into the address without a navigation, so a reload comes back to it and the
+/// address is a link to it.
+fn remember(s: &State) {
+    let Some(w) = web_sys::window() else { return };
+    let fragment = s.fragment();
+    if w.location().hash().ok().as_deref() == Some(fragment.as_str()) {
+        return;
+    }
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
     }
 }

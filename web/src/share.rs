@@ -44,10 +44,26 @@ pub struct Shared {
     /// Injected actions as scenario lines (`at 2s crash broker 1`), in order.
     pub actions: String,
     pub at: SimTime,
+    /// The lesson cell the link was made in (its number on the page), if not the playground.
+    pub cell: Option<usize>,
+    /// That cell's own lines, when `source` also holds the cells it continues.
+    pub own: Option<String>,
 }
 
 /// The fragment for a shared state, e.g. `#/playground?s=…&a=…&t=2500`.
 pub fn fragment(source: &str, injected: &[Scheduled], at: SimTime) -> String {
+    fragment_at("#/playground", None, source, injected, at)
+}
+
+/// The fragment for a state shared from a page other than the playground: `route` (e.g.
+/// `#/lesson/acks-and-durability`), and the cell's number and own lines.
+pub fn fragment_at(
+    route: &str,
+    cell: Option<(usize, &str)>,
+    source: &str,
+    injected: &[Scheduled],
+    at: SimTime,
+) -> String {
     let actions: String = injected
         .iter()
         .map(|s| {
@@ -58,8 +74,11 @@ pub fn fragment(source: &str, injected: &[Scheduled], at: SimTime) -> String {
             )
         })
         .collect();
+    let cell = cell
+        .map(|(i, own)| format!("cell={i}&o={}&", encode(own.as_bytes())))
+        .unwrap_or_default();
     format!(
-        "#/playground?s={}&a={}&t={}",
+        "{route}?{cell}s={}&a={}&t={}",
         encode(source.as_bytes()),
         encode(actions.as_bytes()),
         at.as_us()
@@ -73,6 +92,8 @@ pub fn from_hash(hash: &str) -> Option<Shared> {
         source: String::new(),
         actions: String::new(),
         at: SimTime::ZERO,
+        cell: None,
+        own: None,
     };
     let mut has_source = false;
     for pair in query.split('&') {
@@ -84,6 +105,8 @@ pub fn from_hash(hash: &str) -> Option<Shared> {
             }
             "a" => shared.actions = String::from_utf8(decode(v)?).ok()?,
             "t" => shared.at = SimTime(v.parse().ok()?),
+            "cell" => shared.cell = Some(v.parse().ok()?),
+            "o" => shared.own = Some(String::from_utf8(decode(v)?).ok()?),
             _ => {}
         }
     }
@@ -128,6 +151,19 @@ mod tests {
         assert_eq!(s.source, "seed 1\nrun 5s\n");
         assert_eq!(s.at, SimTime::from_ms(2500));
         assert!(from_hash("#/playground").is_none());
+        let f = fragment_at(
+            "#/lesson/acks",
+            Some((2, "at 25s restart broker 1\n")),
+            "seed 1\nat 25s restart broker 1\n",
+            &[],
+            SimTime::ZERO,
+        );
+        let s = from_hash(&f).unwrap();
+        assert!(f.starts_with("#/lesson/acks?cell=2&o="));
+        assert_eq!(
+            (s.cell, s.own.as_deref()),
+            (Some(2), Some("at 25s restart broker 1\n"))
+        );
         assert!(from_hash("#/playground?s=%%%").is_none());
     }
 }

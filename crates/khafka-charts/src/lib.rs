@@ -1,23 +1,21 @@
-//! Charts of a Khafka run, drawn with plotters.
+//! Charts of a Khafka run, drawn as SVG.
 //!
-//! Each chart is data first ([`LineChart`]: a title, axis names with units, named series) built from the
-//! engine's metrics, then drawn by [`draw`] on any plotters `DrawingBackend`. [`to_svg`] renders to an
-//! SVG string — natively for snapshot tests, in the browser for the site. Colours come from the
-//! Okabe–Ito colour-blind-safe palette, and every series also has its own marker shape and a legend
-//! label, so no information is carried by colour alone.
+//! Each chart is data first ([`LineChart`]: a title, axis names with units, named series, the run's
+//! faults and the current instant) built from the engine's metrics, then drawn by [`to_svg`] as an
+//! SVG document of the size it will be shown at — natively for snapshot tests, in the browser for
+//! the site. The drawing is written here rather than with a plotting library: it needs axes,
+//! ticks, lines, markers, a legend and labelled vertical lines, and doing that by hand is a few
+//! hundred lines where a library cost the site about 35 KB of its gzip size. Text is placed with
+//! `text-anchor`, so nothing has to measure text. Colours come from the Okabe–Ito colour-blind-safe
+//! palette, and every series also has its own marker shape and a legend label, so no information is
+//! carried by colour alone.
 
 use khafka_sim::metrics::Metrics;
-use plotters::coord::Shift;
-use plotters::prelude::*;
+use std::fmt::Write;
 
 /// Okabe–Ito: blue, vermillion, bluish green, orange, reddish purple, sky blue.
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(230, 159, 0),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
+const PALETTE: [&str; 6] = [
+    "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +31,30 @@ pub struct LineChart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    /// The y values are counts: ticks only at whole numbers, printed without decimals.
+    pub integer_y: bool,
+    /// The x axis runs to here (the run's end) even while the series stop earlier, so a chart
+    /// drawn while the run plays does not rescale.
+    pub x_max: Option<f64>,
+    /// Labelled vertical lines (the faults of the run): `(x, label)`.
+    pub markers: Vec<(f64, String)>,
+    /// A vertical line at the current instant.
+    pub cursor: Option<f64>,
+}
+
+impl LineChart {
+    /// The same chart with the run's end, its faults and the current instant marked.
+    pub fn with_time(
+        mut self,
+        x_max: f64,
+        markers: Vec<(f64, String)>,
+        cursor: Option<f64>,
+    ) -> Self {
+        self.x_max = Some(x_max);
+        self.markers = markers;
+        self.cursor = cursor;
+        self
+    }
 }
 
 fn series_from(metrics: &Metrics, name: &str, label: &str) -> Option<Series> {
@@ -50,6 +72,10 @@ fn series_from(metrics: &Metrics, name: &str, label: &str) -> Option<Series> {
 
 fn chart(title: &str, y_label: &str, metrics: &Metrics, names: &[(&str, &str)]) -> LineChart {
     LineChart {
+        integer_y: true,
+        x_max: None,
+        markers: Vec::new(),
+        cursor: None,
         title: title.to_string(),
         x_label: "simulated time (s)".to_string(),
         y_label: y_label.to_string(),
@@ -106,6 +132,7 @@ pub fn latency(metrics: &Metrics) -> LineChart {
         ],
     );
     c.series.retain(|s| s.points.iter().any(|p| p.1 > 0.0));
+    c.integer_y = false;
     c
 }
 
@@ -134,104 +161,279 @@ pub fn isr(metrics: &Metrics) -> LineChart {
     )
 }
 
+/// `(x_max, y_min, y_max)`: x to the run's end if known; y with headroom, whole for counts.
 fn bounds(c: &LineChart) -> (f64, f64, f64) {
     let pts = c.series.iter().flat_map(|s| s.points.iter());
-    let x_max = pts.clone().map(|p| p.0).fold(0.0, f64::max).max(1.0);
+    let x_data = pts.clone().map(|p| p.0).fold(0.0, f64::max);
+    let x_max = c.x_max.unwrap_or(x_data).max(x_data).max(1.0);
     let y_max = pts.clone().map(|p| p.1).fold(0.0, f64::max);
     let y_min = pts.map(|p| p.1).fold(0.0, f64::min);
-    (
-        x_max,
-        y_min,
-        if y_max > y_min {
-            y_max * 1.05
-        } else {
-            y_min + 1.0
-        },
-    )
+    let top = if y_max > y_min {
+        y_max * 1.05
+    } else {
+        y_min + 1.0
+    };
+    if c.integer_y {
+        (x_max, y_min.floor(), top.ceil().max(y_min.floor() + 1.0))
+    } else {
+        (x_max, y_min, top)
+    }
 }
 
-/// Draws `c` on `root`. Errors are strings: they only cross to the UI.
-pub fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    c: &LineChart,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(err)?;
+/// Text sizes in pixels of the drawn chart: drawn at the size it is shown, so these are what the
+/// reader sees (12–15 px).
+const TITLE_PX: u32 = 15;
+const TEXT_PX: u32 = 13;
+const MARKER_PX: u32 = 12;
+const LEGEND_ROW_PX: u32 = 20;
+
+/// An estimate of a label's width at [`TEXT_PX`] (legend and fault labels are laid out by it).
+fn text_width(s: &str) -> u32 {
+    s.chars().count() as u32 * 7 + 4
+}
+
+/// Legend rows for `width` pixels: each item is `(series index, x offset)`.
+fn legend_rows(c: &LineChart, width: u32) -> Vec<Vec<(usize, u32)>> {
+    let mut rows: Vec<Vec<(usize, u32)>> = vec![Vec::new()];
+    let mut x = 8;
+    for (i, s) in c.series.iter().enumerate() {
+        let w = 26 + text_width(&s.name) + 14;
+        if x + w > width && x > 8 {
+            rows.push(Vec::new());
+            x = 8;
+        }
+        rows.last_mut().expect("one row").push((i, x));
+        x += w;
+    }
+    rows
+}
+
+/// Ticks from `lo` to `hi`: about `n`, a step of 1, 2 or 5 times a power of ten (at least 1 for
+/// whole numbers), starting at a multiple of the step.
+fn ticks(lo: f64, hi: f64, n: usize, whole: bool) -> Vec<f64> {
+    let raw = (hi - lo) / n.max(1) as f64;
+    let mag = 10f64.powi(raw.log10().floor() as i32);
+    let mut step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    if whole {
+        step = step.max(1.0).round();
+    }
+    let mut out = Vec::new();
+    let mut t = (lo / step).ceil() * step;
+    while t <= hi + step * 1e-9 && out.len() < 50 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+/// A tick label: whole numbers without decimals, others with one.
+fn label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Text for SVG: the markup characters escaped (fault labels come from the reader's scenario).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A shape per series index, centred on `(x, y)`: circle, triangle, square, cross, repeating.
+fn marker(out: &mut String, i: usize, x: f64, y: f64) {
+    let color = PALETTE[i % PALETTE.len()];
+    let _ = match i % 4 {
+        0 => write!(
+            out,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="{color}"/>"#
+        ),
+        1 => write!(
+            out,
+            r#"<path d="M{x:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z" fill="{color}"/>"#,
+            y - 5.0,
+            x + 4.5,
+            y + 3.5,
+            x - 4.5,
+            y + 3.5
+        ),
+        2 => write!(
+            out,
+            r#"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="{color}"/>"#,
+            x - 3.5,
+            y - 3.5
+        ),
+        _ => write!(
+            out,
+            r#"<path d="M{:.1} {:.1}L{:.1} {:.1}M{:.1} {:.1}L{:.1} {:.1}" stroke="{color}" stroke-width="2"/>"#,
+            x - 4.0,
+            y - 4.0,
+            x + 4.0,
+            y + 4.0,
+            x - 4.0,
+            y + 4.0,
+            x + 4.0,
+            y - 4.0
+        ),
+    };
+}
+
+/// Renders `c` as an SVG document of `width` × `height` pixels: the title, the plot with its axes,
+/// fault markers with their labels and a cursor at the current instant, and the legend below the
+/// plot (never over the data). Errors are strings: they only cross to the UI.
+pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> {
+    if width < 120 || height < 120 {
+        return Err(format!("{width}×{height} px is too small for a chart"));
+    }
+    let rows = legend_rows(c, width);
+    let legend_h = rows.len() as u32 * LEGEND_ROW_PX + 4;
     let (x_max, y_min, y_max) = bounds(c);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, ("sans-serif", 22))
-        .margin(8)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..x_max, y_min..y_max)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(c.x_label.as_str())
-        .y_desc(c.y_label.as_str())
-        .light_line_style(RGBColor(235, 235, 235))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 15))
-        .draw()
-        .map_err(err)?;
+    // The plot area, in pixels: room for the title above, tick labels and the axis names to the
+    // left and below, half a tick label to the right (so the last tick is not clipped).
+    let y_ticks = ticks(y_min, y_max, 5, c.integer_y);
+    // Room on the left for the rotated axis name and the widest tick label.
+    let widest = y_ticks
+        .iter()
+        .map(|t| text_width(&label(*t)))
+        .max()
+        .unwrap_or(0);
+    let (left, right) = (28.0 + widest as f64, width as f64 - 18.0);
+    let (top, bottom) = (26.0, (height - legend_h) as f64 - 36.0);
+    if bottom - top < 40.0 {
+        return Err(format!("{width}×{height} px leaves no room for the plot"));
+    }
+    let px = |x: f64| left + x / x_max * (right - left);
+    let py = |y: f64| bottom - (y - y_min) / (y_max - y_min) * (bottom - top);
+    let mut o = String::with_capacity(8192);
+    let _ = write!(
+        o,
+        r##"<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="{TEXT_PX}"><rect width="{width}" height="{height}" fill="#FFFFFF"/>"##
+    );
+    let _ = write!(
+        o,
+        r#"<text x="{:.1}" y="17" text-anchor="middle" font-size="{TITLE_PX}" font-weight="bold">{}</text>"#,
+        width as f64 / 2.0,
+        esc(&c.title)
+    );
+    // Grid and ticks.
+    let x_ticks = ticks(0.0, x_max, ((width / 90) as usize).clamp(3, 10), false);
+    for t in &x_ticks {
+        let x = px(*t);
+        let _ = write!(
+            o,
+            r##"<line x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#EBEBEB"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+            bottom + 16.0,
+            label(*t)
+        );
+    }
+    for t in &y_ticks {
+        let y = py(*t);
+        let _ = write!(
+            o,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{right}" y2="{y:.1}" stroke="#EBEBEB"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            left - 5.0,
+            y + 4.5,
+            label(*t)
+        );
+    }
+    let _ = write!(
+        o,
+        r##"<path d="M{left} {top}V{bottom}H{right}" fill="none" stroke="#000000"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text transform="translate(14 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"##,
+        (left + right) / 2.0,
+        bottom + 31.0,
+        esc(&c.x_label),
+        (top + bottom) / 2.0,
+        esc(&c.y_label)
+    );
+    // Faults: a dashed line each, labelled at the top. A label goes on the first of three rows where
+    // it does not run into the previous label; labels near the right edge end at their line.
+    let mut row_ends = [f64::MIN; 3];
+    for (x, text) in &c.markers {
+        let x = px(x.clamp(0.0, x_max));
+        let text = format!("⚡ {text}");
+        let w = text_width(&text) as f64 * MARKER_PX as f64 / TEXT_PX as f64;
+        let to_left = x > left + (right - left) * 0.7;
+        let (from, to) = if to_left {
+            (x - 3.0 - w, x - 3.0)
+        } else {
+            (x + 3.0, x + 3.0 + w)
+        };
+        let row = row_ends
+            .iter()
+            .position(|end| from > end + 4.0)
+            .unwrap_or(2);
+        row_ends[row] = row_ends[row].max(to);
+        let _ = write!(
+            o,
+            r##"<line class="fault" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C">{}</text>"##,
+            if to_left { x - 3.0 } else { x + 3.0 },
+            top + 12.0 + row as f64 * 14.0,
+            if to_left { "end" } else { "start" },
+            esc(&text)
+        );
+    }
+    if let Some(now) = c.cursor {
+        let x = px(now.clamp(0.0, x_max));
+        let _ = write!(
+            o,
+            r##"<line class="cursor" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#000000" stroke-width="2"/>"##
+        );
+    }
+    // Series: a line each, and a marker every few points so series differ by shape as well.
     for (i, s) in c.series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        let style = color.stroke_width(2);
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), style))
-            .map_err(err)?
-            .label(s.name.as_str())
-            .legend(move |(x, y)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (16, 0)], color.stroke_width(2))
-                    + marker(i, (8, 0), color)
-            });
-        // A marker every few points, so series differ by shape as well as colour.
-        let every = (s.points.len() / 8).max(1);
-        chart
-            .draw_series(
-                s.points
-                    .iter()
-                    .step_by(every)
-                    .map(|p| EmptyElement::at(*p) + marker(i, (0, 0), color)),
-            )
-            .map_err(err)?;
+        let points: Vec<(f64, f64)> = s.points.iter().map(|(x, y)| (px(*x), py(*y))).collect();
+        o.push_str(r#"<polyline fill="none" stroke-width="2" stroke=""#);
+        o.push_str(color);
+        o.push_str(r#"" points=""#);
+        for (x, y) in &points {
+            let _ = write!(o, "{x:.1},{y:.1} ");
+        }
+        o.push_str(r#""/>"#);
+        let every = (points.len() / 8).max(1);
+        for (x, y) in points.iter().step_by(every) {
+            marker(&mut o, i, *x, *y);
+        }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 15))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)?;
-    Ok(())
-}
-
-/// A shape per series index: circle, triangle, square, cross, repeating.
-fn marker<DB: DrawingBackend>(
-    i: usize,
-    at: (i32, i32),
-    color: RGBColor,
-) -> DynElement<'static, DB, (i32, i32)> {
-    let style = color.filled();
-    match i % 4 {
-        0 => Circle::new(at, 4, style).into_dyn(),
-        1 => TriangleMarker::new(at, 5, style).into_dyn(),
-        2 => Rectangle::new([(at.0 - 3, at.1 - 3), (at.0 + 3, at.1 + 3)], style).into_dyn(),
-        _ => Cross::new(at, 4, color.stroke_width(2)).into_dyn(),
+    // The legend, below the plot.
+    let legend_top = (height - legend_h) as f64;
+    for (r, row) in rows.iter().enumerate() {
+        let y = legend_top + (r as u32 * LEGEND_ROW_PX + LEGEND_ROW_PX / 2 + 2) as f64;
+        for (i, x) in row {
+            let x = *x as f64;
+            let _ = write!(
+                o,
+                r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{}" stroke-width="2"/>"#,
+                x + 20.0,
+                PALETTE[i % PALETTE.len()]
+            );
+            marker(&mut o, *i, x + 10.0, y);
+            let _ = write!(
+                o,
+                r#"<text x="{}" y="{}">{}</text>"#,
+                x + 26.0,
+                y + 4.5,
+                esc(&c.series[*i].name)
+            );
+        }
     }
-}
-
-/// Renders `c` as an SVG document of `width` × `height` pixels.
-pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw(&root, c)?;
-    }
-    Ok(out)
+    o.push_str("</svg>");
+    Ok(o)
 }
 
 #[cfg(test)]
@@ -294,6 +496,63 @@ mod tests {
                 assert!(svg.contains(label), "{} lacks {label}", chart.title);
             }
         }
+        // Counts get whole-number ticks (no "2000.0"); faults and the current instant are marked.
+        let marked =
+            records(&sim.metrics).with_time(20.0, vec![(5.0, "crash broker 1".into())], Some(12.0));
+        let svg = to_svg(&marked, 360, 240).unwrap();
+        assert!(svg.contains("crash broker 1"), "fault label");
+        assert!(svg.contains(r#"class="cursor" x1="#), "the cursor");
+        // Seven-digit ticks do not run into the rotated axis name (drawn at x = 14, 13 px tall).
+        let big = LineChart {
+            series: vec![Series {
+                name: "sent".into(),
+                points: vec![(0.0, 0.0), (60.0, 1_200_000.0)],
+            }],
+            ..records(&sim.metrics)
+        };
+        let svg = to_svg(&big, 400, 240).unwrap();
+        for part in svg.split(r#"text-anchor="end">"#).skip(1) {
+            let before = &svg[..svg.find(part).unwrap()];
+            let x: f64 = before
+                .rsplit("<text x=\"")
+                .next()
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let text = part.split('<').next().unwrap();
+            assert!(
+                x - text_width(text) as f64 >= 22.0,
+                "tick {text} at x={x} overlaps the axis name"
+            );
+        }
+        // Fault labels come from the reader's scenario: markup in them is escaped.
+        let odd = records(&sim.metrics).with_time(
+            20.0,
+            vec![(1.0, "partition {1} -> {<b>}".into())],
+            None,
+        );
+        let odd = to_svg(&odd, 360, 240).unwrap();
+        assert!(
+            odd.contains("-&gt; {&lt;b&gt;}") && !odd.contains("<b>"),
+            "escaped"
+        );
+        assert!(!svg.contains(".0</text>"), "a count tick with a decimal");
+        assert!(
+            svg.contains(">20</text>"),
+            "the run's end is the last x tick"
+        );
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .collect();
+        assert!(
+            !sizes.is_empty() && sizes.iter().all(|s| (11.9..=15.1).contains(s)),
+            "text 12-15 px as drawn: {sizes:?}"
+        );
         let lat = latency(&sim.metrics);
         assert!(
             lat.series.iter().all(|s| s.name.contains("acks=all")),

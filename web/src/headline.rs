@@ -1,0 +1,168 @@
+//! The one line a cell's output opens with: what happened to the records, written from the engine's
+//! verdict counts and its trace (the election a lost record's partition went through), never from
+//! Kafka's rules restated here.
+//!
+//! The numbers are the snapshot's provenance counts, the same the Records table shows, so the
+//! headline and the table always agree.
+
+use crate::cluster_view::fmt_time;
+use khafka_sim::log::RecordId;
+use khafka_sim::snapshot::ClusterSnapshot;
+use khafka_sim::trace::TraceKind;
+use khafka_sim::{Sim, SimTime};
+
+/// The most lost records examined to name their partitions: the headline is drawn every frame
+/// while a run plays, and a very long run may lose millions. Past this, no partition is named.
+const LOST_EXAMINED: usize = 2_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Headline {
+    /// `bad` for records lost or unavailable, `warn` for duplicates or reordering, `good` otherwise.
+    pub tone: &'static str,
+    pub text: String,
+    /// A record whose story answers "why?".
+    pub why: Option<RecordId>,
+}
+
+/// The election that made `leader` leader of `partition`, the last one up to now: `(time, unclean)`.
+fn election_of(sim: &Sim, partition: &str, leader: u32) -> Option<(SimTime, bool)> {
+    sim.trace
+        .notable
+        .iter()
+        .filter(|e| e.time <= sim.now())
+        .filter_map(|e| match &e.kind {
+            TraceKind::LeaderElected {
+                partition: p,
+                leader: Some(l),
+                unclean,
+                ..
+            } if &**p == partition && *l == leader => Some((e.time, *unclean)),
+            _ => None,
+        })
+        .last()
+}
+
+/// The headline for the run at its current instant.
+pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline {
+    let p = &snapshot.provenance;
+    let now = sim.now();
+    let so_far = if now < end {
+        format!("At {}: ", fmt_time(now))
+    } else {
+        String::new()
+    };
+    let plural = |n: u64, one: &str, many: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut also = Vec::new();
+    let (tone, main, why) = if p.lost > 0 {
+        let ids = sim.records_with_verdict("lost", LOST_EXAMINED);
+        let mut parts: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| sim.prov.get(*id).map(|i| i.part))
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        let all_seen = (ids.len() as u64) == p.lost;
+        let cause = match parts.as_slice() {
+            _ if !all_seen => "the leaders of their partitions do not have them".to_string(),
+            [part] => {
+                let view = &snapshot.partitions[*part as usize];
+                let name = view.name();
+                match view.leader.map(|l| (l, election_of(sim, &name, l))) {
+                    Some((l, Some((t, unclean)))) => format!(
+                        "broker {l} became leader of {name} at {}{} without them",
+                        fmt_time(t),
+                        if unclean { " (unclean election)" } else { "" }
+                    ),
+                    Some((l, None)) => format!("{name}'s leader, broker {l}, does not have them"),
+                    None => format!("{name} has no leader"),
+                }
+            }
+            many => format!(
+                "in {} partitions, whose leaders do not have them",
+                many.len()
+            ),
+        };
+        (
+            "bad",
+            format!(
+                "{} lost — {cause}",
+                plural(p.lost, "acknowledged record", "acknowledged records")
+            ),
+            ids.first().copied(),
+        )
+    } else if p.unavailable > 0 {
+        let offline: Vec<String> = snapshot
+            .partitions
+            .iter()
+            .filter(|v| v.leader.is_none())
+            .map(|v| v.name())
+            .collect();
+        let which = match offline.as_slice() {
+            [one] => format!("{one} has no leader"),
+            many => format!("{} partitions have no leader", many.len()),
+        };
+        (
+            "bad",
+            format!(
+                "{} unavailable — {which}, so nobody can read them",
+                plural(p.unavailable, "acknowledged record", "acknowledged records")
+            ),
+            sim.records_with_verdict("unavailable", 1).first().copied(),
+        )
+    } else if p.duplicated > 0 {
+        (
+            "warn",
+            format!(
+                "{} in the log more than once, none lost",
+                plural(p.duplicated, "record is", "records are")
+            ),
+            sim.records_with_verdict("duplicated", 1).first().copied(),
+        )
+    } else if p.sent == 0 {
+        let offline = snapshot
+            .partitions
+            .iter()
+            .filter(|v| v.leader.is_none())
+            .count();
+        let text = if offline > 0 {
+            format!(
+                "No records sent; {} without a leader",
+                plural(offline as u64, "partition", "partitions")
+            )
+        } else {
+            "No records sent; every partition has a leader".to_string()
+        };
+        ("good", text, None)
+    } else {
+        (
+            "good",
+            format!(
+                "No acknowledged record lost: {} of {} acknowledged",
+                p.acknowledged,
+                plural(p.sent, "record sent", "records sent")
+            ),
+            None,
+        )
+    };
+    if p.lost > 0 && p.duplicated > 0 {
+        also.push(format!("{} duplicated", p.duplicated));
+    }
+    if p.reordered > 0 {
+        also.push(format!("{} reordered", p.reordered));
+    }
+    if p.failed > 0 {
+        also.push(plural(p.failed, "record failed", "records failed"));
+    }
+    let mut text = format!("{so_far}{main}");
+    for a in also {
+        text.push_str(" · ");
+        text.push_str(&a);
+    }
+    Headline { tone, text, why }
+}

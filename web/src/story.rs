@@ -1,0 +1,271 @@
+//! A record's story as a timeline: what happened to it (sent, appended, acknowledged, committed,
+//! consumed) merged in time order with what happened around it (faults, the elections and
+//! truncations of its partition), each step a link that seeks the cell to that instant. Above it, one
+//! line for the whole set of lost records.
+//!
+//! Everything comes from the engine: `Sim::record_story` (the verdict and its reason), the record's
+//! provenance and the notable trace. The story is taken when the record is picked and kept while the
+//! reader seeks through its steps ("as of" says when it was taken).
+
+use crate::cluster_view::{event_text, fmt_time};
+use khafka_sim::log::RecordId;
+use khafka_sim::trace::TraceKind;
+use khafka_sim::{Sim, SimTime};
+use yew::prelude::*;
+
+/// At most this many events around the record are listed (a long run has many faults).
+const EVENTS_MAX: usize = 16;
+/// The most lost records examined for the summary line.
+const SUMMARY_EXAMINED: usize = 10_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub at: SimTime,
+    pub text: String,
+    /// The record's own step (sent, appended, …) rather than an event around it.
+    pub own: bool,
+    /// The step the verdict follows from (the election that made a leader without the record).
+    pub cause: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoryView {
+    pub id: RecordId,
+    pub as_of: SimTime,
+    pub verdict: &'static str,
+    pub explanation: String,
+    pub steps: Vec<Step>,
+    /// Facts without an instant: the error it failed with, where its copies are now.
+    pub notes: Vec<String>,
+}
+
+/// The story of record `id` at the current instant, or `None` if no such record was sent.
+pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
+    let s = sim.record_story(id)?;
+    let now = sim.now();
+    let mut steps = vec![Step {
+        at: SimTime(s.sent_us),
+        text: format!(
+            "sent by {} to {}{}",
+            s.producer,
+            s.partition,
+            if s.attempts > 1 {
+                format!(" ({} attempts)", s.attempts)
+            } else {
+                String::new()
+            }
+        ),
+        own: true,
+        cause: false,
+    }];
+    let own = |at: u64, text: String| Step {
+        at: SimTime(at),
+        text,
+        own: true,
+        cause: false,
+    };
+    if let Some((b, off, ep, t)) = s.first_append {
+        steps.push(own(
+            t,
+            format!("appended on leader {b} at offset {off}, epoch {ep}"),
+        ));
+    }
+    if let Some(t) = s.acknowledged_us {
+        steps.push(own(
+            t,
+            format!(
+                "acknowledged{}",
+                s.ack_offset
+                    .map(|o| format!(" (offset {o})"))
+                    .unwrap_or_else(|| " (no offset: acks=0)".into())
+            ),
+        ));
+    }
+    if let Some(t) = s.committed_us {
+        steps.push(own(t, "committed (the leader's HW passed it)".into()));
+    }
+    if let Some(t) = s.consumed_us {
+        steps.push(own(t, "first consumed".into()));
+    }
+    // The partition's events since the record was sent. For a lost or unavailable record, the
+    // election that gave the partition its current leader (or none) is the step its verdict follows
+    // from.
+    let part = (0..sim.topo.parts.len() as u32).find(|p| *sim.topo.part_name(*p) == *s.partition);
+    let leader_now = part.and_then(|p| sim.controller.parts[p as usize].leader);
+    let acked_at = s.acknowledged_us.map(SimTime);
+    let around: Vec<_> = sim
+        .trace
+        .notable
+        .iter()
+        .filter(|e| e.time >= SimTime(s.sent_us) && e.time <= now)
+        .filter(|e| match &e.kind {
+            TraceKind::Fault { .. } => true,
+            TraceKind::LeaderElected { partition, .. }
+            | TraceKind::Truncated { partition, .. }
+            | TraceKind::IsrChanged { partition, .. } => **partition == *s.partition,
+            // The errors its producer got from its partition: why a batch was sent again.
+            TraceKind::ProduceError {
+                producer,
+                partition,
+                ..
+            } => **producer == *s.producer && **partition == *s.partition,
+            _ => false,
+        })
+        .collect();
+    let cause = match s.verdict {
+        "lost" | "unavailable" => around.iter().rposition(|e| {
+            matches!(&e.kind, TraceKind::LeaderElected { partition, leader, .. }
+                if **partition == *s.partition && *leader == leader_now)
+        }),
+        // A duplicate: the last error before the acknowledgement made the producer send it again.
+        "duplicated" => around.iter().rposition(|e| {
+            matches!(e.kind, TraceKind::ProduceError { .. }) && acked_at.is_none_or(|t| e.time <= t)
+        }),
+        _ => None,
+    };
+    // Identical events in a row are one step ("×5, until …").
+    let mut events: Vec<Step> = Vec::new();
+    let mut repeats: Vec<(usize, SimTime)> = Vec::new();
+    for (i, e) in around.iter().enumerate() {
+        let text = event_text(&e.kind);
+        match events.last_mut() {
+            Some(last) if !last.own && last.text == text => {
+                last.cause |= Some(i) == cause;
+                if let Some(r) = repeats.last_mut() {
+                    r.0 += 1;
+                    r.1 = e.time;
+                }
+            }
+            _ => {
+                events.push(Step {
+                    at: e.time,
+                    text,
+                    own: false,
+                    cause: Some(i) == cause,
+                });
+                repeats.push((1, e.time));
+            }
+        }
+    }
+    for (step, (n, until)) in events.iter_mut().zip(&repeats) {
+        if *n > 1 {
+            step.text
+                .push_str(&format!(" (×{n}, until {})", fmt_time(*until)));
+        }
+    }
+    // Keep the cause, and as many other events as fit, nearest the cause (or the end) first.
+    if events.len() > EVENTS_MAX {
+        let keep_from = events
+            .iter()
+            .position(|e| e.cause)
+            .unwrap_or(events.len())
+            .saturating_sub(EVENTS_MAX / 2)
+            .min(events.len() - EVENTS_MAX);
+        events = events.split_off(keep_from);
+        events.truncate(EVENTS_MAX);
+    }
+    steps.extend(events);
+    // In time order; at the same instant the record's own steps first.
+    steps.sort_by_key(|st| (st.at, !st.own));
+    let mut notes = Vec::new();
+    if let Some(e) = s.failed {
+        notes.push(format!("its send failed: {e}"));
+    }
+    notes.push(if s.copies.is_empty() {
+        "no copy on any replica now".to_string()
+    } else {
+        format!(
+            "copies now: {}",
+            s.copies
+                .iter()
+                .map(|c| format!(
+                    "broker {} @{} (epoch {}{})",
+                    c.broker,
+                    c.offset,
+                    c.leader_epoch,
+                    if c.below_high_watermark {
+                        ", committed"
+                    } else {
+                        ""
+                    }
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    });
+    Some(StoryView {
+        id,
+        as_of: now,
+        verdict: s.verdict,
+        explanation: s.explanation,
+        steps,
+        notes,
+    })
+}
+
+/// One line for the set of lost records: where they were appended and when they were acknowledged.
+pub fn lost_summary(sim: &Sim, lost: u64) -> Option<String> {
+    if lost == 0 {
+        return None;
+    }
+    let ids = sim.records_with_verdict("lost", SUMMARY_EXAMINED);
+    let infos: Vec<_> = ids.iter().filter_map(|id| sim.prov.get(*id)).collect();
+    // The distinct values of one field of the records' first appends, ascending.
+    let distinct = |field: fn((u32, u64, u32, u64)) -> u32| {
+        let mut v: Vec<u32> = infos
+            .iter()
+            .filter_map(|i| i.first_append().map(field))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let brokers = distinct(|a| a.0);
+    let epochs = distinct(|a| a.2);
+    let acked: Vec<u64> = infos.iter().filter_map(|i| i.acked_us()).collect();
+    let (first, last) = (acked.iter().min()?, acked.iter().max()?);
+    let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    let set = if infos.len() as u64 == lost {
+        if lost == 1 {
+            "The lost record was".to_string()
+        } else {
+            format!("All {lost} lost records were")
+        }
+    } else {
+        format!("The first {} of {lost} lost records were", infos.len())
+    };
+    Some(format!(
+        "{set} appended on broker{} {} in epoch{} {} and acknowledged between {} and {}.",
+        if brokers.len() == 1 { "" } else { "s" },
+        list(&brokers),
+        if epochs.len() == 1 { "" } else { "s" },
+        list(&epochs),
+        fmt_time(SimTime(*first)),
+        fmt_time(SimTime(*last)),
+    ))
+}
+
+/// The story as HTML: verdict and reason, the timeline, the notes.
+pub fn render(view: &StoryView, on_seek: &Callback<SimTime>) -> Html {
+    html! {
+        <div class="story">
+            <p><strong class={classes!("verdict", view.verdict)}>{ view.verdict }</strong>
+                { format!(" — record {}: {}", view.id, view.explanation) }
+                <span class="muted">{ format!(" (as of {})", fmt_time(view.as_of)) }</span></p>
+            <ol class="timeline" aria-label="What happened to the record, in time order">
+                { for view.steps.iter().map(|st| {
+                    let at = st.at;
+                    html! {
+                        <li class={classes!(st.own.then_some("own"), st.cause.then_some("cause"))}>
+                            <button class="link" onclick={on_seek.reform(move |_: MouseEvent| at)}
+                                aria-label={format!("Go to {}", fmt_time(at))}>{ fmt_time(at) }</button>
+                            { format!(" {}", st.text) }
+                            if st.cause { <span class="cause-mark">{ " ← why" }</span> }
+                        </li>
+                    }
+                }) }
+            </ol>
+            <ul class="notes">{ for view.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+        </div>
+    }
+}
