@@ -41,6 +41,9 @@ fn every_scenario_meets_its_expectations() {
         for v in &outcome.violations {
             failures.push(format!("{name}: invariant: {v}"));
         }
+        if let Some(why) = &outcome.halted {
+            failures.push(format!("{name}: {why}"));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

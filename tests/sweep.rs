@@ -231,7 +231,9 @@ fn first_lost(sim: &Sim) -> String {
             continue;
         }
         let view = sim.partition_view(info.part);
-        let Some(l) = view.leader else { continue };
+        let Some(l) = sim.verdict_source(info.part) else {
+            continue;
+        };
         let log = &sim.brokers[(l - 1) as usize].replicas[&info.part].log;
         if !log.records().iter().any(|r| r.record_id == id as u64) {
             return format!(
@@ -351,7 +353,7 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
         any(&|k| matches!(k, TraceKind::Truncated { .. })),
     );
     seen(
-        "ISR shrink",
+        "ISR change",
         any(&|k| matches!(k, TraceKind::IsrChanged { .. })),
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
@@ -404,6 +406,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
     let outcome = sim.outcome();
     reached(&sim, &outcome, &mut reached_here);
     problems.extend(outcome.violations.iter().cloned());
+    problems.extend(outcome.halted.clone());
     if promised && outcome.provenance.lost > 0 {
         problems.push(format!(
             "{} acknowledged acks=all records lost; first: {}",
@@ -499,8 +502,9 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         .filter(|(_, n)| **n == 0)
         .map(|(k, _)| k)
         .collect();
+    // Judged on runs of CI's size: a few hundred seeds may miss the rarest states by chance.
     assert!(
-        failures.len() >= 5 || never.is_empty(),
+        failures.len() >= 5 || n < 1_000 || never.is_empty(),
         "the sweep never reached {never:?}: its generator no longer explores them"
     );
     assert!(

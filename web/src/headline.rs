@@ -44,6 +44,14 @@ fn election_of(sim: &Sim, partition: &str, leader: u32) -> Option<(SimTime, bool
 
 /// The headline for the run at its current instant.
 pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline {
+    if let Some(why) = sim.halted() {
+        // The engine refused to go on (its budget, or a loop at one instant): say so first.
+        return Headline {
+            tone: "bad",
+            text: format!("Stopped early — {why}"),
+            why: None,
+        };
+    }
     let p = &snapshot.provenance;
     let now = sim.now();
     let so_far = if now < end {

@@ -70,6 +70,9 @@ fn run(args: &[String]) -> Result<u8, String> {
             let scenario = load(&file)?;
             let mut sim = Sim::new(scenario.spec);
             sim.run_until(at);
+            if let Some(why) = sim.halted() {
+                return Err(format!("{file}: {why}"));
+            }
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe()),
                 Some("json") => out!(
@@ -93,6 +96,9 @@ fn run(args: &[String]) -> Result<u8, String> {
             };
             let mut sim = Sim::new(scenario.spec);
             sim.run_until(at);
+            if let Some(why) = sim.halted() {
+                return Err(format!("{file}: {why}"));
+            }
             let story = sim.record_story(id).ok_or(format!(
                 "no record {id}: the run sent {}",
                 sim.prov.records.len()

@@ -553,7 +553,10 @@ impl Value {
 impl Expect {
     /// Checks this expectation against the outcome of a run.
     pub fn evaluate(&self, outcome: &Outcome) -> ExpectResult {
-        let value = self.value(outcome);
+        let value = match &outcome.halted {
+            Some(why) => Value::Missing(format!("not judged: {why}")),
+            None => self.value(outcome),
+        };
         let passed = match (&value, self.op, &self.rhs) {
             (Value::Missing(_), _, _) => false,
             (Value::Set(s), CmpOp::Contains, Operand::Int(b)) => {

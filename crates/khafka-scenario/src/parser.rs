@@ -206,7 +206,11 @@ impl Parser {
             .copied()
             .collect();
         let mut elr_given = false;
-        for pair in kv::pairs(args, &allowed, &mut self.errors) {
+        // `kafka.version` sets a release's behaviours; any other key on the line overrides it,
+        // wherever it is written.
+        let mut pairs = kv::pairs(args, &allowed, &mut self.errors);
+        pairs.sort_by_key(|p| p.key != "kafka.version");
+        for pair in pairs {
             elr_given |= pair.key == "eligible.leader.replicas.enable";
             match pair.key.as_str() {
                 "brokers" => {

@@ -53,7 +53,7 @@ fn the_main_example_builds_the_expected_spec() {
             loss_ppm: 1_000
         }
     );
-    assert_eq!(spec.run_for, SimTime::from_secs(12));
+    assert_eq!(spec.run_for, SimTime::from_secs(20));
 
     let [orders, audit] = &spec.topics[..] else {
         panic!("two topics")

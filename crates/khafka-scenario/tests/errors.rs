@@ -486,6 +486,9 @@ fn settings_no_kafka_release_combines() {
             "{src}"
         );
     }
+    // Written before the version, the key still wins (the version is applied first).
+    let e = one("cluster eligible.leader.replicas.enable=true kafka.version=3.6\n");
+    assert!(e.message.contains("strict min-ISR"), "{}", e.message);
     // Kafka 4.1's new cluster has it; 4.0 may turn it on.
     for src in [
         "seed 1\n",

@@ -182,3 +182,23 @@ fn violations_are_not_zero_when_nobody_looked() {
     let s = parse("run 1s\nexpect lost == 0\n").unwrap();
     assert_eq!(s.sim_options().check_invariants, cfg!(debug_assertions));
 }
+
+#[test]
+fn nothing_is_judged_on_a_run_that_stopped_early() {
+    let mut o = outcome();
+    o.halted = Some("the run stopped at 2s: more than 1000000 events at one instant".into());
+    let r = expect("lost == 2").evaluate(&o);
+    assert!(!r.passed);
+    assert!(r.actual.contains("not judged"), "{}", r.actual);
+    // And the engine halts a spec over the budget before running it (a spec that did not come
+    // through the parser), keeping its clock at the start.
+    let mut spec = parse("topic t\nproducer p topic=t rate=1/s\nrun 10s\n")
+        .unwrap()
+        .spec;
+    spec.producers[0].rate_per_ks = 1_000_000_000; // a million records per second, for 10 s
+    let mut sim = khafka_sim::Sim::new(spec);
+    sim.run();
+    assert!(sim.halted().is_some_and(|w| w.contains("not started")));
+    assert_eq!(sim.now(), khafka_sim::SimTime::ZERO);
+    assert!(sim.outcome().halted.is_some());
+}

@@ -553,9 +553,6 @@ impl ProducerConfig {
         Ok(())
     }
 
-    /// Whether the producer is idempotent, as `KafkaProducer` decides it: an explicit setting wins
-    /// (and must not conflict); otherwise on unless `acks != all`, `retries == 0` or
-    /// `max.in.flight.requests.per.connection > 5`.
     /// The value of `key` as `set` reads it (`None`: `enable.idempotence` left to Kafka's rule, or
     /// an unknown key): `set(k, get(k))` leaves the config unchanged.
     pub fn get(&self, key: &str) -> Option<String> {
@@ -583,6 +580,9 @@ impl ProducerConfig {
         })
     }
 
+    /// Whether the producer is idempotent, as `KafkaProducer` decides it: an explicit setting wins
+    /// (and must not conflict); otherwise on unless `acks != all`, `retries == 0` or
+    /// `max.in.flight.requests.per.connection > 5`.
     pub fn idempotence(&self) -> Result<bool, String> {
         let conflict = if self.acks != Acks::All {
             Some("acks must be `all`")

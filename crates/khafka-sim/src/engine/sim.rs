@@ -22,6 +22,11 @@ use crate::trace::{Trace, TraceKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Bits of the word kept beside a queued message that hold its send time (µs; 2^40 µs is 12 days,
+/// more than the longest run); the retransmission time it waited sits above them.
+const SENT_BITS: u32 = 40;
+const SENT_MASK: u64 = (1 << SENT_BITS) - 1;
+
 /// How a run is observed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimOptions {
@@ -210,6 +215,9 @@ impl Sim {
             .iter()
             .map(|p| p.next_due_us().unwrap_or(u64::MAX))
             .collect();
+        if let Err(why) = crate::budget::check(&sim.spec) {
+            sim.halted = Some(format!("the run was not started: {why}"));
+        }
         sim.push(SimTime::ZERO, Event::Start);
         let schedule = sim.spec.schedule.clone();
         for s in schedule {
@@ -247,14 +255,14 @@ impl Sim {
         let mut out: Vec<(u64, WireMessage)> = self
             .queue
             .pending_with_time()
-            .filter_map(|(at, seq, sent_us, e)| match e {
+            .filter_map(|(at, seq, word, e)| match e {
                 Event::Deliver { from, to, msg } => Some((
                     seq,
                     WireMessage {
                         from: name(from),
                         to: name(to),
                         kind: msg.kind(),
-                        sent_us,
+                        sent_us: word & SENT_MASK,
                         deliver_us: at.as_us(),
                     },
                 )),
@@ -320,7 +328,8 @@ impl Sim {
                 break;
             }
         }
-        if until > self.now {
+        // A halted run stays where it stopped: nothing after that instant happened.
+        if until > self.now && self.halted.is_none() {
             self.now = until;
         }
         self.generate_due();
@@ -414,8 +423,9 @@ impl Sim {
         true
     }
 
-    /// Why the run stopped before its end, if it outgrew [`crate::budget`]: too many events at one
-    /// instant (a loop that takes no time), too many pending events, or too many records.
+    /// Why the run stopped before its end, if it did: its spec is over [`crate::budget`] (judged
+    /// when the simulation is built, for specs that did not come through the parser), or it handled
+    /// too many events at one instant (a loop that takes no time) or kept too many pending.
     pub fn halted(&self) -> Option<&str> {
         self.halted.as_deref()
     }
@@ -432,13 +442,9 @@ impl Sim {
                 "more than {MAX_PENDING_EVENTS} pending events, beyond the simulator's memory budget"
             ));
         }
-        let records = self.prov.records.len() as u64;
-        if records.saturating_mul(BYTES_PER_RECORD) > MEMORY_BUDGET_BYTES {
-            return Some(format!(
-                "{records} records sent, beyond the simulator's memory budget of {} MB",
-                MEMORY_BUDGET_BYTES / (1024 * 1024)
-            ));
-        }
+        // Records need no check here: a run's records are bounded by its producers' rates and
+        // counts, which `budget::check` judged before the run (records are generated lazily, so a
+        // count taken here would depend on how the run is sliced).
         None
     }
 
@@ -564,10 +570,15 @@ impl Sim {
                         Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
                         _ => 0,
                     };
-                    if let Some(at) = self.net.delivery_time(now, from, to, slow_us) {
-                        // The send time rides beside the event, for pictures of the wire.
-                        self.queue
-                            .push_with(SimTime(at), Event::Deliver { from, to, msg }, now);
+                    if let Some(d) = self.net.delivery(now, from, to, slow_us) {
+                        // Beside the event: the send time (for pictures of the wire) and, above
+                        // bit 40, the retransmissions it waited (a powered-off sender makes none).
+                        let word = now | (d.retransmit_us << SENT_BITS);
+                        self.queue.push_with(
+                            SimTime(d.at_us),
+                            Event::Deliver { from, to, msg },
+                            word,
+                        );
                     }
                 }
             }
@@ -603,11 +614,24 @@ impl Sim {
             // everything after it on that connection, which arrives later still).
             let now = self.now.as_us();
             let from = Node::Broker(b);
-            let net = &self.net;
-            self.queue.retain(|at, e| match e {
-                Event::Deliver { from: f, to, .. } if *f == from => {
-                    at.as_us() <= now.saturating_add(net.max_latency_us(from, *to))
+            // First the messages whose last transmission would leave after now; then, per
+            // connection, everything queued behind the first of them (TCP delivers in order).
+            let mut cut_from: Vec<(Node, u64)> = Vec::new();
+            for (at, _, word, e) in self.queue.pending_with_time() {
+                if let Event::Deliver { from: f, to, .. } = e {
+                    let (sent, retransmit) = (word & SENT_MASK, word >> SENT_BITS);
+                    if *f == from && sent.saturating_add(retransmit) > now {
+                        match cut_from.iter_mut().find(|(n, _)| n == to) {
+                            Some((_, first)) => *first = (*first).min(at.as_us()),
+                            None => cut_from.push((*to, at.as_us())),
+                        }
+                    }
                 }
+            }
+            self.queue.retain(|at, e, _| match e {
+                Event::Deliver { from: f, to, .. } if *f == from => !cut_from
+                    .iter()
+                    .any(|(n, first)| n == to && at.as_us() >= *first),
                 _ => true,
             });
             self.unflushed_loss = true;
@@ -811,7 +835,6 @@ pub struct WireMessage {
     pub deliver_us: u64,
 }
 
-/// A fault as a scenario line would say it (used in traces and the UI's event log).
 /// A fault as the scenario language writes it after `at TIME` (parsed back to the same fault by
 /// `khafka-scenario`; the one printer of faults, also used for the trace and the site's lines).
 pub fn describe_fault(f: &Fault) -> String {

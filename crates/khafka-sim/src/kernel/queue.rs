@@ -197,13 +197,16 @@ impl<T> EventQueue<T> {
         })
     }
 
-    /// Removes the pending events `keep` refuses (a rare operation: it rebuilds the heap). The
-    /// remaining events pop in the same `(time, sequence)` order as before.
-    pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &T) -> bool) {
+    /// Removes the pending events `keep(time, event, word beside it)` refuses (a rare operation: it
+    /// rebuilds the heap). The remaining events pop in the same `(time, sequence)` order as before.
+    pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &T, u64) -> bool) {
         let keys = std::mem::take(&mut self.heap.keys);
         for k in keys {
             let slot = k.slot();
-            let kept = self.slots[slot].as_ref().is_some_and(|e| keep(k.at, e));
+            let aux = self.aux[slot];
+            let kept = self.slots[slot]
+                .as_ref()
+                .is_some_and(|e| keep(k.at, e, aux));
             if kept {
                 self.heap.push(k);
             } else {
@@ -247,7 +250,7 @@ mod tests {
         for (t, v) in [(5, 1), (1, 2), (5, 3), (3, 4), (2, 5), (5, 6)] {
             q.push(SimTime(t), v);
         }
-        q.retain(|_, v| v % 2 == 0);
+        q.retain(|_, v, _| v % 2 == 0);
         q.push(SimTime(5), 8);
         let order: Vec<i32> = std::iter::from_fn(|| q.pop().map(|(_, v)| v)).collect();
         assert_eq!(order, vec![2, 4, 6, 8]);

@@ -12,6 +12,14 @@ use crate::spec::{LinkSpec, NodeRef};
 use serde::Serialize;
 
 const MIN_RTO_US: u64 = 200_000;
+
+/// When a message arrives, and how long after its send its last transmission left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub at_us: u64,
+    /// The retransmission timeouts the message waited (at most 12.6 s: six doublings of 200 ms).
+    pub retransmit_us: u64,
+}
 /// The smallest one-way latency of a link (50 µs, a fast LAN; loopback is tens of microseconds).
 /// Every request and answer takes time, so no exchange of messages can loop at one instant
 /// (a fetch with a zero wait, a zero backoff). Links below it are raised to it.
@@ -109,6 +117,24 @@ impl Network {
                 self.links[i] = link.clone();
             }
         }
+    }
+
+    /// A link's identity for its random stream: its two ends by what they are (broker id, the
+    /// controller, a client's name), not by position, so adding a broker or a client leaves every
+    /// other link's stream as it was.
+    fn link_key(&self, from: Node, to: Node) -> u64 {
+        let fnv = |tag: u64, name: &str| {
+            name.bytes().fold(0xcbf2_9ce4_8422_2325 ^ tag, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+            })
+        };
+        let key = |n: Node| match n {
+            Node::Broker(b) => b as u64,
+            Node::Controller => 1 << 40,
+            Node::Producer(p) => fnv(1, &self.producers[p as usize]),
+            Node::Consumer(c) => fnv(2, &self.consumers[c as usize]),
+        };
+        key(from).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key(to)
     }
 
     /// The largest one-way latency of the link `from → to` (no retransmission).
@@ -215,6 +241,18 @@ impl Network {
         to: Node,
         extra_us: u64,
     ) -> Option<u64> {
+        self.delivery(now_us, from, to, extra_us).map(|d| d.at_us)
+    }
+
+    /// [`Network::delivery_time`], and how long after the send its last transmission left (the
+    /// retransmission timeouts it waited: the sender must be up until then).
+    pub fn delivery(
+        &mut self,
+        now_us: u64,
+        from: Node,
+        to: Node,
+        extra_us: u64,
+    ) -> Option<Delivery> {
         if self.is_blocked(from, to) {
             return None;
         }
@@ -224,21 +262,27 @@ impl Network {
         let hi = link.latency_us_max.clamp(lo, MAX_LATENCY_US);
         let loss = link.loss_ppm;
         let seed = self.seed;
+        let key = self.link_key(from, to);
         let rng =
-            self.link_rngs[i].get_or_insert_with(|| SimRng::derive_indexed(seed, "link", i as u64));
+            self.link_rngs[i].get_or_insert_with(|| SimRng::derive_indexed(seed, "link", key));
         let mut at = now_us
             .saturating_add(rng.range_inclusive(lo, hi))
             .saturating_add(extra_us);
         let mut rto = MIN_RTO_US;
         let mut tries = 0;
+        let mut retransmit_us = 0;
         while tries < MAX_RETRANSMITS && rng.chance_ppm(loss) {
-            at += rto;
+            at = at.saturating_add(rto);
+            retransmit_us += rto;
             rto *= 2;
             tries += 1;
         }
         let at = at.max(self.last_delivery_us[i]);
         self.last_delivery_us[i] = at;
-        Some(at)
+        Some(Delivery {
+            at_us: at,
+            retransmit_us,
+        })
     }
 }
 
@@ -290,5 +334,21 @@ mod tests {
             })
             .collect();
         assert_ne!(a23, c23);
+        // Adding a client (which shifts every node's position) leaves the brokers' links alone.
+        let link = LinkSpec {
+            latency_us_min: 100,
+            latency_us_max: 5_000,
+            loss_ppm: 100_000,
+        };
+        let mut d = Network::new(3, vec!["p".into()], vec!["c".into()], &link, 7);
+        let d23: Vec<u64> = (0..200u64)
+            .map(|i| {
+                let t = i * 10_000_000;
+                d.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                    .unwrap()
+                    - t
+            })
+            .collect();
+        assert_eq!(a23, d23);
     }
 }

@@ -7,10 +7,11 @@
 //! copy comes after the first copy of a record its producer sent later to the same partition.
 //!
 //! "The final leader" is [`Sim::verdict_source`]: the leader while it runs. While a dead leader waits
-//! to be fenced (the controller still names it), the verdicts read the replica a clean election will
-//! then make leader — the first in-sync replica, in assignment order, that runs — so a record held by
-//! a replica that can still be elected cleanly is never called lost; with no such replica the
-//! partition's acknowledged records are unavailable, as for a partition without a leader.
+//! to be fenced (the controller still names it), the verdicts read the replica the controller's
+//! election will then pick (an in-sync replica, else an eligible one, else the last known leader, or
+//! with unclean election any live replica), so a record held by a replica that can still be elected
+//! cleanly is never called lost; with no such replica the partition's acknowledged records are
+//! unavailable, as for a partition without a leader.
 
 use crate::chunked::ChunkVec;
 use crate::log::RecordId;
@@ -153,7 +154,7 @@ impl Sim {
     }
 
     /// The replica whose log the verdicts read for `part` (see the module doc): the leader while it
-    /// runs; while a dead leader is not yet fenced, the replica a clean election will pick then;
+    /// runs; while a dead leader is not yet fenced, the replica the controller's election will pick then;
     /// `None` when the partition has, or is about to have, no leader.
     pub fn verdict_source(&self, part: PartIdx) -> Option<BrokerId> {
         let st = &self.controller.parts[part as usize];
@@ -162,9 +163,32 @@ impl Sim {
         if runs(leader) {
             return Some(leader);
         }
-        st.replicas.iter().copied().find(|b| {
-            *b != leader && st.isr.contains(b) && runs(*b) && self.controller.is_active(*b)
+        // The partition as fencing the dead leader will leave it (the controller's `fence`: out of
+        // the ISR, into the ELR when the ISR falls below min ISR), then the controller's own
+        // election over it, with the brokers running now.
+        let elr_on = self.topo.config.eligible_leader_replicas_enable;
+        let in_isr = st.isr.contains(&leader);
+        let mut target = st.clone();
+        if in_isr && (st.isr.len() > 1 || elr_on) {
+            target.isr.retain(|b| *b != leader);
+        }
+        if elr_on
+            && in_isr
+            && target.isr.len() < self.topo.effective_min_isr(part)
+            && !target.elr.contains(&leader)
+            && !target.isr.contains(&leader)
+        {
+            target.elr.push(leader);
+        }
+        let active = |b: BrokerId| b != leader && runs(b) && self.controller.is_active(b);
+        crate::controller::elect_leader(&crate::controller::ElectionInput {
+            target: &target,
+            is_active: &active,
+            elr_enabled: elr_on,
+            unclean_enabled: self.topo.unclean_enabled(part),
+            last_known_leader: self.controller.last_known_leader[part as usize],
         })
+        .0
     }
 
     /// The verdict source of `part` now and its log (`None` log: no replica).
@@ -479,6 +503,7 @@ impl Sim {
                 .collect(),
             violations: self.violations.clone(),
             invariants_checked: self.opts.check_invariants,
+            halted: self.halted().map(str::to_string),
         }
     }
 }

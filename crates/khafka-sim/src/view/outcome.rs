@@ -108,6 +108,10 @@ pub struct Outcome {
     /// `violations` is empty because nothing looked, and an expectation on it cannot be evaluated.
     #[serde(default)]
     pub invariants_checked: bool,
+    /// Why the run stopped before its end ([`crate::Sim::halted`]), if it did: then no expectation
+    /// can be judged.
+    #[serde(default)]
+    pub halted: Option<String>,
 }
 
 impl Outcome {

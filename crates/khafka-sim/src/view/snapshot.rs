@@ -187,6 +187,7 @@ impl ClusterSnapshot {
                 .collect(),
             violations: sim.violations.clone(),
             invariants_checked: sim.opts.check_invariants,
+            halted: sim.halted().map(str::to_string),
         }
     }
 }
