@@ -846,7 +846,16 @@ enum NotRun {
 
 /// Parses a scenario and checks it fits the tab's memory budget.
 fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
-    let scenario = parse(text).map_err(|e| NotRun::Errors(e.errors().to_vec()))?;
+    let scenario = parse(text).map_err(|e| match e.errors() {
+        // Over the simulator's own budget: a refusal with its estimate, not a mistake in the text.
+        [only] if only.message.starts_with(khafka_scenario::TOO_LARGE) => {
+            NotRun::TooLarge(format!(
+                "Not run: {}",
+                &only.message[khafka_scenario::TOO_LARGE.len()..]
+            ))
+        }
+        errs => NotRun::Errors(errs.to_vec()),
+    })?;
     match crate::budget::refusal(&scenario.spec) {
         Some(why) => Err(NotRun::TooLarge(why)),
         None => Ok(scenario),

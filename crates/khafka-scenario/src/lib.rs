@@ -42,7 +42,7 @@ mod topics;
 pub use errors::{ParseError, ParseErrors, Span};
 pub use expect::{CmpOp, Counter, Expect, ExpectResult, Metric, Operand};
 pub use faults::FAULTS;
-pub use parser::STATEMENTS;
+pub use parser::{STATEMENTS, TOO_LARGE};
 pub use suggest::suggest;
 
 /// A parsed scenario: what to run, and what to check afterwards.

@@ -24,6 +24,8 @@ pub const STATEMENTS: &[&str] = &[
 
 /// The largest cluster the simulator accepts.
 pub const MAX_BROKERS: u32 = 1_000;
+/// How the error for a run over the simulator's budget starts (the site shows it as a refusal).
+pub const TOO_LARGE: &str = "too large to simulate: ";
 /// At most this many errors are reported for one source (then one line says how many more).
 pub const MAX_ERRORS: usize = 50;
 
@@ -452,10 +454,10 @@ impl Parser {
         if self.errors.is_empty() {
             if let Err(why) = khafka_sim::budget::check(&self.spec) {
                 let span = self.run_span.unwrap_or(Span::new(1, 1, 0));
-                self.errors.push(
-                    ParseError::new(span, format!("too large to simulate: {why}"))
-                        .hint("the simulator keeps every record of a run in memory (about 200 bytes each)"),
-                );
+                self.errors
+                    .push(ParseError::new(span, format!("{TOO_LARGE}{why}")).hint(
+                    "the simulator keeps every record of a run in memory (about 200 bytes each)",
+                ));
             }
         }
         self.errors.sort_by_key(|e| (e.line, e.column));

@@ -95,9 +95,11 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
     let e = estimate(spec);
     if e.bytes > MEMORY_BUDGET_BYTES {
         return Err(format!(
-            "about {} records and {} of memory: more than the simulator's budget of {} per run; \
-             shorten the run, lower the rates or set a `count=`",
+            "about {} records over {} s of simulated time would need about {} of memory, more \
+             than the simulator's budget of {} per run; lower the rates, shorten `run` or set a \
+             `count=`",
             human_count(e.records),
+            spec.run_for.as_us() / 1_000_000,
             human_bytes(e.bytes),
             human_bytes(MEMORY_BUDGET_BYTES)
         ));
