@@ -1,0 +1,222 @@
+//! The fetch path on the leader: `ReplicaManager.fetchMessages` / `Partition.readRecords` (the last
+//! fetched epoch checked against the leader's epoch cache, KIP-101/279/320) and the fetch purgatory
+//! (`DelayedFetch`, here `ParkedFetch`: a fetch with nothing to return waits up to its max wait).
+
+use super::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkedFetch {
+    pub req_id: u64,
+    pub from: Node,
+    pub fetcher: Fetcher,
+    pub partitions: Vec<FetchPartition>,
+    /// When it is answered even without data (`max_wait`).
+    pub deadline_us: u64,
+}
+
+/// The leader's check of a fetch's last fetched epoch (`Partition.readRecords`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EpochCheck {
+    /// The follower's log agrees with ours up to its fetch offset.
+    Ok,
+    /// Its last fetched epoch ends earlier here (or is not ours): `(epoch, end offset)` to truncate to.
+    Diverging(u32, u64),
+    /// We cannot tell where its epoch ends (`UNDEFINED_EPOCH_OFFSET`): `OFFSET_OUT_OF_RANGE`.
+    Undefined,
+}
+
+pub(super) fn diverging(log: &Log, fp: &FetchPartition, mode: Truncation) -> EpochCheck {
+    if mode == Truncation::HighWatermark {
+        return EpochCheck::Ok;
+    }
+    let Some(last) = fp.last_fetched_epoch else {
+        return EpochCheck::Ok;
+    };
+    match log.end_offset_for(last) {
+        Some((epoch, end)) if epoch < last || end < fp.fetch_offset => {
+            EpochCheck::Diverging(epoch, end)
+        }
+        Some(_) => EpochCheck::Ok,
+        None => EpochCheck::Undefined,
+    }
+}
+
+impl Broker {
+    // ---------------------------------------------------------------- fetch (leader side)
+
+    pub(super) fn on_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        fetcher: Fetcher,
+        max_wait_us: u64,
+        partitions: Vec<FetchPartition>,
+    ) -> BrokerAction {
+        if let Fetcher::Follower(f) = fetcher {
+            for fp in &partitions {
+                self.update_follower(ctx, f, fp);
+            }
+        }
+        let deadline_us = ctx.now.as_us().saturating_add(max_wait_us);
+        let p = ParkedFetch {
+            req_id,
+            from,
+            fetcher,
+            partitions,
+            deadline_us,
+        };
+        if max_wait_us == 0 || self.fetch_has_data(&p) {
+            self.answer_fetch(ctx, &p);
+            ctx.pools.fetch.give(p.partitions);
+        } else {
+            self.parked_fetches.push(p);
+            self.parked_check
+                .arm(ctx, deadline_us, |at_us| Timer::ParkedFetchCheck { at_us });
+        }
+        BrokerAction::None
+    }
+
+    /// Arms the parked-fetch check for the earliest deadline.
+    pub(super) fn arm_parked_check(&mut self, ctx: &mut Ctx) {
+        if let Some(at) = self.parked_fetches.iter().map(|p| p.deadline_us).min() {
+            self.parked_check
+                .arm(ctx, at, |at_us| Timer::ParkedFetchCheck { at_us });
+        }
+    }
+
+    pub(super) fn fetch_has_data(&self, p: &ParkedFetch) -> bool {
+        p.partitions.iter().any(|fp| {
+            let Some(r) = self.replicas.get(&fp.part) else {
+                return true;
+            };
+            if !r.is_leader(self.id) || fp.current_leader_epoch != r.state.leader_epoch {
+                return true;
+            }
+            let limit = match p.fetcher {
+                Fetcher::Follower(_) => r.log.log_end_offset(),
+                Fetcher::Consumer => r.log.high_watermark,
+            };
+            fp.fetch_offset != limit
+        })
+    }
+
+    pub(super) fn wake_parked(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        if self.parked_fetches.is_empty() {
+            return;
+        }
+        self.answer_parked(ctx, |b, p| {
+            p.partitions.iter().any(|fp| fp.part == part) && b.fetch_has_data(p)
+        });
+    }
+
+    /// Answers the parked fetches `due` picks, in the order they were parked; keeps the others.
+    pub(super) fn answer_parked(
+        &mut self,
+        ctx: &mut Ctx,
+        due: impl Fn(&Self, &ParkedFetch) -> bool,
+    ) {
+        let mut parked = std::mem::take(&mut self.parked_fetches);
+        parked.retain_mut(|p| {
+            if due(self, p) {
+                self.answer_fetch(ctx, p);
+                ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
+                false
+            } else {
+                true
+            }
+        });
+        self.parked_fetches = parked;
+    }
+
+    pub(super) fn answer_fetch(&self, ctx: &mut Ctx, p: &ParkedFetch) {
+        let mut out = ctx.pools.fetched.take();
+        out.reserve(p.partitions.len());
+        for fp in &p.partitions {
+            out.push(self.read_partition(ctx, p.fetcher, fp));
+        }
+        ctx.send(
+            p.from,
+            Msg::FetchResponse {
+                req_id: p.req_id,
+                partitions: out,
+            },
+        );
+    }
+
+    pub(super) fn read_partition(
+        &self,
+        ctx: &mut Ctx,
+        fetcher: Fetcher,
+        fp: &FetchPartition,
+    ) -> FetchedPartition {
+        let empty = |error| FetchedPartition {
+            part: fp.part,
+            error,
+            high_watermark: 0,
+            log_end_offset: 0,
+            records: Vec::new(),
+            base_offset: fp.fetch_offset,
+            diverging_epoch: None,
+        };
+        let Some(r) = self.replicas.get(&fp.part) else {
+            return empty(ErrorCode::NotLeaderOrFollower);
+        };
+        if !r.is_leader(self.id) {
+            return empty(ErrorCode::NotLeaderOrFollower);
+        }
+        if fp.current_leader_epoch < r.state.leader_epoch {
+            return empty(ErrorCode::FencedLeaderEpoch);
+        }
+        if fp.current_leader_epoch > r.state.leader_epoch {
+            return empty(ErrorCode::UnknownLeaderEpoch);
+        }
+        let leo = r.log.log_end_offset();
+        let hw = r.log.high_watermark;
+        let mut resp = FetchedPartition {
+            part: fp.part,
+            error: ErrorCode::None,
+            high_watermark: hw,
+            log_end_offset: leo,
+            records: Vec::new(),
+            base_offset: fp.fetch_offset,
+            diverging_epoch: None,
+        };
+        match diverging(&r.log, fp, ctx.topo.config.truncation) {
+            EpochCheck::Ok => {}
+            EpochCheck::Diverging(epoch, end) => {
+                resp.diverging_epoch = Some((epoch, end));
+                return resp;
+            }
+            EpochCheck::Undefined => {
+                resp.error = ErrorCode::OffsetOutOfRange;
+                return resp;
+            }
+        }
+        let limit = match fetcher {
+            Fetcher::Follower(_) => leo,
+            Fetcher::Consumer => hw,
+        };
+        if fp.fetch_offset > leo {
+            resp.error = ErrorCode::OffsetOutOfRange;
+            return resp;
+        }
+        let end = limit.min(fp.fetch_offset + MAX_FETCH_RECORDS as u64);
+        if fp.fetch_offset < end {
+            resp.records = ctx.pools.records.take();
+            r.log.records().extend_range_into(
+                fp.fetch_offset as usize,
+                end as usize,
+                &mut resp.records,
+            );
+            if fetcher == Fetcher::Consumer && end > hw {
+                ctx.violation(format!(
+                    "{}: consumer given offsets up to {} beyond HW {hw}",
+                    ctx.topo.part_name(fp.part),
+                    end - 1
+                ));
+            }
+        }
+        resp
+    }
+}

@@ -1,0 +1,252 @@
+//! The follower side of replication: Kafka's `ReplicaFetcherThread` / `AbstractFetcherThread`, one
+//! per leader: fetch, append what comes back, truncate on a diverging epoch, back off on errors.
+
+use super::*;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FetcherState {
+    /// `(request id, partitions in it)`.
+    pub in_flight: Option<(u64, Vec<PartIdx>)>,
+    pub backoff_until_us: u64,
+    pub wake_scheduled: bool,
+    /// When the in-flight fetch was sent.
+    pub sent_us: u64,
+}
+
+impl Broker {
+    pub(super) fn fetchers_remove_part(&mut self, part: PartIdx) {
+        for f in self.fetchers.values_mut() {
+            if let Some((_, parts)) = &mut f.in_flight {
+                parts.retain(|p| *p != part);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- fetch (follower side)
+
+    /// Sends the next fetch to `leader` if none is in flight and some partition follows it.
+    pub fn pump_fetcher(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if !self.is_running() || leader == self.id {
+            return;
+        }
+        let me = self.id;
+        let f = self.fetchers.get_or_default(leader);
+        if f.in_flight.is_some() {
+            return;
+        }
+        if f.backoff_until_us > ctx.now.as_us() {
+            self.schedule_wake(ctx, leader);
+            return;
+        }
+        if self.followed_stale {
+            self.rebuild_followed(ctx.topo.brokers);
+        }
+        let followed = self.followed.get(leader as usize).map_or(&[][..], |v| v);
+        let mut partitions = ctx.pools.fetch.take();
+        partitions.extend(followed.iter().map(|p| {
+            let r = &self.replicas[p];
+            FetchPartition {
+                part: r.part,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.last_record_epoch(),
+                current_leader_epoch: r.state.leader_epoch,
+            }
+        }));
+        if partitions.is_empty() {
+            ctx.pools.fetch.give(partitions);
+            return;
+        }
+        let req_id = ctx.req_id();
+        let parts = partitions.iter().map(|p| p.part).collect();
+        let f = self.fetchers.get_mut(&leader).expect("inserted");
+        f.in_flight = Some((req_id, parts));
+        f.sent_us = ctx.now.as_us();
+        ctx.send(
+            Node::Broker(leader),
+            Msg::Fetch {
+                req_id,
+                fetcher: Fetcher::Follower(me),
+                max_wait_us: crate::time::ms_to_us(ctx.topo.config.replica_fetch_wait_max_ms),
+                partitions,
+            },
+        );
+        self.arm_fetch_check(ctx);
+    }
+
+    /// Indexes the replicas this broker follows by their leader.
+    pub(super) fn rebuild_followed(&mut self, brokers: u32) {
+        self.followed.iter_mut().for_each(Vec::clear);
+        self.followed.resize(brokers as usize + 1, Vec::new());
+        for r in self.replicas.values() {
+            match r.state.leader {
+                Some(l) if l != self.id => self.followed[l as usize].push(r.part),
+                _ => {}
+            }
+        }
+        self.followed_stale = false;
+    }
+
+    /// Arms the fetch-timeout check for the oldest fetch in flight.
+    pub(super) fn arm_fetch_check(&mut self, ctx: &mut Ctx) {
+        let oldest = self
+            .fetchers
+            .values()
+            .filter(|f| f.in_flight.is_some())
+            .map(|f| f.sent_us)
+            .min();
+        if let Some(sent) = oldest {
+            let at = sent.saturating_add(crate::time::ms_to_us(REPLICA_SOCKET_TIMEOUT_MS));
+            self.fetch_check
+                .arm(ctx, at, |at_us| Timer::FetchTimeoutCheck { at_us });
+        }
+    }
+
+    pub(super) fn schedule_wake(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let f = self.fetchers.get_or_default(leader);
+        if !f.wake_scheduled {
+            f.wake_scheduled = true;
+            let at = f.backoff_until_us.saturating_sub(ctx.now.as_us());
+            ctx.timer_after_us(at, Timer::FetcherWake { leader });
+        }
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        leader: BrokerId,
+        req_id: u64,
+        mut partitions: Vec<FetchedPartition>,
+    ) {
+        let me = self.id;
+        let Some(f) = self.fetchers.get_mut(&leader) else {
+            return;
+        };
+        let Some((id, live_parts)) = f.in_flight.take() else {
+            return;
+        };
+        if id != req_id {
+            f.in_flight = Some((id, live_parts));
+            return;
+        }
+        let mut backoff = false;
+        for fp in partitions.drain(..) {
+            if !live_parts.contains(&fp.part) {
+                continue; // leadership changed while the fetch was in flight
+            }
+            let Some(r) = self.replicas.get_mut(&fp.part) else {
+                continue;
+            };
+            if r.state.leader != Some(leader) {
+                continue;
+            }
+            match fp.error {
+                ErrorCode::None => {}
+                ErrorCode::OffsetOutOfRange => {
+                    // The leader's log is shorter than ours (after an unclean election without
+                    // epochs): truncate to the leader's LEO.
+                    let leo = r.log.log_end_offset();
+                    if fp.log_end_offset < leo {
+                        r.log.truncate_to(fp.log_end_offset);
+                        r.rebuild_producer_state();
+                        ctx.emit(TraceKind::Truncated {
+                            partition: ctx.topo.part_name(fp.part),
+                            broker: me,
+                            to_offset: fp.log_end_offset,
+                            removed: leo - fp.log_end_offset,
+                            reason: TruncationReason::OffsetOutOfRange,
+                        });
+                    }
+                    continue;
+                }
+                _ => {
+                    backoff = true;
+                    continue;
+                }
+            }
+            if let Some((epoch, end)) = fp.diverging_epoch {
+                // AbstractFetcherThread.truncateOnFetchResponse / getOffsetTruncationState.
+                let leo = r.log.log_end_offset();
+                let target = match r.log.end_offset_for(epoch) {
+                    Some((fe, fend)) if fe == epoch => end.min(fend),
+                    // We do not know the leader's epoch: truncate to the end of our largest
+                    // epoch below it and ask again (KIP-279).
+                    Some((_, fend)) => fend.min(end),
+                    // We know no epoch at or below it: the leader's end offset.
+                    None => end,
+                };
+                let target = target.min(leo);
+                if target < leo {
+                    r.log.truncate_to(target);
+                    r.rebuild_producer_state();
+                    ctx.emit(TraceKind::Truncated {
+                        partition: ctx.topo.part_name(fp.part),
+                        broker: me,
+                        to_offset: target,
+                        removed: leo - target,
+                        reason: TruncationReason::DivergingEpoch {
+                            epoch,
+                            end_offset: end,
+                            leader,
+                        },
+                    });
+                }
+                continue;
+            }
+            if !fp.records.is_empty() {
+                if fp.base_offset != r.log.log_end_offset() {
+                    continue; // stale response for an offset we no longer have
+                }
+                let now_us = ctx.now.as_us();
+                let count = fp.records.len() as u32;
+                // Runs of records from one producer share one lookup of its state (a response
+                // usually carries a single producer's batches).
+                for run in fp.records.chunk_by(|a, b| a.producer_id == b.producer_id) {
+                    let pid = run[0].producer_id;
+                    let mut entry = (pid != 0).then(|| r.producers.get_or_default(pid));
+                    for rec in run {
+                        let off = r.log.append(LogRecord {
+                            append_us: now_us,
+                            ..*rec
+                        });
+                        let Some(e) = entry.as_deref_mut() else {
+                            continue;
+                        };
+                        if e.epoch != rec.producer_epoch {
+                            e.epoch = rec.producer_epoch;
+                            e.batches.clear();
+                        }
+                        match e.batches.back_mut() {
+                            Some(b) if !rec.batch_start => b.1 = rec.sequence,
+                            _ => {
+                                e.batches.push_back((rec.sequence, rec.sequence, off));
+                                if e.batches.len() > BATCHES_TO_RETAIN {
+                                    e.batches.pop_front();
+                                }
+                            }
+                        }
+                    }
+                }
+                let topo = ctx.topo;
+                ctx.emit_hot(HotEvent::Replicated {
+                    partition: topo.part_name_ref(fp.part),
+                    broker: me,
+                    base_offset: fp.base_offset,
+                    count,
+                });
+                ctx.pools.records.give(fp.records);
+            }
+            // The follower's HW is the leader's, capped by its own LEO.
+            let hw = fp.high_watermark.min(r.log.log_end_offset());
+            if hw > r.log.high_watermark {
+                r.log.set_high_watermark(hw);
+            }
+        }
+        ctx.pools.fetched.give(partitions);
+        if backoff {
+            let b = ctx.topo.config.replica_fetch_backoff_ms;
+            let f = self.fetchers.get_mut(&leader).expect("exists");
+            f.backoff_until_us = ctx.now.as_us().saturating_add(crate::time::ms_to_us(b));
+        }
+        self.pump_fetcher(ctx, leader);
+    }
+}

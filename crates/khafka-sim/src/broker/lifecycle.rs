@@ -1,0 +1,137 @@
+//! The broker's life: start (log recovery, registration), controlled shutdown, stop and power loss,
+//! heartbeats and the metadata log it follows (Kafka's `BrokerLifecycleManager` and
+//! `BrokerMetadataListener`).
+
+use super::*;
+
+impl Broker {
+    /// Starts (or restarts) the process: log recovery, then registration with the controller.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.status = BrokerStatus::Running;
+        self.previous_broker_epoch = self.clean_shutdown_epoch.take();
+        self.broker_epoch += 1;
+        self.fenced = true;
+        self.want_shutdown = false;
+        self.metadata_offset = 0;
+        // The metadata log is read again from the start (see `fetch_metadata`).
+        self.metadata_cache.iter_mut().for_each(|c| *c = (None, 0));
+        self.metadata_fetch_in_flight = None;
+        self.fetchers.clear();
+        self.parked_fetches.clear();
+        self.delayed_produces.clear();
+        self.fetch_check.reset();
+        self.produce_check.reset();
+        self.parked_check.reset();
+        for r in self.replicas.values_mut() {
+            // Log recovery: the HW comes back from the checkpoint file, clamped to the LEO.
+            let hw = r.hw_checkpoint.min(r.log.log_end_offset());
+            r.log.high_watermark = 0;
+            r.log.set_high_watermark(hw);
+            r.state.leader = None;
+            r.state.isr.clear();
+            self.followed_stale = true;
+            r.remotes.clear();
+            r.pending_isr = None;
+            r.rebuild_producer_state();
+        }
+        ctx.emit(TraceKind::BrokerStarted {
+            broker: self.id,
+            broker_epoch: self.broker_epoch,
+        });
+        self.send_heartbeat(ctx);
+        self.fetch_metadata(ctx);
+        let cfg = &ctx.topo.config;
+        let lag = cfg.replica_lag_time_max_ms / 2;
+        let hw_ckpt = cfg.replica_high_watermark_checkpoint_interval_ms;
+        let hb = cfg.broker_heartbeat_interval_ms;
+        ctx.timer_after_ms(lag.max(1), Timer::IsrExpiration);
+        ctx.timer_after_ms(hb, Timer::Heartbeat);
+        ctx.timer_after_ms(hw_ckpt, Timer::HwCheckpoint);
+    }
+
+    /// Stops the process. Returns the requests it held, so the engine can reset their connections.
+    pub fn stop(&mut self, ctx: &mut Ctx, clean: bool) -> Vec<(Node, u64)> {
+        self.status = BrokerStatus::Stopped;
+        if clean {
+            for r in self.replicas.values_mut() {
+                r.hw_checkpoint = r.log.high_watermark;
+            }
+            self.clean_shutdown_epoch = Some(self.broker_epoch);
+        }
+        let mut held: Vec<(Node, u64)> = self
+            .parked_fetches
+            .drain(..)
+            .map(|p| (p.from, p.req_id))
+            .collect();
+        held.extend(self.delayed_produces.drain(..).map(|d| (d.from, d.req_id)));
+        self.fetchers.clear();
+        ctx.emit(TraceKind::BrokerStopped {
+            broker: self.id,
+            clean,
+        });
+        held
+    }
+
+    /// A power loss: records that reached this disk less than `window_us` ago are gone.
+    pub fn lose_unflushed(&mut self, ctx: &mut Ctx, window_us: u64) {
+        let cutoff = ctx.now.as_us().saturating_sub(window_us);
+        for r in self.replicas.values_mut() {
+            let leo = r.log.log_end_offset();
+            // Appends are in time order, so the unflushed records are a tail.
+            let mut keep = leo;
+            while keep > 0
+                && r.log
+                    .get(keep - 1)
+                    .is_some_and(|rec| rec.append_us > cutoff)
+            {
+                keep -= 1;
+            }
+            if keep < leo {
+                r.log.truncate_to(keep);
+                r.hw_checkpoint = r.hw_checkpoint.min(keep);
+                ctx.emit(TraceKind::Truncated {
+                    partition: ctx.topo.part_name(r.part),
+                    broker: self.id,
+                    to_offset: keep,
+                    removed: leo - keep,
+                    reason: TruncationReason::PowerLoss,
+                });
+            }
+        }
+    }
+
+    pub fn send_heartbeat(&mut self, ctx: &mut Ctx) {
+        ctx.send(
+            Node::Controller,
+            Msg::Heartbeat {
+                broker_epoch: self.broker_epoch,
+                previous_broker_epoch: self.previous_broker_epoch,
+                metadata_offset: self.metadata_offset,
+                want_shutdown: self.want_shutdown,
+            },
+        );
+    }
+
+    pub(super) fn fetch_metadata(&mut self, ctx: &mut Ctx) {
+        let req_id = ctx.req_id();
+        self.metadata_fetch_in_flight = Some(req_id);
+        ctx.send(
+            Node::Controller,
+            Msg::MetadataFetch {
+                req_id,
+                offset: self.metadata_offset,
+            },
+        );
+        ctx.timer_after_ms(
+            METADATA_FETCH_TIMEOUT_MS,
+            Timer::MetadataFetchTimeout { req_id },
+        );
+    }
+
+    /// Begins a controlled shutdown.
+    pub fn begin_shutdown(&mut self, ctx: &mut Ctx) {
+        self.want_shutdown = true;
+        self.send_heartbeat(ctx);
+        ctx.timer_after_ms(SHUTDOWN_TIMEOUT_MS, Timer::ShutdownDeadline);
+    }
+}

@@ -1,0 +1,351 @@
+//! Kafka's `Partition` (core/src/main/scala/kafka/cluster/Partition.scala) as a broker holds it:
+//! a replica's state (here `Replica`), becoming leader or follower from the controller's decision
+//! (`makeLeader`/`makeFollower`), the high watermark (`maybeIncrementLeaderHW`), and the ISR: shrink
+//! (`maybeShrinkIsr`), expand on a follower's fetch (`maybeExpandIsr`), through `AlterPartition`.
+
+use super::fetch::{diverging, EpochCheck};
+use super::*;
+
+/// What the leader knows of a follower (`Replica` in Kafka).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemoteState {
+    pub log_end_offset: u64,
+    pub last_caught_up_us: u64,
+    pub last_fetch_us: u64,
+    pub last_fetch_leader_leo: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProducerEntry {
+    pub epoch: u16,
+    /// `(first sequence, last sequence, first offset)` of the last batches, oldest first.
+    pub batches: VecDeque<(i32, i32, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Replica {
+    pub part: PartIdx,
+    pub log: Log,
+    /// The partition state this broker last received from the controller.
+    pub state: PartitionState,
+    /// LEO when this broker's current leader epoch began (for the KIP-320 ISR-join rule).
+    pub leader_epoch_start_offset: u64,
+    pub remotes: VecMap<BrokerId, RemoteState>,
+    /// ISR proposed to the controller and not yet answered (KIP-497's pending state).
+    pub pending_isr: Option<Vec<BrokerId>>,
+    pub producers: VecMap<u32, ProducerEntry>,
+    /// The HW last written to `replication-offset-checkpoint` (restored on restart).
+    pub hw_checkpoint: u64,
+}
+
+impl Replica {
+    pub fn is_leader(&self, me: BrokerId) -> bool {
+        self.state.leader == Some(me)
+    }
+
+    /// Whether `b` is in the ISR or a pending change of it (`maximalIsr`).
+    pub fn in_maximal_isr(&self, b: BrokerId) -> bool {
+        self.state.isr.contains(&b) || self.pending_isr.as_ref().is_some_and(|p| p.contains(&b))
+    }
+
+    /// Size of the ISR plus members of a pending change (`maximalIsr.size`).
+    pub fn maximal_isr_len(&self) -> usize {
+        let pending = self.pending_isr.as_deref().unwrap_or(&[]);
+        self.state.isr.len()
+            + pending
+                .iter()
+                .filter(|b| !self.state.isr.contains(b))
+                .count()
+    }
+
+    pub(super) fn rebuild_producer_state(&mut self) {
+        self.producers.clear();
+        let mut current: Option<(u32, u16, i32, i32, u64)> = None;
+        let close = |producers: &mut VecMap<u32, ProducerEntry>,
+                     c: Option<(u32, u16, i32, i32, u64)>| {
+            if let Some((pid, epoch, first, last, off)) = c {
+                let e = producers.get_or_default(pid);
+                if epoch != e.epoch {
+                    e.epoch = epoch;
+                    e.batches.clear();
+                }
+                e.batches.push_back((first, last, off));
+                if e.batches.len() > BATCHES_TO_RETAIN {
+                    e.batches.pop_front();
+                }
+            }
+        };
+        for (off, r) in self.log.records().iter().enumerate() {
+            if r.producer_id == 0 {
+                continue;
+            }
+            match current {
+                Some((pid, ep, first, _, o))
+                    if !r.batch_start && pid == r.producer_id && ep == r.producer_epoch =>
+                {
+                    current = Some((pid, ep, first, r.sequence, o));
+                }
+                c => {
+                    close(&mut self.producers, c);
+                    current = Some((
+                        r.producer_id,
+                        r.producer_epoch,
+                        r.sequence,
+                        r.sequence,
+                        off as u64,
+                    ));
+                }
+            }
+        }
+        close(&mut self.producers, current);
+    }
+}
+
+impl Broker {
+    // ---------------------------------------------------------------- metadata
+
+    /// Applies the controller's decision for a partition: become leader, follower, or neither.
+    pub(super) fn apply_partition_state(&mut self, ctx: &mut Ctx, st: PartitionState) {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(&st.part) else {
+            return;
+        };
+        let was_leader = r.is_leader(me);
+        let old_leader = r.state.leader;
+        let new_epoch = st.leader_epoch > r.state.leader_epoch || old_leader.is_none();
+        let part = st.part;
+        if st.leader_epoch < r.state.leader_epoch || st.partition_epoch < r.state.partition_epoch {
+            return; // stale
+        }
+        let becomes_leader = st.leader == Some(me);
+        if r.state.leader != st.leader {
+            self.followed_stale = true;
+        }
+        r.state = st;
+        // Partition.makeLeader / makeFollower → updateAssignmentAndIsr: the committed state from the
+        // controller replaces any pending ISR change (its response may never come).
+        r.pending_isr = None;
+        if becomes_leader {
+            if !was_leader || new_epoch {
+                // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset.
+                r.log.assign_epoch_start(r.state.leader_epoch);
+                r.leader_epoch_start_offset = r.log.log_end_offset();
+                r.pending_isr = None;
+                let now = ctx.now.as_us();
+                r.remotes = r
+                    .state
+                    .replicas
+                    .iter()
+                    .filter(|b| **b != me)
+                    .map(|b| {
+                        let in_isr = r.state.isr.contains(b);
+                        (
+                            *b,
+                            RemoteState {
+                                log_end_offset: 0,
+                                last_caught_up_us: if in_isr { now } else { 0 },
+                                last_fetch_us: 0,
+                                last_fetch_leader_leo: 0,
+                            },
+                        )
+                    })
+                    .collect();
+                self.fetchers_remove_part(part);
+            }
+            self.maybe_increment_hw(ctx, part);
+        } else {
+            if was_leader {
+                self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
+            }
+            let r = self.replicas.get_mut(&part).expect("checked above");
+            if let Some(leader) = r.state.leader {
+                if new_epoch || old_leader != Some(leader) {
+                    if ctx.topo.config.truncation == Truncation::HighWatermark {
+                        // Before KIP-101: truncate to the local HW on becoming a follower.
+                        let hw = r.log.high_watermark;
+                        let leo = r.log.log_end_offset();
+                        if hw < leo {
+                            r.log.truncate_to(hw);
+                            r.rebuild_producer_state();
+                            ctx.emit(TraceKind::Truncated {
+                                partition: ctx.topo.part_name(part),
+                                broker: me,
+                                to_offset: hw,
+                                removed: leo - hw,
+                                reason: TruncationReason::BecameFollowerPreKip101,
+                            });
+                        }
+                    }
+                    self.fetchers_remove_part(part);
+                    self.pump_fetcher(ctx, leader);
+                }
+            } else {
+                self.fetchers_remove_part(part);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- high watermark and ISR
+
+    /// `Partition.maybeIncrementLeaderHW`.
+    pub(super) fn maybe_increment_hw(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(&part) else {
+            return;
+        };
+        if !r.is_leader(me) {
+            return;
+        }
+        let min_isr = ctx.topo.effective_min_isr(part);
+        if ctx.topo.config.hw_rule == HwRule::StrictMinIsr && r.state.isr.len() < min_isr {
+            return;
+        }
+        let leo = r.log.log_end_offset();
+        let lag_us = crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms);
+        let now = ctx.now.as_us();
+        let mut new_hw = leo;
+        for (b, rs) in &r.remotes {
+            if rs.log_end_offset >= new_hw {
+                continue;
+            }
+            let caught_up = rs.log_end_offset == leo
+                || (rs.last_caught_up_us > 0 && now - rs.last_caught_up_us <= lag_us);
+            let eligible = !self.fenced_brokers.contains(b);
+            if r.in_maximal_isr(*b) || (caught_up && eligible) {
+                new_hw = rs.log_end_offset;
+            }
+        }
+        if new_hw > r.log.high_watermark {
+            let old = r.log.high_watermark;
+            r.log.set_high_watermark(new_hw);
+            for off in old..new_hw {
+                let id = r.log.get(off).map(|rec| rec.record_id);
+                if let Some(info) = id.and_then(|id| ctx.prov.get_mut(id)) {
+                    if info.committed_us().is_none() {
+                        info.set_committed(now);
+                    }
+                }
+            }
+            let topo = ctx.topo;
+            ctx.emit_hot(HotEvent::HighWatermark {
+                partition: topo.part_name_ref(part),
+                broker: me,
+                high_watermark: new_hw,
+            });
+            self.complete_delayed(ctx, part);
+            self.wake_parked(ctx, part);
+        }
+    }
+
+    /// The "isr-expiration" task: drop followers that have not caught up for `replica.lag.time.max.ms`.
+    pub(super) fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
+        let me = self.id;
+        let lag_us = crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms);
+        let now = ctx.now.as_us();
+        let mut proposals = Vec::new();
+        for (part, r) in &self.replicas {
+            if !r.is_leader(me) || r.pending_isr.is_some() {
+                continue;
+            }
+            let leo = r.log.log_end_offset();
+            let out: Vec<BrokerId> = r
+                .state
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| *b != me)
+                .filter(|b| {
+                    r.remotes.get(b).is_some_and(|rs| {
+                        rs.log_end_offset != leo
+                            && now.saturating_sub(rs.last_caught_up_us) > lag_us
+                    })
+                })
+                .collect();
+            if !out.is_empty() {
+                let isr: Vec<BrokerId> = r
+                    .state
+                    .isr
+                    .iter()
+                    .copied()
+                    .filter(|b| !out.contains(b))
+                    .collect();
+                proposals.push((*part, isr));
+            }
+        }
+        for (part, isr) in proposals {
+            self.propose_isr(ctx, part, isr);
+        }
+    }
+
+    pub(super) fn propose_isr(&mut self, ctx: &mut Ctx, part: PartIdx, isr: Vec<BrokerId>) {
+        let r = self.replicas.get_mut(&part).expect("leader replica");
+        // During a shrink the maximal ISR stays the old one; during an expand it includes the new
+        // member. Both are the union of current and proposed.
+        r.pending_isr = Some(isr.clone());
+        let partition_epoch = r.state.partition_epoch;
+        ctx.send(
+            Node::Controller,
+            Msg::AlterPartition {
+                part,
+                leader_epoch: r.state.leader_epoch,
+                partition_epoch,
+                isr,
+            },
+        );
+        ctx.timer_after_ms(
+            CONTROLLER_SOCKET_TIMEOUT_MS,
+            Timer::AlterPartitionRetry {
+                part,
+                partition_epoch,
+            },
+        );
+    }
+
+    /// What the leader learns from a follower's fetch: its LEO, whether it is caught up, and whether
+    /// it may (re)join the ISR.
+    pub(super) fn update_follower(
+        &mut self,
+        ctx: &mut Ctx,
+        follower: BrokerId,
+        fp: &FetchPartition,
+    ) {
+        let me = self.id;
+        let part = fp.part;
+        let Some(r) = self.replicas.get_mut(&part) else {
+            return;
+        };
+        if !r.is_leader(me) || fp.current_leader_epoch != r.state.leader_epoch {
+            return;
+        }
+        if diverging(&r.log, fp, ctx.topo.config.truncation) != EpochCheck::Ok {
+            return;
+        }
+        let leo = r.log.log_end_offset();
+        let now = ctx.now.as_us();
+        let Some(rs) = r.remotes.get_mut(&follower) else {
+            return;
+        };
+        // Replica.updateFetchStateOrThrow.
+        if fp.fetch_offset >= leo {
+            rs.last_caught_up_us = now;
+        } else if fp.fetch_offset >= rs.last_fetch_leader_leo && rs.last_fetch_us > 0 {
+            rs.last_caught_up_us = rs.last_caught_up_us.max(rs.last_fetch_us);
+        }
+        rs.log_end_offset = fp.fetch_offset.min(leo);
+        rs.last_fetch_us = now;
+        rs.last_fetch_leader_leo = leo;
+        // Partition.maybeExpandIsr with the KIP-320 guard and KIP-903's eligibility.
+        let follower_leo = rs.log_end_offset;
+        if !r.state.isr.contains(&follower)
+            && r.pending_isr.is_none()
+            && follower_leo >= r.log.high_watermark
+            && follower_leo >= r.leader_epoch_start_offset
+            && !self.fenced_brokers.contains(&follower)
+        {
+            let mut isr = r.state.isr.clone();
+            isr.push(follower);
+            self.propose_isr(ctx, part, isr);
+        }
+        self.maybe_increment_hw(ctx, part);
+    }
+}

@@ -1,0 +1,253 @@
+//! The produce path: `ReplicaManager.appendRecords` (acks, min ISR, idempotence checks, the append)
+//! and the produce purgatory (`DelayedProduce`: an acks=all request waits until the ISR has the
+//! records or its timeout).
+
+use super::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DelayedProduce {
+    pub req_id: u64,
+    pub from: Node,
+    /// `(partition, required offset, base offset, result once known)`.
+    pub parts: Vec<(PartIdx, u64, u64, Option<ErrorCode>)>,
+    /// When the request times out (the produce request's timeout).
+    pub deadline_us: u64,
+}
+
+/// Answers a parked produce request with each partition's result.
+pub(super) fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
+    let mut results = ctx.pools.produce_results.take();
+    results.extend(d.parts.iter().map(|&(part, _, base, res)| {
+        let err = res.unwrap_or(ErrorCode::RequestTimedOut);
+        let off = (err == ErrorCode::None).then_some(base);
+        (part, err, off)
+    }));
+    ctx.send(
+        d.from,
+        Msg::ProduceResponse {
+            req_id: d.req_id,
+            results,
+        },
+    );
+}
+
+impl Broker {
+    // ---------------------------------------------------------------- produce
+
+    pub(super) fn on_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        acks: Acks,
+        timeout_us: u64,
+        mut batches: Vec<ProduceBatch>,
+    ) -> BrokerAction {
+        let me = self.id;
+        let mut results: Vec<(PartIdx, ErrorCode, Option<u64>)> = ctx.pools.produce_results.take();
+        let mut waiting: Vec<(PartIdx, u64, u64, Option<ErrorCode>)> = Vec::new();
+        if acks == Acks::All {
+            waiting.reserve_exact(batches.len());
+        } else {
+            results.reserve_exact(batches.len());
+        }
+        for batch in batches.drain(..) {
+            let part = batch.part;
+            let min_isr = ctx.topo.effective_min_isr(part);
+            let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
+                results.push((part, ErrorCode::NotLeaderOrFollower, None));
+                continue;
+            };
+            if acks == Acks::All && r.state.isr.len() < min_isr {
+                results.push((part, ErrorCode::NotEnoughReplicas, None));
+                continue;
+            }
+            // Idempotence: duplicate and sequence checks against the producer's state.
+            if let Some((pid, pepoch, base_seq)) = batch.idempotence {
+                let last_seq = base_seq + batch.records.len() as i32 - 1;
+                if let Some(e) = r.producers.get(&pid) {
+                    if pepoch == e.epoch {
+                        if let Some(&(first, last, off)) = e
+                            .batches
+                            .iter()
+                            .find(|(f, l, _)| *f == base_seq && *l == last_seq)
+                        {
+                            // A duplicate: answer with the original offset, but with acks=all only
+                            // once the original batch is committed (its requiredOffset).
+                            match acks {
+                                Acks::All => {
+                                    let required = off + (last - first + 1) as u64;
+                                    waiting.push((part, required, off, None));
+                                }
+                                _ => results.push((part, ErrorCode::None, Some(off))),
+                            }
+                            continue;
+                        }
+                        let expected = e.batches.back().map(|b| b.1 + 1).unwrap_or(0);
+                        if base_seq != expected {
+                            let older = e.batches.front().is_some_and(|b| base_seq < b.0);
+                            let err = if older {
+                                ErrorCode::DuplicateSequenceNumber
+                            } else {
+                                ErrorCode::OutOfOrderSequenceNumber
+                            };
+                            results.push((part, err, None));
+                            continue;
+                        }
+                    } else if pepoch < e.epoch || base_seq != 0 {
+                        results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
+                        continue;
+                    }
+                } else if base_seq != 0 {
+                    results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
+                    continue;
+                }
+            }
+            let base = r.log.log_end_offset();
+            let epoch = r.state.leader_epoch;
+            let now_us = ctx.now.as_us();
+            for (i, &id) in batch.records.iter().enumerate() {
+                let (pid, pepoch, seq) = match batch.idempotence {
+                    Some((pid, pe, s)) => (pid, pe, s + i as i32),
+                    None => (0, 0, -1),
+                };
+                let off = r.log.append(LogRecord {
+                    record_id: id,
+                    leader_epoch: epoch,
+                    producer_id: pid,
+                    producer_epoch: pepoch,
+                    sequence: seq,
+                    batch_start: i == 0,
+                    append_us: now_us,
+                });
+                if let Some(info) = ctx.prov.get_mut(id) {
+                    info.leader_appends += 1;
+                    if info.first_append().is_none() {
+                        info.set_first_append(me, off, epoch, now_us);
+                    }
+                }
+            }
+            if let Some((pid, pepoch, base_seq)) = batch.idempotence {
+                let e = r.producers.get_or_default(pid);
+                if e.epoch != pepoch {
+                    e.epoch = pepoch;
+                    e.batches.clear();
+                }
+                e.batches
+                    .push_back((base_seq, base_seq + batch.records.len() as i32 - 1, base));
+                if e.batches.len() > BATCHES_TO_RETAIN {
+                    e.batches.pop_front();
+                }
+            }
+            let topo = ctx.topo;
+            ctx.emit_hot(HotEvent::Appended {
+                partition: topo.part_name_ref(part),
+                broker: me,
+                base_offset: base,
+                count: batch.records.len() as u32,
+                leader_epoch: epoch,
+                first_record: batch.records.first().copied().unwrap_or(0),
+            });
+            ctx.pools.record_ids.give(batch.records);
+            let required = r.log.log_end_offset();
+            match acks {
+                Acks::All => waiting.push((part, required, base, None)),
+                _ => results.push((part, ErrorCode::None, Some(base))),
+            }
+            self.maybe_increment_hw(ctx, part);
+            self.wake_parked(ctx, part);
+        }
+        ctx.pools.produce.give(batches);
+        if acks == Acks::Zero {
+            return BrokerAction::None;
+        }
+        if waiting.is_empty() {
+            ctx.send(from, Msg::ProduceResponse { req_id, results });
+            return BrokerAction::None;
+        }
+        for (part, err, off) in results {
+            waiting.push((part, 0, off.unwrap_or(0), Some(err)));
+        }
+        let mut d = DelayedProduce {
+            req_id,
+            from,
+            parts: waiting,
+            deadline_us: ctx.now.as_us().saturating_add(timeout_us),
+        };
+        self.check_delayed(ctx, &mut d);
+        if d.parts.iter().all(|p| p.3.is_some()) {
+            respond_produce(ctx, &d);
+        } else {
+            self.delayed_produces.push(d);
+            self.arm_produce_check(ctx);
+        }
+        BrokerAction::None
+    }
+
+    /// `DelayedProduce.tryComplete` / `Partition.checkEnoughReplicasReachOffset`.
+    pub(super) fn check_delayed(&self, ctx: &mut Ctx, d: &mut DelayedProduce) {
+        for (part, required, _, result) in &mut d.parts {
+            if result.is_some() {
+                continue;
+            }
+            let Some(r) = self.replicas.get(part) else {
+                *result = Some(ErrorCode::NotLeaderOrFollower);
+                continue;
+            };
+            if !r.is_leader(self.id) {
+                *result = Some(ErrorCode::NotLeaderOrFollower);
+                continue;
+            }
+            if r.log.high_watermark >= *required {
+                let min_isr = ctx.topo.effective_min_isr(*part);
+                // Kafka counts the maximal ISR here (KIP-497: the ISR plus a pending expansion), so
+                // an acknowledgement can go out while the committed ISR is one short of min ISR
+                // and the controller has not yet confirmed the replica that rejoined.
+                if r.maximal_isr_len() >= min_isr {
+                    *result = Some(ErrorCode::None);
+                } else {
+                    *result = Some(ErrorCode::NotEnoughReplicasAfterAppend);
+                }
+            }
+        }
+    }
+
+    pub(super) fn complete_delayed(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        if self.delayed_produces.is_empty() {
+            return;
+        }
+        // In place and in order (no new vector per HW move: this runs for most produce requests).
+        let mut pending = std::mem::take(&mut self.delayed_produces);
+        pending.retain_mut(|d| {
+            if d.parts.iter().any(|p| p.0 == part && p.3.is_none()) {
+                self.check_delayed(ctx, d);
+            }
+            if d.parts.iter().all(|p| p.3.is_some()) {
+                respond_produce(ctx, d);
+                false
+            } else {
+                true
+            }
+        });
+        self.delayed_produces = pending;
+    }
+
+    pub(super) fn fail_delayed_for(&mut self, ctx: &mut Ctx, part: PartIdx, err: ErrorCode) {
+        for d in &mut self.delayed_produces {
+            for p in &mut d.parts {
+                if p.0 == part && p.3.is_none() {
+                    p.3 = Some(err);
+                }
+            }
+        }
+        self.complete_delayed(ctx, part);
+    }
+
+    /// Arms the produce-deadline check for the earliest parked produce.
+    pub(super) fn arm_produce_check(&mut self, ctx: &mut Ctx) {
+        if let Some(at) = self.delayed_produces.iter().map(|d| d.deadline_us).min() {
+            self.produce_check
+                .arm(ctx, at, |at_us| Timer::ProduceDeadlineCheck { at_us });
+        }
+    }
+}
