@@ -1,0 +1,166 @@
+//! Kafka's `RecordAccumulator` and `KafkaProducer.partition`: the partition of a record (murmur2 for a
+//! key, the sticky partitioner for none), batches per partition, and the indexes of when batches
+//! become sendable or expire (`delivery.timeout.ms`).
+
+use super::*;
+
+/// `(time, partition)` pairs in order, for the few partitions with queued batches: a sorted vector,
+/// cheaper than a `BTreeSet` for a handful of entries changed once or twice per batch.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TimeIndex {
+    entries: Vec<(u64, u32)>,
+}
+
+impl TimeIndex {
+    pub(super) fn insert(&mut self, e: (u64, u32)) {
+        let i = self.entries.partition_point(|x| *x < e);
+        if self.entries.get(i) != Some(&e) {
+            self.entries.insert(i, e);
+        }
+    }
+
+    pub(super) fn remove(&mut self, e: &(u64, u32)) {
+        if let Ok(i) = self.entries.binary_search(e) {
+            self.entries.remove(i);
+        }
+    }
+
+    pub(super) fn first(&self) -> Option<&(u64, u32)> {
+        self.entries.first()
+    }
+
+    pub(super) fn iter(&self) -> std::slice::Iter<'_, (u64, u32)> {
+        self.entries.iter()
+    }
+
+    /// Entries with a time at or before `t`.
+    pub(super) fn up_to(&self, t: u64) -> std::slice::Iter<'_, (u64, u32)> {
+        let end = self.entries.partition_point(|x| x.0 <= t);
+        self.entries[..end].iter()
+    }
+
+    /// The earliest time after `t`.
+    pub(super) fn first_after(&self, t: u64) -> Option<u64> {
+        let i = self.entries.partition_point(|x| x.0 <= t);
+        self.entries.get(i).map(|x| x.0)
+    }
+}
+
+/// Moves partition `p` in a `(time, partition)` index from the time in `slot` to `new`.
+pub(super) fn reindex(index: &mut TimeIndex, slot: &mut Option<u64>, new: Option<u64>, p: u32) {
+    if *slot == new {
+        return;
+    }
+    if let Some(old) = *slot {
+        index.remove(&(old, p));
+    }
+    if let Some(t) = new {
+        index.insert((t, p));
+    }
+    *slot = new;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// Partition number within the topic.
+    pub partition: u32,
+    pub records: Vec<RecordId>,
+    pub bytes: u64,
+    pub created_us: u64,
+    pub base_sequence: Option<i32>,
+    /// Producer epoch the sequence belongs to.
+    pub producer_epoch: u16,
+    pub attempts: u32,
+    pub retry_at_us: u64,
+    /// True once drained at least once (no more records may join).
+    pub sealed: bool,
+    /// Its sequence was rewritten by an epoch bump (`ProducerBatch.sequenceHasBeenReset`).
+    pub sequence_reset: bool,
+    pub first_sent_us: Option<u64>,
+}
+
+impl Producer {
+    /// The partition Kafka's default partitioner picks for key `k` (murmur2 of its bytes), cached per
+    /// key: formatting and hashing the key was a fifth of generating a record. The cache is shared
+    /// with checkpoints until written (`Arc::make_mut`).
+    pub(super) fn partition_of_key(&mut self, k: u32) -> u32 {
+        if let Some(&p) = self.key_parts.get(k as usize) {
+            if p != u32::MAX {
+                return p;
+            }
+        }
+        let n = self.partitions;
+        let p = partition_for_key(self.key_bytes(k), n);
+        let keys = self.key_count();
+        if keys <= KEY_CACHE_MAX {
+            let parts = Arc::make_mut(&mut self.key_parts);
+            if parts.len() < keys as usize {
+                parts.resize(keys as usize, u32::MAX);
+            }
+            parts[k as usize] = p;
+        }
+        p
+    }
+
+    /// Re-indexes partition `p` after its queue changed.
+    pub(super) fn refresh(&mut self, p: u32) {
+        let q = &self.queues[p as usize];
+        let (ready, deadline) = match q.front() {
+            None => (None, None),
+            Some(f) => {
+                let ready = if f.attempts > 0 {
+                    f.retry_at_us
+                } else if q.len() > 1 || f.bytes >= self.spec.config.batch_size as u64 {
+                    0
+                } else {
+                    f.created_us
+                        .saturating_add(crate::time::ms_to_us(self.spec.config.linger_ms))
+                };
+                let deadline = f
+                    .created_us
+                    .saturating_add(crate::time::ms_to_us(self.spec.config.delivery_timeout_ms));
+                (Some(ready), Some(deadline))
+            }
+        };
+        let i = p as usize;
+        reindex(&mut self.ready, &mut self.ready_key[i], ready, p);
+        reindex(&mut self.deadlines, &mut self.deadline_key[i], deadline, p);
+    }
+
+    /// KIP-794: stay on a partition until `batch.size` bytes went to it, then pick another at random.
+    pub(super) fn sticky_partition(&mut self, size: u64) -> u32 {
+        let batch_size = self.spec.config.batch_size as u64;
+        if let Some((p, bytes)) = &mut self.sticky {
+            if *bytes < batch_size {
+                *bytes += size;
+                return *p;
+            }
+        }
+        let available: Vec<u32> = (0..self.partitions)
+            .filter(|p| self.leaders[*p as usize].is_some())
+            .collect();
+        let p = if available.is_empty() {
+            self.rng.below(self.partitions as u64) as u32
+        } else {
+            available[self.rng.below(available.len() as u64) as usize]
+        };
+        self.sticky = Some((p, size));
+        p
+    }
+
+    /// Fails queued batches whose `delivery.timeout.ms` has passed.
+    pub(super) fn expire(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now.as_us();
+        let mut expired = Vec::new();
+        while let Some(&(deadline, p)) = self.deadlines.first() {
+            if deadline > now {
+                break;
+            }
+            expired.push(self.queues[p as usize].pop_front().expect("indexed front"));
+            self.refresh(p);
+        }
+        for b in expired {
+            self.fail(ctx, b, ErrorCode::DeliveryTimeout);
+        }
+    }
+}

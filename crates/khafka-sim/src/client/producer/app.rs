@@ -1,0 +1,234 @@
+//! The application that calls `send()`: its workload (a rate, a key set and how keys are drawn, a
+//! start, a stop, a count, pause and resume), generating each record lazily at its own send time.
+
+use super::*;
+
+/// Appends `n` in decimal, as `Display` writes it (the formatting machinery was a tenth of the cost of
+/// generating a keyed record).
+pub(super) fn push_decimal(buf: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        buf.push(d as char);
+    }
+}
+
+impl Producer {
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.request_metadata(ctx);
+        // Nothing to send yet: this arms the sender for the first batch the workload will make.
+        self.drain(ctx);
+    }
+
+    /// Stops the workload (records due until now must have been generated: see
+    /// [`Producer::generate_next`]).
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+
+    pub fn resume(&mut self, ctx: &mut Ctx) {
+        if self.paused {
+            self.paused = false;
+            self.gen_origin_us = ctx.now.as_us();
+            self.gen_origin_count = self.generated;
+            self.drain(ctx);
+        }
+    }
+
+    /// When the application sends the `n`-th record (counting from 0), ignoring limits.
+    pub(super) fn interval_due_us(&self, n: u64) -> u64 {
+        // n-th record after the origin, at rate_per_ks records per 1000 s (= 1e9 µs).
+        let k = n - self.gen_origin_count;
+        let rate = self.spec.rate_per_ks;
+        // 64-bit division while `k * 1e9` fits (k below 1.8e10), 128-bit beyond.
+        let offset = match k.checked_mul(1_000_000_000) {
+            Some(x) => x / rate,
+            None => (k as u128 * 1_000_000_000u128 / rate as u128) as u64,
+        };
+        self.gen_origin_us.saturating_add(offset)
+    }
+
+    /// When the application sends its `n`-th record, or `None` if the workload ends (or is paused)
+    /// before it: `count` records in all, none at or after `stop`.
+    pub(super) fn due_us(&self, n: u64) -> Option<u64> {
+        if self.paused || self.spec.rate_per_ks == 0 || self.spec.count.is_some_and(|c| n >= c) {
+            return None;
+        }
+        let due = self.interval_due_us(n);
+        self.spec
+            .stop
+            .is_none_or(|s| due < s.as_us())
+            .then_some(due)
+    }
+
+    /// When the application sends its next record (`None`: no more records until a resume).
+    pub fn next_due_us(&self) -> Option<u64> {
+        self.due_us(self.generated)
+    }
+
+    /// Hands the producer the application's next record, stamped with the instant it was sent.
+    ///
+    /// Records are generated lazily, not by a timer per record or per tick: the engine generates
+    /// every record due by the current instant, all producers merged by send time, before any
+    /// producer handles an event, before faults that pause or resume one, at metrics samples and at
+    /// the end of every `Sim::run_until` (see `Sim::generate_due`). A producer's state changes only
+    /// in its own events, each preceded by that catch-up (its start is not, but it only asks for
+    /// metadata and arms the sender),
+    /// so a record generated late finds the producer exactly as it was when the record was due; and
+    /// record ids follow the merged order, the same wherever a run is stopped to be observed. The sender wakes for the batches these records will make (see
+    /// [`Producer::generation_wake_us`]).
+    pub fn generate_next(&mut self, ctx: &mut Ctx) {
+        if let Some(due) = self.next_due_us() {
+            self.generate(ctx, due);
+        }
+    }
+
+    /// The earliest instant a record not generated yet could make a batch sendable: the next
+    /// record's send time plus `linger.ms` (a batch it starts), or the send time of the first record
+    /// that could fill a batch (`batch.size`) or start a second batch behind a sent one, whichever is
+    /// earlier. Computed from the queues as they are now, which only the arriving records change
+    /// until the producer's next event.
+    pub(super) fn generation_wake_us(&self) -> Option<u64> {
+        let next = self.next_due_us()?;
+        let size = (self.spec.record_size as u64).max(1);
+        let batch_size = self.spec.config.batch_size as u64;
+        // Records needed to fill the fullest open batch (a new one starts empty); one if a record
+        // could start a second batch behind a sent one.
+        let mut fullest = 0;
+        for &(_, p) in self.ready.iter() {
+            match self.queues[p as usize].back() {
+                Some(b) if b.sealed => fullest = batch_size,
+                Some(b) => fullest = fullest.max(b.bytes),
+                None => {}
+            }
+        }
+        let fill = batch_size.saturating_sub(fullest).div_ceil(size).max(1);
+        // A batch the next record starts is sendable after linger.ms, and expires after
+        // delivery.timeout.ms if that is shorter.
+        let cfg = &self.spec.config;
+        let linger = next.saturating_add(crate::time::ms_to_us(
+            cfg.linger_ms.min(cfg.delivery_timeout_ms),
+        ));
+        Some(match self.due_us(self.generated + fill - 1) {
+            Some(filled) => filled.min(linger),
+            None => linger,
+        })
+    }
+
+    pub(super) fn key_count(&self) -> u64 {
+        match &self.spec.keys {
+            KeySpec::None => 0,
+            KeySpec::Range { lo, hi, .. } => hi - lo + 1,
+            KeySpec::List(keys) => keys.len() as u64,
+        }
+    }
+
+    /// Draws the next key's index in the key set (`None` for null keys).
+    pub(super) fn pick_key(&mut self) -> Option<u32> {
+        let len = self.key_count();
+        if len == 0 {
+            return None;
+        }
+        let i = match self.spec.key_distribution {
+            KeyDistribution::Uniform => self.rng.below(len),
+            KeyDistribution::Sequential => {
+                let i = self.key_cursor % len;
+                self.key_cursor += 1;
+                i
+            }
+        };
+        Some(i as u32)
+    }
+
+    /// The serialized key (UTF-8 bytes, as Kafka's `StringSerializer` writes it) for key `i`.
+    pub(super) fn key_bytes(&mut self, i: u32) -> &[u8] {
+        self.key_buf.clear();
+        match &self.spec.keys {
+            KeySpec::None => {}
+            KeySpec::Range { prefix, lo, .. } => {
+                self.key_buf.push_str(prefix);
+                push_decimal(&mut self.key_buf, lo + i as u64);
+            }
+            KeySpec::List(keys) => self.key_buf.push_str(&keys[i as usize]),
+        }
+        self.key_buf.as_bytes()
+    }
+
+    /// Adds a record the application sent at `sent_us` (now or earlier: see [`Producer::generate_next`]).
+    pub(super) fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
+        self.generated += 1;
+        let key = self.pick_key();
+        let size = self.spec.record_size as u64;
+        let partition = if let Some(p) = self.spec.partition {
+            p
+        } else if let (Some(k), false) = (key, self.spec.config.partitioner_ignore_keys) {
+            self.partition_of_key(k)
+        } else {
+            self.sticky_partition(size)
+        };
+        let id = ctx.prov.push(RecordInfo::new(
+            self.idx,
+            self.first_part + partition,
+            key,
+            self.spec.config.acks == Acks::All,
+            sent_us,
+        ));
+        self.stats.sent += 1;
+        let batch_size = self.spec.config.batch_size as u64;
+        let q = &mut self.queues[partition as usize];
+        // Whether the queue's sendability changed: a new batch, or a batch that became full (a
+        // record joining a batch that is not full changes nothing the sender indexes).
+        let changed = match q.back_mut() {
+            Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
+                b.records.push(id);
+                b.bytes += size;
+                b.bytes >= batch_size
+            }
+            _ => {
+                q.push_back(Batch {
+                    partition,
+                    records: {
+                        // A vector a completed batch returned: allocating one per batch was a
+                        // tenth of generate.
+                        let mut records = ctx.pools.record_ids.take();
+                        records.push(id);
+                        records
+                    },
+                    bytes: size,
+                    created_us: sent_us,
+                    base_sequence: None,
+                    producer_epoch: 0,
+                    attempts: 0,
+                    retry_at_us: 0,
+                    sealed: false,
+                    sequence_reset: false,
+                    first_sent_us: None,
+                });
+                true
+            }
+        };
+        if changed {
+            self.refresh(partition);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_decimal_writes_like_display() {
+        for n in [0, 7, 10, 99_999, 1_000_000_007, u64::MAX] {
+            let mut s = String::from("k");
+            super::push_decimal(&mut s, n);
+            assert_eq!(s, format!("k{n}"));
+        }
+    }
+}

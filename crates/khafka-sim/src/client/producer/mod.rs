@@ -1,0 +1,386 @@
+//! A Kafka producer: the workload, the partitioner, the record accumulator and the sender.
+//!
+//! - **Partitioning** (`KafkaProducer.partition`): an explicit partition wins; a key goes to
+//!   `toPositive(murmur2(key)) % numPartitions`; a null key uses the built-in sticky partitioner
+//!   (KIP-794), which switches partition after `batch.size` bytes. Kafka weights the next sticky
+//!   partition by broker queue sizes; the simulator picks uniformly among partitions with a leader
+//!   (stated simplification).
+//! - **Batching** (`RecordAccumulator`): records join the partition's open batch until `batch.size`
+//!   bytes; a batch is sendable when full or `linger.ms` old. A leader with a sendable batch is
+//!   *ready*, and the sender then drains the first batch of **every** partition it leads, lingering
+//!   or not (`RecordAccumulator.drainBatchesForOneNode`), except batches backing off a retry, into
+//!   one request of at most `max.request.size` bytes; a rotating start partition per broker (Kafka's
+//!   drain index) keeps one partition from going first every time. At most
+//!   `max.in.flight.requests.per.connection` requests are in flight per broker; with one, a partition
+//!   with a batch in flight is muted until it completes, so order holds across leader changes.
+//! - **Retries** (`Sender.completeBatch`): retriable errors re-enqueue the batch after
+//!   `retry.backoff.ms` until `retries` or `delivery.timeout.ms` run out; errors about leadership
+//!   refresh metadata first. A request unanswered after `request.timeout.ms` fails with
+//!   `REQUEST_TIMED_OUT`; a reset connection with `NETWORK_EXCEPTION`.
+//! - **Connections** (`NetworkClient`): a producer sends to a broker only over an established
+//!   connection. A new connection's first request is `ApiVersions`; while it is not answered the
+//!   batches for that broker wait in the accumulator. A refused or reset connection backs off
+//!   `reconnect.backoff.ms`, doubling up to `reconnect.backoff.max.ms` (±20% jitter), and asks for
+//!   new metadata; requests in flight on a reset connection fail with `NETWORK_EXCEPTION`. An attempt
+//!   unanswered after `socket.connection.setup.timeout.ms` fails the same way. Retries back off
+//!   exponentially too (KIP-580): `retry.backoff.ms` doubling up to `retry.backoff.max.ms`, ±20%.
+//! - **Idempotence** (KIP-98): a producer id and epoch, sequence numbers per partition assigned when a
+//!   batch is first drained and kept across retries. Producer ids are assigned deterministically at
+//!   start instead of by `InitProducerId` (stated simplification). Sequences are kept per partition
+//!   as Kafka's `TransactionManager` keeps them (KIP-360): a sent batch that expires leaves its
+//!   partition's sequences unresolved, and new batches of that partition wait until the batches in
+//!   flight complete; if the last acknowledged sequence is then not the last one sent, the producer
+//!   bumps its epoch and the partition starts over at sequence 0. A retried batch goes only when it
+//!   is its partition's first sequence in flight, and a partition still on an older epoch sends no
+//!   new batch until its batches in flight complete. OUT_OF_ORDER_SEQUENCE_NUMBER is retried; it
+//!   bumps the epoch when it shows a real gap (`canRetry`). Differences: a batch in a request does not
+//!   expire before its answer or `request.timeout.ms` (Kafka expires it at `delivery.timeout.ms`),
+//!   and any sent batch that expires makes its partition unresolved (Kafka: one queued for a retry).
+//!
+//! One Kafka class a file: `app.rs` (the application calling `send()`: the workload),
+//! `accumulator.rs` (`RecordAccumulator` and `KafkaProducer.partition`), `sender.rs` (`Sender`),
+//! `transaction_manager.rs` (`TransactionManager`'s sequences and epochs), `network_client.rs`
+//! (`NetworkClient`'s connections and metadata); this file holds the producer's state and dispatches
+//! messages and timers.
+
+mod accumulator;
+mod app;
+mod network_client;
+mod sender;
+mod transaction_manager;
+
+pub use accumulator::Batch;
+use accumulator::TimeIndex;
+pub use network_client::Conn;
+use sender::exponential_backoff_us;
+pub use sender::InFlight;
+
+use crate::config::Acks;
+use crate::ctx::{CheckTimer, Ctx, Node, Timer};
+use crate::log::RecordId;
+use crate::msg::{ErrorCode, Msg, PartIdx, ProduceBatch};
+use crate::partitioner::partition_for_key;
+use crate::provenance::RecordInfo;
+use crate::rng::SimRng;
+use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
+use crate::trace::{HotEvent, TraceKind};
+use crate::vec_map::VecMap;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Key sets up to this size have their partitions cached (4 bytes a key); larger ones are hashed
+/// every time. The cache is shared with checkpoints until written, and a small key set is soon all
+/// cached, so checkpoints stop copying it; a large one would be copied at every checkpoint.
+const KEY_CACHE_MAX: u64 = 1 << 16;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProducerStats {
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub failed: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub idx: u32,
+    /// The producer's name, shared with every trace event that mentions it.
+    pub name: Arc<str>,
+    pub spec: ProducerSpec,
+    pub topic: u32,
+    pub first_part: PartIdx,
+    pub partitions: u32,
+    pub idempotent: bool,
+    pub producer_id: u32,
+    pub producer_epoch: u16,
+    rng: SimRng,
+    /// Jitter of backoffs (its own stream, so backoffs never shift key or partition choices).
+    backoff_rng: SimRng,
+    /// Connection per broker, indexed by broker id.
+    pub conns: Vec<Conn>,
+    pub paused: bool,
+    pub generated: u64,
+    gen_origin_us: u64,
+    gen_origin_count: u64,
+    pub leaders: Vec<Option<(BrokerId, u32)>>,
+    /// How many partitions each broker leads (indexed by broker id), and each partition's position
+    /// among its leader's partitions in partition order (`Cluster.partitionsForNode`), rebuilt when
+    /// `leaders` changed.
+    leader_count: Vec<u32>,
+    leader_pos: Vec<u32>,
+    leader_index_stale: bool,
+    /// Where the next drain of each broker's partitions starts (Kafka's `nodesDrainIndex`).
+    drain_index: Vec<u32>,
+    metadata_in_flight: Option<u64>,
+    metadata_next_broker: u32,
+    pub queues: Vec<VecDeque<Batch>>,
+    /// `(time the front batch becomes sendable, partition)` for every non-empty queue, so the sender
+    /// finds ready partitions without scanning them all; 0 means sendable already.
+    ready: TimeIndex,
+    ready_key: Vec<Option<u64>>,
+    /// `(delivery deadline of the front batch, partition)` for every non-empty queue.
+    deadlines: TimeIndex,
+    deadline_key: Vec<Option<u64>>,
+    next_sequence: Vec<i32>,
+    /// Idempotence, per partition, as Kafka's `TransactionManager` keeps it: the producer epoch the
+    /// partition's sequences belong to, the last acknowledged sequence, and how many batches with a
+    /// sequence are neither acknowledged nor failed (in a request or queued for a retry).
+    part_epoch: Vec<u16>,
+    last_acked: Vec<i32>,
+    sequenced: Vec<u32>,
+    /// Partitions whose sequences are unresolved, with the sequence after the last expired batch: a
+    /// batch that was sent expired, so whether the
+    /// broker has its sequences is unknown until the partition's other batches complete.
+    unresolved: Vec<(u32, i32)>,
+    /// Partitions that need an epoch bump and their sequences rewritten from 0.
+    bump_partitions: Vec<u32>,
+    /// Requests in flight by request id (ids only grow, so inserts append).
+    pub in_flight: VecMap<u64, InFlight>,
+    sticky: Option<(u32, u64)>,
+    wake_at_us: Option<u64>,
+    timeout_check: CheckTimer,
+    key_cursor: u64,
+    key_buf: String,
+    /// Partition of each key index seen so far (`u32::MAX`: not computed yet); see
+    /// [`Producer::partition_of_key`].
+    key_parts: Arc<Vec<u32>>,
+    pub stats: ProducerStats,
+    /// Scratch buffers of the sender loop (always empty between calls).
+    scratch_in_flight: Vec<u32>,
+    scratch_selected: Vec<(BrokerId, u32)>,
+    scratch_nodes: Vec<BrokerId>,
+    scratch_cands: Vec<(u32, u32)>,
+    scratch_muted: Vec<u32>,
+}
+
+impl Producer {
+    pub fn new(
+        idx: u32,
+        spec: ProducerSpec,
+        topic: u32,
+        first_part: PartIdx,
+        partitions: u32,
+        seed: u64,
+    ) -> Self {
+        let idempotent = spec.config.idempotence().unwrap_or(false);
+        let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
+        let backoff_rng = SimRng::derive(seed, &format!("producer/{}/backoff", spec.name));
+        Producer {
+            idx,
+            name: spec.name.as_str().into(),
+            topic,
+            first_part,
+            partitions,
+            idempotent,
+            producer_id: if idempotent { 1_000 + idx } else { 0 },
+            producer_epoch: 0,
+            rng,
+            backoff_rng,
+            conns: Vec::new(),
+            paused: false,
+            generated: 0,
+            gen_origin_us: spec.start.as_us(),
+            gen_origin_count: 0,
+            leaders: vec![None; partitions as usize],
+            leader_count: Vec::new(),
+            leader_pos: Vec::new(),
+            leader_index_stale: true,
+            drain_index: Vec::new(),
+            metadata_in_flight: None,
+            metadata_next_broker: idx,
+            queues: vec![VecDeque::new(); partitions as usize],
+            ready: TimeIndex::default(),
+            ready_key: vec![None; partitions as usize],
+            deadlines: TimeIndex::default(),
+            deadline_key: vec![None; partitions as usize],
+            next_sequence: vec![0; partitions as usize],
+            part_epoch: vec![0; partitions as usize],
+            last_acked: vec![-1; partitions as usize],
+            sequenced: vec![0; partitions as usize],
+            unresolved: Vec::new(),
+            bump_partitions: Vec::new(),
+            in_flight: VecMap::new(),
+            sticky: None,
+            wake_at_us: None,
+            timeout_check: CheckTimer::default(),
+            key_cursor: 0,
+            key_buf: String::new(),
+            key_parts: Arc::default(),
+            stats: ProducerStats::default(),
+            scratch_in_flight: Vec::new(),
+            scratch_selected: Vec::new(),
+            scratch_nodes: Vec::new(),
+            scratch_cands: Vec::new(),
+            scratch_muted: Vec::new(),
+            spec,
+        }
+    }
+
+    fn part_name(&self, ctx: &Ctx, partition: u32) -> Arc<str> {
+        ctx.topo.part_name(self.first_part + partition)
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
+                self.wake_at_us = None;
+                self.drain(ctx);
+            }
+            Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
+                self.metadata_in_flight = None;
+                self.request_metadata(ctx);
+            }
+            Timer::RequestTimeout { req_id } => {
+                // A connection attempt that got no answer in time.
+                if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
+                    self.connection_failed(ctx, b as BrokerId);
+                    self.drain(ctx);
+                }
+            }
+            Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
+                let now = ctx.now.as_us();
+                let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
+                let expired: Vec<u64> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, f)| f.sent_us.saturating_add(timeout_us) <= now)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in expired {
+                    let f = self.in_flight.remove(&id).expect("listed above");
+                    self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
+                }
+                if let Some(next) = self
+                    .in_flight
+                    .values()
+                    .map(|f| f.sent_us.saturating_add(timeout_us))
+                    .min()
+                {
+                    self.timeout_check
+                        .arm(ctx, next, |at_us| Timer::RequestTimeoutCheck { at_us });
+                }
+                self.drain(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
+        let from_broker = match from {
+            Node::Broker(b) => Some(b),
+            _ => None,
+        };
+        // Any answer from a broker means the connection to it works (a connection attempt is
+        // settled only by its own `ApiVersions` answer).
+        if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
+            let settles = match msg {
+                Msg::Disconnect { .. } | Msg::ConnectionClosed => false,
+                Msg::ApiVersionsResponse { req_id } => c.connecting.is_none_or(|r| r == req_id),
+                _ => c.connecting.is_none(),
+            };
+            if settles {
+                *c = Conn {
+                    up: true,
+                    ..Conn::default()
+                };
+            }
+        }
+        match msg {
+            Msg::ApiVersionsResponse { .. } => self.drain(ctx),
+            Msg::MetadataResponse { req_id, partitions } => {
+                if self.metadata_in_flight != Some(req_id) {
+                    return;
+                }
+                self.metadata_in_flight = None;
+                let mut missing = false;
+                for (part, leader, epoch) in partitions {
+                    if part < self.first_part || part >= self.first_part + self.partitions {
+                        continue;
+                    }
+                    let i = (part - self.first_part) as usize;
+                    let known_epoch = self.leaders[i].map(|l| l.1);
+                    if known_epoch.is_none_or(|e| epoch >= e) {
+                        self.leaders[i] = leader.map(|l| (l, epoch));
+                        self.leader_index_stale = true;
+                    }
+                    missing |= self.leaders[i].is_none();
+                }
+                if missing {
+                    // Try again soon (and from another broker) until every partition has a leader.
+                    let backoff = self.spec.config.retry_backoff_ms;
+                    let req_id = ctx.req_id();
+                    self.metadata_in_flight = Some(req_id);
+                    ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
+                }
+                self.drain(ctx);
+            }
+            Msg::ProduceResponse { req_id, results } => {
+                let Some(f) = self.in_flight.remove(&req_id) else {
+                    return;
+                };
+                for b in f.batches {
+                    let part = self.first_part + b.partition;
+                    let (err, off) = results
+                        .iter()
+                        .find(|r| r.0 == part)
+                        .map(|r| (r.1, r.2))
+                        .unwrap_or((ErrorCode::NetworkException, None));
+                    match err {
+                        ErrorCode::None => self.complete(ctx, b, off, f.sent_us),
+                        // The broker already has this batch but no longer remembers its offset.
+                        ErrorCode::DuplicateSequenceNumber => {
+                            self.complete(ctx, b, None, f.sent_us)
+                        }
+                        e => self.retry_or_fail(ctx, b, e),
+                    }
+                }
+                ctx.pools.produce_results.give(results);
+                self.drain(ctx);
+            }
+            Msg::ConnectionClosed => {
+                // NetworkClient.handleDisconnections: the node is marked disconnected (reconnect
+                // backoff), metadata is refreshed, and the requests in flight on it fail.
+                let Some(b) = from_broker else { return };
+                if !self.conns.get(b as usize).is_some_and(|c| c.up) {
+                    return;
+                }
+                self.connection_failed(ctx, b);
+                let lost: Vec<u64> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, f)| f.broker == b)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in lost {
+                    if let Some(f) = self.in_flight.remove(&id) {
+                        self.fail_request(ctx, f, ErrorCode::NetworkException);
+                    }
+                }
+                self.drain(ctx);
+            }
+            Msg::Disconnect { req_id } => {
+                if self.metadata_in_flight == Some(req_id) {
+                    self.metadata_in_flight = None;
+                    let backoff = self.spec.config.retry_backoff_ms;
+                    let req_id = ctx.req_id();
+                    self.metadata_in_flight = Some(req_id);
+                    ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
+                    return;
+                }
+                // The connection to the broker is gone (refused, or reset by a crash).
+                if let Some(b) = from_broker {
+                    let was_open = self.conns.get(b as usize).is_some_and(|c| c.up);
+                    let attempt = self.conns.get(b as usize).and_then(|c| c.connecting);
+                    if was_open || attempt == Some(req_id) {
+                        self.connection_failed(ctx, b);
+                    }
+                }
+                if let Some(f) = self.in_flight.remove(&req_id) {
+                    self.fail_request(ctx, f, ErrorCode::NetworkException);
+                }
+                self.drain(ctx);
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Kafka's `NetworkClient` as the producer uses it: connections to brokers (`ApiVersions` first,
+//! reconnect backoff), and metadata requests.
+
+use super::*;
+
+/// The producer's connection to one broker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Conn {
+    /// Established: an answer came back since the last failure.
+    pub up: bool,
+    /// The `ApiVersions` request of a connection attempt in flight, if any.
+    pub connecting: Option<u64>,
+    /// Consecutive failed attempts (for the exponential backoff).
+    pub failures: u32,
+    /// No new attempt before this instant (µs).
+    pub backoff_until_us: u64,
+}
+
+impl Producer {
+    pub(super) fn request_metadata(&mut self, ctx: &mut Ctx) {
+        if self.metadata_in_flight.is_some() {
+            return;
+        }
+        let n = ctx.topo.brokers;
+        let broker = 1 + self.metadata_next_broker % n;
+        self.metadata_next_broker += 1;
+        let req_id = ctx.req_id();
+        self.metadata_in_flight = Some(req_id);
+        ctx.send(Node::Broker(broker), Msg::Metadata { req_id });
+        ctx.timer_after_ms(
+            self.spec.config.request_timeout_ms,
+            Timer::RequestTimeout { req_id },
+        );
+    }
+
+    /// The connection to `b` failed (refused, reset or timed out): back off, then try again; the
+    /// leader may have moved, so ask for metadata.
+    pub(super) fn connection_failed(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        let now = ctx.now.as_us();
+        let cfg = &self.spec.config;
+        let (base, max) = (cfg.reconnect_backoff_ms, cfg.reconnect_backoff_max_ms);
+        let Some(c) = self.conns.get_mut(b as usize) else {
+            return;
+        };
+        let wait = exponential_backoff_us(&mut self.backoff_rng, base, c.failures, max);
+        c.up = false;
+        c.connecting = None;
+        c.failures += 1;
+        c.backoff_until_us = now.saturating_add(wait);
+        self.request_metadata(ctx);
+    }
+}
