@@ -1,0 +1,100 @@
+//! The metadata log brokers follow (KRaft's `__cluster_metadata`, fetched by long-polling), and ISR
+//! changes a leader asks for (`AlterPartition`).
+
+use super::*;
+
+impl Controller {
+    pub(super) fn answer_poll(&mut self, ctx: &mut Ctx, b: BrokerId, req_id: u64, from: u64) {
+        let mut changed: Vec<PartIdx> = self.log[from as usize..]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        let partitions = changed
+            .iter()
+            .map(|p| self.parts[*p as usize].clone())
+            .collect();
+        ctx.send(
+            Node::Broker(b),
+            Msg::MetadataFetchResponse {
+                req_id,
+                offset: self.log.len() as u64,
+                partitions,
+                fenced: self.fenced_list(),
+            },
+        );
+    }
+
+    /// Answers parked long-polls after the log grew.
+    pub(super) fn flush_polls(&mut self, ctx: &mut Ctx) {
+        if self.polls.is_empty() {
+            return;
+        }
+        let len = self.log.len() as u64;
+        let polls = std::mem::take(&mut self.polls);
+        for (b, req_id, offset) in polls {
+            if offset < len {
+                self.answer_poll(ctx, b, req_id, offset);
+            } else {
+                self.polls.push((b, req_id, offset));
+            }
+        }
+    }
+
+    pub(super) fn append(&mut self, part: PartIdx) {
+        self.log.push(Some(part));
+    }
+
+    pub(super) fn alter_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        from: BrokerId,
+        part: PartIdx,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        isr: Vec<BrokerId>,
+    ) -> Result<PartitionState, ErrorCode> {
+        let p = self
+            .parts
+            .get(part as usize)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        if p.leader != Some(from) {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        if leader_epoch != p.leader_epoch || partition_epoch != p.partition_epoch {
+            return Err(ErrorCode::FencedLeaderEpoch);
+        }
+        // KIP-903: only active brokers may join the ISR.
+        if isr
+            .iter()
+            .any(|b| !p.isr.contains(b) && !self.is_active(*b))
+        {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        let old_isr = p.isr.clone();
+        let mut elr = p.elr.clone();
+        if ctx.topo.config.eligible_leader_replicas_enable {
+            let min_isr = ctx.topo.effective_min_isr(part);
+            if isr.len() < min_isr {
+                for b in &old_isr {
+                    if !isr.contains(b) && !elr.contains(b) {
+                        elr.push(*b);
+                    }
+                }
+            } else {
+                elr.clear();
+            }
+            elr.retain(|b| !isr.contains(b));
+        }
+        if isr.len() < old_isr.len() {
+            ctx.counters.isr_shrinks += 1;
+        } else if isr.len() > old_isr.len() {
+            ctx.counters.isr_expands += 1;
+        }
+        self.change(ctx, part, isr, elr, false, ChangeReason::AlterPartition);
+        self.flush_polls(ctx);
+        Ok(self.parts[part as usize].clone())
+    }
+}

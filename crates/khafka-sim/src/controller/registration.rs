@@ -1,0 +1,185 @@
+//! Broker registration and liveness (`ClusterControlManager`, `BrokerHeartbeatManager`): heartbeats,
+//! fencing after the session timeout, controlled shutdown, and KAFKA-15586's unclean-shutdown rule.
+
+use super::*;
+
+/// A broker heartbeat (the first of an incarnation registers it).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Beat {
+    pub(super) broker_epoch: u64,
+    pub(super) previous_broker_epoch: Option<u64>,
+    pub(super) metadata_offset: u64,
+    pub(super) want_shutdown: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BrokerRegistration {
+    pub registered: bool,
+    pub fenced: bool,
+    pub broker_epoch: u64,
+    pub last_heartbeat_us: u64,
+    pub generation: u64,
+    pub shutting_down: bool,
+    /// The broker is unfenced once it has replayed the metadata log up to here.
+    pub unfence_at_offset: u64,
+}
+
+impl Controller {
+    pub(super) fn reg(&mut self, b: BrokerId) -> &mut BrokerRegistration {
+        &mut self.brokers[(b - 1) as usize]
+    }
+
+    /// Active: registered, unfenced and not shutting down (eligible to lead).
+    pub fn is_active(&self, b: BrokerId) -> bool {
+        let r = &self.brokers[(b - 1) as usize];
+        r.registered && !r.fenced && !r.shutting_down
+    }
+
+    pub(super) fn fenced_list(&self) -> Vec<BrokerId> {
+        (1..=self.brokers.len() as BrokerId)
+            .filter(|b| !self.is_active(*b))
+            .collect()
+    }
+
+    pub(super) fn session_timeout_ms(ctx: &Ctx) -> u64 {
+        match ctx.topo.config.controller {
+            ControllerMode::Kraft => ctx.topo.config.broker_session_timeout_ms,
+            ControllerMode::Zookeeper => ctx.topo.config.zookeeper_session_timeout_ms,
+        }
+    }
+
+    pub(super) fn on_heartbeat(&mut self, ctx: &mut Ctx, b: BrokerId, beat: Beat) {
+        let Beat {
+            broker_epoch,
+            previous_broker_epoch,
+            metadata_offset,
+            want_shutdown,
+        } = beat;
+        let log_len = self.log.len() as u64;
+        let now = ctx.now.as_us();
+        let r = self.reg(b);
+        if broker_epoch < r.broker_epoch {
+            return; // a heartbeat from a previous incarnation
+        }
+        if broker_epoch > r.broker_epoch || !r.registered {
+            // (Re-)registration: the broker starts fenced until it has caught up with the log.
+            // `ClusterControlManager.registerBroker`: the shutdown was clean if the broker proves
+            // it with the epoch it stopped at.
+            let was_unfenced = r.registered && !r.fenced;
+            let clean = previous_broker_epoch == Some(r.broker_epoch);
+            r.registered = true;
+            r.broker_epoch = broker_epoch;
+            r.fenced = true;
+            r.shutting_down = false;
+            r.unfence_at_offset = log_len;
+            if ctx.topo.config.eligible_leader_replicas_enable && !clean {
+                self.unclean_shutdown(ctx, b);
+            } else if was_unfenced {
+                // The old incarnation was never fenced (it came back within the session timeout).
+                self.fence(ctx, b, FenceReason::ReRegistered);
+            }
+        }
+        let r = self.reg(b);
+        r.last_heartbeat_us = now;
+        r.generation += 1;
+        let generation = r.generation;
+        let timeout = Self::session_timeout_ms(ctx);
+        ctx.timer_after_ms(
+            timeout,
+            Timer::SessionTimeout {
+                broker: b,
+                generation,
+            },
+        );
+        let r = self.reg(b);
+        if r.fenced && !r.shutting_down && !want_shutdown && metadata_offset >= r.unfence_at_offset
+        {
+            r.fenced = false;
+            ctx.emit(TraceKind::BrokerUnfenced { broker: b });
+            self.log.push(None);
+            self.on_broker_available(ctx, b);
+        }
+        let mut shutdown_ready = false;
+        if want_shutdown {
+            if !self.reg(b).shutting_down {
+                self.reg(b).shutting_down = true;
+                self.move_leadership_away(ctx, b);
+            }
+            shutdown_ready = !self.parts.iter().any(|p| p.leader == Some(b));
+            if shutdown_ready && !self.reg(b).fenced {
+                self.fence(ctx, b, FenceReason::ControlledShutdown);
+            }
+        }
+        let fenced = self.reg(b).fenced;
+        ctx.send(
+            Node::Broker(b),
+            Msg::HeartbeatResponse {
+                fenced,
+                shutdown_ready,
+            },
+        );
+        self.flush_polls(ctx);
+    }
+
+    // ------------------------------------------------------------ elections and ISR
+
+    pub(super) fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, why: FenceReason) {
+        self.reg(b).fenced = true;
+        ctx.emit(TraceKind::BrokerFenced {
+            broker: b,
+            reason: why,
+        });
+        self.log.push(None);
+        let elr_on = ctx.topo.config.eligible_leader_replicas_enable;
+        let zk = ctx.topo.config.controller == ControllerMode::Zookeeper;
+        for part in 0..self.parts.len() as PartIdx {
+            let p = &self.parts[part as usize];
+            if !p.replicas.contains(&b) {
+                continue;
+            }
+            let in_isr = p.isr.contains(&b);
+            if !in_isr && p.leader != Some(b) {
+                continue;
+            }
+            let mut isr = p.isr.clone();
+            if in_isr && (isr.len() > 1 || elr_on) {
+                isr.retain(|x| *x != b);
+            }
+            let mut elr = p.elr.clone();
+            if elr_on {
+                let min_isr = ctx.topo.effective_min_isr(part);
+                if isr.len() < min_isr && in_isr && !elr.contains(&b) && !isr.contains(&b) {
+                    elr.push(b);
+                }
+            }
+            if p.leader == Some(b) {
+                self.change(ctx, part, isr, elr, true, ChangeReason::LeaderFenced);
+            } else if isr != p.isr || elr != p.elr {
+                self.change(ctx, part, isr, elr, zk, ChangeReason::ReplicaFenced);
+            }
+        }
+        self.flush_polls(ctx);
+    }
+
+    /// `ReplicationControlManager.handleBrokerUncleanShutdown` (KAFKA-15586; with ELR only): a broker
+    /// that restarts without proving a clean shutdown may have lost records it had acknowledged as a
+    /// follower, so it leaves every ISR *and* every ELR, and cannot lead.
+    pub(super) fn unclean_shutdown(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        ctx.emit(TraceKind::BrokerFenced {
+            broker: b,
+            reason: FenceReason::UncleanShutdown,
+        });
+        self.log.push(None);
+        for part in 0..self.parts.len() as PartIdx {
+            let p = &self.parts[part as usize];
+            if !p.isr.contains(&b) && !p.elr.contains(&b) && p.leader != Some(b) {
+                continue;
+            }
+            let isr: Vec<BrokerId> = p.isr.iter().copied().filter(|x| *x != b).collect();
+            let elr: Vec<BrokerId> = p.elr.iter().copied().filter(|x| *x != b).collect();
+            let reelect = p.leader == Some(b);
+            self.change(ctx, part, isr, elr, reelect, ChangeReason::UncleanShutdown);
+        }
+        self.flush_polls(ctx);
+    }
+}
