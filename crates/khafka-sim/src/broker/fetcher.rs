@@ -211,18 +211,10 @@ impl Broker {
                         let Some(e) = entry.as_deref_mut() else {
                             continue;
                         };
-                        if e.epoch != rec.producer_epoch {
-                            e.epoch = rec.producer_epoch;
-                            e.batches.clear();
-                        }
+                        e.enter_epoch(rec.producer_epoch);
                         match e.batches.back_mut() {
                             Some(b) if !rec.batch_start => b.1 = rec.sequence,
-                            _ => {
-                                e.batches.push_back((rec.sequence, rec.sequence, off));
-                                if e.batches.len() > BATCHES_TO_RETAIN {
-                                    e.batches.pop_front();
-                                }
-                            }
+                            _ => e.add_batch(rec.producer_epoch, rec.sequence, rec.sequence, off),
                         }
                     }
                 }

@@ -31,9 +31,10 @@ mod partition;
 mod produce;
 pub mod replica_map;
 
+pub use crate::log::producer_state::ProducerEntry;
 pub use fetch::ParkedFetch;
 pub use fetcher::FetcherState;
-pub use partition::{ProducerEntry, RemoteState, Replica};
+pub use partition::{RemoteState, Replica};
 use produce::respond_produce;
 pub use produce::DelayedProduce;
 
@@ -49,7 +50,6 @@ use crate::spec::BrokerId;
 use crate::trace::{HotEvent, TraceKind, TruncationReason};
 use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::VecDeque;
 
 /// Most records a fetch response carries per partition (stands in for `max.partition.fetch.bytes`).
 pub const MAX_FETCH_RECORDS: usize = 2_000;
@@ -62,8 +62,6 @@ const SHUTDOWN_TIMEOUT_MS: u64 = 30_000;
 /// `controller.socket.timeout.ms`: a request to the controller unanswered this long is sent again
 /// (`NodeToControllerRequestThread` re-queues it; `AlterPartition` never gives up).
 const CONTROLLER_SOCKET_TIMEOUT_MS: u64 = 30_000;
-/// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`.
-const BATCHES_TO_RETAIN: usize = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum BrokerStatus {

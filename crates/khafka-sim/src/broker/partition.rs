@@ -15,13 +15,6 @@ pub struct RemoteState {
     pub last_fetch_leader_leo: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ProducerEntry {
-    pub epoch: u16,
-    /// `(first sequence, last sequence, first offset)` of the last batches, oldest first.
-    pub batches: VecDeque<(i32, i32, u64)>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Replica {
     pub part: PartIdx,
@@ -59,45 +52,7 @@ impl Replica {
     }
 
     pub(super) fn rebuild_producer_state(&mut self) {
-        self.producers.clear();
-        let mut current: Option<(u32, u16, i32, i32, u64)> = None;
-        let close = |producers: &mut VecMap<u32, ProducerEntry>,
-                     c: Option<(u32, u16, i32, i32, u64)>| {
-            if let Some((pid, epoch, first, last, off)) = c {
-                let e = producers.get_or_default(pid);
-                if epoch != e.epoch {
-                    e.epoch = epoch;
-                    e.batches.clear();
-                }
-                e.batches.push_back((first, last, off));
-                if e.batches.len() > BATCHES_TO_RETAIN {
-                    e.batches.pop_front();
-                }
-            }
-        };
-        for (off, r) in self.log.records().iter().enumerate() {
-            if r.producer_id == 0 {
-                continue;
-            }
-            match current {
-                Some((pid, ep, first, _, o))
-                    if !r.batch_start && pid == r.producer_id && ep == r.producer_epoch =>
-                {
-                    current = Some((pid, ep, first, r.sequence, o));
-                }
-                c => {
-                    close(&mut self.producers, c);
-                    current = Some((
-                        r.producer_id,
-                        r.producer_epoch,
-                        r.sequence,
-                        r.sequence,
-                        off as u64,
-                    ));
-                }
-            }
-        }
-        close(&mut self.producers, current);
+        self.producers = crate::log::producer_state::rebuild(&self.log);
     }
 }
 

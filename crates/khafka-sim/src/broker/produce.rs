@@ -128,16 +128,10 @@ impl Broker {
                 }
             }
             if let Some((pid, pepoch, base_seq)) = batch.idempotence {
-                let e = r.producers.get_or_default(pid);
-                if e.epoch != pepoch {
-                    e.epoch = pepoch;
-                    e.batches.clear();
-                }
-                e.batches
-                    .push_back((base_seq, base_seq + batch.records.len() as i32 - 1, base));
-                if e.batches.len() > BATCHES_TO_RETAIN {
-                    e.batches.pop_front();
-                }
+                let last = base_seq + batch.records.len() as i32 - 1;
+                r.producers
+                    .get_or_default(pid)
+                    .add_batch(pepoch, base_seq, last, base);
             }
             let topo = ctx.topo;
             ctx.emit_hot(HotEvent::Appended {

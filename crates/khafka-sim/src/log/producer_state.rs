@@ -1,0 +1,80 @@
+//! Kafka's `ProducerStateManager` (storage/.../ProducerStateManager.java, `ProducerStateEntry`): per
+//! producer id, its epoch and the sequence ranges and offsets of its last
+//! [`BATCHES_TO_RETAIN`] batches, which is how a leader recognises a retried batch it already has
+//! (a duplicate gets the original offset) and a gap in sequences. Rebuilt from the log after a
+//! truncation or a restart, as Kafka rebuilds it from the log and its snapshots.
+
+use super::Log;
+use crate::vec_map::VecMap;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`.
+pub const BATCHES_TO_RETAIN: usize = 5;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProducerEntry {
+    pub epoch: u16,
+    /// `(first sequence, last sequence, first offset)` of the last batches, oldest first.
+    pub batches: VecDeque<(i32, i32, u64)>,
+}
+
+impl ProducerEntry {
+    /// A new epoch forgets the old epoch's batches (`ProducerStateEntry` is replaced on a bump).
+    pub fn enter_epoch(&mut self, epoch: u16) {
+        if self.epoch != epoch {
+            self.epoch = epoch;
+            self.batches.clear();
+        }
+    }
+
+    /// Records a batch `first..=last` at `offset` of `epoch`, keeping the last
+    /// [`BATCHES_TO_RETAIN`].
+    pub fn add_batch(&mut self, epoch: u16, first: i32, last: i32, offset: u64) {
+        self.enter_epoch(epoch);
+        self.batches.push_back((first, last, offset));
+        if self.batches.len() > BATCHES_TO_RETAIN {
+            self.batches.pop_front();
+        }
+    }
+}
+
+/// The producers' state of a replica's log, by producer id.
+pub type ProducerStates = VecMap<u32, ProducerEntry>;
+
+/// The producers' state read from `log`'s records (batch boundaries are kept with the records).
+pub fn rebuild(log: &Log) -> ProducerStates {
+    let mut producers = ProducerStates::new();
+    let mut current: Option<(u32, u16, i32, i32, u64)> = None;
+    let close = |producers: &mut ProducerStates, c: Option<(u32, u16, i32, i32, u64)>| {
+        if let Some((pid, epoch, first, last, off)) = c {
+            producers
+                .get_or_default(pid)
+                .add_batch(epoch, first, last, off);
+        }
+    };
+    for (off, r) in log.records().iter().enumerate() {
+        if r.producer_id == 0 {
+            continue;
+        }
+        match current {
+            Some((pid, ep, first, _, o))
+                if !r.batch_start && pid == r.producer_id && ep == r.producer_epoch =>
+            {
+                current = Some((pid, ep, first, r.sequence, o));
+            }
+            c => {
+                close(&mut producers, c);
+                current = Some((
+                    r.producer_id,
+                    r.producer_epoch,
+                    r.sequence,
+                    r.sequence,
+                    off as u64,
+                ));
+            }
+        }
+    }
+    close(&mut producers, current);
+    producers
+}
