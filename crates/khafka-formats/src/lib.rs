@@ -9,7 +9,8 @@
 //!
 //! Every function is pure: strings and bytes in, bytes or serde-serialisable results out. No I/O,
 //! no clock, no randomness, no dependency on the simulation engine, so the same code runs in the
-//! CLI, in tests, in the engine and in a wasm worker. Every input is bounded ([`Limits`]) and bad
+//! CLI, in tests, in the engine and in a wasm worker ([`api::handle_json`]: a JSON request in, a
+//! JSON answer out). Every input is bounded ([`Limits`]) and bad
 //! input is an error, never a panic.
 //!
 //! Features `avro` and `protobuf` (both on by default) bring in `apache-avro`, and `protox-parse`
@@ -19,6 +20,7 @@
 //! Encodings can be *explained* ([`layout::Layout`]): a list of byte ranges, each with a label such
 //! as "field 1 tag (varint, wire type 0)", so a page can show a record byte by byte.
 
+pub mod api;
 #[cfg(feature = "avro")]
 pub mod avro;
 #[cfg(feature = "avro")]

@@ -53,6 +53,8 @@ proptest! {
             let _ = c.decompress(&bytes);
         }
         let _ = confluent::unframe(&bytes, true);
+        let answer: serde_json::Value = serde_json::from_str(&khafka_formats::api::handle_json(&String::from_utf8_lossy(&bytes))).unwrap();
+        prop_assert_eq!(&answer["ok"], &serde_json::json!(false));
     }
 
     /// Batches with random bytes spliced after a valid header: CRC, length and records are

@@ -1,0 +1,214 @@
+//! One entry point for a worker: a JSON request in, a JSON response out.
+//!
+//! A browser page talks to the codec bundle by messages; [`handle_json`] is the whole protocol, so
+//! the worker glue only forwards strings. Requests are tagged by `op`:
+//!
+//! ```json
+//! {"op": "explain", "format": "avro", "schema": "…", "value": "{\"id\":7}", "schema_id": 42}
+//! {"op": "decode", "format": "protobuf", "schema": "…", "message": "M", "hex": "089601"}
+//! {"op": "compat", "format": "json", "level": "BACKWARD", "new": "…", "previous": ["…"]}
+//! {"op": "batch", "codec": "gzip", "values": ["0e06416e6e", "…"]}
+//! ```
+//!
+//! Responses carry `ok: true` and the result (a [`Layout`] with its hex, a decoded value, a
+//! [`CompatibilityResult`], [`BatchSizes`]) or `ok: false` and the [`FormatError`].
+
+use crate::compat::{check_compatibility, CompatibilityLevel, CompatibilityResult};
+use crate::compression::Codec;
+use crate::record_batch::{batch_sizes, Batch, BatchSizes};
+use crate::{from_hex, to_hex, Format, FormatError, Layout};
+use serde::{Deserialize, Serialize};
+
+/// What a page asks for.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Encode a value and label its bytes (with the Confluent framing when `schema_id` is set).
+    Explain {
+        format: Format,
+        schema: String,
+        #[serde(default)]
+        message: Option<String>,
+        value: String,
+        #[serde(default)]
+        schema_id: Option<i32>,
+    },
+    /// Decode hex bytes, resolved to `reader_schema` when given.
+    Decode {
+        format: Format,
+        schema: String,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        reader_schema: Option<String>,
+        hex: String,
+    },
+    /// Check a new schema against earlier ones, newest first.
+    Compat {
+        format: Format,
+        level: CompatibilityLevel,
+        new: String,
+        previous: Vec<String>,
+    },
+    /// Measure a batch of encoded values (hex), unkeyed, with a codec.
+    Batch { codec: Codec, values: Vec<String> },
+}
+
+/// The answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    Explained {
+        ok: bool,
+        hex: String,
+        layout: Layout,
+    },
+    Decoded {
+        ok: bool,
+        value: serde_json::Value,
+    },
+    Compat {
+        ok: bool,
+        result: CompatibilityResult,
+    },
+    Batch {
+        ok: bool,
+        sizes: BatchSizes,
+    },
+    Failed {
+        ok: bool,
+        error: FormatError,
+    },
+}
+
+/// Answers one request.
+pub fn handle(request: &Request) -> Response {
+    let result = match request {
+        Request::Explain {
+            format,
+            schema,
+            message,
+            value,
+            schema_id,
+        } => crate::explain_framed(*format, schema, message.as_deref(), value, *schema_id).map(
+            |layout| Response::Explained {
+                ok: true,
+                hex: to_hex(&layout.bytes),
+                layout,
+            },
+        ),
+        Request::Decode {
+            format,
+            schema,
+            message,
+            reader_schema,
+            hex,
+        } => from_hex(hex)
+            .and_then(|bytes| {
+                crate::decode(
+                    *format,
+                    schema,
+                    message.as_deref(),
+                    reader_schema.as_deref(),
+                    &bytes,
+                )
+            })
+            .map(|value| Response::Decoded { ok: true, value }),
+        Request::Compat {
+            format,
+            level,
+            new,
+            previous,
+        } => {
+            let previous: Vec<&str> = previous.iter().map(String::as_str).collect();
+            check_compatibility(*format, *level, new, &previous)
+                .map(|result| Response::Compat { ok: true, result })
+        }
+        Request::Batch { codec, values } => values
+            .iter()
+            .map(|v| from_hex(v).map(|b| (None, Some(b))))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|values| batch_sizes(&Batch::of_values(*codec, &values)))
+            .map(|sizes| Response::Batch { ok: true, sizes }),
+    };
+    result.unwrap_or_else(|error| Response::Failed { ok: false, error })
+}
+
+/// [`handle`] on JSON text: never panics, always answers JSON.
+pub fn handle_json(request: &str) -> String {
+    let response = match crate::check_len(
+        "request",
+        request.len(),
+        4 * crate::Limits::SCHEMA_BYTES_MAX,
+    )
+    .and_then(|()| crate::check_json_depth(request.as_bytes()))
+    .and_then(|()| {
+        serde_json::from_str::<Request>(request)
+            .map_err(|e| FormatError::input(format!("invalid request: {e}")))
+    }) {
+        Ok(r) => handle(&r),
+        Err(error) => Response::Failed { ok: false, error },
+    };
+    serde_json::to_string(&response).unwrap_or_else(|e| {
+        format!(r#"{{"ok":false,"error":{{"kind":"input","message":"{e}","offset":null}}}}"#)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn call(request: Value) -> Value {
+        serde_json::from_str(&handle_json(&request.to_string())).unwrap()
+    }
+
+    #[test]
+    fn requests_and_answers() {
+        let json_schema = r#"{"type":"object","properties":{"id":{"type":"integer"}}}"#;
+        let r = call(
+            json!({"op": "explain", "format": "json", "schema": json_schema, "value": "{\"id\":7}", "schema_id": 3}),
+        );
+        assert_eq!(r["ok"], json!(true));
+        assert_eq!(r["hex"], json!("00000000037b226964223a377d"));
+        assert_eq!(
+            r["layout"]["spans"][0]["label"],
+            json!("magic byte 0 (Confluent wire format)")
+        );
+        let r = call(
+            json!({"op": "decode", "format": "json", "schema": json_schema, "hex": "7b226964223a377d"}),
+        );
+        assert_eq!(r["value"], json!({"id": 7}));
+        let narrowed = r#"{"type":"object","properties":{"id":{"type":"integer","maximum":5}}}"#;
+        let r = call(
+            json!({"op": "compat", "format": "json", "level": "BACKWARD", "new": narrowed, "previous": [json_schema]}),
+        );
+        assert_eq!(r["result"]["compatible"], json!(false));
+        assert_eq!(
+            r["result"]["incompatibilities"][0]["error_type"],
+            json!("MAXIMUM_ADDED")
+        );
+        let r = call(json!({"op": "batch", "codec": "none", "values": ["7b7d"]}));
+        assert_eq!(r["sizes"]["batch_bytes"], json!(61 + 9));
+    }
+
+    #[test]
+    fn bad_requests_are_answered() {
+        for bad in [
+            "",
+            "{",
+            "[]",
+            r#"{"op":"fly"}"#,
+            r#"{"op":"decode","format":"xml","schema":"","hex":""}"#,
+        ] {
+            let r: Value = serde_json::from_str(&handle_json(bad)).unwrap();
+            assert_eq!(r["ok"], json!(false), "{bad}");
+            assert_eq!(r["error"]["kind"], json!("input"), "{bad}");
+        }
+        let r = call(json!({"op": "decode", "format": "json", "schema": "{}", "hex": "zz"}));
+        assert!(r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid hex digit"));
+    }
+}
