@@ -1096,6 +1096,14 @@ await check('no horizontal overflow at 360 px', async () => {
       await c.locator('button', { hasText: 'Run' }).click();
       await c.locator('.cluster').waitFor();
     }
+    if (route === '/#/formats') {
+      // Measured with its answers shown: the sizes, the byte layout and a refusal with its rule.
+      await page.locator('table.sizes tr.json code.hex').waitFor({ timeout: 30000 });
+      await page.locator('.explained table.layout').waitFor();
+      const v3 = (await page.locator('textarea.new-schema').inputValue()).replace('"default": "none"}', '"default": "none"},\n   {"name": "country", "type": "string"}');
+      await page.locator('textarea.new-schema').fill(v3);
+      await page.locator('section.evolution table.rules').waitFor();
+    }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow <= 0, `${route} overflows by ${overflow}px`);
     if (route === '/#/lesson/first-cluster') {
