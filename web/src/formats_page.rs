@@ -247,7 +247,7 @@ pub fn formats_page() -> Html {
                 </tbody>
             </table>
             <h2>{ "Byte by byte" }</h2>
-            <p class="format-pick" role="radiogroup" aria-label="Format to annotate">
+            <p class="format-pick" role="group" aria-label="Format to annotate">
                 { for FORMATS.iter().map(|(f, name)| {
                     let shown2 = shown.clone();
                     let f = f.to_string();
