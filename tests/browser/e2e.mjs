@@ -12,9 +12,17 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = process.argv[2];
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+// Every path served, in order (the codec bundles must be fetched only by the page that needs them),
+// and a switch to delay or refuse the codec bundles (their loading state and their failure).
+const served = [];
+const codec = { delayMs: 0, blocked: false };
+const isCodec = (path) => path.includes('/formats-v1/');
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   if (path === '/' || path === '') path = '/index.html';
+  served.push(path);
+  if (isCodec(path) && codec.delayMs) await new Promise((r) => setTimeout(r, codec.delayMs));
+  if (isCodec(path) && codec.blocked) { res.writeHead(404); res.end('not found'); return; }
   try {
     const body = await readFile(join(dist, path));
     res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
@@ -55,6 +63,17 @@ async function check(name, fn) {
   }
 }
 function expect(cond, msg) { if (!cond) throw new Error(msg); }
+// Waits until `locator`'s text satisfies `ok` (answers from a worker arrive a little later).
+async function expect_text(locator, ok, what, timeout = 10000) {
+  const t0 = Date.now();
+  let text = '';
+  while (Date.now() - t0 < timeout) {
+    text = (await locator.innerText().catch(() => '')).trim();
+    if (ok(text)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: "${text}"`);
+}
 const cell = (i) => page.locator('section.cell').nth(i);
 // Opens a cell's "Details" (the panels not on show, all charts, exports, import, trace hash).
 async function openDetails(c) {
@@ -943,6 +962,101 @@ await check('N cuts and heals the selected broker only; the presenter survives a
   expect(link.includes('#/presenter?s=') && link.includes('&a=') && (await page.locator('.p-said').innerText()).includes('copied'), `link: ${link}`);
 });
 
+await check('the home page and the lessons never fetch a codec bundle', async () => {
+  // Everything so far (home, every lesson, the language page, the playground, the presenter) and a
+  // fresh visit now: no request under formats-v1/.
+  await page.goto(`${base}/`);
+  await page.waitForSelector('ol.outline li');
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  await cell(0).locator('.run').waitFor();
+  expect(served.some((p) => p.endsWith('.wasm')), `the site's wasm was served: ${served.length} requests`);
+  const fetched = served.filter(isCodec);
+  expect(fetched.length === 0, `codec files fetched outside the formats page: ${fetched.join(', ')}`);
+  // The home page links to the formats page.
+  await page.goto(`${base}/`);
+  await page.locator('p.formats-link a').click();
+  await page.locator('article.formats h1').waitFor();
+});
+
+await check('the formats page loads the codec bundles on demand, with a loading state, and encodes the same record in each format', async () => {
+  served.length = 0;
+  codec.delayMs = 1500;
+  // A fresh document (the previous check opened this page, and its workers live on).
+  await page.goto(`${base}/#/formats`);
+  await page.reload();
+  try {
+    const loading = await page.locator('article.formats p.loading').innerText({ timeout: 5000 });
+    expect(loading.startsWith('Loading the codec bundle'), `loading state: ${loading}`);
+  } finally {
+    codec.delayMs = 0;
+  }
+  const size = (f) => page.locator(`table.sizes tr.${f} td.num`).innerText();
+  const hex = (f) => page.locator(`table.sizes tr.${f} code.hex`).innerText();
+  await page.locator('table.sizes tr.protobuf code.hex').waitFor({ timeout: 30000 });
+  await page.locator('table.sizes tr.avro code.hex').waitFor({ timeout: 30000 });
+  await page.locator('table.sizes tr.json code.hex').waitFor({ timeout: 30000 });
+  expect(await page.locator('article.formats p.loading').count() === 0, 'the loading state is gone');
+  // docs/formats.md's user: 5 bytes in Avro, 7 in Protobuf, 21 in JSON.
+  const got = [await size('avro'), await hex('avro'), await size('protobuf'), await hex('protobuf'), await size('json')];
+  expect(got.join('|') === '5|0e 06 41 6e 6e|7|08 07 12 03 41 6e 6e|21', `sizes and bytes: ${got.join(' | ')}`);
+  for (const bin of ['khafka-formats-avro', 'khafka-formats-protobuf']) {
+    for (const f of ['_loader.js', '.js', '_bg.wasm']) {
+      expect(served.includes(`/formats-v1/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
+    }
+  }
+  // The annotated layout of the Avro record: one row per labelled range.
+  const rows = await page.locator('.explained table.layout tbody tr').allInnerTexts();
+  expect(rows.length >= 3 && rows.some((r) => r.includes('0e') && /zig-zag/i.test(r)), `layout rows: ${rows.join(' / ')}`);
+});
+
+await check('a Protobuf value is shown byte by byte: the encoding guide\'s field 1 = 150 is 08 96 01', async () => {
+  await page.locator('label.schema.protobuf textarea').fill('syntax = "proto3";\nmessage Test1 {\n  int32 a = 1;\n}\n');
+  await page.locator('textarea.value').fill('{"a":150}');
+  await page.locator('.format-pick button', { hasText: 'Protobuf' }).click();
+  await page.waitForFunction(() => document.querySelector('table.sizes tr.protobuf code.hex')?.textContent === '08 96 01', null, { timeout: 10000 });
+  await page.locator('.explained code.hex', { hasText: '08 96 01' }).waitFor({ timeout: 10000 });
+  const rows = await page.locator('.explained table.layout tbody tr').allInnerTexts();
+  expect(rows.some((r) => r.includes('08') && r.includes('field 1') && r.includes('tag')), `tag row: ${rows.join(' / ')}`);
+  expect(rows.some((r) => r.includes('96 01') && r.includes('150')), `value row: ${rows.join(' / ')}`);
+  // The Avro schema has no field a: that row says why instead of showing bytes.
+  const avro = await page.locator('table.sizes tr.avro td.error').innerText();
+  expect(avro.length > 0, 'Avro refuses a value its schema does not describe');
+});
+
+await check('the registry refuses an incompatible schema with its reason, and accepts it under NONE', async () => {
+  const verdict = page.locator('section.evolution .compat-verdict');
+  // The example: user-v2 (adds email with a default) after user, under BACKWARD.
+  await expect_text(verdict, (t) => t === 'compatible', 'the example is compatible');
+  const v3 = '{"type": "record", "name": "User", "namespace": "khafka.example",\n "fields": [\n   {"name": "id", "type": "long"},\n   {"name": "name", "type": "string"},\n   {"name": "email", "type": "string", "default": "none"},\n   {"name": "country", "type": "string"}\n ]}';
+  const v2 = '{"type": "record", "name": "User", "namespace": "khafka.example",\n "fields": [\n   {"name": "id", "type": "long"},\n   {"name": "name", "type": "string"},\n   {"name": "email", "type": "string", "default": "none"}\n ]}';
+  await page.locator('textarea.old-schema').fill(v2);
+  await page.locator('textarea.new-schema').fill(v3);
+  await expect_text(verdict, (t) => t.startsWith('incompatible under BACKWARD') && t.includes('country') && t.includes('READER_FIELD_MISSING_DEFAULT_VALUE'), 'country without a default is refused, with the rule');
+  await page.locator('select.mode').selectOption('NONE');
+  await expect_text(verdict, (t) => t === 'compatible', 'NONE accepts anything');
+});
+
+await check('a codec bundle that cannot load says so', async () => {
+  const before = consoleErrors.length;
+  codec.blocked = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.goto(`${base}/#/formats`);
+    await page.reload();
+    const err = await page.locator('table.sizes tr.avro td.error').innerText({ timeout: 35000 });
+    expect(err.includes('JSON + Avro codec bundle could not be loaded'), `error shown: ${err}`);
+    const verdict = await page.locator('section.evolution .compat-verdict').textContent();
+    expect(verdict.includes('could not be loaded'), `evolution panel: ${verdict}`);
+  } finally {
+    codec.blocked = false;
+  }
+  // The refused files are reported by the browser; nothing else may have gone wrong.
+  const added = consoleErrors.splice(before);
+  expect(added.every((e) => /404|Failed to load|formats-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  await page.goto(`${base}/#/`);
+});
+
 await check('dark mode follows the system setting; the glossary defines the course\'s words', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(`${base}/#/lesson/acks-and-durability`);
@@ -974,13 +1088,21 @@ await check('a WebAssembly trap without a panic (out of memory) shows the banner
 
 await check('no horizontal overflow at 360 px', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter']) {
+  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter', '/#/formats']) {
     await page.goto(`${base}${route}`);
     await page.waitForSelector('main *');
     const c = page.locator('section.cell').first();
     if (await c.count()) {
       await c.locator('button', { hasText: 'Run' }).click();
       await c.locator('.cluster').waitFor();
+    }
+    if (route === '/#/formats') {
+      // Measured with its answers shown: the sizes, the byte layout and a refusal with its rule.
+      await page.locator('table.sizes tr.json code.hex').waitFor({ timeout: 30000 });
+      await page.locator('.explained table.layout').waitFor();
+      const v3 = (await page.locator('textarea.new-schema').inputValue()).replace('"default": "none"}', '"default": "none"},\n   {"name": "country", "type": "string"}');
+      await page.locator('textarea.new-schema').fill(v3);
+      await page.locator('section.evolution table.rules').waitFor();
     }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow <= 0, `${route} overflows by ${overflow}px`);

@@ -25,6 +25,8 @@ pub enum Route {
     Language,
     #[at("/glossary")]
     Glossary,
+    #[at("/formats")]
+    Formats,
     #[at("/bench")]
     Bench,
     #[not_found]
@@ -54,6 +56,7 @@ fn switch(route: Route) -> Html {
         Route::Presenter => "Presenter mode",
         Route::About => "What Khafka models",
         Route::Bench => "Engine benchmark",
+        Route::Formats => "Data formats on real bytes",
         Route::NotFound => "Not found",
     });
     match route {
@@ -97,6 +100,7 @@ fn switch(route: Route) -> Html {
         Route::Language => html! { <DocPage name="language" file="scenario-language.md" /> },
         Route::Glossary => html! { <DocPage name="glossary" file="glossary.md" /> },
         Route::Bench => html! { <crate::bench::Bench /> },
+        Route::Formats => html! { <crate::formats_page::FormatsPage /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -152,6 +156,7 @@ fn home() -> Html {
                     }
                 }) }
             </ol>
+            <p class="formats-link"><Link<Route> to={Route::Formats}>{ "Data formats on real bytes" }</Link<Route>>{ " — a record in JSON, Avro and Protobuf, byte by byte, and schema evolution as the Schema Registry judges it." }</p>
             <p><Link<Route> to={Route::Playground}>{ "Open the playground" }</Link<Route>>{ " — a free-form simulator with every control." }</p>
             <p><Link<Route> to={Route::Presenter}>{ "Presenter mode" }</Link<Route>>{ " — for trainers: the cluster full screen, driven from the keyboard." }</p>
         </article>
@@ -168,6 +173,7 @@ pub fn app() -> Html {
                     <Link<Route> to={Route::Home}>{ "Course" }</Link<Route>>
                     <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
                     <Link<Route> to={Route::Presenter}>{ "Presenter" }</Link<Route>>
+                    <Link<Route> to={Route::Formats}>{ "Data formats" }</Link<Route>>
                     <Link<Route> to={Route::Language}>{ "Scenario language" }</Link<Route>>
                     <Link<Route> to={Route::Glossary}>{ "Glossary" }</Link<Route>>
                     <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>

@@ -176,11 +176,15 @@ fn build_site() -> Result<PathBuf, String> {
     let html = std::fs::read_to_string(&index_path).map_err(|e| e.to_string())?;
     let html = externalize_inline_script(&html, &dist)?;
     std::fs::write(&index_path, html).map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(&dist)
-        .map_err(|e| e.to_string())?
-        .flatten()
-    {
-        let path = entry.path();
+    fix_loader_shims(&dist)?;
+    // The site's wasm and the codec bundles' (built by Trunk into their versioned folder).
+    let mut wasm_files: Vec<PathBuf> = Vec::new();
+    for dir in [dist.clone(), dist.join(CODEC_DIR)] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            wasm_files.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    for path in wasm_files {
         if path.extension().is_some_and(|x| x == "wasm") {
             let wasm = std::fs::read(&path).map_err(|e| e.to_string())?;
             let stripped = strip_name_section(&wasm)?;
@@ -188,6 +192,29 @@ fn build_site() -> Result<PathBuf, String> {
         }
     }
     Ok(dist)
+}
+
+/// Trunk 0.21 writes a worker's loader shim with `data-target-path` in its paths
+/// (`importScripts("./formats-v1/NAME.js")`), but a worker resolves them against the shim's own URL,
+/// which is already in that folder: rewrite them to `./NAME.js` and `./NAME_bg.wasm`.
+fn fix_loader_shims(dist: &Path) -> Result<(), String> {
+    for (bin, _) in CODEC_BUNDLES {
+        let path = dist.join(CODEC_DIR).join(format!("{bin}_loader.js"));
+        let shim =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let fixed = format!(r#"importScripts("./{bin}.js");wasm_bindgen("./{bin}_bg.wasm");"#);
+        let trunk = format!(
+            r#"importScripts("./{CODEC_DIR}/{bin}.js");wasm_bindgen("./{CODEC_DIR}/{bin}_bg.wasm");"#
+        );
+        if shim != fixed && shim != trunk {
+            return Err(format!(
+                "{}: not the loader shim expected from Trunk: {shim}",
+                path.display()
+            ));
+        }
+        std::fs::write(&path, fixed).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Drops the wasm `name` custom section (function names for debuggers; a third of the module).
@@ -249,6 +276,75 @@ fn externalize_inline_script(html: &str, dist: &Path) -> Result<String, String> 
     ))
 }
 
+/// Where Trunk puts the codec bundles (`index.html`'s `data-target-path`; `web/src/codec.rs`).
+const CODEC_DIR: &str = "formats-v1";
+/// The codec bundles (Trunk's worker bins in `crates/khafka-formats-worker`) and what each carries.
+const CODEC_BUNDLES: [(&str, &str); 2] = [
+    ("khafka-formats-avro", "JSON + Avro"),
+    ("khafka-formats-protobuf", "JSON + Protobuf"),
+];
+/// Issue 9's transfer budgets, gzip: the main bundle (the first page's wasm, js, css and html) and
+/// each codec bundle (fetched only by the pages that need it).
+const MAIN_BUDGET: u64 = 450_000;
+const CODEC_BUDGET: u64 = 400_000;
+
+fn gzip_size(p: &Path) -> Result<u64, String> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("gzip -9 -c '{}' | wc -c", p.display()))
+        .output()
+        .map_err(|e| e.to_string())?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("gzip size of {}: {e}", p.display()))
+}
+
+/// Gzip size of each codec bundle (its loader shim, wasm-bindgen glue and wasm), against its budget.
+fn codec_sizes(dist: &Path) -> Result<(), String> {
+    let dir = dist.join(CODEC_DIR);
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let mut over = Vec::new();
+    for (bin, carries) in CODEC_BUNDLES {
+        let mut total = 0;
+        let mut parts = 0;
+        for p in &files {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            if [".js", "_bg.wasm", "_loader.js"]
+                .iter()
+                .any(|end| name == format!("{bin}{end}"))
+            {
+                total += gzip_size(p)?;
+                parts += 1;
+            }
+        }
+        if parts != 3 {
+            return Err(format!(
+                "codec bundle {bin}: {parts} of its 3 files in {}",
+                dir.display()
+            ));
+        }
+        eprintln!(
+            "codec bundle {carries} ({CODEC_DIR}/{bin}*, gzip -9): {total} B (budget {CODEC_BUDGET} B)"
+        );
+        if total > CODEC_BUDGET {
+            over.push(format!("{bin} is {total} B gzip"));
+        }
+    }
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "over the codec bundle budget ({CODEC_BUDGET} B): {}",
+            over.join(", ")
+        ))
+    }
+}
+
 /// Gzip size of the files users download, measured with the system's `gzip -9`.
 fn transfer_size(dist: &Path) -> Result<(), String> {
     let mut total = 0u64;
@@ -260,15 +356,7 @@ fn transfer_size(dist: &Path) -> Result<(), String> {
         if !matches!(ext, "wasm" | "js" | "css" | "html") {
             continue;
         }
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("gzip -9 -c '{}' | wc -c", p.display()))
-            .output()
-            .map_err(|e| e.to_string())?;
-        let n: u64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .unwrap_or(0);
+        let n = gzip_size(&p)?;
         total += n;
         lines.push(format!(
             "  {:>9} B gzip  {}",
@@ -281,7 +369,16 @@ fn transfer_size(dist: &Path) -> Result<(), String> {
         eprintln!("{l}");
     }
     eprintln!("transfer size (wasm + js + css + html, gzip -9): {total} B");
-    Ok(())
+    eprintln!("main bundle (the files above, gzip -9): {total} B (budget {MAIN_BUDGET} B)");
+    if total > MAIN_BUDGET {
+        // Reported, not enforced: the main bundle was already above issue 9's figure before the
+        // codec bundles existed (see ARCHITECTURE.md, "Transfer budget").
+        eprintln!(
+            "WARNING: the main bundle is {} B over its budget",
+            total - MAIN_BUDGET
+        );
+    }
+    codec_sizes(dist)
 }
 
 fn ensure_chromium() -> Result<(), String> {

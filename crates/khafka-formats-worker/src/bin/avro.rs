@@ -1,0 +1,5 @@
+//! The JSON + Avro codec bundle (built with `--features avro`).
+
+fn main() {
+    khafka_formats_worker::serve();
+}

@@ -1,0 +1,5 @@
+//! The JSON + Protobuf codec bundle (built with `--features protobuf`).
+
+fn main() {
+    khafka_formats_worker::serve();
+}
