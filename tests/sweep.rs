@@ -22,7 +22,6 @@
 
 use khafka_sim::config::Acks;
 use khafka_sim::rng::SimRng;
-use khafka_sim::sim::describe_fault;
 use khafka_sim::spec::{
     BrokerRef, ConsumerSpec, Fault, KeySpec, LinkOverride, LinkSpec, NodeRef, ProducerSpec,
     ScenarioSpec, Scheduled, TopicPartition, TopicSpec,
@@ -206,22 +205,6 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                 || p.config.idempotence() == Ok(true)
         });
     (spec, promised, ordered)
-}
-
-fn describe(spec: &ScenarioSpec) -> String {
-    let mut s = format!(
-        "brokers={} rf={} min.isr={:?} unclean={:?} acks={:?} run={}\n",
-        spec.cluster.brokers,
-        spec.topics[0].replication_factor,
-        spec.topics[0].config.min_insync_replicas,
-        spec.topics[0].config.unclean_leader_election_enable,
-        spec.producers[0].config.acks,
-        spec.run_for
-    );
-    for f in &spec.schedule {
-        s.push_str(&format!("  at {} {}\n", f.at, describe_fault(&f.fault)));
-    }
-    s
 }
 
 /// The story of the first lost record, to make a failure readable.
@@ -480,10 +463,9 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         }
         if !problems.is_empty() {
             failures.push(format!(
-                "seed {seed}: {}\n{}\n(then the recovery phase: heal, restart every broker, pause producers, run {})\n{text}",
+                "seed {seed}: {}\n(then the recovery phase: heal, restart every broker, pause producers, run {})\n{text}",
                 problems.join("; "),
-                describe(&spec),
-                khafka_scenario::print::duration(RECOVERY),
+                RECOVERY.exact(),
             ));
             if failures.len() >= 5 {
                 break;

@@ -2,22 +2,10 @@
 //! back to the same spec. The sweep prints a failing seed's scenario with it, so every failure comes
 //! with a file `khafka run` reproduces; tests check the round trip on every scenario of the repo.
 
-use khafka_sim::sim::describe_link;
-use khafka_sim::spec::{
-    Fault, KeyDistribution, KeySpec, LinkSpec, NodeRef, ScenarioSpec, TopicSpec,
-};
+use khafka_sim::sim::{describe_fault, describe_link};
+use khafka_sim::spec::{Fault, KeyDistribution, KeySpec, LinkSpec, ScenarioSpec, TopicSpec};
 use khafka_sim::{BrokerConfig, ConsumerConfig, ProducerConfig, SimTime, TopicConfig};
 use std::fmt::Write;
-
-/// A duration in the largest unit that keeps it exact (`2s`, `1500ms`, `250us`).
-pub fn duration(t: SimTime) -> String {
-    t.exact()
-}
-
-fn nodes(set: &[NodeRef]) -> String {
-    let names: Vec<String> = set.iter().map(|n| n.to_string()).collect();
-    format!("{{{}}}", names.join(","))
-}
 
 /// ` key=value` for every key whose value differs from the default's.
 fn changed(
@@ -34,11 +22,6 @@ fn changed(
         }
     }
     out
-}
-
-/// A fault as the `at` statement writes it (without `at TIME`): the engine's one fault printer.
-pub fn fault(f: &Fault) -> String {
-    khafka_sim::sim::describe_fault(f)
 }
 
 fn topic(t: &TopicSpec) -> String {
@@ -118,10 +101,10 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
             let _ = write!(s, " partition={n}");
         }
         if p.start != SimTime::ZERO {
-            let _ = write!(s, " start={}", duration(p.start));
+            let _ = write!(s, " start={}", p.start.exact());
         }
         if let Some(stop) = p.stop {
-            let _ = write!(s, " stop={}", duration(stop));
+            let _ = write!(s, " stop={}", stop.exact());
         }
         if let Some(n) = p.count {
             let _ = write!(s, " count={n}");
@@ -137,7 +120,7 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     for cs in &spec.consumers {
         let mut s = format!("consumer {} topic={}", cs.name, cs.topic);
         if cs.start != SimTime::ZERO {
-            let _ = write!(s, " start={}", duration(cs.start));
+            let _ = write!(s, " start={}", cs.start.exact());
         }
         s.push_str(&changed(
             ConsumerConfig::KEYS,
@@ -147,17 +130,12 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         let _ = writeln!(out, "{s}");
     }
     for l in &spec.links {
-        let _ = writeln!(
-            out,
-            "link {} -> {} {}",
-            nodes(&l.from),
-            nodes(&l.to),
-            describe_link(&l.link)
-        );
+        // A static link is written as the `link` fault would be, without `at`.
+        let _ = writeln!(out, "{}", describe_fault(&Fault::Link(l.clone())));
     }
     for s in &spec.schedule {
-        let _ = writeln!(out, "at {} {}", duration(s.at), fault(&s.fault));
+        let _ = writeln!(out, "at {} {}", s.at.exact(), describe_fault(&s.fault));
     }
-    let _ = writeln!(out, "run {}", duration(spec.run_for));
+    let _ = writeln!(out, "run {}", spec.run_for.exact());
     out
 }

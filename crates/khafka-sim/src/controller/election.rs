@@ -36,6 +36,27 @@ pub struct ElectionInput<'a> {
 /// else the first active ISR member in assignment order; with ELR and an empty ISR, the first
 /// active ELR member, then the last known leader if ISR and ELR are both empty; else, if unclean
 /// election is enabled, the first active replica; else none. Table tests: `tests/tables/election.txt`.
+/// The ISR and ELR a partition is left with when `b` is fenced (`ReplicationControlManager`'s
+/// fencing through `PartitionChangeBuilder`): `b` leaves the ISR (never its last member unless ELR is
+/// on), and with ELR joins the eligible replicas when the ISR falls below `min_isr`.
+pub fn isr_after_fencing(
+    p: &PartitionState,
+    b: BrokerId,
+    elr_on: bool,
+    min_isr: usize,
+) -> (Vec<BrokerId>, Vec<BrokerId>) {
+    let in_isr = p.isr.contains(&b);
+    let mut isr = p.isr.clone();
+    if in_isr && (isr.len() > 1 || elr_on) {
+        isr.retain(|x| *x != b);
+    }
+    let mut elr = p.elr.clone();
+    if elr_on && in_isr && isr.len() < min_isr && !elr.contains(&b) && !isr.contains(&b) {
+        elr.push(b);
+    }
+    (isr, elr)
+}
+
 pub fn elect_leader(input: &ElectionInput) -> (Option<BrokerId>, Election) {
     let target = input.target;
     let active = |b: &BrokerId| (input.is_active)(*b);

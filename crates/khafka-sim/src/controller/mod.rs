@@ -19,7 +19,7 @@ mod election;
 mod metadata_log;
 mod registration;
 
-pub use election::{elect_leader, Election, ElectionInput};
+pub use election::{elect_leader, isr_after_fencing, Election, ElectionInput};
 use registration::Beat;
 pub use registration::BrokerRegistration;
 

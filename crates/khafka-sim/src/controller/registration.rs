@@ -137,21 +137,10 @@ impl Controller {
             if !p.replicas.contains(&b) {
                 continue;
             }
-            let in_isr = p.isr.contains(&b);
-            if !in_isr && p.leader != Some(b) {
+            if !p.isr.contains(&b) && p.leader != Some(b) {
                 continue;
             }
-            let mut isr = p.isr.clone();
-            if in_isr && (isr.len() > 1 || elr_on) {
-                isr.retain(|x| *x != b);
-            }
-            let mut elr = p.elr.clone();
-            if elr_on {
-                let min_isr = ctx.topo.effective_min_isr(part);
-                if isr.len() < min_isr && in_isr && !elr.contains(&b) && !isr.contains(&b) {
-                    elr.push(b);
-                }
-            }
+            let (isr, elr) = isr_after_fencing(p, b, elr_on, ctx.topo.effective_min_isr(part));
             if p.leader == Some(b) {
                 self.change(ctx, part, isr, elr, true, ChangeReason::LeaderFenced);
             } else if isr != p.isr || elr != p.elr {

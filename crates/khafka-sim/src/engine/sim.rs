@@ -609,13 +609,11 @@ impl Sim {
         if power_loss {
             self.powered_off[i] = true;
             // A machine without power retransmits nothing: a message of its still on its way is
-            // delivered only if its last transmission left before the power went out, i.e. it
-            // arrives within the link's latency; the rest is gone (and, TCP being ordered, so is
-            // everything after it on that connection, which arrives later still).
+            // delivered only if its last transmission left before the power went out. Those whose
+            // last transmission would leave after now are gone, and with them, per connection,
+            // everything queued behind the first of them (TCP delivers in order).
             let now = self.now.as_us();
             let from = Node::Broker(b);
-            // First the messages whose last transmission would leave after now; then, per
-            // connection, everything queued behind the first of them (TCP delivers in order).
             let mut cut_from: Vec<(Node, u64)> = Vec::new();
             for (at, _, word, e) in self.queue.pending_with_time() {
                 if let Event::Deliver { from: f, to, .. } = e {

@@ -137,14 +137,6 @@ impl Network {
         key(from).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key(to)
     }
 
-    /// The largest one-way latency of the link `from → to` (no retransmission).
-    pub fn max_latency_us(&self, from: Node, to: Node) -> u64 {
-        let link = &self.links[self.index(from) * self.nodes + self.index(to)];
-        link.latency_us_max
-            .max(link.latency_us_min)
-            .clamp(MIN_LATENCY_US, MAX_LATENCY_US)
-    }
-
     pub fn is_blocked(&self, from: Node, to: Node) -> bool {
         self.blocked[self.index(from) * self.nodes + self.index(to)]
     }
@@ -231,21 +223,10 @@ impl Network {
         self.blocked = blocked;
     }
 
-    /// When a message sent now arrives (`None`: dropped by a partition). `extra_us` is added before
-    /// the link's FIFO order is enforced: a slow broker handles a connection's requests later, but
-    /// still in order.
-    pub fn delivery_time(
-        &mut self,
-        now_us: u64,
-        from: Node,
-        to: Node,
-        extra_us: u64,
-    ) -> Option<u64> {
-        self.delivery(now_us, from, to, extra_us).map(|d| d.at_us)
-    }
-
-    /// [`Network::delivery_time`], and how long after the send its last transmission left (the
-    /// retransmission timeouts it waited: the sender must be up until then).
+    /// When a message sent now arrives (`None`: dropped by a partition), and how long after the send
+    /// its last transmission left (the retransmission timeouts it waited: the sender must be up
+    /// until then). `extra_us` is added before the link's FIFO order is enforced: a slow broker
+    /// handles a connection's requests later, but still in order.
     pub fn delivery(
         &mut self,
         now_us: u64,
@@ -261,10 +242,12 @@ impl Network {
         let lo = link.latency_us_min.clamp(MIN_LATENCY_US, MAX_LATENCY_US);
         let hi = link.latency_us_max.clamp(lo, MAX_LATENCY_US);
         let loss = link.loss_ppm;
-        let seed = self.seed;
-        let key = self.link_key(from, to);
-        let rng =
-            self.link_rngs[i].get_or_insert_with(|| SimRng::derive_indexed(seed, "link", key));
+        if self.link_rngs[i].is_none() {
+            // Made once per link, so the key (a hash of client names) is off the hot path.
+            let key = self.link_key(from, to);
+            self.link_rngs[i] = Some(SimRng::derive_indexed(self.seed, "link", key));
+        }
+        let rng = self.link_rngs[i].as_mut().expect("made above");
         let mut at = now_us
             .saturating_add(rng.range_inclusive(lo, hi))
             .saturating_add(extra_us);
@@ -307,17 +290,21 @@ mod tests {
         let (mut a23, mut b23) = (Vec::new(), Vec::new());
         for i in 0..200u64 {
             let t = i * 10_000_000;
-            a.delivery_time(t, Node::Broker(1), Node::Broker(2), 0);
+            a.delivery(t, Node::Broker(1), Node::Broker(2), 0)
+                .map(|d| d.at_us);
             for _ in 0..3 {
-                b.delivery_time(t, Node::Broker(1), Node::Broker(2), 0);
+                b.delivery(t, Node::Broker(1), Node::Broker(2), 0)
+                    .map(|d| d.at_us);
             }
             a23.push(
-                a.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                a.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                    .map(|d| d.at_us)
                     .unwrap()
                     - t,
             );
             b23.push(
-                b.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                b.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                    .map(|d| d.at_us)
                     .unwrap()
                     - t,
             );
@@ -328,7 +315,8 @@ mod tests {
         let c23: Vec<u64> = (0..200u64)
             .map(|i| {
                 let t = i * 10_000_000;
-                c.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                c.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                    .map(|d| d.at_us)
                     .unwrap()
                     - t
             })
@@ -344,7 +332,8 @@ mod tests {
         let d23: Vec<u64> = (0..200u64)
             .map(|i| {
                 let t = i * 10_000_000;
-                d.delivery_time(t, Node::Broker(2), Node::Broker(3), 0)
+                d.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                    .map(|d| d.at_us)
                     .unwrap()
                     - t
             })

@@ -15,7 +15,7 @@
 
 use crate::chunked::ChunkVec;
 use crate::log::RecordId;
-use crate::msg::PartIdx;
+use crate::msg::{PartIdx, PartitionState};
 use crate::outcome::{Outcome, PartitionView, ProvenanceCounts, ReplicaView};
 use crate::sim::Sim;
 use crate::spec::BrokerId;
@@ -163,23 +163,16 @@ impl Sim {
         if runs(leader) {
             return Some(leader);
         }
-        // The partition as fencing the dead leader will leave it (the controller's `fence`: out of
-        // the ISR, into the ELR when the ISR falls below min ISR), then the controller's own
+        // The partition as fencing the dead leader will leave it, then the controller's own
         // election over it, with the brokers running now.
         let elr_on = self.topo.config.eligible_leader_replicas_enable;
-        let in_isr = st.isr.contains(&leader);
-        let mut target = st.clone();
-        if in_isr && (st.isr.len() > 1 || elr_on) {
-            target.isr.retain(|b| *b != leader);
-        }
-        if elr_on
-            && in_isr
-            && target.isr.len() < self.topo.effective_min_isr(part)
-            && !target.elr.contains(&leader)
-            && !target.isr.contains(&leader)
-        {
-            target.elr.push(leader);
-        }
+        let min_isr = self.topo.effective_min_isr(part);
+        let (isr, elr) = crate::controller::isr_after_fencing(st, leader, elr_on, min_isr);
+        let target = PartitionState {
+            isr,
+            elr,
+            ..st.clone()
+        };
         let active = |b: BrokerId| b != leader && runs(b) && self.controller.is_active(b);
         crate::controller::elect_leader(&crate::controller::ElectionInput {
             target: &target,
@@ -470,12 +463,16 @@ impl Sim {
                 None => full[id],
             }
         };
+        // Once per partition, not per record (a dead leader's successor is an election to run).
+        let has_source: Vec<bool> = (0..self.controller.parts.len() as PartIdx)
+            .map(|p| self.verdict_source(p).is_some())
+            .collect();
         self.prov
             .records
             .iter()
             .enumerate()
             .filter(|(id, info)| {
-                let leader = self.verdict_source(info.part).is_some();
+                let leader = has_source[info.part as usize];
                 let acked = info.acked_us().is_some();
                 match verdict {
                     "lost" => acked && leader && copies(*id) == 0,
