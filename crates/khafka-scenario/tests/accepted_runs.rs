@@ -115,7 +115,14 @@ fn scenario() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+    // A fixed seed, so CI judges the same 1,024 scenarios every time; explore others by hand with
+    // another `RngSeed::Fixed` or `RngSeed::Random` (a random run found the pending-ISR bug of
+    // `semantics/equal-epoch-metadata-keeps-pending-isr.khafka`).
+    #![proptest_config(ProptestConfig {
+        cases: 1024,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(1),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn accepted_scenarios_run_within_budget(src in scenario()) {

@@ -76,10 +76,16 @@ impl Broker {
         if r.state.leader != st.leader {
             self.followed_stale = true;
         }
+        // Partition.makeLeader / makeFollower → updateAssignmentAndIsr: a committed state newer than
+        // the one a pending ISR change was proposed from replaces it (its response may never come).
+        // The same partition epoch again is the state the proposal started from, still in flight:
+        // dropping the proposal then would let the HW pass a member being added (Kafka's makeLeader
+        // also accepts an equal epoch; found by the accepted-runs property test, §2's invariant
+        // "every ISR member holds the HW" broke).
+        if st.partition_epoch > r.state.partition_epoch {
+            r.pending_isr = None;
+        }
         r.state = st;
-        // Partition.makeLeader / makeFollower → updateAssignmentAndIsr: the committed state from the
-        // controller replaces any pending ISR change (its response may never come).
-        r.pending_isr = None;
         if becomes_leader {
             if !was_leader || new_epoch {
                 // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset.
