@@ -218,7 +218,10 @@ fn first_lost(sim: &Sim) -> String {
             continue;
         };
         let log = &sim.brokers[(l - 1) as usize].replicas[&info.part].log;
-        if !log.records().iter().any(|r| r.record_id == id as u64) {
+        if !log
+            .records(&sim.batches)
+            .any(|(_, r)| r.record_id == id as u64)
+        {
             return format!(
                 "record {id} {info:?}; final leader {l} epoch {} LEO {} HW {} cache {:?}; describe: {}",
                 view.leader_epoch,

@@ -5,7 +5,6 @@ use khafka_sim::broker::Broker;
 use khafka_sim::controller::Controller;
 use khafka_sim::ctx::{Node, Timer};
 use khafka_sim::harness::Harness;
-use khafka_sim::log::LogRecord;
 use khafka_sim::msg::{Msg, PartitionState};
 use khafka_sim::spec::{ScenarioSpec, TopicSpec};
 use khafka_sim::SimTime;
@@ -49,11 +48,12 @@ fn leader(h: &mut Harness) -> Broker {
         fenced: Vec::new(),
     };
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
+    let batch = h.batches.add(0, 0, &[1], None);
     b.replicas
         .get_mut(&0)
         .unwrap()
         .log
-        .append(LogRecord::plain(1, 0));
+        .append(batch, &h.batches, 0);
     h.take();
     b
 }

@@ -4,7 +4,7 @@
 //! the expected outputs from the code (review the diff before committing it).
 
 use khafka_sim::controller::{elect_leader, Election, ElectionInput};
-use khafka_sim::log::{Log, LogRecord};
+use khafka_sim::log::{BatchStore, Log};
 use khafka_sim::msg::PartitionState;
 use std::path::PathBuf;
 
@@ -93,8 +93,10 @@ fn ids(text: &str) -> Vec<u32> {
         .collect()
 }
 
-fn rec(id: u64, epoch: u32) -> LogRecord {
-    LogRecord::plain(id, epoch)
+/// Appends a one-record batch of `epoch`, as a leader would.
+fn append(log: &mut Log, store: &mut BatchStore, id: u64, epoch: u32) {
+    let b = store.add(log.log_end_offset(), epoch, &[id], None);
+    log.append(b, store, 0);
 }
 
 /// `LeaderEpochFileCache.endOffsetFor`: `cache=E@START,… leo=N request=E`.
@@ -102,6 +104,7 @@ fn rec(id: u64, epoch: u32) -> LogRecord {
 fn epoch_cache_end_offsets() {
     check("epoch_cache.txt", |input| {
         let mut log = Log::default();
+        let mut store = BatchStore::default();
         let leo: u64 = field(input, "leo").parse().unwrap();
         let entries: Vec<(u32, u64)> = field(input, "cache")
             .split(',')
@@ -116,14 +119,20 @@ fn epoch_cache_end_offsets() {
         for (epoch, start) in entries {
             while log.log_end_offset() < start {
                 id += 1;
-                log.append(rec(id, current.expect("the first epoch starts at 0")));
+                let epoch = current.expect("the first epoch starts at 0");
+                append(&mut log, &mut store, id, epoch);
             }
             log.assign_epoch_start(epoch);
             current = Some(epoch);
         }
         while log.log_end_offset() < leo {
             id += 1;
-            log.append(rec(id, current.expect("records need an epoch")));
+            append(
+                &mut log,
+                &mut store,
+                id,
+                current.expect("records need an epoch"),
+            );
         }
         let requested: u32 = field(input, "request").parse().unwrap();
         match log.end_offset_for(requested) {

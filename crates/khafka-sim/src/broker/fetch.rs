@@ -155,7 +155,7 @@ impl Broker {
             error,
             high_watermark: 0,
             log_end_offset: 0,
-            records: Vec::new(),
+            batches: Vec::new(),
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
         };
@@ -178,7 +178,7 @@ impl Broker {
             error: ErrorCode::None,
             high_watermark: hw,
             log_end_offset: leo,
-            records: Vec::new(),
+            batches: Vec::new(),
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
         };
@@ -201,20 +201,26 @@ impl Broker {
             resp.error = ErrorCode::OffsetOutOfRange;
             return resp;
         }
-        let end = limit.min(fp.fetch_offset + MAX_FETCH_RECORDS as u64);
-        if fp.fetch_offset < end {
-            resp.records = ctx.pools.records.take();
-            r.log.records().extend_range_into(
-                fp.fetch_offset as usize,
-                end as usize,
-                &mut resp.records,
-            );
-            if fetcher == Fetcher::Consumer && end > hw {
-                ctx.violation(format!(
-                    "{}: consumer given offsets up to {} beyond HW {hw}",
-                    ctx.topo.part_name(fp.part),
-                    end - 1
-                ));
+        // Whole batches from the one holding the fetch offset, up to the limit (a batch that
+        // crosses the consumer's limit, the HW, is not returned), at least one batch and about
+        // `MAX_FETCH_RECORDS` records (Kafka: `fetch.max.bytes` with at least one batch).
+        if fp.fetch_offset < limit {
+            let store = &*ctx.batches;
+            if let Some(first) = r.log.batch_index_of(fp.fetch_offset, store) {
+                let mut batches = ctx.pools.batches.take();
+                let mut records = 0u64;
+                for e in r.log.batches().range(first, r.log.batches().len()) {
+                    let b = store.get(e.batch);
+                    if b.next_offset() > limit || records >= MAX_FETCH_RECORDS as u64 {
+                        break;
+                    }
+                    if batches.is_empty() {
+                        resp.base_offset = b.base_offset;
+                    }
+                    records += b.next_offset() - b.base_offset.max(fp.fetch_offset);
+                    batches.push(e.batch);
+                }
+                resp.batches = batches;
             }
         }
         resp

@@ -146,13 +146,12 @@ impl Broker {
                     // epochs): truncate to the leader's LEO.
                     let leo = r.log.log_end_offset();
                     if fp.log_end_offset < leo {
-                        r.log.truncate_to(fp.log_end_offset);
-                        r.rebuild_producer_state();
+                        let to = r.truncate(fp.log_end_offset, ctx.batches);
                         ctx.emit(TraceKind::Truncated {
                             partition: ctx.topo.part_name(fp.part),
                             broker: me,
-                            to_offset: fp.log_end_offset,
-                            removed: leo - fp.log_end_offset,
+                            to_offset: to,
+                            removed: leo - to,
                             reason: TruncationReason::OffsetOutOfRange,
                         });
                     }
@@ -176,13 +175,12 @@ impl Broker {
                 };
                 let target = target.min(leo);
                 if target < leo {
-                    r.log.truncate_to(target);
-                    r.rebuild_producer_state();
+                    let to = r.truncate(target, ctx.batches);
                     ctx.emit(TraceKind::Truncated {
                         partition: ctx.topo.part_name(fp.part),
                         broker: me,
-                        to_offset: target,
-                        removed: leo - target,
+                        to_offset: to,
+                        removed: leo - to,
                         reason: TruncationReason::DivergingEpoch {
                             epoch,
                             end_offset: end,
@@ -192,32 +190,27 @@ impl Broker {
                 }
                 continue;
             }
-            if !fp.records.is_empty() {
+            if !fp.batches.is_empty() {
                 if fp.base_offset != r.log.log_end_offset() {
                     continue; // stale response for an offset we no longer have
                 }
                 let now_us = ctx.now.as_us();
-                let count = fp.records.len() as u32;
-                // Runs of records from one producer share one lookup of its state (a response
-                // usually carries a single producer's batches).
-                for run in fp.records.chunk_by(|a, b| a.producer_id == b.producer_id) {
-                    let pid = run[0].producer_id;
-                    let mut entry = (pid != 0).then(|| r.producers.get_or_default(pid));
-                    for rec in run {
-                        let off = r.log.append(LogRecord {
-                            append_us: now_us,
-                            ..*rec
-                        });
-                        let Some(e) = entry.as_deref_mut() else {
-                            continue;
-                        };
-                        e.enter_epoch(rec.producer_epoch);
-                        match e.batches.back_mut() {
-                            Some(b) if !rec.batch_start => b.1 = rec.sequence,
-                            _ => e.add_batch(rec.producer_epoch, rec.sequence, rec.sequence, off),
-                        }
+                let store = &*ctx.batches;
+                // `UnifiedLog.appendAsFollower`: the leader's batches, at the leader's offsets;
+                // the producers' state follows each idempotent batch.
+                for &id in &fp.batches {
+                    r.log.append(id, store, now_us);
+                    let b = store.get(id);
+                    if b.producer_id != 0 {
+                        r.producers.get_or_default(b.producer_id).add_batch(
+                            b.producer_epoch,
+                            b.base_sequence,
+                            b.last_sequence(),
+                            b.base_offset,
+                        );
                     }
                 }
+                let count = (r.log.log_end_offset() - fp.base_offset) as u32;
                 let topo = ctx.topo;
                 ctx.emit_hot(HotEvent::Replicated {
                     partition: topo.part_name_ref(fp.part),
@@ -225,7 +218,7 @@ impl Broker {
                     base_offset: fp.base_offset,
                     count,
                 });
-                ctx.pools.records.give(fp.records);
+                ctx.pools.batches.give(fp.batches);
             }
             // The follower's HW is the leader's, capped by its own LEO.
             let hw = fp.high_watermark.min(r.log.log_end_offset());

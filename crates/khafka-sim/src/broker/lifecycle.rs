@@ -32,7 +32,7 @@ impl Broker {
             self.followed_stale = true;
             r.remotes.clear();
             r.pending_isr = None;
-            r.rebuild_producer_state();
+            r.rebuild_producer_state(ctx.batches);
         }
         ctx.emit(TraceKind::BrokerStarted {
             broker: self.id,
@@ -77,17 +77,9 @@ impl Broker {
         let cutoff = ctx.now.as_us().saturating_sub(window_us);
         for r in self.replicas.values_mut() {
             let leo = r.log.log_end_offset();
-            // Appends are in time order, so the unflushed records are a tail.
-            let mut keep = leo;
-            while keep > 0
-                && r.log
-                    .get(keep - 1)
-                    .is_some_and(|rec| rec.append_us > cutoff)
-            {
-                keep -= 1;
-            }
+            let keep = r.log.first_offset_appended_after(cutoff, ctx.batches);
             if keep < leo {
-                r.log.truncate_to(keep);
+                r.log.truncate_to(keep, ctx.batches);
                 r.hw_checkpoint = r.hw_checkpoint.min(keep);
                 ctx.emit(TraceKind::Truncated {
                     partition: ctx.topo.part_name(r.part),

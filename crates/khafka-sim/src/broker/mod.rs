@@ -40,7 +40,7 @@ pub use produce::DelayedProduce;
 
 use crate::config::{Acks, HwRule, Truncation};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
-use crate::log::{Log, LogRecord};
+use crate::log::{BatchStore, Log, ProducerStamp};
 use crate::msg::{
     ErrorCode, FetchPartition, FetchedPartition, Fetcher, Msg, PartIdx, PartitionState,
     ProduceBatch,

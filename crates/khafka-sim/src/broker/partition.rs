@@ -51,8 +51,16 @@ impl Replica {
                 .count()
     }
 
-    pub(super) fn rebuild_producer_state(&mut self) {
-        self.producers = crate::log::producer_state::rebuild(&self.log);
+    pub(super) fn rebuild_producer_state(&mut self, store: &BatchStore) {
+        self.producers = crate::log::producer_state::rebuild(&self.log, store);
+    }
+
+    /// Truncates the log to `offset` (a batch holding it goes whole) and rebuilds the producers'
+    /// state from what is left; returns the new LEO.
+    pub(super) fn truncate(&mut self, offset: u64, store: &BatchStore) -> u64 {
+        let leo = self.log.truncate_to(offset, store);
+        self.rebuild_producer_state(store);
+        leo
     }
 }
 
@@ -126,13 +134,12 @@ impl Broker {
                         let hw = r.log.high_watermark;
                         let leo = r.log.log_end_offset();
                         if hw < leo {
-                            r.log.truncate_to(hw);
-                            r.rebuild_producer_state();
+                            let to = r.truncate(hw, ctx.batches);
                             ctx.emit(TraceKind::Truncated {
                                 partition: ctx.topo.part_name(part),
                                 broker: me,
-                                to_offset: hw,
-                                removed: leo - hw,
+                                to_offset: to,
+                                removed: leo - to,
                                 reason: TruncationReason::BecameFollowerPreKip101,
                             });
                         }
@@ -179,9 +186,8 @@ impl Broker {
         if new_hw > r.log.high_watermark {
             let old = r.log.high_watermark;
             r.log.set_high_watermark(new_hw);
-            for off in old..new_hw {
-                let id = r.log.get(off).map(|rec| rec.record_id);
-                if let Some(info) = id.and_then(|id| ctx.prov.get_mut(id)) {
+            for (_, rec) in r.log.records_in(old, new_hw, ctx.batches) {
+                if let Some(info) = ctx.prov.get_mut(rec.record_id) {
                     if info.committed_us().is_none() {
                         info.set_committed(now);
                     }

@@ -106,24 +106,22 @@ impl Broker {
             let base = r.log.log_end_offset();
             let epoch = r.state.leader_epoch;
             let now_us = ctx.now.as_us();
-            for (i, &id) in batch.records.iter().enumerate() {
-                let (pid, pepoch, seq) = match batch.idempotence {
-                    Some((pid, pe, s)) => (pid, pe, s + i as i32),
-                    None => (0, 0, -1),
-                };
-                let off = r.log.append(LogRecord {
-                    record_id: id,
-                    leader_epoch: epoch,
-                    producer_id: pid,
-                    producer_epoch: pepoch,
-                    sequence: seq,
-                    batch_start: i == 0,
-                    append_us: now_us,
-                });
-                if let Some(info) = ctx.prov.get_mut(id) {
+            let stamp = batch
+                .idempotence
+                .map(
+                    |(producer_id, producer_epoch, base_sequence)| ProducerStamp {
+                        producer_id,
+                        producer_epoch,
+                        base_sequence,
+                    },
+                );
+            let id = ctx.batches.add(base, epoch, &batch.records, stamp);
+            r.log.append(id, ctx.batches, now_us);
+            for (i, &rid) in batch.records.iter().enumerate() {
+                if let Some(info) = ctx.prov.get_mut(rid) {
                     info.leader_appends += 1;
                     if info.first_append().is_none() {
-                        info.set_first_append(me, off, epoch, now_us);
+                        info.set_first_append(me, base + i as u64, epoch, now_us);
                     }
                 }
             }

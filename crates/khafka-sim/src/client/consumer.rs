@@ -236,24 +236,39 @@ impl Consumer {
                     let p = (fp.part - self.first_part) as usize;
                     match fp.error {
                         ErrorCode::None => {
-                            if fp.records.is_empty() || self.positions[p] != Some(fp.base_offset) {
+                            // Whole batches come back; the records before the position (inside
+                            // the first batch) are skipped, as Kafka's fetcher does.
+                            let Some(pos) = self.positions[p] else {
+                                continue;
+                            };
+                            let store = &*ctx.batches;
+                            let end = fp
+                                .batches
+                                .last()
+                                .map_or(fp.base_offset, |&id| store.get(id).next_offset());
+                            if fp.batches.is_empty() || pos < fp.base_offset || pos >= end {
+                                ctx.pools.batches.give(fp.batches);
                                 continue;
                             }
                             let now = ctx.now.as_us();
-                            for rec in &fp.records {
-                                ctx.prov.consume(rec.record_id, now);
+                            for &id in &fp.batches {
+                                let base = store.get(id).base_offset;
+                                let skip = pos.saturating_sub(base) as usize;
+                                for rid in store.record_ids(id).skip(skip) {
+                                    ctx.prov.consume(rid, now);
+                                }
                             }
-                            let n = fp.records.len() as u64;
+                            let n = end - pos;
                             self.received += n;
-                            self.positions[p] = Some(fp.base_offset + n);
+                            self.positions[p] = Some(end);
                             let topo = ctx.topo;
                             ctx.emit_hot(HotEvent::Consumed {
                                 consumer: &self.name,
                                 partition: topo.part_name_ref(fp.part),
-                                base_offset: fp.base_offset,
+                                base_offset: pos,
                                 records: n as u32,
                             });
-                            ctx.pools.records.give(fp.records);
+                            ctx.pools.batches.give(fp.batches);
                         }
                         ErrorCode::OffsetOutOfRange => {
                             self.positions[p] = Some(match self.config.auto_offset_reset {

@@ -4,7 +4,7 @@
 //! They push [`Effect`]s into the outbox of a [`Ctx`]; the engine routes them. That keeps each actor a
 //! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
 
-use crate::log::{LogRecord, RecordId};
+use crate::log::{BatchId, BatchStore, RecordId};
 use crate::msg::{ErrorCode, FetchPartition, FetchedPartition, Msg, PartIdx, ProduceBatch};
 use crate::provenance::Provenance;
 use crate::spec::BrokerId;
@@ -112,8 +112,8 @@ pub struct Counters {
 /// hundreds of thousands of times per run. Reuse is invisible to the model: a taken vector is always empty.
 #[derive(Clone, Debug, Default)]
 pub struct Pools {
-    /// Records of a fetched partition.
-    pub records: Pool<LogRecord>,
+    /// Batches of a fetched partition.
+    pub batches: Pool<BatchId>,
     /// Partitions of a fetch response.
     pub fetched: Pool<FetchedPartition>,
     /// Partitions of a fetch request.
@@ -163,6 +163,8 @@ pub struct Ctx<'a> {
     pub topo: &'a Topology,
     pub out: &'a mut Vec<Effect>,
     pub prov: &'a mut Provenance,
+    /// Every batch a leader appended (replicas' logs refer to them).
+    pub batches: &'a mut BatchStore,
     pub trace: &'a mut Trace,
     pub counters: &'a mut Counters,
     pub next_req_id: &'a mut u64,

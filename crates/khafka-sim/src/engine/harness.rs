@@ -4,6 +4,7 @@
 //! (`tests/actors.rs`); the scenario tests and the sweep cover how the actors work together.
 
 use crate::ctx::{Counters, Ctx, Effect, Node, Pools, Timer};
+use crate::log::BatchStore;
 use crate::msg::Msg;
 use crate::provenance::Provenance;
 use crate::spec::ScenarioSpec;
@@ -19,6 +20,7 @@ pub struct Harness {
     /// Effects not yet taken by [`Harness::take`].
     pub out: Vec<Effect>,
     pub prov: Provenance,
+    pub batches: BatchStore,
     pub trace: Trace,
     pub counters: Counters,
     pub next_req_id: u64,
@@ -35,6 +37,7 @@ impl Harness {
             now: SimTime::ZERO,
             out: Vec::new(),
             prov: Provenance::default(),
+            batches: BatchStore::default(),
             trace: Trace::new(true),
             counters: Counters::default(),
             next_req_id: 0,
@@ -52,6 +55,7 @@ impl Harness {
             topo: &self.topo,
             out: &mut self.out,
             prov: &mut self.prov,
+            batches: &mut self.batches,
             trace: &mut self.trace,
             counters: &mut self.counters,
             next_req_id: &mut self.next_req_id,

@@ -9,6 +9,7 @@ use crate::broker::{Broker, BrokerAction};
 use crate::consumer::Consumer;
 use crate::controller::Controller;
 use crate::ctx::{Counters, Ctx, Effect, Node, Pools, Timer};
+use crate::log::BatchStore;
 use crate::metrics::{Gauges, Metrics};
 use crate::msg::{Msg, PartIdx};
 use crate::network::Network;
@@ -80,6 +81,8 @@ pub struct Sim {
     pub consumers: Vec<Consumer>,
     pub net: Network,
     pub prov: Provenance,
+    /// Every batch a leader appended; replicas' logs refer to them.
+    pub batches: BatchStore,
     pub trace: Trace,
     counters: Counters,
     next_req_id: u64,
@@ -115,6 +118,7 @@ macro_rules! ctx {
             topo: &$s.topo,
             out: &mut $s.out,
             prov: &mut $s.prov,
+            batches: &mut $s.batches,
             trace: &mut $s.trace,
             counters: &mut $s.counters,
             next_req_id: &mut $s.next_req_id,
@@ -192,6 +196,7 @@ impl Sim {
             consumers,
             net,
             prov: Provenance::default(),
+            batches: BatchStore::default(),
             counters: Counters::default(),
             next_req_id: 0,
             violations: Vec::new(),

@@ -4,7 +4,7 @@
 //! (a duplicate gets the original offset) and a gap in sequences. Rebuilt from the log after a
 //! truncation or a restart, as Kafka rebuilds it from the log and its snapshots.
 
-use super::Log;
+use super::{BatchStore, Log};
 use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -42,39 +42,20 @@ impl ProducerEntry {
 /// The producers' state of a replica's log, by producer id.
 pub type ProducerStates = VecMap<u32, ProducerEntry>;
 
-/// The producers' state read from `log`'s records (batch boundaries are kept with the records).
-pub fn rebuild(log: &Log) -> ProducerStates {
+/// The producers' state read from `log`'s batches (`ProducerStateManager` rebuilt from the log).
+pub fn rebuild(log: &Log, store: &BatchStore) -> ProducerStates {
     let mut producers = ProducerStates::new();
-    let mut current: Option<(u32, u16, i32, i32, u64)> = None;
-    let close = |producers: &mut ProducerStates, c: Option<(u32, u16, i32, i32, u64)>| {
-        if let Some((pid, epoch, first, last, off)) = c {
-            producers
-                .get_or_default(pid)
-                .add_batch(epoch, first, last, off);
-        }
-    };
-    for (off, r) in log.records().iter().enumerate() {
-        if r.producer_id == 0 {
+    for e in log.batches().iter() {
+        let b = store.get(e.batch);
+        if b.producer_id == 0 {
             continue;
         }
-        match current {
-            Some((pid, ep, first, _, o))
-                if !r.batch_start && pid == r.producer_id && ep == r.producer_epoch =>
-            {
-                current = Some((pid, ep, first, r.sequence, o));
-            }
-            c => {
-                close(&mut producers, c);
-                current = Some((
-                    r.producer_id,
-                    r.producer_epoch,
-                    r.sequence,
-                    r.sequence,
-                    off as u64,
-                ));
-            }
-        }
+        producers.get_or_default(b.producer_id).add_batch(
+            b.producer_epoch,
+            b.base_sequence,
+            b.last_sequence(),
+            b.base_offset,
+        );
     }
-    close(&mut producers, current);
     producers
 }

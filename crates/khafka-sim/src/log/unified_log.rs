@@ -1,4 +1,5 @@
-//! A replica's log: records at dense offsets, the log end offset, the high watermark and the
+//! A replica's log: its batches in offset order (references into the run's
+//! [`BatchStore`](super::BatchStore)), the log start and end offsets, the high watermark and the
 //! leader-epoch cache.
 //!
 //! Kafka's words: the **log end offset** (LEO) is the offset the next record will get; the **high
@@ -7,69 +8,132 @@
 //! `(epoch, start offset)` pairs, strictly increasing in both (`LeaderEpochFileCache`), which is how a
 //! follower finds where its log diverges from a new leader's (KIP-101, KIP-279).
 
+use super::batch::{BatchId, BatchStore, LogRecord};
 use crate::chunked::ChunkVec;
 use serde::Serialize;
 
-/// Identifies a record a producer sent, across the whole run (in send order).
-pub type RecordId = u64;
-
-/// A record as stored in a replica's log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct LogRecord {
-    pub record_id: RecordId,
-    /// Epoch of the leader that appended it.
-    pub leader_epoch: u32,
-    /// Producer id for idempotent producers, 0 otherwise.
-    pub producer_id: u32,
-    pub producer_epoch: u16,
-    /// Sequence number for idempotent producers, -1 otherwise.
-    pub sequence: i32,
-    /// First record of a producer batch (idempotence keeps batch boundaries).
-    pub batch_start: bool,
-    /// Simulated time the record reached this replica (µs); used for the unflushed-data window.
+/// One batch of a replica's log: which stored batch, and when it reached this replica (µs; the
+/// unflushed-data window of a power loss reads it). Twelve bytes: a 10-minute run keeps two million
+/// per replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
+pub struct LogEntry {
+    pub batch: BatchId,
     pub append_us: u64,
 }
 
-impl LogRecord {
-    /// A record of a non-idempotent producer (no producer id or sequence), appended at time 0.
-    pub fn plain(record_id: RecordId, leader_epoch: u32) -> Self {
-        LogRecord {
-            record_id,
-            leader_epoch,
-            producer_id: 0,
-            producer_epoch: 0,
-            sequence: -1,
-            batch_start: true,
-            append_us: 0,
-        }
+impl Serialize for LogEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (batch, append_us) = (self.batch, self.append_us);
+        (batch, append_us).serialize(s)
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Log {
-    records: ChunkVec<LogRecord>,
+    /// The batches, in offset order, contiguous from the log start offset.
+    batches: ChunkVec<LogEntry>,
+    /// Offset of the first record (0 until retention deletes segments).
+    log_start_offset: u64,
+    log_end_offset: u64,
     /// `(epoch, start_offset)`, strictly increasing in both.
     epoch_cache: Vec<(u32, u64)>,
     pub high_watermark: u64,
     /// How many times records were removed from the end (lets checkers know a prefix changed).
     pub truncations: u64,
-    /// Epoch of the last record, kept with the records: a follower sends it with every fetch, and
-    /// reading it from the last chunk was a cache miss per partition per fetch at scale.
+    /// Epoch of the last batch, kept with the batches: a follower sends it with every fetch.
     #[serde(skip)]
     last_epoch: Option<u32>,
 }
 
 impl Log {
     pub fn log_end_offset(&self) -> u64 {
-        self.records.len() as u64
+        self.log_end_offset
     }
 
-    pub fn get(&self, offset: u64) -> Option<&LogRecord> {
-        self.records.get(offset as usize)
+    pub fn log_start_offset(&self) -> u64 {
+        self.log_start_offset
     }
 
-    pub fn records(&self) -> &ChunkVec<LogRecord> {
-        &self.records
+    /// The log's batches, oldest first.
+    pub fn batches(&self) -> &ChunkVec<LogEntry> {
+        &self.batches
+    }
+
+    /// Index (in [`Log::batches`]) of the batch holding `offset`, searching from the end (reads
+    /// are almost always near it).
+    pub fn batch_index_of(&self, offset: u64, store: &BatchStore) -> Option<usize> {
+        if offset < self.log_start_offset || offset >= self.log_end_offset {
+            return None;
+        }
+        let base = |i: usize| {
+            store
+                .get(self.batches.get(i).expect("in range").batch)
+                .base_offset
+        };
+        let n = self.batches.len();
+        // Gallop back from the end, then binary-search the bracket.
+        let mut step = 1;
+        let mut hi = n; // batches[hi..] start above `offset`
+        let mut lo = n - 1;
+        while base(lo) > offset {
+            hi = lo;
+            lo = lo.saturating_sub(step);
+            step *= 2;
+        }
+        // base(lo) <= offset < base(hi) (or hi == n)
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if base(mid) <= offset {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(lo)
+    }
+
+    /// The record at `offset`.
+    pub fn get(&self, offset: u64, store: &BatchStore) -> Option<LogRecord> {
+        let i = self.batch_index_of(offset, store)?;
+        let id = self.batches.get(i)?.batch;
+        let index = (offset - store.get(id).base_offset) as u32;
+        Some(store.record(id, index))
+    }
+
+    /// Records at offsets `[from, to)`, with their offsets.
+    pub fn records_in<'a>(
+        &'a self,
+        from: u64,
+        to: u64,
+        store: &'a BatchStore,
+    ) -> impl Iterator<Item = (u64, LogRecord)> + 'a {
+        let to = to.min(self.log_end_offset);
+        let first = if from < to {
+            self.batch_index_of(from.max(self.log_start_offset), store)
+        } else {
+            None
+        };
+        let start = first.unwrap_or(self.batches.len());
+        self.batches
+            .range(start, self.batches.len())
+            .map_while(move |e| {
+                let b = store.get(e.batch);
+                (b.base_offset < to).then_some((e.batch, b))
+            })
+            .flat_map(move |(id, b)| {
+                let lo = from.max(b.base_offset);
+                let hi = to.min(b.next_offset());
+                (lo..hi).map(move |off| (off, store.record(id, (off - b.base_offset) as u32)))
+            })
+    }
+
+    /// Every record, with its offset.
+    pub fn records<'a>(
+        &'a self,
+        store: &'a BatchStore,
+    ) -> impl Iterator<Item = (u64, LogRecord)> + 'a {
+        self.records_in(self.log_start_offset, self.log_end_offset, store)
     }
 
     pub fn epoch_cache(&self) -> &[(u32, u64)] {
@@ -81,9 +145,8 @@ impl Log {
         self.epoch_cache.last().map(|e| e.0)
     }
 
-    /// Epoch of the last record (what a follower sends as `LastFetchedEpoch`).
+    /// Epoch of the last batch (what a follower sends as `LastFetchedEpoch`).
     pub fn last_record_epoch(&self) -> Option<u32> {
-        debug_assert_eq!(self.last_epoch, self.records.last().map(|r| r.leader_epoch));
         self.last_epoch
     }
 
@@ -99,11 +162,14 @@ impl Log {
         self.epoch_cache.push((epoch, leo));
     }
 
-    /// Appends a record (its epoch must not be below the cache's latest).
-    pub fn append(&mut self, record: LogRecord) -> u64 {
-        let offset = self.log_end_offset();
+    /// Appends stored batch `id`, which must start at the LEO and whose epoch must not be below the
+    /// cache's latest; returns its base offset.
+    pub fn append(&mut self, id: BatchId, store: &BatchStore, now_us: u64) -> u64 {
+        let b = store.get(id);
+        let offset = self.log_end_offset;
+        assert_eq!(b.base_offset, offset, "a batch is appended at the LEO");
         match self.epoch_cache.last() {
-            Some(&(e, _)) if e == record.leader_epoch => {}
+            Some(&(e, _)) if e == b.leader_epoch => {}
             _ => {
                 // Entries starting at the LEO are epochs without a record here: a replica that led
                 // such an epoch and now follows another leader drops them, as Kafka's follower
@@ -116,26 +182,60 @@ impl Log {
                 {
                     self.epoch_cache.pop();
                 }
-                if self.epoch_cache.last().map(|e| e.0) != Some(record.leader_epoch) {
-                    self.epoch_cache.push((record.leader_epoch, offset));
+                if self.epoch_cache.last().map(|e| e.0) != Some(b.leader_epoch) {
+                    self.epoch_cache.push((b.leader_epoch, offset));
                 }
             }
         }
-        self.records.push(record);
-        self.last_epoch = Some(record.leader_epoch);
+        self.batches.push(LogEntry {
+            batch: id,
+            append_us: now_us,
+        });
+        self.log_end_offset = b.next_offset();
+        self.last_epoch = Some(b.leader_epoch);
         offset
     }
 
-    /// Truncates to `offset` (keeps offsets `< offset`), fixing the epoch cache and clamping the HW.
-    pub fn truncate_to(&mut self, offset: u64) {
-        if offset >= self.log_end_offset() {
-            return;
+    /// Truncates to `offset`, keeping the batches that end at or before it, and returns the new
+    /// LEO. As in Kafka (`LogSegment.truncateTo` removes from the position of the batch holding the
+    /// offset), a batch holding `offset` goes whole; the offsets Kafka truncates to (epoch ends, a
+    /// leader's LEO, the high watermark) are batch boundaries.
+    pub fn truncate_to(&mut self, offset: u64, store: &BatchStore) -> u64 {
+        if offset >= self.log_end_offset {
+            return self.log_end_offset;
         }
-        self.records.truncate(offset as usize);
-        self.last_epoch = self.records.last().map(|r| r.leader_epoch);
+        let keep = self
+            .batch_index_of(offset.max(self.log_start_offset), store)
+            .unwrap_or_default();
+        self.batches.truncate(keep);
+        let new_leo = match self.batches.last() {
+            Some(e) => store.get(e.batch).next_offset(),
+            None => self.log_start_offset,
+        };
+        self.log_end_offset = new_leo;
+        self.last_epoch = self.batches.last().map(|e| store.get(e.batch).leader_epoch);
         self.truncations += 1;
-        self.epoch_cache.retain(|&(_, start)| start < offset);
-        self.high_watermark = self.high_watermark.min(offset);
+        self.epoch_cache.retain(|&(_, start)| start < new_leo);
+        self.high_watermark = self.high_watermark.min(new_leo);
+        new_leo
+    }
+
+    /// The offset from which every batch reached this replica after `cutoff_us` (appends are in
+    /// time order, so they are a tail): what a power loss takes with an unflushed window.
+    pub fn first_offset_appended_after(&self, cutoff_us: u64, store: &BatchStore) -> u64 {
+        let mut keep = self.batches.len();
+        while keep > 0
+            && self
+                .batches
+                .get(keep - 1)
+                .is_some_and(|e| e.append_us > cutoff_us)
+        {
+            keep -= 1;
+        }
+        match self.batches.get(keep) {
+            Some(e) => store.get(e.batch).base_offset,
+            None => self.log_end_offset,
+        }
     }
 
     /// `LeaderEpochFileCache.endOffsetFor`, with its four branches. `None` is
@@ -167,16 +267,18 @@ impl Log {
 mod tests {
     use super::*;
 
-    fn rec(id: u64, epoch: u32) -> LogRecord {
-        LogRecord::plain(id, epoch)
+    /// Appends a one-record batch of epoch `epoch`, as a leader would.
+    fn rec(log: &mut Log, store: &mut BatchStore, id: u64, epoch: u32) {
+        let b = store.add(log.log_end_offset(), epoch, &[id], None);
+        log.append(b, store, 0);
     }
 
     #[test]
     fn epoch_cache_and_end_offsets() {
-        let mut log = Log::default();
-        log.append(rec(1, 0));
-        log.append(rec(2, 0));
-        log.append(rec(3, 2));
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        rec(&mut log, &mut s, 1, 0);
+        rec(&mut log, &mut s, 2, 0);
+        rec(&mut log, &mut s, 3, 2);
         assert_eq!(log.epoch_cache(), &[(0, 0), (2, 2)]);
         // Largest epoch ≤ 1 is 0, which ends where epoch 2 starts.
         assert_eq!(log.end_offset_for(1), Some((0, 2)));
@@ -184,7 +286,7 @@ mod tests {
         // Larger than every epoch: undefined (Kafka's "should never be hit" branch).
         assert_eq!(log.end_offset_for(7), None);
         assert_eq!(log.last_record_epoch(), Some(2));
-        log.truncate_to(2);
+        log.truncate_to(2, &s);
         assert_eq!(log.last_record_epoch(), Some(0));
         assert_eq!(log.epoch_cache(), &[(0, 0)]);
         assert_eq!(log.end_offset_for(2), None);
@@ -197,14 +299,14 @@ mod tests {
     fn an_epoch_without_records_gives_way_to_the_records_that_follow() {
         // A replica led epoch 1 without appending anything, then follows a leader that still has
         // epoch 0 records after offset 2.
-        let mut log = Log::default();
-        log.append(rec(1, 0));
-        log.append(rec(2, 0));
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        rec(&mut log, &mut s, 1, 0);
+        rec(&mut log, &mut s, 2, 0);
         log.assign_epoch_start(1);
         assert_eq!(log.epoch_cache(), &[(0, 0), (1, 2)]);
-        log.append(rec(3, 0));
+        rec(&mut log, &mut s, 3, 0);
         assert_eq!(log.epoch_cache(), &[(0, 0)]);
-        log.append(rec(4, 2));
+        rec(&mut log, &mut s, 4, 2);
         assert_eq!(log.epoch_cache(), &[(0, 0), (2, 3)]);
     }
 
@@ -213,14 +315,14 @@ mod tests {
         // A leader elected with an empty log at epoch 5 (its cache starts at offset 0), asked by a
         // follower whose last epoch is 3: Kafka answers (3, 0), so the follower truncates to 0 and
         // re-replicates; an undefined answer made it re-fetch forever.
-        let mut log = Log::default();
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
         log.assign_epoch_start(5);
-        log.append(rec(1, 5));
+        rec(&mut log, &mut s, 1, 5);
         assert_eq!(log.end_offset_for(3), Some((3, 0)));
         let mut log = Log::default();
         assert_eq!(log.end_offset_for(0), None, "an empty cache knows no epoch");
-        log.append(rec(1, 2));
-        log.append(rec(2, 4));
+        rec(&mut log, &mut s, 1, 2);
+        rec(&mut log, &mut s, 2, 4);
         assert_eq!(log.end_offset_for(1), Some((1, 0)));
         assert_eq!(log.end_offset_for(3), Some((2, 1)));
         assert_eq!(log.end_offset_for(4), Some((4, 2)));
@@ -228,12 +330,49 @@ mod tests {
 
     #[test]
     fn hw_is_clamped_to_leo() {
-        let mut log = Log::default();
-        log.append(rec(1, 0));
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        rec(&mut log, &mut s, 1, 0);
         log.set_high_watermark(5);
         assert_eq!(log.high_watermark, 1);
-        log.truncate_to(0);
+        log.truncate_to(0, &s);
         assert_eq!(log.high_watermark, 0);
         assert_eq!(log.last_record_epoch(), None);
+    }
+
+    #[test]
+    fn offsets_are_found_inside_batches_and_a_cut_batch_goes_whole() {
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        for (i, n) in [3u64, 1, 4, 2, 5].into_iter().enumerate() {
+            let ids: Vec<u64> = (0..n).map(|k| 100 * i as u64 + k).collect();
+            let b = s.add(log.log_end_offset(), 0, &ids, None);
+            log.append(b, &s, 10 * i as u64);
+        }
+        assert_eq!(log.log_end_offset(), 15);
+        let all: Vec<(u64, u64)> = log.records(&s).map(|(o, r)| (o, r.record_id)).collect();
+        assert_eq!(all.len(), 15);
+        assert_eq!(all[3], (3, 100));
+        assert_eq!(all[14], (14, 404));
+        for off in 0..15 {
+            assert_eq!(
+                log.get(off, &s).map(|r| r.record_id),
+                Some(all[off as usize].1)
+            );
+        }
+        assert_eq!(log.get(15, &s), None);
+        let mid: Vec<u64> = log.records_in(5, 9, &s).map(|(o, _)| o).collect();
+        assert_eq!(mid, vec![5, 6, 7, 8]);
+        assert_eq!(log.first_offset_appended_after(15, &s), 4);
+        assert_eq!(log.first_offset_appended_after(40, &s), 15);
+        // Offset 9 is inside the batch [8, 10): the batch goes whole.
+        assert_eq!(log.truncate_to(9, &s), 8);
+        assert_eq!(log.log_end_offset(), 8);
+        assert_eq!(
+            log.truncate_to(8, &s),
+            8,
+            "a boundary truncates nothing more"
+        );
+        assert_eq!(log.truncate_to(4, &s), 4);
+        assert_eq!(log.truncate_to(1, &s), 0);
+        assert_eq!(log.batches().len(), 0);
     }
 }

@@ -223,11 +223,14 @@ pub fn check_global(sim: &mut Sim) {
                 }
                 continue;
             }
+            let store = &sim.batches;
             let mut diverged = None;
-            for off in from..hw {
-                let a = lr.log.get(off).map(|r| (r.record_id, r.leader_epoch));
-                let b = mr.log.get(off).map(|r| (r.record_id, r.leader_epoch));
-                if a != b {
+            let mut theirs = mr.log.records_in(from, hw, store);
+            for (off, a) in lr.log.records_in(from, hw, store) {
+                let b = theirs.next();
+                if b.map(|(o, b)| (o, b.record_id, b.leader_epoch))
+                    != Some((off, a.record_id, a.leader_epoch))
+                {
                     diverged = Some(off);
                     break;
                 }
@@ -263,7 +266,6 @@ pub fn check_global(sim: &mut Sim) {
 mod tests {
     //! The checker itself must catch what it claims to: each test plants one violation.
     use super::*;
-    use crate::log::LogRecord;
     use crate::spec::{ProducerSpec, ScenarioSpec, TopicSpec};
     use crate::time::SimTime;
 
@@ -303,7 +305,7 @@ mod tests {
             .get_mut(&0)
             .unwrap()
             .log
-            .truncate_to(1);
+            .truncate_to(1, &sim.batches);
         check_global(&mut sim);
         assert!(
             sim.violations.iter().any(|v| v.contains("below leader")),
@@ -323,17 +325,11 @@ mod tests {
             .get_mut(&0)
             .unwrap()
             .log;
-        log.truncate_to(5);
-        for _ in 5..leo {
-            log.append(LogRecord {
-                record_id: u64::MAX,
-                leader_epoch: 0,
-                producer_id: 0,
-                producer_epoch: 0,
-                sequence: -1,
-                batch_start: true,
-                append_us: 0,
-            });
+        let store = &mut sim.batches;
+        let mut end = log.truncate_to(5, store);
+        while end < leo {
+            let b = store.add(end, 0, &[u64::MAX], None);
+            end = log.append(b, store, 0) + 1;
         }
         check_global(&mut sim);
         assert!(

@@ -242,7 +242,7 @@ impl Sim {
                 Some(old)
                     if old.truncations == ps.truncations && old.log_end_offset() >= ps.scanned =>
                 {
-                    for rec in old.records().range(0, ps.scanned as usize) {
+                    for (_, rec) in old.records_in(0, ps.scanned, &self.batches) {
                         if let Some(m) = scan.meta.get_mut(rec.record_id as usize) {
                             *m &= !COPIES;
                         }
@@ -273,12 +273,7 @@ impl Sim {
                 continue;
             };
             let end = log.log_end_offset();
-            for (i, rec) in log
-                .records()
-                .range(ps.scanned as usize, end as usize)
-                .enumerate()
-            {
-                let offset = ps.scanned + i as u64;
+            for (offset, rec) in log.records_in(ps.scanned, end, &self.batches) {
                 let id = rec.record_id;
                 let Some(m) = scan.meta.get_mut(id as usize) else {
                     ps.not_first.push(offset);
@@ -410,7 +405,7 @@ impl Sim {
             // Record ids grow in send order, so a first copy below the highest id already seen from
             // the same producer was overtaken.
             let mut max_seen: Vec<u64> = vec![0; self.producers.len()];
-            for (offset, rec) in r.log.records().iter().enumerate() {
+            for (offset, rec) in r.log.records(&self.batches) {
                 let Some(n) = copies.get_mut(rec.record_id as usize) else {
                     continue;
                 };
@@ -418,7 +413,7 @@ impl Sim {
                 if *n > 1 {
                     continue;
                 }
-                if (offset as u64) < hw {
+                if offset < hw {
                     committed += 1;
                 }
                 if let Some(m) = self

@@ -2,7 +2,7 @@
 //!
 //! Error codes are protocol data inside the model (as in Kafka's `Errors` enum), never Rust errors.
 
-use crate::log::{LogRecord, RecordId};
+use crate::log::{BatchId, RecordId};
 use crate::spec::BrokerId;
 use serde::{Deserialize, Serialize};
 
@@ -127,7 +127,10 @@ pub struct FetchedPartition {
     pub error: ErrorCode,
     pub high_watermark: u64,
     pub log_end_offset: u64,
-    pub records: Vec<LogRecord>,
+    /// Whole batches from the one holding the fetch offset (the store's ids: a follower appends the
+    /// very batches the leader holds).
+    pub batches: Vec<BatchId>,
+    /// Base offset of the first batch (below the fetch offset when that is inside a batch).
     pub base_offset: u64,
     /// `(epoch, end offset)` when the follower's log diverges from the leader's.
     pub diverging_epoch: Option<(u32, u64)>,

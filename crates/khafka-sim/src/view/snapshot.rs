@@ -327,10 +327,9 @@ impl Sim {
             strip.exact_from = leo - STRIP_TAIL_RECORDS;
         }
         let stride = strip.exact_from.div_ceil(STRIP_TAIL_RECORDS).max(1);
-        let records = r.log.records();
         let sampled = (0..strip.exact_from).step_by(stride as usize);
         for offset in sampled.chain(strip.exact_from..leo) {
-            let Some(rec) = records.get(offset as usize) else {
+            let Some(rec) = r.log.get(offset, &self.batches) else {
                 continue;
             };
             let exact = offset >= strip.exact_from;
@@ -391,13 +390,7 @@ impl Sim {
         };
         let hw = r.log.high_watermark;
         let mut out = Vec::new();
-        for (i, rec) in r
-            .log
-            .records()
-            .range(from as usize, to as usize)
-            .enumerate()
-        {
-            let offset = from + i as u64;
+        for (offset, rec) in r.log.records_in(from, to, &self.batches) {
             let info = self.prov.get(rec.record_id);
             let duplicate = info.is_some_and(|i| i.is_later_copy(offset));
             out.push(LogEntryView {
@@ -423,13 +416,13 @@ impl Sim {
             let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
                 continue;
             };
-            for (off, rec) in r.log.records().iter().enumerate() {
+            for (off, rec) in r.log.records(&self.batches) {
                 if rec.record_id == id {
                     copies.push(RecordCopy {
                         broker: b,
-                        offset: off as u64,
+                        offset: off,
                         leader_epoch: rec.leader_epoch,
-                        below_high_watermark: (off as u64) < r.log.high_watermark,
+                        below_high_watermark: off < r.log.high_watermark,
                     });
                 }
             }

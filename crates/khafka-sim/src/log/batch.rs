@@ -1,0 +1,212 @@
+//! Record batches as the leader wrote them (Kafka's `RecordBatch`, magic v2), kept once for every
+//! replica that holds them.
+//!
+//! Kafka's log is a sequence of batches: a header (base offset, record count, partition leader
+//! epoch, producer id, producer epoch, base sequence) and the batch's records. A leader assigns the
+//! offsets when it appends a producer's batch; followers copy the batch byte for byte, at the same
+//! offsets (`UnifiedLog.appendAsFollower`). So the content of a batch never differs between the
+//! replicas that hold it: the engine stores it once, in the [`BatchStore`], and each replica's log is
+//! a list of references ([`BatchId`]) with the time the batch reached that replica. A batch that is
+//! truncated away stays in the store (the record stories still name it); a batch appended again (a
+//! retry without idempotence) is a new batch.
+//!
+//! Each record's key and timestamp are facts of the record the producer sent, kept in the run's
+//! record table ([`crate::provenance::Provenance`], indexed by [`RecordId`]); a batch lists its
+//! records' ids in offset order.
+
+use crate::chunked::ChunkVec;
+use serde::Serialize;
+
+/// Identifies a record a producer sent, across the whole run (in send order).
+pub type RecordId = u64;
+
+/// Index of a batch in the run's [`BatchStore`].
+pub type BatchId = u32;
+
+/// A batch's header as the leader wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StoredBatch {
+    /// Offset of the first record (assigned by the leader that appended it).
+    pub base_offset: u64,
+    /// Position of the first record id in the store's id table.
+    first_record: u32,
+    /// Number of records (at least one).
+    pub count: u32,
+    /// The partition leader epoch of the leader that appended it.
+    pub leader_epoch: u32,
+    /// Producer id for idempotent producers, 0 otherwise.
+    pub producer_id: u32,
+    /// Sequence of the first record for idempotent producers, -1 otherwise.
+    pub base_sequence: i32,
+    pub producer_epoch: u16,
+}
+
+impl StoredBatch {
+    /// The offset after the batch's last record.
+    pub fn next_offset(&self) -> u64 {
+        self.base_offset + self.count as u64
+    }
+
+    /// The sequence of the record at `index` in the batch (-1 without idempotence).
+    pub fn sequence_at(&self, index: u32) -> i32 {
+        if self.producer_id == 0 {
+            -1
+        } else {
+            self.base_sequence.wrapping_add(index as i32)
+        }
+    }
+
+    /// The sequence of the batch's last record (-1 without idempotence).
+    pub fn last_sequence(&self) -> i32 {
+        self.sequence_at(self.count - 1)
+    }
+}
+
+/// The producer id, epoch and base sequence a producer stamps on an idempotent batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerStamp {
+    pub producer_id: u32,
+    pub producer_epoch: u16,
+    pub base_sequence: i32,
+}
+
+/// One record of a stored batch, as a replica's log holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct LogRecord {
+    pub record_id: RecordId,
+    /// Epoch of the leader that appended it.
+    pub leader_epoch: u32,
+    /// Producer id for idempotent producers, 0 otherwise.
+    pub producer_id: u32,
+    pub producer_epoch: u16,
+    /// Sequence number for idempotent producers, -1 otherwise.
+    pub sequence: i32,
+    /// First record of its batch.
+    pub batch_start: bool,
+}
+
+/// Every batch any leader appended during the run, and their records' ids. Clones (checkpoints)
+/// share all but the last partial chunk of each table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BatchStore {
+    batches: ChunkVec<StoredBatch>,
+    record_ids: ChunkVec<RecordId>,
+}
+
+impl BatchStore {
+    /// Stores a batch a leader appends at `base_offset`, and returns its id.
+    pub fn add(
+        &mut self,
+        base_offset: u64,
+        leader_epoch: u32,
+        records: &[RecordId],
+        stamp: Option<ProducerStamp>,
+    ) -> BatchId {
+        assert!(!records.is_empty(), "a batch holds at least one record");
+        let first_record = u32::try_from(self.record_ids.len())
+            .expect("fewer than 2^32 appended records (the memory budget refuses far fewer)");
+        for &id in records {
+            self.record_ids.push(id);
+        }
+        let stamp = stamp.unwrap_or(ProducerStamp {
+            producer_id: 0,
+            producer_epoch: 0,
+            base_sequence: -1,
+        });
+        let id = self.batches.len() as BatchId;
+        self.batches.push(StoredBatch {
+            base_offset,
+            first_record,
+            count: records.len() as u32,
+            leader_epoch,
+            producer_id: stamp.producer_id,
+            base_sequence: stamp.base_sequence,
+            producer_epoch: stamp.producer_epoch,
+        });
+        id
+    }
+
+    /// The header of batch `id`.
+    #[inline]
+    pub fn get(&self, id: BatchId) -> &StoredBatch {
+        self.batches.get(id as usize).expect("a stored batch")
+    }
+
+    /// The id of the record at `index` of batch `id`.
+    #[inline]
+    pub fn record_id(&self, id: BatchId, index: u32) -> RecordId {
+        let b = self.get(id);
+        debug_assert!(index < b.count);
+        *self
+            .record_ids
+            .get(b.first_record as usize + index as usize)
+            .expect("a stored record")
+    }
+
+    /// The ids of batch `id`'s records, in offset order.
+    pub fn record_ids(&self, id: BatchId) -> impl Iterator<Item = RecordId> + '_ {
+        let b = self.get(id);
+        let from = b.first_record as usize;
+        self.record_ids
+            .range(from, from + b.count as usize)
+            .copied()
+    }
+
+    /// The record at `index` of batch `id`.
+    pub fn record(&self, id: BatchId, index: u32) -> LogRecord {
+        let b = self.get(id);
+        LogRecord {
+            record_id: self.record_id(id, index),
+            leader_epoch: b.leader_epoch,
+            producer_id: b.producer_id,
+            producer_epoch: b.producer_epoch,
+            sequence: b.sequence_at(index),
+            batch_start: index == 0,
+        }
+    }
+
+    /// Batches stored so far.
+    pub fn len(&self) -> usize {
+        self.batches.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batches.is_empty()
+    }
+
+    /// Bytes the two tables hold (for the memory figures).
+    pub fn heap_bytes(&self) -> usize {
+        self.batches.len() * std::mem::size_of::<StoredBatch>()
+            + self.record_ids.len() * std::mem::size_of::<RecordId>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_keeps_its_records_and_sequences() {
+        let mut s = BatchStore::default();
+        let a = s.add(0, 3, &[7, 9], None);
+        let b = s.add(
+            2,
+            4,
+            &[10, 11, 12],
+            Some(ProducerStamp {
+                producer_id: 5,
+                producer_epoch: 1,
+                base_sequence: 40,
+            }),
+        );
+        assert_eq!(s.record_ids(a).collect::<Vec<_>>(), vec![7, 9]);
+        assert_eq!(s.record_id(b, 2), 12);
+        assert_eq!(s.get(b).next_offset(), 5);
+        assert_eq!(s.get(b).last_sequence(), 42);
+        assert_eq!(s.get(a).last_sequence(), -1);
+        let r = s.record(b, 1);
+        assert_eq!((r.record_id, r.sequence, r.batch_start), (11, 41, false));
+        assert!(s.record(a, 0).batch_start);
+        assert_eq!(std::mem::size_of::<StoredBatch>(), 32);
+    }
+}
