@@ -209,8 +209,8 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
 
 /// The story of the first lost record, to make a failure readable.
 fn first_lost(sim: &Sim) -> String {
-    for (id, info) in sim.prov.records.iter().enumerate() {
-        if info.acked_us().is_none() {
+    for (id, info) in sim.prov.briefs() {
+        if !info.acked {
             continue;
         }
         let view = sim.partition_view(info.part);
@@ -220,7 +220,7 @@ fn first_lost(sim: &Sim) -> String {
         let log = &sim.brokers[(l - 1) as usize].replicas[&info.part].log;
         if !log
             .records(&sim.batches)
-            .any(|(_, r)| r.record_id == id as u64)
+            .any(|(_, r)| r.record_id == id)
         {
             return format!(
                 "record {id} {info:?}; final leader {l} epoch {} LEO {} HW {} cache {:?}; describe: {}",

@@ -71,7 +71,7 @@ pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline
         let ids = sim.records_with_verdict("lost", LOST_EXAMINED);
         let mut parts: Vec<u32> = ids
             .iter()
-            .filter_map(|id| sim.prov.get(*id).map(|i| i.part))
+            .filter_map(|id| sim.record(*id).map(|i| i.part))
             .collect();
         parts.sort_unstable();
         parts.dedup();

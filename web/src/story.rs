@@ -209,7 +209,7 @@ pub fn lost_summary(sim: &Sim, lost: u64) -> Option<String> {
         return None;
     }
     let ids = sim.records_with_verdict("lost", SUMMARY_EXAMINED);
-    let infos: Vec<_> = ids.iter().filter_map(|id| sim.prov.get(*id)).collect();
+    let infos: Vec<_> = ids.iter().filter_map(|id| sim.record(*id)).collect();
     // The distinct values of one field of the records' first appends, ascending.
     let distinct = |field: fn((u32, u64, u32, u64)) -> u32| {
         let mut v: Vec<u32> = infos

@@ -99,10 +99,9 @@ fn run(args: &[String]) -> Result<u8, String> {
             if let Some(why) = sim.halted() {
                 return Err(format!("{file}: {why}"));
             }
-            let story = sim.record_story(id).ok_or(format!(
-                "no record {id}: the run sent {}",
-                sim.prov.records.len()
-            ))?;
+            let story = sim
+                .record_story(id)
+                .ok_or(format!("no record {id}: the run sent {}", sim.prov.len()))?;
             out!(
                 "{}",
                 serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?

@@ -186,10 +186,18 @@ impl Broker {
         if new_hw > r.log.high_watermark {
             let old = r.log.high_watermark;
             r.log.set_high_watermark(new_hw);
-            for (_, rec) in r.log.records_in(old, new_hw, ctx.batches) {
-                if let Some(info) = ctx.prov.get_mut(rec.record_id) {
-                    if info.committed_us().is_none() {
-                        info.set_committed(now);
+            // A batch is committed once the HW passes its last record (the HW moves from batch
+            // boundary to batch boundary: followers fetch whole batches).
+            if let Some(first) = r.log.batch_index_of(old, ctx.batches) {
+                let entries = r.log.batches();
+                for e in entries.range(first, entries.len()) {
+                    let b = ctx.batches.get(e.batch);
+                    if b.next_offset() > new_hw {
+                        break;
+                    }
+                    let rid = ctx.batches.record_id(e.batch, 0);
+                    if let Some(pb) = ctx.prov.batch_of(rid) {
+                        ctx.prov.commit(pb, now);
                     }
                 }
             }

@@ -117,13 +117,8 @@ impl Broker {
                 );
             let id = ctx.batches.add(base, epoch, &batch.records, stamp);
             r.log.append(id, ctx.batches, now_us);
-            for (i, &rid) in batch.records.iter().enumerate() {
-                if let Some(info) = ctx.prov.get_mut(rid) {
-                    info.leader_appends += 1;
-                    if info.first_append().is_none() {
-                        info.set_first_append(me, base + i as u64, epoch, now_us);
-                    }
-                }
+            if let Some(pb) = ctx.prov.batch_of(batch.records[0]) {
+                ctx.prov.leader_append(pb, me, id, now_us);
             }
             if let Some((pid, pepoch, base_seq)) = batch.idempotence {
                 let last = base_seq + batch.records.len() as i32 - 1;

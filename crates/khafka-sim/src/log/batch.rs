@@ -90,7 +90,9 @@ pub struct LogRecord {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BatchStore {
     batches: ChunkVec<StoredBatch>,
-    record_ids: ChunkVec<RecordId>,
+    /// Record ids as 32 bits: the memory budget (`observe/budget.rs`) admits far fewer than 2^32
+    /// records.
+    record_ids: ChunkVec<u32>,
 }
 
 impl BatchStore {
@@ -106,7 +108,8 @@ impl BatchStore {
         let first_record = u32::try_from(self.record_ids.len())
             .expect("fewer than 2^32 appended records (the memory budget refuses far fewer)");
         for &id in records {
-            self.record_ids.push(id);
+            self.record_ids
+                .push(u32::try_from(id).expect("record ids below 2^32 (the memory budget)"));
         }
         let stamp = stamp.unwrap_or(ProducerStamp {
             producer_id: 0,
@@ -140,7 +143,7 @@ impl BatchStore {
         *self
             .record_ids
             .get(b.first_record as usize + index as usize)
-            .expect("a stored record")
+            .expect("a stored record") as RecordId
     }
 
     /// The ids of batch `id`'s records, in offset order.
@@ -149,7 +152,7 @@ impl BatchStore {
         let from = b.first_record as usize;
         self.record_ids
             .range(from, from + b.count as usize)
-            .copied()
+            .map(|&id| id as RecordId)
     }
 
     /// The record at `index` of batch `id`.
@@ -177,7 +180,7 @@ impl BatchStore {
     /// Bytes the two tables hold (for the memory figures).
     pub fn heap_bytes(&self) -> usize {
         self.batches.len() * std::mem::size_of::<StoredBatch>()
-            + self.record_ids.len() * std::mem::size_of::<RecordId>()
+            + self.record_ids.len() * std::mem::size_of::<u32>()
     }
 }
 

@@ -328,7 +328,7 @@ mod tests {
         let store = &mut sim.batches;
         let mut end = log.truncate_to(5, store);
         while end < leo {
-            let b = store.add(end, 0, &[u64::MAX], None);
+            let b = store.add(end, 0, &[999_999_999], None);
             end = log.append(b, store, 0) + 1;
         }
         check_global(&mut sim);

@@ -4,98 +4,107 @@
 //! acknowledged (and at which offset) or failed (and with which error); when the leader's high
 //! watermark passed it (committed); when a consumer first received it. The end-of-run verdicts —
 //! lost, duplicated, reordered, unavailable — are computed from the final logs in `Sim::outcome`.
+//!
+//! Most of a record's story is its batch's: a producer batch (Kafka's `ProducerBatch`) is sent,
+//! retried, appended, acknowledged, failed and committed as a whole. So the story is kept per batch
+//! ([`BatchInfo`]), and per record only what is its own: when it was sent, its key, its batch and
+//! when a consumer first received it ([`RecordInfo`], 20 bytes). A record's offsets are its batch's
+//! plus its index in the batch, found in the stored batch.
 
 use crate::chunked::ChunkVec;
-use crate::log::RecordId;
+use crate::log::{BatchId, BatchStore, RecordId};
 use crate::msg::{ErrorCode, PartIdx};
 use crate::spec::BrokerId;
 use serde::Serialize;
 
-/// `u32::MAX` / `u64::MAX` stand for "not yet" in the packed fields below.
+/// `u32::MAX` stands for "not yet" in the packed fields below.
 const NONE32: u32 = u32::MAX;
-const NONE64: u64 = u64::MAX;
 
-/// One record's story, packed into 64 bytes: a 10-minute run at 10,000 records/s keeps six million
-/// of these. Times after `sent_us` are stored as µs since it (up to 71 minutes; later instants
-/// saturate there). Read it through the accessors.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Index of a producer batch in [`Provenance`].
+pub type ProducerBatchId = u32;
+
+/// What is a record's own: a 10-minute run at 10,000 records/s keeps six million of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub struct RecordInfo {
-    pub sent_us: u64,
-    first_append_offset: u64,
-    ack_offset: u64,
+    sent_us: u64,
+    key: u32,
+    batch: ProducerBatchId,
+    /// µs from `sent_us` to the first consumption (saturating at 71 minutes).
+    consumed_dt: u32,
+}
+
+/// A producer batch's story. Times are µs since its creation (up to 71 minutes; later instants
+/// saturate there).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BatchInfo {
+    pub created_us: u64,
+    /// Base offset in the acknowledgement (`NONE32`: none, or `acks=0`). Offsets stay below 2^32:
+    /// the batch store holds fewer records than that.
+    ack_base: u32,
+    /// The stored batch of its first append on a leader.
+    first_batch: BatchId,
     pub producer: u32,
     pub part: PartIdx,
-    key: u32,
-    first_append_epoch: u32,
+    /// Records in the batch.
+    pub count: u32,
     first_append_dt: u32,
     acked_dt: u32,
     committed_dt: u32,
-    consumed_dt: u32,
     first_append_broker: u16,
-    /// Times the record was appended on a leader (more than one means a duplicate was written).
+    /// Times the batch was appended on a leader (more than one means a duplicate was written).
     pub leader_appends: u16,
     pub attempts: u16,
     pub failed: Option<ErrorCode>,
     pub acks_all: bool,
 }
 
-impl RecordInfo {
-    pub fn new(
-        producer: u32,
-        part: PartIdx,
-        key: Option<u32>,
-        acks_all: bool,
-        sent_us: u64,
-    ) -> Self {
-        RecordInfo {
-            sent_us,
-            first_append_offset: NONE64,
-            ack_offset: NONE64,
-            producer,
-            part,
-            key: key.unwrap_or(NONE32),
-            first_append_epoch: 0,
-            first_append_dt: NONE32,
-            acked_dt: NONE32,
-            committed_dt: NONE32,
-            consumed_dt: NONE32,
-            first_append_broker: 0,
-            leader_appends: 0,
-            attempts: 0,
-            failed: None,
-            acks_all,
-        }
-    }
-
+impl BatchInfo {
     fn dt(&self, at_us: u64) -> u32 {
-        at_us.saturating_sub(self.sent_us).min(NONE32 as u64 - 1) as u32
+        at_us.saturating_sub(self.created_us).min(NONE32 as u64 - 1) as u32
     }
 
     fn at(&self, dt: u32) -> Option<u64> {
-        (dt != NONE32).then(|| self.sent_us + dt as u64)
+        (dt != NONE32).then(|| self.created_us + dt as u64)
     }
 
+    pub fn acked_us(&self) -> Option<u64> {
+        self.at(self.acked_dt)
+    }
+
+    pub fn committed_us(&self) -> Option<u64> {
+        self.at(self.committed_dt)
+    }
+}
+
+/// One record's story, assembled from its own entry and its batch's ([`Provenance::get`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordView {
+    pub sent_us: u64,
+    pub producer: u32,
+    pub part: PartIdx,
+    /// Times its batch was appended on a leader (more than one means a duplicate was written).
+    pub leader_appends: u16,
+    pub attempts: u16,
+    pub failed: Option<ErrorCode>,
+    pub acks_all: bool,
+    key: Option<u32>,
+    first_append: Option<(BrokerId, u64, u32, u64)>,
+    acked_us: Option<u64>,
+    ack_offset: Option<u64>,
+    committed_us: Option<u64>,
+    consumed_us: Option<u64>,
+}
+
+impl RecordView {
     /// Index into the producer's key set; `None` for a null key.
     pub fn key(&self) -> Option<u32> {
-        (self.key != NONE32).then_some(self.key)
+        self.key
     }
 
     /// `(broker, offset, leader epoch, time)` of the first append on a leader.
     pub fn first_append(&self) -> Option<(BrokerId, u64, u32, u64)> {
-        let t = self.at(self.first_append_dt)?;
-        Some((
-            self.first_append_broker as BrokerId,
-            self.first_append_offset,
-            self.first_append_epoch,
-            t,
-        ))
-    }
-
-    pub fn set_first_append(&mut self, broker: BrokerId, offset: u64, epoch: u32, at_us: u64) {
-        self.first_append_broker = broker as u16;
-        self.first_append_offset = offset;
-        self.first_append_epoch = epoch;
-        self.first_append_dt = self.dt(at_us);
+        self.first_append
     }
 
     /// Whether the copy of this record at `offset` of a log is a later copy: the record was
@@ -103,46 +112,44 @@ impl RecordInfo {
     pub fn is_later_copy(&self, offset: u64) -> bool {
         self.leader_appends > 1
             && self
-                .first_append()
+                .first_append
                 .is_some_and(|(_, first, _, _)| first < offset)
     }
 
     pub fn acked_us(&self) -> Option<u64> {
-        self.at(self.acked_dt)
+        self.acked_us
     }
 
     /// Offset in the acknowledgement (`None` for `acks=0`, which gets -1).
     pub fn ack_offset(&self) -> Option<u64> {
-        (self.ack_offset != NONE64).then_some(self.ack_offset)
-    }
-
-    pub fn set_acked(&mut self, at_us: u64, offset: Option<u64>) {
-        self.acked_dt = self.dt(at_us);
-        self.ack_offset = offset.unwrap_or(NONE64);
+        self.ack_offset
     }
 
     pub fn committed_us(&self) -> Option<u64> {
-        self.at(self.committed_dt)
-    }
-
-    pub fn set_committed(&mut self, at_us: u64) {
-        self.committed_dt = self.dt(at_us);
+        self.committed_us
     }
 
     pub fn consumed_us(&self) -> Option<u64> {
-        self.at(self.consumed_dt)
+        self.consumed_us
     }
+}
 
-    pub fn set_consumed(&mut self, at_us: u64) {
-        self.consumed_dt = self.dt(at_us);
-    }
+/// What the verdict counts read of a record, without its offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordBrief {
+    pub producer: u32,
+    pub part: PartIdx,
+    pub acked: bool,
+    pub failed: bool,
+    pub consumed: bool,
 }
 
 /// Every record's story, with running counts kept as the stories change (so a picture of a long run
 /// never has to walk six million records to say how many were acknowledged).
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
-    pub records: ChunkVec<RecordInfo>,
+    records: ChunkVec<RecordInfo>,
+    batches: ChunkVec<BatchInfo>,
     /// Records acknowledged, by partition.
     pub(crate) acked_by_part: Vec<u64>,
     /// Records that failed and were never acknowledged.
@@ -154,61 +161,243 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    pub fn get(&self, id: RecordId) -> Option<&RecordInfo> {
-        self.records.get(id as usize)
+    /// Records sent so far.
+    pub fn len(&self) -> usize {
+        self.records.len()
     }
-    pub fn get_mut(&mut self, id: RecordId) -> Option<&mut RecordInfo> {
-        self.records.get_mut(id as usize)
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
     }
-    pub fn push(&mut self, info: RecordInfo) -> RecordId {
-        let id = self.records.len() as RecordId;
-        self.scan.sent(info.producer);
-        self.records.push(info);
+
+    /// A producer created a batch for `part` at `created_us`.
+    pub fn new_batch(
+        &mut self,
+        producer: u32,
+        part: PartIdx,
+        acks_all: bool,
+        created_us: u64,
+    ) -> ProducerBatchId {
+        let id = u32::try_from(self.batches.len()).expect("fewer than 2^32 producer batches");
+        self.batches.push(BatchInfo {
+            created_us,
+            ack_base: NONE32,
+            first_batch: NONE32,
+            producer,
+            part,
+            count: 0,
+            first_append_dt: NONE32,
+            acked_dt: NONE32,
+            committed_dt: NONE32,
+            first_append_broker: 0,
+            leader_appends: 0,
+            attempts: 0,
+            failed: None,
+            acks_all,
+        });
         id
     }
 
-    /// The producer got an acknowledgement for the record (at `offset`; `None` for `acks=0`).
-    pub fn ack(&mut self, id: RecordId, at_us: u64, offset: Option<u64>) {
-        let Some(info) = self.records.get_mut(id as usize) else {
+    /// A record the application sent at `sent_us` joined `batch`.
+    pub fn push(&mut self, batch: ProducerBatchId, key: Option<u32>, sent_us: u64) -> RecordId {
+        let id = self.records.len() as RecordId;
+        let b = self
+            .batches
+            .get_mut(batch as usize)
+            .expect("a created batch");
+        b.count += 1;
+        let producer = b.producer;
+        self.scan.sent(producer);
+        self.records.push(RecordInfo {
+            sent_us,
+            key: key.unwrap_or(NONE32),
+            batch,
+            consumed_dt: NONE32,
+        });
+        id
+    }
+
+    /// The batch record `id` belongs to.
+    pub fn batch_of(&self, id: RecordId) -> Option<ProducerBatchId> {
+        self.records.get(id as usize).map(|r| r.batch)
+    }
+
+    /// The story of producer batch `batch`.
+    pub fn batch(&self, batch: ProducerBatchId) -> Option<&BatchInfo> {
+        self.batches.get(batch as usize)
+    }
+
+    /// The producer sent the batch (once per attempt).
+    pub fn attempt(&mut self, batch: ProducerBatchId) {
+        if let Some(b) = self.batches.get_mut(batch as usize) {
+            b.attempts = b.attempts.saturating_add(1);
+        }
+    }
+
+    /// A leader (`broker`) appended the batch as stored batch `stored`.
+    pub fn leader_append(
+        &mut self,
+        batch: ProducerBatchId,
+        broker: BrokerId,
+        stored: BatchId,
+        at_us: u64,
+    ) {
+        let Some(b) = self.batches.get_mut(batch as usize) else {
             return;
         };
-        let first = info.acked_us().is_none();
-        let was_failed = info.failed.is_some();
-        let part = info.part as usize;
-        info.set_acked(at_us, offset);
+        b.leader_appends = b.leader_appends.saturating_add(1);
+        if b.first_batch == NONE32 {
+            b.first_batch = stored;
+            b.first_append_broker = broker as u16;
+            b.first_append_dt = b.dt(at_us);
+        }
+    }
+
+    /// A leader's high watermark passed a copy of the batch (the first time counts).
+    pub fn commit(&mut self, batch: ProducerBatchId, at_us: u64) {
+        if let Some(b) = self.batches.get_mut(batch as usize) {
+            if b.committed_dt == NONE32 {
+                b.committed_dt = b.dt(at_us);
+            }
+        }
+    }
+
+    /// The producer got an acknowledgement for the batch, whose records are `records` (at
+    /// `base_offset`; `None` for `acks=0`).
+    pub fn ack(
+        &mut self,
+        batch: ProducerBatchId,
+        records: &[RecordId],
+        at_us: u64,
+        base_offset: Option<u64>,
+    ) {
+        let Some(b) = self.batches.get_mut(batch as usize) else {
+            return;
+        };
+        let first = b.acked_dt == NONE32;
+        let was_failed = b.failed.is_some();
+        let part = b.part as usize;
+        b.acked_dt = b.dt(at_us);
+        b.ack_base = base_offset
+            .and_then(|o| u32::try_from(o).ok())
+            .unwrap_or(NONE32);
         if !first {
             return;
         }
+        let n = records.len() as u64;
         if was_failed {
-            self.failed -= 1;
+            self.failed -= n;
         }
         if self.acked_by_part.len() <= part {
             self.acked_by_part.resize(part + 1, 0);
         }
-        self.acked_by_part[part] += 1;
-        self.scan.acked(id, part);
+        self.acked_by_part[part] += n;
+        for &id in records {
+            self.scan.acked(id, part);
+        }
     }
 
-    /// The producer gave up on the record with `err`.
-    pub fn fail(&mut self, id: RecordId, err: ErrorCode) {
-        let Some(info) = self.records.get_mut(id as usize) else {
+    /// The producer gave up on the batch with `err`.
+    pub fn fail(&mut self, batch: ProducerBatchId, err: ErrorCode) {
+        let Some(b) = self.batches.get_mut(batch as usize) else {
             return;
         };
-        if info.failed.is_none() && info.acked_us().is_none() {
-            self.failed += 1;
+        if b.failed.is_none() && b.acked_dt == NONE32 {
+            self.failed += b.count as u64;
         }
-        info.failed = Some(err);
+        b.failed = Some(err);
     }
 
     /// A consumer received the record (the first time counts).
     pub fn consume(&mut self, id: RecordId, at_us: u64) {
-        let Some(info) = self.records.get_mut(id as usize) else {
+        let Some(r) = self.records.get_mut(id as usize) else {
             return;
         };
-        if info.consumed_us().is_none() {
-            info.set_consumed(at_us);
+        if r.consumed_dt == NONE32 {
+            let sent = r.sent_us;
+            r.consumed_dt = at_us.saturating_sub(sent).min(NONE32 as u64 - 1) as u32;
             self.consumed += 1;
         }
+    }
+
+    /// What the verdict counts read of record `id`.
+    pub fn brief(&self, id: RecordId) -> Option<RecordBrief> {
+        let r = self.records.get(id as usize)?;
+        let b = self.batches.get(r.batch as usize)?;
+        Some(RecordBrief {
+            producer: b.producer,
+            part: b.part,
+            acked: b.acked_dt != NONE32,
+            failed: b.failed.is_some(),
+            consumed: r.consumed_dt != NONE32,
+        })
+    }
+
+    /// Every record's brief, in id order.
+    pub fn briefs(&self) -> impl Iterator<Item = (RecordId, RecordBrief)> + '_ {
+        self.records.iter().enumerate().map(|(id, r)| {
+            let b = self.batches.get(r.batch as usize).expect("a created batch");
+            (
+                id as RecordId,
+                RecordBrief {
+                    producer: b.producer,
+                    part: b.part,
+                    acked: b.acked_dt != NONE32,
+                    failed: b.failed.is_some(),
+                    consumed: r.consumed_dt != NONE32,
+                },
+            )
+        })
+    }
+
+    /// The story of record `id`; its offsets come from the stored batch of its first append.
+    pub fn get(&self, id: RecordId, store: &BatchStore) -> Option<RecordView> {
+        let r = *self.records.get(id as usize)?;
+        let b = self.batches.get(r.batch as usize)?;
+        let sent_us = r.sent_us;
+        let first = (b.first_batch != NONE32).then(|| store.get(b.first_batch));
+        let index = first.and_then(|_| {
+            store
+                .record_ids(b.first_batch)
+                .position(|r| r == id)
+                .map(|i| i as u64)
+        });
+        let first_append = match (first, index, b.at(b.first_append_dt)) {
+            (Some(f), Some(i), Some(t)) => Some((
+                b.first_append_broker as BrokerId,
+                f.base_offset + i,
+                f.leader_epoch,
+                t,
+            )),
+            _ => None,
+        };
+        let ack_offset = match (b.ack_base, index) {
+            (NONE32, _) => None,
+            (base, Some(i)) => Some(base as u64 + i),
+            (base, None) => Some(base as u64),
+        };
+        let consumed_dt = r.consumed_dt;
+        Some(RecordView {
+            sent_us,
+            producer: b.producer,
+            part: b.part,
+            leader_appends: b.leader_appends,
+            attempts: b.attempts,
+            failed: b.failed,
+            acks_all: b.acks_all,
+            key: (r.key != NONE32).then_some(r.key),
+            first_append,
+            acked_us: b.acked_us(),
+            ack_offset,
+            committed_us: b.committed_us(),
+            consumed_us: (consumed_dt != NONE32).then(|| sent_us + consumed_dt as u64),
+        })
+    }
+
+    /// Bytes the tables hold (for the memory figures).
+    pub fn heap_bytes(&self) -> usize {
+        self.records.len() * std::mem::size_of::<RecordInfo>()
+            + self.batches.len() * std::mem::size_of::<BatchInfo>()
     }
 }
 
@@ -217,22 +406,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packed_into_64_bytes_and_round_trips() {
-        assert_eq!(std::mem::size_of::<RecordInfo>(), 64);
-        let mut r = RecordInfo::new(1, 2, None, true, 5_000_000);
+    fn a_record_story_joins_its_own_entry_and_its_batch() {
+        assert_eq!(std::mem::size_of::<RecordInfo>(), 20);
+        assert_eq!(std::mem::size_of::<BatchInfo>(), 48);
+        let mut p = Provenance::default();
+        let mut store = BatchStore::default();
+        let b = p.new_batch(1, 2, true, 5_000_000);
+        let other = p.new_batch(1, 3, true, 5_000_000);
+        let r0 = p.push(b, None, 5_000_000);
+        let _ = p.push(other, Some(9), 5_000_010);
+        let r1 = p.push(b, Some(4), 5_000_020);
+        let v = p.get(r1, &store).unwrap();
         assert_eq!(
-            (r.key(), r.acked_us(), r.first_append()),
-            (None, None, None)
+            (v.key(), v.acked_us(), v.first_append()),
+            (Some(4), None, None)
         );
-        r.set_first_append(3, 42, 7, 5_000_100);
-        r.set_acked(5_000_900, Some(42));
-        r.set_committed(5_000_800);
-        assert_eq!(r.first_append(), Some((3, 42, 7, 5_000_100)));
-        assert_eq!((r.acked_us(), r.ack_offset()), (Some(5_000_900), Some(42)));
-        assert_eq!(r.committed_us(), Some(5_000_800));
-        r.set_acked(5_001_000, None);
-        assert_eq!(r.ack_offset(), None, "acks=0 has no offset");
-        r.set_consumed(u64::MAX);
-        assert!(r.consumed_us().is_some(), "saturates instead of wrapping");
+        let stored = store.add(40, 7, &[r0, r1], None);
+        p.attempt(b);
+        p.leader_append(b, 3, stored, 5_000_100);
+        p.commit(b, 5_000_800);
+        p.ack(b, &[r0, r1], 5_000_900, Some(40));
+        let v = p.get(r1, &store).unwrap();
+        assert_eq!(v.first_append(), Some((3, 41, 7, 5_000_100)));
+        assert_eq!((v.acked_us(), v.ack_offset()), (Some(5_000_900), Some(41)));
+        assert_eq!(
+            (v.committed_us(), v.attempts, v.part),
+            (Some(5_000_800), 1, 2)
+        );
+        assert!(!v.is_later_copy(41));
+        p.leader_append(b, 2, store.add(50, 8, &[r0, r1], None), 5_001_000);
+        assert!(p.get(r1, &store).unwrap().is_later_copy(51));
+        p.ack(b, &[r0, r1], 5_001_000, None);
+        assert_eq!(
+            p.get(r0, &store).unwrap().ack_offset(),
+            None,
+            "acks=0 has no offset"
+        );
+        p.consume(r0, u64::MAX);
+        assert!(
+            p.get(r0, &store).unwrap().consumed_us().is_some(),
+            "saturates instead of wrapping"
+        );
+        assert_eq!((p.consumed, p.acked_by_part[2], p.failed), (1, 2, 0));
+        p.fail(other, ErrorCode::DeliveryTimeout);
+        assert_eq!(p.failed, 1);
+        assert_eq!(p.briefs().filter(|(_, b)| b.failed).count(), 1);
     }
 }

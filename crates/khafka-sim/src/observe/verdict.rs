@@ -252,7 +252,8 @@ impl Sim {
             }
         }
         if sweep_all {
-            for (id, info) in self.prov.records.iter().enumerate() {
+            for (id, info) in self.prov.briefs() {
+                let id = id as usize;
                 if stale[info.part as usize] && scan.meta.get(id).is_some_and(|m| m & COPIES > 0) {
                     if let Some(m) = scan.meta.get_mut(id) {
                         *m &= !COPIES;
@@ -316,12 +317,12 @@ impl Sim {
     /// The running counts, or `None` if events ran since they were brought up to date.
     pub fn provenance_counts_running(&self) -> Option<ProvenanceCounts> {
         let n_parts = self.controller.parts.len();
-        if self.prov.scan.meta.len() != self.prov.records.len()
+        if self.prov.scan.meta.len() != self.prov.len()
             || !(0..n_parts).all(|p| self.scan_is_current(p))
         {
             return None;
         }
-        let sent = self.prov.records.len() as u64;
+        let sent = self.prov.len() as u64;
         let acknowledged: u64 = self.prov.acked_by_part.iter().sum();
         let mut c = ProvenanceCounts {
             sent,
@@ -355,24 +356,24 @@ impl Sim {
         let has_leader: Vec<bool> = (0..self.controller.parts.len() as PartIdx)
             .map(|p| self.verdict_source(p).is_some())
             .collect();
-        for (id, info) in self.prov.records.iter().enumerate() {
+        for (id, info) in self.prov.briefs() {
             c.sent += 1;
             let part = info.part as usize;
-            if info.acked_us().is_some() {
+            if info.acked {
                 c.acknowledged += 1;
-            } else if info.failed.is_some() {
+            } else if info.failed {
                 c.failed += 1;
             } else {
                 c.pending += 1;
             }
-            if info.consumed_us().is_some() {
+            if info.consumed {
                 c.consumed += 1;
             }
-            let n = copies[id];
+            let n = copies[id as usize];
             if n > 1 {
                 c.duplicated += 1;
             }
-            if info.acked_us().is_some() {
+            if info.acked {
                 if !has_leader[part] {
                     c.unavailable += 1;
                 } else if n == 0 {
@@ -389,7 +390,7 @@ impl Sim {
     /// copies were overtaken by a later record of the same producer (reordered); how many distinct
     /// records have their first copy below the leader's high watermark (committed). One pass.
     fn copies_on_leaders(&self) -> (Vec<u32>, u64, u64) {
-        let mut copies: Vec<u32> = vec![0; self.prov.records.len()];
+        let mut copies: Vec<u32> = vec![0; self.prov.len()];
         let (mut reordered, mut committed) = (0u64, 0u64);
         for part in 0..self.controller.parts.len() {
             let Some(l) = self.verdict_source(part as PartIdx) else {
@@ -418,7 +419,7 @@ impl Sim {
                 }
                 if let Some(m) = self
                     .prov
-                    .get(rec.record_id)
+                    .brief(rec.record_id)
                     .and_then(|info| max_seen.get_mut(info.producer as usize))
                 {
                     if rec.record_id < *m {
@@ -463,20 +464,19 @@ impl Sim {
             .map(|p| self.verdict_source(p).is_some())
             .collect();
         self.prov
-            .records
-            .iter()
-            .enumerate()
+            .briefs()
             .filter(|(id, info)| {
                 let leader = has_source[info.part as usize];
-                let acked = info.acked_us().is_some();
+                let acked = info.acked;
+                let id = *id as usize;
                 match verdict {
-                    "lost" => acked && leader && copies(*id) == 0,
+                    "lost" => acked && leader && copies(id) == 0,
                     "unavailable" => acked && !leader,
-                    "duplicated" => copies(*id) > 1,
+                    "duplicated" => copies(id) > 1,
                     _ => false,
                 }
             })
-            .map(|(id, _)| id as RecordId)
+            .map(|(id, _)| id)
             .take(limit)
             .collect()
     }

@@ -333,7 +333,7 @@ impl Sim {
                 continue;
             };
             let exact = offset >= strip.exact_from;
-            let info = self.prov.get(rec.record_id);
+            let info = self.prov.get(rec.record_id, &self.batches);
             let acked = info.is_some_and(|i| i.acked_us().is_some());
             let duplicate = info.is_some_and(|i| i.is_later_copy(offset));
             let lost =
@@ -391,7 +391,7 @@ impl Sim {
         let hw = r.log.high_watermark;
         let mut out = Vec::new();
         for (offset, rec) in r.log.records_in(from, to, &self.batches) {
-            let info = self.prov.get(rec.record_id);
+            let info = self.prov.get(rec.record_id, &self.batches);
             let duplicate = info.is_some_and(|i| i.is_later_copy(offset));
             out.push(LogEntryView {
                 offset,
@@ -405,9 +405,14 @@ impl Sim {
         out
     }
 
+    /// What provenance knows of record `id` (`None` if no such record was sent).
+    pub fn record(&self, id: RecordId) -> Option<crate::provenance::RecordView> {
+        self.prov.get(id, &self.batches)
+    }
+
     /// The story of record `id`, or `None` if no such record was sent.
     pub fn record_story(&self, id: RecordId) -> Option<RecordStory> {
-        let info = self.prov.get(id)?;
+        let info = self.prov.get(id, &self.batches)?;
         let part = info.part;
         let st = &self.controller.parts[part as usize];
         let source = self.verdict_source(part);

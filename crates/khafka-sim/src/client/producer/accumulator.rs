@@ -64,6 +64,8 @@ pub(super) fn reindex(index: &mut TimeIndex, slot: &mut Option<u64>, new: Option
 pub struct Batch {
     /// Partition number within the topic.
     pub partition: u32,
+    /// Its story in the run's provenance.
+    pub prov: crate::provenance::ProducerBatchId,
     pub records: Vec<RecordId>,
     pub bytes: u64,
     pub created_us: u64,

@@ -174,13 +174,6 @@ impl Producer {
         } else {
             self.sticky_partition(size)
         };
-        let id = ctx.prov.push(RecordInfo::new(
-            self.idx,
-            self.first_part + partition,
-            key,
-            self.spec.config.acks == Acks::All,
-            sent_us,
-        ));
         self.stats.sent += 1;
         let batch_size = self.spec.config.batch_size as u64;
         let q = &mut self.queues[partition as usize];
@@ -188,13 +181,22 @@ impl Producer {
         // record joining a batch that is not full changes nothing the sender indexes).
         let changed = match q.back_mut() {
             Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
+                let id = ctx.prov.push(b.prov, key, sent_us);
                 b.records.push(id);
                 b.bytes += size;
                 b.bytes >= batch_size
             }
             _ => {
+                let prov = ctx.prov.new_batch(
+                    self.idx,
+                    self.first_part + partition,
+                    self.spec.config.acks == Acks::All,
+                    sent_us,
+                );
+                let id = ctx.prov.push(prov, key, sent_us);
                 q.push_back(Batch {
                     partition,
+                    prov,
                     records: {
                         // A vector a completed batch returned: allocating one per batch was a
                         // tenth of generate.

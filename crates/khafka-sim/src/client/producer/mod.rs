@@ -60,7 +60,6 @@ use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::RecordId;
 use crate::msg::{ErrorCode, Msg, PartIdx, ProduceBatch};
 use crate::partitioner::partition_for_key;
-use crate::provenance::RecordInfo;
 use crate::rng::SimRng;
 use crate::spec::{BrokerId, KeyDistribution, KeySpec, ProducerSpec};
 use crate::trace::{HotEvent, TraceKind};

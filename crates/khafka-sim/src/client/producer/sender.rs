@@ -147,11 +147,7 @@ impl Producer {
                     self.next_sequence[i] += b.records.len() as i32;
                     self.sequenced[i] += 1;
                 }
-                for id in &b.records {
-                    if let Some(info) = ctx.prov.get_mut(*id) {
-                        info.attempts += 1;
-                    }
-                }
+                ctx.prov.attempt(b.prov);
                 batches.push(b);
             }
             let req_id = ctx.req_id();
@@ -353,9 +349,7 @@ impl Producer {
             self.last_acked[i] = self.last_acked[i].max(seq + b.records.len() as i32 - 1);
         }
         let acks = self.spec.config.acks;
-        for (i, id) in b.records.iter().enumerate() {
-            ctx.prov.ack(*id, now, base_offset.map(|o| o + i as u64));
-        }
+        ctx.prov.ack(b.prov, &b.records, now, base_offset);
         let latency_us = now.saturating_sub(b.first_sent_us.unwrap_or(sent_us).min(b.created_us));
         let slot = match acks {
             Acks::Zero => 0,
@@ -456,9 +450,7 @@ impl Producer {
     }
 
     pub(super) fn fail(&mut self, ctx: &mut Ctx, b: Batch, err: ErrorCode) {
-        for id in &b.records {
-            ctx.prov.fail(*id, err);
-        }
+        ctx.prov.fail(b.prov, err);
         self.stats.failed += b.records.len() as u64;
         if err == ErrorCode::DeliveryTimeout {
             *ctx.producer_errors.entry(err.name()).or_default() += 1;
