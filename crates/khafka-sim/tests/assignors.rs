@@ -183,7 +183,10 @@ fn sticky_max_quota_consumer_more_than_expected_max_capacity_members() {
     // AbstractStickyAssignorTest.testMaxQuotaConsumerMoreThanNumExpectedMaxCapacityMembers:
     // topic2-0 moves from consumer1 to consumer3. Eager: in one round. Cooperative: withheld in
     // round 1 (consumer1 revokes it), assigned in round 2 (Kafka's cooperative
-    // verifyValidityAndBalance runs the follow-up round before the asserts).
+    // verifyValidityAndBalance runs the follow-up round before the asserts). Both consumer1 and
+    // consumer2 own maxQuota partitions and only one may keep them: Kafka's HashMap visits
+    // consumer3, consumer2, consumer1 (buckets 10, 11, 12 of String.hashCode), so consumer2
+    // keeps both; insertion order would have let consumer1 keep them.
     let t = topics(&[("topic1", 2), ("topic2", 2)]);
     let sub = ["topic1", "topic2"];
     let ms = [
@@ -519,4 +522,191 @@ proptest! {
             }
         }
     }
+}
+
+// ---- More of Kafka's examples ----
+
+#[test]
+fn sticky_partitions_go_to_the_highest_generation() {
+    // AbstractStickyAssignorTest.testEnsurePartitionsAssignedToHighestGeneration
+    let t = topics(&[("topic", 3), ("topic2", 3), ("topic3", 3)]);
+    let all = ["topic", "topic2", "topic3"];
+    let ms = [
+        member(
+            "consumer1",
+            &all,
+            &[("topic", 0), ("topic2", 0), ("topic3", 0)],
+            10,
+        ),
+        member(
+            "consumer2",
+            &all,
+            &[("topic", 1), ("topic2", 1), ("topic3", 1)],
+            9,
+        ),
+        member(
+            "consumer3",
+            &all,
+            &[("topic2", 1), ("topic3", 0), ("topic3", 2)],
+            8,
+        ),
+    ];
+    for a in [ClientAssignor::Sticky, ClientAssignor::CooperativeSticky] {
+        let r = a.assign(&t, &ms);
+        let set = |id: &str| r[id].iter().cloned().collect::<BTreeSet<_>>();
+        let want = |l: &[(&str, i32)]| list(l).into_iter().collect::<BTreeSet<_>>();
+        assert_eq!(
+            set("consumer1"),
+            want(&[("topic", 0), ("topic2", 0), ("topic3", 0)])
+        );
+        assert_eq!(
+            set("consumer2"),
+            want(&[("topic", 1), ("topic2", 1), ("topic3", 1)])
+        );
+        assert_eq!(
+            set("consumer3"),
+            want(&[("topic", 2), ("topic2", 2), ("topic3", 2)])
+        );
+    }
+}
+
+#[test]
+fn sticky_stale_generation_loses_its_claims() {
+    // AbstractStickyAssignorTest.testOwnedPartitionsAreInvalidatedForConsumerWithStaleGeneration
+    let t = topics(&[("topic", 3), ("topic2", 3)]);
+    let all = ["topic", "topic2"];
+    let owned = [("topic", 0), ("topic", 2), ("topic2", 1)];
+    let ms = [
+        member("consumer1", &all, &owned, 10),
+        member("consumer2", &all, &owned, 9),
+    ];
+    for a in [ClientAssignor::Sticky, ClientAssignor::CooperativeSticky] {
+        let r = a.assign(&t, &ms);
+        let set = |id: &str| r[id].iter().cloned().collect::<BTreeSet<_>>();
+        let want = |l: &[(&str, i32)]| list(l).into_iter().collect::<BTreeSet<_>>();
+        assert_eq!(set("consumer1"), want(&owned));
+        assert_eq!(
+            set("consumer2"),
+            want(&[("topic", 1), ("topic2", 0), ("topic2", 2)])
+        );
+    }
+}
+
+#[test]
+fn sticky_assignment_with_multiple_generations() {
+    // StickyAssignorTest.testAssignmentWithMultipleGenerations1, both parameterizations
+    // (isAllSubscriptionsEqual true: constrained builder; false: general builder).
+    let t = topics(&[("topic", 6), ("topic2", 6)]);
+    let all = ["topic", "topic2"];
+    for equal in [true, false] {
+        let sub2: &[&str] = if equal { &all } else { &["topic"] };
+        let fresh = |id: &str, s: &[&str]| Subscription {
+            generation: None,
+            ..Subscription::new(id, s)
+        };
+        let r1 = ClientAssignor::Sticky.assign(
+            &t,
+            &[
+                fresh("consumer1", &all),
+                fresh("consumer2", sub2),
+                fresh("consumer3", &all),
+            ],
+        );
+        assert!(r1.values().all(|l| l.len() == 4), "{r1:?}");
+        let own = |id: &str, s: &[&str], l: &[TopicPartition], g: i32| Subscription {
+            owned_partitions: l.to_vec(),
+            generation: Some(g),
+            ..Subscription::new(id, s)
+        };
+        let r2 = ClientAssignor::Sticky.assign(
+            &t,
+            &[
+                own("consumer1", &all, &r1["consumer1"], 1),
+                own("consumer2", sub2, &r1["consumer2"], 1),
+            ],
+        );
+        assert!(r2.values().all(|l| l.len() == 6), "{r2:?}");
+        if equal {
+            assert!(r1["consumer1"]
+                .iter()
+                .all(|tp| r2["consumer1"].contains(tp)));
+        }
+        assert!(r1["consumer2"]
+            .iter()
+            .all(|tp| r2["consumer2"].contains(tp)));
+        assert!(r1["consumer3"]
+            .iter()
+            .any(|tp| r2["consumer2"].contains(tp)));
+        let r3 = ClientAssignor::Sticky.assign(
+            &t,
+            &[
+                own("consumer2", sub2, &r2["consumer2"], 2),
+                own("consumer3", &all, &r1["consumer3"], 1),
+            ],
+        );
+        assert!(r3.values().all(|l| l.len() == 6), "{r3:?}");
+        assert!(r3["consumer2"]
+            .iter()
+            .all(|tp| !r3["consumer3"].contains(tp)));
+    }
+}
+
+#[test]
+fn uniform_heterogeneous_first_assignment() {
+    // UniformHeterogeneousAssignmentBuilderTest.testFirstAssignmentTwoMembersTwoTopics
+    let t = topics(&[("topic1", 3), ("topic3", 6)]);
+    let ms = [
+        spec("A", &["topic1", "topic3"], &[]),
+        spec("B", &["topic3"], &[]),
+    ];
+    let r = ServerAssignor::Uniform.assign(&t, &ms).unwrap();
+    assert_eq!(
+        parts(&r["A"]),
+        expect(&[("topic1", &[0, 1, 2]), ("topic3", &[4])])
+    );
+    assert_eq!(parts(&r["B"]), expect(&[("topic3", &[0, 1, 2, 3, 5])]));
+}
+
+#[test]
+fn uniform_heterogeneous_member_removed() {
+    // UniformHeterogeneousAssignmentBuilderTest.testReassignmentWhenOneMemberRemovedAfterInitialAssignmentWithThreeMembersThreeTopics
+    let t = topics(&[("topic1", 3), ("topic2", 8), ("topic3", 3)]);
+    let ms = [
+        spec(
+            "A",
+            &["topic1", "topic3"],
+            &[("topic1", &[0, 1, 2]), ("topic3", &[0, 1])],
+        ),
+        spec("B", &["topic2"], &[("topic2", &[3, 4, 5, 6])]),
+    ];
+    let r = ServerAssignor::Uniform.assign(&t, &ms).unwrap();
+    assert_eq!(
+        parts(&r["A"]),
+        expect(&[("topic1", &[0, 1, 2]), ("topic3", &[0, 1, 2])])
+    );
+    assert_eq!(
+        parts(&r["B"]),
+        expect(&[("topic2", &[0, 1, 2, 3, 4, 5, 6, 7])])
+    );
+}
+
+#[test]
+fn server_range_different_subscriptions() {
+    // group-coordinator RangeAssignorTest.testFirstAssignmentThreeMembersThreeTopicsDifferentSubscriptions
+    let t = topics(&[("topic1", 3), ("topic2", 3), ("topic3", 2)]);
+    let ms = [
+        spec("A", &["topic1", "topic2"], &[]),
+        spec("B", &["topic3"], &[]),
+        spec("C", &["topic2", "topic3"], &[]),
+    ];
+    let r = ServerAssignor::Range.assign(&t, &ms).unwrap();
+    assert_eq!(
+        parts(&r["A"]),
+        expect(&[("topic1", &[0, 1, 2]), ("topic2", &[0, 1])])
+    );
+    assert_eq!(parts(&r["B"]), expect(&[("topic3", &[0])]));
+    assert_eq!(
+        parts(&r["C"]),
+        expect(&[("topic2", &[2]), ("topic3", &[1])])
+    );
 }
