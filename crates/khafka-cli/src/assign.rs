@@ -229,6 +229,17 @@ fn client(
         .collect();
     validate(topics, &subs)?;
     let result = a.assign(topics, &subs);
+    for m in members {
+        if m.topics.is_empty() && !result[&m.id].is_empty() {
+            eprintln!(
+                "note: `{}` subscribes to no topic yet gets partitions: Kafka's \
+                 AbstractStickyAssignor.allSubscriptionsEqual starts over from the next member \
+                 when the first one it visits has an empty subscription, so it takes the \
+                 equal-subscriptions path",
+                m.id
+            );
+        }
+    }
     Ok(members
         .iter()
         .map(|m| {

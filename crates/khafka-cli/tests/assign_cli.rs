@@ -274,3 +274,22 @@ fn a_partition_two_members_own_is_reassigned_as_kafka_does() {
     ]);
     assert_eq!(out, "consumer1\ttopic-1\nconsumer2\ttopic-2\nconsumer3\t\n");
 }
+
+#[test]
+fn an_empty_subscription_visited_first_is_kafkas_quirk() {
+    // Kafka's allSubscriptionsEqual re-seeds its topic set from the next member when the first
+    // one (here m0: "m0".hashCode() lands in an earlier bucket than "m1") subscribes to nothing.
+    let (code, out, err) = khafka(&[
+        "--assignor",
+        "sticky",
+        "--topic",
+        "t:1",
+        "--member",
+        "m1:t",
+        "--member",
+        "m0:",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "m1\t\nm0\tt-0\n");
+    assert!(err.contains("subscribes to no topic"), "{err}");
+}
