@@ -710,3 +710,35 @@ fn server_range_different_subscriptions() {
         expect(&[("topic2", &[2]), ("topic3", &[1])])
     );
 }
+
+#[test]
+fn uniform_homogeneous_worked_example_of_the_semantics_file() {
+    // kafka-semantics.md §8.4 worked example: t has 7 partitions, m1 owns 0-3, m2 owns 4-6, m3
+    // joins; members visited m1, m2, m3. m1 keeps {0,1,2} (the extra slot), m2 keeps {4,5}.
+    let t = topics(&[("t", 7)]);
+    let ms = [
+        spec("m1", &["t"], &[("t", &[0, 1, 2, 3])]),
+        spec("m2", &["t"], &[("t", &[4, 5, 6])]),
+        spec("m3", &["t"], &[]),
+    ];
+    let r = ServerAssignor::Uniform.assign(&t, &ms).unwrap();
+    assert_eq!(parts(&r["m1"]), expect(&[("t", &[0, 1, 2])]));
+    assert_eq!(parts(&r["m2"]), expect(&[("t", &[4, 5])]));
+    assert_eq!(parts(&r["m3"]), expect(&[("t", &[3, 6])]));
+}
+
+#[test]
+fn uniform_homogeneous_member_short_of_its_extra_slot_gives_it_up() {
+    // Own example of the 4.x homogeneous builder (quotaHasExtraPartition), worked by hand: 5
+    // partitions over 2 members. a, visited first, owns one partition, cannot fill its extra
+    // slot and gives it up; b fills the extra slot with the three it owns. The older builder
+    // (apache/kafka trunk 2024-10) gave the slot to a and took t-3 from b.
+    let t = topics(&[("t", 5)]);
+    let ms = [
+        spec("a", &["t"], &[("t", &[0])]),
+        spec("b", &["t"], &[("t", &[1, 2, 3])]),
+    ];
+    let r = ServerAssignor::Uniform.assign(&t, &ms).unwrap();
+    assert_eq!(parts(&r["a"]), expect(&[("t", &[0, 4])]));
+    assert_eq!(parts(&r["b"]), expect(&[("t", &[1, 2, 3])]));
+}

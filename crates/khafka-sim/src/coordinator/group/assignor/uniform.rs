@@ -1,8 +1,10 @@
 //! `UniformAssignor`: balance first, then stickiness to the previous target assignment.
 //!
-//! - Homogeneous (`UniformHomogeneousAssignmentBuilder`): quota `P/C`, and the first `P mod C`
-//!   members visited take one more. Each member, in order, keeps its previous partitions up to
-//!   its quota and releases the rest; the never-assigned partitions (topic by topic), then the
+//! - Homogeneous (`UniformHomogeneousAssignmentBuilder`, the 4.x version with `quotaHasExtraPartition`):
+//!   quota `P/C`, and `P mod C` members take one more. Each member, in order, keeps its previous
+//!   partitions up to `P/C + 1` while extra slots remain (`P/C` otherwise) and releases the rest; a
+//!   member that cannot fill its extra slot from what it owns gives it up, and the last unfilled
+//!   members take the slots left. The never-assigned partitions (topic by topic), then the
 //!   released ones, are dealt in that order to the members with room left.
 //! - Heterogeneous (`UniformHeterogeneousAssignmentBuilder`): every member keeps the previous
 //!   partitions of topics it still subscribes to; unassigned partitions go, topic by topic (most
@@ -54,15 +56,17 @@ fn homogeneous(
         total += n as usize;
     }
     let min_quota = total / members.len();
+    // `remainingMembersToGetAnExtraPartition`.
     let mut with_extra = total % members.len();
     let mut target = GroupAssignment::new();
     let mut unfilled: Vec<(&str, usize)> = Vec::new();
     // `maybeRevokePartitions`.
     for m in members {
         let mut quota = min_quota;
+        let mut has_extra = false;
         if with_extra > 0 {
             quota += 1;
-            with_extra -= 1;
+            has_extra = true;
         }
         let mut kept = MemberAssignment::new();
         for (t, partitions) in &m.assignment {
@@ -83,12 +87,27 @@ fn homogeneous(
                 }
             }
         }
-        if quota > 0 {
+        if quota > 0 && has_extra {
+            // It does not fill its extra slot with what it owns: give the slot up.
+            quota -= 1;
+            has_extra = false;
+        }
+        if quota == 0 && has_extra {
+            with_extra -= 1;
+        }
+        if quota > 0 || (with_extra > 0 && !has_extra) {
             unfilled.push((m.member_id.as_str(), quota));
         }
         target.insert(m.member_id.clone(), kept);
     }
-    // `assignRemainingPartitions`.
+    // `assignRemainingPartitions`: the last unfilled members take the extra slots left.
+    for u in unfilled.iter_mut().rev() {
+        if with_extra > 0 {
+            with_extra -= 1;
+            u.1 += 1;
+        }
+    }
+    unfilled.retain(|u| u.1 > 0);
     let mut next = unassigned.iter();
     for (member, quota) in unfilled {
         let assignment = target.get_mut(member).expect("every member has a target");
