@@ -20,6 +20,7 @@ macro_rules! out {
     }};
 }
 
+mod assign;
 mod bench;
 mod formats;
 
@@ -34,6 +35,7 @@ const USAGE: &str = "usage:
   khafka describe FILE --at T [--format text|json]
   khafka story FILE --record ID [--at T]
   khafka partition --partitions N KEY...
+  khafka assign --assignor range|roundrobin|sticky|cooperative-sticky|uniform|server-range --topic NAME:PARTITIONS ... --member ID[/INSTANCE]:TOPIC[,TOPIC...] ... [--owned ID:TOPIC-P[,TOPIC-P...]] ...
   khafka bench [--quick]
   khafka encode --format avro|protobuf|json --schema FILE [--message NAME] --value JSON [--schema-id N] [--explain]
   khafka decode --format avro|protobuf|json --schema FILE [--message NAME] [--reader-schema FILE] --hex HEX
@@ -109,6 +111,7 @@ fn run(args: &[String]) -> Result<u8, String> {
             Ok(0)
         }
         "partition" => cmd_partition(rest),
+        "assign" => assign::run(rest),
         "bench" => bench::run(rest.iter().any(|a| a == "--quick")),
         "encode" => Ok(report(formats::encode(rest).map(|s| (0, s)))),
         "decode" => Ok(report(formats::decode(rest).map(|s| (0, s)))),

@@ -27,6 +27,7 @@ pub mod broker;
 pub mod client;
 pub mod config;
 pub mod controller;
+pub mod coordinator;
 pub mod engine;
 pub mod kernel;
 pub mod log;

@@ -6,6 +6,8 @@
 //! its log end, which stands in for `ListOffsets`). It fetches with `fetch.max.wait.ms` long polls,
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
+pub mod assignor;
+
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};

@@ -1,0 +1,52 @@
+//! `CooperativeStickyAssignor`: the sticky assignment minus every partition that changes owner
+//! (`adjustAssignment`). Such a partition is given to nobody in this round; its old owner, no
+//! longer assigned it, revokes it and rejoins, and the follow-up round (where nobody owns it)
+//! assigns it. The moving partitions are the constrained builder's
+//! `partitionsTransferringOwnership`, or, after the general builder,
+//! `computePartitionsTransferringOwnership`: assigned to a member that did not own it and owned
+//! by a member no longer assigned it.
+
+use super::{abstract_sticky, GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAssignment {
+    let outcome = abstract_sticky::assign(topics, members);
+    let mut assignment = outcome.assignment;
+    let transferring = match outcome.transferring {
+        Some(t) => t,
+        None => partitions_transferring_ownership(members, &assignment),
+    };
+    for (tp, member) in transferring {
+        if let Some(list) = assignment.get_mut(&member) {
+            if let Some(i) = list.iter().position(|x| *x == tp) {
+                list.remove(i);
+            }
+        }
+    }
+    assignment
+}
+
+fn partitions_transferring_ownership(
+    members: &[Subscription],
+    assignment: &GroupAssignment,
+) -> BTreeMap<TopicPartition, String> {
+    let mut added = BTreeMap::new();
+    let mut revoked = BTreeSet::new();
+    for m in members {
+        let assigned: BTreeSet<&TopicPartition> =
+            assignment.get(&m.member_id).into_iter().flatten().collect();
+        let owned: BTreeSet<&TopicPartition> = m.owned_partitions.iter().collect();
+        for tp in &assigned {
+            if !owned.contains(tp) {
+                added.insert((*tp).clone(), m.member_id.clone());
+            }
+        }
+        for tp in &owned {
+            if !assigned.contains(tp) {
+                revoked.insert((*tp).clone());
+            }
+        }
+    }
+    added.retain(|tp, _| revoked.contains(tp));
+    added
+}

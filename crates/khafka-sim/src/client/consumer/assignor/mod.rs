@@ -1,0 +1,181 @@
+//! The consumer's partition assignors, as Kafka's client runs them on the group leader:
+//! `range` (`RangeAssignor`), `roundrobin` (`RoundRobinAssignor`), `sticky` (`StickyAssignor`)
+//! and `cooperative-sticky` (`CooperativeStickyAssignor`), the last two on the shared
+//! `AbstractStickyAssignor` logic (`abstract_sticky.rs`). Pure functions of the topics' partition
+//! counts and the members' subscriptions; no broker, no clock. Rack-aware assignment is not
+//! modelled (no member has a rack, which is Kafka's default).
+//!
+//! Member order: Kafka's leader hands the assignor a `HashMap<String, Subscription>` filled in
+//! the order the JoinGroup response lists the members, so where an assignor walks that map
+//! (the sticky ones) the order is Java's hash order of the member ids (`java_hash.rs`), with
+//! `members` taken as the insertion order. Range and round robin sort members themselves
+//! (`MemberInfo.compareTo`: static members first by `group.instance.id`, then by member id).
+
+pub mod abstract_sticky;
+pub mod cooperative_sticky;
+pub mod java_hash;
+pub mod range;
+pub mod round_robin;
+pub mod sticky;
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// A topic's name and one of its partitions (`TopicPartition`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: &str, partition: i32) -> Self {
+        TopicPartition {
+            topic: topic.to_string(),
+            partition,
+        }
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// Topic name → partition count (the leader's metadata).
+pub type PartitionsPerTopic = BTreeMap<String, i32>;
+
+/// What a member sends in its JoinGroup metadata (`ConsumerPartitionAssignor.Subscription`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subscription {
+    pub member_id: String,
+    /// `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    pub topics: Vec<String>,
+    /// The partitions it owns now (`ownedPartitions`, or the sticky assignor's user data).
+    pub owned_partitions: Vec<TopicPartition>,
+    /// The generation those partitions come from (`generationId`); `None` for a member that
+    /// never sent one.
+    pub generation: Option<i32>,
+}
+
+impl Subscription {
+    pub fn new(member_id: &str, topics: &[&str]) -> Self {
+        Subscription {
+            member_id: member_id.to_string(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            ..Subscription::default()
+        }
+    }
+}
+
+/// Member id → its partitions, in the order the assignor listed them.
+pub type GroupAssignment = BTreeMap<String, Vec<TopicPartition>>;
+
+/// The client-side assignors (`partition.assignment.strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAssignor {
+    Range,
+    RoundRobin,
+    Sticky,
+    CooperativeSticky,
+}
+
+impl ClientAssignor {
+    pub const ALL: [ClientAssignor; 4] = [
+        ClientAssignor::Range,
+        ClientAssignor::RoundRobin,
+        ClientAssignor::Sticky,
+        ClientAssignor::CooperativeSticky,
+    ];
+
+    /// The name Kafka's `ConsumerPartitionAssignor.name()` returns.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientAssignor::Range => "range",
+            ClientAssignor::RoundRobin => "roundrobin",
+            ClientAssignor::Sticky => "sticky",
+            ClientAssignor::CooperativeSticky => "cooperative-sticky",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// `assign(partitionsPerTopic, subscriptions)`. Preconditions (checked by `validate`):
+    /// distinct member ids, owned partitions within their topic's partition count.
+    pub fn assign(self, topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAssignment {
+        let topics = subscribed_topics(topics, members);
+        match self {
+            ClientAssignor::Range => range::assign(&topics, members),
+            ClientAssignor::RoundRobin => round_robin::assign(&topics, members),
+            ClientAssignor::Sticky => sticky::assign(&topics, members),
+            ClientAssignor::CooperativeSticky => cooperative_sticky::assign(&topics, members),
+        }
+    }
+}
+
+/// What `AbstractPartitionAssignor.assign(Cluster, …)` passes on: the topics some member
+/// subscribes to that exist and have partitions.
+fn subscribed_topics(topics: &PartitionsPerTopic, members: &[Subscription]) -> PartitionsPerTopic {
+    let wanted: BTreeSet<&str> = members
+        .iter()
+        .flat_map(|m| m.topics.iter().map(String::as_str))
+        .collect();
+    topics
+        .iter()
+        .filter(|(t, n)| **n > 0 && wanted.contains(t.as_str()))
+        .map(|(t, n)| (t.clone(), *n))
+        .collect()
+}
+
+/// `AbstractPartitionAssignor.MemberInfo.compareTo`: static members first, by instance id, then
+/// dynamic members by member id.
+pub fn member_info_cmp(a: &Subscription, b: &Subscription) -> Ordering {
+    match (&a.group_instance_id, &b.group_instance_id) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.member_id.cmp(&b.member_id),
+    }
+}
+
+/// Checks what the assignors take for granted: distinct member ids, distinct instance ids,
+/// owned partitions that exist and are listed once per member.
+pub fn validate(topics: &PartitionsPerTopic, members: &[Subscription]) -> Result<(), String> {
+    let mut ids = BTreeSet::new();
+    let mut instances = BTreeSet::new();
+    for m in members {
+        if !ids.insert(m.member_id.as_str()) {
+            return Err(format!("member `{}` is given twice", m.member_id));
+        }
+        if let Some(i) = &m.group_instance_id {
+            if !instances.insert(i.as_str()) {
+                return Err(format!(
+                    "group.instance.id `{i}` is given to two members (Kafka's coordinator fences the older one)"
+                ));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for tp in &m.owned_partitions {
+            let count = topics
+                .get(&tp.topic)
+                .ok_or_else(|| format!("member `{}` owns {tp} of an unknown topic", m.member_id))?;
+            if tp.partition < 0 || tp.partition >= *count {
+                return Err(format!(
+                    "member `{}` owns {tp}, but `{}` has partitions 0 to {}",
+                    m.member_id,
+                    tp.topic,
+                    count - 1
+                ));
+            }
+            if !seen.insert(tp) {
+                return Err(format!("member `{}` owns {tp} twice", m.member_id));
+            }
+        }
+    }
+    Ok(())
+}
