@@ -216,6 +216,8 @@ pub(crate) struct Base {
     pub stream_time: StreamTime,
     /// `lastEmitWindowCloseTime`: the close time of the last final emission.
     pub last_emit_close: i64,
+    /// Windows and sessions read, written or emitted so far: a measure of the work done.
+    pub work: u64,
 }
 
 impl Base {
@@ -225,7 +227,13 @@ impl Base {
             aggregation,
             stream_time: StreamTime::default(),
             last_emit_close: NO_TIMESTAMP,
+            work: 0,
         }
+    }
+
+    /// Counts `n` more windows read, written or emitted.
+    pub fn count(&mut self, n: usize) {
+        self.work = self.work.saturating_add(n as u64);
     }
 
     /// `shouldEmitFinal` with the emit interval at 0: final results are wanted and the close

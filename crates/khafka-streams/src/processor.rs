@@ -98,6 +98,12 @@ impl WindowedAggregation {
         self.base().stream_time.get()
     }
 
+    /// Windows and sessions read, written or emitted so far (a measure of the work done, for
+    /// callers that bound it).
+    pub fn work(&self) -> u64 {
+        self.base().work
+    }
+
     /// How many windows or sessions the processor's store holds.
     pub fn live_windows(&self) -> usize {
         match self {

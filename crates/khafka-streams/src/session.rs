@@ -68,6 +68,7 @@ impl SessionWindowAggregate {
         let close = stream_time - self.grace - self.gap;
         let new_session = Span { start: ts, end: ts };
         let found = self.store.find(&record.key, ts - self.gap, ts + self.gap);
+        self.base.count(found.len() + 1);
         let mut agg = self.base.aggregation.init();
         let mut merged = new_session;
         for (span, value) in &found {
@@ -125,7 +126,9 @@ impl SessionWindowAggregate {
         if upper < lower {
             return;
         }
-        for (key, span, agg) in self.store.find_all(lower, upper) {
+        let closed = self.store.find_all(lower, upper);
+        self.base.count(closed.len());
+        for (key, span, agg) in closed {
             out.push(Event::Result {
                 key,
                 window: window(span),

@@ -110,9 +110,11 @@ impl SlidingWindowAggregate {
             .purge_before(close.saturating_sub(self.difference.saturating_mul(3)));
     }
 
-    fn fetch(&self, key: &str, ts: i64) -> Vec<(i64, Stamped)> {
+    fn fetch(&mut self, key: &str, ts: i64) -> Vec<(i64, Stamped)> {
         let from = (ts - 2 * self.difference).max(0);
-        self.store.fetch(key, from, ts + 1)
+        let found = self.store.fetch(key, from, ts + 1);
+        self.base.count(found.len() + 1);
+        found
     }
 
     fn process_in_order(&mut self, step: &Step, out: &mut Vec<Event>) {
@@ -185,6 +187,7 @@ impl SlidingWindowAggregate {
         let mut starts = BTreeSet::new();
         let mut previous = None;
         for (start, value) in self.store.fetch(&record.key, 0, ts + 1) {
+            self.base.count(1);
             starts.insert(start);
             if start == 0 {
                 if value.1 < ts {
@@ -290,7 +293,9 @@ impl SlidingWindowAggregate {
         } else {
             (self.base.last_emit_close - self.difference).max(0)
         };
-        for (start, key) in self.store.fetch_all(lower, upper) {
+        let closed = self.store.fetch_all(lower, upper);
+        self.base.count(closed.len());
+        for (start, key) in closed {
             if let Some((agg, ts)) = self.store.get(&key, start) {
                 out.push(Event::Result {
                     key: key.clone(),

@@ -69,7 +69,9 @@ impl TimeWindowAggregate {
         let ts = record.timestamp;
         let stream_time = self.base.stream_time.observe(ts);
         let close = stream_time - self.windows.grace;
-        for (start, end) in self.windows.windows_for(ts) {
+        let windows = self.windows.windows_for(ts);
+        self.base.count(windows.len());
+        for (start, end) in windows {
             let window = self.windows.window(start);
             if end > close {
                 let (old, new_ts) = match self.store.get(&record.key, start) {
@@ -108,7 +110,9 @@ impl TimeWindowAggregate {
         {
             return;
         }
-        for (start, key) in self.store.fetch_all(lower, upper) {
+        let closed = self.store.fetch_all(lower, upper);
+        self.base.count(closed.len());
+        for (start, key) in closed {
             if let Some((agg, ts)) = self.store.get(&key, start) {
                 out.push(Event::Result {
                     key: key.clone(),
