@@ -54,6 +54,14 @@ fn is_closed(spec: WindowSpec, end: i64, close: i64) -> bool {
 }
 
 proptest! {
+    // A fixed seed, so CI judges the same cases every time, as the rest of the project is
+    // deterministic; explore others by hand with another `RngSeed::Fixed` or `RngSeed::Random`.
+    #![proptest_config(ProptestConfig {
+        cases: 2048,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(10),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn windowed_aggregations_keep_kafkas_rules(spec in spec(), emit in emit(), records in records()) {
         let mut p = WindowedAggregation::new(spec, emit, Aggregation::Count);
