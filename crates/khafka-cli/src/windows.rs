@@ -32,7 +32,7 @@ const MAX_LIVE_WINDOWS: usize = 5_000_000;
 const MAX_WORK: u64 = 100_000_000;
 /// Kafka's default `max.request.size`: a larger output record could not be produced.
 const MAX_AGGREGATE_BYTES: usize = 1_048_576;
-/// The most output the command prints.
+/// The most output (stdout and the WARN lines on stderr together) the command prints.
 const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 
 const USAGE: &str = "usage: khafka windows --window 'tumbling size=D [grace=D]' | \
@@ -264,10 +264,10 @@ fn render(
                 }
             }
         }
-        if out.len() > MAX_OUTPUT_BYTES {
+        if out.len() + log.len() > MAX_OUTPUT_BYTES {
             return Err(format!(
-                "the output passed {MAX_OUTPUT_BYTES} bytes at record {offset}; khafka windows \
-                 prints at most that much"
+                "the output and log passed {MAX_OUTPUT_BYTES} bytes at record {offset}; khafka \
+                 windows prints at most that much"
             ));
         }
         if processor.live_windows() > MAX_LIVE_WINDOWS {

@@ -112,7 +112,9 @@ impl SessionStore {
         let k = key.to_string();
         self.by_key
             .range((k.clone(), from, i64::MIN)..=(k, i64::MAX, i64::MAX))
-            .filter(|((_, _, start), _)| *start <= latest_start)
+            // The sessions a search sees are more than a gap apart, so ordered by end they are
+            // ordered by start too: stop at the first that starts too late.
+            .take_while(|((_, _, start), _)| *start <= latest_start)
             .map(|((_, end, start), agg)| {
                 (
                     Span {

@@ -468,6 +468,40 @@ fn kstream_sliding_window_aggregate_test_early_records_small_input() {
     );
 }
 
+/// `kstream/internals/KStreamSlidingWindowAggregateTest.testEarlyRecordsRepeatedInput`
+/// (difference 5, grace 0): early records at repeated timestamps.
+#[test]
+fn kstream_sliding_window_aggregate_test_early_records_repeated_input() {
+    check_sliding(
+        WindowSpec::sliding(ms(5), ms(0)).unwrap(),
+        "A 1 0, A 2 2, A 3 4, A 4 0, A 5 2, A 6 2, A 7 0, A 8 7",
+        // ON_WINDOW_CLOSE
+        "0 0+1+2+3+4+5+6+7 4; 1 0+2+3+5+6 4",
+        // ON_WINDOW_UPDATE
+        "0 0+1 0; 0 0+1+2 2; 0 0+1+2+3+4+5 4; 0 0+1+2+3+4+5+6 4; 0 0+1+2+3 4; \
+         0 0+1+2+3+4 4; 0 0+1+2+3+4+5+6+7 4; 1 0+2+3+5+6 4; 1 0+2 2; 1 0+2+3 4; \
+         1 0+2+3+5 4; 2 0+2+3+5+6+8 7; 3 0+3 4; 3 0+3+8 7; 5 0+8 7",
+    );
+}
+
+/// `kstream/internals/KStreamSlidingWindowAggregateTest.testNoGracePeriodSmallInput`
+/// (difference 50, no grace): out-of-order records whose left windows have closed.
+#[test]
+fn kstream_sliding_window_aggregate_test_no_grace_period_small_input() {
+    check_sliding(
+        WindowSpec::sliding(ms(50), ms(0)).unwrap(),
+        "A 1 100, A 2 105, A 3 106, A 4 103, A 5 113, A 6 110",
+        // ON_WINDOW_CLOSE
+        "50 0+1 100; 55 0+1+2 105; 56 0+1+2+3+4 106",
+        // ON_WINDOW_UPDATE
+        "50 0+1 100; 55 0+1+2 105; 56 0+1+2+3 106; 56 0+1+2+3+4 106; \
+         63 0+1+2+3+4+5 113; 63 0+1+2+3+4+5+6 113; 101 0+2 105; 101 0+2+3 106; \
+         101 0+2+3+4 106; 101 0+2+3+4+5 113; 101 0+2+3+4+5+6 113; 104 0+2+3 106; \
+         104 0+2+3+5 113; 104 0+2+3+5+6 113; 106 0+3 106; 106 0+3+5 113; \
+         106 0+3+5+6 113; 107 0+5 113; 107 0+5+6 113; 111 0+5 113",
+    );
+}
+
 /// `kstream/internals/KStreamSlidingWindowAggregateTest.shouldLogAndMeterWhenSkippingExpiredWindowByGrace`
 /// (difference 10, grace 90): seven skips with Kafka's log lines, then the outputs.
 #[test]
