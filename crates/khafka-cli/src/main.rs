@@ -23,6 +23,7 @@ macro_rules! out {
 mod assign;
 mod bench;
 mod formats;
+mod windows;
 
 use khafka_scenario::{parse, Scenario};
 use khafka_sim::trace::format_hash;
@@ -39,7 +40,8 @@ const USAGE: &str = "usage:
   khafka bench [--quick]
   khafka encode --format avro|protobuf|json --schema FILE [--message NAME] --value JSON [--schema-id N] [--explain]
   khafka decode --format avro|protobuf|json --schema FILE [--message NAME] [--reader-schema FILE] --hex HEX
-  khafka schema-compat --format avro|protobuf|json --mode MODE NEW OLD [OLDER ...]";
+  khafka schema-compat --format avro|protobuf|json --mode MODE NEW OLD [OLDER ...]
+  khafka windows --window 'tumbling size=D [grace=D]'|'hopping size=D advance=D [grace=D]'|'sliding difference=D [grace=D]'|'session gap=D [grace=D]' [--emit eager|final] --aggregate count|sum|concat FILE";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -116,6 +118,7 @@ fn run(args: &[String]) -> Result<u8, String> {
         "encode" => Ok(report(formats::encode(rest).map(|s| (0, s)))),
         "decode" => Ok(report(formats::decode(rest).map(|s| (0, s)))),
         "schema-compat" => Ok(report(formats::schema_compat(rest))),
+        "windows" => windows::run(rest),
         "-h" | "--help" | "help" => {
             out!("{USAGE}");
             Ok(0)
