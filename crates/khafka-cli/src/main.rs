@@ -34,6 +34,7 @@ const USAGE: &str = "usage:
   khafka run FILE [--seed N] [--until T] [--trace PATH] [--format text|json]
   khafka check FILE
   khafka describe FILE --at T [--format text|json]
+  khafka consumer-groups FILE --at T [--format text|json]
   khafka story FILE --record ID [--at T]
   khafka partition --partitions N KEY...
   khafka assign --assignor range|roundrobin|sticky|cooperative-sticky|uniform|server-range --topic NAME:PARTITIONS ... --member ID[/INSTANCE]:TOPIC[,TOPIC...] ... [--owned ID:TOPIC-P[,TOPIC-P...]] ...
@@ -54,6 +55,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// `CMD FILE --at T [--format F]`: the scenario run up to `T`.
+type Flags = Vec<(String, String)>;
+fn sim_at(cmd: &str, rest: &[String]) -> Result<(String, Flags, Sim), String> {
+    let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
+    let at = flag(&flags, "--at").ok_or(format!("{cmd} needs --at T (e.g. --at 5s)"))?;
+    let at = parse_time(&at)?;
+    let scenario = load(&file)?;
+    let mut sim = Sim::new(scenario.spec);
+    sim.run_until(at);
+    if let Some(why) = sim.halted() {
+        return Err(format!("{file}: {why}"));
+    }
+    Ok((file, flags, sim))
+}
+
 fn run(args: &[String]) -> Result<u8, String> {
     let Some(cmd) = args.first() else {
         return Err(USAGE.to_string());
@@ -68,20 +84,27 @@ fn run(args: &[String]) -> Result<u8, String> {
             Ok(0)
         }
         "describe" => {
-            let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
-            let at = flag(&flags, "--at").ok_or("describe needs --at T (e.g. --at 5s)")?;
-            let at = parse_time(&at)?;
-            let scenario = load(&file)?;
-            let mut sim = Sim::new(scenario.spec);
-            sim.run_until(at);
-            if let Some(why) = sim.halted() {
-                return Err(format!("{file}: {why}"));
-            }
+            let (_file, flags, sim) = sim_at(cmd, rest)?;
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe()),
                 Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&sim.snapshot()).map_err(|e| e.to_string())?
+                ),
+                Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
+            }
+            Ok(0)
+        }
+        "consumer-groups" => {
+            let (file, flags, sim) = sim_at(cmd, rest)?;
+            if sim.group_ids().is_empty() {
+                return Err(format!("{file}: no consumer has a group.id"));
+            }
+            match flag(&flags, "--format").as_deref() {
+                None | Some("text") => print!("{}", sim.describe_groups()),
+                Some("json") => out!(
+                    "{}",
+                    serde_json::to_string_pretty(&sim.groups()).map_err(|e| e.to_string())?
                 ),
                 Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
             }
@@ -245,7 +268,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
                 })
             })
             .collect();
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "trace_hash": hash,
             "seed": scenario.spec.seed,
             "until_us": until.as_us(),
@@ -256,6 +279,9 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "violations": outcome.violations,
             "expects": expects,
         });
+        if !outcome.groups.is_empty() {
+            doc["groups"] = serde_json::to_value(&outcome.groups).map_err(|e| e.to_string())?;
+        }
         out!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
@@ -263,6 +289,9 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     } else {
         out!("# {file} — seed {}, until {until}", scenario.spec.seed);
         print!("{}", sim.describe());
+        if !outcome.groups.is_empty() {
+            print!("{}", sim.describe_groups());
+        }
         let p = &outcome.provenance;
         out!();
         out!(

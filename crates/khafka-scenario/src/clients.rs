@@ -256,6 +256,23 @@ impl Parser {
                 }
             }
         }
+        if let Err(why) = spec.config.group.check() {
+            let key = if why.starts_with("heartbeat") {
+                "heartbeat.interval.ms"
+            } else if why.starts_with("enable.auto.commit") {
+                "enable.auto.commit"
+            } else {
+                "group.instance.id"
+            };
+            let span = pairs
+                .iter()
+                .find(|p| p.key == key)
+                .map_or(kw.span, |p| p.key_span.to(p.value_span));
+            self.error(
+                ParseError::new(span, why)
+                    .hint("consumer groups: see `docs/scenario-language.md`, Consumers"),
+            );
+        }
         if let (Some(_), Some(_)) = (name, topic) {
             self.spec.consumers.push(spec);
         }

@@ -7,6 +7,12 @@
 //! expect isr(orders-0) == {2,3}          # sets compare without regard to order
 //! expect isr(orders-0) contains 1
 //! expect hw(orders-0, 2) >= 100          # broker 2's replica; the right side is always a literal
+//! expect committed(g1, orders-0) >= 40    # the group's committed offset (`none`: no commit)
+//! expect lag(g1, orders-0) == 0           # the partition's high watermark minus it
+//! expect group_state(g1) == Stable        # Empty, PreparingRebalance, CompletingRebalance, Stable, Dead, Unknown
+//! expect generation(g1) == 2
+//! expect group_members(g1) == 1
+//! expect processed_twice(g1) > 0          # records a member was handed again
 //! ```
 //!
 //! An expectation is `METRIC OP VALUE`. Metrics have one of three types, and the type decides which
@@ -17,6 +23,8 @@
 //! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations` | `== != < <= > >=` | integer |
 //! | broker | `leader(TP)`                                                            | `== !=`                  | integer, `none`|
 //! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
+//! | number or none | `committed(G, TP)`, `lag(G, TP)`, `generation(G)`               | `== != < <= > >=`; `none` with `== !=` | integer, `none` |
+//! | state  | `group_state(G)`                                                        | `== !=`                  | a state name   |
 //!
 //! Evaluation never fails: a partition missing from the outcome makes the expectation fail with
 //! `actual` saying so.
@@ -58,6 +66,13 @@ pub enum Metric {
     Leo(TopicPartition, Option<BrokerId>),
     OfflinePartitions,
     Violations,
+    /// A group's committed offset for a partition.
+    GroupCommitted(String, TopicPartition),
+    GroupLag(String, TopicPartition),
+    GroupState(String),
+    Generation(String),
+    GroupMembers(String),
+    ProcessedTwice(String),
 }
 
 /// A comparison operator.
@@ -94,6 +109,8 @@ pub enum Operand {
     None,
     /// Sorted, without duplicates.
     Set(Vec<BrokerId>),
+    /// A group state's name.
+    Word(String),
 }
 
 /// One `expect` line.
@@ -153,6 +170,22 @@ pub const METRICS: &[&str] = &[
     "leo",
     "offline_partitions",
     "violations",
+    "lag",
+    "group_state",
+    "generation",
+    "group_members",
+    "processed_twice",
+];
+
+/// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
+/// coordinator has the group loaded).
+pub const GROUP_STATES: &[&str] = &[
+    "Empty",
+    "PreparingRebalance",
+    "CompletingRebalance",
+    "Stable",
+    "Dead",
+    "Unknown",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +193,8 @@ enum Type {
     Number,
     Broker,
     Set,
+    MaybeNumber,
+    State,
 }
 
 impl Metric {
@@ -167,6 +202,10 @@ impl Metric {
         match self {
             Metric::Leader(_) => Type::Broker,
             Metric::Isr(_) => Type::Set,
+            Metric::GroupCommitted(..) | Metric::GroupLag(..) | Metric::Generation(_) => {
+                Type::MaybeNumber
+            }
+            Metric::GroupState(_) => Type::State,
             _ => Type::Number,
         }
     }
@@ -343,7 +382,16 @@ pub(crate) fn parse(
             }
             let word: String = cur.chars[value_start..cur.pos].iter().collect();
             let span = cur.span(value_start, cur.pos);
-            if word == "none" {
+            if metric.ty() == Type::State {
+                if !GROUP_STATES.contains(&word.as_str()) {
+                    let e = ParseError::new(span, format!("`{word}` is not a group state"));
+                    return Err(match suggest(&word, GROUP_STATES) {
+                        Some(s) => e.hint(format!("did you mean `{s}`?")),
+                        None => e.hint(format!("states are: {}", GROUP_STATES.join(", "))),
+                    });
+                }
+                Operand::Word(word)
+            } else if word == "none" {
                 Operand::None
             } else {
                 Operand::Int(crate::values::uint(&word, span, "a number").map_err(|e| {
@@ -403,7 +451,12 @@ fn metric(
         }
     };
     if let Some(c) = counter {
-        return no_args(Metric::Counter(c));
+        if name != "committed" || args.is_empty() {
+            return no_args(Metric::Counter(c));
+        }
+    }
+    if let Some(m) = group_metric(name, args, name_span, args_span, refs)? {
+        return Ok(m);
     }
     match name {
         "offline_partitions" => return no_args(Metric::OfflinePartitions),
@@ -474,6 +527,66 @@ fn metric(
     })
 }
 
+/// The group metrics: `committed(G, TP)`, `lag(G, TP)`, `group_state(G)`, `generation(G)`,
+/// `group_members(G)`, `processed_twice(G)`.
+fn group_metric(
+    name: &str,
+    args: &[(String, Span)],
+    name_span: Span,
+    args_span: Span,
+    refs: &mut Vec<Reference>,
+) -> Result<Option<Metric>, ParseError> {
+    let with_partition = matches!(name, "committed" | "lag");
+    let group_only = matches!(
+        name,
+        "group_state" | "generation" | "group_members" | "processed_twice"
+    );
+    if !with_partition && !group_only {
+        return Ok(None);
+    }
+    let usage = if with_partition {
+        format!("write `{name}(GROUP, TOPIC-P)`, e.g. `{name}(g1, orders-0)`")
+    } else {
+        format!("write `{name}(GROUP)`, e.g. `{name}(g1)`")
+    };
+    let want = if with_partition { 2 } else { 1 };
+    if args.len() != want || args.iter().any(|(a, _)| a.is_empty()) {
+        let span = if args.is_empty() {
+            name_span
+        } else {
+            args_span
+        };
+        return Err(
+            ParseError::new(span, format!("`{name}` takes {want} argument(s)")).hint(usage),
+        );
+    }
+    let (group, gspan) = &args[0];
+    refs.push(Reference::Group {
+        name: group.clone(),
+        span: *gspan,
+    });
+    let group = group.clone();
+    if with_partition {
+        let (tp_text, tp_span) = &args[1];
+        let tp = crate::values::topic_partition(tp_text, *tp_span)?;
+        refs.push(Reference::Partition {
+            tp: tp.clone(),
+            span: *tp_span,
+        });
+        return Ok(Some(if name == "committed" {
+            Metric::GroupCommitted(group, tp)
+        } else {
+            Metric::GroupLag(group, tp)
+        }));
+    }
+    Ok(Some(match name {
+        "group_state" => Metric::GroupState(group),
+        "generation" => Metric::Generation(group),
+        "group_members" => Metric::GroupMembers(group),
+        _ => Metric::ProcessedTwice(group),
+    }))
+}
+
 fn typecheck(
     metric: &Metric,
     name: &str,
@@ -515,6 +628,22 @@ fn typecheck(
             format!("`{name}(…)` is one broker id or `none`, not a set"),
         )),
         (Type::Broker, _) => Ok(()),
+        (Type::State, Operand::Word(_)) if equality => Ok(()),
+        (Type::State, _) => Err(ParseError::new(
+            op_span,
+            format!("`{name}(…)` is a group state; compare it with `==` or `!=` and a state name"),
+        )
+        .hint(format!("states are: {}", GROUP_STATES.join(", ")))),
+        (Type::MaybeNumber, Operand::Int(_)) => Ok(()),
+        (Type::MaybeNumber, Operand::None) if equality => Ok(()),
+        (Type::MaybeNumber, Operand::None) => Err(ParseError::new(
+            op_span,
+            "`none` compares with `==` or `!=` only",
+        )),
+        (Type::MaybeNumber, _) | (Type::Number, Operand::Word(_)) => Err(ParseError::new(
+            value_span,
+            format!("`{name}` is a number or `none`; compare it with a number"),
+        )),
         (Type::Number, Operand::Int(_)) => Ok(()),
         (Type::Number, Operand::None) => Err(ParseError::new(
             value_span,
@@ -533,6 +662,7 @@ enum Value {
     Int(u64),
     None,
     Set(Vec<BrokerId>),
+    Word(String),
     Missing(String),
 }
 
@@ -545,6 +675,7 @@ impl Value {
                 let items: Vec<String> = s.iter().map(u32::to_string).collect();
                 format!("{{{}}}", items.join(","))
             }
+            Value::Word(w) => w.clone(),
             Value::Missing(why) => why.clone(),
         }
     }
@@ -577,6 +708,8 @@ impl Expect {
                 CmpOp::Ge => a >= b,
                 CmpOp::Contains => false,
             },
+            (Value::Word(a), CmpOp::Eq, Operand::Word(b)) => a == b,
+            (Value::Word(a), CmpOp::Ne, Operand::Word(b)) => a != b,
             (Value::None, CmpOp::Eq, Operand::None) => true,
             (Value::None, CmpOp::Ne, Operand::None) => false,
             // `none` differs from every number.
@@ -666,6 +799,41 @@ impl Expect {
                 "not computed: the run did not check invariants (see Scenario::sim_options)".into(),
             ),
             Metric::Violations => count(outcome.violations.len()),
+            Metric::GroupCommitted(g, tp) | Metric::GroupLag(g, tp) => {
+                let Some(group) = outcome.group(g) else {
+                    return Value::Missing(format!("no group {g} in the outcome"));
+                };
+                let Some(p) = group
+                    .partitions
+                    .iter()
+                    .find(|p| p.topic == tp.topic && p.partition == tp.partition)
+                else {
+                    return Value::Missing(format!("group {g} does not read {tp}"));
+                };
+                let v = if matches!(self.metric, Metric::GroupLag(..)) {
+                    p.lag
+                } else {
+                    p.committed
+                };
+                v.map_or(Value::None, Value::Int)
+            }
+            Metric::GroupState(g)
+            | Metric::Generation(g)
+            | Metric::GroupMembers(g)
+            | Metric::ProcessedTwice(g) => {
+                let Some(group) = outcome.group(g) else {
+                    return Value::Missing(format!("no group {g} in the outcome"));
+                };
+                match &self.metric {
+                    Metric::GroupState(_) => Value::Word(group.state.clone()),
+                    Metric::Generation(_) => match u64::try_from(group.generation) {
+                        Ok(n) => Value::Int(n),
+                        Err(_) => Value::None,
+                    },
+                    Metric::GroupMembers(_) => count(group.members.len()),
+                    _ => Value::Int(group.processed_twice),
+                }
+            }
         }
     }
 }

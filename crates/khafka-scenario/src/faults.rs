@@ -8,6 +8,8 @@
 //! at 2s link 1 <-> 2 loss=5%                 at 8s elect preferred [orders-0]
 //! at 3s set topic orders min.insync.replicas=1
 //! at 3s pause producer p1                    at 4s resume producer p1
+//! at 5s crash consumer c1                    at 9s restart consumer c1
+//! at 7s stop consumer c2     (close(): commit, LeaveGroup)
 //! ```
 //!
 //! The word `broker` is optional before a broker (`crash 1` works), and so is `producer` before a
@@ -38,6 +40,7 @@ pub const FAULTS: &[&str] = &[
     "set",
     "pause",
     "resume",
+    "stop",
 ];
 
 impl Parser {
@@ -65,6 +68,15 @@ impl Parser {
         };
         let rest = &args[2..];
         let faults = match fault.text.as_str() {
+            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
+                self.consumer_fault(fault, &rest[1..])
+            }
+            "stop" => {
+                self.error(ParseError::new(fault.span, "`stop` needs a consumer").hint(
+                    "for example `stop consumer c1` (brokers stop with `shutdown broker B`)",
+                ));
+                None
+            }
             "crash" => self.crash(fault, rest),
             "shutdown" => self
                 .broker_then_end(fault, rest)
@@ -422,6 +434,28 @@ impl Parser {
             }
         }
         Some(faults)
+    }
+
+    /// `crash consumer C`, `restart consumer C`, `stop consumer C`.
+    fn consumer_fault(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let Some(t) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, format!("`{} consumer` needs a consumer", kw.text))
+                    .hint(format!("for example `{} consumer c1`", kw.text)),
+            );
+            return None;
+        };
+        self.no_more(&args[1..], &format!("`{} consumer {}`", kw.text, t.text));
+        self.refs.push(Reference::Consumer {
+            name: t.text.clone(),
+            span: t.span,
+        });
+        let consumer = t.text.clone();
+        Some(vec![match kw.text.as_str() {
+            "crash" => Fault::CrashConsumer { consumer },
+            "restart" => Fault::RestartConsumer { consumer },
+            _ => Fault::StopConsumer { consumer },
+        }])
     }
 
     fn pause_resume(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {

@@ -8,6 +8,7 @@
 use crate::errors::{ParseError, Span};
 use crate::parser::Parser;
 use crate::suggest::suggest;
+use khafka_sim::coordinator::group::offsets_topic;
 use khafka_sim::TopicPartition;
 
 /// Something a statement names, to be checked at the end.
@@ -25,6 +26,10 @@ pub enum Reference {
         span: Span,
         producer_only: bool,
     },
+    /// A consumer (consumer faults).
+    Consumer { name: String, span: Span },
+    /// A consumer group: some consumer has it as its `group.id`.
+    Group { name: String, span: Span },
 }
 
 /// "the cluster has brokers 1..3" (or "broker 1 only").
@@ -51,6 +56,27 @@ impl Parser {
                 })
             }
             Reference::Topic { name, span } => self.unknown_topic(name, *span),
+            Reference::Partition { tp, span } if tp.topic == offsets_topic::NAME => {
+                let cfg = &self.spec.cluster.config.group;
+                if !offsets_topic::wanted(&self.spec)
+                    || cfg.offsets_topic_replication_factor > self.spec.cluster.brokers
+                {
+                    return Some(
+                        ParseError::new(*span, "this scenario has no `__consumer_offsets`").hint(
+                            "it exists when a consumer has a `group.id` and the cluster has at \
+                                 least offsets.topic.replication.factor brokers",
+                        ),
+                    );
+                }
+                let n = cfg.offsets_topic_num_partitions;
+                (tp.partition >= n).then(|| {
+                    ParseError::new(
+                        *span,
+                        format!("`__consumer_offsets` has partitions 0..{}", n - 1),
+                    )
+                    .kafka("UNKNOWN_TOPIC_OR_PARTITION")
+                })
+            }
             Reference::Partition { tp, span } => {
                 if let Some(e) = self.unknown_topic(&tp.topic, *span) {
                     return Some(e);
@@ -71,6 +97,35 @@ impl Parser {
                     .hint(format!("`{}` has {have}", tp.topic))
                     .kafka("UNKNOWN_TOPIC_OR_PARTITION")
                 })
+            }
+            Reference::Group { name, span } => {
+                let groups: Vec<&str> = self
+                    .spec
+                    .consumers
+                    .iter()
+                    .filter_map(|c| c.config.group.group_id.as_deref())
+                    .collect();
+                (!groups.contains(&name.as_str())).then(|| {
+                    let e = ParseError::new(*span, format!("no consumer has group.id={name}"));
+                    match groups.first() {
+                        Some(_) => e.hint(format!("groups are: {}", groups.join(", "))),
+                        None => e.hint("give a consumer `group.id=NAME`"),
+                    }
+                })
+            }
+            Reference::Consumer { name, span } => {
+                let found = self.clients.iter().find(|c| &c.name == name);
+                match found {
+                    Some(c) if c.is_producer => Some(
+                        ParseError::new(*span, format!("`{name}` is a producer, not a consumer"))
+                            .hint("producers are paused and resumed: `pause producer NAME`"),
+                    ),
+                    Some(_) => None,
+                    None => Some(
+                        ParseError::new(*span, format!("no consumer `{name}`"))
+                            .hint("declare it with `consumer NAME topic=T …` first"),
+                    ),
+                }
             }
             Reference::Client {
                 name,

@@ -26,6 +26,7 @@
 
 mod fetch;
 mod fetcher;
+pub mod group_coordinator;
 mod lifecycle;
 mod partition;
 mod produce;
@@ -103,6 +104,8 @@ pub struct Broker {
     /// parked fetches are answered early (data arrived), and their timers fired for nothing (a sixth
     /// of all events at scale).
     parked_check: CheckTimer,
+    /// The group coordinator's shards (`group_coordinator.rs`).
+    pub group_coordinator: group_coordinator::GroupCoordinator,
 }
 
 impl Broker {
@@ -155,6 +158,7 @@ impl Broker {
             fetch_check: CheckTimer::default(),
             produce_check: CheckTimer::default(),
             parked_check: CheckTimer::default(),
+            group_coordinator: Default::default(),
         }
     }
 
@@ -251,6 +255,7 @@ impl Broker {
                     self.propose_isr(ctx, part, isr);
                 }
             }
+            Timer::GroupCoordinatorCheck { at_us } => self.on_group_check(ctx, at_us),
             Timer::ShutdownDeadline if self.want_shutdown => {
                 return BrokerAction::Stop { clean: true };
             }
@@ -283,6 +288,7 @@ impl Broker {
                 }
             }
             Msg::ApiVersions { req_id } => ctx.send(from, Msg::ApiVersionsResponse { req_id }),
+            Msg::GroupRequest { req_id, req } => self.on_group_request(ctx, from, req_id, *req),
             Msg::Metadata { req_id } => {
                 let partitions = (0..ctx.topo.parts.len() as PartIdx)
                     .map(|p| match self.replicas.get(&p) {
@@ -317,7 +323,9 @@ impl Broker {
                     if st.leader_epoch >= cached.1 {
                         *cached = (st.leader, st.leader_epoch);
                     }
+                    let part = st.part;
                     self.apply_partition_state(ctx, st);
+                    self.sync_coordinator(ctx, part);
                 }
                 self.fetch_metadata(ctx);
             }
@@ -336,6 +344,7 @@ impl Broker {
                             && st.leader_epoch >= r.state.leader_epoch
                         {
                             self.apply_partition_state(ctx, *st);
+                            self.sync_coordinator(ctx, part);
                         }
                     }
                 }

@@ -208,6 +208,7 @@ impl Broker {
                 high_watermark: new_hw,
             });
             self.complete_delayed(ctx, part);
+            self.complete_coordinator_writes(ctx, part);
             self.wake_parked(ctx, part);
         }
     }

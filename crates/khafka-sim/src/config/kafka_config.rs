@@ -16,17 +16,17 @@ pub enum ConfigError {
 }
 
 /// A Kafka `long` setting: 0 to 2^63 - 1.
-fn parse_u64(value: &str, what: &str) -> Result<u64, ConfigError> {
+pub(crate) fn parse_u64(value: &str, what: &str) -> Result<u64, ConfigError> {
     parse_bounded(value, what, i64::MAX as u64, "2^63 - 1 (Kafka's long)")
 }
 
 /// A Kafka `int` setting held in a `u64`: 0 to 2^31 - 1.
-fn parse_int(value: &str, what: &str) -> Result<u64, ConfigError> {
+pub(crate) fn parse_int(value: &str, what: &str) -> Result<u64, ConfigError> {
     parse_bounded(value, what, i32::MAX as u64, "2147483647 (Kafka's int)")
 }
 
 /// A Kafka `int` setting: 0 to 2^31 - 1.
-fn parse_u32(value: &str, what: &str) -> Result<u32, ConfigError> {
+pub(crate) fn parse_u32(value: &str, what: &str) -> Result<u32, ConfigError> {
     parse_int(value, what).map(|v| v as u32)
 }
 
@@ -45,7 +45,7 @@ fn parse_bounded(value: &str, what: &str, max: u64, max_text: &str) -> Result<u6
     }
 }
 
-fn parse_bool(value: &str) -> Result<bool, ConfigError> {
+pub(crate) fn parse_bool(value: &str) -> Result<bool, ConfigError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -107,6 +107,8 @@ pub struct BrokerConfig {
     /// are gone. Kafka leaves flushing to the OS by default (`log.flush.interval.ms` unset); Linux
     /// writes dirty pages back after about 30 s (`vm.dirty_expire_centisecs`).
     pub sim_unflushed_window_ms: u64,
+    /// The group coordinator's settings (`config/group_config.rs`).
+    pub group: super::group_config::GroupCoordinatorConfig,
 }
 
 impl Default for BrokerConfig {
@@ -134,6 +136,7 @@ impl Default for BrokerConfig {
             eligible_leader_replicas_enable: true,
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             sim_unflushed_window_ms: 30_000,
+            group: Default::default(),
         }
     }
 }
@@ -160,6 +163,12 @@ impl BrokerConfig {
         "eligible.leader.replicas.enable",
         "replica.high.watermark.checkpoint.interval.ms",
         "sim.unflushed.window.ms",
+        "offsets.topic.num.partitions",
+        "offsets.topic.replication.factor",
+        "group.initial.rebalance.delay.ms",
+        "group.min.session.timeout.ms",
+        "group.max.session.timeout.ms",
+        "offsets.commit.timeout.ms",
     ];
 
     /// Applies one `key=value` pair.
@@ -243,7 +252,7 @@ impl BrokerConfig {
             "sim.unflushed.window.ms" => {
                 self.sim_unflushed_window_ms = parse_u64(value, "milliseconds")?
             }
-            _ => return Err(ConfigError::UnknownKey),
+            _ => return self.group.set(key, value),
         }
         Ok(())
     }
@@ -287,7 +296,7 @@ impl BrokerConfig {
                 .replica_high_watermark_checkpoint_interval_ms
                 .to_string(),
             "sim.unflushed.window.ms" => self.sim_unflushed_window_ms.to_string(),
-            _ => return None,
+            _ => return self.group.get(key),
         })
     }
 
@@ -369,7 +378,7 @@ impl BrokerConfig {
     }
 }
 
-fn positive(v: u64) -> Result<u64, ConfigError> {
+pub(crate) fn positive(v: u64) -> Result<u64, ConfigError> {
     if v == 0 {
         Err(ConfigError::InvalidValue("a value greater than 0".into()))
     } else {
@@ -377,7 +386,7 @@ fn positive(v: u64) -> Result<u64, ConfigError> {
     }
 }
 
-fn positive32(v: u32) -> Result<u32, ConfigError> {
+pub(crate) fn positive32(v: u32) -> Result<u32, ConfigError> {
     if v == 0 {
         Err(ConfigError::InvalidValue("a value greater than 0".into()))
     } else {
@@ -618,6 +627,9 @@ pub enum IsolationLevel {
 pub enum OffsetReset {
     Earliest,
     Latest,
+    /// `none`: no reset; a partition without a committed offset is an error
+    /// (`NoOffsetForPartitionException`) and is not fetched.
+    None,
 }
 
 /// Consumer configuration (a simple consumer assigned every partition of its topic).
@@ -628,6 +640,8 @@ pub struct ConsumerConfig {
     pub fetch_max_wait_ms: u64,
     pub max_poll_records: u32,
     pub request_timeout_ms: u64,
+    /// Group membership and commits (`config/group_config.rs`).
+    pub group: super::group_config::ConsumerGroupConfig,
 }
 
 impl Default for ConsumerConfig {
@@ -638,6 +652,7 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             max_poll_records: 500,
             request_timeout_ms: 30_000,
+            group: Default::default(),
         }
     }
 }
@@ -653,11 +668,12 @@ impl ConsumerConfig {
             "auto.offset.reset" => match self.auto_offset_reset {
                 OffsetReset::Earliest => "earliest".into(),
                 OffsetReset::Latest => "latest".into(),
+                OffsetReset::None => "none".into(),
             },
             "fetch.max.wait.ms" => self.fetch_max_wait_ms.to_string(),
             "max.poll.records" => self.max_poll_records.to_string(),
             "request.timeout.ms" => self.request_timeout_ms.to_string(),
-            _ => return None,
+            _ => return self.group.get(key),
         })
     }
 
@@ -667,6 +683,15 @@ impl ConsumerConfig {
         "fetch.max.wait.ms",
         "max.poll.records",
         "request.timeout.ms",
+        "group.id",
+        "group.protocol",
+        "partition.assignment.strategy",
+        "group.instance.id",
+        "session.timeout.ms",
+        "heartbeat.interval.ms",
+        "max.poll.interval.ms",
+        "enable.auto.commit",
+        "auto.commit.interval.ms",
     ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -686,7 +711,13 @@ impl ConsumerConfig {
                 self.auto_offset_reset = match value {
                     "earliest" => OffsetReset::Earliest,
                     "latest" => OffsetReset::Latest,
-                    _ => return Err(ConfigError::InvalidValue("`earliest` or `latest`".into())),
+                    "none" => OffsetReset::None,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`earliest`, `latest` or `none` (`by_duration:` is not modelled)"
+                                .into(),
+                        ))
+                    }
                 }
             }
             "fetch.max.wait.ms" => self.fetch_max_wait_ms = parse_int(value, "milliseconds")?,
@@ -694,7 +725,7 @@ impl ConsumerConfig {
             "request.timeout.ms" => {
                 self.request_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
-            _ => return Err(ConfigError::UnknownKey),
+            _ => return self.group.set(key, value),
         }
         Ok(())
     }

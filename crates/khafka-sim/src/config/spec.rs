@@ -299,6 +299,19 @@ pub enum Fault {
     ResumeProducer {
         producer: String,
     },
+    /// The consumer's process dies: no commit, no LeaveGroup; its group notices at session expiry.
+    CrashConsumer {
+        consumer: String,
+    },
+    /// `close()`: a group member commits (with auto-commit) and leaves its group, then stops.
+    StopConsumer {
+        consumer: String,
+    },
+    /// A crashed or stopped consumer starts again (a new process: it rejoins its group and resumes
+    /// from the committed offsets).
+    RestartConsumer {
+        consumer: String,
+    },
 }
 
 /// A fault at a fixed instant.

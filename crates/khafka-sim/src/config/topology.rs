@@ -19,6 +19,9 @@ pub struct TopicInfo {
     pub replication_factor: u32,
     pub config: TopicConfig,
     pub first_part: PartIdx,
+    /// `__consumer_offsets`: written by group coordinators, not by producers.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -63,6 +66,7 @@ impl Topology {
                 replication_factor: t.replication_factor,
                 config: t.config.clone(),
                 first_part: parts.len() as PartIdx,
+                internal: false,
             });
             for p in 0..t.partitions {
                 parts.push(PartInfo {
@@ -76,6 +80,7 @@ impl Topology {
                 });
             }
         }
+        crate::coordinator::group::offsets_topic::add_to(spec, &racks, &mut topics, &mut parts);
         Topology {
             brokers: n,
             racks,
@@ -105,6 +110,16 @@ impl Topology {
             .iter()
             .position(|t| t.name == name)
             .map(|i| i as u32)
+    }
+
+    /// Whether `part` belongs to `__consumer_offsets`.
+    pub fn is_internal(&self, part: PartIdx) -> bool {
+        self.topic_of(part).internal
+    }
+
+    /// The `__consumer_offsets` topic, when the scenario has one.
+    pub fn offsets_topic(&self) -> Option<&TopicInfo> {
+        self.topics.iter().find(|t| t.internal)
     }
 
     pub fn topic_of(&self, part: PartIdx) -> &TopicInfo {

@@ -54,6 +54,10 @@ pub enum Timer {
         part: crate::msg::PartIdx,
         partition_epoch: u32,
     },
+    /// The group coordinator's earliest deadline (loads, sessions, join and sync phases, writes).
+    GroupCoordinatorCheck {
+        at_us: u64,
+    },
     // Controller timers.
     SessionTimeout {
         broker: BrokerId,
@@ -76,6 +80,10 @@ pub enum Timer {
     },
     /// Client requests unanswered after `request.timeout.ms` fail.
     RequestTimeoutCheck {
+        at_us: u64,
+    },
+    /// A group consumer's earliest deadline (heartbeat, auto-commit, backoff, request timeout).
+    GroupTick {
         at_us: u64,
     },
 }

@@ -721,6 +721,9 @@ impl Sim {
                     self.dues[i] = u64::MAX;
                 }
             }
+            Fault::CrashConsumer { consumer } => self.consumer_fault("crash", &consumer),
+            Fault::StopConsumer { consumer } => self.consumer_fault("stop", &consumer),
+            Fault::RestartConsumer { consumer } => self.consumer_fault("restart", &consumer),
             Fault::ResumeProducer { producer } => {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
                     // The resumed producer's first record is due now: leave the others' records due
@@ -736,6 +739,23 @@ impl Sim {
                     self.generate_due();
                 }
             }
+        }
+    }
+
+    /// `crash consumer C`, `stop consumer C`, `restart consumer C`.
+    fn consumer_fault(&mut self, kind: &str, name: &str) {
+        let Some(i) = self.consumers.iter().position(|c| &*c.name == name) else {
+            return;
+        };
+        let spec = self.spec.consumers[i].clone();
+        let mut ctx = ctx!(self, Node::Consumer(i as u32));
+        let c = &mut self.consumers[i];
+        if kind.starts_with("crash") {
+            c.crash();
+        } else if kind.starts_with("stop") {
+            c.close(&mut ctx);
+        } else {
+            c.restart(&mut ctx, &spec);
         }
     }
 
@@ -801,6 +821,9 @@ impl Sim {
                 for c in &self.consumers {
                     if i as PartIdx >= c.first_part && (i as PartIdx) < c.first_part + c.partitions
                     {
+                        if c.group.is_some() && !c.fetches(i - c.first_part as usize) {
+                            continue;
+                        }
                         let pos = c.positions[i - c.first_part as usize].unwrap_or(0);
                         g.consumer_lag += hw.saturating_sub(pos);
                     }
@@ -893,6 +916,9 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::SetTopicConfig { topic, key, value } => format!("set topic {topic} {key}={value}"),
         Fault::PauseProducer { producer } => format!("pause producer {producer}"),
         Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
+        Fault::CrashConsumer { consumer } => format!("crash consumer {consumer}"),
+        Fault::StopConsumer { consumer } => format!("stop consumer {consumer}"),
+        Fault::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
     }
 }
 

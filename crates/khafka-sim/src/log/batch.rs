@@ -93,6 +93,9 @@ pub struct BatchStore {
     /// Record ids as 32 bits: the memory budget (`observe/budget.rs`) admits far fewer than 2^32
     /// records.
     record_ids: ChunkVec<u32>,
+    /// The content of `__consumer_offsets` records (ids with bit 31 set,
+    /// [`super::coordinator_record`]); empty in a run without consumer groups.
+    coordinator: ChunkVec<super::coordinator_record::CoordinatorRecord>,
 }
 
 impl BatchStore {
@@ -127,6 +130,38 @@ impl BatchStore {
             producer_epoch: stamp.producer_epoch,
         });
         id
+    }
+
+    /// Stores a batch of coordinator records a `__consumer_offsets` leader appends at
+    /// `base_offset`, and returns its id.
+    pub fn add_coordinator(
+        &mut self,
+        base_offset: u64,
+        leader_epoch: u32,
+        records: Vec<super::coordinator_record::CoordinatorRecord>,
+    ) -> BatchId {
+        let ids: Vec<RecordId> = records
+            .into_iter()
+            .map(|r| {
+                let index = self.coordinator.len() as u64;
+                assert!(index < super::coordinator_record::COORDINATOR_RECORD);
+                self.coordinator.push(r);
+                index | super::coordinator_record::COORDINATOR_RECORD
+            })
+            .collect();
+        self.add(base_offset, leader_epoch, &ids, None)
+    }
+
+    /// The coordinator record a record id names, if it names one.
+    pub fn coordinator_record(
+        &self,
+        id: RecordId,
+    ) -> Option<&super::coordinator_record::CoordinatorRecord> {
+        if !super::coordinator_record::is_coordinator_record(id) {
+            return None;
+        }
+        self.coordinator
+            .get((id & !super::coordinator_record::COORDINATOR_RECORD) as usize)
     }
 
     /// The header of batch `id`.

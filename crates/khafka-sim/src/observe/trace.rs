@@ -200,6 +200,12 @@ pub enum TraceKind {
     Violation {
         text: String,
     },
+    /// A consumer group's step: a member joined, a generation formed, a member expired, a
+    /// coordinator loaded its partition (`text` says which).
+    Group {
+        group: String,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -637,6 +643,7 @@ pub mod tag {
     pub const SEND_FAILED: u64 = 14;
     pub const CONSUMED: u64 = 15;
     pub const VIOLATION: u64 = 16;
+    pub const GROUP: u64 = 17;
 }
 
 impl Encode for TraceEvent {
@@ -742,6 +749,11 @@ impl Encode for TraceEvent {
 
             TraceKind::Violation { text } => {
                 h.word(tag::VIOLATION);
+                text.encode(h);
+            }
+            TraceKind::Group { group, text } => {
+                h.word(tag::GROUP);
+                group.encode(h);
                 text.encode(h);
             }
             TraceKind::Appended { .. }

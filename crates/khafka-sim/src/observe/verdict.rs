@@ -274,6 +274,11 @@ impl Sim {
                 continue;
             };
             let end = log.log_end_offset();
+            if self.topo.is_internal(part as PartIdx) {
+                // `__consumer_offsets` holds coordinator records, not producers' records.
+                ps.scanned = end;
+                continue;
+            }
             for (offset, rec) in log.records_in(ps.scanned, end, &self.batches) {
                 let id = rec.record_id;
                 let Some(m) = scan.meta.get_mut(id as usize) else {
@@ -342,6 +347,9 @@ impl Sim {
                 continue;
             }
             c.lost += acked - ps.acked_present;
+            if self.topo.is_internal(part as PartIdx) {
+                continue;
+            }
             let hw = log.map_or(0, |l| l.high_watermark).min(ps.scanned);
             c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64;
         }
@@ -393,6 +401,9 @@ impl Sim {
         let mut copies: Vec<u32> = vec![0; self.prov.len()];
         let (mut reordered, mut committed) = (0u64, 0u64);
         for part in 0..self.controller.parts.len() {
+            if self.topo.is_internal(part as PartIdx) {
+                continue;
+            }
             let Some(l) = self.verdict_source(part as PartIdx) else {
                 continue;
             };
@@ -496,6 +507,7 @@ impl Sim {
             violations: self.violations.clone(),
             invariants_checked: self.opts.check_invariants,
             halted: self.halted().map(str::to_string),
+            groups: self.groups(),
         }
     }
 }

@@ -26,6 +26,17 @@ pub enum ErrorCode {
     UnknownLeaderEpoch,
     /// Client-side: the record's `delivery.timeout.ms` expired (`TimeoutException: Expiring N record(s)`).
     DeliveryTimeout,
+    // The group coordinator's codes (`protocol/group.rs`).
+    CoordinatorLoadInProgress,
+    CoordinatorNotAvailable,
+    NotCoordinator,
+    IllegalGeneration,
+    InconsistentGroupProtocol,
+    UnknownMemberId,
+    InvalidSessionTimeout,
+    RebalanceInProgress,
+    MemberIdRequired,
+    FencedInstanceId,
 }
 
 impl ErrorCode {
@@ -44,6 +55,16 @@ impl ErrorCode {
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
             ErrorCode::UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
             ErrorCode::DeliveryTimeout => "DELIVERY_TIMEOUT",
+            ErrorCode::CoordinatorLoadInProgress => "COORDINATOR_LOAD_IN_PROGRESS",
+            ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            ErrorCode::NotCoordinator => "NOT_COORDINATOR",
+            ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            ErrorCode::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
+            ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
         }
     }
 
@@ -63,6 +84,16 @@ impl ErrorCode {
             ErrorCode::FencedLeaderEpoch => 74,
             ErrorCode::UnknownLeaderEpoch => 75,
             ErrorCode::DeliveryTimeout => -1,
+            ErrorCode::CoordinatorLoadInProgress => 14,
+            ErrorCode::CoordinatorNotAvailable => 15,
+            ErrorCode::NotCoordinator => 16,
+            ErrorCode::IllegalGeneration => 22,
+            ErrorCode::InconsistentGroupProtocol => 23,
+            ErrorCode::UnknownMemberId => 25,
+            ErrorCode::InvalidSessionTimeout => 26,
+            ErrorCode::RebalanceInProgress => 27,
+            ErrorCode::MemberIdRequired => 79,
+            ErrorCode::FencedInstanceId => 82,
         }
     }
 
@@ -226,6 +257,15 @@ pub enum Msg {
     /// The broker's process ended (a clean stop or a crash, not a power loss): the OS closed its
     /// sockets, and a client with a connection to it sees the connection close.
     ConnectionClosed,
+    /// A consumer-group API request (`protocol/group.rs`), boxed: rare next to fetches.
+    GroupRequest {
+        req_id: u64,
+        req: Box<crate::protocol::group::GroupRequest>,
+    },
+    GroupResponse {
+        req_id: u64,
+        resp: Box<crate::protocol::group::GroupResponse>,
+    },
 }
 
 impl Msg {
@@ -248,6 +288,8 @@ impl Msg {
             Msg::AlterPartitionResponse { .. } => "AlterPartitionResponse",
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
+            Msg::GroupRequest { req, .. } => req.kind(),
+            Msg::GroupResponse { resp, .. } => resp.kind(),
         }
     }
 
@@ -258,7 +300,8 @@ impl Msg {
             | Msg::Fetch { req_id, .. }
             | Msg::Metadata { req_id }
             | Msg::ApiVersions { req_id }
-            | Msg::MetadataFetch { req_id, .. } => Some(*req_id),
+            | Msg::MetadataFetch { req_id, .. }
+            | Msg::GroupRequest { req_id, .. } => Some(*req_id),
             _ => None,
         }
     }

@@ -112,9 +112,16 @@ pub struct Outcome {
     /// can be judged.
     #[serde(default)]
     pub halted: Option<String>,
+    /// The consumer groups (`view/groups.rs`); none without a `group.id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<crate::coordinator::group::GroupView>,
 }
 
 impl Outcome {
+    pub fn group(&self, group: &str) -> Option<&crate::coordinator::group::GroupView> {
+        self.groups.iter().find(|g| g.group == group)
+    }
+
     pub fn partition(&self, topic: &str, partition: u32) -> Option<&PartitionView> {
         self.partitions
             .iter()

@@ -1,12 +1,14 @@
-//! A simple consumer: assigned every partition of its topic, it fetches from each leader up to the
-//! high watermark and records what it received. Consumer groups (coordinator, assignors, committed
-//! offsets) come later; this consumer has no group and commits nothing.
+//! A consumer: without a `group.id` it is assigned every partition of its topic and commits
+//! nothing; with one it is a member of a consumer group (`group.rs`: coordinator, join, sync,
+//! heartbeats, committed offsets) and fetches only the partitions assigned to it. Either way it
+//! fetches from each leader up to the high watermark and records what it received.
 //!
 //! With no position it starts at `auto.offset.reset` (the leader answers an out-of-range fetch with
 //! its log end, which stands in for `ListOffsets`). It fetches with `fetch.max.wait.ms` long polls,
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
 pub mod assignor;
+pub mod group;
 
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
@@ -43,6 +45,15 @@ pub struct Consumer {
     metadata_in_flight: Option<u64>,
     metadata_next_broker: u32,
     pub received: u64,
+    /// The group membership, with a `group.id`.
+    pub group: Option<Box<group::Membership>>,
+    /// Crashed or closed: handles nothing until restarted.
+    pub stopped: bool,
+    /// Per partition: `auto.offset.reset=none` found no offset (`NoOffsetForPartitionException`).
+    pub no_offset: Vec<bool>,
+    /// Offset ranges `(partition, from, to)` handed to the application, contiguous ones merged
+    /// (group consumers only: what was processed, to find what was processed twice).
+    pub delivered: Vec<(u32, u64, u64)>,
 }
 
 impl Consumer {
@@ -65,7 +76,102 @@ impl Consumer {
             metadata_in_flight: None,
             metadata_next_broker: idx,
             received: 0,
+            group: spec
+                .config
+                .group
+                .group_id
+                .as_deref()
+                .map(|g| Box::new(group::Membership::new(g, &spec.name, partitions, idx))),
+            stopped: false,
+            no_offset: vec![false; partitions as usize],
+            delivered: Vec::new(),
         }
+    }
+
+    /// Whether partition `p` of the topic is being fetched (assigned, with a position to start).
+    pub fn fetches(&self, p: usize) -> bool {
+        !self.stopped && self.fetchable(p)
+    }
+
+    /// Whether partition `p` of the topic may be fetched now.
+    fn fetchable(&self, p: usize) -> bool {
+        match &self.group {
+            None => !self.no_offset[p],
+            Some(g) => g.fetchable(p),
+        }
+    }
+
+    /// Runs `f` on the membership with a view of the consumer's positions.
+    fn with_group(
+        &mut self,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut group::Membership, &mut Ctx, &mut group::View),
+    ) {
+        let Some(mut g) = self.group.take() else {
+            return;
+        };
+        let topic = ctx.topo.topic_of(self.first_part).name.clone();
+        let mut v = group::View {
+            config: &self.config,
+            topic: &topic,
+            first_part: self.first_part,
+            positions: &mut self.positions,
+        };
+        f(&mut g, ctx, &mut v);
+        self.group = Some(g);
+    }
+
+    /// The process dies: everything in memory is gone (positions, membership).
+    pub fn crash(&mut self) {
+        self.stopped = true;
+    }
+
+    /// `close()`: the final commit and LeaveGroup of a group member, then stop.
+    pub fn close(&mut self, ctx: &mut Ctx) {
+        if self.stopped {
+            return;
+        }
+        self.with_group(ctx, |g, ctx, v| g.close(ctx, v));
+        if self.group.is_none() {
+            self.stopped = true;
+        }
+    }
+
+    /// A new process with the same configuration: it starts now, from what Kafka kept.
+    pub fn restart(&mut self, ctx: &mut Ctx, spec: &ConsumerSpec) {
+        if !self.stopped
+            && self
+                .group
+                .as_ref()
+                .is_none_or(|g| g.phase != group::Phase::Stopped)
+        {
+            return;
+        }
+        let mut fresh = Consumer::new(self.idx, spec, self.first_part, self.partitions);
+        fresh.received = self.received;
+        fresh.delivered = std::mem::take(&mut self.delivered);
+        fresh.metadata_next_broker = self.metadata_next_broker;
+        fresh.start_us = ctx.now.as_us();
+        *self = fresh;
+        self.start(ctx);
+    }
+
+    /// Records that `[from, to)` of partition `p` was handed to the application.
+    fn record_delivery(&mut self, p: u32, from: u64, to: u64) {
+        if self.group.is_none() {
+            return;
+        }
+        if let Some(last) = self
+            .delivered
+            .iter_mut()
+            .rev()
+            .find(|d| d.0 == p)
+            .filter(|d| d.2 == from)
+        {
+            last.2 = to;
+            return;
+        }
+        self.delivered.push((p, from, to));
     }
 
     pub fn start(&mut self, ctx: &mut Ctx) {
@@ -74,12 +180,20 @@ impl Consumer {
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if self.stopped {
+            return;
+        }
         match timer {
             Timer::Wake => {
                 self.started = true;
                 if self.leaders.iter().any(|l| l.is_none()) {
                     self.request_metadata(ctx);
                 }
+                self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
+                self.pump(ctx);
+            }
+            Timer::GroupTick { at_us } if self.group.as_mut().is_some_and(|g| g.fire(at_us)) => {
+                self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
                 self.pump(ctx);
             }
             Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
@@ -162,9 +276,13 @@ impl Consumer {
                 }
                 continue;
             }
+            if !group.iter().any(|(_, p)| self.fetchable(*p as usize)) {
+                continue;
+            }
             let req_id = ctx.req_id();
             let mut partitions = ctx.pools.fetch.take();
-            partitions.extend(group.iter().map(|(_, p)| FetchPartition {
+            let fetchable = group.iter().filter(|(_, p)| self.fetchable(*p as usize));
+            partitions.extend(fetchable.map(|(_, p)| FetchPartition {
                 part: self.first_part + p,
                 // No position yet: an impossible offset makes the leader answer with its log end.
                 fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
@@ -196,7 +314,21 @@ impl Consumer {
     }
 
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
+        if self.stopped {
+            return;
+        }
         match msg {
+            Msg::GroupResponse { req_id, resp } => {
+                self.with_group(ctx, |g, ctx, v| g.on_response(ctx, v, req_id, *resp));
+                if self
+                    .group
+                    .as_ref()
+                    .is_some_and(|g| g.phase == group::Phase::Stopped)
+                {
+                    self.stopped = true;
+                }
+                self.pump(ctx);
+            }
             Msg::MetadataResponse { req_id, partitions } => {
                 if self.metadata_in_flight != Some(req_id) {
                     return;
@@ -236,6 +368,11 @@ impl Consumer {
                 let mut refresh = false;
                 for fp in partitions.drain(..) {
                     let p = (fp.part - self.first_part) as usize;
+                    if !self.fetchable(p) {
+                        // Revoked while the fetch was in flight.
+                        ctx.pools.batches.give(fp.batches);
+                        continue;
+                    }
                     match fp.error {
                         ErrorCode::None => {
                             // Whole batches come back; the records before the position (inside
@@ -262,6 +399,7 @@ impl Consumer {
                             }
                             let n = end - pos;
                             self.received += n;
+                            self.record_delivery(p as u32, pos, end);
                             self.positions[p] = Some(end);
                             let topo = ctx.topo;
                             ctx.emit_hot(HotEvent::Consumed {
@@ -273,10 +411,16 @@ impl Consumer {
                             ctx.pools.batches.give(fp.batches);
                         }
                         ErrorCode::OffsetOutOfRange => {
-                            self.positions[p] = Some(match self.config.auto_offset_reset {
-                                OffsetReset::Earliest => 0,
-                                OffsetReset::Latest => fp.high_watermark,
-                            });
+                            self.positions[p] = match self.config.auto_offset_reset {
+                                OffsetReset::Earliest => Some(0),
+                                OffsetReset::Latest => Some(fp.high_watermark),
+                                // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
+                                // the partition is not fetched any more.
+                                OffsetReset::None => {
+                                    self.no_offset[p] = true;
+                                    None
+                                }
+                            };
                         }
                         _ => refresh = true,
                     }
@@ -289,7 +433,11 @@ impl Consumer {
                 self.pump(ctx);
             }
             Msg::Disconnect { req_id } => {
-                if self.metadata_in_flight == Some(req_id) {
+                let mut ours = false;
+                self.with_group(ctx, |g, ctx, v| ours = g.on_disconnect(ctx, v, req_id));
+                if ours {
+                    self.pump(ctx);
+                } else if self.metadata_in_flight == Some(req_id) {
                     self.metadata_in_flight = None;
                     let req_id = ctx.req_id();
                     self.metadata_in_flight = Some(req_id);

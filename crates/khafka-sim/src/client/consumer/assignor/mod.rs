@@ -75,7 +75,7 @@ impl Subscription {
 pub type GroupAssignment = BTreeMap<String, Vec<TopicPartition>>;
 
 /// The client-side assignors (`partition.assignment.strategy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ClientAssignor {
     Range,
     RoundRobin,

@@ -1,0 +1,427 @@
+//! The broker's side of the group coordinator (`GroupCoordinatorService` and the coordinator
+//! runtime's partition writer, `CoordinatorPartitionWriter`): requests for a group reach the
+//! shard of the group's `__consumer_offsets` partition when this broker leads it; the shard's
+//! records are appended to that partition's log as its leader (`appendRecords` with
+//! `AppendOrigin.COORDINATOR`), replicated like any record, and the answers wait until the high
+//! watermark passes them. Becoming the partition's leader loads a shard from the log; losing
+//! leadership (or stopping) drops it, and its waiting requests get `NOT_COORDINATOR`.
+
+use super::*;
+use crate::coordinator::group::offsets_topic;
+use crate::coordinator::group::shard::{PendingWrite, LOAD_TIME_US};
+use crate::coordinator::group::{CoordinatorShard, Outputs};
+use crate::protocol::group::{partition_for, GroupRequest, GroupResponse};
+use std::collections::BTreeMap;
+
+/// The coordinator shards of one broker.
+#[derive(Clone, Debug, Default)]
+pub struct GroupCoordinator {
+    pub shards: BTreeMap<PartIdx, CoordinatorShard>,
+    check: CheckTimer,
+    /// Member ids handed out by this broker (with the broker id, unique in a run).
+    next_member: u64,
+}
+
+impl GroupCoordinator {
+    /// Drops every shard (the process stopped). Returns the parked requests.
+    pub(super) fn shutdown(&mut self) -> Vec<(Node, u64)> {
+        let mut held = Vec::new();
+        for (_, s) in std::mem::take(&mut self.shards) {
+            held.extend(parked_of(&s).into_iter().map(|(n, r, _)| (n, r)));
+        }
+        self.check.reset();
+        held
+    }
+}
+
+/// Every request a shard holds: parked joins and syncs, and answers waiting for a write.
+fn parked_of(s: &CoordinatorShard) -> Vec<(Node, u64, &'static str)> {
+    let mut out = Vec::new();
+    for g in s.groups.values() {
+        for m in &g.members {
+            if let Some((n, r)) = m.awaiting_join {
+                out.push((n, r, "join"));
+            }
+            if let Some((n, r)) = m.awaiting_sync {
+                out.push((n, r, "sync"));
+            }
+        }
+    }
+    for p in &s.pending {
+        for (n, r, resp) in &p.replies {
+            out.push((*n, *r, resp.kind()));
+        }
+    }
+    out
+}
+
+/// `resp` with its error replaced by `error`.
+fn with_error(resp: &GroupResponse, error: ErrorCode) -> GroupResponse {
+    match resp {
+        GroupResponse::FindCoordinator { .. } => GroupResponse::FindCoordinator {
+            error,
+            coordinator: None,
+        },
+        GroupResponse::JoinGroup(j) => {
+            let mut j = j.clone();
+            j.error = error;
+            j.members.clear();
+            GroupResponse::JoinGroup(j)
+        }
+        GroupResponse::SyncGroup { .. } => GroupResponse::SyncGroup {
+            error,
+            assignment: Vec::new(),
+        },
+        GroupResponse::Heartbeat { .. } => GroupResponse::Heartbeat { error },
+        GroupResponse::LeaveGroup { .. } => GroupResponse::LeaveGroup { error },
+        GroupResponse::OffsetCommit { .. } => GroupResponse::OffsetCommit { error },
+        GroupResponse::OffsetFetch { .. } => GroupResponse::OffsetFetch {
+            error,
+            offsets: Vec::new(),
+        },
+    }
+}
+
+fn respond(ctx: &mut Ctx, to: Node, req_id: u64, resp: GroupResponse) {
+    ctx.send(
+        to,
+        Msg::GroupResponse {
+            req_id,
+            resp: Box::new(resp),
+        },
+    );
+}
+
+impl Broker {
+    /// The `__consumer_offsets` partition of a group, if the topic exists.
+    fn offsets_partition(ctx: &Ctx, group_id: &str) -> Option<PartIdx> {
+        let t = ctx.topo.offsets_topic()?;
+        Some(t.first_part + partition_for(group_id, t.partitions))
+    }
+
+    pub(super) fn on_group_request(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        req: GroupRequest,
+    ) {
+        let Some(part) = Self::offsets_partition(ctx, req.group_id()) else {
+            // The topic could not be created (fewer brokers than its replication factor).
+            let r = req.error_response(ErrorCode::CoordinatorNotAvailable);
+            return respond(ctx, from, req_id, r);
+        };
+        if let GroupRequest::FindCoordinator { .. } = req {
+            let leader = match self.replicas.get(&part) {
+                Some(r) => r.state.leader,
+                None => self.metadata_cache[part as usize].0,
+            };
+            let r = match leader {
+                Some(b) => GroupResponse::FindCoordinator {
+                    error: ErrorCode::None,
+                    coordinator: Some(b),
+                },
+                None => req.error_response(ErrorCode::CoordinatorNotAvailable),
+            };
+            return respond(ctx, from, req_id, r);
+        }
+        let Some(shard) = self.group_coordinator.shards.get_mut(&part) else {
+            let r = req.error_response(ErrorCode::NotCoordinator);
+            return respond(ctx, from, req_id, r);
+        };
+        if shard.loading_until_us.is_some() {
+            let r = req.error_response(ErrorCode::CoordinatorLoadInProgress);
+            return respond(ctx, from, req_id, r);
+        }
+        let topo = ctx.topo;
+        let mut out = Outputs::new(topo);
+        let me = self.id;
+        let next = &mut self.group_coordinator.next_member;
+        let mut new_member_id = |prefix: &str| {
+            *next += 1;
+            // `clientId-UUID`: a UUID made from the broker and a counter, so runs repeat.
+            format!("{prefix}-{me:08x}-0000-4000-8000-{:012x}", *next)
+        };
+        let joining = match &req {
+            GroupRequest::JoinGroup(j) => Some((j.group_id.clone(), j.member_id.clone())),
+            _ => None,
+        };
+        shard.handle(
+            ctx.now.as_us(),
+            &topo.config.group,
+            from,
+            req_id,
+            req,
+            &mut new_member_id,
+            &mut out,
+        );
+        if let Some((group, member)) = joining {
+            let state = shard
+                .groups
+                .get(group.as_str())
+                .map_or("Dead", |g| g.state.name());
+            if !member.is_empty() {
+                out.note_for(&group, format!("{member} joins; the group is {state}"));
+            }
+        }
+        self.apply_coordinator_outputs(ctx, part, out);
+    }
+
+    /// Sends what a shard answered now, and appends what it wrote (its answers wait for the HW).
+    fn apply_coordinator_outputs(&mut self, ctx: &mut Ctx, part: PartIdx, out: Outputs) {
+        let Outputs {
+            now,
+            records,
+            after_write,
+            offsets,
+            notes,
+            ..
+        } = out;
+        for (group, text) in notes {
+            ctx.emit(TraceKind::Group { group, text });
+        }
+        for (to, req_id, resp) in now {
+            respond(ctx, to, req_id, resp);
+        }
+        if records.is_empty() {
+            for (to, req_id, resp) in after_write {
+                respond(ctx, to, req_id, resp);
+            }
+            self.arm_group_check(ctx);
+            return;
+        }
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
+            for (to, req_id, resp) in after_write {
+                respond(
+                    ctx,
+                    to,
+                    req_id,
+                    with_error(&resp, ErrorCode::NotCoordinator),
+                );
+            }
+            return;
+        };
+        let now_us = ctx.now.as_us();
+        let base = r.log.log_end_offset();
+        let epoch = r.state.leader_epoch;
+        let count = records.len() as u32;
+        let id = ctx.batches.add_coordinator(base, epoch, records);
+        r.log.append(id, ctx.batches, now_us);
+        let required = r.log.log_end_offset();
+        let first_record = ctx.batches.record_id(id, 0);
+        let topo = ctx.topo;
+        ctx.emit_hot(HotEvent::Appended {
+            partition: topo.part_name_ref(part),
+            broker: me,
+            base_offset: base,
+            count,
+            leader_epoch: epoch,
+            first_record,
+        });
+        let timeout = crate::time::ms_to_us(topo.config.group.offsets_commit_timeout_ms);
+        if let Some(shard) = self.group_coordinator.shards.get_mut(&part) {
+            shard.pending.push(PendingWrite {
+                required_offset: required,
+                deadline_us: now_us.saturating_add(timeout),
+                replies: after_write,
+                offsets,
+            });
+        }
+        self.maybe_increment_hw(ctx, part);
+        self.wake_parked(ctx, part);
+        self.arm_group_check(ctx);
+    }
+
+    /// The high watermark of `part` moved: writes it passed are committed and answered.
+    pub(super) fn complete_coordinator_writes(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        let Some(shard) = self.group_coordinator.shards.get_mut(&part) else {
+            return;
+        };
+        if shard.pending.is_empty() {
+            return;
+        }
+        let hw = self.replicas.get(&part).map_or(0, |r| r.log.high_watermark);
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut shard.pending)
+            .into_iter()
+            .partition(|p| p.required_offset <= hw);
+        shard.pending = waiting;
+        for w in done {
+            for (k, c) in w.offsets {
+                shard.offsets.insert(k, c);
+            }
+            for (to, req_id, resp) in w.replies {
+                respond(ctx, to, req_id, resp);
+            }
+        }
+    }
+
+    /// Loads or unloads the shard of `part` after its leadership changed (`onElection`,
+    /// `onResignation`).
+    pub(super) fn sync_coordinator(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        if !ctx.topo.is_internal(part) {
+            return;
+        }
+        let me = self.id;
+        let leading = self
+            .replicas
+            .get(&part)
+            .filter(|r| r.is_leader(me))
+            .map(|r| (r.state.leader_epoch, r.log.log_end_offset()));
+        let current = self
+            .group_coordinator
+            .shards
+            .get(&part)
+            .map(|s| s.leader_epoch);
+        match (leading, current) {
+            (Some((epoch, _)), Some(e)) if e == epoch => {}
+            (Some((epoch, leo)), _) => {
+                self.unload_shard(ctx, part);
+                let until = ctx.now.as_us() + LOAD_TIME_US + leo;
+                self.group_coordinator
+                    .shards
+                    .insert(part, CoordinatorShard::new(part, epoch, until));
+                self.arm_group_check(ctx);
+            }
+            (None, Some(_)) => self.unload_shard(ctx, part),
+            (None, None) => {}
+        }
+    }
+
+    fn unload_shard(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        let Some(shard) = self.group_coordinator.shards.remove(&part) else {
+            return;
+        };
+        for g in shard.groups.values() {
+            for m in &g.members {
+                if let Some((n, r)) = m.awaiting_join {
+                    let resp =
+                        GroupResponse::JoinGroup(crate::protocol::group::JoinGroupResponse {
+                            error: ErrorCode::NotCoordinator,
+                            generation: -1,
+                            protocol_name: None,
+                            leader: String::new(),
+                            member_id: m.member_id.clone(),
+                            members: Vec::new(),
+                        });
+                    respond(ctx, n, r, resp);
+                }
+                if let Some((n, r)) = m.awaiting_sync {
+                    respond(
+                        ctx,
+                        n,
+                        r,
+                        GroupResponse::SyncGroup {
+                            error: ErrorCode::NotCoordinator,
+                            assignment: Vec::new(),
+                        },
+                    );
+                }
+            }
+        }
+        for p in shard.pending {
+            for (to, req_id, resp) in p.replies {
+                respond(
+                    ctx,
+                    to,
+                    req_id,
+                    with_error(&resp, ErrorCode::NotCoordinator),
+                );
+            }
+        }
+    }
+
+    pub(super) fn arm_group_check(&mut self, ctx: &mut Ctx) {
+        let next = self
+            .group_coordinator
+            .shards
+            .values()
+            .filter_map(|s| s.next_deadline())
+            .min();
+        if let Some(at) = next {
+            self.group_coordinator
+                .check
+                .arm(ctx, at, |at_us| Timer::GroupCoordinatorCheck { at_us });
+        }
+    }
+
+    pub(super) fn on_group_check(&mut self, ctx: &mut Ctx, at_us: u64) {
+        if !self.group_coordinator.check.fire(at_us) {
+            return;
+        }
+        let now = ctx.now.as_us();
+        let parts: Vec<PartIdx> = self.group_coordinator.shards.keys().copied().collect();
+        for part in parts {
+            // Loading done: replay the partition's log.
+            let load = self.group_coordinator.shards[&part]
+                .loading_until_us
+                .is_some_and(|u| u <= now);
+            if load {
+                let topo = ctx.topo;
+                let store = &*ctx.batches;
+                let Some(r) = self.replicas.get(&part) else {
+                    continue;
+                };
+                let records = r
+                    .log
+                    .records(store)
+                    .filter_map(|(_, rec)| store.coordinator_record(rec.record_id));
+                let shard = self
+                    .group_coordinator
+                    .shards
+                    .get_mut(&part)
+                    .expect("listed");
+                shard.load(records, topo, now);
+                let groups: Vec<(String, String)> = shard
+                    .groups
+                    .values()
+                    .map(|g| {
+                        (
+                            g.id.to_string(),
+                            format!(
+                                "loaded by broker {} from {} (generation {}, {})",
+                                self.id,
+                                topo.part_name(part),
+                                g.generation,
+                                g.state.name()
+                            ),
+                        )
+                    })
+                    .collect();
+                for (group, text) in groups {
+                    ctx.emit(TraceKind::Group { group, text });
+                }
+            }
+            // Writes that the replicas did not commit in time.
+            let shard = self
+                .group_coordinator
+                .shards
+                .get_mut(&part)
+                .expect("listed");
+            let (late, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut shard.pending)
+                .into_iter()
+                .partition(|p| p.deadline_us <= now);
+            shard.pending = waiting;
+            for w in late {
+                for (to, req_id, resp) in w.replies {
+                    let error = match resp {
+                        GroupResponse::OffsetCommit { .. } => ErrorCode::RequestTimedOut,
+                        _ => ErrorCode::CoordinatorNotAvailable,
+                    };
+                    respond(ctx, to, req_id, with_error(&resp, error));
+                }
+            }
+            if shard.loading_until_us.is_some() {
+                continue;
+            }
+            let topo = ctx.topo;
+            let mut out = Outputs::new(topo);
+            shard.on_tick(now, &topo.config.group, &mut out);
+            self.apply_coordinator_outputs(ctx, part, out);
+        }
+        self.arm_group_check(ctx);
+    }
+}
+
+/// The name of the internal topic (re-exported for views).
+pub const OFFSETS_TOPIC: &str = offsets_topic::NAME;

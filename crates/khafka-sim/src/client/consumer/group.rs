@@ -1,0 +1,821 @@
+//! A consumer's group membership (Kafka's `AbstractCoordinator` and `ConsumerCoordinator`,
+//! clients/.../consumer/internals/, 4.1; kafka-semantics.md §7.5, §8.1, §8.2), classic protocol:
+//!
+//! - find the coordinator (`FindCoordinator` to any broker), join (`JoinGroup`, again with the
+//!   member id a `MEMBER_ID_REQUIRED` answer hands out), run the assignor when elected leader and
+//!   send the assignment in `SyncGroup`; then fetch the committed offsets of the assigned
+//!   partitions (`OffsetFetch`), starting at `auto.offset.reset` where there is none;
+//! - heartbeat every `heartbeat.interval.ms` once joined; `REBALANCE_IN_PROGRESS` makes it rejoin,
+//!   `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` reset its generation (and member id) and rejoin
+//!   with its partitions lost (no commit);
+//! - auto-commit the positions every `auto.commit.interval.ms` (`maybeAutoCommitOffsetsAsync`,
+//!   never retried), and synchronously before an eager rejoin (`onJoinPrepare`) and on a clean
+//!   close, which then sends `LeaveGroup` (dynamic members only);
+//! - a lost coordinator (a disconnect, a request timeout, `NOT_COORDINATOR`) is found again
+//!   and the member carries on with its generation: a coordinator failover alone is no rebalance.
+//!
+//! Processing is instant (records are processed as a poll returns them), so `poll()` is always
+//! called in time and `max.poll.interval.ms` only serves as the rebalance timeout. Rebalancing is
+//! eager: every assigned partition is revoked before joining (cooperative rounds are not
+//! modelled yet: a list naming only `cooperative-sticky` still rebalances eagerly).
+
+use super::assignor::{ClientAssignor, PartitionsPerTopic, Subscription, TopicPartition};
+use crate::config::{ConsumerConfig, OffsetReset};
+use crate::ctx::{CheckTimer, Ctx, Node, Timer};
+use crate::msg::{ErrorCode, Msg, PartIdx};
+use crate::protocol::group::{GroupRequest, GroupResponse, JoinGroupRequest, ProtocolMetadata};
+use crate::spec::BrokerId;
+use crate::trace::TraceKind;
+use serde::Serialize;
+
+/// `retry.backoff.ms`.
+const RETRY_BACKOFF_MS: u64 = 100;
+/// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: a JoinGroup may wait the rebalance timeout.
+const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
+
+/// Where the member is (`MemberState`, plus the coordinator lookup).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Phase {
+    /// No coordinator known.
+    FindCoordinator,
+    /// Committing before an eager rejoin.
+    CommitBeforeJoin,
+    /// JoinGroup sent or to send (`PREPARING_REBALANCE`).
+    Joining,
+    /// SyncGroup sent (`COMPLETING_REBALANCE`).
+    Syncing,
+    /// Assignment received (`STABLE`).
+    Stable,
+    /// Closing: the final commit, then LeaveGroup.
+    Closing,
+    /// Closed, or failed with a fatal error.
+    Stopped,
+}
+
+/// What the in-flight group request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+enum Pending {
+    Find,
+    Join,
+    Sync,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Membership {
+    pub group_id: String,
+    pub client_id: String,
+    pub phase: Phase,
+    /// The phase to return to once the coordinator is found again.
+    resume: Phase,
+    pub coordinator: Option<BrokerId>,
+    pub member_id: String,
+    pub generation: i32,
+    pub is_leader: bool,
+    pub protocol: Option<String>,
+    /// Per partition of the consumer's topic: assigned to this member.
+    pub assigned: Vec<bool>,
+    /// Per partition: its committed offset was fetched (the position is set or being reset).
+    pub ready: Vec<bool>,
+    /// Per partition: no committed offset and `auto.offset.reset=none`
+    /// (`NoOffsetForPartitionException`): not fetched.
+    pub no_offset: Vec<bool>,
+    /// The find, join or sync request in flight: `(request id, kind, deadline µs)`.
+    in_flight: Option<(u64, Pending, u64)>,
+    heartbeat_in_flight: Option<(u64, u64)>,
+    commit_in_flight: Option<(u64, u64)>,
+    offset_fetch_in_flight: Option<(u64, u64)>,
+    next_heartbeat_us: u64,
+    next_auto_commit_us: u64,
+    backoff_until_us: u64,
+    /// A rebalance was requested (a heartbeat said so): rejoin at the next tick.
+    rejoin_needed: bool,
+    check: CheckTimer,
+    next_broker: u32,
+    pub rebalances: u32,
+    /// Why the member stopped, if it failed.
+    pub failure: Option<String>,
+}
+
+impl Membership {
+    pub fn new(group_id: &str, client_id: &str, partitions: u32, idx: u32) -> Self {
+        let n = partitions as usize;
+        Membership {
+            group_id: group_id.to_string(),
+            client_id: client_id.to_string(),
+            phase: Phase::FindCoordinator,
+            resume: Phase::Joining,
+            coordinator: None,
+            member_id: String::new(),
+            generation: -1,
+            is_leader: false,
+            protocol: None,
+            assigned: vec![false; n],
+            ready: vec![false; n],
+            no_offset: vec![false; n],
+            in_flight: None,
+            heartbeat_in_flight: None,
+            commit_in_flight: None,
+            offset_fetch_in_flight: None,
+            next_heartbeat_us: u64::MAX,
+            next_auto_commit_us: u64::MAX,
+            backoff_until_us: 0,
+            rejoin_needed: false,
+            check: CheckTimer::default(),
+            next_broker: idx,
+            rebalances: 0,
+            failure: None,
+        }
+    }
+
+    /// Whether partition `p` (of the consumer's topic) may be fetched.
+    pub fn fetchable(&self, p: usize) -> bool {
+        self.phase == Phase::Stable && self.assigned[p] && self.ready[p] && !self.no_offset[p]
+    }
+}
+
+/// What the consumer's state looks like to its membership: its positions and leaders.
+pub struct View<'a> {
+    pub config: &'a ConsumerConfig,
+    pub topic: &'a str,
+    pub first_part: PartIdx,
+    pub positions: &'a mut Vec<Option<u64>>,
+}
+
+fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
+    ctx.send(
+        Node::Broker(to),
+        Msg::GroupRequest {
+            req_id,
+            req: Box::new(req),
+        },
+    );
+}
+
+fn note(ctx: &mut Ctx, group: &str, text: String) {
+    ctx.emit(TraceKind::Group {
+        group: group.to_string(),
+        text,
+    });
+}
+
+impl Membership {
+    fn request_timeout_us(v: &View) -> u64 {
+        crate::time::ms_to_us(v.config.request_timeout_ms)
+    }
+
+    /// Starts (or restarts after a backoff) whatever the phase needs, then arms the tick.
+    pub fn tick(&mut self, ctx: &mut Ctx, v: &mut View) {
+        let now = ctx.now.as_us();
+        if self.phase == Phase::Stopped {
+            return;
+        }
+        // Requests unanswered in time: the coordinator is presumed dead (`coordinatorDead`).
+        let timed_out = |f: Option<(u64, u64)>| f.is_some_and(|(_, d)| d <= now);
+        if self.in_flight.is_some_and(|(_, _, d)| d <= now) {
+            self.in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if timed_out(self.heartbeat_in_flight) {
+            self.heartbeat_in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if timed_out(self.commit_in_flight) {
+            self.commit_in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if timed_out(self.offset_fetch_in_flight) {
+            self.offset_fetch_in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if now >= self.backoff_until_us && self.in_flight.is_none() {
+            match self.phase {
+                Phase::FindCoordinator => self.send_find(ctx, v),
+                Phase::CommitBeforeJoin | Phase::Closing if self.commit_in_flight.is_none() => {
+                    self.send_commit(ctx, v)
+                }
+                Phase::Joining => self.send_join(ctx, v),
+                Phase::Stable if self.rejoin_needed => self.prepare_join(ctx, v),
+                _ => {}
+            }
+        }
+        if matches!(self.phase, Phase::Syncing | Phase::Stable) && self.coordinator.is_some() {
+            if now >= self.next_heartbeat_us && self.heartbeat_in_flight.is_none() {
+                self.send_heartbeat(ctx, v);
+            }
+            if self.phase == Phase::Stable
+                && v.config.group.auto_commit()
+                && now >= self.next_auto_commit_us
+            {
+                self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
+                    v.config.group.auto_commit_interval_ms,
+                ));
+                if self.commit_in_flight.is_none() {
+                    self.send_commit(ctx, v);
+                }
+            }
+            if self.phase == Phase::Stable
+                && self.offset_fetch_in_flight.is_none()
+                && self.assigned.iter().zip(&self.ready).any(|(a, r)| *a && !r)
+            {
+                self.send_offset_fetch(ctx, v);
+            }
+        }
+        self.arm(ctx);
+    }
+
+    fn arm(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now.as_us();
+        let mut next = u64::MAX;
+        for d in [
+            self.in_flight.map(|f| f.2),
+            self.heartbeat_in_flight.map(|f| f.1),
+            self.commit_in_flight.map(|f| f.1),
+            self.offset_fetch_in_flight.map(|f| f.1),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            next = next.min(d);
+        }
+        if matches!(self.phase, Phase::Syncing | Phase::Stable) {
+            next = next
+                .min(self.next_heartbeat_us)
+                .min(self.next_auto_commit_us);
+        }
+        if self.in_flight.is_none()
+            && matches!(
+                self.phase,
+                Phase::FindCoordinator | Phase::Joining | Phase::CommitBeforeJoin | Phase::Closing
+            )
+        {
+            next = next.min(self.backoff_until_us.max(now));
+        }
+        if self.phase == Phase::Stable && self.rejoin_needed {
+            next = next.min(self.backoff_until_us.max(now));
+        }
+        if self.phase == Phase::Stopped || next == u64::MAX {
+            return;
+        }
+        // Never at this very instant twice over: a tick is at least 1 µs away.
+        let at = next.max(now + 1);
+        self.check.arm(ctx, at, |at_us| Timer::GroupTick { at_us });
+    }
+
+    /// Whether a fired tick is the armed one.
+    pub fn fire(&mut self, at_us: u64) -> bool {
+        self.check.fire(at_us)
+    }
+
+    fn back_off(&mut self, ctx: &Ctx) {
+        self.backoff_until_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+    }
+
+    /// `markCoordinatorUnknown`: find it again, then resume where the member was.
+    fn coordinator_dead(&mut self, ctx: &mut Ctx) {
+        if self.coordinator.is_none() {
+            return;
+        }
+        self.coordinator = None;
+        if self.phase != Phase::FindCoordinator && self.phase != Phase::Stopped {
+            self.resume = match self.phase {
+                // A parked join or sync is lost with its coordinator: join again.
+                Phase::Syncing => Phase::Joining,
+                p => p,
+            };
+            self.phase = Phase::FindCoordinator;
+        }
+        self.in_flight = None;
+        self.heartbeat_in_flight = None;
+        self.commit_in_flight = None;
+        self.offset_fetch_in_flight = None;
+        self.back_off(ctx);
+    }
+
+    fn send_find(&mut self, ctx: &mut Ctx, v: &View) {
+        let b = 1 + self.next_broker % ctx.topo.brokers;
+        self.next_broker += 1;
+        let req_id = ctx.req_id();
+        let deadline = ctx.now.as_us() + Self::request_timeout_us(v);
+        self.in_flight = Some((req_id, Pending::Find, deadline));
+        send(
+            ctx,
+            b,
+            req_id,
+            GroupRequest::FindCoordinator {
+                key: self.group_id.clone(),
+            },
+        );
+    }
+
+    /// `onJoinPrepare` (eager): commit first when auto-commit is on, revoke everything, join.
+    fn prepare_join(&mut self, ctx: &mut Ctx, v: &mut View) {
+        self.rejoin_needed = false;
+        if v.config.group.auto_commit() && self.generation >= 0 && self.assigned.iter().any(|a| *a)
+        {
+            self.phase = Phase::CommitBeforeJoin;
+            if self.commit_in_flight.is_none() {
+                self.send_commit(ctx, v);
+            }
+            return;
+        }
+        self.revoke_all(v);
+        self.phase = Phase::Joining;
+        self.send_join(ctx, v);
+    }
+
+    /// `onPartitionsRevoked(all)`: fetching stops, positions are forgotten.
+    fn revoke_all(&mut self, v: &mut View) {
+        for p in 0..self.assigned.len() {
+            if self.assigned[p] {
+                v.positions[p] = None;
+            }
+            self.assigned[p] = false;
+            self.ready[p] = false;
+            self.no_offset[p] = false;
+        }
+    }
+
+    fn send_join(&mut self, ctx: &mut Ctx, v: &View) {
+        let Some(c) = self.coordinator else {
+            self.phase = Phase::FindCoordinator;
+            self.resume = Phase::Joining;
+            return;
+        };
+        let g = &v.config.group;
+        let metadata = ProtocolMetadata {
+            topics: vec![v.topic.to_string()],
+            owned_partitions: Vec::new(),
+            generation: self.generation,
+        };
+        let req = JoinGroupRequest {
+            group_id: self.group_id.clone(),
+            member_id: self.member_id.clone(),
+            group_instance_id: g.group_instance_id.clone(),
+            client_id: self.client_id.clone(),
+            session_timeout_ms: g.session_timeout_ms,
+            rebalance_timeout_ms: g.max_poll_interval_ms,
+            protocols: g
+                .partition_assignment_strategy
+                .iter()
+                .map(|a| (a.name().to_string(), metadata.clone()))
+                .collect(),
+        };
+        let req_id = ctx.req_id();
+        let timeout = Self::request_timeout_us(v).max(crate::time::ms_to_us(
+            g.max_poll_interval_ms + JOIN_GROUP_TIMEOUT_LAPSE_MS,
+        ));
+        self.in_flight = Some((req_id, Pending::Join, ctx.now.as_us() + timeout));
+        self.phase = Phase::Joining;
+        send(ctx, c, req_id, GroupRequest::JoinGroup(req));
+    }
+
+    fn send_heartbeat(&mut self, ctx: &mut Ctx, v: &View) {
+        let Some(c) = self.coordinator else { return };
+        let now = ctx.now.as_us();
+        let req_id = ctx.req_id();
+        self.heartbeat_in_flight = Some((req_id, now + Self::request_timeout_us(v)));
+        self.next_heartbeat_us =
+            now.saturating_add(crate::time::ms_to_us(v.config.group.heartbeat_interval_ms));
+        send(
+            ctx,
+            c,
+            req_id,
+            GroupRequest::Heartbeat {
+                group_id: self.group_id.clone(),
+                generation: self.generation,
+                member_id: self.member_id.clone(),
+                group_instance_id: v.config.group.group_instance_id.clone(),
+            },
+        );
+    }
+
+    /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
+    fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
+        let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
+            .filter(|p| self.assigned[*p])
+            .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, None)))
+            .collect();
+        let Some(c) = self.coordinator.filter(|_| !offsets.is_empty()) else {
+            if self.coordinator.is_none() && !offsets.is_empty() {
+                return; // found again first (FindCoordinator), then committed
+            }
+            // Nothing to commit: go on.
+            self.after_commit(ctx, v);
+            return;
+        };
+        let req_id = ctx.req_id();
+        self.commit_in_flight = Some((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
+        send(
+            ctx,
+            c,
+            req_id,
+            GroupRequest::OffsetCommit {
+                group_id: self.group_id.clone(),
+                generation: self.generation,
+                member_id: self.member_id.clone(),
+                offsets,
+            },
+        );
+    }
+
+    /// After the commit that a rejoin or a close waited for.
+    fn after_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
+        match self.phase {
+            Phase::CommitBeforeJoin => {
+                self.revoke_all(v);
+                self.phase = Phase::Joining;
+                self.send_join(ctx, v);
+            }
+            Phase::Closing => self.leave(ctx, v),
+            _ => {}
+        }
+    }
+
+    fn send_offset_fetch(&mut self, ctx: &mut Ctx, v: &View) {
+        let Some(c) = self.coordinator else { return };
+        let partitions: Vec<PartIdx> = (0..self.assigned.len())
+            .filter(|p| self.assigned[*p] && !self.ready[*p])
+            .map(|p| v.first_part + p as PartIdx)
+            .collect();
+        let req_id = ctx.req_id();
+        self.offset_fetch_in_flight = Some((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
+        send(
+            ctx,
+            c,
+            req_id,
+            GroupRequest::OffsetFetch {
+                group_id: self.group_id.clone(),
+                partitions,
+            },
+        );
+    }
+
+    /// `close()`: a final synchronous commit (auto-commit on), then LeaveGroup.
+    pub fn close(&mut self, ctx: &mut Ctx, v: &mut View) {
+        if self.phase == Phase::Stopped {
+            return;
+        }
+        if v.config.group.auto_commit() && self.coordinator.is_some() && self.phase == Phase::Stable
+        {
+            self.phase = Phase::Closing;
+            self.send_commit(ctx, v);
+            self.arm(ctx);
+        } else {
+            self.leave(ctx, v);
+        }
+    }
+
+    /// `maybeLeaveGroup`: dynamic members send LeaveGroup (the answer is not awaited).
+    fn leave(&mut self, ctx: &mut Ctx, v: &mut View) {
+        if let Some(c) = self.coordinator {
+            if v.config.group.group_instance_id.is_none() && !self.member_id.is_empty() {
+                let req_id = ctx.req_id();
+                send(
+                    ctx,
+                    c,
+                    req_id,
+                    GroupRequest::LeaveGroup {
+                        group_id: self.group_id.clone(),
+                        member_id: self.member_id.clone(),
+                    },
+                );
+            }
+        }
+        self.revoke_all(v);
+        self.phase = Phase::Stopped;
+    }
+
+    fn fail(&mut self, ctx: &mut Ctx, v: &mut View, why: String) {
+        note(
+            ctx,
+            &self.group_id,
+            format!("{} stops: {why}", self.client_id),
+        );
+        self.failure = Some(why);
+        self.revoke_all(v);
+        self.phase = Phase::Stopped;
+    }
+
+    /// A disconnect for one of the membership's requests.
+    pub fn on_disconnect(&mut self, ctx: &mut Ctx, v: &mut View, req_id: u64) -> bool {
+        let ours = self.in_flight.is_some_and(|f| f.0 == req_id)
+            || [
+                self.heartbeat_in_flight,
+                self.commit_in_flight,
+                self.offset_fetch_in_flight,
+            ]
+            .iter()
+            .any(|f| f.is_some_and(|f| f.0 == req_id));
+        if !ours {
+            return false;
+        }
+        if self
+            .in_flight
+            .is_some_and(|f| f.0 == req_id && f.1 == Pending::Find)
+        {
+            self.in_flight = None;
+            self.back_off(ctx);
+        } else {
+            self.coordinator_dead(ctx);
+        }
+        self.tick(ctx, v);
+        true
+    }
+
+    /// A coordinator error that sends the member to find the coordinator again.
+    fn is_coordinator_error(e: ErrorCode) -> bool {
+        matches!(
+            e,
+            ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
+        )
+    }
+
+    pub fn on_response(&mut self, ctx: &mut Ctx, v: &mut View, req_id: u64, resp: GroupResponse) {
+        if self.phase == Phase::Stopped {
+            return;
+        }
+        match resp {
+            GroupResponse::FindCoordinator { error, coordinator } => {
+                if self.in_flight.is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.in_flight = None;
+                match (error, coordinator) {
+                    (ErrorCode::None, Some(b)) => {
+                        self.coordinator = Some(b);
+                        if self.phase == Phase::FindCoordinator {
+                            self.phase = self.resume;
+                        }
+                        if self.phase == Phase::Stable {
+                            self.next_heartbeat_us = ctx.now.as_us();
+                        }
+                    }
+                    _ => self.back_off(ctx),
+                }
+            }
+            GroupResponse::JoinGroup(j) => {
+                if self.in_flight.is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.in_flight = None;
+                match j.error {
+                    ErrorCode::None => {
+                        self.member_id = j.member_id.clone();
+                        self.generation = j.generation;
+                        self.protocol = j.protocol_name.clone();
+                        self.is_leader = j.leader == j.member_id;
+                        self.phase = Phase::Syncing;
+                        self.next_heartbeat_us = ctx.now.as_us().saturating_add(
+                            crate::time::ms_to_us(v.config.group.heartbeat_interval_ms),
+                        );
+                        let assignments = if self.is_leader {
+                            self.assign(ctx, &j)
+                        } else {
+                            Vec::new()
+                        };
+                        let Some(c) = self.coordinator else { return };
+                        let req_id = ctx.req_id();
+                        let deadline = ctx.now.as_us() + Self::request_timeout_us(v);
+                        self.in_flight = Some((req_id, Pending::Sync, deadline));
+                        send(
+                            ctx,
+                            c,
+                            req_id,
+                            GroupRequest::SyncGroup {
+                                group_id: self.group_id.clone(),
+                                generation: self.generation,
+                                member_id: self.member_id.clone(),
+                                group_instance_id: v.config.group.group_instance_id.clone(),
+                                assignments,
+                            },
+                        );
+                    }
+                    ErrorCode::MemberIdRequired => {
+                        self.member_id = j.member_id.clone();
+                        self.send_join(ctx, v);
+                    }
+                    ErrorCode::UnknownMemberId => {
+                        self.member_id.clear();
+                        self.generation = -1;
+                        self.send_join(ctx, v);
+                    }
+                    ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress => {
+                        self.generation = -1;
+                        self.send_join(ctx, v);
+                    }
+                    ErrorCode::CoordinatorLoadInProgress => self.back_off(ctx),
+                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+                    e => self.fail(ctx, v, format!("JoinGroup failed with {}", e.name())),
+                }
+            }
+            GroupResponse::SyncGroup { error, assignment } => {
+                if self.in_flight.is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.in_flight = None;
+                match error {
+                    ErrorCode::None => {
+                        self.phase = Phase::Stable;
+                        self.rebalances += 1;
+                        for tp in &assignment {
+                            if tp.topic == v.topic && tp.partition >= 0 {
+                                if let Some(a) = self.assigned.get_mut(tp.partition as usize) {
+                                    *a = true;
+                                }
+                            }
+                        }
+                        let now = ctx.now.as_us();
+                        if v.config.group.auto_commit() {
+                            self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
+                                v.config.group.auto_commit_interval_ms,
+                            ));
+                        }
+                        let parts: Vec<String> = assignment.iter().map(|t| t.to_string()).collect();
+                        note(
+                            ctx,
+                            &self.group_id,
+                            format!(
+                                "{} is assigned [{}] in generation {}",
+                                self.client_id,
+                                parts.join(", "),
+                                self.generation
+                            ),
+                        );
+                        self.send_offset_fetch(ctx, v);
+                    }
+                    ErrorCode::RebalanceInProgress => self.send_join(ctx, v),
+                    ErrorCode::UnknownMemberId => {
+                        self.member_id.clear();
+                        self.generation = -1;
+                        self.send_join(ctx, v);
+                    }
+                    ErrorCode::IllegalGeneration => {
+                        self.generation = -1;
+                        self.send_join(ctx, v);
+                    }
+                    e if Self::is_coordinator_error(e) => {
+                        self.phase = Phase::Joining;
+                        self.coordinator_dead(ctx);
+                    }
+                    e => self.fail(ctx, v, format!("SyncGroup failed with {}", e.name())),
+                }
+            }
+            GroupResponse::Heartbeat { error } => {
+                if self.heartbeat_in_flight.is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.heartbeat_in_flight = None;
+                match error {
+                    ErrorCode::None => {}
+                    ErrorCode::RebalanceInProgress if self.phase == Phase::Stable => {
+                        self.rejoin_needed = true;
+                    }
+                    ErrorCode::RebalanceInProgress => {}
+                    ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId => {
+                        // `resetGenerationOnResponseError`: partitions are lost, not committed.
+                        if error == ErrorCode::UnknownMemberId {
+                            self.member_id.clear();
+                        }
+                        self.generation = -1;
+                        self.revoke_all(v);
+                        if self.phase == Phase::Stable || self.phase == Phase::Syncing {
+                            self.in_flight = None;
+                            self.phase = Phase::Joining;
+                        }
+                    }
+                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+                    ErrorCode::FencedInstanceId => {
+                        self.fail(ctx, v, "FENCED_INSTANCE_ID".into());
+                    }
+                    _ => {}
+                }
+            }
+            GroupResponse::OffsetCommit { error } => {
+                if self.commit_in_flight.is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.commit_in_flight = None;
+                match error {
+                    ErrorCode::None => self.after_commit(ctx, v),
+                    e if Self::is_coordinator_error(e)
+                        || e == ErrorCode::CoordinatorLoadInProgress
+                        || e == ErrorCode::RequestTimedOut =>
+                    {
+                        // Retriable: a commit a rejoin or close waits for is sent again.
+                        if e == ErrorCode::CoordinatorLoadInProgress
+                            || e == ErrorCode::RequestTimedOut
+                        {
+                            self.back_off(ctx);
+                        } else {
+                            self.coordinator_dead(ctx);
+                        }
+                    }
+                    e => {
+                        // `CommitFailedException` (the generation moved on): the rejoin or close
+                        // goes ahead without it.
+                        note(
+                            ctx,
+                            &self.group_id,
+                            format!("{}: commit failed with {}", self.client_id, e.name()),
+                        );
+                        if matches!(e, ErrorCode::UnknownMemberId) {
+                            self.member_id.clear();
+                        }
+                        if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration) {
+                            self.generation = -1;
+                            if self.phase == Phase::Stable {
+                                self.rejoin_needed = true;
+                            }
+                        } else if e == ErrorCode::RebalanceInProgress && self.phase == Phase::Stable
+                        {
+                            self.rejoin_needed = true;
+                        }
+                        self.after_commit(ctx, v);
+                    }
+                }
+            }
+            GroupResponse::OffsetFetch { error, offsets } => {
+                if self.offset_fetch_in_flight.is_none_or(|f| f.0 != req_id) {
+                    return;
+                }
+                self.offset_fetch_in_flight = None;
+                match error {
+                    ErrorCode::None => {
+                        for (part, committed) in offsets {
+                            let p = (part - v.first_part) as usize;
+                            if !self.assigned.get(p).copied().unwrap_or(false) {
+                                continue;
+                            }
+                            self.ready[p] = true;
+                            match committed {
+                                Some((off, _)) => v.positions[p] = Some(off),
+                                None if v.config.auto_offset_reset == OffsetReset::None => {
+                                    self.no_offset[p] = true;
+                                    note(
+                                        ctx,
+                                        &self.group_id,
+                                        format!(
+                                            "{}: NoOffsetForPartitionException for {} \
+                                             (auto.offset.reset=none)",
+                                            self.client_id,
+                                            ctx.topo.part_name(part)
+                                        ),
+                                    );
+                                }
+                                // Reset by the policy: the fetch finds the log's bounds.
+                                None => v.positions[p] = None,
+                            }
+                        }
+                    }
+                    ErrorCode::CoordinatorLoadInProgress => self.back_off(ctx),
+                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+                    _ => self.back_off(ctx),
+                }
+            }
+            GroupResponse::LeaveGroup { .. } => {}
+        }
+        self.tick(ctx, v);
+    }
+
+    /// The leader runs the selected assignor over every member's subscription
+    /// (`ConsumerCoordinator.onLeaderElected`).
+    fn assign(
+        &self,
+        ctx: &Ctx,
+        j: &crate::protocol::group::JoinGroupResponse,
+    ) -> Vec<(String, Vec<TopicPartition>)> {
+        let assignor = j
+            .protocol_name
+            .as_deref()
+            .and_then(ClientAssignor::from_name)
+            .unwrap_or(ClientAssignor::Range);
+        let topics: PartitionsPerTopic = ctx
+            .topo
+            .topics
+            .iter()
+            .filter(|t| !t.internal)
+            .map(|t| (t.name.clone(), t.partitions as i32))
+            .collect();
+        let members: Vec<Subscription> = j
+            .members
+            .iter()
+            .map(|m| Subscription {
+                member_id: m.member_id.clone(),
+                group_instance_id: m.group_instance_id.clone(),
+                topics: m.metadata.topics.clone(),
+                owned_partitions: m.metadata.owned_partitions.clone(),
+                generation: (m.metadata.generation >= 0).then_some(m.metadata.generation),
+            })
+            .collect();
+        let result = assignor.assign(&topics, &members);
+        members
+            .iter()
+            .map(|m| {
+                (
+                    m.member_id.clone(),
+                    result.get(&m.member_id).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}

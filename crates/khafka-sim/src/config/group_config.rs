@@ -1,0 +1,310 @@
+//! Consumer-group settings, spelled and bounded as Kafka 4.1 spells and bounds them: the broker's
+//! group coordinator (`GroupCoordinatorConfig`) and a consumer's group membership
+//! (`ConsumerConfig`'s group keys). [`crate::config::BrokerConfig`] and
+//! [`crate::config::ConsumerConfig`] hand these keys over, so the scenario language reads them
+//! like every other key.
+
+use super::kafka_config::{parse_bool, parse_int, parse_u32, positive, positive32, ConfigError};
+use crate::client::consumer::assignor::ClientAssignor;
+use serde::{Deserialize, Serialize};
+
+/// The broker's group-coordinator settings (`GroupCoordinatorConfig`, [4.1]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GroupCoordinatorConfig {
+    /// `offsets.topic.num.partitions` (int, at least 1; 50).
+    pub offsets_topic_num_partitions: u32,
+    /// `offsets.topic.replication.factor` (short, at least 1; 3).
+    pub offsets_topic_replication_factor: u32,
+    /// `group.initial.rebalance.delay.ms` (int; 3000).
+    pub group_initial_rebalance_delay_ms: u64,
+    /// `group.min.session.timeout.ms` (int; 6000).
+    pub group_min_session_timeout_ms: u64,
+    /// `group.max.session.timeout.ms` (int; 1800000).
+    pub group_max_session_timeout_ms: u64,
+    /// `offsets.commit.timeout.ms` (int, at least 1; 5000): a commit waits this long for the
+    /// `__consumer_offsets` replicas before failing with `REQUEST_TIMED_OUT`.
+    pub offsets_commit_timeout_ms: u64,
+}
+
+impl Default for GroupCoordinatorConfig {
+    fn default() -> Self {
+        GroupCoordinatorConfig {
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            group_initial_rebalance_delay_ms: 3_000,
+            group_min_session_timeout_ms: 6_000,
+            group_max_session_timeout_ms: 1_800_000,
+            offsets_commit_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl GroupCoordinatorConfig {
+    pub const KEYS: &'static [&'static str] = &[
+        "offsets.topic.num.partitions",
+        "offsets.topic.replication.factor",
+        "group.initial.rebalance.delay.ms",
+        "group.min.session.timeout.ms",
+        "group.max.session.timeout.ms",
+        "offsets.commit.timeout.ms",
+    ];
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "offsets.topic.num.partitions" => {
+                self.offsets_topic_num_partitions = positive32(parse_u32(value, "partitions")?)?
+            }
+            "offsets.topic.replication.factor" => {
+                let v = positive32(parse_u32(value, "replicas")?)?;
+                if v > i16::MAX as u32 {
+                    return Err(ConfigError::InvalidValue(
+                        "at most 32767 (Kafka's short) replicas".into(),
+                    ));
+                }
+                self.offsets_topic_replication_factor = v;
+            }
+            "group.initial.rebalance.delay.ms" => {
+                self.group_initial_rebalance_delay_ms = parse_int(value, "milliseconds")?
+            }
+            "group.min.session.timeout.ms" => {
+                self.group_min_session_timeout_ms = parse_int(value, "milliseconds")?
+            }
+            "group.max.session.timeout.ms" => {
+                self.group_max_session_timeout_ms = parse_int(value, "milliseconds")?
+            }
+            "offsets.commit.timeout.ms" => {
+                self.offsets_commit_timeout_ms = positive(parse_int(value, "milliseconds")?)?
+            }
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "offsets.topic.num.partitions" => self.offsets_topic_num_partitions.to_string(),
+            "offsets.topic.replication.factor" => self.offsets_topic_replication_factor.to_string(),
+            "group.initial.rebalance.delay.ms" => self.group_initial_rebalance_delay_ms.to_string(),
+            "group.min.session.timeout.ms" => self.group_min_session_timeout_ms.to_string(),
+            "group.max.session.timeout.ms" => self.group_max_session_timeout_ms.to_string(),
+            "offsets.commit.timeout.ms" => self.offsets_commit_timeout_ms.to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// `group.protocol`: `classic` (the default) or `consumer` (KIP-848, not modelled yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GroupProtocol {
+    Classic,
+}
+
+/// A consumer's group settings (`ConsumerConfig`, [4.1]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerGroupConfig {
+    /// `group.id` (string; null): `None` is a consumer outside any group.
+    pub group_id: Option<String>,
+    pub group_protocol: GroupProtocol,
+    /// `partition.assignment.strategy` (list of classes; `[RangeAssignor,
+    /// CooperativeStickyAssignor]`).
+    pub partition_assignment_strategy: Vec<ClientAssignor>,
+    /// `group.instance.id` (string; null): a static member (KIP-345).
+    pub group_instance_id: Option<String>,
+    /// `session.timeout.ms` (int; 45000).
+    pub session_timeout_ms: u64,
+    /// `heartbeat.interval.ms` (int; 3000).
+    pub heartbeat_interval_ms: u64,
+    /// `max.poll.interval.ms` (int, at least 1; 300000), also the JoinGroup rebalance timeout.
+    pub max_poll_interval_ms: u64,
+    /// `enable.auto.commit` (boolean; true, but false without a `group.id`). `None`: not given.
+    pub enable_auto_commit: Option<bool>,
+    /// `auto.commit.interval.ms` (int, at least 0; 5000).
+    pub auto_commit_interval_ms: u64,
+}
+
+impl Default for ConsumerGroupConfig {
+    fn default() -> Self {
+        ConsumerGroupConfig {
+            group_id: None,
+            group_protocol: GroupProtocol::Classic,
+            partition_assignment_strategy: vec![
+                ClientAssignor::Range,
+                ClientAssignor::CooperativeSticky,
+            ],
+            group_instance_id: None,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            enable_auto_commit: None,
+            auto_commit_interval_ms: 5_000,
+        }
+    }
+}
+
+/// The assignor classes Kafka ships, by the class name `partition.assignment.strategy` takes.
+const ASSIGNOR_CLASSES: [(ClientAssignor, &str); 4] = [
+    (
+        ClientAssignor::Range,
+        "org.apache.kafka.clients.consumer.RangeAssignor",
+    ),
+    (
+        ClientAssignor::RoundRobin,
+        "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+    ),
+    (
+        ClientAssignor::Sticky,
+        "org.apache.kafka.clients.consumer.StickyAssignor",
+    ),
+    (
+        ClientAssignor::CooperativeSticky,
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+    ),
+];
+
+/// The class Kafka's consumer loads for an assignor.
+pub fn assignor_class(a: ClientAssignor) -> &'static str {
+    ASSIGNOR_CLASSES
+        .iter()
+        .find(|(x, _)| *x == a)
+        .map(|(_, c)| *c)
+        .expect("every assignor has a class")
+}
+
+/// One entry of `partition.assignment.strategy`: the full class name, or the class's simple name
+/// (`RangeAssignor`), or the assignor's protocol name (`range`).
+fn parse_assignor(text: &str) -> Option<ClientAssignor> {
+    ASSIGNOR_CLASSES
+        .iter()
+        .find(|(a, class)| {
+            *class == text || class.rsplit('.').next() == Some(text) || a.name() == text
+        })
+        .map(|(a, _)| *a)
+}
+
+impl ConsumerGroupConfig {
+    pub const KEYS: &'static [&'static str] = &[
+        "group.id",
+        "group.protocol",
+        "partition.assignment.strategy",
+        "group.instance.id",
+        "session.timeout.ms",
+        "heartbeat.interval.ms",
+        "max.poll.interval.ms",
+        "enable.auto.commit",
+        "auto.commit.interval.ms",
+    ];
+
+    /// Whether the consumer commits automatically: `enable.auto.commit` (default true), but never
+    /// without a `group.id` (`ConsumerConfig.maybeOverrideEnableAutoCommit`).
+    pub fn auto_commit(&self) -> bool {
+        self.group_id.is_some() && self.enable_auto_commit.unwrap_or(true)
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "group.id" => {
+                if value.is_empty() {
+                    return Err(ConfigError::InvalidValue(
+                        "a non-empty group id (Kafka refuses an empty one with InvalidGroupIdException)"
+                            .into(),
+                    ));
+                }
+                self.group_id = Some(value.to_string());
+            }
+            "group.protocol" => match value.to_ascii_lowercase().as_str() {
+                "classic" => self.group_protocol = GroupProtocol::Classic,
+                "consumer" => {
+                    return Err(ConfigError::InvalidValue(
+                        "`classic` (the KIP-848 `consumer` protocol is not modelled yet)".into(),
+                    ))
+                }
+                _ => return Err(ConfigError::InvalidValue("`classic` or `consumer`".into())),
+            },
+            "partition.assignment.strategy" => {
+                let mut list = Vec::new();
+                for item in value.split(',').map(str::trim) {
+                    let a = parse_assignor(item).ok_or_else(|| {
+                        ConfigError::InvalidValue(format!(
+                            "assignor classes, e.g. `org.apache.kafka.clients.consumer.RangeAssignor` \
+                             (or `RangeAssignor`, `range`); `{item}` is none of Kafka's four"
+                        ))
+                    })?;
+                    if !list.contains(&a) {
+                        list.push(a);
+                    }
+                }
+                self.partition_assignment_strategy = list;
+            }
+            "group.instance.id" => {
+                if value.is_empty() {
+                    return Err(ConfigError::InvalidValue(
+                        "a non-empty group instance id".into(),
+                    ));
+                }
+                self.group_instance_id = Some(value.to_string());
+            }
+            "session.timeout.ms" => self.session_timeout_ms = parse_int(value, "milliseconds")?,
+            "heartbeat.interval.ms" => {
+                self.heartbeat_interval_ms = parse_int(value, "milliseconds")?
+            }
+            "max.poll.interval.ms" => {
+                self.max_poll_interval_ms = positive(parse_int(value, "milliseconds")?)?
+            }
+            "enable.auto.commit" => self.enable_auto_commit = Some(parse_bool(value)?),
+            "auto.commit.interval.ms" => {
+                self.auto_commit_interval_ms = parse_int(value, "milliseconds")?
+            }
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "group.id" => self.group_id.clone()?,
+            "group.protocol" => "classic".into(),
+            "partition.assignment.strategy" => self
+                .partition_assignment_strategy
+                .iter()
+                .map(|a| assignor_class(*a))
+                .collect::<Vec<_>>()
+                .join(","),
+            "group.instance.id" => self.group_instance_id.clone()?,
+            "session.timeout.ms" => self.session_timeout_ms.to_string(),
+            "heartbeat.interval.ms" => self.heartbeat_interval_ms.to_string(),
+            "max.poll.interval.ms" => self.max_poll_interval_ms.to_string(),
+            "enable.auto.commit" => self.enable_auto_commit?.to_string(),
+            "auto.commit.interval.ms" => self.auto_commit_interval_ms.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Checks across keys, as Kafka's consumer does when it is built: the heartbeat interval
+    /// below the session timeout (`Heartbeat`: "Heartbeat must be set lower than the session
+    /// timeout"), and no `enable.auto.commit=true` without a group id.
+    pub fn check(&self) -> Result<(), String> {
+        if self.group_id.is_none() {
+            if self.enable_auto_commit == Some(true) {
+                return Err(
+                    "enable.auto.commit cannot be set to true when default group id (null) is used"
+                        .into(),
+                );
+            }
+            if self.group_instance_id.is_some() {
+                return Err("group.instance.id needs a group.id".into());
+            }
+            return Ok(());
+        }
+        if self.heartbeat_interval_ms >= self.session_timeout_ms {
+            return Err(format!(
+                "heartbeat.interval.ms ({}) must be lower than session.timeout.ms ({}) (Kafka: \
+                 \"Heartbeat must be set lower than the session timeout\")",
+                self.heartbeat_interval_ms, self.session_timeout_ms
+            ));
+        }
+        if self.partition_assignment_strategy.is_empty() {
+            return Err("partition.assignment.strategy names no assignor".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,410 @@
+//! One coordinator shard: the groups and committed offsets of one `__consumer_offsets` partition,
+//! on the broker that leads it (Kafka 4.x's `CoordinatorRuntime` runs one `GroupCoordinatorShard`
+//! per partition).
+//!
+//! - **Placement.** A request for a group goes to the leader of its partition
+//!   (`partition_for`); another broker answers `NOT_COORDINATOR`.
+//! - **Loading.** A broker that becomes the partition's leader replays the partition's log
+//!   (`CoordinatorLoaderImpl`): the last `OffsetCommit` per (group, partition) and the last
+//!   `GroupMetadata` per group win. Until that is done it answers `COORDINATOR_LOAD_IN_PROGRESS`.
+//!   Khafka's load takes [`LOAD_TIME_US`] plus 1 µs per record read.
+//! - **Writes.** A state change that must survive a failover is written as records; the answer
+//!   waits until the high watermark passes them (the runtime completes a write when the
+//!   partition's committed offset reaches it), and committed offsets become readable by
+//!   `OffsetFetch` only then. A write not committed within `offsets.commit.timeout.ms` fails with
+//!   `REQUEST_TIMED_OUT`.
+
+use super::classic::ClassicGroup;
+use crate::client::consumer::assignor::TopicPartition;
+use crate::config::GroupCoordinatorConfig;
+use crate::ctx::Node;
+use crate::log::coordinator_record::CoordinatorRecord;
+use crate::msg::{ErrorCode, PartIdx};
+use crate::protocol::group::{GroupRequest, GroupResponse};
+use crate::topology::Topology;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Fixed part of a shard's load time (µs): reading the partition's log is not instant, and
+/// `COORDINATOR_LOAD_IN_PROGRESS` is an answer a client must be able to see.
+pub const LOAD_TIME_US: u64 = 10_000;
+
+/// A committed offset (`OffsetAndMetadata`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CommittedOffset {
+    pub offset: u64,
+    pub leader_epoch: Option<u32>,
+    pub commit_us: u64,
+}
+
+/// A response to send now or after a write.
+pub type Reply = (Node, u64, GroupResponse);
+
+/// What handling a request or a timer produced.
+pub struct Outputs<'a> {
+    topo: &'a Topology,
+    pub now: Vec<Reply>,
+    pub records: Vec<CoordinatorRecord>,
+    pub after_write: Vec<Reply>,
+    /// Committed offsets that become readable once the write is committed.
+    pub offsets: Vec<((Arc<str>, PartIdx), CommittedOffset)>,
+    /// `(group, line)` for the trace (joins, generations, session expiries).
+    pub notes: Vec<(String, String)>,
+}
+
+impl<'a> Outputs<'a> {
+    pub fn new(topo: &'a Topology) -> Self {
+        Outputs {
+            topo,
+            now: Vec::new(),
+            records: Vec::new(),
+            after_write: Vec::new(),
+            offsets: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn topo(&self) -> &'a Topology {
+        self.topo
+    }
+
+    pub fn respond(&mut self, to: Node, req_id: u64, resp: GroupResponse) {
+        self.now.push((to, req_id, resp));
+    }
+
+    pub fn respond_after_write(&mut self, to: Node, req_id: u64, resp: GroupResponse) {
+        self.after_write.push((to, req_id, resp));
+    }
+
+    pub fn write(&mut self, rec: CoordinatorRecord) {
+        self.records.push(rec);
+    }
+
+    pub fn note_for(&mut self, group: &str, text: String) {
+        self.notes.push((group.to_string(), text));
+    }
+}
+
+/// A write waiting for the high watermark.
+#[derive(Clone, Debug)]
+pub struct PendingWrite {
+    /// The log end offset after the write: committed once the HW reaches it.
+    pub required_offset: u64,
+    pub deadline_us: u64,
+    pub replies: Vec<Reply>,
+    pub offsets: Vec<((Arc<str>, PartIdx), CommittedOffset)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CoordinatorShard {
+    pub part: PartIdx,
+    /// The leader epoch this shard was loaded for.
+    pub leader_epoch: u32,
+    /// When loading completes (µs); `None` once loaded.
+    pub loading_until_us: Option<u64>,
+    pub groups: BTreeMap<Arc<str>, ClassicGroup>,
+    pub offsets: BTreeMap<(Arc<str>, PartIdx), CommittedOffset>,
+    pub pending: Vec<PendingWrite>,
+}
+
+impl CoordinatorShard {
+    pub fn new(part: PartIdx, leader_epoch: u32, loading_until_us: u64) -> Self {
+        CoordinatorShard {
+            part,
+            leader_epoch,
+            loading_until_us: Some(loading_until_us),
+            groups: BTreeMap::new(),
+            offsets: BTreeMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Replays the partition's records (`CoordinatorLoaderImpl` → `GroupCoordinatorShard.replay`).
+    pub fn load<'r>(
+        &mut self,
+        records: impl Iterator<Item = &'r CoordinatorRecord>,
+        topo: &Topology,
+        now_us: u64,
+    ) {
+        let mut metadata: BTreeMap<Arc<str>, &CoordinatorRecord> = BTreeMap::new();
+        for r in records {
+            match r {
+                CoordinatorRecord::OffsetCommit {
+                    group,
+                    part,
+                    offset,
+                    leader_epoch,
+                    commit_us,
+                    ..
+                } => {
+                    self.offsets.insert(
+                        (group.clone(), *part),
+                        CommittedOffset {
+                            offset: *offset,
+                            leader_epoch: *leader_epoch,
+                            commit_us: *commit_us,
+                        },
+                    );
+                }
+                CoordinatorRecord::GroupMetadata { group, .. } => {
+                    metadata.insert(group.clone(), r);
+                }
+            }
+        }
+        for (id, r) in metadata {
+            if let CoordinatorRecord::GroupMetadata {
+                generation,
+                protocol,
+                leader,
+                members,
+                ..
+            } = r
+            {
+                let g = ClassicGroup::loaded(
+                    id.clone(),
+                    *generation,
+                    protocol.clone(),
+                    leader.clone(),
+                    members,
+                    topo,
+                    now_us,
+                );
+                self.groups.insert(id, g);
+            }
+        }
+        // Groups that only have offsets exist as Empty groups.
+        let with_offsets: Vec<Arc<str>> = self.offsets.keys().map(|k| k.0.clone()).collect();
+        for g in with_offsets {
+            self.groups
+                .entry(g.clone())
+                .or_insert_with(|| ClassicGroup::new(g));
+        }
+        self.loading_until_us = None;
+    }
+
+    fn group(&mut self, id: &str) -> Option<&mut ClassicGroup> {
+        self.groups.get_mut(id)
+    }
+
+    fn group_or_create(&mut self, id: &str) -> &mut ClassicGroup {
+        if !self.groups.contains_key(id) {
+            let key: Arc<str> = id.into();
+            self.groups.insert(key.clone(), ClassicGroup::new(key));
+        }
+        self.groups.get_mut(id).expect("just inserted")
+    }
+
+    /// Handles a group request addressed to this shard (which is loaded).
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle(
+        &mut self,
+        now_us: u64,
+        cfg: &GroupCoordinatorConfig,
+        from: Node,
+        req_id: u64,
+        req: GroupRequest,
+        new_member_id: &mut dyn FnMut(&str) -> String,
+        out: &mut Outputs,
+    ) {
+        match req {
+            GroupRequest::FindCoordinator { .. } => {}
+            GroupRequest::JoinGroup(j) => {
+                // A join with a member id for a group that does not exist is refused.
+                if !j.member_id.is_empty() && !self.groups.contains_key(j.group_id.as_str()) {
+                    let r = GroupRequest::JoinGroup(j).error_response(ErrorCode::UnknownMemberId);
+                    out.respond(from, req_id, r);
+                    return;
+                }
+                let g = self.group_or_create(&j.group_id.clone());
+                g.join(now_us, cfg, from, req_id, j, new_member_id, out);
+            }
+            GroupRequest::SyncGroup {
+                group_id,
+                generation,
+                member_id,
+                assignments,
+                ..
+            } => match self.group(&group_id) {
+                Some(g) => g.sync(
+                    now_us,
+                    from,
+                    req_id,
+                    generation,
+                    &member_id,
+                    assignments,
+                    out,
+                ),
+                None => out.respond(
+                    from,
+                    req_id,
+                    GroupResponse::SyncGroup {
+                        error: ErrorCode::UnknownMemberId,
+                        assignment: Vec::new(),
+                    },
+                ),
+            },
+            GroupRequest::Heartbeat {
+                group_id,
+                generation,
+                member_id,
+                ..
+            } => {
+                let error = match self.group(&group_id) {
+                    Some(g) => g.heartbeat(now_us, &member_id, generation),
+                    None => ErrorCode::UnknownMemberId,
+                };
+                out.respond(from, req_id, GroupResponse::Heartbeat { error });
+            }
+            GroupRequest::LeaveGroup {
+                group_id,
+                member_id,
+            } => {
+                let error = match self.group(&group_id) {
+                    Some(g) => g.leave(now_us, cfg, &member_id, out),
+                    None => ErrorCode::UnknownMemberId,
+                };
+                out.respond(from, req_id, GroupResponse::LeaveGroup { error });
+            }
+            GroupRequest::OffsetCommit {
+                group_id,
+                generation,
+                member_id,
+                offsets,
+            } => {
+                let error = match self.group(&group_id) {
+                    Some(g) => g.validate_commit(generation, &member_id),
+                    // A simple commit creates the group (Empty); a member's commit to a group
+                    // that does not exist is refused.
+                    None if generation < 0 && member_id.is_empty() => {
+                        self.group_or_create(&group_id);
+                        ErrorCode::None
+                    }
+                    None => ErrorCode::IllegalGeneration,
+                };
+                if error != ErrorCode::None {
+                    out.respond(from, req_id, GroupResponse::OffsetCommit { error });
+                    return;
+                }
+                let key: Arc<str> = self
+                    .groups
+                    .get_key_value(group_id.as_str())
+                    .map(|(k, _)| k.clone())
+                    .expect("the group exists");
+                for (part, offset, leader_epoch) in offsets {
+                    out.write(CoordinatorRecord::OffsetCommit {
+                        group: key.clone(),
+                        part,
+                        offset,
+                        leader_epoch,
+                        metadata: String::new(),
+                        commit_us: now_us,
+                    });
+                    out.offsets.push((
+                        (key.clone(), part),
+                        CommittedOffset {
+                            offset,
+                            leader_epoch,
+                            commit_us: now_us,
+                        },
+                    ));
+                }
+                out.respond_after_write(
+                    from,
+                    req_id,
+                    GroupResponse::OffsetCommit {
+                        error: ErrorCode::None,
+                    },
+                );
+            }
+            GroupRequest::OffsetFetch {
+                group_id,
+                partitions,
+            } => {
+                let offsets = partitions
+                    .into_iter()
+                    .map(|p| {
+                        let c = self
+                            .offsets
+                            .get(&(Arc::from(group_id.as_str()), p))
+                            .map(|c| (c.offset, c.leader_epoch));
+                        (p, c)
+                    })
+                    .collect();
+                out.respond(
+                    from,
+                    req_id,
+                    GroupResponse::OffsetFetch {
+                        error: ErrorCode::None,
+                        offsets,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The earliest timer of the shard (µs).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.loading_until_us
+            .into_iter()
+            .chain(self.groups.values().filter_map(|g| g.next_deadline()))
+            .chain(self.pending.iter().map(|p| p.deadline_us))
+            .min()
+    }
+
+    /// Fires the groups' timers due by `now_us`.
+    pub fn on_tick(&mut self, now_us: u64, cfg: &GroupCoordinatorConfig, out: &mut Outputs) {
+        for g in self.groups.values_mut() {
+            if g.next_deadline().is_some_and(|d| d <= now_us) {
+                g.on_tick(now_us, cfg, out);
+            }
+        }
+    }
+}
+
+/// A group as the coordinator holds it, for views (`kafka-consumer-groups --describe`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct GroupView {
+    pub group: String,
+    /// The broker leading the group's `__consumer_offsets` partition, if any.
+    pub coordinator: Option<u32>,
+    /// `Empty`, `PreparingRebalance`, …; `Unknown` while no coordinator has it loaded.
+    pub state: String,
+    pub protocol_type: String,
+    /// The selected assignor (`range`, …).
+    pub protocol: Option<String>,
+    pub generation: i32,
+    pub leader: Option<String>,
+    pub members: Vec<MemberView>,
+    pub partitions: Vec<GroupPartitionView>,
+    /// Records the group's members were handed more than once.
+    pub processed_twice: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct MemberView {
+    pub member_id: String,
+    pub client_id: String,
+    pub group_instance_id: Option<String>,
+    pub host: String,
+    pub assignment: Vec<String>,
+}
+
+/// One partition of a group: committed offset, log end offset (the high watermark, as
+/// `ListOffsets(latest)` under read_uncommitted returns it) and lag.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct GroupPartitionView {
+    pub topic: String,
+    pub partition: u32,
+    pub committed: Option<u64>,
+    pub log_end_offset: u64,
+    pub lag: Option<u64>,
+    pub consumer_id: Option<String>,
+    pub host: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// A member's partitions as `topic-p` names.
+pub fn partition_names(a: &[TopicPartition]) -> Vec<String> {
+    a.iter().map(|tp| tp.to_string()).collect()
+}

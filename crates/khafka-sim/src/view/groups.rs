@@ -1,0 +1,217 @@
+//! Consumer groups as views read them (`kafka-consumer-groups --describe`, the JSON report,
+//! expectations): each group's coordinator, state, generation, members and their assignments,
+//! and per partition the committed offset, the log end offset and the lag.
+//!
+//! The coordinator's answer is the truth here, as it is for Kafka's tool: a group whose
+//! coordinator is not loaded (failing over) shows state `Unknown` and no committed offsets. The
+//! log end offset is the high watermark, what `ListOffsets(latest)` returns to the tool under
+//! `read_uncommitted`; lag is that minus the committed offset.
+
+use crate::coordinator::group::shard::{partition_names, GroupPartitionView, MemberView};
+use crate::coordinator::group::GroupView;
+use crate::msg::PartIdx;
+use crate::protocol::group::partition_for;
+use crate::sim::Sim;
+use std::collections::BTreeMap;
+
+impl Sim {
+    /// The group ids of the scenario's consumers, in the order first named.
+    pub fn group_ids(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in &self.spec().consumers {
+            if let Some(g) = &c.config.group.group_id {
+                if !out.contains(g) {
+                    out.push(g.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Every group of the scenario.
+    pub fn groups(&self) -> Vec<GroupView> {
+        self.group_ids()
+            .iter()
+            .filter_map(|g| self.group_view(g))
+            .collect()
+    }
+
+    /// One group, if a consumer names it.
+    pub fn group_view(&self, group: &str) -> Option<GroupView> {
+        let consumers: Vec<&crate::spec::ConsumerSpec> = self
+            .spec()
+            .consumers
+            .iter()
+            .filter(|c| c.config.group.group_id.as_deref() == Some(group))
+            .collect();
+        if consumers.is_empty() {
+            return None;
+        }
+        let offsets_part = self
+            .topo
+            .offsets_topic()
+            .map(|t| t.first_part + partition_for(group, t.partitions));
+        let coordinator = offsets_part.and_then(|p| self.controller.parts[p as usize].leader);
+        let shard = match (coordinator, offsets_part) {
+            (Some(b), Some(p)) => self.brokers[(b - 1) as usize]
+                .group_coordinator
+                .shards
+                .get(&p)
+                .filter(|s| s.loading_until_us.is_none()),
+            _ => None,
+        };
+        let g = shard.and_then(|s| s.groups.get(group));
+        let members: Vec<MemberView> = g
+            .map(|g| {
+                g.members
+                    .iter()
+                    .map(|m| MemberView {
+                        member_id: m.member_id.clone(),
+                        client_id: m.client_id.clone(),
+                        group_instance_id: m.group_instance_id.clone(),
+                        host: format!("/{}", m.client_id),
+                        assignment: partition_names(&m.assignment),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut topics: Vec<&str> = consumers.iter().map(|c| c.topic.as_str()).collect();
+        topics.sort_unstable();
+        topics.dedup();
+        let mut partitions = Vec::new();
+        for t in topics {
+            let Some(ti) = self.topo.topic_index(t) else {
+                continue;
+            };
+            let info = &self.topo.topics[ti as usize];
+            for p in 0..info.partitions {
+                let part = info.first_part + p;
+                let name = format!("{t}-{p}");
+                let committed = shard.and_then(|s| {
+                    s.offsets
+                        .get(&(std::sync::Arc::from(group), part))
+                        .map(|c| c.offset)
+                });
+                let leo = self.partition_view(part).high_watermark;
+                let owner = members.iter().find(|m| m.assignment.contains(&name));
+                partitions.push(GroupPartitionView {
+                    topic: t.to_string(),
+                    partition: p,
+                    committed,
+                    log_end_offset: leo,
+                    lag: committed.map(|c| leo.saturating_sub(c)),
+                    consumer_id: owner.map(|m| m.member_id.clone()),
+                    host: owner.map(|m| m.host.clone()),
+                    client_id: owner.map(|m| m.client_id.clone()),
+                });
+            }
+        }
+        Some(GroupView {
+            group: group.to_string(),
+            coordinator,
+            state: g.map_or("Unknown", |g| g.state.name()).to_string(),
+            protocol_type: "consumer".to_string(),
+            protocol: g.and_then(|g| g.protocol.clone()),
+            generation: g.map_or(-1, |g| g.generation),
+            leader: g.and_then(|g| g.leader.clone()),
+            members,
+            partitions,
+            processed_twice: self.processed_twice(group),
+        })
+    }
+
+    /// Records the group's members processed more than once (a record handed to the
+    /// application again, by the same member after a restart or by another after a rebalance).
+    pub fn processed_twice(&self, group: &str) -> u64 {
+        let mut ranges: BTreeMap<PartIdx, Vec<(u64, u64)>> = BTreeMap::new();
+        for c in &self.consumers {
+            if c.group.as_ref().is_none_or(|g| g.group_id != group) {
+                continue;
+            }
+            for &(p, from, to) in &c.delivered {
+                ranges.entry(c.first_part + p).or_default().push((from, to));
+            }
+        }
+        let mut twice = 0;
+        for (_, mut rs) in ranges {
+            rs.sort_unstable();
+            let total: u64 = rs.iter().map(|(a, b)| b - a).sum();
+            let mut union = 0;
+            let mut cur: Option<(u64, u64)> = None;
+            for (a, b) in rs {
+                match cur {
+                    Some((ca, cb)) if a <= cb => cur = Some((ca, cb.max(b))),
+                    Some((ca, cb)) => {
+                        union += cb - ca;
+                        cur = Some((a, b));
+                    }
+                    None => cur = Some((a, b)),
+                }
+            }
+            if let Some((a, b)) = cur {
+                union += b - a;
+            }
+            twice += total - union;
+        }
+        twice
+    }
+
+    /// `kafka-consumer-groups --describe` for every group: Kafka's columns and widths
+    /// (`ConsumerGroupCommand.printOffsets`: each column at least 15 wide, as wide as its
+    /// longest value; `-` for a missing value).
+    pub fn describe_groups(&self) -> String {
+        let mut out = String::new();
+        for g in self.groups() {
+            if g.members.is_empty() {
+                out.push_str(&format!(
+                    "\nConsumer group '{}' has no active members.\n",
+                    g.group
+                ));
+            }
+            let dash = |o: Option<String>| o.unwrap_or_else(|| "-".to_string());
+            let rows: Vec<[String; 9]> = g
+                .partitions
+                .iter()
+                .map(|p| {
+                    [
+                        g.group.clone(),
+                        p.topic.clone(),
+                        p.partition.to_string(),
+                        dash(p.committed.map(|c| c.to_string())),
+                        p.log_end_offset.to_string(),
+                        dash(p.lag.map(|l| l.to_string())),
+                        dash(p.consumer_id.clone()),
+                        dash(p.host.clone()),
+                        dash(p.client_id.clone()),
+                    ]
+                })
+                .collect();
+            let width = |i: usize| rows.iter().map(|r| r[i].len()).max().unwrap_or(0).max(15);
+            let (wg, wt, wc, wh) = (width(0), width(1), width(6), width(7));
+            let line = |r: &[String; 9]| {
+                format!(
+                    "\n{:<wg$} {:<wt$} {:<10} {:<15} {:<15} {:<15} {:<wc$} {:<wh$} {}",
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+                )
+            };
+            let header = [
+                "GROUP",
+                "TOPIC",
+                "PARTITION",
+                "CURRENT-OFFSET",
+                "LOG-END-OFFSET",
+                "LAG",
+                "CONSUMER-ID",
+                "HOST",
+                "CLIENT-ID",
+            ]
+            .map(String::from);
+            out.push_str(&line(&header));
+            for r in &rows {
+                out.push_str(&line(r));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
