@@ -2,6 +2,7 @@
 //! per leader: fetch, append what comes back, truncate on a diverging epoch, back off on errors.
 
 use super::*;
+use crate::protocol::Fetch;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FetcherState {
@@ -63,12 +64,12 @@ impl Broker {
         f.sent_us = ctx.now.as_us();
         ctx.send(
             Node::Broker(leader),
-            Msg::Fetch {
+            Msg::Fetch(Fetch::Request {
                 req_id,
                 fetcher: Fetcher::Follower(me),
                 max_wait_us: crate::time::ms_to_us(ctx.topo.config.replica_fetch_wait_max_ms),
                 partitions,
-            },
+            }),
         );
         self.arm_fetch_check(ctx);
     }

@@ -3,6 +3,7 @@
 //! `BrokerMetadataListener`).
 
 use super::*;
+use crate::protocol::{BrokerHeartbeat, MetadataFetch};
 
 impl Broker {
     /// Starts (or restarts) the process: log recovery, then registration with the controller.
@@ -95,12 +96,12 @@ impl Broker {
     pub fn send_heartbeat(&mut self, ctx: &mut Ctx) {
         ctx.send(
             Node::Controller,
-            Msg::Heartbeat {
+            Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
                 broker_epoch: self.broker_epoch,
                 previous_broker_epoch: self.previous_broker_epoch,
                 metadata_offset: self.metadata_offset,
                 want_shutdown: self.want_shutdown,
-            },
+            }),
         );
     }
 
@@ -109,10 +110,10 @@ impl Broker {
         self.metadata_fetch_in_flight = Some(req_id);
         ctx.send(
             Node::Controller,
-            Msg::MetadataFetch {
+            Msg::MetadataFetch(MetadataFetch::Request {
                 req_id,
                 offset: self.metadata_offset,
-            },
+            }),
         );
         ctx.timer_after_ms(
             METADATA_FETCH_TIMEOUT_MS,

@@ -5,6 +5,7 @@
 
 use super::fetch::{diverging, EpochCheck};
 use super::*;
+use crate::protocol::AlterPartition;
 
 /// What the leader knows of a follower (`Replica` in Kafka).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -260,12 +261,12 @@ impl Broker {
         let partition_epoch = r.state.partition_epoch;
         ctx.send(
             Node::Controller,
-            Msg::AlterPartition {
+            Msg::AlterPartition(AlterPartition::Request {
                 part,
                 leader_epoch: r.state.leader_epoch,
                 partition_epoch,
                 isr,
-            },
+            }),
         );
         ctx.timer_after_ms(
             CONTROLLER_SOCKET_TIMEOUT_MS,

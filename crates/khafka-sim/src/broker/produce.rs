@@ -3,6 +3,7 @@
 //! records or its timeout).
 
 use super::*;
+use crate::protocol::Produce;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DelayedProduce {
@@ -24,10 +25,10 @@ pub(super) fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
     }));
     ctx.send(
         d.from,
-        Msg::ProduceResponse {
+        Msg::Produce(Produce::Response {
             req_id: d.req_id,
             results,
-        },
+        }),
     );
 }
 
@@ -149,7 +150,7 @@ impl Broker {
             return BrokerAction::None;
         }
         if waiting.is_empty() {
-            ctx.send(from, Msg::ProduceResponse { req_id, results });
+            ctx.send(from, Msg::Produce(Produce::Response { req_id, results }));
             return BrokerAction::None;
         }
         for (part, err, off) in results {

@@ -3,6 +3,7 @@
 //! order, and failing them for good.
 
 use super::*;
+use crate::protocol::{ApiVersions, Produce};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InFlight {
@@ -107,7 +108,10 @@ impl Producer {
             }
             let req_id = ctx.req_id();
             self.conns[b as usize].connecting = Some(req_id);
-            ctx.send(Node::Broker(b), Msg::ApiVersions { req_id });
+            ctx.send(
+                Node::Broker(b),
+                Msg::ApiVersions(ApiVersions::Request { req_id }),
+            );
             ctx.timer_after_ms(
                 self.spec.config.socket_connection_setup_timeout_ms,
                 Timer::RequestTimeout { req_id },
@@ -167,12 +171,12 @@ impl Producer {
             ctx.counters.produce_requests += 1;
             ctx.send(
                 Node::Broker(broker),
-                Msg::Produce {
+                Msg::Produce(Produce::Request {
                     req_id,
                     acks,
                     timeout_us,
                     batches: wire,
-                },
+                }),
             );
             if acks == Acks::Zero {
                 // Fire and forget: complete as soon as the request is written (offset -1).
