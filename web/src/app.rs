@@ -100,7 +100,7 @@ fn switch(route: Route) -> Html {
         Route::Language => html! { <DocPage name="language" file="scenario-language.md" /> },
         Route::Glossary => html! { <DocPage name="glossary" file="glossary.md" /> },
         Route::Bench => html! { <crate::bench::Bench /> },
-        Route::Formats => html! { <crate::formats_page::FormatsPage /> },
+        Route::Formats => html! { <crate::formats_loader::FormatsLoader /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

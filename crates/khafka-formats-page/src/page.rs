@@ -4,7 +4,8 @@
 //! mode, as the Schema Registry checks it.
 //!
 //! Nothing is encoded here: every answer comes from `khafka_formats::api::handle_json` running in a
-//! codec bundle ([`crate::codec`]), fetched the first time this page opens. The default schemas are
+//! codec bundle ([`crate::codec`]), fetched the first time this page opens. The page itself is
+//! rendered into its own root, beside the main app's, hence its own `<main>`. The default schemas are
 //! the ones in `docs/formats/` (a few hundred bytes compiled in).
 
 use crate::codec::{self, Answer, Bundle, Reply, Request};
@@ -26,9 +27,9 @@ const VALUE: &str = r#"{"id":7,"name":"Ann"}"#;
 /// The example schema for `format` (`docs/formats/user.*`).
 fn example_schema(format: &str) -> &'static str {
     match format {
-        "avro" => include_str!("../../docs/formats/user.avsc"),
-        "protobuf" => include_str!("../../docs/formats/user.proto"),
-        _ => include_str!("../../docs/formats/user.schema.json"),
+        "avro" => include_str!("../../../docs/formats/user.avsc"),
+        "protobuf" => include_str!("../../../docs/formats/user.proto"),
+        _ => include_str!("../../../docs/formats/user.schema.json"),
     }
 }
 
@@ -36,7 +37,7 @@ fn example_schema(format: &str) -> &'static str {
 fn example_evolution(format: &str) -> (String, String) {
     match format {
         "avro" => (
-            include_str!("../../docs/formats/user-v2.avsc").to_string(),
+            include_str!("../../../docs/formats/user-v2.avsc").to_string(),
             example_schema("avro").to_string(),
         ),
         "protobuf" => {
@@ -197,7 +198,7 @@ pub fn formats_page() -> Html {
         .map(|b| b.name())
         .collect();
     html! {
-        <article class="lesson formats">
+        <main><article class="lesson formats">
             <h1>{ "Data formats on real bytes" }</h1>
             <p class="lead">{ "Type a value and a schema for each format: the record is encoded by real Avro, Protobuf and JSON encoders (the same code as " }<code>{ "khafka encode" }</code>{ "), shown byte by byte, with its size in each format." }</p>
             if !loading.is_empty() {
@@ -266,7 +267,7 @@ pub fn formats_page() -> Html {
                 Some(Err(e)) => html! { <p class="notice error" role="alert">{ e }</p> },
             } }
             <Evolution />
-        </article>
+        </article></main>
     }
 }
 
