@@ -12,17 +12,20 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = process.argv[2];
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
-// Every path served, in order (the codec bundles must be fetched only by the page that needs them),
-// and a switch to delay or refuse the codec bundles (their loading state and their failure).
+// Every path served, in order (the codec bundles and the formats page's own bundle must be fetched
+// only by that page), and switches to delay or refuse them (their loading state and their failure).
 const served = [];
 const codec = { delayMs: 0, blocked: false };
 const isCodec = (path) => path.includes('/formats-v1/');
+const formatsUi = { blocked: false };
+const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   if (path === '/' || path === '') path = '/index.html';
   served.push(path);
   if (isCodec(path) && codec.delayMs) await new Promise((r) => setTimeout(r, codec.delayMs));
   if (isCodec(path) && codec.blocked) { res.writeHead(404); res.end('not found'); return; }
+  if (isFormatsUi(path) && formatsUi.blocked) { res.writeHead(404); res.end('not found'); return; }
   try {
     const body = await readFile(join(dist, path));
     res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
@@ -971,8 +974,8 @@ await check('the home page and the lessons never fetch a codec bundle', async ()
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
   await cell(0).locator('.run').waitFor();
   expect(served.some((p) => p.endsWith('.wasm')), `the site's wasm was served: ${served.length} requests`);
-  const fetched = served.filter(isCodec);
-  expect(fetched.length === 0, `codec files fetched outside the formats page: ${fetched.join(', ')}`);
+  const fetched = served.filter((p) => isCodec(p) || isFormatsUi(p));
+  expect(fetched.length === 0, `formats page or codec files fetched outside the formats page: ${fetched.join(', ')}`);
   // The home page links to the formats page.
   await page.goto(`${base}/`);
   await page.locator('p.formats-link a').click();
@@ -1004,6 +1007,9 @@ await check('the formats page loads the codec bundles on demand, with a loading 
     for (const f of ['_loader.js', '.js', '_bg.wasm']) {
       expect(served.includes(`/formats-v1/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
     }
+  }
+  for (const f of ['khafka-formats-page.js', 'formats-page-start.js', 'khafka-formats-page_bg.wasm']) {
+    expect(served.includes(`/formats-ui-v1/${f}`), `${f} not fetched: ${served.filter(isFormatsUi).join(', ')}`);
   }
   // The annotated layout of the Avro record: one row per labelled range.
   const rows = await page.locator('.explained table.layout tbody tr').allInnerTexts();
@@ -1055,6 +1061,37 @@ await check('a codec bundle that cannot load says so', async () => {
   const added = consoleErrors.splice(before);
   expect(added.every((e) => /404|Failed to load|formats-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
   await page.goto(`${base}/#/`);
+});
+
+await check('the formats page\'s own bundle: an error if it cannot load, a retry, and the page again after leaving it', async () => {
+  const before = consoleErrors.length;
+  formatsUi.blocked = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.goto(`${base}/#/formats`);
+    const err = await page.locator('main .formats-status.error').innerText({ timeout: 10000 });
+    expect(err.startsWith('The formats page could not be loaded'), `error shown: ${err}`);
+  } finally {
+    formatsUi.blocked = false;
+  }
+  const added = consoleErrors.splice(before);
+  expect(added.every((e) => /404|Failed to load|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  // Opening the page again (same document) tries again.
+  await page.goto(`${base}/#/`);
+  await page.goto(`${base}/#/formats`);
+  await page.locator('table.sizes tr.avro code.hex').waitFor({ timeout: 30000 });
+  expect(await page.locator('.formats-status').count() === 0, 'no loading state or error once the page is shown');
+  // Leaving unmounts it; coming back mounts it afresh, with its answers.
+  await page.locator('header.top a', { hasText: 'Course' }).click();
+  await page.locator('ol.outline li').first().waitFor();
+  expect(await page.locator('article.formats').count() === 0, 'the formats page is gone from the home page');
+  await page.locator('header.top a', { hasText: 'Data formats' }).click();
+  await page.locator('table.sizes tr.protobuf code.hex').waitFor({ timeout: 30000 });
+  expect(await page.locator('article.formats').count() === 1, 'one formats page');
+  // Typing still reaches the page's own handlers (its Yew app is not the main app's).
+  await page.locator('textarea.value').fill('{"id":1,"name":"A"}');
+  await page.waitForFunction(() => document.querySelector('table.sizes tr.avro code.hex')?.textContent === '02 02 41', null, { timeout: 10000 });
 });
 
 await check('dark mode follows the system setting; the glossary defines the course\'s words', async () => {

@@ -33,10 +33,15 @@ enum Stage {
     StartFailed,
 }
 
+/// What the mounted loader is told: the stage, and the error to show.
+type Notify = Callback<(Stage, Option<String>)>;
+/// A script's completion, called once with whether it loaded.
+type Done = Rc<Cell<Option<Box<dyn FnOnce(bool)>>>>;
+
 thread_local! {
     static STAGE: Cell<Stage> = const { Cell::new(Stage::Idle) };
     /// The mounted loader's state setter (at most one loader is mounted: it is a route).
-    static NOTIFY: RefCell<Option<Callback<(Stage, Option<String>)>>> = const { RefCell::new(None) };
+    static NOTIFY: RefCell<Option<Notify>> = const { RefCell::new(None) };
     static LISTENING: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -95,8 +100,8 @@ fn add_script(name: &str, done: impl FnOnce(bool) + 'static) {
     let (Ok(script), Some(head)) = (doc.create_element("script"), doc.head()) else {
         return done(false);
     };
-    let done: Rc<Cell<Option<Box<dyn FnOnce(bool)>>>> = Rc::new(Cell::new(Some(Box::new(done))));
-    let settle = |ok: bool, done: Rc<Cell<Option<Box<dyn FnOnce(bool)>>>>| {
+    let done: Done = Rc::new(Cell::new(Some(Box::new(done))));
+    let settle = |ok: bool, done: Done| {
         Closure::once_into_js(move || {
             if let Some(f) = done.take() {
                 f(ok)
