@@ -1043,6 +1043,70 @@ await check('the registry refuses an incompatible schema with its reason, and ac
   await expect_text(verdict, (t) => t === 'compatible', 'NONE accepts anything');
 });
 
+await check('the record in a batch: real sizes under each compression codec, for one record and for copies', async () => {
+  await page.goto(`${base}/#/`);
+  await page.goto(`${base}/#/formats`);
+  const row = (f) => page.locator(`table.batch-sizes tr.${f} td.num`);
+  const nums = async (f) => (await row(f).allInnerTexts()).map(Number);
+  for (const f of ['json', 'avro', 'protobuf']) {
+    await row(f).nth(5).waitFor({ timeout: 30000 });
+  }
+  await page.waitForFunction(() => [...document.querySelectorAll('table.batch-sizes td')].every((td) => td.textContent !== '…'), null, { timeout: 30000 });
+  // values, records framed, then the batch with none, gzip, snappy, lz4.
+  const one = { json: await nums('json'), avro: await nums('avro'), protobuf: await nums('protobuf') };
+  expect(one.json[0] === 21 && one.avro[0] === 5 && one.protobuf[0] === 7, `values: ${JSON.stringify(one)}`);
+  for (const [f, n] of Object.entries(one)) {
+    // A v2 batch's header is 61 bytes; an unkeyed record adds 7 bytes of framing to a short value.
+    expect(n.length === 6 && n[2] === 61 + n[1] && n[1] === n[0] + 7, `${f}: ${n.join(' ')}`);
+    expect(n.slice(3).every((x) => Number.isInteger(x) && x > 61), `${f} compressed: ${n.join(' ')}`);
+  }
+  await page.locator('input.batch-copies').fill('100');
+  await page.waitForFunction(() => {
+    const td = document.querySelectorAll('table.batch-sizes tr.avro td.num');
+    return td.length === 6 && td[0].textContent === '500' && [...td].every((t) => t.textContent !== '…');
+  }, null, { timeout: 30000 });
+  const many = await nums('avro');
+  // 100 records of 12 bytes, but offset deltas 64–99 take a second varint byte (zig-zag): 1,236.
+  expect(many[1] === 1236 && many[2] === 61 + 1236, `100 Avro copies framed: ${many.join(' ')}`);
+  expect(many[3] < many[2] && many[4] < many[2] && many[5] < many[2], `100 Avro copies compress: ${many.join(' ')}`);
+  const summary = await page.locator('.batch-summary').innerText();
+  expect(/Avro: (gzip|snappy|lz4) is smallest, \d+ bytes against \d+ uncompressed/.test(summary), `summary: ${summary}`);
+});
+
+await check('schema evolution with older versions: each mode\'s verdict, which versions the new schema reads, register and delete', async () => {
+  await page.goto(`${base}/#/`);
+  await page.goto(`${base}/#/formats`);
+  const modeRow = (m) => page.locator(`table.modes tr.${m} td`).nth(1);
+  const settled = () => page.waitForFunction(() => [...document.querySelectorAll('table.modes td, table.reads td')].every((td) => td.textContent !== '…'), null, { timeout: 30000 });
+  await page.locator('table.modes tr.none td.ok').waitFor({ timeout: 30000 });
+  await settled();
+  // The example: version 2 added email with a default and widened id; the new schema drops the default.
+  expect(await modeRow('backward').innerText() === 'compatible', 'BACKWARD checks the latest only');
+  const bt = await modeRow('backward_transitive').innerText();
+  expect(bt.startsWith('incompatible with version 1') && bt.includes('email'), `BACKWARD_TRANSITIVE: ${bt}`);
+  const ft = await modeRow('forward_transitive').innerText();
+  expect(ft.startsWith('incompatible with version 1'), `FORWARD_TRANSITIVE: ${ft}`);
+  const reads = await page.locator('table.reads tbody tr').allInnerTexts();
+  expect(reads.length === 2 && /^1\s+no\b.*READER_FIELD_MISSING_DEFAULT_VALUE.*no\b.*TYPE_MISMATCH/s.test(reads[0]) && /^2\s+yes\s+yes$/.test(reads[1].trim()), `reads: ${reads.join(' / ')}`);
+  // Registering the new schema makes it version 3; the transitive modes still check version 1.
+  await page.locator('button.register').click();
+  await page.locator('label', { hasText: 'Version 3, the latest registered' }).waitFor();
+  await settled();
+  expect((await page.locator('table.reads tbody tr').count()) === 3, 'three versions');
+  expect((await modeRow('backward_transitive').innerText()).startsWith('incompatible with version 1'), 'still refused against version 1');
+  // Deleting version 1 leaves versions that all read each other.
+  await page.locator('details.older button.forget').first().click();
+  await page.locator('label', { hasText: 'Version 2, the latest registered' }).waitFor();
+  await settled();
+  const verdicts = await page.locator('table.modes tbody td:nth-child(3)').allInnerTexts();
+  expect(verdicts.every((v) => v === 'compatible'), `after deleting version 1: ${verdicts.join(' / ')}`);
+  // An incompatible schema cannot be registered under the chosen mode.
+  const v = await page.locator('textarea.new-schema').inputValue();
+  await page.locator('textarea.new-schema').fill(v.replace('"fields": [', '"fields": [\n   {"name": "country", "type": "string"},'));
+  await expect_text(page.locator('section.evolution .compat-verdict'), (t) => t.startsWith('incompatible under BACKWARD'), 'country without a default');
+  expect(await page.locator('button.register').isDisabled(), 'register is disabled when the registry would refuse');
+});
+
 await check('a codec bundle that cannot load says so', async () => {
   const before = consoleErrors.length;
   codec.blocked = true;
@@ -1077,9 +1141,8 @@ await check('the formats page\'s own bundle: an error if it cannot load, a retry
   }
   const added = consoleErrors.splice(before);
   expect(added.every((e) => /404|Failed to load|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
-  // Opening the page again (same document) tries again.
-  await page.goto(`${base}/#/`);
-  await page.goto(`${base}/#/formats`);
+  // Try again (same document) loads it.
+  await page.locator('main .formats-status button.retry').click();
   await page.locator('table.sizes tr.avro code.hex').waitFor({ timeout: 30000 });
   expect(await page.locator('.formats-status').count() === 0, 'no loading state or error once the page is shown');
   // Leaving unmounts it; coming back mounts it afresh, with its answers.
@@ -1137,7 +1200,7 @@ await check('no horizontal overflow at 360 px', async () => {
       // Measured with its answers shown: the sizes, the byte layout and a refusal with its rule.
       await page.locator('table.sizes tr.json code.hex').waitFor({ timeout: 30000 });
       await page.locator('.explained table.layout').waitFor();
-      const v3 = (await page.locator('textarea.new-schema').inputValue()).replace('"default": "none"}', '"default": "none"},\n   {"name": "country", "type": "string"}');
+      const v3 = (await page.locator('textarea.new-schema').inputValue()).replace('"fields": [', '"fields": [\n   {"name": "country", "type": "string"},');
       await page.locator('textarea.new-schema').fill(v3);
       await page.locator('section.evolution table.rules').waitFor();
     }

@@ -7,7 +7,7 @@
 //! page into `#formats-app` (beside this app's root, see `crates/khafka-formats-page/src/main.rs`)
 //! and says `khafka-formats-page-ready`; afterwards this component sends it `show` when the route
 //! opens the page and `hide` when it leaves. A script that fails to load, or a wasm that fails to
-//! start, shows an error; opening the page again tries again.
+//! start, shows an error with a button to try again (opening the page again tries again too).
 
 use gloo::events::EventListener;
 use std::cell::{Cell, RefCell};
@@ -56,7 +56,7 @@ fn fail(stage: Stage, why: &str) {
     set_stage(
         stage,
         Some(format!(
-            "The formats page could not be loaded ({why}). Check your connection and open the page again to retry."
+            "The formats page could not be loaded ({why}). Check your connection and try again."
         )),
     );
 }
@@ -125,6 +125,26 @@ fn start() {
     });
 }
 
+/// Fetches and starts the bundle, or (once it runs) shows the page.
+fn load() {
+    match STAGE.with(Cell::get) {
+        Stage::Ready => send("show"),
+        Stage::Idle => {
+            set_stage(Stage::Glue, None);
+            add_script("khafka-formats-page.js", |ok| {
+                if ok {
+                    start();
+                } else {
+                    fail(Stage::Idle, "its script did not load");
+                }
+            });
+        }
+        Stage::StartFailed => start(),
+        // Still loading from an earlier visit: the bundle mounts the page when it starts.
+        Stage::Glue | Stage::Starting => {}
+    }
+}
+
 #[function_component(FormatsLoader)]
 pub fn formats_loader() -> Html {
     let state = use_state(|| (STAGE.with(Cell::get), None::<String>));
@@ -133,22 +153,7 @@ pub fn formats_loader() -> Html {
         use_effect_with((), move |_| {
             listen();
             NOTIFY.with(|n| *n.borrow_mut() = Some(Callback::from(move |s| state.set(s))));
-            match STAGE.with(Cell::get) {
-                Stage::Ready => send("show"),
-                Stage::Idle => {
-                    set_stage(Stage::Glue, None);
-                    add_script("khafka-formats-page.js", |ok| {
-                        if ok {
-                            start();
-                        } else {
-                            fail(Stage::Idle, "its script did not load");
-                        }
-                    });
-                }
-                Stage::StartFailed => start(),
-                // Still loading from an earlier visit: the bundle mounts the page when it starts.
-                Stage::Glue | Stage::Starting => {}
-            }
+            load();
             move || {
                 NOTIFY.with(|n| *n.borrow_mut() = None);
                 send("hide");
@@ -157,7 +162,12 @@ pub fn formats_loader() -> Html {
     }
     match &*state {
         (Stage::Idle | Stage::StartFailed, Some(e)) => {
-            html! { <p class="notice error formats-status" role="alert">{ e.clone() }</p> }
+            html! {
+                <p class="notice error formats-status" role="alert">
+                    { e.clone() }{ " " }
+                    <button class="retry" onclick={Callback::from(|_: MouseEvent| load())}>{ "Try again" }</button>
+                </p>
+            }
         }
         (Stage::Ready, _) => html! {},
         _ => {

@@ -13,7 +13,9 @@
 //! `show` by mounting (afresh) and `hide` by unmounting. Once running (the page mounted if the
 //! reader is still on it), it says `khafka-formats-page-ready`.
 
+mod batches;
 mod codec;
+mod evolution;
 mod page;
 
 use std::cell::RefCell;
