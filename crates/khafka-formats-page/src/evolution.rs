@@ -378,11 +378,11 @@ pub fn evolution() -> Html {
             <h3>{ "Under each compatibility mode" }</h3>
             <div class="explained">
                 <table class="modes">
-                    <thead><tr><th>{ "mode" }</th><th>{ "checks the new schema against" }</th><th>{ "verdict" }</th></tr></thead>
+                    <thead><tr><th>{ "mode (checks the new schema against)" }</th><th>{ "verdict" }</th></tr></thead>
                     <tbody>
                         { for MODES.iter().enumerate().map(|(m, mode)| {
                             let cell = check_cell(&checks.modes[m], "compatible", refused_mode);
-                            html! { <tr class={classes!(mode.to_lowercase(), (m == mode_i).then_some("chosen"))}><th scope="row"><code>{ *mode }</code></th><td>{ checked(mode, n) }</td>{ cell }</tr> }
+                            html! { <tr class={classes!(mode.to_lowercase(), (m == mode_i).then_some("chosen"))}><th scope="row"><code>{ *mode }</code><span class="against">{ checked(mode, n) }</span></th>{ cell }</tr> }
                         }) }
                     </tbody>
                 </table>
@@ -390,7 +390,7 @@ pub fn evolution() -> Html {
             <h3>{ "Which versions it reads, and is read by" }</h3>
             <div class="explained">
                 <table class="reads">
-                    <thead><tr><th>{ "version" }</th><th>{ "a consumer with the new schema reads its data" }</th><th>{ "its consumers read data written with the new schema" }</th></tr></thead>
+                    <thead><tr><th>{ "version" }</th><th>{ "the new schema reads its data" }</th><th>{ "its readers read the new schema's data" }</th></tr></thead>
                     <tbody>
                         { for checks.reads.iter().enumerate().map(|(v, (reads, read_by))| html! {
                             <tr><th scope="row">{ v + 1 }</th>{ check_cell(reads, "yes", refused_pair) }{ check_cell(read_by, "yes", refused_pair) }</tr>
