@@ -218,6 +218,8 @@ impl Broker {
                     broker: me,
                     base_offset: fp.base_offset,
                     count,
+                    leader,
+                    batches: &fp.batches,
                 });
                 ctx.pools.batches.give(fp.batches);
             }
@@ -225,6 +227,12 @@ impl Broker {
             let hw = fp.high_watermark.min(r.log.log_end_offset());
             if hw > r.log.high_watermark {
                 r.log.set_high_watermark(hw);
+                let topo = ctx.topo;
+                ctx.emit_hot(HotEvent::HighWatermark {
+                    partition: topo.part_name_ref(fp.part),
+                    broker: me,
+                    high_watermark: hw,
+                });
             }
         }
         ctx.pools.fetched.give(partitions);

@@ -39,6 +39,15 @@ impl Broker {
             broker: self.id,
             broker_epoch: self.broker_epoch,
         });
+        // Each replica's HW as log recovery left it (the export's account of every HW change).
+        let topo = ctx.topo;
+        for r in self.replicas.values() {
+            ctx.emit_hot(HotEvent::HighWatermark {
+                partition: topo.part_name_ref(r.part),
+                broker: self.id,
+                high_watermark: r.log.high_watermark,
+            });
+        }
         self.send_heartbeat(ctx);
         self.fetch_metadata(ctx);
         let cfg = &ctx.topo.config;

@@ -134,7 +134,11 @@ impl Broker {
                 base_offset: base,
                 count: batch.records.len() as u32,
                 leader_epoch: epoch,
-                first_record: batch.records.first().copied().unwrap_or(0),
+                batch: id,
+                producer_id: stamp.map_or(0, |s| s.producer_id),
+                producer_epoch: stamp.map_or(0, |s| s.producer_epoch),
+                base_sequence: stamp.map_or(-1, |s| s.base_sequence),
+                records: &batch.records,
             });
             ctx.pools.record_ids.give(batch.records);
             let required = r.log.log_end_offset();

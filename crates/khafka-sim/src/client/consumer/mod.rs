@@ -273,6 +273,7 @@ impl Consumer {
                                 partition: topo.part_name_ref(fp.part),
                                 base_offset: pos,
                                 records: n as u32,
+                                broker: b,
                             });
                             ctx.pools.batches.give(fp.batches);
                         }

@@ -369,6 +369,7 @@ impl Producer {
             base_offset,
             records: b.records.len() as u32,
             latency_us,
+            record_ids: &b.records,
         });
         ctx.pools.record_ids.give(b.records);
     }
@@ -464,6 +465,7 @@ impl Producer {
             partition: self.part_name(ctx, b.partition),
             error: err.name(),
             records: b.records.len() as u32,
+            record_ids: b.records.clone(),
         });
         if let (true, Some(_)) = (self.idempotent, b.base_sequence) {
             // `TransactionManager.handleFailedBatch` and `Sender`'s expiry: a sent batch that expired
