@@ -10,7 +10,7 @@
 //! `end` line names the replica each partition's verdicts read (`docs/trace.md`).
 
 use khafka_sim::{Sim, SimOptions};
-use khafka_tests::{khafka_files, load, scenarios_dir};
+use khafka_tests::{load, runnable_scenarios};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -148,11 +148,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
 
 #[test]
 fn every_verdict_is_recomputed_from_the_export_alone() {
-    // Every runnable scenario (the `parse/` ones exist to fail parsing).
-    let files: Vec<_> = khafka_files(&scenarios_dir())
-        .into_iter()
-        .filter(|p| !p.components().any(|c| c.as_os_str() == "parse"))
-        .collect();
+    let files = runnable_scenarios();
     assert!(files.len() > 30, "the scenarios are found");
     for path in files {
         let scenario = load(&path);
