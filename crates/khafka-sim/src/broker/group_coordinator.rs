@@ -85,10 +85,10 @@ fn with_error(resp: &GroupResponse, error: ErrorCode) -> GroupResponse {
 fn respond(ctx: &mut Ctx, to: Node, req_id: u64, resp: GroupResponse) {
     ctx.send(
         to,
-        Msg::GroupResponse {
+        Msg::Group(crate::msg::Group::Response {
             req_id,
             resp: Box::new(resp),
-        },
+        }),
     );
 }
 
@@ -209,7 +209,7 @@ impl Broker {
         let id = ctx.batches.add_coordinator(base, epoch, records);
         r.log.append(id, ctx.batches, now_us);
         let required = r.log.log_end_offset();
-        let first_record = ctx.batches.record_id(id, 0);
+        let ids: Vec<crate::log::RecordId> = ctx.batches.record_ids(id).collect();
         let topo = ctx.topo;
         ctx.emit_hot(HotEvent::Appended {
             partition: topo.part_name_ref(part),
@@ -217,7 +217,11 @@ impl Broker {
             base_offset: base,
             count,
             leader_epoch: epoch,
-            first_record,
+            batch: id,
+            producer_id: 0,
+            producer_epoch: 0,
+            base_sequence: -1,
+            records: &ids,
         });
         let timeout = crate::time::ms_to_us(topo.config.group.offsets_commit_timeout_ms);
         if let Some(shard) = self.group_coordinator.shards.get_mut(&part) {

@@ -1,7 +1,7 @@
 //! The consumer-group APIs of the classic protocol, one request and one response enum with a
 //! variant per API: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
 //! OffsetFetch (Kafka's `*RequestData`/`*ResponseData`, with the fields the model uses). They
-//! travel boxed in [`crate::msg::Msg::GroupRequest`] and [`crate::msg::Msg::GroupResponse`].
+//! travel boxed in [`Group`], the [`crate::msg::Msg::Group`] message.
 //!
 //! Partitions are named by their index in the topology ([`PartIdx`]); the consumer protocol's
 //! subscription and assignment (`ConsumerProtocolSubscription`, `ConsumerProtocolAssignment`)
@@ -10,6 +10,20 @@
 use crate::client::consumer::assignor::TopicPartition;
 use crate::msg::{ErrorCode, PartIdx};
 use crate::spec::BrokerId;
+
+/// A group API request or response on the wire (boxed: rare next to fetches, and every message is
+/// as large as its largest kind).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Group {
+    Request {
+        req_id: u64,
+        req: Box<GroupRequest>,
+    },
+    Response {
+        req_id: u64,
+        resp: Box<GroupResponse>,
+    },
+}
 
 /// A member's JoinGroup metadata for one protocol (`ConsumerProtocolSubscription`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -144,10 +144,10 @@ pub struct View<'a> {
 fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
     ctx.send(
         Node::Broker(to),
-        Msg::GroupRequest {
+        Msg::Group(crate::msg::Group::Request {
             req_id,
             req: Box::new(req),
-        },
+        }),
     );
 }
 
