@@ -31,13 +31,7 @@ fn state(leader: u32, partition_epoch: u32, isr: &[u32]) -> PartitionState {
 /// Broker 1, started and told by the metadata log that it leads t-0 with ISR {1,2,3}, one record
 /// in its log that no follower has fetched.
 fn leader(h: &mut Harness) -> Broker {
-    let parts = h
-        .topo
-        .parts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i as u32, p.replicas.clone()));
-    let mut b = Broker::new(1, parts);
+    let mut b = h.broker(1);
     b.start(&mut h.ctx(Node::Broker(1)));
     let req_id = b
         .metadata_fetch_in_flight

@@ -65,6 +65,17 @@ impl Harness {
         }
     }
 
+    /// Broker `id` of the harness's topology (with its replicas), not started.
+    pub fn broker(&self, id: crate::spec::BrokerId) -> crate::broker::Broker {
+        let parts = self
+            .topo
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as crate::msg::PartIdx, p.replicas.clone()));
+        crate::broker::Broker::new(id, parts)
+    }
+
     /// Moves the clock (never backwards).
     pub fn advance_to(&mut self, t: SimTime) {
         self.now = self.now.max(t);

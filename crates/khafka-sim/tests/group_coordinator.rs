@@ -1,0 +1,367 @@
+//! The group coordinator on one broker, driven by hand through the single-actor harness: broker 1
+//! leads `__consumer_offsets-3`, the partition of group `g` (`abs("g".hashCode()) % 50 = 103 % 50`),
+//! and we play its members (Kafka 4.1's `GroupMetadataManager`, classic protocol; the coordinator
+//! runtime's writes, answered at the high watermark).
+
+use khafka_sim::broker::Broker;
+use khafka_sim::ctx::{Effect, Node, Timer};
+use khafka_sim::harness::Harness;
+use khafka_sim::msg::group::{
+    partition_for, GroupRequest, GroupResponse, JoinGroupRequest, JoinGroupResponse,
+    ProtocolMetadata,
+};
+use khafka_sim::msg::{Fetch, FetchPartition, Fetcher, Group, MetadataFetch, Msg, PartitionState};
+use khafka_sim::spec::{ConsumerSpec, ScenarioSpec, TopicSpec};
+use khafka_sim::{ErrorCode, SimTime};
+
+const GROUP: &str = "g";
+const MEMBER: Node = Node::Consumer(0);
+
+fn spec() -> ScenarioSpec {
+    let mut s = ScenarioSpec::default();
+    s.topics.push(TopicSpec::new("t", 3, 3));
+    let mut c = ConsumerSpec {
+        name: "c1".into(),
+        topic: "t".into(),
+        config: Default::default(),
+        start: SimTime::ZERO,
+    };
+    c.config.set("group.id", GROUP).unwrap();
+    s.consumers.push(c);
+    s
+}
+
+/// The index of `__consumer_offsets-3` (after t's three partitions).
+fn offsets_part(h: &Harness) -> u32 {
+    let t = h.topo.offsets_topic().expect("a group needs the topic");
+    assert_eq!(partition_for(GROUP, t.partitions), 3);
+    t.first_part + 3
+}
+
+/// Broker 1, told by the metadata log that it leads `__consumer_offsets-3` with `isr`, its shard
+/// loaded.
+fn coordinator(h: &mut Harness, isr: &[u32], epoch: u32) -> Broker {
+    let mut b = h.broker(1);
+    b.start(&mut h.ctx(Node::Broker(1)));
+    lead(h, &mut b, isr, epoch);
+    b
+}
+
+fn lead(h: &mut Harness, b: &mut Broker, isr: &[u32], epoch: u32) {
+    let part = offsets_part(h);
+    let req_id = b.metadata_fetch_in_flight.expect("a metadata fetch");
+    let msg = Msg::MetadataFetch(MetadataFetch::Response {
+        req_id,
+        offset: 1,
+        partitions: vec![PartitionState {
+            part,
+            leader: Some(1),
+            leader_epoch: epoch,
+            partition_epoch: epoch,
+            replicas: h.topo.parts[part as usize].replicas.clone(),
+            isr: isr.to_vec(),
+            elr: Vec::new(),
+        }],
+        fenced: Vec::new(),
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
+    assert!(
+        b.group_coordinator.shards[&part].loading_until_us.is_some(),
+        "leadership starts a load"
+    );
+    // Until the load is done, requests get COORDINATOR_LOAD_IN_PROGRESS.
+    let r = request(h, b, offset_fetch());
+    assert_eq!(error_of(&r), ErrorCode::CoordinatorLoadInProgress);
+    fire_timers(h, b);
+    assert!(b.group_coordinator.shards[&part].loading_until_us.is_none());
+}
+
+/// Fires the coordinator's earliest timer (advancing the clock to it). The coordinator keeps one
+/// check timer for its earliest deadline and re-arms it after each check; the later timers taken
+/// here are stale ones it would ignore.
+fn fire_timers(h: &mut Harness, b: &mut Broker) {
+    let earliest = h
+        .timers()
+        .into_iter()
+        .filter(|(_, t)| matches!(t, Timer::GroupCoordinatorCheck { .. }))
+        .min_by_key(|(at, _)| *at);
+    if let Some((at, t)) = earliest {
+        h.advance_to(at);
+        b.on_timer(&mut h.ctx(Node::Broker(1)), t);
+    }
+}
+
+/// Sends a group request from the member; returns the responses sent to it.
+fn request(h: &mut Harness, b: &mut Broker, req: GroupRequest) -> Vec<GroupResponse> {
+    let req_id = h.next_req_id + 1000;
+    h.next_req_id += 1;
+    let msg = Msg::Group(Group::Request {
+        req_id,
+        req: Box::new(req),
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), MEMBER, msg);
+    responses(h)
+}
+
+/// Responses sent to the member (other effects are kept for `fire_timers`).
+fn responses(h: &mut Harness) -> Vec<GroupResponse> {
+    let mut out = Vec::new();
+    let mut keep = Vec::new();
+    for e in h.take() {
+        match e {
+            Effect::Send {
+                to,
+                msg: Msg::Group(Group::Response { resp, .. }),
+                ..
+            } if to == MEMBER => out.push(*resp),
+            other => keep.push(other),
+        }
+    }
+    h.out = keep;
+    out
+}
+
+fn error_of(r: &[GroupResponse]) -> ErrorCode {
+    match r {
+        [GroupResponse::JoinGroup(j)] => j.error,
+        [GroupResponse::SyncGroup { error, .. }]
+        | [GroupResponse::Heartbeat { error }]
+        | [GroupResponse::OffsetCommit { error }]
+        | [GroupResponse::OffsetFetch { error, .. }]
+        | [GroupResponse::LeaveGroup { error }] => *error,
+        other => panic!("one response expected, got {other:?}"),
+    }
+}
+
+fn join(member_id: &str) -> GroupRequest {
+    GroupRequest::JoinGroup(JoinGroupRequest {
+        group_id: GROUP.into(),
+        member_id: member_id.into(),
+        group_instance_id: None,
+        client_id: "c1".into(),
+        session_timeout_ms: 45_000,
+        rebalance_timeout_ms: 300_000,
+        protocols: vec![(
+            "range".into(),
+            ProtocolMetadata {
+                topics: vec!["t".into()],
+                ..Default::default()
+            },
+        )],
+    })
+}
+
+fn offset_fetch() -> GroupRequest {
+    GroupRequest::OffsetFetch {
+        group_id: GROUP.into(),
+        partitions: vec![0],
+    }
+}
+
+/// Joins `g` as its only member: MEMBER_ID_REQUIRED, the join again, the initial delay, the sync.
+fn join_alone(h: &mut Harness, b: &mut Broker) -> (String, i32) {
+    let r = request(h, b, join(""));
+    let [GroupResponse::JoinGroup(JoinGroupResponse {
+        error: ErrorCode::MemberIdRequired,
+        member_id,
+        ..
+    })] = r.as_slice()
+    else {
+        panic!("KIP-394: the first join gets MEMBER_ID_REQUIRED, got {r:?}");
+    };
+    let id = member_id.clone();
+    assert!(id.starts_with("c1-"), "clientId-UUID: {id}");
+    assert!(
+        request(h, b, join(&id)).is_empty(),
+        "parked in the join phase"
+    );
+    let t0 = h.now;
+    fire_timers(h, b);
+    assert_eq!(
+        h.now,
+        t0.saturating_add_us(3_000_000),
+        "group.initial.rebalance.delay.ms"
+    );
+    let r = responses(h);
+    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
+        panic!("the join completes after the delay: {r:?}");
+    };
+    assert_eq!(
+        (j.error, j.generation, j.leader.as_str(), j.members.len()),
+        (ErrorCode::None, 1, id.as_str(), 1),
+        "generation 1, the first joiner leads and sees every member"
+    );
+    assert_eq!(j.protocol_name.as_deref(), Some("range"));
+    let r = request(
+        h,
+        b,
+        GroupRequest::SyncGroup {
+            group_id: GROUP.into(),
+            generation: 1,
+            member_id: id.clone(),
+            group_instance_id: None,
+            assignments: vec![(id.clone(), Vec::new())],
+        },
+    );
+    assert_eq!(
+        error_of(&r),
+        ErrorCode::None,
+        "ISR {{1}}: committed at once"
+    );
+    (id, 1)
+}
+
+#[test]
+fn a_member_joins_with_the_id_it_is_given_and_the_initial_delay_forms_generation_1() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    let (id, generation) = join_alone(&mut h, &mut b);
+    let part = offsets_part(&h);
+    let g = &b.group_coordinator.shards[&part].groups[GROUP];
+    assert_eq!((g.state.name(), g.generation), ("Stable", generation));
+    // Heartbeats of the generation are fine; a wrong generation is ILLEGAL_GENERATION, an unknown
+    // member UNKNOWN_MEMBER_ID.
+    let beat = |member: &str, generation: i32| GroupRequest::Heartbeat {
+        group_id: GROUP.into(),
+        generation,
+        member_id: member.into(),
+        group_instance_id: None,
+    };
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, beat(&id, 1))),
+        ErrorCode::None
+    );
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, beat(&id, 7))),
+        ErrorCode::IllegalGeneration
+    );
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, beat("nobody", 1))),
+        ErrorCode::UnknownMemberId
+    );
+}
+
+#[test]
+fn a_silent_member_expires_after_the_session_timeout_and_the_group_empties() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    let (_, _) = join_alone(&mut h, &mut b);
+    let synced = h.now;
+    fire_timers(&mut h, &mut b);
+    assert_eq!(
+        h.now,
+        synced.saturating_add_us(45_000_000),
+        "session.timeout.ms"
+    );
+    let part = offsets_part(&h);
+    let g = &b.group_coordinator.shards[&part].groups[GROUP];
+    assert_eq!(
+        (g.state.name(), g.generation, g.members.len()),
+        ("Empty", 2, 0),
+        "removeMemberAndUpdateClassicGroup: a rebalance with nobody left is an empty generation"
+    );
+}
+
+#[test]
+fn an_offset_commit_is_answered_once_the_high_watermark_passes_it() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1, 2], 0);
+    let part = offsets_part(&h);
+    // A simple commit (no generation, no member id) into a group that does not exist yet.
+    let commit = GroupRequest::OffsetCommit {
+        group_id: GROUP.into(),
+        generation: -1,
+        member_id: String::new(),
+        offsets: vec![(0, 42, None)],
+    };
+    assert!(
+        request(&mut h, &mut b, commit).is_empty(),
+        "follower 2 has not fetched the record yet"
+    );
+    let leo = b.replicas[&part].log.log_end_offset();
+    assert_eq!(leo, 1, "one OffsetCommit record in __consumer_offsets-3");
+    let fetched = request(&mut h, &mut b, offset_fetch());
+    assert_eq!(
+        fetched,
+        vec![GroupResponse::OffsetFetch {
+            error: ErrorCode::None,
+            offsets: vec![(0, None)]
+        }],
+        "not readable before it is committed"
+    );
+    // Follower 2 fetches at the LEO: the HW moves to 1 and the commit is answered.
+    let msg = Msg::Fetch(Fetch::Request {
+        req_id: 7,
+        fetcher: Fetcher::Follower(2),
+        max_wait_us: 0,
+        partitions: vec![FetchPartition {
+            part,
+            fetch_offset: leo,
+            last_fetched_epoch: Some(0),
+            current_leader_epoch: 0,
+        }],
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+    assert_eq!(b.replicas[&part].log.high_watermark, 1);
+    assert_eq!(error_of(&responses(&mut h)), ErrorCode::None);
+    let fetched = request(&mut h, &mut b, offset_fetch());
+    assert_eq!(
+        fetched,
+        vec![GroupResponse::OffsetFetch {
+            error: ErrorCode::None,
+            offsets: vec![(0, Some((42, None)))]
+        }]
+    );
+}
+
+#[test]
+fn a_new_leadership_rebuilds_offsets_and_the_group_from_the_log() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    let (id, generation) = join_alone(&mut h, &mut b);
+    let commit = GroupRequest::OffsetCommit {
+        group_id: GROUP.into(),
+        generation,
+        member_id: id.clone(),
+        offsets: vec![(0, 17, Some(0)), (1, 5, Some(0))],
+    };
+    assert_eq!(error_of(&request(&mut h, &mut b, commit)), ErrorCode::None);
+    // The broker restarts: the coordinator's memory is gone, the log stays.
+    let held = b.stop(&mut h.ctx(Node::Broker(1)), false);
+    assert!(held.is_empty());
+    assert!(b.group_coordinator.shards.is_empty());
+    h.take();
+    b.start(&mut h.ctx(Node::Broker(1)));
+    // Not the leader yet: NOT_COORDINATOR.
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, offset_fetch())),
+        ErrorCode::NotCoordinator
+    );
+    lead(&mut h, &mut b, &[1], 1);
+    let fetched = request(
+        &mut h,
+        &mut b,
+        GroupRequest::OffsetFetch {
+            group_id: GROUP.into(),
+            partitions: vec![0, 1, 2],
+        },
+    );
+    assert_eq!(
+        fetched,
+        vec![GroupResponse::OffsetFetch {
+            error: ErrorCode::None,
+            offsets: vec![(0, Some((17, Some(0)))), (1, Some((5, Some(0)))), (2, None)]
+        }]
+    );
+    let part = offsets_part(&h);
+    let g = &b.group_coordinator.shards[&part].groups[GROUP];
+    assert_eq!(
+        (
+            g.state.name(),
+            g.generation,
+            g.members[0].member_id.as_str()
+        ),
+        ("Stable", 1, id.as_str()),
+        "the member of generation 1 is back, its session restarted"
+    );
+}
