@@ -1,0 +1,144 @@
+//! Consumer-group keys, faults and expectations: each value has Kafka's type and range, and a
+//! wrong one a clear error at its place.
+
+use khafka_scenario::{parse, ParseError};
+
+fn one_error(src: &str) -> ParseError {
+    match parse(src) {
+        Ok(_) => panic!("expected an error for:\n{src}"),
+        Err(mut e) => {
+            assert_eq!(e.0.len(), 1, "one error expected: {:#?}", e.0);
+            e.0.remove(0)
+        }
+    }
+}
+
+fn consumer(pairs: &str) -> String {
+    format!("topic t partitions=3\nproducer p1 topic=t\nconsumer c1 topic=t {pairs}\nrun 1s\n")
+}
+
+#[test]
+fn group_keys_take_kafkas_values() {
+    let s = parse(&consumer(
+        "group.id=g partition.assignment.strategy=org.apache.kafka.clients.consumer.RoundRobinAssignor,range \
+         group.instance.id=i1 session.timeout.ms=10000 heartbeat.interval.ms=1000 \
+         max.poll.interval.ms=60000 enable.auto.commit=false auto.commit.interval.ms=0 auto.offset.reset=none",
+    ))
+    .expect("valid keys");
+    let g = &s.spec.consumers[0].config.group;
+    assert_eq!(g.group_id.as_deref(), Some("g"));
+    assert_eq!(
+        g.partition_assignment_strategy
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>(),
+        vec!["roundrobin", "range"]
+    );
+    assert!(!g.auto_commit());
+    // The defaults: Kafka 4.1's ConsumerConfig.
+    let s = parse(&consumer("group.id=g")).unwrap();
+    let g = &s.spec.consumers[0].config.group;
+    assert_eq!(
+        (
+            g.session_timeout_ms,
+            g.heartbeat_interval_ms,
+            g.max_poll_interval_ms,
+            g.auto_commit_interval_ms,
+            g.auto_commit()
+        ),
+        (45_000, 3_000, 300_000, 5_000, true)
+    );
+    assert_eq!(
+        g.partition_assignment_strategy
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>(),
+        vec!["range", "cooperative-sticky"]
+    );
+}
+
+#[test]
+fn wrong_group_values_are_refused_with_kafkas_reason() {
+    let cases = [
+        ("group.protocol=consumer", "not modelled yet"),
+        ("group.protocol=eager", "`classic` or `consumer`"),
+        (
+            "group.id=g heartbeat.interval.ms=45000",
+            "must be lower than session.timeout.ms",
+        ),
+        ("enable.auto.commit=true", "default group id (null)"),
+        ("group.instance.id=i1", "needs a group.id"),
+        (
+            "group.id=g partition.assignment.strategy=foo",
+            "none of Kafka's four",
+        ),
+        ("group.id=g session.timeout.ms=2147483648", "2147483647"),
+        ("group.id=g max.poll.interval.ms=0", "greater than 0"),
+        (
+            "group.id=g auto.offset.reset=by_duration:PT1H",
+            "not modelled",
+        ),
+        ("group.id=g enable.auto.commit=yes", "`true` or `false`"),
+    ];
+    for (pairs, want) in cases {
+        let e = one_error(&consumer(pairs));
+        assert!(e.message.contains(want), "{pairs}: {}", e.message);
+        assert_eq!(e.line, 3, "{pairs}");
+    }
+    let cluster =
+        |pairs: &str| format!("cluster brokers=3 {pairs}\ntopic t partitions=1\nrun 1s\n");
+    let e = one_error(&cluster("offsets.topic.num.partitions=0"));
+    assert!(e.message.contains("greater than 0"), "{}", e.message);
+    let e = one_error(&cluster("offsets.topic.replication.factor=40000"));
+    assert!(e.message.contains("32767"), "{}", e.message);
+}
+
+#[test]
+fn consumer_faults_and_group_expectations_name_what_exists() {
+    let base = "topic t partitions=3\nproducer p1 topic=t\nconsumer c1 topic=t group.id=g\n";
+    let ok = format!(
+        "{base}at 1s crash consumer c1\nat 2s restart consumer c1\nat 3s stop consumer c1\nrun 5s\n\
+         expect committed(g, t-0) >= 0\nexpect lag(g, t-1) != none\nexpect group_state(g) == Stable\n\
+         expect generation(g) >= 1\nexpect group_members(g) == 1\nexpect processed_twice(g) == 0\n\
+         expect leader(__consumer_offsets-3) != none\n"
+    );
+    parse(&ok).expect("valid");
+    let cases = [
+        ("at 1s crash consumer p1\nrun 1s\n", "is a producer"),
+        ("at 1s restart consumer c9\nrun 1s\n", "no consumer `c9`"),
+        (
+            "run 1s\nexpect committed(h, t-0) == 1\n",
+            "no consumer has group.id=h",
+        ),
+        ("run 1s\nexpect committed(g) == 1\n", "takes 2 argument(s)"),
+        (
+            "run 1s\nexpect group_state(g) == Stabel\n",
+            "not a group state",
+        ),
+        (
+            "run 1s\nexpect group_state(g) > Stable\n",
+            "compare it with `==` or `!=`",
+        ),
+        (
+            "run 1s\nexpect lag(g, t-0) >= none\n",
+            "`none` compares with",
+        ),
+        (
+            "run 1s\nexpect leader(__consumer_offsets-50) != none\n",
+            "partitions 0..49",
+        ),
+    ];
+    for (tail, want) in cases {
+        let e = one_error(&format!("{base}{tail}"));
+        assert!(e.message.contains(want), "{tail}: {}", e.message);
+    }
+    // Without a group there is no __consumer_offsets.
+    let e = one_error(
+        "topic t partitions=1\nconsumer c1 topic=t\nrun 1s\nexpect leader(__consumer_offsets-0) == 1\n",
+    );
+    assert!(
+        e.message.contains("no `__consumer_offsets`"),
+        "{}",
+        e.message
+    );
+}
