@@ -1,0 +1,120 @@
+//! `khafka consumer-groups FILE --at T`: `kafka-consumer-groups --describe`'s columns and widths
+//! (`ConsumerGroupCommand.printOffsets`, apache/kafka `1eb7644349cb`,
+//! tools/src/main/java/org/apache/kafka/tools/consumer/group/ConsumerGroupCommand.java: the
+//! format `"\n%-Gs %-Ts %-10s %-15s %-15s %-15s %-Cs %-Hs %s"`, each variable width at least 15
+//! and as wide as its longest value), and `groups` in `khafka run --format json`.
+
+use std::process::Command;
+
+fn scenario() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.join("tests/scenarios/semantics/s11-member-leaves-range.khafka")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn khafka(args: &[&str]) -> (i32, String, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_khafka"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        run.status.code().unwrap_or(-1),
+        String::from_utf8(run.stdout).unwrap(),
+        String::from_utf8(run.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn describe_prints_kafkas_columns() {
+    let path = scenario();
+    // At 12 s generation 1 is stable (since 6.1 s) and has committed once (auto-commit every 5 s):
+    // c1 owns t-0 and t-1, c2 owns t-2 (range).
+    let (code, out, err) = khafka(&["consumer-groups", &path, "--at", "12s"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    let header = lines[0];
+    let cols: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        cols,
+        [
+            "GROUP",
+            "TOPIC",
+            "PARTITION",
+            "CURRENT-OFFSET",
+            "LOG-END-OFFSET",
+            "LAG",
+            "CONSUMER-ID",
+            "HOST",
+            "CLIENT-ID"
+        ]
+    );
+    // GROUP and TOPIC are 15 wide, PARTITION 10, the offsets 15 each, then CONSUMER-ID as wide as
+    // the longest member id.
+    assert!(header.starts_with("GROUP           TOPIC           PARTITION  CURRENT-OFFSET  "));
+    let member_col = header.find("CONSUMER-ID").unwrap();
+    assert_eq!(member_col, 16 + 16 + 11 + 16 + 16 + 16);
+    let rows: Vec<Vec<&str>> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let owner = |r: &Vec<&str>| r[8].to_string();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r[0], r[1], r[2], owner(r)))
+            .collect::<Vec<_>>(),
+        [
+            ("g", "t", "0", "c1".to_string()),
+            ("g", "t", "1", "c1".to_string()),
+            ("g", "t", "2", "c2".to_string())
+        ]
+    );
+    for r in &rows {
+        // LAG = LOG-END-OFFSET - CURRENT-OFFSET.
+        let (cur, end, lag): (u64, u64, u64) = (
+            r[3].parse().unwrap(),
+            r[4].parse().unwrap(),
+            r[5].parse().unwrap(),
+        );
+        assert_eq!(end - cur, lag);
+        assert!(
+            r[6].starts_with(&format!("{}-", r[8])),
+            "clientId-UUID member ids"
+        );
+    }
+    // Before the first commit, CURRENT-OFFSET and LAG are `-` (MISSING_COLUMN_VALUE).
+    let (_, out, _) = khafka(&["consumer-groups", &path, "--at", "10s"]);
+    let row: Vec<&str> = out.lines().nth(2).unwrap().split_whitespace().collect();
+    assert_eq!((row[3], row[5]), ("-", "-"), "{out}");
+    let (code, _, err) = khafka(&["consumer-groups", &path]);
+    assert_ne!(code, 0);
+    assert!(err.contains("needs --at"), "{err}");
+}
+
+#[test]
+fn run_json_reports_groups() {
+    let (code, out, err) = khafka(&["run", &scenario(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let g = &doc["groups"][0];
+    assert_eq!(g["group"], "g");
+    assert_eq!(g["state"], "Stable");
+    assert_eq!(g["protocol"], "range");
+    assert_eq!(g["generation"], 2);
+    assert_eq!(g["members"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        g["members"][0]["assignment"],
+        serde_json::json!(["t-0", "t-1", "t-2"])
+    );
+    let parts = g["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 3);
+    for p in parts {
+        let (c, e, l) = (
+            p["committed"].as_u64().unwrap(),
+            p["log_end_offset"].as_u64().unwrap(),
+            p["lag"].as_u64().unwrap(),
+        );
+        assert_eq!(e - c, l);
+    }
+}
