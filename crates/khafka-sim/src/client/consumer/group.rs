@@ -15,9 +15,16 @@
 //!   and the member carries on with its generation: a coordinator failover alone is no rebalance.
 //!
 //! Processing is instant (records are processed as a poll returns them), so `poll()` is always
-//! called in time and `max.poll.interval.ms` only serves as the rebalance timeout. Rebalancing is
-//! eager: every assigned partition is revoked before joining (cooperative rounds are not
-//! modelled yet: a list naming only `cooperative-sticky` still rebalances eagerly).
+//! called in time and `max.poll.interval.ms` only serves as the rebalance timeout.
+//!
+//! The rebalance protocol is the highest one every configured assignor supports (the
+//! `ConsumerCoordinator` constructor): COOPERATIVE when the list names only `cooperative-sticky`,
+//! else EAGER (§8.2). Eager: every assigned partition is revoked (not fetched from the commit on,
+//! `maybeMarkPartitionsPendingRevocation`) before joining. Cooperative: the member keeps fetching
+//! its partitions through the rebalance, reports them as `ownedPartitions` with its generation,
+//! and after SyncGroup revokes only `owned − assigned`, without a commit of its own
+//! (`onJoinComplete`); if it revoked any it rejoins at once, and the second round hands those
+//! partitions to their new owners. A lost coordinator revokes nothing under either protocol.
 
 use super::assignor::{ClientAssignor, PartitionsPerTopic, Subscription, TopicPartition};
 use crate::config::{ConsumerConfig, OffsetReset};
@@ -94,10 +101,18 @@ pub struct Membership {
     pub rebalances: u32,
     /// Why the member stopped, if it failed.
     pub failure: Option<String>,
+    /// The COOPERATIVE rebalance protocol (every configured assignor supports it).
+    pub cooperative: bool,
 }
 
 impl Membership {
-    pub fn new(group_id: &str, client_id: &str, partitions: u32, idx: u32) -> Self {
+    pub fn new(
+        group_id: &str,
+        client_id: &str,
+        partitions: u32,
+        idx: u32,
+        assignors: &[ClientAssignor],
+    ) -> Self {
         let n = partitions as usize;
         Membership {
             group_id: group_id.to_string(),
@@ -124,12 +139,22 @@ impl Membership {
             next_broker: idx,
             rebalances: 0,
             failure: None,
+            cooperative: !assignors.is_empty()
+                && assignors
+                    .iter()
+                    .all(|a| *a == ClientAssignor::CooperativeSticky),
         }
     }
 
-    /// Whether partition `p` (of the consumer's topic) may be fetched.
+    /// Whether partition `p` (of the consumer's topic) may be fetched: assigned, its start known,
+    /// and not pending an eager revocation.
     pub fn fetchable(&self, p: usize) -> bool {
-        self.phase == Phase::Stable && self.assigned[p] && self.ready[p] && !self.no_offset[p]
+        let pending_revocation = !self.cooperative && self.phase == Phase::CommitBeforeJoin;
+        self.phase != Phase::Stopped
+            && !pending_revocation
+            && self.assigned[p]
+            && self.ready[p]
+            && !self.no_offset[p]
     }
 }
 
@@ -318,7 +343,9 @@ impl Membership {
             }
             return;
         }
-        self.revoke_all(v);
+        if !self.cooperative {
+            self.revoke_all(v);
+        }
         self.phase = Phase::Joining;
         self.send_join(ctx, v);
     }
@@ -342,9 +369,14 @@ impl Membership {
             return;
         };
         let g = &v.config.group;
+        // An eager member owns nothing when it joins; a cooperative one reports what it owns.
+        let owned = (0..self.assigned.len())
+            .filter(|p| self.assigned[*p])
+            .map(|p| TopicPartition::new(v.topic, p as i32))
+            .collect();
         let metadata = ProtocolMetadata {
             topics: vec![v.topic.to_string()],
-            owned_partitions: Vec::new(),
+            owned_partitions: owned,
             generation: self.generation,
         };
         let req = JoinGroupRequest {
@@ -422,7 +454,9 @@ impl Membership {
     fn after_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
         match self.phase {
             Phase::CommitBeforeJoin => {
-                self.revoke_all(v);
+                if !self.cooperative {
+                    self.revoke_all(v);
+                }
                 self.phase = Phase::Joining;
                 self.send_join(ctx, v);
             }
@@ -617,12 +651,40 @@ impl Membership {
                     ErrorCode::None => {
                         self.phase = Phase::Stable;
                         self.rebalances += 1;
+                        let mut now_assigned = vec![false; self.assigned.len()];
                         for tp in &assignment {
                             if tp.topic == v.topic && tp.partition >= 0 {
-                                if let Some(a) = self.assigned.get_mut(tp.partition as usize) {
+                                if let Some(a) = now_assigned.get_mut(tp.partition as usize) {
                                     *a = true;
                                 }
                             }
+                        }
+                        // `onJoinComplete`: revoked = owned − assigned (never for an eager
+                        // member, which owns nothing now), added = assigned − owned.
+                        let mut revoked = Vec::new();
+                        for (p, &now) in now_assigned.iter().enumerate() {
+                            if self.assigned[p] && !now {
+                                revoked.push(ctx.topo.part_name(v.first_part + p as PartIdx));
+                                self.assigned[p] = false;
+                                self.ready[p] = false;
+                                self.no_offset[p] = false;
+                                v.positions[p] = None;
+                            } else if !self.assigned[p] && now {
+                                self.assigned[p] = true;
+                                self.ready[p] = false;
+                            }
+                        }
+                        if !revoked.is_empty() {
+                            note(
+                                ctx,
+                                &self.group_id,
+                                format!(
+                                    "{} revokes [{}] and rejoins",
+                                    self.client_id,
+                                    revoked.join(", ")
+                                ),
+                            );
+                            self.rejoin_needed = true;
                         }
                         let now = ctx.now.as_us();
                         if v.config.group.auto_commit() {
@@ -641,7 +703,9 @@ impl Membership {
                                 self.generation
                             ),
                         );
-                        self.send_offset_fetch(ctx, v);
+                        if self.assigned.iter().zip(&self.ready).any(|(a, r)| *a && !r) {
+                            self.send_offset_fetch(ctx, v);
+                        }
                     }
                     ErrorCode::RebalanceInProgress => self.send_join(ctx, v),
                     ErrorCode::UnknownMemberId => {

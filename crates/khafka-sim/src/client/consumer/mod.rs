@@ -77,12 +77,15 @@ impl Consumer {
             metadata_in_flight: None,
             metadata_next_broker: idx,
             received: 0,
-            group: spec
-                .config
-                .group
-                .group_id
-                .as_deref()
-                .map(|g| Box::new(group::Membership::new(g, &spec.name, partitions, idx))),
+            group: spec.config.group.group_id.as_deref().map(|g| {
+                Box::new(group::Membership::new(
+                    g,
+                    &spec.name,
+                    partitions,
+                    idx,
+                    &spec.config.group.partition_assignment_strategy,
+                ))
+            }),
             stopped: false,
             no_offset: vec![false; partitions as usize],
             delivered: Vec::new(),
