@@ -164,9 +164,42 @@ fn check_controller(sim: &mut Sim) {
     }
 }
 
+/// kafka-semantics.md §8.5: no partition is owned by two members of one generation of a group
+/// (two running consumers of a group that believe they are in the same generation never both
+/// fetch one partition).
+fn check_groups(sim: &mut Sim) {
+    let mut owners: std::collections::BTreeMap<(&str, i32, PartIdx), &str> =
+        std::collections::BTreeMap::new();
+    let mut problems = Vec::new();
+    for c in &sim.consumers {
+        let Some(g) = c.group.as_ref().filter(|g| g.generation >= 0) else {
+            continue;
+        };
+        for p in 0..c.partitions {
+            if !c.fetches(p as usize) {
+                continue;
+            }
+            let part = c.first_part + p;
+            if let Some(other) = owners.insert((g.group_id.as_str(), g.generation, part), &c.name) {
+                problems.push(format!(
+                    "group {}: {} owned by {other} and {} in generation {}",
+                    g.group_id,
+                    sim.topo.part_name(part),
+                    c.name,
+                    g.generation
+                ));
+            }
+        }
+    }
+    for p in problems {
+        report(sim, p);
+    }
+}
+
 /// The log comparisons: StrongIsr (with unclean election off) and HW ≤ LEO of every live ISR member.
 pub fn check_global(sim: &mut Sim) {
     check_controller(sim);
+    check_groups(sim);
     if sim.unflushed_loss {
         // Kafka's guarantees assume data acknowledged by a replica survives its crash; a power loss
         // with unflushed page cache breaks that assumption, so these checks no longer apply.
@@ -362,6 +395,42 @@ mod tests {
         check_after(&mut sim, Node::Controller);
         assert!(
             sim.violations.iter().any(|v| v.contains("not in ISR")),
+            "{:?}",
+            sim.violations
+        );
+    }
+
+    #[test]
+    fn catches_a_partition_owned_twice_in_one_generation() {
+        let mut spec = ScenarioSpec::default();
+        spec.topics.push(TopicSpec::new("t", 2, 3));
+        spec.producers.push(ProducerSpec::new("p1", "t"));
+        for name in ["c1", "c2"] {
+            let mut c = crate::spec::ConsumerSpec {
+                name: name.into(),
+                topic: "t".into(),
+                config: Default::default(),
+                start: SimTime::ZERO,
+            };
+            c.config.set("group.id", "g").unwrap();
+            spec.consumers.push(c);
+        }
+        let mut sim = Sim::new(spec);
+        sim.run_until(SimTime::from_secs(10));
+        check_global(&mut sim);
+        assert!(sim.violations.is_empty(), "{:?}", sim.violations);
+        // Range gives each member one partition; plant c1's partition in c2's assignment too.
+        let owned = (0..2)
+            .find(|p| sim.consumers[0].fetches(*p))
+            .expect("c1 fetches a partition");
+        let g2 = sim.consumers[1].group.as_mut().unwrap();
+        g2.assigned[owned] = true;
+        g2.ready[owned] = true;
+        check_global(&mut sim);
+        assert!(
+            sim.violations
+                .iter()
+                .any(|v| v.contains("owned by c1 and c2 in generation 1")),
             "{:?}",
             sim.violations
         );

@@ -164,6 +164,8 @@ pub struct View<'a> {
     pub topic: &'a str,
     pub first_part: PartIdx,
     pub positions: &'a mut Vec<Option<u64>>,
+    /// The leader epoch of each position (of the last record handed out).
+    pub epochs: &'a mut [Option<u32>],
 }
 
 fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
@@ -355,6 +357,7 @@ impl Membership {
         for p in 0..self.assigned.len() {
             if self.assigned[p] {
                 v.positions[p] = None;
+                v.epochs[p] = None;
             }
             self.assigned[p] = false;
             self.ready[p] = false;
@@ -425,7 +428,7 @@ impl Membership {
     fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
         let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
-            .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, None)))
+            .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, v.epochs[p])))
             .collect();
         let Some(c) = self.coordinator.filter(|_| !offsets.is_empty()) else {
             if self.coordinator.is_none() && !offsets.is_empty() {
@@ -669,6 +672,7 @@ impl Membership {
                                 self.ready[p] = false;
                                 self.no_offset[p] = false;
                                 v.positions[p] = None;
+                                v.epochs[p] = None;
                             } else if !self.assigned[p] && now {
                                 self.assigned[p] = true;
                                 self.ready[p] = false;
@@ -812,7 +816,10 @@ impl Membership {
                             }
                             self.ready[p] = true;
                             match committed {
-                                Some((off, _)) => v.positions[p] = Some(off),
+                                Some((off, epoch)) => {
+                                    v.positions[p] = Some(off);
+                                    v.epochs[p] = epoch;
+                                }
                                 None if v.config.auto_offset_reset == OffsetReset::None => {
                                     self.no_offset[p] = true;
                                     note(

@@ -37,6 +37,9 @@ pub struct Consumer {
     by_broker: Option<Vec<(BrokerId, u32)>>,
     /// Next offset to fetch per partition; `None` until reset.
     pub positions: Vec<Option<u64>>,
+    /// The leader epoch of the last batch handed to the application per partition (the
+    /// position's `offsetEpoch`, which commits carry as `OffsetAndMetadata.leaderEpoch`).
+    pub position_epochs: Vec<Option<u32>>,
     /// In-flight fetches per broker: `(request id, time sent)`.
     pub in_flight: BTreeMap<BrokerId, (u64, u64)>,
     timeout_check: CheckTimer,
@@ -70,6 +73,7 @@ impl Consumer {
             leaders: vec![None; partitions as usize],
             by_broker: None,
             positions: vec![None; partitions as usize],
+            position_epochs: vec![None; partitions as usize],
             in_flight: BTreeMap::new(),
             timeout_check: CheckTimer::default(),
             backoff_until_us: BTreeMap::new(),
@@ -120,6 +124,7 @@ impl Consumer {
             topic: &topic,
             first_part: self.first_part,
             positions: &mut self.positions,
+            epochs: &mut self.position_epochs,
         };
         f(&mut g, ctx, &mut v);
         self.group = Some(g);
@@ -406,6 +411,9 @@ impl Consumer {
                             }
                             let n = end - pos;
                             self.received += n;
+                            if let Some(&last) = fp.batches.last() {
+                                self.position_epochs[p] = Some(store.get(last).leader_epoch);
+                            }
                             self.record_delivery(p as u32, pos, end);
                             self.positions[p] = Some(end);
                             let topo = ctx.topo;
