@@ -3,7 +3,12 @@
 //! `acks=all`, `min.insync.replicas` ≥ 2, replication factor ≥ 3 and unclean election off, no
 //! acknowledged record is lost; and when every producer is idempotent or has one request in flight per
 //! connection (and no unclean election or power loss), no record is reordered. A failure prints the
-//! seed and the generated scenario.
+//! seed and the generated scenario. Half the seeds also make the consumer one of two members of a
+//! consumer group, with consumer crashes, closes and restarts and crashes of the group's coordinator
+//! among the faults; the group invariant (no partition fetched by two members of one generation)
+//! holds throughout, and after recovery (every consumer restarted, 400 s for groups: a lost
+//! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
+//! once and have committed up to the high watermark (lag 0).
 //!
 //!
 //! After its faults every seed enters a recovery phase: every link healed (and back to the scenario's
@@ -34,6 +39,7 @@ use std::collections::BTreeMap;
 /// picks (120 s), so every retry has ended, plus time to replicate and expand the ISR.
 const RECOVERY: SimTime = SimTime::from_secs(180);
 /// A controlled shutdown gives up after 30 s (`SHUTDOWN_TIMEOUT_MS`): restart again after that.
+const GROUP_RECOVERY: SimTime = SimTime::from_secs(400);
 const SHUTDOWN_WAIT: SimTime = SimTime::from_secs(31);
 
 fn pick<T: Clone>(rng: &mut SimRng, items: &[T]) -> T {
@@ -195,6 +201,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         spec.schedule.push(Scheduled { at, fault });
     }
     spec.schedule.sort_by_key(|s| s.at);
+    add_group(&mut spec, seed);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
     // Kafka keeps a producer's records in order with one request in flight per connection, or with
     // idempotence, as long as no replica loses records it had written.
@@ -205,6 +212,84 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                 || p.config.idempotence() == Ok(true)
         });
     (spec, promised, ordered)
+}
+
+/// Half the seeds make the consumer a member of group `g` with a second member, and schedule
+/// consumer crashes, closes and restarts and crashes of the group's coordinator (the leader of
+/// `__consumer_offsets-3`). Drawn from their own stream, so the rest of a seed's scenario is what it
+/// was without groups.
+fn add_group(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-groups");
+    if rng.below(2) == 0 {
+        return;
+    }
+    // Five partitions keep the checks cheap; g still lives in partition 103 % 5 = 3.
+    spec.cluster
+        .config
+        .set("offsets.topic.num.partitions", "5")
+        .unwrap();
+    let mut second = spec.consumers[0].clone();
+    second.name = "c2".into();
+    spec.consumers.push(second);
+    for c in &mut spec.consumers {
+        c.config.set("group.id", "g").unwrap();
+        if rng.below(2) == 0 {
+            c.config.set("auto.offset.reset", "earliest").unwrap();
+        }
+        if rng.below(3) == 0 {
+            c.config
+                .set("partition.assignment.strategy", "CooperativeStickyAssignor")
+                .unwrap();
+        }
+    }
+    let end = spec.run_for.as_us();
+    for _ in 0..rng.below(5) {
+        let at = SimTime(rng.below(end));
+        let consumer = pick(&mut rng, &["c", "c2"]).to_string();
+        let fault = match rng.below(4) {
+            0 => Fault::CrashConsumer { consumer },
+            1 => Fault::StopConsumer { consumer },
+            2 => Fault::RestartConsumer { consumer },
+            _ => Fault::Crash {
+                broker: BrokerRef::LeaderOf(TopicPartition::new("__consumer_offsets", 3)),
+                lose_unflushed: false,
+            },
+        };
+        spec.schedule.push(Scheduled { at, fault });
+    }
+    spec.schedule.sort_by_key(|s| s.at);
+}
+
+/// After the recovery phase a group's live members own every partition of `t` once, and have
+/// committed up to the high watermark (lag 0).
+fn group_settled(sim: &Sim) -> Vec<String> {
+    let mut stuck = Vec::new();
+    let Some(g) = sim.group_view("g") else {
+        return stuck;
+    };
+    if g.state != "Stable" {
+        stuck.push(format!("group g is {} after recovery", g.state));
+    }
+    for p in &g.partitions {
+        let owners = sim
+            .consumers
+            .iter()
+            .filter(|c| c.fetches(p.partition as usize))
+            .count();
+        if owners != 1 {
+            stuck.push(format!(
+                "group g: t-{} fetched by {owners} members after recovery",
+                p.partition
+            ));
+        }
+        if p.lag != Some(0) {
+            stuck.push(format!(
+                "group g: t-{} lag {:?} (committed {:?}, end {}) after recovery",
+                p.partition, p.lag, p.committed, p.log_end_offset
+            ));
+        }
+    }
+    stuck
 }
 
 /// The story of the first lost record, to make a failure readable.
@@ -259,6 +344,11 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
             producer: p.name.clone(),
         });
     }
+    for c in &spec.consumers {
+        sim.inject(Fault::RestartConsumer {
+            consumer: c.name.clone(),
+        });
+    }
     for b in 1..=brokers {
         sim.inject(Fault::Slow {
             broker: BrokerRef::Id(b),
@@ -274,8 +364,27 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
             },
         );
     }
-    sim.run_until(t0.saturating_add_us(RECOVERY.as_us()));
-    let mut stuck = Vec::new();
+    // A JoinGroup whose answer was lost (a coordinator cut off while it held the request) is given
+    // up only after max(request.timeout.ms, max.poll.interval.ms + 5 s) = 305 s, as Kafka's
+    // client does (`AbstractCoordinator.sendJoinGroupRequest`): groups get that long to settle.
+    let recovery = if sim.group_ids().is_empty() {
+        RECOVERY
+    } else {
+        GROUP_RECOVERY
+    };
+    sim.run_until(t0.saturating_add_us(recovery.as_us()));
+    let mut stuck = group_settled(sim);
+    if !sim.group_ids().is_empty() {
+        // Group members write to __consumer_offsets every auto.commit.interval.ms: close them so
+        // that its replicas can be compared at rest (their last commit and LeaveGroup replicated).
+        for c in &spec.consumers {
+            sim.inject(Fault::StopConsumer {
+                consumer: c.name.clone(),
+            });
+        }
+        let now = sim.now();
+        sim.run_until(now.saturating_add_us(SimTime::from_secs(10).as_us()));
+    }
     for view in sim.outcome().partitions {
         let name = view.name();
         let Some(leader) = view.leader else {
@@ -340,6 +449,20 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
         any(&|k| matches!(k, TraceKind::IsrChanged { .. })),
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
+    seen(
+        "group rebalance",
+        outcome.groups.iter().any(|g| g.generation >= 2),
+    );
+    seen(
+        "group coordinator failover",
+        any(
+            &|k| matches!(k, TraceKind::Group { text, .. } if text.starts_with("loaded by broker")),
+        ),
+    );
+    seen(
+        "record processed twice by a group",
+        outcome.groups.iter().any(|g| g.processed_twice > 0),
+    );
     seen("acknowledged record lost", outcome.provenance.lost > 0);
     for error in [
         "NOT_ENOUGH_REPLICAS",
