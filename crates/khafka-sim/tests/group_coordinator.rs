@@ -365,3 +365,32 @@ fn a_new_leadership_rebuilds_offsets_and_the_group_from_the_log() {
         "the member of generation 1 is back, its session restarted"
     );
 }
+
+/// A member whose heartbeat went to a coordinator that was then cut off waits for the answer (or
+/// `request.timeout.ms`) without spinning: its ticks are armed for real deadlines only. (The sweep
+/// found a member that re-armed its tick every microsecond for the 30 s of such a wait.)
+#[test]
+fn a_cut_off_coordinator_costs_the_members_no_busy_loop() {
+    use khafka_sim::spec::{Fault, NodeRef, ProducerSpec, Scheduled};
+    use khafka_sim::Sim;
+    let mut s = spec();
+    s.producers.push(ProducerSpec::new("p1", "t"));
+    s.run_for = SimTime::from_secs(60);
+    // Group g's coordinator is the leader of __consumer_offsets-3 (replicas 1,3,2 → broker 1).
+    s.schedule.push(Scheduled {
+        at: SimTime::from_secs(10),
+        fault: Fault::Isolate {
+            node: NodeRef::Broker(1),
+        },
+    });
+    let mut sim = Sim::new(s);
+    sim.run_until(SimTime::from_secs(9));
+    let before = sim.events_processed;
+    assert_eq!(sim.group_view(GROUP).unwrap().state, "Stable");
+    sim.run();
+    let during = sim.events_processed - before;
+    assert!(
+        during < 300_000,
+        "{during} events in 51 s for one producer and one member"
+    );
+}

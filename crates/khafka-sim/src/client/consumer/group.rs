@@ -264,17 +264,23 @@ impl Membership {
         {
             next = next.min(d);
         }
-        if matches!(self.phase, Phase::Syncing | Phase::Stable) {
-            next = next
-                .min(self.next_heartbeat_us)
-                .min(self.next_auto_commit_us);
-        }
-        if self.in_flight.is_none()
-            && matches!(
-                self.phase,
-                Phase::FindCoordinator | Phase::Joining | Phase::CommitBeforeJoin | Phase::Closing
-            )
+        // The next heartbeat once the one in flight is answered (one at a time); the next
+        // auto-commit while Stable (its interval runs whether or not the last one was answered).
+        if matches!(self.phase, Phase::Syncing | Phase::Stable)
+            && self.heartbeat_in_flight.is_none()
         {
+            next = next.min(self.next_heartbeat_us);
+        }
+        if self.phase == Phase::Stable {
+            next = next.min(self.next_auto_commit_us);
+        }
+        // Phases that send at the next tick (a commit awaited by a rejoin or a close is waited for).
+        let waits_to_send = match self.phase {
+            Phase::FindCoordinator | Phase::Joining => true,
+            Phase::CommitBeforeJoin | Phase::Closing => self.commit_in_flight.is_none(),
+            _ => false,
+        };
+        if self.in_flight.is_none() && waits_to_send {
             next = next.min(self.backoff_until_us.max(now));
         }
         if self.phase == Phase::Stable && self.rejoin_needed {
@@ -432,7 +438,12 @@ impl Membership {
             .collect();
         let Some(c) = self.coordinator.filter(|_| !offsets.is_empty()) else {
             if self.coordinator.is_none() && !offsets.is_empty() {
-                return; // found again first (FindCoordinator), then committed
+                // Found again first (FindCoordinator), then committed.
+                if self.phase != Phase::FindCoordinator {
+                    self.resume = self.phase;
+                    self.phase = Phase::FindCoordinator;
+                }
+                return;
             }
             // Nothing to commit: go on.
             self.after_commit(ctx, v);
