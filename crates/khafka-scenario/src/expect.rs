@@ -13,6 +13,7 @@
 //! expect generation(g1) == 2
 //! expect group_members(g1) == 1
 //! expect processed_twice(g1) > 0          # records a member was handed again
+//! expect assignment(g1, c1) == {orders-0, orders-1}   # the member's partitions, as its coordinator has them
 //! ```
 //!
 //! An expectation is `METRIC OP VALUE`. Metrics have one of three types, and the type decides which
@@ -25,6 +26,7 @@
 //! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
 //! | number or none | `committed(G, TP)`, `lag(G, TP)`, `generation(G)`               | `== != < <= > >=`; `none` with `== !=` | integer, `none` |
 //! | state  | `group_state(G)`                                                        | `== !=`                  | a state name   |
+//! | partitions | `assignment(G, CONSUMER)`                                           | `== !=`                  | `{t-0,t-1}`, `{}` |
 //!
 //! Evaluation never fails: a partition missing from the outcome makes the expectation fail with
 //! `actual` saying so.
@@ -73,6 +75,8 @@ pub enum Metric {
     Generation(String),
     GroupMembers(String),
     ProcessedTwice(String),
+    /// A member's partitions, by the consumer's name.
+    Assignment(String, String),
 }
 
 /// A comparison operator.
@@ -111,6 +115,8 @@ pub enum Operand {
     Set(Vec<BrokerId>),
     /// A group state's name.
     Word(String),
+    /// Partition names (`t-0`), sorted.
+    Parts(Vec<String>),
 }
 
 /// One `expect` line.
@@ -175,6 +181,7 @@ pub const METRICS: &[&str] = &[
     "generation",
     "group_members",
     "processed_twice",
+    "assignment",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
@@ -195,6 +202,7 @@ enum Type {
     Set,
     MaybeNumber,
     State,
+    Parts,
 }
 
 impl Metric {
@@ -206,6 +214,7 @@ impl Metric {
                 Type::MaybeNumber
             }
             Metric::GroupState(_) => Type::State,
+            Metric::Assignment(..) => Type::Parts,
             _ => Type::Number,
         }
     }
@@ -354,27 +363,49 @@ pub(crate) fn parse(
             )
         }
         Some('{') => {
+            // `{a, b, …}`: each item with its own span.
             let Some((inner, start)) = cur.group('}') else {
                 return Err(ParseError::new(
                     cur.span(value_start, cur.chars.len()),
                     "missing `}`",
                 ));
             };
-            let mut set = Vec::new();
+            let mut items = Vec::new();
             let mut offset = start;
             if !inner.trim().is_empty() {
                 for part in inner.split(',') {
                     let n = part.chars().count();
                     let t = part.trim();
                     let lead = n - part.trim_start().chars().count();
-                    let span = cur.span(offset + lead, offset + lead + t.chars().count());
-                    set.push(crate::values::uint32(t, span, "a broker id")?);
+                    items.push((
+                        t,
+                        cur.span(offset + lead, offset + lead + t.chars().count()),
+                    ));
                     offset += n + 1;
                 }
             }
-            set.sort_unstable();
-            set.dedup();
-            Operand::Set(set)
+            if metric.ty() == Type::Parts {
+                let mut parts = Vec::new();
+                for (t, span) in items {
+                    let tp = crate::values::topic_partition(t, span)?;
+                    refs.push(Reference::Partition {
+                        tp: tp.clone(),
+                        span,
+                    });
+                    parts.push((tp.topic, tp.partition));
+                }
+                parts.sort();
+                parts.dedup();
+                Operand::Parts(parts.into_iter().map(|(t, p)| format!("{t}-{p}")).collect())
+            } else {
+                let mut set = Vec::new();
+                for (t, span) in items {
+                    set.push(crate::values::uint32(t, span, "a broker id")?);
+                }
+                set.sort_unstable();
+                set.dedup();
+                Operand::Set(set)
+            }
         }
         Some(_) => {
             while cur.peek().is_some_and(|c| !c.is_whitespace()) {
@@ -536,6 +567,26 @@ fn group_metric(
     args_span: Span,
     refs: &mut Vec<Reference>,
 ) -> Result<Option<Metric>, ParseError> {
+    if name == "assignment" {
+        let usage = "write `assignment(GROUP, CONSUMER)`, e.g. `assignment(g1, c1)`";
+        let [(group, gspan), (consumer, cspan)] = args else {
+            let span = if args.is_empty() {
+                name_span
+            } else {
+                args_span
+            };
+            return Err(ParseError::new(span, "`assignment` takes 2 argument(s)").hint(usage));
+        };
+        refs.push(Reference::Group {
+            name: group.clone(),
+            span: *gspan,
+        });
+        refs.push(Reference::Consumer {
+            name: consumer.clone(),
+            span: *cspan,
+        });
+        return Ok(Some(Metric::Assignment(group.clone(), consumer.clone())));
+    }
     let with_partition = matches!(name, "committed" | "lag");
     let group_only = matches!(
         name,
@@ -628,6 +679,12 @@ fn typecheck(
             format!("`{name}(…)` is one broker id or `none`, not a set"),
         )),
         (Type::Broker, _) => Ok(()),
+        (Type::Parts, Operand::Parts(_)) if equality => Ok(()),
+        (Type::Parts, _) => Err(ParseError::new(
+            value_span,
+            format!("`{name}(…)` is a set of partitions; compare it with `==` or `!=` and `{{t-0,t-1}}`"),
+        )),
+        (_, Operand::Parts(_)) => unreachable!("partition sets are parsed for `assignment` only"),
         (Type::State, Operand::Word(_)) if equality => Ok(()),
         (Type::State, _) => Err(ParseError::new(
             op_span,
@@ -663,6 +720,7 @@ enum Value {
     None,
     Set(Vec<BrokerId>),
     Word(String),
+    Parts(Vec<String>),
     Missing(String),
 }
 
@@ -676,6 +734,7 @@ impl Value {
                 format!("{{{}}}", items.join(","))
             }
             Value::Word(w) => w.clone(),
+            Value::Parts(p) => format!("{{{}}}", p.join(",")),
             Value::Missing(why) => why.clone(),
         }
     }
@@ -708,6 +767,8 @@ impl Expect {
                 CmpOp::Ge => a >= b,
                 CmpOp::Contains => false,
             },
+            (Value::Parts(a), CmpOp::Eq, Operand::Parts(b)) => a == b,
+            (Value::Parts(a), CmpOp::Ne, Operand::Parts(b)) => a != b,
             (Value::Word(a), CmpOp::Eq, Operand::Word(b)) => a == b,
             (Value::Word(a), CmpOp::Ne, Operand::Word(b)) => a != b,
             (Value::None, CmpOp::Eq, Operand::None) => true,
@@ -816,6 +877,26 @@ impl Expect {
                     p.committed
                 };
                 v.map_or(Value::None, Value::Int)
+            }
+            Metric::Assignment(g, consumer) => {
+                let Some(group) = outcome.group(g) else {
+                    return Value::Missing(format!("no group {g} in the outcome"));
+                };
+                match group.members.iter().find(|m| m.client_id == *consumer) {
+                    Some(m) => {
+                        let mut parts: Vec<(String, u32)> = m
+                            .assignment
+                            .iter()
+                            .filter_map(|n| {
+                                let tp = khafka_sim::TopicPartition::parse(n)?;
+                                Some((tp.topic, tp.partition))
+                            })
+                            .collect();
+                        parts.sort();
+                        Value::Parts(parts.into_iter().map(|(t, p)| format!("{t}-{p}")).collect())
+                    }
+                    None => Value::Missing(format!("{consumer} is not a member of {g}")),
+                }
             }
             Metric::GroupState(g)
             | Metric::Generation(g)

@@ -100,10 +100,22 @@ fn consumer_faults_and_group_expectations_name_what_exists() {
         "{base}at 1s crash consumer c1\nat 2s restart consumer c1\nat 3s stop consumer c1\nrun 5s\n\
          expect committed(g, t-0) >= 0\nexpect lag(g, t-1) != none\nexpect group_state(g) == Stable\n\
          expect generation(g) >= 1\nexpect group_members(g) == 1\nexpect processed_twice(g) == 0\n\
-         expect leader(__consumer_offsets-3) != none\n"
+         expect leader(__consumer_offsets-3) != none\nexpect assignment(g, c1) == {{t-1, t-0}}\n"
     );
     parse(&ok).expect("valid");
     let cases = [
+        (
+            "run 1s\nexpect assignment(g, c1) == {t-9}\n",
+            "does not exist",
+        ),
+        (
+            "run 1s\nexpect assignment(g, c1) > {t-0}\n",
+            "set of partitions",
+        ),
+        (
+            "run 1s\nexpect assignment(g) == {}\n",
+            "takes 2 argument(s)",
+        ),
         ("at 1s crash consumer p1\nrun 1s\n", "is a producer"),
         ("at 1s restart consumer c9\nrun 1s\n", "no consumer `c9`"),
         (
@@ -141,4 +153,23 @@ fn consumer_faults_and_group_expectations_name_what_exists() {
         "{}",
         e.message
     );
+}
+
+#[test]
+fn group_keys_and_consumer_faults_print_back_to_the_same_spec() {
+    let src = "cluster brokers=3 offsets.topic.num.partitions=5 group.initial.rebalance.delay.ms=0\n\
+               topic t partitions=3\nproducer p1 topic=t\n\
+               consumer c1 topic=t group.id=g partition.assignment.strategy=roundrobin,StickyAssignor \
+               group.instance.id=i1 enable.auto.commit=false auto.offset.reset=none\n\
+               at 1s crash consumer c1\nat 2s restart consumer c1\nat 3s stop consumer c1\nrun 5s\n";
+    let spec = parse(src).expect("valid").spec;
+    let text = khafka_scenario::print::scenario(&spec);
+    let again = parse(&text)
+        .unwrap_or_else(|e| panic!("printed text does not parse:\n{text}\n{e}"))
+        .spec;
+    assert_eq!(again, spec, "{text}");
+    assert!(text.contains(
+        "partition.assignment.strategy=org.apache.kafka.clients.consumer.RoundRobinAssignor,\
+         org.apache.kafka.clients.consumer.StickyAssignor"
+    ));
 }
