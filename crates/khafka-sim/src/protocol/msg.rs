@@ -226,6 +226,15 @@ pub enum Msg {
     /// The broker's process ended (a clean stop or a crash, not a power loss): the OS closed its
     /// sockets, and a client with a connection to it sees the connection close.
     ConnectionClosed,
+    /// Between the controllers of a KRaft quorum (boxed: rare next to produce and fetch traffic).
+    Raft(Box<crate::protocol::raft::RaftMsg>),
+    /// A controller that is not the active one answers a broker's request (`NOT_CONTROLLER`, or
+    /// `NOT_LEADER_OR_FOLLOWER` for a metadata fetch) with the leader it knows, if any.
+    NotController {
+        /// The metadata fetch refused, if it was one.
+        req_id: Option<u64>,
+        leader: Option<crate::protocol::raft::ControllerId>,
+    },
 }
 
 impl Msg {
@@ -248,6 +257,8 @@ impl Msg {
             Msg::AlterPartitionResponse { .. } => "AlterPartitionResponse",
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
+            Msg::Raft(m) => m.kind(),
+            Msg::NotController { .. } => "NotController",
         }
     }
 
