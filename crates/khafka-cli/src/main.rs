@@ -35,6 +35,7 @@ const USAGE: &str = "usage:
   khafka check FILE
   khafka describe FILE --at T [--format text|json]
   khafka story FILE --record ID [--at T]
+  khafka quorum FILE --at T [--format text|json]
   khafka partition --partitions N KEY...
   khafka assign --assignor range|roundrobin|sticky|cooperative-sticky|uniform|server-range --topic NAME:PARTITIONS ... --member ID[/INSTANCE]:TOPIC[,TOPIC...] ... [--owned ID:TOPIC-P[,TOPIC-P...]] ...
   khafka bench [--quick]
@@ -68,20 +69,26 @@ fn run(args: &[String]) -> Result<u8, String> {
             Ok(0)
         }
         "describe" => {
-            let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
-            let at = flag(&flags, "--at").ok_or("describe needs --at T (e.g. --at 5s)")?;
-            let at = parse_time(&at)?;
-            let scenario = load(&file)?;
-            let mut sim = Sim::new(scenario.spec);
-            sim.run_until(at);
-            if let Some(why) = sim.halted() {
-                return Err(format!("{file}: {why}"));
-            }
+            let (sim, flags) = run_to_at(rest, "describe")?;
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe()),
                 Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&sim.snapshot()).map_err(|e| e.to_string())?
+                ),
+                Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
+            }
+            Ok(0)
+        }
+        "quorum" => {
+            // `kafka-metadata-quorum describe --status` at an instant.
+            let (sim, flags) = run_to_at(rest, "quorum")?;
+            match flag(&flags, "--format").as_deref() {
+                None | Some("text") => print!("{}", sim.describe_quorum()),
+                Some("json") => out!(
+                    "{}",
+                    serde_json::to_string_pretty(&(sim.quorum_status(), sim.controller_statuses()))
+                        .map_err(|e| e.to_string())?
                 ),
                 Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
             }
@@ -139,6 +146,20 @@ fn report(result: Result<(u8, String), formats::Failure>) -> u8 {
             f.code
         }
     }
+}
+
+/// `FILE --at T [--format F]`: the scenario run until `T`, and the flags.
+fn run_to_at(rest: &[String], command: &str) -> Result<(Sim, Vec<(String, String)>), String> {
+    let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
+    let at = flag(&flags, "--at").ok_or(format!("{command} needs --at T (e.g. --at 5s)"))?;
+    let at = parse_time(&at)?;
+    let scenario = load(&file)?;
+    let mut sim = Sim::new(scenario.spec);
+    sim.run_until(at);
+    if let Some(why) = sim.halted() {
+        return Err(format!("{file}: {why}"));
+    }
+    Ok((sim, flags))
 }
 
 /// Splits `FILE --flag value …`.

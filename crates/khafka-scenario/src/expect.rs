@@ -14,8 +14,8 @@
 //!
 //! | type   | metrics                                                                 | operators                | values         |
 //! |--------|-------------------------------------------------------------------------|--------------------------|----------------|
-//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations` | `== != < <= > >=` | integer |
-//! | broker | `leader(TP)`                                                            | `== !=`                  | integer, `none`|
+//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch` | `== != < <= > >=` | integer |
+//! | broker | `leader(TP)`, `active_controller`                                       | `== !=`                  | integer, `none`|
 //! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
 //!
 //! Evaluation never fails: a partition missing from the outcome makes the expectation fail with
@@ -58,6 +58,10 @@ pub enum Metric {
     Leo(TopicPartition, Option<BrokerId>),
     OfflinePartitions,
     Violations,
+    /// With `controllers=N`: the active controller's id, or `none`.
+    ActiveController,
+    /// With `controllers=N`: the largest Raft epoch a running controller is in.
+    ControllerEpoch,
 }
 
 /// A comparison operator.
@@ -153,6 +157,8 @@ pub const METRICS: &[&str] = &[
     "leo",
     "offline_partitions",
     "violations",
+    "active_controller",
+    "controller_epoch",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +171,7 @@ enum Type {
 impl Metric {
     fn ty(&self) -> Type {
         match self {
-            Metric::Leader(_) => Type::Broker,
+            Metric::Leader(_) | Metric::ActiveController => Type::Broker,
             Metric::Isr(_) => Type::Set,
             _ => Type::Number,
         }
@@ -408,6 +414,8 @@ fn metric(
     match name {
         "offline_partitions" => return no_args(Metric::OfflinePartitions),
         "violations" => return no_args(Metric::Violations),
+        "active_controller" => return no_args(Metric::ActiveController),
+        "controller_epoch" => return no_args(Metric::ControllerEpoch),
         "errors" => {
             return match args {
                 [] => Ok(Metric::Errors(None)),
@@ -506,6 +514,14 @@ fn typecheck(
         .hint(format!(
             "use `isr_size(…)` to compare its size, or `{name}(…) contains 2`"
         ))),
+        (Type::Broker, _) if !equality && name == "active_controller" => Err(ParseError::new(
+            op_span,
+            "`active_controller` is a controller id or `none`; compare it with `==` or `!=`",
+        )),
+        (Type::Broker, Operand::Set(_)) if name == "active_controller" => Err(ParseError::new(
+            value_span,
+            "`active_controller` is one controller id or `none`, not a set",
+        )),
         (Type::Broker, _) if !equality => Err(ParseError::new(
             op_span,
             format!("`{name}(…)` is a broker id or `none`; compare it with `==` or `!=`"),
@@ -666,6 +682,15 @@ impl Expect {
                 "not computed: the run did not check invariants (see Scenario::sim_options)".into(),
             ),
             Metric::Violations => count(outcome.violations.len()),
+            Metric::ActiveController | Metric::ControllerEpoch => match &outcome.quorum {
+                None => Value::Missing(
+                    "no controller quorum: add `controllers=3` to the cluster line".into(),
+                ),
+                Some(q) if matches!(self.metric, Metric::ActiveController) => q
+                    .active_controller
+                    .map_or(Value::None, |c| Value::Int(u64::from(c))),
+                Some(q) => Value::Int(u64::from(q.epoch)),
+            },
         }
     }
 }

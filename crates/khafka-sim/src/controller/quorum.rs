@@ -174,14 +174,20 @@ impl QuorumController {
     }
 
     /// The process dies: what is not on disk is gone (the log and the quorum-state file stay).
-    pub fn crash(&mut self) {
+    /// Returns the brokers' metadata fetches it held, `(broker, request id)`.
+    pub fn crash(&mut self) -> Vec<(BrokerId, u64)> {
         self.running = false;
+        let held = std::mem::take(&mut self.committed.polls)
+            .into_iter()
+            .map(|(b, req_id, _)| (b, req_id))
+            .collect();
         self.active = None;
         self.active_since_us = None;
         self.held.clear();
         self.poll.reset();
         self.raft.out.clear();
         self.raft.events.clear();
+        held
     }
 
     /// The process starts again: it replays nothing until it learns the high watermark.

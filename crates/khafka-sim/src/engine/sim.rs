@@ -78,7 +78,8 @@ pub struct Sim {
     pub(crate) incarnation: Vec<u64>,
     pub(crate) powered_off: Vec<bool>,
     /// The controller's decisions as views read them: the single controller, or with a quorum
-    /// (`controllers=N`) a copy of the active controller's state (see [`Sim::sync_controller`]).
+    /// (`controllers=N`) a copy of the active controller's committed state
+    /// (see [`Sim::sync_controller`]).
     pub controller: Controller,
     /// The KRaft quorum's controllers (empty without `controllers=` on the cluster line).
     pub quorum: Vec<QuorumController>,
@@ -599,14 +600,15 @@ impl Sim {
         Some(node)
     }
 
-    /// With a quorum, views read the active controller's decisions: copies its state into
-    /// `controller` when it changed (another controller became active, or its log grew). While no
-    /// controller is active, `controller` keeps the last active one's decisions.
+    /// With a quorum, views read the active controller's committed decisions: copies them into
+    /// `controller` when they changed (another controller became active, or the log committed
+    /// more). While no controller is active, `controller` keeps the last ones.
     fn sync_controller(&mut self) {
         let Some(q) = self.quorum.iter().find(|q| q.is_active()) else {
             return;
         };
-        let st = q.state();
+        // The committed state: what brokers learn, and never taken back.
+        let st = &q.committed;
         let key = (q.id, q.raft.epoch, st.log.len());
         if self.synced != Some(key) {
             self.synced = Some(key);
@@ -794,7 +796,15 @@ impl Sim {
             Fault::CrashController { controller } => {
                 if let Some(q) = self.quorum.get_mut((controller as usize).wrapping_sub(1)) {
                     if q.running {
-                        q.crash();
+                        // The OS resets the dead process's connections: brokers whose metadata
+                        // fetch it held see them close.
+                        for (b, req_id) in q.crash() {
+                            self.out.push(Effect::Send {
+                                from: Node::QuorumController(controller),
+                                to: Node::Broker(b),
+                                msg: Msg::Disconnect { req_id },
+                            });
+                        }
                     }
                 }
             }

@@ -496,6 +496,7 @@ impl Sim {
             violations: self.violations.clone(),
             invariants_checked: self.opts.check_invariants,
             halted: self.halted().map(str::to_string),
+            quorum: self.quorum_outcome(),
         }
     }
 }

@@ -112,6 +112,17 @@ pub struct Outcome {
     /// can be judged.
     #[serde(default)]
     pub halted: Option<String>,
+    /// With a controller quorum (`controllers=N`): the active controller at the end, if any, and
+    /// the quorum's epoch (the largest a running controller is in).
+    #[serde(default)]
+    pub quorum: Option<QuorumOutcome>,
+}
+
+/// The KRaft quorum at the end of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QuorumOutcome {
+    pub active_controller: Option<u32>,
+    pub epoch: u32,
 }
 
 impl Outcome {

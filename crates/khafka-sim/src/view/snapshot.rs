@@ -188,6 +188,7 @@ impl ClusterSnapshot {
             violations: sim.violations.clone(),
             invariants_checked: sim.opts.check_invariants,
             halted: sim.halted().map(str::to_string),
+            quorum: sim.quorum_outcome(),
         }
     }
 }
