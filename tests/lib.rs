@@ -8,6 +8,14 @@ pub fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
 }
 
+/// Every runnable scenario under `tests/scenarios` (the `parse/` ones exist to fail parsing), sorted.
+pub fn runnable_scenarios() -> Vec<PathBuf> {
+    khafka_files(&scenarios_dir())
+        .into_iter()
+        .filter(|p| !p.components().any(|c| c.as_os_str() == "parse"))
+        .collect()
+}
+
 /// Every `.khafka` file under `dir`, recursively, sorted.
 pub fn khafka_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

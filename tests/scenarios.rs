@@ -4,14 +4,11 @@
 
 use khafka_scenario::Scenario;
 use khafka_sim::{Sim, SimOptions};
-use khafka_tests::{khafka_files, lesson_cells, load, scenarios_dir};
+use khafka_tests::{khafka_files, lesson_cells, load, runnable_scenarios, scenarios_dir};
 
 #[test]
 fn every_scenario_meets_its_expectations() {
-    let files: Vec<_> = khafka_files(&scenarios_dir())
-        .into_iter()
-        .filter(|p| !p.components().any(|c| c.as_os_str() == "parse"))
-        .collect();
+    let files = runnable_scenarios();
     assert!(files.len() >= 2, "scenarios missing: {files:?}");
     let mut runs: Vec<(String, Scenario)> = files
         .iter()

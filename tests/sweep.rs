@@ -218,10 +218,7 @@ fn first_lost(sim: &Sim) -> String {
             continue;
         };
         let log = &sim.brokers[(l - 1) as usize].replicas[&info.part].log;
-        if !log
-            .records(&sim.batches)
-            .any(|(_, r)| r.record_id == id)
-        {
+        if !log.records(&sim.batches).any(|(_, r)| r.record_id == id) {
             return format!(
                 "record {id} {info:?}; final leader {l} epoch {} LEO {} HW {} cache {:?}; describe: {}",
                 view.leader_epoch,

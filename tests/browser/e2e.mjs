@@ -12,17 +12,20 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = process.argv[2];
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
-// Every path served, in order (the codec bundles must be fetched only by the page that needs them),
-// and a switch to delay or refuse the codec bundles (their loading state and their failure).
+// Every path served, in order (the codec bundles and the formats page's own bundle must be fetched
+// only by that page), and switches to delay or refuse them (their loading state and their failure).
 const served = [];
 const codec = { delayMs: 0, blocked: false };
 const isCodec = (path) => path.includes('/formats-v1/');
+const formatsUi = { blocked: false };
+const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   if (path === '/' || path === '') path = '/index.html';
   served.push(path);
   if (isCodec(path) && codec.delayMs) await new Promise((r) => setTimeout(r, codec.delayMs));
   if (isCodec(path) && codec.blocked) { res.writeHead(404); res.end('not found'); return; }
+  if (isFormatsUi(path) && formatsUi.blocked) { res.writeHead(404); res.end('not found'); return; }
   try {
     const body = await readFile(join(dist, path));
     res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
@@ -971,8 +974,8 @@ await check('the home page and the lessons never fetch a codec bundle', async ()
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
   await cell(0).locator('.run').waitFor();
   expect(served.some((p) => p.endsWith('.wasm')), `the site's wasm was served: ${served.length} requests`);
-  const fetched = served.filter(isCodec);
-  expect(fetched.length === 0, `codec files fetched outside the formats page: ${fetched.join(', ')}`);
+  const fetched = served.filter((p) => isCodec(p) || isFormatsUi(p));
+  expect(fetched.length === 0, `formats page or codec files fetched outside the formats page: ${fetched.join(', ')}`);
   // The home page links to the formats page.
   await page.goto(`${base}/`);
   await page.locator('p.formats-link a').click();
@@ -1004,6 +1007,9 @@ await check('the formats page loads the codec bundles on demand, with a loading 
     for (const f of ['_loader.js', '.js', '_bg.wasm']) {
       expect(served.includes(`/formats-v1/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
     }
+  }
+  for (const f of ['khafka-formats-page.js', 'formats-page-start.js', 'khafka-formats-page_bg.wasm']) {
+    expect(served.includes(`/formats-ui-v1/${f}`), `${f} not fetched: ${served.filter(isFormatsUi).join(', ')}`);
   }
   // The annotated layout of the Avro record: one row per labelled range.
   const rows = await page.locator('.explained table.layout tbody tr').allInnerTexts();
@@ -1037,6 +1043,70 @@ await check('the registry refuses an incompatible schema with its reason, and ac
   await expect_text(verdict, (t) => t === 'compatible', 'NONE accepts anything');
 });
 
+await check('the record in a batch: real sizes under each compression codec, for one record and for copies', async () => {
+  await page.goto(`${base}/#/`);
+  await page.goto(`${base}/#/formats`);
+  const row = (f) => page.locator(`table.batch-sizes tr.${f} td.num`);
+  const nums = async (f) => (await row(f).allInnerTexts()).map(Number);
+  for (const f of ['json', 'avro', 'protobuf']) {
+    await row(f).nth(5).waitFor({ timeout: 30000 });
+  }
+  await page.waitForFunction(() => [...document.querySelectorAll('table.batch-sizes td')].every((td) => td.textContent !== '…'), null, { timeout: 30000 });
+  // values, records framed, then the batch with none, gzip, snappy, lz4.
+  const one = { json: await nums('json'), avro: await nums('avro'), protobuf: await nums('protobuf') };
+  expect(one.json[0] === 21 && one.avro[0] === 5 && one.protobuf[0] === 7, `values: ${JSON.stringify(one)}`);
+  for (const [f, n] of Object.entries(one)) {
+    // A v2 batch's header is 61 bytes; an unkeyed record adds 7 bytes of framing to a short value.
+    expect(n.length === 6 && n[2] === 61 + n[1] && n[1] === n[0] + 7, `${f}: ${n.join(' ')}`);
+    expect(n.slice(3).every((x) => Number.isInteger(x) && x > 61), `${f} compressed: ${n.join(' ')}`);
+  }
+  await page.locator('input.batch-copies').fill('100');
+  await page.waitForFunction(() => {
+    const td = document.querySelectorAll('table.batch-sizes tr.avro td.num');
+    return td.length === 6 && td[0].textContent === '500' && [...td].every((t) => t.textContent !== '…');
+  }, null, { timeout: 30000 });
+  const many = await nums('avro');
+  // 100 records of 12 bytes, but offset deltas 64–99 take a second varint byte (zig-zag): 1,236.
+  expect(many[1] === 1236 && many[2] === 61 + 1236, `100 Avro copies framed: ${many.join(' ')}`);
+  expect(many[3] < many[2] && many[4] < many[2] && many[5] < many[2], `100 Avro copies compress: ${many.join(' ')}`);
+  const summary = await page.locator('.batch-summary').innerText();
+  expect(/Avro: (gzip|snappy|lz4) is smallest, \d+ bytes against \d+ uncompressed/.test(summary), `summary: ${summary}`);
+});
+
+await check('schema evolution with older versions: each mode\'s verdict, which versions the new schema reads, register and delete', async () => {
+  await page.goto(`${base}/#/`);
+  await page.goto(`${base}/#/formats`);
+  const modeRow = (m) => page.locator(`table.modes tr.${m} td`).first();
+  const settled = () => page.waitForFunction(() => [...document.querySelectorAll('table.modes td, table.reads td')].every((td) => td.textContent !== '…'), null, { timeout: 30000 });
+  await page.locator('table.modes tr.none td.ok').waitFor({ timeout: 30000 });
+  await settled();
+  // The example: version 2 added email with a default and widened id; the new schema drops the default.
+  expect(await modeRow('backward').innerText() === 'compatible', 'BACKWARD checks the latest only');
+  const bt = await modeRow('backward_transitive').innerText();
+  expect(bt.startsWith('incompatible with version 1') && bt.includes('email'), `BACKWARD_TRANSITIVE: ${bt}`);
+  const ft = await modeRow('forward_transitive').innerText();
+  expect(ft.startsWith('incompatible with version 1'), `FORWARD_TRANSITIVE: ${ft}`);
+  const reads = await page.locator('table.reads tbody tr').allInnerTexts();
+  expect(reads.length === 2 && /^1\s+no\b.*READER_FIELD_MISSING_DEFAULT_VALUE.*no\b.*TYPE_MISMATCH/s.test(reads[0]) && /^2\s+yes\s+yes$/.test(reads[1].trim()), `reads: ${reads.join(' / ')}`);
+  // Registering the new schema makes it version 3; the transitive modes still check version 1.
+  await page.locator('button.register').click();
+  await page.locator('label', { hasText: 'Version 3, the latest registered' }).waitFor();
+  await settled();
+  expect((await page.locator('table.reads tbody tr').count()) === 3, 'three versions');
+  expect((await modeRow('backward_transitive').innerText()).startsWith('incompatible with version 1'), 'still refused against version 1');
+  // Deleting version 1 leaves versions that all read each other.
+  await page.locator('details.older button.forget').first().click();
+  await page.locator('label', { hasText: 'Version 2, the latest registered' }).waitFor();
+  await settled();
+  const verdicts = await page.locator('table.modes tbody td').allInnerTexts();
+  expect(verdicts.every((v) => v === 'compatible'), `after deleting version 1: ${verdicts.join(' / ')}`);
+  // An incompatible schema cannot be registered under the chosen mode.
+  const v = await page.locator('textarea.new-schema').inputValue();
+  await page.locator('textarea.new-schema').fill(v.replace('"fields": [', '"fields": [\n   {"name": "country", "type": "string"},'));
+  await expect_text(page.locator('section.evolution .compat-verdict'), (t) => t.startsWith('incompatible under BACKWARD'), 'country without a default');
+  expect(await page.locator('button.register').isDisabled(), 'register is disabled when the registry would refuse');
+});
+
 await check('a codec bundle that cannot load says so', async () => {
   const before = consoleErrors.length;
   codec.blocked = true;
@@ -1055,6 +1125,36 @@ await check('a codec bundle that cannot load says so', async () => {
   const added = consoleErrors.splice(before);
   expect(added.every((e) => /404|Failed to load|formats-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
   await page.goto(`${base}/#/`);
+});
+
+await check('the formats page\'s own bundle: an error if it cannot load, a retry, and the page again after leaving it', async () => {
+  const before = consoleErrors.length;
+  formatsUi.blocked = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.goto(`${base}/#/formats`);
+    const err = await page.locator('main .formats-status.error').innerText({ timeout: 10000 });
+    expect(err.startsWith('The formats page could not be loaded'), `error shown: ${err}`);
+  } finally {
+    formatsUi.blocked = false;
+  }
+  const added = consoleErrors.splice(before);
+  expect(added.every((e) => /404|Failed to load|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  // Try again (same document) loads it.
+  await page.locator('main .formats-status button.retry').click();
+  await page.locator('table.sizes tr.avro code.hex').waitFor({ timeout: 30000 });
+  expect(await page.locator('.formats-status').count() === 0, 'no loading state or error once the page is shown');
+  // Leaving unmounts it; coming back mounts it afresh, with its answers.
+  await page.locator('header.top a', { hasText: 'Course' }).click();
+  await page.locator('ol.outline li').first().waitFor();
+  expect(await page.locator('article.formats').count() === 0, 'the formats page is gone from the home page');
+  await page.locator('header.top a', { hasText: 'Data formats' }).click();
+  await page.locator('table.sizes tr.protobuf code.hex').waitFor({ timeout: 30000 });
+  expect(await page.locator('article.formats').count() === 1, 'one formats page');
+  // Typing still reaches the page's own handlers (its Yew app is not the main app's).
+  await page.locator('textarea.value').fill('{"id":1,"name":"A"}');
+  await page.waitForFunction(() => document.querySelector('table.sizes tr.avro code.hex')?.textContent === '02 02 41', null, { timeout: 10000 });
 });
 
 await check('dark mode follows the system setting; the glossary defines the course\'s words', async () => {
@@ -1100,7 +1200,7 @@ await check('no horizontal overflow at 360 px', async () => {
       // Measured with its answers shown: the sizes, the byte layout and a refusal with its rule.
       await page.locator('table.sizes tr.json code.hex').waitFor({ timeout: 30000 });
       await page.locator('.explained table.layout').waitFor();
-      const v3 = (await page.locator('textarea.new-schema').inputValue()).replace('"default": "none"}', '"default": "none"},\n   {"name": "country", "type": "string"}');
+      const v3 = (await page.locator('textarea.new-schema').inputValue()).replace('"fields": [', '"fields": [\n   {"name": "country", "type": "string"},');
       await page.locator('textarea.new-schema').fill(v3);
       await page.locator('section.evolution table.rules').waitFor();
     }

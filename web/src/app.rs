@@ -7,31 +7,71 @@ use crate::playground::Playground;
 use crate::presenter::Presenter;
 use crate::progress;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-#[derive(Clone, Routable, PartialEq)]
+/// The site's pages. The address's fragment is the route (`#/lesson/first-cluster`), optionally
+/// followed by `?` and state (share links); a handful of fixed paths, so they are matched by hand
+/// rather than with a router crate (yew-router and its history and matcher cost the main bundle
+/// about 10 KB gzip).
+#[derive(Clone, PartialEq, Debug)]
 pub enum Route {
-    #[at("/")]
     Home,
-    #[at("/lesson/:slug")]
     Lesson { slug: String },
-    #[at("/playground")]
     Playground,
-    #[at("/presenter")]
     Presenter,
-    #[at("/about")]
     About,
-    #[at("/language")]
     Language,
-    #[at("/glossary")]
     Glossary,
-    #[at("/formats")]
     Formats,
-    #[at("/bench")]
     Bench,
-    #[not_found]
-    #[at("/404")]
     NotFound,
+}
+
+impl Route {
+    /// The route of a location fragment (`#/lesson/x?s=…`, `#/`, or empty for the home page).
+    pub fn from_hash(hash: &str) -> Route {
+        let path = hash.strip_prefix('#').unwrap_or(hash);
+        let path = path.split('?').next().unwrap_or_default();
+        let path = path.strip_suffix('/').unwrap_or(path);
+        match path {
+            "" => Route::Home,
+            "/playground" => Route::Playground,
+            "/presenter" => Route::Presenter,
+            "/about" => Route::About,
+            "/language" => Route::Language,
+            "/glossary" => Route::Glossary,
+            "/formats" => Route::Formats,
+            "/bench" => Route::Bench,
+            _ => match path.strip_prefix("/lesson/") {
+                Some(slug) if !slug.is_empty() && !slug.contains('/') => Route::Lesson {
+                    slug: slug.to_string(),
+                },
+                _ => Route::NotFound,
+            },
+        }
+    }
+
+    /// The link to this route.
+    pub fn href(&self) -> String {
+        let path = match self {
+            Route::Home => "",
+            Route::Lesson { slug } => return format!("#/lesson/{slug}"),
+            Route::Playground => "playground",
+            Route::Presenter => "presenter",
+            Route::About => "about",
+            Route::Language => "language",
+            Route::Glossary => "glossary",
+            Route::Formats => "formats",
+            Route::Bench => "bench",
+            Route::NotFound => "404",
+        };
+        format!("#/{path}")
+    }
+}
+
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 /// The tab's title names the page (read by screen readers and shown in history).
@@ -100,7 +140,7 @@ fn switch(route: Route) -> Html {
         Route::Language => html! { <DocPage name="language" file="scenario-language.md" /> },
         Route::Glossary => html! { <DocPage name="glossary" file="glossary.md" /> },
         Route::Bench => html! { <crate::bench::Bench /> },
-        Route::Formats => html! { <crate::formats_page::FormatsPage /> },
+        Route::Formats => html! { <crate::formats_loader::FormatsLoader /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -112,15 +152,15 @@ fn lesson_nav(slug: &str, class: &'static str) -> Html {
     };
     let link = |l: &lessons::Lesson, rel: &'static str| {
         html! {
-            <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }} classes={classes!(rel)}>
+            <a href={Route::Lesson { slug: l.slug.to_string() }.href()} class={classes!(rel)}>
                 { format!("{} {}", if rel == "prev" { "←" } else { "→" }, l.title) }
-            </Link<Route>>
+            </a>
         }
     };
     html! {
         <nav class={class} aria-label="Lessons">
             { i.checked_sub(1).map(|p| link(&LESSONS[p], "prev")).unwrap_or_default() }
-            <Link<Route> to={Route::Home} classes="outline-link">{ format!("Lesson {} of {}", i + 1, LESSONS.len()) }</Link<Route>>
+            <a href={Route::Home.href()} class="outline-link">{ format!("Lesson {} of {}", i + 1, LESSONS.len()) }</a>
             { LESSONS.get(i + 1).map(|n| link(n, "next")).unwrap_or_default() }
         </nav>
     }
@@ -128,7 +168,7 @@ fn lesson_nav(slug: &str, class: &'static str) -> Html {
 
 #[function_component(NotFound)]
 fn not_found() -> Html {
-    html! { <article class="lesson"><h1>{ "Not found" }</h1><p><Link<Route> to={Route::Home}>{ "Back to the course" }</Link<Route>></p></article> }
+    html! { <article class="lesson"><h1>{ "Not found" }</h1><p><a href={Route::Home.href()}>{ "Back to the course" }</a></p></article> }
 }
 
 #[function_component(Home)]
@@ -139,7 +179,7 @@ fn home() -> Html {
             <h1>{ "Khafka" }</h1>
             <p class="lead">{ "Learn Apache Kafka by running it — and breaking it. Every lesson is a notebook of live simulations: change acks, replication factor or min.insync.replicas, crash the leader, and see which records were acknowledged, committed, lost or duplicated, and why." }</p>
             <p class="start-here">
-                <Link<Route> to={Route::Lesson { slug: LESSONS[0].slug.to_string() }} classes="start">{ "Start here: " }{ LESSONS[0].title }</Link<Route>>
+                <a href={Route::Lesson { slug: LESSONS[0].slug.to_string() }.href()} class="start">{ "Start here: " }{ LESSONS[0].title }</a>
                 { " — about 10 minutes; every lesson is live, nothing to install." }
             </p>
             <h2>{ "The course" }</h2>
@@ -149,37 +189,89 @@ fn home() -> Html {
                     let read = read.contains(&l.slug.to_string());
                     html! {
                         <li class={classes!(read.then_some("read"))}>
-                            <Link<Route> to={Route::Lesson { slug: l.slug.to_string() }}>{ l.title }</Link<Route>>
+                            <a href={Route::Lesson { slug: l.slug.to_string() }.href()}>{ l.title }</a>
                             if read { <span class="progress">{ " ✓ opened" }</span> }
                             <p>{ l.summary }</p>
                         </li>
                     }
                 }) }
             </ol>
-            <p class="formats-link"><Link<Route> to={Route::Formats}>{ "Data formats on real bytes" }</Link<Route>>{ " — a record in JSON, Avro and Protobuf, byte by byte, and schema evolution as the Schema Registry judges it." }</p>
-            <p><Link<Route> to={Route::Playground}>{ "Open the playground" }</Link<Route>>{ " — a free-form simulator with every control." }</p>
-            <p><Link<Route> to={Route::Presenter}>{ "Presenter mode" }</Link<Route>>{ " — for trainers: the cluster full screen, driven from the keyboard." }</p>
+            <p class="formats-link"><a href={Route::Formats.href()}>{ "Data formats on real bytes" }</a>{ " — a record in JSON, Avro and Protobuf, byte by byte, and schema evolution as the Schema Registry judges it." }</p>
+            <p><a href={Route::Playground.href()}>{ "Open the playground" }</a>{ " — a free-form simulator with every control." }</p>
+            <p><a href={Route::Presenter.href()}>{ "Presenter mode" }</a>{ " — for trainers: the cluster full screen, driven from the keyboard." }</p>
         </article>
     }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
+    // The whole fragment, not only the route: a new share link on the same page mounts it afresh.
+    let hash = use_state_eq(current_hash);
+    {
+        let hash = hash.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "hashchange", move |_| {
+                    hash.set(current_hash())
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    // The formats page renders itself beside this app (formats_loader.rs): there `main` holds at
+    // most its loading state or error, and is hidden when empty (style.css).
+    let route = Route::from_hash(&hash);
     html! {
-        <HashRouter>
+        <>
             <header class="top">
-                <Link<Route> to={Route::Home} classes="brand">{ "Khafka" }</Link<Route>>
+                <a href={Route::Home.href()} class="brand">{ "Khafka" }</a>
                 <nav aria-label="Main">
-                    <Link<Route> to={Route::Home}>{ "Course" }</Link<Route>>
-                    <Link<Route> to={Route::Playground}>{ "Playground" }</Link<Route>>
-                    <Link<Route> to={Route::Presenter}>{ "Presenter" }</Link<Route>>
-                    <Link<Route> to={Route::Formats}>{ "Data formats" }</Link<Route>>
-                    <Link<Route> to={Route::Language}>{ "Scenario language" }</Link<Route>>
-                    <Link<Route> to={Route::Glossary}>{ "Glossary" }</Link<Route>>
-                    <Link<Route> to={Route::About}>{ "What it models" }</Link<Route>>
+                    <a href={Route::Home.href()}>{ "Course" }</a>
+                    <a href={Route::Playground.href()}>{ "Playground" }</a>
+                    <a href={Route::Presenter.href()}>{ "Presenter" }</a>
+                    <a href={Route::Formats.href()}>{ "Data formats" }</a>
+                    <a href={Route::Language.href()}>{ "Scenario language" }</a>
+                    <a href={Route::Glossary.href()}>{ "Glossary" }</a>
+                    <a href={Route::About.href()}>{ "What it models" }</a>
                 </nav>
             </header>
-            <main><Switch<Route> render={switch} /></main>
-        </HashRouter>
+            <main>{ switch(route) }</main>
+        </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn routes_round_trip_and_ignore_state() {
+        let all = [
+            Route::Home,
+            Route::Lesson {
+                slug: "first-cluster".into(),
+            },
+            Route::Playground,
+            Route::Presenter,
+            Route::About,
+            Route::Language,
+            Route::Glossary,
+            Route::Formats,
+            Route::Bench,
+        ];
+        for r in all {
+            assert_eq!(Route::from_hash(&r.href()), r);
+        }
+        assert_eq!(Route::from_hash(""), Route::Home);
+        assert_eq!(Route::from_hash("#"), Route::Home);
+        assert_eq!(Route::from_hash("#/presenter?s=abc"), Route::Presenter);
+        assert_eq!(
+            Route::from_hash("#/lesson/acks?s=1"),
+            Route::Lesson {
+                slug: "acks".into()
+            }
+        );
+        assert_eq!(Route::from_hash("#/nope"), Route::NotFound);
+        assert_eq!(Route::from_hash("#/lesson/"), Route::NotFound);
     }
 }

@@ -1416,6 +1416,10 @@ fn full_trace(r: &Run) -> String {
             out.push('\n');
         }
     }
+    if let Ok(line) = serde_json::to_string(&tl.sim().trace_end()) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
 }
 

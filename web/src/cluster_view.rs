@@ -635,6 +635,7 @@ pub fn event_text(kind: &TraceKind) -> String {
             partition,
             error,
             records,
+            ..
         } => format!("{producer} → {partition}: {records} record(s) failed ({error})"),
         TraceKind::Violation { text } => format!("INVARIANT VIOLATED: {text}"),
         other => serde_json::to_string(other).unwrap_or_default(),

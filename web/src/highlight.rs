@@ -2,12 +2,8 @@
 //! under a transparent `<textarea>` (which keeps native editing, selection and accessibility). Parse
 //! errors are underlined at their line and column. Everything is text nodes; nothing is HTML.
 
-use khafka_scenario::ParseError;
+use khafka_scenario::{ParseError, STATEMENTS};
 use yew::prelude::*;
-
-const STATEMENTS: &[&str] = &[
-    "seed", "cluster", "topic", "producer", "consumer", "network", "link", "at", "run", "expect",
-];
 
 fn class_of(word: &str, first: bool) -> &'static str {
     if first && STATEMENTS.contains(&word) {

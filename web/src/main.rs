@@ -9,10 +9,9 @@ mod budget;
 mod cell;
 mod chart;
 mod cluster_view;
-mod codec;
 mod compare;
 mod doc_page;
-mod formats_page;
+mod formats_loader;
 mod frames;
 mod headline;
 mod highlight;
@@ -28,5 +27,13 @@ mod story;
 
 fn main() {
     panic_banner::install();
-    yew::Renderer::<app::App>::new().render();
+    // `#app`, not the body: the formats page's own bundle renders into `#formats-app` beside it
+    // (see formats_loader.rs).
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
+        None => yew::Renderer::<app::App>::new().render(),
+    };
 }

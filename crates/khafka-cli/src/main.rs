@@ -242,6 +242,8 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             text.push_str(&serde_json::to_string(e).map_err(|e| e.to_string())?);
             text.push('\n');
         }
+        text.push_str(&serde_json::to_string(&sim.trace_end()).map_err(|e| e.to_string())?);
+        text.push('\n');
         std::fs::write(&path, text).map_err(|e| format!("{path}: {e}"))?;
     }
     let hash = format_hash(sim.trace_hash());

@@ -90,13 +90,13 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let statements = ["seed", "cluster", "topic", "producer", "consumer", "run"];
-        assert_eq!(suggest("tpoic", &statements), Some("topic"));
-        assert_eq!(suggest("Topic", &statements), Some("topic"));
-        assert_eq!(suggest("prodcuer", &statements), Some("producer"));
-        assert_eq!(suggest("rn", &statements), Some("run"));
-        assert_eq!(suggest("xyzzy", &statements), None);
-        assert_eq!(suggest("", &statements), None);
+        let statements = crate::STATEMENTS;
+        assert_eq!(suggest("tpoic", statements), Some("topic"));
+        assert_eq!(suggest("Topic", statements), Some("topic"));
+        assert_eq!(suggest("prodcuer", statements), Some("producer"));
+        assert_eq!(suggest("rn", statements), Some("run"));
+        assert_eq!(suggest("xyzzy", statements), None);
+        assert_eq!(suggest("", statements), None);
         let owned = vec!["orders".to_string(), "payments".to_string()];
         assert_eq!(suggest("order", &owned), Some("orders"));
     }

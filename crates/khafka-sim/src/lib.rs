@@ -46,7 +46,7 @@ pub use kernel::{chunked, queue, rng, time, vec_map};
 pub use net::network;
 pub(crate) use observe::verdict;
 pub use observe::{budget, invariants, metrics, provenance, trace};
-pub use protocol::msg;
+pub use protocol as msg;
 pub use view::{outcome, snapshot};
 
 pub use config::{Acks, BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};

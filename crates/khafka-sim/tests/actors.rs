@@ -6,6 +6,7 @@ use khafka_sim::controller::Controller;
 use khafka_sim::ctx::{Node, Timer};
 use khafka_sim::harness::Harness;
 use khafka_sim::msg::{Msg, PartitionState};
+use khafka_sim::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
 use khafka_sim::spec::{ScenarioSpec, TopicSpec};
 use khafka_sim::SimTime;
 
@@ -41,12 +42,12 @@ fn leader(h: &mut Harness) -> Broker {
     let req_id = b
         .metadata_fetch_in_flight
         .expect("a metadata fetch at start");
-    let msg = Msg::MetadataFetchResponse {
+    let msg = Msg::MetadataFetch(MetadataFetch::Response {
         req_id,
         offset: 1,
         partitions: vec![state(1, 0, &[1, 2, 3])],
         fenced: Vec::new(),
-    };
+    });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
     let batch = h.batches.add(0, 0, &[1], None);
     b.replicas
@@ -61,7 +62,9 @@ fn leader(h: &mut Harness) -> Broker {
 fn alter_partitions(sent: &[(Node, Msg)]) -> Vec<Vec<u32>> {
     sent.iter()
         .filter_map(|(to, m)| match m {
-            Msg::AlterPartition { isr, .. } if *to == Node::Controller => Some(isr.clone()),
+            Msg::AlterPartition(AlterPartition::Request { isr, .. }) if *to == Node::Controller => {
+                Some(isr.clone())
+            }
             _ => None,
         })
         .collect()
@@ -105,11 +108,11 @@ fn an_unanswered_alter_partition_is_sent_again_until_answered() {
     assert_eq!(alter_partitions(&h.sent()), vec![vec![1]]);
     // The controller answers (partition epoch 0 -> 1): the pending change is settled, and a retry
     // timer that fires later sends nothing.
-    let answer = Msg::AlterPartitionResponse {
+    let answer = Msg::AlterPartition(AlterPartition::Response {
         part: 0,
         partition_epoch: 0,
         result: Ok(Box::new(state(1, 1, &[1]))),
-    };
+    });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, answer);
     let r = &b.replicas[&0];
     assert_eq!(
@@ -131,12 +134,12 @@ fn the_metadata_log_settles_a_pending_isr_change_whose_answer_was_lost() {
     // The answer is lost; the committed change arrives through the metadata log
     // (Partition.makeLeader -> updateAssignmentAndIsr replaces the pending state).
     b.metadata_fetch_in_flight = Some(99);
-    let msg = Msg::MetadataFetchResponse {
+    let msg = Msg::MetadataFetch(MetadataFetch::Response {
         req_id: 99,
         offset: 2,
         partitions: vec![state(1, 1, &[1])],
         fenced: Vec::new(),
-    };
+    });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
     let r = &b.replicas[&0];
     assert_eq!(
@@ -144,11 +147,11 @@ fn the_metadata_log_settles_a_pending_isr_change_whose_answer_was_lost() {
         (vec![1], None)
     );
     // A late answer to the old proposal changes nothing.
-    let late = Msg::AlterPartitionResponse {
+    let late = Msg::AlterPartition(AlterPartition::Response {
         part: 0,
         partition_epoch: 0,
         result: Ok(Box::new(state(1, 1, &[1]))),
-    };
+    });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, late);
     assert_eq!(b.replicas[&0].state.partition_epoch, 1);
 }
@@ -166,11 +169,13 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     c.parts[0].isr = vec![];
     c.parts[0].elr = vec![3];
     c.parts[0].leader = None;
-    let beat = |previous| Msg::Heartbeat {
-        broker_epoch: 2,
-        previous_broker_epoch: previous,
-        metadata_offset: 0,
-        want_shutdown: false,
+    let beat = |previous| {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+            broker_epoch: 2,
+            previous_broker_epoch: previous,
+            metadata_offset: 0,
+            want_shutdown: false,
+        })
     };
     // A clean stop wrote epoch 1 to the clean-shutdown file: 3 stays eligible.
     let mut clean = c.clone();

@@ -179,7 +179,7 @@ fn build_site() -> Result<PathBuf, String> {
     fix_loader_shims(&dist)?;
     // The site's wasm and the codec bundles' (built by Trunk into their versioned folder).
     let mut wasm_files: Vec<PathBuf> = Vec::new();
-    for dir in [dist.clone(), dist.join(CODEC_DIR)] {
+    for dir in [dist.clone(), dist.join(CODEC_DIR), dist.join(PAGE_DIR)] {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             wasm_files.extend(entries.flatten().map(|e| e.path()));
         }
@@ -283,8 +283,17 @@ const CODEC_BUNDLES: [(&str, &str); 2] = [
     ("khafka-formats-avro", "JSON + Avro"),
     ("khafka-formats-protobuf", "JSON + Protobuf"),
 ];
+/// Where Trunk puts the formats page's own bundle (`index.html`; `web/src/formats_loader.rs`), and
+/// its files: the wasm-bindgen glue, the wasm, and the script that starts it.
+const PAGE_DIR: &str = "formats-ui-v1";
+const PAGE_FILES: [&str; 3] = [
+    "khafka-formats-page.js",
+    "khafka-formats-page_bg.wasm",
+    "formats-page-start.js",
+];
 /// Issue 9's transfer budgets, gzip: the main bundle (the first page's wasm, js, css and html) and
-/// each codec bundle (fetched only by the pages that need it).
+/// each codec bundle (fetched only by the pages that need it). The formats page's UI bundle is
+/// fetched with the codec bundles, only by that page; it is held to the codec bundles' budget.
 const MAIN_BUDGET: u64 = 450_000;
 const CODEC_BUDGET: u64 = 400_000;
 
@@ -335,11 +344,19 @@ fn codec_sizes(dist: &Path) -> Result<(), String> {
             over.push(format!("{bin} is {total} B gzip"));
         }
     }
+    let mut page = 0;
+    for name in PAGE_FILES {
+        page += gzip_size(&dist.join(PAGE_DIR).join(name))?;
+    }
+    eprintln!("formats page bundle ({PAGE_DIR}/*, gzip -9): {page} B (budget {CODEC_BUDGET} B)");
+    if page > CODEC_BUDGET {
+        over.push(format!("the formats page bundle is {page} B gzip"));
+    }
     if over.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "over the codec bundle budget ({CODEC_BUDGET} B): {}",
+            "over the on-demand bundle budget ({CODEC_BUDGET} B): {}",
             over.join(", ")
         ))
     }
@@ -370,15 +387,14 @@ fn transfer_size(dist: &Path) -> Result<(), String> {
     }
     eprintln!("transfer size (wasm + js + css + html, gzip -9): {total} B");
     eprintln!("main bundle (the files above, gzip -9): {total} B (budget {MAIN_BUDGET} B)");
+    codec_sizes(dist)?;
     if total > MAIN_BUDGET {
-        // Reported, not enforced: the main bundle was already above issue 9's figure before the
-        // codec bundles existed (see ARCHITECTURE.md, "Transfer budget").
-        eprintln!(
-            "WARNING: the main bundle is {} B over its budget",
+        return Err(format!(
+            "the main bundle is {total} B gzip, {} B over issue 9's budget ({MAIN_BUDGET} B)",
             total - MAIN_BUDGET
-        );
+        ));
     }
-    codec_sizes(dist)
+    Ok(())
 }
 
 fn ensure_chromium() -> Result<(), String> {

@@ -3,6 +3,7 @@
 //! (`DelayedFetch`, here `ParkedFetch`: a fetch with nothing to return waits up to its max wait).
 
 use super::*;
+use crate::protocol::Fetch;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParkedFetch {
@@ -137,10 +138,10 @@ impl Broker {
         }
         ctx.send(
             p.from,
-            Msg::FetchResponse {
+            Msg::Fetch(Fetch::Response {
                 req_id: p.req_id,
                 partitions: out,
-            },
+            }),
         );
     }
 

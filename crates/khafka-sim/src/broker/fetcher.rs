@@ -2,6 +2,7 @@
 //! per leader: fetch, append what comes back, truncate on a diverging epoch, back off on errors.
 
 use super::*;
+use crate::protocol::Fetch;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FetcherState {
@@ -63,12 +64,12 @@ impl Broker {
         f.sent_us = ctx.now.as_us();
         ctx.send(
             Node::Broker(leader),
-            Msg::Fetch {
+            Msg::Fetch(Fetch::Request {
                 req_id,
                 fetcher: Fetcher::Follower(me),
                 max_wait_us: crate::time::ms_to_us(ctx.topo.config.replica_fetch_wait_max_ms),
                 partitions,
-            },
+            }),
         );
         self.arm_fetch_check(ctx);
     }
@@ -217,6 +218,8 @@ impl Broker {
                     broker: me,
                     base_offset: fp.base_offset,
                     count,
+                    leader,
+                    batches: &fp.batches,
                 });
                 ctx.pools.batches.give(fp.batches);
             }
@@ -224,6 +227,12 @@ impl Broker {
             let hw = fp.high_watermark.min(r.log.log_end_offset());
             if hw > r.log.high_watermark {
                 r.log.set_high_watermark(hw);
+                let topo = ctx.topo;
+                ctx.emit_hot(HotEvent::HighWatermark {
+                    partition: topo.part_name_ref(fp.part),
+                    broker: me,
+                    high_watermark: hw,
+                });
             }
         }
         ctx.pools.fetched.give(partitions);

@@ -3,6 +3,7 @@
 //! `BrokerMetadataListener`).
 
 use super::*;
+use crate::protocol::{BrokerHeartbeat, MetadataFetch};
 
 impl Broker {
     /// Starts (or restarts) the process: log recovery, then registration with the controller.
@@ -40,6 +41,15 @@ impl Broker {
             broker: self.id,
             broker_epoch: self.broker_epoch,
         });
+        // Each replica's HW as log recovery left it (the export's account of every HW change).
+        let topo = ctx.topo;
+        for r in self.replicas.values() {
+            ctx.emit_hot(HotEvent::HighWatermark {
+                partition: topo.part_name_ref(r.part),
+                broker: self.id,
+                high_watermark: r.log.high_watermark,
+            });
+        }
         self.send_heartbeat(ctx);
         self.fetch_metadata(ctx);
         let cfg = &ctx.topo.config;
@@ -97,12 +107,12 @@ impl Broker {
     pub fn send_heartbeat(&mut self, ctx: &mut Ctx) {
         ctx.send(
             self.controller,
-            Msg::Heartbeat {
+            Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
                 broker_epoch: self.broker_epoch,
                 previous_broker_epoch: self.previous_broker_epoch,
                 metadata_offset: self.metadata_offset,
                 want_shutdown: self.want_shutdown,
-            },
+            }),
         );
     }
 
@@ -111,10 +121,10 @@ impl Broker {
         self.metadata_fetch_in_flight = Some(req_id);
         ctx.send(
             self.controller,
-            Msg::MetadataFetch {
+            Msg::MetadataFetch(MetadataFetch::Request {
                 req_id,
                 offset: self.metadata_offset,
-            },
+            }),
         );
         ctx.timer_after_ms(
             METADATA_FETCH_TIMEOUT_MS,

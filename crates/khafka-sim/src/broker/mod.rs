@@ -33,6 +33,9 @@ mod produce;
 pub mod replica_map;
 
 pub use crate::log::producer_state::ProducerEntry;
+use crate::protocol::{
+    AlterPartition, ApiVersions, BrokerHeartbeat, Fetch, Metadata, MetadataFetch, Produce,
+};
 pub use fetch::ParkedFetch;
 pub use fetcher::FetcherState;
 pub use partition::{RemoteState, Replica};
@@ -272,29 +275,31 @@ impl Broker {
 
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) -> BrokerAction {
         match msg {
-            Msg::Produce {
+            Msg::Produce(Produce::Request {
                 req_id,
                 acks,
                 timeout_us,
                 batches,
-            } => {
+            }) => {
                 self.on_produce(ctx, from, req_id, acks, timeout_us, batches);
             }
-            Msg::Fetch {
+            Msg::Fetch(Fetch::Request {
                 req_id,
                 fetcher,
                 max_wait_us,
                 partitions,
-            } => {
+            }) => {
                 self.on_fetch(ctx, from, req_id, fetcher, max_wait_us, partitions);
             }
-            Msg::FetchResponse { req_id, partitions } => {
+            Msg::Fetch(Fetch::Response { req_id, partitions }) => {
                 if let Node::Broker(leader) = from {
                     self.on_fetch_response(ctx, leader, req_id, partitions);
                 }
             }
-            Msg::ApiVersions { req_id } => ctx.send(from, Msg::ApiVersionsResponse { req_id }),
-            Msg::Metadata { req_id } => {
+            Msg::ApiVersions(ApiVersions::Request { req_id }) => {
+                ctx.send(from, Msg::ApiVersions(ApiVersions::Response { req_id }))
+            }
+            Msg::Metadata(Metadata::Request { req_id }) => {
                 let partitions = (0..ctx.topo.parts.len() as PartIdx)
                     .map(|p| match self.replicas.get(&p) {
                         Some(r) => (p, r.state.leader, r.state.leader_epoch),
@@ -304,23 +309,26 @@ impl Broker {
                         }
                     })
                     .collect();
-                ctx.send(from, Msg::MetadataResponse { req_id, partitions });
+                ctx.send(
+                    from,
+                    Msg::Metadata(Metadata::Response { req_id, partitions }),
+                );
             }
-            Msg::HeartbeatResponse {
+            Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
                 fenced,
                 shutdown_ready,
-            } => {
+            }) => {
                 self.fenced = fenced;
                 if self.want_shutdown && shutdown_ready {
                     return BrokerAction::Stop { clean: true };
                 }
             }
-            Msg::MetadataFetchResponse {
+            Msg::MetadataFetch(MetadataFetch::Response {
                 req_id,
                 offset,
                 partitions,
                 fenced,
-            } if self.metadata_fetch_in_flight == Some(req_id) => {
+            }) if self.metadata_fetch_in_flight == Some(req_id) => {
                 self.metadata_offset = offset;
                 self.fenced_brokers = fenced;
                 for st in partitions {
@@ -332,11 +340,11 @@ impl Broker {
                 }
                 self.fetch_metadata(ctx);
             }
-            Msg::AlterPartitionResponse {
+            Msg::AlterPartition(AlterPartition::Response {
                 part,
                 partition_epoch,
                 result,
-            } => {
+            }) => {
                 if let Some(r) = self.replicas.get_mut(&part) {
                     if partition_epoch != r.state.partition_epoch {
                         return BrokerAction::None; // answers a proposal the metadata log superseded

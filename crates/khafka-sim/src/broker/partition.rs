@@ -5,6 +5,7 @@
 
 use super::fetch::{diverging, EpochCheck};
 use super::*;
+use crate::protocol::AlterPartition;
 
 /// What the leader knows of a follower (`Replica` in Kafka).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -96,6 +97,12 @@ impl Broker {
         r.state = st;
         if becomes_leader {
             if !was_leader || new_epoch {
+                let topo = ctx.topo;
+                ctx.emit(TraceKind::BecameLeader {
+                    partition: topo.part_name(part),
+                    broker: me,
+                    leader_epoch: r.state.leader_epoch,
+                });
                 // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset.
                 r.log.assign_epoch_start(r.state.leader_epoch);
                 r.leader_epoch_start_offset = r.log.log_end_offset();
@@ -127,6 +134,16 @@ impl Broker {
                 self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
             }
             let r = self.replicas.get_mut(&part).expect("checked above");
+            let leader_epoch = r.state.leader_epoch;
+            if r.state.leader != old_leader || new_epoch && r.state.leader.is_some() {
+                let topo = ctx.topo;
+                ctx.emit(TraceKind::BecameFollower {
+                    partition: topo.part_name(part),
+                    broker: me,
+                    leader: r.state.leader,
+                    leader_epoch,
+                });
+            }
             if let Some(leader) = r.state.leader {
                 if new_epoch || old_leader != Some(leader) {
                     if ctx.topo.config.truncation == Truncation::HighWatermark {
@@ -260,12 +277,12 @@ impl Broker {
         let partition_epoch = r.state.partition_epoch;
         ctx.send(
             self.controller,
-            Msg::AlterPartition {
+            Msg::AlterPartition(AlterPartition::Request {
                 part,
                 leader_epoch: r.state.leader_epoch,
                 partition_epoch,
                 isr,
-            },
+            }),
         );
         ctx.timer_after_ms(
             CONTROLLER_SOCKET_TIMEOUT_MS,

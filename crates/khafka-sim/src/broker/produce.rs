@@ -3,6 +3,7 @@
 //! records or its timeout).
 
 use super::*;
+use crate::protocol::Produce;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DelayedProduce {
@@ -24,10 +25,10 @@ pub(super) fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
     }));
     ctx.send(
         d.from,
-        Msg::ProduceResponse {
+        Msg::Produce(Produce::Response {
             req_id: d.req_id,
             results,
-        },
+        }),
     );
 }
 
@@ -133,7 +134,11 @@ impl Broker {
                 base_offset: base,
                 count: batch.records.len() as u32,
                 leader_epoch: epoch,
-                first_record: batch.records.first().copied().unwrap_or(0),
+                batch: id,
+                producer_id: stamp.map_or(0, |s| s.producer_id),
+                producer_epoch: stamp.map_or(0, |s| s.producer_epoch),
+                base_sequence: stamp.map_or(-1, |s| s.base_sequence),
+                records: &batch.records,
             });
             ctx.pools.record_ids.give(batch.records);
             let required = r.log.log_end_offset();
@@ -149,7 +154,7 @@ impl Broker {
             return BrokerAction::None;
         }
         if waiting.is_empty() {
-            ctx.send(from, Msg::ProduceResponse { req_id, results });
+            ctx.send(from, Msg::Produce(Produce::Response { req_id, results }));
             return BrokerAction::None;
         }
         for (part, err, off) in results {

@@ -170,6 +170,7 @@ impl Controller {
                 leader: new.leader,
                 leader_epoch: new.leader_epoch,
                 isr: new.isr.clone(),
+                elr: new.elr.clone(),
                 unclean,
                 from_elr,
                 reason,
@@ -178,6 +179,7 @@ impl Controller {
             ctx.emit(TraceKind::IsrChanged {
                 partition: name,
                 isr: new.isr.clone(),
+                elr: new.elr.clone(),
                 leader_epoch: new.leader_epoch,
                 partition_epoch: new.partition_epoch,
             });
@@ -267,6 +269,7 @@ impl Controller {
                     leader: Some(l),
                     leader_epoch: new.leader_epoch,
                     isr: new.isr.clone(),
+                    elr: new.elr.clone(),
                     unclean: false,
                     from_elr: false,
                     reason,

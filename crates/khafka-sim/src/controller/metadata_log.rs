@@ -2,6 +2,7 @@
 //! changes a leader asks for (`AlterPartition`).
 
 use super::*;
+use crate::protocol::MetadataFetch;
 
 impl Controller {
     pub(super) fn answer_poll(&mut self, ctx: &mut Ctx, b: BrokerId, req_id: u64, from: u64) {
@@ -18,12 +19,12 @@ impl Controller {
             .collect();
         ctx.send(
             Node::Broker(b),
-            Msg::MetadataFetchResponse {
+            Msg::MetadataFetch(MetadataFetch::Response {
                 req_id,
                 offset: self.log.len() as u64,
                 partitions,
                 fenced: self.fenced_list(),
-            },
+            }),
         );
     }
 

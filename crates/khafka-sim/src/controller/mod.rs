@@ -24,6 +24,7 @@ pub mod quorum;
 pub mod raft;
 mod registration;
 
+use crate::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
 pub use election::{elect_leader, isr_after_fencing, Election, ElectionInput};
 use registration::Beat;
 pub use registration::BrokerRegistration;
@@ -113,12 +114,12 @@ impl Controller {
             return;
         };
         match msg {
-            Msg::Heartbeat {
+            Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
                 broker_epoch,
                 previous_broker_epoch,
                 metadata_offset,
                 want_shutdown,
-            } => {
+            }) => {
                 let beat = Beat {
                     broker_epoch,
                     previous_broker_epoch,
@@ -127,7 +128,7 @@ impl Controller {
                 };
                 self.on_heartbeat(ctx, b, beat)
             }
-            Msg::MetadataFetch { req_id, offset } => {
+            Msg::MetadataFetch(MetadataFetch::Request { req_id, offset }) => {
                 if (offset as usize) < self.log.len() {
                     self.answer_poll(ctx, b, req_id, offset);
                 } else {
@@ -138,22 +139,22 @@ impl Controller {
                     );
                 }
             }
-            Msg::AlterPartition {
+            Msg::AlterPartition(AlterPartition::Request {
                 part,
                 leader_epoch,
                 partition_epoch,
                 isr,
-            } => {
+            }) => {
                 let result = self
                     .alter_partition(ctx, b, part, leader_epoch, partition_epoch, isr)
                     .map(Box::new);
                 ctx.send(
                     from,
-                    Msg::AlterPartitionResponse {
+                    Msg::AlterPartition(AlterPartition::Response {
                         part,
                         partition_epoch,
                         result,
-                    },
+                    }),
                 );
             }
             _ => {}

@@ -19,7 +19,7 @@
 use super::raft::{Raft, RaftConfig, RaftEvent};
 use super::Controller;
 use crate::ctx::{CheckTimer, Ctx, Effect, Node, Timer};
-use crate::msg::{Msg, PartIdx};
+use crate::msg::{AlterPartition, BrokerHeartbeat, MetadataFetch, Msg, PartIdx};
 use crate::protocol::raft::{BrokerRecord, ControllerId, MetadataRecord, RaftEntry};
 use crate::rng::SimRng;
 use crate::spec::BrokerId;
@@ -204,10 +204,10 @@ impl QuorumController {
                 self.raft.on_msg(c, *m, ctx.now.as_us(), &mut self.rng);
                 self.after(ctx);
             }
-            (Node::Broker(_), msg @ Msg::MetadataFetch { .. }) => {
+            (Node::Broker(_), msg @ Msg::MetadataFetch(MetadataFetch::Request { .. })) => {
                 if self.raft.is_leader() {
                     self.committed.on_msg(ctx, from, msg);
-                } else if let Msg::MetadataFetch { req_id, .. } = msg {
+                } else if let Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) = msg {
                     let leader = self.raft.leader();
                     ctx.send(
                         from,
@@ -303,7 +303,8 @@ impl QuorumController {
             let held = matches!(
                 &ctx.out[i],
                 Effect::Send {
-                    msg: Msg::HeartbeatResponse { .. } | Msg::AlterPartitionResponse { .. },
+                    msg: Msg::BrokerHeartbeat(BrokerHeartbeat::Response { .. })
+                        | Msg::AlterPartition(AlterPartition::Response { .. }),
                     ..
                 }
             );

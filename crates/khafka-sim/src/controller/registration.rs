@@ -2,6 +2,7 @@
 //! fencing after the session timeout, controlled shutdown, and KAFKA-15586's unclean-shutdown rule.
 
 use super::*;
+use crate::protocol::BrokerHeartbeat;
 
 /// A broker heartbeat (the first of an incarnation registers it).
 #[derive(Clone, Copy, Debug)]
@@ -113,10 +114,10 @@ impl Controller {
         let fenced = self.reg(b).fenced;
         ctx.send(
             Node::Broker(b),
-            Msg::HeartbeatResponse {
+            Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
                 fenced,
                 shutdown_ready,
-            },
+            }),
         );
         self.flush_polls(ctx);
     }

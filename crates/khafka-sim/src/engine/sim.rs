@@ -479,6 +479,18 @@ impl Sim {
     }
 
     fn start_all(&mut self) {
+        // The cluster as created: every partition's replicas, first leader and ISR.
+        for (part, st) in self.controller.parts.iter().enumerate() {
+            self.trace.emit(
+                self.now,
+                TraceKind::PartitionCreated {
+                    partition: self.topo.part_name(part as PartIdx),
+                    replicas: st.replicas.clone(),
+                    leader: st.leader,
+                    isr: st.isr.clone(),
+                },
+            );
+        }
         if self.quorum.is_empty() {
             let mut ctx = ctx!(self, Node::Controller);
             self.controller.start(&mut ctx);

@@ -109,11 +109,11 @@ impl<T: Clone> ChunkVec<T> {
         (start..end).map(move |i| self.get(i).expect("in range"))
     }
 
-    /// Appends elements `[start, end)` (clamped to the length) to `out`, a slice copy per chunk.
-    pub fn extend_range_into(&self, start: usize, end: usize, out: &mut Vec<T>) {
+    /// Calls `f` with the elements `[start, end)` (clamped to the length), one slice per chunk.
+    #[inline]
+    pub fn for_each_slice(&self, start: usize, end: usize, mut f: impl FnMut(&[T])) {
         let end = end.min(self.len());
         let mut i = start.min(end);
-        out.reserve(end - i);
         while i < end {
             let c = i / CHUNK;
             let chunk: &[T] = match self.full.get(c) {
@@ -122,9 +122,22 @@ impl<T: Clone> ChunkVec<T> {
             };
             let from = i % CHUNK;
             let to = (end - c * CHUNK).min(chunk.len());
-            out.extend_from_slice(&chunk[from..to]);
+            f(&chunk[from..to]);
             i = c * CHUNK + to;
         }
+    }
+
+    /// Appends elements `[start, end)` (clamped to the length) to `out`, a slice copy per chunk.
+    pub fn extend_range_into(&self, start: usize, end: usize, out: &mut Vec<T>) {
+        out.reserve(end.min(self.len()).saturating_sub(start));
+        self.for_each_slice(start, end, |s| out.extend_from_slice(s));
+    }
+
+    /// Calls `f` on elements `[start, end)` (clamped to the length): a tight loop where `range`
+    /// pays an index computation per element.
+    #[inline]
+    pub fn for_each_in(&self, start: usize, end: usize, mut f: impl FnMut(&T)) {
+        self.for_each_slice(start, end, |s| s.iter().for_each(&mut f));
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {

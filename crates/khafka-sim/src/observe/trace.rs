@@ -5,7 +5,7 @@
 //! the same natively and in wasm32, and two runs agree byte for byte iff their hashes agree. Storing
 //! the events themselves is optional (`SimOptions::keep_trace`).
 
-use crate::log::RecordId;
+use crate::log::{BatchId, RecordId};
 use crate::spec::BrokerId;
 use crate::time::SimTime;
 use serde::Serialize;
@@ -134,6 +134,8 @@ pub enum TraceKind {
         leader: Option<BrokerId>,
         leader_epoch: u32,
         isr: Vec<BrokerId>,
+        /// The eligible leader replicas after the change (KIP-966).
+        elr: Vec<BrokerId>,
         unclean: bool,
         /// The leader came from the eligible leader replicas (KIP-966).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -143,6 +145,7 @@ pub enum TraceKind {
     IsrChanged {
         partition: Arc<str>,
         isr: Vec<BrokerId>,
+        elr: Vec<BrokerId>,
         leader_epoch: u32,
         partition_epoch: u32,
     },
@@ -152,13 +155,25 @@ pub enum TraceKind {
         base_offset: u64,
         count: u32,
         leader_epoch: u32,
-        first_record: RecordId,
+        /// The stored batch (followers' `replicated` events name it).
+        batch: BatchId,
+        /// 0 without idempotence.
+        producer_id: u32,
+        producer_epoch: u16,
+        /// -1 without idempotence.
+        base_sequence: i32,
+        /// The batch's record ids, in offset order.
+        records: Vec<RecordId>,
     },
     Replicated {
         partition: Arc<str>,
         broker: BrokerId,
         base_offset: u64,
         count: u32,
+        /// The broker the batches were fetched from.
+        leader: BrokerId,
+        /// The stored batches appended, in offset order (each an earlier `appended` event's `batch`).
+        batches: Vec<BatchId>,
     },
     Truncated {
         partition: Arc<str>,
@@ -184,18 +199,51 @@ pub enum TraceKind {
         base_offset: Option<u64>,
         records: u32,
         latency_us: u64,
+        record_ids: Vec<RecordId>,
     },
     SendFailed {
         producer: Arc<str>,
         partition: Arc<str>,
         error: &'static str,
         records: u32,
+        record_ids: Vec<RecordId>,
     },
     Consumed {
         consumer: Arc<str>,
         partition: Arc<str>,
         base_offset: u64,
         records: u32,
+        /// The broker that served the fetch.
+        broker: BrokerId,
+    },
+    /// The application sent a record (`KafkaProducer.send`): it joined a batch for `partition`.
+    Sent {
+        producer: Arc<str>,
+        partition: Arc<str>,
+        record: RecordId,
+        /// Index into the producer's key set; `None` for a null key.
+        key: Option<u32>,
+    },
+    /// A partition as the cluster starts: its replicas, first leader and ISR (epoch 0).
+    PartitionCreated {
+        partition: Arc<str>,
+        replicas: Vec<BrokerId>,
+        leader: Option<BrokerId>,
+        isr: Vec<BrokerId>,
+    },
+    /// A broker applied a metadata change that makes it the partition's leader at `leader_epoch`
+    /// (`Partition.makeLeader`).
+    BecameLeader {
+        partition: Arc<str>,
+        broker: BrokerId,
+        leader_epoch: u32,
+    },
+    /// A broker applied a metadata change that makes it a follower of `leader` (or of no leader).
+    BecameFollower {
+        partition: Arc<str>,
+        broker: BrokerId,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
     },
     Violation {
         text: String,
@@ -282,25 +330,37 @@ impl TraceKind {
                 base_offset,
                 count,
                 leader_epoch,
-                first_record,
+                batch,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                records,
             } => HotEvent::Appended {
                 partition,
                 broker: *broker,
                 base_offset: *base_offset,
                 count: *count,
                 leader_epoch: *leader_epoch,
-                first_record: *first_record,
+                batch: *batch,
+                producer_id: *producer_id,
+                producer_epoch: *producer_epoch,
+                base_sequence: *base_sequence,
+                records,
             },
             TraceKind::Replicated {
                 partition,
                 broker,
                 base_offset,
                 count,
+                leader,
+                batches,
             } => HotEvent::Replicated {
                 partition,
                 broker: *broker,
                 base_offset: *base_offset,
                 count: *count,
+                leader: *leader,
+                batches,
             },
             TraceKind::HighWatermark {
                 partition,
@@ -317,23 +377,38 @@ impl TraceKind {
                 base_offset,
                 records,
                 latency_us,
+                record_ids,
             } => HotEvent::Acknowledged {
                 producer,
                 partition,
                 base_offset: *base_offset,
                 records: *records,
                 latency_us: *latency_us,
+                record_ids,
             },
             TraceKind::Consumed {
                 consumer,
                 partition,
                 base_offset,
                 records,
+                broker,
             } => HotEvent::Consumed {
                 consumer,
                 partition,
                 base_offset: *base_offset,
                 records: *records,
+                broker: *broker,
+            },
+            TraceKind::Sent {
+                producer,
+                partition,
+                record,
+                key,
+            } => HotEvent::Sent {
+                producer,
+                partition,
+                record: *record,
+                key: *key,
             },
             _ => return None,
         })
@@ -351,14 +426,19 @@ impl TraceEvent {
                 | TraceKind::HighWatermark { .. }
                 | TraceKind::Acknowledged { .. }
                 | TraceKind::Consumed { .. }
+                | TraceKind::Sent { .. }
+                | TraceKind::PartitionCreated { .. }
+                | TraceKind::BecameLeader { .. }
+                | TraceKind::BecameFollower { .. }
         )
     }
 }
 
-/// The frequent trace events (appends, replication, HW, acknowledgements, consumption), borrowing
-/// their names. A run that does not keep its trace hashes them without building a [`TraceKind`],
-/// whose `Arc<str>` clones and drops (atomic reference counts) were most of the cost of an emit. They
-/// hash exactly as the `TraceEvent` they stand for (tested), and none is notable.
+/// The frequent trace events (sends, appends, replication, HW, acknowledgements, consumption),
+/// borrowing their names and lists. A run that does not keep its trace hashes them without building
+/// a [`TraceKind`], whose `Arc<str>` clones and drops (atomic reference counts) were most of the
+/// cost of an emit. They hash exactly as the `TraceEvent` they stand for (tested), and none is
+/// notable.
 #[derive(Clone, Copy, Debug)]
 pub enum HotEvent<'a> {
     Appended {
@@ -367,13 +447,19 @@ pub enum HotEvent<'a> {
         base_offset: u64,
         count: u32,
         leader_epoch: u32,
-        first_record: RecordId,
+        batch: BatchId,
+        producer_id: u32,
+        producer_epoch: u16,
+        base_sequence: i32,
+        records: &'a [RecordId],
     },
     Replicated {
         partition: &'a Arc<str>,
         broker: BrokerId,
         base_offset: u64,
         count: u32,
+        leader: BrokerId,
+        batches: &'a [BatchId],
     },
     HighWatermark {
         partition: &'a Arc<str>,
@@ -386,12 +472,20 @@ pub enum HotEvent<'a> {
         base_offset: Option<u64>,
         records: u32,
         latency_us: u64,
+        record_ids: &'a [RecordId],
     },
     Consumed {
         consumer: &'a Arc<str>,
         partition: &'a Arc<str>,
         base_offset: u64,
         records: u32,
+        broker: BrokerId,
+    },
+    Sent {
+        producer: &'a Arc<str>,
+        partition: &'a Arc<str>,
+        record: RecordId,
+        key: Option<u32>,
     },
 }
 
@@ -407,7 +501,11 @@ impl HotEvent<'_> {
                 base_offset,
                 count,
                 leader_epoch,
-                first_record,
+                batch,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                records,
             } => {
                 h.word(tag::APPENDED);
                 (**partition).encode(h);
@@ -415,19 +513,27 @@ impl HotEvent<'_> {
                 base_offset.encode(h);
                 count.encode(h);
                 leader_epoch.encode(h);
-                first_record.encode(h);
+                batch.encode(h);
+                producer_id.encode(h);
+                producer_epoch.encode(h);
+                base_sequence.encode(h);
+                records.encode(h);
             }
             HotEvent::Replicated {
                 partition,
                 broker,
                 base_offset,
                 count,
+                leader,
+                batches,
             } => {
                 h.word(tag::REPLICATED);
                 (**partition).encode(h);
                 broker.encode(h);
                 base_offset.encode(h);
                 count.encode(h);
+                leader.encode(h);
+                batches.encode(h);
             }
             HotEvent::HighWatermark {
                 partition,
@@ -445,6 +551,7 @@ impl HotEvent<'_> {
                 base_offset,
                 records,
                 latency_us,
+                record_ids,
             } => {
                 h.word(tag::ACKNOWLEDGED);
                 (**producer).encode(h);
@@ -452,18 +559,33 @@ impl HotEvent<'_> {
                 base_offset.encode(h);
                 records.encode(h);
                 latency_us.encode(h);
+                record_ids.encode(h);
             }
             HotEvent::Consumed {
                 consumer,
                 partition,
                 base_offset,
                 records,
+                broker,
             } => {
                 h.word(tag::CONSUMED);
                 (**consumer).encode(h);
                 (**partition).encode(h);
                 base_offset.encode(h);
                 records.encode(h);
+                broker.encode(h);
+            }
+            HotEvent::Sent {
+                producer,
+                partition,
+                record,
+                key,
+            } => {
+                h.word(tag::SENT);
+                (**producer).encode(h);
+                (**partition).encode(h);
+                record.encode(h);
+                key.encode(h);
             }
         }
     }
@@ -476,25 +598,37 @@ impl HotEvent<'_> {
                 base_offset,
                 count,
                 leader_epoch,
-                first_record,
+                batch,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                records,
             } => TraceKind::Appended {
                 partition: partition.clone(),
                 broker,
                 base_offset,
                 count,
                 leader_epoch,
-                first_record,
+                batch,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                records: records.to_vec(),
             },
             HotEvent::Replicated {
                 partition,
                 broker,
                 base_offset,
                 count,
+                leader,
+                batches,
             } => TraceKind::Replicated {
                 partition: partition.clone(),
                 broker,
                 base_offset,
                 count,
+                leader,
+                batches: batches.to_vec(),
             },
             HotEvent::HighWatermark {
                 partition,
@@ -511,23 +645,38 @@ impl HotEvent<'_> {
                 base_offset,
                 records,
                 latency_us,
+                record_ids,
             } => TraceKind::Acknowledged {
                 producer: producer.clone(),
                 partition: partition.clone(),
                 base_offset,
                 records,
                 latency_us,
+                record_ids: record_ids.to_vec(),
             },
             HotEvent::Consumed {
                 consumer,
                 partition,
                 base_offset,
                 records,
+                broker,
             } => TraceKind::Consumed {
                 consumer: consumer.clone(),
                 partition: partition.clone(),
                 base_offset,
                 records,
+                broker,
+            },
+            HotEvent::Sent {
+                producer,
+                partition,
+                record,
+                key,
+            } => TraceKind::Sent {
+                producer: producer.clone(),
+                partition: partition.clone(),
+                record,
+                key,
             },
         }
     }
@@ -604,6 +753,14 @@ macro_rules! encode_as_word {
 }
 encode_as_word!(u64, u32, u16, bool);
 
+impl Encode for i32 {
+    /// Sign-extended to 64 bits (-1 is all ones).
+    #[inline]
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(*self as i64 as u64);
+    }
+}
+
 impl Encode for str {
     fn encode(&self, h: &mut TraceHasher) {
         h.word(self.len() as u64);
@@ -635,12 +792,18 @@ impl<T: Encode> Encode for Option<T> {
     }
 }
 
-impl<T: Encode> Encode for Vec<T> {
+impl<T: Encode> Encode for [T] {
     fn encode(&self, h: &mut TraceHasher) {
         h.word(self.len() as u64);
         for v in self {
             v.encode(h);
         }
+    }
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    fn encode(&self, h: &mut TraceHasher) {
+        self.as_slice().encode(h);
     }
 }
 
@@ -700,7 +863,11 @@ pub mod tag {
     pub const SEND_FAILED: u64 = 14;
     pub const CONSUMED: u64 = 15;
     pub const VIOLATION: u64 = 16;
-    pub const QUORUM: u64 = 17;
+    pub const SENT: u64 = 17;
+    pub const PARTITION_CREATED: u64 = 18;
+    pub const BECAME_LEADER: u64 = 19;
+    pub const BECAME_FOLLOWER: u64 = 20;
+    pub const QUORUM: u64 = 21;
 }
 
 impl Encode for TraceEvent {
@@ -741,6 +908,7 @@ impl Encode for TraceEvent {
                 leader,
                 leader_epoch,
                 isr,
+                elr,
                 unclean,
                 from_elr,
                 reason,
@@ -750,6 +918,7 @@ impl Encode for TraceEvent {
                 leader.encode(h);
                 leader_epoch.encode(h);
                 isr.encode(h);
+                elr.encode(h);
                 unclean.encode(h);
                 from_elr.encode(h);
                 reason.encode(h);
@@ -757,12 +926,14 @@ impl Encode for TraceEvent {
             TraceKind::IsrChanged {
                 partition,
                 isr,
+                elr,
                 leader_epoch,
                 partition_epoch,
             } => {
                 h.word(tag::ISR_CHANGED);
                 partition.encode(h);
                 isr.encode(h);
+                elr.encode(h);
                 leader_epoch.encode(h);
                 partition_epoch.encode(h);
             }
@@ -785,23 +956,60 @@ impl Encode for TraceEvent {
                 partition,
                 error,
                 records,
-            }
-            | TraceKind::SendFailed {
-                producer,
-                partition,
-                error,
-                records,
             } => {
-                let failed = matches!(self.kind, TraceKind::SendFailed { .. });
-                h.word(if failed {
-                    tag::SEND_FAILED
-                } else {
-                    tag::PRODUCE_ERROR
-                });
+                h.word(tag::PRODUCE_ERROR);
                 producer.encode(h);
                 partition.encode(h);
                 error.encode(h);
                 records.encode(h);
+            }
+            TraceKind::SendFailed {
+                producer,
+                partition,
+                error,
+                records,
+                record_ids,
+            } => {
+                h.word(tag::SEND_FAILED);
+                producer.encode(h);
+                partition.encode(h);
+                error.encode(h);
+                records.encode(h);
+                record_ids.encode(h);
+            }
+            TraceKind::PartitionCreated {
+                partition,
+                replicas,
+                leader,
+                isr,
+            } => {
+                h.word(tag::PARTITION_CREATED);
+                partition.encode(h);
+                replicas.encode(h);
+                leader.encode(h);
+                isr.encode(h);
+            }
+            TraceKind::BecameLeader {
+                partition,
+                broker,
+                leader_epoch,
+            } => {
+                h.word(tag::BECAME_LEADER);
+                partition.encode(h);
+                broker.encode(h);
+                leader_epoch.encode(h);
+            }
+            TraceKind::BecameFollower {
+                partition,
+                broker,
+                leader,
+                leader_epoch,
+            } => {
+                h.word(tag::BECAME_FOLLOWER);
+                partition.encode(h);
+                broker.encode(h);
+                leader.encode(h);
+                leader_epoch.encode(h);
             }
 
             TraceKind::Violation { text } => {
@@ -822,7 +1030,8 @@ impl Encode for TraceEvent {
             | TraceKind::Replicated { .. }
             | TraceKind::HighWatermark { .. }
             | TraceKind::Acknowledged { .. }
-            | TraceKind::Consumed { .. } => unreachable!("encoded as a HotEvent above"),
+            | TraceKind::Consumed { .. }
+            | TraceKind::Sent { .. } => unreachable!("encoded as a HotEvent above"),
         }
     }
 }
@@ -831,6 +1040,10 @@ impl Encode for TraceEvent {
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     hasher: TraceHasher,
+    /// `sent` events, hashed apart: the engine generates records lazily (before the next producer
+    /// event, or at the end of a `run_until`), so where they fall among other events depends on how
+    /// a run is sliced; their own order (record ids in send order) does not.
+    sent: TraceHasher,
     pub events: Option<Vec<TraceEvent>>,
     pub notable: crate::chunked::ChunkVec<TraceEvent>,
     pub count: u64,
@@ -846,7 +1059,11 @@ impl Trace {
 
     pub fn emit(&mut self, time: SimTime, kind: TraceKind) {
         let ev = TraceEvent { time, kind };
-        ev.encode(&mut self.hasher);
+        let hasher = match ev.kind {
+            TraceKind::Sent { .. } => &mut self.sent,
+            _ => &mut self.hasher,
+        };
+        ev.encode(hasher);
         self.count += 1;
         if ev.is_notable() {
             self.notable.push(ev.clone());
@@ -859,7 +1076,11 @@ impl Trace {
     /// Emits a frequent event: hashed in place, built only if the full trace is kept.
     #[inline]
     pub fn emit_hot(&mut self, time: SimTime, ev: HotEvent) {
-        ev.encode(time, &mut self.hasher);
+        let hasher = match ev {
+            HotEvent::Sent { .. } => &mut self.sent,
+            _ => &mut self.hasher,
+        };
+        ev.encode(time, hasher);
         self.count += 1;
         if let Some(events) = &mut self.events {
             events.push(TraceEvent {
@@ -869,8 +1090,11 @@ impl Trace {
         }
     }
 
+    /// The run's hash: the events' hash, then the `sent` events' hash as one more word.
     pub fn hash(&self) -> u64 {
-        self.hasher.finish()
+        let mut h = self.hasher.clone();
+        h.word(self.sent.finish());
+        h.finish()
     }
 }
 
@@ -892,15 +1116,21 @@ mod tests {
                 partition: &part,
                 broker: 3,
                 base_offset: 1 << 40,
-                count: 7,
+                count: 2,
                 leader_epoch: 2,
-                first_record: 99,
+                batch: 5,
+                producer_id: 1,
+                producer_epoch: 0,
+                base_sequence: -1,
+                records: &[99, 104],
             },
             HotEvent::Replicated {
                 partition: &part,
                 broker: 2,
                 base_offset: 12,
                 count: 1,
+                leader: 3,
+                batches: &[5],
             },
             HotEvent::HighWatermark {
                 partition: &part,
@@ -913,6 +1143,7 @@ mod tests {
                 base_offset: Some(4),
                 records: 3,
                 latency_us: 1_234,
+                record_ids: &[1, 2, 3],
             },
             HotEvent::Acknowledged {
                 producer: &client,
@@ -920,12 +1151,20 @@ mod tests {
                 base_offset: None,
                 records: 3,
                 latency_us: 0,
+                record_ids: &[],
             },
             HotEvent::Consumed {
                 consumer: &client,
                 partition: &part,
                 base_offset: 8,
                 records: 2,
+                broker: 1,
+            },
+            HotEvent::Sent {
+                producer: &client,
+                partition: &part,
+                record: 7,
+                key: Some(3),
             },
         ];
         for (i, ev) in hot.iter().enumerate() {

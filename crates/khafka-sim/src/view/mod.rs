@@ -1,6 +1,8 @@
-//! What the site and the CLI read: the cluster snapshot (pictures, log strips, record stories) and
-//! the outcome `expect` lines assert over; the KRaft quorum's status (`quorum.rs`).
+//! What the site and the CLI read: the cluster snapshot (pictures, log strips, record stories), the
+//! outcome `expect` lines assert over, the trace export's closing line, and the KRaft quorum's
+//! status (`quorum.rs`).
 
+pub mod export;
 pub mod outcome;
 pub mod quorum;
 pub mod snapshot;

@@ -11,6 +11,7 @@ pub mod assignor;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
+use crate::protocol::{Fetch, Metadata};
 use crate::spec::{BrokerId, ConsumerSpec};
 use crate::trace::HotEvent;
 use serde::Serialize;
@@ -126,7 +127,10 @@ impl Consumer {
         self.metadata_next_broker += 1;
         let req_id = ctx.req_id();
         self.metadata_in_flight = Some(req_id);
-        ctx.send(Node::Broker(broker), Msg::Metadata { req_id });
+        ctx.send(
+            Node::Broker(broker),
+            Msg::Metadata(Metadata::Request { req_id }),
+        );
         ctx.timer_after_ms(
             self.config.request_timeout_ms,
             Timer::RequestTimeout { req_id },
@@ -174,12 +178,12 @@ impl Consumer {
             self.in_flight.insert(b, (req_id, now));
             ctx.send(
                 Node::Broker(b),
-                Msg::Fetch {
+                Msg::Fetch(Fetch::Request {
                     req_id,
                     fetcher: Fetcher::Consumer,
                     max_wait_us: crate::time::ms_to_us(self.config.fetch_max_wait_ms),
                     partitions,
-                },
+                }),
             );
         }
         self.by_broker = Some(by_broker);
@@ -197,7 +201,7 @@ impl Consumer {
 
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
         match msg {
-            Msg::MetadataResponse { req_id, partitions } => {
+            Msg::Metadata(Metadata::Response { req_id, partitions }) => {
                 if self.metadata_in_flight != Some(req_id) {
                     return;
                 }
@@ -224,10 +228,10 @@ impl Consumer {
                 }
                 self.pump(ctx);
             }
-            Msg::FetchResponse {
+            Msg::Fetch(Fetch::Response {
                 req_id,
                 mut partitions,
-            } => {
+            }) => {
                 let Node::Broker(b) = from else { return };
                 if self.in_flight.get(&b).is_none_or(|f| f.0 != req_id) {
                     return;
@@ -269,6 +273,7 @@ impl Consumer {
                                 partition: topo.part_name_ref(fp.part),
                                 base_offset: pos,
                                 records: n as u32,
+                                broker: b,
                             });
                             ctx.pools.batches.give(fp.batches);
                         }

@@ -177,6 +177,7 @@ impl Producer {
         self.stats.sent += 1;
         let batch_size = self.spec.config.batch_size as u64;
         let q = &mut self.queues[partition as usize];
+        let sent;
         // Whether the queue's sendability changed: a new batch, or a batch that became full (a
         // record joining a batch that is not full changes nothing the sender indexes).
         let changed = match q.back_mut() {
@@ -184,6 +185,7 @@ impl Producer {
                 let id = ctx.prov.push(b.prov, key, sent_us);
                 b.records.push(id);
                 b.bytes += size;
+                sent = id;
                 b.bytes >= batch_size
             }
             _ => {
@@ -194,6 +196,7 @@ impl Producer {
                     sent_us,
                 );
                 let id = ctx.prov.push(prov, key, sent_us);
+                sent = id;
                 q.push_back(Batch {
                     partition,
                     prov,
@@ -217,6 +220,17 @@ impl Producer {
                 true
             }
         };
+        let topo = ctx.topo;
+        // At its own send time (the engine may generate it later: see `Trace`'s `sent` hash).
+        ctx.trace.emit_hot(
+            crate::time::SimTime::from_us(sent_us),
+            HotEvent::Sent {
+                producer: &self.name,
+                partition: topo.part_name_ref(self.first_part + partition),
+                record: sent,
+                key,
+            },
+        );
         if changed {
             self.refresh(partition);
         }

@@ -49,6 +49,7 @@ mod network_client;
 mod sender;
 mod transaction_manager;
 
+use crate::protocol::{ApiVersions, Metadata, Produce};
 pub use accumulator::Batch;
 use accumulator::TimeIndex;
 pub use network_client::Conn;
@@ -274,7 +275,9 @@ impl Producer {
         if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
             let settles = match msg {
                 Msg::Disconnect { .. } | Msg::ConnectionClosed => false,
-                Msg::ApiVersionsResponse { req_id } => c.connecting.is_none_or(|r| r == req_id),
+                Msg::ApiVersions(ApiVersions::Response { req_id }) => {
+                    c.connecting.is_none_or(|r| r == req_id)
+                }
                 _ => c.connecting.is_none(),
             };
             if settles {
@@ -285,8 +288,8 @@ impl Producer {
             }
         }
         match msg {
-            Msg::ApiVersionsResponse { .. } => self.drain(ctx),
-            Msg::MetadataResponse { req_id, partitions } => {
+            Msg::ApiVersions(ApiVersions::Response { .. }) => self.drain(ctx),
+            Msg::Metadata(Metadata::Response { req_id, partitions }) => {
                 if self.metadata_in_flight != Some(req_id) {
                     return;
                 }
@@ -313,7 +316,7 @@ impl Producer {
                 }
                 self.drain(ctx);
             }
-            Msg::ProduceResponse { req_id, results } => {
+            Msg::Produce(Produce::Response { req_id, results }) => {
                 let Some(f) = self.in_flight.remove(&req_id) else {
                     return;
                 };

@@ -2,6 +2,7 @@
 //! reconnect backoff), and metadata requests.
 
 use super::*;
+use crate::protocol::Metadata;
 
 /// The producer's connection to one broker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -26,7 +27,10 @@ impl Producer {
         self.metadata_next_broker += 1;
         let req_id = ctx.req_id();
         self.metadata_in_flight = Some(req_id);
-        ctx.send(Node::Broker(broker), Msg::Metadata { req_id });
+        ctx.send(
+            Node::Broker(broker),
+            Msg::Metadata(Metadata::Request { req_id }),
+        );
         ctx.timer_after_ms(
             self.spec.config.request_timeout_ms,
             Timer::RequestTimeout { req_id },

@@ -3,6 +3,7 @@
 //! order, and failing them for good.
 
 use super::*;
+use crate::protocol::{ApiVersions, Produce};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InFlight {
@@ -107,7 +108,10 @@ impl Producer {
             }
             let req_id = ctx.req_id();
             self.conns[b as usize].connecting = Some(req_id);
-            ctx.send(Node::Broker(b), Msg::ApiVersions { req_id });
+            ctx.send(
+                Node::Broker(b),
+                Msg::ApiVersions(ApiVersions::Request { req_id }),
+            );
             ctx.timer_after_ms(
                 self.spec.config.socket_connection_setup_timeout_ms,
                 Timer::RequestTimeout { req_id },
@@ -167,12 +171,12 @@ impl Producer {
             ctx.counters.produce_requests += 1;
             ctx.send(
                 Node::Broker(broker),
-                Msg::Produce {
+                Msg::Produce(Produce::Request {
                     req_id,
                     acks,
                     timeout_us,
                     batches: wire,
-                },
+                }),
             );
             if acks == Acks::Zero {
                 // Fire and forget: complete as soon as the request is written (offset -1).
@@ -365,6 +369,7 @@ impl Producer {
             base_offset,
             records: b.records.len() as u32,
             latency_us,
+            record_ids: &b.records,
         });
         ctx.pools.record_ids.give(b.records);
     }
@@ -460,6 +465,7 @@ impl Producer {
             partition: self.part_name(ctx, b.partition),
             error: err.name(),
             records: b.records.len() as u32,
+            record_ids: b.records.clone(),
         });
         if let (true, Some(_)) = (self.idempotent, b.base_sequence) {
             // `TransactionManager.handleFailedBatch` and `Sender`'s expiry: a sent batch that expired

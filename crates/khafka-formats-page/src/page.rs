@@ -4,61 +4,30 @@
 //! mode, as the Schema Registry checks it.
 //!
 //! Nothing is encoded here: every answer comes from `khafka_formats::api::handle_json` running in a
-//! codec bundle ([`crate::codec`]), fetched the first time this page opens. The default schemas are
+//! codec bundle ([`crate::codec`]), fetched the first time this page opens. The page itself is
+//! rendered into its own root, beside the main app's, hence its own `<main>`. The default schemas are
 //! the ones in `docs/formats/` (a few hundred bytes compiled in).
 
+use crate::batches::Batches;
 use crate::codec::{self, Answer, Bundle, Reply, Request};
+use crate::evolution::Evolution;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-const FORMATS: [(&str, &str); 3] = [("json", "JSON"), ("avro", "Avro"), ("protobuf", "Protobuf")];
-const MODES: [&str; 7] = [
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-    "NONE",
-];
+pub const FORMATS: [(&str, &str); 3] =
+    [("json", "JSON"), ("avro", "Avro"), ("protobuf", "Protobuf")];
 const VALUE: &str = r#"{"id":7,"name":"Ann"}"#;
 
 /// The example schema for `format` (`docs/formats/user.*`).
-fn example_schema(format: &str) -> &'static str {
+pub fn example_schema(format: &str) -> &'static str {
     match format {
-        "avro" => include_str!("../../docs/formats/user.avsc"),
-        "protobuf" => include_str!("../../docs/formats/user.proto"),
-        _ => include_str!("../../docs/formats/user.schema.json"),
+        "avro" => include_str!("../../../docs/formats/user.avsc"),
+        "protobuf" => include_str!("../../../docs/formats/user.proto"),
+        _ => include_str!("../../../docs/formats/user.schema.json"),
     }
 }
 
-/// The evolution panel's example for `format`: a new version that adds an email, and the old one.
-fn example_evolution(format: &str) -> (String, String) {
-    match format {
-        "avro" => (
-            include_str!("../../docs/formats/user-v2.avsc").to_string(),
-            example_schema("avro").to_string(),
-        ),
-        "protobuf" => {
-            let old = example_schema("protobuf");
-            let new = old.replace(
-                "  google.protobuf.Timestamp created = 3;\n",
-                "  google.protobuf.Timestamp created = 3;\n  string email = 4;\n",
-            );
-            (new, old.to_string())
-        }
-        _ => {
-            let old = example_schema("json");
-            let new = old.replace(
-                "\"name\": {\"type\": \"string\"}\n",
-                "\"name\": {\"type\": \"string\"},\n   \"email\": {\"type\": \"string\"}\n",
-            );
-            (new, old.to_string())
-        }
-    }
-}
-
-fn text_of(e: &Event) -> String {
+pub fn text_of(e: &Event) -> String {
     let t = e.target();
     if let Some(a) = t
         .clone()
@@ -78,7 +47,7 @@ fn text_of(e: &Event) -> String {
 }
 
 /// An answer as shown: the worker's result, or its error message, or the bundle's failure.
-fn outcome(answer: &Answer) -> Result<&Reply, String> {
+pub fn outcome(answer: &Answer) -> Result<&Reply, String> {
     match answer {
         Err(why) => Err(why.clone()),
         Ok(r) if r.ok => Ok(r),
@@ -161,9 +130,7 @@ pub fn formats_page() -> Html {
                     value: Some(&inputs.value),
                     message: (*format == "protobuf" && !message.is_empty()).then_some(message),
                     schema_id: inputs.schema_id.trim().parse().ok(),
-                    level: None,
-                    new: None,
-                    previous: None,
+                    ..Request::default()
                 };
                 let answers = answers.clone();
                 codec::request(
@@ -196,8 +163,15 @@ pub fn formats_page() -> Html {
         })
         .map(|b| b.name())
         .collect();
+    // The records encoded so far, for the batch sizes.
+    let hexes: [Option<String>; 3] = std::array::from_fn(|i| {
+        answers.0[i]
+            .as_ref()
+            .and_then(|a| outcome(a).ok())
+            .map(|r| r.hex.clone())
+    });
     html! {
-        <article class="lesson formats">
+        <main><article class="lesson formats">
             <h1>{ "Data formats on real bytes" }</h1>
             <p class="lead">{ "Type a value and a schema for each format: the record is encoded by real Avro, Protobuf and JSON encoders (the same code as " }<code>{ "khafka encode" }</code>{ "), shown byte by byte, with its size in each format." }</p>
             if !loading.is_empty() {
@@ -246,6 +220,7 @@ pub fn formats_page() -> Html {
                     }) }
                 </tbody>
             </table>
+            <Batches {hexes} />
             <h2>{ "Byte by byte" }</h2>
             <p class="format-pick" role="group" aria-label="Format to annotate">
                 { for FORMATS.iter().map(|(f, name)| {
@@ -266,7 +241,7 @@ pub fn formats_page() -> Html {
                 Some(Err(e)) => html! { <p class="notice error" role="alert">{ e }</p> },
             } }
             <Evolution />
-        </article>
+        </article></main>
     }
 }
 
@@ -280,141 +255,5 @@ impl Reducible for Answers {
         let mut next = Answers(self.0.clone());
         next.0[i] = Some(a);
         next.into()
-    }
-}
-
-#[derive(Clone, PartialEq)]
-struct Evolve {
-    format: String,
-    mode: String,
-    new: String,
-    old: String,
-}
-
-/// A new schema against an old one under a compatibility mode: `compatible`, or the registry's
-/// reason for refusing it.
-#[function_component(Evolution)]
-fn evolution() -> Html {
-    let inputs = use_state(|| {
-        let (new, old) = example_evolution("avro");
-        Evolve {
-            format: "avro".into(),
-            mode: "BACKWARD".into(),
-            new,
-            old,
-        }
-    });
-    let answer = use_state(|| None::<Answer>);
-    {
-        let answer = answer.clone();
-        use_effect_with((*inputs).clone(), move |e| {
-            let r = Request {
-                op: "compat",
-                format: &e.format,
-                schema: None,
-                value: None,
-                message: None,
-                schema_id: None,
-                level: Some(&e.mode),
-                new: Some(&e.new),
-                previous: Some([&e.old]),
-            };
-            codec::request(
-                Bundle::for_format(&e.format),
-                &r,
-                Callback::from(move |a| answer.set(Some(a))),
-            );
-        });
-    }
-    let set = |f: fn(&mut Evolve, String)| {
-        let inputs = inputs.clone();
-        Callback::from(move |e: Event| {
-            let mut next = (*inputs).clone();
-            f(&mut next, text_of(&e));
-            inputs.set(next);
-        })
-    };
-    let on_text = |f: fn(&mut Evolve, String)| {
-        let inputs = inputs.clone();
-        Callback::from(move |e: InputEvent| {
-            let mut next = (*inputs).clone();
-            f(&mut next, text_of(&e));
-            inputs.set(next);
-        })
-    };
-    let verdict = match answer.as_ref().map(outcome) {
-        None => html! { <p class="muted compat-verdict" role="status">{ "Checking…" }</p> },
-        Some(Ok(v)) => {
-            let r = &v.result;
-            if r.compatible {
-                html! { <p class="compat-verdict ok" role="status">{ "compatible" }</p> }
-            } else {
-                let messages = r
-                    .messages
-                    .iter()
-                    .filter(|m| !m.starts_with("{oldSchemaVersion"));
-                let found = &r.incompatibilities;
-                html! {
-                    <div class="compat-verdict bad" role="status">
-                        <p><strong>{ "incompatible" }</strong>{ format!(" under {}", inputs.mode) }</p>
-                        <ul class="reasons">
-                            { for messages.map(|m| html! { <li>{ m.clone() }</li> }) }
-                        </ul>
-                        if !found.is_empty() {
-                            <table class="rules">
-                                <thead><tr><th>{ "rule" }</th><th>{ "where" }</th></tr></thead>
-                                <tbody>
-                                    { for found.iter().map(|f| html! {
-                                        <tr><td><code>{ f.error_type.clone() }</code></td><td><code>{ f.path.clone() }</code></td></tr>
-                                    }) }
-                                </tbody>
-                            </table>
-                        }
-                    </div>
-                }
-            }
-        }
-        Some(Err(e)) => html! { <p class="notice error compat-verdict" role="alert">{ e }</p> },
-    };
-    let on_format = {
-        let inputs = inputs.clone();
-        Callback::from(move |e: Event| {
-            let format = text_of(&e);
-            let (new, old) = example_evolution(&format);
-            inputs.set(Evolve {
-                format,
-                mode: inputs.mode.clone(),
-                new,
-                old,
-            });
-        })
-    };
-    html! {
-        <section class="evolution">
-            <h2>{ "Schema evolution" }</h2>
-            <p>{ "Is a new version of a schema accepted after an old one? The check is the Schema Registry's, with its rules and messages." }</p>
-            <p class="evolve-controls">
-                <label>{ "Format " }
-                    <select class="evolve-format" onchange={on_format}>
-                        { for FORMATS.iter().map(|(f, name)| html! { <option value={*f} selected={inputs.format == *f}>{ *name }</option> }) }
-                    </select>
-                </label>
-                { " " }
-                <label>{ "Compatibility " }
-                    <select class="mode" onchange={set(|e, v| e.mode = v)}>
-                        { for MODES.iter().map(|m| html! { <option value={*m} selected={inputs.mode == *m}>{ *m }</option> }) }
-                    </select>
-                </label>
-            </p>
-            <div class="schemas two">
-                <label>{ "New schema" }
-                    <textarea class="new-schema" rows="9" spellcheck="false" value={inputs.new.clone()} oninput={on_text(|e, v| e.new = v)} />
-                </label>
-                <label>{ "Old schema (the latest registered)" }
-                    <textarea class="old-schema" rows="9" spellcheck="false" value={inputs.old.clone()} oninput={on_text(|e, v| e.old = v)} />
-                </label>
-            </div>
-            { verdict }
-        </section>
     }
 }

@@ -68,7 +68,20 @@ pub struct Reply {
     pub hex: String,
     pub layout: Layout,
     pub result: Compat,
+    pub sizes: BatchSizes,
     pub error: Failure,
+}
+
+/// A batch measured by encoding it (`record_batch::BatchSizes`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct BatchSizes {
+    /// The values' own bytes.
+    pub payload_bytes: usize,
+    /// The records as framed, before compression.
+    pub records_bytes: usize,
+    /// The whole batch on the wire, compressed if a codec is set.
+    pub batch_bytes: usize,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -93,6 +106,8 @@ pub struct Compat {
     pub compatible: bool,
     pub messages: Vec<String>,
     pub incompatibilities: Vec<Incompatibility>,
+    /// Which registered version failed, 1 for the oldest.
+    pub old_schema_version: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -108,8 +123,8 @@ pub struct Failure {
     pub message: String,
 }
 
-/// A request (`khafka_formats::api::Request`): `explain` or `compat`.
-#[derive(Serialize)]
+/// A request (`khafka_formats::api::Request`): `explain`, `compat` or `batch`.
+#[derive(Default, Serialize)]
 pub struct Request<'a> {
     pub op: &'a str,
     pub format: &'a str,
@@ -125,8 +140,14 @@ pub struct Request<'a> {
     pub level: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<&'a str>,
+    /// Earlier schemas, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous: Option<[&'a str; 1]>,
+    pub previous: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codec: Option<&'a str>,
+    /// Encoded values (hex), one record each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<&'a str>>,
 }
 
 /// An answer: the worker's (`ok: true`, or `ok: false` with the error), or why the bundle could

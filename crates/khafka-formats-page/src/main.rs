@@ -1,0 +1,100 @@
+//! The `/#/formats` page as a bundle of its own (issue 9's transfer budget): the site's main bundle
+//! carries only a loader (`web/src/formats_loader.rs`), and this module — the page's UI and the
+//! client of the codec workers — is fetched the first time a reader opens the page.
+//!
+//! Trunk builds it like the codec bundles (wasm-bindgen's no-modules target, nothing injected into
+//! `index.html`) into `formats-ui-v1/`. The main app adds its script and then `formats-ui-v1/formats-page-start.js`
+//! (`web/formats-page-start.js`), which instantiates the wasm; `main` then mounts the page into
+//! `#formats-app`, a sibling of the main app's root, so the two Yew apps never share a DOM subtree
+//! (each copy of Yew numbers its event roots from 1, and a nested one would take the other's events).
+//!
+//! The two apps talk through window events: the main app sends `khafka-formats-page` with the
+//! detail `show` when its route opens the page and `hide` when it leaves; this module answers
+//! `show` by mounting (afresh) and `hide` by unmounting. Once running (the page mounted if the
+//! reader is still on it), it says `khafka-formats-page-ready`.
+
+mod batches;
+mod codec;
+mod evolution;
+mod page;
+
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+
+/// The element the page is mounted into (`index.html`).
+const ROOT_ID: &str = "formats-app";
+/// The route this page answers (hash routing).
+const ROUTE: &str = "#/formats";
+
+thread_local! {
+    static APP: RefCell<Option<yew::AppHandle<page::FormatsPage>>> = const { RefCell::new(None) };
+}
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn unmount() {
+    if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
+        app.destroy();
+    }
+}
+
+/// Mounts the page afresh (a reader who comes back finds the examples again, as before the split).
+fn mount() {
+    unmount();
+    let Some(root) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(ROOT_ID))
+    else {
+        return;
+    };
+    let app = yew::Renderer::<page::FormatsPage>::with_root(root).render();
+    APP.with(|a| *a.borrow_mut() = Some(app));
+}
+
+/// A panic in this module shows the same banner as one in the main app (`web/src/panic_banner.rs`).
+fn install_panic_banner() {
+    std::panic::set_hook(Box::new(|info| {
+        let Some(doc) = window().and_then(|w| w.document()) else {
+            return;
+        };
+        if doc.query_selector(".panic-banner").ok().flatten().is_some() {
+            return;
+        }
+        if let (Ok(banner), Some(body)) = (doc.create_element("pre"), doc.body()) {
+            banner.set_class_name("panic-banner");
+            let _ = banner.set_attribute("role", "alert");
+            banner.set_text_content(Some(&format!(
+                "Khafka hit a bug on the formats page: {info}"
+            )));
+            let _ = body.prepend_with_node_1(&banner);
+        }
+    }));
+}
+
+fn main() {
+    install_panic_banner();
+    let Some(w) = window() else { return };
+    gloo::events::EventListener::new(&w, "khafka-formats-page", |e| {
+        let what = e
+            .dyn_ref::<web_sys::CustomEvent>()
+            .and_then(|e| e.detail().as_string())
+            .unwrap_or_default();
+        match what.as_str() {
+            "show" => mount(),
+            "hide" => unmount(),
+            _ => {}
+        }
+    })
+    .forget();
+    // Loaded because the reader opened the page: show it, unless they left while it loaded.
+    let hash = w.location().hash().unwrap_or_default();
+    if hash == ROUTE || hash.starts_with("#/formats?") {
+        mount();
+    }
+    // Running: from now on the main app sends `show` and `hide`.
+    if let Ok(e) = web_sys::CustomEvent::new("khafka-formats-page-ready") {
+        let _ = w.dispatch_event(&e);
+    }
+}

@@ -1,0 +1,18 @@
+//! KRaft's BrokerHeartbeat API (KIP-631): a broker's liveness and wishes (to be unfenced, to shut
+//! down), every `broker.heartbeat.interval.ms`, and the controller's answer.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerHeartbeat {
+    Request {
+        broker_epoch: u64,
+        /// The epoch the clean-shutdown file held at start-up (`previousBrokerEpoch` in
+        /// `BrokerRegistration`): `None` after a crash (KAFKA-15586).
+        previous_broker_epoch: Option<u64>,
+        metadata_offset: u64,
+        want_shutdown: bool,
+    },
+    Response {
+        fenced: bool,
+        shutdown_ready: bool,
+    },
+}

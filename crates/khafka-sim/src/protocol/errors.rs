@@ -1,0 +1,87 @@
+//! Kafka's error codes (`org.apache.kafka.common.protocol.Errors`).
+//!
+//! Error codes are protocol data inside the model (as in Kafka's `Errors` enum), never Rust errors.
+
+use serde::{Deserialize, Serialize};
+
+/// Kafka's error codes that the simulated protocol uses (`org.apache.kafka.common.protocol.Errors`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ErrorCode {
+    None,
+    OffsetOutOfRange,
+    UnknownTopicOrPartition,
+    NotLeaderOrFollower,
+    RequestTimedOut,
+    NetworkException,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
+    OutOfOrderSequenceNumber,
+    DuplicateSequenceNumber,
+    FencedLeaderEpoch,
+    UnknownLeaderEpoch,
+    /// Client-side: the record's `delivery.timeout.ms` expired (`TimeoutException: Expiring N record(s)`).
+    DeliveryTimeout,
+}
+
+impl ErrorCode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::None => "NONE",
+            ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
+            ErrorCode::NetworkException => "NETWORK_EXCEPTION",
+            ErrorCode::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            ErrorCode::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            ErrorCode::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
+            ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            ErrorCode::UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
+            ErrorCode::DeliveryTimeout => "DELIVERY_TIMEOUT",
+        }
+    }
+
+    /// Kafka's numeric code (`Errors.code()`); -1 for the client-only delivery timeout.
+    pub fn code(self) -> i16 {
+        match self {
+            ErrorCode::None => 0,
+            ErrorCode::OffsetOutOfRange => 1,
+            ErrorCode::UnknownTopicOrPartition => 3,
+            ErrorCode::NotLeaderOrFollower => 6,
+            ErrorCode::RequestTimedOut => 7,
+            ErrorCode::NetworkException => 13,
+            ErrorCode::NotEnoughReplicas => 19,
+            ErrorCode::NotEnoughReplicasAfterAppend => 20,
+            ErrorCode::OutOfOrderSequenceNumber => 45,
+            ErrorCode::DuplicateSequenceNumber => 46,
+            ErrorCode::FencedLeaderEpoch => 74,
+            ErrorCode::UnknownLeaderEpoch => 75,
+            ErrorCode::DeliveryTimeout => -1,
+        }
+    }
+
+    /// Every name, for validating `errors(NAME)` in scenarios.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::OffsetOutOfRange,
+        ErrorCode::UnknownTopicOrPartition,
+        ErrorCode::NotLeaderOrFollower,
+        ErrorCode::RequestTimedOut,
+        ErrorCode::NetworkException,
+        ErrorCode::NotEnoughReplicas,
+        ErrorCode::NotEnoughReplicasAfterAppend,
+        ErrorCode::OutOfOrderSequenceNumber,
+        ErrorCode::DuplicateSequenceNumber,
+        ErrorCode::FencedLeaderEpoch,
+        ErrorCode::UnknownLeaderEpoch,
+        ErrorCode::DeliveryTimeout,
+    ];
+
+    /// Whether Kafka's producer retries this error (`RetriableException` subclasses).
+    pub fn is_retriable(self) -> bool {
+        !matches!(
+            self,
+            ErrorCode::None | ErrorCode::DuplicateSequenceNumber | ErrorCode::DeliveryTimeout
+        )
+    }
+}

@@ -1,0 +1,179 @@
+//! The trace export is a complete account: a reader that knows nothing of the engine recomputes
+//! every verdict (sent, acknowledged, failed, pending, committed, consumed, lost, duplicated,
+//! reordered, unavailable) from the exported JSON lines alone, and gets the engine's figures.
+//!
+//! The reader below parses the lines as plain JSON and replays them: `sent` names each record's
+//! producer and partition; `appended` gives a leader's batch (its id and record ids) at its base
+//! offset; `replicated` appends those batches, by id, on a follower; `truncated` cuts a replica's
+//! log (and its high watermark); `high_watermark` sets any replica's; `acknowledged` and
+//! `send_failed` list record ids; `consumed` names the broker that served the offsets; the closing
+//! `end` line names the replica each partition's verdicts read (`docs/trace.md`).
+
+use khafka_sim::{Sim, SimOptions};
+use khafka_tests::{load, runnable_scenarios};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The export exactly as `khafka run --trace` writes it.
+fn export(sim: &Sim) -> String {
+    let mut text = String::new();
+    for e in sim.trace.events.as_deref().expect("the trace was kept") {
+        text.push_str(&serde_json::to_string(e).unwrap());
+        text.push('\n');
+    }
+    text.push_str(&serde_json::to_string(&sim.trace_end()).unwrap());
+    text.push('\n');
+    text
+}
+
+/// The verdict counts recomputed from an export, as `(name, value)` pairs.
+fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
+    let u = |v: &Value| v.as_u64().expect("an unsigned integer");
+    let s = |v: &Value| v.as_str().expect("a string").to_string();
+    let ids = |v: &Value| -> Vec<u64> { v.as_array().expect("a list").iter().map(u).collect() };
+    // (partition, broker) → the record id at each offset; and the high watermark.
+    let mut logs: BTreeMap<(String, u64), Vec<u64>> = BTreeMap::new();
+    let mut hws: BTreeMap<(String, u64), u64> = BTreeMap::new();
+    let mut batches: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    // record → (producer, partition)
+    let mut sent: BTreeMap<u64, (String, String)> = BTreeMap::new();
+    let mut acked: BTreeSet<u64> = BTreeSet::new();
+    let mut failed: BTreeSet<u64> = BTreeSet::new();
+    let mut consumed: BTreeSet<u64> = BTreeSet::new();
+    let mut sources: BTreeMap<String, Option<u64>> = BTreeMap::new();
+    for line in export.lines() {
+        let e: Value = serde_json::from_str(line).expect("a JSON line");
+        let part = || s(&e["partition"]);
+        match e["type"].as_str().expect("a type") {
+            "sent" => {
+                sent.insert(u(&e["record"]), (s(&e["producer"]), part()));
+            }
+            "appended" => {
+                let log = logs.entry((part(), u(&e["broker"]))).or_default();
+                assert_eq!(
+                    log.len() as u64,
+                    u(&e["base_offset"]),
+                    "appended at the LEO: {line}"
+                );
+                let records = ids(&e["records"]);
+                assert_eq!(records.len() as u64, u(&e["count"]));
+                log.extend(&records);
+                batches.insert(u(&e["batch"]), records);
+            }
+            "replicated" => {
+                let log = logs.entry((part(), u(&e["broker"]))).or_default();
+                assert_eq!(
+                    log.len() as u64,
+                    u(&e["base_offset"]),
+                    "replicated at the LEO: {line}"
+                );
+                for b in ids(&e["batches"]) {
+                    log.extend(&batches[&b]);
+                }
+            }
+            "truncated" => {
+                let key = (part(), u(&e["broker"]));
+                let to = u(&e["to_offset"]);
+                logs.entry(key.clone()).or_default().truncate(to as usize);
+                let hw = hws.entry(key).or_default();
+                *hw = (*hw).min(to);
+            }
+            "high_watermark" => {
+                hws.insert((part(), u(&e["broker"])), u(&e["high_watermark"]));
+            }
+            "acknowledged" => acked.extend(ids(&e["record_ids"])),
+            "send_failed" => failed.extend(ids(&e["record_ids"])),
+            "consumed" => {
+                let log = &logs[&(part(), u(&e["broker"]))];
+                let from = u(&e["base_offset"]) as usize;
+                consumed.extend(&log[from..from + u(&e["records"]) as usize]);
+            }
+            "end" => {
+                for v in e["verdict_sources"].as_array().unwrap() {
+                    sources.insert(s(&v["partition"]), v["broker"].as_u64());
+                }
+            }
+            _ => {}
+        }
+    }
+    let failed: BTreeSet<u64> = failed.difference(&acked).copied().collect();
+    let mut c = BTreeMap::new();
+    c.insert("sent", sent.len() as u64);
+    c.insert("acknowledged", acked.len() as u64);
+    c.insert("failed", failed.len() as u64);
+    c.insert("pending", (sent.len() - acked.len() - failed.len()) as u64);
+    c.insert("consumed", consumed.len() as u64);
+    let (mut lost, mut unavailable, mut duplicated, mut reordered, mut committed) = (0, 0, 0, 0, 0);
+    for (partition, source) in &sources {
+        let Some(b) = source else {
+            unavailable += acked.iter().filter(|id| sent[id].1 == *partition).count() as u64;
+            continue;
+        };
+        let key = (partition.clone(), *b);
+        let log = logs.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        let hw = hws.get(&key).copied().unwrap_or(0);
+        let mut copies: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut max_seen: BTreeMap<&str, u64> = BTreeMap::new();
+        for (offset, id) in log.iter().enumerate() {
+            let n = copies.entry(*id).or_default();
+            *n += 1;
+            if *n == 2 {
+                duplicated += 1;
+            }
+            if *n > 1 {
+                continue;
+            }
+            if (offset as u64) < hw {
+                committed += 1;
+            }
+            let m = max_seen.entry(sent[id].0.as_str()).or_default();
+            if *id < *m {
+                reordered += 1;
+            } else {
+                *m = *id;
+            }
+        }
+        lost += acked
+            .iter()
+            .filter(|id| sent[id].1 == *partition && !copies.contains_key(id))
+            .count() as u64;
+    }
+    c.insert("lost", lost);
+    c.insert("unavailable", unavailable);
+    c.insert("duplicated", duplicated);
+    c.insert("reordered", reordered);
+    c.insert("committed", committed);
+    c
+}
+
+#[test]
+fn every_verdict_is_recomputed_from_the_export_alone() {
+    let files = runnable_scenarios();
+    assert!(files.len() > 30, "the scenarios are found");
+    for path in files {
+        let scenario = load(&path);
+        let opts = SimOptions {
+            keep_trace: true,
+            check_invariants: false,
+            ..SimOptions::default()
+        };
+        let mut sim = Sim::with_options(scenario.spec, opts);
+        sim.run();
+        let p = sim.outcome().provenance;
+        let engine: BTreeMap<&str, u64> = [
+            ("sent", p.sent),
+            ("acknowledged", p.acknowledged),
+            ("failed", p.failed),
+            ("pending", p.pending),
+            ("consumed", p.consumed),
+            ("lost", p.lost),
+            ("unavailable", p.unavailable),
+            ("duplicated", p.duplicated),
+            ("reordered", p.reordered),
+            ("committed", p.committed),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(recompute(&export(&sim)), engine, "{}", path.display());
+    }
+}
