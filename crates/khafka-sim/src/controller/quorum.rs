@@ -43,6 +43,10 @@ pub struct QuorumController {
     /// Answers to brokers held until the log is committed up to the offset: `(offset, to, msg)`.
     #[serde(skip)]
     held: Vec<(u64, Node, Msg)>,
+    /// Metadata fetches of brokers whose latest registration is not committed yet:
+    /// `(broker, request)`.
+    #[serde(skip)]
+    held_fetches: Vec<(BrokerId, Msg)>,
     /// When the active controller's periodic checks are due (a fired timer for another instant is
     /// one armed by an earlier term of this controller, and is ignored).
     imbalance_due_us: Option<u64>,
@@ -154,6 +158,7 @@ impl QuorumController {
             rng: SimRng::derive_indexed(seed, "quorum", id as u64),
             poll: CheckTimer::default(),
             held: Vec::new(),
+            held_fetches: Vec::new(),
             imbalance_due_us: None,
             unclean_due_us: None,
         }
@@ -180,6 +185,11 @@ impl QuorumController {
         let held = std::mem::take(&mut self.committed.polls)
             .into_iter()
             .map(|(b, req_id, _)| (b, req_id))
+            .chain(
+                std::mem::take(&mut self.held_fetches)
+                    .into_iter()
+                    .filter_map(|(b, m)| m.request_id().map(|r| (b, r))),
+            )
             .collect();
         self.active = None;
         self.active_since_us = None;
@@ -204,8 +214,13 @@ impl QuorumController {
                 self.raft.on_msg(c, *m, ctx.now.as_us(), &mut self.rng);
                 self.after(ctx);
             }
-            (Node::Broker(_), msg @ Msg::MetadataFetch(MetadataFetch::Request { .. })) => {
-                if self.raft.is_leader() {
+            (Node::Broker(b), msg @ Msg::MetadataFetch(MetadataFetch::Request { .. })) => {
+                if self.registration_pending(b) {
+                    // A restarted broker catches up only to a log that holds its registration
+                    // (and what it decided: `BrokerServer` waits for the lifecycle manager's
+                    // initial catch-up before it applies metadata).
+                    self.held_fetches.push((b, msg));
+                } else if self.raft.is_leader() {
                     self.committed.on_msg(ctx, from, msg);
                 } else if let Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) = msg {
                     let leader = self.raft.leader();
@@ -276,6 +291,15 @@ impl QuorumController {
         )
     }
 
+    /// Whether broker `b`'s latest registration is decided but not committed.
+    fn registration_pending(&self, b: BrokerId) -> bool {
+        let i = (b - 1) as usize;
+        self.active.as_ref().is_some_and(|a| {
+            a.brokers.get(i).map(|r| r.broker_epoch)
+                != self.committed.brokers.get(i).map(|r| r.broker_epoch)
+        })
+    }
+
     /// Runs a decision of the active controller: its changes become records in the Raft log, and
     /// its answers to brokers wait for their commit.
     fn act(&mut self, ctx: &mut Ctx, f: impl FnOnce(&mut Controller, &mut Ctx)) {
@@ -284,18 +308,27 @@ impl QuorumController {
         };
         let mark = ctx.out.len();
         let before = c.log.len();
+        let regs_before = brokers_record(c);
         f(c, ctx);
+        // A registration change the single controller keeps without a log entry (a broker's new
+        // incarnation registering while fenced) is a record too (`RegisterBrokerRecord`).
+        if !c.log[before..].contains(&None) && brokers_record(c) != regs_before {
+            c.log.push(None);
+        }
         let now = ctx.now.as_us();
-        for i in before..c.log.len() {
-            let record = match c.log[i] {
+        // One decision's records are one atomic batch (`QuorumController` appends a write's
+        // records with `scheduleAtomicAppend`): followers receive, and commit, all or none.
+        let records: Vec<MetadataRecord> = c.log[before..]
+            .iter()
+            .map(|entry| match entry {
                 Some(p) => MetadataRecord::Partition {
-                    state: c.parts[p as usize].clone(),
-                    last_known_leader: c.last_known_leader[p as usize],
+                    state: c.parts[*p as usize].clone(),
+                    last_known_leader: c.last_known_leader[*p as usize],
                 },
                 None => brokers_record(c),
-            };
-            self.raft.append(record, now);
-        }
+            })
+            .collect();
+        self.raft.append_batch(records, now);
         debug_assert_eq!(c.log.len() as u64, self.raft.end_offset());
         let upto = self.raft.end_offset();
         let mut i = mark;
@@ -371,6 +404,13 @@ impl QuorumController {
             for (_, to, msg) in ready {
                 ctx.send(to, msg);
             }
+            for (b, msg) in std::mem::take(&mut self.held_fetches) {
+                if self.registration_pending(b) {
+                    self.held_fetches.push((b, msg));
+                } else {
+                    self.committed.on_msg(ctx, Node::Broker(b), msg);
+                }
+            }
         }
         if let Some(l) = self.raft.leader_state() {
             if self.active.is_none() && self.committed.log.len() as u64 > l.epoch_start {
@@ -442,7 +482,14 @@ impl QuorumController {
                 },
             );
         }
-        for (b, req_id, _) in std::mem::take(&mut self.committed.polls) {
+        let held_fetches = std::mem::take(&mut self.held_fetches)
+            .into_iter()
+            .filter_map(|(b, m)| m.request_id().map(|r| (b, r, 0)));
+        let polls: Vec<_> = std::mem::take(&mut self.committed.polls)
+            .into_iter()
+            .chain(held_fetches)
+            .collect();
+        for (b, req_id, _) in polls {
             ctx.send(
                 Node::Broker(b),
                 Msg::NotController {

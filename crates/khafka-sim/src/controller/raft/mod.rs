@@ -40,8 +40,6 @@ use serde::Serialize;
 pub const MAX_FETCH_WAIT_MS: u64 = 500;
 /// `KafkaRaftClient.RETRY_BACKOFF_BASE_MS` (the unit of the election backoff).
 pub const RETRY_BACKOFF_BASE_MS: u64 = 100;
-/// Most entries one fetch response carries (stands in for `MAX_FETCH_SIZE_BYTES`).
-pub const MAX_FETCH_ENTRIES: usize = 1_000;
 
 /// The quorum's settings (`QuorumConfig`), in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -591,12 +589,23 @@ impl Raft {
 
     /// The leader appends a record in its epoch. Returns its offset.
     pub fn append(&mut self, record: MetadataRecord, now_us: u64) -> u64 {
-        debug_assert!(self.is_leader());
         let offset = self.end_offset();
-        self.log.push(RaftEntry {
-            epoch: self.epoch,
-            record,
-        });
+        self.append_batch(vec![record], now_us);
+        offset
+    }
+
+    /// The leader appends records as one batch: a fetch returns it whole, so it commits whole.
+    pub fn append_batch(&mut self, records: Vec<MetadataRecord>, now_us: u64) {
+        debug_assert!(self.is_leader());
+        if records.is_empty() {
+            return;
+        }
+        let epoch = self.epoch;
+        self.log.extend(
+            records
+                .into_iter()
+                .map(|record| RaftEntry { epoch, record }),
+        );
         let end = self.end_offset();
         let me = self.id;
         if let Role::Leader(l) = &mut self.role {
@@ -606,7 +615,6 @@ impl Raft {
         }
         self.maybe_update_high_watermark();
         self.complete_parked(now_us, |_| true);
-        offset
     }
 
     /// `LeaderState.maybeUpdateHighWatermark`. Returns whether it moved.
@@ -644,9 +652,10 @@ impl Raft {
     }
 
     fn answer_fetch(&mut self, to: ControllerId, fetch_offset: u64, _now_us: u64) {
+        // Everything from the fetch offset: a response never splits a batch (the metadata log of a
+        // run is small; Kafka caps a response at 8 MiB of whole batches).
         let from = (fetch_offset as usize).min(self.log.len());
-        let upto = (from + MAX_FETCH_ENTRIES).min(self.log.len());
-        let m = self.fetch_answer(None, self.log[from..upto].to_vec(), None);
+        let m = self.fetch_answer(None, self.log[from..].to_vec(), None);
         self.out.push((to, m));
     }
 
