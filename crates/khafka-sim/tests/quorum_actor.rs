@@ -115,3 +115,34 @@ fn a_follower_sends_brokers_to_the_leader() {
         )]
     );
 }
+
+#[test]
+fn active_controller_count_per_controller() {
+    // Controller 1 crashes at 3 s; another becomes active; each controller has its own series.
+    let mut spec = spec();
+    spec.schedule.push(khafka_sim::spec::Scheduled {
+        at: SimTime::from_secs(3),
+        fault: khafka_sim::Fault::CrashController { controller: 1 },
+    });
+    spec.run_for = SimTime::from_secs(8);
+    let mut sim = khafka_sim::Sim::new(spec);
+    sim.run();
+    let series = |name: &str| sim.metrics.series.get(name).cloned().unwrap_or_default();
+    let c1 = series("ActiveControllerCount.controller=1");
+    assert_eq!(c1.first(), Some(&1.0));
+    assert_eq!(c1.last(), Some(&0.0));
+    let others: f64 = ["2", "3"]
+        .iter()
+        .map(|c| {
+            *series(&format!("ActiveControllerCount.controller={c}"))
+                .last()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(others, 1.0, "exactly one of 2 and 3 is active at the end");
+    assert_eq!(sim.metrics.last("ActiveControllerCount"), Some(1.0));
+    assert!(!sim
+        .metrics
+        .series
+        .contains_key("ActiveControllerCount.controller=4"));
+}

@@ -898,6 +898,7 @@ impl Sim {
             } else {
                 self.quorum.iter().filter(|q| q.is_active()).count() as u64
             },
+            active_per_controller: self.quorum.iter().map(|q| q.is_active() as u64).collect(),
             ..Gauges::default()
         };
         let mut isr_total = 0u64;
