@@ -71,8 +71,7 @@ impl Broker {
             self.answer_fetch(ctx, &p);
             ctx.pools.fetch.give(p.partitions);
         } else {
-            let parts: Vec<PartIdx> = p.partitions.iter().map(|fp| fp.part).collect();
-            self.parked_fetches.insert(parts, p);
+            self.parked_fetches.push(p);
             self.parked_check
                 .arm(ctx, deadline_us, |at_us| Timer::ParkedFetchCheck { at_us });
         }
@@ -103,20 +102,30 @@ impl Broker {
         })
     }
 
-    /// Answers the fetches parked on `part` that now have data, in the order they were parked
-    /// (`DelayedOperationPurgatory.checkAndComplete`).
     pub(super) fn wake_parked(&mut self, ctx: &mut Ctx, part: PartIdx) {
         if self.parked_fetches.is_empty() {
             return;
         }
+        self.answer_parked(ctx, |b, p| {
+            p.partitions.iter().any(|fp| fp.part == part) && b.fetch_has_data(p)
+        });
+    }
+
+    /// Answers the parked fetches `due` picks, in the order they were parked; keeps the others.
+    pub(super) fn answer_parked(
+        &mut self,
+        ctx: &mut Ctx,
+        due: impl Fn(&Self, &ParkedFetch) -> bool,
+    ) {
         let mut parked = std::mem::take(&mut self.parked_fetches);
-        parked.check_part(part, |p| {
-            let due = self.fetch_has_data(p);
-            if due {
+        parked.retain_mut(|p| {
+            if due(self, p) {
                 self.answer_fetch(ctx, p);
                 ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
+                false
+            } else {
+                true
             }
-            due
         });
         self.parked_fetches = parked;
     }

@@ -70,10 +70,10 @@ impl Broker {
         }
         let mut held: Vec<(Node, u64)> = self
             .parked_fetches
-            .drain()
+            .drain(..)
             .map(|p| (p.from, p.req_id))
             .collect();
-        held.extend(self.delayed_produces.drain().map(|d| (d.from, d.req_id)));
+        held.extend(self.delayed_produces.drain(..).map(|d| (d.from, d.req_id)));
         self.fetchers.clear();
         ctx.emit(TraceKind::BrokerStopped {
             broker: self.id,

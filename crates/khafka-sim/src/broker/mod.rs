@@ -29,7 +29,6 @@ mod fetcher;
 mod lifecycle;
 mod partition;
 mod produce;
-pub mod purgatory;
 pub mod replica_map;
 
 pub use crate::log::producer_state::ProducerEntry;
@@ -53,7 +52,6 @@ use crate::replica_map::ReplicaMap;
 use crate::spec::BrokerId;
 use crate::trace::{HotEvent, TraceKind, TruncationReason};
 use crate::vec_map::VecMap;
-use purgatory::Purgatory;
 use serde::Serialize;
 
 /// Most records a fetch response carries per partition (stands in for `max.partition.fetch.bytes`).
@@ -100,8 +98,8 @@ pub struct Broker {
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
     followed: Vec<Vec<PartIdx>>,
     followed_stale: bool,
-    pub parked_fetches: Purgatory<ParkedFetch>,
-    pub delayed_produces: Purgatory<DelayedProduce>,
+    pub parked_fetches: Vec<ParkedFetch>,
+    pub delayed_produces: Vec<DelayedProduce>,
     fetch_check: CheckTimer,
     produce_check: CheckTimer,
     /// One timer for the earliest parked-fetch deadline, instead of one per parked fetch: most
@@ -155,8 +153,8 @@ impl Broker {
             fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
-            parked_fetches: Purgatory::default(),
-            delayed_produces: Purgatory::default(),
+            parked_fetches: Vec::new(),
+            delayed_produces: Vec::new(),
             fetch_check: CheckTimer::default(),
             produce_check: CheckTimer::default(),
             parked_check: CheckTimer::default(),
@@ -217,32 +215,24 @@ impl Broker {
             Timer::ParkedFetchCheck { at_us } if self.parked_check.fire(at_us) => {
                 // Every fetch whose max_wait is over, in the order they were parked.
                 let now = ctx.now.as_us();
-                let mut parked = std::mem::take(&mut self.parked_fetches);
-                parked.check_all(|p| {
-                    let due = p.deadline_us <= now;
-                    if due {
-                        self.answer_fetch(ctx, p);
-                        ctx.pools.fetch.give(std::mem::take(&mut p.partitions));
-                    }
-                    due
-                });
-                self.parked_fetches = parked;
+                self.answer_parked(ctx, |_, p| p.deadline_us <= now);
                 self.arm_parked_check(ctx);
             }
             Timer::ProduceDeadlineCheck { at_us } if self.produce_check.fire(at_us) => {
                 let now = ctx.now.as_us();
-                self.delayed_produces.check_all(|d| {
-                    if d.deadline_us > now {
-                        return false;
-                    }
+                let (expired, waiting): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.delayed_produces)
+                        .into_iter()
+                        .partition(|d| d.deadline_us <= now);
+                self.delayed_produces = waiting;
+                for mut d in expired {
                     for p in &mut d.parts {
                         if p.3.is_none() {
                             p.3 = Some(ErrorCode::RequestTimedOut);
                         }
                     }
-                    respond_produce(ctx, d);
-                    true
-                });
+                    respond_produce(ctx, &d);
+                }
                 self.arm_produce_check(ctx);
             }
             Timer::MetadataFetchTimeout { req_id }

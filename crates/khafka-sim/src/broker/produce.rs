@@ -170,8 +170,7 @@ impl Broker {
         if d.parts.iter().all(|p| p.3.is_some()) {
             respond_produce(ctx, &d);
         } else {
-            let parts: Vec<PartIdx> = d.parts.iter().map(|p| p.0).collect();
-            self.delayed_produces.insert(parts, d);
+            self.delayed_produces.push(d);
             self.arm_produce_check(ctx);
         }
         BrokerAction::None
@@ -209,23 +208,24 @@ impl Broker {
         if self.delayed_produces.is_empty() {
             return;
         }
-        // Only the produces watching `part`, in the order they were parked.
+        // In place and in order (no new vector per HW move: this runs for most produce requests).
         let mut pending = std::mem::take(&mut self.delayed_produces);
-        pending.check_part(part, |d| {
+        pending.retain_mut(|d| {
             if d.parts.iter().any(|p| p.0 == part && p.3.is_none()) {
                 self.check_delayed(ctx, d);
             }
-            let done = d.parts.iter().all(|p| p.3.is_some());
-            if done {
+            if d.parts.iter().all(|p| p.3.is_some()) {
                 respond_produce(ctx, d);
+                false
+            } else {
+                true
             }
-            done
         });
         self.delayed_produces = pending;
     }
 
     pub(super) fn fail_delayed_for(&mut self, ctx: &mut Ctx, part: PartIdx, err: ErrorCode) {
-        for d in self.delayed_produces.iter_mut() {
+        for d in &mut self.delayed_produces {
             for p in &mut d.parts {
                 if p.0 == part && p.3.is_none() {
                     p.3 = Some(err);
