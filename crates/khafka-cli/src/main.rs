@@ -110,9 +110,10 @@ fn run(args: &[String]) -> Result<u8, String> {
             if let Some(why) = sim.halted() {
                 return Err(format!("{file}: {why}"));
             }
-            let story = sim
-                .record_story(id)
-                .ok_or(format!("no record {id}: the run sent {}", sim.prov.len()))?;
+            let story = sim.record_story(id).ok_or(format!(
+                "no record {id}: the run sent {}",
+                sim.records_sent()
+            ))?;
             out!(
                 "{}",
                 serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
@@ -236,7 +237,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let results = scenario.evaluate(&outcome);
     let all_pass = results.iter().all(|(_, r)| r.passed);
     if let Some(path) = trace_path {
-        let events = sim.trace.events.as_deref().unwrap_or(&[]);
+        let events = sim.trace_events();
         let mut text = String::new();
         for e in events {
             text.push_str(&serde_json::to_string(e).map_err(|e| e.to_string())?);
@@ -272,7 +273,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "trace_hash": hash,
             "seed": scenario.spec.seed,
             "until_us": until.as_us(),
-            "events": sim.events_processed,
+            "events": sim.events_processed(),
             "provenance": outcome.provenance,
             "partitions": partitions,
             "producer_errors": outcome.producer_errors,

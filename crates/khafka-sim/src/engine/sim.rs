@@ -397,11 +397,7 @@ impl Sim {
         if self.count_kinds {
             let kind = match &event {
                 Event::Deliver { msg, to, .. } => {
-                    let m = format!("{msg:?}");
-                    format!(
-                        "deliver {} to {to:?}",
-                        m.split([' ', '{', '(']).next().unwrap_or("")
-                    )
+                    format!("deliver {} to {to:?}", msg.kind())
                 }
                 Event::Timer { timer, node, .. } => {
                     let t = format!("{timer:?}");

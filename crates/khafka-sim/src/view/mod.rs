@@ -2,6 +2,7 @@
 //! outcome `expect` lines assert over, the trace export's closing line, and the KRaft quorum's
 //! status (`quorum.rs`).
 
+pub mod access;
 pub mod export;
 pub mod outcome;
 pub mod quorum;
