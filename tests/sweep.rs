@@ -200,6 +200,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         };
         spec.schedule.push(Scheduled { at, fault });
     }
+    add_quorum(&mut spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
     add_group(&mut spec, seed);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
@@ -292,6 +293,45 @@ fn group_settled(sim: &Sim) -> Vec<String> {
     stuck
 }
 
+/// A quarter of the seeds run a KRaft quorum of three controllers (`controllers=3`) with controller
+/// crashes, restarts and partitions added to their faults. Drawn from a stream of their own, so the
+/// other seeds keep the scenarios they had.
+fn add_quorum(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-quorum");
+    if rng.below(4) != 0 {
+        return;
+    }
+    spec.cluster.config.controllers = 3;
+    let end = spec.run_for.as_us();
+    for _ in 0..1 + rng.below(4) {
+        let at = SimTime(rng.below(end));
+        let c = 1 + rng.below(3) as u32;
+        let fault = match rng.below(4) {
+            0 | 1 => Fault::CrashController { controller: c },
+            2 => Fault::RestartController { controller: c },
+            _ => {
+                let mut others: Vec<NodeRef> = (1..=3)
+                    .filter(|o| *o != c)
+                    .map(NodeRef::QuorumController)
+                    .collect();
+                // The cut-off controller keeps the brokers, or loses them too.
+                let mut alone = vec![NodeRef::QuorumController(c)];
+                let brokers = (1..=spec.cluster.brokers).map(NodeRef::Broker);
+                if rng.below(2) == 0 {
+                    others.extend(brokers);
+                } else {
+                    alone.extend(brokers);
+                }
+                Fault::Partition {
+                    groups: vec![alone, others],
+                    one_way: false,
+                }
+            }
+        };
+        spec.schedule.push(Scheduled { at, fault });
+    }
+}
+
 /// The story of the first lost record, to make a failure readable.
 fn first_lost(sim: &Sim) -> String {
     for (id, info) in sim.prov.briefs() {
@@ -348,6 +388,9 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
         sim.inject(Fault::RestartConsumer {
             consumer: c.name.clone(),
         });
+    }
+    for controller in 1..=spec.cluster.config.controllers {
+        sim.inject(Fault::RestartController { controller });
     }
     for b in 1..=brokers {
         sim.inject(Fault::Slow {
@@ -447,6 +490,19 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     seen(
         "ISR change",
         any(&|k| matches!(k, TraceKind::IsrChanged { .. })),
+    );
+    seen(
+        "controller failover",
+        any(&|k| {
+            matches!(
+                k,
+                TraceKind::Quorum {
+                    change: khafka_sim::trace::QuorumChange::Active,
+                    epoch: 2..,
+                    ..
+                }
+            )
+        }),
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
     seen(

@@ -591,11 +591,11 @@ pub fn cell(props: &CellProps) -> Html {
                         let shown = *filters;
                         // The first event after index `from` that the event filters show.
                         let next_shown = |sim: &khafka_sim::Sim, from: usize| {
-                            sim.trace.notable.iter().skip(from).find_map(|e| {
+                            sim.notable_events().skip(from).find_map(|e| {
                                 (shown & event_category(&e.kind).1 != 0).then_some(e.time)
                             })
                         };
-                        let seen = r.timeline.sim().trace.notable.len();
+                        let seen = r.timeline.sim().notable_events().len();
                         let mut t = r.timeline.now();
                         // Run on in 10 ms slices until a shown event happens, then land on it.
                         while t < end && next_shown(r.timeline.sim(), seen).is_none() {
@@ -965,8 +965,8 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         let ms: u64 = input.value().parse().unwrap_or(0);
         Action::Seek(SimTime::from_ms(ms))
     });
-    let first_tp = sim.topo.parts.first().map(|p| {
-        let t = &sim.topo.topics[p.topic as usize];
+    let first_tp = sim.topology().parts.first().map(|p| {
+        let t = &sim.topology().topics[p.topic as usize];
         khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
     });
     let at_end = now >= end;
@@ -1115,11 +1115,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             if !r.timeline.injected().is_empty() {
                 <pre class="injected" aria-label="Actions as scenario lines">{ for r.timeline.injected().iter().map(|s| format!("at {} {}\n", s.at, describe_fault(&s.fault))) }</pre>
             }
-            { for sim.topo.topics.iter().filter_map(|t| {
+            { for sim.topology().topics.iter().filter_map(|t| {
                 // The engine decides the effective minimum (capped from Kafka 3.7 on); the notice
                 // only says which case this run is in.
-                let configured = sim.topo.configured_min_isr(t.first_part);
-                let effective = sim.topo.effective_min_isr(t.first_part) as u32;
+                let configured = sim.topology().configured_min_isr(t.first_part);
+                let effective = sim.topology().effective_min_isr(t.first_part) as u32;
                 let rf = t.replication_factor;
                 (configured > rf).then(|| {
                     let consequence = if effective < configured {
@@ -1163,13 +1163,13 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                     <div class={classes!("stage", beside.is_some().then_some("with-chart"))}>
                         { cluster_on_show.clone() }
                         { match beside {
-                            Some(Part::Chart(k)) => timed(k.chart(&sim.metrics)),
+                            Some(Part::Chart(k)) => timed(k.chart(sim.metrics())),
                             Some(p) => html! { <div class="beside">{ panel(p) }</div> },
                             None => html! {},
                         } }
                     </div>
                 },
-                [Part::Chart(kind)] => timed(kind.chart(&sim.metrics)),
+                [Part::Chart(kind)] => timed(kind.chart(sim.metrics())),
                 panels => html! { <div class="panels">{ for panels.iter().map(|p| panel(*p)) }</div> },
             }) }
         </div>
@@ -1193,7 +1193,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                 <summary onclick={dispatch.reform(|e: MouseEvent| { e.prevent_default(); Action::ToggleCharts })}>{ "All charts" }</summary>
                 if v.show_charts {
                     <div class="chart-grid">
-                        { for CHART_KINDS.iter().map(|(_, k)| timed(k.chart(&sim.metrics))) }
+                        { for CHART_KINDS.iter().map(|(_, k)| timed(k.chart(sim.metrics()))) }
                     </div>
                 }
             </details>
@@ -1342,7 +1342,7 @@ pub(crate) fn copy_to_clipboard(text: &str) {
 
 /// Kafka's metrics at the last sample, and how each changed since the one before.
 fn metrics_panel(sim: &khafka_sim::Sim) -> Html {
-    let m = &sim.metrics;
+    let m = sim.metrics();
     html! {
         <div class="panel metrics">
             <h4>{ "Metrics (last second)" }</h4>
@@ -1410,7 +1410,7 @@ fn full_trace(r: &Run) -> String {
     }
     tl.seek(r.timeline.now());
     let mut out = String::new();
-    for e in tl.sim().trace.events.as_deref().unwrap_or(&[]) {
+    for e in tl.sim().trace_events() {
         if let Ok(line) = serde_json::to_string(e) {
             out.push_str(&line);
             out.push('\n');

@@ -29,7 +29,7 @@ impl RunSummary {
     pub fn of(sim: &Sim, snapshot: &ClusterSnapshot, label: String) -> RunSummary {
         let p = &snapshot.provenance;
         let series = |prefix: &str| -> Vec<f64> {
-            sim.metrics
+            sim.metrics()
                 .series
                 .iter()
                 .filter(|(name, _)| name.starts_with(prefix))

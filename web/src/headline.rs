@@ -26,9 +26,7 @@ pub struct Headline {
 
 /// The election that made `leader` leader of `partition`, the last one up to now: `(time, unclean)`.
 fn election_of(sim: &Sim, partition: &str, leader: u32) -> Option<(SimTime, bool)> {
-    sim.trace
-        .notable
-        .iter()
+    sim.notable_events()
         .filter(|e| e.time <= sim.now())
         .filter_map(|e| match &e.kind {
             TraceKind::LeaderElected {

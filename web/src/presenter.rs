@@ -147,9 +147,9 @@ impl State {
 
     fn selected_tp(&self) -> Option<TopicPartition> {
         let sim = self.timeline.sim();
-        let p = sim.topo.parts.get(self.partition as usize)?;
+        let p = sim.topology().parts.get(self.partition as usize)?;
         Some(TopicPartition::new(
-            sim.topo.topics[p.topic as usize].name.clone(),
+            sim.topology().topics[p.topic as usize].name.clone(),
             p.partition,
         ))
     }
@@ -222,7 +222,11 @@ impl State {
                 }
             }
             "k" | "K" => {
-                let leader = self.timeline.sim().controller.parts[self.partition as usize].leader;
+                let leader = self
+                    .timeline
+                    .sim()
+                    .partition_state(self.partition as usize as u32)
+                    .leader;
                 match (self.selected_tp(), leader) {
                     _ if ended => "K: the run has ended; go back in time first".to_string(),
                     (Some(tp), Some(l)) if self.broker_running(l) => {
@@ -253,19 +257,19 @@ impl State {
             "n" | "N" => {
                 let b = self.broker;
                 let node = NodeRef::Broker(b);
-                let net = &self.timeline.sim().net;
+                let sim = self.timeline.sim();
                 if ended {
                     "N: the run has ended; go back in time first".to_string()
-                } else if net.isolated.contains(&node) {
+                } else if sim.isolated_nodes().contains(&node) {
                     // The scenario language heals the whole network at once: heal, then cut again
                     // what was cut besides this broker.
-                    let others: Vec<NodeRef> = net
-                        .isolated
+                    let others: Vec<NodeRef> = sim
+                        .isolated_nodes()
                         .iter()
                         .filter(|n| **n != node)
                         .cloned()
                         .collect();
-                    let partitions = net.partitions.clone();
+                    let partitions = sim.network_partitions().to_vec();
                     self.inject(Fault::Heal);
                     for node in others {
                         self.inject(Fault::Isolate { node });
@@ -280,7 +284,7 @@ impl State {
                 }
             }
             "p" | "P" => {
-                let n = self.timeline.sim().topo.parts.len().max(1) as u32;
+                let n = self.timeline.sim().topology().parts.len().max(1) as u32;
                 self.partition = (self.partition + 1) % n;
                 format!(
                     "P: selected {}",
@@ -315,7 +319,7 @@ impl State {
             }
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
                 let b: u32 = k.parse().unwrap_or(1);
-                let n = self.timeline.sim().topo.brokers;
+                let n = self.timeline.sim().topology().brokers;
                 if b <= n {
                     self.broker = b;
                     format!("{k}: selected broker {b}")

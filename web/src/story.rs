@@ -90,8 +90,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // The partition's events since the record was sent. For a lost or unavailable record, the
     // election that gave the partition its current leader (or none) is the step its verdict follows
     // from.
-    let part = (0..sim.topo.parts.len() as u32).find(|p| *sim.topo.part_name(*p) == *s.partition);
-    let leader_now = part.and_then(|p| sim.controller.parts[p as usize].leader);
+    let part = (0..sim.topology().parts.len() as u32)
+        .find(|p| *sim.topology().part_name(*p) == *s.partition);
+    let leader_now = part.and_then(|p| sim.partition_state(p as usize as u32).leader);
     let acked_at = s.acknowledged_us.map(SimTime);
     let around: Vec<_> = sim
         .trace

@@ -85,13 +85,13 @@ pub fn run(quick: bool) -> Result<u8, String> {
             _ => standard_spec(),
         };
         let mut sim = Sim::with_options(spec, opts());
-        sim.count_kinds = true;
+        sim.count_event_kinds();
         let secs = std::env::var("KHAFKA_BENCH_KINDS")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(60);
         sim.run_until(SimTime::from_secs(secs));
-        let mut kinds: Vec<_> = sim.events_by_kind.iter().collect();
+        let mut kinds: Vec<_> = sim.events_by_kind().iter().collect();
         kinds.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
         let shown = if only.is_some() { usize::MAX } else { 25 };
         for (k, n) in kinds.iter().take(shown) {
@@ -123,7 +123,7 @@ fn bench_standard(reps: usize) {
         let t0 = Instant::now();
         sim.run();
         walls.push(t0.elapsed().as_secs_f64());
-        events = sim.events_processed;
+        events = sim.events_processed();
         hash = sim.trace_hash();
     }
     let wall = median(walls);
@@ -143,14 +143,14 @@ fn bench_scale() {
     sim.run();
     let wall = t0.elapsed().as_secs_f64();
     // What the run did, so a faster figure cannot come from a run that does less.
-    let sent: u64 = sim.producers.iter().map(|p| p.stats.sent).sum();
-    let acked: u64 = sim.producers.iter().map(|p| p.stats.acknowledged).sum();
+    let counts = sim.outcome().provenance;
+    let (sent, acked) = (counts.sent, counts.acknowledged);
     out!(
         "scale: 50 brokers, 2000 partitions, 20 producers (20,000 records/s): 60 s simulated in {:.2} s = {:.0}x real time; {} events = {:.2} M events/s; {sent} records sent, {acked} acknowledged; trace hash {}; peak RSS {} MB",
         wall,
         60.0 / wall,
-        sim.events_processed,
-        sim.events_processed as f64 / wall / 1e6,
+        sim.events_processed(),
+        sim.events_processed() as f64 / wall / 1e6,
         khafka_sim::trace::format_hash(sim.trace_hash()),
         peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.0}"))
     );

@@ -36,6 +36,7 @@ const USAGE: &str = "usage:
   khafka describe FILE --at T [--format text|json]
   khafka consumer-groups FILE --at T [--format text|json]
   khafka story FILE --record ID [--at T]
+  khafka quorum FILE --at T [--format text|json]
   khafka partition --partitions N KEY...
   khafka assign --assignor range|roundrobin|sticky|cooperative-sticky|uniform|server-range --topic NAME:PARTITIONS ... --member ID[/INSTANCE]:TOPIC[,TOPIC...] ... [--owned ID:TOPIC-P[,TOPIC-P...]] ...
   khafka bench [--quick]
@@ -55,21 +56,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `CMD FILE --at T [--format F]`: the scenario run up to `T`.
-type Flags = Vec<(String, String)>;
-fn sim_at(cmd: &str, rest: &[String]) -> Result<(String, Flags, Sim), String> {
-    let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
-    let at = flag(&flags, "--at").ok_or(format!("{cmd} needs --at T (e.g. --at 5s)"))?;
-    let at = parse_time(&at)?;
-    let scenario = load(&file)?;
-    let mut sim = Sim::new(scenario.spec);
-    sim.run_until(at);
-    if let Some(why) = sim.halted() {
-        return Err(format!("{file}: {why}"));
-    }
-    Ok((file, flags, sim))
-}
-
 fn run(args: &[String]) -> Result<u8, String> {
     let Some(cmd) = args.first() else {
         return Err(USAGE.to_string());
@@ -84,7 +70,7 @@ fn run(args: &[String]) -> Result<u8, String> {
             Ok(0)
         }
         "describe" => {
-            let (_file, flags, sim) = sim_at(cmd, rest)?;
+            let (sim, flags) = run_to_at(rest, "describe")?;
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe()),
                 Some("json") => out!(
@@ -96,15 +82,30 @@ fn run(args: &[String]) -> Result<u8, String> {
             Ok(0)
         }
         "consumer-groups" => {
-            let (file, flags, sim) = sim_at(cmd, rest)?;
+            // `kafka-consumer-groups --describe` at an instant.
+            let (sim, flags) = run_to_at(rest, "consumer-groups")?;
             if sim.group_ids().is_empty() {
-                return Err(format!("{file}: no consumer has a group.id"));
+                return Err("no consumer has a group.id".to_string());
             }
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe_groups()),
                 Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&sim.groups()).map_err(|e| e.to_string())?
+                ),
+                Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
+            }
+            Ok(0)
+        }
+        "quorum" => {
+            // `kafka-metadata-quorum describe --status` at an instant.
+            let (sim, flags) = run_to_at(rest, "quorum")?;
+            match flag(&flags, "--format").as_deref() {
+                None | Some("text") => print!("{}", sim.describe_quorum()),
+                Some("json") => out!(
+                    "{}",
+                    serde_json::to_string_pretty(&(sim.quorum_status(), sim.controller_statuses()))
+                        .map_err(|e| e.to_string())?
                 ),
                 Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
             }
@@ -126,9 +127,10 @@ fn run(args: &[String]) -> Result<u8, String> {
             if let Some(why) = sim.halted() {
                 return Err(format!("{file}: {why}"));
             }
-            let story = sim
-                .record_story(id)
-                .ok_or(format!("no record {id}: the run sent {}", sim.prov.len()))?;
+            let story = sim.record_story(id).ok_or(format!(
+                "no record {id}: the run sent {}",
+                sim.records_sent()
+            ))?;
             out!(
                 "{}",
                 serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
@@ -162,6 +164,20 @@ fn report(result: Result<(u8, String), formats::Failure>) -> u8 {
             f.code
         }
     }
+}
+
+/// `FILE --at T [--format F]`: the scenario run until `T`, and the flags.
+fn run_to_at(rest: &[String], command: &str) -> Result<(Sim, Vec<(String, String)>), String> {
+    let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
+    let at = flag(&flags, "--at").ok_or(format!("{command} needs --at T (e.g. --at 5s)"))?;
+    let at = parse_time(&at)?;
+    let scenario = load(&file)?;
+    let mut sim = Sim::new(scenario.spec);
+    sim.run_until(at);
+    if let Some(why) = sim.halted() {
+        return Err(format!("{file}: {why}"));
+    }
+    Ok((sim, flags))
 }
 
 /// Splits `FILE --flag value …`.
@@ -238,7 +254,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let results = scenario.evaluate(&outcome);
     let all_pass = results.iter().all(|(_, r)| r.passed);
     if let Some(path) = trace_path {
-        let events = sim.trace.events.as_deref().unwrap_or(&[]);
+        let events = sim.trace_events();
         let mut text = String::new();
         for e in events {
             text.push_str(&serde_json::to_string(e).map_err(|e| e.to_string())?);
@@ -274,7 +290,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "trace_hash": hash,
             "seed": scenario.spec.seed,
             "until_us": until.as_us(),
-            "events": sim.events_processed,
+            "events": sim.events_processed(),
             "provenance": outcome.provenance,
             "partitions": partitions,
             "producer_errors": outcome.producer_errors,

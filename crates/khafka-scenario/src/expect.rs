@@ -21,8 +21,8 @@
 //!
 //! | type   | metrics                                                                 | operators                | values         |
 //! |--------|-------------------------------------------------------------------------|--------------------------|----------------|
-//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations` | `== != < <= > >=` | integer |
-//! | broker | `leader(TP)`                                                            | `== !=`                  | integer, `none`|
+//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch` | `== != < <= > >=` | integer |
+//! | broker | `leader(TP)`, `active_controller`                                       | `== !=`                  | integer, `none`|
 //! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
 //! | number or none | `committed(G, TP)`, `lag(G, TP)`, `generation(G)`               | `== != < <= > >=`; `none` with `== !=` | integer, `none` |
 //! | state  | `group_state(G)`                                                        | `== !=`                  | a state name   |
@@ -77,6 +77,10 @@ pub enum Metric {
     ProcessedTwice(String),
     /// A member's partitions, by the consumer's name.
     Assignment(String, String),
+    /// With `controllers=N`: the active controller's id, or `none`.
+    ActiveController,
+    /// With `controllers=N`: the largest Raft epoch a running controller is in.
+    ControllerEpoch,
 }
 
 /// A comparison operator.
@@ -182,6 +186,8 @@ pub const METRICS: &[&str] = &[
     "group_members",
     "processed_twice",
     "assignment",
+    "active_controller",
+    "controller_epoch",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
@@ -208,7 +214,7 @@ enum Type {
 impl Metric {
     fn ty(&self) -> Type {
         match self {
-            Metric::Leader(_) => Type::Broker,
+            Metric::Leader(_) | Metric::ActiveController => Type::Broker,
             Metric::Isr(_) => Type::Set,
             Metric::GroupCommitted(..) | Metric::GroupLag(..) | Metric::Generation(_) => {
                 Type::MaybeNumber
@@ -492,6 +498,8 @@ fn metric(
     match name {
         "offline_partitions" => return no_args(Metric::OfflinePartitions),
         "violations" => return no_args(Metric::Violations),
+        "active_controller" => return no_args(Metric::ActiveController),
+        "controller_epoch" => return no_args(Metric::ControllerEpoch),
         "errors" => {
             return match args {
                 [] => Ok(Metric::Errors(None)),
@@ -670,6 +678,14 @@ fn typecheck(
         .hint(format!(
             "use `isr_size(…)` to compare its size, or `{name}(…) contains 2`"
         ))),
+        (Type::Broker, _) if !equality && name == "active_controller" => Err(ParseError::new(
+            op_span,
+            "`active_controller` is a controller id or `none`; compare it with `==` or `!=`",
+        )),
+        (Type::Broker, Operand::Set(_)) if name == "active_controller" => Err(ParseError::new(
+            value_span,
+            "`active_controller` is one controller id or `none`, not a set",
+        )),
         (Type::Broker, _) if !equality => Err(ParseError::new(
             op_span,
             format!("`{name}(…)` is a broker id or `none`; compare it with `==` or `!=`"),
@@ -915,6 +931,15 @@ impl Expect {
                     _ => Value::Int(group.processed_twice),
                 }
             }
+            Metric::ActiveController | Metric::ControllerEpoch => match &outcome.quorum {
+                None => Value::Missing(
+                    "no controller quorum: add `controllers=3` to the cluster line".into(),
+                ),
+                Some(q) if matches!(self.metric, Metric::ActiveController) => q
+                    .active_controller
+                    .map_or(Value::None, |c| Value::Int(u64::from(c))),
+                Some(q) => Value::Int(u64::from(q.epoch)),
+            },
         }
     }
 }

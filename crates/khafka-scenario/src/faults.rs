@@ -10,6 +10,8 @@
 //! at 3s pause producer p1                    at 4s resume producer p1
 //! at 5s crash consumer c1                    at 9s restart consumer c1
 //! at 7s stop consumer c2     (close(): commit, LeaveGroup)
+//! at 2s crash controller 1                   at 9s restart controller 1   (with `controllers=N`)
+//! at 2s isolate controller 2                 at 2s partition {controller 1} | {controller 2, controller 3}
 //! ```
 //!
 //! The word `broker` is optional before a broker (`crash 1` works), and so is `producer` before a
@@ -81,6 +83,12 @@ impl Parser {
             "shutdown" => self
                 .broker_then_end(fault, rest)
                 .map(|broker| vec![Fault::Shutdown { broker }]),
+            "restart" if rest.first().is_some_and(|t| t.text == "controller") => {
+                self.controller_arg(fault, rest).map(|(controller, more)| {
+                    self.no_more(more, &format!("`restart controller {controller}`"));
+                    vec![Fault::RestartController { controller }]
+                })
+            }
             "restart" => self
                 .broker_then_end(fault, rest)
                 .map(|broker| vec![Fault::Restart { broker }]),
@@ -153,7 +161,40 @@ impl Parser {
         Some(broker)
     }
 
+    /// `controller N` after `crash`, `restart` or `isolate`: the controller's id and what follows.
+    fn controller_arg<'t>(&mut self, kw: &Token, args: &'t [Token]) -> Option<(u32, &'t [Token])> {
+        let word = args.first()?;
+        let Some(id) = args.get(1) else {
+            self.error(
+                ParseError::new(
+                    word.span,
+                    format!("`{} controller` needs a controller id", kw.text),
+                )
+                .hint(format!("for example `{} controller 1`", kw.text)),
+            );
+            return None;
+        };
+        match values::uint32(&id.text, id.span, "a controller id") {
+            Ok(n) => {
+                self.refs.push(Reference::Controller {
+                    id: n,
+                    span: word.span.to(id.span),
+                });
+                Some((n, &args[2..]))
+            }
+            Err(e) => {
+                self.error(e);
+                None
+            }
+        }
+    }
+
     fn crash(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        if args.first().is_some_and(|t| t.text == "controller") {
+            let (controller, rest) = self.controller_arg(kw, args)?;
+            self.no_more(rest, &format!("`crash controller {controller}`"));
+            return Some(vec![Fault::CrashController { controller }]);
+        }
         let (broker, rest) = self.broker_arg(kw, args)?;
         let mut lose_unflushed = false;
         match rest.first() {
@@ -259,6 +300,13 @@ impl Parser {
             Some(t) if t.text == "broker" => (true, &args[1..]),
             _ => (false, args),
         };
+        if !broker_word && args.first().is_some_and(|t| t.text == "controller") && args.len() > 1 {
+            let (controller, rest) = self.controller_arg(kw, args)?;
+            self.no_more(rest, &format!("`isolate controller {controller}`"));
+            return Some(vec![Fault::Isolate {
+                node: NodeRef::QuorumController(controller),
+            }]);
+        }
         let Some(t) = args.first() else {
             self.error(
                 ParseError::new(kw.span, "`isolate` needs a node")

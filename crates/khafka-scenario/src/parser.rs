@@ -325,6 +325,10 @@ impl Parser {
                     producer_only: false,
                 }),
                 NodeRef::Controller => {}
+                NodeRef::QuorumController(id) => self.refs.push(Reference::Controller {
+                    id: *id,
+                    span: *span,
+                }),
             }
         }
     }

@@ -20,6 +20,8 @@ pub enum Reference {
     Topic { name: String, span: Span },
     /// A topic-partition: the topic must be declared and have that partition.
     Partition { tp: TopicPartition, span: Span },
+    /// A controller of the quorum: must be in `1..=controllers`.
+    Controller { id: u32, span: Span },
     /// A producer or consumer (only a producer if `producer_only`).
     Client {
         name: String,
@@ -53,6 +55,25 @@ impl Parser {
                         format!("broker {id} does not exist ({})", broker_range(brokers)),
                     )
                     .hint("brokers are numbered from 1; change `brokers=` on the `cluster` line to add more")
+                })
+            }
+            Reference::Controller { id, span } => {
+                let n = self.spec.cluster.config.controllers;
+                if n == 0 {
+                    return Some(
+                        ParseError::new(
+                            *span,
+                            format!("controller {id} needs a controller quorum"),
+                        )
+                        .hint("add `controllers=3` to the `cluster` line: without it the cluster has one controller that never fails"),
+                    );
+                }
+                (*id == 0 || *id > n).then(|| {
+                    ParseError::new(
+                        *span,
+                        format!("controller {id} does not exist (the quorum has controllers 1..{n})"),
+                    )
+                    .hint("controllers are numbered from 1; change `controllers=` on the `cluster` line")
                 })
             }
             Reference::Topic { name, span } => self.unknown_topic(name, *span),

@@ -287,6 +287,13 @@ pub fn node(text: &str, span: Span) -> Result<(NodeRef, Span), ParseError> {
     if text == "controller" {
         return Ok((NodeRef::Controller, span));
     }
+    if let Some(id) = text.strip_prefix("controller ") {
+        let id = id.trim_start();
+        return Ok((
+            NodeRef::QuorumController(uint32(id, span, "a controller id")?),
+            span,
+        ));
+    }
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
         return Ok((NodeRef::Broker(uint32(text, span, "a broker id")?), span));
     }
@@ -301,7 +308,9 @@ pub fn node(text: &str, span: Span) -> Result<(NodeRef, Span), ParseError> {
     }
     Err(ParseError::new(
         span,
-        format!("expected a node (a broker id, `controller` or a client name), found `{text}`"),
+        format!(
+            "expected a node (a broker id, `controller`, `controller N` or a client name), found `{text}`"
+        ),
     ))
 }
 

@@ -543,3 +543,51 @@ fn bad_input_found_by_fuzzing_the_cli_gets_a_bound_and_an_error() {
     let huge = "# padding\n".repeat(120_000);
     assert!(one(&huge).message.contains("at most 1024 KB"));
 }
+
+#[test]
+fn controller_quorum_values_and_references() {
+    // `controllers` takes 0 (one controller that never fails) or a quorum of 1 to 9.
+    let e = one("cluster controllers=10");
+    assert!(e.message.contains("controllers"), "{}", e.message);
+    assert!(
+        format!("{e:?}").contains("0 (one controller that never fails) or a quorum of 1 to 9"),
+        "{e:?}"
+    );
+    // Raft's timeouts are Kafka ints, and at least 1 ms.
+    let e = one("cluster controllers=3 controller.quorum.election.timeout.ms=0");
+    assert!(format!("{e:?}").contains("greater than 0"), "{e:?}");
+    let e = one("cluster controllers=3 controller.quorum.fetch.timeout.ms=2147483648");
+    assert!(format!("{e:?}").contains("2147483647"), "{e:?}");
+    // A quorum is KRaft's.
+    let e = one("cluster controllers=3 controller=zookeeper");
+    assert!(
+        e.message.contains("ZooKeeper-era controller"),
+        "{}",
+        e.message
+    );
+    // A controller id needs a quorum, and must exist in it.
+    let e = one("at 2s crash controller 1");
+    assert_eq!(e.message, "controller 1 needs a controller quorum");
+    assert_eq!(at(&e), (1, 13, 12));
+    let e = one("cluster controllers=3\nat 2s restart controller 4");
+    assert_eq!(
+        e.message,
+        "controller 4 does not exist (the quorum has controllers 1..3)"
+    );
+    let e = one("cluster controllers=3\nat 2s partition {controller 0} | {1}");
+    assert_eq!(
+        e.message,
+        "controller 0 does not exist (the quorum has controllers 1..3)"
+    );
+    let e = one("cluster controllers=3\nat 2s crash controller");
+    assert_eq!(e.message, "`crash controller` needs a controller id");
+    let e = one("cluster controllers=3\nat 2s isolate controller x");
+    assert!(e.message.contains("controller id"), "{}", e.message);
+    // `active_controller` compares with `==`/`!=` to an id or `none`.
+    let e = one("cluster controllers=3\nexpect active_controller > 1");
+    assert_eq!(
+        e.message,
+        "`active_controller` is a controller id or `none`; compare it with `==` or `!=`"
+    );
+    assert!(parse("cluster controllers=3\nat 2s isolate controller 2\nat 3s crash controller 1\nat 9s restart controller 1\nat 4s partition {controller 1} | {controller 2, controller 3, 1}\nexpect active_controller != none\nexpect controller_epoch >= 1").is_ok());
+}

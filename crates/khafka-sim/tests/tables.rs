@@ -3,9 +3,12 @@
 //! as a diff of the table. `KHAFKA_UPDATE_TABLES=1 cargo test -p khafka-sim --test tables` rewrites
 //! the expected outputs from the code (review the diff before committing it).
 
+use khafka_sim::controller::raft::{Raft, RaftConfig, Role, VoteTally};
 use khafka_sim::controller::{elect_leader, Election, ElectionInput};
 use khafka_sim::log::{BatchStore, Log};
 use khafka_sim::msg::PartitionState;
+use khafka_sim::protocol::raft::{MetadataRecord, RaftEntry, RaftMsg};
+use khafka_sim::rng::SimRng;
 use std::path::PathBuf;
 
 /// One case: the comment lines before it, its input line and its expected output.
@@ -176,5 +179,143 @@ fn leader_election() {
             "leader={} from={how}",
             leader.map_or("none".into(), |l| l.to_string())
         )
+    });
+}
+
+/// A voter of a 3-controller quorum in a given state, epoch and log (entry epochs).
+fn voter(state: &str, epoch: u32, log: &str) -> Raft {
+    let entries = ids(log)
+        .into_iter()
+        .map(|e| RaftEntry {
+            epoch: e,
+            record: MetadataRecord::LeaderChange { leader: 1 },
+        })
+        .collect();
+    let mut r = Raft::bootstrapped(1, RaftConfig::default(), epoch, Vec::new(), 0);
+    r.log = entries;
+    r.high_watermark = 0;
+    r.out.clear();
+    r.events.clear();
+    r.role = match state {
+        "unattached" => Role::Unattached {
+            voted: None,
+            election_deadline_us: 1_000_000,
+        },
+        "candidate" => Role::Candidate(VoteTally::new(1, 3, 1, 1_000_000)),
+        "prospective" => Role::Prospective {
+            election: VoteTally::new(1, 3, 1, 1_000_000),
+            leader: None,
+            voted: None,
+        },
+        "leader" => r.role.clone(),
+        s => {
+            let (kind, id) = s.trim_end_matches(')').split_once('(').expect("state(id)");
+            let id: u32 = id.parse().unwrap();
+            match kind {
+                "voted" => Role::Unattached {
+                    voted: Some(id),
+                    election_deadline_us: 1_000_000,
+                },
+                "follower" => Role::Follower {
+                    leader: id,
+                    fetch_deadline_us: 1_000_000,
+                    fetch_sent_us: None,
+                    fetched: true,
+                },
+                _ => panic!("unknown state `{s}`"),
+            }
+        }
+    };
+    r
+}
+
+fn state_name(r: &Raft) -> String {
+    match &r.role {
+        Role::Unattached { voted: None, .. } => "unattached".into(),
+        Role::Unattached { voted: Some(v), .. } => format!("voted({v})"),
+        Role::Follower { leader, .. } => format!("follower({leader})"),
+        Role::Candidate(_) => "candidate".into(),
+        Role::Prospective { .. } => "prospective".into(),
+        Role::Leader(_) => "leader".into(),
+        Role::Resigned { .. } => "resigned".into(),
+    }
+}
+
+/// `KafkaRaftClient.handleVoteRequest` and `canGrantVote`:
+/// `state=… epoch=E log=… candidate=C cepoch=E last_epoch=E last_offset=N`.
+#[test]
+fn raft_vote() {
+    check("raft_vote.txt", |input| {
+        let num = |k: &str| field(input, k).parse::<u64>().unwrap();
+        let mut r = voter(
+            field(input, "state"),
+            num("epoch") as u32,
+            field(input, "log"),
+        );
+        let mut rng = SimRng::derive(0, "table");
+        let candidate = num("candidate") as u32;
+        r.on_msg(
+            candidate,
+            RaftMsg::Vote {
+                epoch: num("cepoch") as u32,
+                last_epoch: num("last_epoch") as u32,
+                last_offset: num("last_offset"),
+                pre_vote: input.contains("pre_vote"),
+            },
+            0,
+            &mut rng,
+        );
+        let granted = r.out.iter().any(|(to, m)| {
+            *to == candidate && matches!(m, RaftMsg::VoteResponse { granted: true, .. })
+        });
+        format!(
+            "granted={granted} epoch={} state={}",
+            r.epoch,
+            state_name(&r)
+        )
+    });
+}
+
+/// `ReplicatedLog.validateOffsetAndEpoch` on the leader, `truncateToEndOffset` on the follower:
+/// `leader=… follower=…`.
+#[test]
+fn raft_fetch() {
+    check("raft_fetch.txt", |input| {
+        let leader_log = ids(field(input, "leader"));
+        let follower_log = field(input, "follower");
+        let epoch = *leader_log.last().unwrap();
+        let mut leader = voter("leader", epoch, field(input, "leader"));
+        if let Role::Leader(l) = &mut leader.role {
+            l.epoch_start = 0;
+        }
+        let mut follower = voter("follower(1)", epoch, follower_log);
+        follower.id = 2;
+        let mut rng = SimRng::derive(0, "table");
+        leader.on_msg(
+            2,
+            RaftMsg::Fetch {
+                epoch,
+                fetch_offset: follower.end_offset(),
+                last_fetched_epoch: follower.last_epoch(),
+            },
+            0,
+            &mut rng,
+        );
+        let Some((_, response)) = leader.out.pop() else {
+            return "parked".into();
+        };
+        let RaftMsg::FetchResponse(data) = response.clone() else {
+            return format!("unexpected {response:?}");
+        };
+        match data.diverging {
+            None => "valid".into(),
+            Some((e, end)) => {
+                follower.on_msg(1, response, 0, &mut rng);
+                format!(
+                    "diverging epoch={e} end={end} truncate={}",
+                    follower.end_offset()
+                )
+            }
+        }
     });
 }

@@ -2,7 +2,8 @@
 //! - `kernel/` imports nothing Kafka (only other kernel modules);
 //! - `log/` has no handler context (a log is data, not an actor);
 //! - clients and the controller never import broker code;
-//! - every module starts with a `//!` doc.
+//! - every module starts with a `//!` doc;
+//! - the site and the CLI read a simulation only through its view API (`view/`), never its fields.
 
 use std::path::{Path, PathBuf};
 
@@ -67,8 +68,83 @@ fn the_layers_keep_their_rules() {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
+/// The engine's fields the site and the CLI must not read (they have `view/` accessors).
+const INTERNALS: &[&str] = &[
+    "brokers",
+    "controller",
+    "producers",
+    "consumers",
+    "net",
+    "prov",
+    "trace",
+    "batches",
+    "topo",
+    "metrics",
+    "events_processed",
+    "events_by_kind",
+    "counters",
+];
+
+/// `sim.FIELD` / `sim().FIELD` reads of an engine field (not a method call), outside comments.
+fn internal_reads(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or("");
+        for pat in ["sim.", "sim()."] {
+            for (i, _) in line.match_indices(pat) {
+                let before = line[..i].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue; // `khafka_sim.` or `my_sim.` is another name
+                }
+                let rest = &line[i + pat.len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let call = rest[name.len()..].starts_with('(');
+                if !call && INTERNALS.contains(&name.as_str()) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_site_and_the_cli_read_only_the_view_api() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    let mut broken = Vec::new();
+    for dir in ["web/src", "crates/khafka-cli/src"] {
+        for path in sources(&root.join(dir)) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for name in internal_reads(&text) {
+                let rel = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                broken.push(format!("{rel}: reads the engine's `{name}`"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
 #[test]
 fn the_rules_catch_what_they_forbid() {
+    assert_eq!(
+        internal_reads("let l = sim.controller.parts[0];"),
+        vec!["controller"]
+    );
+    assert_eq!(
+        internal_reads("x(self.timeline.sim().net.isolated)"),
+        vec!["net"]
+    );
+    assert!(internal_reads("sim.metrics(); khafka_sim.trace; // sim.prov").is_empty());
     assert_eq!(crate_paths("use crate::broker::Broker;"), vec!["broker"]);
     assert!(crate_paths("// use crate::broker::Broker;").is_empty());
     assert_eq!(

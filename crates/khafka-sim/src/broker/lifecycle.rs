@@ -17,6 +17,8 @@ impl Broker {
         // The metadata log is read again from the start (see `fetch_metadata`).
         self.metadata_cache.iter_mut().for_each(|c| *c = (None, 0));
         self.metadata_fetch_in_flight = None;
+        self.metadata_retry_pending = false;
+        self.initial_controller(ctx);
         self.fetchers.clear();
         self.parked_fetches.clear();
         self.delayed_produces.clear();
@@ -105,7 +107,7 @@ impl Broker {
 
     pub fn send_heartbeat(&mut self, ctx: &mut Ctx) {
         ctx.send(
-            Node::Controller,
+            self.controller,
             Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
                 broker_epoch: self.broker_epoch,
                 previous_broker_epoch: self.previous_broker_epoch,
@@ -119,7 +121,7 @@ impl Broker {
         let req_id = ctx.req_id();
         self.metadata_fetch_in_flight = Some(req_id);
         ctx.send(
-            Node::Controller,
+            self.controller,
             Msg::MetadataFetch(MetadataFetch::Request {
                 req_id,
                 offset: self.metadata_offset,

@@ -24,6 +24,7 @@
 //! `lifecycle.rs` (start, shutdown, heartbeats, the metadata log), `replica_map.rs` (the replicas by
 //! partition); this file holds the broker's state and dispatches messages and timers.
 
+mod controller_channel;
 mod fetch;
 mod fetcher;
 pub mod group_coordinator;
@@ -94,6 +95,11 @@ pub struct Broker {
     pub metadata_cache: Vec<(Option<BrokerId>, u32)>,
     pub fenced_brokers: Vec<BrokerId>,
     pub metadata_fetch_in_flight: Option<u64>,
+    /// The controller requests go to: the single controller, or the quorum controller this broker
+    /// believes active (`controller_channel.rs`).
+    pub controller: Node,
+    /// A metadata fetch is to be retried (not timed out) when its timer fires.
+    metadata_retry_pending: bool,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
@@ -153,6 +159,8 @@ impl Broker {
             metadata_cache,
             fenced_brokers: Vec::new(),
             metadata_fetch_in_flight: None,
+            controller: Node::Controller,
+            metadata_retry_pending: false,
             fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
@@ -242,6 +250,9 @@ impl Broker {
             Timer::MetadataFetchTimeout { req_id }
                 if self.metadata_fetch_in_flight == Some(req_id) =>
             {
+                if !std::mem::take(&mut self.metadata_retry_pending) {
+                    self.controller_unreachable(ctx);
+                }
                 self.fetch_metadata(ctx);
             }
             Timer::AlterPartitionRetry {
@@ -359,9 +370,14 @@ impl Broker {
                     }
                 }
             }
+            Msg::NotController { req_id, leader } => {
+                self.on_not_controller(ctx, from, req_id, leader);
+            }
             Msg::Disconnect { req_id } => {
                 if self.metadata_fetch_in_flight == Some(req_id) {
                     self.metadata_fetch_in_flight = None;
+                    self.controller_unreachable(ctx);
+                    self.metadata_retry_pending = true;
                     ctx.timer_after_ms(500, Timer::MetadataFetchTimeout { req_id });
                     self.metadata_fetch_in_flight = Some(req_id);
                 }

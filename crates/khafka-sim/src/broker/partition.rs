@@ -277,7 +277,7 @@ impl Broker {
         r.pending_isr = Some(isr.clone());
         let partition_epoch = r.state.partition_epoch;
         ctx.send(
-            Node::Controller,
+            self.controller,
             Msg::AlterPartition(AlterPartition::Request {
                 part,
                 leader_epoch: r.state.leader_epoch,

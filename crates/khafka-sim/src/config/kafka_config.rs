@@ -109,6 +109,13 @@ pub struct BrokerConfig {
     pub sim_unflushed_window_ms: u64,
     /// The group coordinator's settings (`config/group_config.rs`).
     pub group: super::group_config::GroupCoordinatorConfig,
+    /// Simulator key: the number of KRaft controllers (`controller.quorum.voters`), `1..=9`; `0`
+    /// (the default) keeps the single controller that never fails.
+    pub controllers: u32,
+    pub controller_quorum_election_timeout_ms: u64,
+    pub controller_quorum_fetch_timeout_ms: u64,
+    pub controller_quorum_election_backoff_max_ms: u64,
+    pub controller_quorum_request_timeout_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -137,6 +144,13 @@ impl Default for BrokerConfig {
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             sim_unflushed_window_ms: 30_000,
             group: Default::default(),
+            controllers: 0,
+            // `QuorumConfig`: DEFAULT_QUORUM_ELECTION_TIMEOUT_MS, _FETCH_TIMEOUT_MS,
+            // _ELECTION_BACKOFF_MAX_MS, _REQUEST_TIMEOUT_MS.
+            controller_quorum_election_timeout_ms: 1_000,
+            controller_quorum_fetch_timeout_ms: 2_000,
+            controller_quorum_election_backoff_max_ms: 1_000,
+            controller_quorum_request_timeout_ms: 2_000,
         }
     }
 }
@@ -169,7 +183,15 @@ impl BrokerConfig {
         "group.min.session.timeout.ms",
         "group.max.session.timeout.ms",
         "offsets.commit.timeout.ms",
+        "controllers",
+        "controller.quorum.election.timeout.ms",
+        "controller.quorum.fetch.timeout.ms",
+        "controller.quorum.election.backoff.max.ms",
+        "controller.quorum.request.timeout.ms",
     ];
+
+    /// Most controllers a quorum may have here.
+    pub const MAX_CONTROLLERS: u32 = 9;
 
     /// Applies one `key=value` pair.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -252,6 +274,31 @@ impl BrokerConfig {
             "sim.unflushed.window.ms" => {
                 self.sim_unflushed_window_ms = parse_u64(value, "milliseconds")?
             }
+            "controllers" => {
+                let n = parse_u32(value, "controllers")?;
+                if n > Self::MAX_CONTROLLERS {
+                    return Err(ConfigError::InvalidValue(format!(
+                        "0 (one controller that never fails) or a quorum of 1 to {} controllers",
+                        Self::MAX_CONTROLLERS
+                    )));
+                }
+                self.controllers = n;
+            }
+            "controller.quorum.election.timeout.ms" => {
+                self.controller_quorum_election_timeout_ms =
+                    positive(parse_int(value, "milliseconds")?)?
+            }
+            "controller.quorum.fetch.timeout.ms" => {
+                self.controller_quorum_fetch_timeout_ms =
+                    positive(parse_int(value, "milliseconds")?)?
+            }
+            "controller.quorum.election.backoff.max.ms" => {
+                self.controller_quorum_election_backoff_max_ms = parse_int(value, "milliseconds")?
+            }
+            "controller.quorum.request.timeout.ms" => {
+                self.controller_quorum_request_timeout_ms =
+                    positive(parse_int(value, "milliseconds")?)?
+            }
             _ => return self.group.set(key, value),
         }
         Ok(())
@@ -296,6 +343,19 @@ impl BrokerConfig {
                 .replica_high_watermark_checkpoint_interval_ms
                 .to_string(),
             "sim.unflushed.window.ms" => self.sim_unflushed_window_ms.to_string(),
+            "controllers" => self.controllers.to_string(),
+            "controller.quorum.election.timeout.ms" => {
+                self.controller_quorum_election_timeout_ms.to_string()
+            }
+            "controller.quorum.fetch.timeout.ms" => {
+                self.controller_quorum_fetch_timeout_ms.to_string()
+            }
+            "controller.quorum.election.backoff.max.ms" => {
+                self.controller_quorum_election_backoff_max_ms.to_string()
+            }
+            "controller.quorum.request.timeout.ms" => {
+                self.controller_quorum_request_timeout_ms.to_string()
+            }
             _ => return self.group.get(key),
         })
     }
@@ -356,6 +416,13 @@ impl BrokerConfig {
     /// replicas exist only with the KRaft controller (4.0+) and rely on the strict min-ISR
     /// high-watermark rule (3.7+) to guarantee an ELR member holds everything committed.
     pub fn check_combination(&self) -> Result<(), String> {
+        if self.controllers > 0 && self.controller == ControllerMode::Zookeeper {
+            return Err(
+                "a controller quorum (`controllers=`) is KRaft's; the ZooKeeper-era controller is \
+                 one broker elected through ZooKeeper: remove `controllers=` or set `controller=kraft`"
+                    .into(),
+            );
+        }
         if !self.eligible_leader_replicas_enable {
             return Ok(());
         }

@@ -205,9 +205,12 @@ impl Default for LinkSpec {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum NodeRef {
     Broker(BrokerId),
+    /// The controller; with a quorum (`controllers=N`), every controller of it.
     Controller,
     /// A producer or consumer, by name.
     Client(String),
+    /// One controller of a quorum, `1..=controllers` (written `controller 2`).
+    QuorumController(u32),
 }
 
 impl std::fmt::Display for NodeRef {
@@ -216,6 +219,7 @@ impl std::fmt::Display for NodeRef {
             NodeRef::Broker(b) => write!(f, "{b}"),
             NodeRef::Controller => write!(f, "controller"),
             NodeRef::Client(c) => write!(f, "{c}"),
+            NodeRef::QuorumController(c) => write!(f, "controller {c}"),
         }
     }
 }
@@ -311,6 +315,14 @@ pub enum Fault {
     /// from the committed offsets).
     RestartConsumer {
         consumer: String,
+    },
+    /// A KRaft controller's process dies (`controllers=N` on the cluster line).
+    CrashController {
+        controller: u32,
+    },
+    /// Start a crashed controller again: it rejoins the quorum as a follower or a candidate.
+    RestartController {
+        controller: u32,
     },
 }
 

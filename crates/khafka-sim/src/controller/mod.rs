@@ -8,15 +8,20 @@
 //! Every leader change bumps the leader epoch; since metadata version 3.6 an ISR shrink alone does not
 //! (KAFKA-15021), while the ZooKeeper-era controller bumps it on every change it makes.
 //!
-//! Simplification (stated in the docs and the UI): the KRaft quorum is modelled as one controller
-//! node that never fails; it can be cut off by network partitions. Brokers follow the metadata log by
-//! long-polling it, as KRaft brokers fetch `__cluster_metadata`.
+//! Without `controllers=` on the cluster line the KRaft quorum is modelled as one controller node that
+//! never fails (it can be cut off by network partitions). With `controllers=N` it is a Raft quorum of
+//! N controllers (`raft/`, `quorum.rs`) that can crash and be partitioned; only the active one
+//! decides. Brokers follow the metadata log by long-polling it, as KRaft brokers fetch
+//! `__cluster_metadata`.
 //!
 //! Files: `registration.rs` (heartbeats, fencing, shutdown), `election.rs` (the pure election
-//! function and partition changes), `metadata_log.rs` (the log brokers follow, `AlterPartition`).
+//! function and partition changes), `metadata_log.rs` (the log brokers follow, `AlterPartition`),
+//! `raft/` (KIP-595's Raft as a pure state machine), `quorum.rs` (one controller of a quorum).
 
 mod election;
 mod metadata_log;
+pub mod quorum;
+pub mod raft;
 mod registration;
 
 use crate::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
@@ -34,7 +39,7 @@ use serde::Serialize;
 /// How long a metadata long-poll waits for news (KRaft's fetch max wait).
 const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
 /// `unclean.leader.election.interval.ms` (KRaft's periodic unclean election check).
-const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
+pub(crate) const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Controller {

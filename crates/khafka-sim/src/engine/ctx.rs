@@ -17,9 +17,12 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Node {
     Broker(BrokerId),
+    /// The single controller (no `controllers=` on the cluster line): never fails.
     Controller,
     Producer(u32),
     Consumer(u32),
+    /// One controller of a KRaft quorum (`controllers=N`), by id `1..=N`.
+    QuorumController(crate::protocol::raft::ControllerId),
 }
 
 /// Timers, each delivered back to the node that set it.
@@ -68,6 +71,11 @@ pub enum Timer {
     MetadataPollDeadline {
         broker: BrokerId,
         req_id: u64,
+    },
+    /// A quorum controller's Raft deadlines (election, fetch, check-quorum, parked fetches): one
+    /// timer for the earliest (see [`CheckTimer`]).
+    RaftPoll {
+        at_us: u64,
     },
     // Client timers.
     Wake,

@@ -7,6 +7,7 @@
 
 use crate::broker::{Broker, BrokerAction};
 use crate::consumer::Consumer;
+use crate::controller::quorum::QuorumController;
 use crate::controller::Controller;
 use crate::ctx::{Counters, Ctx, Effect, Node, Pools, Timer};
 use crate::log::BatchStore;
@@ -76,7 +77,14 @@ pub struct Sim {
     pub brokers: Vec<Broker>,
     pub(crate) incarnation: Vec<u64>,
     pub(crate) powered_off: Vec<bool>,
+    /// The controller's decisions as views read them: the single controller, or with a quorum
+    /// (`controllers=N`) a copy of the active controller's committed state
+    /// (see [`Sim::sync_controller`]).
     pub controller: Controller,
+    /// The KRaft quorum's controllers (empty without `controllers=` on the cluster line).
+    pub quorum: Vec<QuorumController>,
+    /// Which active controller `controller` was last copied from, and its log length then.
+    synced: Option<(u32, u32, usize)>,
     pub producers: Vec<Producer>,
     pub consumers: Vec<Consumer>,
     pub net: Network,
@@ -177,6 +185,7 @@ impl Sim {
             &spec.network,
             seed,
         );
+        net.add_controllers(topo.config.controllers);
         for l in &spec.links {
             net.set_link(&l.from, &l.to, &l.link);
         }
@@ -192,6 +201,8 @@ impl Sim {
             incarnation: vec![0; n],
             powered_off: vec![false; n],
             controller,
+            quorum: Vec::new(),
+            synced: None,
             producers,
             consumers,
             net,
@@ -215,6 +226,13 @@ impl Sim {
             instant_events: 0,
             halted: None,
         };
+        for id in 1..=sim.topo.config.controllers {
+            let c = {
+                let ctx = ctx!(sim, Node::QuorumController(id));
+                QuorumController::new(id, &ctx, seed)
+            };
+            sim.quorum.push(c);
+        }
         sim.dues = sim
             .producers
             .iter()
@@ -256,6 +274,7 @@ impl Sim {
             Node::Controller => "controller".to_string(),
             Node::Producer(i) => self.producers[*i as usize].spec.name.clone(),
             Node::Consumer(i) => self.consumers[*i as usize].name.to_string(),
+            Node::QuorumController(c) => format!("controller {c}"),
         };
         let mut out: Vec<(u64, WireMessage)> = self
             .queue
@@ -286,7 +305,13 @@ impl Sim {
         let mut nodes: Vec<(Node, String)> = (1..=self.topo.brokers)
             .map(|b| (Node::Broker(b), b.to_string()))
             .collect();
-        nodes.push((Node::Controller, "controller".into()));
+        if self.quorum.is_empty() {
+            nodes.push((Node::Controller, "controller".into()));
+        }
+        nodes.extend(
+            (1..=self.quorum.len() as u32)
+                .map(|c| (Node::QuorumController(c), format!("controller {c}"))),
+        );
         nodes.extend(
             self.producers
                 .iter()
@@ -372,11 +397,7 @@ impl Sim {
         if self.count_kinds {
             let kind = match &event {
                 Event::Deliver { msg, to, .. } => {
-                    let m = format!("{msg:?}");
-                    format!(
-                        "deliver {} to {to:?}",
-                        m.split([' ', '{', '(']).next().unwrap_or("")
-                    )
+                    format!("deliver {} to {to:?}", msg.kind())
                 }
                 Event::Timer { timer, node, .. } => {
                     let t = format!("{timer:?}");
@@ -466,10 +487,15 @@ impl Sim {
                 },
             );
         }
-        {
+        if self.quorum.is_empty() {
             let mut ctx = ctx!(self, Node::Controller);
             self.controller.start(&mut ctx);
         }
+        for i in 0..self.quorum.len() {
+            let mut ctx = ctx!(self, Node::QuorumController(i as u32 + 1));
+            self.quorum[i].start(&mut ctx);
+        }
+        self.sync_controller();
         for i in 0..self.brokers.len() {
             self.incarnation[i] += 1;
             let mut ctx = ctx!(self, Node::Broker(i as BrokerId + 1));
@@ -513,6 +539,23 @@ impl Sim {
                 let mut ctx = ctx!(self, to);
                 self.controller.on_msg(&mut ctx, from, msg);
             }
+            Node::QuorumController(c) => {
+                let i = (c - 1) as usize;
+                if !self.quorum[i].running {
+                    // The process died: the OS refuses the connection.
+                    if let Some(req_id) = msg.request_id() {
+                        self.out.push(Effect::Send {
+                            from: to,
+                            to: from,
+                            msg: Msg::Disconnect { req_id },
+                        });
+                    }
+                    return None;
+                }
+                let mut ctx = ctx!(self, to);
+                self.quorum[i].on_msg(&mut ctx, from, msg);
+                self.sync_controller();
+            }
             Node::Producer(p) => {
                 self.generate_due();
                 let mut ctx = ctx!(self, to);
@@ -543,6 +586,15 @@ impl Sim {
                 let mut ctx = ctx!(self, node);
                 self.controller.on_timer(&mut ctx, timer);
             }
+            Node::QuorumController(c) => {
+                let i = (c - 1) as usize;
+                if !self.quorum[i].running {
+                    return None;
+                }
+                let mut ctx = ctx!(self, node);
+                self.quorum[i].on_timer(&mut ctx, timer);
+                self.sync_controller();
+            }
             Node::Producer(p) => {
                 self.generate_due();
                 let mut ctx = ctx!(self, node);
@@ -554,6 +606,22 @@ impl Sim {
             }
         }
         Some(node)
+    }
+
+    /// With a quorum, views read the active controller's committed decisions: copies them into
+    /// `controller` when they changed (another controller became active, or the log committed
+    /// more). While no controller is active, `controller` keeps the last ones.
+    fn sync_controller(&mut self) {
+        let Some(q) = self.quorum.iter().find(|q| q.is_active()) else {
+            return;
+        };
+        // The committed state: what brokers learn, and never taken back.
+        let st = &q.committed;
+        let key = (q.id, q.raft.epoch, st.log.len());
+        if self.synced != Some(key) {
+            self.synced = Some(key);
+            self.controller = st.clone();
+        }
     }
 
     fn after_broker(&mut self, b: BrokerId, action: BrokerAction) {
@@ -715,15 +783,45 @@ impl Sim {
             Fault::Link(l) => self.net.set_link(&l.from, &l.to, &l.link),
             Fault::ElectPreferred { partition } => {
                 let part = partition.as_ref().and_then(|tp| self.topo.part_index(tp));
-                if partition.is_none() || part.is_some() {
+                if (partition.is_none() || part.is_some()) && self.quorum.is_empty() {
                     let mut ctx = ctx!(self, Node::Controller);
                     self.controller.elect_preferred_now(&mut ctx, part);
+                } else if partition.is_none() || part.is_some() {
+                    // `kafka-leader-election.sh` reaches the active controller, if there is one.
+                    if let Some(i) = self.quorum.iter().position(|q| q.is_active()) {
+                        let mut ctx = ctx!(self, Node::QuorumController(i as u32 + 1));
+                        self.quorum[i].elect_preferred_now(&mut ctx, part);
+                        self.sync_controller();
+                    }
                 }
             }
             Fault::SetTopicConfig { topic, key, value } => {
                 if let Some(t) = self.topo.topic_index(&topic) {
                     // Validated by the scenario parser; an invalid pair is ignored here.
                     let _ = self.topo.topics[t as usize].config.set(&key, &value);
+                }
+            }
+            Fault::CrashController { controller } => {
+                if let Some(q) = self.quorum.get_mut((controller as usize).wrapping_sub(1)) {
+                    if q.running {
+                        // The OS resets the dead process's connections: brokers whose metadata
+                        // fetch it held see them close.
+                        for (b, req_id) in q.crash() {
+                            self.out.push(Effect::Send {
+                                from: Node::QuorumController(controller),
+                                to: Node::Broker(b),
+                                msg: Msg::Disconnect { req_id },
+                            });
+                        }
+                    }
+                }
+            }
+            Fault::RestartController { controller } => {
+                let i = (controller as usize).wrapping_sub(1);
+                if self.quorum.get(i).is_some_and(|q| !q.running) {
+                    let mut ctx = ctx!(self, Node::QuorumController(controller));
+                    self.quorum[i].restart(&mut ctx);
+                    self.sync_controller();
                 }
             }
             Fault::PauseProducer { producer } => {
@@ -811,7 +909,12 @@ impl Sim {
     fn sample(&mut self) {
         self.generate_due();
         let mut g = Gauges {
-            active_controllers: 1,
+            active_controllers: if self.quorum.is_empty() {
+                1
+            } else {
+                self.quorum.iter().filter(|q| q.is_active()).count() as u64
+            },
+            active_per_controller: self.quorum.iter().map(|q| q.is_active() as u64).collect(),
             ..Gauges::default()
         };
         let mut isr_total = 0u64;
@@ -926,6 +1029,8 @@ pub fn describe_fault(f: &Fault) -> String {
             None => "elect preferred".into(),
         },
         Fault::SetTopicConfig { topic, key, value } => format!("set topic {topic} {key}={value}"),
+        Fault::CrashController { controller } => format!("crash controller {controller}"),
+        Fault::RestartController { controller } => format!("restart controller {controller}"),
         Fault::PauseProducer { producer } => format!("pause producer {producer}"),
         Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
         Fault::CrashConsumer { consumer } => format!("crash consumer {consumer}"),

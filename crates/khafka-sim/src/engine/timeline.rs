@@ -8,10 +8,18 @@
 //! Faults injected by a caller (the UI's "crash the leader now") are recorded with their instant, so a
 //! replay injects them at the same point: after every event up to that instant. Injecting after a
 //! rewind forks the run: checkpoints and injections later than the new one are dropped.
+//!
+//! The retained history is bounded: a timeline keeps at most [`MAX_CHECKPOINTS`]. When a new one
+//! would pass the bound, every other checkpoint is dropped and the interval doubles, so a run of any
+//! length keeps between half and all of the bound, evenly spaced, and a seek replays at most one
+//! (doubled) interval.
 
 use crate::sim::{Sim, SimOptions};
 use crate::spec::{Fault, ScenarioSpec, Scheduled};
 use crate::time::SimTime;
+
+/// The most checkpoints a timeline keeps (a 10-minute standard run at one every 2 s keeps 301).
+pub const MAX_CHECKPOINTS: usize = 320;
 
 #[derive(Clone, Debug)]
 struct Checkpoint {
@@ -70,19 +78,24 @@ impl Timeline {
         self.checkpoints.len()
     }
 
+    /// The spacing of new checkpoints (doubled each time the history is thinned).
+    pub fn interval(&self) -> SimTime {
+        self.interval
+    }
+
     /// Runs `sim` to `target`, injecting recorded faults on the way, taking checkpoints if asked.
     fn replay(
         sim: &mut Sim,
         done: &mut usize,
         injected: &[Scheduled],
         target: SimTime,
-        mut checkpoint: Option<(&mut Vec<Checkpoint>, SimTime)>,
+        mut checkpoint: Option<(&mut Vec<Checkpoint>, &mut SimTime)>,
     ) {
         loop {
             let next_inj = injected.get(*done).map(|s| s.at).filter(|t| *t <= target);
             let next_ckpt = checkpoint.as_ref().map(|(c, iv)| {
                 let last = c.last().map_or(SimTime::ZERO, |c| c.sim.now());
-                SimTime(last.as_us() + iv.as_us())
+                last.saturating_add_us(iv.as_us())
             });
             let mut stop = target;
             if let Some(t) = next_inj {
@@ -97,8 +110,17 @@ impl Timeline {
                 *done += 1;
                 continue;
             }
-            if let Some((c, _)) = checkpoint.as_mut() {
+            if let Some((c, iv)) = checkpoint.as_mut() {
                 if next_ckpt == Some(stop) {
+                    if c.len() >= MAX_CHECKPOINTS {
+                        // Thin the history: keep the first and every other one after it.
+                        let mut i = 0;
+                        c.retain(|_| {
+                            i += 1;
+                            i % 2 == 1
+                        });
+                        **iv = SimTime(iv.as_us().saturating_mul(2));
+                    }
                     c.push(Checkpoint {
                         sim: sim.clone(),
                         injected: *done,
@@ -133,13 +155,15 @@ impl Timeline {
         // Beyond the horizon is new ground: record checkpoints on the way.
         let record = target > self.horizon;
         let mut ck = std::mem::take(&mut self.checkpoints);
+        let mut interval = self.interval;
         Self::replay(
             &mut self.current,
             &mut self.current_injected,
             &self.injected,
             target,
-            record.then_some((&mut ck, self.interval)),
+            record.then_some((&mut ck, &mut interval)),
         );
+        self.interval = interval;
         self.checkpoints = ck;
         if record {
             self.horizon = target;
@@ -198,5 +222,38 @@ mod tests {
         tl.seek(SimTime::from_secs(1));
         tl.seek(SimTime::from_secs(10));
         assert_eq!(tl.sim().trace_hash(), forward_hash);
+    }
+
+    #[test]
+    fn a_long_run_keeps_a_bounded_evenly_spaced_history() {
+        let mut s = spec();
+        s.run_for = SimTime::from_secs(400);
+        let opts = SimOptions {
+            check_invariants: false,
+            ..SimOptions::default()
+        };
+        // A checkpoint every 0.5 s would be 800 of them: the history thins to the bound.
+        let mut tl = Timeline::new(s.clone(), opts.clone(), SimTime::from_ms(500));
+        tl.seek(SimTime::from_secs(400));
+        let end_hash = tl.sim().trace_hash();
+        assert!(
+            tl.checkpoint_count() <= MAX_CHECKPOINTS,
+            "{}",
+            tl.checkpoint_count()
+        );
+        assert!(tl.checkpoint_count() > MAX_CHECKPOINTS / 2);
+        assert_eq!(tl.interval(), SimTime::from_secs(2), "doubled twice");
+        let times: Vec<u64> = tl.checkpoints.iter().map(|c| c.sim.now().as_us()).collect();
+        assert!(
+            times.windows(2).all(|w| w[1] - w[0] <= 2_000_000),
+            "evenly spaced"
+        );
+        // Seeking anywhere still gives the state of the run in one go.
+        let mut one_go = Sim::with_options(s, opts);
+        one_go.run_until(SimTime::from_secs(123));
+        tl.seek(SimTime::from_secs(123));
+        assert_eq!(tl.sim().trace_hash(), one_go.trace_hash());
+        tl.seek(SimTime::from_secs(400));
+        assert_eq!(tl.sim().trace_hash(), end_hash);
     }
 }

@@ -190,6 +190,18 @@ impl BatchStore {
             .map(|&id| id as RecordId)
     }
 
+    /// Calls `f` with the ids of batch `id`'s records from index `skip` on, in offset order.
+    #[inline]
+    pub fn for_each_record_id(&self, id: BatchId, skip: u32, mut f: impl FnMut(RecordId)) {
+        let b = self.get(id);
+        let from = b.first_record as usize;
+        self.record_ids.for_each_in(
+            from + skip.min(b.count) as usize,
+            from + b.count as usize,
+            |&r| f(r as RecordId),
+        );
+    }
+
     /// The record at `index` of batch `id`.
     pub fn record(&self, id: BatchId, index: u32) -> LogRecord {
         let b = self.get(id);

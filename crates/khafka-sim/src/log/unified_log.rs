@@ -8,7 +8,7 @@
 //! `(epoch, start offset)` pairs, strictly increasing in both (`LeaderEpochFileCache`), which is how a
 //! follower finds where its log diverges from a new leader's (KIP-101, KIP-279).
 
-use super::batch::{BatchId, BatchStore, LogRecord};
+use super::batch::{BatchId, BatchStore, LogRecord, RecordId};
 use crate::chunked::ChunkVec;
 use serde::Serialize;
 
@@ -126,6 +126,44 @@ impl Log {
                 let hi = to.min(b.next_offset());
                 (lo..hi).map(move |off| (off, store.record(id, (off - b.base_offset) as u32)))
             })
+    }
+
+    /// Calls `f(offset, record id)` for the records at offsets `[from, to)`: the verdict counts' walk,
+    /// a tight loop over the stored ids.
+    pub fn for_each_record_id(
+        &self,
+        from: u64,
+        to: u64,
+        store: &BatchStore,
+        mut f: impl FnMut(u64, RecordId),
+    ) {
+        let to = to.min(self.log_end_offset);
+        let from = from.max(self.log_start_offset);
+        if from >= to {
+            return;
+        }
+        let Some(first) = self.batch_index_of(from, store) else {
+            return;
+        };
+        let mut stop = false;
+        self.batches.for_each_in(first, self.batches.len(), |e| {
+            if stop {
+                return;
+            }
+            let b = store.get(e.batch);
+            if b.base_offset >= to {
+                stop = true;
+                return;
+            }
+            let skip = from.saturating_sub(b.base_offset) as u32;
+            let mut offset = b.base_offset + skip as u64;
+            store.for_each_record_id(e.batch, skip, |id| {
+                if offset < to {
+                    f(offset, id);
+                }
+                offset += 1;
+            });
+        });
     }
 
     /// Every record, with its offset.
@@ -361,6 +399,15 @@ mod tests {
         assert_eq!(log.get(15, &s), None);
         let mid: Vec<u64> = log.records_in(5, 9, &s).map(|(o, _)| o).collect();
         assert_eq!(mid, vec![5, 6, 7, 8]);
+        for (from, to) in [(0, 15), (2, 12), (3, 4), (9, 9), (14, 20), (7, 3)] {
+            let mut walked = Vec::new();
+            log.for_each_record_id(from, to, &s, |o, id| walked.push((o, id)));
+            let want: Vec<(u64, u64)> = log
+                .records_in(from, to, &s)
+                .map(|(o, r)| (o, r.record_id))
+                .collect();
+            assert_eq!(walked, want, "[{from}, {to})");
+        }
         assert_eq!(log.first_offset_appended_after(15, &s), 4);
         assert_eq!(log.first_offset_appended_after(40, &s), 15);
         // Offset 9 is inside the batch [8, 10): the batch goes whole.

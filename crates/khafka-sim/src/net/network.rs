@@ -34,6 +34,8 @@ pub struct Network {
     brokers: u32,
     producers: Vec<String>,
     consumers: Vec<String>,
+    /// Quorum controllers, after the clients (0: the single controller only).
+    controllers: u32,
     nodes: usize,
     links: Vec<LinkSpec>,
     blocked: Vec<bool>,
@@ -61,6 +63,7 @@ impl Network {
             brokers,
             producers,
             consumers,
+            controllers: 0,
             nodes,
             links: vec![default.clone(); nodes * nodes],
             blocked: vec![false; nodes * nodes],
@@ -72,12 +75,41 @@ impl Network {
         }
     }
 
+    /// Adds the quorum's controllers (before any link override is set).
+    pub fn add_controllers(&mut self, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let default = self.links[0].clone();
+        self.controllers = n;
+        self.nodes += n as usize;
+        let nn = self.nodes * self.nodes;
+        self.links = vec![default; nn];
+        self.blocked = vec![false; nn];
+        self.last_delivery_us = vec![0; nn];
+        self.link_rngs = vec![None; nn];
+    }
+
     pub fn index(&self, n: Node) -> usize {
         match n {
             Node::Broker(b) => (b - 1) as usize,
             Node::Controller => self.brokers as usize,
             Node::Producer(i) => self.brokers as usize + 1 + i as usize,
             Node::Consumer(i) => self.brokers as usize + 1 + self.producers.len() + i as usize,
+            Node::QuorumController(c) => {
+                self.brokers as usize + 1 + self.producers.len() + self.consumers.len() + c as usize
+                    - 1
+            }
+        }
+    }
+
+    /// Every node a scenario name stands for: `controller` is every controller of a quorum.
+    pub fn resolve_all(&self, r: &NodeRef) -> Vec<Node> {
+        match r {
+            NodeRef::Controller if self.controllers > 0 => {
+                (1..=self.controllers).map(Node::QuorumController).collect()
+            }
+            _ => self.resolve(r).into_iter().collect(),
         }
     }
 
@@ -87,6 +119,10 @@ impl Network {
             NodeRef::Broker(b) if *b >= 1 && *b <= self.brokers => Some(Node::Broker(*b)),
             NodeRef::Broker(_) => None,
             NodeRef::Controller => Some(Node::Controller),
+            NodeRef::QuorumController(c) if *c >= 1 && *c <= self.controllers => {
+                Some(Node::QuorumController(*c))
+            }
+            NodeRef::QuorumController(_) => None,
             NodeRef::Client(name) => {
                 if let Some(i) = self.producers.iter().position(|p| p == name) {
                     Some(Node::Producer(i as u32))
@@ -105,12 +141,13 @@ impl Network {
         v.push(Node::Controller);
         v.extend((0..self.producers.len() as u32).map(Node::Producer));
         v.extend((0..self.consumers.len() as u32).map(Node::Consumer));
+        v.extend((1..=self.controllers).map(Node::QuorumController));
         v
     }
 
     pub fn set_link(&mut self, from: &[NodeRef], to: &[NodeRef], link: &LinkSpec) {
-        let from: Vec<Node> = from.iter().filter_map(|r| self.resolve(r)).collect();
-        let to: Vec<Node> = to.iter().filter_map(|r| self.resolve(r)).collect();
+        let from: Vec<Node> = from.iter().flat_map(|r| self.resolve_all(r)).collect();
+        let to: Vec<Node> = to.iter().flat_map(|r| self.resolve_all(r)).collect();
         for &f in &from {
             for &t in &to {
                 let i = self.index(f) * self.nodes + self.index(t);
@@ -133,6 +170,7 @@ impl Network {
             Node::Controller => 1 << 40,
             Node::Producer(p) => fnv(1, &self.producers[p as usize]),
             Node::Consumer(c) => fnv(2, &self.consumers[c as usize]),
+            Node::QuorumController(c) => (1 << 41) | c as u64,
         };
         key(from).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key(to)
     }
@@ -177,7 +215,7 @@ impl Network {
                 .iter()
                 .map(|g| {
                     g.iter()
-                        .filter_map(|r| self.resolve(r))
+                        .flat_map(|r| self.resolve_all(r))
                         .map(|n| self.index(n))
                         .collect()
                 })
@@ -210,7 +248,7 @@ impl Network {
             .map(|n| self.index(n))
             .collect();
         for r in &self.isolated {
-            if let Some(n) = self.resolve(r) {
+            for n in self.resolve_all(r) {
                 let a = self.index(n);
                 for &b in &all {
                     if a != b {

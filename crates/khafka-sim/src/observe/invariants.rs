@@ -30,6 +30,8 @@ pub struct InvariantState {
     verified: Vec<Vec<Verified>>,
     /// Per partition: highest leader epoch seen at the controller.
     max_epoch: Vec<u32>,
+    /// The controller quorum's (`quorum_invariants.rs`).
+    pub(crate) quorum: crate::observe::quorum_invariants::QuorumInvariants,
 }
 
 impl InvariantState {
@@ -38,6 +40,7 @@ impl InvariantState {
             last_leader_hw: vec![None; parts],
             verified: vec![Vec::new(); parts],
             max_epoch: vec![0; parts],
+            quorum: Default::default(),
         }
     }
 }
@@ -59,6 +62,12 @@ pub fn check_after(sim: &mut Sim, node: Node) {
     match node {
         Node::Broker(b) => check_broker(sim, b),
         Node::Controller => check_controller(sim),
+        Node::QuorumController(_) => {
+            check_controller(sim);
+            for p in crate::observe::quorum_invariants::check(sim) {
+                report(sim, p);
+            }
+        }
         _ => {}
     }
 }

@@ -103,6 +103,20 @@ pub const METRICS: &[(&str, &str)] = &[
     ("IsrSizeAvg", "khafka:average ISR size"),
 ];
 
+/// With a controller quorum, each controller's own `ActiveControllerCount` (1 on the active one),
+/// as `ActiveControllerCount.controller=N` (index `N - 1`).
+pub const ACTIVE_CONTROLLER_COUNT_OF: [&str; 9] = [
+    "ActiveControllerCount.controller=1",
+    "ActiveControllerCount.controller=2",
+    "ActiveControllerCount.controller=3",
+    "ActiveControllerCount.controller=4",
+    "ActiveControllerCount.controller=5",
+    "ActiveControllerCount.controller=6",
+    "ActiveControllerCount.controller=7",
+    "ActiveControllerCount.controller=8",
+    "ActiveControllerCount.controller=9",
+];
+
 /// The gauges the engine reads from its state at each sample.
 #[derive(Clone, Debug, Default)]
 pub struct Gauges {
@@ -119,6 +133,8 @@ pub struct Gauges {
     pub consumer_lag: u64,
     pub isr_min: u64,
     pub isr_avg: f64,
+    /// With a quorum: 1 for the active controller, 0 for the others (index `id - 1`).
+    pub active_per_controller: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -174,6 +190,12 @@ impl Metrics {
         self.time_us.push(now_us);
         for ((name, _), v) in METRICS.iter().zip(values) {
             self.series.entry(name).or_default().push(v);
+        }
+        for (name, v) in ACTIVE_CONTROLLER_COUNT_OF
+            .iter()
+            .zip(&g.active_per_controller)
+        {
+            self.series.entry(name).or_default().push(*v as f64);
         }
         *c = Counters::default();
     }

@@ -254,6 +254,69 @@ pub enum TraceKind {
         group: String,
         text: String,
     },
+    /// A controller of a KRaft quorum changed role in a Raft epoch.
+    Quorum {
+        controller: u32,
+        epoch: u32,
+        change: QuorumChange,
+    },
+}
+
+/// What a quorum controller became (`QuorumState`'s transitions), or did to its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuorumChange {
+    /// It asks for pre-votes (KIP-996) in this epoch.
+    Prospective,
+    /// It started an election (candidate in this epoch).
+    Candidate,
+    /// It won the election (Raft leader).
+    Leader,
+    /// It replayed the committed log up to its epoch's start: the active controller.
+    Active,
+    /// It follows `leader` in this epoch.
+    Follower { leader: u32 },
+    /// It gave up leadership (check quorum: no majority fetched in time).
+    Resigned,
+    /// It truncated its metadata log to `to_offset` (a diverging epoch), removing `removed` records.
+    Truncated { to_offset: u64, removed: u64 },
+}
+
+impl std::fmt::Display for QuorumChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QuorumChange::Prospective => f.write_str("prospective"),
+            QuorumChange::Candidate => f.write_str("candidate"),
+            QuorumChange::Leader => f.write_str("leader"),
+            QuorumChange::Active => f.write_str("active controller"),
+            QuorumChange::Follower { leader } => write!(f, "follower of controller {leader}"),
+            QuorumChange::Resigned => f.write_str("resigned"),
+            QuorumChange::Truncated { to_offset, removed } => {
+                write!(f, "truncated to {to_offset} ({removed} removed)")
+            }
+        }
+    }
+}
+
+impl Encode for QuorumChange {
+    fn encode(&self, h: &mut TraceHasher) {
+        match self {
+            QuorumChange::Candidate => h.word(0),
+            QuorumChange::Leader => h.word(1),
+            QuorumChange::Active => h.word(2),
+            QuorumChange::Follower { leader } => {
+                h.word(3);
+                leader.encode(h);
+            }
+            QuorumChange::Resigned => h.word(4),
+            QuorumChange::Prospective => h.word(6),
+            QuorumChange::Truncated { to_offset, removed } => {
+                h.word(5);
+                to_offset.encode(h);
+                removed.encode(h);
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -810,7 +873,8 @@ pub mod tag {
     pub const PARTITION_CREATED: u64 = 18;
     pub const BECAME_LEADER: u64 = 19;
     pub const BECAME_FOLLOWER: u64 = 20;
-    pub const GROUP: u64 = 21;
+    pub const GROUP: u64 = 22;
+    pub const QUORUM: u64 = 21;
 }
 
 impl Encode for TraceEvent {
@@ -963,6 +1027,16 @@ impl Encode for TraceEvent {
                 h.word(tag::GROUP);
                 group.encode(h);
                 text.encode(h);
+            }
+            TraceKind::Quorum {
+                controller,
+                epoch,
+                change,
+            } => {
+                h.word(tag::QUORUM);
+                controller.encode(h);
+                epoch.encode(h);
+                change.encode(h);
             }
             TraceKind::Appended { .. }
             | TraceKind::Replicated { .. }

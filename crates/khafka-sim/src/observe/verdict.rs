@@ -242,11 +242,11 @@ impl Sim {
                 Some(old)
                     if old.truncations == ps.truncations && old.log_end_offset() >= ps.scanned =>
                 {
-                    for (_, rec) in old.records_in(0, ps.scanned, &self.batches) {
-                        if let Some(m) = scan.meta.get_mut(rec.record_id as usize) {
+                    old.for_each_record_id(0, ps.scanned, &self.batches, |_, id| {
+                        if let Some(m) = scan.meta.get_mut(id as usize) {
                             *m &= !COPIES;
                         }
-                    }
+                    });
                 }
                 _ => sweep_all = true,
             }
@@ -279,11 +279,10 @@ impl Sim {
                 ps.scanned = end;
                 continue;
             }
-            for (offset, rec) in log.records_in(ps.scanned, end, &self.batches) {
-                let id = rec.record_id;
+            log.for_each_record_id(ps.scanned, end, &self.batches, |offset, id| {
                 let Some(m) = scan.meta.get_mut(id as usize) else {
                     ps.not_first.push(offset);
-                    continue;
+                    return;
                 };
                 let before = *m & COPIES;
                 if before < COPIES {
@@ -294,7 +293,7 @@ impl Sim {
                         ps.duplicated += 1;
                     }
                     ps.not_first.push(offset);
-                    continue;
+                    return;
                 }
                 if *m & ACKED != 0 {
                     ps.acked_present += 1;
@@ -306,7 +305,7 @@ impl Sim {
                         *max = id;
                     }
                 }
-            }
+            });
             ps.scanned = end;
         }
         self.prov.scan = scan;
@@ -508,6 +507,7 @@ impl Sim {
             invariants_checked: self.opts.check_invariants,
             halted: self.halted().map(str::to_string),
             groups: self.groups(),
+            quorum: self.quorum_outcome(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The messages nodes exchange: Kafka's APIs as the engine models them, one file per API, each an
 //! enum of its request and response; [`Msg`] is the enum of those (plus two transport events).
+//! `raft.rs` holds the KRaft quorum's own APIs (Vote, BeginQuorumEpoch, the metadata log's Fetch)
+//! and its records.
 
 mod alter_partition;
 mod api_versions;
@@ -10,6 +12,7 @@ pub mod group;
 mod metadata;
 mod metadata_fetch;
 mod produce;
+pub mod raft;
 
 pub use alter_partition::AlterPartition;
 pub use api_versions::ApiVersions;
@@ -58,6 +61,15 @@ pub enum Msg {
     /// The broker's process ended (a clean stop or a crash, not a power loss): the OS closed its
     /// sockets, and a client with a connection to it sees the connection close.
     ConnectionClosed,
+    /// Between the controllers of a KRaft quorum (boxed: rare next to produce and fetch traffic).
+    Raft(Box<raft::RaftMsg>),
+    /// A controller that is not the active one answers a broker's request (`NOT_CONTROLLER`, or
+    /// `NOT_LEADER_OR_FOLLOWER` for a metadata fetch) with the leader it knows, if any.
+    NotController {
+        /// The metadata fetch refused, if it was one.
+        req_id: Option<u64>,
+        leader: Option<raft::ControllerId>,
+    },
 }
 
 impl Msg {
@@ -82,6 +94,8 @@ impl Msg {
             Msg::Group(Group::Response { resp, .. }) => resp.kind(),
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
+            Msg::Raft(m) => m.kind(),
+            Msg::NotController { .. } => "NotController",
         }
     }
 

@@ -1,7 +1,10 @@
 //! What the site and the CLI read: the cluster snapshot (pictures, log strips, record stories), the
-//! outcome `expect` lines assert over, and the trace export's closing line.
+//! outcome `expect` lines assert over, the trace export's closing line, and the KRaft quorum's
+//! status (`quorum.rs`).
 
+pub mod access;
 pub mod export;
 pub mod groups;
 pub mod outcome;
+pub mod quorum;
 pub mod snapshot;

@@ -115,6 +115,17 @@ pub struct Outcome {
     /// The consumer groups (`view/groups.rs`); none without a `group.id`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<crate::coordinator::group::GroupView>,
+    /// With a controller quorum (`controllers=N`): the active controller at the end, if any, and
+    /// the quorum's epoch (the largest a running controller is in).
+    #[serde(default)]
+    pub quorum: Option<QuorumOutcome>,
+}
+
+/// The KRaft quorum at the end of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QuorumOutcome {
+    pub active_controller: Option<u32>,
+    pub epoch: u32,
 }
 
 impl Outcome {

@@ -189,6 +189,7 @@ impl ClusterSnapshot {
             invariants_checked: sim.opts.check_invariants,
             halted: sim.halted().map(str::to_string),
             groups: sim.groups(),
+            quorum: sim.quorum_outcome(),
         }
     }
 }

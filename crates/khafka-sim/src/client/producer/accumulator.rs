@@ -39,10 +39,10 @@ impl TimeIndex {
         self.entries[..end].iter()
     }
 
-    /// The earliest time after `t`.
-    pub(super) fn first_after(&self, t: u64) -> Option<u64> {
+    /// Entries with a time after `t`, in order.
+    pub(super) fn after(&self, t: u64) -> std::slice::Iter<'_, (u64, u32)> {
         let i = self.entries.partition_point(|x| x.0 <= t);
-        self.entries.get(i).map(|x| x.0)
+        self.entries[i..].iter()
     }
 }
 

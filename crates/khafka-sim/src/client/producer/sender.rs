@@ -215,16 +215,26 @@ impl Producer {
                         self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
                     })
             });
+        // Wake when the next batch becomes sendable, or the oldest one expires. A batch whose
+        // leader cannot take another request (or whose partition is muted) is left out: the
+        // response that frees the connection drains again, so waking for it would send nothing.
+        let next_ready = if again {
+            Some(now)
+        } else {
+            let leaders = &self.leaders;
+            let conns = &self.conns;
+            self.ready.after(now).find_map(|&(t, p)| {
+                let drainable = !muted.contains(&p)
+                    && leaders[p as usize].is_none_or(|(b, _)| {
+                        !conns[b as usize].up || in_flight[b as usize] < max_in_flight
+                    });
+                drainable.then_some(t)
+            })
+        };
         self.scratch_muted = muted;
         self.scratch_in_flight = in_flight;
         self.scratch_selected = selected;
         self.scratch_nodes = ready_nodes;
-        // Wake when the next batch becomes sendable, or the oldest one expires.
-        let next_ready = if again {
-            Some(now)
-        } else {
-            self.ready.first_after(now)
-        };
         let next_expiry = self.deadlines.first().map(|e| e.0);
         let next_wake = [
             next_ready,
