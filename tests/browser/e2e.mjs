@@ -565,7 +565,7 @@ await check('every lesson has an outline of its sections and previous / next lin
   const top = await page.locator('h2', { hasText: 'The old leader comes back' }).evaluate((h) => h.getBoundingClientRect().top);
   expect(top >= -2 && top < 120, `the section is at the top: ${top}`);
   const nav = await page.locator('nav.lesson-nav.bottom').innerText();
-  expect(nav.includes('← 1. A first cluster') && nav.includes('→ 3. Retries'), `previous / next: ${nav}`);
+  expect(nav.includes('← 2. A first cluster') && nav.includes('→ 4. Retries'), `previous / next: ${nav}`);
   await page.locator('nav.lesson-nav.bottom a.next').click();
   await page.locator('h1', { hasText: 'Retries' }).waitFor();
 });
@@ -821,7 +821,7 @@ await check('a share link made in a lesson cell opens that lesson and cell in th
     const title = await other.title();
     await other.close();
     for (const k of Object.keys(before)) expect(before[k] === after[k], `cell ${i} ${k}: ${before[k]} vs ${after[k]}`);
-    expect(inView && title.startsWith('2. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
+    expect(inView && title.startsWith('3. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
     return { url, ...before };
   };
   await page.goto(`${base}/#/lesson/acks-and-durability`);
