@@ -780,28 +780,16 @@ pub fn cell(props: &CellProps) -> Html {
     let exercise_panel = props.exercise.as_ref().map(|ex| {
         let g = grade.borrow();
         let passed = g.as_ref().is_some_and(|g| g.iter().all(|(ok, _)| *ok));
-        let before = !passed && crate::progress::passed().contains(&id);
         let solution = ex.solution.clone();
         html! {
             <div class="exercise" aria-label="Exercise">
                 <p class="exercise-head">
                     <strong>{ "Exercise" }</strong>
-                    <span class={classes!("exercise-status", if passed { "passed" } else { "not-yet" })} role="status">
+                    <span class={classes!("exercise-status", passed.then_some("passed"))} role="status">
                         { if passed { "Passed ✓" } else { "Not yet" } }
                     </span>
-                    <span class="muted">{
-                        if passed {
-                            "Your run meets every line of the goal."
-                        } else if g.is_some() {
-                            "Change the scenario (not the goal) and run it again."
-                        } else if before {
-                            "You passed it before in this browser. Run to check this version."
-                        } else {
-                            "Change the scenario so that its run meets the goal, then Run."
-                        }
-                    }</span>
+                    <span class="muted">{ "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:" }</span>
                 </p>
-                <p class="goal-head muted">{ "Goal, checked at the end of your run:" }</p>
                 <ul class="expects goal" aria-label="Goal">
                     { for ex.goal.iter().enumerate().map(|(i, e)| {
                         let result = g.as_ref().and_then(|g| g.get(i));
