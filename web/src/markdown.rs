@@ -41,7 +41,7 @@ pub fn render(
     let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
     // `(id, text)` of each section heading.
     let mut headings: Vec<(String, String)> = Vec::new();
-    let solutions = solutions(markdown, opts);
+    let solutions = solutions(markdown);
     for event in Parser::new_ext(markdown, opts) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -162,37 +162,34 @@ pub fn render(
 }
 
 /// The solution of each cell, by cell number: the text of the ```` ```khafka solution ```` block
-/// right after a cell (solution blocks are not cells and are not numbered).
-fn solutions(markdown: &str, opts: Options) -> Vec<Option<String>> {
+/// right after a cell (solution blocks are not cells and are not numbered). Lessons put fences at
+/// the start of a line, which is all this scan reads.
+fn solutions(markdown: &str) -> Vec<Option<String>> {
     let mut out: Vec<Option<String>> = Vec::new();
-    let mut code: Option<(String, String)> = None;
-    for event in Parser::new_ext(markdown, opts) {
-        match event {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(l))) => {
-                code = Some((l.to_string(), String::new()));
+    // The `khafka` block being read: whether it is a solution, and its text.
+    let mut block: Option<(bool, String)> = None;
+    for line in markdown.lines() {
+        let fence = line.starts_with("```");
+        match &mut block {
+            None if line.starts_with("```khafka") => {
+                block = Some((
+                    line.split_whitespace().any(|w| w == "solution"),
+                    String::new(),
+                ));
             }
-            Event::Text(t) => {
-                if let Some((_, buf)) = code.as_mut() {
-                    buf.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                let Some((lang, text)) = code.take() else {
-                    continue;
-                };
-                let mut words = lang.split_whitespace();
-                if words.next() != Some("khafka") {
-                    continue;
-                }
-                if words.any(|w| w == "solution") {
-                    if let Some(last) = out.last_mut() {
-                        *last = Some(text);
-                    }
-                } else {
+            Some((solution, text)) if fence => {
+                if !*solution {
                     out.push(None);
+                } else if let Some(last) = out.last_mut() {
+                    *last = Some(std::mem::take(text));
                 }
+                block = None;
             }
-            _ => {}
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
         }
     }
     out
@@ -273,7 +270,14 @@ fn element(frame: Frame) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_href;
+    use super::{safe_href, solutions};
+
+    /// A solution block belongs to the cell before it and takes no cell number.
+    #[test]
+    fn solutions_attach_to_the_cell_before_them() {
+        let md = "```khafka\nrun 1s\n```\n\n```khafka exercise\nrun 2s\n```\n```khafka solution\nrun 3s\n```\n```khafka continue\nrun 4s\n```\n";
+        assert_eq!(solutions(md), vec![None, Some("run 3s\n".into()), None]);
+    }
 
     #[test]
     fn only_same_site_and_http_urls_are_kept() {
