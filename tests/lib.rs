@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use khafka_scenario::{parse, Scenario};
+use khafka_sim::{Sim, SimOptions};
 use std::path::{Path, PathBuf};
 
 /// The repository's `tests/scenarios` folder.
@@ -44,60 +45,189 @@ pub fn load(path: &Path) -> Scenario {
 }
 
 /// Every ```` ```khafka ```` block of every lesson, and of the documents the site shows (`docs/`),
-/// parsed, named `FILE.md#N`. A block fenced `khafka continue` is preceded by the story so far without
-/// its `run`/`expect` lines, as the site does.
+/// parsed, named `FILE.md#N`, except graded exercises (see [`lesson_exercises`]). A block fenced
+/// `khafka continue` is preceded by the story so far without its `run`/`expect` lines, as the site
+/// does.
 pub fn lesson_cells() -> Vec<(String, Scenario)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = markdown_cells(&root.join("../lessons"));
-    out.extend(markdown_cells(&root.join("../docs")));
-    out
+    markdown_dirs().cells
 }
 
-fn markdown_cells(dir: &Path) -> Vec<(String, Scenario)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "md"));
-    files.sort();
-    let mut out = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let mut n = 0;
-        let mut cell: Option<String> = None;
-        let mut continues = false;
-        let mut previous = String::new();
-        for line in text.lines() {
-            match &mut cell {
-                None if line.trim_start().starts_with("```khafka") => {
-                    continues = line.split_whitespace().any(|w| w == "continue");
-                    cell = Some(String::new());
-                }
-                Some(src) if line.trim_start().starts_with("```") => {
-                    let name = format!("{}#{n}", path.display());
-                    let prelude = if continues {
-                        khafka_scenario::continuation_prelude(&previous)
-                    } else {
-                        String::new()
-                    };
-                    let full = format!("{prelude}{src}");
-                    let scenario =
-                        parse(&full).unwrap_or_else(|e| panic!("{}", e.render(&name, &full)));
-                    out.push((name, scenario));
-                    previous = if continues {
-                        format!("{previous}\n{src}")
-                    } else {
-                        src.clone()
-                    };
-                    n += 1;
-                    cell = None;
-                }
-                Some(src) => {
-                    src.push_str(line);
-                    src.push('\n');
-                }
-                None => {}
-            }
+/// Every graded exercise of the lessons and docs: a cell fenced `khafka exercise` and the
+/// `khafka solution` block after it.
+pub fn lesson_exercises() -> Vec<Exercise> {
+    markdown_dirs().exercises
+}
+
+/// A graded exercise: the starting scenario, whose `expect` lines are the goal, and the reference
+/// solution.
+pub struct Exercise {
+    pub name: String,
+    pub start: Scenario,
+    pub solution: Scenario,
+}
+
+/// The cells and exercises of some Markdown.
+#[derive(Default)]
+pub struct MarkdownCells {
+    pub cells: Vec<(String, Scenario)>,
+    pub exercises: Vec<Exercise>,
+}
+
+fn markdown_dirs() -> MarkdownCells {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = MarkdownCells::default();
+    for dir in ["../lessons", "../docs"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|x| x == "md"));
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let m = markdown_cells(&path.display().to_string(), &text);
+            out.cells.extend(m.cells);
+            out.exercises.extend(m.exercises);
         }
     }
     out
+}
+
+/// The cells of one Markdown text named `file`, parsed (panicking with the rendered errors): plain
+/// cells, and exercises with their solutions. A `khafka solution` block belongs to the
+/// `khafka exercise` cell just before it and is not numbered as a cell (the site does not show it
+/// as one). An exercise without a solution, a solution without an exercise and an exercise that
+/// continues another cell are errors.
+pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
+    let mut out = MarkdownCells::default();
+    let mut n = 0;
+    let mut cell: Option<String> = None;
+    let mut fence: Vec<String> = Vec::new();
+    let mut previous = String::new();
+    // The exercise waiting for its solution: its name and parsed start.
+    let mut open_exercise: Option<(String, Scenario)> = None;
+    for line in text.lines() {
+        match &mut cell {
+            None if line.trim_start().starts_with("```khafka") => {
+                fence = line.split_whitespace().map(str::to_string).collect();
+                cell = Some(String::new());
+            }
+            Some(src) if line.trim_start().starts_with("```") => {
+                let has = |w: &str| fence.iter().skip(1).any(|f| f == w);
+                let (continues, exercise, solution) =
+                    (has("continue"), has("exercise"), has("solution"));
+                if solution {
+                    let Some((name, start)) = open_exercise.take() else {
+                        panic!("{file}: a `khafka solution` block must follow a `khafka exercise` cell");
+                    };
+                    let name_s = format!("{name} solution");
+                    let scenario =
+                        parse(src).unwrap_or_else(|e| panic!("{}", e.render(&name_s, src)));
+                    out.exercises.push(Exercise {
+                        name,
+                        start,
+                        solution: scenario,
+                    });
+                    cell = None;
+                    continue;
+                }
+                if let Some((name, _)) = &open_exercise {
+                    panic!("{name}: an exercise needs a `khafka solution` block right after it");
+                }
+                let name = format!("{file}#{n}");
+                assert!(
+                    !(exercise && continues),
+                    "{name}: an exercise cannot continue another cell"
+                );
+                let prelude = if continues {
+                    khafka_scenario::continuation_prelude(&previous)
+                } else {
+                    String::new()
+                };
+                let full = format!("{prelude}{src}");
+                let scenario =
+                    parse(&full).unwrap_or_else(|e| panic!("{}", e.render(&name, &full)));
+                if exercise {
+                    open_exercise = Some((name, scenario));
+                } else {
+                    out.cells.push((name, scenario));
+                }
+                previous = if continues {
+                    format!("{previous}\n{src}")
+                } else {
+                    src.clone()
+                };
+                n += 1;
+                cell = None;
+            }
+            Some(src) => {
+                src.push_str(line);
+                src.push('\n');
+            }
+            None => {}
+        }
+    }
+    if let Some((name, _)) = &open_exercise {
+        panic!("{name}: an exercise needs a `khafka solution` block right after it");
+    }
+    out
+}
+
+/// What is wrong with an exercise, if anything: its goal (the starting cell's `expect` lines) must be
+/// stated, the starting scenario must fail at least one of them, and the solution — whose `expect`
+/// lines must be the goal's, unchanged — must pass all of them, with no invariant broken.
+pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
+    let name = &ex.name;
+    let mut problems = Vec::new();
+    let goal: Vec<&str> = ex.start.expects.iter().map(|e| e.text.as_str()).collect();
+    let solved: Vec<&str> = ex
+        .solution
+        .expects
+        .iter()
+        .map(|e| e.text.as_str())
+        .collect();
+    if goal.is_empty() {
+        problems.push(format!(
+            "{name}: the exercise has no `expect` lines, so nothing to grade"
+        ));
+        return problems;
+    }
+    if goal != solved {
+        problems.push(format!(
+            "{name}: the solution's expect lines {solved:?} differ from the exercise's goal {goal:?}"
+        ));
+    }
+    let run = |s: &Scenario| {
+        let opts = SimOptions {
+            check_invariants: true,
+            ..SimOptions::default()
+        };
+        let mut sim = Sim::with_options(s.spec.clone(), opts);
+        sim.run();
+        sim.outcome()
+    };
+    let start = run(&ex.start);
+    if ex.start.evaluate(&start).iter().all(|(_, r)| r.passed) {
+        problems.push(format!(
+            "{name}: the starting scenario already meets every expectation: nothing to solve"
+        ));
+    }
+    let solution = run(&ex.solution);
+    // Graded with the goal's lines (the same text, checked above).
+    for (e, r) in ex.start.evaluate(&solution) {
+        if !r.passed {
+            problems.push(format!(
+                "{name} solution: expect {} (actual {})",
+                e.text, r.actual
+            ));
+        }
+    }
+    for (which, o) in [("start", &start), ("solution", &solution)] {
+        for v in &o.violations {
+            problems.push(format!("{name} {which}: invariant: {v}"));
+        }
+        if let Some(why) = &o.halted {
+            problems.push(format!("{name} {which}: {why}"));
+        }
+    }
+    problems
 }

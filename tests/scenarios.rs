@@ -4,7 +4,10 @@
 
 use khafka_scenario::Scenario;
 use khafka_sim::{Sim, SimOptions};
-use khafka_tests::{khafka_files, lesson_cells, load, runnable_scenarios, scenarios_dir};
+use khafka_tests::{
+    exercise_problems, khafka_files, lesson_cells, lesson_exercises, load, markdown_cells,
+    runnable_scenarios, scenarios_dir,
+};
 
 #[test]
 fn every_scenario_meets_its_expectations() {
@@ -43,6 +46,81 @@ fn every_scenario_meets_its_expectations() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every graded exercise of the course: its starting scenario fails at least one of its `expect`
+/// lines, and its reference solution passes all of them.
+#[test]
+fn every_exercise_fails_at_the_start_and_passes_with_its_solution() {
+    let exercises = lesson_exercises();
+    assert!(exercises.len() >= 5, "{} exercises", exercises.len());
+    let problems: Vec<String> = exercises.iter().flat_map(exercise_problems).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+const GOAL_START: &str = "seed 1\ncluster brokers=3\ntopic t partitions=1 replication.factor=3\nproducer p topic=t acks=1 rate=50/s count=20\n";
+
+fn exercise_md(start: &str, solution: &str) -> String {
+    format!("Text.\n\n```khafka exercise\n{start}```\n\n```khafka solution\n{solution}```\n")
+}
+
+/// The exercise check catches broken exercises: a start that already passes, a solution that fails,
+/// and a solution that changed the goal.
+#[test]
+fn broken_exercises_are_caught() {
+    let goal = "run 5s\nexpect acknowledged == 20\n";
+    let failing_goal = "run 5s\nexpect acknowledged == 21\n";
+    // Already solved at the start.
+    let md = exercise_md(
+        &format!("{GOAL_START}{goal}"),
+        &format!("{GOAL_START}{goal}"),
+    );
+    let ex = markdown_cells("x.md", &md).exercises;
+    assert_eq!(ex.len(), 1);
+    let p = exercise_problems(&ex[0]);
+    assert!(p.iter().any(|p| p.contains("already meets")), "{p:?}");
+    // A solution that does not reach the goal.
+    let md = exercise_md(
+        &format!("{GOAL_START}{failing_goal}"),
+        &format!("{GOAL_START}{failing_goal}"),
+    );
+    let p = exercise_problems(&markdown_cells("x.md", &md).exercises[0]);
+    assert!(p.iter().any(|p| p.contains("solution: expect")), "{p:?}");
+    // A solution that weakens the goal.
+    let md = exercise_md(
+        &format!("{GOAL_START}{failing_goal}"),
+        &format!("{GOAL_START}{goal}"),
+    );
+    let p = exercise_problems(&markdown_cells("x.md", &md).exercises[0]);
+    assert!(p.iter().any(|p| p.contains("differ from")), "{p:?}");
+    // A sound one: the start sends 20, the solution 21.
+    let md = exercise_md(
+        &format!("{GOAL_START}{failing_goal}"),
+        &format!("{GOAL_START}{failing_goal}").replace("count=20", "count=21"),
+    );
+    let p = exercise_problems(&markdown_cells("x.md", &md).exercises[0]);
+    assert!(p.is_empty(), "{p:?}");
+    // An exercise's start is not a plain cell, and its solution is not numbered as one.
+    let md = format!(
+        "{}\n```khafka\n{GOAL_START}{goal}```\n",
+        exercise_md(
+            &format!("{GOAL_START}{failing_goal}"),
+            &format!("{GOAL_START}{goal}")
+        )
+    );
+    let m = markdown_cells("x.md", &md);
+    assert_eq!(m.cells.len(), 1);
+    assert_eq!(m.cells[0].0, "x.md#1");
+    assert_eq!(m.exercises[0].name, "x.md#0");
+}
+
+#[test]
+#[should_panic(expected = "needs a `khafka solution`")]
+fn an_exercise_without_a_solution_is_refused() {
+    markdown_cells(
+        "x.md",
+        &format!("```khafka exercise\n{GOAL_START}run 5s\nexpect sent > 0\n```\n"),
+    );
 }
 
 /// The printer writes every scenario back as text that parses to the same spec (the sweep relies on

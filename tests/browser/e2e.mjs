@@ -565,9 +565,52 @@ await check('every lesson has an outline of its sections and previous / next lin
   const top = await page.locator('h2', { hasText: 'The old leader comes back' }).evaluate((h) => h.getBoundingClientRect().top);
   expect(top >= -2 && top < 120, `the section is at the top: ${top}`);
   const nav = await page.locator('nav.lesson-nav.bottom').innerText();
-  expect(nav.includes('← 1. A first cluster') && nav.includes('→ 3. Retries'), `previous / next: ${nav}`);
+  expect(nav.includes('← 2. A first cluster') && nav.includes('→ 4. Retries'), `previous / next: ${nav}`);
   await page.locator('nav.lesson-nav.bottom a.next').click();
   await page.locator('h1', { hasText: 'Retries' }).waitFor();
+});
+
+await check('a graded exercise says Not yet, then Passed with the solution, and is remembered', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const ex = page.locator('section.cell', { has: page.locator('.exercise') }).first();
+  const status = ex.locator('.exercise-status');
+  await expect_text(status, (t) => t === 'Not yet', 'before a run');
+  const goal = await ex.locator('ul.goal li code').allInnerTexts();
+  expect(goal.includes('lost == 0'), `the goal is shown: ${goal}`);
+  expect(!(await ex.locator('details.solution').evaluate((d) => d.open)), 'the solution is hidden until asked');
+  await ex.locator('button', { hasText: /^Run$/ }).click();
+  await ex.locator('ul.goal li .actual').first().waitFor();
+  expect((await status.innerText()).trim() === 'Not yet', `the start does not pass: ${await status.innerText()}`);
+  const marks = await ex.locator('ul.goal li').allInnerTexts();
+  expect(marks.some((m) => m.startsWith('not yet') && m.includes('lost == 0') && m.includes('actual: 200')), `lost is not met: ${marks}`);
+  expect(!(await ex.locator('.predictions').count()), 'the goal is not shown as failed predictions');
+  // The reader edits the scenario into the solution (the one behind "Show a solution") and runs it.
+  await ex.locator('details.solution > summary').click();
+  const solution = await ex.locator('details.solution pre').innerText();
+  await ex.locator('textarea').fill(solution);
+  await expect_text(status, (t) => t === 'Not yet', 'an edit is not graded until it runs');
+  await ex.locator('button', { hasText: /^Run$/ }).click();
+  await expect_text(status, (t) => t.startsWith('Passed'), 'after running the solution');
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('khafka.progress')));
+  expect(stored.passed.includes('acks-and-durability/3') && stored.read.includes('acks-and-durability'), `progress: ${JSON.stringify(stored)}`);
+  await ex.locator('button', { hasText: 'Reset' }).click();
+  await expect_text(status, (t) => t === 'Not yet', 'after Reset');
+});
+
+await check('the new lessons open and their first cell runs: keys and ordering, benefits and limits', async () => {
+  for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '6. Benefits', /records/]]) {
+    await page.goto(`${base}/#/lesson/${slug}`);
+    await page.locator('h1').first().waitFor();
+    expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
+    await cell(0).locator('button', { hasText: /^Run$/ }).click();
+    const h = await cell(0).locator('.run > p.headline').innerText();
+    expect(headline.test(h), `${slug}: headline ${h}`);
+    const badges = await cell(0).locator('ul.expects li').allInnerTexts();
+    expect(badges.length > 0 && badges.every(held), `${slug}: ${badges}`);
+    expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
+  }
+  const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
+  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('6. Benefits'), `course order: ${home}`);
 });
 
 await check('going from one lesson to another shows the new lesson\'s cells', async () => {
@@ -821,7 +864,7 @@ await check('a share link made in a lesson cell opens that lesson and cell in th
     const title = await other.title();
     await other.close();
     for (const k of Object.keys(before)) expect(before[k] === after[k], `cell ${i} ${k}: ${before[k]} vs ${after[k]}`);
-    expect(inView && title.startsWith('2. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
+    expect(inView && title.startsWith('3. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
     return { url, ...before };
   };
   await page.goto(`${base}/#/lesson/acks-and-durability`);

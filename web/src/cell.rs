@@ -61,6 +61,40 @@ pub struct CellProps {
     /// lesson cell); `None` for the playground.
     #[prop_or_default]
     pub link_to: Option<(AttrValue, usize)>,
+    /// A graded exercise (```` ```khafka exercise ````): the cell's own `expect` lines are the goal.
+    #[prop_or_default]
+    pub exercise: Option<Rc<Exercise>>,
+}
+
+/// A graded exercise: the lesson's `expect` lines are the goal, checked on the reader's run at its
+/// end; the reference solution (the ```` ```khafka solution ```` block after the cell) is shown on
+/// request.
+#[derive(Debug, PartialEq)]
+pub struct Exercise {
+    /// The goal: the `expect` lines of the lesson's version of the cell (edits do not change it).
+    pub goal: Vec<khafka_scenario::Expect>,
+    pub solution: Option<String>,
+}
+
+impl Exercise {
+    pub fn new(source: &str, solution: Option<String>) -> Exercise {
+        Exercise {
+            goal: parse(source).map(|s| s.expects).unwrap_or_default(),
+            solution,
+        }
+    }
+
+    /// Each goal line's result on this run at its end: `(passed, actual value)`.
+    fn grade(&self, sim: &khafka_sim::Sim) -> Vec<(bool, String)> {
+        let outcome = sim.snapshot().outcome(sim);
+        self.goal
+            .iter()
+            .map(|e| {
+                let r = e.evaluate(&outcome);
+                (r.passed, r.actual)
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -311,6 +345,8 @@ pub fn cell(props: &CellProps) -> Html {
     let speed = use_state(|| 3usize);
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let tick = use_state(|| 0u32);
+    // An exercise's grade on the current run, once it reached its end (`None`: not graded yet).
+    let grade = use_mut_ref(|| None::<Vec<(bool, String)>>);
 
     let dispatch = {
         let source = source.clone();
@@ -334,21 +370,27 @@ pub fn cell(props: &CellProps) -> Html {
         let speed = speed.clone();
         let show_charts = show_charts.clone();
         let chain = chain.clone();
+        let grade = grade.clone();
         Callback::from(move |action: Action| {
             // Read when used: the reader may have edited the cells this one continues.
             let prelude = current_prelude(&chain);
             let prelude_len = prelude.lines().count() as u32;
             let full = |src: &str| format!("{prelude}{src}");
-            // A story belongs to the run it was taken from.
-            if matches!(
+            // A story belongs to the run it was taken from; a grade too, and the run to the text it
+            // was made from.
+            let new_run = matches!(
                 action,
                 Action::Reset
                     | Action::Knob(..)
                     | Action::Run
                     | Action::OpenShared(_)
                     | Action::Inject(_)
-            ) {
+            );
+            if new_run {
                 story.set(None);
+            }
+            if new_run || matches!(action, Action::Edit(_)) {
+                *grade.borrow_mut() = None;
             }
             match action {
                 Action::Edit(text) => {
@@ -724,6 +766,52 @@ pub fn cell(props: &CellProps) -> Html {
             .borrow()
             .as_ref()
             .is_some_and(|r| !r.timeline.injected().is_empty());
+    // An exercise is graded when its run reaches the end; a pass is remembered in this browser.
+    if let (Some(ex), Some(r)) = (&props.exercise, run.borrow().as_ref()) {
+        let at_end = r.timeline.now() >= r.scenario.spec.run_for;
+        if at_end && grade.borrow().is_none() && !ex.goal.is_empty() {
+            let g = ex.grade(r.timeline.sim());
+            if g.iter().all(|(ok, _)| *ok) {
+                crate::progress::mark_passed(&id);
+            }
+            *grade.borrow_mut() = Some(g);
+        }
+    }
+    let exercise_panel = props.exercise.as_ref().map(|ex| {
+        let g = grade.borrow();
+        let passed = g.as_ref().is_some_and(|g| g.iter().all(|(ok, _)| *ok));
+        let solution = ex.solution.clone();
+        html! {
+            <div class="exercise" aria-label="Exercise">
+                <p class="exercise-head">
+                    <strong>{ "Exercise" }</strong>
+                    <span class={classes!("exercise-status", passed.then_some("passed"))} role="status">
+                        { if passed { "Passed ✓" } else { "Not yet" } }
+                    </span>
+                    <span class="muted">{ "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:" }</span>
+                </p>
+                <ul class="expects goal" aria-label="Goal">
+                    { for ex.goal.iter().enumerate().map(|(i, e)| {
+                        let result = g.as_ref().and_then(|g| g.get(i));
+                        let (class, mark) = match result {
+                            Some((true, _)) => ("pass", "✓ met"),
+                            Some((false, _)) => ("changed", "not yet"),
+                            None => ("pending", "…"),
+                        };
+                        html! { <li class={class}><span class="badge">{ mark }</span><code>{ e.text.clone() }</code>
+                            { result.map(|(_, actual)| html! { <span class="actual">{ format!(" (actual: {actual})") }</span> }).unwrap_or_default() }</li> }
+                    }) }
+                </ul>
+                if let Some(sol) = solution {
+                    <details class="solution">
+                        <summary>{ "Show a solution" }</summary>
+                        <pre class="code"><code>{ sol.clone() }</code></pre>
+                        <button class="small" onclick={dispatch.reform(move |_: MouseEvent| Action::Edit(sol.clone()))}>{ "Put it in the editor" }</button>
+                    </details>
+                }
+            </div>
+        }
+    });
     let (body, run_details, announced) = match run.borrow().as_ref() {
         None => (html! {}, html! {}, String::new()),
         Some(r) => render_run(
@@ -738,6 +826,7 @@ pub fn cell(props: &CellProps) -> Html {
                 show_charts: *show_charts,
                 show: &props.show,
                 changed,
+                exercise: props.exercise.is_some(),
                 pinned: (*pinned).clone(),
                 label: run_label(&props.knobs, &source),
             },
@@ -774,6 +863,7 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }</p>
             }
+            { exercise_panel.unwrap_or_default() }
             if *source != original {
                 <p class="edited">{ "Edited (kept in this browser) · " }
                     <button class="link" onclick={dispatch.reform(|_: MouseEvent| Action::Reset)}>{ "back to the original" }</button></p>
@@ -947,6 +1037,8 @@ struct View<'a> {
     /// The reader changed the run (an edit, a knob, a live action, or an edited cell it continues):
     /// a prediction that does not hold is then a result, not a failure.
     changed: bool,
+    /// An exercise: its `expect` lines are a goal, shown with the exercise, not as predictions.
+    exercise: bool,
     pinned: Option<Rc<RunSummary>>,
     /// The knob settings of this run, for comparisons.
     label: String,
@@ -1135,7 +1227,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             { for r.scenario.spec.schedule.iter().filter(|s| s.at > end).map(|s| html! {
                 <p class="notice late-fault">{ format!("at {} {} comes after the end of the run ({}): it never happens. Make `run` longer to see it.", s.at, describe_fault(&s.fault), fmt_time(end)) }</p>
             }) }
-            if !results.is_empty() {
+            if !results.is_empty() && !v.exercise {
                 <div class="predictions">
                     <span class="predictions-head">{ format!("Predictions for {} (the end of the run):", fmt_time(end)) }</span>
                     <ul class="expects" aria-label="Predictions">

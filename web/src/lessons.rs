@@ -9,28 +9,40 @@ pub struct Lesson {
 
 pub const LESSONS: &[Lesson] = &[
     Lesson {
+        slug: "events-keys-and-ordering",
+        title: "1. Events, topics, partitions and offsets: keys and ordering",
+        summary: "Keys and the murmur2 partitioner; order within a partition, none across; sticky partitioning of null keys.",
+        markdown: include_str!("../../lessons/00-events-keys-and-ordering.md"),
+    },
+    Lesson {
         slug: "first-cluster",
-        title: "1. A first cluster: topics, partitions, replicas",
+        title: "2. A first cluster: topics, partitions, replicas",
         summary: "Events, topics and partitions; brokers and replicas; leaders and followers; offsets.",
         markdown: include_str!("../../lessons/01-first-cluster.md"),
     },
     Lesson {
         slug: "acks-and-durability",
-        title: "2. acks and durability: what an acknowledgement promises",
+        title: "3. acks and durability: what an acknowledgement promises",
         summary: "acks=0, 1 and all; the high watermark; min.insync.replicas; losing acknowledged writes.",
         markdown: include_str!("../../lessons/02-acks-and-durability.md"),
     },
     Lesson {
         slug: "retries-and-idempotence",
-        title: "3. Retries: duplicates, reordering and the idempotent producer",
+        title: "4. Retries: duplicates, reordering and the idempotent producer",
         summary: "Lost responses and retries; producer ids and sequence numbers; max.in.flight and ordering.",
         markdown: include_str!("../../lessons/03-retries-and-idempotence.md"),
     },
     Lesson {
         slug: "unclean-leader-election",
-        title: "4. When no in-sync replica is left: unclean leader election",
+        title: "5. When no in-sync replica is left: unclean leader election",
         summary: "Offline partitions or lost data; unclean.leader.election.enable; why min.insync.replicas matters.",
         markdown: include_str!("../../lessons/04-unclean-leader-election.md"),
+    },
+    Lesson {
+        slug: "benefits-and-limits",
+        title: "6. Benefits and limits: what Kafka promises, and what it does not",
+        summary: "Scalability, fault tolerance and throughput, each with its conditions; no order across partitions, loss with acks=1, unclean election.",
+        markdown: include_str!("../../lessons/05-benefits-and-limits.md"),
     },
 ];
 

@@ -4,7 +4,7 @@
 //! into an element. Text becomes text nodes (escaped by Yew). Raw HTML in the source is shown as text.
 //! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
 
-use crate::cell::{Cell, Knob};
+use crate::cell::{Cell, Exercise, Knob};
 use crate::share::Shared;
 use crate::show::Show;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -41,6 +41,7 @@ pub fn render(
     let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
     // `(id, text)` of each section heading.
     let mut headings: Vec<(String, String)> = Vec::new();
+    let solutions = solutions(markdown);
     for event in Parser::new_ext(markdown, opts) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -53,7 +54,11 @@ pub fn render(
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text) = code.take().unwrap_or_default();
                 let mut words = lang.split_whitespace();
-                let node = if words.next() == Some("khafka") {
+                let is_cell = words.next() == Some("khafka");
+                let node = if is_cell && lang.split_whitespace().any(|w| w == "solution") {
+                    // Shown by the exercise cell it belongs to, on request.
+                    html! {}
+                } else if is_cell {
                     let id = format!("{lesson}/{cell_index}");
                     let link_to = route.map(|r| (AttrValue::from(r.to_string()), cell_index));
                     let shared = shared.clone().filter(|s| s.cell == Some(cell_index));
@@ -62,9 +67,15 @@ pub fn render(
                     let mut continues = false;
                     let mut show = Show::default();
                     let mut show_error = None;
+                    let mut exercise = None;
                     for w in words {
                         if w == "continue" {
                             continues = true;
+                        } else if w == "exercise" {
+                            exercise = Some(Rc::new(Exercise::new(
+                                &text,
+                                solutions.get(cell_index - 1).cloned().flatten(),
+                            )));
                         } else if let Some(k) = w.strip_prefix("knob=").and_then(Knob::parse) {
                             knobs.push(k);
                         } else if let Some(spec) = w.strip_prefix("show=") {
@@ -84,7 +95,7 @@ pub fn render(
                     let key = id.clone();
                     html! { <>
                         { show_error.map(|e| html! { <p class="notice">{ e }</p> }).unwrap_or_default() }
-                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} {link_to} {shared} />
+                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} {link_to} {shared} {exercise} />
                     </> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
@@ -148,6 +159,40 @@ pub fn render(
         root.insert(root.len().min(1), outline(&headings));
     }
     html! { <>{ for root }</> }
+}
+
+/// The solution of each cell, by cell number: the text of the ```` ```khafka solution ```` block
+/// right after a cell (solution blocks are not cells and are not numbered). Lessons put fences at
+/// the start of a line, which is all this scan reads.
+fn solutions(markdown: &str) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    // The `khafka` block being read: whether it is a solution, and its text.
+    let mut block: Option<(bool, String)> = None;
+    for line in markdown.lines() {
+        let fence = line.starts_with("```");
+        match &mut block {
+            None if line.starts_with("```khafka") => {
+                block = Some((
+                    line.split_whitespace().any(|w| w == "solution"),
+                    String::new(),
+                ));
+            }
+            Some((solution, text)) if fence => {
+                if !*solution {
+                    out.push(None);
+                } else if let Some(last) = out.last_mut() {
+                    *last = Some(std::mem::take(text));
+                }
+                block = None;
+            }
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// The lesson's sections, each a button that scrolls to it (the address's fragment is the route,
@@ -225,7 +270,14 @@ fn element(frame: Frame) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_href;
+    use super::{safe_href, solutions};
+
+    /// A solution block belongs to the cell before it and takes no cell number.
+    #[test]
+    fn solutions_attach_to_the_cell_before_them() {
+        let md = "```khafka\nrun 1s\n```\n\n```khafka exercise\nrun 2s\n```\n```khafka solution\nrun 3s\n```\n```khafka continue\nrun 4s\n```\n";
+        assert_eq!(solutions(md), vec![None, Some("run 3s\n".into()), None]);
+    }
 
     #[test]
     fn only_same_site_and_http_urls_are_kept() {

@@ -1,5 +1,5 @@
-//! The reader's progress: which lessons were opened, kept in localStorage (a versioned JSON list;
-//! anything unreadable is treated as no progress).
+//! The reader's progress: which lessons were opened and which exercises were passed, kept in
+//! localStorage (a versioned JSON object; anything unreadable is treated as no progress).
 
 use gloo::storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -9,27 +9,52 @@ const KEY: &str = "khafka.progress";
 #[derive(Serialize, Deserialize, Default)]
 struct Progress {
     v: u32,
+    /// Lesson slugs opened.
     read: Vec<String>,
+    /// Exercise cells passed, by cell id (`lesson-slug/N`); absent in progress saved before
+    /// exercises existed.
+    #[serde(default)]
+    passed: Vec<String>,
 }
 
-pub fn read() -> Vec<String> {
+fn load() -> Progress {
     LocalStorage::raw()
         .get_item(KEY)
         .ok()
         .flatten()
         .and_then(|t| serde_json::from_str::<Progress>(&t).ok())
         .filter(|p| p.v == 1)
-        .map(|p| p.read)
-        .unwrap_or_default()
+        .unwrap_or(Progress {
+            v: 1,
+            ..Progress::default()
+        })
+}
+
+fn store(p: &Progress) {
+    if let Ok(json) = serde_json::to_string(p) {
+        let _ = LocalStorage::raw().set_item(KEY, &json);
+    }
+}
+
+pub fn read() -> Vec<String> {
+    load().read
 }
 
 pub fn mark_read(slug: &str) {
-    let mut read = read();
-    if read.iter().any(|s| s == slug) {
+    add(|p| &mut p.read, slug);
+}
+
+/// Remembers an exercise cell (by id) as passed in this browser, for the course map.
+pub fn mark_passed(cell: &str) {
+    add(|p| &mut p.passed, cell);
+}
+
+/// Adds `item` to one of the lists, if it is not there yet.
+fn add(list: impl Fn(&mut Progress) -> &mut Vec<String>, item: &str) {
+    let mut p = load();
+    if list(&mut p).iter().any(|s| s == item) {
         return;
     }
-    read.push(slug.to_string());
-    if let Ok(json) = serde_json::to_string(&Progress { v: 1, read }) {
-        let _ = LocalStorage::raw().set_item(KEY, &json);
-    }
+    list(&mut p).push(item.to_string());
+    store(&p);
 }
