@@ -558,6 +558,8 @@ await check('unclean leader election: offline by default, lost records when enab
 
 await check('every lesson has an outline of its sections and previous / next links', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
+  // The lesson is fetched when opened: its outline appears once it has loaded.
+  await page.locator('nav.lesson-outline button').first().waitFor();
   const items = await page.locator('nav.lesson-outline button').allInnerTexts();
   expect(items.includes('The old leader comes back') && items.length >= 3, `outline: ${items}`);
   await page.locator('nav.lesson-outline button', { hasText: 'The old leader comes back' }).click();

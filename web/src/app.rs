@@ -2,7 +2,6 @@
 
 use crate::doc_page::DocPage;
 use crate::lessons::{self, LESSONS};
-use crate::markdown;
 use crate::playground::Playground;
 use crate::presenter::Presenter;
 use crate::progress;
@@ -118,12 +117,13 @@ fn switch(route: Route) -> Html {
                     if shared.is_some() { hash.as_str() } else { "" }
                 );
                 let route = format!("#/lesson/{}", l.slug);
+                let file = format!("lessons/{}.json", l.file.trim_end_matches(".md"));
                 html! {
-                    <article class="lesson" {key}>
+                    <div class="lesson-page" {key}>
                         { lesson_nav(l.slug, "lesson-nav top") }
-                        { markdown::render(l.slug, Some(&route), l.markdown, shared) }
+                        <DocPage name={l.slug} {file} route={Some(AttrValue::from(route))} {shared} />
                         { lesson_nav(l.slug, "lesson-nav bottom") }
-                    </article>
+                    </div>
                 }
             }
             None => html! { <NotFound /> },
@@ -136,9 +136,9 @@ fn switch(route: Route) -> Html {
                 .unwrap_or_default();
             html! { <Presenter {key} /> }
         }
-        Route::About => html! { <DocPage name="about" file="what-khafka-models.md" /> },
-        Route::Language => html! { <DocPage name="language" file="scenario-language.md" /> },
-        Route::Glossary => html! { <DocPage name="glossary" file="glossary.md" /> },
+        Route::About => html! { <DocPage name="about" file="docs/what-khafka-models.json" /> },
+        Route::Language => html! { <DocPage name="language" file="docs/scenario-language.json" /> },
+        Route::Glossary => html! { <DocPage name="glossary" file="docs/glossary.json" /> },
         Route::Bench => html! { <crate::bench::Bench /> },
         Route::Formats => html! { <crate::formats_loader::FormatsLoader /> },
         Route::NotFound => html! { <NotFound /> },

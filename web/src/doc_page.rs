@@ -1,7 +1,7 @@
-//! A documentation page (the scenario language, what Khafka models, the glossary) fetched from the
-//! site when opened, not compiled into the wasm: about 10 KB of gzip the first screen never needs.
-//! Trunk copies the Markdown files into `dist/docs/` (`index.html`); the CSP allows fetching from
-//! the site itself.
+//! A page of the course or the documentation (a lesson, the scenario language, what Khafka models,
+//! the glossary) fetched from the site when opened, not compiled into the wasm. `cargo xtask
+//! build-site` parses the Markdown into events at build time (`dist/lessons/*.json`,
+//! `dist/docs/*.json`; see `markdown.rs`); the CSP allows fetching from the site itself.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -9,10 +9,16 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct DocPageProps {
-    /// The id prefix for its cells' saved edits (`language`, `about`, `glossary`).
+    /// The id prefix for its cells' saved edits (`language`, `about`, `glossary`; a lesson's slug).
     pub name: AttrValue,
-    /// The file under `docs/`.
+    /// The page's events on the site (`docs/glossary.json`, `lessons/02-acks-and-durability.json`).
     pub file: AttrValue,
+    /// For a lesson: its route, which its cells' share links point to.
+    #[prop_or_default]
+    pub route: Option<AttrValue>,
+    /// For a lesson opened from a share link: the shared cell's state.
+    #[prop_or_default]
+    pub shared: Option<std::rc::Rc<crate::share::Shared>>,
 }
 
 /// Fetches `url` as text; `done` gets the text or why it could not. The three small callbacks are
@@ -55,17 +61,22 @@ pub fn doc_page(props: &DocPageProps) -> Html {
         let text = text.clone();
         use_effect_with(props.file.clone(), move |file| {
             text.set(None);
-            fetch_text(
-                &format!("docs/{file}"),
-                Callback::from(move |r| text.set(Some(r))),
-            );
+            fetch_text(file, Callback::from(move |r| text.set(Some(r))));
         });
     }
     html! {
         <article class="lesson">
             { match &*text {
                 None => html! { <p class="muted" role="status">{ "Loading…" }</p> },
-                Some(Ok(md)) => crate::markdown::render(&props.name, None, md, None),
+                Some(Ok(json)) => match serde_json::from_str(json) {
+                    Ok(events) => crate::markdown::render(
+                        &props.name,
+                        props.route.as_deref(),
+                        events,
+                        props.shared.clone(),
+                    ),
+                    Err(e) => html! { <p class="notice" role="alert">{ format!("This page could not be read ({e}). Reload to try again.") }</p> },
+                },
                 Some(Err(e)) => html! { <p class="notice" role="alert">{ format!("This page could not be loaded ({e}). Reload to try again.") }</p> },
             } }
         </article>

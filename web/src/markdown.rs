@@ -1,13 +1,17 @@
 //! Markdown to Yew nodes, without ever producing raw HTML.
 //!
-//! pulldown-cmark's events are folded into a tree: each `Start(tag)` opens a frame, each `End` closes it
+//! The site gets a page as pulldown-cmark's events, parsed at build time (`cargo xtask build-site`
+//! writes `dist/lessons/*.json` and `dist/docs/*.json` with [`options`]), so the wasm carries no
+//! Markdown parser. The events are folded into a tree: each `Start(tag)` opens a frame, each `End` closes it
 //! into an element. Text becomes text nodes (escaped by Yew). Raw HTML in the source is shown as text.
 //! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
 
 use crate::cell::{Cell, Exercise, Knob};
 use crate::share::Shared;
 use crate::show::Show;
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+#[cfg(test)]
+use pulldown_cmark::Options;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -21,15 +25,27 @@ struct Frame {
 /// Renders a lesson's Markdown. Cells are numbered in order so each keeps its own saved state.
 /// `route` is the page's address (`#/lesson/…`) for the cells' share links (`None`: links open in
 /// the playground); `shared`, a state opened from such a link, goes to the cell it names.
-pub fn render(
-    lesson: &str,
-    route: Option<&str>,
-    markdown: &str,
-    shared: Option<Rc<Shared>>,
-) -> Html {
+/// The Markdown extensions the course uses (`crates/xtask` parses with the same).
+#[cfg(test)]
+pub fn options() -> Options {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts
+}
+
+/// Parses Markdown as the build does (tests only: the site receives events).
+#[cfg(test)]
+pub fn parse(markdown: &str) -> Vec<Event<'_>> {
+    pulldown_cmark::Parser::new_ext(markdown, options()).collect()
+}
+
+pub fn render(
+    lesson: &str,
+    route: Option<&str>,
+    events: Vec<Event<'_>>,
+    shared: Option<Rc<Shared>>,
+) -> Html {
     let mut stack = vec![Frame {
         tag: None,
         children: Vec::new(),
@@ -41,8 +57,8 @@ pub fn render(
     let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
     // `(id, text)` of each section heading.
     let mut headings: Vec<(String, String)> = Vec::new();
-    let solutions = solutions(markdown);
-    for event in Parser::new_ext(markdown, opts) {
+    let solutions = solutions(&events);
+    for event in events {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
@@ -164,20 +180,22 @@ pub fn render(
 /// The solution of each cell, by cell number: the text of the ```` ```khafka solution ```` block
 /// right after a cell (solution blocks are not cells and are not numbered). Lessons put fences at
 /// the start of a line, which is all this scan reads.
-fn solutions(markdown: &str) -> Vec<Option<String>> {
+fn solutions(events: &[Event<'_>]) -> Vec<Option<String>> {
     let mut out: Vec<Option<String>> = Vec::new();
     // The `khafka` block being read: whether it is a solution, and its text.
     let mut block: Option<(bool, String)> = None;
-    for line in markdown.lines() {
-        let fence = line.starts_with("```");
-        match &mut block {
-            None if line.starts_with("```khafka") => {
+    for event in events {
+        match (event, &mut block) {
+            (Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))), None)
+                if lang.split_whitespace().next() == Some("khafka") =>
+            {
                 block = Some((
-                    line.split_whitespace().any(|w| w == "solution"),
+                    lang.split_whitespace().any(|w| w == "solution"),
                     String::new(),
                 ));
             }
-            Some((solution, text)) if fence => {
+            (Event::Text(t), Some((_, text))) => text.push_str(t),
+            (Event::End(TagEnd::CodeBlock), Some((solution, text))) => {
                 if !*solution {
                     out.push(None);
                 } else if let Some(last) = out.last_mut() {
@@ -185,11 +203,7 @@ fn solutions(markdown: &str) -> Vec<Option<String>> {
                 }
                 block = None;
             }
-            Some((_, text)) => {
-                text.push_str(line);
-                text.push('\n');
-            }
-            None => {}
+            _ => {}
         }
     }
     out
@@ -270,13 +284,16 @@ fn element(frame: Frame) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{safe_href, solutions};
+    use super::{parse, safe_href, solutions};
 
     /// A solution block belongs to the cell before it and takes no cell number.
     #[test]
     fn solutions_attach_to_the_cell_before_them() {
         let md = "```khafka\nrun 1s\n```\n\n```khafka exercise\nrun 2s\n```\n```khafka solution\nrun 3s\n```\n```khafka continue\nrun 4s\n```\n";
-        assert_eq!(solutions(md), vec![None, Some("run 3s\n".into()), None]);
+        assert_eq!(
+            solutions(&parse(md)),
+            vec![None, Some("run 3s\n".into()), None]
+        );
     }
 
     #[test]

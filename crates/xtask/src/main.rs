@@ -177,6 +177,7 @@ fn build_site() -> Result<PathBuf, String> {
     let html = externalize_inline_script(&html, &dist)?;
     std::fs::write(&index_path, html).map_err(|e| e.to_string())?;
     fix_loader_shims(&dist)?;
+    write_pages(&dist)?;
     // The site's wasm and the codec bundles' (built by Trunk into their versioned folder).
     let mut wasm_files: Vec<PathBuf> = Vec::new();
     for dir in [dist.clone(), dist.join(CODEC_DIR), dist.join(PAGE_DIR)] {
@@ -192,6 +193,39 @@ fn build_site() -> Result<PathBuf, String> {
         }
     }
     Ok(dist)
+}
+
+/// The documentation pages the site fetches (`web/src/doc_page.rs`), beside the lessons.
+const DOC_PAGES: &[&str] = &["scenario-language", "what-khafka-models", "glossary"];
+
+/// Parses every lesson and documentation page into the Markdown events the site renders
+/// (`dist/lessons/NAME.json`, `dist/docs/NAME.json`), with the options `web/src/markdown.rs` uses
+/// (`OPTIONS` there): the site then needs no Markdown parser, about 25 KB of gzip.
+fn write_pages(dist: &Path) -> Result<(), String> {
+    use pulldown_cmark::{Event, Options, Parser};
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut pages: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(root().join("lessons")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "md") {
+            let name = path.file_stem().unwrap_or_default().to_owned();
+            pages.push((path, dist.join("lessons").join(name).with_extension("json")));
+        }
+    }
+    for name in DOC_PAGES {
+        let src = root().join("docs").join(format!("{name}.md"));
+        pages.push((src, dist.join("docs").join(format!("{name}.json"))));
+    }
+    for (src, out) in pages {
+        let md = std::fs::read_to_string(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+        let events: Vec<Event> = Parser::new_ext(&md, opts).collect();
+        let json = serde_json::to_string(&events).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(out.parent().expect("a folder")).map_err(|e| e.to_string())?;
+        std::fs::write(&out, json).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    Ok(())
 }
 
 /// Trunk 0.21 writes a worker's loader shim with `data-target-path` in its paths

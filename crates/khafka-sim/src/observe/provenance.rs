@@ -350,6 +350,28 @@ impl Provenance {
         })
     }
 
+    /// Whether record `id` was acknowledged, and whether its copy at `offset` is a later copy (see
+    /// [`RecordView::is_later_copy`]), without assembling the whole story: most records were
+    /// appended once.
+    pub fn acked_and_later_copy(
+        &self,
+        id: RecordId,
+        offset: u64,
+        store: &BatchStore,
+    ) -> (bool, bool) {
+        let Some(r) = self.records.get(id as usize) else {
+            return (false, false);
+        };
+        let batch = r.batch;
+        let Some(b) = self.batches.get(batch as usize) else {
+            return (false, false);
+        };
+        let acked = b.acked_dt != NONE32;
+        let later =
+            b.leader_appends > 1 && self.get(id, store).is_some_and(|v| v.is_later_copy(offset));
+        (acked, later)
+    }
+
     /// The story of record `id`; its offsets come from the stored batch of its first append.
     pub fn get(&self, id: RecordId, store: &BatchStore) -> Option<RecordView> {
         let r = *self.records.get(id as usize)?;

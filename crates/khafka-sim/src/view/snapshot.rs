@@ -35,8 +35,9 @@ pub const STRIP_MAX_REPLICAS: usize = 16;
 /// Segments of a log strip (a long log puts many records in each).
 pub const STRIP_SEGMENTS: usize = 48;
 /// Logs up to this long are examined record by record for their strip. Longer logs: the last
-/// [`STRIP_TAIL_RECORDS`] records one by one, and as many older ones sampled at an even stride, so a
-/// picture of a very long run costs the same as a short one.
+/// [`STRIP_TAIL_RECORDS`] records one by one, and as many older ones sampled (the first record of
+/// every few batches, at an even stride), so a picture of a very long run costs the same as a short
+/// one.
 pub const STRIP_EXACT_LOG: u64 = 8_000;
 pub const STRIP_TAIL_RECORDS: u64 = 2_000;
 
@@ -328,18 +329,27 @@ impl Sim {
         if leo > STRIP_EXACT_LOG {
             strip.exact_from = leo - STRIP_TAIL_RECORDS;
         }
-        let stride = strip.exact_from.div_ceil(STRIP_TAIL_RECORDS).max(1);
-        let sampled = (0..strip.exact_from).step_by(stride as usize);
-        for offset in sampled.chain(strip.exact_from..leo) {
-            let Some(rec) = r.log.get(offset, &self.batches) else {
-                continue;
-            };
+        // The older records sampled as the first record of every few batches (each sample is two
+        // reads of the run-wide batch store, where a partition's batches lie far apart), then the
+        // tail record by record.
+        let store = &self.batches;
+        let mut records: Vec<(u64, RecordId)> = Vec::with_capacity(2 * STRIP_TAIL_RECORDS as usize);
+        if strip.exact_from > 0 {
+            let older = r.log.batch_index_of(strip.exact_from, store).unwrap_or(0);
+            let stride = older.div_ceil(STRIP_TAIL_RECORDS as usize).max(1);
+            for i in (0..older).step_by(stride) {
+                let Some(e) = r.log.batches().get(i) else {
+                    break;
+                };
+                records.push((store.get(e.batch).base_offset, store.record_id(e.batch, 0)));
+            }
+        }
+        r.log
+            .for_each_record_id(strip.exact_from, leo, store, |o, id| records.push((o, id)));
+        for (offset, id) in records {
             let exact = offset >= strip.exact_from;
-            let info = self.prov.get(rec.record_id, &self.batches);
-            let acked = info.is_some_and(|i| i.acked_us().is_some());
-            let duplicate = info.is_some_and(|i| i.is_later_copy(offset));
-            let lost =
-                acked && has_leader && current && self.prov.scan.copies_of(rec.record_id) == 0;
+            let (acked, duplicate) = self.prov.acked_and_later_copy(id, offset, store);
+            let lost = acked && has_leader && current && self.prov.scan.copies_of(id) == 0;
             let state = if lost {
                 RecordState::Lost
             } else if duplicate {
