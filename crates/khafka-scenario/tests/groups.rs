@@ -1,6 +1,8 @@
 //! Consumer-group keys, faults and expectations: each value has Kafka's type and range, and a
 //! wrong one a clear error at its place.
 
+#![cfg(feature = "groups")]
+
 use khafka_scenario::{parse, ParseError};
 
 fn one_error(src: &str) -> ParseError {

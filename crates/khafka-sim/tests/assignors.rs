@@ -4,6 +4,8 @@
 //! names the Kafka test it reproduces; the expected assignments are copied from it. Then
 //! property tests of the invariants.
 
+#![cfg(feature = "groups")]
+
 use khafka_sim::client::consumer::assignor::{
     ClientAssignor, GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition,
 };

@@ -3,6 +3,8 @@
 //! and we play its members (Kafka 4.1's `GroupMetadataManager`, classic protocol; the coordinator
 //! runtime's writes, answered at the high watermark).
 
+#![cfg(feature = "groups")]
+
 use khafka_sim::broker::Broker;
 use khafka_sim::ctx::{Effect, Node, Timer};
 use khafka_sim::harness::Harness;

@@ -76,6 +76,7 @@ impl Broker {
             .map(|p| (p.from, p.req_id))
             .collect();
         held.extend(self.delayed_produces.drain(..).map(|d| (d.from, d.req_id)));
+        #[cfg(feature = "groups")]
         held.extend(self.group_coordinator.shutdown());
         self.fetchers.clear();
         ctx.emit(TraceKind::BrokerStopped {

@@ -27,6 +27,7 @@
 mod controller_channel;
 mod fetch;
 mod fetcher;
+#[cfg(feature = "groups")]
 pub mod group_coordinator;
 mod lifecycle;
 mod partition;
@@ -114,6 +115,7 @@ pub struct Broker {
     /// of all events at scale).
     parked_check: CheckTimer,
     /// The group coordinator's shards (`group_coordinator.rs`).
+    #[cfg(feature = "groups")]
     pub group_coordinator: group_coordinator::GroupCoordinator,
 }
 
@@ -169,6 +171,7 @@ impl Broker {
             fetch_check: CheckTimer::default(),
             produce_check: CheckTimer::default(),
             parked_check: CheckTimer::default(),
+            #[cfg(feature = "groups")]
             group_coordinator: Default::default(),
         }
     }
@@ -269,6 +272,7 @@ impl Broker {
                     self.propose_isr(ctx, part, isr);
                 }
             }
+            #[cfg(feature = "groups")]
             Timer::GroupCoordinatorCheck { at_us } => self.on_group_check(ctx, at_us),
             Timer::ShutdownDeadline if self.want_shutdown => {
                 return BrokerAction::Stop { clean: true };
@@ -304,6 +308,7 @@ impl Broker {
             Msg::ApiVersions(ApiVersions::Request { req_id }) => {
                 ctx.send(from, Msg::ApiVersions(ApiVersions::Response { req_id }))
             }
+            #[cfg(feature = "groups")]
             Msg::Group(crate::msg::Group::Request { req_id, req }) => {
                 self.on_group_request(ctx, from, req_id, *req)
             }
@@ -344,8 +349,10 @@ impl Broker {
                     if st.leader_epoch >= cached.1 {
                         *cached = (st.leader, st.leader_epoch);
                     }
+                    #[cfg(feature = "groups")]
                     let part = st.part;
                     self.apply_partition_state(ctx, st);
+                    #[cfg(feature = "groups")]
                     self.sync_coordinator(ctx, part);
                 }
                 self.fetch_metadata(ctx);
@@ -365,6 +372,7 @@ impl Broker {
                             && st.leader_epoch >= r.state.leader_epoch
                         {
                             self.apply_partition_state(ctx, *st);
+                            #[cfg(feature = "groups")]
                             self.sync_coordinator(ctx, part);
                         }
                     }

@@ -225,6 +225,7 @@ impl Broker {
                 high_watermark: new_hw,
             });
             self.complete_delayed(ctx, part);
+            #[cfg(feature = "groups")]
             self.complete_coordinator_writes(ctx, part);
             self.wake_parked(ctx, part);
         }

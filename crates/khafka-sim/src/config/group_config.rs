@@ -40,14 +40,7 @@ impl Default for GroupCoordinatorConfig {
 }
 
 impl GroupCoordinatorConfig {
-    pub const KEYS: &'static [&'static str] = &[
-        "offsets.topic.num.partitions",
-        "offsets.topic.replication.factor",
-        "group.initial.rebalance.delay.ms",
-        "group.min.session.timeout.ms",
-        "group.max.session.timeout.ms",
-        "offsets.commit.timeout.ms",
-    ];
+    pub const KEYS: &'static [&'static str] = super::kafka_config::BROKER_GROUP_KEYS;
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {
@@ -182,17 +175,7 @@ fn parse_assignor(text: &str) -> Option<ClientAssignor> {
 }
 
 impl ConsumerGroupConfig {
-    pub const KEYS: &'static [&'static str] = &[
-        "group.id",
-        "group.protocol",
-        "partition.assignment.strategy",
-        "group.instance.id",
-        "session.timeout.ms",
-        "heartbeat.interval.ms",
-        "max.poll.interval.ms",
-        "enable.auto.commit",
-        "auto.commit.interval.ms",
-    ];
+    pub const KEYS: &'static [&'static str] = super::kafka_config::CONSUMER_GROUP_KEYS;
 
     /// Whether the consumer commits automatically: `enable.auto.commit` (default true), but never
     /// without a `group.id` (`ConsumerConfig.maybeOverrideEnableAutoCommit`).

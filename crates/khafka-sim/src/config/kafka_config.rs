@@ -15,6 +15,31 @@ pub enum ConfigError {
     InvalidValue(String),
 }
 
+/// The broker keys of the group coordinator (`config/group_config.rs`), listed without the `groups`
+/// feature too, so that the scenario language can say why it refuses them.
+pub const BROKER_GROUP_KEYS: &[&str] = &[
+    "offsets.topic.num.partitions",
+    "offsets.topic.replication.factor",
+    "group.initial.rebalance.delay.ms",
+    "group.min.session.timeout.ms",
+    "group.max.session.timeout.ms",
+    "offsets.commit.timeout.ms",
+];
+
+/// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
+/// the `groups` feature too.
+pub const CONSUMER_GROUP_KEYS: &[&str] = &[
+    "group.id",
+    "group.protocol",
+    "partition.assignment.strategy",
+    "group.instance.id",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
+    "enable.auto.commit",
+    "auto.commit.interval.ms",
+];
+
 /// A Kafka `long` setting: 0 to 2^63 - 1.
 pub(crate) fn parse_u64(value: &str, what: &str) -> Result<u64, ConfigError> {
     parse_bounded(value, what, i64::MAX as u64, "2^63 - 1 (Kafka's long)")
@@ -108,6 +133,7 @@ pub struct BrokerConfig {
     /// writes dirty pages back after about 30 s (`vm.dirty_expire_centisecs`).
     pub sim_unflushed_window_ms: u64,
     /// The group coordinator's settings (`config/group_config.rs`).
+    #[cfg(feature = "groups")]
     pub group: super::group_config::GroupCoordinatorConfig,
     /// Simulator key: the number of KRaft controllers (`controller.quorum.voters`), `1..=9`; `0`
     /// (the default) keeps the single controller that never fails.
@@ -143,6 +169,7 @@ impl Default for BrokerConfig {
             eligible_leader_replicas_enable: true,
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             sim_unflushed_window_ms: 30_000,
+            #[cfg(feature = "groups")]
             group: Default::default(),
             controllers: 0,
             // `QuorumConfig`: DEFAULT_QUORUM_ELECTION_TIMEOUT_MS, _FETCH_TIMEOUT_MS,
@@ -156,6 +183,7 @@ impl Default for BrokerConfig {
 }
 
 impl BrokerConfig {
+    #[cfg(feature = "groups")]
     pub const KEYS: &'static [&'static str] = &[
         "controller",
         "kafka.version",
@@ -183,6 +211,34 @@ impl BrokerConfig {
         "group.min.session.timeout.ms",
         "group.max.session.timeout.ms",
         "offsets.commit.timeout.ms",
+        "controllers",
+        "controller.quorum.election.timeout.ms",
+        "controller.quorum.fetch.timeout.ms",
+        "controller.quorum.election.backoff.max.ms",
+        "controller.quorum.request.timeout.ms",
+    ];
+    #[cfg(not(feature = "groups"))]
+    pub const KEYS: &'static [&'static str] = &[
+        "controller",
+        "kafka.version",
+        "high.watermark.rule",
+        "truncation",
+        "broker.session.timeout.ms",
+        "broker.heartbeat.interval.ms",
+        "zookeeper.session.timeout.ms",
+        "replica.lag.time.max.ms",
+        "replica.fetch.wait.max.ms",
+        "replica.fetch.backoff.ms",
+        "auto.leader.rebalance.enable",
+        "leader.imbalance.check.interval.seconds",
+        "leader.imbalance.per.broker.percentage",
+        "unclean.leader.election.enable",
+        "min.insync.replicas",
+        "default.replication.factor",
+        "num.partitions",
+        "eligible.leader.replicas.enable",
+        "replica.high.watermark.checkpoint.interval.ms",
+        "sim.unflushed.window.ms",
         "controllers",
         "controller.quorum.election.timeout.ms",
         "controller.quorum.fetch.timeout.ms",
@@ -299,7 +355,10 @@ impl BrokerConfig {
                 self.controller_quorum_request_timeout_ms =
                     positive(parse_int(value, "milliseconds")?)?
             }
+            #[cfg(feature = "groups")]
             _ => return self.group.set(key, value),
+            #[cfg(not(feature = "groups"))]
+            _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
     }
@@ -356,7 +415,10 @@ impl BrokerConfig {
             "controller.quorum.request.timeout.ms" => {
                 self.controller_quorum_request_timeout_ms.to_string()
             }
+            #[cfg(feature = "groups")]
             _ => return self.group.get(key),
+            #[cfg(not(feature = "groups"))]
+            _ => return None,
         })
     }
 
@@ -708,6 +770,7 @@ pub struct ConsumerConfig {
     pub max_poll_records: u32,
     pub request_timeout_ms: u64,
     /// Group membership and commits (`config/group_config.rs`).
+    #[cfg(feature = "groups")]
     pub group: super::group_config::ConsumerGroupConfig,
 }
 
@@ -719,6 +782,7 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             max_poll_records: 500,
             request_timeout_ms: 30_000,
+            #[cfg(feature = "groups")]
             group: Default::default(),
         }
     }
@@ -740,10 +804,14 @@ impl ConsumerConfig {
             "fetch.max.wait.ms" => self.fetch_max_wait_ms.to_string(),
             "max.poll.records" => self.max_poll_records.to_string(),
             "request.timeout.ms" => self.request_timeout_ms.to_string(),
+            #[cfg(feature = "groups")]
             _ => return self.group.get(key),
+            #[cfg(not(feature = "groups"))]
+            _ => return None,
         })
     }
 
+    #[cfg(feature = "groups")]
     pub const KEYS: &'static [&'static str] = &[
         "isolation.level",
         "auto.offset.reset",
@@ -759,6 +827,14 @@ impl ConsumerConfig {
         "max.poll.interval.ms",
         "enable.auto.commit",
         "auto.commit.interval.ms",
+    ];
+    #[cfg(not(feature = "groups"))]
+    pub const KEYS: &'static [&'static str] = &[
+        "isolation.level",
+        "auto.offset.reset",
+        "fetch.max.wait.ms",
+        "max.poll.records",
+        "request.timeout.ms",
     ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -792,7 +868,10 @@ impl ConsumerConfig {
             "request.timeout.ms" => {
                 self.request_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
+            #[cfg(feature = "groups")]
             _ => return self.group.set(key, value),
+            #[cfg(not(feature = "groups"))]
+            _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
     }

@@ -304,15 +304,18 @@ pub enum Fault {
         producer: String,
     },
     /// The consumer's process dies: no commit, no LeaveGroup; its group notices at session expiry.
+    #[cfg(feature = "groups")]
     CrashConsumer {
         consumer: String,
     },
     /// `close()`: a group member commits (with auto-commit) and leaves its group, then stops.
+    #[cfg(feature = "groups")]
     StopConsumer {
         consumer: String,
     },
     /// A crashed or stopped consumer starts again (a new process: it rejoins its group and resumes
     /// from the committed offsets).
+    #[cfg(feature = "groups")]
     RestartConsumer {
         consumer: String,
     },

@@ -80,6 +80,7 @@ impl Topology {
                 });
             }
         }
+        #[cfg(feature = "groups")]
         crate::coordinator::group::offsets_topic::add_to(spec, &racks, &mut topics, &mut parts);
         Topology {
             brokers: n,

@@ -58,6 +58,7 @@ pub enum Timer {
         partition_epoch: u32,
     },
     /// The group coordinator's earliest deadline (loads, sessions, join and sync phases, writes).
+    #[cfg(feature = "groups")]
     GroupCoordinatorCheck {
         at_us: u64,
     },
@@ -91,6 +92,7 @@ pub enum Timer {
         at_us: u64,
     },
     /// A group consumer's earliest deadline (heartbeat, auto-commit, backoff, request timeout).
+    #[cfg(feature = "groups")]
     GroupTick {
         at_us: u64,
     },

@@ -831,8 +831,11 @@ impl Sim {
                     self.dues[i] = u64::MAX;
                 }
             }
+            #[cfg(feature = "groups")]
             Fault::CrashConsumer { consumer } => self.consumer_fault("crash", &consumer),
+            #[cfg(feature = "groups")]
             Fault::StopConsumer { consumer } => self.consumer_fault("stop", &consumer),
+            #[cfg(feature = "groups")]
             Fault::RestartConsumer { consumer } => self.consumer_fault("restart", &consumer),
             Fault::ResumeProducer { producer } => {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
@@ -853,6 +856,7 @@ impl Sim {
     }
 
     /// `crash consumer C`, `stop consumer C`, `restart consumer C`.
+    #[cfg(feature = "groups")]
     fn consumer_fault(&mut self, kind: &str, name: &str) {
         let Some(i) = self.consumers.iter().position(|c| &*c.name == name) else {
             return;
@@ -936,6 +940,7 @@ impl Sim {
                 for c in &self.consumers {
                     if i as PartIdx >= c.first_part && (i as PartIdx) < c.first_part + c.partitions
                     {
+                        #[cfg(feature = "groups")]
                         if c.group.is_some() && !c.fetches(i - c.first_part as usize) {
                             continue;
                         }
@@ -1033,8 +1038,11 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::RestartController { controller } => format!("restart controller {controller}"),
         Fault::PauseProducer { producer } => format!("pause producer {producer}"),
         Fault::ResumeProducer { producer } => format!("resume producer {producer}"),
+        #[cfg(feature = "groups")]
         Fault::CrashConsumer { consumer } => format!("crash consumer {consumer}"),
+        #[cfg(feature = "groups")]
         Fault::StopConsumer { consumer } => format!("stop consumer {consumer}"),
+        #[cfg(feature = "groups")]
         Fault::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
     }
 }

@@ -95,6 +95,7 @@ pub struct BatchStore {
     record_ids: ChunkVec<u32>,
     /// The content of `__consumer_offsets` records (ids with bit 31 set,
     /// [`super::coordinator_record`]); empty in a run without consumer groups.
+    #[cfg(feature = "groups")]
     coordinator: ChunkVec<super::coordinator_record::CoordinatorRecord>,
 }
 
@@ -132,6 +133,7 @@ impl BatchStore {
         id
     }
 
+    #[cfg(feature = "groups")]
     /// Stores a batch of coordinator records a `__consumer_offsets` leader appends at
     /// `base_offset`, and returns its id.
     pub fn add_coordinator(
@@ -153,6 +155,7 @@ impl BatchStore {
     }
 
     /// The coordinator record a record id names, if it names one.
+    #[cfg(feature = "groups")]
     pub fn coordinator_record(
         &self,
         id: RecordId,

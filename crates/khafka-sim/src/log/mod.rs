@@ -3,6 +3,7 @@
 //! producers' state kept from it (`ProducerStateManager`).
 
 mod batch;
+#[cfg(feature = "groups")]
 pub mod coordinator_record;
 pub mod producer_state;
 mod unified_log;

@@ -173,6 +173,7 @@ fn check_controller(sim: &mut Sim) {
     }
 }
 
+#[cfg(feature = "groups")]
 /// kafka-semantics.md §8.5: no partition is owned by two members of one generation of a group
 /// (two running consumers of a group that believe they are in the same generation never both
 /// fetch one partition).
@@ -208,6 +209,7 @@ fn check_groups(sim: &mut Sim) {
 /// The log comparisons: StrongIsr (with unclean election off) and HW ≤ LEO of every live ISR member.
 pub fn check_global(sim: &mut Sim) {
     check_controller(sim);
+    #[cfg(feature = "groups")]
     check_groups(sim);
     if sim.unflushed_loss {
         // Kafka's guarantees assume data acknowledged by a replica survives its crash; a power loss
@@ -409,6 +411,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "groups")]
     #[test]
     fn catches_a_partition_owned_twice_in_one_generation() {
         let mut spec = ScenarioSpec::default();

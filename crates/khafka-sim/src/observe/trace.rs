@@ -250,6 +250,7 @@ pub enum TraceKind {
     },
     /// A consumer group's step: a member joined, a generation formed, a member expired, a
     /// coordinator loaded its partition (`text` says which).
+    #[cfg(feature = "groups")]
     Group {
         group: String,
         text: String,
@@ -1023,6 +1024,7 @@ impl Encode for TraceEvent {
                 h.word(tag::VIOLATION);
                 text.encode(h);
             }
+            #[cfg(feature = "groups")]
             TraceKind::Group { group, text } => {
                 h.word(tag::GROUP);
                 group.encode(h);

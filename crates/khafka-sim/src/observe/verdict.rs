@@ -506,6 +506,7 @@ impl Sim {
             violations: self.violations.clone(),
             invariants_checked: self.opts.check_invariants,
             halted: self.halted().map(str::to_string),
+            #[cfg(feature = "groups")]
             groups: self.groups(),
             quorum: self.quorum_outcome(),
         }

@@ -8,6 +8,7 @@ mod api_versions;
 mod broker_heartbeat;
 mod errors;
 mod fetch;
+#[cfg(feature = "groups")]
 pub mod group;
 mod metadata;
 mod metadata_fetch;
@@ -19,6 +20,7 @@ pub use api_versions::ApiVersions;
 pub use broker_heartbeat::BrokerHeartbeat;
 pub use errors::ErrorCode;
 pub use fetch::{Fetch, FetchPartition, FetchedPartition, Fetcher};
+#[cfg(feature = "groups")]
 pub use group::Group;
 pub use metadata::Metadata;
 pub use metadata_fetch::MetadataFetch;
@@ -53,6 +55,7 @@ pub enum Msg {
     AlterPartition(AlterPartition),
     /// The consumer-group APIs (`group.rs`: FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
     /// LeaveGroup, OffsetCommit, OffsetFetch).
+    #[cfg(feature = "groups")]
     Group(Group),
     /// The OS reset the connection: the request `req_id` will never be answered.
     Disconnect {
@@ -90,7 +93,9 @@ impl Msg {
             Msg::MetadataFetch(MetadataFetch::Response { .. }) => "MetadataFetchResponse",
             Msg::AlterPartition(AlterPartition::Request { .. }) => "AlterPartition",
             Msg::AlterPartition(AlterPartition::Response { .. }) => "AlterPartitionResponse",
+            #[cfg(feature = "groups")]
             Msg::Group(Group::Request { req, .. }) => req.kind(),
+            #[cfg(feature = "groups")]
             Msg::Group(Group::Response { resp, .. }) => resp.kind(),
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
@@ -106,8 +111,9 @@ impl Msg {
             | Msg::Fetch(Fetch::Request { req_id, .. })
             | Msg::Metadata(Metadata::Request { req_id })
             | Msg::ApiVersions(ApiVersions::Request { req_id })
-            | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. })
-            | Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
+            | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) => Some(*req_id),
+            #[cfg(feature = "groups")]
+            Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
             _ => None,
         }
     }

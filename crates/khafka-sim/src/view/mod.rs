@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod export;
+#[cfg(feature = "groups")]
 pub mod groups;
 pub mod outcome;
 pub mod quorum;

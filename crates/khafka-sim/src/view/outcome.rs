@@ -113,6 +113,7 @@ pub struct Outcome {
     #[serde(default)]
     pub halted: Option<String>,
     /// The consumer groups (`view/groups.rs`); none without a `group.id`.
+    #[cfg(feature = "groups")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<crate::coordinator::group::GroupView>,
     /// With a controller quorum (`controllers=N`): the active controller at the end, if any, and
@@ -129,6 +130,7 @@ pub struct QuorumOutcome {
 }
 
 impl Outcome {
+    #[cfg(feature = "groups")]
     pub fn group(&self, group: &str) -> Option<&crate::coordinator::group::GroupView> {
         self.groups.iter().find(|g| g.group == group)
     }

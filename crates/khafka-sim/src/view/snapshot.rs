@@ -189,6 +189,7 @@ impl ClusterSnapshot {
             violations: sim.violations.clone(),
             invariants_checked: sim.opts.check_invariants,
             halted: sim.halted().map(str::to_string),
+            #[cfg(feature = "groups")]
             groups: sim.groups(),
             quorum: sim.quorum_outcome(),
         }

@@ -7,7 +7,9 @@
 //! its log end, which stands in for `ListOffsets`). It fetches with `fetch.max.wait.ms` long polls,
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
+#[cfg(feature = "groups")]
 pub mod assignor;
+#[cfg(feature = "groups")]
 pub mod group;
 
 use crate::config::{ConsumerConfig, OffsetReset};
@@ -50,6 +52,7 @@ pub struct Consumer {
     metadata_next_broker: u32,
     pub received: u64,
     /// The group membership, with a `group.id`.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<group::Membership>>,
     /// Crashed or closed: handles nothing until restarted.
     pub stopped: bool,
@@ -81,6 +84,7 @@ impl Consumer {
             metadata_in_flight: None,
             metadata_next_broker: idx,
             received: 0,
+            #[cfg(feature = "groups")]
             group: spec.config.group.group_id.as_deref().map(|g| {
                 Box::new(group::Membership::new(
                     g,
@@ -103,12 +107,14 @@ impl Consumer {
 
     /// Whether partition `p` of the topic may be fetched now.
     fn fetchable(&self, p: usize) -> bool {
-        match &self.group {
-            None => !self.no_offset[p],
-            Some(g) => g.fetchable(p),
+        #[cfg(feature = "groups")]
+        if let Some(g) = &self.group {
+            return g.fetchable(p);
         }
+        !self.no_offset[p]
     }
 
+    #[cfg(feature = "groups")]
     /// Runs `f` on the membership with a view of the consumer's positions.
     fn with_group(
         &mut self,
@@ -130,11 +136,13 @@ impl Consumer {
         self.group = Some(g);
     }
 
+    #[cfg(feature = "groups")]
     /// The process dies: everything in memory is gone (positions, membership).
     pub fn crash(&mut self) {
         self.stopped = true;
     }
 
+    #[cfg(feature = "groups")]
     /// `close()`: the final commit and LeaveGroup of a group member, then stop.
     pub fn close(&mut self, ctx: &mut Ctx) {
         if self.stopped {
@@ -146,6 +154,7 @@ impl Consumer {
         }
     }
 
+    #[cfg(feature = "groups")]
     /// A new process with the same configuration: it starts now, from what Kafka kept.
     pub fn restart(&mut self, ctx: &mut Ctx, spec: &ConsumerSpec) {
         if !self.stopped
@@ -165,6 +174,7 @@ impl Consumer {
         self.start(ctx);
     }
 
+    #[cfg(feature = "groups")]
     /// Records that `[from, to)` of partition `p` was handed to the application.
     fn record_delivery(&mut self, p: u32, from: u64, to: u64) {
         if self.group.is_none() {
@@ -198,9 +208,11 @@ impl Consumer {
                 if self.leaders.iter().any(|l| l.is_none()) {
                     self.request_metadata(ctx);
                 }
+                #[cfg(feature = "groups")]
                 self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
                 self.pump(ctx);
             }
+            #[cfg(feature = "groups")]
             Timer::GroupTick { at_us } if self.group.as_mut().is_some_and(|g| g.fire(at_us)) => {
                 self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
                 self.pump(ctx);
@@ -330,6 +342,7 @@ impl Consumer {
             return;
         }
         match msg {
+            #[cfg(feature = "groups")]
             Msg::Group(crate::msg::Group::Response { req_id, resp }) => {
                 self.with_group(ctx, |g, ctx, v| g.on_response(ctx, v, req_id, *resp));
                 if self
@@ -414,6 +427,7 @@ impl Consumer {
                             if let Some(&last) = fp.batches.last() {
                                 self.position_epochs[p] = Some(store.get(last).leader_epoch);
                             }
+                            #[cfg(feature = "groups")]
                             self.record_delivery(p as u32, pos, end);
                             self.positions[p] = Some(end);
                             let topo = ctx.topo;
@@ -449,8 +463,14 @@ impl Consumer {
                 self.pump(ctx);
             }
             Msg::Disconnect { req_id } => {
-                let mut ours = false;
-                self.with_group(ctx, |g, ctx, v| ours = g.on_disconnect(ctx, v, req_id));
+                #[cfg(feature = "groups")]
+                let ours = {
+                    let mut ours = false;
+                    self.with_group(ctx, |g, ctx, v| ours = g.on_disconnect(ctx, v, req_id));
+                    ours
+                };
+                #[cfg(not(feature = "groups"))]
+                let ours = false;
                 if ours {
                     self.pump(ctx);
                 } else if self.metadata_in_flight == Some(req_id) {

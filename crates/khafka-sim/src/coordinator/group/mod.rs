@@ -10,9 +10,14 @@
 //! log as the partition's leader and answers when the high watermark passes them.
 
 pub mod assignor;
+#[cfg(feature = "groups")]
 pub mod classic;
+#[cfg(feature = "groups")]
 pub mod offsets_topic;
+#[cfg(feature = "groups")]
 pub mod shard;
 
+#[cfg(feature = "groups")]
 pub use classic::{ClassicGroup, ClassicGroupState};
+#[cfg(feature = "groups")]
 pub use shard::{CoordinatorShard, GroupView, Outputs};
