@@ -256,6 +256,7 @@ impl Parser {
                 }
             }
         }
+        #[cfg(feature = "groups")]
         if let Err(why) = spec.config.group.check() {
             let key = if why.starts_with("heartbeat") {
                 "heartbeat.interval.ms"

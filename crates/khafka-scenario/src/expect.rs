@@ -69,13 +69,20 @@ pub enum Metric {
     OfflinePartitions,
     Violations,
     /// A group's committed offset for a partition.
+    #[cfg(feature = "groups")]
     GroupCommitted(String, TopicPartition),
+    #[cfg(feature = "groups")]
     GroupLag(String, TopicPartition),
+    #[cfg(feature = "groups")]
     GroupState(String),
+    #[cfg(feature = "groups")]
     Generation(String),
+    #[cfg(feature = "groups")]
     GroupMembers(String),
+    #[cfg(feature = "groups")]
     ProcessedTwice(String),
     /// A member's partitions, by the consumer's name.
+    #[cfg(feature = "groups")]
     Assignment(String, String),
     /// With `controllers=N`: the active controller's id, or `none`.
     ActiveController,
@@ -158,6 +165,7 @@ pub const ERROR_NAMES: &[&str] = &[
 ];
 
 /// Every metric name `expect` accepts.
+#[cfg(feature = "groups")]
 pub const METRICS: &[&str] = &[
     "sent",
     "acknowledged",
@@ -189,6 +197,44 @@ pub const METRICS: &[&str] = &[
     "active_controller",
     "controller_epoch",
 ];
+/// Every metric name `expect` accepts (without the `groups` feature: no group metrics).
+#[cfg(not(feature = "groups"))]
+pub const METRICS: &[&str] = &[
+    "sent",
+    "acknowledged",
+    "acked",
+    "failed",
+    "pending",
+    "committed",
+    "lost",
+    "acked_lost",
+    "unavailable",
+    "duplicated",
+    "reordered",
+    "consumed",
+    "errors",
+    "leader",
+    "leader_epoch",
+    "isr",
+    "isr_size",
+    "hw",
+    "leo",
+    "offline_partitions",
+    "violations",
+    "active_controller",
+    "controller_epoch",
+];
+
+/// The metrics of consumer groups (`committed` is one too, with arguments), which a build without
+/// the `groups` feature refuses by name.
+pub const GROUP_METRICS: &[&str] = &[
+    "lag",
+    "group_state",
+    "generation",
+    "group_members",
+    "processed_twice",
+    "assignment",
+];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
 /// coordinator has the group loaded).
@@ -206,8 +252,12 @@ enum Type {
     Number,
     Broker,
     Set,
+    // The group metrics' types (`committed(G, TP)` …, `group_state(G)`, `assignment(G, C)`).
+    #[cfg_attr(not(feature = "groups"), allow(dead_code))]
     MaybeNumber,
+    #[cfg_attr(not(feature = "groups"), allow(dead_code))]
     State,
+    #[cfg_attr(not(feature = "groups"), allow(dead_code))]
     Parts,
 }
 
@@ -216,10 +266,13 @@ impl Metric {
         match self {
             Metric::Leader(_) | Metric::ActiveController => Type::Broker,
             Metric::Isr(_) => Type::Set,
+            #[cfg(feature = "groups")]
             Metric::GroupCommitted(..) | Metric::GroupLag(..) | Metric::Generation(_) => {
                 Type::MaybeNumber
             }
+            #[cfg(feature = "groups")]
             Metric::GroupState(_) => Type::State,
+            #[cfg(feature = "groups")]
             Metric::Assignment(..) => Type::Parts,
             _ => Type::Number,
         }
@@ -290,6 +343,10 @@ pub(crate) fn parse(
     let (name, name_span) = cur.word();
     if name.is_empty() {
         return Err(ParseError::new(cur.here(), "expected a metric name").hint(example));
+    }
+    #[cfg(not(feature = "groups"))]
+    if GROUP_METRICS.contains(&name.as_str()) {
+        return Err(crate::groups_unavailable(name_span));
     }
     let Some(&known) = METRICS.iter().find(|m| **m == name) else {
         let e = ParseError::new(name_span, format!("unknown metric `{name}`"));
@@ -492,8 +549,14 @@ fn metric(
             return no_args(Metric::Counter(c));
         }
     }
+    #[cfg(feature = "groups")]
     if let Some(m) = group_metric(name, args, name_span, args_span, refs)? {
         return Ok(m);
+    }
+    #[cfg(not(feature = "groups"))]
+    if name == "committed" {
+        // `committed(G, TP)`: a group's committed offset.
+        return Err(crate::groups_unavailable(name_span));
     }
     match name {
         "offline_partitions" => return no_args(Metric::OfflinePartitions),
@@ -566,6 +629,7 @@ fn metric(
     })
 }
 
+#[cfg(feature = "groups")]
 /// The group metrics: `committed(G, TP)`, `lag(G, TP)`, `group_state(G)`, `generation(G)`,
 /// `group_members(G)`, `processed_twice(G)`.
 fn group_metric(
@@ -735,7 +799,9 @@ enum Value {
     Int(u64),
     None,
     Set(Vec<BrokerId>),
+    #[cfg(feature = "groups")]
     Word(String),
+    #[cfg(feature = "groups")]
     Parts(Vec<String>),
     Missing(String),
 }
@@ -749,7 +815,9 @@ impl Value {
                 let items: Vec<String> = s.iter().map(u32::to_string).collect();
                 format!("{{{}}}", items.join(","))
             }
+            #[cfg(feature = "groups")]
             Value::Word(w) => w.clone(),
+            #[cfg(feature = "groups")]
             Value::Parts(p) => format!("{{{}}}", p.join(",")),
             Value::Missing(why) => why.clone(),
         }
@@ -783,9 +851,13 @@ impl Expect {
                 CmpOp::Ge => a >= b,
                 CmpOp::Contains => false,
             },
+            #[cfg(feature = "groups")]
             (Value::Parts(a), CmpOp::Eq, Operand::Parts(b)) => a == b,
+            #[cfg(feature = "groups")]
             (Value::Parts(a), CmpOp::Ne, Operand::Parts(b)) => a != b,
+            #[cfg(feature = "groups")]
             (Value::Word(a), CmpOp::Eq, Operand::Word(b)) => a == b,
+            #[cfg(feature = "groups")]
             (Value::Word(a), CmpOp::Ne, Operand::Word(b)) => a != b,
             (Value::None, CmpOp::Eq, Operand::None) => true,
             (Value::None, CmpOp::Ne, Operand::None) => false,
@@ -876,6 +948,7 @@ impl Expect {
                 "not computed: the run did not check invariants (see Scenario::sim_options)".into(),
             ),
             Metric::Violations => count(outcome.violations.len()),
+            #[cfg(feature = "groups")]
             Metric::GroupCommitted(g, tp) | Metric::GroupLag(g, tp) => {
                 let Some(group) = outcome.group(g) else {
                     return Value::Missing(format!("no group {g} in the outcome"));
@@ -894,6 +967,7 @@ impl Expect {
                 };
                 v.map_or(Value::None, Value::Int)
             }
+            #[cfg(feature = "groups")]
             Metric::Assignment(g, consumer) => {
                 let Some(group) = outcome.group(g) else {
                     return Value::Missing(format!("no group {g} in the outcome"));
@@ -914,6 +988,7 @@ impl Expect {
                     None => Value::Missing(format!("{consumer} is not a member of {g}")),
                 }
             }
+            #[cfg(feature = "groups")]
             Metric::GroupState(g)
             | Metric::Generation(g)
             | Metric::GroupMembers(g)

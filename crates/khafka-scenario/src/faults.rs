@@ -70,8 +70,15 @@ impl Parser {
         };
         let rest = &args[2..];
         let faults = match fault.text.as_str() {
+            #[cfg(feature = "groups")]
             "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
                 self.consumer_fault(fault, &rest[1..])
+            }
+            #[cfg(not(feature = "groups"))]
+            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
+                let end = rest.get(1).unwrap_or(&rest[0]).span;
+                self.error(crate::groups_unavailable(fault.span.to(end)));
+                None
             }
             "stop" => {
                 self.error(ParseError::new(fault.span, "`stop` needs a consumer").hint(
@@ -485,6 +492,7 @@ impl Parser {
     }
 
     /// `crash consumer C`, `restart consumer C`, `stop consumer C`.
+    #[cfg(feature = "groups")]
     fn consumer_fault(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
         let Some(t) = args.first() else {
             self.error(

@@ -178,6 +178,16 @@ pub fn apply(
     own_keys: &[&'static str],
     errors: &mut Vec<ParseError>,
 ) {
+    #[cfg(not(feature = "groups"))]
+    if matches!(kind, ConfigKind::Broker | ConfigKind::Consumer)
+        && khafka_sim::config::BROKER_GROUP_KEYS
+            .iter()
+            .chain(khafka_sim::config::CONSUMER_GROUP_KEYS)
+            .any(|k| *k == pair.key)
+    {
+        errors.push(crate::groups_unavailable(pair.key_span.to(pair.value_span)));
+        return;
+    }
     if let Err(e) = set(&pair.key, &pair.value) {
         errors.push(config_error(e, pair, kind, own_keys));
     }

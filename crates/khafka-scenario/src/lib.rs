@@ -76,6 +76,17 @@ impl Scenario {
     }
 }
 
+/// The error for a consumer-group feature (a group key, a consumer fault, a group metric) in a
+/// build without the `groups` feature: refused where it is written, never ignored.
+#[cfg(not(feature = "groups"))]
+pub(crate) fn groups_unavailable(span: Span) -> ParseError {
+    ParseError::new(
+        span,
+        "consumer groups are not available in this build (the site does not run them yet)",
+    )
+    .hint("run this scenario with the `khafka` command line, which models consumer groups")
+}
+
 /// The largest scenario source accepted (1 MiB).
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
 

@@ -8,6 +8,7 @@
 use crate::errors::{ParseError, Span};
 use crate::parser::Parser;
 use crate::suggest::suggest;
+#[cfg(feature = "groups")]
 use khafka_sim::coordinator::group::offsets_topic;
 use khafka_sim::TopicPartition;
 
@@ -29,8 +30,10 @@ pub enum Reference {
         producer_only: bool,
     },
     /// A consumer (consumer faults).
+    #[cfg(feature = "groups")]
     Consumer { name: String, span: Span },
     /// A consumer group: some consumer has it as its `group.id`.
+    #[cfg(feature = "groups")]
     Group { name: String, span: Span },
 }
 
@@ -77,6 +80,7 @@ impl Parser {
                 })
             }
             Reference::Topic { name, span } => self.unknown_topic(name, *span),
+            #[cfg(feature = "groups")]
             Reference::Partition { tp, span } if tp.topic == offsets_topic::NAME => {
                 let cfg = &self.spec.cluster.config.group;
                 if !offsets_topic::wanted(&self.spec)
@@ -119,6 +123,7 @@ impl Parser {
                     .kafka("UNKNOWN_TOPIC_OR_PARTITION")
                 })
             }
+            #[cfg(feature = "groups")]
             Reference::Group { name, span } => {
                 let groups: Vec<&str> = self
                     .spec
@@ -134,6 +139,7 @@ impl Parser {
                     }
                 })
             }
+            #[cfg(feature = "groups")]
             Reference::Consumer { name, span } => {
                 let found = self.clients.iter().find(|c| &c.name == name);
                 match found {
