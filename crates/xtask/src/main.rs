@@ -81,6 +81,32 @@ fn test() -> Result<(), String> {
             "warnings",
         ]),
     )?;
+    // The site's configuration: the engine and the parser without consumer groups (the `groups`
+    // feature); the parser must refuse every group feature there.
+    run(
+        "clippy without the groups feature (the site's engine and parser)",
+        cargo().args([
+            "clippy",
+            "--package",
+            "khafka-sim",
+            "--package",
+            "khafka-scenario",
+            "--no-default-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "parser tests without the groups feature (group features refused)",
+        cargo().args([
+            "test",
+            "--package",
+            "khafka-scenario",
+            "--no-default-features",
+        ]),
+    )?;
     // Release: the seed sweep runs 2,000 simulations with invariant checks on.
     run(
         "tests (unit, scenarios, seed sweep, determinism)",
