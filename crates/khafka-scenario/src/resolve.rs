@@ -192,6 +192,11 @@ impl Parser {
         if self.spec.topics.iter().any(|t| t.name == name) {
             return None;
         }
+        #[cfg(not(feature = "groups"))]
+        if name == "__consumer_offsets" {
+            // The group coordinators' topic, which only a build with groups creates.
+            return Some(crate::groups_unavailable(span));
+        }
         let names: Vec<&str> = self.spec.topics.iter().map(|t| t.name.as_str()).collect();
         let e = ParseError::new(span, format!("unknown topic `{name}`"))
             .kafka("UNKNOWN_TOPIC_OR_PARTITION");

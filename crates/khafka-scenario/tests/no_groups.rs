@@ -94,6 +94,49 @@ fn group_metrics_are_refused_at_their_name() {
         let src = format!("{BASE}consumer c1 topic=t\nrun 1s\nexpect {expect}\n");
         refused(&src, 5, 8, len);
     }
+    // `__consumer_offsets` exists only with groups.
+    refused(
+        &format!("{BASE}run 1s\nexpect leader(__consumer_offsets-3) == 1\n"),
+        4,
+        15,
+        20,
+    );
     // `committed` without arguments is the producers' counter, as on main.
     parse(&format!("{BASE}run 1s\nexpect committed > 0\n")).expect("the counter parses");
+}
+
+/// Every scenario under `tests/scenarios` runs as in the full build: one without group features
+/// gives its golden trace hash (the golden file the default build is held to), one with them is
+/// refused with the groups error and nothing else.
+#[test]
+fn scenarios_without_groups_keep_their_golden_hashes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests");
+    let golden = std::fs::read_to_string(root.join("golden/trace-hashes.txt")).unwrap();
+    let (mut same, mut refused) = (0, 0);
+    for line in golden.lines() {
+        let (rel, want) = line.split_once(' ').unwrap();
+        let src = std::fs::read_to_string(root.join("scenarios").join(rel)).unwrap();
+        match parse(&src) {
+            Ok(s) => {
+                let opts = khafka_sim::SimOptions {
+                    check_invariants: false,
+                    ..khafka_sim::SimOptions::default()
+                };
+                let mut sim = khafka_sim::Sim::with_options(s.spec, opts);
+                sim.run();
+                let got = khafka_sim::trace::format_hash(sim.trace_hash());
+                assert_eq!(got, want, "{rel}: the trace hash differs without groups");
+                same += 1;
+            }
+            Err(e) => {
+                assert!(
+                    e.0.iter().all(|e| e.message == UNAVAILABLE),
+                    "{rel}: {:#?}",
+                    e.0
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert!(same > 0 && refused > 0, "{same} run, {refused} refused");
 }
