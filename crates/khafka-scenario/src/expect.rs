@@ -164,8 +164,42 @@ pub const ERROR_NAMES: &[&str] = &[
     "FENCED_LEADER_EPOCH",
 ];
 
-/// Every metric name, the group metrics last (`committed` is one too, with arguments).
-const ALL_METRICS: &[&str] = &[
+/// Every metric name `expect` accepts.
+#[cfg(feature = "groups")]
+pub const METRICS: &[&str] = &[
+    "sent",
+    "acknowledged",
+    "acked",
+    "failed",
+    "pending",
+    "committed",
+    "lost",
+    "acked_lost",
+    "unavailable",
+    "duplicated",
+    "reordered",
+    "consumed",
+    "errors",
+    "leader",
+    "leader_epoch",
+    "isr",
+    "isr_size",
+    "hw",
+    "leo",
+    "offline_partitions",
+    "violations",
+    "lag",
+    "group_state",
+    "generation",
+    "group_members",
+    "processed_twice",
+    "assignment",
+    "active_controller",
+    "controller_epoch",
+];
+/// Every metric name `expect` accepts (without the `groups` feature: no group metrics).
+#[cfg(not(feature = "groups"))]
+pub const METRICS: &[&str] = &[
     "sent",
     "acknowledged",
     "acked",
@@ -189,6 +223,11 @@ const ALL_METRICS: &[&str] = &[
     "violations",
     "active_controller",
     "controller_epoch",
+];
+
+/// The metrics of consumer groups (`committed` is one too, with arguments), which a build without
+/// the `groups` feature refuses by name.
+pub const GROUP_METRICS: &[&str] = &[
     "lag",
     "group_state",
     "generation",
@@ -196,18 +235,6 @@ const ALL_METRICS: &[&str] = &[
     "processed_twice",
     "assignment",
 ];
-
-/// The metrics of consumer groups, which a build without the `groups` feature refuses by name.
-pub const GROUP_METRICS: &[&str] = ALL_METRICS.split_at(ALL_METRICS.len() - 6).1;
-
-/// Every metric name `expect` accepts (without the `groups` feature: no group metrics).
-pub const METRICS: &[&str] = if cfg!(feature = "groups") {
-    ALL_METRICS
-} else {
-    ALL_METRICS
-        .split_at(ALL_METRICS.len() - GROUP_METRICS.len())
-        .0
-};
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
 /// coordinator has the group loaded).

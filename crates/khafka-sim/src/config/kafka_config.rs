@@ -15,55 +15,9 @@ pub enum ConfigError {
     InvalidValue(String),
 }
 
-/// The broker keys of the group coordinator (`config/group_config.rs`): the last ones of
-/// `BrokerConfig`'s list, there only with the `groups` feature, and named without it too so that
-/// the scenario language can say why it refuses them.
-pub const BROKER_GROUP_KEYS: &[&str] = group_keys(ALL_BROKER_KEYS, 6);
-
-/// The consumer keys of group membership and commits (`config/group_config.rs`), likewise.
-pub const CONSUMER_GROUP_KEYS: &[&str] = group_keys(ALL_CONSUMER_KEYS, 9);
-
-/// The last `n` keys of `all`: the group keys.
-const fn group_keys(all: &'static [&'static str], n: usize) -> &'static [&'static str] {
-    all.split_at(all.len() - n).1
-}
-
-/// `all`, without its last `n` keys (the group keys) when the `groups` feature is off.
-const fn keys(all: &'static [&'static str], n: usize) -> &'static [&'static str] {
-    if cfg!(feature = "groups") {
-        all
-    } else {
-        all.split_at(all.len() - n).0
-    }
-}
-
-/// Every key `BrokerConfig` reads, its group keys last.
-const ALL_BROKER_KEYS: &[&str] = &[
-    "controller",
-    "kafka.version",
-    "high.watermark.rule",
-    "truncation",
-    "broker.session.timeout.ms",
-    "broker.heartbeat.interval.ms",
-    "zookeeper.session.timeout.ms",
-    "replica.lag.time.max.ms",
-    "replica.fetch.wait.max.ms",
-    "replica.fetch.backoff.ms",
-    "auto.leader.rebalance.enable",
-    "leader.imbalance.check.interval.seconds",
-    "leader.imbalance.per.broker.percentage",
-    "unclean.leader.election.enable",
-    "min.insync.replicas",
-    "default.replication.factor",
-    "num.partitions",
-    "eligible.leader.replicas.enable",
-    "replica.high.watermark.checkpoint.interval.ms",
-    "sim.unflushed.window.ms",
-    "controllers",
-    "controller.quorum.election.timeout.ms",
-    "controller.quorum.fetch.timeout.ms",
-    "controller.quorum.election.backoff.max.ms",
-    "controller.quorum.request.timeout.ms",
+/// The broker keys of the group coordinator (`config/group_config.rs`), listed without the `groups`
+/// feature too, so that the scenario language can say why it refuses them.
+pub const BROKER_GROUP_KEYS: &[&str] = &[
     "offsets.topic.num.partitions",
     "offsets.topic.replication.factor",
     "group.initial.rebalance.delay.ms",
@@ -72,13 +26,9 @@ const ALL_BROKER_KEYS: &[&str] = &[
     "offsets.commit.timeout.ms",
 ];
 
-/// Every key `ConsumerConfig` reads, its group keys last.
-const ALL_CONSUMER_KEYS: &[&str] = &[
-    "isolation.level",
-    "auto.offset.reset",
-    "fetch.max.wait.ms",
-    "max.poll.records",
-    "request.timeout.ms",
+/// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
+/// the `groups` feature too.
+pub const CONSUMER_GROUP_KEYS: &[&str] = &[
     "group.id",
     "group.protocol",
     "partition.assignment.strategy",
@@ -233,7 +183,68 @@ impl Default for BrokerConfig {
 }
 
 impl BrokerConfig {
-    pub const KEYS: &'static [&'static str] = keys(ALL_BROKER_KEYS, 6);
+    #[cfg(feature = "groups")]
+    pub const KEYS: &'static [&'static str] = &[
+        "controller",
+        "kafka.version",
+        "high.watermark.rule",
+        "truncation",
+        "broker.session.timeout.ms",
+        "broker.heartbeat.interval.ms",
+        "zookeeper.session.timeout.ms",
+        "replica.lag.time.max.ms",
+        "replica.fetch.wait.max.ms",
+        "replica.fetch.backoff.ms",
+        "auto.leader.rebalance.enable",
+        "leader.imbalance.check.interval.seconds",
+        "leader.imbalance.per.broker.percentage",
+        "unclean.leader.election.enable",
+        "min.insync.replicas",
+        "default.replication.factor",
+        "num.partitions",
+        "eligible.leader.replicas.enable",
+        "replica.high.watermark.checkpoint.interval.ms",
+        "sim.unflushed.window.ms",
+        "offsets.topic.num.partitions",
+        "offsets.topic.replication.factor",
+        "group.initial.rebalance.delay.ms",
+        "group.min.session.timeout.ms",
+        "group.max.session.timeout.ms",
+        "offsets.commit.timeout.ms",
+        "controllers",
+        "controller.quorum.election.timeout.ms",
+        "controller.quorum.fetch.timeout.ms",
+        "controller.quorum.election.backoff.max.ms",
+        "controller.quorum.request.timeout.ms",
+    ];
+    #[cfg(not(feature = "groups"))]
+    pub const KEYS: &'static [&'static str] = &[
+        "controller",
+        "kafka.version",
+        "high.watermark.rule",
+        "truncation",
+        "broker.session.timeout.ms",
+        "broker.heartbeat.interval.ms",
+        "zookeeper.session.timeout.ms",
+        "replica.lag.time.max.ms",
+        "replica.fetch.wait.max.ms",
+        "replica.fetch.backoff.ms",
+        "auto.leader.rebalance.enable",
+        "leader.imbalance.check.interval.seconds",
+        "leader.imbalance.per.broker.percentage",
+        "unclean.leader.election.enable",
+        "min.insync.replicas",
+        "default.replication.factor",
+        "num.partitions",
+        "eligible.leader.replicas.enable",
+        "replica.high.watermark.checkpoint.interval.ms",
+        "sim.unflushed.window.ms",
+        "controllers",
+        "controller.quorum.election.timeout.ms",
+        "controller.quorum.fetch.timeout.ms",
+        "controller.quorum.election.backoff.max.ms",
+        "controller.quorum.request.timeout.ms",
+    ];
 
     /// Most controllers a quorum may have here.
     pub const MAX_CONTROLLERS: u32 = 9;
@@ -800,7 +811,31 @@ impl ConsumerConfig {
         })
     }
 
-    pub const KEYS: &'static [&'static str] = keys(ALL_CONSUMER_KEYS, 9);
+    #[cfg(feature = "groups")]
+    pub const KEYS: &'static [&'static str] = &[
+        "isolation.level",
+        "auto.offset.reset",
+        "fetch.max.wait.ms",
+        "max.poll.records",
+        "request.timeout.ms",
+        "group.id",
+        "group.protocol",
+        "partition.assignment.strategy",
+        "group.instance.id",
+        "session.timeout.ms",
+        "heartbeat.interval.ms",
+        "max.poll.interval.ms",
+        "enable.auto.commit",
+        "auto.commit.interval.ms",
+    ];
+    #[cfg(not(feature = "groups"))]
+    pub const KEYS: &'static [&'static str] = &[
+        "isolation.level",
+        "auto.offset.reset",
+        "fetch.max.wait.ms",
+        "max.poll.records",
+        "request.timeout.ms",
+    ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {
