@@ -175,3 +175,21 @@ fn group_keys_and_consumer_faults_print_back_to_the_same_spec() {
          org.apache.kafka.clients.consumer.StickyAssignor"
     ));
 }
+
+/// `offsets.topic.num.partitions` is a Kafka int: two billion partitions of `__consumer_offsets`
+/// are refused by the run budget before anything is allocated (they once were not counted).
+#[test]
+fn a_huge_offsets_topic_is_refused_by_the_budget() {
+    let src = "cluster brokers=3 offsets.topic.num.partitions=2000000000\n\
+               topic t partitions=1\nproducer p1 topic=t\nconsumer c1 topic=t group.id=g\nrun 1s\n";
+    let e = one_error(src);
+    assert!(
+        e.message.starts_with(khafka_scenario::TOO_LARGE),
+        "{}",
+        e.message
+    );
+    // Without a group the topic is not created, and the same key costs nothing.
+    let src = "cluster brokers=3 offsets.topic.num.partitions=2000000000\n\
+               topic t partitions=1\nproducer p1 topic=t\nconsumer c1 topic=t\nrun 1s\n";
+    parse(src).expect("no group, no __consumer_offsets");
+}

@@ -61,12 +61,21 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
         .fold(0u64, u64::saturating_add);
     let nodes =
         spec.cluster.brokers as u64 + 1 + spec.producers.len() as u64 + spec.consumers.len() as u64;
+    // The internal `__consumer_offsets` topic counts like any other (`offsets.topic.num.partitions`
+    // is a Kafka int: two billion partitions must be refused here, not allocated).
+    let internal = internal_topics(spec);
     let replicas: u64 = spec
         .topics
         .iter()
         .map(|t| t.partitions as u64 * t.replication_factor as u64)
-        .sum();
-    let partitions: u64 = spec.topics.iter().map(|t| t.partitions as u64).sum();
+        .chain(internal.iter().map(|(p, rf)| p * rf))
+        .fold(0u64, u64::saturating_add);
+    let partitions: u64 = spec
+        .topics
+        .iter()
+        .map(|t| t.partitions as u64)
+        .chain(internal.iter().map(|(p, _)| *p))
+        .fold(0u64, u64::saturating_add);
     let clients = spec.producers.len() as u64 + spec.consumers.len() as u64;
     let metadata = partitions
         .saturating_mul(spec.cluster.brokers as u64)
@@ -82,6 +91,23 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
         .saturating_add(replicas.saturating_mul(BYTES_PER_REPLICA))
         .saturating_add(metadata);
     Estimate { records, bytes }
+}
+
+/// `(partitions, replication factor)` of the internal topics `spec` creates.
+#[cfg(feature = "groups")]
+fn internal_topics(spec: &ScenarioSpec) -> Vec<(u64, u64)> {
+    let cfg = &spec.cluster.config.group;
+    let rf = cfg.offsets_topic_replication_factor;
+    if crate::coordinator::group::offsets_topic::wanted(spec) && rf <= spec.cluster.brokers {
+        vec![(cfg.offsets_topic_num_partitions as u64, rf as u64)]
+    } else {
+        Vec::new()
+    }
+}
+
+#[cfg(not(feature = "groups"))]
+fn internal_topics(_: &ScenarioSpec) -> Vec<(u64, u64)> {
+    Vec::new()
 }
 
 /// `Ok` with the estimate if `spec` fits the budget, else why not, in a sentence a reader can act on.
