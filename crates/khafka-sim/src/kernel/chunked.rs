@@ -177,12 +177,6 @@ impl<T: Clone> ChunkVec<T> {
         }
     }
 
-    /// Appends elements `[start, end)` (clamped to the length) to `out`, a slice copy per chunk.
-    pub fn extend_range_into(&self, start: usize, end: usize, out: &mut Vec<T>) {
-        out.reserve(end.min(self.len()).saturating_sub(start));
-        self.for_each_slice(start, end, |s| out.extend_from_slice(s));
-    }
-
     /// Calls `f` on elements `[start, end)` (clamped to the length): a tight loop where `range`
     /// pays an index computation per element.
     #[inline]
@@ -232,9 +226,6 @@ mod tests {
             }
             assert_eq!(a.last(), model.last());
             let (s, e) = (CHUNK / 2, (GROUP + 3 * CHUNK + 7).min(model.len()));
-            let mut out = vec![9];
-            a.extend_range_into(s, e, &mut out);
-            assert_eq!(out[1..], model[s.min(e)..e]);
             let mut walked = Vec::new();
             a.for_each_in(s, e, |v| walked.push(*v));
             assert_eq!(walked, model[s.min(e)..e]);

@@ -226,12 +226,6 @@ impl BatchStore {
     pub fn is_empty(&self) -> bool {
         self.batches.is_empty()
     }
-
-    /// Bytes the two tables hold (for the memory figures).
-    pub fn heap_bytes(&self) -> usize {
-        self.batches.len() * std::mem::size_of::<StoredBatch>()
-            + self.record_ids.len() * std::mem::size_of::<u32>()
-    }
 }
 
 #[cfg(test)]

@@ -415,12 +415,6 @@ impl Provenance {
             consumed_us: (consumed_dt != NONE32).then(|| sent_us + consumed_dt as u64),
         })
     }
-
-    /// Bytes the tables hold (for the memory figures).
-    pub fn heap_bytes(&self) -> usize {
-        self.records.len() * std::mem::size_of::<RecordInfo>()
-            + self.batches.len() * std::mem::size_of::<BatchInfo>()
-    }
 }
 
 #[cfg(test)]
