@@ -46,13 +46,6 @@ pub fn estimate(spec: &ScenarioSpec) -> (u64, u64) {
     (records, bytes)
 }
 
-/// Runs this large are built in slices between frames, with progress and Cancel, so the page never
-/// blocks for long (a lesson's run takes a few milliseconds and is built at once).
-pub fn runs_in_slices(spec: &ScenarioSpec) -> bool {
-    let (records, _) = estimate(spec);
-    records > 100_000 || spec.run_for.as_us() > 120_000_000
-}
-
 /// Why `spec` will not run here, or `None` if it fits.
 pub fn refusal(spec: &ScenarioSpec) -> Option<String> {
     let (records, bytes) = estimate(spec);
