@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 /// Wall time one slice may take, in milliseconds: well under the 100 ms a page may block, leaving
 /// room for the render that follows it.
-pub const SLICE_MS: f64 = 30.0;
+pub const SLICE_MS: f64 = 20.0;
 
 /// Simulated time one step starts with; steps then adapt so each takes a few milliseconds.
 const FIRST_STEP_US: u64 = 100_000;

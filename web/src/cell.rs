@@ -572,7 +572,7 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }
                 Action::Slice => {
-                    // About 30 ms of simulating, then the page draws (the next slice is scheduled
+                    // About 20 ms of simulating, then the page draws (the next slice is scheduled
                     // after the render).
                     let mut slot = building.borrow_mut();
                     if slot.is_some() {
@@ -729,7 +729,15 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::DownloadTrace => {
                     if let Some(r) = run.borrow().as_ref() {
-                        download("trace.jsonl", "application/json", &full_trace(r));
+                        // Every event is kept and written out at once: bounded, like a run.
+                        let events = r.timeline.sim().events_processed();
+                        if events > MAX_TRACE_EVENTS {
+                            cancelled.set(Some(format!(
+                                "The trace of this run has {events} events, more than the {MAX_TRACE_EVENTS} this page exports. Export the scenario (.khafka) and run `khafka run FILE --trace trace.jsonl`."
+                            )));
+                        } else {
+                            download("trace.jsonl", "application/json", &full_trace(r));
+                        }
                     }
                 }
                 Action::Seek(t) => {
@@ -1081,8 +1089,7 @@ fn prepare(text: &str) -> Result<Run, NotRun> {
     let scenario = parse_within_budget(text)?;
     // Every figure an expectation reads is computed (invariant checks when it reads `violations`).
     let opts = scenario.sim_options();
-    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
-    let timeline = Timeline::new(scenario.spec.clone(), opts, every);
+    let timeline = crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(1));
     Ok(Run {
         scenario: Rc::new(scenario),
         timeline,
@@ -1595,6 +1602,10 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
 
 /// The full trace up to the current instant, as JSON lines: the run is replayed with trace keeping
 /// on (deterministic, so it is the same run).
+/// The most events a trace export holds (the standard 60 s scenario has about 450,000; each is a
+/// JSON line of about 200 bytes, built in one go).
+const MAX_TRACE_EVENTS: u64 = 1_000_000;
+
 fn full_trace(r: &Run) -> String {
     let opts = SimOptions {
         keep_trace: true,

@@ -82,11 +82,8 @@ impl State {
             check_invariants: false,
             ..SimOptions::default()
         };
-        let every = crate::budget::checkpoint_interval(
-            &scenario.spec,
-            SimTime::from_secs(CHECKPOINT_EVERY_S),
-        );
-        let mut timeline = Timeline::new(scenario.spec, opts, every);
+        let mut timeline =
+            crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
         // Run the start (brokers starting, registering) so the first picture is a live cluster.
         timeline.seek(SimTime::ZERO);
         Ok(State {
