@@ -19,6 +19,10 @@ const codec = { delayMs: 0, blocked: false };
 const isCodec = (path) => path.includes('/formats-v1/');
 const formatsUi = { blocked: false };
 const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
+// The notebook bundle (everything that runs the engine): fetched only by pages with cells, the
+// playground and the presenter; `blocked` refuses all its files, `wasm` only its wasm.
+const notebook = { delayMs: 0, blocked: false, wasm: false };
+const isNotebook = (path) => path.includes('/notebook-v1/');
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   if (path === '/' || path === '') path = '/index.html';
@@ -26,6 +30,8 @@ const server = createServer(async (req, res) => {
   if (isCodec(path) && codec.delayMs) await new Promise((r) => setTimeout(r, codec.delayMs));
   if (isCodec(path) && codec.blocked) { res.writeHead(404); res.end('not found'); return; }
   if (isFormatsUi(path) && formatsUi.blocked) { res.writeHead(404); res.end('not found'); return; }
+  if (isNotebook(path) && notebook.delayMs) await new Promise((r) => setTimeout(r, notebook.delayMs));
+  if (isNotebook(path) && (notebook.blocked || (notebook.wasm && path.endsWith('.wasm')))) { res.writeHead(404); res.end('not found'); return; }
   try {
     const body = await readFile(join(dist, path));
     res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
@@ -43,8 +49,9 @@ const browser = await chromium.launch({
          '--disable-component-update', '--disable-sync'],
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, permissions: ['clipboard-read', 'clipboard-write'] });
-// Trunk's start script announces the wasm instance: keep its memory, to measure it.
-await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
+// The notebook bundle's start script (web/notebook-start.js) announces its wasm instance, which runs
+// the engine: keep its memory, to measure it.
+await context.addInitScript(() => addEventListener('khafka-notebook-started', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
 const page = await context.newPage();
 const consoleErrors = [];
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -110,6 +117,23 @@ await check('home lists the course', async () => {
   console.log(`     cold load to interactive home: ${Date.now() - t0} ms`);
   const items = await page.locator('ol.outline li').count();
   expect(items >= 2, `expected at least 2 lessons, got ${items}`);
+});
+
+await check('the home page, the glossary and what it models never fetch the notebook bundle', async () => {
+  served.length = 0;
+  await page.goto(`${base}/`);
+  await page.reload();
+  await page.waitForSelector('ol.outline li');
+  await page.locator('header.top a', { hasText: 'Glossary' }).click();
+  await page.locator('article.lesson table').first().waitFor();
+  await page.locator('header.top a', { hasText: 'What it models' }).click();
+  await page.locator('article.lesson h1').waitFor();
+  await page.locator('header.top a', { hasText: 'Course' }).click();
+  await page.locator('ol.outline li').first().waitFor();
+  await page.waitForTimeout(300);
+  expect(served.some((p) => p.endsWith('.wasm')), `the main bundle's wasm was served: ${served.join(', ')}`);
+  const fetched = served.filter((p) => isNotebook(p) || isCodec(p) || isFormatsUi(p));
+  expect(fetched.length === 0, `bundles fetched by pages without cells: ${fetched.join(', ')}`);
 });
 
 await check('a lesson shows its diagram (an image served from the site)', async () => {
@@ -714,6 +738,28 @@ await check('the playground starts from a preset', async () => {
   await page.locator('label.preset select').selectOption('failover');
 });
 
+// The site's notebook is built with consumer groups (the engine's `groups` feature): runs the
+// semantics scenario `name` in the first cell of `route` and checks that its `n` expectations hold.
+async function runsGroupScenario(route, name, n, want) {
+  await page.goto(`${base}/#/${route}`);
+  const c = cell(0);
+  await c.locator('textarea').fill(readFileSync(join(here, '..', 'scenarios', 'semantics', name), 'utf8'));
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect((await c.locator('.parse-errors').count()) === 0, 'no parse error');
+  expect(badges.length === n && badges.every(held) && badges.some((b) => b.includes(want)), `badges: ${badges.join(' | ')}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+}
+
+await check('a consumer group runs in the playground: a crashed member\'s partitions move to the other after its session', async () => {
+  await runsGroupScenario('playground', 's11-member-crash-rebalances-after-session.khafka', 7, 'group_state(g) == Stable');
+});
+
+await check('a consumer group runs in a lesson cell: committed offsets survive a coordinator failover', async () => {
+  await runsGroupScenario('lesson/first-cluster', 'coordinator-failover-keeps-offsets.khafka', 9, 'committed(g, t-0) > 1000');
+});
+
 await check('a run too large for the tab is refused with an estimate, and the page keeps working', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);
@@ -1281,6 +1327,55 @@ await check('the formats page\'s own bundle: an error if it cannot load, a retry
   await page.waitForFunction(() => document.querySelector('table.sizes tr.avro code.hex')?.textContent === '02 02 41', null, { timeout: 10000 });
 });
 
+await check('a lesson opened before the notebook runs: its prose at once, a loading state in each cell\'s place, then the cells', async () => {
+  notebook.delayMs = 1500;
+  try {
+    await page.goto(`${base}/#/lesson/acks-and-durability`);
+    await page.reload();
+    await page.locator('article.lesson h1').waitFor();
+    const loading = page.locator('.notebook-status.loading');
+    await loading.first().waitFor();
+    expect((await loading.first().innerText()) === 'Loading the simulator…', `loading state: ${await loading.first().innerText()}`);
+    expect((await page.locator('section.cell').count()) === 0, 'no cell before the notebook runs');
+    const slots = await page.locator('.notebook-slot').count();
+    expect(slots >= 4 && (await loading.count()) === slots, `${slots} placeholders, ${await loading.count()} loading`);
+    await cell(0).waitFor({ timeout: 30000 });
+    expect((await page.locator('section.cell').count()) === slots && (await page.locator('.notebook-status').count()) === 0, 'every cell in its place, no loading state left');
+  } finally {
+    notebook.delayMs = 0;
+  }
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  await cell(0).locator('.run > p.headline').waitFor();
+});
+
+await check('a notebook bundle that cannot load says so in each cell\'s place, and Try again loads it', async () => {
+  const before = consoleErrors.length;
+  notebook.blocked = true;
+  const error = page.locator('.notebook-status.error');
+  try {
+    await page.goto(`${base}/#/lesson/first-cluster`);
+    await page.reload();
+    const text = await error.first().innerText({ timeout: 10000 });
+    expect(text.startsWith('The simulator could not be loaded (its start script did not load)'), `error shown: ${text}`);
+    expect((await page.locator('article.lesson h1').count()) === 1, 'the lesson\'s prose is shown');
+    // Its script loads, but not its wasm: the error again, with the start's reason.
+    notebook.blocked = false;
+    notebook.wasm = true;
+    await error.first().locator('button.retry').click();
+    await page.waitForFunction(() => document.querySelector('.notebook-status')?.textContent.includes('The simulator could not be loaded (') && !document.querySelector('.notebook-status').textContent.includes('start script'), null, { timeout: 10000 });
+  } finally {
+    notebook.blocked = false;
+    notebook.wasm = false;
+  }
+  const added = consoleErrors.splice(before);
+  expect(added.every((e) => /404|Failed to load|notebook-v1|WebAssembly|magic/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  await error.first().locator('button.retry').click();
+  await cell(0).waitFor({ timeout: 30000 });
+  expect((await page.locator('.notebook-status').count()) === 0, 'no error once the notebook runs');
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  await cell(0).locator('.run > p.headline').waitFor();
+});
+
 await check('dark mode follows the system setting; the glossary defines the course\'s words', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(`${base}/#/lesson/acks-and-durability`);
@@ -1354,6 +1449,9 @@ await check('no horizontal overflow at 360 px', async () => {
   for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter', '/#/formats']) {
     await page.goto(`${base}${route}`);
     await page.waitForSelector('main *');
+    // The pages with cells show them once the notebook bundle runs.
+    if (route.includes('lesson') || route.includes('playground')) await page.locator('section.cell').first().waitFor();
+    if (route.includes('presenter')) await page.locator('.presenter').waitFor();
     const c = page.locator('section.cell').first();
     if (await c.count()) {
       await c.locator('button', { hasText: 'Run' }).click();

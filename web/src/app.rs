@@ -2,9 +2,9 @@
 
 use crate::doc_page::DocPage;
 use crate::lessons::{self, LESSONS};
-use crate::playground::Playground;
-use crate::presenter::Presenter;
+use crate::notebook_loader::NotebookSlot;
 use crate::progress;
+use crate::slot::Slot;
 use yew::prelude::*;
 
 /// The site's pages. The address's fragment is the route (`#/lesson/first-cluster`), optionally
@@ -103,43 +103,35 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => match lessons::find(&slug) {
             Some(l) => {
                 progress::mark_read(l.slug);
-                // A share link made in one of its cells opens that cell in that state.
-                let hash = web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default();
-                let shared = crate::share::from_hash(&hash)
-                    .filter(|s| s.cell.is_some())
-                    .map(std::rc::Rc::new);
+                // A share link made in one of its cells opens that cell in that state (the
+                // notebook reads the state from the link).
+                let hash = current_hash();
+                let link = hash.contains('?').then(|| AttrValue::from(hash.clone()));
                 // Keyed by lesson and link: another lesson, or another link, mounts fresh cells.
-                let key = format!(
-                    "{}|{}",
-                    l.slug,
-                    if shared.is_some() { hash.as_str() } else { "" }
-                );
+                let key = format!("{}|{}", l.slug, link.as_deref().unwrap_or_default());
                 let route = format!("#/lesson/{}", l.slug);
                 let file = format!("lessons/{}.json", l.file.trim_end_matches(".md"));
                 html! {
                     <div class="lesson-page" {key}>
                         { lesson_nav(l.slug, "lesson-nav top") }
-                        <DocPage name={l.slug} {file} route={Some(AttrValue::from(route))} {shared} />
+                        <DocPage name={l.slug} {file} route={Some(AttrValue::from(route))} {link} />
                         { lesson_nav(l.slug, "lesson-nav bottom") }
                     </div>
                 }
             }
             None => html! { <NotFound /> },
         },
-        Route::Playground => html! { <Playground /> },
+        // The pages that run the engine are the notebook bundle's (`notebook_loader.rs`).
+        Route::Playground => html! { <NotebookSlot slot={Slot::Playground} /> },
         Route::Presenter => {
             // Keyed by the link: opening another shared scenario starts a fresh presenter.
-            let key = web_sys::window()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default();
-            html! { <Presenter {key} /> }
+            let key = current_hash();
+            html! { <NotebookSlot {key} slot={Slot::Presenter} /> }
         }
         Route::About => html! { <DocPage name="about" file="docs/what-khafka-models.json" /> },
         Route::Language => html! { <DocPage name="language" file="docs/scenario-language.json" /> },
         Route::Glossary => html! { <DocPage name="glossary" file="docs/glossary.json" /> },
-        Route::Bench => html! { <crate::bench::Bench /> },
+        Route::Bench => html! { <NotebookSlot slot={Slot::Bench} /> },
         Route::Formats => html! { <crate::formats_loader::FormatsLoader /> },
         Route::NotFound => html! { <NotFound /> },
     }

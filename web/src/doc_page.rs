@@ -16,9 +16,10 @@ pub struct DocPageProps {
     /// For a lesson: its route, which its cells' share links point to.
     #[prop_or_default]
     pub route: Option<AttrValue>,
-    /// For a lesson opened from a share link: the shared cell's state.
+    /// For a lesson opened from a share link: the address's fragment (the state and the cell it
+    /// names).
     #[prop_or_default]
-    pub shared: Option<std::rc::Rc<crate::share::Shared>>,
+    pub link: Option<AttrValue>,
 }
 
 /// Fetches `url` as text; `done` gets the text or why it could not. The three small callbacks are
@@ -73,7 +74,7 @@ pub fn doc_page(props: &DocPageProps) -> Html {
                         &props.name,
                         props.route.as_deref(),
                         events,
-                        props.shared.clone(),
+                        props.link.as_deref(),
                     ),
                     Err(e) => html! { <p class="notice" role="alert">{ format!("This page could not be read ({e}). Reload to try again.") }</p> },
                 },
