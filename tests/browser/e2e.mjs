@@ -739,8 +739,9 @@ await check('the playground starts from a preset', async () => {
 });
 
 // The site's notebook is built with consumer groups (the engine's `groups` feature): runs the
-// semantics scenario `name` in the first cell of `route` and checks that its `n` expectations hold.
-async function runsGroupScenario(route, name, n, want) {
+// semantics scenario `name` in the first cell of `route` and checks that its `n` expectations hold
+// (`want` among them) and, when the event log is on show, that it has the event `event`.
+async function runsGroupScenario(route, name, n, want, event) {
   await page.goto(`${base}/#/${route}`);
   const c = cell(0);
   await c.locator('textarea').fill(readFileSync(join(here, '..', 'scenarios', 'semantics', name), 'utf8'));
@@ -749,11 +750,16 @@ async function runsGroupScenario(route, name, n, want) {
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect((await c.locator('.parse-errors').count()) === 0, 'no parse error');
   expect(badges.length === n && badges.every(held) && badges.some((b) => b.includes(want)), `badges: ${badges.join(' | ')}`);
+  if (event) {
+    const events = await c.locator('ol.events li').allTextContents();
+    expect(events.some((e) => e.includes(event)), `no "${event}" among the events: ${events.join(' | ')}`);
+  }
   await c.locator('button', { hasText: 'Reset' }).click();
 }
 
 await check('a consumer group runs in the playground: a crashed member\'s partitions move to the other after its session', async () => {
-  await runsGroupScenario('playground', 's11-member-crash-rebalances-after-session.khafka', 7, 'group_state(g) == Stable');
+  await runsGroupScenario('playground', 's11-member-crash-rebalances-after-session.khafka', 7, 'group_state(g) == Stable',
+    'group g: generation 2 formed with 1 member(s)');
 });
 
 await check('a consumer group runs in a lesson cell: committed offsets survive a coordinator failover', async () => {

@@ -61,7 +61,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 </div>
             }) }
             { for s.consumers.iter().map(|c| html! {
-                <div class="client consumer" title="A simple consumer: no group, reads every partition of its topic up to the high watermark">
+                <div class="client consumer" title="A consumer: reads up to the high watermark every partition of its topic, or with a group.id those its group assigns it">
                     <strong>{ format!("Consumer {}", c.name) }</strong>
                     <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
                     <div class="wire">{ incoming(&c.name) }</div>
@@ -638,6 +638,7 @@ pub fn event_text(kind: &TraceKind) -> String {
             ..
         } => format!("{producer} → {partition}: {records} record(s) failed ({error})"),
         TraceKind::Violation { text } => format!("INVARIANT VIOLATED: {text}"),
+        TraceKind::Group { group, text } => format!("group {group}: {text}"),
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
