@@ -116,12 +116,16 @@ fn notebook() -> Html {
     let update = use_force_update();
     use_effect_with((), move |_| {
         RERENDER.with(|r| *r.borrow_mut() = Some(Callback::from(move |_| update.force_update())));
-        // Listening and rendering: the shell may send its slots now.
-        if let Some(w) = web_sys::window() {
-            if let Ok(e) = web_sys::CustomEvent::new("khafka-notebook-ready") {
-                let _ = w.dispatch_event(&e);
+        // Listening and rendering: the shell may send its slots now. In a task of its own, so
+        // that starting the wasm and rendering the first slots are not one long task.
+        gloo::timers::callback::Timeout::new(0, || {
+            if let Some(w) = web_sys::window() {
+                if let Ok(e) = web_sys::CustomEvent::new("khafka-notebook-ready") {
+                    let _ = w.dispatch_event(&e);
+                }
             }
-        }
+        })
+        .forget();
     });
     let slots = SLOTS.with(|s| s.borrow().clone());
     html! {
