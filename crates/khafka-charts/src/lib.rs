@@ -480,10 +480,7 @@ mod tests {
                 acked_lost(sim.metrics()),
                 vec!["acknowledged, then lost", "acknowledged, leader offline"],
             ),
-            (
-                latency(sim.metrics()),
-                vec!["p50 acks=all", "p99 acks=all"],
-            ),
+            (latency(sim.metrics()), vec!["p50 acks=all", "p99 acks=all"]),
             (consumer_lag(sim.metrics()), vec!["lag (all partitions)"]),
             (
                 isr(sim.metrics()),
