@@ -762,6 +762,23 @@ await check('a consumer group runs in the playground: a crashed member\'s partit
     'group g: generation 2 formed with 1 member(s)');
 });
 
+await check('the groups panel shows a group as its coordinator has it: state, generation, owners, committed offsets, lag', async () => {
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('textarea').fill(readFileSync(join(here, '..', 'scenarios', 'semantics', 's11-member-crash-rebalances-after-session.khafka'), 'utf8'));
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  await openDetails(c);
+  const summary = await c.locator('.groups-panel .group-summary').first().innerText();
+  expect(/^g · Stable · generation 2 · 1 member · coordinator broker \d · assignor \S+/.test(summary), `summary: ${summary}`);
+  const rows = await c.locator('.groups-panel table.group-offsets tr').allInnerTexts();
+  const owners = new Set(rows.slice(1).map((r) => r.split('\t')[1]));
+  expect(rows.length >= 3 && owners.size === 1 && !owners.has('-'), `one member owns every partition: ${rows.join(' | ')}`);
+  expect(rows.slice(1).every((r) => /\t\d+\t\d+\t\d+$/.test(r)), `committed, log end and lag are numbers: ${rows.join(' | ')}`);
+  expect((await c.locator('details.more > summary').innerText()).includes('groups'), 'Details names the groups panel');
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('a consumer group runs in a lesson cell: committed offsets survive a coordinator failover', async () => {
   await runsGroupScenario('lesson/first-cluster', 'coordinator-failover-keeps-offsets.khafka', 9, 'committed(g, t-0) > 1000');
 });
