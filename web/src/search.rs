@@ -119,7 +119,16 @@ pub fn snippet(text: &str, q: &str) -> String {
     let at_byte = lower.find(q).or_else(|| lower.find(first)).unwrap_or(0);
     let at = lower[..at_byte].chars().count();
     let chars: Vec<char> = text.chars().collect();
-    let start = at.saturating_sub(50).min(chars.len());
+    let mut start = at.saturating_sub(50).min(chars.len());
+    // Start at a word: after the next space, if one comes before the match.
+    if start > 0 {
+        if let Some(space) = chars[start..at.min(chars.len())]
+            .iter()
+            .position(|c| *c == ' ')
+        {
+            start += space + 1;
+        }
+    }
     let end = (start + WIDTH).min(chars.len());
     let mut s: String = chars[start..end].iter().collect();
     if start > 0 {
@@ -327,6 +336,17 @@ mod tests {
         let s = snippet(&text, "zookeeper");
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.contains("ZooKeeper was removed"), "{s}");
+        let words =
+            "one two three four five six seven eight nine ten eleven twelve thirteen fourteen";
+        let s = snippet(words, "fourteen");
+        assert!(
+            s.starts_with("…") && !s.starts_with("…ne") && s.contains("fourteen"),
+            "{s}"
+        );
+        assert!(
+            words.contains(s.trim_start_matches('…')),
+            "cut inside a word: {s}"
+        );
         assert_eq!(snippet("short text", "text"), "short text");
     }
 }
