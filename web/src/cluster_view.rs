@@ -331,13 +331,19 @@ impl Layout {
     }
 }
 
-/// A point `t` (0..1) of the way along the path from `a` to `b`. Broker-to-broker paths bow below
-/// the row; every path is shifted a little to its right so requests and responses use two lanes.
+/// Whether two positions are in one row (broker to broker, controller to controller): such paths
+/// bow below the row instead of running through the nodes between them.
+fn same_row(a: (f64, f64, bool), b: (f64, f64, bool)) -> bool {
+    a.1 == b.1
+}
+
+/// A point `t` (0..1) of the way along the path from `a` to `b`. Paths within a row bow below it;
+/// every path is shifted a little to its right so requests and responses use two lanes.
 fn along(a: (f64, f64, bool), b: (f64, f64, bool), t: f64) -> (f64, f64) {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
     let (nx, ny) = (-dy / len * 5.0, dx / len * 5.0);
-    if a.2 && b.2 {
+    if same_row(a, b) {
         let c = ((a.0 + b.0) / 2.0, a.1 + 22.0 + dx.abs() * 0.06);
         let u = 1.0 - t;
         let x = u * u * a.0 + 2.0 * u * t * c.0 + t * t * b.0;
@@ -348,7 +354,7 @@ fn along(a: (f64, f64, bool), b: (f64, f64, bool), t: f64) -> (f64, f64) {
 }
 
 fn path_d(a: (f64, f64, bool), b: (f64, f64, bool)) -> String {
-    if a.2 && b.2 {
+    if same_row(a, b) {
         let c = ((a.0 + b.0) / 2.0, a.1 + 22.0 + (b.0 - a.0).abs() * 0.06);
         format!(
             "M{:.1} {:.1} Q{:.1} {:.1} {:.1} {:.1}",
@@ -373,8 +379,8 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     for m in &s.in_flight {
         links.entry((&m.from, &m.to)).or_default().push(m);
     }
-    // Links drawn: every client and the controller to every broker, faintly; broker-to-broker
-    // paths only while they carry something.
+    // Links drawn: every client and controller to every broker, faintly; broker-to-broker and
+    // controller-to-controller paths only while they carry something.
     let mut paths: Vec<Html> = Vec::new();
     for (name, _) in &layout.top {
         let Some(a) = layout.at(name) else { continue };
@@ -411,9 +417,9 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     }
     for (from, to) in links.keys() {
         if let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) {
-            if a.2 && b.2 && from < to {
+            if same_row(a, b) && from < to {
                 paths.push(html! { <path class="link busy" d={path_d(a, b)} /> });
-            } else if a.2 && b.2 && !links.contains_key(&(*to, *from)) {
+            } else if same_row(a, b) && !links.contains_key(&(*to, *from)) {
                 paths.push(html! { <path class="link busy" d={path_d(b, a)} /> });
             }
         }
