@@ -3,6 +3,7 @@
 //! A thin view over the engine: components render `khafka_sim` snapshots and send it faults; no Kafka
 //! behaviour is computed here. User text (cells, URLs, storage) is only ever rendered as text nodes.
 
+mod advance;
 mod app;
 mod bench;
 mod budget;

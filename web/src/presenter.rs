@@ -10,6 +10,7 @@
 //! presenter keeps its own state in the address as it goes (without a navigation), so a reload
 //! comes back to the same state and the address is a link to it.
 
+use crate::advance::{Goal, SLICE_MS};
 use crate::cluster_view::{event_text, fmt_time, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
 use khafka_scenario::parse;
@@ -55,6 +56,8 @@ struct State {
     light: bool,
     /// What the last key did, shown until the next one.
     said: Option<String>,
+    /// A jump beyond what was simulated so far, worked on in slices between frames.
+    goal: Option<Goal>,
 }
 
 impl State {
@@ -79,11 +82,8 @@ impl State {
             check_invariants: false,
             ..SimOptions::default()
         };
-        let every = crate::budget::checkpoint_interval(
-            &scenario.spec,
-            SimTime::from_secs(CHECKPOINT_EVERY_S),
-        );
-        let mut timeline = Timeline::new(scenario.spec, opts, every);
+        let mut timeline =
+            crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
         // Run the start (brokers starting, registering) so the first picture is a live cluster.
         timeline.seek(SimTime::ZERO);
         Ok(State {
@@ -98,17 +98,16 @@ impl State {
             help: false,
             light: false,
             said: None,
+            goal: None,
         })
     }
 
     /// A shared state: the scenario, its live actions replayed at their instants, its position.
     fn open(shared: &crate::share::Shared) -> Result<Self, String> {
         let mut s = State::new(&shared.source)?;
-        for (at, fault) in crate::share::parse_actions(&shared.source, &shared.actions)? {
-            s.seek(at);
-            s.timeline.inject(fault);
-        }
-        s.seek(shared.at);
+        let actions = crate::share::parse_actions(&shared.source, &shared.actions)?;
+        s.goal = Some(Goal::replaying(actions, shared.at.min(s.end)));
+        s.work();
         Ok(s)
     }
 
@@ -141,8 +140,26 @@ impl State {
             .replacen("#/playground", "#/presenter", 1)
     }
 
+    /// Moves to `t`: at once within what was simulated (a checkpoint and a short replay), in slices
+    /// beyond it, so a jump of an hour never blocks the page.
     fn seek(&mut self, t: SimTime) {
-        self.timeline.seek(t.min(self.end));
+        let t = t.min(self.end);
+        self.goal = None;
+        if t <= self.timeline.horizon() {
+            self.timeline.seek(t);
+        } else {
+            self.goal = Some(Goal::to(t));
+            self.work();
+        }
+    }
+
+    /// One slice of the pending jump, if any.
+    fn work(&mut self) {
+        if let Some(goal) = self.goal.as_mut() {
+            if goal.advance(&mut self.timeline, SLICE_MS) {
+                self.goal = None;
+            }
+        }
     }
 
     fn selected_tp(&self) -> Option<TopicPartition> {
@@ -339,6 +356,11 @@ impl State {
                 self.help = !self.help;
                 "?: keys".to_string()
             }
+            "Escape" if self.goal.is_some() => {
+                self.goal = None;
+                self.playing = false;
+                format!("Esc: stopped at {}", fmt_time(self.timeline.now()))
+            }
             "Escape" => {
                 self.help = false;
                 "Esc: help closed".to_string()
@@ -424,11 +446,36 @@ pub fn presenter() -> Html {
             let frames = playing.then(|| {
                 crate::frames::FrameLoop::start(move |ms| {
                     if let Ok(s) = state.borrow_mut().as_mut() {
+                        if s.goal.is_some() {
+                            // Catching up to a jump first (its own loop works on it).
+                            return;
+                        }
                         let step = (ms * 1_000.0 * SPEEDS[s.speed]) as u64;
                         let t = s.timeline.now().saturating_add_us(step);
                         s.seek(t);
                         if s.timeline.now() >= s.end {
                             s.playing = false;
+                            remember(s);
+                        }
+                    }
+                    update.force_update();
+                })
+            });
+            move || drop(frames)
+        });
+    }
+
+    // A jump beyond what was simulated: a slice per frame, the picture drawn in between.
+    let jumping = matches!(&*state.borrow(), Ok(s) if s.goal.is_some());
+    {
+        let state = state.clone();
+        let update = update.clone();
+        use_effect_with(jumping, move |jumping| {
+            let frames = jumping.then(|| {
+                crate::frames::FrameLoop::start(move |_| {
+                    if let Ok(s) = state.borrow_mut().as_mut() {
+                        s.work();
+                        if s.goal.is_none() && !s.playing {
                             remember(s);
                         }
                     }
@@ -501,6 +548,15 @@ pub fn presenter() -> Html {
             <div class="p-beats">
                 <strong class="p-caption">{ s.caption() }</strong>
                 <span class="p-said" role="status" aria-live="polite">{ s.said.clone().unwrap_or_else(|| "Press ? for keys".to_string()) }</span>
+                { s.goal.as_ref().map(|g| {
+                    let (at, to) = g.progress(&s.timeline);
+                    html! {
+                        <span class="p-jump">
+                            <progress max={to.as_ms().to_string()} value={at.as_ms().to_string()} />
+                            { format!(" simulating to {} · Esc stops", fmt_time(to)) }
+                        </span>
+                    }
+                }).unwrap_or_default() }
             </div>
             <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), s.beats.len())}>
                 <div class="p-track"></div>
@@ -539,6 +595,7 @@ pub fn presenter() -> Html {
                         <dt>{ "L" }</dt><dd>{ "light theme for a bright room (again: dark)" }</dd>
                         <dt>{ "F" }</dt><dd>{ "full screen (again: leave it)" }</dd>
                         <dt>{ "?" }</dt><dd>{ "this help" }</dd>
+                        <dt>{ "Esc" }</dt><dd>{ "close this help; stop a long jump where it got to" }</dd>
                     </dl>
                 </div>
             }

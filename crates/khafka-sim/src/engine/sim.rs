@@ -138,6 +138,30 @@ macro_rules! ctx {
 }
 
 impl Sim {
+    /// About how many bytes a clone of the simulation (a checkpoint) holds on its own, beyond what it
+    /// shares with the running simulation: the tables' unshared ends, the brokers' replicas, the
+    /// queued events and messages, the producers' queued and in-flight batches, the metric samples.
+    /// A timeline keeps its checkpoints within a budget with it
+    /// ([`crate::timeline::Timeline::set_history_budget`]).
+    pub fn clone_bytes(&self) -> u64 {
+        let brokers: u64 = self
+            .brokers
+            .iter()
+            .map(|b| std::mem::size_of::<Broker>() as u64 + b.replicas.clone_bytes())
+            .sum();
+        let producers: u64 = self.producers.iter().map(Producer::clone_bytes).sum();
+        let consumers = (self.consumers.len() * std::mem::size_of::<Consumer>()) as u64;
+        std::mem::size_of::<Sim>() as u64
+            + brokers
+            + producers
+            + consumers
+            + self.queue.clone_bytes()
+            + self.prov.clone_bytes()
+            + self.batches.clone_bytes()
+            + self.trace.notable.clone_bytes()
+            + self.metrics.clone_bytes()
+    }
+
     pub fn new(spec: ScenarioSpec) -> Self {
         Self::with_options(spec, SimOptions::default())
     }

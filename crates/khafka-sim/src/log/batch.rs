@@ -100,6 +100,14 @@ pub struct BatchStore {
 }
 
 impl BatchStore {
+    /// Bytes a clone of the store copies rather than shares.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let own = self.batches.clone_bytes() + self.record_ids.clone_bytes();
+        #[cfg(feature = "groups")]
+        let own = own + self.coordinator.clone_bytes();
+        own
+    }
+
     /// Stores a batch a leader appends at `base_offset`, and returns its id.
     pub fn add(
         &mut self,

@@ -157,6 +157,11 @@ fn percentile_ms(values: &mut [u64], pct: u64) -> f64 {
 }
 
 impl Metrics {
+    /// Bytes a clone of the samples copies.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        ((self.time_us.len() + self.series.values().map(Vec::len).sum::<usize>()) * 8) as u64
+    }
+
     pub fn sample(&mut self, now_us: u64, interval_us: u64, c: &mut Counters, g: &Gauges) {
         let per_sec = |n: u64| n as f64 * 1_000_000.0 / interval_us.max(1) as f64;
         let mut lat = std::mem::take(&mut c.produce_latency_us);

@@ -161,6 +161,14 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// Bytes a clone of the provenance copies rather than shares.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.records.clone_bytes()
+            + self.batches.clone_bytes()
+            + self.scan.clone_bytes()
+            + (self.acked_by_part.len() * 8) as u64
+    }
+
     /// Records sent so far.
     pub fn len(&self) -> usize {
         self.records.len()

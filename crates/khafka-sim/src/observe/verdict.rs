@@ -67,6 +67,10 @@ impl PartScan {
 }
 
 impl LeaderScan {
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.meta.clone_bytes() + std::mem::size_of::<Self>() as u64
+    }
+
     /// A record was sent (records are numbered in send order).
     pub(crate) fn sent(&mut self, producer: u32) {
         self.meta.push(producer << PRODUCER_SHIFT);

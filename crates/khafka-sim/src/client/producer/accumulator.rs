@@ -81,7 +81,37 @@ pub struct Batch {
     pub first_sent_us: Option<u64>,
 }
 
+impl Batch {
+    /// Bytes a clone of the batch copies: the batch, and its record ids in an allocation of their
+    /// own (with the allocator's rounding and header, about 16 bytes).
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let ids = (self.records.len() * std::mem::size_of::<RecordId>()).max(8);
+        (std::mem::size_of::<Batch>() + ids + 16) as u64
+    }
+}
+
 impl Producer {
+    /// Bytes a clone of the producer copies rather than shares: mostly its queued and in-flight
+    /// batches, which a producer that cannot keep up piles up.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let queued: u64 = self
+            .queues
+            .iter()
+            .flat_map(|q| q.iter())
+            .map(Batch::clone_bytes)
+            .sum();
+        let in_flight: u64 = self
+            .in_flight
+            .values()
+            .flat_map(|f| f.batches.iter())
+            .map(Batch::clone_bytes)
+            .sum();
+        std::mem::size_of::<Producer>() as u64
+            + queued
+            + in_flight
+            + (self.queues.len() * (std::mem::size_of::<VecDeque<Batch>>() + 64)) as u64
+    }
+
     /// The partition Kafka's default partitioner picks for key `k` (murmur2 of its bytes), cached per
     /// key: formatting and hashing the key was a fifth of generating a record. The cache is shared
     /// with checkpoints until written (`Arc::make_mut`).
