@@ -157,7 +157,8 @@ fn lesson_nav(slug: &str, class: &'static str) -> Html {
     };
     let link = |l: &lessons::Lesson, rel: &'static str| {
         html! {
-            <a href={Route::Lesson { slug: l.slug.to_string() }.href()} class={classes!(rel)}>
+            <a href={Route::Lesson { slug: l.slug.to_string() }.href()} class={classes!(rel)}
+                title={if rel == "prev" { "Previous lesson (← key)" } else { "Next lesson (→ key)" }}>
                 { format!("{} {}", if rel == "prev" { "←" } else { "→" }, lessons::numbered_title(l)) }
             </a>
         }
