@@ -1175,11 +1175,8 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
     });
     let at_end = now >= end;
-    let first_has_leader = sim
-        .controller
-        .parts
-        .first()
-        .is_some_and(|p| p.leader.is_some());
+    let first_has_leader =
+        !sim.topology().parts.is_empty() && sim.partition_state(0).leader.is_some();
     let crash_leader = first_tp.clone().map(|tp| {
         let label = format!("Crash the leader of {tp}");
         let onclick = dispatch.reform(move |_: MouseEvent| {
@@ -1209,9 +1206,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         Part::Cluster | Part::Chart(_) => html! {},
     };
     let faults: Vec<(f64, String)> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= end)
         .filter_map(|e| match &e.kind {
             khafka_sim::trace::TraceKind::Fault { description } => {
@@ -1476,9 +1471,7 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
     // `(number of the first event, its time, the last time, text, count)`
     let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
     for (i, e) in sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
         .enumerate()
     {

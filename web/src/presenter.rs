@@ -179,11 +179,7 @@ impl State {
     }
 
     fn broker_running(&self, b: u32) -> bool {
-        self.timeline
-            .sim()
-            .brokers
-            .get((b as usize).wrapping_sub(1))
-            .is_some_and(|b| b.is_running())
+        self.timeline.sim().broker_running(b)
     }
 
     /// Handles one key: what it did (or why it did nothing), or `None` if the key is not ours.
@@ -517,9 +513,7 @@ pub fn presenter() -> Html {
     let snapshot = Rc::new(sim.snapshot());
     let now = sim.now();
     let recent: Vec<String> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= now)
         .collect::<Vec<_>>()
         .iter()

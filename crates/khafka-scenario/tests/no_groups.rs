@@ -41,7 +41,7 @@ fn a_consumer_without_group_keys_still_runs_as_on_main() {
     let outcome = sim.outcome();
     assert!(s.evaluate(&outcome).iter().all(|(_, r)| r.passed));
     // No `__consumer_offsets` without groups.
-    assert!(sim.topo.offsets_topic().is_none());
+    assert!(sim.topology().offsets_topic().is_none());
 }
 
 #[test]

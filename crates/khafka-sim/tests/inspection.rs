@@ -122,10 +122,10 @@ fn lost_over_time_is_sampled_from_the_running_counts() {
     let sim = acks1_loss();
     let counts = sim.provenance_counts();
     assert!(counts.lost > 0);
-    let lost = &sim.metrics.series["RecordsAckedLost"];
+    let lost = &sim.metrics().series["RecordsAckedLost"];
     assert_eq!(lost[0], 0.0, "nothing is lost before the crash");
     assert_eq!(*lost.last().unwrap(), counts.lost as f64);
-    let dup = &sim.metrics.series["RecordsDuplicated"];
+    let dup = &sim.metrics().series["RecordsDuplicated"];
     assert_eq!(*dup.last().unwrap(), counts.duplicated as f64);
 }
 
@@ -140,14 +140,17 @@ fn the_old_leaders_log_strip_shows_the_lost_records() {
         "every lost record is still on the crashed old leader"
     );
     assert!(old.runs.iter().any(|r| r.0 == RecordState::Lost));
-    let leo = sim.brokers[0].replicas[&0].log.log_end_offset();
+    let leo = sim
+        .replica_log(1, 0)
+        .expect("broker 1 holds partition 0")
+        .log_end_offset();
     assert_eq!(old.runs.first().unwrap().1, 0);
     assert_eq!(old.runs.last().unwrap().2, leo);
     assert!(old
         .runs
         .windows(2)
         .all(|w| w[0].2 == w[1].1 && w[0].0 != w[1].0));
-    let leader = sim.controller.parts[0].leader.unwrap();
+    let leader = sim.partition_state(0).leader.unwrap();
     let new = sim.log_strip(0, leader);
     assert_eq!(new.lost, 0);
     assert!(new.runs.iter().all(|r| r.0 != RecordState::Lost));
@@ -191,7 +194,7 @@ fn a_crashed_leader_shows_as_leader_down_until_fenced() {
     );
     sim.run();
     assert!(down(&sim).is_empty(), "fenced and replaced by the end");
-    assert_eq!(sim.controller.parts[0].leader, Some(2));
+    assert_eq!(sim.partition_state(0).leader, Some(2));
 }
 
 #[test]
