@@ -24,7 +24,7 @@ pub struct DocPageProps {
 
 /// Fetches `url` as text; `done` gets the text or why it could not. The three small callbacks are
 /// leaked once per page opened (a promise callback must outlive this call).
-fn fetch_text(url: &str, done: Callback<Result<String, String>>) {
+pub(crate) fn fetch_text(url: &str, done: Callback<Result<String, String>>) {
     type Cb = Closure<dyn FnMut(JsValue)>;
     let Some(window) = web_sys::window() else {
         return;

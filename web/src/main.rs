@@ -6,8 +6,10 @@
 
 mod app;
 mod bundle;
+mod course_map;
 mod doc_page;
 mod formats_loader;
+mod lesson_keys;
 mod lessons;
 mod markdown;
 mod notebook_loader;
@@ -16,6 +18,7 @@ mod notebook_loader;
 mod panic_banner;
 #[allow(dead_code)]
 mod progress;
+mod search;
 mod slot;
 // The notebook's; the lessons' test checks their fences' `show=` with it.
 #[cfg(test)]

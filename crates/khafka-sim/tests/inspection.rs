@@ -196,3 +196,75 @@ fn a_crashed_leader_shows_as_leader_down_until_fenced() {
     assert!(down(&sim).is_empty(), "fenced and replaced by the end");
     assert_eq!(sim.partition_state(0).leader, Some(2));
 }
+
+#[test]
+fn the_snapshot_draws_the_quorum_through_a_failover() {
+    let mut spec = ScenarioSpec {
+        seed: 7,
+        run_for: SimTime::from_secs(10),
+        ..ScenarioSpec::default()
+    };
+    spec.cluster.config.controllers = 3;
+    spec.topics.push(TopicSpec::new("t", 1, 3));
+    spec.producers.push(ProducerSpec::new("p", "t"));
+    let at = |ms, fault| Scheduled {
+        at: SimTime::from_ms(ms),
+        fault,
+    };
+    spec.schedule = vec![
+        at(3_000, Fault::CrashController { controller: 1 }),
+        at(
+            7_000,
+            Fault::Isolate {
+                node: NodeRef::QuorumController(3),
+            },
+        ),
+    ];
+    let mut sim = Sim::new(spec);
+    // `(id, role, active, isolated)` of each controller.
+    let quorum = |sim: &Sim| {
+        sim.snapshot()
+            .controllers
+            .iter()
+            .map(|c| {
+                (
+                    c.status.id,
+                    c.status.role,
+                    c.status.active_controller_count,
+                    c.isolated,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    sim.run_until(SimTime::from_secs(2));
+    assert_eq!(
+        quorum(&sim),
+        vec![
+            (1, "leader", 1, false),
+            (2, "follower", 0, false),
+            (3, "follower", 0, false)
+        ]
+    );
+    assert!(sim.snapshot().controllers.iter().all(|c| c.lag == 0));
+    sim.run_until(SimTime::from_secs(6));
+    let s = sim.snapshot();
+    assert_eq!(
+        quorum(&sim),
+        vec![
+            (1, "down", 0, false),
+            (2, "leader", 1, false),
+            (3, "follower", 0, false)
+        ]
+    );
+    assert!(s.controllers[1].status.epoch == 2 && s.controllers[2].status.epoch == 2);
+    assert!(
+        s.controllers[0].lag > 0,
+        "the crashed controller missed the new epoch's records"
+    );
+    sim.run();
+    assert!(quorum(&sim)[2].3, "controller 3 is cut off");
+    // Without a quorum there is nothing to draw.
+    let mut plain = ScenarioSpec::default();
+    plain.topics.push(TopicSpec::new("t", 1, 3));
+    assert!(Sim::new(plain).snapshot().controllers.is_empty());
+}

@@ -9,6 +9,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod search;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
@@ -250,6 +252,7 @@ fn write_pages(dist: &Path) -> Result<(), String> {
         let src = root().join("docs").join(format!("{name}.md"));
         pages.push((src, dist.join("docs").join(format!("{name}.json"))));
     }
+    write_search_index(dist)?;
     for (src, out) in pages {
         let md = std::fs::read_to_string(&src).map_err(|e| format!("{}: {e}", src.display()))?;
         let events: Vec<Event> = Parser::new_ext(&md, opts).collect();
@@ -258,6 +261,26 @@ fn write_pages(dist: &Path) -> Result<(), String> {
         std::fs::write(&out, json).map_err(|e| format!("{}: {e}", out.display()))?;
     }
     Ok(())
+}
+
+/// The search index of the lessons and the glossary (`dist/search.json`, see `search.rs`), fetched
+/// by the site when a reader first uses the search box.
+fn write_search_index(dist: &Path) -> Result<(), String> {
+    let mut lessons = Vec::new();
+    for entry in std::fs::read_dir(root().join("lessons")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "md") {
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            let md = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            lessons.push((stem.into_owned(), md));
+        }
+    }
+    lessons.sort();
+    let glossary = std::fs::read_to_string(root().join("docs/glossary.md"))
+        .map_err(|e| format!("docs/glossary.md: {e}"))?;
+    let index = search::index(&lessons, &glossary);
+    let json = serde_json::to_string(&index).map_err(|e| e.to_string())?;
+    std::fs::write(dist.join("search.json"), json).map_err(|e| e.to_string())
 }
 
 /// Trunk 0.21 writes a worker's loader shim with `data-target-path` in its paths

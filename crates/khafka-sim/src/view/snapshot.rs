@@ -128,6 +128,8 @@ pub struct ClusterSnapshot {
     pub cut_links: Vec<(String, String)>,
     /// Requests and responses on the wire, earliest delivery first.
     pub in_flight: Vec<crate::sim::WireMessage>,
+    /// The KRaft controller quorum, one per controller (empty without `controllers=N`).
+    pub controllers: Vec<super::quorum::ControllerView>,
 }
 
 /// One record in one replica's log, with what a log bar colours it by.
@@ -289,6 +291,7 @@ impl Sim {
             events_processed: self.events_processed,
             cut_links: self.cut_links(),
             in_flight: self.wire(),
+            controllers: self.controller_views(),
         }
     }
 
