@@ -117,7 +117,20 @@ impl Sim {
             members,
             partitions,
             processed_twice: self.processed_twice(group),
+            truncations_detected: self.truncations(group, false),
+            log_truncation_exceptions: self.truncations(group, true),
         })
+    }
+
+    /// KIP-320 truncations the group's members detected (`exceptions`: only those that raised
+    /// `LogTruncationException`).
+    pub fn truncations(&self, group: &str, exceptions: bool) -> u64 {
+        self.consumers
+            .iter()
+            .filter(|c| c.group.as_ref().is_some_and(|g| g.group_id == group))
+            .flat_map(|c| &c.validation.detected)
+            .filter(|t| !exceptions || t.exception)
+            .count() as u64
     }
 
     /// Records the group's members processed more than once (a record handed to the

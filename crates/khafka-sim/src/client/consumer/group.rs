@@ -166,6 +166,8 @@ pub struct View<'a> {
     pub positions: &'a mut Vec<Option<u64>>,
     /// The leader epoch of each position (of the last record handed out).
     pub epochs: &'a mut [Option<u32>],
+    /// KIP-320: positions set from a commit are validated against the current leader.
+    pub validation: &'a mut super::validation::Validation,
 }
 
 fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
@@ -365,6 +367,7 @@ impl Membership {
                 v.positions[p] = None;
                 v.epochs[p] = None;
             }
+            v.validation.forget(p);
             self.assigned[p] = false;
             self.ready[p] = false;
             self.no_offset[p] = false;
@@ -684,6 +687,7 @@ impl Membership {
                                 self.no_offset[p] = false;
                                 v.positions[p] = None;
                                 v.epochs[p] = None;
+                                v.validation.forget(p);
                             } else if !self.assigned[p] && now {
                                 self.assigned[p] = true;
                                 self.ready[p] = false;
@@ -828,8 +832,11 @@ impl Membership {
                             self.ready[p] = true;
                             match committed {
                                 Some((off, epoch)) => {
+                                    // `seekUnvalidated`: checked against the current leader
+                                    // when the commit carries an epoch (KIP-320).
                                     v.positions[p] = Some(off);
                                     v.epochs[p] = epoch;
+                                    v.validation.position_unvalidated(p);
                                 }
                                 None if v.config.auto_offset_reset == OffsetReset::None => {
                                     self.no_offset[p] = true;
@@ -845,7 +852,10 @@ impl Membership {
                                     );
                                 }
                                 // Reset by the policy: the fetch finds the log's bounds.
-                                None => v.positions[p] = None,
+                                None => {
+                                    v.positions[p] = None;
+                                    v.validation.forget(p);
+                                }
                             }
                         }
                     }

@@ -11,6 +11,8 @@
 pub mod assignor;
 #[cfg(feature = "groups")]
 pub mod group;
+#[cfg(feature = "groups")]
+pub mod validation;
 
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
@@ -61,6 +63,9 @@ pub struct Consumer {
     /// Offset ranges `(partition, from, to)` handed to the application, contiguous ones merged
     /// (group consumers only: what was processed, to find what was processed twice).
     pub delivered: Vec<(u32, u64, u64)>,
+    /// KIP-320 position validation (group members only, `validation.rs`).
+    #[cfg(feature = "groups")]
+    pub validation: validation::Validation,
 }
 
 impl Consumer {
@@ -97,6 +102,8 @@ impl Consumer {
             stopped: false,
             no_offset: vec![false; partitions as usize],
             delivered: Vec::new(),
+            #[cfg(feature = "groups")]
+            validation: validation::Validation::new(partitions),
         }
     }
 
@@ -109,7 +116,7 @@ impl Consumer {
     fn fetchable(&self, p: usize) -> bool {
         #[cfg(feature = "groups")]
         if let Some(g) = &self.group {
-            return g.fetchable(p);
+            return g.fetchable(p) && self.validation.fetchable(p);
         }
         !self.no_offset[p]
     }
@@ -131,6 +138,7 @@ impl Consumer {
             first_part: self.first_part,
             positions: &mut self.positions,
             epochs: &mut self.position_epochs,
+            validation: &mut self.validation,
         };
         f(&mut g, ctx, &mut v);
         self.group = Some(g);
@@ -168,6 +176,7 @@ impl Consumer {
         let mut fresh = Consumer::new(self.idx, spec, self.first_part, self.partitions);
         fresh.received = self.received;
         fresh.delivered = std::mem::take(&mut self.delivered);
+        fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
         fresh.start_us = ctx.now.as_us();
         *self = fresh;
@@ -238,6 +247,13 @@ impl Consumer {
                     self.in_flight.remove(&b);
                     self.request_metadata(ctx);
                 }
+                #[cfg(feature = "groups")]
+                if self
+                    .validation
+                    .time_out(now.saturating_sub(timeout_us).saturating_add(1))
+                {
+                    self.request_metadata(ctx);
+                }
                 self.pump(ctx);
                 self.arm_timeout_check(ctx);
             }
@@ -246,7 +262,13 @@ impl Consumer {
     }
 
     fn arm_timeout_check(&mut self, ctx: &mut Ctx) {
-        if let Some(sent) = self.in_flight.values().map(|f| f.1).min() {
+        let oldest = self.in_flight.values().map(|f| f.1).min();
+        #[cfg(feature = "groups")]
+        let oldest = match (oldest, self.validation.oldest_in_flight_us()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(sent) = oldest {
             let at = sent.saturating_add(crate::time::ms_to_us(self.config.request_timeout_ms));
             self.timeout_check
                 .arm(ctx, at, |at_us| Timer::RequestTimeoutCheck { at_us });
@@ -276,6 +298,8 @@ impl Consumer {
         if !self.started {
             return;
         }
+        #[cfg(feature = "groups")]
+        self.validate_positions(ctx);
         // `(leader, partition)`, grouped by leader in broker order, partitions in order.
         let by_broker = match self.by_broker.take() {
             Some(v) => v,
@@ -328,6 +352,30 @@ impl Consumer {
         self.arm_timeout_check(ctx);
     }
 
+    #[cfg(feature = "groups")]
+    /// KIP-320 for a group member: positions whose leader epoch changed are validated before
+    /// they are fetched again (`validation.rs`).
+    fn validate_positions(&mut self, ctx: &mut Ctx) {
+        let Some(g) = &self.group else { return };
+        self.validation
+            .check(&self.positions, &self.position_epochs, &self.leaders);
+        let wake = self.validation.send(
+            ctx,
+            self.first_part,
+            |p| g.assigned[p],
+            &self.positions,
+            &self.position_epochs,
+            &self.leaders,
+        );
+        let now = ctx.now.as_us();
+        if let Some(until) = wake.filter(|u| *u > now) {
+            if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
+                self.wake_at_us = Some(until);
+                ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
+            }
+        }
+    }
+
     fn back_off(&mut self, ctx: &Ctx, b: BrokerId) {
         self.backoff_until_us.insert(
             b,
@@ -351,6 +399,31 @@ impl Consumer {
                     .is_some_and(|g| g.phase == group::Phase::Stopped)
                 {
                     self.stopped = true;
+                }
+                self.pump(ctx);
+            }
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Response {
+                req_id,
+                partitions,
+            }) => {
+                let (Node::Broker(b), Some(g)) = (from, &self.group) else {
+                    return;
+                };
+                let after = self.validation.on_response(
+                    ctx,
+                    b,
+                    req_id,
+                    partitions,
+                    &self.name,
+                    &g.group_id,
+                    self.first_part,
+                    self.config.auto_offset_reset,
+                    &mut self.positions,
+                    &mut self.position_epochs,
+                );
+                if after.refresh_metadata {
+                    self.request_metadata(ctx);
                 }
                 self.pump(ctx);
             }
@@ -391,6 +464,8 @@ impl Consumer {
                 }
                 self.in_flight.remove(&b);
                 let mut refresh = false;
+                #[cfg_attr(not(feature = "groups"), allow(unused_mut))]
+                let mut retry = false;
                 for fp in partitions.drain(..) {
                     let p = (fp.part - self.first_part) as usize;
                     if !self.fetchable(p) {
@@ -441,6 +516,14 @@ impl Consumer {
                             ctx.pools.batches.give(fp.batches);
                         }
                         ErrorCode::OffsetOutOfRange => {
+                            #[cfg(feature = "groups")]
+                            if self.group.is_some() {
+                                // A reset position (`ListOffsets`) has no epoch of its own and
+                                // is valid for the leader that gave it.
+                                self.position_epochs[p] = None;
+                                self.validation
+                                    .position_reset(p, self.leaders[p].map(|l| l.1));
+                            }
                             self.positions[p] = match self.config.auto_offset_reset {
                                 OffsetReset::Earliest => Some(0),
                                 OffsetReset::Latest => Some(fp.high_watermark),
@@ -452,10 +535,19 @@ impl Consumer {
                                 }
                             };
                         }
+                        // A leader that has not caught up with our metadata yet: retry only
+                        // (`FetchCollector.handleInitializeErrors`), for group members.
+                        #[cfg(feature = "groups")]
+                        ErrorCode::UnknownLeaderEpoch if self.group.is_some() => {
+                            retry = true;
+                        }
                         _ => refresh = true,
                     }
                 }
                 ctx.pools.fetched.give(partitions);
+                if retry && !refresh {
+                    self.back_off(ctx, b);
+                }
                 if refresh {
                     self.back_off(ctx, b);
                     self.request_metadata(ctx);
@@ -471,6 +563,8 @@ impl Consumer {
                 };
                 #[cfg(not(feature = "groups"))]
                 let ours = false;
+                #[cfg(feature = "groups")]
+                let ours = ours || self.validation.disconnected(ctx, req_id);
                 if ours {
                     self.pump(ctx);
                 } else if self.metadata_in_flight == Some(req_id) {

@@ -379,6 +379,10 @@ pub struct GroupView {
     pub partitions: Vec<GroupPartitionView>,
     /// Records the group's members were handed more than once.
     pub processed_twice: u64,
+    /// KIP-320 validations of the members that found the log truncated below their position.
+    pub truncations_detected: u64,
+    /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
+    pub log_truncation_exceptions: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
