@@ -97,6 +97,10 @@ pub enum Metric {
 pub enum GroupCount {
     /// Records the group's members processed more than once.
     ProcessedTwice,
+    /// Records below the group's committed offset that no member processed.
+    NeverProcessed,
+    /// Commits of the members' applications (`sim.commit`) that failed.
+    CommitsFailed,
     /// Position validations (KIP-320) that found the log truncated below a member's position.
     TruncationsDetected,
     /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
@@ -106,8 +110,10 @@ pub enum GroupCount {
 #[cfg(feature = "groups")]
 impl GroupCount {
     /// `(expect name, counter)`.
-    pub const ALL: [(&'static str, GroupCount); 3] = [
+    pub const ALL: [(&'static str, GroupCount); 5] = [
         ("processed_twice", GroupCount::ProcessedTwice),
+        ("never_processed", GroupCount::NeverProcessed),
+        ("commits_failed", GroupCount::CommitsFailed),
         ("truncations_detected", GroupCount::TruncationsDetected),
         (
             "log_truncation_exceptions",
@@ -122,6 +128,8 @@ impl GroupCount {
     fn read(self, g: &khafka_sim::coordinator::group::GroupView) -> u64 {
         match self {
             GroupCount::ProcessedTwice => g.processed_twice,
+            GroupCount::NeverProcessed => g.never_processed,
+            GroupCount::CommitsFailed => g.commits_failed,
             GroupCount::TruncationsDetected => g.truncations_detected,
             GroupCount::LogTruncationExceptions => g.log_truncation_exceptions,
         }
@@ -232,6 +240,8 @@ pub const METRICS: &[&str] = &[
     "group_members",
     "processed_twice",
     "assignment",
+    "never_processed",
+    "commits_failed",
     "truncations_detected",
     "log_truncation_exceptions",
     "active_controller",
@@ -274,6 +284,8 @@ pub const GROUP_METRICS: &[&str] = &[
     "group_members",
     "processed_twice",
     "assignment",
+    "never_processed",
+    "commits_failed",
     "truncations_detected",
     "log_truncation_exceptions",
 ];

@@ -113,6 +113,41 @@ pub struct ConsumerGroupConfig {
     pub enable_auto_commit: Option<bool>,
     /// `auto.commit.interval.ms` (int, at least 0; 5000).
     pub auto_commit_interval_ms: u64,
+    /// `default.api.timeout.ms` (int, at least 0; 60000): how long `commitSync()` retries.
+    pub default_api_timeout_ms: u64,
+    /// `sim.processing.time.ms` (simulator key, 0 to [`MAX_PROCESSING_TIME_MS`]; 0): how long
+    /// the application takes to process one record. 0 with `sim.commit=none`: records are
+    /// processed as they arrive.
+    pub processing_time_ms: u64,
+    /// `sim.commit` (simulator key; `none`): what the application calls after each poll's records.
+    pub commit: AppCommit,
+    /// `sim.commit.when` (simulator key; `after-processing`): whether that call comes before the
+    /// records are processed (at-most-once) or after (at-least-once).
+    pub commit_before_processing: bool,
+}
+
+/// The most `sim.processing.time.ms` may be: a minute a record.
+pub const MAX_PROCESSING_TIME_MS: u64 = 60_000;
+
+/// The commit call of the application's poll loop (`sim.commit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AppCommit {
+    /// No manual commit (auto-commit, if enabled, still runs).
+    None,
+    /// `commitSync()`: blocks, retries retriable errors up to `default.api.timeout.ms`.
+    Sync,
+    /// `commitAsync()`: sent once, never retried; the callback sees the error.
+    Async,
+}
+
+impl AppCommit {
+    pub fn name(self) -> &'static str {
+        match self {
+            AppCommit::None => "none",
+            AppCommit::Sync => "sync",
+            AppCommit::Async => "async",
+        }
+    }
 }
 
 impl Default for ConsumerGroupConfig {
@@ -130,6 +165,10 @@ impl Default for ConsumerGroupConfig {
             max_poll_interval_ms: 300_000,
             enable_auto_commit: None,
             auto_commit_interval_ms: 5_000,
+            default_api_timeout_ms: 60_000,
+            processing_time_ms: 0,
+            commit: AppCommit::None,
+            commit_before_processing: false,
         }
     }
 }
@@ -176,6 +215,12 @@ fn parse_assignor(text: &str) -> Option<ClientAssignor> {
 
 impl ConsumerGroupConfig {
     pub const KEYS: &'static [&'static str] = super::kafka_config::CONSUMER_GROUP_KEYS;
+
+    /// Whether the application runs a poll loop of its own (processing time or manual commits):
+    /// records are handed out by `poll()`, processed one after the other, and committed.
+    pub fn app_loop(&self) -> bool {
+        self.group_id.is_some() && (self.processing_time_ms > 0 || self.commit != AppCommit::None)
+    }
 
     /// Whether the consumer commits automatically: `enable.auto.commit` (default true), but never
     /// without a `group.id` (`ConsumerConfig.maybeOverrideEnableAutoCommit`).
@@ -237,6 +282,43 @@ impl ConsumerGroupConfig {
             "auto.commit.interval.ms" => {
                 self.auto_commit_interval_ms = parse_int(value, "milliseconds")?
             }
+            "default.api.timeout.ms" => {
+                self.default_api_timeout_ms = parse_int(value, "milliseconds")?
+            }
+            "sim.processing.time.ms" => {
+                let v = parse_int(value, "milliseconds")?;
+                if v > MAX_PROCESSING_TIME_MS {
+                    return Err(ConfigError::InvalidValue(format!(
+                        "at most {MAX_PROCESSING_TIME_MS} milliseconds a record"
+                    )));
+                }
+                self.processing_time_ms = v;
+            }
+            "sim.commit" => {
+                self.commit = match value {
+                    "none" => AppCommit::None,
+                    "sync" | "commitSync" => AppCommit::Sync,
+                    "async" | "commitAsync" => AppCommit::Async,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`none`, `sync` (commitSync) or `async` (commitAsync)".into(),
+                        ))
+                    }
+                }
+            }
+            "sim.commit.when" => {
+                self.commit_before_processing = match value {
+                    "after-processing" => false,
+                    "before-processing" => true,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`after-processing` (at-least-once) or `before-processing` \
+                             (at-most-once)"
+                                .into(),
+                        ))
+                    }
+                }
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -258,6 +340,15 @@ impl ConsumerGroupConfig {
             "max.poll.interval.ms" => self.max_poll_interval_ms.to_string(),
             "enable.auto.commit" => self.enable_auto_commit?.to_string(),
             "auto.commit.interval.ms" => self.auto_commit_interval_ms.to_string(),
+            "default.api.timeout.ms" => self.default_api_timeout_ms.to_string(),
+            "sim.processing.time.ms" => self.processing_time_ms.to_string(),
+            "sim.commit" => self.commit.name().into(),
+            "sim.commit.when" => if self.commit_before_processing {
+                "before-processing"
+            } else {
+                "after-processing"
+            }
+            .into(),
             _ => return None,
         })
     }
@@ -275,6 +366,16 @@ impl ConsumerGroupConfig {
             }
             if self.group_instance_id.is_some() {
                 return Err("group.instance.id needs a group.id".into());
+            }
+            if self.commit != AppCommit::None {
+                return Err(
+                    "sim.commit needs a group.id (Kafka: commits need a group id, \
+                     InvalidGroupIdException)"
+                        .into(),
+                );
+            }
+            if self.processing_time_ms > 0 {
+                return Err("sim.processing.time.ms is modelled for group members only".into());
             }
             return Ok(());
         }

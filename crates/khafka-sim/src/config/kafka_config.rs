@@ -38,6 +38,10 @@ pub const CONSUMER_GROUP_KEYS: &[&str] = &[
     "max.poll.interval.ms",
     "enable.auto.commit",
     "auto.commit.interval.ms",
+    "default.api.timeout.ms",
+    "sim.processing.time.ms",
+    "sim.commit",
+    "sim.commit.when",
 ];
 
 /// A Kafka `long` setting: 0 to 2^63 - 1.
@@ -827,6 +831,10 @@ impl ConsumerConfig {
         "max.poll.interval.ms",
         "enable.auto.commit",
         "auto.commit.interval.ms",
+        "default.api.timeout.ms",
+        "sim.processing.time.ms",
+        "sim.commit",
+        "sim.commit.when",
     ];
     #[cfg(not(feature = "groups"))]
     pub const KEYS: &'static [&'static str] = &[

@@ -865,7 +865,7 @@ impl Sim {
         let mut ctx = ctx!(self, Node::Consumer(i as u32));
         let c = &mut self.consumers[i];
         if kind.starts_with("crash") {
-            c.crash();
+            c.crash(&mut ctx);
         } else if kind.starts_with("stop") {
             c.close(&mut ctx);
         } else {

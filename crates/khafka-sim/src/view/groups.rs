@@ -79,6 +79,7 @@ impl Sim {
         topics.sort_unstable();
         topics.dedup();
         let mut partitions = Vec::new();
+        let mut partitions_committed = Vec::new();
         for t in topics {
             let Some(ti) = self.topo.topic_index(t) else {
                 continue;
@@ -92,6 +93,9 @@ impl Sim {
                         .get(&(std::sync::Arc::from(group), part))
                         .map(|c| c.offset)
                 });
+                if let Some(c) = committed {
+                    partitions_committed.push((part, c));
+                }
                 let leo = self.partition_view(part).high_watermark;
                 let owner = members.iter().find(|m| m.assignment.contains(&name));
                 partitions.push(GroupPartitionView {
@@ -117,9 +121,93 @@ impl Sim {
             members,
             partitions,
             processed_twice: self.processed_twice(group),
+            never_processed: partitions_committed
+                .iter()
+                .map(|&(part, c)| self.never_processed(group, part, c))
+                .sum(),
+            commits_failed: self
+                .consumers
+                .iter()
+                .filter(|c| c.group.as_ref().is_some_and(|g| g.group_id == group))
+                .filter_map(|c| c.app.as_ref())
+                .flat_map(|a| &a.commits)
+                .filter(|c| {
+                    !matches!(
+                        c.outcome.as_str(),
+                        "committed" | "in flight" | "nothing to commit"
+                    )
+                })
+                .count() as u64,
             truncations_detected: self.truncations(group, false),
             log_truncation_exceptions: self.truncations(group, true),
         })
+    }
+
+    /// Records of `part` below the group's committed offset `committed` that no member processed
+    /// (committed before processing and then lost with a crash, or skipped by a seek or a reset),
+    /// counted from the lowest offset a member processed: in the log the verdicts read, a record
+    /// is its offset and the leader epoch of its batch.
+    pub fn never_processed(&self, group: &str, part: PartIdx, committed: u64) -> u64 {
+        let mut ranges: Vec<(u32, u64, u64)> = Vec::new();
+        for c in &self.consumers {
+            if c.group.as_ref().is_none_or(|g| g.group_id != group) {
+                continue;
+            }
+            for r in c
+                .processed
+                .iter()
+                .filter(|r| c.first_part + r.partition == part)
+            {
+                ranges.push((r.leader_epoch, r.from, r.to));
+            }
+            // A live member's records in hand are being processed, not skipped.
+            if let Some(app) = c.app.as_ref().filter(|_| !c.stopped) {
+                for (p, from, to, epoch) in app.in_hand() {
+                    if c.first_part + p == part {
+                        ranges.push((epoch, from, to));
+                    }
+                }
+            }
+        }
+        let Some(start) = ranges.iter().map(|r| r.1).min() else {
+            return 0;
+        };
+        let Some(b) = self.verdict_source(part) else {
+            return 0;
+        };
+        let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
+            return 0;
+        };
+        let log = &r.log;
+        let end = committed.min(log.log_end_offset());
+        let Some(first) = log.batch_index_of(start.max(log.log_start_offset()), &self.batches)
+        else {
+            return 0;
+        };
+        let mut never = 0;
+        for e in log.batches().range(first, log.batches().len()) {
+            let sb = self.batches.get(e.batch);
+            if sb.base_offset >= end {
+                break;
+            }
+            let (lo, hi) = (sb.base_offset.max(start), sb.next_offset().min(end));
+            // The part of [lo, hi) no processed range of this epoch covers.
+            let mut covered: Vec<(u64, u64)> = ranges
+                .iter()
+                .filter(|r| r.0 == sb.leader_epoch && r.1 < hi && r.2 > lo)
+                .map(|r| (r.1.max(lo), r.2.min(hi)))
+                .collect();
+            covered.sort_unstable();
+            let mut at = lo;
+            for (a, z) in covered {
+                if a > at {
+                    never += a - at;
+                }
+                at = at.max(z);
+            }
+            never += hi.saturating_sub(at);
+        }
+        never
     }
 
     /// KIP-320 truncations the group's members detected (`exceptions`: only those that raised
@@ -136,13 +224,17 @@ impl Sim {
     /// Records the group's members processed more than once (a record handed to the
     /// application again, by the same member after a restart or by another after a rebalance).
     pub fn processed_twice(&self, group: &str) -> u64 {
-        let mut ranges: BTreeMap<PartIdx, Vec<(u64, u64)>> = BTreeMap::new();
+        // A record is a partition, an offset and the leader epoch of its batch.
+        let mut ranges: BTreeMap<(PartIdx, u32), Vec<(u64, u64)>> = BTreeMap::new();
         for c in &self.consumers {
             if c.group.as_ref().is_none_or(|g| g.group_id != group) {
                 continue;
             }
-            for &(p, from, to) in &c.delivered {
-                ranges.entry(c.first_part + p).or_default().push((from, to));
+            for r in &c.processed {
+                ranges
+                    .entry((c.first_part + r.partition, r.leader_epoch))
+                    .or_default()
+                    .push((r.from, r.to));
             }
         }
         let mut twice = 0;

@@ -8,6 +8,8 @@
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
 #[cfg(feature = "groups")]
+pub mod app;
+#[cfg(feature = "groups")]
 pub mod assignor;
 #[cfg(feature = "groups")]
 pub mod group;
@@ -60,9 +62,13 @@ pub struct Consumer {
     pub stopped: bool,
     /// Per partition: `auto.offset.reset=none` found no offset (`NoOffsetForPartitionException`).
     pub no_offset: Vec<bool>,
-    /// Offset ranges `(partition, from, to)` handed to the application, contiguous ones merged
-    /// (group consumers only: what was processed, to find what was processed twice).
-    pub delivered: Vec<(u32, u64, u64)>,
+    /// What the application processed (group members only; `app.rs`), contiguous runs merged:
+    /// to find what was processed twice or never.
+    #[cfg(feature = "groups")]
+    pub processed: Vec<app::Processed>,
+    /// The application's poll loop, with processing time or manual commits (`app.rs`).
+    #[cfg(feature = "groups")]
+    pub app: Option<app::App>,
     /// KIP-320 position validation (group members only, `validation.rs`).
     #[cfg(feature = "groups")]
     pub validation: validation::Validation,
@@ -91,17 +97,27 @@ impl Consumer {
             received: 0,
             #[cfg(feature = "groups")]
             group: spec.config.group.group_id.as_deref().map(|g| {
-                Box::new(group::Membership::new(
-                    g,
-                    &spec.name,
-                    partitions,
-                    idx,
-                    &spec.config.group.partition_assignment_strategy,
-                ))
+                Box::new(
+                    group::Membership::new(
+                        g,
+                        &spec.name,
+                        partitions,
+                        idx,
+                        &spec.config.group.partition_assignment_strategy,
+                    )
+                    .with_max_poll_interval(spec.config.group.max_poll_interval_ms),
+                )
             }),
             stopped: false,
             no_offset: vec![false; partitions as usize],
-            delivered: Vec::new(),
+            #[cfg(feature = "groups")]
+            processed: Vec::new(),
+            #[cfg(feature = "groups")]
+            app: spec
+                .config
+                .group
+                .app_loop()
+                .then(|| app::App::new(partitions)),
             #[cfg(feature = "groups")]
             validation: validation::Validation::new(partitions),
         }
@@ -116,7 +132,9 @@ impl Consumer {
     fn fetchable(&self, p: usize) -> bool {
         #[cfg(feature = "groups")]
         if let Some(g) = &self.group {
-            return g.fetchable(p) && self.validation.fetchable(p);
+            return g.fetchable(p)
+                && self.validation.fetchable(p)
+                && self.app.as_ref().is_none_or(|a| a.fetchable(p));
         }
         !self.no_offset[p]
     }
@@ -146,7 +164,10 @@ impl Consumer {
 
     #[cfg(feature = "groups")]
     /// The process dies: everything in memory is gone (positions, membership).
-    pub fn crash(&mut self) {
+    pub fn crash(&mut self, ctx: &mut Ctx) {
+        if !self.stopped {
+            self.app_interrupted(ctx);
+        }
         self.stopped = true;
     }
 
@@ -156,6 +177,7 @@ impl Consumer {
         if self.stopped {
             return;
         }
+        self.app_interrupted(ctx);
         self.with_group(ctx, |g, ctx, v| g.close(ctx, v));
         if self.group.is_none() {
             self.stopped = true;
@@ -175,7 +197,13 @@ impl Consumer {
         }
         let mut fresh = Consumer::new(self.idx, spec, self.first_part, self.partitions);
         fresh.received = self.received;
-        fresh.delivered = std::mem::take(&mut self.delivered);
+        fresh.processed = std::mem::take(&mut self.processed);
+        if let (Some(new), Some(old)) = (&mut fresh.app, &mut self.app) {
+            new.commits = std::mem::take(&mut old.commits);
+        }
+        if let (Some(new), Some(old)) = (&mut fresh.group, &mut self.group) {
+            new.assignments = std::mem::take(&mut old.assignments);
+        }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
         fresh.start_us = ctx.now.as_us();
@@ -184,22 +212,40 @@ impl Consumer {
     }
 
     #[cfg(feature = "groups")]
-    /// Records that `[from, to)` of partition `p` was handed to the application.
-    fn record_delivery(&mut self, p: u32, from: u64, to: u64) {
-        if self.group.is_none() {
+    /// Records that `[from, to)` of partition `p`, of one leader epoch, was processed.
+    fn record_processed(
+        &mut self,
+        p: u32,
+        from: u64,
+        to: u64,
+        leader_epoch: u32,
+        generation: i32,
+        at_us: u64,
+    ) {
+        if self.group.is_none() || to <= from {
             return;
         }
         if let Some(last) = self
-            .delivered
+            .processed
             .iter_mut()
             .rev()
-            .find(|d| d.0 == p)
-            .filter(|d| d.2 == from)
+            .find(|d| d.partition == p)
+            .filter(|d| {
+                d.to == from && d.leader_epoch == leader_epoch && d.generation == generation
+            })
         {
-            last.2 = to;
+            last.to = to;
+            last.at_us = at_us;
             return;
         }
-        self.delivered.push((p, from, to));
+        self.processed.push(app::Processed {
+            partition: p,
+            from,
+            to,
+            leader_epoch,
+            generation,
+            at_us,
+        });
     }
 
     pub fn start(&mut self, ctx: &mut Ctx) {
@@ -224,6 +270,10 @@ impl Consumer {
             #[cfg(feature = "groups")]
             Timer::GroupTick { at_us } if self.group.as_mut().is_some_and(|g| g.fire(at_us)) => {
                 self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
+                self.pump(ctx);
+            }
+            #[cfg(feature = "groups")]
+            Timer::AppTick { at_us } if self.app.as_mut().is_some_and(|a| a.fire(at_us)) => {
                 self.pump(ctx);
             }
             Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
@@ -299,7 +349,10 @@ impl Consumer {
             return;
         }
         #[cfg(feature = "groups")]
-        self.validate_positions(ctx);
+        {
+            self.app_drive(ctx);
+            self.validate_positions(ctx);
+        }
         // `(leader, partition)`, grouped by leader in broker order, partitions in order.
         let by_broker = match self.by_broker.take() {
             Some(v) => v,
@@ -489,6 +542,12 @@ impl Consumer {
                                 ctx.pools.batches.give(fp.batches);
                                 continue;
                             }
+                            #[cfg(feature = "groups")]
+                            if self.app.is_some() {
+                                self.app_buffer(p, pos, end, b, &fp.batches);
+                                ctx.pools.batches.give(fp.batches);
+                                continue;
+                            }
                             let now = ctx.now.as_us();
                             for &id in &fp.batches {
                                 let base = store.get(id).base_offset;
@@ -503,7 +562,15 @@ impl Consumer {
                                 self.position_epochs[p] = Some(store.get(last).leader_epoch);
                             }
                             #[cfg(feature = "groups")]
-                            self.record_delivery(p as u32, pos, end);
+                            if let Some(g) = &self.group {
+                                let generation = g.generation;
+                                for &id in &fp.batches {
+                                    let sb = store.get(id);
+                                    let (lo, hi) = (sb.base_offset.max(pos), sb.next_offset());
+                                    let epoch = sb.leader_epoch;
+                                    self.record_processed(p as u32, lo, hi, epoch, generation, now);
+                                }
+                            }
                             self.positions[p] = Some(end);
                             let topo = ctx.topo;
                             ctx.emit_hot(HotEvent::Consumed {

@@ -379,6 +379,11 @@ pub struct GroupView {
     pub partitions: Vec<GroupPartitionView>,
     /// Records the group's members were handed more than once.
     pub processed_twice: u64,
+    /// Records below the committed offset that no member processed (at-most-once).
+    pub never_processed: u64,
+    /// Commits of the members' applications (`sim.commit`) that failed
+    /// (`CommitFailedException`, `RebalanceInProgressException`, a timeout, …).
+    pub commits_failed: u64,
     /// KIP-320 validations of the members that found the log truncated below their position.
     pub truncations_detected: u64,
     /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
