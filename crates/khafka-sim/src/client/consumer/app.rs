@@ -590,6 +590,57 @@ impl Consumer {
         );
     }
 
+    /// The application calls `seek(tp, offset)`, `seekToBeginning` or `seekToEnd` for partition
+    /// `p` of its topic. A group member may seek only a partition assigned to it
+    /// (`IllegalStateException: No current assignment for partition`). A seek to an offset has no
+    /// leader epoch, so it is not validated (`seekUnvalidated` without `offsetEpoch`); the two
+    /// others reset the position from the log's bounds at the next fetch.
+    pub fn seek(&mut self, ctx: &mut Ctx, p: u32, to: crate::spec::SeekTo) {
+        use crate::config::OffsetReset;
+        use crate::spec::SeekTo;
+        let p = p as usize;
+        if self.stopped || p >= self.partitions as usize {
+            return;
+        }
+        if let Some(g) = &mut self.group {
+            if !g.assigned[p] {
+                let part = ctx.topo.part_name(self.first_part + p as PartIdx);
+                self.app_note(
+                    ctx,
+                    format!(
+                        "seek: IllegalStateException: No current assignment for partition {part}"
+                    ),
+                );
+                return;
+            }
+            g.ready[p] = true;
+            g.no_offset[p] = false;
+        }
+        self.no_offset[p] = false;
+        self.position_epochs[p] = None;
+        let leader_epoch = self.leaders[p].map(|l| l.1);
+        self.validation.position_reset(p, leader_epoch);
+        self.validation.failed[p] = false;
+        match to {
+            SeekTo::Offset(o) => {
+                self.positions[p] = Some(o);
+                self.seek_reset[p] = None;
+            }
+            SeekTo::Beginning | SeekTo::End => {
+                self.positions[p] = None;
+                self.seek_reset[p] = Some(if to == SeekTo::Beginning {
+                    OffsetReset::Earliest
+                } else {
+                    OffsetReset::Latest
+                });
+            }
+        }
+        if let Some(app) = &mut self.app {
+            app.buffered[p] = None;
+        }
+        self.pump(ctx);
+    }
+
     fn app_note(&self, ctx: &mut Ctx, text: String) {
         if let Some(g) = &self.group {
             ctx.emit(TraceKind::Group {

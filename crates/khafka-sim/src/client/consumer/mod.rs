@@ -69,6 +69,10 @@ pub struct Consumer {
     /// The application's poll loop, with processing time or manual commits (`app.rs`).
     #[cfg(feature = "groups")]
     pub app: Option<app::App>,
+    /// Per partition: a `seekToBeginning` / `seekToEnd` waiting for the log's bounds, which
+    /// overrides `auto.offset.reset` once.
+    #[cfg(feature = "groups")]
+    pub seek_reset: Vec<Option<OffsetReset>>,
     /// KIP-320 position validation (group members only, `validation.rs`).
     #[cfg(feature = "groups")]
     pub validation: validation::Validation,
@@ -119,8 +123,21 @@ impl Consumer {
                 .app_loop()
                 .then(|| app::App::new(partitions)),
             #[cfg(feature = "groups")]
+            seek_reset: vec![None; partitions as usize],
+            #[cfg(feature = "groups")]
             validation: validation::Validation::new(partitions),
         }
+    }
+
+    /// The reset policy for partition `p`: a pending `seekToBeginning`/`seekToEnd`, else
+    /// `auto.offset.reset`.
+    fn reset_policy(&mut self, p: usize) -> OffsetReset {
+        #[cfg(feature = "groups")]
+        if let Some(r) = self.seek_reset[p].take() {
+            return r;
+        }
+        let _ = p;
+        self.config.auto_offset_reset
     }
 
     /// Whether partition `p` of the topic is being fetched (assigned, with a position to start).
@@ -591,12 +608,16 @@ impl Consumer {
                                 self.validation
                                     .position_reset(p, self.leaders[p].map(|l| l.1));
                             }
-                            self.positions[p] = match self.config.auto_offset_reset {
+                            self.positions[p] = match self.reset_policy(p) {
                                 OffsetReset::Earliest => Some(0),
                                 OffsetReset::Latest => Some(fp.high_watermark),
                                 // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
                                 // the partition is not fetched any more.
                                 OffsetReset::None => {
+                                    #[cfg(feature = "groups")]
+                                    if let Some(g) = &mut self.group {
+                                        g.no_offset[p] = true;
+                                    }
                                     self.no_offset[p] = true;
                                     None
                                 }
