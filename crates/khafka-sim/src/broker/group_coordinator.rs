@@ -155,6 +155,7 @@ impl Broker {
             &mut new_member_id,
             &mut out,
         );
+        shard.note_empty(ctx.now.as_us());
         if let Some((group, member)) = joining {
             let state = shard
                 .groups
@@ -206,6 +207,7 @@ impl Broker {
             &mut |_| String::new(),
             &mut out,
         );
+        shard.note_empty(ctx.now.as_us());
         let error = out
             .now
             .iter()

@@ -24,6 +24,12 @@ pub struct GroupCoordinatorConfig {
     /// `offsets.commit.timeout.ms` (int, at least 1; 5000): a commit waits this long for the
     /// `__consumer_offsets` replicas before failing with `REQUEST_TIMED_OUT`.
     pub offsets_commit_timeout_ms: u64,
+    /// `offsets.retention.minutes` (int, at least 1; 10080 = 7 days): an Empty group's offsets
+    /// expire this long after it became Empty.
+    pub offsets_retention_minutes: u64,
+    /// `offsets.retention.check.interval.ms` (long, at least 1; 600000): how often the
+    /// coordinator looks for expired offsets.
+    pub offsets_retention_check_interval_ms: u64,
 }
 
 impl Default for GroupCoordinatorConfig {
@@ -35,6 +41,8 @@ impl Default for GroupCoordinatorConfig {
             group_min_session_timeout_ms: 6_000,
             group_max_session_timeout_ms: 1_800_000,
             offsets_commit_timeout_ms: 5_000,
+            offsets_retention_minutes: 10_080,
+            offsets_retention_check_interval_ms: 600_000,
         }
     }
 }
@@ -68,6 +76,13 @@ impl GroupCoordinatorConfig {
             "offsets.commit.timeout.ms" => {
                 self.offsets_commit_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
+            "offsets.retention.minutes" => {
+                self.offsets_retention_minutes = positive(parse_int(value, "minutes")?)?
+            }
+            "offsets.retention.check.interval.ms" => {
+                self.offsets_retention_check_interval_ms =
+                    positive(super::kafka_config::parse_u64(value, "milliseconds")?)?
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -81,6 +96,10 @@ impl GroupCoordinatorConfig {
             "group.min.session.timeout.ms" => self.group_min_session_timeout_ms.to_string(),
             "group.max.session.timeout.ms" => self.group_max_session_timeout_ms.to_string(),
             "offsets.commit.timeout.ms" => self.offsets_commit_timeout_ms.to_string(),
+            "offsets.retention.minutes" => self.offsets_retention_minutes.to_string(),
+            "offsets.retention.check.interval.ms" => {
+                self.offsets_retention_check_interval_ms.to_string()
+            }
             _ => return None,
         })
     }

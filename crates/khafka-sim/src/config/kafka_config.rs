@@ -24,6 +24,8 @@ pub const BROKER_GROUP_KEYS: &[&str] = &[
     "group.min.session.timeout.ms",
     "group.max.session.timeout.ms",
     "offsets.commit.timeout.ms",
+    "offsets.retention.minutes",
+    "offsets.retention.check.interval.ms",
 ];
 
 /// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
@@ -215,6 +217,8 @@ impl BrokerConfig {
         "group.min.session.timeout.ms",
         "group.max.session.timeout.ms",
         "offsets.commit.timeout.ms",
+        "offsets.retention.minutes",
+        "offsets.retention.check.interval.ms",
         "controllers",
         "controller.quorum.election.timeout.ms",
         "controller.quorum.fetch.timeout.ms",

@@ -113,7 +113,14 @@ impl Sim {
         Some(GroupView {
             group: group.to_string(),
             coordinator,
-            state: g.map_or("Unknown", |g| g.state.name()).to_string(),
+            // A loaded coordinator without the group: it does not exist (Kafka's describe says
+            // Dead); no loaded coordinator: unknown.
+            state: match (g, shard) {
+                (Some(g), _) => g.state.name(),
+                (None, Some(_)) => "Dead",
+                (None, None) => "Unknown",
+            }
+            .to_string(),
             protocol_type: "consumer".to_string(),
             protocol: g.and_then(|g| g.protocol.clone()),
             generation: g.map_or(-1, |g| g.generation),
