@@ -41,6 +41,9 @@ use serde::Serialize;
 
 /// `retry.backoff.ms`, between `commitSync()` attempts.
 const RETRY_BACKOFF_MS: u64 = 100;
+/// The application's `poll(Duration.ofMillis(100))`: a turn of its loop without records every so
+/// often, which calls the commit again when the last one did not succeed.
+const POLL_TIMEOUT_MS: u64 = 100;
 
 /// Records of one partition the application processed (or was handed, for members without a
 /// poll loop of their own), contiguous and of one leader epoch.
@@ -128,6 +131,13 @@ pub struct App {
     async_commits: Vec<(u64, usize)>,
     /// Every commit the application made.
     pub commits: Vec<AppCommitRecord>,
+    /// The positions its last commit call was made with: an empty `poll()` commits (the loop
+    /// calls the commit every turn) only when they moved since.
+    #[serde(skip)]
+    last_commit_call: Vec<Option<u64>>,
+    /// When the last commit call was made, and whether it failed.
+    last_commit_call_us: u64,
+    last_commit_failed: bool,
 }
 
 impl App {
@@ -144,6 +154,9 @@ impl App {
             sync: None,
             async_commits: Vec::new(),
             commits: Vec::new(),
+            last_commit_call: vec![None; partitions as usize],
+            last_commit_call_us: 0,
+            last_commit_failed: false,
         }
     }
 
@@ -343,6 +356,20 @@ impl Consumer {
             if let Some(g) = &mut self.group {
                 g.app_busy_since = None;
             }
+            // The loop's turns with no records (one per poll timeout) still call the commit: of
+            // positions that earlier polls or a seek moved, or again after a failed one.
+            let due = app.last_commit_call != self.positions || app.last_commit_failed;
+            if self.config.group.commit != AppCommit::None && due {
+                let at = app
+                    .last_commit_call_us
+                    .saturating_add(crate::time::ms_to_us(POLL_TIMEOUT_MS));
+                if now < at && app.last_commit_failed {
+                    app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
+                    return Step::Wait;
+                }
+                app.batch_records = 0;
+                return self.app_commit_call(ctx, AppPhase::CommitAfter);
+            }
             return Step::Wait;
         }
         app.batch = batch;
@@ -392,6 +419,9 @@ impl Consumer {
         let mode = self.config.group.commit;
         let app = self.app.as_mut().expect("present");
         app.phase = phase;
+        app.last_commit_call.clone_from(&self.positions);
+        app.last_commit_call_us = ctx.now.as_us();
+        app.last_commit_failed = false;
         match mode {
             AppCommit::None => {
                 app.sync = None;
@@ -415,6 +445,7 @@ impl Consumer {
                     Ok(None) => {}
                     Err(e) => {
                         let text = app_exception(e, false);
+                        app.last_commit_failed = true;
                         app.commits.push(AppCommitRecord {
                             at_us: now,
                             sync: false,
@@ -481,6 +512,7 @@ impl Consumer {
                 let text = app_exception(e, true);
                 app.commits[record].outcome = text.clone();
                 app.sync = None;
+                app.last_commit_failed = true;
                 self.app_note(ctx, format!("commitSync: {text}"));
                 self.app_after_commit(ctx)
             }
@@ -513,6 +545,9 @@ impl Consumer {
                     e => app_exception(e, false),
                 };
                 app.commits[record].outcome = text.clone();
+                if record + 1 == app.commits.len() {
+                    app.last_commit_failed = text != "committed";
+                }
                 if text != "committed" {
                     self.app_note(ctx, format!("commitAsync callback: {text}"));
                 }
@@ -535,6 +570,7 @@ impl Consumer {
                     let text = app_exception(e, true);
                     app.commits[record].outcome = text.clone();
                     app.sync = None;
+                    app.last_commit_failed = true;
                     self.app_note(ctx, format!("commitSync: {text}"));
                 }
             }
