@@ -12,7 +12,44 @@ use crate::coordinator::group::GroupView;
 use crate::msg::PartIdx;
 use crate::protocol::group::partition_for;
 use crate::sim::Sim;
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// What one group member did, in time order (`Sim::member_story`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberStory {
+    pub consumer: String,
+    pub group: String,
+    /// The member id it has now (empty while it has none).
+    pub member_id: String,
+    pub generation: i32,
+    /// `(time µs, what happened)`.
+    pub lines: Vec<(u64, String)>,
+}
+
+impl MemberStory {
+    /// As `khafka consumer-groups --member` prints it.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{} in group {} (member {}, generation {})\n",
+            self.consumer,
+            self.group,
+            if self.member_id.is_empty() {
+                "-"
+            } else {
+                &self.member_id
+            },
+            self.generation
+        );
+        for (at, line) in &self.lines {
+            out.push_str(&format!(
+                "{:>12}  {line}\n",
+                crate::SimTime(*at).to_string()
+            ));
+        }
+        out
+    }
+}
 
 impl Sim {
     /// The group ids of the scenario's consumers, in the order first named.
@@ -215,6 +252,76 @@ impl Sim {
             never += hi.saturating_sub(at);
         }
         never
+    }
+
+    /// A member's story, by consumer name: its group, and in time order what it was assigned in
+    /// each generation, what its application processed (partition, offsets, leader epoch,
+    /// generation), the commits its application made and their outcome, and the truncations it
+    /// detected. `None` for a consumer without a `group.id`.
+    pub fn member_story(&self, consumer: &str) -> Option<MemberStory> {
+        let c = self.consumers.iter().find(|c| &*c.name == consumer)?;
+        let g = c.group.as_ref()?;
+        let topic = &self.topo.topics[self.topo.parts[c.first_part as usize].topic as usize].name;
+        let name = |p: u32| format!("{topic}-{p}");
+        let mut lines: Vec<(u64, String)> = Vec::new();
+        for (at, generation, parts) in &g.assignments {
+            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
+            lines.push((
+                *at,
+                format!("generation {generation}: assigned [{}]", parts.join(", ")),
+            ));
+        }
+        for r in &c.processed {
+            lines.push((
+                r.at_us,
+                format!(
+                    "processed {} offsets {}..{} (leader epoch {}, generation {})",
+                    name(r.partition),
+                    r.from,
+                    r.to - 1,
+                    r.leader_epoch,
+                    r.generation
+                ),
+            ));
+        }
+        for cm in c.app.iter().flat_map(|a| &a.commits) {
+            let offsets: Vec<String> = cm
+                .offsets
+                .iter()
+                .map(|(p, o)| format!("{}={o}", name(*p)))
+                .collect();
+            let call = if cm.sync { "commitSync" } else { "commitAsync" };
+            lines.push((
+                cm.at_us,
+                format!("{call}({}): {}", offsets.join(", "), cm.outcome),
+            ));
+        }
+        for t in &c.validation.detected {
+            let what = if t.exception {
+                "LogTruncationException"
+            } else {
+                "truncation detected"
+            };
+            let divergent = t
+                .divergent_offset
+                .map_or("unknown".to_string(), |o| o.to_string());
+            lines.push((
+                t.at_us,
+                format!(
+                    "{what} on {} at offset {} (divergent offset {divergent})",
+                    name(t.partition),
+                    t.position
+                ),
+            ));
+        }
+        lines.sort_by_key(|l| l.0);
+        Some(MemberStory {
+            consumer: consumer.to_string(),
+            group: g.group_id.clone(),
+            member_id: g.member_id.clone(),
+            generation: g.generation,
+            lines,
+        })
     }
 
     /// KIP-320 truncations the group's members detected (`exceptions`: only those that raised
