@@ -163,3 +163,35 @@ fn a_members_story_shows_what_it_processed_and_committed() {
     assert_ne!(code, 0);
     assert!(err.contains("no consumer `c9`"), "{err}");
 }
+
+/// A record's story says which group members processed it (KIP-320 scenario): record 5000 was
+/// acknowledged by broker 1 alone and processed by c1 and c2 before the unclean election lost it;
+/// record 9000 was written by the new leader at a reused offset (3500, epoch 1) and only c1, which
+/// seeked back to the divergence point, processed it (c2 stopped with LogTruncationException).
+#[test]
+fn a_records_story_names_the_members_that_processed_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root
+        .join("tests/scenarios/semantics/kip320-unclean-election-consumer-rereads.khafka")
+        .to_string_lossy()
+        .into_owned();
+    let story = |id: &str| {
+        let (code, out, err) = khafka(&["story", &path, "--record", id]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let members = |v: &serde_json::Value| -> Vec<String> {
+        v["processed_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}/{}", p["consumer"].as_str().unwrap(), p["generation"]))
+            .collect()
+    };
+    let lost = story("5000");
+    assert_eq!(lost["verdict"], "lost");
+    assert_eq!(members(&lost), ["c1/1", "c2/2"]);
+    let reused = story("9000");
+    assert_eq!(reused["verdict"], "committed");
+    assert_eq!(members(&reused), ["c1/1"]);
+}
