@@ -5,7 +5,8 @@
 //! connection (and no unclean election or power loss), no record is reordered. A failure prints the
 //! seed and the generated scenario. Half the seeds also make the consumer one of two members of a
 //! consumer group, with consumer crashes, closes and restarts and crashes of the group's coordinator
-//! among the faults; the group invariant (no partition fetched by two members of one generation)
+//! among the faults (half of those give the members an application poll loop — processing time,
+//! commitSync or commitAsync before or after processing — and add seeks and reset-offsets); the group invariant (no partition fetched by two members of one generation)
 //! holds throughout, and after recovery (every consumer restarted, 400 s for groups: a lost
 //! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
 //! once and have committed up to the high watermark (lag 0).
@@ -258,7 +259,63 @@ fn add_group(spec: &mut ScenarioSpec, seed: u64) {
         };
         spec.schedule.push(Scheduled { at, fault });
     }
+    add_application(spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
+}
+
+/// Half the group seeds give the members an application poll loop (processing time per record,
+/// commitSync or commitAsync before or after processing) and add seeks and reset-offsets to the
+/// faults. Their own stream, so the other group seeds keep their scenarios.
+fn add_application(spec: &mut ScenarioSpec, seed: u64) {
+    use khafka_sim::spec::{ResetOffsets, ResetTo, SeekTo};
+    let mut rng = SimRng::derive(seed, "sweep-consumer-app");
+    if rng.below(2) == 0 {
+        return;
+    }
+    for c in &mut spec.consumers {
+        let ms = pick(&mut rng, &["0", "1", "2"]);
+        c.config.set("sim.processing.time.ms", ms).unwrap();
+        let commit = pick(&mut rng, &["none", "sync", "async"]);
+        c.config.set("sim.commit", commit).unwrap();
+        let when = pick(&mut rng, &["after-processing", "before-processing"]);
+        c.config.set("sim.commit.when", when).unwrap();
+        if commit != "none" && rng.below(2) == 0 {
+            c.config.set("enable.auto.commit", "false").unwrap();
+        }
+        if rng.below(2) == 0 {
+            c.config.set("max.poll.records", "50").unwrap();
+        }
+    }
+    let partitions = spec.topics[0].partitions as u64;
+    let end = spec.run_for.as_us();
+    for _ in 0..rng.below(4) {
+        let at = SimTime(rng.below(end));
+        let partition = TopicPartition::new("t", rng.below(partitions) as u32);
+        let fault = match rng.below(3) {
+            0 => Fault::Seek {
+                consumer: pick(&mut rng, &["c", "c2"]).to_string(),
+                partition,
+                to: match rng.below(3) {
+                    0 => SeekTo::Beginning,
+                    1 => SeekTo::End,
+                    _ => SeekTo::Offset(rng.below(2_000)),
+                },
+            },
+            _ => Fault::ResetOffsets(ResetOffsets {
+                group: "g".into(),
+                topic: "t".into(),
+                partition: (rng.below(2) == 0).then_some(partition.partition),
+                to: match rng.below(4) {
+                    0 => ResetTo::Earliest,
+                    1 => ResetTo::Latest,
+                    2 => ResetTo::ShiftBy(rng.below(200) as i64 - 100),
+                    _ => ResetTo::Datetime(rng.below(end)),
+                },
+                dry_run: rng.below(4) == 0,
+            }),
+        };
+        spec.schedule.push(Scheduled { at, fault });
+    }
 }
 
 /// After the recovery phase a group's live members own every partition of `t` once, and have
@@ -523,6 +580,21 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     seen(
         "record processed twice by a group",
         outcome.groups.iter().any(|g| g.processed_twice > 0),
+    );
+    seen(
+        "record never processed by a group",
+        outcome.groups.iter().any(|g| g.never_processed > 0),
+    );
+    seen(
+        "application commit failed",
+        outcome.groups.iter().any(|g| g.commits_failed > 0),
+    );
+    seen(
+        "offsets reset by kafka-consumer-groups",
+        any(&|k| {
+            matches!(k, TraceKind::Group { text, .. }
+                if text.starts_with("reset-offsets: ") && !text.contains("Error") && !text.contains("dry run"))
+        }),
     );
     seen("acknowledged record lost", outcome.provenance.lost > 0);
     for error in [

@@ -34,7 +34,7 @@ const USAGE: &str = "usage:
   khafka run FILE [--seed N] [--until T] [--trace PATH] [--format text|json]
   khafka check FILE
   khafka describe FILE --at T [--format text|json]
-  khafka consumer-groups FILE --at T [--format text|json]
+  khafka consumer-groups FILE --at T [--member CONSUMER] [--format text|json]
   khafka story FILE --record ID [--at T]
   khafka quorum FILE --at T [--format text|json]
   khafka partition --partitions N KEY...
@@ -86,6 +86,20 @@ fn run(args: &[String]) -> Result<u8, String> {
             let (sim, flags) = run_to_at(rest, "consumer-groups")?;
             if sim.group_ids().is_empty() {
                 return Err("no consumer has a group.id".to_string());
+            }
+            if let Some(member) = flag(&flags, "--member") {
+                let story = sim
+                    .member_story(&member)
+                    .ok_or(format!("no consumer `{member}` with a group.id"))?;
+                match flag(&flags, "--format").as_deref() {
+                    None | Some("text") => print!("{}", story.text()),
+                    Some("json") => out!(
+                        "{}",
+                        serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
+                    ),
+                    Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
+                }
+                return Ok(0);
             }
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe_groups()),
@@ -168,7 +182,12 @@ fn report(result: Result<(u8, String), formats::Failure>) -> u8 {
 
 /// `FILE --at T [--format F]`: the scenario run until `T`, and the flags.
 fn run_to_at(rest: &[String], command: &str) -> Result<(Sim, Vec<(String, String)>), String> {
-    let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
+    let known: &[&str] = if command == "consumer-groups" {
+        &["--at", "--format", "--member"]
+    } else {
+        &["--at", "--format"]
+    };
+    let (file, flags) = file_and_flags(rest, known)?;
     let at = flag(&flags, "--at").ok_or(format!("{command} needs --at T (e.g. --at 5s)"))?;
     let at = parse_time(&at)?;
     let scenario = load(&file)?;

@@ -79,8 +79,9 @@ pub enum Metric {
     Generation(String),
     #[cfg(feature = "groups")]
     GroupMembers(String),
+    /// A group's counter (`processed_twice(G)`, …).
     #[cfg(feature = "groups")]
-    ProcessedTwice(String),
+    GroupCount(String, GroupCount),
     /// A member's partitions, by the consumer's name.
     #[cfg(feature = "groups")]
     Assignment(String, String),
@@ -88,6 +89,51 @@ pub enum Metric {
     ActiveController,
     /// With `controllers=N`: the largest Raft epoch a running controller is in.
     ControllerEpoch,
+}
+
+/// The counters a group's view keeps, by their `expect` names.
+#[cfg(feature = "groups")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupCount {
+    /// Records the group's members processed more than once.
+    ProcessedTwice,
+    /// Records below the group's committed offset that no member processed.
+    NeverProcessed,
+    /// Commits of the members' applications (`sim.commit`) that failed.
+    CommitsFailed,
+    /// Position validations (KIP-320) that found the log truncated below a member's position.
+    TruncationsDetected,
+    /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
+    LogTruncationExceptions,
+}
+
+#[cfg(feature = "groups")]
+impl GroupCount {
+    /// `(expect name, counter)`.
+    pub const ALL: [(&'static str, GroupCount); 5] = [
+        ("processed_twice", GroupCount::ProcessedTwice),
+        ("never_processed", GroupCount::NeverProcessed),
+        ("commits_failed", GroupCount::CommitsFailed),
+        ("truncations_detected", GroupCount::TruncationsDetected),
+        (
+            "log_truncation_exceptions",
+            GroupCount::LogTruncationExceptions,
+        ),
+    ];
+
+    fn from_name(name: &str) -> Option<GroupCount> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    }
+
+    fn read(self, g: &khafka_sim::coordinator::group::GroupView) -> u64 {
+        match self {
+            GroupCount::ProcessedTwice => g.processed_twice,
+            GroupCount::NeverProcessed => g.never_processed,
+            GroupCount::CommitsFailed => g.commits_failed,
+            GroupCount::TruncationsDetected => g.truncations_detected,
+            GroupCount::LogTruncationExceptions => g.log_truncation_exceptions,
+        }
+    }
 }
 
 /// A comparison operator.
@@ -194,6 +240,10 @@ pub const METRICS: &[&str] = &[
     "group_members",
     "processed_twice",
     "assignment",
+    "never_processed",
+    "commits_failed",
+    "truncations_detected",
+    "log_truncation_exceptions",
     "active_controller",
     "controller_epoch",
 ];
@@ -234,6 +284,10 @@ pub const GROUP_METRICS: &[&str] = &[
     "group_members",
     "processed_twice",
     "assignment",
+    "never_processed",
+    "commits_failed",
+    "truncations_detected",
+    "log_truncation_exceptions",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
@@ -660,10 +714,8 @@ fn group_metric(
         return Ok(Some(Metric::Assignment(group.clone(), consumer.clone())));
     }
     let with_partition = matches!(name, "committed" | "lag");
-    let group_only = matches!(
-        name,
-        "group_state" | "generation" | "group_members" | "processed_twice"
-    );
+    let group_only = matches!(name, "group_state" | "generation" | "group_members")
+        || GroupCount::from_name(name).is_some();
     if !with_partition && !group_only {
         return Ok(None);
     }
@@ -706,7 +758,7 @@ fn group_metric(
         "group_state" => Metric::GroupState(group),
         "generation" => Metric::Generation(group),
         "group_members" => Metric::GroupMembers(group),
-        _ => Metric::ProcessedTwice(group),
+        _ => Metric::GroupCount(group, GroupCount::from_name(name).expect("a group counter")),
     }))
 }
 
@@ -992,7 +1044,7 @@ impl Expect {
             Metric::GroupState(g)
             | Metric::Generation(g)
             | Metric::GroupMembers(g)
-            | Metric::ProcessedTwice(g) => {
+            | Metric::GroupCount(g, _) => {
                 let Some(group) = outcome.group(g) else {
                     return Value::Missing(format!("no group {g} in the outcome"));
                 };
@@ -1003,7 +1055,8 @@ impl Expect {
                         Err(_) => Value::None,
                     },
                     Metric::GroupMembers(_) => count(group.members.len()),
-                    _ => Value::Int(group.processed_twice),
+                    Metric::GroupCount(_, c) => Value::Int(c.read(group)),
+                    _ => unreachable!("a group metric"),
                 }
             }
             Metric::ActiveController | Metric::ControllerEpoch => match &outcome.quorum {

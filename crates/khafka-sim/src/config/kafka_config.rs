@@ -24,6 +24,8 @@ pub const BROKER_GROUP_KEYS: &[&str] = &[
     "group.min.session.timeout.ms",
     "group.max.session.timeout.ms",
     "offsets.commit.timeout.ms",
+    "offsets.retention.minutes",
+    "offsets.retention.check.interval.ms",
 ];
 
 /// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
@@ -38,6 +40,10 @@ pub const CONSUMER_GROUP_KEYS: &[&str] = &[
     "max.poll.interval.ms",
     "enable.auto.commit",
     "auto.commit.interval.ms",
+    "default.api.timeout.ms",
+    "sim.processing.time.ms",
+    "sim.commit",
+    "sim.commit.when",
 ];
 
 /// A Kafka `long` setting: 0 to 2^63 - 1.
@@ -211,6 +217,8 @@ impl BrokerConfig {
         "group.min.session.timeout.ms",
         "group.max.session.timeout.ms",
         "offsets.commit.timeout.ms",
+        "offsets.retention.minutes",
+        "offsets.retention.check.interval.ms",
         "controllers",
         "controller.quorum.election.timeout.ms",
         "controller.quorum.fetch.timeout.ms",
@@ -827,6 +835,10 @@ impl ConsumerConfig {
         "max.poll.interval.ms",
         "enable.auto.commit",
         "auto.commit.interval.ms",
+        "default.api.timeout.ms",
+        "sim.processing.time.ms",
+        "sim.commit",
+        "sim.commit.when",
     ];
     #[cfg(not(feature = "groups"))]
     pub const KEYS: &'static [&'static str] = &[

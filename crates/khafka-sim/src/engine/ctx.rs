@@ -96,6 +96,11 @@ pub enum Timer {
     GroupTick {
         at_us: u64,
     },
+    /// A group member's application: processing done, or a `commitSync()` retry due.
+    #[cfg(feature = "groups")]
+    AppTick {
+        at_us: u64,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -17,6 +17,8 @@ use crate::network::Network;
 use crate::producer::Producer;
 use crate::provenance::Provenance;
 use crate::queue::EventQueue;
+#[cfg(feature = "groups")]
+use crate::spec::SeekTo;
 use crate::spec::{BrokerId, BrokerRef, Fault, ScenarioSpec};
 use crate::time::SimTime;
 use crate::topology::Topology;
@@ -861,6 +863,14 @@ impl Sim {
             Fault::StopConsumer { consumer } => self.consumer_fault("stop", &consumer),
             #[cfg(feature = "groups")]
             Fault::RestartConsumer { consumer } => self.consumer_fault("restart", &consumer),
+            #[cfg(feature = "groups")]
+            Fault::Seek {
+                consumer,
+                partition: tp,
+                to,
+            } => self.seek_consumer(&consumer, &tp, to),
+            #[cfg(feature = "groups")]
+            Fault::ResetOffsets(r) => self.reset_offsets(&r),
             Fault::ResumeProducer { producer } => {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
                     // The resumed producer's first record is due now: leave the others' records due
@@ -879,6 +889,126 @@ impl Sim {
         }
     }
 
+    /// `kafka-consumer-groups --reset-offsets` (`coordinator/group/reset_offsets.rs`): what the
+    /// tool's admin calls would read (the group's state from its coordinator, each partition's
+    /// bounds from its leader), the plan, and unless `dry_run` its commit through the coordinator.
+    /// The tool's answer (or error) is a `group` event.
+    #[cfg(feature = "groups")]
+    fn reset_offsets(&mut self, r: &crate::spec::ResetOffsets) {
+        use crate::coordinator::group::reset_offsets::{plan, refusal, PartitionOffsets};
+        let (group, topic, partition, to, dry_run) = (
+            r.group.as_str(),
+            r.topic.as_str(),
+            r.partition,
+            r.to,
+            r.dry_run,
+        );
+        let note = |sim: &mut Sim, text: String| {
+            sim.trace.emit(
+                sim.now,
+                TraceKind::Group {
+                    group: group.to_string(),
+                    text: format!("reset-offsets: {text}"),
+                },
+            );
+        };
+        let Some(info) = self
+            .topo
+            .topic_index(topic)
+            .map(|t| &self.topo.topics[t as usize])
+        else {
+            return;
+        };
+        let parts: Vec<PartIdx> = match partition {
+            Some(p) if p < info.partitions => vec![info.first_part + p],
+            Some(_) => return,
+            None => (0..info.partitions).map(|p| info.first_part + p).collect(),
+        };
+        let offsets_part = self
+            .topo
+            .offsets_topic()
+            .map(|t| t.first_part + crate::protocol::group::partition_for(group, t.partitions));
+        let coordinator = offsets_part.and_then(|p| {
+            let b = self.controller.parts[p as usize].leader?;
+            let broker = &self.brokers[(b - 1) as usize];
+            let shard = broker.group_coordinator.shards.get(&p)?;
+            (broker.is_running() && shard.loading_until_us.is_none()).then_some((b, shard))
+        });
+        let Some((coordinator, shard)) = coordinator else {
+            let text = format!("Error: the coordinator of group '{group}' is not available");
+            return note(self, text);
+        };
+        let state = shard.groups.get(group).map_or("Dead", |g| g.state.name());
+        if let Some(e) = refusal(group, state) {
+            return note(self, e);
+        }
+        let key: Arc<str> = group.into();
+        let mut planned = Vec::new();
+        for part in parts {
+            let name = self.topo.part_name(part);
+            let log = self.controller.parts[part as usize]
+                .leader
+                .filter(|b| self.brokers[(*b - 1) as usize].is_running())
+                .and_then(|b| self.brokers[(b - 1) as usize].replicas.get(&part))
+                .map(|r| &r.log);
+            let Some(log) = log else {
+                return note(
+                    self,
+                    format!("Error getting offsets of topic partition: {name}"),
+                );
+            };
+            let end = log.high_watermark;
+            let at_time = match to {
+                crate::spec::ResetTo::Datetime(t) => log
+                    .batches()
+                    .range(0, log.batches().len())
+                    .find(|e| e.append_us >= t)
+                    .map(|e| {
+                        self.batches
+                            .get(e.batch)
+                            .base_offset
+                            .max(log.log_start_offset())
+                    })
+                    .filter(|o| *o < end),
+                _ => None,
+            };
+            let o = PartitionOffsets {
+                start: log.log_start_offset(),
+                end,
+                committed: shard.offsets.get(&(key.clone(), part)).map(|c| c.offset),
+                at_time,
+            };
+            match plan(&name, to, o) {
+                Ok(offset) => planned.push((part, offset)),
+                Err(e) => return note(self, e),
+            }
+        }
+        let text: Vec<String> = planned
+            .iter()
+            .map(|(p, o)| format!("{} → {o}", self.topo.part_name(*p)))
+            .collect();
+        if dry_run {
+            return note(self, format!("{to} (dry run): {}", text.join(", ")));
+        }
+        note(self, format!("{to}: {}", text.join(", ")));
+        let mut ctx = ctx!(self, Node::Broker(coordinator));
+        let error =
+            self.brokers[(coordinator - 1) as usize].admin_offset_commit(&mut ctx, group, planned);
+        if error != crate::msg::ErrorCode::None {
+            note(self, format!("the commit failed with {}", error.name()));
+        }
+    }
+
+    /// `seek consumer C TOPIC-P …`: the application seeks a partition of its topic.
+    #[cfg(feature = "groups")]
+    fn seek_consumer(&mut self, consumer: &str, tp: &crate::spec::TopicPartition, to: SeekTo) {
+        let i = self.consumers.iter().position(|c| *c.name == *consumer);
+        if let Some(i) = i.filter(|i| self.spec.consumers[*i].topic == tp.topic) {
+            let mut ctx = ctx!(self, Node::Consumer(i as u32));
+            self.consumers[i].seek(&mut ctx, tp.partition, to);
+        }
+    }
+
     /// `crash consumer C`, `stop consumer C`, `restart consumer C`.
     #[cfg(feature = "groups")]
     fn consumer_fault(&mut self, kind: &str, name: &str) {
@@ -889,7 +1019,7 @@ impl Sim {
         let mut ctx = ctx!(self, Node::Consumer(i as u32));
         let c = &mut self.consumers[i];
         if kind.starts_with("crash") {
-            c.crash();
+            c.crash(&mut ctx);
         } else if kind.starts_with("stop") {
             c.close(&mut ctx);
         } else {
@@ -1066,6 +1196,27 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::CrashConsumer { consumer } => format!("crash consumer {consumer}"),
         #[cfg(feature = "groups")]
         Fault::StopConsumer { consumer } => format!("stop consumer {consumer}"),
+        #[cfg(feature = "groups")]
+        Fault::Seek {
+            consumer,
+            partition,
+            to: SeekTo::Offset(o),
+        } => format!("seek consumer {consumer} {partition} {o}"),
+        #[cfg(feature = "groups")]
+        Fault::Seek {
+            consumer,
+            partition,
+            to,
+        } => {
+            let to = if *to == SeekTo::Beginning {
+                "beginning"
+            } else {
+                "end"
+            };
+            format!("seek consumer {consumer} {partition} {to}")
+        }
+        #[cfg(feature = "groups")]
+        Fault::ResetOffsets(r) => r.to_string(),
         #[cfg(feature = "groups")]
         Fault::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
     }

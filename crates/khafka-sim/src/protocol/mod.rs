@@ -12,6 +12,8 @@ mod fetch;
 pub mod group;
 mod metadata;
 mod metadata_fetch;
+#[cfg(feature = "groups")]
+mod offsets_for_leader_epoch;
 mod produce;
 pub mod raft;
 
@@ -24,6 +26,10 @@ pub use fetch::{Fetch, FetchPartition, FetchedPartition, Fetcher};
 pub use group::Group;
 pub use metadata::Metadata;
 pub use metadata_fetch::MetadataFetch;
+#[cfg(feature = "groups")]
+pub use offsets_for_leader_epoch::{
+    EpochEndOffset, OffsetForLeaderPartition, OffsetsForLeaderEpoch,
+};
 pub use produce::{Produce, ProduceBatch};
 
 use crate::spec::BrokerId;
@@ -57,6 +63,9 @@ pub enum Msg {
     /// LeaveGroup, OffsetCommit, OffsetFetch).
     #[cfg(feature = "groups")]
     Group(Group),
+    /// A group consumer validating its position after a leader change (KIP-320).
+    #[cfg(feature = "groups")]
+    OffsetsForLeaderEpoch(OffsetsForLeaderEpoch),
     /// The OS reset the connection: the request `req_id` will never be answered.
     Disconnect {
         req_id: u64,
@@ -97,6 +106,14 @@ impl Msg {
             Msg::Group(Group::Request { req, .. }) => req.kind(),
             #[cfg(feature = "groups")]
             Msg::Group(Group::Response { resp, .. }) => resp.kind(),
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { .. }) => {
+                "OffsetsForLeaderEpoch"
+            }
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Response { .. }) => {
+                "OffsetsForLeaderEpochResponse"
+            }
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
             Msg::Raft(m) => m.kind(),
@@ -113,7 +130,10 @@ impl Msg {
             | Msg::ApiVersions(ApiVersions::Request { req_id })
             | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) => Some(*req_id),
             #[cfg(feature = "groups")]
-            Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
+            Msg::Group(Group::Request { req_id, .. })
+            | Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
+                Some(*req_id)
+            }
             _ => None,
         }
     }

@@ -178,6 +178,21 @@ pub struct RecordStory {
     pub verdict: &'static str,
     /// Why, in a sentence.
     pub explanation: String,
+    /// Which group members' applications processed it, and in which generation: once, twice,
+    /// or not at all (it may also have been processed and then lost to an unclean election).
+    #[cfg(feature = "groups")]
+    pub processed_by: Vec<RecordProcessing>,
+}
+
+/// A group member's application processed a record.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordProcessing {
+    pub consumer: String,
+    pub group: String,
+    pub generation: i32,
+    /// When the run of records it was processed with was done.
+    pub at_us: u64,
 }
 
 impl ClusterSnapshot {
@@ -514,6 +529,39 @@ impl Sim {
             ),
             _ => explanation,
         };
+        // A record is its offset and the leader epoch of its batch, where it was first appended
+        // and wherever a copy is now.
+        #[cfg(feature = "groups")]
+        let processed_by = {
+            let mut names: Vec<(u64, u32)> =
+                copies.iter().map(|c| (c.offset, c.leader_epoch)).collect();
+            if let Some((_, off, epoch, _)) = info.first_append() {
+                names.push((off, epoch));
+            }
+            let mut by = Vec::new();
+            for c in &self.consumers {
+                let Some(g) = &c.group else { continue };
+                for r in c
+                    .processed
+                    .iter()
+                    .filter(|r| c.first_part + r.partition == part)
+                {
+                    if names
+                        .iter()
+                        .any(|&(o, e)| e == r.leader_epoch && (r.from..r.to).contains(&o))
+                    {
+                        by.push(RecordProcessing {
+                            consumer: c.name.to_string(),
+                            group: g.group_id.clone(),
+                            generation: r.generation,
+                            at_us: r.at_us,
+                        });
+                    }
+                }
+            }
+            by.sort_by_key(|p| p.at_us);
+            by
+        };
         Some(RecordStory {
             record_id: id,
             producer: self.producers[info.producer as usize].spec.name.clone(),
@@ -531,6 +579,8 @@ impl Sim {
             copies,
             verdict,
             explanation,
+            #[cfg(feature = "groups")]
+            processed_by,
         })
     }
 }
