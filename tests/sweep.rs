@@ -126,6 +126,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         latency_us_min: 200,
         latency_us_max: 200 + rng.below(3_000),
         loss_ppm: pick(&mut rng, &[0, 0, 1_000, 20_000]) as u32,
+        bandwidth_bps: 0,
     };
     let end = spec.run_for.as_us();
     let nfaults = rng.below(8);
@@ -195,6 +196,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                     latency_us_min: 500,
                     latency_us_max: 5_000,
                     loss_ppm: 100_000,
+                    bandwidth_bps: 0,
                 },
             }),
         };

@@ -156,6 +156,8 @@ pub struct Provenance {
     pub(crate) failed: u64,
     /// Records some consumer received.
     pub(crate) consumed: u64,
+    /// Bytes on the wire (compressed) of the batches acknowledged, each counted once.
+    pub(crate) acked_bytes: u64,
     /// What has been counted of the leaders' logs (see `verdict.rs`).
     pub(crate) scan: crate::verdict::LeaderScan,
 }
@@ -339,6 +341,27 @@ impl Provenance {
             failed: b.failed.is_some(),
             consumed: r.consumed_dt != NONE32,
         })
+    }
+
+    /// Counts the wire size of a batch acknowledged for the first time (see [`Provenance::ack`]).
+    pub fn ack_bytes(&mut self, bytes: u64) {
+        self.acked_bytes = self.acked_bytes.saturating_add(bytes);
+    }
+
+    /// Bytes on the wire of the batches acknowledged so far.
+    pub fn acked_bytes(&self) -> u64 {
+        self.acked_bytes
+    }
+
+    /// Calls `f` with the latency of every acknowledged record (µs from `send()` to the
+    /// acknowledgement), in id order.
+    pub fn for_each_ack_latency(&self, mut f: impl FnMut(u64)) {
+        for r in self.records.iter() {
+            let b = self.batches.get(r.batch as usize).expect("a created batch");
+            if let Some(acked) = b.acked_us() {
+                f(acked.saturating_sub(r.sent_us));
+            }
+        }
     }
 
     /// Every record's brief, in id order.

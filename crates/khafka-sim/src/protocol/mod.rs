@@ -14,6 +14,7 @@ mod metadata;
 mod metadata_fetch;
 mod produce;
 pub mod raft;
+pub mod wire;
 
 pub use alter_partition::AlterPartition;
 pub use api_versions::ApiVersions;
@@ -25,6 +26,7 @@ pub use group::Group;
 pub use metadata::Metadata;
 pub use metadata_fetch::MetadataFetch;
 pub use produce::{Produce, ProduceBatch};
+pub use wire::CompressionType;
 
 use crate::spec::BrokerId;
 use serde::{Deserialize, Serialize};
