@@ -42,8 +42,14 @@ pub const LESSONS: &[Lesson] = &[
         file: "04-unclean-leader-election.md",
     },
     Lesson {
+        slug: "throughput-and-scalability",
+        title: "6. Throughput and scalability: batches, compression and the limits of a link",
+        summary: "Bandwidth, batch.size and in-flight requests as ceilings; linger.ms trading latency; compression; partitions as parallel links.",
+        file: "06-throughput-and-scalability.md",
+    },
+    Lesson {
         slug: "benefits-and-limits",
-        title: "6. Benefits and limits: what Kafka promises, and what it does not",
+        title: "7. Benefits and limits: what Kafka promises, and what it does not",
         summary: "Scalability, fault tolerance and throughput, each with its conditions; no order across partitions, loss with acks=1, unclean election.",
         file: "05-benefits-and-limits.md",
     },

@@ -106,9 +106,8 @@ pub struct BatchStore {
 impl BatchStore {
     /// Bytes a clone of the store copies rather than shares.
     pub(crate) fn clone_bytes(&self) -> u64 {
-        let own = self.batches.clone_bytes()
-            + self.record_ids.clone_bytes()
-            + self.sizes.clone_bytes();
+        let own =
+            self.batches.clone_bytes() + self.record_ids.clone_bytes() + self.sizes.clone_bytes();
         #[cfg(feature = "groups")]
         let own = own + self.coordinator.clone_bytes();
         own

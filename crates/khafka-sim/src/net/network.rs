@@ -64,6 +64,8 @@ pub struct Network {
     /// When each link has finished serializing the messages sent on it so far (links with a
     /// bandwidth only).
     busy_until_us: Vec<u64>,
+    /// The longest a message waited for a busy link before its first byte left (µs).
+    longest_wait_us: u64,
     /// One random stream per link, made when the link first carries a message: two runs of a seed
     /// that differ in one setting keep the same latencies on every link the change does not touch.
     #[serde(skip)]
@@ -92,6 +94,7 @@ impl Network {
             blocked: vec![false; nodes * nodes],
             last_delivery_us: vec![0; nodes * nodes],
             busy_until_us: vec![0; nodes * nodes],
+            longest_wait_us: 0,
             link_rngs: vec![None; nodes * nodes],
             seed,
             partitions: Vec::new(),
@@ -296,6 +299,11 @@ impl Network {
         }
     }
 
+    /// The longest a message has waited for a link with a bandwidth to be free (µs).
+    pub fn longest_wait_us(&self) -> u64 {
+        self.longest_wait_us
+    }
+
     /// The bandwidth of the link from `from` to `to` (bytes/s, 0: unlimited).
     pub fn bandwidth_bps(&self, from: Node, to: Node) -> u64 {
         self.links[self.index(from) * self.nodes + self.index(to)].bandwidth_bps
@@ -328,6 +336,7 @@ impl Network {
             bps => {
                 let bps = bps.clamp(MIN_BANDWIDTH_BPS, MAX_BANDWIDTH_BPS);
                 let start = now_us.max(self.busy_until_us[i]);
+                self.longest_wait_us = self.longest_wait_us.max(start - now_us);
                 let end = start.saturating_add(transmission_us(size(), bps));
                 self.busy_until_us[i] = end;
                 end

@@ -348,6 +348,11 @@ impl Provenance {
         self.acked_bytes = self.acked_bytes.saturating_add(bytes);
     }
 
+    /// When the first record of the run was sent (records are numbered in send order).
+    pub fn first_sent_us(&self) -> Option<u64> {
+        self.records.get(0).map(|r| r.sent_us)
+    }
+
     /// Bytes on the wire of the batches acknowledged so far.
     pub fn acked_bytes(&self) -> u64 {
         self.acked_bytes

@@ -524,7 +524,9 @@ impl Sim {
             |f| self.prov.for_each_ack_latency(f),
             self.prov.acked_bytes(),
             acked,
-            self.now.as_us(),
+            self.now
+                .as_us()
+                .saturating_sub(self.prov.first_sent_us().unwrap_or(0)),
         )
     }
 }

@@ -125,11 +125,12 @@ pub struct Outcome {
     pub throughput: ThroughputOutcome,
 }
 
-/// What the producers achieved: records and bytes acknowledged per second over the run so far, and
-/// the latency of each acknowledged record from `send()` to its acknowledgement.
+/// What the producers achieved: records and bytes acknowledged per second since the first record
+/// was sent, and the latency of each acknowledged record from `send()` to its acknowledgement.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ThroughputOutcome {
-    /// Records acknowledged per second of simulated time since the start (rounded down).
+    /// Records acknowledged per second of simulated time since the first record was sent (rounded
+    /// down).
     pub records_per_sec: u64,
     /// Bytes on the wire (batches as sent, compressed) acknowledged per second (rounded down).
     pub bytes_per_sec: u64,
@@ -143,12 +144,13 @@ pub struct ThroughputOutcome {
 }
 
 impl ThroughputOutcome {
-    /// From the acknowledged records' latencies (µs), the acknowledged bytes and the run's length.
+    /// From the acknowledged records' latencies (µs), the acknowledged bytes and the time since
+    /// the first record was sent.
     pub fn new(
         latencies_us: impl FnOnce(&mut dyn FnMut(u64)),
         acked_bytes: u64,
         acked: u64,
-        now_us: u64,
+        elapsed_us: u64,
     ) -> Self {
         // Whole milliseconds by counting: an exact nearest-rank percentile of the rounded-down
         // values, in one pass and without keeping every latency.
@@ -184,7 +186,7 @@ impl ThroughputOutcome {
             }
             None
         };
-        let per_sec = |x: u64| (x as u128 * 1_000_000 / now_us.max(1) as u128) as u64;
+        let per_sec = |x: u64| (x as u128 * 1_000_000 / elapsed_us.max(1) as u128) as u64;
         ThroughputOutcome {
             records_per_sec: per_sec(acked),
             bytes_per_sec: per_sec(acked_bytes),
@@ -213,5 +215,40 @@ impl Outcome {
         self.partitions
             .iter()
             .find(|p| p.topic == topic && p.partition == partition)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ThroughputOutcome;
+
+    fn of(latencies_us: &[u64], bytes: u64, elapsed_us: u64) -> ThroughputOutcome {
+        ThroughputOutcome::new(
+            |f| latencies_us.iter().for_each(|&l| f(l)),
+            bytes,
+            latencies_us.len() as u64,
+            elapsed_us,
+        )
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_in_whole_ms() {
+        // 100 records: 1..=100 ms and a bit. p50 is the 50th (50 ms), p99 the 99th, max the last.
+        let l: Vec<u64> = (1..=100u64).map(|ms| ms * 1_000 + 999).collect();
+        let t = of(&l, 2_000_000, 2_000_000);
+        assert_eq!(t.latency_p50_ms, Some(50));
+        assert_eq!(t.latency_p99_ms, Some(99));
+        assert_eq!(t.latency_max_ms, Some(100));
+        assert_eq!(t.records_per_sec, 50);
+        assert_eq!(t.bytes_per_sec, 1_000_000);
+        // Beyond the dense range (65 s) the same ranks hold.
+        let t = of(&[1_000, 70_000_000, 3_600_000_000], 0, 1);
+        assert_eq!(t.latency_p50_ms, Some(70_000));
+        assert_eq!(t.latency_max_ms, Some(3_600_000));
+        // One record: every percentile is it. None: no percentile, no division by zero.
+        assert_eq!(of(&[5_500], 0, 0).latency_p99_ms, Some(5));
+        let none = of(&[], 0, 0);
+        assert_eq!(none.latency_p50_ms, None);
+        assert_eq!(none.records_per_sec, 0);
     }
 }
