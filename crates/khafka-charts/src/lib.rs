@@ -140,7 +140,7 @@ pub fn latency(metrics: &Metrics) -> LineChart {
 pub fn throughput(metrics: &Metrics) -> LineChart {
     chart(
         "Throughput",
-        "records acknowledged per second",
+        "records/s",
         metrics,
         &[("RecordsAckedPerSec", "acknowledged records/s")],
     )

@@ -30,16 +30,34 @@ pub const FETCH_PARTITION_OVERHEAD: u64 = 44;
 /// quorum's and the groups' APIs): a small fixed size.
 pub const SMALL_MESSAGE: u64 = 64;
 
-/// The bytes of an unsigned-zigzag varint of `v` (`ByteUtils.sizeOfVarint`).
+/// The bytes of an unsigned-zigzag varint of `v` (`ByteUtils.sizeOfVarint`, branch-free as
+/// Kafka's: `((38 - leadingZeros) * 0b10010010010010011 >>> 19) + (leadingZeros >>> 5)`).
+#[inline]
 pub fn varint_size(v: i32) -> u64 {
-    let z = ((v << 1) ^ (v >> 31)) as u32;
-    (32 - z.leading_zeros()).max(1).div_ceil(7) as u64
+    let lz = (((v << 1) ^ (v >> 31)) as u32).leading_zeros() as u64;
+    (((38 - lz) * 0b10010010010010011) >> 19) + (lz >> 5)
 }
 
 /// The bytes of a zigzag varlong of `v` (`ByteUtils.sizeOfVarlong`).
+#[inline]
 pub fn varlong_size(v: i64) -> u64 {
-    let z = ((v << 1) ^ (v >> 63)) as u64;
-    (64 - z.leading_zeros()).max(1).div_ceil(7) as u64
+    let lz = (((v << 1) ^ (v >> 63)) as u64).leading_zeros() as u64;
+    (((70 - lz) * 0b10010010010010011) >> 19) + (lz >> 6)
+}
+
+/// The bytes a key takes in a record: its length varint and its bytes (`None`: null, length −1).
+#[inline]
+pub fn key_field(key_len: Option<u32>) -> u64 {
+    match key_len {
+        None => 1,
+        Some(k) => varint_size(k as i32) + k as u64,
+    }
+}
+
+/// The bytes a value of `value_len` takes in a record, with the header count (0) after it.
+#[inline]
+pub fn value_field(value_len: u32) -> u64 {
+    varint_size(value_len as i32) + value_len as u64 + 1
 }
 
 /// `DefaultRecord.sizeInBytes` for a record without headers: the length varint, attributes,
@@ -50,18 +68,30 @@ pub fn record_size(
     key_len: Option<u32>,
     value_len: u32,
 ) -> u64 {
-    let key = match key_len {
-        None => 1,
-        Some(k) => varint_size(k as i32) + k as u64,
+    record_size_of_fields(
+        offset_delta,
+        timestamp_delta_ms,
+        key_field(key_len),
+        value_field(value_len),
+    )
+}
+
+/// [`record_size`] from a key's and a value's fields ([`key_field`], [`value_field`]).
+#[inline]
+pub fn record_size_of_fields(
+    offset_delta: u32,
+    timestamp_delta_ms: u64,
+    key_field: u64,
+    value_field: u64,
+) -> u64 {
+    let deltas = if offset_delta < 64 && timestamp_delta_ms < 64 {
+        2
+    } else {
+        varlong_size(timestamp_delta_ms.min(i64::MAX as u64) as i64)
+            + varint_size(offset_delta as i32)
     };
-    let body = 1
-        + varlong_size(timestamp_delta_ms.min(i64::MAX as u64) as i64)
-        + varint_size(offset_delta as i32)
-        + key
-        + varint_size(value_len as i32)
-        + value_len as u64
-        + 1;
-    varint_size(body as i32) + body
+    let body = 1 + deltas + key_field + value_field;
+    varint_size(body.min(i32::MAX as u64) as i32) + body
 }
 
 /// The producer's `compression.type`. `None` is Kafka's default.

@@ -169,8 +169,15 @@ impl Producer {
         Some(match &self.spec.keys {
             KeySpec::None => return None,
             KeySpec::Range { prefix, lo, .. } => {
+                // Decimal digits: 1 + ilog10, by comparisons (most keys have few digits).
                 let n = lo + i as u64;
-                prefix.len() as u32 + n.checked_ilog10().unwrap_or(0) + 1
+                let mut digits = 1;
+                let mut bound = 10u64;
+                while n >= bound && digits < 20 {
+                    digits += 1;
+                    bound = bound.saturating_mul(10);
+                }
+                prefix.len() as u32 + digits
             }
             KeySpec::List(keys) => keys[i as usize].len() as u32,
         })
@@ -180,7 +187,8 @@ impl Producer {
     pub(super) fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
-        let key_len = self.key_len(key);
+        let key_field = wire::key_field(self.key_len(key));
+        let value_field = wire::value_field(self.spec.record_size);
         let size = self.spec.record_size as u64;
         let partition = if let Some(p) = self.spec.partition {
             p
@@ -198,11 +206,11 @@ impl Producer {
         let changed = match q.back_mut() {
             Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
                 let id = ctx.prov.push(b.prov, key, sent_us);
-                b.records_bytes += wire::record_size(
+                b.records_bytes += wire::record_size_of_fields(
                     b.records.len() as u32,
                     (sent_us / 1000).saturating_sub(b.created_us / 1000),
-                    key_len,
-                    self.spec.record_size,
+                    key_field,
+                    value_field,
                 );
                 b.records.push(id);
                 b.bytes += size;
@@ -229,7 +237,7 @@ impl Producer {
                         records
                     },
                     bytes: size,
-                    records_bytes: wire::record_size(0, 0, key_len, self.spec.record_size),
+                    records_bytes: wire::record_size_of_fields(0, 0, key_field, value_field),
                     created_us: sent_us,
                     base_sequence: None,
                     producer_epoch: 0,

@@ -364,17 +364,10 @@ impl Producer {
             self.last_acked[i] = self.last_acked[i].max(seq + b.records.len() as i32 - 1);
         }
         let acks = self.spec.config.acks;
-        if ctx
-            .prov
-            .batch(b.prov)
-            .is_some_and(|i| i.acked_us().is_none())
-        {
-            let bytes = b.wire_bytes(self.spec.config.compression_type) as u64;
-            ctx.prov.ack_bytes(bytes);
-            ctx.counters.acked_bytes += bytes;
-        }
+        let bytes = b.wire_bytes(self.spec.config.compression_type) as u64;
+        ctx.counters.acked_bytes += bytes;
         ctx.counters.acked_records += b.records.len() as u64;
-        ctx.prov.ack(b.prov, &b.records, now, base_offset);
+        ctx.prov.ack(b.prov, &b.records, now, base_offset, bytes);
         let latency_us = now.saturating_sub(b.first_sent_us.unwrap_or(sent_us).min(b.created_us));
         let slot = match acks {
             Acks::Zero => 0,
