@@ -308,7 +308,7 @@ fn group_settled(sim: &Sim) -> Vec<String> {
     }
     for p in &g.partitions {
         let owners = sim
-            .consumers
+            .consumers()
             .iter()
             .filter(|c| c.fetches(p.partition as usize))
             .count();
@@ -369,7 +369,7 @@ fn add_quorum(spec: &mut ScenarioSpec, seed: u64) {
 
 /// The story of the first lost record, to make a failure readable.
 fn first_lost(sim: &Sim) -> String {
-    for (id, info) in sim.prov.briefs() {
+    for (id, info) in sim.provenance().briefs() {
         if !info.acked {
             continue;
         }
@@ -377,8 +377,13 @@ fn first_lost(sim: &Sim) -> String {
         let Some(l) = sim.verdict_source(info.part) else {
             continue;
         };
-        let log = &sim.brokers[(l - 1) as usize].replicas[&info.part].log;
-        if !log.records(&sim.batches).any(|(_, r)| r.record_id == id) {
+        let Some(log) = sim.replica_log(l, info.part) else {
+            return format!("record {id}: its verdict source, broker {l}, has no log of it");
+        };
+        if !log
+            .records(sim.batch_store())
+            .any(|(_, r)| r.record_id == id)
+        {
             return format!(
                 "record {id} {info:?}; final leader {l} epoch {} LEO {} HW {} cache {:?}; describe: {}",
                 view.leader_epoch,
@@ -504,7 +509,7 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     let mut seen = |name: &'static str, hit: bool| {
         *tally.entry(name).or_default() += u64::from(hit);
     };
-    let notable: Vec<&TraceKind> = sim.trace.notable.iter().map(|e| &e.kind).collect();
+    let notable: Vec<&TraceKind> = sim.notable_events().map(|e| &e.kind).collect();
     let any = |f: &dyn Fn(&TraceKind) -> bool| notable.iter().any(|k| f(k));
     seen(
         "unclean election",
@@ -541,7 +546,7 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
     // A link with a bandwidth so full that a message waited 100 ms for it.
-    seen("full link", sim.net.longest_wait_us() >= 100_000);
+    seen("full link", sim.longest_link_wait_us() >= 100_000);
     seen(
         "compressed batches acknowledged",
         outcome.throughput.acked_bytes > 0
@@ -630,7 +635,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
     }
     problems.extend(recover(&mut sim, spec));
     if !problems.is_empty() && std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {
-        for e in sim.trace.notable.iter() {
+        for e in sim.notable_events() {
             eprintln!("{} {:?}", e.time, e.kind);
         }
     }

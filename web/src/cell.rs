@@ -944,6 +944,10 @@ pub fn cell(props: &CellProps) -> Html {
             </div>
         }
     });
+    let has_groups = run
+        .borrow()
+        .as_ref()
+        .is_some_and(|r| !r.timeline.sim().group_ids().is_empty());
     let (body, run_details, announced) = match run.borrow().as_ref() {
         None => (html! {}, html! {}, String::new()),
         Some(r) => render_run(
@@ -1038,7 +1042,7 @@ pub fn cell(props: &CellProps) -> Html {
             // Everything else, one click away: the panels the author did not put on show, all the
             // charts, exports, import and the trace hash.
             <details class="more">
-                <summary>{ details_summary(&props.show) }</summary>
+                <summary>{ details_summary(&props.show, has_groups) }</summary>
                 { run_details }
                 <div class="files">
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
@@ -1175,11 +1179,8 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
     });
     let at_end = now >= end;
-    let first_has_leader = sim
-        .controller
-        .parts
-        .first()
-        .is_some_and(|p| p.leader.is_some());
+    let first_has_leader =
+        !sim.topology().parts.is_empty() && sim.partition_state(0).leader.is_some();
     let crash_leader = first_tp.clone().map(|tp| {
         let label = format!("Crash the leader of {tp}");
         let onclick = dispatch.reform(move |_: MouseEvent| {
@@ -1206,12 +1207,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         },
         Part::Metrics => metrics_panel(sim),
         Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
+        Part::Groups => groups_panel(sim),
         Part::Cluster | Part::Chart(_) => html! {},
     };
     let faults: Vec<(f64, String)> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= end)
         .filter_map(|e| match &e.kind {
             khafka_sim::trace::TraceKind::Fault { description } => {
@@ -1379,15 +1379,17 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             }) }
         </div>
     };
+    let has_groups = !sim.group_ids().is_empty();
     let hidden = [
         Part::Records,
         Part::Events,
+        Part::Groups,
         Part::Describe,
         Part::Story,
         Part::Metrics,
     ]
     .into_iter()
-    .filter(|p| !v.show.has(*p));
+    .filter(|p| !v.show.has(*p) && (*p != Part::Groups || has_groups));
     let details = html! {
         <>
             { cluster_in_details }
@@ -1414,19 +1416,21 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     (main, details, announced)
 }
 
-/// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest.
-fn details_summary(show: &Show) -> String {
+/// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest
+/// (the groups panel when the run has consumer groups).
+fn details_summary(show: &Show, has_groups: bool) -> String {
     let names = [
         (Part::Cluster, "cluster"),
         (Part::Records, "records"),
         (Part::Events, "events"),
+        (Part::Groups, "groups"),
         (Part::Describe, "describe"),
         (Part::Story, "record story"),
         (Part::Metrics, "metrics"),
     ];
     let mut parts: Vec<&str> = names
         .iter()
-        .filter(|(p, _)| !show.has(*p))
+        .filter(|(p, _)| !show.has(*p) && (*p != Part::Groups || has_groups))
         .map(|(_, n)| *n)
         .collect();
     parts.extend(["all charts", "export and import"]);
@@ -1469,6 +1473,55 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
     }
 }
 
+/// Each consumer group as its coordinator has it (`kafka-consumer-groups --describe`): state,
+/// generation, assignor, members; per partition the member that owns it, the committed offset, the
+/// log end offset (the high watermark) and the lag.
+fn groups_panel(sim: &khafka_sim::Sim) -> Html {
+    let groups = sim.groups();
+    let dash = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    html! {
+        <div class="panel groups-panel">
+            <h4 title="As the group coordinator has it: what kafka-consumer-groups --describe prints. Log end offset: the partition's high watermark; lag: log end minus committed.">{ "Consumer groups" }</h4>
+            if groups.is_empty() {
+                <p class="muted">{ "No consumer has a group.id." }</p>
+            }
+            { for groups.iter().map(|g| {
+                let summary = format!(
+                    "{} · {} · generation {} · {} member{} · coordinator {} · assignor {}",
+                    g.group,
+                    g.state,
+                    g.generation,
+                    g.members.len(),
+                    if g.members.len() == 1 { "" } else { "s" },
+                    g.coordinator.map_or("none".to_string(), |b| format!("broker {b}")),
+                    g.protocol.clone().unwrap_or_else(|| "-".into()),
+                );
+                html! {
+                    <div class="group">
+                        <p class="group-summary"><strong>{ summary }</strong>
+                            if g.processed_twice > 0 {
+                                <span class="bad">{ format!(" · {} records handed out twice", g.processed_twice) }</span>
+                            }
+                        </p>
+                        <table class="group-offsets">
+                            <tr><th>{ "partition" }</th><th>{ "member" }</th><th>{ "committed" }</th><th>{ "log end" }</th><th>{ "lag" }</th></tr>
+                            { for g.partitions.iter().map(|p| html! {
+                                <tr>
+                                    <td>{ format!("{}-{}", p.topic, p.partition) }</td>
+                                    <td>{ p.client_id.clone().unwrap_or_else(|| "-".into()) }</td>
+                                    <td>{ dash(p.committed) }</td>
+                                    <td>{ p.log_end_offset }</td>
+                                    <td>{ dash(p.lag) }</td>
+                                </tr>
+                            }) }
+                        </table>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
 /// The event log up to now: the last 30 entries the filters show, each run of identical
 /// consecutive events as one entry ("×12, until 9.5s"), numbered by its place in the whole log.
 fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
@@ -1476,9 +1529,7 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
     // `(number of the first event, its time, the last time, text, count)`
     let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
     for (i, e) in sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
         .enumerate()
     {

@@ -2,8 +2,8 @@
 //!
 //! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next / previous beat (the
 //! scenario's scheduled `at` lines) · K crash the leader of the selected partition · R restart the
-//! selected broker · N cut the selected broker off the network (again: back on it) · 1–9 select a
-//! broker · P next partition · plus / minus speed · Home / End start / end · L light theme · ? help.
+//! selected broker · N cut the selected broker off the network (again: back on it) · C crash the
+//! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · L light theme · ? help.
 //! Every key says what it did (or why it did nothing); every action becomes a scenario line.
 //!
 //! `#/presenter?s=…&a=…&t=…` presents that scenario, with those live actions, at that instant. The
@@ -179,11 +179,7 @@ impl State {
     }
 
     fn broker_running(&self, b: u32) -> bool {
-        self.timeline
-            .sim()
-            .brokers
-            .get((b as usize).wrapping_sub(1))
-            .is_some_and(|b| b.is_running())
+        self.timeline.sim().broker_running(b)
     }
 
     /// Handles one key: what it did (or why it did nothing), or `None` if the key is not ours.
@@ -298,6 +294,32 @@ impl State {
                 } else {
                     self.inject(Fault::Isolate { node });
                     format!("N: broker {b} cut off the network")
+                }
+            }
+            "c" | "C" => {
+                let controllers = self.timeline.sim().controller_statuses();
+                let down = controllers.iter().find(|c| !c.running).map(|c| c.id);
+                let active = controllers
+                    .iter()
+                    .find(|c| c.active_controller_count > 0)
+                    .map(|c| c.id);
+                match (down, active) {
+                    _ if controllers.is_empty() => {
+                        "C: this scenario has no controller quorum (controllers=3 on the cluster line)"
+                            .to_string()
+                    }
+                    _ if ended => "C: the run has ended; go back in time first".to_string(),
+                    (Some(c), _) => {
+                        self.inject(Fault::RestartController { controller: c });
+                        format!("C: restarted controller {c}")
+                    }
+                    (None, Some(c)) => {
+                        self.inject(Fault::CrashController { controller: c });
+                        format!("C: crashed controller {c}, the active controller")
+                    }
+                    (None, None) => {
+                        "C: no active controller to crash (the quorum is electing one)".to_string()
+                    }
                 }
             }
             "p" | "P" => {
@@ -491,9 +513,7 @@ pub fn presenter() -> Html {
     let snapshot = Rc::new(sim.snapshot());
     let now = sim.now();
     let recent: Vec<String> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= now)
         .collect::<Vec<_>>()
         .iter()
@@ -561,6 +581,7 @@ pub fn presenter() -> Html {
                         <dt>{ "K" }</dt><dd>{ "crash the leader of the selected partition" }</dd>
                         <dt>{ "R" }</dt><dd>{ "restart the selected broker" }</dd>
                         <dt>{ "N" }</dt><dd>{ "cut the selected broker off the network (again: back on it)" }</dd>
+                        <dt>{ "C" }</dt><dd>{ "crash the active controller (with controllers=3; again: restart it)" }</dd>
                         <dt>{ "1–9" }</dt><dd>{ "select a broker" }</dd>
                         <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
                         <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>

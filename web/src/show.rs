@@ -51,6 +51,9 @@ pub enum Part {
     Metrics,
     /// The record story picker.
     Story,
+    /// Consumer groups: state, generation, members, committed offsets and lag
+    /// (`kafka-consumer-groups --describe`).
+    Groups,
 }
 
 const NAMES: &[(&str, Part)] = &[
@@ -60,6 +63,7 @@ const NAMES: &[(&str, Part)] = &[
     ("describe", Part::Describe),
     ("metrics", Part::Metrics),
     ("story", Part::Story),
+    ("groups", Part::Groups),
 ];
 
 /// The parts a cell shows, in the author's order.

@@ -1,4 +1,4 @@
-//! A build without the `groups` feature (the site's): every consumer-group feature of a scenario
+//! A build without the `groups` feature: every consumer-group feature of a scenario
 //! (a group key on a consumer or the cluster line, a consumer fault, a group metric) is refused by
 //! the parser where it is written, never ignored. Run with
 //! `cargo test -p khafka-scenario --no-default-features`.
@@ -8,7 +8,7 @@
 use khafka_scenario::{parse, ParseError};
 
 const UNAVAILABLE: &str =
-    "consumer groups are not available in this build (the site does not run them yet)";
+    "consumer groups are not available in this build (built without the `groups` feature)";
 
 fn one_error(src: &str) -> ParseError {
     match parse(src) {
@@ -41,7 +41,7 @@ fn a_consumer_without_group_keys_still_runs_as_on_main() {
     let outcome = sim.outcome();
     assert!(s.evaluate(&outcome).iter().all(|(_, r)| r.passed));
     // No `__consumer_offsets` without groups.
-    assert!(sim.topo.offsets_topic().is_none());
+    assert!(sim.topology().offsets_topic().is_none());
 }
 
 #[test]

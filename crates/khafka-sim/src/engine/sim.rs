@@ -73,39 +73,39 @@ pub(crate) enum Event {
 #[derive(Clone, Debug)]
 pub struct Sim {
     pub(crate) spec: Arc<ScenarioSpec>,
-    pub topo: Topology,
+    pub(crate) topo: Topology,
     pub(crate) now: SimTime,
     queue: EventQueue<Event>,
-    pub brokers: Vec<Broker>,
+    pub(crate) brokers: Vec<Broker>,
     pub(crate) incarnation: Vec<u64>,
     pub(crate) powered_off: Vec<bool>,
     /// The controller's decisions as views read them: the single controller, or with a quorum
     /// (`controllers=N`) a copy of the active controller's committed state
     /// (see [`Sim::sync_controller`]).
-    pub controller: Controller,
+    pub(crate) controller: Controller,
     /// The KRaft quorum's controllers (empty without `controllers=` on the cluster line).
-    pub quorum: Vec<QuorumController>,
+    pub(crate) quorum: Vec<QuorumController>,
     /// Which active controller `controller` was last copied from, and its log length then.
     synced: Option<(u32, u32, usize)>,
-    pub producers: Vec<Producer>,
-    pub consumers: Vec<Consumer>,
-    pub net: Network,
-    pub prov: Provenance,
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
+    pub(crate) net: Network,
+    pub(crate) prov: Provenance,
     /// Every batch a leader appended; replicas' logs refer to them.
-    pub batches: BatchStore,
-    pub trace: Trace,
+    pub(crate) batches: BatchStore,
+    pub(crate) trace: Trace,
     counters: Counters,
     next_req_id: u64,
-    pub violations: Vec<String>,
-    pub producer_errors: BTreeMap<&'static str, u64>,
-    pub metrics: Metrics,
-    pub events_processed: u64,
+    pub(crate) violations: Vec<String>,
+    pub(crate) producer_errors: BTreeMap<&'static str, u64>,
+    pub(crate) metrics: Metrics,
+    pub(crate) events_processed: u64,
     /// Events processed by kind (`Debug` name of the message or timer), for profiling.
-    pub events_by_kind: BTreeMap<String, u64>,
-    pub count_kinds: bool,
-    pub opts: SimOptions,
+    pub(crate) events_by_kind: BTreeMap<String, u64>,
+    pub(crate) count_kinds: bool,
+    pub(crate) opts: SimOptions,
     /// Whether a crash lost unflushed data (Kafka's durability promise assumes it did not).
-    pub unflushed_loss: bool,
+    pub(crate) unflushed_loss: bool,
     out: Vec<Effect>,
     pools: Pools,
     /// No producer's next record is due before this instant (µs): `generate_due` returns at once.

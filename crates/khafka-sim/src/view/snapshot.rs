@@ -35,11 +35,14 @@ pub const STRIP_MAX_REPLICAS: usize = 16;
 /// Segments of a log strip (a long log puts many records in each).
 pub const STRIP_SEGMENTS: usize = 48;
 /// Logs up to this long are examined record by record for their strip. Longer logs: the last
-/// [`STRIP_TAIL_RECORDS`] records one by one, and as many older ones sampled (the first record of
-/// every few batches, at an even stride), so a picture of a very long run costs the same as a short
-/// one.
+/// [`STRIP_TAIL_RECORDS`] records one by one, and [`STRIP_OLDER_SAMPLES`] older ones sampled (the
+/// first record of every few batches, at an even stride: ten per segment), so a picture of a very
+/// long run costs the same as a short one. Each sample is a few reads far apart in the run's tables
+/// (cache misses, where the tail is read in order): with 2,000 of them the strips were most of a
+/// snapshot of an hour-long run, and a presenter frame (nine strips) came near 100 ms in a tab.
 pub const STRIP_EXACT_LOG: u64 = 8_000;
 pub const STRIP_TAIL_RECORDS: u64 = 2_000;
+pub const STRIP_OLDER_SAMPLES: usize = STRIP_SEGMENTS * 10;
 
 /// What a record in a replica's log is, worst first (a strip segment shows its worst record).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -125,6 +128,8 @@ pub struct ClusterSnapshot {
     pub cut_links: Vec<(String, String)>,
     /// Requests and responses on the wire, earliest delivery first.
     pub in_flight: Vec<crate::sim::WireMessage>,
+    /// The KRaft controller quorum, one per controller (empty without `controllers=N`).
+    pub controllers: Vec<super::quorum::ControllerView>,
 }
 
 /// One record in one replica's log, with what a log bar colours it by.
@@ -287,6 +292,7 @@ impl Sim {
             events_processed: self.events_processed,
             cut_links: self.cut_links(),
             in_flight: self.wire(),
+            controllers: self.controller_views(),
         }
     }
 
@@ -338,7 +344,7 @@ impl Sim {
         let mut records: Vec<(u64, RecordId)> = Vec::with_capacity(2 * STRIP_TAIL_RECORDS as usize);
         if strip.exact_from > 0 {
             let older = r.log.batch_index_of(strip.exact_from, store).unwrap_or(0);
-            let stride = older.div_ceil(STRIP_TAIL_RECORDS as usize).max(1);
+            let stride = older.div_ceil(STRIP_OLDER_SAMPLES).max(1);
             for i in (0..older).step_by(stride) {
                 let Some(e) = r.log.batches().get(i) else {
                     break;
