@@ -9,7 +9,9 @@
 //! commitSync or commitAsync before or after processing — and add seeks and reset-offsets); the group invariant (no partition fetched by two members of one generation)
 //! holds throughout, and after recovery (every consumer restarted, 400 s for groups: a lost
 //! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
-//! once and have committed up to the high watermark (lag 0).
+//! once and have committed up to the high watermark (lag 0). A quarter of the seeds give every link
+//! a bandwidth (1 or 10 MB/s, one link sometimes cut to 100 KB/s) and each producer a
+//! `compression.type` and sometimes 1,000-byte records.
 //!
 //!
 //! After its faults every seed enters a recovery phase: every link healed (and back to the scenario's
@@ -127,6 +129,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         latency_us_min: 200,
         latency_us_max: 200 + rng.below(3_000),
         loss_ppm: pick(&mut rng, &[0, 0, 1_000, 20_000]) as u32,
+        bandwidth_bps: 0,
     };
     let end = spec.run_for.as_us();
     let nfaults = rng.below(8);
@@ -196,12 +199,14 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                     latency_us_min: 500,
                     latency_us_max: 5_000,
                     loss_ppm: 100_000,
+                    bandwidth_bps: 0,
                 },
             }),
         };
         spec.schedule.push(Scheduled { at, fault });
     }
     add_quorum(&mut spec, seed);
+    add_throughput(&mut spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
     add_group(&mut spec, seed);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
@@ -214,6 +219,36 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                 || p.config.idempotence() == Ok(true)
         });
     (spec, promised, ordered)
+}
+
+/// A quarter of the seeds give every link a bandwidth (1 or 10 MB/s, sometimes one link fault at
+/// 100 KB/s), larger records on some, and a `compression.type` to each producer. Drawn from their
+/// own stream, so the rest of a seed's scenario is what it was without them.
+fn add_throughput(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-throughput");
+    if rng.below(4) != 0 {
+        return;
+    }
+    spec.network.bandwidth_bps = pick(&mut rng, &[1_000_000, 10_000_000]);
+    for p in &mut spec.producers {
+        p.record_size = pick(&mut rng, &[100, 100, 1_000]);
+        let codec = pick(&mut rng, &["none", "gzip", "snappy", "lz4", "zstd"]);
+        p.config.set("compression.type", codec).unwrap();
+    }
+    if rng.below(2) == 0 {
+        let brokers = spec.cluster.brokers;
+        spec.schedule.push(Scheduled {
+            at: SimTime(rng.below(spec.run_for.as_us())),
+            fault: Fault::Link(LinkOverride {
+                from: vec![NodeRef::Broker(1 + rng.below(brokers as u64) as u32)],
+                to: (1..=brokers).map(NodeRef::Broker).collect(),
+                link: LinkSpec {
+                    bandwidth_bps: 100_000,
+                    ..spec.network.clone()
+                },
+            }),
+        });
+    }
 }
 
 /// Half the seeds make the consumer a member of group `g` with a second member, and schedule
@@ -567,6 +602,17 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
         }),
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
+    // A link with a bandwidth so full that a message waited 100 ms for it.
+    seen("full link", sim.longest_link_wait_us() >= 100_000);
+    seen(
+        "compressed batches acknowledged",
+        outcome.throughput.acked_bytes > 0
+            && sim
+                .spec()
+                .producers
+                .iter()
+                .any(|p| p.config.compression_type != khafka_sim::msg::CompressionType::None),
+    );
     seen(
         "group rebalance",
         outcome.groups.iter().any(|g| g.generation >= 2),

@@ -89,6 +89,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "throughput-and-scalability",
+        title: "Throughput and scalability: batches, compression and the limits of a link",
+        summary: "Bandwidth, batch.size and in-flight requests as ceilings; linger.ms trading latency; compression; partitions as parallel links.",
+        file: "04a-throughput-and-scalability.md",
+        part: 2,
+        minutes: 19,
+        needs: &["acks-and-durability"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "benefits-and-limits",
         title: "Benefits and limits: what Kafka promises, and what it does not",
         summary: "Scalability, fault tolerance and throughput, each with its conditions; no order across partitions, loss with acks=1, unclean election.",

@@ -8,6 +8,7 @@ pub enum ChartKind {
     Records,
     Lost,
     Latency,
+    Throughput,
     Lag,
     Isr,
 }
@@ -16,6 +17,7 @@ pub const CHART_KINDS: &[(&str, ChartKind)] = &[
     ("records", ChartKind::Records),
     ("lost", ChartKind::Lost),
     ("latency", ChartKind::Latency),
+    ("throughput", ChartKind::Throughput),
     ("lag", ChartKind::Lag),
     ("isr", ChartKind::Isr),
 ];
@@ -26,6 +28,7 @@ impl ChartKind {
             ChartKind::Records => khafka_charts::records(m),
             ChartKind::Lost => khafka_charts::acked_lost(m),
             ChartKind::Latency => khafka_charts::latency(m),
+            ChartKind::Throughput => khafka_charts::throughput(m),
             ChartKind::Lag => khafka_charts::consumer_lag(m),
             ChartKind::Isr => khafka_charts::isr(m),
         }

@@ -136,6 +136,16 @@ pub fn latency(metrics: &Metrics) -> LineChart {
     c
 }
 
+/// Throughput: records acknowledged per second, each second of the run.
+pub fn throughput(metrics: &Metrics) -> LineChart {
+    chart(
+        "Throughput",
+        "records/s",
+        metrics,
+        &[("RecordsAckedPerSec", "acknowledged records/s")],
+    )
+}
+
 /// Consumer lag (records between the consumers' positions and the high watermarks).
 pub fn consumer_lag(metrics: &Metrics) -> LineChart {
     chart(
@@ -481,6 +491,7 @@ mod tests {
                 vec!["acknowledged, then lost", "acknowledged, leader offline"],
             ),
             (latency(sim.metrics()), vec!["p50 acks=all", "p99 acks=all"]),
+            (throughput(sim.metrics()), vec!["acknowledged records/s"]),
             (consumer_lag(sim.metrics()), vec!["lag (all partitions)"]),
             (
                 isr(sim.metrics()),

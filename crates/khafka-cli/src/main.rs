@@ -311,6 +311,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "until_us": until.as_us(),
             "events": sim.events_processed(),
             "provenance": outcome.provenance,
+            "throughput": outcome.throughput,
             "partitions": partitions,
             "producer_errors": outcome.producer_errors,
             "violations": outcome.violations,
@@ -341,6 +342,16 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             p.unavailable,
             p.duplicated,
             p.reordered
+        );
+        let t = &outcome.throughput;
+        let ms = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+        out!(
+            "throughput: {} records/s · {:.2} MB/s acknowledged · latency ms p50 {} · p99 {} · max {}",
+            t.records_per_sec,
+            t.bytes_per_sec as f64 / 1e6,
+            ms(t.latency_p50_ms),
+            ms(t.latency_p99_ms),
+            ms(t.latency_max_ms)
         );
         if outcome.producer_errors.is_empty() {
             out!("producer errors: none");

@@ -14,6 +14,8 @@
 //! expect group_members(g1) == 1
 //! expect processed_twice(g1) > 0          # records a member was handed again
 //! expect assignment(g1, c1) == {orders-0, orders-1}   # the member's partitions, as its coordinator has them
+//! expect throughput >= 20000              # records acknowledged per second of the run
+//! expect latency_p99 < 50                 # ms from send() to the acknowledgement, 99th percentile
 //! ```
 //!
 //! An expectation is `METRIC OP VALUE`. Metrics have one of three types, and the type decides which
@@ -21,7 +23,7 @@
 //!
 //! | type   | metrics                                                                 | operators                | values         |
 //! |--------|-------------------------------------------------------------------------|--------------------------|----------------|
-//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch` | `== != < <= > >=` | integer |
+//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch`, `throughput`, `throughput_bytes`, `latency_p50`, `latency_p99`, `latency_max` | `== != < <= > >=` | integer |
 //! | broker | `leader(TP)`, `active_controller`                                       | `== !=`                  | integer, `none`|
 //! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
 //! | number or none | `committed(G, TP)`, `lag(G, TP)`, `generation(G)`               | `== != < <= > >=`; `none` with `== !=` | integer, `none` |
@@ -89,6 +91,12 @@ pub enum Metric {
     ActiveController,
     /// With `controllers=N`: the largest Raft epoch a running controller is in.
     ControllerEpoch,
+    /// Records acknowledged per second of the run.
+    Throughput,
+    /// Bytes on the wire of acknowledged batches per second of the run.
+    ThroughputBytes,
+    /// A percentile of the acknowledged records' latencies (50, 99 or 100), whole ms rounded down.
+    Latency(u8),
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -246,6 +254,11 @@ pub const METRICS: &[&str] = &[
     "log_truncation_exceptions",
     "active_controller",
     "controller_epoch",
+    "throughput",
+    "throughput_bytes",
+    "latency_p50",
+    "latency_p99",
+    "latency_max",
 ];
 /// Every metric name `expect` accepts (without the `groups` feature: no group metrics).
 #[cfg(not(feature = "groups"))]
@@ -273,6 +286,11 @@ pub const METRICS: &[&str] = &[
     "violations",
     "active_controller",
     "controller_epoch",
+    "throughput",
+    "throughput_bytes",
+    "latency_p50",
+    "latency_p99",
+    "latency_max",
 ];
 
 /// The metrics of consumer groups (`committed` is one too, with arguments), which a build without
@@ -617,6 +635,11 @@ fn metric(
         "violations" => return no_args(Metric::Violations),
         "active_controller" => return no_args(Metric::ActiveController),
         "controller_epoch" => return no_args(Metric::ControllerEpoch),
+        "throughput" => return no_args(Metric::Throughput),
+        "throughput_bytes" => return no_args(Metric::ThroughputBytes),
+        "latency_p50" => return no_args(Metric::Latency(50)),
+        "latency_p99" => return no_args(Metric::Latency(99)),
+        "latency_max" => return no_args(Metric::Latency(100)),
         "errors" => {
             return match args {
                 [] => Ok(Metric::Errors(None)),
@@ -1058,6 +1081,20 @@ impl Expect {
                     Metric::GroupCount(_, c) => Value::Int(c.read(group)),
                     _ => unreachable!("a group metric"),
                 }
+            }
+            Metric::Throughput => Value::Int(outcome.throughput.records_per_sec),
+            Metric::ThroughputBytes => Value::Int(outcome.throughput.bytes_per_sec),
+            Metric::Latency(pct) => {
+                let t = &outcome.throughput;
+                let v = match pct {
+                    50 => t.latency_p50_ms,
+                    99 => t.latency_p99_ms,
+                    _ => t.latency_max_ms,
+                };
+                v.map_or_else(
+                    || Value::Missing("no record was acknowledged".into()),
+                    Value::Int,
+                )
             }
             Metric::ActiveController | Metric::ControllerEpoch => match &outcome.quorum {
                 None => Value::Missing(

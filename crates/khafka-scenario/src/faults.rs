@@ -392,13 +392,14 @@ impl Parser {
     }
 
     fn link_fault(&mut self, kw: &Token, args: &[Token], at: SimTime) -> Option<Vec<Fault>> {
-        let (overrides, latency, loss_ppm) = self.link_overrides(kw, args)?;
+        let (overrides, set) = self.link_overrides(kw, args)?;
         // Pushed here rather than returned so each can be patched with the `network` defaults later.
         for o in overrides {
             self.links.push(PendingLink {
                 target: LinkTarget::Scheduled(self.spec.schedule.len()),
-                latency,
-                loss_ppm,
+                latency: set.latency,
+                loss_ppm: set.loss_ppm,
+                bandwidth_bps: set.bandwidth_bps,
             });
             self.spec.schedule.push(Scheduled {
                 at,

@@ -36,6 +36,7 @@ fn a_powered_off_leader_delivers_nothing_after_its_last_transmission() {
                     latency_us_min: 500,
                     latency_us_max: latency_max_us,
                     loss_ppm: 300_000,
+                    bandwidth_bps: 0,
                 },
             }),
         },

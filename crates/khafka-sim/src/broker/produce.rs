@@ -116,7 +116,9 @@ impl Broker {
                         base_sequence,
                     },
                 );
-            let id = ctx.batches.add(base, epoch, &batch.records, stamp);
+            let id = ctx
+                .batches
+                .add_sized(base, epoch, &batch.records, stamp, batch.bytes as u64);
             r.log.append(id, ctx.batches, now_us);
             if let Some(pb) = ctx.prov.batch_of(batch.records[0]) {
                 ctx.prov.leader_append(pb, me, id, now_us);

@@ -610,6 +610,9 @@ pub struct ProducerConfig {
     /// How long a connection attempt may take (`socket.connection.setup.timeout.ms`).
     pub socket_connection_setup_timeout_ms: u64,
     pub partitioner_ignore_keys: bool,
+    /// `compression.type`: batches shrink by the codec's measured ratio on the wire
+    /// (`protocol/wire.rs`).
+    pub compression_type: crate::protocol::CompressionType,
 }
 
 impl Default for ProducerConfig {
@@ -631,6 +634,7 @@ impl Default for ProducerConfig {
             reconnect_backoff_max_ms: 1_000,
             socket_connection_setup_timeout_ms: 10_000,
             partitioner_ignore_keys: false,
+            compression_type: crate::protocol::CompressionType::None,
         }
     }
 }
@@ -652,6 +656,7 @@ impl ProducerConfig {
         "reconnect.backoff.max.ms",
         "socket.connection.setup.timeout.ms",
         "partitioner.ignore.keys",
+        "compression.type",
     ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -694,6 +699,14 @@ impl ProducerConfig {
                     positive(parse_u64(value, "milliseconds")?)?
             }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys = parse_bool(value)?,
+            "compression.type" => {
+                self.compression_type =
+                    crate::protocol::CompressionType::parse(value).ok_or_else(|| {
+                        ConfigError::InvalidValue(
+                            "`none`, `gzip`, `snappy`, `lz4` or `zstd`".into(),
+                        )
+                    })?
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -722,6 +735,7 @@ impl ProducerConfig {
                 self.socket_connection_setup_timeout_ms.to_string()
             }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
+            "compression.type" => self.compression_type.name().into(),
             _ => return None,
         })
     }

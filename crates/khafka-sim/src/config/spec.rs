@@ -189,6 +189,10 @@ pub struct LinkSpec {
     pub latency_us_max: u64,
     /// Probability that a message is dropped, in parts per million.
     pub loss_ppm: u32,
+    /// Bytes per second the link carries (0: unlimited). A message is serialized onto the link after
+    /// the ones before it: it arrives `size / bandwidth` after the link is free, plus the latency.
+    #[serde(default)]
+    pub bandwidth_bps: u64,
 }
 
 impl Default for LinkSpec {
@@ -197,6 +201,7 @@ impl Default for LinkSpec {
             latency_us_min: 500,
             latency_us_max: 1_500,
             loss_ppm: 0,
+            bandwidth_bps: 0,
         }
     }
 }

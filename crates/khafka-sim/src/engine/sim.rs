@@ -30,6 +30,8 @@ use std::sync::Arc;
 /// more than the longest run); the retransmission time it waited sits above them.
 const SENT_BITS: u32 = 40;
 const SENT_MASK: u64 = (1 << SENT_BITS) - 1;
+/// The largest departure delay the word beside a message holds (ms).
+const DEPARTS_MAX_MS: u64 = (1 << (64 - SENT_BITS)) - 1;
 
 /// How a run is observed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -681,10 +683,17 @@ impl Sim {
                         Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
                         _ => 0,
                     };
-                    if let Some(d) = self.net.delivery(now, from, to, slow_us) {
+                    let batches = &self.batches;
+                    if let Some(d) = self
+                        .net
+                        .delivery(now, from, to, slow_us, || msg.wire_size(batches))
+                    {
                         // Beside the event: the send time (for pictures of the wire) and, above
-                        // bit 40, the retransmissions it waited (a powered-off sender makes none).
-                        let word = now | (d.retransmit_us << SENT_BITS);
+                        // bit 40, how many ms after it its last byte left (queued behind others on
+                        // a link with a bandwidth, retransmissions: a powered-off sender sends
+                        // none of it), rounded up, at most 2^24 − 1 ms (4.6 hours).
+                        let departs_ms = d.departs_after_us.div_ceil(1_000).min(DEPARTS_MAX_MS);
+                        let word = now | (departs_ms << SENT_BITS);
                         self.queue.push_with(
                             SimTime(d.at_us),
                             Event::Deliver { from, to, msg },
@@ -728,8 +737,8 @@ impl Sim {
             let mut cut_from: Vec<(Node, u64)> = Vec::new();
             for (at, _, word, e) in self.queue.pending_with_time() {
                 if let Event::Deliver { from: f, to, .. } = e {
-                    let (sent, retransmit) = (word & SENT_MASK, word >> SENT_BITS);
-                    if *f == from && sent.saturating_add(retransmit) > now {
+                    let (sent, departs_ms) = (word & SENT_MASK, word >> SENT_BITS);
+                    if *f == from && sent.saturating_add(departs_ms * 1_000) > now {
                         match cut_from.iter_mut().find(|(n, _)| n == to) {
                             Some((_, first)) => *first = (*first).min(at.as_us()),
                             None => cut_from.push((*to, at.as_us())),
@@ -743,6 +752,7 @@ impl Sim {
                     .any(|(n, first)| n == to && at.as_us() >= *first),
                 _ => true,
             });
+            self.net.drop_queued_from(from, now);
             self.unflushed_loss = true;
             let window = crate::time::ms_to_us(self.topo.config.sim_unflushed_window_ms);
             let mut ctx = ctx!(self, Node::Broker(b));
@@ -1222,15 +1232,20 @@ pub fn describe_fault(f: &Fault) -> String {
     }
 }
 
-/// A link's settings as the scenario language writes them (`latency=500us..1500us loss=0.1000%`).
+/// A link's settings as the scenario language writes them (`latency=500us..1500us loss=0.1000%`,
+/// then `bandwidth=10000000B/s` if the link has one).
 pub fn describe_link(l: &crate::spec::LinkSpec) -> String {
-    format!(
+    let mut s = format!(
         "latency={}..{} loss={}.{:04}%",
         SimTime(l.latency_us_min).exact(),
         SimTime(l.latency_us_max).exact(),
         l.loss_ppm / 10_000,
         l.loss_ppm % 10_000
-    )
+    );
+    if l.bandwidth_bps > 0 {
+        s.push_str(&format!(" bandwidth={}B/s", l.bandwidth_bps));
+    }
+    s
 }
 
 #[cfg(test)]

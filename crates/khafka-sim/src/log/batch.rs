@@ -93,6 +93,10 @@ pub struct BatchStore {
     /// Record ids as 32 bits: the memory budget (`observe/budget.rs`) admits far fewer than 2^32
     /// records.
     record_ids: ChunkVec<u32>,
+    /// Each batch's size on the wire (header and records, compressed as the producer sent it):
+    /// what a fetch response carrying it adds (`protocol/wire.rs`). Beside the headers, which
+    /// stay 32 bytes.
+    sizes: ChunkVec<u32>,
     /// The content of `__consumer_offsets` records (ids with bit 31 set,
     /// [`super::coordinator_record`]); empty in a run without consumer groups.
     #[cfg(feature = "groups")]
@@ -102,19 +106,35 @@ pub struct BatchStore {
 impl BatchStore {
     /// Bytes a clone of the store copies rather than shares.
     pub(crate) fn clone_bytes(&self) -> u64 {
-        let own = self.batches.clone_bytes() + self.record_ids.clone_bytes();
+        let own =
+            self.batches.clone_bytes() + self.record_ids.clone_bytes() + self.sizes.clone_bytes();
         #[cfg(feature = "groups")]
         let own = own + self.coordinator.clone_bytes();
         own
     }
 
-    /// Stores a batch a leader appends at `base_offset`, and returns its id.
+    /// Stores a batch a leader appends at `base_offset`, and returns its id. Its wire size is a
+    /// rough one (the header and 64 bytes a record): [`BatchStore::add_sized`] takes the
+    /// producer's.
     pub fn add(
         &mut self,
         base_offset: u64,
         leader_epoch: u32,
         records: &[RecordId],
         stamp: Option<ProducerStamp>,
+    ) -> BatchId {
+        let bytes = 61 + 64 * records.len() as u64;
+        self.add_sized(base_offset, leader_epoch, records, stamp, bytes)
+    }
+
+    /// Stores a batch of `bytes` on the wire a leader appends at `base_offset`, and returns its id.
+    pub fn add_sized(
+        &mut self,
+        base_offset: u64,
+        leader_epoch: u32,
+        records: &[RecordId],
+        stamp: Option<ProducerStamp>,
+        bytes: u64,
     ) -> BatchId {
         assert!(!records.is_empty(), "a batch holds at least one record");
         let first_record = u32::try_from(self.record_ids.len())
@@ -138,6 +158,7 @@ impl BatchStore {
             base_sequence: stamp.base_sequence,
             producer_epoch: stamp.producer_epoch,
         });
+        self.sizes.push(bytes.min(u32::MAX as u64) as u32);
         id
     }
 
@@ -179,6 +200,12 @@ impl BatchStore {
     #[inline]
     pub fn get(&self, id: BatchId) -> &StoredBatch {
         self.batches.get(id as usize).expect("a stored batch")
+    }
+
+    /// Batch `id`'s size on the wire.
+    #[inline]
+    pub fn bytes(&self, id: BatchId) -> u64 {
+        *self.sizes.get(id as usize).expect("a stored batch") as u64
     }
 
     /// The id of the record at `index` of batch `id`.

@@ -513,6 +513,20 @@ impl Sim {
             #[cfg(feature = "groups")]
             groups: self.groups(),
             quorum: self.quorum_outcome(),
+            throughput: self.throughput_outcome(),
         }
+    }
+
+    /// Records and bytes acknowledged per second so far, and the acknowledged records' latencies.
+    pub fn throughput_outcome(&self) -> crate::ThroughputOutcome {
+        let acked = self.prov.acked_by_part.iter().sum();
+        crate::ThroughputOutcome::new(
+            |f| self.prov.for_each_ack_latency(f),
+            self.prov.acked_bytes(),
+            acked,
+            self.now
+                .as_us()
+                .saturating_sub(self.prov.first_sent_us().unwrap_or(0)),
+        )
     }
 }

@@ -16,6 +16,7 @@ mod metadata_fetch;
 mod offsets_for_leader_epoch;
 mod produce;
 pub mod raft;
+pub mod wire;
 
 pub use alter_partition::AlterPartition;
 pub use api_versions::ApiVersions;
@@ -31,6 +32,7 @@ pub use offsets_for_leader_epoch::{
     EpochEndOffset, OffsetForLeaderPartition, OffsetsForLeaderEpoch,
 };
 pub use produce::{Produce, ProduceBatch};
+pub use wire::CompressionType;
 
 use crate::spec::BrokerId;
 use serde::{Deserialize, Serialize};

@@ -24,6 +24,11 @@ impl Sim {
         &self.controller.parts[part as usize]
     }
 
+    /// The longest a message has waited for a link with a bandwidth to be free (µs).
+    pub fn longest_link_wait_us(&self) -> u64 {
+        self.net.longest_wait_us()
+    }
+
     /// The sampled metrics (JMX names), one point per `metrics_interval_us`.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics

@@ -212,6 +212,7 @@ impl ClusterSnapshot {
             #[cfg(feature = "groups")]
             groups: sim.groups(),
             quorum: sim.quorum_outcome(),
+            throughput: sim.throughput_outcome(),
         }
     }
 }

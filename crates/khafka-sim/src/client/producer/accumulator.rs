@@ -67,7 +67,10 @@ pub struct Batch {
     /// Its story in the run's provenance.
     pub prov: crate::provenance::ProducerBatchId,
     pub records: Vec<RecordId>,
+    /// What `batch.size` counts (record values).
     pub bytes: u64,
+    /// Its records as framed in a v2 batch, uncompressed (`DefaultRecord.sizeInBytes` each).
+    pub records_bytes: u64,
     pub created_us: u64,
     pub base_sequence: Option<i32>,
     /// Producer epoch the sequence belongs to.
@@ -87,6 +90,12 @@ impl Batch {
     pub(crate) fn clone_bytes(&self) -> u64 {
         let ids = (self.records.len() * std::mem::size_of::<RecordId>()).max(8);
         (std::mem::size_of::<Batch>() + ids + 16) as u64
+    }
+
+    /// Its size on the wire: the 61-byte header and its records, compressed by `codec`.
+    pub fn wire_bytes(&self, codec: crate::protocol::CompressionType) -> u32 {
+        let b = crate::protocol::wire::RECORD_BATCH_OVERHEAD + codec.compressed(self.records_bytes);
+        b.min(u32::MAX as u64) as u32
     }
 }
 
