@@ -462,7 +462,7 @@ await check('a cell plays at the chosen speed', async () => {
   await openDetails(c);
   await c.locator('details.charts summary').click();
   await c.locator('details.charts figure.chart svg').first().waitFor();
-  expect((await c.locator('details.charts figure.chart').count()) === 5, 'five charts when open');
+  expect((await c.locator('details.charts figure.chart').count()) === 6, 'six charts when open (throughput among them)');
 });
 
 await check('messages on the wire move from sender to receiver', async () => {
@@ -1625,6 +1625,7 @@ await check('← and → move between lessons, but not while typing in an editor
   await page.locator('h1', { hasText: 'acks and durability' }).waitFor();
   expect(page.url().endsWith('#/lesson/acks-and-durability'), page.url());
   await page.keyboard.press('ArrowLeft');
+  await page.locator('h1', { hasText: 'Coordination' }).waitFor();
   await page.keyboard.press('ArrowLeft');
   await page.locator('h1', { hasText: 'A first cluster' }).waitFor();
   // In the editor the arrows move the caret, and the lesson stays.
