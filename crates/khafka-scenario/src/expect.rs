@@ -218,50 +218,8 @@ pub const ERROR_NAMES: &[&str] = &[
     "FENCED_LEADER_EPOCH",
 ];
 
-/// Every metric name `expect` accepts.
-#[cfg(feature = "groups")]
-pub const METRICS: &[&str] = &[
-    "sent",
-    "acknowledged",
-    "acked",
-    "failed",
-    "pending",
-    "committed",
-    "lost",
-    "acked_lost",
-    "unavailable",
-    "duplicated",
-    "reordered",
-    "consumed",
-    "errors",
-    "leader",
-    "leader_epoch",
-    "isr",
-    "isr_size",
-    "hw",
-    "leo",
-    "offline_partitions",
-    "violations",
-    "lag",
-    "group_state",
-    "generation",
-    "group_members",
-    "processed_twice",
-    "assignment",
-    "never_processed",
-    "commits_failed",
-    "truncations_detected",
-    "log_truncation_exceptions",
-    "active_controller",
-    "controller_epoch",
-    "throughput",
-    "throughput_bytes",
-    "latency_p50",
-    "latency_p99",
-    "latency_max",
-];
-/// Every metric name `expect` accepts (without the `groups` feature: no group metrics).
-#[cfg(not(feature = "groups"))]
+/// The metric names `expect` accepts besides [`GROUP_METRICS`] (accepted with the `groups`
+/// feature).
 pub const METRICS: &[&str] = &[
     "sent",
     "acknowledged",
@@ -420,11 +378,16 @@ pub(crate) fn parse(
     if GROUP_METRICS.contains(&name.as_str()) {
         return Err(crate::groups_unavailable(name_span));
     }
-    let Some(&known) = METRICS.iter().find(|m| **m == name) else {
+    let accepted: Vec<&'static str> = if cfg!(feature = "groups") {
+        METRICS.iter().chain(GROUP_METRICS).copied().collect()
+    } else {
+        METRICS.to_vec()
+    };
+    let Some(&known) = accepted.iter().find(|m| **m == name) else {
         let e = ParseError::new(name_span, format!("unknown metric `{name}`"));
-        return Err(match suggest(&name, METRICS) {
+        return Err(match suggest(&name, &accepted) {
             Some(s) => e.hint(format!("did you mean `{s}`?")),
-            None => e.hint(format!("metrics are: {}", METRICS.join(", "))),
+            None => e.hint(format!("metrics are: {}", accepted.join(", "))),
         });
     };
     // Arguments.
