@@ -207,6 +207,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
     }
     add_quorum(&mut spec, seed);
     add_throughput(&mut spec, seed);
+    add_reassignment(&mut spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
     add_group(&mut spec, seed);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
@@ -247,6 +248,45 @@ fn add_throughput(spec: &mut ScenarioSpec, seed: u64) {
                     ..spec.network.clone()
                 },
             }),
+        });
+    }
+}
+
+/// A quarter of the seeds add a broker to the running cluster (half of those) and reassign one or
+/// two partitions of the topic to random replica sets of the same size (KIP-455), at random times:
+/// before the added broker registered, a target naming it is refused. Drawn from their own stream,
+/// so the rest of a seed's scenario is what it was without them.
+fn add_reassignment(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-reassign");
+    if rng.below(4) != 0 {
+        return;
+    }
+    let run = spec.run_for.as_us();
+    let mut brokers = spec.cluster.brokers;
+    if rng.below(2) == 0 {
+        brokers += 1;
+        spec.schedule.push(Scheduled {
+            at: SimTime(rng.below(run / 2)),
+            fault: Fault::AddBroker { broker: brokers },
+        });
+    }
+    let topic = spec.topics[0].clone();
+    for _ in 0..1 + rng.below(2) {
+        let mut pool: Vec<u32> = (1..=brokers).collect();
+        let mut target = Vec::new();
+        for _ in 0..topic.replication_factor.min(brokers) {
+            let i = rng.below(pool.len() as u64) as usize;
+            target.push(pool.remove(i));
+        }
+        spec.schedule.push(Scheduled {
+            at: SimTime(rng.below(run)),
+            fault: Fault::Reassign {
+                partition: TopicPartition::new(
+                    topic.name.clone(),
+                    rng.below(u64::from(topic.partitions)) as u32,
+                ),
+                replicas: target,
+            },
         });
     }
 }
@@ -456,7 +496,7 @@ fn first_lost(sim: &Sim) -> String {
 
 /// The recovery phase (see the module doc). Returns what did not converge.
 fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
-    let brokers = spec.cluster.brokers;
+    let brokers = spec.cluster.brokers + spec.added_brokers();
     let mut nodes: Vec<NodeRef> = (1..=brokers).map(NodeRef::Broker).collect();
     nodes.push(NodeRef::Controller);
     nodes.extend(
@@ -531,6 +571,12 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
             stuck.push(format!("{name} has no leader after recovery"));
             continue;
         };
+        if !view.adding.is_empty() || !view.removing.is_empty() {
+            stuck.push(format!(
+                "{name}: a reassignment is still in progress after recovery (adding {:?}, removing {:?})",
+                view.adding, view.removing
+            ));
+        }
         let mut isr = view.isr.clone();
         let mut replicas = view.replicas.clone();
         isr.sort_unstable();
@@ -583,6 +629,14 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     seen(
         "truncation",
         any(&|k| matches!(k, TraceKind::Truncated { .. })),
+    );
+    seen(
+        "replica deleted by a reassignment",
+        any(&|k| matches!(k, TraceKind::ReplicaHosted { hosted: false, .. })),
+    );
+    seen(
+        "reassignment refused",
+        any(&|k| matches!(k, TraceKind::AdminError { .. })),
     );
     seen(
         "ISR change",

@@ -1132,7 +1132,7 @@ const EVENT_CATEGORIES: &[(&str, u8)] = &[
 fn event_category(kind: &khafka_sim::trace::TraceKind) -> (&'static str, u8) {
     use khafka_sim::trace::TraceKind as K;
     match kind {
-        K::Fault { .. } => EVENT_CATEGORIES[0],
+        K::Fault { .. } | K::AdminError { .. } => EVENT_CATEGORIES[0],
         K::IsrChanged { .. } => EVENT_CATEGORIES[2],
         K::ProduceError { .. } | K::SendFailed { .. } => EVENT_CATEGORIES[3],
         K::Truncated { .. } => EVENT_CATEGORIES[4],

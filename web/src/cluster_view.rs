@@ -539,6 +539,35 @@ fn role(
     parts: &[khafka_sim::PartitionView],
 ) -> (String, Option<String>) {
     let elected = parts.get(r.part as usize).and_then(|p| p.leader);
+    // A reassignment in progress (KIP-455) names the replicas it adds and removes.
+    let moving = parts.get(r.part as usize).and_then(|p| {
+        if p.adding.contains(&b.id) {
+            Some("adding")
+        } else if p.removing.contains(&b.id) {
+            Some("removing")
+        } else {
+            None
+        }
+    });
+    let (role, why) = role_plain(b, r, elected);
+    match moving {
+        Some(m) => (format!("{role} · {m}"), why.or_else(|| Some(format!(
+            "A reassignment is {m} this replica: {}",
+            if m == "adding" {
+                "it fetches from the leader and joins the ISR once caught up; then the replicas being removed go."
+            } else {
+                "it stays until every target replica is in the ISR, then the controller removes it and the broker deletes its log."
+            }
+        )))),
+        None => (role, why),
+    }
+}
+
+fn role_plain(
+    b: &khafka_sim::snapshot::BrokerSnapshot,
+    r: &khafka_sim::snapshot::ReplicaSnapshot,
+    elected: Option<u32>,
+) -> (String, Option<String>) {
     match elected {
         Some(l) if r.is_leader && l != b.id => (
             format!("★ leader? controller: {l}"),
@@ -721,6 +750,33 @@ pub fn event_text(kind: &TraceKind) -> String {
             leader.map_or("none".to_string(), |l| l.to_string())
         ),
         TraceKind::IsrChanged { partition, isr, .. } => format!("{partition}: ISR {isr:?}"),
+        TraceKind::ReplicasChanged {
+            partition,
+            replicas,
+            adding,
+            removing,
+            ..
+        } => {
+            if adding.is_empty() && removing.is_empty() {
+                format!("{partition}: replicas {replicas:?} (reassignment complete)")
+            } else {
+                format!(
+                    "{partition}: reassigning, replicas {replicas:?} adding {adding:?} removing {removing:?}"
+                )
+            }
+        }
+        TraceKind::ReplicaHosted {
+            partition,
+            broker,
+            hosted,
+        } => {
+            if *hosted {
+                format!("{partition}: broker {broker} created its replica")
+            } else {
+                format!("{partition}: broker {broker} deleted its replica")
+            }
+        }
+        TraceKind::AdminError { action, error } => format!("{action} refused: {error}"),
         TraceKind::Truncated {
             partition,
             broker,

@@ -59,6 +59,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "brokers-and-clusters",
+        title: "Brokers and clusters: racks, new brokers and moving partitions",
+        summary: "Replicas spread over racks; a broker joining a running cluster; kafka-reassign-partitions with traffic flowing; the partition as the unit of parallelism.",
+        file: "01b-brokers-and-clusters.md",
+        part: 0,
+        minutes: 16,
+        needs: &["first-cluster"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "acks-and-durability",
         title: "acks and durability: what an acknowledgement promises",
         summary: "acks=0, 1 and all; the high watermark; min.insync.replicas; losing acknowledged writes.",

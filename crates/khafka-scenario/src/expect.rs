@@ -6,6 +6,7 @@
 //! expect leader(orders-0) != none
 //! expect isr(orders-0) == {2,3}          # sets compare without regard to order
 //! expect isr(orders-0) contains 1
+//! expect replicas(orders-0) == {2,3,4}   # also adding(TP), removing(TP): a reassignment in progress
 //! expect hw(orders-0, 2) >= 100          # broker 2's replica; the right side is always a literal
 //! expect committed(g1, orders-0) >= 40    # the group's committed offset (`none`: no commit)
 //! expect lag(g1, orders-0) == 0           # the partition's high watermark minus it
@@ -25,7 +26,7 @@
 //! |--------|-------------------------------------------------------------------------|--------------------------|----------------|
 //! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch`, `throughput`, `throughput_bytes`, `latency_p50`, `latency_p99`, `latency_max` | `== != < <= > >=` | integer |
 //! | broker | `leader(TP)`, `active_controller`                                       | `== !=`                  | integer, `none`|
-//! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
+//! | set    | `isr(TP)`, `replicas(TP)`, `adding(TP)`, `removing(TP)`                 | `== !=`, `contains`      | `{…}`, integer for `contains` |
 //! | number or none | `committed(G, TP)`, `lag(G, TP)`, `generation(G)`               | `== != < <= > >=`; `none` with `== !=` | integer, `none` |
 //! | state  | `group_state(G)`                                                        | `== !=`                  | a state name   |
 //! | partitions | `assignment(G, CONSUMER)`                                           | `== !=`                  | `{t-0,t-1}`, `{}` |
@@ -63,6 +64,11 @@ pub enum Metric {
     Leader(TopicPartition),
     LeaderEpoch(TopicPartition),
     Isr(TopicPartition),
+    /// The partition's replicas now (a reassignment changes them), and those a reassignment in
+    /// progress is adding and removing.
+    Replicas(TopicPartition),
+    Adding(TopicPartition),
+    Removing(TopicPartition),
     IsrSize(TopicPartition),
     /// The leader's high watermark, or the given replica's.
     Hw(TopicPartition, Option<BrokerId>),
@@ -237,6 +243,9 @@ pub const METRICS: &[&str] = &[
     "leader",
     "leader_epoch",
     "isr",
+    "replicas",
+    "adding",
+    "removing",
     "isr_size",
     "hw",
     "leo",
@@ -295,7 +304,9 @@ impl Metric {
     fn ty(&self) -> Type {
         match self {
             Metric::Leader(_) | Metric::ActiveController => Type::Broker,
-            Metric::Isr(_) => Type::Set,
+            Metric::Isr(_) | Metric::Replicas(_) | Metric::Adding(_) | Metric::Removing(_) => {
+                Type::Set
+            }
             #[cfg(feature = "groups")]
             Metric::GroupCommitted(..) | Metric::GroupLag(..) | Metric::Generation(_) => {
                 Type::MaybeNumber
@@ -663,6 +674,9 @@ fn metric(
         "leader" => Metric::Leader(tp),
         "leader_epoch" => Metric::LeaderEpoch(tp),
         "isr" => Metric::Isr(tp),
+        "replicas" => Metric::Replicas(tp),
+        "adding" => Metric::Adding(tp),
+        "removing" => Metric::Removing(tp),
         "isr_size" => Metric::IsrSize(tp),
         "hw" => Metric::Hw(tp, replica),
         _ => Metric::Leo(tp, replica),
@@ -765,7 +779,7 @@ fn typecheck(
         },
         (_, _) if op == CmpOp::Contains => Err(ParseError::new(
             op_span,
-            "`contains` applies to `isr(…)` only",
+            "`contains` applies to `isr(…)`, `replicas(…)`, `adding(…)` and `removing(…)` only",
         )),
         (Type::Set, _) if !equality => Err(ParseError::new(
             op_span,
@@ -957,10 +971,18 @@ impl Expect {
             Metric::LeaderEpoch(tp) => {
                 partition(tp).map_or_else(|m| m, |v| Value::Int(u64::from(v.leader_epoch)))
             }
-            Metric::Isr(tp) => partition(tp).map_or_else(
+            m @ (Metric::Isr(tp)
+            | Metric::Replicas(tp)
+            | Metric::Adding(tp)
+            | Metric::Removing(tp)) => partition(tp).map_or_else(
                 |m| m,
                 |v| {
-                    let mut s = v.isr.clone();
+                    let mut s = match m {
+                        Metric::Isr(_) => v.isr.clone(),
+                        Metric::Replicas(_) => v.replicas.clone(),
+                        Metric::Adding(_) => v.adding.clone(),
+                        _ => v.removing.clone(),
+                    };
                     s.sort_unstable();
                     s.dedup();
                     Value::Set(s)

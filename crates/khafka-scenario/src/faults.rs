@@ -15,6 +15,8 @@
 //!                                             shift-by=N, to-datetime=5s; [dry-run])
 //! at 2s crash controller 1                   at 9s restart controller 1   (with `controllers=N`)
 //! at 2s isolate controller 2                 at 2s partition {controller 1} | {controller 2, controller 3}
+//! at 10s add broker 4                        (a new broker joins: ids follow `brokers=`)
+//! at 20s reassign orders-0 replicas=2,3,4    (`kafka-reassign-partitions --execute`, KIP-455)
 //! ```
 //!
 //! The word `broker` is optional before a broker (`crash 1` works), and so is `producer` before a
@@ -48,6 +50,8 @@ pub const FAULTS: &[&str] = &[
     "stop",
     "seek",
     "reset-offsets",
+    "add",
+    "reassign",
 ];
 
 impl Parser {
@@ -123,6 +127,8 @@ impl Parser {
             "slow" => self.slow(fault, rest),
             "link" => self.link_fault(fault, rest, at),
             "elect" => self.elect(fault, rest),
+            "add" => self.add_broker(fault, rest),
+            "reassign" => self.reassign(fault, rest),
             "set" => self.set_topic(fault, rest),
             "pause" | "resume" => self.pause_resume(fault, rest),
             other => {
@@ -446,6 +452,152 @@ impl Parser {
         };
         self.no_more(args.get(2..).unwrap_or(&[]), "the partition");
         Some(vec![Fault::ElectPreferred { partition }])
+    }
+
+    /// `add broker N`: a broker that joins the running cluster. The check that `N` is the next id
+    /// (`brokers + 1`, then `+ 2`, … in the order the lines are written) waits for the cluster line.
+    fn add_broker(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let usage =
+            "for example `at 10s add broker 4` (with `brokers=3`, the first broker added is 4)";
+        let args = match args.first() {
+            Some(t) if t.text == "broker" => &args[1..],
+            Some(t) => {
+                self.error(
+                    ParseError::new(t.span, format!("`add` adds a broker, not `{}`", t.text))
+                        .hint(usage),
+                );
+                return None;
+            }
+            None => {
+                self.error(ParseError::new(kw.span, "`add` needs `broker N`").hint(usage));
+                return None;
+            }
+        };
+        let Some(t) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, "`add broker` needs the new broker's id").hint(usage),
+            );
+            return None;
+        };
+        let id = match values::uint32(&t.text, t.span, "a broker id") {
+            Ok(id) => id,
+            Err(e) => {
+                self.error(e);
+                return None;
+            }
+        };
+        self.no_more(&args[1..], &format!("`add broker {id}`"));
+        let nth = self
+            .spec
+            .schedule
+            .iter()
+            .filter(|s| matches!(s.fault, Fault::AddBroker { .. }))
+            .count() as u32
+            + 1;
+        self.refs.push(Reference::AddedBroker {
+            id,
+            nth,
+            span: t.span,
+        });
+        Some(vec![Fault::AddBroker { broker: id }])
+    }
+
+    /// `reassign TOPIC-P replicas=B,B,…`: `kafka-reassign-partitions --execute` for one partition.
+    /// What can be checked before the run is (an empty list, a broker twice, a broker that never
+    /// exists: `INVALID_REPLICA_ASSIGNMENT`); a broker not registered yet is refused when it runs.
+    fn reassign(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        let usage = "for example `at 20s reassign orders-0 replicas=2,3,4`";
+        let Some(t) = args.first() else {
+            self.error(
+                ParseError::new(kw.span, "`reassign` needs a partition and `replicas=`")
+                    .hint(usage),
+            );
+            return None;
+        };
+        let tp = match values::topic_partition(&t.text, t.span) {
+            Ok(tp) => tp,
+            Err(e) => {
+                self.error(e.hint(usage));
+                return None;
+            }
+        };
+        #[cfg(feature = "groups")]
+        if tp.topic == khafka_sim::coordinator::group::offsets_topic::NAME {
+            self.error(
+                ParseError::new(
+                    t.span,
+                    "the simulator does not reassign `__consumer_offsets`",
+                )
+                .hint("reassign a partition of one of the scenario's topics"),
+            );
+            return None;
+        }
+        self.refs.push(Reference::Partition {
+            tp: tp.clone(),
+            span: t.span,
+        });
+        let Some(r) = args.get(1) else {
+            self.error(
+                ParseError::new(t.span, format!("`reassign {tp}` needs `replicas=`")).hint(usage),
+            );
+            return None;
+        };
+        let Some(list) = r.text.strip_prefix("replicas=") else {
+            self.error(
+                ParseError::new(r.span, format!("expected `replicas=…`, found `{}`", r.text))
+                    .hint(usage),
+            );
+            return None;
+        };
+        let vspan = values::sub(r.span, 9, list.chars().count().max(1));
+        let groups = match values::replicas(list, vspan) {
+            Ok(g) => g,
+            Err(e) => {
+                self.error(e.kafka("INVALID_REPLICA_ASSIGNMENT"));
+                return None;
+            }
+        };
+        self.no_more(&args[2..], &format!("`reassign {tp} {}`", r.text));
+        if groups.len() != 1 {
+            self.error(
+                ParseError::new(vspan, "`reassign` takes one replica list (one partition)")
+                    .hint(usage)
+                    .kafka("INVALID_REPLICA_ASSIGNMENT"),
+            );
+            return None;
+        }
+        let group = &groups[0];
+        if group.is_empty() {
+            self.error(
+                ParseError::new(
+                    vspan,
+                    "The manual partition assignment includes an empty replica list.",
+                )
+                .kafka("INVALID_REPLICA_ASSIGNMENT"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (i, (b, s)) in group.iter().enumerate() {
+            if group[..i].iter().any(|(o, _)| o == b) {
+                self.error(
+                    ParseError::new(
+                        *s,
+                        format!("The manual partition assignment includes the broker {b} more than once."),
+                    )
+                    .kafka("INVALID_REPLICA_ASSIGNMENT"),
+                );
+                ok = false;
+            } else {
+                self.refs.push(Reference::Broker { id: *b, span: *s });
+            }
+        }
+        ok.then(|| {
+            vec![Fault::Reassign {
+                partition: tp,
+                replicas: group.iter().map(|(b, _)| *b).collect(),
+            }]
+        })
     }
 
     fn set_topic(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {

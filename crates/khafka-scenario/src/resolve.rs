@@ -15,8 +15,10 @@ use khafka_sim::TopicPartition;
 /// Something a statement names, to be checked at the end.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reference {
-    /// A broker id: must be in `1..=brokers`.
+    /// A broker id: must be in `1..=brokers` (brokers added by `add broker` included).
     Broker { id: u32, span: Span },
+    /// The broker of the `nth` `add broker` line: must be `brokers + nth`.
+    AddedBroker { id: u32, nth: u32, span: Span },
     /// A topic: must be declared.
     Topic { name: String, span: Span },
     /// A topic-partition: the topic must be declared and have that partition.
@@ -57,8 +59,33 @@ impl Parser {
     /// The error for a reference that does not resolve, if it does not.
     pub(crate) fn check(&self, r: &Reference) -> Option<ParseError> {
         match r {
-            Reference::Broker { id, span } => {
+            Reference::AddedBroker { id, nth, span } => {
                 let brokers = self.spec.cluster.brokers;
+                let want = brokers.saturating_add(*nth);
+                if want > crate::parser::MAX_BROKERS {
+                    return Some(ParseError::new(
+                        *span,
+                        format!(
+                            "{want} brokers is more than the simulator's limit of {}",
+                            crate::parser::MAX_BROKERS
+                        ),
+                    ));
+                }
+                (*id != want).then(|| {
+                    let what = if *id <= brokers {
+                        format!("broker {id} is already in the cluster ({})", broker_range(brokers))
+                    } else {
+                        format!("the next broker to add is {want}, not {id}")
+                    };
+                    ParseError::new(*span, what).hint(format!(
+                        "with `brokers={brokers}`, added brokers are numbered {}, {}, … in the order their `add broker` lines are written",
+                        brokers + 1,
+                        brokers + 2
+                    ))
+                })
+            }
+            Reference::Broker { id, span } => {
+                let brokers = self.spec.cluster.brokers + self.spec.added_brokers();
                 (*id == 0 || *id > brokers).then(|| {
                     ParseError::new(
                         *span,

@@ -604,3 +604,72 @@ fn controller_quorum_values_and_references() {
     );
     assert!(parse("cluster controllers=3\nat 2s isolate controller 2\nat 3s crash controller 1\nat 9s restart controller 1\nat 4s partition {controller 1} | {controller 2, controller 3, 1}\nexpect active_controller != none\nexpect controller_epoch >= 1").is_ok());
 }
+
+#[test]
+fn add_broker_and_reassign() {
+    let ok = "cluster brokers=3\ntopic orders partitions=2 replication.factor=3\n\
+              at 10s add broker 4\nat 12s add broker 5\n\
+              at 20s reassign orders-0 replicas=4,5,1\nat 25s crash broker 5\nrun 30s\n";
+    let s = parse(ok).expect("valid");
+    assert_eq!(s.spec.added_brokers(), 2);
+    // Added brokers are numbered after the cluster's, in the order their lines are written.
+    let src = "cluster brokers=3\nat 10s add broker 5\n";
+    let e = one(src);
+    assert_eq!(at(&e), (2, col(src, 2, "5"), 1));
+    assert_eq!(e.message, "the next broker to add is 4, not 5");
+    assert!(e.hint.unwrap().contains("numbered 4, 5"));
+    let e = one("cluster brokers=3\nat 10s add broker 2\n");
+    assert_eq!(
+        e.message,
+        "broker 2 is already in the cluster (the cluster has brokers 1..3)"
+    );
+    let e = one("cluster brokers=1000\nat 10s add broker 1001\n");
+    assert_eq!(
+        e.message,
+        "1001 brokers is more than the simulator's limit of 1000"
+    );
+    assert_eq!(
+        one("at 1s add topic x\n").message,
+        "`add` adds a broker, not `topic`"
+    );
+    assert_eq!(
+        one("at 1s add broker\n").message,
+        "`add broker` needs the new broker's id"
+    );
+    assert_eq!(
+        one("at 1s add broker 4 now\n").message,
+        "unexpected `now` after `add broker 4`"
+    );
+    // reassign: Kafka's INVALID_REPLICA_ASSIGNMENT for what can be known before the run.
+    let base = "cluster brokers=3\ntopic orders partitions=1 replication.factor=3\n";
+    let src = format!("{base}at 5s reassign orders-0 replicas=1,2,1\n");
+    let e = one(&src);
+    assert_eq!(at(&e), (3, 38, 1)); // the second `1`
+    assert_eq!(
+        e.message,
+        "The manual partition assignment includes the broker 1 more than once."
+    );
+    assert_eq!(e.kafka_error, Some("INVALID_REPLICA_ASSIGNMENT"));
+    let e = one(&format!("{base}at 5s reassign orders-0 replicas=1,4\n"));
+    assert_eq!(
+        e.message,
+        "broker 4 does not exist (the cluster has brokers 1..3)"
+    );
+    let e = one(&format!("{base}at 5s reassign orders-9 replicas=1\n"));
+    assert_eq!(e.kafka_error, Some("UNKNOWN_TOPIC_OR_PARTITION"));
+    let e = one(&format!("{base}at 5s reassign orders-0\n"));
+    assert_eq!(e.message, "`reassign orders-0` needs `replicas=`");
+    let e = one(&format!("{base}at 5s reassign orders-0 brokers=1\n"));
+    assert_eq!(e.message, "expected `replicas=…`, found `brokers=1`");
+    let e = one(&format!("{base}at 5s reassign orders-0 replicas=1;2\n"));
+    assert_eq!(
+        e.message,
+        "`reassign` takes one replica list (one partition)"
+    );
+    assert!(!errors(&format!("{base}at 5s reassign orders-0 replicas=\n")).is_empty());
+    assert!(!errors(&format!("{base}at 5s reassign orders-0 replicas=x\n")).is_empty());
+    assert!(!errors(&format!(
+        "{base}at 5s reassign orders-0 replicas=99999999999\n"
+    ))
+    .is_empty());
+}

@@ -25,6 +25,8 @@ fn state(leader: u32, partition_epoch: u32, isr: &[u32]) -> PartitionState {
         replicas: vec![1, 2, 3],
         isr: isr.to_vec(),
         elr: Vec::new(),
+        adding: Vec::new(),
+        removing: Vec::new(),
     }
 }
 

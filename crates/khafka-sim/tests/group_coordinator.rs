@@ -63,6 +63,8 @@ fn lead(h: &mut Harness, b: &mut Broker, isr: &[u32], epoch: u32) {
             replicas: h.topo.parts[part as usize].replicas.clone(),
             isr: isr.to_vec(),
             elr: Vec::new(),
+            adding: Vec::new(),
+            removing: Vec::new(),
         }],
         fenced: Vec::new(),
     });

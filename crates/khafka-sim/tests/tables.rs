@@ -159,6 +159,8 @@ fn leader_election() {
             replicas: ids(field(input, "replicas")),
             isr: ids(field(input, "isr")),
             elr: ids(field(input, "elr")),
+            adding: Vec::new(),
+            removing: Vec::new(),
         };
         let active = ids(field(input, "active"));
         let (leader, how) = elect_leader(&ElectionInput {

@@ -127,24 +127,7 @@ impl Broker {
         let replicas = parts
             .into_iter()
             .filter(|(_, replicas)| replicas.contains(&id))
-            .map(|(part, replicas)| Replica {
-                part,
-                log: Log::default(),
-                state: PartitionState {
-                    part,
-                    leader: None,
-                    leader_epoch: 0,
-                    partition_epoch: 0,
-                    replicas,
-                    isr: Vec::new(),
-                    elr: Vec::new(),
-                },
-                leader_epoch_start_offset: 0,
-                remotes: VecMap::new(),
-                pending_isr: None,
-                producers: VecMap::new(),
-                hw_checkpoint: 0,
-            })
+            .map(|(part, replicas)| Replica::empty(part, replicas))
             .collect();
         let replicas = ReplicaMap::new(replicas, partitions);
         Broker {

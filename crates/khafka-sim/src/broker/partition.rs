@@ -33,6 +33,30 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// A replica with an empty log and no leader known yet.
+    pub fn empty(part: PartIdx, replicas: Vec<BrokerId>) -> Self {
+        Replica {
+            part,
+            log: Log::default(),
+            state: PartitionState {
+                part,
+                leader: None,
+                leader_epoch: 0,
+                partition_epoch: 0,
+                replicas,
+                isr: Vec::new(),
+                elr: Vec::new(),
+                adding: Vec::new(),
+                removing: Vec::new(),
+            },
+            leader_epoch_start_offset: 0,
+            remotes: VecMap::new(),
+            pending_isr: None,
+            producers: VecMap::new(),
+            hw_checkpoint: 0,
+        }
+    }
+
     pub fn is_leader(&self, me: BrokerId) -> bool {
         self.state.leader == Some(me)
     }
@@ -71,6 +95,16 @@ impl Broker {
     /// Applies the controller's decision for a partition: become leader, follower, or neither.
     pub(super) fn apply_partition_state(&mut self, ctx: &mut Ctx, st: PartitionState) {
         let me = self.id;
+        // ReplicaManager.applyDelta: a partition whose replicas now name this broker is created
+        // here (an empty log, fetching from the leader from offset 0); one that no longer names it
+        // is stopped and its log deleted (a reassignment moved it away).
+        if !st.replicas.contains(&me) {
+            self.delete_replica(ctx, &st);
+            return;
+        }
+        if !self.replicas.contains_key(&st.part) {
+            self.create_replica(ctx, st.part);
+        }
         let Some(r) = self.replicas.get_mut(&st.part) else {
             return;
         };
@@ -95,6 +129,33 @@ impl Broker {
             r.pending_isr = None;
         }
         r.state = st;
+        if becomes_leader && was_leader && !new_epoch {
+            // Partition.updateAssignmentAndIsr: the leader tracks the replicas a reassignment adds
+            // (from nothing fetched) and forgets those it removes.
+            let now_replicas = &r.state.replicas;
+            let gone: Vec<BrokerId> = r
+                .remotes
+                .keys()
+                .copied()
+                .filter(|b| !now_replicas.contains(b))
+                .collect();
+            for b in gone {
+                r.remotes.remove(&b);
+            }
+            for &b in now_replicas {
+                if b != me && !r.remotes.contains_key(&b) {
+                    r.remotes.insert(
+                        b,
+                        RemoteState {
+                            log_end_offset: 0,
+                            last_caught_up_us: 0,
+                            last_fetch_us: 0,
+                            last_fetch_leader_leo: 0,
+                        },
+                    );
+                }
+            }
+        }
         if becomes_leader {
             if !was_leader || new_epoch {
                 let topo = ctx.topo;
@@ -170,6 +231,43 @@ impl Broker {
         }
     }
 
+    /// A replica the metadata log just assigned to this broker: an empty log, no leader yet (the
+    /// state that follows makes it a follower).
+    fn create_replica(&mut self, ctx: &mut Ctx, part: PartIdx) {
+        let created = self.replicas.insert(Replica::empty(part, Vec::new()));
+        if created {
+            self.followed_stale = true;
+            ctx.emit(TraceKind::ReplicaHosted {
+                partition: ctx.topo.part_name(part),
+                broker: self.id,
+                hosted: true,
+            });
+        }
+    }
+
+    /// `StopReplica` with deletion: the metadata log removed this broker from the partition's
+    /// replicas (a state at least as new as the one held; the removal bumped the leader epoch).
+    fn delete_replica(&mut self, ctx: &mut Ctx, st: &PartitionState) {
+        let part = st.part;
+        let Some(r) = self.replicas.get(&part) else {
+            return;
+        };
+        if st.leader_epoch < r.state.leader_epoch || st.partition_epoch < r.state.partition_epoch {
+            return; // stale
+        }
+        if r.is_leader(self.id) {
+            self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
+        }
+        self.fetchers_remove_part(part);
+        self.replicas.remove(part);
+        self.followed_stale = true;
+        ctx.emit(TraceKind::ReplicaHosted {
+            partition: ctx.topo.part_name(part),
+            broker: self.id,
+            hosted: false,
+        });
+    }
+
     // ---------------------------------------------------------------- high watermark and ISR
 
     /// `Partition.maybeIncrementLeaderHW`.
@@ -181,7 +279,7 @@ impl Broker {
         if !r.is_leader(me) {
             return;
         }
-        let min_isr = ctx.topo.effective_min_isr(part);
+        let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
         if ctx.topo.config.hw_rule == HwRule::StrictMinIsr && r.state.isr.len() < min_isr {
             return;
         }

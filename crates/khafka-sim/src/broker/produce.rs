@@ -54,11 +54,11 @@ impl Broker {
         }
         for batch in batches.drain(..) {
             let part = batch.part;
-            let min_isr = ctx.topo.effective_min_isr(part);
             let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
                 results.push((part, ErrorCode::NotLeaderOrFollower, None));
                 continue;
             };
+            let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
             if acks == Acks::All && r.state.isr.len() < min_isr {
                 results.push((part, ErrorCode::NotEnoughReplicas, None));
                 continue;
@@ -193,7 +193,9 @@ impl Broker {
                 continue;
             }
             if r.log.high_watermark >= *required {
-                let min_isr = ctx.topo.effective_min_isr(*part);
+                let min_isr = ctx
+                    .topo
+                    .effective_min_isr_for(*part, r.state.replicas.len());
                 // Kafka counts the maximal ISR here (KIP-497: the ISR plus a pending expansion), so
                 // an acknowledgement can go out while the committed ISR is one short of min ISR
                 // and the controller has not yet confirmed the replica that rejoined.

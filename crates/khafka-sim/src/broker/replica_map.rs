@@ -14,8 +14,8 @@ const ABSENT: u32 = u32::MAX;
 pub struct ReplicaMap {
     /// The replicas, in partition order.
     replicas: Vec<Replica>,
-    /// Position in `replicas` of each partition of the cluster, `ABSENT` if not hosted here. Never
-    /// changes after construction, so checkpoints share it.
+    /// Position in `replicas` of each partition of the cluster, `ABSENT` if not hosted here. Changes
+    /// only when a reassignment creates or deletes a replica (copied then), so checkpoints share it.
     slot: Arc<[u32]>,
 }
 
@@ -43,6 +43,34 @@ impl ReplicaMap {
         ReplicaMap {
             replicas,
             slot: slot.into(),
+        }
+    }
+
+    /// Hosts a new replica (a reassignment added this broker); `false` if already hosted.
+    pub fn insert(&mut self, replica: Replica) -> bool {
+        let part = replica.part;
+        if self.position(part).is_some() || part as usize >= self.slot.len() {
+            return false;
+        }
+        let at = self.replicas.partition_point(|r| r.part < part);
+        self.replicas.insert(at, replica);
+        self.reindex();
+        true
+    }
+
+    /// Deletes a replica (a reassignment removed this broker), returning it.
+    pub fn remove(&mut self, part: PartIdx) -> Option<Replica> {
+        let i = self.position(part)?;
+        let r = self.replicas.remove(i);
+        self.reindex();
+        Some(r)
+    }
+
+    fn reindex(&mut self) {
+        let slot = std::sync::Arc::make_mut(&mut self.slot);
+        slot.iter_mut().for_each(|s| *s = ABSENT);
+        for (i, r) in self.replicas.iter().enumerate() {
+            slot[r.part as usize] = i as u32;
         }
     }
 

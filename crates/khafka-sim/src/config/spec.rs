@@ -83,6 +83,17 @@ pub struct ClusterSpec {
     pub config: BrokerConfig,
 }
 
+impl ScenarioSpec {
+    /// How many brokers `add broker` actions start after the cluster came up (they are numbered
+    /// after the cluster's own: `brokers + 1`, `brokers + 2`, …).
+    pub fn added_brokers(&self) -> u32 {
+        self.schedule
+            .iter()
+            .filter(|s| matches!(s.fault, Fault::AddBroker { .. }))
+            .count() as u32
+    }
+}
+
 impl Default for ClusterSpec {
     fn default() -> Self {
         ClusterSpec {
@@ -270,6 +281,18 @@ pub enum Fault {
     /// Start a stopped broker: log recovery, registration, catch-up.
     Restart {
         broker: BrokerRef,
+    },
+    /// A new broker joins the running cluster: its process starts for the first time with empty
+    /// disks, registers with the controller and hosts nothing until a reassignment moves replicas
+    /// to it. Its id follows the cluster's brokers (`brokers=3`: the first one added is 4).
+    AddBroker {
+        broker: BrokerId,
+    },
+    /// `kafka-reassign-partitions --execute` for one partition: its replicas become `replicas`
+    /// (KIP-455: the new ones are added, catch up and join the ISR, then the old ones are removed).
+    Reassign {
+        partition: TopicPartition,
+        replicas: Vec<BrokerId>,
     },
     /// Messages between the groups are dropped. `one_way`: only from `groups[0]` to `groups[1]`.
     /// Nodes not named keep talking to everyone.

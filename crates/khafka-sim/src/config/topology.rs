@@ -34,7 +34,12 @@ pub struct PartInfo {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Topology {
+    /// Every broker of the run, those added later (`add broker N`) included.
     pub brokers: u32,
+    /// The brokers the cluster starts with (`brokers=` on the cluster line): topics are created
+    /// over these; brokers `initial_brokers + 1 ..= brokers` join when an `add broker` action starts
+    /// them.
+    pub initial_brokers: u32,
     pub racks: Vec<Option<String>>,
     pub config: BrokerConfig,
     pub topics: Vec<TopicInfo>,
@@ -44,7 +49,8 @@ pub struct Topology {
 impl Topology {
     pub fn new(spec: &ScenarioSpec) -> Self {
         let n = spec.cluster.brokers;
-        let racks: Vec<Option<String>> = (0..n)
+        let total = n + spec.added_brokers();
+        let racks: Vec<Option<String>> = (0..total)
             .map(|i| {
                 if spec.cluster.racks.is_empty() {
                     None
@@ -58,7 +64,9 @@ impl Topology {
         for (ti, t) in spec.topics.iter().enumerate() {
             let assignment = match &t.assignment {
                 Some(a) => a.clone(),
-                None => assign_replicas(n, &racks, t.partitions, t.replication_factor),
+                None => {
+                    assign_replicas(n, &racks[..n as usize], t.partitions, t.replication_factor)
+                }
             };
             topics.push(TopicInfo {
                 name: t.name.clone(),
@@ -81,9 +89,15 @@ impl Topology {
             }
         }
         #[cfg(feature = "groups")]
-        crate::coordinator::group::offsets_topic::add_to(spec, &racks, &mut topics, &mut parts);
+        crate::coordinator::group::offsets_topic::add_to(
+            spec,
+            &racks[..n as usize],
+            &mut topics,
+            &mut parts,
+        );
         Topology {
-            brokers: n,
+            brokers: total,
+            initial_brokers: n,
             racks,
             config: spec.cluster.config.clone(),
             topics,
@@ -140,6 +154,17 @@ impl Topology {
             min_isr.min(t.replication_factor) as usize
         } else {
             min_isr as usize
+        }
+    }
+
+    /// The broker's `Partition.effectiveMinIsr`: `min(min.insync.replicas, replicas)` over the
+    /// partition's current replica count (a reassignment changes it), under the 3.7 rule.
+    pub fn effective_min_isr_for(&self, part: PartIdx, replicas: usize) -> usize {
+        let min_isr = self.configured_min_isr(part) as usize;
+        if self.config.hw_rule == crate::config::HwRule::StrictMinIsr {
+            min_isr.min(replicas)
+        } else {
+            min_isr
         }
     }
 

@@ -120,15 +120,32 @@ impl Controller {
         reelect: bool,
         reason: ChangeReason,
     ) {
+        let old = self.parts[part as usize].clone();
+        let mut new = old.clone();
+        new.isr = isr;
+        new.elr = elr;
+        // PartitionChangeBuilder.build: completeReassignmentIfNeeded, then tryElection (which keeps
+        // a leader still in the target ISR, so a completion that drops the leader elects another).
+        let completed = super::reassignment::complete_if_needed(&mut new);
+        self.apply_change(ctx, part, old, new, reelect || completed, reason);
+    }
+
+    /// Runs the election when `reelect`, bumps the epochs as Kafka does, traces and appends the
+    /// change (nothing when `new` equals `old`).
+    pub(super) fn apply_change(
+        &mut self,
+        ctx: &mut Ctx,
+        part: PartIdx,
+        old: PartitionState,
+        mut new: PartitionState,
+        reelect: bool,
+        reason: ChangeReason,
+    ) {
         // The ZooKeeper-era controller bumps the leader epoch on every ISR change *it* makes
         // (`LeaderAndIsr.newLeaderAndIsr`); a leader writing its own ISR change keeps the epoch
         // (`Partition.shrinkIsr`/`expandIsr` write the same leader epoch with a new zkVersion).
         let zk = ctx.topo.config.controller == ControllerMode::Zookeeper
             && reason != ChangeReason::AlterPartition;
-        let old = self.parts[part as usize].clone();
-        let mut new = old.clone();
-        new.isr = isr;
-        new.elr = elr;
         let mut unclean = false;
         let mut from_elr = false;
         if reelect {
@@ -153,13 +170,30 @@ impl Controller {
         }
         new.partition_epoch += 1;
         let leader_changed = new.leader != old.leader;
-        if leader_changed || (zk && new.isr != old.isr) {
+        // triggerLeaderEpochBumpForReplicaReassignmentIfNeeded: a replica set that loses a member
+        // bumps the leader epoch, so the removed replica's fetches are fenced.
+        let lost_replica = old.replicas.iter().any(|b| !new.replicas.contains(b));
+        if leader_changed || (zk && new.isr != old.isr) || lost_replica {
             new.leader_epoch += 1;
         }
         if new.leader.is_some() {
             self.last_known_leader[part as usize] = new.leader;
         }
         let name = ctx.topo.part_name(part);
+        if (&new.replicas, &new.adding, &new.removing)
+            != (&old.replicas, &old.adding, &old.removing)
+        {
+            ctx.emit(TraceKind::ReplicasChanged {
+                partition: name.clone(),
+                replicas: new.replicas.clone(),
+                adding: new.adding.clone(),
+                removing: new.removing.clone(),
+                isr: new.isr.clone(),
+                leader: new.leader,
+                leader_epoch: new.leader_epoch,
+                partition_epoch: new.partition_epoch,
+            });
+        }
         if leader_changed {
             ctx.counters.leader_elections += 1;
             if unclean {
@@ -175,7 +209,7 @@ impl Controller {
                 from_elr,
                 reason,
             });
-        } else {
+        } else if new.isr != old.isr || new.elr != old.elr {
             ctx.emit(TraceKind::IsrChanged {
                 partition: name,
                 isr: new.isr.clone(),

@@ -96,6 +96,12 @@ impl Controller {
         }
         self.change(ctx, part, isr, elr, false, ChangeReason::AlterPartition);
         self.flush_polls(ctx);
-        Ok(self.parts[part as usize].clone())
+        let st = &self.parts[part as usize];
+        if st.leader != Some(from) {
+            // The ISR change completed a reassignment that moved leadership away: the change is
+            // written, and the old leader learns of it from the metadata log.
+            return Err(ErrorCode::NewLeaderElected);
+        }
+        Ok(st.clone())
     }
 }

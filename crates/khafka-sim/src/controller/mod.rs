@@ -16,12 +16,14 @@
 //!
 //! Files: `registration.rs` (heartbeats, fencing, shutdown), `election.rs` (the pure election
 //! function and partition changes), `metadata_log.rs` (the log brokers follow, `AlterPartition`),
-//! `raft/` (KIP-595's Raft as a pure state machine), `quorum.rs` (one controller of a quorum).
+//! `raft/` (KIP-595's Raft as a pure state machine), `quorum.rs` (one controller of a quorum),
+//! `reassignment.rs` (KIP-455: adding replicas, completing when they are in sync, removing).
 
 mod election;
 mod metadata_log;
 pub mod quorum;
 pub mod raft;
+pub mod reassignment;
 mod registration;
 
 use crate::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
@@ -66,6 +68,8 @@ impl Controller {
                 isr: replicas.clone(),
                 replicas,
                 elr: Vec::new(),
+                adding: Vec::new(),
+                removing: Vec::new(),
             })
             .collect();
         let n = parts.len();
@@ -82,7 +86,8 @@ impl Controller {
     /// as if the topics were created after the brokers came up.
     pub fn start(&mut self, ctx: &mut Ctx) {
         let timeout = Self::session_timeout_ms(ctx);
-        for (i, r) in self.brokers.iter_mut().enumerate() {
+        let initial = ctx.topo.initial_brokers as usize;
+        for (i, r) in self.brokers.iter_mut().enumerate().take(initial) {
             *r = BrokerRegistration {
                 registered: true,
                 fenced: false,

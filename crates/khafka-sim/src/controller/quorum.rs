@@ -136,10 +136,11 @@ impl QuorumController {
         }
         let regs = MetadataRecord::Brokers(
             (0..ctx.topo.brokers)
-                .map(|_| BrokerRecord {
-                    registered: true,
-                    fenced: false,
-                    broker_epoch: 1,
+                .map(|i| BrokerRecord {
+                    // Brokers an `add broker` action starts later register then.
+                    registered: i < ctx.topo.initial_brokers,
+                    fenced: i >= ctx.topo.initial_brokers,
+                    broker_epoch: u64::from(i < ctx.topo.initial_brokers),
                     shutting_down: false,
                     unfence_at_offset: 0,
                 })
@@ -280,6 +281,20 @@ impl QuorumController {
         if self.active.is_some() {
             self.act(ctx, |c, ctx| c.elect_preferred_now(ctx, part));
         }
+    }
+
+    /// A reassignment asked of the quorum: the active controller validates and writes it; without
+    /// one the request fails as the admin client's would (`None`: no active controller).
+    pub fn reassign(
+        &mut self,
+        ctx: &mut Ctx,
+        part: PartIdx,
+        target: &[BrokerId],
+    ) -> Option<Result<(), (&'static str, String)>> {
+        self.active.as_ref()?;
+        let mut out = None;
+        self.act(ctx, |c, ctx| out = Some(c.reassign(ctx, part, target)));
+        out
     }
 
     fn imbalance_every_us(ctx: &Ctx) -> u64 {

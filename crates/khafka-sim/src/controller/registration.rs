@@ -68,12 +68,15 @@ impl Controller {
             // it with the epoch it stopped at.
             let was_unfenced = r.registered && !r.fenced;
             let clean = previous_broker_epoch == Some(r.broker_epoch);
+            // A broker registering for the first time (`add broker`) has no previous registration
+            // to have shut down uncleanly (`registerBroker` checks only an existing one).
+            let existed = r.registered || r.broker_epoch > 0;
             r.registered = true;
             r.broker_epoch = broker_epoch;
             r.fenced = true;
             r.shutting_down = false;
             r.unfence_at_offset = log_len;
-            if ctx.topo.config.eligible_leader_replicas_enable && !clean {
+            if ctx.topo.config.eligible_leader_replicas_enable && !clean && existed {
                 self.unclean_shutdown(ctx, b);
             } else if was_unfenced {
                 // The old incarnation was never fenced (it came back within the session timeout).

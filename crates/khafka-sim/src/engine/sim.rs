@@ -524,7 +524,12 @@ impl Sim {
             self.quorum[i].start(&mut ctx);
         }
         self.sync_controller();
-        for i in 0..self.brokers.len() {
+        // Brokers an `add broker` action starts later are not running yet (their machines are
+        // not there: nothing answers them).
+        for i in self.topo.initial_brokers as usize..self.brokers.len() {
+            self.powered_off[i] = true;
+        }
+        for i in 0..self.topo.initial_brokers as usize {
             self.incarnation[i] += 1;
             let mut ctx = ctx!(self, Node::Broker(i as BrokerId + 1));
             self.brokers[i].start(&mut ctx);
@@ -776,6 +781,40 @@ impl Sim {
         }
     }
 
+    /// `kafka-reassign-partitions --execute`: the request goes to the (active) controller; a refusal
+    /// is traced with Kafka's error, as the tool prints it.
+    fn reassign(&mut self, tp: &crate::spec::TopicPartition, replicas: &[BrokerId]) {
+        let Some(part) = self.topo.part_index(tp) else {
+            return;
+        };
+        let result = if self.quorum.is_empty() {
+            let mut ctx = ctx!(self, Node::Controller);
+            Some(self.controller.reassign(&mut ctx, part, replicas))
+        } else if let Some(i) = self.quorum.iter().position(|q| q.is_active()) {
+            let out = {
+                let mut ctx = ctx!(self, Node::QuorumController(i as u32 + 1));
+                self.quorum[i].reassign(&mut ctx, part, replicas)
+            };
+            self.sync_controller();
+            out
+        } else {
+            None
+        };
+        let error = match result {
+            Some(Ok(())) => return,
+            Some(Err((name, message))) => format!("{name}: {message}"),
+            // The admin client finds no active controller and times out.
+            None => "REQUEST_TIMED_OUT: no active controller".into(),
+        };
+        self.trace.emit(
+            self.now,
+            TraceKind::AdminError {
+                action: format!("reassign {tp}"),
+                error,
+            },
+        );
+    }
+
     fn apply_fault(&mut self, fault: Fault) {
         let description = describe_fault(&fault);
         self.trace.emit(self.now, TraceKind::Fault { description });
@@ -808,6 +847,22 @@ impl Sim {
                     }
                 }
             }
+            Fault::AddBroker { broker } => {
+                // Only a broker declared by an `add broker` line, and only its first start.
+                let i = (broker as usize).wrapping_sub(1);
+                if broker > self.topo.initial_brokers
+                    && self.brokers.get(i).is_some_and(|b| b.broker_epoch == 0)
+                {
+                    self.powered_off[i] = false;
+                    self.incarnation[i] += 1;
+                    let mut ctx = ctx!(self, Node::Broker(broker));
+                    self.brokers[i].start(&mut ctx);
+                }
+            }
+            Fault::Reassign {
+                partition,
+                replicas,
+            } => self.reassign(&partition, &replicas),
             Fault::Partition { groups, one_way } => self.net.partition(groups, one_way),
             Fault::Isolate { node } => self.net.isolate(node),
             Fault::Heal => self.net.heal(),
@@ -1171,6 +1226,18 @@ pub fn describe_fault(f: &Fault) -> String {
         ),
         Fault::Shutdown { broker } => format!("shutdown broker {broker}"),
         Fault::Restart { broker } => format!("restart broker {broker}"),
+        Fault::AddBroker { broker } => format!("add broker {broker}"),
+        Fault::Reassign {
+            partition,
+            replicas,
+        } => format!(
+            "reassign {partition} replicas={}",
+            replicas
+                .iter()
+                .map(|b| b.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
         Fault::Partition { groups, one_way } => {
             let sep = if *one_way { " -> " } else { " | " };
             format!(

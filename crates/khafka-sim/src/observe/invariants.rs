@@ -98,7 +98,9 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
             let hw = r.log.high_watermark;
             let epoch = r.state.leader_epoch;
             let isr_len = r.state.isr.len();
-            let min_isr = sim.topo.effective_min_isr(*part);
+            let min_isr = sim
+                .topo
+                .effective_min_isr_for(*part, r.state.replicas.len());
             if let Some((lb, le, lhw, lisr)) = sim.inv.last_leader_hw[*part as usize] {
                 if lb == b && le == epoch {
                     if hw < lhw {

@@ -51,6 +51,8 @@ pub enum ChangeReason {
     AlterPartition,
     PreferredLeaderElection,
     PeriodicUncleanElectionCheck,
+    /// `kafka-reassign-partitions --execute` (`AlterPartitionReassignments`).
+    Reassignment,
 }
 
 impl std::fmt::Display for ChangeReason {
@@ -64,6 +66,7 @@ impl std::fmt::Display for ChangeReason {
             ChangeReason::AlterPartition => "AlterPartition",
             ChangeReason::PreferredLeaderElection => "preferred leader election",
             ChangeReason::PeriodicUncleanElectionCheck => "periodic unclean election check",
+            ChangeReason::Reassignment => "partition reassignment",
         })
     }
 }
@@ -268,6 +271,32 @@ pub enum TraceKind {
         leader_epoch: u32,
         /// The member's generation when `poll()` returned them.
         generation: i32,
+    },
+    /// The controller changed a partition's replica set (KIP-455): a reassignment started (the
+    /// target replicas added, `adding` and `removing` set), completed (`removing` gone, both lists
+    /// empty) or was replaced by another.
+    ReplicasChanged {
+        partition: Arc<str>,
+        replicas: Vec<BrokerId>,
+        adding: Vec<BrokerId>,
+        removing: Vec<BrokerId>,
+        isr: Vec<BrokerId>,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        partition_epoch: u32,
+    },
+    /// A broker created (`hosted`) or deleted a local replica because the metadata log added it to,
+    /// or removed it from, the partition's replicas.
+    ReplicaHosted {
+        partition: Arc<str>,
+        broker: BrokerId,
+        hosted: bool,
+    },
+    /// The controller refused an operator's request (`kafka-reassign-partitions`): Kafka's error
+    /// and message.
+    AdminError {
+        action: String,
+        error: String,
     },
     /// A controller of a KRaft quorum changed role in a Raft epoch.
     Quorum {
@@ -895,6 +924,9 @@ pub mod tag {
     pub const GROUP: u64 = 22;
     pub const PROCESSED: u64 = 23;
     pub const QUORUM: u64 = 21;
+    pub const REPLICAS_CHANGED: u64 = 30;
+    pub const REPLICA_HOSTED: u64 = 31;
+    pub const ADMIN_ERROR: u64 = 32;
 }
 
 impl Encode for TraceEvent {
@@ -1067,6 +1099,41 @@ impl Encode for TraceEvent {
                 records.encode(h);
                 leader_epoch.encode(h);
                 generation.encode(h);
+            }
+            TraceKind::ReplicasChanged {
+                partition,
+                replicas,
+                adding,
+                removing,
+                isr,
+                leader,
+                leader_epoch,
+                partition_epoch,
+            } => {
+                h.word(tag::REPLICAS_CHANGED);
+                partition.encode(h);
+                replicas.encode(h);
+                adding.encode(h);
+                removing.encode(h);
+                isr.encode(h);
+                leader.encode(h);
+                leader_epoch.encode(h);
+                partition_epoch.encode(h);
+            }
+            TraceKind::ReplicaHosted {
+                partition,
+                broker,
+                hosted,
+            } => {
+                h.word(tag::REPLICA_HOSTED);
+                partition.encode(h);
+                broker.encode(h);
+                hosted.encode(h);
+            }
+            TraceKind::AdminError { action, error } => {
+                h.word(tag::ADMIN_ERROR);
+                action.encode(h);
+                error.encode(h);
             }
             TraceKind::Quorum {
                 controller,

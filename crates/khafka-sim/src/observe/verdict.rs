@@ -100,7 +100,8 @@ impl Sim {
     pub fn partition_view(&self, part: PartIdx) -> PartitionView {
         let info = &self.topo.parts[part as usize];
         let st = &self.controller.parts[part as usize];
-        let replica_states: Vec<ReplicaView> = info
+        // The replicas as the controller has them now (a reassignment changes them).
+        let replica_states: Vec<ReplicaView> = st
             .replicas
             .iter()
             .map(|b| {
@@ -125,9 +126,11 @@ impl Sim {
             partition: info.partition,
             leader: st.leader,
             leader_epoch: st.leader_epoch,
-            replicas: info.replicas.clone(),
+            replicas: st.replicas.clone(),
             isr: st.isr.clone(),
             elr: st.elr.clone(),
+            adding: st.adding.clone(),
+            removing: st.removing.clone(),
             high_watermark: hw,
             log_end_offset: leo,
             replica_states,

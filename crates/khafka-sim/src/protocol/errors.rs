@@ -32,6 +32,9 @@ pub enum ErrorCode {
     RebalanceInProgress,
     MemberIdRequired,
     FencedInstanceId,
+    /// `AlterPartition` succeeded but completed a reassignment that moved leadership away from the
+    /// leader that asked (`ReplicationControlManager.alterPartition`).
+    NewLeaderElected,
 }
 
 impl ErrorCode {
@@ -60,6 +63,7 @@ impl ErrorCode {
             ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
+            ErrorCode::NewLeaderElected => "NEW_LEADER_ELECTED",
         }
     }
 
@@ -89,6 +93,7 @@ impl ErrorCode {
             ErrorCode::RebalanceInProgress => 27,
             ErrorCode::MemberIdRequired => 79,
             ErrorCode::FencedInstanceId => 82,
+            ErrorCode::NewLeaderElected => 108,
         }
     }
 

@@ -50,6 +50,14 @@ pub struct PartitionState {
     pub replicas: Vec<BrokerId>,
     pub isr: Vec<BrokerId>,
     pub elr: Vec<BrokerId>,
+    /// Replicas a reassignment is adding (KIP-455's `addingReplicas`), ascending; they are in
+    /// `replicas` too. Empty when no reassignment is in progress.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adding: Vec<BrokerId>,
+    /// Replicas a reassignment will remove once the target replicas are all in the ISR
+    /// (`removingReplicas`), ascending; they are in `replicas` too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removing: Vec<BrokerId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

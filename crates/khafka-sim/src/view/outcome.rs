@@ -54,6 +54,11 @@ pub struct PartitionView {
     pub isr: Vec<BrokerId>,
     /// Eligible leader replicas (KIP-966); empty unless ELR is enabled.
     pub elr: Vec<BrokerId>,
+    /// A reassignment in progress (KIP-455): replicas being added and removed (both in `replicas`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adding: Vec<BrokerId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removing: Vec<BrokerId>,
     /// The leader's high watermark (or the last one known if offline).
     pub high_watermark: u64,
     /// The leader's log end offset (or the last one known if offline).
@@ -87,6 +92,13 @@ impl PartitionView {
             list(&self.replicas),
             list(&self.isr)
         );
+        // TopicCommand prints a reassignment in progress after the ISR.
+        if !self.adding.is_empty() {
+            line.push_str(&format!("\tAdding Replicas: {}", list(&self.adding)));
+        }
+        if !self.removing.is_empty() {
+            line.push_str(&format!("\tRemoving Replicas: {}", list(&self.removing)));
+        }
         if !self.elr.is_empty() {
             line.push_str(&format!("\tElr: {}", list(&self.elr)));
         }
