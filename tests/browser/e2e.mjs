@@ -591,7 +591,7 @@ await check('every lesson has an outline of its sections and previous / next lin
   const top = await page.locator('h2', { hasText: 'The old leader comes back' }).evaluate((h) => h.getBoundingClientRect().top);
   expect(top >= -2 && top < 120, `the section is at the top: ${top}`);
   const nav = await page.locator('nav.lesson-nav.bottom').innerText();
-  expect(nav.includes('← 3. Coordination') && nav.includes('→ 5. Retries'), `previous / next: ${nav}`);
+  expect(nav.includes('← 5. The example data flow') && nav.includes('→ 7. Retries'), `previous / next: ${nav}`);
   await page.locator('nav.lesson-nav.bottom a.next').click();
   await page.locator('h1', { hasText: 'Retries' }).waitFor();
 });
@@ -623,8 +623,12 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   await expect_text(status, (t) => t === 'Not yet', 'after Reset');
 });
 
-await check('the new lessons open and their first cell runs: keys and ordering, benefits and limits', async () => {
-  for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '8. Benefits', /records/]]) {
+await check('the new lessons open and their first cell runs: keys and ordering, brokers and clusters, the data flow, use cases, benefits and limits', async () => {
+  const last = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li').count(); })();
+  for (const [slug, title, headline] of [
+    ['events-keys-and-ordering', '1. Events', /40 records/], ['brokers-and-clusters', '4. Brokers and clusters', /records/],
+    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', `${last - 1}. Use cases`, /records/],
+    ['benefits-and-limits', `${last}. Benefits`, /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
     expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
@@ -636,8 +640,14 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('8. Benefits'), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith(`${home.length}. Benefits`), `course order: ${home}`);
+  // The reassignment cell: at its end the describe view shows the move done.
+  await page.goto(`${base}/#/lesson/brokers-and-clusters`);
+  await cell(1).locator('button', { hasText: /^Run$/ }).click();
+  const done = await cell(1).locator('.run').innerText();
+  expect(/Replicas: 4,2,3\s+Isr: 2,3,4/.test(done), `after the move: ${done.slice(0, 600)}`);
 });
+
 
 await check('going from one lesson to another shows the new lesson\'s cells', async () => {
   await page.goto(`${base}/#/lesson/unclean-leader-election`);
@@ -946,7 +956,7 @@ await check('a share link made in a lesson cell opens that lesson and cell in th
     const title = await other.title();
     await other.close();
     for (const k of Object.keys(before)) expect(before[k] === after[k], `cell ${i} ${k}: ${before[k]} vs ${after[k]}`);
-    expect(inView && title.startsWith('4. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
+    expect(inView && title.startsWith('6. acks and durability'), `opened in the lesson at cell ${i} (${title}, in view: ${inView})`);
     return { url, ...before };
   };
   await page.goto(`${base}/#/lesson/acks-and-durability`);
@@ -1622,8 +1632,8 @@ await check('← and → move between lessons, but not while typing in an editor
   // Nothing focused (the search box, still focused after the check before, keeps its arrows).
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   await page.keyboard.press('ArrowRight');
-  await page.locator('h1', { hasText: 'acks and durability' }).waitFor();
-  expect(page.url().endsWith('#/lesson/acks-and-durability'), page.url());
+  await page.locator('h1', { hasText: 'Brokers and clusters' }).waitFor();
+  expect(page.url().endsWith('#/lesson/brokers-and-clusters'), page.url());
   await page.keyboard.press('ArrowLeft');
   await page.locator('h1', { hasText: 'Coordination' }).waitFor();
   await page.keyboard.press('ArrowLeft');

@@ -69,6 +69,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "example-data-flow",
+        title: "The example data flow end to end: where the milliseconds go",
+        summary: "Producer, leader, replication, consumer: each step's latency measured; linger.ms, acks and a slow follower, each moving one step.",
+        file: "01c-example-data-flow.md",
+        part: 0,
+        minutes: 15,
+        needs: &["first-cluster"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "acks-and-durability",
         title: "acks and durability: what an acknowledgement promises",
         summary: "acks=0, 1 and all; the high watermark; min.insync.replicas; losing acknowledged writes.",
@@ -106,6 +116,16 @@ pub const LESSONS: &[Lesson] = &[
         part: 2,
         minutes: 19,
         needs: &["acks-and-durability"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "use-cases",
+        title: "Use cases: log aggregation, event-driven services, real-time analytics",
+        summary: "Many producers into one topic; one topic read by several consumer groups, each seeing every event; events counted as they arrive.",
+        file: "05a-use-cases.md",
+        part: 2,
+        minutes: 14,
+        needs: &["brokers-and-clusters", "example-data-flow"],
         exercises: 1,
     },
     Lesson {

@@ -25,6 +25,7 @@ fn opts() -> SimOptions {
         keep_trace: false,
         check_invariants: false,
         metrics_interval_us: 1_000_000,
+        flow_latency: false,
     }
 }
 

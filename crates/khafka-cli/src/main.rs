@@ -262,6 +262,8 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let trace_path = flag(&flags, "--trace");
     let opts = SimOptions {
         keep_trace: trace_path.is_some(),
+        // `khafka run` prints each step of the data flow.
+        flow_latency: true,
         ..scenario.sim_options()
     };
     let mut sim = Sim::with_options(scenario.spec.clone(), opts);
@@ -353,6 +355,17 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             ms(t.latency_p99_ms),
             ms(t.latency_max_ms)
         );
+        let f = &outcome.flow;
+        if f.end_to_end.records > 0 {
+            let step = |s: &khafka_sim::LatencyStats| format!("{}/{}", ms(s.p50_ms), ms(s.p99_ms));
+            out!(
+                "data flow ms p50/p99: to leader {} · replication {} · to consumer {} · end to end {}",
+                step(&f.to_leader),
+                step(&f.replication),
+                step(&f.to_consumer),
+                step(&f.end_to_end)
+            );
+        }
         if outcome.producer_errors.is_empty() {
             out!("producer errors: none");
         } else {

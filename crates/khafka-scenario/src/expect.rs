@@ -17,6 +17,8 @@
 //! expect assignment(g1, c1) == {orders-0, orders-1}   # the member's partitions, as its coordinator has them
 //! expect throughput >= 20000              # records acknowledged per second of the run
 //! expect latency_p99 < 50                 # ms from send() to the acknowledgement, 99th percentile
+//! expect latency_p50(end_to_end) < 20     # a step of the data flow: to_leader, replication,
+//!                                         # to_consumer, end_to_end (send() to first consumption)
 //! ```
 //!
 //! An expectation is `METRIC OP VALUE`. Metrics have one of three types, and the type decides which
@@ -101,8 +103,9 @@ pub enum Metric {
     Throughput,
     /// Bytes on the wire of acknowledged batches per second of the run.
     ThroughputBytes,
-    /// A percentile of the acknowledged records' latencies (50, 99 or 100), whole ms rounded down.
-    Latency(u8),
+    /// A percentile (50, 99 or 100), whole ms rounded down, of the acknowledged records' latencies
+    /// (send to acknowledgement), or of one step of the data flow.
+    Latency(u8, Option<FlowStep>),
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -146,6 +149,37 @@ impl GroupCount {
             GroupCount::CommitsFailed => g.commits_failed,
             GroupCount::TruncationsDetected => g.truncations_detected,
             GroupCount::LogTruncationExceptions => g.log_truncation_exceptions,
+        }
+    }
+}
+
+/// A step of the data flow whose latency `latency_p50(STEP)` and the like measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowStep {
+    /// `send()` to the first append on the leader.
+    ToLeader,
+    /// That append to the record's commit (the high watermark passed it).
+    Replication,
+    /// The commit to the first consumption.
+    ToConsumer,
+    /// `send()` to the first consumption.
+    EndToEnd,
+}
+
+impl FlowStep {
+    pub const ALL: &'static [FlowStep] = &[
+        FlowStep::ToLeader,
+        FlowStep::Replication,
+        FlowStep::ToConsumer,
+        FlowStep::EndToEnd,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowStep::ToLeader => "to_leader",
+            FlowStep::Replication => "replication",
+            FlowStep::ToConsumer => "to_consumer",
+            FlowStep::EndToEnd => "end_to_end",
         }
     }
 }
@@ -611,9 +645,35 @@ fn metric(
         "controller_epoch" => return no_args(Metric::ControllerEpoch),
         "throughput" => return no_args(Metric::Throughput),
         "throughput_bytes" => return no_args(Metric::ThroughputBytes),
-        "latency_p50" => return no_args(Metric::Latency(50)),
-        "latency_p99" => return no_args(Metric::Latency(99)),
-        "latency_max" => return no_args(Metric::Latency(100)),
+        "latency_p50" | "latency_p99" | "latency_max" => {
+            let pct = match name {
+                "latency_p50" => 50,
+                "latency_p99" => 99,
+                _ => 100,
+            };
+            return match args {
+                [] => Ok(Metric::Latency(pct, None)),
+                [(step, span)] => match FlowStep::ALL.iter().find(|s| s.name() == step) {
+                    Some(s) => Ok(Metric::Latency(pct, Some(*s))),
+                    None => {
+                        let names: Vec<&str> = FlowStep::ALL.iter().map(|s| s.name()).collect();
+                        let e = ParseError::new(*span, format!("unknown step `{step}`"));
+                        Err(match suggest(step, &names) {
+                            Some(s) => e.hint(format!("did you mean `{s}`?")),
+                            None => e.hint(format!(
+                                "the data flow's steps are: {} (none: send to acknowledgement)",
+                                names.join(", ")
+                            )),
+                        })
+                    }
+                },
+                _ => Err(
+                    ParseError::new(args_span, format!("`{name}` takes one step at most")).hint(
+                        format!("e.g. `{name}` (send to acknowledgement) or `{name}(end_to_end)`"),
+                    ),
+                ),
+            };
+        }
         "errors" => {
             return match args {
                 [] => Ok(Metric::Errors(None)),
@@ -1069,7 +1129,7 @@ impl Expect {
             }
             Metric::Throughput => Value::Int(outcome.throughput.records_per_sec),
             Metric::ThroughputBytes => Value::Int(outcome.throughput.bytes_per_sec),
-            Metric::Latency(pct) => {
+            Metric::Latency(pct, None) => {
                 let t = &outcome.throughput;
                 let v = match pct {
                     50 => t.latency_p50_ms,
@@ -1078,6 +1138,24 @@ impl Expect {
                 };
                 v.map_or_else(
                     || Value::Missing("no record was acknowledged".into()),
+                    Value::Int,
+                )
+            }
+            Metric::Latency(pct, Some(step)) => {
+                let f = &outcome.flow;
+                let s = match step {
+                    FlowStep::ToLeader => f.to_leader,
+                    FlowStep::Replication => f.replication,
+                    FlowStep::ToConsumer => f.to_consumer,
+                    FlowStep::EndToEnd => f.end_to_end,
+                };
+                let v = match pct {
+                    50 => s.p50_ms,
+                    99 => s.p99_ms,
+                    _ => s.max_ms,
+                };
+                v.map_or_else(
+                    || Value::Missing(format!("no record made the step `{}`", step.name())),
                     Value::Int,
                 )
             }

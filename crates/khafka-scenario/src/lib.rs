@@ -55,14 +55,15 @@ pub struct Scenario {
 impl Scenario {
     /// How to run this scenario so that every figure its expectations read is computed: the
     /// invariants are checked after every event when an expectation reads `violations` (the
-    /// standard run takes about 1.3 times as long; see docs/performance.md), and otherwise only in debug builds.
+    /// standard run takes about 1.3 times as long; see docs/performance.md), and otherwise only in debug builds;
+    /// each step of the data flow is measured when an expectation reads one (`latency_p50(STEP)`).
     pub fn sim_options(&self) -> khafka_sim::SimOptions {
+        let reads = |f: &dyn Fn(&expect::Metric) -> bool| self.expects.iter().any(|e| f(&e.metric));
         khafka_sim::SimOptions {
             check_invariants: cfg!(debug_assertions)
-                || self
-                    .expects
-                    .iter()
-                    .any(|e| matches!(e.metric, expect::Metric::Violations)),
+                || reads(&|m| matches!(m, expect::Metric::Violations)),
+            flow_latency: cfg!(debug_assertions)
+                || reads(&|m| matches!(m, expect::Metric::Latency(_, Some(_)))),
             ..khafka_sim::SimOptions::default()
         }
     }

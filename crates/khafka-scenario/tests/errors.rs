@@ -673,3 +673,17 @@ fn add_broker_and_reassign() {
     ))
     .is_empty());
 }
+
+#[test]
+fn data_flow_latency_steps() {
+    let base = "topic t partitions=1\nproducer p topic=t\nconsumer c topic=t\nrun 5s\n";
+    let e = one(&format!("{base}expect latency_p50(end_to_edn) < 5\n"));
+    assert_eq!(e.message, "unknown step `end_to_edn`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `end_to_end`?"));
+    let e = one(&format!(
+        "{base}expect latency_p99(to_leader, replication) < 5\n"
+    ));
+    assert_eq!(e.message, "`latency_p99` takes one step at most");
+    assert!(parse(&format!("{base}expect latency_max(to_consumer) >= 0\n")).is_ok());
+    assert!(parse(&format!("{base}expect latency_p50 < 100\n")).is_ok());
+}

@@ -52,7 +52,8 @@ pub use view::{outcome, snapshot};
 pub use config::{Acks, BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 pub use msg::ErrorCode;
 pub use outcome::{
-    Outcome, PartitionView, ProvenanceCounts, QuorumOutcome, ReplicaView, ThroughputOutcome,
+    FlowOutcome, LatencyStats, Outcome, PartitionView, ProvenanceCounts, QuorumOutcome,
+    ReplicaView, ThroughputOutcome,
 };
 pub use sim::{Sim, SimOptions};
 pub use spec::{BrokerId, BrokerRef, Fault, NodeRef, ScenarioSpec, TopicPartition};

@@ -42,6 +42,9 @@ pub struct SimOptions {
     pub check_invariants: bool,
     /// Metrics sampling interval.
     pub metrics_interval_us: u64,
+    /// Measure each step of the data flow in [`Sim::outcome`] (`Outcome::flow`): one more pass over
+    /// every record, so only when asked (an expectation reads a step; debug builds; the CLI).
+    pub flow_latency: bool,
 }
 
 impl Default for SimOptions {
@@ -50,6 +53,7 @@ impl Default for SimOptions {
             keep_trace: false,
             check_invariants: cfg!(debug_assertions),
             metrics_interval_us: 1_000_000,
+            flow_latency: cfg!(debug_assertions),
         }
     }
 }

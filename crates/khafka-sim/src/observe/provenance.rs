@@ -367,6 +367,29 @@ impl Provenance {
         }
     }
 
+    /// The data flow's steps for every record, in id order: `(to_leader, replication,
+    /// to_consumer, end_to_end)` in µs, each `None` when the record has not made that step (the
+    /// times are its batch's first append on a leader and commit, and its own first consumption).
+    pub fn for_each_flow(
+        &self,
+        mut f: impl FnMut(Option<u64>, Option<u64>, Option<u64>, Option<u64>),
+    ) {
+        for r in self.records.iter() {
+            let b = self.batches.get(r.batch as usize).expect("a created batch");
+            let sent = r.sent_us;
+            let appended = b.at(b.first_append_dt);
+            let committed = b.committed_us();
+            let consumed = (r.consumed_dt != NONE32).then(|| sent + r.consumed_dt as u64);
+            let step = |from: Option<u64>, to: Option<u64>| Some(to?.saturating_sub(from?));
+            f(
+                step(Some(sent), appended),
+                step(appended, committed),
+                step(committed, consumed),
+                step(Some(sent), consumed),
+            );
+        }
+    }
+
     /// Every record's brief, in id order.
     pub fn briefs(&self) -> impl Iterator<Item = (RecordId, RecordBrief)> + '_ {
         self.records.iter().enumerate().map(|(id, r)| {

@@ -517,6 +517,30 @@ impl Sim {
             groups: self.groups(),
             quorum: self.quorum_outcome(),
             throughput: self.throughput_outcome(),
+            flow: if self.opts.flow_latency {
+                self.flow_outcome()
+            } else {
+                Default::default()
+            },
+        }
+    }
+
+    /// The latency of each step of the data flow, over every record that made it so far.
+    pub fn flow_outcome(&self) -> crate::view::outcome::FlowOutcome {
+        use crate::view::outcome::{FlowOutcome, LatencyHistogram};
+        let mut h: [LatencyHistogram; 4] = Default::default();
+        self.prov.for_each_flow(|a, b, c, d| {
+            for (h, v) in h.iter_mut().zip([a, b, c, d]) {
+                if let Some(us) = v {
+                    h.add(us);
+                }
+            }
+        });
+        FlowOutcome {
+            to_leader: h[0].finish(),
+            replication: h[1].finish(),
+            to_consumer: h[2].finish(),
+            end_to_end: h[3].finish(),
         }
     }
 

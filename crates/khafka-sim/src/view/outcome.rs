@@ -135,6 +135,9 @@ pub struct Outcome {
     /// Throughput and produce latency over the run so far.
     #[serde(default)]
     pub throughput: ThroughputOutcome,
+    /// The latency of each step of the data flow (producer → leader → committed → consumer).
+    #[serde(default)]
+    pub flow: FlowOutcome,
 }
 
 /// What the producers achieved: records and bytes acknowledged per second since the first record
@@ -164,33 +167,76 @@ impl ThroughputOutcome {
         acked: u64,
         elapsed_us: u64,
     ) -> Self {
-        // Whole milliseconds by counting: an exact nearest-rank percentile of the rounded-down
-        // values, in one pass and without keeping every latency.
-        const DENSE_MS: usize = 1 << 16;
-        let mut dense = vec![0u32; DENSE_MS];
-        let mut sparse: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut n = 0u64;
-        latencies_us(&mut |us| {
-            let ms = us / 1_000;
-            n += 1;
-            match dense.get_mut(ms as usize) {
-                Some(c) => *c += 1,
-                None => *sparse.entry(ms).or_default() += 1,
-            }
-        });
+        let mut h = LatencyHistogram::default();
+        latencies_us(&mut |us| h.add(us));
+        let stats = h.finish();
+        let per_sec = |x: u64| (x as u128 * 1_000_000 / elapsed_us.max(1) as u128) as u64;
+        ThroughputOutcome {
+            records_per_sec: per_sec(acked),
+            bytes_per_sec: per_sec(acked_bytes),
+            acked_bytes,
+            latency_p50_ms: stats.p50_ms,
+            latency_p99_ms: stats.p99_ms,
+            latency_max_ms: stats.max_ms,
+        }
+    }
+}
+
+/// Nearest-rank percentiles of a set of latencies, in whole ms rounded down; `None` when the set is
+/// empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LatencyStats {
+    /// How many latencies were counted (records that reached both ends of the step).
+    pub records: u64,
+    pub p50_ms: Option<u64>,
+    pub p99_ms: Option<u64>,
+    pub max_ms: Option<u64>,
+}
+
+/// Counts latencies by whole millisecond: an exact nearest-rank percentile of the rounded-down
+/// values, in one pass and without keeping every latency.
+#[derive(Clone, Debug)]
+pub struct LatencyHistogram {
+    dense: Vec<u32>,
+    sparse: BTreeMap<u64, u64>,
+    n: u64,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            dense: vec![0; 1 << 12],
+            sparse: BTreeMap::new(),
+            n: 0,
+        }
+    }
+}
+
+impl LatencyHistogram {
+    pub fn add(&mut self, us: u64) {
+        let ms = us / 1_000;
+        self.n += 1;
+        match self.dense.get_mut(ms as usize) {
+            Some(c) => *c += 1,
+            None => *self.sparse.entry(ms).or_default() += 1,
+        }
+    }
+
+    pub fn finish(&self) -> LatencyStats {
+        let n = self.n;
         let rank = |pct: u64| (pct * n).div_ceil(100).max(1);
         let at_rank = |r: u64| -> Option<u64> {
             if n == 0 {
                 return None;
             }
             let mut seen = 0u64;
-            for (ms, &c) in dense.iter().enumerate() {
+            for (ms, &c) in self.dense.iter().enumerate() {
                 seen += c as u64;
                 if seen >= r {
                     return Some(ms as u64);
                 }
             }
-            for (&ms, &c) in &sparse {
+            for (&ms, &c) in &self.sparse {
                 seen += c;
                 if seen >= r {
                     return Some(ms);
@@ -198,16 +244,28 @@ impl ThroughputOutcome {
             }
             None
         };
-        let per_sec = |x: u64| (x as u128 * 1_000_000 / elapsed_us.max(1) as u128) as u64;
-        ThroughputOutcome {
-            records_per_sec: per_sec(acked),
-            bytes_per_sec: per_sec(acked_bytes),
-            acked_bytes,
-            latency_p50_ms: at_rank(rank(50)),
-            latency_p99_ms: at_rank(rank(99)),
-            latency_max_ms: at_rank(n),
+        LatencyStats {
+            records: n,
+            p50_ms: at_rank(rank(50)),
+            p99_ms: at_rank(rank(99)),
+            max_ms: at_rank(n),
         }
     }
+}
+
+/// The example data flow, step by step: for every record that made the step, the time it took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FlowOutcome {
+    /// From `send()` to the first append on the partition's leader: waiting in the producer's
+    /// batch (`linger.ms`), the request on the wire, the leader's queue.
+    pub to_leader: LatencyStats,
+    /// From that append to the record's commit: followers fetch it and the high watermark passes
+    /// it.
+    pub replication: LatencyStats,
+    /// From the commit to the first consumer that read it (its fetch and the response's trip).
+    pub to_consumer: LatencyStats,
+    /// From `send()` to the first consumption.
+    pub end_to_end: LatencyStats,
 }
 
 /// The KRaft quorum at the end of a run.
@@ -253,7 +311,7 @@ mod tests {
         assert_eq!(t.latency_max_ms, Some(100));
         assert_eq!(t.records_per_sec, 50);
         assert_eq!(t.bytes_per_sec, 1_000_000);
-        // Beyond the dense range (65 s) the same ranks hold.
+        // Beyond the dense range (4 s) the same ranks hold.
         let t = of(&[1_000, 70_000_000, 3_600_000_000], 0, 1);
         assert_eq!(t.latency_p50_ms, Some(70_000));
         assert_eq!(t.latency_max_ms, Some(3_600_000));

@@ -213,6 +213,11 @@ impl ClusterSnapshot {
             groups: sim.groups(),
             quorum: sim.quorum_outcome(),
             throughput: sim.throughput_outcome(),
+            flow: if sim.opts.flow_latency {
+                sim.flow_outcome()
+            } else {
+                Default::default()
+            },
         }
     }
 }
