@@ -80,6 +80,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
     let tc = khafka_sim::TopicConfig {
         min_insync_replicas: Some(min_isr),
         unclean_leader_election_enable: Some(unclean),
+        ..Default::default()
     };
     spec.topics.push(TopicSpec {
         name: "t".into(),

@@ -117,7 +117,7 @@ impl Broker {
                     },
                 );
             let id = ctx.batches.add(base, epoch, &batch.records, stamp);
-            r.log.append(id, ctx.batches, now_us);
+            super::log_manager::append(ctx, me, part, &mut r.log, id);
             if let Some(pb) = ctx.prov.batch_of(batch.records[0]) {
                 ctx.prov.leader_append(pb, me, id, now_us);
             }

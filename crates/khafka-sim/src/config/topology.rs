@@ -39,6 +39,39 @@ pub struct Topology {
     pub config: BrokerConfig,
     pub topics: Vec<TopicInfo>,
     pub parts: Vec<PartInfo>,
+    /// What brokers know of each producer's records, by producer index: the bytes of a record's
+    /// value and its key set (the log's segment sizes and the cleaner's keys read them; in Kafka
+    /// both travel inside the record batch).
+    pub producers: Vec<ProducerRecords>,
+}
+
+/// The records a producer writes, as far as a broker's log sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProducerRecords {
+    pub keys: crate::spec::KeySpec,
+    /// Bytes of each record's value (0 for tombstones: `value=null`).
+    pub value_bytes: u32,
+    /// Every record is a tombstone (a null value).
+    pub null_value: bool,
+}
+
+impl ProducerRecords {
+    /// Writes key `i` of this producer's key set into `out` (as `StringSerializer` would write it).
+    pub fn write_key(&self, i: u32, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        match &self.keys {
+            crate::spec::KeySpec::None => {}
+            crate::spec::KeySpec::Range { prefix, lo, .. } => {
+                let _ = write!(out, "{prefix}{}", lo + i as u64);
+            }
+            crate::spec::KeySpec::List(keys) => {
+                if let Some(k) = keys.get(i as usize) {
+                    out.push_str(k);
+                }
+            }
+        }
+    }
 }
 
 impl Topology {
@@ -88,7 +121,21 @@ impl Topology {
             config: spec.cluster.config.clone(),
             topics,
             parts,
+            producers: spec
+                .producers
+                .iter()
+                .map(|p| ProducerRecords {
+                    keys: p.keys.clone(),
+                    value_bytes: if p.null_value { 0 } else { p.record_size },
+                    null_value: p.null_value,
+                })
+                .collect(),
         }
+    }
+
+    /// A partition's effective log settings (`LogConfig`: the topic's, else the broker's).
+    pub fn log_config(&self, part: PartIdx) -> crate::config::LogConfig {
+        self.config.log.resolve(&self.topic_of(part).config.log)
     }
 
     /// The partition's name (`orders-0`), shared: cloning it does not allocate.

@@ -133,6 +133,23 @@ impl BatchStore {
         id
     }
 
+    /// Stores what the cleaner keeps of batch `id`: its records `skip..skip + count`, at their
+    /// offsets, with the same header (the sequence shifted to the first kept record). The piece
+    /// shares the original's record ids (no copy): a cleaned log costs 32 bytes per piece.
+    pub fn add_piece(&mut self, id: BatchId, skip: u32, count: u32) -> BatchId {
+        let b = *self.get(id);
+        assert!(count > 0 && skip + count <= b.count, "a piece of the batch");
+        let piece = BatchId::try_from(self.batches.len()).expect("fewer than 2^32 stored batches");
+        self.batches.push(StoredBatch {
+            base_offset: b.base_offset + skip as u64,
+            first_record: b.first_record + skip,
+            count,
+            base_sequence: b.sequence_at(skip),
+            ..b
+        });
+        piece
+    }
+
     #[cfg(feature = "groups")]
     /// Stores a batch of coordinator records a `__consumer_offsets` leader appends at
     /// `base_offset`, and returns its id.

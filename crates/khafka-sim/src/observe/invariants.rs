@@ -85,6 +85,29 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
                 r.log.high_watermark
             ));
         }
+        // §10.4: logStartOffset ≤ HW — retention never deletes at or above the high watermark.
+        if r.log.log_start_offset() > r.log.high_watermark {
+            problems.push(format!(
+                "{name} on {b}: log start offset {} > HW {}",
+                r.log.log_start_offset(),
+                r.log.high_watermark
+            ));
+        }
+        // §10.2: with only a time limit, no record younger than `retention.ms` (by its batch's
+        // largest timestamp, read from the records themselves) is ever below the log start.
+        let c = sim.topo.log_config(*part);
+        if c.cleanup.delete && c.retention_ms >= 0 && c.retention_bytes < 0 {
+            if let Some(ts) = r.log.deleted_max_timestamp_ms {
+                let now_ms = sim.now().as_us() / 1_000;
+                if now_ms as i128 - ts as i128 <= c.retention_ms as i128 {
+                    problems.push(format!(
+                        "{name} on {b}: a record of timestamp {ts} ms deleted at {now_ms} ms, \
+                         younger than retention.ms={}",
+                        c.retention_ms
+                    ));
+                }
+            }
+        }
         let cache = r.log.epoch_cache();
         if cache
             .windows(2)
@@ -268,15 +291,45 @@ pub fn check_global(sim: &mut Sim) {
                 continue;
             }
             let store = &sim.batches;
+            // What both still keep: from the later log start (retention) or history start (a
+            // follower that truncated fully). A record only one of them holds is a difference
+            // unless compaction or retention deleted it (a follower that copied a cleaned log).
+            let from = from
+                .max(lr.log.log_start_offset().max(mr.log.history_start()))
+                .max(mr.log.log_start_offset().max(lr.log.history_start()))
+                .min(hw);
             let mut diverged = None;
-            let mut theirs = mr.log.records_in(from, hw, store);
-            for (off, a) in lr.log.records_in(from, hw, store) {
-                let b = theirs.next();
-                if b.map(|(o, b)| (o, b.record_id, b.leader_epoch))
-                    != Some((off, a.record_id, a.leader_epoch))
-                {
-                    diverged = Some(off);
-                    break;
+            let mut ours = lr.log.records_in(from, hw, store).peekable();
+            let mut theirs = mr.log.records_in(from, hw, store).peekable();
+            loop {
+                match (ours.peek(), theirs.peek()) {
+                    (None, None) => break,
+                    (Some((o, a)), Some((t, b))) if o == t => {
+                        if (a.record_id, a.leader_epoch) != (b.record_id, b.leader_epoch) {
+                            diverged = Some(*o);
+                            break;
+                        }
+                        ours.next();
+                        theirs.next();
+                    }
+                    (Some((o, a)), t) if t.is_none_or(|(t, _)| o < t) => {
+                        if !sim.prov.is_deleted(a.record_id) {
+                            diverged = Some(*o);
+                            break;
+                        }
+                        ours.next();
+                    }
+                    (_, Some((t, b))) => {
+                        if !sim.prov.is_deleted(b.record_id) {
+                            diverged = Some(*t);
+                            break;
+                        }
+                        theirs.next();
+                    }
+                    (Some((o, _)), None) => {
+                        diverged = Some(*o);
+                        break;
+                    }
                 }
             }
             match diverged {

@@ -31,11 +31,16 @@ pub(crate) struct LeaderScan {
     /// instead of the record's 64-byte story, so a count walks little memory.
     meta: ChunkVec<u32>,
     parts: Vec<PartScan>,
+    /// Per partition: acknowledged records deleted by retention or compaction (never lost, present
+    /// or not; kept apart from the scans, which restart on a leader change).
+    deleted_acked: Vec<u64>,
 }
 
 const COPIES: u32 = 0xff;
 const ACKED: u32 = 1 << 8;
-const PRODUCER_SHIFT: u32 = 9;
+/// Deleted by retention or compaction on some replica (`Provenance::mark_deleted`).
+const DELETED: u32 = 1 << 9;
+const PRODUCER_SHIFT: u32 = 10;
 
 #[derive(Clone, Debug, Default)]
 struct PartScan {
@@ -44,7 +49,7 @@ struct PartScan {
     truncations: u64,
     /// Offsets `[0, scanned)` of that log are counted.
     scanned: u64,
-    /// Acknowledged records with at least one copy.
+    /// Acknowledged records with at least one copy, not deleted.
     acked_present: u64,
     /// Records with two copies or more.
     duplicated: u64,
@@ -83,12 +88,38 @@ impl LeaderScan {
             return;
         };
         *m |= ACKED;
-        if *m & COPIES > 0 {
+        if *m & DELETED != 0 {
+            add_at(&mut self.deleted_acked, part);
+        } else if *m & COPIES > 0 {
             if let Some(p) = self.parts.get_mut(part) {
                 p.acked_present += 1;
             }
         }
     }
+
+    /// A record was deleted by retention or compaction (once): an acknowledged one counts as
+    /// deleted, not as present or lost.
+    pub(crate) fn deleted(&mut self, id: RecordId, part: usize) {
+        let Some(m) = self.meta.get_mut(id as usize) else {
+            return;
+        };
+        *m |= DELETED;
+        if *m & ACKED != 0 {
+            add_at(&mut self.deleted_acked, part);
+            if *m & COPIES > 0 {
+                if let Some(p) = self.parts.get_mut(part) {
+                    p.acked_present -= 1;
+                }
+            }
+        }
+    }
+}
+
+fn add_at(v: &mut Vec<u64>, i: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    v[i] += 1;
 }
 
 impl Sim {
@@ -107,15 +138,18 @@ impl Sim {
                     log_end_offset: r.map_or(0, |r| r.log.log_end_offset()),
                     high_watermark: r.map_or(0, |r| r.log.high_watermark),
                     online: broker.is_running(),
+                    log_start_offset: r.map_or(0, |r| r.log.log_start_offset()),
                 }
             })
             .collect();
         let source = st
             .leader
             .or(self.controller.last_known_leader[part as usize]);
-        let (hw, leo) = source
+        let (hw, leo, log_start) = source
             .and_then(|l| replica_states.iter().find(|r| r.broker == l))
-            .map_or((0, 0), |r| (r.high_watermark, r.log_end_offset));
+            .map_or((0, 0, 0), |r| {
+                (r.high_watermark, r.log_end_offset, r.log_start_offset)
+            });
         PartitionView {
             topic: self.topo.topics[info.topic as usize].name.clone(),
             partition: info.partition,
@@ -127,6 +161,7 @@ impl Sim {
             high_watermark: hw,
             log_end_offset: leo,
             replica_states,
+            log_start_offset: log_start,
         }
     }
 
@@ -295,7 +330,7 @@ impl Sim {
                     ps.not_first.push(offset);
                     return;
                 }
-                if *m & ACKED != 0 {
+                if *m & ACKED != 0 && *m & DELETED == 0 {
                     ps.acked_present += 1;
                 }
                 if let Some(max) = ps.max_seen.get_mut((*m >> PRODUCER_SHIFT) as usize) {
@@ -334,6 +369,7 @@ impl Sim {
             failed: self.prov.failed,
             pending: sent - acknowledged - self.prov.failed,
             consumed: self.prov.consumed,
+            deleted: self.prov.deleted,
             ..ProvenanceCounts::default()
         };
         for (part, ps) in self.prov.scan.parts.iter().enumerate() {
@@ -345,7 +381,8 @@ impl Sim {
                 c.unavailable += acked;
                 continue;
             }
-            c.lost += acked - ps.acked_present;
+            let deleted = self.prov.scan.deleted_acked.get(part).copied().unwrap_or(0);
+            c.lost += acked - ps.acked_present - deleted;
             if self.topo.is_internal(part as PartIdx) {
                 continue;
             }
@@ -376,6 +413,10 @@ impl Sim {
             if info.consumed {
                 c.consumed += 1;
             }
+            let deleted = self.prov.is_deleted(id);
+            if deleted {
+                c.deleted += 1;
+            }
             let n = copies[id as usize];
             if n > 1 {
                 c.duplicated += 1;
@@ -383,7 +424,7 @@ impl Sim {
             if info.acked {
                 if !has_leader[part] {
                     c.unavailable += 1;
-                } else if n == 0 {
+                } else if n == 0 && !deleted {
                     c.lost += 1;
                 }
             }
@@ -480,7 +521,9 @@ impl Sim {
                 let acked = info.acked;
                 let id = *id as usize;
                 match verdict {
-                    "lost" => acked && leader && copies(id) == 0,
+                    "lost" => {
+                        acked && leader && copies(id) == 0 && !self.prov.is_deleted(id as RecordId)
+                    }
                     "unavailable" => acked && !leader,
                     "duplicated" => copies(id) > 1,
                     _ => false,

@@ -410,20 +410,27 @@ impl Consumer {
                                 .batches
                                 .last()
                                 .map_or(fp.base_offset, |&id| store.get(id).next_offset());
-                            if fp.batches.is_empty() || pos < fp.base_offset || pos >= end {
+                            // A compacted log has gaps: the first batch may start after the
+                            // position (the records between were cleaned away).
+                            let from = if pos < fp.base_offset && fp.fetch_offset == pos {
+                                fp.base_offset
+                            } else {
+                                pos
+                            };
+                            if fp.batches.is_empty() || from < fp.base_offset || from >= end {
                                 ctx.pools.batches.give(fp.batches);
                                 continue;
                             }
                             let now = ctx.now.as_us();
                             for &id in &fp.batches {
                                 let base = store.get(id).base_offset;
-                                let skip = pos.saturating_sub(base) as usize;
+                                let skip = from.saturating_sub(base) as usize;
                                 for rid in store.record_ids(id).skip(skip) {
                                     ctx.prov.consume(rid, now);
+                                    self.received += 1;
                                 }
                             }
                             let n = end - pos;
-                            self.received += n;
                             if let Some(&last) = fp.batches.last() {
                                 self.position_epochs[p] = Some(store.get(last).leader_epoch);
                             }
@@ -441,8 +448,9 @@ impl Consumer {
                             ctx.pools.batches.give(fp.batches);
                         }
                         ErrorCode::OffsetOutOfRange => {
-                            self.positions[p] = match self.config.auto_offset_reset {
-                                OffsetReset::Earliest => Some(0),
+                            let reset = match self.config.auto_offset_reset {
+                                // `ListOffsets(EARLIEST)`: the log start offset.
+                                OffsetReset::Earliest => Some(fp.log_start_offset),
                                 OffsetReset::Latest => Some(fp.high_watermark),
                                 // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
                                 // the partition is not fetched any more.
@@ -451,6 +459,20 @@ impl Consumer {
                                     None
                                 }
                             };
+                            // A position retention deleted (`FetchCollector.handleInitializeErrors`:
+                            // "Fetch position … is out of range … resetting offset").
+                            if let Some(pos) =
+                                self.positions[p].filter(|&pos| pos < fp.log_start_offset)
+                            {
+                                ctx.emit(crate::trace::TraceKind::OffsetReset {
+                                    consumer: self.name.clone(),
+                                    partition: ctx.topo.part_name(fp.part),
+                                    position: pos,
+                                    log_start_offset: fp.log_start_offset,
+                                    reset_to: reset,
+                                });
+                            }
+                            self.positions[p] = reset;
                         }
                         _ => refresh = true,
                     }
