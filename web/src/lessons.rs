@@ -42,8 +42,14 @@ pub const LESSONS: &[Lesson] = &[
         file: "04-unclean-leader-election.md",
     },
     Lesson {
+        slug: "retention-and-compaction",
+        title: "6. Retention and compaction: Kafka as storage",
+        summary: "Segments, retention.ms and retention.bytes, a consumer behind retention (OFFSET_OUT_OF_RANGE and auto.offset.reset), compacted topics as tables of latest values, tombstones.",
+        file: "06-retention-and-compaction.md",
+    },
+    Lesson {
         slug: "benefits-and-limits",
-        title: "6. Benefits and limits: what Kafka promises, and what it does not",
+        title: "7. Benefits and limits: what Kafka promises, and what it does not",
         summary: "Scalability, fault tolerance and throughput, each with its conditions; no order across partitions, loss with acks=1, unclean election.",
         file: "05-benefits-and-limits.md",
     },

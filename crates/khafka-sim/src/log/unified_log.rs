@@ -165,6 +165,9 @@ pub struct Log {
     /// broker from the records themselves, for the retention invariant).
     #[serde(skip)]
     pub deleted_max_timestamp_ms: Option<u64>,
+    /// `truncations` when the cleaner last installed its result (for the compaction invariant).
+    #[serde(skip)]
+    pub cleaned_at_truncations: u64,
 }
 
 impl Log {
@@ -727,6 +730,7 @@ impl Log {
         }
         self.cleaned = cleaned;
         self.clean_end = end;
+        self.cleaned_at_truncations = self.truncations;
         // Recount the segments below `end` (their timestamps stay: a simplification).
         let mut i = 0;
         let mut counts: Vec<(u64, u32)> = vec![(0, 0); self.segments.len()];
@@ -788,9 +792,11 @@ impl Log {
         &self.cleaned
     }
 
-    /// Sets the HW, clamped into `[0, LEO]` (`UnifiedLog.updateHighWatermark`).
+    /// Sets the HW, clamped into `[log start, LEO]` (`UnifiedLog.updateHighWatermark`): a broker
+    /// recovering an HW checkpoint older than its last retention never puts the HW below its log
+    /// start.
     pub fn set_high_watermark(&mut self, hw: u64) {
-        self.high_watermark = hw.min(self.log_end_offset());
+        self.high_watermark = hw.max(self.log_start_offset).min(self.log_end_offset());
     }
 }
 
@@ -914,5 +920,65 @@ mod tests {
         assert_eq!(log.truncate_to(4, &s), 4);
         assert_eq!(log.truncate_to(1, &s), 0);
         assert_eq!(log.batches().len(), 0);
+    }
+
+    /// kafka-semantics.md §10.2's example: segments [0–99] (1000 bytes, largest timestamp T−3h),
+    /// [100–199] (1000 bytes, T−40min) and active [200–249] (500 bytes, T−1min); HW=250.
+    fn three_segments() -> (Log, BatchStore, u64) {
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        let t = 10 * 3_600_000;
+        let roll = RollConfig {
+            segment_bytes: u64::MAX,
+            segment_ms: 1,
+        };
+        for (base, n, bytes, ts) in [
+            (0u64, 100u64, 1000, t - 3 * 3_600_000),
+            (100, 100, 1000, t - 40 * 60_000),
+            (200, 50, 500, t - 60_000),
+        ] {
+            let ids: Vec<u64> = (base..base + n).collect();
+            let b = s.add(base, 0, &ids, None);
+            let meta = BatchMeta {
+                bytes,
+                max_timestamp_ms: ts,
+            };
+            log.append_with(b, &s, 0, meta, roll);
+        }
+        log.set_high_watermark(250);
+        assert_eq!(log.segments().len(), 3);
+        assert_eq!(std::mem::size_of::<Segment>(), 40);
+        (log, s, t)
+    }
+
+    #[test]
+    fn retention_deletes_whole_segments_as_the_reference_example_says() {
+        let cfg = |ms: i64, bytes: i64| RetentionConfig {
+            delete: true,
+            retention_ms: ms,
+            retention_bytes: bytes,
+        };
+        let (mut log, _, t) = three_segments();
+        let d = log.delete_old_segments(t, &cfg(-1, 1200));
+        assert_eq!((d.len(), log.log_start_offset()), (1, 100), "{d:?}");
+        let (mut log, _, t) = three_segments();
+        log.delete_old_segments(t, &cfg(3_600_000, -1));
+        assert_eq!(log.log_start_offset(), 100);
+        // All three due: an empty active segment is rolled at 250 and the rest deleted.
+        let (mut log, _, t) = three_segments();
+        let d = log.delete_old_segments(t, &cfg(30_000, -1));
+        assert!(d[0].rolled);
+        assert_eq!(log.log_start_offset(), 250);
+        assert_eq!(log.segments().len(), 1);
+        assert_eq!(log.segments()[0].batches, 0);
+        // Never above the high watermark: with HW=150 only [0–99] can go.
+        let (mut log, _, t) = three_segments();
+        log.high_watermark = 150;
+        log.delete_old_segments(t, &cfg(30_000, -1));
+        assert_eq!(log.log_start_offset(), 100);
+        // `compact` alone: retention deletes nothing.
+        let (mut log, _, t) = three_segments();
+        let mut c = cfg(30_000, 0);
+        c.delete = false;
+        assert!(log.delete_old_segments(t, &c).is_empty());
     }
 }

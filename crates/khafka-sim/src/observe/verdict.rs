@@ -59,6 +59,11 @@ struct PartScan {
     not_first: Vec<u64>,
     /// Per producer: the highest record id counted.
     max_seen: Vec<RecordId>,
+    /// Offset ranges `[from, to)` of the counted log that hold no record (before the history of a
+    /// follower that truncated fully, gaps of a copied cleaned log), ascending.
+    gaps: Vec<(u64, u64)>,
+    /// The offset after the last record counted.
+    next: u64,
 }
 
 impl PartScan {
@@ -314,7 +319,12 @@ impl Sim {
                 ps.scanned = end;
                 continue;
             }
+            ps.next = ps.next.max(ps.scanned);
             log.for_each_record_id(ps.scanned, end, &self.batches, |offset, id| {
+                if offset > ps.next {
+                    ps.gaps.push((ps.next, offset));
+                }
+                ps.next = offset + 1;
                 let Some(m) = scan.meta.get_mut(id as usize) else {
                     ps.not_first.push(offset);
                     return;
@@ -341,6 +351,10 @@ impl Sim {
                     }
                 }
             });
+            if ps.next < end {
+                ps.gaps.push((ps.next, end));
+                ps.next = end;
+            }
             ps.scanned = end;
         }
         self.prov.scan = scan;
@@ -387,7 +401,12 @@ impl Sim {
                 continue;
             }
             let hw = log.map_or(0, |l| l.high_watermark).min(ps.scanned);
-            c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64;
+            let absent: u64 = ps
+                .gaps
+                .iter()
+                .map(|&(from, to)| to.min(hw).saturating_sub(from))
+                .sum();
+            c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64 - absent;
         }
         Some(c)
     }

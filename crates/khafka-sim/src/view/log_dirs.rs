@@ -120,3 +120,61 @@ impl Sim {
         out
     }
 }
+
+/// One record of a replica's live log, as a consumer reading it would see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LiveRecord {
+    pub offset: u64,
+    pub record: crate::log::RecordId,
+    /// Its key (`None`: a null key).
+    pub key: Option<String>,
+    /// A null value (a tombstone).
+    pub tombstone: bool,
+}
+
+impl Sim {
+    /// The live log of `partition` (`orders-0`) on `broker`, from its log start offset: what a
+    /// fetch from there returns, gaps left by the cleaner included. `None` if that broker holds no
+    /// replica of it.
+    pub fn live_records(&self, partition: &str, broker: BrokerId) -> Option<Vec<LiveRecord>> {
+        let part = (0..self.topo.parts.len() as PartIdx)
+            .find(|p| &*self.topo.part_name(*p) == partition)?;
+        let r = self
+            .brokers
+            .get((broker as usize).checked_sub(1)?)?
+            .replicas
+            .get(&part)?;
+        let store = &self.batches;
+        let start = r.log.log_start_offset();
+        let mut out = Vec::new();
+        let mut key = String::new();
+        for id in r.log.live_batches_from(start, store) {
+            let b = store.get(id);
+            for i in 0..b.count {
+                let offset = b.base_offset + i as u64;
+                if offset < start {
+                    continue;
+                }
+                let record = store.record_id(id, i);
+                let (k, tombstone) = match self.prov.producer_and_key(record) {
+                    Some((p, k)) => {
+                        let info = &self.topo.producers[p as usize];
+                        let k = k.map(|k| {
+                            info.write_key(k, &mut key);
+                            key.clone()
+                        });
+                        (k, info.null_value)
+                    }
+                    None => (None, false),
+                };
+                out.push(LiveRecord {
+                    offset,
+                    record,
+                    key: k,
+                    tombstone,
+                });
+            }
+        }
+        Some(out)
+    }
+}
