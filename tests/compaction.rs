@@ -61,7 +61,8 @@ fn a_tombstone_deletes_its_key_then_goes_after_delete_retention() {
         assert_eq!(user3(&sim, b), vec![], "broker {b} at 17.5 s");
     }
     sim.run();
-    assert!(sim.violations.is_empty(), "{:?}", sim.violations);
+    let violations = &sim.outcome().violations;
+    assert!(violations.is_empty(), "{violations:?}");
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn run_of(path: &Path) -> (String, String) {
     let mut sim = Sim::with_options(scenario.spec, opts);
     sim.run();
     let mut text = String::new();
-    for ev in sim.trace.notable.iter() {
+    for ev in sim.notable_events() {
         text.push_str(&serde_json::to_string(ev).expect("trace events serialize"));
         text.push('\n');
     }

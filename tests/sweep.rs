@@ -5,10 +5,13 @@
 //! connection (and no unclean election or power loss), no record is reordered. A failure prints the
 //! seed and the generated scenario. Half the seeds also make the consumer one of two members of a
 //! consumer group, with consumer crashes, closes and restarts and crashes of the group's coordinator
-//! among the faults; the group invariant (no partition fetched by two members of one generation)
+//! among the faults (half of those give the members an application poll loop — processing time,
+//! commitSync or commitAsync before or after processing — and add seeks and reset-offsets); the group invariant (no partition fetched by two members of one generation)
 //! holds throughout, and after recovery (every consumer restarted, 400 s for groups: a lost
 //! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
-//! once and have committed up to the high watermark (lag 0).
+//! once and have committed up to the high watermark (lag 0). A quarter of the seeds give every link
+//! a bandwidth (1 or 10 MB/s, one link sometimes cut to 100 KB/s) and each producer a
+//! `compression.type` and sometimes 1,000-byte records.
 //!
 //!
 //! After its faults every seed enters a recovery phase: every link healed (and back to the scenario's
@@ -127,6 +130,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         latency_us_min: 200,
         latency_us_max: 200 + rng.below(3_000),
         loss_ppm: pick(&mut rng, &[0, 0, 1_000, 20_000]) as u32,
+        bandwidth_bps: 0,
     };
     let end = spec.run_for.as_us();
     let nfaults = rng.below(8);
@@ -196,12 +200,14 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                     latency_us_min: 500,
                     latency_us_max: 5_000,
                     loss_ppm: 100_000,
+                    bandwidth_bps: 0,
                 },
             }),
         };
         spec.schedule.push(Scheduled { at, fault });
     }
     add_quorum(&mut spec, seed);
+    add_throughput(&mut spec, seed);
     add_log_settings(&mut spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
     add_group(&mut spec, seed);
@@ -286,6 +292,36 @@ fn add_log_settings(spec: &mut ScenarioSpec, seed: u64) {
     }
 }
 
+/// A quarter of the seeds give every link a bandwidth (1 or 10 MB/s, sometimes one link fault at
+/// 100 KB/s), larger records on some, and a `compression.type` to each producer. Drawn from their
+/// own stream, so the rest of a seed's scenario is what it was without them.
+fn add_throughput(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-throughput");
+    if rng.below(4) != 0 {
+        return;
+    }
+    spec.network.bandwidth_bps = pick(&mut rng, &[1_000_000, 10_000_000]);
+    for p in &mut spec.producers {
+        p.record_size = pick(&mut rng, &[100, 100, 1_000]);
+        let codec = pick(&mut rng, &["none", "gzip", "snappy", "lz4", "zstd"]);
+        p.config.set("compression.type", codec).unwrap();
+    }
+    if rng.below(2) == 0 {
+        let brokers = spec.cluster.brokers;
+        spec.schedule.push(Scheduled {
+            at: SimTime(rng.below(spec.run_for.as_us())),
+            fault: Fault::Link(LinkOverride {
+                from: vec![NodeRef::Broker(1 + rng.below(brokers as u64) as u32)],
+                to: (1..=brokers).map(NodeRef::Broker).collect(),
+                link: LinkSpec {
+                    bandwidth_bps: 100_000,
+                    ..spec.network.clone()
+                },
+            }),
+        });
+    }
+}
+
 /// Half the seeds make the consumer a member of group `g` with a second member, and schedule
 /// consumer crashes, closes and restarts and crashes of the group's coordinator (the leader of
 /// `__consumer_offsets-3`). Drawn from their own stream, so the rest of a seed's scenario is what it
@@ -329,7 +365,63 @@ fn add_group(spec: &mut ScenarioSpec, seed: u64) {
         };
         spec.schedule.push(Scheduled { at, fault });
     }
+    add_application(spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
+}
+
+/// Half the group seeds give the members an application poll loop (processing time per record,
+/// commitSync or commitAsync before or after processing) and add seeks and reset-offsets to the
+/// faults. Their own stream, so the other group seeds keep their scenarios.
+fn add_application(spec: &mut ScenarioSpec, seed: u64) {
+    use khafka_sim::spec::{ResetOffsets, ResetTo, SeekTo};
+    let mut rng = SimRng::derive(seed, "sweep-consumer-app");
+    if rng.below(2) == 0 {
+        return;
+    }
+    for c in &mut spec.consumers {
+        let ms = pick(&mut rng, &["0", "1", "2"]);
+        c.config.set("sim.processing.time.ms", ms).unwrap();
+        let commit = pick(&mut rng, &["none", "sync", "async"]);
+        c.config.set("sim.commit", commit).unwrap();
+        let when = pick(&mut rng, &["after-processing", "before-processing"]);
+        c.config.set("sim.commit.when", when).unwrap();
+        if commit != "none" && rng.below(2) == 0 {
+            c.config.set("enable.auto.commit", "false").unwrap();
+        }
+        if rng.below(2) == 0 {
+            c.config.set("max.poll.records", "50").unwrap();
+        }
+    }
+    let partitions = spec.topics[0].partitions as u64;
+    let end = spec.run_for.as_us();
+    for _ in 0..rng.below(4) {
+        let at = SimTime(rng.below(end));
+        let partition = TopicPartition::new("t", rng.below(partitions) as u32);
+        let fault = match rng.below(3) {
+            0 => Fault::Seek {
+                consumer: pick(&mut rng, &["c", "c2"]).to_string(),
+                partition,
+                to: match rng.below(3) {
+                    0 => SeekTo::Beginning,
+                    1 => SeekTo::End,
+                    _ => SeekTo::Offset(rng.below(2_000)),
+                },
+            },
+            _ => Fault::ResetOffsets(ResetOffsets {
+                group: "g".into(),
+                topic: "t".into(),
+                partition: (rng.below(2) == 0).then_some(partition.partition),
+                to: match rng.below(4) {
+                    0 => ResetTo::Earliest,
+                    1 => ResetTo::Latest,
+                    2 => ResetTo::ShiftBy(rng.below(200) as i64 - 100),
+                    _ => ResetTo::Datetime(rng.below(end)),
+                },
+                dry_run: rng.below(4) == 0,
+            }),
+        };
+        spec.schedule.push(Scheduled { at, fault });
+    }
 }
 
 /// After the recovery phase a group's live members own every partition of `t` once, and have
@@ -344,7 +436,7 @@ fn group_settled(sim: &Sim) -> Vec<String> {
     }
     for p in &g.partitions {
         let owners = sim
-            .consumers
+            .consumers()
             .iter()
             .filter(|c| c.fetches(p.partition as usize))
             .count();
@@ -405,7 +497,7 @@ fn add_quorum(spec: &mut ScenarioSpec, seed: u64) {
 
 /// The story of the first lost record, to make a failure readable.
 fn first_lost(sim: &Sim) -> String {
-    for (id, info) in sim.prov.briefs() {
+    for (id, info) in sim.provenance().briefs() {
         if !info.acked {
             continue;
         }
@@ -413,8 +505,13 @@ fn first_lost(sim: &Sim) -> String {
         let Some(l) = sim.verdict_source(info.part) else {
             continue;
         };
-        let log = &sim.brokers[(l - 1) as usize].replicas[&info.part].log;
-        if !log.records(&sim.batches).any(|(_, r)| r.record_id == id) {
+        let Some(log) = sim.replica_log(l, info.part) else {
+            return format!("record {id}: its verdict source, broker {l}, has no log of it");
+        };
+        if !log
+            .records(sim.batch_store())
+            .any(|(_, r)| r.record_id == id)
+        {
             return format!(
                 "record {id} {info:?}; final leader {l} epoch {} LEO {} HW {} cache {:?}; describe: {}",
                 view.leader_epoch,
@@ -540,7 +637,7 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     let mut seen = |name: &'static str, hit: bool| {
         *tally.entry(name).or_default() += u64::from(hit);
     };
-    let notable: Vec<&TraceKind> = sim.trace.notable.iter().map(|e| &e.kind).collect();
+    let notable: Vec<&TraceKind> = sim.notable_events().map(|e| &e.kind).collect();
     let any = |f: &dyn Fn(&TraceKind) -> bool| notable.iter().any(|k| f(k));
     seen(
         "unclean election",
@@ -576,6 +673,17 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
         }),
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
+    // A link with a bandwidth so full that a message waited 100 ms for it.
+    seen("full link", sim.longest_link_wait_us() >= 100_000);
+    seen(
+        "compressed batches acknowledged",
+        outcome.throughput.acked_bytes > 0
+            && sim
+                .spec()
+                .producers
+                .iter()
+                .any(|p| p.config.compression_type != khafka_sim::msg::CompressionType::None),
+    );
     seen(
         "group rebalance",
         outcome.groups.iter().any(|g| g.generation >= 2),
@@ -589,6 +697,21 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     seen(
         "record processed twice by a group",
         outcome.groups.iter().any(|g| g.processed_twice > 0),
+    );
+    seen(
+        "record never processed by a group",
+        outcome.groups.iter().any(|g| g.never_processed > 0),
+    );
+    seen(
+        "application commit failed",
+        outcome.groups.iter().any(|g| g.commits_failed > 0),
+    );
+    seen(
+        "offsets reset by kafka-consumer-groups",
+        any(&|k| {
+            matches!(k, TraceKind::Group { text, .. }
+                if text.starts_with("reset-offsets: ") && !text.contains("Error") && !text.contains("dry run"))
+        }),
     );
     seen("acknowledged record lost", outcome.provenance.lost > 0);
     seen(
@@ -672,7 +795,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
     }
     problems.extend(recover(&mut sim, spec));
     if !problems.is_empty() && std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {
-        for e in sim.trace.notable.iter() {
+        for e in sim.notable_events() {
             eprintln!("{} {:?}", e.time, e.kind);
         }
     }

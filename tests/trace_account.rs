@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The export exactly as `khafka run --trace` writes it.
 fn export(sim: &Sim) -> String {
     let mut text = String::new();
-    for e in sim.trace.events.as_deref().expect("the trace was kept") {
+    let events = sim.trace_events();
+    assert!(!events.is_empty(), "the trace was kept");
+    for e in events {
         text.push_str(&serde_json::to_string(e).unwrap());
         text.push('\n');
     }

@@ -1,7 +1,8 @@
-// Starts the formats page's bundle (crates/khafka-formats-page) once its wasm-bindgen glue
-// (formats-ui-v1/khafka-formats-page.js, wasm-bindgen's no-modules target) has run. Added to the page
-// by the main app (web/src/formats_loader.rs) only when a reader opens /#/formats; a failure is
-// reported to the main app, which shows it.
-wasm_bindgen({ module_or_path: './formats-ui-v1/khafka-formats-page_bg.wasm' }).catch((e) => {
-  dispatchEvent(new CustomEvent('khafka-formats-page-failed', { detail: String(e) }));
-});
+// Starts the formats page's bundle (crates/khafka-formats-page, wasm-bindgen's `web` target). Added
+// to the page as a module script by the main app (web/src/bundle.rs) only when a reader opens
+// /#/formats, with `?try=N`: the glue is imported with the same suffix, so a retry fetches afresh.
+// A failure is reported to the main app, which shows it.
+const attempt = new URL(import.meta.url).search;
+import(`./khafka-formats-page.js${attempt}`)
+  .then((glue) => glue.default({ module_or_path: new URL('./khafka-formats-page_bg.wasm', import.meta.url) }))
+  .catch((e) => dispatchEvent(new CustomEvent('khafka-formats-page-failed', { detail: String(e) })));

@@ -24,7 +24,8 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 const b64 = (s) => Buffer.from(s).toString('base64url');
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p / 100 * s.length) - 1)]; };
 
-// 1. Cold load: a fresh context (empty cache) to a lesson whose cell can be clicked.
+// 1. Cold load: a fresh context (empty cache) to a lesson whose cell can be clicked (the main bundle,
+// the lesson's prose, then the notebook bundle).
 {
   const times = [];
   for (let i = 0; i < 5; i++) {
@@ -108,7 +109,8 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 {
   await page.close();
   const fresh = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  await fresh.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
+  // The notebook bundle runs the engine; its start script announces its wasm instance.
+  await fresh.addInitScript(() => addEventListener('khafka-notebook-started', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
   const src = readFileSync(join(here, '..', 'scenarios', 'standard.khafka'), 'utf8').replace('run 60s', 'run 600s');
   await fresh.goto(`${base}/#/presenter?s=${b64(src)}`);
   await fresh.locator('.presenter').waitFor();

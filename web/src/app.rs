@@ -2,9 +2,9 @@
 
 use crate::doc_page::DocPage;
 use crate::lessons::{self, LESSONS};
-use crate::playground::Playground;
-use crate::presenter::Presenter;
+use crate::notebook_loader::NotebookSlot;
 use crate::progress;
+use crate::slot::Slot;
 use yew::prelude::*;
 
 /// The site's pages. The address's fragment is the route (`#/lesson/first-cluster`), optionally
@@ -86,9 +86,13 @@ fn set_title(page: &str) {
 }
 
 fn switch(route: Route) -> Html {
+    let lesson_title = match &route {
+        Route::Lesson { slug } => lessons::find(slug).map(lessons::numbered_title),
+        _ => None,
+    };
     set_title(match &route {
         Route::Home => "",
-        Route::Lesson { slug } => lessons::find(slug).map_or("Not found", |l| l.title),
+        Route::Lesson { .. } => lesson_title.as_deref().unwrap_or("Not found"),
         Route::Playground => "Playground",
         Route::Language => "The scenario language",
         Route::Glossary => "Glossary",
@@ -103,43 +107,36 @@ fn switch(route: Route) -> Html {
         Route::Lesson { slug } => match lessons::find(&slug) {
             Some(l) => {
                 progress::mark_read(l.slug);
-                // A share link made in one of its cells opens that cell in that state.
-                let hash = web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default();
-                let shared = crate::share::from_hash(&hash)
-                    .filter(|s| s.cell.is_some())
-                    .map(std::rc::Rc::new);
+                // A share link made in one of its cells opens that cell in that state (the
+                // notebook reads the state from the link).
+                let hash = current_hash();
+                let link = hash.contains('?').then(|| AttrValue::from(hash.clone()));
                 // Keyed by lesson and link: another lesson, or another link, mounts fresh cells.
-                let key = format!(
-                    "{}|{}",
-                    l.slug,
-                    if shared.is_some() { hash.as_str() } else { "" }
-                );
+                let key = format!("{}|{}", l.slug, link.as_deref().unwrap_or_default());
                 let route = format!("#/lesson/{}", l.slug);
                 let file = format!("lessons/{}.json", l.file.trim_end_matches(".md"));
                 html! {
                     <div class="lesson-page" {key}>
+                        <crate::lesson_keys::LessonKeys slug={l.slug} />
                         { lesson_nav(l.slug, "lesson-nav top") }
-                        <DocPage name={l.slug} {file} route={Some(AttrValue::from(route))} {shared} />
+                        <DocPage name={l.slug} {file} route={Some(AttrValue::from(route))} {link} />
                         { lesson_nav(l.slug, "lesson-nav bottom") }
                     </div>
                 }
             }
             None => html! { <NotFound /> },
         },
-        Route::Playground => html! { <Playground /> },
+        // The pages that run the engine are the notebook bundle's (`notebook_loader.rs`).
+        Route::Playground => html! { <NotebookSlot slot={Slot::Playground} /> },
         Route::Presenter => {
             // Keyed by the link: opening another shared scenario starts a fresh presenter.
-            let key = web_sys::window()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default();
-            html! { <Presenter {key} /> }
+            let key = current_hash();
+            html! { <NotebookSlot {key} slot={Slot::Presenter} /> }
         }
         Route::About => html! { <DocPage name="about" file="docs/what-khafka-models.json" /> },
         Route::Language => html! { <DocPage name="language" file="docs/scenario-language.json" /> },
         Route::Glossary => html! { <DocPage name="glossary" file="docs/glossary.json" /> },
-        Route::Bench => html! { <crate::bench::Bench /> },
+        Route::Bench => html! { <NotebookSlot slot={Slot::Bench} /> },
         Route::Formats => html! { <crate::formats_loader::FormatsLoader /> },
         Route::NotFound => html! { <NotFound /> },
     }
@@ -152,8 +149,9 @@ fn lesson_nav(slug: &str, class: &'static str) -> Html {
     };
     let link = |l: &lessons::Lesson, rel: &'static str| {
         html! {
-            <a href={Route::Lesson { slug: l.slug.to_string() }.href()} class={classes!(rel)}>
-                { format!("{} {}", if rel == "prev" { "←" } else { "→" }, l.title) }
+            <a href={Route::Lesson { slug: l.slug.to_string() }.href()} class={classes!(rel)}
+                title={if rel == "prev" { "Previous lesson (← key)" } else { "Next lesson (→ key)" }}>
+                { format!("{} {}", if rel == "prev" { "←" } else { "→" }, lessons::numbered_title(l)) }
             </a>
         }
     };
@@ -173,29 +171,15 @@ fn not_found() -> Html {
 
 #[function_component(Home)]
 fn home() -> Html {
-    let read = progress::read();
     html! {
         <article class="home">
             <h1>{ "Khafka" }</h1>
             <p class="lead">{ "Learn Apache Kafka by running it — and breaking it. Every lesson is a notebook of live simulations: change acks, replication factor or min.insync.replicas, crash the leader, and see which records were acknowledged, committed, lost or duplicated, and why." }</p>
             <p class="start-here">
-                <a href={Route::Lesson { slug: LESSONS[0].slug.to_string() }.href()} class="start">{ "Start here: " }{ LESSONS[0].title }</a>
-                { " — about 10 minutes; every lesson is live, nothing to install." }
+                <a href={Route::Lesson { slug: LESSONS[0].slug.to_string() }.href()} class="start">{ "Start here: " }{ lessons::numbered_title(&LESSONS[0]) }</a>
+                { format!(" — about {} minutes; every lesson is live, nothing to install.", LESSONS[0].minutes) }
             </p>
-            <h2>{ "The course" }</h2>
-            <p class="muted">{ format!("{} of {} lessons opened in this browser.", LESSONS.iter().filter(|l| read.contains(&l.slug.to_string())).count(), LESSONS.len()) }</p>
-            <ol class="outline">
-                { for LESSONS.iter().map(|l| {
-                    let read = read.contains(&l.slug.to_string());
-                    html! {
-                        <li class={classes!(read.then_some("read"))}>
-                            <a href={Route::Lesson { slug: l.slug.to_string() }.href()}>{ l.title }</a>
-                            if read { <span class="progress">{ " ✓ opened" }</span> }
-                            <p>{ l.summary }</p>
-                        </li>
-                    }
-                }) }
-            </ol>
+            <crate::course_map::CourseMap />
             <p class="formats-link"><a href={Route::Formats.href()}>{ "Data formats on real bytes" }</a>{ " — a record in JSON, Avro and Protobuf, byte by byte, and schema evolution as the Schema Registry judges it." }</p>
             <p><a href={Route::Playground.href()}>{ "Open the playground" }</a>{ " — a free-form simulator with every control." }</p>
             <p><a href={Route::Presenter.href()}>{ "Presenter mode" }</a>{ " — for trainers: the cluster full screen, driven from the keyboard." }</p>
@@ -234,6 +218,7 @@ pub fn app() -> Html {
                     <a href={Route::Glossary.href()}>{ "Glossary" }</a>
                     <a href={Route::About.href()}>{ "What it models" }</a>
                 </nav>
+                <crate::search::Search />
             </header>
             <main>{ switch(route) }</main>
         </>

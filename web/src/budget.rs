@@ -11,7 +11,7 @@
 //! [`CHECKPOINTS_MAX`] of them, so a long quiet run costs a bounded amount, and a seek replays at
 //! most one interval.
 
-use khafka_sim::{ScenarioSpec, SimTime};
+use khafka_sim::{ScenarioSpec, SimTime, Timeline};
 
 const BYTES_PER_RECORD: u64 = 165;
 const BYTES_PER_CHECKPOINT: u64 = 400_000;
@@ -28,6 +28,19 @@ pub fn checkpoint_interval(spec: &ScenarioSpec, at_least: SimTime) -> SimTime {
         .div_ceil(CHECKPOINTS_MAX);
     SimTime::from_secs(secs).max(at_least)
 }
+/// What a run's checkpoints (its history for seeking) may cost, within [`BUDGET_BYTES`]: beyond it
+/// the engine keeps fewer, further apart (`Timeline::set_history_budget`).
+pub const HISTORY_BYTES: u64 = 512 << 20;
+
+/// A run's timeline as the site keeps it: checkpoints spaced by the run's length
+/// ([`checkpoint_interval`], at least `at_least` apart) and within [`HISTORY_BYTES`].
+pub fn timeline(spec: &ScenarioSpec, opts: khafka_sim::SimOptions, at_least: SimTime) -> Timeline {
+    let every = checkpoint_interval(spec, at_least);
+    let mut timeline = Timeline::new(spec.clone(), opts, every);
+    timeline.set_history_budget(HISTORY_BYTES);
+    timeline
+}
+
 /// What one run may take: half of what WebAssembly can address (the previous run is freed before
 /// the next is built). The browser benchmark's 10-minute standard run, about 6 M records, fits.
 pub const BUDGET_BYTES: u64 = 2 << 30;
@@ -44,13 +57,6 @@ pub fn estimate(spec: &ScenarioSpec) -> (u64, u64) {
         .saturating_mul(BYTES_PER_RECORD)
         .saturating_add((end_us / interval).saturating_mul(BYTES_PER_CHECKPOINT));
     (records, bytes)
-}
-
-/// Runs this large are built in slices between frames, with progress and Cancel, so the page never
-/// blocks for long (a lesson's run takes a few milliseconds and is built at once).
-pub fn runs_in_slices(spec: &ScenarioSpec) -> bool {
-    let (records, _) = estimate(spec);
-    records > 100_000 || spec.run_for.as_us() > 120_000_000
 }
 
 /// Why `spec` will not run here, or `None` if it fits.

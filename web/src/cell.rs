@@ -5,6 +5,7 @@
 //! replay. Buttons inject faults at the current instant; each becomes a scenario line shown under the
 //! controls, so what was done live can be replayed exactly.
 
+use crate::advance::{Goal, SLICE_MS};
 use crate::chart::Chart;
 use crate::cluster_view::{fmt_time, ClusterView};
 use crate::compare::RunSummary;
@@ -260,10 +261,124 @@ struct Run {
     timeline: Timeline,
 }
 
+/// A run being built in slices (`advance`), and where it must get to.
+struct Build {
+    run: Run,
+    goal: Goal,
+}
+
+impl Build {
+    /// Build `run` to its end.
+    fn to_end(run: Run) -> Build {
+        let goal = Goal::to(run.scenario.spec.run_for);
+        Build { run, goal }
+    }
+
+    /// Works on the build for one slice; the run, once it reached its goal.
+    fn slice(slot: &mut Option<Build>) -> Option<Run> {
+        let b = slot.as_mut()?;
+        if b.goal.advance(&mut b.run.timeline, SLICE_MS) {
+            slot.take().map(|b| b.run)
+        } else {
+            None
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        let (now, end) = self.goal.progress(&self.run.timeline);
+        Progress {
+            now,
+            end,
+            what: "Running:".into(),
+        }
+    }
+}
+
 /// A knob's values run side by side: `(label, figures or why the scenario did not run)`.
 pub struct Sweep {
     key: String,
     runs: Vec<(String, Result<RunSummary, String>)>,
+}
+
+/// Small multiples being built in slices: one run per knob value, one after another.
+struct SweepBuild {
+    key: String,
+    /// `(label, scenario text)` not started yet.
+    todo: std::collections::VecDeque<(String, String)>,
+    current: Option<(String, Build)>,
+    done: Vec<(String, Result<RunSummary, String>)>,
+    total: usize,
+}
+
+impl SweepBuild {
+    /// Works for one slice; the finished sweep once every value ran.
+    fn slice(&mut self) -> Option<Sweep> {
+        let started = crate::advance::wall_ms();
+        loop {
+            if self.current.is_none() {
+                let Some((label, text)) = self.todo.pop_front() else {
+                    return Some(Sweep {
+                        key: self.key.clone(),
+                        runs: std::mem::take(&mut self.done),
+                    });
+                };
+                match prepare(&text) {
+                    Ok(run) => self.current = Some((label, Build::to_end(run))),
+                    Err(e) => {
+                        let why = match e {
+                            NotRun::Errors(errs) => errs
+                                .first()
+                                .map_or("does not parse".into(), |e| e.message.clone()),
+                            NotRun::TooLarge(_) => "too large for a browser tab".into(),
+                        };
+                        self.done.push((label, Err(why)));
+                    }
+                }
+                continue;
+            }
+            let left = SLICE_MS - (crate::advance::wall_ms() - started);
+            if left <= 0.0 {
+                return None;
+            }
+            let Some((label, b)) = self.current.as_mut() else {
+                continue;
+            };
+            if !b.goal.advance(&mut b.run.timeline, left) {
+                return None;
+            }
+            let sim = b.run.timeline.sim();
+            let summary = RunSummary::of(sim, &sim.snapshot(), label.clone());
+            self.done.push((label.clone(), Ok(summary)));
+            self.current = None;
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        let (now, end) = self
+            .current
+            .as_ref()
+            .map_or((SimTime::ZERO, SimTime::ZERO), |(_, b)| {
+                b.goal.progress(&b.run.timeline)
+            });
+        let label = self.current.as_ref().map_or("", |(l, _)| l.as_str());
+        Progress {
+            now,
+            end,
+            what: format!(
+                "Running {label} ({} of {}):",
+                self.done.len() + 1,
+                self.total
+            ),
+        }
+    }
+}
+
+/// A run (or small multiples) being built: how far, shown with Cancel.
+#[derive(Clone, PartialEq)]
+struct Progress {
+    now: SimTime,
+    end: SimTime,
+    what: String,
 }
 
 pub enum Action {
@@ -292,7 +407,7 @@ pub enum Action {
     Present,
     /// Run on to the next notable event (a fault, an election, an ISR change, an error, …).
     NextEvent,
-    /// Build the next slice of a long run (see `budget::runs_in_slices`).
+    /// Build the next slice of a run or of small multiples (`crate::advance`).
     Slice,
     /// Stop building a long run.
     Cancel,
@@ -328,9 +443,10 @@ pub fn cell(props: &CellProps) -> Html {
     // Why the last Run was refused (too large for a tab), shown instead of a result.
     let refused = use_state(|| None::<String>);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
-    // A long run being built in slices, and how far it got: `(now, end)`.
-    let building: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
-    let progress = use_state(|| None::<(SimTime, SimTime)>);
+    // A run being built in slices, and how far it got: `(now, end)`.
+    let building: Rc<RefCell<Option<Build>>> = use_mut_ref(|| None);
+    let progress = use_state(|| None::<Progress>);
+    let sweeping: Rc<RefCell<Option<SweepBuild>>> = use_mut_ref(|| None);
     let cancelled = use_state(|| None::<String>);
     let link = use_state(|| None::<String>);
     // The record picked, and its story as it was when picked (kept while the reader seeks through
@@ -355,6 +471,7 @@ pub fn cell(props: &CellProps) -> Html {
         let run = run.clone();
         let building = building.clone();
         let progress = progress.clone();
+        let sweeping = sweeping.clone();
         let cancelled = cancelled.clone();
         let tick = tick.clone();
         let id = id.clone();
@@ -406,14 +523,13 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::Knob(..) | Action::Run | Action::OpenShared(_) => {
                     // A shared state is opened at its own instant; a new run is built to its end.
-                    let from_link = matches!(action, Action::OpenShared(_));
                     let outcome = match action {
                         Action::Knob(key, value) => {
                             let text = set_knob(&source, &key, &value);
                             save(&id, &text);
                             source.set(text.clone());
                             *run.borrow_mut() = None;
-                            prepare(&full(&text))
+                            prepare(&full(&text)).map(Build::to_end)
                         }
                         Action::OpenShared(sh) => {
                             remember_scenario(&sh.source);
@@ -424,7 +540,7 @@ pub fn cell(props: &CellProps) -> Html {
                             remember_scenario(&full(&source));
                             // The previous run is freed before the next one is built.
                             *run.borrow_mut() = None;
-                            prepare(&full(&source))
+                            prepare(&full(&source)).map(Build::to_end)
                         }
                     };
                     // A run being built is dropped for the new one.
@@ -432,19 +548,18 @@ pub fn cell(props: &CellProps) -> Html {
                     progress.set(None);
                     cancelled.set(None);
                     match outcome {
-                        Ok(r) if !from_link && crate::budget::runs_in_slices(&r.scenario.spec) => {
+                        Ok(b) => {
                             errors.set(Vec::new());
                             refused.set(None);
-                            progress.set(Some((r.timeline.now(), r.scenario.spec.run_for)));
-                            *building.borrow_mut() = Some(r);
-                        }
-                        Ok(mut r) => {
-                            if !from_link {
-                                r.timeline.seek(r.scenario.spec.run_for);
+                            // The first slice at once: a lesson-sized run is done within it.
+                            let mut slot = Some(b);
+                            match Build::slice(&mut slot) {
+                                Some(r) => *run.borrow_mut() = Some(r),
+                                None => {
+                                    progress.set(slot.as_ref().map(Build::progress));
+                                    *building.borrow_mut() = slot;
+                                }
                             }
-                            errors.set(Vec::new());
-                            refused.set(None);
-                            *run.borrow_mut() = Some(r);
                         }
                         Err(NotRun::Errors(errs)) => {
                             errors.set(shift_lines(errs, prelude_len));
@@ -457,37 +572,40 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }
                 Action::Slice => {
-                    // Simulate in 100 ms steps for about 30 ms of wall time, then let the page
-                    // draw (the next slice is scheduled after the render).
-                    let perf = web_sys::window().and_then(|w| w.performance());
-                    let wall = || perf.as_ref().map_or(0.0, |p| p.now());
-                    let started = wall();
+                    // About 20 ms of simulating, then the page draws (the next slice is scheduled
+                    // after the render).
                     let mut slot = building.borrow_mut();
-                    let Some(r) = slot.as_mut() else { return };
-                    let end = r.scenario.spec.run_for;
-                    loop {
-                        let t = r.timeline.now().saturating_add_us(100_000).min(end);
-                        r.timeline.seek(t);
-                        if t >= end || wall() - started > 30.0 {
-                            break;
+                    if slot.is_some() {
+                        match Build::slice(&mut slot) {
+                            Some(r) => {
+                                *run.borrow_mut() = Some(r);
+                                progress.set(None);
+                            }
+                            None => progress.set(slot.as_ref().map(Build::progress)),
+                        }
+                    } else if let Some(sb) = sweeping.borrow_mut().as_mut() {
+                        match sb.slice() {
+                            Some(sw) => {
+                                sweep.set(Some(Rc::new(sw)));
+                                progress.set(None);
+                            }
+                            None => progress.set(Some(sb.progress())),
                         }
                     }
-                    let now = r.timeline.now();
-                    if now >= end {
-                        *run.borrow_mut() = slot.take();
-                        progress.set(None);
-                    } else {
-                        progress.set(Some((now, end)));
+                    if progress.is_none() {
+                        *sweeping.borrow_mut() = None;
                     }
                 }
                 Action::Cancel => {
-                    if let Some(r) = building.borrow_mut().take() {
+                    if let Some(b) = building.borrow_mut().take() {
+                        let p = b.progress();
                         cancelled.set(Some(format!(
                             "Cancelled at {} of {} simulated. Run starts it again.",
-                            fmt_time(r.timeline.now()),
-                            fmt_time(r.scenario.spec.run_for)
+                            fmt_time(p.now),
+                            fmt_time(p.end)
                         )));
                     }
+                    *sweeping.borrow_mut() = None;
                     progress.set(None);
                 }
                 Action::CopyLink => {
@@ -536,26 +654,32 @@ pub fn cell(props: &CellProps) -> Html {
                         .find(|k| k.key == key)
                         .map(|k| k.choices.clone())
                         .unwrap_or_default();
-                    let runs = choices
+                    let todo: std::collections::VecDeque<(String, String)> = choices
                         .iter()
                         .map(|value| {
                             let label = format!("{key}={value}");
-                            let text = full(&set_knob(&source, &key, value));
-                            let summary = run_source(&text)
-                                .map(|r| {
-                                    let sim = r.timeline.sim();
-                                    RunSummary::of(sim, &sim.snapshot(), label.clone())
-                                })
-                                .map_err(|e| match e {
-                                    NotRun::Errors(errs) => errs
-                                        .first()
-                                        .map_or("does not parse".into(), |e| e.message.clone()),
-                                    NotRun::TooLarge(_) => "too large for a browser tab".into(),
-                                });
-                            (label, summary)
+                            (label, full(&set_knob(&source, &key, value)))
                         })
                         .collect();
-                    sweep.set(Some(Rc::new(Sweep { key, runs })));
+                    let mut sb = SweepBuild {
+                        key,
+                        total: todo.len(),
+                        todo,
+                        current: None,
+                        done: Vec::new(),
+                    };
+                    sweep.set(None);
+                    match sb.slice() {
+                        Some(sw) => {
+                            sweep.set(Some(Rc::new(sw)));
+                            *sweeping.borrow_mut() = None;
+                            progress.set(None);
+                        }
+                        None => {
+                            progress.set(Some(sb.progress()));
+                            *sweeping.borrow_mut() = Some(sb);
+                        }
+                    }
                 }
                 Action::Pin(on) => {
                     let summary = on
@@ -605,7 +729,15 @@ pub fn cell(props: &CellProps) -> Html {
                 }
                 Action::DownloadTrace => {
                     if let Some(r) = run.borrow().as_ref() {
-                        download("trace.jsonl", "application/json", &full_trace(r));
+                        // Every event is kept and written out at once: bounded, like a run.
+                        let events = r.timeline.sim().events_processed();
+                        if events > MAX_TRACE_EVENTS {
+                            cancelled.set(Some(format!(
+                                "The trace of this run has {events} events, more than the {MAX_TRACE_EVENTS} this page exports. Export the scenario (.khafka) and run `khafka run FILE --trace trace.jsonl`."
+                            )));
+                        } else {
+                            download("trace.jsonl", "application/json", &full_trace(r));
+                        }
                     }
                 }
                 Action::Seek(t) => {
@@ -684,8 +816,8 @@ pub fn cell(props: &CellProps) -> Html {
     // A long run builds its next slice after each render, so the page draws in between.
     {
         let dispatch = dispatch.clone();
-        use_effect_with(*progress, move |p| {
-            let next = p.map(|_| {
+        use_effect_with((*progress).clone(), move |p| {
+            let next = p.as_ref().map(|_| {
                 gloo::timers::callback::Timeout::new(0, move || dispatch.emit(Action::Slice))
             });
             move || drop(next)
@@ -812,6 +944,10 @@ pub fn cell(props: &CellProps) -> Html {
             </div>
         }
     });
+    let has_groups = run
+        .borrow()
+        .as_ref()
+        .is_some_and(|r| !r.timeline.sim().group_ids().is_empty());
     let (body, run_details, announced) = match run.borrow().as_ref() {
         None => (html! {}, html! {}, String::new()),
         Some(r) => render_run(
@@ -887,10 +1023,10 @@ pub fn cell(props: &CellProps) -> Html {
             </div>
             { error_list }
             { refused.as_ref().map(|why| html! { <p class="notice refused" role="alert">{ why }</p> }).unwrap_or_default() }
-            { progress.map(|(now, end)| html! {
+            { (*progress).clone().map(|Progress { now, end, what }| html! {
                 <div class="building" role="status">
                     <progress max={end.as_ms().to_string()} value={now.as_ms().to_string()} />
-                    <span>{ format!(" Running: {} of {} simulated ", fmt_time(now), fmt_time(end)) }</span>
+                    <span>{ format!(" {what} {} of {} simulated ", fmt_time(now), fmt_time(end)) }</span>
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::Cancel)}>{ "Cancel" }</button>
                 </div>
             }).unwrap_or_default() }
@@ -906,7 +1042,7 @@ pub fn cell(props: &CellProps) -> Html {
             // Everything else, one click away: the panels the author did not put on show, all the
             // charts, exports, import and the trace hash.
             <details class="more">
-                <summary>{ details_summary(&props.show) }</summary>
+                <summary>{ details_summary(&props.show, has_groups) }</summary>
                 { run_details }
                 <div class="files">
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
@@ -952,20 +1088,12 @@ fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
     }
 }
 
-/// Parses and runs a scenario to its end.
-fn run_source(text: &str) -> Result<Run, NotRun> {
-    let mut r = prepare(text)?;
-    r.timeline.seek(r.scenario.spec.run_for);
-    Ok(r)
-}
-
 /// Parses a scenario into a run at its start (built by whoever calls: at once, or in slices).
 fn prepare(text: &str) -> Result<Run, NotRun> {
     let scenario = parse_within_budget(text)?;
     // Every figure an expectation reads is computed (invariant checks when it reads `violations`).
     let opts = scenario.sim_options();
-    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
-    let timeline = Timeline::new(scenario.spec.clone(), opts, every);
+    let timeline = crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(1));
     Ok(Run {
         scenario: Rc::new(scenario),
         timeline,
@@ -983,23 +1111,12 @@ fn shift_lines(errors: Vec<ParseError>, by: u32) -> Vec<ParseError> {
         .collect()
 }
 
-/// Runs a shared state: the scenario, its injected actions at their instants, then its position.
-fn open_shared(sh: &Shared) -> Result<Run, NotRun> {
-    let scenario = parse_within_budget(&sh.source)?;
+/// A shared state to build: the scenario, its injected actions at their instants, then its position.
+fn open_shared(sh: &Shared) -> Result<Build, NotRun> {
+    let run = prepare(&sh.source)?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
-    // Every figure an expectation reads is computed (invariant checks when it reads `violations`).
-    let opts = scenario.sim_options();
-    let every = crate::budget::checkpoint_interval(&scenario.spec, SimTime::from_secs(1));
-    let mut timeline = Timeline::new(scenario.spec.clone(), opts, every);
-    for (at, fault) in actions {
-        timeline.seek(at);
-        timeline.inject(fault);
-    }
-    timeline.seek(sh.at.min(scenario.spec.run_for));
-    Ok(Run {
-        scenario: Rc::new(scenario),
-        timeline,
-    })
+    let goal = Goal::replaying(actions, sh.at.min(run.scenario.spec.run_for));
+    Ok(Build { run, goal })
 }
 
 /// Event-log categories and their filter bits.
@@ -1062,11 +1179,8 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
     });
     let at_end = now >= end;
-    let first_has_leader = sim
-        .controller
-        .parts
-        .first()
-        .is_some_and(|p| p.leader.is_some());
+    let first_has_leader =
+        !sim.topology().parts.is_empty() && sim.partition_state(0).leader.is_some();
     let crash_leader = first_tp.clone().map(|tp| {
         let label = format!("Crash the leader of {tp}");
         let onclick = dispatch.reform(move |_: MouseEvent| {
@@ -1093,12 +1207,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         },
         Part::Metrics => metrics_panel(sim),
         Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
+        Part::Groups => groups_panel(sim),
         Part::Cluster | Part::Chart(_) => html! {},
     };
     let faults: Vec<(f64, String)> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= end)
         .filter_map(|e| match &e.kind {
             khafka_sim::trace::TraceKind::Fault { description } => {
@@ -1266,15 +1379,17 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             }) }
         </div>
     };
+    let has_groups = !sim.group_ids().is_empty();
     let hidden = [
         Part::Records,
         Part::Events,
+        Part::Groups,
         Part::Describe,
         Part::Story,
         Part::Metrics,
     ]
     .into_iter()
-    .filter(|p| !v.show.has(*p));
+    .filter(|p| !v.show.has(*p) && (*p != Part::Groups || has_groups));
     let details = html! {
         <>
             { cluster_in_details }
@@ -1301,19 +1416,21 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     (main, details, announced)
 }
 
-/// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest.
-fn details_summary(show: &Show) -> String {
+/// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest
+/// (the groups panel when the run has consumer groups).
+fn details_summary(show: &Show, has_groups: bool) -> String {
     let names = [
         (Part::Cluster, "cluster"),
         (Part::Records, "records"),
         (Part::Events, "events"),
+        (Part::Groups, "groups"),
         (Part::Describe, "describe"),
         (Part::Story, "record story"),
         (Part::Metrics, "metrics"),
     ];
     let mut parts: Vec<&str> = names
         .iter()
-        .filter(|(p, _)| !show.has(*p))
+        .filter(|(p, _)| !show.has(*p) && (*p != Part::Groups || has_groups))
         .map(|(_, n)| *n)
         .collect();
     parts.extend(["all charts", "export and import"]);
@@ -1356,6 +1473,55 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
     }
 }
 
+/// Each consumer group as its coordinator has it (`kafka-consumer-groups --describe`): state,
+/// generation, assignor, members; per partition the member that owns it, the committed offset, the
+/// log end offset (the high watermark) and the lag.
+fn groups_panel(sim: &khafka_sim::Sim) -> Html {
+    let groups = sim.groups();
+    let dash = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    html! {
+        <div class="panel groups-panel">
+            <h4 title="As the group coordinator has it: what kafka-consumer-groups --describe prints. Log end offset: the partition's high watermark; lag: log end minus committed.">{ "Consumer groups" }</h4>
+            if groups.is_empty() {
+                <p class="muted">{ "No consumer has a group.id." }</p>
+            }
+            { for groups.iter().map(|g| {
+                let summary = format!(
+                    "{} · {} · generation {} · {} member{} · coordinator {} · assignor {}",
+                    g.group,
+                    g.state,
+                    g.generation,
+                    g.members.len(),
+                    if g.members.len() == 1 { "" } else { "s" },
+                    g.coordinator.map_or("none".to_string(), |b| format!("broker {b}")),
+                    g.protocol.clone().unwrap_or_else(|| "-".into()),
+                );
+                html! {
+                    <div class="group">
+                        <p class="group-summary"><strong>{ summary }</strong>
+                            if g.processed_twice > 0 {
+                                <span class="bad">{ format!(" · {} records handed out twice", g.processed_twice) }</span>
+                            }
+                        </p>
+                        <table class="group-offsets">
+                            <tr><th>{ "partition" }</th><th>{ "member" }</th><th>{ "committed" }</th><th>{ "log end" }</th><th>{ "lag" }</th></tr>
+                            { for g.partitions.iter().map(|p| html! {
+                                <tr>
+                                    <td>{ format!("{}-{}", p.topic, p.partition) }</td>
+                                    <td>{ p.client_id.clone().unwrap_or_else(|| "-".into()) }</td>
+                                    <td>{ dash(p.committed) }</td>
+                                    <td>{ p.log_end_offset }</td>
+                                    <td>{ dash(p.lag) }</td>
+                                </tr>
+                            }) }
+                        </table>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
 /// The event log up to now: the last 30 entries the filters show, each run of identical
 /// consecutive events as one entry ("×12, until 9.5s"), numbered by its place in the whole log.
 fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
@@ -1363,9 +1529,7 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
     // `(number of the first event, its time, the last time, text, count)`
     let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
     for (i, e) in sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
         .enumerate()
     {
@@ -1489,6 +1653,10 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
 
 /// The full trace up to the current instant, as JSON lines: the run is replayed with trace keeping
 /// on (deterministic, so it is the same run).
+/// The most events a trace export holds (the standard 60 s scenario has about 450,000; each is a
+/// JSON line of about 200 bytes, built in one go).
+const MAX_TRACE_EVENTS: u64 = 1_000_000;
+
 fn full_trace(r: &Run) -> String {
     let opts = SimOptions {
         keep_trace: true,

@@ -6,6 +6,7 @@
 use khafka_sim::snapshot::ClusterSnapshot;
 use khafka_sim::spec::{BrokerRef, Fault, NodeRef};
 use khafka_sim::trace::TraceKind;
+use khafka_sim::view::quorum::ControllerView;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -48,10 +49,14 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     let clients = html! {
         <div class="clients" aria-label="Controller and clients">
-            <div class="client controller" title="The KRaft controller quorum, modelled as one node that never fails (it can be cut off)">
-                <strong>{ "Controller" }</strong><span class="state">{ " KRaft" }</span>
-                <div class="wire">{ incoming("controller") }</div>
-            </div>
+            if s.controllers.is_empty() {
+                <div class="client controller" title="The KRaft controller quorum, modelled as one node that never fails (it can be cut off); controllers=3 on the cluster line runs a real quorum">
+                    <strong>{ "Controller" }</strong><span class="state">{ " KRaft" }</span>
+                    <div class="wire">{ incoming("controller") }</div>
+                </div>
+            } else {
+                { for s.controllers.iter().map(|c| controller_card(c, &incoming(&format!("controller {}", c.status.id)), props.on_fault.as_ref())) }
+            }
             { for s.producers.iter().map(|p| html! {
                 <div class="client producer">
                     <strong>{ format!("Producer {}", p.name) }</strong>
@@ -61,7 +66,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 </div>
             }) }
             { for s.consumers.iter().map(|c| html! {
-                <div class="client consumer" title="A simple consumer: no group, reads every partition of its topic up to the high watermark">
+                <div class="client consumer" title="A consumer: reads up to the high watermark every partition of its topic, or with a group.id those its group assigns it">
                     <strong>{ format!("Consumer {}", c.name) }</strong>
                     <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
                     <div class="wire">{ incoming(&c.name) }</div>
@@ -71,7 +76,14 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     let link_controls = props.on_fault.as_ref().map(|cb| {
         let mut nodes: Vec<String> = s.brokers.iter().map(|b| b.id.to_string()).collect();
-        nodes.push("controller".into());
+        if s.controllers.is_empty() {
+            nodes.push("controller".into());
+        }
+        nodes.extend(
+            s.controllers
+                .iter()
+                .map(|c| format!("controller {}", c.status.id)),
+        );
         nodes.extend(s.producers.iter().map(|p| p.name.clone()));
         nodes.extend(s.consumers.iter().map(|c| c.name.clone()));
         html! { <LinkControls {nodes} any_cut={!s.cut_links.is_empty()} on_fault={cb.clone()} /> }
@@ -128,10 +140,79 @@ struct LinkControlsProps {
 }
 
 fn node_ref(name: &str) -> NodeRef {
+    if let Some(c) = name
+        .strip_prefix("controller ")
+        .and_then(|c| c.parse().ok())
+    {
+        return NodeRef::QuorumController(c);
+    }
     match name.parse() {
         Ok(b) => NodeRef::Broker(b),
         Err(_) if name == "controller" => NodeRef::Controller,
         Err(_) => NodeRef::Client(name.to_string()),
+    }
+}
+
+/// A controller's state in words (never by colour alone), and its class: `active`, `down`,
+/// `cut`, or `up`.
+fn controller_state(c: &ControllerView) -> (&'static str, String) {
+    let st = &c.status;
+    let (class, mut word) = match st.role {
+        "down" => ("down", "crashed".to_string()),
+        "leader" if st.active_controller_count > 0 => ("active", "★ active".to_string()),
+        "leader" => ("up", "leader, replaying the log".to_string()),
+        "prospective" => ("up", "prospective: asking for pre-votes".to_string()),
+        "candidate" => ("up", "candidate: asking for votes".to_string()),
+        role => ("up", role.to_string()),
+    };
+    if c.isolated && st.running {
+        word.push_str(" · cut off");
+        return ("cut", word);
+    }
+    (class, word)
+}
+
+/// One controller of a KRaft quorum: its role, Raft epoch, metadata log (high watermark, log end,
+/// how far behind), and, when the view can inject faults, crash or restart and cut off or reconnect.
+fn controller_card(c: &ControllerView, incoming: &str, on_fault: Option<&Callback<Fault>>) -> Html {
+    let st = &c.status;
+    let (class, word) = controller_state(c);
+    let id = st.id;
+    let lag = if c.lag == 0 {
+        String::new()
+    } else {
+        format!(", {} behind", c.lag)
+    };
+    let buttons = on_fault.map(|cb| {
+        let button = |label: String, fault: Fault| {
+            let onclick = cb.reform(move |_: MouseEvent| fault.clone());
+            let aria = format!("{label} (controller {id})");
+            html! { <button class="small" {onclick} aria-label={aria}>{ label }</button> }
+        };
+        html! {
+            <div class="broker-actions">
+                if st.running {
+                    { button(format!("Crash C{id}"), Fault::CrashController { controller: id }) }
+                    if c.isolated {
+                        { button("Reconnect".into(), Fault::Heal) }
+                    } else {
+                        { button("Cut off".into(), Fault::Isolate { node: NodeRef::QuorumController(id) }) }
+                    }
+                } else {
+                    { button(format!("Restart C{id}"), Fault::RestartController { controller: id }) }
+                }
+            </div>
+        }
+    });
+    html! {
+        <div class={classes!("client", "controller", "quorum", class)} data-controller={id.to_string()}
+            title="A KRaft controller: the quorum's Raft leader, once it has replayed the metadata log, is the active controller; the others follow it">
+            <strong>{ format!("Controller {id}") }</strong>
+            <span class="state">{ format!(" {word}") }</span>
+            <div class="raft" title="Raft epoch; the metadata log's high watermark (committed: on a majority) and log end offset; records missing against the leader">{ format!("epoch {} · HW {} · LEO {}{lag}", st.epoch, st.high_watermark, st.log_end_offset) }</div>
+            { buttons.unwrap_or_default() }
+            <div class="wire">{ incoming }</div>
+        </div>
     }
 }
 
@@ -210,7 +291,22 @@ const WIRE_H: f64 = 170.0;
 
 impl Layout {
     fn of(s: &ClusterSnapshot) -> Self {
-        let mut top = vec![("controller".to_string(), "controller".to_string())];
+        let mut top = if s.controllers.is_empty() {
+            vec![("controller".to_string(), "controller".to_string())]
+        } else {
+            s.controllers
+                .iter()
+                .map(|c| {
+                    let id = c.status.id;
+                    let active = if c.status.active_controller_count > 0 {
+                        "★"
+                    } else {
+                        ""
+                    };
+                    (format!("controller {id}"), format!("C{id}{active}"))
+                })
+                .collect()
+        };
         top.extend(s.producers.iter().map(|p| (p.name.clone(), p.name.clone())));
         top.extend(s.consumers.iter().map(|c| (c.name.clone(), c.name.clone())));
         let busiest = top.len().max(s.brokers.len()) as f64;
@@ -235,13 +331,19 @@ impl Layout {
     }
 }
 
-/// A point `t` (0..1) of the way along the path from `a` to `b`. Broker-to-broker paths bow below
-/// the row; every path is shifted a little to its right so requests and responses use two lanes.
+/// Whether two positions are in one row (broker to broker, controller to controller): such paths
+/// bow below the row instead of running through the nodes between them.
+fn same_row(a: (f64, f64, bool), b: (f64, f64, bool)) -> bool {
+    a.1 == b.1
+}
+
+/// A point `t` (0..1) of the way along the path from `a` to `b`. Paths within a row bow below it;
+/// every path is shifted a little to its right so requests and responses use two lanes.
 fn along(a: (f64, f64, bool), b: (f64, f64, bool), t: f64) -> (f64, f64) {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
     let (nx, ny) = (-dy / len * 5.0, dx / len * 5.0);
-    if a.2 && b.2 {
+    if same_row(a, b) {
         let c = ((a.0 + b.0) / 2.0, a.1 + 22.0 + dx.abs() * 0.06);
         let u = 1.0 - t;
         let x = u * u * a.0 + 2.0 * u * t * c.0 + t * t * b.0;
@@ -252,7 +354,7 @@ fn along(a: (f64, f64, bool), b: (f64, f64, bool), t: f64) -> (f64, f64) {
 }
 
 fn path_d(a: (f64, f64, bool), b: (f64, f64, bool)) -> String {
-    if a.2 && b.2 {
+    if same_row(a, b) {
         let c = ((a.0 + b.0) / 2.0, a.1 + 22.0 + (b.0 - a.0).abs() * 0.06);
         format!(
             "M{:.1} {:.1} Q{:.1} {:.1} {:.1} {:.1}",
@@ -277,8 +379,8 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     for m in &s.in_flight {
         links.entry((&m.from, &m.to)).or_default().push(m);
     }
-    // Links drawn: every client and the controller to every broker, faintly; broker-to-broker
-    // paths only while they carry something.
+    // Links drawn: every client and controller to every broker, faintly; broker-to-broker and
+    // controller-to-controller paths only while they carry something.
     let mut paths: Vec<Html> = Vec::new();
     for (name, _) in &layout.top {
         let Some(a) = layout.at(name) else { continue };
@@ -315,9 +417,9 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     }
     for (from, to) in links.keys() {
         if let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) {
-            if a.2 && b.2 && from < to {
+            if same_row(a, b) && from < to {
                 paths.push(html! { <path class="link busy" d={path_d(a, b)} /> });
-            } else if a.2 && b.2 && !links.contains_key(&(*to, *from)) {
+            } else if same_row(a, b) && !links.contains_key(&(*to, *from)) {
                 paths.push(html! { <path class="link busy" d={path_d(b, a)} /> });
             }
         }
@@ -380,9 +482,13 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
                 </g>
             }
         }))
-        .chain(layout.top.iter().enumerate().map(|(i, _)| {
+        .chain(layout.top.iter().enumerate().map(|(i, (name, _))| {
             let x = layout.spread(i, layout.top.len());
-            html! { <rect class="client-node" x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", TOP_Y - 6.0)} width="16" height="12" rx="3" /> }
+            let state = name
+                .strip_prefix("controller ")
+                .and_then(|id| s.controllers.iter().find(|c| c.status.id.to_string() == id))
+                .map(|c| controller_state(c).0);
+            html! { <rect class={classes!("client-node", state)} x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", TOP_Y - 6.0)} width="16" height="12" rx="3" /> }
         }))
         .collect();
     let label = format!(
@@ -638,6 +744,12 @@ pub fn event_text(kind: &TraceKind) -> String {
             ..
         } => format!("{producer} → {partition}: {records} record(s) failed ({error})"),
         TraceKind::Violation { text } => format!("INVARIANT VIOLATED: {text}"),
+        TraceKind::Group { group, text } => format!("group {group}: {text}"),
+        TraceKind::Quorum {
+            controller,
+            epoch,
+            change,
+        } => format!("controller {controller}: {change} (Raft epoch {epoch})"),
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }

@@ -18,6 +18,8 @@ pub struct RunSummary {
     pub duplicated: u64,
     pub unavailable: u64,
     pub failed: u64,
+    /// Records acknowledged per second since the first was sent.
+    pub throughput: u64,
     /// The median over the run's seconds of each second's p50 produce latency (ms), over the `acks`
     /// values the run used.
     pub p50_ms: Option<f64>,
@@ -49,6 +51,7 @@ impl RunSummary {
             duplicated: p.duplicated,
             unavailable: p.unavailable,
             failed: p.failed,
+            throughput: sim.throughput_outcome().records_per_sec,
             p50_ms: p50.get(p50.len() / 2).copied(),
             p99_ms: p99.into_iter().reduce(f64::max),
         }
@@ -64,6 +67,7 @@ impl RunSummary {
             ("duplicated", self.duplicated.to_string()),
             ("unavailable", self.unavailable.to_string()),
             ("failed", self.failed.to_string()),
+            ("records/s acknowledged", self.throughput.to_string()),
             ("latency p50", ms(self.p50_ms)),
             ("latency p99 (worst second)", ms(self.p99_ms)),
         ]

@@ -16,14 +16,15 @@ pub struct DocPageProps {
     /// For a lesson: its route, which its cells' share links point to.
     #[prop_or_default]
     pub route: Option<AttrValue>,
-    /// For a lesson opened from a share link: the shared cell's state.
+    /// For a lesson opened from a share link: the address's fragment (the state and the cell it
+    /// names).
     #[prop_or_default]
-    pub shared: Option<std::rc::Rc<crate::share::Shared>>,
+    pub link: Option<AttrValue>,
 }
 
 /// Fetches `url` as text; `done` gets the text or why it could not. The three small callbacks are
 /// leaked once per page opened (a promise callback must outlive this call).
-fn fetch_text(url: &str, done: Callback<Result<String, String>>) {
+pub(crate) fn fetch_text(url: &str, done: Callback<Result<String, String>>) {
     type Cb = Closure<dyn FnMut(JsValue)>;
     let Some(window) = web_sys::window() else {
         return;
@@ -73,7 +74,7 @@ pub fn doc_page(props: &DocPageProps) -> Html {
                         &props.name,
                         props.route.as_deref(),
                         events,
-                        props.shared.clone(),
+                        props.link.as_deref(),
                     ),
                     Err(e) => html! { <p class="notice" role="alert">{ format!("This page could not be read ({e}). Reload to try again.") }</p> },
                 },

@@ -1,29 +1,29 @@
-//! The Khafka site: lessons as live notebooks, a playground, and (later) a presenter mode.
-//!
-//! A thin view over the engine: components render `khafka_sim` snapshots and send it faults; no Kafka
-//! behaviour is computed here. User text (cells, URLs, storage) is only ever rendered as text nodes.
+//! The Khafka site's main bundle, the shell: header, routes, the home page, the documentation pages
+//! and the lessons' prose, the glossary. Everything that runs the engine (lesson cells, the
+//! playground, the presenter) is the notebook bundle (`notebook.rs`), fetched when a page shows one
+//! of its placeholders (`notebook_loader.rs`); the formats page is a bundle of its own too
+//! (`formats_loader.rs`). User text (pages, URLs, storage) is only ever rendered as text nodes.
 
 mod app;
-mod bench;
-mod budget;
-mod cell;
-mod chart;
-mod cluster_view;
-mod compare;
+mod bundle;
+mod course_map;
 mod doc_page;
 mod formats_loader;
-mod frames;
-mod headline;
-mod highlight;
+mod lesson_keys;
 mod lessons;
 mod markdown;
+mod notebook_loader;
+// Shared with the notebook bundle, which uses what this one does not.
+#[allow(dead_code)]
 mod panic_banner;
-mod playground;
-mod presenter;
+#[allow(dead_code)]
 mod progress;
-mod share;
+mod search;
+mod slot;
+// The notebook's; the lessons' test checks their fences' `show=` with it.
+#[cfg(test)]
+#[allow(dead_code)]
 mod show;
-mod story;
 
 fn main() {
     panic_banner::install();

@@ -4,15 +4,14 @@
 //! writes `dist/lessons/*.json` and `dist/docs/*.json` with [`options`]), so the wasm carries no
 //! Markdown parser. The events are folded into a tree: each `Start(tag)` opens a frame, each `End` closes it
 //! into an element. Text becomes text nodes (escaped by Yew). Raw HTML in the source is shown as text.
-//! A fenced block tagged `khafka` becomes a live [`Cell`](crate::cell::Cell).
+//! A fenced block tagged `khafka` becomes a placeholder the notebook bundle fills with a live cell
+//! (`notebook_loader.rs`).
 
-use crate::cell::{Cell, Exercise, Knob};
-use crate::share::Shared;
-use crate::show::Show;
+use crate::notebook_loader::NotebookSlot;
+use crate::slot::{CellSpec, Slot};
 #[cfg(test)]
 use pulldown_cmark::Options;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
-use std::rc::Rc;
 use yew::prelude::*;
 
 struct Frame {
@@ -24,7 +23,8 @@ struct Frame {
 
 /// Renders a lesson's Markdown. Cells are numbered in order so each keeps its own saved state.
 /// `route` is the page's address (`#/lesson/…`) for the cells' share links (`None`: links open in
-/// the playground); `shared`, a state opened from such a link, goes to the cell it names.
+/// the playground); `link`, the address's fragment when the page was opened from such a link, goes
+/// to every cell (the notebook opens its state in the cell it names).
 /// The Markdown extensions the course uses (`crates/xtask` parses with the same).
 #[cfg(test)]
 pub fn options() -> Options {
@@ -44,7 +44,7 @@ pub fn render(
     lesson: &str,
     route: Option<&str>,
     events: Vec<Event<'_>>,
-    shared: Option<Rc<Shared>>,
+    link: Option<&str>,
 ) -> Html {
     let mut stack = vec![Frame {
         tag: None,
@@ -54,7 +54,7 @@ pub fn render(
     let mut code: Option<(String, String)> = None; // (language, text)
     let mut cell_index = 0usize;
     // The cells a following `continue` cell builds on: `(id, original source)`, earliest first.
-    let mut previous: Vec<(AttrValue, AttrValue)> = Vec::new();
+    let mut previous: Vec<(String, String)> = Vec::new();
     // `(id, text)` of each section heading.
     let mut headings: Vec<(String, String)> = Vec::new();
     let solutions = solutions(&events);
@@ -75,44 +75,35 @@ pub fn render(
                     // Shown by the exercise cell it belongs to, on request.
                     html! {}
                 } else if is_cell {
+                    // A placeholder the notebook bundle fills (`notebook_loader.rs`): it reads the
+                    // fence's words (knobs, show=, exercise), the share link and the solution.
                     let id = format!("{lesson}/{cell_index}");
-                    let link_to = route.map(|r| (AttrValue::from(r.to_string()), cell_index));
-                    let shared = shared.clone().filter(|s| s.cell == Some(cell_index));
+                    let index = cell_index;
                     cell_index += 1;
-                    let mut knobs = Vec::new();
-                    let mut continues = false;
-                    let mut show = Show::default();
-                    let mut show_error = None;
-                    let mut exercise = None;
-                    for w in words {
-                        if w == "continue" {
-                            continues = true;
-                        } else if w == "exercise" {
-                            exercise = Some(Rc::new(Exercise::new(
-                                &text,
-                                solutions.get(cell_index - 1).cloned().flatten(),
-                            )));
-                        } else if let Some(k) = w.strip_prefix("knob=").and_then(Knob::parse) {
-                            knobs.push(k);
-                        } else if let Some(spec) = w.strip_prefix("show=") {
-                            match Show::parse(spec) {
-                                Ok(s) => show = s,
-                                Err(e) => show_error = Some(format!("show={spec}: {e}")),
-                            }
-                        }
-                    }
-                    let chain = if continues {
+                    let words: Vec<String> = words.map(str::to_string).collect();
+                    let chain = if words.iter().any(|w| w == "continue") {
                         previous.clone()
                     } else {
                         Vec::new()
                     };
                     previous = chain.clone();
-                    previous.push((AttrValue::from(id.clone()), AttrValue::from(text.clone())));
-                    let key = id.clone();
-                    html! { <>
-                        { show_error.map(|e| html! { <p class="notice">{ e }</p> }).unwrap_or_default() }
-                        <Cell {key} {id} source={text} continues={chain} {knobs} {show} {link_to} {shared} {exercise} />
-                    </> }
+                    previous.push((id.clone(), text.clone()));
+                    let solution = if words.iter().any(|w| w == "exercise") {
+                        solutions.get(index).cloned().flatten()
+                    } else {
+                        None
+                    };
+                    let slot = Slot::Cell(CellSpec {
+                        id: id.clone(),
+                        index,
+                        source: text,
+                        words,
+                        continues: chain,
+                        solution,
+                        route: route.map(str::to_string),
+                        link: link.map(str::to_string),
+                    });
+                    html! { <NotebookSlot key={id} {slot} /> }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };

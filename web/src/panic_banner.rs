@@ -1,7 +1,9 @@
 //! A Rust panic never leaves a blank page: the hook writes a banner with the message, ready to copy
 //! into a bug report (with the scenario the page was running, when a cell registered one). A
 //! WebAssembly trap that is not a panic (running out of memory aborts without one) reaches the
-//! window as an error event: it gets the same banner, so the page never just stops answering.
+//! window as an error event: `web/trap-banner.js`, plain JavaScript loaded before the wasm, shows the
+//! same banner then, since the wasm cannot be trusted to allocate after an allocation failure. The
+//! scenario is kept in session storage for it.
 
 use std::cell::RefCell;
 
@@ -12,6 +14,10 @@ thread_local! {
 
 pub fn remember_scenario(source: &str) {
     LAST_SCENARIO.with(|s| *s.borrow_mut() = source.to_string());
+    // For the trap banner (web/trap-banner.js), written before the run allocates.
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item("khafka-last-scenario", source);
+    }
 }
 
 /// Shows `text` in the banner, once: the first failure is the one worth reporting.
@@ -38,20 +44,4 @@ pub fn install() {
             "Khafka hit a bug: {info}\n\nScenario:\n{scenario}"
         ));
     }));
-    // A trap without a panic (an allocation failure aborts): the page cannot go on, say so.
-    if let Some(w) = web_sys::window() {
-        gloo::events::EventListener::new(&w, "error", |e| {
-            let message = js_sys::Reflect::get(e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_default();
-            if message.contains("RuntimeError") || message.contains("unreachable") {
-                let scenario = LAST_SCENARIO.with(|s| s.try_borrow().map(|s| s.clone()).unwrap_or_default());
-                show(&format!(
-                    "Khafka stopped: {message}. This usually means the run needed more memory than the tab has. Reload the page to go on.\n\nScenario:\n{scenario}"
-                ));
-            }
-        })
-        .forget();
-    }
 }

@@ -2,14 +2,15 @@
 //!
 //! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next / previous beat (the
 //! scenario's scheduled `at` lines) · K crash the leader of the selected partition · R restart the
-//! selected broker · N cut the selected broker off the network (again: back on it) · 1–9 select a
-//! broker · P next partition · plus / minus speed · Home / End start / end · L light theme · ? help.
+//! selected broker · N cut the selected broker off the network (again: back on it) · C crash the
+//! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · L light theme · ? help.
 //! Every key says what it did (or why it did nothing); every action becomes a scenario line.
 //!
 //! `#/presenter?s=…&a=…&t=…` presents that scenario, with those live actions, at that instant. The
 //! presenter keeps its own state in the address as it goes (without a navigation), so a reload
 //! comes back to the same state and the address is a link to it.
 
+use crate::advance::{Goal, SLICE_MS};
 use crate::cluster_view::{event_text, fmt_time, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
 use khafka_scenario::parse;
@@ -55,6 +56,8 @@ struct State {
     light: bool,
     /// What the last key did, shown until the next one.
     said: Option<String>,
+    /// A jump beyond what was simulated so far, worked on in slices between frames.
+    goal: Option<Goal>,
 }
 
 impl State {
@@ -79,11 +82,8 @@ impl State {
             check_invariants: false,
             ..SimOptions::default()
         };
-        let every = crate::budget::checkpoint_interval(
-            &scenario.spec,
-            SimTime::from_secs(CHECKPOINT_EVERY_S),
-        );
-        let mut timeline = Timeline::new(scenario.spec, opts, every);
+        let mut timeline =
+            crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
         // Run the start (brokers starting, registering) so the first picture is a live cluster.
         timeline.seek(SimTime::ZERO);
         Ok(State {
@@ -98,17 +98,16 @@ impl State {
             help: false,
             light: false,
             said: None,
+            goal: None,
         })
     }
 
     /// A shared state: the scenario, its live actions replayed at their instants, its position.
     fn open(shared: &crate::share::Shared) -> Result<Self, String> {
         let mut s = State::new(&shared.source)?;
-        for (at, fault) in crate::share::parse_actions(&shared.source, &shared.actions)? {
-            s.seek(at);
-            s.timeline.inject(fault);
-        }
-        s.seek(shared.at);
+        let actions = crate::share::parse_actions(&shared.source, &shared.actions)?;
+        s.goal = Some(Goal::replaying(actions, shared.at.min(s.end)));
+        s.work();
         Ok(s)
     }
 
@@ -141,8 +140,26 @@ impl State {
             .replacen("#/playground", "#/presenter", 1)
     }
 
+    /// Moves to `t`: at once within what was simulated (a checkpoint and a short replay), in slices
+    /// beyond it, so a jump of an hour never blocks the page.
     fn seek(&mut self, t: SimTime) {
-        self.timeline.seek(t.min(self.end));
+        let t = t.min(self.end);
+        self.goal = None;
+        if t <= self.timeline.horizon() {
+            self.timeline.seek(t);
+        } else {
+            self.goal = Some(Goal::to(t));
+            self.work();
+        }
+    }
+
+    /// One slice of the pending jump, if any.
+    fn work(&mut self) {
+        if let Some(goal) = self.goal.as_mut() {
+            if goal.advance(&mut self.timeline, SLICE_MS) {
+                self.goal = None;
+            }
+        }
     }
 
     fn selected_tp(&self) -> Option<TopicPartition> {
@@ -162,11 +179,7 @@ impl State {
     }
 
     fn broker_running(&self, b: u32) -> bool {
-        self.timeline
-            .sim()
-            .brokers
-            .get((b as usize).wrapping_sub(1))
-            .is_some_and(|b| b.is_running())
+        self.timeline.sim().broker_running(b)
     }
 
     /// Handles one key: what it did (or why it did nothing), or `None` if the key is not ours.
@@ -283,6 +296,32 @@ impl State {
                     format!("N: broker {b} cut off the network")
                 }
             }
+            "c" | "C" => {
+                let controllers = self.timeline.sim().controller_statuses();
+                let down = controllers.iter().find(|c| !c.running).map(|c| c.id);
+                let active = controllers
+                    .iter()
+                    .find(|c| c.active_controller_count > 0)
+                    .map(|c| c.id);
+                match (down, active) {
+                    _ if controllers.is_empty() => {
+                        "C: this scenario has no controller quorum (controllers=3 on the cluster line)"
+                            .to_string()
+                    }
+                    _ if ended => "C: the run has ended; go back in time first".to_string(),
+                    (Some(c), _) => {
+                        self.inject(Fault::RestartController { controller: c });
+                        format!("C: restarted controller {c}")
+                    }
+                    (None, Some(c)) => {
+                        self.inject(Fault::CrashController { controller: c });
+                        format!("C: crashed controller {c}, the active controller")
+                    }
+                    (None, None) => {
+                        "C: no active controller to crash (the quorum is electing one)".to_string()
+                    }
+                }
+            }
             "p" | "P" => {
                 let n = self.timeline.sim().topology().parts.len().max(1) as u32;
                 self.partition = (self.partition + 1) % n;
@@ -312,6 +351,11 @@ impl State {
             "?" => {
                 self.help = !self.help;
                 "?: keys".to_string()
+            }
+            "Escape" if self.goal.is_some() => {
+                self.goal = None;
+                self.playing = false;
+                format!("Esc: stopped at {}", fmt_time(self.timeline.now()))
             }
             "Escape" => {
                 self.help = false;
@@ -398,11 +442,36 @@ pub fn presenter() -> Html {
             let frames = playing.then(|| {
                 crate::frames::FrameLoop::start(move |ms| {
                     if let Ok(s) = state.borrow_mut().as_mut() {
+                        if s.goal.is_some() {
+                            // Catching up to a jump first (its own loop works on it).
+                            return;
+                        }
                         let step = (ms * 1_000.0 * SPEEDS[s.speed]) as u64;
                         let t = s.timeline.now().saturating_add_us(step);
                         s.seek(t);
                         if s.timeline.now() >= s.end {
                             s.playing = false;
+                            remember(s);
+                        }
+                    }
+                    update.force_update();
+                })
+            });
+            move || drop(frames)
+        });
+    }
+
+    // A jump beyond what was simulated: a slice per frame, the picture drawn in between.
+    let jumping = matches!(&*state.borrow(), Ok(s) if s.goal.is_some());
+    {
+        let state = state.clone();
+        let update = update.clone();
+        use_effect_with(jumping, move |jumping| {
+            let frames = jumping.then(|| {
+                crate::frames::FrameLoop::start(move |_| {
+                    if let Ok(s) = state.borrow_mut().as_mut() {
+                        s.work();
+                        if s.goal.is_none() && !s.playing {
                             remember(s);
                         }
                     }
@@ -444,9 +513,7 @@ pub fn presenter() -> Html {
     let snapshot = Rc::new(sim.snapshot());
     let now = sim.now();
     let recent: Vec<String> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time <= now)
         .collect::<Vec<_>>()
         .iter()
@@ -475,6 +542,15 @@ pub fn presenter() -> Html {
             <div class="p-beats">
                 <strong class="p-caption">{ s.caption() }</strong>
                 <span class="p-said" role="status" aria-live="polite">{ s.said.clone().unwrap_or_else(|| "Press ? for keys".to_string()) }</span>
+                { s.goal.as_ref().map(|g| {
+                    let (at, to) = g.progress(&s.timeline);
+                    html! {
+                        <span class="p-jump">
+                            <progress max={to.as_ms().to_string()} value={at.as_ms().to_string()} />
+                            { format!(" simulating to {} · Esc stops", fmt_time(to)) }
+                        </span>
+                    }
+                }).unwrap_or_default() }
             </div>
             <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), s.beats.len())}>
                 <div class="p-track"></div>
@@ -505,6 +581,7 @@ pub fn presenter() -> Html {
                         <dt>{ "K" }</dt><dd>{ "crash the leader of the selected partition" }</dd>
                         <dt>{ "R" }</dt><dd>{ "restart the selected broker" }</dd>
                         <dt>{ "N" }</dt><dd>{ "cut the selected broker off the network (again: back on it)" }</dd>
+                        <dt>{ "C" }</dt><dd>{ "crash the active controller (with controllers=3; again: restart it)" }</dd>
                         <dt>{ "1–9" }</dt><dd>{ "select a broker" }</dd>
                         <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
                         <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>
@@ -512,6 +589,7 @@ pub fn presenter() -> Html {
                         <dt>{ "L" }</dt><dd>{ "light theme for a bright room (again: dark)" }</dd>
                         <dt>{ "F" }</dt><dd>{ "full screen (again: leave it)" }</dd>
                         <dt>{ "?" }</dt><dd>{ "this help" }</dd>
+                        <dt>{ "Esc" }</dt><dd>{ "close this help; stop a long jump where it got to" }</dd>
                     </dl>
                 </div>
             }

@@ -40,6 +40,11 @@ pub fn read() -> Vec<String> {
     load().read
 }
 
+/// Exercise cells passed in this browser, by cell id (`lesson-slug/N`).
+pub fn passed() -> Vec<String> {
+    load().passed
+}
+
 pub fn mark_read(slug: &str) {
     add(|p| &mut p.read, slug);
 }

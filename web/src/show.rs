@@ -8,6 +8,7 @@ pub enum ChartKind {
     Records,
     Lost,
     Latency,
+    Throughput,
     Lag,
     Isr,
 }
@@ -16,6 +17,7 @@ pub const CHART_KINDS: &[(&str, ChartKind)] = &[
     ("records", ChartKind::Records),
     ("lost", ChartKind::Lost),
     ("latency", ChartKind::Latency),
+    ("throughput", ChartKind::Throughput),
     ("lag", ChartKind::Lag),
     ("isr", ChartKind::Isr),
 ];
@@ -26,6 +28,7 @@ impl ChartKind {
             ChartKind::Records => khafka_charts::records(m),
             ChartKind::Lost => khafka_charts::acked_lost(m),
             ChartKind::Latency => khafka_charts::latency(m),
+            ChartKind::Throughput => khafka_charts::throughput(m),
             ChartKind::Lag => khafka_charts::consumer_lag(m),
             ChartKind::Isr => khafka_charts::isr(m),
         }
@@ -48,6 +51,9 @@ pub enum Part {
     Metrics,
     /// The record story picker.
     Story,
+    /// Consumer groups: state, generation, members, committed offsets and lag
+    /// (`kafka-consumer-groups --describe`).
+    Groups,
 }
 
 const NAMES: &[(&str, Part)] = &[
@@ -57,6 +63,7 @@ const NAMES: &[(&str, Part)] = &[
     ("describe", Part::Describe),
     ("metrics", Part::Metrics),
     ("story", Part::Story),
+    ("groups", Part::Groups),
 ];
 
 /// The parts a cell shows, in the author's order.

@@ -95,9 +95,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let leader_now = part.and_then(|p| sim.partition_state(p as usize as u32).leader);
     let acked_at = s.acknowledged_us.map(SimTime);
     let around: Vec<_> = sim
-        .trace
-        .notable
-        .iter()
+        .notable_events()
         .filter(|e| e.time >= SimTime(s.sent_us) && e.time <= now)
         .filter(|e| match &e.kind {
             TraceKind::Fault { .. } => true,

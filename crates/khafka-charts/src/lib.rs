@@ -136,6 +136,16 @@ pub fn latency(metrics: &Metrics) -> LineChart {
     c
 }
 
+/// Throughput: records acknowledged per second, each second of the run.
+pub fn throughput(metrics: &Metrics) -> LineChart {
+    chart(
+        "Throughput",
+        "records/s",
+        metrics,
+        &[("RecordsAckedPerSec", "acknowledged records/s")],
+    )
+}
+
 /// Consumer lag (records between the consumers' positions and the high watermarks).
 pub fn consumer_lag(metrics: &Metrics) -> LineChart {
     chart(
@@ -473,17 +483,18 @@ mod tests {
         let sim = run();
         for (chart, must) in [
             (
-                records(&sim.metrics),
+                records(sim.metrics()),
                 vec!["sent", "acknowledged", "committed (below HW)"],
             ),
             (
-                acked_lost(&sim.metrics),
+                acked_lost(sim.metrics()),
                 vec!["acknowledged, then lost", "acknowledged, leader offline"],
             ),
-            (latency(&sim.metrics), vec!["p50 acks=all", "p99 acks=all"]),
-            (consumer_lag(&sim.metrics), vec!["lag (all partitions)"]),
+            (latency(sim.metrics()), vec!["p50 acks=all", "p99 acks=all"]),
+            (throughput(sim.metrics()), vec!["acknowledged records/s"]),
+            (consumer_lag(sim.metrics()), vec!["lag (all partitions)"]),
             (
-                isr(&sim.metrics),
+                isr(sim.metrics()),
                 vec!["smallest ISR", "UnderReplicatedPartitions"],
             ),
         ] {
@@ -497,8 +508,11 @@ mod tests {
             }
         }
         // Counts get whole-number ticks (no "2000.0"); faults and the current instant are marked.
-        let marked =
-            records(&sim.metrics).with_time(20.0, vec![(5.0, "crash broker 1".into())], Some(12.0));
+        let marked = records(sim.metrics()).with_time(
+            20.0,
+            vec![(5.0, "crash broker 1".into())],
+            Some(12.0),
+        );
         let svg = to_svg(&marked, 360, 240).unwrap();
         assert!(svg.contains("crash broker 1"), "fault label");
         assert!(svg.contains(r#"class="cursor" x1="#), "the cursor");
@@ -508,7 +522,7 @@ mod tests {
                 name: "sent".into(),
                 points: vec![(0.0, 0.0), (60.0, 1_200_000.0)],
             }],
-            ..records(&sim.metrics)
+            ..records(sim.metrics())
         };
         let svg = to_svg(&big, 400, 240).unwrap();
         for part in svg.split(r#"text-anchor="end">"#).skip(1) {
@@ -529,7 +543,7 @@ mod tests {
             );
         }
         // Fault labels come from the reader's scenario: markup in them is escaped.
-        let odd = records(&sim.metrics).with_time(
+        let odd = records(sim.metrics()).with_time(
             20.0,
             vec![(1.0, "partition {1} -> {<b>}".into())],
             None,
@@ -553,12 +567,12 @@ mod tests {
             !sizes.is_empty() && sizes.iter().all(|s| (11.9..=15.1).contains(s)),
             "text 12-15 px as drawn: {sizes:?}"
         );
-        let lat = latency(&sim.metrics);
+        let lat = latency(sim.metrics());
         assert!(
             lat.series.iter().all(|s| s.name.contains("acks=all")),
             "only the acks used"
         );
-        let isr = isr(&sim.metrics);
+        let isr = isr(sim.metrics());
         let smallest = &isr.series[0].points;
         assert_eq!(smallest.first().unwrap().1, 3.0);
         assert_eq!(smallest.last().unwrap().1, 2.0, "broker 1 left every ISR");

@@ -34,7 +34,7 @@ const USAGE: &str = "usage:
   khafka run FILE [--seed N] [--until T] [--trace PATH] [--format text|json]
   khafka check FILE
   khafka describe FILE --at T [--format text|json]
-  khafka consumer-groups FILE --at T [--format text|json]
+  khafka consumer-groups FILE --at T [--member CONSUMER] [--format text|json]
   khafka story FILE --record ID [--at T]
   khafka quorum FILE --at T [--format text|json]
   khafka partition --partitions N KEY...
@@ -86,6 +86,20 @@ fn run(args: &[String]) -> Result<u8, String> {
             let (sim, flags) = run_to_at(rest, "consumer-groups")?;
             if sim.group_ids().is_empty() {
                 return Err("no consumer has a group.id".to_string());
+            }
+            if let Some(member) = flag(&flags, "--member") {
+                let story = sim
+                    .member_story(&member)
+                    .ok_or(format!("no consumer `{member}` with a group.id"))?;
+                match flag(&flags, "--format").as_deref() {
+                    None | Some("text") => print!("{}", story.text()),
+                    Some("json") => out!(
+                        "{}",
+                        serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
+                    ),
+                    Some(f) => return Err(format!("invalid --format `{f}` (text or json)")),
+                }
+                return Ok(0);
             }
             match flag(&flags, "--format").as_deref() {
                 None | Some("text") => print!("{}", sim.describe_groups()),
@@ -168,7 +182,12 @@ fn report(result: Result<(u8, String), formats::Failure>) -> u8 {
 
 /// `FILE --at T [--format F]`: the scenario run until `T`, and the flags.
 fn run_to_at(rest: &[String], command: &str) -> Result<(Sim, Vec<(String, String)>), String> {
-    let (file, flags) = file_and_flags(rest, &["--at", "--format"])?;
+    let known: &[&str] = if command == "consumer-groups" {
+        &["--at", "--format", "--member"]
+    } else {
+        &["--at", "--format"]
+    };
+    let (file, flags) = file_and_flags(rest, known)?;
     let at = flag(&flags, "--at").ok_or(format!("{command} needs --at T (e.g. --at 5s)"))?;
     let at = parse_time(&at)?;
     let scenario = load(&file)?;
@@ -292,6 +311,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "until_us": until.as_us(),
             "events": sim.events_processed(),
             "provenance": outcome.provenance,
+            "throughput": outcome.throughput,
             "partitions": partitions,
             "producer_errors": outcome.producer_errors,
             "violations": outcome.violations,
@@ -329,6 +349,16 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             p.unavailable,
             p.duplicated,
             p.reordered
+        );
+        let t = &outcome.throughput;
+        let ms = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+        out!(
+            "throughput: {} records/s · {:.2} MB/s acknowledged · latency ms p50 {} · p99 {} · max {}",
+            t.records_per_sec,
+            t.bytes_per_sec as f64 / 1e6,
+            ms(t.latency_p50_ms),
+            ms(t.latency_p99_ms),
+            ms(t.latency_max_ms)
         );
         if p.deleted > 0 {
             out!(

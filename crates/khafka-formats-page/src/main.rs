@@ -2,9 +2,10 @@
 //! carries only a loader (`web/src/formats_loader.rs`), and this module — the page's UI and the
 //! client of the codec workers — is fetched the first time a reader opens the page.
 //!
-//! Trunk builds it like the codec bundles (wasm-bindgen's no-modules target, nothing injected into
-//! `index.html`) into `formats-ui-v1/`. The main app adds its script and then `formats-ui-v1/formats-page-start.js`
-//! (`web/formats-page-start.js`), which instantiates the wasm; `main` then mounts the page into
+//! Trunk builds it like a worker (nothing injected into `index.html`), with wasm-bindgen's `web`
+//! target, into `formats-ui-v1/`. The main app adds `formats-ui-v1/formats-page-start.js`
+//! (`web/formats-page-start.js`, a module script) which imports the glue and instantiates the wasm
+//! (`web/src/bundle.rs`); `main` then mounts the page into
 //! `#formats-app`, a sibling of the main app's root, so the two Yew apps never share a DOM subtree
 //! (each copy of Yew numbers its event roots from 1, and a nested one would take the other's events).
 //!

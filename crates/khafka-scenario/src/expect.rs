@@ -14,6 +14,8 @@
 //! expect group_members(g1) == 1
 //! expect processed_twice(g1) > 0          # records a member was handed again
 //! expect assignment(g1, c1) == {orders-0, orders-1}   # the member's partitions, as its coordinator has them
+//! expect throughput >= 20000              # records acknowledged per second of the run
+//! expect latency_p99 < 50                 # ms from send() to the acknowledgement, 99th percentile
 //! ```
 //!
 //! An expectation is `METRIC OP VALUE`. Metrics have one of three types, and the type decides which
@@ -21,7 +23,7 @@
 //!
 //! | type   | metrics                                                                 | operators                | values         |
 //! |--------|-------------------------------------------------------------------------|--------------------------|----------------|
-//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch` | `== != < <= > >=` | integer |
+//! | number | counters, `errors`, `leader_epoch`, `isr_size`, `hw`, `leo`, `offline_partitions`, `violations`, `controller_epoch`, `throughput`, `throughput_bytes`, `latency_p50`, `latency_p99`, `latency_max` | `== != < <= > >=` | integer |
 //! | broker | `leader(TP)`, `active_controller`                                       | `== !=`                  | integer, `none`|
 //! | set    | `isr(TP)`                                                               | `== !=`, `contains`      | `{…}`, integer for `contains` |
 //! | number or none | `committed(G, TP)`, `lag(G, TP)`, `generation(G)`               | `== != < <= > >=`; `none` with `== !=` | integer, `none` |
@@ -82,8 +84,9 @@ pub enum Metric {
     Generation(String),
     #[cfg(feature = "groups")]
     GroupMembers(String),
+    /// A group's counter (`processed_twice(G)`, …).
     #[cfg(feature = "groups")]
-    ProcessedTwice(String),
+    GroupCount(String, GroupCount),
     /// A member's partitions, by the consumer's name.
     #[cfg(feature = "groups")]
     Assignment(String, String),
@@ -91,6 +94,57 @@ pub enum Metric {
     ActiveController,
     /// With `controllers=N`: the largest Raft epoch a running controller is in.
     ControllerEpoch,
+    /// Records acknowledged per second of the run.
+    Throughput,
+    /// Bytes on the wire of acknowledged batches per second of the run.
+    ThroughputBytes,
+    /// A percentile of the acknowledged records' latencies (50, 99 or 100), whole ms rounded down.
+    Latency(u8),
+}
+
+/// The counters a group's view keeps, by their `expect` names.
+#[cfg(feature = "groups")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupCount {
+    /// Records the group's members processed more than once.
+    ProcessedTwice,
+    /// Records below the group's committed offset that no member processed.
+    NeverProcessed,
+    /// Commits of the members' applications (`sim.commit`) that failed.
+    CommitsFailed,
+    /// Position validations (KIP-320) that found the log truncated below a member's position.
+    TruncationsDetected,
+    /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
+    LogTruncationExceptions,
+}
+
+#[cfg(feature = "groups")]
+impl GroupCount {
+    /// `(expect name, counter)`.
+    pub const ALL: [(&'static str, GroupCount); 5] = [
+        ("processed_twice", GroupCount::ProcessedTwice),
+        ("never_processed", GroupCount::NeverProcessed),
+        ("commits_failed", GroupCount::CommitsFailed),
+        ("truncations_detected", GroupCount::TruncationsDetected),
+        (
+            "log_truncation_exceptions",
+            GroupCount::LogTruncationExceptions,
+        ),
+    ];
+
+    fn from_name(name: &str) -> Option<GroupCount> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    }
+
+    fn read(self, g: &khafka_sim::coordinator::group::GroupView) -> u64 {
+        match self {
+            GroupCount::ProcessedTwice => g.processed_twice,
+            GroupCount::NeverProcessed => g.never_processed,
+            GroupCount::CommitsFailed => g.commits_failed,
+            GroupCount::TruncationsDetected => g.truncations_detected,
+            GroupCount::LogTruncationExceptions => g.log_truncation_exceptions,
+        }
+    }
 }
 
 /// A comparison operator.
@@ -167,43 +221,8 @@ pub const ERROR_NAMES: &[&str] = &[
     "FENCED_LEADER_EPOCH",
 ];
 
-/// Every metric name `expect` accepts.
-#[cfg(feature = "groups")]
-pub const METRICS: &[&str] = &[
-    "sent",
-    "acknowledged",
-    "acked",
-    "failed",
-    "pending",
-    "committed",
-    "lost",
-    "acked_lost",
-    "unavailable",
-    "duplicated",
-    "reordered",
-    "consumed",
-    "errors",
-    "leader",
-    "leader_epoch",
-    "isr",
-    "isr_size",
-    "hw",
-    "leo",
-    "offline_partitions",
-    "violations",
-    "lag",
-    "group_state",
-    "generation",
-    "group_members",
-    "processed_twice",
-    "assignment",
-    "active_controller",
-    "controller_epoch",
-    "deleted",
-    "log_start",
-];
-/// Every metric name `expect` accepts (without the `groups` feature: no group metrics).
-#[cfg(not(feature = "groups"))]
+/// The metric names `expect` accepts besides [`GROUP_METRICS`] (accepted with the `groups`
+/// feature).
 pub const METRICS: &[&str] = &[
     "sent",
     "acknowledged",
@@ -230,6 +249,11 @@ pub const METRICS: &[&str] = &[
     "controller_epoch",
     "deleted",
     "log_start",
+    "throughput",
+    "throughput_bytes",
+    "latency_p50",
+    "latency_p99",
+    "latency_max",
 ];
 
 /// The metrics of consumer groups (`committed` is one too, with arguments), which a build without
@@ -241,6 +265,10 @@ pub const GROUP_METRICS: &[&str] = &[
     "group_members",
     "processed_twice",
     "assignment",
+    "never_processed",
+    "commits_failed",
+    "truncations_detected",
+    "log_truncation_exceptions",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
@@ -355,11 +383,16 @@ pub(crate) fn parse(
     if GROUP_METRICS.contains(&name.as_str()) {
         return Err(crate::groups_unavailable(name_span));
     }
-    let Some(&known) = METRICS.iter().find(|m| **m == name) else {
+    let accepted: Vec<&'static str> = if cfg!(feature = "groups") {
+        METRICS.iter().chain(GROUP_METRICS).copied().collect()
+    } else {
+        METRICS.to_vec()
+    };
+    let Some(&known) = accepted.iter().find(|m| **m == name) else {
         let e = ParseError::new(name_span, format!("unknown metric `{name}`"));
-        return Err(match suggest(&name, METRICS) {
+        return Err(match suggest(&name, &accepted) {
             Some(s) => e.hint(format!("did you mean `{s}`?")),
-            None => e.hint(format!("metrics are: {}", METRICS.join(", "))),
+            None => e.hint(format!("metrics are: {}", accepted.join(", "))),
         });
     };
     // Arguments.
@@ -571,6 +604,11 @@ fn metric(
         "violations" => return no_args(Metric::Violations),
         "active_controller" => return no_args(Metric::ActiveController),
         "controller_epoch" => return no_args(Metric::ControllerEpoch),
+        "throughput" => return no_args(Metric::Throughput),
+        "throughput_bytes" => return no_args(Metric::ThroughputBytes),
+        "latency_p50" => return no_args(Metric::Latency(50)),
+        "latency_p99" => return no_args(Metric::Latency(99)),
+        "latency_max" => return no_args(Metric::Latency(100)),
         "errors" => {
             return match args {
                 [] => Ok(Metric::Errors(None)),
@@ -669,10 +707,8 @@ fn group_metric(
         return Ok(Some(Metric::Assignment(group.clone(), consumer.clone())));
     }
     let with_partition = matches!(name, "committed" | "lag");
-    let group_only = matches!(
-        name,
-        "group_state" | "generation" | "group_members" | "processed_twice"
-    );
+    let group_only = matches!(name, "group_state" | "generation" | "group_members")
+        || GroupCount::from_name(name).is_some();
     if !with_partition && !group_only {
         return Ok(None);
     }
@@ -715,7 +751,7 @@ fn group_metric(
         "group_state" => Metric::GroupState(group),
         "generation" => Metric::Generation(group),
         "group_members" => Metric::GroupMembers(group),
-        _ => Metric::ProcessedTwice(group),
+        _ => Metric::GroupCount(group, GroupCount::from_name(name).expect("a group counter")),
     }))
 }
 
@@ -1012,7 +1048,7 @@ impl Expect {
             Metric::GroupState(g)
             | Metric::Generation(g)
             | Metric::GroupMembers(g)
-            | Metric::ProcessedTwice(g) => {
+            | Metric::GroupCount(g, _) => {
                 let Some(group) = outcome.group(g) else {
                     return Value::Missing(format!("no group {g} in the outcome"));
                 };
@@ -1023,8 +1059,23 @@ impl Expect {
                         Err(_) => Value::None,
                     },
                     Metric::GroupMembers(_) => count(group.members.len()),
-                    _ => Value::Int(group.processed_twice),
+                    Metric::GroupCount(_, c) => Value::Int(c.read(group)),
+                    _ => unreachable!("a group metric"),
                 }
+            }
+            Metric::Throughput => Value::Int(outcome.throughput.records_per_sec),
+            Metric::ThroughputBytes => Value::Int(outcome.throughput.bytes_per_sec),
+            Metric::Latency(pct) => {
+                let t = &outcome.throughput;
+                let v = match pct {
+                    50 => t.latency_p50_ms,
+                    99 => t.latency_p99_ms,
+                    _ => t.latency_max_ms,
+                };
+                v.map_or_else(
+                    || Value::Missing("no record was acknowledged".into()),
+                    Value::Int,
+                )
             }
             Metric::ActiveController | Metric::ControllerEpoch => match &outcome.quorum {
                 None => Value::Missing(

@@ -10,6 +10,9 @@
 //! at 3s pause producer p1                    at 4s resume producer p1
 //! at 5s crash consumer c1                    at 9s restart consumer c1
 //! at 7s stop consumer c2     (close(): commit, LeaveGroup)
+//! at 8s seek consumer c1 orders-0 42         (or beginning, end)
+//! at 9s reset-offsets g1 orders to-earliest  (or orders:0; to-latest, to-current, to-offset=N,
+//!                                             shift-by=N, to-datetime=5s; [dry-run])
 //! at 2s crash controller 1                   at 9s restart controller 1   (with `controllers=N`)
 //! at 2s isolate controller 2                 at 2s partition {controller 1} | {controller 2, controller 3}
 //! ```
@@ -43,6 +46,8 @@ pub const FAULTS: &[&str] = &[
     "pause",
     "resume",
     "stop",
+    "seek",
+    "reset-offsets",
 ];
 
 impl Parser {
@@ -77,6 +82,16 @@ impl Parser {
             #[cfg(not(feature = "groups"))]
             "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
                 let end = rest.get(1).unwrap_or(&rest[0]).span;
+                self.error(crate::groups_unavailable(fault.span.to(end)));
+                None
+            }
+            #[cfg(feature = "groups")]
+            "seek" => self.seek(fault, rest),
+            #[cfg(feature = "groups")]
+            "reset-offsets" => self.reset_offsets(fault, rest),
+            #[cfg(not(feature = "groups"))]
+            "seek" | "reset-offsets" => {
+                let end = rest.last().map_or(fault.span, |t| t.span);
                 self.error(crate::groups_unavailable(fault.span.to(end)));
                 None
             }
@@ -377,13 +392,14 @@ impl Parser {
     }
 
     fn link_fault(&mut self, kw: &Token, args: &[Token], at: SimTime) -> Option<Vec<Fault>> {
-        let (overrides, latency, loss_ppm) = self.link_overrides(kw, args)?;
+        let (overrides, set) = self.link_overrides(kw, args)?;
         // Pushed here rather than returned so each can be patched with the `network` defaults later.
         for o in overrides {
             self.links.push(PendingLink {
                 target: LinkTarget::Scheduled(self.spec.schedule.len()),
-                latency,
-                loss_ppm,
+                latency: set.latency,
+                loss_ppm: set.loss_ppm,
+                bandwidth_bps: set.bandwidth_bps,
             });
             self.spec.schedule.push(Scheduled {
                 at,
@@ -512,6 +528,211 @@ impl Parser {
             "restart" => Fault::RestartConsumer { consumer },
             _ => Fault::StopConsumer { consumer },
         }])
+    }
+
+    /// `seek consumer C TOPIC-P (OFFSET | beginning | end)`.
+    #[cfg(feature = "groups")]
+    fn seek(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        use khafka_sim::spec::SeekTo;
+        let usage = "write `seek consumer C TOPIC-P OFFSET` (or `beginning`, `end`), e.g. \
+                     `seek consumer c1 orders-0 42`";
+        if let Some(word) = args.first().filter(|w| w.text != "consumer") {
+            self.error(
+                ParseError::new(
+                    word.span,
+                    format!("expected `consumer`, found `{}`", word.text),
+                )
+                .hint(usage),
+            );
+            return None;
+        }
+        let (Some(_), Some(c), Some(tp), Some(to)) =
+            (args.first(), args.get(1), args.get(2), args.get(3))
+        else {
+            let span = args.last().map_or(kw.span, |t| kw.span.to(t.span));
+            self.error(
+                ParseError::new(span, "`seek` needs a consumer, a partition and where to")
+                    .hint(usage),
+            );
+            return None;
+        };
+        self.no_more(&args[4..], "`seek consumer C TOPIC-P OFFSET`");
+        let partition = match values::topic_partition(&tp.text, tp.span) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(e);
+                return None;
+            }
+        };
+        let target = match to.text.as_str() {
+            "beginning" => SeekTo::Beginning,
+            "end" => SeekTo::End,
+            n => match n.parse::<u64>() {
+                Ok(o) if o <= i64::MAX as u64 => SeekTo::Offset(o),
+                _ => {
+                    self.error(
+                        ParseError::new(
+                            to.span,
+                            format!("expected an offset (0 to 2^63 - 1), `beginning` or `end`, found `{n}`"),
+                        )
+                        .hint(usage),
+                    );
+                    return None;
+                }
+            },
+        };
+        self.refs.push(Reference::Consumer {
+            name: c.text.clone(),
+            span: c.span,
+        });
+        self.refs.push(Reference::ConsumerPartition {
+            consumer: c.text.clone(),
+            tp: partition.clone(),
+            span: tp.span,
+        });
+        Some(vec![Fault::Seek {
+            consumer: c.text.clone(),
+            partition,
+            to: target,
+        }])
+    }
+
+    /// `reset-offsets GROUP (TOPIC | TOPIC-P) SCENARIO [dry-run]`, as `kafka-consumer-groups
+    /// --reset-offsets --group GROUP --topic TOPIC[:P] --SCENARIO [--dry-run | --execute]`.
+    #[cfg(feature = "groups")]
+    fn reset_offsets(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+        use khafka_sim::spec::ResetTo;
+        let usage = "write `reset-offsets GROUP TOPIC to-earliest` (or TOPIC:P; to-latest, \
+                     to-current, to-offset=N, shift-by=N, to-datetime=TIME; then `dry-run` to only \
+                     show the plan)";
+        let (Some(g), Some(target), Some(how)) = (args.first(), args.get(1), args.get(2)) else {
+            let span = args.last().map_or(kw.span, |t| kw.span.to(t.span));
+            self.error(
+                ParseError::new(
+                    span,
+                    "`reset-offsets` needs a group, a topic and a scenario",
+                )
+                .hint(usage),
+            );
+            return None;
+        };
+        let dry_run = match args.get(3) {
+            Some(t) if t.text == "dry-run" => {
+                self.no_more(&args[4..], "`dry-run`");
+                true
+            }
+            Some(t) if t.text == "execute" => {
+                self.no_more(&args[4..], "`execute`");
+                false
+            }
+            Some(_) => {
+                self.no_more(&args[3..], &format!("`{}`", how.text));
+                false
+            }
+            None => false,
+        };
+        // A topic, or one partition of it as the tool writes it (`--topic orders:0`).
+        let (topic, partition) = match target.text.split_once(':') {
+            Some((t, p)) => {
+                let Ok(p) = p.parse::<u32>() else {
+                    self.error(
+                        ParseError::new(
+                            target.span,
+                            format!(
+                                "expected `TOPIC` or `TOPIC:PARTITION`, found `{}`",
+                                target.text
+                            ),
+                        )
+                        .hint("e.g. `orders` (every partition) or `orders:0`"),
+                    );
+                    return None;
+                };
+                let tp = khafka_sim::TopicPartition {
+                    topic: t.to_string(),
+                    partition: p,
+                };
+                self.refs.push(Reference::Partition {
+                    tp,
+                    span: target.span,
+                });
+                (t.to_string(), Some(p))
+            }
+            None => {
+                self.refs.push(Reference::Topic {
+                    name: target.text.clone(),
+                    span: target.span,
+                });
+                (target.text.clone(), None)
+            }
+        };
+        let (name, value) = match how.text.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (how.text.as_str(), None),
+        };
+        let bad = |msg: String| ParseError::new(how.span, msg).hint(usage);
+        let to = match (name, value) {
+            ("to-earliest", None) => ResetTo::Earliest,
+            ("to-latest", None) => ResetTo::Latest,
+            ("to-current", None) => ResetTo::Current,
+            ("to-offset", Some(v)) => match v.parse::<u64>() {
+                Ok(n) if n <= i64::MAX as u64 => ResetTo::Offset(n),
+                _ => {
+                    self.error(bad(format!(
+                        "`to-offset` takes an offset (0 to 2^63 - 1), not `{v}`"
+                    )));
+                    return None;
+                }
+            },
+            ("shift-by", Some(v)) => match v.parse::<i64>() {
+                Ok(n) => ResetTo::ShiftBy(n),
+                _ => {
+                    self.error(bad(format!(
+                        "`shift-by` takes a whole number of offsets (Kafka's long), not `{v}`"
+                    )));
+                    return None;
+                }
+            },
+            ("to-datetime", Some(v)) => match values::duration(v, how.span) {
+                Ok(us) => ResetTo::Datetime(us),
+                Err(e) => {
+                    self.error(
+                        e.hint("`to-datetime` takes a time of the run, e.g. `to-datetime=5s`"),
+                    );
+                    return None;
+                }
+            },
+            ("to-offset" | "shift-by" | "to-datetime", None) => {
+                self.error(bad(format!("`{name}` needs a value: `{name}=…`")));
+                return None;
+            }
+            (n, _) => {
+                let known = [
+                    "to-earliest",
+                    "to-latest",
+                    "to-current",
+                    "to-offset",
+                    "shift-by",
+                    "to-datetime",
+                ];
+                let e = bad(format!("unknown reset scenario `{n}`"));
+                self.error(match suggest(n, &known) {
+                    Some(s) => e.hint(format!("did you mean `{s}`?")),
+                    None => e,
+                });
+                return None;
+            }
+        };
+        self.refs.push(Reference::Group {
+            name: g.text.clone(),
+            span: g.span,
+        });
+        Some(vec![Fault::ResetOffsets(khafka_sim::spec::ResetOffsets {
+            group: g.text.clone(),
+            topic,
+            partition,
+            to,
+            dry_run,
+        })])
     }
 
     fn pause_resume(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {

@@ -82,7 +82,7 @@ impl Scenario {
 pub(crate) fn groups_unavailable(span: Span) -> ParseError {
     ParseError::new(
         span,
-        "consumer groups are not available in this build (the site does not run them yet)",
+        "consumer groups are not available in this build (built without the `groups` feature)",
     )
     .hint("run this scenario with the `khafka` command line, which models consumer groups")
 }

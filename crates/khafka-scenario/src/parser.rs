@@ -42,6 +42,7 @@ pub struct PendingLink {
     pub target: LinkTarget,
     pub latency: Option<(u64, u64)>,
     pub loss_ppm: Option<u32>,
+    pub bandwidth_bps: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -52,8 +53,16 @@ pub enum LinkTarget {
     Scheduled(usize),
 }
 
-/// The overrides of a `link` (one per direction), its latency range and its loss, if given.
-pub type LinkParts = (Vec<LinkOverride>, Option<(u64, u64)>, Option<u32>);
+/// A link line's settings, each if given: latency range, loss, bandwidth.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkSettings {
+    pub latency: Option<(u64, u64)>,
+    pub loss_ppm: Option<u32>,
+    pub bandwidth_bps: Option<u64>,
+}
+
+/// The overrides of a `link` (one per direction) and its settings.
+pub type LinkParts = (Vec<LinkOverride>, LinkSettings);
 
 /// The state of a parse in progress.
 pub struct Parser {
@@ -266,29 +275,36 @@ impl Parser {
         if !self.once(kw, "network") {
             return;
         }
-        let (latency, loss) = self.link_settings(kw, args);
-        if let Some((lo, hi)) = latency {
+        let set = self.link_settings(kw, args);
+        if let Some((lo, hi)) = set.latency {
             self.spec.network.latency_us_min = lo;
             self.spec.network.latency_us_max = hi;
         }
-        if let Some(ppm) = loss {
+        if let Some(ppm) = set.loss_ppm {
             self.spec.network.loss_ppm = ppm;
+        }
+        if let Some(bps) = set.bandwidth_bps {
+            self.spec.network.bandwidth_bps = bps;
         }
     }
 
-    /// `latency=` and `loss=` pairs; at least one is required.
-    fn link_settings(&mut self, kw: &Token, args: &[Token]) -> (Option<(u64, u64)>, Option<u32>) {
-        const OWN: &[&str] = &["latency", "loss"];
-        let (mut latency, mut loss) = (None, None);
+    /// `latency=`, `loss=` and `bandwidth=` pairs; at least one is required.
+    fn link_settings(&mut self, kw: &Token, args: &[Token]) -> LinkSettings {
+        const OWN: &[&str] = &["latency", "loss", "bandwidth"];
+        let mut set = LinkSettings::default();
         let pairs: Vec<Pair> = kv::pairs(args, OWN, &mut self.errors);
         for pair in &pairs {
             match pair.key.as_str() {
                 "latency" => match values::latency(&pair.value, pair.value_span) {
-                    Ok(l) => latency = Some(l),
+                    Ok(l) => set.latency = Some(l),
                     Err(e) => self.error(e),
                 },
                 "loss" => match values::loss(&pair.value, pair.value_span) {
-                    Ok(l) => loss = Some(l),
+                    Ok(l) => set.loss_ppm = Some(l),
+                    Err(e) => self.error(e),
+                },
+                "bandwidth" => match values::bandwidth(&pair.value, pair.value_span) {
+                    Ok(b) => set.bandwidth_bps = Some(b),
                     Err(e) => self.error(e),
                 },
                 _ => {
@@ -296,7 +312,7 @@ impl Parser {
                         ParseError::new(pair.key_span, format!("unknown setting `{}`", pair.key));
                     let e = match suggest(&pair.key, OWN) {
                         Some(s) => e.hint(format!("did you mean `{s}`?")),
-                        None => e.hint("a link has `latency=` and `loss=`"),
+                        None => e.hint("a link has `latency=`, `loss=` and `bandwidth=`"),
                     };
                     self.error(e);
                 }
@@ -306,12 +322,12 @@ impl Parser {
             self.error(
                 ParseError::new(
                     kw.span,
-                    format!("`{}` needs `latency=` and/or `loss=`", kw.text),
+                    format!("`{}` needs `latency=`, `loss=` and/or `bandwidth=`", kw.text),
                 )
-                .hint("for example `latency=1ms loss=0.1%` or `latency=0.5ms..1.5ms`"),
+                .hint("for example `latency=1ms loss=0.1%`, `latency=0.5ms..1.5ms` or `bandwidth=10MB/s`"),
             );
         }
-        (latency, loss)
+        set
     }
 
     /// Records the references a set of nodes makes.
@@ -361,7 +377,7 @@ impl Parser {
         };
         let from_nodes = values::node_set(&from.text, from.span);
         let to_nodes = values::node_set(&to.text, to.span);
-        let (latency, loss) = self.link_settings(kw, &args[3..]);
+        let settings = self.link_settings(kw, &args[3..]);
         let (from_nodes, to_nodes) = match (from_nodes, to_nodes) {
             (Ok(f), Ok(t)) => (f, t),
             (f, t) => {
@@ -386,16 +402,17 @@ impl Parser {
                 link: LinkSpec::default(),
             });
         }
-        Some((out, latency, loss))
+        Some((out, settings))
     }
 
     fn link(&mut self, kw: &Token, args: &[Token]) {
-        if let Some((overrides, latency, loss_ppm)) = self.link_overrides(kw, args) {
+        if let Some((overrides, set)) = self.link_overrides(kw, args) {
             for o in overrides {
                 self.links.push(PendingLink {
                     target: LinkTarget::Static(self.spec.links.len()),
-                    latency,
-                    loss_ppm,
+                    latency: set.latency,
+                    loss_ppm: set.loss_ppm,
+                    bandwidth_bps: set.bandwidth_bps,
                 });
                 self.spec.links.push(o);
             }
@@ -469,6 +486,9 @@ impl Parser {
             }
             if let Some(ppm) = pending.loss_ppm {
                 link.loss_ppm = ppm;
+            }
+            if let Some(bps) = pending.bandwidth_bps {
+                link.bandwidth_bps = bps;
             }
             match pending.target {
                 LinkTarget::Static(i) => {

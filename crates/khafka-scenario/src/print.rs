@@ -132,12 +132,31 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         ));
         let _ = writeln!(out, "{s}");
     }
+    // A link without a bandwidth under a `network` line with one says so: settings a `link` leaves
+    // out are the network's.
+    let unlimited = |l: &LinkSpec| {
+        if l.bandwidth_bps == 0 && spec.network.bandwidth_bps != 0 {
+            " bandwidth=unlimited"
+        } else {
+            ""
+        }
+    };
     for l in &spec.links {
         // A static link is written as the `link` fault would be, without `at`.
-        let _ = writeln!(out, "{}", describe_fault(&Fault::Link(l.clone())));
+        let text = describe_fault(&Fault::Link(l.clone()));
+        let _ = writeln!(out, "{text}{}", unlimited(&l.link));
     }
     for s in &spec.schedule {
-        let _ = writeln!(out, "at {} {}", s.at.exact(), describe_fault(&s.fault));
+        let extra = match &s.fault {
+            Fault::Link(o) => unlimited(&o.link),
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "at {} {}{extra}",
+            s.at.exact(),
+            describe_fault(&s.fault)
+        );
     }
     let _ = writeln!(out, "run {}", spec.run_for.exact());
     out

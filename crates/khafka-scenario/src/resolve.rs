@@ -32,6 +32,13 @@ pub enum Reference {
     /// A consumer (consumer faults).
     #[cfg(feature = "groups")]
     Consumer { name: String, span: Span },
+    /// A partition a consumer seeks: of the consumer's topic.
+    #[cfg(feature = "groups")]
+    ConsumerPartition {
+        consumer: String,
+        tp: TopicPartition,
+        span: Span,
+    },
     /// A consumer group: some consumer has it as its `group.id`.
     #[cfg(feature = "groups")]
     Group { name: String, span: Span },
@@ -137,6 +144,23 @@ impl Parser {
                         Some(_) => e.hint(format!("groups are: {}", groups.join(", "))),
                         None => e.hint("give a consumer `group.id=NAME`"),
                     }
+                })
+            }
+            #[cfg(feature = "groups")]
+            Reference::ConsumerPartition { consumer, tp, span } => {
+                let c = self.spec.consumers.iter().find(|c| &c.name == consumer)?;
+                if c.topic != tp.topic {
+                    return Some(
+                        ParseError::new(
+                            *span,
+                            format!("`{consumer}` reads topic `{}`, not `{}`", c.topic, tp.topic),
+                        )
+                        .hint(format!("seek a partition of `{}`", c.topic)),
+                    );
+                }
+                self.check(&Reference::Partition {
+                    tp: tp.clone(),
+                    span: *span,
                 })
             }
             #[cfg(feature = "groups")]

@@ -118,6 +118,56 @@ pub fn rate(text: &str, span: Span) -> Result<u64, ParseError> {
     Ok(per_ks as u64)
 }
 
+/// A link's bandwidth: `10MB/s`, `1.5Gbit/s`, `512KiB/s`, `100B/s`, or `unlimited`. Returns
+/// bytes per second (0: unlimited), from 1 B/s to 1 TB/s.
+pub fn bandwidth(text: &str, span: Span) -> Result<u64, ParseError> {
+    if text == "unlimited" {
+        return Ok(0);
+    }
+    let bad = || {
+        ParseError::new(
+            span,
+            format!(
+                "expected a bandwidth such as `10MB/s`, `1Gbit/s` or `unlimited`, found `{text}`"
+            ),
+        )
+    };
+    let units = "units are `B/s`, `KB/s`, `MB/s`, `GB/s` (1000-based), `KiB/s`, `MiB/s`, `GiB/s` and `kbit/s`, `Mbit/s`, `Gbit/s`";
+    let Some(num_end) = text.find(|c: char| !(c.is_ascii_digit() || c == '.')) else {
+        return Err(bad().hint(format!("give a unit: `{text}MB/s`")));
+    };
+    let (num, unit) = text.split_at(num_end);
+    // (multiplier, divisor): bytes per second per unit.
+    let (mul, div): (u128, u128) = match unit {
+        "B/s" => (1, 1),
+        "KB/s" | "kB/s" => (1_000, 1),
+        "MB/s" => (1_000_000, 1),
+        "GB/s" => (1_000_000_000, 1),
+        "KiB/s" => (1 << 10, 1),
+        "MiB/s" => (1 << 20, 1),
+        "GiB/s" => (1 << 30, 1),
+        "bit/s" => (1, 8),
+        "kbit/s" | "Kbit/s" => (1_000, 8),
+        "Mbit/s" => (1_000_000, 8),
+        "Gbit/s" => (1_000_000_000, 8),
+        _ => return Err(bad().hint(units)),
+    };
+    let (mantissa, frac_digits) = decimal(num).ok_or_else(|| bad().hint(units))?;
+    let bps = mantissa * mul / (div * 10u128.pow(frac_digits));
+    let max = khafka_sim::net::MAX_BANDWIDTH_BPS as u128;
+    if bps < khafka_sim::net::MIN_BANDWIDTH_BPS as u128 {
+        return Err(ParseError::new(span, format!("bandwidth `{text}` is below 1 B/s"))
+            .hint("a link carries at least one byte per second; to cut it, use `partition` or `isolate`"));
+    }
+    if bps > max {
+        return Err(
+            ParseError::new(span, format!("bandwidth `{text}` is above 1 TB/s"))
+                .hint("write `bandwidth=unlimited` for a link without a limit"),
+        );
+    }
+    Ok(bps as u64)
+}
+
 /// A loss percentage `0.1%` (0% to 100%, up to four decimals), as parts per million.
 pub fn loss(text: &str, span: Span) -> Result<u32, ParseError> {
     let bad = |hint: &str| {
@@ -415,6 +465,22 @@ mod tests {
         assert!(rate("1/h", s()).is_err(), "below one per 1000 s");
         assert!(rate("9999999999/s", s()).is_err());
         assert!(rate("0.0000001/s", s()).is_err());
+    }
+
+    #[test]
+    fn bandwidths() {
+        assert_eq!(bandwidth("10MB/s", s()), Ok(10_000_000));
+        assert_eq!(bandwidth("1Gbit/s", s()), Ok(125_000_000));
+        assert_eq!(bandwidth("1.5KiB/s", s()), Ok(1_536));
+        assert_eq!(bandwidth("1B/s", s()), Ok(1));
+        assert_eq!(bandwidth("1TB/s", s()).ok(), None);
+        assert_eq!(bandwidth("1000GB/s", s()), Ok(1_000_000_000_000));
+        assert_eq!(bandwidth("unlimited", s()), Ok(0));
+        for bad in [
+            "0B/s", "10", "10MB", "-1MB/s", "1bit/s", "1001GB/s", "10 MB/s", "10mb/s",
+        ] {
+            assert!(bandwidth(bad, s()).is_err(), "{bad}");
+        }
     }
 
     #[test]

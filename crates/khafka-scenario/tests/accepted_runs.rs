@@ -139,9 +139,9 @@ proptest! {
             t = t.saturating_add_us(100_000);
             sim.run_until(t);
             prop_assert!(
-                sim.events_processed <= EVENT_BUDGET,
+                sim.events_processed() <= EVENT_BUDGET,
                 "{} events by {t}: a runaway\n{src}",
-                sim.events_processed
+                sim.events_processed()
             );
         }
         prop_assert!(sim.halted().is_none(), "{:?}\n{src}", sim.halted());

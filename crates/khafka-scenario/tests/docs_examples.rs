@@ -50,7 +50,8 @@ fn the_main_example_builds_the_expected_spec() {
         LinkSpec {
             latency_us_min: 500,
             latency_us_max: 1_500,
-            loss_ppm: 1_000
+            loss_ppm: 1_000,
+            bandwidth_bps: 0,
         }
     );
     assert_eq!(spec.run_for, SimTime::from_secs(20));
@@ -116,7 +117,8 @@ fn the_main_example_builds_the_expected_spec() {
         LinkSpec {
             latency_us_min: 2_000,
             latency_us_max: 2_000,
-            loss_ppm: 1_000
+            loss_ppm: 1_000,
+            bandwidth_bps: 0,
         }
     );
     assert_eq!(spec.links[2].from, vec![NodeRef::Broker(2)]);

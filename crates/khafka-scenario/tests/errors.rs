@@ -378,7 +378,20 @@ fn faults() {
     let e = one("at 1s link 1 => 2 loss=1%");
     assert_eq!(e.message, "expected `->` or `<->`, found `=>`");
     let e = one("link 1 -> 2");
-    assert_eq!(e.message, "`link` needs `latency=` and/or `loss=`");
+    assert_eq!(
+        e.message,
+        "`link` needs `latency=`, `loss=` and/or `bandwidth=`"
+    );
+    let e = one("link 1 -> 2 bandwidth=0MB/s");
+    assert_eq!(e.message, "bandwidth `0MB/s` is below 1 B/s");
+    let e = one("network bandwidth=10mbps");
+    assert!(e
+        .message
+        .starts_with("expected a bandwidth such as `10MB/s`"));
+    let e = one("network bandwith=10MB/s");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `bandwidth`?"));
+    let e = one("topic t\nproducer p topic=t compression.type=brotli");
+    assert!(e.message.contains("compression.type"), "{}", e.message);
 }
 
 #[test]

@@ -15,6 +15,17 @@ fn one_error(src: &str) -> ParseError {
     }
 }
 
+/// The scenario printed back to text parses to the same spec; returns the text.
+fn prints_back(src: &str) -> String {
+    let spec = parse(src).expect("valid").spec;
+    let text = khafka_scenario::print::scenario(&spec);
+    let again = parse(&text)
+        .unwrap_or_else(|e| panic!("printed text does not parse:\n{text}\n{e}"))
+        .spec;
+    assert_eq!(again, spec, "{text}");
+    text
+}
+
 fn consumer(pairs: &str) -> String {
     format!("topic t partitions=3\nproducer p1 topic=t\nconsumer c1 topic=t {pairs}\nrun 1s\n")
 }
@@ -164,12 +175,7 @@ fn group_keys_and_consumer_faults_print_back_to_the_same_spec() {
                consumer c1 topic=t group.id=g partition.assignment.strategy=roundrobin,StickyAssignor \
                group.instance.id=i1 enable.auto.commit=false auto.offset.reset=none\n\
                at 1s crash consumer c1\nat 2s restart consumer c1\nat 3s stop consumer c1\nrun 5s\n";
-    let spec = parse(src).expect("valid").spec;
-    let text = khafka_scenario::print::scenario(&spec);
-    let again = parse(&text)
-        .unwrap_or_else(|e| panic!("printed text does not parse:\n{text}\n{e}"))
-        .spec;
-    assert_eq!(again, spec, "{text}");
+    let text = prints_back(src);
     assert!(text.contains(
         "partition.assignment.strategy=org.apache.kafka.clients.consumer.RoundRobinAssignor,\
          org.apache.kafka.clients.consumer.StickyAssignor"
@@ -192,4 +198,91 @@ fn a_huge_offsets_topic_is_refused_by_the_budget() {
     let src = "cluster brokers=3 offsets.topic.num.partitions=2000000000\n\
                topic t partitions=1\nproducer p1 topic=t\nconsumer c1 topic=t\nrun 1s\n";
     parse(src).expect("no group, no __consumer_offsets");
+}
+
+/// The poll loop's keys, `seek` and `reset-offsets`: values in range, mistakes at their place,
+/// and the printed scenario parses to the same spec.
+#[test]
+fn commits_seek_and_reset_offsets_parse_and_print_back() {
+    let src = "topic t partitions=3\nproducer p1 topic=t\n\
+               consumer c1 topic=t group.id=g enable.auto.commit=false sim.commit=async \
+               sim.commit.when=before-processing sim.processing.time.ms=5 default.api.timeout.ms=1000\n\
+               at 1s seek consumer c1 t-2 42\nat 2s seek consumer c1 t-0 beginning\n\
+               at 3s seek consumer c1 t-1 end\nat 4s reset-offsets g t to-earliest\n\
+               at 4s reset-offsets g t:1 shift-by=-5 dry-run\nat 4s reset-offsets g t to-offset=9\n\
+               at 4s reset-offsets g t to-datetime=1500ms\nat 4s reset-offsets g t:0 to-current\n\
+               at 4s reset-offsets g t to-latest execute\nrun 5s\n\
+               expect never_processed(g) == 0\nexpect commits_failed(g) == 0\n\
+               expect truncations_detected(g) == 0\nexpect log_truncation_exceptions(g) == 0\n";
+    prints_back(src);
+    let base = "topic t partitions=3\ntopic u partitions=1\nproducer p1 topic=t\nconsumer c1 topic=t group.id=g\n";
+    // `(line, what the error says, the text it points at)`.
+    let cases = [
+        (
+            "at 1s seek consumer c1 u-0 1",
+            "reads topic `t`, not `u`",
+            "u-0",
+        ),
+        ("at 1s seek consumer c1 t-7 1", "does not exist", "t-7"),
+        (
+            "at 1s seek consumer c1 t-0 first",
+            "`beginning` or `end`",
+            "first",
+        ),
+        ("at 1s seek c1 t-0 1", "expected `consumer`", "c1"),
+        (
+            "at 1s seek consumer c1 t-0",
+            "needs a consumer, a partition",
+            "seek",
+        ),
+        (
+            "at 1s reset-offsets h t to-earliest",
+            "no consumer has group.id=h",
+            "h ",
+        ),
+        ("at 1s reset-offsets g v to-earliest", "unknown topic", "v "),
+        (
+            "at 1s reset-offsets g t:9 to-earliest",
+            "does not exist",
+            "t:9",
+        ),
+        (
+            "at 1s reset-offsets g t to-erliest",
+            "did you mean `to-earliest`",
+            "to-erliest",
+        ),
+        (
+            "at 1s reset-offsets g t shift-by=x",
+            "Kafka's long",
+            "shift-by",
+        ),
+        (
+            "at 1s reset-offsets g t to-offset",
+            "needs a value",
+            "to-offset",
+        ),
+        (
+            "at 1s reset-offsets g t to-latest now",
+            "unexpected `now`",
+            "now",
+        ),
+    ];
+    for (line, want, at) in cases {
+        let e = one_error(&format!("{base}{line}\nrun 1s\n"));
+        let said = format!("{} / {:?}", e.message, e.hint);
+        assert!(said.contains(want), "{line}: {said}");
+        let column = line.find(at).expect("the needle") as u32 + 1;
+        assert_eq!((e.line, e.column), (5, column), "{line}: {said}");
+    }
+    for (pairs, want) in [
+        ("group.id=g sim.processing.time.ms=60001", "at most 60000"),
+        ("group.id=g sim.commit=maybe", "`none`, `sync`"),
+        ("group.id=g sim.commit.when=later", "`after-processing`"),
+        ("sim.commit=sync", "needs a group.id"),
+        ("sim.processing.time.ms=3", "group members only"),
+        ("group.id=g default.api.timeout.ms=2147483648", "2147483647"),
+    ] {
+        let e = one_error(&consumer(pairs));
+        assert!(e.message.contains(want), "{pairs}: {}", e.message);
+    }
 }

@@ -1,4 +1,4 @@
-//! A build without the `groups` feature (the site's): every consumer-group feature of a scenario
+//! A build without the `groups` feature: every consumer-group feature of a scenario
 //! (a group key on a consumer or the cluster line, a consumer fault, a group metric) is refused by
 //! the parser where it is written, never ignored. Run with
 //! `cargo test -p khafka-scenario --no-default-features`.
@@ -8,7 +8,7 @@
 use khafka_scenario::{parse, ParseError};
 
 const UNAVAILABLE: &str =
-    "consumer groups are not available in this build (the site does not run them yet)";
+    "consumer groups are not available in this build (built without the `groups` feature)";
 
 fn one_error(src: &str) -> ParseError {
     match parse(src) {
@@ -41,7 +41,7 @@ fn a_consumer_without_group_keys_still_runs_as_on_main() {
     let outcome = sim.outcome();
     assert!(s.evaluate(&outcome).iter().all(|(_, r)| r.passed));
     // No `__consumer_offsets` without groups.
-    assert!(sim.topo.offsets_topic().is_none());
+    assert!(sim.topology().offsets_topic().is_none());
 }
 
 #[test]
@@ -78,6 +78,11 @@ fn consumer_faults_are_refused() {
         // From the fault's keyword to the consumer's name.
         refused(&src, 4, 7, fault.len() as u32 + " consumer c1".len() as u32);
     }
+    // `seek` and `reset-offsets`: from the keyword to the end of the action.
+    let src = format!("{BASE}consumer c1 topic=t\nat 1s seek consumer c1 t-0 5\nrun 2s\n");
+    refused(&src, 4, 7, "seek consumer c1 t-0 5".len() as u32);
+    let src = format!("{BASE}consumer c1 topic=t\nat 1s reset-offsets g t to-earliest\nrun 2s\n");
+    refused(&src, 4, 7, "reset-offsets g t to-earliest".len() as u32);
 }
 
 #[test]
@@ -88,6 +93,10 @@ fn group_metrics_are_refused_at_their_name() {
         ("generation(g1) == 1", 10),
         ("group_members(g1) == 2", 13),
         ("processed_twice(g1) == 0", 15),
+        ("never_processed(g1) == 0", 15),
+        ("commits_failed(g1) == 0", 14),
+        ("truncations_detected(g1) == 0", 20),
+        ("log_truncation_exceptions(g1) == 0", 25),
         ("assignment(g1, c1) == {t-0}", 10),
         ("committed(g1, t-0) >= 1", 9),
     ] {

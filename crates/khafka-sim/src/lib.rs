@@ -51,7 +51,9 @@ pub use view::{outcome, snapshot};
 
 pub use config::{Acks, BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 pub use msg::ErrorCode;
-pub use outcome::{Outcome, PartitionView, ProvenanceCounts, QuorumOutcome, ReplicaView};
+pub use outcome::{
+    Outcome, PartitionView, ProvenanceCounts, QuorumOutcome, ReplicaView, ThroughputOutcome,
+};
 pub use sim::{Sim, SimOptions};
 pub use spec::{BrokerId, BrokerRef, Fault, NodeRef, ScenarioSpec, TopicPartition};
 pub use time::SimTime;

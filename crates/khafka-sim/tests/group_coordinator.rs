@@ -387,10 +387,10 @@ fn a_cut_off_coordinator_costs_the_members_no_busy_loop() {
     });
     let mut sim = Sim::new(s);
     sim.run_until(SimTime::from_secs(9));
-    let before = sim.events_processed;
+    let before = sim.events_processed();
     assert_eq!(sim.group_view(GROUP).unwrap().state, "Stable");
     sim.run();
-    let during = sim.events_processed - before;
+    let during = sim.events_processed() - before;
     assert!(
         during < 300_000,
         "{during} events in 51 s for one producer and one member"

@@ -122,10 +122,10 @@ fn lost_over_time_is_sampled_from_the_running_counts() {
     let sim = acks1_loss();
     let counts = sim.provenance_counts();
     assert!(counts.lost > 0);
-    let lost = &sim.metrics.series["RecordsAckedLost"];
+    let lost = &sim.metrics().series["RecordsAckedLost"];
     assert_eq!(lost[0], 0.0, "nothing is lost before the crash");
     assert_eq!(*lost.last().unwrap(), counts.lost as f64);
-    let dup = &sim.metrics.series["RecordsDuplicated"];
+    let dup = &sim.metrics().series["RecordsDuplicated"];
     assert_eq!(*dup.last().unwrap(), counts.duplicated as f64);
 }
 
@@ -140,14 +140,17 @@ fn the_old_leaders_log_strip_shows_the_lost_records() {
         "every lost record is still on the crashed old leader"
     );
     assert!(old.runs.iter().any(|r| r.0 == RecordState::Lost));
-    let leo = sim.brokers[0].replicas[&0].log.log_end_offset();
+    let leo = sim
+        .replica_log(1, 0)
+        .expect("broker 1 holds partition 0")
+        .log_end_offset();
     assert_eq!(old.runs.first().unwrap().1, 0);
     assert_eq!(old.runs.last().unwrap().2, leo);
     assert!(old
         .runs
         .windows(2)
         .all(|w| w[0].2 == w[1].1 && w[0].0 != w[1].0));
-    let leader = sim.controller.parts[0].leader.unwrap();
+    let leader = sim.partition_state(0).leader.unwrap();
     let new = sim.log_strip(0, leader);
     assert_eq!(new.lost, 0);
     assert!(new.runs.iter().all(|r| r.0 != RecordState::Lost));
@@ -191,5 +194,77 @@ fn a_crashed_leader_shows_as_leader_down_until_fenced() {
     );
     sim.run();
     assert!(down(&sim).is_empty(), "fenced and replaced by the end");
-    assert_eq!(sim.controller.parts[0].leader, Some(2));
+    assert_eq!(sim.partition_state(0).leader, Some(2));
+}
+
+#[test]
+fn the_snapshot_draws_the_quorum_through_a_failover() {
+    let mut spec = ScenarioSpec {
+        seed: 7,
+        run_for: SimTime::from_secs(10),
+        ..ScenarioSpec::default()
+    };
+    spec.cluster.config.controllers = 3;
+    spec.topics.push(TopicSpec::new("t", 1, 3));
+    spec.producers.push(ProducerSpec::new("p", "t"));
+    let at = |ms, fault| Scheduled {
+        at: SimTime::from_ms(ms),
+        fault,
+    };
+    spec.schedule = vec![
+        at(3_000, Fault::CrashController { controller: 1 }),
+        at(
+            7_000,
+            Fault::Isolate {
+                node: NodeRef::QuorumController(3),
+            },
+        ),
+    ];
+    let mut sim = Sim::new(spec);
+    // `(id, role, active, isolated)` of each controller.
+    let quorum = |sim: &Sim| {
+        sim.snapshot()
+            .controllers
+            .iter()
+            .map(|c| {
+                (
+                    c.status.id,
+                    c.status.role,
+                    c.status.active_controller_count,
+                    c.isolated,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    sim.run_until(SimTime::from_secs(2));
+    assert_eq!(
+        quorum(&sim),
+        vec![
+            (1, "leader", 1, false),
+            (2, "follower", 0, false),
+            (3, "follower", 0, false)
+        ]
+    );
+    assert!(sim.snapshot().controllers.iter().all(|c| c.lag == 0));
+    sim.run_until(SimTime::from_secs(6));
+    let s = sim.snapshot();
+    assert_eq!(
+        quorum(&sim),
+        vec![
+            (1, "down", 0, false),
+            (2, "leader", 1, false),
+            (3, "follower", 0, false)
+        ]
+    );
+    assert!(s.controllers[1].status.epoch == 2 && s.controllers[2].status.epoch == 2);
+    assert!(
+        s.controllers[0].lag > 0,
+        "the crashed controller missed the new epoch's records"
+    );
+    sim.run();
+    assert!(quorum(&sim)[2].3, "controller 3 is cut off");
+    // Without a quorum there is nothing to draw.
+    let mut plain = ScenarioSpec::default();
+    plain.topics.push(TopicSpec::new("t", 1, 3));
+    assert!(Sim::new(plain).snapshot().controllers.is_empty());
 }

@@ -5,7 +5,11 @@ use khafka_sim::spec::{BrokerRef, Fault, ProducerSpec, ScenarioSpec, Scheduled, 
 use khafka_sim::{Sim, SimTime};
 
 fn series<'a>(sim: &'a Sim, name: &str) -> &'a [f64] {
-    sim.metrics.series.get(name).map(|v| v.as_slice()).unwrap()
+    sim.metrics()
+        .series
+        .get(name)
+        .map(|v| v.as_slice())
+        .unwrap()
 }
 
 #[test]
@@ -26,7 +30,7 @@ fn a_crash_shows_in_under_replicated_partitions_and_elections() {
     });
     let mut sim = Sim::new(spec);
     sim.run();
-    assert_eq!(sim.metrics.time_us.len(), 30, "one sample per second");
+    assert_eq!(sim.metrics().time_us.len(), 30, "one sample per second");
     for (name, _) in METRICS {
         assert_eq!(series(&sim, name).len(), 30, "{name}");
     }

@@ -36,6 +36,7 @@ fn a_powered_off_leader_delivers_nothing_after_its_last_transmission() {
                     latency_us_min: 500,
                     latency_us_max: latency_max_us,
                     loss_ppm: 300_000,
+                    bandwidth_bps: 0,
                 },
             }),
         },
@@ -55,10 +56,7 @@ fn a_powered_off_leader_delivers_nothing_after_its_last_transmission() {
     sim.run();
     let cutoff = SimTime::from_secs(5).as_us() + latency_max_us;
     let replicated: Vec<u64> = sim
-        .trace
-        .events
-        .as_ref()
-        .expect("trace kept")
+        .trace_events()
         .iter()
         .filter(|e| matches!(e.kind, TraceKind::Replicated { broker: 2, .. }))
         .map(|e| e.time.as_us())

@@ -231,3 +231,52 @@ impl Broker {
         resp
     }
 }
+
+#[cfg(feature = "groups")]
+impl Broker {
+    /// A consumer's OffsetsForLeaderEpoch (KIP-320): `ReplicaManager.lastOffsetForLeaderEpoch`
+    /// with `fetchOnlyFromLeader = true`, `Partition.lastOffsetForLeaderEpoch`: the current leader
+    /// epoch checked first (`checkCurrentLeaderEpoch`: FENCED_LEADER_EPOCH when the consumer's is
+    /// older, UNKNOWN_LEADER_EPOCH when newer), then leadership, then the epoch cache's
+    /// `endOffsetFor` (the same lookup a follower's divergence check uses); an undefined answer is
+    /// NONE with no epoch and no offset.
+    pub(super) fn on_offsets_for_leader_epoch(
+        &self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        partitions: Vec<crate::msg::OffsetForLeaderPartition>,
+    ) {
+        use crate::msg::EpochEndOffset;
+        let answers = partitions
+            .iter()
+            .map(|p| {
+                let answer = |error, end| EpochEndOffset {
+                    part: p.part,
+                    error,
+                    end,
+                };
+                let Some(r) = self.replicas.get(&p.part) else {
+                    return answer(ErrorCode::NotLeaderOrFollower, None);
+                };
+                if p.current_leader_epoch < r.state.leader_epoch {
+                    return answer(ErrorCode::FencedLeaderEpoch, None);
+                }
+                if p.current_leader_epoch > r.state.leader_epoch {
+                    return answer(ErrorCode::UnknownLeaderEpoch, None);
+                }
+                if !r.is_leader(self.id) {
+                    return answer(ErrorCode::NotLeaderOrFollower, None);
+                }
+                answer(ErrorCode::None, r.log.end_offset_for(p.leader_epoch))
+            })
+            .collect();
+        ctx.send(
+            from,
+            Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Response {
+                req_id,
+                partitions: answers,
+            }),
+        );
+    }
+}

@@ -155,6 +155,7 @@ impl Broker {
             &mut new_member_id,
             &mut out,
         );
+        shard.note_empty(ctx.now.as_us());
         if let Some((group, member)) = joining {
             let state = shard
                 .groups
@@ -165,6 +166,60 @@ impl Broker {
             }
         }
         self.apply_coordinator_outputs(ctx, part, out);
+    }
+
+    /// `alterConsumerGroupOffsets` of `kafka-consumer-groups --reset-offsets`: an OffsetCommit
+    /// with no member and no generation, handled by the group's shard like any (accepted only
+    /// into an Empty group) and written to `__consumer_offsets`. The tool's own answer is not
+    /// modelled. Returns the error if the shard refused it.
+    pub fn admin_offset_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        group: &str,
+        offsets: Vec<(PartIdx, u64)>,
+    ) -> ErrorCode {
+        let Some(part) = Self::offsets_partition(ctx, group) else {
+            return ErrorCode::CoordinatorNotAvailable;
+        };
+        let Some(shard) = self
+            .group_coordinator
+            .shards
+            .get_mut(&part)
+            .filter(|s| s.loading_until_us.is_none())
+        else {
+            return ErrorCode::NotCoordinator;
+        };
+        let topo = ctx.topo;
+        let mut out = Outputs::new(topo);
+        let req = GroupRequest::OffsetCommit {
+            group_id: group.to_string(),
+            generation: -1,
+            member_id: String::new(),
+            offsets: offsets.into_iter().map(|(p, o)| (p, o, None)).collect(),
+        };
+        let me = Node::Broker(self.id);
+        shard.handle(
+            ctx.now.as_us(),
+            &topo.config.group,
+            me,
+            0,
+            req,
+            &mut |_| String::new(),
+            &mut out,
+        );
+        shard.note_empty(ctx.now.as_us());
+        let error = out
+            .now
+            .iter()
+            .find_map(|(_, _, r)| match r {
+                GroupResponse::OffsetCommit { error } => Some(*error),
+                _ => None,
+            })
+            .unwrap_or(ErrorCode::None);
+        out.now.clear();
+        out.after_write.clear();
+        self.apply_coordinator_outputs(ctx, part, out);
+        error
     }
 
     /// Sends what a shard answered now, and appends what it wrote (its answers wait for the HW).

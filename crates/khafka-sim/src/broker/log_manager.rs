@@ -7,39 +7,18 @@
 
 use super::*;
 use crate::log::cleaner::{self, CleanerRecordInfo};
-use crate::log::{BatchId, BatchMeta, RetentionConfig, RollConfig, BATCH_OVERHEAD_BYTES};
-use crate::provenance::Provenance;
+use crate::log::{BatchId, BatchMeta, RetentionConfig, RollConfig};
 use crate::topology::Topology;
 use crate::trace::Piece;
 
-/// A batch as a segment counts it: [`BATCH_OVERHEAD_BYTES`] plus its records' values (the
-/// producer's `record.size`, 0 for tombstones), and its largest timestamp, its last record's send
-/// time (a producer batch holds its records in send order). Coordinator records (no producer)
-/// count 100 bytes each and the append time.
-pub(super) fn batch_meta(
-    prov: &Provenance,
-    topo: &Topology,
-    store: &BatchStore,
-    id: BatchId,
-    now_us: u64,
-) -> BatchMeta {
-    let b = store.get(id);
-    let last = store.record_id(id, b.count - 1);
-    match prov.producer_and_key(last) {
-        Some((producer, _)) => {
-            let value = topo
-                .producers
-                .get(producer as usize)
-                .map_or(0, |p| p.value_bytes as u64);
-            BatchMeta {
-                bytes: BATCH_OVERHEAD_BYTES + b.count as u64 * value,
-                max_timestamp_ms: prov.sent_us(last).unwrap_or(now_us) / 1_000,
-            }
-        }
-        None => BatchMeta {
-            bytes: BATCH_OVERHEAD_BYTES + b.count as u64 * 100,
-            max_timestamp_ms: now_us / 1_000,
-        },
+/// A batch as a segment counts it: its size on the wire as the producer sent it (Kafka writes a
+/// batch to the segment as it arrived), and its largest timestamp, stored by the leader that
+/// appended it (its last record's send time: a producer batch holds its records in send order).
+/// Batches without a timestamp (coordinator records) take the appending replica's clock.
+pub(super) fn batch_meta(store: &BatchStore, id: BatchId, now_us: u64) -> BatchMeta {
+    BatchMeta {
+        bytes: store.bytes(id),
+        max_timestamp_ms: store.max_timestamp_ms(id).unwrap_or(now_us / 1_000),
     }
 }
 
@@ -54,7 +33,7 @@ fn roll_config(topo: &Topology, part: PartIdx) -> RollConfig {
 /// Appends stored batch `id` to `log` (leader or follower), rolling a segment when due.
 pub(super) fn append(ctx: &mut Ctx, broker: BrokerId, part: PartIdx, log: &mut Log, id: BatchId) {
     let now_us = ctx.now.as_us();
-    let meta = batch_meta(ctx.prov, ctx.topo, ctx.batches, id, now_us);
+    let meta = batch_meta(ctx.batches, id, now_us);
     let (base, rolled) =
         log.append_with(id, ctx.batches, now_us, meta, roll_config(ctx.topo, part));
     if rolled {
@@ -69,10 +48,8 @@ pub(super) fn append(ctx: &mut Ctx, broker: BrokerId, part: PartIdx, log: &mut L
 /// Truncates `log` to `offset`, recounting the segment it ends in.
 pub(super) fn truncate(ctx: &mut Ctx, log: &mut Log, offset: u64) -> u64 {
     let now_us = ctx.now.as_us();
-    let (prov, topo, store) = (&*ctx.prov, ctx.topo, &*ctx.batches);
-    log.truncate_to_with(offset, store, &|id| {
-        batch_meta(prov, topo, store, id, now_us)
-    })
+    let store = &*ctx.batches;
+    log.truncate_to_with(offset, store, &|id| batch_meta(store, id, now_us))
 }
 
 /// Marks the records of `log`'s history in `[from, to)` deleted (they fell below its log start),
@@ -198,12 +175,10 @@ impl Broker {
                 &mut read,
             );
             let now_us = ctx.now.as_us();
-            {
-                let (prov, store) = (&*ctx.prov, &*ctx.batches);
-                r.log.install_cleaned(out.kept, out.end, store, &|id| {
-                    batch_meta(prov, topo, store, id, now_us)
-                });
-            }
+            let store = &*ctx.batches;
+            r.log.install_cleaned(out.kept, out.end, store, &|id| {
+                batch_meta(store, id, now_us)
+            });
             for &id in &out.removed {
                 ctx.prov.mark_deleted(id);
             }

@@ -315,6 +315,11 @@ impl Broker {
             Msg::Group(crate::msg::Group::Request { req_id, req }) => {
                 self.on_group_request(ctx, from, req_id, *req)
             }
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Request {
+                req_id,
+                partitions,
+            }) => self.on_offsets_for_leader_epoch(ctx, from, req_id, partitions),
             Msg::Metadata(Metadata::Request { req_id }) => {
                 let partitions = (0..ctx.topo.parts.len() as PartIdx)
                     .map(|p| match self.replicas.get(&p) {

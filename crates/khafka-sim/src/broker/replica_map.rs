@@ -20,6 +20,14 @@ pub struct ReplicaMap {
 }
 
 impl ReplicaMap {
+    /// Bytes a clone of the replicas copies rather than shares.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.replicas
+            .iter()
+            .map(|r| std::mem::size_of::<Replica>() as u64 + r.log.clone_bytes())
+            .sum()
+    }
+
     /// `replicas` in any order; `partitions` is the number of partitions in the cluster.
     pub fn new(mut replicas: Vec<Replica>, partitions: usize) -> Self {
         replicas.sort_by_key(|r| r.part);

@@ -24,6 +24,12 @@ pub struct GroupCoordinatorConfig {
     /// `offsets.commit.timeout.ms` (int, at least 1; 5000): a commit waits this long for the
     /// `__consumer_offsets` replicas before failing with `REQUEST_TIMED_OUT`.
     pub offsets_commit_timeout_ms: u64,
+    /// `offsets.retention.minutes` (int, at least 1; 10080 = 7 days): an Empty group's offsets
+    /// expire this long after it became Empty.
+    pub offsets_retention_minutes: u64,
+    /// `offsets.retention.check.interval.ms` (long, at least 1; 600000): how often the
+    /// coordinator looks for expired offsets.
+    pub offsets_retention_check_interval_ms: u64,
 }
 
 impl Default for GroupCoordinatorConfig {
@@ -35,6 +41,8 @@ impl Default for GroupCoordinatorConfig {
             group_min_session_timeout_ms: 6_000,
             group_max_session_timeout_ms: 1_800_000,
             offsets_commit_timeout_ms: 5_000,
+            offsets_retention_minutes: 10_080,
+            offsets_retention_check_interval_ms: 600_000,
         }
     }
 }
@@ -68,6 +76,13 @@ impl GroupCoordinatorConfig {
             "offsets.commit.timeout.ms" => {
                 self.offsets_commit_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
+            "offsets.retention.minutes" => {
+                self.offsets_retention_minutes = positive(parse_int(value, "minutes")?)?
+            }
+            "offsets.retention.check.interval.ms" => {
+                self.offsets_retention_check_interval_ms =
+                    positive(super::kafka_config::parse_u64(value, "milliseconds")?)?
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -81,6 +96,10 @@ impl GroupCoordinatorConfig {
             "group.min.session.timeout.ms" => self.group_min_session_timeout_ms.to_string(),
             "group.max.session.timeout.ms" => self.group_max_session_timeout_ms.to_string(),
             "offsets.commit.timeout.ms" => self.offsets_commit_timeout_ms.to_string(),
+            "offsets.retention.minutes" => self.offsets_retention_minutes.to_string(),
+            "offsets.retention.check.interval.ms" => {
+                self.offsets_retention_check_interval_ms.to_string()
+            }
             _ => return None,
         })
     }
@@ -113,6 +132,41 @@ pub struct ConsumerGroupConfig {
     pub enable_auto_commit: Option<bool>,
     /// `auto.commit.interval.ms` (int, at least 0; 5000).
     pub auto_commit_interval_ms: u64,
+    /// `default.api.timeout.ms` (int, at least 0; 60000): how long `commitSync()` retries.
+    pub default_api_timeout_ms: u64,
+    /// `sim.processing.time.ms` (simulator key, 0 to [`MAX_PROCESSING_TIME_MS`]; 0): how long
+    /// the application takes to process one record. 0 with `sim.commit=none`: records are
+    /// processed as they arrive.
+    pub processing_time_ms: u64,
+    /// `sim.commit` (simulator key; `none`): what the application calls after each poll's records.
+    pub commit: AppCommit,
+    /// `sim.commit.when` (simulator key; `after-processing`): whether that call comes before the
+    /// records are processed (at-most-once) or after (at-least-once).
+    pub commit_before_processing: bool,
+}
+
+/// The most `sim.processing.time.ms` may be: a minute a record.
+pub const MAX_PROCESSING_TIME_MS: u64 = 60_000;
+
+/// The commit call of the application's poll loop (`sim.commit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AppCommit {
+    /// No manual commit (auto-commit, if enabled, still runs).
+    None,
+    /// `commitSync()`: blocks, retries retriable errors up to `default.api.timeout.ms`.
+    Sync,
+    /// `commitAsync()`: sent once, never retried; the callback sees the error.
+    Async,
+}
+
+impl AppCommit {
+    pub fn name(self) -> &'static str {
+        match self {
+            AppCommit::None => "none",
+            AppCommit::Sync => "sync",
+            AppCommit::Async => "async",
+        }
+    }
 }
 
 impl Default for ConsumerGroupConfig {
@@ -130,6 +184,10 @@ impl Default for ConsumerGroupConfig {
             max_poll_interval_ms: 300_000,
             enable_auto_commit: None,
             auto_commit_interval_ms: 5_000,
+            default_api_timeout_ms: 60_000,
+            processing_time_ms: 0,
+            commit: AppCommit::None,
+            commit_before_processing: false,
         }
     }
 }
@@ -176,6 +234,12 @@ fn parse_assignor(text: &str) -> Option<ClientAssignor> {
 
 impl ConsumerGroupConfig {
     pub const KEYS: &'static [&'static str] = super::kafka_config::CONSUMER_GROUP_KEYS;
+
+    /// Whether the application runs a poll loop of its own (processing time or manual commits):
+    /// records are handed out by `poll()`, processed one after the other, and committed.
+    pub fn app_loop(&self) -> bool {
+        self.group_id.is_some() && (self.processing_time_ms > 0 || self.commit != AppCommit::None)
+    }
 
     /// Whether the consumer commits automatically: `enable.auto.commit` (default true), but never
     /// without a `group.id` (`ConsumerConfig.maybeOverrideEnableAutoCommit`).
@@ -237,6 +301,43 @@ impl ConsumerGroupConfig {
             "auto.commit.interval.ms" => {
                 self.auto_commit_interval_ms = parse_int(value, "milliseconds")?
             }
+            "default.api.timeout.ms" => {
+                self.default_api_timeout_ms = parse_int(value, "milliseconds")?
+            }
+            "sim.processing.time.ms" => {
+                let v = parse_int(value, "milliseconds")?;
+                if v > MAX_PROCESSING_TIME_MS {
+                    return Err(ConfigError::InvalidValue(format!(
+                        "at most {MAX_PROCESSING_TIME_MS} milliseconds a record"
+                    )));
+                }
+                self.processing_time_ms = v;
+            }
+            "sim.commit" => {
+                self.commit = match value {
+                    "none" => AppCommit::None,
+                    "sync" | "commitSync" => AppCommit::Sync,
+                    "async" | "commitAsync" => AppCommit::Async,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`none`, `sync` (commitSync) or `async` (commitAsync)".into(),
+                        ))
+                    }
+                }
+            }
+            "sim.commit.when" => {
+                self.commit_before_processing = match value {
+                    "after-processing" => false,
+                    "before-processing" => true,
+                    _ => {
+                        return Err(ConfigError::InvalidValue(
+                            "`after-processing` (at-least-once) or `before-processing` \
+                             (at-most-once)"
+                                .into(),
+                        ))
+                    }
+                }
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -258,6 +359,15 @@ impl ConsumerGroupConfig {
             "max.poll.interval.ms" => self.max_poll_interval_ms.to_string(),
             "enable.auto.commit" => self.enable_auto_commit?.to_string(),
             "auto.commit.interval.ms" => self.auto_commit_interval_ms.to_string(),
+            "default.api.timeout.ms" => self.default_api_timeout_ms.to_string(),
+            "sim.processing.time.ms" => self.processing_time_ms.to_string(),
+            "sim.commit" => self.commit.name().into(),
+            "sim.commit.when" => if self.commit_before_processing {
+                "before-processing"
+            } else {
+                "after-processing"
+            }
+            .into(),
             _ => return None,
         })
     }
@@ -275,6 +385,16 @@ impl ConsumerGroupConfig {
             }
             if self.group_instance_id.is_some() {
                 return Err("group.instance.id needs a group.id".into());
+            }
+            if self.commit != AppCommit::None {
+                return Err(
+                    "sim.commit needs a group.id (Kafka: commits need a group id, \
+                     InvalidGroupIdException)"
+                        .into(),
+                );
+            }
+            if self.processing_time_ms > 0 {
+                return Err("sim.processing.time.ms is modelled for group members only".into());
             }
             return Ok(());
         }

@@ -24,6 +24,8 @@ pub const BROKER_GROUP_KEYS: &[&str] = &[
     "group.min.session.timeout.ms",
     "group.max.session.timeout.ms",
     "offsets.commit.timeout.ms",
+    "offsets.retention.minutes",
+    "offsets.retention.check.interval.ms",
 ];
 
 /// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
@@ -38,6 +40,10 @@ pub const CONSUMER_GROUP_KEYS: &[&str] = &[
     "max.poll.interval.ms",
     "enable.auto.commit",
     "auto.commit.interval.ms",
+    "default.api.timeout.ms",
+    "sim.processing.time.ms",
+    "sim.commit",
+    "sim.commit.when",
 ];
 
 /// A Kafka `long` setting: 0 to 2^63 - 1.
@@ -239,6 +245,8 @@ impl BrokerConfig {
         "group.min.session.timeout.ms",
         "group.max.session.timeout.ms",
         "offsets.commit.timeout.ms",
+        "offsets.retention.minutes",
+        "offsets.retention.check.interval.ms",
     );
     #[cfg(not(feature = "groups"))]
     pub const KEYS: &'static [&'static str] = broker_keys!();
@@ -906,6 +914,9 @@ pub struct ProducerConfig {
     /// How long a connection attempt may take (`socket.connection.setup.timeout.ms`).
     pub socket_connection_setup_timeout_ms: u64,
     pub partitioner_ignore_keys: bool,
+    /// `compression.type`: batches shrink by the codec's measured ratio on the wire
+    /// (`protocol/wire.rs`).
+    pub compression_type: crate::protocol::CompressionType,
 }
 
 impl Default for ProducerConfig {
@@ -927,6 +938,7 @@ impl Default for ProducerConfig {
             reconnect_backoff_max_ms: 1_000,
             socket_connection_setup_timeout_ms: 10_000,
             partitioner_ignore_keys: false,
+            compression_type: crate::protocol::CompressionType::None,
         }
     }
 }
@@ -948,6 +960,7 @@ impl ProducerConfig {
         "reconnect.backoff.max.ms",
         "socket.connection.setup.timeout.ms",
         "partitioner.ignore.keys",
+        "compression.type",
     ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -990,6 +1003,14 @@ impl ProducerConfig {
                     positive(parse_u64(value, "milliseconds")?)?
             }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys = parse_bool(value)?,
+            "compression.type" => {
+                self.compression_type =
+                    crate::protocol::CompressionType::parse(value).ok_or_else(|| {
+                        ConfigError::InvalidValue(
+                            "`none`, `gzip`, `snappy`, `lz4` or `zstd`".into(),
+                        )
+                    })?
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -1018,6 +1039,7 @@ impl ProducerConfig {
                 self.socket_connection_setup_timeout_ms.to_string()
             }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
+            "compression.type" => self.compression_type.name().into(),
             _ => return None,
         })
     }
@@ -1131,6 +1153,10 @@ impl ConsumerConfig {
         "max.poll.interval.ms",
         "enable.auto.commit",
         "auto.commit.interval.ms",
+        "default.api.timeout.ms",
+        "sim.processing.time.ms",
+        "sim.commit",
+        "sim.commit.when",
     ];
     #[cfg(not(feature = "groups"))]
     pub const KEYS: &'static [&'static str] = &[

@@ -194,6 +194,10 @@ pub struct LinkSpec {
     pub latency_us_max: u64,
     /// Probability that a message is dropped, in parts per million.
     pub loss_ppm: u32,
+    /// Bytes per second the link carries (0: unlimited). A message is serialized onto the link after
+    /// the ones before it: it arrives `size / bandwidth` after the link is free, plus the latency.
+    #[serde(default)]
+    pub bandwidth_bps: u64,
 }
 
 impl Default for LinkSpec {
@@ -202,6 +206,7 @@ impl Default for LinkSpec {
             latency_us_min: 500,
             latency_us_max: 1_500,
             loss_ppm: 0,
+            bandwidth_bps: 0,
         }
     }
 }
@@ -324,6 +329,18 @@ pub enum Fault {
     RestartConsumer {
         consumer: String,
     },
+    /// The application calls `seek` (`seek`, `seekToBeginning`, `seekToEnd`) for one partition of
+    /// its topic.
+    #[cfg(feature = "groups")]
+    Seek {
+        consumer: String,
+        /// A partition of the consumer's topic.
+        partition: TopicPartition,
+        to: SeekTo,
+    },
+    /// `kafka-consumer-groups --reset-offsets` for a group, one topic or one partition of it.
+    #[cfg(feature = "groups")]
+    ResetOffsets(ResetOffsets),
     /// A KRaft controller's process dies (`controllers=N` on the cluster line).
     CrashController {
         controller: u32,
@@ -332,6 +349,76 @@ pub enum Fault {
     RestartController {
         controller: u32,
     },
+}
+
+/// `kafka-consumer-groups --reset-offsets --group GROUP --topic TOPIC[:P] --SCENARIO`.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ResetOffsets {
+    pub group: String,
+    pub topic: String,
+    pub partition: Option<u32>,
+    pub to: ResetTo,
+    /// `--dry-run`: print the plan only (the action executes otherwise, as `--execute`).
+    pub dry_run: bool,
+}
+
+#[cfg(feature = "groups")]
+impl std::fmt::Display for ResetOffsets {
+    /// As the scenario language writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "reset-offsets {} {}", self.group, self.topic)?;
+        if let Some(p) = self.partition {
+            write!(f, ":{p}")?;
+        }
+        write!(f, " {}", self.to)?;
+        if self.dry_run {
+            write!(f, " dry-run")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a `seek` goes.
+#[cfg(feature = "groups")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SeekTo {
+    Offset(u64),
+    Beginning,
+    End,
+}
+
+/// A `--reset-offsets` scenario of `kafka-consumer-groups` (`ConsumerGroupCommand
+/// .prepareOffsetsToReset`).
+#[cfg(feature = "groups")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ResetTo {
+    /// `--to-earliest`: the log start offset.
+    Earliest,
+    /// `--to-latest`: the log end as `ListOffsets(latest)` gives it (the high watermark).
+    Latest,
+    /// `--to-current`: the committed offset (the latest where there is none).
+    Current,
+    /// `--to-offset N`, clamped into the log's range.
+    Offset(u64),
+    /// `--shift-by N`: the committed offset plus N, clamped.
+    ShiftBy(i64),
+    /// `--to-datetime T` (simulated time, µs): the first offset with a timestamp at or after it.
+    Datetime(u64),
+}
+
+#[cfg(feature = "groups")]
+impl std::fmt::Display for ResetTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResetTo::Earliest => write!(f, "to-earliest"),
+            ResetTo::Latest => write!(f, "to-latest"),
+            ResetTo::Current => write!(f, "to-current"),
+            ResetTo::Offset(n) => write!(f, "to-offset={n}"),
+            ResetTo::ShiftBy(n) => write!(f, "shift-by={n}"),
+            ResetTo::Datetime(us) => write!(f, "to-datetime={}", crate::SimTime(*us).exact()),
+        }
+    }
 }
 
 /// A fault at a fixed instant.

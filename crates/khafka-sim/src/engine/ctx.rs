@@ -100,6 +100,11 @@ pub enum Timer {
     GroupTick {
         at_us: u64,
     },
+    /// A group member's application: processing done, or a `commitSync()` retry due.
+    #[cfg(feature = "groups")]
+    AppTick {
+        at_us: u64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -127,6 +132,10 @@ pub struct Counters {
     pub produce_requests: u64,
     /// Produce latencies (µs) in this interval, by acks: index 0 → acks=0, 1 → acks=1, 2 → all.
     pub produce_latency_us: [Vec<u64>; 3],
+    /// Records whose send completed successfully in the interval.
+    pub acked_records: u64,
+    /// Bytes on the wire of the batches acknowledged in the interval.
+    pub acked_bytes: u64,
 }
 
 /// Buffers handed back by receivers for senders to reuse. Fetches, produce requests and their

@@ -17,6 +17,8 @@ use crate::network::Network;
 use crate::producer::Producer;
 use crate::provenance::Provenance;
 use crate::queue::EventQueue;
+#[cfg(feature = "groups")]
+use crate::spec::SeekTo;
 use crate::spec::{BrokerId, BrokerRef, Fault, ScenarioSpec};
 use crate::time::SimTime;
 use crate::topology::Topology;
@@ -28,6 +30,8 @@ use std::sync::Arc;
 /// more than the longest run); the retransmission time it waited sits above them.
 const SENT_BITS: u32 = 40;
 const SENT_MASK: u64 = (1 << SENT_BITS) - 1;
+/// The largest departure delay the word beside a message holds (ms).
+const DEPARTS_MAX_MS: u64 = (1 << (64 - SENT_BITS)) - 1;
 
 /// How a run is observed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,39 +75,39 @@ pub(crate) enum Event {
 #[derive(Clone, Debug)]
 pub struct Sim {
     pub(crate) spec: Arc<ScenarioSpec>,
-    pub topo: Topology,
+    pub(crate) topo: Topology,
     pub(crate) now: SimTime,
     queue: EventQueue<Event>,
-    pub brokers: Vec<Broker>,
+    pub(crate) brokers: Vec<Broker>,
     pub(crate) incarnation: Vec<u64>,
     pub(crate) powered_off: Vec<bool>,
     /// The controller's decisions as views read them: the single controller, or with a quorum
     /// (`controllers=N`) a copy of the active controller's committed state
     /// (see [`Sim::sync_controller`]).
-    pub controller: Controller,
+    pub(crate) controller: Controller,
     /// The KRaft quorum's controllers (empty without `controllers=` on the cluster line).
-    pub quorum: Vec<QuorumController>,
+    pub(crate) quorum: Vec<QuorumController>,
     /// Which active controller `controller` was last copied from, and its log length then.
     synced: Option<(u32, u32, usize)>,
-    pub producers: Vec<Producer>,
-    pub consumers: Vec<Consumer>,
-    pub net: Network,
-    pub prov: Provenance,
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
+    pub(crate) net: Network,
+    pub(crate) prov: Provenance,
     /// Every batch a leader appended; replicas' logs refer to them.
-    pub batches: BatchStore,
-    pub trace: Trace,
+    pub(crate) batches: BatchStore,
+    pub(crate) trace: Trace,
     counters: Counters,
     next_req_id: u64,
-    pub violations: Vec<String>,
-    pub producer_errors: BTreeMap<&'static str, u64>,
-    pub metrics: Metrics,
-    pub events_processed: u64,
+    pub(crate) violations: Vec<String>,
+    pub(crate) producer_errors: BTreeMap<&'static str, u64>,
+    pub(crate) metrics: Metrics,
+    pub(crate) events_processed: u64,
     /// Events processed by kind (`Debug` name of the message or timer), for profiling.
-    pub events_by_kind: BTreeMap<String, u64>,
-    pub count_kinds: bool,
-    pub opts: SimOptions,
+    pub(crate) events_by_kind: BTreeMap<String, u64>,
+    pub(crate) count_kinds: bool,
+    pub(crate) opts: SimOptions,
     /// Whether a crash lost unflushed data (Kafka's durability promise assumes it did not).
-    pub unflushed_loss: bool,
+    pub(crate) unflushed_loss: bool,
     out: Vec<Effect>,
     pools: Pools,
     /// No producer's next record is due before this instant (µs): `generate_due` returns at once.
@@ -138,6 +142,30 @@ macro_rules! ctx {
 }
 
 impl Sim {
+    /// About how many bytes a clone of the simulation (a checkpoint) holds on its own, beyond what it
+    /// shares with the running simulation: the tables' unshared ends, the brokers' replicas, the
+    /// queued events and messages, the producers' queued and in-flight batches, the metric samples.
+    /// A timeline keeps its checkpoints within a budget with it
+    /// ([`crate::timeline::Timeline::set_history_budget`]).
+    pub fn clone_bytes(&self) -> u64 {
+        let brokers: u64 = self
+            .brokers
+            .iter()
+            .map(|b| std::mem::size_of::<Broker>() as u64 + b.replicas.clone_bytes())
+            .sum();
+        let producers: u64 = self.producers.iter().map(Producer::clone_bytes).sum();
+        let consumers = (self.consumers.len() * std::mem::size_of::<Consumer>()) as u64;
+        std::mem::size_of::<Sim>() as u64
+            + brokers
+            + producers
+            + consumers
+            + self.queue.clone_bytes()
+            + self.prov.clone_bytes()
+            + self.batches.clone_bytes()
+            + self.trace.notable.clone_bytes()
+            + self.metrics.clone_bytes()
+    }
+
     pub fn new(spec: ScenarioSpec) -> Self {
         Self::with_options(spec, SimOptions::default())
     }
@@ -655,10 +683,17 @@ impl Sim {
                         Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
                         _ => 0,
                     };
-                    if let Some(d) = self.net.delivery(now, from, to, slow_us) {
+                    let batches = &self.batches;
+                    if let Some(d) = self
+                        .net
+                        .delivery(now, from, to, slow_us, || msg.wire_size(batches))
+                    {
                         // Beside the event: the send time (for pictures of the wire) and, above
-                        // bit 40, the retransmissions it waited (a powered-off sender makes none).
-                        let word = now | (d.retransmit_us << SENT_BITS);
+                        // bit 40, how many ms after it its last byte left (queued behind others on
+                        // a link with a bandwidth, retransmissions: a powered-off sender sends
+                        // none of it), rounded up, at most 2^24 − 1 ms (4.6 hours).
+                        let departs_ms = d.departs_after_us.div_ceil(1_000).min(DEPARTS_MAX_MS);
+                        let word = now | (departs_ms << SENT_BITS);
                         self.queue.push_with(
                             SimTime(d.at_us),
                             Event::Deliver { from, to, msg },
@@ -702,8 +737,8 @@ impl Sim {
             let mut cut_from: Vec<(Node, u64)> = Vec::new();
             for (at, _, word, e) in self.queue.pending_with_time() {
                 if let Event::Deliver { from: f, to, .. } = e {
-                    let (sent, retransmit) = (word & SENT_MASK, word >> SENT_BITS);
-                    if *f == from && sent.saturating_add(retransmit) > now {
+                    let (sent, departs_ms) = (word & SENT_MASK, word >> SENT_BITS);
+                    if *f == from && sent.saturating_add(departs_ms * 1_000) > now {
                         match cut_from.iter_mut().find(|(n, _)| n == to) {
                             Some((_, first)) => *first = (*first).min(at.as_us()),
                             None => cut_from.push((*to, at.as_us())),
@@ -717,6 +752,7 @@ impl Sim {
                     .any(|(n, first)| n == to && at.as_us() >= *first),
                 _ => true,
             });
+            self.net.drop_queued_from(from, now);
             self.unflushed_loss = true;
             let window = crate::time::ms_to_us(self.topo.config.sim_unflushed_window_ms);
             let mut ctx = ctx!(self, Node::Broker(b));
@@ -837,6 +873,14 @@ impl Sim {
             Fault::StopConsumer { consumer } => self.consumer_fault("stop", &consumer),
             #[cfg(feature = "groups")]
             Fault::RestartConsumer { consumer } => self.consumer_fault("restart", &consumer),
+            #[cfg(feature = "groups")]
+            Fault::Seek {
+                consumer,
+                partition: tp,
+                to,
+            } => self.seek_consumer(&consumer, &tp, to),
+            #[cfg(feature = "groups")]
+            Fault::ResetOffsets(r) => self.reset_offsets(&r),
             Fault::ResumeProducer { producer } => {
                 if let Some(i) = self.producers.iter().position(|p| p.spec.name == producer) {
                     // The resumed producer's first record is due now: leave the others' records due
@@ -855,6 +899,126 @@ impl Sim {
         }
     }
 
+    /// `kafka-consumer-groups --reset-offsets` (`coordinator/group/reset_offsets.rs`): what the
+    /// tool's admin calls would read (the group's state from its coordinator, each partition's
+    /// bounds from its leader), the plan, and unless `dry_run` its commit through the coordinator.
+    /// The tool's answer (or error) is a `group` event.
+    #[cfg(feature = "groups")]
+    fn reset_offsets(&mut self, r: &crate::spec::ResetOffsets) {
+        use crate::coordinator::group::reset_offsets::{plan, refusal, PartitionOffsets};
+        let (group, topic, partition, to, dry_run) = (
+            r.group.as_str(),
+            r.topic.as_str(),
+            r.partition,
+            r.to,
+            r.dry_run,
+        );
+        let note = |sim: &mut Sim, text: String| {
+            sim.trace.emit(
+                sim.now,
+                TraceKind::Group {
+                    group: group.to_string(),
+                    text: format!("reset-offsets: {text}"),
+                },
+            );
+        };
+        let Some(info) = self
+            .topo
+            .topic_index(topic)
+            .map(|t| &self.topo.topics[t as usize])
+        else {
+            return;
+        };
+        let parts: Vec<PartIdx> = match partition {
+            Some(p) if p < info.partitions => vec![info.first_part + p],
+            Some(_) => return,
+            None => (0..info.partitions).map(|p| info.first_part + p).collect(),
+        };
+        let offsets_part = self
+            .topo
+            .offsets_topic()
+            .map(|t| t.first_part + crate::protocol::group::partition_for(group, t.partitions));
+        let coordinator = offsets_part.and_then(|p| {
+            let b = self.controller.parts[p as usize].leader?;
+            let broker = &self.brokers[(b - 1) as usize];
+            let shard = broker.group_coordinator.shards.get(&p)?;
+            (broker.is_running() && shard.loading_until_us.is_none()).then_some((b, shard))
+        });
+        let Some((coordinator, shard)) = coordinator else {
+            let text = format!("Error: the coordinator of group '{group}' is not available");
+            return note(self, text);
+        };
+        let state = shard.groups.get(group).map_or("Dead", |g| g.state.name());
+        if let Some(e) = refusal(group, state) {
+            return note(self, e);
+        }
+        let key: Arc<str> = group.into();
+        let mut planned = Vec::new();
+        for part in parts {
+            let name = self.topo.part_name(part);
+            let log = self.controller.parts[part as usize]
+                .leader
+                .filter(|b| self.brokers[(*b - 1) as usize].is_running())
+                .and_then(|b| self.brokers[(b - 1) as usize].replicas.get(&part))
+                .map(|r| &r.log);
+            let Some(log) = log else {
+                return note(
+                    self,
+                    format!("Error getting offsets of topic partition: {name}"),
+                );
+            };
+            let end = log.high_watermark;
+            let at_time = match to {
+                crate::spec::ResetTo::Datetime(t) => log
+                    .batches()
+                    .range(0, log.batches().len())
+                    .find(|e| e.append_us >= t)
+                    .map(|e| {
+                        self.batches
+                            .get(e.batch)
+                            .base_offset
+                            .max(log.log_start_offset())
+                    })
+                    .filter(|o| *o < end),
+                _ => None,
+            };
+            let o = PartitionOffsets {
+                start: log.log_start_offset(),
+                end,
+                committed: shard.offsets.get(&(key.clone(), part)).map(|c| c.offset),
+                at_time,
+            };
+            match plan(&name, to, o) {
+                Ok(offset) => planned.push((part, offset)),
+                Err(e) => return note(self, e),
+            }
+        }
+        let text: Vec<String> = planned
+            .iter()
+            .map(|(p, o)| format!("{} → {o}", self.topo.part_name(*p)))
+            .collect();
+        if dry_run {
+            return note(self, format!("{to} (dry run): {}", text.join(", ")));
+        }
+        note(self, format!("{to}: {}", text.join(", ")));
+        let mut ctx = ctx!(self, Node::Broker(coordinator));
+        let error =
+            self.brokers[(coordinator - 1) as usize].admin_offset_commit(&mut ctx, group, planned);
+        if error != crate::msg::ErrorCode::None {
+            note(self, format!("the commit failed with {}", error.name()));
+        }
+    }
+
+    /// `seek consumer C TOPIC-P …`: the application seeks a partition of its topic.
+    #[cfg(feature = "groups")]
+    fn seek_consumer(&mut self, consumer: &str, tp: &crate::spec::TopicPartition, to: SeekTo) {
+        let i = self.consumers.iter().position(|c| *c.name == *consumer);
+        if let Some(i) = i.filter(|i| self.spec.consumers[*i].topic == tp.topic) {
+            let mut ctx = ctx!(self, Node::Consumer(i as u32));
+            self.consumers[i].seek(&mut ctx, tp.partition, to);
+        }
+    }
+
     /// `crash consumer C`, `stop consumer C`, `restart consumer C`.
     #[cfg(feature = "groups")]
     fn consumer_fault(&mut self, kind: &str, name: &str) {
@@ -865,7 +1029,7 @@ impl Sim {
         let mut ctx = ctx!(self, Node::Consumer(i as u32));
         let c = &mut self.consumers[i];
         if kind.starts_with("crash") {
-            c.crash();
+            c.crash(&mut ctx);
         } else if kind.starts_with("stop") {
             c.close(&mut ctx);
         } else {
@@ -1043,19 +1207,45 @@ pub fn describe_fault(f: &Fault) -> String {
         #[cfg(feature = "groups")]
         Fault::StopConsumer { consumer } => format!("stop consumer {consumer}"),
         #[cfg(feature = "groups")]
+        Fault::Seek {
+            consumer,
+            partition,
+            to: SeekTo::Offset(o),
+        } => format!("seek consumer {consumer} {partition} {o}"),
+        #[cfg(feature = "groups")]
+        Fault::Seek {
+            consumer,
+            partition,
+            to,
+        } => {
+            let to = if *to == SeekTo::Beginning {
+                "beginning"
+            } else {
+                "end"
+            };
+            format!("seek consumer {consumer} {partition} {to}")
+        }
+        #[cfg(feature = "groups")]
+        Fault::ResetOffsets(r) => r.to_string(),
+        #[cfg(feature = "groups")]
         Fault::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
     }
 }
 
-/// A link's settings as the scenario language writes them (`latency=500us..1500us loss=0.1000%`).
+/// A link's settings as the scenario language writes them (`latency=500us..1500us loss=0.1000%`,
+/// then `bandwidth=10000000B/s` if the link has one).
 pub fn describe_link(l: &crate::spec::LinkSpec) -> String {
-    format!(
+    let mut s = format!(
         "latency={}..{} loss={}.{:04}%",
         SimTime(l.latency_us_min).exact(),
         SimTime(l.latency_us_max).exact(),
         l.loss_ppm / 10_000,
         l.loss_ppm % 10_000
-    )
+    );
+    if l.bandwidth_bps > 0 {
+        s.push_str(&format!(" bandwidth={}B/s", l.bandwidth_bps));
+    }
+    s
 }
 
 #[cfg(test)]

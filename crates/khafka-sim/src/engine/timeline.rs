@@ -9,10 +9,15 @@
 //! replay injects them at the same point: after every event up to that instant. Injecting after a
 //! rewind forks the run: checkpoints and injections later than the new one are dropped.
 //!
-//! The retained history is bounded: a timeline keeps at most [`MAX_CHECKPOINTS`]. When a new one
-//! would pass the bound, every other checkpoint is dropped and the interval doubles, so a run of any
-//! length keeps between half and all of the bound, evenly spaced, and a seek replays at most one
-//! (doubled) interval.
+//! The retained history is bounded, in count and in bytes: a timeline keeps at most
+//! [`MAX_CHECKPOINTS`], and their cost (what each holds on its own, [`Sim::clone_bytes`], plus what
+//! the running simulation copied on write from it) within a budget ([`DEFAULT_HISTORY_BUDGET`], or
+//! [`Timeline::set_history_budget`]). When a new one would pass either bound, every other checkpoint
+//! is dropped and the interval doubles, so a run of any length keeps evenly spaced checkpoints, and
+//! a seek replays at most one (doubled) interval. The byte bound matters when checkpoints are
+//! expensive: a producer that cannot keep up piles up batches that every clone copies, so without it
+//! the history grew with the square of the run's length (4 GB in a browser tab at 160 s of
+//! 26,000 one-record batches a second).
 
 use crate::sim::{Sim, SimOptions};
 use crate::spec::{Fault, ScenarioSpec, Scheduled};
@@ -21,11 +26,23 @@ use crate::time::SimTime;
 /// The most checkpoints a timeline keeps (a 10-minute standard run at one every 2 s keeps 301).
 pub const MAX_CHECKPOINTS: usize = 320;
 
+/// What a timeline's checkpoints may cost, unless set otherwise.
+pub const DEFAULT_HISTORY_BUDGET: u64 = 1 << 30;
+
 #[derive(Clone, Debug)]
 struct Checkpoint {
     sim: Sim,
     /// How many recorded injections the checkpoint already contains.
     injected: usize,
+    /// About what it costs: its own bytes, and what the run copied on write from it since.
+    bytes: u64,
+}
+
+/// Where new checkpoints go, and what the history may cost.
+struct History<'a> {
+    checkpoints: &'a mut Vec<Checkpoint>,
+    interval: &'a mut SimTime,
+    budget: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +56,8 @@ pub struct Timeline {
     current_injected: usize,
     /// The furthest instant simulated so far.
     horizon: SimTime,
+    /// What the checkpoints may cost in all (bytes).
+    history_budget: u64,
 }
 
 impl Timeline {
@@ -46,6 +65,7 @@ impl Timeline {
         let sim = Sim::with_options(spec, opts);
         Timeline {
             checkpoints: vec![Checkpoint {
+                bytes: sim.clone_bytes(),
                 sim: sim.clone(),
                 injected: 0,
             }],
@@ -54,7 +74,18 @@ impl Timeline {
             injected: Vec::new(),
             current_injected: 0,
             horizon: SimTime::ZERO,
+            history_budget: DEFAULT_HISTORY_BUDGET,
         }
+    }
+
+    /// Keeps the checkpoints' cost within `bytes` (the first checkpoint is always kept).
+    pub fn set_history_budget(&mut self, bytes: u64) {
+        self.history_budget = bytes;
+    }
+
+    /// About what the checkpoints cost now, in bytes.
+    pub fn history_bytes(&self) -> u64 {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
     }
 
     pub fn sim(&self) -> &Sim {
@@ -89,13 +120,13 @@ impl Timeline {
         done: &mut usize,
         injected: &[Scheduled],
         target: SimTime,
-        mut checkpoint: Option<(&mut Vec<Checkpoint>, &mut SimTime)>,
+        mut checkpoint: Option<History>,
     ) {
         loop {
             let next_inj = injected.get(*done).map(|s| s.at).filter(|t| *t <= target);
-            let next_ckpt = checkpoint.as_ref().map(|(c, iv)| {
-                let last = c.last().map_or(SimTime::ZERO, |c| c.sim.now());
-                last.saturating_add_us(iv.as_us())
+            let next_ckpt = checkpoint.as_ref().map(|h| {
+                let last = h.checkpoints.last().map_or(SimTime::ZERO, |c| c.sim.now());
+                last.saturating_add_us(h.interval.as_us())
             });
             let mut stop = target;
             if let Some(t) = next_inj {
@@ -110,20 +141,31 @@ impl Timeline {
                 *done += 1;
                 continue;
             }
-            if let Some((c, iv)) = checkpoint.as_mut() {
+            if let Some(h) = checkpoint.as_mut() {
                 if next_ckpt == Some(stop) {
-                    if c.len() >= MAX_CHECKPOINTS {
+                    // What the run copied on write since the last checkpoint is kept alive by it.
+                    let copied = crate::chunked::take_copied_bytes();
+                    if let Some(last) = h.checkpoints.last_mut() {
+                        last.bytes += copied;
+                    }
+                    let bytes = sim.clone_bytes();
+                    let c = &mut *h.checkpoints;
+                    while c.len() > 1
+                        && (c.len() >= MAX_CHECKPOINTS
+                            || c.iter().map(|c| c.bytes).sum::<u64>() + bytes > h.budget)
+                    {
                         // Thin the history: keep the first and every other one after it.
                         let mut i = 0;
                         c.retain(|_| {
                             i += 1;
                             i % 2 == 1
                         });
-                        **iv = SimTime(iv.as_us().saturating_mul(2));
+                        *h.interval = SimTime(h.interval.as_us().saturating_mul(2));
                     }
                     c.push(Checkpoint {
                         sim: sim.clone(),
                         injected: *done,
+                        bytes,
                     });
                     if stop < target {
                         continue;
@@ -156,12 +198,18 @@ impl Timeline {
         let record = target > self.horizon;
         let mut ck = std::mem::take(&mut self.checkpoints);
         let mut interval = self.interval;
+        // Copies on write are counted from here (another timeline may have run in between).
+        crate::chunked::take_copied_bytes();
         Self::replay(
             &mut self.current,
             &mut self.current_injected,
             &self.injected,
             target,
-            record.then_some((&mut ck, &mut interval)),
+            record.then_some(History {
+                checkpoints: &mut ck,
+                interval: &mut interval,
+                budget: self.history_budget,
+            }),
         );
         self.interval = interval;
         self.checkpoints = ck;
@@ -255,5 +303,56 @@ mod tests {
         assert_eq!(tl.sim().trace_hash(), one_go.trace_hash());
         tl.seek(SimTime::from_secs(400));
         assert_eq!(tl.sim().trace_hash(), end_hash);
+    }
+
+    #[test]
+    fn expensive_checkpoints_are_kept_within_the_history_budget() {
+        // A producer that cannot keep up: one-record batches on 30 partitions at 20,000 records/s
+        // pile up in its queues, and every checkpoint copies them.
+        let mut s = spec();
+        s.topics[0] = TopicSpec::new("t", 30, 3);
+        s.producers[0].rate_per_ks = 20_000_000;
+        s.producers[0].config.batch_size = 0;
+        s.producers[0].config.linger_ms = 0;
+        s.run_for = SimTime::from_secs(20);
+        let opts = SimOptions {
+            check_invariants: false,
+            ..SimOptions::default()
+        };
+        let mut unbounded = Timeline::new(s.clone(), opts.clone(), SimTime::from_secs(1));
+        unbounded.set_history_budget(u64::MAX);
+        unbounded.seek(s.run_for);
+        assert!(
+            unbounded.history_bytes() > 4 << 20,
+            "the scenario must be expensive to checkpoint: {} bytes",
+            unbounded.history_bytes()
+        );
+        let budget = unbounded.history_bytes() / 4;
+        let mut tl = Timeline::new(s.clone(), opts, SimTime::from_secs(1));
+        tl.set_history_budget(budget);
+        tl.seek(s.run_for);
+        // Within the budget, but for the checkpoint just taken (it is always kept).
+        let newest = tl.checkpoints.last().map_or(0, |c| c.bytes);
+        assert!(
+            tl.history_bytes() - newest <= budget,
+            "{} bytes kept",
+            tl.history_bytes()
+        );
+        assert!(tl.checkpoint_count() < unbounded.checkpoint_count());
+        assert!(
+            tl.interval() > SimTime::from_secs(1),
+            "spaced further apart"
+        );
+        // Fewer checkpoints, the same run: seeking back gives the same states.
+        assert_eq!(tl.sim().trace_hash(), unbounded.sim().trace_hash());
+        for t in [3, 11, 17] {
+            tl.seek(SimTime::from_secs(t));
+            unbounded.seek(SimTime::from_secs(t));
+            assert_eq!(
+                tl.sim().trace_hash(),
+                unbounded.sim().trace_hash(),
+                "at {t}s"
+            );
+        }
     }
 }

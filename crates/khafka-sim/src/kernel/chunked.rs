@@ -12,7 +12,24 @@
 //! (`Arc::make_mut` on every append and update was ~5% of a run).
 
 use serde::{Serialize, Serializer};
+use std::cell::Cell;
 use std::sync::Arc;
+
+thread_local! {
+    /// Bytes copied by writes to chunks or groups that a clone still shared (see
+    /// [`take_copied_bytes`]).
+    static COPIED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Bytes copied on write since the last call: storage a checkpoint keeps alive because the running
+/// simulation wrote to a chunk they shared. A timeline counts it towards the checkpoint's cost.
+pub fn take_copied_bytes() -> u64 {
+    COPIED.with(|c| c.replace(0))
+}
+
+fn note_copy(bytes: usize) {
+    COPIED.with(|c| c.set(c.get() + bytes as u64));
+}
 
 /// Elements per chunk.
 pub const CHUNK: usize = 128;
@@ -120,10 +137,24 @@ impl<T: Clone> ChunkVec<T> {
             }
             &mut self.chunks[c]
         } else {
-            let group = Arc::make_mut(&mut self.groups[index / GROUP]);
+            let group = &mut self.groups[index / GROUP];
+            if Arc::strong_count(group) > 1 {
+                note_copy(std::mem::size_of_val::<[Arc<[T]>]>(group));
+            }
+            let group = Arc::make_mut(group);
             &mut group[(index % GROUP) / CHUNK]
         };
+        if Arc::strong_count(chunk) > 1 {
+            note_copy(std::mem::size_of_val::<[T]>(chunk));
+        }
         Some(&mut Arc::make_mut(chunk)[index % CHUNK])
+    }
+
+    /// Bytes a clone copies rather than shares: the group and loose chunk pointers, and the tail.
+    pub fn clone_bytes(&self) -> u64 {
+        (self.groups.len() * std::mem::size_of::<Arc<[Arc<[T]>]>>()
+            + self.chunks.len() * std::mem::size_of::<Arc<[T]>>()
+            + self.tail.len() * std::mem::size_of::<T>()) as u64
     }
 
     pub fn last(&self) -> Option<&T> {

@@ -139,6 +139,14 @@ impl<T> Default for EventQueue<T> {
 }
 
 impl<T> EventQueue<T> {
+    /// Bytes a clone of the queue copies.
+    pub fn clone_bytes(&self) -> u64 {
+        (self.heap.keys.len() * std::mem::size_of::<Key>()
+            + self.slots.len() * std::mem::size_of::<Option<T>>()
+            + self.aux.len() * 8
+            + self.free.len() * 4) as u64
+    }
+
     pub fn push(&mut self, at: SimTime, event: T) {
         self.push_with(at, event, 0);
     }

@@ -54,13 +54,20 @@ pub enum CoordinatorRecord {
         leader: Option<String>,
         members: Vec<MemberRecord>,
     },
+    /// A tombstone for `OffsetCommitKey(group, partition)`: the offset expired (retention).
+    OffsetTombstone { group: Arc<str>, part: u32 },
+    /// A tombstone for `GroupMetadataKey(group)`: the group was deleted (all its offsets
+    /// expired while it was Empty).
+    GroupTombstone { group: Arc<str> },
 }
 
 impl CoordinatorRecord {
     pub fn group(&self) -> &Arc<str> {
         match self {
             CoordinatorRecord::OffsetCommit { group, .. }
-            | CoordinatorRecord::GroupMetadata { group, .. } => group,
+            | CoordinatorRecord::GroupMetadata { group, .. }
+            | CoordinatorRecord::OffsetTombstone { group, .. }
+            | CoordinatorRecord::GroupTombstone { group } => group,
         }
     }
 }

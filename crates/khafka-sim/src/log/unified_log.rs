@@ -171,6 +171,11 @@ pub struct Log {
 }
 
 impl Log {
+    /// Bytes a clone of the log copies rather than shares.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.batches.clone_bytes() + (self.epoch_cache.len() * 16) as u64
+    }
+
     pub fn log_end_offset(&self) -> u64 {
         self.log_end_offset
     }

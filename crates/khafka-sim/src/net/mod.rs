@@ -1,3 +1,6 @@
-//! The simulated network between nodes (Kafka's sockets): latency, loss, partitions, FIFO links.
+//! The simulated network between nodes (Kafka's sockets): latency, loss, bandwidth, partitions,
+//! FIFO links.
 
 pub mod network;
+
+pub use network::{MAX_BANDWIDTH_BPS, MIN_BANDWIDTH_BPS};

@@ -5,6 +5,11 @@
 //! RTO). Only a network partition makes messages vanish; the sender then learns of it through its
 //! request timeout, as a real client does. A slow broker's delay is part of the delivery time, inside
 //! the FIFO order: it handles a connection's requests later, never out of order.
+//!
+//! A link may have a bandwidth (bytes per second; unlimited by default). Then a message is
+//! serialized onto it after the messages before it: it starts when the link is free, takes its
+//! wire size (`protocol/wire.rs`) over the bandwidth, and arrives the link's latency after its last
+//! byte left. Retransmissions after a loss take no bandwidth of their own.
 
 use crate::ctx::Node;
 use crate::rng::SimRng;
@@ -17,8 +22,23 @@ const MIN_RTO_US: u64 = 200_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Delivery {
     pub at_us: u64,
-    /// The retransmission timeouts the message waited (at most 12.6 s: six doublings of 200 ms).
-    pub retransmit_us: u64,
+    /// How long after its send the message's last byte left: the time it waited for the link and
+    /// took to serialize (with a bandwidth), plus the retransmission timeouts it waited (at most
+    /// 12.6 s: six doublings of 200 ms).
+    pub departs_after_us: u64,
+}
+/// The smallest bandwidth a link may have (1 byte per second).
+pub const MIN_BANDWIDTH_BPS: u64 = 1;
+/// The largest bandwidth a link may have (1 TB/s), beyond which "unlimited" says the same.
+pub const MAX_BANDWIDTH_BPS: u64 = 1_000_000_000_000;
+
+/// How long `bytes` take to serialize at `bps` bytes per second (µs, rounded up; 0 if unlimited).
+pub fn transmission_us(bytes: u64, bps: u64) -> u64 {
+    if bps == 0 {
+        return 0;
+    }
+    let us = (bytes as u128 * 1_000_000).div_ceil(bps as u128);
+    us.min(u64::MAX as u128) as u64
 }
 /// The smallest one-way latency of a link (50 µs, a fast LAN; loopback is tens of microseconds).
 /// Every request and answer takes time, so no exchange of messages can loop at one instant
@@ -41,6 +61,11 @@ pub struct Network {
     blocked: Vec<bool>,
     /// Time of the last delivery scheduled on each link, to keep links FIFO.
     last_delivery_us: Vec<u64>,
+    /// When each link has finished serializing the messages sent on it so far (links with a
+    /// bandwidth only).
+    busy_until_us: Vec<u64>,
+    /// The longest a message waited for a busy link before its first byte left (µs).
+    longest_wait_us: u64,
     /// One random stream per link, made when the link first carries a message: two runs of a seed
     /// that differ in one setting keep the same latencies on every link the change does not touch.
     #[serde(skip)]
@@ -68,6 +93,8 @@ impl Network {
             links: vec![default.clone(); nodes * nodes],
             blocked: vec![false; nodes * nodes],
             last_delivery_us: vec![0; nodes * nodes],
+            busy_until_us: vec![0; nodes * nodes],
+            longest_wait_us: 0,
             link_rngs: vec![None; nodes * nodes],
             seed,
             partitions: Vec::new(),
@@ -87,6 +114,7 @@ impl Network {
         self.links = vec![default; nn];
         self.blocked = vec![false; nn];
         self.last_delivery_us = vec![0; nn];
+        self.busy_until_us = vec![0; nn];
         self.link_rngs = vec![None; nn];
     }
 
@@ -261,16 +289,38 @@ impl Network {
         self.blocked = blocked;
     }
 
+    /// A node lost power: what it had not yet serialized onto its links is gone, so they are free
+    /// from `now_us`.
+    pub fn drop_queued_from(&mut self, node: Node, now_us: u64) {
+        let from = self.index(node);
+        for to in 0..self.nodes {
+            let b = &mut self.busy_until_us[from * self.nodes + to];
+            *b = (*b).min(now_us);
+        }
+    }
+
+    /// The longest a message has waited for a link with a bandwidth to be free (µs).
+    pub fn longest_wait_us(&self) -> u64 {
+        self.longest_wait_us
+    }
+
+    /// The bandwidth of the link from `from` to `to` (bytes/s, 0: unlimited).
+    pub fn bandwidth_bps(&self, from: Node, to: Node) -> u64 {
+        self.links[self.index(from) * self.nodes + self.index(to)].bandwidth_bps
+    }
+
     /// When a message sent now arrives (`None`: dropped by a partition), and how long after the send
-    /// its last transmission left (the retransmission timeouts it waited: the sender must be up
-    /// until then). `extra_us` is added before the link's FIFO order is enforced: a slow broker
-    /// handles a connection's requests later, but still in order.
+    /// its last transmission left (the wait for the link, its serialization and the retransmission
+    /// timeouts: the sender must be up until then). `size` gives the message's wire size, asked
+    /// only when the link has a bandwidth. `extra_us` is added before the link's FIFO order is
+    /// enforced: a slow broker handles a connection's requests later, but still in order.
     pub fn delivery(
         &mut self,
         now_us: u64,
         from: Node,
         to: Node,
         extra_us: u64,
+        size: impl FnOnce() -> u64,
     ) -> Option<Delivery> {
         if self.is_blocked(from, to) {
             return None;
@@ -280,18 +330,30 @@ impl Network {
         let lo = link.latency_us_min.clamp(MIN_LATENCY_US, MAX_LATENCY_US);
         let hi = link.latency_us_max.clamp(lo, MAX_LATENCY_US);
         let loss = link.loss_ppm;
+        // Serialization: after the messages before it, at the link's bandwidth.
+        let departs = match link.bandwidth_bps {
+            0 => now_us,
+            bps => {
+                let bps = bps.clamp(MIN_BANDWIDTH_BPS, MAX_BANDWIDTH_BPS);
+                let start = now_us.max(self.busy_until_us[i]);
+                self.longest_wait_us = self.longest_wait_us.max(start - now_us);
+                let end = start.saturating_add(transmission_us(size(), bps));
+                self.busy_until_us[i] = end;
+                end
+            }
+        };
         if self.link_rngs[i].is_none() {
             // Made once per link, so the key (a hash of client names) is off the hot path.
             let key = self.link_key(from, to);
             self.link_rngs[i] = Some(SimRng::derive_indexed(self.seed, "link", key));
         }
         let rng = self.link_rngs[i].as_mut().expect("made above");
-        let mut at = now_us
+        let mut at = departs
             .saturating_add(rng.range_inclusive(lo, hi))
             .saturating_add(extra_us);
         let mut rto = MIN_RTO_US;
         let mut tries = 0;
-        let mut retransmit_us = 0;
+        let mut retransmit_us = departs - now_us;
         while tries < MAX_RETRANSMITS && rng.chance_ppm(loss) {
             at = at.saturating_add(rto);
             retransmit_us += rto;
@@ -302,7 +364,7 @@ impl Network {
         self.last_delivery_us[i] = at;
         Some(Delivery {
             at_us: at,
-            retransmit_us,
+            departs_after_us: retransmit_us,
         })
     }
 }
@@ -316,6 +378,7 @@ mod tests {
             latency_us_min: 100,
             latency_us_max: 5_000,
             loss_ppm: 100_000,
+            bandwidth_bps: 0,
         };
         Network::new(3, vec!["p".into()], Vec::new(), &link, seed)
     }
@@ -328,20 +391,20 @@ mod tests {
         let (mut a23, mut b23) = (Vec::new(), Vec::new());
         for i in 0..200u64 {
             let t = i * 10_000_000;
-            a.delivery(t, Node::Broker(1), Node::Broker(2), 0)
+            a.delivery(t, Node::Broker(1), Node::Broker(2), 0, || 0)
                 .map(|d| d.at_us);
             for _ in 0..3 {
-                b.delivery(t, Node::Broker(1), Node::Broker(2), 0)
+                b.delivery(t, Node::Broker(1), Node::Broker(2), 0, || 0)
                     .map(|d| d.at_us);
             }
             a23.push(
-                a.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                a.delivery(t, Node::Broker(2), Node::Broker(3), 0, || 0)
                     .map(|d| d.at_us)
                     .unwrap()
                     - t,
             );
             b23.push(
-                b.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                b.delivery(t, Node::Broker(2), Node::Broker(3), 0, || 0)
                     .map(|d| d.at_us)
                     .unwrap()
                     - t,
@@ -353,7 +416,7 @@ mod tests {
         let c23: Vec<u64> = (0..200u64)
             .map(|i| {
                 let t = i * 10_000_000;
-                c.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                c.delivery(t, Node::Broker(2), Node::Broker(3), 0, || 0)
                     .map(|d| d.at_us)
                     .unwrap()
                     - t
@@ -365,17 +428,79 @@ mod tests {
             latency_us_min: 100,
             latency_us_max: 5_000,
             loss_ppm: 100_000,
+            bandwidth_bps: 0,
         };
         let mut d = Network::new(3, vec!["p".into()], vec!["c".into()], &link, 7);
         let d23: Vec<u64> = (0..200u64)
             .map(|i| {
                 let t = i * 10_000_000;
-                d.delivery(t, Node::Broker(2), Node::Broker(3), 0)
+                d.delivery(t, Node::Broker(2), Node::Broker(3), 0, || 0)
                     .map(|d| d.at_us)
                     .unwrap()
                     - t
             })
             .collect();
         assert_eq!(a23, d23);
+    }
+
+    fn limited(bps: u64) -> Network {
+        let link = LinkSpec {
+            latency_us_min: 1_000,
+            latency_us_max: 1_000,
+            loss_ppm: 0,
+            bandwidth_bps: bps,
+        };
+        Network::new(2, vec!["p".into()], Vec::new(), &link, 1)
+    }
+
+    #[test]
+    fn a_message_waits_for_the_ones_before_it_then_takes_size_over_bandwidth() {
+        // 1,000 B/s: three 500-byte messages sent at once leave at 0.5 s, 1 s and 1.5 s and
+        // arrive 1 ms later, in order; a fourth sent at 10 s finds the link free.
+        let mut n = limited(1_000);
+        let (p, b) = (Node::Producer(0), Node::Broker(1));
+        let at: Vec<u64> = (0..3)
+            .map(|_| n.delivery(0, p, b, 0, || 500).unwrap().at_us)
+            .collect();
+        assert_eq!(at, vec![501_000, 1_001_000, 1_501_000]);
+        let d = n.delivery(10_000_000, p, b, 0, || 500).unwrap();
+        assert_eq!(d.at_us, 10_501_000);
+        assert_eq!(d.departs_after_us, 500_000);
+        // The other direction and other links have their own queues.
+        assert_eq!(n.delivery(0, b, p, 0, || 500).unwrap().at_us, 501_000);
+        assert_eq!(
+            n.delivery(0, p, Node::Broker(2), 0, || 1).unwrap().at_us,
+            2_000
+        );
+    }
+
+    #[test]
+    fn unlimited_links_never_ask_the_size() {
+        let mut n = limited(0);
+        let d = n
+            .delivery(0, Node::Producer(0), Node::Broker(1), 0, || {
+                panic!("the size of a message on an unlimited link")
+            })
+            .unwrap();
+        assert_eq!(d.at_us, 1_000);
+        assert_eq!(d.departs_after_us, 0);
+    }
+
+    #[test]
+    fn extreme_sizes_and_bandwidths_saturate() {
+        // 1 B/s and a 1 MB message: 10^6 s on the wire, exactly.
+        let mut n = limited(1);
+        let (p, b) = (Node::Producer(0), Node::Broker(1));
+        let d = n.delivery(0, p, b, 0, || 1_000_000).unwrap();
+        assert_eq!(d.at_us, 1_000_000_000_000 + 1_000);
+        // The largest size saturates instead of overflowing, and so does what follows it.
+        let d = n.delivery(0, p, b, 0, || u64::MAX).unwrap();
+        assert_eq!(d.at_us, u64::MAX);
+        assert_eq!(n.delivery(5, p, b, 0, || 1).unwrap().at_us, u64::MAX);
+        // The fastest link still takes time per message (its latency), never zero.
+        let mut n = limited(MAX_BANDWIDTH_BPS);
+        assert_eq!(n.delivery(7, p, b, 0, || 1).unwrap().at_us, 7 + 1 + 1_000);
+        assert_eq!(transmission_us(0, 1), 0);
+        assert_eq!(transmission_us(1, MAX_BANDWIDTH_BPS), 1);
     }
 }

@@ -101,6 +101,14 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     ("IsrSizeMin", "khafka:smallest ISR over all partitions"),
     ("IsrSizeAvg", "khafka:average ISR size"),
+    (
+        "RecordsAckedPerSec",
+        "khafka:records acknowledged per second (throughput)",
+    ),
+    (
+        "BytesAckedPerSec",
+        "kafka.producer:type=producer-metrics,name=byte-rate (acknowledged batches, compressed)",
+    ),
 ];
 
 /// With a controller quorum, each controller's own `ActiveControllerCount` (1 on the active one),
@@ -157,10 +165,15 @@ fn percentile_ms(values: &mut [u64], pct: u64) -> f64 {
 }
 
 impl Metrics {
+    /// Bytes a clone of the samples copies.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        ((self.time_us.len() + self.series.values().map(Vec::len).sum::<usize>()) * 8) as u64
+    }
+
     pub fn sample(&mut self, now_us: u64, interval_us: u64, c: &mut Counters, g: &Gauges) {
         let per_sec = |n: u64| n as f64 * 1_000_000.0 / interval_us.max(1) as f64;
         let mut lat = std::mem::take(&mut c.produce_latency_us);
-        let values: [f64; 25] = [
+        let values: [f64; 27] = [
             g.under_replicated as f64,
             g.offline as f64,
             g.active_controllers as f64,
@@ -186,6 +199,8 @@ impl Metrics {
             g.consumer_lag as f64,
             g.isr_min as f64,
             g.isr_avg,
+            per_sec(c.acked_records),
+            per_sec(c.acked_bytes),
         ];
         self.time_us.push(now_us);
         for ((name, _), v) in METRICS.iter().zip(values) {

@@ -156,6 +156,8 @@ pub struct Provenance {
     pub(crate) failed: u64,
     /// Records some consumer received.
     pub(crate) consumed: u64,
+    /// Bytes on the wire (compressed) of the batches acknowledged, each counted once.
+    pub(crate) acked_bytes: u64,
     /// What has been counted of the leaders' logs (see `verdict.rs`).
     pub(crate) scan: crate::verdict::LeaderScan,
     /// One bit per record: deleted by retention or compaction on some replica (it fell below
@@ -166,6 +168,14 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// Bytes a clone of the provenance copies rather than shares.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.records.clone_bytes()
+            + self.batches.clone_bytes()
+            + self.scan.clone_bytes()
+            + (self.acked_by_part.len() * 8) as u64
+    }
+
     /// Records sent so far.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -310,13 +320,15 @@ impl Provenance {
     }
 
     /// The producer got an acknowledgement for the batch, whose records are `records` (at
-    /// `base_offset`; `None` for `acks=0`).
+    /// `base_offset`; `None` for `acks=0`) and which took `wire_bytes` on the wire (counted the
+    /// first time).
     pub fn ack(
         &mut self,
         batch: ProducerBatchId,
         records: &[RecordId],
         at_us: u64,
         base_offset: Option<u64>,
+        wire_bytes: u64,
     ) {
         let Some(b) = self.batches.get_mut(batch as usize) else {
             return;
@@ -331,6 +343,7 @@ impl Provenance {
         if !first {
             return;
         }
+        self.acked_bytes = self.acked_bytes.saturating_add(wire_bytes);
         let n = records.len() as u64;
         if was_failed {
             self.failed -= n;
@@ -378,6 +391,27 @@ impl Provenance {
             failed: b.failed.is_some(),
             consumed: r.consumed_dt != NONE32,
         })
+    }
+
+    /// When the first record of the run was sent (records are numbered in send order).
+    pub fn first_sent_us(&self) -> Option<u64> {
+        self.records.get(0).map(|r| r.sent_us)
+    }
+
+    /// Bytes on the wire of the batches acknowledged so far.
+    pub fn acked_bytes(&self) -> u64 {
+        self.acked_bytes
+    }
+
+    /// Calls `f` with the latency of every acknowledged record (µs from `send()` to the
+    /// acknowledgement), in id order.
+    pub fn for_each_ack_latency(&self, mut f: impl FnMut(u64)) {
+        for r in self.records.iter() {
+            let b = self.batches.get(r.batch as usize).expect("a created batch");
+            if let Some(acked) = b.acked_us() {
+                f(acked.saturating_sub(r.sent_us));
+            }
+        }
     }
 
     /// Every record's brief, in id order.
@@ -488,7 +522,7 @@ mod tests {
         p.attempt(b);
         p.leader_append(b, 3, stored, 5_000_100);
         p.commit(b, 5_000_800);
-        p.ack(b, &[r0, r1], 5_000_900, Some(40));
+        p.ack(b, &[r0, r1], 5_000_900, Some(40), 300);
         let v = p.get(r1, &store).unwrap();
         assert_eq!(v.first_append(), Some((3, 41, 7, 5_000_100)));
         assert_eq!((v.acked_us(), v.ack_offset()), (Some(5_000_900), Some(41)));
@@ -499,7 +533,7 @@ mod tests {
         assert!(!v.is_later_copy(41));
         p.leader_append(b, 2, store.add(50, 8, &[r0, r1], None), 5_001_000);
         assert!(p.get(r1, &store).unwrap().is_later_copy(51));
-        p.ack(b, &[r0, r1], 5_001_000, None);
+        p.ack(b, &[r0, r1], 5_001_000, None, 300);
         assert_eq!(
             p.get(r0, &store).unwrap().ack_offset(),
             None,

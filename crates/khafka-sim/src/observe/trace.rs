@@ -299,6 +299,20 @@ pub enum TraceKind {
         log_start_offset: u64,
         reset_to: Option<u64>,
     },
+    /// A group member's application finished processing records its `poll()` returned (members
+    /// with `sim.processing.time.ms` or `sim.commit`; others process what they consume at once).
+    #[cfg(feature = "groups")]
+    Processed {
+        consumer: String,
+        group: String,
+        partition: Arc<str>,
+        base_offset: u64,
+        records: u64,
+        /// The leader epoch of those records' batches: with the offset, it names the records.
+        leader_epoch: u32,
+        /// The member's generation when `poll()` returned them.
+        generation: i32,
+    },
     /// A controller of a KRaft quorum changed role in a Raft epoch.
     Quorum {
         controller: u32,
@@ -499,6 +513,10 @@ impl TraceEvent {
     /// Whether the event is worth showing in an event log (faults, elections, ISR changes, errors…),
     /// as opposed to the steady stream of appends and acknowledgements.
     pub fn is_notable(&self) -> bool {
+        #[cfg(feature = "groups")]
+        if matches!(self.kind, TraceKind::Processed { .. }) {
+            return false;
+        }
         !matches!(
             self.kind,
             TraceKind::Appended { .. }
@@ -950,12 +968,13 @@ pub mod tag {
     pub const BECAME_LEADER: u64 = 19;
     pub const BECAME_FOLLOWER: u64 = 20;
     pub const GROUP: u64 = 22;
+    pub const PROCESSED: u64 = 23;
     pub const QUORUM: u64 = 21;
-    pub const SEGMENT_ROLLED: u64 = 23;
-    pub const SEGMENTS_DELETED: u64 = 24;
-    pub const LOG_START_OFFSET: u64 = 25;
-    pub const CLEANED: u64 = 26;
-    pub const OFFSET_RESET: u64 = 27;
+    pub const SEGMENT_ROLLED: u64 = 24;
+    pub const SEGMENTS_DELETED: u64 = 25;
+    pub const LOG_START_OFFSET: u64 = 26;
+    pub const CLEANED: u64 = 27;
+    pub const OFFSET_RESET: u64 = 28;
 }
 
 impl Encode for TraceEvent {
@@ -1109,6 +1128,25 @@ impl Encode for TraceEvent {
                 h.word(tag::GROUP);
                 group.encode(h);
                 text.encode(h);
+            }
+            #[cfg(feature = "groups")]
+            TraceKind::Processed {
+                consumer,
+                group,
+                partition,
+                base_offset,
+                records,
+                leader_epoch,
+                generation,
+            } => {
+                h.word(tag::PROCESSED);
+                consumer.encode(h);
+                group.encode(h);
+                partition.encode(h);
+                base_offset.encode(h);
+                records.encode(h);
+                leader_epoch.encode(h);
+                generation.encode(h);
             }
             TraceKind::Quorum {
                 controller,

@@ -77,6 +77,10 @@ impl PartScan {
 }
 
 impl LeaderScan {
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.meta.clone_bytes() + std::mem::size_of::<Self>() as u64
+    }
+
     /// A record was sent (records are numbered in send order).
     pub(crate) fn sent(&mut self, producer: u32) {
         self.meta.push(producer << PRODUCER_SHIFT);
@@ -571,6 +575,20 @@ impl Sim {
             #[cfg(feature = "groups")]
             groups: self.groups(),
             quorum: self.quorum_outcome(),
+            throughput: self.throughput_outcome(),
         }
+    }
+
+    /// Records and bytes acknowledged per second so far, and the acknowledged records' latencies.
+    pub fn throughput_outcome(&self) -> crate::ThroughputOutcome {
+        let acked = self.prov.acked_by_part.iter().sum();
+        crate::ThroughputOutcome::new(
+            |f| self.prov.for_each_ack_latency(f),
+            self.prov.acked_bytes(),
+            acked,
+            self.now
+                .as_us()
+                .saturating_sub(self.prov.first_sent_us().unwrap_or(0)),
+        )
     }
 }

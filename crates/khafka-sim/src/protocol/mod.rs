@@ -12,8 +12,11 @@ mod fetch;
 pub mod group;
 mod metadata;
 mod metadata_fetch;
+#[cfg(feature = "groups")]
+mod offsets_for_leader_epoch;
 mod produce;
 pub mod raft;
+pub mod wire;
 
 pub use alter_partition::AlterPartition;
 pub use api_versions::ApiVersions;
@@ -24,7 +27,12 @@ pub use fetch::{Fetch, FetchPartition, FetchedPartition, Fetcher};
 pub use group::Group;
 pub use metadata::Metadata;
 pub use metadata_fetch::MetadataFetch;
+#[cfg(feature = "groups")]
+pub use offsets_for_leader_epoch::{
+    EpochEndOffset, OffsetForLeaderPartition, OffsetsForLeaderEpoch,
+};
 pub use produce::{Produce, ProduceBatch};
+pub use wire::CompressionType;
 
 use crate::spec::BrokerId;
 use serde::{Deserialize, Serialize};
@@ -57,6 +65,9 @@ pub enum Msg {
     /// LeaveGroup, OffsetCommit, OffsetFetch).
     #[cfg(feature = "groups")]
     Group(Group),
+    /// A group consumer validating its position after a leader change (KIP-320).
+    #[cfg(feature = "groups")]
+    OffsetsForLeaderEpoch(OffsetsForLeaderEpoch),
     /// The OS reset the connection: the request `req_id` will never be answered.
     Disconnect {
         req_id: u64,
@@ -97,6 +108,14 @@ impl Msg {
             Msg::Group(Group::Request { req, .. }) => req.kind(),
             #[cfg(feature = "groups")]
             Msg::Group(Group::Response { resp, .. }) => resp.kind(),
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { .. }) => {
+                "OffsetsForLeaderEpoch"
+            }
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Response { .. }) => {
+                "OffsetsForLeaderEpochResponse"
+            }
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
             Msg::Raft(m) => m.kind(),
@@ -113,7 +132,10 @@ impl Msg {
             | Msg::ApiVersions(ApiVersions::Request { req_id })
             | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) => Some(*req_id),
             #[cfg(feature = "groups")]
-            Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
+            Msg::Group(Group::Request { req_id, .. })
+            | Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
+                Some(*req_id)
+            }
             _ => None,
         }
     }

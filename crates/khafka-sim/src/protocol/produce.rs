@@ -11,6 +11,9 @@ pub struct ProduceBatch {
     pub records: Vec<RecordId>,
     /// `(producer id, producer epoch, base sequence)` for idempotent producers.
     pub idempotence: Option<(u32, u16, i32)>,
+    /// The batch's size on the wire: the 61-byte header and its records, compressed
+    /// (`protocol/wire.rs`).
+    pub bytes: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

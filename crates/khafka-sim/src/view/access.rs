@@ -4,10 +4,13 @@
 //! the `tidy` test keeps the site and the CLI to that.
 
 use crate::config::topology::Topology;
+use crate::consumer::Consumer;
+use crate::log::{BatchStore, Log};
 use crate::metrics::Metrics;
 use crate::msg::{PartIdx, PartitionState};
+use crate::provenance::Provenance;
 use crate::sim::Sim;
-use crate::spec::NodeRef;
+use crate::spec::{BrokerId, NodeRef};
 use crate::trace::TraceEvent;
 
 impl Sim {
@@ -19,6 +22,11 @@ impl Sim {
     /// The controller's committed state of partition `part` (leader, epochs, ISR, ELR).
     pub fn partition_state(&self, part: PartIdx) -> &PartitionState {
         &self.controller.parts[part as usize]
+    }
+
+    /// The longest a message has waited for a link with a bandwidth to be free (µs).
+    pub fn longest_link_wait_us(&self) -> u64 {
+        self.net.longest_wait_us()
     }
 
     /// The sampled metrics (JMX names), one point per `metrics_interval_us`.
@@ -65,6 +73,35 @@ impl Sim {
     /// The network partitions in force: each a list of groups, and whether it cuts one way only.
     pub fn network_partitions(&self) -> &[(Vec<Vec<NodeRef>>, bool)] {
         &self.net.partitions
+    }
+
+    /// Whether broker `id` (from 1) exists and its process is running.
+    pub fn broker_running(&self, id: BrokerId) -> bool {
+        (id as usize)
+            .checked_sub(1)
+            .and_then(|i| self.brokers.get(i))
+            .is_some_and(|b| b.is_running())
+    }
+
+    /// Broker `id`'s log of partition `part`, if it holds a replica of it.
+    pub fn replica_log(&self, id: BrokerId, part: PartIdx) -> Option<&Log> {
+        let b = self.brokers.get((id as usize).checked_sub(1)?)?;
+        b.replicas.get(&part).map(|r| &r.log)
+    }
+
+    /// The batches the logs refer to (to read a log's records: [`Log::records`]).
+    pub fn batch_store(&self) -> &BatchStore {
+        &self.batches
+    }
+
+    /// Every record's and producer batch's story so far.
+    pub fn provenance(&self) -> &Provenance {
+        &self.prov
+    }
+
+    /// The consumers, in the scenario's order.
+    pub fn consumers(&self) -> &[Consumer] {
+        &self.consumers
     }
 }
 

@@ -12,7 +12,44 @@ use crate::coordinator::group::GroupView;
 use crate::msg::PartIdx;
 use crate::protocol::group::partition_for;
 use crate::sim::Sim;
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// What one group member did, in time order (`Sim::member_story`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberStory {
+    pub consumer: String,
+    pub group: String,
+    /// The member id it has now (empty while it has none).
+    pub member_id: String,
+    pub generation: i32,
+    /// `(time µs, what happened)`.
+    pub lines: Vec<(u64, String)>,
+}
+
+impl MemberStory {
+    /// As `khafka consumer-groups --member` prints it.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{} in group {} (member {}, generation {})\n",
+            self.consumer,
+            self.group,
+            if self.member_id.is_empty() {
+                "-"
+            } else {
+                &self.member_id
+            },
+            self.generation
+        );
+        for (at, line) in &self.lines {
+            out.push_str(&format!(
+                "{:>12}  {line}\n",
+                crate::SimTime(*at).to_string()
+            ));
+        }
+        out
+    }
+}
 
 impl Sim {
     /// The group ids of the scenario's consumers, in the order first named.
@@ -79,6 +116,7 @@ impl Sim {
         topics.sort_unstable();
         topics.dedup();
         let mut partitions = Vec::new();
+        let mut partitions_committed = Vec::new();
         for t in topics {
             let Some(ti) = self.topo.topic_index(t) else {
                 continue;
@@ -92,6 +130,9 @@ impl Sim {
                         .get(&(std::sync::Arc::from(group), part))
                         .map(|c| c.offset)
                 });
+                if let Some(c) = committed {
+                    partitions_committed.push((part, c));
+                }
                 let leo = self.partition_view(part).high_watermark;
                 let owner = members.iter().find(|m| m.assignment.contains(&name));
                 partitions.push(GroupPartitionView {
@@ -109,7 +150,14 @@ impl Sim {
         Some(GroupView {
             group: group.to_string(),
             coordinator,
-            state: g.map_or("Unknown", |g| g.state.name()).to_string(),
+            // A loaded coordinator without the group: it does not exist (Kafka's describe says
+            // Dead); no loaded coordinator: unknown.
+            state: match (g, shard) {
+                (Some(g), _) => g.state.name(),
+                (None, Some(_)) => "Dead",
+                (None, None) => "Unknown",
+            }
+            .to_string(),
             protocol_type: "consumer".to_string(),
             protocol: g.and_then(|g| g.protocol.clone()),
             generation: g.map_or(-1, |g| g.generation),
@@ -117,19 +165,190 @@ impl Sim {
             members,
             partitions,
             processed_twice: self.processed_twice(group),
+            never_processed: partitions_committed
+                .iter()
+                .map(|&(part, c)| self.never_processed(group, part, c))
+                .sum(),
+            commits_failed: self
+                .consumers
+                .iter()
+                .filter(|c| c.group.as_ref().is_some_and(|g| g.group_id == group))
+                .filter_map(|c| c.app.as_ref())
+                .flat_map(|a| &a.commits)
+                .filter(|c| {
+                    !matches!(
+                        c.outcome.as_str(),
+                        "committed" | "in flight" | "nothing to commit"
+                    )
+                })
+                .count() as u64,
+            truncations_detected: self.truncations(group, false),
+            log_truncation_exceptions: self.truncations(group, true),
         })
+    }
+
+    /// Records of `part` below the group's committed offset `committed` that no member processed
+    /// (committed before processing and then lost with a crash, or skipped by a seek or a reset),
+    /// counted from the lowest offset a member processed: in the log the verdicts read, a record
+    /// is its offset and the leader epoch of its batch.
+    pub fn never_processed(&self, group: &str, part: PartIdx, committed: u64) -> u64 {
+        let mut ranges: Vec<(u32, u64, u64)> = Vec::new();
+        for c in &self.consumers {
+            if c.group.as_ref().is_none_or(|g| g.group_id != group) {
+                continue;
+            }
+            for r in c
+                .processed
+                .iter()
+                .filter(|r| c.first_part + r.partition == part)
+            {
+                ranges.push((r.leader_epoch, r.from, r.to));
+            }
+            // A live member's records in hand are being processed, not skipped.
+            if let Some(app) = c.app.as_ref().filter(|_| !c.stopped) {
+                for (p, from, to, epoch) in app.in_hand() {
+                    if c.first_part + p == part {
+                        ranges.push((epoch, from, to));
+                    }
+                }
+            }
+        }
+        let Some(start) = ranges.iter().map(|r| r.1).min() else {
+            return 0;
+        };
+        let Some(b) = self.verdict_source(part) else {
+            return 0;
+        };
+        let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
+            return 0;
+        };
+        let log = &r.log;
+        let end = committed.min(log.log_end_offset());
+        let Some(first) = log.batch_index_of(start.max(log.log_start_offset()), &self.batches)
+        else {
+            return 0;
+        };
+        let mut never = 0;
+        for e in log.batches().range(first, log.batches().len()) {
+            let sb = self.batches.get(e.batch);
+            if sb.base_offset >= end {
+                break;
+            }
+            let (lo, hi) = (sb.base_offset.max(start), sb.next_offset().min(end));
+            // The part of [lo, hi) no processed range of this epoch covers.
+            let mut covered: Vec<(u64, u64)> = ranges
+                .iter()
+                .filter(|r| r.0 == sb.leader_epoch && r.1 < hi && r.2 > lo)
+                .map(|r| (r.1.max(lo), r.2.min(hi)))
+                .collect();
+            covered.sort_unstable();
+            let mut at = lo;
+            for (a, z) in covered {
+                if a > at {
+                    never += a - at;
+                }
+                at = at.max(z);
+            }
+            never += hi.saturating_sub(at);
+        }
+        never
+    }
+
+    /// A member's story, by consumer name: its group, and in time order what it was assigned in
+    /// each generation, what its application processed (partition, offsets, leader epoch,
+    /// generation), the commits its application made and their outcome, and the truncations it
+    /// detected. `None` for a consumer without a `group.id`.
+    pub fn member_story(&self, consumer: &str) -> Option<MemberStory> {
+        let c = self.consumers.iter().find(|c| &*c.name == consumer)?;
+        let g = c.group.as_ref()?;
+        let topic = &self.topo.topics[self.topo.parts[c.first_part as usize].topic as usize].name;
+        let name = |p: u32| format!("{topic}-{p}");
+        let mut lines: Vec<(u64, String)> = Vec::new();
+        for (at, generation, parts) in &g.assignments {
+            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
+            lines.push((
+                *at,
+                format!("generation {generation}: assigned [{}]", parts.join(", ")),
+            ));
+        }
+        for r in &c.processed {
+            lines.push((
+                r.at_us,
+                format!(
+                    "processed {} offsets {}..{} (leader epoch {}, generation {})",
+                    name(r.partition),
+                    r.from,
+                    r.to - 1,
+                    r.leader_epoch,
+                    r.generation
+                ),
+            ));
+        }
+        for cm in c.app.iter().flat_map(|a| &a.commits) {
+            let offsets: Vec<String> = cm
+                .offsets
+                .iter()
+                .map(|(p, o)| format!("{}={o}", name(*p)))
+                .collect();
+            let call = if cm.sync { "commitSync" } else { "commitAsync" };
+            lines.push((
+                cm.at_us,
+                format!("{call}({}): {}", offsets.join(", "), cm.outcome),
+            ));
+        }
+        for t in &c.validation.detected {
+            let what = if t.exception {
+                "LogTruncationException"
+            } else {
+                "truncation detected"
+            };
+            let divergent = t
+                .divergent_offset
+                .map_or("unknown".to_string(), |o| o.to_string());
+            lines.push((
+                t.at_us,
+                format!(
+                    "{what} on {} at offset {} (divergent offset {divergent})",
+                    name(t.partition),
+                    t.position
+                ),
+            ));
+        }
+        lines.sort_by_key(|l| l.0);
+        Some(MemberStory {
+            consumer: consumer.to_string(),
+            group: g.group_id.clone(),
+            member_id: g.member_id.clone(),
+            generation: g.generation,
+            lines,
+        })
+    }
+
+    /// KIP-320 truncations the group's members detected (`exceptions`: only those that raised
+    /// `LogTruncationException`).
+    pub fn truncations(&self, group: &str, exceptions: bool) -> u64 {
+        self.consumers
+            .iter()
+            .filter(|c| c.group.as_ref().is_some_and(|g| g.group_id == group))
+            .flat_map(|c| &c.validation.detected)
+            .filter(|t| !exceptions || t.exception)
+            .count() as u64
     }
 
     /// Records the group's members processed more than once (a record handed to the
     /// application again, by the same member after a restart or by another after a rebalance).
     pub fn processed_twice(&self, group: &str) -> u64 {
-        let mut ranges: BTreeMap<PartIdx, Vec<(u64, u64)>> = BTreeMap::new();
+        // A record is a partition, an offset and the leader epoch of its batch.
+        let mut ranges: BTreeMap<(PartIdx, u32), Vec<(u64, u64)>> = BTreeMap::new();
         for c in &self.consumers {
             if c.group.as_ref().is_none_or(|g| g.group_id != group) {
                 continue;
             }
-            for &(p, from, to) in &c.delivered {
-                ranges.entry(c.first_part + p).or_default().push((from, to));
+            for r in &c.processed {
+                ranges
+                    .entry((c.first_part + r.partition, r.leader_epoch))
+                    .or_default()
+                    .push((r.from, r.to));
             }
         }
         let mut twice = 0;

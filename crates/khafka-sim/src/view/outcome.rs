@@ -131,6 +131,82 @@ pub struct Outcome {
     /// the quorum's epoch (the largest a running controller is in).
     #[serde(default)]
     pub quorum: Option<QuorumOutcome>,
+    /// Throughput and produce latency over the run so far.
+    #[serde(default)]
+    pub throughput: ThroughputOutcome,
+}
+
+/// What the producers achieved: records and bytes acknowledged per second since the first record
+/// was sent, and the latency of each acknowledged record from `send()` to its acknowledgement.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ThroughputOutcome {
+    /// Records acknowledged per second of simulated time since the first record was sent (rounded
+    /// down).
+    pub records_per_sec: u64,
+    /// Bytes on the wire (batches as sent, compressed) acknowledged per second (rounded down).
+    pub bytes_per_sec: u64,
+    /// Bytes on the wire of every batch acknowledged.
+    pub acked_bytes: u64,
+    /// Percentiles of the acknowledged records' latencies (nearest rank), in whole ms rounded
+    /// down; `None` before any acknowledgement.
+    pub latency_p50_ms: Option<u64>,
+    pub latency_p99_ms: Option<u64>,
+    pub latency_max_ms: Option<u64>,
+}
+
+impl ThroughputOutcome {
+    /// From the acknowledged records' latencies (µs), the acknowledged bytes and the time since
+    /// the first record was sent.
+    pub fn new(
+        latencies_us: impl FnOnce(&mut dyn FnMut(u64)),
+        acked_bytes: u64,
+        acked: u64,
+        elapsed_us: u64,
+    ) -> Self {
+        // Whole milliseconds by counting: an exact nearest-rank percentile of the rounded-down
+        // values, in one pass and without keeping every latency.
+        const DENSE_MS: usize = 1 << 16;
+        let mut dense = vec![0u32; DENSE_MS];
+        let mut sparse: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut n = 0u64;
+        latencies_us(&mut |us| {
+            let ms = us / 1_000;
+            n += 1;
+            match dense.get_mut(ms as usize) {
+                Some(c) => *c += 1,
+                None => *sparse.entry(ms).or_default() += 1,
+            }
+        });
+        let rank = |pct: u64| (pct * n).div_ceil(100).max(1);
+        let at_rank = |r: u64| -> Option<u64> {
+            if n == 0 {
+                return None;
+            }
+            let mut seen = 0u64;
+            for (ms, &c) in dense.iter().enumerate() {
+                seen += c as u64;
+                if seen >= r {
+                    return Some(ms as u64);
+                }
+            }
+            for (&ms, &c) in &sparse {
+                seen += c;
+                if seen >= r {
+                    return Some(ms);
+                }
+            }
+            None
+        };
+        let per_sec = |x: u64| (x as u128 * 1_000_000 / elapsed_us.max(1) as u128) as u64;
+        ThroughputOutcome {
+            records_per_sec: per_sec(acked),
+            bytes_per_sec: per_sec(acked_bytes),
+            acked_bytes,
+            latency_p50_ms: at_rank(rank(50)),
+            latency_p99_ms: at_rank(rank(99)),
+            latency_max_ms: at_rank(n),
+        }
+    }
 }
 
 /// The KRaft quorum at the end of a run.
@@ -150,5 +226,40 @@ impl Outcome {
         self.partitions
             .iter()
             .find(|p| p.topic == topic && p.partition == partition)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ThroughputOutcome;
+
+    fn of(latencies_us: &[u64], bytes: u64, elapsed_us: u64) -> ThroughputOutcome {
+        ThroughputOutcome::new(
+            |f| latencies_us.iter().for_each(|&l| f(l)),
+            bytes,
+            latencies_us.len() as u64,
+            elapsed_us,
+        )
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_in_whole_ms() {
+        // 100 records: 1..=100 ms and a bit. p50 is the 50th (50 ms), p99 the 99th, max the last.
+        let l: Vec<u64> = (1..=100u64).map(|ms| ms * 1_000 + 999).collect();
+        let t = of(&l, 2_000_000, 2_000_000);
+        assert_eq!(t.latency_p50_ms, Some(50));
+        assert_eq!(t.latency_p99_ms, Some(99));
+        assert_eq!(t.latency_max_ms, Some(100));
+        assert_eq!(t.records_per_sec, 50);
+        assert_eq!(t.bytes_per_sec, 1_000_000);
+        // Beyond the dense range (65 s) the same ranks hold.
+        let t = of(&[1_000, 70_000_000, 3_600_000_000], 0, 1);
+        assert_eq!(t.latency_p50_ms, Some(70_000));
+        assert_eq!(t.latency_max_ms, Some(3_600_000));
+        // One record: every percentile is it. None: no percentile, no division by zero.
+        assert_eq!(of(&[5_500], 0, 0).latency_p99_ms, Some(5));
+        let none = of(&[], 0, 0);
+        assert_eq!(none.latency_p50_ms, None);
+        assert_eq!(none.records_per_sec, 0);
     }
 }

@@ -5,6 +5,7 @@
 use crate::controller::raft::Role;
 use crate::ctx::Node;
 use crate::sim::Sim;
+use crate::spec::NodeRef;
 use serde::Serialize;
 
 /// What the quorum's leader reports of one voter or observer (`QuorumInfo.ReplicaState`).
@@ -29,6 +30,17 @@ pub struct ControllerStatus {
     pub high_watermark: u64,
     /// `kafka.controller:type=KafkaController,name=ActiveControllerCount`: 1 on the active one.
     pub active_controller_count: u32,
+}
+
+/// One controller as the site draws it: its status, whether it is cut off, and how far behind it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ControllerView {
+    pub status: ControllerStatus,
+    /// Cut off from every other node (`isolate controller 2`, or `isolate controller`).
+    pub isolated: bool,
+    /// Metadata records it lacks: the Raft leader's log end offset (with no running leader, the
+    /// longest running log's) minus its own, 0 when caught up.
+    pub lag: u64,
 }
 
 /// `kafka-metadata-quorum describe --status`, from the leader's point of view.
@@ -204,6 +216,32 @@ impl Sim {
             ));
         }
         out
+    }
+
+    /// Each controller of the quorum as the site draws it (empty without `controllers=N`).
+    pub fn controller_views(&self) -> Vec<ControllerView> {
+        let statuses = self.controller_statuses();
+        let leader_end = statuses
+            .iter()
+            .filter(|c| c.running && c.role == "leader")
+            .max_by_key(|c| c.epoch)
+            .or_else(|| {
+                statuses
+                    .iter()
+                    .filter(|c| c.running)
+                    .max_by_key(|c| c.log_end_offset)
+            })
+            .map_or(0, |c| c.log_end_offset);
+        statuses
+            .into_iter()
+            .map(|status| ControllerView {
+                isolated: self.net.isolated.iter().any(|n| {
+                    matches!(n, NodeRef::Controller) || *n == NodeRef::QuorumController(status.id)
+                }),
+                lag: leader_end.saturating_sub(status.log_end_offset),
+                status,
+            })
+            .collect()
     }
 
     /// Each controller's role, epoch, log and `ActiveControllerCount`.

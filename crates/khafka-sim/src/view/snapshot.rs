@@ -35,11 +35,14 @@ pub const STRIP_MAX_REPLICAS: usize = 16;
 /// Segments of a log strip (a long log puts many records in each).
 pub const STRIP_SEGMENTS: usize = 48;
 /// Logs up to this long are examined record by record for their strip. Longer logs: the last
-/// [`STRIP_TAIL_RECORDS`] records one by one, and as many older ones sampled (the first record of
-/// every few batches, at an even stride), so a picture of a very long run costs the same as a short
-/// one.
+/// [`STRIP_TAIL_RECORDS`] records one by one, and [`STRIP_OLDER_SAMPLES`] older ones sampled (the
+/// first record of every few batches, at an even stride: ten per segment), so a picture of a very
+/// long run costs the same as a short one. Each sample is a few reads far apart in the run's tables
+/// (cache misses, where the tail is read in order): with 2,000 of them the strips were most of a
+/// snapshot of an hour-long run, and a presenter frame (nine strips) came near 100 ms in a tab.
 pub const STRIP_EXACT_LOG: u64 = 8_000;
 pub const STRIP_TAIL_RECORDS: u64 = 2_000;
+pub const STRIP_OLDER_SAMPLES: usize = STRIP_SEGMENTS * 10;
 
 /// What a record in a replica's log is, worst first (a strip segment shows its worst record).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -125,6 +128,8 @@ pub struct ClusterSnapshot {
     pub cut_links: Vec<(String, String)>,
     /// Requests and responses on the wire, earliest delivery first.
     pub in_flight: Vec<crate::sim::WireMessage>,
+    /// The KRaft controller quorum, one per controller (empty without `controllers=N`).
+    pub controllers: Vec<super::quorum::ControllerView>,
 }
 
 /// One record in one replica's log, with what a log bar colours it by.
@@ -173,6 +178,21 @@ pub struct RecordStory {
     pub verdict: &'static str,
     /// Why, in a sentence.
     pub explanation: String,
+    /// Which group members' applications processed it, and in which generation: once, twice,
+    /// or not at all (it may also have been processed and then lost to an unclean election).
+    #[cfg(feature = "groups")]
+    pub processed_by: Vec<RecordProcessing>,
+}
+
+/// A group member's application processed a record.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordProcessing {
+    pub consumer: String,
+    pub group: String,
+    pub generation: i32,
+    /// When the run of records it was processed with was done.
+    pub at_us: u64,
 }
 
 impl ClusterSnapshot {
@@ -192,6 +212,7 @@ impl ClusterSnapshot {
             #[cfg(feature = "groups")]
             groups: sim.groups(),
             quorum: sim.quorum_outcome(),
+            throughput: sim.throughput_outcome(),
         }
     }
 }
@@ -286,6 +307,7 @@ impl Sim {
             events_processed: self.events_processed,
             cut_links: self.cut_links(),
             in_flight: self.wire(),
+            controllers: self.controller_views(),
         }
     }
 
@@ -337,7 +359,7 @@ impl Sim {
         let mut records: Vec<(u64, RecordId)> = Vec::with_capacity(2 * STRIP_TAIL_RECORDS as usize);
         if strip.exact_from > 0 {
             let older = r.log.batch_index_of(strip.exact_from, store).unwrap_or(0);
-            let stride = older.div_ceil(STRIP_TAIL_RECORDS as usize).max(1);
+            let stride = older.div_ceil(STRIP_OLDER_SAMPLES).max(1);
             for i in (0..older).step_by(stride) {
                 let Some(e) = r.log.batches().get(i) else {
                     break;
@@ -508,6 +530,39 @@ impl Sim {
             ),
             _ => explanation,
         };
+        // A record is its offset and the leader epoch of its batch, where it was first appended
+        // and wherever a copy is now.
+        #[cfg(feature = "groups")]
+        let processed_by = {
+            let mut names: Vec<(u64, u32)> =
+                copies.iter().map(|c| (c.offset, c.leader_epoch)).collect();
+            if let Some((_, off, epoch, _)) = info.first_append() {
+                names.push((off, epoch));
+            }
+            let mut by = Vec::new();
+            for c in &self.consumers {
+                let Some(g) = &c.group else { continue };
+                for r in c
+                    .processed
+                    .iter()
+                    .filter(|r| c.first_part + r.partition == part)
+                {
+                    if names
+                        .iter()
+                        .any(|&(o, e)| e == r.leader_epoch && (r.from..r.to).contains(&o))
+                    {
+                        by.push(RecordProcessing {
+                            consumer: c.name.to_string(),
+                            group: g.group_id.clone(),
+                            generation: r.generation,
+                            at_us: r.at_us,
+                        });
+                    }
+                }
+            }
+            by.sort_by_key(|p| p.at_us);
+            by
+        };
         Some(RecordStory {
             record_id: id,
             producer: self.producers[info.producer as usize].spec.name.clone(),
@@ -525,6 +580,8 @@ impl Sim {
             copies,
             verdict,
             explanation,
+            #[cfg(feature = "groups")]
+            processed_by,
         })
     }
 }

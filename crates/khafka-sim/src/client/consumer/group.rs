@@ -103,6 +103,33 @@ pub struct Membership {
     pub failure: Option<String>,
     /// The COOPERATIVE rebalance protocol (every configured assignor supports it).
     pub cooperative: bool,
+    /// With an application poll loop (`app.rs`): when the application last called `poll()`
+    /// while it is busy processing or committing, `None` while it is inside `poll()`. Rejoins and
+    /// auto-commits happen only inside `poll()`, and `max.poll.interval.ms` runs from it.
+    pub app_busy_since: Option<u64>,
+    /// The application's commits in flight: `(request id, deadline µs)`.
+    app_commits: Vec<(u64, u64)>,
+    /// Their outcomes, for the application to collect.
+    pub app_results: Vec<(u64, AppCommitResult)>,
+    /// The member's assignments as it received them: `(time µs, generation, partitions)`.
+    pub assignments: Vec<(u64, i32, Vec<u32>)>,
+    /// `max.poll.interval.ms`.
+    max_poll_interval_ms: u64,
+}
+
+/// A commit sent: `(request id, [(partition, offset)])`.
+pub type SentCommit = (u64, Vec<(PartIdx, u64)>);
+
+/// How a commit of the application ended (`ConsumerCoordinator.OffsetCommitResponseHandler`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AppCommitResult {
+    Committed,
+    /// A retriable error (`RetriableCommitFailedException` for `commitAsync`; `commitSync`
+    /// retries it).
+    Retriable(ErrorCode),
+    /// `CommitFailedException`, `RebalanceInProgressException` or another fatal one, with the
+    /// error that caused it (`ErrorCode::None` when the client refused it before sending).
+    Failed(&'static str, ErrorCode),
 }
 
 impl Membership {
@@ -139,11 +166,22 @@ impl Membership {
             next_broker: idx,
             rebalances: 0,
             failure: None,
+            app_busy_since: None,
+            app_commits: Vec::new(),
+            app_results: Vec::new(),
+            assignments: Vec::new(),
+            max_poll_interval_ms: u64::MAX,
             cooperative: !assignors.is_empty()
                 && assignors
                     .iter()
                     .all(|a| *a == ClientAssignor::CooperativeSticky),
         }
+    }
+
+    /// Sets `max.poll.interval.ms` (the poll timeout of an application that processes).
+    pub fn with_max_poll_interval(mut self, ms: u64) -> Self {
+        self.max_poll_interval_ms = ms;
+        self
     }
 
     /// Whether partition `p` (of the consumer's topic) may be fetched: assigned, its start known,
@@ -166,6 +204,8 @@ pub struct View<'a> {
     pub positions: &'a mut Vec<Option<u64>>,
     /// The leader epoch of each position (of the last record handed out).
     pub epochs: &'a mut [Option<u32>],
+    /// KIP-320: positions set from a commit are validated against the current leader.
+    pub validation: &'a mut super::validation::Validation,
 }
 
 fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
@@ -214,14 +254,21 @@ impl Membership {
             self.offset_fetch_in_flight = None;
             self.coordinator_dead(ctx);
         }
+        if self.app_commits.iter().any(|c| c.1 <= now) {
+            self.coordinator_dead(ctx);
+        }
+        self.maybe_poll_timeout(ctx, v);
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {
                 Phase::FindCoordinator => self.send_find(ctx, v),
                 Phase::CommitBeforeJoin | Phase::Closing if self.commit_in_flight.is_none() => {
                     self.send_commit(ctx, v)
                 }
-                Phase::Joining => self.send_join(ctx, v),
-                Phase::Stable if self.rejoin_needed => self.prepare_join(ctx, v),
+                Phase::Joining if self.app_busy_since.is_none() => self.send_join(ctx, v),
+                // Rejoins happen inside `poll()`.
+                Phase::Stable if self.rejoin_needed && self.app_busy_since.is_none() => {
+                    self.prepare_join(ctx, v)
+                }
                 _ => {}
             }
         }
@@ -232,6 +279,7 @@ impl Membership {
             if self.phase == Phase::Stable
                 && v.config.group.auto_commit()
                 && now >= self.next_auto_commit_us
+                && self.app_busy_since.is_none()
             {
                 self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
                     v.config.group.auto_commit_interval_ms,
@@ -258,6 +306,8 @@ impl Membership {
             self.heartbeat_in_flight.map(|f| f.1),
             self.commit_in_flight.map(|f| f.1),
             self.offset_fetch_in_flight.map(|f| f.1),
+            self.app_commits.iter().map(|c| c.1).min(),
+            self.poll_deadline_us(),
         ]
         .into_iter()
         .flatten()
@@ -271,19 +321,20 @@ impl Membership {
         {
             next = next.min(self.next_heartbeat_us);
         }
-        if self.phase == Phase::Stable {
+        if self.phase == Phase::Stable && self.app_busy_since.is_none() {
             next = next.min(self.next_auto_commit_us);
         }
         // Phases that send at the next tick (a commit awaited by a rejoin or a close is waited for).
         let waits_to_send = match self.phase {
-            Phase::FindCoordinator | Phase::Joining => true,
+            Phase::FindCoordinator => true,
+            Phase::Joining => self.app_busy_since.is_none(),
             Phase::CommitBeforeJoin | Phase::Closing => self.commit_in_flight.is_none(),
             _ => false,
         };
         if self.in_flight.is_none() && waits_to_send {
             next = next.min(self.backoff_until_us.max(now));
         }
-        if self.phase == Phase::Stable && self.rejoin_needed {
+        if self.phase == Phase::Stable && self.rejoin_needed && self.app_busy_since.is_none() {
             next = next.min(self.backoff_until_us.max(now));
         }
         if self.phase == Phase::Stopped || next == u64::MAX {
@@ -321,6 +372,12 @@ impl Membership {
         self.heartbeat_in_flight = None;
         self.commit_in_flight = None;
         self.offset_fetch_in_flight = None;
+        for (req_id, _) in std::mem::take(&mut self.app_commits) {
+            self.app_results.push((
+                req_id,
+                AppCommitResult::Retriable(ErrorCode::CoordinatorNotAvailable),
+            ));
+        }
         self.back_off(ctx);
     }
 
@@ -351,7 +408,8 @@ impl Membership {
             }
             return;
         }
-        if !self.cooperative {
+        if !self.cooperative || self.generation < 0 {
+            // Eager, or the generation was lost (`onPartitionsLost`).
             self.revoke_all(v);
         }
         self.phase = Phase::Joining;
@@ -365,6 +423,7 @@ impl Membership {
                 v.positions[p] = None;
                 v.epochs[p] = None;
             }
+            v.validation.forget(p);
             self.assigned[p] = false;
             self.ready[p] = false;
             self.no_offset[p] = false;
@@ -449,8 +508,18 @@ impl Membership {
             self.after_commit(ctx, v);
             return;
         };
-        let req_id = ctx.req_id();
+        let req_id = self.send_offset_commit(ctx, c, offsets);
         self.commit_in_flight = Some((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
+    }
+
+    /// An OffsetCommit of this generation to coordinator `c`; returns its request id.
+    fn send_offset_commit(
+        &self,
+        ctx: &mut Ctx,
+        c: BrokerId,
+        offsets: Vec<(PartIdx, u64, Option<u32>)>,
+    ) -> u64 {
+        let req_id = ctx.req_id();
         send(
             ctx,
             c,
@@ -462,6 +531,7 @@ impl Membership {
                 offsets,
             },
         );
+        req_id
     }
 
     /// After the commit that a rejoin or a close waited for.
@@ -476,6 +546,126 @@ impl Membership {
             }
             Phase::Closing => self.leave(ctx, v),
             _ => {}
+        }
+    }
+
+    /// When `max.poll.interval.ms` runs out for an application busy since its last `poll()`.
+    fn poll_deadline_us(&self) -> Option<u64> {
+        let since = self.app_busy_since?;
+        (self.generation >= 0 || !self.member_id.is_empty()).then_some(())?;
+        Some(since.saturating_add(crate::time::ms_to_us(self.max_poll_interval_ms)))
+    }
+
+    /// `AbstractCoordinator.HeartbeatThread`: "consumer poll timeout has expired" — the member
+    /// leaves the group (`maybeLeaveGroup`: LeaveGroup from a dynamic member) and forgets its
+    /// generation and member id (`resetGenerationOnLeaveGroup`); it rejoins at its next `poll()`,
+    /// its partitions lost, and its commits meanwhile fail with `CommitFailedException`.
+    fn maybe_poll_timeout(&mut self, ctx: &mut Ctx, v: &mut View) {
+        if self.poll_deadline_us().is_none_or(|d| d > ctx.now.as_us()) {
+            return;
+        }
+        note(
+            ctx,
+            &self.group_id,
+            format!(
+                "{}: consumer poll timeout has expired (max.poll.interval.ms {} since the last \
+                 poll); it leaves the group",
+                self.client_id, v.config.group.max_poll_interval_ms
+            ),
+        );
+        self.send_leave(ctx, v);
+        self.member_id.clear();
+        self.generation = -1;
+        self.rejoin_needed = true;
+        self.heartbeat_in_flight = None;
+        self.next_heartbeat_us = u64::MAX;
+        if matches!(self.phase, Phase::Syncing | Phase::Joining) {
+            self.in_flight = None;
+            self.phase = Phase::Stable;
+        }
+    }
+
+    /// `commitSync()` / `commitAsync()` of the application: the positions of every assigned
+    /// partition (`subscriptions.allConsumed()`). `Ok(None)`: nothing to commit; `Err`: refused
+    /// before sending (`sendOffsetCommitRequest` with `generationIfStable()` null, or no
+    /// coordinator).
+    pub fn app_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        v: &mut View,
+    ) -> Result<Option<SentCommit>, AppCommitResult> {
+        let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
+            .filter(|p| self.assigned[*p])
+            .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, v.epochs[p])))
+            .collect();
+        if offsets.is_empty() {
+            return Ok(None);
+        }
+        let rebalancing = matches!(
+            self.phase,
+            Phase::Joining | Phase::Syncing | Phase::CommitBeforeJoin
+        ) || self.resume != Phase::Stable && self.phase == Phase::FindCoordinator;
+        if self.generation < 0 || (self.phase != Phase::Stable && rebalancing) {
+            return Err(if rebalancing {
+                AppCommitResult::Failed("RebalanceInProgressException", ErrorCode::None)
+            } else {
+                AppCommitResult::Failed("CommitFailedException", ErrorCode::None)
+            });
+        }
+        let Some(c) = self.coordinator.filter(|_| self.phase == Phase::Stable) else {
+            return Err(AppCommitResult::Retriable(
+                ErrorCode::CoordinatorNotAvailable,
+            ));
+        };
+        let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
+        let req_id = self.send_offset_commit(ctx, c, offsets);
+        self.app_commits
+            .push((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
+        self.arm(ctx);
+        Ok(Some((req_id, sent)))
+    }
+
+    /// `OffsetCommitResponseHandler` for an application's commit.
+    fn app_commit_result(
+        &mut self,
+        ctx: &mut Ctx,
+        v: &mut View,
+        error: ErrorCode,
+    ) -> AppCommitResult {
+        match error {
+            ErrorCode::None => AppCommitResult::Committed,
+            ErrorCode::CoordinatorLoadInProgress | ErrorCode::UnknownTopicOrPartition => {
+                AppCommitResult::Retriable(error)
+            }
+            ErrorCode::CoordinatorNotAvailable
+            | ErrorCode::NotCoordinator
+            | ErrorCode::RequestTimedOut => {
+                self.coordinator_dead(ctx);
+                AppCommitResult::Retriable(error)
+            }
+            ErrorCode::RebalanceInProgress => {
+                // `requestRejoin`, generation kept.
+                self.rejoin_needed = true;
+                AppCommitResult::Failed("RebalanceInProgressException", error)
+            }
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                if matches!(self.phase, Phase::Joining | Phase::Syncing) {
+                    // The generation moved on while it was in flight.
+                    return AppCommitResult::Failed("RebalanceInProgressException", error);
+                }
+                // `resetStateOnResponseError`: the member id only for UNKNOWN_MEMBER_ID.
+                if error == ErrorCode::UnknownMemberId {
+                    self.member_id.clear();
+                }
+                self.generation = -1;
+                self.rejoin_needed = true;
+                AppCommitResult::Failed("CommitFailedException", error)
+            }
+            ErrorCode::FencedInstanceId => {
+                self.fail(ctx, v, "FENCED_INSTANCE_ID".into());
+                AppCommitResult::Failed("FencedInstanceIdException", error)
+            }
+            e => AppCommitResult::Failed("KafkaException", e),
         }
     }
 
@@ -515,6 +705,13 @@ impl Membership {
 
     /// `maybeLeaveGroup`: dynamic members send LeaveGroup (the answer is not awaited).
     fn leave(&mut self, ctx: &mut Ctx, v: &mut View) {
+        self.send_leave(ctx, v);
+        self.revoke_all(v);
+        self.phase = Phase::Stopped;
+    }
+
+    /// LeaveGroup from a dynamic member that has a member id and a coordinator.
+    fn send_leave(&mut self, ctx: &mut Ctx, v: &View) {
         if let Some(c) = self.coordinator {
             if v.config.group.group_instance_id.is_none() && !self.member_id.is_empty() {
                 let req_id = ctx.req_id();
@@ -529,8 +726,6 @@ impl Membership {
                 );
             }
         }
-        self.revoke_all(v);
-        self.phase = Phase::Stopped;
     }
 
     fn fail(&mut self, ctx: &mut Ctx, v: &mut View, why: String) {
@@ -553,7 +748,8 @@ impl Membership {
                 self.offset_fetch_in_flight,
             ]
             .iter()
-            .any(|f| f.is_some_and(|f| f.0 == req_id));
+            .any(|f| f.is_some_and(|f| f.0 == req_id))
+            || self.app_commits.iter().any(|c| c.0 == req_id);
         if !ours {
             return false;
         }
@@ -684,6 +880,7 @@ impl Membership {
                                 self.no_offset[p] = false;
                                 v.positions[p] = None;
                                 v.epochs[p] = None;
+                                v.validation.forget(p);
                             } else if !self.assigned[p] && now {
                                 self.assigned[p] = true;
                                 self.ready[p] = false;
@@ -707,6 +904,13 @@ impl Membership {
                                 v.config.group.auto_commit_interval_ms,
                             ));
                         }
+                        self.assignments.push((
+                            now,
+                            self.generation,
+                            (0..self.assigned.len() as u32)
+                                .filter(|p| self.assigned[*p as usize])
+                                .collect(),
+                        ));
                         let parts: Vec<String> = assignment.iter().map(|t| t.to_string()).collect();
                         note(
                             ctx,
@@ -769,6 +973,13 @@ impl Membership {
                     _ => {}
                 }
             }
+            GroupResponse::OffsetCommit { error }
+                if self.app_commits.iter().any(|c| c.0 == req_id) =>
+            {
+                self.app_commits.retain(|c| c.0 != req_id);
+                let result = self.app_commit_result(ctx, v, error);
+                self.app_results.push((req_id, result));
+            }
             GroupResponse::OffsetCommit { error } => {
                 if self.commit_in_flight.is_none_or(|f| f.0 != req_id) {
                     return;
@@ -828,8 +1039,11 @@ impl Membership {
                             self.ready[p] = true;
                             match committed {
                                 Some((off, epoch)) => {
+                                    // `seekUnvalidated`: checked against the current leader
+                                    // when the commit carries an epoch (KIP-320).
                                     v.positions[p] = Some(off);
                                     v.epochs[p] = epoch;
+                                    v.validation.position_unvalidated(p);
                                 }
                                 None if v.config.auto_offset_reset == OffsetReset::None => {
                                     self.no_offset[p] = true;
@@ -845,7 +1059,10 @@ impl Membership {
                                     );
                                 }
                                 // Reset by the policy: the fetch finds the log's bounds.
-                                None => v.positions[p] = None,
+                                None => {
+                                    v.positions[p] = None;
+                                    v.validation.forget(p);
+                                }
                             }
                         }
                     }

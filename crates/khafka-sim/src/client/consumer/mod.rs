@@ -8,9 +8,13 @@
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
 #[cfg(feature = "groups")]
+pub mod app;
+#[cfg(feature = "groups")]
 pub mod assignor;
 #[cfg(feature = "groups")]
 pub mod group;
+#[cfg(feature = "groups")]
+pub mod validation;
 
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
@@ -58,9 +62,20 @@ pub struct Consumer {
     pub stopped: bool,
     /// Per partition: `auto.offset.reset=none` found no offset (`NoOffsetForPartitionException`).
     pub no_offset: Vec<bool>,
-    /// Offset ranges `(partition, from, to)` handed to the application, contiguous ones merged
-    /// (group consumers only: what was processed, to find what was processed twice).
-    pub delivered: Vec<(u32, u64, u64)>,
+    /// What the application processed (group members only; `app.rs`), contiguous runs merged:
+    /// to find what was processed twice or never.
+    #[cfg(feature = "groups")]
+    pub processed: Vec<app::Processed>,
+    /// The application's poll loop, with processing time or manual commits (`app.rs`).
+    #[cfg(feature = "groups")]
+    pub app: Option<app::App>,
+    /// Per partition: a `seekToBeginning` / `seekToEnd` waiting for the log's bounds, which
+    /// overrides `auto.offset.reset` once.
+    #[cfg(feature = "groups")]
+    pub seek_reset: Vec<Option<OffsetReset>>,
+    /// KIP-320 position validation (group members only, `validation.rs`).
+    #[cfg(feature = "groups")]
+    pub validation: validation::Validation,
 }
 
 impl Consumer {
@@ -86,18 +101,43 @@ impl Consumer {
             received: 0,
             #[cfg(feature = "groups")]
             group: spec.config.group.group_id.as_deref().map(|g| {
-                Box::new(group::Membership::new(
-                    g,
-                    &spec.name,
-                    partitions,
-                    idx,
-                    &spec.config.group.partition_assignment_strategy,
-                ))
+                Box::new(
+                    group::Membership::new(
+                        g,
+                        &spec.name,
+                        partitions,
+                        idx,
+                        &spec.config.group.partition_assignment_strategy,
+                    )
+                    .with_max_poll_interval(spec.config.group.max_poll_interval_ms),
+                )
             }),
             stopped: false,
             no_offset: vec![false; partitions as usize],
-            delivered: Vec::new(),
+            #[cfg(feature = "groups")]
+            processed: Vec::new(),
+            #[cfg(feature = "groups")]
+            app: spec
+                .config
+                .group
+                .app_loop()
+                .then(|| app::App::new(partitions)),
+            #[cfg(feature = "groups")]
+            seek_reset: vec![None; partitions as usize],
+            #[cfg(feature = "groups")]
+            validation: validation::Validation::new(partitions),
         }
+    }
+
+    /// The reset policy for partition `p`: a pending `seekToBeginning`/`seekToEnd`, else
+    /// `auto.offset.reset`.
+    fn reset_policy(&mut self, p: usize) -> OffsetReset {
+        #[cfg(feature = "groups")]
+        if let Some(r) = self.seek_reset[p].take() {
+            return r;
+        }
+        let _ = p;
+        self.config.auto_offset_reset
     }
 
     /// Whether partition `p` of the topic is being fetched (assigned, with a position to start).
@@ -109,7 +149,9 @@ impl Consumer {
     fn fetchable(&self, p: usize) -> bool {
         #[cfg(feature = "groups")]
         if let Some(g) = &self.group {
-            return g.fetchable(p);
+            return g.fetchable(p)
+                && self.validation.fetchable(p)
+                && self.app.as_ref().is_none_or(|a| a.fetchable(p));
         }
         !self.no_offset[p]
     }
@@ -131,6 +173,7 @@ impl Consumer {
             first_part: self.first_part,
             positions: &mut self.positions,
             epochs: &mut self.position_epochs,
+            validation: &mut self.validation,
         };
         f(&mut g, ctx, &mut v);
         self.group = Some(g);
@@ -138,7 +181,10 @@ impl Consumer {
 
     #[cfg(feature = "groups")]
     /// The process dies: everything in memory is gone (positions, membership).
-    pub fn crash(&mut self) {
+    pub fn crash(&mut self, ctx: &mut Ctx) {
+        if !self.stopped {
+            self.app_interrupted(ctx);
+        }
         self.stopped = true;
     }
 
@@ -148,6 +194,7 @@ impl Consumer {
         if self.stopped {
             return;
         }
+        self.app_interrupted(ctx);
         self.with_group(ctx, |g, ctx, v| g.close(ctx, v));
         if self.group.is_none() {
             self.stopped = true;
@@ -167,7 +214,14 @@ impl Consumer {
         }
         let mut fresh = Consumer::new(self.idx, spec, self.first_part, self.partitions);
         fresh.received = self.received;
-        fresh.delivered = std::mem::take(&mut self.delivered);
+        fresh.processed = std::mem::take(&mut self.processed);
+        if let (Some(new), Some(old)) = (&mut fresh.app, &mut self.app) {
+            new.commits = std::mem::take(&mut old.commits);
+        }
+        if let (Some(new), Some(old)) = (&mut fresh.group, &mut self.group) {
+            new.assignments = std::mem::take(&mut old.assignments);
+        }
+        fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
         fresh.start_us = ctx.now.as_us();
         *self = fresh;
@@ -175,22 +229,40 @@ impl Consumer {
     }
 
     #[cfg(feature = "groups")]
-    /// Records that `[from, to)` of partition `p` was handed to the application.
-    fn record_delivery(&mut self, p: u32, from: u64, to: u64) {
-        if self.group.is_none() {
+    /// Records that `[from, to)` of partition `p`, of one leader epoch, was processed.
+    fn record_processed(
+        &mut self,
+        p: u32,
+        from: u64,
+        to: u64,
+        leader_epoch: u32,
+        generation: i32,
+        at_us: u64,
+    ) {
+        if self.group.is_none() || to <= from {
             return;
         }
         if let Some(last) = self
-            .delivered
+            .processed
             .iter_mut()
             .rev()
-            .find(|d| d.0 == p)
-            .filter(|d| d.2 == from)
+            .find(|d| d.partition == p)
+            .filter(|d| {
+                d.to == from && d.leader_epoch == leader_epoch && d.generation == generation
+            })
         {
-            last.2 = to;
+            last.to = to;
+            last.at_us = at_us;
             return;
         }
-        self.delivered.push((p, from, to));
+        self.processed.push(app::Processed {
+            partition: p,
+            from,
+            to,
+            leader_epoch,
+            generation,
+            at_us,
+        });
     }
 
     pub fn start(&mut self, ctx: &mut Ctx) {
@@ -217,6 +289,10 @@ impl Consumer {
                 self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
                 self.pump(ctx);
             }
+            #[cfg(feature = "groups")]
+            Timer::AppTick { at_us } if self.app.as_mut().is_some_and(|a| a.fire(at_us)) => {
+                self.pump(ctx);
+            }
             Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
                 self.wake_at_us = None;
                 self.pump(ctx);
@@ -238,6 +314,13 @@ impl Consumer {
                     self.in_flight.remove(&b);
                     self.request_metadata(ctx);
                 }
+                #[cfg(feature = "groups")]
+                if self
+                    .validation
+                    .time_out(now.saturating_sub(timeout_us).saturating_add(1))
+                {
+                    self.request_metadata(ctx);
+                }
                 self.pump(ctx);
                 self.arm_timeout_check(ctx);
             }
@@ -246,7 +329,13 @@ impl Consumer {
     }
 
     fn arm_timeout_check(&mut self, ctx: &mut Ctx) {
-        if let Some(sent) = self.in_flight.values().map(|f| f.1).min() {
+        let oldest = self.in_flight.values().map(|f| f.1).min();
+        #[cfg(feature = "groups")]
+        let oldest = match (oldest, self.validation.oldest_in_flight_us()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(sent) = oldest {
             let at = sent.saturating_add(crate::time::ms_to_us(self.config.request_timeout_ms));
             self.timeout_check
                 .arm(ctx, at, |at_us| Timer::RequestTimeoutCheck { at_us });
@@ -275,6 +364,11 @@ impl Consumer {
     fn pump(&mut self, ctx: &mut Ctx) {
         if !self.started {
             return;
+        }
+        #[cfg(feature = "groups")]
+        {
+            self.app_drive(ctx);
+            self.validate_positions(ctx);
         }
         // `(leader, partition)`, grouped by leader in broker order, partitions in order.
         let by_broker = match self.by_broker.take() {
@@ -328,6 +422,30 @@ impl Consumer {
         self.arm_timeout_check(ctx);
     }
 
+    #[cfg(feature = "groups")]
+    /// KIP-320 for a group member: positions whose leader epoch changed are validated before
+    /// they are fetched again (`validation.rs`).
+    fn validate_positions(&mut self, ctx: &mut Ctx) {
+        let Some(g) = &self.group else { return };
+        self.validation
+            .check(&self.positions, &self.position_epochs, &self.leaders);
+        let wake = self.validation.send(
+            ctx,
+            self.first_part,
+            |p| g.assigned[p],
+            &self.positions,
+            &self.position_epochs,
+            &self.leaders,
+        );
+        let now = ctx.now.as_us();
+        if let Some(until) = wake.filter(|u| *u > now) {
+            if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
+                self.wake_at_us = Some(until);
+                ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
+            }
+        }
+    }
+
     fn back_off(&mut self, ctx: &Ctx, b: BrokerId) {
         self.backoff_until_us.insert(
             b,
@@ -351,6 +469,31 @@ impl Consumer {
                     .is_some_and(|g| g.phase == group::Phase::Stopped)
                 {
                     self.stopped = true;
+                }
+                self.pump(ctx);
+            }
+            #[cfg(feature = "groups")]
+            Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Response {
+                req_id,
+                partitions,
+            }) => {
+                let (Node::Broker(b), Some(g)) = (from, &self.group) else {
+                    return;
+                };
+                let after = self.validation.on_response(
+                    ctx,
+                    b,
+                    req_id,
+                    partitions,
+                    &self.name,
+                    &g.group_id,
+                    self.first_part,
+                    self.config.auto_offset_reset,
+                    &mut self.positions,
+                    &mut self.position_epochs,
+                );
+                if after.refresh_metadata {
+                    self.request_metadata(ctx);
                 }
                 self.pump(ctx);
             }
@@ -391,6 +534,8 @@ impl Consumer {
                 }
                 self.in_flight.remove(&b);
                 let mut refresh = false;
+                #[cfg_attr(not(feature = "groups"), allow(unused_mut))]
+                let mut retry = false;
                 for fp in partitions.drain(..) {
                     let p = (fp.part - self.first_part) as usize;
                     if !self.fetchable(p) {
@@ -421,6 +566,12 @@ impl Consumer {
                                 ctx.pools.batches.give(fp.batches);
                                 continue;
                             }
+                            #[cfg(feature = "groups")]
+                            if self.app.is_some() {
+                                self.app_buffer(p, pos, end, b, &fp.batches);
+                                ctx.pools.batches.give(fp.batches);
+                                continue;
+                            }
                             let now = ctx.now.as_us();
                             for &id in &fp.batches {
                                 let base = store.get(id).base_offset;
@@ -435,7 +586,15 @@ impl Consumer {
                                 self.position_epochs[p] = Some(store.get(last).leader_epoch);
                             }
                             #[cfg(feature = "groups")]
-                            self.record_delivery(p as u32, pos, end);
+                            if let Some(g) = &self.group {
+                                let generation = g.generation;
+                                for &id in &fp.batches {
+                                    let sb = store.get(id);
+                                    let (lo, hi) = (sb.base_offset.max(pos), sb.next_offset());
+                                    let epoch = sb.leader_epoch;
+                                    self.record_processed(p as u32, lo, hi, epoch, generation, now);
+                                }
+                            }
                             self.positions[p] = Some(end);
                             let topo = ctx.topo;
                             ctx.emit_hot(HotEvent::Consumed {
@@ -448,13 +607,25 @@ impl Consumer {
                             ctx.pools.batches.give(fp.batches);
                         }
                         ErrorCode::OffsetOutOfRange => {
-                            let reset = match self.config.auto_offset_reset {
+                            #[cfg(feature = "groups")]
+                            if self.group.is_some() {
+                                // A reset position (`ListOffsets`) has no epoch of its own and
+                                // is valid for the leader that gave it.
+                                self.position_epochs[p] = None;
+                                self.validation
+                                    .position_reset(p, self.leaders[p].map(|l| l.1));
+                            }
+                            let reset = match self.reset_policy(p) {
                                 // `ListOffsets(EARLIEST)`: the log start offset.
                                 OffsetReset::Earliest => Some(fp.log_start_offset),
                                 OffsetReset::Latest => Some(fp.high_watermark),
                                 // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
                                 // the partition is not fetched any more.
                                 OffsetReset::None => {
+                                    #[cfg(feature = "groups")]
+                                    if let Some(g) = &mut self.group {
+                                        g.no_offset[p] = true;
+                                    }
                                     self.no_offset[p] = true;
                                     None
                                 }
@@ -474,10 +645,19 @@ impl Consumer {
                             }
                             self.positions[p] = reset;
                         }
+                        // A leader that has not caught up with our metadata yet: retry only
+                        // (`FetchCollector.handleInitializeErrors`), for group members.
+                        #[cfg(feature = "groups")]
+                        ErrorCode::UnknownLeaderEpoch if self.group.is_some() => {
+                            retry = true;
+                        }
                         _ => refresh = true,
                     }
                 }
                 ctx.pools.fetched.give(partitions);
+                if retry && !refresh {
+                    self.back_off(ctx, b);
+                }
                 if refresh {
                     self.back_off(ctx, b);
                     self.request_metadata(ctx);
@@ -493,6 +673,8 @@ impl Consumer {
                 };
                 #[cfg(not(feature = "groups"))]
                 let ours = false;
+                #[cfg(feature = "groups")]
+                let ours = ours || self.validation.disconnected(ctx, req_id);
                 if ours {
                     self.pump(ctx);
                 } else if self.metadata_in_flight == Some(req_id) {

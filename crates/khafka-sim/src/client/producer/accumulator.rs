@@ -67,7 +67,10 @@ pub struct Batch {
     /// Its story in the run's provenance.
     pub prov: crate::provenance::ProducerBatchId,
     pub records: Vec<RecordId>,
+    /// What `batch.size` counts (record values).
     pub bytes: u64,
+    /// Its records as framed in a v2 batch, uncompressed (`DefaultRecord.sizeInBytes` each).
+    pub records_bytes: u64,
     pub created_us: u64,
     pub base_sequence: Option<i32>,
     /// Producer epoch the sequence belongs to.
@@ -81,7 +84,43 @@ pub struct Batch {
     pub first_sent_us: Option<u64>,
 }
 
+impl Batch {
+    /// Bytes a clone of the batch copies: the batch, and its record ids in an allocation of their
+    /// own (with the allocator's rounding and header, about 16 bytes).
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let ids = (self.records.len() * std::mem::size_of::<RecordId>()).max(8);
+        (std::mem::size_of::<Batch>() + ids + 16) as u64
+    }
+
+    /// Its size on the wire: the 61-byte header and its records, compressed by `codec`.
+    pub fn wire_bytes(&self, codec: crate::protocol::CompressionType) -> u32 {
+        let b = crate::protocol::wire::RECORD_BATCH_OVERHEAD + codec.compressed(self.records_bytes);
+        b.min(u32::MAX as u64) as u32
+    }
+}
+
 impl Producer {
+    /// Bytes a clone of the producer copies rather than shares: mostly its queued and in-flight
+    /// batches, which a producer that cannot keep up piles up.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let queued: u64 = self
+            .queues
+            .iter()
+            .flat_map(|q| q.iter())
+            .map(Batch::clone_bytes)
+            .sum();
+        let in_flight: u64 = self
+            .in_flight
+            .values()
+            .flat_map(|f| f.batches.iter())
+            .map(Batch::clone_bytes)
+            .sum();
+        std::mem::size_of::<Producer>() as u64
+            + queued
+            + in_flight
+            + (self.queues.len() * (std::mem::size_of::<VecDeque<Batch>>() + 64)) as u64
+    }
+
     /// The partition Kafka's default partitioner picks for key `k` (murmur2 of its bytes), cached per
     /// key: formatting and hashing the key was a fifth of generating a record. The cache is shared
     /// with checkpoints until written (`Arc::make_mut`).

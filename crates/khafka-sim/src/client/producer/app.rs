@@ -2,6 +2,7 @@
 //! start, a stop, a count, pause and resume), generating each record lazily at its own send time.
 
 use super::*;
+use crate::protocol::wire;
 
 /// Appends `n` in decimal, as `Display` writes it (the formatting machinery was a tenth of the cost of
 /// generating a keyed record).
@@ -162,10 +163,32 @@ impl Producer {
         self.key_buf.as_bytes()
     }
 
+    /// The length of key `i`'s bytes (`None`: a null key), without formatting it.
+    pub(super) fn key_len(&self, key: Option<u32>) -> Option<u32> {
+        let i = key?;
+        Some(match &self.spec.keys {
+            KeySpec::None => return None,
+            KeySpec::Range { prefix, lo, .. } => {
+                // Decimal digits: 1 + ilog10, by comparisons (most keys have few digits).
+                let n = lo + i as u64;
+                let mut digits = 1;
+                let mut bound = 10u64;
+                while n >= bound && digits < 20 {
+                    digits += 1;
+                    bound = bound.saturating_mul(10);
+                }
+                prefix.len() as u32 + digits
+            }
+            KeySpec::List(keys) => keys[i as usize].len() as u32,
+        })
+    }
+
     /// Adds a record the application sent at `sent_us` (now or earlier: see [`Producer::generate_next`]).
     pub(super) fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
+        let key_field = wire::key_field(self.key_len(key));
+        let value_field = wire::value_field(self.spec.record_size);
         let size = self.spec.record_size as u64;
         let partition = if let Some(p) = self.spec.partition {
             p
@@ -183,6 +206,12 @@ impl Producer {
         let changed = match q.back_mut() {
             Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
                 let id = ctx.prov.push(b.prov, key, sent_us);
+                b.records_bytes += wire::record_size_of_fields(
+                    b.records.len() as u32,
+                    (sent_us / 1000).saturating_sub(b.created_us / 1000),
+                    key_field,
+                    value_field,
+                );
                 b.records.push(id);
                 b.bytes += size;
                 sent = id;
@@ -208,6 +237,7 @@ impl Producer {
                         records
                     },
                     bytes: size,
+                    records_bytes: wire::record_size_of_fields(0, 0, key_field, value_field),
                     created_us: sent_us,
                     base_sequence: None,
                     producer_epoch: 0,

@@ -106,6 +106,8 @@ pub struct ClassicGroup {
     pub initial_delay: Option<(u64, u64)>,
     /// The sync phase's timer (µs).
     pub sync_deadline_us: Option<u64>,
+    /// When the group became Empty (`currentStateTimestamp` while Empty; offsets retention).
+    pub empty_since_us: Option<u64>,
 }
 
 impl ClassicGroup {
@@ -123,6 +125,7 @@ impl ClassicGroup {
             join_deadline_us: None,
             initial_delay: None,
             sync_deadline_us: None,
+            empty_since_us: None,
         }
     }
 

@@ -15,6 +15,8 @@ pub mod classic;
 #[cfg(feature = "groups")]
 pub mod offsets_topic;
 #[cfg(feature = "groups")]
+pub mod reset_offsets;
+#[cfg(feature = "groups")]
 pub mod shard;
 
 #[cfg(feature = "groups")]

@@ -106,6 +106,9 @@ pub struct CoordinatorShard {
     pub groups: BTreeMap<Arc<str>, ClassicGroup>,
     pub offsets: BTreeMap<(Arc<str>, PartIdx), CommittedOffset>,
     pub pending: Vec<PendingWrite>,
+    /// The next offsets-expiration check (µs): `offsets.retention.check.interval.ms` after the
+    /// load, then after each check (`scheduleGroupMetadataExpiration`).
+    pub next_expiration_us: u64,
 }
 
 impl CoordinatorShard {
@@ -117,6 +120,7 @@ impl CoordinatorShard {
             groups: BTreeMap::new(),
             offsets: BTreeMap::new(),
             pending: Vec::new(),
+            next_expiration_us: u64::MAX,
         }
     }
 
@@ -150,6 +154,12 @@ impl CoordinatorShard {
                 CoordinatorRecord::GroupMetadata { group, .. } => {
                     metadata.insert(group.clone(), r);
                 }
+                CoordinatorRecord::OffsetTombstone { group, part } => {
+                    self.offsets.remove(&(group.clone(), *part));
+                }
+                CoordinatorRecord::GroupTombstone { group } => {
+                    metadata.remove(group);
+                }
             }
         }
         for (id, r) in metadata {
@@ -180,7 +190,23 @@ impl CoordinatorShard {
                 .entry(g.clone())
                 .or_insert_with(|| ClassicGroup::new(g));
         }
+        // An Empty group counts its time Empty from its last commit (Kafka keeps the state's
+        // timestamp in the group record).
+        for (id, g) in &mut self.groups {
+            if g.state == super::ClassicGroupState::Empty {
+                let last = self
+                    .offsets
+                    .iter()
+                    .filter(|(k, _)| k.0 == *id)
+                    .map(|(_, c)| c.commit_us)
+                    .max();
+                g.empty_since_us = Some(last.unwrap_or(now_us));
+            }
+        }
         self.loading_until_us = None;
+        self.next_expiration_us = now_us.saturating_add(crate::time::ms_to_us(
+            topo.config.group.offsets_retention_check_interval_ms,
+        ));
     }
 
     fn group(&mut self, id: &str) -> Option<&mut ClassicGroup> {
@@ -343,10 +369,72 @@ impl CoordinatorShard {
         }
     }
 
+    /// Notes when each group became Empty (or stopped being Empty).
+    pub fn note_empty(&mut self, now_us: u64) {
+        for g in self.groups.values_mut() {
+            if g.state != super::ClassicGroupState::Empty {
+                g.empty_since_us = None;
+            } else if g.empty_since_us.is_none() {
+                g.empty_since_us = Some(now_us);
+            }
+        }
+    }
+
+    /// `GroupCoordinatorShard.cleanupGroupMetadata` with `OffsetMetadataManager
+    /// .cleanupExpiredOffsets` and `ClassicGroup.offsetExpirationCondition`: an Empty group's
+    /// offsets expire once `offsets.retention.minutes` passed since it became Empty (a group with
+    /// members keeps its offsets under the classic protocol); each gets a tombstone, and a group
+    /// whose offsets all expired is deleted (`maybeDeleteGroup`).
+    fn expire_offsets(&mut self, now_us: u64, cfg: &GroupCoordinatorConfig, out: &mut Outputs) {
+        let retention_us = cfg.offsets_retention_minutes.saturating_mul(60_000_000);
+        let expired: Vec<Arc<str>> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| {
+                g.state == super::ClassicGroupState::Empty
+                    && g.empty_since_us
+                        .is_some_and(|e| now_us.saturating_sub(e) >= retention_us)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            let parts: Vec<PartIdx> = self
+                .offsets
+                .keys()
+                .filter(|k| k.0 == id)
+                .map(|k| k.1)
+                .collect();
+            for &part in &parts {
+                self.offsets.remove(&(id.clone(), part));
+                out.write(CoordinatorRecord::OffsetTombstone {
+                    group: id.clone(),
+                    part,
+                });
+            }
+            self.groups.remove(&id);
+            out.write(CoordinatorRecord::GroupTombstone { group: id.clone() });
+            let names: Vec<String> = parts
+                .iter()
+                .map(|p| out.topo().part_name(*p).to_string())
+                .collect();
+            out.note_for(
+                &id,
+                format!(
+                    "offsets expired: [{}] (Empty for offsets.retention.minutes={}); the group is \
+                     deleted",
+                    names.join(", "),
+                    cfg.offsets_retention_minutes
+                ),
+            );
+        }
+    }
+
     /// The earliest timer of the shard (µs).
     pub fn next_deadline(&self) -> Option<u64> {
+        let expiration = (self.loading_until_us.is_none()).then_some(self.next_expiration_us);
         self.loading_until_us
             .into_iter()
+            .chain(expiration.filter(|e| *e != u64::MAX))
             .chain(self.groups.values().filter_map(|g| g.next_deadline()))
             .chain(self.pending.iter().map(|p| p.deadline_us))
             .min()
@@ -358,6 +446,13 @@ impl CoordinatorShard {
             if g.next_deadline().is_some_and(|d| d <= now_us) {
                 g.on_tick(now_us, cfg, out);
             }
+        }
+        self.note_empty(now_us);
+        if now_us >= self.next_expiration_us {
+            self.expire_offsets(now_us, cfg, out);
+            self.next_expiration_us = now_us.saturating_add(crate::time::ms_to_us(
+                cfg.offsets_retention_check_interval_ms,
+            ));
         }
     }
 }
@@ -379,6 +474,15 @@ pub struct GroupView {
     pub partitions: Vec<GroupPartitionView>,
     /// Records the group's members were handed more than once.
     pub processed_twice: u64,
+    /// Records below the committed offset that no member processed (at-most-once).
+    pub never_processed: u64,
+    /// Commits of the members' applications (`sim.commit`) that failed
+    /// (`CommitFailedException`, `RebalanceInProgressException`, a timeout, …).
+    pub commits_failed: u64,
+    /// KIP-320 validations of the members that found the log truncated below their position.
+    pub truncations_detected: u64,
+    /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
+    pub log_truncation_exceptions: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]

@@ -1,0 +1,703 @@
+//! The application's poll loop of a group member (kafka-semantics.md §7.5, §7.6, S12), when it
+//! takes time to process records (`sim.processing.time.ms`) or commits by hand (`sim.commit`):
+//!
+//! ```text
+//! while (true) {
+//!     records = consumer.poll(…);          // up to max.poll.records; rejoins and auto-commits happen here
+//!     [commitSync() | commitAsync()]       // sim.commit.when=before-processing: at-most-once
+//!     for (r : records) process(r);        // sim.processing.time.ms each
+//!     [commitSync() | commitAsync()]       // sim.commit.when=after-processing: at-least-once
+//! }
+//! ```
+//!
+//! - Fetched records wait in a per-partition buffer until `poll()` hands them out; a partition
+//!   with buffered records is not fetched (`AbstractFetch.fetchablePartitions`). The position is
+//!   the next offset `poll()` will return, so a commit (manual or automatic) covers everything
+//!   earlier polls returned, processed or not.
+//! - Rejoins and auto-commits happen inside `poll()` (`ConsumerCoordinator.poll`), so a busy
+//!   application delays them; if it does not call `poll()` within `max.poll.interval.ms` the
+//!   heartbeat thread leaves the group (`group.rs`), and its next commit fails with
+//!   `CommitFailedException`.
+//! - `commitSync()` blocks and retries retriable errors until `default.api.timeout.ms`
+//!   (`ConsumerCoordinator.commitOffsetsSync`), then the application logs the
+//!   `TimeoutException` and polls on; `CommitFailedException` and `RebalanceInProgressException`
+//!   are logged and the loop polls on (the records will be processed again by whoever owns the
+//!   partition next). `commitAsync()` is sent once and never retried; its callback sees the error.
+//! - A crash (or `stop consumer`) while processing keeps the records processed so far: the first
+//!   `elapsed / sim.processing.time.ms` of the poll's records.
+//!
+//! Every record processed is kept as a range `(partition, offsets, leader epoch, generation)`:
+//! offsets and epoch name the records (a reused offset after an unclean election has a new
+//! epoch), so records processed twice and never processed are counted record by record.
+
+use super::Consumer;
+use crate::config::group_config::AppCommit;
+use crate::ctx::{CheckTimer, Ctx, Timer};
+use crate::log::BatchId;
+use crate::msg::PartIdx;
+use crate::spec::BrokerId;
+use crate::trace::{HotEvent, TraceKind};
+use serde::Serialize;
+
+/// `retry.backoff.ms`, between `commitSync()` attempts.
+const RETRY_BACKOFF_MS: u64 = 100;
+/// The application's `poll(Duration.ofMillis(100))`: a turn of its loop without records every so
+/// often, which calls the commit again when the last one did not succeed.
+const POLL_TIMEOUT_MS: u64 = 100;
+
+/// Records of one partition the application processed (or was handed, for members without a
+/// poll loop of their own), contiguous and of one leader epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Processed {
+    /// The partition, within the consumer's topic.
+    pub partition: u32,
+    pub from: u64,
+    pub to: u64,
+    pub leader_epoch: u32,
+    /// The member's generation when `poll()` returned them (-1: none).
+    pub generation: i32,
+    /// When the last of them was processed.
+    pub at_us: u64,
+}
+
+/// A commit the application made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppCommitRecord {
+    pub at_us: u64,
+    pub sync: bool,
+    /// `(partition of the consumer's topic, offset)`.
+    pub offsets: Vec<(u32, u64)>,
+    /// `committed`, or the exception the application saw.
+    pub outcome: String,
+}
+
+/// Fetched records not yet handed out by `poll()`.
+#[derive(Clone, Debug)]
+struct Buffered {
+    from: u64,
+    to: u64,
+    broker: BrokerId,
+    batches: Vec<BatchId>,
+}
+
+/// Records the last `poll()` returned, one entry per run of one partition and leader epoch.
+#[derive(Clone, Copy, Debug)]
+struct Polled {
+    partition: u32,
+    from: u64,
+    to: u64,
+    leader_epoch: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AppPhase {
+    /// Inside `poll()`, waiting for records.
+    Polling,
+    /// In `commitSync()` before processing.
+    CommitBefore,
+    Processing,
+    /// In `commitSync()` after processing.
+    CommitAfter,
+}
+
+/// A `commitSync()` under way.
+#[derive(Clone, Copy, Debug)]
+struct SyncCommit {
+    /// The request in flight, if any.
+    req_id: Option<u64>,
+    /// Retry at this time (after a retriable error).
+    retry_at_us: Option<u64>,
+    /// `default.api.timeout.ms` after the call.
+    give_up_us: u64,
+    /// Index in `commits` of this call's record.
+    record: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct App {
+    #[serde(skip)]
+    buffered: Vec<Option<Buffered>>,
+    #[serde(skip)]
+    batch: Vec<Polled>,
+    batch_records: u64,
+    pub phase: AppPhase,
+    processing_since_us: u64,
+    generation: i32,
+    next_part: usize,
+    check: CheckTimer,
+    #[serde(skip)]
+    sync: Option<SyncCommit>,
+    /// `commitAsync()` calls in flight: `(request id, index in commits)`.
+    async_commits: Vec<(u64, usize)>,
+    /// Every commit the application made.
+    pub commits: Vec<AppCommitRecord>,
+    /// The positions its last commit call was made with: an empty `poll()` commits (the loop
+    /// calls the commit every turn) only when they moved since.
+    #[serde(skip)]
+    last_commit_call: Vec<Option<u64>>,
+    /// When the last commit call was made, and whether it failed.
+    last_commit_call_us: u64,
+    last_commit_failed: bool,
+}
+
+impl App {
+    pub fn new(partitions: u32) -> Self {
+        App {
+            buffered: vec![None; partitions as usize],
+            batch: Vec::new(),
+            batch_records: 0,
+            phase: AppPhase::Polling,
+            processing_since_us: 0,
+            generation: -1,
+            next_part: 0,
+            check: CheckTimer::default(),
+            sync: None,
+            async_commits: Vec::new(),
+            commits: Vec::new(),
+            last_commit_call: vec![None; partitions as usize],
+            last_commit_call_us: 0,
+            last_commit_failed: false,
+        }
+    }
+
+    /// Whether partition `p` may be fetched: nothing of it waits for `poll()`.
+    pub fn fetchable(&self, p: usize) -> bool {
+        self.buffered[p].is_none()
+    }
+
+    /// The records of the last `poll()` still being processed (or waiting for a `commitSync()`
+    /// before processing): `(partition, from, to, leader epoch)`.
+    pub fn in_hand(&self) -> impl Iterator<Item = (u32, u64, u64, u32)> + '_ {
+        self.batch
+            .iter()
+            .map(|b| (b.partition, b.from, b.to, b.leader_epoch))
+    }
+
+    /// Whether a fired tick is the armed one.
+    pub fn fire(&mut self, at_us: u64) -> bool {
+        self.check.fire(at_us)
+    }
+}
+
+/// Whether to go on driving the loop at this instant.
+enum Step {
+    Continue,
+    Wait,
+}
+
+impl Consumer {
+    /// A fetch answer for a member with a poll loop: the records wait for `poll()`.
+    pub(super) fn app_buffer(
+        &mut self,
+        p: usize,
+        from: u64,
+        to: u64,
+        broker: BrokerId,
+        batches: &[BatchId],
+    ) {
+        if let Some(app) = &mut self.app {
+            app.buffered[p] = Some(Buffered {
+                from,
+                to,
+                broker,
+                batches: batches.to_vec(),
+            });
+        }
+    }
+
+    /// Drops buffered records whose partition was revoked or whose position moved (a seek, a
+    /// truncation found by validation).
+    pub(super) fn app_drop_stale(&mut self) {
+        let Some(app) = &mut self.app else { return };
+        let Some(g) = &self.group else { return };
+        for p in 0..app.buffered.len() {
+            if app.buffered[p]
+                .as_ref()
+                .is_some_and(|b| !g.assigned[p] || self.positions[p] != Some(b.from))
+            {
+                app.buffered[p] = None;
+            }
+        }
+    }
+
+    /// Runs the application's loop as far as it goes now.
+    pub(super) fn app_drive(&mut self, ctx: &mut Ctx) {
+        if self.app.is_none() || self.stopped {
+            return;
+        }
+        self.app_collect_commit_results(ctx);
+        // Each turn either waits or hands out records (of which there are finitely many now).
+        while let Step::Continue = self.app_step(ctx) {}
+    }
+
+    fn app_step(&mut self, ctx: &mut Ctx) -> Step {
+        let now = ctx.now.as_us();
+        let Some(app) = &mut self.app else {
+            return Step::Wait;
+        };
+        match app.phase {
+            AppPhase::Polling => self.app_poll(ctx),
+            AppPhase::Processing => {
+                let t = crate::time::ms_to_us(self.config.group.processing_time_ms);
+                let end = app
+                    .processing_since_us
+                    .saturating_add(t.saturating_mul(app.batch_records));
+                if now < end {
+                    app.check.arm(ctx, end, |at_us| Timer::AppTick { at_us });
+                    return Step::Wait;
+                }
+                let batch = std::mem::take(&mut app.batch);
+                let generation = app.generation;
+                for b in &batch {
+                    self.app_processed(ctx, b, b.to, generation, end);
+                }
+                let app = self.app.as_mut().expect("present");
+                app.batch_records = 0;
+                if self.config.group.commit_before_processing {
+                    self.app_back_to_poll(ctx);
+                    Step::Continue
+                } else {
+                    self.app_commit_call(ctx, AppPhase::CommitAfter)
+                }
+            }
+            AppPhase::CommitBefore | AppPhase::CommitAfter => {
+                let Some(sync) = app.sync else {
+                    return self.app_after_commit(ctx);
+                };
+                if sync.req_id.is_some() {
+                    return Step::Wait;
+                }
+                match sync.retry_at_us {
+                    Some(at) if at > now => {
+                        app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
+                        Step::Wait
+                    }
+                    _ => self.app_try_sync(ctx),
+                }
+            }
+        }
+    }
+
+    /// `poll()`: up to `max.poll.records` buffered records, partition after partition from where
+    /// the last poll stopped.
+    fn app_poll(&mut self, ctx: &mut Ctx) -> Step {
+        self.app_drop_stale();
+        let now = ctx.now.as_us();
+        let max = u64::from(self.config.max_poll_records.max(1));
+        let n = self.partitions as usize;
+        let topo = ctx.topo;
+        let store = &*ctx.batches;
+        let app = self.app.as_mut().expect("present");
+        let mut taken = 0u64;
+        let mut batch = Vec::new();
+        let mut consumed = Vec::new();
+        for i in 0..n {
+            if taken >= max {
+                break;
+            }
+            let p = (app.next_part + i) % n;
+            let Some(buf) = &mut app.buffered[p] else {
+                continue;
+            };
+            let from = buf.from;
+            let to = buf.to.min(from + (max - taken));
+            let mut last_epoch = None;
+            for &id in &buf.batches {
+                let b = store.get(id);
+                let (lo, hi) = (b.base_offset.max(from), b.next_offset().min(to));
+                if lo >= hi {
+                    continue;
+                }
+                let skip = (lo - b.base_offset) as usize;
+                for rid in store.record_ids(id).skip(skip).take((hi - lo) as usize) {
+                    ctx.prov.consume(rid, now);
+                }
+                match batch.last_mut() {
+                    Some(Polled {
+                        partition,
+                        to: t,
+                        leader_epoch,
+                        ..
+                    }) if *partition == p as u32 && *t == lo && *leader_epoch == b.leader_epoch => {
+                        *t = hi
+                    }
+                    _ => batch.push(Polled {
+                        partition: p as u32,
+                        from: lo,
+                        to: hi,
+                        leader_epoch: b.leader_epoch,
+                    }),
+                }
+                last_epoch = Some(b.leader_epoch);
+            }
+            consumed.push((p, from, to, buf.broker));
+            taken += to - from;
+            self.received += to - from;
+            self.positions[p] = Some(to);
+            if let Some(e) = last_epoch {
+                self.position_epochs[p] = Some(e);
+            }
+            buf.from = to;
+            if to >= buf.to {
+                app.buffered[p] = None;
+            }
+            app.next_part = (p + 1) % n;
+        }
+        for (p, from, to, broker) in consumed {
+            ctx.emit_hot(HotEvent::Consumed {
+                consumer: &self.name,
+                partition: topo.part_name_ref(self.first_part + p as PartIdx),
+                base_offset: from,
+                records: (to - from) as u32,
+                broker,
+            });
+        }
+        if taken == 0 {
+            if let Some(g) = &mut self.group {
+                g.app_busy_since = None;
+            }
+            // The loop's turns with no records (one per poll timeout) still call the commit: of
+            // positions that earlier polls or a seek moved, or again after a failed one.
+            let due = app.last_commit_call != self.positions || app.last_commit_failed;
+            if self.config.group.commit != AppCommit::None && due {
+                let at = app
+                    .last_commit_call_us
+                    .saturating_add(crate::time::ms_to_us(POLL_TIMEOUT_MS));
+                if now < at && app.last_commit_failed {
+                    app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
+                    return Step::Wait;
+                }
+                app.batch_records = 0;
+                return self.app_commit_call(ctx, AppPhase::CommitAfter);
+            }
+            return Step::Wait;
+        }
+        app.batch = batch;
+        app.batch_records = taken;
+        app.generation = self.group.as_ref().map_or(-1, |g| g.generation);
+        if let Some(g) = &mut self.group {
+            g.app_busy_since = Some(now);
+        }
+        if self.config.group.commit_before_processing {
+            self.app_commit_call(ctx, AppPhase::CommitBefore)
+        } else {
+            self.app_start_processing(ctx);
+            Step::Continue
+        }
+    }
+
+    fn app_start_processing(&mut self, ctx: &mut Ctx) {
+        let app = self.app.as_mut().expect("present");
+        app.phase = AppPhase::Processing;
+        app.processing_since_us = ctx.now.as_us();
+    }
+
+    /// Records `[b.from, to)` of a polled run as processed.
+    fn app_processed(&mut self, ctx: &mut Ctx, b: &Polled, to: u64, generation: i32, at_us: u64) {
+        if to <= b.from {
+            return;
+        }
+        self.record_processed(b.partition, b.from, to, b.leader_epoch, generation, at_us);
+        let group = self
+            .group
+            .as_ref()
+            .map_or(String::new(), |g| g.group_id.clone());
+        ctx.emit(TraceKind::Processed {
+            consumer: self.name.to_string(),
+            group,
+            partition: ctx.topo.part_name(self.first_part + b.partition),
+            base_offset: b.from,
+            records: to - b.from,
+            leader_epoch: b.leader_epoch,
+            generation,
+        });
+    }
+
+    /// The application's `commitSync()` or `commitAsync()` at `phase` (before or after
+    /// processing).
+    fn app_commit_call(&mut self, ctx: &mut Ctx, phase: AppPhase) -> Step {
+        let mode = self.config.group.commit;
+        let app = self.app.as_mut().expect("present");
+        app.phase = phase;
+        app.last_commit_call.clone_from(&self.positions);
+        app.last_commit_call_us = ctx.now.as_us();
+        app.last_commit_failed = false;
+        match mode {
+            AppCommit::None => {
+                app.sync = None;
+                self.app_after_commit(ctx)
+            }
+            AppCommit::Async => {
+                let now = ctx.now.as_us();
+                let result = self.app_send_commit(ctx);
+                let app = self.app.as_mut().expect("present");
+                match result {
+                    Ok(Some((req_id, offsets))) => {
+                        app.commits.push(AppCommitRecord {
+                            at_us: now,
+                            sync: false,
+                            offsets,
+                            outcome: "in flight".into(),
+                        });
+                        let i = app.commits.len() - 1;
+                        app.async_commits.push((req_id, i));
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        let text = app_exception(e, false);
+                        app.last_commit_failed = true;
+                        app.commits.push(AppCommitRecord {
+                            at_us: now,
+                            sync: false,
+                            offsets: Vec::new(),
+                            outcome: text.clone(),
+                        });
+                        self.app_note(ctx, format!("commitAsync callback: {text}"));
+                    }
+                }
+                let app = self.app.as_mut().expect("present");
+                app.sync = None;
+                self.app_after_commit(ctx)
+            }
+            AppCommit::Sync => {
+                let now = ctx.now.as_us();
+                let give_up = now.saturating_add(crate::time::ms_to_us(
+                    self.config.group.default_api_timeout_ms,
+                ));
+                app.commits.push(AppCommitRecord {
+                    at_us: now,
+                    sync: true,
+                    offsets: Vec::new(),
+                    outcome: "in flight".into(),
+                });
+                app.sync = Some(SyncCommit {
+                    req_id: None,
+                    retry_at_us: None,
+                    give_up_us: give_up,
+                    record: app.commits.len() - 1,
+                });
+                self.app_try_sync(ctx)
+            }
+        }
+    }
+
+    /// One attempt of a `commitSync()`.
+    fn app_try_sync(&mut self, ctx: &mut Ctx) -> Step {
+        let now = ctx.now.as_us();
+        let result = self.app_send_commit(ctx);
+        let app = self.app.as_mut().expect("present");
+        let Some(sync) = &mut app.sync else {
+            return Step::Continue;
+        };
+        let record = sync.record;
+        match result {
+            Ok(Some((req_id, offsets))) => {
+                sync.req_id = Some(req_id);
+                sync.retry_at_us = None;
+                app.commits[record].offsets = offsets;
+                Step::Wait
+            }
+            Ok(None) => {
+                app.commits[record].outcome = "nothing to commit".into();
+                app.sync = None;
+                self.app_after_commit(ctx)
+            }
+            Err(super::group::AppCommitResult::Retriable(_)) if now < sync.give_up_us => {
+                let at = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+                sync.retry_at_us = Some(at);
+                app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
+                Step::Wait
+            }
+            Err(e) => {
+                let text = app_exception(e, true);
+                app.commits[record].outcome = text.clone();
+                app.sync = None;
+                app.last_commit_failed = true;
+                self.app_note(ctx, format!("commitSync: {text}"));
+                self.app_after_commit(ctx)
+            }
+        }
+    }
+
+    fn app_send_commit(
+        &mut self,
+        ctx: &mut Ctx,
+    ) -> Result<Option<super::group::SentCommit>, super::group::AppCommitResult> {
+        let mut result = Ok(None);
+        let first = self.first_part;
+        self.with_group(ctx, |g, ctx, v| result = g.app_commit(ctx, v));
+        result.map(|o| {
+            o.map(|(id, offs)| (id, offs.into_iter().map(|(p, o)| (p - first, o)).collect()))
+        })
+    }
+
+    /// Outcomes of the application's commits that arrived.
+    fn app_collect_commit_results(&mut self, ctx: &mut Ctx) {
+        let Some(g) = &mut self.group else { return };
+        let results = std::mem::take(&mut g.app_results);
+        let now = ctx.now.as_us();
+        for (req_id, result) in results {
+            let app = self.app.as_mut().expect("present");
+            if let Some(i) = app.async_commits.iter().position(|c| c.0 == req_id) {
+                let (_, record) = app.async_commits.remove(i);
+                let text = match result {
+                    super::group::AppCommitResult::Committed => "committed".to_string(),
+                    e => app_exception(e, false),
+                };
+                app.commits[record].outcome = text.clone();
+                if record + 1 == app.commits.len() {
+                    app.last_commit_failed = text != "committed";
+                }
+                if text != "committed" {
+                    self.app_note(ctx, format!("commitAsync callback: {text}"));
+                }
+                continue;
+            }
+            let Some(sync) = app.sync.as_mut().filter(|s| s.req_id == Some(req_id)) else {
+                continue;
+            };
+            sync.req_id = None;
+            let record = sync.record;
+            match result {
+                super::group::AppCommitResult::Committed => {
+                    app.commits[record].outcome = "committed".into();
+                    app.sync = None;
+                }
+                super::group::AppCommitResult::Retriable(_) if now < sync.give_up_us => {
+                    sync.retry_at_us = Some(now + crate::time::ms_to_us(RETRY_BACKOFF_MS));
+                }
+                e => {
+                    let text = app_exception(e, true);
+                    app.commits[record].outcome = text.clone();
+                    app.sync = None;
+                    app.last_commit_failed = true;
+                    self.app_note(ctx, format!("commitSync: {text}"));
+                }
+            }
+        }
+    }
+
+    /// The commit call returned (or there was none): process (before) or poll again (after).
+    fn app_after_commit(&mut self, ctx: &mut Ctx) -> Step {
+        let app = self.app.as_mut().expect("present");
+        match app.phase {
+            AppPhase::CommitBefore => self.app_start_processing(ctx),
+            _ => self.app_back_to_poll(ctx),
+        }
+        Step::Continue
+    }
+
+    /// Back in `poll()`: a rejoin or an auto-commit that waited for it happens now.
+    fn app_back_to_poll(&mut self, ctx: &mut Ctx) {
+        let app = self.app.as_mut().expect("present");
+        app.phase = AppPhase::Polling;
+        if let Some(g) = &mut self.group {
+            g.app_busy_since = None;
+        }
+        self.with_group(ctx, |g, ctx, v| g.tick(ctx, v));
+    }
+
+    /// A crash or a close while processing: the records processed so far are kept.
+    pub(super) fn app_interrupted(&mut self, ctx: &mut Ctx) {
+        let Some(app) = &mut self.app else { return };
+        if app.phase != AppPhase::Processing {
+            return;
+        }
+        let t = crate::time::ms_to_us(self.config.group.processing_time_ms);
+        let now = ctx.now.as_us();
+        let mut done = match now.saturating_sub(app.processing_since_us).checked_div(t) {
+            Some(d) => d,
+            None => app.batch_records,
+        };
+        let batch = std::mem::take(&mut app.batch);
+        let generation = app.generation;
+        let total = app.batch_records;
+        app.batch_records = 0;
+        let since = app.processing_since_us;
+        let processed = done.min(total);
+        for b in &batch {
+            let n = (b.to - b.from).min(done);
+            done -= n;
+            self.app_processed(ctx, b, b.from + n, generation, since + processed * t);
+        }
+        self.app_note(
+            ctx,
+            format!("stops with {processed} of the {total} records of its last poll processed"),
+        );
+    }
+
+    /// The application calls `seek(tp, offset)`, `seekToBeginning` or `seekToEnd` for partition
+    /// `p` of its topic. A group member may seek only a partition assigned to it
+    /// (`IllegalStateException: No current assignment for partition`). A seek to an offset has no
+    /// leader epoch, so it is not validated (`seekUnvalidated` without `offsetEpoch`); the two
+    /// others reset the position from the log's bounds at the next fetch.
+    pub fn seek(&mut self, ctx: &mut Ctx, p: u32, to: crate::spec::SeekTo) {
+        use crate::config::OffsetReset;
+        use crate::spec::SeekTo;
+        let p = p as usize;
+        if self.stopped || p >= self.partitions as usize {
+            return;
+        }
+        if let Some(g) = &mut self.group {
+            if !g.assigned[p] {
+                let part = ctx.topo.part_name(self.first_part + p as PartIdx);
+                self.app_note(
+                    ctx,
+                    format!(
+                        "seek: IllegalStateException: No current assignment for partition {part}"
+                    ),
+                );
+                return;
+            }
+            g.ready[p] = true;
+            g.no_offset[p] = false;
+        }
+        self.no_offset[p] = false;
+        self.position_epochs[p] = None;
+        let leader_epoch = self.leaders[p].map(|l| l.1);
+        self.validation.position_reset(p, leader_epoch);
+        self.validation.failed[p] = false;
+        match to {
+            SeekTo::Offset(o) => {
+                self.positions[p] = Some(o);
+                self.seek_reset[p] = None;
+            }
+            SeekTo::Beginning | SeekTo::End => {
+                self.positions[p] = None;
+                self.seek_reset[p] = Some(if to == SeekTo::Beginning {
+                    OffsetReset::Earliest
+                } else {
+                    OffsetReset::Latest
+                });
+            }
+        }
+        if let Some(app) = &mut self.app {
+            app.buffered[p] = None;
+        }
+        self.pump(ctx);
+    }
+
+    fn app_note(&self, ctx: &mut Ctx, text: String) {
+        if let Some(g) = &self.group {
+            ctx.emit(TraceKind::Group {
+                group: g.group_id.clone(),
+                text: format!("{}: {text}", self.name),
+            });
+        }
+    }
+}
+
+/// What the application sees of a failed commit.
+fn app_exception(e: super::group::AppCommitResult, sync: bool) -> String {
+    use super::group::AppCommitResult::*;
+    match e {
+        Committed => "committed".into(),
+        Retriable(code) if sync => format!(
+            "TimeoutException (default.api.timeout.ms ran out; last error {})",
+            code.name()
+        ),
+        Retriable(code) => format!("RetriableCommitFailedException ({})", code.name()),
+        Failed(name, crate::msg::ErrorCode::None) => name.to_string(),
+        Failed(name, code) => format!("{name} ({})", code.name()),
+    }
+}

@@ -1,0 +1,178 @@
+//! The engine's wire sizes against real record batches (`khafka-formats`), and its per-codec
+//! compression ratios against the real codecs.
+//!
+//! The engine does not encode records: it adds up `DefaultRecord.sizeInBytes` and the 61-byte
+//! batch header (`khafka_sim::msg::wire`), and shrinks a compressed batch by a fixed ratio per
+//! codec (`COMPRESSION_RATIO_PPM`). This test encodes the same batches with `khafka-formats` and
+//! compresses a representative batch with the codecs Kafka's clients use (gzip, snappy and lz4 from
+//! `khafka-formats`, zstd from libzstd at Kafka's default level 3), and fails if the engine's figures
+//! differ from what they give.
+
+use khafka_formats::compression::Codec;
+use khafka_formats::record_batch::{self, Batch, Record};
+use khafka_sim::msg::wire::{self, CompressionType, COMPRESSION_RATIO_PPM};
+
+/// A small deterministic generator (no dependency on the engine's).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// Below a random power of two under `2^bits` (small values as often as large ones).
+    fn scaled(&mut self, bits: u64) -> u64 {
+        let b = self.below(bits);
+        self.below(1 << b)
+    }
+}
+
+/// The representative batch: what a producer with Kafka's default `batch.size` (16384) and records
+/// of about 100 bytes fills — JSON events (a user, an event type, a page, a timestamp, a session
+/// id), keyed `user-N` over 100 users, sent about 1 ms apart. Real payloads compress better or
+/// worse than this; the lesson and the honesty page say so.
+fn representative_records() -> Vec<Record> {
+    const EVENTS: &[&str] = &["page_view", "add_to_cart", "search", "checkout", "login"];
+    let mut rng = Lcg(42);
+    let mut out = Vec::new();
+    let mut size = record_batch::RECORD_BATCH_OVERHEAD;
+    let mut ts = 1_700_000_000_000u64;
+    loop {
+        let user = rng.below(100);
+        let value = format!(
+            "{{\"user\":\"user-{user}\",\"event\":\"{}\",\"page\":\"/products/{}\",\"ts\":{ts},\"session\":\"{:08x}\"}}",
+            EVENTS[rng.below(EVENTS.len() as u64) as usize],
+            rng.below(5_000),
+            rng.next() as u32,
+        );
+        let r = Record {
+            timestamp_delta: out.len() as i64,
+            offset_delta: out.len() as i32,
+            key: Some(format!("user-{user}").into_bytes()),
+            value: Some(value.into_bytes()),
+            headers: Vec::new(),
+        };
+        let n = record_batch::record_size(&r);
+        if size + n > 16_384 {
+            return out;
+        }
+        size += n;
+        ts += 1;
+        out.push(r);
+    }
+}
+
+fn framed(records: &[Record]) -> Vec<u8> {
+    records
+        .iter()
+        .flat_map(record_batch::encode_record)
+        .collect()
+}
+
+/// What the codecs give on the representative batch, in the engine's unit (ppm, rounded down: the engine rounds the compressed size up).
+fn measured_ratios() -> [u64; 5] {
+    let data = framed(&representative_records());
+    let ppm = |compressed: usize| compressed as u64 * 1_000_000 / data.len() as u64;
+    let codec = |c: Codec| ppm(c.compress(&data).expect("compresses").len());
+    [
+        1_000_000,
+        codec(Codec::Gzip),
+        codec(Codec::Snappy),
+        codec(Codec::Lz4),
+        ppm(zstd::stream::encode_all(&data[..], 3)
+            .expect("zstd compresses")
+            .len()),
+    ]
+}
+
+#[test]
+fn the_engines_compression_ratios_are_the_codecs_on_the_representative_batch() {
+    let measured = measured_ratios();
+    let records = representative_records();
+    println!(
+        "representative batch: {} records, {} bytes of framed records",
+        records.len(),
+        framed(&records).len()
+    );
+    for (name, ppm) in CompressionType::NAMES.iter().zip(measured) {
+        println!(
+            "{name}: {:.1} % of the records' bytes",
+            ppm as f64 / 10_000.0
+        );
+    }
+    assert_eq!(
+        COMPRESSION_RATIO_PPM, measured,
+        "the codecs give {measured:?} (ppm): update `COMPRESSION_RATIO_PPM` in \
+         crates/khafka-sim/src/protocol/wire.rs, and the figures in docs/what-khafka-models.md"
+    );
+}
+
+#[test]
+fn record_sizes_match_encoded_records() {
+    let mut rng = Lcg(7);
+    for _ in 0..2_000 {
+        let offset_delta = rng.scaled(20) as u32;
+        let ts_delta = rng.scaled(40);
+        let key_len = match rng.below(3) {
+            0 => None,
+            _ => Some(rng.scaled(16) as u32),
+        };
+        let value_len = rng.scaled(21) as u32;
+        let r = Record {
+            timestamp_delta: ts_delta as i64,
+            offset_delta: offset_delta as i32,
+            key: key_len.map(|n| vec![b'k'; n as usize]),
+            value: Some(vec![b'v'; value_len as usize]),
+            headers: Vec::new(),
+        };
+        assert_eq!(
+            wire::record_size(offset_delta, ts_delta, key_len, value_len),
+            record_batch::record_size(&r) as u64,
+            "{r:?}"
+        );
+        assert_eq!(
+            record_batch::record_size(&r),
+            record_batch::encode_record(&r).len()
+        );
+    }
+}
+
+#[test]
+fn an_uncompressed_batch_is_its_header_and_its_records() {
+    let records = representative_records();
+    let engine: u64 = records
+        .iter()
+        .map(|r| {
+            wire::record_size(
+                r.offset_delta as u32,
+                r.timestamp_delta as u64,
+                r.key.as_ref().map(|k| k.len() as u32),
+                r.value.as_ref().map_or(0, |v| v.len() as u32),
+            )
+        })
+        .sum();
+    let batch = Batch {
+        records,
+        ..Batch::default()
+    };
+    assert_eq!(
+        wire::RECORD_BATCH_OVERHEAD + engine,
+        batch.encode().expect("encodes").len() as u64
+    );
+    // Compressed: the header, then the compressed records (the engine's ratio is the codec's here).
+    let gz = Batch {
+        codec: Codec::Gzip,
+        ..batch.clone()
+    };
+    let sizes = record_batch::batch_sizes(&gz).expect("encodes");
+    assert_eq!(
+        wire::RECORD_BATCH_OVERHEAD + CompressionType::Gzip.compressed(engine),
+        sizes.batch_bytes as u64
+    );
+}
