@@ -43,6 +43,10 @@ pub struct Topology {
     /// value and its key set (the log's segment sizes and the cleaner's keys read them; in Kafka
     /// both travel inside the record batch).
     pub producers: Vec<ProducerRecords>,
+    /// Each topic's effective log settings, resolved once (every append reads them): kept in step
+    /// by [`Topology::set_topic_config`].
+    #[serde(skip)]
+    logs: Vec<crate::config::LogConfig>,
 }
 
 /// The records a producer writes, as far as a broker's log sees them.
@@ -115,10 +119,15 @@ impl Topology {
         }
         #[cfg(feature = "groups")]
         crate::coordinator::group::offsets_topic::add_to(spec, &racks, &mut topics, &mut parts);
+        let logs = topics
+            .iter()
+            .map(|t| spec.cluster.config.log.resolve(&t.config.log))
+            .collect();
         Topology {
             brokers: n,
             racks,
             config: spec.cluster.config.clone(),
+            logs,
             topics,
             parts,
             producers: spec
@@ -135,7 +144,21 @@ impl Topology {
 
     /// A partition's effective log settings (`LogConfig`: the topic's, else the broker's).
     pub fn log_config(&self, part: PartIdx) -> crate::config::LogConfig {
-        self.config.log.resolve(&self.topic_of(part).config.log)
+        self.logs[self.parts[part as usize].topic as usize]
+    }
+
+    /// Sets a topic's config key at run time (`kafka-configs --alter`), keeping its resolved log
+    /// settings in step.
+    pub fn set_topic_config(
+        &mut self,
+        topic: u32,
+        key: &str,
+        value: &str,
+    ) -> Result<(), crate::config::ConfigError> {
+        let t = &mut self.topics[topic as usize];
+        let r = t.config.set(key, value);
+        self.logs[topic as usize] = self.config.log.resolve(&t.config.log);
+        r
     }
 
     /// The partition's name (`orders-0`), shared: cloning it does not allocate.
