@@ -185,9 +185,26 @@ impl Sim {
                 .min_insync_replicas
                 .unwrap_or(self.topo.config.min_insync_replicas);
             out.push_str(&format!(
-                "Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: min.insync.replicas={}\n",
+                "Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: min.insync.replicas={}",
                 t.name, t.partitions, rf, min_isr
             ));
+            // The topic's own log settings, as `kafka-topics --describe` lists a topic's
+            // overrides.
+            for key in [
+                "cleanup.policy",
+                "delete.retention.ms",
+                "min.cleanable.dirty.ratio",
+                "min.compaction.lag.ms",
+                "retention.bytes",
+                "retention.ms",
+                "segment.bytes",
+                "segment.ms",
+            ] {
+                if let Some(v) = cfg.config.log.get(key) {
+                    out.push_str(&format!(",{key}={v}"));
+                }
+            }
+            out.push('\n');
             for p in 0..t.partitions {
                 out.push('\t');
                 out.push_str(&self.partition_view(t.first_part + p).describe_line());
