@@ -60,7 +60,10 @@ const offHost = [];
 page.on('request', (r) => { if (!r.url().startsWith(base)) offHost.push(r.url()); });
 
 let failures = 0;
+// `ONLY=text node tests/browser/e2e.mjs dist` runs only the checks whose names contain `text`.
+const only = process.env.ONLY;
 async function check(name, fn) {
+  if (only && !name.includes(only)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -637,6 +640,19 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
   expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('9. Benefits'), `course order: ${home}`);
+});
+
+await check('the retention lesson: segments deleted, the log start offset, each replica\'s segments in the describe panel', async () => {
+  await page.goto(`${base}/#/lesson/retention-and-compaction`);
+  await page.locator('h1').first().waitFor();
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  const h = await cell(0).locator('.run > p.headline').innerText();
+  expect(/2012 deleted by retention or compaction \(not lost\)/.test(h), `headline ${h}`);
+  const badges = await cell(0).locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 3 && badges.every(held), `${badges}`);
+  const describe = await cell(0).locator('.describe-panel').innerText();
+  expect(describe.includes('retention.ms=30000') && describe.includes('segment.ms=10000'), `topic configs: ${describe.slice(0, 300)}`);
+  expect(describe.includes('kafka-log-dirs') && /logStartOffset: 2012/.test(describe) && /segment 5015 \(active\)/.test(describe), `log dirs: ${describe.slice(0, 600)}`);
 });
 
 await check('going from one lesson to another shows the new lesson\'s cells', async () => {
