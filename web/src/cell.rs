@@ -240,7 +240,7 @@ fn set_knob_tokens(source: &str, key: &str, value: &str) -> String {
         .collect()
 }
 
-fn storage_key(id: &str) -> String {
+pub(crate) fn storage_key(id: &str) -> String {
     format!("khafka.cell.{id}")
 }
 
@@ -258,7 +258,7 @@ fn with_live_actions(source: &str, run: Option<&Run>) -> String {
     text
 }
 
-fn save(id: &str, text: &str) {
+pub(crate) fn save(id: &str, text: &str) {
     let saved = Saved {
         v: STORAGE_VERSION,
         source: text.to_string(),
@@ -281,7 +281,7 @@ fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
 }
 
 /// The saved edit of a cell, or `None`; a notice when storage held something unreadable.
-fn load_saved(id: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn load_saved(id: &str) -> (Option<String>, Option<String>) {
     let raw: Option<String> = LocalStorage::raw()
         .get_item(&storage_key(id))
         .ok()

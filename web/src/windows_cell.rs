@@ -87,7 +87,12 @@ const TOP: f64 = 24.0;
 
 #[function_component(WindowsCell)]
 pub fn windows_cell(props: &Props) -> Html {
-    let src = use_state(|| props.source.to_string());
+    // The reader's edit is kept in this browser like a scenario cell's (`cell::save`).
+    let src = use_state(|| {
+        crate::cell::load_saved(&props.id)
+            .0
+            .unwrap_or_else(|| props.source.to_string())
+    });
     // Records processed so far; `None`: all of them.
     let step = use_state(|| None::<usize>);
     let parsed = text::parse_cell(&src).and_then(|cell| {
@@ -114,8 +119,9 @@ pub fn windows_cell(props: &Props) -> Html {
             crate::progress::mark_passed(&props.id);
         }
         let solution = ex.solution.clone().map(|s| {
-            let (src, step, sol) = (src.clone(), step.clone(), s.clone());
+            let (src, step, sol, id) = (src.clone(), step.clone(), s.clone(), props.id.clone());
             let put = Callback::from(move |_: MouseEvent| {
+                crate::cell::save(&id, &sol);
                 src.set(sol.clone());
                 step.set(None);
             });
@@ -130,18 +136,26 @@ pub fn windows_cell(props: &Props) -> Html {
         )
     });
     let oninput = {
-        let (src, step) = (src.clone(), step.clone());
+        let (src, step, id) = (src.clone(), step.clone(), props.id.clone());
         Callback::from(move |e: InputEvent| {
-            src.set(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            );
+            let text = e
+                .target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                .value();
+            crate::cell::save(&id, &text);
+            src.set(text);
             step.set(None);
         })
     };
     let reset = {
-        let (src, step, original) = (src.clone(), step.clone(), props.source.to_string());
+        let (src, step, original, id) = (
+            src.clone(),
+            step.clone(),
+            props.source.to_string(),
+            props.id.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
+            use gloo::storage::Storage;
+            let _ = gloo::storage::LocalStorage::raw().remove_item(&crate::cell::storage_key(&id));
             src.set(original.clone());
             step.set(None);
         })
