@@ -25,6 +25,7 @@ pub const PARTS: &[&str] = &[
     "The log and the cluster",
     "Durability and failures",
     "What Kafka promises",
+    "Data and schemas",
 ];
 
 pub const LESSONS: &[Lesson] = &[
@@ -108,6 +109,26 @@ pub const LESSONS: &[Lesson] = &[
         needs: &["events-keys-and-ordering", "acks-and-durability", "unclean-leader-election"],
         exercises: 1,
     },
+    Lesson {
+        slug: "data-formats-on-real-bytes",
+        title: "Data formats on real bytes: JSON, Avro and Protobuf",
+        summary: "One record in three formats, byte by byte; the Confluent framing; batch sizes with gzip, snappy and lz4 — how much Avro really saves.",
+        file: "06-data-formats-on-real-bytes.md",
+        part: 3,
+        minutes: 20,
+        needs: &["throughput-and-scalability"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "schemas-and-evolution",
+        title: "Schemas and evolution: compatibility modes on real schemas",
+        summary: "Adding a field with and without a default under BACKWARD, FORWARD, FULL and the transitive modes; an upgraded or old consumer that reads, or fails.",
+        file: "07-schemas-and-evolution.md",
+        part: 3,
+        minutes: 20,
+        needs: &["data-formats-on-real-bytes"],
+        exercises: 1,
+    },
 ];
 
 pub fn find(slug: &str) -> Option<&'static Lesson> {
@@ -165,8 +186,15 @@ mod tests {
         for l in LESSONS {
             let md = markdown(l.file);
             let fences = |kind: &str| md.lines().filter(|x| x.starts_with(kind)).count();
-            let exercises = fences("```khafka exercise");
-            let cells = fences("```khafka") - fences("```khafka solution");
+            let exercises = fences("```khafka exercise")
+                + fences("```format encode exercise")
+                + fences("```format compat exercise")
+                + fences("```format decode exercise");
+            let format_cells = fences("```format ")
+                - md.lines()
+                    .filter(|x| x.starts_with("```format ") && x.ends_with(" solution"))
+                    .count();
+            let cells = fences("```khafka") - fences("```khafka solution") + format_cells;
             assert_eq!(l.exercises, exercises, "{}: exercises", l.slug);
             // About 180 words a minute, and two minutes to run and read each cell.
             let words = md.split_whitespace().count() as f64;
