@@ -1212,6 +1212,9 @@ await check('a format lesson loads the formats and codec bundles on demand, enco
   await ex.locator('details.solution summary').click();
   await ex.locator('button.use-solution').click();
   await expect_text(ex.locator('.exercise-goal .status'), (t) => t === 'Passed', 'exercise with its solution');
+  // A pass counts on the course map like a simulator exercise.
+  await page.goto(`${base}/`);
+  await expect_text(page.locator('li[data-slug="data-formats-on-real-bytes"] .exercises-passed'), (t) => t.includes('1 of 1 exercise passed'), 'course map');
   // The evolution lesson: the registry refuses a field without a default, and says which.
   await page.goto(`${base}/#/lesson/schemas-and-evolution`);
   const refused = page.locator('.format-cell').first().locator('p.format-verdict');
@@ -1633,7 +1636,7 @@ await check('the course map shows parts, minutes, what comes first and the reade
   await page.reload();
   await page.locator('.course-map ol.outline li').first().waitFor();
   const parts = await page.locator('.course-part h3').allInnerTexts();
-  expect(parts.length === 3 && /PART 1/i.test(parts[0]), `parts: ${parts}`);
+  expect(parts.length === 4 && /PART 1/i.test(parts[0]) && /DATA AND SCHEMAS/i.test(parts[3]), `parts: ${parts}`);
   const summary = await page.locator('.course-map > p.muted').innerText();
   expect(/^2 of \d+ lessons opened · 1 of \d+ exercises passed/.test(summary), `summary: ${summary}`);
   const coordination = await page.locator('ol.outline li[data-slug="coordination-zookeeper-to-kraft"]').innerText();
