@@ -13,8 +13,9 @@
 //!   `Lz4BlockOutputStream`.
 //! - **zstd** (id 4): decoded, not encoded. Reading a zstd batch uses `ruzstd` 0.7 (pure Rust, builds
 //!   with the workspace's `rust-version`; 0.8 and later need Rust 1.87). Kafka compresses with
-//!   libzstd (zstd-jni) at level 3; `ruzstd`'s encoder (0.8 and later) is another implementation
-//!   with its own match finder and levels, so a zstd batch size from it would not be Kafka's. Encoding is an error that says so. Frames' optional content checksums
+//!   libzstd (zstd-jni) at level 3; `ruzstd`'s encoder (0.9.1: `Fastest` only, Rust 1.87) wrote a
+//!   third more bytes than `zstd -3` on a lesson's batch (docs/formats.md), so a zstd batch size
+//!   from it would not be Kafka's. Encoding is an error that says so. Frames' optional content checksums
 //!   are not verified (`ruzstd`'s `hash` feature is off; the batch's CRC-32C covers the bytes).
 
 use crate::{FormatError, Limits};
