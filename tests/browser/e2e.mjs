@@ -1190,7 +1190,15 @@ await check('a format lesson loads the formats and codec bundles on demand, enco
   await page.goto(`${base}/`);
   await page.waitForSelector('ol.outline li');
   expect(!served.some((p) => isCodec(p) || isFormatsUi(p)), `fetched on the home page: ${served.filter((p) => isCodec(p) || isFormatsUi(p)).join(', ')}`);
-  await page.goto(`${base}/#/lesson/data-formats-on-real-bytes`);
+  codec.delayMs = 1500;
+  try {
+    await page.goto(`${base}/#/lesson/data-formats-on-real-bytes`);
+    // While the codec bundle loads, each cell says so.
+    const loading = await page.locator('.format-cell .format-output p.loading').first().innerText({ timeout: 10000 });
+    expect(loading.startsWith('Loading the codec bundle'), `loading state: ${loading}`);
+  } finally {
+    codec.delayMs = 0;
+  }
   const avro = page.locator('.format-cell').nth(1);
   await avro.locator('p.format-bytes').waitFor({ timeout: 30000 });
   const bytes = await avro.locator('p.format-bytes').innerText();
