@@ -19,6 +19,8 @@ const codec = { delayMs: 0, blocked: false };
 const isCodec = (path) => path.includes('/formats-v1/');
 const formatsUi = { blocked: false };
 const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
+// The lessons whose cells are format cells (```format …), rendered by the formats bundle.
+const formatLessons = ['data-formats-on-real-bytes', 'schemas-and-evolution'];
 // The notebook bundle (everything that runs the engine): fetched only by pages with cells, the
 // playground and the presenter; `blocked` refuses all its files, `wasm` only its wasm.
 const notebook = { delayMs: 0, blocked: false, wasm: false };
@@ -199,7 +201,7 @@ await check('every lesson cell\'s output fits one 1280×720 screen', async () =>
     await page.goto(`${base}/`);
     await page.waitForSelector('ol.outline li');
     return page.locator('ol.outline li a').evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/').pop()));
-  })();
+  })().then((all) => all.filter((slug) => !formatLessons.includes(slug)));
   const heights = [];
   for (const slug of slugs) {
     await page.goto(`${base}/#/lesson/${slug}`);
@@ -697,7 +699,7 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[8].startsWith('9. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[8].startsWith('9. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)) && home.some((h) => /^\d+\. Schemas/.test(h)), `course order: ${home}`);
 });
 
 await check('the retention lesson: segments deleted, the log start offset, each replica\'s segments in the describe panel', async () => {
@@ -1232,10 +1234,12 @@ await check('an hour-long presenter session at lesson rates: jumps in slices, ne
   expect(longest <= 100, `a task of ${longest} ms blocked the page`);
 });
 
-await check('the home page and the lessons never fetch a codec bundle', async () => {
-  // Everything so far (home, every lesson, the language page, the playground, the presenter) and a
-  // fresh visit now: no request under formats-v1/.
+await check('the home page and the simulator\'s lessons never fetch a codec bundle', async () => {
+  // The lessons with format cells fetch the formats bundle (checked below), so this starts afresh: the
+  // home page and a simulator lesson with its cell run fetch nothing under formats-v1/ or formats-ui-v1/.
+  served.length = 0;
   await page.goto(`${base}/`);
+  await page.reload();
   await page.waitForSelector('ol.outline li');
   await page.goto(`${base}/#/lesson/first-cluster`);
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
@@ -1247,6 +1251,58 @@ await check('the home page and the lessons never fetch a codec bundle', async ()
   await page.goto(`${base}/`);
   await page.locator('p.formats-link a').click();
   await page.locator('article.formats h1').waitFor();
+});
+
+await check('a format lesson loads the formats and codec bundles on demand, encodes a value, shows its bytes, grades an exercise and refuses an incompatible schema with its reason', async () => {
+  // Leave the formats page of the check before, and let its workers' last fetches land.
+  await page.goto('about:blank');
+  await page.waitForTimeout(1000);
+  served.length = 0;
+  await page.goto(`${base}/`);
+  await page.waitForSelector('ol.outline li');
+  expect(!served.some((p) => isCodec(p) || isFormatsUi(p)), `fetched on the home page: ${served.filter((p) => isCodec(p) || isFormatsUi(p)).join(', ')}`);
+  codec.delayMs = 1500;
+  try {
+    await page.goto(`${base}/#/lesson/data-formats-on-real-bytes`);
+    // While the codec bundle loads, each cell says so.
+    const loading = await page.locator('.format-cell .format-output p.loading').first().innerText({ timeout: 10000 });
+    expect(loading.startsWith('Loading the codec bundle'), `loading state: ${loading}`);
+  } finally {
+    codec.delayMs = 0;
+  }
+  const avro = page.locator('.format-cell').nth(1);
+  await avro.locator('p.format-bytes').waitFor({ timeout: 30000 });
+  const bytes = await avro.locator('p.format-bytes').innerText();
+  // The lesson's prose: 9 bytes, 1042 as a4 10.
+  expect(bytes === '9 bytes: a4 10 06 61 6e 6e 9e 1f 01', `avro bytes: ${bytes}`);
+  const labels = await avro.locator('table.layout tbody tr').count();
+  expect(labels >= 4, `${labels} labelled spans`);
+  expect(served.some((p) => p.includes('/formats-ui-v1/khafka-formats-page_bg.wasm')), 'the formats bundle was fetched');
+  expect(served.some((p) => p.includes('/formats-v1/khafka-formats-avro_bg.wasm')), 'the Avro codec bundle was fetched');
+  expect((await avro.locator('ul.predictions li').allInnerTexts()).every((t) => t.startsWith('✓')), 'the cell\'s predictions hold');
+  // Edit and run: a bigger id takes another byte.
+  const src = avro.locator('textarea.format-source');
+  await src.fill((await src.inputValue()).replace('"id":1042', '"id":1000000'));
+  await avro.locator('button.run').click();
+  await expect_text(avro.locator('p.format-bytes'), (t) => t.startsWith('10 bytes: 80 89 7a'), 'after an edit');
+  // The exercise: Not yet as written, Passed with its solution.
+  const ex = page.locator('.format-cell').filter({ has: page.locator('.exercise-goal') });
+  await expect_text(ex.locator('.exercise-goal .status'), (t) => t === 'Not yet', 'exercise at the start');
+  await ex.locator('details.solution summary').click();
+  await ex.locator('button.use-solution').click();
+  await expect_text(ex.locator('.exercise-goal .status'), (t) => t === 'Passed', 'exercise with its solution');
+  // A pass counts on the course map like a simulator exercise.
+  await page.goto(`${base}/`);
+  await expect_text(page.locator('li[data-slug="data-formats-on-real-bytes"] .exercises-passed'), (t) => t.includes('1 of 1 exercise passed'), 'course map');
+  // The evolution lesson: the registry refuses a field without a default, and says which.
+  await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+  const refused = page.locator('.format-cell').first().locator('p.format-verdict');
+  await refused.waitFor({ timeout: 30000 });
+  const why = await refused.innerText();
+  expect(why.startsWith('incompatible: ') && why.includes('READER_FIELD_MISSING_DEFAULT_VALUE') && why.includes("'coupon'"), `verdict: ${why}`);
+  const fails = page.locator('.format-cell').nth(1).locator('p.format-verdict');
+  await fails.waitFor({ timeout: 30000 });
+  expect((await fails.innerText()).startsWith('The consumer fails: '), `decode: ${await fails.innerText()}`);
 });
 
 await check('the formats page loads the codec bundles on demand, with a loading state, and encodes the same record in each format', async () => {
@@ -1589,8 +1645,14 @@ await check('every lesson opens from the course map and its first cell runs', as
   await page.waitForSelector('ol.outline li');
   const slugs = await page.locator('ol.outline li > a').evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/').pop()));
   expect(slugs.length >= 7 && slugs.includes('coordination-zookeeper-to-kraft'), `lessons: ${slugs}`);
+  expect(formatLessons.every((f) => slugs.includes(f)), `the format lessons are in the course: ${slugs}`);
   for (const slug of slugs) {
     await page.goto(`${base}/#/lesson/${slug}`);
+    if (formatLessons.includes(slug)) {
+      // Format lessons have no simulator cell: their first cell shows bytes or a verdict.
+      await page.locator('.format-cell .format-output').first().locator('code.hex, p.format-verdict').first().waitFor({ timeout: 30000 });
+      continue;
+    }
     const first = page.locator('section.cell, section.wcell').first();
     await first.waitFor();
     if (await first.evaluate((e) => e.classList.contains('wcell'))) {
@@ -1661,7 +1723,7 @@ await check('the course map shows parts, minutes, what comes first and the reade
   await page.reload();
   await page.locator('.course-map ol.outline li').first().waitFor();
   const parts = await page.locator('.course-part h3').allInnerTexts();
-  expect(parts.length === 4 && /PART 1/i.test(parts[0]) && /PART 4 · STREAM PROCESSING/i.test(parts[3]), `parts: ${parts}`);
+  expect(parts.length === 5 && /PART 1/i.test(parts[0]) && /PART 4 · DATA AND SCHEMAS/i.test(parts[3]) && /PART 5 · STREAM PROCESSING/i.test(parts[4]), `parts: ${parts}`);
   const summary = await page.locator('.course-map > p.muted').innerText();
   expect(/^2 of \d+ lessons opened · 1 of \d+ exercises passed/.test(summary), `summary: ${summary}`);
   const coordination = await page.locator('ol.outline li[data-slug="coordination-zookeeper-to-kraft"]').innerText();
