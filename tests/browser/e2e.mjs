@@ -19,6 +19,8 @@ const codec = { delayMs: 0, blocked: false };
 const isCodec = (path) => path.includes('/formats-v1/');
 const formatsUi = { blocked: false };
 const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
+// The lessons whose cells are format cells (```format …), rendered by the formats bundle.
+const formatLessons = ['data-formats-on-real-bytes', 'schemas-and-evolution'];
 // The notebook bundle (everything that runs the engine): fetched only by pages with cells, the
 // playground and the presenter; `blocked` refuses all its files, `wasm` only its wasm.
 const notebook = { delayMs: 0, blocked: false, wasm: false };
@@ -60,7 +62,10 @@ const offHost = [];
 page.on('request', (r) => { if (!r.url().startsWith(base)) offHost.push(r.url()); });
 
 let failures = 0;
+// `ONLY=text node tests/browser/e2e.mjs dist` runs only the checks whose names contain `text`.
+const only = process.env.ONLY;
 async function check(name, fn) {
+  if (only && !name.includes(only)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -196,11 +201,17 @@ await check('every lesson cell\'s output fits one 1280×720 screen', async () =>
     await page.goto(`${base}/`);
     await page.waitForSelector('ol.outline li');
     return page.locator('ol.outline li a').evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/').pop()));
-  })();
+  })().then((all) => all.filter((slug) => !formatLessons.includes(slug)));
   const heights = [];
   for (const slug of slugs) {
     await page.goto(`${base}/#/lesson/${slug}`);
-    await cell(0).waitFor();
+    await page.locator('section.cell, section.wcell').first().waitFor();
+    // Window cells show their result without a Run: the whole cell must fit.
+    for (const w of await page.locator('section.wcell').all()) {
+      const h = (await w.boundingBox()).height;
+      heights.push(`${slug}/window: ${Math.round(h)}`);
+      expect(h <= 720, `${slug}: a window cell is ${Math.round(h)} px tall`);
+    }
     const n = await page.locator('section.cell').count();
     for (let i = 0; i < n; i++) {
       await cell(i).locator('button', { hasText: /^Run$/ }).click();
@@ -623,12 +634,63 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   await expect_text(status, (t) => t === 'Not yet', 'after Reset');
 });
 
+await check('a window cell shows windows closing as stream time passes and a late record dropped, step by step', async () => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${base}/#/lesson/time-windows`);
+  const w = page.locator('section.wcell').first();
+  const now = w.locator('.wnow');
+  await expect_text(now, (t) => t === '6 of 6 records · stream time 122000 · dropped-records-total 1', 'all records');
+  const results = await w.locator('ol.wres li').allInnerTexts();
+  expect(results.some((r) => r.includes('dropped home u6 @30000') && r.includes('window [0,60000) closed at stream time 65000')
+    && r.includes('92000 ms past the record')), `the drop says why: ${results.join(' | ')}`);
+  expect(await w.locator('svg .rec.late').count() === 1, 'one late record is marked');
+  expect((await w.locator('svg .rec.late text.why').textContent()) === 'late by 92000 ms', 'its lateness is shown');
+  // Back to the start, then record by record: the first minute's windows close at record #4.
+  await w.locator('button[aria-label=Rewind]').click();
+  await expect_text(now, (t) => t.startsWith('0 of 6 records · stream time none yet'), 'rewound');
+  expect(await w.locator('svg .band').count() === 0, 'no window before the first record');
+  for (let i = 0; i < 4; i++) await w.locator('button', { hasText: 'Step' }).click();
+  await expect_text(now, (t) => t.startsWith('4 of 6 records · stream time 61000'), 'after 4 records');
+  expect(await w.locator('svg .band.closed').count() === 0, 'nothing closed at stream time 61000');
+  let rows = await w.locator('table.wwin tbody tr').allInnerTexts();
+  expect(rows.some((r) => r.includes('home@[0,60000)') && r.includes('\t2\t') && r.includes('65000') && r.endsWith('open')), `windows: ${rows.join(' | ')}`);
+  await w.locator('button', { hasText: 'Step' }).click();
+  await expect_text(now, (t) => t.startsWith('5 of 6 records · stream time 122000 · dropped-records-total 0'), 'after 5 records');
+  expect(await w.locator('svg .band.closed').count() === 2, 'the first minute\'s two windows closed');
+  rows = await w.locator('table.wwin tbody tr').allInnerTexts();
+  expect(rows.filter((r) => r.endsWith('closed at #4')).length === 2, `closed: ${rows.join(' | ')}`);
+  await w.locator('button', { hasText: 'Step' }).click();
+  await expect_text(now, (t) => t.endsWith('dropped-records-total 1'), 'the late record');
+  // An edit re-runs: two minutes of grace count the late view.
+  const src = await w.locator('textarea').inputValue();
+  await w.locator('textarea').fill(src.replace('grace=5s', 'grace=2m'));
+  await expect_text(now, (t) => t === '6 of 6 records · stream time 122000 · dropped-records-total 0', 'with grace=2m');
+  const home = (await w.locator('table.wwin tbody tr').allInnerTexts()).find((r) => r.startsWith('home@[0,60000)'));
+  expect(home.includes('\t3\t') && home.includes('180000'), `with grace=2m: ${home}`);
+  // The edit is kept in this browser, as a scenario cell's is.
+  await page.reload();
+  await expect_text(now, (t) => t.endsWith('dropped-records-total 0'), 'the edit after a reload');
+  // Kafka's own refusal of a bad window, with the line.
+  await w.locator('textarea').fill(src.replace('grace=5s', 'grace=-5s'));
+  await expect_text(w.locator('p.error'), (t) => t.startsWith('line 1: Grace period must not be negative.'), 'a negative grace');
+  await w.locator('button', { hasText: 'Reset' }).click();
+  await expect_text(now, (t) => t.endsWith('dropped-records-total 1'), 'after Reset');
+  // The graded window exercise: Not yet, then Passed with its solution.
+  const ex = page.locator('section.wcell', { has: page.locator('.exercise') });
+  const status = ex.locator('.exercise-status');
+  await expect_text(status, (t) => t === 'Not yet', 'the exercise at the start');
+  await ex.locator('details.solution > summary').click();
+  await ex.locator('details.solution button').click();
+  await expect_text(status, (t) => t.startsWith('Passed'), 'with the solution');
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('khafka.progress')));
+  expect(stored.passed.some((p) => p.startsWith('time-windows/')), `progress: ${JSON.stringify(stored)}`);
+});
+
 await check('the new lessons open and their first cell runs: keys and ordering, brokers and clusters, the data flow, use cases, benefits and limits', async () => {
-  const last = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li').count(); })();
   for (const [slug, title, headline] of [
     ['events-keys-and-ordering', '1. Events', /40 records/], ['brokers-and-clusters', '4. Brokers and clusters', /records/],
-    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', `${last - 1}. Use cases`, /records/],
-    ['benefits-and-limits', `${last}. Benefits`, /records/]]) {
+    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '11. Use cases', /records/],
+    ['benefits-and-limits', '12. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
     expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
@@ -640,12 +702,25 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith(`${home.length}. Benefits`), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[11].startsWith('12. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)) && home.some((h) => /^\d+\. Schemas/.test(h)), `course order: ${home}`);
   // The reassignment cell: at its end the describe view shows the move done.
   await page.goto(`${base}/#/lesson/brokers-and-clusters`);
   await cell(1).locator('button', { hasText: /^Run$/ }).click();
   const done = await cell(1).locator('.run').innerText();
   expect(/Replicas: 4,2,3\s+Isr: 2,3,4/.test(done), `after the move: ${done.slice(0, 600)}`);
+});
+
+await check('the retention lesson: segments deleted, the log start offset, each replica\'s segments in the describe panel', async () => {
+  await page.goto(`${base}/#/lesson/retention-and-compaction`);
+  await page.locator('h1').first().waitFor();
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  const h = await cell(0).locator('.run > p.headline').innerText();
+  expect(/2012 deleted by retention or compaction \(not lost\)/.test(h), `headline ${h}`);
+  const badges = await cell(0).locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 3 && badges.every(held), `${badges}`);
+  const describe = await cell(0).locator('.describe-panel').innerText();
+  expect(describe.includes('retention.ms=30000') && describe.includes('segment.ms=10000'), `topic configs: ${describe.slice(0, 300)}`);
+  expect(describe.includes('kafka-log-dirs') && /logStartOffset: 2012/.test(describe) && /segment 5015 \(active\)/.test(describe), `log dirs: ${describe.slice(0, 600)}`);
 });
 
 
@@ -1168,10 +1243,12 @@ await check('an hour-long presenter session at lesson rates: jumps in slices, ne
   expect(longest <= 100, `a task of ${longest} ms blocked the page`);
 });
 
-await check('the home page and the lessons never fetch a codec bundle', async () => {
-  // Everything so far (home, every lesson, the language page, the playground, the presenter) and a
-  // fresh visit now: no request under formats-v1/.
+await check('the home page and the simulator\'s lessons never fetch a codec bundle', async () => {
+  // The lessons with format cells fetch the formats bundle (checked below), so this starts afresh: the
+  // home page and a simulator lesson with its cell run fetch nothing under formats-v1/ or formats-ui-v1/.
+  served.length = 0;
   await page.goto(`${base}/`);
+  await page.reload();
   await page.waitForSelector('ol.outline li');
   await page.goto(`${base}/#/lesson/first-cluster`);
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
@@ -1183,6 +1260,58 @@ await check('the home page and the lessons never fetch a codec bundle', async ()
   await page.goto(`${base}/`);
   await page.locator('p.formats-link a').click();
   await page.locator('article.formats h1').waitFor();
+});
+
+await check('a format lesson loads the formats and codec bundles on demand, encodes a value, shows its bytes, grades an exercise and refuses an incompatible schema with its reason', async () => {
+  // Leave the formats page of the check before, and let its workers' last fetches land.
+  await page.goto('about:blank');
+  await page.waitForTimeout(1000);
+  served.length = 0;
+  await page.goto(`${base}/`);
+  await page.waitForSelector('ol.outline li');
+  expect(!served.some((p) => isCodec(p) || isFormatsUi(p)), `fetched on the home page: ${served.filter((p) => isCodec(p) || isFormatsUi(p)).join(', ')}`);
+  codec.delayMs = 1500;
+  try {
+    await page.goto(`${base}/#/lesson/data-formats-on-real-bytes`);
+    // While the codec bundle loads, each cell says so.
+    const loading = await page.locator('.format-cell .format-output p.loading').first().innerText({ timeout: 10000 });
+    expect(loading.startsWith('Loading the codec bundle'), `loading state: ${loading}`);
+  } finally {
+    codec.delayMs = 0;
+  }
+  const avro = page.locator('.format-cell').nth(1);
+  await avro.locator('p.format-bytes').waitFor({ timeout: 30000 });
+  const bytes = await avro.locator('p.format-bytes').innerText();
+  // The lesson's prose: 9 bytes, 1042 as a4 10.
+  expect(bytes === '9 bytes: a4 10 06 61 6e 6e 9e 1f 01', `avro bytes: ${bytes}`);
+  const labels = await avro.locator('table.layout tbody tr').count();
+  expect(labels >= 4, `${labels} labelled spans`);
+  expect(served.some((p) => p.includes('/formats-ui-v1/khafka-formats-page_bg.wasm')), 'the formats bundle was fetched');
+  expect(served.some((p) => p.includes('/formats-v1/khafka-formats-avro_bg.wasm')), 'the Avro codec bundle was fetched');
+  expect((await avro.locator('ul.predictions li').allInnerTexts()).every((t) => t.startsWith('✓')), 'the cell\'s predictions hold');
+  // Edit and run: a bigger id takes another byte.
+  const src = avro.locator('textarea.format-source');
+  await src.fill((await src.inputValue()).replace('"id":1042', '"id":1000000'));
+  await avro.locator('button.run').click();
+  await expect_text(avro.locator('p.format-bytes'), (t) => t.startsWith('10 bytes: 80 89 7a'), 'after an edit');
+  // The exercise: Not yet as written, Passed with its solution.
+  const ex = page.locator('.format-cell').filter({ has: page.locator('.exercise-goal') });
+  await expect_text(ex.locator('.exercise-goal .status'), (t) => t === 'Not yet', 'exercise at the start');
+  await ex.locator('details.solution summary').click();
+  await ex.locator('button.use-solution').click();
+  await expect_text(ex.locator('.exercise-goal .status'), (t) => t === 'Passed', 'exercise with its solution');
+  // A pass counts on the course map like a simulator exercise.
+  await page.goto(`${base}/`);
+  await expect_text(page.locator('li[data-slug="data-formats-on-real-bytes"] .exercises-passed'), (t) => t.includes('1 of 1 exercise passed'), 'course map');
+  // The evolution lesson: the registry refuses a field without a default, and says which.
+  await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+  const refused = page.locator('.format-cell').first().locator('p.format-verdict');
+  await refused.waitFor({ timeout: 30000 });
+  const why = await refused.innerText();
+  expect(why.startsWith('incompatible: ') && why.includes('READER_FIELD_MISSING_DEFAULT_VALUE') && why.includes("'coupon'"), `verdict: ${why}`);
+  const fails = page.locator('.format-cell').nth(1).locator('p.format-verdict');
+  await fails.waitFor({ timeout: 30000 });
+  expect((await fails.innerText()).startsWith('The consumer fails: '), `decode: ${await fails.innerText()}`);
 });
 
 await check('the formats page loads the codec bundles on demand, with a loading state, and encodes the same record in each format', async () => {
@@ -1479,11 +1608,11 @@ await check('the heaviest scenario the tab accepts ends with a result within its
 
 await check('no horizontal overflow at 360 px', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter', '/#/formats']) {
+  for (const route of ['/', '/#/lesson/first-cluster', '/#/lesson/time-windows', '/#/playground', '/#/presenter', '/#/formats']) {
     await page.goto(`${base}${route}`);
     await page.waitForSelector('main *');
     // The pages with cells show them once the notebook bundle runs.
-    if (route.includes('lesson') || route.includes('playground')) await page.locator('section.cell').first().waitFor();
+    if (route.includes('lesson') || route.includes('playground')) await page.locator(route.includes('time-windows') ? 'section.wcell' : 'section.cell').first().waitFor();
     if (route.includes('presenter')) await page.locator('.presenter').waitFor();
     const c = page.locator('section.cell').first();
     if (await c.count()) {
@@ -1525,8 +1654,22 @@ await check('every lesson opens from the course map and its first cell runs', as
   await page.waitForSelector('ol.outline li');
   const slugs = await page.locator('ol.outline li > a').evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/').pop()));
   expect(slugs.length >= 7 && slugs.includes('coordination-zookeeper-to-kraft'), `lessons: ${slugs}`);
+  expect(formatLessons.every((f) => slugs.includes(f)), `the format lessons are in the course: ${slugs}`);
   for (const slug of slugs) {
     await page.goto(`${base}/#/lesson/${slug}`);
+    if (formatLessons.includes(slug)) {
+      // Format lessons have no simulator cell: their first cell shows bytes or a verdict.
+      await page.locator('.format-cell .format-output').first().locator('code.hex, p.format-verdict').first().waitFor({ timeout: 30000 });
+      continue;
+    }
+    const first = page.locator('section.cell, section.wcell').first();
+    await first.waitFor();
+    if (await first.evaluate((e) => e.classList.contains('wcell'))) {
+      // A window cell runs as it opens: its records are processed and nothing is wrong.
+      const now = await first.locator('.wnow').innerText();
+      expect(/^(\d+) of \1 records/.test(now) && !(await first.locator('p.error').count()), `${slug}: ${now}`);
+      continue;
+    }
     await cell(0).locator('button', { hasText: /^Run$/ }).click();
     const h = await cell(0).locator('.run > p.headline').innerText();
     expect(h.length > 10 && !(await cell(0).locator('.parse-errors').count()), `${slug}: headline ${h}`);
@@ -1589,7 +1732,7 @@ await check('the course map shows parts, minutes, what comes first and the reade
   await page.reload();
   await page.locator('.course-map ol.outline li').first().waitFor();
   const parts = await page.locator('.course-part h3').allInnerTexts();
-  expect(parts.length === 3 && /PART 1/i.test(parts[0]), `parts: ${parts}`);
+  expect(parts.length === 5 && /PART 1/i.test(parts[0]) && /PART 4 · DATA AND SCHEMAS/i.test(parts[3]) && /PART 5 · STREAM PROCESSING/i.test(parts[4]), `parts: ${parts}`);
   const summary = await page.locator('.course-map > p.muted').innerText();
   expect(/^2 of \d+ lessons opened · 1 of \d+ exercises passed/.test(summary), `summary: ${summary}`);
   const coordination = await page.locator('ol.outline li[data-slug="coordination-zookeeper-to-kraft"]').innerText();

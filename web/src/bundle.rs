@@ -11,6 +11,7 @@
 
 use gloo::events::EventListener;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::thread::LocalKey;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -186,4 +187,90 @@ pub fn status_view(key: Key, status: &Status, loading: &str, class: &'static str
             html! { <p class={classes!("muted", "loading", class)} role="status">{ loading.to_string() }</p> }
         }
     }
+}
+
+/// Host elements the main app gives a bundle to render into (a `thread_local!`): their number, the
+/// element, and what to render as JSON. The bundle keeps its own copy (`hosts.rs`).
+pub struct Hosts {
+    /// The window event the bundle listens to, and the detail's field holding the JSON.
+    pub event: &'static str,
+    pub field: &'static str,
+    pub mounted: RefCell<BTreeMap<u32, (web_sys::Element, String)>>,
+    pub next: Cell<u32>,
+}
+
+impl Hosts {
+    pub const fn new(event: &'static str, field: &'static str) -> Hosts {
+        Hosts {
+            event,
+            field,
+            mounted: RefCell::new(BTreeMap::new()),
+            next: Cell::new(0),
+        }
+    }
+}
+
+pub type HostsKey = &'static LocalKey<Hosts>;
+
+/// Tells the bundle `op` about host `n` (window event `hosts.event`, detail `{op, n, host,
+/// FIELD}`).
+fn send_host(hosts: HostsKey, op: &str, n: u32, host: Option<(&web_sys::Element, &str)>) {
+    let Some(w) = web_sys::window() else { return };
+    let (event, field) = hosts.with(|h| (h.event, h.field));
+    let detail = js_sys::Object::new();
+    let put = |k: &str, v: &wasm_bindgen::JsValue| js_sys::Reflect::set(&detail, &k.into(), v);
+    let _ = put("op", &op.into());
+    let _ = put("n", &n.into());
+    if let Some((el, json)) = host {
+        let _ = put("host", el);
+        let _ = put(field, &json.into());
+    }
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&detail);
+    if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(event, &init) {
+        let _ = w.dispatch_event(&e);
+    }
+}
+
+/// The bundle runs: mount every host on the page (a `Bundle`'s `on_ready`).
+pub fn mount_all(hosts: HostsKey) {
+    let all = hosts.with(|h| h.mounted.borrow().clone());
+    for (n, (host, json)) in &all {
+        send_host(hosts, "mount", *n, Some((host, json)));
+    }
+}
+
+/// A host element `bundle` renders `json` into while the component is mounted (fetching the bundle
+/// if needed); this app never renders into it. `class` names the element.
+#[hook]
+pub fn use_host(key: Key, hosts: HostsKey, json: String, class: &'static str) -> web_sys::Element {
+    let host = use_memo((), move |_| {
+        let el = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("div").ok())
+            .expect("a document");
+        el.set_class_name(class);
+        el
+    });
+    {
+        let host = host.clone();
+        use_effect_with(json, move |json| {
+            let n = hosts.with(|h| h.next.replace(h.next.get() + 1));
+            hosts.with(|h| {
+                h.mounted
+                    .borrow_mut()
+                    .insert(n, ((*host).clone(), json.clone()))
+            });
+            if load(key) {
+                send_host(hosts, "mount", n, Some((&host, json)));
+            }
+            move || {
+                hosts.with(|h| h.mounted.borrow_mut().remove(&n));
+                if stage(key) == Stage::Ready {
+                    send_host(hosts, "unmount", n, None);
+                }
+            }
+        });
+    }
+    (*host).clone()
 }

@@ -8,7 +8,8 @@
 //! component sends it `show` when the route opens the page and `hide` when it leaves. A bundle that
 //! cannot load shows an error with a button to try again (opening the page again tries again too).
 
-use crate::bundle::{self, Bundle, Loader};
+use crate::bundle::{self, Bundle, Hosts, Loader};
+use serde::Serialize;
 use yew::prelude::*;
 
 thread_local! {
@@ -17,9 +18,44 @@ thread_local! {
         name: "khafka-formats-page",
         start: "formats-page-start.js",
         what: "The formats page",
-        // The bundle mounts the page itself when it starts on its route.
-        on_ready: || {},
+        // The bundle mounts the page itself when it starts on its route; format cells are sent.
+        on_ready: || bundle::mount_all(&CELLS),
     });
+    /// The mounted format cells (`crates/khafka-formats-page/src/cells.rs` listens).
+    static CELLS: Hosts = const { Hosts::new("khafka-format-cells", "cell") };
+}
+
+/// A lesson's format cell (```` ```format encode ```` …, docs/writing-lessons.md), as the formats
+/// bundle reads it (`crates/khafka-formats-page/src/cells.rs`, `Spec`).
+#[derive(Clone, PartialEq, Serialize)]
+pub struct FormatCellSpec {
+    /// `lesson-slug/fN`: format cells are numbered apart from the simulator's.
+    pub id: String,
+    /// `encode`, `compat` or `decode`.
+    pub kind: String,
+    pub source: String,
+    pub exercise: bool,
+    pub solution: Option<String>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FormatSlotProps {
+    pub cell: FormatCellSpec,
+}
+
+/// A placeholder the formats bundle fills with a format cell; the first one on a page fetches
+/// the bundle (the simulator's bundle is not involved).
+#[function_component(FormatSlot)]
+pub fn format_slot(props: &FormatSlotProps) -> Html {
+    let status = bundle::use_bundle(&FORMATS);
+    let json = serde_json::to_string(&props.cell).unwrap_or_default();
+    let host = bundle::use_host(&FORMATS, &CELLS, json, "format-host");
+    html! {
+        <div class="format-slot">
+            { bundle::status_view(&FORMATS, &status, "Loading the formats bundle…", "formats-status") }
+            { Html::VRef(host.into()) }
+        </div>
+    }
 }
 
 fn send(detail: &str) {

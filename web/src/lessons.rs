@@ -25,6 +25,8 @@ pub const PARTS: &[&str] = &[
     "The log and the cluster",
     "Durability and failures",
     "What Kafka promises",
+    "Data and schemas",
+    "Stream processing",
 ];
 
 pub const LESSONS: &[Lesson] = &[
@@ -119,6 +121,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "retention-and-compaction",
+        title: "Retention and compaction: Kafka as storage",
+        summary: "Segments, retention.ms and retention.bytes, a consumer behind retention (OFFSET_OUT_OF_RANGE and auto.offset.reset), compacted topics as tables of latest values, tombstones.",
+        file: "06-retention-and-compaction.md",
+        part: 2,
+        minutes: 15,
+        needs: &["first-cluster"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "use-cases",
         title: "Use cases: log aggregation, event-driven services, real-time analytics",
         summary: "Many producers into one topic; one topic read by several consumer groups, each seeing every event; events counted as they arrive.",
@@ -136,6 +148,46 @@ pub const LESSONS: &[Lesson] = &[
         part: 2,
         minutes: 20,
         needs: &["events-keys-and-ordering", "acks-and-durability", "unclean-leader-election"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "data-formats-on-real-bytes",
+        title: "Data formats on real bytes: JSON, Avro and Protobuf",
+        summary: "One record in three formats, byte by byte; the Confluent framing; batch sizes with gzip, snappy and lz4 — how much Avro really saves.",
+        file: "06-data-formats-on-real-bytes.md",
+        part: 3,
+        minutes: 20,
+        needs: &["throughput-and-scalability"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "schemas-and-evolution",
+        title: "Schemas and evolution: compatibility modes on real schemas",
+        summary: "Adding a field with and without a default under BACKWARD, FORWARD, FULL and the transitive modes; an upgraded or old consumer that reads, or fails.",
+        file: "07-schemas-and-evolution.md",
+        part: 3,
+        minutes: 20,
+        needs: &["data-formats-on-real-bytes"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "time-windows",
+        title: "Time windows: stream time, grace and late records",
+        summary: "Tumbling, hopping, sliding and session windows; stream time closes a window after its grace; late records dropped; every update or one final result.",
+        file: "07-time-windows.md",
+        part: 4,
+        minutes: 18,
+        needs: &["events-keys-and-ordering"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "real-time-analytics",
+        title: "A real-time analytics use case: page views per minute, with late mobile events",
+        summary: "A dashboard's per-minute counts; late mobile views dropped or counted by the grace; final counts published later; a five-minute total refreshed every minute.",
+        file: "08-real-time-analytics.md",
+        part: 4,
+        minutes: 13,
+        needs: &["time-windows"],
         exercises: 1,
     },
 ];
@@ -195,8 +247,20 @@ mod tests {
         for l in LESSONS {
             let md = markdown(l.file);
             let fences = |kind: &str| md.lines().filter(|x| x.starts_with(kind)).count();
-            let exercises = fences("```khafka exercise");
-            let cells = fences("```khafka") - fences("```khafka solution");
+            let exercises = md
+                .lines()
+                .filter(|x| {
+                    x.starts_with("```khafka") && x.split_whitespace().any(|w| w == "exercise")
+                })
+                .count()
+                + fences("```format encode exercise")
+                + fences("```format compat exercise")
+                + fences("```format decode exercise");
+            let format_cells = fences("```format ")
+                - md.lines()
+                    .filter(|x| x.starts_with("```format ") && x.ends_with(" solution"))
+                    .count();
+            let cells = fences("```khafka") - fences("```khafka solution") + format_cells;
             assert_eq!(l.exercises, exercises, "{}: exercises", l.slug);
             // About 180 words a minute, and two minutes to run and read each cell.
             let words = md.split_whitespace().count() as f64;

@@ -5,8 +5,10 @@
 //! Markdown parser. The events are folded into a tree: each `Start(tag)` opens a frame, each `End` closes it
 //! into an element. Text becomes text nodes (escaped by Yew). Raw HTML in the source is shown as text.
 //! A fenced block tagged `khafka` becomes a placeholder the notebook bundle fills with a live cell
-//! (`notebook_loader.rs`).
+//! (`notebook_loader.rs`); one tagged `format` a placeholder the formats bundle fills with a format
+//! cell (`formats_loader.rs`).
 
+use crate::formats_loader::{FormatCellSpec, FormatSlot};
 use crate::notebook_loader::NotebookSlot;
 use crate::slot::{CellSpec, Slot};
 #[cfg(test)]
@@ -57,7 +59,9 @@ pub fn render(
     let mut previous: Vec<(String, String)> = Vec::new();
     // `(id, text)` of each section heading.
     let mut headings: Vec<(String, String)> = Vec::new();
-    let solutions = solutions(&events);
+    let solutions = solutions(&events, "khafka");
+    let format_solutions = solutions_of_format(&events);
+    let mut format_index = 0usize;
     for event in events {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -70,8 +74,29 @@ pub fn render(
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text) = code.take().unwrap_or_default();
                 let mut words = lang.split_whitespace();
-                let is_cell = words.next() == Some("khafka");
-                let node = if is_cell && lang.split_whitespace().any(|w| w == "solution") {
+                let first = words.next();
+                let is_cell = first == Some("khafka");
+                let is_format = first == Some("format");
+                let solution_block = lang.split_whitespace().any(|w| w == "solution");
+                let node = if is_format && !solution_block {
+                    // A format cell (docs/writing-lessons.md) the formats bundle fills.
+                    let index = format_index;
+                    format_index += 1;
+                    let exercise = lang.split_whitespace().any(|w| w == "exercise");
+                    let cell = FormatCellSpec {
+                        id: format!("{lesson}/f{index}"),
+                        kind: words.next().unwrap_or("").to_string(),
+                        source: text,
+                        exercise,
+                        solution: if exercise {
+                            format_solutions.get(index).cloned().flatten()
+                        } else {
+                            None
+                        },
+                    };
+                    let key = cell.id.clone();
+                    html! { <FormatSlot {key} {cell} /> }
+                } else if (is_cell || is_format) && solution_block {
                     // Shown by the exercise cell it belongs to, on request.
                     html! {}
                 } else if is_cell {
@@ -169,16 +194,17 @@ pub fn render(
 }
 
 /// The solution of each cell, by cell number: the text of the ```` ```khafka solution ```` block
-/// right after a cell (solution blocks are not cells and are not numbered). Lessons put fences at
+/// (```` ```format KIND solution ```` for format cells, numbered apart: `tag` is the fence's first
+/// word) right after a cell (solution blocks are not cells and are not numbered). Lessons put fences at
 /// the start of a line, which is all this scan reads.
-fn solutions(events: &[Event<'_>]) -> Vec<Option<String>> {
+fn solutions(events: &[Event<'_>], tag: &str) -> Vec<Option<String>> {
     let mut out: Vec<Option<String>> = Vec::new();
     // The `khafka` block being read: whether it is a solution, and its text.
     let mut block: Option<(bool, String)> = None;
     for event in events {
         match (event, &mut block) {
             (Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))), None)
-                if lang.split_whitespace().next() == Some("khafka") =>
+                if lang.split_whitespace().next() == Some(tag) =>
             {
                 block = Some((
                     lang.split_whitespace().any(|w| w == "solution"),
@@ -198,6 +224,11 @@ fn solutions(events: &[Event<'_>]) -> Vec<Option<String>> {
         }
     }
     out
+}
+
+/// [`solutions`] of the format cells.
+fn solutions_of_format(events: &[Event<'_>]) -> Vec<Option<String>> {
+    solutions(events, "format")
 }
 
 /// The lesson's sections, each a button that scrolls to it (the address's fragment is the route,
@@ -282,7 +313,7 @@ mod tests {
     fn solutions_attach_to_the_cell_before_them() {
         let md = "```khafka\nrun 1s\n```\n\n```khafka exercise\nrun 2s\n```\n```khafka solution\nrun 3s\n```\n```khafka continue\nrun 4s\n```\n";
         assert_eq!(
-            solutions(&parse(md)),
+            solutions(&parse(md), "khafka"),
             vec![None, Some("run 3s\n".into()), None]
         );
     }

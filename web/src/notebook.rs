@@ -26,6 +26,7 @@ mod compare;
 mod frames;
 mod headline;
 mod highlight;
+mod hosts;
 mod panic_banner;
 mod playground;
 mod presenter;
@@ -36,6 +37,7 @@ mod share;
 mod show;
 mod slot;
 mod story;
+mod windows_cell;
 
 use cell::{Cell, Exercise, Knob};
 use show::Show;
@@ -56,6 +58,19 @@ thread_local! {
 /// A cell from its page's fence: its knobs, what it shows, its exercise and, when the page was opened
 /// from a link made in it, the shared state.
 fn cell_view(spec: &CellSpec) -> Html {
+    if spec.words.iter().any(|w| w == "windows") {
+        let exercise = spec.words.iter().any(|w| w == "exercise").then(|| {
+            Rc::new(windows_cell::WindowExercise {
+                goal: khafka_streams::text::parse_cell(&spec.source)
+                    .map(|c| c.expects)
+                    .unwrap_or_default(),
+                solution: spec.solution.clone(),
+            })
+        });
+        return html! {
+            <windows_cell::WindowsCell id={spec.id.clone()} source={spec.source.clone()} {exercise} />
+        };
+    }
     let mut knobs = Vec::new();
     let mut show = Show::default();
     let mut show_error = None;
@@ -135,27 +150,10 @@ fn notebook() -> Html {
 
 /// A shell message: `mount` a slot into its host, or `unmount` it.
 fn on_message(detail: &wasm_bindgen::JsValue) {
-    let get = |k: &str| js_sys::Reflect::get(detail, &k.into()).unwrap_or_default();
-    let Some(n) = get("n").as_f64().map(|n| n as u32) else {
-        return;
-    };
-    match get("op").as_string().as_deref() {
-        Some("mount") => {
-            let host = get("host").dyn_into::<web_sys::Element>().ok();
-            let slot = get("slot")
-                .as_string()
-                .and_then(|s| serde_json::from_str::<Slot>(&s).ok());
-            if let (Some(host), Some(slot)) = (host, slot) {
-                SLOTS.with(|s| s.borrow_mut().insert(n, (host, slot)));
-            }
+    if SLOTS.with(|s| hosts::apply(s, detail, "slot")) {
+        if let Some(r) = RERENDER.with(|r| r.borrow().clone()) {
+            r.emit(());
         }
-        Some("unmount") => {
-            SLOTS.with(|s| s.borrow_mut().remove(&n));
-        }
-        _ => return,
-    }
-    if let Some(r) = RERENDER.with(|r| r.borrow().clone()) {
-        r.emit(());
     }
 }
 

@@ -224,3 +224,25 @@ pub fn schema_compat(args: &[String]) -> Result<(u8, String), Failure> {
         Ok((1, format!("incompatible: {}", result.reason())))
     }
 }
+
+/// `khafka format-cells LESSON.md`: runs a lesson's format cells as CI does
+/// (`khafka_formats::cell::check_lesson`) and prints what each measured, for the figures in the
+/// lesson's prose.
+pub fn format_cells(args: &[String]) -> Result<(u8, String), Failure> {
+    let [path] = args else {
+        return Err(invalid("usage: khafka format-cells LESSON.md"));
+    };
+    let meta = std::fs::metadata(path).map_err(|e| invalid(format!("{path}: {e}")))?;
+    let max = 4 * Limits::SCHEMA_BYTES_MAX as u64;
+    if !meta.is_file() || meta.len() > max {
+        return Err(invalid(format!(
+            "{path}: not a file of at most {max} bytes"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("{path}: {e}")))?;
+    match khafka_formats::cell::check_lesson(&text) {
+        Ok(lines) if lines.is_empty() => Ok((0, format!("{path}: no format cells"))),
+        Ok(lines) => Ok((0, lines.join("\n"))),
+        Err(problems) => Ok((1, problems.join("\n"))),
+    }
+}

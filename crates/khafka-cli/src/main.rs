@@ -4,7 +4,8 @@
 //!
 //! Exit codes: 0 when every `expect` passes, 1 when one fails, 2 on invalid input. For `encode`
 //! and `decode`, 1 when the value or bytes do not fit the schema; for `schema-compat`, 1 when
-//! the new schema is incompatible.
+//! the new schema is incompatible; for `format-cells`, 1 when a lesson's format cell fails its
+//! predictions or an exercise does not fail at the start and pass with its solution.
 
 /// `println!` that ends the program quietly when stdout has been closed (`khafka … | head`)
 /// instead of panicking.
@@ -43,6 +44,7 @@ const USAGE: &str = "usage:
   khafka encode --format avro|protobuf|json --schema FILE [--message NAME] --value JSON [--schema-id N] [--explain]
   khafka decode --format avro|protobuf|json --schema FILE [--message NAME] [--reader-schema FILE] --hex HEX
   khafka schema-compat --format avro|protobuf|json --mode MODE NEW OLD [OLDER ...]
+  khafka format-cells LESSON.md
   khafka windows --window 'tumbling size=D [grace=D]'|'hopping size=D advance=D [grace=D]'|'sliding difference=D [grace=D]'|'session gap=D [grace=D]' [--emit eager|final] --aggregate count|sum|concat FILE";
 
 fn main() -> ExitCode {
@@ -157,6 +159,7 @@ fn run(args: &[String]) -> Result<u8, String> {
         "encode" => Ok(report(formats::encode(rest).map(|s| (0, s)))),
         "decode" => Ok(report(formats::decode(rest).map(|s| (0, s)))),
         "schema-compat" => Ok(report(formats::schema_compat(rest))),
+        "format-cells" => Ok(report(formats::format_cells(rest))),
         "windows" => windows::run(rest),
         "-h" | "--help" | "help" => {
             out!("{USAGE}");
@@ -322,6 +325,9 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         if !outcome.groups.is_empty() {
             doc["groups"] = serde_json::to_value(&outcome.groups).map_err(|e| e.to_string())?;
         }
+        if sim.log_settings_changed() {
+            doc["log_dirs"] = serde_json::to_value(sim.log_dirs()).map_err(|e| e.to_string())?;
+        }
         out!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
@@ -329,6 +335,10 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     } else {
         out!("# {file} — seed {}, until {until}", scenario.spec.seed);
         print!("{}", sim.describe());
+        if sim.log_settings_changed() {
+            out!("Log dirs (segments, retention, compaction):");
+            print!("{}", sim.describe_log_dirs());
+        }
         if !outcome.groups.is_empty() {
             print!("{}", sim.describe_groups());
         }
@@ -364,6 +374,12 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
                 step(&f.replication),
                 step(&f.to_consumer),
                 step(&f.end_to_end)
+            );
+        }
+        if p.deleted > 0 {
+            out!(
+                "deleted by retention or compaction: {} (kept, then deleted by the topic's policy: not lost)",
+                p.deleted
             );
         }
         if outcome.producer_errors.is_empty() {

@@ -25,7 +25,7 @@ struct Sizes([[Option<Answer>; 4]; 3]);
 
 enum Action {
     Clear,
-    Set(usize, usize, Answer),
+    Set(usize, usize, Box<Answer>),
 }
 
 impl Reducible for Sizes {
@@ -35,7 +35,7 @@ impl Reducible for Sizes {
             Action::Clear => Sizes::default().into(),
             Action::Set(f, c, a) => {
                 let mut next = Sizes(self.0.clone());
-                next.0[f][c] = Some(a);
+                next.0[f][c] = Some(*a);
                 next.into()
             }
         }
@@ -105,7 +105,7 @@ pub fn batches(props: &BatchesProps) -> Html {
                             &r,
                             Callback::from(move |a| {
                                 if *generation.borrow() == g {
-                                    sizes.dispatch(Action::Set(f, c, a));
+                                    sizes.dispatch(Action::Set(f, c, Box::new(a)));
                                 }
                             }),
                         );

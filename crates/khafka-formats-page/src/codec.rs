@@ -70,6 +70,57 @@ pub struct Reply {
     pub result: Compat,
     pub sizes: BatchSizes,
     pub error: Failure,
+    /// A lesson's format cell, run (`khafka_formats::cell::Report`).
+    pub report: Box<CellReport>,
+}
+
+/// `khafka_formats::cell::Report`, the parts a cell shows.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CellReport {
+    pub kind: String,
+    pub encoded: Vec<Encoded>,
+    pub batch: Option<CellBatch>,
+    pub compat: Option<CellCompat>,
+    pub decoded: Option<CellDecoded>,
+    pub expects: Vec<Graded>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Encoded {
+    pub hex: String,
+    pub layout: Layout,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CellBatch {
+    pub codec: String,
+    pub uncompressed: BatchSizes,
+    pub compressed: BatchSizes,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CellCompat {
+    pub result: Compat,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CellDecoded {
+    pub value: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Graded {
+    pub line: String,
+    pub holds: bool,
+    pub actual: String,
 }
 
 /// A batch measured by encoding it (`record_batch::BatchSizes`).
@@ -123,7 +174,7 @@ pub struct Failure {
     pub message: String,
 }
 
-/// A request (`khafka_formats::api::Request`): `explain`, `compat` or `batch`.
+/// A request (`khafka_formats::api::Request`): `explain`, `compat`, `batch` or `cell`.
 #[derive(Default, Serialize)]
 pub struct Request<'a> {
     pub op: &'a str,
@@ -148,6 +199,14 @@ pub struct Request<'a> {
     /// Encoded values (hex), one record each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<&'a str>>,
+    /// A format cell's kind (`encode`, `compat`, `decode`) and text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
+    /// An exercise's goal lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Vec<String>>,
 }
 
 /// An answer: the worker's (`ok: true`, or `ok: false` with the error), or why the bundle could

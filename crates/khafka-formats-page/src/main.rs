@@ -13,11 +13,23 @@
 //! detail `show` when its route opens the page and `hide` when it leaves; this module answers
 //! `show` by mounting (afresh) and `hide` by unmounting. Once running (the page mounted if the
 //! reader is still on it), it says `khafka-formats-page-ready`.
+//!
+//! The same bundle renders a lesson's format cells (`cells.rs`) into the hosts the lesson page
+//! gives it (`web/src/formats_loader.rs`, `FormatSlot`).
 
 mod batches;
+mod cells;
 mod codec;
+// Shared with the notebook bundle: hosts the main app gives a bundle to render into.
 mod evolution;
+#[path = "../../../web/src/hosts.rs"]
+mod hosts;
 mod page;
+// Shared with the main bundle (which uses what this one does not): a passed format exercise counts
+// on the course map like any other.
+#[allow(dead_code)]
+#[path = "../../../web/src/progress.rs"]
+mod progress;
 
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
@@ -77,6 +89,8 @@ fn install_panic_banner() {
 fn main() {
     install_panic_banner();
     let Some(w) = window() else { return };
+    // First, so that the cells' root is subtree 1 of this copy of Yew (`cells.rs`).
+    cells::start(&w);
     gloo::events::EventListener::new(&w, "khafka-formats-page", |e| {
         let what = e
             .dyn_ref::<web_sys::CustomEvent>()

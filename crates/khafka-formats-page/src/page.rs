@@ -56,7 +56,7 @@ pub fn outcome(answer: &Answer) -> Result<&Reply, String> {
 }
 
 /// `089601` → `08 96 01`.
-fn spaced(hex: &str) -> String {
+pub fn spaced(hex: &str) -> String {
     hex.as_bytes()
         .chunks(2)
         .map(|c| String::from_utf8_lossy(c).into_owned())
@@ -75,14 +75,18 @@ fn span_hex(hex: &str, start: usize, end: usize) -> String {
 }
 
 fn layout_table(answer: &Reply) -> Html {
-    let hex = answer.hex.as_str();
-    let omitted = answer.layout.spans_omitted;
+    layout_view(&answer.hex, &answer.layout)
+}
+
+/// An encoding's bytes, one row per labelled span.
+pub fn layout_view(hex: &str, layout: &codec::Layout) -> Html {
+    let omitted = layout.spans_omitted;
     html! {
         <>
             <table class="layout">
                 <thead><tr><th>{ "offset" }</th><th>{ "bytes" }</th><th>{ "what they are" }</th></tr></thead>
                 <tbody>
-                    { for answer.layout.spans.iter().map(|s| {
+                    { for layout.spans.iter().map(|s| {
                         let (start, end) = (s.start, s.end);
                         html! {
                             <tr>

@@ -52,6 +52,14 @@ pub enum Request {
     },
     /// Measure a batch of encoded values (hex), unkeyed, with a codec.
     Batch { codec: Codec, values: Vec<String> },
+    /// Run a lesson's format cell (`cell.rs`): `kind` is `encode`, `compat` or `decode`; `goal`,
+    /// an exercise's goal lines, is graded instead of the text's own `expect` lines.
+    Cell {
+        kind: String,
+        text: String,
+        #[serde(default)]
+        goal: Option<Vec<String>>,
+    },
 }
 
 /// The answer.
@@ -74,6 +82,10 @@ pub enum Response {
     Batch {
         ok: bool,
         sizes: BatchSizes,
+    },
+    Cell {
+        ok: bool,
+        report: Box<crate::cell::Report>,
     },
     Failed {
         ok: bool,
@@ -130,6 +142,12 @@ pub fn handle(request: &Request) -> Response {
             .collect::<Result<Vec<_>, _>>()
             .and_then(|values| batch_sizes(&Batch::of_values(*codec, &values)))
             .map(|sizes| Response::Batch { ok: true, sizes }),
+        Request::Cell { kind, text, goal } => crate::cell::Kind::parse(kind)
+            .and_then(|k| crate::cell::run(k, text, goal.as_deref()))
+            .map(|report| Response::Cell {
+                ok: true,
+                report: Box::new(report),
+            }),
     };
     result.unwrap_or_else(|error| Response::Failed { ok: false, error })
 }

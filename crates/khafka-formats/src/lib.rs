@@ -25,6 +25,7 @@ pub mod api;
 pub mod avro;
 #[cfg(feature = "avro")]
 pub mod avro_compat;
+pub mod cell;
 pub mod compat;
 pub mod compression;
 pub mod confluent;

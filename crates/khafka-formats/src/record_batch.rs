@@ -736,6 +736,44 @@ mod tests {
         }
     }
 
+    /// A zstd batch as Kafka's producer writes one — the records block compressed by libzstd at
+    /// level 3 (zstd-jni's default in `ZstdCompression`), no frame checksum — decodes with the
+    /// pure-Rust decoder to the same records (Khafka writes no zstd batch: compression.rs).
+    #[test]
+    fn libzstd_batches_decode() {
+        let values: Vec<_> = (0..50)
+            .map(|i| {
+                (
+                    None,
+                    Some(format!("{{\"id\":{i},\"name\":\"user-{i}\"}}").into_bytes()),
+                )
+            })
+            .collect();
+        let plain = Batch::of_values(Codec::None, &values);
+        let bytes = plain.encode().unwrap();
+        let records = &bytes[RECORD_BATCH_OVERHEAD..];
+        let z = zstd::bulk::compress(records, 3).unwrap();
+        assert!(
+            z.len() < records.len() / 2,
+            "{} of {}",
+            z.len(),
+            records.len()
+        );
+        let mut framed = bytes[..RECORD_BATCH_OVERHEAD].to_vec();
+        framed.extend_from_slice(&z);
+        // Length (bytes 8..12) counts from the partition leader epoch; attributes (21..23) say zstd.
+        let len = (framed.len() - 12) as u32;
+        framed[8..12].copy_from_slice(&len.to_be_bytes());
+        framed[21..23].copy_from_slice(&4i16.to_be_bytes());
+        let crc = crc32c(&framed[21..]);
+        framed[17..21].copy_from_slice(&crc.to_be_bytes());
+        let batch = Batch::decode(&framed).unwrap();
+        assert_eq!(batch.codec, Codec::Zstd);
+        assert_eq!(batch.records, plain.records);
+        // Writing one is refused, with the reason.
+        assert!(batch.encode().unwrap_err().message.contains("libzstd"));
+    }
+
     /// A complete batch, byte for byte, with its CRC-32C: one record key "k" value "v", base
     /// offset 0, no producer id, CreateTime 0. The header bytes follow the table of
     /// kafka-semantics.md §12.1; the CRC is the Castagnoli CRC (checked against the RFC 3720

@@ -2,6 +2,7 @@
 //! the reference libraries.
 
 use khafka_formats::avro::AvroSchema;
+use khafka_formats::cell;
 use khafka_formats::compression::Codec;
 use khafka_formats::protobuf::ProtoSchema;
 use khafka_formats::record_batch::{decode_record, Batch, Header, Record};
@@ -49,8 +50,16 @@ proptest! {
         let _ = Batch::decode(&bytes);
         let mut pos = 0;
         let _ = decode_record(&bytes, &mut pos);
-        for c in [Codec::Gzip, Codec::Snappy, Codec::Lz4] {
+        for c in [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd] {
             let _ = c.decompress(&bytes);
+        }
+        // Past zstd's magic number, into its frame header and blocks.
+        let _ = Codec::Zstd.decompress(&[&[0x28, 0xb5, 0x2f, 0xfd][..], &bytes].concat());
+        // A lesson's format cell with random text: an error, never a panic.
+        let text = String::from_utf8_lossy(&bytes);
+        for kind in [cell::Kind::Encode, cell::Kind::Compat, cell::Kind::Decode] {
+            let _ = cell::run(kind, &text, None);
+            let _ = cell::run(kind, &format!("format avro\n{text}"), None);
         }
         let _ = confluent::unframe(&bytes, true);
         let answer: serde_json::Value = serde_json::from_str(&khafka_formats::api::handle_json(&String::from_utf8_lossy(&bytes))).unwrap();

@@ -1,0 +1,42 @@
+//! The receiving side of hosted slots, shared by the two bundles that render into host elements the
+//! main app gives them: the notebook (`notebook.rs`, slots) and the formats bundle
+//! (`crates/khafka-formats-page/src/cells.rs`, format cells). The main app sends window events whose
+//! detail is `{op: "mount", n, host, FIELD: JSON}` or `{op: "unmount", n}` (`bundle.rs`,
+//! `send_host`); [`apply`] keeps a bundle's map of mounted hosts up to date.
+
+use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use wasm_bindgen::JsCast;
+
+/// The mounted hosts of one bundle: their number, element and content.
+pub type Hosts<T> = RefCell<BTreeMap<u32, (web_sys::Element, T)>>;
+
+/// Applies one message (its detail) to `hosts`, reading the content from `field`; true if the map
+/// changed and the app should render again.
+pub fn apply<T: DeserializeOwned>(
+    hosts: &Hosts<T>,
+    detail: &wasm_bindgen::JsValue,
+    field: &str,
+) -> bool {
+    let get = |k: &str| js_sys::Reflect::get(detail, &k.into()).unwrap_or_default();
+    let Some(n) = get("n").as_f64().map(|n| n as u32) else {
+        return false;
+    };
+    match get("op").as_string().as_deref() {
+        Some("mount") => {
+            let host = get("host").dyn_into::<web_sys::Element>().ok();
+            let content = get(field)
+                .as_string()
+                .and_then(|s| serde_json::from_str::<T>(&s).ok());
+            if let (Some(host), Some(content)) = (host, content) {
+                hosts.borrow_mut().insert(n, (host, content));
+            }
+        }
+        Some("unmount") => {
+            hosts.borrow_mut().remove(&n);
+        }
+        _ => return false,
+    }
+    true
+}
