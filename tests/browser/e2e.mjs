@@ -783,6 +783,31 @@ await check('a consumer group runs in a lesson cell: committed offsets survive a
   await runsGroupScenario('lesson/first-cluster', 'coordinator-failover-keeps-offsets.khafka', 9, 'committed(g, t-0) > 1000');
 });
 
+await check('the consumer groups lesson: a member crashes, the group rebalances, the groups panel and the lag chart by group show it', async () => {
+  await page.goto(`${base}/#/lesson/consumer-groups-and-offsets`);
+  const c = cell(1);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 4 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  // On show, not under Details: the groups panel after the rebalance, and the lag chart by group.
+  const summary = await c.locator('.run > .parts .groups-panel .group-summary, .run .groups-panel .group-summary').first().innerText();
+  expect(/^billing · Stable · generation 2 · 2 members · coordinator broker \d/.test(summary) && summary.includes('296 records handed out twice'), `summary: ${summary}`);
+  const rows = await c.locator('.groups-panel table.group-offsets tr').allInnerTexts();
+  expect(rows.length === 4 && rows[2].startsWith('orders-1\tc1'), `c1 took orders-1: ${rows.join(' | ')}`);
+  const fig = c.locator('.run figure.chart').first();
+  await fig.locator('svg').waitFor();
+  const labels = await fig.locator('svg text').allTextContents();
+  expect(labels.includes('Consumer lag by group') && labels.includes('billing (committed)') && labels.some((l) => l.includes('crash consumer c2')), `chart: ${labels.join(' | ')}`);
+  // The lag line climbs while orders-1 has no owner (14 s to 24 s), then falls.
+  const points = await fig.locator('svg polyline').first().getAttribute('points');
+  const ys = points.trim().split(' ').map((p) => Number(p.split(',')[1]));
+  const top = Math.min(...ys);
+  expect(ys.indexOf(top) > 10 && ys[ys.length - 1] > top + 20, `lag peaks mid-run and falls (SVG y): ${ys.join(',')}`);
+  const h = (await c.locator('.run').boundingBox()).height;
+  expect(h <= 720, `the output is ${Math.round(h)} px tall`);
+});
+
 await check('a run too large for the tab is refused with an estimate, and the page keeps working', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);

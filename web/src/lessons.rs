@@ -99,6 +99,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "consumer-groups-and-offsets",
+        title: "Consumer groups and offsets: rebalances, duplicates and lag",
+        summary: "A group shares a topic's partitions; a member crashes and the group rebalances; commit placement, at-least-once and at-most-once record by record; lag; two groups; resetting offsets.",
+        file: "04b-consumer-groups-and-offsets.md",
+        part: 2,
+        minutes: 21,
+        needs: &["first-cluster"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "benefits-and-limits",
         title: "Benefits and limits: what Kafka promises, and what it does not",
         summary: "Scalability, fault tolerance and throughput, each with its conditions; no order across partitions, loss with acks=1, unclean election.",
