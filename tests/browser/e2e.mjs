@@ -624,7 +624,7 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
 });
 
 await check('the new lessons open and their first cell runs: keys and ordering, benefits and limits', async () => {
-  for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '8. Benefits', /records/]]) {
+  for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '9. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
     expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
@@ -636,7 +636,7 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('8. Benefits'), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('9. Benefits'), `course order: ${home}`);
 });
 
 await check('going from one lesson to another shows the new lesson\'s cells', async () => {
