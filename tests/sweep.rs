@@ -83,6 +83,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
     let tc = khafka_sim::TopicConfig {
         min_insync_replicas: Some(min_isr),
         unclean_leader_election_enable: Some(unclean),
+        ..Default::default()
     };
     spec.topics.push(TopicSpec {
         name: "t".into(),
@@ -207,6 +208,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
     }
     add_quorum(&mut spec, seed);
     add_throughput(&mut spec, seed);
+    add_log_settings(&mut spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
     add_group(&mut spec, seed);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
@@ -219,6 +221,75 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
                 || p.config.idempotence() == Ok(true)
         });
     (spec, promised, ordered)
+}
+
+/// A quarter of the seeds give topic `t` short segments and retention (by time or by size) or
+/// compaction (with keys on every producer and a producer of tombstones), with the retention check
+/// and the cleaner running every second or two. Drawn from their own stream, so the rest of a
+/// seed's scenario is what it was without them.
+fn add_log_settings(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-log");
+    if rng.below(4) != 0 {
+        return;
+    }
+    let cluster = &mut spec.cluster.config;
+    cluster
+        .set(
+            "log.retention.check.interval.ms",
+            pick(&mut rng, &["500", "1000", "3000"]),
+        )
+        .unwrap();
+    cluster
+        .set(
+            "log.cleaner.backoff.ms",
+            pick(&mut rng, &["0", "500", "2000"]),
+        )
+        .unwrap();
+    let topic = &mut spec.topics[0].config;
+    let mut set = |k: &str, v: &str| topic.set(k, v).unwrap();
+    match rng.below(3) {
+        0 => {
+            set("segment.ms", pick(&mut rng, &["1000", "3000"]));
+            set("retention.ms", pick(&mut rng, &["2000", "4000", "15000"]));
+        }
+        1 => {
+            set("segment.bytes", "1048576");
+            set(
+                "retention.bytes",
+                pick(&mut rng, &["0", "2097152", "4194304"]),
+            );
+            for p in &mut spec.producers {
+                p.record_size = 20_000;
+            }
+        }
+        _ => {
+            set(
+                "cleanup.policy",
+                pick(&mut rng, &["compact", "compact,delete"]),
+            );
+            set("segment.ms", pick(&mut rng, &["1000", "2000"]));
+            set("retention.ms", "20000");
+            set(
+                "min.cleanable.dirty.ratio",
+                pick(&mut rng, &["0.01", "0.5"]),
+            );
+            set("delete.retention.ms", pick(&mut rng, &["0", "5000"]));
+            set("min.compaction.lag.ms", pick(&mut rng, &["0", "3000"]));
+            let keys = KeySpec::Range {
+                prefix: "k".into(),
+                lo: 0,
+                hi: 49,
+            };
+            for p in &mut spec.producers {
+                p.keys = keys.clone();
+            }
+            let mut tomb = spec.producers[0].clone();
+            tomb.name = "tomb".into();
+            tomb.null_value = true;
+            tomb.rate_per_ks = 5_000;
+            spec.producers.push(tomb);
+        }
+    }
 }
 
 /// A quarter of the seeds give every link a bandwidth (1 or 10 MB/s, sometimes one link fault at
@@ -643,6 +714,23 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
         }),
     );
     seen("acknowledged record lost", outcome.provenance.lost > 0);
+    seen(
+        "segments deleted by retention",
+        any(&|k| {
+            matches!(
+                k,
+                TraceKind::SegmentsDeleted {
+                    reason: khafka_sim::trace::DeletionReason::RetentionMs
+                        | khafka_sim::trace::DeletionReason::RetentionBytes,
+                    ..
+                }
+            )
+        }),
+    );
+    seen(
+        "log compacted",
+        any(&|k| matches!(k, TraceKind::Cleaned { removed, .. } if !removed.is_empty())),
+    );
     for error in [
         "NOT_ENOUGH_REPLICAS",
         "NOT_ENOUGH_REPLICAS_AFTER_APPEND",

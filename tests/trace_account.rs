@@ -1,11 +1,14 @@
 //! The trace export is a complete account: a reader that knows nothing of the engine recomputes
 //! every verdict (sent, acknowledged, failed, pending, committed, consumed, lost, duplicated,
-//! reordered, unavailable) from the exported JSON lines alone, and gets the engine's figures.
+//! reordered, unavailable, deleted) from the exported JSON lines alone, and gets the engine's
+//! figures.
 //!
 //! The reader below parses the lines as plain JSON and replays them: `sent` names each record's
 //! producer and partition; `appended` gives a leader's batch (its id and record ids) at its base
 //! offset; `replicated` appends those batches, by id, on a follower; `truncated` cuts a replica's
-//! log (and its high watermark); `high_watermark` sets any replica's; `acknowledged` and
+//! log (and its high watermark); `segments_deleted` and `log_start_offset` move a replica's log
+//! start (what falls below is deleted); `cleaned` lists what a replica's cleaner removed and the
+//! pieces it kept of cut batches; `high_watermark` sets any replica's; `acknowledged` and
 //! `send_failed` list record ids; `consumed` names the broker that served the offsets; the closing
 //! `end` line names the replica each partition's verdicts read (`docs/trace.md`).
 
@@ -28,20 +31,39 @@ fn export(sim: &Sim) -> String {
     text
 }
 
+/// One replica's log as the export tells it: the record id at each offset of its history (gaps
+/// where a follower copied a cleaned log), its log start offset, and the records its own cleaner
+/// removed (by offset).
+#[derive(Default)]
+struct ReplicaLog {
+    records: BTreeMap<u64, u64>,
+    log_start: u64,
+    removed: BTreeMap<u64, u64>,
+}
+
+impl ReplicaLog {
+    fn end(&self) -> u64 {
+        self.records.last_key_value().map_or(0, |(o, _)| o + 1)
+    }
+}
+
 /// The verdict counts recomputed from an export, as `(name, value)` pairs.
 fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
     let u = |v: &Value| v.as_u64().expect("an unsigned integer");
     let s = |v: &Value| v.as_str().expect("a string").to_string();
     let ids = |v: &Value| -> Vec<u64> { v.as_array().expect("a list").iter().map(u).collect() };
-    // (partition, broker) → the record id at each offset; and the high watermark.
-    let mut logs: BTreeMap<(String, u64), Vec<u64>> = BTreeMap::new();
+    // (partition, broker) → its log; and the high watermark.
+    let mut logs: BTreeMap<(String, u64), ReplicaLog> = BTreeMap::new();
     let mut hws: BTreeMap<(String, u64), u64> = BTreeMap::new();
-    let mut batches: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    // batch → (base offset, record ids)
+    let mut batches: BTreeMap<u64, (u64, Vec<u64>)> = BTreeMap::new();
     // record → (producer, partition)
     let mut sent: BTreeMap<u64, (String, String)> = BTreeMap::new();
     let mut acked: BTreeSet<u64> = BTreeSet::new();
     let mut failed: BTreeSet<u64> = BTreeSet::new();
     let mut consumed: BTreeSet<u64> = BTreeSet::new();
+    // Records some replica's retention or cleaner deleted.
+    let mut deleted: BTreeSet<u64> = BTreeSet::new();
     let mut sources: BTreeMap<String, Option<u64>> = BTreeMap::new();
     for line in export.lines() {
         let e: Value = serde_json::from_str(line).expect("a JSON line");
@@ -52,33 +74,65 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             }
             "appended" => {
                 let log = logs.entry((part(), u(&e["broker"]))).or_default();
-                assert_eq!(
-                    log.len() as u64,
-                    u(&e["base_offset"]),
-                    "appended at the LEO: {line}"
-                );
+                let base = u(&e["base_offset"]);
+                assert!(base >= log.end(), "appended at the LEO: {line}");
                 let records = ids(&e["records"]);
                 assert_eq!(records.len() as u64, u(&e["count"]));
-                log.extend(&records);
-                batches.insert(u(&e["batch"]), records);
+                for (i, id) in records.iter().enumerate() {
+                    log.records.insert(base + i as u64, *id);
+                }
+                batches.insert(u(&e["batch"]), (base, records));
             }
             "replicated" => {
                 let log = logs.entry((part(), u(&e["broker"]))).or_default();
-                assert_eq!(
-                    log.len() as u64,
-                    u(&e["base_offset"]),
+                assert!(
+                    u(&e["base_offset"]) >= log.end(),
                     "replicated at the LEO: {line}"
                 );
                 for b in ids(&e["batches"]) {
-                    log.extend(&batches[&b]);
+                    let (base, records) = &batches[&b];
+                    assert!(*base >= log.end(), "batches in offset order: {line}");
+                    for (i, id) in records.iter().enumerate() {
+                        log.records.insert(base + i as u64, *id);
+                    }
                 }
             }
             "truncated" => {
                 let key = (part(), u(&e["broker"]));
                 let to = u(&e["to_offset"]);
-                logs.entry(key.clone()).or_default().truncate(to as usize);
+                let log = logs.entry(key.clone()).or_default();
+                log.records.split_off(&to);
+                log.removed.split_off(&to);
+                log.log_start = log.log_start.min(to);
                 let hw = hws.entry(key).or_default();
                 *hw = (*hw).min(to);
+            }
+            "segments_deleted" | "log_start_offset" => {
+                let log = logs.entry((part(), u(&e["broker"]))).or_default();
+                let start = u(&e["log_start_offset"]);
+                log.log_start = log.log_start.max(start);
+                for (_, id) in log.records.range(..start) {
+                    if sent.contains_key(id) {
+                        deleted.insert(*id);
+                    }
+                }
+            }
+            "cleaned" => {
+                let key = (part(), u(&e["broker"]));
+                for p in e["pieces"].as_array().expect("a list") {
+                    let (base, records) = &batches[&u(&p["source"])];
+                    let (skip, count) = (u(&p["skip"]) as usize, u(&p["count"]) as usize);
+                    let kept = records[skip..skip + count].to_vec();
+                    batches.insert(u(&p["batch"]), (base + skip as u64, kept));
+                }
+                let removed: BTreeSet<u64> = ids(&e["removed"]).into_iter().collect();
+                let log = logs.entry(key).or_default();
+                for (offset, id) in &log.records {
+                    if removed.contains(id) {
+                        log.removed.insert(*offset, *id);
+                    }
+                }
+                deleted.extend(removed.iter().filter(|id| sent.contains_key(id)));
             }
             "high_watermark" => {
                 hws.insert((part(), u(&e["broker"])), u(&e["high_watermark"]));
@@ -86,9 +140,16 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             "acknowledged" => acked.extend(ids(&e["record_ids"])),
             "send_failed" => failed.extend(ids(&e["record_ids"])),
             "consumed" => {
+                // What the serving broker could return: its history at those offsets, minus what
+                // its cleaner removed.
                 let log = &logs[&(part(), u(&e["broker"]))];
-                let from = u(&e["base_offset"]) as usize;
-                consumed.extend(&log[from..from + u(&e["records"]) as usize]);
+                let from = u(&e["base_offset"]);
+                let to = from + u(&e["records"]);
+                for (offset, id) in log.records.range(from..to) {
+                    if !log.removed.contains_key(offset) {
+                        consumed.insert(*id);
+                    }
+                }
             }
             "end" => {
                 for v in e["verdict_sources"].as_array().unwrap() {
@@ -105,6 +166,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
     c.insert("failed", failed.len() as u64);
     c.insert("pending", (sent.len() - acked.len() - failed.len()) as u64);
     c.insert("consumed", consumed.len() as u64);
+    c.insert("deleted", deleted.len() as u64);
     let (mut lost, mut unavailable, mut duplicated, mut reordered, mut committed) = (0, 0, 0, 0, 0);
     for (partition, source) in &sources {
         let Some(b) = source else {
@@ -112,11 +174,12 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             continue;
         };
         let key = (partition.clone(), *b);
-        let log = logs.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        let empty = ReplicaLog::default();
+        let log = logs.get(&key).unwrap_or(&empty);
         let hw = hws.get(&key).copied().unwrap_or(0);
         let mut copies: BTreeMap<u64, u64> = BTreeMap::new();
         let mut max_seen: BTreeMap<&str, u64> = BTreeMap::new();
-        for (offset, id) in log.iter().enumerate() {
+        for (&offset, id) in &log.records {
             let n = copies.entry(*id).or_default();
             *n += 1;
             if *n == 2 {
@@ -125,7 +188,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             if *n > 1 {
                 continue;
             }
-            if (offset as u64) < hw {
+            if offset < hw {
                 committed += 1;
             }
             let m = max_seen.entry(sent[id].0.as_str()).or_default();
@@ -137,7 +200,9 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
         }
         lost += acked
             .iter()
-            .filter(|id| sent[id].1 == *partition && !copies.contains_key(id))
+            .filter(|id| {
+                sent[id].1 == *partition && !copies.contains_key(id) && !deleted.contains(id)
+            })
             .count() as u64;
     }
     c.insert("lost", lost);
@@ -173,6 +238,7 @@ fn every_verdict_is_recomputed_from_the_export_alone() {
             ("duplicated", p.duplicated),
             ("reordered", p.reordered),
             ("committed", p.committed),
+            ("deleted", p.deleted),
         ]
         .into_iter()
         .collect();

@@ -60,7 +60,10 @@ const offHost = [];
 page.on('request', (r) => { if (!r.url().startsWith(base)) offHost.push(r.url()); });
 
 let failures = 0;
+// `ONLY=text node tests/browser/e2e.mjs dist` runs only the checks whose names contain `text`.
+const only = process.env.ONLY;
 async function check(name, fn) {
+  if (only && !name.includes(only)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -624,7 +627,7 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
 });
 
 await check('the new lessons open and their first cell runs: keys and ordering, benefits and limits', async () => {
-  for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '9. Benefits', /records/]]) {
+  for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '10. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
     expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
@@ -636,7 +639,20 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('9. Benefits'), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('10. Benefits'), `course order: ${home}`);
+});
+
+await check('the retention lesson: segments deleted, the log start offset, each replica\'s segments in the describe panel', async () => {
+  await page.goto(`${base}/#/lesson/retention-and-compaction`);
+  await page.locator('h1').first().waitFor();
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  const h = await cell(0).locator('.run > p.headline').innerText();
+  expect(/2012 deleted by retention or compaction \(not lost\)/.test(h), `headline ${h}`);
+  const badges = await cell(0).locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 3 && badges.every(held), `${badges}`);
+  const describe = await cell(0).locator('.describe-panel').innerText();
+  expect(describe.includes('retention.ms=30000') && describe.includes('segment.ms=10000'), `topic configs: ${describe.slice(0, 300)}`);
+  expect(describe.includes('kafka-log-dirs') && /logStartOffset: 2012/.test(describe) && /segment 5015 \(active\)/.test(describe), `log dirs: ${describe.slice(0, 600)}`);
 });
 
 await check('going from one lesson to another shows the new lesson\'s cells', async () => {

@@ -1203,6 +1203,10 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             <div class="panel describe-panel">
                 <h4>{ "kafka-topics --describe" }</h4>
                 <pre class="describe">{ sim.describe() }</pre>
+                if sim.log_settings_changed() {
+                    <h4>{ "kafka-log-dirs --describe: each replica's segments" }</h4>
+                    <pre class="describe">{ sim.describe_log_dirs() }</pre>
+                }
             </div>
         },
         Part::Metrics => metrics_panel(sim),

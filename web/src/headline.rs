@@ -165,6 +165,12 @@ pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline
     if p.failed > 0 {
         also.push(plural(p.failed, "record failed", "records failed"));
     }
+    if p.deleted > 0 {
+        also.push(format!(
+            "{} deleted by retention or compaction (not lost)",
+            p.deleted
+        ));
+    }
     let mut text = format!("{so_far}{main}");
     for a in also {
         text.push_str(" · ");

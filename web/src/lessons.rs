@@ -109,6 +109,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "retention-and-compaction",
+        title: "Retention and compaction: Kafka as storage",
+        summary: "Segments, retention.ms and retention.bytes, a consumer behind retention (OFFSET_OUT_OF_RANGE and auto.offset.reset), compacted topics as tables of latest values, tombstones.",
+        file: "06-retention-and-compaction.md",
+        part: 2,
+        minutes: 15,
+        needs: &["first-cluster"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "benefits-and-limits",
         title: "Benefits and limits: what Kafka promises, and what it does not",
         summary: "Scalability, fault tolerance and throughput, each with its conditions; no order across partitions, loss with acks=1, unclean election.",

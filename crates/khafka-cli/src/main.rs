@@ -320,6 +320,9 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         if !outcome.groups.is_empty() {
             doc["groups"] = serde_json::to_value(&outcome.groups).map_err(|e| e.to_string())?;
         }
+        if sim.log_settings_changed() {
+            doc["log_dirs"] = serde_json::to_value(sim.log_dirs()).map_err(|e| e.to_string())?;
+        }
         out!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
@@ -327,6 +330,10 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     } else {
         out!("# {file} — seed {}, until {until}", scenario.spec.seed);
         print!("{}", sim.describe());
+        if sim.log_settings_changed() {
+            out!("Log dirs (segments, retention, compaction):");
+            print!("{}", sim.describe_log_dirs());
+        }
         if !outcome.groups.is_empty() {
             print!("{}", sim.describe_groups());
         }
@@ -353,6 +360,12 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             ms(t.latency_p99_ms),
             ms(t.latency_max_ms)
         );
+        if p.deleted > 0 {
+            out!(
+                "deleted by retention or compaction: {} (kept, then deleted by the topic's policy: not lost)",
+                p.deleted
+            );
+        }
         if outcome.producer_errors.is_empty() {
             out!("producer errors: none");
         } else {

@@ -15,7 +15,7 @@ use crate::lexer::Token;
 use crate::parser::{ClientDecl, Parser};
 use crate::resolve::Reference;
 use crate::values;
-use khafka_sim::spec::{ConsumerSpec, KeyDistribution, ProducerSpec};
+use khafka_sim::spec::{ConsumerSpec, KeyDistribution, KeySpec, ProducerSpec};
 use khafka_sim::{ConsumerConfig, ProducerConfig, SimTime, TopicPartition};
 
 const PRODUCER_KEYS: &[&str] = &[
@@ -28,6 +28,7 @@ const PRODUCER_KEYS: &[&str] = &[
     "start",
     "stop",
     "count",
+    "value",
 ];
 const CONSUMER_KEYS: &[&str] = &["topic", "start"];
 
@@ -96,7 +97,9 @@ impl Parser {
     }
 
     pub(crate) fn producer(&mut self, kw: &Token, args: &[Token]) {
-        let name = self.client_name(kw, args, true).map(|t| t.text.clone());
+        let name_tok = self.client_name(kw, args, true);
+        let name_span = name_tok.map(|t| t.span);
+        let name = name_tok.map(|t| t.text.clone());
         let rest = if args.first().is_some_and(|t| !t.text.contains('=')) {
             &args[1..]
         } else {
@@ -149,6 +152,14 @@ impl Parser {
                     start_span = Some(s);
                 }),
                 "stop" => values::duration(v, s).map(|d| spec.stop = Some(SimTime::from_us(d))),
+                "value" => match v {
+                    "null" => {
+                        spec.null_value = true;
+                        Ok(())
+                    }
+                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `value`: expected `null`"))
+                        .hint("`value=null` makes every record a tombstone; a value's size is `record.size`")),
+                },
                 "count" => match values::uint(v, s, "a number of records") {
                     Ok(0) => Err(ParseError::new(s, "`count` must be at least 1")
                         .hint("to send nothing, remove the producer")),
@@ -162,6 +173,12 @@ impl Parser {
             };
             if let Err(e) = result {
                 self.error(e);
+            }
+        }
+        if matches!(spec.keys, KeySpec::None) {
+            if let Some(t) = &topic {
+                let span = name_span.unwrap_or(kw.span);
+                self.keyless.push((t.clone(), span));
             }
         }
         if let Some(stop) = spec.stop {

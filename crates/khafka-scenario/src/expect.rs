@@ -52,6 +52,7 @@ pub enum Counter {
     Duplicated,
     Reordered,
     Consumed,
+    Deleted,
 }
 
 /// What the left side of an expectation measures.
@@ -68,6 +69,8 @@ pub enum Metric {
     Hw(TopicPartition, Option<BrokerId>),
     /// The leader's log end offset, or the given replica's.
     Leo(TopicPartition, Option<BrokerId>),
+    /// The leader's log start offset, or the given replica's.
+    LogStart(TopicPartition, Option<BrokerId>),
     OfflinePartitions,
     Violations,
     /// A group's committed offset for a partition.
@@ -244,6 +247,8 @@ pub const METRICS: &[&str] = &[
     "violations",
     "active_controller",
     "controller_epoch",
+    "deleted",
+    "log_start",
     "throughput",
     "throughput_bytes",
     "latency_p50",
@@ -567,6 +572,7 @@ fn metric(
         "duplicated" => Some(Counter::Duplicated),
         "reordered" => Some(Counter::Reordered),
         "consumed" => Some(Counter::Consumed),
+        "deleted" => Some(Counter::Deleted),
         _ => None,
     };
     let no_args = |m: Metric| {
@@ -625,7 +631,7 @@ fn metric(
         }
         _ => {}
     }
-    let replica_ok = matches!(name, "hw" | "leo");
+    let replica_ok = matches!(name, "hw" | "leo" | "log_start");
     let usage = if replica_ok {
         format!("write `{name}(orders-0)` (the leader's) or `{name}(orders-0, 2)` (broker 2's)")
     } else {
@@ -665,6 +671,7 @@ fn metric(
         "isr" => Metric::Isr(tp),
         "isr_size" => Metric::IsrSize(tp),
         "hw" => Metric::Hw(tp, replica),
+        "log_start" => Metric::LogStart(tp, replica),
         _ => Metric::Leo(tp, replica),
     })
 }
@@ -940,6 +947,7 @@ impl Expect {
                 Counter::Duplicated => p.duplicated,
                 Counter::Reordered => p.reordered,
                 Counter::Consumed => p.consumed,
+                Counter::Deleted => p.deleted,
             }),
             Metric::Errors(None) => Value::Int(
                 outcome
@@ -974,6 +982,16 @@ impl Expect {
                 partition(tp).map_or_else(|m| m, |v| Value::Int(v.log_end_offset))
             }
             Metric::Hw(tp, Some(b)) => replica(tp, *b, true),
+            Metric::LogStart(tp, None) => {
+                partition(tp).map_or_else(|m| m, |v| Value::Int(v.log_start_offset))
+            }
+            Metric::LogStart(tp, Some(b)) => match partition(tp) {
+                Err(m) => m,
+                Ok(view) => match view.replica_states.iter().find(|r| r.broker == *b) {
+                    Some(r) => Value::Int(r.log_start_offset),
+                    None => Value::Missing(format!("broker {b} holds no replica of {tp}")),
+                },
+            },
             Metric::Leo(tp, Some(b)) => replica(tp, *b, false),
             Metric::OfflinePartitions => count(
                 outcome

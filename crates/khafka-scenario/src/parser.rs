@@ -77,6 +77,8 @@ pub struct Parser {
     seen: Vec<(&'static str, u32)>,
     /// Where the `run` statement is, for errors about the run as a whole.
     run_span: Option<Span>,
+    /// Producers without keys: `(topic, where)`, refused if the topic is compacted.
+    pub keyless: Vec<(String, Span)>,
 }
 
 impl Parser {
@@ -91,6 +93,7 @@ impl Parser {
             links: Vec::new(),
             seen: Vec::new(),
             run_span: None,
+            keyless: Vec::new(),
         }
     }
 
@@ -435,6 +438,35 @@ impl Parser {
         }
     }
 
+    /// Kafka's `LogValidator` refuses a record without a key on a compacted topic ("Compacted
+    /// topic cannot accept message without key", `INVALID_RECORD`): a producer without keys on a
+    /// topic that is compacted, or made so by `set topic`, is refused here.
+    fn check_keyless_on_compacted(&mut self) {
+        let defaults = self.spec.cluster.config.log.clone();
+        for (topic, span) in std::mem::take(&mut self.keyless) {
+            let declared = self
+                .spec
+                .topics
+                .iter()
+                .find(|t| t.name == topic)
+                .is_some_and(|t| defaults.resolve(&t.config.log).cleanup.compact);
+            let later = self.spec.schedule.iter().any(|s| {
+                matches!(&s.fault, khafka_sim::Fault::SetTopicConfig { topic: t, key, value }
+                    if *t == topic && key == "cleanup.policy" && value.contains("compact"))
+            });
+            if declared || later {
+                self.error(
+                    ParseError::new(
+                        span,
+                        format!("topic `{topic}` is compacted: a producer to it needs keys"),
+                    )
+                    .hint("add `keys=`, e.g. `keys=user-0..9`: compaction keeps the latest value of each key")
+                    .kafka("INVALID_RECORD"),
+                );
+            }
+        }
+    }
+
     /// Second pass: topic defaults, references, link defaults. Returns the errors sorted by position.
     pub fn finish(mut self) -> (ScenarioSpec, Vec<Expect>, Vec<ParseError>) {
         self.resolve_topics();
@@ -444,6 +476,7 @@ impl Parser {
                 self.errors.push(e);
             }
         }
+        self.check_keyless_on_compacted();
         let network = self.spec.network.clone();
         for pending in &self.links {
             let mut link = network.clone();

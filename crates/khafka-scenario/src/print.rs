@@ -109,6 +109,9 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         if let Some(n) = p.count {
             let _ = write!(s, " count={n}");
         }
+        if p.null_value {
+            s.push_str(" value=null");
+        }
         s.push_str(&changed(
             ProducerConfig::KEYS,
             |k| p.config.get(k),

@@ -9,6 +9,7 @@ fn outcome() -> Outcome {
         log_end_offset: leo,
         high_watermark: hw,
         online: true,
+        log_start_offset: leo / 2,
     };
     let mut o = Outcome {
         provenance: ProvenanceCounts {
@@ -32,6 +33,7 @@ fn outcome() -> Outcome {
                 high_watermark: 40,
                 log_end_offset: 42,
                 replica_states: vec![replica(2, 42, 40), replica(3, 41, 40)],
+                log_start_offset: 21,
             },
             PartitionView {
                 topic: "orders".into(),
@@ -44,6 +46,7 @@ fn outcome() -> Outcome {
                 high_watermark: 7,
                 log_end_offset: 7,
                 replica_states: vec![],
+                log_start_offset: 0,
             },
         ],
         ..Default::default()
@@ -130,6 +133,9 @@ fn offsets_of_leader_and_replicas() {
     check("leo(orders-0) == 42", true, "42");
     check("leo(orders-0, 3) == 41", true, "41");
     check("hw(orders-0,3) >= 40", true, "40");
+    check("log_start(orders-0) == 21", true, "21");
+    check("log_start(orders-0, 3) == 20", true, "20");
+    check("deleted == 0", true, "0");
     check(
         "leo(orders-0, 1) == 0",
         false,

@@ -388,11 +388,11 @@ const NOTEBOOK_FILES: [&str; 3] = [
     "khafka-notebook_bg.wasm",
     "notebook-start.js",
 ];
-/// The notebook bundle's budget, gzip: measured at 470,725 B when it was split off and 472,826 B
-/// since (the engine with consumer groups, the parser, the cells; `cargo xtask build-site`), with
-/// about 10 % room, as the main bundle had. A lesson reader downloads it on top of the main bundle (ARCHITECTURE.md,
-/// "Transfer budget").
-const NOTEBOOK_BUDGET: u64 = 520_000;
+/// The notebook bundle's budget, gzip: first 520,000 B (10 % above its 472,826 B at the split), a
+/// trip-wire that made us look for bytes when retention and compaction took it to 525,690 B;
+/// re-decided at 600,000 B, with the reasons and what was looked at in ARCHITECTURE.md
+/// ("The notebook bundle"). A lesson reader downloads it on top of the main bundle.
+const NOTEBOOK_BUDGET: u64 = 600_000;
 /// Issue 9's transfer budgets, gzip: the main bundle (the first page's wasm, js, css and html) and
 /// each codec bundle (fetched only by the pages that need it). The formats page's UI bundle is
 /// fetched with the codec bundles, only by that page; it is held to the codec bundles' budget.

@@ -156,6 +156,8 @@ impl Broker {
             error,
             high_watermark: 0,
             log_end_offset: 0,
+            log_start_offset: 0,
+            fetch_offset: fp.fetch_offset,
             batches: Vec::new(),
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
@@ -179,6 +181,8 @@ impl Broker {
             error: ErrorCode::None,
             high_watermark: hw,
             log_end_offset: leo,
+            log_start_offset: r.log.log_start_offset(),
+            fetch_offset: fp.fetch_offset,
             batches: Vec::new(),
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
@@ -198,31 +202,31 @@ impl Broker {
             Fetcher::Follower(_) => leo,
             Fetcher::Consumer => hw,
         };
-        if fp.fetch_offset > leo {
+        // `UnifiedLog.read`: below the log start offset (`checkLogStartOffset`) or past the LEO.
+        if fp.fetch_offset > leo || fp.fetch_offset < r.log.log_start_offset() {
             resp.error = ErrorCode::OffsetOutOfRange;
             return resp;
         }
-        // Whole batches from the one holding the fetch offset, up to the limit (a batch that
-        // crosses the consumer's limit, the HW, is not returned), at least one batch and about
-        // `MAX_FETCH_RECORDS` records (Kafka: `fetch.max.bytes` with at least one batch).
+        // Whole batches from the one holding the fetch offset (or the first after it, in a gap
+        // the cleaner left), up to the limit (a batch that crosses the consumer's limit, the HW,
+        // is not returned), at least one batch and about `MAX_FETCH_RECORDS` records (Kafka:
+        // `fetch.max.bytes` with at least one batch).
         if fp.fetch_offset < limit {
             let store = &*ctx.batches;
-            if let Some(first) = r.log.batch_index_of(fp.fetch_offset, store) {
-                let mut batches = ctx.pools.batches.take();
-                let mut records = 0u64;
-                for e in r.log.batches().range(first, r.log.batches().len()) {
-                    let b = store.get(e.batch);
-                    if b.next_offset() > limit || records >= MAX_FETCH_RECORDS as u64 {
-                        break;
-                    }
-                    if batches.is_empty() {
-                        resp.base_offset = b.base_offset;
-                    }
-                    records += b.next_offset() - b.base_offset.max(fp.fetch_offset);
-                    batches.push(e.batch);
+            let mut batches = ctx.pools.batches.take();
+            let mut records = 0u64;
+            for id in r.log.live_batches_from(fp.fetch_offset, store) {
+                let b = store.get(id);
+                if b.next_offset() > limit || records >= MAX_FETCH_RECORDS as u64 {
+                    break;
                 }
-                resp.batches = batches;
+                if batches.is_empty() {
+                    resp.base_offset = b.base_offset;
+                }
+                records += b.next_offset() - b.base_offset.max(fp.fetch_offset);
+                batches.push(id);
             }
+            resp.batches = batches;
         }
         resp
     }

@@ -14,6 +14,19 @@ pub struct FetcherState {
     pub sent_us: u64,
 }
 
+/// Truncates a follower's log to `offset` because of what its leader holds there, and says so.
+fn truncate_out_of_range(ctx: &mut Ctx, me: BrokerId, r: &mut Replica, offset: u64) {
+    let leo = r.log.log_end_offset();
+    let to = r.truncate(ctx, offset);
+    ctx.emit(TraceKind::Truncated {
+        partition: ctx.topo.part_name(r.part),
+        broker: me,
+        to_offset: to,
+        removed: leo - to,
+        reason: TruncationReason::OffsetOutOfRange,
+    });
+}
+
 impl Broker {
     pub(super) fn fetchers_remove_part(&mut self, part: PartIdx) {
         for f in self.fetchers.values_mut() {
@@ -143,17 +156,29 @@ impl Broker {
             match fp.error {
                 ErrorCode::None => {}
                 ErrorCode::OffsetOutOfRange => {
-                    // The leader's log is shorter than ours (after an unclean election without
-                    // epochs): truncate to the leader's LEO.
+                    // `AbstractFetcherThread.fetchOffsetAndTruncate`.
                     let leo = r.log.log_end_offset();
                     if fp.log_end_offset < leo {
-                        let to = r.truncate(fp.log_end_offset, ctx.batches);
+                        // The leader's log is shorter than ours (after an unclean election
+                        // without epochs): truncate to the leader's LEO.
+                        truncate_out_of_range(ctx, me, r, fp.log_end_offset);
+                    } else if fp.log_start_offset > leo {
+                        // Our log ends below the leader's log start (retention deleted what we
+                        // lack): `truncateFullyAndStartAt(leaderStartOffset)`.
+                        let from = r.log.history_start();
+                        r.log.truncate_fully_and_start_at(fp.log_start_offset);
+                        r.rebuild_producer_state(ctx.batches);
                         ctx.emit(TraceKind::Truncated {
                             partition: ctx.topo.part_name(fp.part),
                             broker: me,
-                            to_offset: to,
-                            removed: leo - to,
+                            to_offset: from,
+                            removed: leo - from,
                             reason: TruncationReason::OffsetOutOfRange,
+                        });
+                        ctx.emit(TraceKind::LogStartOffset {
+                            partition: ctx.topo.part_name(fp.part),
+                            broker: me,
+                            log_start_offset: fp.log_start_offset,
                         });
                     }
                     continue;
@@ -176,7 +201,7 @@ impl Broker {
                 };
                 let target = target.min(leo);
                 if target < leo {
-                    let to = r.truncate(target, ctx.batches);
+                    let to = r.truncate(ctx, target);
                     ctx.emit(TraceKind::Truncated {
                         partition: ctx.topo.part_name(fp.part),
                         broker: me,
@@ -192,16 +217,22 @@ impl Broker {
                 continue;
             }
             if !fp.batches.is_empty() {
-                if fp.base_offset != r.log.log_end_offset() {
+                if fp.fetch_offset != r.log.log_end_offset() {
+                    ctx.pools.batches.give(fp.batches);
                     continue; // stale response for an offset we no longer have
                 }
-                let now_us = ctx.now.as_us();
-                let store = &*ctx.batches;
+                // A leader whose log was not cleaned where ours was (a new leader) returns the
+                // whole batch holding our LEO: truncate to its start and take it whole.
+                let first = ctx.batches.get(fp.batches[0]).base_offset;
+                if first < r.log.log_end_offset() {
+                    truncate_out_of_range(ctx, me, r, first);
+                }
+                let base = r.log.log_end_offset();
                 // `UnifiedLog.appendAsFollower`: the leader's batches, at the leader's offsets;
                 // the producers' state follows each idempotent batch.
                 for &id in &fp.batches {
-                    r.log.append(id, store, now_us);
-                    let b = store.get(id);
+                    super::log_manager::append(ctx, me, fp.part, &mut r.log, id);
+                    let b = ctx.batches.get(id);
                     if b.producer_id != 0 {
                         r.producers.get_or_default(b.producer_id).add_batch(
                             b.producer_epoch,
@@ -211,12 +242,12 @@ impl Broker {
                         );
                     }
                 }
-                let count = (r.log.log_end_offset() - fp.base_offset) as u32;
+                let count = (r.log.log_end_offset() - base) as u32;
                 let topo = ctx.topo;
                 ctx.emit_hot(HotEvent::Replicated {
                     partition: topo.part_name_ref(fp.part),
                     broker: me,
-                    base_offset: fp.base_offset,
+                    base_offset: base,
                     count,
                     leader,
                     batches: &fp.batches,
@@ -233,6 +264,16 @@ impl Broker {
                     broker: me,
                     high_watermark: hw,
                 });
+            }
+            // Then the leader's log start offset (`maybeIncrementLogStartOffset`).
+            if fp.log_start_offset > r.log.log_start_offset() {
+                super::log_manager::follow_log_start(
+                    ctx,
+                    me,
+                    fp.part,
+                    &mut r.log,
+                    fp.log_start_offset,
+                );
             }
         }
         ctx.pools.fetched.give(partitions);

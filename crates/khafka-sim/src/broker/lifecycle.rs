@@ -59,6 +59,10 @@ impl Broker {
         ctx.timer_after_ms(lag.max(1), Timer::IsrExpiration);
         ctx.timer_after_ms(hb, Timer::Heartbeat);
         ctx.timer_after_ms(hw_ckpt, Timer::HwCheckpoint);
+        // `LogManager.startup`: the retention check, and the cleaner thread when a topic is
+        // compacted (or may become so: `cleanup.policy` can change while the broker runs).
+        ctx.timer_after_ms(cfg.log.retention_check_interval_ms, Timer::RetentionCheck);
+        ctx.timer_after_ms(cfg.log.cleaner_backoff_ms.max(1), Timer::CleanerWake);
     }
 
     /// Stops the process. Returns the requests it held, so the engine can reset their connections.
@@ -93,7 +97,7 @@ impl Broker {
             let leo = r.log.log_end_offset();
             let keep = r.log.first_offset_appended_after(cutoff, ctx.batches);
             if keep < leo {
-                r.log.truncate_to(keep, ctx.batches);
+                log_manager::truncate(ctx, &mut r.log, keep);
                 r.hw_checkpoint = r.hw_checkpoint.min(keep);
                 ctx.emit(TraceKind::Truncated {
                     partition: ctx.topo.part_name(r.part),

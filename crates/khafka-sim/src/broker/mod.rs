@@ -30,6 +30,7 @@ mod fetcher;
 #[cfg(feature = "groups")]
 pub mod group_coordinator;
 mod lifecycle;
+mod log_manager;
 mod partition;
 mod produce;
 pub mod replica_map;
@@ -272,6 +273,8 @@ impl Broker {
                     self.propose_isr(ctx, part, isr);
                 }
             }
+            Timer::RetentionCheck => self.on_retention_check(ctx),
+            Timer::CleanerWake => self.on_cleaner_wake(ctx),
             #[cfg(feature = "groups")]
             Timer::GroupCoordinatorCheck { at_us } => self.on_group_check(ctx, at_us),
             Timer::ShutdownDeadline if self.want_shutdown => {

@@ -58,9 +58,9 @@ impl Replica {
 
     /// Truncates the log to `offset` (a batch holding it goes whole) and rebuilds the producers'
     /// state from what is left; returns the new LEO.
-    pub(super) fn truncate(&mut self, offset: u64, store: &BatchStore) -> u64 {
-        let leo = self.log.truncate_to(offset, store);
-        self.rebuild_producer_state(store);
+    pub(super) fn truncate(&mut self, ctx: &mut Ctx, offset: u64) -> u64 {
+        let leo = super::log_manager::truncate(ctx, &mut self.log, offset);
+        self.rebuild_producer_state(ctx.batches);
         leo
     }
 }
@@ -151,7 +151,7 @@ impl Broker {
                         let hw = r.log.high_watermark;
                         let leo = r.log.log_end_offset();
                         if hw < leo {
-                            let to = r.truncate(hw, ctx.batches);
+                            let to = r.truncate(ctx, hw);
                             ctx.emit(TraceKind::Truncated {
                                 partition: ctx.topo.part_name(part),
                                 broker: me,

@@ -116,10 +116,21 @@ impl Broker {
                         base_sequence,
                     },
                 );
-            let id = ctx
-                .batches
-                .add_sized(base, epoch, &batch.records, stamp, batch.bytes as u64);
-            r.log.append(id, ctx.batches, now_us);
+            // CreateTime: the batch's max timestamp is its last record's send time.
+            let max_ts = batch
+                .records
+                .last()
+                .and_then(|&r| ctx.prov.sent_us(r))
+                .map(|us| us / 1_000);
+            let id = ctx.batches.add_sized(
+                base,
+                epoch,
+                &batch.records,
+                stamp,
+                batch.bytes as u64,
+                max_ts,
+            );
+            super::log_manager::append(ctx, me, part, &mut r.log, id);
             if let Some(pb) = ctx.prov.batch_of(batch.records[0]) {
                 ctx.prov.leader_append(pb, me, id, now_us);
             }

@@ -148,6 +148,9 @@ pub struct BrokerConfig {
     pub controller_quorum_fetch_timeout_ms: u64,
     pub controller_quorum_election_backoff_max_ms: u64,
     pub controller_quorum_request_timeout_ms: u64,
+    /// The log defaults topics inherit (`log.segment.bytes`, `log.retention.ms`, …).
+    #[serde(default)]
+    pub log: BrokerLogConfig,
 }
 
 impl Default for BrokerConfig {
@@ -184,33 +187,58 @@ impl Default for BrokerConfig {
             controller_quorum_fetch_timeout_ms: 2_000,
             controller_quorum_election_backoff_max_ms: 1_000,
             controller_quorum_request_timeout_ms: 2_000,
+            log: BrokerLogConfig::default(),
         }
     }
 }
 
+/// The cluster line's keys, the group coordinator's (with the `groups` feature) in their place.
+macro_rules! broker_keys {
+    ($($group:literal,)*) => {
+        &[
+            "controller",
+            "kafka.version",
+            "high.watermark.rule",
+            "truncation",
+            "broker.session.timeout.ms",
+            "broker.heartbeat.interval.ms",
+            "zookeeper.session.timeout.ms",
+            "replica.lag.time.max.ms",
+            "replica.fetch.wait.max.ms",
+            "replica.fetch.backoff.ms",
+            "auto.leader.rebalance.enable",
+            "leader.imbalance.check.interval.seconds",
+            "leader.imbalance.per.broker.percentage",
+            "unclean.leader.election.enable",
+            "min.insync.replicas",
+            "default.replication.factor",
+            "num.partitions",
+            "eligible.leader.replicas.enable",
+            "replica.high.watermark.checkpoint.interval.ms",
+            "sim.unflushed.window.ms",
+            $($group,)*
+            "controllers",
+            "controller.quorum.election.timeout.ms",
+            "controller.quorum.fetch.timeout.ms",
+            "controller.quorum.election.backoff.max.ms",
+            "controller.quorum.request.timeout.ms",
+            "log.segment.bytes",
+            "log.roll.ms",
+            "log.retention.ms",
+            "log.retention.bytes",
+            "log.cleanup.policy",
+            "log.cleaner.delete.retention.ms",
+            "log.cleaner.min.compaction.lag.ms",
+            "log.cleaner.min.cleanable.ratio",
+            "log.retention.check.interval.ms",
+            "log.cleaner.backoff.ms",
+        ]
+    };
+}
+
 impl BrokerConfig {
     #[cfg(feature = "groups")]
-    pub const KEYS: &'static [&'static str] = &[
-        "controller",
-        "kafka.version",
-        "high.watermark.rule",
-        "truncation",
-        "broker.session.timeout.ms",
-        "broker.heartbeat.interval.ms",
-        "zookeeper.session.timeout.ms",
-        "replica.lag.time.max.ms",
-        "replica.fetch.wait.max.ms",
-        "replica.fetch.backoff.ms",
-        "auto.leader.rebalance.enable",
-        "leader.imbalance.check.interval.seconds",
-        "leader.imbalance.per.broker.percentage",
-        "unclean.leader.election.enable",
-        "min.insync.replicas",
-        "default.replication.factor",
-        "num.partitions",
-        "eligible.leader.replicas.enable",
-        "replica.high.watermark.checkpoint.interval.ms",
-        "sim.unflushed.window.ms",
+    pub const KEYS: &'static [&'static str] = broker_keys!(
         "offsets.topic.num.partitions",
         "offsets.topic.replication.factor",
         "group.initial.rebalance.delay.ms",
@@ -219,40 +247,9 @@ impl BrokerConfig {
         "offsets.commit.timeout.ms",
         "offsets.retention.minutes",
         "offsets.retention.check.interval.ms",
-        "controllers",
-        "controller.quorum.election.timeout.ms",
-        "controller.quorum.fetch.timeout.ms",
-        "controller.quorum.election.backoff.max.ms",
-        "controller.quorum.request.timeout.ms",
-    ];
+    );
     #[cfg(not(feature = "groups"))]
-    pub const KEYS: &'static [&'static str] = &[
-        "controller",
-        "kafka.version",
-        "high.watermark.rule",
-        "truncation",
-        "broker.session.timeout.ms",
-        "broker.heartbeat.interval.ms",
-        "zookeeper.session.timeout.ms",
-        "replica.lag.time.max.ms",
-        "replica.fetch.wait.max.ms",
-        "replica.fetch.backoff.ms",
-        "auto.leader.rebalance.enable",
-        "leader.imbalance.check.interval.seconds",
-        "leader.imbalance.per.broker.percentage",
-        "unclean.leader.election.enable",
-        "min.insync.replicas",
-        "default.replication.factor",
-        "num.partitions",
-        "eligible.leader.replicas.enable",
-        "replica.high.watermark.checkpoint.interval.ms",
-        "sim.unflushed.window.ms",
-        "controllers",
-        "controller.quorum.election.timeout.ms",
-        "controller.quorum.fetch.timeout.ms",
-        "controller.quorum.election.backoff.max.ms",
-        "controller.quorum.request.timeout.ms",
-    ];
+    pub const KEYS: &'static [&'static str] = broker_keys!();
 
     /// Most controllers a quorum may have here.
     pub const MAX_CONTROLLERS: u32 = 9;
@@ -363,6 +360,7 @@ impl BrokerConfig {
                 self.controller_quorum_request_timeout_ms =
                     positive(parse_int(value, "milliseconds")?)?
             }
+            _ if key.starts_with("log.") => return self.log.set(key, value),
             #[cfg(feature = "groups")]
             _ => return self.group.set(key, value),
             #[cfg(not(feature = "groups"))]
@@ -423,6 +421,7 @@ impl BrokerConfig {
             "controller.quorum.request.timeout.ms" => {
                 self.controller_quorum_request_timeout_ms.to_string()
             }
+            _ if key.starts_with("log.") => return self.log.get(key),
             #[cfg(feature = "groups")]
             _ => return self.group.get(key),
             #[cfg(not(feature = "groups"))]
@@ -536,11 +535,24 @@ pub(crate) fn positive32(v: u32) -> Result<u32, ConfigError> {
 pub struct TopicConfig {
     pub min_insync_replicas: Option<u32>,
     pub unclean_leader_election_enable: Option<bool>,
+    /// The log's settings (`LogConfig`): segments, retention and compaction.
+    #[serde(default)]
+    pub log: TopicLogConfig,
 }
 
 impl TopicConfig {
-    pub const KEYS: &'static [&'static str] =
-        &["min.insync.replicas", "unclean.leader.election.enable"];
+    pub const KEYS: &'static [&'static str] = &[
+        "min.insync.replicas",
+        "unclean.leader.election.enable",
+        "segment.bytes",
+        "segment.ms",
+        "retention.ms",
+        "retention.bytes",
+        "cleanup.policy",
+        "delete.retention.ms",
+        "min.compaction.lag.ms",
+        "min.cleanable.dirty.ratio",
+    ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {
@@ -550,7 +562,7 @@ impl TopicConfig {
             "unclean.leader.election.enable" => {
                 self.unclean_leader_election_enable = Some(parse_bool(value)?)
             }
-            _ => return Err(ConfigError::UnknownKey),
+            _ => return self.log.set(key, value),
         }
         Ok(())
     }
@@ -561,9 +573,301 @@ impl TopicConfig {
             "unclean.leader.election.enable" => {
                 self.unclean_leader_election_enable.map(|v| v.to_string())
             }
+            _ => self.log.get(key),
+        }
+    }
+}
+
+/// Kafka's `cleanup.policy`: `delete` (retention), `compact`, or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CleanupPolicy {
+    pub delete: bool,
+    pub compact: bool,
+}
+
+impl CleanupPolicy {
+    pub const DELETE: CleanupPolicy = CleanupPolicy {
+        delete: true,
+        compact: false,
+    };
+
+    fn parse(value: &str) -> Result<Self, ConfigError> {
+        let mut p = CleanupPolicy {
+            delete: false,
+            compact: false,
+        };
+        for item in value.split(',') {
+            match item.trim() {
+                "delete" if !p.delete => p.delete = true,
+                "compact" if !p.compact => p.compact = true,
+                _ => {
+                    return Err(ConfigError::InvalidValue(
+                        "`delete`, `compact` or `compact,delete`".into(),
+                    ))
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match (self.compact, self.delete) {
+            (true, true) => "compact,delete",
+            (true, false) => "compact",
+            _ => "delete",
+        }
+    }
+}
+
+/// A `min.cleanable.dirty.ratio` between 0 and 1, kept in millionths so configs stay `Eq` and
+/// `Hash` and runs use no floating point.
+fn parse_ratio_ppm(value: &str) -> Result<u32, ConfigError> {
+    let bad = || ConfigError::InvalidValue("a ratio between 0 and 1, such as `0.5`".into());
+    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 6
+        || int.len() > 1
+    {
+        return Err(bad());
+    }
+    let int: u32 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let mut f = 0u32;
+    for i in 0..6 {
+        f = f * 10 + frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as u32);
+    }
+    let ppm = int * 1_000_000 + f;
+    if ppm > 1_000_000 {
+        return Err(bad());
+    }
+    Ok(ppm)
+}
+
+fn ratio_text(ppm: u32) -> String {
+    let s = format!("{}.{:06}", ppm / 1_000_000, ppm % 1_000_000);
+    let s = s.trim_end_matches('0');
+    if s.ends_with('.') {
+        format!("{s}0")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A signed long (Kafka's `LONG`) at least `min`.
+fn parse_long_at_least(value: &str, min: i64, what: &str) -> Result<i64, ConfigError> {
+    match value.parse::<i64>() {
+        Ok(v) if v >= min => Ok(v),
+        Ok(_) => Err(ConfigError::InvalidValue(format!(
+            "at least {min} ({what})"
+        ))),
+        Err(_) => Err(ConfigError::InvalidValue(format!(
+            "an integer from {min} to 2^63 - 1 ({what})"
+        ))),
+    }
+}
+
+/// `segment.bytes` and `log.segment.bytes`: at least 1 MiB since Kafka 4.0 (KIP-1030,
+/// KAFKA-16368; the topic-level minimum since KAFKA-19080), an `INT`.
+const MIN_SEGMENT_BYTES: u64 = 1024 * 1024;
+
+fn parse_segment_bytes(value: &str) -> Result<u64, ConfigError> {
+    let v = parse_int(value, "bytes")?;
+    if v < MIN_SEGMENT_BYTES {
+        return Err(ConfigError::InvalidValue(
+            "at least 1048576 (1 MiB, Kafka 4's minimum) (bytes)".into(),
+        ));
+    }
+    Ok(v)
+}
+
+/// The per-topic log settings (`LogConfig`'s topic keys); `None` inherits the broker's `log.*`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TopicLogConfig {
+    pub segment_bytes: Option<u64>,
+    pub segment_ms: Option<u64>,
+    pub retention_ms: Option<i64>,
+    pub retention_bytes: Option<i64>,
+    pub cleanup_policy: Option<CleanupPolicy>,
+    pub delete_retention_ms: Option<u64>,
+    pub min_compaction_lag_ms: Option<u64>,
+    pub min_cleanable_dirty_ratio_ppm: Option<u32>,
+}
+
+impl TopicLogConfig {
+    /// Ranges as `LogConfig.CONFIG` defines them.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "segment.bytes" => self.segment_bytes = Some(parse_segment_bytes(value)?),
+            "segment.ms" => self.segment_ms = Some(positive(parse_u64(value, "milliseconds")?)?),
+            "retention.ms" => {
+                self.retention_ms = Some(parse_long_at_least(
+                    value,
+                    -1,
+                    "milliseconds, -1: no limit",
+                )?)
+            }
+            "retention.bytes" => {
+                self.retention_bytes = Some(parse_long_at_least(
+                    value,
+                    i64::MIN,
+                    "bytes, negative: no limit",
+                )?)
+            }
+            "cleanup.policy" => self.cleanup_policy = Some(CleanupPolicy::parse(value)?),
+            "delete.retention.ms" => {
+                self.delete_retention_ms = Some(parse_u64(value, "milliseconds")?)
+            }
+            "min.compaction.lag.ms" => {
+                self.min_compaction_lag_ms = Some(parse_u64(value, "milliseconds")?)
+            }
+            "min.cleanable.dirty.ratio" => {
+                self.min_cleanable_dirty_ratio_ppm = Some(parse_ratio_ppm(value)?)
+            }
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "segment.bytes" => self.segment_bytes.map(|v| v.to_string()),
+            "segment.ms" => self.segment_ms.map(|v| v.to_string()),
+            "retention.ms" => self.retention_ms.map(|v| v.to_string()),
+            "retention.bytes" => self.retention_bytes.map(|v| v.to_string()),
+            "cleanup.policy" => self.cleanup_policy.map(|p| p.as_str().to_string()),
+            "delete.retention.ms" => self.delete_retention_ms.map(|v| v.to_string()),
+            "min.compaction.lag.ms" => self.min_compaction_lag_ms.map(|v| v.to_string()),
+            "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio_ppm.map(ratio_text),
             _ => None,
         }
     }
+}
+
+/// The broker's log defaults (`ServerLogConfigs`, `CleanerConfig`), which topics inherit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BrokerLogConfig {
+    /// `log.segment.bytes` (1 GiB).
+    pub segment_bytes: u64,
+    /// `log.roll.ms` (`log.roll.hours` = 168: 7 days).
+    pub roll_ms: u64,
+    /// `log.retention.ms` (`log.retention.hours` = 168: 7 days); -1 keeps everything.
+    pub retention_ms: i64,
+    /// `log.retention.bytes` (-1: no limit).
+    pub retention_bytes: i64,
+    pub cleanup_policy: CleanupPolicy,
+    /// `log.cleaner.delete.retention.ms` (1 day).
+    pub delete_retention_ms: u64,
+    /// `log.cleaner.min.compaction.lag.ms` (0).
+    pub min_compaction_lag_ms: u64,
+    /// `log.cleaner.min.cleanable.ratio` (0.5), in millionths.
+    pub min_cleanable_ratio_ppm: u32,
+    /// `log.retention.check.interval.ms` (5 minutes).
+    pub retention_check_interval_ms: u64,
+    /// `log.cleaner.backoff.ms` (15 s).
+    pub cleaner_backoff_ms: u64,
+}
+
+impl Default for BrokerLogConfig {
+    fn default() -> Self {
+        BrokerLogConfig {
+            segment_bytes: 1024 * 1024 * 1024,
+            roll_ms: 7 * 24 * 3_600_000,
+            retention_ms: 7 * 24 * 3_600_000,
+            retention_bytes: -1,
+            cleanup_policy: CleanupPolicy::DELETE,
+            delete_retention_ms: 24 * 3_600_000,
+            min_compaction_lag_ms: 0,
+            min_cleanable_ratio_ppm: 500_000,
+            retention_check_interval_ms: 300_000,
+            cleaner_backoff_ms: 15_000,
+        }
+    }
+}
+
+impl BrokerLogConfig {
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "log.segment.bytes" => self.segment_bytes = parse_segment_bytes(value)?,
+            "log.roll.ms" => self.roll_ms = positive(parse_u64(value, "milliseconds")?)?,
+            "log.retention.ms" => {
+                self.retention_ms = parse_long_at_least(value, -1, "milliseconds, -1: no limit")?
+            }
+            "log.retention.bytes" => {
+                self.retention_bytes =
+                    parse_long_at_least(value, i64::MIN, "bytes, negative: no limit")?
+            }
+            "log.cleanup.policy" => self.cleanup_policy = CleanupPolicy::parse(value)?,
+            "log.cleaner.delete.retention.ms" => {
+                self.delete_retention_ms = parse_u64(value, "milliseconds")?
+            }
+            "log.cleaner.min.compaction.lag.ms" => {
+                self.min_compaction_lag_ms = parse_u64(value, "milliseconds")?
+            }
+            "log.cleaner.min.cleanable.ratio" => {
+                self.min_cleanable_ratio_ppm = parse_ratio_ppm(value)?
+            }
+            "log.retention.check.interval.ms" => {
+                self.retention_check_interval_ms = positive(parse_u64(value, "milliseconds")?)?
+            }
+            "log.cleaner.backoff.ms" => self.cleaner_backoff_ms = parse_u64(value, "milliseconds")?,
+            _ => return Err(ConfigError::UnknownKey),
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "log.segment.bytes" => self.segment_bytes.to_string(),
+            "log.roll.ms" => self.roll_ms.to_string(),
+            "log.retention.ms" => self.retention_ms.to_string(),
+            "log.retention.bytes" => self.retention_bytes.to_string(),
+            "log.cleanup.policy" => self.cleanup_policy.as_str().to_string(),
+            "log.cleaner.delete.retention.ms" => self.delete_retention_ms.to_string(),
+            "log.cleaner.min.compaction.lag.ms" => self.min_compaction_lag_ms.to_string(),
+            "log.cleaner.min.cleanable.ratio" => ratio_text(self.min_cleanable_ratio_ppm),
+            "log.retention.check.interval.ms" => self.retention_check_interval_ms.to_string(),
+            "log.cleaner.backoff.ms" => self.cleaner_backoff_ms.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// A topic's effective log settings: its own, else these defaults.
+    pub fn resolve(&self, t: &TopicLogConfig) -> LogConfig {
+        LogConfig {
+            segment_bytes: t.segment_bytes.unwrap_or(self.segment_bytes),
+            segment_ms: t.segment_ms.unwrap_or(self.roll_ms),
+            retention_ms: t.retention_ms.unwrap_or(self.retention_ms),
+            retention_bytes: t.retention_bytes.unwrap_or(self.retention_bytes),
+            cleanup: t.cleanup_policy.unwrap_or(self.cleanup_policy),
+            delete_retention_ms: t.delete_retention_ms.unwrap_or(self.delete_retention_ms),
+            min_compaction_lag_ms: t
+                .min_compaction_lag_ms
+                .unwrap_or(self.min_compaction_lag_ms),
+            min_cleanable_ratio_ppm: t
+                .min_cleanable_dirty_ratio_ppm
+                .unwrap_or(self.min_cleanable_ratio_ppm),
+        }
+    }
+}
+
+/// A partition's effective log settings (Kafka's `LogConfig` after inheriting broker defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogConfig {
+    pub segment_bytes: u64,
+    pub segment_ms: u64,
+    /// Negative: no time limit.
+    pub retention_ms: i64,
+    /// Negative: no size limit.
+    pub retention_bytes: i64,
+    pub cleanup: CleanupPolicy,
+    pub delete_retention_ms: u64,
+    pub min_compaction_lag_ms: u64,
+    pub min_cleanable_ratio_ppm: u32,
 }
 
 /// The producer's `acks`.

@@ -153,6 +153,10 @@ pub struct ProducerSpec {
     pub stop: Option<SimTime>,
     /// Stop after this many records.
     pub count: Option<u64>,
+    /// Every record has a null value: a tombstone (`value=null`), which deletes its key from a
+    /// compacted topic.
+    #[serde(default)]
+    pub null_value: bool,
 }
 
 impl ProducerSpec {
@@ -169,6 +173,7 @@ impl ProducerSpec {
             start: SimTime::ZERO,
             stop: None,
             count: None,
+            null_value: false,
         }
     }
 }

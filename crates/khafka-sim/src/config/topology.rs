@@ -39,6 +39,43 @@ pub struct Topology {
     pub config: BrokerConfig,
     pub topics: Vec<TopicInfo>,
     pub parts: Vec<PartInfo>,
+    /// What brokers know of each producer's records, by producer index: the bytes of a record's
+    /// value and its key set (the log's segment sizes and the cleaner's keys read them; in Kafka
+    /// both travel inside the record batch).
+    pub producers: Vec<ProducerRecords>,
+    /// Each topic's effective log settings, resolved once (every append reads them): kept in step
+    /// by [`Topology::set_topic_config`].
+    #[serde(skip)]
+    logs: Vec<crate::config::LogConfig>,
+}
+
+/// The records a producer writes, as far as a broker's log sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProducerRecords {
+    pub keys: crate::spec::KeySpec,
+    /// Bytes of each record's value (0 for tombstones: `value=null`).
+    pub value_bytes: u32,
+    /// Every record is a tombstone (a null value).
+    pub null_value: bool,
+}
+
+impl ProducerRecords {
+    /// Writes key `i` of this producer's key set into `out` (as `StringSerializer` would write it).
+    pub fn write_key(&self, i: u32, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        match &self.keys {
+            crate::spec::KeySpec::None => {}
+            crate::spec::KeySpec::Range { prefix, lo, .. } => {
+                let _ = write!(out, "{prefix}{}", lo + i as u64);
+            }
+            crate::spec::KeySpec::List(keys) => {
+                if let Some(k) = keys.get(i as usize) {
+                    out.push_str(k);
+                }
+            }
+        }
+    }
 }
 
 impl Topology {
@@ -82,13 +119,46 @@ impl Topology {
         }
         #[cfg(feature = "groups")]
         crate::coordinator::group::offsets_topic::add_to(spec, &racks, &mut topics, &mut parts);
+        let logs = topics
+            .iter()
+            .map(|t| spec.cluster.config.log.resolve(&t.config.log))
+            .collect();
         Topology {
             brokers: n,
             racks,
             config: spec.cluster.config.clone(),
+            logs,
             topics,
             parts,
+            producers: spec
+                .producers
+                .iter()
+                .map(|p| ProducerRecords {
+                    keys: p.keys.clone(),
+                    value_bytes: if p.null_value { 0 } else { p.record_size },
+                    null_value: p.null_value,
+                })
+                .collect(),
         }
+    }
+
+    /// A partition's effective log settings (`LogConfig`: the topic's, else the broker's).
+    pub fn log_config(&self, part: PartIdx) -> crate::config::LogConfig {
+        self.logs[self.parts[part as usize].topic as usize]
+    }
+
+    /// Sets a topic's config key at run time (`kafka-configs --alter`), keeping its resolved log
+    /// settings in step.
+    pub fn set_topic_config(
+        &mut self,
+        topic: u32,
+        key: &str,
+        value: &str,
+    ) -> Result<(), crate::config::ConfigError> {
+        let t = &mut self.topics[topic as usize];
+        let r = t.config.set(key, value);
+        self.logs[topic as usize] = self.config.log.resolve(&t.config.log);
+        r
     }
 
     /// The partition's name (`orders-0`), shared: cloning it does not allocate.

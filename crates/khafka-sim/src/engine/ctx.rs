@@ -57,6 +57,10 @@ pub enum Timer {
         part: crate::msg::PartIdx,
         partition_epoch: u32,
     },
+    /// `log.retention.check.interval.ms`: delete old segments (`LogManager.cleanupLogs`).
+    RetentionCheck,
+    /// The log cleaner thread wakes (`log.cleaner.backoff.ms` after it found nothing to clean).
+    CleanerWake,
     /// The group coordinator's earliest deadline (loads, sessions, join and sync phases, writes).
     #[cfg(feature = "groups")]
     GroupCoordinatorCheck {

@@ -834,7 +834,7 @@ impl Sim {
             Fault::SetTopicConfig { topic, key, value } => {
                 if let Some(t) = self.topo.topic_index(&topic) {
                     // Validated by the scenario parser; an invalid pair is ignored here.
-                    let _ = self.topo.topics[t as usize].config.set(&key, &value);
+                    let _ = self.topo.set_topic_config(t, &key, &value);
                 }
             }
             Fault::CrashController { controller } => {

@@ -17,6 +17,11 @@
 use crate::chunked::ChunkVec;
 use serde::Serialize;
 
+use super::BATCH_OVERHEAD_BYTES as BATCH_HEADER_BYTES;
+
+/// A stored batch's max timestamp when it has none.
+const NO_TIMESTAMP: u64 = u64::MAX;
+
 /// Identifies a record a producer sent, across the whole run (in send order).
 pub type RecordId = u64;
 
@@ -97,6 +102,11 @@ pub struct BatchStore {
     /// what a fetch response carrying it adds (`protocol/wire.rs`). Beside the headers, which
     /// stay 32 bytes.
     sizes: ChunkVec<u32>,
+    /// Each batch's largest record timestamp in ms (`RecordBatch.maxTimestamp`, CreateTime: the
+    /// producer's send time), which time-based retention and rolling read;
+    /// [`NO_TIMESTAMP`] for batches without one (coordinator records), which the appending
+    /// replica stamps with its own clock.
+    max_timestamps: ChunkVec<u64>,
     /// The content of `__consumer_offsets` records (ids with bit 31 set,
     /// [`super::coordinator_record`]); empty in a run without consumer groups.
     #[cfg(feature = "groups")]
@@ -106,8 +116,10 @@ pub struct BatchStore {
 impl BatchStore {
     /// Bytes a clone of the store copies rather than shares.
     pub(crate) fn clone_bytes(&self) -> u64 {
-        let own =
-            self.batches.clone_bytes() + self.record_ids.clone_bytes() + self.sizes.clone_bytes();
+        let own = self.batches.clone_bytes()
+            + self.record_ids.clone_bytes()
+            + self.sizes.clone_bytes()
+            + self.max_timestamps.clone_bytes();
         #[cfg(feature = "groups")]
         let own = own + self.coordinator.clone_bytes();
         own
@@ -124,10 +136,12 @@ impl BatchStore {
         stamp: Option<ProducerStamp>,
     ) -> BatchId {
         let bytes = 61 + 64 * records.len() as u64;
-        self.add_sized(base_offset, leader_epoch, records, stamp, bytes)
+        self.add_sized(base_offset, leader_epoch, records, stamp, bytes, None)
     }
 
-    /// Stores a batch of `bytes` on the wire a leader appends at `base_offset`, and returns its id.
+    /// Stores a batch of `bytes` on the wire, its largest record timestamp `max_timestamp_ms`
+    /// (`None`: none, see [`BatchStore::max_timestamp_ms`]), a leader appends at `base_offset`,
+    /// and returns its id.
     pub fn add_sized(
         &mut self,
         base_offset: u64,
@@ -135,6 +149,7 @@ impl BatchStore {
         records: &[RecordId],
         stamp: Option<ProducerStamp>,
         bytes: u64,
+        max_timestamp_ms: Option<u64>,
     ) -> BatchId {
         assert!(!records.is_empty(), "a batch holds at least one record");
         let first_record = u32::try_from(self.record_ids.len())
@@ -159,7 +174,39 @@ impl BatchStore {
             producer_epoch: stamp.producer_epoch,
         });
         self.sizes.push(bytes.min(u32::MAX as u64) as u32);
+        self.max_timestamps
+            .push(max_timestamp_ms.map_or(NO_TIMESTAMP, |t| t.min(NO_TIMESTAMP - 1)));
         id
+    }
+
+    /// Stores what the cleaner keeps of batch `id`: its records `skip..skip + count`, at their
+    /// offsets, with the same header (the sequence shifted to the first kept record). The piece
+    /// shares the original's record ids (no copy): a cleaned log costs 32 bytes per piece.
+    pub fn add_piece(&mut self, id: BatchId, skip: u32, count: u32) -> BatchId {
+        let b = *self.get(id);
+        assert!(count > 0 && skip + count <= b.count, "a piece of the batch");
+        let piece = BatchId::try_from(self.batches.len()).expect("fewer than 2^32 stored batches");
+        self.batches.push(StoredBatch {
+            base_offset: b.base_offset + skip as u64,
+            first_record: b.first_record + skip,
+            count,
+            base_sequence: b.sequence_at(skip),
+            ..b
+        });
+        // The header and the kept records' share of the original's record bytes (their own
+        // sizes are not kept); the original's max timestamp, an upper bound of the kept records'.
+        let whole = self.bytes(id);
+        let records = whole.saturating_sub(BATCH_HEADER_BYTES);
+        self.sizes.push(
+            (BATCH_HEADER_BYTES + records * count as u64 / b.count as u64).min(u32::MAX as u64)
+                as u32,
+        );
+        let ts = *self
+            .max_timestamps
+            .get(id as usize)
+            .expect("a stored batch");
+        self.max_timestamps.push(ts);
+        piece
     }
 
     #[cfg(feature = "groups")]
@@ -206,6 +253,16 @@ impl BatchStore {
     #[inline]
     pub fn bytes(&self, id: BatchId) -> u64 {
         *self.sizes.get(id as usize).expect("a stored batch") as u64
+    }
+
+    /// Batch `id`'s largest record timestamp in ms, if it has one.
+    #[inline]
+    pub fn max_timestamp_ms(&self, id: BatchId) -> Option<u64> {
+        let t = *self
+            .max_timestamps
+            .get(id as usize)
+            .expect("a stored batch");
+        (t != NO_TIMESTAMP).then_some(t)
     }
 
     /// The id of the record at `index` of batch `id`.

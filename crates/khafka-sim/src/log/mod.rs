@@ -3,6 +3,7 @@
 //! producers' state kept from it (`ProducerStateManager`).
 
 mod batch;
+pub mod cleaner;
 #[cfg(feature = "groups")]
 pub mod coordinator_record;
 pub mod producer_state;

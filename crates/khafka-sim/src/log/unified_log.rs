@@ -29,11 +29,121 @@ impl Serialize for LogEntry {
     }
 }
 
+/// What a segment needs to know of a batch: its size (Kafka's 61-byte batch header plus its
+/// records' values, the engine's `record.size`; no keys or per-record overhead) and its largest
+/// record timestamp (ms: the producer's send time, `CreateTime`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchMeta {
+    pub bytes: u64,
+    pub max_timestamp_ms: u64,
+}
+
+/// Kafka's `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`: a batch header's bytes.
+pub const BATCH_OVERHEAD_BYTES: u64 = 61;
+
+/// When a new segment is rolled (`LogSegment.shouldRoll`): `segment.bytes` and `segment.ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RollConfig {
+    pub segment_bytes: u64,
+    pub segment_ms: u64,
+}
+
+impl RollConfig {
+    /// Never rolls (tests that build logs by hand).
+    pub const NEVER: RollConfig = RollConfig {
+        segment_bytes: u64::MAX,
+        segment_ms: u64::MAX,
+    };
+}
+
+/// One segment of the live log (Kafka's `LogSegment`, without files or indexes): where it starts,
+/// its size, its batches, and its timestamps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    pub base_offset: u64,
+    pub bytes: u64,
+    pub batches: u32,
+    /// The first batch's largest timestamp (`rollingBasedTimestamp`, what `segment.ms` counts from).
+    pub first_batch_timestamp_ms: u64,
+    /// The largest record timestamp (`largestTimestamp`, what `retention.ms` reads).
+    pub max_timestamp_ms: u64,
+}
+
+/// A batch the cleaner kept (whole, or a piece of it), with its delete horizon (KIP-534: set at
+/// the first cleaning of a batch holding a tombstone, `u64::MAX` for none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[repr(C, packed(4))]
+pub struct CleanedEntry {
+    pub batch: BatchId,
+    pub delete_horizon_ms: u64,
+}
+
+/// Why segments were deleted (`SegmentDeletionReason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletionReason {
+    /// Wholly below the log start offset (`deleteLogStartOffsetBreachedSegments`).
+    LogStartOffset,
+    /// `retention.bytes` (`deleteRetentionSizeBreachedSegments`).
+    RetentionBytes,
+    /// `retention.ms` (`deleteRetentionMsBreachedSegments`).
+    RetentionMs,
+}
+
+/// Segments deleted in one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deletion {
+    pub reason: DeletionReason,
+    pub segments: u32,
+    /// The log start offset before and after.
+    pub old_log_start: u64,
+    pub log_start_offset: u64,
+    /// Whether the active segment was rolled first ("we must always have at least one segment").
+    pub rolled: bool,
+}
+
+/// What `deleteOldSegments` reads of a partition's `LogConfig`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetentionConfig {
+    /// `cleanup.policy` contains `delete`.
+    pub delete: bool,
+    /// Negative: no limit.
+    pub retention_ms: i64,
+    /// Negative: no limit.
+    pub retention_bytes: i64,
+}
+
+impl Segment {
+    fn empty(base_offset: u64) -> Segment {
+        Segment {
+            base_offset,
+            bytes: 0,
+            batches: 0,
+            first_batch_timestamp_ms: 0,
+            max_timestamp_ms: 0,
+        }
+    }
+
+    fn add(&mut self, meta: BatchMeta) {
+        if self.batches == 0 {
+            self.first_batch_timestamp_ms = meta.max_timestamp_ms;
+        }
+        self.batches += 1;
+        self.bytes += meta.bytes;
+        self.max_timestamp_ms = self.max_timestamp_ms.max(meta.max_timestamp_ms);
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Log {
-    /// The batches, in offset order, contiguous from the log start offset.
+    /// Every batch appended and not truncated away, in offset order: the replica's history, which
+    /// the verdicts read. Retention and compaction do not remove entries here; they move the log
+    /// start offset and replace the cleaned part of the live log (`cleaned`).
     batches: ChunkVec<LogEntry>,
-    /// Offset of the first record (0 until retention deletes segments).
+    /// Offset the history starts at (0, or the leader's log start after a follower truncated
+    /// fully: `truncateFullyAndStartAt`).
+    history_start: u64,
+    /// Offset of the first readable record (moved by retention, or learned from the leader).
     log_start_offset: u64,
     log_end_offset: u64,
     /// `(epoch, start_offset)`, strictly increasing in both.
@@ -44,6 +154,20 @@ pub struct Log {
     /// Epoch of the last batch, kept with the batches: a follower sends it with every fetch.
     #[serde(skip)]
     last_epoch: Option<u32>,
+    /// The live segments, oldest first; the last is the active one. Empty until the first append.
+    segments: Vec<Segment>,
+    /// The live log below `clean_end`: what the cleaner kept, in offset order.
+    cleaned: ChunkVec<CleanedEntry>,
+    /// The cleaner's checkpoint: offsets below it (and at or above the log start) are read from
+    /// `cleaned`, the others from the history.
+    clean_end: u64,
+    /// The largest timestamp of a record this replica deleted by moving its log start (kept by the
+    /// broker from the records themselves, for the retention invariant).
+    #[serde(skip)]
+    pub deleted_max_timestamp_ms: Option<u64>,
+    /// `truncations` when the cleaner last installed its result (for the compaction invariant).
+    #[serde(skip)]
+    pub cleaned_at_truncations: u64,
 }
 
 impl Log {
@@ -60,15 +184,38 @@ impl Log {
         self.log_start_offset
     }
 
-    /// The log's batches, oldest first.
+    /// Where the history starts (see [`Log::batches`]).
+    pub fn history_start(&self) -> u64 {
+        self.history_start
+    }
+
+    /// The live segments, oldest first (the last is the active segment).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The cleaner's checkpoint: the first offset not cleaned yet.
+    pub fn clean_end(&self) -> u64 {
+        self.clean_end
+    }
+
+    /// The live log's size in bytes (`UnifiedLog.size`).
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.bytes).sum()
+    }
+
+    /// The history's batches, oldest first: every batch appended and not truncated away, including
+    /// those retention or the cleaner removed from the live log (read it with
+    /// [`Log::live_batches_from`]).
     pub fn batches(&self) -> &ChunkVec<LogEntry> {
         &self.batches
     }
 
-    /// Index (in [`Log::batches`]) of the batch holding `offset`, searching from the end (reads
-    /// are almost always near it).
+    /// Index (in [`Log::batches`]) of the last batch starting at or before `offset`, searching
+    /// from the end (reads are almost always near it); `None` outside the history. With gaps (a
+    /// follower that copied cleaned batches) the batch may end before `offset`.
     pub fn batch_index_of(&self, offset: u64, store: &BatchStore) -> Option<usize> {
-        if offset < self.log_start_offset || offset >= self.log_end_offset {
+        if offset < self.history_start || offset >= self.log_end_offset || self.batches.is_empty() {
             return None;
         }
         let base = |i: usize| {
@@ -76,6 +223,9 @@ impl Log {
                 .get(self.batches.get(i).expect("in range").batch)
                 .base_offset
         };
+        if base(0) > offset {
+            return None;
+        }
         let n = self.batches.len();
         // Gallop back from the end, then binary-search the bracket.
         let mut step = 1;
@@ -98,15 +248,101 @@ impl Log {
         Some(lo)
     }
 
-    /// The record at `offset`.
+    /// Index of the first history batch ending after `offset`.
+    fn history_index_from(&self, offset: u64, store: &BatchStore) -> usize {
+        match self.batch_index_of(offset, store) {
+            Some(i) => {
+                let e = self.batches.get(i).expect("in range");
+                if store.get(e.batch).next_offset() > offset {
+                    i
+                } else {
+                    i + 1
+                }
+            }
+            None if offset >= self.log_end_offset => self.batches.len(),
+            None => 0,
+        }
+    }
+
+    /// The batches a read from `offset` returns, in offset order: the cleaned part below the
+    /// cleaner's checkpoint, then the history; nothing below the log start offset. The first one
+    /// holds `offset` or, in a gap the cleaner left, starts after it.
+    pub fn live_batches_from<'a>(
+        &'a self,
+        offset: u64,
+        store: &'a BatchStore,
+    ) -> impl Iterator<Item = BatchId> + 'a {
+        let from = offset.max(self.log_start_offset);
+        let pieces = if from < self.clean_end {
+            // The first kept batch ending after `from` (binary search over the pieces).
+            let (mut lo, mut hi) = (0, self.cleaned.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let id = self.cleaned.get(mid).expect("in range").batch;
+                if store.get(id).next_offset() <= from {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        } else {
+            self.cleaned.len()
+        };
+        let history = self.history_index_from(from.max(self.clean_end), store);
+        self.cleaned
+            .range(pieces, self.cleaned.len())
+            .map(|e| e.batch)
+            .chain(
+                self.batches
+                    .range(history, self.batches.len())
+                    .map(|e| e.batch),
+            )
+    }
+
+    /// The live batches of `[from, to)` with their delete horizons (`u64::MAX`: none), for the
+    /// cleaner: whole batches starting below `to`.
+    pub fn live_entries(&self, from: u64, to: u64, store: &BatchStore) -> Vec<CleanedEntry> {
+        let from = from.max(self.log_start_offset);
+        let mut out = Vec::new();
+        if from < self.clean_end {
+            for e in self.cleaned.iter() {
+                let b = store.get(e.batch);
+                if b.next_offset() <= from {
+                    continue;
+                }
+                if b.base_offset >= to {
+                    return out;
+                }
+                out.push(*e);
+            }
+        }
+        let start = self.history_index_from(from.max(self.clean_end), store);
+        for e in self.batches.range(start, self.batches.len()) {
+            if store.get(e.batch).base_offset >= to {
+                break;
+            }
+            out.push(CleanedEntry {
+                batch: e.batch,
+                delete_horizon_ms: u64::MAX,
+            });
+        }
+        out
+    }
+
+    /// The record at `offset` in the history.
     pub fn get(&self, offset: u64, store: &BatchStore) -> Option<LogRecord> {
         let i = self.batch_index_of(offset, store)?;
         let id = self.batches.get(i)?.batch;
-        let index = (offset - store.get(id).base_offset) as u32;
+        let b = store.get(id);
+        if offset >= b.next_offset() {
+            return None;
+        }
+        let index = (offset - b.base_offset) as u32;
         Some(store.record(id, index))
     }
 
-    /// Records at offsets `[from, to)`, with their offsets.
+    /// Records of the history at offsets `[from, to)`, with their offsets.
     pub fn records_in<'a>(
         &'a self,
         from: u64,
@@ -114,12 +350,11 @@ impl Log {
         store: &'a BatchStore,
     ) -> impl Iterator<Item = (u64, LogRecord)> + 'a {
         let to = to.min(self.log_end_offset);
-        let first = if from < to {
-            self.batch_index_of(from.max(self.log_start_offset), store)
+        let start = if from < to {
+            self.history_index_from(from, store)
         } else {
-            None
+            self.batches.len()
         };
-        let start = first.unwrap_or(self.batches.len());
         self.batches
             .range(start, self.batches.len())
             .map_while(move |e| {
@@ -133,8 +368,8 @@ impl Log {
             })
     }
 
-    /// Calls `f(offset, record id)` for the records at offsets `[from, to)`: the verdict counts' walk,
-    /// a tight loop over the stored ids.
+    /// Calls `f(offset, record id)` for the history's records at offsets `[from, to)`: the verdict
+    /// counts' walk, a tight loop over the stored ids.
     pub fn for_each_record_id(
         &self,
         from: u64,
@@ -143,13 +378,11 @@ impl Log {
         mut f: impl FnMut(u64, RecordId),
     ) {
         let to = to.min(self.log_end_offset);
-        let from = from.max(self.log_start_offset);
+        let from = from.max(self.history_start);
         if from >= to {
             return;
         }
-        let Some(first) = self.batch_index_of(from, store) else {
-            return;
-        };
+        let first = self.history_index_from(from, store);
         let mut stop = false;
         self.batches.for_each_in(first, self.batches.len(), |e| {
             if stop {
@@ -171,12 +404,12 @@ impl Log {
         });
     }
 
-    /// Every record, with its offset.
+    /// Every record of the history, with its offset.
     pub fn records<'a>(
         &'a self,
         store: &'a BatchStore,
     ) -> impl Iterator<Item = (u64, LogRecord)> + 'a {
-        self.records_in(self.log_start_offset, self.log_end_offset, store)
+        self.records_in(self.history_start, self.log_end_offset, store)
     }
 
     pub fn epoch_cache(&self) -> &[(u32, u64)] {
@@ -206,11 +439,32 @@ impl Log {
     }
 
     /// Appends stored batch `id`, which must start at the LEO and whose epoch must not be below the
-    /// cache's latest; returns its base offset.
+    /// cache's latest; returns its base offset. Segments roll as [`Log::append_with`] with
+    /// [`RollConfig::NEVER`].
     pub fn append(&mut self, id: BatchId, store: &BatchStore, now_us: u64) -> u64 {
+        self.append_with(id, store, now_us, BatchMeta::default(), RollConfig::NEVER)
+            .0
+    }
+
+    /// Appends stored batch `id` at or after the LEO (after it only when a follower copies a
+    /// leader's cleaned log, which has gaps), rolling a new segment first when `roll` says so
+    /// (`UnifiedLog.maybeRoll`, `LogSegment.shouldRoll`); returns its base offset and whether a
+    /// segment was rolled.
+    pub fn append_with(
+        &mut self,
+        id: BatchId,
+        store: &BatchStore,
+        now_us: u64,
+        meta: BatchMeta,
+        roll: RollConfig,
+    ) -> (u64, bool) {
         let b = store.get(id);
-        let offset = self.log_end_offset;
-        assert_eq!(b.base_offset, offset, "a batch is appended at the LEO");
+        let offset = b.base_offset;
+        assert!(
+            offset >= self.log_end_offset,
+            "a batch is appended at or after the LEO"
+        );
+        let leo = self.log_end_offset;
         match self.epoch_cache.last() {
             Some(&(e, _)) if e == b.leader_epoch => {}
             _ => {
@@ -221,7 +475,7 @@ impl Log {
                 while self
                     .epoch_cache
                     .last()
-                    .is_some_and(|&(_, start)| start >= offset)
+                    .is_some_and(|&(_, start)| start >= leo)
                 {
                     self.epoch_cache.pop();
                 }
@@ -230,37 +484,275 @@ impl Log {
                 }
             }
         }
+        let rolled = self.maybe_roll(offset, meta, roll);
+        let seg = self
+            .segments
+            .last_mut()
+            .expect("maybe_roll leaves a segment");
+        if seg.batches == 0 {
+            seg.first_batch_timestamp_ms = meta.max_timestamp_ms;
+        }
+        seg.batches += 1;
+        seg.bytes += meta.bytes;
+        seg.max_timestamp_ms = seg.max_timestamp_ms.max(meta.max_timestamp_ms);
         self.batches.push(LogEntry {
             batch: id,
             append_us: now_us,
         });
         self.log_end_offset = b.next_offset();
         self.last_epoch = Some(b.leader_epoch);
-        offset
+        (offset, rolled)
+    }
+
+    /// `LogSegment.shouldRoll` before appending a batch at `base`: the active segment is full
+    /// (`size > segment.bytes - batch size`) or, when it holds a batch, the batch's largest
+    /// timestamp is more than `segment.ms` after its first batch's (no `segment.jitter.ms`).
+    fn maybe_roll(&mut self, base: u64, meta: BatchMeta, roll: RollConfig) -> bool {
+        let roll_now = match self.segments.last() {
+            None => {
+                self.segments
+                    .push(Segment::empty(self.log_end_offset.min(base)));
+                return false;
+            }
+            Some(seg) if seg.batches == 0 => false,
+            Some(seg) => {
+                let full = seg.bytes as i128 > roll.segment_bytes as i128 - meta.bytes as i128;
+                let waited = meta.max_timestamp_ms as i128 - seg.first_batch_timestamp_ms as i128;
+                full || waited > roll.segment_ms as i128
+            }
+        };
+        if roll_now {
+            self.segments.push(Segment::empty(base));
+        }
+        roll_now
+    }
+
+    /// Truncates to `offset`, keeping the batches that end at or before it, and returns the new
+    /// LEO (segments recounted with [`BatchMeta::default`]; see [`Log::truncate_to_with`]).
+    pub fn truncate_to(&mut self, offset: u64, store: &BatchStore) -> u64 {
+        self.truncate_to_with(offset, store, &|_| BatchMeta::default())
     }
 
     /// Truncates to `offset`, keeping the batches that end at or before it, and returns the new
     /// LEO. As in Kafka (`LogSegment.truncateTo` removes from the position of the batch holding the
     /// offset), a batch holding `offset` goes whole; the offsets Kafka truncates to (epoch ends, a
-    /// leader's LEO, the high watermark) are batch boundaries.
-    pub fn truncate_to(&mut self, offset: u64, store: &BatchStore) -> u64 {
+    /// leader's LEO, the high watermark) are batch boundaries. Segments above the new end go; the
+    /// one it falls in is recounted with `meta`.
+    pub fn truncate_to_with(
+        &mut self,
+        offset: u64,
+        store: &BatchStore,
+        meta: &dyn Fn(BatchId) -> BatchMeta,
+    ) -> u64 {
         if offset >= self.log_end_offset {
             return self.log_end_offset;
         }
-        let keep = self
-            .batch_index_of(offset.max(self.log_start_offset), store)
-            .unwrap_or_default();
+        let keep = match self.batch_index_of(offset, store) {
+            Some(i) => {
+                let e = self.batches.get(i).expect("in range");
+                if store.get(e.batch).next_offset() <= offset {
+                    i + 1
+                } else {
+                    i
+                }
+            }
+            None => 0,
+        };
         self.batches.truncate(keep);
         let new_leo = match self.batches.last() {
             Some(e) => store.get(e.batch).next_offset(),
-            None => self.log_start_offset,
+            None => self.history_start,
         };
         self.log_end_offset = new_leo;
+        // Below the log start offset nothing is left to read: the log starts again at its end
+        // (`UnifiedLog.truncateTo` → `truncateFullyAndStartAt`).
+        self.log_start_offset = self.log_start_offset.min(new_leo);
         self.last_epoch = self.batches.last().map(|e| store.get(e.batch).leader_epoch);
         self.truncations += 1;
         self.epoch_cache.retain(|&(_, start)| start < new_leo);
         self.high_watermark = self.high_watermark.min(new_leo);
+        // The cleaned part above the new end goes too.
+        if self.clean_end > new_leo {
+            let mut n = self.cleaned.len();
+            while n > 0
+                && store
+                    .get(self.cleaned.get(n - 1).expect("in range").batch)
+                    .next_offset()
+                    > new_leo
+            {
+                n -= 1;
+            }
+            self.cleaned.truncate(n);
+            self.clean_end = new_leo;
+        }
+        while self
+            .segments
+            .last()
+            .is_some_and(|s| s.base_offset >= new_leo && self.segments.len() > 1)
+        {
+            self.segments.pop();
+        }
+        if let Some(last) = self.segments.last().copied() {
+            let mut seg = Segment::empty(last.base_offset.min(new_leo));
+            for id in self.live_batches_from(seg.base_offset, store) {
+                if store.get(id).base_offset >= new_leo {
+                    break;
+                }
+                seg.add(meta(id));
+            }
+            *self.segments.last_mut().expect("just read") = seg;
+        }
         new_leo
+    }
+
+    /// Empties the log and starts it at `offset` (`UnifiedLog.truncateFullyAndStartAt`): a
+    /// follower whose log ends below its leader's log start offset.
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64) {
+        self.batches.truncate(0);
+        self.cleaned.truncate(0);
+        self.segments.clear();
+        self.epoch_cache.clear();
+        self.history_start = offset;
+        self.log_start_offset = offset;
+        self.log_end_offset = offset;
+        self.clean_end = offset;
+        self.high_watermark = offset;
+        self.last_epoch = None;
+        self.truncations += 1;
+    }
+
+    /// `UnifiedLog.maybeIncrementLogStartOffset`: moves the log start forward, never past the
+    /// high watermark; the leader-epoch cache forgets what lies before it
+    /// (`LeaderEpochFileCache.truncateFromStart`). Returns whether it moved.
+    pub fn maybe_increment_log_start(&mut self, offset: u64) -> bool {
+        let offset = offset.min(self.high_watermark);
+        if offset <= self.log_start_offset {
+            return false;
+        }
+        self.log_start_offset = offset;
+        // The last entry starting at or below the new start now starts there.
+        let first_kept = self
+            .epoch_cache
+            .iter()
+            .rposition(|&(_, start)| start <= offset);
+        if let Some(i) = first_kept {
+            self.epoch_cache.drain(..i);
+            self.epoch_cache[0].1 = offset;
+        }
+        true
+    }
+
+    /// `UnifiedLog.deleteOldSegments` at `now_ms`: segments wholly below the log start offset, then
+    /// with `cleanup.policy` containing `delete`, segments over `retention.bytes`, then past
+    /// `retention.ms` — whole segments, oldest first, stopping at the first that stays, never one
+    /// ending above the high watermark (`deletableSegments`), never an empty last segment. When
+    /// every segment goes, a new empty active segment is rolled at the LEO first (`deleteSegments`:
+    /// "we must always have at least one segment").
+    pub fn delete_old_segments(&mut self, now_ms: u64, cfg: &RetentionConfig) -> Vec<Deletion> {
+        let mut out = Vec::new();
+        let start = self.log_start_offset;
+        out.extend(
+            self.delete_while(DeletionReason::LogStartOffset, |_, next| {
+                next.is_some_and(|n| n <= start)
+            }),
+        );
+        if !cfg.delete {
+            return out;
+        }
+        let size = self.size_bytes() as i128;
+        if cfg.retention_bytes >= 0 && size >= cfg.retention_bytes as i128 {
+            let mut diff = size - cfg.retention_bytes as i128;
+            out.extend(self.delete_while(DeletionReason::RetentionBytes, |seg, _| {
+                let delete = diff - seg.bytes as i128 >= 0;
+                if delete {
+                    diff -= seg.bytes as i128;
+                }
+                delete
+            }));
+        }
+        if cfg.retention_ms >= 0 {
+            let retention = cfg.retention_ms as i128;
+            out.extend(self.delete_while(DeletionReason::RetentionMs, |seg, _| {
+                now_ms as i128 - seg.max_timestamp_ms as i128 > retention
+            }));
+        }
+        out
+    }
+
+    /// `deleteOldSegments(predicate)`: the leading segments `predicate(segment, next base)` picks.
+    fn delete_while(
+        &mut self,
+        reason: DeletionReason,
+        mut predicate: impl FnMut(&Segment, Option<u64>) -> bool,
+    ) -> Option<Deletion> {
+        let n = self.segments.len();
+        let mut k = 0;
+        while k < n {
+            let seg = &self.segments[k];
+            let next = self.segments.get(k + 1).map(|s| s.base_offset);
+            let last_and_empty = next.is_none() && seg.batches == 0;
+            let upper = next.unwrap_or(self.log_end_offset);
+            // "We don't delete segments with offsets at or beyond the high watermark".
+            if self.high_watermark >= upper && predicate(seg, next) && !last_and_empty {
+                k += 1;
+            } else {
+                break;
+            }
+        }
+        if k == 0 {
+            return None;
+        }
+        let rolled = k == n;
+        if rolled {
+            self.segments.push(Segment::empty(self.log_end_offset));
+        }
+        let old_log_start = self.log_start_offset;
+        let new_start = self.segments[k].base_offset;
+        self.segments.drain(..k);
+        // `incrementStartOffset` (the high watermark is at or above it: see `upper`).
+        self.maybe_increment_log_start(new_start);
+        Some(Deletion {
+            reason,
+            segments: k as u32,
+            old_log_start,
+            log_start_offset: self.log_start_offset,
+            rolled,
+        })
+    }
+
+    /// Installs what the cleaner kept of the live log below `end`, with the segments recounted:
+    /// `kept` replaces every live batch of `[log start, end)`, offsets unchanged.
+    pub fn install_cleaned(
+        &mut self,
+        kept: Vec<CleanedEntry>,
+        end: u64,
+        store: &BatchStore,
+        meta: &dyn Fn(BatchId) -> BatchMeta,
+    ) {
+        let mut cleaned = ChunkVec::new();
+        for e in kept {
+            cleaned.push(e);
+        }
+        self.cleaned = cleaned;
+        self.clean_end = end;
+        self.cleaned_at_truncations = self.truncations;
+        // Recount the segments below `end` (their timestamps stay: a simplification).
+        let mut i = 0;
+        let mut counts: Vec<(u64, u32)> = vec![(0, 0); self.segments.len()];
+        for e in self.cleaned.iter() {
+            let b = store.get(e.batch);
+            while i + 1 < self.segments.len() && self.segments[i + 1].base_offset <= b.base_offset {
+                i += 1;
+            }
+            counts[i].0 += meta(e.batch).bytes;
+            counts[i].1 += 1;
+        }
+        for (seg, (bytes, batches)) in self.segments.iter_mut().zip(counts) {
+            if seg.base_offset < end {
+                seg.bytes = bytes;
+                seg.batches = batches;
+            }
+        }
     }
 
     /// The offset from which every batch reached this replica after `cutoff_us` (appends are in
@@ -300,9 +792,16 @@ impl Log {
         }
     }
 
-    /// Sets the HW, clamped into `[0, LEO]` (`UnifiedLog.updateHighWatermark`).
+    /// The cleaned part of the live log (see [`Log::clean_end`]).
+    pub fn cleaned(&self) -> &ChunkVec<CleanedEntry> {
+        &self.cleaned
+    }
+
+    /// Sets the HW, clamped into `[log start, LEO]` (`UnifiedLog.updateHighWatermark`): a broker
+    /// recovering an HW checkpoint older than its last retention never puts the HW below its log
+    /// start.
     pub fn set_high_watermark(&mut self, hw: u64) {
-        self.high_watermark = hw.min(self.log_end_offset());
+        self.high_watermark = hw.max(self.log_start_offset).min(self.log_end_offset());
     }
 }
 
@@ -426,5 +925,65 @@ mod tests {
         assert_eq!(log.truncate_to(4, &s), 4);
         assert_eq!(log.truncate_to(1, &s), 0);
         assert_eq!(log.batches().len(), 0);
+    }
+
+    /// kafka-semantics.md §10.2's example: segments [0–99] (1000 bytes, largest timestamp T−3h),
+    /// [100–199] (1000 bytes, T−40min) and active [200–249] (500 bytes, T−1min); HW=250.
+    fn three_segments() -> (Log, BatchStore, u64) {
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        let t = 10 * 3_600_000;
+        let roll = RollConfig {
+            segment_bytes: u64::MAX,
+            segment_ms: 1,
+        };
+        for (base, n, bytes, ts) in [
+            (0u64, 100u64, 1000, t - 3 * 3_600_000),
+            (100, 100, 1000, t - 40 * 60_000),
+            (200, 50, 500, t - 60_000),
+        ] {
+            let ids: Vec<u64> = (base..base + n).collect();
+            let b = s.add(base, 0, &ids, None);
+            let meta = BatchMeta {
+                bytes,
+                max_timestamp_ms: ts,
+            };
+            log.append_with(b, &s, 0, meta, roll);
+        }
+        log.set_high_watermark(250);
+        assert_eq!(log.segments().len(), 3);
+        assert_eq!(std::mem::size_of::<Segment>(), 40);
+        (log, s, t)
+    }
+
+    #[test]
+    fn retention_deletes_whole_segments_as_the_reference_example_says() {
+        let cfg = |ms: i64, bytes: i64| RetentionConfig {
+            delete: true,
+            retention_ms: ms,
+            retention_bytes: bytes,
+        };
+        let (mut log, _, t) = three_segments();
+        let d = log.delete_old_segments(t, &cfg(-1, 1200));
+        assert_eq!((d.len(), log.log_start_offset()), (1, 100), "{d:?}");
+        let (mut log, _, t) = three_segments();
+        log.delete_old_segments(t, &cfg(3_600_000, -1));
+        assert_eq!(log.log_start_offset(), 100);
+        // All three due: an empty active segment is rolled at 250 and the rest deleted.
+        let (mut log, _, t) = three_segments();
+        let d = log.delete_old_segments(t, &cfg(30_000, -1));
+        assert!(d[0].rolled);
+        assert_eq!(log.log_start_offset(), 250);
+        assert_eq!(log.segments().len(), 1);
+        assert_eq!(log.segments()[0].batches, 0);
+        // Never above the high watermark: with HW=150 only [0–99] can go.
+        let (mut log, _, t) = three_segments();
+        log.high_watermark = 150;
+        log.delete_old_segments(t, &cfg(30_000, -1));
+        assert_eq!(log.log_start_offset(), 100);
+        // `compact` alone: retention deletes nothing.
+        let (mut log, _, t) = three_segments();
+        let mut c = cfg(30_000, 0);
+        c.delete = false;
+        assert!(log.delete_old_segments(t, &c).is_empty());
     }
 }

@@ -20,6 +20,8 @@ pub const BYTES_PER_RECORD: u64 = 200;
 /// Bytes per ordered pair of nodes in the network's tables (link settings, cut flag, FIFO clock and
 /// random stream).
 pub const BYTES_PER_LINK: u64 = 72;
+/// Bytes of one segment's bookkeeping (`log::Segment`).
+pub const BYTES_PER_SEGMENT: u64 = 40;
 /// Bytes of bookkeeping per replica (log, epoch cache, follower states) before any record.
 pub const BYTES_PER_REPLICA: u64 = 1_024;
 /// Bytes per partition on every broker (its metadata cache holds the whole cluster's partitions).
@@ -85,8 +87,31 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
                 .saturating_mul(clients)
                 .saturating_mul(BYTES_PER_PARTITION_PER_CLIENT),
         );
+    // Segments: a short `segment.ms` (or `log.roll.ms`) rolls one per batch at worst, on every
+    // replica; retention frees them, but the estimate does not count on it.
+    let run_ms = run / 1_000;
+    let segments: u64 = spec
+        .topics
+        .iter()
+        .map(|t| {
+            let roll_ms = spec
+                .cluster
+                .config
+                .log
+                .resolve(&t.config.log)
+                .segment_ms
+                .max(1);
+            let per_replica = (run_ms / roll_ms)
+                .saturating_add(1)
+                .min(records.saturating_add(1));
+            per_replica
+                .saturating_mul(t.partitions as u64)
+                .saturating_mul(t.replication_factor as u64)
+        })
+        .fold(0u64, u64::saturating_add);
     let bytes = records
         .saturating_mul(BYTES_PER_RECORD)
+        .saturating_add(segments.saturating_mul(BYTES_PER_SEGMENT))
         .saturating_add(nodes.saturating_mul(nodes).saturating_mul(BYTES_PER_LINK))
         .saturating_add(replicas.saturating_mul(BYTES_PER_REPLICA))
         .saturating_add(metadata);

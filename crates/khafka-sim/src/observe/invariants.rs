@@ -45,6 +45,98 @@ impl InvariantState {
     }
 }
 
+/// §2 item 16 and §10.3–10.4 on every replica of a compacted topic, against its history (every
+/// batch it appended, which the cleaner never changes): offsets never change (a live record is
+/// the history's record at that offset, in increasing order); the latest record of every key in
+/// the cleaned range (below the cleaner's checkpoint) is still there, unless it is a tombstone at
+/// least `delete.retention.ms` old;
+/// the active segment is never cleaned.
+pub fn compaction_problems(sim: &Sim) -> Vec<String> {
+    let mut problems = Vec::new();
+    let now_ms = sim.now().as_us() / 1_000;
+    let store = &sim.batches;
+    for broker in &sim.brokers {
+        for (part, r) in &broker.replicas {
+            let c = sim.topo.log_config(*part);
+            let log = &r.log;
+            if !c.cleanup.compact || log.clean_end() <= log.log_start_offset() {
+                continue; // never cleaned
+            }
+            if sim.topo.unclean_enabled(*part) {
+                // An unclean election can truncate a replica below what it cleaned: the record
+                // that superseded a key's older value may be gone with the truncated tail.
+                continue;
+            }
+            let name = sim.topo.part_name(*part);
+            let b = broker.id;
+            let start = log.log_start_offset();
+            let end = log.clean_end();
+            // (A truncation since the last cleaning may make a cleaned segment the active one.)
+            if log.truncations == log.cleaned_at_truncations
+                && log
+                    .segments()
+                    .last()
+                    .is_some_and(|active| end > active.base_offset)
+            {
+                problems.push(format!(
+                    "{name} on {b}: cleaned up to {end}, into the active segment"
+                ));
+            }
+            // Key of a record (as the cleaner reads it), from its producer.
+            let key_of = |id: u64| -> Option<(String, bool)> {
+                let (p, k) = sim.prov.producer_and_key(id)?;
+                let info = &sim.topo.producers[p as usize];
+                let mut key = String::new();
+                info.write_key(k?, &mut key);
+                Some((key, info.null_value))
+            };
+            let mut latest: std::collections::BTreeMap<String, (u64, u64, bool)> =
+                std::collections::BTreeMap::new();
+            let history: std::collections::BTreeMap<u64, u64> = log
+                .records_in(start, log.log_end_offset(), store)
+                .map(|(o, r)| (o, r.record_id))
+                .collect();
+            // Each key's latest record in the cleaned range (the cleaner never sees past it).
+            for (&o, &id) in history.range(..end) {
+                if let Some((k, tomb)) = key_of(id) {
+                    latest.insert(k, (o, id, tomb));
+                }
+            }
+            let mut live = std::collections::BTreeSet::new();
+            let mut last = None;
+            for id in log.live_batches_from(start, store) {
+                let sb = store.get(id);
+                for i in 0..sb.count {
+                    let o = sb.base_offset + i as u64;
+                    if o < start {
+                        continue;
+                    }
+                    let rid = store.record_id(id, i);
+                    if history.get(&o) != Some(&rid) || last.is_some_and(|l| l >= o) {
+                        problems.push(format!(
+                            "{name} on {b}: live record {rid} at offset {o} is not the history's"
+                        ));
+                    }
+                    last = Some(o);
+                    live.insert(o);
+                }
+            }
+            for (k, (o, id, tomb)) in latest {
+                if live.contains(&o) {
+                    continue;
+                }
+                let ts = sim.prov.sent_us(id).unwrap_or(0) / 1_000;
+                if !tomb || now_ms < ts.saturating_add(c.delete_retention_ms) {
+                    problems.push(format!(
+                        "{name} on {b}: the latest record of key {k} (offset {o}) was cleaned away"
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
 fn report(sim: &mut Sim, text: String) {
     let seed = sim.spec().seed;
     let msg = format!("seed {seed}, at {}: {text}", sim.now());
@@ -84,6 +176,29 @@ fn check_broker(sim: &mut Sim, b: BrokerId) {
                 "{name} on {b}: HW {} > LEO {leo}",
                 r.log.high_watermark
             ));
+        }
+        // §10.4: logStartOffset ≤ HW — retention never deletes at or above the high watermark.
+        if r.log.log_start_offset() > r.log.high_watermark {
+            problems.push(format!(
+                "{name} on {b}: log start offset {} > HW {}",
+                r.log.log_start_offset(),
+                r.log.high_watermark
+            ));
+        }
+        // §10.2: with only a time limit, no record younger than `retention.ms` (by its batch's
+        // largest timestamp, read from the records themselves) is ever below the log start.
+        let c = sim.topo.log_config(*part);
+        if c.cleanup.delete && c.retention_ms >= 0 && c.retention_bytes < 0 {
+            if let Some(ts) = r.log.deleted_max_timestamp_ms {
+                let now_ms = sim.now().as_us() / 1_000;
+                if now_ms as i128 - ts as i128 <= c.retention_ms as i128 {
+                    problems.push(format!(
+                        "{name} on {b}: a record of timestamp {ts} ms deleted at {now_ms} ms, \
+                         younger than retention.ms={}",
+                        c.retention_ms
+                    ));
+                }
+            }
         }
         let cache = r.log.epoch_cache();
         if cache
@@ -216,6 +331,9 @@ pub fn check_global(sim: &mut Sim) {
         // with unflushed page cache breaks that assumption, so these checks no longer apply.
         return;
     }
+    for p in compaction_problems(sim) {
+        report(sim, p);
+    }
     let mut problems = Vec::new();
     let mut new_verified = Vec::new();
     for (i, p) in sim.controller.parts.iter().enumerate() {
@@ -268,15 +386,45 @@ pub fn check_global(sim: &mut Sim) {
                 continue;
             }
             let store = &sim.batches;
+            // What both still keep: from the later log start (retention) or history start (a
+            // follower that truncated fully). A record only one of them holds is a difference
+            // unless compaction or retention deleted it (a follower that copied a cleaned log).
+            let from = from
+                .max(lr.log.log_start_offset().max(mr.log.history_start()))
+                .max(mr.log.log_start_offset().max(lr.log.history_start()))
+                .min(hw);
             let mut diverged = None;
-            let mut theirs = mr.log.records_in(from, hw, store);
-            for (off, a) in lr.log.records_in(from, hw, store) {
-                let b = theirs.next();
-                if b.map(|(o, b)| (o, b.record_id, b.leader_epoch))
-                    != Some((off, a.record_id, a.leader_epoch))
-                {
-                    diverged = Some(off);
-                    break;
+            let mut ours = lr.log.records_in(from, hw, store).peekable();
+            let mut theirs = mr.log.records_in(from, hw, store).peekable();
+            loop {
+                match (ours.peek(), theirs.peek()) {
+                    (None, None) => break,
+                    (Some((o, a)), Some((t, b))) if o == t => {
+                        if (a.record_id, a.leader_epoch) != (b.record_id, b.leader_epoch) {
+                            diverged = Some(*o);
+                            break;
+                        }
+                        ours.next();
+                        theirs.next();
+                    }
+                    (Some((o, a)), t) if t.is_none_or(|(t, _)| o < t) => {
+                        if !sim.prov.is_deleted(a.record_id) {
+                            diverged = Some(*o);
+                            break;
+                        }
+                        ours.next();
+                    }
+                    (_, Some((t, b))) => {
+                        if !sim.prov.is_deleted(b.record_id) {
+                            diverged = Some(*t);
+                            break;
+                        }
+                        theirs.next();
+                    }
+                    (Some((o, _)), None) => {
+                        diverged = Some(*o);
+                        break;
+                    }
                 }
             }
             match diverged {

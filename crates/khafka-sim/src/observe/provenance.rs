@@ -160,6 +160,11 @@ pub struct Provenance {
     pub(crate) acked_bytes: u64,
     /// What has been counted of the leaders' logs (see `verdict.rs`).
     pub(crate) scan: crate::verdict::LeaderScan,
+    /// One bit per record: deleted by retention or compaction on some replica (it fell below
+    /// that replica's log start offset, or that replica's cleaner dropped it).
+    deleted_bits: ChunkVec<u64>,
+    /// Records with their deleted bit set.
+    pub(crate) deleted: u64,
 }
 
 impl Provenance {
@@ -218,6 +223,9 @@ impl Provenance {
         b.count += 1;
         let producer = b.producer;
         self.scan.sent(producer);
+        if id.is_multiple_of(64) {
+            self.deleted_bits.push(0);
+        }
         self.records.push(RecordInfo {
             sent_us,
             key: key.unwrap_or(NONE32),
@@ -225,6 +233,45 @@ impl Provenance {
             consumed_dt: NONE32,
         });
         id
+    }
+
+    /// When the application sent record `id` (its timestamp, `CreateTime`).
+    pub fn sent_us(&self, id: RecordId) -> Option<u64> {
+        self.records.get(id as usize).map(|r| r.sent_us)
+    }
+
+    /// The producer of record `id` and its key's index in that producer's key set (`None`: a
+    /// null key).
+    pub fn producer_and_key(&self, id: RecordId) -> Option<(u32, Option<u32>)> {
+        let r = self.records.get(id as usize)?;
+        let b = self.batches.get(r.batch as usize)?;
+        let key = r.key;
+        Some((b.producer, (key != NONE32).then_some(key)))
+    }
+
+    /// Whether record `id` was deleted by retention or compaction on some replica.
+    pub fn is_deleted(&self, id: RecordId) -> bool {
+        self.deleted_bits
+            .get((id / 64) as usize)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// Retention or the cleaner removed record `id` from a replica's live log: it was kept, then
+    /// deleted by policy, so the verdicts never call it lost. Returns whether it is new.
+    pub fn mark_deleted(&mut self, id: RecordId) -> bool {
+        let Some(part) = self.brief(id).map(|b| b.part) else {
+            return false; // a coordinator record
+        };
+        let Some(w) = self.deleted_bits.get_mut((id / 64) as usize) else {
+            return false;
+        };
+        if *w & (1 << (id % 64)) != 0 {
+            return false;
+        }
+        *w |= 1 << (id % 64);
+        self.deleted += 1;
+        self.scan.deleted(id, part as usize);
+        true
     }
 
     /// The batch record `id` belongs to.

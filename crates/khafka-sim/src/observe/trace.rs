@@ -5,6 +5,7 @@
 //! the same natively and in wasm32, and two runs agree byte for byte iff their hashes agree. Storing
 //! the events themselves is optional (`SimOptions::keep_trace`).
 
+pub use crate::log::DeletionReason;
 use crate::log::{BatchId, RecordId};
 use crate::spec::BrokerId;
 use crate::time::SimTime;
@@ -255,6 +256,49 @@ pub enum TraceKind {
         group: String,
         text: String,
     },
+    /// A replica rolled a new active segment at `base_offset` before appending a batch
+    /// (`UnifiedLog.maybeRoll`: `segment.bytes` or `segment.ms`).
+    SegmentRolled {
+        partition: Arc<str>,
+        broker: BrokerId,
+        base_offset: u64,
+    },
+    /// A replica deleted its `segments` oldest segments (`UnifiedLog.deleteOldSegments`); its log
+    /// start offset is now `log_start_offset`.
+    SegmentsDeleted {
+        partition: Arc<str>,
+        broker: BrokerId,
+        segments: u32,
+        log_start_offset: u64,
+        reason: DeletionReason,
+    },
+    /// A follower moved its log start offset to the leader's, read from a fetch response
+    /// (`ReplicaFetcherThread` → `maybeIncrementLogStartOffset`), or started its emptied log there
+    /// (`truncateFullyAndStartAt`).
+    LogStartOffset {
+        partition: Arc<str>,
+        broker: BrokerId,
+        log_start_offset: u64,
+    },
+    /// A replica's cleaner compacted its log below `end_offset` (`Cleaner.doClean`): the records
+    /// it removed, and the new batches holding what it kept of a batch it cut (`pieces`).
+    Cleaned {
+        partition: Arc<str>,
+        broker: BrokerId,
+        end_offset: u64,
+        removed: Vec<RecordId>,
+        pieces: Vec<Piece>,
+    },
+    /// A consumer's position fell below the log start offset (`OFFSET_OUT_OF_RANGE`): it reset to
+    /// `reset_to` by `auto.offset.reset`, or with `none` (`reset_to` null) stopped fetching the
+    /// partition (`OffsetOutOfRangeException`).
+    OffsetReset {
+        consumer: Arc<str>,
+        partition: Arc<str>,
+        position: u64,
+        log_start_offset: u64,
+        reset_to: Option<u64>,
+    },
     /// A group member's application finished processing records its `poll()` returned (members
     /// with `sim.processing.time.ms` or `sim.commit`; others process what they consume at once).
     #[cfg(feature = "groups")]
@@ -275,6 +319,35 @@ pub enum TraceKind {
         epoch: u32,
         change: QuorumChange,
     },
+}
+
+/// What the cleaner kept of a batch it cut: records `skip..skip + count` of batch `source`,
+/// stored as batch `batch` at their offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Piece {
+    pub batch: BatchId,
+    pub source: BatchId,
+    pub skip: u32,
+    pub count: u32,
+}
+
+impl Encode for Piece {
+    fn encode(&self, h: &mut TraceHasher) {
+        self.batch.encode(h);
+        self.source.encode(h);
+        self.skip.encode(h);
+        self.count.encode(h);
+    }
+}
+
+impl Encode for DeletionReason {
+    fn encode(&self, h: &mut TraceHasher) {
+        h.word(match self {
+            DeletionReason::LogStartOffset => 0,
+            DeletionReason::RetentionBytes => 1,
+            DeletionReason::RetentionMs => 2,
+        })
+    }
 }
 
 /// What a quorum controller became (`QuorumState`'s transitions), or did to its log.
@@ -455,6 +528,8 @@ impl TraceEvent {
                 | TraceKind::PartitionCreated { .. }
                 | TraceKind::BecameLeader { .. }
                 | TraceKind::BecameFollower { .. }
+                | TraceKind::SegmentRolled { .. }
+                | TraceKind::LogStartOffset { .. }
         )
     }
 }
@@ -895,6 +970,11 @@ pub mod tag {
     pub const GROUP: u64 = 22;
     pub const PROCESSED: u64 = 23;
     pub const QUORUM: u64 = 21;
+    pub const SEGMENT_ROLLED: u64 = 24;
+    pub const SEGMENTS_DELETED: u64 = 25;
+    pub const LOG_START_OFFSET: u64 = 26;
+    pub const CLEANED: u64 = 27;
+    pub const OFFSET_RESET: u64 = 28;
 }
 
 impl Encode for TraceEvent {
@@ -1077,6 +1157,68 @@ impl Encode for TraceEvent {
                 controller.encode(h);
                 epoch.encode(h);
                 change.encode(h);
+            }
+            TraceKind::SegmentRolled {
+                partition,
+                broker,
+                base_offset,
+            } => {
+                h.word(tag::SEGMENT_ROLLED);
+                partition.encode(h);
+                broker.encode(h);
+                base_offset.encode(h);
+            }
+            TraceKind::SegmentsDeleted {
+                partition,
+                broker,
+                segments,
+                log_start_offset,
+                reason,
+            } => {
+                h.word(tag::SEGMENTS_DELETED);
+                partition.encode(h);
+                broker.encode(h);
+                segments.encode(h);
+                log_start_offset.encode(h);
+                reason.encode(h);
+            }
+            TraceKind::LogStartOffset {
+                partition,
+                broker,
+                log_start_offset,
+            } => {
+                h.word(tag::LOG_START_OFFSET);
+                partition.encode(h);
+                broker.encode(h);
+                log_start_offset.encode(h);
+            }
+            TraceKind::Cleaned {
+                partition,
+                broker,
+                end_offset,
+                removed,
+                pieces,
+            } => {
+                h.word(tag::CLEANED);
+                partition.encode(h);
+                broker.encode(h);
+                end_offset.encode(h);
+                removed.encode(h);
+                pieces.encode(h);
+            }
+            TraceKind::OffsetReset {
+                consumer,
+                partition,
+                position,
+                log_start_offset,
+                reset_to,
+            } => {
+                h.word(tag::OFFSET_RESET);
+                consumer.encode(h);
+                partition.encode(h);
+                position.encode(h);
+                log_start_offset.encode(h);
+                reset_to.encode(h);
             }
             TraceKind::Appended { .. }
             | TraceKind::Replicated { .. }

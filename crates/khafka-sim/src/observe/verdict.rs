@@ -31,11 +31,16 @@ pub(crate) struct LeaderScan {
     /// instead of the record's 64-byte story, so a count walks little memory.
     meta: ChunkVec<u32>,
     parts: Vec<PartScan>,
+    /// Per partition: acknowledged records deleted by retention or compaction (never lost, present
+    /// or not; kept apart from the scans, which restart on a leader change).
+    deleted_acked: Vec<u64>,
 }
 
 const COPIES: u32 = 0xff;
 const ACKED: u32 = 1 << 8;
-const PRODUCER_SHIFT: u32 = 9;
+/// Deleted by retention or compaction on some replica (`Provenance::mark_deleted`).
+const DELETED: u32 = 1 << 9;
+const PRODUCER_SHIFT: u32 = 10;
 
 #[derive(Clone, Debug, Default)]
 struct PartScan {
@@ -44,7 +49,7 @@ struct PartScan {
     truncations: u64,
     /// Offsets `[0, scanned)` of that log are counted.
     scanned: u64,
-    /// Acknowledged records with at least one copy.
+    /// Acknowledged records with at least one copy, not deleted.
     acked_present: u64,
     /// Records with two copies or more.
     duplicated: u64,
@@ -54,6 +59,11 @@ struct PartScan {
     not_first: Vec<u64>,
     /// Per producer: the highest record id counted.
     max_seen: Vec<RecordId>,
+    /// Offset ranges `[from, to)` of the counted log that hold no record (before the history of a
+    /// follower that truncated fully, gaps of a copied cleaned log), ascending.
+    gaps: Vec<(u64, u64)>,
+    /// The offset after the last record counted.
+    next: u64,
 }
 
 impl PartScan {
@@ -87,12 +97,38 @@ impl LeaderScan {
             return;
         };
         *m |= ACKED;
-        if *m & COPIES > 0 {
+        if *m & DELETED != 0 {
+            add_at(&mut self.deleted_acked, part);
+        } else if *m & COPIES > 0 {
             if let Some(p) = self.parts.get_mut(part) {
                 p.acked_present += 1;
             }
         }
     }
+
+    /// A record was deleted by retention or compaction (once): an acknowledged one counts as
+    /// deleted, not as present or lost.
+    pub(crate) fn deleted(&mut self, id: RecordId, part: usize) {
+        let Some(m) = self.meta.get_mut(id as usize) else {
+            return;
+        };
+        *m |= DELETED;
+        if *m & ACKED != 0 {
+            add_at(&mut self.deleted_acked, part);
+            if *m & COPIES > 0 {
+                if let Some(p) = self.parts.get_mut(part) {
+                    p.acked_present -= 1;
+                }
+            }
+        }
+    }
+}
+
+fn add_at(v: &mut Vec<u64>, i: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    v[i] += 1;
 }
 
 impl Sim {
@@ -111,15 +147,18 @@ impl Sim {
                     log_end_offset: r.map_or(0, |r| r.log.log_end_offset()),
                     high_watermark: r.map_or(0, |r| r.log.high_watermark),
                     online: broker.is_running(),
+                    log_start_offset: r.map_or(0, |r| r.log.log_start_offset()),
                 }
             })
             .collect();
         let source = st
             .leader
             .or(self.controller.last_known_leader[part as usize]);
-        let (hw, leo) = source
+        let (hw, leo, log_start) = source
             .and_then(|l| replica_states.iter().find(|r| r.broker == l))
-            .map_or((0, 0), |r| (r.high_watermark, r.log_end_offset));
+            .map_or((0, 0, 0), |r| {
+                (r.high_watermark, r.log_end_offset, r.log_start_offset)
+            });
         PartitionView {
             topic: self.topo.topics[info.topic as usize].name.clone(),
             partition: info.partition,
@@ -131,6 +170,7 @@ impl Sim {
             high_watermark: hw,
             log_end_offset: leo,
             replica_states,
+            log_start_offset: log_start,
         }
     }
 
@@ -145,9 +185,26 @@ impl Sim {
                 .min_insync_replicas
                 .unwrap_or(self.topo.config.min_insync_replicas);
             out.push_str(&format!(
-                "Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: min.insync.replicas={}\n",
+                "Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: min.insync.replicas={}",
                 t.name, t.partitions, rf, min_isr
             ));
+            // The topic's own log settings, as `kafka-topics --describe` lists a topic's
+            // overrides.
+            for key in [
+                "cleanup.policy",
+                "delete.retention.ms",
+                "min.cleanable.dirty.ratio",
+                "min.compaction.lag.ms",
+                "retention.bytes",
+                "retention.ms",
+                "segment.bytes",
+                "segment.ms",
+            ] {
+                if let Some(v) = cfg.config.log.get(key) {
+                    out.push_str(&format!(",{key}={v}"));
+                }
+            }
+            out.push('\n');
             for p in 0..t.partitions {
                 out.push('\t');
                 out.push_str(&self.partition_view(t.first_part + p).describe_line());
@@ -283,7 +340,12 @@ impl Sim {
                 ps.scanned = end;
                 continue;
             }
+            ps.next = ps.next.max(ps.scanned);
             log.for_each_record_id(ps.scanned, end, &self.batches, |offset, id| {
+                if offset > ps.next {
+                    ps.gaps.push((ps.next, offset));
+                }
+                ps.next = offset + 1;
                 let Some(m) = scan.meta.get_mut(id as usize) else {
                     ps.not_first.push(offset);
                     return;
@@ -299,7 +361,7 @@ impl Sim {
                     ps.not_first.push(offset);
                     return;
                 }
-                if *m & ACKED != 0 {
+                if *m & ACKED != 0 && *m & DELETED == 0 {
                     ps.acked_present += 1;
                 }
                 if let Some(max) = ps.max_seen.get_mut((*m >> PRODUCER_SHIFT) as usize) {
@@ -310,6 +372,10 @@ impl Sim {
                     }
                 }
             });
+            if ps.next < end {
+                ps.gaps.push((ps.next, end));
+                ps.next = end;
+            }
             ps.scanned = end;
         }
         self.prov.scan = scan;
@@ -338,6 +404,7 @@ impl Sim {
             failed: self.prov.failed,
             pending: sent - acknowledged - self.prov.failed,
             consumed: self.prov.consumed,
+            deleted: self.prov.deleted,
             ..ProvenanceCounts::default()
         };
         for (part, ps) in self.prov.scan.parts.iter().enumerate() {
@@ -349,12 +416,18 @@ impl Sim {
                 c.unavailable += acked;
                 continue;
             }
-            c.lost += acked - ps.acked_present;
+            let deleted = self.prov.scan.deleted_acked.get(part).copied().unwrap_or(0);
+            c.lost += acked - ps.acked_present - deleted;
             if self.topo.is_internal(part as PartIdx) {
                 continue;
             }
             let hw = log.map_or(0, |l| l.high_watermark).min(ps.scanned);
-            c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64;
+            let absent: u64 = ps
+                .gaps
+                .iter()
+                .map(|&(from, to)| to.min(hw).saturating_sub(from))
+                .sum();
+            c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64 - absent;
         }
         Some(c)
     }
@@ -380,6 +453,10 @@ impl Sim {
             if info.consumed {
                 c.consumed += 1;
             }
+            let deleted = self.prov.is_deleted(id);
+            if deleted {
+                c.deleted += 1;
+            }
             let n = copies[id as usize];
             if n > 1 {
                 c.duplicated += 1;
@@ -387,7 +464,7 @@ impl Sim {
             if info.acked {
                 if !has_leader[part] {
                     c.unavailable += 1;
-                } else if n == 0 {
+                } else if n == 0 && !deleted {
                     c.lost += 1;
                 }
             }
@@ -484,7 +561,9 @@ impl Sim {
                 let acked = info.acked;
                 let id = *id as usize;
                 match verdict {
-                    "lost" => acked && leader && copies(id) == 0,
+                    "lost" => {
+                        acked && leader && copies(id) == 0 && !self.prov.is_deleted(id as RecordId)
+                    }
                     "unavailable" => acked && !leader,
                     "duplicated" => copies(id) > 1,
                     _ => false,

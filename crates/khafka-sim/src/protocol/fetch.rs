@@ -21,6 +21,11 @@ pub struct FetchedPartition {
     pub error: ErrorCode,
     pub high_watermark: u64,
     pub log_end_offset: u64,
+    /// The leader's log start offset (`FetchResponse`'s `logStartOffset`): followers move theirs
+    /// to it; a consumer resetting to `earliest` reads it.
+    pub log_start_offset: u64,
+    /// The offset this answers (the request's fetch offset).
+    pub fetch_offset: u64,
     /// Whole batches from the one holding the fetch offset (the store's ids: a follower appends the
     /// very batches the leader holds).
     pub batches: Vec<BatchId>,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod export;
 #[cfg(feature = "groups")]
 pub mod groups;
+pub mod log_dirs;
 pub mod outcome;
 pub mod quorum;
 pub mod snapshot;

@@ -30,6 +30,11 @@ pub struct ProvenanceCounts {
     pub reordered: u64,
     /// Distinct records at least one consumer received.
     pub consumed: u64,
+    /// Records deleted by retention or compaction on some replica after they were written: kept,
+    /// then deleted by the topic's policy, so never counted lost (their copies in the final
+    /// leader's history still count for duplicated, reordered and committed).
+    #[serde(default)]
+    pub deleted: u64,
 }
 
 /// One replica of a partition at the end of a run (or at a snapshot).
@@ -40,6 +45,9 @@ pub struct ReplicaView {
     pub high_watermark: u64,
     /// `false` if the broker is not running.
     pub online: bool,
+    /// Its log start offset (moved by retention, or learned from the leader).
+    #[serde(default)]
+    pub log_start_offset: u64,
 }
 
 /// One partition as `kafka-topics --describe` and the `expect` lines see it.
@@ -59,6 +67,9 @@ pub struct PartitionView {
     /// The leader's log end offset (or the last one known if offline).
     pub log_end_offset: u64,
     pub replica_states: Vec<ReplicaView>,
+    /// The leader's log start offset (or the last one known if offline).
+    #[serde(default)]
+    pub log_start_offset: u64,
 }
 
 impl PartitionView {

@@ -555,7 +555,14 @@ impl Consumer {
                                 .batches
                                 .last()
                                 .map_or(fp.base_offset, |&id| store.get(id).next_offset());
-                            if fp.batches.is_empty() || pos < fp.base_offset || pos >= end {
+                            // A compacted log has gaps: the first batch may start after the
+                            // position (the records between were cleaned away).
+                            let from = if pos < fp.base_offset && fp.fetch_offset == pos {
+                                fp.base_offset
+                            } else {
+                                pos
+                            };
+                            if fp.batches.is_empty() || from < fp.base_offset || from >= end {
                                 ctx.pools.batches.give(fp.batches);
                                 continue;
                             }
@@ -568,13 +575,13 @@ impl Consumer {
                             let now = ctx.now.as_us();
                             for &id in &fp.batches {
                                 let base = store.get(id).base_offset;
-                                let skip = pos.saturating_sub(base) as usize;
+                                let skip = from.saturating_sub(base) as usize;
                                 for rid in store.record_ids(id).skip(skip) {
                                     ctx.prov.consume(rid, now);
+                                    self.received += 1;
                                 }
                             }
                             let n = end - pos;
-                            self.received += n;
                             if let Some(&last) = fp.batches.last() {
                                 self.position_epochs[p] = Some(store.get(last).leader_epoch);
                             }
@@ -608,8 +615,9 @@ impl Consumer {
                                 self.validation
                                     .position_reset(p, self.leaders[p].map(|l| l.1));
                             }
-                            self.positions[p] = match self.reset_policy(p) {
-                                OffsetReset::Earliest => Some(0),
+                            let reset = match self.reset_policy(p) {
+                                // `ListOffsets(EARLIEST)`: the log start offset.
+                                OffsetReset::Earliest => Some(fp.log_start_offset),
                                 OffsetReset::Latest => Some(fp.high_watermark),
                                 // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
                                 // the partition is not fetched any more.
@@ -622,6 +630,20 @@ impl Consumer {
                                     None
                                 }
                             };
+                            // A position retention deleted (`FetchCollector.handleInitializeErrors`:
+                            // "Fetch position … is out of range … resetting offset").
+                            if let Some(pos) =
+                                self.positions[p].filter(|&pos| pos < fp.log_start_offset)
+                            {
+                                ctx.emit(crate::trace::TraceKind::OffsetReset {
+                                    consumer: self.name.clone(),
+                                    partition: ctx.topo.part_name(fp.part),
+                                    position: pos,
+                                    log_start_offset: fp.log_start_offset,
+                                    reset_to: reset,
+                                });
+                            }
+                            self.positions[p] = reset;
                         }
                         // A leader that has not caught up with our metadata yet: retry only
                         // (`FetchCollector.handleInitializeErrors`), for group members.

@@ -1,0 +1,205 @@
+//! Kafka's `LogManager` on a broker: appends that roll segments (`UnifiedLog.maybeRoll`), the
+//! retention check every `log.retention.check.interval.ms` (`LogManager.cleanupLogs` →
+//! `UnifiedLog.deleteOldSegments`, on leaders and followers alike), the log start offset a
+//! follower learns from its leader, and the log cleaner's thread (`LogCleaner.CleanerThread`:
+//! cleans the filthiest compacted log, and sleeps `log.cleaner.backoff.ms` when none is dirty
+//! enough). Each replica cleans its own log, as each broker runs its own cleaner.
+
+use super::*;
+use crate::log::cleaner::{self, CleanerRecordInfo};
+use crate::log::{BatchId, BatchMeta, RetentionConfig, RollConfig};
+use crate::topology::Topology;
+use crate::trace::Piece;
+
+/// A batch as a segment counts it: its size on the wire as the producer sent it (Kafka writes a
+/// batch to the segment as it arrived), and its largest timestamp, stored by the leader that
+/// appended it (its last record's send time: a producer batch holds its records in send order).
+/// Batches without a timestamp (coordinator records) take the appending replica's clock.
+pub(super) fn batch_meta(store: &BatchStore, id: BatchId, now_us: u64) -> BatchMeta {
+    BatchMeta {
+        bytes: store.bytes(id),
+        max_timestamp_ms: store.max_timestamp_ms(id).unwrap_or(now_us / 1_000),
+    }
+}
+
+fn roll_config(topo: &Topology, part: PartIdx) -> RollConfig {
+    let c = topo.log_config(part);
+    RollConfig {
+        segment_bytes: c.segment_bytes,
+        segment_ms: c.segment_ms,
+    }
+}
+
+/// Appends stored batch `id` to `log` (leader or follower), rolling a segment when due.
+pub(super) fn append(ctx: &mut Ctx, broker: BrokerId, part: PartIdx, log: &mut Log, id: BatchId) {
+    let now_us = ctx.now.as_us();
+    let meta = batch_meta(ctx.batches, id, now_us);
+    let (base, rolled) =
+        log.append_with(id, ctx.batches, now_us, meta, roll_config(ctx.topo, part));
+    if rolled {
+        ctx.emit(TraceKind::SegmentRolled {
+            partition: ctx.topo.part_name(part),
+            broker,
+            base_offset: base,
+        });
+    }
+}
+
+/// Truncates `log` to `offset`, recounting the segment it ends in.
+pub(super) fn truncate(ctx: &mut Ctx, log: &mut Log, offset: u64) -> u64 {
+    let now_us = ctx.now.as_us();
+    let store = &*ctx.batches;
+    log.truncate_to_with(offset, store, &|id| batch_meta(store, id, now_us))
+}
+
+/// Marks the records of `log`'s history in `[from, to)` deleted (they fell below its log start),
+/// and keeps the largest of their timestamps.
+fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64) {
+    let prov = &mut *ctx.prov;
+    let mut max_ts = log.deleted_max_timestamp_ms;
+    log.for_each_record_id(from, to, ctx.batches, |_, id| {
+        prov.mark_deleted(id);
+        if let Some(t) = prov.sent_us(id) {
+            max_ts = Some(max_ts.map_or(t / 1_000, |m| m.max(t / 1_000)));
+        }
+    });
+    log.deleted_max_timestamp_ms = max_ts;
+}
+
+/// A follower read its leader's log start offset in a fetch response.
+pub(super) fn follow_log_start(
+    ctx: &mut Ctx,
+    broker: BrokerId,
+    part: PartIdx,
+    log: &mut Log,
+    leader_log_start: u64,
+) {
+    let old = log.log_start_offset();
+    if log.maybe_increment_log_start(leader_log_start) {
+        let new = log.log_start_offset();
+        mark_deleted(ctx, log, old, new);
+        ctx.emit(TraceKind::LogStartOffset {
+            partition: ctx.topo.part_name(part),
+            broker,
+            log_start_offset: log.log_start_offset(),
+        });
+    }
+}
+
+impl Broker {
+    /// `LogManager.cleanupLogs`: every replica's `deleteOldSegments`.
+    pub(super) fn on_retention_check(&mut self, ctx: &mut Ctx) {
+        let now_ms = ctx.now.as_us() / 1_000;
+        let me = self.id;
+        for r in self.replicas.values_mut() {
+            let c = ctx.topo.log_config(r.part);
+            let cfg = RetentionConfig {
+                delete: c.cleanup.delete,
+                retention_ms: c.retention_ms,
+                retention_bytes: c.retention_bytes,
+            };
+            for d in r.log.delete_old_segments(now_ms, &cfg) {
+                mark_deleted(ctx, &mut r.log, d.old_log_start, d.log_start_offset);
+                if d.rolled {
+                    ctx.emit(TraceKind::SegmentRolled {
+                        partition: ctx.topo.part_name(r.part),
+                        broker: me,
+                        base_offset: r.log.log_end_offset(),
+                    });
+                }
+                ctx.emit(TraceKind::SegmentsDeleted {
+                    partition: ctx.topo.part_name(r.part),
+                    broker: me,
+                    segments: d.segments,
+                    log_start_offset: d.log_start_offset,
+                    reason: d.reason,
+                });
+            }
+        }
+        let every = ctx.topo.config.log.retention_check_interval_ms;
+        ctx.timer_after_ms(every, Timer::RetentionCheck);
+    }
+
+    /// The cleaner thread: cleans every compacted log that is dirty enough, filthiest first, then
+    /// sleeps `log.cleaner.backoff.ms` (at least 1 ms of simulated time: a thread that found
+    /// nothing to do must let time pass).
+    pub(super) fn on_cleaner_wake(&mut self, ctx: &mut Ctx) {
+        let now_ms = ctx.now.as_us() / 1_000;
+        let me = self.id;
+        let mut done: Vec<PartIdx> = Vec::new();
+        // At most one cleaning per log per wake: a cleaned log has nothing dirty left.
+        for _ in 0..self.replicas.len() {
+            let mut best: Option<(u64, PartIdx, cleaner::Cleanable)> = None;
+            for r in self.replicas.values() {
+                let c = ctx.topo.log_config(r.part);
+                if !c.cleanup.compact || ctx.topo.is_internal(r.part) || done.contains(&r.part) {
+                    continue;
+                }
+                let Some(cl) = cleaner::cleanable(&r.log, now_ms, c.min_compaction_lag_ms) else {
+                    continue;
+                };
+                if cl.eligible(c.min_cleanable_ratio_ppm)
+                    && best.is_none_or(|b| cl.ratio_ppm() > b.0)
+                {
+                    best = Some((cl.ratio_ppm(), r.part, cl));
+                }
+            }
+            let Some((_, part, cl)) = best else {
+                break;
+            };
+            done.push(part);
+            let c = ctx.topo.log_config(part);
+            let r = self.replicas.get_mut(&part).expect("listed");
+            let topo = ctx.topo;
+            let prov = &*ctx.prov;
+            let mut read = |id: u64, key: &mut String| match prov.producer_and_key(id) {
+                Some((producer, Some(k))) => {
+                    let p = &topo.producers[producer as usize];
+                    p.write_key(k, key);
+                    CleanerRecordInfo {
+                        has_key: true,
+                        tombstone: p.null_value,
+                    }
+                }
+                _ => CleanerRecordInfo {
+                    has_key: false,
+                    tombstone: false,
+                },
+            };
+            let out = cleaner::clean(
+                &r.log,
+                ctx.batches,
+                &cl,
+                now_ms,
+                c.delete_retention_ms,
+                &mut read,
+            );
+            let now_us = ctx.now.as_us();
+            let store = &*ctx.batches;
+            r.log.install_cleaned(out.kept, out.end, store, &|id| {
+                batch_meta(store, id, now_us)
+            });
+            for &id in &out.removed {
+                ctx.prov.mark_deleted(id);
+            }
+            ctx.emit(TraceKind::Cleaned {
+                partition: ctx.topo.part_name(part),
+                broker: me,
+                end_offset: out.end,
+                removed: out.removed,
+                pieces: out
+                    .pieces
+                    .into_iter()
+                    .map(|(batch, source, skip, count)| Piece {
+                        batch,
+                        source,
+                        skip,
+                        count,
+                    })
+                    .collect(),
+            });
+        }
+        let backoff = ctx.topo.config.log.cleaner_backoff_ms.max(1);
+        ctx.timer_after_ms(backoff, Timer::CleanerWake);
+    }
+}

@@ -1,0 +1,222 @@
+//! Log compaction for one replica's log: Kafka's `LogCleanerManager.cleanableOffsets` (what may be
+//! cleaned), `LogToClean` (the dirty ratio) and `Cleaner.doClean` / `cleanSegments` /
+//! `shouldRetainRecord` (what is kept), core/src/main/scala/kafka/log/LogCleaner.scala and
+//! LogCleanerManager.scala.
+//!
+//! - **What may be cleaned**: from the cleaner's checkpoint (the first dirty offset, at least the
+//!   log start offset) to the first uncleanable offset, the smallest of the last stable offset (the
+//!   high watermark: no transactions here), the active segment's base offset and, with
+//!   `min.compaction.lag.ms`, the base of the first segment holding a record younger than that;
+//!   whole segments only (`calculateCleanableBytes`).
+//! - **When**: the dirty ratio `cleanable bytes / (clean bytes + cleanable bytes)` is above
+//!   `min.cleanable.dirty.ratio` (`grabFilthiestCompactedLog`; no `max.compaction.lag.ms`).
+//! - **What is kept**: the offset map holds each key's last offset in the dirty range
+//!   (`buildOffsetMap`); a record in the cleaned range survives if its offset is at or above its
+//!   key's entry (or its key is not in the map), and a tombstone only until its batch's delete
+//!   horizon, set to `now + delete.retention.ms` at the first cleaning of a batch holding a
+//!   tombstone (KIP-534, `MemoryRecords.filterTo`). A record without a key is dropped (the parser
+//!   refuses keyless producers on compacted topics, as Kafka's `LogValidator` refuses their
+//!   records). Offsets never change: the kept records of a batch stay at their offsets, as pieces
+//!   of the original batch ([`BatchStore::add_piece`]); a batch kept whole is not copied.
+//!
+//! Simplified: segments are not merged (`groupSegmentsBySize`); a batch that loses all its records
+//! goes, even when it held its producer's last sequence (Kafka keeps such a batch empty).
+
+use super::{BatchId, BatchStore, CleanedEntry, Log, RecordId};
+use std::collections::BTreeMap;
+
+/// `LogToClean`: what one cleaning of a log would cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cleanable {
+    pub first_dirty: u64,
+    /// The first uncleanable segment's base offset: the cleaning covers `[log start, end)`.
+    pub end: u64,
+    pub clean_bytes: u64,
+    pub cleanable_bytes: u64,
+}
+
+impl Cleanable {
+    /// `cleanableRatio > minCleanableRatio`, in millionths and integers.
+    pub fn eligible(&self, min_ratio_ppm: u32) -> bool {
+        let total = (self.clean_bytes + self.cleanable_bytes) as u128;
+        self.cleanable_bytes > 0
+            && self.cleanable_bytes as u128 * 1_000_000 > min_ratio_ppm as u128 * total
+    }
+
+    /// The dirty ratio in millionths (to pick the filthiest log).
+    pub fn ratio_ppm(&self) -> u64 {
+        let total = self.clean_bytes + self.cleanable_bytes;
+        if total == 0 {
+            0
+        } else {
+            (self.cleanable_bytes as u128 * 1_000_000 / total as u128) as u64
+        }
+    }
+}
+
+/// `LogCleanerManager.cleanableOffsets` and `calculateCleanableBytes` for `log` at `now_ms`.
+pub fn cleanable(log: &Log, now_ms: u64, min_compaction_lag_ms: u64) -> Option<Cleanable> {
+    let segs = log.segments();
+    let active = segs.last()?;
+    let start = log.log_start_offset();
+    let first_dirty = if log.clean_end() < start || log.clean_end() > log.log_end_offset() {
+        start
+    } else {
+        log.clean_end()
+    };
+    let end_of = |i: usize| {
+        segs.get(i + 1)
+            .map_or(log.log_end_offset(), |s| s.base_offset)
+    };
+    let mut uncleanable = log.high_watermark.min(active.base_offset);
+    if min_compaction_lag_ms > 0 {
+        let horizon = now_ms as i128 - min_compaction_lag_ms as i128;
+        if let Some(s) = segs[..segs.len() - 1]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| end_of(*i) > first_dirty)
+            .find(|(_, s)| s.max_timestamp_ms as i128 > horizon)
+        {
+            uncleanable = uncleanable.min(s.1.base_offset);
+        }
+    }
+    let uncleanable = uncleanable.max(first_dirty);
+    // The segment holding the uncleanable offset (or the active one) bounds the cleaning.
+    let end = segs
+        .iter()
+        .enumerate()
+        .find(|(i, _)| end_of(*i) > uncleanable)
+        .map_or(active.base_offset, |(_, s)| s.base_offset)
+        .min(active.base_offset);
+    let overlapping = |from: u64, to: u64| -> u64 {
+        segs.iter()
+            .enumerate()
+            .filter(|(i, s)| s.base_offset < to && end_of(*i) > from)
+            .map(|(_, s)| s.bytes)
+            .sum()
+    };
+    let cleanable_bytes = overlapping(first_dirty.min(end), end);
+    let clean_bytes = overlapping(0, first_dirty);
+    Some(Cleanable {
+        first_dirty,
+        end,
+        clean_bytes,
+        cleanable_bytes,
+    })
+}
+
+/// What one cleaning produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cleaned {
+    /// The live log of `[log start, end)` after cleaning.
+    pub kept: Vec<CleanedEntry>,
+    pub end: u64,
+    /// Records the cleaning removed, in offset order.
+    pub removed: Vec<RecordId>,
+    /// New pieces: `(piece, source batch, first record kept, records kept)`.
+    pub pieces: Vec<(BatchId, BatchId, u32, u32)>,
+}
+
+/// `Cleaner.doClean` over `[log start, c.end)` at `now_ms`: builds the offset map over the dirty
+/// range, then keeps what `shouldRetainRecord` keeps. `read` writes record `id`'s key into its
+/// buffer and says whether it is a tombstone.
+pub fn clean(
+    log: &Log,
+    store: &mut BatchStore,
+    c: &Cleanable,
+    now_ms: u64,
+    delete_retention_ms: u64,
+    read: &mut dyn FnMut(RecordId, &mut String) -> CleanerRecordInfo,
+) -> Cleaned {
+    let mut key = String::new();
+    // buildOffsetMap: each key's last offset in the dirty range.
+    let mut map: BTreeMap<Box<str>, u64> = BTreeMap::new();
+    for e in log.live_entries(c.first_dirty, c.end, store) {
+        let b = *store.get(e.batch);
+        for i in 0..b.count {
+            let offset = b.base_offset + i as u64;
+            if offset < c.first_dirty || offset >= c.end {
+                continue;
+            }
+            let info = read(store.record_id(e.batch, i), &mut key);
+            if info.has_key {
+                match map.get_mut(key.as_str()) {
+                    Some(o) => *o = offset,
+                    None => {
+                        map.insert(key.as_str().into(), offset);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Cleaned {
+        end: c.end,
+        ..Cleaned::default()
+    };
+    for e in log.live_entries(0, c.end, store) {
+        let b = *store.get(e.batch);
+        let horizon = e.delete_horizon_ms;
+        let mut keep = vec![false; b.count as usize];
+        let mut has_tombstone = false;
+        for (i, k) in keep.iter_mut().enumerate() {
+            let id = store.record_id(e.batch, i as u32);
+            let offset = b.base_offset + i as u64;
+            let info = read(id, &mut key);
+            *k = if offset >= c.end {
+                true
+            } else if !info.has_key {
+                false
+            } else {
+                let latest = map.get(key.as_str()).is_none_or(|&o| offset >= o);
+                // A tombstone stays until its batch's delete horizon has passed.
+                let retained_value = !info.tombstone || now_ms < horizon;
+                latest && retained_value
+            };
+            if *k && info.tombstone {
+                has_tombstone = true;
+            } else if !*k {
+                out.removed.push(id);
+            }
+        }
+        // The first cleaning of a batch holding a tombstone sets its delete horizon.
+        let horizon = if has_tombstone && horizon == u64::MAX {
+            now_ms.saturating_add(delete_retention_ms)
+        } else {
+            horizon
+        };
+        if keep.iter().all(|k| *k) {
+            out.kept.push(CleanedEntry {
+                batch: e.batch,
+                delete_horizon_ms: horizon,
+            });
+            continue;
+        }
+        // Runs of kept records become pieces at their own offsets.
+        let mut i = 0;
+        while i < keep.len() {
+            if !keep[i] {
+                i += 1;
+                continue;
+            }
+            let from = i;
+            while i < keep.len() && keep[i] {
+                i += 1;
+            }
+            let piece = store.add_piece(e.batch, from as u32, (i - from) as u32);
+            out.pieces
+                .push((piece, e.batch, from as u32, (i - from) as u32));
+            out.kept.push(CleanedEntry {
+                batch: piece,
+                delete_horizon_ms: horizon,
+            });
+        }
+    }
+    out
+}
+
+/// What the cleaner needs of a record besides its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CleanerRecordInfo {
+    pub has_key: bool,
+    pub tombstone: bool,
+}
