@@ -2,6 +2,7 @@
 
 use khafka_scenario::{parse, Scenario};
 use khafka_sim::{Sim, SimOptions};
+use khafka_streams::text::{parse_cell, Cell};
 use std::path::{Path, PathBuf};
 
 /// The repository's `tests/scenarios` folder.
@@ -66,11 +67,33 @@ pub struct Exercise {
     pub solution: Scenario,
 }
 
+/// Every window cell (```` ```khafka windows ````) of the lessons and docs, parsed, named
+/// `FILE.md#N`, except graded exercises.
+pub fn window_cells() -> Vec<(String, Cell)> {
+    markdown_dirs().window_cells
+}
+
+/// Every graded window exercise: a cell fenced `khafka windows exercise` and the `khafka
+/// solution` block after it.
+pub fn window_exercises() -> Vec<WindowExercise> {
+    markdown_dirs().window_exercises
+}
+
+/// A graded window exercise: the starting cell, whose `expect` lines are the goal, and the
+/// reference solution.
+pub struct WindowExercise {
+    pub name: String,
+    pub start: Cell,
+    pub solution: Cell,
+}
+
 /// The cells and exercises of some Markdown.
 #[derive(Default)]
 pub struct MarkdownCells {
     pub cells: Vec<(String, Scenario)>,
     pub exercises: Vec<Exercise>,
+    pub window_cells: Vec<(String, Cell)>,
+    pub window_exercises: Vec<WindowExercise>,
 }
 
 fn markdown_dirs() -> MarkdownCells {
@@ -87,6 +110,8 @@ fn markdown_dirs() -> MarkdownCells {
             let m = markdown_cells(&path.display().to_string(), &text);
             out.cells.extend(m.cells);
             out.exercises.extend(m.exercises);
+            out.window_cells.extend(m.window_cells);
+            out.window_exercises.extend(m.window_exercises);
         }
     }
     out
@@ -105,6 +130,8 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
     let mut previous = String::new();
     // The exercise waiting for its solution: its name and parsed start.
     let mut open_exercise: Option<(String, Scenario)> = None;
+    // The same for a window exercise.
+    let mut open_window: Option<(String, Cell)> = None;
     for line in text.lines() {
         match &mut cell {
             None if line.trim_start().starts_with("```khafka") => {
@@ -115,7 +142,20 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
                 let has = |w: &str| fence.iter().skip(1).any(|f| f == w);
                 let (continues, exercise, solution) =
                     (has("continue"), has("exercise"), has("solution"));
+                let window_cell = |name: &str, src: &str| {
+                    parse_cell(src).unwrap_or_else(|e| panic!("{name}: {e}"))
+                };
                 if solution {
+                    if let Some((name, start)) = open_window.take() {
+                        let solution = window_cell(&format!("{name} solution"), src);
+                        out.window_exercises.push(WindowExercise {
+                            name,
+                            start,
+                            solution,
+                        });
+                        cell = None;
+                        continue;
+                    }
                     let Some((name, start)) = open_exercise.take() else {
                         panic!("{file}: a `khafka solution` block must follow a `khafka exercise` cell");
                     };
@@ -130,10 +170,29 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
                     cell = None;
                     continue;
                 }
-                if let Some((name, _)) = &open_exercise {
+                if let Some(name) = open_exercise
+                    .as_ref()
+                    .map(|(n, _)| n)
+                    .or(open_window.as_ref().map(|(n, _)| n))
+                {
                     panic!("{name}: an exercise needs a `khafka solution` block right after it");
                 }
                 let name = format!("{file}#{n}");
+                if has("windows") {
+                    assert!(
+                        !continues,
+                        "{name}: a window cell cannot continue another cell"
+                    );
+                    let c = window_cell(&name, src);
+                    if exercise {
+                        open_window = Some((name, c));
+                    } else {
+                        out.window_cells.push((name, c));
+                    }
+                    n += 1;
+                    cell = None;
+                    continue;
+                }
                 assert!(
                     !(exercise && continues),
                     "{name}: an exercise cannot continue another cell"
@@ -166,10 +225,61 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
             None => {}
         }
     }
-    if let Some((name, _)) = &open_exercise {
+    if let Some(name) = open_exercise
+        .as_ref()
+        .map(|(n, _)| n)
+        .or(open_window.as_ref().map(|(n, _)| n))
+    {
         panic!("{name}: an exercise needs a `khafka solution` block right after it");
     }
     out
+}
+
+/// An exercise's goal must be stated, and its solution's `expect` lines must be the goal's.
+fn goal_problems(name: &str, goal: &[String], solved: &[String]) -> Vec<String> {
+    if goal.is_empty() {
+        return vec![format!(
+            "{name}: the exercise has no `expect` lines, so nothing to grade"
+        )];
+    }
+    if goal != solved {
+        return vec![format!(
+            "{name}: the solution's expect lines {solved:?} differ from the exercise's goal {goal:?}"
+        )];
+    }
+    Vec::new()
+}
+
+/// What is wrong with a window exercise, if anything: as [`exercise_problems`], graded with
+/// `khafka_streams::text` on the records of each cell.
+pub fn window_exercise_problems(ex: &WindowExercise) -> Vec<String> {
+    let name = &ex.name;
+    let text = |c: &Cell| c.expects.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+    let mut problems = goal_problems(name, &text(&ex.start), &text(&ex.solution));
+    if ex.start.expects.is_empty() {
+        return problems;
+    }
+    let run = |c: &Cell, which: &str| {
+        c.run()
+            .unwrap_or_else(|e| panic!("{name} {which}: the run failed: {e}"))
+    };
+    let start = run(&ex.start, "start");
+    if ex.start.expects.iter().all(|e| e.check(&start).0) {
+        problems.push(format!(
+            "{name}: the starting cell already meets every expectation: nothing to solve"
+        ));
+    }
+    let solution = run(&ex.solution, "solution");
+    for e in &ex.start.expects {
+        let (holds, actual) = e.check(&solution);
+        if !holds {
+            problems.push(format!(
+                "{name} solution: expect {} (actual {actual})",
+                e.text
+            ));
+        }
+    }
+    problems
 }
 
 /// What is wrong with an exercise, if anything: its goal (the starting cell's `expect` lines) must be
@@ -177,24 +287,10 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
 /// lines must be the goal's, unchanged — must pass all of them, with no invariant broken.
 pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
     let name = &ex.name;
-    let mut problems = Vec::new();
-    let goal: Vec<&str> = ex.start.expects.iter().map(|e| e.text.as_str()).collect();
-    let solved: Vec<&str> = ex
-        .solution
-        .expects
-        .iter()
-        .map(|e| e.text.as_str())
-        .collect();
-    if goal.is_empty() {
-        problems.push(format!(
-            "{name}: the exercise has no `expect` lines, so nothing to grade"
-        ));
+    let text = |s: &Scenario| s.expects.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+    let mut problems = goal_problems(name, &text(&ex.start), &text(&ex.solution));
+    if ex.start.expects.is_empty() {
         return problems;
-    }
-    if goal != solved {
-        problems.push(format!(
-            "{name}: the solution's expect lines {solved:?} differ from the exercise's goal {goal:?}"
-        ));
     }
     let run = |s: &Scenario| {
         let opts = SimOptions {

@@ -6,7 +6,7 @@ use khafka_scenario::Scenario;
 use khafka_sim::{Sim, SimOptions};
 use khafka_tests::{
     exercise_problems, khafka_files, lesson_cells, lesson_exercises, load, markdown_cells,
-    runnable_scenarios, scenarios_dir,
+    runnable_scenarios, scenarios_dir, window_cells, window_exercise_problems, window_exercises,
 };
 
 #[test]
@@ -56,6 +56,73 @@ fn every_exercise_fails_at_the_start_and_passes_with_its_solution() {
     assert!(exercises.len() >= 5, "{} exercises", exercises.len());
     let problems: Vec<String> = exercises.iter().flat_map(exercise_problems).collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every window cell (```` ```khafka windows ````) of the lessons and docs meets its `expect`
+/// lines, and asserts something.
+#[test]
+fn every_window_cell_meets_its_expectations() {
+    let cells = window_cells();
+    assert!(cells.len() >= 5, "{} window cells", cells.len());
+    let mut failures = Vec::new();
+    for (name, cell) in &cells {
+        assert!(!cell.expects.is_empty(), "{name} asserts nothing");
+        let steps = cell.run().unwrap_or_else(|e| panic!("{name}: {e}"));
+        for e in &cell.expects {
+            let (holds, actual) = e.check(&steps);
+            if !holds {
+                failures.push(format!(
+                    "{name}:{}: expect {} (actual {actual})",
+                    e.line, e.text
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every graded window exercise fails its goal at the start and passes it with its solution.
+#[test]
+fn every_window_exercise_fails_at_the_start_and_passes_with_its_solution() {
+    let exercises = window_exercises();
+    assert!(!exercises.is_empty(), "no window exercise");
+    let problems: Vec<String> = exercises
+        .iter()
+        .flat_map(window_exercise_problems)
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The window exercise check catches a start that already passes, a solution that fails and a
+/// solution that changed the goal; the solution is not numbered as a cell.
+#[test]
+fn broken_window_exercises_are_caught() {
+    let flags = "--window 'tumbling size=10ms grace=0ms' --aggregate count\nk a 5\nk b 20\nk c 6\n";
+    let md = |start: &str, solution: &str| {
+        format!("```khafka windows exercise\n{start}```\n\n```khafka solution\n{solution}```\n\n```khafka windows\n{flags}expect dropped == 1\n```\n")
+    };
+    let graded = |start: &str, solution: &str| {
+        let m = markdown_cells("x.md", &md(start, solution));
+        assert_eq!(m.window_cells[0].0, "x.md#1");
+        window_exercise_problems(&m.window_exercises[0])
+    };
+    let goal = "expect dropped == 0\n";
+    let solved = flags.replace("grace=0ms", "grace=15ms");
+    let p = graded(&format!("{flags}{goal}"), &format!("{solved}{goal}"));
+    assert!(p.is_empty(), "{p:?}");
+    let p = graded(&format!("{solved}{goal}"), &format!("{solved}{goal}"));
+    assert!(p.iter().any(|p| p.contains("already meets")), "{p:?}");
+    let p = graded(&format!("{flags}{goal}"), &format!("{flags}{goal}"));
+    assert!(
+        p.iter()
+            .any(|p| p.contains("solution: expect dropped == 0 (actual 1)")),
+        "{p:?}"
+    );
+    let p = graded(
+        &format!("{flags}{goal}"),
+        &format!("{flags}expect dropped == 1\n"),
+    );
+    assert!(p.iter().any(|p| p.contains("differ from")), "{p:?}");
 }
 
 const GOAL_START: &str = "seed 1\ncluster brokers=3\ntopic t partitions=1 replication.factor=3\nproducer p topic=t acks=1 rate=50/s count=20\n";

@@ -203,7 +203,13 @@ await check('every lesson cell\'s output fits one 1280×720 screen', async () =>
   const heights = [];
   for (const slug of slugs) {
     await page.goto(`${base}/#/lesson/${slug}`);
-    await cell(0).waitFor();
+    await page.locator('section.cell, section.wcell').first().waitFor();
+    // Window cells show their result without a Run: the whole cell must fit.
+    for (const w of await page.locator('section.wcell').all()) {
+      const h = (await w.boundingBox()).height;
+      heights.push(`${slug}/window: ${Math.round(h)}`);
+      expect(h <= 720, `${slug}: a window cell is ${Math.round(h)} px tall`);
+    }
     const n = await page.locator('section.cell').count();
     for (let i = 0; i < n; i++) {
       await cell(i).locator('button', { hasText: /^Run$/ }).click();
@@ -626,6 +632,58 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   await expect_text(status, (t) => t === 'Not yet', 'after Reset');
 });
 
+await check('a window cell shows windows closing as stream time passes and a late record dropped, step by step', async () => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${base}/#/lesson/time-windows`);
+  const w = page.locator('section.wcell').first();
+  const now = w.locator('.wnow');
+  await expect_text(now, (t) => t === '6 of 6 records · stream time 122000 · dropped-records-total 1', 'all records');
+  const results = await w.locator('ol.wres li').allInnerTexts();
+  expect(results.some((r) => r.includes('dropped home u6 @30000') && r.includes('window [0,60000) closed at stream time 65000')
+    && r.includes('92000 ms past the record')), `the drop says why: ${results.join(' | ')}`);
+  expect(await w.locator('svg .rec.late').count() === 1, 'one late record is marked');
+  expect((await w.locator('svg .rec.late text.why').textContent()) === 'late by 92000 ms', 'its lateness is shown');
+  // Back to the start, then record by record: the first minute's windows close at record #4.
+  await w.locator('button[aria-label=Rewind]').click();
+  await expect_text(now, (t) => t.startsWith('0 of 6 records · stream time none yet'), 'rewound');
+  expect(await w.locator('svg .band').count() === 0, 'no window before the first record');
+  for (let i = 0; i < 4; i++) await w.locator('button', { hasText: 'Step' }).click();
+  await expect_text(now, (t) => t.startsWith('4 of 6 records · stream time 61000'), 'after 4 records');
+  expect(await w.locator('svg .band.closed').count() === 0, 'nothing closed at stream time 61000');
+  let rows = await w.locator('table.wwin tbody tr').allInnerTexts();
+  expect(rows.some((r) => r.includes('home@[0,60000)') && r.includes('\t2\t') && r.includes('65000') && r.endsWith('open')), `windows: ${rows.join(' | ')}`);
+  await w.locator('button', { hasText: 'Step' }).click();
+  await expect_text(now, (t) => t.startsWith('5 of 6 records · stream time 122000 · dropped-records-total 0'), 'after 5 records');
+  expect(await w.locator('svg .band.closed').count() === 2, 'the first minute\'s two windows closed');
+  rows = await w.locator('table.wwin tbody tr').allInnerTexts();
+  expect(rows.filter((r) => r.endsWith('closed at #4')).length === 2, `closed: ${rows.join(' | ')}`);
+  await w.locator('button', { hasText: 'Step' }).click();
+  await expect_text(now, (t) => t.endsWith('dropped-records-total 1'), 'the late record');
+  // An edit re-runs: two minutes of grace count the late view.
+  const src = await w.locator('textarea').inputValue();
+  await w.locator('textarea').fill(src.replace('grace=5s', 'grace=2m'));
+  await expect_text(now, (t) => t === '6 of 6 records · stream time 122000 · dropped-records-total 0', 'with grace=2m');
+  const home = (await w.locator('table.wwin tbody tr').allInnerTexts()).find((r) => r.startsWith('home@[0,60000)'));
+  expect(home.includes('\t3\t') && home.includes('180000'), `with grace=2m: ${home}`);
+  // The edit is kept in this browser, as a scenario cell's is.
+  await page.reload();
+  await expect_text(now, (t) => t.endsWith('dropped-records-total 0'), 'the edit after a reload');
+  // Kafka's own refusal of a bad window, with the line.
+  await w.locator('textarea').fill(src.replace('grace=5s', 'grace=-5s'));
+  await expect_text(w.locator('p.error'), (t) => t.startsWith('line 1: Grace period must not be negative.'), 'a negative grace');
+  await w.locator('button', { hasText: 'Reset' }).click();
+  await expect_text(now, (t) => t.endsWith('dropped-records-total 1'), 'after Reset');
+  // The graded window exercise: Not yet, then Passed with its solution.
+  const ex = page.locator('section.wcell', { has: page.locator('.exercise') });
+  const status = ex.locator('.exercise-status');
+  await expect_text(status, (t) => t === 'Not yet', 'the exercise at the start');
+  await ex.locator('details.solution > summary').click();
+  await ex.locator('details.solution button').click();
+  await expect_text(status, (t) => t.startsWith('Passed'), 'with the solution');
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('khafka.progress')));
+  expect(stored.passed.some((p) => p.startsWith('time-windows/')), `progress: ${JSON.stringify(stored)}`);
+});
+
 await check('the new lessons open and their first cell runs: keys and ordering, benefits and limits', async () => {
   for (const [slug, title, headline] of [['events-keys-and-ordering', '1. Events', /40 records/], ['benefits-and-limits', '10. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
@@ -639,7 +697,7 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('10. Benefits'), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[9].startsWith('10. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)), `course order: ${home}`);
 });
 
 await check('the retention lesson: segments deleted, the log start offset, each replica\'s segments in the describe panel', async () => {
@@ -1510,11 +1568,11 @@ await check('the heaviest scenario the tab accepts ends with a result within its
 
 await check('no horizontal overflow at 360 px', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const route of ['/', '/#/lesson/first-cluster', '/#/playground', '/#/presenter', '/#/formats']) {
+  for (const route of ['/', '/#/lesson/first-cluster', '/#/lesson/time-windows', '/#/playground', '/#/presenter', '/#/formats']) {
     await page.goto(`${base}${route}`);
     await page.waitForSelector('main *');
     // The pages with cells show them once the notebook bundle runs.
-    if (route.includes('lesson') || route.includes('playground')) await page.locator('section.cell').first().waitFor();
+    if (route.includes('lesson') || route.includes('playground')) await page.locator(route.includes('time-windows') ? 'section.wcell' : 'section.cell').first().waitFor();
     if (route.includes('presenter')) await page.locator('.presenter').waitFor();
     const c = page.locator('section.cell').first();
     if (await c.count()) {
@@ -1558,6 +1616,14 @@ await check('every lesson opens from the course map and its first cell runs', as
   expect(slugs.length >= 7 && slugs.includes('coordination-zookeeper-to-kraft'), `lessons: ${slugs}`);
   for (const slug of slugs) {
     await page.goto(`${base}/#/lesson/${slug}`);
+    const first = page.locator('section.cell, section.wcell').first();
+    await first.waitFor();
+    if (await first.evaluate((e) => e.classList.contains('wcell'))) {
+      // A window cell runs as it opens: its records are processed and nothing is wrong.
+      const now = await first.locator('.wnow').innerText();
+      expect(/^(\d+) of \1 records/.test(now) && !(await first.locator('p.error').count()), `${slug}: ${now}`);
+      continue;
+    }
     await cell(0).locator('button', { hasText: /^Run$/ }).click();
     const h = await cell(0).locator('.run > p.headline').innerText();
     expect(h.length > 10 && !(await cell(0).locator('.parse-errors').count()), `${slug}: headline ${h}`);
@@ -1620,7 +1686,7 @@ await check('the course map shows parts, minutes, what comes first and the reade
   await page.reload();
   await page.locator('.course-map ol.outline li').first().waitFor();
   const parts = await page.locator('.course-part h3').allInnerTexts();
-  expect(parts.length === 3 && /PART 1/i.test(parts[0]), `parts: ${parts}`);
+  expect(parts.length === 4 && /PART 1/i.test(parts[0]) && /PART 4 · STREAM PROCESSING/i.test(parts[3]), `parts: ${parts}`);
   const summary = await page.locator('.course-map > p.muted').innerText();
   expect(/^2 of \d+ lessons opened · 1 of \d+ exercises passed/.test(summary), `summary: ${summary}`);
   const coordination = await page.locator('ol.outline li[data-slug="coordination-zookeeper-to-kraft"]').innerText();

@@ -98,6 +98,48 @@ impl Exercise {
     }
 }
 
+/// A graded exercise's panel: its status, its goal lines with their results on the reader's run
+/// (`None`: not graded yet), and its solution with the callback that puts it in the editor. Shared
+/// by scenario cells and window cells.
+pub fn exercise_panel(
+    hint: &'static str,
+    goal: &[&str],
+    grades: Option<&[(bool, String)]>,
+    solution: Option<(String, Callback<MouseEvent>)>,
+) -> Html {
+    let passed = grades.is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok));
+    html! {
+        <div class="exercise" aria-label="Exercise">
+            <p class="exercise-head">
+                <strong>{ "Exercise" }</strong>
+                <span class={classes!("exercise-status", passed.then_some("passed"))} role="status">
+                    { if passed { "Passed ✓" } else { "Not yet" } }
+                </span>
+                <span class="muted">{ hint }</span>
+            </p>
+            <ul class="expects goal" aria-label="Goal">
+                { for goal.iter().enumerate().map(|(i, text)| {
+                    let result = grades.and_then(|g| g.get(i));
+                    let (class, mark) = match result {
+                        Some((true, _)) => ("pass", "✓ met"),
+                        Some((false, _)) => ("changed", "not yet"),
+                        None => ("pending", "…"),
+                    };
+                    html! { <li class={class}><span class="badge">{ mark }</span><code>{ text.to_string() }</code>
+                        { result.map(|(_, actual)| html! { <span class="actual">{ format!(" (actual: {actual})") }</span> }).unwrap_or_default() }</li> }
+                }) }
+            </ul>
+            if let Some((sol, put)) = solution {
+                <details class="solution">
+                    <summary>{ "Show a solution" }</summary>
+                    <pre class="code"><code>{ sol }</code></pre>
+                    <button class="small" onclick={put}>{ "Put it in the editor" }</button>
+                </details>
+            }
+        </div>
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Knob {
     pub key: String,
@@ -198,7 +240,7 @@ fn set_knob_tokens(source: &str, key: &str, value: &str) -> String {
         .collect()
 }
 
-fn storage_key(id: &str) -> String {
+pub(crate) fn storage_key(id: &str) -> String {
     format!("khafka.cell.{id}")
 }
 
@@ -216,7 +258,7 @@ fn with_live_actions(source: &str, run: Option<&Run>) -> String {
     text
 }
 
-fn save(id: &str, text: &str) {
+pub(crate) fn save(id: &str, text: &str) {
     let saved = Saved {
         v: STORAGE_VERSION,
         source: text.to_string(),
@@ -239,7 +281,7 @@ fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
 }
 
 /// The saved edit of a cell, or `None`; a notice when storage held something unreadable.
-fn load_saved(id: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn load_saved(id: &str) -> (Option<String>, Option<String>) {
     let raw: Option<String> = LocalStorage::raw()
         .get_item(&storage_key(id))
         .ok()
@@ -911,38 +953,20 @@ pub fn cell(props: &CellProps) -> Html {
     }
     let exercise_panel = props.exercise.as_ref().map(|ex| {
         let g = grade.borrow();
-        let passed = g.as_ref().is_some_and(|g| g.iter().all(|(ok, _)| *ok));
-        let solution = ex.solution.clone();
-        html! {
-            <div class="exercise" aria-label="Exercise">
-                <p class="exercise-head">
-                    <strong>{ "Exercise" }</strong>
-                    <span class={classes!("exercise-status", passed.then_some("passed"))} role="status">
-                        { if passed { "Passed ✓" } else { "Not yet" } }
-                    </span>
-                    <span class="muted">{ "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:" }</span>
-                </p>
-                <ul class="expects goal" aria-label="Goal">
-                    { for ex.goal.iter().enumerate().map(|(i, e)| {
-                        let result = g.as_ref().and_then(|g| g.get(i));
-                        let (class, mark) = match result {
-                            Some((true, _)) => ("pass", "✓ met"),
-                            Some((false, _)) => ("changed", "not yet"),
-                            None => ("pending", "…"),
-                        };
-                        html! { <li class={class}><span class="badge">{ mark }</span><code>{ e.text.clone() }</code>
-                            { result.map(|(_, actual)| html! { <span class="actual">{ format!(" (actual: {actual})") }</span> }).unwrap_or_default() }</li> }
-                    }) }
-                </ul>
-                if let Some(sol) = solution {
-                    <details class="solution">
-                        <summary>{ "Show a solution" }</summary>
-                        <pre class="code"><code>{ sol.clone() }</code></pre>
-                        <button class="small" onclick={dispatch.reform(move |_: MouseEvent| Action::Edit(sol.clone()))}>{ "Put it in the editor" }</button>
-                    </details>
-                }
-            </div>
-        }
+        let goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
+        let solution = ex.solution.clone().map(|sol| {
+            let put = dispatch.reform({
+                let sol = sol.clone();
+                move |_: MouseEvent| Action::Edit(sol.clone())
+            });
+            (sol, put)
+        });
+        exercise_panel(
+            "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:",
+            &goal,
+            g.as_deref(),
+            solution,
+        )
     });
     let has_groups = run
         .borrow()

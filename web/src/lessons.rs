@@ -25,6 +25,7 @@ pub const PARTS: &[&str] = &[
     "The log and the cluster",
     "Durability and failures",
     "What Kafka promises",
+    "Stream processing",
 ];
 
 pub const LESSONS: &[Lesson] = &[
@@ -128,6 +129,26 @@ pub const LESSONS: &[Lesson] = &[
         needs: &["events-keys-and-ordering", "acks-and-durability", "unclean-leader-election"],
         exercises: 1,
     },
+    Lesson {
+        slug: "time-windows",
+        title: "Time windows: stream time, grace and late records",
+        summary: "Tumbling, hopping, sliding and session windows; stream time closes a window after its grace; late records dropped; every update or one final result.",
+        file: "07-time-windows.md",
+        part: 3,
+        minutes: 18,
+        needs: &["events-keys-and-ordering"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "real-time-analytics",
+        title: "A real-time analytics use case: page views per minute, with late mobile events",
+        summary: "A dashboard's per-minute counts; late mobile views dropped or counted by the grace; final counts published later; a five-minute total refreshed every minute.",
+        file: "08-real-time-analytics.md",
+        part: 3,
+        minutes: 13,
+        needs: &["time-windows"],
+        exercises: 1,
+    },
 ];
 
 pub fn find(slug: &str) -> Option<&'static Lesson> {
@@ -185,7 +206,12 @@ mod tests {
         for l in LESSONS {
             let md = markdown(l.file);
             let fences = |kind: &str| md.lines().filter(|x| x.starts_with(kind)).count();
-            let exercises = fences("```khafka exercise");
+            let exercises = md
+                .lines()
+                .filter(|x| {
+                    x.starts_with("```khafka") && x.split_whitespace().any(|w| w == "exercise")
+                })
+                .count();
             let cells = fences("```khafka") - fences("```khafka solution");
             assert_eq!(l.exercises, exercises, "{}: exercises", l.slug);
             // About 180 words a minute, and two minutes to run and read each cell.

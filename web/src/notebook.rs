@@ -36,6 +36,7 @@ mod share;
 mod show;
 mod slot;
 mod story;
+mod windows_cell;
 
 use cell::{Cell, Exercise, Knob};
 use show::Show;
@@ -56,6 +57,19 @@ thread_local! {
 /// A cell from its page's fence: its knobs, what it shows, its exercise and, when the page was opened
 /// from a link made in it, the shared state.
 fn cell_view(spec: &CellSpec) -> Html {
+    if spec.words.iter().any(|w| w == "windows") {
+        let exercise = spec.words.iter().any(|w| w == "exercise").then(|| {
+            Rc::new(windows_cell::WindowExercise {
+                goal: khafka_streams::text::parse_cell(&spec.source)
+                    .map(|c| c.expects)
+                    .unwrap_or_default(),
+                solution: spec.solution.clone(),
+            })
+        });
+        return html! {
+            <windows_cell::WindowsCell id={spec.id.clone()} source={spec.source.clone()} {exercise} />
+        };
+    }
     let mut knobs = Vec::new();
     let mut show = Show::default();
     let mut show_error = None;

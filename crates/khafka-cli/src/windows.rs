@@ -19,8 +19,9 @@
 //! Kafka's WARN line for each skip goes to stderr. Durations are `Nms`, `Ns`, `Nm`, `Nh` or `Nd`
 //! (a leading `-` is accepted so that Kafka can refuse it with its own message).
 
+use khafka_streams::text::{output_line, parse_flags, parse_record, Flags, FLAGS};
 use khafka_streams::{Aggregation, WindowedAggregation};
-use khafka_streams::{Emit, Event, JavaDuration, Record, RecordMetadata, WindowSpec};
+use khafka_streams::{Emit, Event, Record, RecordMetadata, WindowSpec};
 
 /// The largest input file.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -35,146 +36,34 @@ const MAX_AGGREGATE_BYTES: usize = 1_048_576;
 /// The most output (stdout and the WARN lines on stderr together) the command prints.
 const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 
-const USAGE: &str = "usage: khafka windows --window 'tumbling size=D [grace=D]' | \
-'hopping size=D advance=D [grace=D]' | 'sliding difference=D [grace=D]' | 'session gap=D [grace=D]' \
-[--emit eager|final] --aggregate count|sum|concat FILE";
-
 /// Runs the command: prints the results, or gives the error (exit code 2).
 pub fn run(args: &[String]) -> Result<u8, String> {
-    let (window, emit, aggregation, file) = parse_args(args)?;
-    let spec = parse_window(&window)?;
-    spec.check_bounds()?;
-    let records = read_records(&file, &aggregation, spec.max_timestamp())?;
-    let (stdout, stderr) = render(spec, emit, aggregation, &records)?;
+    let usage = || format!("usage: khafka windows {FLAGS} FILE");
+    // The flags' own mistakes get the usage; Kafka's refusals of a window do not.
+    let (flags, rest) = parse_flags(args).map_err(|e| {
+        let about_flags = e.starts_with("unknown option")
+            || e.starts_with("missing")
+            || (e.starts_with("--")
+                && (e.ends_with("needs a value") || e.ends_with("given twice")));
+        if about_flags {
+            format!("{e}\n{}", usage())
+        } else {
+            e
+        }
+    })?;
+    let file = match &rest[..] {
+        [file] => file.clone(),
+        [] => return Err(format!("missing FILE\n{}", usage())),
+        _ => return Err(format!("more than one FILE\n{}", usage())),
+    };
+    let records = read_records(&file, &flags)?;
+    let (stdout, stderr) = render(flags.spec, flags.emit, flags.aggregation, &records)?;
     eprint!("{stderr}");
     out!("{}", stdout.trim_end_matches('\n'));
     Ok(0)
 }
 
-fn parse_args(args: &[String]) -> Result<(String, Emit, Aggregation, String), String> {
-    let (mut window, mut emit, mut aggregate, mut file) = (None, None, None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let slot = match arg.as_str() {
-            "--window" => &mut window,
-            "--emit" => &mut emit,
-            "--aggregate" => &mut aggregate,
-            flag if flag.starts_with("--") => {
-                return Err(format!("unknown option `{flag}`\n{USAGE}"))
-            }
-            _ => {
-                if file.replace(arg.clone()).is_some() {
-                    return Err(format!("more than one FILE\n{USAGE}"));
-                }
-                continue;
-            }
-        };
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
-        if slot.replace(value.clone()).is_some() {
-            return Err(format!("{arg} given twice\n{USAGE}"));
-        }
-    }
-    let window = window.ok_or_else(|| format!("missing --window\n{USAGE}"))?;
-    let emit = match emit.as_deref() {
-        None | Some("eager") => Emit::Eager,
-        Some("final") => Emit::Final,
-        Some(other) => return Err(format!("invalid --emit `{other}` (eager or final)")),
-    };
-    let aggregation = match aggregate.as_deref() {
-        Some("count") => Aggregation::Count,
-        Some("sum") => Aggregation::Sum,
-        Some("concat") => Aggregation::concat(),
-        Some(other) => {
-            return Err(format!(
-                "invalid --aggregate `{other}` (count, sum or concat)"
-            ))
-        }
-        None => return Err(format!("missing --aggregate\n{USAGE}")),
-    };
-    let file = file.ok_or_else(|| format!("missing FILE\n{USAGE}"))?;
-    Ok((window, emit, aggregation, file))
-}
-
-/// `Nms`, `Ns`, `Nm`, `Nh`, `Nd` as a `java.time.Duration`.
-fn parse_duration(name: &str, text: &str) -> Result<JavaDuration, String> {
-    let digits_end = text
-        .char_indices()
-        .find(|(i, c)| !(c.is_ascii_digit() || (*i == 0 && *c == '-')))
-        .map_or(text.len(), |(i, _)| i);
-    let (number, unit) = text.split_at(digits_end);
-    let bad = || {
-        format!("{name}={text}: a duration is a whole number with ms, s, m, h or d (e.g. 10ms, 5s)")
-    };
-    if number.is_empty() || number == "-" {
-        return Err(bad());
-    }
-    let n: i64 = number
-        .parse()
-        .map_err(|_| format!("{name}={text}: {number} is outside Kafka's long range"))?;
-    let seconds_per = match unit {
-        "ms" => return Ok(JavaDuration::of_millis(n)),
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(seconds_per)
-        .map(JavaDuration::of_seconds)
-        .ok_or_else(|| format!("{name}={text}: too large for a java.time.Duration"))
-}
-
-/// The window specification, built through Kafka's factories (and refused with their messages).
-fn parse_window(text: &str) -> Result<WindowSpec, String> {
-    let mut words = text.split_whitespace();
-    let kind = words
-        .next()
-        .ok_or_else(|| format!("empty --window\n{USAGE}"))?;
-    let allowed: &[&str] = match kind {
-        "tumbling" => &["size", "grace"],
-        "hopping" => &["size", "advance", "grace"],
-        "sliding" => &["difference", "grace"],
-        "session" => &["gap", "grace"],
-        other => {
-            return Err(format!(
-                "unknown window kind `{other}` (tumbling, hopping, sliding or session)"
-            ))
-        }
-    };
-    let mut params: Vec<(&str, JavaDuration)> = Vec::new();
-    for word in words {
-        let (name, value) = word
-            .split_once('=')
-            .ok_or_else(|| format!("`{word}`: expected NAME=DURATION"))?;
-        if !allowed.contains(&name) {
-            return Err(format!(
-                "{kind} windows take {}, not `{name}`",
-                allowed.join(", ")
-            ));
-        }
-        if params.iter().any(|(n, _)| *n == name) {
-            return Err(format!("`{name}` given twice"));
-        }
-        params.push((name, parse_duration(name, value)?));
-    }
-    let get = |name: &str| params.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
-    let need = |name: &str| get(name).ok_or_else(|| format!("{kind} windows need {name}=D"));
-    let grace = get("grace").unwrap_or(JavaDuration::of_millis(0));
-    match kind {
-        "tumbling" => WindowSpec::tumbling(need("size")?, grace),
-        "hopping" => WindowSpec::hopping(need("size")?, need("advance")?, grace),
-        "sliding" => WindowSpec::sliding(need("difference")?, grace),
-        _ => WindowSpec::session(need("gap")?, grace),
-    }
-}
-
-fn read_records(
-    path: &str,
-    aggregation: &Aggregation,
-    max_timestamp: i64,
-) -> Result<Vec<Record>, String> {
+fn read_records(path: &str, flags: &Flags) -> Result<Vec<Record>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{path}: {e}"))?
         .len();
@@ -193,33 +82,9 @@ fn read_records(
                 "{path}: more than {MAX_LINES} lines; khafka windows reads at most {MAX_LINES}"
             ));
         }
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+        if let Some(r) = parse_record(line, flags).map_err(|e| format!("{path}:{n}: {e}"))? {
+            records.push(r);
         }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [key, value, ts] = fields[..] else {
-            return Err(format!(
-                "{path}:{n}: expected `KEY VALUE TIMESTAMP_MS`, got `{line}`"
-            ));
-        };
-        let timestamp: i64 = ts.parse().map_err(|_| {
-            format!("{path}:{n}: timestamp `{ts}` is not a whole number in Kafka's long range")
-        })?;
-        if timestamp > max_timestamp {
-            return Err(format!(
-                "{path}:{n}: timestamp {timestamp} is past {max_timestamp}, where this window's end \
-                 would overflow a long"
-            ));
-        }
-        aggregation
-            .operand(value)
-            .map_err(|e| format!("{path}:{n}: {e}"))?;
-        records.push(Record {
-            key: key.to_string(),
-            value: value.to_string(),
-            timestamp,
-        });
     }
     Ok(records)
 }
@@ -238,23 +103,25 @@ fn render(
         for event in processor.process(record)? {
             match event {
                 Event::Result {
-                    key,
+                    ref key,
                     window,
-                    value,
-                    timestamp,
+                    ref value,
+                    ..
                 } => {
-                    let value = value.map_or("null".to_string(), |v| v.to_string());
-                    if value.len() > MAX_AGGREGATE_BYTES {
+                    let len = value.as_ref().map_or(4, |v| v.to_string().len());
+                    if len > MAX_AGGREGATE_BYTES {
                         return Err(format!(
                             "the aggregate of {key}@{window} passed {MAX_AGGREGATE_BYTES} bytes, \
                              Kafka's default max.request.size: the producer would refuse it"
                         ));
                     }
-                    out += &format!("{key}@{window} {value} @{timestamp}\n");
+                    out += &output_line(&event);
+                    out.push('\n');
                 }
                 Event::Dropped(d) => {
                     dropped += 1;
-                    out += &format!("dropped {} {} @{}\n", d.key, d.value, d.timestamp);
+                    out += &output_line(&Event::Dropped(d.clone()));
+                    out.push('\n');
                     let meta = RecordMetadata {
                         topic: "input".into(),
                         partition: 0,
@@ -289,7 +156,8 @@ fn render(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use khafka_streams::text::parse_duration;
+    use khafka_streams::JavaDuration;
 
     #[test]
     fn durations() {

@@ -8,7 +8,9 @@
 //! - [`sliding`]: sliding windows (`KStreamSlidingWindowAggregate`);
 //! - [`session`]: session windows (`KStreamSessionWindowAggregate`);
 //! - [`processor`]: one entry point over the three, plus the task-level skip of negative
-//!   timestamps (`RecordQueue`).
+//!   timestamps (`RecordQueue`);
+//! - [`text`]: the text `khafka windows` and the site's window cells read and print, a run kept
+//!   record by record, and a window cell's `expect` lines.
 //!
 //! Every processor keeps its own observed stream time (the largest timestamp it has seen, never
 //! decreasing), closes windows with it and reports each skipped late record as a [`Dropped`]
@@ -24,6 +26,7 @@ pub mod session;
 pub mod sliding;
 pub mod spec;
 mod store;
+pub mod text;
 pub mod time_windows;
 
 use std::fmt;

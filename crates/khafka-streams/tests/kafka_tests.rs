@@ -719,3 +719,54 @@ fn session_processor_test_skipping_late_record() {
     );
     assert_eq!(nonzero.stream_time, 12);
 }
+
+/// `kstream/internals/KStreamWindowAggregateTest.shouldLogAndMeterWhenSkippingExpiredWindowByGrace`,
+/// as a lesson's window cell writes it (`khafka_streams::text`): hopping windows of 10 ms advancing
+/// by 10 ms (tumbling) with 90 ms of grace. After the record at 200 the windows `[100,110)` and
+/// `[0,10)` are closed — the stream time each closes at (`closes_at`, what the cell's table shows)
+/// is reached — so the seven later records are skipped, each at stream time 200. Kafka's lateness
+/// metric (`streamTime - ts` per record) has max 194 and average 97.375; the cell shows each
+/// skipped record's `streamTime - ts`. The one result is `[k@200/210]` `+100` at 200 (Kafka's
+/// initializer is `""`; the cell's `concat` starts from `0`).
+#[test]
+fn kstream_window_aggregate_test_skipping_expired_window_by_grace_in_a_cell() {
+    use khafka_streams::text::{lateness, output_line, parse_cell};
+    let cell = parse_cell(
+        "--window 'hopping size=10ms advance=10ms grace=90ms' --aggregate concat\n\
+         k 100 200\nk 0 100\nk 1 101\nk 2 102\nk 3 103\nk 4 104\nk 5 105\nk 6 6\n",
+    )
+    .unwrap();
+    let steps = cell.run().unwrap();
+    let mut late = Vec::new();
+    let mut results = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let ts = cell.records[i].1.timestamp;
+        late.push(step.stream_time - ts);
+        for e in &step.events {
+            match e {
+                Event::Dropped(d) => {
+                    let (window, closes_at, now) = lateness(&cell.flags.spec, &d.reason).unwrap();
+                    let expected_window = if ts == 6 { "[0,10)" } else { "[100,110)" };
+                    assert_eq!(window.to_string(), expected_window);
+                    assert_eq!((closes_at <= now, now), (true, 200), "{ts}");
+                    if ts >= 100 {
+                        // `expiration=[110]`: the window's end reached streamTime - grace exactly.
+                        assert_eq!(closes_at, 200);
+                    }
+                }
+                r => results.push(output_line(r)),
+            }
+        }
+    }
+    assert_eq!(late.iter().max(), Some(&194));
+    assert_eq!(late.iter().sum::<i64>() as f64 / late.len() as f64, 97.375);
+    assert_eq!(results, ["k@[200,210) 0+100 @200"]);
+    assert_eq!(
+        steps
+            .iter()
+            .flat_map(|s| &s.events)
+            .filter(|e| matches!(e, Event::Dropped(_)))
+            .count(),
+        7
+    );
+}

@@ -83,11 +83,13 @@ impl Sim {
                 .any(|t| t.config.log != crate::config::TopicLogConfig::default())
     }
 
-    /// The log dirs as text: one line per replica, its segments after it (at most 8, the oldest
-    /// and the newest).
+    /// The log dirs as text: one line per replica, its segments after it (at most 6, the oldest
+    /// and the newest); a replica whose segments are the same as the partition's previous
+    /// replica's says so instead of listing them again.
     pub fn describe_log_dirs(&self) -> String {
         let mut out = String::new();
-        for r in self.log_dirs() {
+        let dirs = self.log_dirs();
+        for (i, r) in dirs.iter().enumerate() {
             out.push_str(&format!(
                 "\t{}\tbroker {}\tlogStartOffset: {}\tLEO: {}\tHW: {}\tsize: {} B\tsegments: {}",
                 r.partition,
@@ -102,11 +104,19 @@ impl Sim {
                 out.push_str(&format!("\tcleaned below: {}", r.clean_end));
             }
             out.push('\n');
+            if let Some(prev) = i
+                .checked_sub(1)
+                .map(|j| &dirs[j])
+                .filter(|p| p.partition == r.partition && p.segments == r.segments)
+            {
+                out.push_str(&format!("\t\tsegments as on broker {}\n", prev.broker));
+                continue;
+            }
             let n = r.segments.len();
             for (i, s) in r.segments.iter().enumerate() {
-                if n > 8 && (4..n - 4).contains(&i) {
-                    if i == 4 {
-                        out.push_str(&format!("\t\t… {} more segments\n", n - 8));
+                if n > 6 && (3..n - 3).contains(&i) {
+                    if i == 3 {
+                        out.push_str(&format!("\t\t… {} more segments\n", n - 6));
                     }
                     continue;
                 }

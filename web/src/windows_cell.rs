@@ -1,0 +1,339 @@
+//! A window cell (```` ```khafka windows ````): the flags and records `khafka windows` takes, run
+//! through one Kafka Streams windowed aggregation (`khafka_streams::text`) and drawn as a timeline —
+//! event time across, arrival order down; each window a band from the record that opened it to
+//! the record whose arrival moved stream time past its close time; late records marked with how
+//! late they were; a step control to replay record by record; the forwarded results beside it.
+//! An exercise (```` ```khafka windows exercise ````) grades the cell's `expect` lines on the
+//! reader's text.
+
+use khafka_streams::text::{self, lateness, output_line, Expect, Step};
+use khafka_streams::{Emit, Event, Window, WindowSpec};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// A window exercise: the lesson's `expect` lines and its solution.
+#[derive(PartialEq)]
+pub struct WindowExercise {
+    pub goal: Vec<Expect>,
+    pub solution: Option<String>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: AttrValue,
+    pub source: AttrValue,
+    pub exercise: Option<Rc<WindowExercise>>,
+}
+
+/// A window as the eager run saw it: the record that opened it, the one that closed it (stream
+/// time reached its close time) or merged it away (a session's tombstone), and its updates.
+struct Band {
+    key: String,
+    window: Window,
+    opened: usize,
+    closes_at: i64,
+    closed: Option<usize>,
+    merged: Option<usize>,
+    /// `(record, aggregate)` for each update.
+    values: Vec<(usize, String)>,
+}
+
+fn bands(spec: &WindowSpec, eager: &[Step]) -> Vec<Band> {
+    let mut out: Vec<Band> = Vec::new();
+    for (i, step) in eager.iter().enumerate() {
+        for e in &step.events {
+            let Event::Result {
+                key, window, value, ..
+            } = e
+            else {
+                continue;
+            };
+            let b = match out
+                .iter()
+                .position(|b| &b.key == key && b.window == *window)
+            {
+                Some(b) => &mut out[b],
+                None => {
+                    let closes_at = spec.closes_at(window);
+                    out.push(Band {
+                        key: key.clone(),
+                        window: *window,
+                        opened: i,
+                        closes_at,
+                        closed: eager[i..]
+                            .iter()
+                            .position(|s| s.stream_time >= closes_at)
+                            .map(|j| i + j),
+                        merged: None,
+                        values: Vec::new(),
+                    });
+                    out.last_mut().expect("pushed")
+                }
+            };
+            match value {
+                Some(v) => b.values.push((i, v.to_string())),
+                None => b.merged = b.merged.or(Some(i)),
+            }
+        }
+    }
+    out
+}
+
+const W: f64 = 600.0;
+/// Where the plot starts (the record labels are left of it).
+const X0: f64 = 150.0;
+const ROW: f64 = 18.0;
+const TOP: f64 = 24.0;
+
+#[function_component(WindowsCell)]
+pub fn windows_cell(props: &Props) -> Html {
+    // The reader's edit is kept in this browser like a scenario cell's (`cell::save`).
+    let src = use_state(|| {
+        crate::cell::load_saved(&props.id)
+            .0
+            .unwrap_or_else(|| props.source.to_string())
+    });
+    // Records processed so far; `None`: all of them.
+    let step = use_state(|| None::<usize>);
+    let parsed = text::parse_cell(&src).and_then(|cell| {
+        let steps = cell.run()?;
+        let eager = if cell.flags.emit == Emit::Eager {
+            steps.clone()
+        } else {
+            let mut flags = cell.flags.clone();
+            flags.emit = Emit::Eager;
+            let records: Vec<_> = cell.records.iter().map(|(_, r)| r.clone()).collect();
+            text::run(&flags, &records, text::MAX_CELL_WORK)?
+        };
+        Ok((cell, steps, eager))
+    });
+    let exercise = props.exercise.as_ref().map(|ex| {
+        let grades: Option<Vec<(bool, String)>> = parsed
+            .as_ref()
+            .ok()
+            .map(|(_, steps, _)| ex.goal.iter().map(|e| e.check(steps)).collect());
+        if grades
+            .as_ref()
+            .is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok))
+        {
+            crate::progress::mark_passed(&props.id);
+        }
+        let solution = ex.solution.clone().map(|s| {
+            let (src, step, sol, id) = (src.clone(), step.clone(), s.clone(), props.id.clone());
+            let put = Callback::from(move |_: MouseEvent| {
+                crate::cell::save(&id, &sol);
+                src.set(sol.clone());
+                step.set(None);
+            });
+            (s, put)
+        });
+        let goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
+        crate::cell::exercise_panel(
+            "Change the window or the records, not the goal:",
+            &goal,
+            grades.as_deref(),
+            solution,
+        )
+    });
+    let oninput = {
+        let (src, step, id) = (src.clone(), step.clone(), props.id.clone());
+        Callback::from(move |e: InputEvent| {
+            let text = e
+                .target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                .value();
+            crate::cell::save(&id, &text);
+            src.set(text);
+            step.set(None);
+        })
+    };
+    let reset = {
+        let (src, step, original, id) = (
+            src.clone(),
+            step.clone(),
+            props.source.to_string(),
+            props.id.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            use gloo::storage::Storage;
+            let _ = gloo::storage::LocalStorage::raw().remove_item(&crate::cell::storage_key(&id));
+            src.set(original.clone());
+            step.set(None);
+        })
+    };
+    let rows = src.lines().count().clamp(3, 6);
+    let body = match &parsed {
+        Err(e) => html! { <>
+            <p class="notice error" role="alert">{ e.clone() }</p>
+            <button class="small" onclick={reset}>{ "Reset" }</button>
+        </> },
+        Ok((cell, steps, eager)) => timeline(cell, steps, eager, &step, reset),
+    };
+    html! {
+        <section class="wcell" aria-label="window cell" id={format!("cell-{}", props.id)}>
+            { exercise.unwrap_or_default() }
+            <textarea class="scenario wsrc" spellcheck="false" rows={rows.to_string()}
+                aria-label="khafka windows' flags, then KEY VALUE TIMESTAMP_MS a line in arrival order, then expect lines" value={(*src).clone()} {oninput} />
+            { body }
+        </section>
+    }
+}
+
+/// The step control, the timeline, the results and the windows.
+fn timeline(
+    cell: &text::Cell,
+    steps: &[Step],
+    eager: &[Step],
+    step: &UseStateHandle<Option<usize>>,
+    reset: Callback<MouseEvent>,
+) -> Html {
+    let n = steps.len();
+    let k = step.unwrap_or(n).min(n);
+    let spec = &cell.flags.spec;
+    let bands = bands(spec, eager);
+    let stream_time = if k == 0 { -1 } else { steps[k - 1].stream_time };
+    // The event-time range on show.
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for (_, r) in &cell.records {
+        lo = lo.min(r.timestamp);
+        hi = hi.max(r.timestamp);
+    }
+    for b in &bands {
+        lo = lo.min(b.window.start);
+        hi = hi.max(b.window.end);
+    }
+    if lo > hi {
+        (lo, hi) = (0, 1);
+    }
+    let span = (hi - lo).max(1) as f64;
+    let x = |t: i64| X0 + (t.clamp(lo, hi) - lo) as f64 / span * (W - X0 - 10.0);
+    let y = |i: usize| TOP + i as f64 * ROW + ROW / 2.0;
+    let keys: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
+        for (_, r) in &cell.records {
+            if !v.contains(&r.key.as_str()) {
+                v.push(&r.key);
+            }
+        }
+        v
+    };
+    let hue = |key: &str| keys.iter().position(|k| *k == key).unwrap_or(0) % 6;
+    let dropped_at = |i: usize| {
+        steps[i].events.iter().find_map(|e| match e {
+            Event::Dropped(d) => Some(d),
+            _ => None,
+        })
+    };
+    let set = |to: Option<usize>| {
+        let step = step.clone();
+        Callback::from(move |_: MouseEvent| step.set(to))
+    };
+    let onrange = {
+        let step = step.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value();
+            step.set(v.parse().ok().filter(|v| *v < n));
+        })
+    };
+    let height = TOP + n.max(1) as f64 * ROW + 6.0;
+    let band_view = bands.iter().filter(|b| b.opened < k).map(|b| {
+        let ended = b.merged.or(b.closed).filter(|e| *e < k);
+        let last = ended.unwrap_or(k - 1);
+        let (x1, x2) = (x(b.window.start), x(b.window.end));
+        let state = match (b.merged.filter(|m| *m < k), b.closed.filter(|c| *c < k)) {
+            (Some(_), _) => "merged",
+            (_, Some(_)) => "closed",
+            _ => "open",
+        };
+        let value = b.values.iter().rev().find(|(i, _)| *i < k).map_or("", |(_, v)| v.as_str());
+        html! {
+            <rect class={format!("band k{} {state}", hue(&b.key))} x={format!("{x1:.1}")} y={format!("{:.1}", y(b.opened) - ROW / 2.0 + 1.0)}
+                width={format!("{:.1}", (x2 - x1).max(2.0))} height={format!("{:.1}", y(last) - y(b.opened) + ROW - 2.0)}>
+                <title>{ format!("{}@{} = {value} · {state} · closes when stream time reaches {}", b.key, b.window, b.closes_at) }</title>
+            </rect>
+        }
+    });
+    let stream_path: String = steps[..k]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let sx = x(s.stream_time);
+            if i == 0 {
+                format!("M{sx:.1},{:.1}V{:.1}", y(i) - ROW / 2.0, y(i) + ROW / 2.0)
+            } else {
+                format!("H{sx:.1}V{:.1}", y(i) + ROW / 2.0)
+            }
+        })
+        .collect();
+    let records = cell.records.iter().enumerate().map(|(i, (_, r))| {
+        let seen = i < k;
+        let late = dropped_at(i).filter(|_| seen);
+        let cls = classes!("rec", format!("k{}", hue(&r.key)), (!seen).then_some("future"), late.map(|_| "late"), (i + 1 == k).then_some("now"));
+        html! { <g class={cls}>
+            <text x="4" y={format!("{:.1}", y(i) + 4.0)}>{ format!("#{i} {} {} @{}", r.key, r.value, r.timestamp) }</text>
+            <circle cx={format!("{:.1}", x(r.timestamp))} cy={format!("{:.1}", y(i))} r="4" />
+            if let Some(d) = late {
+                <text class="why" x={format!("{:.1}", (x(r.timestamp) + 7.0).min(W - 120.0))} y={format!("{:.1}", y(i) + 4.0)}>
+                    { format!("late by {} ms", steps[i].stream_time - d.timestamp) }</text>
+            }
+        </g> }
+    });
+    let results = steps[..k].iter().enumerate().flat_map(|(i, s)| {
+        s.events.iter().map(move |e| {
+            let why = match e {
+                Event::Dropped(d) => lateness(spec, &d.reason).map(|(w, closed, now)| {
+                    format!(" — window {w} closed at stream time {closed}; stream time was {now}, {} ms past the record", now - d.timestamp)
+                }),
+                _ => None,
+            };
+            let cls = classes!(matches!(e, Event::Dropped(_)).then_some("dropped"), (i + 1 == k).then_some("new"));
+            html! { <li class={cls}><span class="muted">{ format!("#{i} ") }</span><code>{ output_line(e) }</code>{ why.unwrap_or_default() }</li> }
+        }).collect::<Vec<_>>()
+    });
+    let dropped: usize = steps[..k]
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter(|e| matches!(e, Event::Dropped(_)))
+        .count();
+    let windows = bands.iter().filter(|b| b.opened < k).map(|b| {
+        let value = b.values.iter().rev().find(|(i, _)| *i < k).map_or("—", |(_, v)| v.as_str());
+        let state = match (b.merged.filter(|m| *m < k), b.closed.filter(|c| *c < k)) {
+            (Some(m), _) => format!("merged away at #{m}"),
+            (_, Some(c)) => format!("closed at #{c}"),
+            _ => "open".into(),
+        };
+        html! { <tr><td><code>{ format!("{}@{}", b.key, b.window) }</code></td><td>{ value }</td><td>{ b.closes_at }</td><td>{ state }</td></tr> }
+    });
+    html! { <>
+        <div class="wsteps" role="group" aria-label="Records">
+            <button class="small" onclick={set(Some(0))} aria-label="Rewind">{ "|◀" }</button>
+            <button class="small" onclick={set(k.checked_sub(1).map(Some).unwrap_or(Some(0)))} aria-label="Back one record">{ "◀" }</button>
+            <button class="small" onclick={set((k + 1 < n).then_some(k + 1))} aria-label="Step one record">{ "Step ▶" }</button>
+            <input type="range" min="0" max={n.to_string()} value={k.to_string()} oninput={onrange} aria-label="Records processed" />
+            <span class="wnow" role="status">{ format!("{k} of {n} records · stream time {} · dropped-records-total {dropped}",
+                if stream_time < 0 { "none yet".to_string() } else { stream_time.to_string() }) }</span>
+            <button class="small" onclick={reset}>{ "Reset" }</button>
+        </div>
+        <div class="wgrid">
+            <div>
+                <svg class="wtl" viewBox={format!("0 0 {W} {height:.0}")} role="img"
+                    aria-label={format!("Event time {lo} to {hi} ms across, arrival order down")}>
+                    <text class="axis" x={X0.to_string()} y="12">{ lo }</text>
+                    <text class="axis end" x={(W - 10.0).to_string()} y="12">{ format!("{hi} ms event time") }</text>
+                    <text class="axis" x="4" y="12">{ "- - stream time" }</text>
+                    { for band_view }
+                    <path class="stime" d={stream_path}><title>{ "stream time" }</title></path>
+                    { for records }
+                </svg>
+                <table class="wwin"><thead><tr><th scope="col">{ "window" }</th><th scope="col">{ "aggregate" }</th>
+                    <th scope="col">{ "closes at stream time" }</th><th scope="col">{ "state" }</th></tr></thead>
+                    <tbody>{ for windows }</tbody></table>
+            </div>
+            <div class="wout">
+                <strong>{ "Forwarded" }</strong>
+                <ol class="wres" aria-label="Forwarded results">{ for results }</ol>
+            </div>
+        </div>
+    </> }
+}
