@@ -689,8 +689,8 @@ await check('a window cell shows windows closing as stream time passes and a lat
 await check('the new lessons open and their first cell runs: keys and ordering, brokers and clusters, the data flow, use cases, benefits and limits', async () => {
   for (const [slug, title, headline] of [
     ['events-keys-and-ordering', '1. Events', /40 records/], ['brokers-and-clusters', '4. Brokers and clusters', /records/],
-    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '11. Use cases', /records/],
-    ['benefits-and-limits', '12. Benefits', /records/]]) {
+    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '12. Use cases', /records/],
+    ['benefits-and-limits', '13. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
     expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
@@ -702,7 +702,7 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[11].startsWith('12. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)) && home.some((h) => /^\d+\. Schemas/.test(h)), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[12].startsWith('13. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)) && home.some((h) => /^\d+\. Schemas/.test(h)), `course order: ${home}`);
   // The reassignment cell: at its end the describe view shows the move done.
   await page.goto(`${base}/#/lesson/brokers-and-clusters`);
   await cell(1).locator('button', { hasText: /^Run$/ }).click();
@@ -866,6 +866,31 @@ await check('the groups panel shows a group as its coordinator has it: state, ge
 
 await check('a consumer group runs in a lesson cell: committed offsets survive a coordinator failover', async () => {
   await runsGroupScenario('lesson/first-cluster', 'coordinator-failover-keeps-offsets.khafka', 9, 'committed(g, t-0) > 1000');
+});
+
+await check('the consumer groups lesson: a member crashes, the group rebalances, the groups panel and the lag chart by group show it', async () => {
+  await page.goto(`${base}/#/lesson/consumer-groups-and-offsets`);
+  const c = cell(1);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 4 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  // On show, not under Details: the groups panel after the rebalance, and the lag chart by group.
+  const summary = await c.locator('.run > .parts .groups-panel .group-summary, .run .groups-panel .group-summary').first().innerText();
+  expect(/^billing · Stable · generation 2 · 2 members · coordinator broker \d/.test(summary) && summary.includes('296 records handed out twice'), `summary: ${summary}`);
+  const rows = await c.locator('.groups-panel table.group-offsets tr').allInnerTexts();
+  expect(rows.length === 4 && rows[2].startsWith('orders-1\tc1'), `c1 took orders-1: ${rows.join(' | ')}`);
+  const fig = c.locator('.run figure.chart').first();
+  await fig.locator('svg').waitFor();
+  const labels = await fig.locator('svg text').allTextContents();
+  expect(labels.includes('Consumer lag by group') && labels.includes('billing (committed)') && labels.some((l) => l.includes('crash consumer c2')), `chart: ${labels.join(' | ')}`);
+  // The lag line climbs while orders-1 has no owner (14 s to 24 s), then falls.
+  const points = await fig.locator('svg polyline').first().getAttribute('points');
+  const ys = points.trim().split(' ').map((p) => Number(p.split(',')[1]));
+  const top = Math.min(...ys);
+  expect(ys.indexOf(top) > 10 && ys[ys.length - 1] > top + 20, `lag peaks mid-run and falls (SVG y): ${ys.join(',')}`);
+  const h = (await c.locator('.run').boundingBox()).height;
+  expect(h <= 720, `the output is ${Math.round(h)} px tall`);
 });
 
 await check('a run too large for the tab is refused with an estimate, and the page keeps working', async () => {

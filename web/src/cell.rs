@@ -1530,6 +1530,9 @@ fn groups_panel(sim: &khafka_sim::Sim) -> Html {
                             if g.processed_twice > 0 {
                                 <span class="bad">{ format!(" · {} records handed out twice", g.processed_twice) }</span>
                             }
+                            if g.never_processed > 0 {
+                                <span class="bad">{ format!(" · {} never processed", g.never_processed) }</span>
+                            }
                         </p>
                         <table class="group-offsets">
                             <tr><th>{ "partition" }</th><th>{ "member" }</th><th>{ "committed" }</th><th>{ "log end" }</th><th>{ "lag" }</th></tr>

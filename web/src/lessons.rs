@@ -121,6 +121,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "consumer-groups-and-offsets",
+        title: "Consumer groups and offsets: rebalances, duplicates and lag",
+        summary: "A group shares a topic's partitions; a member crashes and the group rebalances; commit placement, at-least-once and at-most-once record by record; lag; two groups; resetting offsets.",
+        file: "04b-consumer-groups-and-offsets.md",
+        part: 2,
+        minutes: 21,
+        needs: &["first-cluster"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "retention-and-compaction",
         title: "Retention and compaction: Kafka as storage",
         summary: "Segments, retention.ms and retention.bytes, a consumer behind retention (OFFSET_OUT_OF_RANGE and auto.offset.reset), compacted topics as tables of latest values, tombstones.",

@@ -146,14 +146,40 @@ pub fn throughput(metrics: &Metrics) -> LineChart {
     )
 }
 
-/// Consumer lag (records between the consumers' positions and the high watermarks).
+/// Consumer lag. With consumer groups, one line per group: its lag as its coordinator has it —
+/// the high watermark minus the committed offset, summed over the group's partitions, the sum of
+/// `kafka-consumer-groups --describe`'s LAG column — with no point while the group has no committed
+/// offset or its coordinator is failing over. Without groups, the consumers' fetch positions
+/// behind the high watermarks (`records-lag`, all partitions).
 pub fn consumer_lag(metrics: &Metrics) -> LineChart {
-    chart(
-        "Consumer lag",
+    if metrics.group_lag.is_empty() {
+        return chart(
+            "Consumer lag",
+            "records behind the HW",
+            metrics,
+            &[("ConsumerLag", "lag (all partitions)")],
+        );
+    }
+    let mut c = chart(
+        "Consumer lag by group",
         "records behind the HW",
         metrics,
-        &[("ConsumerLag", "lag (all partitions)")],
-    )
+        &[],
+    );
+    c.series = metrics
+        .group_lag
+        .iter()
+        .map(|(group, values)| Series {
+            name: format!("{group} (committed)"),
+            points: metrics
+                .time_us
+                .iter()
+                .zip(values)
+                .filter_map(|(t, v)| v.map(|v| (*t as f64 / 1e6, v)))
+                .collect(),
+        })
+        .collect();
+    c
 }
 
 /// ISR sizes and under-replicated / offline partitions.
@@ -576,5 +602,69 @@ mod tests {
         let smallest = &isr.series[0].points;
         assert_eq!(smallest.first().unwrap().1, 3.0);
         assert_eq!(smallest.last().unwrap().1, 2.0, "broker 1 left every ISR");
+    }
+
+    /// The lag chart's lines are each group's lag as the engine reports it: at every sample, the
+    /// sum of the LAG column of `kafka-consumer-groups --describe` (`Sim::group_view`), through a
+    /// member crash, a rebalance and a coordinator failover (no point while the coordinator is not
+    /// loaded).
+    #[test]
+    fn lag_by_group_agrees_with_the_groups_lag_column_at_every_sample() {
+        let scenario = khafka_scenario::parse(
+            "seed 4
+cluster brokers=3
+topic orders partitions=3 replication.factor=3
+producer p1 topic=orders acks=all rate=200/s
+consumer c1 topic=orders group.id=billing auto.offset.reset=earliest session.timeout.ms=6000
+consumer c2 topic=orders group.id=billing auto.offset.reset=earliest session.timeout.ms=6000
+consumer a1 topic=orders group.id=audit auto.offset.reset=earliest sim.processing.time.ms=8
+at 8s crash consumer c2
+at 14s crash broker 2
+run 30s
+",
+        )
+        .expect("parses");
+        let opts = khafka_sim::SimOptions {
+            check_invariants: false,
+            ..scenario.sim_options()
+        };
+        let mut sim = Sim::with_options(scenario.spec.clone(), opts);
+        let (mut samples, mut with_lag) = (0, 0);
+        let end = scenario.spec.run_for;
+        while sim.now() <= end && sim.step() {
+            let m = sim.metrics();
+            if m.time_us.last() != Some(&sim.now().as_us()) || m.time_us.len() == samples {
+                continue;
+            }
+            samples = m.time_us.len();
+            let chart = consumer_lag(m);
+            assert_eq!(chart.series.len(), 2, "one line per group");
+            for (group, series) in [("billing", &chart.series[0]), ("audit", &chart.series[1])] {
+                assert_eq!(series.name, format!("{group} (committed)"));
+                let view = sim.group_view(group).expect("a group of the scenario");
+                let lags: Vec<u64> = view.partitions.iter().filter_map(|p| p.lag).collect();
+                let now = sim.now().as_us() as f64 / 1e6;
+                let point = series.points.last().filter(|p| p.0 == now).map(|p| p.1);
+                if lags.is_empty() {
+                    assert_eq!(
+                        point, None,
+                        "{group} at {now}s: no committed offset, no point"
+                    );
+                } else {
+                    assert_eq!(
+                        point,
+                        Some(lags.iter().sum::<u64>() as f64),
+                        "{group} at {now}s: {:?}",
+                        view.partitions
+                    );
+                    with_lag += (point > Some(0.0)) as u32;
+                }
+            }
+        }
+        assert!(samples >= 30, "{samples} samples");
+        assert!(with_lag > 20, "the groups lag behind: {with_lag} samples");
+        // `audit` processes 8 ms a record, 125 a second, against 200 produced: it falls behind.
+        let audit = &consumer_lag(sim.metrics()).series[1].points;
+        assert!(audit.last().unwrap().1 > 1_000.0, "{:?}", audit.last());
     }
 }

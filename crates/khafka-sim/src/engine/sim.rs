@@ -1181,6 +1181,17 @@ impl Sim {
             g.records_acknowledged += p.stats.acknowledged;
         }
         g.records_consumed = self.consumers.iter().map(|c| c.received).sum();
+        #[cfg(feature = "groups")]
+        {
+            g.group_lag = self
+                .group_ids()
+                .into_iter()
+                .map(|id| {
+                    let lag = self.group_lag_total(&id);
+                    (id, lag)
+                })
+                .collect();
+        }
         self.refresh_verdicts();
         if let Some(c) = self.provenance_counts_running() {
             g.records_lost = c.lost;

@@ -143,6 +143,10 @@ pub struct Gauges {
     pub isr_avg: f64,
     /// With a quorum: 1 for the active controller, 0 for the others (index `id - 1`).
     pub active_per_controller: Vec<u64>,
+    /// Each consumer group's lag as its coordinator has it (`kafka-consumer-groups --describe`'s
+    /// LAG, summed over the group's partitions), in the order the scenario names the groups; `None`
+    /// while no partition of the group has a committed offset or no coordinator has it loaded.
+    pub group_lag: Vec<(String, Option<u64>)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -152,6 +156,12 @@ pub struct Metrics {
     /// Values per metric (short name), aligned with `time_us`. Latencies are `None`-free: an interval
     /// without completed requests repeats 0.
     pub series: BTreeMap<&'static str, Vec<f64>>,
+    /// Lag per consumer group, aligned with `time_us`: the high watermark minus the committed
+    /// offset, summed over the partitions of the group's topics that have a committed offset;
+    /// `None` (JSON `null`) while it has none, or while its coordinator is failing over. The groups
+    /// in the order the scenario names them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_lag: Vec<(String, Vec<Option<f64>>)>,
 }
 
 fn percentile_ms(values: &mut [u64], pct: u64) -> f64 {
@@ -167,7 +177,14 @@ fn percentile_ms(values: &mut [u64], pct: u64) -> f64 {
 impl Metrics {
     /// Bytes a clone of the samples copies.
     pub(crate) fn clone_bytes(&self) -> u64 {
-        ((self.time_us.len() + self.series.values().map(Vec::len).sum::<usize>()) * 8) as u64
+        ((self.time_us.len()
+            + self.series.values().map(Vec::len).sum::<usize>()
+            + self
+                .group_lag
+                .iter()
+                .map(|(_, v)| v.len() * 2)
+                .sum::<usize>())
+            * 8) as u64
     }
 
     pub fn sample(&mut self, now_us: u64, interval_us: u64, c: &mut Counters, g: &Gauges) {
@@ -212,7 +229,30 @@ impl Metrics {
         {
             self.series.entry(name).or_default().push(*v as f64);
         }
+        for (group, lag) in &g.group_lag {
+            let i = match self.group_lag.iter().position(|(n, _)| n == group) {
+                Some(i) => i,
+                None => {
+                    // Samples before the group was seen: none.
+                    let before = vec![None; self.time_us.len() - 1];
+                    self.group_lag.push((group.clone(), before));
+                    self.group_lag.len() - 1
+                }
+            };
+            self.group_lag[i].1.push(lag.map(|l| l as f64));
+        }
+        for (_, v) in &mut self.group_lag {
+            v.resize(self.time_us.len(), None);
+        }
         *c = Counters::default();
+    }
+
+    /// One group's lag series (see [`Metrics::group_lag`]).
+    pub fn group_lag(&self, group: &str) -> Option<&[Option<f64>]> {
+        self.group_lag
+            .iter()
+            .find(|(n, _)| n == group)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// The last value of a series, if any sample was taken.

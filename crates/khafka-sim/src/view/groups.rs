@@ -73,6 +73,45 @@ impl Sim {
             .collect()
     }
 
+    /// The group's lag as `kafka-consumer-groups --describe` would add up its LAG column: for each
+    /// partition of the group's topics with a committed offset, the high watermark minus that
+    /// offset. `None` while no coordinator has the group loaded or no partition has a commit. The
+    /// lag chart's figure, sampled each metrics interval.
+    pub fn group_lag_total(&self, group: &str) -> Option<u64> {
+        let offsets = self.topo.offsets_topic()?;
+        let part = offsets.first_part + partition_for(group, offsets.partitions);
+        let leader = self.controller.parts[part as usize].leader?;
+        let shard = self.brokers[(leader - 1) as usize]
+            .group_coordinator
+            .shards
+            .get(&part)
+            .filter(|s| s.loading_until_us.is_none())?;
+        let key: std::sync::Arc<str> = std::sync::Arc::from(group);
+        let mut topics: Vec<&str> = self
+            .spec()
+            .consumers
+            .iter()
+            .filter(|c| c.config.group.group_id.as_deref() == Some(group))
+            .map(|c| c.topic.as_str())
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        let mut total = None;
+        for t in topics {
+            let Some(ti) = self.topo.topic_index(t) else {
+                continue;
+            };
+            let info = &self.topo.topics[ti as usize];
+            for p in info.first_part..info.first_part + info.partitions {
+                if let Some(c) = shard.offsets.get(&(key.clone(), p)) {
+                    let hw = self.partition_view(p).high_watermark;
+                    *total.get_or_insert(0) += hw.saturating_sub(c.offset);
+                }
+            }
+        }
+        total
+    }
+
     /// One group, if a consumer names it.
     pub fn group_view(&self, group: &str) -> Option<GroupView> {
         let consumers: Vec<&crate::spec::ConsumerSpec> = self

@@ -291,11 +291,15 @@ impl Consumer {
         let mut taken = 0u64;
         let mut batch = Vec::new();
         let mut consumed = Vec::new();
+        // Partition after partition from where the last poll stopped (read once: the loop moves
+        // `next_part` past each partition it takes from, and reading it there skipped the
+        // partition after the first, which starved it whenever the first had records).
+        let start = app.next_part;
         for i in 0..n {
             if taken >= max {
                 break;
             }
-            let p = (app.next_part + i) % n;
+            let p = (start + i) % n;
             let Some(buf) = &mut app.buffered[p] else {
                 continue;
             };
