@@ -295,7 +295,8 @@ pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
     let run = |s: &Scenario| {
         let opts = SimOptions {
             check_invariants: true,
-            ..SimOptions::default()
+            // What its expectations read is computed (the data flow's steps when they ask).
+            ..s.sim_options()
         };
         let mut sim = Sim::with_options(s.spec.clone(), opts);
         sim.run();

@@ -25,7 +25,8 @@ fn every_scenario_meets_its_expectations() {
         assert!(!scenario.expects.is_empty(), "{name} asserts nothing");
         let opts = SimOptions {
             check_invariants: true,
-            ..SimOptions::default()
+            // What its expectations read is computed (the data flow's steps when they ask).
+            ..scenario.sim_options()
         };
         let mut sim = Sim::with_options(scenario.spec.clone(), opts);
         sim.run();
