@@ -689,7 +689,7 @@ await check('a window cell shows windows closing as stream time passes and a lat
 await check('the new lessons open and their first cell runs: keys and ordering, brokers and clusters, the data flow, use cases, benefits and limits', async () => {
   for (const [slug, title, headline] of [
     ['events-keys-and-ordering', '1. Events', /40 records/], ['brokers-and-clusters', '4. Brokers and clusters', /records/],
-    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '12. Use cases', /records/],
+    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '16. Use cases', /records/],
     ['benefits-and-limits', '17. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
