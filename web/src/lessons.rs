@@ -47,9 +47,9 @@ pub const LESSONS: &[Lesson] = &[
         summary: "Events, topics and partitions; brokers and replicas; leaders and followers; offsets.",
         file: "01-first-cluster.md",
         part: 0,
-        minutes: 7,
+        minutes: 10,
         needs: &["events-keys-and-ordering"],
-        exercises: 0,
+        exercises: 1,
     },
     Lesson {
         slug: "coordination-zookeeper-to-kraft",
