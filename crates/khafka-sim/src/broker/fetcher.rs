@@ -15,7 +15,13 @@ pub struct FetcherState {
 }
 
 /// Truncates a follower's log to `offset` because of what its leader holds there, and says so.
-fn truncate_out_of_range(ctx: &mut Ctx, me: BrokerId, r: &mut Replica, offset: u64) {
+fn truncate_for(
+    ctx: &mut Ctx,
+    me: BrokerId,
+    r: &mut Replica,
+    offset: u64,
+    reason: TruncationReason,
+) {
     let leo = r.log.log_end_offset();
     let to = r.truncate(ctx, offset);
     ctx.emit(TraceKind::Truncated {
@@ -23,7 +29,7 @@ fn truncate_out_of_range(ctx: &mut Ctx, me: BrokerId, r: &mut Replica, offset: u
         broker: me,
         to_offset: to,
         removed: leo - to,
-        reason: TruncationReason::OffsetOutOfRange,
+        reason,
     });
 }
 
@@ -161,7 +167,13 @@ impl Broker {
                     if fp.log_end_offset < leo {
                         // The leader's log is shorter than ours (after an unclean election
                         // without epochs): truncate to the leader's LEO.
-                        truncate_out_of_range(ctx, me, r, fp.log_end_offset);
+                        truncate_for(
+                            ctx,
+                            me,
+                            r,
+                            fp.log_end_offset,
+                            TruncationReason::OffsetOutOfRange,
+                        );
                     } else if fp.log_start_offset > leo {
                         // Our log ends below the leader's log start (retention deleted what we
                         // lack): `truncateFullyAndStartAt(leaderStartOffset)`.
@@ -201,18 +213,12 @@ impl Broker {
                 };
                 let target = target.min(leo);
                 if target < leo {
-                    let to = r.truncate(ctx, target);
-                    ctx.emit(TraceKind::Truncated {
-                        partition: ctx.topo.part_name(fp.part),
-                        broker: me,
-                        to_offset: to,
-                        removed: leo - to,
-                        reason: TruncationReason::DivergingEpoch {
-                            epoch,
-                            end_offset: end,
-                            leader,
-                        },
-                    });
+                    let reason = TruncationReason::DivergingEpoch {
+                        epoch,
+                        end_offset: end,
+                        leader,
+                    };
+                    truncate_for(ctx, me, r, target, reason);
                 }
                 continue;
             }
@@ -225,7 +231,7 @@ impl Broker {
                 // whole batch holding our LEO: truncate to its start and take it whole.
                 let first = ctx.batches.get(fp.batches[0]).base_offset;
                 if first < r.log.log_end_offset() {
-                    truncate_out_of_range(ctx, me, r, first);
+                    truncate_for(ctx, me, r, first, TruncationReason::OffsetOutOfRange);
                 }
                 let base = r.log.log_end_offset();
                 // `UnifiedLog.appendAsFollower`: the leader's batches, at the leader's offsets;
