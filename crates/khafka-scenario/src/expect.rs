@@ -125,12 +125,18 @@ pub enum GroupCount {
     TruncationsDetected,
     /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
     LogTruncationExceptions,
+    /// Partitions the members gave up for rebalances (`onPartitionsRevoked`).
+    PartitionsRevoked,
+    /// The ms those partitions went without an owner, summed.
+    PauseMs,
+    /// The longest of those pauses, in ms.
+    LongestPauseMs,
 }
 
 #[cfg(feature = "groups")]
 impl GroupCount {
     /// `(expect name, counter)`.
-    pub const ALL: [(&'static str, GroupCount); 5] = [
+    pub const ALL: [(&'static str, GroupCount); 8] = [
         ("processed_twice", GroupCount::ProcessedTwice),
         ("never_processed", GroupCount::NeverProcessed),
         ("commits_failed", GroupCount::CommitsFailed),
@@ -139,6 +145,9 @@ impl GroupCount {
             "log_truncation_exceptions",
             GroupCount::LogTruncationExceptions,
         ),
+        ("partitions_revoked", GroupCount::PartitionsRevoked),
+        ("pause_ms", GroupCount::PauseMs),
+        ("longest_pause_ms", GroupCount::LongestPauseMs),
     ];
 
     fn from_name(name: &str) -> Option<GroupCount> {
@@ -152,6 +161,9 @@ impl GroupCount {
             GroupCount::CommitsFailed => g.commits_failed,
             GroupCount::TruncationsDetected => g.truncations_detected,
             GroupCount::LogTruncationExceptions => g.log_truncation_exceptions,
+            GroupCount::PartitionsRevoked => g.partitions_revoked,
+            GroupCount::PauseMs => g.pause_ms,
+            GroupCount::LongestPauseMs => g.longest_pause_ms,
         }
     }
 }
@@ -312,6 +324,9 @@ pub const GROUP_METRICS: &[&str] = &[
     "commits_failed",
     "truncations_detected",
     "log_truncation_exceptions",
+    "partitions_revoked",
+    "pause_ms",
+    "longest_pause_ms",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no

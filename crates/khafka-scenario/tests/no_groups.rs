@@ -97,6 +97,9 @@ fn group_metrics_are_refused_at_their_name() {
         ("commits_failed(g1) == 0", 14),
         ("truncations_detected(g1) == 0", 20),
         ("log_truncation_exceptions(g1) == 0", 25),
+        ("partitions_revoked(g1) == 0", 18),
+        ("pause_ms(g1) == 0", 8),
+        ("longest_pause_ms(g1) == 0", 16),
         ("assignment(g1, c1) == {t-0}", 10),
         ("committed(g1, t-0) >= 1", 9),
     ] {

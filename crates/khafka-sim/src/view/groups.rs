@@ -186,6 +186,7 @@ impl Sim {
                 });
             }
         }
+        let pauses = self.rebalance_pauses(group);
         Some(GroupView {
             group: group.to_string(),
             coordinator,
@@ -223,7 +224,46 @@ impl Sim {
                 .count() as u64,
             truncations_detected: self.truncations(group, false),
             log_truncation_exceptions: self.truncations(group, true),
+            partitions_revoked: pauses.0,
+            pause_ms: pauses.1 / 1000,
+            longest_pause_ms: pauses.2 / 1000,
         })
+    }
+
+    /// The group's rebalance revocations and the pauses they caused: `(partitions revoked, µs
+    /// summed over them, the longest µs)`. A pause runs from a member's revocation of a
+    /// partition (`Membership::revocations`) to the next time a member of the group is assigned
+    /// it (`Membership::assignments`), or to now.
+    pub fn rebalance_pauses(&self, group: &str) -> (u64, u64, u64) {
+        let members: Vec<_> = self
+            .consumers
+            .iter()
+            .filter_map(|c| c.group.as_ref().map(|g| (c.first_part, g)))
+            .filter(|(_, g)| g.group_id == group)
+            .collect();
+        let now = self.now().as_us();
+        let (mut count, mut total, mut longest) = (0u64, 0u64, 0u64);
+        for (first, g) in &members {
+            for (at, parts) in &g.revocations {
+                for p in parts {
+                    let part = first + p;
+                    let next = members
+                        .iter()
+                        .flat_map(|(f2, g2)| g2.assignments.iter().map(move |a| (*f2, a)))
+                        .filter(|(f2, (t, _, ps))| {
+                            *t >= *at && ps.iter().any(|q| f2 + q == part)
+                        })
+                        .map(|(_, (t, _, _))| *t)
+                        .min()
+                        .unwrap_or(now);
+                    let pause = next.saturating_sub(*at);
+                    count += 1;
+                    total += pause;
+                    longest = longest.max(pause);
+                }
+            }
+        }
+        (count, total, longest)
     }
 
     /// Records of `part` below the group's committed offset `committed` that no member processed

@@ -205,15 +205,18 @@ impl Consumer {
         }
     }
 
-    /// Drops buffered records whose partition was revoked or whose position moved (a seek, a
-    /// truncation found by validation).
+    /// Drops buffered records whose partition was revoked or is pending an eager revocation
+    /// (Kafka's fetch collector returns nothing of a partition pending revocation:
+    /// `SubscriptionState.isFetchable`, so the commit before the rejoin covers every record
+    /// handed out), or whose position moved (a seek, a truncation found by validation).
     pub(super) fn app_drop_stale(&mut self) {
         let Some(app) = &mut self.app else { return };
         let Some(g) = &self.group else { return };
+        let revoking = g.pending_revocation();
         for p in 0..app.buffered.len() {
             if app.buffered[p]
                 .as_ref()
-                .is_some_and(|b| !g.assigned[p] || self.positions[p] != Some(b.from))
+                .is_some_and(|b| revoking || !g.assigned[p] || self.positions[p] != Some(b.from))
             {
                 app.buffered[p] = None;
             }

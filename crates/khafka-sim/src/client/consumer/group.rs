@@ -113,6 +113,15 @@ pub struct Membership {
     pub app_results: Vec<(u64, AppCommitResult)>,
     /// The member's assignments as it received them: `(time µs, generation, partitions)`.
     pub assignments: Vec<(u64, i32, Vec<u32>)>,
+    /// The partitions it gave up (`onPartitionsRevoked`), when it stopped fetching them:
+    /// `(time µs, partitions)`. Eager: all it owned, when it prepared to rejoin; cooperative:
+    /// `owned − assigned` after SyncGroup; on a close, all it owned. Not partitions lost with
+    /// a generation or a crash.
+    pub revocations: Vec<(u64, Vec<u32>)>,
+    /// The eager `StickyAssignor`'s memory (`onAssignment`: `memberAssignment`, `generation`):
+    /// its last assignment, sent in its subscription's user data although the member revoked it
+    /// before joining. Lost with the process.
+    sticky_user_data: Option<(i32, Vec<u32>)>,
     /// `max.poll.interval.ms`.
     max_poll_interval_ms: u64,
 }
@@ -170,12 +179,21 @@ impl Membership {
             app_commits: Vec::new(),
             app_results: Vec::new(),
             assignments: Vec::new(),
+            revocations: Vec::new(),
+            sticky_user_data: None,
             max_poll_interval_ms: u64::MAX,
             cooperative: !assignors.is_empty()
                 && assignors
                     .iter()
                     .all(|a| *a == ClientAssignor::CooperativeSticky),
         }
+    }
+
+    /// Eager, committing before its rejoin, or closing (the application is in `close()`, not
+    /// `poll()`): every partition is pending revocation (`maybeMarkPartitionsPendingRevocation`),
+    /// neither fetched nor handed out, so the commit covers every record handed out.
+    pub fn pending_revocation(&self) -> bool {
+        self.phase == Phase::Closing || (!self.cooperative && self.phase == Phase::CommitBeforeJoin)
     }
 
     /// Sets `max.poll.interval.ms` (the poll timeout of an application that processes).
@@ -187,9 +205,8 @@ impl Membership {
     /// Whether partition `p` (of the consumer's topic) may be fetched: assigned, its start known,
     /// and not pending an eager revocation.
     pub fn fetchable(&self, p: usize) -> bool {
-        let pending_revocation = !self.cooperative && self.phase == Phase::CommitBeforeJoin;
         self.phase != Phase::Stopped
-            && !pending_revocation
+            && !self.pending_revocation()
             && self.assigned[p]
             && self.ready[p]
             && !self.no_offset[p]
@@ -400,6 +417,9 @@ impl Membership {
     /// `onJoinPrepare` (eager): commit first when auto-commit is on, revoke everything, join.
     fn prepare_join(&mut self, ctx: &mut Ctx, v: &mut View) {
         self.rejoin_needed = false;
+        if !self.cooperative && self.generation >= 0 {
+            self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
+        }
         if v.config.group.auto_commit() && self.generation >= 0 && self.assigned.iter().any(|a| *a)
         {
             self.phase = Phase::CommitBeforeJoin;
@@ -414,6 +434,17 @@ impl Membership {
         }
         self.phase = Phase::Joining;
         self.send_join(ctx, v);
+    }
+
+    /// Notes the partitions of `revoked` (per partition of the topic) as given up for a
+    /// rebalance at `at_us`, for the group view's revocations and pauses.
+    fn record_revocation(&mut self, at_us: u64, revoked: &[bool]) {
+        let parts: Vec<u32> = (0..revoked.len() as u32)
+            .filter(|p| revoked[*p as usize])
+            .collect();
+        if !parts.is_empty() {
+            self.revocations.push((at_us, parts));
+        }
     }
 
     /// `onPartitionsRevoked(all)`: fetching stops, positions are forgotten.
@@ -457,7 +488,7 @@ impl Membership {
             protocols: g
                 .partition_assignment_strategy
                 .iter()
-                .map(|a| (a.name().to_string(), metadata.clone()))
+                .map(|a| (a.name().to_string(), self.protocol_metadata(*a, &metadata, v)))
                 .collect(),
         };
         let req_id = ctx.req_id();
@@ -467,6 +498,41 @@ impl Membership {
         self.in_flight = Some((req_id, Pending::Join, ctx.now.as_us() + timeout));
         self.phase = Phase::Joining;
         send(ctx, c, req_id, GroupRequest::JoinGroup(req));
+    }
+
+    /// The subscription for assignor `a`: the eager `StickyAssignor` reads its owned partitions
+    /// and generation from its user data (`StickyAssignor.memberData`: "since StickyAssignor is
+    /// an eager rebalance protocol that will revoke all existing partitions before joining"),
+    /// its last assignment; the others, the subscription's own fields.
+    fn protocol_metadata(
+        &self,
+        a: ClientAssignor,
+        metadata: &ProtocolMetadata,
+        v: &View,
+    ) -> ProtocolMetadata {
+        match (&self.sticky_user_data, a) {
+            (Some((generation, parts)), ClientAssignor::Sticky) => ProtocolMetadata {
+                topics: metadata.topics.clone(),
+                owned_partitions: parts
+                    .iter()
+                    .map(|p| TopicPartition::new(v.topic, *p as i32))
+                    .collect(),
+                generation: *generation,
+            },
+            _ => metadata.clone(),
+        }
+    }
+
+    /// `StickyAssignor.onAssignment`, when the group runs it: remembers the assignment.
+    fn remember_sticky_assignment(&mut self, assigned: &[bool]) {
+        let sticky = self.protocol.as_deref().and_then(ClientAssignor::from_name)
+            == Some(ClientAssignor::Sticky);
+        if sticky {
+            let parts = (0..assigned.len() as u32)
+                .filter(|p| assigned[*p as usize])
+                .collect();
+            self.sticky_user_data = Some((self.generation, parts));
+        }
     }
 
     fn send_heartbeat(&mut self, ctx: &mut Ctx, v: &View) {
@@ -706,6 +772,10 @@ impl Membership {
     /// `maybeLeaveGroup`: dynamic members send LeaveGroup (the answer is not awaited).
     fn leave(&mut self, ctx: &mut Ctx, v: &mut View) {
         self.send_leave(ctx, v);
+        if self.generation >= 0 {
+            // `onLeavePrepare`: `onPartitionsRevoked` on a close.
+            self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
+        }
         self.revoke_all(v);
         self.phase = Phase::Stopped;
     }
@@ -871,6 +941,11 @@ impl Membership {
                         }
                         // `onJoinComplete`: revoked = owned − assigned (never for an eager
                         // member, which owns nothing now), added = assigned − owned.
+                        let moving: Vec<bool> = (0..now_assigned.len())
+                            .map(|p| self.assigned[p] && !now_assigned[p])
+                            .collect();
+                        self.record_revocation(ctx.now.as_us(), &moving);
+                        self.remember_sticky_assignment(&now_assigned);
                         let mut revoked = Vec::new();
                         for (p, &now) in now_assigned.iter().enumerate() {
                             if self.assigned[p] && !now {

@@ -483,6 +483,18 @@ pub struct GroupView {
     pub truncations_detected: u64,
     /// Of those, the ones that raised `LogTruncationException` (`auto.offset.reset=none`).
     pub log_truncation_exceptions: u64,
+    /// Partitions the members gave up (`onPartitionsRevoked`): eager, everything a member owned
+    /// at each rejoin; cooperative, only those moving to another member; on a close (`stop
+    /// consumer`), everything it owned. A crashed member's are not counted.
+    #[serde(default)]
+    pub partitions_revoked: u64,
+    /// The time those partitions went unfetched, from each revocation to the partition's next
+    /// assignment to a member (its SyncGroup answer), or to now: ms, summed over partitions.
+    #[serde(default)]
+    pub pause_ms: u64,
+    /// The longest of those pauses, in ms.
+    #[serde(default)]
+    pub longest_pause_ms: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
