@@ -350,6 +350,10 @@ impl Sim {
                 format!("generation {generation}: assigned [{}]", parts.join(", ")),
             ));
         }
+        for (at, parts) in &g.revocations {
+            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
+            lines.push((*at, format!("revoked [{}]", parts.join(", "))));
+        }
         for r in &c.processed {
             lines.push((
                 r.at_us,

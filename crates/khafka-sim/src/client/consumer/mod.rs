@@ -220,6 +220,7 @@ impl Consumer {
         }
         if let (Some(new), Some(old)) = (&mut fresh.group, &mut self.group) {
             new.assignments = std::mem::take(&mut old.assignments);
+            new.revocations = std::mem::take(&mut old.revocations);
         }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
