@@ -689,8 +689,8 @@ await check('a window cell shows windows closing as stream time passes and a lat
 await check('the new lessons open and their first cell runs: keys and ordering, brokers and clusters, the data flow, use cases, benefits and limits', async () => {
   for (const [slug, title, headline] of [
     ['events-keys-and-ordering', '1. Events', /40 records/], ['brokers-and-clusters', '4. Brokers and clusters', /records/],
-    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '16. Use cases', /records/],
-    ['benefits-and-limits', '17. Benefits', /records/]]) {
+    ['example-data-flow', '5. The example data flow', /records/], ['use-cases', '17. Use cases', /records/],
+    ['benefits-and-limits', '18. Benefits', /records/]]) {
     await page.goto(`${base}/#/lesson/${slug}`);
     await page.locator('h1').first().waitFor();
     expect((await page.title()).startsWith(title), `${slug}: title ${await page.title()}`);
@@ -702,7 +702,7 @@ await check('the new lessons open and their first cell runs: keys and ordering, 
     expect(await page.locator('.exercise').count() === 1, `${slug} has a graded exercise`);
   }
   const home = await (async () => { await page.goto(`${base}/`); await page.waitForSelector('ol.outline li'); return page.locator('ol.outline li a').allInnerTexts(); })();
-  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('17. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)) && home.some((h) => /^\d+\. Schemas/.test(h)), `course order: ${home}`);
+  expect(home[0].startsWith('1. Events') && home[home.length - 1].startsWith('18. Benefits') && home.some((h) => /^\d+\. Time windows/.test(h)) && home.some((h) => /^\d+\. Schemas/.test(h)), `course order: ${home}`);
   // The reassignment cell: at its end the describe view shows the move done.
   await page.goto(`${base}/#/lesson/brokers-and-clusters`);
   await cell(1).locator('button', { hasText: /^Run$/ }).click();
@@ -891,6 +891,53 @@ await check('the consumer groups lesson: a member crashes, the group rebalances,
   expect(ys.indexOf(top) > 10 && ys[ys.length - 1] > top + 20, `lag peaks mid-run and falls (SVG y): ${ys.join(',')}`);
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
+});
+
+await check('a lesson cell: a member crashed while the run plays; the groups panel and the lag chart follow the rebalance', async () => {
+  await page.goto(`${base}/#/lesson/partition-assignment`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const summary = () => c.locator('.groups-panel .group-summary').first().innerText();
+  const owners = async () => (await c.locator('.groups-panel table.group-offsets tr').allInnerTexts()).slice(1).map((r) => r.split('\t')[1]);
+  const clock = async () => parseFloat(await c.locator('.clock').innerText());
+  const chart = c.locator('.run figure.chart').first();
+  const playUntil = async (t) => {
+    const t0 = Date.now();
+    while ((await clock()) < t && Date.now() - t0 < 30000) await page.waitForTimeout(30);
+  };
+  // At the end: four members, c4 idle.
+  expect(/^billing · Stable · generation 1 · 4 members/.test(await summary()), `at the end: ${await summary()}`);
+  await c.locator('button', { hasText: 'Rewind' }).click();
+  expect((await clock()) === 0, 'rewound');
+  await c.locator('button[aria-label="Faster"]').click();
+  await c.locator('button.play').click();
+  await playUntil(7);
+  const before = await summary();
+  const ownersBefore = await owners();
+  expect(/^billing · Stable · generation 1 · 4 members/.test(before), `before the crash: ${before}`);
+  expect(ownersBefore.join() === 'c1,c2,c3', `owners before the crash: ${ownersBefore.join()}`);
+  const labelsBefore = await chart.locator('svg text').allTextContents();
+  const pointsOf = async () => (await chart.locator('svg polyline').count()) === 0 ? 0
+    : (await chart.locator('svg polyline').first().getAttribute('points')).trim().split(' ').length;
+  const lagBefore = await pointsOf();
+  expect(labelsBefore.includes('Consumer lag by group') && !labelsBefore.some((l) => l.includes('crash consumer')), `chart before: ${labelsBefore.join(' | ')}`);
+  const crashAt = await clock();
+  expect(crashAt < 12 && (await c.locator('button.play').innerText()) === 'Pause', `still playing at ${crashAt} s`);
+  await c.locator('.groups-panel button[aria-label="Crash c1 (consumer c1)"]').click();
+  // The coordinator has not noticed yet: c1 still owns orders-0 in generation 1; its card offers a restart.
+  expect(/generation 1 · 4 members/.test(await summary()), `right after the crash: ${await summary()}`);
+  expect((await c.locator('.groups-panel button[aria-label="Restart c1 (consumer c1)"]').count()) === 1, 'the groups panel offers Restart c1');
+  await playUntil(19.5);
+  const after = await summary();
+  const ownersAfter = await owners();
+  expect(/^billing · Stable · generation 2 · 3 members/.test(after), `after the session timeout: ${after}`);
+  expect(ownersAfter.includes('c4') && !ownersAfter.includes('c1'), `owners after: ${ownersAfter.join()}`);
+  const labels = await chart.locator('svg text').allTextContents();
+  expect(labels.includes('Consumer lag by group') && labels.some((l) => l.includes('crash consumer c1')), `chart: ${labels.join(' | ')}`);
+  const lagAfter = await pointsOf();
+  expect(lagAfter > lagBefore, `the lag line grew while it played: ${lagBefore} then ${lagAfter} points`);
+  await c.locator('button', { hasText: 'Reset' }).click();
 });
 
 await check('a run too large for the tab is refused with an estimate, and the page keeps working', async () => {

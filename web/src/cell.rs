@@ -1235,7 +1235,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         },
         Part::Metrics => metrics_panel(sim),
         Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
-        Part::Groups => groups_panel(sim),
+        Part::Groups => groups_panel(
+            sim,
+            &snapshot,
+            (!at_end).then(|| dispatch.reform(Action::Inject)),
+        ),
         Part::Cluster | Part::Chart(_) => html! {},
     };
     let faults: Vec<(f64, String)> = sim
@@ -1504,7 +1508,14 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
 /// Each consumer group as its coordinator has it (`kafka-consumer-groups --describe`): state,
 /// generation, assignor, members; per partition the member that owns it, the committed offset, the
 /// log end offset (the high watermark) and the lag.
-fn groups_panel(sim: &khafka_sim::Sim) -> Html {
+///
+/// Before the end of the run, each group lists its consumers with a button that crashes (or
+/// restarts) its process, as the consumer's card in the cluster picture does.
+fn groups_panel(
+    sim: &khafka_sim::Sim,
+    snapshot: &khafka_sim::snapshot::ClusterSnapshot,
+    on_fault: Option<Callback<Fault>>,
+) -> Html {
     let groups = sim.groups();
     let dash = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
     html! {
@@ -1527,6 +1538,9 @@ fn groups_panel(sim: &khafka_sim::Sim) -> Html {
                 html! {
                     <div class="group">
                         <p class="group-summary"><strong>{ summary }</strong>
+                            if g.partitions_revoked > 0 {
+                                <span class="revoked" title="Partitions the members gave up in rebalances or on close (onPartitionsRevoked), and the longest time one of them then waited for its next owner.">{ format!(" · {} partition{} revoked, longest pause {} ms", g.partitions_revoked, if g.partitions_revoked == 1 { "" } else { "s" }, g.longest_pause_ms) }</span>
+                            }
                             if g.processed_twice > 0 {
                                 <span class="bad">{ format!(" · {} records handed out twice", g.processed_twice) }</span>
                             }
@@ -1534,6 +1548,9 @@ fn groups_panel(sim: &khafka_sim::Sim) -> Html {
                                 <span class="bad">{ format!(" · {} never processed", g.never_processed) }</span>
                             }
                         </p>
+                        { on_fault.as_ref().map(|cb| html! {
+                            <div class="group-processes">{ for snapshot.consumers.iter().filter(|c| c.group.as_deref() == Some(g.group.as_str())).map(|c| crate::cluster_view::consumer_buttons(cb, &c.name, c.stopped)) }</div>
+                        }).unwrap_or_default() }
                         <table class="group-offsets">
                             <tr><th>{ "partition" }</th><th>{ "member" }</th><th>{ "committed" }</th><th>{ "log end" }</th><th>{ "lag" }</th></tr>
                             { for g.partitions.iter().map(|p| html! {

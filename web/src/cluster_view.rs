@@ -70,6 +70,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <strong>{ format!("Consumer {}", c.name) }</strong>
                     <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
                     <div class="wire">{ incoming(&c.name) }</div>
+                    { props.on_fault.as_ref().filter(|_| c.group.is_some()).map(|cb| consumer_buttons(cb, &c.name, c.stopped)).unwrap_or_default() }
                 </div>
             }) }
         </div>
@@ -715,6 +716,22 @@ fn broker_buttons(
             } }
         </div>
     }
+}
+
+/// A group member's faults: its process crashes (no commit, no LeaveGroup), or starts again.
+pub(crate) fn consumer_buttons(cb: &Callback<Fault>, name: &str, stopped: bool) -> Html {
+    let consumer = name.to_string();
+    let (label, fault) = if stopped {
+        (
+            format!("Restart {name}"),
+            Fault::RestartConsumer { consumer },
+        )
+    } else {
+        (format!("Crash {name}"), Fault::CrashConsumer { consumer })
+    };
+    let onclick = cb.reform(move |_: MouseEvent| fault.clone());
+    let aria = format!("{label} (consumer {name})");
+    html! { <div class="broker-actions"><button class="small" {onclick} aria-label={aria}>{ label }</button></div> }
 }
 
 /// A simulated instant for people: to the millisecond (`11.001s`), trailing zeros dropped. Scenario

@@ -25,6 +25,9 @@ pub struct RunSummary {
     pub p50_ms: Option<f64>,
     /// The highest p99 produce latency of any second of the run (ms).
     pub p99_ms: Option<f64>,
+    /// With consumer groups, over all of them: partitions revoked, their pauses (ms, summed),
+    /// the longest pause (ms), records processed twice, records never processed.
+    pub groups: Option<[u64; 5]>,
 }
 
 impl RunSummary {
@@ -54,13 +57,14 @@ impl RunSummary {
             throughput: sim.throughput_outcome().records_per_sec,
             p50_ms: p50.get(p50.len() / 2).copied(),
             p99_ms: p99.into_iter().reduce(f64::max),
+            groups: group_figures(sim),
         }
     }
 
     /// `(name, value)` rows, counts first.
     fn rows(&self) -> Vec<(&'static str, String)> {
         let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0} ms"));
-        vec![
+        let mut rows = vec![
             ("sent", self.sent.to_string()),
             ("acknowledged", self.acknowledged.to_string()),
             ("lost", self.lost.to_string()),
@@ -70,8 +74,34 @@ impl RunSummary {
             ("records/s acknowledged", self.throughput.to_string()),
             ("latency p50", ms(self.p50_ms)),
             ("latency p99 (worst second)", ms(self.p99_ms)),
-        ]
+        ];
+        if let Some([revoked, pause, longest, twice, never]) = self.groups {
+            rows.extend([
+                ("partitions revoked", revoked.to_string()),
+                ("partition pauses, summed", format!("{pause} ms")),
+                ("longest partition pause", format!("{longest} ms")),
+                ("processed twice", twice.to_string()),
+                ("never processed", never.to_string()),
+            ]);
+        }
+        rows
     }
+}
+
+/// The groups' rebalance figures added up, `None` without a group.
+fn group_figures(sim: &Sim) -> Option<[u64; 5]> {
+    let groups = sim.groups();
+    (!groups.is_empty()).then(|| {
+        groups.iter().fold([0; 5], |a, g| {
+            [
+                a[0] + g.partitions_revoked,
+                a[1] + g.pause_ms,
+                a[2].max(g.longest_pause_ms),
+                a[3] + g.processed_twice,
+                a[4] + g.never_processed,
+            ]
+        })
+    })
 }
 
 /// Figures of several runs side by side: `(column head, rows or why it did not run)`. Returns the

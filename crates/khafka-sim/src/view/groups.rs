@@ -250,9 +250,7 @@ impl Sim {
                     let next = members
                         .iter()
                         .flat_map(|(f2, g2)| g2.assignments.iter().map(move |a| (*f2, a)))
-                        .filter(|(f2, (t, _, ps))| {
-                            *t >= *at && ps.iter().any(|q| f2 + q == part)
-                        })
+                        .filter(|(f2, (t, _, ps))| *t >= *at && ps.iter().any(|q| f2 + q == part))
                         .map(|(_, (t, _, _))| *t)
                         .min()
                         .unwrap_or(now);

@@ -108,6 +108,10 @@ pub struct ConsumerSnapshot {
     /// Next offset to fetch per partition of its topic (`None` before the first fetch).
     pub positions: Vec<Option<u64>>,
     pub received: u64,
+    /// Its consumer group, if it has a `group.id`.
+    pub group: Option<String>,
+    /// Crashed or closed (a `restart consumer` starts it again).
+    pub stopped: bool,
 }
 
 /// Everything a view needs to draw the cluster at one instant.
@@ -279,6 +283,8 @@ impl Sim {
                 name: c.name.to_string(),
                 positions: c.positions.clone(),
                 received: c.received,
+                group: c.config.group.group_id.clone(),
+                stopped: c.stopped,
             })
             .collect();
         let mut network_faults: Vec<String> = self

@@ -488,7 +488,12 @@ impl Membership {
             protocols: g
                 .partition_assignment_strategy
                 .iter()
-                .map(|a| (a.name().to_string(), self.protocol_metadata(*a, &metadata, v)))
+                .map(|a| {
+                    (
+                        a.name().to_string(),
+                        self.protocol_metadata(*a, &metadata, v),
+                    )
+                })
                 .collect(),
         };
         let req_id = ctx.req_id();
