@@ -817,6 +817,8 @@ pub fn event_text(kind: &TraceKind) -> String {
             ..
         } => format!("{producer} → {partition}: {records} record(s) failed ({error})"),
         TraceKind::Violation { text } => format!("INVARIANT VIOLATED: {text}"),
+        // A consumer without a group: its KIP-320 validation.
+        TraceKind::Group { group, text } if group.is_empty() => text.clone(),
         TraceKind::Group { group, text } => format!("group {group}: {text}"),
         TraceKind::Quorum {
             controller,

@@ -253,7 +253,8 @@ pub enum TraceKind {
         text: String,
     },
     /// A consumer group's step: a member joined, a generation formed, a member expired, a
-    /// coordinator loaded its partition (`text` says which).
+    /// coordinator loaded its partition (`text` says which). An empty `group`: a consumer without
+    /// a `group.id` (its KIP-320 position validation).
     #[cfg(feature = "groups")]
     Group {
         group: String,

@@ -73,7 +73,7 @@ pub struct Consumer {
     /// overrides `auto.offset.reset` once.
     #[cfg(feature = "groups")]
     pub seek_reset: Vec<Option<OffsetReset>>,
-    /// KIP-320 position validation (group members only, `validation.rs`).
+    /// KIP-320 position validation (`validation.rs`).
     #[cfg(feature = "groups")]
     pub validation: validation::Validation,
 }
@@ -152,6 +152,10 @@ impl Consumer {
             return g.fetchable(p)
                 && self.validation.fetchable(p)
                 && self.app.as_ref().is_none_or(|a| a.fetchable(p));
+        }
+        #[cfg(feature = "groups")]
+        if !self.validation.fetchable(p) {
+            return false;
         }
         !self.no_offset[p]
     }
@@ -424,16 +428,17 @@ impl Consumer {
     }
 
     #[cfg(feature = "groups")]
-    /// KIP-320 for a group member: positions whose leader epoch changed are validated before
+    /// KIP-320, for every consumer: positions whose leader epoch changed are validated before
     /// they are fetched again (`validation.rs`).
     fn validate_positions(&mut self, ctx: &mut Ctx) {
-        let Some(g) = &self.group else { return };
+        let group = self.group.as_deref();
         self.validation
             .check(&self.positions, &self.position_epochs, &self.leaders);
         let wake = self.validation.send(
             ctx,
             self.first_part,
-            |p| g.assigned[p],
+            // A consumer without a group is assigned every partition of its topic.
+            |p| group.is_none_or(|g| g.assigned[p]),
             &self.positions,
             &self.position_epochs,
             &self.leaders,
@@ -478,16 +483,18 @@ impl Consumer {
                 req_id,
                 partitions,
             }) => {
-                let (Node::Broker(b), Some(g)) = (from, &self.group) else {
+                let Node::Broker(b) = from else {
                     return;
                 };
+                // A consumer without a group reports its truncations under no group.
+                let group = self.group.as_ref().map_or("", |g| g.group_id.as_str());
                 let after = self.validation.on_response(
                     ctx,
                     b,
                     req_id,
                     partitions,
                     &self.name,
-                    &g.group_id,
+                    group,
                     self.first_part,
                     self.config.auto_offset_reset,
                     &mut self.positions,
@@ -609,7 +616,7 @@ impl Consumer {
                         }
                         ErrorCode::OffsetOutOfRange => {
                             #[cfg(feature = "groups")]
-                            if self.group.is_some() {
+                            {
                                 // A reset position (`ListOffsets`) has no epoch of its own and
                                 // is valid for the leader that gave it.
                                 self.position_epochs[p] = None;

@@ -1,5 +1,5 @@
-//! Position validation after a leader change (KIP-320; kafka-semantics.md §7.2), for group
-//! consumers: `SubscriptionState.maybeValidatePositionForCurrentLeader` /
+//! Position validation after a leader change (KIP-320; kafka-semantics.md §7.2), for every
+//! consumer: `SubscriptionState.maybeValidatePositionForCurrentLeader` /
 //! `TopicPartitionState.maybeValidatePosition`, `OffsetFetcher.validatePositionsIfNeeded` with
 //! `OffsetsForLeaderEpochUtils.prepareRequest`, and `SubscriptionState.maybeCompleteValidation`
 //! (clients/.../consumer/internals/, Kafka trunk 1eb7644349cb).
@@ -19,8 +19,9 @@
 //! - FENCED_LEADER_EPOCH and NOT_LEADER_OR_FOLLOWER refresh metadata and retry,
 //!   UNKNOWN_LEADER_EPOCH only retries (after `retry.backoff.ms`).
 //!
-//! Consumers without a `group.id` keep the behaviour of before (no validation): see the
-//! honesty page.
+//! Every consumer validates, with or without a `group.id` (a consumer without a group reports
+//! under an empty group name); positions set by `seek` to an offset carry no epoch and are not
+//! validated until the consumer has fetched from them.
 
 use crate::config::OffsetReset;
 use crate::ctx::{Ctx, Node};
