@@ -232,7 +232,6 @@ impl Broker {
     }
 }
 
-#[cfg(feature = "groups")]
 impl Broker {
     /// A consumer's OffsetsForLeaderEpoch (KIP-320): `ReplicaManager.lastOffsetForLeaderEpoch`
     /// with `fetchOnlyFromLeader = true`, `Partition.lastOffsetForLeaderEpoch`: the current leader

@@ -298,7 +298,6 @@ impl Broker {
             Msg::Group(crate::msg::Group::Request { req_id, req }) => {
                 self.on_group_request(ctx, from, req_id, *req)
             }
-            #[cfg(feature = "groups")]
             Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Request {
                 req_id,
                 partitions,

@@ -255,7 +255,6 @@ pub enum TraceKind {
     /// A consumer group's step: a member joined, a generation formed, a member expired, a
     /// coordinator loaded its partition (`text` says which). An empty `group`: a consumer without
     /// a `group.id` (its KIP-320 position validation).
-    #[cfg(feature = "groups")]
     Group {
         group: String,
         text: String,
@@ -1156,7 +1155,6 @@ impl Encode for TraceEvent {
                 h.word(tag::VIOLATION);
                 text.encode(h);
             }
-            #[cfg(feature = "groups")]
             TraceKind::Group { group, text } => {
                 h.word(tag::GROUP);
                 group.encode(h);

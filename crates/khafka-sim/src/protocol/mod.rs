@@ -12,7 +12,6 @@ mod fetch;
 pub mod group;
 mod metadata;
 mod metadata_fetch;
-#[cfg(feature = "groups")]
 mod offsets_for_leader_epoch;
 mod produce;
 pub mod raft;
@@ -27,7 +26,6 @@ pub use fetch::{Fetch, FetchPartition, FetchedPartition, Fetcher};
 pub use group::Group;
 pub use metadata::Metadata;
 pub use metadata_fetch::MetadataFetch;
-#[cfg(feature = "groups")]
 pub use offsets_for_leader_epoch::{
     EpochEndOffset, OffsetForLeaderPartition, OffsetsForLeaderEpoch,
 };
@@ -73,8 +71,7 @@ pub enum Msg {
     /// LeaveGroup, OffsetCommit, OffsetFetch).
     #[cfg(feature = "groups")]
     Group(Group),
-    /// A group consumer validating its position after a leader change (KIP-320).
-    #[cfg(feature = "groups")]
+    /// A consumer validating its position after a leader change (KIP-320).
     OffsetsForLeaderEpoch(OffsetsForLeaderEpoch),
     /// The OS reset the connection: the request `req_id` will never be answered.
     Disconnect {
@@ -116,11 +113,9 @@ impl Msg {
             Msg::Group(Group::Request { req, .. }) => req.kind(),
             #[cfg(feature = "groups")]
             Msg::Group(Group::Response { resp, .. }) => resp.kind(),
-            #[cfg(feature = "groups")]
             Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { .. }) => {
                 "OffsetsForLeaderEpoch"
             }
-            #[cfg(feature = "groups")]
             Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Response { .. }) => {
                 "OffsetsForLeaderEpochResponse"
             }
@@ -140,8 +135,8 @@ impl Msg {
             | Msg::ApiVersions(ApiVersions::Request { req_id })
             | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) => Some(*req_id),
             #[cfg(feature = "groups")]
-            Msg::Group(Group::Request { req_id, .. })
-            | Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
+            Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
                 Some(*req_id)
             }
             _ => None,

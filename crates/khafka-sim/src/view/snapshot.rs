@@ -283,7 +283,10 @@ impl Sim {
                 name: c.name.to_string(),
                 positions: c.positions.clone(),
                 received: c.received,
+                #[cfg(feature = "groups")]
                 group: c.config.group.group_id.clone(),
+                #[cfg(not(feature = "groups"))]
+                group: None,
                 stopped: c.stopped,
             })
             .collect();

@@ -13,7 +13,6 @@ pub mod app;
 pub mod assignor;
 #[cfg(feature = "groups")]
 pub mod group;
-#[cfg(feature = "groups")]
 pub mod validation;
 
 use crate::config::{ConsumerConfig, OffsetReset};
@@ -74,8 +73,13 @@ pub struct Consumer {
     #[cfg(feature = "groups")]
     pub seek_reset: Vec<Option<OffsetReset>>,
     /// KIP-320 position validation (`validation.rs`).
-    #[cfg(feature = "groups")]
     pub validation: validation::Validation,
+}
+
+/// Without the `groups` feature no consumer has a group: what `validate_positions` asks of one.
+#[cfg(not(feature = "groups"))]
+struct Assigned {
+    assigned: Vec<bool>,
 }
 
 impl Consumer {
@@ -124,7 +128,6 @@ impl Consumer {
                 .then(|| app::App::new(partitions)),
             #[cfg(feature = "groups")]
             seek_reset: vec![None; partitions as usize],
-            #[cfg(feature = "groups")]
             validation: validation::Validation::new(partitions),
         }
     }
@@ -153,7 +156,6 @@ impl Consumer {
                 && self.validation.fetchable(p)
                 && self.app.as_ref().is_none_or(|a| a.fetchable(p));
         }
-        #[cfg(feature = "groups")]
         if !self.validation.fetchable(p) {
             return false;
         }
@@ -319,7 +321,6 @@ impl Consumer {
                     self.in_flight.remove(&b);
                     self.request_metadata(ctx);
                 }
-                #[cfg(feature = "groups")]
                 if self
                     .validation
                     .time_out(now.saturating_sub(timeout_us).saturating_add(1))
@@ -335,7 +336,6 @@ impl Consumer {
 
     fn arm_timeout_check(&mut self, ctx: &mut Ctx) {
         let oldest = self.in_flight.values().map(|f| f.1).min();
-        #[cfg(feature = "groups")]
         let oldest = match (oldest, self.validation.oldest_in_flight_us()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -371,10 +371,8 @@ impl Consumer {
             return;
         }
         #[cfg(feature = "groups")]
-        {
-            self.app_drive(ctx);
-            self.validate_positions(ctx);
-        }
+        self.app_drive(ctx);
+        self.validate_positions(ctx);
         // `(leader, partition)`, grouped by leader in broker order, partitions in order.
         let by_broker = match self.by_broker.take() {
             Some(v) => v,
@@ -427,11 +425,13 @@ impl Consumer {
         self.arm_timeout_check(ctx);
     }
 
-    #[cfg(feature = "groups")]
     /// KIP-320, for every consumer: positions whose leader epoch changed are validated before
     /// they are fetched again (`validation.rs`).
     fn validate_positions(&mut self, ctx: &mut Ctx) {
+        #[cfg(feature = "groups")]
         let group = self.group.as_deref();
+        #[cfg(not(feature = "groups"))]
+        let group: Option<&Assigned> = None;
         self.validation
             .check(&self.positions, &self.position_epochs, &self.leaders);
         let wake = self.validation.send(
@@ -478,7 +478,6 @@ impl Consumer {
                 }
                 self.pump(ctx);
             }
-            #[cfg(feature = "groups")]
             Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Response {
                 req_id,
                 partitions,
@@ -487,7 +486,10 @@ impl Consumer {
                     return;
                 };
                 // A consumer without a group reports its truncations under no group.
+                #[cfg(feature = "groups")]
                 let group = self.group.as_ref().map_or("", |g| g.group_id.as_str());
+                #[cfg(not(feature = "groups"))]
+                let group = "";
                 let after = self.validation.on_response(
                     ctx,
                     b,
@@ -615,7 +617,6 @@ impl Consumer {
                             ctx.pools.batches.give(fp.batches);
                         }
                         ErrorCode::OffsetOutOfRange => {
-                            #[cfg(feature = "groups")]
                             {
                                 // A reset position (`ListOffsets`) has no epoch of its own and
                                 // is valid for the leader that gave it.
@@ -681,7 +682,6 @@ impl Consumer {
                 };
                 #[cfg(not(feature = "groups"))]
                 let ours = false;
-                #[cfg(feature = "groups")]
                 let ours = ours || self.validation.disconnected(ctx, req_id);
                 if ours {
                     self.pump(ctx);
