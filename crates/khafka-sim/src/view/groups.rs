@@ -143,8 +143,8 @@ impl Sim {
         };
         let members: Vec<MemberView> = match (g, cg) {
             (_, Some(cg)) => cg
-                .members
-                .values()
+                .members()
+                .iter()
                 // A static member away (epoch -2) is listed: it keeps its partitions.
                 .map(|m| MemberView {
                     member_id: m.member_id.clone(),
@@ -153,9 +153,7 @@ impl Sim {
                     host: format!("/{}", m.client_id),
                     assignment: names(&mut m.assigned.iter().chain(&m.pending_revocation)),
                     member_epoch: Some(m.member_epoch),
-                    target_assignment: Some(names(
-                        &mut cg.target.get(&m.member_id).into_iter().flatten(),
-                    )),
+                    target_assignment: Some(names(&mut m.target.iter())),
                     member_state: Some(m.state.name().to_string()),
                 })
                 .collect(),
@@ -225,11 +223,11 @@ impl Sim {
             .to_string(),
             protocol_type: "consumer".to_string(),
             protocol: match cg {
-                Some(cg) => cg.assignor.map(|a| a.name().to_string()),
+                Some(cg) => cg.assignor().map(|a| a.name().to_string()),
                 None => g.and_then(|g| g.protocol.clone()),
             },
             generation: match cg {
-                Some(cg) => cg.group_epoch,
+                Some(cg) => cg.group_epoch(),
                 None => g.map_or(-1, |g| g.generation),
             },
             leader: g.and_then(|g| g.leader.clone()),
