@@ -94,7 +94,7 @@ impl Sim {
             .filter(|c| c.config.group.group_id.as_deref() == Some(group))
             .map(|c| c.topic.as_str())
             .collect();
-        topics.sort_unstable();
+        crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut total = None;
         for t in topics {
@@ -174,7 +174,7 @@ impl Sim {
             (None, None) => Vec::new(),
         };
         let mut topics: Vec<&str> = consumers.iter().map(|c| c.topic.as_str()).collect();
-        topics.sort_unstable();
+        crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut partitions = Vec::new();
         let mut partitions_committed = Vec::new();
@@ -310,7 +310,7 @@ impl Sim {
                 .filter(|r| r.0 == sb.leader_epoch && r.1 < hi && r.2 > lo)
                 .map(|r| (r.1.max(lo), r.2.min(hi)))
                 .collect();
-            covered.sort_unstable();
+            crate::kernel::small::sort_by(&mut covered, Ord::cmp);
             let mut at = lo;
             for (a, z) in covered {
                 if a > at {
@@ -383,7 +383,7 @@ impl Sim {
                 ),
             ));
         }
-        lines.sort_by_key(|l| l.0);
+        crate::kernel::small::sort_by(&mut lines, |a, b| a.0.cmp(&b.0));
         Some(MemberStory {
             consumer: consumer.to_string(),
             group: g.group_id.clone(),
@@ -422,7 +422,7 @@ impl Sim {
         }
         let mut twice = 0;
         for (_, mut rs) in ranges {
-            rs.sort_unstable();
+            crate::kernel::small::sort_by(&mut rs, Ord::cmp);
             let total: u64 = rs.iter().map(|(a, b)| b - a).sum();
             let mut union = 0;
             let mut cur: Option<(u64, u64)> = None;
