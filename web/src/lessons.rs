@@ -124,10 +124,10 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "partition-assignment",
         title: "Partition assignment: eager, cooperative and static",
-        summary: "Idle members; eager rebalances stop the whole group, cooperative ones only what moves (in two rounds); range, round robin and sticky assignors; static membership and the session timeout.",
+        summary: "Idle members; eager rebalances stop the whole group, cooperative ones only what moves (in two rounds), and KIP-848's broker-side assignment member by member; range, round robin and sticky assignors; static membership and the session timeout.",
         file: "04c-partition-assignment.md",
         part: 2,
-        minutes: 22,
+        minutes: 26,
         needs: &["consumer-groups-and-offsets"],
         exercises: 1,
     },

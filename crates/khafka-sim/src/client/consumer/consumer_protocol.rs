@@ -43,7 +43,7 @@ impl Membership {
                 {
                     // Back in `poll()` after a poll timeout: what it still held is lost.
                     if self.assigned.iter().any(|a| *a) {
-                        self.cp_lose_partitions(v);
+                        self.cp_lose_partitions(ctx, v);
                     }
                     self.cp_send_heartbeat(ctx, v, 0)
                 }
@@ -201,7 +201,9 @@ impl Membership {
 
     /// Fenced, or the poll timer expired: the partitions are lost, not committed, and the
     /// member starts over at epoch 0 (keeping its member id).
-    fn cp_lose_partitions(&mut self, v: &mut View) {
+    fn cp_lose_partitions(&mut self, ctx: &Ctx, v: &mut View) {
+        let held = self.assigned.clone();
+        self.record_revocation(ctx.now.as_us(), &held);
         self.revoke_all(v);
         self.generation = 0;
         self.cp.target = None;
@@ -265,7 +267,7 @@ impl Membership {
                         why(&resp)
                     ),
                 );
-                self.cp_lose_partitions(v);
+                self.cp_lose_partitions(ctx, v);
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
@@ -305,6 +307,14 @@ impl Membership {
         if revoked.is_empty() && !added {
             self.cp.target = None;
             return;
+        }
+        if !revoked.is_empty() {
+            // Fetching of these stops now: the group view's revocations and pauses.
+            let mut mask = vec![false; target.len()];
+            for p in &revoked {
+                mask[*p] = true;
+            }
+            self.record_revocation(ctx.now.as_us(), &mask);
         }
         let any_position = revoked.iter().any(|p| v.positions[*p].is_some());
         if !revoked.is_empty() && v.config.group.auto_commit() && any_position {

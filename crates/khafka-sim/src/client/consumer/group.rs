@@ -507,7 +507,7 @@ impl Membership {
 
     /// Notes the partitions of `revoked` (per partition of the topic) as given up for a
     /// rebalance at `at_us`, for the group view's revocations and pauses.
-    fn record_revocation(&mut self, at_us: u64, revoked: &[bool]) {
+    pub(super) fn record_revocation(&mut self, at_us: u64, revoked: &[bool]) {
         let parts: Vec<u32> = (0..revoked.len() as u32)
             .filter(|p| revoked[*p as usize])
             .collect();
