@@ -168,14 +168,19 @@ pub struct Log {
     /// `truncations` when the cleaner last installed its result (for the compaction invariant).
     #[serde(skip)]
     pub cleaned_at_truncations: u64,
-    /// Base offsets of the first and the last batch of the history (0 when it is empty), kept with
-    /// the batches: most lookups ([`Log::batch_index_of`]) land in the last batch, and answering
-    /// them from here saves two table reads each (a log entry, then its stored batch).
+    /// Base offset of the first batch of the history (0 when it is empty), and of the last
+    /// [`RECENT`] batches, newest first (entries past the history's length are 0), kept with the
+    /// batches: almost every lookup ([`Log::batch_index_of`]: a fetch's offset, the old high
+    /// watermark) lands in the last few batches, and answering it from here saves two table reads
+    /// per probe (a log entry, then its stored batch).
     #[serde(skip)]
     first_base: u64,
     #[serde(skip)]
-    last_base: u64,
+    recent_bases: [u64; RECENT],
 }
+
+/// How many of the newest batches' base offsets a log keeps beside its batches.
+const RECENT: usize = 8;
 
 impl Log {
     /// Bytes a clone of the log copies rather than shares.
@@ -231,17 +236,22 @@ impl Log {
                 .base_offset
         };
         let n = self.batches.len();
-        debug_assert_eq!((self.first_base, self.last_base), (base(0), base(n - 1)));
-        if offset >= self.last_base {
-            return Some(n - 1);
+        debug_assert_eq!(self.first_base, base(0));
+        debug_assert!((0..n.min(RECENT)).all(|k| self.recent_bases[k] == base(n - 1 - k)));
+        // The newest batch starting at or before `offset`, among the recent ones.
+        for (k, &b) in self.recent_bases[..n.min(RECENT)].iter().enumerate() {
+            if b <= offset {
+                return Some(n - 1 - k);
+            }
         }
         if self.first_base > offset {
             return None;
         }
-        // Gallop back from the end, then binary-search the bracket.
+        // Gallop back from the oldest recent batch (all of them start above `offset`, and there are
+        // more batches: the first starts at or below it), then binary-search the bracket.
         let mut step = 1;
-        let mut hi = n; // batches[hi..] start above `offset`
-        let mut lo = n - 1;
+        let mut hi = n - RECENT; // batches[hi..] start above `offset`
+        let mut lo = hi - 1;
         while base(lo) > offset {
             hi = lo;
             lo = lo.saturating_sub(step);
@@ -509,7 +519,8 @@ impl Log {
         if self.batches.is_empty() {
             self.first_base = offset;
         }
-        self.last_base = offset;
+        self.recent_bases.copy_within(0..RECENT - 1, 1);
+        self.recent_bases[0] = offset;
         self.batches.push(LogEntry {
             batch: id,
             append_us: now_us,
@@ -574,10 +585,11 @@ impl Log {
             None => 0,
         };
         self.batches.truncate(keep);
-        self.last_base = self
-            .batches
-            .last()
-            .map_or(0, |e| store.get(e.batch).base_offset);
+        self.recent_bases = [0; RECENT];
+        for k in 0..keep.min(RECENT) {
+            let e = self.batches.get(keep - 1 - k).expect("in range");
+            self.recent_bases[k] = store.get(e.batch).base_offset;
+        }
         if keep == 0 {
             self.first_base = 0;
         }
@@ -632,7 +644,7 @@ impl Log {
     pub fn truncate_fully_and_start_at(&mut self, offset: u64) {
         self.batches.truncate(0);
         self.first_base = 0;
-        self.last_base = 0;
+        self.recent_bases = [0; RECENT];
         self.cleaned.truncate(0);
         self.segments.clear();
         self.epoch_cache.clear();
