@@ -90,19 +90,27 @@ impl<T: Clone> ChunkVec<T> {
         }
         self.tail.push(value);
         if self.tail.len() == CHUNK {
-            // One allocation per chunk (the count and the elements together).
-            let tail = &self.tail;
-            self.chunks
-                .push(Arc::new(std::array::from_fn(|i| tail[i].clone())));
-            self.tail.clear();
-            if self.chunks.len() == FANOUT {
-                let chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(FANOUT));
-                let group: [Chunk<T>; FANOUT] = match chunks.try_into() {
-                    Ok(group) => group,
-                    Err(_) => unreachable!("exactly FANOUT chunks"),
-                };
-                self.groups.push(Arc::new(group));
-            }
+            self.seal_tail();
+        }
+    }
+
+    /// Moves the full tail into a chunk of its own, and a full set of loose chunks into a group
+    /// (out of line: once every `CHUNK` pushes, and it would keep `push` from being inlined).
+    #[cold]
+    #[inline(never)]
+    fn seal_tail(&mut self) {
+        // One allocation per chunk (the count and the elements together).
+        let tail = &self.tail;
+        self.chunks
+            .push(Arc::new(std::array::from_fn(|i| tail[i].clone())));
+        self.tail.clear();
+        if self.chunks.len() == FANOUT {
+            let chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(FANOUT));
+            let group: [Chunk<T>; FANOUT] = match chunks.try_into() {
+                Ok(group) => group,
+                Err(_) => unreachable!("exactly FANOUT chunks"),
+            };
+            self.groups.push(Arc::new(group));
         }
     }
 
@@ -137,14 +145,21 @@ impl<T: Clone> ChunkVec<T> {
 
     #[inline]
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        let full = self.full_len();
+        if index >= full {
+            // The tail: owned, no reference count to check.
+            return self.tail.get_mut(index - full);
+        }
+        self.get_mut_shared(index)
+    }
+
+    /// [`ChunkVec::get_mut`] for an element of a full chunk, copying the chunk (and its group) if a
+    /// clone still shares it.
+    #[inline(never)]
+    fn get_mut_shared(&mut self, index: usize) -> Option<&mut T> {
         let grouped = self.groups.len() * GROUP;
         let chunk = if index >= grouped {
-            let r = index - grouped;
-            let c = r / CHUNK;
-            if c >= self.chunks.len() {
-                let loose = self.chunks.len() * CHUNK;
-                return self.tail.get_mut(r - loose);
-            }
+            let c = (index - grouped) / CHUNK;
             &mut self.chunks[c]
         } else {
             let group = &mut self.groups[index / GROUP];
