@@ -10,7 +10,7 @@
 //! expect hw(orders-0, 2) >= 100          # broker 2's replica; the right side is always a literal
 //! expect committed(g1, orders-0) >= 40    # the group's committed offset (`none`: no commit)
 //! expect lag(g1, orders-0) == 0           # the partition's high watermark minus it
-//! expect group_state(g1) == Stable        # Empty, PreparingRebalance, CompletingRebalance, Stable, Dead, Unknown
+//! expect group_state(g1) == Stable        # Empty, PreparingRebalance, CompletingRebalance, Assigning, Reconciling, Stable, Dead, Unknown
 //! expect generation(g1) == 2
 //! expect group_members(g1) == 1
 //! expect processed_twice(g1) > 0          # records a member was handed again
@@ -314,12 +314,15 @@ pub const GROUP_METRICS: &[&str] = &[
     "log_truncation_exceptions",
 ];
 
-/// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
-/// coordinator has the group loaded).
+/// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
+/// `ConsumerGroupState` adds `Assigning` and `Reconciling`; `Unknown` while no coordinator has
+/// the group loaded).
 pub const GROUP_STATES: &[&str] = &[
     "Empty",
     "PreparingRebalance",
     "CompletingRebalance",
+    "Assigning",
+    "Reconciling",
     "Stable",
     "Dead",
     "Unknown",

@@ -47,13 +47,21 @@ pub type GroupAssignment = BTreeMap<String, MemberAssignment>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssignorError(pub String);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ServerAssignor {
     Uniform,
     Range,
 }
 
 impl ServerAssignor {
+    /// The name the coordinator knows it by (`ConsumerGroupPartitionAssignor.name()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerAssignor::Uniform => "uniform",
+            ServerAssignor::Range => "range",
+        }
+    }
+
     pub fn assign(
         self,
         topics: &TopicPartitions,
