@@ -545,7 +545,7 @@ pub(crate) fn parse(
                     });
                     parts.push((tp.topic, tp.partition));
                 }
-                parts.sort();
+                khafka_sim::kernel::small::sort_by(&mut parts, Ord::cmp);
                 parts.dedup();
                 Operand::Parts(parts.into_iter().map(|(t, p)| format!("{t}-{p}")).collect())
             } else {
@@ -553,7 +553,7 @@ pub(crate) fn parse(
                 for (t, span) in items {
                     set.push(crate::values::uint32(t, span, "a broker id")?);
                 }
-                set.sort_unstable();
+                khafka_sim::kernel::small::sort_by(&mut set, Ord::cmp);
                 set.dedup();
                 Operand::Set(set)
             }
@@ -1054,7 +1054,7 @@ impl Expect {
                         Metric::Adding(_) => v.adding.clone(),
                         _ => v.removing.clone(),
                     };
-                    s.sort_unstable();
+                    khafka_sim::kernel::small::sort_by(&mut s, Ord::cmp);
                     s.dedup();
                     Value::Set(s)
                 },
@@ -1123,7 +1123,7 @@ impl Expect {
                                 Some((tp.topic, tp.partition))
                             })
                             .collect();
-                        parts.sort();
+                        khafka_sim::kernel::small::sort_by(&mut parts, Ord::cmp);
                         Value::Parts(parts.into_iter().map(|(t, p)| format!("{t}-{p}")).collect())
                     }
                     None => Value::Missing(format!("{consumer} is not a member of {g}")),

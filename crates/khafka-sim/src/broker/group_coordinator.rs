@@ -459,9 +459,9 @@ impl Broker {
                                 "loaded by broker {} from {} (group epoch {}, {}, {} members)",
                                 self.id,
                                 topo.part_name(part),
-                                g.group_epoch,
+                                g.group_epoch(),
                                 g.state().name(),
-                                g.members.len()
+                                g.members().len()
                             ),
                         )
                     }))

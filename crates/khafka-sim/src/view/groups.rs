@@ -94,7 +94,7 @@ impl Sim {
             .filter(|c| c.config.group.group_id.as_deref() == Some(group))
             .map(|c| c.topic.as_str())
             .collect();
-        topics.sort_unstable();
+        crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut total = None;
         for t in topics {
@@ -143,8 +143,8 @@ impl Sim {
         };
         let members: Vec<MemberView> = match (g, cg) {
             (_, Some(cg)) => cg
-                .members
-                .values()
+                .members()
+                .iter()
                 // A static member away (epoch -2) is listed: it keeps its partitions.
                 .map(|m| MemberView {
                     member_id: m.member_id.clone(),
@@ -153,9 +153,7 @@ impl Sim {
                     host: format!("/{}", m.client_id),
                     assignment: names(&mut m.assigned.iter().chain(&m.pending_revocation)),
                     member_epoch: Some(m.member_epoch),
-                    target_assignment: Some(names(
-                        &mut cg.target.get(&m.member_id).into_iter().flatten(),
-                    )),
+                    target_assignment: Some(names(&mut m.target.iter())),
                     member_state: Some(m.state.name().to_string()),
                 })
                 .collect(),
@@ -176,7 +174,7 @@ impl Sim {
             (None, None) => Vec::new(),
         };
         let mut topics: Vec<&str> = consumers.iter().map(|c| c.topic.as_str()).collect();
-        topics.sort_unstable();
+        crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut partitions = Vec::new();
         let mut partitions_committed = Vec::new();
@@ -225,11 +223,11 @@ impl Sim {
             .to_string(),
             protocol_type: "consumer".to_string(),
             protocol: match cg {
-                Some(cg) => cg.assignor.map(|a| a.name().to_string()),
+                Some(cg) => cg.assignor().map(|a| a.name().to_string()),
                 None => g.and_then(|g| g.protocol.clone()),
             },
             generation: match cg {
-                Some(cg) => cg.group_epoch,
+                Some(cg) => cg.group_epoch(),
                 None => g.map_or(-1, |g| g.generation),
             },
             leader: g.and_then(|g| g.leader.clone()),
@@ -312,7 +310,7 @@ impl Sim {
                 .filter(|r| r.0 == sb.leader_epoch && r.1 < hi && r.2 > lo)
                 .map(|r| (r.1.max(lo), r.2.min(hi)))
                 .collect();
-            covered.sort_unstable();
+            crate::kernel::small::sort_by(&mut covered, Ord::cmp);
             let mut at = lo;
             for (a, z) in covered {
                 if a > at {
@@ -385,7 +383,7 @@ impl Sim {
                 ),
             ));
         }
-        lines.sort_by_key(|l| l.0);
+        crate::kernel::small::sort_by(&mut lines, |a, b| a.0.cmp(&b.0));
         Some(MemberStory {
             consumer: consumer.to_string(),
             group: g.group_id.clone(),
@@ -424,7 +422,7 @@ impl Sim {
         }
         let mut twice = 0;
         for (_, mut rs) in ranges {
-            rs.sort_unstable();
+            crate::kernel::small::sort_by(&mut rs, Ord::cmp);
             let total: u64 = rs.iter().map(|(a, b)| b - a).sum();
             let mut union = 0;
             let mut cur: Option<(u64, u64)> = None;

@@ -1185,13 +1185,13 @@ impl Membership {
             .as_deref()
             .and_then(ClientAssignor::from_name)
             .unwrap_or(ClientAssignor::Range);
-        let topics: PartitionsPerTopic = ctx
-            .topo
-            .topics
-            .iter()
-            .filter(|t| !t.internal)
-            .map(|t| (t.name.clone(), t.partitions as i32))
-            .collect();
+        let topics: PartitionsPerTopic = crate::kernel::small::map_of(
+            ctx.topo
+                .topics
+                .iter()
+                .filter(|t| !t.internal)
+                .map(|t| (t.name.clone(), t.partitions as i32)),
+        );
         let members: Vec<Subscription> = j
             .members
             .iter()

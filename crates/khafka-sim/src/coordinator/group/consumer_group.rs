@@ -33,7 +33,7 @@ use crate::protocol::group::{
 };
 use crate::topology::Topology;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// `ConsumerGroup.ConsumerGroupState`.
@@ -74,6 +74,20 @@ impl MemberState {
     }
 }
 
+/// A set of partitions: global partition indexes, ascending, no repeats (a sorted `Vec`, not a
+/// `BTreeSet`: the notebook bundle pays for every collection type instantiated).
+pub type Parts = Vec<PartIdx>;
+
+fn has(s: &[PartIdx], p: PartIdx) -> bool {
+    s.binary_search(&p).is_ok()
+}
+
+fn add(s: &mut Parts, p: PartIdx) {
+    if let Err(i) = s.binary_search(&p) {
+        s.insert(i, p);
+    }
+}
+
 /// `ConsumerGroupMember`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ConsumerMember {
@@ -84,12 +98,15 @@ pub struct ConsumerMember {
     pub previous_member_epoch: i32,
     pub state: MemberState,
     pub rebalance_timeout_ms: u64,
-    pub topics: BTreeSet<String>,
+    /// Subscribed topics, sorted.
+    pub topics: Vec<String>,
     pub server_assignor: Option<ServerAssignor>,
-    /// Partitions the member may own (global partition indexes).
-    pub assigned: BTreeSet<PartIdx>,
+    /// Partitions the member may own.
+    pub assigned: Parts,
     /// Partitions it must give up before its epoch moves on.
-    pub pending_revocation: BTreeSet<PartIdx>,
+    pub pending_revocation: Parts,
+    /// Its target assignment.
+    pub target: Parts,
 }
 
 impl ConsumerMember {
@@ -102,10 +119,11 @@ impl ConsumerMember {
             previous_member_epoch: 0,
             state: MemberState::Stable,
             rebalance_timeout_ms: 0,
-            topics: BTreeSet::new(),
+            topics: Vec::new(),
             server_assignor: None,
-            assigned: BTreeSet::new(),
-            pending_revocation: BTreeSet::new(),
+            assigned: Vec::new(),
+            pending_revocation: Vec::new(),
+            target: Vec::new(),
         }
     }
 
@@ -113,35 +131,42 @@ impl ConsumerMember {
     fn is_reconciled_to(&self, epoch: i32) -> bool {
         self.state == MemberState::Stable && self.member_epoch == epoch
     }
+
+    /// Owns `p` (assigned or pending revocation): Kafka's partition epoch is this member's.
+    fn holds(&self, p: PartIdx) -> bool {
+        has(&self.assigned, p) || has(&self.pending_revocation, p)
+    }
 }
 
-/// What the group record keeps (the group, not its timers).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+/// What the group record keeps: the group without its timers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct ConsumerGroupRecord {
     pub group_epoch: i32,
+    /// The target assignment's epoch.
     pub assignment_epoch: i32,
+    /// Sorted by member id (Kafka keeps a `HashMap`; the assignors visit members in this order).
     pub members: Vec<ConsumerMember>,
-    /// Member id → target partitions.
-    pub target: Vec<(String, Vec<PartIdx>)>,
+    /// The assignor that computed the current target.
+    pub assignor: Option<ServerAssignor>,
+}
+
+/// A member's timers (not written: a loaded group gives every member a fresh session).
+#[derive(Clone, Debug)]
+pub struct MemberTimers {
+    pub member_id: String,
+    /// When its session expires (µs).
+    pub session_us: u64,
+    /// `(epoch, deadline µs)`: it must revoke by then.
+    pub revoke_by: Option<(i32, u64)>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ConsumerGroup {
     pub id: Arc<str>,
-    pub group_epoch: i32,
-    /// The target assignment's epoch.
-    pub assignment_epoch: i32,
-    /// By member id (Kafka keeps a `HashMap`; the assignors visit members in this order).
-    pub members: BTreeMap<String, ConsumerMember>,
-    pub target: BTreeMap<String, BTreeSet<PartIdx>>,
-    /// Member id → when its session expires (µs).
-    pub sessions: BTreeMap<String, u64>,
-    /// Member id → `(epoch, deadline µs)`: it must revoke by then.
-    pub rebalance_deadlines: BTreeMap<String, (i32, u64)>,
+    pub g: ConsumerGroupRecord,
+    pub timers: Vec<MemberTimers>,
     /// Since when the group has no member (offsets expire from then).
     pub empty_since_us: Option<u64>,
-    /// The assignor that computed the current target.
-    pub assignor: Option<ServerAssignor>,
 }
 
 /// A refusal: the error and Kafka's message.
@@ -151,14 +176,9 @@ impl ConsumerGroup {
     pub fn new(id: Arc<str>) -> Self {
         ConsumerGroup {
             id,
-            group_epoch: 0,
-            assignment_epoch: 0,
-            members: BTreeMap::new(),
-            target: BTreeMap::new(),
-            sessions: BTreeMap::new(),
-            rebalance_deadlines: BTreeMap::new(),
+            g: ConsumerGroupRecord::default(),
+            timers: Vec::new(),
             empty_since_us: None,
-            assignor: None,
         }
     }
 
@@ -170,49 +190,86 @@ impl ConsumerGroup {
         cfg: &GroupCoordinatorConfig,
         now_us: u64,
     ) -> Self {
-        let mut g = ConsumerGroup::new(id);
-        g.group_epoch = r.group_epoch;
-        g.assignment_epoch = r.assignment_epoch;
         let session = now_us.saturating_add(crate::time::ms_to_us(cfg.consumer_session_timeout_ms));
-        for m in &r.members {
-            g.sessions.insert(m.member_id.clone(), session);
-            g.members.insert(m.member_id.clone(), m.clone());
+        ConsumerGroup {
+            id,
+            g: r.clone(),
+            timers: r
+                .members
+                .iter()
+                .map(|m| MemberTimers {
+                    member_id: m.member_id.clone(),
+                    session_us: session,
+                    revoke_by: None,
+                })
+                .collect(),
+            empty_since_us: r.members.is_empty().then_some(now_us),
         }
-        g.target = r
-            .target
-            .iter()
-            .map(|(m, p)| (m.clone(), p.iter().copied().collect()))
-            .collect();
-        g.empty_since_us = g.members.is_empty().then_some(now_us);
-        g
     }
 
     pub fn record(&self) -> CoordinatorRecord {
         CoordinatorRecord::ConsumerGroup {
             group: self.id.clone(),
-            state: Box::new(ConsumerGroupRecord {
-                group_epoch: self.group_epoch,
-                assignment_epoch: self.assignment_epoch,
-                members: self.members.values().cloned().collect(),
-                target: self
-                    .target
-                    .iter()
-                    .map(|(m, p)| (m.clone(), p.iter().copied().collect()))
-                    .collect(),
-            }),
+            state: Box::new(self.g.clone()),
         }
+    }
+
+    pub fn group_epoch(&self) -> i32 {
+        self.g.group_epoch
+    }
+
+    pub fn members(&self) -> &[ConsumerMember] {
+        &self.g.members
+    }
+
+    pub fn assignor(&self) -> Option<ServerAssignor> {
+        self.g.assignor
+    }
+
+    fn index(&self, member_id: &str) -> Result<usize, usize> {
+        self.g
+            .members
+            .binary_search_by(|m| m.member_id.as_str().cmp(member_id))
+    }
+
+    fn member(&self, member_id: &str) -> Option<&ConsumerMember> {
+        self.index(member_id).ok().map(|i| &self.g.members[i])
+    }
+
+    /// Inserts or replaces a member, keeping the order by id.
+    fn put(&mut self, m: ConsumerMember) {
+        match self.index(&m.member_id) {
+            Ok(i) => self.g.members[i] = m,
+            Err(i) => self.g.members.insert(i, m),
+        }
+    }
+
+    fn timers(&mut self, member_id: &str) -> &mut MemberTimers {
+        let i = match self.timers.iter().position(|t| t.member_id == member_id) {
+            Some(i) => i,
+            None => {
+                self.timers.push(MemberTimers {
+                    member_id: member_id.to_string(),
+                    session_us: u64::MAX,
+                    revoke_by: None,
+                });
+                self.timers.len() - 1
+            }
+        };
+        &mut self.timers[i]
     }
 
     /// `maybeUpdateGroupState`.
     pub fn state(&self) -> ConsumerGroupState {
-        if self.members.is_empty() {
+        if self.g.members.is_empty() {
             ConsumerGroupState::Empty
-        } else if self.group_epoch > self.assignment_epoch {
+        } else if self.g.group_epoch > self.g.assignment_epoch {
             ConsumerGroupState::Assigning
         } else if self
+            .g
             .members
-            .values()
-            .any(|m| !m.is_reconciled_to(self.assignment_epoch))
+            .iter()
+            .any(|m| !m.is_reconciled_to(self.g.assignment_epoch))
         {
             ConsumerGroupState::Reconciling
         } else {
@@ -220,160 +277,155 @@ impl ConsumerGroup {
         }
     }
 
-    /// The member holding `p` (assigned or pending revocation): Kafka's partition epoch ≠ -1.
-    fn owner(&self, p: PartIdx) -> Option<&str> {
-        self.members
-            .values()
-            .find(|m| m.assigned.contains(&p) || m.pending_revocation.contains(&p))
-            .map(|m| m.member_id.as_str())
-    }
-
     fn static_member(&self, instance: &str) -> Option<&ConsumerMember> {
-        self.members
-            .values()
+        self.g
+            .members
+            .iter()
             .find(|m| m.instance_id.as_deref() == Some(instance))
     }
 
     /// The assignor for the next target (`ConsumerGroup.computePreferredServerAssignor`): the
     /// one most members ask for (ties to the first configured), else the configured default.
     fn preferred_assignor(&self, cfg: &GroupCoordinatorConfig) -> ServerAssignor {
-        let default = cfg.consumer_assignors[0];
         let mut best: Option<(usize, ServerAssignor)> = None;
         for a in &cfg.consumer_assignors {
             let n = self
+                .g
                 .members
-                .values()
+                .iter()
                 .filter(|m| m.server_assignor == Some(*a))
                 .count();
             if n > 0 && best.is_none_or(|(b, _)| n > b) {
                 best = Some((n, *a));
             }
         }
-        best.map_or(default, |(_, a)| a)
+        best.map_or(cfg.consumer_assignors[0], |(_, a)| a)
     }
 
     /// `updateTargetAssignment`: runs the assignor over every member's subscription with its
     /// previous target.
     fn compute_target(&mut self, cfg: &GroupCoordinatorConfig, topo: &Topology, out: &mut Outputs) {
         let assignor = self.preferred_assignor(cfg);
-        let topics: TopicPartitions = topo
-            .topics
-            .iter()
-            .filter(|t| !t.internal)
-            .map(|t| (t.name.clone(), t.partitions as i32))
-            .collect();
-        let specs: Vec<MemberSpec> = self
-            .members
-            .values()
-            .map(|m| {
-                let mut assignment = MemberAssignment::new();
-                for p in self.target.get(&m.member_id).into_iter().flatten() {
-                    let t = topo.topic_of(*p);
-                    assignment
-                        .entry(t.name.clone())
-                        .or_default()
-                        .insert((*p - t.first_part) as i32);
-                }
-                MemberSpec {
-                    member_id: m.member_id.clone(),
-                    instance_id: m.instance_id.clone(),
-                    topics: m.topics.clone(),
-                    assignment,
-                }
-            })
-            .collect();
+        let mut topics = TopicPartitions::new();
+        for t in topo.topics.iter().filter(|t| !t.internal) {
+            topics.insert(t.name.clone(), t.partitions as i32);
+        }
+        let mut specs = Vec::with_capacity(self.g.members.len());
+        for m in &self.g.members {
+            let mut assignment = MemberAssignment::new();
+            for p in &m.target {
+                let t = topo.topic_of(*p);
+                assignment
+                    .entry(t.name.clone())
+                    .or_default()
+                    .insert((*p - t.first_part) as i32);
+            }
+            let mut subscribed = BTreeSet::new();
+            for t in &m.topics {
+                subscribed.insert(t.clone());
+            }
+            specs.push(MemberSpec {
+                member_id: m.member_id.clone(),
+                instance_id: m.instance_id.clone(),
+                topics: subscribed,
+                assignment,
+            });
+        }
         match assignor.assign(&topics, &specs) {
             Ok(result) => {
-                self.target = result
-                    .into_iter()
-                    .map(|(m, a)| {
-                        let parts = a
-                            .iter()
-                            .filter_map(|(t, ps)| {
-                                let ti = topo.topic_index(t)?;
-                                Some((topo.topics[ti as usize].first_part, ps))
-                            })
-                            .flat_map(|(first, ps)| ps.iter().map(move |p| first + *p as PartIdx))
-                            .collect();
-                        (m, parts)
-                    })
-                    .collect();
+                for m in &mut self.g.members {
+                    m.target.clear();
+                    for (t, ps) in result.get(&m.member_id).into_iter().flatten() {
+                        let Some(ti) = topo.topic_index(t) else {
+                            continue;
+                        };
+                        let first = topo.topics[ti as usize].first_part;
+                        for p in ps {
+                            add(&mut m.target, first + *p as PartIdx);
+                        }
+                    }
+                }
             }
             Err(e) => out.note_for(
                 &self.id,
                 format!("the {} assignor failed: {}", assignor.name(), e.0),
             ),
         }
-        self.assignor = Some(assignor);
-        self.assignment_epoch = self.group_epoch;
-        let parts: Vec<String> = self
-            .target
-            .iter()
-            .map(|(m, ps)| {
-                let client = self
-                    .members
-                    .get(m)
-                    .map_or(m.as_str(), |m| m.client_id.as_str());
-                let names: Vec<String> =
-                    ps.iter().map(|p| topo.part_name(*p).to_string()).collect();
-                format!("{client} [{}]", names.join(", "))
-            })
-            .collect();
-        out.note_for(
-            &self.id,
-            format!(
-                "target assignment of epoch {} ({}): {}",
-                self.assignment_epoch,
-                assignor.name(),
-                parts.join("; ")
-            ),
+        self.g.assignor = Some(assignor);
+        self.g.assignment_epoch = self.g.group_epoch;
+        let mut text = format!(
+            "target assignment of epoch {} ({}):",
+            self.g.assignment_epoch,
+            assignor.name()
         );
+        for (i, m) in self.g.members.iter().enumerate() {
+            let sep = if i == 0 { " " } else { "; " };
+            text.push_str(&format!(
+                "{sep}{} [{}]",
+                m.client_id,
+                names(topo, &m.target)
+            ));
+        }
+        out.note_for(&self.id, text);
     }
 
-    /// `CurrentAssignmentBuilder.build` for `member_id` with the partitions it reported owning.
-    fn reconcile(&mut self, member_id: &str, owned: Option<&BTreeSet<PartIdx>>, now_us: u64) {
-        let Some(m) = self.members.get(member_id) else {
-            return;
-        };
-        if m.is_reconciled_to(self.assignment_epoch) {
+    /// `CurrentAssignmentBuilder.build` for member `i` with the partitions it reported owning.
+    fn reconcile(&mut self, i: usize, owned: Option<&[PartIdx]>, now_us: u64) {
+        let target_epoch = self.g.assignment_epoch;
+        let m = &self.g.members[i];
+        if m.is_reconciled_to(target_epoch) {
             return;
         }
-        let owns_revoked = |pending: &BTreeSet<PartIdx>| {
-            owned.is_none_or(|o| pending.iter().any(|p| o.contains(p)))
-        };
-        let (epoch, current) = match m.state {
-            MemberState::Stable => (m.member_epoch, m.assigned.clone()),
+        let owns_revoked =
+            |pending: &[PartIdx]| owned.is_none_or(|o| pending.iter().any(|p| has(o, *p)));
+        let epoch = match m.state {
             MemberState::UnrevokedPartitions => {
                 if owns_revoked(&m.pending_revocation) {
                     return;
                 }
-                (m.member_epoch + 1, m.assigned.clone())
+                m.member_epoch + 1
             }
-            MemberState::UnreleasedPartitions => (m.member_epoch, m.assigned.clone()),
+            MemberState::Stable | MemberState::UnreleasedPartitions => m.member_epoch,
         };
-        let target = self.target.get(member_id).cloned().unwrap_or_default();
-        let kept: BTreeSet<PartIdx> = current.intersection(&target).copied().collect();
-        let revoke: BTreeSet<PartIdx> = current.difference(&kept).copied().collect();
+        let kept: Parts = m
+            .assigned
+            .iter()
+            .copied()
+            .filter(|p| has(&m.target, *p))
+            .collect();
+        let revoke: Parts = m
+            .assigned
+            .iter()
+            .copied()
+            .filter(|p| !has(&kept, *p))
+            .collect();
         let mut unreleased = false;
-        let mut add = BTreeSet::new();
-        for p in target.difference(&kept) {
-            if self.owner(*p).is_some_and(|o| o != member_id) {
+        let mut gained = Vec::new();
+        for &p in m.target.iter().filter(|p| !has(&kept, **p)) {
+            let elsewhere = self
+                .g
+                .members
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != i && o.holds(p));
+            if elsewhere {
                 unreleased = true;
             } else {
-                add.insert(*p);
+                gained.push(p);
             }
         }
-        let target_epoch = self.assignment_epoch;
-        let m = self.members.get_mut(member_id).expect("looked up");
-        let before = m.clone();
+        let before = self.g.members[i].clone();
+        let m = &mut self.g.members[i];
         if !revoke.is_empty() && owns_revoked(&revoke) {
             m.state = MemberState::UnrevokedPartitions;
             m.assigned = kept;
             m.pending_revocation = revoke;
-            Self::update_epoch(m, epoch);
+            update_epoch(m, epoch);
         } else {
             let mut assigned = kept;
-            assigned.extend(add);
+            for p in gained {
+                add(&mut assigned, p);
+            }
             m.state = if unreleased {
                 MemberState::UnreleasedPartitions
             } else {
@@ -381,30 +433,23 @@ impl ConsumerGroup {
             };
             m.assigned = assigned;
             m.pending_revocation.clear();
-            Self::update_epoch(m, target_epoch);
+            update_epoch(m, target_epoch);
         }
         if *m != before {
-            if m.state == MemberState::UnrevokedPartitions {
+            let revoke_by = (m.state == MemberState::UnrevokedPartitions).then(|| {
                 let deadline = now_us.saturating_add(crate::time::ms_to_us(m.rebalance_timeout_ms));
-                self.rebalance_deadlines
-                    .insert(member_id.to_string(), (m.member_epoch, deadline));
-            } else {
-                self.rebalance_deadlines.remove(member_id);
-            }
+                (m.member_epoch, deadline)
+            });
+            let id = m.member_id.clone();
+            self.timers(&id).revoke_by = revoke_by;
         }
-    }
-
-    /// `ConsumerGroupMember.Builder.updateMemberEpoch`.
-    fn update_epoch(m: &mut ConsumerMember, epoch: i32) {
-        m.previous_member_epoch = m.member_epoch;
-        m.member_epoch = epoch;
     }
 
     /// `throwIfConsumerGroupMemberEpochIsInvalid`.
     fn check_epoch(
         m: &ConsumerMember,
         received: i32,
-        owned: Option<&BTreeSet<PartIdx>>,
+        owned: Option<&[PartIdx]>,
     ) -> Result<(), Refusal> {
         let fenced = |rel: &str| {
             (
@@ -421,7 +466,7 @@ impl ConsumerGroup {
             return Err(fenced("greater"));
         }
         if received < m.member_epoch {
-            let subset = owned.is_some_and(|o| o.is_subset(&m.assigned));
+            let subset = owned.is_some_and(|o| o.iter().all(|p| has(&m.assigned, *p)));
             if received != m.previous_member_epoch || !subset {
                 return Err(fenced("smaller"));
             }
@@ -432,12 +477,12 @@ impl ConsumerGroup {
     /// Removes a member (`consumerGroupFenceMember` → `removeMember`): its partitions are free
     /// and the group epoch is bumped.
     pub fn fence(&mut self, member_id: &str, now_us: u64) {
-        self.members.remove(member_id);
-        self.target.remove(member_id);
-        self.sessions.remove(member_id);
-        self.rebalance_deadlines.remove(member_id);
-        self.group_epoch += 1;
-        if self.members.is_empty() {
+        if let Ok(i) = self.index(member_id) {
+            self.g.members.remove(i);
+        }
+        self.timers.retain(|t| t.member_id != member_id);
+        self.g.group_epoch += 1;
+        if self.g.members.is_empty() {
             self.empty_since_us = Some(now_us);
         }
     }
@@ -452,9 +497,8 @@ impl ConsumerGroup {
         req: ConsumerGroupHeartbeatRequest,
         out: &mut Outputs,
     ) {
-        let before = self.record();
-        let result = self.handle_heartbeat(now_us, cfg, &req, out);
-        let resp = match result {
+        let before = self.g.clone();
+        let resp = match self.handle_heartbeat(now_us, cfg, &req, out) {
             Ok(resp) => resp,
             Err((error, message)) => ConsumerGroupHeartbeatResponse {
                 error,
@@ -465,12 +509,12 @@ impl ConsumerGroup {
                 assignment: None,
             },
         };
-        let changed = self.record() != before;
-        if changed {
+        let resp = GroupResponse::ConsumerGroupHeartbeat(resp);
+        if self.g != before {
             out.write(self.record());
-            out.respond_after_write(from, req_id, GroupResponse::ConsumerGroupHeartbeat(resp));
+            out.respond_after_write(from, req_id, resp);
         } else {
-            out.respond(from, req_id, GroupResponse::ConsumerGroupHeartbeat(resp));
+            out.respond(from, req_id, resp);
         }
     }
 
@@ -496,25 +540,30 @@ impl ConsumerGroup {
                 ),
             ));
         }
-        let owned: Option<BTreeSet<PartIdx>> = req.owned.as_ref().map(|o| {
-            o.iter()
-                .filter_map(|tp| {
-                    let ti = topo.topic_index(&tp.topic)?;
-                    Some(topo.topics[ti as usize].first_part + tp.partition as PartIdx)
-                })
-                .collect()
+        let owned: Option<Parts> = req.owned.as_ref().map(|o| {
+            let mut s = Parts::new();
+            for tp in o {
+                if let Some(ti) = topo.topic_index(&tp.topic) {
+                    add(
+                        &mut s,
+                        topo.topics[ti as usize].first_part + tp.partition as PartIdx,
+                    );
+                }
+            }
+            s
         });
-        let client = &req.client_id;
         if req.member_epoch == LEAVE_GROUP_MEMBER_EPOCH
             || req.member_epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH
         {
             return self.leave(now_us, req, out);
         }
+        let client = &req.client_id;
         let joining = req.member_epoch == 0;
         let member_id = req.member_id.clone();
+        let unknown = |what: String| (ErrorCode::UnknownMemberId, what);
         // Get or create the member.
         let mut member = match &req.instance_id {
-            None => match self.members.get(&member_id) {
+            None => match self.member(&member_id) {
                 // A member that rejoins with epoch 0 owns nothing (`TopicPartitions must be
                 // empty when (re-)joining`): it starts over.
                 Some(m) if joining => {
@@ -527,7 +576,7 @@ impl ConsumerGroup {
                     m
                 }
                 Some(m) => {
-                    Self::check_epoch(m, req.member_epoch, owned.as_ref())?;
+                    Self::check_epoch(m, req.member_epoch, owned.as_deref())?;
                     m.clone()
                 }
                 None if joining => {
@@ -538,10 +587,10 @@ impl ConsumerGroup {
                     ConsumerMember::new(&member_id, client)
                 }
                 None => {
-                    return Err((
-                        ErrorCode::UnknownMemberId,
-                        format!("Member {member_id} is not a member of group {}.", self.id),
-                    ))
+                    return Err(unknown(format!(
+                        "Member {member_id} is not a member of group {}.",
+                        self.id
+                    )))
                 }
             },
             Some(instance) => match self.static_member(instance).cloned() {
@@ -555,12 +604,7 @@ impl ConsumerGroup {
                     );
                     ConsumerMember::new(&member_id, client)
                 }
-                None => {
-                    return Err((
-                        ErrorCode::UnknownMemberId,
-                        format!("Instance id {instance} is unknown."),
-                    ))
-                }
+                None => return Err(unknown(format!("Instance id {instance} is unknown."))),
                 Some(old) if joining && old.member_id != member_id => {
                     if old.member_epoch != LEAVE_GROUP_STATIC_MEMBER_EPOCH {
                         return Err((
@@ -573,17 +617,7 @@ impl ConsumerGroup {
                         ));
                     }
                     // `replaceMember`: the new member takes the old one's assignment and target.
-                    let mut m = old.clone();
-                    m.member_id = member_id.clone();
-                    m.member_epoch = 0;
-                    m.previous_member_epoch = 0;
-                    m.client_id = client.clone();
-                    self.members.remove(&old.member_id);
-                    self.sessions.remove(&old.member_id);
-                    self.rebalance_deadlines.remove(&old.member_id);
-                    if let Some(t) = self.target.remove(&old.member_id) {
-                        self.target.insert(member_id.clone(), t);
-                    }
+                    self.fence_quietly(&old.member_id);
                     out.note_for(
                         &self.id,
                         format!(
@@ -592,6 +626,10 @@ impl ConsumerGroup {
                             old.member_id
                         ),
                     );
+                    let mut m = old;
+                    m.member_id = member_id.clone();
+                    m.member_epoch = 0;
+                    m.previous_member_epoch = 0;
                     m
                 }
                 Some(old) => {
@@ -606,14 +644,16 @@ impl ConsumerGroup {
                         ));
                     }
                     if !joining {
-                        Self::check_epoch(&old, req.member_epoch, owned.as_ref())?;
+                        Self::check_epoch(&old, req.member_epoch, owned.as_deref())?;
                     }
                     old
                 }
             },
         };
         // 1. Update the member; a new subscription bumps the group epoch.
-        member.instance_id = req.instance_id.clone().or(member.instance_id);
+        if req.instance_id.is_some() {
+            member.instance_id = req.instance_id.clone();
+        }
         if let Some(t) = req.rebalance_timeout_ms {
             member.rebalance_timeout_ms = t;
         }
@@ -622,46 +662,47 @@ impl ConsumerGroup {
         }
         member.client_id = client.clone();
         let mut bump = false;
-        if let Some(topics) = &req.subscribed_topics {
-            let topics: BTreeSet<String> = topics.iter().cloned().collect();
+        if let Some(requested) = &req.subscribed_topics {
+            // Sorted by insertion (a `sort` would cost the notebook bundle its own copy).
+            let mut topics: Vec<String> = Vec::new();
+            for t in requested {
+                if let Err(i) = topics.binary_search(t) {
+                    topics.insert(i, t.clone());
+                }
+            }
             if topics != member.topics {
                 member.topics = topics;
                 bump = true;
             }
         }
-        self.members.insert(member_id.clone(), member);
+        let previous_assigned = member.assigned.clone();
+        self.put(member);
         self.empty_since_us = None;
-        let previous_assigned = self.members[&member_id].assigned.clone();
         if bump {
-            self.group_epoch += 1;
+            self.g.group_epoch += 1;
         }
         // 2. A new target when the group epoch passed the target's.
-        if self.group_epoch > self.assignment_epoch {
+        if self.g.group_epoch > self.g.assignment_epoch {
             self.compute_target(cfg, topo, out);
         }
         // 3. Reconcile the member.
-        let before = self.members[&member_id].clone();
-        self.reconcile(&member_id, owned.as_ref(), now_us);
-        let m = &self.members[&member_id];
+        let i = self.index(&member_id).expect("just put");
+        let before = self.g.members[i].clone();
+        self.reconcile(i, owned.as_deref(), now_us);
+        let m = &self.g.members[i];
         if *m != before {
-            let names = |s: &BTreeSet<PartIdx>| -> String {
-                s.iter()
-                    .map(|p| topo.part_name(*p).to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             let text = match m.state {
                 MemberState::UnrevokedPartitions => format!(
                     "{client} must revoke [{}] before epoch {} (it keeps [{}], epoch {})",
-                    names(&m.pending_revocation),
-                    self.assignment_epoch,
-                    names(&m.assigned),
+                    names(topo, &m.pending_revocation),
+                    self.g.assignment_epoch,
+                    names(topo, &m.assigned),
                     m.member_epoch
                 ),
                 s => format!(
                     "{client} is at epoch {} with [{}]{}",
                     m.member_epoch,
-                    names(&m.assigned),
+                    names(topo, &m.assigned),
                     if s == MemberState::UnreleasedPartitions {
                         " (waiting for partitions other members still own)"
                     } else {
@@ -671,10 +712,6 @@ impl ConsumerGroup {
             };
             out.note_for(&self.id, text);
         }
-        self.sessions.insert(
-            member_id.clone(),
-            now_us.saturating_add(crate::time::ms_to_us(cfg.consumer_session_timeout_ms)),
-        );
         let full = joining
             || (req.rebalance_timeout_ms.is_some()
                 && req.subscribed_topics.is_some()
@@ -688,14 +725,25 @@ impl ConsumerGroup {
                 })
                 .collect()
         });
-        Ok(ConsumerGroupHeartbeatResponse {
+        let resp = ConsumerGroupHeartbeatResponse {
             error: ErrorCode::None,
             error_message: None,
-            member_id,
+            member_id: member_id.clone(),
             member_epoch: m.member_epoch,
             heartbeat_interval_ms: cfg.consumer_heartbeat_interval_ms,
             assignment,
-        })
+        };
+        self.timers(&member_id).session_us =
+            now_us.saturating_add(crate::time::ms_to_us(cfg.consumer_session_timeout_ms));
+        Ok(resp)
+    }
+
+    /// Removes a member without bumping the epoch (a static member being replaced).
+    fn fence_quietly(&mut self, member_id: &str) {
+        if let Ok(i) = self.index(member_id) {
+            self.g.members.remove(i);
+        }
+        self.timers.retain(|t| t.member_id != member_id);
     }
 
     /// `consumerGroupLeave`.
@@ -707,7 +755,7 @@ impl ConsumerGroup {
     ) -> Result<ConsumerGroupHeartbeatResponse, Refusal> {
         let member_id = match &req.instance_id {
             None => {
-                if !self.members.contains_key(&req.member_id) {
+                if self.member(&req.member_id).is_none() {
                     return Err((
                         ErrorCode::UnknownMemberId,
                         format!(
@@ -737,12 +785,13 @@ impl ConsumerGroup {
                 m.member_id.clone()
             }
         };
-        let client = req.client_id.clone();
+        let client = &req.client_id;
         if req.member_epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH && req.instance_id.is_some() {
-            let m = self.members.get_mut(&member_id).expect("checked");
+            let i = self.index(&member_id).expect("checked");
+            let m = &mut self.g.members[i];
             m.member_epoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH;
             m.pending_revocation.clear();
-            self.rebalance_deadlines.remove(&member_id);
+            self.timers(&member_id).revoke_by = None;
             out.note_for(
                 &self.id,
                 format!(
@@ -756,7 +805,7 @@ impl ConsumerGroup {
                 &self.id,
                 format!(
                     "{client} leaves the group; the group epoch is {}",
-                    self.group_epoch
+                    self.g.group_epoch
                 ),
             );
         }
@@ -773,10 +822,10 @@ impl ConsumerGroup {
     /// `validateOffsetCommit`: an admin or standalone commit (epoch < 0) only into an empty
     /// group; a member's commit must carry its current epoch.
     pub fn validate_commit(&self, epoch: i32, member_id: &str) -> ErrorCode {
-        if epoch < 0 && self.members.is_empty() {
+        if epoch < 0 && self.g.members.is_empty() {
             return ErrorCode::None;
         }
-        match self.members.get(member_id) {
+        match self.member(member_id) {
             None => ErrorCode::UnknownMemberId,
             Some(m) if m.member_epoch != epoch => ErrorCode::StaleMemberEpoch,
             Some(_) => ErrorCode::None,
@@ -784,64 +833,73 @@ impl ConsumerGroup {
     }
 
     pub fn next_deadline(&self) -> Option<u64> {
-        self.sessions
-            .values()
-            .copied()
-            .chain(self.rebalance_deadlines.values().map(|d| d.1))
+        self.timers
+            .iter()
+            .flat_map(|t| [Some(t.session_us), t.revoke_by.map(|r| r.1)])
+            .flatten()
             .min()
     }
 
     /// Session and rebalance timeouts due by `now_us`.
     pub fn on_tick(&mut self, now_us: u64, cfg: &GroupCoordinatorConfig, out: &mut Outputs) {
-        let before = self.record();
-        let expired: Vec<String> = self
-            .sessions
+        let before = self.g.clone();
+        let due: Vec<MemberTimers> = self
+            .timers
             .iter()
-            .filter(|(_, d)| **d <= now_us)
-            .map(|(m, _)| m.clone())
+            .filter(|t| t.session_us <= now_us || t.revoke_by.is_some_and(|r| r.1 <= now_us))
+            .cloned()
             .collect();
-        for id in expired {
-            let client = self.members.get(&id).map(|m| m.client_id.clone());
-            self.fence(&id, now_us);
-            out.note_for(
-                &self.id,
-                format!(
-                    "{}: no heartbeat for group.consumer.session.timeout.ms={}; fenced, the group \
-                     epoch is {}",
-                    client.unwrap_or(id),
-                    cfg.consumer_session_timeout_ms,
-                    self.group_epoch
-                ),
-            );
-        }
-        let late: Vec<(String, i32)> = self
-            .rebalance_deadlines
-            .iter()
-            .filter(|(_, d)| d.1 <= now_us)
-            .map(|(m, d)| (m.clone(), d.0))
-            .collect();
-        for (id, epoch) in late {
-            let Some(m) = self.members.get(&id) else {
-                self.rebalance_deadlines.remove(&id);
+        for t in due {
+            let (id, session_expired, revoke_by) =
+                (t.member_id, t.session_us <= now_us, t.revoke_by);
+            let Some(m) = self.member(&id) else {
+                self.timers.retain(|t| t.member_id != id);
                 continue;
             };
-            if m.member_epoch != epoch || m.state != MemberState::UnrevokedPartitions {
-                self.rebalance_deadlines.remove(&id);
-                continue;
-            }
-            let (client, timeout) = (m.client_id.clone(), m.rebalance_timeout_ms);
+            let client = m.client_id.clone();
+            let text = if session_expired {
+                format!(
+                    "{client}: no heartbeat for group.consumer.session.timeout.ms={}; fenced",
+                    cfg.consumer_session_timeout_ms
+                )
+            } else {
+                let (epoch, _) = revoke_by.expect("due");
+                if m.member_epoch != epoch || m.state != MemberState::UnrevokedPartitions {
+                    self.timers(&id).revoke_by = None;
+                    continue;
+                }
+                format!(
+                    "{client} failed to transition from epoch {epoch} within {}ms due to a \
+                     timeout; fenced",
+                    m.rebalance_timeout_ms
+                )
+            };
             self.fence(&id, now_us);
             out.note_for(
                 &self.id,
-                format!(
-                    "{client} failed to transition from epoch {epoch} within {timeout}ms due to a \
-                     timeout; fenced, the group epoch is {}",
-                    self.group_epoch
-                ),
+                format!("{text}, the group epoch is {}", self.g.group_epoch),
             );
         }
-        if self.record() != before {
+        if self.g != before {
             out.write(self.record());
         }
     }
+}
+
+/// `ConsumerGroupMember.Builder.updateMemberEpoch`.
+fn update_epoch(m: &mut ConsumerMember, epoch: i32) {
+    m.previous_member_epoch = m.member_epoch;
+    m.member_epoch = epoch;
+}
+
+/// Partitions as `t-0, t-1`.
+fn names(topo: &Topology, s: &[PartIdx]) -> String {
+    let mut out = String::new();
+    for (i, p) in s.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(topo.part_name_ref(*p));
+    }
+    out
 }

@@ -473,7 +473,7 @@ impl CoordinatorShard {
                 self.consumer_groups
                     .iter()
                     .filter(|(_, g)| {
-                        g.members.is_empty()
+                        g.members().is_empty()
                             && g.empty_since_us
                                 .is_some_and(|e| now_us.saturating_sub(e) >= retention_us)
                     })

@@ -74,10 +74,11 @@ impl ServerAssignor {
                 )));
             }
         }
-        let mut out: GroupAssignment = members
-            .iter()
-            .map(|m| (m.member_id.clone(), MemberAssignment::new()))
-            .collect();
+        let mut out: GroupAssignment = crate::kernel::small::map_of(
+            members
+                .iter()
+                .map(|m| (m.member_id.clone(), MemberAssignment::new())),
+        );
         if members.is_empty() {
             return Ok(out);
         }
@@ -89,6 +90,8 @@ impl ServerAssignor {
         Ok(out)
     }
 }
+
+pub use crate::kernel::small::sorted_indices;
 
 /// `SubscriptionType.HOMOGENEOUS`: every subscribed topic is subscribed by every member.
 pub fn is_homogeneous(members: &[MemberSpec]) -> bool {
