@@ -62,11 +62,13 @@ impl Replica {
     }
 
     /// Whether `b` is in the ISR or a pending change of it (`maximalIsr`).
+    #[inline]
     pub fn in_maximal_isr(&self, b: BrokerId) -> bool {
         self.state.isr.contains(&b) || self.pending_isr.as_ref().is_some_and(|p| p.contains(&b))
     }
 
     /// Size of the ISR plus members of a pending change (`maximalIsr.size`).
+    #[inline]
     pub fn maximal_isr_len(&self) -> usize {
         let pending = self.pending_isr.as_deref().unwrap_or(&[]);
         self.state.isr.len()

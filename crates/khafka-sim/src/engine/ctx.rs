@@ -174,11 +174,13 @@ impl<T> Default for Pool<T> {
 
 impl<T> Pool<T> {
     /// An empty vector, reusing a returned one if any.
+    #[inline]
     pub fn take(&mut self) -> Vec<T> {
         self.spare.pop().unwrap_or_default()
     }
 
     /// Returns a vector for reuse (its contents are dropped).
+    #[inline]
     pub fn give(&mut self, mut v: Vec<T>) {
         if v.capacity() > 0 && v.capacity() <= POOLED_CAPACITY_MAX && self.spare.len() < POOLED_MAX
         {

@@ -1131,7 +1131,7 @@ impl Sim {
                 return;
             }
             let mut ctx = ctx!(self, Node::Producer(i as u32));
-            self.producers[i].generate_next(&mut ctx);
+            self.producers[i].generate_next(&mut ctx, due);
             self.dues[i] = self.producers[i].next_due_us().unwrap_or(u64::MAX);
         }
     }

@@ -37,12 +37,16 @@ pub const CHUNK: usize = 128;
 pub const FANOUT: usize = 128;
 const GROUP: usize = CHUNK * FANOUT;
 
+/// A full chunk: a fixed-size array behind a thin pointer, so an element's index within it needs no
+/// bounds check and a chunk pointer is one word.
+type Chunk<T> = Arc<[T; CHUNK]>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkVec<T> {
     /// Full groups of exactly `FANOUT` full chunks.
-    groups: Vec<Arc<[Arc<[T]>]>>,
+    groups: Vec<Arc<[Chunk<T>; FANOUT]>>,
     /// Full chunks of exactly `CHUNK` elements after the groups (fewer than `FANOUT`).
-    chunks: Vec<Arc<[T]>>,
+    chunks: Vec<Chunk<T>>,
     /// The remaining elements (fewer than `CHUNK`).
     tail: Vec<T>,
 }
@@ -86,13 +90,27 @@ impl<T: Clone> ChunkVec<T> {
         }
         self.tail.push(value);
         if self.tail.len() == CHUNK {
-            // One allocation per chunk (`Arc<[T]>`: the count and the elements together).
-            self.chunks.push(Arc::from(self.tail.as_slice()));
-            self.tail.clear();
-            if self.chunks.len() == FANOUT {
-                self.groups.push(Arc::from(self.chunks.as_slice()));
-                self.chunks.clear();
-            }
+            self.seal_tail();
+        }
+    }
+
+    /// Moves the full tail into a chunk of its own, and a full set of loose chunks into a group
+    /// (out of line: once every `CHUNK` pushes, and it would keep `push` from being inlined).
+    #[cold]
+    #[inline(never)]
+    fn seal_tail(&mut self) {
+        // One allocation per chunk (the count and the elements together).
+        let tail = &self.tail;
+        self.chunks
+            .push(Arc::new(std::array::from_fn(|i| tail[i].clone())));
+        self.tail.clear();
+        if self.chunks.len() == FANOUT {
+            let chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(FANOUT));
+            let group: [Chunk<T>; FANOUT] = match chunks.try_into() {
+                Ok(group) => group,
+                Err(_) => unreachable!("exactly FANOUT chunks"),
+            };
+            self.groups.push(Arc::new(group));
         }
     }
 
@@ -101,7 +119,7 @@ impl<T: Clone> ChunkVec<T> {
     fn chunk(&self, c: usize) -> Option<&[T]> {
         let grouped = self.groups.len() * FANOUT;
         if c < grouped {
-            Some(&self.groups[c / FANOUT][c % FANOUT])
+            Some(&self.groups[c / FANOUT][c % FANOUT][..])
         } else {
             self.chunks.get(c - grouped).map(|c| &c[..])
         }
@@ -127,33 +145,40 @@ impl<T: Clone> ChunkVec<T> {
 
     #[inline]
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        let full = self.full_len();
+        if index >= full {
+            // The tail: owned, no reference count to check.
+            return self.tail.get_mut(index - full);
+        }
+        self.get_mut_shared(index)
+    }
+
+    /// [`ChunkVec::get_mut`] for an element of a full chunk, copying the chunk (and its group) if a
+    /// clone still shares it.
+    #[inline(never)]
+    fn get_mut_shared(&mut self, index: usize) -> Option<&mut T> {
         let grouped = self.groups.len() * GROUP;
         let chunk = if index >= grouped {
-            let r = index - grouped;
-            let c = r / CHUNK;
-            if c >= self.chunks.len() {
-                let loose = self.chunks.len() * CHUNK;
-                return self.tail.get_mut(r - loose);
-            }
+            let c = (index - grouped) / CHUNK;
             &mut self.chunks[c]
         } else {
             let group = &mut self.groups[index / GROUP];
             if Arc::strong_count(group) > 1 {
-                note_copy(std::mem::size_of_val::<[Arc<[T]>]>(group));
+                note_copy(std::mem::size_of_val::<[Chunk<T>; FANOUT]>(group));
             }
             let group = Arc::make_mut(group);
             &mut group[(index % GROUP) / CHUNK]
         };
         if Arc::strong_count(chunk) > 1 {
-            note_copy(std::mem::size_of_val::<[T]>(chunk));
+            note_copy(std::mem::size_of_val::<[T; CHUNK]>(chunk));
         }
         Some(&mut Arc::make_mut(chunk)[index % CHUNK])
     }
 
     /// Bytes a clone copies rather than shares: the group and loose chunk pointers, and the tail.
     pub fn clone_bytes(&self) -> u64 {
-        (self.groups.len() * std::mem::size_of::<Arc<[Arc<[T]>]>>()
-            + self.chunks.len() * std::mem::size_of::<Arc<[T]>>()
+        (self.groups.len() * std::mem::size_of::<Arc<[Chunk<T>; FANOUT]>>()
+            + self.chunks.len() * std::mem::size_of::<Chunk<T>>()
             + self.tail.len() * std::mem::size_of::<T>()) as u64
     }
 

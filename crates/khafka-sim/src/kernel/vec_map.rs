@@ -66,13 +66,21 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
     where
         V: Default,
     {
-        let i = match self.find(&k) {
-            Ok(i) => i,
-            Err(i) => {
-                self.entries.insert(i, (k, V::default()));
-                i
-            }
-        };
+        match self.find(&k) {
+            Ok(i) => &mut self.entries[i].1,
+            Err(i) => self.insert_default_at(i, k),
+        }
+    }
+
+    /// The insertion of [`VecMap::get_or_default`], out of line: rare (a new follower, producer or
+    /// fetcher), and it kept the lookup from being inlined.
+    #[cold]
+    #[inline(never)]
+    fn insert_default_at(&mut self, i: usize, k: K) -> &mut V
+    where
+        V: Default,
+    {
+        self.entries.insert(i, (k, V::default()));
         &mut self.entries[i].1
     }
 

@@ -168,7 +168,19 @@ pub struct Log {
     /// `truncations` when the cleaner last installed its result (for the compaction invariant).
     #[serde(skip)]
     pub cleaned_at_truncations: u64,
+    /// Base offset of the first batch of the history (0 when it is empty), and of the last
+    /// [`RECENT`] batches, newest first (entries past the history's length are 0), kept with the
+    /// batches: almost every lookup ([`Log::batch_index_of`]: a fetch's offset, the old high
+    /// watermark) lands in the last few batches, and answering it from here saves two table reads
+    /// per probe (a log entry, then its stored batch).
+    #[serde(skip)]
+    first_base: u64,
+    #[serde(skip)]
+    recent_bases: [u64; RECENT],
 }
+
+/// How many of the newest batches' base offsets a log keeps beside its batches.
+const RECENT: usize = 8;
 
 impl Log {
     /// Bytes a clone of the log copies rather than shares.
@@ -223,14 +235,23 @@ impl Log {
                 .get(self.batches.get(i).expect("in range").batch)
                 .base_offset
         };
-        if base(0) > offset {
+        let n = self.batches.len();
+        debug_assert_eq!(self.first_base, base(0));
+        debug_assert!((0..n.min(RECENT)).all(|k| self.recent_bases[k] == base(n - 1 - k)));
+        // The newest batch starting at or before `offset`, among the recent ones.
+        for (k, &b) in self.recent_bases[..n.min(RECENT)].iter().enumerate() {
+            if b <= offset {
+                return Some(n - 1 - k);
+            }
+        }
+        if self.first_base > offset {
             return None;
         }
-        let n = self.batches.len();
-        // Gallop back from the end, then binary-search the bracket.
+        // Gallop back from the oldest recent batch (all of them start above `offset`, and there are
+        // more batches: the first starts at or below it), then binary-search the bracket.
         let mut step = 1;
-        let mut hi = n; // batches[hi..] start above `offset`
-        let mut lo = n - 1;
+        let mut hi = n - RECENT; // batches[hi..] start above `offset`
+        let mut lo = hi - 1;
         while base(lo) > offset {
             hi = lo;
             lo = lo.saturating_sub(step);
@@ -495,6 +516,11 @@ impl Log {
         seg.batches += 1;
         seg.bytes += meta.bytes;
         seg.max_timestamp_ms = seg.max_timestamp_ms.max(meta.max_timestamp_ms);
+        if self.batches.is_empty() {
+            self.first_base = offset;
+        }
+        self.recent_bases.copy_within(0..RECENT - 1, 1);
+        self.recent_bases[0] = offset;
         self.batches.push(LogEntry {
             batch: id,
             append_us: now_us,
@@ -559,6 +585,14 @@ impl Log {
             None => 0,
         };
         self.batches.truncate(keep);
+        self.recent_bases = [0; RECENT];
+        for k in 0..keep.min(RECENT) {
+            let e = self.batches.get(keep - 1 - k).expect("in range");
+            self.recent_bases[k] = store.get(e.batch).base_offset;
+        }
+        if keep == 0 {
+            self.first_base = 0;
+        }
         let new_leo = match self.batches.last() {
             Some(e) => store.get(e.batch).next_offset(),
             None => self.history_start,
@@ -609,6 +643,8 @@ impl Log {
     /// follower whose log ends below its leader's log start offset.
     pub fn truncate_fully_and_start_at(&mut self, offset: u64) {
         self.batches.truncate(0);
+        self.first_base = 0;
+        self.recent_bases = [0; RECENT];
         self.cleaned.truncate(0);
         self.segments.clear();
         self.epoch_cache.clear();

@@ -203,6 +203,7 @@ impl Network {
         key(from).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key(to)
     }
 
+    #[inline]
     pub fn is_blocked(&self, from: Node, to: Node) -> bool {
         self.blocked[self.index(from) * self.nodes + self.index(to)]
     }

@@ -840,6 +840,7 @@ impl TraceHasher {
 
     /// Writes bytes as little-endian words, the last one padded with zeros and its length in the top
     /// byte.
+    #[inline]
     pub fn bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
@@ -847,9 +848,13 @@ impl TraceHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56));
+            // The little-endian word of the zero-padded rest, built byte by byte (a variable-length
+            // copy into a buffer called `memcpy`: most names are a few bytes past a full word).
+            let mut w = 0u64;
+            for (i, &b) in rest.iter().enumerate() {
+                w |= (b as u64) << (8 * i);
+            }
+            self.mix(w ^ ((rest.len() as u64) << 56));
         }
     }
 

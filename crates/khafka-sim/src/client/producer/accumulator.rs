@@ -205,3 +205,31 @@ impl Producer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `reindex` keeps the index equal to a sorted set of each partition's `(time, partition)`.
+    #[test]
+    fn reindex_matches_a_sorted_set() {
+        let mut rng = crate::rng::SimRng::derive(7, "test");
+        let mut index = TimeIndex::default();
+        let mut slots: Vec<Option<u64>> = vec![None; 12];
+        for _ in 0..20_000 {
+            let p = rng.below(12) as u32;
+            let new = match rng.below(4) {
+                0 => None,
+                _ => Some(rng.below(40)),
+            };
+            reindex(&mut index, &mut slots[p as usize], new, p);
+            let mut model: Vec<(u64, u32)> = slots
+                .iter()
+                .enumerate()
+                .filter_map(|(p, t)| t.map(|t| (t, p as u32)))
+                .collect();
+            model.sort_unstable();
+            assert_eq!(index.iter().copied().collect::<Vec<_>>(), model);
+        }
+    }
+}

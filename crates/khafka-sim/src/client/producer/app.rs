@@ -86,10 +86,16 @@ impl Producer {
     /// so a record generated late finds the producer exactly as it was when the record was due; and
     /// record ids follow the merged order, the same wherever a run is stopped to be observed. The sender wakes for the batches these records will make (see
     /// [`Producer::generation_wake_us`]).
-    pub fn generate_next(&mut self, ctx: &mut Ctx) {
-        if let Some(due) = self.next_due_us() {
-            self.generate(ctx, due);
-        }
+    ///
+    /// `due_us` is [`Producer::next_due_us`], which the engine keeps beside each producer to merge
+    /// them (passing it saves recomputing it: a 64-bit division per record).
+    pub fn generate_next(&mut self, ctx: &mut Ctx, due_us: u64) {
+        debug_assert_eq!(
+            Some(due_us),
+            self.next_due_us(),
+            "the next record's send time"
+        );
+        self.generate(ctx, due_us);
     }
 
     /// The earliest instant a record not generated yet could make a batch sendable: the next
