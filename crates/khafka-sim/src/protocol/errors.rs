@@ -35,6 +35,9 @@ pub enum ErrorCode {
     /// `AlterPartition` succeeded but completed a reassignment that moved leadership away from the
     /// leader that asked (`ReplicationControlManager.alterPartition`).
     NewLeaderElected,
+    /// Client-side: the value serializer threw (`SerializationException`, e.g. the Schema
+    /// Registry refused the producer's schema); the record was never sent.
+    SerializationError,
 }
 
 impl ErrorCode {
@@ -64,6 +67,7 @@ impl ErrorCode {
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
             ErrorCode::NewLeaderElected => "NEW_LEADER_ELECTED",
+            ErrorCode::SerializationError => "SERIALIZATION_ERROR",
         }
     }
 
@@ -94,6 +98,7 @@ impl ErrorCode {
             ErrorCode::MemberIdRequired => 79,
             ErrorCode::FencedInstanceId => 82,
             ErrorCode::NewLeaderElected => 108,
+            ErrorCode::SerializationError => -1,
         }
     }
 
@@ -111,13 +116,17 @@ impl ErrorCode {
         ErrorCode::FencedLeaderEpoch,
         ErrorCode::UnknownLeaderEpoch,
         ErrorCode::DeliveryTimeout,
+        ErrorCode::SerializationError,
     ];
 
     /// Whether Kafka's producer retries this error (`RetriableException` subclasses).
     pub fn is_retriable(self) -> bool {
         !matches!(
             self,
-            ErrorCode::None | ErrorCode::DuplicateSequenceNumber | ErrorCode::DeliveryTimeout
+            ErrorCode::None
+                | ErrorCode::DuplicateSequenceNumber
+                | ErrorCode::DeliveryTimeout
+                | ErrorCode::SerializationError
         )
     }
 }

@@ -178,6 +178,12 @@ pub struct RecordStory {
     pub verdict: &'static str,
     /// Why, in a sentence.
     pub explanation: String,
+    /// What the producer's value serializer made of it: format, subject, version and schema id
+    /// (`None`: no schema serializer).
+    pub serializer: Option<String>,
+    /// Each consumer whose value deserializer threw on it: `(consumer, offset, when, reason,
+    /// skipped)` — skipped by the application, or the consumer stopped there.
+    pub deserialization_failures: Vec<(String, u64, u64, String, bool)>,
     /// Which group members' applications processed it, and in which generation: once, twice,
     /// or not at all (it may also have been processed and then lost to an unclean election).
     #[cfg(feature = "groups")]
@@ -213,6 +219,7 @@ impl ClusterSnapshot {
             groups: sim.groups(),
             quorum: sim.quorum_outcome(),
             throughput: sim.throughput_outcome(),
+            decode_failures: sim.decode_failures(),
             flow: if sim.opts.flow_latency {
                 sim.flow_outcome()
             } else {
@@ -478,6 +485,8 @@ impl Sim {
         };
         let n = on_leader(&copies);
         let acked = info.acked_us().is_some();
+        let pspec = &self.producers[info.producer as usize].spec;
+        let phase = pspec.phase_at(info.sent_us).map(|i| &pspec.value_phases[i]);
         let (verdict, explanation) = if acked && source.is_none() {
             let why = if st.leader.is_some() {
                 "its leader is down and no other in-sync replica runs, so the partition will have no leader: nobody can read it until a replica that has it leads again"
@@ -504,6 +513,13 @@ impl Sim {
             (
                 "duplicated",
                 format!("{n} copies in the leader's log: a retry was appended again after the first attempt had been written (no idempotence, or a new producer epoch)"),
+            )
+        } else if let (Some(ErrorCode::SerializationError), Some(Err(why))) =
+            (info.failed, phase.map(|p| &p.bytes))
+        {
+            (
+                "failed",
+                format!("the value serializer threw before the record reached the accumulator (SerializationException, SERIALIZATION_ERROR): {why}"),
             )
         } else if let Some(err) = info.failed {
             let what = if n > 0 {
@@ -585,6 +601,25 @@ impl Sim {
             copies,
             verdict,
             explanation,
+            serializer: phase.map(|p| match &p.bytes {
+                Ok(b) => format!("{}: {b} bytes of value", p.label),
+                Err(_) => format!("{}: refused", p.label),
+            }),
+            deserialization_failures: self
+                .consumers
+                .iter()
+                .flat_map(|c| {
+                    c.poison.iter().filter(|x| x.record == id).map(|x| {
+                        (
+                            c.name.to_string(),
+                            x.offset,
+                            x.at_us,
+                            x.reason.clone(),
+                            x.skipped,
+                        )
+                    })
+                })
+                .collect(),
             #[cfg(feature = "groups")]
             processed_by,
         })
