@@ -39,6 +39,63 @@ pub struct SimUse {
     pub schema: u32,
     /// The value each record carries, as JSON text.
     pub value: String,
+    /// `value.subject.name.strategy`: `TopicNameStrategy` (when absent), `RecordNameStrategy`
+    /// or `TopicRecordNameStrategy`.
+    #[serde(default)]
+    pub strategy: Option<String>,
+}
+
+/// The schema's fully-qualified record name, as the record strategies read it: an Avro record's
+/// `namespace.name`, a JSON Schema's `title`, a Protobuf message's full name.
+fn record_name(s: &SimSchema) -> Result<String, FormatError> {
+    match s.format {
+        #[cfg(feature = "protobuf")]
+        Format::Protobuf => Ok(crate::protobuf::ProtoSchema::parse(&s.text)?
+            .message(s.message.as_deref())?
+            .desc
+            .full_name()
+            .to_string()),
+        #[cfg(not(feature = "protobuf"))]
+        Format::Protobuf => Err(crate::by_format::not_built(Format::Protobuf)),
+        Format::Avro | Format::Json => {
+            let v: serde_json::Value = serde_json::from_str(&s.text)
+                .map_err(|e| FormatError::schema(format!("the schema is not JSON: {e}")))?;
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty());
+            if s.format == Format::Json {
+                return field("title").map(str::to_string).ok_or_else(|| {
+                    FormatError::schema("a record name strategy needs the JSON Schema's `title`")
+                });
+            }
+            let name = field("name").ok_or_else(|| {
+                FormatError::schema(
+                    "a record name strategy needs a named Avro schema (a record, enum or fixed)",
+                )
+            })?;
+            Ok(match field("namespace") {
+                Some(ns) if !name.contains('.') => format!("{ns}.{name}"),
+                _ => name.to_string(),
+            })
+        }
+    }
+}
+
+/// The subject a use registers under.
+fn subject_of(u: &SimUse, s: &SimSchema) -> Result<String, FormatError> {
+    let strategy = match u.strategy.as_deref() {
+        None | Some("TopicNameStrategy") => SubjectNameStrategy::TopicName,
+        Some("RecordNameStrategy") => SubjectNameStrategy::RecordName,
+        Some("TopicRecordNameStrategy") => SubjectNameStrategy::TopicRecordName,
+        Some(other) => {
+            return Err(FormatError::input(format!(
+                "unknown subject name strategy `{other}`"
+            )))
+        }
+    };
+    let record = match strategy {
+        SubjectNameStrategy::TopicName => None,
+        _ => Some(record_name(s)?),
+    };
+    subject_name(strategy, &u.topic, false, record.as_deref())
 }
 
 /// Everything the table is computed from.
@@ -112,7 +169,23 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
     let mut encoded: Vec<Option<Vec<u8>>> = Vec::with_capacity(req.uses.len());
     for u in &req.uses {
         let s = schema(u.schema)?;
-        let subject = subject_name(SubjectNameStrategy::TopicName, &u.topic, false, None)?;
+        let subject = match subject_of(u, s) {
+            Ok(subject) => subject,
+            Err(e) => {
+                uses.push(UseResult {
+                    subject: String::new(),
+                    bytes: None,
+                    id: None,
+                    version: None,
+                    error: Some(format!(
+                        "Error serializing {} message: {e}",
+                        s.format.schema_type()
+                    )),
+                });
+                encoded.push(None);
+                continue;
+            }
+        };
         // `auto.register.schemas=true`: register (or find), then frame with the id.
         let framed = match registry.register(&subject, s.format, &s.text) {
             Ok(reg) => crate::explain_framed(
@@ -204,6 +277,7 @@ mod tests {
             topic: "orders".into(),
             schema,
             value: value.into(),
+            strategy: None,
         }
     }
 
@@ -257,6 +331,25 @@ mod tests {
         // 5 + `{"no":7}`.
         assert_eq!(t.uses[0].bytes, Some(13));
         assert!(t.decode[0][0].as_deref().unwrap().contains("not AVRO"));
+        // Under TopicRecordNameStrategy, a JSON schema beside an Avro one in one topic: two
+        // subjects, both accepted under BACKWARD.
+        let mut merged = req.clone();
+        merged.level = None;
+        merged.schemas[1].text =
+            r#"{"title":"Click","type":"object","properties":{"no":{"type":"integer"}}}"#.into();
+        merged.uses = vec![using(0, r#"{"no":7}"#), using(1, r#"{"no":7}"#)];
+        for u in &mut merged.uses {
+            u.strategy = Some("TopicRecordNameStrategy".into());
+        }
+        let t = table(&merged).unwrap();
+        assert_eq!(t.uses[0].subject, "orders-Invoice");
+        assert_eq!(t.uses[1].subject, "orders-Click");
+        assert_eq!((t.uses[1].id, t.uses[1].version), (Some(2), Some(1)));
+        // Under the topic's one subject the JSON schema is refused after the Avro one.
+        for u in &mut merged.uses {
+            u.strategy = None;
+        }
+        assert!(table(&merged).unwrap().uses[1].error.is_some());
         let mut big = req.clone();
         big.readers = vec![0; SIM_ITEMS_MAX + 1];
         assert!(table(&big).is_err());

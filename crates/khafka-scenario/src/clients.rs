@@ -31,6 +31,7 @@ const PRODUCER_KEYS: &[&str] = &[
     "value",
     "value.serializer",
     "value.schema",
+    "value.subject.name.strategy",
 ];
 const CONSUMER_KEYS: &[&str] = &["topic", "start"];
 /// A consumer's schema deserializer (`formats.rs`), listed after Kafka's consumer configs.
@@ -128,6 +129,7 @@ impl Parser {
         let mut value = None;
         let mut serializer = None;
         let mut schema = None;
+        let mut strategy = None;
         for pair in &pairs {
             let (v, s) = (pair.value.as_str(), pair.value_span);
             let result = match pair.key.as_str() {
@@ -179,6 +181,7 @@ impl Parser {
                     schema = Some((v.to_string(), s));
                     Ok(())
                 }
+                "value.subject.name.strategy" => crate::formats::strategy(v, s).map(|st| strategy = st),
                 "count" => match values::uint(v, s, "a number of records") {
                     Ok(0) => Err(ParseError::new(s, "`count` must be at least 1")
                         .hint("to send nothing, remove the producer")),
@@ -217,6 +220,7 @@ impl Parser {
                                 schema,
                                 value,
                             }],
+                            strategy,
                         });
                     }
                     None if spec.null_value => {}

@@ -91,6 +91,30 @@ pub(crate) fn value_text(text: &str, span: Span) -> Result<String, ParseError> {
     Ok(text.to_string())
 }
 
+/// `value.subject.name.strategy`: the strategy's simple name (`None` for the default,
+/// `TopicNameStrategy`), from it or Confluent's class name.
+pub(crate) fn strategy(text: &str, span: Span) -> Result<Option<String>, ParseError> {
+    const NAMES: &[&str] = &[
+        "TopicNameStrategy",
+        "RecordNameStrategy",
+        "TopicRecordNameStrategy",
+    ];
+    let simple = text
+        .strip_prefix("io.confluent.kafka.serializers.subject.")
+        .unwrap_or(text);
+    match NAMES.iter().position(|n| *n == simple) {
+        Some(0) => Ok(None),
+        Some(i) => Ok(Some(NAMES[i].to_string())),
+        None => {
+            let e = ParseError::new(span, format!("unknown subject name strategy `{text}`"));
+            Err(match suggest(simple, NAMES) {
+                Some(s) => e.hint(format!("did you mean `{s}`?")),
+                None => e.hint(format!("one of: {}", NAMES.join(", "))),
+            })
+        }
+    }
+}
+
 /// The level, as the registry spells it.
 fn level(text: &str, span: Span) -> Result<String, ParseError> {
     let up = text.to_ascii_uppercase();
@@ -438,6 +462,7 @@ struct ReqUse<'a> {
     topic: &'a str,
     schema: u32,
     value: &'a str,
+    strategy: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -530,11 +555,13 @@ pub fn request(spec: &ScenarioSpec) -> String {
         .into_iter()
         .map(|(p, u)| {
             let prod = &spec.producers[p];
-            let use_ = &prod.value_serializer.as_ref().expect("ordered").uses[u];
+            let ser = prod.value_serializer.as_ref().expect("ordered");
+            let use_ = &ser.uses[u];
             ReqUse {
                 topic: &prod.topic,
                 schema: schema_index(spec, &use_.schema),
                 value: &use_.value,
+                strategy: ser.strategy.as_deref(),
             }
         })
         .collect();
@@ -654,12 +681,17 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
 
 /// Re-exported for the printer.
 pub(crate) fn serializer_keys(s: &ValueSerializer) -> String {
+    let strategy = s
+        .strategy
+        .as_ref()
+        .map(|st| format!(" value.subject.name.strategy={st}"))
+        .unwrap_or_default();
     match s.uses.first() {
         Some(u) => format!(
-            " value.serializer={} value.schema={} value={}",
+            " value.serializer={} value.schema={} value={}{strategy}",
             s.format, u.schema, u.value
         ),
-        None => format!(" value.serializer={}", s.format),
+        None => format!(" value.serializer={}{strategy}", s.format),
     }
 }
 

@@ -92,6 +92,10 @@ pub struct ValueSerializer {
     pub format: String,
     /// The schema and value from the start, then each `at T producer P value.schema=…`.
     pub uses: Vec<SchemaUse>,
+    /// `value.subject.name.strategy`: `RecordNameStrategy` or `TopicRecordNameStrategy`
+    /// (`TopicNameStrategy` when `None`).
+    #[serde(default)]
+    pub strategy: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
