@@ -88,12 +88,7 @@ pub fn ask(
     let on_error = {
         let settle = settle.clone();
         Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
-            let why = e
-                .dyn_ref::<web_sys::ErrorEvent>()
-                .map(|e| e.message())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "its script did not load".into());
-            settle(Err(failed(why)));
+            settle(Err(failed(crate::hosts::worker_error(&e))));
         })
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
