@@ -98,6 +98,8 @@ pub struct ProducerSnapshot {
     pub sent: u64,
     pub acknowledged: u64,
     pub failed: u64,
+    /// Of `failed`, the records its value serializer refused (`SERIALIZATION_ERROR`).
+    pub serialization_errors: u64,
     pub requests_in_flight: usize,
     pub batches_queued: usize,
 }
@@ -108,6 +110,10 @@ pub struct ConsumerSnapshot {
     /// Next offset to fetch per partition of its topic (`None` before the first fetch).
     pub positions: Vec<Option<u64>>,
     pub received: u64,
+    /// Records its value deserializer could not decode, and where it stopped at one (`orders-0
+    /// @40`) with `LogAndFail`.
+    pub deserialization_failures: u64,
+    pub stopped_at: Vec<String>,
 }
 
 /// Everything a view needs to draw the cluster at one instant.
@@ -275,6 +281,7 @@ impl Sim {
                 sent: p.stats.sent,
                 acknowledged: p.stats.acknowledged,
                 failed: p.stats.failed,
+                serialization_errors: p.stats.serialization_errors,
                 requests_in_flight: p.in_flight.len(),
                 batches_queued: p.queues.iter().map(|q| q.len()).sum(),
             })
@@ -286,6 +293,19 @@ impl Sim {
                 name: c.name.to_string(),
                 positions: c.positions.clone(),
                 received: c.received,
+                deserialization_failures: c.poison.len() as u64,
+                stopped_at: c
+                    .poison
+                    .iter()
+                    .filter(|x| !x.skipped)
+                    .map(|x| {
+                        format!(
+                            "{} @{}",
+                            self.topo.part_name(c.first_part + x.partition),
+                            x.offset
+                        )
+                    })
+                    .collect(),
             })
             .collect();
         let mut network_faults: Vec<String> = self
