@@ -6,7 +6,6 @@
 //! small multiples) finds it at once. Answers are raw JSON text; the scenario layer reads them.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,14 +15,22 @@ const DIR: &str = "formats-v1";
 /// How long a bundle may take to start.
 const READY_TIMEOUT_MS: u32 = 30_000;
 
+/// Answers kept (the latest ones: a page has a few such cells, each with a few knob values).
+const KEPT: usize = 32;
+
 thread_local! {
-    /// Answers by request text.
-    static ANSWERS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// `(request, answer)`, oldest first.
+    static ANSWERS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The answer to `request`, if a worker gave it already.
 pub fn cached(request: &str) -> Option<String> {
-    ANSWERS.with(|a| a.borrow().get(request).cloned())
+    ANSWERS.with(|a| {
+        a.borrow()
+            .iter()
+            .find(|(q, _)| q == request)
+            .map(|(_, r)| r.clone())
+    })
 }
 
 /// The bundle for the formats a scenario uses (`avro`, `protobuf`, `json`): `(file stem, name)`,
@@ -81,7 +88,13 @@ pub fn ask(
                 let _ = worker.post_message(&JsValue::from_str(&request));
                 return;
             }
-            ANSWERS.with(|a| a.borrow_mut().insert(request.clone(), text));
+            ANSWERS.with(|a| {
+                let mut a = a.borrow_mut();
+                if a.len() >= KEPT {
+                    a.remove(0);
+                }
+                a.push((request.clone(), text));
+            });
             settle(Ok(()));
         })
     };

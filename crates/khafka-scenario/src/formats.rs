@@ -42,37 +42,25 @@ const FORMATS: &[&str] = &["avro", "protobuf", "json"];
 /// `avro`, `protobuf` or `json`, or a Confluent class name, for a serializer (`ser`) or a
 /// deserializer.
 pub(crate) fn format_of(text: &str, span: Span, ser: bool) -> Result<String, ParseError> {
-    let (kind, suffix) = if ser {
-        ("serializer", "Serializer")
-    } else {
-        ("deserializer", "Deserializer")
+    let kind = if ser { "serializer" } else { "deserializer" };
+    // Confluent's classes: `io.confluent.kafka.serializers.[protobuf.|json.]Kafka…(De)Serializer`.
+    let class = text
+        .strip_prefix("io.confluent.kafka.serializers.")
+        .and_then(|c| c.strip_suffix(if ser { "Serializer" } else { "Deserializer" }));
+    let name = match class {
+        Some("KafkaAvro") => "avro",
+        Some("protobuf.KafkaProtobuf") => "protobuf",
+        Some("json.KafkaJsonSchema") => "json",
+        _ => text,
     };
-    let classes = [
-        (
-            "avro",
-            format!("io.confluent.kafka.serializers.KafkaAvro{suffix}"),
-        ),
-        (
-            "protobuf",
-            format!("io.confluent.kafka.serializers.protobuf.KafkaProtobuf{suffix}"),
-        ),
-        (
-            "json",
-            format!("io.confluent.kafka.serializers.json.KafkaJsonSchema{suffix}"),
-        ),
-    ];
-    if let Some(f) = FORMATS.iter().find(|f| **f == text) {
-        return Ok(f.to_string());
-    }
-    if let Some((f, _)) = classes.iter().find(|(_, c)| c == text) {
-        return Ok(f.to_string());
+    if FORMATS.contains(&name) {
+        return Ok(name.to_string());
     }
     let e = ParseError::new(span, format!("unknown value {kind} `{text}`"));
     Err(match suggest(text, FORMATS) {
         Some(s) => e.hint(format!("did you mean `{s}`?")),
         None => e.hint(format!(
-            "a schema {kind}: `avro`, `protobuf` or `json` (JSON Schema), or Confluent's class name ({})",
-            classes[0].1
+            "a schema {kind}: `avro`, `protobuf` or `json` (JSON Schema), or Confluent's class name"
         )),
     })
 }

@@ -801,3 +801,39 @@ fn schema_changes_at_an_instant() {
         .unwrap()
         .contains("\"op\":\"sim_table\""));
 }
+
+#[test]
+fn subject_name_strategies() {
+    let p = format!("{BASE}{SCHEMA_LINE}producer p1 topic=t value.serializer=avro value.schema=v1 value={{\"id\":1}}");
+    let e = one(&format!(
+        "{p} value.subject.name.strategy=TopicRecordStrategy\n"
+    ));
+    assert_eq!(
+        e.message,
+        "unknown subject name strategy `TopicRecordStrategy`"
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `TopicRecordNameStrategy`?")
+    );
+    // Confluent's class name, and the default spelled out, are accepted.
+    let s = parse(&format!(
+        "{p} value.subject.name.strategy=io.confluent.kafka.serializers.subject.RecordNameStrategy\n"
+    ))
+    .unwrap();
+    let ser = s.spec.producers[0].value_serializer.as_ref().unwrap();
+    assert_eq!(ser.strategy.as_deref(), Some("RecordNameStrategy"));
+    let s = parse(&format!(
+        "{p} value.subject.name.strategy=TopicNameStrategy\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        s.spec.producers[0]
+            .value_serializer
+            .as_ref()
+            .unwrap()
+            .strategy,
+        None
+    );
+    assert!(s.formats_request().unwrap().contains("\"strategy\":null"));
+}
