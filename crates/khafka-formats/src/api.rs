@@ -93,6 +93,8 @@ pub enum Response {
     SimTable {
         ok: bool,
         table: crate::sim_table::SimTable,
+        /// The same table as lines (`SimTable::to_text`).
+        text: String,
     },
     Failed {
         ok: bool,
@@ -155,9 +157,11 @@ pub fn handle(request: &Request) -> Response {
                 ok: true,
                 report: Box::new(report),
             }),
-        Request::SimTable(req) => {
-            crate::sim_table::table(req).map(|table| Response::SimTable { ok: true, table })
-        }
+        Request::SimTable(req) => crate::sim_table::table(req).map(|table| Response::SimTable {
+            ok: true,
+            text: table.to_text(),
+            table,
+        }),
     };
     result.unwrap_or_else(|error| Response::Failed { ok: false, error })
 }

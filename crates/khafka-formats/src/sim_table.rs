@@ -115,15 +115,20 @@ pub struct SimRequest {
     pub readers: Vec<u32>,
 }
 
-/// What the serializer did with one use.
+/// What the serializer did with one use (absent fields are left out of the JSON, so a reader can
+/// take them as 0 or empty).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct UseResult {
     pub subject: String,
     /// Bytes of the value on the wire (Confluent framing included); `None` when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<u32>,
     /// Why `serialize` threw.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -132,9 +137,44 @@ pub struct UseResult {
 pub struct SimTable {
     /// One per use, in the request's order.
     pub uses: Vec<UseResult>,
-    /// `decode[r][u]`: `None` when reader `r` decodes use `u`'s value (or the use failed to
+    /// `decode[r][u]`: empty when reader `r` decodes use `u`'s value (or the use failed to
     /// serialize), else why it cannot.
-    pub decode: Vec<Vec<Option<String>>>,
+    pub decode: Vec<Vec<String>>,
+}
+
+impl SimTable {
+    /// The table as lines, for a reader without a JSON deserializer of its own (the notebook
+    /// bundle, where one cost ~3 KB gzip): per use `u BYTES ID VERSION SUBJECT`, or
+    /// `x SUBJECT ERROR` when the serializer threw (`-` for no subject); per reader and use that
+    /// fails, `d READER USE REASON`. Messages are on one line.
+    pub fn to_text(&self) -> String {
+        let one_line = |t: &str| t.replace(['\n', '\r'], " ");
+        let mut out = String::new();
+        for u in &self.uses {
+            let subject = if u.subject.is_empty() {
+                "-"
+            } else {
+                &u.subject
+            };
+            match (u.bytes, u.id, u.version) {
+                (Some(b), Some(id), Some(v)) => {
+                    out.push_str(&format!("u {b} {id} {v} {subject}\n"))
+                }
+                _ => out.push_str(&format!(
+                    "x {subject} {}\n",
+                    one_line(u.error.as_deref().unwrap_or("no size"))
+                )),
+            }
+        }
+        for (r, row) in self.decode.iter().enumerate() {
+            for (u, why) in row.iter().enumerate() {
+                if !why.is_empty() {
+                    out.push_str(&format!("d {r} {u} {}\n", one_line(why)));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Most schemas, uses and readers in one request.
@@ -238,9 +278,9 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
         decode.push(
             encoded
                 .iter()
-                .map(|bytes| {
-                    let bytes = bytes.as_ref()?;
-                    registry
+                .map(|bytes| match bytes {
+                    None => String::new(),
+                    Some(bytes) => registry
                         .deserialize(reader.format, Some(&reader.text), bytes)
                         .err()
                         .map(|e| {
@@ -249,6 +289,7 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
                                 reader.format.schema_type()
                             )
                         })
+                        .unwrap_or_default(),
                 })
                 .collect(),
         );
@@ -307,10 +348,17 @@ mod tests {
         assert_eq!((t.uses[2].id, t.uses[2].version), (Some(2), Some(2)));
         // v1's reader skips `currency`; v2's takes its default for v1's data; the reader without
         // a default cannot read v1's records.
-        assert_eq!(t.decode[0], vec![None, None, None]);
-        assert_eq!(t.decode[1], vec![None, None, None]);
-        assert!(t.decode[2][0].as_deref().unwrap().contains("currency"));
-        assert_eq!(t.decode[2][2], None);
+        assert_eq!(t.decode[0], vec![""; 3]);
+        assert_eq!(t.decode[1], vec![""; 3]);
+        assert!(t.decode[2][0].contains("currency"));
+        assert_eq!(t.decode[2][2], "");
+        let text = t.to_text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "u 6 1 1 orders-value");
+        assert!(lines[1].starts_with("x orders-value Error registering AVRO schema"));
+        assert_eq!(lines[2], "u 10 2 2 orders-value");
+        assert!(lines[3].starts_with("d 2 0 Error deserializing AVRO message"));
+        assert_eq!(lines.len(), 4);
     }
 
     #[test]
@@ -330,7 +378,7 @@ mod tests {
         let t = table(&req).unwrap();
         // 5 + `{"no":7}`.
         assert_eq!(t.uses[0].bytes, Some(13));
-        assert!(t.decode[0][0].as_deref().unwrap().contains("not AVRO"));
+        assert!(t.decode[0][0].contains("not AVRO"));
         // Under TopicRecordNameStrategy, a JSON schema beside an Avro one in one topic: two
         // subjects, both accepted under BACKWARD.
         let mut merged = req.clone();

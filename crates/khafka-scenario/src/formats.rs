@@ -453,38 +453,77 @@ struct ReqUse<'a> {
     strategy: Option<&'a str>,
 }
 
-#[derive(Deserialize)]
+/// The answer: its table as lines (`khafka_formats::sim_table::SimTable::to_text`), read by hand:
+/// deserializing the JSON table cost the notebook bundle ~3 KB gzip.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct Answer {
     ok: bool,
-    #[serde(default)]
-    table: Option<Table>,
-    #[serde(default)]
-    error: Option<AnswerError>,
+    text: String,
+    error: AnswerError,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct AnswerError {
     message: String,
 }
 
-#[derive(Deserialize)]
-struct Table {
-    uses: Vec<UseResult>,
-    decode: Vec<Vec<Option<String>>>,
-}
-
-#[derive(Deserialize)]
+/// One use's line: `u BYTES ID VERSION SUBJECT` or `x SUBJECT ERROR`.
+#[derive(Default)]
 struct UseResult {
     subject: String,
-    bytes: Option<u32>,
-    id: Option<i32>,
-    version: Option<u32>,
-    error: Option<String>,
+    /// 0: the serializer threw (`error`).
+    bytes: u32,
+    id: u32,
+    version: u32,
+    error: String,
 }
 
-/// The uses in registration order: `(producer, use)` sorted by instant, then producer, then use.
+/// The uses' results and, per reader, the failures `(use, reason)`.
+type Table = (Vec<UseResult>, Vec<(usize, usize, String)>);
+
+fn read_table(text: &str) -> Option<Table> {
+    let mut uses = Vec::new();
+    let mut fails = Vec::new();
+    for line in text.lines() {
+        let mut w = line.splitn(5, ' ');
+        match w.next()? {
+            "u" => {
+                let mut n = || w.next()?.parse::<u32>().ok();
+                let (bytes, id, version) = (n()?, n()?, n()?);
+                uses.push(UseResult {
+                    subject: w.next()?.to_string(),
+                    bytes,
+                    id,
+                    version,
+                    error: String::new(),
+                });
+            }
+            "x" => {
+                let mut w = line[2..].splitn(2, ' ');
+                uses.push(UseResult {
+                    subject: w.next()?.to_string(),
+                    error: w.next()?.to_string(),
+                    ..UseResult::default()
+                });
+            }
+            "d" => {
+                let mut w = line[2..].splitn(3, ' ');
+                let r = w.next()?.parse().ok()?;
+                let u = w.next()?.parse().ok()?;
+                fails.push((r, u, w.next()?.to_string()));
+            }
+            _ => return None,
+        }
+    }
+    Some((uses, fails))
+}
+
+/// The uses in registration order: `(producer, use)` by instant, then producer, then use. At most
+/// [`MAX_SCHEMA_USES`]: picked by repeated minimum (a sort costs the notebook bundle ~3 KB gzip).
 fn order(spec: &ScenarioSpec) -> Vec<(usize, usize)> {
-    let mut out: Vec<(SimTime, usize, usize)> = Vec::new();
+    let mut all: Vec<(SimTime, usize, usize)> = Vec::new();
     for (pi, p) in spec.producers.iter().enumerate() {
         if let Some(s) = &p.value_serializer {
             for (ui, u) in s.uses.iter().enumerate() {
@@ -494,12 +533,16 @@ fn order(spec: &ScenarioSpec) -> Vec<(usize, usize)> {
                 } else {
                     u.from.max(p.start)
                 };
-                out.push((at, pi, ui));
+                all.push((at, pi, ui));
             }
         }
     }
-    out.sort();
-    out.into_iter().map(|(_, p, u)| (p, u)).collect()
+    let mut out = Vec::with_capacity(all.len());
+    while let Some(i) = (0..all.len()).min_by_key(|&i| all[i]) {
+        let (_, p, u) = all.swap_remove(i);
+        out.push((p, u));
+    }
+    out
 }
 
 fn schema_index(spec: &ScenarioSpec, name: &str) -> u32 {
@@ -583,14 +626,14 @@ pub fn request(spec: &ScenarioSpec) -> String {
 
 /// Writes the answer to [`request`] into the spec: each producer's phases and each reader's table.
 pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
-    let a: Answer = serde_json::from_str(answer).map_err(|e| format!("the codecs' answer: {e}"))?;
-    let table = match (a.ok, a.table, a.error) {
-        (true, Some(t), _) => t,
-        (_, _, Some(e)) => return Err(e.message),
-        _ => return Err("the codecs gave no table".into()),
-    };
+    let unreadable = || "the codecs' answer could not be read".to_string();
+    let a: Answer = serde_json::from_str(answer).map_err(|_| unreadable())?;
+    if !a.ok {
+        return Err(a.error.message);
+    }
+    let (uses, fails) = read_table(&a.text).ok_or_else(unreadable)?;
     let order = order(spec);
-    if table.uses.len() != order.len() {
+    if uses.len() != order.len() {
         return Err("the codecs' table does not match the scenario".into());
     }
     // Phase index of each use, per producer (uses are already in time order per producer).
@@ -603,28 +646,24 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
         by_producer[p].push((u, k));
     }
     let mut max_bytes = vec![0u32; spec.producers.len()];
-    for (p, list) in by_producer.iter_mut().enumerate() {
-        list.sort();
+    // Each producer's uses come in its own time order, so `list` is in use order.
+    for (p, list) in by_producer.iter().enumerate() {
         let prod = &mut spec.producers[p];
         let Some(ser) = prod.value_serializer.as_ref() else {
             continue;
         };
         for (i, &(u, k)) in list.iter().enumerate() {
-            let r = &table.uses[k];
+            let r = &uses[k];
             let use_ = &ser.uses[u];
-            let label = match (r.version, r.id) {
-                (Some(v), Some(id)) => {
-                    format!(
-                        "{} {} v{v}, schema id {id} ({})",
-                        ser.format, r.subject, use_.schema
-                    )
-                }
-                _ => format!("{} {} ({})", ser.format, r.subject, use_.schema),
-            };
-            let bytes = match (r.bytes, &r.error) {
-                (Some(b), _) => Ok(b),
-                (None, Some(e)) => Err(e.clone()),
-                (None, None) => Err("no size".into()),
+            let (label, bytes) = if r.bytes > 0 {
+                let l = format!(
+                    "{} {} v{}, schema id {} ({})",
+                    ser.format, r.subject, r.version, r.id, use_.schema
+                );
+                (l, Ok(r.bytes))
+            } else {
+                let l = format!("{} {} ({})", ser.format, r.subject, use_.schema);
+                (l, Err(r.error.clone()))
             };
             if let Ok(b) = bytes {
                 max_bytes[p] = max_bytes[p].max(b);
@@ -652,16 +691,13 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
         let Some(d) = c.value_decoder.as_mut() else {
             continue;
         };
-        let Some(row) = table.decode.get(r) else {
-            return Err("the codecs' table has too few readers".into());
-        };
-        r += 1;
         d.fails = phases.iter().map(|&n| vec![None; n]).collect();
-        for (k, why) in row.iter().enumerate() {
-            if let (Some(why), Some(&(p, i))) = (why, phase_of.get(k)) {
+        for (_, k, why) in fails.iter().filter(|f| f.0 == r) {
+            if let Some(&(p, i)) = phase_of.get(*k) {
                 d.fails[p][i] = Some(why.clone());
             }
         }
+        r += 1;
         d.computed = true;
     }
     Ok(())
