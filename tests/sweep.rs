@@ -6,7 +6,9 @@
 //! seed and the generated scenario. Half the seeds also make the consumer one of two members of a
 //! consumer group, with consumer crashes, closes and restarts and crashes of the group's coordinator
 //! among the faults (half of those give the members an application poll loop — processing time,
-//! commitSync or commitAsync before or after processing — and add seeks and reset-offsets); the group invariant (no partition fetched by two members of one generation)
+//! commitSync or commitAsync before or after processing — and add seeks and reset-offsets; a third
+//! use the KIP-848 consumer protocol); the group invariant (no partition fetched by two members of
+//! one generation, or member epoch)
 //! holds throughout, and after recovery (every consumer restarted, 400 s for groups: a lost
 //! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
 //! once and have committed up to the high watermark (lag 0). A quarter of the seeds give every link
@@ -380,12 +382,18 @@ fn add_group(spec: &mut ScenarioSpec, seed: u64) {
     let mut second = spec.consumers[0].clone();
     second.name = "c2".into();
     spec.consumers.push(second);
+    // A third of the group seeds use the KIP-848 consumer protocol (their own stream, so the
+    // other seeds keep their scenarios; the classic-only strategy key is then left unset).
+    let kip848 = SimRng::derive(seed, "sweep-kip848").below(3) == 0;
     for c in &mut spec.consumers {
         c.config.set("group.id", "g").unwrap();
+        if kip848 {
+            c.config.set("group.protocol", "consumer").unwrap();
+        }
         if rng.below(2) == 0 {
             c.config.set("auto.offset.reset", "earliest").unwrap();
         }
-        if rng.below(3) == 0 {
+        if rng.below(3) == 0 && !kip848 {
             c.config
                 .set("partition.assignment.strategy", "CooperativeStickyAssignor")
                 .unwrap();

@@ -1558,10 +1558,12 @@ fn groups_panel(sim: &khafka_sim::Sim) -> Html {
                 <p class="muted">{ "No consumer has a group.id." }</p>
             }
             { for groups.iter().map(|g| {
+                let kip848 = g.group_type == "consumer";
                 let summary = format!(
-                    "{} · {} · generation {} · {} member{} · coordinator {} · assignor {}",
+                    "{} · {} · {} {} · {} member{} · coordinator {} · assignor {}",
                     g.group,
                     g.state,
+                    if kip848 { "group epoch" } else { "generation" },
                     g.generation,
                     g.members.len(),
                     if g.members.len() == 1 { "" } else { "s" },
@@ -1578,6 +1580,22 @@ fn groups_panel(sim: &khafka_sim::Sim) -> Html {
                                 <span class="bad">{ format!(" · {} never processed", g.never_processed) }</span>
                             }
                         </p>
+                        if kip848 {
+                            <ul class="group-members" title="KIP-848: each member reconciles to its target on its own heartbeats; a partition moves only after its owner revoked it.">
+                                { for g.members.iter().map(|m| {
+                                    let target = m.target_assignment.clone().unwrap_or_default();
+                                    let line = format!(
+                                        "{} · epoch {} · {} · owns [{}]{}",
+                                        m.client_id,
+                                        m.member_epoch.unwrap_or(0),
+                                        m.member_state.clone().unwrap_or_default(),
+                                        m.assignment.join(", "),
+                                        if target == m.assignment { String::new() } else { format!(" · target [{}]", target.join(", ")) },
+                                    );
+                                    html! { <li>{ line }</li> }
+                                }) }
+                            </ul>
+                        }
                         <table class="group-offsets">
                             <tr><th>{ "partition" }</th><th>{ "member" }</th><th>{ "committed" }</th><th>{ "log end" }</th><th>{ "lag" }</th></tr>
                             { for g.partitions.iter().map(|p| html! {

@@ -40,7 +40,7 @@ impl RunSummary {
                 .collect()
         };
         let mut p50 = series("ProduceLatencyP50Ms");
-        p50.sort_by(f64::total_cmp);
+        khafka_sim::kernel::small::sort_by(&mut p50, f64::total_cmp);
         let p99 = series("ProduceLatencyP99Ms");
         RunSummary {
             label,

@@ -7,6 +7,9 @@
 //!   time, peak memory < 500 MB.
 //! - **seek**: a 10-minute standard run in a `Timeline`; seek to instants spread over it. Goal:
 //!   ≤ 50 ms per seek.
+//! - **groups**: the standard run with 3 consumer groups of 6 members each added (18 consumers,
+//!   each group reading every record), classic and KIP-848. Goal (issue 8): within 1.5× of the
+//!   standard run's time.
 //!
 //! Wall-clock time is read here, in the CLI, never inside the engine.
 
@@ -76,13 +79,14 @@ fn scale_spec() -> ScenarioSpec {
 }
 
 pub fn run(quick: bool) -> Result<u8, String> {
-    // `KHAFKA_BENCH_ONLY=standard|scale|seek` runs one part alone (for profilers).
+    // `KHAFKA_BENCH_ONLY=standard|scale|seek|groups` runs one part alone (for profilers).
     let only = std::env::var("KHAFKA_BENCH_ONLY").ok();
     if std::env::var("KHAFKA_BENCH_KINDS").is_ok() {
         // Events by kind, of the scale run with `KHAFKA_BENCH_ONLY=scale`, else the standard run;
         // every kind when one part is chosen, else the 25 most frequent.
         let spec = match only.as_deref() {
             Some("scale") => scale_spec(),
+            Some("groups") => groups_spec("classic"),
             _ => standard_spec(),
         };
         let mut sim = Sim::with_options(spec, opts());
@@ -110,7 +114,60 @@ pub fn run(quick: bool) -> Result<u8, String> {
     if wanted("seek") {
         bench_seek();
     }
+    if wanted("groups") {
+        bench_groups(reps);
+    }
     Ok(0)
+}
+
+/// The standard scenario with 3 groups × 6 members, `group.protocol=PROTOCOL`.
+pub fn groups_spec(protocol: &str) -> ScenarioSpec {
+    let mut text = String::new();
+    for line in STANDARD.lines() {
+        if line.starts_with("at 20s") {
+            for g in 1..=3 {
+                for m in 1..=6 {
+                    text.push_str(&format!(
+                        "consumer g{g}c{m} topic=orders group.id=g{g} group.protocol={protocol} \
+                         auto.offset.reset=earliest\n"
+                    ));
+                }
+            }
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    parse(&text).expect("the groups benchmark parses").spec
+}
+
+/// Median wall time (s) of `reps` runs of `spec`, and its event count.
+fn time_runs(spec: &ScenarioSpec, reps: usize) -> (f64, u64) {
+    let mut walls = Vec::new();
+    let mut events = 0;
+    for _ in 0..reps {
+        let mut sim = Sim::with_options(spec.clone(), opts());
+        let t0 = Instant::now();
+        sim.run();
+        walls.push(t0.elapsed().as_secs_f64());
+        events = sim.events_processed();
+    }
+    (median(walls), events)
+}
+
+fn bench_groups(reps: usize) {
+    let (base, base_events) = time_runs(&standard_spec(), reps);
+    out!(
+        "groups: standard without groups {:.1} ms ({base_events} events, median of {reps})",
+        base * 1e3
+    );
+    for protocol in ["classic", "consumer"] {
+        let (wall, events) = time_runs(&groups_spec(protocol), reps);
+        out!(
+            "groups: + 3 groups x 6 members, group.protocol={protocol}: {:.1} ms ({events} events) = {:.2}x the standard run (goal <= 1.5x)",
+            wall * 1e3,
+            wall / base
+        );
+    }
 }
 
 fn bench_standard(reps: usize) {

@@ -10,7 +10,7 @@
 //! expect hw(orders-0, 2) >= 100          # broker 2's replica; the right side is always a literal
 //! expect committed(g1, orders-0) >= 40    # the group's committed offset (`none`: no commit)
 //! expect lag(g1, orders-0) == 0           # the partition's high watermark minus it
-//! expect group_state(g1) == Stable        # Empty, PreparingRebalance, CompletingRebalance, Stable, Dead, Unknown
+//! expect group_state(g1) == Stable        # Empty, PreparingRebalance, CompletingRebalance, Assigning, Reconciling, Stable, Dead, Unknown
 //! expect generation(g1) == 2
 //! expect group_members(g1) == 1
 //! expect processed_twice(g1) > 0          # records a member was handed again
@@ -319,12 +319,15 @@ pub const GROUP_METRICS: &[&str] = &[
     "log_truncation_exceptions",
 ];
 
-/// The names `group_state(G)` compares with (`ClassicGroupState`, and `Unknown` while no
-/// coordinator has the group loaded).
+/// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
+/// `ConsumerGroupState` adds `Assigning` and `Reconciling`; `Unknown` while no coordinator has
+/// the group loaded).
 pub const GROUP_STATES: &[&str] = &[
     "Empty",
     "PreparingRebalance",
     "CompletingRebalance",
+    "Assigning",
+    "Reconciling",
     "Stable",
     "Dead",
     "Unknown",
@@ -547,7 +550,7 @@ pub(crate) fn parse(
                     });
                     parts.push((tp.topic, tp.partition));
                 }
-                parts.sort();
+                khafka_sim::kernel::small::sort_by(&mut parts, Ord::cmp);
                 parts.dedup();
                 Operand::Parts(parts.into_iter().map(|(t, p)| format!("{t}-{p}")).collect())
             } else {
@@ -555,7 +558,7 @@ pub(crate) fn parse(
                 for (t, span) in items {
                     set.push(crate::values::uint32(t, span, "a broker id")?);
                 }
-                set.sort_unstable();
+                khafka_sim::kernel::small::sort_by(&mut set, Ord::cmp);
                 set.dedup();
                 Operand::Set(set)
             }
@@ -1084,7 +1087,7 @@ impl Expect {
                         Metric::Adding(_) => v.adding.clone(),
                         _ => v.removing.clone(),
                     };
-                    s.sort_unstable();
+                    khafka_sim::kernel::small::sort_by(&mut s, Ord::cmp);
                     s.dedup();
                     Value::Set(s)
                 },
@@ -1153,7 +1156,7 @@ impl Expect {
                                 Some((tp.topic, tp.partition))
                             })
                             .collect();
-                        parts.sort();
+                        khafka_sim::kernel::small::sort_by(&mut parts, Ord::cmp);
                         Value::Parts(parts.into_iter().map(|(t, p)| format!("{t}-{p}")).collect())
                     }
                     None => Value::Missing(format!("{consumer} is not a member of {g}")),

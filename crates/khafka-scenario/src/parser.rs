@@ -229,7 +229,9 @@ impl Parser {
         // `kafka.version` sets a release's behaviours; any other key on the line overrides it,
         // wherever it is written.
         let mut pairs = kv::pairs(args, &allowed, &mut self.errors);
-        pairs.sort_by_key(|p| p.key != "kafka.version");
+        khafka_sim::kernel::small::sort_by(&mut pairs, |a, b| {
+            (a.key != "kafka.version").cmp(&(b.key != "kafka.version"))
+        });
         for pair in pairs {
             elr_given |= pair.key == "eligible.leader.replicas.enable";
             match pair.key.as_str() {
@@ -524,7 +526,9 @@ impl Parser {
                 ));
             }
         }
-        self.errors.sort_by_key(|e| (e.line, e.column));
+        khafka_sim::kernel::small::sort_by(&mut self.errors, |a, b| {
+            (a.line, a.column).cmp(&(b.line, b.column))
+        });
         self.errors.dedup();
         if self.errors.len() > MAX_ERRORS {
             let more = self.errors.len() - MAX_ERRORS;

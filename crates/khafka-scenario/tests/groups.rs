@@ -71,9 +71,77 @@ fn group_keys_take_kafkas_values() {
 }
 
 #[test]
+fn the_consumer_protocol_takes_its_keys_and_the_brokers_bound_them() {
+    let s = parse(&consumer(
+        "group.id=g group.protocol=consumer group.remote.assignor=range max.poll.interval.ms=60000",
+    ))
+    .expect("valid keys");
+    let g = &s.spec.consumers[0].config.group;
+    assert_eq!(
+        g.group_protocol,
+        khafka_sim::config::GroupProtocol::Consumer
+    );
+    assert_eq!(g.group_remote_assignor.map(|a| a.name()), Some("range"));
+    prints_back(&consumer(
+        "group.id=g group.protocol=consumer group.remote.assignor=range",
+    ));
+    let ok = "cluster brokers=3 group.consumer.session.timeout.ms=50000 \
+              group.consumer.heartbeat.interval.ms=10000 group.consumer.assignors=range,uniform\n\
+              topic t partitions=3\nrun 1s\n";
+    let spec = parse(ok).expect("valid broker keys").spec;
+    assert_eq!(
+        spec.cluster.config.group.consumer_session_timeout_ms,
+        50_000
+    );
+    for (pairs, want) in [
+        (
+            "group.consumer.session.timeout.ms=10000",
+            "must be between group.consumer.min.session.timeout.ms (45000)",
+        ),
+        (
+            "group.consumer.heartbeat.interval.ms=20000",
+            "group.consumer.max.heartbeat.interval.ms (15000)",
+        ),
+        (
+            "group.consumer.min.session.timeout.ms=5000 group.consumer.session.timeout.ms=5000",
+            "group.consumer.heartbeat.interval.ms (5000) must be less than",
+        ),
+        (
+            "group.consumer.assignors=sticky",
+            "`uniform` and/or `range`",
+        ),
+        ("group.consumer.heartbeat.interval.ms=0", "greater than 0"),
+    ] {
+        let e = one_error(&format!(
+            "cluster brokers=3 {pairs}\ntopic t partitions=3\nrun 1s\n"
+        ));
+        assert!(e.message.contains(want), "{pairs}: {}", e.message);
+    }
+}
+
+#[test]
 fn wrong_group_values_are_refused_with_kafkas_reason() {
     let cases = [
-        ("group.protocol=consumer", "not modelled yet"),
+        (
+            "group.id=g group.protocol=consumer session.timeout.ms=10000",
+            "session.timeout.ms cannot be set when group.protocol=CONSUMER",
+        ),
+        (
+            "group.id=g group.protocol=consumer partition.assignment.strategy=range",
+            "partition.assignment.strategy cannot be set when group.protocol=CONSUMER",
+        ),
+        (
+            "group.id=g group.protocol=consumer heartbeat.interval.ms=1000",
+            "heartbeat.interval.ms cannot be set when group.protocol=CONSUMER",
+        ),
+        (
+            "group.id=g group.remote.assignor=uniform",
+            "group.remote.assignor cannot be set when group.protocol=CLASSIC",
+        ),
+        (
+            "group.id=g group.protocol=consumer group.remote.assignor=sticky",
+            "Supported assignors: uniform, range",
+        ),
         ("group.protocol=eager", "`classic` or `consumer`"),
         (
             "group.id=g heartbeat.interval.ms=45000",

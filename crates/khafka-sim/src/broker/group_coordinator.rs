@@ -79,6 +79,12 @@ fn with_error(resp: &GroupResponse, error: ErrorCode) -> GroupResponse {
             error,
             offsets: Vec::new(),
         },
+        GroupResponse::ConsumerGroupHeartbeat(h) => {
+            let mut h = h.clone();
+            h.error = error;
+            h.assignment = None;
+            GroupResponse::ConsumerGroupHeartbeat(h)
+        }
     }
 }
 
@@ -446,6 +452,19 @@ impl Broker {
                             ),
                         )
                     })
+                    .chain(shard.consumer_groups.values().map(|g| {
+                        (
+                            g.id.to_string(),
+                            format!(
+                                "loaded by broker {} from {} (group epoch {}, {}, {} members)",
+                                self.id,
+                                topo.part_name(part),
+                                g.group_epoch(),
+                                g.state().name(),
+                                g.members().len()
+                            ),
+                        )
+                    }))
                     .collect();
                 for (group, text) in groups {
                     ctx.emit(TraceKind::Group { group, text });

@@ -6,6 +6,7 @@
 
 use super::kafka_config::{parse_bool, parse_int, parse_u32, positive, positive32, ConfigError};
 use crate::client::consumer::assignor::ClientAssignor;
+use crate::coordinator::group::assignor::ServerAssignor;
 use serde::{Deserialize, Serialize};
 
 /// The broker's group-coordinator settings (`GroupCoordinatorConfig`, [4.1]).
@@ -30,6 +31,23 @@ pub struct GroupCoordinatorConfig {
     /// `offsets.retention.check.interval.ms` (long, at least 1; 600000): how often the
     /// coordinator looks for expired offsets.
     pub offsets_retention_check_interval_ms: u64,
+    /// `group.consumer.heartbeat.interval.ms` (int, at least 1; 5000): the heartbeat interval
+    /// the coordinator hands KIP-848 members, between the min and max below.
+    pub consumer_heartbeat_interval_ms: u64,
+    /// `group.consumer.min.heartbeat.interval.ms` (int, at least 1; 5000).
+    pub consumer_min_heartbeat_interval_ms: u64,
+    /// `group.consumer.max.heartbeat.interval.ms` (int, at least 1; 15000).
+    pub consumer_max_heartbeat_interval_ms: u64,
+    /// `group.consumer.session.timeout.ms` (int, at least 1; 45000): a KIP-848 member that sends
+    /// no heartbeat for this long is fenced.
+    pub consumer_session_timeout_ms: u64,
+    /// `group.consumer.min.session.timeout.ms` (int, at least 1; 45000).
+    pub consumer_min_session_timeout_ms: u64,
+    /// `group.consumer.max.session.timeout.ms` (int, at least 1; 60000).
+    pub consumer_max_session_timeout_ms: u64,
+    /// `group.consumer.assignors` (list; `uniform,range`): the server-side assignors, the first
+    /// the default.
+    pub consumer_assignors: Vec<ServerAssignor>,
 }
 
 impl Default for GroupCoordinatorConfig {
@@ -43,7 +61,28 @@ impl Default for GroupCoordinatorConfig {
             offsets_commit_timeout_ms: 5_000,
             offsets_retention_minutes: 10_080,
             offsets_retention_check_interval_ms: 600_000,
+            consumer_heartbeat_interval_ms: 5_000,
+            consumer_min_heartbeat_interval_ms: 5_000,
+            consumer_max_heartbeat_interval_ms: 15_000,
+            consumer_session_timeout_ms: 45_000,
+            consumer_min_session_timeout_ms: 45_000,
+            consumer_max_session_timeout_ms: 60_000,
+            consumer_assignors: vec![ServerAssignor::Uniform, ServerAssignor::Range],
         }
+    }
+}
+
+/// A server-side assignor's name as `group.consumer.assignors` and `group.remote.assignor` take
+/// it (Kafka's short names; the class names are accepted too).
+pub fn parse_server_assignor(text: &str) -> Option<ServerAssignor> {
+    match text.trim() {
+        "uniform" | "org.apache.kafka.coordinator.group.assignor.UniformAssignor" => {
+            Some(ServerAssignor::Uniform)
+        }
+        "range" | "org.apache.kafka.coordinator.group.assignor.RangeAssignor" => {
+            Some(ServerAssignor::Range)
+        }
+        _ => None,
     }
 }
 
@@ -83,6 +122,40 @@ impl GroupCoordinatorConfig {
                 self.offsets_retention_check_interval_ms =
                     positive(super::kafka_config::parse_u64(value, "milliseconds")?)?
             }
+            "group.consumer.heartbeat.interval.ms" => {
+                self.consumer_heartbeat_interval_ms = positive(parse_int(value, "milliseconds")?)?
+            }
+            "group.consumer.min.heartbeat.interval.ms" => {
+                self.consumer_min_heartbeat_interval_ms =
+                    positive(parse_int(value, "milliseconds")?)?
+            }
+            "group.consumer.max.heartbeat.interval.ms" => {
+                self.consumer_max_heartbeat_interval_ms =
+                    positive(parse_int(value, "milliseconds")?)?
+            }
+            "group.consumer.session.timeout.ms" => {
+                self.consumer_session_timeout_ms = positive(parse_int(value, "milliseconds")?)?
+            }
+            "group.consumer.min.session.timeout.ms" => {
+                self.consumer_min_session_timeout_ms = positive(parse_int(value, "milliseconds")?)?
+            }
+            "group.consumer.max.session.timeout.ms" => {
+                self.consumer_max_session_timeout_ms = positive(parse_int(value, "milliseconds")?)?
+            }
+            "group.consumer.assignors" => {
+                let mut list = Vec::new();
+                for item in value.split(',').map(str::trim) {
+                    let a = parse_server_assignor(item).ok_or_else(|| {
+                        ConfigError::InvalidValue(format!(
+                            "server-side assignors `uniform` and/or `range`; `{item}` is neither"
+                        ))
+                    })?;
+                    if !list.contains(&a) {
+                        list.push(a);
+                    }
+                }
+                self.consumer_assignors = list;
+            }
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -100,16 +173,92 @@ impl GroupCoordinatorConfig {
             "offsets.retention.check.interval.ms" => {
                 self.offsets_retention_check_interval_ms.to_string()
             }
+            "group.consumer.heartbeat.interval.ms" => {
+                self.consumer_heartbeat_interval_ms.to_string()
+            }
+            "group.consumer.min.heartbeat.interval.ms" => {
+                self.consumer_min_heartbeat_interval_ms.to_string()
+            }
+            "group.consumer.max.heartbeat.interval.ms" => {
+                self.consumer_max_heartbeat_interval_ms.to_string()
+            }
+            "group.consumer.session.timeout.ms" => self.consumer_session_timeout_ms.to_string(),
+            "group.consumer.min.session.timeout.ms" => {
+                self.consumer_min_session_timeout_ms.to_string()
+            }
+            "group.consumer.max.session.timeout.ms" => {
+                self.consumer_max_session_timeout_ms.to_string()
+            }
+            "group.consumer.assignors" => self
+                .consumer_assignors
+                .iter()
+                .map(|a| a.name())
+                .collect::<Vec<_>>()
+                .join(","),
             _ => return None,
         })
     }
+
+    /// The checks of `GroupCoordinatorConfig`'s constructor for the KIP-848 settings.
+    pub fn check(&self) -> Result<(), String> {
+        let pairs = [
+            (
+                "group.consumer.heartbeat.interval.ms",
+                self.consumer_heartbeat_interval_ms,
+                self.consumer_min_heartbeat_interval_ms,
+                self.consumer_max_heartbeat_interval_ms,
+                "heartbeat.interval",
+            ),
+            (
+                "group.consumer.session.timeout.ms",
+                self.consumer_session_timeout_ms,
+                self.consumer_min_session_timeout_ms,
+                self.consumer_max_session_timeout_ms,
+                "session.timeout",
+            ),
+        ];
+        for (key, v, min, max, stem) in pairs {
+            if max < min {
+                return Err(format!(
+                    "group.consumer.max.{stem}.ms ({max}) must be greater than or equal to \
+                     group.consumer.min.{stem}.ms ({min})"
+                ));
+            }
+            if v < min || v > max {
+                return Err(format!(
+                    "{key} ({v}) must be between group.consumer.min.{stem}.ms ({min}) and \
+                     group.consumer.max.{stem}.ms ({max})"
+                ));
+            }
+        }
+        if self.consumer_heartbeat_interval_ms >= self.consumer_session_timeout_ms {
+            return Err(format!(
+                "group.consumer.heartbeat.interval.ms ({}) must be less than \
+                 group.consumer.session.timeout.ms ({})",
+                self.consumer_heartbeat_interval_ms, self.consumer_session_timeout_ms
+            ));
+        }
+        if self.consumer_assignors.is_empty() {
+            return Err("group.consumer.assignors names no assignor".into());
+        }
+        Ok(())
+    }
 }
 
-/// `group.protocol`: `classic` (the default) or `consumer` (KIP-848, not modelled yet).
+/// `group.protocol`: `classic` (the default) or `consumer` (KIP-848).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum GroupProtocol {
     Classic,
+    Consumer,
 }
+
+/// The classic-only consumer keys a user set explicitly (Kafka refuses them with
+/// `group.protocol=consumer`), as bits of [`ConsumerGroupConfig::classic_keys_set`].
+const CLASSIC_ONLY_KEYS: [&str; 3] = [
+    "partition.assignment.strategy",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+];
 
 /// A consumer's group settings (`ConsumerConfig`, [4.1]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -143,6 +292,11 @@ pub struct ConsumerGroupConfig {
     /// `sim.commit.when` (simulator key; `after-processing`): whether that call comes before the
     /// records are processed (at-most-once) or after (at-least-once).
     pub commit_before_processing: bool,
+    /// `group.remote.assignor` (string; null): the server-side assignor a KIP-848 member asks
+    /// for; `None` lets the coordinator pick.
+    pub group_remote_assignor: Option<ServerAssignor>,
+    /// Which of [`CLASSIC_ONLY_KEYS`] the scenario set (bit i for key i).
+    pub classic_keys_set: u8,
 }
 
 /// The most `sim.processing.time.ms` may be: a minute a record.
@@ -188,6 +342,8 @@ impl Default for ConsumerGroupConfig {
             processing_time_ms: 0,
             commit: AppCommit::None,
             commit_before_processing: false,
+            group_remote_assignor: None,
+            classic_keys_set: 0,
         }
     }
 }
@@ -248,6 +404,9 @@ impl ConsumerGroupConfig {
     }
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        if let Some(i) = CLASSIC_ONLY_KEYS.iter().position(|k| *k == key) {
+            self.classic_keys_set |= 1 << i;
+        }
         match key {
             "group.id" => {
                 if value.is_empty() {
@@ -260,13 +419,19 @@ impl ConsumerGroupConfig {
             }
             "group.protocol" => match value.to_ascii_lowercase().as_str() {
                 "classic" => self.group_protocol = GroupProtocol::Classic,
-                "consumer" => {
-                    return Err(ConfigError::InvalidValue(
-                        "`classic` (the KIP-848 `consumer` protocol is not modelled yet)".into(),
-                    ))
-                }
+                "consumer" => self.group_protocol = GroupProtocol::Consumer,
                 _ => return Err(ConfigError::InvalidValue("`classic` or `consumer`".into())),
             },
+            "group.remote.assignor" => {
+                self.group_remote_assignor =
+                    Some(parse_server_assignor(value).ok_or_else(|| {
+                        ConfigError::InvalidValue(format!(
+                        "a server-side assignor the brokers run: `uniform` or `range` (Kafka's \
+                         coordinator answers UNSUPPORTED_ASSIGNOR: \"ServerAssignor {value} is \
+                         not supported. Supported assignors: uniform, range.\")"
+                    ))
+                    })?)
+            }
             "partition.assignment.strategy" => {
                 let mut list = Vec::new();
                 for item in value.split(',').map(str::trim) {
@@ -346,7 +511,12 @@ impl ConsumerGroupConfig {
     pub fn get(&self, key: &str) -> Option<String> {
         Some(match key {
             "group.id" => self.group_id.clone()?,
-            "group.protocol" => "classic".into(),
+            "group.protocol" => match self.group_protocol {
+                GroupProtocol::Classic => "classic",
+                GroupProtocol::Consumer => "consumer",
+            }
+            .into(),
+            "group.remote.assignor" => self.group_remote_assignor?.name().into(),
             "partition.assignment.strategy" => self
                 .partition_assignment_strategy
                 .iter()
@@ -397,6 +567,26 @@ impl ConsumerGroupConfig {
                 return Err("sim.processing.time.ms is modelled for group members only".into());
             }
             return Ok(());
+        }
+        match self.group_protocol {
+            GroupProtocol::Consumer => {
+                if let Some(i) =
+                    (0..CLASSIC_ONLY_KEYS.len()).find(|i| self.classic_keys_set & (1 << i) != 0)
+                {
+                    return Err(format!(
+                        "{} cannot be set when group.protocol=CONSUMER (the coordinator \
+                         decides it: group.consumer.* broker settings)",
+                        CLASSIC_ONLY_KEYS[i]
+                    ));
+                }
+                return Ok(());
+            }
+            GroupProtocol::Classic if self.group_remote_assignor.is_some() => {
+                return Err(
+                    "group.remote.assignor cannot be set when group.protocol=CLASSIC".into(),
+                );
+            }
+            GroupProtocol::Classic => {}
         }
         if self.heartbeat_interval_ms >= self.session_timeout_ms {
             return Err(format!(

@@ -26,6 +26,13 @@ pub const BROKER_GROUP_KEYS: &[&str] = &[
     "offsets.commit.timeout.ms",
     "offsets.retention.minutes",
     "offsets.retention.check.interval.ms",
+    "group.consumer.heartbeat.interval.ms",
+    "group.consumer.min.heartbeat.interval.ms",
+    "group.consumer.max.heartbeat.interval.ms",
+    "group.consumer.session.timeout.ms",
+    "group.consumer.min.session.timeout.ms",
+    "group.consumer.max.session.timeout.ms",
+    "group.consumer.assignors",
 ];
 
 /// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
@@ -33,6 +40,7 @@ pub const BROKER_GROUP_KEYS: &[&str] = &[
 pub const CONSUMER_GROUP_KEYS: &[&str] = &[
     "group.id",
     "group.protocol",
+    "group.remote.assignor",
     "partition.assignment.strategy",
     "group.instance.id",
     "session.timeout.ms",
@@ -247,6 +255,13 @@ impl BrokerConfig {
         "offsets.commit.timeout.ms",
         "offsets.retention.minutes",
         "offsets.retention.check.interval.ms",
+        "group.consumer.heartbeat.interval.ms",
+        "group.consumer.min.heartbeat.interval.ms",
+        "group.consumer.max.heartbeat.interval.ms",
+        "group.consumer.session.timeout.ms",
+        "group.consumer.min.session.timeout.ms",
+        "group.consumer.max.session.timeout.ms",
+        "group.consumer.assignors",
     );
     #[cfg(not(feature = "groups"))]
     pub const KEYS: &'static [&'static str] = broker_keys!();
@@ -485,6 +500,8 @@ impl BrokerConfig {
     /// replicas exist only with the KRaft controller (4.0+) and rely on the strict min-ISR
     /// high-watermark rule (3.7+) to guarantee an ELR member holds everything committed.
     pub fn check_combination(&self) -> Result<(), String> {
+        #[cfg(feature = "groups")]
+        self.group.check()?;
         if self.controllers > 0 && self.controller == ControllerMode::Zookeeper {
             return Err(
                 "a controller quorum (`controllers=`) is KRaft's; the ZooKeeper-era controller is \
@@ -1146,6 +1163,7 @@ impl ConsumerConfig {
         "request.timeout.ms",
         "group.id",
         "group.protocol",
+        "group.remote.assignor",
         "partition.assignment.strategy",
         "group.instance.id",
         "session.timeout.ms",

@@ -287,7 +287,7 @@ pub fn assign_replicas(
     let rack_of = |b: BrokerId| racks[(b - 1) as usize].clone();
     let num_racks = {
         let mut rs: Vec<_> = racks.iter().flatten().collect();
-        rs.sort();
+        crate::kernel::small::sort_by(&mut rs, Ord::cmp);
         rs.dedup();
         rs.len()
     };
@@ -342,7 +342,7 @@ pub fn assign_replicas(
 /// `getRackAlternatedBrokerList`: one broker from each rack in turn (racks and brokers sorted).
 fn rack_alternated(racks: &[Option<String>]) -> Vec<BrokerId> {
     let mut names: Vec<&String> = racks.iter().flatten().collect();
-    names.sort();
+    crate::kernel::small::sort_by(&mut names, Ord::cmp);
     names.dedup();
     let per_rack: Vec<Vec<BrokerId>> = names
         .iter()

@@ -1007,7 +1007,10 @@ impl Sim {
             let text = format!("Error: the coordinator of group '{group}' is not available");
             return note(self, text);
         };
-        let state = shard.groups.get(group).map_or("Dead", |g| g.state.name());
+        let state = match shard.consumer_groups.get(group) {
+            Some(cg) => cg.state().name(),
+            None => shard.groups.get(group).map_or("Dead", |g| g.state.name()),
+        };
         if let Some(e) = refusal(group, state) {
             return note(self, e);
         }

@@ -4,5 +4,6 @@
 pub mod chunked;
 pub mod queue;
 pub mod rng;
+pub mod small;
 pub mod time;
 pub mod vec_map;

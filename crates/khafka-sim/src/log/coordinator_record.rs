@@ -59,6 +59,12 @@ pub enum CoordinatorRecord {
     /// A tombstone for `GroupMetadataKey(group)`: the group was deleted (all its offsets
     /// expired while it was Empty).
     GroupTombstone { group: Arc<str> },
+    /// A KIP-848 consumer group, whole (Kafka writes its epoch, members, target and current
+    /// assignments as separate `ConsumerGroup*` records; one record here holds them all).
+    ConsumerGroup {
+        group: Arc<str>,
+        state: Box<crate::coordinator::group::consumer_group::ConsumerGroupRecord>,
+    },
 }
 
 impl CoordinatorRecord {
@@ -67,7 +73,8 @@ impl CoordinatorRecord {
             CoordinatorRecord::OffsetCommit { group, .. }
             | CoordinatorRecord::GroupMetadata { group, .. }
             | CoordinatorRecord::OffsetTombstone { group, .. }
-            | CoordinatorRecord::GroupTombstone { group } => group,
+            | CoordinatorRecord::GroupTombstone { group }
+            | CoordinatorRecord::ConsumerGroup { group, .. } => group,
         }
     }
 }

@@ -32,6 +32,18 @@ pub enum ErrorCode {
     RebalanceInProgress,
     MemberIdRequired,
     FencedInstanceId,
+    /// `GROUP_ID_NOT_FOUND`: e.g. a KIP-848 heartbeat to a classic group that has members.
+    GroupIdNotFound,
+    /// `GROUP_MAX_SIZE_REACHED`.
+    GroupMaxSizeReached,
+    /// KIP-848: the member's epoch is not the coordinator's (it must rejoin with epoch 0).
+    FencedMemberEpoch,
+    /// KIP-848: a static member's instance id is still held by a member that did not leave.
+    UnreleasedInstanceId,
+    /// KIP-848: `group.remote.assignor` names an assignor the brokers do not run.
+    UnsupportedAssignor,
+    /// KIP-848: an OffsetCommit with an older member epoch than the member's.
+    StaleMemberEpoch,
     /// `AlterPartition` succeeded but completed a reassignment that moved leadership away from the
     /// leader that asked (`ReplicationControlManager.alterPartition`).
     NewLeaderElected,
@@ -66,6 +78,12 @@ impl ErrorCode {
             ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
+            ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
+            ErrorCode::FencedMemberEpoch => "FENCED_MEMBER_EPOCH",
+            ErrorCode::UnreleasedInstanceId => "UNRELEASED_INSTANCE_ID",
+            ErrorCode::UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
+            ErrorCode::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
             ErrorCode::NewLeaderElected => "NEW_LEADER_ELECTED",
             ErrorCode::SerializationError => "SERIALIZATION_ERROR",
         }
@@ -97,6 +115,12 @@ impl ErrorCode {
             ErrorCode::RebalanceInProgress => 27,
             ErrorCode::MemberIdRequired => 79,
             ErrorCode::FencedInstanceId => 82,
+            ErrorCode::GroupIdNotFound => 69,
+            ErrorCode::GroupMaxSizeReached => 81,
+            ErrorCode::FencedMemberEpoch => 110,
+            ErrorCode::UnreleasedInstanceId => 111,
+            ErrorCode::UnsupportedAssignor => 112,
+            ErrorCode::StaleMemberEpoch => 113,
             ErrorCode::NewLeaderElected => 108,
             ErrorCode::SerializationError => -1,
         }

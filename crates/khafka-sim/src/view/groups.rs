@@ -94,7 +94,7 @@ impl Sim {
             .filter(|c| c.config.group.group_id.as_deref() == Some(group))
             .map(|c| c.topic.as_str())
             .collect();
-        topics.sort_unstable();
+        crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut total = None;
         for t in topics {
@@ -137,22 +137,44 @@ impl Sim {
             _ => None,
         };
         let g = shard.and_then(|s| s.groups.get(group));
-        let members: Vec<MemberView> = g
-            .map(|g| {
-                g.members
-                    .iter()
-                    .map(|m| MemberView {
-                        member_id: m.member_id.clone(),
-                        client_id: m.client_id.clone(),
-                        group_instance_id: m.group_instance_id.clone(),
-                        host: format!("/{}", m.client_id),
-                        assignment: partition_names(&m.assignment),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let cg = shard.and_then(|s| s.consumer_groups.get(group));
+        let names = |ps: &mut dyn Iterator<Item = &PartIdx>| -> Vec<String> {
+            ps.map(|p| self.topo.part_name(*p).to_string()).collect()
+        };
+        let members: Vec<MemberView> = match (g, cg) {
+            (_, Some(cg)) => cg
+                .members()
+                .iter()
+                // A static member away (epoch -2) is listed: it keeps its partitions.
+                .map(|m| MemberView {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id.clone(),
+                    group_instance_id: m.instance_id.clone(),
+                    host: format!("/{}", m.client_id),
+                    assignment: names(&mut m.assigned.iter().chain(&m.pending_revocation)),
+                    member_epoch: Some(m.member_epoch),
+                    target_assignment: Some(names(&mut m.target.iter())),
+                    member_state: Some(m.state.name().to_string()),
+                })
+                .collect(),
+            (Some(g), None) => g
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id.clone(),
+                    group_instance_id: m.group_instance_id.clone(),
+                    host: format!("/{}", m.client_id),
+                    assignment: partition_names(&m.assignment),
+                    member_epoch: None,
+                    target_assignment: None,
+                    member_state: None,
+                })
+                .collect(),
+            (None, None) => Vec::new(),
+        };
         let mut topics: Vec<&str> = consumers.iter().map(|c| c.topic.as_str()).collect();
-        topics.sort_unstable();
+        crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut partitions = Vec::new();
         let mut partitions_committed = Vec::new();
@@ -191,15 +213,23 @@ impl Sim {
             coordinator,
             // A loaded coordinator without the group: it does not exist (Kafka's describe says
             // Dead); no loaded coordinator: unknown.
-            state: match (g, shard) {
-                (Some(g), _) => g.state.name(),
-                (None, Some(_)) => "Dead",
-                (None, None) => "Unknown",
+            group_type: if cg.is_some() { "consumer" } else { "classic" }.to_string(),
+            state: match (g, cg, shard) {
+                (_, Some(cg), _) => cg.state().name(),
+                (Some(g), None, _) => g.state.name(),
+                (None, None, Some(_)) => "Dead",
+                (None, None, None) => "Unknown",
             }
             .to_string(),
             protocol_type: "consumer".to_string(),
-            protocol: g.and_then(|g| g.protocol.clone()),
-            generation: g.map_or(-1, |g| g.generation),
+            protocol: match cg {
+                Some(cg) => cg.assignor().map(|a| a.name().to_string()),
+                None => g.and_then(|g| g.protocol.clone()),
+            },
+            generation: match cg {
+                Some(cg) => cg.group_epoch(),
+                None => g.map_or(-1, |g| g.generation),
+            },
             leader: g.and_then(|g| g.leader.clone()),
             members,
             partitions,
@@ -280,7 +310,7 @@ impl Sim {
                 .filter(|r| r.0 == sb.leader_epoch && r.1 < hi && r.2 > lo)
                 .map(|r| (r.1.max(lo), r.2.min(hi)))
                 .collect();
-            covered.sort_unstable();
+            crate::kernel::small::sort_by(&mut covered, Ord::cmp);
             let mut at = lo;
             for (a, z) in covered {
                 if a > at {
@@ -353,7 +383,7 @@ impl Sim {
                 ),
             ));
         }
-        lines.sort_by_key(|l| l.0);
+        crate::kernel::small::sort_by(&mut lines, |a, b| a.0.cmp(&b.0));
         Some(MemberStory {
             consumer: consumer.to_string(),
             group: g.group_id.clone(),
@@ -392,7 +422,7 @@ impl Sim {
         }
         let mut twice = 0;
         for (_, mut rs) in ranges {
-            rs.sort_unstable();
+            crate::kernel::small::sort_by(&mut rs, Ord::cmp);
             let total: u64 = rs.iter().map(|(a, b)| b - a).sum();
             let mut union = 0;
             let mut cur: Option<(u64, u64)> = None;

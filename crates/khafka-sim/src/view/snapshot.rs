@@ -601,7 +601,7 @@ impl Sim {
                     }
                 }
             }
-            by.sort_by_key(|p| p.at_us);
+            crate::kernel::small::sort_by(&mut by, |a, b| a.at_us.cmp(&b.at_us));
             by
         };
         Some(RecordStory {

@@ -61,7 +61,7 @@ pub enum Phase {
 
 /// What the in-flight group request is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-enum Pending {
+pub(super) enum Pending {
     Find,
     Join,
     Sync,
@@ -73,7 +73,7 @@ pub struct Membership {
     pub client_id: String,
     pub phase: Phase,
     /// The phase to return to once the coordinator is found again.
-    resume: Phase,
+    pub(super) resume: Phase,
     pub coordinator: Option<BrokerId>,
     pub member_id: String,
     pub generation: i32,
@@ -87,13 +87,13 @@ pub struct Membership {
     /// (`NoOffsetForPartitionException`): not fetched.
     pub no_offset: Vec<bool>,
     /// The find, join or sync request in flight: `(request id, kind, deadline µs)`.
-    in_flight: Option<(u64, Pending, u64)>,
-    heartbeat_in_flight: Option<(u64, u64)>,
-    commit_in_flight: Option<(u64, u64)>,
-    offset_fetch_in_flight: Option<(u64, u64)>,
-    next_heartbeat_us: u64,
-    next_auto_commit_us: u64,
-    backoff_until_us: u64,
+    pub(super) in_flight: Option<(u64, Pending, u64)>,
+    pub(super) heartbeat_in_flight: Option<(u64, u64)>,
+    pub(super) commit_in_flight: Option<(u64, u64)>,
+    pub(super) offset_fetch_in_flight: Option<(u64, u64)>,
+    pub(super) next_heartbeat_us: u64,
+    pub(super) next_auto_commit_us: u64,
+    pub(super) backoff_until_us: u64,
     /// A rebalance was requested (a heartbeat said so): rejoin at the next tick.
     rejoin_needed: bool,
     check: CheckTimer,
@@ -108,13 +108,35 @@ pub struct Membership {
     /// auto-commits happen only inside `poll()`, and `max.poll.interval.ms` runs from it.
     pub app_busy_since: Option<u64>,
     /// The application's commits in flight: `(request id, deadline µs)`.
-    app_commits: Vec<(u64, u64)>,
+    pub(super) app_commits: Vec<(u64, u64)>,
     /// Their outcomes, for the application to collect.
     pub app_results: Vec<(u64, AppCommitResult)>,
     /// The member's assignments as it received them: `(time µs, generation, partitions)`.
     pub assignments: Vec<(u64, i32, Vec<u32>)>,
     /// `max.poll.interval.ms`.
     max_poll_interval_ms: u64,
+    /// `group.protocol=consumer` (KIP-848, `consumer_protocol.rs`).
+    pub consumer_protocol: bool,
+    /// The KIP-848 member's state.
+    pub(super) cp: Kip848State,
+}
+
+/// What a KIP-848 member keeps besides the classic fields it shares (`generation` is its
+/// member epoch).
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct Kip848State {
+    /// The interval the coordinator handed out.
+    pub heartbeat_interval_ms: u64,
+    /// A reconciliation finished: acknowledge it with a heartbeat now.
+    pub ack_needed: bool,
+    /// Send every field in the next heartbeat (after joining or an error).
+    pub send_full: bool,
+    /// The owned partitions the last heartbeat reported.
+    pub owned_sent: Option<Vec<bool>>,
+    /// The last assignment received and not yet reconciled.
+    pub target: Option<Vec<bool>>,
+    /// Partitions being revoked (their commit is in flight): not fetched.
+    pub revoking: Vec<bool>,
 }
 
 /// A commit sent: `(request id, [(partition, offset)])`.
@@ -171,6 +193,15 @@ impl Membership {
             app_results: Vec::new(),
             assignments: Vec::new(),
             max_poll_interval_ms: u64::MAX,
+            consumer_protocol: false,
+            cp: Kip848State {
+                heartbeat_interval_ms: 5_000,
+                ack_needed: false,
+                send_full: true,
+                owned_sent: None,
+                target: None,
+                revoking: vec![false; n],
+            },
             cooperative: !assignors.is_empty()
                 && assignors
                     .iter()
@@ -184,10 +215,20 @@ impl Membership {
         self
     }
 
+    /// Uses the KIP-848 consumer protocol (`group.protocol=consumer`).
+    pub fn with_consumer_protocol(mut self, on: bool) -> Self {
+        self.consumer_protocol = on;
+        self
+    }
+
     /// Whether partition `p` (of the consumer's topic) may be fetched: assigned, its start known,
-    /// and not pending an eager revocation.
+    /// and not pending an eager revocation (nor, under KIP-848, its own revocation).
     pub fn fetchable(&self, p: usize) -> bool {
-        let pending_revocation = !self.cooperative && self.phase == Phase::CommitBeforeJoin;
+        let pending_revocation = if self.consumer_protocol {
+            self.cp.revoking[p]
+        } else {
+            !self.cooperative && self.phase == Phase::CommitBeforeJoin
+        };
         self.phase != Phase::Stopped
             && !pending_revocation
             && self.assigned[p]
@@ -208,7 +249,7 @@ pub struct View<'a> {
     pub validation: &'a mut super::validation::Validation,
 }
 
-fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
+pub(super) fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
     ctx.send(
         Node::Broker(to),
         Msg::Group(crate::msg::Group::Request {
@@ -218,7 +259,7 @@ fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
     );
 }
 
-fn note(ctx: &mut Ctx, group: &str, text: String) {
+pub(super) fn note(ctx: &mut Ctx, group: &str, text: String) {
     ctx.emit(TraceKind::Group {
         group: group.to_string(),
         text,
@@ -226,37 +267,20 @@ fn note(ctx: &mut Ctx, group: &str, text: String) {
 }
 
 impl Membership {
-    fn request_timeout_us(v: &View) -> u64 {
+    pub(super) fn request_timeout_us(v: &View) -> u64 {
         crate::time::ms_to_us(v.config.request_timeout_ms)
     }
 
     /// Starts (or restarts after a backoff) whatever the phase needs, then arms the tick.
     pub fn tick(&mut self, ctx: &mut Ctx, v: &mut View) {
+        if self.consumer_protocol {
+            return self.cp_tick(ctx, v);
+        }
         let now = ctx.now.as_us();
         if self.phase == Phase::Stopped {
             return;
         }
-        // Requests unanswered in time: the coordinator is presumed dead (`coordinatorDead`).
-        let timed_out = |f: Option<(u64, u64)>| f.is_some_and(|(_, d)| d <= now);
-        if self.in_flight.is_some_and(|(_, _, d)| d <= now) {
-            self.in_flight = None;
-            self.coordinator_dead(ctx);
-        }
-        if timed_out(self.heartbeat_in_flight) {
-            self.heartbeat_in_flight = None;
-            self.coordinator_dead(ctx);
-        }
-        if timed_out(self.commit_in_flight) {
-            self.commit_in_flight = None;
-            self.coordinator_dead(ctx);
-        }
-        if timed_out(self.offset_fetch_in_flight) {
-            self.offset_fetch_in_flight = None;
-            self.coordinator_dead(ctx);
-        }
-        if self.app_commits.iter().any(|c| c.1 <= now) {
-            self.coordinator_dead(ctx);
-        }
+        self.expire_requests(ctx);
         self.maybe_poll_timeout(ctx, v);
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {
@@ -276,17 +300,8 @@ impl Membership {
             if now >= self.next_heartbeat_us && self.heartbeat_in_flight.is_none() {
                 self.send_heartbeat(ctx, v);
             }
-            if self.phase == Phase::Stable
-                && v.config.group.auto_commit()
-                && now >= self.next_auto_commit_us
-                && self.app_busy_since.is_none()
-            {
-                self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
-                    v.config.group.auto_commit_interval_ms,
-                ));
-                if self.commit_in_flight.is_none() {
-                    self.send_commit(ctx, v);
-                }
+            if self.phase == Phase::Stable {
+                self.maybe_auto_commit(ctx, v);
             }
             if self.phase == Phase::Stable
                 && self.offset_fetch_in_flight.is_none()
@@ -298,20 +313,79 @@ impl Membership {
         self.arm(ctx);
     }
 
-    fn arm(&mut self, ctx: &mut Ctx) {
+    /// Requests unanswered in time: the coordinator is presumed dead (`coordinatorDead`).
+    pub(super) fn expire_requests(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();
-        let mut next = u64::MAX;
-        for d in [
+        let timed_out = |f: Option<(u64, u64)>| f.is_some_and(|(_, d)| d <= now);
+        if self.in_flight.is_some_and(|(_, _, d)| d <= now) {
+            self.in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if timed_out(self.heartbeat_in_flight) {
+            self.heartbeat_in_flight = None;
+            self.cp.send_full = true;
+            self.coordinator_dead(ctx);
+        }
+        if timed_out(self.commit_in_flight) {
+            self.commit_in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if timed_out(self.offset_fetch_in_flight) {
+            self.offset_fetch_in_flight = None;
+            self.coordinator_dead(ctx);
+        }
+        if self.app_commits.iter().any(|c| c.1 <= now) {
+            self.coordinator_dead(ctx);
+        }
+    }
+
+    /// The auto-commit due while Stable (its interval runs whether or not the last one was
+    /// answered; it happens inside `poll()`).
+    pub(super) fn maybe_auto_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
+        let now = ctx.now.as_us();
+        if v.config.group.auto_commit()
+            && now >= self.next_auto_commit_us
+            && self.app_busy_since.is_none()
+        {
+            self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
+                v.config.group.auto_commit_interval_ms,
+            ));
+            if self.commit_in_flight.is_none() {
+                self.send_commit(ctx, v);
+            }
+        }
+    }
+
+    /// The earliest deadline of the requests in flight.
+    pub(super) fn request_deadlines(&self) -> Option<u64> {
+        [
             self.in_flight.map(|f| f.2),
             self.heartbeat_in_flight.map(|f| f.1),
             self.commit_in_flight.map(|f| f.1),
             self.offset_fetch_in_flight.map(|f| f.1),
             self.app_commits.iter().map(|c| c.1).min(),
-            self.poll_deadline_us(),
         ]
         .into_iter()
         .flatten()
-        {
+        .min()
+    }
+
+    /// Arms the tick at `next` (never at this very instant twice over: at least 1 µs away).
+    pub(super) fn arm_at(&mut self, ctx: &mut Ctx, next: u64) {
+        if self.phase == Phase::Stopped || next == u64::MAX {
+            return;
+        }
+        let at = next.max(ctx.now.as_us() + 1);
+        self.check.arm(ctx, at, |at_us| Timer::GroupTick { at_us });
+    }
+
+    fn arm(&mut self, ctx: &mut Ctx) {
+        if self.consumer_protocol {
+            return self.cp_arm(ctx);
+        }
+        let now = ctx.now.as_us();
+        let mut next = self.request_deadlines().unwrap_or(u64::MAX);
+        if let Some(d) = self.poll_deadline_us() {
             next = next.min(d);
         }
         // The next heartbeat once the one in flight is answered (one at a time); the next
@@ -337,12 +411,7 @@ impl Membership {
         if self.phase == Phase::Stable && self.rejoin_needed && self.app_busy_since.is_none() {
             next = next.min(self.backoff_until_us.max(now));
         }
-        if self.phase == Phase::Stopped || next == u64::MAX {
-            return;
-        }
-        // Never at this very instant twice over: a tick is at least 1 µs away.
-        let at = next.max(now + 1);
-        self.check.arm(ctx, at, |at_us| Timer::GroupTick { at_us });
+        self.arm_at(ctx, next);
     }
 
     /// Whether a fired tick is the armed one.
@@ -350,12 +419,12 @@ impl Membership {
         self.check.fire(at_us)
     }
 
-    fn back_off(&mut self, ctx: &Ctx) {
+    pub(super) fn back_off(&mut self, ctx: &Ctx) {
         self.backoff_until_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
     }
 
     /// `markCoordinatorUnknown`: find it again, then resume where the member was.
-    fn coordinator_dead(&mut self, ctx: &mut Ctx) {
+    pub(super) fn coordinator_dead(&mut self, ctx: &mut Ctx) {
         if self.coordinator.is_none() {
             return;
         }
@@ -381,7 +450,7 @@ impl Membership {
         self.back_off(ctx);
     }
 
-    fn send_find(&mut self, ctx: &mut Ctx, v: &View) {
+    pub(super) fn send_find(&mut self, ctx: &mut Ctx, v: &View) {
         let b = 1 + self.next_broker % ctx.topo.brokers;
         self.next_broker += 1;
         let req_id = ctx.req_id();
@@ -417,7 +486,7 @@ impl Membership {
     }
 
     /// `onPartitionsRevoked(all)`: fetching stops, positions are forgotten.
-    fn revoke_all(&mut self, v: &mut View) {
+    pub(super) fn revoke_all(&mut self, v: &mut View) {
         for p in 0..self.assigned.len() {
             if self.assigned[p] {
                 v.positions[p] = None;
@@ -490,7 +559,7 @@ impl Membership {
     }
 
     /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
-    fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
+    pub(super) fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
         let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
             .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, v.epochs[p])))
@@ -537,6 +606,7 @@ impl Membership {
     /// After the commit that a rejoin or a close waited for.
     fn after_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
         match self.phase {
+            Phase::CommitBeforeJoin if self.consumer_protocol => self.cp_finish_reconcile(ctx, v),
             Phase::CommitBeforeJoin => {
                 if !self.cooperative {
                     self.revoke_all(v);
@@ -550,7 +620,7 @@ impl Membership {
     }
 
     /// When `max.poll.interval.ms` runs out for an application busy since its last `poll()`.
-    fn poll_deadline_us(&self) -> Option<u64> {
+    pub(super) fn poll_deadline_us(&self) -> Option<u64> {
         let since = self.app_busy_since?;
         (self.generation >= 0 || !self.member_id.is_empty()).then_some(())?;
         Some(since.saturating_add(crate::time::ms_to_us(self.max_poll_interval_ms)))
@@ -601,6 +671,29 @@ impl Membership {
         if offsets.is_empty() {
             return Ok(None);
         }
+        if self.consumer_protocol {
+            // KIP-848: no rebalance barrier; a commit carries the member epoch.
+            if self.generation <= 0 {
+                return Err(AppCommitResult::Failed(
+                    "CommitFailedException",
+                    ErrorCode::None,
+                ));
+            }
+            let Some(c) = self
+                .coordinator
+                .filter(|_| matches!(self.phase, Phase::Stable | Phase::CommitBeforeJoin))
+            else {
+                return Err(AppCommitResult::Retriable(
+                    ErrorCode::CoordinatorNotAvailable,
+                ));
+            };
+            let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
+            let req_id = self.send_offset_commit(ctx, c, offsets);
+            self.app_commits
+                .push((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
+            self.arm(ctx);
+            return Ok(Some((req_id, sent)));
+        }
         let rebalancing = matches!(
             self.phase,
             Phase::Joining | Phase::Syncing | Phase::CommitBeforeJoin
@@ -634,9 +727,9 @@ impl Membership {
     ) -> AppCommitResult {
         match error {
             ErrorCode::None => AppCommitResult::Committed,
-            ErrorCode::CoordinatorLoadInProgress | ErrorCode::UnknownTopicOrPartition => {
-                AppCommitResult::Retriable(error)
-            }
+            ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::UnknownTopicOrPartition
+            | ErrorCode::StaleMemberEpoch => AppCommitResult::Retriable(error),
             ErrorCode::CoordinatorNotAvailable
             | ErrorCode::NotCoordinator
             | ErrorCode::RequestTimedOut => {
@@ -669,7 +762,7 @@ impl Membership {
         }
     }
 
-    fn send_offset_fetch(&mut self, ctx: &mut Ctx, v: &View) {
+    pub(super) fn send_offset_fetch(&mut self, ctx: &mut Ctx, v: &View) {
         let Some(c) = self.coordinator else { return };
         let partitions: Vec<PartIdx> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p] && !self.ready[*p])
@@ -712,6 +805,9 @@ impl Membership {
 
     /// LeaveGroup from a dynamic member that has a member id and a coordinator.
     fn send_leave(&mut self, ctx: &mut Ctx, v: &View) {
+        if self.consumer_protocol {
+            return self.cp_send_leave(ctx, v);
+        }
         if let Some(c) = self.coordinator {
             if v.config.group.group_instance_id.is_none() && !self.member_id.is_empty() {
                 let req_id = ctx.req_id();
@@ -728,7 +824,7 @@ impl Membership {
         }
     }
 
-    fn fail(&mut self, ctx: &mut Ctx, v: &mut View, why: String) {
+    pub(super) fn fail(&mut self, ctx: &mut Ctx, v: &mut View, why: String) {
         note(
             ctx,
             &self.group_id,
@@ -767,7 +863,7 @@ impl Membership {
     }
 
     /// A coordinator error that sends the member to find the coordinator again.
-    fn is_coordinator_error(e: ErrorCode) -> bool {
+    pub(super) fn is_coordinator_error(e: ErrorCode) -> bool {
         matches!(
             e,
             ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
@@ -1072,6 +1168,7 @@ impl Membership {
                 }
             }
             GroupResponse::LeaveGroup { .. } => {}
+            GroupResponse::ConsumerGroupHeartbeat(h) => self.cp_on_heartbeat(ctx, v, req_id, h),
         }
         self.tick(ctx, v);
     }
@@ -1088,13 +1185,13 @@ impl Membership {
             .as_deref()
             .and_then(ClientAssignor::from_name)
             .unwrap_or(ClientAssignor::Range);
-        let topics: PartitionsPerTopic = ctx
-            .topo
-            .topics
-            .iter()
-            .filter(|t| !t.internal)
-            .map(|t| (t.name.clone(), t.partitions as i32))
-            .collect();
+        let topics: PartitionsPerTopic = crate::kernel::small::map_of(
+            ctx.topo
+                .topics
+                .iter()
+                .filter(|t| !t.internal)
+                .map(|t| (t.name.clone(), t.partitions as i32)),
+        );
         let members: Vec<Subscription> = j
             .members
             .iter()

@@ -12,6 +12,8 @@ pub mod app;
 #[cfg(feature = "groups")]
 pub mod assignor;
 #[cfg(feature = "groups")]
+pub mod consumer_protocol;
+#[cfg(feature = "groups")]
 pub mod group;
 #[cfg(feature = "groups")]
 pub mod validation;
@@ -129,7 +131,10 @@ impl Consumer {
                         idx,
                         &spec.config.group.partition_assignment_strategy,
                     )
-                    .with_max_poll_interval(spec.config.group.max_poll_interval_ms),
+                    .with_max_poll_interval(spec.config.group.max_poll_interval_ms)
+                    .with_consumer_protocol(
+                        spec.config.group.group_protocol == crate::config::GroupProtocol::Consumer,
+                    ),
                 )
             }),
             stopped: false,

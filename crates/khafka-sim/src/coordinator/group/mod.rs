@@ -13,6 +13,8 @@ pub mod assignor;
 #[cfg(feature = "groups")]
 pub mod classic;
 #[cfg(feature = "groups")]
+pub mod consumer_group;
+#[cfg(feature = "groups")]
 pub mod offsets_topic;
 #[cfg(feature = "groups")]
 pub mod reset_offsets;

@@ -15,6 +15,7 @@
 //!   `REQUEST_TIMED_OUT`.
 
 use super::classic::ClassicGroup;
+use super::consumer_group::ConsumerGroup;
 use crate::client::consumer::assignor::TopicPartition;
 use crate::config::GroupCoordinatorConfig;
 use crate::ctx::Node;
@@ -104,6 +105,8 @@ pub struct CoordinatorShard {
     /// When loading completes (µs); `None` once loaded.
     pub loading_until_us: Option<u64>,
     pub groups: BTreeMap<Arc<str>, ClassicGroup>,
+    /// KIP-848 consumer groups (a group id names a classic group or a consumer group).
+    pub consumer_groups: BTreeMap<Arc<str>, ConsumerGroup>,
     pub offsets: BTreeMap<(Arc<str>, PartIdx), CommittedOffset>,
     pub pending: Vec<PendingWrite>,
     /// The next offsets-expiration check (µs): `offsets.retention.check.interval.ms` after the
@@ -118,6 +121,7 @@ impl CoordinatorShard {
             leader_epoch,
             loading_until_us: Some(loading_until_us),
             groups: BTreeMap::new(),
+            consumer_groups: BTreeMap::new(),
             offsets: BTreeMap::new(),
             pending: Vec::new(),
             next_expiration_us: u64::MAX,
@@ -132,6 +136,7 @@ impl CoordinatorShard {
         now_us: u64,
     ) {
         let mut metadata: BTreeMap<Arc<str>, &CoordinatorRecord> = BTreeMap::new();
+        let mut consumer: BTreeMap<Arc<str>, &CoordinatorRecord> = BTreeMap::new();
         for r in records {
             match r {
                 CoordinatorRecord::OffsetCommit {
@@ -152,14 +157,26 @@ impl CoordinatorShard {
                     );
                 }
                 CoordinatorRecord::GroupMetadata { group, .. } => {
+                    consumer.remove(group);
                     metadata.insert(group.clone(), r);
+                }
+                CoordinatorRecord::ConsumerGroup { group, .. } => {
+                    metadata.remove(group);
+                    consumer.insert(group.clone(), r);
                 }
                 CoordinatorRecord::OffsetTombstone { group, part } => {
                     self.offsets.remove(&(group.clone(), *part));
                 }
                 CoordinatorRecord::GroupTombstone { group } => {
                     metadata.remove(group);
+                    consumer.remove(group);
                 }
+            }
+        }
+        for (id, r) in consumer {
+            if let CoordinatorRecord::ConsumerGroup { state, .. } = r {
+                let g = ConsumerGroup::loaded(id.clone(), state, &topo.config.group, now_us);
+                self.consumer_groups.insert(id, g);
             }
         }
         for (id, r) in metadata {
@@ -186,6 +203,9 @@ impl CoordinatorShard {
         // Groups that only have offsets exist as Empty groups.
         let with_offsets: Vec<Arc<str>> = self.offsets.keys().map(|k| k.0.clone()).collect();
         for g in with_offsets {
+            if self.consumer_groups.contains_key(&g) {
+                continue;
+            }
             self.groups
                 .entry(g.clone())
                 .or_insert_with(|| ClassicGroup::new(g));
@@ -235,6 +255,49 @@ impl CoordinatorShard {
     ) {
         match req {
             GroupRequest::FindCoordinator { .. } => {}
+            GroupRequest::ConsumerGroupHeartbeat(h) => {
+                let id = h.group_id.as_str();
+                if let Some(c) = self.groups.get(id) {
+                    if !c.members.is_empty() {
+                        let r = GroupRequest::ConsumerGroupHeartbeat(h.clone())
+                            .error_response(ErrorCode::GroupIdNotFound);
+                        out.note_for(
+                            id,
+                            format!(
+                                "{}: Group {id} is not a consumer group (it is a classic group \
+                                 with members)",
+                                h.client_id
+                            ),
+                        );
+                        out.respond(from, req_id, r);
+                        return;
+                    }
+                    // An empty classic group becomes a consumer group (its offsets stay).
+                    self.groups.remove(id);
+                }
+                if !self.consumer_groups.contains_key(id) {
+                    if h.member_epoch != 0 {
+                        let r = GroupRequest::ConsumerGroupHeartbeat(h.clone())
+                            .error_response(ErrorCode::GroupIdNotFound);
+                        out.respond(from, req_id, r);
+                        return;
+                    }
+                    let key: Arc<str> = id.into();
+                    self.consumer_groups
+                        .insert(key.clone(), ConsumerGroup::new(key));
+                }
+                let g = self.consumer_groups.get_mut(id).expect("present");
+                g.heartbeat(now_us, cfg, from, req_id, h, out);
+            }
+            GroupRequest::JoinGroup(j)
+                if self.consumer_groups.contains_key(j.group_id.as_str()) =>
+            {
+                // Classic members joining a consumer group (KIP-848's upgrade path) are not
+                // modelled: refused.
+                let r =
+                    GroupRequest::JoinGroup(j).error_response(ErrorCode::InconsistentGroupProtocol);
+                out.respond(from, req_id, r);
+            }
             GroupRequest::JoinGroup(j) => {
                 // A join with a member id for a group that does not exist is refused.
                 if !j.member_id.is_empty() && !self.groups.contains_key(j.group_id.as_str()) {
@@ -298,7 +361,12 @@ impl CoordinatorShard {
                 member_id,
                 offsets,
             } => {
+                let consumer_group = self
+                    .consumer_groups
+                    .get(group_id.as_str())
+                    .map(|g| g.validate_commit(generation, &member_id));
                 let error = match self.group(&group_id) {
+                    _ if consumer_group.is_some() => consumer_group.expect("checked"),
                     Some(g) => g.validate_commit(generation, &member_id),
                     // A simple commit creates the group (Empty); a member's commit to a group
                     // that does not exist is refused.
@@ -316,6 +384,11 @@ impl CoordinatorShard {
                     .groups
                     .get_key_value(group_id.as_str())
                     .map(|(k, _)| k.clone())
+                    .or_else(|| {
+                        self.consumer_groups
+                            .get_key_value(group_id.as_str())
+                            .map(|(k, _)| k.clone())
+                    })
                     .expect("the group exists");
                 for (part, offset, leader_epoch) in offsets {
                     out.write(CoordinatorRecord::OffsetCommit {
@@ -396,6 +469,16 @@ impl CoordinatorShard {
                         .is_some_and(|e| now_us.saturating_sub(e) >= retention_us)
             })
             .map(|(id, _)| id.clone())
+            .chain(
+                self.consumer_groups
+                    .iter()
+                    .filter(|(_, g)| {
+                        g.members().is_empty()
+                            && g.empty_since_us
+                                .is_some_and(|e| now_us.saturating_sub(e) >= retention_us)
+                    })
+                    .map(|(id, _)| id.clone()),
+            )
             .collect();
         for id in expired {
             let parts: Vec<PartIdx> = self
@@ -412,6 +495,7 @@ impl CoordinatorShard {
                 });
             }
             self.groups.remove(&id);
+            self.consumer_groups.remove(&id);
             out.write(CoordinatorRecord::GroupTombstone { group: id.clone() });
             let names: Vec<String> = parts
                 .iter()
@@ -436,6 +520,11 @@ impl CoordinatorShard {
             .into_iter()
             .chain(expiration.filter(|e| *e != u64::MAX))
             .chain(self.groups.values().filter_map(|g| g.next_deadline()))
+            .chain(
+                self.consumer_groups
+                    .values()
+                    .filter_map(|g| g.next_deadline()),
+            )
             .chain(self.pending.iter().map(|p| p.deadline_us))
             .min()
     }
@@ -443,6 +532,11 @@ impl CoordinatorShard {
     /// Fires the groups' timers due by `now_us`.
     pub fn on_tick(&mut self, now_us: u64, cfg: &GroupCoordinatorConfig, out: &mut Outputs) {
         for g in self.groups.values_mut() {
+            if g.next_deadline().is_some_and(|d| d <= now_us) {
+                g.on_tick(now_us, cfg, out);
+            }
+        }
+        for g in self.consumer_groups.values_mut() {
             if g.next_deadline().is_some_and(|d| d <= now_us) {
                 g.on_tick(now_us, cfg, out);
             }
@@ -461,6 +555,9 @@ impl CoordinatorShard {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct GroupView {
     pub group: String,
+    /// `classic`, or `consumer` for a KIP-848 group (Kafka's `GroupType`).
+    #[serde(default = "classic_type")]
+    pub group_type: String,
     /// The broker leading the group's `__consumer_offsets` partition, if any.
     pub coordinator: Option<u32>,
     /// `Empty`, `PreparingRebalance`, …; `Unknown` while no coordinator has it loaded.
@@ -492,6 +589,19 @@ pub struct MemberView {
     pub group_instance_id: Option<String>,
     pub host: String,
     pub assignment: Vec<String>,
+    /// KIP-848: the member's epoch (`--describe --members --verbose`'s EPOCH column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_epoch: Option<i32>,
+    /// KIP-848: its target assignment (TARGET-ASSIGNMENT); `assignment` is what it may own now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_assignment: Option<Vec<String>>,
+    /// KIP-848: its reconciliation state (`STABLE`, `UNREVOKED_PARTITIONS`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_state: Option<String>,
+}
+
+fn classic_type() -> String {
+    "classic".into()
 }
 
 /// One partition of a group: committed offset, log end offset (the high watermark, as

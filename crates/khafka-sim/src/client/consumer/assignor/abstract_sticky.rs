@@ -16,6 +16,7 @@
 
 use super::java_hash::{hash_map_order, topic_partition_hash, JavaHashOrder};
 use super::{GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
+use crate::kernel::small::{map_of, set_of, sort_by};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub const DEFAULT_GENERATION: i32 = -1;
@@ -37,12 +38,11 @@ pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> StickyOu
         let (assignment, transferring) = b.build();
         StickyOutcome {
             assignment: named(members, assignment),
-            transferring: Some(
+            transferring: Some(map_of(
                 transferring
                     .into_iter()
-                    .map(|(tp, m)| (tp, members[m].member_id.clone()))
-                    .collect(),
-            ),
+                    .map(|(tp, m)| (tp, members[m].member_id.clone())),
+            )),
         }
     } else {
         let assignment = General::new(topics, members, &order, claims).build();
@@ -54,11 +54,12 @@ pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> StickyOu
 }
 
 fn named(members: &[Subscription], lists: Vec<Vec<TopicPartition>>) -> GroupAssignment {
-    members
-        .iter()
-        .zip(lists)
-        .map(|(m, l)| (m.member_id.clone(), l))
-        .collect()
+    map_of(
+        members
+            .iter()
+            .zip(lists)
+            .map(|(m, l)| (m.member_id.clone(), l)),
+    )
 }
 
 struct Claims {
@@ -86,7 +87,7 @@ fn all_subscriptions_equal(
     };
     for &m in order {
         let sub = &members[m];
-        let these: BTreeSet<&str> = sub.topics.iter().map(String::as_str).collect();
+        let these: BTreeSet<&str> = set_of(sub.topics.iter().map(String::as_str));
         if subscribed.is_empty() {
             subscribed = these;
         } else if all_equal && these != subscribed {
@@ -185,19 +186,17 @@ impl<'a> Constrained<'a> {
 
     fn build(&mut self) -> (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>) {
         self.assign_owned_partitions();
-        let assigned: BTreeSet<&TopicPartition> = self.assigned.iter().collect();
-        let mut sorted_topics: Vec<&String> = self.topics.keys().collect();
-        sorted_topics.sort();
+        let assigned: BTreeSet<&TopicPartition> = set_of(self.assigned.iter());
+        // A B-tree's keys come sorted.
+        let sorted_topics: Vec<&String> = self.topics.keys().collect();
         let unassigned: Vec<TopicPartition> = all_partitions(self.topics, &sorted_topics)
             .into_iter()
             .filter(|tp| !assigned.contains(tp))
             .collect();
         let members = self.members;
-        self.under_min
-            .sort_by(|a, b| members[*a].member_id.cmp(&members[*b].member_id));
-        self.exactly_min
-            .make_contiguous()
-            .sort_by(|a, b| members[*a].member_id.cmp(&members[*b].member_id));
+        let by_id = |a: &usize, b: &usize| members[*a].member_id.cmp(&members[*b].member_id);
+        sort_by(&mut self.under_min, by_id);
+        sort_by(self.exactly_min.make_contiguous(), by_id);
         self.assign_round_robin(&unassigned);
         (
             std::mem::take(&mut self.assignment),
@@ -208,7 +207,9 @@ impl<'a> Constrained<'a> {
     fn assign_owned_partitions(&mut self) {
         for &m in self.order {
             let mut owned = self.owned[m].clone();
-            owned.sort_by(|a, b| (a.partition, &a.topic).cmp(&(b.partition, &b.topic)));
+            sort_by(&mut owned, |a, b| {
+                (a.partition, &a.topic).cmp(&(b.partition, &b.topic))
+            });
             owned.retain(|tp| !self.multiple_owners.contains(tp));
             if owned.len() < self.min_quota {
                 self.assignment[m].extend(owned.iter().cloned());
@@ -373,7 +374,7 @@ impl<'a> General<'a> {
         claims: Claims,
     ) -> Self {
         let mut topic_consumers: BTreeMap<&str, Vec<usize>> =
-            topics.keys().map(|t| (t.as_str(), Vec::new())).collect();
+            map_of(topics.keys().map(|t| (t.as_str(), Vec::new())));
         let mut consumer_topics = vec![Vec::new(); members.len()];
         for &m in order {
             let mut seen = BTreeSet::new();
@@ -396,10 +397,15 @@ impl<'a> General<'a> {
         }
         // `TopicComparator`: fewer potential consumers first, then by name.
         let mut sorted_topics: Vec<&String> = topics.keys().collect();
-        sorted_topics.sort_by_key(|t| (topic_consumers[t.as_str()].len(), t.as_str()));
+        sort_by(&mut sorted_topics, |a, b| {
+            (topic_consumers[a.as_str()].len(), a.as_str())
+                .cmp(&(topic_consumers[b.as_str()].len(), b.as_str()))
+        });
         let sorted_all = all_partitions(topics, &sorted_topics);
         let mut by_rank: Vec<usize> = (0..members.len()).collect();
-        by_rank.sort_by(|a, b| members[*a].member_id.cmp(&members[*b].member_id));
+        sort_by(&mut by_rank, |a, b| {
+            members[*a].member_id.cmp(&members[*b].member_id)
+        });
         let mut rank = vec![0; members.len()];
         for (r, &m) in by_rank.iter().enumerate() {
             rank[m] = r;
@@ -587,12 +593,12 @@ impl<'a> General<'a> {
                 self.maybe_assign_partition(tp);
             }
         }
-        let fixed_topics: BTreeSet<&str> = self
-            .topic_consumers
-            .keys()
-            .copied()
-            .filter(|t| !self.can_topic_participate(t))
-            .collect();
+        let fixed_topics: BTreeSet<&str> = set_of(
+            self.topic_consumers
+                .keys()
+                .copied()
+                .filter(|t| !self.can_topic_participate(t)),
+        );
         let mut sorted_all = std::mem::take(&mut self.sorted_all);
         sorted_all.retain(|tp| !fixed_topics.contains(tp.topic.as_str()));
         let mut unassigned = unassigned;

@@ -7,6 +7,7 @@
 //! by a member no longer assigned it.
 
 use super::{abstract_sticky, GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
+use crate::kernel::small::set_of;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAssignment {
@@ -34,8 +35,8 @@ fn partitions_transferring_ownership(
     let mut revoked = BTreeSet::new();
     for m in members {
         let assigned: BTreeSet<&TopicPartition> =
-            assignment.get(&m.member_id).into_iter().flatten().collect();
-        let owned: BTreeSet<&TopicPartition> = m.owned_partitions.iter().collect();
+            set_of(assignment.get(&m.member_id).into_iter().flatten());
+        let owned: BTreeSet<&TopicPartition> = set_of(m.owned_partitions.iter());
         for tp in &assigned {
             if !owned.contains(tp) {
                 added.insert((*tp).clone(), m.member_id.clone());

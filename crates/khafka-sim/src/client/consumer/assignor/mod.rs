@@ -18,6 +18,7 @@ pub mod range;
 pub mod round_robin;
 pub mod sticky;
 
+use crate::kernel::small::{map_of, set_of};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -121,15 +122,17 @@ impl ClientAssignor {
 /// What `AbstractPartitionAssignor.assign(Cluster, …)` passes on: the topics some member
 /// subscribes to that exist and have partitions.
 fn subscribed_topics(topics: &PartitionsPerTopic, members: &[Subscription]) -> PartitionsPerTopic {
-    let wanted: BTreeSet<&str> = members
-        .iter()
-        .flat_map(|m| m.topics.iter().map(String::as_str))
-        .collect();
-    topics
-        .iter()
-        .filter(|(t, n)| **n > 0 && wanted.contains(t.as_str()))
-        .map(|(t, n)| (t.clone(), *n))
-        .collect()
+    let wanted: BTreeSet<&str> = set_of(
+        members
+            .iter()
+            .flat_map(|m| m.topics.iter().map(String::as_str)),
+    );
+    map_of(
+        topics
+            .iter()
+            .filter(|(t, n)| **n > 0 && wanted.contains(t.as_str()))
+            .map(|(t, n)| (t.clone(), *n)),
+    )
 }
 
 /// `AbstractPartitionAssignor.MemberInfo.compareTo`: static members first, by instance id, then

@@ -4,12 +4,11 @@
 //! co-partitioned (the same member gets partition `i` of each).
 
 use super::{member_info_cmp, GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
+use crate::kernel::small::map_of;
 
 pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAssignment {
-    let mut assignment: GroupAssignment = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Vec::new()))
-        .collect();
+    let mut assignment: GroupAssignment =
+        map_of(members.iter().map(|m| (m.member_id.clone(), Vec::new())));
     for (topic, &count) in topics {
         let mut consumers: Vec<&Subscription> = members
             .iter()
@@ -18,7 +17,7 @@ pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAss
         if consumers.is_empty() {
             continue;
         }
-        consumers.sort_by(|a, b| member_info_cmp(a, b));
+        crate::kernel::small::sort_by(&mut consumers, |a, b| member_info_cmp(a, b));
         // `TopicAssignmentState`: numPartitionsPerConsumer and remainingConsumersWithExtraPartition.
         let per_consumer = count / consumers.len() as i32;
         let mut with_extra = count % consumers.len() as i32;

@@ -3,14 +3,13 @@
 //! members not subscribed to the partition's topic.
 
 use super::{member_info_cmp, GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
+use crate::kernel::small::map_of;
 
 pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAssignment {
-    let mut assignment: GroupAssignment = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Vec::new()))
-        .collect();
+    let mut assignment: GroupAssignment =
+        map_of(members.iter().map(|m| (m.member_id.clone(), Vec::new())));
     let mut sorted: Vec<&Subscription> = members.iter().collect();
-    sorted.sort_by(|a, b| member_info_cmp(a, b));
+    crate::kernel::small::sort_by(&mut sorted, |a, b| member_info_cmp(a, b));
     let mut at = 0;
     // `topics` holds only subscribed topics and is sorted by name (`TreeSet`).
     for (topic, &count) in topics {

@@ -47,13 +47,21 @@ pub type GroupAssignment = BTreeMap<String, MemberAssignment>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssignorError(pub String);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ServerAssignor {
     Uniform,
     Range,
 }
 
 impl ServerAssignor {
+    /// The name the coordinator knows it by (`ConsumerGroupPartitionAssignor.name()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerAssignor::Uniform => "uniform",
+            ServerAssignor::Range => "range",
+        }
+    }
+
     pub fn assign(
         self,
         topics: &TopicPartitions,
@@ -66,10 +74,11 @@ impl ServerAssignor {
                 )));
             }
         }
-        let mut out: GroupAssignment = members
-            .iter()
-            .map(|m| (m.member_id.clone(), MemberAssignment::new()))
-            .collect();
+        let mut out: GroupAssignment = crate::kernel::small::map_of(
+            members
+                .iter()
+                .map(|m| (m.member_id.clone(), MemberAssignment::new())),
+        );
         if members.is_empty() {
             return Ok(out);
         }
@@ -81,6 +90,8 @@ impl ServerAssignor {
         Ok(out)
     }
 }
+
+pub use crate::kernel::small::sorted_indices;
 
 /// `SubscriptionType.HOMOGENEOUS`: every subscribed topic is subscribed by every member.
 pub fn is_homogeneous(members: &[MemberSpec]) -> bool {

@@ -15,13 +15,17 @@ struct TopicState {
 }
 
 pub fn assign(topics: &TopicPartitions, members: &[MemberSpec]) -> GroupAssignment {
-    let mut sorted: Vec<&MemberSpec> = members.iter().collect();
-    sorted.sort_by(|a, b| match (&a.instance_id, &b.instance_id) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.member_id.cmp(&b.member_id),
+    // Instance ids and member ids are unique: one order.
+    let order = super::sorted_indices(members.len(), &|i, j| {
+        let (a, b) = (&members[i], &members[j]);
+        match (&a.instance_id, &b.instance_id) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.member_id.cmp(&b.member_id),
+        }
     });
+    let sorted: Vec<&MemberSpec> = order.into_iter().map(|i| &members[i]).collect();
     // Homogeneous and heterogeneous groups differ only in who counts as a topic's subscriber.
     let mut states: BTreeMap<&str, TopicState> = BTreeMap::new();
     for m in &sorted {
@@ -56,7 +60,7 @@ pub fn assign(topics: &TopicPartitions, members: &[MemberSpec]) -> GroupAssignme
             let end = (start + quota).min(s.partitions);
             s.next = end;
             if start < end {
-                assignment.insert(t.clone(), (start..end).collect());
+                assignment.insert(t.clone(), crate::kernel::small::set_of(start..end));
             }
         }
         out.insert(m.member_id.clone(), assignment);

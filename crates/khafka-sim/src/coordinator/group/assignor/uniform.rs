@@ -36,14 +36,16 @@ fn homogeneous(
     if subscribed.is_empty() {
         return Ok(GroupAssignment::new());
     }
-    let owned: BTreeSet<(&str, i32)> = members
-        .iter()
-        .flat_map(|m| {
-            m.assignment
-                .iter()
-                .flat_map(|(t, ps)| ps.iter().map(move |p| (t.as_str(), *p)))
-        })
-        .collect();
+    // Built by inserts, not `collect()`: collecting into a B-tree sorts first, and every sort
+    // instantiated costs the notebook bundle a few KB.
+    let mut owned: BTreeSet<(&str, i32)> = BTreeSet::new();
+    for m in members {
+        for (t, ps) in &m.assignment {
+            for p in ps {
+                owned.insert((t.as_str(), *p));
+            }
+        }
+    }
     let mut unassigned: Vec<(String, i32)> = Vec::new();
     let mut total = 0usize;
     for t in subscribed {
@@ -143,10 +145,10 @@ impl<'a> Heterogeneous<'a> {
                 subscribers.entry(t.as_str()).or_default().push(i);
             }
         }
-        let owners = subscribers
-            .keys()
-            .map(|t| (*t, vec![NONE; topics[*t] as usize]))
-            .collect();
+        let mut owners = BTreeMap::new();
+        for t in subscribers.keys() {
+            owners.insert(*t, vec![NONE; topics[*t] as usize]);
+        }
         Heterogeneous {
             topics,
             members,
@@ -160,14 +162,20 @@ impl<'a> Heterogeneous<'a> {
         self.topics[topic] as usize
     }
 
-    /// `topicComparator`: most partitions per subscriber first, then fewer subscribers, then id.
+    /// `topicComparator`: most partitions per subscriber first, then fewer subscribers, then id
+    /// (names are unique, so an unstable sort gives the one order).
     fn sort_topics(&self, topics: &mut [&'a str]) {
-        topics.sort_by(|a, b| {
+        let copy = topics.to_vec();
+        let order = super::sorted_indices(copy.len(), &|i, j| {
+            let (a, b) = (copy[i], copy[j]);
             let (pa, sa) = (self.partitions(a), self.subscribers[a].len());
             let (pb, sb) = (self.partitions(b), self.subscribers[b].len());
             // pb/sb vs pa/sa as doubles, compared exactly: pb·sa vs pa·sb.
             (pb * sa).cmp(&(pa * sb)).then(sa.cmp(&sb)).then(a.cmp(b))
         });
+        for (k, i) in order.into_iter().enumerate() {
+            topics[k] = copy[i];
+        }
     }
 
     fn build(mut self) -> GroupAssignment {
@@ -263,8 +271,8 @@ impl<'a> Heterogeneous<'a> {
             return moved;
         }
         let owners = self.owners[topic].clone();
-        let mut partitions: Vec<usize> = (0..owners.len()).collect();
-        partitions.sort_by_key(|&p| (owners[p], p));
+        let partitions =
+            super::sorted_indices(owners.len(), &|a, b| (owners[a], a).cmp(&(owners[b], b)));
         let mut start: BTreeMap<usize, usize> = BTreeMap::new();
         let mut end: BTreeMap<usize, usize> = BTreeMap::new();
         for (i, &p) in partitions.iter().enumerate() {
@@ -316,8 +324,11 @@ struct Balancer {
 
 impl Balancer {
     fn initialize(&mut self, members: &[usize], sizes: &[usize]) -> usize {
-        self.sorted = members.to_vec();
-        self.sorted.sort_by_key(|&m| (sizes[m], m));
+        let order = super::sorted_indices(members.len(), &|a, b| {
+            let (ma, mb) = (members[a], members[b]);
+            (sizes[ma], ma).cmp(&(sizes[mb], mb))
+        });
+        self.sorted = order.into_iter().map(|i| members[i]).collect();
         let first = sizes[self.sorted[0]];
         let last = sizes[*self.sorted.last().expect("a subscriber")];
         self.least_end = 0;
