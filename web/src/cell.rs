@@ -1753,8 +1753,7 @@ const MAX_TRACE_EVENTS: u64 = 1_000_000;
 fn full_trace(r: &Run) -> String {
     let opts = SimOptions {
         keep_trace: true,
-        check_invariants: false,
-        ..SimOptions::default()
+        ..r.scenario.sim_options()
     };
     let mut tl = Timeline::new(r.scenario.spec.clone(), opts, r.scenario.spec.run_for);
     for s in r.timeline.injected() {

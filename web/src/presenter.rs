@@ -16,7 +16,7 @@ use gloo::events::{EventListener, EventListenerOptions};
 use khafka_scenario::parse;
 use khafka_sim::sim::describe_fault;
 use khafka_sim::spec::{BrokerRef, Fault, NodeRef};
-use khafka_sim::{SimOptions, SimTime, Timeline, TopicPartition};
+use khafka_sim::{SimTime, Timeline, TopicPartition};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -78,10 +78,9 @@ impl State {
             }
         }
         let end = scenario.spec.run_for;
-        let opts = SimOptions {
-            check_invariants: false,
-            ..SimOptions::default()
-        };
+        // What the scenario's expectations read is measured (step latencies, invariants), as in
+        // a lesson cell.
+        let opts = scenario.sim_options();
         let mut timeline =
             crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(CHECKPOINT_EVERY_S));
         // Run the start (brokers starting, registering) so the first picture is a live cluster.

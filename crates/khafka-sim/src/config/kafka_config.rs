@@ -15,44 +15,65 @@ pub enum ConfigError {
     InvalidValue(String),
 }
 
-/// The broker keys of the group coordinator (`config/group_config.rs`), listed without the `groups`
-/// feature too, so that the scenario language can say why it refuses them.
-pub const BROKER_GROUP_KEYS: &[&str] = &[
-    "offsets.topic.num.partitions",
-    "offsets.topic.replication.factor",
-    "group.initial.rebalance.delay.ms",
-    "group.min.session.timeout.ms",
-    "group.max.session.timeout.ms",
-    "offsets.commit.timeout.ms",
-    "offsets.retention.minutes",
-    "offsets.retention.check.interval.ms",
-    "group.consumer.heartbeat.interval.ms",
-    "group.consumer.min.heartbeat.interval.ms",
-    "group.consumer.max.heartbeat.interval.ms",
-    "group.consumer.session.timeout.ms",
-    "group.consumer.min.session.timeout.ms",
-    "group.consumer.max.session.timeout.ms",
-    "group.consumer.assignors",
-];
+/// The broker keys of the group coordinator (`config/group_config.rs`), written once: `$then!`
+/// receives them (the cluster line's full list with the `groups` feature, and the list alone).
+macro_rules! broker_group_keys {
+    ($then:ident) => {
+        $then!(
+            "offsets.topic.num.partitions",
+            "offsets.topic.replication.factor",
+            "group.initial.rebalance.delay.ms",
+            "group.min.session.timeout.ms",
+            "group.max.session.timeout.ms",
+            "offsets.commit.timeout.ms",
+            "offsets.retention.minutes",
+            "offsets.retention.check.interval.ms",
+            "group.consumer.heartbeat.interval.ms",
+            "group.consumer.min.heartbeat.interval.ms",
+            "group.consumer.max.heartbeat.interval.ms",
+            "group.consumer.session.timeout.ms",
+            "group.consumer.min.session.timeout.ms",
+            "group.consumer.max.session.timeout.ms",
+            "group.consumer.assignors",
+        )
+    };
+}
 
-/// The consumer keys of group membership and commits (`config/group_config.rs`), listed without
-/// the `groups` feature too.
-pub const CONSUMER_GROUP_KEYS: &[&str] = &[
-    "group.id",
-    "group.protocol",
-    "group.remote.assignor",
-    "partition.assignment.strategy",
-    "group.instance.id",
-    "session.timeout.ms",
-    "heartbeat.interval.ms",
-    "max.poll.interval.ms",
-    "enable.auto.commit",
-    "auto.commit.interval.ms",
-    "default.api.timeout.ms",
-    "sim.processing.time.ms",
-    "sim.commit",
-    "sim.commit.when",
-];
+/// The consumer keys of group membership and commits (`config/group_config.rs`), written once.
+macro_rules! consumer_group_keys {
+    ($then:ident) => {
+        $then!(
+            "group.id",
+            "group.protocol",
+            "group.remote.assignor",
+            "partition.assignment.strategy",
+            "group.instance.id",
+            "session.timeout.ms",
+            "heartbeat.interval.ms",
+            "max.poll.interval.ms",
+            "enable.auto.commit",
+            "auto.commit.interval.ms",
+            "default.api.timeout.ms",
+            "sim.processing.time.ms",
+            "sim.commit",
+            "sim.commit.when",
+        )
+    };
+}
+
+/// A list of keys as a slice.
+macro_rules! key_list {
+    ($($k:literal,)*) => {
+        &[$($k,)*]
+    };
+}
+
+/// The broker keys of the group coordinator, listed without the `groups` feature too, so that
+/// the scenario language can say why it refuses them.
+pub const BROKER_GROUP_KEYS: &[&str] = broker_group_keys!(key_list);
+
+/// The consumer keys of group membership and commits, listed without the `groups` feature too.
+pub const CONSUMER_GROUP_KEYS: &[&str] = consumer_group_keys!(key_list);
 
 /// A Kafka `long` setting: 0 to 2^63 - 1.
 pub(crate) fn parse_u64(value: &str, what: &str) -> Result<u64, ConfigError> {
@@ -244,25 +265,23 @@ macro_rules! broker_keys {
     };
 }
 
+/// A consumer's keys, its group keys (with the `groups` feature) after them.
+macro_rules! consumer_keys {
+    ($($group:literal,)*) => {
+        &[
+            "isolation.level",
+            "auto.offset.reset",
+            "fetch.max.wait.ms",
+            "max.poll.records",
+            "request.timeout.ms",
+            $($group,)*
+        ]
+    };
+}
+
 impl BrokerConfig {
     #[cfg(feature = "groups")]
-    pub const KEYS: &'static [&'static str] = broker_keys!(
-        "offsets.topic.num.partitions",
-        "offsets.topic.replication.factor",
-        "group.initial.rebalance.delay.ms",
-        "group.min.session.timeout.ms",
-        "group.max.session.timeout.ms",
-        "offsets.commit.timeout.ms",
-        "offsets.retention.minutes",
-        "offsets.retention.check.interval.ms",
-        "group.consumer.heartbeat.interval.ms",
-        "group.consumer.min.heartbeat.interval.ms",
-        "group.consumer.max.heartbeat.interval.ms",
-        "group.consumer.session.timeout.ms",
-        "group.consumer.min.session.timeout.ms",
-        "group.consumer.max.session.timeout.ms",
-        "group.consumer.assignors",
-    );
+    pub const KEYS: &'static [&'static str] = broker_group_keys!(broker_keys);
     #[cfg(not(feature = "groups"))]
     pub const KEYS: &'static [&'static str] = broker_keys!();
 
@@ -1155,35 +1174,9 @@ impl ConsumerConfig {
     }
 
     #[cfg(feature = "groups")]
-    pub const KEYS: &'static [&'static str] = &[
-        "isolation.level",
-        "auto.offset.reset",
-        "fetch.max.wait.ms",
-        "max.poll.records",
-        "request.timeout.ms",
-        "group.id",
-        "group.protocol",
-        "group.remote.assignor",
-        "partition.assignment.strategy",
-        "group.instance.id",
-        "session.timeout.ms",
-        "heartbeat.interval.ms",
-        "max.poll.interval.ms",
-        "enable.auto.commit",
-        "auto.commit.interval.ms",
-        "default.api.timeout.ms",
-        "sim.processing.time.ms",
-        "sim.commit",
-        "sim.commit.when",
-    ];
+    pub const KEYS: &'static [&'static str] = consumer_group_keys!(consumer_keys);
     #[cfg(not(feature = "groups"))]
-    pub const KEYS: &'static [&'static str] = &[
-        "isolation.level",
-        "auto.offset.reset",
-        "fetch.max.wait.ms",
-        "max.poll.records",
-        "request.timeout.ms",
-    ];
+    pub const KEYS: &'static [&'static str] = consumer_keys!();
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {

@@ -41,6 +41,10 @@ impl Membership {
                 Phase::Joining
                     if self.app_busy_since.is_none() && self.heartbeat_in_flight.is_none() =>
                 {
+                    // Back in `poll()` after a poll timeout: what it still held is lost.
+                    if self.assigned.iter().any(|a| *a) {
+                        self.cp_lose_partitions(v);
+                    }
                     self.cp_send_heartbeat(ctx, v, 0)
                 }
                 Phase::CommitBeforeJoin | Phase::Closing if self.commit_in_flight.is_none() => {
@@ -168,7 +172,7 @@ impl Membership {
     }
 
     /// The poll timer expired (`max.poll.interval.ms` since the last `poll()`): the member leaves
-    /// with epoch -1, its partitions lost, and rejoins at its next `poll()`.
+    /// with epoch -1 and rejoins at its next `poll()`, its partitions lost then.
     fn cp_maybe_poll_timeout(&mut self, ctx: &mut Ctx, v: &mut View) {
         if self.generation <= 0 || self.poll_deadline_us().is_none_or(|d| d > ctx.now.as_us()) {
             return;
@@ -186,7 +190,11 @@ impl Membership {
             let epoch = Self::cp_leave_epoch(v, false);
             self.cp_send_heartbeat(ctx, v, epoch);
         }
-        self.cp_lose_partitions(v);
+        // The application goes on with the records it holds; its partitions are lost when it
+        // next calls `poll()`, where it rejoins (and its commits meanwhile fail).
+        self.generation = 0;
+        self.cp.target = None;
+        self.cp.send_full = true;
         self.heartbeat_in_flight = None;
         self.phase = Phase::Joining;
     }
