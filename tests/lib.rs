@@ -1,6 +1,18 @@
 //! Helpers shared by the integration tests.
 
-use khafka_scenario::{parse, Scenario};
+use khafka_scenario::{ParseErrors, Scenario};
+
+/// Parses a scenario and, when it declares schema (de)serializers, computes its formats table
+/// with the real codecs (`khafka_formats`), as the CLI does; a table the codecs refuse panics.
+pub fn parse(src: &str) -> Result<Scenario, ParseErrors> {
+    let mut s = khafka_scenario::parse(src)?;
+    if let Some(req) = s.formats_request() {
+        let answer = khafka_formats::api::handle_json(&req);
+        s.apply_formats(&answer)
+            .unwrap_or_else(|e| panic!("formats table refused: {e}"));
+    }
+    Ok(s)
+}
 use khafka_sim::{Sim, SimOptions};
 use khafka_streams::text::{parse_cell, Cell};
 use std::path::{Path, PathBuf};

@@ -127,6 +127,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         topic: "t".into(),
         config: Default::default(),
         start: SimTime::ZERO,
+        value_decoder: None,
     });
     spec.network = LinkSpec {
         latency_us_min: 200,

@@ -1561,6 +1561,53 @@ await check('the formats page\'s own bundle: an error if it cannot load, a retry
   await page.waitForFunction(() => document.querySelector('table.sizes tr.avro code.hex')?.textContent === '02 02 41', null, { timeout: 10000 });
 });
 
+await check('a simulator cell with schema (de)serializers: the codec bundle computes its table, the knob changes who reads, a load error says what failed', async () => {
+  // The pipeline cell of the schemas lesson: Avro orders and JSON Schema clicks in one topic.
+  const before = served.length;
+  const errBefore = consoleErrors.length;
+  await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  let badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 3 && badges.every(held), `BACKWARD: ${badges}`);
+  expect(served.slice(before).some((p) => p.includes('/formats-v1/khafka-formats-avro')), 'the JSON + Avro codec bundle was fetched for the table');
+  // The cards say who could not write and who could not read.
+  const cards = await c.locator('.client').allInnerTexts();
+  expect(cards.some((t) => t.startsWith('Producer shop') && t.includes('60 not serialized (schema refused)')), `producer card: ${cards}`);
+  expect(cards.some((t) => t.startsWith('Consumer analytics') && t.includes('140 not deserialized, skipped')), `consumer card: ${cards}`);
+  // FORWARD accepts version 2: no serialization errors, so the first expectation no longer holds.
+  await c.locator('.knob select').first().selectOption('FORWARD');
+  await expect_text(c.locator('ul.expects li').first(), (t) => t.length > 0 && !held(t), 'errors under FORWARD', 30000);
+  badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(!held(badges[0]) && held(badges[1]) && held(badges[2]), `FORWARD: ${badges}`);
+  // A codec bundle that cannot load: the cell says so instead of running with made-up sizes.
+  codec.blocked = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+    await cell(0).locator('button', { hasText: /^Run$/ }).click();
+    await expect_text(cell(0).locator('.notice.refused'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'codec load error', 30000);
+  } finally {
+    codec.blocked = false;
+  }
+  // The formats bundle that renders the lesson's format cells cannot load: the error names them.
+  formatsUi.blocked = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+    const err = await page.locator('.format-slot .formats-status.error').first().innerText({ timeout: 10000 });
+    expect(err.startsWith("This lesson's format cells (the encoded bytes, sizes and verdicts) could not be loaded"), `error shown: ${err}`);
+  } finally {
+    formatsUi.blocked = false;
+  }
+  const added = consoleErrors.splice(errBefore);
+  expect(added.every((e) => /404|Failed to load|formats-v1|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  await page.goto(`${base}/#/`);
+});
+
 await check('a lesson opened before the notebook runs: its prose at once, a loading state in each cell\'s place, then the cells', async () => {
   notebook.delayMs = 1500;
   try {

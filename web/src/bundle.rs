@@ -175,11 +175,26 @@ pub fn use_bundle(key: Key) -> Status {
 /// The loading state or the error with a button to try again (`class` names the element for
 /// styles and tests); nothing once the bundle runs.
 pub fn status_view(key: Key, status: &Status, loading: &str, class: &'static str) -> Html {
+    status_view_as(key, status, loading, class, None)
+}
+
+/// [`status_view`] where the bundle serves a part of another page: the error names `what` failed
+/// there (a lesson's format cells) instead of the bundle's own page.
+pub fn status_view_as(
+    key: Key,
+    status: &Status,
+    loading: &str,
+    class: &'static str,
+    what: Option<&str>,
+) -> Html {
     match status {
         (Stage::Ready, _) => html! {},
         (Stage::Idle, Some(e)) => html! {
             <p class={classes!("notice", "error", class)} role="alert">
-                { e.clone() }{ " " }
+                { match what {
+                    Some(w) => e.replacen(key.with(|l| l.bundle.what), w, 1),
+                    None => e.clone(),
+                } }{ " " }
                 <button class="retry" onclick={Callback::from(move |_: MouseEvent| { load(key); })}>{ "Try again" }</button>
             </p>
         },

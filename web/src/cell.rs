@@ -366,15 +366,7 @@ impl SweepBuild {
                 };
                 match prepare(&text) {
                     Ok(run) => self.current = Some((label, Build::to_end(run))),
-                    Err(e) => {
-                        let why = match e {
-                            NotRun::Errors(errs) => errs
-                                .first()
-                                .map_or("does not parse".into(), |e| e.message.clone()),
-                            NotRun::TooLarge(_) => "too large for a browser tab".into(),
-                        };
-                        self.done.push((label, Err(why)));
-                    }
+                    Err(e) => self.done.push((label, Err(e.short()))),
                 }
                 continue;
             }
@@ -505,8 +497,11 @@ pub fn cell(props: &CellProps) -> Html {
     let tick = use_state(|| 0u32);
     // An exercise's grade on the current run, once it reached its end (`None`: not graded yet).
     let grade = use_mut_ref(|| None::<Vec<(bool, String)>>);
+    // The dispatcher itself, for a run that waits for a codec bundle to run again.
+    let again: Rc<RefCell<Option<Callback<Action>>>> = use_mut_ref(|| None);
 
     let dispatch = {
+        let again = again.clone();
         let source = source.clone();
         let errors = errors.clone();
         let refused = refused.clone();
@@ -607,9 +602,27 @@ pub fn cell(props: &CellProps) -> Html {
                             errors.set(shift_lines(errs, prelude_len));
                             refused.set(None);
                         }
-                        Err(NotRun::TooLarge(why)) => {
+                        Err(NotRun::TooLarge(why)) | Err(NotRun::Codecs(Err(why))) => {
                             errors.set(Vec::new());
                             refused.set(Some(why));
+                        }
+                        Err(NotRun::Codecs(Ok((request, bundle)))) => {
+                            // Encoded once by a codec bundle, then run again.
+                            errors.set(Vec::new());
+                            refused.set(Some(format!(
+                                "Loading the {} codec bundle to encode this scenario's values…",
+                                bundle.1
+                            )));
+                            let again = again.clone();
+                            let refused = refused.clone();
+                            crate::codec_worker::ask(bundle, request, move |r| match r {
+                                Ok(()) => {
+                                    if let Some(d) = again.borrow().as_ref() {
+                                        d.emit(Action::Run);
+                                    }
+                                }
+                                Err(why) => refused.set(Some(why)),
+                            });
                         }
                     }
                 }
@@ -837,6 +850,7 @@ pub fn cell(props: &CellProps) -> Html {
             tick.set(*tick + 1);
         })
     };
+    *again.borrow_mut() = Some(dispatch.clone());
 
     // Playback: every frame, advance by the frame time × speed.
     {
@@ -1092,6 +1106,23 @@ enum NotRun {
     Errors(Vec<ParseError>),
     /// Too large for a browser tab (see `budget.rs`), with the estimate.
     TooLarge(String),
+    /// Its schema (de)serializers need the codecs' table first: the request for a codec bundle
+    /// (`codec_worker.rs`), or why no bundle can answer it.
+    Codecs(Result<(String, (&'static str, &'static str)), String>),
+}
+
+impl NotRun {
+    /// One line for a run that is one of many (small multiples, a shared state).
+    fn short(&self) -> String {
+        match self {
+            NotRun::Errors(errs) => errs
+                .first()
+                .map_or("does not parse".into(), |e| e.message.clone()),
+            NotRun::TooLarge(_) => "too large for a browser tab".into(),
+            NotRun::Codecs(Ok(_)) => "its schemas are not encoded yet: press Run first".into(),
+            NotRun::Codecs(Err(why)) => why.clone(),
+        }
+    }
 }
 
 /// Parses a scenario and checks it fits the tab's memory budget.
@@ -1106,6 +1137,19 @@ fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
         }
         errs => NotRun::Errors(errs.to_vec()),
     })?;
+    let mut scenario = scenario;
+    if let Some(request) = scenario.formats_request() {
+        // The codecs' table: from a codec bundle's worker, asked once per scenario text.
+        let Some(answer) = crate::codec_worker::cached(&request) else {
+            let formats = khafka_scenario::formats::formats_used(&scenario.spec);
+            return Err(NotRun::Codecs(
+                crate::codec_worker::bundle_for(&formats).map(|b| (request, b)),
+            ));
+        };
+        scenario
+            .apply_formats(&answer)
+            .map_err(|e| NotRun::Codecs(Err(format!("Not run: the schemas: {e}"))))?;
+    }
     match crate::budget::refusal(&scenario.spec) {
         Some(why) => Err(NotRun::TooLarge(why)),
         None => Ok(scenario),

@@ -62,6 +62,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <strong>{ format!("Producer {}", p.name) }</strong>
                     <span class="state">{ format!(" acks={}{}{}", p.acks, if p.idempotent { " · idempotent" } else { "" }, if p.paused { " · paused" } else { "" }) }</span>
                     <div>{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }</div>
+                    if p.serialization_errors > 0 {
+                        <div class="bad" title="send() threw a SerializationException: the registry refused the producer's schema">{ format!("{} not serialized (schema refused)", p.serialization_errors) }</div>
+                    }
                     <div class="wire" title="Produce requests in flight, and batches waiting in the accumulator">{ format!("{} in flight · {} queued", p.requests_in_flight, p.batches_queued) }</div>
                 </div>
             }) }
@@ -69,6 +72,15 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 <div class="client consumer" title="A consumer: reads up to the high watermark every partition of its topic, or with a group.id those its group assigns it">
                     <strong>{ format!("Consumer {}", c.name) }</strong>
                     <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
+                    if c.deserialization_failures > 0 {
+                        <div class="bad" title="Records its value deserializer could not decode (RecordDeserializationException)">{
+                            if c.stopped_at.is_empty() {
+                                format!("{} not deserialized, skipped", c.deserialization_failures)
+                            } else {
+                                format!("stopped at {}: cannot deserialize it", c.stopped_at.join(", "))
+                            }
+                        }</div>
+                    }
                     <div class="wire">{ incoming(&c.name) }</div>
                     { props.on_fault.as_ref().filter(|_| c.group.is_some()).map(|cb| consumer_buttons(cb, &c.name, c.stopped)).unwrap_or_default() }
                 </div>

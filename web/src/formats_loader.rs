@@ -52,7 +52,13 @@ pub fn format_slot(props: &FormatSlotProps) -> Html {
     let host = bundle::use_host(&FORMATS, &CELLS, json, "format-host");
     html! {
         <div class="format-slot">
-            { bundle::status_view(&FORMATS, &status, "Loading the formats bundle…", "formats-status") }
+            { bundle::status_view_as(
+                &FORMATS,
+                &status,
+                "Loading the formats bundle…",
+                "formats-status",
+                Some("This lesson's format cells (the encoded bytes, sizes and verdicts)"),
+            ) }
             { Html::VRef(host.into()) }
         </div>
     }

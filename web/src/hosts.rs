@@ -40,3 +40,11 @@ pub fn apply<T: DeserializeOwned>(
     }
     true
 }
+
+/// Why a worker failed to start, from its `error` event (both bundles start codec workers).
+pub fn worker_error(e: &web_sys::Event) -> String {
+    e.dyn_ref::<web_sys::ErrorEvent>()
+        .map(|e| e.message())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "its script did not load".into())
+}

@@ -164,12 +164,12 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "schemas-and-evolution",
         title: "Schemas and evolution: compatibility modes on real schemas",
-        summary: "Adding a field with and without a default under BACKWARD, FORWARD, FULL and the transitive modes; an upgraded or old consumer that reads, or fails.",
+        summary: "Adding a field with and without a default under BACKWARD, FORWARD, FULL and the transitive modes; an upgraded or old consumer that reads, or fails; a pipeline of two formats in one topic while a schema evolves.",
         file: "07-schemas-and-evolution.md",
         part: 3,
-        minutes: 20,
+        minutes: 28,
         needs: &["data-formats-on-real-bytes"],
-        exercises: 1,
+        exercises: 2,
     },
     Lesson {
         slug: "time-windows",

@@ -22,6 +22,7 @@ mod budget;
 mod cell;
 mod chart;
 mod cluster_view;
+mod codec_worker;
 mod compare;
 mod frames;
 mod headline;

@@ -87,6 +87,20 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some(t) = s.consumed_us {
         steps.push(own(t, "first consumed".into()));
     }
+    // A schema deserializer that threw on it: skipped, or the consumer stopped there.
+    for (consumer, offset, t, why, skipped) in &s.deserialization_failures {
+        steps.push(own(
+            *t,
+            format!(
+                "{consumer} could not deserialize it at offset {offset} (RecordDeserializationException: {why}); {}",
+                if *skipped {
+                    "skipped (LogAndContinue)"
+                } else {
+                    "the consumer stops there (LogAndFail)"
+                }
+            ),
+        ));
+    }
     // The partition's events since the record was sent. For a lost or unavailable record, the
     // election that gave the partition its current leader (or none) is the step its verdict follows
     // from.
@@ -167,6 +181,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // In time order; at the same instant the record's own steps first.
     steps.sort_by_key(|st| (st.at, !st.own));
     let mut notes = Vec::new();
+    if let Some(ser) = &s.serializer {
+        notes.push(format!("value serializer: {ser}"));
+    }
     if let Some(e) = s.failed {
         notes.push(format!("its send failed: {e}"));
     }

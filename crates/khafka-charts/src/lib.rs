@@ -491,6 +491,7 @@ mod tests {
             topic: "t".into(),
             config: Default::default(),
             start: SimTime::ZERO,
+            value_decoder: None,
         });
         spec.schedule.push(Scheduled {
             at: SimTime::from_secs(5),

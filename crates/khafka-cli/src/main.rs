@@ -245,7 +245,16 @@ fn parse_time(t: &str) -> Result<SimTime, String> {
 
 fn load(file: &str) -> Result<Scenario, String> {
     let source = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    parse(&source).map_err(|errs| errs.render(file, &source))
+    let mut scenario = parse(&source).map_err(|errs| errs.render(file, &source))?;
+    // Schema (de)serializers: each value's size and the registry's and readers' verdicts,
+    // computed with the real codecs before the run.
+    if let Some(req) = scenario.formats_request() {
+        let answer = khafka_formats::api::handle_json(&req);
+        scenario
+            .apply_formats(&answer)
+            .map_err(|e| format!("{file}: the schemas: {e}"))?;
+    }
+    Ok(scenario)
 }
 
 fn cmd_run(args: &[String]) -> Result<u8, String> {

@@ -297,12 +297,7 @@ fn start(bundle: Bundle) -> Result<Rc<Handle>, String> {
     let on_error = {
         let state = state.clone();
         Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
-            let why = e
-                .dyn_ref::<web_sys::ErrorEvent>()
-                .map(|e| e.message())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "its script did not load".into());
-            fail(bundle, &state, why);
+            fail(bundle, &state, crate::hosts::worker_error(&e));
         })
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

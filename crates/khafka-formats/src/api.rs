@@ -8,6 +8,7 @@
 //! {"op": "decode", "format": "protobuf", "schema": "…", "message": "M", "hex": "089601"}
 //! {"op": "compat", "format": "json", "level": "BACKWARD", "new": "…", "previous": ["…"]}
 //! {"op": "batch", "codec": "gzip", "values": ["0e06416e6e", "…"]}
+//! {"op": "sim_table", "schemas": […], "uses": […], "readers": […]}
 //! ```
 //!
 //! Responses carry `ok: true` and the result (a [`Layout`] with its hex, a decoded value, a
@@ -60,6 +61,8 @@ pub enum Request {
         #[serde(default)]
         goal: Option<Vec<String>>,
     },
+    /// A simulation's serializer and deserializer table (`sim_table.rs`).
+    SimTable(crate::sim_table::SimRequest),
 }
 
 /// The answer.
@@ -86,6 +89,12 @@ pub enum Response {
     Cell {
         ok: bool,
         report: Box<crate::cell::Report>,
+    },
+    SimTable {
+        ok: bool,
+        table: crate::sim_table::SimTable,
+        /// The same table as lines (`SimTable::to_text`).
+        text: String,
     },
     Failed {
         ok: bool,
@@ -148,6 +157,11 @@ pub fn handle(request: &Request) -> Response {
                 ok: true,
                 report: Box::new(report),
             }),
+        Request::SimTable(req) => crate::sim_table::table(req).map(|table| Response::SimTable {
+            ok: true,
+            text: table.to_text(),
+            table,
+        }),
     };
     result.unwrap_or_else(|error| Response::Failed { ok: false, error })
 }

@@ -42,6 +42,7 @@ pub mod protobuf;
 pub mod protobuf_compat;
 pub mod record_batch;
 pub mod registry;
+pub mod sim_table;
 pub mod varint;
 
 pub use compat::{check_compatibility, CompatibilityLevel, CompatibilityResult};

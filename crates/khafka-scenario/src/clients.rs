@@ -29,8 +29,17 @@ const PRODUCER_KEYS: &[&str] = &[
     "stop",
     "count",
     "value",
+    "value.serializer",
+    "value.schema",
+    "value.subject.name.strategy",
 ];
 const CONSUMER_KEYS: &[&str] = &["topic", "start"];
+/// A consumer's schema deserializer (`formats.rs`), listed after Kafka's consumer configs.
+const CONSUMER_FORMAT_KEYS: &[&str] = &[
+    "value.deserializer",
+    "value.reader.schema",
+    "deserialization.exception.handler",
+];
 
 impl Parser {
     /// The client name after `producer`/`consumer`, checked and registered.
@@ -117,6 +126,10 @@ impl Parser {
             topic.clone().unwrap_or_default(),
         );
         let mut start_span = None;
+        let mut value = None;
+        let mut serializer = None;
+        let mut schema = None;
+        let mut strategy = None;
         for pair in &pairs {
             let (v, s) = (pair.value.as_str(), pair.value_span);
             let result = match pair.key.as_str() {
@@ -157,9 +170,18 @@ impl Parser {
                         spec.null_value = true;
                         Ok(())
                     }
+                    _ if pairs.iter().any(|p| p.key == "value.serializer") => {
+                        crate::formats::value_text(v, s).map(|t| value = Some((t, s)))
+                    }
                     _ => Err(ParseError::new(s, format!("invalid value `{v}` for `value`: expected `null`"))
-                        .hint("`value=null` makes every record a tombstone; a value's size is `record.size`")),
+                        .hint("`value=null` makes every record a tombstone; a value's size is `record.size`, or give `value.serializer=avro|protobuf|json` and `value.schema=` to encode this value")),
                 },
+                "value.serializer" => crate::formats::format_of(v, s, true).map(|f| serializer = Some((f, s))),
+                "value.schema" => {
+                    schema = Some((v.to_string(), s));
+                    Ok(())
+                }
+                "value.subject.name.strategy" => crate::formats::strategy(v, s).map(|st| strategy = st),
                 "count" => match values::uint(v, s, "a number of records") {
                     Ok(0) => Err(ParseError::new(s, "`count` must be at least 1")
                         .hint("to send nothing, remove the producer")),
@@ -174,6 +196,51 @@ impl Parser {
             if let Err(e) = result {
                 self.error(e);
             }
+        }
+        match (serializer, schema) {
+            (Some((format, fspan)), Some((schema, sspan))) => {
+                if pairs.iter().any(|p| p.key == "record.size") {
+                    let p = pairs
+                        .iter()
+                        .find(|p| p.key == "record.size")
+                        .expect("found");
+                    self.error(
+                        ParseError::new(p.key_span.to(p.value_span), "`record.size` with a `value.serializer`")
+                            .hint("the serializer's encoding of `value=` sets each record's size; remove `record.size`"),
+                    );
+                }
+                match value {
+                    Some((value, _)) => {
+                        self.format_refs.schema_refs.push((schema.clone(), sspan, Some(format.clone())));
+                        self.format_refs.serializers.push((spec.name.clone(), fspan));
+                        spec.value_serializer = Some(khafka_sim::spec::ValueSerializer {
+                            format,
+                            uses: vec![khafka_sim::spec::SchemaUse {
+                                from: SimTime::ZERO,
+                                schema,
+                                value,
+                            }],
+                            strategy,
+                        });
+                    }
+                    None if spec.null_value => {}
+                    None => self.error(
+                        ParseError::new(fspan, "a `value.serializer` needs `value=` (the value each record carries, as JSON)")
+                            .hint("for example `value={\"id\":7,\"amount\":12.5}`"),
+                    ),
+                }
+            }
+            (Some((_, fspan)), None) => self.error(
+                ParseError::new(fspan, "a `value.serializer` needs `value.schema=`")
+                    .hint("name a `schema` line, e.g. `value.schema=order-v1`"),
+            ),
+            // An invalid serializer was reported already.
+            (None, Some(_)) if pairs.iter().any(|p| p.key == "value.serializer") => {}
+            (None, Some((_, sspan))) => self.error(
+                ParseError::new(sspan, "`value.schema` needs a `value.serializer`")
+                    .hint("e.g. `value.serializer=avro`"),
+            ),
+            (None, None) => {}
         }
         if matches!(spec.keys, KeySpec::None) {
             if let Some(t) = &topic {
@@ -244,6 +311,7 @@ impl Parser {
         let allowed: Vec<&str> = CONSUMER_KEYS
             .iter()
             .chain(ConsumerConfig::KEYS)
+            .chain(CONSUMER_FORMAT_KEYS)
             .copied()
             .collect();
         let pairs = kv::pairs(rest, &allowed, &mut self.errors);
@@ -253,7 +321,11 @@ impl Parser {
             topic: topic.clone().unwrap_or_default(),
             config: ConsumerConfig::default(),
             start: SimTime::ZERO,
+            value_decoder: None,
         };
+        let mut deserializer = None;
+        let mut reader = None;
+        let mut skip = None;
         for pair in &pairs {
             match pair.key.as_str() {
                 "topic" => {}
@@ -261,6 +333,26 @@ impl Parser {
                     Ok(d) => spec.start = SimTime::from_us(d),
                     Err(e) => self.error(e),
                 },
+                "value.deserializer" => {
+                    match crate::formats::format_of(&pair.value, pair.value_span, false) {
+                        Ok(f) => deserializer = Some((f, pair.value_span)),
+                        Err(e) => self.error(e),
+                    }
+                }
+                "value.reader.schema" => reader = Some((pair.value.clone(), pair.value_span)),
+                "deserialization.exception.handler" => {
+                    match pair.value.to_ascii_lowercase().as_str() {
+                        "logandfail" => skip = Some((false, pair.value_span)),
+                        "logandcontinue" => skip = Some((true, pair.value_span)),
+                        _ => self.error(
+                            ParseError::new(
+                                pair.value_span,
+                                format!("invalid value `{}` for `deserialization.exception.handler`", pair.value),
+                            )
+                            .hint("`LogAndFail` (stop at a record it cannot decode, the default) or `LogAndContinue` (skip it)"),
+                        ),
+                    }
+                }
                 _ => {
                     let config = &mut spec.config;
                     kv::apply(
@@ -290,6 +382,44 @@ impl Parser {
                 ParseError::new(span, why)
                     .hint("consumer groups: see `docs/scenario-language.md`, Consumers"),
             );
+        }
+        match (deserializer, reader) {
+            (Some((format, _)), Some((reader, rspan))) => {
+                #[cfg(feature = "groups")]
+                if spec.config.group.app_loop() {
+                    self.error(
+                        ParseError::new(rspan, "a reader schema with a modelled poll loop (processing time, manual commits) is not simulated yet")
+                            .hint("remove the poll loop's settings, or the reader schema"),
+                    );
+                }
+                self.format_refs
+                    .schema_refs
+                    .push((reader.clone(), rspan, Some(format.clone())));
+                spec.value_decoder = Some(khafka_sim::spec::ValueDecoder {
+                    format,
+                    reader,
+                    computed: false,
+                    fails: Vec::new(),
+                    skip: skip.is_some_and(|s| s.0),
+                });
+            }
+            (Some((_, dspan)), None) => self.error(
+                ParseError::new(dspan, "a `value.deserializer` needs `value.reader.schema=`")
+                    .hint("name the `schema` line the application reads with, e.g. `value.reader.schema=order-v1`"),
+            ),
+            (None, Some(_)) if pairs.iter().any(|p| p.key == "value.deserializer") => {}
+            (None, Some((_, rspan))) => self.error(
+                ParseError::new(rspan, "`value.reader.schema` needs a `value.deserializer`")
+                    .hint("e.g. `value.deserializer=avro`"),
+            ),
+            (None, None) => {
+                if let Some((_, span)) = skip {
+                    self.error(
+                        ParseError::new(span, "`deserialization.exception.handler` needs a `value.deserializer`")
+                            .hint("only a schema deserializer can fail on a record"),
+                    );
+                }
+            }
         }
         if let (Some(_), Some(_)) = (name, topic) {
             self.spec.consumers.push(spec);

@@ -109,6 +109,9 @@ pub enum Metric {
     /// A percentile (50, 99 or 100), whole ms rounded down, of the acknowledged records' latencies
     /// (send to acknowledgement), or of one step of the data flow.
     Latency(u8, Option<FlowStep>),
+    /// Records a consumer's value deserializer could not decode (poison pills): one consumer's,
+    /// or every consumer's with a reader schema.
+    DecodeFailures(Option<String>),
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -271,6 +274,7 @@ pub const ERROR_NAMES: &[&str] = &[
     "DELIVERY_TIMEOUT",
     "UNKNOWN_TOPIC_OR_PARTITION",
     "FENCED_LEADER_EPOCH",
+    "SERIALIZATION_ERROR",
 ];
 
 /// The metric names `expect` accepts besides [`GROUP_METRICS`] (accepted with the `groups`
@@ -306,6 +310,7 @@ pub const METRICS: &[&str] = &[
     "log_start",
     "throughput",
     "throughput_bytes",
+    "decode_failures",
     "latency_p50",
     "latency_p99",
     "latency_max",
@@ -698,6 +703,24 @@ fn metric(
                 ),
             };
         }
+        "decode_failures" => {
+            return match args {
+                [] => Ok(Metric::DecodeFailures(None)),
+                [(c, span)] => {
+                    refs.push(Reference::Client {
+                        name: c.clone(),
+                        span: *span,
+                        producer_only: false,
+                    });
+                    Ok(Metric::DecodeFailures(Some(c.clone())))
+                }
+                _ => Err(ParseError::new(
+                    args_span,
+                    "`decode_failures` takes one consumer at most",
+                )
+                .hint("e.g. `decode_failures(c1)`, or `decode_failures` for every consumer")),
+            };
+        }
         "errors" => {
             return match args {
                 [] => Ok(Metric::Errors(None)),
@@ -1050,6 +1073,16 @@ impl Expect {
             Metric::Errors(Some(name)) => {
                 Value::Int(outcome.producer_errors.get(name).copied().unwrap_or(0))
             }
+            Metric::DecodeFailures(None) => Value::Int(
+                outcome
+                    .decode_failures
+                    .values()
+                    .fold(0u64, |a, b| a.saturating_add(*b)),
+            ),
+            Metric::DecodeFailures(Some(c)) => match outcome.decode_failures.get(c) {
+                Some(n) => Value::Int(*n),
+                None => Value::Missing(format!("consumer {c} has no value.deserializer")),
+            },
             Metric::Leader(tp) => match partition(tp) {
                 Ok(v) => v.leader.map_or(Value::None, |l| Value::Int(u64::from(l))),
                 Err(m) => m,

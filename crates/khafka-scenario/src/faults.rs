@@ -52,6 +52,7 @@ pub const FAULTS: &[&str] = &[
     "reset-offsets",
     "add",
     "reassign",
+    "producer",
 ];
 
 impl Parser {
@@ -78,6 +79,10 @@ impl Parser {
             return;
         };
         let rest = &args[2..];
+        if fault.text == "producer" {
+            self.producer_change(at, fault, rest);
+            return;
+        }
         let faults = match fault.text.as_str() {
             #[cfg(feature = "groups")]
             "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {

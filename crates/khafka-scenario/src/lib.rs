@@ -34,6 +34,7 @@ pub mod values;
 
 mod clients;
 mod faults;
+pub mod formats;
 mod kv;
 mod parser;
 mod resolve;
@@ -66,6 +67,19 @@ impl Scenario {
                 || reads(&|m| matches!(m, expect::Metric::Latency(_, Some(_)))),
             ..khafka_sim::SimOptions::default()
         }
+    }
+
+    /// The request for the codecs when producers or consumers declare schema (de)serializers
+    /// (`formats.rs`): answer it with `khafka_formats::api::handle_json` (natively, or in a codec
+    /// worker) and give the answer to [`Scenario::apply_formats`] before running.
+    pub fn formats_request(&self) -> Option<String> {
+        formats::needs_table(&self.spec).then(|| formats::request(&self.spec))
+    }
+
+    /// Writes the codecs' answer into the spec: every value's size on the wire or the
+    /// serializer's refusal, and which records each reader cannot decode.
+    pub fn apply_formats(&mut self, answer: &str) -> Result<(), String> {
+        formats::apply(&mut self.spec, answer)
     }
 
     /// Checks every expectation against an outcome, in the order written.

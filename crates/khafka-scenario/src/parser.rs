@@ -19,7 +19,8 @@ use khafka_sim::{ScenarioSpec, SimTime};
 
 /// Every statement keyword, in the order the documentation presents them.
 pub const STATEMENTS: &[&str] = &[
-    "seed", "cluster", "topic", "producer", "consumer", "network", "link", "at", "run", "expect",
+    "seed", "cluster", "topic", "registry", "schema", "producer", "consumer", "network", "link",
+    "at", "run", "expect",
 ];
 
 /// The largest cluster the simulator accepts.
@@ -79,6 +80,8 @@ pub struct Parser {
     run_span: Option<Span>,
     /// Producers without keys: `(topic, where)`, refused if the topic is compacted.
     pub keyless: Vec<(String, Span)>,
+    /// Schema references and changes, checked at the end (`formats.rs`).
+    pub format_refs: crate::formats::FormatRefs,
 }
 
 impl Parser {
@@ -94,6 +97,7 @@ impl Parser {
             seen: Vec::new(),
             run_span: None,
             keyless: Vec::new(),
+            format_refs: Default::default(),
         }
     }
 
@@ -109,6 +113,8 @@ impl Parser {
             "seed" => self.seed(kw, args),
             "cluster" => self.cluster(kw, args),
             "topic" => self.topic(kw, args),
+            "schema" => self.schema(kw, line),
+            "registry" => self.registry(kw, args),
             "producer" => self.producer(kw, args),
             "consumer" => self.consumer(kw, args),
             "network" => self.network(kw, args),
@@ -472,6 +478,7 @@ impl Parser {
     /// Second pass: topic defaults, references, link defaults. Returns the errors sorted by position.
     pub fn finish(mut self) -> (ScenarioSpec, Vec<Expect>, Vec<ParseError>) {
         self.resolve_topics();
+        self.resolve_formats();
         let refs = std::mem::take(&mut self.refs);
         for r in &refs {
             if let Some(e) = self.check(r) {

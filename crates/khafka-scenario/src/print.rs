@@ -72,6 +72,20 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     for t in &spec.topics {
         let _ = writeln!(out, "{}", topic(t));
     }
+    if let Some(l) = &spec.formats.level {
+        let _ = writeln!(out, "registry compatibility={l}");
+    }
+    for (subject, l) in &spec.formats.subject_levels {
+        let _ = writeln!(out, "registry subject={subject} compatibility={l}");
+    }
+    for sc in &spec.formats.schemas {
+        let message = sc
+            .message
+            .as_ref()
+            .map(|m| format!(" message={m}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "schema {} {}{message} {}", sc.name, sc.format, sc.text);
+    }
     let pd = ProducerConfig::default();
     for p in &spec.producers {
         let mut s = format!(
@@ -94,7 +108,7 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
             s.push_str(" key.distribution=sequential");
         }
         let defaults = khafka_sim::spec::ProducerSpec::new("", "");
-        if p.record_size != defaults.record_size {
+        if p.record_size != defaults.record_size && p.value_serializer.is_none() {
             let _ = write!(s, " record.size={}", p.record_size);
         }
         if let Some(n) = p.partition {
@@ -112,6 +126,9 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         if p.null_value {
             s.push_str(" value=null");
         }
+        if let Some(ser) = &p.value_serializer {
+            s.push_str(&crate::formats::serializer_keys(ser));
+        }
         s.push_str(&changed(
             ProducerConfig::KEYS,
             |k| p.config.get(k),
@@ -124,6 +141,9 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         let mut s = format!("consumer {} topic={}", cs.name, cs.topic);
         if cs.start != SimTime::ZERO {
             let _ = write!(s, " start={}", cs.start.exact());
+        }
+        if let Some(d) = &cs.value_decoder {
+            s.push_str(&crate::formats::decoder_keys(d));
         }
         s.push_str(&changed(
             ConsumerConfig::KEYS,
@@ -145,6 +165,22 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         // A static link is written as the `link` fault would be, without `at`.
         let text = describe_fault(&Fault::Link(l.clone()));
         let _ = writeln!(out, "{text}{}", unlimited(&l.link));
+    }
+    for p in &spec.producers {
+        for u in p
+            .value_serializer
+            .iter()
+            .flat_map(|s| s.uses.iter().skip(1))
+        {
+            let _ = writeln!(
+                out,
+                "at {} producer {} value.schema={} value={}",
+                u.from.exact(),
+                p.name,
+                u.schema,
+                u.value
+            );
+        }
     }
     for s in &spec.schedule {
         let extra = match &s.fault {

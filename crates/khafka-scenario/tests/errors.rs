@@ -687,3 +687,153 @@ fn data_flow_latency_steps() {
     assert!(parse(&format!("{base}expect latency_max(to_consumer) >= 0\n")).is_ok());
     assert!(parse(&format!("{base}expect latency_p50 < 100\n")).is_ok());
 }
+
+const SCHEMA_LINE: &str = "schema v1 avro {\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}\n";
+const BASE: &str = "cluster brokers=1\ntopic t partitions=1 replication.factor=1\n";
+
+#[test]
+fn schema_lines_and_registry() {
+    let e = one(&format!("{BASE}schema v1\n"));
+    assert_eq!(
+        e.message,
+        "`schema` needs a name, a format and the schema's text"
+    );
+    let e = one(&format!("{BASE}schema v1 avor {{}}\n"));
+    assert_eq!(e.message, "unknown schema format `avor`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `avro`?"));
+    let e = one(&format!("{BASE}schema v1 avro\n"));
+    assert_eq!(e.message, "schema `v1` has no text");
+    let e = one(&format!("{BASE}{SCHEMA_LINE}{SCHEMA_LINE}"));
+    assert_eq!(e.message, "schema `v1` is declared twice");
+    let e = one(&format!("{BASE}schema v1 avro message=M \"long\"\n"));
+    assert_eq!(e.message, "`message=` is for Protobuf schemas");
+    let big = format!("{BASE}schema v1 json \"{}\"\n", "x".repeat(70_000));
+    assert!(one(&big).message.contains("at most 65536"));
+    let e = one(&format!("{BASE}registry compatibility=BACKWARDS\n"));
+    assert_eq!(e.message, "unknown compatibility level `BACKWARDS`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `BACKWARD`?"));
+    let e = one(&format!("{BASE}registry subject=t-value\n"));
+    assert_eq!(e.message, "`registry` needs `compatibility=`");
+    let e = one(&format!(
+        "{BASE}registry compatibility=FULL\nregistry compatibility=NONE\n"
+    ));
+    assert_eq!(e.message, "the registry's global level is given twice");
+}
+
+#[test]
+fn serializers_and_deserializers() {
+    let p = "producer p1 topic=t";
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{p} value.serializer=avro value.schema=v2 value={{\"id\":1}}\n"
+    ));
+    assert_eq!(e.message, "no schema named `v2`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `v1`?"));
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{p} value.serializer=avor value.schema=v1 value={{\"id\":1}}\n"
+    ));
+    assert_eq!(e.message, "unknown value serializer `avor`");
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{p} value.serializer=protobuf value.schema=v1 value={{\"id\":1}}\n"
+    ));
+    assert!(e.message.contains("schema `v1` is avro"), "{}", e.message);
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{p} value.serializer=avro value={{\"id\":1}}\n"
+    ));
+    assert_eq!(e.message, "a `value.serializer` needs `value.schema=`");
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{p} value.serializer=avro value.schema=v1\n"
+    ));
+    assert!(e.message.contains("needs `value=`"));
+    let e = one(&format!("{BASE}{SCHEMA_LINE}{p} value.schema=v1\n"));
+    assert_eq!(e.message, "`value.schema` needs a `value.serializer`");
+    let e = one(&format!("{BASE}{p} value={{\"id\":1}}\n"));
+    assert!(e.message.contains("expected `null`"));
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{p} value.serializer=avro value.schema=v1 value={{\"id\":1}} record.size=10\n"
+    ));
+    assert_eq!(e.message, "`record.size` with a `value.serializer`");
+    // Confluent's class names are accepted.
+    parse(&format!("{BASE}{SCHEMA_LINE}{p} value.serializer=io.confluent.kafka.serializers.KafkaAvroSerializer value.schema=v1 value={{\"id\":1}}\nconsumer c1 topic=t value.deserializer=io.confluent.kafka.serializers.KafkaAvroDeserializer value.reader.schema=v1\n")).unwrap();
+    let c = "consumer c1 topic=t";
+    let e = one(&format!("{BASE}{SCHEMA_LINE}{c} value.deserializer=avro\n"));
+    assert_eq!(
+        e.message,
+        "a `value.deserializer` needs `value.reader.schema=`"
+    );
+    let e = one(&format!("{BASE}{SCHEMA_LINE}{c} value.reader.schema=v1\n"));
+    assert_eq!(
+        e.message,
+        "`value.reader.schema` needs a `value.deserializer`"
+    );
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}{c} value.deserializer=avro value.reader.schema=v1 deserialization.exception.handler=skip\n"
+    ));
+    assert!(e.message.contains("deserialization.exception.handler"));
+    assert!(e.hint.unwrap().contains("LogAndContinue"));
+    let e = one(&format!(
+        "{BASE}{c} deserialization.exception.handler=LogAndContinue\n"
+    ));
+    assert!(e.message.contains("needs a `value.deserializer`"));
+}
+
+#[test]
+fn schema_changes_at_an_instant() {
+    let p = format!("{BASE}{SCHEMA_LINE}producer p1 topic=t value.serializer=avro value.schema=v1 value={{\"id\":1}}\n");
+    let e = one(&format!("{p}at 2s producer p1\n"));
+    assert_eq!(e.message, "nothing changes: give `value.schema=`");
+    let e = one(&format!("{p}at 2s producer p2 value.schema=v1\n"));
+    assert_eq!(e.message, "no producer named `p2`");
+    let e = one(&format!("{p}at 2s producer p1 value.schema=v1 acks=all\n"));
+    assert_eq!(e.message, "`acks` cannot change during a run");
+    let e = one(&format!(
+        "{BASE}{SCHEMA_LINE}producer p1 topic=t\nat 2s producer p1 value.schema=v1\n"
+    ));
+    assert_eq!(e.message, "producer `p1` has no `value.serializer`");
+    // A change keeps the earlier value when it gives none, and prints back.
+    let s = parse(&format!("{p}at 2s producer p1 value.schema=v1\n")).unwrap();
+    let uses = &s.spec.producers[0].value_serializer.as_ref().unwrap().uses;
+    assert_eq!(uses.len(), 2);
+    assert_eq!(uses[1].value, "{\"id\":1}");
+    let text = khafka_scenario::print::scenario(&s.spec);
+    assert_eq!(parse(&text).unwrap().spec, s.spec);
+    assert!(s
+        .formats_request()
+        .unwrap()
+        .contains("\"op\":\"sim_table\""));
+}
+
+#[test]
+fn subject_name_strategies() {
+    let p = format!("{BASE}{SCHEMA_LINE}producer p1 topic=t value.serializer=avro value.schema=v1 value={{\"id\":1}}");
+    let e = one(&format!(
+        "{p} value.subject.name.strategy=TopicRecordStrategy\n"
+    ));
+    assert_eq!(
+        e.message,
+        "unknown subject name strategy `TopicRecordStrategy`"
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `TopicRecordNameStrategy`?")
+    );
+    // Confluent's class name, and the default spelled out, are accepted.
+    let s = parse(&format!(
+        "{p} value.subject.name.strategy=io.confluent.kafka.serializers.subject.RecordNameStrategy\n"
+    ))
+    .unwrap();
+    let ser = s.spec.producers[0].value_serializer.as_ref().unwrap();
+    assert_eq!(ser.strategy.as_deref(), Some("RecordNameStrategy"));
+    let s = parse(&format!(
+        "{p} value.subject.name.strategy=TopicNameStrategy\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        s.spec.producers[0]
+            .value_serializer
+            .as_ref()
+            .unwrap()
+            .strategy,
+        None
+    );
+    assert!(s.formats_request().unwrap().contains("\"strategy\":null"));
+}

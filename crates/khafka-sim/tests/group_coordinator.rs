@@ -27,6 +27,7 @@ fn spec() -> ScenarioSpec {
         topic: "t".into(),
         config: Default::default(),
         start: SimTime::ZERO,
+        value_decoder: None,
     };
     c.config.set("group.id", GROUP).unwrap();
     s.consumers.push(c);

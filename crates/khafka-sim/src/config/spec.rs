@@ -57,6 +57,54 @@ pub struct ScenarioSpec {
     pub schedule: Vec<Scheduled>,
     /// How long the run lasts.
     pub run_for: SimTime,
+    /// The scenario's schemas and its Schema Registry's settings (`schema` and `registry`
+    /// lines): plain data the engine never reads; the scenario layer computes producers'
+    /// [`ValuePhase`]s and consumers' [`ValueDecoder`] tables from them before a run.
+    #[serde(default)]
+    pub formats: FormatsSpec,
+}
+
+/// `schema` and `registry` lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FormatsSpec {
+    /// `registry compatibility=LEVEL`: `schema.compatibility.level` (BACKWARD when `None`).
+    pub level: Option<String>,
+    /// `registry subject=S compatibility=LEVEL`, in order.
+    pub subject_levels: Vec<(String, String)>,
+    pub schemas: Vec<SchemaDecl>,
+}
+
+/// `schema NAME FORMAT [message=M] TEXT`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SchemaDecl {
+    pub name: String,
+    /// `avro`, `protobuf` or `json` (JSON Schema).
+    pub format: String,
+    /// The Protobuf message (the first top-level one when `None`).
+    pub message: Option<String>,
+    pub text: String,
+}
+
+/// A producer's `value.serializer` with a schema, and when it changes schema.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ValueSerializer {
+    /// `avro`, `protobuf` or `json`.
+    pub format: String,
+    /// The schema and value from the start, then each `at T producer P value.schema=…`.
+    pub uses: Vec<SchemaUse>,
+    /// `value.subject.name.strategy`: `RecordNameStrategy` or `TopicRecordNameStrategy`
+    /// (`TopicNameStrategy` when `None`).
+    #[serde(default)]
+    pub strategy: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SchemaUse {
+    pub from: SimTime,
+    /// A [`SchemaDecl`]'s name.
+    pub schema: String,
+    /// The value every record carries, as JSON text.
+    pub value: String,
 }
 
 impl Default for ScenarioSpec {
@@ -71,6 +119,7 @@ impl Default for ScenarioSpec {
             links: Vec::new(),
             schedule: Vec::new(),
             run_for: SimTime::from_secs(10),
+            formats: FormatsSpec::default(),
         }
     }
 }
@@ -168,6 +217,41 @@ pub struct ProducerSpec {
     /// compacted topic.
     #[serde(default)]
     pub null_value: bool,
+    /// A value serializer with a schema (`value.serializer=avro value.schema=…`): what each
+    /// schema the producer uses makes of its value, in the order they come into force. Computed
+    /// before the run by the formats crate (the engine carries no codec); empty: every value is
+    /// `record_size` bytes.
+    #[serde(default)]
+    pub value_phases: Vec<ValuePhase>,
+    /// `value.serializer=avro|protobuf|json` with `value.schema` and `value` (and its changes).
+    #[serde(default)]
+    pub value_serializer: Option<ValueSerializer>,
+}
+
+/// From `from` on, the producer's serializer turns each value into `bytes` bytes on the wire, or
+/// throws (`error`): a Confluent serializer whose schema the registry refused.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ValuePhase {
+    pub from: SimTime,
+    /// What a story says of it: format, subject, version and id (`avro orders-value v2, id 2`).
+    pub label: String,
+    /// Bytes of the value (Confluent framing included); `Err`: `serialize` throws this
+    /// `SerializationException` and the record never reaches the accumulator.
+    pub bytes: Result<u32, String>,
+}
+
+impl ProducerSpec {
+    /// The phase in force for a record sent at `sent_us` (its index), if the producer has any.
+    pub fn phase_at(&self, sent_us: u64) -> Option<usize> {
+        if self.value_phases.is_empty() {
+            return None;
+        }
+        Some(
+            self.value_phases
+                .partition_point(|p| p.from.as_us() <= sent_us)
+                .saturating_sub(1),
+        )
+    }
 }
 
 impl ProducerSpec {
@@ -185,6 +269,8 @@ impl ProducerSpec {
             stop: None,
             count: None,
             null_value: false,
+            value_phases: Vec::new(),
+            value_serializer: None,
         }
     }
 }
@@ -195,6 +281,30 @@ pub struct ConsumerSpec {
     pub topic: String,
     pub config: ConsumerConfig,
     pub start: SimTime,
+    /// A value deserializer with a reader schema (`value.deserializer=avro
+    /// value.reader.schema=…`), computed before the run like [`ProducerSpec::value_phases`].
+    #[serde(default)]
+    pub value_decoder: Option<ValueDecoder>,
+}
+
+/// A consumer's value deserializer with a reader schema, and which records it cannot decode.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ValueDecoder {
+    /// `value.deserializer`: `avro`, `protobuf` or `json`.
+    pub format: String,
+    /// `value.reader.schema`: a [`SchemaDecl`]'s name.
+    pub reader: String,
+    /// Whether `fails` was computed (the scenario layer's table); until then every record fails
+    /// with a message saying so, never silently decodes.
+    #[serde(default)]
+    pub computed: bool,
+    /// By producer index, then phase index: `Some(reason)` when the deserializer throws on the
+    /// records of that phase. A producer with no phases (its values are not real encodings) is
+    /// refused as bytes without the Confluent magic byte.
+    pub fails: Vec<Vec<Option<String>>>,
+    /// The application catches `RecordDeserializationException` and seeks past the record; when
+    /// false it stops at that offset (a poison pill), as an application that does not catch it.
+    pub skip: bool,
 }
 
 /// Latency and loss of a link, in integer units so runs are identical on every platform.

@@ -62,9 +62,24 @@ pub struct ProducerRecords {
     pub value_bytes: u32,
     /// Every record is a tombstone (a null value).
     pub null_value: bool,
+    /// When each of its serializer's phases starts (`ProducerSpec::value_phases`), µs; empty
+    /// without a serializer.
+    pub phase_starts: Vec<u64>,
 }
 
 impl ProducerRecords {
+    /// The serializer phase a record sent at `sent_us` was written in (`None`: no serializer).
+    pub fn phase_at(&self, sent_us: u64) -> Option<usize> {
+        if self.phase_starts.is_empty() {
+            return None;
+        }
+        Some(
+            self.phase_starts
+                .partition_point(|&s| s <= sent_us)
+                .saturating_sub(1),
+        )
+    }
+
     /// Writes key `i` of this producer's key set into `out` (as `StringSerializer` would write it).
     pub fn write_key(&self, i: u32, out: &mut String) {
         use std::fmt::Write;
@@ -151,6 +166,7 @@ impl Topology {
                     keys: p.keys.clone(),
                     value_bytes: if p.null_value { 0 } else { p.record_size },
                     null_value: p.null_value,
+                    phase_starts: p.value_phases.iter().map(|v| v.from.as_us()).collect(),
                 })
                 .collect(),
         }

@@ -573,6 +573,7 @@ mod tests {
                 topic: "t".into(),
                 config: Default::default(),
                 start: SimTime::ZERO,
+                value_decoder: None,
             };
             c.config.set("group.id", "g").unwrap();
             spec.consumers.push(c);

@@ -577,6 +577,16 @@ impl Sim {
             .collect()
     }
 
+    /// Records each consumer with a reader schema could not decode.
+    pub fn decode_failures(&self) -> std::collections::BTreeMap<String, u64> {
+        // Inserts, not `collect`: a bulk build costs the notebook bundle more.
+        let mut out = std::collections::BTreeMap::new();
+        for c in self.consumers.iter().filter(|c| c.decoder.is_some()) {
+            out.insert(c.name.to_string(), c.poison.len() as u64);
+        }
+        out
+    }
+
     /// Everything `expect` lines and the CLI report.
     pub fn outcome(&self) -> Outcome {
         Outcome {
@@ -596,6 +606,7 @@ impl Sim {
             groups: self.groups(),
             quorum: self.quorum_outcome(),
             throughput: self.throughput_outcome(),
+            decode_failures: self.decode_failures(),
             flow: if self.opts.flow_latency {
                 self.flow_outcome()
             } else {

@@ -47,6 +47,9 @@ pub enum ErrorCode {
     /// `AlterPartition` succeeded but completed a reassignment that moved leadership away from the
     /// leader that asked (`ReplicationControlManager.alterPartition`).
     NewLeaderElected,
+    /// Client-side: the value serializer threw (`SerializationException`, e.g. the Schema
+    /// Registry refused the producer's schema); the record was never sent.
+    SerializationError,
 }
 
 impl ErrorCode {
@@ -82,6 +85,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
             ErrorCode::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
             ErrorCode::NewLeaderElected => "NEW_LEADER_ELECTED",
+            ErrorCode::SerializationError => "SERIALIZATION_ERROR",
         }
     }
 
@@ -118,6 +122,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedAssignor => 112,
             ErrorCode::StaleMemberEpoch => 113,
             ErrorCode::NewLeaderElected => 108,
+            ErrorCode::SerializationError => -1,
         }
     }
 
@@ -135,13 +140,17 @@ impl ErrorCode {
         ErrorCode::FencedLeaderEpoch,
         ErrorCode::UnknownLeaderEpoch,
         ErrorCode::DeliveryTimeout,
+        ErrorCode::SerializationError,
     ];
 
     /// Whether Kafka's producer retries this error (`RetriableException` subclasses).
     pub fn is_retriable(self) -> bool {
         !matches!(
             self,
-            ErrorCode::None | ErrorCode::DuplicateSequenceNumber | ErrorCode::DeliveryTimeout
+            ErrorCode::None
+                | ErrorCode::DuplicateSequenceNumber
+                | ErrorCode::DeliveryTimeout
+                | ErrorCode::SerializationError
         )
     }
 }

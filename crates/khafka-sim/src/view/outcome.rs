@@ -149,6 +149,10 @@ pub struct Outcome {
     /// The latency of each step of the data flow (producer → leader → committed → consumer).
     #[serde(default)]
     pub flow: FlowOutcome,
+    /// Records each consumer's value deserializer could not decode (poison pills), by consumer
+    /// name; only consumers with a reader schema are listed.
+    #[serde(default)]
+    pub decode_failures: BTreeMap<String, u64>,
 }
 
 /// What the producers achieved: records and bytes acknowledged per second since the first record

@@ -98,6 +98,8 @@ pub struct ProducerSnapshot {
     pub sent: u64,
     pub acknowledged: u64,
     pub failed: u64,
+    /// Of `failed`, the records its value serializer refused (`SERIALIZATION_ERROR`).
+    pub serialization_errors: u64,
     pub requests_in_flight: usize,
     pub batches_queued: usize,
 }
@@ -112,6 +114,10 @@ pub struct ConsumerSnapshot {
     pub group: Option<String>,
     /// Crashed or closed (a `restart consumer` starts it again).
     pub stopped: bool,
+    /// Records its value deserializer could not decode, and where it stopped at one (`orders-0
+    /// @40`) with `LogAndFail`.
+    pub deserialization_failures: u64,
+    pub stopped_at: Vec<String>,
 }
 
 /// Everything a view needs to draw the cluster at one instant.
@@ -182,6 +188,12 @@ pub struct RecordStory {
     pub verdict: &'static str,
     /// Why, in a sentence.
     pub explanation: String,
+    /// What the producer's value serializer made of it: format, subject, version and schema id
+    /// (`None`: no schema serializer).
+    pub serializer: Option<String>,
+    /// Each consumer whose value deserializer threw on it: `(consumer, offset, when, reason,
+    /// skipped)` — skipped by the application, or the consumer stopped there.
+    pub deserialization_failures: Vec<(String, u64, u64, String, bool)>,
     /// Which group members' applications processed it, and in which generation: once, twice,
     /// or not at all (it may also have been processed and then lost to an unclean election).
     #[cfg(feature = "groups")]
@@ -217,6 +229,7 @@ impl ClusterSnapshot {
             groups: sim.groups(),
             quorum: sim.quorum_outcome(),
             throughput: sim.throughput_outcome(),
+            decode_failures: sim.decode_failures(),
             flow: if sim.opts.flow_latency {
                 sim.flow_outcome()
             } else {
@@ -272,6 +285,7 @@ impl Sim {
                 sent: p.stats.sent,
                 acknowledged: p.stats.acknowledged,
                 failed: p.stats.failed,
+                serialization_errors: p.stats.serialization_errors,
                 requests_in_flight: p.in_flight.len(),
                 batches_queued: p.queues.iter().map(|q| q.len()).sum(),
             })
@@ -288,6 +302,19 @@ impl Sim {
                 #[cfg(not(feature = "groups"))]
                 group: None,
                 stopped: c.stopped,
+                deserialization_failures: c.poison.len() as u64,
+                stopped_at: c
+                    .poison
+                    .iter()
+                    .filter(|x| !x.skipped)
+                    .map(|x| {
+                        format!(
+                            "{} @{}",
+                            self.topo.part_name(c.first_part + x.partition),
+                            x.offset
+                        )
+                    })
+                    .collect(),
             })
             .collect();
         let mut network_faults: Vec<String> = self
@@ -487,6 +514,8 @@ impl Sim {
         };
         let n = on_leader(&copies);
         let acked = info.acked_us().is_some();
+        let pspec = &self.producers[info.producer as usize].spec;
+        let phase = pspec.phase_at(info.sent_us).map(|i| &pspec.value_phases[i]);
         let (verdict, explanation) = if acked && source.is_none() {
             let why = if st.leader.is_some() {
                 "its leader is down and no other in-sync replica runs, so the partition will have no leader: nobody can read it until a replica that has it leads again"
@@ -513,6 +542,13 @@ impl Sim {
             (
                 "duplicated",
                 format!("{n} copies in the leader's log: a retry was appended again after the first attempt had been written (no idempotence, or a new producer epoch)"),
+            )
+        } else if let (Some(ErrorCode::SerializationError), Some(Err(why))) =
+            (info.failed, phase.map(|p| &p.bytes))
+        {
+            (
+                "failed",
+                format!("the value serializer threw before the record reached the accumulator (SerializationException, SERIALIZATION_ERROR): {why}"),
             )
         } else if let Some(err) = info.failed {
             let what = if n > 0 {
@@ -594,6 +630,25 @@ impl Sim {
             copies,
             verdict,
             explanation,
+            serializer: phase.map(|p| match &p.bytes {
+                Ok(b) => format!("{}: {b} bytes of value", p.label),
+                Err(_) => format!("{}: refused", p.label),
+            }),
+            deserialization_failures: self
+                .consumers
+                .iter()
+                .flat_map(|c| {
+                    c.poison.iter().filter(|x| x.record == id).map(|x| {
+                        (
+                            c.name.to_string(),
+                            x.offset,
+                            x.at_us,
+                            x.reason.clone(),
+                            x.skipped,
+                        )
+                    })
+                })
+                .collect(),
             #[cfg(feature = "groups")]
             processed_by,
         })

@@ -76,6 +76,26 @@ pub struct Consumer {
     pub seek_reset: Vec<Option<OffsetReset>>,
     /// KIP-320 position validation (`validation.rs`).
     pub validation: validation::Validation,
+    /// The value deserializer with a reader schema, if any (`ConsumerSpec::value_decoder`).
+    pub decoder: Option<Arc<crate::spec::ValueDecoder>>,
+    /// Records the deserializer could not decode, in the order met.
+    pub poison: Vec<PoisonPill>,
+    /// Per partition: stopped at a record it cannot decode (not fetched any more).
+    pub stuck: Vec<bool>,
+}
+
+/// A record the consumer's deserializer threw on (`RecordDeserializationException`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PoisonPill {
+    /// Partition index of the consumer's topic.
+    pub partition: u32,
+    pub offset: u64,
+    pub record: crate::log::RecordId,
+    pub at_us: u64,
+    /// The deserializer's message.
+    pub reason: String,
+    /// The application caught it and sought past the record; otherwise the consumer stopped there.
+    pub skipped: bool,
 }
 
 /// Without the `groups` feature no consumer has a group: what `validate_positions` asks of one.
@@ -134,6 +154,27 @@ impl Consumer {
             #[cfg(feature = "groups")]
             seek_reset: vec![None; partitions as usize],
             validation: validation::Validation::new(partitions),
+            decoder: spec.value_decoder.clone().map(Arc::new),
+            poison: Vec::new(),
+            stuck: vec![false; partitions as usize],
+        }
+    }
+
+    /// Why the deserializer cannot decode record `rid` (`None`: it can, or there is no decoder).
+    fn decode_failure(&self, ctx: &Ctx, rid: crate::log::RecordId) -> Option<String> {
+        let d = self.decoder.as_ref()?;
+        if !d.computed {
+            return Some("the deserializer's table was not computed before the run".into());
+        }
+        let (p, _) = ctx.prov.producer_and_key(rid)?;
+        let info = &ctx.topo.producers[p as usize];
+        if info.null_value {
+            // A null value deserializes to null.
+            return None;
+        }
+        match info.phase_at(ctx.prov.sent_us(rid)?) {
+            None => Some("Unknown magic byte! (the producer has no schema serializer: its values are not in the Confluent wire format)".into()),
+            Some(i) => d.fails.get(p as usize)?.get(i)?.clone(),
         }
     }
 
@@ -155,6 +196,9 @@ impl Consumer {
 
     /// Whether partition `p` of the topic may be fetched now.
     fn fetchable(&self, p: usize) -> bool {
+        if self.stuck[p] {
+            return false;
+        }
         #[cfg(feature = "groups")]
         if let Some(g) = &self.group {
             return g.fetchable(p)
@@ -588,14 +632,35 @@ impl Consumer {
                                 continue;
                             }
                             let now = ctx.now.as_us();
-                            for &id in &fp.batches {
+                            // Where a record the deserializer cannot decode stopped the consumer.
+                            let mut stop_at = None;
+                            'batches: for &id in &fp.batches {
                                 let base = store.get(id).base_offset;
                                 let skip = from.saturating_sub(base) as usize;
-                                for rid in store.record_ids(id).skip(skip) {
+                                for (i, rid) in store.record_ids(id).enumerate().skip(skip) {
+                                    if let Some(reason) = self.decode_failure(ctx, rid) {
+                                        let skipped = self.decoder.as_ref().is_some_and(|d| d.skip);
+                                        let offset = base + i as u64;
+                                        self.poison.push(PoisonPill {
+                                            partition: p as u32,
+                                            offset,
+                                            record: rid,
+                                            at_us: now,
+                                            reason,
+                                            skipped,
+                                        });
+                                        if !skipped {
+                                            stop_at = Some(offset);
+                                            self.stuck[p] = true;
+                                            break 'batches;
+                                        }
+                                        continue;
+                                    }
                                     ctx.prov.consume(rid, now);
                                     self.received += 1;
                                 }
                             }
+                            let end = stop_at.unwrap_or(end);
                             let n = end - pos;
                             if let Some(&last) = fp.batches.last() {
                                 self.position_epochs[p] = Some(store.get(last).leader_epoch);
@@ -605,7 +670,8 @@ impl Consumer {
                                 let generation = g.generation;
                                 for &id in &fp.batches {
                                     let sb = store.get(id);
-                                    let (lo, hi) = (sb.base_offset.max(pos), sb.next_offset());
+                                    let (lo, hi) =
+                                        (sb.base_offset.max(pos), sb.next_offset().min(end));
                                     let epoch = sb.leader_epoch;
                                     self.record_processed(p as u32, lo, hi, epoch, generation, now);
                                 }

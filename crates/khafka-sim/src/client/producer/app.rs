@@ -105,7 +105,8 @@ impl Producer {
     /// until the producer's next event.
     pub(super) fn generation_wake_us(&self) -> Option<u64> {
         let next = self.next_due_us()?;
-        let size = (self.spec.record_size as u64).max(1);
+        // The largest value any phase writes: an estimate that wakes early, never late.
+        let size = (self.max_value_bytes() as u64).max(1);
         let batch_size = self.spec.config.batch_size as u64;
         // Records needed to fill the fullest open batch (a new one starts empty); one if a record
         // could start a second batch behind a sent one.
@@ -189,13 +190,42 @@ impl Producer {
         })
     }
 
+    /// The largest value the producer writes (`record.size`, or its serializer's largest).
+    fn max_value_bytes(&self) -> u32 {
+        if self.spec.value_phases.is_empty() {
+            return self.spec.record_size;
+        }
+        self.spec
+            .value_phases
+            .iter()
+            .filter_map(|p| p.bytes.as_ref().ok().copied())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Adds a record the application sent at `sent_us` (now or earlier: see [`Producer::generate_next`]).
     pub(super) fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
+        let value_bytes = match self.spec.phase_at(sent_us) {
+            // A serializer whose table was never computed fails every record rather than
+            // sending `record.size` bytes as if it had encoded them.
+            None if self.spec.value_serializer.is_some() => {
+                self.serialization_failed(ctx, key, sent_us);
+                return;
+            }
+            None => self.spec.record_size,
+            Some(i) => match self.spec.value_phases[i].bytes {
+                Ok(n) => n,
+                Err(_) => {
+                    self.serialization_failed(ctx, key, sent_us);
+                    return;
+                }
+            },
+        };
         let key_field = wire::key_field(self.key_len(key));
-        let value_field = wire::value_field(self.spec.record_size);
-        let size = self.spec.record_size as u64;
+        let value_field = wire::value_field(value_bytes);
+        let size = value_bytes as u64;
         let partition = if let Some(p) = self.spec.partition {
             p
         } else if let (Some(k), false) = (key, self.spec.config.partitioner_ignore_keys) {
@@ -270,6 +300,29 @@ impl Producer {
         if changed {
             self.refresh(partition);
         }
+    }
+}
+
+impl Producer {
+    /// `KafkaProducer.doSend`: the value serializer threw a `SerializationException`. The record
+    /// never reaches the partitioner or the accumulator; `send()` throws to the application
+    /// (`record-error-rate` counts it). Its story is a batch of its own, failed at once, on the
+    /// topic's first partition (none was chosen).
+    fn serialization_failed(&mut self, ctx: &mut Ctx, key: Option<u32>, sent_us: u64) {
+        self.stats.sent += 1;
+        self.stats.serialization_errors += 1;
+        self.stats.failed += 1;
+        let prov = ctx.prov.new_batch(
+            self.idx,
+            self.first_part,
+            self.spec.config.acks == Acks::All,
+            sent_us,
+        );
+        ctx.prov.push(prov, key, sent_us);
+        ctx.prov.fail(prov, ErrorCode::SerializationError);
+        *ctx.producer_errors
+            .entry(ErrorCode::SerializationError.name())
+            .or_default() += 1;
     }
 }
 

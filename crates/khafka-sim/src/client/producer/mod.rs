@@ -79,6 +79,9 @@ pub struct ProducerStats {
     pub sent: u64,
     pub acknowledged: u64,
     pub failed: u64,
+    /// Records whose value the serializer refused (`SerializationException` from `send()`).
+    #[serde(default)]
+    pub serialization_errors: u64,
 }
 
 #[derive(Clone, Debug)]

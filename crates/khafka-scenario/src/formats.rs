@@ -1,0 +1,733 @@
+//! Data formats in a scenario: `schema` and `registry` lines, a producer's `value.serializer`,
+//! a consumer's `value.deserializer`, and `at T producer P value.schema=…`.
+//!
+//! The language carries no codec: it keeps the declarations in the spec
+//! ([`khafka_sim::spec::FormatsSpec`], [`ValueSerializer`], [`ValueDecoder`]), and
+//! [`crate::Scenario::formats_request`] turns them into one request for `khafka-formats`
+//! (`{"op":"sim_table",…}`, answered natively by `khafka_formats::api::handle_json` and in the
+//! browser by a codec worker); [`crate::Scenario::apply_formats`] writes the answer into the spec
+//! as plain data the engine reads: each value's size on the wire or the serializer's refusal, and
+//! which records each reader cannot decode.
+
+use crate::errors::{ParseError, Span};
+use crate::lexer::{Line, Token};
+use crate::parser::Parser;
+use crate::suggest::suggest;
+use khafka_sim::spec::{
+    ScenarioSpec, SchemaDecl, SchemaUse, ValueDecoder, ValuePhase, ValueSerializer,
+};
+use khafka_sim::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// Most `schema` lines in one scenario.
+pub const MAX_SCHEMAS: usize = 64;
+/// Most schema uses (each producer's first one and every change) in one scenario.
+pub const MAX_SCHEMA_USES: usize = 256;
+/// Longest schema text or value text, in bytes.
+pub const MAX_SCHEMA_TEXT: usize = 64 * 1024;
+
+/// The compatibility levels, as the registry spells them.
+pub const LEVELS: &[&str] = &[
+    "NONE",
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+];
+
+const FORMATS: &[&str] = &["avro", "protobuf", "json"];
+
+/// `avro`, `protobuf` or `json`, or a Confluent class name, for a serializer (`ser`) or a
+/// deserializer.
+pub(crate) fn format_of(text: &str, span: Span, ser: bool) -> Result<String, ParseError> {
+    let kind = if ser { "serializer" } else { "deserializer" };
+    // Confluent's classes: `io.confluent.kafka.serializers.[protobuf.|json.]Kafka…(De)Serializer`.
+    let class = text
+        .strip_prefix("io.confluent.kafka.serializers.")
+        .and_then(|c| c.strip_suffix(if ser { "Serializer" } else { "Deserializer" }));
+    let name = match class {
+        Some("KafkaAvro") => "avro",
+        Some("protobuf.KafkaProtobuf") => "protobuf",
+        Some("json.KafkaJsonSchema") => "json",
+        _ => text,
+    };
+    if FORMATS.contains(&name) {
+        return Ok(name.to_string());
+    }
+    let e = ParseError::new(span, format!("unknown value {kind} `{text}`"));
+    Err(match suggest(text, FORMATS) {
+        Some(s) => e.hint(format!("did you mean `{s}`?")),
+        None => e.hint(format!(
+            "a schema {kind}: `avro`, `protobuf` or `json` (JSON Schema), or Confluent's class name"
+        )),
+    })
+}
+
+/// A value's JSON text, checked for length (the formats crate checks it against the schema).
+pub(crate) fn value_text(text: &str, span: Span) -> Result<String, ParseError> {
+    if text.len() > MAX_SCHEMA_TEXT {
+        return Err(ParseError::new(
+            span,
+            format!(
+                "the value is {} bytes; at most {MAX_SCHEMA_TEXT}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// `value.subject.name.strategy`: the strategy's simple name (`None` for the default,
+/// `TopicNameStrategy`), from it or Confluent's class name.
+pub(crate) fn strategy(text: &str, span: Span) -> Result<Option<String>, ParseError> {
+    const NAMES: &[&str] = &[
+        "TopicNameStrategy",
+        "RecordNameStrategy",
+        "TopicRecordNameStrategy",
+    ];
+    let simple = text
+        .strip_prefix("io.confluent.kafka.serializers.subject.")
+        .unwrap_or(text);
+    match NAMES.iter().position(|n| *n == simple) {
+        Some(0) => Ok(None),
+        Some(i) => Ok(Some(NAMES[i].to_string())),
+        None => {
+            let e = ParseError::new(span, format!("unknown subject name strategy `{text}`"));
+            Err(match suggest(simple, NAMES) {
+                Some(s) => e.hint(format!("did you mean `{s}`?")),
+                None => e.hint(format!("one of: {}", NAMES.join(", "))),
+            })
+        }
+    }
+}
+
+/// The level, as the registry spells it.
+fn level(text: &str, span: Span) -> Result<String, ParseError> {
+    let up = text.to_ascii_uppercase();
+    if LEVELS.contains(&up.as_str()) {
+        return Ok(up);
+    }
+    let e = ParseError::new(span, format!("unknown compatibility level `{text}`"));
+    Err(match suggest(&up, LEVELS) {
+        Some(s) => e.hint(format!("did you mean `{s}`?")),
+        None => e.hint(format!("the levels are: {}", LEVELS.join(", "))),
+    })
+}
+
+/// Where each producer's and consumer's format settings were written, for errors found at the end.
+#[derive(Clone, Debug, Default)]
+pub struct FormatRefs {
+    /// `(schema name, span)` of every reference to a schema.
+    pub schema_refs: Vec<(String, Span, Option<String>)>,
+    /// `at T producer P …` lines: (producer, use, span), attached at the end.
+    pub changes: Vec<(String, SchemaUse, Span)>,
+    /// Schema names with the span of their `schema` line.
+    pub declared: Vec<(String, Span)>,
+    /// Producers with `value.serializer`: (name, span of the key).
+    pub serializers: Vec<(String, Span)>,
+}
+
+impl Parser {
+    /// `schema NAME FORMAT [message=M] TEXT`: the text is the rest of the line.
+    pub(crate) fn schema(&mut self, kw: &Token, line: &Line) {
+        let args = &line.tokens[1..];
+        let usage = "for example `schema order-v1 avro {\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}`";
+        let (Some(name), Some(format)) = (args.first(), args.get(1)) else {
+            self.error(
+                ParseError::new(
+                    kw.span,
+                    "`schema` needs a name, a format and the schema's text",
+                )
+                .hint(usage),
+            );
+            return;
+        };
+        if let Some(problem) = crate::values::client_name_problem(&name.text) {
+            self.error(ParseError::new(
+                name.span,
+                problem.replace("client", "schema"),
+            ));
+            return;
+        }
+        if let Some((_, first)) = self
+            .format_refs
+            .declared
+            .iter()
+            .find(|(n, _)| *n == name.text)
+        {
+            let first = first.line;
+            self.error(
+                ParseError::new(
+                    name.span,
+                    format!("schema `{}` is declared twice", name.text),
+                )
+                .hint(format!(
+                    "the first is on line {first}; give this one another name"
+                )),
+            );
+            return;
+        }
+        if !FORMATS.contains(&format.text.as_str()) {
+            let e = ParseError::new(
+                format.span,
+                format!("unknown schema format `{}`", format.text),
+            );
+            self.error(match suggest(&format.text, FORMATS) {
+                Some(s) => e.hint(format!("did you mean `{s}`?")),
+                None => e.hint("a schema is `avro`, `protobuf` or `json` (JSON Schema)"),
+            });
+            return;
+        }
+        let mut next = 2;
+        let mut message = None;
+        if let Some(m) = args.get(2).and_then(|t| t.text.strip_prefix("message=")) {
+            if format.text != "protobuf" {
+                self.error(
+                    ParseError::new(args[2].span, "`message=` is for Protobuf schemas")
+                        .hint("an Avro or JSON schema names its record itself"),
+                );
+                return;
+            }
+            if m.is_empty() {
+                self.error(ParseError::new(args[2].span, "`message=` has no value"));
+                return;
+            }
+            message = Some(m.to_string());
+            next = 3;
+        }
+        let (text, column) = line.rest_from(next + 1);
+        if text.is_empty() {
+            self.error(
+                ParseError::new(
+                    Span::new(line.number, line.end_column(), 1),
+                    format!("schema `{}` has no text", name.text),
+                )
+                .hint(usage),
+            );
+            return;
+        }
+        let span = Span::new(
+            line.number,
+            column,
+            u32::try_from(text.chars().count()).unwrap_or(u32::MAX),
+        );
+        if text.len() > MAX_SCHEMA_TEXT {
+            self.error(ParseError::new(
+                span,
+                format!(
+                    "the schema is {} bytes; at most {MAX_SCHEMA_TEXT}",
+                    text.len()
+                ),
+            ));
+            return;
+        }
+        if self.spec.formats.schemas.len() >= MAX_SCHEMAS {
+            self.error(ParseError::new(
+                name.span,
+                format!("more than {MAX_SCHEMAS} schemas"),
+            ));
+            return;
+        }
+        self.format_refs
+            .declared
+            .push((name.text.clone(), name.span));
+        self.spec.formats.schemas.push(SchemaDecl {
+            name: name.text.clone(),
+            format: format.text.clone(),
+            message,
+            text,
+        });
+    }
+
+    /// `registry compatibility=LEVEL` or `registry subject=S compatibility=LEVEL`.
+    pub(crate) fn registry(&mut self, kw: &Token, args: &[Token]) {
+        let pairs = crate::kv::pairs(args, &["compatibility", "subject"], &mut self.errors);
+        let mut lvl = None;
+        let mut subject = None;
+        for p in &pairs {
+            match p.key.as_str() {
+                "compatibility" => match level(&p.value, p.value_span) {
+                    Ok(l) => lvl = Some(l),
+                    Err(e) => self.error(e),
+                },
+                "subject" => subject = Some(p.value.clone()),
+                other => {
+                    let e =
+                        ParseError::new(p.key_span, format!("unknown registry setting `{other}`"));
+                    self.error(match suggest(other, &["compatibility", "subject"]) {
+                        Some(s) => e.hint(format!("did you mean `{s}`?")),
+                        None => e.hint("`registry compatibility=BACKWARD`, optionally with `subject=orders-value`"),
+                    });
+                }
+            }
+        }
+        let Some(lvl) = lvl else {
+            if pairs.iter().all(|p| p.key != "compatibility") {
+                self.error(
+                    ParseError::new(kw.span, "`registry` needs `compatibility=`")
+                        .hint("for example `registry compatibility=FULL`"),
+                );
+            }
+            return;
+        };
+        match subject {
+            Some(s) => self.spec.formats.subject_levels.push((s, lvl)),
+            None => {
+                if self.spec.formats.level.is_some() {
+                    self.error(
+                        ParseError::new(kw.span, "the registry's global level is given twice")
+                            .hint("keep one `registry compatibility=…` line (per-subject lines add `subject=`)"),
+                    );
+                } else {
+                    self.spec.formats.level = Some(lvl);
+                }
+            }
+        }
+    }
+
+    /// `at T producer P value.schema=NAME [value=JSON]`: the producer's serializer uses another
+    /// schema (and value) from `T` on.
+    pub(crate) fn producer_change(&mut self, at: SimTime, kw: &Token, rest: &[Token]) {
+        let Some(name) = rest.first().filter(|t| !t.text.contains('=')) else {
+            self.error(
+                ParseError::new(kw.span, "`producer` needs the producer's name")
+                    .hint("for example `at 5s producer p1 value.schema=order-v2`"),
+            );
+            return;
+        };
+        let pairs = crate::kv::pairs(&rest[1..], &["value.schema", "value"], &mut self.errors);
+        let mut schema = None;
+        let mut value = None;
+        for p in &pairs {
+            match p.key.as_str() {
+                "value.schema" => schema = Some((p.value.clone(), p.value_span)),
+                "value" => match value_text(&p.value, p.value_span) {
+                    Ok(v) => value = Some(v),
+                    Err(e) => self.error(e),
+                },
+                other => self.error(
+                    ParseError::new(p.key_span, format!("`{other}` cannot change during a run"))
+                        .hint("only `value.schema=` and `value=` change at an instant"),
+                ),
+            }
+        }
+        let Some((schema, span)) = schema else {
+            self.error(
+                ParseError::new(
+                    kw.span.to(name.span),
+                    "nothing changes: give `value.schema=`",
+                )
+                .hint("for example `at 5s producer p1 value.schema=order-v2 value={\"id\":7}`"),
+            );
+            return;
+        };
+        self.format_refs
+            .schema_refs
+            .push((schema.clone(), span, None));
+        self.format_refs.changes.push((
+            name.text.clone(),
+            SchemaUse {
+                from: at,
+                schema,
+                // Empty: the value before the change.
+                value: value.unwrap_or_default(),
+            },
+            name.span,
+        ));
+    }
+
+    /// Checks format references once the whole file is read, and attaches schema changes to
+    /// their producers.
+    pub(crate) fn resolve_formats(&mut self) {
+        let refs = std::mem::take(&mut self.format_refs);
+        let schemas = &self.spec.formats.schemas;
+        let names: Vec<&str> = schemas.iter().map(|s| s.name.as_str()).collect();
+        let mut errors = Vec::new();
+        for (name, span, want) in &refs.schema_refs {
+            match schemas.iter().find(|s| &s.name == name) {
+                None => {
+                    let e = ParseError::new(*span, format!("no schema named `{name}`"));
+                    errors.push(match suggest(name, &names) {
+                        Some(s) => e.hint(format!("did you mean `{s}`?")),
+                        None => e.hint(format!(
+                            "declare it first: `schema {name} avro {{…}}` (a line of its own)"
+                        )),
+                    });
+                }
+                Some(s) => {
+                    if let Some(want) = want.as_ref().filter(|w| **w != s.format) {
+                        errors.push(
+                            ParseError::new(
+                                *span,
+                                format!(
+                                    "schema `{name}` is {}, but the {want} (de)serializer needs a {want} schema",
+                                    s.format
+                                ),
+                            )
+                            .hint("a serializer writes, and a deserializer reads, the format of its own schemas"),
+                        );
+                    }
+                }
+            }
+        }
+        for (producer, mut change, span) in refs.changes {
+            let Some(p) = self.spec.producers.iter_mut().find(|p| p.name == producer) else {
+                errors.push(ParseError::new(
+                    span,
+                    format!("no producer named `{producer}`"),
+                ));
+                continue;
+            };
+            let Some(ser) = p.value_serializer.as_mut() else {
+                errors.push(
+                    ParseError::new(
+                        span,
+                        format!("producer `{producer}` has no `value.serializer`"),
+                    )
+                    .hint("declare it with `value.serializer=avro value.schema=… value=…`"),
+                );
+                continue;
+            };
+            if let Some(s) = schemas.iter().find(|s| s.name == change.schema) {
+                if s.format != ser.format {
+                    errors.push(ParseError::new(
+                        span,
+                        format!(
+                            "schema `{}` is {}, but producer `{producer}` serializes {}",
+                            s.name, s.format, ser.format
+                        ),
+                    ));
+                    continue;
+                }
+            }
+            if change.value.is_empty() {
+                change.value = ser.uses.last().map(|u| u.value.clone()).unwrap_or_default();
+            }
+            // In time order; at one instant, the later line wins (it is used after).
+            let at = ser.uses.partition_point(|u| u.from <= change.from);
+            ser.uses.insert(at, change);
+        }
+        let uses: usize = self
+            .spec
+            .producers
+            .iter()
+            .filter_map(|p| p.value_serializer.as_ref())
+            .map(|s| s.uses.len())
+            .sum();
+        if uses > MAX_SCHEMA_USES {
+            let span = refs.serializers.first().map_or(Span::new(1, 1, 0), |s| s.1);
+            errors.push(ParseError::new(
+                span,
+                format!("{uses} schema uses (first ones and changes); at most {MAX_SCHEMA_USES}"),
+            ));
+        }
+        self.errors.extend(errors);
+    }
+}
+
+/// What `khafka-formats` is asked (`sim_table.rs`'s `SimRequest`, with `op`).
+#[derive(Serialize)]
+struct Request<'a> {
+    op: &'static str,
+    level: Option<&'a str>,
+    subject_levels: Vec<(&'a str, &'a str)>,
+    schemas: Vec<ReqSchema<'a>>,
+    uses: Vec<ReqUse<'a>>,
+    readers: Vec<u32>,
+}
+
+#[derive(Serialize)]
+struct ReqSchema<'a> {
+    format: &'a str,
+    text: &'a str,
+    message: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ReqUse<'a> {
+    topic: &'a str,
+    schema: u32,
+    value: &'a str,
+    strategy: Option<&'a str>,
+}
+
+/// The answer: its table as lines (`khafka_formats::sim_table::SimTable::to_text`), read by hand:
+/// deserializing the JSON table cost the notebook bundle ~3 KB gzip.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Answer {
+    ok: bool,
+    text: String,
+    error: AnswerError,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AnswerError {
+    message: String,
+}
+
+/// One use's line: `u BYTES ID VERSION SUBJECT` or `x SUBJECT ERROR`.
+#[derive(Default)]
+struct UseResult {
+    subject: String,
+    /// 0: the serializer threw (`error`).
+    bytes: u32,
+    id: u32,
+    version: u32,
+    error: String,
+}
+
+/// The uses' results and, per reader, the failures `(use, reason)`.
+type Table = (Vec<UseResult>, Vec<(usize, usize, String)>);
+
+fn read_table(text: &str) -> Option<Table> {
+    let mut uses = Vec::new();
+    let mut fails = Vec::new();
+    for line in text.lines() {
+        let mut w = line.splitn(5, ' ');
+        match w.next()? {
+            "u" => {
+                let mut n = || w.next()?.parse::<u32>().ok();
+                let (bytes, id, version) = (n()?, n()?, n()?);
+                uses.push(UseResult {
+                    subject: w.next()?.to_string(),
+                    bytes,
+                    id,
+                    version,
+                    error: String::new(),
+                });
+            }
+            "x" => {
+                let mut w = line[2..].splitn(2, ' ');
+                uses.push(UseResult {
+                    subject: w.next()?.to_string(),
+                    error: w.next()?.to_string(),
+                    ..UseResult::default()
+                });
+            }
+            "d" => {
+                let mut w = line[2..].splitn(3, ' ');
+                let r = w.next()?.parse().ok()?;
+                let u = w.next()?.parse().ok()?;
+                fails.push((r, u, w.next()?.to_string()));
+            }
+            _ => return None,
+        }
+    }
+    Some((uses, fails))
+}
+
+/// The uses in registration order: `(producer, use)` by instant, then producer, then use. At most
+/// [`MAX_SCHEMA_USES`]: picked by repeated minimum (a sort costs the notebook bundle ~3 KB gzip).
+fn order(spec: &ScenarioSpec) -> Vec<(usize, usize)> {
+    let mut all: Vec<(SimTime, usize, usize)> = Vec::new();
+    for (pi, p) in spec.producers.iter().enumerate() {
+        if let Some(s) = &p.value_serializer {
+            for (ui, u) in s.uses.iter().enumerate() {
+                // A producer's first schema registers when it starts sending.
+                let at = if ui == 0 {
+                    p.start
+                } else {
+                    u.from.max(p.start)
+                };
+                all.push((at, pi, ui));
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(all.len());
+    while let Some(i) = (0..all.len()).min_by_key(|&i| all[i]) {
+        let (_, p, u) = all.swap_remove(i);
+        out.push((p, u));
+    }
+    out
+}
+
+fn schema_index(spec: &ScenarioSpec, name: &str) -> u32 {
+    spec.formats
+        .schemas
+        .iter()
+        .position(|s| s.name == name)
+        .unwrap_or(0) as u32
+}
+
+/// Whether the spec needs a formats table before it runs.
+pub fn needs_table(spec: &ScenarioSpec) -> bool {
+    spec.producers.iter().any(|p| p.value_serializer.is_some())
+        || spec.consumers.iter().any(|c| c.value_decoder.is_some())
+}
+
+/// The formats a table for this spec needs (`avro`, `protobuf`, `json`), for a browser to pick its
+/// codec bundle.
+pub fn formats_used(spec: &ScenarioSpec) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in &spec.formats.schemas {
+        let used = spec.producers.iter().any(|p| {
+            p.value_serializer
+                .as_ref()
+                .is_some_and(|v| v.uses.iter().any(|u| u.schema == s.name))
+        }) || spec
+            .consumers
+            .iter()
+            .any(|c| c.value_decoder.as_ref().is_some_and(|d| d.reader == s.name));
+        if used && !out.contains(&s.format.as_str()) {
+            out.push(&s.format);
+        }
+    }
+    out
+}
+
+/// The request for `khafka_formats::api::handle_json`.
+pub fn request(spec: &ScenarioSpec) -> String {
+    let f = &spec.formats;
+    let uses = order(spec)
+        .into_iter()
+        .map(|(p, u)| {
+            let prod = &spec.producers[p];
+            let ser = prod.value_serializer.as_ref().expect("ordered");
+            let use_ = &ser.uses[u];
+            ReqUse {
+                topic: &prod.topic,
+                schema: schema_index(spec, &use_.schema),
+                value: &use_.value,
+                strategy: ser.strategy.as_deref(),
+            }
+        })
+        .collect();
+    let req = Request {
+        op: "sim_table",
+        level: f.level.as_deref(),
+        subject_levels: f
+            .subject_levels
+            .iter()
+            .map(|(s, l)| (s.as_str(), l.as_str()))
+            .collect(),
+        schemas: f
+            .schemas
+            .iter()
+            .map(|s| ReqSchema {
+                format: &s.format,
+                text: &s.text,
+                message: s.message.as_deref(),
+            })
+            .collect(),
+        uses,
+        readers: spec
+            .consumers
+            .iter()
+            .filter_map(|c| c.value_decoder.as_ref())
+            .map(|d| schema_index(spec, &d.reader))
+            .collect(),
+    };
+    serde_json::to_string(&req).unwrap_or_default()
+}
+
+/// Writes the answer to [`request`] into the spec: each producer's phases and each reader's table.
+pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
+    let unreadable = || "the codecs' answer could not be read".to_string();
+    let a: Answer = serde_json::from_str(answer).map_err(|_| unreadable())?;
+    if !a.ok {
+        return Err(a.error.message);
+    }
+    let (uses, fails) = read_table(&a.text).ok_or_else(unreadable)?;
+    let order = order(spec);
+    if uses.len() != order.len() {
+        return Err("the codecs' table does not match the scenario".into());
+    }
+    // Phase index of each use, per producer (uses are already in time order per producer).
+    for p in spec.producers.iter_mut() {
+        p.value_phases.clear();
+    }
+    let mut phase_of = vec![(0usize, 0usize); order.len()];
+    let mut by_producer: Vec<Vec<(usize, usize)>> = vec![Vec::new(); spec.producers.len()];
+    for (k, &(p, u)) in order.iter().enumerate() {
+        by_producer[p].push((u, k));
+    }
+    let mut max_bytes = vec![0u32; spec.producers.len()];
+    // Each producer's uses come in its own time order, so `list` is in use order.
+    for (p, list) in by_producer.iter().enumerate() {
+        let prod = &mut spec.producers[p];
+        let Some(ser) = prod.value_serializer.as_ref() else {
+            continue;
+        };
+        for (i, &(u, k)) in list.iter().enumerate() {
+            let r = &uses[k];
+            let use_ = &ser.uses[u];
+            let (label, bytes) = if r.bytes > 0 {
+                let l = format!(
+                    "{} {} v{}, schema id {} ({})",
+                    ser.format, r.subject, r.version, r.id, use_.schema
+                );
+                (l, Ok(r.bytes))
+            } else {
+                let l = format!("{} {} ({})", ser.format, r.subject, use_.schema);
+                (l, Err(r.error.clone()))
+            };
+            if let Ok(b) = bytes {
+                max_bytes[p] = max_bytes[p].max(b);
+            }
+            phase_of[k] = (p, i);
+            prod.value_phases.push(ValuePhase {
+                from: if u == 0 { SimTime::ZERO } else { use_.from },
+                label,
+                bytes,
+            });
+        }
+    }
+    for (p, prod) in spec.producers.iter_mut().enumerate() {
+        if prod.value_serializer.is_some() {
+            prod.record_size = max_bytes[p];
+        }
+    }
+    let phases: Vec<usize> = spec
+        .producers
+        .iter()
+        .map(|p| p.value_phases.len())
+        .collect();
+    let mut r = 0;
+    for c in spec.consumers.iter_mut() {
+        let Some(d) = c.value_decoder.as_mut() else {
+            continue;
+        };
+        d.fails = phases.iter().map(|&n| vec![None; n]).collect();
+        for (_, k, why) in fails.iter().filter(|f| f.0 == r) {
+            if let Some(&(p, i)) = phase_of.get(*k) {
+                d.fails[p][i] = Some(why.clone());
+            }
+        }
+        r += 1;
+        d.computed = true;
+    }
+    Ok(())
+}
+
+/// Re-exported for the printer.
+pub(crate) fn serializer_keys(s: &ValueSerializer) -> String {
+    let strategy = s
+        .strategy
+        .as_ref()
+        .map(|st| format!(" value.subject.name.strategy={st}"))
+        .unwrap_or_default();
+    match s.uses.first() {
+        Some(u) => format!(
+            " value.serializer={} value.schema={} value={}{strategy}",
+            s.format, u.schema, u.value
+        ),
+        None => format!(" value.serializer={}{strategy}", s.format),
+    }
+}
+
+pub(crate) fn decoder_keys(d: &ValueDecoder) -> String {
+    format!(
+        " value.deserializer={} value.reader.schema={}{}",
+        d.format,
+        d.reader,
+        if d.skip {
+            " deserialization.exception.handler=LogAndContinue"
+        } else {
+            ""
+        }
+    )
+}
