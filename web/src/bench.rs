@@ -39,7 +39,7 @@ pub fn bench() -> Html {
                     times.push(now() - t0);
                     hash = sim.trace_hash();
                 }
-                times.sort_by(|a, b| a.total_cmp(b));
+                khafka_sim::kernel::small::sort_by(&mut times, |a, b| a.total_cmp(b));
                 result.set(Some(format!(
                     "standard scenario, engine only: median {:.0} ms of 3; trace hash {}",
                     times[1],

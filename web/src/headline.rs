@@ -71,7 +71,7 @@ pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline
             .iter()
             .filter_map(|id| sim.record(*id).map(|i| i.part))
             .collect();
-        parts.sort_unstable();
+        khafka_sim::kernel::small::sort_by(&mut parts, Ord::cmp);
         parts.dedup();
         let all_seen = (ids.len() as u64) == p.lost;
         let cause = match parts.as_slice() {

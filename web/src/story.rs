@@ -179,7 +179,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     steps.extend(events);
     // In time order; at the same instant the record's own steps first.
-    steps.sort_by_key(|st| (st.at, !st.own));
+    khafka_sim::kernel::small::sort_by(&mut steps, |a, b| (a.at, !a.own).cmp(&(b.at, !b.own)));
     let mut notes = Vec::new();
     if let Some(ser) = &s.serializer {
         notes.push(format!("value serializer: {ser}"));
@@ -232,7 +232,7 @@ pub fn lost_summary(sim: &Sim, lost: u64) -> Option<String> {
             .iter()
             .filter_map(|i| i.first_append().map(field))
             .collect();
-        v.sort_unstable();
+        khafka_sim::kernel::small::sort_by(&mut v, Ord::cmp);
         v.dedup();
         v
     };

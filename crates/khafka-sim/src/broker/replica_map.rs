@@ -30,7 +30,7 @@ impl ReplicaMap {
 
     /// `replicas` in any order; `partitions` is the number of partitions in the cluster.
     pub fn new(mut replicas: Vec<Replica>, partitions: usize) -> Self {
-        replicas.sort_by_key(|r| r.part);
+        crate::kernel::small::sort_by(&mut replicas, |a, b| a.part.cmp(&b.part));
         let mut slot = vec![ABSENT; partitions];
         for (i, r) in replicas.iter().enumerate() {
             assert!(

@@ -325,7 +325,9 @@ impl Sim {
                 _ => None,
             })
             .collect();
-        out.sort_unstable_by_key(|(seq, m)| (m.deliver_us, *seq));
+        crate::kernel::small::sort_by(&mut out, |a, b| {
+            (a.1.deliver_us, a.0).cmp(&(b.1.deliver_us, b.0))
+        });
         out.into_iter().map(|(_, m)| m).collect()
     }
 

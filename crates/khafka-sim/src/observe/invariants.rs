@@ -92,10 +92,10 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
             };
             let mut latest: std::collections::BTreeMap<String, (u64, u64, bool)> =
                 std::collections::BTreeMap::new();
-            let history: std::collections::BTreeMap<u64, u64> = log
-                .records_in(start, log.log_end_offset(), store)
-                .map(|(o, r)| (o, r.record_id))
-                .collect();
+            let history: std::collections::BTreeMap<u64, u64> = crate::kernel::small::map_of(
+                log.records_in(start, log.log_end_offset(), store)
+                    .map(|(o, r)| (o, r.record_id)),
+            );
             // Each key's latest record in the cleaned range (the cleaner never sees past it).
             for (&o, &id) in history.range(..end) {
                 if let Some((k, tomb)) = key_of(id) {

@@ -594,11 +594,11 @@ impl Sim {
             partitions: (0..self.topo.parts.len() as PartIdx)
                 .map(|p| self.partition_view(p))
                 .collect(),
-            producer_errors: self
-                .producer_errors
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            producer_errors: crate::kernel::small::map_of(
+                self.producer_errors
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v)),
+            ),
             violations: self.violations.clone(),
             invariants_checked: self.opts.check_invariants,
             halted: self.halted().map(str::to_string),

@@ -217,11 +217,9 @@ impl ClusterSnapshot {
         crate::Outcome {
             provenance: self.provenance.clone(),
             partitions: self.partitions.clone(),
-            producer_errors: sim
-                .producer_errors
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            producer_errors: crate::kernel::small::map_of(
+                sim.producer_errors.iter().map(|(k, v)| (k.to_string(), *v)),
+            ),
             violations: sim.violations.clone(),
             invariants_checked: sim.opts.check_invariants,
             halted: sim.halted().map(str::to_string),

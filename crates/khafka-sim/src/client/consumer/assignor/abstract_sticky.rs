@@ -538,7 +538,7 @@ impl<'a> General<'a> {
     /// `getBalanceScore`: the sum over pairs of members of their size difference.
     fn balance_score(lists: &[Option<Vec<TopicPartition>>]) -> i64 {
         let mut sizes: Vec<i64> = lists.iter().flatten().map(|l| l.len() as i64).collect();
-        sizes.sort_unstable();
+        sort_by(&mut sizes, Ord::cmp);
         let n = sizes.len() as i64;
         sizes
             .iter()
