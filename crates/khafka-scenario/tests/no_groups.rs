@@ -129,7 +129,12 @@ fn scenarios_without_groups_keep_their_golden_hashes() {
         let (rel, want) = line.split_once(' ').unwrap();
         let src = std::fs::read_to_string(root.join("scenarios").join(rel)).unwrap();
         match parse(&src) {
-            Ok(s) => {
+            Ok(mut s) => {
+                // Schema (de)serializers: the formats table, computed as the CLI does.
+                if let Some(req) = s.formats_request() {
+                    let answer = khafka_formats::api::handle_json(&req);
+                    s.apply_formats(&answer).expect("the formats table");
+                }
                 let opts = khafka_sim::SimOptions {
                     check_invariants: false,
                     ..khafka_sim::SimOptions::default()
