@@ -62,6 +62,8 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
     let mut acked: BTreeSet<u64> = BTreeSet::new();
     let mut failed: BTreeSet<u64> = BTreeSet::new();
     let mut consumed: BTreeSet<u64> = BTreeSet::new();
+    // `(consumer, partition, offset)` of records a consumer's deserializer could not decode.
+    let mut undecoded: BTreeSet<(String, String, u64)> = BTreeSet::new();
     // Records some replica's retention or cleaner deleted.
     let mut deleted: BTreeSet<u64> = BTreeSet::new();
     let mut sources: BTreeMap<String, Option<u64>> = BTreeMap::new();
@@ -139,14 +141,19 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             }
             "acknowledged" => acked.extend(ids(&e["record_ids"])),
             "send_failed" => failed.extend(ids(&e["record_ids"])),
+            "not_deserialized" => {
+                undecoded.insert((s(&e["consumer"]), part(), u(&e["offset"])));
+            }
             "consumed" => {
                 // What the serving broker could return: its history at those offsets, minus what
-                // its cleaner removed.
+                // its cleaner removed and what this consumer's deserializer could not decode.
                 let log = &logs[&(part(), u(&e["broker"]))];
                 let from = u(&e["base_offset"]);
                 let to = from + u(&e["records"]);
+                let consumer = s(&e["consumer"]);
                 for (offset, id) in log.records.range(from..to) {
-                    if !log.removed.contains_key(offset) {
+                    let not_decoded = undecoded.contains(&(consumer.clone(), part(), *offset));
+                    if !log.removed.contains_key(offset) && !not_decoded {
                         consumed.insert(*id);
                     }
                 }

@@ -837,6 +837,20 @@ pub fn event_text(kind: &TraceKind) -> String {
             epoch,
             change,
         } => format!("controller {controller}: {change} (Raft epoch {epoch})"),
+        TraceKind::NotDeserialized {
+            consumer,
+            partition,
+            offset,
+            skipped,
+            ..
+        } => format!(
+            "{consumer} could not deserialize {partition}@{offset}: {}",
+            if *skipped {
+                "skipped (LogAndContinue)"
+            } else {
+                "it stops there (LogAndFail)"
+            }
+        ),
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }

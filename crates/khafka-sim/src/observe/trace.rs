@@ -259,6 +259,16 @@ pub enum TraceKind {
         group: String,
         text: String,
     },
+    /// A consumer's value deserializer could not decode the record at `offset` (a poison pill):
+    /// with `skipped` it went past it (`LogAndContinue`), else it stopped there. The record is not
+    /// consumed by that consumer.
+    NotDeserialized {
+        consumer: Arc<str>,
+        partition: Arc<str>,
+        offset: u64,
+        record: RecordId,
+        skipped: bool,
+    },
     /// A replica rolled a new active segment at `base_offset` before appending a batch
     /// (`UnifiedLog.maybeRoll`: `segment.bytes` or `segment.ms`).
     SegmentRolled {
@@ -1012,6 +1022,7 @@ pub mod tag {
     pub const REPLICAS_CHANGED: u64 = 30;
     pub const REPLICA_HOSTED: u64 = 31;
     pub const ADMIN_ERROR: u64 = 32;
+    pub const NOT_DESERIALIZED: u64 = 33;
 }
 
 impl Encode for TraceEvent {
@@ -1228,6 +1239,20 @@ impl Encode for TraceEvent {
                 controller.encode(h);
                 epoch.encode(h);
                 change.encode(h);
+            }
+            TraceKind::NotDeserialized {
+                consumer,
+                partition,
+                offset,
+                record,
+                skipped,
+            } => {
+                h.word(tag::NOT_DESERIALIZED);
+                consumer.encode(h);
+                partition.encode(h);
+                offset.encode(h);
+                record.encode(h);
+                skipped.encode(h);
             }
             TraceKind::SegmentRolled {
                 partition,

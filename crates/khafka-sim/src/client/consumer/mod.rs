@@ -19,10 +19,11 @@ pub mod validation;
 
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
+use crate::log::RecordId;
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
 use crate::protocol::{Fetch, Metadata};
 use crate::spec::{BrokerId, ConsumerSpec};
-use crate::trace::HotEvent;
+use crate::trace::{HotEvent, TraceKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -634,6 +635,8 @@ impl Consumer {
                             let now = ctx.now.as_us();
                             // Where a record the deserializer cannot decode stopped the consumer.
                             let mut stop_at = None;
+                            // Those records, for the trace: `(offset, record, skipped)`.
+                            let mut undecoded: Vec<(u64, RecordId, bool)> = Vec::new();
                             'batches: for &id in &fp.batches {
                                 let base = store.get(id).base_offset;
                                 let skip = from.saturating_sub(base) as usize;
@@ -649,6 +652,7 @@ impl Consumer {
                                             reason,
                                             skipped,
                                         });
+                                        undecoded.push((offset, rid, skipped));
                                         if !skipped {
                                             stop_at = Some(offset);
                                             self.stuck[p] = true;
@@ -675,6 +679,16 @@ impl Consumer {
                                     let epoch = sb.leader_epoch;
                                     self.record_processed(p as u32, lo, hi, epoch, generation, now);
                                 }
+                            }
+                            for (offset, record, skipped) in undecoded {
+                                let partition = ctx.topo.part_name(fp.part);
+                                ctx.emit(TraceKind::NotDeserialized {
+                                    consumer: self.name.clone(),
+                                    partition,
+                                    offset,
+                                    record,
+                                    skipped,
+                                });
                             }
                             self.positions[p] = Some(end);
                             let topo = ctx.topo;

@@ -318,11 +318,29 @@ impl Producer {
             self.spec.config.acks == Acks::All,
             sent_us,
         );
-        ctx.prov.push(prov, key, sent_us);
+        let record = ctx.prov.push(prov, key, sent_us);
         ctx.prov.fail(prov, ErrorCode::SerializationError);
         *ctx.producer_errors
             .entry(ErrorCode::SerializationError.name())
             .or_default() += 1;
+        // In the trace as any send and failure, so the export accounts for the record.
+        let topo = ctx.topo;
+        ctx.trace.emit_hot(
+            crate::time::SimTime::from_us(sent_us),
+            HotEvent::Sent {
+                producer: &self.name,
+                partition: topo.part_name_ref(self.first_part),
+                record,
+                key,
+            },
+        );
+        ctx.emit(crate::trace::TraceKind::SendFailed {
+            producer: self.name.clone(),
+            partition: topo.part_name(self.first_part),
+            error: ErrorCode::SerializationError.name(),
+            records: 1,
+            record_ids: vec![record],
+        });
     }
 }
 
