@@ -1,14 +1,23 @@
 //! A bare WebAssembly module around the engine, with a C ABI and no imports, so that Node (or any
 //! wasm runtime) can run a scenario and report its trace hash. `tests/wasm/determinism.mjs` compares
-//! those hashes with the native ones in `tests/golden/trace-hashes.txt`.
+//! those hashes with the native ones in `tests/golden/trace-hashes.txt`. Scenarios with schema
+//! (de)serializers run the codecs of `khafka-formats` here too, so their determinism is checked.
 
 use khafka_sim::{Sim, SimOptions};
 
 /// Runs a scenario and returns its trace hash; `u64::MAX` if it does not parse.
 pub fn hash_scenario(source: &str) -> u64 {
-    let Ok(scenario) = khafka_scenario::parse(source) else {
+    let Ok(mut scenario) = khafka_scenario::parse(source) else {
         return u64::MAX;
     };
+    // Schema (de)serializers: the formats table is computed with the real codecs, in wasm32 too,
+    // as the CLI and the site's codec worker do before a run.
+    if let Some(req) = scenario.formats_request() {
+        let answer = khafka_formats::api::handle_json(&req);
+        if scenario.apply_formats(&answer).is_err() {
+            return u64::MAX;
+        }
+    }
     let opts = SimOptions {
         check_invariants: false,
         ..SimOptions::default()
