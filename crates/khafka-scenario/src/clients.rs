@@ -385,13 +385,6 @@ impl Parser {
         }
         match (deserializer, reader) {
             (Some((format, _)), Some((reader, rspan))) => {
-                #[cfg(feature = "groups")]
-                if spec.config.group.app_loop() {
-                    self.error(
-                        ParseError::new(rspan, "a reader schema with a modelled poll loop (processing time, manual commits) is not simulated yet")
-                            .hint("remove the poll loop's settings, or the reader schema"),
-                    );
-                }
                 self.format_refs
                     .schema_refs
                     .push((reader.clone(), rspan, Some(format.clone())));

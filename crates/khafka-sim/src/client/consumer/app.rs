@@ -298,16 +298,62 @@ impl Consumer {
         // `next_part` past each partition it takes from, and reading it there skipped the
         // partition after the first, which starved it whenever the first had records).
         let start = app.next_part;
-        for i in 0..n {
-            if taken >= max {
-                break;
-            }
+        let decoder = self.decoder.clone();
+        // Records the deserializer threw on: `(partition, offset, record, skipped)`, for the trace.
+        let mut undecoded = Vec::new();
+        let mut i = 0;
+        // Set when the poll stops before a record it cannot decode (returned by the next poll).
+        let mut stop = false;
+        while i < n && taken < max && !stop {
             let p = (start + i) % n;
             let Some(buf) = &mut app.buffered[p] else {
+                i += 1;
                 continue;
             };
             let from = buf.from;
-            let to = buf.to.min(from + (max - taken));
+            let mut to = buf.to.min(from + (max - taken));
+            // The deserializer runs as `poll()` hands records out (`CompletedFetch.fetchRecords`):
+            // a record it cannot decode ends the poll after the records before it, and the next
+            // poll throws `RecordDeserializationException` at it with nothing else. The position
+            // stays on the record; `LogAndContinue` seeks past it, `LogAndFail` stops there.
+            if let Some((offset, record, reason)) = decoder
+                .as_deref()
+                .and_then(|d| first_undecodable(d, ctx, &buf.batches, from, to))
+            {
+                if offset > from || taken > 0 {
+                    to = offset;
+                    stop = true;
+                } else {
+                    let skipped = decoder.as_deref().is_some_and(|d| d.skip);
+                    self.poison.push(super::PoisonPill {
+                        partition: p as u32,
+                        offset,
+                        record,
+                        at_us: now,
+                        reason,
+                        skipped,
+                    });
+                    undecoded.push((p, offset, record, skipped));
+                    if skipped {
+                        buf.from = offset + 1;
+                        self.positions[p] = Some(offset + 1);
+                        if buf.from >= buf.to {
+                            app.buffered[p] = None;
+                            i += 1;
+                        }
+                    } else {
+                        self.stuck[p] = true;
+                        app.buffered[p] = None;
+                        i += 1;
+                    }
+                    continue;
+                }
+            }
+            i += 1;
+            if to <= from {
+                app.next_part = p;
+                continue;
+            }
             let mut last_epoch = None;
             for &id in &buf.batches {
                 let b = store.get(id);
@@ -348,7 +394,16 @@ impl Consumer {
             if to >= buf.to {
                 app.buffered[p] = None;
             }
-            app.next_part = (p + 1) % n;
+            app.next_part = if stop { p } else { (p + 1) % n };
+        }
+        for (p, offset, record, skipped) in undecoded {
+            ctx.emit(TraceKind::NotDeserialized {
+                consumer: self.name.clone(),
+                partition: topo.part_name(self.first_part + p as PartIdx),
+                offset,
+                record,
+                skipped,
+            });
         }
         for (p, from, to, broker) in consumed {
             ctx.emit_hot(HotEvent::Consumed {
@@ -707,4 +762,35 @@ fn app_exception(e: super::group::AppCommitResult, sync: bool) -> String {
         Failed(name, crate::msg::ErrorCode::None) => name.to_string(),
         Failed(name, code) => format!("{name} ({})", code.name()),
     }
+}
+
+/// The first record in `[from, to)` of `batches` that deserializer `d` cannot decode: its offset,
+/// id and the deserializer's message.
+fn first_undecodable(
+    d: &crate::spec::ValueDecoder,
+    ctx: &Ctx,
+    batches: &[BatchId],
+    from: u64,
+    to: u64,
+) -> Option<(u64, crate::log::RecordId, String)> {
+    let store = &*ctx.batches;
+    for &id in batches {
+        let b = store.get(id);
+        let (lo, hi) = (b.base_offset.max(from), b.next_offset().min(to));
+        if lo >= hi {
+            continue;
+        }
+        let skip = (lo - b.base_offset) as usize;
+        for (k, rid) in store
+            .record_ids(id)
+            .skip(skip)
+            .take((hi - lo) as usize)
+            .enumerate()
+        {
+            if let Some(why) = super::undecodable(d, ctx, rid) {
+                return Some((lo + k as u64, rid, why));
+            }
+        }
+    }
+    None
 }

@@ -163,20 +163,7 @@ impl Consumer {
 
     /// Why the deserializer cannot decode record `rid` (`None`: it can, or there is no decoder).
     fn decode_failure(&self, ctx: &Ctx, rid: crate::log::RecordId) -> Option<String> {
-        let d = self.decoder.as_ref()?;
-        if !d.computed {
-            return Some("the deserializer's table was not computed before the run".into());
-        }
-        let (p, _) = ctx.prov.producer_and_key(rid)?;
-        let info = &ctx.topo.producers[p as usize];
-        if info.null_value {
-            // A null value deserializes to null.
-            return None;
-        }
-        match info.phase_at(ctx.prov.sent_us(rid)?) {
-            None => Some("Unknown magic byte! (the producer has no schema serializer: its values are not in the Confluent wire format)".into()),
-            Some(i) => d.fails.get(p as usize)?.get(i)?.clone(),
-        }
+        undecodable(self.decoder.as_deref()?, ctx, rid)
     }
 
     /// The reset policy for partition `p`: a pending `seekToBeginning`/`seekToEnd`, else
@@ -788,5 +775,26 @@ impl Consumer {
             }
             _ => {}
         }
+    }
+}
+
+/// Why deserializer `d` cannot decode record `rid` (`None`: it can).
+pub(super) fn undecodable(
+    d: &crate::spec::ValueDecoder,
+    ctx: &Ctx,
+    rid: crate::log::RecordId,
+) -> Option<String> {
+    if !d.computed {
+        return Some("the deserializer's table was not computed before the run".into());
+    }
+    let (p, _) = ctx.prov.producer_and_key(rid)?;
+    let info = &ctx.topo.producers[p as usize];
+    if info.null_value {
+        // A null value deserializes to null.
+        return None;
+    }
+    match info.phase_at(ctx.prov.sent_us(rid)?) {
+        None => Some("Unknown magic byte! (the producer has no schema serializer: its values are not in the Confluent wire format)".into()),
+        Some(i) => d.fails.get(p as usize)?.get(i)?.clone(),
     }
 }
