@@ -16,7 +16,7 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 // only by that page), and switches to delay or refuse them (their loading state and their failure).
 const served = [];
 const codec = { delayMs: 0, blocked: false };
-const isCodec = (path) => path.includes('/formats-v1/');
+const isCodec = (path) => path.includes('/formats-v2/');
 const formatsUi = { blocked: false };
 const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
 // The lessons whose cells are format cells (```format …), rendered by the formats bundle.
@@ -1317,7 +1317,7 @@ await check('an hour-long presenter session at lesson rates: jumps in slices, ne
 
 await check('the home page and the simulator\'s lessons never fetch a codec bundle', async () => {
   // The lessons with format cells fetch the formats bundle (checked below), so this starts afresh: the
-  // home page and a simulator lesson with its cell run fetch nothing under formats-v1/ or formats-ui-v1/.
+  // home page and a simulator lesson with its cell run fetch nothing under formats-v2/ or formats-ui-v1/.
   served.length = 0;
   await page.goto(`${base}/`);
   await page.reload();
@@ -1359,7 +1359,7 @@ await check('a format lesson loads the formats and codec bundles on demand, enco
   const labels = await avro.locator('table.layout tbody tr').count();
   expect(labels >= 4, `${labels} labelled spans`);
   expect(served.some((p) => p.includes('/formats-ui-v1/khafka-formats-page_bg.wasm')), 'the formats bundle was fetched');
-  expect(served.some((p) => p.includes('/formats-v1/khafka-formats-avro_bg.wasm')), 'the Avro codec bundle was fetched');
+  expect(served.some((p) => p.includes('/formats-v2/khafka-formats-avro_bg.wasm')), 'the Avro codec bundle was fetched');
   expect((await avro.locator('ul.predictions li').allInnerTexts()).every((t) => t.startsWith('✓')), 'the cell\'s predictions hold');
   // Edit and run: a bigger id takes another byte.
   const src = avro.locator('textarea.format-source');
@@ -1409,7 +1409,7 @@ await check('the formats page loads the codec bundles on demand, with a loading 
   expect(got.join('|') === '5|0e 06 41 6e 6e|7|08 07 12 03 41 6e 6e|21', `sizes and bytes: ${got.join(' | ')}`);
   for (const bin of ['khafka-formats-avro', 'khafka-formats-protobuf']) {
     for (const f of ['_loader.js', '.js', '_bg.wasm']) {
-      expect(served.includes(`/formats-v1/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
+      expect(served.includes(`/formats-v2/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
     }
   }
   for (const f of ['khafka-formats-page.js', 'formats-page-start.js', 'khafka-formats-page_bg.wasm']) {
@@ -1527,7 +1527,7 @@ await check('a codec bundle that cannot load says so', async () => {
   }
   // The refused files are reported by the browser; nothing else may have gone wrong.
   const added = consoleErrors.splice(before);
-  expect(added.every((e) => /404|Failed to load|formats-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  expect(added.every((e) => /404|Failed to load|formats-v2/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
   await page.goto(`${base}/#/`);
 });
 
@@ -1571,7 +1571,7 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
   await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
   let badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 3 && badges.every(held), `BACKWARD: ${badges}`);
-  expect(served.slice(before).some((p) => p.includes('/formats-v1/khafka-formats-avro')), 'the JSON + Avro codec bundle was fetched for the table');
+  expect(served.slice(before).some((p) => p.includes('/formats-v2/khafka-formats-avro')), 'the JSON + Avro codec bundle was fetched for the table');
   // The cards say who could not write and who could not read.
   const cards = await c.locator('.client').allInnerTexts();
   expect(cards.some((t) => t.startsWith('Producer shop') && t.includes('60 not serialized (schema refused)')), `producer card: ${cards}`);
@@ -1604,7 +1604,7 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
     formatsUi.blocked = false;
   }
   const added = consoleErrors.splice(errBefore);
-  expect(added.every((e) => /404|Failed to load|formats-v1|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  expect(added.every((e) => /404|Failed to load|formats-v2|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
   await page.goto(`${base}/#/`);
 });
 

@@ -559,6 +559,11 @@ pub fn cell(props: &CellProps) -> Html {
                     *run.borrow_mut() = None;
                 }
                 Action::Knob(..) | Action::Run | Action::OpenShared(_) => {
+                    // Once the codecs' table is in: a shared state again, else this cell's text.
+                    let shared = match &action {
+                        Action::OpenShared(sh) => Some(sh.clone()),
+                        _ => None,
+                    };
                     // A shared state is opened at its own instant; a new run is built to its end.
                     let outcome = match action {
                         Action::Knob(key, value) => {
@@ -618,7 +623,9 @@ pub fn cell(props: &CellProps) -> Html {
                             crate::codec_worker::ask(bundle, request, move |r| match r {
                                 Ok(()) => {
                                     if let Some(d) = again.borrow().as_ref() {
-                                        d.emit(Action::Run);
+                                        d.emit(
+                                            shared.clone().map_or(Action::Run, Action::OpenShared),
+                                        );
                                     }
                                 }
                                 Err(why) => refused.set(Some(why)),
@@ -1138,18 +1145,13 @@ fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
         errs => NotRun::Errors(errs.to_vec()),
     })?;
     let mut scenario = scenario;
-    if let Some(request) = scenario.formats_request() {
-        // The codecs' table: from a codec bundle's worker, asked once per scenario text.
-        let Some(answer) = crate::codec_worker::cached(&request) else {
-            let formats = khafka_scenario::formats::formats_used(&scenario.spec);
-            return Err(NotRun::Codecs(
-                crate::codec_worker::bundle_for(&formats).map(|b| (request, b)),
-            ));
-        };
-        scenario
-            .apply_formats(&answer)
-            .map_err(|e| NotRun::Codecs(Err(format!("Not run: the schemas: {e}"))))?;
-    }
+    // The codecs' table: from the codec bundles' workers, asked once per scenario text.
+    crate::codec_worker::apply(&mut scenario).map_err(|n| {
+        NotRun::Codecs(match n {
+            crate::codec_worker::Needs::Table(request, bundle) => Ok((request, bundle)),
+            crate::codec_worker::Needs::Failed(why) => Err(why),
+        })
+    })?;
     match crate::budget::refusal(&scenario.spec) {
         Some(why) => Err(NotRun::TooLarge(why)),
         None => Ok(scenario),

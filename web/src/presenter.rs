@@ -60,11 +60,34 @@ struct State {
     goal: Option<Goal>,
 }
 
+/// Why nothing is presented (yet).
+enum Blocked {
+    /// The scenario's schemas are to be encoded by a codec bundle (`codec_worker.rs`): the
+    /// request and the bundle to ask first.
+    Loading(String, crate::codec_worker::Bundle),
+    Error(String),
+}
+
+impl From<String> for Blocked {
+    fn from(e: String) -> Self {
+        Blocked::Error(e)
+    }
+}
+
 impl State {
-    fn new(source: &str) -> Result<Self, String> {
-        let scenario = parse(source).map_err(|e| e.to_string())?;
+    fn new(source: &str) -> Result<Self, Blocked> {
+        let mut scenario = parse(source).map_err(|e| e.to_string())?;
+        // Schema (de)serializers: the codecs' table first, as a lesson cell does.
+        if let Err(needs) = crate::codec_worker::apply(&mut scenario) {
+            return Err(match needs {
+                crate::codec_worker::Needs::Table(request, bundle) => {
+                    Blocked::Loading(request, bundle)
+                }
+                crate::codec_worker::Needs::Failed(why) => Blocked::Error(why),
+            });
+        }
         if let Some(why) = crate::budget::refusal(&scenario.spec) {
-            return Err(why);
+            return Err(why.into());
         }
         let mut beats: Vec<(SimTime, String)> = Vec::new();
         for s in &scenario.spec.schedule {
@@ -102,7 +125,7 @@ impl State {
     }
 
     /// A shared state: the scenario, its live actions replayed at their instants, its position.
-    fn open(shared: &crate::share::Shared) -> Result<Self, String> {
+    fn open(shared: &crate::share::Shared) -> Result<Self, Blocked> {
         let mut s = State::new(&shared.source)?;
         let actions = crate::share::parse_actions(&shared.source, &shared.actions)?;
         s.goal = Some(Goal::replaying(actions, shared.at.min(s.end)));
@@ -388,19 +411,43 @@ fn toggle_fullscreen() {
     }
 }
 
+/// What the address asks to present: a share link's state (`#/presenter?s=…`), else the demo.
+fn initial() -> Result<State, Blocked> {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    match crate::share::from_hash(&hash) {
+        Some(shared) => State::open(&shared),
+        None => State::new(DEMO),
+    }
+}
+
 #[function_component(Presenter)]
 pub fn presenter() -> Html {
     // A share link (`#/presenter?s=…`) brings its own scenario; otherwise the prepared demo.
-    let state: Rc<RefCell<Result<State, String>>> = use_mut_ref(|| {
-        let hash = web_sys::window()
-            .and_then(|w| w.location().hash().ok())
-            .unwrap_or_default();
-        match crate::share::from_hash(&hash) {
-            Some(shared) => State::open(&shared),
-            None => State::new(DEMO),
-        }
-    });
+    let state: Rc<RefCell<Result<State, Blocked>>> = use_mut_ref(initial);
     let update = use_force_update();
+
+    // A scenario with schema (de)serializers: its table from the codec bundles, then the scenario.
+    let loading = match &*state.borrow() {
+        Err(Blocked::Loading(request, bundle)) => Some((request.clone(), *bundle)),
+        _ => None,
+    };
+    {
+        let state = state.clone();
+        let update = update.clone();
+        use_effect_with(loading, move |loading| {
+            if let Some((request, bundle)) = loading.clone() {
+                crate::codec_worker::ask(bundle, request, move |r| {
+                    *state.borrow_mut() = match r {
+                        Ok(()) => initial(),
+                        Err(why) => Err(Blocked::Error(why)),
+                    };
+                    update.force_update();
+                });
+            }
+        });
+    }
 
     // Keys, for as long as the page is open.
     {
@@ -506,7 +553,14 @@ pub fn presenter() -> Html {
     let guard = state.borrow();
     let s = match &*guard {
         Ok(s) => s,
-        Err(e) => return html! { <p class="parse-errors">{ e.clone() }</p> },
+        Err(Blocked::Error(e)) => return html! { <p class="parse-errors">{ e.clone() }</p> },
+        Err(Blocked::Loading(_, bundle)) => {
+            return html! {
+                <p class="notice refused presenter-loading">
+                    { format!("Loading the {} codec bundle to encode this scenario's values…", bundle.1) }
+                </p>
+            }
+        }
     };
     let sim = s.timeline.sim();
     let snapshot = Rc::new(sim.snapshot());

@@ -2,10 +2,11 @@
 //! asks it something, and hands each answer back in order.
 //!
 //! The bundles are second and third wasm binaries (`crates/khafka-formats-worker`) that Trunk builds
-//! as workers into `formats-v1/` and never loads by itself; nothing here runs until a page calls
+//! as workers into `formats-v2/` and never loads by itself; nothing here runs until a page calls
 //! [`request`], so the home page and the lessons never fetch them. The worker is started from
-//! Trunk's loader shim (a same-origin script: the CSP allows no `blob:`), says `{"ready":true}` once
-//! it listens, and answers requests one at a time, so answers come back in the order asked.
+//! Trunk's loader shim (a same-origin script: the CSP allows no `blob:`), says
+//! `{"ready":true,"protocol":2}` once it listens (a worker of another protocol is refused:
+//! [`PROTOCOL`]), and answers requests one at a time, so answers come back in the order asked.
 //! A bundle that fails to load (a script error, or not ready within [`READY_TIMEOUT_MS`]) fails every
 //! request made of it; the next request after that tries again.
 
@@ -17,8 +18,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::Callback;
 
-/// The folder the bundles are built into (`index.html`'s `data-target-path`).
-pub const DIR: &str = "formats-v1";
+/// The folder the bundles are built into (`index.html`'s `data-target-path`), versioned with
+/// their protocol.
+pub const DIR: &str = "formats-v2";
+/// The codec bundles' protocol this page speaks (`khafka_formats::api::PROTOCOL`).
+pub const PROTOCOL: u32 = 2;
 /// How long a bundle may take to start before the page says it could not load.
 pub const READY_TIMEOUT_MS: u32 = 30_000;
 
@@ -63,8 +67,9 @@ impl Bundle {
 #[serde(default)]
 pub struct Reply {
     pub ok: bool,
-    /// The worker's own first message.
+    /// The worker's own first message, with its protocol version.
     pub ready: bool,
+    pub protocol: u32,
     pub hex: String,
     pub layout: Layout,
     pub result: Compat,
@@ -273,6 +278,13 @@ fn start(bundle: Bundle) -> Result<Rc<Handle>, String> {
                 },
                 ..Reply::default()
             });
+            if reply.ready && reply.protocol != PROTOCOL {
+                let why = format!(
+                    "it is from another version of the site: protocol {}, this page needs {PROTOCOL}; reload the page",
+                    reply.protocol
+                );
+                return fail(bundle, &state, why);
+            }
             if reply.ready {
                 let unsent = {
                     let mut s = state.borrow_mut();

@@ -11,6 +11,10 @@
 //! {"op": "sim_table", "schemas": […], "uses": […], "readers": […]}
 //! ```
 //!
+//! A `sim_table` that needs a format this bundle lacks is answered with
+//! `{"ok": true, "relay": "protobuf", "request": "…"}`: the page sends `request` to the bundle with
+//! that format, which goes on from there (`sim_table::step`).
+//!
 //! Responses carry `ok: true` and the result (a [`Layout`] with its hex, a decoded value, a
 //! [`CompatibilityResult`], [`BatchSizes`]) or `ok: false` and the [`FormatError`].
 
@@ -19,6 +23,17 @@ use crate::compression::Codec;
 use crate::record_batch::{batch_sizes, Batch, BatchSizes};
 use crate::{from_hex, to_hex, Format, FormatError, Layout};
 use serde::{Deserialize, Serialize};
+
+/// The version of this protocol. The site builds the codec bundles into `formats-v{PROTOCOL}/`
+/// and each says [`READY`] once it listens; a page checks both, so a worker of another version
+/// (a cached one, or a deploy half done) is refused with a clear error instead of misread. Bump it
+/// (and the folder: `index.html`, `crates/xtask`, `web/src/codec_worker.rs`,
+/// `crates/khafka-formats-page/src/codec.rs`; `tests/protocol.rs` checks they agree) whenever a
+/// request or an answer changes shape. 2: `sim_table`'s relay between bundles.
+pub const PROTOCOL: u32 = 2;
+
+/// What a codec worker says once it listens.
+pub const READY: &str = r#"{"ready":true,"protocol":2}"#;
 
 /// What a page asks for.
 #[derive(Clone, Debug, Deserialize)]
@@ -96,6 +111,13 @@ pub enum Response {
         /// The same table as lines (`SimTable::to_text`).
         text: String,
     },
+    /// A `sim_table` this bundle cannot finish: send `request` to the bundle with `relay`'s
+    /// format, and so on until one answers with the table (`sim_table::step`).
+    Relay {
+        ok: bool,
+        relay: Format,
+        request: String,
+    },
     Failed {
         ok: bool,
         error: FormatError,
@@ -157,11 +179,24 @@ pub fn handle(request: &Request) -> Response {
                 ok: true,
                 report: Box::new(report),
             }),
-        Request::SimTable(req) => crate::sim_table::table(req).map(|table| Response::SimTable {
-            ok: true,
-            text: table.to_text(),
-            table,
-        }),
+        Request::SimTable(req) => crate::sim_table::step(req, &crate::sim_table::built_here)
+            .and_then(|s| match s {
+                crate::sim_table::Step::Table(table) => Ok(Response::SimTable {
+                    ok: true,
+                    text: table.to_text(),
+                    table,
+                }),
+                crate::sim_table::Step::Relay(relay, next) => {
+                    let mut request = serde_json::to_string(&next)
+                        .map_err(|e| FormatError::input(e.to_string()))?;
+                    request.insert_str(1, r#""op":"sim_table","#);
+                    Ok(Response::Relay {
+                        ok: true,
+                        relay,
+                        request,
+                    })
+                }
+            }),
     };
     result.unwrap_or_else(|error| Response::Failed { ok: false, error })
 }

@@ -135,6 +135,9 @@ pub enum ParsedSchema {
     #[cfg(feature = "protobuf")]
     Protobuf(Box<ProtoSchema>),
     Json(Box<Js>),
+    /// A schema of a format this build does not carry, registered by another codec bundle
+    /// (`sim_table`'s relay): it counts as a version and an id, and as a different schema type.
+    Foreign(Format),
 }
 
 impl ParsedSchema {

@@ -230,12 +230,10 @@ pub fn decode(
 
 /// The calls into the optional formats, with an error in their place when a format is not built.
 pub(crate) mod by_format {
-    #[cfg(any(not(feature = "avro"), not(feature = "protobuf")))]
     use crate::Format;
     use crate::FormatError;
     use serde_json::Value;
 
-    #[cfg(any(not(feature = "avro"), not(feature = "protobuf")))]
     pub(crate) fn not_built(format: Format) -> FormatError {
         FormatError::input(format!(
             "this build has no {} support (the `{}` feature is off)",

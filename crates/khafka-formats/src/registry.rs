@@ -212,6 +212,41 @@ impl Registry {
         })
     }
 
+    /// Takes in a registration another codec bundle made, of a schema whose format this build
+    /// does not carry (`sim_table`'s relay): the same id and version as there, so the ids and
+    /// versions this build gives next are the ones a registry with every format gives.
+    pub fn adopt(
+        &mut self,
+        subject: &str,
+        format: Format,
+        text: &str,
+        reg: crate::sim_table::Registration,
+    ) -> Result<(), FormatError> {
+        let (id, version, new_version) = reg;
+        let next = self.schemas.len() as i32 + 1;
+        if id == next {
+            self.schemas.push(Stored {
+                format,
+                canonical: String::new(),
+                text: text.to_string(),
+                parsed: ParsedSchema::Foreign(format),
+            });
+        } else if id < 1 || id > next {
+            return Err(FormatError::input(format!(
+                "a relayed registration has schema id {id}; the registry's next id is {next}"
+            )));
+        }
+        if new_version {
+            let sub = self.subjects.entry(subject.to_string()).or_default();
+            sub.versions.push(Version {
+                version,
+                id,
+                deleted: false,
+            });
+        }
+        Ok(())
+    }
+
     /// Soft-deletes a version (`DELETE /subjects/{subject}/versions/{version}`).
     pub fn delete_version(&mut self, subject: &str, version: u32) -> Result<(), FormatError> {
         let v = self

@@ -113,6 +113,54 @@ pub struct SimRequest {
     /// Reader schemas, indexes into `schemas`.
     #[serde(default)]
     pub readers: Vec<u32>,
+    /// What the codec bundles before this one computed (see [`step`]); absent at first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<Relay>,
+}
+
+/// The table so far, handed from one codec bundle to the next: each site bundle carries one
+/// schema format besides JSON, so a scenario with Avro and Protobuf schemas is computed by
+/// passing this between them (the page forwards it), each computing the uses and readers of its
+/// own formats and taking in the others' — registrations included, so ids and versions come out
+/// as from one registry.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct Relay {
+    /// Uses `0..len`, in order.
+    pub uses: Vec<Done>,
+    /// Per reader: its row once a bundle computed it.
+    #[serde(default)]
+    pub decode: Vec<Option<Vec<String>>>,
+}
+
+/// What the registry answered when it took a schema: `(id, version, new version)`.
+pub type Registration = (i32, u32, bool);
+
+/// One use, computed.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Done {
+    pub result: UseResult,
+    /// What the registry answered when the schema was registered: `(id, version, new version)`.
+    #[serde(default)]
+    pub reg: Option<Registration>,
+    /// The framed value as hex, when it was encoded (for readers of another format).
+    #[serde(default)]
+    pub hex: Option<String>,
+}
+
+/// What [`step`] gives: the table, or the request for the bundle with `Format`.
+#[derive(Clone, Debug)]
+pub enum Step {
+    Table(SimTable),
+    Relay(Format, Box<SimRequest>),
+}
+
+/// Whether this build carries a format's codec.
+pub fn built_here(format: Format) -> bool {
+    match format {
+        Format::Avro => cfg!(feature = "avro"),
+        Format::Protobuf => cfg!(feature = "protobuf"),
+        Format::Json => true,
+    }
 }
 
 /// What the serializer did with one use (absent fields are left out of the JSON, so a reader can
@@ -180,8 +228,18 @@ impl SimTable {
 /// Most schemas, uses and readers in one request.
 pub const SIM_ITEMS_MAX: usize = 256;
 
-/// Computes the table.
+/// Computes the table; a build without one of the request's formats refuses it (see [`step`]).
 pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
+    match step(req, &built_here)? {
+        Step::Table(t) => Ok(t),
+        Step::Relay(f, _) => Err(crate::by_format::not_built(f)),
+    }
+}
+
+/// Computes the uses and readers whose formats `built` says this build has, in order, taking the
+/// others from `req.relay`; at the first one neither gives, the request for a bundle with its
+/// format (with everything computed so far). With every format built, the table at once.
+pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, FormatError> {
     for (what, n) in [
         ("schemas", req.schemas.len()),
         ("schema uses", req.uses.len()),
@@ -198,6 +256,8 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
             .get(i as usize)
             .ok_or_else(|| FormatError::input(format!("no schema {i}")))
     };
+    let empty = Relay::default();
+    let relay = req.relay.as_ref().unwrap_or(&empty);
     let mut registry = Registry::new();
     if let Some(l) = req.level {
         registry.global_level = l;
@@ -205,77 +265,42 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
     for (subject, level) in &req.subject_levels {
         registry.set_subject_level(subject, Some(*level));
     }
-    let mut uses = Vec::with_capacity(req.uses.len());
+    let mut done: Vec<Done> = Vec::with_capacity(req.uses.len());
     let mut encoded: Vec<Option<Vec<u8>>> = Vec::with_capacity(req.uses.len());
-    for u in &req.uses {
+    let next = |format: Format, uses: Vec<Done>, decode: Vec<Option<Vec<String>>>| {
+        let mut r = req.clone();
+        r.relay = Some(Relay { uses, decode });
+        Ok(Step::Relay(format, Box::new(r)))
+    };
+    for (i, u) in req.uses.iter().enumerate() {
         let s = schema(u.schema)?;
-        let subject = match subject_of(u, s) {
-            Ok(subject) => subject,
-            Err(e) => {
-                uses.push(UseResult {
-                    subject: String::new(),
-                    bytes: None,
-                    id: None,
-                    version: None,
-                    error: Some(format!(
-                        "Error serializing {} message: {e}",
-                        s.format.schema_type()
-                    )),
-                });
-                encoded.push(None);
-                continue;
+        if !built(s.format) {
+            let Some(d) = relay.uses.get(i) else {
+                return next(s.format, done, relay.decode.clone());
+            };
+            if let Some(reg) = d.reg {
+                registry.adopt(&d.result.subject, s.format, &s.text, reg)?;
             }
-        };
-        // `auto.register.schemas=true`: register (or find), then frame with the id.
-        let framed = match registry.register(&subject, s.format, &s.text) {
-            Ok(reg) => crate::explain_framed(
-                s.format,
-                &s.text,
-                s.message.as_deref(),
-                &u.value,
-                Some(reg.id),
-            )
-            .map(|l| (reg, l.bytes))
-            .map_err(|f| format!("Error serializing {} message: {f}", s.format.schema_type())),
-            // The serializer's message for a refused registration (HTTP 409).
-            Err(RegisterError::Incompatible(r)) => Err(format!(
-                "Error registering {} schema: Schema being registered is incompatible with an earlier schema for subject \"{subject}\" ({}); error code: 409: {}",
-                s.format.schema_type(),
-                registry.level(&subject).name(),
-                r.reason()
-            )),
-            Err(RegisterError::Invalid(f)) => Err(format!(
-                "Error registering {} schema: {f}",
-                s.format.schema_type()
-            )),
-        };
-        match framed {
-            Ok((reg, bytes)) => {
-                uses.push(UseResult {
-                    subject,
-                    bytes: Some(bytes.len() as u32),
-                    id: Some(reg.id),
-                    version: Some(reg.version),
-                    error: None,
-                });
-                encoded.push(Some(bytes));
-            }
-            Err(error) => {
-                uses.push(UseResult {
-                    subject,
-                    bytes: None,
-                    id: None,
-                    version: None,
-                    error: Some(error),
-                });
-                encoded.push(None);
-            }
+            encoded.push(d.hex.as_deref().map(crate::from_hex).transpose()?);
+            done.push(d.clone());
+            continue;
         }
+        let (result, reg, bytes) = serialize(&mut registry, u, s);
+        done.push(Done {
+            result,
+            reg,
+            hex: bytes.as_deref().map(crate::to_hex),
+        });
+        encoded.push(bytes);
     }
     let mut decode = Vec::with_capacity(req.readers.len());
-    for &r in &req.readers {
-        let reader = schema(r)?;
-        decode.push(
+    for (r, &i) in req.readers.iter().enumerate() {
+        let reader = schema(i)?;
+        if !built(reader.format) {
+            decode.push(relay.decode.get(r).cloned().flatten());
+            continue;
+        }
+        decode.push(Some(
             encoded
                 .iter()
                 .map(|bytes| match bytes {
@@ -292,9 +317,81 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
                         .unwrap_or_default(),
                 })
                 .collect(),
-        );
+        ));
     }
-    Ok(SimTable { uses, decode })
+    if let Some(r) = decode.iter().position(Option::is_none) {
+        let format = schema(req.readers[r])?.format;
+        return next(format, done, decode);
+    }
+    Ok(Step::Table(SimTable {
+        uses: done.into_iter().map(|d| d.result).collect(),
+        decode: decode.into_iter().flatten().collect(),
+    }))
+}
+
+/// What a Confluent serializer does with one use: the result, the registration (if the registry
+/// took the schema) and the framed bytes (if the value was encoded).
+fn serialize(
+    registry: &mut Registry,
+    u: &SimUse,
+    s: &SimSchema,
+) -> (UseResult, Option<Registration>, Option<Vec<u8>>) {
+    let failed = |subject: String, error: String| UseResult {
+        subject,
+        bytes: None,
+        id: None,
+        version: None,
+        error: Some(error),
+    };
+    let subject = match subject_of(u, s) {
+        Ok(subject) => subject,
+        Err(e) => {
+            let why = format!("Error serializing {} message: {e}", s.format.schema_type());
+            return (failed(String::new(), why), None, None);
+        }
+    };
+    // `auto.register.schemas=true`: register (or find), then frame with the id.
+    let reg = match registry.register(&subject, s.format, &s.text) {
+        Ok(reg) => reg,
+        // The serializer's message for a refused registration (HTTP 409).
+        Err(RegisterError::Incompatible(r)) => {
+            let why = format!(
+                "Error registering {} schema: Schema being registered is incompatible with an earlier schema for subject \"{subject}\" ({}); error code: 409: {}",
+                s.format.schema_type(),
+                registry.level(&subject).name(),
+                r.reason()
+            );
+            return (failed(subject, why), None, None);
+        }
+        Err(RegisterError::Invalid(f)) => {
+            let why = format!("Error registering {} schema: {f}", s.format.schema_type());
+            return (failed(subject, why), None, None);
+        }
+    };
+    let took = Some((reg.id, reg.version, reg.new_version));
+    match crate::explain_framed(
+        s.format,
+        &s.text,
+        s.message.as_deref(),
+        &u.value,
+        Some(reg.id),
+    ) {
+        Ok(l) => (
+            UseResult {
+                subject,
+                bytes: Some(l.bytes.len() as u32),
+                id: Some(reg.id),
+                version: Some(reg.version),
+                error: None,
+            },
+            took,
+            Some(l.bytes),
+        ),
+        Err(f) => {
+            let why = format!("Error serializing {} message: {f}", s.format.schema_type());
+            (failed(subject, why), took, None)
+        }
+    }
 }
 
 #[cfg(all(test, feature = "avro"))]
@@ -334,6 +431,7 @@ mod tests {
                 using(1, r#"{"no":7,"currency":"USD"}"#),
             ],
             readers: vec![0, 1, 2],
+            relay: None,
         };
         let t = table(&req).unwrap();
         // 5 bytes of framing + `0e` (7 as a zig-zag long).
@@ -374,6 +472,7 @@ mod tests {
             schemas: vec![avro(V1), json],
             uses: vec![using(1, r#"{"no":7}"#)],
             readers: vec![0],
+            relay: None,
         };
         let t = table(&req).unwrap();
         // 5 + `{"no":7}`.
@@ -404,5 +503,181 @@ mod tests {
         let mut bad = req;
         bad.uses[0].schema = 9;
         assert!(table(&bad).is_err());
+    }
+}
+
+#[cfg(all(test, feature = "avro", feature = "protobuf"))]
+mod relay_tests {
+    use super::*;
+
+    fn schema(format: Format, text: &str) -> SimSchema {
+        SimSchema {
+            format,
+            text: text.into(),
+            message: None,
+        }
+    }
+
+    fn using(topic: &str, schema: u32, value: &str, strategy: Option<&str>) -> SimUse {
+        SimUse {
+            topic: topic.into(),
+            schema,
+            value: value.into(),
+            strategy: strategy.map(str::to_string),
+        }
+    }
+
+    /// Avro, Protobuf and JSON Schema in one registry: shared subjects (refused across types
+    /// under BACKWARD, accepted under NONE), ids reused across subjects, an invalid schema, a
+    /// value the schema refuses after registering, readers of every format.
+    fn mixed() -> SimRequest {
+        let avro_v1 = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"}]}"#;
+        let avro_v2 = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"currency","type":"string"}]}"#;
+        SimRequest {
+            level: None,
+            subject_levels: vec![("mixed-value".into(), CompatibilityLevel::None)],
+            schemas: vec![
+                schema(Format::Avro, avro_v1),
+                schema(Format::Protobuf, "syntax = \"proto3\";\npackage shop;\nmessage Order { int64 id = 1; }"),
+                schema(Format::Json, r#"{"title":"Click","type":"object","properties":{"id":{"type":"integer"}}}"#),
+                schema(Format::Avro, avro_v2),
+                schema(Format::Protobuf, "message {"),
+                schema(Format::Avro, &avro_v1.replace(',', " , ")),
+                schema(Format::Protobuf, "syntax = \"proto3\";\npackage shop;\nmessage Order { int64 id = 1; string note = 2; }"),
+            ],
+            uses: vec![
+                using("orders", 0, r#"{"id":7}"#, None),
+                using("orders", 1, r#"{"id":7}"#, None),
+                using("payments", 1, r#"{"id":7}"#, None),
+                using("clicks", 2, r#"{"id":7}"#, None),
+                using("orders", 3, r#"{"id":7,"currency":"EUR"}"#, None),
+                using("orders", 4, r#"{"id":7}"#, None),
+                using("payments", 5, r#"{"id":9}"#, Some("TopicRecordNameStrategy")),
+                using("payments", 6, r#"{"id":1,"note":"n"}"#, None),
+                using("orders", 0, r#"{"id":"seven"}"#, None),
+                using("mixed", 1, r#"{"id":7}"#, None),
+                using("mixed", 0, r#"{"id":7}"#, None),
+                using("mixed", 2, r#"{"id":7}"#, None),
+            ],
+            readers: vec![0, 1, 2, 6, 3],
+            relay: None,
+        }
+    }
+
+    /// Runs the request through two builds that each lack a format, as the site's bundles do,
+    /// with the request passed between them as JSON text; the number of hand-overs and the table.
+    fn relayed(req: &SimRequest, first: Format) -> (usize, SimTable) {
+        let avro_only = |f: Format| f != Format::Protobuf;
+        let protobuf_only = |f: Format| f != Format::Avro;
+        let mut on = first;
+        let mut req = req.clone();
+        for hops in 0..100 {
+            let built: &dyn Fn(Format) -> bool = if on == Format::Avro {
+                &avro_only
+            } else {
+                &protobuf_only
+            };
+            match step(&req, built).unwrap() {
+                Step::Table(t) => return (hops, t),
+                Step::Relay(f, next) => {
+                    assert_ne!(f, on, "a build relays only to the other format");
+                    assert!(!built(f));
+                    let text = serde_json::to_string(&next).unwrap();
+                    req = serde_json::from_str(&text).unwrap();
+                    on = f;
+                }
+            }
+        }
+        panic!("no table after 100 hand-overs");
+    }
+
+    #[test]
+    fn two_bundles_give_the_table_of_one_registry() {
+        let req = mixed();
+        let whole = table(&req).unwrap();
+        // The table itself is what a registry with every format gives.
+        let ok = |u: &UseResult| (u.subject.clone(), u.id, u.version);
+        assert_eq!(
+            ok(&whole.uses[0]),
+            ("orders-value".into(), Some(1), Some(1))
+        );
+        assert!(whole.uses[1]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("different schema type"));
+        assert_eq!(
+            ok(&whole.uses[2]),
+            ("payments-value".into(), Some(2), Some(1))
+        );
+        assert_eq!(
+            ok(&whole.uses[3]),
+            ("clicks-value".into(), Some(3), Some(1))
+        );
+        assert!(whole.uses[4].error.as_deref().unwrap().contains("409"));
+        assert!(whole.uses[5].error.as_deref().unwrap().contains("PROTOBUF"));
+        assert_eq!(
+            ok(&whole.uses[6]),
+            ("payments-shop.Order".into(), Some(1), Some(1))
+        );
+        assert_eq!(
+            ok(&whole.uses[7]),
+            ("payments-value".into(), Some(4), Some(2))
+        );
+        assert!(whole.uses[8]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("Error serializing AVRO"));
+        assert_eq!(ok(&whole.uses[9]), ("mixed-value".into(), Some(2), Some(1)));
+        assert_eq!(
+            ok(&whole.uses[10]),
+            ("mixed-value".into(), Some(1), Some(2))
+        );
+        assert_eq!(
+            ok(&whole.uses[11]),
+            ("mixed-value".into(), Some(3), Some(3))
+        );
+        // The Avro reader fails on Protobuf and JSON data, and the Protobuf reader on Avro's.
+        assert!(
+            whole.decode[0][2].contains("not AVRO"),
+            "{}",
+            whole.decode[0][2]
+        );
+        assert_eq!(whole.decode[1][2], "");
+        assert!(!whole.decode[1][0].is_empty());
+        for first in [Format::Avro, Format::Protobuf] {
+            let (hops, t) = relayed(&req, first);
+            assert_eq!(t, whole, "starting with {first:?}");
+            assert_eq!(t.to_text(), whole.to_text());
+            assert!(hops >= 4, "{hops} hand-overs starting with {first:?}");
+        }
+        // One format only: no hand-over.
+        let mut avro = req.clone();
+        avro.uses = vec![avro.uses[0].clone(), avro.uses[3].clone()];
+        avro.readers = vec![0, 2];
+        assert_eq!(relayed(&avro, Format::Avro), (0, table(&avro).unwrap()));
+    }
+
+    #[test]
+    fn a_relay_out_of_order_is_refused() {
+        let req = mixed();
+        let Step::Relay(_, mut next) = step(&req, &|f| f != Format::Protobuf).unwrap() else {
+            panic!("relays at the first Protobuf use");
+        };
+        let relay = next.relay.as_mut().unwrap();
+        relay.uses.push(Done {
+            result: UseResult {
+                subject: "orders-value".into(),
+                bytes: Some(8),
+                id: Some(40),
+                version: Some(2),
+                error: None,
+            },
+            reg: Some((40, 2, true)),
+            hex: Some("0000000028".into()),
+        });
+        let err = step(&next, &|f| f != Format::Protobuf).unwrap_err();
+        assert!(err.to_string().contains("schema id 40"), "{err}");
     }
 }

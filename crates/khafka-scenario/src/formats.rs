@@ -461,6 +461,17 @@ struct Answer {
     ok: bool,
     text: String,
     error: AnswerError,
+    /// A codec bundle without one of the scenario's formats hands the request on: the format
+    /// (`avro`, `protobuf`) and the request for the bundle that has it.
+    relay: String,
+    request: String,
+}
+
+/// When a codec bundle handed the request on instead of answering it (each site bundle carries one
+/// schema format besides JSON): the format whose bundle goes on, and the request to send it.
+pub fn relay_of(answer: &str) -> Option<(String, String)> {
+    let a: Answer = serde_json::from_str(answer).ok()?;
+    (a.ok && !a.relay.is_empty()).then_some((a.relay, a.request))
 }
 
 #[derive(Deserialize, Default)]

@@ -1363,6 +1363,36 @@ impl Trace {
         }
     }
 
+    /// Emits what happened at a record's `send()` other than the send itself (a serializer's
+    /// refusal), which the engine learns when it generates the record, lazily: hashed with the
+    /// `sent` events and kept among the others at its own time, so how a run is sliced changes
+    /// neither the hash nor the order of events.
+    pub fn emit_at_send(&mut self, time: SimTime, kind: TraceKind) {
+        let ev = TraceEvent { time, kind };
+        ev.encode(&mut self.sent);
+        self.count += 1;
+        if ev.is_notable() {
+            let n = self.notable.len();
+            let mut at = n;
+            while at > 0 && self.notable.get(at - 1).is_some_and(|e| e.time > time) {
+                at -= 1;
+            }
+            let later: Vec<TraceEvent> = self.notable.range(at, n).cloned().collect();
+            self.notable.truncate(at);
+            self.notable.push(ev.clone());
+            for e in later {
+                self.notable.push(e);
+            }
+        }
+        if let Some(events) = &mut self.events {
+            let mut at = events.len();
+            while at > 0 && events[at - 1].time > time {
+                at -= 1;
+            }
+            events.insert(at, ev);
+        }
+    }
+
     /// Emits a frequent event: hashed in place, built only if the full trace is kept.
     #[inline]
     pub fn emit_hot(&mut self, time: SimTime, ev: HotEvent) {

@@ -334,13 +334,16 @@ impl Producer {
                 key,
             },
         );
-        ctx.emit(crate::trace::TraceKind::SendFailed {
-            producer: self.name.clone(),
-            partition: topo.part_name(self.first_part),
-            error: ErrorCode::SerializationError.name(),
-            records: 1,
-            record_ids: vec![record],
-        });
+        ctx.trace.emit_at_send(
+            crate::time::SimTime::from_us(sent_us),
+            crate::trace::TraceKind::SendFailed {
+                producer: self.name.clone(),
+                partition: topo.part_name(self.first_part),
+                error: ErrorCode::SerializationError.name(),
+                records: 1,
+                record_ids: vec![record],
+            },
+        );
     }
 }
 
