@@ -136,3 +136,57 @@ fn observing_a_run_midway_changes_nothing() {
         assert_eq!(sliced.outcome(), whole.outcome(), "{rel}");
     }
 }
+
+/// The site computes a scenario's formats table in two codec bundles when it has both Avro and
+/// Protobuf schemas: each answers what it can and hands the rest on (`sim_table::step`), and the
+/// page sends the request again with the table so far (`khafka_scenario::formats::relay_of`).
+/// The same path here, with two builds that each lack a format, gives the native trace hash.
+#[test]
+fn two_codec_bundles_give_the_native_hash() {
+    use khafka_formats::api::{Request, Response};
+    use khafka_formats::sim_table::{step, Step};
+    use khafka_formats::Format;
+    let path = scenarios_dir().join("semantics/avro-and-protobuf-in-one-registry.khafka");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let mut scenario = khafka_scenario::parse(&src).unwrap();
+    let request = scenario.formats_request().expect("a formats request");
+    let avro_only = |f: Format| f != Format::Protobuf;
+    let protobuf_only = |f: Format| f != Format::Avro;
+    let (mut text, mut on_avro, mut hops) = (request.clone(), true, 0);
+    let answer = loop {
+        let Request::SimTable(req) = Request::from_json(&text).unwrap() else {
+            panic!("a sim_table request");
+        };
+        let built: &dyn Fn(Format) -> bool = if on_avro { &avro_only } else { &protobuf_only };
+        let response = match step(&req, built).unwrap() {
+            Step::Table(t) => Response::SimTable {
+                ok: true,
+                text: t.to_text(),
+            },
+            Step::Relay(relay, state) => Response::Relay {
+                ok: true,
+                relay,
+                state,
+            },
+        };
+        let answer = serde_json::to_string(&response).unwrap();
+        match khafka_scenario::formats::relay_of(&answer, &request) {
+            Some((format, next)) => {
+                assert_eq!(format == "avro", !on_avro, "handed to the other bundle");
+                (text, on_avro, hops) = (next, format == "avro", hops + 1);
+            }
+            None => break answer,
+        }
+    };
+    assert!(hops >= 2, "{hops} hand-overs");
+    scenario.apply_formats(&answer).unwrap();
+    let mut sim = Sim::new(scenario.spec);
+    sim.run();
+    let golden =
+        std::fs::read_to_string(scenarios_dir().join("../golden/trace-hashes.txt")).unwrap();
+    let want = golden
+        .lines()
+        .find_map(|l| l.strip_prefix("semantics/avro-and-protobuf-in-one-registry.khafka "))
+        .unwrap();
+    assert_eq!(format_hash(sim.trace_hash()), want);
+}

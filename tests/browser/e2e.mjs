@@ -15,7 +15,7 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 // Every path served, in order (the codec bundles and the formats page's own bundle must be fetched
 // only by that page), and switches to delay or refuse them (their loading state and their failure).
 const served = [];
-const codec = { delayMs: 0, blocked: false };
+const codec = { delayMs: 0, blocked: false, stale: false };
 const isCodec = (path) => path.includes('/formats-v2/');
 const formatsUi = { blocked: false };
 const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
@@ -31,6 +31,12 @@ const server = createServer(async (req, res) => {
   served.push(path);
   if (isCodec(path) && codec.delayMs) await new Promise((r) => setTimeout(r, codec.delayMs));
   if (isCodec(path) && codec.blocked) { res.writeHead(404); res.end('not found'); return; }
+  // A worker of the first protocol version, as a cache could still hold (it said only `ready`).
+  if (isCodec(path) && codec.stale && path.endsWith('_loader.js')) {
+    res.writeHead(200, { 'content-type': 'text/javascript' });
+    res.end('postMessage(\'{"ready":true}\'); onmessage = () => postMessage(\'{"ok":true,"text":""}\');');
+    return;
+  }
   if (isFormatsUi(path) && formatsUi.blocked) { res.writeHead(404); res.end('not found'); return; }
   if (isNotebook(path) && notebook.delayMs) await new Promise((r) => setTimeout(r, notebook.delayMs));
   if (isNotebook(path) && (notebook.blocked || (notebook.wasm && path.endsWith('.wasm')))) { res.writeHead(404); res.end('not found'); return; }
@@ -1606,6 +1612,95 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
   const added = consoleErrors.splice(errBefore);
   expect(added.every((e) => /404|Failed to load|formats-v2|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
   await page.goto(`${base}/#/`);
+});
+
+// Avro and Protobuf in one scenario: each codec bundle carries one of them, so they hand its table to
+// each other (tests/scenarios/semantics/avro-and-protobuf-in-one-registry.khafka).
+const mixedPath = join(here, '..', 'scenarios', 'semantics', 'avro-and-protobuf-in-one-registry.khafka');
+const mixedSrc = readFileSync(mixedPath, 'utf8');
+const mixedNative = readFileSync(join(here, '..', 'golden', 'trace-hashes.txt'), 'utf8').split('\n')
+  .find((l) => l.startsWith('semantics/avro-and-protobuf-in-one-registry.khafka ')).split(' ')[1];
+const b64 = (t) => Buffer.from(t).toString('base64url');
+
+await check('a scenario with Avro and Protobuf schemas: both codec bundles compute its table, it hashes as natively, and a share link to it reopens its state', async () => {
+  await page.goto(`${base}/#/`);
+  await page.reload();
+  const before = served.length;
+  await page.goto(`${base}/#/playground`);
+  const c = cell(0);
+  await c.locator('textarea').fill(mixedSrc);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('p.hash').waitFor({ state: 'attached', timeout: 60000 });
+  const hash = await c.locator('p.hash').textContent();
+  expect(hash.includes(mixedNative), `browser ${hash}, native ${mixedNative}`);
+  const fetched = served.slice(before);
+  for (const bin of ['khafka-formats-avro', 'khafka-formats-protobuf']) {
+    expect(fetched.some((p) => p.includes(`/formats-v2/${bin}_bg.wasm`)), `${bin} fetched: ${fetched.filter(isCodec).join(', ')}`);
+  }
+  const cards = await c.locator('.client').allInnerTexts();
+  expect(cards.some((t) => t.startsWith('Producer batch') && t.includes('50 not serialized (schema refused)')), `producer card: ${cards}`);
+  expect(cards.some((t) => t.startsWith('Consumer avro-reader') && t.includes('200 not deserialized, skipped')), `consumer card: ${cards}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+  // A link with a live action, opened in a fresh tab: the codecs' table first, then that state.
+  const other = await context.newPage();
+  await other.goto(`${base}/#/playground?s=${b64(mixedSrc)}&a=${b64('at 2s crash broker 2\n')}&t=4000000`);
+  await other.locator('section.cell pre.injected').waitFor({ state: 'attached', timeout: 60000 });
+  const clock = await other.locator('section.cell .clock').innerText();
+  const injected = await other.locator('section.cell pre.injected').innerText();
+  await other.close();
+  expect(clock.startsWith('4') && injected.includes('crash broker 2'), `shared state: ${clock} · ${injected}`);
+});
+
+await check('the presenter computes a schema scenario\'s table through the codec bundles, with a loading state and an error when they cannot load', async () => {
+  await page.goto(`${base}/#/`);
+  await page.reload();
+  await page.locator('main').waitFor();
+  codec.delayMs = 1500;
+  try {
+    await page.evaluate((u) => { location.hash = u; }, `/presenter?s=${b64(mixedSrc)}&t=3000000`);
+    const loading = await page.locator('.presenter-loading').innerText({ timeout: 10000 });
+    expect(loading.startsWith('Loading the JSON + Avro codec bundle'), `loading state: ${loading}`);
+    await page.locator('.presenter .p-clock').waitFor({ timeout: 60000 });
+  } finally {
+    codec.delayMs = 0;
+  }
+  expect((await page.locator('.p-clock').innerText()).startsWith('3.000'), `clock: ${await page.locator('.p-clock').innerText()}`);
+  const status = await page.locator('.p-status').innerText();
+  expect(/acked [1-9]\d* · lost 0/.test(status), `status: ${status}`);
+  const cards = await page.locator('.presenter .client').allInnerTexts();
+  expect(cards.some((t) => t.startsWith('Producer batch') && t.includes('not serialized (schema refused)')), `producer card: ${cards}`);
+  expect(!cards.some((t) => /not computed/.test(t)), `no card says the table was not computed: ${cards}`);
+  // The bundles cannot load: the presenter says so in place of the cluster.
+  const errBefore = consoleErrors.length;
+  codec.blocked = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.evaluate((u) => { location.hash = u; }, `/presenter?s=${b64(mixedSrc)}`);
+    await expect_text(page.locator('p.parse-errors'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'presenter codec error', 30000);
+  } finally {
+    codec.blocked = false;
+  }
+  const added = consoleErrors.splice(errBefore);
+  expect(added.every((e) => /404|Failed to load|formats-v2/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  await page.goto(`${base}/#/`);
+});
+
+await check('a codec worker of another protocol version is refused with a clear error, by lesson cells and the formats page', async () => {
+  codec.stale = true;
+  try {
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+    await cell(0).locator('button', { hasText: /^Run$/ }).click();
+    await expect_text(cell(0).locator('.notice.refused'), (t) => t.includes('another version of the site') && t.includes('reload'), 'cell: stale worker', 30000);
+    await page.goto(`${base}/#/formats`);
+    await expect_text(page.locator('table.sizes tr.avro td.error'), (t) => t.includes('another version of the site') && t.includes('reload'), 'formats page: stale worker', 30000);
+  } finally {
+    codec.stale = false;
+  }
+  await page.goto(`${base}/#/`);
+  await page.reload();
 });
 
 await check('a lesson opened before the notebook runs: its prose at once, a loading state in each cell\'s place, then the cells', async () => {

@@ -161,7 +161,7 @@ fn send(session: &Rc<RefCell<Session>>, done: &Done, key: &str, bundle: Bundle, 
                 }
                 return;
             }
-            if let Some((format, next)) = khafka_scenario::formats::relay_of(&text) {
+            if let Some((format, next)) = khafka_scenario::formats::relay_of(&text, &key) {
                 let hops = {
                     let mut s = session.borrow_mut();
                     s.hops += 1;

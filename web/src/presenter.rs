@@ -428,27 +428,6 @@ pub fn presenter() -> Html {
     let state: Rc<RefCell<Result<State, Blocked>>> = use_mut_ref(initial);
     let update = use_force_update();
 
-    // A scenario with schema (de)serializers: its table from the codec bundles, then the scenario.
-    let loading = match &*state.borrow() {
-        Err(Blocked::Loading(request, bundle)) => Some((request.clone(), *bundle)),
-        _ => None,
-    };
-    {
-        let state = state.clone();
-        let update = update.clone();
-        use_effect_with(loading, move |loading| {
-            if let Some((request, bundle)) = loading.clone() {
-                crate::codec_worker::ask(bundle, request, move |r| {
-                    *state.borrow_mut() = match r {
-                        Ok(()) => initial(),
-                        Err(why) => Err(Blocked::Error(why)),
-                    };
-                    update.force_update();
-                });
-            }
-        });
-    }
-
     // Keys, for as long as the page is open.
     {
         let state = state.clone();
@@ -528,12 +507,27 @@ pub fn presenter() -> Html {
         });
     }
 
-    // "Present this" opens at the top of the page.
-    use_effect_with((), |_| {
-        if let Some(w) = web_sys::window() {
-            w.scroll_to_with_x_and_y(0.0, 0.0);
-        }
-    });
+    // "Present this" opens at the top of the page. A scenario with schema (de)serializers gets its
+    // table from the codec bundles first (the loading state meanwhile), then is presented.
+    {
+        let state = state.clone();
+        let update = update.clone();
+        use_effect_with((), move |_| {
+            if let Some(w) = web_sys::window() {
+                w.scroll_to_with_x_and_y(0.0, 0.0);
+            }
+            let loading = match &*state.borrow() {
+                Err(Blocked::Loading(request, bundle)) => Some((request.clone(), *bundle)),
+                _ => None,
+            };
+            if let Some((request, bundle)) = loading {
+                crate::codec_worker::ask(bundle, request, move |r| {
+                    *state.borrow_mut() = r.map_err(Blocked::Error).and_then(|()| initial());
+                    update.force_update();
+                });
+            }
+        });
+    }
     let on_copy = {
         let state = state.clone();
         let update = update.clone();

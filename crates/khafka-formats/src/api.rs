@@ -12,8 +12,8 @@
 //! ```
 //!
 //! A `sim_table` that needs a format this bundle lacks is answered with
-//! `{"ok": true, "relay": "protobuf", "request": "…"}`: the page sends `request` to the bundle with
-//! that format, which goes on from there (`sim_table::step`).
+//! `{"ok": true, "relay": "protobuf", "state": "…"}`: the page sends the request again with
+//! `"relay": state` to the bundle with that format, which goes on from there (`sim_table::step`).
 //!
 //! Responses carry `ok: true` and the result (a [`Layout`] with its hex, a decoded value, a
 //! [`CompatibilityResult`], [`BatchSizes`]) or `ok: false` and the [`FormatError`].
@@ -35,49 +35,95 @@ pub const PROTOCOL: u32 = 2;
 /// What a codec worker says once it listens.
 pub const READY: &str = r#"{"ready":true,"protocol":2}"#;
 
-/// What a page asks for.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+/// What a page asks for, read by [`Request::from_json`]: `op` names the kind.
+#[derive(Clone, Debug)]
 pub enum Request {
-    /// Encode a value and label its bytes (with the Confluent framing when `schema_id` is set).
-    Explain {
-        format: Format,
-        schema: String,
-        #[serde(default)]
-        message: Option<String>,
-        value: String,
-        #[serde(default)]
-        schema_id: Option<i32>,
-    },
-    /// Decode hex bytes, resolved to `reader_schema` when given.
-    Decode {
-        format: Format,
-        schema: String,
-        #[serde(default)]
-        message: Option<String>,
-        #[serde(default)]
-        reader_schema: Option<String>,
-        hex: String,
-    },
-    /// Check a new schema against earlier ones, newest first.
-    Compat {
-        format: Format,
-        level: CompatibilityLevel,
-        new: String,
-        previous: Vec<String>,
-    },
-    /// Measure a batch of encoded values (hex), unkeyed, with a codec.
-    Batch { codec: Codec, values: Vec<String> },
-    /// Run a lesson's format cell (`cell.rs`): `kind` is `encode`, `compat` or `decode`; `goal`,
-    /// an exercise's goal lines, is graded instead of the text's own `expect` lines.
-    Cell {
-        kind: String,
-        text: String,
-        #[serde(default)]
-        goal: Option<Vec<String>>,
-    },
+    Explain(ExplainRequest),
+    Decode(DecodeRequest),
+    Compat(CompatRequest),
+    Batch(BatchRequest),
+    Cell(CellRequest),
     /// A simulation's serializer and deserializer table (`sim_table.rs`).
     SimTable(crate::sim_table::SimRequest),
+}
+
+/// Encode a value and label its bytes (with the Confluent framing when `schema_id` is set).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ExplainRequest {
+    pub format: Format,
+    pub schema: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    pub value: String,
+    #[serde(default)]
+    pub schema_id: Option<i32>,
+}
+
+/// Decode hex bytes, resolved to `reader_schema` when given.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DecodeRequest {
+    pub format: Format,
+    pub schema: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub reader_schema: Option<String>,
+    pub hex: String,
+}
+
+/// Check a new schema against earlier ones, newest first.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CompatRequest {
+    pub format: Format,
+    pub level: CompatibilityLevel,
+    pub new: String,
+    pub previous: Vec<String>,
+}
+
+/// Measure a batch of encoded values (hex), unkeyed, with a codec.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BatchRequest {
+    pub codec: Codec,
+    pub values: Vec<String>,
+}
+
+/// Run a lesson's format cell (`cell.rs`): `kind` is `encode`, `compat` or `decode`; `goal`, an
+/// exercise's goal lines, is graded instead of the text's own `expect` lines.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CellRequest {
+    pub kind: String,
+    pub text: String,
+    #[serde(default)]
+    pub goal: Option<Vec<String>>,
+}
+
+impl Request {
+    /// Reads a request: its `op` (`explain`, `decode`, `compat`, `batch`, `cell`, `sim_table`),
+    /// then the fields of that kind. (Read in two passes rather than as serde's internally tagged
+    /// enum, which buffers every request and cost the codec bundles ~1.5 KB gzip.)
+    pub fn from_json(text: &str) -> Result<Request, FormatError> {
+        #[derive(Deserialize)]
+        struct Op {
+            op: String,
+        }
+        fn read<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, FormatError> {
+            serde_json::from_str(text)
+                .map_err(|e| FormatError::input(format!("invalid request: {e}")))
+        }
+        Ok(match read::<Op>(text)?.op.as_str() {
+            "explain" => Request::Explain(read(text)?),
+            "decode" => Request::Decode(read(text)?),
+            "compat" => Request::Compat(read(text)?),
+            "batch" => Request::Batch(read(text)?),
+            "cell" => Request::Cell(read(text)?),
+            "sim_table" => Request::SimTable(read(text)?),
+            other => {
+                return Err(FormatError::input(format!(
+                    "invalid request: unknown op `{other}`, expected one of `explain`, `decode`, `compat`, `batch`, `cell`, `sim_table`"
+                )))
+            }
+        })
+    }
 }
 
 /// The answer.
@@ -107,16 +153,17 @@ pub enum Response {
     },
     SimTable {
         ok: bool,
-        table: crate::sim_table::SimTable,
-        /// The same table as lines (`SimTable::to_text`).
+        /// The table as lines (`SimTable::to_text`; its JSON form cost the codec bundles ~1 KB
+        /// and no page read it).
         text: String,
     },
-    /// A `sim_table` this bundle cannot finish: send `request` to the bundle with `relay`'s
-    /// format, and so on until one answers with the table (`sim_table::step`).
+    /// A `sim_table` this bundle cannot finish: send the request again, with `"relay": state`, to
+    /// the bundle with `relay`'s format, and so on until one answers with the table
+    /// (`sim_table::step`).
     Relay {
         ok: bool,
         relay: Format,
-        request: String,
+        state: String,
     },
     Failed {
         ok: bool,
@@ -126,78 +173,72 @@ pub enum Response {
 
 /// Answers one request.
 pub fn handle(request: &Request) -> Response {
-    let result = match request {
-        Request::Explain {
-            format,
-            schema,
-            message,
-            value,
-            schema_id,
-        } => crate::explain_framed(*format, schema, message.as_deref(), value, *schema_id).map(
-            |layout| Response::Explained {
-                ok: true,
-                hex: to_hex(&layout.bytes),
-                layout,
-            },
-        ),
-        Request::Decode {
-            format,
-            schema,
-            message,
-            reader_schema,
-            hex,
-        } => from_hex(hex)
-            .and_then(|bytes| {
-                crate::decode(
-                    *format,
-                    schema,
-                    message.as_deref(),
-                    reader_schema.as_deref(),
-                    &bytes,
-                )
-            })
-            .map(|value| Response::Decoded { ok: true, value }),
-        Request::Compat {
-            format,
-            level,
-            new,
-            previous,
-        } => {
-            let previous: Vec<&str> = previous.iter().map(String::as_str).collect();
-            check_compatibility(*format, *level, new, &previous)
-                .map(|result| Response::Compat { ok: true, result })
-        }
-        Request::Batch { codec, values } => values
-            .iter()
-            .map(|v| from_hex(v).map(|b| (None, Some(b))))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|values| batch_sizes(&Batch::of_values(*codec, &values)))
-            .map(|sizes| Response::Batch { ok: true, sizes }),
-        Request::Cell { kind, text, goal } => crate::cell::Kind::parse(kind)
-            .and_then(|k| crate::cell::run(k, text, goal.as_deref()))
-            .map(|report| Response::Cell {
-                ok: true,
-                report: Box::new(report),
-            }),
-        Request::SimTable(req) => crate::sim_table::step(req, &crate::sim_table::built_here)
-            .and_then(|s| match s {
-                crate::sim_table::Step::Table(table) => Ok(Response::SimTable {
+    let result =
+        match request {
+            Request::Explain(ExplainRequest {
+                format,
+                schema,
+                message,
+                value,
+                schema_id,
+            }) => crate::explain_framed(*format, schema, message.as_deref(), value, *schema_id)
+                .map(|layout| Response::Explained {
                     ok: true,
-                    text: table.to_text(),
-                    table,
+                    hex: to_hex(&layout.bytes),
+                    layout,
                 }),
-                crate::sim_table::Step::Relay(relay, next) => {
-                    let mut request = serde_json::to_string(&next)
-                        .map_err(|e| FormatError::input(e.to_string()))?;
-                    request.insert_str(1, r#""op":"sim_table","#);
-                    Ok(Response::Relay {
+            Request::Decode(DecodeRequest {
+                format,
+                schema,
+                message,
+                reader_schema,
+                hex,
+            }) => from_hex(hex)
+                .and_then(|bytes| {
+                    crate::decode(
+                        *format,
+                        schema,
+                        message.as_deref(),
+                        reader_schema.as_deref(),
+                        &bytes,
+                    )
+                })
+                .map(|value| Response::Decoded { ok: true, value }),
+            Request::Compat(CompatRequest {
+                format,
+                level,
+                new,
+                previous,
+            }) => {
+                let previous: Vec<&str> = previous.iter().map(String::as_str).collect();
+                check_compatibility(*format, *level, new, &previous)
+                    .map(|result| Response::Compat { ok: true, result })
+            }
+            Request::Batch(BatchRequest { codec, values }) => values
+                .iter()
+                .map(|v| from_hex(v).map(|b| (None, Some(b))))
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|values| batch_sizes(&Batch::of_values(*codec, &values)))
+                .map(|sizes| Response::Batch { ok: true, sizes }),
+            Request::Cell(CellRequest { kind, text, goal }) => crate::cell::Kind::parse(kind)
+                .and_then(|k| crate::cell::run(k, text, goal.as_deref()))
+                .map(|report| Response::Cell {
+                    ok: true,
+                    report: Box::new(report),
+                }),
+            Request::SimTable(req) => crate::sim_table::step(req, &crate::sim_table::built_here)
+                .map(|s| match s {
+                    crate::sim_table::Step::Table(table) => Response::SimTable {
+                        ok: true,
+                        text: table.to_text(),
+                    },
+                    crate::sim_table::Step::Relay(relay, state) => Response::Relay {
                         ok: true,
                         relay,
-                        request,
-                    })
-                }
-            }),
-    };
+                        state,
+                    },
+                }),
+        };
     result.unwrap_or_else(|error| Response::Failed { ok: false, error })
 }
 
@@ -209,10 +250,8 @@ pub fn handle_json(request: &str) -> String {
         4 * crate::Limits::SCHEMA_BYTES_MAX,
     )
     .and_then(|()| crate::check_json_depth(request.as_bytes()))
-    .and_then(|()| {
-        serde_json::from_str::<Request>(request)
-            .map_err(|e| FormatError::input(format!("invalid request: {e}")))
-    }) {
+    .and_then(|()| Request::from_json(request))
+    {
         Ok(r) => handle(&r),
         Err(error) => Response::Failed { ok: false, error },
     };

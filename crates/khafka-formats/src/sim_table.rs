@@ -113,45 +113,179 @@ pub struct SimRequest {
     /// Reader schemas, indexes into `schemas`.
     #[serde(default)]
     pub readers: Vec<u32>,
-    /// What the codec bundles before this one computed (see [`step`]); absent at first.
+    /// What the codec bundles before this one computed ([`Relay`]'s text, see [`step`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relay: Option<Relay>,
+    pub relay: Option<String>,
 }
 
 /// The table so far, handed from one codec bundle to the next: each site bundle carries one
 /// schema format besides JSON, so a scenario with Avro and Protobuf schemas is computed by
 /// passing this between them (the page forwards it), each computing the uses and readers of its
 /// own formats and taking in the others' — registrations included, so ids and versions come out
-/// as from one registry.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// as from one registry. It travels as text ([`Relay::to_text`]): a serde form of it cost the
+/// Protobuf bundle ~6 KB gzip, over its budget.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Relay {
     /// Uses `0..len`, in order.
     pub uses: Vec<Done>,
     /// Per reader: its row once a bundle computed it.
-    #[serde(default)]
     pub decode: Vec<Option<Vec<String>>>,
+}
+
+/// One use, computed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    pub result: UseResult,
+    /// What the registry answered when it registered the schema.
+    pub reg: Option<Registration>,
+    /// The framed value, when it was encoded (for readers of another format).
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// What the registry answered when it took a schema: `(id, version, new version)`.
 pub type Registration = (i32, u32, bool);
 
-/// One use, computed.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Done {
-    pub result: UseResult,
-    /// What the registry answered when the schema was registered: `(id, version, new version)`.
-    #[serde(default)]
-    pub reg: Option<Registration>,
-    /// The framed value as hex, when it was encoded (for readers of another format).
-    #[serde(default)]
-    pub hex: Option<String>,
+impl Relay {
+    /// One line per use, `U ID,VERSION,NEW|- HEX|- ` then its [`SimTable::to_text`] line; per
+    /// reader computed, `R READER` then its `d` lines.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for d in &self.uses {
+            match d.reg {
+                Some((id, v, new)) => out.push_str(&format!("U {id},{v},{} ", u8::from(new))),
+                None => out.push_str("U - "),
+            }
+            match &d.bytes {
+                Some(b) => out.push_str(&crate::to_hex(b)),
+                None => out.push('-'),
+            }
+            out.push(' ');
+            out.push_str(&use_line(&d.result));
+        }
+        for (r, row) in self.decode.iter().enumerate() {
+            if let Some(row) = row {
+                out.push_str(&format!("R {r}\n"));
+                decode_lines(&mut out, r, row);
+            }
+        }
+        out
+    }
+
+    /// Reads [`Relay::to_text`] for a request with `readers` readers.
+    pub fn parse(text: &str, readers: usize) -> Result<Relay, FormatError> {
+        let bad =
+            |line: &str| FormatError::input(format!("unreadable relayed table line `{line}`"));
+        let mut relay = Relay {
+            uses: Vec::new(),
+            decode: vec![None; readers],
+        };
+        for line in text.lines() {
+            let mut w = line.splitn(4, ' ');
+            match w.next() {
+                Some("U") => {
+                    let (reg, hex, rest) = (w.next(), w.next(), w.next());
+                    let (Some(reg), Some(hex), Some(rest)) = (reg, hex, rest) else {
+                        return Err(bad(line));
+                    };
+                    let reg = match reg {
+                        "-" => None,
+                        r => {
+                            let mut n = r.split(',');
+                            let mut num = || n.next().and_then(|x| x.parse::<i64>().ok());
+                            match (num(), num(), num()) {
+                                (Some(id), Some(v), Some(new)) => Some((
+                                    i32::try_from(id).map_err(|_| bad(line))?,
+                                    u32::try_from(v).map_err(|_| bad(line))?,
+                                    new == 1,
+                                )),
+                                _ => return Err(bad(line)),
+                            }
+                        }
+                    };
+                    let bytes = match hex {
+                        "-" => None,
+                        h => Some(crate::from_hex(h)?),
+                    };
+                    let mut w = rest.splitn(2, ' ');
+                    let (kind, rest) = (w.next(), w.next().unwrap_or(""));
+                    let subject_of = |s: &str| {
+                        if s == "-" {
+                            String::new()
+                        } else {
+                            s.to_string()
+                        }
+                    };
+                    let result = match kind {
+                        Some("u") => {
+                            let mut f = rest.splitn(4, ' ');
+                            let mut num = || f.next().and_then(|x| x.parse::<i64>().ok());
+                            let (b, id, v) = (num(), num(), num());
+                            let subject = subject_of(f.next().unwrap_or(""));
+                            match (b, id, v) {
+                                (Some(b), Some(id), Some(v)) => UseResult {
+                                    subject,
+                                    bytes: u32::try_from(b).ok(),
+                                    id: i32::try_from(id).ok(),
+                                    version: u32::try_from(v).ok(),
+                                    error: None,
+                                },
+                                _ => return Err(bad(line)),
+                            }
+                        }
+                        Some("x") => {
+                            let mut f = rest.splitn(2, ' ');
+                            UseResult {
+                                subject: subject_of(f.next().unwrap_or("")),
+                                bytes: None,
+                                id: None,
+                                version: None,
+                                error: Some(f.next().unwrap_or("").to_string()),
+                            }
+                        }
+                        _ => return Err(bad(line)),
+                    };
+                    relay.uses.push(Done { result, reg, bytes });
+                }
+                Some(k @ ("R" | "d")) => {
+                    let r: usize = w
+                        .next()
+                        .and_then(|x| x.parse().ok())
+                        .ok_or_else(|| bad(line))?;
+                    let row = relay.decode.get_mut(r).ok_or_else(|| bad(line))?;
+                    if k == "R" {
+                        *row = Some(Vec::new());
+                        continue;
+                    }
+                    let u: usize = w
+                        .next()
+                        .and_then(|x| x.parse().ok())
+                        .ok_or_else(|| bad(line))?;
+                    let row = row.as_mut().ok_or_else(|| bad(line))?;
+                    if row.len() <= u {
+                        row.resize(u + 1, String::new());
+                    }
+                    row[u] = w.collect::<Vec<_>>().join(" ");
+                }
+                _ => return Err(bad(line)),
+            }
+        }
+        // Rows end with the last use.
+        let n = relay.uses.len();
+        for row in relay.decode.iter_mut().flatten() {
+            if row.len() > n {
+                return Err(FormatError::input("a relayed row is longer than the uses"));
+            }
+            row.resize(n, String::new());
+        }
+        Ok(relay)
+    }
 }
 
-/// What [`step`] gives: the table, or the request for the bundle with `Format`.
+/// What [`step`] gives: the table, or [`Relay`]'s text for the bundle with `Format`.
 #[derive(Clone, Debug)]
 pub enum Step {
     Table(SimTable),
-    Relay(Format, Box<SimRequest>),
+    Relay(Format, String),
 }
 
 /// Whether this build carries a format's codec.
@@ -196,32 +330,43 @@ impl SimTable {
     /// `x SUBJECT ERROR` when the serializer threw (`-` for no subject); per reader and use that
     /// fails, `d READER USE REASON`. Messages are on one line.
     pub fn to_text(&self) -> String {
-        let one_line = |t: &str| t.replace(['\n', '\r'], " ");
         let mut out = String::new();
         for u in &self.uses {
-            let subject = if u.subject.is_empty() {
-                "-"
-            } else {
-                &u.subject
-            };
-            match (u.bytes, u.id, u.version) {
-                (Some(b), Some(id), Some(v)) => {
-                    out.push_str(&format!("u {b} {id} {v} {subject}\n"))
-                }
-                _ => out.push_str(&format!(
-                    "x {subject} {}\n",
-                    one_line(u.error.as_deref().unwrap_or("no size"))
-                )),
-            }
+            out.push_str(&use_line(u));
         }
         for (r, row) in self.decode.iter().enumerate() {
-            for (u, why) in row.iter().enumerate() {
-                if !why.is_empty() {
-                    out.push_str(&format!("d {r} {u} {}\n", one_line(why)));
-                }
-            }
+            decode_lines(&mut out, r, row);
         }
         out
+    }
+}
+
+fn one_line(t: &str) -> String {
+    t.replace(['\n', '\r'], " ")
+}
+
+/// A use's line of [`SimTable::to_text`].
+fn use_line(u: &UseResult) -> String {
+    let subject = if u.subject.is_empty() {
+        "-"
+    } else {
+        &u.subject
+    };
+    match (u.bytes, u.id, u.version) {
+        (Some(b), Some(id), Some(v)) => format!("u {b} {id} {v} {subject}\n"),
+        _ => format!(
+            "x {subject} {}\n",
+            one_line(u.error.as_deref().unwrap_or("no size"))
+        ),
+    }
+}
+
+/// A reader's `d` lines of [`SimTable::to_text`].
+fn decode_lines(out: &mut String, r: usize, row: &[String]) {
+    for (u, why) in row.iter().enumerate() {
+        if !why.is_empty() {
+            out.push_str(&format!("d {r} {u} {}\n", one_line(why)));
+        }
     }
 }
 
@@ -256,8 +401,10 @@ pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, Fo
             .get(i as usize)
             .ok_or_else(|| FormatError::input(format!("no schema {i}")))
     };
-    let empty = Relay::default();
-    let relay = req.relay.as_ref().unwrap_or(&empty);
+    let relay = match &req.relay {
+        Some(text) => Relay::parse(text, req.readers.len())?,
+        None => Relay::default(),
+    };
     let mut registry = Registry::new();
     if let Some(l) = req.level {
         registry.global_level = l;
@@ -268,9 +415,7 @@ pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, Fo
     let mut done: Vec<Done> = Vec::with_capacity(req.uses.len());
     let mut encoded: Vec<Option<Vec<u8>>> = Vec::with_capacity(req.uses.len());
     let next = |format: Format, uses: Vec<Done>, decode: Vec<Option<Vec<String>>>| {
-        let mut r = req.clone();
-        r.relay = Some(Relay { uses, decode });
-        Ok(Step::Relay(format, Box::new(r)))
+        Ok(Step::Relay(format, Relay { uses, decode }.to_text()))
     };
     for (i, u) in req.uses.iter().enumerate() {
         let s = schema(u.schema)?;
@@ -281,17 +426,13 @@ pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, Fo
             if let Some(reg) = d.reg {
                 registry.adopt(&d.result.subject, s.format, &s.text, reg)?;
             }
-            encoded.push(d.hex.as_deref().map(crate::from_hex).transpose()?);
+            encoded.push(d.bytes.clone());
             done.push(d.clone());
             continue;
         }
         let (result, reg, bytes) = serialize(&mut registry, u, s);
-        done.push(Done {
-            result,
-            reg,
-            hex: bytes.as_deref().map(crate::to_hex),
-        });
-        encoded.push(bytes);
+        encoded.push(bytes.clone());
+        done.push(Done { result, reg, bytes });
     }
     let mut decode = Vec::with_capacity(req.readers.len());
     for (r, &i) in req.readers.iter().enumerate() {
@@ -570,6 +711,7 @@ mod relay_tests {
         let avro_only = |f: Format| f != Format::Protobuf;
         let protobuf_only = |f: Format| f != Format::Avro;
         let mut on = first;
+        let original = req.clone();
         let mut req = req.clone();
         for hops in 0..100 {
             let built: &dyn Fn(Format) -> bool = if on == Format::Avro {
@@ -579,9 +721,12 @@ mod relay_tests {
             };
             match step(&req, built).unwrap() {
                 Step::Table(t) => return (hops, t),
-                Step::Relay(f, next) => {
+                Step::Relay(f, state) => {
                     assert_ne!(f, on, "a build relays only to the other format");
                     assert!(!built(f));
+                    // As the page does: the original request with the state, as JSON text.
+                    let mut next = original.clone();
+                    next.relay = Some(state);
                     let text = serde_json::to_string(&next).unwrap();
                     req = serde_json::from_str(&text).unwrap();
                     on = f;
@@ -661,11 +806,15 @@ mod relay_tests {
 
     #[test]
     fn a_relay_out_of_order_is_refused() {
-        let req = mixed();
-        let Step::Relay(_, mut next) = step(&req, &|f| f != Format::Protobuf).unwrap() else {
+        let mut req = mixed();
+        let Step::Relay(_, state) = step(&req, &|f| f != Format::Protobuf).unwrap() else {
             panic!("relays at the first Protobuf use");
         };
-        let relay = next.relay.as_mut().unwrap();
+        let mut relay = Relay::parse(&state, req.readers.len()).unwrap();
+        assert_eq!(
+            Relay::parse(&relay.to_text(), req.readers.len()).unwrap(),
+            relay
+        );
         relay.uses.push(Done {
             result: UseResult {
                 subject: "orders-value".into(),
@@ -675,9 +824,14 @@ mod relay_tests {
                 error: None,
             },
             reg: Some((40, 2, true)),
-            hex: Some("0000000028".into()),
+            bytes: Some(vec![0, 0, 0, 0, 40]),
         });
-        let err = step(&next, &|f| f != Format::Protobuf).unwrap_err();
+        req.relay = Some(relay.to_text());
+        let err = step(&req, &|f| f != Format::Protobuf).unwrap_err();
         assert!(err.to_string().contains("schema id 40"), "{err}");
+        for bad in ["U", "U 1,1 - u 6 1 1 s", "Q 1", "R 9", "d 0 0 why"] {
+            req.relay = Some(bad.into());
+            assert!(step(&req, &|_| true).is_err(), "{bad}");
+        }
     }
 }

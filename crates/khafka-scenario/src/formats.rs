@@ -17,7 +17,7 @@ use khafka_sim::spec::{
     ScenarioSpec, SchemaDecl, SchemaUse, ValueDecoder, ValuePhase, ValueSerializer,
 };
 use khafka_sim::SimTime;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Most `schema` lines in one scenario.
 pub const MAX_SCHEMAS: usize = 64;
@@ -427,32 +427,6 @@ impl Parser {
     }
 }
 
-/// What `khafka-formats` is asked (`sim_table.rs`'s `SimRequest`, with `op`).
-#[derive(Serialize)]
-struct Request<'a> {
-    op: &'static str,
-    level: Option<&'a str>,
-    subject_levels: Vec<(&'a str, &'a str)>,
-    schemas: Vec<ReqSchema<'a>>,
-    uses: Vec<ReqUse<'a>>,
-    readers: Vec<u32>,
-}
-
-#[derive(Serialize)]
-struct ReqSchema<'a> {
-    format: &'a str,
-    text: &'a str,
-    message: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct ReqUse<'a> {
-    topic: &'a str,
-    schema: u32,
-    value: &'a str,
-    strategy: Option<&'a str>,
-}
-
 /// The answer: its table as lines (`khafka_formats::sim_table::SimTable::to_text`), read by hand:
 /// deserializing the JSON table cost the notebook bundle ~3 KB gzip.
 #[derive(Deserialize, Default)]
@@ -461,17 +435,22 @@ struct Answer {
     ok: bool,
     text: String,
     error: AnswerError,
-    /// A codec bundle without one of the scenario's formats hands the request on: the format
-    /// (`avro`, `protobuf`) and the request for the bundle that has it.
-    relay: String,
-    request: String,
 }
 
-/// When a codec bundle handed the request on instead of answering it (each site bundle carries one
-/// schema format besides JSON): the format whose bundle goes on, and the request to send it.
-pub fn relay_of(answer: &str) -> Option<(String, String)> {
-    let a: Answer = serde_json::from_str(answer).ok()?;
-    (a.ok && !a.relay.is_empty()).then_some((a.relay, a.request))
+/// When a codec bundle handed the table on instead of answering (each site bundle carries one
+/// schema format besides JSON, `khafka_formats::sim_table::step`): the format whose bundle goes
+/// on, and what to send it — `request` (the scenario's, from [`crate::Scenario::formats_request`])
+/// with the table so far. The answer is `{"ok":true,"relay":"FORMAT","state":"…"}`, in that
+/// order (`khafka_formats::api::Response::Relay`); its state is spliced as the JSON string it is,
+/// not read and written again (serde here cost the notebook bundle ~1 KB gzip).
+pub fn relay_of(answer: &str, request: &str) -> Option<(String, String)> {
+    let rest = answer.strip_prefix(r#"{"ok":true,"relay":""#)?;
+    let (format, rest) = rest.split_once('"')?;
+    let state = rest.strip_prefix(r#","state":"#)?.strip_suffix('}')?;
+    Some((
+        format.to_string(),
+        format!("{{\"relay\":{state},{}", request.get(1..)?),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -590,49 +569,54 @@ pub fn formats_used(spec: &ScenarioSpec) -> Vec<&str> {
     out
 }
 
-/// The request for `khafka_formats::api::handle_json`.
+/// The request for `khafka_formats::api::handle_json` (`sim_table.rs`'s `SimRequest`, with
+/// `op`), written by hand: serde's derived serializers for it cost the notebook bundle ~1 KB gzip.
 pub fn request(spec: &ScenarioSpec) -> String {
-    let f = &spec.formats;
-    let uses = order(spec)
-        .into_iter()
-        .map(|(p, u)| {
-            let prod = &spec.producers[p];
-            let ser = prod.value_serializer.as_ref().expect("ordered");
-            let use_ = &ser.uses[u];
-            ReqUse {
-                topic: &prod.topic,
-                schema: schema_index(spec, &use_.schema),
-                value: &use_.value,
-                strategy: ser.strategy.as_deref(),
-            }
+    // A JSON string (serde escapes it), or `null`.
+    fn q(s: Option<&str>) -> String {
+        s.map_or("null".into(), |s| {
+            serde_json::to_string(s).unwrap_or_default()
         })
-        .collect();
-    let req = Request {
-        op: "sim_table",
-        level: f.level.as_deref(),
-        subject_levels: f
-            .subject_levels
+    }
+    fn list(items: impl Iterator<Item = String>) -> String {
+        items.collect::<Vec<_>>().join(",")
+    }
+    let f = &spec.formats;
+    let uses = list(order(spec).into_iter().map(|(p, u)| {
+        let prod = &spec.producers[p];
+        let ser = prod.value_serializer.as_ref().expect("ordered");
+        let use_ = &ser.uses[u];
+        format!(
+            r#"{{"topic":{},"schema":{},"value":{},"strategy":{}}}"#,
+            q(Some(&prod.topic)),
+            schema_index(spec, &use_.schema),
+            q(Some(&use_.value)),
+            q(ser.strategy.as_deref())
+        )
+    }));
+    let levels = list(
+        f.subject_levels
             .iter()
-            .map(|(s, l)| (s.as_str(), l.as_str()))
-            .collect(),
-        schemas: f
-            .schemas
-            .iter()
-            .map(|s| ReqSchema {
-                format: &s.format,
-                text: &s.text,
-                message: s.message.as_deref(),
-            })
-            .collect(),
-        uses,
-        readers: spec
-            .consumers
+            .map(|(s, l)| format!("[{},{}]", q(Some(s)), q(Some(l)))),
+    );
+    let schemas = list(f.schemas.iter().map(|s| {
+        format!(
+            r#"{{"format":{},"text":{},"message":{}}}"#,
+            q(Some(&s.format)),
+            q(Some(&s.text)),
+            q(s.message.as_deref())
+        )
+    }));
+    let readers = list(
+        spec.consumers
             .iter()
             .filter_map(|c| c.value_decoder.as_ref())
-            .map(|d| schema_index(spec, &d.reader))
-            .collect(),
-    };
-    serde_json::to_string(&req).unwrap_or_default()
+            .map(|d| schema_index(spec, &d.reader).to_string()),
+    );
+    format!(
+        r#"{{"op":"sim_table","level":{},"subject_levels":[{levels}],"schemas":[{schemas}],"uses":[{uses}],"readers":[{readers}]}}"#,
+        q(f.level.as_deref())
+    )
 }
 
 /// Writes the answer to [`request`] into the spec: each producer's phases and each reader's table.
