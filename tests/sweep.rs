@@ -6,8 +6,8 @@
 //! seed and the generated scenario. Half the seeds also make the consumer one of two members of a
 //! consumer group, with consumer crashes, closes and restarts and crashes of the group's coordinator
 //! among the faults (half of those give the members an application poll loop — processing time,
-//! commitSync or commitAsync before or after processing — and add seeks and reset-offsets; with
-//! `KHAFKA_SWEEP_KIP848=1` a third use the KIP-848 consumer protocol, not yet in CI); the group
+//! commitSync or commitAsync before or after processing — and add seeks and reset-offsets; a third
+//! use the KIP-848 consumer protocol); the group
 //! invariant (no partition fetched by two members of one generation, or member epoch)
 //! holds throughout, and after recovery (every consumer restarted, 400 s for groups: a lost
 //! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
@@ -28,7 +28,8 @@
 //! (`khafka_scenario::print`; each seed checks that it parses back to the same spec), so `khafka run`
 //! reproduces the main run.
 //!
-//! `KHAFKA_SWEEP_SEEDS` sets the number of seeds (default 2,000); `KHAFKA_SWEEP_START` the first.
+//! `KHAFKA_SWEEP_SEEDS` sets the number of seeds (default 2,000); `KHAFKA_SWEEP_START` the first;
+//! `KHAFKA_SWEEP_TRACE=1` prints a failing seed's notable events (`=all`: every event).
 
 use khafka_sim::config::Acks;
 use khafka_sim::rng::SimRng;
@@ -43,9 +44,13 @@ use std::collections::BTreeMap;
 /// How long the recovery phase runs: longer than the largest `delivery.timeout.ms` the generator
 /// picks (120 s), so every retry has ended, plus time to replicate and expand the ISR.
 const RECOVERY: SimTime = SimTime::from_secs(180);
-/// A controlled shutdown gives up after 30 s (`SHUTDOWN_TIMEOUT_MS`): restart again after that.
+/// With a consumer group: a lost JoinGroup answer is given up after 305 s (see `recover`).
 const GROUP_RECOVERY: SimTime = SimTime::from_secs(400);
+/// A controlled shutdown gives up after 30 s (`SHUTDOWN_TIMEOUT_MS`): restart again after that.
 const SHUTDOWN_WAIT: SimTime = SimTime::from_secs(31);
+/// How often, and how many times, the recovery phase restarts consumers that stopped (see `recover`).
+const SUPERVISOR_EVERY: SimTime = SimTime::from_secs(60);
+const SUPERVISOR_ROUNDS: u64 = 4;
 
 fn pick<T: Clone>(rng: &mut SimRng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize].clone()
@@ -382,12 +387,10 @@ fn add_group(spec: &mut ScenarioSpec, seed: u64) {
     let mut second = spec.consumers[0].clone();
     second.name = "c2".into();
     spec.consumers.push(second);
-    // The KIP-848 consumer protocol is not drawn yet: with it, seeds 1033 and 1579 fail their
-    // recovery checks (a coordinator that lost the group to a power loss answers
-    // GROUP_ID_NOT_FOUND, fatal for the members; a follower that never catches up). Set
-    // KHAFKA_SWEEP_KIP848=1 to draw it for a third of the group seeds (their own stream, so the
-    // other seeds keep their scenarios; the classic-only strategy key is then left unset).
-    let kip848 = std::env::var("KHAFKA_SWEEP_KIP848").is_ok()
+    // The KIP-848 consumer protocol for a third of the group seeds, drawn from its own stream so
+    // the other seeds keep their scenarios (the classic-only strategy key is then left unset).
+    // KHAFKA_SWEEP_KIP848=0 turns it off (to tell a classic regression from a KIP-848 one).
+    let kip848 = std::env::var("KHAFKA_SWEEP_KIP848").map_or(true, |v| v != "0")
         && SimRng::derive(seed, "sweep-kip848").below(3) == 0;
     for c in &mut spec.consumers {
         c.config.set("group.id", "g").unwrap();
@@ -610,6 +613,20 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
             consumer: c.name.clone(),
         });
     }
+    // A member that stops on an error its client treats as fatal (a coordinator that lost the
+    // group to a power loss answers GROUP_ID_NOT_FOUND to a KIP-848 heartbeat, as Kafka's does) is
+    // restarted as a supervisor would restart the application: every minute while the group
+    // settles (a restart of a running consumer does nothing).
+    for round in 1..=SUPERVISOR_ROUNDS {
+        for c in &spec.consumers {
+            sim.schedule(
+                t0.saturating_add_us(SUPERVISOR_EVERY.as_us() * round),
+                Fault::RestartConsumer {
+                    consumer: c.name.clone(),
+                },
+            );
+        }
+    }
     for controller in 1..=spec.cluster.config.controllers {
         sim.inject(Fault::RestartController { controller });
     }
@@ -825,6 +842,8 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
     let mut problems: Vec<String> = Vec::new();
     let opts = SimOptions {
         check_invariants: true,
+        // KHAFKA_SWEEP_TRACE=all prints every event of a failing seed, not only the notable ones.
+        keep_trace: std::env::var("KHAFKA_SWEEP_TRACE").is_ok_and(|v| v == "all"),
         ..SimOptions::default()
     };
     let mut sim = Sim::with_options(spec.clone(), opts);
@@ -861,9 +880,19 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             ));
     }
     problems.extend(recover(&mut sim, spec));
+    if let Some(why) = sim.halted() {
+        problems.push(format!("during recovery: {why}"));
+    }
     if !problems.is_empty() && std::env::var("KHAFKA_SWEEP_TRACE").is_ok() {
-        for e in sim.notable_events() {
-            eprintln!("{} {:?}", e.time, e.kind);
+        let all = std::env::var("KHAFKA_SWEEP_TRACE").is_ok_and(|v| v == "all");
+        if all {
+            for e in sim.trace_events() {
+                eprintln!("{} {:?}", e.time, e.kind);
+            }
+        } else {
+            for e in sim.notable_events() {
+                eprintln!("{} {:?}", e.time, e.kind);
+            }
         }
     }
     SeedRun {

@@ -182,3 +182,157 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     assert!(c.parts[0].elr.is_empty());
     assert!(c.parts[0].isr.is_empty());
 }
+
+/// A KIP-848 member (`group.protocol=consumer`) whose auto-commit fails with `UNKNOWN_MEMBER_ID`
+/// keeps its membership as it was: in Kafka's `CommitRequestManager` a failed commit fails the
+/// commit and nothing else, and only a heartbeat answer fences the member. (Sweep seed 1033 with
+/// KIP-848: the classic protocol's reset of the generation to -1 made the member send
+/// `ConsumerGroupHeartbeat`s with epoch -1 — a leave — on every tick, millions of them.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() {
+    use khafka_sim::client::consumer::assignor::TopicPartition;
+    use khafka_sim::client::consumer::group::Phase;
+    use khafka_sim::client::consumer::Consumer;
+    use khafka_sim::ctx::Effect;
+    use khafka_sim::msg::{ErrorCode, Group};
+    use khafka_sim::protocol::group::{
+        ConsumerGroupHeartbeatResponse, GroupRequest, GroupResponse,
+    };
+    use khafka_sim::spec::ConsumerSpec;
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut cs = ConsumerSpec {
+        name: "c".into(),
+        topic: "t".into(),
+        config: Default::default(),
+        start: SimTime::ZERO,
+        value_decoder: None,
+    };
+    cs.config.set("group.id", "g").unwrap();
+    cs.config.set("group.protocol", "consumer").unwrap();
+    let me = Node::Consumer(0);
+    let mut c = Consumer::new(0, &cs, 0, 1);
+    c.start(&mut h.ctx(me));
+    // Answers what the consumer asks the group coordinator (broker 1) until it asks nothing
+    // more, keeping the timers it sets; returns the requests.
+    let answer = |h: &mut Harness,
+                  c: &mut Consumer,
+                  timers: &mut Vec<(SimTime, Timer)>,
+                  commit_error: ErrorCode| {
+        let mut asked = Vec::new();
+        loop {
+            let mut replies = Vec::new();
+            for e in h.take() {
+                let (to, msg) = match e {
+                    Effect::Timer { at, timer, .. } => {
+                        timers.push((at, timer));
+                        continue;
+                    }
+                    Effect::Send { to, msg, .. } => (to, msg),
+                };
+                let (Node::Broker(_), Msg::Group(Group::Request { req_id, req })) = (to, msg)
+                else {
+                    continue;
+                };
+                let resp = match &*req {
+                    GroupRequest::FindCoordinator { .. } => GroupResponse::FindCoordinator {
+                        error: ErrorCode::None,
+                        coordinator: Some(1),
+                    },
+                    GroupRequest::ConsumerGroupHeartbeat(r) => {
+                        GroupResponse::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse {
+                            error: ErrorCode::None,
+                            error_message: None,
+                            member_id: r.member_id.clone(),
+                            member_epoch: if r.member_epoch < 0 {
+                                r.member_epoch
+                            } else {
+                                1
+                            },
+                            heartbeat_interval_ms: 5_000,
+                            assignment: (r.member_epoch == 0)
+                                .then(|| vec![TopicPartition::new("t", 0)]),
+                        })
+                    }
+                    GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
+                        error: ErrorCode::None,
+                        offsets: vec![(0, Some((0, None)))],
+                    },
+                    GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit {
+                        error: commit_error,
+                    },
+                    _ => continue,
+                };
+                asked.push((*req).clone());
+                replies.push(Msg::Group(Group::Response {
+                    req_id,
+                    resp: Box::new(resp),
+                }));
+            }
+            if replies.is_empty() {
+                return asked;
+            }
+            for msg in replies {
+                c.on_msg(&mut h.ctx(me), Node::Broker(1), msg);
+            }
+            assert!(
+                asked.len() < 10_000,
+                "a request storm: {} requests",
+                asked.len()
+            );
+        }
+    };
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // Fires the consumer's timers due by `until` in time order, answering as it goes.
+    let mut run = |h: &mut Harness, c: &mut Consumer, until: u64, commit_error: ErrorCode| {
+        let mut asked = answer(h, c, &mut timers, commit_error);
+        loop {
+            timers.sort_by_key(|t| t.0);
+            if timers.first().is_none_or(|t| t.0.as_us() > until) {
+                return asked;
+            }
+            let (at, timer) = timers.remove(0);
+            h.advance_to(at);
+            c.on_timer(&mut h.ctx(me), timer);
+            asked.extend(answer(h, c, &mut timers, commit_error));
+            assert!(
+                asked.len() < 10_000,
+                "a request storm: {} requests",
+                asked.len()
+            );
+        }
+    };
+    run(&mut h, &mut c, 1_000_000, ErrorCode::None);
+    let g = c.group.as_ref().expect("a group member");
+    assert_eq!(
+        (g.phase, g.generation),
+        (Phase::Stable, 1),
+        "joined at epoch 1"
+    );
+    // The auto-commit at 5 s is answered UNKNOWN_MEMBER_ID; the heartbeats keep going, at epoch 1.
+    let asked = run(&mut h, &mut c, 12_000_000, ErrorCode::UnknownMemberId);
+    let commits = asked
+        .iter()
+        .filter(|r| matches!(r, GroupRequest::OffsetCommit { .. }))
+        .count();
+    let epochs: Vec<i32> = asked
+        .iter()
+        .filter_map(|r| match r {
+            GroupRequest::ConsumerGroupHeartbeat(r) => Some(r.member_epoch),
+            _ => None,
+        })
+        .collect();
+    assert!(commits >= 1, "the auto-commit was sent and failed");
+    assert!(
+        !epochs.is_empty() && epochs.len() <= 3,
+        "heartbeats every 5 s: {epochs:?}"
+    );
+    assert!(
+        epochs.iter().all(|e| *e == 1),
+        "still at epoch 1: {epochs:?}"
+    );
+    let g = c.group.as_ref().unwrap();
+    assert_eq!((g.phase, g.generation), (Phase::Stable, 1));
+}

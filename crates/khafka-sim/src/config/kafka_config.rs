@@ -367,7 +367,10 @@ impl BrokerConfig {
                     positive(parse_u64(value, "milliseconds")?)?
             }
             "sim.unflushed.window.ms" => {
-                self.sim_unflushed_window_ms = parse_u64(value, "milliseconds")?
+                // At most an hour: a log keeps its entries' append times as 32-bit µs gaps
+                // (`log/unified_log.rs`, `LogEntry`), exact within 71 minutes of the last append.
+                self.sim_unflushed_window_ms =
+                    parse_bounded(value, "milliseconds", 3_600_000, "3600000 (an hour)")?
             }
             "controllers" => {
                 let n = parse_u32(value, "controllers")?;

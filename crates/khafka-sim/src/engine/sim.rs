@@ -1033,17 +1033,10 @@ impl Sim {
             };
             let end = log.high_watermark;
             let at_time = match to {
-                crate::spec::ResetTo::Datetime(t) => log
-                    .batches()
-                    .range(0, log.batches().len())
-                    .find(|e| e.append_us >= t)
-                    .map(|e| {
-                        self.batches
-                            .get(e.batch)
-                            .base_offset
-                            .max(log.log_start_offset())
-                    })
-                    .filter(|o| *o < end),
+                crate::spec::ResetTo::Datetime(t) => {
+                    offset_for_timestamp(log, &self.batches, &self.prov, t.div_ceil(1_000))
+                        .filter(|o| *o < end)
+                }
                 _ => None,
             };
             let o = PartitionOffsets {
@@ -1333,6 +1326,30 @@ pub fn describe_link(l: &crate::spec::LinkSpec) -> String {
         s.push_str(&format!(" bandwidth={}B/s", l.bandwidth_bps));
     }
     s
+}
+
+/// `UnifiedLog.fetchOffsetByTimestamp` (`ListOffsets` with a timestamp, as `kafka-consumer-groups
+/// --to-datetime` asks): the first readable offset whose record timestamp (CreateTime: the
+/// producer's send time, in ms) is at or after `target_ms` — in the first batch whose largest
+/// timestamp reaches it. `None`: no record that late.
+#[cfg(feature = "groups")]
+fn offset_for_timestamp(
+    log: &crate::log::Log,
+    store: &crate::log::BatchStore,
+    prov: &crate::provenance::Provenance,
+    target_ms: u64,
+) -> Option<u64> {
+    let start = log.log_start_offset();
+    let id = log
+        .live_batches_from(start, store)
+        .find(|id| store.max_timestamp_ms(*id).is_some_and(|t| t >= target_ms))?;
+    let b = store.get(id);
+    (0..b.count)
+        .find(|i| {
+            prov.sent_us(store.record_id(id, *i))
+                .is_some_and(|us| us / 1_000 >= target_ms)
+        })
+        .map(|i| (b.base_offset + i as u64).max(start))
 }
 
 #[cfg(test)]

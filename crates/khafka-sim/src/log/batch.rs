@@ -19,8 +19,9 @@ use serde::Serialize;
 
 use super::BATCH_OVERHEAD_BYTES as BATCH_HEADER_BYTES;
 
-/// A stored batch's max timestamp when it has none.
-const NO_TIMESTAMP: u64 = u64::MAX;
+/// A stored batch's max timestamp when it has none. Timestamps are ms of the run, which lasts at most a day
+/// (`observe/budget.rs`'s `MAX_RUN`): 32 bits hold 49 days.
+const NO_TIMESTAMP: u32 = u32::MAX;
 
 /// Identifies a record a producer sent, across the whole run (in send order).
 pub type RecordId = u64;
@@ -106,7 +107,7 @@ pub struct BatchStore {
     /// producer's send time), which time-based retention and rolling read;
     /// [`NO_TIMESTAMP`] for batches without one (coordinator records), which the appending
     /// replica stamps with its own clock.
-    max_timestamps: ChunkVec<u64>,
+    max_timestamps: ChunkVec<u32>,
     /// The content of `__consumer_offsets` records (ids with bit 31 set,
     /// [`super::coordinator_record`]); empty in a run without consumer groups.
     #[cfg(feature = "groups")]
@@ -175,7 +176,7 @@ impl BatchStore {
         });
         self.sizes.push(bytes.min(u32::MAX as u64) as u32);
         self.max_timestamps
-            .push(max_timestamp_ms.map_or(NO_TIMESTAMP, |t| t.min(NO_TIMESTAMP - 1)));
+            .push(max_timestamp_ms.map_or(NO_TIMESTAMP, |t| t.min(NO_TIMESTAMP as u64 - 1) as u32));
         id
     }
 
@@ -262,7 +263,7 @@ impl BatchStore {
             .max_timestamps
             .get(id as usize)
             .expect("a stored batch");
-        (t != NO_TIMESTAMP).then_some(t)
+        (t != NO_TIMESTAMP).then_some(t as u64)
     }
 
     /// The id of the record at `index` of batch `id`.

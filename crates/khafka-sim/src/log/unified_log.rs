@@ -12,21 +12,16 @@ use super::batch::{BatchId, BatchStore, LogRecord, RecordId};
 use crate::chunked::ChunkVec;
 use serde::Serialize;
 
-/// One batch of a replica's log: which stored batch, and when it reached this replica (µs; the
-/// unflushed-data window of a power loss reads it). Twelve bytes: a 10-minute run keeps two million
-/// per replica.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C, packed(4))]
+/// One batch of a replica's log: which stored batch, and when it reached this replica, as the µs
+/// since the previous entry reached it (saturating at `u32::MAX`, 71 minutes; the log keeps the
+/// last entry's time, so the times of a tail are exact). Only a power loss reads them, for the
+/// tail appended within its unflushed window (at most an hour, below the saturation: an entry
+/// behind a saturated gap is older than any window). Eight bytes: a 10-minute run keeps about two
+/// million per replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct LogEntry {
     pub batch: BatchId,
-    pub append_us: u64,
-}
-
-impl Serialize for LogEntry {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (batch, append_us) = (self.batch, self.append_us);
-        (batch, append_us).serialize(s)
-    }
+    append_dt: u32,
 }
 
 /// What a segment needs to know of a batch: its size (Kafka's 61-byte batch header plus its
@@ -175,6 +170,9 @@ pub struct Log {
     /// per probe (a log entry, then its stored batch).
     #[serde(skip)]
     first_base: u64,
+    /// When the last entry reached this replica (µs): the entries' append times are counted back
+    /// from it (see [`LogEntry`]).
+    last_append_us: u64,
     #[serde(skip)]
     recent_bases: [u64; RECENT],
 }
@@ -523,8 +521,11 @@ impl Log {
         self.recent_bases[0] = offset;
         self.batches.push(LogEntry {
             batch: id,
-            append_us: now_us,
+            append_dt: now_us
+                .saturating_sub(self.last_append_us)
+                .min(u32::MAX as u64) as u32,
         });
+        self.last_append_us = self.last_append_us.max(now_us);
         self.log_end_offset = b.next_offset();
         self.last_epoch = Some(b.leader_epoch);
         (offset, rolled)
@@ -584,6 +585,12 @@ impl Log {
             }
             None => 0,
         };
+        // The new last entry's time, counted back over the removed ones (an upper bound if a
+        // saturated gap is crossed: then older than any unflushed window, as it really is).
+        for i in (keep..self.batches.len()).rev() {
+            let dt = self.batches.get(i).expect("in range").append_dt;
+            self.last_append_us = self.last_append_us.saturating_sub(dt as u64);
+        }
         self.batches.truncate(keep);
         self.recent_bases = [0; RECENT];
         for k in 0..keep.min(RECENT) {
@@ -795,13 +802,11 @@ impl Log {
     /// time order, so they are a tail): what a power loss takes with an unflushed window.
     pub fn first_offset_appended_after(&self, cutoff_us: u64, store: &BatchStore) -> u64 {
         let mut keep = self.batches.len();
-        while keep > 0
-            && self
-                .batches
-                .get(keep - 1)
-                .is_some_and(|e| e.append_us > cutoff_us)
-        {
+        let mut append_us = self.last_append_us;
+        while keep > 0 && append_us > cutoff_us {
             keep -= 1;
+            let dt = self.batches.get(keep).expect("in range").append_dt;
+            append_us = append_us.saturating_sub(dt as u64);
         }
         match self.batches.get(keep) {
             Some(e) => store.get(e.batch).base_offset,
@@ -904,6 +909,32 @@ mod tests {
         assert_eq!(log.end_offset_for(1), Some((1, 0)));
         assert_eq!(log.end_offset_for(3), Some((2, 1)));
         assert_eq!(log.end_offset_for(4), Some((4, 2)));
+    }
+
+    #[test]
+    fn append_times_are_exact_in_the_tail_and_old_behind_a_saturated_gap() {
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        let hour = 3_600_000_000;
+        // Batches of one record at offsets 0..5, appended at these µs.
+        let times = [1_000, 2_000, 2 * hour, 2 * hour + 500, 2 * hour + 900];
+        for (i, t) in times.into_iter().enumerate() {
+            let b = s.add(log.log_end_offset(), 0, &[i as u64], None);
+            log.append(b, &s, t);
+        }
+        // Everything appended after the cutoff goes, to the µs.
+        assert_eq!(log.first_offset_appended_after(2 * hour + 499, &s), 3);
+        assert_eq!(log.first_offset_appended_after(2 * hour + 500, &s), 4);
+        assert_eq!(log.first_offset_appended_after(2 * hour - 1, &s), 2);
+        // (A cutoff more than 71 minutes before the last append is never asked: windows are an
+        // hour at most. Behind the saturated gap times are upper bounds, so it would cut more.)
+        // Truncated back across the 2-hour gap (more than 32 bits of µs): the new tail's time is
+        // known to be at least 71 minutes before 2 h, older than any window (an hour at most).
+        log.truncate_to(2, &s);
+        let b = s.add(2, 0, &[9], None);
+        log.append(b, &s, 3 * hour);
+        assert_eq!(log.first_offset_appended_after(3 * hour - 1, &s), 2);
+        assert_eq!(log.first_offset_appended_after(2 * hour, &s), 2);
+        assert_eq!(log.first_offset_appended_after(3 * hour, &s), 3);
     }
 
     #[test]

@@ -812,6 +812,11 @@ impl Membership {
                 self.rejoin_needed = true;
                 AppCommitResult::Failed("RebalanceInProgressException", error)
             }
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration if self.consumer_protocol => {
+                // KIP-848 (`CommitRequestManager`): the commit fails and nothing else; only
+                // heartbeats change the membership (a fenced member learns it from its next one).
+                AppCommitResult::Failed("CommitFailedException", error)
+            }
             ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
                 if matches!(self.phase, Phase::Joining | Phase::Syncing) {
                     // The generation moved on while it was in flight.
@@ -1184,15 +1189,20 @@ impl Membership {
                             &self.group_id,
                             format!("{}: commit failed with {}", self.client_id, e.name()),
                         );
-                        if matches!(e, ErrorCode::UnknownMemberId) {
+                        // KIP-848: only heartbeats change the membership (see
+                        // `app_commit_result`); the classic protocol resets it here.
+                        let classic = !self.consumer_protocol;
+                        if classic && e == ErrorCode::UnknownMemberId {
                             self.member_id.clear();
                         }
-                        if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration) {
+                        let reset =
+                            matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration);
+                        if classic && reset {
                             self.generation = -1;
-                            if self.phase == Phase::Stable {
-                                self.rejoin_needed = true;
-                            }
-                        } else if e == ErrorCode::RebalanceInProgress && self.phase == Phase::Stable
+                        }
+                        if classic
+                            && self.phase == Phase::Stable
+                            && (reset || e == ErrorCode::RebalanceInProgress)
                         {
                             self.rejoin_needed = true;
                         }
