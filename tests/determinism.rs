@@ -179,6 +179,14 @@ fn two_codec_bundles_give_the_native_hash() {
         }
     };
     assert!(hops >= 2, "{hops} hand-overs");
+    // A refusal is read as the codecs' message (the notebook reads answers by hand).
+    let refused = khafka_formats::api::handle_json(
+        r#"{"op":"sim_table","schemas":[],"uses":[{"topic":"t","schema":3,"value":"1"}]}"#,
+    );
+    assert_eq!(
+        scenario.clone().apply_formats(&refused),
+        Err("no schema 3".to_string())
+    );
     scenario.apply_formats(&answer).unwrap();
     let mut sim = Sim::new(scenario.spec);
     sim.run();

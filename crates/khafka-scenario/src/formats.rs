@@ -17,7 +17,6 @@ use khafka_sim::spec::{
     ScenarioSpec, SchemaDecl, SchemaUse, ValueDecoder, ValuePhase, ValueSerializer,
 };
 use khafka_sim::SimTime;
-use serde::Deserialize;
 
 /// Most `schema` lines in one scenario.
 pub const MAX_SCHEMAS: usize = 64;
@@ -427,14 +426,30 @@ impl Parser {
     }
 }
 
-/// The answer: its table as lines (`khafka_formats::sim_table::SimTable::to_text`), read by hand:
-/// deserializing the JSON table cost the notebook bundle ~3 KB gzip.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Answer {
-    ok: bool,
-    text: String,
-    error: AnswerError,
+/// The answer's table as lines (`khafka_formats::sim_table::SimTable::to_text`), or its error's
+/// message. The answer is `{"ok":true,"text":"…"}` or `{"ok":false,"error":{"kind":…,"message":"…",
+/// …}}` (`khafka_formats::api::Response`), read by hand: deserializing the JSON table cost the
+/// notebook bundle ~3 KB gzip, a derived reader of these two shapes ~0.7 KB.
+fn answer_text(answer: &str) -> Option<Result<String, String>> {
+    // The JSON string literal at the start of `text`, read by serde (escapes and all).
+    fn literal(text: &str) -> Option<String> {
+        let mut escaped = false;
+        for (i, c) in text.char_indices().skip(1) {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return serde_json::from_str(&text[..=i]).ok(),
+                _ => {}
+            }
+        }
+        None
+    }
+    if let Some(rest) = answer.strip_prefix(r#"{"ok":true,"text":"#) {
+        return literal(rest).map(Ok);
+    }
+    let rest = answer.strip_prefix(r#"{"ok":false,"error":{"#)?;
+    let at = rest.find(r#""message":"#)? + r#""message":"#.len();
+    literal(&rest[at..]).map(Err)
 }
 
 /// When a codec bundle handed the table on instead of answering (each site bundle carries one
@@ -451,12 +466,6 @@ pub fn relay_of(answer: &str, request: &str) -> Option<(String, String)> {
         format.to_string(),
         format!("{{\"relay\":{state},{}", request.get(1..)?),
     ))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct AnswerError {
-    message: String,
 }
 
 /// One use's line: `u BYTES ID VERSION SUBJECT` or `x SUBJECT ERROR`.
@@ -622,11 +631,8 @@ pub fn request(spec: &ScenarioSpec) -> String {
 /// Writes the answer to [`request`] into the spec: each producer's phases and each reader's table.
 pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
     let unreadable = || "the codecs' answer could not be read".to_string();
-    let a: Answer = serde_json::from_str(answer).map_err(|_| unreadable())?;
-    if !a.ok {
-        return Err(a.error.message);
-    }
-    let (uses, fails) = read_table(&a.text).ok_or_else(unreadable)?;
+    let text = answer_text(answer).ok_or_else(unreadable)??;
+    let (uses, fails) = read_table(&text).ok_or_else(unreadable)?;
     let order = order(spec);
     if uses.len() != order.len() {
         return Err("the codecs' table does not match the scenario".into());
@@ -725,4 +731,31 @@ pub(crate) fn decoder_keys(d: &ValueDecoder) -> String {
             ""
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_text;
+
+    #[test]
+    fn answers_read_by_hand() {
+        let ok = r#"{"ok":true,"text":"u 6 1 1 orders-value\nx s Error \"quoted\" \\ é\n"}"#;
+        assert_eq!(
+            answer_text(ok),
+            Some(Ok(
+                "u 6 1 1 orders-value\nx s Error \"quoted\" \\ é\n".into()
+            ))
+        );
+        let failed =
+            r#"{"ok":false,"error":{"kind":"input","message":"no schema 9","offset":null}}"#;
+        assert_eq!(answer_text(failed), Some(Err("no schema 9".into())));
+        for bad in [
+            "",
+            "{}",
+            r#"{"ok":true,"text":"unterminated}"#,
+            r#"{"ok":true,"text":7}"#,
+        ] {
+            assert_eq!(answer_text(bad), None, "{bad}");
+        }
+    }
 }
