@@ -1321,6 +1321,24 @@ await check('an hour-long presenter session at lesson rates: jumps in slices, ne
   expect(longest <= 100, `a task of ${longest} ms blocked the page`);
 });
 
+await check('window cells come from their own bundle: a stream-processing lesson never fetches the simulator, a simulator lesson never fetches the window cells', async () => {
+  served.length = 0;
+  await page.goto(`${base}/#/lesson/time-windows`);
+  await page.reload();
+  await page.locator('section.wcell svg.wtl').first().waitFor();
+  expect(served.includes('/windows-v1/khafka-windows_bg.wasm'), `the windows bundle was fetched: ${served.filter((p) => p.includes('-v1/')).join(', ')}`);
+  const sim = served.filter(isNotebook);
+  expect(sim.length === 0, `the simulator was fetched by a lesson with window cells only: ${sim.join(', ')}`);
+  served.length = 0;
+  await page.goto(`${base}/#/lesson/first-cluster`);
+  await page.reload();
+  await cell(0).locator('button', { hasText: /^Run$/ }).click();
+  await cell(0).locator('.run > p.headline').waitFor();
+  expect(served.some(isNotebook), 'the simulator was fetched for its cells');
+  const win = served.filter((p) => p.includes('/windows-v1/'));
+  expect(win.length === 0, `the window cells' bundle was fetched by a simulator lesson: ${win.join(', ')}`);
+});
+
 await check('the home page and the simulator\'s lessons never fetch a codec bundle', async () => {
   // The lessons with format cells fetch the formats bundle (checked below), so this starts afresh: the
   // home page and a simulator lesson with its cell run fetch nothing under formats-v2/ or formats-ui-v1/.

@@ -10,6 +10,7 @@ use crate::chart::Chart;
 use crate::cluster_view::{fmt_time, ClusterView};
 use crate::compare::RunSummary;
 use crate::panic_banner::remember_scenario;
+pub(crate) use crate::saved::{exercise_panel, load_saved, save, storage_key};
 use crate::share::{self, Shared};
 use crate::show::{Part, Show, CHART_KINDS};
 use crate::story::StoryView;
@@ -18,7 +19,6 @@ use khafka_scenario::{parse, ParseError, Scenario};
 use khafka_sim::sim::describe_fault;
 use khafka_sim::spec::{BrokerRef, Fault};
 use khafka_sim::{SimOptions, SimTime, Timeline};
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -26,15 +26,6 @@ use yew::prelude::*;
 
 /// Playback speeds, 0.1× to 100× simulated per real time.
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
-
-/// Storage format version; anything else found in storage is ignored with a notice.
-const STORAGE_VERSION: u32 = 1;
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    v: u32,
-    source: String,
-}
 
 #[derive(Properties, PartialEq)]
 pub struct CellProps {
@@ -95,48 +86,6 @@ impl Exercise {
                 (r.passed, r.actual)
             })
             .collect()
-    }
-}
-
-/// A graded exercise's panel: its status, its goal lines with their results on the reader's run
-/// (`None`: not graded yet), and its solution with the callback that puts it in the editor. Shared
-/// by scenario cells and window cells.
-pub fn exercise_panel(
-    hint: &'static str,
-    goal: &[&str],
-    grades: Option<&[(bool, String)]>,
-    solution: Option<(String, Callback<MouseEvent>)>,
-) -> Html {
-    let passed = grades.is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok));
-    html! {
-        <div class="exercise" aria-label="Exercise">
-            <p class="exercise-head">
-                <strong>{ "Exercise" }</strong>
-                <span class={classes!("exercise-status", passed.then_some("passed"))} role="status">
-                    { if passed { "Passed ✓" } else { "Not yet" } }
-                </span>
-                <span class="muted">{ hint }</span>
-            </p>
-            <ul class="expects goal" aria-label="Goal">
-                { for goal.iter().enumerate().map(|(i, text)| {
-                    let result = grades.and_then(|g| g.get(i));
-                    let (class, mark) = match result {
-                        Some((true, _)) => ("pass", "✓ met"),
-                        Some((false, _)) => ("changed", "not yet"),
-                        None => ("pending", "…"),
-                    };
-                    html! { <li class={class}><span class="badge">{ mark }</span><code>{ text.to_string() }</code>
-                        { result.map(|(_, actual)| html! { <span class="actual">{ format!(" (actual: {actual})") }</span> }).unwrap_or_default() }</li> }
-                }) }
-            </ul>
-            if let Some((sol, put)) = solution {
-                <details class="solution">
-                    <summary>{ "Show a solution" }</summary>
-                    <pre class="code"><code>{ sol }</code></pre>
-                    <button class="small" onclick={put}>{ "Put it in the editor" }</button>
-                </details>
-            }
-        </div>
     }
 }
 
@@ -240,10 +189,6 @@ fn set_knob_tokens(source: &str, key: &str, value: &str) -> String {
         .collect()
 }
 
-pub(crate) fn storage_key(id: &str) -> String {
-    format!("khafka.cell.{id}")
-}
-
 /// The scenario with the actions injected live appended as scheduled lines.
 fn with_live_actions(source: &str, run: Option<&Run>) -> String {
     let mut text = source.to_string();
@@ -258,16 +203,6 @@ fn with_live_actions(source: &str, run: Option<&Run>) -> String {
     text
 }
 
-pub(crate) fn save(id: &str, text: &str) {
-    let saved = Saved {
-        v: STORAGE_VERSION,
-        source: text.to_string(),
-    };
-    if let Ok(json) = serde_json::to_string(&saved) {
-        let _ = LocalStorage::raw().set_item(&storage_key(id), &json);
-    }
-}
-
 /// The scenario a continuing cell starts from: the cells it continues as the reader left them.
 fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
     if chain.is_empty() {
@@ -278,24 +213,6 @@ fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
         .map(|(id, original)| load_saved(id).0.unwrap_or_else(|| original.to_string()))
         .collect();
     khafka_scenario::continuation_prelude(&text.join("\n"))
-}
-
-/// The saved edit of a cell, or `None`; a notice when storage held something unreadable.
-pub(crate) fn load_saved(id: &str) -> (Option<String>, Option<String>) {
-    let raw: Option<String> = LocalStorage::raw()
-        .get_item(&storage_key(id))
-        .ok()
-        .flatten();
-    match raw {
-        None => (None, None),
-        Some(text) => match serde_json::from_str::<Saved>(&text) {
-            Ok(s) if s.v == STORAGE_VERSION => (Some(s.source), None),
-            _ => (
-                None,
-                Some("A saved edit of this cell was unreadable (corrupted or from an older version) and was ignored.".into()),
-            ),
-        },
-    }
 }
 
 struct Run {

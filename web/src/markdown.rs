@@ -9,7 +9,7 @@
 //! cell (`formats_loader.rs`).
 
 use crate::formats_loader::{FormatCellSpec, FormatSlot};
-use crate::notebook_loader::NotebookSlot;
+use crate::notebook_loader::{NotebookSlot, WindowsSlot};
 use crate::slot::{CellSpec, Slot};
 #[cfg(test)]
 use pulldown_cmark::Options;
@@ -128,7 +128,11 @@ pub fn render(
                         route: route.map(str::to_string),
                         link: link.map(str::to_string),
                     });
-                    html! { <NotebookSlot key={id} {slot} /> }
+                    if matches!(&slot, Slot::Cell(c) if c.words.iter().any(|w| w == "windows")) {
+                        html! { <WindowsSlot key={id} {slot} /> }
+                    } else {
+                        html! { <NotebookSlot key={id} {slot} /> }
+                    }
                 } else {
                     html! { <pre class="code"><code>{ text }</code></pre> }
                 };

@@ -7,9 +7,10 @@
 //! beside it, the loading state or an error with a button to try again. While the slot is mounted, the
 //! notebook is told `mount` (the host and the [`Slot`] as JSON) as soon as it runs, and `unmount`
 //! when the slot goes. The notebook mounts its components into the hosts as portals of one Yew app
-//! of its own, whose events never reach this one's handlers (see `notebook.rs`).
+//! of its own, whose events never reach this one's handlers (see `notebook.rs`). A [`WindowsSlot`]
+//! does the same for a window cell with the windows bundle (`windows.rs`, `windows-v1/`).
 
-use crate::bundle::{self, Bundle, Hosts, Loader};
+use crate::bundle::{self, Bundle, Hosts, HostsKey, Key, Loader};
 use crate::slot::Slot;
 use yew::prelude::*;
 
@@ -23,6 +24,17 @@ thread_local! {
     });
     /// The mounted slots (`notebook.rs` listens to `khafka-notebook`).
     static SLOTS: Hosts = const { Hosts::new("khafka-notebook", "slot") };
+    /// Window cells are a bundle of their own (`windows.rs`, built into `windows-v1/`): the
+    /// stream-processing lessons' cells need Kafka Streams' windows, not the engine.
+    static WINDOWS: Loader = Loader::new(Bundle {
+        dir: "windows-v1",
+        name: "khafka-windows",
+        start: "windows-start.js",
+        what: "The window cells",
+        on_ready: || bundle::mount_all(&WINDOW_SLOTS),
+    });
+    /// The mounted window cells (`windows.rs` listens to `khafka-windows`).
+    static WINDOW_SLOTS: Hosts = const { Hosts::new("khafka-windows", "slot") };
 }
 
 #[derive(Properties, PartialEq)]
@@ -30,16 +42,45 @@ pub struct SlotProps {
     pub slot: Slot,
 }
 
-/// A placeholder the notebook fills.
-#[function_component(NotebookSlot)]
-pub fn notebook_slot(props: &SlotProps) -> Html {
-    let status = bundle::use_bundle(&NOTEBOOK);
+/// Which bundle fills a placeholder.
+#[derive(Clone, Copy, PartialEq)]
+enum Filler {
+    Notebook,
+    Windows,
+}
+
+#[derive(Properties, PartialEq)]
+struct FilledProps {
+    slot: Slot,
+    by: Filler,
+}
+
+/// A placeholder `by` fills: its host, and beside it the bundle's loading state or error.
+#[function_component(Filled)]
+fn filled(props: &FilledProps) -> Html {
+    let (loader, hosts, loading): (Key, HostsKey, &str) = match props.by {
+        Filler::Notebook => (&NOTEBOOK, &SLOTS, "Loading the simulator…"),
+        Filler::Windows => (&WINDOWS, &WINDOW_SLOTS, "Loading the window cells…"),
+    };
+    let status = bundle::use_bundle(loader);
     let json = serde_json::to_string(&props.slot).unwrap_or_default();
-    let host = bundle::use_host(&NOTEBOOK, &SLOTS, json, "notebook-host");
+    let host = bundle::use_host(loader, hosts, json, "notebook-host");
     html! {
         <div class="notebook-slot">
-            { bundle::status_view(&NOTEBOOK, &status, "Loading the simulator…", "notebook-status") }
+            { bundle::status_view(loader, &status, loading, "notebook-status") }
             { Html::VRef(host.into()) }
         </div>
     }
+}
+
+/// A placeholder the notebook fills.
+#[function_component(NotebookSlot)]
+pub fn notebook_slot(props: &SlotProps) -> Html {
+    html! { <Filled slot={props.slot.clone()} by={Filler::Notebook} /> }
+}
+
+/// A placeholder the windows bundle fills with a window cell (```` ```khafka windows ````).
+#[function_component(WindowsSlot)]
+pub fn windows_slot(props: &SlotProps) -> Html {
+    html! { <Filled slot={props.slot.clone()} by={Filler::Windows} /> }
 }

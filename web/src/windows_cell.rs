@@ -89,7 +89,7 @@ const TOP: f64 = 24.0;
 pub fn windows_cell(props: &Props) -> Html {
     // The reader's edit is kept in this browser like a scenario cell's (`cell::save`).
     let src = use_state(|| {
-        crate::cell::load_saved(&props.id)
+        crate::saved::load_saved(&props.id)
             .0
             .unwrap_or_else(|| props.source.to_string())
     });
@@ -121,14 +121,14 @@ pub fn windows_cell(props: &Props) -> Html {
         let solution = ex.solution.clone().map(|s| {
             let (src, step, sol, id) = (src.clone(), step.clone(), s.clone(), props.id.clone());
             let put = Callback::from(move |_: MouseEvent| {
-                crate::cell::save(&id, &sol);
+                crate::saved::save(&id, &sol);
                 src.set(sol.clone());
                 step.set(None);
             });
             (s, put)
         });
         let goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
-        crate::cell::exercise_panel(
+        crate::saved::exercise_panel(
             "Change the window or the records, not the goal:",
             &goal,
             grades.as_deref(),
@@ -141,7 +141,7 @@ pub fn windows_cell(props: &Props) -> Html {
             let text = e
                 .target_unchecked_into::<web_sys::HtmlTextAreaElement>()
                 .value();
-            crate::cell::save(&id, &text);
+            crate::saved::save(&id, &text);
             src.set(text);
             step.set(None);
         })
@@ -155,7 +155,7 @@ pub fn windows_cell(props: &Props) -> Html {
         );
         Callback::from(move |_: MouseEvent| {
             use gloo::storage::Storage;
-            let _ = gloo::storage::LocalStorage::raw().remove_item(&crate::cell::storage_key(&id));
+            let _ = gloo::storage::LocalStorage::raw().remove_item(&crate::saved::storage_key(&id));
             src.set(original.clone());
             step.set(None);
         })
