@@ -209,21 +209,31 @@ impl Broker {
         }
         // Whole batches from the one holding the fetch offset (or the first after it, in a gap
         // the cleaner left), up to the limit (a batch that crosses the consumer's limit, the HW,
-        // is not returned), at least one batch and about `MAX_FETCH_RECORDS` records (Kafka:
-        // `fetch.max.bytes` with at least one batch).
+        // is not returned), at least one batch, then while under 1 MiB (Kafka's
+        // `replica.fetch.max.bytes` / `max.partition.fetch.bytes`) and about `MAX_FETCH_RECORDS`
+        // records.
         if fp.fetch_offset < limit {
             let store = &*ctx.batches;
             let mut batches = ctx.pools.batches.take();
             let mut records = 0u64;
+            let mut bytes = 0u64;
             for id in r.log.live_batches_from(fp.fetch_offset, store) {
                 let b = store.get(id);
-                if b.next_offset() > limit || records >= MAX_FETCH_RECORDS as u64 {
+                if b.next_offset() > limit
+                    || records >= MAX_FETCH_RECORDS as u64
+                    || bytes >= MAX_PARTITION_FETCH_BYTES
+                {
+                    break;
+                }
+                let size = store.bytes(id);
+                if !batches.is_empty() && bytes + size > MAX_PARTITION_FETCH_BYTES {
                     break;
                 }
                 if batches.is_empty() {
                     resp.base_offset = b.base_offset;
                 }
                 records += b.next_offset() - b.base_offset.max(fp.fetch_offset);
+                bytes += size;
                 batches.push(id);
             }
             resp.batches = batches;

@@ -245,8 +245,21 @@ impl Broker {
             respond(ctx, to, req_id, resp);
         }
         if records.is_empty() {
-            for (to, req_id, resp) in after_write {
-                respond(ctx, to, req_id, resp);
+            // A write operation that wrote nothing is answered once everything the shard wrote
+            // before it is committed (`CoordinatorRuntime`: deferred to the last written offset),
+            // so no member learns an assignment its coordinator could still lose.
+            let last = self
+                .group_coordinator
+                .shards
+                .get_mut(&part)
+                .and_then(|s| s.pending.last_mut());
+            match last {
+                Some(w) => w.replies.extend(after_write),
+                None => {
+                    for (to, req_id, resp) in after_write {
+                        respond(ctx, to, req_id, resp);
+                    }
+                }
             }
             self.arm_group_check(ctx);
             return;

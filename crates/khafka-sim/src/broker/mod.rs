@@ -58,8 +58,11 @@ use crate::trace::{HotEvent, TraceKind, TruncationReason};
 use crate::vec_map::VecMap;
 use serde::Serialize;
 
-/// Most records a fetch response carries per partition (stands in for `max.partition.fetch.bytes`).
+/// Most records a fetch response carries per partition (an engine bound beside the byte limit).
 pub const MAX_FETCH_RECORDS: usize = 2_000;
+/// Most bytes a fetch response carries per partition, at least one batch: Kafka's
+/// `replica.fetch.max.bytes` and `max.partition.fetch.bytes`, both 1 MiB by default.
+pub const MAX_PARTITION_FETCH_BYTES: u64 = 1_048_576;
 /// Kafka's `replica.socket.timeout.ms`, the replica fetcher's request timeout.
 const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// How long a broker waits for a metadata-log fetch before retrying.

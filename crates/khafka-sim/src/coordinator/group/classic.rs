@@ -790,8 +790,17 @@ impl ClassicGroup {
                 }
             }
             ClassicGroupState::Stable => {
-                let a = self.members[i].assignment.clone();
-                reply(out, ErrorCode::None, a)
+                // Answered once the assignment's write is committed (if it still is pending): a
+                // member syncing after the leader waits for it like the others.
+                let assignment = self.members[i].assignment.clone();
+                out.respond_after_write(
+                    from,
+                    req_id,
+                    GroupResponse::SyncGroup {
+                        error: ErrorCode::None,
+                        assignment,
+                    },
+                );
             }
         }
     }

@@ -509,12 +509,19 @@ impl ConsumerGroup {
                 assignment: None,
             },
         };
+        let failed = resp.error != ErrorCode::None;
         let resp = GroupResponse::ConsumerGroupHeartbeat(resp);
-        if self.g != before {
+        let changed = self.g != before;
+        if changed {
             out.write(self.record());
-            out.respond_after_write(from, req_id, resp);
-        } else {
+        }
+        if failed && !changed {
             out.respond(from, req_id, resp);
+        } else {
+            // After the group's last write is committed (`CoordinatorRuntime` defers a write
+            // operation's answer so): a member must not act on a target assignment its
+            // coordinator could still lose.
+            out.respond_after_write(from, req_id, resp);
         }
     }
 
