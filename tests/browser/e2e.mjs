@@ -62,6 +62,16 @@ const context = await browser.newContext({ viewport: { width: 1280, height: 720 
 await context.addInitScript(() => addEventListener('khafka-notebook-started', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
 const page = await context.newPage();
 const consoleErrors = [];
+// Runs `body` while the server refuses a bundle (`sw.blocked`), and lets it serve again after.
+async function refusing(sw, body) {
+  sw.blocked = true;
+  try { await body(); } finally { sw.blocked = false; }
+}
+// The console errors since `before` are only the refused loads the browser reports (`allowed`).
+function onlyRefusedLoads(before, allowed) {
+  const added = consoleErrors.splice(before);
+  expect(added.every((e) => allowed.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+}
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 const offHost = [];
@@ -1537,8 +1547,7 @@ await check('schema evolution with older versions: each mode\'s verdict, which v
 
 await check('a codec bundle that cannot load says so', async () => {
   const before = consoleErrors.length;
-  codec.blocked = true;
-  try {
+  await refusing(codec, async () => {
     await page.goto(`${base}/#/`);
     await page.goto(`${base}/#/formats`);
     await page.reload();
@@ -1546,29 +1555,22 @@ await check('a codec bundle that cannot load says so', async () => {
     expect(err.includes('JSON + Avro codec bundle could not be loaded'), `error shown: ${err}`);
     const verdict = await page.locator('section.evolution .compat-verdict').textContent();
     expect(verdict.includes('could not be loaded'), `evolution panel: ${verdict}`);
-  } finally {
-    codec.blocked = false;
-  }
+  });
   // The refused files are reported by the browser; nothing else may have gone wrong.
-  const added = consoleErrors.splice(before);
-  expect(added.every((e) => /404|Failed to load|formats-v2/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  onlyRefusedLoads(before, /404|Failed to load|formats-v2/i);
   await page.goto(`${base}/#/`);
 });
 
 await check('the formats page\'s own bundle: an error if it cannot load, a retry, and the page again after leaving it', async () => {
   const before = consoleErrors.length;
-  formatsUi.blocked = true;
-  try {
+  await refusing(formatsUi, async () => {
     await page.goto(`${base}/#/`);
     await page.reload();
     await page.goto(`${base}/#/formats`);
     const err = await page.locator('main .formats-status.error').innerText({ timeout: 10000 });
     expect(err.startsWith('The formats page could not be loaded'), `error shown: ${err}`);
-  } finally {
-    formatsUi.blocked = false;
-  }
-  const added = consoleErrors.splice(before);
-  expect(added.every((e) => /404|Failed to load|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  });
+  onlyRefusedLoads(before, /404|Failed to load|formats-ui-v1/i);
   // Try again (same document) loads it.
   await page.locator('main .formats-status button.retry').click();
   await page.locator('table.sizes tr.avro code.hex').waitFor({ timeout: 30000 });
@@ -1606,29 +1608,22 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
   badges = await c.locator('ul.expects li').allInnerTexts();
   expect(!held(badges[0]) && held(badges[1]) && held(badges[2]), `FORWARD: ${badges}`);
   // A codec bundle that cannot load: the cell says so instead of running with made-up sizes.
-  codec.blocked = true;
-  try {
+  await refusing(codec, async () => {
     await page.goto(`${base}/#/`);
     await page.reload();
     await page.goto(`${base}/#/lesson/schemas-and-evolution`);
     await cell(0).locator('button', { hasText: /^Run$/ }).click();
     await expect_text(cell(0).locator('.notice.refused'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'codec load error', 30000);
-  } finally {
-    codec.blocked = false;
-  }
+  });
   // The formats bundle that renders the lesson's format cells cannot load: the error names them.
-  formatsUi.blocked = true;
-  try {
+  await refusing(formatsUi, async () => {
     await page.goto(`${base}/#/`);
     await page.reload();
     await page.goto(`${base}/#/lesson/schemas-and-evolution`);
     const err = await page.locator('.format-slot .formats-status.error').first().innerText({ timeout: 10000 });
     expect(err.startsWith("This lesson's format cells (the encoded bytes, sizes and verdicts) could not be loaded"), `error shown: ${err}`);
-  } finally {
-    formatsUi.blocked = false;
-  }
-  const added = consoleErrors.splice(errBefore);
-  expect(added.every((e) => /404|Failed to load|formats-v2|formats-ui-v1/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  });
+  onlyRefusedLoads(errBefore, /404|Failed to load|formats-v2|formats-ui-v1/i);
   await page.goto(`${base}/#/`);
 });
 
@@ -1690,17 +1685,13 @@ await check('the presenter computes a schema scenario\'s table through the codec
   expect(!cards.some((t) => /not computed/.test(t)), `no card says the table was not computed: ${cards}`);
   // The bundles cannot load: the presenter says so in place of the cluster.
   const errBefore = consoleErrors.length;
-  codec.blocked = true;
-  try {
+  await refusing(codec, async () => {
     await page.goto(`${base}/#/`);
     await page.reload();
     await page.evaluate((u) => { location.hash = u; }, `/presenter?s=${b64(mixedSrc)}`);
     await expect_text(page.locator('p.parse-errors'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'presenter codec error', 30000);
-  } finally {
-    codec.blocked = false;
-  }
-  const added = consoleErrors.splice(errBefore);
-  expect(added.every((e) => /404|Failed to load|formats-v2/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  });
+  onlyRefusedLoads(errBefore, /404|Failed to load|formats-v2/i);
   await page.goto(`${base}/#/`);
 });
 
@@ -1761,8 +1752,7 @@ await check('a notebook bundle that cannot load says so in each cell\'s place, a
     notebook.blocked = false;
     notebook.wasm = false;
   }
-  const added = consoleErrors.splice(before);
-  expect(added.every((e) => /404|Failed to load|notebook-v1|WebAssembly|magic/i.test(e)), `unexpected console errors: ${added.join(' | ')}`);
+  onlyRefusedLoads(before, /404|Failed to load|notebook-v1|WebAssembly|magic/i);
   await error.first().locator('button.retry').click();
   await cell(0).waitFor({ timeout: 30000 });
   expect((await page.locator('.notebook-status').count()) === 0, 'no error once the notebook runs');

@@ -219,10 +219,7 @@ impl Broker {
             let mut bytes = 0u64;
             for id in r.log.live_batches_from(fp.fetch_offset, store) {
                 let b = store.get(id);
-                if b.next_offset() > limit
-                    || records >= MAX_FETCH_RECORDS as u64
-                    || bytes >= MAX_PARTITION_FETCH_BYTES
-                {
+                if b.next_offset() > limit || records >= MAX_FETCH_RECORDS as u64 {
                     break;
                 }
                 let size = store.bytes(id);
