@@ -173,10 +173,13 @@ impl ScenarioSpec {
         g.streams_commit_interval_ms = Some(s.config.commit_interval_ms);
         g.commit = AppCommit::Sync;
         self.consumers.push(consumer);
-        // `getRestoreConsumerConfigs`: no group, assigned by hand, `auto.offset.reset=none`.
+        // `getRestoreConsumerConfigs`: no group, assigned by hand. Kafka sets
+        // `auto.offset.reset=none` and treats the `InvalidOffsetException` a restoration then meets
+        // (the changelog truncated or deleted under it) as a corrupted task, wiped and restored
+        // from the start (`StoreChangelogReader`, `TaskCorruptedException`): `earliest` does that.
         let mut restore = ConsumerSpec::new(s.restore_consumer_name(), changelog.clone());
         restore.start = s.start;
-        restore.config.auto_offset_reset = OffsetReset::None;
+        restore.config.auto_offset_reset = OffsetReset::Earliest;
         restore.config.max_poll_records = 1_000;
         restore.config.manual_assignment = true;
         self.consumers.push(restore);
