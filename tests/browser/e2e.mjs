@@ -925,6 +925,13 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   expect(tasks.includes('restored task 0_0 at 63.1 s: 580 changelog records') && tasks.includes('restored task 0_1 at 63.1 s: 1217 changelog records'), `tasks: ${tasks}`);
   expect((await panel.locator('.streams-counts li.bad').count()) > 0, 'keys counted twice are marked');
   expect((await panel.locator('button[aria-label="Restart s1 (Kafka Streams instance s1)"]').count()) === 0, 'no fault buttons at the end of the run');
+  // The topology, as Kafka Streams names it and as Topology.describe() prints it.
+  await panel.locator('details.streams-topology > summary').click();
+  const graph = await panel.locator('.topology-graph').innerText();
+  expect(graph.includes('page-counter-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog') && graph.includes('KTABLE-TOSTREAM-0000000003'), `graph: ${graph}`);
+  const described = await panel.locator('details.streams-topology pre').innerText();
+  expect(described.includes('Source: KSTREAM-SOURCE-0000000000 (topics: [page-views])') && described.includes('Sink: KSTREAM-SINK-0000000004 (topic: page-counts)'), `describe: ${described}`);
+  await panel.locator('details.streams-topology > summary').click();
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
 });

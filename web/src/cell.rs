@@ -1642,6 +1642,23 @@ fn streams_panel(sim: &khafka_sim::Sim, on_fault: Option<Callback<Fault>>) -> Ht
                     </div>
                 }
             }) }
+            <details class="streams-topology">
+                <summary>{ "Topology" }</summary>
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a count whose store is backed by {}", v.input, v.output, v.changelog)}>
+                    <span class="topic">{ v.input.clone() }</span>{ "→" }
+                    { for khafka_sim::config::streams::COUNT_PROCESSORS.iter().enumerate().map(|(i, n)| html! {
+                        <>
+                            <span class="processor">{ *n }
+                                if i == 1 {
+                                    <span class="store">{ format!("store {} ⇄ {}", khafka_sim::config::streams::COUNT_STORE, v.changelog) }</span>
+                                }
+                            </span>{ "→" }
+                        </>
+                    }) }
+                    <span class="topic">{ v.output.clone() }</span>
+                </div>
+                <pre class="describe">{ v.topology.clone() }</pre>
+            </details>
             <p class="streams-totals">{ totals }</p>
             <ul class="streams-counts" title="Per key: the records the input topic holds → the last count the output topic holds. Red: counted twice.">
                 { for v.keys.iter().take(MAX_KEYS).map(|k| {
