@@ -499,7 +499,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     let inputs: Vec<&KeySpec> = spec
         .producers
         .iter()
-        .filter(|p| p.topic == "t")
+        .filter(|p| p.topic == "t" && p.keys != KeySpec::None)
         .map(|p| &p.keys)
         .collect();
     if inputs.windows(2).any(|w| w[0] != w[1]) {

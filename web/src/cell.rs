@@ -1625,7 +1625,7 @@ fn streams_panel(sim: &khafka_sim::Sim, on_fault: Option<Callback<Fault>>) -> Ht
                                 { format!(" · application.id {}", i.application_id) }
                             }
                             if i.dropped > 0 {
-                                <span class="bad">{ format!(" · dropped {} (null key)", i.dropped) }</span>
+                                <span class="bad">{ format!(" · dropped {} (null key or value)", i.dropped) }</span>
                             }
                             { " " }{ button.unwrap_or_default() }
                         </p>

@@ -127,7 +127,7 @@ pub enum StreamsCount {
     NotCounted,
     /// Changelog records read back into stores.
     RestoredRecords,
-    /// Records the count skipped (`dropped-records`).
+    /// Records the count skipped (`dropped-records`: a null key or value).
     DroppedRecords,
     /// Keys counted.
     Keys,

@@ -158,6 +158,9 @@ fn input_producers_must_share_a_key_set() {
     );
     let e = one_error(&src);
     assert!(e.message.contains("different sets"), "{}", e.message);
+    // A producer without keys writes records the count skips: it has no key set to agree with.
+    let src = app("").replace("streams s1", "producer q topic=views\nstreams s1");
+    parse(&src).expect("a keyless producer beside a keyed one");
 }
 
 #[test]

@@ -221,13 +221,14 @@ impl ScenarioSpec {
     }
 }
 
-/// The key set the input topic's records come from: the one every producer of the topic draws
-/// from (the instance's producer writes counts under the same keys).
+/// The key set the input topic's records come from: the one every producer of the topic with keys
+/// draws from (the instance's producer writes counts under the same keys; records without a key
+/// are skipped by the count).
 fn input_keys(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsError> {
     let mut sets = spec
         .producers
         .iter()
-        .filter(|p| p.topic == topic && p.changelog.is_none())
+        .filter(|p| p.topic == topic && p.changelog.is_none() && p.keys != KeySpec::None)
         .map(|p| &p.keys);
     let Some(first) = sets.next() else {
         return Ok(KeySpec::None);

@@ -171,7 +171,7 @@ pub struct StreamsOutcome {
     pub not_counted: u64,
     /// Changelog records the instances read back into their stores.
     pub restored_records: u64,
-    /// Records the count skipped (`dropped-records`: a null key).
+    /// Records the count skipped (`dropped-records`: a null key or value).
     pub dropped_records: u64,
 }
 

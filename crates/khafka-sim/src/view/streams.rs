@@ -25,7 +25,7 @@ pub struct StreamsInstanceView {
     pub processed: u64,
     /// Updates sent to the output topic.
     pub forwarded: u64,
-    /// Records the count skipped: a null key (`dropped-records`).
+    /// Records the count skipped: a null key or value (`dropped-records`).
     pub dropped: u64,
 }
 
@@ -45,7 +45,7 @@ pub struct StreamsTaskView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyCount {
     pub key: String,
-    /// Records with this key in the input topic (below the high watermark).
+    /// Records with this key and a value in the input topic (below the high watermark).
     pub input: u64,
     /// The last count the output topic holds for the key (below the high watermark).
     pub output: Option<i64>,
@@ -116,8 +116,11 @@ impl Sim {
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.streams_leader_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
-                    if let Some((_, Some(k))) = self.prov.producer_and_key(id) {
-                        *truth.entry(k).or_default() += 1;
+                    // The count skips null keys and null values (tombstones).
+                    if let Some((p, Some(k))) = self.prov.producer_and_key(id) {
+                        if !self.topo.producers[p as usize].null_value {
+                            *truth.entry(k).or_default() += 1;
+                        }
                     }
                 });
             }

@@ -92,6 +92,9 @@ pub struct Task {
     pub restored_records: u64,
     /// Records processed since the task was created.
     pub processed: u64,
+    /// It skipped a record with a null key or value (the trace notes the first).
+    #[serde(skip)]
+    pub skipped: bool,
 }
 
 /// A finished restoration, for the views.
@@ -123,8 +126,8 @@ pub struct StreamsInstance {
     /// the revoked tasks (`TaskManager.handleRevocation`), then gone.
     #[serde(skip)]
     closing: Vec<Task>,
-    /// Records dropped by the count: a null key (`dropped-records`, "Skipping record due to null
-    /// key or value").
+    /// Records dropped by the count: a null key or a null value (`dropped-records`, "Skipping
+    /// record due to null key or value").
     pub dropped_null_key: u64,
     /// Records processed (each time: a record processed again counts again).
     pub processed: u64,
@@ -189,6 +192,7 @@ impl StreamsInstance {
                         restore_from_us: ctx.now.as_us(),
                         restored_records: 0,
                         processed: 0,
+                        skipped: false,
                     });
                     main.set_task_ready(ctx, p32, false);
                     changes.push((p32, true));
@@ -275,14 +279,31 @@ impl StreamsInstance {
         values: &mut StreamsValues,
     ) {
         let cached = self.spec.config.cache_max_bytes > 0;
-        for (p, _offset, rid) in records {
+        for (p, offset, rid) in records {
             let Some(t) = self.tasks[p as usize].as_mut() else {
                 continue;
             };
             self.processed += 1;
             t.processed += 1;
-            let Some(key) = ctx.prov.producer_and_key(rid).and_then(|(_, k)| k) else {
+            // `KStreamAggregate` skips a record with a null key or a null value (a tombstone).
+            let (from, key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
+            let null_value = ctx
+                .topo
+                .producers
+                .get(from as usize)
+                .is_some_and(|i| i.null_value);
+            let Some(key) = key.filter(|_| !null_value) else {
                 self.dropped_null_key += 1;
+                // Kafka logs a warning for each; the trace keeps a task's first.
+                if !t.skipped {
+                    t.skipped = true;
+                    let text = format!(
+                        "task 0_{p}: Skipping record due to null key or value. topic=[{}] \
+                         partition=[{p}] offset=[{offset}] (dropped-records)",
+                        self.spec.input
+                    );
+                    self.note(ctx, text);
+                }
                 continue;
             };
             let count = t.store.entry(key).or_insert(0);
