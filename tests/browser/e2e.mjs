@@ -1588,11 +1588,11 @@ await check('the formats page\'s own bundle: an error if it cannot load, a retry
 });
 
 await check('a simulator cell with schema (de)serializers: the codec bundle computes its table, the knob changes who reads, a load error says what failed', async () => {
-  // The pipeline cell of the schemas lesson: Avro orders and JSON Schema clicks in one topic.
+  // The evolution cell of the multi-format pipelines lesson: Avro orders and JSON Schema clicks in one topic.
   const before = served.length;
   const errBefore = consoleErrors.length;
-  await page.goto(`${base}/#/lesson/schemas-and-evolution`);
-  const c = cell(0);
+  await page.goto(`${base}/#/lesson/multi-format-pipelines`);
+  const c = cell(2);
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
   let badges = await c.locator('ul.expects li').allInnerTexts();
@@ -1611,9 +1611,9 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
   await refusing(codec, async () => {
     await page.goto(`${base}/#/`);
     await page.reload();
-    await page.goto(`${base}/#/lesson/schemas-and-evolution`);
-    await cell(0).locator('button', { hasText: /^Run$/ }).click();
-    await expect_text(cell(0).locator('.notice.refused'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'codec load error', 30000);
+    await page.goto(`${base}/#/lesson/multi-format-pipelines`);
+    await cell(2).locator('button', { hasText: /^Run$/ }).click();
+    await expect_text(cell(2).locator('.notice.refused'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'codec load error', 30000);
   });
   // The formats bundle that renders the lesson's format cells cannot load: the error names them.
   await refusing(formatsUi, async () => {
@@ -1624,6 +1624,34 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
     expect(err.startsWith("This lesson's format cells (the encoded bytes, sizes and verdicts) could not be loaded"), `error shown: ${err}`);
   });
   onlyRefusedLoads(errBefore, /404|Failed to load|formats-v2|formats-ui-v1/i);
+  await page.goto(`${base}/#/`);
+});
+
+await check('the multi-format pipelines lesson: three formats in one topic, refused under one subject and written under one per record type; a consumer stopped by a poison pill', async () => {
+  await page.goto(`${base}/#/lesson/multi-format-pipelines`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 60000 });
+  let badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 2 && badges.every(held), `one subject: ${badges}`);
+  let cards = await c.locator('.client').allInnerTexts();
+  for (const p of ['app', 'clicks']) {
+    expect(cards.some((t) => t.startsWith(`Producer ${p}`) && t.includes('50 not serialized (schema refused)')), `producer ${p}: ${cards}`);
+  }
+  expect(!cards.some((t) => t.startsWith('Producer web') && t.includes('not serialized')), `producer web writes: ${cards}`);
+  // A subject per record type: all three streams are written (both predictions no longer hold).
+  await c.locator('.knob select').first().selectOption('TopicRecordNameStrategy');
+  await expect_text(c.locator('ul.expects li').nth(1), (t) => t.length > 0 && !held(t), 'acknowledged under TopicRecordNameStrategy', 60000);
+  cards = await c.locator('.client').allInnerTexts();
+  expect(!cards.some((t) => t.includes('not serialized')), `every stream written: ${cards}`);
+  // The consumers' cell: each stops at the first record of another format.
+  const d = cell(1);
+  await d.locator('button', { hasText: /^Run$/ }).click();
+  await d.locator('ul.expects li').first().waitFor({ timeout: 60000 });
+  badges = await d.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 3 && badges.every(held), `consumers: ${badges}`);
+  cards = await d.locator('.client').allInnerTexts();
+  expect(cards.some((t) => t.startsWith('Consumer billing') && t.includes('stopped at orders-0 @2: cannot deserialize it')), `billing: ${cards}`);
   await page.goto(`${base}/#/`);
 });
 
@@ -1700,7 +1728,7 @@ await check('a codec worker of another protocol version is refused with a clear 
   try {
     await page.goto(`${base}/#/`);
     await page.reload();
-    await page.goto(`${base}/#/lesson/schemas-and-evolution`);
+    await page.goto(`${base}/#/lesson/multi-format-pipelines`);
     await cell(0).locator('button', { hasText: /^Run$/ }).click();
     await expect_text(cell(0).locator('.notice.refused'), (t) => t.includes('another version of the site') && t.includes('reload'), 'cell: stale worker', 30000);
     await page.goto(`${base}/#/formats`);

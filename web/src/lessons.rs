@@ -164,11 +164,21 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "schemas-and-evolution",
         title: "Schemas and evolution: compatibility modes on real schemas",
-        summary: "Adding a field with and without a default under BACKWARD, FORWARD, FULL and the transitive modes; an upgraded or old consumer that reads, or fails; a pipeline of two formats in one topic while a schema evolves.",
+        summary: "Adding a field with and without a default under BACKWARD, FORWARD, FULL and the transitive modes; an upgraded or old consumer that reads, or fails.",
         file: "07-schemas-and-evolution.md",
         part: 3,
-        minutes: 28,
+        minutes: 22,
         needs: &["data-formats-on-real-bytes"],
+        exercises: 1,
+    },
+    Lesson {
+        slug: "multi-format-pipelines",
+        title: "Multi-format pipelines: streams in three formats merged into one topic while a schema evolves",
+        summary: "Avro, Protobuf and JSON producers in one topic: one subject per topic refuses the second format, a subject per record type takes them all; consumers that stop at or skip another format; one stream's new schema under each compatibility mode.",
+        file: "07b-multi-format-pipelines.md",
+        part: 3,
+        minutes: 19,
+        needs: &["schemas-and-evolution"],
         exercises: 2,
     },
     Lesson {
