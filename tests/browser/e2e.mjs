@@ -1659,6 +1659,18 @@ await check('the multi-format pipelines lesson: three formats in one topic, refu
   await page.goto(`${base}/#/`);
 });
 
+await check('a producer with a schema serializer and gzip: the codec bundle measures gzip on its records, and the cell\'s bytes a second are the native run\'s', async () => {
+  // The data formats lesson's simulator cell: one-record batches that gzip makes bigger. Its
+  // predictions are exact byte counts, so they hold only if the browser measured what Rust did.
+  await page.goto(`${base}/#/lesson/data-formats-on-real-bytes`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 60000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 2 && badges.every(held) && badges[1].includes('(actual: 10787)'), `gzip: ${badges}`);
+  await page.goto(`${base}/#/`);
+});
+
 // Avro and Protobuf in one scenario: each codec bundle carries one of them, so they hand its table to
 // each other (tests/scenarios/semantics/avro-and-protobuf-in-one-registry.khafka).
 const mixedPath = join(here, '..', 'scenarios', 'semantics', 'avro-and-protobuf-in-one-registry.khafka');

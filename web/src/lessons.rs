@@ -154,10 +154,10 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "data-formats-on-real-bytes",
         title: "Data formats on real bytes: JSON, Avro and Protobuf",
-        summary: "One record in three formats, byte by byte; the Confluent framing; batch sizes with gzip, snappy and lz4 — how much Avro really saves.",
+        summary: "One record in three formats, byte by byte; the Confluent framing; batch sizes with gzip, snappy and lz4 — how much Avro really saves; a running producer whose one-record batches gzip makes bigger.",
         file: "06-data-formats-on-real-bytes.md",
         part: 3,
-        minutes: 20,
+        minutes: 23,
         needs: &["throughput-and-scalability"],
         exercises: 1,
     },
