@@ -351,6 +351,10 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         if !outcome.groups.is_empty() {
             print!("{}", sim.describe_groups());
         }
+        if let Some(v) = sim.streams_view() {
+            out!();
+            print!("{}", v.text());
+        }
         let p = &outcome.provenance;
         out!();
         out!(

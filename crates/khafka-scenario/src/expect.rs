@@ -112,6 +112,25 @@ pub enum Metric {
     /// Records a consumer's value deserializer could not decode (poison pills): one consumer's,
     /// or every consumer's with a reader schema.
     DecodeFailures(Option<String>),
+    /// A Kafka Streams figure (`counted_twice`, …).
+    #[cfg(feature = "groups")]
+    Streams(StreamsCount),
+}
+
+/// What `expect` reads of Kafka Streams instances (`streams` lines).
+#[cfg(feature = "groups")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamsCount {
+    /// Records counted twice: the output's last count per key beyond the input's records.
+    CountedTwice,
+    /// Records the output's last count per key is missing.
+    NotCounted,
+    /// Changelog records read back into stores.
+    RestoredRecords,
+    /// Records the count skipped (`dropped-records`).
+    DroppedRecords,
+    /// Keys counted.
+    Keys,
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -332,6 +351,11 @@ pub const GROUP_METRICS: &[&str] = &[
     "partitions_revoked",
     "pause_ms",
     "longest_pause_ms",
+    "counted_twice",
+    "not_counted",
+    "restored_records",
+    "dropped_records",
+    "counted_keys",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
@@ -661,6 +685,20 @@ fn metric(
     #[cfg(feature = "groups")]
     if let Some(m) = group_metric(name, args, name_span, args_span, refs)? {
         return Ok(m);
+    }
+    #[cfg(feature = "groups")]
+    {
+        let streams = match name {
+            "counted_twice" => Some(StreamsCount::CountedTwice),
+            "not_counted" => Some(StreamsCount::NotCounted),
+            "restored_records" => Some(StreamsCount::RestoredRecords),
+            "dropped_records" => Some(StreamsCount::DroppedRecords),
+            "counted_keys" => Some(StreamsCount::Keys),
+            _ => None,
+        };
+        if let Some(c) = streams {
+            return no_args(Metric::Streams(c));
+        }
     }
     #[cfg(not(feature = "groups"))]
     if name == "committed" {
@@ -1079,6 +1117,17 @@ impl Expect {
                     .values()
                     .fold(0u64, |a, b| a.saturating_add(*b)),
             ),
+            #[cfg(feature = "groups")]
+            Metric::Streams(c) => match &outcome.streams {
+                Some(o) => Value::Int(match c {
+                    StreamsCount::CountedTwice => o.counted_twice,
+                    StreamsCount::NotCounted => o.not_counted,
+                    StreamsCount::RestoredRecords => o.restored_records,
+                    StreamsCount::DroppedRecords => o.dropped_records,
+                    StreamsCount::Keys => o.keys,
+                }),
+                None => Value::Missing("the scenario has no `streams` line".into()),
+            },
             Metric::DecodeFailures(Some(c)) => match outcome.decode_failures.get(c) {
                 Some(n) => Value::Int(*n),
                 None => Value::Missing(format!("consumer {c} has no value.deserializer")),

@@ -10,6 +10,7 @@
 //! at 3s pause producer p1                    at 4s resume producer p1
 //! at 5s crash consumer c1                    at 9s restart consumer c1
 //! at 7s stop consumer c2     (close(): commit, LeaveGroup)
+//! at 5s crash streams s1                   at 9s restart streams s1   (stop streams s1: close())
 //! at 8s seek consumer c1 orders-0 42         (or beginning, end)
 //! at 9s reset-offsets g1 orders to-earliest  (or orders:0; to-latest, to-current, to-offset=N,
 //!                                             shift-by=N, to-datetime=5s; [dry-run])
@@ -86,13 +87,17 @@ impl Parser {
         let faults = match fault.text.as_str() {
             #[cfg(feature = "groups")]
             "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
-                self.consumer_fault(fault, &rest[1..])
+                self.process_fault(fault, &rest[1..], false)
             }
             #[cfg(not(feature = "groups"))]
             "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
                 let end = rest.get(1).unwrap_or(&rest[0]).span;
                 self.error(crate::groups_unavailable(fault.span.to(end)));
                 None
+            }
+            #[cfg(feature = "groups")]
+            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "streams") => {
+                self.process_fault(fault, &rest[1..], true)
             }
             #[cfg(feature = "groups")]
             "seek" => self.seek(fault, rest),
@@ -664,26 +669,37 @@ impl Parser {
         Some(faults)
     }
 
-    /// `crash consumer C`, `restart consumer C`, `stop consumer C`.
+    /// `crash consumer C`, `restart consumer C`, `stop consumer C`; and the same of a Kafka
+    /// Streams instance with `streams` (`streams` is true).
     #[cfg(feature = "groups")]
-    fn consumer_fault(&mut self, kw: &Token, args: &[Token]) -> Option<Vec<Fault>> {
+    fn process_fault(&mut self, kw: &Token, args: &[Token], streams: bool) -> Option<Vec<Fault>> {
+        let (what, needs, example) = if streams {
+            ("streams", "an instance", "counter")
+        } else {
+            ("consumer", "a consumer", "c1")
+        };
         let Some(t) = args.first() else {
             self.error(
-                ParseError::new(kw.span, format!("`{} consumer` needs a consumer", kw.text))
-                    .hint(format!("for example `{} consumer c1`", kw.text)),
+                ParseError::new(kw.span, format!("`{} {what}` needs {needs}", kw.text))
+                    .hint(format!("for example `{} {what} {example}`", kw.text)),
             );
             return None;
         };
-        self.no_more(&args[1..], &format!("`{} consumer {}`", kw.text, t.text));
-        self.refs.push(Reference::Consumer {
-            name: t.text.clone(),
-            span: t.span,
+        self.no_more(&args[1..], &format!("`{} {what} {}`", kw.text, t.text));
+        let (name, span) = (t.text.clone(), t.span);
+        self.refs.push(if streams {
+            Reference::Streams { name, span }
+        } else {
+            Reference::Consumer { name, span }
         });
-        let consumer = t.text.clone();
-        Some(vec![match kw.text.as_str() {
-            "crash" => Fault::CrashConsumer { consumer },
-            "restart" => Fault::RestartConsumer { consumer },
-            _ => Fault::StopConsumer { consumer },
+        let n = t.text.clone();
+        Some(vec![match (kw.text.as_str(), streams) {
+            ("crash", false) => Fault::CrashConsumer { consumer: n },
+            ("restart", false) => Fault::RestartConsumer { consumer: n },
+            (_, false) => Fault::StopConsumer { consumer: n },
+            ("crash", true) => Fault::CrashStreams { streams: n },
+            ("restart", true) => Fault::RestartStreams { streams: n },
+            (_, true) => Fault::StopStreams { streams: n },
         }])
     }
 

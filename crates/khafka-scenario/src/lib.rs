@@ -38,6 +38,8 @@ pub mod formats;
 mod kv;
 mod parser;
 mod resolve;
+#[cfg(feature = "groups")]
+mod streams;
 mod topics;
 
 pub use errors::{ParseError, ParseErrors, Span};

@@ -19,8 +19,8 @@ use khafka_sim::{ScenarioSpec, SimTime};
 
 /// Every statement keyword, in the order the documentation presents them.
 pub const STATEMENTS: &[&str] = &[
-    "seed", "cluster", "topic", "registry", "schema", "producer", "consumer", "network", "link",
-    "at", "run", "expect",
+    "seed", "cluster", "topic", "registry", "schema", "producer", "consumer", "streams", "network",
+    "link", "at", "run", "expect",
 ];
 
 /// The largest cluster the simulator accepts.
@@ -82,6 +82,9 @@ pub struct Parser {
     pub keyless: Vec<(String, Span)>,
     /// Schema references and changes, checked at the end (`formats.rs`).
     pub format_refs: crate::formats::FormatRefs,
+    /// `streams` lines, added to the spec at the end (`streams.rs`).
+    #[cfg(feature = "groups")]
+    pub streams: Vec<crate::streams::StreamsDecl>,
 }
 
 impl Parser {
@@ -98,6 +101,8 @@ impl Parser {
             run_span: None,
             keyless: Vec::new(),
             format_refs: Default::default(),
+            #[cfg(feature = "groups")]
+            streams: Vec::new(),
         }
     }
 
@@ -117,6 +122,10 @@ impl Parser {
             "registry" => self.registry(kw, args),
             "producer" => self.producer(kw, args),
             "consumer" => self.consumer(kw, args),
+            #[cfg(feature = "groups")]
+            "streams" => self.streams(kw, args),
+            #[cfg(not(feature = "groups"))]
+            "streams" => self.error(crate::groups_unavailable(kw.span)),
             "network" => self.network(kw, args),
             "link" => self.link(kw, args),
             "at" => self.at(kw, args),
@@ -479,6 +488,8 @@ impl Parser {
     pub fn finish(mut self) -> (ScenarioSpec, Vec<Expect>, Vec<ParseError>) {
         self.resolve_topics();
         self.resolve_formats();
+        #[cfg(feature = "groups")]
+        self.add_streams();
         let refs = std::mem::take(&mut self.refs);
         for r in &refs {
             if let Some(e) = self.check(r) {

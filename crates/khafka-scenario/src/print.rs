@@ -69,8 +69,13 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     if spec.network != LinkSpec::default() {
         let _ = writeln!(out, "network {}", describe_link(&spec.network));
     }
+    // What `streams` lines bring is written by them: changelog topics and the instances' clients.
+    let streams_topics = streams_topics(spec);
+    let streams_clients = streams_clients(spec);
     for t in &spec.topics {
-        let _ = writeln!(out, "{}", topic(t));
+        if !streams_topics.contains(&t.name) {
+            let _ = writeln!(out, "{}", topic(t));
+        }
     }
     if let Some(l) = &spec.formats.level {
         let _ = writeln!(out, "registry compatibility={l}");
@@ -88,6 +93,9 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     }
     let pd = ProducerConfig::default();
     for p in &spec.producers {
+        if streams_clients.contains(&p.name) {
+            continue;
+        }
         let mut s = format!(
             "producer {} topic={} rate={}.{:03}/s",
             p.name,
@@ -138,6 +146,9 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     }
     let cd = ConsumerConfig::default();
     for cs in &spec.consumers {
+        if streams_clients.contains(&cs.name) {
+            continue;
+        }
         let mut s = format!("consumer {} topic={}", cs.name, cs.topic);
         if cs.start != SimTime::ZERO {
             let _ = write!(s, " start={}", cs.start.exact());
@@ -151,6 +162,10 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
             |k| cd.get(k),
         ));
         let _ = writeln!(out, "{s}");
+    }
+    #[cfg(feature = "groups")]
+    for st in &spec.streams {
+        let _ = writeln!(out, "{}", streams_line(st));
     }
     // A link without a bandwidth under a `network` line with one says so: settings a `link` leaves
     // out are the network's.
@@ -196,4 +211,68 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     }
     let _ = writeln!(out, "run {}", spec.run_for.exact());
     out
+}
+
+/// The changelog topics `streams` lines created.
+fn streams_topics(spec: &ScenarioSpec) -> Vec<String> {
+    #[cfg(feature = "groups")]
+    return spec
+        .streams
+        .iter()
+        .filter(|s| s.created_changelog)
+        .map(|s| s.config.changelog_topic())
+        .collect();
+    #[cfg(not(feature = "groups"))]
+    {
+        let _ = spec;
+        Vec::new()
+    }
+}
+
+/// The clients `streams` lines brought.
+fn streams_clients(spec: &ScenarioSpec) -> Vec<String> {
+    #[cfg(feature = "groups")]
+    return spec
+        .streams
+        .iter()
+        .flat_map(|s| {
+            [
+                s.consumer_name(),
+                s.restore_consumer_name(),
+                s.producer_name(),
+            ]
+        })
+        .collect();
+    #[cfg(not(feature = "groups"))]
+    {
+        let _ = spec;
+        Vec::new()
+    }
+}
+
+/// A `streams` line: its name, topics and every setting that differs from Kafka's default.
+#[cfg(feature = "groups")]
+fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
+    let c = &st.config;
+    let d = khafka_sim::config::streams::StreamsConfig::new(c.application_id.clone());
+    let mut s = format!(
+        "streams {} application.id={} input={} output={}",
+        st.name, c.application_id, st.input, st.output
+    );
+    if c.commit_interval_ms != d.commit_interval_ms {
+        let _ = write!(s, " commit.interval.ms={}", c.commit_interval_ms);
+    }
+    if c.cache_max_bytes != d.cache_max_bytes {
+        let _ = write!(s, " statestore.cache.max.bytes={}", c.cache_max_bytes);
+    }
+    if c.replication_factor != d.replication_factor {
+        let _ = write!(s, " replication.factor={}", c.replication_factor);
+    }
+    if c.processing_time_ms != d.processing_time_ms {
+        let _ = write!(s, " sim.processing.time.ms={}", c.processing_time_ms);
+    }
+    if st.start != SimTime::ZERO {
+        let _ = write!(s, " start={}", st.start.exact());
+    }
+    s
 }

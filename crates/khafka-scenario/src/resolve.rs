@@ -34,6 +34,9 @@ pub enum Reference {
     /// A consumer (consumer faults).
     #[cfg(feature = "groups")]
     Consumer { name: String, span: Span },
+    /// A Kafka Streams instance (streams faults).
+    #[cfg(feature = "groups")]
+    Streams { name: String, span: Span },
     /// A partition a consumer seeks: of the consumer's topic.
     #[cfg(feature = "groups")]
     ConsumerPartition {
@@ -189,6 +192,22 @@ impl Parser {
                     tp: tp.clone(),
                     span: *span,
                 })
+            }
+            #[cfg(feature = "groups")]
+            Reference::Streams { name, span } => {
+                if self.streams.iter().any(|s| &s.spec.name == name) {
+                    None
+                } else {
+                    let names: Vec<&str> =
+                        self.streams.iter().map(|s| s.spec.name.as_str()).collect();
+                    let e = ParseError::new(*span, format!("no streams instance `{name}`"));
+                    Some(match crate::suggest::suggest(name, &names) {
+                        Some(s) => e.hint(format!("did you mean `{s}`?")),
+                        None => e.hint(
+                            "declare it with `streams NAME application.id=… input=… output=…`",
+                        ),
+                    })
+                }
             }
             #[cfg(feature = "groups")]
             Reference::Consumer { name, span } => {

@@ -3,3 +3,5 @@
 pub mod consumer;
 pub mod partitioner;
 pub mod producer;
+#[cfg(feature = "groups")]
+pub mod streams;

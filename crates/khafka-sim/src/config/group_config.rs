@@ -297,6 +297,11 @@ pub struct ConsumerGroupConfig {
     pub group_remote_assignor: Option<ServerAssignor>,
     /// Which of [`CLASSIC_ONLY_KEYS`] the scenario set (bit i for key i).
     pub classic_keys_set: u8,
+    /// A Kafka Streams main consumer (`config/streams.rs`): the loop commits with `commitSync()`
+    /// after processing once this many ms passed since its last commit, after flushing the
+    /// instance's producer (`TaskManager.commit`). Not a consumer config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams_commit_interval_ms: Option<u64>,
 }
 
 /// The most `sim.processing.time.ms` may be: a minute a record.
@@ -344,6 +349,7 @@ impl Default for ConsumerGroupConfig {
             commit_before_processing: false,
             group_remote_assignor: None,
             classic_keys_set: 0,
+            streams_commit_interval_ms: None,
         }
     }
 }
@@ -394,7 +400,10 @@ impl ConsumerGroupConfig {
     /// Whether the application runs a poll loop of its own (processing time or manual commits):
     /// records are handed out by `poll()`, processed one after the other, and committed.
     pub fn app_loop(&self) -> bool {
-        self.group_id.is_some() && (self.processing_time_ms > 0 || self.commit != AppCommit::None)
+        self.group_id.is_some()
+            && (self.processing_time_ms > 0
+                || self.commit != AppCommit::None
+                || self.streams_commit_interval_ms.is_some())
     }
 
     /// Whether the consumer commits automatically: `enable.auto.commit` (default true), but never

@@ -1134,6 +1134,10 @@ pub struct ConsumerConfig {
     pub fetch_max_wait_ms: u64,
     pub max_poll_records: u32,
     pub request_timeout_ms: u64,
+    /// Assigned partitions by hand (`KafkaConsumer.assign`), none at start: a Kafka Streams restore
+    /// consumer. Not a Kafka config; `false`: every partition of the topic.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manual_assignment: bool,
     /// Group membership and commits (`config/group_config.rs`).
     #[cfg(feature = "groups")]
     pub group: super::group_config::ConsumerGroupConfig,
@@ -1147,6 +1151,7 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             max_poll_records: 500,
             request_timeout_ms: 30_000,
+            manual_assignment: false,
             #[cfg(feature = "groups")]
             group: Default::default(),
         }

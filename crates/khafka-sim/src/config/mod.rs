@@ -5,6 +5,8 @@
 pub mod group_config;
 pub mod kafka_config;
 pub mod spec;
+#[cfg(feature = "groups")]
+pub mod streams;
 pub mod topology;
 
 #[cfg(feature = "groups")]

@@ -62,6 +62,12 @@ pub struct ScenarioSpec {
     /// [`ValuePhase`]s and consumers' [`ValueDecoder`] tables from them before a run.
     #[serde(default)]
     pub formats: FormatsSpec,
+    /// Kafka Streams application instances (`streams` lines). Each comes with the clients a
+    /// `StreamThread` has, added to `consumers` and `producers` by [`ScenarioSpec::add_streams`],
+    /// and its application's changelog topic, added to `topics`.
+    #[cfg(feature = "groups")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<crate::config::streams::StreamsSpec>,
 }
 
 /// `schema` and `registry` lines.
@@ -120,6 +126,8 @@ impl Default for ScenarioSpec {
             schedule: Vec::new(),
             run_for: SimTime::from_secs(10),
             formats: FormatsSpec::default(),
+            #[cfg(feature = "groups")]
+            streams: Vec::new(),
         }
     }
 }
@@ -226,6 +234,10 @@ pub struct ProducerSpec {
     /// `value.serializer=avro|protobuf|json` with `value.schema` and `value` (and its changes).
     #[serde(default)]
     pub value_serializer: Option<ValueSerializer>,
+    /// A Kafka Streams instance's producer also writes this topic (the state store's changelog),
+    /// at partitions the instance names; `topic` is the output topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changelog: Option<String>,
 }
 
 /// From `from` on, the producer's serializer turns each value into `bytes` bytes on the wire, or
@@ -277,6 +289,7 @@ impl ProducerSpec {
             null_value: false,
             value_phases: Vec::new(),
             value_serializer: None,
+            changelog: None,
         }
     }
 }
@@ -291,6 +304,19 @@ pub struct ConsumerSpec {
     /// value.reader.schema=…`), computed before the run like [`ProducerSpec::value_phases`].
     #[serde(default)]
     pub value_decoder: Option<ValueDecoder>,
+}
+
+impl ConsumerSpec {
+    /// A consumer of `topic` with Kafka's default configs, starting with the run.
+    pub fn new(name: impl Into<String>, topic: impl Into<String>) -> Self {
+        ConsumerSpec {
+            name: name.into(),
+            topic: topic.into(),
+            config: ConsumerConfig::default(),
+            start: SimTime::ZERO,
+            value_decoder: None,
+        }
+    }
 }
 
 /// A consumer's value deserializer with a reader schema, and which records it cannot decode.
@@ -467,6 +493,22 @@ pub enum Fault {
     #[cfg(feature = "groups")]
     RestartConsumer {
         consumer: String,
+    },
+    /// A Kafka Streams instance's process dies: its three clients, its stores and caches.
+    #[cfg(feature = "groups")]
+    CrashStreams {
+        streams: String,
+    },
+    /// `KafkaStreams.close()`: the instance flushes, commits and leaves its group.
+    #[cfg(feature = "groups")]
+    StopStreams {
+        streams: String,
+    },
+    /// A crashed or closed instance starts again: it rejoins, and restores the stores of the
+    /// tasks it gets from their changelogs.
+    #[cfg(feature = "groups")]
+    RestartStreams {
+        streams: String,
     },
     /// The application calls `seek` (`seek`, `seekToBeginning`, `seekToEnd`) for one partition of
     /// its topic.

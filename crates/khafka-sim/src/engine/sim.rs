@@ -123,6 +123,11 @@ pub struct Sim {
     instant_events: u64,
     /// Why the run stopped before its end, if it did ([`Sim::halted`]).
     halted: Option<String>,
+    /// Kafka Streams instances (`client/streams`), and the counts their producers sent.
+    #[cfg(feature = "groups")]
+    pub(crate) streams: Vec<crate::client::streams::StreamsInstance>,
+    #[cfg(feature = "groups")]
+    pub(crate) streams_values: crate::client::streams::StreamsValues,
 }
 
 /// Builds a [`Ctx`] from the engine's fields, leaving the actors free to borrow.
@@ -144,6 +149,9 @@ macro_rules! ctx {
         }
     };
 }
+
+#[cfg(feature = "groups")]
+mod streams;
 
 impl Sim {
     /// About how many bytes a clone of the simulation (a checkpoint) holds on its own, beyond what it
@@ -197,7 +205,15 @@ impl Sim {
             .map(|(i, p)| {
                 let t = topo.topic_index(&p.topic).expect("validated topic");
                 let ti = &topo.topics[t as usize];
-                Producer::new(i as u32, p.clone(), t, ti.first_part, ti.partitions, seed)
+                let producer =
+                    Producer::new(i as u32, p.clone(), t, ti.first_part, ti.partitions, seed);
+                match p.changelog.as_deref().and_then(|c| topo.topic_index(c)) {
+                    Some(c) => {
+                        let ci = &topo.topics[c as usize];
+                        producer.with_changelog(ci.first_part, ci.partitions)
+                    }
+                    None => producer,
+                }
             })
             .collect();
         let consumers = spec
@@ -257,7 +273,13 @@ impl Sim {
             inv: crate::invariants::InvariantState::new(nparts),
             instant_events: 0,
             halted: None,
+            #[cfg(feature = "groups")]
+            streams: Vec::new(),
+            #[cfg(feature = "groups")]
+            streams_values: Default::default(),
         };
+        #[cfg(feature = "groups")]
+        sim.build_streams();
         for id in 1..=sim.topo.config.controllers {
             let c = {
                 let ctx = ctx!(sim, Node::QuorumController(id));
@@ -474,6 +496,8 @@ impl Sim {
                 timer,
             } => self.fire_timer(node, incarnation, timer),
         };
+        #[cfg(feature = "groups")]
+        self.streams_after(handled_by);
         self.route();
         if self.opts.check_invariants {
             if let Some(node) = handled_by {
@@ -935,6 +959,12 @@ impl Sim {
             #[cfg(feature = "groups")]
             Fault::RestartConsumer { consumer } => self.consumer_fault("restart", &consumer),
             #[cfg(feature = "groups")]
+            Fault::CrashStreams { streams } => self.streams_fault("crash", &streams),
+            #[cfg(feature = "groups")]
+            Fault::StopStreams { streams } => self.streams_fault("stop", &streams),
+            #[cfg(feature = "groups")]
+            Fault::RestartStreams { streams } => self.streams_fault("restart", &streams),
+            #[cfg(feature = "groups")]
             Fault::Seek {
                 consumer,
                 partition: tp,
@@ -1309,6 +1339,12 @@ pub fn describe_fault(f: &Fault) -> String {
         Fault::ResetOffsets(r) => r.to_string(),
         #[cfg(feature = "groups")]
         Fault::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
+        #[cfg(feature = "groups")]
+        Fault::CrashStreams { streams } => format!("crash streams {streams}"),
+        #[cfg(feature = "groups")]
+        Fault::StopStreams { streams } => format!("stop streams {streams}"),
+        #[cfg(feature = "groups")]
+        Fault::RestartStreams { streams } => format!("restart streams {streams}"),
     }
 }
 

@@ -607,6 +607,8 @@ impl Sim {
             quorum: self.quorum_outcome(),
             throughput: self.throughput_outcome(),
             decode_failures: self.decode_failures(),
+            #[cfg(feature = "groups")]
+            streams: self.streams_view().map(|v| v.outcome()),
             flow: if self.opts.flow_latency {
                 self.flow_outcome()
             } else {

@@ -10,3 +10,5 @@ pub mod log_dirs;
 pub mod outcome;
 pub mod quorum;
 pub mod snapshot;
+#[cfg(feature = "groups")]
+pub mod streams;

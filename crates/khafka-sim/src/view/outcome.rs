@@ -153,6 +153,26 @@ pub struct Outcome {
     /// name; only consumers with a reader schema are listed.
     #[serde(default)]
     pub decode_failures: BTreeMap<String, u64>,
+    /// Kafka Streams' counts against the truth (`view/streams.rs`); none without a `streams` line.
+    #[cfg(feature = "groups")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<StreamsOutcome>,
+}
+
+/// What `expect` reads of Kafka Streams instances.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StreamsOutcome {
+    /// Keys counted (in the input or the output).
+    pub keys: u64,
+    /// Records counted twice: over the keys, what the output's last count says beyond the input.
+    pub counted_twice: u64,
+    /// Records not counted (yet): what the output's last count is missing.
+    pub not_counted: u64,
+    /// Changelog records the instances read back into their stores.
+    pub restored_records: u64,
+    /// Records the count skipped (`dropped-records`: a null key).
+    pub dropped_records: u64,
 }
 
 /// What the producers achieved: records and bytes acknowledged per second since the first record

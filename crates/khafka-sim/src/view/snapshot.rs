@@ -228,6 +228,8 @@ impl ClusterSnapshot {
             quorum: sim.quorum_outcome(),
             throughput: sim.throughput_outcome(),
             decode_failures: sim.decode_failures(),
+            #[cfg(feature = "groups")]
+            streams: sim.streams_view().map(|v| v.outcome()),
             flow: if sim.opts.flow_latency {
                 sim.flow_outcome()
             } else {

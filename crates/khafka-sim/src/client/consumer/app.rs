@@ -98,6 +98,8 @@ pub enum AppPhase {
     Processing,
     /// In `commitSync()` after processing.
     CommitAfter,
+    /// A Kafka Streams loop waiting for its producer's flush before it commits.
+    Flushing,
 }
 
 /// A `commitSync()` under way.
@@ -256,6 +258,17 @@ impl Consumer {
                 }
                 let app = self.app.as_mut().expect("present");
                 app.batch_records = 0;
+                if let Some(t) = &mut self.tasks {
+                    let done = std::mem::take(&mut t.in_hand);
+                    t.processed.extend(done);
+                    return match self.app_streams_maybe_commit(ctx) {
+                        Step::Wait => Step::Wait,
+                        Step::Continue => {
+                            self.app_back_to_poll(ctx);
+                            Step::Continue
+                        }
+                    };
+                }
                 if self.config.group.commit_before_processing {
                     self.app_back_to_poll(ctx);
                     Step::Continue
@@ -263,6 +276,7 @@ impl Consumer {
                     self.app_commit_call(ctx, AppPhase::CommitAfter)
                 }
             }
+            AppPhase::Flushing => Step::Wait,
             AppPhase::CommitBefore | AppPhase::CommitAfter => {
                 let Some(sync) = app.sync else {
                     return self.app_after_commit(ctx);
@@ -362,8 +376,16 @@ impl Consumer {
                     continue;
                 }
                 let skip = (lo - b.base_offset) as usize;
-                for rid in store.record_ids(id).skip(skip).take((hi - lo) as usize) {
+                for (i, rid) in store
+                    .record_ids(id)
+                    .skip(skip)
+                    .take((hi - lo) as usize)
+                    .enumerate()
+                {
                     ctx.prov.consume(rid, now);
+                    if let Some(t) = &mut self.tasks {
+                        t.in_hand.push((p as u32, lo + i as u64, rid));
+                    }
                 }
                 match batch.last_mut() {
                     Some(Polled {
@@ -417,6 +439,11 @@ impl Consumer {
         if taken == 0 {
             if let Some(g) = &mut self.group {
                 g.app_busy_since = None;
+            }
+            if self.tasks.is_some() {
+                // Kafka Streams commits when `commit.interval.ms` passed, records or not.
+                self.app_streams_maybe_commit(ctx);
+                return Step::Wait;
             }
             // The loop's turns with no records (one per poll timeout) still call the commit: of
             // positions that earlier polls or a seek moved, or again after a failed one.
@@ -649,6 +676,43 @@ impl Consumer {
         Step::Continue
     }
 
+    /// Kafka Streams' `maybeCommit` after a turn of the loop: once `commit.interval.ms` passed
+    /// since the last commit and there is something new to commit, the loop waits for its
+    /// producer's flush (`Step::Wait`), then commits. `Continue`: nothing to do.
+    fn app_streams_maybe_commit(&mut self, ctx: &mut Ctx) -> Step {
+        let now = ctx.now.as_us();
+        let interval = self.config.group.streams_commit_interval_ms.unwrap_or(0);
+        let (Some(app), Some(t)) = (&mut self.app, &mut self.tasks) else {
+            return Step::Continue;
+        };
+        let due = now
+            >= t.last_commit_us
+                .saturating_add(crate::time::ms_to_us(interval));
+        let moved = app.last_commit_call != self.positions || app.last_commit_failed;
+        if !due || !moved {
+            return Step::Continue;
+        }
+        app.phase = AppPhase::Flushing;
+        t.flushing = true;
+        Step::Wait
+    }
+
+    /// The producer is flushed: the Kafka Streams loop's `commitSync()`.
+    pub(super) fn app_streams_commit(&mut self, ctx: &mut Ctx) {
+        if self
+            .app
+            .as_ref()
+            .is_none_or(|a| a.phase != AppPhase::Flushing)
+        {
+            return;
+        }
+        if let Some(t) = &mut self.tasks {
+            t.last_commit_us = ctx.now.as_us();
+        }
+        // What follows the call (poll again) runs when the caller pumps the loop.
+        let _ = self.app_commit_call(ctx, AppPhase::CommitAfter);
+    }
+
     /// Back in `poll()`: a rejoin or an auto-commit that waited for it happens now.
     fn app_back_to_poll(&mut self, ctx: &mut Ctx) {
         let app = self.app.as_mut().expect("present");
@@ -677,6 +741,11 @@ impl Consumer {
         app.batch_records = 0;
         let since = app.processing_since_us;
         let processed = done.min(total);
+        if let Some(t) = &mut self.tasks {
+            let mut in_hand = std::mem::take(&mut t.in_hand);
+            in_hand.truncate(processed as usize);
+            t.processed.extend(in_hand);
+        }
         for b in &batch {
             let n = (b.to - b.from).min(done);
             done -= n;

@@ -90,6 +90,8 @@ pub struct Membership {
     pub(super) in_flight: Option<(u64, Pending, u64)>,
     pub(super) heartbeat_in_flight: Option<(u64, u64)>,
     pub(super) commit_in_flight: Option<(u64, u64)>,
+    /// A Kafka Streams member's commit before a rejoin or a close waits for its producer's flush.
+    pub flush_wait: bool,
     pub(super) offset_fetch_in_flight: Option<(u64, u64)>,
     pub(super) next_heartbeat_us: u64,
     pub(super) next_auto_commit_us: u64,
@@ -188,6 +190,7 @@ impl Membership {
             in_flight: None,
             heartbeat_in_flight: None,
             commit_in_flight: None,
+            flush_wait: false,
             offset_fetch_in_flight: None,
             next_heartbeat_us: u64::MAX,
             next_auto_commit_us: u64::MAX,
@@ -302,7 +305,9 @@ impl Membership {
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {
                 Phase::FindCoordinator => self.send_find(ctx, v),
-                Phase::CommitBeforeJoin | Phase::Closing if self.commit_in_flight.is_none() => {
+                Phase::CommitBeforeJoin | Phase::Closing
+                    if self.commit_in_flight.is_none() && !self.flush_wait =>
+                {
                     self.send_commit(ctx, v)
                 }
                 Phase::Joining if self.app_busy_since.is_none() => self.send_join(ctx, v),
@@ -419,7 +424,9 @@ impl Membership {
         let waits_to_send = match self.phase {
             Phase::FindCoordinator => true,
             Phase::Joining => self.app_busy_since.is_none(),
-            Phase::CommitBeforeJoin | Phase::Closing => self.commit_in_flight.is_none(),
+            Phase::CommitBeforeJoin | Phase::Closing => {
+                self.commit_in_flight.is_none() && !self.flush_wait
+            }
             _ => false,
         };
         if self.in_flight.is_none() && waits_to_send {
@@ -489,9 +496,18 @@ impl Membership {
         if !self.cooperative && self.generation >= 0 {
             self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
         }
-        if v.config.group.auto_commit() && self.generation >= 0 && self.assigned.iter().any(|a| *a)
+        let streams = v.config.group.streams_commit_interval_ms.is_some();
+        if (v.config.group.auto_commit() || streams)
+            && self.generation >= 0
+            && self.assigned.iter().any(|a| *a)
         {
             self.phase = Phase::CommitBeforeJoin;
+            if streams {
+                // Kafka Streams' `onPartitionsRevoked` commits its tasks after flushing the
+                // producer (`TaskManager.handleRevocation`): the engine says when it is flushed.
+                self.flush_wait = true;
+                return;
+            }
             if self.commit_in_flight.is_none() {
                 self.send_commit(ctx, v);
             }
@@ -672,6 +688,20 @@ impl Membership {
             },
         );
         req_id
+    }
+
+    /// A Kafka Streams instance's producer has nothing unacknowledged: a commit that waited for
+    /// the flush (before a rejoin or a close) goes now.
+    pub fn streams_flushed(&mut self, ctx: &mut Ctx, v: &mut View) {
+        if !self.flush_wait {
+            return;
+        }
+        self.flush_wait = false;
+        if matches!(self.phase, Phase::CommitBeforeJoin | Phase::Closing)
+            && self.commit_in_flight.is_none()
+        {
+            self.send_commit(ctx, v);
+        }
     }
 
     /// After the commit that a rejoin or a close waited for.
@@ -862,10 +892,17 @@ impl Membership {
         if self.phase == Phase::Stopped {
             return;
         }
-        if v.config.group.auto_commit() && self.coordinator.is_some() && self.phase == Phase::Stable
+        let streams = v.config.group.streams_commit_interval_ms.is_some();
+        if (v.config.group.auto_commit() || streams)
+            && self.coordinator.is_some()
+            && self.phase == Phase::Stable
         {
             self.phase = Phase::Closing;
-            self.send_commit(ctx, v);
+            if streams {
+                self.flush_wait = true;
+            } else {
+                self.send_commit(ctx, v);
+            }
             self.arm(ctx);
         } else {
             self.leave(ctx, v);

@@ -15,6 +15,8 @@ pub mod assignor;
 pub mod consumer_protocol;
 #[cfg(feature = "groups")]
 pub mod group;
+#[cfg(feature = "groups")]
+pub mod streams;
 pub mod validation;
 
 use crate::config::{ConsumerConfig, OffsetReset};
@@ -83,6 +85,12 @@ pub struct Consumer {
     pub poison: Vec<PoisonPill>,
     /// Per partition: stopped at a record it cannot decode (not fetched any more).
     pub stuck: Vec<bool>,
+    /// A Kafka Streams restore consumer's assignment by hand (`streams.rs`).
+    #[cfg(feature = "groups")]
+    pub manual: Option<Box<streams::Manual>>,
+    /// A Kafka Streams main consumer's tasks (`streams.rs`).
+    #[cfg(feature = "groups")]
+    pub tasks: Option<Box<streams::Tasks>>,
 }
 
 /// A record the consumer's deserializer threw on (`RecordDeserializationException`).
@@ -158,6 +166,19 @@ impl Consumer {
             decoder: spec.value_decoder.clone().map(Arc::new),
             poison: Vec::new(),
             stuck: vec![false; partitions as usize],
+            #[cfg(feature = "groups")]
+            manual: spec
+                .config
+                .manual_assignment
+                .then(|| Box::new(streams::Manual::new(partitions))),
+            #[cfg(feature = "groups")]
+            tasks: spec.config.group.streams_commit_interval_ms.map(|_| {
+                Box::new(streams::Tasks {
+                    ready: vec![false; partitions as usize],
+                    last_commit_us: spec.start.as_us(),
+                    ..Default::default()
+                })
+            }),
         }
     }
 
@@ -185,6 +206,10 @@ impl Consumer {
     /// Whether partition `p` of the topic may be fetched now.
     fn fetchable(&self, p: usize) -> bool {
         if self.stuck[p] {
+            return false;
+        }
+        #[cfg(feature = "groups")]
+        if !self.manually_assigned(p) || self.tasks.as_ref().is_some_and(|t| !t.ready[p]) {
             return false;
         }
         #[cfg(feature = "groups")]
@@ -453,13 +478,24 @@ impl Consumer {
                 Msg::Fetch(Fetch::Request {
                     req_id,
                     fetcher: Fetcher::Consumer,
-                    max_wait_us: crate::time::ms_to_us(self.config.fetch_max_wait_ms),
+                    max_wait_us: self.fetch_max_wait_us(),
                     partitions,
                 }),
             );
         }
         self.by_broker = Some(by_broker);
         self.arm_timeout_check(ctx);
+    }
+
+    /// How long a fetch may wait for records: `fetch.max.wait.ms`, except for a restore
+    /// consumer, whose first answer stands in for `ListOffsets` (the end offset it restores up to,
+    /// asked without waiting) and which never waits at its end (the restoration is over there).
+    fn fetch_max_wait_us(&self) -> u64 {
+        #[cfg(feature = "groups")]
+        if self.manual.is_some() {
+            return 0;
+        }
+        crate::time::ms_to_us(self.config.fetch_max_wait_ms)
     }
 
     /// KIP-320, for every consumer: positions whose leader epoch changed are validated before
@@ -469,13 +505,18 @@ impl Consumer {
         let group = self.group.as_deref();
         #[cfg(not(feature = "groups"))]
         let group: Option<&Assigned> = None;
+        #[cfg(feature = "groups")]
+        let manual = self.manual.as_deref();
+        #[cfg(not(feature = "groups"))]
+        let manual: Option<&Assigned> = None;
         self.validation
             .check(&self.positions, &self.position_epochs, &self.leaders);
         let wake = self.validation.send(
             ctx,
             self.first_part,
-            // A consumer without a group is assigned every partition of its topic.
-            |p| group.is_none_or(|g| g.assigned[p]),
+            // A consumer without a group is assigned every partition of its topic, or those
+            // assigned by hand.
+            |p| group.is_none_or(|g| g.assigned[p]) && manual.is_none_or(|m| m.assigned[p]),
             &self.positions,
             &self.position_epochs,
             &self.leaders,
@@ -579,7 +620,8 @@ impl Consumer {
                 if self.in_flight.get(&b).is_none_or(|f| f.0 != req_id) {
                     return;
                 }
-                self.in_flight.remove(&b);
+                #[cfg_attr(not(feature = "groups"), allow(unused_variables))]
+                let sent_us = self.in_flight.remove(&b).map_or(0, |f| f.1);
                 let mut refresh = false;
                 #[cfg_attr(not(feature = "groups"), allow(unused_mut))]
                 let mut retry = false;
@@ -592,6 +634,11 @@ impl Consumer {
                     }
                     match fp.error {
                         ErrorCode::None => {
+                            #[cfg(feature = "groups")]
+                            if !self.manual_answer(p, sent_us, fp.high_watermark) {
+                                ctx.pools.batches.give(fp.batches);
+                                continue;
+                            }
                             // Whole batches come back; the records before the position (inside
                             // the first batch) are skipped, as Kafka's fetcher does.
                             let Some(pos) = self.positions[p] else {
@@ -649,6 +696,8 @@ impl Consumer {
                                     }
                                     ctx.prov.consume(rid, now);
                                     self.received += 1;
+                                    #[cfg(feature = "groups")]
+                                    self.manual_read(p, base + i as u64, rid);
                                 }
                             }
                             let end = stop_at.unwrap_or(end);

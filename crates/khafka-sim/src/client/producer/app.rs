@@ -223,8 +223,6 @@ impl Producer {
                 }
             },
         };
-        let key_field = wire::key_field(self.key_len(key));
-        let value_field = wire::value_field(value_bytes);
         let size = value_bytes as u64;
         let partition = if let Some(p) = self.spec.partition {
             p
@@ -233,6 +231,42 @@ impl Producer {
         } else {
             self.sticky_partition(size)
         };
+        self.append(ctx, key, partition, value_bytes, sent_us);
+    }
+
+    /// Kafka Streams' `RecordCollector.send`: a record the topology sends now, with key `key` (an
+    /// index in the producer's key set), value bytes `value_bytes`, to the producer's partition
+    /// `partition` (a changelog partition) or, without one, the key's partition of the topic.
+    /// The caller runs the sender ([`Producer::drain`]) once it sent what it had.
+    pub fn send_now(
+        &mut self,
+        ctx: &mut Ctx,
+        key: Option<u32>,
+        partition: Option<u32>,
+        value_bytes: u32,
+    ) -> RecordId {
+        let sent_us = ctx.now.as_us();
+        let partition = match (partition, key) {
+            (Some(p), _) => p,
+            (None, Some(k)) => self.partition_of_key(k),
+            (None, None) => self.sticky_partition(value_bytes as u64),
+        };
+        self.append(ctx, key, partition, value_bytes, sent_us)
+    }
+
+    /// The accumulator's `append`: the record joins `partition`'s open batch or starts one.
+    fn append(
+        &mut self,
+        ctx: &mut Ctx,
+        key: Option<u32>,
+        partition: u32,
+        value_bytes: u32,
+        sent_us: u64,
+    ) -> RecordId {
+        let key_field = wire::key_field(self.key_len(key));
+        let value_field = wire::value_field(value_bytes);
+        let size = value_bytes as u64;
+        let global = self.global_part(partition);
         self.stats.sent += 1;
         let batch_size = self.spec.config.batch_size as u64;
         let q = &mut self.queues[partition as usize];
@@ -256,7 +290,7 @@ impl Producer {
             _ => {
                 let prov = ctx.prov.new_batch(
                     self.idx,
-                    self.first_part + partition,
+                    global,
                     self.spec.config.acks == Acks::All,
                     sent_us,
                 );
@@ -292,7 +326,7 @@ impl Producer {
             crate::time::SimTime::from_us(sent_us),
             HotEvent::Sent {
                 producer: &self.name,
-                partition: topo.part_name_ref(self.first_part + partition),
+                partition: topo.part_name_ref(global),
                 record: sent,
                 key,
             },
@@ -300,6 +334,7 @@ impl Producer {
         if changed {
             self.refresh(partition);
         }
+        sent
     }
 }
 

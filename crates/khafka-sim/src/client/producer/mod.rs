@@ -74,6 +74,9 @@ use std::sync::Arc;
 /// cached, so checkpoints stop copying it; a large one would be copied at every checkpoint.
 const KEY_CACHE_MAX: u64 = 1 << 16;
 
+/// Producer ids of one producer's incarnations are this far apart (ids start at 1000 + index).
+pub const PRODUCER_ID_STRIDE: u32 = 100_000;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ProducerStats {
     pub sent: u64,
@@ -92,7 +95,17 @@ pub struct Producer {
     pub spec: ProducerSpec,
     pub topic: u32,
     pub first_part: PartIdx,
+    /// The partitions of `topic`; the producer's own partition indexes `0..partitions` are
+    /// them, and a Kafka Streams producer's changelog partitions follow (`changelog`).
     pub partitions: u32,
+    /// A Kafka Streams producer also writes a changelog topic: its first partition and count,
+    /// whose partitions are the producer's indexes `partitions..partitions + count`.
+    pub changelog: Option<(PartIdx, u32)>,
+    /// The process died (`crash streams`): it handles nothing until restarted.
+    pub stopped: bool,
+    /// How many times the process was started again; an idempotent producer's id grows by
+    /// [`PRODUCER_ID_STRIDE`] each time (a new process gets a new id from `InitProducerId`).
+    pub incarnation: u32,
     pub idempotent: bool,
     pub producer_id: u32,
     pub producer_epoch: u16,
@@ -166,6 +179,8 @@ impl Producer {
         seed: u64,
     ) -> Self {
         let idempotent = spec.config.idempotence().unwrap_or(false);
+        // The topic's partitions, then the changelog's (set by `with_changelog`).
+        let local = partitions;
         let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
         let backoff_rng = SimRng::derive(seed, &format!("producer/{}/backoff", spec.name));
         Producer {
@@ -174,6 +189,9 @@ impl Producer {
             topic,
             first_part,
             partitions,
+            changelog: None,
+            stopped: false,
+            incarnation: 0,
             idempotent,
             producer_id: if idempotent { 1_000 + idx } else { 0 },
             producer_epoch: 0,
@@ -184,22 +202,22 @@ impl Producer {
             generated: 0,
             gen_origin_us: spec.start.as_us(),
             gen_origin_count: 0,
-            leaders: vec![None; partitions as usize],
+            leaders: vec![None; local as usize],
             leader_count: Vec::new(),
             leader_pos: Vec::new(),
             leader_index_stale: true,
             drain_index: Vec::new(),
             metadata_in_flight: None,
             metadata_next_broker: idx,
-            queues: vec![VecDeque::new(); partitions as usize],
+            queues: vec![VecDeque::new(); local as usize],
             ready: TimeIndex::default(),
-            ready_key: vec![None; partitions as usize],
+            ready_key: vec![None; local as usize],
             deadlines: TimeIndex::default(),
-            deadline_key: vec![None; partitions as usize],
-            next_sequence: vec![0; partitions as usize],
-            part_epoch: vec![0; partitions as usize],
-            last_acked: vec![-1; partitions as usize],
-            sequenced: vec![0; partitions as usize],
+            deadline_key: vec![None; local as usize],
+            next_sequence: vec![0; local as usize],
+            part_epoch: vec![0; local as usize],
+            last_acked: vec![-1; local as usize],
+            sequenced: vec![0; local as usize],
             unresolved: Vec::new(),
             bump_partitions: Vec::new(),
             in_flight: VecMap::new(),
@@ -219,11 +237,66 @@ impl Producer {
         }
     }
 
+    /// A Kafka Streams producer: it also writes `count` partitions of a changelog topic from
+    /// `first_part` on. Call it before the run starts.
+    pub fn with_changelog(mut self, first_part: PartIdx, count: u32) -> Self {
+        let n = (self.partitions + count) as usize;
+        self.changelog = Some((first_part, count));
+        self.leaders = vec![None; n];
+        self.queues = vec![VecDeque::new(); n];
+        self.ready_key = vec![None; n];
+        self.deadline_key = vec![None; n];
+        self.next_sequence = vec![0; n];
+        self.part_epoch = vec![0; n];
+        self.last_acked = vec![-1; n];
+        self.sequenced = vec![0; n];
+        self
+    }
+
+    /// How many partitions the producer writes (its topic's, and a changelog's).
+    pub fn local_partitions(&self) -> u32 {
+        self.partitions + self.changelog.map_or(0, |c| c.1)
+    }
+
+    /// The cluster's index of the producer's partition `local`.
+    pub fn global_part(&self, local: u32) -> PartIdx {
+        match self.changelog {
+            Some((first, _)) if local >= self.partitions => first + (local - self.partitions),
+            _ => self.first_part + local,
+        }
+    }
+
+    /// The producer's index of the cluster's partition `part`, if it writes it.
+    pub fn local_part(&self, part: PartIdx) -> Option<u32> {
+        if part >= self.first_part && part < self.first_part + self.partitions {
+            return Some(part - self.first_part);
+        }
+        match self.changelog {
+            Some((first, n)) if part >= first && part < first + n => {
+                Some(self.partitions + (part - first))
+            }
+            _ => None,
+        }
+    }
+
+    /// Nothing queued and nothing in flight: `flush()` would return.
+    pub fn idle(&self) -> bool {
+        self.in_flight.is_empty() && self.queues.iter().all(|q| q.is_empty())
+    }
+
+    /// The process dies: what it had not sent is gone; answers to what it sent are ignored.
+    pub fn crash(&mut self) {
+        self.stopped = true;
+    }
+
     fn part_name(&self, ctx: &Ctx, partition: u32) -> Arc<str> {
-        ctx.topo.part_name(self.first_part + partition)
+        ctx.topo.part_name(self.global_part(partition))
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if self.stopped {
+            return;
+        }
         match timer {
             Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
                 self.wake_at_us = None;
@@ -269,6 +342,9 @@ impl Producer {
     }
 
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
+        if self.stopped {
+            return;
+        }
         let from_broker = match from {
             Node::Broker(b) => Some(b),
             _ => None,
@@ -299,10 +375,10 @@ impl Producer {
                 self.metadata_in_flight = None;
                 let mut missing = false;
                 for (part, leader, epoch) in partitions {
-                    if part < self.first_part || part >= self.first_part + self.partitions {
+                    let Some(i) = self.local_part(part) else {
                         continue;
-                    }
-                    let i = (part - self.first_part) as usize;
+                    };
+                    let i = i as usize;
                     let known_epoch = self.leaders[i].map(|l| l.1);
                     if known_epoch.is_none_or(|e| epoch >= e) {
                         self.leaders[i] = leader.map(|l| (l, epoch));
@@ -324,7 +400,7 @@ impl Producer {
                     return;
                 };
                 for b in f.batches {
-                    let part = self.first_part + b.partition;
+                    let part = self.global_part(b.partition);
                     let (err, off) = results
                         .iter()
                         .find(|r| r.0 == part)

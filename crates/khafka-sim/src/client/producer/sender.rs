@@ -28,7 +28,7 @@ impl Producer {
         self.expire(ctx);
         if self.idempotent {
             #[cfg(debug_assertions)]
-            for p in 0..self.partitions {
+            for p in 0..self.local_partitions() {
                 debug_assert_eq!(
                     self.sequenced[p as usize] as usize,
                     self.sequenced_batches(p).count(),
@@ -160,7 +160,7 @@ impl Producer {
                 let mut records = ctx.pools.record_ids.take();
                 records.extend_from_slice(&b.records);
                 wire.push(ProduceBatch {
-                    part: self.first_part + b.partition,
+                    part: self.global_part(b.partition),
                     records,
                     idempotence: b
                         .base_sequence
@@ -379,7 +379,7 @@ impl Producer {
         let topo = ctx.topo;
         ctx.emit_hot(HotEvent::Acknowledged {
             producer: &self.name,
-            partition: topo.part_name_ref(self.first_part + b.partition),
+            partition: topo.part_name_ref(self.global_part(b.partition)),
             base_offset,
             records: b.records.len() as u32,
             latency_us,

@@ -1,0 +1,256 @@
+//! `streams NAME application.id=APP input=TOPIC output=TOPIC [StreamsConfig keys…]`: a Kafka
+//! Streams instance running `groupByKey().count()` (khafka-sim's `config/streams.rs`).
+//!
+//! Its clients are named as Kafka names them, `NAME-consumer`, `NAME-restore-consumer` and
+//! `NAME-producer`, and join the scenario's nodes (a `link` or a `partition` may name them). The
+//! instance itself is named in `crash streams NAME`, `stop streams NAME` and `restart streams NAME`.
+//! Its clients are added once every line was read (the producer's keys are the input's).
+
+use crate::errors::{ParseError, Span};
+use crate::kv;
+use crate::lexer::Token;
+use crate::parser::{ClientDecl, Parser};
+use crate::resolve::Reference;
+use crate::values;
+use khafka_sim::config::streams::{
+    ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, MAX_COMMIT_INTERVAL_MS,
+};
+use khafka_sim::SimTime;
+
+/// The keys of a `streams` line: the simulator's (`input`, `output`, `start`,
+/// `sim.processing.time.ms`) and `StreamsConfig`'s.
+pub const STREAMS_KEYS: &[&str] = &[
+    "application.id",
+    "input",
+    "output",
+    "processing.guarantee",
+    "commit.interval.ms",
+    "statestore.cache.max.bytes",
+    "replication.factor",
+    "num.stream.threads",
+    "num.standby.replicas",
+    "sim.processing.time.ms",
+    "start",
+];
+
+/// A `streams` line read, added to the spec by [`Parser::add_streams`].
+#[derive(Clone, Debug)]
+pub struct StreamsDecl {
+    pub spec: StreamsSpec,
+    pub span: Span,
+}
+
+impl Parser {
+    pub(crate) fn streams(&mut self, kw: &Token, args: &[Token]) {
+        let Some(name) = args.first().filter(|t| !t.text.contains('=')) else {
+            self.error(
+                ParseError::new(kw.span, "`streams` needs a name").hint(
+                    "for example `streams counter application.id=page-counts input=views output=counts`",
+                ),
+            );
+            return;
+        };
+        if let Some(problem) = values::client_name_problem(&name.text) {
+            self.error(ParseError::new(name.span, problem));
+            return;
+        }
+        if self.streams.iter().any(|s| s.spec.name == name.text) {
+            self.error(
+                ParseError::new(
+                    name.span,
+                    format!("there is already a streams instance named `{}`", name.text),
+                )
+                .hint("each `streams` line is one instance; give it its own name"),
+            );
+            return;
+        }
+        let pairs = kv::pairs(&args[1..], STREAMS_KEYS, &mut self.errors);
+        let mut config = StreamsConfig::new(String::new());
+        let mut spec = StreamsSpec {
+            name: name.text.clone(),
+            config: StreamsConfig::new(String::new()),
+            input: String::new(),
+            output: String::new(),
+            start: SimTime::ZERO,
+            created_changelog: false,
+        };
+        let mut ok = true;
+        for pair in &pairs {
+            let (v, s) = (pair.value.as_str(), pair.value_span);
+            let result: Result<(), ParseError> = match pair.key.as_str() {
+                "application.id" => application_id(v, s).map(|a| config.application_id = a),
+                "input" | "output" => {
+                    self.refs.push(Reference::Topic {
+                        name: v.to_string(),
+                        span: s,
+                    });
+                    if pair.key == "input" {
+                        spec.input = v.to_string();
+                    } else {
+                        spec.output = v.to_string();
+                    }
+                    Ok(())
+                }
+                "processing.guarantee" => match v {
+                    "at_least_once" => {
+                        config.processing_guarantee = ProcessingGuarantee::AtLeastOnce;
+                        Ok(())
+                    }
+                    "exactly_once_v2" => Err(ParseError::new(
+                        s,
+                        "`exactly_once_v2` needs Kafka's transactions, which the simulator does not model yet",
+                    )
+                    .hint("use `at_least_once` (the default); docs/what-khafka-models.md says what exactly-once would change")),
+                    _ => Err(ParseError::new(
+                        s,
+                        format!(
+                            "Invalid value {v} for configuration processing.guarantee: String must be one of: at_least_once, exactly_once_v2"
+                        ),
+                    )),
+                },
+                "commit.interval.ms" => values::uint(v, s, "milliseconds").and_then(|n| {
+                    if n > MAX_COMMIT_INTERVAL_MS {
+                        Err(ParseError::new(
+                            s,
+                            format!("commit.interval.ms {n} is more than the simulator's limit of {MAX_COMMIT_INTERVAL_MS} (an hour)"),
+                        ))
+                    } else {
+                        config.commit_interval_ms = n;
+                        Ok(())
+                    }
+                }),
+                "statestore.cache.max.bytes" => values::uint(v, s, "bytes").and_then(|n| {
+                    if n > i64::MAX as u64 {
+                        Err(ParseError::new(s, "statestore.cache.max.bytes is a long: at most 9223372036854775807"))
+                    } else {
+                        config.cache_max_bytes = n;
+                        Ok(())
+                    }
+                }),
+                "replication.factor" => match v.parse::<i32>() {
+                    Ok(-1) => {
+                        config.replication_factor = -1;
+                        Ok(())
+                    }
+                    Ok(n) if n >= 1 => {
+                        config.replication_factor = n;
+                        Ok(())
+                    }
+                    _ => Err(ParseError::new(
+                        s,
+                        format!("Invalid value {v} for configuration replication.factor: Value must be at least -1 and not 0"),
+                    )
+                    .hint("-1 (the brokers' default.replication.factor) or a number of replicas")),
+                },
+                "num.stream.threads" => match v {
+                    "1" => Ok(()),
+                    _ => Err(ParseError::new(s, "the simulator runs one stream thread per instance")
+                        .hint("declare another `streams` line with the same application.id for another instance")),
+                },
+                "num.standby.replicas" => match v {
+                    "0" => Ok(()),
+                    _ => Err(ParseError::new(s, "standby replicas are not modelled yet: only 0")
+                        .hint("without standbys a moved task restores its store from the changelog")),
+                },
+                "sim.processing.time.ms" => values::uint(v, s, "milliseconds").and_then(|n| {
+                    if n > khafka_sim::config::group_config::MAX_PROCESSING_TIME_MS {
+                        Err(ParseError::new(s, "sim.processing.time.ms is at most 60000 (a minute a record)"))
+                    } else {
+                        config.processing_time_ms = n;
+                        Ok(())
+                    }
+                }),
+                "start" => values::duration(v, s).map(|d| spec.start = SimTime::from_us(d)),
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                self.error(e);
+                ok = false;
+            }
+        }
+        for (key, what) in [
+            (
+                "application.id",
+                "the application's id, e.g. `application.id=page-counts`",
+            ),
+            ("input", "the topic it reads, e.g. `input=page-views`"),
+            (
+                "output",
+                "the topic it writes the counts to, e.g. `output=page-counts`",
+            ),
+        ] {
+            if !pairs.iter().any(|p| p.key == key) {
+                self.error(
+                    ParseError::new(kw.span, format!("`streams` needs `{key}=`")).hint(what),
+                );
+                ok = false;
+            }
+        }
+        spec.config = config;
+        let names = [
+            (spec.consumer_name(), false),
+            (spec.restore_consumer_name(), false),
+            (spec.producer_name(), true),
+        ];
+        for (client, is_producer) in names {
+            if self.clients.iter().any(|c| c.name == client) {
+                self.error(
+                    ParseError::new(name.span, format!("there is already a client named `{client}`"))
+                        .hint("a streams instance NAME brings the clients NAME-consumer, NAME-restore-consumer and NAME-producer"),
+                );
+                ok = false;
+            } else {
+                self.clients.push(ClientDecl {
+                    name: client,
+                    is_producer,
+                });
+            }
+        }
+        if ok {
+            self.streams.push(StreamsDecl {
+                spec,
+                span: kw.span.to(name.span),
+            });
+        }
+    }
+
+    /// Adds every `streams` line's clients and changelog topic (after topics and producers, before
+    /// references are checked: an `expect` may name the application's group).
+    pub(crate) fn add_streams(&mut self) {
+        for decl in self.streams.clone() {
+            // A missing topic is reported by the reference check.
+            let declared = |t: &str| self.spec.topics.iter().any(|x| x.name == t);
+            if !declared(&decl.spec.input) || !declared(&decl.spec.output) {
+                continue;
+            }
+            if let Err(e) = self.spec.add_streams(decl.spec) {
+                let text = match e {
+                    StreamsError::NoTopic(t) | StreamsError::KeySets(t) => t,
+                };
+                self.error(ParseError::new(decl.span, text));
+            }
+        }
+    }
+}
+
+/// `application.id`: it prefixes the internal topics' names, so it takes a topic name's
+/// characters (`[a-zA-Z0-9._-]`) and leaves room for the longest internal topic name.
+fn application_id(v: &str, span: Span) -> Result<String, ParseError> {
+    if let Some(c) = v
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(ParseError::new(
+            span,
+            format!("application.id `{v}` contains `{c}`: it prefixes internal topic names, which take only ASCII letters, digits, `.`, `_` and `-`"),
+        ));
+    }
+    let changelog = StreamsConfig::new(v).changelog_topic();
+    if changelog.len() > 249 {
+        return Err(ParseError::new(
+            span,
+            format!("application.id is too long: its changelog topic `{changelog}` would be longer than Kafka's 249 characters"),
+        ));
+    }
+    Ok(v.to_string())
+}

@@ -1,0 +1,170 @@
+//! What a Kafka Streams instance asks of its two consumers (`config/streams.rs`):
+//!
+//! - the **restore consumer** is assigned partitions by hand (`KafkaConsumer.assign`), reads each
+//!   from its start (`seekToBeginning`) up to the end offset it found when restoring began
+//!   (`StoreChangelogReader`: `endOffsets`, the high watermark), and hands every record it read to
+//!   the instance, which puts it back into the task's store;
+//! - the **main consumer** fetches a partition only once its task is restored (Streams pauses the
+//!   partitions of restoring tasks), hands every record the poll loop processed to the topology,
+//!   and commits what was processed every `commit.interval.ms`, after the producer is flushed.
+
+use super::Consumer;
+use crate::ctx::Ctx;
+use crate::log::RecordId;
+use serde::Serialize;
+
+/// A restore consumer's assignment and what it read.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Manual {
+    pub assigned: Vec<bool>,
+    /// When each partition was last assigned (µs): answers to fetches sent before are ignored.
+    #[serde(skip)]
+    assigned_at_us: Vec<u64>,
+    /// Per partition: the high watermark of the first answer since it was assigned, where
+    /// restoring stops.
+    pub end_offsets: Vec<Option<u64>>,
+    /// Records read and not yet taken by the instance: `(partition, offset, record)`.
+    #[serde(skip)]
+    pub read: Vec<(u32, u64, RecordId)>,
+}
+
+impl Manual {
+    /// Nothing assigned, among `partitions`.
+    pub fn new(partitions: u32) -> Self {
+        let n = partitions as usize;
+        Manual {
+            assigned: vec![false; n],
+            assigned_at_us: vec![0; n],
+            end_offsets: vec![None; n],
+            read: Vec::new(),
+        }
+    }
+}
+
+/// A main consumer's link with its topology.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Tasks {
+    /// Per partition: its task is restored, so the partition may be fetched.
+    pub ready: Vec<bool>,
+    /// Records the poll loop processed, not yet taken by the topology: `(partition, offset,
+    /// record)`, in processing order.
+    #[serde(skip)]
+    pub processed: Vec<(u32, u64, RecordId)>,
+    /// The records of the poll being processed, in order (moved to `processed` as they are).
+    #[serde(skip)]
+    pub(super) in_hand: Vec<(u32, u64, RecordId)>,
+    /// When the loop last committed (`commit.interval.ms` runs from it).
+    pub last_commit_us: u64,
+    /// The loop waits for the producer's flush before its `commitSync()`.
+    pub flushing: bool,
+}
+
+impl Consumer {
+    /// Whether partition `p` is assigned by hand (always, for a consumer that is not a restore
+    /// consumer).
+    pub(super) fn manually_assigned(&self, p: usize) -> bool {
+        self.manual.as_ref().is_none_or(|m| m.assigned[p])
+    }
+
+    /// `assign`: adds (reading from the partition's start) or removes partition `p`.
+    pub fn assign_by_hand(&mut self, ctx: &mut Ctx, p: u32, on: bool) {
+        let Some(m) = &mut self.manual else { return };
+        let i = p as usize;
+        if i >= m.assigned.len() || m.assigned[i] == on {
+            return;
+        }
+        m.assigned[i] = on;
+        m.end_offsets[i] = None;
+        m.assigned_at_us[i] = ctx.now.as_us();
+        self.positions[i] = None;
+        self.position_epochs[i] = None;
+        self.validation.forget(i);
+        if on {
+            self.seek_reset[i] = Some(crate::config::OffsetReset::Earliest);
+            self.pump(ctx);
+        }
+    }
+
+    /// Records a fetch answer for a restore consumer: the end offset of a partition assigned
+    /// before the fetch was sent. `false`: the answer is older than the assignment.
+    pub(super) fn manual_answer(&mut self, p: usize, sent_us: u64, high_watermark: u64) -> bool {
+        let Some(m) = &mut self.manual else {
+            return true;
+        };
+        if m.assigned_at_us[p] > sent_us {
+            return false;
+        }
+        m.end_offsets[p].get_or_insert(high_watermark);
+        true
+    }
+
+    /// A restore consumer's records, read in order.
+    pub(super) fn manual_read(&mut self, p: usize, offset: u64, rid: RecordId) {
+        if let Some(m) = &mut self.manual {
+            m.read.push((p as u32, offset, rid));
+        }
+    }
+
+    /// Whether the restore consumer has read partition `p` up to its end offset.
+    pub fn restored(&self, p: u32) -> bool {
+        let Some(m) = &self.manual else { return false };
+        match (m.end_offsets[p as usize], self.positions[p as usize]) {
+            (Some(end), Some(pos)) => pos >= end,
+            _ => false,
+        }
+    }
+
+    /// The restore consumer's records not yet taken.
+    pub fn take_read(&mut self) -> Vec<(u32, u64, RecordId)> {
+        self.manual
+            .as_mut()
+            .map(|m| std::mem::take(&mut m.read))
+            .unwrap_or_default()
+    }
+
+    /// The main consumer's processed records not yet taken by the topology.
+    pub fn take_processed(&mut self) -> Vec<(u32, u64, RecordId)> {
+        self.tasks
+            .as_mut()
+            .map(|t| std::mem::take(&mut t.processed))
+            .unwrap_or_default()
+    }
+
+    /// Marks partition `p`'s task restored (or not): the partition is fetched only when it is.
+    pub fn set_task_ready(&mut self, ctx: &mut Ctx, p: u32, ready: bool) {
+        let Some(t) = &mut self.tasks else { return };
+        if t.ready[p as usize] != ready {
+            t.ready[p as usize] = ready;
+            if ready {
+                self.pump(ctx);
+            }
+        }
+    }
+
+    /// Whether the instance must flush its producer now: the loop waits to commit, or its group
+    /// membership waits to commit before a rejoin or a close.
+    pub fn wants_flush(&self) -> bool {
+        if self.stopped {
+            return false;
+        }
+        self.tasks.as_ref().is_some_and(|t| t.flushing)
+            || self.group.as_ref().is_some_and(|g| g.flush_wait)
+    }
+
+    /// The instance's producer has nothing unacknowledged: the commits that waited go.
+    pub fn streams_flushed(&mut self, ctx: &mut Ctx) {
+        if self.stopped {
+            return;
+        }
+        if self.group.as_ref().is_some_and(|g| g.flush_wait) {
+            self.with_group(ctx, |g, ctx, v| g.streams_flushed(ctx, v));
+        }
+        if let Some(t) = &mut self.tasks {
+            if t.flushing {
+                t.flushing = false;
+                self.app_streams_commit(ctx);
+            }
+        }
+        self.pump(ctx);
+    }
+}

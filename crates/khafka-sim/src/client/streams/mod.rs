@@ -1,0 +1,333 @@
+//! A Kafka Streams application instance with one stream thread (`StreamThread`, `TaskManager`,
+//! `StreamTask`, `StoreChangelogReader`), running `groupByKey().count()` (`config/streams.rs`).
+//!
+//! The instance drives three clients the engine runs as ordinary actors: the main consumer (a
+//! member of the `application.id` group), the restore consumer and the producer. The engine calls
+//! [`StreamsInstance::step`] after each event one of them handled; the step
+//!
+//! 1. follows the main consumer's assignment: a partition newly assigned is a task (`0_P`) that
+//!    starts **restoring** — the restore consumer is assigned the changelog partition `P` and reads
+//!    it from its start up to its end offset, putting every count back into the task's store — and a
+//!    partition taken away closes its task (its store is dropped);
+//! 2. moves a restored task to **running**: the main consumer may fetch its partition;
+//! 3. runs every record the main consumer's loop processed through the topology: the count of its
+//!    key goes up by one; without a cache the new count is written to the changelog and sent to the
+//!    output topic at once, with one it waits in the cache (the last count per key) until the task
+//!    commits (`statestore.cache.max.bytes`);
+//! 4. flushes when the main consumer wants to commit (every `commit.interval.ms`, before a rejoin,
+//!    on close): the caches are emptied into the producer, and once the producer has nothing
+//!    unacknowledged the consumer commits what it processed (`TaskManager.commit`).
+//!
+//! A crash loses the instance's memory: stores, caches, the producer's unsent records. Its tasks
+//! are restored from the changelogs by whichever instance gets them next. Under `at_least_once`
+//! the records processed since the last commit are processed again, so a count whose update
+//! reached the changelog before the crash is counted twice (see `view/streams.rs`).
+//!
+//! Every count the producer sends is kept in [`StreamsValues`] by record id: the value of a record
+//! on the wire, read back by the restore consumer and by the outcome.
+
+use crate::chunked::ChunkVec;
+use crate::config::streams::{StreamsSpec, COUNT_VALUE_BYTES};
+use crate::consumer::Consumer;
+use crate::ctx::Ctx;
+use crate::log::RecordId;
+use crate::producer::Producer;
+use crate::trace::TraceKind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The values of the counts the instances' producers sent, by record id (ids only grow, so the
+/// table is sorted). Clones (checkpoints) share all but its last chunk.
+#[derive(Clone, Debug, Default)]
+pub struct StreamsValues {
+    values: ChunkVec<(RecordId, i64)>,
+}
+
+impl StreamsValues {
+    pub fn push(&mut self, id: RecordId, value: i64) {
+        debug_assert!(self.values.last().is_none_or(|l| l.0 < id), "ids grow");
+        self.values.push((id, value));
+    }
+
+    /// The value of record `id`, if an instance sent it.
+    pub fn get(&self, id: RecordId) -> Option<i64> {
+        let (mut lo, mut hi) = (0, self.values.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let (k, v) = *self.values.get(mid)?;
+            match k.cmp(&id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(v),
+            }
+        }
+        None
+    }
+
+    pub fn clone_bytes(&self) -> u64 {
+        self.values.clone_bytes()
+    }
+}
+
+/// A task's lifecycle (`Task.State`, the ones the simulator shows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TaskState {
+    Restoring,
+    Running,
+}
+
+/// A task (`0_P`: sub-topology 0, partition P of the input topic) and its store.
+#[derive(Clone, Debug, Serialize)]
+pub struct Task {
+    pub partition: u32,
+    pub state: TaskState,
+    /// The store: the count per key (the key's index in the input's key set).
+    pub store: BTreeMap<u32, i64>,
+    /// The cache's dirty keys, in the order they were first updated since the last flush.
+    #[serde(skip)]
+    pub dirty: Vec<u32>,
+    /// When restoring began, and how many changelog records it read.
+    pub restore_from_us: u64,
+    pub restored_records: u64,
+    /// Records processed since the task was created.
+    pub processed: u64,
+}
+
+/// A finished restoration, for the views.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Restoration {
+    pub partition: u32,
+    pub from_us: u64,
+    pub to_us: u64,
+    pub records: u64,
+    /// The store's keys when it was restored.
+    pub keys: u64,
+}
+
+/// One `streams` line of the scenario: its clients and its tasks.
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamsInstance {
+    pub name: Arc<str>,
+    pub application_id: String,
+    #[serde(skip)]
+    pub spec: Arc<StreamsSpec>,
+    /// The main consumer, the restore consumer and the producer (indexes in the engine's lists).
+    pub consumer: u32,
+    pub restore_consumer: u32,
+    pub producer: u32,
+    /// Tasks by input partition.
+    pub tasks: Vec<Option<Task>>,
+    pub restorations: Vec<Restoration>,
+    /// Records dropped by the count: a null key (`dropped-records`, "Skipping record due to null
+    /// key or value").
+    pub dropped_null_key: u64,
+    /// Records processed (each time: a record processed again counts again).
+    pub processed: u64,
+    /// Updates forwarded downstream (sent to the output topic).
+    pub forwarded: u64,
+    pub crashed: bool,
+}
+
+impl StreamsInstance {
+    pub fn new(
+        spec: &StreamsSpec,
+        consumer: u32,
+        restore_consumer: u32,
+        producer: u32,
+        input_partitions: u32,
+    ) -> Self {
+        StreamsInstance {
+            name: spec.name.as_str().into(),
+            application_id: spec.config.application_id.clone(),
+            spec: Arc::new(spec.clone()),
+            consumer,
+            restore_consumer,
+            producer,
+            tasks: vec![None; input_partitions as usize],
+            restorations: Vec::new(),
+            dropped_null_key: 0,
+            processed: 0,
+            forwarded: 0,
+            crashed: false,
+        }
+    }
+
+    fn note(&self, ctx: &mut Ctx, text: String) {
+        ctx.emit(TraceKind::Group {
+            group: self.application_id.clone(),
+            text: format!("{}: {text}", self.name),
+        });
+    }
+
+    /// Follows the main consumer's assignment: new tasks restore, revoked tasks close.
+    /// `main` is borrowed in the main consumer's context; `restore` needs its own, so the
+    /// partitions to assign by hand are returned: `(partition, assign)`.
+    pub fn follow_assignment(&mut self, ctx: &mut Ctx, main: &mut Consumer) -> Vec<(u32, bool)> {
+        let mut changes = Vec::new();
+        if self.crashed {
+            return changes;
+        }
+        let assigned: Vec<bool> = match &main.group {
+            Some(g) if !main.stopped => g.assigned.clone(),
+            _ => vec![false; self.tasks.len()],
+        };
+        for (p, &on) in assigned.iter().enumerate() {
+            let p32 = p as u32;
+            match (&self.tasks[p], on) {
+                (None, true) => {
+                    self.tasks[p] = Some(Task {
+                        partition: p32,
+                        state: TaskState::Restoring,
+                        store: BTreeMap::new(),
+                        dirty: Vec::new(),
+                        restore_from_us: ctx.now.as_us(),
+                        restored_records: 0,
+                        processed: 0,
+                    });
+                    main.set_task_ready(ctx, p32, false);
+                    changes.push((p32, true));
+                    self.note(
+                        ctx,
+                        format!("task 0_{p} assigned; restoring its store from the changelog"),
+                    );
+                }
+                (Some(t), false) => {
+                    let running = t.state == TaskState::Running;
+                    self.tasks[p] = None;
+                    main.set_task_ready(ctx, p32, false);
+                    if !running {
+                        changes.push((p32, false));
+                    }
+                    self.note(ctx, format!("task 0_{p} revoked; its store is closed"));
+                }
+                _ => {}
+            }
+        }
+        changes
+    }
+
+    /// Takes what the restore consumer read into the restoring stores; returns the partitions
+    /// whose restoration finished (to unassign from the restore consumer and resume).
+    pub fn restore(
+        &mut self,
+        ctx: &mut Ctx,
+        restore: &mut Consumer,
+        values: &StreamsValues,
+    ) -> Vec<u32> {
+        for (p, _offset, rid) in restore.take_read() {
+            let Some(t) = self.tasks[p as usize].as_mut() else {
+                continue;
+            };
+            if t.state != TaskState::Restoring {
+                continue;
+            }
+            let key = ctx.prov.producer_and_key(rid).and_then(|(_, k)| k);
+            if let (Some(k), Some(v)) = (key, values.get(rid)) {
+                t.store.insert(k, v);
+            }
+            t.restored_records += 1;
+        }
+        let mut done = Vec::new();
+        let now = ctx.now.as_us();
+        for p in 0..self.tasks.len() {
+            let Some(t) = self.tasks[p].as_mut() else {
+                continue;
+            };
+            if t.state == TaskState::Restoring && restore.restored(p as u32) {
+                t.state = TaskState::Running;
+                let r = Restoration {
+                    partition: p as u32,
+                    from_us: t.restore_from_us,
+                    to_us: now,
+                    records: t.restored_records,
+                    keys: t.store.len() as u64,
+                };
+                let text = format!(
+                    "task 0_{p} restored {} records ({} keys) in {} ms; processing",
+                    r.records,
+                    r.keys,
+                    (r.to_us - r.from_us) / 1_000
+                );
+                self.restorations.push(r);
+                self.note(ctx, text);
+                done.push(p as u32);
+            }
+        }
+        done
+    }
+
+    /// Runs the processed records through the topology, sending what it forwards now.
+    pub fn process(
+        &mut self,
+        ctx: &mut Ctx,
+        records: Vec<(u32, u64, RecordId)>,
+        producer: &mut Producer,
+        values: &mut StreamsValues,
+    ) {
+        let cached = self.spec.config.cache_max_bytes > 0;
+        for (p, _offset, rid) in records {
+            let Some(t) = self.tasks[p as usize].as_mut() else {
+                continue;
+            };
+            self.processed += 1;
+            t.processed += 1;
+            let Some(key) = ctx.prov.producer_and_key(rid).and_then(|(_, k)| k) else {
+                self.dropped_null_key += 1;
+                continue;
+            };
+            let count = t.store.entry(key).or_insert(0);
+            *count += 1;
+            let count = *count;
+            if cached {
+                if !t.dirty.contains(&key) {
+                    t.dirty.push(key);
+                }
+            } else {
+                self.forwarded += 1;
+                send_update(ctx, producer, values, p, key, count);
+            }
+        }
+    }
+
+    /// Empties the caches into the producer (a commit's `flush`).
+    pub fn flush_caches(
+        &mut self,
+        ctx: &mut Ctx,
+        producer: &mut Producer,
+        values: &mut StreamsValues,
+    ) {
+        for t in self.tasks.iter_mut().flatten() {
+            for key in std::mem::take(&mut t.dirty) {
+                let count = t.store.get(&key).copied().unwrap_or(0);
+                self.forwarded += 1;
+                send_update(ctx, producer, values, t.partition, key, count);
+            }
+        }
+    }
+
+    /// The process died: every task and store is gone.
+    pub fn crash(&mut self) {
+        self.crashed = true;
+        for t in &mut self.tasks {
+            *t = None;
+        }
+    }
+}
+
+/// A store update: to the changelog partition of the task (`ChangeLoggingKeyValueBytesStore`),
+/// then downstream to the output topic (`KTABLE-TOSTREAM` then the sink), each a `Long`.
+fn send_update(
+    ctx: &mut Ctx,
+    producer: &mut Producer,
+    values: &mut StreamsValues,
+    partition: u32,
+    key: u32,
+    count: i64,
+) {
+    let changelog = producer.partitions + partition;
+    let id = producer.send_now(ctx, Some(key), Some(changelog), COUNT_VALUE_BYTES);
+    values.push(id, count);
+    let id = producer.send_now(ctx, Some(key), None, COUNT_VALUE_BYTES);
+    values.push(id, count);
+}

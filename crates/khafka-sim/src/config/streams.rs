@@ -1,0 +1,225 @@
+//! A Kafka Streams application instance (`streams NAME application.id=… input=… output=…`): its
+//! `StreamsConfig` and the clients one `StreamThread` runs (kafka-semantics.md, Kafka Streams).
+//!
+//! Kafka Streams builds every instance from three clients (`StreamThread.create`): the main
+//! consumer, a member of the consumer group named by `application.id` that reads the input topic;
+//! the restore consumer, assigned by hand, that reads changelog partitions back into state stores;
+//! and one producer that writes both the output topic and the changelogs.
+//! [`ScenarioSpec::add_streams`] adds them to the scenario as ordinary clients (so every view, fault
+//! and invariant sees them), named after Kafka's client ids (`NAME-consumer`,
+//! `NAME-restore-consumer`, `NAME-producer`), with the configs Streams gives them
+//! (`StreamsConfig.getMainConsumerConfigs`, `getRestoreConsumerConfigs`, `getProducerConfigs`).
+//!
+//! The topology is `builder.stream(input).groupByKey().count().toStream().to(output)`: its state
+//! store is `KSTREAM-AGGREGATE-STATE-STORE-0000000001`, backed by the compacted changelog topic
+//! `<application.id>-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog` with as many partitions
+//! as the input topic (one per task, `InternalTopicManager`).
+
+use crate::client::consumer::assignor::ClientAssignor;
+use crate::config::group_config::AppCommit;
+use crate::config::{CleanupPolicy, OffsetReset};
+use crate::spec::{ConsumerSpec, KeySpec, ProducerSpec, ScenarioSpec, TopicSpec};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// The state store of `groupByKey().count()` when the application names nothing
+/// (`InternalStreamsBuilder` numbers processors and stores in the order they are added).
+pub const COUNT_STORE: &str = "KSTREAM-AGGREGATE-STATE-STORE-0000000001";
+
+/// The bytes of a count's value on the wire: Kafka Streams' `count()` writes a `Long` (`LongSerde`).
+pub const COUNT_VALUE_BYTES: u32 = 8;
+
+/// `commit.interval.ms` under `at_least_once` (`StreamsConfig`: `DEFAULT_COMMIT_INTERVAL_MS`).
+pub const DEFAULT_COMMIT_INTERVAL_MS: u64 = 30_000;
+
+/// The largest `commit.interval.ms` the simulator accepts: an hour (Kafka takes any long ≥ 0; a
+/// run lasts at most a day).
+pub const MAX_COMMIT_INTERVAL_MS: u64 = 3_600_000;
+
+/// `processing.guarantee`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingGuarantee {
+    AtLeastOnce,
+}
+
+/// One instance's `StreamsConfig` (the keys the simulator models).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StreamsConfig {
+    /// `application.id`: the consumer group, the prefix of internal topics.
+    pub application_id: String,
+    pub processing_guarantee: ProcessingGuarantee,
+    /// `commit.interval.ms` (long, at least 0; 30000 under `at_least_once`).
+    pub commit_interval_ms: u64,
+    /// `replication.factor` of internal topics (int, -1 or at least 1; -1: the brokers'
+    /// `default.replication.factor`).
+    pub replication_factor: i32,
+    /// `statestore.cache.max.bytes` (long, at least 0; 10485760): with a cache, a store's updates
+    /// are forwarded downstream and written to its changelog when the task commits, the last one
+    /// per key; with 0, every update at once.
+    pub cache_max_bytes: u64,
+    /// `sim.processing.time.ms`: how long the topology takes per record (simulator key).
+    pub processing_time_ms: u64,
+}
+
+/// `statestore.cache.max.bytes`' default: 10 MiB.
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
+impl StreamsConfig {
+    pub fn new(application_id: impl Into<String>) -> Self {
+        StreamsConfig {
+            application_id: application_id.into(),
+            processing_guarantee: ProcessingGuarantee::AtLeastOnce,
+            commit_interval_ms: DEFAULT_COMMIT_INTERVAL_MS,
+            replication_factor: -1,
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
+            processing_time_ms: 0,
+        }
+    }
+
+    /// The changelog topic of the count's store.
+    pub fn changelog_topic(&self) -> String {
+        format!("{}-{COUNT_STORE}-changelog", self.application_id)
+    }
+}
+
+/// A `streams` line: one application instance with one stream thread.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StreamsSpec {
+    pub name: String,
+    pub config: StreamsConfig,
+    /// The input topic (`builder.stream(input)`).
+    pub input: String,
+    /// The output topic (`.to(output)`).
+    pub output: String,
+    /// When the instance starts (`KafkaStreams.start()`).
+    pub start: SimTime,
+    /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
+    /// instance of its application does; a topic the scenario declared itself is used as is).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created_changelog: bool,
+}
+
+impl StreamsSpec {
+    pub fn consumer_name(&self) -> String {
+        format!("{}-consumer", self.name)
+    }
+
+    pub fn restore_consumer_name(&self) -> String {
+        format!("{}-restore-consumer", self.name)
+    }
+
+    pub fn producer_name(&self) -> String {
+        format!("{}-producer", self.name)
+    }
+}
+
+/// Why a `streams` line cannot be added to a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamsError {
+    /// `MissingSourceTopicException`, or an output topic that does not exist.
+    NoTopic(String),
+    /// The producers of the input topic draw their keys from different key sets.
+    KeySets(String),
+}
+
+impl ScenarioSpec {
+    /// Adds a Kafka Streams instance: its changelog topic (once per application), its main and
+    /// restore consumers and its producer. Call it after every topic and producer is in the spec
+    /// (the producer's key set is the input topic's).
+    pub fn add_streams(&mut self, mut s: StreamsSpec) -> Result<(), StreamsError> {
+        let Some(input) = self.topics.iter().find(|t| t.name == s.input) else {
+            return Err(StreamsError::NoTopic(format!(
+                "MissingSourceTopicException: One or more source topics were missing during \
+                 rebalance: [{}]",
+                s.input
+            )));
+        };
+        let input_partitions = input.partitions;
+        if !self.topics.iter().any(|t| t.name == s.output) {
+            return Err(StreamsError::NoTopic(format!(
+                "the output topic `{}` does not exist (Kafka Streams does not create it)",
+                s.output
+            )));
+        }
+        let keys = input_keys(self, &s.input)?;
+        let changelog = s.config.changelog_topic();
+        if !self.topics.iter().any(|t| t.name == changelog) {
+            let rf = match s.config.replication_factor {
+                n if n >= 1 => n as u32,
+                _ => self.cluster.config.default_replication_factor,
+            };
+            let mut t = TopicSpec::new(changelog.clone(), input_partitions, rf);
+            t.config.log.cleanup_policy = Some(CleanupPolicy {
+                delete: false,
+                compact: true,
+            });
+            self.topics.push(t);
+            s.created_changelog = true;
+        }
+        let mut consumer = ConsumerSpec::new(s.consumer_name(), s.input.clone());
+
+        consumer.start = s.start;
+        // `StreamsConfig.getMainConsumerConfigs`: auto-commit off, `earliest`, 1000 records a poll.
+        consumer.config.auto_offset_reset = OffsetReset::Earliest;
+        consumer.config.max_poll_records = 1_000;
+        let g = &mut consumer.config.group;
+        g.group_id = Some(s.config.application_id.clone());
+        g.enable_auto_commit = Some(false);
+        // Streams' own assignor (`StreamsPartitionAssignor`) is cooperative and sticky by task; the
+        // cooperative-sticky assignor stands in for it (docs/what-khafka-models.md).
+        g.partition_assignment_strategy = vec![ClientAssignor::CooperativeSticky];
+        g.processing_time_ms = s.config.processing_time_ms;
+        g.streams_commit_interval_ms = Some(s.config.commit_interval_ms);
+        g.commit = AppCommit::Sync;
+        self.consumers.push(consumer);
+        // `getRestoreConsumerConfigs`: no group, assigned by hand, `auto.offset.reset=none`.
+        let mut restore = ConsumerSpec::new(s.restore_consumer_name(), changelog.clone());
+        restore.start = s.start;
+        restore.config.auto_offset_reset = OffsetReset::None;
+        restore.config.max_poll_records = 1_000;
+        restore.config.manual_assignment = true;
+        self.consumers.push(restore);
+        let mut producer = ProducerSpec::new(s.producer_name(), s.output.clone());
+        producer.rate_per_ks = 0;
+        producer.keys = keys;
+        producer.record_size = COUNT_VALUE_BYTES;
+        producer.start = s.start;
+        producer.changelog = Some(changelog);
+        // `getProducerConfigs` under at_least_once: `linger.ms=100`.
+        producer.config.linger_ms = 100;
+        self.producers.push(producer);
+        self.streams.push(s);
+        Ok(())
+    }
+}
+
+/// The key set the input topic's records come from: the one every producer of the topic draws
+/// from (the instance's producer writes counts under the same keys).
+fn input_keys(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsError> {
+    let mut sets = spec
+        .producers
+        .iter()
+        .filter(|p| p.topic == topic && p.changelog.is_none())
+        .map(|p| &p.keys);
+    let Some(first) = sets.next() else {
+        return Ok(KeySpec::None);
+    };
+    if let Some(other) = sets.find(|k| *k != first) {
+        return Err(StreamsError::KeySets(format!(
+            "the producers of `{topic}` draw keys from different sets ({} and {}); the simulator \
+             counts keys of one set",
+            describe_keys(first),
+            describe_keys(other)
+        )));
+    }
+    Ok(first.clone())
+}
+
+fn describe_keys(k: &KeySpec) -> String {
+    match k {
+        KeySpec::None => "no keys".into(),
+        KeySpec::Range { prefix, lo, hi } => format!("keys={prefix}{lo}..{prefix}{hi}"),
+        KeySpec::List(l) => format!("keys={}", l.join(",")),
+    }
+}

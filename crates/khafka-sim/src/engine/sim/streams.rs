@@ -1,0 +1,195 @@
+//! The engine's side of Kafka Streams instances (`client/streams`): after each event one of an
+//! instance's clients handled, [`Sim::streams_after`] lets the instance follow its main
+//! consumer's assignment, restore, process and flush, each client in its own context.
+
+use super::Sim;
+use crate::client::streams::StreamsInstance;
+use crate::ctx::{Ctx, Node};
+use crate::producer::Producer;
+
+/// Rounds of [`Sim::streams_step`] at one event: a flush lets the loop commit and poll again,
+/// which may process more records. What is left waits for the instance's next event.
+const ROUNDS: usize = 8;
+
+impl Sim {
+    /// The instances, built from the spec's `streams` lines and the clients they brought.
+    pub(super) fn build_streams(&mut self) {
+        let spec = self.spec.clone();
+        for s in &spec.streams {
+            let find_c = |name: String| {
+                self.consumers
+                    .iter()
+                    .position(|c| *c.name == *name)
+                    .expect("add_streams added it") as u32
+            };
+            let c = find_c(s.consumer_name());
+            let r = find_c(s.restore_consumer_name());
+            let p = self
+                .producers
+                .iter()
+                .position(|p| *p.name == *s.producer_name())
+                .expect("add_streams added it") as u32;
+            let input = self.consumers[c as usize].partitions;
+            self.streams.push(StreamsInstance::new(s, c, r, p, input));
+        }
+    }
+
+    /// The instance whose client handled the event, if any, takes its turn.
+    pub(super) fn streams_after(&mut self, node: Option<Node>) {
+        if self.streams.is_empty() {
+            return;
+        }
+        let i = match node {
+            Some(Node::Consumer(c)) => self
+                .streams
+                .iter()
+                .position(|s| s.consumer == c || s.restore_consumer == c),
+            Some(Node::Producer(p)) => self.streams.iter().position(|s| s.producer == p),
+            _ => None,
+        };
+        if let Some(i) = i {
+            self.streams_step(i);
+        }
+    }
+
+    /// One instance's turn (see `client/streams`).
+    pub(super) fn streams_step(&mut self, i: usize) {
+        // Record ids follow send order across producers: records due before now first.
+        self.generate_due();
+        let (c, r, p) = {
+            let s = &self.streams[i];
+            (
+                s.consumer as usize,
+                s.restore_consumer as usize,
+                s.producer as usize,
+            )
+        };
+        for _ in 0..ROUNDS {
+            let changes = {
+                let mut ctx = ctx!(self, Node::Consumer(c as u32));
+                self.streams[i].follow_assignment(&mut ctx, &mut self.consumers[c])
+            };
+            if !changes.is_empty() {
+                let mut ctx = ctx!(self, Node::Consumer(r as u32));
+                for (part, on) in changes {
+                    self.consumers[r].assign_by_hand(&mut ctx, part, on);
+                }
+            }
+            let done = {
+                let mut ctx = ctx!(self, Node::Consumer(r as u32));
+                self.streams[i].restore(&mut ctx, &mut self.consumers[r], &self.streams_values)
+            };
+            if !done.is_empty() {
+                {
+                    let mut ctx = ctx!(self, Node::Consumer(r as u32));
+                    for &part in &done {
+                        self.consumers[r].assign_by_hand(&mut ctx, part, false);
+                    }
+                }
+                let mut ctx = ctx!(self, Node::Consumer(c as u32));
+                for &part in &done {
+                    self.consumers[c].set_task_ready(&mut ctx, part, true);
+                }
+            }
+            let records = self.consumers[c].take_processed();
+            let processed = !records.is_empty();
+            let flush = self.consumers[c].wants_flush();
+            if processed || flush {
+                let mut ctx = ctx!(self, Node::Producer(p as u32));
+                let producer: &mut Producer = &mut self.producers[p];
+                let s = &mut self.streams[i];
+                s.process(&mut ctx, records, producer, &mut self.streams_values);
+                if flush {
+                    s.flush_caches(&mut ctx, producer, &mut self.streams_values);
+                }
+                producer.drain(&mut ctx);
+            }
+            let flushed = flush && self.producers[p].idle();
+            if flushed {
+                let mut ctx: Ctx = ctx!(self, Node::Consumer(c as u32));
+                self.consumers[c].streams_flushed(&mut ctx);
+            }
+            if !flushed && done.is_empty() {
+                break;
+            }
+        }
+    }
+
+    /// `crash streams NAME`, `stop streams NAME`, `restart streams NAME`.
+    pub(super) fn streams_fault(&mut self, kind: &str, name: &str) {
+        let Some(i) = self.streams.iter().position(|s| &*s.name == name) else {
+            return;
+        };
+        let (c, r, p) = {
+            let s = &self.streams[i];
+            (
+                s.consumer as usize,
+                s.restore_consumer as usize,
+                s.producer as usize,
+            )
+        };
+        if kind.starts_with("crash") {
+            {
+                let mut ctx = ctx!(self, Node::Consumer(c as u32));
+                self.consumers[c].crash(&mut ctx);
+                // What it processed and had not sent dies with it.
+                self.consumers[c].take_processed();
+            }
+            {
+                let mut ctx = ctx!(self, Node::Consumer(r as u32));
+                self.consumers[r].crash(&mut ctx);
+            }
+            self.producers[p].crash();
+            self.streams[i].crash();
+            let text = format!("{name}: the instance's process dies: its stores, caches and unsent records are gone");
+            self.trace.emit(
+                self.now,
+                crate::trace::TraceKind::Group {
+                    group: self.streams[i].application_id.clone(),
+                    text,
+                },
+            );
+        } else if kind.starts_with("stop") {
+            // `KafkaStreams.close()`: the main consumer commits after a flush, then leaves.
+            let mut ctx = ctx!(self, Node::Consumer(c as u32));
+            self.consumers[c].close(&mut ctx);
+            self.streams_step(i);
+        } else {
+            if !self.streams[i].crashed && !self.consumers[c].stopped {
+                return;
+            }
+            let seed = self.spec.seed;
+            let old = &self.producers[p];
+            let mut fresh = Producer::new(
+                old.idx,
+                old.spec.clone(),
+                old.topic,
+                old.first_part,
+                old.partitions,
+                seed,
+            );
+            if let Some((first, n)) = old.changelog {
+                fresh = fresh.with_changelog(first, n);
+            }
+            fresh.stats = old.stats.clone();
+            fresh.incarnation = old.incarnation + 1;
+            if fresh.idempotent {
+                // A new process gets a new producer id (`InitProducerId`).
+                fresh.producer_id += fresh.incarnation * crate::producer::PRODUCER_ID_STRIDE;
+            }
+            self.producers[p] = fresh;
+            {
+                let mut ctx = ctx!(self, Node::Producer(p as u32));
+                self.producers[p].start(&mut ctx);
+            }
+            self.streams[i].crashed = false;
+            for (idx, spec) in [
+                (c, self.spec.consumers[c].clone()),
+                (r, self.spec.consumers[r].clone()),
+            ] {
+                let mut ctx = ctx!(self, Node::Consumer(idx as u32));
+                self.consumers[idx].restart(&mut ctx, &spec);
+            }
+        }
+    }
+}
