@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 /// (and the folder: `index.html`, `crates/xtask`, `web/src/codec_worker.rs`,
 /// `crates/khafka-formats-page/src/codec.rs`; `tests/protocol.rs` checks they agree) whenever a
 /// request or an answer changes shape. 2: `sim_table`'s relay between bundles; 3: its measured
-/// compression per use (the request's `codec`, `batch_size`, `interval_ms`, `keys`; the answer's
+/// compression per use (the request's `batch`, the answer's
 /// `c` lines).
 pub const PROTOCOL: u32 = 3;
 

@@ -48,23 +48,43 @@ pub struct SimUse {
     /// or `TopicRecordNameStrategy`.
     #[serde(default)]
     pub strategy: Option<String>,
-    /// The producer's `compression.type` (`none` when absent).
+    /// How the producer batches, for its measured compression ([`Producing::parse`]): `CODEC
+    /// BATCH_SIZE INTERVAL_MS IN_ORDER [KEYS]`, e.g. `gzip 16384 100 0 user-0..99`; absent: no
+    /// compression. (One string rather than fields: serde's code for five more fields cost the
+    /// Protobuf bundle, at its budget, too much.)
     #[serde(default)]
-    pub codec: Option<String>,
-    /// Its `batch.size`: how many of these values a batch holds at most (the engine counts values).
-    #[serde(default)]
+    pub batch: Option<String>,
+}
+
+/// What a producer's batches are made of, read from [`SimUse::batch`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Producing {
+    /// `compression.type`.
+    pub codec: String,
+    /// `batch.size`: how many of these values a batch holds at most (the engine counts values).
     pub batch_size: u32,
     /// Milliseconds between two of its records (the timestamp deltas in a batch).
-    #[serde(default)]
     pub interval_ms: u64,
-    /// Its keys as the scenario writes them: a range `user-0..99` or a list `a,b,c`; absent:
-    /// null keys. (One string rather than a structure: serde's code for one cost the Protobuf
-    /// bundle, at its budget, too much.)
-    #[serde(default)]
-    pub keys: Option<String>,
     /// Keys drawn in order (`key.distribution=sequential`) rather than at random.
-    #[serde(default)]
     pub keys_in_order: bool,
+    /// Its keys as the scenario writes them: a range `user-0..99` or a list `a,b,c`; absent:
+    /// null keys.
+    pub keys: Option<String>,
+}
+
+impl Producing {
+    pub fn parse(text: &str) -> Result<Producing, FormatError> {
+        let bad = || FormatError::input(format!("unreadable batch shape `{text}`"));
+        let mut w = text.split(' ');
+        let mut next = || w.next().ok_or_else(bad);
+        Ok(Producing {
+            codec: next()?.to_string(),
+            batch_size: next()?.parse().map_err(|_| bad())?,
+            interval_ms: next()?.parse().map_err(|_| bad())?,
+            keys_in_order: next()? == "1",
+            keys: w.next().map(str::to_string),
+        })
+    }
 }
 
 /// The schema's fully-qualified record name, as the record strategies read it: an Avro record's
@@ -502,9 +522,9 @@ pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, Fo
     }
     let mut compression = Vec::with_capacity(req.uses.len());
     for (u, bytes) in req.uses.iter().zip(&encoded) {
-        compression.push(match bytes {
-            Some(value) => compression_points(u, value)?,
-            None => Vec::new(),
+        compression.push(match (bytes, &u.batch) {
+            (Some(value), Some(batch)) => compression_points(&Producing::parse(batch)?, value)?,
+            _ => Vec::new(),
         });
     }
     if compression.iter().all(Vec::is_empty) {
@@ -583,10 +603,10 @@ impl<'a> Keys<'a> {
 /// key and a timestamp `interval_ms` after the one before, compressed by the real codec. Empty
 /// for `none` and for `zstd`, which this crate does not encode (the engine then keeps its fixed
 /// ratio).
-pub fn compression_points(u: &SimUse, value: &[u8]) -> Result<Vec<(u32, u32)>, FormatError> {
-    let codec = match u.codec.as_deref() {
-        None | Some("none") | Some("zstd") => return Ok(Vec::new()),
-        Some(c) => crate::compression::Codec::parse(c)?,
+pub fn compression_points(u: &Producing, value: &[u8]) -> Result<Vec<(u32, u32)>, FormatError> {
+    let codec = match u.codec.as_str() {
+        "none" | "zstd" => return Ok(Vec::new()),
+        c => crate::compression::Codec::parse(c)?,
     };
     // The engine fills a batch while its values' bytes stay within `batch.size`, and always
     // takes one record.
@@ -777,11 +797,11 @@ mod tests {
         let value = crate::explain_framed(Format::Avro, V1, None, r#"{"no":7}"#, Some(1))
             .unwrap()
             .bytes;
-        let mut u = using(0, r#"{"no":7}"#);
-        u.codec = Some("gzip".into());
-        u.batch_size = 16_384;
-        u.interval_ms = 100;
-        u.keys = Some("user-0..99".into());
+        let mut u = Producing::parse("gzip 16384 100 0 user-0..99").unwrap();
+        assert_eq!(
+            (u.batch_size, u.interval_ms, u.keys_in_order),
+            (16_384, 100, false)
+        );
         let points = compression_points(&u, &value).unwrap();
         // Powers of two up to the records 16 KB of 6-byte values make, capped at 1,024.
         let counts: Vec<u32> = points.iter().map(|p| p.0).collect();
@@ -798,19 +818,19 @@ mod tests {
             .flat_map(crate::record_batch::encode_record)
             .collect();
         for codec in ["gzip", "snappy", "lz4"] {
-            u.codec = Some(codec.into());
+            u.codec = codec.into();
             let at4 = compression_points(&u, &value).unwrap()[2];
             let c = crate::compression::Codec::parse(codec).unwrap();
             let want = c.compress(&framed).unwrap().len() as u64 * 1_000_000 / framed.len() as u64;
             assert_eq!(at4, (4, want as u32), "{codec}");
         }
         // No codec, or zstd (not encoded here): nothing measured, the engine keeps its ratio.
-        for codec in [None, Some("none"), Some("zstd")] {
-            u.codec = codec.map(str::to_string);
+        for codec in ["none", "zstd"] {
+            u.codec = codec.into();
             assert!(compression_points(&u, &value).unwrap().is_empty());
         }
         // A batch.size that holds one value, and a bound on the measured bytes.
-        u.codec = Some("lz4".into());
+        u.codec = "lz4".into();
         u.batch_size = 1;
         assert_eq!(compression_points(&u, &value).unwrap().len(), 1);
         u.batch_size = i32::MAX as u32;
@@ -827,8 +847,7 @@ mod tests {
             subject_levels: vec![],
             schemas: vec![avro(V1)],
             uses: vec![SimUse {
-                codec: Some("snappy".into()),
-                batch_size: 12,
+                batch: Some("snappy 12 0 0".into()),
                 ..using(0, r#"{"no":7}"#)
             }],
             readers: vec![],
@@ -836,6 +855,9 @@ mod tests {
         };
         let t = table(&req).unwrap();
         assert_eq!(t.compression[0].len(), 2);
+        for bad in ["snappy", "snappy x 0 0", "snappy 12 -1 0"] {
+            assert!(Producing::parse(bad).is_err(), "{bad}");
+        }
         let text = t.to_text();
         assert!(text.lines().nth(1).unwrap().starts_with("c 0 1:"), "{text}");
     }

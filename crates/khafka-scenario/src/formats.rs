@@ -616,23 +616,26 @@ pub fn request(spec: &ScenarioSpec) -> String {
         let ser = prod.value_serializer.as_ref().expect("ordered");
         let use_ = &ser.uses[u];
         // What the codecs need to measure the producer's compression on its own records.
+        // `khafka_formats::sim_table::Producing`: `CODEC BATCH_SIZE INTERVAL_MS IN_ORDER [KEYS]`.
         let keys = match &prod.keys {
             KeySpec::None => String::new(),
-            KeySpec::Range { prefix, lo, hi } => {
-                format!(r#","keys":{}"#, q(Some(&format!("{prefix}{lo}..{hi}"))))
-            }
-            KeySpec::List(keys) => format!(r#","keys":{}"#, q(Some(&keys.join(",")))),
+            KeySpec::Range { prefix, lo, hi } => format!(" {prefix}{lo}..{hi}"),
+            KeySpec::List(keys) => format!(" {}", keys.join(",")),
         };
+        let batch = format!(
+            "{} {} {} {}{keys}",
+            prod.config.compression_type.name(),
+            prod.config.batch_size,
+            1_000_000u64.checked_div(prod.rate_per_ks).unwrap_or(0),
+            u8::from(prod.key_distribution == KeyDistribution::Sequential),
+        );
         format!(
-            r#"{{"topic":{},"schema":{},"value":{},"strategy":{},"codec":{},"batch_size":{},"interval_ms":{},"keys_in_order":{}{keys}}}"#,
+            r#"{{"topic":{},"schema":{},"value":{},"strategy":{},"batch":{}}}"#,
             q(Some(&prod.topic)),
             schema_index(spec, &use_.schema),
             q(Some(&use_.value)),
             q(ser.strategy.as_deref()),
-            q(Some(prod.config.compression_type.name())),
-            prod.config.batch_size,
-            1_000_000u64.checked_div(prod.rate_per_ks).unwrap_or(0),
-            prod.key_distribution == KeyDistribution::Sequential,
+            q(Some(&batch)),
         )
     }));
     let levels = list(
