@@ -13,7 +13,11 @@
 //! JoinGroup answer is given up after 305 s) the group is Stable, its members own every partition
 //! once and have committed up to the high watermark (lag 0). A quarter of the seeds give every link
 //! a bandwidth (1 or 10 MB/s, one link sometimes cut to 100 KB/s) and each producer a
-//! `compression.type` and sometimes 1,000-byte records.
+//! `compression.type` and sometimes 1,000-byte records. A quarter of the seeds whose producers
+//! share a key set run a Kafka Streams application (two instances counting `t` per key, with
+//! instance crashes, closes and restarts); after recovery its group is settled like `g`, and once
+//! closed every record below its committed offsets was processed (at least once). How many records
+//! it counted twice (what `exactly_once_v2` would prevent) is measured and printed, not bounded.
 //!
 //!
 //! After its faults every seed enters a recovery phase: every link healed (and back to the scenario's
@@ -220,6 +224,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
     add_reassignment(&mut spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
     add_group(&mut spec, seed);
+    add_streams_app(&mut spec, seed);
     let promised = acks == Acks::All && min_isr >= 2 && rf >= 3 && !unclean && !lossy_crash;
     // Kafka keeps a producer's records in order with one request in flight per connection, or with
     // idempotence, as long as no replica loses records it had written.
@@ -480,31 +485,110 @@ fn add_application(spec: &mut ScenarioSpec, seed: u64) {
     }
 }
 
+/// A quarter of the seeds whose producers of `t` share a key set run a Kafka Streams application,
+/// `app`: two instances counting `t`'s records per key into topic `counts` (the second starting
+/// later), with random `commit.interval.ms`, record cache on or off and processing time, and
+/// instance crashes, closes and restarts among the faults. Drawn from their own stream, so the
+/// other seeds keep their scenarios.
+fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
+    use khafka_sim::config::streams::{StreamsConfig, StreamsSpec, DEFAULT_CACHE_MAX_BYTES};
+    let mut rng = SimRng::derive(seed, "sweep-streams");
+    if rng.below(4) != 0 {
+        return;
+    }
+    let inputs: Vec<&KeySpec> = spec
+        .producers
+        .iter()
+        .filter(|p| p.topic == "t")
+        .map(|p| &p.keys)
+        .collect();
+    if inputs.windows(2).any(|w| w[0] != w[1]) {
+        return;
+    }
+    let t = spec.topics[0].clone();
+    spec.topics.push(TopicSpec {
+        name: "counts".into(),
+        partitions: t.partitions,
+        replication_factor: t.replication_factor,
+        assignment: None,
+        config: khafka_sim::TopicConfig {
+            min_insync_replicas: t.config.min_insync_replicas,
+            unclean_leader_election_enable: t.config.unclean_leader_election_enable,
+            ..Default::default()
+        },
+    });
+    spec.cluster
+        .config
+        .set("offsets.topic.num.partitions", "5")
+        .unwrap();
+    let end = spec.run_for.as_us();
+    for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {
+        let mut config = StreamsConfig::new("app");
+        config.commit_interval_ms = pick(&mut rng, &[100, 1_000, 5_000]);
+        config.cache_max_bytes = pick(&mut rng, &[0, DEFAULT_CACHE_MAX_BYTES]);
+        config.processing_time_ms = pick(&mut rng, &[0, 0, 1]);
+        let s = StreamsSpec {
+            name: name.into(),
+            config,
+            input: "t".into(),
+            output: "counts".into(),
+            start: SimTime(start),
+            created_changelog: false,
+        };
+        spec.add_streams(s).expect("one key set, declared topics");
+    }
+    for _ in 0..rng.below(5) {
+        let at = SimTime(rng.below(end));
+        let streams = pick(&mut rng, &["s1", "s2"]).to_string();
+        let fault = match rng.below(3) {
+            0 => Fault::CrashStreams { streams },
+            1 => Fault::StopStreams { streams },
+            _ => Fault::RestartStreams { streams },
+        };
+        spec.schedule.push(Scheduled { at, fault });
+    }
+    spec.schedule.sort_by_key(|s| s.at);
+}
+
 /// After the recovery phase a group's live members own every partition of `t` once, and have
 /// committed up to the high watermark (lag 0).
-fn group_settled(sim: &Sim) -> Vec<String> {
+fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
     let mut stuck = Vec::new();
-    let Some(g) = sim.group_view("g") else {
+    let Some(g) = sim.group_view(group) else {
         return stuck;
     };
     if g.state != "Stable" {
-        stuck.push(format!("group g is {} after recovery", g.state));
+        stuck.push(format!("group {group} is {} after recovery", g.state));
     }
     for p in &g.partitions {
         let owners = sim
             .consumers()
             .iter()
+            .filter(|c| c.group.as_ref().is_some_and(|m| m.group_id == group))
             .filter(|c| c.fetches(p.partition as usize))
             .count();
         if owners != 1 {
             stuck.push(format!(
-                "group g: t-{} fetched by {owners} members after recovery",
+                "group {group}: t-{} fetched by {owners} members after recovery",
                 p.partition
             ));
         }
-        if p.lag != Some(0) {
+        // A Kafka Streams task commits the offsets of records it processed: a partition whose
+        // records retention deleted before it read them keeps its older committed offset (or
+        // none), with nothing left to process.
+        let streams = group == "app";
+        let log_start = sim
+            .outcome()
+            .partition("t", p.partition)
+            .and_then(|v| {
+                let l = v.leader?;
+                v.replica_states.iter().find(|r| r.broker == l)
+            })
+            .map_or(0, |r| r.log_start_offset);
+        let drained = streams && p.committed.unwrap_or(0).max(log_start) >= p.log_end_offset;
+        if p.lag != Some(0) && !drained {
             stuck.push(format!(
-                "group g: t-{} lag {:?} (committed {:?}, end {}) after recovery",
+                "group {group}: t-{} lag {:?} (committed {:?}, end {}) after recovery",
                 p.partition, p.lag, p.committed, p.log_end_offset
             ));
         }
@@ -654,7 +738,8 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
         GROUP_RECOVERY
     };
     sim.run_until(t0.saturating_add_us(recovery.as_us()));
-    let mut stuck = group_settled(sim);
+    let mut stuck = group_settled(sim, "g");
+    stuck.extend(group_settled(sim, "app"));
     if !sim.group_ids().is_empty() {
         // Group members write to __consumer_offsets every auto.commit.interval.ms: close them so
         // that its replicas can be compared at rest (their last commit and LeaveGroup replicated).
@@ -665,6 +750,16 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
         }
         let now = sim.now();
         sim.run_until(now.saturating_add_us(SimTime::from_secs(10).as_us()));
+        // At least once: a Kafka Streams instance commits only what it processed and flushed, so
+        // every record below the application's committed offsets was processed.
+        if let Some(g) = sim.group_view("app") {
+            if g.never_processed > 0 {
+                stuck.push(format!(
+                    "Kafka Streams application app: {} records below its committed offsets never processed",
+                    g.never_processed
+                ));
+            }
+        }
     }
     for view in sim.outcome().partitions {
         let name = view.name();
@@ -834,6 +929,8 @@ struct SeedRun {
     problems: Vec<String>,
     acked: u64,
     reached: BTreeMap<&'static str, u64>,
+    /// Records a Kafka Streams application counted twice (at least once), after recovery.
+    counted_twice: u64,
 }
 
 /// Runs one seed's scenario and its recovery phase, checking everything the module doc lists.
@@ -880,6 +977,19 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             ));
     }
     problems.extend(recover(&mut sim, spec));
+    // Kafka Streams under at_least_once, measured once the recovery phase closed every instance
+    // (its last commit flushed every cache): records counted twice, per run.
+    let mut counted_twice = 0;
+    if let Some(v) = sim.streams_view() {
+        let st = v.outcome();
+        counted_twice = st.counted_twice;
+        *reached_here
+            .entry("Kafka Streams store restored")
+            .or_default() += u64::from(st.restored_records > 0);
+        *reached_here
+            .entry("Kafka Streams record counted twice")
+            .or_default() += u64::from(st.counted_twice > 0);
+    }
     if let Some(why) = sim.halted() {
         problems.push(format!("during recovery: {why}"));
     }
@@ -899,6 +1009,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         problems,
         acked: outcome.provenance.acknowledged,
         reached: reached_here,
+        counted_twice,
     }
 }
 
@@ -915,6 +1026,7 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
     let mut failures = Vec::new();
     let mut promised_runs = 0u64;
     let mut acked_total = 0;
+    let mut counted_twice_total = 0u64;
     let mut tally: BTreeMap<&'static str, u64> = BTreeMap::new();
     for seed in start..start + n {
         let (spec, promised, ordered) = random_scenario(seed);
@@ -934,6 +1046,7 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
                 problems.extend(seed_run.problems);
                 promised_runs += u64::from(promised);
                 acked_total += seed_run.acked;
+                counted_twice_total += seed_run.counted_twice;
                 for (k, v) in seed_run.reached {
                     *tally.entry(k).or_default() += v;
                 }
@@ -965,6 +1078,10 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         failures.join("\n")
     );
     eprintln!("interesting states reached (runs of {n}): {tally:?}");
+    eprintln!(
+        "Kafka Streams at least once: {counted_twice_total} records counted twice in all, in {} runs",
+        tally.get("Kafka Streams record counted twice").copied().unwrap_or(0)
+    );
     let never: Vec<&&str> = tally
         .iter()
         .filter(|(_, n)| **n == 0)

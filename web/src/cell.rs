@@ -910,6 +910,10 @@ pub fn cell(props: &CellProps) -> Html {
         .borrow()
         .as_ref()
         .is_some_and(|r| !r.timeline.sim().group_ids().is_empty());
+    let has_streams = run
+        .borrow()
+        .as_ref()
+        .is_some_and(|r| !r.timeline.sim().spec().streams.is_empty());
     let (body, run_details, announced) = match run.borrow().as_ref() {
         None => (html! {}, html! {}, String::new()),
         Some(r) => render_run(
@@ -1004,7 +1008,7 @@ pub fn cell(props: &CellProps) -> Html {
             // Everything else, one click away: the panels the author did not put on show, all the
             // charts, exports, import and the trace hash.
             <details class="more">
-                <summary>{ details_summary(&props.show, has_groups) }</summary>
+                <summary>{ details_summary(&props.show, has_groups, has_streams) }</summary>
                 { run_details }
                 <div class="files">
                     <button onclick={dispatch.reform(|_: MouseEvent| Action::DownloadScenario)}>{ "Export .khafka" }</button>
@@ -1203,6 +1207,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             &snapshot,
             (!at_end).then(|| dispatch.reform(Action::Inject)),
         ),
+        Part::Streams => streams_panel(sim, (!at_end).then(|| dispatch.reform(Action::Inject))),
         Part::Cluster | Part::Chart(_) => html! {},
     };
     let faults: Vec<(f64, String)> = sim
@@ -1375,16 +1380,22 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         </div>
     };
     let has_groups = !sim.group_ids().is_empty();
+    let has_streams = !sim.spec().streams.is_empty();
     let hidden = [
         Part::Records,
         Part::Events,
         Part::Groups,
+        Part::Streams,
         Part::Describe,
         Part::Story,
         Part::Metrics,
     ]
     .into_iter()
-    .filter(|p| !v.show.has(*p) && (*p != Part::Groups || has_groups));
+    .filter(|p| {
+        !v.show.has(*p)
+            && (*p != Part::Groups || has_groups)
+            && (*p != Part::Streams || has_streams)
+    });
     let details = html! {
         <>
             { cluster_in_details }
@@ -1412,20 +1423,26 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
 }
 
 /// What "Details" holds for a cell showing `show`: the panels it does not show, then the rest
-/// (the groups panel when the run has consumer groups).
-fn details_summary(show: &Show, has_groups: bool) -> String {
+/// (the groups panel when the run has consumer groups, the streams panel when it has Kafka Streams
+/// instances).
+fn details_summary(show: &Show, has_groups: bool, has_streams: bool) -> String {
     let names = [
         (Part::Cluster, "cluster"),
         (Part::Records, "records"),
         (Part::Events, "events"),
         (Part::Groups, "groups"),
+        (Part::Streams, "streams"),
         (Part::Describe, "describe"),
         (Part::Story, "record story"),
         (Part::Metrics, "metrics"),
     ];
     let mut parts: Vec<&str> = names
         .iter()
-        .filter(|(p, _)| !show.has(*p) && (*p != Part::Groups || has_groups))
+        .filter(|(p, _)| {
+            !show.has(*p)
+                && (*p != Part::Groups || has_groups)
+                && (*p != Part::Streams || has_streams)
+        })
         .map(|(_, n)| *n)
         .collect();
     parts.extend(["all charts", "export and import"]);
@@ -1547,6 +1564,116 @@ fn groups_panel(
                     </div>
                 }
             }) }
+        </div>
+    }
+}
+
+/// Kafka Streams instances: each instance's state (with a button that crashes or restarts its
+/// process before the end of the run), its tasks — restoring their store from the changelog, or
+/// running — and its restorations; then per key the records the input topic holds against the
+/// last count the output topic holds, a count above the input being records counted twice.
+fn streams_panel(sim: &khafka_sim::Sim, on_fault: Option<Callback<Fault>>) -> Html {
+    /// Keys listed at most (the rest are summed in the totals line).
+    const MAX_KEYS: usize = 32;
+    let Some(v) = sim.streams_view() else {
+        return html! {
+            <div class="panel streams-panel">
+                <h4>{ "Kafka Streams" }</h4>
+                <p class="muted">{ "No streams line." }</p>
+            </div>
+        };
+    };
+    let input: u64 = v.keys.iter().map(|k| k.input).sum();
+    let totals = format!(
+        "{} keys · {} input records · counted twice {} · not counted (yet) {}",
+        v.keys.len(),
+        input,
+        v.overcount,
+        v.undercount
+    );
+    html! {
+        <div class="panel streams-panel">
+            <h4 title="groupByKey().count(): each task keeps a count per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first.">{ format!("Kafka Streams · {}", v.instances.first().map_or("", |i| i.application_id.as_str())) }</h4>
+            { for v.instances.iter().map(|i| {
+                let button = on_fault.as_ref().map(|cb| {
+                    let (label, fault) = if i.state == "running" {
+                        ("Crash", Fault::CrashStreams { streams: i.name.clone() })
+                    } else {
+                        ("Restart", Fault::RestartStreams { streams: i.name.clone() })
+                    };
+                    let aria = format!("{label} {} (Kafka Streams instance {})", i.name, i.name);
+                    html! {
+                        <button class="small" aria-label={aria} onclick={cb.reform(move |_: MouseEvent| fault.clone())}>
+                            { format!("{label} {}", i.name) }
+                        </button>
+                    }
+                });
+                let tasks: Vec<String> = i
+                    .tasks
+                    .iter()
+                    .map(|t| match t.state {
+                        "running" => format!("{} ({} keys)", t.id, t.keys),
+                        state => format!("{} {state}", t.id),
+                    })
+                    .collect();
+                let tasks = if tasks.is_empty() { "none".to_string() } else { tasks.join(", ") };
+                html! {
+                    <div class="streams-instance">
+                        <p><strong>{ format!("{} · {}", i.name, i.state) }</strong>
+                            { format!(" · tasks {tasks} · processed {} · forwarded {}", i.processed, i.forwarded) }
+                            if v.instances.iter().any(|o| o.application_id != i.application_id) {
+                                { format!(" · application.id {}", i.application_id) }
+                            }
+                            if i.dropped > 0 {
+                                <span class="bad">{ format!(" · dropped {} (null key)", i.dropped) }</span>
+                            }
+                            { " " }{ button.unwrap_or_default() }
+                        </p>
+                        if i.restorations.iter().any(|r| r.records > 0) {
+                            <ul class="streams-restored">
+                                { for i.restorations.iter().filter(|r| r.records > 0).map(|r| html! {
+                                    <li>{ format!(
+                                        "restored task 0_{} at {:.1} s: {} changelog records, {} keys, in {} ms",
+                                        r.partition, r.from_us as f64 / 1e6, r.records, r.keys, (r.to_us - r.from_us) / 1_000
+                                    ) }</li>
+                                }) }
+                            </ul>
+                        }
+                    </div>
+                }
+            }) }
+            <details class="streams-topology">
+                <summary>{ "Topology" }</summary>
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a count whose store is backed by {}", v.input, v.output, v.changelog)}>
+                    <span class="topic">{ v.input.clone() }</span>{ "→" }
+                    { for khafka_sim::config::streams::COUNT_PROCESSORS.iter().enumerate().map(|(i, n)| html! {
+                        <>
+                            <span class="processor">{ *n }
+                                if i == 1 {
+                                    <span class="store">{ format!("store {} ⇄ {}", khafka_sim::config::streams::COUNT_STORE, v.changelog) }</span>
+                                }
+                            </span>{ "→" }
+                        </>
+                    }) }
+                    <span class="topic">{ v.output.clone() }</span>
+                </div>
+                <pre class="describe">{ v.topology.clone() }</pre>
+            </details>
+            <p class="streams-totals">{ totals }</p>
+            <ul class="streams-counts" title="Per key: the records the input topic holds → the last count the output topic holds. Red: counted twice.">
+                { for v.keys.iter().take(MAX_KEYS).map(|k| {
+                    let out = k.output.map_or("-".to_string(), |o| o.to_string());
+                    let twice = k.output.is_some_and(|o| o > k.input as i64);
+                    html! {
+                        <li class={classes!(twice.then_some("bad"))}>
+                            <span class="key">{ k.key.clone() }</span>{ format!(" {} → {}", k.input, out) }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if v.keys.len() > MAX_KEYS {
+                <p class="muted">{ format!("… and {} more keys", v.keys.len() - MAX_KEYS) }</p>
+            }
         </div>
     }
 }

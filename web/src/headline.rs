@@ -130,6 +130,30 @@ pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline
             ),
             sim.records_with_verdict("duplicated", 1).first().copied(),
         )
+    } else if let Some(v) = sim.streams_view() {
+        // A Kafka Streams run: what a reader of its output would see, against its input.
+        let keys = plural(v.keys.len() as u64, "key", "keys");
+        let later = if v.undercount > 0 {
+            format!(", {} not counted yet", v.undercount)
+        } else {
+            String::new()
+        };
+        if v.overcount > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams counted {} twice (at least once), none lost — {keys}{later}",
+                    plural(v.overcount, "record", "records")
+                ),
+                None,
+            )
+        } else {
+            (
+                "good",
+                format!("Kafka Streams counted every record once — {keys}{later}"),
+                None,
+            )
+        }
     } else if p.sent == 0 {
         let offline = snapshot
             .partitions

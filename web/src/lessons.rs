@@ -182,6 +182,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 2,
     },
     Lesson {
+        slug: "stateful-stream-processing",
+        title: "Stateful stream processing: a count per key, its changelog and its restore",
+        summary: "A Kafka Streams count in the cluster; tasks move and restore their stores from the changelog; a crash counts views twice under at_least_once; the record cache; close() hands over cleanly.",
+        file: "06c-stateful-stream-processing.md",
+        part: 4,
+        minutes: 18,
+        needs: &["consumer-groups-and-offsets"],
+        exercises: 2,
+    },
+    Lesson {
         slug: "time-windows",
         title: "Time windows: stream time, grace and late records",
         summary: "Tumbling, hopping, sliding and session windows; stream time closes a window after its grace; late records dropped; every update or one final result.",

@@ -54,6 +54,8 @@ pub enum Part {
     /// Consumer groups: state, generation, members, committed offsets and lag
     /// (`kafka-consumer-groups --describe`).
     Groups,
+    /// Kafka Streams instances: tasks, restorations, and the counts against the input.
+    Streams,
 }
 
 const NAMES: &[(&str, Part)] = &[
@@ -64,6 +66,7 @@ const NAMES: &[(&str, Part)] = &[
     ("metrics", Part::Metrics),
     ("story", Part::Story),
     ("groups", Part::Groups),
+    ("streams", Part::Streams),
 ];
 
 /// The parts a cell shows, in the author's order.

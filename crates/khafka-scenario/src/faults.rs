@@ -99,6 +99,12 @@ impl Parser {
             "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "streams") => {
                 self.process_fault(fault, &rest[1..], true)
             }
+            #[cfg(not(feature = "groups"))]
+            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "streams") => {
+                let end = rest.get(1).unwrap_or(&rest[0]).span;
+                self.error(crate::groups_unavailable(fault.span.to(end)));
+                None
+            }
             #[cfg(feature = "groups")]
             "seek" => self.seek(fault, rest),
             #[cfg(feature = "groups")]

@@ -100,7 +100,31 @@ pub struct StreamsSpec {
     pub created_changelog: bool,
 }
 
+/// The processors of `builder.stream(input).groupByKey().count().toStream().to(output)`, in the
+/// order `InternalStreamsBuilder` numbers them (the store takes number 1).
+pub const COUNT_PROCESSORS: [&str; 4] = [
+    "KSTREAM-SOURCE-0000000000",
+    "KSTREAM-AGGREGATE-0000000002",
+    "KTABLE-TOSTREAM-0000000003",
+    "KSTREAM-SINK-0000000004",
+];
+
 impl StreamsSpec {
+    /// `Topology.describe().toString()` of the instance's topology, as Kafka Streams prints it
+    /// (`InternalTopologyBuilder.TopologyDescription`).
+    pub fn describe_topology(&self) -> String {
+        let [source, aggregate, to_stream, sink] = COUNT_PROCESSORS;
+        format!(
+            "Topologies:\n   Sub-topology: 0\n    \
+             Source: {source} (topics: [{input}])\n      --> {aggregate}\n    \
+             Processor: {aggregate} (stores: [{COUNT_STORE}])\n      --> {to_stream}\n      <-- {source}\n    \
+             Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
+             Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
+            input = self.input,
+            output = self.output,
+        )
+    }
+
     pub fn consumer_name(&self) -> String {
         format!("{}-consumer", self.name)
     }
@@ -173,10 +197,13 @@ impl ScenarioSpec {
         g.streams_commit_interval_ms = Some(s.config.commit_interval_ms);
         g.commit = AppCommit::Sync;
         self.consumers.push(consumer);
-        // `getRestoreConsumerConfigs`: no group, assigned by hand, `auto.offset.reset=none`.
+        // `getRestoreConsumerConfigs`: no group, assigned by hand. Kafka sets
+        // `auto.offset.reset=none` and treats the `InvalidOffsetException` a restoration then meets
+        // (the changelog truncated or deleted under it) as a corrupted task, wiped and restored
+        // from the start (`StoreChangelogReader`, `TaskCorruptedException`): `earliest` does that.
         let mut restore = ConsumerSpec::new(s.restore_consumer_name(), changelog.clone());
         restore.start = s.start;
-        restore.config.auto_offset_reset = OffsetReset::None;
+        restore.config.auto_offset_reset = OffsetReset::Earliest;
         restore.config.max_poll_records = 1_000;
         restore.config.manual_assignment = true;
         self.consumers.push(restore);
@@ -221,5 +248,44 @@ fn describe_keys(k: &KeySpec) -> String {
         KeySpec::None => "no keys".into(),
         KeySpec::Range { prefix, lo, hi } => format!("keys={prefix}{lo}..{prefix}{hi}"),
         KeySpec::List(l) => format!("keys={}", l.join(",")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kafka's own expectations: `TopologyTest.kGroupedStreamZeroArgCountWithTopologyConfig…`
+    /// (source and aggregate, store number 1) and `KStreamImplTest.shouldNotMaterializedKTableFromKStream`
+    /// (`KTABLE-TOSTREAM-0000000003` then `KSTREAM-SINK-0000000004 (topic: output)`), [4.1].
+    #[test]
+    fn the_topology_describes_itself_as_kafka_streams_does() {
+        let s = StreamsSpec {
+            name: "s1".into(),
+            config: StreamsConfig::new("app"),
+            input: "input".into(),
+            output: "output".into(),
+            start: SimTime::ZERO,
+            created_changelog: false,
+        };
+        assert_eq!(
+            s.describe_topology(),
+            "Topologies:\n\
+             \x20  Sub-topology: 0\n\
+             \x20   Source: KSTREAM-SOURCE-0000000000 (topics: [input])\n\
+             \x20     --> KSTREAM-AGGREGATE-0000000002\n\
+             \x20   Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])\n\
+             \x20     --> KTABLE-TOSTREAM-0000000003\n\
+             \x20     <-- KSTREAM-SOURCE-0000000000\n\
+             \x20   Processor: KTABLE-TOSTREAM-0000000003 (stores: [])\n\
+             \x20     --> KSTREAM-SINK-0000000004\n\
+             \x20     <-- KSTREAM-AGGREGATE-0000000002\n\
+             \x20   Sink: KSTREAM-SINK-0000000004 (topic: output)\n\
+             \x20     <-- KTABLE-TOSTREAM-0000000003\n\n"
+        );
+        assert_eq!(
+            s.config.changelog_topic(),
+            "app-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog"
+        );
     }
 }

@@ -1112,6 +1112,17 @@ impl Sim {
         let Some(i) = self.consumers.iter().position(|c| &*c.name == name) else {
             return;
         };
+        // A client of a crashed Kafka Streams instance starts again with its whole instance.
+        #[cfg(feature = "groups")]
+        if kind.starts_with("restart") {
+            let owner = self.streams.iter().find(|s| {
+                s.crashed && (s.consumer as usize == i || s.restore_consumer as usize == i)
+            });
+            if let Some(s) = owner {
+                let name = s.name.clone();
+                return self.streams_fault("restart", &name);
+            }
+        }
         let spec = self.spec.consumers[i].clone();
         let mut ctx = ctx!(self, Node::Consumer(i as u32));
         let c = &mut self.consumers[i];

@@ -297,7 +297,8 @@ impl Sim {
     /// Records of `part` below the group's committed offset `committed` that no member processed
     /// (committed before processing and then lost with a crash, or skipped by a seek or a reset),
     /// counted from the lowest offset a member processed: in the log the verdicts read, a record
-    /// is its offset and the leader epoch of its batch.
+    /// is its offset and the leader epoch of its batch. Records retention or the cleaner deleted
+    /// are not counted: nobody could read them.
     pub fn never_processed(&self, group: &str, part: PartIdx, committed: u64) -> u64 {
         let mut ranges: Vec<(u32, u64, u64)> = Vec::new();
         for c in &self.consumers {
@@ -349,14 +350,24 @@ impl Sim {
                 .map(|r| (r.1.max(lo), r.2.min(hi)))
                 .collect();
             crate::kernel::small::sort_by(&mut covered, Ord::cmp);
+            // Records the cleaner or retention deleted before anyone read them were not skipped:
+            // they are gone (counted `deleted`).
+            let live = |from: u64, to: u64| {
+                (from..to)
+                    .filter(|o| {
+                        let id = self.batches.record_id(e.batch, (o - sb.base_offset) as u32);
+                        !self.prov.is_deleted(id)
+                    })
+                    .count() as u64
+            };
             let mut at = lo;
             for (a, z) in covered {
                 if a > at {
-                    never += a - at;
+                    never += live(at, a);
                 }
                 at = at.max(z);
             }
-            never += hi.saturating_sub(at);
+            never += live(at, hi.max(at));
         }
         never
     }

@@ -61,6 +61,11 @@ pub struct StreamsView {
     pub overcount: u64,
     /// Sum over keys of what the output is missing: records not counted (yet).
     pub undercount: u64,
+    /// The first application's topics and its topology, as `Topology.describe()` prints it.
+    pub input: String,
+    pub output: String,
+    pub changelog: String,
+    pub topology: String,
 }
 
 impl Sim {
@@ -158,6 +163,10 @@ impl Sim {
             keys,
             overcount,
             undercount,
+            input: first.spec.input.clone(),
+            output: first.spec.output.clone(),
+            changelog: first.spec.config.changelog_topic(),
+            topology: first.spec.describe_topology(),
         })
     }
 
@@ -187,7 +196,8 @@ impl StreamsView {
 
     /// The view as the CLI prints it.
     pub fn text(&self) -> String {
-        let mut out = String::new();
+        let mut out = self.topology.clone();
+        out.push_str(&format!("changelog topic: {}\n", self.changelog));
         for i in &self.instances {
             out.push_str(&format!(
                 "streams {} (application.id {}): {} · processed {} · forwarded {} · dropped {}\n",

@@ -241,6 +241,9 @@ impl Consumer {
             return Step::Wait;
         };
         match app.phase {
+            // A Kafka Streams member committing before a rejoin or a close is inside `poll()`
+            // (`onPartitionsRevoked`), flushing: it processes nothing meanwhile.
+            AppPhase::Polling if self.group.as_ref().is_some_and(|g| g.flush_wait) => Step::Wait,
             AppPhase::Polling => self.app_poll(ctx),
             AppPhase::Processing => {
                 let t = crate::time::ms_to_us(self.config.group.processing_time_ms);
@@ -260,7 +263,7 @@ impl Consumer {
                 app.batch_records = 0;
                 if let Some(t) = &mut self.tasks {
                     let done = std::mem::take(&mut t.in_hand);
-                    t.processed.extend(done);
+                    t.processed(done);
                     return match self.app_streams_maybe_commit(ctx) {
                         Step::Wait => Step::Wait,
                         Step::Continue => {
@@ -744,7 +747,7 @@ impl Consumer {
         if let Some(t) = &mut self.tasks {
             let mut in_hand = std::mem::take(&mut t.in_hand);
             in_hand.truncate(processed as usize);
-            t.processed.extend(in_hand);
+            t.processed(in_hand);
         }
         for b in &batch {
             let n = (b.to - b.from).min(done);

@@ -92,6 +92,9 @@ pub struct Membership {
     pub(super) commit_in_flight: Option<(u64, u64)>,
     /// A Kafka Streams member's commit before a rejoin or a close waits for its producer's flush.
     pub flush_wait: bool,
+    /// A Kafka Streams member's commit of the tasks a cooperative rebalance revoked
+    /// (`TaskManager.handleRevocation`), sent once flushed, before it rejoins.
+    pub(super) revoked_commit: Option<Vec<(PartIdx, u64, Option<u32>)>>,
     pub(super) offset_fetch_in_flight: Option<(u64, u64)>,
     pub(super) next_heartbeat_us: u64,
     pub(super) next_auto_commit_us: u64,
@@ -191,6 +194,7 @@ impl Membership {
             heartbeat_in_flight: None,
             commit_in_flight: None,
             flush_wait: false,
+            revoked_commit: None,
             offset_fetch_in_flight: None,
             next_heartbeat_us: u64::MAX,
             next_auto_commit_us: u64::MAX,
@@ -267,6 +271,18 @@ pub struct View<'a> {
     pub epochs: &'a mut [Option<u32>],
     /// KIP-320: positions set from a commit are validated against the current leader.
     pub validation: &'a mut super::validation::Validation,
+    /// A Kafka Streams member: per partition, the offset after the last record its topology
+    /// processed (what Streams commits for a task, `StreamTask.committableOffsetsAndMetadata`).
+    pub processed: Option<&'a [Option<u64>]>,
+}
+
+impl View<'_> {
+    /// What a commit says of partition `p`: its position (for a Kafka Streams member, the offset
+    /// after what its topology processed), with the position's leader epoch.
+    pub(super) fn committable(&self, p: usize) -> Option<(PartIdx, u64, Option<u32>)> {
+        let o = self.processed.map_or(self.positions[p], |d| d[p]);
+        o.map(|o| (self.first_part + p as PartIdx, o, self.epochs[p]))
+    }
 }
 
 pub(super) fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
@@ -318,7 +334,12 @@ impl Membership {
                 _ => {}
             }
         }
-        if matches!(self.phase, Phase::Syncing | Phase::Stable) && self.coordinator.is_some() {
+        // The heartbeat thread runs on while a Kafka Streams member flushes before its rejoin
+        // (`onJoinPrepare` runs before the rejoin disables it).
+        let flushing = self.phase == Phase::CommitBeforeJoin && self.flush_wait;
+        if (matches!(self.phase, Phase::Syncing | Phase::Stable) || flushing)
+            && self.coordinator.is_some()
+        {
             if now >= self.next_heartbeat_us && self.heartbeat_in_flight.is_none() {
                 self.send_heartbeat(ctx, v);
             }
@@ -412,7 +433,8 @@ impl Membership {
         }
         // The next heartbeat once the one in flight is answered (one at a time); the next
         // auto-commit while Stable (its interval runs whether or not the last one was answered).
-        if matches!(self.phase, Phase::Syncing | Phase::Stable)
+        let flushing = self.phase == Phase::CommitBeforeJoin && self.flush_wait;
+        if (matches!(self.phase, Phase::Syncing | Phase::Stable) || flushing)
             && self.heartbeat_in_flight.is_none()
         {
             next = next.min(self.next_heartbeat_us);
@@ -496,18 +518,11 @@ impl Membership {
         if !self.cooperative && self.generation >= 0 {
             self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
         }
-        let streams = v.config.group.streams_commit_interval_ms.is_some();
-        if (v.config.group.auto_commit() || streams)
-            && self.generation >= 0
-            && self.assigned.iter().any(|a| *a)
+        // Kafka Streams turns auto-commit off, so nothing is committed here: it commits when
+        // the rebalance revokes tasks (`onPartitionsRevoked`, on SyncGroup's answer).
+        if v.config.group.auto_commit() && self.generation >= 0 && self.assigned.iter().any(|a| *a)
         {
             self.phase = Phase::CommitBeforeJoin;
-            if streams {
-                // Kafka Streams' `onPartitionsRevoked` commits its tasks after flushing the
-                // producer (`TaskManager.handleRevocation`): the engine says when it is flushed.
-                self.flush_wait = true;
-                return;
-            }
             if self.commit_in_flight.is_none() {
                 self.send_commit(ctx, v);
             }
@@ -647,10 +662,13 @@ impl Membership {
 
     /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
     pub(super) fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
-        let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
-            .filter(|p| self.assigned[*p])
-            .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, v.epochs[p])))
-            .collect();
+        let offsets: Vec<(PartIdx, u64, Option<u32>)> = match &self.revoked_commit {
+            Some(revoked) => revoked.clone(),
+            None => (0..self.assigned.len())
+                .filter(|p| self.assigned[*p])
+                .filter_map(|p| v.committable(p))
+                .collect(),
+        };
         let Some(c) = self.coordinator.filter(|_| !offsets.is_empty()) else {
             if self.coordinator.is_none() && !offsets.is_empty() {
                 // Found again first (FindCoordinator), then committed.
@@ -706,6 +724,7 @@ impl Membership {
 
     /// After the commit that a rejoin or a close waited for.
     fn after_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
+        self.revoked_commit = None;
         match self.phase {
             Phase::CommitBeforeJoin if self.consumer_protocol => self.cp_finish_reconcile(ctx, v),
             Phase::CommitBeforeJoin => {
@@ -767,7 +786,7 @@ impl Membership {
     ) -> Result<Option<SentCommit>, AppCommitResult> {
         let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
-            .filter_map(|p| v.positions[p].map(|o| (v.first_part + p as PartIdx, o, v.epochs[p])))
+            .filter_map(|p| v.committable(p))
             .collect();
         if offsets.is_empty() {
             return Ok(None);
@@ -1089,6 +1108,15 @@ impl Membership {
                             .collect();
                         self.record_revocation(ctx.now.as_us(), &moving);
                         self.remember_sticky_assignment(&now_assigned);
+                        // Kafka Streams commits before the member rejoins, after a flush
+                        // (`StreamsRebalanceListener.onPartitionsRevoked`): the revoked tasks and,
+                        // with them, every other task (`TaskManager.handleRevocation`).
+                        let streams = v.config.group.streams_commit_interval_ms.is_some()
+                            && moving.iter().any(|m| *m);
+                        let revoked_offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..moving.len())
+                            .filter(|p| streams && self.assigned[*p])
+                            .filter_map(|p| v.committable(p))
+                            .collect();
                         let mut revoked = Vec::new();
                         for (p, &now) in now_assigned.iter().enumerate() {
                             if self.assigned[p] && !now {
@@ -1115,6 +1143,13 @@ impl Membership {
                                 ),
                             );
                             self.rejoin_needed = true;
+                        }
+                        if !revoked_offsets.is_empty() {
+                            // The rejoin follows this commit (`after_commit`).
+                            self.revoked_commit = Some(revoked_offsets);
+                            self.phase = Phase::CommitBeforeJoin;
+                            self.flush_wait = true;
+                            self.rejoin_needed = false;
                         }
                         let now = ctx.now.as_us();
                         if v.config.group.auto_commit() {

@@ -175,6 +175,7 @@ impl Consumer {
             tasks: spec.config.group.streams_commit_interval_ms.map(|_| {
                 Box::new(streams::Tasks {
                     ready: vec![false; partitions as usize],
+                    processed_to: vec![None; partitions as usize],
                     last_commit_us: spec.start.as_us(),
                     ..Default::default()
                 })
@@ -242,6 +243,7 @@ impl Consumer {
             positions: &mut self.positions,
             epochs: &mut self.position_epochs,
             validation: &mut self.validation,
+            processed: self.tasks.as_deref().map(|t| t.processed_to.as_slice()),
         };
         f(&mut g, ctx, &mut v);
         self.group = Some(g);

@@ -46,6 +46,9 @@ impl Manual {
 pub struct Tasks {
     /// Per partition: its task is restored, so the partition may be fetched.
     pub ready: Vec<bool>,
+    /// Per partition: the offset after the last record the topology processed since the
+    /// partition was assigned (what the instance commits).
+    pub processed_to: Vec<Option<u64>>,
     /// Records the poll loop processed, not yet taken by the topology: `(partition, offset,
     /// record)`, in processing order.
     #[serde(skip)]
@@ -57,6 +60,16 @@ pub struct Tasks {
     pub last_commit_us: u64,
     /// The loop waits for the producer's flush before its `commitSync()`.
     pub flushing: bool,
+}
+
+impl Tasks {
+    /// The topology processed these records (in order).
+    pub(super) fn processed(&mut self, records: impl IntoIterator<Item = (u32, u64, RecordId)>) {
+        for (p, offset, rid) in records {
+            self.processed_to[p as usize] = Some(offset + 1);
+            self.processed.push((p, offset, rid));
+        }
+    }
 }
 
 impl Consumer {
@@ -131,8 +144,12 @@ impl Consumer {
     }
 
     /// Marks partition `p`'s task restored (or not): the partition is fetched only when it is.
+    /// A task not ready has processed nothing yet.
     pub fn set_task_ready(&mut self, ctx: &mut Ctx, p: u32, ready: bool) {
         let Some(t) = &mut self.tasks else { return };
+        if !ready {
+            t.processed_to[p as usize] = None;
+        }
         if t.ready[p as usize] != ready {
             t.ready[p as usize] = ready;
             if ready {

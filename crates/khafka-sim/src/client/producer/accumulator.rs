@@ -165,7 +165,10 @@ impl Producer {
             Some(f) => {
                 let ready = if f.attempts > 0 {
                     f.retry_at_us
-                } else if q.len() > 1 || f.bytes >= self.spec.config.batch_size as u64 {
+                } else if self.flushing
+                    || q.len() > 1
+                    || f.bytes >= self.spec.config.batch_size as u64
+                {
                     0
                 } else {
                     f.created_us

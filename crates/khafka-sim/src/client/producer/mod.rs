@@ -103,6 +103,9 @@ pub struct Producer {
     pub changelog: Option<(PartIdx, u32)>,
     /// The process died (`crash streams`): it handles nothing until restarted.
     pub stopped: bool,
+    /// `flush()` in progress (`RecordAccumulator.beginFlush`): every batch is sendable at once,
+    /// lingering or not.
+    pub flushing: bool,
     /// How many times the process was started again; an idempotent producer's id grows by
     /// [`PRODUCER_ID_STRIDE`] each time (a new process gets a new id from `InitProducerId`).
     pub incarnation: u32,
@@ -191,6 +194,7 @@ impl Producer {
             partitions,
             changelog: None,
             stopped: false,
+            flushing: false,
             incarnation: 0,
             idempotent,
             producer_id: if idempotent { 1_000 + idx } else { 0 },
@@ -282,6 +286,25 @@ impl Producer {
     /// Nothing queued and nothing in flight: `flush()` would return.
     pub fn idle(&self) -> bool {
         self.in_flight.is_empty() && self.queues.iter().all(|q| q.is_empty())
+    }
+
+    /// `flush()`: every queued batch becomes sendable now; [`Producer::idle`] says when it is
+    /// done, and [`Producer::end_flush`] ends it.
+    pub fn begin_flush(&mut self, ctx: &mut Ctx) {
+        if !self.flushing {
+            self.flushing = true;
+            for p in 0..self.local_partitions() {
+                if !self.queues[p as usize].is_empty() {
+                    self.refresh(p);
+                }
+            }
+        }
+        self.drain(ctx);
+    }
+
+    /// The flush returned: batches linger again.
+    pub fn end_flush(&mut self) {
+        self.flushing = false;
     }
 
     /// The process dies: what it had not sent is gone; answers to what it sent are ignored.

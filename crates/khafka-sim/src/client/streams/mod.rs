@@ -14,8 +14,8 @@
 //!    key goes up by one; without a cache the new count is written to the changelog and sent to the
 //!    output topic at once, with one it waits in the cache (the last count per key) until the task
 //!    commits (`statestore.cache.max.bytes`);
-//! 4. flushes when the main consumer wants to commit (every `commit.interval.ms`, before a rejoin,
-//!    on close): the caches are emptied into the producer, and once the producer has nothing
+//! 4. flushes when the main consumer wants to commit (every `commit.interval.ms`, when a
+//!    rebalance revokes tasks — with the revoked tasks' caches —, on close): the caches are emptied into the producer, and once the producer has nothing
 //!    unacknowledged the consumer commits what it processed (`TaskManager.commit`).
 //!
 //! A crash loses the instance's memory: stores, caches, the producer's unsent records. Its tasks
@@ -119,6 +119,10 @@ pub struct StreamsInstance {
     /// Tasks by input partition.
     pub tasks: Vec<Option<Task>>,
     pub restorations: Vec<Restoration>,
+    /// Tasks revoked by a rebalance whose cache still holds updates: flushed with the commit of
+    /// the revoked tasks (`TaskManager.handleRevocation`), then gone.
+    #[serde(skip)]
+    closing: Vec<Task>,
     /// Records dropped by the count: a null key (`dropped-records`, "Skipping record due to null
     /// key or value").
     pub dropped_null_key: u64,
@@ -146,6 +150,7 @@ impl StreamsInstance {
             producer,
             tasks: vec![None; input_partitions as usize],
             restorations: Vec::new(),
+            closing: Vec::new(),
             dropped_null_key: 0,
             processed: 0,
             forwarded: 0,
@@ -194,7 +199,11 @@ impl StreamsInstance {
                 }
                 (Some(t), false) => {
                     let running = t.state == TaskState::Running;
-                    self.tasks[p] = None;
+                    let task = self.tasks[p].take().expect("matched");
+                    // Revoked from a live member: its updates are flushed before the commit.
+                    if running && !main.stopped && !task.dirty.is_empty() {
+                        self.closing.push(task);
+                    }
                     main.set_task_ready(ctx, p32, false);
                     if !running {
                         changes.push((p32, false));
@@ -297,18 +306,25 @@ impl StreamsInstance {
         producer: &mut Producer,
         values: &mut StreamsValues,
     ) {
-        for t in self.tasks.iter_mut().flatten() {
+        for t in self
+            .tasks
+            .iter_mut()
+            .flatten()
+            .chain(self.closing.iter_mut())
+        {
             for key in std::mem::take(&mut t.dirty) {
                 let count = t.store.get(&key).copied().unwrap_or(0);
                 self.forwarded += 1;
                 send_update(ctx, producer, values, t.partition, key, count);
             }
         }
+        self.closing.clear();
     }
 
     /// The process died: every task and store is gone.
     pub fn crash(&mut self) {
         self.crashed = true;
+        self.closing.clear();
         for t in &mut self.tasks {
             *t = None;
         }

@@ -101,11 +101,14 @@ impl Sim {
                 s.process(&mut ctx, records, producer, &mut self.streams_values);
                 if flush {
                     s.flush_caches(&mut ctx, producer, &mut self.streams_values);
+                    producer.begin_flush(&mut ctx);
+                } else {
+                    producer.drain(&mut ctx);
                 }
-                producer.drain(&mut ctx);
             }
             let flushed = flush && self.producers[p].idle();
             if flushed {
+                self.producers[p].end_flush();
                 let mut ctx: Ctx = ctx!(self, Node::Consumer(c as u32));
                 self.consumers[c].streams_flushed(&mut ctx);
             }
