@@ -176,3 +176,68 @@ fn an_uncompressed_batch_is_its_header_and_its_records() {
         sizes.batch_bytes as u64
     );
 }
+
+/// A producer with a schema serializer and a `compression.type`: the codecs measure its ratios on
+/// real batches of its records before the run (`sim_table::compression_points`), and the
+/// engine's batches of it are then exactly the size of the real batches at a measured record
+/// count. Records 100 ms apart with null keys, as the engine sends them: one-record batches
+/// (`linger.ms=0`), and eight-record batches (`linger.ms=750`: the records sent at 0, 100, …,
+/// 700 ms after the first). The producer starts once its connection is up (`start=1s`), so its
+/// first batch does not gather the records sent while it connects.
+#[test]
+fn a_schema_producers_batches_are_real_compressed_batches_of_its_records() {
+    use khafka_sim::{Sim, SimOptions};
+    const SCHEMA: &str = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"note","type":"string"}]}"#;
+    const VALUE: &str = r#"{"id":7,"note":"a note that repeats in every record"}"#;
+    let value =
+        khafka_formats::explain_framed(khafka_formats::Format::Avro, SCHEMA, None, VALUE, Some(1))
+            .expect("encodes")
+            .bytes;
+    let real_batch = |codec: Codec, n: usize| {
+        let records = record_batch::spaced_records(&value, n, 100);
+        Batch {
+            codec,
+            records,
+            ..Batch::default()
+        }
+        .encode()
+        .expect("encodes")
+        .len() as u64
+    };
+    let acked_bytes = |codec: &str, linger_ms: u32| {
+        let src = format!(
+            "seed 1\ncluster brokers=1\ntopic t partitions=1 replication.factor=1\n\
+             schema order avro {SCHEMA}\n\
+             producer p topic=t acks=1 rate=10/s count=32 start=1s linger.ms={linger_ms} compression.type={codec} \
+             value.serializer=avro value.schema=order value={VALUE}\nrun 10s\n"
+        );
+        let scenario = khafka_tests::parse(&src).expect("parses");
+        let mut sim = Sim::with_options(scenario.spec, SimOptions::default());
+        sim.run();
+        let t = sim.outcome().throughput;
+        t.acked_bytes
+    };
+    for codec in [Codec::Gzip, Codec::Snappy, Codec::Lz4] {
+        let one = real_batch(codec, 1);
+        let eight = real_batch(codec, 8);
+        println!(
+            "{}: a one-record batch {one} B, an eight-record batch {eight} B (uncompressed {} and {})",
+            codec.name(),
+            real_batch(Codec::None, 1),
+            real_batch(Codec::None, 8)
+        );
+        assert_eq!(acked_bytes(codec.name(), 0), 32 * one, "{}", codec.name());
+        assert_eq!(
+            acked_bytes(codec.name(), 750),
+            4 * eight,
+            "{}",
+            codec.name()
+        );
+    }
+    // zstd is decoded, not encoded, by the formats crate: its fixed ratio stays.
+    let records = real_batch(Codec::None, 1) - wire::RECORD_BATCH_OVERHEAD;
+    assert_eq!(
+        acked_bytes("zstd", 0),
+        32 * (wire::RECORD_BATCH_OVERHEAD + CompressionType::Zstd.compressed(records))
+    );
+}

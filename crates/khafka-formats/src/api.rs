@@ -29,11 +29,13 @@ use serde::{Deserialize, Serialize};
 /// (a cached one, or a deploy half done) is refused with a clear error instead of misread. Bump it
 /// (and the folder: `index.html`, `crates/xtask`, `web/src/codec_worker.rs`,
 /// `crates/khafka-formats-page/src/codec.rs`; `tests/protocol.rs` checks they agree) whenever a
-/// request or an answer changes shape. 2: `sim_table`'s relay between bundles.
-pub const PROTOCOL: u32 = 2;
+/// request or an answer changes shape. 2: `sim_table`'s relay between bundles; 3: its measured
+/// compression per use (the request's `batch`, the answer's
+/// `c` lines).
+pub const PROTOCOL: u32 = 3;
 
 /// What a codec worker says once it listens.
-pub const READY: &str = r#"{"ready":true,"protocol":2}"#;
+pub const READY: &str = r#"{"ready":true,"protocol":3}"#;
 
 /// What a page asks for, read by [`Request::from_json`]: `op` names the kind.
 #[derive(Clone, Debug)]

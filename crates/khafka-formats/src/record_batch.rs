@@ -505,6 +505,20 @@ pub fn decode_record(buf: &[u8], pos: &mut usize) -> Result<Record, FormatError>
     })
 }
 
+/// `n` records of one value with null keys, `interval_ms` apart: what a producer sending one
+/// value at a steady rate puts in a batch.
+pub fn spaced_records(value: &[u8], n: usize, interval_ms: i64) -> Vec<Record> {
+    (0..n)
+        .map(|i| Record {
+            timestamp_delta: i as i64 * interval_ms,
+            offset_delta: i as i32,
+            key: None,
+            value: Some(value.to_vec()),
+            headers: Vec::new(),
+        })
+        .collect()
+}
+
 /// Sizes of one batch, measured by encoding it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BatchSizes {

@@ -12,6 +12,11 @@
 //! - per reader and use, whether a Confluent deserializer with that reader schema decodes the value
 //!   (`Registry::deserialize`: the writer's schema by id, then resolution to the reader's) or the
 //!   reason it fails — Kafka's consumer reports it as a `RecordDeserializationException`.
+//! - per use whose producer sets a `compression.type` this crate can encode (gzip, snappy, lz4),
+//!   how much that codec shrinks a record batch v2 of the producer's records — the framed value,
+//!   the producer's keys, timestamp deltas at its rate — at 1, 2, 4, … records up to what its
+//!   `batch.size` holds ([`compression_points`]): the engine compresses that producer's batches by
+//!   these measured ratios instead of its fixed one per codec.
 //!
 //! Uses register in the order given (the scenario layer sorts them by the instant they come into
 //! force), against one registry shared by every producer of the scenario.
@@ -32,7 +37,7 @@ pub struct SimSchema {
 }
 
 /// A producer's schema coming into force.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct SimUse {
     pub topic: String,
     /// Index into [`SimRequest::schemas`].
@@ -43,6 +48,43 @@ pub struct SimUse {
     /// or `TopicRecordNameStrategy`.
     #[serde(default)]
     pub strategy: Option<String>,
+    /// How the producer batches, for its measured compression ([`Producing::parse`]): `CODEC
+    /// BATCH_SIZE INTERVAL_MS IN_ORDER [KEYS]`, e.g. `gzip 16384 100 0 user-0..99`; absent: no
+    /// compression. (One string rather than fields: serde's code for five more fields cost the
+    /// Protobuf bundle, at its budget, too much.)
+    #[serde(default)]
+    pub batch: Option<String>,
+}
+
+/// What a producer's batches are made of, read from [`SimUse::batch`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Producing {
+    /// `compression.type`.
+    pub codec: String,
+    /// `batch.size`: how many of these values a batch holds at most (the engine counts values).
+    pub batch_size: u32,
+    /// Milliseconds between two of its records (the timestamp deltas in a batch).
+    pub interval_ms: u64,
+    /// Keys drawn in order (`key.distribution=sequential`) rather than at random.
+    pub keys_in_order: bool,
+    /// Its keys as the scenario writes them: a range `user-0..99` or a list `a,b,c`; absent:
+    /// null keys.
+    pub keys: Option<String>,
+}
+
+impl Producing {
+    pub fn parse(text: &str) -> Result<Producing, FormatError> {
+        let bad = || FormatError::input(format!("unreadable batch shape `{text}`"));
+        let mut w = text.split(' ');
+        let mut next = || w.next().ok_or_else(bad);
+        Ok(Producing {
+            codec: next()?.to_string(),
+            batch_size: next()?.parse().map_err(|_| bad())?,
+            interval_ms: next()?.parse().map_err(|_| bad())?,
+            keys_in_order: next()? == "1",
+            keys: w.next().map(str::to_string),
+        })
+    }
 }
 
 /// The schema's fully-qualified record name, as the record strategies read it: an Avro record's
@@ -322,17 +364,31 @@ pub struct SimTable {
     /// `decode[r][u]`: empty when reader `r` decodes use `u`'s value (or the use failed to
     /// serialize), else why it cannot.
     pub decode: Vec<Vec<String>>,
+    /// Per use, its codec's measured ratios ([`compression_points`]); empty when the use has no
+    /// codec this crate encodes, or failed to serialize.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compression: Vec<Vec<(u32, u32)>>,
 }
 
 impl SimTable {
     /// The table as lines, for a reader without a JSON deserializer of its own (the notebook
     /// bundle, where one cost ~3 KB gzip): per use `u BYTES ID VERSION SUBJECT`, or
     /// `x SUBJECT ERROR` when the serializer threw (`-` for no subject); per reader and use that
-    /// fails, `d READER USE REASON`. Messages are on one line.
+    /// fails, `d READER USE REASON`; per use with measured compression, `c USE N:PPM N:PPM …`.
+    /// Messages are on one line.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for u in &self.uses {
             out.push_str(&use_line(u));
+        }
+        for (u, points) in self.compression.iter().enumerate() {
+            if !points.is_empty() {
+                out.push_str(&format!("c {u}"));
+                for (n, ppm) in points {
+                    out.push_str(&format!(" {n}:{ppm}"));
+                }
+                out.push('\n');
+            }
         }
         for (r, row) in self.decode.iter().enumerate() {
             decode_lines(&mut out, r, row);
@@ -464,10 +520,146 @@ pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, Fo
         let format = schema(req.readers[r])?.format;
         return next(format, done, decode);
     }
+    let mut compression = Vec::with_capacity(req.uses.len());
+    for (u, bytes) in req.uses.iter().zip(&encoded) {
+        compression.push(match (bytes, &u.batch) {
+            (Some(value), Some(batch)) => compression_points(&Producing::parse(batch)?, value)?,
+            _ => Vec::new(),
+        });
+    }
+    if compression.iter().all(Vec::is_empty) {
+        compression.clear();
+    }
     Ok(Step::Table(SimTable {
         uses: done.into_iter().map(|d| d.result).collect(),
         decode: decode.into_iter().flatten().collect(),
+        compression,
     }))
+}
+
+/// Most records in a measured batch (the engine's fetch bound is about 2,000).
+pub const COMPRESSION_RECORDS_MAX: u32 = 1024;
+/// Most framed bytes in a measured batch: 1 MiB, Kafka's default `max.request.size` (which
+/// also bounds the work: each use compresses about twice this at most).
+pub const COMPRESSION_BYTES_MAX: usize = 1 << 20;
+
+/// A small deterministic generator for the keys a producer draws at random (the engine's own
+/// generator is not this crate's to use; any spread over the key set compresses alike).
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    *state >> 33
+}
+
+/// A producer's key set, read from the scenario's `keys=` text.
+enum Keys<'a> {
+    None,
+    /// `prefix`, `lo`..=`hi`.
+    Range(&'a str, u64, u64),
+    List(Vec<&'a str>),
+}
+
+impl<'a> Keys<'a> {
+    /// `user-0..99` is a range (the digits before `..` end the prefix), anything else a list.
+    fn of(text: Option<&'a str>) -> Keys<'a> {
+        let Some(text) = text.filter(|t| !t.is_empty()) else {
+            return Keys::None;
+        };
+        if let Some((head, hi)) = text.split_once("..") {
+            let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let (prefix, lo) = head.split_at(head.len() - digits);
+            if let (Ok(lo), Ok(hi)) = (lo.parse::<u64>(), hi.parse::<u64>()) {
+                if lo <= hi {
+                    return Keys::Range(prefix, lo, hi);
+                }
+            }
+        }
+        Keys::List(text.split(',').collect())
+    }
+
+    fn count(&self) -> u64 {
+        match self {
+            Keys::None => 0,
+            Keys::Range(_, lo, hi) => (hi - lo).saturating_add(1),
+            Keys::List(l) => l.len() as u64,
+        }
+    }
+
+    fn key(&self, k: u64) -> Vec<u8> {
+        match self {
+            Keys::None => Vec::new(),
+            Keys::Range(prefix, lo, _) => format!("{prefix}{}", lo + k).into_bytes(),
+            Keys::List(l) => l[k as usize].as_bytes().to_vec(),
+        }
+    }
+}
+
+/// How much the use's `compression.type` shrinks a batch of its records: for `n` = 1, 2, 4, … up
+/// to the records its `batch.size` holds (at most [`COMPRESSION_RECORDS_MAX`]) and that count
+/// itself, `(n, ppm)` where `ppm` is the compressed records block over the framed records, in
+/// parts per million (above 1,000,000 when the codec's framing outweighs what it saves). The
+/// batch is a record batch v2 of `n` records, each the framed `value` with the producer's next
+/// key and a timestamp `interval_ms` after the one before, compressed by the real codec. Empty
+/// for `none` and for `zstd`, which this crate does not encode (the engine then keeps its fixed
+/// ratio).
+pub fn compression_points(u: &Producing, value: &[u8]) -> Result<Vec<(u32, u32)>, FormatError> {
+    let codec = match u.codec.as_str() {
+        "none" | "zstd" => return Ok(Vec::new()),
+        c => crate::compression::Codec::parse(c)?,
+    };
+    // The engine fills a batch while its values' bytes stay within `batch.size`, and always
+    // takes one record.
+    let fits = (u.batch_size as usize / value.len().max(1)).max(1);
+    let most = fits.min(COMPRESSION_RECORDS_MAX as usize);
+    let keys = Keys::of(u.keys.as_deref());
+    let key_count = keys.count();
+    let mut state = 42u64;
+    let mut records = Vec::with_capacity(most);
+    let mut total = 0;
+    for i in 0..most as u64 {
+        let k = if key_count == 0 {
+            None
+        } else if u.keys_in_order {
+            Some(i % key_count)
+        } else {
+            Some(lcg(&mut state) % key_count)
+        };
+        let key = k.map(|k| keys.key(k));
+        let r = crate::record_batch::Record {
+            timestamp_delta: i.saturating_mul(u.interval_ms).min(i64::MAX as u64) as i64,
+            offset_delta: i as i32,
+            key,
+            value: Some(value.to_vec()),
+            headers: Vec::new(),
+        };
+        total += crate::record_batch::record_size(&r);
+        if total > COMPRESSION_BYTES_MAX && !records.is_empty() {
+            break;
+        }
+        records.push(r);
+    }
+    let most = records.len();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut n = 1;
+    while n < most {
+        counts.push(n);
+        n *= 2;
+    }
+    counts.push(most);
+    let mut framed = Vec::new();
+    let mut done = 0;
+    let mut out = Vec::with_capacity(counts.len());
+    for n in counts {
+        for r in &records[done..n] {
+            framed.extend(crate::record_batch::encode_record(r));
+        }
+        done = n;
+        let compressed = codec.compress(&framed)?.len() as u64;
+        let ppm = compressed * 1_000_000 / framed.len() as u64;
+        out.push((n as u32, ppm.min(u32::MAX as u64) as u32));
+    }
+    Ok(out)
 }
 
 /// What a Confluent serializer does with one use: the result, the registration (if the registry
@@ -556,7 +748,7 @@ mod tests {
             topic: "orders".into(),
             schema,
             value: value.into(),
-            strategy: None,
+            ..Default::default()
         }
     }
 
@@ -598,6 +790,76 @@ mod tests {
         assert_eq!(lines[2], "u 10 2 2 orders-value");
         assert!(lines[3].starts_with("d 2 0 Error deserializing AVRO message"));
         assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn compression_measured_on_real_batches_of_the_producers_records() {
+        let value = crate::explain_framed(Format::Avro, V1, None, r#"{"no":7}"#, Some(1))
+            .unwrap()
+            .bytes;
+        let mut u = Producing::parse("gzip 16384 100 0 user-0..99").unwrap();
+        assert_eq!(
+            (u.batch_size, u.interval_ms, u.keys_in_order),
+            (16_384, 100, false)
+        );
+        let points = compression_points(&u, &value).unwrap();
+        // Powers of two up to the records 16 KB of 6-byte values make, capped at 1,024.
+        let counts: Vec<u32> = points.iter().map(|p| p.0).collect();
+        assert_eq!(counts, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
+        // One small record: gzip's 18 bytes of framing outweigh what it saves.
+        assert!(points[0].1 > 1_000_000, "{points:?}");
+        // Many records of one value (and a hundred keys) compress well.
+        assert!(points[10].1 < 400_000, "{points:?}");
+        // Each point is the codec's output on the records, as a real batch frames them.
+        let records = crate::record_batch::spaced_records(&value, 4, 100);
+        u.keys = None;
+        let framed: Vec<u8> = records
+            .iter()
+            .flat_map(crate::record_batch::encode_record)
+            .collect();
+        for codec in ["gzip", "snappy", "lz4"] {
+            u.codec = codec.into();
+            let at4 = compression_points(&u, &value).unwrap()[2];
+            let c = crate::compression::Codec::parse(codec).unwrap();
+            let want = c.compress(&framed).unwrap().len() as u64 * 1_000_000 / framed.len() as u64;
+            assert_eq!(at4, (4, want as u32), "{codec}");
+        }
+        // No codec, or zstd (not encoded here): nothing measured, the engine keeps its ratio.
+        for codec in ["none", "zstd"] {
+            u.codec = codec.into();
+            assert!(compression_points(&u, &value).unwrap().is_empty());
+        }
+        // A batch.size that holds one value, and a bound on the measured bytes.
+        u.codec = "lz4".into();
+        u.batch_size = 1;
+        assert_eq!(compression_points(&u, &value).unwrap().len(), 1);
+        u.batch_size = i32::MAX as u32;
+        let big = vec![b'x'; 60_000];
+        let p = compression_points(&u, &big).unwrap();
+        assert_eq!(
+            p.last().unwrap().0,
+            17,
+            "17 records of 60 KB fit in 1 MiB: {p:?}"
+        );
+        // In the table: a `c` line for the use.
+        let req = SimRequest {
+            level: None,
+            subject_levels: vec![],
+            schemas: vec![avro(V1)],
+            uses: vec![SimUse {
+                batch: Some("snappy 12 0 0".into()),
+                ..using(0, r#"{"no":7}"#)
+            }],
+            readers: vec![],
+            relay: None,
+        };
+        let t = table(&req).unwrap();
+        assert_eq!(t.compression[0].len(), 2);
+        for bad in ["snappy", "snappy x 0 0", "snappy 12 -1 0"] {
+            assert!(Producing::parse(bad).is_err(), "{bad}");
+        }
+        let text = t.to_text();
+        assert!(text.lines().nth(1).unwrap().starts_with("c 0 1:"), "{text}");
     }
 
     #[test]
@@ -665,6 +927,7 @@ mod relay_tests {
             schema,
             value: value.into(),
             strategy: strategy.map(str::to_string),
+            ..Default::default()
         }
     }
 

@@ -14,7 +14,8 @@ use crate::lexer::{Line, Token};
 use crate::parser::Parser;
 use crate::suggest::suggest;
 use khafka_sim::spec::{
-    ScenarioSpec, SchemaDecl, SchemaUse, ValueDecoder, ValuePhase, ValueSerializer,
+    KeyDistribution, KeySpec, ScenarioSpec, SchemaDecl, SchemaUse, ValueDecoder, ValuePhase,
+    ValueSerializer,
 };
 use khafka_sim::SimTime;
 
@@ -479,15 +480,33 @@ struct UseResult {
     error: String,
 }
 
-/// The uses' results and, per reader, the failures `(use, reason)`.
-type Table = (Vec<UseResult>, Vec<(usize, usize, String)>);
+/// The uses' results, per reader the failures `(use, reason)`, and per use its measured
+/// compression (`(records, ppm)`, empty without one).
+type Table = (
+    Vec<UseResult>,
+    Vec<(usize, usize, String)>,
+    Vec<Vec<(u32, u32)>>,
+);
 
 fn read_table(text: &str) -> Option<Table> {
     let mut uses = Vec::new();
     let mut fails = Vec::new();
+    let mut compression: Vec<Vec<(u32, u32)>> = Vec::new();
     for line in text.lines() {
         let mut w = line.splitn(5, ' ');
         match w.next()? {
+            "c" => {
+                let mut w = line[2..].split(' ');
+                let u: usize = w.next()?.parse().ok()?;
+                if u >= uses.len() {
+                    return None;
+                }
+                compression.resize(uses.len(), Vec::new());
+                for point in w {
+                    let (n, ppm) = point.split_once(':')?;
+                    compression[u].push((n.parse().ok()?, ppm.parse().ok()?));
+                }
+            }
             "u" => {
                 let mut n = || w.next()?.parse::<u32>().ok();
                 let (bytes, id, version) = (n()?, n()?, n()?);
@@ -516,7 +535,8 @@ fn read_table(text: &str) -> Option<Table> {
             _ => return None,
         }
     }
-    Some((uses, fails))
+    compression.resize(uses.len(), Vec::new());
+    Some((uses, fails, compression))
 }
 
 /// The uses in registration order: `(producer, use)` by instant, then producer, then use. At most
@@ -595,12 +615,27 @@ pub fn request(spec: &ScenarioSpec) -> String {
         let prod = &spec.producers[p];
         let ser = prod.value_serializer.as_ref().expect("ordered");
         let use_ = &ser.uses[u];
+        // What the codecs need to measure the producer's compression on its own records.
+        // `khafka_formats::sim_table::Producing`: `CODEC BATCH_SIZE INTERVAL_MS IN_ORDER [KEYS]`.
+        let keys = match &prod.keys {
+            KeySpec::None => String::new(),
+            KeySpec::Range { prefix, lo, hi } => format!(" {prefix}{lo}..{hi}"),
+            KeySpec::List(keys) => format!(" {}", keys.join(",")),
+        };
+        let batch = format!(
+            "{} {} {} {}{keys}",
+            prod.config.compression_type.name(),
+            prod.config.batch_size,
+            1_000_000u64.checked_div(prod.rate_per_ks).unwrap_or(0),
+            u8::from(prod.key_distribution == KeyDistribution::Sequential),
+        );
         format!(
-            r#"{{"topic":{},"schema":{},"value":{},"strategy":{}}}"#,
+            r#"{{"topic":{},"schema":{},"value":{},"strategy":{},"batch":{}}}"#,
             q(Some(&prod.topic)),
             schema_index(spec, &use_.schema),
             q(Some(&use_.value)),
-            q(ser.strategy.as_deref())
+            q(ser.strategy.as_deref()),
+            q(Some(&batch)),
         )
     }));
     let levels = list(
@@ -632,7 +667,7 @@ pub fn request(spec: &ScenarioSpec) -> String {
 pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
     let unreadable = || "the codecs' answer could not be read".to_string();
     let text = answer_text(answer).ok_or_else(unreadable)??;
-    let (uses, fails) = read_table(&text).ok_or_else(unreadable)?;
+    let (uses, fails, mut compression) = read_table(&text).ok_or_else(unreadable)?;
     let order = order(spec);
     if uses.len() != order.len() {
         return Err("the codecs' table does not match the scenario".into());
@@ -674,6 +709,7 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
                 from: if u == 0 { SimTime::ZERO } else { use_.from },
                 label,
                 bytes,
+                compression: std::mem::take(&mut compression[k]),
             });
         }
     }

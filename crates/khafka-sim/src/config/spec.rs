@@ -250,6 +250,12 @@ pub struct ValuePhase {
     /// Bytes of the value (Confluent framing included); `Err`: `serialize` throws this
     /// `SerializationException` and the record never reaches the accumulator.
     pub bytes: Result<u32, String>,
+    /// What the producer's `compression.type` makes of a batch of these records, measured with
+    /// the real codec before the run (`khafka_formats::sim_table::compression_points`): `(records,
+    /// ppm)` in increasing record counts, the compressed records over the framed records in parts
+    /// per million. Empty: the codec's fixed ratio ([`crate::protocol::wire::COMPRESSION_RATIO_PPM`]).
+    #[serde(default)]
+    pub compression: Vec<(u32, u32)>,
 }
 
 impl ProducerSpec {

@@ -1,7 +1,9 @@
 //! How many bytes a message takes on the wire, as Kafka would write it: produce requests and fetch
 //! responses from their record batches (magic v2: a 61-byte header, then each record framed with
 //! varints, `DefaultRecord.sizeInBytes`), compressed by the producer's `compression.type` at a
-//! fixed ratio per codec; other requests and responses a small fixed size.
+//! fixed ratio per codec — or, for a producer with a schema serializer, at the ratios its codec
+//! gave on real batches of its records, measured before the run (`compressed_by_points`); other
+//! requests and responses a small fixed size.
 //!
 //! The record arithmetic mirrors `khafka-formats` (`record_batch::record_size`), which encodes real
 //! batches; `tests/wire_sizes.rs` checks the two agree. The ratios are measured by
@@ -144,6 +146,23 @@ impl CompressionType {
     }
 }
 
+/// The bytes `records` bytes of `n` framed records take once compressed, by ratios measured on
+/// real batches of the same producer's records (`points`: `(records, ppm)` in increasing record
+/// counts, see `ValuePhase::compression`): the ratio at `n`, interpolated linearly between the two
+/// measured counts around it (the first below, the last above them). At least 1.
+pub fn compressed_by_points(records: u64, n: u32, points: &[(u32, u32)]) -> u64 {
+    let ppm = match points.iter().position(|&(m, _)| m >= n) {
+        None => points.last().map_or(1_000_000, |p| p.1 as u64),
+        Some(0) => points[0].1 as u64,
+        Some(i) => {
+            let ((n0, p0), (n1, p1)) = (points[i - 1], points[i]);
+            let (n0, p0, n1, p1) = (n0 as i64, p0 as i64, n1 as i64, p1 as i64);
+            (p0 + (p1 - p0) * (n as i64 - n0) / (n1 - n0).max(1)).max(0) as u64
+        }
+    };
+    ((records as u128 * ppm as u128).div_ceil(1_000_000) as u64).max(1)
+}
+
 impl Msg {
     /// The message's size on the wire in bytes: batches as the producer built them (compressed),
     /// plus a fixed overhead per request, topic and partition. `batches` holds the stored batches a
@@ -201,6 +220,20 @@ mod tests {
         // timestamp delta 5, offset delta 1 is 9 bytes too.
         assert_eq!(record_size(0, 0, Some(1), 1), 9);
         assert_eq!(record_size(1, 5, None, 2), 9);
+    }
+
+    #[test]
+    fn measured_ratios_are_interpolated_between_their_record_counts() {
+        let points = [(1, 1_500_000), (2, 900_000), (4, 500_000), (8, 300_000)];
+        // At a measured count, its ratio; between two, on the line; beyond, the last.
+        assert_eq!(compressed_by_points(1_000, 1, &points), 1_500);
+        assert_eq!(compressed_by_points(1_000, 4, &points), 500);
+        assert_eq!(compressed_by_points(1_000, 6, &points), 400);
+        assert_eq!(compressed_by_points(1_000, 3, &points), 700);
+        assert_eq!(compressed_by_points(1_000, 500, &points), 300);
+        assert_eq!(compressed_by_points(1, 8, &points), 1);
+        assert_eq!(compressed_by_points(0, 8, &points), 1);
+        assert_eq!(compressed_by_points(1_000, 2, &[]), 1_000);
     }
 
     #[test]

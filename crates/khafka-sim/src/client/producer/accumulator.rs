@@ -92,9 +92,23 @@ impl Batch {
         (std::mem::size_of::<Batch>() + ids + 16) as u64
     }
 
-    /// Its size on the wire: the 61-byte header and its records, compressed by `codec`.
-    pub fn wire_bytes(&self, codec: crate::protocol::CompressionType) -> u32 {
-        let b = crate::protocol::wire::RECORD_BATCH_OVERHEAD + codec.compressed(self.records_bytes);
+    /// Its size on the wire: the 61-byte header and its records, compressed by the producer's
+    /// `compression.type` — at the ratios measured on real batches of the records of the schema
+    /// phase its first record was sent in, when the producer has them, else at the codec's fixed
+    /// ratio.
+    pub fn wire_bytes(&self, spec: &crate::spec::ProducerSpec) -> u32 {
+        use crate::protocol::{wire, CompressionType};
+        let codec = spec.config.compression_type;
+        let points = match spec.phase_at(self.created_us) {
+            Some(i) if codec != CompressionType::None => &spec.value_phases[i].compression[..],
+            _ => &[],
+        };
+        let records = if points.is_empty() {
+            codec.compressed(self.records_bytes)
+        } else {
+            wire::compressed_by_points(self.records_bytes, self.records.len() as u32, points)
+        };
+        let b = wire::RECORD_BATCH_OVERHEAD + records;
         b.min(u32::MAX as u64) as u32
     }
 }

@@ -165,7 +165,7 @@ impl Producer {
                     idempotence: b
                         .base_sequence
                         .map(|s| (self.producer_id, b.producer_epoch, s)),
-                    bytes: b.wire_bytes(self.spec.config.compression_type),
+                    bytes: b.wire_bytes(&self.spec),
                 });
             }
             let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
@@ -364,7 +364,7 @@ impl Producer {
             self.last_acked[i] = self.last_acked[i].max(seq + b.records.len() as i32 - 1);
         }
         let acks = self.spec.config.acks;
-        let bytes = b.wire_bytes(self.spec.config.compression_type) as u64;
+        let bytes = b.wire_bytes(&self.spec) as u64;
         ctx.counters.acked_bytes += bytes;
         ctx.counters.acked_records += b.records.len() as u64;
         ctx.prov.ack(b.prov, &b.records, now, base_offset, bytes);
