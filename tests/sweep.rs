@@ -560,6 +560,8 @@ fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
     if g.state != "Stable" {
         stuck.push(format!("group {group} is {} after recovery", g.state));
     }
+    let topo = sim.topology();
+    let t_first = topo.topics[topo.topic_index("t").expect("topic t") as usize].first_part;
     for p in &g.partitions {
         let owners = sim
             .consumers()
@@ -577,14 +579,11 @@ fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
         // records retention deleted before it read them keeps its older committed offset (or
         // none), with nothing left to process.
         let streams = group == "app";
+        let part = t_first + p.partition;
         let log_start = sim
-            .outcome()
-            .partition("t", p.partition)
-            .and_then(|v| {
-                let l = v.leader?;
-                v.replica_states.iter().find(|r| r.broker == l)
-            })
-            .map_or(0, |r| r.log_start_offset);
+            .verdict_source(part)
+            .and_then(|b| sim.replica_log(b, part))
+            .map_or(0, |l| l.log_start_offset());
         let drained = streams && p.committed.unwrap_or(0).max(log_start) >= p.log_end_offset;
         if p.lag != Some(0) && !drained {
             stuck.push(format!(

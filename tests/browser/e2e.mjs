@@ -934,6 +934,14 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   await panel.locator('details.streams-topology > summary').click();
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
+  // Before the end the panel's button crashes an instance (all its clients), then restarts it.
+  await c.locator('button', { hasText: 'Rewind' }).click();
+  await panel.locator('button[aria-label="Crash s2 (Kafka Streams instance s2)"]').click();
+  const states = async () => (await panel.locator('.streams-instance strong').allInnerTexts()).join(' | ');
+  expect((await states()) === 's1 · running | s2 · crashed', `after the crash: ${await states()}`);
+  await panel.locator('button[aria-label="Restart s2 (Kafka Streams instance s2)"]').click();
+  expect((await states()) === 's1 · running | s2 · running', `after the restart: ${await states()}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
 });
 
 await check('a lesson cell: a member crashed while the run plays; the groups panel and the lag chart follow the rebalance', async () => {

@@ -1184,7 +1184,9 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     });
     let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
-    let headline = crate::headline::headline(sim, &snapshot, end);
+    // Walks the input and output logs: once a frame, for the headline and the panel.
+    let streams = sim.streams_view();
+    let headline = crate::headline::headline(sim, &snapshot, end, streams.as_ref());
     let on_seek = dispatch.reform(Action::Seek);
 
     let panel = |part: Part| match part {
@@ -1207,7 +1209,10 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
             &snapshot,
             (!at_end).then(|| dispatch.reform(Action::Inject)),
         ),
-        Part::Streams => streams_panel(sim, (!at_end).then(|| dispatch.reform(Action::Inject))),
+        Part::Streams => streams_panel(
+            streams.as_ref(),
+            (!at_end).then(|| dispatch.reform(Action::Inject)),
+        ),
         Part::Cluster | Part::Chart(_) => html! {},
     };
     let faults: Vec<(f64, String)> = sim
@@ -1572,10 +1577,13 @@ fn groups_panel(
 /// process before the end of the run), its tasks — restoring their store from the changelog, or
 /// running — and its restorations; then per key the records the input topic holds against the
 /// last count the output topic holds, a count above the input being records counted twice.
-fn streams_panel(sim: &khafka_sim::Sim, on_fault: Option<Callback<Fault>>) -> Html {
+fn streams_panel(
+    v: Option<&khafka_sim::view::streams::StreamsView>,
+    on_fault: Option<Callback<Fault>>,
+) -> Html {
     /// Keys listed at most (the rest are summed in the totals line).
     const MAX_KEYS: usize = 32;
-    let Some(v) = sim.streams_view() else {
+    let Some(v) = v else {
         return html! {
             <div class="panel streams-panel">
                 <h4>{ "Kafka Streams" }</h4>

@@ -41,7 +41,13 @@ fn election_of(sim: &Sim, partition: &str, leader: u32) -> Option<(SimTime, bool
 }
 
 /// The headline for the run at its current instant.
-pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline {
+/// `streams`: the run's Kafka Streams view, if it has `streams` lines (computed once by the caller).
+pub fn headline(
+    sim: &Sim,
+    snapshot: &ClusterSnapshot,
+    end: SimTime,
+    streams: Option<&khafka_sim::view::streams::StreamsView>,
+) -> Headline {
     if let Some(why) = sim.halted() {
         // The engine refused to go on (its budget, or a loop at one instant): say so first.
         return Headline {
@@ -130,7 +136,7 @@ pub fn headline(sim: &Sim, snapshot: &ClusterSnapshot, end: SimTime) -> Headline
             ),
             sim.records_with_verdict("duplicated", 1).first().copied(),
         )
-    } else if let Some(v) = sim.streams_view() {
+    } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");
         let later = if v.undercount > 0 {

@@ -316,13 +316,10 @@ impl Parser {
             .collect();
         let pairs = kv::pairs(rest, &allowed, &mut self.errors);
         let topic = self.client_topic(kw, &pairs);
-        let mut spec = ConsumerSpec {
-            name: name.clone().unwrap_or_default(),
-            topic: topic.clone().unwrap_or_default(),
-            config: ConsumerConfig::default(),
-            start: SimTime::ZERO,
-            value_decoder: None,
-        };
+        let mut spec = ConsumerSpec::new(
+            name.clone().unwrap_or_default(),
+            topic.clone().unwrap_or_default(),
+        );
         let mut deserializer = None;
         let mut reader = None;
         let mut skip = None;

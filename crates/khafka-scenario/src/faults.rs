@@ -85,25 +85,22 @@ impl Parser {
             return;
         }
         let faults = match fault.text.as_str() {
-            #[cfg(feature = "groups")]
-            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
-                self.process_fault(fault, &rest[1..], false)
-            }
-            #[cfg(not(feature = "groups"))]
-            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "consumer") => {
-                let end = rest.get(1).unwrap_or(&rest[0]).span;
-                self.error(crate::groups_unavailable(fault.span.to(end)));
-                None
-            }
-            #[cfg(feature = "groups")]
-            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "streams") => {
-                self.process_fault(fault, &rest[1..], true)
-            }
-            #[cfg(not(feature = "groups"))]
-            "crash" | "restart" | "stop" if rest.first().is_some_and(|t| t.text == "streams") => {
-                let end = rest.get(1).unwrap_or(&rest[0]).span;
-                self.error(crate::groups_unavailable(fault.span.to(end)));
-                None
+            // `crash consumer C` and `crash streams S` (and restart, stop): group features.
+            "crash" | "restart" | "stop"
+                if rest
+                    .first()
+                    .is_some_and(|t| t.text == "consumer" || t.text == "streams") =>
+            {
+                #[cfg(feature = "groups")]
+                {
+                    self.process_fault(fault, &rest[1..], rest[0].text == "streams")
+                }
+                #[cfg(not(feature = "groups"))]
+                {
+                    let end = rest.get(1).unwrap_or(&rest[0]).span;
+                    self.error(crate::groups_unavailable(fault.span.to(end)));
+                    None
+                }
             }
             #[cfg(feature = "groups")]
             "seek" => self.seek(fault, rest),

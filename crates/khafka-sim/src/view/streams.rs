@@ -114,7 +114,7 @@ impl Sim {
         let input = &self.topo.topics[input as usize];
         let mut truth: BTreeMap<u32, u64> = BTreeMap::new();
         for part in input.first_part..input.first_part + input.partitions {
-            if let Some(log) = self.streams_leader_log(part) {
+            if let Some(log) = self.verdict_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
                     // The count skips null keys and null values (tombstones).
                     if let Some((p, Some(k))) = self.prov.producer_and_key(id) {
@@ -128,7 +128,7 @@ impl Sim {
         let mut result: BTreeMap<u32, i64> = BTreeMap::new();
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
-            if let Some(log) = self.streams_leader_log(part) {
+            if let Some(log) = self.verdict_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
                     if let (Some((_, Some(k))), Some(v)) =
                         (self.prov.producer_and_key(id), self.streams_values.get(id))
@@ -173,10 +173,9 @@ impl Sim {
         })
     }
 
-    /// The log of partition `part`'s leader (the controller's), if it has one.
-    fn streams_leader_log(&self, part: PartIdx) -> Option<&Log> {
-        let leader = self.controller.parts[part as usize].leader?;
-        self.replica_log(leader, part)
+    /// The log the verdicts read for partition `part` (its leader's; see `Sim::verdict_source`).
+    fn verdict_log(&self, part: PartIdx) -> Option<&Log> {
+        self.replica_log(self.verdict_source(part)?, part)
     }
 }
 

@@ -696,8 +696,14 @@ impl Consumer {
             return Step::Continue;
         }
         app.phase = AppPhase::Flushing;
-        t.flushing = true;
         Step::Wait
+    }
+
+    /// Whether a Kafka Streams loop waits for its producer's flush before it commits.
+    pub(super) fn app_flushing(&self) -> bool {
+        self.app
+            .as_ref()
+            .is_some_and(|a| a.phase == AppPhase::Flushing)
     }
 
     /// The producer is flushed: the Kafka Streams loop's `commitSync()`.

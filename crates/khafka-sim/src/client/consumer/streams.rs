@@ -58,8 +58,6 @@ pub struct Tasks {
     pub(super) in_hand: Vec<(u32, u64, RecordId)>,
     /// When the loop last committed (`commit.interval.ms` runs from it).
     pub last_commit_us: u64,
-    /// The loop waits for the producer's flush before its `commitSync()`.
-    pub flushing: bool,
 }
 
 impl Tasks {
@@ -164,8 +162,7 @@ impl Consumer {
         if self.stopped {
             return false;
         }
-        self.tasks.as_ref().is_some_and(|t| t.flushing)
-            || self.group.as_ref().is_some_and(|g| g.flush_wait)
+        self.app_flushing() || self.group.as_ref().is_some_and(|g| g.flush_wait)
     }
 
     /// The instance's producer has nothing unacknowledged: the commits that waited go.
@@ -176,12 +173,8 @@ impl Consumer {
         if self.group.as_ref().is_some_and(|g| g.flush_wait) {
             self.with_group(ctx, |g, ctx, v| g.streams_flushed(ctx, v));
         }
-        if let Some(t) = &mut self.tasks {
-            if t.flushing {
-                t.flushing = false;
-                self.app_streams_commit(ctx);
-            }
-        }
+        // A no-op unless the loop waits in `Flushing`.
+        self.app_streams_commit(ctx);
         self.pump(ctx);
     }
 }
