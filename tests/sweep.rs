@@ -15,9 +15,11 @@
 //! a bandwidth (1 or 10 MB/s, one link sometimes cut to 100 KB/s) and each producer a
 //! `compression.type` and sometimes 1,000-byte records. A quarter of the seeds whose producers
 //! share a key set run a Kafka Streams application (two instances counting `t` per key, with
-//! instance crashes, closes and restarts); after recovery its group is settled like `g`, and once
-//! closed every record below its committed offsets was processed (at least once). How many records
-//! it counted twice (what `exactly_once_v2` would prevent) is measured and printed, not bounded.
+//! instance crashes, closes and restarts; half of them count in tumbling or hopping windows over
+//! input stamped partly late); after recovery its group is settled like `g`, and once closed every
+//! record below its committed offsets was processed (at least once). How many records it counted
+//! twice (what `exactly_once_v2` would prevent; for windows, counts beyond one uninterrupted run's)
+//! is measured and printed, not bounded.
 //!
 //!
 //! After its faults every seed enters a recovery phase: every link healed (and back to the scenario's
@@ -521,6 +523,26 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
         .config
         .set("offsets.topic.num.partitions", "5")
         .unwrap();
+    // Half of the applications count in windows (tumbling or hopping, emitted on update or on
+    // close), their input stamped partly late: drawn from their own stream.
+    let mut wrng = SimRng::derive(seed, "sweep-windows");
+    let windowing = (wrng.below(2) == 0).then(|| {
+        use khafka_sim::config::streams::{Windowing, Windows};
+        let size = pick(&mut wrng, &[1_000, 5_000, 30_000]);
+        let advance = if wrng.below(2) == 0 { size } else { size / 5 };
+        for p in spec.producers.iter_mut().filter(|p| p.topic == "t") {
+            p.lateness = Some(khafka_sim::spec::Lateness {
+                min_ms: 0,
+                max_ms: pick(&mut wrng, &[500, 5_000, 40_000]),
+                late_ppm: pick(&mut wrng, &[100_000, 500_000]) as u32,
+            });
+        }
+        Windowing {
+            windows: Windows::Time { size, advance },
+            grace_ms: pick(&mut wrng, &[0, 1_000, 10_000]),
+            on_window_close: wrng.below(2) == 0,
+        }
+    });
     let end = spec.run_for.as_us();
     for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {
         let mut config = StreamsConfig::new("app");
@@ -534,6 +556,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             output: "counts".into(),
             start: SimTime(start),
             created_changelog: false,
+            windowing,
         };
         spec.add_streams(s).expect("one key set, declared topics");
     }
@@ -988,6 +1011,9 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams record counted twice")
             .or_default() += u64::from(st.counted_twice > 0);
+        *reached_here
+            .entry("Kafka Streams late record dropped")
+            .or_default() += u64::from(st.late_records > 0);
     }
     if let Some(why) = sim.halted() {
         problems.push(format!("during recovery: {why}"));

@@ -1619,9 +1619,24 @@ fn streams_panel(
                 let tasks: Vec<String> = i
                     .tasks
                     .iter()
-                    .map(|t| match t.state {
-                        "running" => format!("{} ({} keys)", t.id, t.keys),
-                        state => format!("{} {state}", t.id),
+                    .map(|t| match (t.state, t.stream_time, t.close_time) {
+                        ("running", Some(st), Some(close)) => format!(
+                            "{} ({} windows, stream time {:.1} s, closed up to {:.1} s{})",
+                            t.id,
+                            t.keys,
+                            st as f64 / 1e3,
+                            close as f64 / 1e3,
+                            if t.dropped_late > 0 {
+                                format!(", {} late", t.dropped_late)
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        ("running", _, _) if v.windowed.is_some() => {
+                            format!("{} ({} windows, no record yet)", t.id, t.keys)
+                        }
+                        ("running", _, _) => format!("{} ({} keys)", t.id, t.keys),
+                        (state, _, _) => format!("{} {state}", t.id),
                     })
                     .collect();
                 let tasks = if tasks.is_empty() { "none".to_string() } else { tasks.join(", ") };
@@ -1632,8 +1647,11 @@ fn streams_panel(
                             if v.instances.iter().any(|o| o.application_id != i.application_id) {
                                 { format!(" · application.id {}", i.application_id) }
                             }
-                            if i.dropped > 0 {
-                                <span class="bad">{ format!(" · dropped {} (null key or value)", i.dropped) }</span>
+                            if i.dropped > i.dropped_late {
+                                <span class="bad">{ format!(" · dropped {} (null key or value)", i.dropped - i.dropped_late) }</span>
+                            }
+                            if i.dropped_late > 0 {
+                                <span class="warn">{ format!(" · dropped {} late (dropped-records)", i.dropped_late) }</span>
                             }
                             { " " }{ button.unwrap_or_default() }
                         </p>
@@ -1641,8 +1659,10 @@ fn streams_panel(
                             <ul class="streams-restored">
                                 { for i.restorations.iter().filter(|r| r.records > 0).map(|r| html! {
                                     <li>{ format!(
-                                        "restored task 0_{} at {:.1} s: {} changelog records, {} keys, in {} ms",
-                                        r.partition, r.from_us as f64 / 1e6, r.records, r.keys, (r.to_us - r.from_us) / 1_000
+                                        "restored task 0_{} at {:.1} s: {} changelog records, {} {}, in {} ms",
+                                        r.partition, r.from_us as f64 / 1e6, r.records, r.keys,
+                                        if v.windowed.is_some() { "windows" } else { "keys" },
+                                        (r.to_us - r.from_us) / 1_000
                                     ) }</li>
                                 }) }
                             </ul>
@@ -1667,6 +1687,9 @@ fn streams_panel(
                 </div>
                 <pre class="describe">{ v.topology.clone() }</pre>
             </details>
+            if let Some(w) = &v.windowed {
+                { windowed_counts(w, v) }
+            } else {
             <p class="streams-totals">{ totals }</p>
             <ul class="streams-counts" title="Per key: the records the input topic holds → the last count the output topic holds. Red: counted twice.">
                 { for v.keys.iter().take(MAX_KEYS).map(|k| {
@@ -1682,7 +1705,65 @@ fn streams_panel(
             if v.keys.len() > MAX_KEYS {
                 <p class="muted">{ format!("… and {} more keys", v.keys.len() - MAX_KEYS) }</p>
             }
+            }
         </div>
+    }
+}
+
+/// A windowed count's results: per window, the output's last count against what one task that
+/// never crashed computes (the reference). Red: beyond the reference (a record counted twice, or a
+/// late record a restored task accepted); amber: a final result emitted more than once.
+fn windowed_counts(
+    w: &khafka_sim::view::streams::WindowedCounts,
+    v: &khafka_sim::view::streams::StreamsView,
+) -> Html {
+    /// Windows listed at most: the latest ones.
+    const MAX_WINDOWS: usize = 40;
+    let late: u64 = v.instances.iter().map(|i| i.dropped_late).sum();
+    let totals = format!(
+        "{} windows · dropped late {late} · beyond the reference {} · missing (yet) {}{}",
+        w.windows.len(),
+        v.overcount,
+        v.undercount,
+        if w.on_window_close {
+            format!(" · final results emitted twice {}", w.final_results_twice)
+        } else {
+            String::new()
+        }
+    );
+    let skip = w.windows.len().saturating_sub(MAX_WINDOWS);
+    html! {
+        <>
+            <p class="streams-totals">
+                <code>{ w.java.clone() }</code>
+                { if w.on_window_close { " · emitted on window close" } else { " · emitted on every update" } }
+            </p>
+            <p class="streams-totals">{ totals }</p>
+            <ul class="streams-counts windowed" title="Per window: the last count the output topic holds (reference: one uninterrupted task). Red: beyond the reference; amber: a final result emitted twice.">
+                { for w.windows.iter().skip(skip).map(|c| {
+                    let out = c.output.map_or("-".to_string(), |o| o.to_string());
+                    let reference = c.reference.map_or("-".to_string(), |o| o.to_string());
+                    let beyond = c.output.unwrap_or(0) > c.reference.unwrap_or(0);
+                    let twice = w.on_window_close && c.emitted > 1;
+                    let class = if beyond { Some("bad") } else if twice { Some("warn") } else { None };
+                    html! {
+                        <li class={classes!(class)}>
+                            <span class="key">{ format!("{}@{}", c.key, c.window) }</span>
+                            { format!(" {out}") }
+                            if c.output != c.reference {
+                                <span class="muted">{ format!(" (ref {reference})") }</span>
+                            }
+                            if twice {
+                                { format!(" ×{}", c.emitted) }
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if skip > 0 {
+                <p class="muted">{ format!("… and {skip} earlier windows") }</p>
+            }
+        </>
     }
 }
 

@@ -136,6 +136,40 @@ pub fn headline(
             ),
             sim.records_with_verdict("duplicated", 1).first().copied(),
         )
+    } else if let Some((v, w)) = streams.and_then(|v| v.windowed.as_ref().map(|w| (v, w))) {
+        // A windowed count: its windows against one uninterrupted task's, and the late records.
+        let late: u64 = v.instances.iter().map(|i| i.dropped_late).sum();
+        let late = if late > 0 {
+            format!(", {} dropped as late", plural(late, "record", "records"))
+        } else {
+            String::new()
+        };
+        let windows = plural(w.windows.len() as u64, "window", "windows");
+        if v.overcount > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams' windows hold {} more than one uninterrupted run would — {windows}{late}",
+                    plural(v.overcount, "count", "counts")
+                ),
+                None,
+            )
+        } else if w.final_results_twice > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams emitted the final result of {} twice — {windows}{late}",
+                    plural(w.final_results_twice, "window", "windows")
+                ),
+                None,
+            )
+        } else {
+            (
+                "good",
+                format!("Kafka Streams' windows match one uninterrupted run — {windows}{late}"),
+                None,
+            )
+        }
     } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");

@@ -64,6 +64,30 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         own: true,
         cause: false,
     };
+    // A record stamped before it was sent (a producer with `lateness=`).
+    let sent_ms = s.sent_us / 1_000;
+    if s.timestamp_ms < sent_ms {
+        steps[0].text.push_str(&format!(
+            ", stamped {} ms earlier (timestamp {} ms)",
+            sent_ms - s.timestamp_ms,
+            s.timestamp_ms
+        ));
+    }
+    if let Some(d) = &s.late_drop {
+        steps.push(own(
+            d.at_us,
+            format!(
+                "{} (task 0_{}) skipped it as late: its window {} had expired (expiration {} ms \
+                 at stream time {} ms); it was {} ms behind stream time (dropped-records)",
+                d.instance,
+                d.partition,
+                d.window,
+                d.expiration,
+                d.stream_time,
+                d.lateness_ms()
+            ),
+        ));
+    }
     if let Some((b, off, ep, t)) = s.first_append {
         steps.push(own(
             t,

@@ -15,7 +15,7 @@ use crate::lexer::Token;
 use crate::parser::{ClientDecl, Parser};
 use crate::resolve::Reference;
 use crate::values;
-use khafka_sim::spec::{ConsumerSpec, KeyDistribution, KeySpec, ProducerSpec};
+use khafka_sim::spec::{ConsumerSpec, KeyDistribution, KeySpec, Lateness, ProducerSpec};
 use khafka_sim::{ConsumerConfig, ProducerConfig, SimTime, TopicPartition};
 
 const PRODUCER_KEYS: &[&str] = &[
@@ -32,6 +32,8 @@ const PRODUCER_KEYS: &[&str] = &[
     "value.serializer",
     "value.schema",
     "value.subject.name.strategy",
+    "lateness",
+    "late",
 ];
 const CONSUMER_KEYS: &[&str] = &["topic", "start"];
 /// A consumer's schema deserializer (`formats.rs`), listed after Kafka's consumer configs.
@@ -165,6 +167,14 @@ impl Parser {
                     start_span = Some(s);
                 }),
                 "stop" => values::duration(v, s).map(|d| spec.stop = Some(SimTime::from_us(d))),
+                "lateness" => values::lateness(v, s).map(|(min_ms, max_ms)| {
+                    let late_ppm = spec.lateness.map_or(1_000_000, |l| l.late_ppm);
+                    spec.lateness = Some(Lateness { min_ms, max_ms, late_ppm });
+                }),
+                "late" => values::late_share(v, s).map(|late_ppm| {
+                    let l = spec.lateness.get_or_insert(Lateness { min_ms: 0, max_ms: 0, late_ppm });
+                    l.late_ppm = late_ppm;
+                }),
                 "value" => match v {
                     "null" => {
                         spec.null_value = true;
@@ -241,6 +251,17 @@ impl Parser {
                     .hint("e.g. `value.serializer=avro`"),
             ),
             (None, None) => {}
+        }
+        if let Some(late) = pairs.iter().find(|p| p.key == "late") {
+            if !pairs.iter().any(|p| p.key == "lateness") {
+                self.error(
+                    ParseError::new(
+                        late.key_span.to(late.value_span),
+                        "`late` needs `lateness=`",
+                    )
+                    .hint("say how late those records are, e.g. `lateness=5s..90s`"),
+                );
+            }
         }
         if matches!(spec.keys, KeySpec::None) {
             if let Some(t) = &topic {

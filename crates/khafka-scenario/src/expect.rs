@@ -121,16 +121,23 @@ pub enum Metric {
 #[cfg(feature = "groups")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamsCount {
-    /// Records counted twice: the output's last count per key beyond the input's records.
+    /// Records counted twice: the output's last count per key beyond the input's records (per
+    /// window beyond the reference run's, for a windowed count).
     CountedTwice,
-    /// Records the output's last count per key is missing.
+    /// Records the output's last count per key (or window) is missing.
     NotCounted,
     /// Changelog records read back into stores.
     RestoredRecords,
-    /// Records the count skipped (`dropped-records`: a null key or value).
+    /// Records the count skipped (`dropped-records`: a null key or value, or late).
     DroppedRecords,
     /// Keys counted.
     Keys,
+    /// Records a windowed count skipped as late.
+    LateRecords,
+    /// Windows the output holds a result for.
+    Windows,
+    /// Windows whose final result (`onWindowClose`) the output holds more than once.
+    FinalResultsTwice,
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -356,6 +363,9 @@ pub const GROUP_METRICS: &[&str] = &[
     "restored_records",
     "dropped_records",
     "counted_keys",
+    "late_records",
+    "counted_windows",
+    "final_results_twice",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
@@ -694,6 +704,9 @@ fn metric(
             "restored_records" => Some(StreamsCount::RestoredRecords),
             "dropped_records" => Some(StreamsCount::DroppedRecords),
             "counted_keys" => Some(StreamsCount::Keys),
+            "late_records" => Some(StreamsCount::LateRecords),
+            "counted_windows" => Some(StreamsCount::Windows),
+            "final_results_twice" => Some(StreamsCount::FinalResultsTwice),
             _ => None,
         };
         if let Some(c) = streams {
@@ -1125,6 +1138,9 @@ impl Expect {
                     StreamsCount::RestoredRecords => o.restored_records,
                     StreamsCount::DroppedRecords => o.dropped_records,
                     StreamsCount::Keys => o.keys,
+                    StreamsCount::LateRecords => o.late_records,
+                    StreamsCount::Windows => o.windows,
+                    StreamsCount::FinalResultsTwice => o.final_results_twice,
                 }),
                 None => Value::Missing("the scenario has no `streams` line".into()),
             },

@@ -134,6 +134,16 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         if p.null_value {
             s.push_str(" value=null");
         }
+        if let Some(l) = p.lateness {
+            let _ = write!(
+                s,
+                " lateness={}ms..{}ms late={}.{:04}%",
+                l.min_ms,
+                l.max_ms,
+                l.late_ppm / 10_000,
+                l.late_ppm % 10_000
+            );
+        }
         if let Some(ser) = &p.value_serializer {
             s.push_str(&crate::formats::serializer_keys(ser));
         }
@@ -273,6 +283,30 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     }
     if st.start != SimTime::ZERO {
         let _ = write!(s, " start={}", st.start.exact());
+    }
+    if let Some(w) = &st.windowing {
+        use khafka_sim::config::streams::Windows;
+        let _ = write!(s, " window={}", w.kind());
+        match w.windows {
+            Windows::Time { size, advance } if size == advance => {
+                let _ = write!(s, " size={size}ms");
+            }
+            Windows::Time { size, advance } => {
+                let _ = write!(s, " size={size}ms advance={advance}ms");
+            }
+            Windows::Sliding { difference } => {
+                let _ = write!(s, " difference={difference}ms");
+            }
+            Windows::Session { gap } => {
+                let _ = write!(s, " gap={gap}ms");
+            }
+        }
+        if w.grace_ms > 0 {
+            let _ = write!(s, " grace={}ms", w.grace_ms);
+        }
+        if w.on_window_close {
+            s.push_str(" emit=onWindowClose");
+        }
     }
     s
 }

@@ -13,7 +13,8 @@ use crate::parser::{ClientDecl, Parser};
 use crate::resolve::Reference;
 use crate::values;
 use khafka_sim::config::streams::{
-    ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, MAX_COMMIT_INTERVAL_MS,
+    ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, Windowing, Windows,
+    MAX_COMMIT_INTERVAL_MS,
 };
 use khafka_sim::SimTime;
 
@@ -31,7 +32,17 @@ pub const STREAMS_KEYS: &[&str] = &[
     "num.standby.replicas",
     "sim.processing.time.ms",
     "start",
+    "window",
+    "size",
+    "advance",
+    "grace",
+    "difference",
+    "gap",
+    "emit",
 ];
+
+/// The keys that describe a `window=` (the `khafka windows` specification's).
+const WINDOW_KEYS: &[&str] = &["size", "advance", "grace", "difference", "gap"];
 
 /// A `streams` line read, added to the spec by [`Parser::add_streams`].
 #[derive(Clone, Debug)]
@@ -73,6 +84,7 @@ impl Parser {
             output: String::new(),
             start: SimTime::ZERO,
             created_changelog: false,
+            windowing: None,
         };
         let mut ok = true;
         for pair in &pairs {
@@ -161,6 +173,16 @@ impl Parser {
                     }
                 }),
                 "start" => values::duration(v, s).map(|d| spec.start = SimTime::from_us(d)),
+                "window" => windowing(&pairs, s).map(|w| spec.windowing = Some(w)),
+                "emit" => match v {
+                    "onWindowUpdate" | "onWindowClose" => Ok(()),
+                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `emit`: expected `onWindowUpdate` or `onWindowClose`"))
+                        .hint("Kafka Streams' EmitStrategy: every update, or one final result per window when it closes")),
+                },
+                k if WINDOW_KEYS.contains(&k) && !pairs.iter().any(|p| p.key == "window") => {
+                    Err(ParseError::new(pair.key_span, format!("`{k}` needs `window=`"))
+                        .hint("for example `window=tumbling size=60s grace=10s`"))
+                }
                 _ => Ok(()),
             };
             if let Err(e) = result {
@@ -184,6 +206,19 @@ impl Parser {
                     ParseError::new(kw.span, format!("`streams` needs `{key}=`")).hint(what),
                 );
                 ok = false;
+            }
+        }
+        if let Some(emit) = pairs.iter().find(|p| p.key == "emit") {
+            match spec.windowing.as_mut() {
+                Some(w) => w.on_window_close = emit.value == "onWindowClose",
+                None if pairs.iter().any(|p| p.key == "window") => {}
+                None => {
+                    self.error(
+                        ParseError::new(emit.key_span, "`emit` needs `window=`")
+                            .hint("an emit strategy is for windowed counts, e.g. `window=tumbling size=60s emit=onWindowClose`"),
+                    );
+                    ok = false;
+                }
             }
         }
         spec.config = config;
@@ -253,4 +288,65 @@ fn application_id(v: &str, span: Span) -> Result<String, ParseError> {
         ));
     }
     Ok(v.to_string())
+}
+
+/// `window=KIND` with its `size`, `advance`, `grace`, `difference` or `gap` (durations as
+/// `khafka windows` writes them: `500ms`, `10s`, `1m`), built through Kafka's factories and
+/// refused with their messages (`khafka_streams::text::parse_window`).
+fn windowing(pairs: &[kv::Pair], span: Span) -> Result<Windowing, ParseError> {
+    let kind = pairs
+        .iter()
+        .find(|p| p.key == "window")
+        .map(|p| p.value.as_str())
+        .unwrap_or_default();
+    let mut text = kind.to_string();
+    for p in pairs
+        .iter()
+        .filter(|p| WINDOW_KEYS.contains(&p.key.as_str()))
+    {
+        text.push_str(&format!(" {}={}", p.key, p.value));
+    }
+    let spec = khafka_sim::khafka_streams::text::parse_window(&text).map_err(|e| {
+        ParseError::new(span, format!("window `{text}`: {e}")).hint(
+            "`window=tumbling size=D [grace=D]`, `window=hopping size=D advance=D [grace=D]`, \
+             `window=sliding difference=D [grace=D]` or `window=session gap=D [grace=D]`",
+        )
+    })?;
+    let ms = |n: i64| n.max(0) as u64;
+    use khafka_sim::khafka_streams::WindowSpec;
+    let (windows, grace) = match spec {
+        WindowSpec::Time {
+            size,
+            advance,
+            grace,
+        } => (
+            Windows::Time {
+                size: ms(size),
+                advance: ms(advance),
+            },
+            grace,
+        ),
+        WindowSpec::Sliding { difference, grace } => (
+            Windows::Sliding {
+                difference: ms(difference),
+            },
+            grace,
+        ),
+        WindowSpec::Session { gap, grace } => (Windows::Session { gap: ms(gap) }, grace),
+    };
+    let w = Windowing {
+        windows,
+        grace_ms: ms(grace),
+        on_window_close: false,
+    };
+    // A day of retention: the changelog keeps records the store's retention and a day more,
+    // and a run lasts at most a day.
+    if w.store_retention_ms() > khafka_sim::budget::MAX_RUN.as_us() / 1_000 * 7 {
+        return Err(ParseError::new(
+            span,
+            format!("window `{text}`: its store would keep windows for more than a week"),
+        )
+        .hint("a run lasts at most a day; keep windows and grace under a few hours"));
+    }
+    Ok(w)
 }

@@ -170,15 +170,33 @@ pub fn bandwidth(text: &str, span: Span) -> Result<u64, ParseError> {
 
 /// A loss percentage `0.1%` (0% to 100%, up to four decimals), as parts per million.
 pub fn loss(text: &str, span: Span) -> Result<u32, ParseError> {
+    percent_ppm(
+        text,
+        span,
+        "a loss percentage such as `0.1%`",
+        "loss",
+        "loss",
+    )
+}
+
+/// A percentage from 0% to 100% with up to four decimals, as parts per million; `what` names it in
+/// the message, `key` in the hint, `noun` in the too-large hint.
+fn percent_ppm(
+    text: &str,
+    span: Span,
+    what: &str,
+    key: &str,
+    noun: &str,
+) -> Result<u32, ParseError> {
     let bad = |hint: &str| {
         ParseError::new(
             span,
-            format!("expected a loss percentage such as `0.1%` (0% to 100%), found `{text}`"),
+            format!("expected {what} (0% to 100%), found `{text}`"),
         )
         .hint(hint.to_string())
     };
     let Some(num) = text.strip_suffix('%') else {
-        return Err(bad(&format!("add `%`: `loss={text}%`")));
+        return Err(bad(&format!("add `%`: `{key}={text}%`")));
     };
     let (mantissa, frac) = decimal(num).ok_or_else(|| bad("a number from 0 to 100, then `%`"))?;
     if frac > 4 {
@@ -186,7 +204,7 @@ pub fn loss(text: &str, span: Span) -> Result<u32, ParseError> {
     }
     let ppm = mantissa * 10u128.pow(4 - frac);
     if ppm > 1_000_000 {
-        return Err(bad("loss cannot exceed 100%"));
+        return Err(bad(&format!("{noun} cannot exceed 100%")));
     }
     Ok(ppm as u32)
 }
@@ -209,6 +227,37 @@ pub fn latency(text: &str, span: Span) -> Result<(u64, u64), ParseError> {
 }
 
 fn latency_range(text: &str, span: Span) -> Result<(u64, u64), ParseError> {
+    duration_range(text, span, "latency")
+}
+
+/// A producer's record lateness: one duration (`30s`) or a range (`5s..90s`), at most a day.
+/// Returns (min, max) milliseconds.
+pub fn lateness(text: &str, span: Span) -> Result<(u64, u64), ParseError> {
+    let (lo, hi) = duration_range(text, span, "lateness")?;
+    let max = khafka_sim::spec::MAX_LATENESS_MS;
+    if hi / 1_000 > max {
+        return Err(ParseError::new(
+            span,
+            format!("a record's lateness must be at most 24h, found `{text}`"),
+        )
+        .hint("a run lasts at most a day; lateness is how long before its send time a record is stamped"));
+    }
+    Ok((lo / 1_000, hi / 1_000))
+}
+
+/// The share of a producer's records that are late: `25%` (0% to 100%, up to four decimals), as
+/// parts per million.
+pub fn late_share(text: &str, span: Span) -> Result<u32, ParseError> {
+    percent_ppm(
+        text,
+        span,
+        "a share of records such as `10%`",
+        "late",
+        "a share",
+    )
+}
+
+fn duration_range(text: &str, span: Span, what: &str) -> Result<(u64, u64), ParseError> {
     match text.split_once("..") {
         None => duration(text, span).map(|d| (d, d)),
         Some((lo, hi)) => {
@@ -218,7 +267,7 @@ fn latency_range(text: &str, span: Span) -> Result<(u64, u64), ParseError> {
             if lo_us > hi_us {
                 return Err(ParseError::new(
                     span,
-                    format!("latency range `{text}` goes from high to low"),
+                    format!("{what} range `{text}` goes from high to low"),
                 )
                 .hint(format!("write it low..high: `{hi}..{lo}`")));
             }

@@ -173,3 +173,110 @@ fn streams_metrics_read_the_outcome() {
     let e = one_error(&app("").replace("run 1s", "run 1s\nexpect counted_twice(s1) == 0"));
     assert!(e.message.contains("no arguments"), "{}", e.message);
 }
+
+#[test]
+fn a_windowed_count_takes_kafkas_windows_and_refuses_what_kafka_refuses() {
+    use khafka_sim::config::streams::Windows;
+    let s = parse(&app(
+        "window=hopping size=1m advance=10s grace=5s emit=onWindowClose",
+    ))
+    .expect("valid");
+    let w = s.spec.streams[0].windowing.expect("windowed");
+    assert_eq!(
+        w.windows,
+        Windows::Time {
+            size: 60_000,
+            advance: 10_000
+        }
+    );
+    assert_eq!(w.grace_ms, 5_000);
+    assert!(w.on_window_close);
+    let printed = khafka_scenario::print::scenario(&s.spec);
+    assert!(
+        printed.contains(
+            "window=hopping size=60000ms advance=10000ms grace=5000ms emit=onWindowClose"
+        ),
+        "{printed}"
+    );
+    assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    for w in [
+        "window=session gap=30s",
+        "window=sliding difference=10s grace=1s",
+        "window=tumbling size=1m",
+    ] {
+        let s = parse(&app(w)).expect(w);
+        let printed = khafka_scenario::print::scenario(&s.spec);
+        assert_eq!(parse(&printed).expect("reprints").spec, s.spec, "{printed}");
+    }
+    // Window and session stores' changelogs are `compact,delete`, kept a day past the store's
+    // retention (`WindowedChangelogTopicConfig`, `windowstore.changelog.additional.retention.ms`).
+    let changelog = s.spec.topics.last().expect("changelog");
+    assert_eq!(
+        changelog.config.get("cleanup.policy").as_deref(),
+        Some("compact,delete")
+    );
+    assert_eq!(
+        changelog.config.get("retention.ms").as_deref(),
+        Some("86465000")
+    );
+    // `TimeWindows.advanceBy`'s own message.
+    let e = one_error(&app("window=hopping size=10s advance=20s"));
+    assert!(
+        e.message.contains(
+            "Window advancement interval should be more than zero and less than window duration"
+        ),
+        "{}",
+        e.message
+    );
+    let e = one_error(&app("window=tumbling gap=10s"));
+    assert!(
+        e.message
+            .contains("tumbling windows take size, grace, not `gap`"),
+        "{}",
+        e.message
+    );
+    let e = one_error(&app("size=10s"));
+    assert_eq!(e.message, "`size` needs `window=`");
+    let e = one_error(&app("emit=onWindowClose"));
+    assert_eq!(e.message, "`emit` needs `window=`");
+    let e = one_error(&app("window=tumbling size=1m emit=final"));
+    assert!(
+        e.message
+            .contains("expected `onWindowUpdate` or `onWindowClose`"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn producers_stamp_records_late_within_bounds() {
+    let s = parse(
+        "topic views partitions=3\nproducer p topic=views keys=a,b lateness=5s..90s late=20%\nrun 1s\n",
+    )
+    .expect("valid");
+    let l = s.spec.producers[0].lateness.expect("late");
+    assert_eq!((l.min_ms, l.max_ms, l.late_ppm), (5_000, 90_000, 200_000));
+    let printed = khafka_scenario::print::scenario(&s.spec);
+    assert!(
+        printed.contains("lateness=5000ms..90000ms late=20.0000%"),
+        "{printed}"
+    );
+    assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    for (bad, want) in [
+        (
+            "lateness=90s..5s",
+            "lateness range `90s..5s` goes from high to low",
+        ),
+        ("lateness=25h", "a record's lateness must be at most 24h"),
+        (
+            "lateness=1s late=120%",
+            "expected a share of records such as `10%`",
+        ),
+        ("late=10%", "`late` needs `lateness=`"),
+    ] {
+        let e = one_error(&format!(
+            "topic views partitions=3\nproducer p topic=views {bad}\nrun 1s\n"
+        ));
+        assert!(e.message.contains(want), "{bad}: {}", e.message);
+    }
+}

@@ -49,6 +49,10 @@ pub use observe::{budget, invariants, metrics, provenance, trace};
 pub use protocol as msg;
 pub use view::{outcome, snapshot};
 
+/// Kafka Streams' windowed aggregations (the windowed counts of `streams` lines run them).
+#[cfg(feature = "groups")]
+pub use khafka_streams;
+
 pub use config::{Acks, BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 pub use msg::ErrorCode;
 pub use outcome::{

@@ -212,7 +212,7 @@ impl Dropped {
 }
 
 /// What every windowed processor keeps besides its store.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Base {
     pub emit: Emit,
     pub aggregation: Aggregation,

@@ -18,7 +18,7 @@ use crate::store::{SessionStore, Span};
 use crate::{expired, forward_update, Base, Bounds, Emit, Event, Record, Window};
 
 /// `KStreamSessionWindowAggregateProcessor` for one task.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SessionWindowAggregate {
     gap: i64,
     grace: i64,

@@ -29,7 +29,7 @@ pub enum Walk {
 }
 
 /// `KStreamSlidingWindowAggregateProcessor` for one task.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SlidingWindowAggregate {
     difference: i64,
     grace: i64,
@@ -72,6 +72,11 @@ impl SlidingWindowAggregate {
             base: Base::new(emit, aggregation),
             store: WindowStore::default(),
         }
+    }
+
+    /// The windows' time difference (their size) in ms.
+    pub fn difference(&self) -> i64 {
+        self.difference
     }
 
     fn window(&self, start: i64) -> Window {

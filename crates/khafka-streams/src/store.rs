@@ -16,10 +16,16 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A window's aggregate and the largest timestamp that went into it (`ValueAndTimestamp`).
 pub(crate) type Stamped = (Agg, i64);
 
-#[derive(Default, Debug)]
+/// A write to a store as its changelog records it: the key, the window's start and (for
+/// sessions) end, and the new value, `None` for a deletion.
+pub(crate) type Write = (String, i64, Option<i64>, Option<Stamped>);
+
+#[derive(Clone, Default, Debug)]
 pub(crate) struct WindowStore {
     by_key: BTreeMap<(String, i64), Stamped>,
     by_time: BTreeSet<(i64, String)>,
+    /// Every put since the last take, when the store is logged (`ChangeLoggingWindowBytesStore`).
+    pub log: Option<Vec<Write>>,
 }
 
 impl WindowStore {
@@ -28,8 +34,28 @@ impl WindowStore {
     }
 
     pub fn put(&mut self, key: &str, start: i64, value: Stamped) {
+        if let Some(log) = &mut self.log {
+            log.push((key.to_string(), start, None, Some(value.clone())));
+        }
         self.by_key.insert((key.to_string(), start), value);
         self.by_time.insert((start, key.to_string()));
+    }
+
+    /// A put that the store's changelog does not see (a restoration).
+    pub fn put_unlogged(&mut self, key: &str, start: i64, value: Stamped) {
+        self.by_key.insert((key.to_string(), start), value);
+        self.by_time.insert((start, key.to_string()));
+    }
+
+    /// Every window, by key then start.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, i64, &Stamped)> + '_ {
+        self.by_key.iter().map(|((k, s), v)| (k.as_str(), *s, v))
+    }
+
+    /// Deletes a window (a tombstone read back from the changelog).
+    pub fn remove(&mut self, key: &str, start: i64) {
+        self.by_key.remove(&(key.to_string(), start));
+        self.by_time.remove(&(start, key.to_string()));
     }
 
     /// One key's windows with `from <= start <= to`, by start.
@@ -79,13 +105,15 @@ pub(crate) struct Span {
     pub end: i64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SessionStore {
     by_key: BTreeMap<(String, i64, i64), Agg>,
     by_time: BTreeSet<(i64, String, i64)>,
     /// The largest session end ever written (the segmented store's `observedStreamTime`).
     observed: i64,
     retention: i64,
+    /// Every put and remove since the last take, when the store is logged.
+    pub log: Option<Vec<Write>>,
 }
 
 impl SessionStore {
@@ -95,6 +123,7 @@ impl SessionStore {
             by_time: BTreeSet::new(),
             observed: crate::NO_TIMESTAMP,
             retention,
+            log: None,
         }
     }
 
@@ -150,6 +179,14 @@ impl SessionStore {
     }
 
     pub fn put(&mut self, key: &str, span: Span, agg: Agg) {
+        if let Some(log) = &mut self.log {
+            log.push((
+                key.to_string(),
+                span.start,
+                Some(span.end),
+                Some((agg.clone(), span.end)),
+            ));
+        }
         self.observed = self.observed.max(span.end);
         self.by_key
             .insert((key.to_string(), span.end, span.start), agg);
@@ -157,6 +194,9 @@ impl SessionStore {
     }
 
     pub fn remove(&mut self, key: &str, span: Span) {
+        if let Some(log) = &mut self.log {
+            log.push((key.to_string(), span.start, Some(span.end), None));
+        }
         self.observed = self.observed.max(span.end);
         self.by_key.remove(&(key.to_string(), span.end, span.start));
         self.by_time
@@ -172,6 +212,20 @@ impl SessionStore {
             self.by_time.pop_first();
             self.by_key.remove(&(k, e, s));
         }
+    }
+
+    /// Every session, by key then end.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Span, &Agg)> + '_ {
+        self.by_key.iter().map(|((k, end, start), a)| {
+            (
+                k.as_str(),
+                Span {
+                    start: *start,
+                    end: *end,
+                },
+                a,
+            )
+        })
     }
 
     /// The sessions a search can still see, by key then end.

@@ -48,7 +48,7 @@ impl TimeWindows {
 }
 
 /// `KStreamWindowAggregateProcessor` for one task.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TimeWindowAggregate {
     windows: TimeWindows,
     pub(crate) base: Base,
@@ -62,6 +62,11 @@ impl TimeWindowAggregate {
             base: Base::new(emit, aggregation),
             store: WindowStore::default(),
         }
+    }
+
+    /// The windows' size in ms.
+    pub fn size(&self) -> i64 {
+        self.windows.size
     }
 
     /// `process(record)`: the record has a non-negative timestamp and a checked operand.

@@ -132,7 +132,12 @@ impl Broker {
             let mut best: Option<(u64, PartIdx, cleaner::Cleanable)> = None;
             for r in self.replicas.values() {
                 let c = ctx.topo.log_config(r.part);
-                if !c.cleanup.compact || ctx.topo.is_internal(r.part) || done.contains(&r.part) {
+                let topic = ctx.topo.topic_of(r.part);
+                if !c.cleanup.compact
+                    || topic.internal
+                    || topic.windowed_keys
+                    || done.contains(&r.part)
+                {
                     continue;
                 }
                 let Some(cl) = cleaner::cleanable(&r.log, now_ms, c.min_compaction_lag_ms) else {

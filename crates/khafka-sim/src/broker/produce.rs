@@ -116,12 +116,26 @@ impl Broker {
                         base_sequence,
                     },
                 );
-            // CreateTime: the batch's max timestamp is its last record's send time.
-            let max_ts = batch
-                .records
-                .last()
-                .and_then(|&r| ctx.prov.sent_us(r))
-                .map(|us| us / 1_000);
+            // CreateTime: the batch's max timestamp is its last record's send time, or the
+            // largest of its records' timestamps when its producer stamps records late.
+            let late = ctx
+                .prov
+                .producer_and_key(batch.records[0])
+                .and_then(|(p, _)| ctx.topo.producers.get(p as usize))
+                .is_some_and(|p| p.lateness.is_some());
+            let max_ts = if late {
+                batch
+                    .records
+                    .iter()
+                    .filter_map(|&r| ctx.prov.timestamp_ms(r, ctx.topo))
+                    .max()
+            } else {
+                batch
+                    .records
+                    .last()
+                    .and_then(|&r| ctx.prov.sent_us(r))
+                    .map(|us| us / 1_000)
+            };
             let id = ctx.batches.add_sized(
                 base,
                 epoch,

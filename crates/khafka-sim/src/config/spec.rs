@@ -238,6 +238,40 @@ pub struct ProducerSpec {
     /// at partitions the instance names; `topic` is the output topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changelog: Option<String>,
+    /// Out-of-order timestamps (`lateness=MIN..MAX`, `late=P%`): a record's `CreateTime` is its
+    /// send time minus a lateness (a device that buffered it, a clock behind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness: Option<Lateness>,
+}
+
+/// The largest lateness a producer may give its records: a day (a run lasts at most a day).
+pub const MAX_LATENESS_MS: u64 = 86_400_000;
+
+/// How late a producer's records are: a share `late_ppm` (parts per million) of its records is
+/// stamped `lateness` ms before it is sent, with `lateness` uniform in `min_ms..=max_ms`; the rest
+/// on time. Which records and how late is a hash of the record id: no random draw, so a producer
+/// with lateness changes no other draw of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Lateness {
+    pub min_ms: u64,
+    pub max_ms: u64,
+    pub late_ppm: u32,
+}
+
+impl Lateness {
+    /// How many ms before its send time record `id` is stamped.
+    pub fn of(&self, id: crate::log::RecordId) -> u64 {
+        // splitmix64's finaliser: every bit of the id moves every bit of the hash.
+        let mut h = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^= h >> 31;
+        if (h % 1_000_000) as u32 >= self.late_ppm {
+            return 0;
+        }
+        let span = self.max_ms.saturating_sub(self.min_ms).saturating_add(1);
+        self.min_ms + (h >> 20) % span
+    }
 }
 
 /// From `from` on, the producer's serializer turns each value into `bytes` bytes on the wire, or
@@ -290,6 +324,7 @@ impl ProducerSpec {
             value_phases: Vec::new(),
             value_serializer: None,
             changelog: None,
+            lateness: None,
         }
     }
 }

@@ -83,6 +83,92 @@ impl StreamsConfig {
     }
 }
 
+/// The windows of a windowed count (`groupByKey().windowedBy(…).count()`), in ms, as Kafka's
+/// factories made them (`TimeWindows`, `SlidingWindows`, `SessionWindows`: the scenario parser
+/// builds them through `khafka_streams::spec`, with Kafka's checks and messages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Windows {
+    /// Tumbling (`advance == size`) or hopping.
+    Time {
+        size: u64,
+        advance: u64,
+    },
+    Sliding {
+        difference: u64,
+    },
+    Session {
+        gap: u64,
+    },
+}
+
+/// `windowedBy(windows).emitStrategy(…)`: the windows, their grace and when results leave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Windowing {
+    pub windows: Windows,
+    pub grace_ms: u64,
+    /// `EmitStrategy.onWindowClose()`: one final result per window when it closes; otherwise
+    /// `onWindowUpdate()` (every update, through the record cache when there is one).
+    pub on_window_close: bool,
+}
+
+/// `windowstore.changelog.additional.retention.ms`: a window store's changelog keeps records this
+/// much longer than the store (`StreamsConfig`, a day).
+pub const WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS: u64 = 86_400_000;
+
+impl Windowing {
+    /// The store's retention: `size + grace` for time windows (`TimeWindowedKStreamImpl`),
+    /// `2 × difference + grace` for sliding windows (`SlidingWindowedKStreamImpl`), `gap + grace`
+    /// for sessions (`SessionStoreMaterializer`).
+    pub fn store_retention_ms(&self) -> u64 {
+        let base = match self.windows {
+            Windows::Time { size, .. } => size,
+            Windows::Sliding { difference } => 2 * difference,
+            Windows::Session { gap } => gap,
+        };
+        base.saturating_add(self.grace_ms)
+    }
+
+    /// The window kind as the scenario language writes it.
+    pub fn kind(&self) -> &'static str {
+        match self.windows {
+            Windows::Time { size, advance } if size == advance => "tumbling",
+            Windows::Time { .. } => "hopping",
+            Windows::Sliding { .. } => "sliding",
+            Windows::Session { .. } => "session",
+        }
+    }
+
+    /// The factory call, as Kafka Streams code writes it.
+    pub fn java(&self) -> String {
+        let grace = self.grace_ms;
+        let with_grace = |factory: &str, d: u64| {
+            if grace == 0 {
+                format!("{factory}WithNoGrace(Duration.ofMillis({d}))")
+            } else {
+                format!("{factory}AndGrace(Duration.ofMillis({d}), Duration.ofMillis({grace}))")
+            }
+        };
+        match self.windows {
+            Windows::Time { size, advance } if size == advance => {
+                format!("TimeWindows.{}", with_grace("ofSize", size))
+            }
+            Windows::Time { size, advance } => format!(
+                "TimeWindows.{}.advanceBy(Duration.ofMillis({advance}))",
+                with_grace("ofSize", size)
+            ),
+            Windows::Sliding { difference } => {
+                format!(
+                    "SlidingWindows.{}",
+                    with_grace("ofTimeDifference", difference)
+                )
+            }
+            Windows::Session { gap } => {
+                format!("SessionWindows.{}", with_grace("ofInactivityGap", gap))
+            }
+        }
+    }
+}
+
 /// A `streams` line: one application instance with one stream thread.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StreamsSpec {
@@ -92,6 +178,9 @@ pub struct StreamsSpec {
     pub input: String,
     /// The output topic (`.to(output)`).
     pub output: String,
+    /// A windowed count (`windowedBy`), or the count per key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windowing: Option<Windowing>,
     /// When the instance starts (`KafkaStreams.start()`).
     pub start: SimTime,
     /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
@@ -174,10 +263,17 @@ impl ScenarioSpec {
                 _ => self.cluster.config.default_replication_factor,
             };
             let mut t = TopicSpec::new(changelog.clone(), input_partitions, rf);
+            // Key-value stores: `compact`; window and session stores: `compact,delete` with the
+            // store's retention and a day more (`WindowedChangelogTopicConfig`).
             t.config.log.cleanup_policy = Some(CleanupPolicy {
-                delete: false,
+                delete: s.windowing.is_some(),
                 compact: true,
             });
+            if let Some(w) = &s.windowing {
+                t.config.log.retention_ms = Some(
+                    (w.store_retention_ms() + WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS) as i64,
+                );
+            }
             self.topics.push(t);
             s.created_changelog = true;
         }
@@ -268,6 +364,7 @@ mod tests {
             output: "output".into(),
             start: SimTime::ZERO,
             created_changelog: false,
+            windowing: None,
         };
         assert_eq!(
             s.describe_topology(),

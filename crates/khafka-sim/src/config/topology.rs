@@ -22,6 +22,11 @@ pub struct TopicInfo {
     /// `__consumer_offsets`: written by group coordinators, not by producers.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub internal: bool,
+    /// The changelog of a Kafka Streams window or session store: its records' keys are windowed
+    /// keys (the key and its window), which the log's key model (one key index a record) does
+    /// not hold, so the cleaner leaves it alone (docs/what-khafka-models.md).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub windowed_keys: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -65,6 +70,8 @@ pub struct ProducerRecords {
     /// When each of its serializer's phases starts (`ProducerSpec::value_phases`), µs; empty
     /// without a serializer.
     pub phase_starts: Vec<u64>,
+    /// Its records' timestamps lag their send time (`ProducerSpec::lateness`).
+    pub lateness: Option<crate::spec::Lateness>,
 }
 
 impl ProducerRecords {
@@ -78,6 +85,16 @@ impl ProducerRecords {
                 .partition_point(|&s| s <= sent_us)
                 .saturating_sub(1),
         )
+    }
+
+    /// The timestamp (`CreateTime`, ms) of record `id`, sent at `sent_us`: its send time, or
+    /// earlier by the producer's lateness (never before the epoch).
+    pub fn timestamp_ms(&self, id: crate::log::RecordId, sent_us: u64) -> u64 {
+        let sent_ms = sent_us / 1_000;
+        match &self.lateness {
+            Some(l) => sent_ms.saturating_sub(l.of(id)),
+            None => sent_ms,
+        }
     }
 
     /// Writes key `i` of this producer's key set into `out` (as `StringSerializer` would write it).
@@ -96,6 +113,19 @@ impl ProducerRecords {
             }
         }
     }
+}
+
+/// Whether `topic` is the changelog of a Kafka Streams window store.
+#[cfg(feature = "groups")]
+fn windowed_changelog(spec: &ScenarioSpec, topic: &str) -> bool {
+    spec.streams
+        .iter()
+        .any(|s| s.windowing.is_some() && s.config.changelog_topic() == topic)
+}
+
+#[cfg(not(feature = "groups"))]
+fn windowed_changelog(_: &ScenarioSpec, _: &str) -> bool {
+    false
 }
 
 impl Topology {
@@ -127,6 +157,7 @@ impl Topology {
                 config: t.config.clone(),
                 first_part: parts.len() as PartIdx,
                 internal: false,
+                windowed_keys: windowed_changelog(spec, &t.name),
             });
             for p in 0..t.partitions {
                 parts.push(PartInfo {
@@ -167,6 +198,7 @@ impl Topology {
                     value_bytes: if p.null_value { 0 } else { p.record_size },
                     null_value: p.null_value,
                     phase_starts: p.value_phases.iter().map(|v| v.from.as_us()).collect(),
+                    lateness: p.lateness,
                 })
                 .collect(),
         }

@@ -526,6 +526,18 @@ impl Sim {
                 "more than {MAX_PENDING_EVENTS} pending events, beyond the simulator's memory budget"
             ));
         }
+        #[cfg(feature = "groups")]
+        {
+            use crate::client::streams::windowed::MAX_WINDOW_WORK;
+            let work: u64 = self.streams.iter().map(|s| s.window_work).sum();
+            if work > MAX_WINDOW_WORK {
+                return Some(format!(
+                    "the Kafka Streams instances' windowed counts read or wrote more than \
+                     {MAX_WINDOW_WORK} windows, beyond the simulator's budget (shorter windows, a \
+                     larger advance or fewer records keep a run within it)"
+                ));
+            }
+        }
         // Records need no check here: a run's records are bounded by its producers' rates and
         // counts, which `budget::check` judged before the run (records are generated lazily, so a
         // count taken here would depend on how the run is sliced).

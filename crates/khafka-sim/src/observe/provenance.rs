@@ -240,6 +240,17 @@ impl Provenance {
         self.records.get(id as usize).map(|r| r.sent_us)
     }
 
+    /// The timestamp (`CreateTime`, ms) of record `id`: when it was sent, or earlier if its
+    /// producer stamps records late (`ProducerSpec::lateness`).
+    pub fn timestamp_ms(&self, id: RecordId, topo: &crate::topology::Topology) -> Option<u64> {
+        let r = self.records.get(id as usize)?;
+        let producer = self.batches.get(r.batch as usize)?.producer;
+        Some(match topo.producers.get(producer as usize) {
+            Some(p) => p.timestamp_ms(id, r.sent_us),
+            None => r.sent_us / 1_000,
+        })
+    }
+
     /// The producer of record `id` and its key's index in that producer's key set (`None`: a
     /// null key).
     pub fn producer_and_key(&self, id: RecordId) -> Option<(u32, Option<u32>)> {

@@ -171,8 +171,22 @@ pub struct StreamsOutcome {
     pub not_counted: u64,
     /// Changelog records the instances read back into their stores.
     pub restored_records: u64,
-    /// Records the count skipped (`dropped-records`: a null key or value).
+    /// Records the count skipped (`dropped-records`: a null key or value, or a late record).
     pub dropped_records: u64,
+    /// Of those, records a windowed count skipped as late.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub late_records: u64,
+    /// Windows the output topic holds a result for (a windowed count).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub windows: u64,
+    /// Windows whose final result (`onWindowClose`) the output holds more than once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub final_results_twice: u64,
+}
+
+#[cfg(feature = "groups")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What the producers achieved: records and bytes acknowledged per second since the first record

@@ -173,6 +173,9 @@ pub struct RecordStory {
     pub partition: String,
     pub key: Option<u32>,
     pub sent_us: u64,
+    /// Its timestamp (`CreateTime`, ms): the send time, or earlier for a producer that stamps
+    /// records late (`lateness=`).
+    pub timestamp_ms: u64,
     pub attempts: u16,
     /// `(broker, offset, leader epoch, time)` of the first append on a leader.
     pub first_append: Option<(BrokerId, u64, u32, u64)>,
@@ -198,6 +201,10 @@ pub struct RecordStory {
     /// or not at all (it may also have been processed and then lost to an unclean election).
     #[cfg(feature = "groups")]
     pub processed_by: Vec<RecordProcessing>,
+    /// A Kafka Streams windowed count skipped it as late: which window, and how late.
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_drop: Option<crate::client::streams::windowed::LateDrop>,
 }
 
 /// A group member's application processed a record.
@@ -619,6 +626,10 @@ impl Sim {
             partition: self.topo.part_name(part).to_string(),
             key: info.key(),
             sent_us: info.sent_us,
+            timestamp_ms: self
+                .prov
+                .timestamp_ms(id, &self.topo)
+                .unwrap_or(info.sent_us / 1_000),
             attempts: info.attempts,
             first_append: info.first_append(),
             leader_appends: info.leader_appends,
@@ -651,6 +662,8 @@ impl Sim {
                 .collect(),
             #[cfg(feature = "groups")]
             processed_by,
+            #[cfg(feature = "groups")]
+            late_drop: self.streams_values.late.get(&id).cloned(),
         })
     }
 }

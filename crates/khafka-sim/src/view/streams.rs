@@ -5,7 +5,8 @@
 //! to the changelog and the output, then processed again after a crash because its offset was not
 //! committed yet.
 
-use crate::client::streams::{Restoration, TaskState};
+use crate::client::streams::{windowed, Restoration, StreamsInstance, TaskState};
+use crate::config::streams::{Windowing, Windows};
 use crate::log::Log;
 use crate::msg::PartIdx;
 use crate::sim::Sim;
@@ -25,8 +26,10 @@ pub struct StreamsInstanceView {
     pub processed: u64,
     /// Updates sent to the output topic.
     pub forwarded: u64,
-    /// Records the count skipped: a null key or value (`dropped-records`).
+    /// Records the count skipped: a null key or value, or late (`dropped-records`).
     pub dropped: u64,
+    /// Of those, records a windowed count skipped as late.
+    pub dropped_late: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,9 +39,49 @@ pub struct StreamsTaskView {
     pub partition: u32,
     /// `restoring` or `running`.
     pub state: &'static str,
-    /// Keys in its store.
+    /// Keys in its store (windows, for a windowed count).
     pub keys: u64,
     pub processed: u64,
+    /// A windowed count's observed stream time (`None` before its first record, or without
+    /// windows), its close time (windows ending at or before it take no more records), the
+    /// records it skipped as late and the largest lateness it saw (`record-lateness-max`).
+    pub stream_time: Option<i64>,
+    pub close_time: Option<i64>,
+    pub dropped_late: u64,
+    pub lateness_max: i64,
+}
+
+/// A window's result against the reference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WindowCount {
+    pub key: String,
+    /// As Kafka prints it: `[0,60000)`.
+    pub window: String,
+    pub start: i64,
+    pub end: i64,
+    /// What one task that never crashed computes from the input as it stands (`None`: no such
+    /// window, e.g. a session merged into another).
+    pub reference: Option<i64>,
+    /// The last result the output topic holds for the window (`None`: none, or a tombstone).
+    pub output: Option<i64>,
+    /// How many results for the window the output holds.
+    pub emitted: u64,
+}
+
+/// The windowed count's results, window by window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WindowedCounts {
+    /// `tumbling`, `hopping`, `sliding` or `session`.
+    pub kind: &'static str,
+    /// The windows as Kafka Streams code writes them.
+    pub java: String,
+    pub on_window_close: bool,
+    /// By window start, then key.
+    pub windows: Vec<WindowCount>,
+    /// Records the reference drops as late.
+    pub reference_dropped: u64,
+    /// Windows whose final result the output holds more than once (`onWindowClose`).
+    pub final_results_twice: u64,
 }
 
 /// A key's truth and result.
@@ -66,6 +109,8 @@ pub struct StreamsView {
     pub output: String,
     pub changelog: String,
     pub topology: String,
+    /// For a windowed count: the results by window (then `keys` is empty).
+    pub windowed: Option<WindowedCounts>,
 }
 
 impl Sim {
@@ -98,18 +143,48 @@ impl Sim {
                                 TaskState::Restoring => "restoring",
                                 TaskState::Running => "running",
                             },
-                            keys: t.store.len() as u64,
+                            keys: match &t.windowed {
+                                Some(w) => w.processor.live_windows() as u64,
+                                None => t.store.len() as u64,
+                            },
                             processed: t.processed,
+                            stream_time: t
+                                .windowed
+                                .as_ref()
+                                .map(|w| w.processor.stream_time())
+                                .filter(|&st| st >= 0),
+                            close_time: t.windowed.as_ref().and_then(|w| {
+                                let st = w.processor.stream_time();
+                                let spec = s.spec.windowing.as_ref()?;
+                                (st >= 0).then(|| close_time(spec, st))
+                            }),
+                            dropped_late: t.windowed.as_ref().map_or(0, |w| w.dropped),
+                            lateness_max: t.windowed.as_ref().map_or(0, |w| w.lateness_max),
                         })
                         .collect(),
                     restorations: s.restorations.clone(),
                     processed: s.processed,
                     forwarded: s.forwarded,
-                    dropped: s.dropped_null_key,
+                    dropped: s.dropped_null_key + s.dropped_late,
+                    dropped_late: s.dropped_late,
                 }
             })
             .collect();
         let producer = &self.producers[first.producer as usize];
+        if let Some(w) = &first.spec.windowing {
+            let windowed = self.windowed_counts(first, w);
+            return Some(StreamsView {
+                instances,
+                keys: Vec::new(),
+                overcount: windowed.1,
+                undercount: windowed.2,
+                input: first.spec.input.clone(),
+                output: first.spec.output.clone(),
+                changelog: first.spec.config.changelog_topic(),
+                topology: first.spec.describe_topology(),
+                windowed: Some(windowed.0),
+            });
+        }
         let input = self.topo.topic_index(&first.spec.input)?;
         let input = &self.topo.topics[input as usize];
         let mut truth: BTreeMap<u32, u64> = BTreeMap::new();
@@ -170,12 +245,140 @@ impl Sim {
             output: first.spec.output.clone(),
             changelog: first.spec.config.changelog_topic(),
             topology: first.spec.describe_topology(),
+            windowed: None,
         })
+    }
+
+    /// A windowed count's results by window against the reference: what the same count run by
+    /// one task per partition that never crashed forwards, over the input below the high
+    /// watermark in offset order (with `onWindowClose`, only closed windows). Returns the counts, what the output says beyond the reference (records counted
+    /// twice, or late records a restarted task accepted) and what it is missing.
+    fn windowed_counts(
+        &self,
+        first: &StreamsInstance,
+        w: &Windowing,
+    ) -> (WindowedCounts, u64, u64) {
+        type Win = (u32, i64, i64);
+        let mut reference: BTreeMap<Win, Option<i64>> = BTreeMap::new();
+        let mut reference_dropped = 0u64;
+        if let Some(input) = self.topo.topic_index(&first.spec.input) {
+            let input = &self.topo.topics[input as usize];
+            for part in input.first_part..input.first_part + input.partitions {
+                let Some(log) = self.verdict_log(part) else {
+                    continue;
+                };
+                let mut p = windowed::processor(w);
+                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                    let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
+                        return;
+                    };
+                    if self.topo.producers[from as usize].null_value {
+                        return;
+                    }
+                    let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0) as i64;
+                    let record = khafka_streams::Record {
+                        key: k.to_string(),
+                        value: String::new(),
+                        timestamp: ts,
+                    };
+                    // The results it forwards, as the instances forward theirs: every update
+                    // (the last is the window's count), or each window's final count.
+                    if let Ok(events) = p.process(&record) {
+                        for e in events {
+                            match e {
+                                khafka_streams::Event::Result {
+                                    key, window, value, ..
+                                } => {
+                                    let v = value.map(|a| match a {
+                                        khafka_streams::Agg::Long(n) => n,
+                                        khafka_streams::Agg::Text(_) => 0,
+                                    });
+                                    let k: u32 = key.parse().unwrap_or(k);
+                                    reference.insert((k, window.start, window.end), v);
+                                }
+                                khafka_streams::Event::Dropped(_) => reference_dropped += 1,
+                            }
+                        }
+                    }
+                    p.take_writes();
+                });
+            }
+        }
+        let producer = &self.producers[first.producer as usize];
+        let mut output: BTreeMap<Win, (Option<i64>, u64)> = BTreeMap::new();
+        for local in 0..producer.partitions {
+            let part = producer.global_part(local);
+            if let Some(log) = self.verdict_log(part) {
+                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                    if let (Some((_, Some(k))), Some(v)) = (
+                        self.prov.producer_and_key(id),
+                        self.streams_values.windowed.get(id),
+                    ) {
+                        let e = output.entry((k, v.start, v.end)).or_insert((None, 0));
+                        e.0 = v.count;
+                        if v.count.is_some() {
+                            e.1 += 1;
+                        }
+                    }
+                });
+            }
+        }
+        let info = &self.topo.producers[first.producer as usize];
+        let mut wins: Vec<Win> = reference.keys().chain(output.keys()).copied().collect();
+        wins.sort_unstable_by_key(|&(k, s, e)| (s, e, k));
+        wins.dedup();
+        let (mut over, mut under, mut twice) = (0u64, 0u64, 0u64);
+        let mut name = String::new();
+        let windows = wins
+            .into_iter()
+            .map(|(k, start, end)| {
+                let r = reference.get(&(k, start, end)).copied().flatten();
+                let (o, emitted) = output.get(&(k, start, end)).copied().unwrap_or((None, 0));
+                let (rv, ov) = (r.unwrap_or(0).max(0) as u64, o.unwrap_or(0).max(0) as u64);
+                over += ov.saturating_sub(rv);
+                under += rv.saturating_sub(ov);
+                if w.on_window_close && emitted > 1 {
+                    twice += 1;
+                }
+                info.write_key(k, &mut name);
+                WindowCount {
+                    key: name.clone(),
+                    window: windowed::window_text(w, start, end),
+                    start,
+                    end,
+                    reference: r,
+                    output: o,
+                    emitted,
+                }
+            })
+            .collect();
+        (
+            WindowedCounts {
+                kind: w.kind(),
+                java: w.java(),
+                on_window_close: w.on_window_close,
+                windows,
+                reference_dropped,
+                final_results_twice: twice,
+            },
+            over,
+            under,
+        )
     }
 
     /// The log the verdicts read for partition `part` (its leader's; see `Sim::verdict_source`).
     fn verdict_log(&self, part: PartIdx) -> Option<&Log> {
         self.replica_log(self.verdict_source(part)?, part)
+    }
+}
+
+/// The close time at stream time `st`: windows ending at or before it (for time windows), or
+/// before it (sliding and session windows) take no more records.
+fn close_time(w: &Windowing, st: i64) -> i64 {
+    let grace = w.grace_ms as i64;
+    match w.windows {
+        Windows::Session { gap } => st - grace - gap as i64,
+        _ => st - grace,
     }
 }
 
@@ -193,6 +396,11 @@ impl StreamsView {
                 .map(|r| r.records)
                 .sum(),
             dropped_records: self.instances.iter().map(|i| i.dropped).sum(),
+            late_records: self.instances.iter().map(|i| i.dropped_late).sum(),
+            windows: self.windowed.as_ref().map_or(0, |w| {
+                w.windows.iter().filter(|c| c.output.is_some()).count() as u64
+            }),
+            final_results_twice: self.windowed.as_ref().map_or(0, |w| w.final_results_twice),
         }
     }
 
@@ -206,6 +414,21 @@ impl StreamsView {
                 i.name, i.application_id, i.state, i.processed, i.forwarded, i.dropped
             ));
             for t in &i.tasks {
+                if self.windowed.is_some() {
+                    let time = |t: Option<i64>| t.map_or("none".to_string(), |t| t.to_string());
+                    out.push_str(&format!(
+                        "\ttask {} {} · {} windows · processed {} · stream time {} · close time {} · dropped late {} · record-lateness-max {} ms\n",
+                        t.id,
+                        t.state,
+                        t.keys,
+                        t.processed,
+                        time(t.stream_time),
+                        time(t.close_time),
+                        t.dropped_late,
+                        t.lateness_max
+                    ));
+                    continue;
+                }
                 out.push_str(&format!(
                     "\ttask {} {} · {} keys · processed {}\n",
                     t.id, t.state, t.keys, t.processed
@@ -213,14 +436,65 @@ impl StreamsView {
             }
             for r in &i.restorations {
                 out.push_str(&format!(
-                    "\trestored task 0_{} at {} ms: {} changelog records, {} keys, in {} ms\n",
+                    "\trestored task 0_{} at {} ms: {} changelog records, {} {}, in {} ms\n",
                     r.partition,
                     r.from_us / 1_000,
                     r.records,
                     r.keys,
+                    if self.windowed.is_some() {
+                        "windows"
+                    } else {
+                        "keys"
+                    },
                     (r.to_us - r.from_us) / 1_000
                 ));
             }
+        }
+        if let Some(w) = &self.windowed {
+            out.push_str(&format!(
+                "windows: {} ({}), {}\n",
+                w.kind,
+                w.java,
+                if w.on_window_close {
+                    "emitted on window close"
+                } else {
+                    "emitted on every update"
+                }
+            ));
+            const SHOWN: usize = 40;
+            for c in w.windows.iter().take(SHOWN) {
+                let v = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
+                out.push_str(&format!(
+                    "\t{}@{} output {} · reference {}{}\n",
+                    c.key,
+                    c.window,
+                    v(c.output),
+                    v(c.reference),
+                    if c.emitted > 1 && w.on_window_close {
+                        format!(" · emitted {} times", c.emitted)
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            if w.windows.len() > SHOWN {
+                out.push_str(&format!("\t… {} more windows\n", w.windows.len() - SHOWN));
+            }
+            let dropped: u64 = self.instances.iter().map(|i| i.dropped_late).sum();
+            out.push_str(&format!(
+                "windowed counts: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}\n",
+                w.windows.len(),
+                dropped,
+                w.reference_dropped,
+                self.overcount,
+                self.undercount,
+                if w.on_window_close {
+                    format!(" · final results emitted twice {}", w.final_results_twice)
+                } else {
+                    String::new()
+                }
+            ));
+            return out;
         }
         let input: u64 = self.keys.iter().map(|k| k.input).sum();
         out.push_str(&format!(

@@ -26,6 +26,8 @@
 //! Every count the producer sends is kept in [`StreamsValues`] by record id: the value of a record
 //! on the wire, read back by the restore consumer and by the outcome.
 
+pub mod windowed;
+
 use crate::chunked::ChunkVec;
 use crate::config::streams::{StreamsSpec, COUNT_VALUE_BYTES};
 use crate::consumer::Consumer;
@@ -42,6 +44,13 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct StreamsValues {
     values: ChunkVec<(RecordId, i64)>,
+    /// Windowed counts (and tombstones) by record id.
+    pub windowed: windowed::WindowedValues,
+    /// What each task committed with its offsets as processor metadata: the windowed count's
+    /// `lastEmitWindowCloseTime`, by application and partition.
+    pub committed_close: BTreeMap<(String, u32), i64>,
+    /// Records a windowed count skipped as late, by record id (the last skip of each).
+    pub late: BTreeMap<RecordId, windowed::LateDrop>,
 }
 
 impl StreamsValues {
@@ -52,22 +61,30 @@ impl StreamsValues {
 
     /// The value of record `id`, if an instance sent it.
     pub fn get(&self, id: RecordId) -> Option<i64> {
-        let (mut lo, mut hi) = (0, self.values.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let (k, v) = *self.values.get(mid)?;
-            match k.cmp(&id) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(v),
-            }
-        }
-        None
+        find_by_id(&self.values, id)
     }
 
     pub fn clone_bytes(&self) -> u64 {
         self.values.clone_bytes()
+            + self.windowed.clone_bytes()
+            + self.late.len() as u64 * 128
+            + self.committed_close.len() as u64 * 64
     }
+}
+
+/// The value stored for record `id` in a table sorted by record id.
+pub(crate) fn find_by_id<T: Copy>(values: &ChunkVec<(RecordId, T)>, id: RecordId) -> Option<T> {
+    let (mut lo, mut hi) = (0, values.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let (k, v) = *values.get(mid)?;
+        match k.cmp(&id) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(v),
+        }
+    }
+    None
 }
 
 /// A task's lifecycle (`Task.State`, the ones the simulator shows).
@@ -95,6 +112,9 @@ pub struct Task {
     /// It skipped a record with a null key or value (the trace notes the first).
     #[serde(skip)]
     pub skipped: bool,
+    /// The windowed count's processor and cache, for a windowed topology.
+    #[serde(skip)]
+    pub windowed: Option<Box<windowed::WindowedTask>>,
 }
 
 /// A finished restoration, for the views.
@@ -129,6 +149,12 @@ pub struct StreamsInstance {
     /// Records dropped by the count: a null key or a null value (`dropped-records`, "Skipping
     /// record due to null key or value").
     pub dropped_null_key: u64,
+    /// Records a windowed count skipped as late (`dropped-records`, "Skipping record for expired
+    /// window").
+    pub dropped_late: u64,
+    /// Windows and sessions its windowed processors read or wrote over the run (bounded by
+    /// `windowed::MAX_WINDOW_WORK`).
+    pub window_work: u64,
     /// Records processed (each time: a record processed again counts again).
     pub processed: u64,
     /// Updates forwarded downstream (sent to the output topic).
@@ -155,6 +181,8 @@ impl StreamsInstance {
             restorations: Vec::new(),
             closing: Vec::new(),
             dropped_null_key: 0,
+            dropped_late: 0,
+            window_work: 0,
             processed: 0,
             forwarded: 0,
             crashed: false,
@@ -171,7 +199,12 @@ impl StreamsInstance {
     /// Follows the main consumer's assignment: new tasks restore, revoked tasks close.
     /// `main` is borrowed in the main consumer's context; `restore` needs its own, so the
     /// partitions to assign by hand are returned: `(partition, assign)`.
-    pub fn follow_assignment(&mut self, ctx: &mut Ctx, main: &mut Consumer) -> Vec<(u32, bool)> {
+    pub fn follow_assignment(
+        &mut self,
+        ctx: &mut Ctx,
+        main: &mut Consumer,
+        values: &StreamsValues,
+    ) -> Vec<(u32, bool)> {
         let mut changes = Vec::new();
         if self.crashed {
             return changes;
@@ -193,6 +226,13 @@ impl StreamsInstance {
                         restored_records: 0,
                         processed: 0,
                         skipped: false,
+                        windowed: self.spec.windowing.as_ref().map(|w| {
+                            let close = values
+                                .committed_close
+                                .get(&(self.application_id.clone(), p32))
+                                .copied();
+                            Box::new(windowed::WindowedTask::new(w, close))
+                        }),
                     });
                     main.set_task_ready(ctx, p32, false);
                     changes.push((p32, true));
@@ -205,7 +245,9 @@ impl StreamsInstance {
                     let running = t.state == TaskState::Running;
                     let task = self.tasks[p].take().expect("matched");
                     // Revoked from a live member: its updates are flushed before the commit.
-                    if running && !main.stopped && !task.dirty.is_empty() {
+                    let dirty = !task.dirty.is_empty()
+                        || task.windowed.as_ref().is_some_and(|w| w.has_dirty());
+                    if running && !main.stopped && dirty {
                         self.closing.push(task);
                     }
                     main.set_task_ready(ctx, p32, false);
@@ -236,8 +278,17 @@ impl StreamsInstance {
                 continue;
             }
             let key = ctx.prov.producer_and_key(rid).and_then(|(_, k)| k);
-            if let (Some(k), Some(v)) = (key, values.get(rid)) {
-                t.store.insert(k, v);
+            match (&mut t.windowed, self.spec.windowing.as_ref(), key) {
+                (Some(wt), Some(w), Some(k)) => {
+                    if let Some(v) = values.windowed.get(rid) {
+                        wt.restore(w, k, &v);
+                    }
+                }
+                _ => {
+                    if let (Some(k), Some(v)) = (key, values.get(rid)) {
+                        t.store.insert(k, v);
+                    }
+                }
             }
             t.restored_records += 1;
         }
@@ -254,10 +305,18 @@ impl StreamsInstance {
                     from_us: t.restore_from_us,
                     to_us: now,
                     records: t.restored_records,
-                    keys: t.store.len() as u64,
+                    keys: match &t.windowed {
+                        Some(wt) => wt.processor.live_windows() as u64,
+                        None => t.store.len() as u64,
+                    },
+                };
+                let what = if t.windowed.is_some() {
+                    "windows"
+                } else {
+                    "keys"
                 };
                 let text = format!(
-                    "task 0_{p} restored {} records ({} keys) in {} ms; processing",
+                    "task 0_{p} restored {} records ({} {what}) in {} ms; processing",
                     r.records,
                     r.keys,
                     (r.to_us - r.from_us) / 1_000
@@ -306,6 +365,58 @@ impl StreamsInstance {
                 }
                 continue;
             };
+            if let Some(wt) = t.windowed.as_mut() {
+                let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0) as i64;
+                let before = wt.processor.work();
+                let out = wt.process(key, ts, cached);
+                self.window_work += wt.processor.work() - before;
+                for (k, v) in out.changelog {
+                    send_windowed(ctx, producer, values, Some(p), k, v);
+                }
+                for (k, v) in out.output {
+                    self.forwarded += 1;
+                    send_windowed(ctx, producer, values, None, k, v);
+                }
+                if let Some(d) = out.dropped {
+                    self.dropped_late += 1;
+                    let w = self.spec.windowing.as_ref().expect("a windowed task");
+                    if let khafka_streams::DropReason::ExpiredWindow {
+                        window,
+                        expiration,
+                        stream_time,
+                    } = &d.reason
+                    {
+                        let drop = windowed::LateDrop {
+                            instance: self.name.to_string(),
+                            partition: p,
+                            timestamp: d.timestamp,
+                            window: windowed::window_text(w, window.start, window.end),
+                            expiration: *expiration,
+                            stream_time: *stream_time,
+                            at_us: ctx.now.as_us(),
+                        };
+                        values.late.insert(rid, drop);
+                    }
+                    // Kafka logs a warning for each; the trace keeps a task's first.
+                    if !t.skipped {
+                        t.skipped = true;
+                        let meta = khafka_streams::RecordMetadata {
+                            topic: self.spec.input.clone(),
+                            partition: p as i32,
+                            offset: offset as i64,
+                        };
+                        let text = format!(
+                            "task 0_{p}: {} (dropped-records; later skips are counted, not logged here)",
+                            d.log_message(Some(&meta))
+                        );
+                        ctx.emit(TraceKind::Group {
+                            group: self.application_id.clone(),
+                            text: format!("{}: {text}", self.name),
+                        });
+                    }
+                }
+                continue;
+            }
             let count = t.store.entry(key).or_insert(0);
             *count += 1;
             let count = *count;
@@ -333,6 +444,17 @@ impl StreamsInstance {
             .flatten()
             .chain(self.closing.iter_mut())
         {
+            if let Some(wt) = t.windowed.as_mut() {
+                let (entries, downstream) = wt.flush();
+                for (k, v) in entries {
+                    send_windowed(ctx, producer, values, Some(t.partition), k, v);
+                    if downstream {
+                        self.forwarded += 1;
+                        send_windowed(ctx, producer, values, None, k, v);
+                    }
+                }
+                continue;
+            }
             for key in std::mem::take(&mut t.dirty) {
                 let count = t.store.get(&key).copied().unwrap_or(0);
                 self.forwarded += 1;
@@ -340,6 +462,21 @@ impl StreamsInstance {
             }
         }
         self.closing.clear();
+    }
+
+    /// The task metadata a commit writes with the offsets: each windowed task's
+    /// `lastEmitWindowCloseTime` (`StreamTask.commitNeeded` → `processorMetadata`).
+    pub fn commit_metadata(&self, values: &mut StreamsValues) {
+        for t in self.tasks.iter().flatten() {
+            if let Some(wt) = &t.windowed {
+                let close = wt.processor.last_emit_close();
+                if close != khafka_streams::NO_TIMESTAMP {
+                    values
+                        .committed_close
+                        .insert((self.application_id.clone(), t.partition), close);
+                }
+            }
+        }
     }
 
     /// The process died: every task and store is gone.
@@ -350,6 +487,27 @@ impl StreamsInstance {
             *t = None;
         }
     }
+}
+
+/// A windowed store write to the changelog partition `changelog`, or a windowed result to the
+/// output topic (`None`): the key is `Windowed<K>` (partitioned by the key alone,
+/// `WindowedStreamPartitioner`), the value a `Long` or null.
+fn send_windowed(
+    ctx: &mut Ctx,
+    producer: &mut Producer,
+    values: &mut StreamsValues,
+    changelog: Option<u32>,
+    key: u32,
+    v: windowed::WindowedValue,
+) {
+    let bytes = if v.count.is_some() {
+        COUNT_VALUE_BYTES
+    } else {
+        0
+    };
+    let part = changelog.map(|p| producer.partitions + p);
+    let id = producer.send_now(ctx, Some(key), part, bytes);
+    values.windowed.push(id, v);
 }
 
 /// A store update: to the changelog partition of the task (`ChangeLoggingKeyValueBytesStore`),

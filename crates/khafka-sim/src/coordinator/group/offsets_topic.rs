@@ -45,6 +45,7 @@ pub(crate) fn add_to(
         config: TopicConfig::default(),
         first_part: parts.len() as PartIdx,
         internal: true,
+        windowed_keys: false,
     });
     for (p, replicas) in assignment.into_iter().enumerate() {
         parts.push(PartInfo {

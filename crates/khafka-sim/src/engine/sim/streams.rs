@@ -67,7 +67,11 @@ impl Sim {
         for _ in 0..ROUNDS {
             let changes = {
                 let mut ctx = ctx!(self, Node::Consumer(c as u32));
-                self.streams[i].follow_assignment(&mut ctx, &mut self.consumers[c])
+                self.streams[i].follow_assignment(
+                    &mut ctx,
+                    &mut self.consumers[c],
+                    &self.streams_values,
+                )
             };
             if !changes.is_empty() {
                 let mut ctx = ctx!(self, Node::Consumer(r as u32));
@@ -109,6 +113,8 @@ impl Sim {
             let flushed = flush && self.producers[p].idle();
             if flushed {
                 self.producers[p].end_flush();
+                // The commit carries each windowed task's last emitted close time.
+                self.streams[i].commit_metadata(&mut self.streams_values);
                 let mut ctx: Ctx = ctx!(self, Node::Consumer(c as u32));
                 self.consumers[c].streams_flushed(&mut ctx);
             }

@@ -1,0 +1,285 @@
+//! A task's windowed count (`groupByKey().windowedBy(windows).count()`): Kafka Streams' windowed
+//! aggregation processor from `khafka-streams`, run on the task's records in offset order, with
+//! its store change-logged and its results sent to the output topic.
+//!
+//! - Every write to the window (or session) store goes to the changelog partition of the task: at
+//!   once without a record cache, or the last write per windowed key when the task commits with
+//!   one (`CachingWindowStore`).
+//! - Results leave as the emit strategy says: with `onWindowUpdate`, every update (through the
+//!   cache when there is one: the last per windowed key at commit); with `onWindowClose`, each
+//!   window once when stream time closes it, straight to the output.
+//! - A record whose windows have all closed is skipped: counted in `dropped-records` and logged
+//!   with Kafka's line ("Skipping record for expired window…"); its story says which window and
+//!   how late it was.
+//! - The processor's observed stream time lives in memory only (`observedStreamTime` starts at
+//!   `NO_TIMESTAMP` in `AbstractKStreamTimeWindowAggregateProcessor.init`): a task restored after
+//!   a crash starts again from the first record it reads. `lastEmitWindowCloseTime` is committed
+//!   with the task's offsets (processor metadata) and restored with it.
+
+use crate::config::streams::{Windowing, Windows};
+use crate::log::RecordId;
+use khafka_streams::processor::StoreWrite;
+use khafka_streams::{Agg, Aggregation, Bounds, Emit, Window, WindowSpec, WindowedAggregation};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The most windows and sessions the windowed processors of one run may read or write: a bound
+/// on the work a run accepted can ask for (sliding windows over a long difference touch every
+/// window of the key that the record falls in). Past it the run stops with the reason.
+pub const MAX_WINDOW_WORK: u64 = 20_000_000;
+
+/// A windowed result or store write on the wire: the window and the count, `None` for a tombstone
+/// (a session merged away).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct WindowedValue {
+    pub start: i64,
+    pub end: i64,
+    pub count: Option<i64>,
+    /// The result's timestamp: the largest timestamp of the records in it.
+    pub timestamp: i64,
+}
+
+impl WindowedValue {
+    fn of(w: &StoreWrite) -> Self {
+        WindowedValue {
+            start: w.window.start,
+            end: w.window.end,
+            count: w.value.as_ref().map(|(a, _)| long(a)),
+            timestamp: w.value.as_ref().map_or(w.window.end, |(_, t)| *t),
+        }
+    }
+}
+
+/// A record the windowed count skipped because its window had closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LateDrop {
+    pub instance: String,
+    pub partition: u32,
+    /// The record's timestamp.
+    pub timestamp: i64,
+    /// The window it was dropped from, as Kafka prints it (`[0,60000)`).
+    pub window: String,
+    /// The close time the window's end was compared with.
+    pub expiration: i64,
+    /// The processor's stream time then.
+    pub stream_time: i64,
+    /// When it was processed, µs of simulated time.
+    pub at_us: u64,
+}
+
+impl LateDrop {
+    /// How far behind stream time the record was (`record-lateness`).
+    pub fn lateness_ms(&self) -> i64 {
+        self.stream_time - self.timestamp
+    }
+}
+
+/// The windowed part of a task.
+#[derive(Clone, Debug)]
+pub struct WindowedTask {
+    pub processor: WindowedAggregation,
+    /// The cache: the last write per windowed key since the last commit, with the order it was
+    /// first written in.
+    dirty: BTreeMap<(u32, i64, i64), (u64, WindowedValue)>,
+    next: u64,
+    /// Records skipped as late.
+    pub dropped: u64,
+    /// The largest lateness seen (`record-lateness-max`, ms).
+    pub lateness_max: i64,
+}
+
+fn long(a: &Agg) -> i64 {
+    match a {
+        Agg::Long(n) => *n,
+        Agg::Text(_) => 0,
+    }
+}
+
+/// The bounds of the windows' kind.
+pub fn bounds(w: &Windowing) -> Bounds {
+    match w.windows {
+        Windows::Time { .. } => Bounds::HalfOpen,
+        _ => Bounds::Closed,
+    }
+}
+
+/// A window printed as Kafka prints it.
+pub fn window_text(w: &Windowing, start: i64, end: i64) -> String {
+    Window {
+        start,
+        end,
+        bounds: bounds(w),
+    }
+    .to_string()
+}
+
+/// A fresh count over `w`'s windows, its store logged.
+pub fn processor(w: &Windowing) -> WindowedAggregation {
+    let grace = w.grace_ms as i64;
+    let spec = match w.windows {
+        Windows::Time { size, advance } => WindowSpec::Time {
+            size: size as i64,
+            advance: advance as i64,
+            grace,
+        },
+        Windows::Sliding { difference } => WindowSpec::Sliding {
+            difference: difference as i64,
+            grace,
+        },
+        Windows::Session { gap } => WindowSpec::Session {
+            gap: gap as i64,
+            grace,
+        },
+    };
+    let emit = if w.on_window_close {
+        Emit::Final
+    } else {
+        Emit::Eager
+    };
+    let mut p = WindowedAggregation::new(spec, emit, Aggregation::Count);
+    p.log_writes();
+    p
+}
+
+/// What one record did.
+pub struct Processed {
+    /// Store writes for the changelog now (no cache).
+    pub changelog: Vec<(u32, WindowedValue)>,
+    /// Results for the output topic now.
+    pub output: Vec<(u32, WindowedValue)>,
+    /// The skip, if the record was late.
+    pub dropped: Option<khafka_streams::Dropped>,
+}
+
+impl WindowedTask {
+    pub fn new(w: &Windowing, last_emit_close: Option<i64>) -> Self {
+        let mut processor = processor(w);
+        if let Some(close) = last_emit_close {
+            processor.set_last_emit_close(close);
+        }
+        WindowedTask {
+            processor,
+            dirty: BTreeMap::new(),
+            next: 0,
+            dropped: 0,
+            lateness_max: 0,
+        }
+    }
+
+    /// Puts a changelog record back into the store.
+    pub fn restore(&mut self, w: &Windowing, key: u32, v: &WindowedValue) {
+        self.processor.restore(&StoreWrite {
+            key: key.to_string(),
+            window: Window {
+                start: v.start,
+                end: v.end,
+                bounds: bounds(w),
+            },
+            value: v.count.map(|c| (Agg::Long(c), v.timestamp)),
+        });
+    }
+
+    /// Counts one record with key `key` and timestamp `ts`. With `cached`, store writes (and,
+    /// emitting on update, results) wait in the cache for the next commit.
+    pub fn process(&mut self, key: u32, ts: i64, cached: bool) -> Processed {
+        let lateness = (self.processor.stream_time() - ts).max(0);
+        self.lateness_max = self.lateness_max.max(lateness);
+        let record = khafka_streams::Record {
+            key: key.to_string(),
+            value: String::new(),
+            timestamp: ts,
+        };
+        let events = self
+            .processor
+            .process(&record)
+            .expect("a count reads no value");
+        let mut out = Processed {
+            changelog: Vec::new(),
+            output: Vec::new(),
+            dropped: None,
+        };
+        for w in self.processor.take_writes() {
+            let v = WindowedValue::of(&w);
+            if cached {
+                let order = self.next;
+                self.next += 1;
+                let e = self
+                    .dirty
+                    .entry((key, v.start, v.end))
+                    .or_insert((order, v));
+                e.1 = v;
+            } else {
+                out.changelog.push((key, v));
+            }
+        }
+        let eager = self.processor.emit() == Emit::Eager;
+        for e in events {
+            match e {
+                khafka_streams::Event::Result {
+                    key: k,
+                    window,
+                    value,
+                    timestamp,
+                } => {
+                    // Emitting on update through a cache: the cache forwards at commit.
+                    if cached && eager {
+                        continue;
+                    }
+                    let k: u32 = k.parse().unwrap_or(key);
+                    out.output.push((
+                        k,
+                        WindowedValue {
+                            start: window.start,
+                            end: window.end,
+                            count: value.as_ref().map(long),
+                            timestamp,
+                        },
+                    ));
+                }
+                khafka_streams::Event::Dropped(d) => {
+                    self.dropped += 1;
+                    out.dropped = Some(d);
+                }
+            }
+        }
+        out
+    }
+
+    /// The cache's content at a commit, in the order it was first written: `(key, value)`, with
+    /// whether each goes downstream too (emitting on update).
+    pub fn flush(&mut self) -> (Vec<(u32, WindowedValue)>, bool) {
+        let mut entries: Vec<(u64, u32, WindowedValue)> = std::mem::take(&mut self.dirty)
+            .into_iter()
+            .map(|((k, _, _), (order, v))| (order, k, v))
+            .collect();
+        entries.sort_by_key(|e| e.0);
+        let eager = self.processor.emit() == Emit::Eager;
+        (entries.into_iter().map(|(_, k, v)| (k, v)).collect(), eager)
+    }
+
+    /// Whether the cache holds writes.
+    pub fn has_dirty(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+}
+
+/// The windowed values the instances' producers sent, by record id (ids only grow).
+#[derive(Clone, Debug, Default)]
+pub struct WindowedValues {
+    values: crate::chunked::ChunkVec<(RecordId, WindowedValue)>,
+}
+
+impl WindowedValues {
+    pub fn push(&mut self, id: RecordId, v: WindowedValue) {
+        debug_assert!(self.values.last().is_none_or(|l| l.0 < id), "ids grow");
+        self.values.push((id, v));
+    }
+
+    pub fn get(&self, id: RecordId) -> Option<WindowedValue> {
+        super::find_by_id(&self.values, id)
+    }
+
+    pub fn clone_bytes(&self) -> u64 {
+        self.values.clone_bytes()
+    }
+}
