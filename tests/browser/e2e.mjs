@@ -944,6 +944,35 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the real-time analytics lesson: a windowed count in a cluster shows stream time per task, late views dropped with their story, and a final result sent twice after a crash', async () => {
+  await page.goto(`${base}/#/lesson/real-time-analytics`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  const headline = await c.locator('.headline-text').innerText();
+  expect(headline.includes('122 records dropped as late') && headline.includes('match one uninterrupted run'), `headline: ${headline}`);
+  const panel = c.locator('.streams-panel').first();
+  const instance = await panel.locator('.streams-instance').first().innerText();
+  expect(instance.includes('stream time 199.9 s') && instance.includes('stream time 199.8 s') && instance.includes('dropped 122 late'), `instance: ${instance}`);
+  expect((await panel.locator('.streams-counts.windowed li').count()) === 20, 'twenty windows listed');
+  expect((await panel.locator('.streams-counts.windowed li.bad').count()) === 0, 'no window beyond the reference');
+  // why? opens the story of a dropped view: its window, expiration and lateness.
+  await c.locator('.headline button.why').click();
+  const story = await c.locator('section.story-open').innerText();
+  expect(/dash1 \(task 0_\d\) skipped it as late: its window \[\d+,\d+\) had expired \(expiration \d+ ms at stream time \d+ ms\); it was \d+ ms behind stream time/.test(story) && /stamped \d+ ms earlier/.test(story), `story: ${story}`);
+  const crash = cell(2);
+  await crash.locator('button', { hasText: /^Run$/ }).click();
+  await crash.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const crashBadges = await crash.locator('ul.expects li').allInnerTexts();
+  expect(crashBadges.length === 2 && crashBadges.every(held), `badges: ${crashBadges.join(' | ')}`);
+  const h2 = await crash.locator('.headline-text').innerText();
+  expect(h2.startsWith('Kafka Streams emitted the final result of 4 windows twice'), `headline: ${h2}`);
+  const twice = await crash.locator('.streams-panel .streams-counts.windowed li.warn').allInnerTexts();
+  expect(twice.length === 4 && twice.every((t) => t.includes('@[0,60000)') && t.includes('×2')), `twice: ${twice.join(' | ')}`);
+});
+
 await check('a lesson cell: a member crashed while the run plays; the groups panel and the lag chart follow the rebalance', async () => {
   await page.goto(`${base}/#/lesson/partition-assignment`);
   const c = cell(0);

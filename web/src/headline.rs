@@ -145,6 +145,8 @@ pub fn headline(
             String::new()
         };
         let windows = plural(w.windows.len() as u64, "window", "windows");
+        // The story of the first late record says which window and how late.
+        let first_late = sim.late_records().next().map(|(id, _)| id);
         if v.overcount > 0 {
             (
                 "warn",
@@ -152,7 +154,7 @@ pub fn headline(
                     "Kafka Streams' windows hold {} more than one uninterrupted run would — {windows}{late}",
                     plural(v.overcount, "count", "counts")
                 ),
-                None,
+                first_late,
             )
         } else if w.final_results_twice > 0 {
             (
@@ -161,13 +163,13 @@ pub fn headline(
                     "Kafka Streams emitted the final result of {} twice — {windows}{late}",
                     plural(w.final_results_twice, "window", "windows")
                 ),
-                None,
+                first_late,
             )
         } else {
             (
                 "good",
                 format!("Kafka Streams' windows match one uninterrupted run — {windows}{late}"),
-                None,
+                first_late,
             )
         }
     } else if let Some(v) = streams {

@@ -13,7 +13,8 @@ use crate::trace::Piece;
 
 /// A batch as a segment counts it: its size on the wire as the producer sent it (Kafka writes a
 /// batch to the segment as it arrived), and its largest timestamp, stored by the leader that
-/// appended it (its last record's send time: a producer batch holds its records in send order).
+/// appended it (its records' largest timestamp: the last record's send time, unless its producer
+/// stamps records late).
 /// Batches without a timestamp (coordinator records) take the appending replica's clock.
 pub(super) fn batch_meta(store: &BatchStore, id: BatchId, now_us: u64) -> BatchMeta {
     BatchMeta {
@@ -56,11 +57,13 @@ pub(super) fn truncate(ctx: &mut Ctx, log: &mut Log, offset: u64) -> u64 {
 /// and keeps the largest of their timestamps.
 fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64) {
     let prov = &mut *ctx.prov;
+    let topo = ctx.topo;
     let mut max_ts = log.deleted_max_timestamp_ms;
     log.for_each_record_id(from, to, ctx.batches, |_, id| {
         prov.mark_deleted(id);
-        if let Some(t) = prov.sent_us(id) {
-            max_ts = Some(max_ts.map_or(t / 1_000, |m| m.max(t / 1_000)));
+        // Its timestamp: the send time, or earlier for a producer that stamps records late.
+        if let Some(t) = prov.timestamp_ms(id, topo) {
+            max_ts = Some(max_ts.map_or(t, |m| m.max(t)));
         }
     });
     log.deleted_max_timestamp_ms = max_ts;

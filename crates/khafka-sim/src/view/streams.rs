@@ -366,6 +366,13 @@ impl Sim {
         )
     }
 
+    /// Records a windowed count skipped as late, by record id, with which window and how late.
+    pub fn late_records(
+        &self,
+    ) -> impl Iterator<Item = (crate::log::RecordId, &windowed::LateDrop)> {
+        self.streams_values.late.iter().map(|(id, d)| (*id, d))
+    }
+
     /// The log the verdicts read for partition `part` (its leader's; see `Sim::verdict_source`).
     fn verdict_log(&self, part: PartIdx) -> Option<&Log> {
         self.replica_log(self.verdict_source(part)?, part)
