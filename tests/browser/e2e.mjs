@@ -956,8 +956,11 @@ await check('the real-time analytics lesson: a windowed count in a cluster shows
   const panel = c.locator('.streams-panel').first();
   const instance = await panel.locator('.streams-instance').first().innerText();
   expect(instance.includes('stream time 199.9 s') && instance.includes('stream time 199.8 s') && instance.includes('dropped 122 late'), `instance: ${instance}`);
-  expect((await panel.locator('.streams-counts.windowed li').count()) === 20, 'twenty windows listed');
-  expect((await panel.locator('.streams-counts.windowed li.bad').count()) === 0, 'no window beyond the reference');
+  // Tumbling windows are the same for every page: a table of minutes by page.
+  const header = await panel.locator('table.window-counts tr').first().innerText();
+  expect(header.split('\t').join(' ') === 'window home cart search product checkout', `header: ${header}`);
+  expect((await panel.locator('table.window-counts td').count()) === 20, 'twenty windows in the table');
+  expect((await panel.locator('table.window-counts td.bad').count()) === 0, 'no window beyond the reference');
   // why? opens the story of a dropped view: its window, expiration and lateness.
   await c.locator('.headline button.why').click();
   const story = await c.locator('section.story-open').innerText();
@@ -969,8 +972,9 @@ await check('the real-time analytics lesson: a windowed count in a cluster shows
   expect(crashBadges.length === 2 && crashBadges.every(held), `badges: ${crashBadges.join(' | ')}`);
   const h2 = await crash.locator('.headline-text').innerText();
   expect(h2.startsWith('Kafka Streams emitted the final result of 4 windows twice'), `headline: ${h2}`);
-  const twice = await crash.locator('.streams-panel .streams-counts.windowed li.warn').allInnerTexts();
-  expect(twice.length === 4 && twice.every((t) => t.includes('@[0,60000)') && t.includes('×2')), `twice: ${twice.join(' | ')}`);
+  const twice = await crash.locator('.streams-panel table.window-counts td.warn').allInnerTexts();
+  const firstMinute = await crash.locator('.streams-panel table.window-counts tr', { hasText: '[0,60000)' }).locator('td.warn').count();
+  expect(twice.length === 4 && twice.every((t) => t.includes('×2')) && firstMinute === 4, `twice: ${twice.join(' | ')}`);
 });
 
 await check('a lesson cell: a member crashed while the run plays; the groups panel and the lag chart follow the rebalance', async () => {

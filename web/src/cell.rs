@@ -1659,9 +1659,16 @@ fn streams_panel(
                             <ul class="streams-restored">
                                 { for i.restorations.iter().filter(|r| r.records > 0).map(|r| html! {
                                     <li>{ format!(
-                                        "restored task 0_{} at {:.1} s: {} changelog records, {} {}, in {} ms",
-                                        r.partition, r.from_us as f64 / 1e6, r.records, r.keys,
-                                        if v.windowed.is_some() { "windows" } else { "keys" },
+                                        "restored task 0_{} at {:.1} s: {} changelog record{}, {} {}, in {} ms",
+                                        r.partition, r.from_us as f64 / 1e6, r.records,
+                                        if r.records == 1 { "" } else { "s" },
+                                        r.keys,
+                                        match (v.windowed.is_some(), r.keys == 1) {
+                                            (true, true) => "window",
+                                            (true, false) => "windows",
+                                            (false, true) => "key",
+                                            (false, false) => "keys",
+                                        },
                                         (r.to_us - r.from_us) / 1_000
                                     ) }</li>
                                 }) }
@@ -1720,9 +1727,10 @@ fn windowed_counts(
     /// Windows listed at most: the latest ones.
     const MAX_WINDOWS: usize = 40;
     let late: u64 = v.instances.iter().map(|i| i.dropped_late).sum();
+    let shown: Vec<&khafka_sim::view::streams::WindowCount> = w.live().collect();
+    let shown_n = shown.len();
     let totals = format!(
-        "{} windows · dropped late {late} · beyond the reference {} · missing (yet) {}{}",
-        w.windows.len(),
+        "{shown_n} windows · dropped late {late} · beyond the reference {} · missing (yet) {}{}",
         v.overcount,
         v.undercount,
         if w.on_window_close {
@@ -1731,7 +1739,57 @@ fn windowed_counts(
             String::new()
         }
     );
-    let skip = w.windows.len().saturating_sub(MAX_WINDOWS);
+    let skip = shown.len().saturating_sub(MAX_WINDOWS);
+    let cell_class = |c: &khafka_sim::view::streams::WindowCount| {
+        if c.output.unwrap_or(0) > c.reference.unwrap_or(0) {
+            Some("bad")
+        } else if w.on_window_close && c.emitted > 1 {
+            Some("warn")
+        } else {
+            None
+        }
+    };
+    // Tumbling and hopping windows are the same for every key: a table of windows by key.
+    let mut keys: Vec<&str> = Vec::new();
+    let mut starts: Vec<(i64, i64, &str)> = Vec::new();
+    for c in &shown {
+        if !keys.contains(&c.key.as_str()) {
+            keys.push(&c.key);
+        }
+        if starts.last().is_none_or(|l| (l.0, l.1) != (c.start, c.end)) {
+            starts.push((c.start, c.end, &c.window));
+        }
+    }
+    let aligned = matches!(w.kind, "tumbling" | "hopping") && keys.len() <= 8;
+    const MAX_ROWS: usize = 12;
+    let first_row = starts.len().saturating_sub(MAX_ROWS);
+    let table = aligned.then(|| html! {
+        <table class="window-counts" title="The last count the output topic holds per window and key; (ref N): what one uninterrupted task computes. Red: beyond the reference; amber: a final result emitted twice.">
+            <tr><th>{ "window" }</th>{ for keys.iter().map(|k| html! { <th>{ *k }</th> }) }</tr>
+            { for starts.iter().skip(first_row).map(|(start, end, label)| html! {
+                <tr>
+                    <th>{ *label }</th>
+                    { for keys.iter().map(|k| {
+                        let c = shown.iter().find(|c| c.start == *start && c.end == *end && c.key == *k);
+                        match c {
+                            None => html! { <td class="muted">{ "-" }</td> },
+                            Some(c) => html! {
+                                <td class={classes!(cell_class(c))}>
+                                    { c.output.map_or("-".to_string(), |o| o.to_string()) }
+                                    if c.output != c.reference {
+                                        <span class="muted">{ format!(" (ref {})", c.reference.map_or("-".to_string(), |o| o.to_string())) }</span>
+                                    }
+                                    if w.on_window_close && c.emitted > 1 {
+                                        { format!(" ×{}", c.emitted) }
+                                    }
+                                </td>
+                            },
+                        }
+                    }) }
+                </tr>
+            }) }
+        </table>
+    });
     html! {
         <>
             <p class="streams-totals">
@@ -1739,15 +1797,19 @@ fn windowed_counts(
                 { if w.on_window_close { " · emitted on window close" } else { " · emitted on every update" } }
             </p>
             <p class="streams-totals">{ totals }</p>
+            if let Some(t) = table {
+                { t }
+                if first_row > 0 {
+                    <p class="muted">{ format!("… and {first_row} earlier windows") }</p>
+                }
+            } else {
             <ul class="streams-counts windowed" title="Per window: the last count the output topic holds (reference: one uninterrupted task). Red: beyond the reference; amber: a final result emitted twice.">
-                { for w.windows.iter().skip(skip).map(|c| {
+                { for shown.iter().skip(skip).map(|c| {
                     let out = c.output.map_or("-".to_string(), |o| o.to_string());
                     let reference = c.reference.map_or("-".to_string(), |o| o.to_string());
-                    let beyond = c.output.unwrap_or(0) > c.reference.unwrap_or(0);
                     let twice = w.on_window_close && c.emitted > 1;
-                    let class = if beyond { Some("bad") } else if twice { Some("warn") } else { None };
                     html! {
-                        <li class={classes!(class)}>
+                        <li class={classes!(cell_class(c))}>
                             <span class="key">{ format!("{}@{}", c.key, c.window) }</span>
                             { format!(" {out}") }
                             if c.output != c.reference {
@@ -1762,6 +1824,7 @@ fn windowed_counts(
             </ul>
             if skip > 0 {
                 <p class="muted">{ format!("… and {skip} earlier windows") }</p>
+            }
             }
         </>
     }
@@ -1850,7 +1913,11 @@ fn metrics_panel(sim: &khafka_sim::Sim) -> Html {
             <p class="muted unit-note">{ "Kafka's metrics, sampled once per simulated second: they trail the Records table by up to a second, and their record totals count log entries (copies included), where the Records table counts distinct records." }</p>
             <table>
                 { for khafka_sim::metrics::METRICS.iter().filter(|(n, _)| !n.starts_with("ProduceLatency")).map(|(name, mbean)| {
-                    let v = m.series.get(name).map(|v| v.as_slice()).unwrap_or(&[]);
+                    let v = m
+                        .series
+                        .iter()
+                        .find(|(k, _)| *k == name)
+                        .map_or(&[][..], |(_, v)| v.as_slice());
                     let last = v.last().copied().unwrap_or(0.0);
                     let prev = v.len().checked_sub(2).map(|i| v[i]).unwrap_or(last);
                     let delta = last - prev;

@@ -144,7 +144,7 @@ pub fn headline(
         } else {
             String::new()
         };
-        let windows = plural(w.windows.len() as u64, "window", "windows");
+        let windows = plural(w.live().count() as u64, "window", "windows");
         // The story of the first late record says which window and how late.
         let first_late = sim.late_records().next().map(|(id, _)| id);
         if v.overcount > 0 {

@@ -73,21 +73,6 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             s.timestamp_ms
         ));
     }
-    if let Some(d) = &s.late_drop {
-        steps.push(own(
-            d.at_us,
-            format!(
-                "{} (task 0_{}) skipped it as late: its window {} had expired (expiration {} ms \
-                 at stream time {} ms); it was {} ms behind stream time (dropped-records)",
-                d.instance,
-                d.partition,
-                d.window,
-                d.expiration,
-                d.stream_time,
-                d.lateness_ms()
-            ),
-        ));
-    }
     if let Some((b, off, ep, t)) = s.first_append {
         steps.push(own(
             t,
@@ -110,6 +95,21 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     if let Some(t) = s.consumed_us {
         steps.push(own(t, "first consumed".into()));
+    }
+    if let Some(d) = &s.late_drop {
+        steps.push(own(
+            d.at_us,
+            format!(
+                "{} (task 0_{}) skipped it as late: its window {} had expired (expiration {} ms \
+                 at stream time {} ms); it was {} ms behind stream time (dropped-records)",
+                d.instance,
+                d.partition,
+                d.window,
+                d.expiration,
+                d.stream_time,
+                d.lateness_ms()
+            ),
+        ));
     }
     // A schema deserializer that threw on it: skipped, or the consumer stopped there.
     for (consumer, offset, t, why, skipped) in &s.deserialization_failures {

@@ -58,7 +58,7 @@ impl LineChart {
 }
 
 fn series_from(metrics: &Metrics, name: &str, label: &str) -> Option<Series> {
-    let values = metrics.series.get(name)?;
+    let values = metrics.series.iter().find(|(k, _)| **k == name)?.1;
     Some(Series {
         name: label.to_string(),
         points: metrics

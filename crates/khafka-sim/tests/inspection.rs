@@ -122,10 +122,18 @@ fn lost_over_time_is_sampled_from_the_running_counts() {
     let sim = acks1_loss();
     let counts = sim.provenance_counts();
     assert!(counts.lost > 0);
-    let lost = &sim.metrics().series["RecordsAckedLost"];
+    let lost = sim
+        .metrics()
+        .series
+        .get(&"RecordsAckedLost")
+        .expect("sampled");
     assert_eq!(lost[0], 0.0, "nothing is lost before the crash");
     assert_eq!(*lost.last().unwrap(), counts.lost as f64);
-    let dup = &sim.metrics().series["RecordsDuplicated"];
+    let dup = sim
+        .metrics()
+        .series
+        .get(&"RecordsDuplicated")
+        .expect("sampled");
     assert_eq!(*dup.last().unwrap(), counts.duplicated as f64);
 }
 

@@ -7,8 +7,9 @@ use khafka_sim::{Sim, SimTime};
 fn series<'a>(sim: &'a Sim, name: &str) -> &'a [f64] {
     sim.metrics()
         .series
-        .get(name)
-        .map(|v| v.as_slice())
+        .iter()
+        .find(|(k, _)| **k == name)
+        .map(|(_, v)| v.as_slice())
         .unwrap()
 }
 

@@ -20,42 +20,46 @@ pub(crate) type Stamped = (Agg, i64);
 /// sessions) end, and the new value, `None` for a deletion.
 pub(crate) type Write = (String, i64, Option<i64>, Option<Stamped>);
 
+/// Both stores index by the same key types (a window store's third component is 0), so the
+/// site's bundles carry one `BTreeMap` and one `BTreeSet` instantiation for them, not two each.
+type ByKey = BTreeMap<(String, i64, i64), Stamped>;
+type ByTime = BTreeSet<(i64, String, i64)>;
+
 #[derive(Clone, Default, Debug)]
 pub(crate) struct WindowStore {
-    by_key: BTreeMap<(String, i64), Stamped>,
-    by_time: BTreeSet<(i64, String)>,
+    by_key: ByKey,
+    by_time: ByTime,
     /// Every put since the last take, when the store is logged (`ChangeLoggingWindowBytesStore`).
     pub log: Option<Vec<Write>>,
 }
 
 impl WindowStore {
     pub fn get(&self, key: &str, start: i64) -> Option<&Stamped> {
-        self.by_key.get(&(key.to_string(), start))
+        self.by_key.get(&(key.to_string(), start, 0))
     }
 
     pub fn put(&mut self, key: &str, start: i64, value: Stamped) {
         if let Some(log) = &mut self.log {
             log.push((key.to_string(), start, None, Some(value.clone())));
         }
-        self.by_key.insert((key.to_string(), start), value);
-        self.by_time.insert((start, key.to_string()));
+        self.put_unlogged(key, start, value);
     }
 
     /// A put that the store's changelog does not see (a restoration).
     pub fn put_unlogged(&mut self, key: &str, start: i64, value: Stamped) {
-        self.by_key.insert((key.to_string(), start), value);
-        self.by_time.insert((start, key.to_string()));
+        self.by_key.insert((key.to_string(), start, 0), value);
+        self.by_time.insert((start, key.to_string(), 0));
     }
 
     /// Every window, by key then start.
     pub fn entries(&self) -> impl Iterator<Item = (&str, i64, &Stamped)> + '_ {
-        self.by_key.iter().map(|((k, s), v)| (k.as_str(), *s, v))
+        self.by_key.iter().map(|((k, s, _), v)| (k.as_str(), *s, v))
     }
 
     /// Deletes a window (a tombstone read back from the changelog).
     pub fn remove(&mut self, key: &str, start: i64) {
-        self.by_key.remove(&(key.to_string(), start));
-        self.by_time.remove(&(start, key.to_string()));
+        self.by_key.remove(&(key.to_string(), start, 0));
+        self.by_time.remove(&(start, key.to_string(), 0));
     }
 
     /// One key's windows with `from <= start <= to`, by start.
@@ -65,8 +69,8 @@ impl WindowStore {
         }
         let k = key.to_string();
         self.by_key
-            .range((k.clone(), from)..=(k, to))
-            .map(|((_, s), v)| (*s, v.clone()))
+            .range((k.clone(), from, 0)..=(k, to, 0))
+            .map(|((_, s, _), v)| (*s, v.clone()))
             .collect()
     }
 
@@ -76,20 +80,20 @@ impl WindowStore {
             return Vec::new();
         }
         self.by_time
-            .range((from, String::new())..)
-            .take_while(|(s, _)| *s <= to)
-            .cloned()
+            .range((from, String::new(), 0)..)
+            .take_while(|(s, _, _)| *s <= to)
+            .map(|(s, k, _)| (*s, k.clone()))
             .collect()
     }
 
     /// Forgets every window that starts before `start`.
     pub fn purge_before(&mut self, start: i64) {
-        while let Some((s, k)) = self.by_time.first().cloned() {
+        while let Some((s, k, _)) = self.by_time.first().cloned() {
             if s >= start {
                 break;
             }
             self.by_time.pop_first();
-            self.by_key.remove(&(k, s));
+            self.by_key.remove(&(k, s, 0));
         }
     }
 
@@ -107,8 +111,9 @@ pub(crate) struct Span {
 
 #[derive(Clone, Debug)]
 pub(crate) struct SessionStore {
-    by_key: BTreeMap<(String, i64, i64), Agg>,
-    by_time: BTreeSet<(i64, String, i64)>,
+    /// `(key, end, start)` → the aggregate and the session's end (its timestamp).
+    by_key: ByKey,
+    by_time: ByTime,
     /// The largest session end ever written (the segmented store's `observedStreamTime`).
     observed: i64,
     retention: i64,
@@ -144,7 +149,7 @@ impl SessionStore {
             // The sessions a search sees are more than a gap apart, so ordered by end they are
             // ordered by start too: stop at the first that starts too late.
             .take_while(|((_, _, start), _)| *start <= latest_start)
-            .map(|((_, end, start), agg)| {
+            .map(|((_, end, start), (agg, _))| {
                 (
                     Span {
                         start: *start,
@@ -165,7 +170,7 @@ impl SessionStore {
             .range((from, String::new(), i64::MIN)..)
             .take_while(|(e, _, _)| *e <= to)
             .map(|(end, key, start)| {
-                let agg = self.by_key[&(key.clone(), *end, *start)].clone();
+                let agg = self.by_key[&(key.clone(), *end, *start)].0.clone();
                 (
                     key.clone(),
                     Span {
@@ -189,7 +194,7 @@ impl SessionStore {
         }
         self.observed = self.observed.max(span.end);
         self.by_key
-            .insert((key.to_string(), span.end, span.start), agg);
+            .insert((key.to_string(), span.end, span.start), (agg, span.end));
         self.by_time.insert((span.end, key.to_string(), span.start));
     }
 
@@ -216,7 +221,7 @@ impl SessionStore {
 
     /// Every session, by key then end.
     pub fn entries(&self) -> impl Iterator<Item = (&str, Span, &Agg)> + '_ {
-        self.by_key.iter().map(|((k, end, start), a)| {
+        self.by_key.iter().map(|((k, end, start), (a, _))| {
             (
                 k.as_str(),
                 Span {

@@ -202,7 +202,7 @@ pub struct Ctx<'a> {
     pub counters: &'a mut Counters,
     pub next_req_id: &'a mut u64,
     pub violations: &'a mut Vec<String>,
-    pub producer_errors: &'a mut std::collections::BTreeMap<&'static str, u64>,
+    pub producer_errors: &'a mut crate::vec_map::VecMap<&'static str, u64>,
     pub pools: &'a mut Pools,
 }
 

@@ -11,7 +11,6 @@ use crate::spec::ScenarioSpec;
 use crate::time::SimTime;
 use crate::topology::Topology;
 use crate::trace::Trace;
-use std::collections::BTreeMap;
 
 /// Everything a handler borrows through its [`Ctx`], owned here.
 pub struct Harness {
@@ -25,7 +24,7 @@ pub struct Harness {
     pub counters: Counters,
     pub next_req_id: u64,
     pub violations: Vec<String>,
-    pub producer_errors: BTreeMap<&'static str, u64>,
+    pub producer_errors: crate::vec_map::VecMap<&'static str, u64>,
     pools: Pools,
 }
 
@@ -42,7 +41,7 @@ impl Harness {
             counters: Counters::default(),
             next_req_id: 0,
             violations: Vec::new(),
-            producer_errors: BTreeMap::new(),
+            producer_errors: crate::vec_map::VecMap::new(),
             pools: Pools::default(),
         }
     }

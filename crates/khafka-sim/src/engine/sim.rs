@@ -103,7 +103,7 @@ pub struct Sim {
     counters: Counters,
     next_req_id: u64,
     pub(crate) violations: Vec<String>,
-    pub(crate) producer_errors: BTreeMap<&'static str, u64>,
+    pub(crate) producer_errors: crate::vec_map::VecMap<&'static str, u64>,
     pub(crate) metrics: Metrics,
     pub(crate) events_processed: u64,
     /// Events processed by kind (`Debug` name of the message or timer), for profiling.
@@ -259,7 +259,7 @@ impl Sim {
             counters: Counters::default(),
             next_req_id: 0,
             violations: Vec::new(),
-            producer_errors: BTreeMap::new(),
+            producer_errors: crate::vec_map::VecMap::new(),
             metrics: Metrics::default(),
             events_processed: 0,
             events_by_kind: BTreeMap::new(),

@@ -95,6 +95,22 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
         }
     }
 
+    /// The value of the key that borrows as `q` (a `&str` for `&'static str` keys).
+    pub fn get_by<Q: Ord + ?Sized>(&self, q: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.entries
+            .binary_search_by(|(k, _)| k.borrow().cmp(q))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// The values in key order, taken out.
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.entries.into_iter().map(|(_, v)| v)
+    }
+
     pub fn remove(&mut self, k: &K) -> Option<V> {
         self.find(k).ok().map(|i| self.entries.remove(i).1)
     }

@@ -295,8 +295,8 @@ fn check_controller(sim: &mut Sim) {
 /// (two running consumers of a group that believe they are in the same generation never both
 /// fetch one partition).
 fn check_groups(sim: &mut Sim) {
-    let mut owners: std::collections::BTreeMap<(&str, i32, PartIdx), &str> =
-        std::collections::BTreeMap::new();
+    let mut owners: crate::vec_map::VecMap<(&str, i32, PartIdx), &str> =
+        crate::vec_map::VecMap::new();
     let mut problems = Vec::new();
     for c in &sim.consumers {
         let Some(g) = c.group.as_ref().filter(|g| g.generation >= 0) else {

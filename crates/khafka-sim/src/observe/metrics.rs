@@ -6,7 +6,6 @@
 
 use crate::ctx::Counters;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// `(short name, JMX MBean name)` of every series, in display order.
 pub const METRICS: &[(&str, &str)] = &[
@@ -155,7 +154,7 @@ pub struct Metrics {
     pub time_us: Vec<u64>,
     /// Values per metric (short name), aligned with `time_us`. Latencies are `None`-free: an interval
     /// without completed requests repeats 0.
-    pub series: BTreeMap<&'static str, Vec<f64>>,
+    pub series: crate::vec_map::VecMap<&'static str, Vec<f64>>,
     /// Lag per consumer group, aligned with `time_us`: the high watermark minus the committed
     /// offset, summed over the partitions of the group's topics that have a committed offset;
     /// `None` (JSON `null`) while it has none, or while its coordinator is failing over. The groups
@@ -221,13 +220,13 @@ impl Metrics {
         ];
         self.time_us.push(now_us);
         for ((name, _), v) in METRICS.iter().zip(values) {
-            self.series.entry(name).or_default().push(v);
+            self.series.get_or_default(name).push(v);
         }
         for (name, v) in ACTIVE_CONTROLLER_COUNT_OF
             .iter()
             .zip(&g.active_per_controller)
         {
-            self.series.entry(name).or_default().push(*v as f64);
+            self.series.get_or_default(name).push(*v as f64);
         }
         for (group, lag) in &g.group_lag {
             let i = match self.group_lag.iter().position(|(n, _)| n == group) {
@@ -257,6 +256,6 @@ impl Metrics {
 
     /// The last value of a series, if any sample was taken.
     pub fn last(&self, name: &str) -> Option<f64> {
-        self.series.get(name).and_then(|v| v.last().copied())
+        self.series.get(&name).and_then(|v| v.last().copied())
     }
 }

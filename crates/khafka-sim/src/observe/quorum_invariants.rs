@@ -7,13 +7,12 @@
 
 use crate::protocol::raft::RaftEntry;
 use crate::sim::Sim;
-use std::collections::BTreeMap;
 
 /// What the checks remember between events.
 #[derive(Clone, Debug, Default)]
 pub struct QuorumInvariants {
     /// The leader of each epoch seen.
-    leaders: BTreeMap<u32, u32>,
+    leaders: crate::vec_map::VecMap<u32, u32>,
     /// The longest committed prefix of the metadata log seen.
     committed: Vec<RaftEntry>,
     /// For each of those records, the epoch of the controller that first reported it committed.

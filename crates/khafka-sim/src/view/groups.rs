@@ -13,7 +13,6 @@ use crate::msg::PartIdx;
 use crate::protocol::group::partition_for;
 use crate::sim::Sim;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// What one group member did, in time order (`Sim::member_story`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -461,20 +460,20 @@ impl Sim {
     /// application again, by the same member after a restart or by another after a rebalance).
     pub fn processed_twice(&self, group: &str) -> u64 {
         // A record is a partition, an offset and the leader epoch of its batch.
-        let mut ranges: BTreeMap<(PartIdx, u32), Vec<(u64, u64)>> = BTreeMap::new();
+        let mut ranges: crate::vec_map::VecMap<(PartIdx, u32), Vec<(u64, u64)>> =
+            crate::vec_map::VecMap::new();
         for c in &self.consumers {
             if c.group.as_ref().is_none_or(|g| g.group_id != group) {
                 continue;
             }
             for r in &c.processed {
                 ranges
-                    .entry((c.first_part + r.partition, r.leader_epoch))
-                    .or_default()
+                    .get_or_default((c.first_part + r.partition, r.leader_epoch))
                     .push((r.from, r.to));
             }
         }
         let mut twice = 0;
-        for (_, mut rs) in ranges {
+        for mut rs in ranges.into_values() {
             crate::kernel::small::sort_by(&mut rs, Ord::cmp);
             let total: u64 = rs.iter().map(|(a, b)| b - a).sum();
             let mut union = 0;

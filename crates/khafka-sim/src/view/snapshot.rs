@@ -663,7 +663,13 @@ impl Sim {
             #[cfg(feature = "groups")]
             processed_by,
             #[cfg(feature = "groups")]
-            late_drop: self.streams_values.late.get(&id).cloned(),
+            late_drop: self
+                .streams_values
+                .late
+                .iter()
+                .rev()
+                .find(|(r, _)| *r == id)
+                .map(|(_, d)| d.clone()),
         })
     }
 }

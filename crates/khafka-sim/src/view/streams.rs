@@ -76,7 +76,7 @@ pub struct WindowedCounts {
     /// The windows as Kafka Streams code writes them.
     pub java: String,
     pub on_window_close: bool,
-    /// By window start, then key.
+    /// By window start, end, then key.
     pub windows: Vec<WindowCount>,
     /// Records the reference drops as late.
     pub reference_dropped: u64,
@@ -187,7 +187,8 @@ impl Sim {
         }
         let input = self.topo.topic_index(&first.spec.input)?;
         let input = &self.topo.topics[input as usize];
-        let mut truth: BTreeMap<u32, u64> = BTreeMap::new();
+        // The same map type as the result's and the stores' (one B-tree instantiation in the site).
+        let mut truth: BTreeMap<u32, i64> = BTreeMap::new();
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.verdict_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
@@ -222,7 +223,7 @@ impl Sim {
         let keys = keys
             .into_iter()
             .map(|k| {
-                let input = truth.get(&k).copied().unwrap_or(0);
+                let input = truth.get(&k).copied().unwrap_or(0).max(0) as u64;
                 let output = result.get(&k).copied();
                 let out = output.unwrap_or(0).max(0) as u64;
                 overcount += out.saturating_sub(input);
@@ -258,8 +259,30 @@ impl Sim {
         first: &StreamsInstance,
         w: &Windowing,
     ) -> (WindowedCounts, u64, u64) {
-        type Win = (u32, i64, i64);
-        let mut reference: BTreeMap<Win, Option<i64>> = BTreeMap::new();
+        // By (start, end, key): the reference's last result, the output's and how many results
+        // the output holds for the window.
+        #[derive(Default)]
+        struct Entry {
+            reference: Option<i64>,
+            output: Option<i64>,
+            emitted: u64,
+        }
+        let long = |a: khafka_streams::Agg| match a {
+            khafka_streams::Agg::Long(n) => n,
+            khafka_streams::Agg::Text(_) => 0,
+        };
+        // Sorted by its key (a binary search per record: no map type of its own in the bundle).
+        let mut table: Vec<((i64, i64, u32), Entry)> = Vec::new();
+        fn slot(table: &mut Vec<((i64, i64, u32), Entry)>, key: (i64, i64, u32)) -> &mut Entry {
+            let i = match table.binary_search_by_key(&key, |e| e.0) {
+                Ok(i) => i,
+                Err(i) => {
+                    table.insert(i, (key, Entry::default()));
+                    i
+                }
+            };
+            &mut table[i].1
+        }
         let mut reference_dropped = 0u64;
         if let Some(input) = self.topo.topic_index(&first.spec.input) {
             let input = &self.topo.topics[input as usize];
@@ -283,21 +306,16 @@ impl Sim {
                     };
                     // The results it forwards, as the instances forward theirs: every update
                     // (the last is the window's count), or each window's final count.
-                    if let Ok(events) = p.process(&record) {
-                        for e in events {
-                            match e {
-                                khafka_streams::Event::Result {
-                                    key, window, value, ..
-                                } => {
-                                    let v = value.map(|a| match a {
-                                        khafka_streams::Agg::Long(n) => n,
-                                        khafka_streams::Agg::Text(_) => 0,
-                                    });
-                                    let k: u32 = key.parse().unwrap_or(k);
-                                    reference.insert((k, window.start, window.end), v);
-                                }
-                                khafka_streams::Event::Dropped(_) => reference_dropped += 1,
+                    for e in p.process(&record).unwrap_or_default() {
+                        match e {
+                            khafka_streams::Event::Result {
+                                key, window, value, ..
+                            } => {
+                                let k: u32 = key.parse().unwrap_or(k);
+                                slot(&mut table, (window.start, window.end, k)).reference =
+                                    value.map(long);
                             }
+                            khafka_streams::Event::Dropped(_) => reference_dropped += 1,
                         }
                     }
                     p.take_writes();
@@ -305,7 +323,6 @@ impl Sim {
             }
         }
         let producer = &self.producers[first.producer as usize];
-        let mut output: BTreeMap<Win, (Option<i64>, u64)> = BTreeMap::new();
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
             if let Some(log) = self.verdict_log(part) {
@@ -314,41 +331,33 @@ impl Sim {
                         self.prov.producer_and_key(id),
                         self.streams_values.windowed.get(id),
                     ) {
-                        let e = output.entry((k, v.start, v.end)).or_insert((None, 0));
-                        e.0 = v.count;
-                        if v.count.is_some() {
-                            e.1 += 1;
-                        }
+                        let e = slot(&mut table, (v.start, v.end, k));
+                        e.output = v.count;
+                        e.emitted += u64::from(v.count.is_some());
                     }
                 });
             }
         }
         let info = &self.topo.producers[first.producer as usize];
-        let mut wins: Vec<Win> = reference.keys().chain(output.keys()).copied().collect();
-        wins.sort_unstable_by_key(|&(k, s, e)| (s, e, k));
-        wins.dedup();
         let (mut over, mut under, mut twice) = (0u64, 0u64, 0u64);
         let mut name = String::new();
-        let windows = wins
+        let windows = table
             .into_iter()
-            .map(|(k, start, end)| {
-                let r = reference.get(&(k, start, end)).copied().flatten();
-                let (o, emitted) = output.get(&(k, start, end)).copied().unwrap_or((None, 0));
-                let (rv, ov) = (r.unwrap_or(0).max(0) as u64, o.unwrap_or(0).max(0) as u64);
+            .map(|((start, end, k), e)| {
+                let rv = e.reference.unwrap_or(0).max(0) as u64;
+                let ov = e.output.unwrap_or(0).max(0) as u64;
                 over += ov.saturating_sub(rv);
                 under += rv.saturating_sub(ov);
-                if w.on_window_close && emitted > 1 {
-                    twice += 1;
-                }
+                twice += u64::from(w.on_window_close && e.emitted > 1);
                 info.write_key(k, &mut name);
                 WindowCount {
                     key: name.clone(),
                     window: windowed::window_text(w, start, end),
                     start,
                     end,
-                    reference: r,
-                    output: o,
-                    emitted,
+                    reference: e.reference,
+                    output: e.output,
+                    emitted: e.emitted,
                 }
             })
             .collect();
@@ -386,6 +395,16 @@ fn close_time(w: &Windowing, st: i64) -> i64 {
     match w.windows {
         Windows::Session { gap } => st - grace - gap as i64,
         _ => st - grace,
+    }
+}
+
+impl WindowedCounts {
+    /// The windows that hold a count in the output or the reference (sessions merged away, a
+    /// tombstone in both, are left out).
+    pub fn live(&self) -> impl Iterator<Item = &WindowCount> {
+        self.windows
+            .iter()
+            .filter(|c| c.output.is_some() || c.reference.is_some())
     }
 }
 
@@ -469,7 +488,8 @@ impl StreamsView {
                 }
             ));
             const SHOWN: usize = 40;
-            for c in w.windows.iter().take(SHOWN) {
+            let shown: Vec<&WindowCount> = w.live().collect();
+            for c in shown.iter().take(SHOWN) {
                 let v = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
                 out.push_str(&format!(
                     "\t{}@{} output {} · reference {}{}\n",
@@ -484,13 +504,13 @@ impl StreamsView {
                     }
                 ));
             }
-            if w.windows.len() > SHOWN {
-                out.push_str(&format!("\t… {} more windows\n", w.windows.len() - SHOWN));
+            if shown.len() > SHOWN {
+                out.push_str(&format!("\t… {} more windows\n", shown.len() - SHOWN));
             }
             let dropped: u64 = self.instances.iter().map(|i| i.dropped_late).sum();
             out.push_str(&format!(
                 "windowed counts: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}\n",
-                w.windows.len(),
+                shown.len(),
                 dropped,
                 w.reference_dropped,
                 self.overcount,

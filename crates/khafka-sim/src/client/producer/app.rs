@@ -356,8 +356,7 @@ impl Producer {
         let record = ctx.prov.push(prov, key, sent_us);
         ctx.prov.fail(prov, ErrorCode::SerializationError);
         *ctx.producer_errors
-            .entry(ErrorCode::SerializationError.name())
-            .or_default() += 1;
+            .get_or_default(ErrorCode::SerializationError.name()) += 1;
         // In the trace as any send and failure, so the export accounts for the record.
         let topo = ctx.topo;
         ctx.trace.emit_hot(

@@ -396,7 +396,7 @@ impl Producer {
             error: err.name(),
             records: b.records.len() as u32,
         });
-        *ctx.producer_errors.entry(err.name()).or_default() += 1;
+        *ctx.producer_errors.get_or_default(err.name()) += 1;
         if matches!(
             err,
             ErrorCode::NotLeaderOrFollower
@@ -472,7 +472,7 @@ impl Producer {
         ctx.prov.fail(b.prov, err);
         self.stats.failed += b.records.len() as u64;
         if err == ErrorCode::DeliveryTimeout {
-            *ctx.producer_errors.entry(err.name()).or_default() += 1;
+            *ctx.producer_errors.get_or_default(err.name()) += 1;
         }
         ctx.emit(TraceKind::SendFailed {
             producer: self.name.clone(),

@@ -47,10 +47,11 @@ pub struct StreamsValues {
     /// Windowed counts (and tombstones) by record id.
     pub windowed: windowed::WindowedValues,
     /// What each task committed with its offsets as processor metadata: the windowed count's
-    /// `lastEmitWindowCloseTime`, by application and partition.
-    pub committed_close: BTreeMap<(String, u32), i64>,
-    /// Records a windowed count skipped as late, by record id (the last skip of each).
-    pub late: BTreeMap<RecordId, windowed::LateDrop>,
+    /// `lastEmitWindowCloseTime`, by application and partition (a few entries: a list).
+    pub committed_close: Vec<((String, u32), i64)>,
+    /// Records a windowed count skipped as late, in the order they were skipped (a record
+    /// processed again may be skipped again: its last skip is the last entry with its id).
+    pub late: Vec<(RecordId, windowed::LateDrop)>,
 }
 
 impl StreamsValues {
@@ -229,8 +230,11 @@ impl StreamsInstance {
                         windowed: self.spec.windowing.as_ref().map(|w| {
                             let close = values
                                 .committed_close
-                                .get(&(self.application_id.clone(), p32))
-                                .copied();
+                                .iter()
+                                .find(|((app, part), _)| {
+                                    *app == self.application_id && *part == p32
+                                })
+                                .map(|e| e.1);
                             Box::new(windowed::WindowedTask::new(w, close))
                         }),
                     });
@@ -395,7 +399,7 @@ impl StreamsInstance {
                             stream_time: *stream_time,
                             at_us: ctx.now.as_us(),
                         };
-                        values.late.insert(rid, drop);
+                        values.late.push((rid, drop));
                     }
                     // Kafka logs a warning for each; the trace keeps a task's first.
                     if !t.skipped {
@@ -471,9 +475,11 @@ impl StreamsInstance {
             if let Some(wt) = &t.windowed {
                 let close = wt.processor.last_emit_close();
                 if close != khafka_streams::NO_TIMESTAMP {
-                    values
-                        .committed_close
-                        .insert((self.application_id.clone(), t.partition), close);
+                    let key = (self.application_id.clone(), t.partition);
+                    match values.committed_close.iter_mut().find(|e| e.0 == key) {
+                        Some(e) => e.1 = close,
+                        None => values.committed_close.push((key, close)),
+                    }
                 }
             }
         }

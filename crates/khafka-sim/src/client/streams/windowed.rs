@@ -21,7 +21,6 @@ use crate::log::RecordId;
 use khafka_streams::processor::StoreWrite;
 use khafka_streams::{Agg, Aggregation, Bounds, Emit, Window, WindowSpec, WindowedAggregation};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The most windows and sessions the windowed processors of one run may read or write: a bound
 /// on the work a run accepted can ask for (sliding windows over a long difference touch every
@@ -78,10 +77,9 @@ impl LateDrop {
 #[derive(Clone, Debug)]
 pub struct WindowedTask {
     pub processor: WindowedAggregation,
-    /// The cache: the last write per windowed key since the last commit, with the order it was
-    /// first written in.
-    dirty: BTreeMap<(u32, i64, i64), (u64, WindowedValue)>,
-    next: u64,
+    /// The cache: the last write per windowed key since the last commit, in the order each was
+    /// first written (a task's open windows: a short list).
+    dirty: Vec<(u32, WindowedValue)>,
     /// Records skipped as late.
     pub dropped: u64,
     /// The largest lateness seen (`record-lateness-max`, ms).
@@ -159,8 +157,7 @@ impl WindowedTask {
         }
         WindowedTask {
             processor,
-            dirty: BTreeMap::new(),
-            next: 0,
+            dirty: Vec::new(),
             dropped: 0,
             lateness_max: 0,
         }
@@ -201,13 +198,14 @@ impl WindowedTask {
         for w in self.processor.take_writes() {
             let v = WindowedValue::of(&w);
             if cached {
-                let order = self.next;
-                self.next += 1;
-                let e = self
+                match self
                     .dirty
-                    .entry((key, v.start, v.end))
-                    .or_insert((order, v));
-                e.1 = v;
+                    .iter_mut()
+                    .find(|(k, d)| *k == key && d.start == v.start && d.end == v.end)
+                {
+                    Some(e) => e.1 = v,
+                    None => self.dirty.push((key, v)),
+                }
             } else {
                 out.changelog.push((key, v));
             }
@@ -248,13 +246,8 @@ impl WindowedTask {
     /// The cache's content at a commit, in the order it was first written: `(key, value)`, with
     /// whether each goes downstream too (emitting on update).
     pub fn flush(&mut self) -> (Vec<(u32, WindowedValue)>, bool) {
-        let mut entries: Vec<(u64, u32, WindowedValue)> = std::mem::take(&mut self.dirty)
-            .into_iter()
-            .map(|((k, _, _), (order, v))| (order, k, v))
-            .collect();
-        entries.sort_by_key(|e| e.0);
         let eager = self.processor.emit() == Emit::Eager;
-        (entries.into_iter().map(|(_, k, v)| (k, v)).collect(), eager)
+        (std::mem::take(&mut self.dirty), eager)
     }
 
     /// Whether the cache holds writes.
