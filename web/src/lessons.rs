@@ -207,7 +207,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "A dashboard's per-minute counts; late mobile views dropped or counted by the grace; final counts published later; the same count as a Kafka Streams application in a cluster, its stream time per task, and a final result sent twice after a crash.",
         file: "08-real-time-analytics.md",
         part: 4,
-        minutes: 20,
+        minutes: 25,
         needs: &["time-windows", "stateful-stream-processing"],
         exercises: 2,
     },

@@ -295,7 +295,9 @@ impl Sim {
                     let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
                         return;
                     };
-                    if self.topo.producers[from as usize].null_value {
+                    if self.topo.producers[from as usize].null_value
+                        && crate::client::streams::skips_null_values(Some(w))
+                    {
                         return;
                     }
                     let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0) as i64;

@@ -348,20 +348,28 @@ impl StreamsInstance {
             };
             self.processed += 1;
             t.processed += 1;
-            // `KStreamAggregate` skips a record with a null key or a null value (a tombstone).
+            // `KStreamAggregate` and `KStreamSlidingWindowAggregate` skip a record with a null key
+            // or a null value (a tombstone); `KStreamWindowAggregate` and
+            // `KStreamSessionWindowAggregate` only a null key (a count counts a null value).
             let (from, key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
             let null_value = ctx
                 .topo
                 .producers
                 .get(from as usize)
                 .is_some_and(|i| i.null_value);
-            let Some(key) = key.filter(|_| !null_value) else {
+            let values_matter = skips_null_values(self.spec.windowing.as_ref());
+            let Some(key) = key.filter(|_| !(null_value && values_matter)) else {
                 self.dropped_null_key += 1;
                 // Kafka logs a warning for each; the trace keeps a task's first.
                 if !t.skipped {
                     t.skipped = true;
+                    let what = if values_matter {
+                        "null key or value"
+                    } else {
+                        "null key"
+                    };
                     let text = format!(
-                        "task 0_{p}: Skipping record due to null key or value. topic=[{}] \
+                        "task 0_{p}: Skipping record due to {what}. topic=[{}] \
                          partition=[{p}] offset=[{offset}] (dropped-records)",
                         self.spec.input
                     );
@@ -402,8 +410,8 @@ impl StreamsInstance {
                         values.late.push((rid, drop));
                     }
                     // Kafka logs a warning for each; the trace keeps a task's first.
-                    if !t.skipped {
-                        t.skipped = true;
+                    if !wt.logged_late {
+                        wt.logged_late = true;
                         let meta = khafka_streams::RecordMetadata {
                             topic: self.spec.input.clone(),
                             partition: p as i32,
@@ -493,6 +501,13 @@ impl StreamsInstance {
             *t = None;
         }
     }
+}
+
+/// Whether the topology's aggregation skips records with a null value as well as a null key:
+/// `KStreamAggregate` (the count per key) and `KStreamSlidingWindowAggregate` do;
+/// `KStreamWindowAggregate` and `KStreamSessionWindowAggregate` check the key only, [4.1].
+pub fn skips_null_values(windowing: Option<&crate::config::streams::Windowing>) -> bool {
+    windowing.is_none_or(|w| matches!(w.windows, crate::config::streams::Windows::Sliding { .. }))
 }
 
 /// A windowed store write to the changelog partition `changelog`, or a windowed result to the

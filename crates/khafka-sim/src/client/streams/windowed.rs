@@ -84,6 +84,8 @@ pub struct WindowedTask {
     pub dropped: u64,
     /// The largest lateness seen (`record-lateness-max`, ms).
     pub lateness_max: i64,
+    /// The trace noted its first late record (Kafka logs each).
+    pub logged_late: bool,
 }
 
 fn long(a: &Agg) -> i64 {
@@ -160,6 +162,7 @@ impl WindowedTask {
             dirty: Vec::new(),
             dropped: 0,
             lateness_max: 0,
+            logged_late: false,
         }
     }
 
