@@ -280,3 +280,36 @@ fn producers_stamp_records_late_within_bounds() {
         assert!(e.message.contains(want), "{bad}: {}", e.message);
     }
 }
+
+/// The streams view carries its reference run from one call to the next (a frame reads only the
+/// input's new records): at every instant it equals the view of a run that was never viewed
+/// before, and a clone taken mid-run (time travel's checkpoints) carries its own.
+#[test]
+fn the_windowed_view_read_frame_by_frame_equals_a_fresh_one() {
+    use khafka_sim::{Sim, SimTime};
+    let src = app("window=hopping size=10s advance=5s grace=2s statestore.cache.max.bytes=0")
+        .replace(
+            "producer p topic=views keys=page-0..9",
+            "producer p topic=views rate=50/s keys=page-0..9 lateness=0s..8s late=40%",
+        )
+        .replace("run 1s", "run 40s");
+    let spec = parse(&src).expect("valid").spec;
+    let mut viewed = Sim::new(spec.clone());
+    let mut checkpoint = None;
+    for t in [3, 9, 17, 25, 40] {
+        viewed.run_until(SimTime::from_secs(t));
+        let mut fresh = Sim::new(spec.clone());
+        fresh.run_until(SimTime::from_secs(t));
+        let a = viewed.streams_view().expect("streams");
+        assert_eq!(a, fresh.streams_view().expect("streams"), "at {t} s");
+        assert!(a.windowed.as_ref().is_some_and(|w| !w.windows.is_empty()) || t < 9);
+        if t == 17 {
+            checkpoint = Some(viewed.clone());
+        }
+    }
+    let mut back = checkpoint.expect("taken");
+    back.run_until(SimTime::from_secs(30));
+    let mut fresh = Sim::new(spec);
+    fresh.run_until(SimTime::from_secs(30));
+    assert_eq!(back.streams_view(), fresh.streams_view());
+}

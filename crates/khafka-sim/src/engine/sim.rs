@@ -128,6 +128,11 @@ pub struct Sim {
     pub(crate) streams: Vec<crate::client::streams::StreamsInstance>,
     #[cfg(feature = "groups")]
     pub(crate) streams_values: crate::client::streams::StreamsValues,
+    /// The streams view's reference run, carried from one view to the next so that a frame
+    /// processes only the input's new records (`view/streams.rs`). Read-only state of the run:
+    /// never read by the engine, cloned with the run.
+    #[cfg(feature = "groups")]
+    pub(crate) streams_reference: std::cell::RefCell<Vec<crate::view::streams::ReferencePart>>,
 }
 
 /// Builds a [`Ctx`] from the engine's fields, leaving the actors free to borrow.
@@ -277,6 +282,8 @@ impl Sim {
             streams: Vec::new(),
             #[cfg(feature = "groups")]
             streams_values: Default::default(),
+            #[cfg(feature = "groups")]
+            streams_reference: Default::default(),
         };
         #[cfg(feature = "groups")]
         sim.build_streams();

@@ -273,7 +273,7 @@ impl Sim {
         };
         // Sorted by its key (a binary search per record: no map type of its own in the bundle).
         let mut table: Vec<((i64, i64, u32), Entry)> = Vec::new();
-        fn slot(table: &mut Vec<((i64, i64, u32), Entry)>, key: (i64, i64, u32)) -> &mut Entry {
+        fn slot_of(table: &mut Vec<((i64, i64, u32), Entry)>, key: (i64, i64, u32)) -> &mut Entry {
             let i = match table.binary_search_by_key(&key, |e| e.0) {
                 Ok(i) => i,
                 Err(i) => {
@@ -286,12 +286,36 @@ impl Sim {
         let mut reference_dropped = 0u64;
         if let Some(input) = self.topo.topic_index(&first.spec.input) {
             let input = &self.topo.topics[input as usize];
+            let mut cache = self.streams_reference.borrow_mut();
             for part in input.first_part..input.first_part + input.partitions {
                 let Some(log) = self.verdict_log(part) else {
                     continue;
                 };
-                let mut p = windowed::processor(w);
-                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                let hw = log.high_watermark;
+                // Carried from the last view, if the log below it is unchanged: the offset it
+                // reached still holds the record it read there (an unclean election may truncate
+                // below the high watermark; time travel hands back an older run with its own).
+                let slot = match cache.iter().position(|r| r.part == part) {
+                    Some(i) => i,
+                    None => {
+                        cache.push(ReferencePart::new(part, w));
+                        cache.len() - 1
+                    }
+                };
+                let r = &mut cache[slot];
+                let mut same = r.upto <= hw;
+                if same && r.upto > 0 {
+                    let mut at = None;
+                    log.for_each_record_id(r.upto - 1, r.upto, &self.batches, |_, id| {
+                        at = Some(id);
+                    });
+                    same = at == r.last_id;
+                }
+                if !same {
+                    *r = ReferencePart::new(part, w);
+                }
+                log.for_each_record_id(r.upto, hw, &self.batches, |_, id| {
+                    r.last_id = Some(id);
                     let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
                         return;
                     };
@@ -308,20 +332,29 @@ impl Sim {
                     };
                     // The results it forwards, as the instances forward theirs: every update
                     // (the last is the window's count), or each window's final count.
-                    for e in p.process(&record).unwrap_or_default() {
+                    for e in r.processor.process(&record).unwrap_or_default() {
                         match e {
                             khafka_streams::Event::Result {
                                 key, window, value, ..
                             } => {
                                 let k: u32 = key.parse().unwrap_or(k);
-                                slot(&mut table, (window.start, window.end, k)).reference =
-                                    value.map(long);
+                                let key = (window.start, window.end, k);
+                                let v = value.map(long);
+                                match r.results.binary_search_by_key(&key, |e| e.0) {
+                                    Ok(i) => r.results[i].1 = v,
+                                    Err(i) => r.results.insert(i, (key, v)),
+                                }
                             }
-                            khafka_streams::Event::Dropped(_) => reference_dropped += 1,
+                            khafka_streams::Event::Dropped(_) => r.dropped += 1,
                         }
                     }
-                    p.take_writes();
+                    r.processor.take_writes();
                 });
+                r.upto = hw;
+                reference_dropped += r.dropped;
+                for &(key, v) in &r.results {
+                    slot_of(&mut table, key).reference = v;
+                }
             }
         }
         let producer = &self.producers[first.producer as usize];
@@ -333,7 +366,7 @@ impl Sim {
                         self.prov.producer_and_key(id),
                         self.streams_values.windowed.get(id),
                     ) {
-                        let e = slot(&mut table, (v.start, v.end, k));
+                        let e = slot_of(&mut table, (v.start, v.end, k));
                         e.output = v.count;
                         e.emitted += u64::from(v.count.is_some());
                     }
@@ -397,6 +430,32 @@ fn close_time(w: &Windowing, st: i64) -> i64 {
     match w.windows {
         Windows::Session { gap } => st - grace - gap as i64,
         _ => st - grace,
+    }
+}
+
+/// The reference run over one input partition, as far as the last view read it.
+#[derive(Clone, Debug)]
+pub struct ReferencePart {
+    part: PartIdx,
+    /// The offset it has read up to (exclusive), and the record it read last.
+    upto: u64,
+    last_id: Option<crate::log::RecordId>,
+    processor: khafka_streams::WindowedAggregation,
+    /// Its last result per `(start, end, key)`, sorted.
+    results: Vec<((i64, i64, u32), Option<i64>)>,
+    dropped: u64,
+}
+
+impl ReferencePart {
+    fn new(part: PartIdx, w: &Windowing) -> Self {
+        ReferencePart {
+            part,
+            upto: 0,
+            last_id: None,
+            processor: windowed::processor(w),
+            results: Vec::new(),
+            dropped: 0,
+        }
     }
 }
 
