@@ -267,10 +267,6 @@ impl Sim {
             output: Option<i64>,
             emitted: u64,
         }
-        let long = |a: khafka_streams::Agg| match a {
-            khafka_streams::Agg::Long(n) => n,
-            khafka_streams::Agg::Text(_) => 0,
-        };
         // Sorted by its key (a binary search per record: no map type of its own in the bundle).
         let mut table: Vec<((i64, i64, u32), Entry)> = Vec::new();
         fn slot_of(table: &mut Vec<((i64, i64, u32), Entry)>, key: (i64, i64, u32)) -> &mut Entry {
@@ -339,7 +335,7 @@ impl Sim {
                             } => {
                                 let k: u32 = key.parse().unwrap_or(k);
                                 let key = (window.start, window.end, k);
-                                let v = value.map(long);
+                                let v = value.as_ref().map(windowed::long);
                                 match r.results.binary_search_by_key(&key, |e| e.0) {
                                     Ok(i) => r.results[i].1 = v,
                                     Err(i) => r.results.insert(i, (key, v)),

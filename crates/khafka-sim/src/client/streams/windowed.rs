@@ -88,7 +88,8 @@ pub struct WindowedTask {
     pub logged_late: bool,
 }
 
-fn long(a: &Agg) -> i64 {
+/// A count's value (`count()` aggregates `Long`s).
+pub(crate) fn long(a: &Agg) -> i64 {
     match a {
         Agg::Long(n) => *n,
         Agg::Text(_) => 0,
