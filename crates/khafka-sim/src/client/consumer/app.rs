@@ -793,6 +793,9 @@ impl Consumer {
             g.no_offset[p] = false;
         }
         self.no_offset[p] = false;
+        // Seeking is how an application gets past a record it cannot deserialize
+        // (`RecordDeserializationException`): the next poll fetches from the new position.
+        self.stuck[p] = false;
         self.position_epochs[p] = None;
         let leader_epoch = self.leaders[p].map(|l| l.1);
         self.validation.position_reset(p, leader_epoch);

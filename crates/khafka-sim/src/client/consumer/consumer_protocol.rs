@@ -347,9 +347,7 @@ impl Membership {
                 self.assigned[p] = false;
                 self.ready[p] = false;
                 self.no_offset[p] = false;
-                v.positions[p] = None;
-                v.epochs[p] = None;
-                v.validation.forget(p);
+                v.forget(p);
             } else if !self.assigned[p] && now {
                 added.push(ctx.topo.part_name(v.first_part + p as PartIdx));
                 self.assigned[p] = true;

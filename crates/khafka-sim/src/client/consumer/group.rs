@@ -274,9 +274,21 @@ pub struct View<'a> {
     /// A Kafka Streams member: per partition, the offset after the last record its topology
     /// processed (what Streams commits for a task, `StreamTask.committableOffsetsAndMetadata`).
     pub processed: Option<&'a [Option<u64>]>,
+    /// Per partition: stopped at a record the deserializer cannot decode.
+    pub stuck: &'a mut [bool],
 }
 
 impl View<'_> {
+    /// The partition left the assignment (`SubscriptionState` drops its fetch state): its
+    /// position, epoch, pending validation and a poison pill that stopped it are forgotten, so
+    /// whoever is assigned it next starts from the committed offset.
+    pub(super) fn forget(&mut self, p: usize) {
+        self.positions[p] = None;
+        self.epochs[p] = None;
+        self.validation.forget(p);
+        self.stuck[p] = false;
+    }
+
     /// What a commit says of partition `p`: its position (for a Kafka Streams member, the offset
     /// after what its topology processed), with the position's leader epoch.
     pub(super) fn committable(&self, p: usize) -> Option<(PartIdx, u64, Option<u32>)> {
@@ -551,8 +563,7 @@ impl Membership {
     pub(super) fn revoke_all(&mut self, v: &mut View) {
         for p in 0..self.assigned.len() {
             if self.assigned[p] {
-                v.positions[p] = None;
-                v.epochs[p] = None;
+                v.forget(p);
             }
             v.validation.forget(p);
             self.assigned[p] = false;
@@ -1124,9 +1135,7 @@ impl Membership {
                                 self.assigned[p] = false;
                                 self.ready[p] = false;
                                 self.no_offset[p] = false;
-                                v.positions[p] = None;
-                                v.epochs[p] = None;
-                                v.validation.forget(p);
+                                v.forget(p);
                             } else if !self.assigned[p] && now {
                                 self.assigned[p] = true;
                                 self.ready[p] = false;

@@ -244,6 +244,7 @@ impl Consumer {
             epochs: &mut self.position_epochs,
             validation: &mut self.validation,
             processed: self.tasks.as_deref().map(|t| t.processed_to.as_slice()),
+            stuck: &mut self.stuck,
         };
         f(&mut g, ctx, &mut v);
         self.group = Some(g);
