@@ -79,7 +79,8 @@ fn scale_spec() -> ScenarioSpec {
 }
 
 pub fn run(quick: bool) -> Result<u8, String> {
-    // `KHAFKA_BENCH_ONLY=standard|scale|seek|groups` runs one part alone (for profilers).
+    // `KHAFKA_BENCH_ONLY=standard|scale|seek|groups|groups-classic` runs one part alone (for
+    // profilers).
     let only = std::env::var("KHAFKA_BENCH_ONLY").ok();
     if std::env::var("KHAFKA_BENCH_KINDS").is_ok() {
         // Events by kind, of the scale run with `KHAFKA_BENCH_ONLY=scale`, else the standard run;
@@ -116,6 +117,11 @@ pub fn run(quick: bool) -> Result<u8, String> {
     }
     if wanted("groups") {
         bench_groups(reps);
+    }
+    // One classic groups run alone, for an instruction profile of what groups add.
+    if only.as_deref() == Some("groups-classic") {
+        let (wall, events) = time_runs(&groups_spec("classic"), 1);
+        out!("groups-classic: {:.1} ms ({events} events)", wall * 1e3);
     }
     Ok(0)
 }

@@ -278,14 +278,16 @@ impl Broker {
         let Some(r) = self.replicas.get_mut(&part) else {
             return;
         };
-        if !r.is_leader(me) {
+        let leo = r.log.log_end_offset();
+        // The HW never passes the log end: a partition whose HW is there has nothing to advance
+        // (an idle partition, fetched again and again by its followers).
+        if r.log.high_watermark >= leo || !r.is_leader(me) {
             return;
         }
         let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
         if ctx.topo.config.hw_rule == HwRule::StrictMinIsr && r.state.isr.len() < min_isr {
             return;
         }
-        let leo = r.log.log_end_offset();
         let lag_us = crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms);
         let now = ctx.now.as_us();
         let mut new_hw = leo;

@@ -381,12 +381,17 @@ impl Provenance {
 
     /// A consumer received the record (the first time counts).
     pub fn consume(&mut self, id: RecordId, at_us: u64) {
-        let Some(r) = self.records.get_mut(id as usize) else {
+        // Read first: most calls find it consumed already (every group and consumer reads every
+        // record), and a write may copy a chunk a checkpoint shares.
+        if self
+            .records
+            .get(id as usize)
+            .is_none_or(|r| r.consumed_dt != NONE32)
+        {
             return;
-        };
-        if r.consumed_dt == NONE32 {
-            let sent = r.sent_us;
-            r.consumed_dt = at_us.saturating_sub(sent).min(NONE32 as u64 - 1) as u32;
+        }
+        if let Some(r) = self.records.get_mut(id as usize) {
+            r.consumed_dt = at_us.saturating_sub(r.sent_us).min(NONE32 as u64 - 1) as u32;
             self.consumed += 1;
         }
     }

@@ -206,6 +206,11 @@ impl Consumer {
 
     /// Whether partition `p` of the topic may be fetched now.
     fn fetchable(&self, p: usize) -> bool {
+        // Most partitions of a group member's topic are someone else's: asked first.
+        #[cfg(feature = "groups")]
+        if self.group.as_ref().is_some_and(|g| !g.assigned[p]) {
+            return false;
+        }
         if self.stuck[p] {
             return false;
         }
@@ -462,10 +467,6 @@ impl Consumer {
                 }
                 continue;
             }
-            if !group.iter().any(|(_, p)| self.fetchable(*p as usize)) {
-                continue;
-            }
-            let req_id = ctx.req_id();
             let mut partitions = ctx.pools.fetch.take();
             let fetchable = group.iter().filter(|(_, p)| self.fetchable(*p as usize));
             partitions.extend(fetchable.map(|(_, p)| FetchPartition {
@@ -475,6 +476,11 @@ impl Consumer {
                 last_fetched_epoch: None,
                 current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
             }));
+            if partitions.is_empty() {
+                ctx.pools.fetch.give(partitions);
+                continue;
+            }
+            let req_id = ctx.req_id();
             self.in_flight.insert(b, (req_id, now));
             ctx.send(
                 Node::Broker(b),
