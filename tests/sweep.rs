@@ -133,13 +133,7 @@ fn random_scenario(seed: u64) -> (ScenarioSpec, bool, bool) {
         };
         spec.producers.push(p);
     }
-    spec.consumers.push(ConsumerSpec {
-        name: "c".into(),
-        topic: "t".into(),
-        config: Default::default(),
-        start: SimTime::ZERO,
-        value_decoder: None,
-    });
+    spec.consumers.push(ConsumerSpec::new("c", "t"));
     spec.network = LinkSpec {
         latency_us_min: 200,
         latency_us_max: 200 + rng.below(3_000),

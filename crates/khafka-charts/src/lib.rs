@@ -486,13 +486,8 @@ mod tests {
         };
         spec.topics.push(TopicSpec::new("t", 2, 3));
         spec.producers.push(ProducerSpec::new("p", "t"));
-        spec.consumers.push(khafka_sim::spec::ConsumerSpec {
-            name: "c".into(),
-            topic: "t".into(),
-            config: Default::default(),
-            start: SimTime::ZERO,
-            value_decoder: None,
-        });
+        spec.consumers
+            .push(khafka_sim::spec::ConsumerSpec::new("c", "t"));
         spec.schedule.push(Scheduled {
             at: SimTime::from_secs(5),
             fault: Fault::Crash {

@@ -107,6 +107,40 @@ impl Parser {
         }
     }
 
+    /// A consumer's `topic=`: one topic, or several separated by commas (`subscribe(topics)`),
+    /// each declared and named once.
+    fn consumer_topics(&mut self, kw: &Token, pairs: &[Pair]) -> Option<Vec<String>> {
+        let Some(p) = pairs.iter().find(|p| p.key == "topic") else {
+            return self.client_topic(kw, pairs).map(|t| vec![t]);
+        };
+        let mut names: Vec<String> = Vec::new();
+        let mut column = p.value_span.column;
+        for name in p.value.split(',') {
+            let span = crate::errors::Span::new(p.value_span.line, column, name.len() as u32);
+            column += name.len() as u32 + 1;
+            if name.is_empty() {
+                self.error(
+                    ParseError::new(p.value_span, "an empty topic name in `topic=`")
+                        .hint("separate topics with single commas: `topic=orders,payments`"),
+                );
+                return None;
+            }
+            if names.iter().any(|n| n == name) {
+                self.error(ParseError::new(
+                    span,
+                    format!("topic `{name}` is listed twice in `topic=`"),
+                ));
+                return None;
+            }
+            self.refs.push(Reference::Topic {
+                name: name.to_string(),
+                span,
+            });
+            names.push(name.to_string());
+        }
+        Some(names)
+    }
+
     pub(crate) fn producer(&mut self, kw: &Token, args: &[Token]) {
         let name_tok = self.client_name(kw, args, true);
         let name_span = name_tok.map(|t| t.span);
@@ -336,11 +370,13 @@ impl Parser {
             .copied()
             .collect();
         let pairs = kv::pairs(rest, &allowed, &mut self.errors);
-        let topic = self.client_topic(kw, &pairs);
-        let mut spec = ConsumerSpec::new(
-            name.clone().unwrap_or_default(),
-            topic.clone().unwrap_or_default(),
-        );
+        let topic = self.consumer_topics(kw, &pairs);
+        let mut spec = ConsumerSpec::new(name.clone().unwrap_or_default(), "");
+        if let Some((first, more)) = topic.as_ref().and_then(|t| t.split_first()) {
+            spec.topic = first.clone();
+            spec.more_topics = more.to_vec();
+        }
+        let topic = topic.map(|t| t.join(","));
         let mut deserializer = None;
         let mut reader = None;
         let mut skip = None;

@@ -159,7 +159,8 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
         if streams_clients.contains(&cs.name) {
             continue;
         }
-        let mut s = format!("consumer {} topic={}", cs.name, cs.topic);
+        let topics: Vec<&str> = cs.topics().collect();
+        let mut s = format!("consumer {} topic={}", cs.name, topics.join(","));
         if cs.start != SimTime::ZERO {
             let _ = write!(s, " start={}", cs.start.exact());
         }

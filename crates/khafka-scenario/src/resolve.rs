@@ -179,13 +179,16 @@ impl Parser {
             #[cfg(feature = "groups")]
             Reference::ConsumerPartition { consumer, tp, span } => {
                 let c = self.spec.consumers.iter().find(|c| &c.name == consumer)?;
-                if c.topic != tp.topic {
+                if c.topics().all(|t| t != tp.topic) {
+                    let topics: Vec<&str> = c.topics().collect();
+                    let what = if topics.len() == 1 { "topic" } else { "topics" };
+                    let topics = topics.join("`, `");
                     return Some(
                         ParseError::new(
                             *span,
-                            format!("`{consumer}` reads topic `{}`, not `{}`", c.topic, tp.topic),
+                            format!("`{consumer}` reads {what} `{topics}`, not `{}`", tp.topic),
                         )
-                        .hint(format!("seek a partition of `{}`", c.topic)),
+                        .hint(format!("seek a partition of `{topics}`")),
                     );
                 }
                 self.check(&Reference::Partition {

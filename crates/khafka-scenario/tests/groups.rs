@@ -354,3 +354,41 @@ fn commits_seek_and_reset_offsets_parse_and_print_back() {
         assert!(e.message.contains(want), "{pairs}: {}", e.message);
     }
 }
+
+/// `topic=a,b` subscribes to several topics (`KafkaConsumer.subscribe(List)`): each name is
+/// checked at its own place, named once, and the list prints back; a seek names a partition of
+/// any of them.
+#[test]
+fn a_consumer_subscribes_to_several_topics() {
+    let base =
+        "topic t partitions=3\ntopic u partitions=2\ntopic w partitions=1\nproducer p1 topic=t\n";
+    let spec = parse(&format!(
+        "{base}consumer c1 topic=t,u group.id=g\nat 1s seek consumer c1 u-1 0\nrun 2s\n"
+    ))
+    .expect("valid")
+    .spec;
+    assert_eq!(spec.consumers[0].topics().collect::<Vec<_>>(), ["t", "u"]);
+    let text = prints_back(&format!("{base}consumer c1 topic=t,u group.id=g\nrun 1s\n"));
+    assert!(text.contains("consumer c1 topic=t,u"), "{text}");
+    // `consumer c1 topic=` is 18 characters: the value starts at column 19.
+    for (value, want, column) in [
+        ("t,v", "unknown topic `v`", 21),
+        ("t,u,t", "topic `t` is listed twice", 23),
+        ("t,,u", "an empty topic name", 19),
+    ] {
+        let e = one_error(&format!(
+            "{base}consumer c1 topic={value} group.id=g\nrun 1s\n"
+        ));
+        let said = format!("{} / {:?}", e.message, e.hint);
+        assert!(said.contains(want), "{value}: {said}");
+        assert_eq!((e.line, e.column), (5, column), "{value}: {said}");
+    }
+    let e = one_error(&format!(
+        "{base}consumer c1 topic=t,u group.id=g\nat 1s seek consumer c1 w-0 0\nrun 1s\n"
+    ));
+    assert!(
+        e.message.contains("reads topics `t`, `u`, not `w`"),
+        "{}",
+        e.message
+    );
+}

@@ -203,17 +203,12 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
 
     let spec = spec();
     let mut h = Harness::new(&spec);
-    let mut cs = ConsumerSpec {
-        name: "c".into(),
-        topic: "t".into(),
-        config: Default::default(),
-        start: SimTime::ZERO,
-        value_decoder: None,
-    };
+    let mut cs = ConsumerSpec::new("c", "t");
     cs.config.set("group.id", "g").unwrap();
     cs.config.set("group.protocol", "consumer").unwrap();
     let me = Node::Consumer(0);
-    let mut c = Consumer::new(0, &cs, 0, 1);
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    let mut c = Consumer::new(0, &cs, subscribed);
     c.start(&mut h.ctx(me));
     // Answers what the consumer asks the group coordinator (broker 1) until it asks nothing
     // more, keeping the timers it sets; returns the requests.

@@ -22,13 +22,7 @@ const MEMBER: Node = Node::Consumer(0);
 fn spec() -> ScenarioSpec {
     let mut s = ScenarioSpec::default();
     s.topics.push(TopicSpec::new("t", 3, 3));
-    let mut c = ConsumerSpec {
-        name: "c1".into(),
-        topic: "t".into(),
-        config: Default::default(),
-        start: SimTime::ZERO,
-        value_decoder: None,
-    };
+    let mut c = ConsumerSpec::new("c1", "t");
     c.config.set("group.id", GROUP).unwrap();
     s.consumers.push(c);
     s

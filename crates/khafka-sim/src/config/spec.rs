@@ -332,7 +332,11 @@ impl ProducerSpec {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConsumerSpec {
     pub name: String,
+    /// The (first) topic it subscribes to.
     pub topic: String,
+    /// The other topics of its subscription (`topic=a,b,c`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_topics: Vec<String>,
     pub config: ConsumerConfig,
     pub start: SimTime,
     /// A value deserializer with a reader schema (`value.deserializer=avro
@@ -347,10 +351,16 @@ impl ConsumerSpec {
         ConsumerSpec {
             name: name.into(),
             topic: topic.into(),
+            more_topics: Vec::new(),
             config: ConsumerConfig::default(),
             start: SimTime::ZERO,
             value_decoder: None,
         }
+    }
+
+    /// Every topic of its subscription, in order.
+    pub fn topics(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.topic.as_str()).chain(self.more_topics.iter().map(String::as_str))
     }
 }
 

@@ -6,6 +6,7 @@
 //! events too, scheduled by the scenario or injected by a caller with [`Sim::inject`].
 
 use crate::broker::{Broker, BrokerAction};
+use crate::consumer::subscribed::Subscribed;
 use crate::consumer::Consumer;
 use crate::controller::quorum::QuorumController;
 use crate::controller::Controller;
@@ -226,9 +227,11 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let t = topo.topic_index(&c.topic).expect("validated topic");
-                let ti = &topo.topics[t as usize];
-                Consumer::new(i as u32, c, ti.first_part, ti.partitions)
+                let topics: Vec<u32> = c
+                    .topics()
+                    .map(|t| topo.topic_index(t).expect("validated topic"))
+                    .collect();
+                Consumer::new(i as u32, c, Subscribed::new(&topo, &topics))
             })
             .collect();
         let mut net = Network::new(
@@ -1118,10 +1121,16 @@ impl Sim {
     /// `seek consumer C TOPIC-P …`: the application seeks a partition of its topic.
     #[cfg(feature = "groups")]
     fn seek_consumer(&mut self, consumer: &str, tp: &crate::spec::TopicPartition, to: SeekTo) {
-        let i = self.consumers.iter().position(|c| *c.name == *consumer);
-        if let Some(i) = i.filter(|i| self.spec.consumers[*i].topic == tp.topic) {
+        let Some(i) = self.consumers.iter().position(|c| *c.name == *consumer) else {
+            return;
+        };
+        let Some(t) = self.topo.topic_index(&tp.topic) else {
+            return;
+        };
+        let part = self.topo.topics[t as usize].first_part + tp.partition as PartIdx;
+        if let Some(p) = self.consumers[i].subscribed.local(part) {
             let mut ctx = ctx!(self, Node::Consumer(i as u32));
-            self.consumers[i].seek(&mut ctx, tp.partition, to);
+            self.consumers[i].seek(&mut ctx, p as u32, to);
         }
     }
 
@@ -1219,13 +1228,12 @@ impl Sim {
                     .map_or(0, |r| r.log.high_watermark);
                 g.records_committed += hw;
                 for c in &self.consumers {
-                    if i as PartIdx >= c.first_part && (i as PartIdx) < c.first_part + c.partitions
-                    {
+                    if let Some(local) = c.subscribed.local(i as PartIdx) {
                         #[cfg(feature = "groups")]
-                        if c.group.is_some() && !c.fetches(i - c.first_part as usize) {
+                        if c.group.is_some() && !c.fetches(local) {
                             continue;
                         }
-                        let pos = c.positions[i - c.first_part as usize].unwrap_or(0);
+                        let pos = c.positions[local].unwrap_or(0);
                         g.consumer_lag += hw.saturating_sub(pos);
                     }
                 }

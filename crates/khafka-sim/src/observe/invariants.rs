@@ -306,7 +306,7 @@ fn check_groups(sim: &mut Sim) {
             if !c.fetches(p as usize) {
                 continue;
             }
-            let part = c.first_part + p;
+            let part = c.subscribed.global(p);
             if let Some(other) = owners.insert((g.group_id.as_str(), g.generation, part), &c.name) {
                 problems.push(format!(
                     "group {}: {} owned by {other} and {} in generation {}",
@@ -568,13 +568,7 @@ mod tests {
         spec.topics.push(TopicSpec::new("t", 2, 3));
         spec.producers.push(ProducerSpec::new("p1", "t"));
         for name in ["c1", "c2"] {
-            let mut c = crate::spec::ConsumerSpec {
-                name: name.into(),
-                topic: "t".into(),
-                config: Default::default(),
-                start: SimTime::ZERO,
-                value_decoder: None,
-            };
+            let mut c = crate::spec::ConsumerSpec::new(name, "t");
             c.config.set("group.id", "g").unwrap();
             spec.consumers.push(c);
         }

@@ -91,7 +91,7 @@ impl Sim {
             .consumers
             .iter()
             .filter(|c| c.config.group.group_id.as_deref() == Some(group))
-            .map(|c| c.topic.as_str())
+            .flat_map(|c| c.topics())
             .collect();
         crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
@@ -172,7 +172,7 @@ impl Sim {
                 .collect(),
             (None, None) => Vec::new(),
         };
-        let mut topics: Vec<&str> = consumers.iter().map(|c| c.topic.as_str()).collect();
+        let mut topics: Vec<&str> = consumers.iter().flat_map(|c| c.topics()).collect();
         crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut partitions = Vec::new();
@@ -267,19 +267,21 @@ impl Sim {
         let members: Vec<_> = self
             .consumers
             .iter()
-            .filter_map(|c| c.group.as_ref().map(|g| (c.first_part, g)))
+            .filter_map(|c| c.group.as_ref().map(|g| (&c.subscribed, g)))
             .filter(|(_, g)| g.group_id == group)
             .collect();
         let now = self.now().as_us();
         let (mut count, mut total, mut longest) = (0u64, 0u64, 0u64);
-        for (first, g) in &members {
+        for (subscribed, g) in &members {
             for (at, parts) in &g.revocations {
                 for p in parts {
-                    let part = first + p;
+                    let part = subscribed.global(*p);
                     let next = members
                         .iter()
-                        .flat_map(|(f2, g2)| g2.assignments.iter().map(move |a| (*f2, a)))
-                        .filter(|(f2, (t, _, ps))| *t >= *at && ps.iter().any(|q| f2 + q == part))
+                        .flat_map(|(s2, g2)| g2.assignments.iter().map(move |a| (*s2, a)))
+                        .filter(|(s2, (t, _, ps))| {
+                            *t >= *at && ps.iter().any(|q| s2.global(*q) == part)
+                        })
                         .map(|(_, (t, _, _))| *t)
                         .min()
                         .unwrap_or(now);
@@ -307,14 +309,14 @@ impl Sim {
             for r in c
                 .processed
                 .iter()
-                .filter(|r| c.first_part + r.partition == part)
+                .filter(|r| c.subscribed.global(r.partition) == part)
             {
                 ranges.push((r.leader_epoch, r.from, r.to));
             }
             // A live member's records in hand are being processed, not skipped.
             if let Some(app) = c.app.as_ref().filter(|_| !c.stopped) {
                 for (p, from, to, epoch) in app.in_hand() {
-                    if c.first_part + p == part {
+                    if c.subscribed.global(p) == part {
                         ranges.push((epoch, from, to));
                     }
                 }
@@ -378,8 +380,7 @@ impl Sim {
     pub fn member_story(&self, consumer: &str) -> Option<MemberStory> {
         let c = self.consumers.iter().find(|c| &*c.name == consumer)?;
         let g = c.group.as_ref()?;
-        let topic = &self.topo.topics[self.topo.parts[c.first_part as usize].topic as usize].name;
-        let name = |p: u32| format!("{topic}-{p}");
+        let name = |p: u32| self.topo.part_name(c.subscribed.global(p)).to_string();
         let mut lines: Vec<(u64, String)> = Vec::new();
         for (at, generation, parts) in &g.assignments {
             let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
@@ -468,7 +469,7 @@ impl Sim {
             }
             for r in &c.processed {
                 ranges
-                    .get_or_default((c.first_part + r.partition, r.leader_epoch))
+                    .get_or_default((c.subscribed.global(r.partition), r.leader_epoch))
                     .push((r.from, r.to));
             }
         }

@@ -317,7 +317,7 @@ impl Sim {
                     .map(|x| {
                         format!(
                             "{} @{}",
-                            self.topo.part_name(c.first_part + x.partition),
+                            self.topo.part_name(c.subscribed.global(x.partition)),
                             x.offset
                         )
                     })
@@ -602,7 +602,7 @@ impl Sim {
                 for r in c
                     .processed
                     .iter()
-                    .filter(|r| c.first_part + r.partition == part)
+                    .filter(|r| c.subscribed.global(r.partition) == part)
                 {
                     if names
                         .iter()

@@ -34,7 +34,6 @@ use super::Consumer;
 use crate::config::group_config::AppCommit;
 use crate::ctx::{CheckTimer, Ctx, Timer};
 use crate::log::BatchId;
-use crate::msg::PartIdx;
 use crate::spec::BrokerId;
 use crate::trace::{HotEvent, TraceKind};
 use serde::Serialize;
@@ -424,7 +423,7 @@ impl Consumer {
         for (p, offset, record, skipped) in undecoded {
             ctx.emit(TraceKind::NotDeserialized {
                 consumer: self.name.clone(),
-                partition: topo.part_name(self.first_part + p as PartIdx),
+                partition: topo.part_name(self.subscribed.global(p as u32)),
                 offset,
                 record,
                 skipped,
@@ -433,7 +432,7 @@ impl Consumer {
         for (p, from, to, broker) in consumed {
             ctx.emit_hot(HotEvent::Consumed {
                 consumer: &self.name,
-                partition: topo.part_name_ref(self.first_part + p as PartIdx),
+                partition: topo.part_name_ref(self.subscribed.global(p as u32)),
                 base_offset: from,
                 records: (to - from) as u32,
                 broker,
@@ -497,7 +496,7 @@ impl Consumer {
         ctx.emit(TraceKind::Processed {
             consumer: self.name.to_string(),
             group,
-            partition: ctx.topo.part_name(self.first_part + b.partition),
+            partition: ctx.topo.part_name(self.subscribed.global(b.partition)),
             base_offset: b.from,
             records: to - b.from,
             leader_epoch: b.leader_epoch,
@@ -616,10 +615,13 @@ impl Consumer {
         ctx: &mut Ctx,
     ) -> Result<Option<super::group::SentCommit>, super::group::AppCommitResult> {
         let mut result = Ok(None);
-        let first = self.first_part;
         self.with_group(ctx, |g, ctx, v| result = g.app_commit(ctx, v));
+        let subscribed = &self.subscribed;
         result.map(|o| {
-            o.map(|(id, offs)| (id, offs.into_iter().map(|(p, o)| (p - first, o)).collect()))
+            o.map(|(id, offs)| {
+                let local = |p| subscribed.local(p).expect("a committed partition is read") as u32;
+                (id, offs.into_iter().map(|(p, o)| (local(p), o)).collect())
+            })
         })
     }
 
@@ -780,7 +782,7 @@ impl Consumer {
         }
         if let Some(g) = &mut self.group {
             if !g.assigned[p] {
-                let part = ctx.topo.part_name(self.first_part + p as PartIdx);
+                let part = ctx.topo.part_name(self.subscribed.global(p as u32));
                 self.app_note(
                     ctx,
                     format!(

@@ -20,7 +20,7 @@
 
 use super::group::{note, send, Membership, Phase, View};
 use crate::ctx::Ctx;
-use crate::msg::{ErrorCode, PartIdx};
+use crate::msg::ErrorCode;
 use crate::protocol::group::{
     ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, GroupRequest,
     LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
@@ -130,14 +130,12 @@ impl Membership {
             instance_id: g.group_instance_id.clone(),
             client_id: self.client_id.clone(),
             rebalance_timeout_ms: full.then_some(g.max_poll_interval_ms),
-            subscribed_topics: full.then(|| vec![v.topic.to_string()]),
+            subscribed_topics: full.then(|| v.subscribed.topic_names(v.topo)),
             server_assignor: if full { g.group_remote_assignor } else { None },
             owned: (full || owned_changed).then(|| {
                 (0..owned.len())
                     .filter(|p| owned[*p])
-                    .map(|p| {
-                        crate::client::consumer::assignor::TopicPartition::new(v.topic, p as i32)
-                    })
+                    .map(|p| v.tp(p))
                     .collect()
             }),
         };
@@ -246,8 +244,8 @@ impl Membership {
                 }
                 if let Some(a) = resp.assignment {
                     let mut target = vec![false; self.assigned.len()];
-                    for tp in a.iter().filter(|tp| tp.topic == v.topic) {
-                        if let Some(t) = target.get_mut(tp.partition as usize) {
+                    for p in a.iter().filter_map(|tp| v.local_of(tp)) {
+                        if let Some(t) = target.get_mut(p) {
                             *t = true;
                         }
                     }
@@ -343,13 +341,13 @@ impl Membership {
         let mut added = Vec::new();
         for (p, &now) in target.iter().enumerate() {
             if self.assigned[p] && !now {
-                revoked.push(ctx.topo.part_name(v.first_part + p as PartIdx));
+                revoked.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
                 self.assigned[p] = false;
                 self.ready[p] = false;
                 self.no_offset[p] = false;
                 v.forget(p);
             } else if !self.assigned[p] && now {
-                added.push(ctx.topo.part_name(v.first_part + p as PartIdx));
+                added.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
                 self.assigned[p] = true;
                 self.ready[p] = false;
             }
@@ -365,7 +363,11 @@ impl Membership {
         ));
         let owned: Vec<String> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
-            .map(|p| ctx.topo.part_name(v.first_part + p as PartIdx).to_string())
+            .map(|p| {
+                ctx.topo
+                    .part_name(v.subscribed.global(p as u32))
+                    .to_string()
+            })
             .collect();
         let mut what = Vec::new();
         if !revoked.is_empty() {

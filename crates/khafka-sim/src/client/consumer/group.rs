@@ -264,8 +264,9 @@ impl Membership {
 /// What the consumer's state looks like to its membership: its positions and leaders.
 pub struct View<'a> {
     pub config: &'a ConsumerConfig,
-    pub topic: &'a str,
-    pub first_part: PartIdx,
+    /// The topics it subscribes to and their partitions' local numbering.
+    pub subscribed: &'a super::subscribed::Subscribed,
+    pub topo: &'a crate::topology::Topology,
     pub positions: &'a mut Vec<Option<u64>>,
     /// The leader epoch of each position (of the last record handed out).
     pub epochs: &'a mut [Option<u32>],
@@ -293,7 +294,17 @@ impl View<'_> {
     /// after what its topology processed), with the position's leader epoch.
     pub(super) fn committable(&self, p: usize) -> Option<(PartIdx, u64, Option<u32>)> {
         let o = self.processed.map_or(self.positions[p], |d| d[p]);
-        o.map(|o| (self.first_part + p as PartIdx, o, self.epochs[p]))
+        o.map(|o| (self.subscribed.global(p as u32), o, self.epochs[p]))
+    }
+
+    /// Local partition `p` as the protocol names it.
+    pub(super) fn tp(&self, p: usize) -> TopicPartition {
+        self.subscribed.topic_partition(self.topo, p as u32)
+    }
+
+    /// The local index of `tp`, if subscribed.
+    pub(super) fn local_of(&self, tp: &TopicPartition) -> Option<usize> {
+        self.subscribed.local_of(self.topo, tp)
     }
 }
 
@@ -582,10 +593,10 @@ impl Membership {
         // An eager member owns nothing when it joins; a cooperative one reports what it owns.
         let owned = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
-            .map(|p| TopicPartition::new(v.topic, p as i32))
+            .map(|p| v.tp(p))
             .collect();
         let metadata = ProtocolMetadata {
-            topics: vec![v.topic.to_string()],
+            topics: v.subscribed.topic_names(v.topo),
             owned_partitions: owned,
             generation: self.generation,
         };
@@ -629,10 +640,7 @@ impl Membership {
         match (&self.sticky_user_data, a) {
             (Some((generation, parts)), ClientAssignor::Sticky) => ProtocolMetadata {
                 topics: metadata.topics.clone(),
-                owned_partitions: parts
-                    .iter()
-                    .map(|p| TopicPartition::new(v.topic, *p as i32))
-                    .collect(),
+                owned_partitions: parts.iter().map(|p| v.tp(*p as usize)).collect(),
                 generation: *generation,
             },
             _ => metadata.clone(),
@@ -902,7 +910,7 @@ impl Membership {
         let Some(c) = self.coordinator else { return };
         let partitions: Vec<PartIdx> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p] && !self.ready[*p])
-            .map(|p| v.first_part + p as PartIdx)
+            .map(|p| v.subscribed.global(p as u32))
             .collect();
         let req_id = ctx.req_id();
         self.offset_fetch_in_flight = Some((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
@@ -1106,8 +1114,8 @@ impl Membership {
                         self.rebalances += 1;
                         let mut now_assigned = vec![false; self.assigned.len()];
                         for tp in &assignment {
-                            if tp.topic == v.topic && tp.partition >= 0 {
-                                if let Some(a) = now_assigned.get_mut(tp.partition as usize) {
+                            if let Some(p) = v.local_of(tp) {
+                                if let Some(a) = now_assigned.get_mut(p) {
                                     *a = true;
                                 }
                             }
@@ -1131,7 +1139,7 @@ impl Membership {
                         let mut revoked = Vec::new();
                         for (p, &now) in now_assigned.iter().enumerate() {
                             if self.assigned[p] && !now {
-                                revoked.push(ctx.topo.part_name(v.first_part + p as PartIdx));
+                                revoked.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
                                 self.assigned[p] = false;
                                 self.ready[p] = false;
                                 self.no_offset[p] = false;
@@ -1299,7 +1307,9 @@ impl Membership {
                 match error {
                     ErrorCode::None => {
                         for (part, committed) in offsets {
-                            let p = (part - v.first_part) as usize;
+                            let Some(p) = v.subscribed.local(part) else {
+                                continue;
+                            };
                             if !self.assigned.get(p).copied().unwrap_or(false) {
                                 continue;
                             }

@@ -17,12 +17,13 @@ pub mod consumer_protocol;
 pub mod group;
 #[cfg(feature = "groups")]
 pub mod streams;
+pub mod subscribed;
 pub mod validation;
 
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::RecordId;
-use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg, PartIdx};
+use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg};
 use crate::protocol::{Fetch, Metadata};
 use crate::spec::{BrokerId, ConsumerSpec};
 use crate::trace::{HotEvent, TraceKind};
@@ -37,7 +38,9 @@ pub struct Consumer {
     pub idx: u32,
     pub name: Arc<str>,
     pub config: ConsumerConfig,
-    pub first_part: PartIdx,
+    /// Its topics, their partitions numbered through (a local index `p` in every vector here).
+    pub subscribed: subscribed::Subscribed,
+    /// Partitions over all its topics.
     pub partitions: u32,
     pub start_us: u64,
     pub started: bool,
@@ -114,12 +117,13 @@ struct Assigned {
 }
 
 impl Consumer {
-    pub fn new(idx: u32, spec: &ConsumerSpec, first_part: PartIdx, partitions: u32) -> Self {
+    pub fn new(idx: u32, spec: &ConsumerSpec, subscribed: subscribed::Subscribed) -> Self {
+        let partitions = subscribed.len();
         Consumer {
             idx,
             name: spec.name.as_str().into(),
             config: spec.config.clone(),
-            first_part,
+            subscribed,
             partitions,
             start_us: spec.start.as_us(),
             started: false,
@@ -240,11 +244,10 @@ impl Consumer {
         let Some(mut g) = self.group.take() else {
             return;
         };
-        let topic = ctx.topo.topic_of(self.first_part).name.clone();
         let mut v = group::View {
             config: &self.config,
-            topic: &topic,
-            first_part: self.first_part,
+            subscribed: &self.subscribed,
+            topo: ctx.topo,
             positions: &mut self.positions,
             epochs: &mut self.position_epochs,
             validation: &mut self.validation,
@@ -288,7 +291,7 @@ impl Consumer {
         {
             return;
         }
-        let mut fresh = Consumer::new(self.idx, spec, self.first_part, self.partitions);
+        let mut fresh = Consumer::new(self.idx, spec, self.subscribed.clone());
         fresh.received = self.received;
         fresh.processed = std::mem::take(&mut self.processed);
         if let (Some(new), Some(old)) = (&mut fresh.app, &mut self.app) {
@@ -470,7 +473,7 @@ impl Consumer {
             let mut partitions = ctx.pools.fetch.take();
             let fetchable = group.iter().filter(|(_, p)| self.fetchable(*p as usize));
             partitions.extend(fetchable.map(|(_, p)| FetchPartition {
-                part: self.first_part + p,
+                part: self.subscribed.global(*p),
                 // No position yet: an impossible offset makes the leader answer with its log end.
                 fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
                 last_fetched_epoch: None,
@@ -522,7 +525,7 @@ impl Consumer {
             .check(&self.positions, &self.position_epochs, &self.leaders);
         let wake = self.validation.send(
             ctx,
-            self.first_part,
+            &self.subscribed,
             // A consumer without a group is assigned every partition of its topic, or those
             // assigned by hand.
             |p| group.is_none_or(|g| g.assigned[p]) && manual.is_none_or(|m| m.assigned[p]),
@@ -584,7 +587,7 @@ impl Consumer {
                     partitions,
                     &self.name,
                     group,
-                    self.first_part,
+                    &self.subscribed,
                     self.config.auto_offset_reset,
                     &mut self.positions,
                     &mut self.position_epochs,
@@ -601,10 +604,9 @@ impl Consumer {
                 self.metadata_in_flight = None;
                 let mut missing = false;
                 for (part, leader, epoch) in partitions {
-                    if part < self.first_part || part >= self.first_part + self.partitions {
+                    let Some(i) = self.subscribed.local(part) else {
                         continue;
-                    }
-                    let i = (part - self.first_part) as usize;
+                    };
                     if self.leaders[i].is_none_or(|l| epoch >= l.1) {
                         let new = leader.map(|l| (l, epoch));
                         if new.map(|l| l.0) != self.leaders[i].map(|l| l.0) {
@@ -635,7 +637,10 @@ impl Consumer {
                 #[cfg_attr(not(feature = "groups"), allow(unused_mut))]
                 let mut retry = false;
                 for fp in partitions.drain(..) {
-                    let p = (fp.part - self.first_part) as usize;
+                    let Some(p) = self.subscribed.local(fp.part) else {
+                        ctx.pools.batches.give(fp.batches);
+                        continue;
+                    };
                     if !self.fetchable(p) {
                         // Revoked while the fetch was in flight.
                         ctx.pools.batches.give(fp.batches);

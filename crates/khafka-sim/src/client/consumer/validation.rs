@@ -25,9 +25,7 @@
 
 use crate::config::OffsetReset;
 use crate::ctx::{Ctx, Node};
-use crate::msg::{
-    EpochEndOffset, ErrorCode, Msg, OffsetForLeaderPartition, OffsetsForLeaderEpoch, PartIdx,
-};
+use crate::msg::{EpochEndOffset, ErrorCode, Msg, OffsetForLeaderPartition, OffsetsForLeaderEpoch};
 use crate::spec::BrokerId;
 use crate::trace::TraceKind;
 use serde::Serialize;
@@ -140,7 +138,7 @@ impl Validation {
     pub fn send(
         &mut self,
         ctx: &mut Ctx,
-        first_part: PartIdx,
+        subscribed: &super::subscribed::Subscribed,
         assigned: impl Fn(usize) -> bool,
         positions: &[Option<u64>],
         offset_epochs: &[Option<u32>],
@@ -176,7 +174,7 @@ impl Validation {
             let partitions = parts
                 .iter()
                 .map(|&(p, _, epoch, current)| OffsetForLeaderPartition {
-                    part: first_part + p,
+                    part: subscribed.global(p),
                     leader_epoch: epoch,
                     current_leader_epoch: current,
                 })
@@ -228,7 +226,7 @@ impl Validation {
         answers: Vec<EpochEndOffset>,
         consumer: &str,
         group: &str,
-        first_part: PartIdx,
+        subscribed: &super::subscribed::Subscribed,
         reset: OffsetReset,
         positions: &mut [Option<u64>],
         offset_epochs: &mut [Option<u32>],
@@ -245,7 +243,7 @@ impl Validation {
         self.in_flight.remove(&from);
         let now = ctx.now.as_us();
         for a in answers {
-            let Some(p) = a.part.checked_sub(first_part).map(|p| p as usize) else {
+            let Some(p) = subscribed.local(a.part) else {
                 continue;
             };
             let Some(&(_, requested)) = sent.iter().find(|(q, _)| *q as usize == p) else {
