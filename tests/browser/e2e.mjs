@@ -1024,6 +1024,24 @@ await check('a lesson cell: a member crashed while the run plays; the groups pan
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('a lesson cell: two members subscribed to two topics; range gives one four partitions, round robin three each', async () => {
+  await page.goto(`${base}/#/lesson/partition-assignment`);
+  const c = cell(4);
+  const rows = async () => (await c.locator('.groups-panel table.group-offsets tr').allInnerTexts()).slice(1).map((r) => r.split('\t').slice(0, 2).join(' '));
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const ranged = (await rows()).join(', ');
+  expect(ranged === 'orders-0 c1, orders-1 c1, orders-2 c2, payments-0 c1, payments-1 c1, payments-2 c2', `range: ${ranged}`);
+  await c.locator('.knob select').first().selectOption('RoundRobinAssignor');
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await page.waitForFunction(() => {
+    const t = document.querySelectorAll('section.cell')[4]?.querySelector('.groups-panel table.group-offsets');
+    return t && t.innerText.includes('orders-1\tc2');
+  }, null, { timeout: 30000 });
+  const dealt = (await rows()).join(', ');
+  expect(dealt === 'orders-0 c1, orders-1 c2, orders-2 c1, payments-0 c2, payments-1 c1, payments-2 c2', `round robin: ${dealt}`);
+});
+
 await check('a run too large for the tab is refused with an estimate, and the page keeps working', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);
