@@ -147,31 +147,29 @@ pub fn headline(
         let windows = plural(w.live().count() as u64, "window", "windows");
         // The story of the first late record says which window and how late.
         let first_late = sim.late_records().next().map(|(id, _)| id);
-        if v.overcount > 0 {
+        let (tone, what) = if v.overcount > 0 {
             (
                 "warn",
                 format!(
-                    "Kafka Streams' windows hold {} more than one uninterrupted run would — {windows}{late}",
+                    "Kafka Streams' windows hold {} more than one uninterrupted run would",
                     plural(v.overcount, "count", "counts")
                 ),
-                first_late,
             )
         } else if w.final_results_twice > 0 {
             (
                 "warn",
                 format!(
-                    "Kafka Streams emitted the final result of {} twice — {windows}{late}",
+                    "Kafka Streams emitted the final result of {} twice",
                     plural(w.final_results_twice, "window", "windows")
                 ),
-                first_late,
             )
         } else {
             (
                 "good",
-                format!("Kafka Streams' windows match one uninterrupted run — {windows}{late}"),
-                first_late,
+                "Kafka Streams' windows match one uninterrupted run".to_string(),
             )
-        }
+        };
+        (tone, format!("{what} — {windows}{late}"), first_late)
     } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");

@@ -234,6 +234,18 @@ impl WindowedAggregation {
         self.base().stream_time.get()
     }
 
+    /// The close time at the observed stream time (`None` before the first record): windows
+    /// (sessions) ending at or before it for time windows, before it for sliding windows and
+    /// sessions, take no more records.
+    pub fn close_time(&self) -> Option<i64> {
+        let st = self.stream_time();
+        (st >= 0).then(|| match self {
+            WindowedAggregation::Time(p) => p.close_time(st),
+            WindowedAggregation::Sliding(p) => p.close_time(st),
+            WindowedAggregation::Session(p) => p.close_time(st),
+        })
+    }
+
     /// Windows and sessions read, written or emitted so far (a measure of the work done, for
     /// callers that bound it).
     pub fn work(&self) -> u64 {

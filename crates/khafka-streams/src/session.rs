@@ -61,11 +61,16 @@ impl SessionWindowAggregate {
             .collect()
     }
 
+    /// The close time at `stream_time`: sessions ending before it take no more records.
+    pub fn close_time(&self, stream_time: i64) -> i64 {
+        stream_time - self.grace - self.gap
+    }
+
     /// `process(record)`: the record has a non-negative timestamp and a checked operand.
     pub fn process(&mut self, record: &Record, operand: &Operand, out: &mut Vec<Event>) {
         let ts = record.timestamp;
         let stream_time = self.base.stream_time.observe(ts);
-        let close = stream_time - self.grace - self.gap;
+        let close = self.close_time(stream_time);
         let new_session = Span { start: ts, end: ts };
         let found = self.store.find(&record.key, ts - self.gap, ts + self.gap);
         self.base.count(found.len() + 1);

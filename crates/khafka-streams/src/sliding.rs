@@ -87,11 +87,16 @@ impl SlidingWindowAggregate {
         }
     }
 
+    /// The close time at `stream_time`: windows ending before it take no more records.
+    pub fn close_time(&self, stream_time: i64) -> i64 {
+        stream_time - self.grace
+    }
+
     /// `process(record)`: the record has a non-negative timestamp and a checked operand.
     pub fn process(&mut self, record: &Record, operand: &Operand, out: &mut Vec<Event>) {
         let ts = record.timestamp;
         let stream_time = self.base.stream_time.observe(ts);
-        let close = stream_time - self.grace;
+        let close = self.close_time(stream_time);
         if ts + self.difference < close {
             out.push(expired(record, self.window(ts), close, stream_time));
             return;

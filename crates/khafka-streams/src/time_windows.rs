@@ -69,11 +69,16 @@ impl TimeWindowAggregate {
         self.windows.size
     }
 
+    /// The close time at `stream_time`: windows ending at or before it take no more records.
+    pub fn close_time(&self, stream_time: i64) -> i64 {
+        stream_time - self.windows.grace
+    }
+
     /// `process(record)`: the record has a non-negative timestamp and a checked operand.
     pub fn process(&mut self, record: &Record, operand: &Operand, out: &mut Vec<Event>) {
         let ts = record.timestamp;
         let stream_time = self.base.stream_time.observe(ts);
-        let close = stream_time - self.windows.grace;
+        let close = self.close_time(stream_time);
         let windows = self.windows.windows_for(ts);
         self.base.count(windows.len());
         for (start, end) in windows {

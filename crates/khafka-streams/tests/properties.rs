@@ -75,6 +75,8 @@ proptest! {
             prop_assert!(st >= before);
             prop_assert_eq!(st, max_seen);
             let close = close_of(spec, st);
+            // The processor states the close rule the test restates (the views read it there).
+            prop_assert_eq!(p.close_time(), Some(close));
             let drops: Vec<_> = events.iter().filter_map(|e| match e {
                 Event::Dropped(d) => Some(d),
                 _ => None,

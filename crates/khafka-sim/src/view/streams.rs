@@ -6,7 +6,7 @@
 //! committed yet.
 
 use crate::client::streams::{windowed, Restoration, StreamsInstance, TaskState};
-use crate::config::streams::{Windowing, Windows};
+use crate::config::streams::Windowing;
 use crate::log::Log;
 use crate::msg::PartIdx;
 use crate::sim::Sim;
@@ -153,11 +153,7 @@ impl Sim {
                                 .as_ref()
                                 .map(|w| w.processor.stream_time())
                                 .filter(|&st| st >= 0),
-                            close_time: t.windowed.as_ref().and_then(|w| {
-                                let st = w.processor.stream_time();
-                                let spec = s.spec.windowing.as_ref()?;
-                                (st >= 0).then(|| close_time(spec, st))
-                            }),
+                            close_time: t.windowed.as_ref().and_then(|w| w.processor.close_time()),
                             dropped_late: t.windowed.as_ref().map_or(0, |w| w.dropped),
                             lateness_max: t.windowed.as_ref().map_or(0, |w| w.lateness_max),
                         })
@@ -416,16 +412,6 @@ impl Sim {
     /// The log the verdicts read for partition `part` (its leader's; see `Sim::verdict_source`).
     fn verdict_log(&self, part: PartIdx) -> Option<&Log> {
         self.replica_log(self.verdict_source(part)?, part)
-    }
-}
-
-/// The close time at stream time `st`: windows ending at or before it (for time windows), or
-/// before it (sliding and session windows) take no more records.
-fn close_time(w: &Windowing, st: i64) -> i64 {
-    let grace = w.grace_ms as i64;
-    match w.windows {
-        Windows::Session { gap } => st - grace - gap as i64,
-        _ => st - grace,
     }
 }
 
