@@ -2,8 +2,8 @@
 //! compression ratios against the real codecs.
 //!
 //! The engine does not encode records: it adds up `DefaultRecord.sizeInBytes` and the 61-byte
-//! batch header (`khafka_sim::msg::wire`), and shrinks a compressed batch by a fixed ratio per
-//! codec (`COMPRESSION_RATIO_PPM`). This test encodes the same batches with `khafka-formats` and
+//! batch header (`khafka_sim::msg::wire`), and shrinks a compressed batch by a ratio per codec
+//! and batch size (`COMPRESSION_POINTS_PPM`; a whole batch's: `COMPRESSION_RATIO_PPM`). This test encodes the same batches with `khafka-formats` and
 //! compresses a representative batch with the codecs Kafka's clients use (gzip, snappy and lz4 from
 //! `khafka-formats`, zstd from libzstd at Kafka's default level 3), and fails if the engine's figures
 //! differ from what they give.
@@ -89,6 +89,64 @@ fn measured_ratios() -> [u64; 5] {
             .expect("zstd compresses")
             .len()),
     ]
+}
+
+/// The codecs on the first `n` records of the representative batch, for each of the engine's
+/// record counts: `(bytes of the framed records, ppm per codec: gzip, snappy, lz4, zstd)`.
+fn measured_points() -> Vec<(u32, [u32; 4])> {
+    let records = representative_records();
+    wire::REPRESENTATIVE_COUNTS
+        .iter()
+        .map(|&n| {
+            let data = framed(&records[..(n as usize).min(records.len())]);
+            let ppm = |c: usize| (c as u64 * 1_000_000 / data.len() as u64) as u32;
+            let codec = |c: Codec| ppm(c.compress(&data).expect("compresses").len());
+            let zstd = ppm(zstd::stream::encode_all(&data[..], 3)
+                .expect("zstd compresses")
+                .len());
+            (
+                data.len() as u32,
+                [
+                    codec(Codec::Gzip),
+                    codec(Codec::Snappy),
+                    codec(Codec::Lz4),
+                    zstd,
+                ],
+            )
+        })
+        .collect()
+}
+
+/// A batch of a few records compresses worse than a full one (the codecs' headers and trailers,
+/// and less to find repeats in): the engine's ratios by batch size are the codecs' on the first
+/// records of the representative batch.
+#[test]
+fn the_engines_compression_ratios_by_batch_size_are_the_codecs_on_the_representative_records() {
+    let measured = measured_points();
+    for (bytes, ppm) in &measured {
+        println!(
+            "{bytes:>6} B: gzip {:.1} %, snappy {:.1} %, lz4 {:.1} %, zstd {:.1} %",
+            ppm[0] as f64 / 1e4,
+            ppm[1] as f64 / 1e4,
+            ppm[2] as f64 / 1e4,
+            ppm[3] as f64 / 1e4
+        );
+    }
+    let bytes: Vec<u32> = measured.iter().map(|m| m.0).collect();
+    let ppm: Vec<[u32; 4]> = measured.iter().map(|m| m.1).collect();
+    assert_eq!(
+        (bytes.as_slice(), ppm.as_slice()),
+        (
+            &wire::REPRESENTATIVE_BYTES[..],
+            &wire::COMPRESSION_POINTS_PPM[..]
+        ),
+        "update `REPRESENTATIVE_BYTES` and `COMPRESSION_POINTS_PPM` in \
+         crates/khafka-sim/src/protocol/wire.rs"
+    );
+    // The last point is the whole batch, the ratio quoted in the docs.
+    let last = measured.last().expect("points").1;
+    let full = measured_ratios();
+    assert_eq!(last.map(u64::from), [full[1], full[2], full[3], full[4]]);
 }
 
 #[test]

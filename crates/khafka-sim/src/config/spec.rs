@@ -287,7 +287,7 @@ pub struct ValuePhase {
     /// What the producer's `compression.type` makes of a batch of these records, measured with
     /// the real codec before the run (`khafka_formats::sim_table::compression_points`): `(records,
     /// ppm)` in increasing record counts, the compressed records over the framed records in parts
-    /// per million. Empty: the codec's fixed ratio ([`crate::protocol::wire::COMPRESSION_RATIO_PPM`]).
+    /// per million. Empty: the codec's representative ratios (`CompressionType::compressed`).
     #[serde(default)]
     pub compression: Vec<(u32, u32)>,
 }

@@ -1,7 +1,8 @@
 //! How many bytes a message takes on the wire, as Kafka would write it: produce requests and fetch
 //! responses from their record batches (magic v2: a 61-byte header, then each record framed with
-//! varints, `DefaultRecord.sizeInBytes`), compressed by the producer's `compression.type` at a
-//! fixed ratio per codec — or, for a producer with a schema serializer, at the ratios its codec
+//! varints, `DefaultRecord.sizeInBytes`), compressed by the producer's `compression.type` at the
+//! ratio its codec gives on representative records of the batch's size — or, for a producer with
+//! a schema serializer, at the ratios its codec
 //! gave on real batches of its records, measured before the run (`compressed_by_points`); other
 //! requests and responses a small fixed size.
 //!
@@ -107,12 +108,35 @@ pub enum CompressionType {
     Zstd,
 }
 
-/// A representative batch's compressed size over its uncompressed records, in parts per million,
-/// per codec (`None` first): gzip 21.8 %, snappy 35.4 %, lz4 33.2 %, zstd 20.6 %. Measured by
-/// `tests/wire_sizes.rs` on a 16 KB batch of 138 JSON events of about 100 bytes keyed over 100
-/// users (gzip level 6, snappy in xerial's framing, an lz4 frame, zstd level 3: Kafka's
-/// defaults); the test fails if a figure here differs from the codecs' output.
+/// A whole representative batch's compressed size over its uncompressed records, in parts per
+/// million, per codec (`None` first): gzip 21.8 %, snappy 35.4 %, lz4 33.2 %, zstd 20.6 %.
+/// Measured by `tests/wire_sizes.rs` on a 16 KB batch of 138 JSON events of about 100 bytes
+/// keyed over 100 users (gzip level 6, snappy in xerial's framing, an lz4 frame, zstd level 3:
+/// Kafka's defaults); the test fails if a figure here differs from the codecs' output. Smaller
+/// batches compress worse: [`COMPRESSION_POINTS_PPM`].
 pub const COMPRESSION_RATIO_PPM: [u64; 5] = [1_000_000, 217_691, 353_895, 332_181, 205_539];
+
+/// The record counts of the representative batch's prefixes the engine's ratios by batch size are
+/// measured at (the last: the whole batch, 138 records).
+pub const REPRESENTATIVE_COUNTS: [u32; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 138];
+
+/// The bytes of those prefixes' framed records.
+pub const REPRESENTATIVE_BYTES: [u32; 9] = [120, 239, 470, 934, 1866, 3722, 7450, 15031, 16211];
+
+/// The codecs' output on those prefixes, in ppm of their bytes, per codec (gzip, snappy, lz4,
+/// zstd): small batches compress worse (gzip's 18 bytes of header and trailer make one record
+/// bigger). Measured by `tests/wire_sizes.rs`, which fails if a figure here drifts.
+pub const COMPRESSION_POINTS_PPM: [[u32; 4]; 9] = [
+    [991_666, 1_125_000, 1_091_666, 975_000],
+    [648_535, 748_953, 719_665, 627_615],
+    [478_723, 612_765, 591_489, 482_978],
+    [373_661, 523_554, 498_929, 374_732],
+    [295_819, 438_906, 412_111, 280_278],
+    [253_089, 397_904, 373_186, 232_939],
+    [227_382, 370_738, 347_785, 207_382],
+    [218_282, 354_999, 333_178, 204_510],
+    [217_691, 353_895, 332_181, 205_539],
+];
 
 impl CompressionType {
     pub const NAMES: &'static [&'static str] = &["none", "gzip", "snappy", "lz4", "zstd"];
@@ -132,18 +156,37 @@ impl CompressionType {
         })
     }
 
-    /// The fixed ratio the engine uses for this codec (ppm of the uncompressed records).
-    pub fn ratio_ppm(self) -> u64 {
-        COMPRESSION_RATIO_PPM[self as usize]
-    }
-
-    /// The bytes `records` uncompressed bytes of framed records take once compressed (at least 1).
+    /// The bytes `records` uncompressed bytes of framed records take once compressed (at least 1),
+    /// at the codec's ratio for a batch of that size ([`COMPRESSION_POINTS_PPM`], interpolated
+    /// linearly between the measured sizes; the whole batch's ratio beyond it).
     pub fn compressed(self, records: u64) -> u64 {
-        if self == CompressionType::None {
-            return records;
-        }
-        ((records as u128 * self.ratio_ppm() as u128).div_ceil(1_000_000) as u64).max(1)
+        let c = match self {
+            CompressionType::None => return records,
+            other => other as usize - 1,
+        };
+        let points: [(u64, u32); 9] =
+            std::array::from_fn(|i| (REPRESENTATIVE_BYTES[i] as u64, COMPRESSION_POINTS_PPM[i][c]));
+        apply_ppm(records, ppm_at(records, &points))
     }
+}
+
+/// The ratio at `x` of the measured `(x, ppm)` points (increasing `x`): the first's below them,
+/// the last's above, linear between the two around it.
+fn ppm_at<X: Copy + Into<u64>>(x: u64, points: &[(X, u32)]) -> u64 {
+    match points.iter().position(|&(m, _)| m.into() >= x) {
+        None => points.last().map_or(1_000_000, |p| p.1 as u64),
+        Some(0) => points[0].1 as u64,
+        Some(i) => {
+            let ((x0, p0), (x1, p1)) = (points[i - 1], points[i]);
+            let (x0, p0, x1, p1) = (x0.into() as i64, p0 as i64, x1.into() as i64, p1 as i64);
+            (p0 + (p1 - p0) * (x as i64 - x0) / (x1 - x0).max(1)).max(0) as u64
+        }
+    }
+}
+
+/// `records` bytes shrunk to `ppm` parts per million, rounded up, at least 1.
+fn apply_ppm(records: u64, ppm: u64) -> u64 {
+    ((records as u128 * ppm as u128).div_ceil(1_000_000) as u64).max(1)
 }
 
 /// The bytes `records` bytes of `n` framed records take once compressed, by ratios measured on
@@ -151,16 +194,7 @@ impl CompressionType {
 /// counts, see `ValuePhase::compression`): the ratio at `n`, interpolated linearly between the two
 /// measured counts around it (the first below, the last above them). At least 1.
 pub fn compressed_by_points(records: u64, n: u32, points: &[(u32, u32)]) -> u64 {
-    let ppm = match points.iter().position(|&(m, _)| m >= n) {
-        None => points.last().map_or(1_000_000, |p| p.1 as u64),
-        Some(0) => points[0].1 as u64,
-        Some(i) => {
-            let ((n0, p0), (n1, p1)) = (points[i - 1], points[i]);
-            let (n0, p0, n1, p1) = (n0 as i64, p0 as i64, n1 as i64, p1 as i64);
-            (p0 + (p1 - p0) * (n as i64 - n0) / (n1 - n0).max(1)).max(0) as u64
-        }
-    };
-    ((records as u128 * ppm as u128).div_ceil(1_000_000) as u64).max(1)
+    apply_ppm(records, ppm_at(n as u64, points))
 }
 
 impl Msg {
@@ -193,6 +227,40 @@ impl Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch of one representative record barely shrinks (gzip keeps 99 % of it, snappy and lz4
+    /// grow it), a whole 16 KB batch shrinks to the quoted ratios, and sizes between take the
+    /// ratio between.
+    #[test]
+    fn small_batches_compress_worse() {
+        use CompressionType::*;
+        assert_eq!(Gzip.compressed(120), 119);
+        assert_eq!(Snappy.compressed(120), 135);
+        assert_eq!(Lz4.compressed(120), 131);
+        assert_eq!(Zstd.compressed(120), 117);
+        assert_eq!(None.compressed(120), 120);
+        for (i, codec) in [Gzip, Snappy, Lz4, Zstd].into_iter().enumerate() {
+            let full = COMPRESSION_RATIO_PPM[i + 1];
+            assert_eq!(COMPRESSION_POINTS_PPM[8][i] as u64, full);
+            // Beyond the representative batch: its ratio.
+            assert_eq!(codec.compressed(1_000_000), full);
+            // Smaller is never better (per byte) in these measurements.
+            let per_byte = |b: u64| codec.compressed(b) as f64 / b as f64;
+            assert!(per_byte(500) > per_byte(5_000) && per_byte(5_000) > per_byte(50_000));
+        }
+        // Halfway between two measured sizes: halfway between their ratios.
+        let (b0, b1) = (
+            REPRESENTATIVE_BYTES[0] as u64,
+            REPRESENTATIVE_BYTES[1] as u64,
+        );
+        let (p0, p1) = (
+            COMPRESSION_POINTS_PPM[0][0] as u64,
+            COMPRESSION_POINTS_PPM[1][0] as u64,
+        );
+        let mid = (b0 + b1) / 2;
+        let want = p0 - (p0 - p1) * (mid - b0) / (b1 - b0);
+        assert_eq!(Gzip.compressed(mid), (mid * want).div_ceil(1_000_000));
+    }
 
     #[test]
     fn varints_have_kafkas_sizes() {
