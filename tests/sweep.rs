@@ -422,8 +422,46 @@ fn add_group(spec: &mut ScenarioSpec, seed: u64) {
         };
         spec.schedule.push(Scheduled { at, fault });
     }
+    add_second_topic(spec, seed);
     add_application(spec, seed);
     spec.schedule.sort_by_key(|s| s.at);
+}
+
+/// A third of the group seeds add a topic `u` (1 to 4 partitions) with a producer of its own, and
+/// both members subscribe to `t` and `u` (`topic=t,u`): the assignors share both topics' partitions
+/// and every group check covers them. Its own stream, so the other group seeds keep their
+/// scenarios.
+fn add_second_topic(spec: &mut ScenarioSpec, seed: u64) {
+    let mut rng = SimRng::derive(seed, "sweep-two-topics");
+    if rng.below(3) != 0 {
+        return;
+    }
+    let t = spec.topics[0].clone();
+    let compacted = t
+        .config
+        .log
+        .cleanup_policy
+        .as_ref()
+        .is_some_and(|c| c.compact);
+    spec.topics.push(TopicSpec {
+        name: "u".into(),
+        partitions: 1 + rng.below(4) as u32,
+        ..t
+    });
+    let mut p = ProducerSpec::new("pu", "u");
+    p.rate_per_ks = (50 + rng.below(450)) * 1_000;
+    // A compacted topic's producers need keys, as the scenario language says.
+    if rng.below(2) == 0 || compacted {
+        p.keys = KeySpec::Range {
+            prefix: "u".into(),
+            lo: 0,
+            hi: 49,
+        };
+    }
+    spec.producers.push(p);
+    for c in &mut spec.consumers {
+        c.more_topics.push("u".into());
+    }
 }
 
 /// Half the group seeds give the members an application poll loop (processing time per record,
@@ -567,8 +605,8 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     spec.schedule.sort_by_key(|s| s.at);
 }
 
-/// After the recovery phase a group's live members own every partition of `t` once, and have
-/// committed up to the high watermark (lag 0).
+/// After the recovery phase a group's live members own every partition of its topics once, and
+/// have committed up to the high watermark (lag 0).
 fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
     let mut stuck = Vec::new();
     let Some(g) = sim.group_view(group) else {
@@ -578,25 +616,26 @@ fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
         stuck.push(format!("group {group} is {} after recovery", g.state));
     }
     let topo = sim.topology();
-    let t_first = topo.topics[topo.topic_index("t").expect("topic t") as usize].first_part;
     for p in &g.partitions {
+        let first =
+            topo.topics[topo.topic_index(&p.topic).expect("a group's topic") as usize].first_part;
+        let part = first + p.partition;
         let owners = sim
             .consumers()
             .iter()
             .filter(|c| c.group.as_ref().is_some_and(|m| m.group_id == group))
-            .filter(|c| c.fetches(p.partition as usize))
+            .filter(|c| c.subscribed.local(part).is_some_and(|l| c.fetches(l)))
             .count();
         if owners != 1 {
             stuck.push(format!(
-                "group {group}: t-{} fetched by {owners} members after recovery",
-                p.partition
+                "group {group}: {}-{} fetched by {owners} members after recovery",
+                p.topic, p.partition
             ));
         }
         // A Kafka Streams task commits the offsets of records it processed: a partition whose
         // records retention deleted before it read them keeps its older committed offset (or
         // none), with nothing left to process.
         let streams = group == "app";
-        let part = t_first + p.partition;
         let log_start = sim
             .verdict_source(part)
             .and_then(|b| sim.replica_log(b, part))
@@ -604,8 +643,8 @@ fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
         let drained = streams && p.committed.unwrap_or(0).max(log_start) >= p.log_end_offset;
         if p.lag != Some(0) && !drained {
             stuck.push(format!(
-                "group {group}: t-{} lag {:?} (committed {:?}, end {}) after recovery",
-                p.partition, p.lag, p.committed, p.log_end_offset
+                "group {group}: {}-{} lag {:?} (committed {:?}, end {}) after recovery",
+                p.topic, p.partition, p.lag, p.committed, p.log_end_offset
             ));
         }
     }
@@ -882,6 +921,15 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     seen(
         "group rebalance",
         outcome.groups.iter().any(|g| g.generation >= 2),
+    );
+    seen(
+        "group over two topics rebalanced",
+        outcome.groups.iter().any(|g| g.generation >= 2)
+            && sim
+                .spec()
+                .consumers
+                .iter()
+                .any(|c| !c.more_topics.is_empty()),
     );
     seen(
         "group coordinator failover",

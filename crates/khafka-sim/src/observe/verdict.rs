@@ -589,11 +589,22 @@ impl Sim {
 
     /// Everything `expect` lines and the CLI report.
     pub fn outcome(&self) -> Outcome {
+        let partitions = (0..self.topo.parts.len() as PartIdx)
+            .map(|p| self.partition_view(p))
+            .collect();
+        self.outcome_from(self.provenance_counts(), partitions)
+    }
+
+    /// The outcome around verdict counts and partition views already computed (a snapshot has
+    /// them): everything else is read from the simulation now.
+    pub(crate) fn outcome_from(
+        &self,
+        provenance: crate::view::outcome::ProvenanceCounts,
+        partitions: Vec<crate::view::outcome::PartitionView>,
+    ) -> Outcome {
         Outcome {
-            provenance: self.provenance_counts(),
-            partitions: (0..self.topo.parts.len() as PartIdx)
-                .map(|p| self.partition_view(p))
-                .collect(),
+            provenance,
+            partitions,
             producer_errors: crate::kernel::small::map_of(
                 self.producer_errors
                     .iter()

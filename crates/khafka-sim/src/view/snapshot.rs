@@ -221,28 +221,7 @@ pub struct RecordProcessing {
 impl ClusterSnapshot {
     /// The outcome `expect` lines assert over, from this snapshot (no second pass over the logs).
     pub fn outcome(&self, sim: &Sim) -> crate::Outcome {
-        crate::Outcome {
-            provenance: self.provenance.clone(),
-            partitions: self.partitions.clone(),
-            producer_errors: crate::kernel::small::map_of(
-                sim.producer_errors.iter().map(|(k, v)| (k.to_string(), *v)),
-            ),
-            violations: sim.violations.clone(),
-            invariants_checked: sim.opts.check_invariants,
-            halted: sim.halted().map(str::to_string),
-            #[cfg(feature = "groups")]
-            groups: sim.groups(),
-            quorum: sim.quorum_outcome(),
-            throughput: sim.throughput_outcome(),
-            decode_failures: sim.decode_failures(),
-            #[cfg(feature = "groups")]
-            streams: sim.streams_view().map(|v| v.outcome()),
-            flow: if sim.opts.flow_latency {
-                sim.flow_outcome()
-            } else {
-                Default::default()
-            },
-        }
+        sim.outcome_from(self.provenance.clone(), self.partitions.clone())
     }
 }
 
