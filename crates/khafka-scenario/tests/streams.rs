@@ -313,3 +313,62 @@ fn the_windowed_view_read_frame_by_frame_equals_a_fresh_one() {
     fresh.run_until(SimTime::from_secs(30));
     assert_eq!(back.streams_view(), fresh.streams_view());
 }
+
+/// A count's update is forwarded and logged with the count's timestamp — the newest timestamp of
+/// the records it counted (`KStreamAggregate`: `max(record, old aggregate)`) — not the instant
+/// the instance's producer sent it: with every input record stamped 20 s before it was sent (0
+/// in the first 20 s), every output and changelog record is stamped at least that much before its
+/// own send, and exactly at
+/// the newest input timestamp of its key so far. Windowed results carry their window's.
+#[test]
+fn streams_output_records_carry_the_counts_timestamps() {
+    use khafka_sim::{Sim, SimTime};
+    for pairs in [
+        "statestore.cache.max.bytes=0",
+        "window=tumbling size=10s grace=30s statestore.cache.max.bytes=0",
+    ] {
+        let src = app(pairs)
+            .replace(
+                "producer p topic=views keys=page-0..9",
+                "producer p topic=views rate=20/s keys=page-0..9 lateness=20s..20s late=100%",
+            )
+            .replace("run 1s", "run 40s");
+        let spec = parse(&src).expect("valid").spec;
+        let mut sim = Sim::new(spec);
+        sim.run_until(SimTime::from_secs(40));
+        let prov = sim.provenance();
+        let producer_of = |id| prov.producer_and_key(id).map(|(p, _)| p);
+        let input = sim
+            .spec()
+            .producers
+            .iter()
+            .position(|p| p.name == "p")
+            .unwrap() as u32;
+        let mut newest: std::collections::BTreeMap<u32, u64> = Default::default();
+        let mut outputs = 0;
+        for id in 0..sim.records_sent() {
+            let story = sim.record_story(id).expect("a story");
+            let key = story.key.expect("keyed");
+            if producer_of(id) == Some(input) {
+                let e = newest.entry(key).or_default();
+                *e = (*e).max(story.timestamp_ms);
+                continue;
+            }
+            outputs += 1;
+            assert!(
+                story.timestamp_ms <= (story.sent_us / 1_000).saturating_sub(20_000),
+                "{pairs}: record {id} stamped {} ms, sent at {} µs",
+                story.timestamp_ms,
+                story.sent_us
+            );
+            if !pairs.contains("window") {
+                assert_eq!(
+                    Some(&story.timestamp_ms),
+                    newest.get(&key),
+                    "{pairs}: record {id}"
+                );
+            }
+        }
+        assert!(outputs > 100, "{pairs}: {outputs} output records");
+    }
+}

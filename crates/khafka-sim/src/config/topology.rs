@@ -72,6 +72,9 @@ pub struct ProducerRecords {
     pub phase_starts: Vec<u64>,
     /// Its records' timestamps lag their send time (`ProducerSpec::lateness`).
     pub lateness: Option<crate::spec::Lateness>,
+    /// A Kafka Streams instance's producer: each record carries the timestamp its topology gave
+    /// it (`Provenance::set_timestamp`), not its send time.
+    pub explicit_timestamps: bool,
 }
 
 impl ProducerRecords {
@@ -199,6 +202,7 @@ impl Topology {
                     null_value: p.null_value,
                     phase_starts: p.value_phases.iter().map(|v| v.from.as_us()).collect(),
                     lateness: p.lateness,
+                    explicit_timestamps: p.changelog.is_some(),
                 })
                 .collect(),
         }

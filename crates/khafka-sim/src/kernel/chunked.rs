@@ -256,6 +256,23 @@ impl<T: Serialize + Clone> Serialize for ChunkVec<T> {
     }
 }
 
+impl<K: Copy + Ord, V: Copy> ChunkVec<(K, V)> {
+    /// In a table of `(key, value)` pairs sorted by key, the value stored for `key` (binary search).
+    pub fn find_sorted(&self, key: K) -> Option<V> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let (k, v) = *self.get(mid)?;
+            match k.cmp(&key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(v),
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,6 +165,9 @@ pub struct Provenance {
     deleted_bits: ChunkVec<u64>,
     /// Records with their deleted bit set.
     pub(crate) deleted: u64,
+    /// The timestamps (ms) of records whose producer stamps each one itself (a Kafka Streams
+    /// instance's output and changelog records), by record id (ids only grow: sorted).
+    explicit_ts: ChunkVec<(RecordId, u64)>,
 }
 
 impl Provenance {
@@ -173,6 +176,7 @@ impl Provenance {
         self.records.clone_bytes()
             + self.batches.clone_bytes()
             + self.scan.clone_bytes()
+            + self.explicit_ts.clone_bytes()
             + (self.acked_by_part.len() * 8) as u64
     }
 
@@ -246,9 +250,20 @@ impl Provenance {
         let r = self.records.get(id as usize)?;
         let producer = self.batches.get(r.batch as usize)?.producer;
         Some(match topo.producers.get(producer as usize) {
+            Some(p) if p.explicit_timestamps => self
+                .explicit_ts
+                .find_sorted(id)
+                .unwrap_or(r.sent_us / 1_000),
             Some(p) => p.timestamp_ms(id, r.sent_us),
             None => r.sent_us / 1_000,
         })
+    }
+
+    /// Record `id` (the newest so far) carries timestamp `ms`, given by the application rather
+    /// than its send time (`ProducerRecord.timestamp`).
+    pub fn set_timestamp(&mut self, id: RecordId, ms: u64) {
+        debug_assert!(self.explicit_ts.last().is_none_or(|l| l.0 < id), "ids grow");
+        self.explicit_ts.push((id, ms));
     }
 
     /// The producer of record `id` and its key's index in that producer's key set (`None`: a

@@ -62,7 +62,7 @@ impl StreamsValues {
 
     /// The value of record `id`, if an instance sent it.
     pub fn get(&self, id: RecordId) -> Option<i64> {
-        find_by_id(&self.values, id)
+        self.values.find_sorted(id)
     }
 
     pub fn clone_bytes(&self) -> u64 {
@@ -71,21 +71,6 @@ impl StreamsValues {
             + self.late.len() as u64 * 128
             + self.committed_close.len() as u64 * 64
     }
-}
-
-/// The value stored for record `id` in a table sorted by record id.
-pub(crate) fn find_by_id<T: Copy>(values: &ChunkVec<(RecordId, T)>, id: RecordId) -> Option<T> {
-    let (mut lo, mut hi) = (0, values.len());
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        let (k, v) = *values.get(mid)?;
-        match k.cmp(&id) {
-            std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return Some(v),
-        }
-    }
-    None
 }
 
 /// A task's lifecycle (`Task.State`, the ones the simulator shows).
@@ -100,8 +85,9 @@ pub enum TaskState {
 pub struct Task {
     pub partition: u32,
     pub state: TaskState,
-    /// The store: the count per key (the key's index in the input's key set).
-    pub store: BTreeMap<u32, i64>,
+    /// The store: the count per key (the key's index in the input's key set) and its timestamp
+    /// (`ValueAndTimestamp`: the newest timestamp of the records counted, ms).
+    pub store: BTreeMap<u32, (i64, u64)>,
     /// The cache's dirty keys, in the order they were first updated since the last flush.
     #[serde(skip)]
     pub dirty: Vec<u32>,
@@ -290,7 +276,9 @@ impl StreamsInstance {
                 }
                 _ => {
                     if let (Some(k), Some(v)) = (key, values.get(rid)) {
-                        t.store.insert(k, v);
+                        // The changelog record's timestamp is the count's (`ChangeLoggingKeyValueBytesStore`).
+                        let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
+                        t.store.insert(k, (v, ts));
                     }
                 }
             }
@@ -429,16 +417,20 @@ impl StreamsInstance {
                 }
                 continue;
             }
-            let count = t.store.entry(key).or_insert(0);
-            *count += 1;
-            let count = *count;
+            // `KStreamAggregate`: the new count's timestamp is the newest of the record's and the
+            // old count's, and the update is forwarded (and logged) with it.
+            let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
+            let entry = t.store.entry(key).or_insert((0, ts));
+            entry.0 += 1;
+            entry.1 = entry.1.max(ts);
+            let (count, ts) = *entry;
             if cached {
                 if !t.dirty.contains(&key) {
                     t.dirty.push(key);
                 }
             } else {
                 self.forwarded += 1;
-                send_update(ctx, producer, values, p, key, count);
+                send_update(ctx, producer, values, p, key, count, ts);
             }
         }
     }
@@ -468,9 +460,9 @@ impl StreamsInstance {
                 continue;
             }
             for key in std::mem::take(&mut t.dirty) {
-                let count = t.store.get(&key).copied().unwrap_or(0);
+                let (count, ts) = t.store.get(&key).copied().unwrap_or((0, 0));
                 self.forwarded += 1;
-                send_update(ctx, producer, values, t.partition, key, count);
+                send_update(ctx, producer, values, t.partition, key, count, ts);
             }
         }
         self.closing.clear();
@@ -528,6 +520,9 @@ fn send_windowed(
     };
     let part = changelog.map(|p| producer.partitions + p);
     let id = producer.send_now(ctx, Some(key), part, bytes);
+    // A window's result and its store write carry the window's timestamp (the newest of its
+    // records', `ValueAndTimestamp`), as Kafka Streams forwards and logs them.
+    ctx.prov.set_timestamp(id, v.timestamp.max(0) as u64);
     values.windowed.push(id, v);
 }
 
@@ -540,10 +535,13 @@ fn send_update(
     partition: u32,
     key: u32,
     count: i64,
+    ts: u64,
 ) {
     let changelog = producer.partitions + partition;
     let id = producer.send_now(ctx, Some(key), Some(changelog), COUNT_VALUE_BYTES);
+    ctx.prov.set_timestamp(id, ts);
     values.push(id, count);
     let id = producer.send_now(ctx, Some(key), None, COUNT_VALUE_BYTES);
+    ctx.prov.set_timestamp(id, ts);
     values.push(id, count);
 }

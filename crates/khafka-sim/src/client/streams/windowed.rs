@@ -273,7 +273,7 @@ impl WindowedValues {
     }
 
     pub fn get(&self, id: RecordId) -> Option<WindowedValue> {
-        super::find_by_id(&self.values, id)
+        self.values.find_sorted(id)
     }
 
     pub fn clone_bytes(&self) -> u64 {
