@@ -617,9 +617,9 @@ fn group_settled(sim: &Sim, group: &str) -> Vec<String> {
     }
     let topo = sim.topology();
     for p in &g.partitions {
-        let first =
-            topo.topics[topo.topic_index(&p.topic).expect("a group's topic") as usize].first_part;
-        let part = first + p.partition;
+        let part = topo
+            .part_index(&TopicPartition::new(p.topic.clone(), p.partition))
+            .expect("a group's partition");
         let owners = sim
             .consumers()
             .iter()

@@ -1124,10 +1124,9 @@ impl Sim {
         let Some(i) = self.consumers.iter().position(|c| *c.name == *consumer) else {
             return;
         };
-        let Some(t) = self.topo.topic_index(&tp.topic) else {
+        let Some(part) = self.topo.part_index(tp) else {
             return;
         };
-        let part = self.topo.topics[t as usize].first_part + tp.partition as PartIdx;
         if let Some(p) = self.consumers[i].subscribed.local(part) {
             let mut ctx = ctx!(self, Node::Consumer(i as u32));
             self.consumers[i].seek(&mut ctx, p as u32, to);

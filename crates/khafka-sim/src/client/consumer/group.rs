@@ -575,8 +575,9 @@ impl Membership {
         for p in 0..self.assigned.len() {
             if self.assigned[p] {
                 v.forget(p);
+            } else {
+                v.validation.forget(p);
             }
-            v.validation.forget(p);
             self.assigned[p] = false;
             self.ready[p] = false;
             self.no_offset[p] = false;

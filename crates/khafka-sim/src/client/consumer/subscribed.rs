@@ -101,14 +101,4 @@ impl Subscribed {
             .map(|s| topo.topics[s.topic as usize].name.clone())
             .collect()
     }
-
-    /// The first topic's index (the one a single-topic consumer reads).
-    pub fn first_topic(&self) -> u32 {
-        self.segments[0].topic
-    }
-
-    /// Whether it reads topic `t`.
-    pub fn reads_topic(&self, t: u32) -> bool {
-        self.segments.iter().any(|s| s.topic == t)
-    }
 }
