@@ -589,6 +589,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             start: SimTime(start),
             created_changelog: false,
             windowing,
+            join: None,
         };
         spec.add_streams(s).expect("one key set, declared topics");
     }

@@ -1601,7 +1601,11 @@ fn streams_panel(
     );
     html! {
         <div class="panel streams-panel">
-            <h4 title="groupByKey().count(): each task keeps a count per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first.">{ format!("Kafka Streams · {}", v.instances.first().map_or("", |i| i.application_id.as_str())) }</h4>
+            <h4 title={if v.join.is_some() {
+                "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
+            } else {
+                "groupByKey().count(): each task keeps a count per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
+            }}>{ format!("Kafka Streams · {}", v.instances.first().map_or("", |i| i.application_id.as_str())) }</h4>
             { for v.instances.iter().map(|i| {
                 let button = on_fault.as_ref().map(|cb| {
                     let (label, fault) = if i.state == "running" {
@@ -1653,6 +1657,9 @@ fn streams_panel(
                             if i.dropped_late > 0 {
                                 <span class="warn">{ format!(" · dropped {} late (dropped-records)", i.dropped_late) }</span>
                             }
+                            if let Some(j) = &v.join {
+                                { format!(" · joined {} · no {} value {}", i.joined, j.table, i.unmatched) }
+                            }
                             { " " }{ button.unwrap_or_default() }
                         </p>
                         if i.restorations.iter().any(|r| r.records > 0) {
@@ -1679,23 +1686,13 @@ fn streams_panel(
             }) }
             <details class="streams-topology">
                 <summary>{ "Topology" }</summary>
-                <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a count whose store is backed by {}", v.input, v.output, v.changelog)}>
-                    <span class="topic">{ v.input.clone() }</span>{ "→" }
-                    { for khafka_sim::config::streams::COUNT_PROCESSORS.iter().enumerate().map(|(i, n)| html! {
-                        <>
-                            <span class="processor">{ *n }
-                                if i == 1 {
-                                    <span class="store">{ format!("store {} ⇄ {}", khafka_sim::config::streams::COUNT_STORE, v.changelog) }</span>
-                                }
-                            </span>{ "→" }
-                        </>
-                    }) }
-                    <span class="topic">{ v.output.clone() }</span>
-                </div>
+                { topology_graph(v) }
                 <pre class="describe">{ v.topology.clone() }</pre>
             </details>
             if let Some(w) = &v.windowed {
                 { windowed_counts(w, v) }
+            } else if let Some(j) = &v.join {
+                { join_results(j) }
             } else {
             <p class="streams-totals">{ totals }</p>
             <ul class="streams-counts" title="Per key: the records the input topic holds → the last count the output topic holds. Red: counted twice.">
@@ -1714,6 +1711,88 @@ fn streams_panel(
             }
             }
         </div>
+    }
+}
+
+/// The topology as a row of processors: the input's (and for a join, the table's above it), the
+/// store on the processor that keeps it.
+fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
+    use khafka_sim::config::streams::{COUNT_PROCESSORS, COUNT_STORE, JOIN_PROCESSORS};
+    let store = |name: String| {
+        html! {
+            <span class="store">{ format!("store {name} ⇄ {}", v.changelog) }</span>
+        }
+    };
+    let row = |topic: &str, names: &[&str], store_at: usize, store_name: &str, to: Option<&str>| {
+        html! {
+            <div class="topology-row">
+                <span class="topic">{ topic.to_string() }</span>{ "→" }
+                { for names.iter().enumerate().map(|(i, n)| html! {
+                    <>
+                        <span class="processor">{ *n }
+                            if i == store_at { { store(store_name.to_string()) } }
+                        </span>
+                        if i + 1 < names.len() || to.is_some() { { "→" } }
+                    </>
+                }) }
+                if let Some(t) = to { <span class="topic">{ t.to_string() }</span> }
+            </div>
+        }
+    };
+    match &v.join {
+        Some(j) => {
+            let [source, table_source, ktable, _, sink] = JOIN_PROCESSORS;
+            let join = if j.left {
+                "KSTREAM-LEFTJOIN-0000000004"
+            } else {
+                JOIN_PROCESSORS[3]
+            };
+            html! {
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the table {} into {}; the table's store is backed by {}", v.input, j.table, v.output, v.changelog)}>
+                    { row(&j.table, &[table_source, ktable], 1, &j.store, None) }
+                    { row(&v.input, &[source, join, sink], 1, &j.store, Some(&v.output)) }
+                </div>
+            }
+        }
+        None => html! {
+            <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a count whose store is backed by {}", v.input, v.output, v.changelog)}>
+                { row(&v.input, &COUNT_PROCESSORS, 1, COUNT_STORE, Some(&v.output)) }
+            </div>
+        },
+    }
+}
+
+/// A join's results against one uninterrupted task that processes by timestamp with every record
+/// at hand, and the first results joined with a table value not as of their record's time.
+fn join_results(j: &khafka_sim::view::streams::JoinResults) -> Html {
+    const SHOWN: usize = 8;
+    let totals = j.totals();
+    let ts = |t: Option<(u64, u64)>| {
+        t.map_or("nothing".to_string(), |(id, ts)| {
+            format!("#{id} @{:.2} s", ts as f64 / 1e3)
+        })
+    };
+    html! {
+        <>
+            <p class="streams-totals">{ totals }
+                if j.twice > 0 {
+                    <span class="warn">{ format!(" · joined twice {}", j.twice) }</span>
+                }
+                if j.mismatched > 0 {
+                    <span class="bad">{ format!(" · not as of the record's time {}", j.mismatched) }</span>
+                }
+            </p>
+            if !j.examples.is_empty() {
+                <ul class="streams-counts" title="Results whose table value is not the one the table held at the stream record's timestamp.">
+                    { for j.examples.iter().take(SHOWN).map(|m| html! {
+                        <li class="bad">
+                            <span class="key">{ m.key.clone() }</span>
+                            { format!(" #{} @{:.2} s joined {}, as of its time {}", m.stream, m.timestamp as f64 / 1e3, ts(m.joined), ts(m.expected)) }
+                        </li>
+                    }) }
+                </ul>
+            }
+        </>
     }
 }
 

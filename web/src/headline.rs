@@ -170,6 +170,44 @@ pub fn headline(
             )
         };
         (tone, format!("{what} — {windows}{late}"), first_late)
+    } else if let Some(j) = streams.and_then(|v| v.join.as_ref()) {
+        // A stream–table join: its results against one uninterrupted, timestamp-ordered task.
+        let missing = if j.missing > 0 {
+            format!(", {} not joined yet", j.missing)
+        } else {
+            String::new()
+        };
+        let found = format!(
+            "{} with a {} value, {} without{missing}",
+            j.with_table, j.table, j.without_table
+        );
+        let (tone, what) = if j.mismatched > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams joined {} with a {} value not as of the record's time",
+                    plural(j.mismatched, "record", "records"),
+                    j.table
+                ),
+            )
+        } else if j.twice > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams joined {} twice (at least once)",
+                    plural(j.twice, "record", "records")
+                ),
+            )
+        } else {
+            (
+                "good",
+                format!(
+                    "Kafka Streams joined every record with {} as of its time",
+                    j.table
+                ),
+            )
+        };
+        (tone, format!("{what} — {found}"), None)
     } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");

@@ -138,6 +138,14 @@ pub enum StreamsCount {
     Windows,
     /// Windows whose final result (`onWindowClose`) the output holds more than once.
     FinalResultsTwice,
+    /// A join's results with a table value.
+    Joined,
+    /// Stream records a join found no table value for.
+    Unmatched,
+    /// Stream records with more than one join result.
+    JoinedTwice,
+    /// Join results whose table value is not the one as of the stream record's time.
+    JoinMismatches,
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -366,6 +374,10 @@ pub const GROUP_METRICS: &[&str] = &[
     "late_records",
     "counted_windows",
     "final_results_twice",
+    "joined_records",
+    "unmatched_records",
+    "joined_twice",
+    "join_mismatches",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
@@ -707,6 +719,10 @@ fn metric(
             "late_records" => Some(StreamsCount::LateRecords),
             "counted_windows" => Some(StreamsCount::Windows),
             "final_results_twice" => Some(StreamsCount::FinalResultsTwice),
+            "joined_records" => Some(StreamsCount::Joined),
+            "unmatched_records" => Some(StreamsCount::Unmatched),
+            "joined_twice" => Some(StreamsCount::JoinedTwice),
+            "join_mismatches" => Some(StreamsCount::JoinMismatches),
             _ => None,
         };
         if let Some(c) = streams {
@@ -1141,6 +1157,10 @@ impl Expect {
                     StreamsCount::LateRecords => o.late_records,
                     StreamsCount::Windows => o.windows,
                     StreamsCount::FinalResultsTwice => o.final_results_twice,
+                    StreamsCount::Joined => o.joined,
+                    StreamsCount::Unmatched => o.unmatched,
+                    StreamsCount::JoinedTwice => o.joined_twice,
+                    StreamsCount::JoinMismatches => o.join_mismatches,
                 }),
                 None => Value::Missing("the scenario has no `streams` line".into()),
             },

@@ -231,7 +231,7 @@ fn streams_topics(spec: &ScenarioSpec) -> Vec<String> {
         .streams
         .iter()
         .filter(|s| s.created_changelog)
-        .map(|s| s.config.changelog_topic())
+        .map(|s| s.changelog_topic())
         .collect();
     #[cfg(not(feature = "groups"))]
     {
@@ -282,8 +282,17 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     if c.processing_time_ms != d.processing_time_ms {
         let _ = write!(s, " sim.processing.time.ms={}", c.processing_time_ms);
     }
+    if c.max_task_idle_ms != d.max_task_idle_ms {
+        let _ = write!(s, " max.task.idle.ms={}", c.max_task_idle_ms);
+    }
     if st.start != SimTime::ZERO {
         let _ = write!(s, " start={}", st.start.exact());
+    }
+    if let Some(j) = &st.join {
+        let _ = write!(s, " table={}", j.table);
+        if j.left {
+            s.push_str(" join=left");
+        }
     }
     if let Some(w) = &st.windowing {
         use khafka_sim::config::streams::Windows;

@@ -13,8 +13,8 @@ use crate::parser::{ClientDecl, Parser};
 use crate::resolve::Reference;
 use crate::values;
 use khafka_sim::config::streams::{
-    ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, Windowing, Windows,
-    MAX_COMMIT_INTERVAL_MS,
+    ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, TableJoin, Windowing, Windows,
+    MAX_COMMIT_INTERVAL_MS, MAX_TASK_IDLE_MS,
 };
 use khafka_sim::SimTime;
 
@@ -39,6 +39,9 @@ pub const STREAMS_KEYS: &[&str] = &[
     "difference",
     "gap",
     "emit",
+    "table",
+    "join",
+    "max.task.idle.ms",
 ];
 
 /// The keys that describe a `window=` (the `khafka windows` specification's).
@@ -85,6 +88,7 @@ impl Parser {
             start: SimTime::ZERO,
             created_changelog: false,
             windowing: None,
+            join: None,
         };
         let mut ok = true;
         for pair in &pairs {
@@ -173,6 +177,32 @@ impl Parser {
                     }
                 }),
                 "start" => values::duration(v, s).map(|d| spec.start = SimTime::from_us(d)),
+                "table" => {
+                    self.refs.push(Reference::Topic {
+                        name: v.to_string(),
+                        span: s,
+                    });
+                    let left = pairs.iter().find(|p| p.key == "join").is_some_and(|p| p.value == "left");
+                    spec.join = Some(TableJoin { table: v.to_string(), left });
+                    Ok(())
+                }
+                "join" => match v {
+                    "inner" | "left" if pairs.iter().any(|p| p.key == "table") => Ok(()),
+                    "inner" | "left" => Err(ParseError::new(pair.key_span, "`join` needs `table=`")
+                        .hint("a stream–table join names the table's topic, e.g. `table=users join=left`")),
+                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `join`: expected `inner` or `left`"))
+                        .hint("`join=inner` is `stream.join(table, …)`, `join=left` is `stream.leftJoin(table, …)`")),
+                },
+                "max.task.idle.ms" => match v.parse::<i64>() {
+                    Ok(n) if (-1..=MAX_TASK_IDLE_MS).contains(&n) => {
+                        config.max_task_idle_ms = n;
+                        Ok(())
+                    }
+                    Ok(n) if n < -1 => Err(ParseError::new(s, format!("max.task.idle.ms {n} is below -1"))
+                        .hint("-1 never waits for an empty partition; 0 (the default) waits only while its lag is unknown or above 0")),
+                    Ok(n) => Err(ParseError::new(s, format!("max.task.idle.ms {n} is more than the simulator's limit of {MAX_TASK_IDLE_MS} (an hour)"))),
+                    Err(_) => Err(ParseError::new(s, format!("Invalid value {v} for configuration max.task.idle.ms: Not a number of type LONG"))),
+                },
                 "window" => windowing(&pairs, s).map(|w| spec.windowing = Some(w)),
                 "emit" => match v {
                     "onWindowUpdate" | "onWindowClose" => Ok(()),
@@ -221,6 +251,17 @@ impl Parser {
                 }
             }
         }
+        if spec.join.is_some() && spec.windowing.is_some() {
+            let span = pairs
+                .iter()
+                .find(|p| p.key == "table")
+                .map_or(kw.span, |p| p.key_span);
+            self.error(
+                ParseError::new(span, "an instance runs one topology: a count, a windowed count or a stream–table join")
+                    .hint("declare the join on a `streams` line of its own application"),
+            );
+            ok = false;
+        }
         spec.config = config;
         let names = [
             (spec.consumer_name(), false),
@@ -255,12 +296,15 @@ impl Parser {
         for decl in self.streams.clone() {
             // A missing topic is reported by the reference check.
             let declared = |t: &str| self.spec.topics.iter().any(|x| x.name == t);
-            if !declared(&decl.spec.input) || !declared(&decl.spec.output) {
+            let table_declared = decl.spec.join.as_ref().is_none_or(|j| declared(&j.table));
+            if !declared(&decl.spec.input) || !declared(&decl.spec.output) || !table_declared {
                 continue;
             }
             if let Err(e) = self.spec.add_streams(decl.spec) {
                 let text = match e {
-                    StreamsError::NoTopic(t) | StreamsError::KeySets(t) => t,
+                    StreamsError::NoTopic(t)
+                    | StreamsError::KeySets(t)
+                    | StreamsError::Invalid(t) => t,
                 };
                 self.error(ParseError::new(decl.span, text));
             }

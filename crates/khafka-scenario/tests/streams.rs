@@ -372,3 +372,98 @@ fn streams_output_records_carry_the_counts_timestamps() {
         assert!(outputs > 100, "{pairs}: {outputs} output records");
     }
 }
+
+fn join_app(pairs: &str, users_partitions: u32) -> String {
+    format!(
+        "topic clicks partitions=3\ntopic users partitions={users_partitions}\ntopic enriched partitions=3\n\
+         producer web topic=clicks keys=user-0..9\nproducer profiles topic=users keys=user-0..9\n\
+         streams s1 application.id=enricher input=clicks table=users output=enriched {pairs}\nrun 1s\n"
+    )
+}
+
+/// `stream.join(table)`: the main consumer reads both topics, tasks are assigned whole, and the
+/// table's store is change-logged under Kafka's names (`KStreamKTableJoinTest`).
+#[test]
+fn a_stream_table_join_reads_both_topics_and_logs_the_table() {
+    let spec = parse(&join_app("", 3)).expect("valid").spec;
+    let main = &spec.consumers[0];
+    assert_eq!(main.topics().collect::<Vec<_>>(), ["clicks", "users"]);
+    assert_eq!(
+        main.config.group.partition_assignment_strategy,
+        [khafka_sim::client::consumer::assignor::ClientAssignor::StreamTasks]
+    );
+    let changelog = spec.topics.last().expect("changelog");
+    assert_eq!(
+        changelog.name,
+        "enricher-users-STATE-STORE-0000000001-changelog"
+    );
+    assert_eq!(
+        changelog.config.get("cleanup.policy").as_deref(),
+        Some("compact")
+    );
+    let st = &spec.streams[0];
+    assert!(st
+        .describe_topology()
+        .contains("Processor: KSTREAM-JOIN-0000000004 (stores: [users-STATE-STORE-0000000001])"));
+    let left = parse(&join_app("join=left", 3)).expect("valid").spec;
+    assert!(left.streams[0].join.as_ref().is_some_and(|j| j.left));
+    assert!(left.streams[0]
+        .describe_topology()
+        .contains("--> KSTREAM-LEFTJOIN-0000000004"));
+}
+
+#[test]
+fn a_join_s_topics_must_be_co_partitioned() {
+    let e = one_error(&join_app("", 6));
+    assert_eq!(
+        e.message,
+        "TopologyException: Invalid topology: Topics not co-partitioned: [{clicks=3, users=6}]"
+    );
+}
+
+#[test]
+fn a_join_s_keys_options_and_bounds_are_checked() {
+    let e = one_error(&join_app("", 3).replace(
+        "producer profiles topic=users keys=user-0..9",
+        "producer profiles topic=users keys=u-0..9",
+    ));
+    assert!(e.message.contains("joins keys of one set"), "{}", e.message);
+    let e = one_error(&join_app("join=outer", 3));
+    assert_eq!(
+        e.message,
+        "invalid value `outer` for `join`: expected `inner` or `left`"
+    );
+    let e = one_error(&app("join=left"));
+    assert_eq!(e.message, "`join` needs `table=`");
+    let e = one_error(&join_app("window=tumbling size=1s", 3));
+    assert!(
+        e.message.starts_with("an instance runs one topology"),
+        "{}",
+        e.message
+    );
+    let e = one_error(&join_app("max.task.idle.ms=-2", 3));
+    assert_eq!(e.message, "max.task.idle.ms -2 is below -1");
+    let e = one_error(&join_app("max.task.idle.ms=3600001", 3));
+    assert!(e.message.contains("limit of 3600000"), "{}", e.message);
+    let e = one_error(&join_app("max.task.idle.ms=soon", 3));
+    assert_eq!(
+        e.message,
+        "Invalid value soon for configuration max.task.idle.ms: Not a number of type LONG"
+    );
+    let e = one_error(&join_app("", 3).replace("table=users", "table=people"));
+    assert!(e.message.contains("people"), "{}", e.message);
+}
+
+#[test]
+fn the_printer_writes_a_join_back() {
+    let spec = parse(&join_app("join=left max.task.idle.ms=-1", 3))
+        .expect("valid")
+        .spec;
+    let text = khafka_scenario::print::scenario(&spec);
+    assert!(
+        text.contains("streams s1 application.id=enricher input=clicks output=enriched max.task.idle.ms=-1 table=users join=left"),
+        "{text}"
+    );
+    let again = parse(&text).expect("printed text parses").spec;
+    assert_eq!(again, spec, "{text}");
+}

@@ -60,7 +60,27 @@ pub struct StreamsConfig {
     pub cache_max_bytes: u64,
     /// `sim.processing.time.ms`: how long the topology takes per record (simulator key).
     pub processing_time_ms: u64,
+    /// `max.task.idle.ms` (long; 0; -1 disables idling): how long a task with records of one
+    /// input partition waits for another partition known to be empty on the broker before it
+    /// processes out of timestamp order (`PartitionGroup.readyToProcess`). The simulator takes
+    /// -1 to an hour.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_task_idle_ms: i64,
 }
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// `StreamsConfig.MAX_TASK_IDLE_MS_DISABLED`.
+pub const MAX_TASK_IDLE_MS_DISABLED: i64 = -1;
+
+/// The largest `max.task.idle.ms` the simulator accepts: an hour.
+pub const MAX_TASK_IDLE_MS: i64 = 3_600_000;
+
+/// `buffered.records.per.partition` (1000): a task's queue of one partition holding more pauses
+/// the partition's fetching until the task works it down (`StreamTask.addRecords`, `process`).
+pub const BUFFERED_RECORDS_PER_PARTITION: usize = 1_000;
 
 /// `statestore.cache.max.bytes`' default: 10 MiB.
 pub const DEFAULT_CACHE_MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -74,12 +94,51 @@ impl StreamsConfig {
             replication_factor: -1,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             processing_time_ms: 0,
+            max_task_idle_ms: 0,
         }
     }
 
     /// The changelog topic of the count's store.
     pub fn changelog_topic(&self) -> String {
         format!("{}-{COUNT_STORE}-changelog", self.application_id)
+    }
+}
+
+/// A stream–table join: `builder.stream(input).join(builder.table(table), joiner).to(output)`
+/// (`leftJoin` with `left`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TableJoin {
+    /// The table's topic (`builder.table(table)`), co-partitioned with the input.
+    pub table: String,
+    /// `leftJoin`: a stream record without a table value is forwarded with null.
+    pub left: bool,
+}
+
+/// The processors of `builder.stream(input).join(builder.table(table), …).to(output)`, in the
+/// order `InternalStreamsBuilder` numbers them (the table's store takes number 1): the stream's
+/// source, the table topic's source and its `KTableSource`, the join, the sink.
+pub const JOIN_PROCESSORS: [&str; 5] = [
+    "KSTREAM-SOURCE-0000000000",
+    "KSTREAM-SOURCE-0000000002",
+    "KTABLE-SOURCE-0000000003",
+    "KSTREAM-JOIN-0000000004",
+    "KSTREAM-SINK-0000000005",
+];
+
+impl TableJoin {
+    /// The table's store: `<table topic>-STATE-STORE-0000000001` (`builder.table` names the store
+    /// after its topic when the application names none).
+    pub fn store(&self) -> String {
+        format!("{}-STATE-STORE-0000000001", self.table)
+    }
+
+    /// The join processor's name: `KSTREAM-JOIN-` or `KSTREAM-LEFTJOIN-` (`KStreamImpl.doStreamTableJoin`).
+    pub fn processor(&self) -> &'static str {
+        if self.left {
+            "KSTREAM-LEFTJOIN-0000000004"
+        } else {
+            JOIN_PROCESSORS[3]
+        }
     }
 }
 
@@ -181,6 +240,9 @@ pub struct StreamsSpec {
     /// A windowed count (`windowedBy`), or the count per key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub windowing: Option<Windowing>,
+    /// A stream–table join instead of a count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<TableJoin>,
     /// When the instance starts (`KafkaStreams.start()`).
     pub start: SimTime,
     /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
@@ -199,9 +261,26 @@ pub const COUNT_PROCESSORS: [&str; 4] = [
 ];
 
 impl StreamsSpec {
+    /// The state store's name: the count's, or the joined table's.
+    pub fn store(&self) -> String {
+        match &self.join {
+            Some(j) => j.store(),
+            None => COUNT_STORE.to_string(),
+        }
+    }
+
+    /// The changelog topic of the instance's store: `<application.id>-<store>-changelog`
+    /// (`ProcessorStateManager.storeChangelogTopic`).
+    pub fn changelog_topic(&self) -> String {
+        format!("{}-{}-changelog", self.config.application_id, self.store())
+    }
+
     /// `Topology.describe().toString()` of the instance's topology, as Kafka Streams prints it
     /// (`InternalTopologyBuilder.TopologyDescription`).
     pub fn describe_topology(&self) -> String {
+        if let Some(j) = &self.join {
+            return self.describe_join(j);
+        }
         let [source, aggregate, to_stream, sink] = COUNT_PROCESSORS;
         format!(
             "Topologies:\n   Sub-topology: 0\n    \
@@ -210,6 +289,28 @@ impl StreamsSpec {
              Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
              Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
             input = self.input,
+            output = self.output,
+        )
+    }
+
+    /// The join's description. `TopologyDescription` lists a sub-topology's nodes by the size
+    /// of the tree below each, largest first, then by name (`NodeComparator`): the stream's
+    /// source (3), the join and the table's source (2 each, by name), the sink and the
+    /// `KTableSource` (1 each, by name) — the order of `KStreamKTableJoinTest`'s expected
+    /// descriptions.
+    fn describe_join(&self, j: &TableJoin) -> String {
+        let [source, table_source, ktable, _, sink] = JOIN_PROCESSORS;
+        let join = j.processor();
+        let store = j.store();
+        format!(
+            "Topologies:\n   Sub-topology: 0\n    \
+             Source: {source} (topics: [{input}])\n      --> {join}\n    \
+             Processor: {join} (stores: [{store}])\n      --> {sink}\n      <-- {source}\n    \
+             Source: {table_source} (topics: [{table}])\n      --> {ktable}\n    \
+             Sink: {sink} (topic: {output})\n      <-- {join}\n    \
+             Processor: {ktable} (stores: [{store}])\n      --> none\n      <-- {table_source}\n\n",
+            input = self.input,
+            table = j.table,
             output = self.output,
         )
     }
@@ -234,6 +335,9 @@ pub enum StreamsError {
     NoTopic(String),
     /// The producers of the input topic draw their keys from different key sets.
     KeySets(String),
+    /// `TopologyException`: the join's topics have different partition counts, or an internal
+    /// topic's name would be too long.
+    Invalid(String),
 }
 
 impl ScenarioSpec {
@@ -249,14 +353,61 @@ impl ScenarioSpec {
             )));
         };
         let input_partitions = input.partitions;
+        if let Some(j) = &s.join {
+            let Some(table) = self.topics.iter().find(|t| t.name == j.table) else {
+                return Err(StreamsError::NoTopic(format!(
+                    "MissingSourceTopicException: One or more source topics were missing during \
+                     rebalance: [{}]",
+                    j.table
+                )));
+            };
+            // `CopartitionedTopicsEnforcer.enforce`: the topics of a join must have the same
+            // number of partitions (a sorted map of topic to count in the message).
+            if table.partitions != input_partitions {
+                let mut pairs = [
+                    (s.input.as_str(), input_partitions),
+                    (j.table.as_str(), table.partitions),
+                ];
+                pairs.sort();
+                return Err(StreamsError::Invalid(format!(
+                    "TopologyException: Invalid topology: Topics not co-partitioned: [{{{}={}, {}={}}}]",
+                    pairs[0].0, pairs[0].1, pairs[1].0, pairs[1].1
+                )));
+            }
+        }
+        let changelog = s.changelog_topic();
+        if changelog.len() > 249 {
+            return Err(StreamsError::Invalid(format!(
+                "the changelog topic `{changelog}` would be longer than Kafka's 249 characters"
+            )));
+        }
         if !self.topics.iter().any(|t| t.name == s.output) {
             return Err(StreamsError::NoTopic(format!(
                 "the output topic `{}` does not exist (Kafka Streams does not create it)",
                 s.output
             )));
         }
-        let keys = input_keys(self, &s.input)?;
-        let changelog = s.config.changelog_topic();
+        let mut keys = input_keys(self, &s.input)?;
+        if let Some(j) = &s.join {
+            // The simulator joins keys of one set: the table's records and the stream's name
+            // keys the same way (a key is an index in its producer's set).
+            let table_keys = input_keys(self, &j.table)?;
+            match (&keys, &table_keys) {
+                (_, KeySpec::None) => {}
+                (KeySpec::None, _) => keys = table_keys,
+                (a, b) if a == b => {}
+                (a, b) => {
+                    return Err(StreamsError::KeySets(format!(
+                        "the producers of `{}` draw keys from {} and those of `{}` from {}; the \
+                         simulator joins keys of one set",
+                        s.input,
+                        describe_keys(a),
+                        j.table,
+                        describe_keys(b)
+                    )))
+                }
+            }
+        }
         if !self.topics.iter().any(|t| t.name == changelog) {
             let rf = match s.config.replication_factor {
                 n if n >= 1 => n as u32,
@@ -278,6 +429,9 @@ impl ScenarioSpec {
             s.created_changelog = true;
         }
         let mut consumer = ConsumerSpec::new(s.consumer_name(), s.input.clone());
+        if let Some(j) = &s.join {
+            consumer.more_topics.push(j.table.clone());
+        }
 
         consumer.start = s.start;
         // `StreamsConfig.getMainConsumerConfigs`: auto-commit off, `earliest`, 1000 records a poll.
@@ -287,8 +441,14 @@ impl ScenarioSpec {
         g.group_id = Some(s.config.application_id.clone());
         g.enable_auto_commit = Some(false);
         // Streams' own assignor (`StreamsPartitionAssignor`) is cooperative and sticky by task; the
-        // cooperative-sticky assignor stands in for it (docs/what-khafka-models.md).
-        g.partition_assignment_strategy = vec![ClientAssignor::CooperativeSticky];
+        // cooperative-sticky assignor stands in for it (docs/what-khafka-models.md), over tasks
+        // when a task reads two topics.
+        g.partition_assignment_strategy = vec![if s.join.is_some() {
+            // A task reads partition P of both topics: they move together.
+            ClientAssignor::StreamTasks
+        } else {
+            ClientAssignor::CooperativeSticky
+        }];
         g.processing_time_ms = s.config.processing_time_ms;
         g.streams_commit_interval_ms = Some(s.config.commit_interval_ms);
         g.commit = AppCommit::Sync;
@@ -306,6 +466,7 @@ impl ScenarioSpec {
         let mut producer = ProducerSpec::new(s.producer_name(), s.output.clone());
         producer.rate_per_ks = 0;
         producer.keys = keys;
+        // A join's results carry both values (sized record by record); a count is a `Long`.
         producer.record_size = COUNT_VALUE_BYTES;
         producer.start = s.start;
         producer.changelog = Some(changelog);
@@ -365,6 +526,7 @@ mod tests {
             start: SimTime::ZERO,
             created_changelog: false,
             windowing: None,
+            join: None,
         };
         assert_eq!(
             s.describe_topology(),

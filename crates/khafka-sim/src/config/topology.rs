@@ -123,7 +123,7 @@ impl ProducerRecords {
 fn windowed_changelog(spec: &ScenarioSpec, topic: &str) -> bool {
     spec.streams
         .iter()
-        .any(|s| s.windowing.is_some() && s.config.changelog_topic() == topic)
+        .any(|s| s.windowing.is_some() && s.changelog_topic() == topic)
 }
 
 #[cfg(not(feature = "groups"))]

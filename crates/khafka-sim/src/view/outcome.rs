@@ -182,6 +182,18 @@ pub struct StreamsOutcome {
     /// Windows whose final result (`onWindowClose`) the output holds more than once.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub final_results_twice: u64,
+    /// A join's results with a table value (in the output).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub joined: u64,
+    /// Stream records a join found no table value for (as the instances processed them).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unmatched: u64,
+    /// Stream records the output holds more than one join result for.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub joined_twice: u64,
+    /// Join results whose table value is not the one as of the stream record's time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub join_mismatches: u64,
 }
 
 #[cfg(feature = "groups")]

@@ -30,6 +30,12 @@ pub struct StreamsInstanceView {
     pub dropped: u64,
     /// Of those, records a windowed count skipped as late.
     pub dropped_late: u64,
+    /// A join's stream records joined with a table value, those that found none, table records
+    /// applied, and times a task processed past an empty partition (`enforced-processing-total`).
+    pub joined: u64,
+    pub unmatched: u64,
+    pub table_updates: u64,
+    pub enforced: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -84,6 +90,48 @@ pub struct WindowedCounts {
     pub final_results_twice: u64,
 }
 
+/// A stream–table join's results against the reference: the same join run by one task per
+/// partition that never crashed, over the input and the table below their high watermarks, taking
+/// records in timestamp order with every record at hand (what timestamp synchronisation aims at).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JoinResults {
+    /// `leftJoin`.
+    pub left: bool,
+    /// The table's topic and its store.
+    pub table: String,
+    pub store: String,
+    /// Stream records the reference forwards a result for (with a table value, or — `leftJoin` —
+    /// without), and of those, with one.
+    pub reference: u64,
+    pub reference_joined: u64,
+    /// Results the output topic holds (below its high watermark), with a table value and without.
+    pub results: u64,
+    pub with_table: u64,
+    pub without_table: u64,
+    /// Stream records the output holds more than one result for (processed again after a crash
+    /// under `at_least_once`).
+    pub twice: u64,
+    /// Results whose table value is not the reference's: the table was not as of the stream
+    /// record's time when the task processed it.
+    pub mismatched: u64,
+    /// Stream records the reference forwards and the output has no result for (yet).
+    pub missing: u64,
+    /// The first mismatched results.
+    pub examples: Vec<JoinMismatch>,
+}
+
+/// A result joined with another table value than the reference's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JoinMismatch {
+    pub key: String,
+    /// The stream record and its timestamp.
+    pub stream: crate::log::RecordId,
+    pub timestamp: u64,
+    /// The table records joined and expected (`None`: none), with their timestamps.
+    pub joined: Option<(crate::log::RecordId, u64)>,
+    pub expected: Option<(crate::log::RecordId, u64)>,
+}
+
 /// A key's truth and result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyCount {
@@ -111,6 +159,8 @@ pub struct StreamsView {
     pub topology: String,
     /// For a windowed count: the results by window (then `keys` is empty).
     pub windowed: Option<WindowedCounts>,
+    /// For a stream–table join: its results (then `keys` is empty).
+    pub join: Option<JoinResults>,
 }
 
 impl Sim {
@@ -163,10 +213,28 @@ impl Sim {
                     forwarded: s.forwarded,
                     dropped: s.dropped_null_key + s.dropped_late,
                     dropped_late: s.dropped_late,
+                    joined: s.joined,
+                    unmatched: s.unmatched,
+                    table_updates: s.table_updates,
+                    enforced: s.enforced,
                 }
             })
             .collect();
         let producer = &self.producers[first.producer as usize];
+        if let Some(j) = &first.spec.join {
+            return Some(StreamsView {
+                instances,
+                keys: Vec::new(),
+                overcount: 0,
+                undercount: 0,
+                input: first.spec.input.clone(),
+                output: first.spec.output.clone(),
+                changelog: first.spec.changelog_topic(),
+                topology: first.spec.describe_topology(),
+                windowed: None,
+                join: Some(self.join_results(first, j)),
+            });
+        }
         if let Some(w) = &first.spec.windowing {
             let windowed = self.windowed_counts(first, w);
             return Some(StreamsView {
@@ -176,9 +244,10 @@ impl Sim {
                 undercount: windowed.2,
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
-                changelog: first.spec.config.changelog_topic(),
+                changelog: first.spec.changelog_topic(),
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
+                join: None,
             });
         }
         let input = self.topo.topic_index(&first.spec.input)?;
@@ -240,10 +309,167 @@ impl Sim {
             undercount,
             input: first.spec.input.clone(),
             output: first.spec.output.clone(),
-            changelog: first.spec.config.changelog_topic(),
+            changelog: first.spec.changelog_topic(),
             topology: first.spec.describe_topology(),
             windowed: None,
+            join: None,
         })
+    }
+
+    /// A join's results against the reference (see [`JoinResults`]).
+    fn join_results(
+        &self,
+        first: &StreamsInstance,
+        j: &crate::config::streams::TableJoin,
+    ) -> JoinResults {
+        use crate::client::streams::join::Joined;
+        use crate::log::RecordId;
+        // Per stream record the reference forwards a result for: the table record it joins.
+        let mut expected: BTreeMap<RecordId, Option<RecordId>> = BTreeMap::new();
+        let topic = |name: &str| {
+            self.topo
+                .topic_index(name)
+                .map(|t| &self.topo.topics[t as usize])
+        };
+        let info = |id: RecordId| {
+            let (p, k) = self.prov.producer_and_key(id)?;
+            let null = self.topo.producers.get(p as usize)?.null_value;
+            Some((k, null, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0)))
+        };
+        if let (Some(input), Some(table)) = (topic(&first.spec.input), topic(&j.table)) {
+            for p in 0..input.partitions.min(table.partitions) {
+                // `(timestamp, record)` in offset order, per side.
+                let mut sides: [Vec<(u64, RecordId)>; 2] = [Vec::new(), Vec::new()];
+                for (side, part) in [input.first_part + p, table.first_part + p]
+                    .into_iter()
+                    .enumerate()
+                {
+                    if let Some(log) = self.verdict_log(part) {
+                        log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                            let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
+                            sides[side].push((ts, id));
+                        });
+                    }
+                }
+                let mut store: BTreeMap<u32, RecordId> = BTreeMap::new();
+                let (mut a, mut b) = (0, 0);
+                while a < sides[0].len() || b < sides[1].len() {
+                    let stream_next = match (sides[0].get(a), sides[1].get(b)) {
+                        // Ties: the table's first (`join.rs`).
+                        (Some(x), Some(y)) => x.0 < y.0,
+                        (x, _) => x.is_some(),
+                    };
+                    if stream_next {
+                        let id = sides[0][a].1;
+                        a += 1;
+                        match info(id) {
+                            Some((Some(k), false, _)) => {
+                                let found = store.get(&k).copied();
+                                if found.is_some() || j.left {
+                                    expected.insert(id, found);
+                                }
+                            }
+                            Some((None, false, _)) if j.left => {
+                                expected.insert(id, None);
+                            }
+                            _ => {}
+                        }
+                    } else {
+                        let id = sides[1][b].1;
+                        b += 1;
+                        if let Some((Some(k), null, _)) = info(id) {
+                            if null {
+                                store.remove(&k);
+                            } else {
+                                store.insert(k, id);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut r = JoinResults {
+            left: j.left,
+            table: j.table.clone(),
+            store: j.store(),
+            reference: expected.len() as u64,
+            reference_joined: expected.values().filter(|t| t.is_some()).count() as u64,
+            results: 0,
+            with_table: 0,
+            without_table: 0,
+            twice: 0,
+            mismatched: 0,
+            missing: 0,
+            examples: Vec::new(),
+        };
+        let producer = &self.producers[first.producer as usize];
+        let mut seen: BTreeMap<RecordId, u32> = BTreeMap::new();
+        // The first mismatches: `(stream record, table record joined, expected)`.
+        let mut shown: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
+        let mut name = String::new();
+        for local in 0..producer.partitions {
+            let part = producer.global_part(local);
+            let Some(log) = self.verdict_log(part) else {
+                continue;
+            };
+            log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                let Some(Joined { stream, table }) = self.streams_values.joined.find_sorted(id)
+                else {
+                    return;
+                };
+                r.results += 1;
+                if table.is_some() {
+                    r.with_table += 1;
+                } else {
+                    r.without_table += 1;
+                }
+                let n = seen.entry(stream).or_default();
+                *n += 1;
+                if *n == 2 {
+                    r.twice += 1;
+                }
+                let want = expected.get(&stream).copied().flatten();
+                if *n == 1 && want != table {
+                    r.mismatched += 1;
+                    if shown.len() < 20 {
+                        shown.push((stream, table, want));
+                    }
+                }
+            });
+        }
+        // A stream record the reference joins and the output has no result for: processed by an
+        // inner join that found no table value (a mismatch), or not processed yet.
+        let unjoined: std::collections::BTreeSet<RecordId> =
+            self.streams_values.unjoined.iter().copied().collect();
+        for (&stream, &want) in &expected {
+            if seen.contains_key(&stream) {
+                continue;
+            }
+            if !unjoined.contains(&stream) {
+                r.missing += 1;
+                continue;
+            }
+            r.mismatched += 1;
+            if shown.len() < 20 {
+                shown.push((stream, None, want));
+            }
+        }
+        let with_ts = |t: Option<RecordId>| t.map(|t| (t, info(t).map_or(0, |i| i.2)));
+        for (stream, joined, want) in shown {
+            let (key, ts) = info(stream).map_or((None, 0), |(k, _, ts)| (k, ts));
+            name.clear();
+            if let Some(k) = key {
+                self.topo.producers[first.producer as usize].write_key(k, &mut name);
+            }
+            r.examples.push(JoinMismatch {
+                key: name.clone(),
+                stream,
+                timestamp: ts,
+                joined: with_ts(joined),
+                expected: with_ts(want),
+            });
+        }
+        r
     }
 
     /// A windowed count's results by window against the reference: what the same count run by
@@ -451,6 +677,22 @@ impl WindowedCounts {
     }
 }
 
+impl JoinResults {
+    /// The results, what they joined, and the reference's.
+    pub fn totals(&self) -> String {
+        format!(
+            "{} results · {} with a {} value, {} without · reference {} ({} with) · missing (yet) {}",
+            self.results,
+            self.with_table,
+            self.table,
+            self.without_table,
+            self.reference,
+            self.reference_joined,
+            self.missing
+        )
+    }
+}
+
 impl StreamsView {
     /// What `expect` reads.
     pub fn outcome(&self) -> crate::outcome::StreamsOutcome {
@@ -470,6 +712,10 @@ impl StreamsView {
                 w.windows.iter().filter(|c| c.output.is_some()).count() as u64
             }),
             final_results_twice: self.windowed.as_ref().map_or(0, |w| w.final_results_twice),
+            joined: self.join.as_ref().map_or(0, |j| j.with_table),
+            unmatched: self.instances.iter().map(|i| i.unmatched).sum(),
+            joined_twice: self.join.as_ref().map_or(0, |j| j.twice),
+            join_mismatches: self.join.as_ref().map_or(0, |j| j.mismatched),
         }
     }
 
@@ -482,6 +728,12 @@ impl StreamsView {
                 "streams {} (application.id {}): {} · processed {} · forwarded {} · dropped {}\n",
                 i.name, i.application_id, i.state, i.processed, i.forwarded, i.dropped
             ));
+            if self.join.is_some() {
+                out.push_str(&format!(
+                    "\tjoined {} · no table value {} · table updates {} · enforced processing {}\n",
+                    i.joined, i.unmatched, i.table_updates, i.enforced
+                ));
+            }
             for t in &i.tasks {
                 if self.windowed.is_some() {
                     let time = |t: Option<i64>| t.map_or("none".to_string(), |t| t.to_string());
@@ -564,6 +816,28 @@ impl StreamsView {
                     String::new()
                 }
             ));
+            return out;
+        }
+        if let Some(j) = &self.join {
+            out.push_str(&format!(
+                "join results: {} · joined twice {} · not as of the record's time {}\n",
+                j.totals(),
+                j.twice,
+                j.mismatched
+            ));
+            let ts = |t: Option<(crate::log::RecordId, u64)>| {
+                t.map_or("none".to_string(), |(id, ts)| format!("record {id} @{ts}"))
+            };
+            for m in &j.examples {
+                out.push_str(&format!(
+                    "\t{} record {} @{}: joined {} · as of its time {}\n",
+                    m.key,
+                    m.stream,
+                    m.timestamp,
+                    ts(m.joined),
+                    ts(m.expected)
+                ));
+            }
             return out;
         }
         let input: u64 = self.keys.iter().map(|k| k.input).sum();

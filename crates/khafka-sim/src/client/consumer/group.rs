@@ -220,10 +220,7 @@ impl Membership {
                 target: None,
                 revoking: vec![false; n],
             },
-            cooperative: !assignors.is_empty()
-                && assignors
-                    .iter()
-                    .all(|a| *a == ClientAssignor::CooperativeSticky),
+            cooperative: !assignors.is_empty() && assignors.iter().all(|a| a.cooperative()),
         }
     }
 
@@ -650,7 +647,10 @@ impl Membership {
 
     /// `StickyAssignor.onAssignment`, when the group runs it: remembers the assignment.
     fn remember_sticky_assignment(&mut self, assigned: &[bool]) {
-        let sticky = self.protocol.as_deref().and_then(ClientAssignor::from_name)
+        let sticky = self
+            .protocol
+            .as_deref()
+            .and_then(ClientAssignor::from_protocol)
             == Some(ClientAssignor::Sticky);
         if sticky {
             let parts = (0..assigned.len() as u32)
@@ -1365,7 +1365,7 @@ impl Membership {
         let assignor = j
             .protocol_name
             .as_deref()
-            .and_then(ClientAssignor::from_name)
+            .and_then(ClientAssignor::from_protocol)
             .unwrap_or(ClientAssignor::Range);
         let topics: PartitionsPerTopic = crate::kernel::small::map_of(
             ctx.topo

@@ -181,6 +181,10 @@ impl Consumer {
                     ready: vec![false; partitions as usize],
                     processed_to: vec![None; partitions as usize],
                     last_commit_us: spec.start.as_us(),
+                    // A task reading more than one topic queues and orders their records.
+                    queued_by_tasks: !spec.more_topics.is_empty(),
+                    fetched_hw: vec![None; partitions as usize],
+                    paused: vec![false; partitions as usize],
                     ..Default::default()
                 })
             }),
@@ -219,7 +223,12 @@ impl Consumer {
             return false;
         }
         #[cfg(feature = "groups")]
-        if !self.manually_assigned(p) || self.tasks.as_ref().is_some_and(|t| !t.ready[p]) {
+        if !self.manually_assigned(p)
+            || self
+                .tasks
+                .as_ref()
+                .is_some_and(|t| !t.ready[p] || t.paused[p])
+        {
             return false;
         }
         #[cfg(feature = "groups")]
@@ -652,6 +661,10 @@ impl Consumer {
                             if !self.manual_answer(p, sent_us, fp.high_watermark) {
                                 ctx.pools.batches.give(fp.batches);
                                 continue;
+                            }
+                            #[cfg(feature = "groups")]
+                            if let Some(t) = &mut self.tasks {
+                                t.fetched_hw[p] = Some(fp.high_watermark);
                             }
                             // Whole batches come back; the records before the position (inside
                             // the first batch) are skipped, as Kafka's fetcher does.

@@ -58,13 +58,23 @@ pub struct Tasks {
     pub(super) in_hand: Vec<(u32, u64, RecordId)>,
     /// When the loop last committed (`commit.interval.ms` runs from it).
     pub last_commit_us: u64,
+    /// The instance queues the records it is handed and says itself what its tasks processed
+    /// (`processed_to`): a task reading two partitions takes their records in timestamp order.
+    pub queued_by_tasks: bool,
+    /// Per partition: the high watermark of the last fetch answer since the task was created
+    /// (the consumer's `currentLag` is the distance from the position to it).
+    pub fetched_hw: Vec<Option<u64>>,
+    /// Per partition: paused by the instance (its task's queue is full).
+    pub paused: Vec<bool>,
 }
 
 impl Tasks {
-    /// The topology processed these records (in order).
+    /// The topology processed these records (in order), or was handed them to queue.
     pub(super) fn processed(&mut self, records: impl IntoIterator<Item = (u32, u64, RecordId)>) {
         for (p, offset, rid) in records {
-            self.processed_to[p as usize] = Some(offset + 1);
+            if !self.queued_by_tasks {
+                self.processed_to[p as usize] = Some(offset + 1);
+            }
             self.processed.push((p, offset, rid));
         }
     }
@@ -147,6 +157,8 @@ impl Consumer {
         let Some(t) = &mut self.tasks else { return };
         if !ready {
             t.processed_to[p as usize] = None;
+            t.fetched_hw[p as usize] = None;
+            t.paused[p as usize] = false;
         }
         if t.ready[p as usize] != ready {
             t.ready[p as usize] = ready;
@@ -154,6 +166,45 @@ impl Consumer {
                 self.pump(ctx);
             }
         }
+    }
+
+    /// A task processed the record at `offset` of partition `p` (an instance that queues).
+    pub fn task_processed(&mut self, p: u32, offset: u64) {
+        if let Some(t) = &mut self.tasks {
+            t.processed_to[p as usize] = Some(offset + 1);
+        }
+    }
+
+    /// `pause` / `resume` partition `p` for its task's queue.
+    pub fn set_task_paused(&mut self, ctx: &mut Ctx, p: u32, paused: bool) {
+        let Some(t) = &mut self.tasks else { return };
+        if t.paused[p as usize] != paused {
+            t.paused[p as usize] = paused;
+            if !paused {
+                self.pump(ctx);
+            }
+        }
+    }
+
+    /// The fetched lag of partition `p` (`KafkaConsumer.currentLag`): `None` while no fetch
+    /// answer since its task was created told the high watermark; otherwise how far the
+    /// consumer's position is behind it. Records fetched and not yet handed to the instance
+    /// are not lag (Kafka's task has them in its queue): see [`Consumer::holds_unhanded`].
+    pub fn fetched_lag(&self, p: u32) -> Option<u64> {
+        let t = self.tasks.as_ref()?;
+        let hw = t.fetched_hw[p as usize]?;
+        let pos = self.positions[p as usize]?;
+        Some(hw.saturating_sub(pos))
+    }
+
+    /// Whether records of partition `p` were fetched (or polled) and not yet handed to the
+    /// instance.
+    pub fn holds_unhanded(&self, p: u32) -> bool {
+        self.app.as_ref().is_some_and(|a| !a.fetchable(p as usize))
+            || self
+                .tasks
+                .as_ref()
+                .is_some_and(|t| t.in_hand.iter().any(|r| r.0 == p))
     }
 
     /// Whether the instance must flush its producer now: the loop waits to commit, or its group

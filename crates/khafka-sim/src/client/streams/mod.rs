@@ -26,6 +26,7 @@
 //! Every count the producer sends is kept in [`StreamsValues`] by record id: the value of a record
 //! on the wire, read back by the restore consumer and by the outcome.
 
+pub mod join;
 pub mod windowed;
 
 use crate::chunked::ChunkVec;
@@ -52,6 +53,11 @@ pub struct StreamsValues {
     /// Records a windowed count skipped as late, in the order they were skipped (a record
     /// processed again may be skipped again: its last skip is the last entry with its id).
     pub late: Vec<(RecordId, windowed::LateDrop)>,
+    /// What each join result joined, by record id.
+    pub joined: ChunkVec<(RecordId, join::Joined)>,
+    /// Stream records an inner join found no table value for (and forwarded nothing), in the
+    /// order processed.
+    pub unjoined: ChunkVec<RecordId>,
 }
 
 impl StreamsValues {
@@ -70,6 +76,8 @@ impl StreamsValues {
             + self.windowed.clone_bytes()
             + self.late.len() as u64 * 128
             + self.committed_close.len() as u64 * 64
+            + self.joined.clone_bytes()
+            + self.unjoined.clone_bytes()
     }
 }
 
@@ -102,6 +110,10 @@ pub struct Task {
     /// The windowed count's processor and cache, for a windowed topology.
     #[serde(skip)]
     pub windowed: Option<Box<windowed::WindowedTask>>,
+    /// The join's queues, for a stream–table join (then `store` is the table: per key, the id of
+    /// the table record whose value it holds, or [`join::TABLE_TOMBSTONE`], and its timestamp).
+    #[serde(skip)]
+    pub join: Option<Box<join::JoinTask>>,
 }
 
 /// A finished restoration, for the views.
@@ -146,6 +158,14 @@ pub struct StreamsInstance {
     pub processed: u64,
     /// Updates forwarded downstream (sent to the output topic).
     pub forwarded: u64,
+    /// A join's stream records joined with a table value, those that found none, table records
+    /// applied, and times a task processed past an empty partition (`enforced-processing-total`).
+    pub joined: u64,
+    pub unmatched: u64,
+    pub table_updates: u64,
+    pub enforced: u64,
+    /// The input's partitions (one task each).
+    partitions: u32,
     pub crashed: bool,
 }
 
@@ -172,6 +192,11 @@ impl StreamsInstance {
             window_work: 0,
             processed: 0,
             forwarded: 0,
+            joined: 0,
+            unmatched: 0,
+            table_updates: 0,
+            enforced: 0,
+            partitions: input_partitions,
             crashed: false,
         }
     }
@@ -200,7 +225,10 @@ impl StreamsInstance {
             Some(g) if !main.stopped => g.assigned.clone(),
             _ => vec![false; self.tasks.len()],
         };
-        for (p, &on) in assigned.iter().enumerate() {
+        // A join's task P reads the input's partition P and the table's (`stream` assigns them
+        // together): the input's says.
+        let joins = self.spec.join.is_some();
+        for (p, &on) in assigned.iter().enumerate().take(self.tasks.len()) {
             let p32 = p as u32;
             match (&self.tasks[p], on) {
                 (None, true) => {
@@ -223,8 +251,11 @@ impl StreamsInstance {
                                 .map(|e| e.1);
                             Box::new(windowed::WindowedTask::new(w, close))
                         }),
+                        join: joins.then(Box::default),
                     });
-                    main.set_task_ready(ctx, p32, false);
+                    for part in self.task_parts(p32) {
+                        main.set_task_ready(ctx, part, false);
+                    }
                     changes.push((p32, true));
                     self.note(
                         ctx,
@@ -240,7 +271,9 @@ impl StreamsInstance {
                     if running && !main.stopped && dirty {
                         self.closing.push(task);
                     }
-                    main.set_task_ready(ctx, p32, false);
+                    for part in self.task_parts(p32) {
+                        main.set_task_ready(ctx, part, false);
+                    }
                     if !running {
                         changes.push((p32, false));
                     }
@@ -250,6 +283,12 @@ impl StreamsInstance {
             }
         }
         changes
+    }
+
+    /// The main consumer's partitions of task `0_P`: the input's `P`, and the table's for a join.
+    pub fn task_parts(&self, task: u32) -> impl Iterator<Item = u32> {
+        let table = self.spec.join.is_some().then_some(self.partitions + task);
+        std::iter::once(task).chain(table)
     }
 
     /// Takes what the restore consumer read into the restoring stores; returns the partitions
@@ -278,7 +317,11 @@ impl StreamsInstance {
                     if let (Some(k), Some(v)) = (key, values.get(rid)) {
                         // The changelog record's timestamp is the count's (`ChangeLoggingKeyValueBytesStore`).
                         let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
-                        t.store.insert(k, (v, ts));
+                        if v == join::TABLE_TOMBSTONE {
+                            t.store.remove(&k);
+                        } else {
+                            t.store.insert(k, (v, ts));
+                        }
                     }
                 }
             }
@@ -321,14 +364,20 @@ impl StreamsInstance {
         done
     }
 
-    /// Runs the processed records through the topology, sending what it forwards now.
+    /// Runs the processed records through the topology, sending what it forwards now. A join
+    /// queues them and processes what timestamp order allows; it returns the partitions whose
+    /// fetching to pause (`true`) or resume.
     pub fn process(
         &mut self,
         ctx: &mut Ctx,
         records: Vec<(u32, u64, RecordId)>,
+        main: &mut Consumer,
         producer: &mut Producer,
         values: &mut StreamsValues,
-    ) {
+    ) -> Vec<(u32, bool)> {
+        if self.spec.join.is_some() {
+            return self.process_join(ctx, records, main, producer, values);
+        }
         let cached = self.spec.config.cache_max_bytes > 0;
         for (p, offset, rid) in records {
             let Some(t) = self.tasks[p as usize].as_mut() else {
@@ -433,6 +482,216 @@ impl StreamsInstance {
                 send_update(ctx, producer, values, p, key, count, ts);
             }
         }
+        Vec::new()
+    }
+
+    /// A join's turn: queue the records handed over, then process each task's queues in
+    /// timestamp order as far as `readyToProcess` allows (`join.rs`).
+    fn process_join(
+        &mut self,
+        ctx: &mut Ctx,
+        records: Vec<(u32, u64, RecordId)>,
+        main: &mut Consumer,
+        producer: &mut Producer,
+        values: &mut StreamsValues,
+    ) -> Vec<(u32, bool)> {
+        let n = self.partitions;
+        for (p, offset, rid) in records {
+            let (task, side) = (p % n, (p / n) as usize);
+            if let Some(j) = self.tasks[task as usize]
+                .as_mut()
+                .and_then(|t| t.join.as_mut())
+            {
+                join::enqueue(j, ctx, side, offset, rid);
+            }
+        }
+        let idle = self.spec.config.max_task_idle_ms;
+        let now = ctx.now.as_us();
+        let mut pauses = Vec::new();
+        for task in 0..n {
+            let parts = join::parts(task, n);
+            while let Some(t) = self.tasks[task as usize].as_mut() {
+                if t.state != TaskState::Running {
+                    break;
+                }
+                let j = t.join.as_mut().expect("a join's task");
+                let enforced = j.enforced;
+                let Some(side) = join::next_side(j, main, parts, idle, now) else {
+                    break;
+                };
+                if j.enforced > enforced {
+                    self.enforced += 1;
+                    if !j.logged_enforced {
+                        j.logged_enforced = true;
+                        let text = format!(
+                            "task 0_{task}: Continuing to process although some partitions are empty on the broker \
+                             (max.task.idle.ms={idle}); there may be out-of-order processing (enforced-processing)"
+                        );
+                        self.note(ctx, text);
+                    }
+                }
+                let q = self.tasks[task as usize]
+                    .as_mut()
+                    .and_then(|t| t.join.as_mut())
+                    .and_then(|j| j.queues[side].pop_front())
+                    .expect("a record at the head");
+                main.task_processed(parts[side], q.offset);
+                if side == 0 {
+                    self.join_stream_record(ctx, task, q, producer, values);
+                } else {
+                    self.join_table_record(ctx, task, q, producer, values);
+                }
+            }
+            if let Some(j) = self.tasks[task as usize]
+                .as_ref()
+                .and_then(|t| t.join.as_ref())
+            {
+                for (queue, &p) in j.queues.iter().zip(&parts) {
+                    let full = queue.len() > crate::config::streams::BUFFERED_RECORDS_PER_PARTITION;
+                    if main
+                        .tasks
+                        .as_ref()
+                        .is_some_and(|t| t.paused[p as usize] != full)
+                    {
+                        pauses.push((p, full));
+                    }
+                }
+            }
+        }
+        pauses
+    }
+
+    /// `KStreamKTableJoinProcessor.process` on a stream record of task `0_P`.
+    fn join_stream_record(
+        &mut self,
+        ctx: &mut Ctx,
+        task: u32,
+        q: join::Queued,
+        producer: &mut Producer,
+        values: &mut StreamsValues,
+    ) {
+        let left = self.spec.join.as_ref().is_some_and(|j| j.left);
+        let (from, key) = ctx.prov.producer_and_key(q.rid).unwrap_or((0, None));
+        let info = ctx.topo.producers.get(from as usize);
+        let null_value = info.is_some_and(|i| i.null_value);
+        let stream_bytes = info.map_or(0, |i| i.value_bytes);
+        self.processed += 1;
+        let t = self.tasks[task as usize].as_mut().expect("running");
+        t.processed += 1;
+        let j = t.join.as_mut().expect("a join's task");
+        let keep_null_key = left && key.is_none() && !null_value;
+        if !keep_null_key && (key.is_none() || null_value) {
+            self.dropped_null_key += 1;
+            if !j.logged_null {
+                j.logged_null = true;
+                let text = format!(
+                    "task 0_{task}: Skipping record due to null join key or value. topic=[{}] \
+                     partition=[{task}] offset=[{}] (dropped-records)",
+                    self.spec.input, q.offset
+                );
+                self.note(ctx, text);
+            }
+            return;
+        }
+        let found = key.and_then(|k| join::live(t.store.get(&k)));
+        match found {
+            Some(_) => self.joined += 1,
+            None => self.unmatched += 1,
+        }
+        if found.is_none() && !left {
+            values.unjoined.push(q.rid);
+            return;
+        }
+        let table_bytes = found.map(|(id, _)| {
+            ctx.prov
+                .producer_and_key(id)
+                .and_then(|(p, _)| ctx.topo.producers.get(p as usize))
+                .map_or(0, |i| i.value_bytes)
+        });
+        let bytes = join::joined_bytes(stream_bytes, table_bytes);
+        // The result keeps the stream record's key and timestamp.
+        let id = producer.send_now(ctx, key, None, bytes);
+        ctx.prov.set_timestamp(id, q.ts);
+        values.joined.push((
+            id,
+            join::Joined {
+                stream: q.rid,
+                table: found.map(|(id, _)| id),
+            },
+        ));
+        self.forwarded += 1;
+    }
+
+    /// `KTableSource.process` on a table record of task `0_P`: the store, and its changelog.
+    fn join_table_record(
+        &mut self,
+        ctx: &mut Ctx,
+        task: u32,
+        q: join::Queued,
+        producer: &mut Producer,
+        values: &mut StreamsValues,
+    ) {
+        let cached = self.spec.config.cache_max_bytes > 0;
+        let (table, store) = match &self.spec.join {
+            Some(j) => (j.table.clone(), j.store()),
+            None => return,
+        };
+        let (from, key) = ctx.prov.producer_and_key(q.rid).unwrap_or((0, None));
+        let null_value = ctx
+            .topo
+            .producers
+            .get(from as usize)
+            .is_some_and(|i| i.null_value);
+        self.processed += 1;
+        let t = self.tasks[task as usize].as_mut().expect("running");
+        t.processed += 1;
+        let j = t.join.as_mut().expect("a join's task");
+        let Some(key) = key else {
+            self.dropped_null_key += 1;
+            if !j.logged_table_null_key {
+                j.logged_table_null_key = true;
+                let text = format!(
+                    "task 0_{task}: Skipping record due to null key. topic=[{table}] \
+                     partition=[{task}] offset=[{}] (dropped-records)",
+                    q.offset
+                );
+                self.note(ctx, text);
+            }
+            return;
+        };
+        if let Some((_, old_ts)) = join::live(t.store.get(&key)) {
+            if q.ts < old_ts && !j.logged_out_of_order {
+                j.logged_out_of_order = true;
+                let text = format!(
+                    "task 0_{task}: Detected out-of-order KTable update for {store}, old \
+                     timestamp=[{old_ts}] new timestamp=[{}]. topic=[{table}] partition=[{task}] \
+                     offset=[{}].",
+                    q.ts, q.offset
+                );
+                self.note(ctx, text);
+            }
+        }
+        let t = self.tasks[task as usize].as_mut().expect("running");
+        self.table_updates += 1;
+        let value = if null_value {
+            join::TABLE_TOMBSTONE
+        } else {
+            q.rid as i64
+        };
+        if cached {
+            // A deleted key stays in the cache as a tombstone until the commit writes it.
+            t.store.insert(key, (value, q.ts));
+            if !t.dirty.contains(&key) {
+                t.dirty.push(key);
+            }
+        } else {
+            if null_value {
+                t.store.remove(&key);
+            } else {
+                t.store.insert(key, (value, q.ts));
+            }
+            send_table_change(ctx, producer, values, task, key, value, q.ts);
+        }
     }
 
     /// Empties the caches into the producer (a commit's `flush`).
@@ -457,6 +716,16 @@ impl StreamsInstance {
                         send_windowed(ctx, producer, values, None, k, v);
                     }
                 }
+                continue;
+            }
+            if t.join.is_some() {
+                // The table's cached writes go to its changelog only (a table update forwards
+                // nothing); the tombstones among them leave the store.
+                for key in std::mem::take(&mut t.dirty) {
+                    let (value, ts) = t.store.get(&key).copied().unwrap_or((0, 0));
+                    send_table_change(ctx, producer, values, t.partition, key, value, ts);
+                }
+                t.store.retain(|_, v| v.0 != join::TABLE_TOMBSTONE);
                 continue;
             }
             for key in std::mem::take(&mut t.dirty) {
@@ -524,6 +793,31 @@ fn send_windowed(
     // records', `ValueAndTimestamp`), as Kafka Streams forwards and logs them.
     ctx.prov.set_timestamp(id, v.timestamp.max(0) as u64);
     values.windowed.push(id, v);
+}
+
+/// A table store write to the changelog partition of task `0_P`: the table record's value (its
+/// id in `values`) or a tombstone, with the table record's timestamp.
+fn send_table_change(
+    ctx: &mut Ctx,
+    producer: &mut Producer,
+    values: &mut StreamsValues,
+    partition: u32,
+    key: u32,
+    value: i64,
+    ts: u64,
+) {
+    let bytes = if value == join::TABLE_TOMBSTONE {
+        0
+    } else {
+        ctx.prov
+            .producer_and_key(value as RecordId)
+            .and_then(|(p, _)| ctx.topo.producers.get(p as usize))
+            .map_or(0, |i| i.value_bytes)
+    };
+    let changelog = producer.partitions + partition;
+    let id = producer.send_now(ctx, Some(key), Some(changelog), bytes);
+    ctx.prov.set_timestamp(id, ts);
+    values.push(id, value);
 }
 
 /// A store update: to the changelog partition of the task (`ChangeLoggingKeyValueBytesStore`),

@@ -29,7 +29,11 @@ impl Sim {
                 .iter()
                 .position(|p| *p.name == *s.producer_name())
                 .expect("add_streams added it") as u32;
-            let input = self.consumers[c as usize].partitions;
+            // One task per partition of the input (a join's table has as many).
+            let input = self
+                .topo
+                .topic_index(&s.input)
+                .map_or(0, |t| self.topo.topics[t as usize].partitions);
             self.streams.push(StreamsInstance::new(s, c, r, p, input));
         }
     }
@@ -90,24 +94,42 @@ impl Sim {
                         self.consumers[r].assign_by_hand(&mut ctx, part, false);
                     }
                 }
+                let parts: Vec<u32> = done
+                    .iter()
+                    .flat_map(|&task| self.streams[i].task_parts(task))
+                    .collect();
                 let mut ctx = ctx!(self, Node::Consumer(c as u32));
-                for &part in &done {
+                for part in parts {
                     self.consumers[c].set_task_ready(&mut ctx, part, true);
                 }
             }
             let records = self.consumers[c].take_processed();
-            let processed = !records.is_empty();
+            // A join's queues may be ready with no new record (a fetch answer told a lag).
+            let processed = !records.is_empty() || self.streams[i].spec.join.is_some();
             let flush = self.consumers[c].wants_flush();
+            let mut pauses = Vec::new();
             if processed || flush {
                 let mut ctx = ctx!(self, Node::Producer(p as u32));
                 let producer: &mut Producer = &mut self.producers[p];
                 let s = &mut self.streams[i];
-                s.process(&mut ctx, records, producer, &mut self.streams_values);
+                pauses = s.process(
+                    &mut ctx,
+                    records,
+                    &mut self.consumers[c],
+                    producer,
+                    &mut self.streams_values,
+                );
                 if flush {
                     s.flush_caches(&mut ctx, producer, &mut self.streams_values);
                     producer.begin_flush(&mut ctx);
                 } else {
                     producer.drain(&mut ctx);
+                }
+            }
+            if !pauses.is_empty() {
+                let mut ctx = ctx!(self, Node::Consumer(c as u32));
+                for (part, paused) in pauses {
+                    self.consumers[c].set_task_paused(&mut ctx, part, paused);
                 }
             }
             let flushed = flush && self.producers[p].idle();

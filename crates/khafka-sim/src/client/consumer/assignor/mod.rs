@@ -17,6 +17,7 @@ pub mod java_hash;
 pub mod range;
 pub mod round_robin;
 pub mod sticky;
+pub mod stream_tasks;
 
 use crate::kernel::small::{map_of, set_of};
 use std::cmp::Ordering;
@@ -82,6 +83,9 @@ pub enum ClientAssignor {
     RoundRobin,
     Sticky,
     CooperativeSticky,
+    /// A Kafka Streams main consumer whose tasks read several co-partitioned topics
+    /// (`stream_tasks.rs`); not a `partition.assignment.strategy` a consumer may name.
+    StreamTasks,
 }
 
 impl ClientAssignor {
@@ -99,11 +103,26 @@ impl ClientAssignor {
             ClientAssignor::RoundRobin => "roundrobin",
             ClientAssignor::Sticky => "sticky",
             ClientAssignor::CooperativeSticky => "cooperative-sticky",
+            ClientAssignor::StreamTasks => "stream",
         }
     }
 
+    /// The assignor a consumer's `partition.assignment.strategy` may name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The assignor a group's selected protocol names (Kafka Streams' `stream` included).
+    pub fn from_protocol(name: &str) -> Option<Self> {
+        Self::from_name(name).or((name == "stream").then_some(ClientAssignor::StreamTasks))
+    }
+
+    /// Whether the assignor supports only the COOPERATIVE rebalance protocol.
+    pub fn cooperative(self) -> bool {
+        matches!(
+            self,
+            ClientAssignor::CooperativeSticky | ClientAssignor::StreamTasks
+        )
     }
 
     /// `assign(partitionsPerTopic, subscriptions)`. Preconditions (checked by `validate`):
@@ -115,6 +134,7 @@ impl ClientAssignor {
             ClientAssignor::RoundRobin => round_robin::assign(&topics, members),
             ClientAssignor::Sticky => sticky::assign(&topics, members),
             ClientAssignor::CooperativeSticky => cooperative_sticky::assign(&topics, members),
+            ClientAssignor::StreamTasks => stream_tasks::assign(&topics, members),
         }
     }
 }

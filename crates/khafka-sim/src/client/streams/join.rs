@@ -1,0 +1,163 @@
+//! A task of a stream–table join (`builder.stream(input).join(builder.table(table), …)`): task
+//! `0_P` reads partition `P` of the input and of the table's topic, in timestamp order.
+//!
+//! - **Timestamp synchronisation** (`PartitionGroup`): the records the main consumer hands over
+//!   wait in one queue per partition; the task takes the queue whose head has the smallest
+//!   timestamp. With a queue empty it processes only when that partition is known to be caught
+//!   up (its fetched lag is 0) and `max.task.idle.ms` has passed since it found it so; while the
+//!   lag is unknown (no fetch answer yet) or above 0 it waits (`readyToProcess`). With
+//!   `max.task.idle.ms=-1` it never waits. A queue above `buffered.records.per.partition` pauses
+//!   its partition's fetching. Equal head timestamps: Kafka's priority queue leaves the order
+//!   open; the simulator takes the table's record first, so a stream record joins the table as
+//!   of its timestamp, inclusive.
+//! - **The table side** (`KTableSource`): a record with a null key is skipped ("Skipping record
+//!   due to null key."); a tombstone deletes the key; an update older than the stored value is
+//!   applied with a warning ("Detected out-of-order KTable update"). The store
+//!   (`<table>-STATE-STORE-0000000001`) is change-logged like the count's (at once without a
+//!   cache, the last write per key at commit with one). A table update forwards nothing.
+//! - **The stream side** (`KStreamKTableJoinProcessor`): a record with a null key or value is
+//!   skipped ("Skipping record due to null join key or value.", `dropped-records`) — except that
+//!   `leftJoin` forwards a null key with a value; otherwise the table's current value for the key
+//!   is looked up: a match is forwarded joined, with the stream record's timestamp; no match is
+//!   forwarded with null by `leftJoin` and dropped silently by `join`.
+//!
+//! The store holds, per key, the id of the table record whose value it is (and its timestamp):
+//! a joined result names the two records it joined ([`Joined`]).
+
+use crate::consumer::Consumer;
+use crate::ctx::Ctx;
+use crate::log::RecordId;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// A change-logged table value that is a tombstone (a deleted key): the value kept for the
+/// changelog record, and in a cached store until the commit writes it.
+pub const TABLE_TOMBSTONE: i64 = -1;
+
+/// What a join result on the output topic joined: the stream record, and the table record whose
+/// value it found (`None`: a `leftJoin` result without one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Joined {
+    pub stream: RecordId,
+    pub table: Option<RecordId>,
+}
+
+/// A record handed to the task and not yet processed.
+#[derive(Clone, Copy, Debug)]
+pub struct Queued {
+    pub offset: u64,
+    pub rid: RecordId,
+    pub ts: u64,
+}
+
+/// The join's part of a task.
+#[derive(Clone, Debug, Default)]
+pub struct JoinTask {
+    /// The queues of the stream's partition and the table's (`RecordQueue`).
+    pub queues: [VecDeque<Queued>; 2],
+    /// `idlePartitionDeadlines`, µs.
+    deadlines: [Option<u64>; 2],
+    /// Times it processed with a partition empty after idling (`enforced-processing-total`).
+    pub enforced: u64,
+    /// Stream records joined with a table value, and those that found none.
+    pub joined: u64,
+    pub unmatched: u64,
+    /// Table records applied to the store.
+    pub table_updates: u64,
+    /// The trace notes each warning's first occurrence per task.
+    pub logged_null: bool,
+    pub logged_table_null_key: bool,
+    pub logged_out_of_order: bool,
+    pub logged_enforced: bool,
+}
+
+/// Which queue to take from next, or `None` to wait (`PartitionGroup.readyToProcess` then
+/// `nextRecord`). `parts` are the consumer's partitions of the stream and the table.
+pub fn next_side(
+    task: &mut JoinTask,
+    consumer: &Consumer,
+    parts: [u32; 2],
+    max_task_idle_ms: i64,
+    now_us: u64,
+) -> Option<usize> {
+    let heads = [
+        task.queues[0].front().copied(),
+        task.queues[1].front().copied(),
+    ];
+    let ready = if max_task_idle_ms == crate::config::streams::MAX_TASK_IDLE_MS_DISABLED {
+        true
+    } else {
+        let mut enforced = false;
+        for side in 0..2 {
+            if heads[side].is_some() {
+                task.deadlines[side] = None;
+                continue;
+            }
+            // Records fetched and not yet handed over: Kafka's queue would hold them.
+            if consumer.holds_unhanded(parts[side]) {
+                return None;
+            }
+            match consumer.fetched_lag(parts[side]) {
+                Some(0) => {
+                    let idle = crate::time::ms_to_us(max_task_idle_ms.max(0) as u64);
+                    let deadline = *task.deadlines[side].get_or_insert(now_us.saturating_add(idle));
+                    if now_us < deadline {
+                        return None;
+                    }
+                    enforced = true;
+                }
+                // Unknown, or records known to be on the broker: wait for them.
+                _ => {
+                    task.deadlines[side] = None;
+                    return None;
+                }
+            }
+        }
+        if enforced && heads.iter().all(Option::is_none) {
+            return None;
+        }
+        if enforced {
+            task.enforced += 1;
+        }
+        true
+    };
+    if !ready {
+        return None;
+    }
+    match heads {
+        [Some(a), Some(b)] => Some(if b.ts <= a.ts { 1 } else { 0 }),
+        [Some(_), None] => Some(0),
+        [None, Some(_)] => Some(1),
+        [None, None] => None,
+    }
+}
+
+/// The value bytes of a joined result: the stream record's value and the table's, as a joiner
+/// that concatenates them would write it.
+pub fn joined_bytes(stream_bytes: u32, table_bytes: Option<u32>) -> u32 {
+    stream_bytes.saturating_add(table_bytes.unwrap_or(0))
+}
+
+impl JoinTask {
+    /// Records waiting in the task's queues.
+    pub fn queued(&self) -> usize {
+        self.queues[0].len() + self.queues[1].len()
+    }
+}
+
+/// The table value the store holds for a key, ignoring a cached tombstone.
+pub fn live(v: Option<&(i64, u64)>) -> Option<(RecordId, u64)> {
+    v.filter(|(id, _)| *id >= 0)
+        .map(|&(id, ts)| (id as RecordId, ts))
+}
+
+/// The consumer partitions of task `task`: the stream's and the table's.
+pub fn parts(task: u32, partitions: u32) -> [u32; 2] {
+    [task, partitions + task]
+}
+
+/// A task needs the instance to run: a record the consumer handed over, queued.
+pub fn enqueue(task: &mut JoinTask, ctx: &Ctx, side: usize, offset: u64, rid: RecordId) {
+    let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
+    task.queues[side].push_back(Queued { offset, rid, ts });
+}
