@@ -170,27 +170,19 @@ pub fn headline(
             )
         };
         (tone, format!("{what} — {windows}{late}"), first_late)
-    } else if let Some(j) = streams.and_then(|v| v.join.as_ref()) {
+    } else if let Some((v, j)) = streams.and_then(|v| v.join.as_ref().map(|j| (v, j))) {
         // A stream–table join: its results against one uninterrupted, timestamp-ordered task.
-        let missing = if j.missing > 0 {
-            format!(", {} not joined yet", j.missing)
-        } else {
-            String::new()
-        };
-        let found = format!(
-            "{} with a {} value, {} without{missing}",
-            j.with_table, j.table, j.without_table
-        );
-        let (tone, what) = if j.mismatched > 0 {
-            (
-                "warn",
-                format!(
-                    "Kafka Streams joined {} with a {} value not as of the record's time",
-                    plural(j.mismatched, "record", "records"),
-                    j.table
-                ),
-            )
-        } else if j.twice > 0 {
+        let unmatched: u64 = v.instances.iter().map(|i| i.unmatched).sum();
+        let mut found = format!("{} with a {} value", j.with_table, j.table);
+        if j.left {
+            found.push_str(&format!(", {} with null", j.without_table));
+        } else if unmatched > 0 {
+            found.push_str(&format!(", {unmatched} dropped with none"));
+        }
+        if j.missing > 0 {
+            found.push_str(&format!(", {} on their way", j.missing));
+        }
+        let (tone, what) = if j.twice > 0 {
             (
                 "warn",
                 format!(
@@ -198,11 +190,20 @@ pub fn headline(
                     plural(j.twice, "record", "records")
                 ),
             )
+        } else if j.mismatched > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams joined {} with {} not as it stood at the record's time",
+                    plural(j.mismatched, "record", "records"),
+                    j.table
+                ),
+            )
         } else {
             (
                 "good",
                 format!(
-                    "Kafka Streams joined every record with {} as of its time",
+                    "Kafka Streams joined each record with {} as it stood at the record's time",
                     j.table
                 ),
             )

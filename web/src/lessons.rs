@@ -192,6 +192,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 2,
     },
     Lesson {
+        slug: "stream-table-joins",
+        title: "Joining a stream with a table: the table as of each record's time",
+        summary: "A stream–table join in the cluster: co-partitioned tasks read both topics in timestamp order, or not (max.task.idle.ms); tombstones delete from the table, inner and left joins; a crash restores the table from its changelog and sends some results twice.",
+        file: "06d-stream-table-joins.md",
+        part: 4,
+        minutes: 12,
+        needs: &["stateful-stream-processing"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "time-windows",
         title: "Time windows: stream time, grace and late records",
         summary: "Tumbling, hopping, sliding and session windows; stream time closes a window after its grace; late records dropped; every update or one final result.",

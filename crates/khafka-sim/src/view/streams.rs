@@ -316,7 +316,8 @@ impl Sim {
         })
     }
 
-    /// A join's results against the reference (see [`JoinResults`]).
+    /// A join's results against the reference (see [`JoinResults`]). Sorted vectors and the
+    /// stores' map type only: each new B-tree type costs the notebook bundle kilobytes.
     fn join_results(
         &self,
         first: &StreamsInstance,
@@ -324,8 +325,11 @@ impl Sim {
     ) -> JoinResults {
         use crate::client::streams::join::Joined;
         use crate::log::RecordId;
-        // Per stream record the reference forwards a result for: the table record it joins.
-        let mut expected: BTreeMap<RecordId, Option<RecordId>> = BTreeMap::new();
+        // Per stream record the reference forwards a result for: the table record it joins, and
+        // the one it would join if the table's updates with the record's very timestamp came
+        // after it (Kafka leaves the order of equal timestamps open: either is right); sorted by
+        // stream record.
+        let mut expected: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
         let topic = |name: &str| {
             self.topo
                 .topic_index(name)
@@ -351,7 +355,12 @@ impl Sim {
                         });
                     }
                 }
-                let mut store: BTreeMap<u32, RecordId> = BTreeMap::new();
+                // The table (the tasks' map type): per key, the record whose value it holds (-1:
+                // deleted) and that update's timestamp; and the value before the updates with
+                // that timestamp.
+                let mut store: BTreeMap<u32, (i64, u64)> = BTreeMap::new();
+                let mut before: BTreeMap<u32, (i64, u64)> = BTreeMap::new();
+                let id_of = |v: i64| (v >= 0).then_some(v as RecordId);
                 let (mut a, mut b) = (0, 0);
                 while a < sides[0].len() || b < sides[1].len() {
                     let stream_next = match (sides[0].get(a), sides[1].get(b)) {
@@ -360,40 +369,44 @@ impl Sim {
                         (x, _) => x.is_some(),
                     };
                     if stream_next {
-                        let id = sides[0][a].1;
+                        let (ts, id) = sides[0][a];
                         a += 1;
-                        match info(id) {
-                            Some((Some(k), false, _)) => {
-                                let found = store.get(&k).copied();
-                                if found.is_some() || j.left {
-                                    expected.insert(id, found);
-                                }
+                        let (key, null, _) = info(id).unwrap_or((None, true, 0));
+                        if null || (key.is_none() && !j.left) {
+                            continue;
+                        }
+                        let (now, earlier) = match key.and_then(|k| store.get(&k).map(|v| (k, *v)))
+                        {
+                            Some((k, (v, at))) if at == ts => {
+                                (id_of(v), before.get(&k).and_then(|b| id_of(b.0)))
                             }
-                            Some((None, false, _)) if j.left => {
-                                expected.insert(id, None);
-                            }
-                            _ => {}
+                            Some((_, (v, _))) => (id_of(v), id_of(v)),
+                            None => (None, None),
+                        };
+                        if now.is_some() || earlier.is_some() || j.left {
+                            expected.push((id, now, earlier));
                         }
                     } else {
-                        let id = sides[1][b].1;
+                        let (ts, id) = sides[1][b];
                         b += 1;
                         if let Some((Some(k), null, _)) = info(id) {
-                            if null {
-                                store.remove(&k);
-                            } else {
-                                store.insert(k, id);
+                            let old = store.get(&k).copied().unwrap_or((-1, 0));
+                            if old.1 < ts || !store.contains_key(&k) {
+                                before.insert(k, old);
                             }
+                            store.insert(k, (if null { -1 } else { id as i64 }, ts));
                         }
                     }
                 }
             }
         }
+        expected.sort_unstable_by_key(|e| e.0);
         let mut r = JoinResults {
             left: j.left,
             table: j.table.clone(),
             store: j.store(),
-            reference: expected.len() as u64,
-            reference_joined: expected.values().filter(|t| t.is_some()).count() as u64,
+            reference: expected.iter().filter(|e| e.1.is_some() || j.left).count() as u64,
+            reference_joined: expected.iter().filter(|e| e.1.is_some()).count() as u64,
             results: 0,
             with_table: 0,
             without_table: 0,
@@ -402,59 +415,75 @@ impl Sim {
             missing: 0,
             examples: Vec::new(),
         };
+        // Every result: `(stream record, table record joined)`, in the output's order.
+        let mut results: Vec<(RecordId, Option<RecordId>)> = Vec::new();
         let producer = &self.producers[first.producer as usize];
-        let mut seen: BTreeMap<RecordId, u32> = BTreeMap::new();
-        // The first mismatches: `(stream record, table record joined, expected)`.
-        let mut shown: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
-        let mut name = String::new();
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
             let Some(log) = self.verdict_log(part) else {
                 continue;
             };
             log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
-                let Some(Joined { stream, table }) = self.streams_values.joined.find_sorted(id)
-                else {
-                    return;
-                };
-                r.results += 1;
-                if table.is_some() {
-                    r.with_table += 1;
-                } else {
-                    r.without_table += 1;
-                }
-                let n = seen.entry(stream).or_default();
-                *n += 1;
-                if *n == 2 {
-                    r.twice += 1;
-                }
-                let want = expected.get(&stream).copied().flatten();
-                if *n == 1 && want != table {
-                    r.mismatched += 1;
-                    if shown.len() < 20 {
-                        shown.push((stream, table, want));
-                    }
+                if let Some(Joined { stream, table }) = self.streams_values.joined.find_sorted(id) {
+                    results.push((stream, table));
                 }
             });
         }
-        // A stream record the reference joins and the output has no result for: processed by an
-        // inner join that found no table value (a mismatch), or not processed yet.
-        let unjoined: std::collections::BTreeSet<RecordId> =
-            self.streams_values.unjoined.iter().copied().collect();
-        for (&stream, &want) in &expected {
-            if seen.contains_key(&stream) {
+        r.results = results.len() as u64;
+        r.with_table = results.iter().filter(|e| e.1.is_some()).count() as u64;
+        r.without_table = r.results - r.with_table;
+        // By stream record, the first result of each first (a stable sort).
+        results.sort_by_key(|e| e.0);
+        // What the reference joins the record with, either way round equal timestamps.
+        let want = |stream: RecordId| {
+            expected
+                .binary_search_by_key(&stream, |e| e.0)
+                .map_or((None, None), |i| (expected[i].1, expected[i].2))
+        };
+        // The first mismatches: `(stream record, table record joined, expected)`.
+        let mut shown: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
+        let mut mismatch =
+            |r: &mut JoinResults, m: (RecordId, Option<RecordId>, Option<RecordId>)| {
+                r.mismatched += 1;
+                if shown.len() < 20 {
+                    shown.push(m);
+                }
+            };
+        for (i, &(stream, table)) in results.iter().enumerate() {
+            if i > 0 && results[i - 1].0 == stream {
+                if i < 2 || results[i - 2].0 != stream {
+                    r.twice += 1;
+                }
                 continue;
             }
-            if !unjoined.contains(&stream) {
+            let (now, earlier) = want(stream);
+            if table != now && table != earlier {
+                mismatch(&mut r, (stream, table, now));
+            }
+        }
+        // A stream record the reference joins and the output has no result for: processed by an
+        // inner join that found no table value (a mismatch), or not processed yet.
+        let mut unjoined: Vec<RecordId> = self.streams_values.unjoined.iter().copied().collect();
+        unjoined.sort_unstable();
+        for &(stream, now, earlier) in &expected {
+            if results.binary_search_by_key(&stream, |e| e.0).is_ok() {
+                continue;
+            }
+            // An inner join with nothing to join either way round forwards nothing.
+            if !j.left && (now.is_none() || earlier.is_none()) {
+                if now.is_some() && unjoined.binary_search(&stream).is_err() {
+                    r.missing += 1;
+                }
+                continue;
+            }
+            if unjoined.binary_search(&stream).is_err() {
                 r.missing += 1;
                 continue;
             }
-            r.mismatched += 1;
-            if shown.len() < 20 {
-                shown.push((stream, None, want));
-            }
+            mismatch(&mut r, (stream, None, now));
         }
         let with_ts = |t: Option<RecordId>| t.map(|t| (t, info(t).map_or(0, |i| i.2)));
+        let mut name = String::new();
         for (stream, joined, want) in shown {
             let (key, ts) = info(stream).map_or((None, 0), |(k, _, ts)| (k, ts));
             name.clear();
