@@ -16,8 +16,11 @@
 //! `compression.type` and sometimes 1,000-byte records. A quarter of the seeds whose producers
 //! share a key set run a Kafka Streams application (two instances counting `t` per key, with
 //! instance crashes, closes and restarts; half of them count in tumbling or hopping windows over
-//! input stamped partly late); after recovery its group is settled like `g`, and once closed every
-//! record below its committed offsets was processed (at least once). How many records it counted
+//! input stamped partly late, a quarter join `t` with a table topic `tbl`, inner or left, with
+//! tombstones and `max.task.idle.ms` 0, -1 or 100); after recovery its group is settled like `g`,
+//! and once closed every record below its committed offsets was processed (at least once), and,
+//! under the no-loss promise, every stream record the join's reference joins has a result or was
+//! dropped by an inner join that found no table value. How many records it counted
 //! twice (what `exactly_once_v2` would prevent; for windows, counts beyond one uninterrupted run's)
 //! is measured and printed, not bounded.
 //!
@@ -575,12 +578,43 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             on_window_close: wrng.below(2) == 0,
         }
     });
+    // Half of the others join `t` with a table, topic `tbl` (co-partitioned, written by `ptbl`
+    // under `t`'s keys, some of its records tombstones), inner or left, waiting for an empty
+    // partition or not: drawn from their own stream.
+    let mut jrng = SimRng::derive(seed, "sweep-join");
+    let join =
+        (windowing.is_none() && !inputs_keys(spec).is_empty() && jrng.below(2) == 0).then(|| {
+            let keys = inputs_keys(spec)[0].clone();
+            spec.topics.push(TopicSpec {
+                name: "tbl".into(),
+                ..spec.topics[0].clone()
+            });
+            let mut p = ProducerSpec::new("ptbl", "tbl");
+            p.rate_per_ks = pick(&mut jrng, &[5, 50, 200]) * 1_000;
+            p.keys = keys.clone();
+            spec.producers.push(p);
+            if jrng.below(2) == 0 {
+                let mut d = ProducerSpec::new("ptbl-deletes", "tbl");
+                d.rate_per_ks = 2_000;
+                d.keys = keys;
+                d.null_value = true;
+                spec.producers.push(d);
+            }
+            khafka_sim::config::streams::TableJoin {
+                table: "tbl".into(),
+                left: jrng.below(2) == 0,
+            }
+        });
+    let idle = pick(&mut jrng, &[0, 0, -1, 100]);
     let end = spec.run_for.as_us();
     for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {
         let mut config = StreamsConfig::new("app");
         config.commit_interval_ms = pick(&mut rng, &[100, 1_000, 5_000]);
         config.cache_max_bytes = pick(&mut rng, &[0, DEFAULT_CACHE_MAX_BYTES]);
         config.processing_time_ms = pick(&mut rng, &[0, 0, 1]);
+        if join.is_some() {
+            config.max_task_idle_ms = idle;
+        }
         let s = StreamsSpec {
             name: name.into(),
             config,
@@ -589,7 +623,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             start: SimTime(start),
             created_changelog: false,
             windowing,
-            join: None,
+            join: join.clone(),
         };
         spec.add_streams(s).expect("one key set, declared topics");
     }
@@ -604,6 +638,15 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
         spec.schedule.push(Scheduled { at, fault });
     }
     spec.schedule.sort_by_key(|s| s.at);
+}
+
+/// The key sets of `t`'s producers.
+fn inputs_keys(spec: &ScenarioSpec) -> Vec<KeySpec> {
+    spec.producers
+        .iter()
+        .filter(|p| p.topic == "t" && p.keys != KeySpec::None)
+        .map(|p| p.keys.clone())
+        .collect()
 }
 
 /// After the recovery phase a group's live members own every partition of its topics once, and
@@ -1057,6 +1100,30 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams late record dropped")
             .or_default() += u64::from(st.late_records > 0);
+        if let Some(j) = &v.join {
+            *reached_here
+                .entry("Kafka Streams join result sent twice")
+                .or_default() += u64::from(j.twice > 0);
+            *reached_here
+                .entry("Kafka Streams join not as of the record's time")
+                .or_default() += u64::from(j.mismatched > 0);
+            // Every instance closed after processing everything below the high watermarks: each
+            // stream record the reference joins has a result, or was dropped by an inner join
+            // that found no table value — unless the output lost acknowledged records, or an
+            // instance's producer gave up on some (Kafka Streams' production exception handler
+            // would stop the thread; the simulator's instance goes on: not modelled).
+            let gave_up = sim
+                .snapshot()
+                .producers
+                .iter()
+                .any(|p| p.name.ends_with("-producer") && p.failed > 0);
+            if promised && !gave_up && j.missing > 0 {
+                problems.push(format!(
+                    "Kafka Streams join: {} stream records the reference joins have no result after recovery",
+                    j.missing
+                ));
+            }
+        }
     }
     if let Some(why) = sim.halted() {
         problems.push(format!("during recovery: {why}"));

@@ -510,7 +510,12 @@ impl Consumer {
         let mode = self.config.group.commit;
         let app = self.app.as_mut().expect("present");
         app.phase = phase;
-        app.last_commit_call.clone_from(&self.positions);
+        // What the call covers: the positions, or what the tasks processed when they queue what
+        // they are handed (the positions run ahead of it).
+        match self.tasks.as_deref() {
+            Some(t) if t.queued_by_tasks => app.last_commit_call.clone_from(&t.processed_to),
+            _ => app.last_commit_call.clone_from(&self.positions),
+        }
         app.last_commit_call_us = ctx.now.as_us();
         app.last_commit_failed = false;
         match mode {
@@ -693,7 +698,12 @@ impl Consumer {
         let due = now
             >= t.last_commit_us
                 .saturating_add(crate::time::ms_to_us(interval));
-        let moved = app.last_commit_call != self.positions || app.last_commit_failed;
+        let covered = if t.queued_by_tasks {
+            &t.processed_to
+        } else {
+            &self.positions
+        };
+        let moved = app.last_commit_call != *covered || app.last_commit_failed;
         if !due || !moved {
             return Step::Continue;
         }
