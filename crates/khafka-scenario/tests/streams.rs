@@ -450,6 +450,11 @@ fn a_join_s_keys_options_and_bounds_are_checked() {
         e.message,
         "Invalid value soon for configuration max.task.idle.ms: Not a number of type LONG"
     );
+    let e = one_error(&join_app("", 3).replace("table=users", "table=clicks"));
+    assert_eq!(
+        e.message,
+        "TopologyException: Invalid topology: Topic clicks has already been registered by another source."
+    );
     let e = one_error(&join_app("", 3).replace("table=users", "table=people"));
     assert!(e.message.contains("people"), "{}", e.message);
 }

@@ -376,6 +376,10 @@ const ASSIGNOR_CLASSES: [(ClientAssignor, &str); 4] = [
 
 /// The class Kafka's consumer loads for an assignor.
 pub fn assignor_class(a: ClientAssignor) -> &'static str {
+    // Kafka Streams sets its own assignor on its main consumer; no consumer may name it.
+    if a == ClientAssignor::StreamTasks {
+        return "org.apache.kafka.streams.processor.internals.StreamsPartitionAssignor";
+    }
     ASSIGNOR_CLASSES
         .iter()
         .find(|(x, _)| *x == a)

@@ -354,6 +354,13 @@ impl ScenarioSpec {
         };
         let input_partitions = input.partitions;
         if let Some(j) = &s.join {
+            // `InternalTopologyBuilder.validateTopicNotAlreadyRegistered`.
+            if j.table == s.input {
+                return Err(StreamsError::Invalid(format!(
+                    "TopologyException: Invalid topology: Topic {} has already been registered by another source.",
+                    j.table
+                )));
+            }
             let Some(table) = self.topics.iter().find(|t| t.name == j.table) else {
                 return Err(StreamsError::NoTopic(format!(
                     "MissingSourceTopicException: One or more source topics were missing during \

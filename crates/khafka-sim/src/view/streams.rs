@@ -317,7 +317,7 @@ impl Sim {
     }
 
     /// A join's results against the reference (see [`JoinResults`]). Sorted vectors and the
-    /// stores' map type only: each new B-tree type costs the notebook bundle kilobytes.
+    /// stores' map type only (no new B-tree type in the notebook bundle).
     fn join_results(
         &self,
         first: &StreamsInstance,

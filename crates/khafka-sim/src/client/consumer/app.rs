@@ -322,7 +322,10 @@ impl Consumer {
         let mut stop = false;
         while i < n && taken < max && !stop {
             let p = (start + i) % n;
-            let Some(buf) = &mut app.buffered[p] else {
+            // A partition its Kafka Streams task paused keeps its fetched records for later
+            // (`poll()` returns nothing of a paused partition).
+            let paused = self.tasks.as_deref().is_some_and(|t| t.paused[p]);
+            let Some(buf) = app.buffered[p].as_mut().filter(|_| !paused) else {
                 i += 1;
                 continue;
             };

@@ -287,8 +287,8 @@ impl StreamsInstance {
 
     /// The main consumer's partitions of task `0_P`: the input's `P`, and the table's for a join.
     pub fn task_parts(&self, task: u32) -> impl Iterator<Item = u32> {
-        let table = self.spec.join.is_some().then_some(self.partitions + task);
-        std::iter::once(task).chain(table)
+        let [stream, table] = join::parts(task, self.partitions);
+        std::iter::once(stream).chain(self.spec.join.is_some().then_some(table))
     }
 
     /// Takes what the restore consumer read into the restoring stores; returns the partitions
@@ -498,8 +498,11 @@ impl StreamsInstance {
         let n = self.partitions;
         for (p, offset, rid) in records {
             let (task, side) = (p % n, (p / n) as usize);
+            // A task created since these records were fetched (revoked and assigned again)
+            // starts from its committed offsets: they are fetched again.
             if let Some(j) = self.tasks[task as usize]
                 .as_mut()
+                .filter(|t| t.state == TaskState::Running)
                 .and_then(|t| t.join.as_mut())
             {
                 join::enqueue(j, ctx, side, offset, rid);
@@ -679,6 +682,11 @@ impl StreamsInstance {
             q.rid as i64
         };
         if cached {
+            // Deleting a key the store does not hold writes nothing when the cache flushes
+            // (`CachingKeyValueStore.putAndMaybeForward`: old and new value both null).
+            if null_value && join::live(t.store.get(&key)).is_none() && !t.dirty.contains(&key) {
+                return;
+            }
             // A deleted key stays in the cache as a tombstone until the commit writes it.
             t.store.insert(key, (value, q.ts));
             if !t.dirty.contains(&key) {
