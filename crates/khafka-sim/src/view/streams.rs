@@ -400,7 +400,9 @@ impl Sim {
                 }
             }
         }
-        expected.sort_unstable_by_key(|e| e.0);
+        // One sort for every table below (each sort instantiation is kilobytes of the bundle):
+        // rows `(record, Option, Option)`, sorted whole.
+        expected.sort_unstable();
         let mut r = JoinResults {
             left: j.left,
             table: j.table.clone(),
@@ -415,8 +417,8 @@ impl Sim {
             missing: 0,
             examples: Vec::new(),
         };
-        // Every result: `(stream record, table record joined)`, in the output's order.
-        let mut results: Vec<(RecordId, Option<RecordId>)> = Vec::new();
+        // Every result: `(stream record, its place in the output, table record joined)`.
+        let mut results: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
         let producer = &self.producers[first.producer as usize];
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
@@ -425,15 +427,15 @@ impl Sim {
             };
             log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
                 if let Some(Joined { stream, table }) = self.streams_values.joined.find_sorted(id) {
-                    results.push((stream, table));
+                    results.push((stream, Some(results.len() as RecordId), table));
                 }
             });
         }
         r.results = results.len() as u64;
-        r.with_table = results.iter().filter(|e| e.1.is_some()).count() as u64;
+        r.with_table = results.iter().filter(|e| e.2.is_some()).count() as u64;
         r.without_table = r.results - r.with_table;
-        // By stream record, the first result of each first (a stable sort).
-        results.sort_by_key(|e| e.0);
+        // By stream record, the first result of each first.
+        results.sort_unstable();
         // What the reference joins the record with, either way round equal timestamps.
         let want = |stream: RecordId| {
             expected
@@ -449,7 +451,7 @@ impl Sim {
                     shown.push(m);
                 }
             };
-        for (i, &(stream, table)) in results.iter().enumerate() {
+        for (i, &(stream, _, table)) in results.iter().enumerate() {
             if i > 0 && results[i - 1].0 == stream {
                 if i < 2 || results[i - 2].0 != stream {
                     r.twice += 1;
@@ -463,23 +465,26 @@ impl Sim {
         }
         // A stream record the reference joins and the output has no result for: processed by an
         // inner join that found no table value (a mismatch), or not processed yet.
-        let mut unjoined: Vec<RecordId> = self.streams_values.unjoined.iter().copied().collect();
+        let mut unjoined: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = self
+            .streams_values
+            .unjoined
+            .iter()
+            .map(|&id| (id, None, None))
+            .collect();
         unjoined.sort_unstable();
+        let unjoined = |id: RecordId| unjoined.binary_search_by_key(&id, |e| e.0).is_ok();
         for &(stream, now, earlier) in &expected {
             if results.binary_search_by_key(&stream, |e| e.0).is_ok() {
                 continue;
             }
             // An inner join with nothing to join either way round forwards nothing.
             if !j.left && (now.is_none() || earlier.is_none()) {
-                if now.is_some()
-                    && unjoined.binary_search(&stream).is_err()
-                    && !self.prov.is_deleted(stream)
-                {
+                if now.is_some() && !unjoined(stream) && !self.prov.is_deleted(stream) {
                     r.missing += 1;
                 }
                 continue;
             }
-            if unjoined.binary_search(&stream).is_err() {
+            if !unjoined(stream) {
                 // A record compaction or retention removed on some replica may have been gone
                 // before an instance read it.
                 if !self.prov.is_deleted(stream) {
