@@ -970,6 +970,10 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   expect((await c.locator('.streams-counts li.bad').count()) === 8, 'the first mismatches are listed');
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
+  // why? opens the first mismatched click's story: the inner join dropped it.
+  await c.locator('.headline button.why').click();
+  const story = await c.locator('section.story-open').innerText();
+  expect(story.includes("Kafka Streams' inner join found no table value for its key"), `story: ${story}`);
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 

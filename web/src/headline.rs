@@ -182,6 +182,11 @@ pub fn headline(
         if j.missing > 0 {
             found.push_str(&format!(", {} on their way", j.missing));
         }
+        // The story of a record joined twice, or of the first mismatch, says what it was joined
+        // into (or that the inner join dropped it).
+        let why = j
+            .first_twice
+            .or_else(|| j.examples.first().map(|m| m.stream));
         let (tone, what) = if j.twice > 0 {
             (
                 "warn",
@@ -208,7 +213,7 @@ pub fn headline(
                 ),
             )
         };
-        (tone, format!("{what} — {found}"), None)
+        (tone, format!("{what} — {found}"), why)
     } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");

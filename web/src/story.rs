@@ -96,6 +96,33 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some(t) = s.consumed_us {
         steps.push(own(t, "first consumed".into()));
     }
+    if let Some((stream, table)) = s.join_of {
+        steps[0].text.push_str(&match table {
+            Some(t) => format!(
+                ": a Kafka Streams join result of stream record #{stream} with table record #{t}'s value"
+            ),
+            None => format!(
+                ": a Kafka Streams left join result of stream record #{stream}, with null (no table value)"
+            ),
+        });
+    }
+    if !s.joined_into.is_empty() {
+        let ids: Vec<String> = s.joined_into.iter().map(|r| format!("#{r}")).collect();
+        steps.push(own(
+            s.consumed_us.unwrap_or(s.sent_us),
+            format!(
+                "joined by Kafka Streams into result{} {}",
+                if ids.len() > 1 { "s" } else { "" },
+                ids.join(", ")
+            ),
+        ));
+    }
+    if s.join_dropped {
+        steps.push(own(
+            s.consumed_us.unwrap_or(s.sent_us),
+            "Kafka Streams' inner join found no table value for its key when it processed it, and forwarded nothing".into(),
+        ));
+    }
     if let Some(d) = &s.late_drop {
         steps.push(own(
             d.at_us,

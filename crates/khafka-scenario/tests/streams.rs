@@ -472,3 +472,47 @@ fn the_printer_writes_a_join_back() {
     let again = parse(&text).expect("printed text parses").spec;
     assert_eq!(again, spec, "{text}");
 }
+
+/// A join result's story names the click and the profile it joined (`KStreamKTableJoinProcessor`
+/// forwards the stream record with the table's value and the stream record's timestamp), and the
+/// click's and the profile's stories name the result.
+#[test]
+fn a_join_result_s_story_names_the_records_it_joined() {
+    use khafka_sim::{Sim, SimTime};
+    let src = join_app("statestore.cache.max.bytes=0", 3)
+        .replace(
+            "producer web topic=clicks keys=user-0..9",
+            "producer web topic=clicks rate=20/s keys=user-0..9 start=2s",
+        )
+        .replace(
+            "producer profiles topic=users keys=user-0..9",
+            "producer profiles topic=users rate=10/s keys=user-0..9",
+        )
+        .replace("run 1s", "run 20s");
+    let spec = parse(&src).expect("valid").spec;
+    let mut sim = Sim::new(spec);
+    sim.run_until(SimTime::from_secs(20));
+    let mut results = 0;
+    for id in 0..sim.records_sent() {
+        let story = sim.record_story(id).expect("a story");
+        let Some((stream, table)) = story.join_of else {
+            continue;
+        };
+        results += 1;
+        let click = sim.record_story(stream).expect("the click's story");
+        assert_eq!(click.producer, "web");
+        assert_eq!(story.key, click.key, "the result keeps the click's key");
+        assert_eq!(story.timestamp_ms, click.timestamp_ms, "and its timestamp");
+        let profile = sim
+            .record_story(table.expect("an inner join"))
+            .expect("a profile");
+        assert_eq!(profile.producer, "profiles");
+        assert_eq!(profile.key, click.key);
+        // Causality: the task read the profile before it sent the result.
+        assert!(profile.sent_us < story.sent_us, "{story:?}");
+        if click.joined_into.len() < 10 {
+            assert!(click.joined_into.contains(&id), "{click:?}");
+        }
+    }
+    assert!(results > 200, "{results} join results");
+}

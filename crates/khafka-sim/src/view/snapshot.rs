@@ -205,6 +205,21 @@ pub struct RecordStory {
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_drop: Option<crate::client::streams::windowed::LateDrop>,
+    /// A Kafka Streams join result: the stream record it joined, and the table record whose
+    /// value it found (`None`: a left join's null).
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_of: Option<(RecordId, Option<RecordId>)>,
+    /// The join results that joined this record, as the stream's record or as the table's
+    /// value: the first ten.
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joined_into: Vec<RecordId>,
+    /// An inner join found no table value for it and forwarded nothing (each time it was
+    /// processed).
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub join_dropped: bool,
 }
 
 /// A group member's application processed a record.
@@ -649,6 +664,23 @@ impl Sim {
                 .rev()
                 .find(|(r, _)| *r == id)
                 .map(|(_, d)| d.clone()),
+            #[cfg(feature = "groups")]
+            join_of: self
+                .streams_values
+                .joined
+                .find_sorted(id)
+                .map(|j| (j.stream, j.table)),
+            #[cfg(feature = "groups")]
+            joined_into: self
+                .streams_values
+                .joined
+                .iter()
+                .filter(|(_, j)| j.stream == id || j.table == Some(id))
+                .map(|(r, _)| *r)
+                .take(10)
+                .collect(),
+            #[cfg(feature = "groups")]
+            join_dropped: self.streams_values.unjoined.iter().any(|r| *r == id),
         })
     }
 }

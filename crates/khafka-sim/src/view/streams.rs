@@ -109,8 +109,9 @@ pub struct JoinResults {
     pub with_table: u64,
     pub without_table: u64,
     /// Stream records the output holds more than one result for (processed again after a crash
-    /// under `at_least_once`).
+    /// under `at_least_once`), and the first of them.
     pub twice: u64,
+    pub first_twice: Option<crate::log::RecordId>,
     /// Results whose table value is not the reference's: the table was not as of the stream
     /// record's time when the task processed it.
     pub mismatched: u64,
@@ -413,6 +414,7 @@ impl Sim {
             with_table: 0,
             without_table: 0,
             twice: 0,
+            first_twice: None,
             mismatched: 0,
             missing: 0,
             examples: Vec::new(),
@@ -455,6 +457,7 @@ impl Sim {
             if i > 0 && results[i - 1].0 == stream {
                 if i < 2 || results[i - 2].0 != stream {
                     r.twice += 1;
+                    r.first_twice.get_or_insert(stream);
                 }
                 continue;
             }
