@@ -533,12 +533,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     if rng.below(4) != 0 {
         return;
     }
-    let inputs: Vec<&KeySpec> = spec
-        .producers
-        .iter()
-        .filter(|p| p.topic == "t" && p.keys != KeySpec::None)
-        .map(|p| &p.keys)
-        .collect();
+    let inputs = inputs_keys(spec);
     if inputs.windows(2).any(|w| w[0] != w[1]) {
         return;
     }
@@ -582,29 +577,28 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     // under `t`'s keys, some of its records tombstones), inner or left, waiting for an empty
     // partition or not: drawn from their own stream.
     let mut jrng = SimRng::derive(seed, "sweep-join");
-    let join =
-        (windowing.is_none() && !inputs_keys(spec).is_empty() && jrng.below(2) == 0).then(|| {
-            let keys = inputs_keys(spec)[0].clone();
-            spec.topics.push(TopicSpec {
-                name: "tbl".into(),
-                ..spec.topics[0].clone()
-            });
-            let mut p = ProducerSpec::new("ptbl", "tbl");
-            p.rate_per_ks = pick(&mut jrng, &[5, 50, 200]) * 1_000;
-            p.keys = keys.clone();
-            spec.producers.push(p);
-            if jrng.below(2) == 0 {
-                let mut d = ProducerSpec::new("ptbl-deletes", "tbl");
-                d.rate_per_ks = 2_000;
-                d.keys = keys;
-                d.null_value = true;
-                spec.producers.push(d);
-            }
-            khafka_sim::config::streams::TableJoin {
-                table: "tbl".into(),
-                left: jrng.below(2) == 0,
-            }
+    let join = (windowing.is_none() && !inputs.is_empty() && jrng.below(2) == 0).then(|| {
+        let keys = inputs[0].clone();
+        spec.topics.push(TopicSpec {
+            name: "tbl".into(),
+            ..spec.topics[0].clone()
         });
+        let mut p = ProducerSpec::new("ptbl", "tbl");
+        p.rate_per_ks = pick(&mut jrng, &[5, 50, 200]) * 1_000;
+        p.keys = keys.clone();
+        spec.producers.push(p);
+        if jrng.below(2) == 0 {
+            let mut d = ProducerSpec::new("ptbl-deletes", "tbl");
+            d.rate_per_ks = 2_000;
+            d.keys = keys;
+            d.null_value = true;
+            spec.producers.push(d);
+        }
+        khafka_sim::config::streams::TableJoin {
+            table: "tbl".into(),
+            left: jrng.below(2) == 0,
+        }
+    });
     let idle = pick(&mut jrng, &[0, 0, -1, 100]);
     let end = spec.run_for.as_us();
     for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {

@@ -1742,11 +1742,7 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     match &v.join {
         Some(j) => {
             let [source, table_source, ktable, _, sink] = JOIN_PROCESSORS;
-            let join = khafka_sim::config::streams::TableJoin {
-                table: String::new(),
-                left: j.left,
-            }
-            .processor();
+            let join = j.processor;
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the table {} into {}; the table's store is backed by {}", v.input, j.table, v.output, v.changelog)}>
                     { row(&j.table, &[table_source, ktable], 1, &j.store, None) }

@@ -97,6 +97,8 @@ pub struct WindowedCounts {
 pub struct JoinResults {
     /// `leftJoin`.
     pub left: bool,
+    /// The join processor's name (`KSTREAM-JOIN-…` or `KSTREAM-LEFTJOIN-…`).
+    pub processor: &'static str,
     /// The table's topic and its store.
     pub table: String,
     pub store: String,
@@ -406,6 +408,7 @@ impl Sim {
         expected.sort_unstable();
         let mut r = JoinResults {
             left: j.left,
+            processor: j.processor(),
             table: j.table.clone(),
             store: j.store(),
             reference: expected.iter().filter(|e| e.1.is_some() || j.left).count() as u64,

@@ -132,19 +132,6 @@ pub fn next_side(
     }
 }
 
-/// The value bytes of a joined result: the stream record's value and the table's, as a joiner
-/// that concatenates them would write it.
-pub fn joined_bytes(stream_bytes: u32, table_bytes: Option<u32>) -> u32 {
-    stream_bytes.saturating_add(table_bytes.unwrap_or(0))
-}
-
-impl JoinTask {
-    /// Records waiting in the task's queues.
-    pub fn queued(&self) -> usize {
-        self.queues[0].len() + self.queues[1].len()
-    }
-}
-
 /// The table value the store holds for a key, ignoring a cached tombstone.
 pub fn live(v: Option<&(i64, u64)>) -> Option<(RecordId, u64)> {
     v.filter(|(id, _)| *id >= 0)

@@ -388,12 +388,7 @@ impl StreamsInstance {
             // `KStreamAggregate` and `KStreamSlidingWindowAggregate` skip a record with a null key
             // or a null value (a tombstone); `KStreamWindowAggregate` and
             // `KStreamSessionWindowAggregate` only a null key (a count counts a null value).
-            let (from, key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
-            let null_value = ctx
-                .topo
-                .producers
-                .get(from as usize)
-                .is_some_and(|i| i.null_value);
+            let (key, null_value, _) = record_of(ctx, rid);
             let values_matter = skips_null_values(self.spec.windowing.as_ref());
             let Some(key) = key.filter(|_| !(null_value && values_matter)) else {
                 self.dropped_null_key += 1;
@@ -574,10 +569,7 @@ impl StreamsInstance {
         values: &mut StreamsValues,
     ) {
         let left = self.spec.join.as_ref().is_some_and(|j| j.left);
-        let (from, key) = ctx.prov.producer_and_key(q.rid).unwrap_or((0, None));
-        let info = ctx.topo.producers.get(from as usize);
-        let null_value = info.is_some_and(|i| i.null_value);
-        let stream_bytes = info.map_or(0, |i| i.value_bytes);
+        let (key, null_value, stream_bytes) = record_of(ctx, q.rid);
         self.processed += 1;
         let t = self.tasks[task as usize].as_mut().expect("running");
         t.processed += 1;
@@ -605,13 +597,9 @@ impl StreamsInstance {
             values.unjoined.push(q.rid);
             return;
         }
-        let table_bytes = found.map(|(id, _)| {
-            ctx.prov
-                .producer_and_key(id)
-                .and_then(|(p, _)| ctx.topo.producers.get(p as usize))
-                .map_or(0, |i| i.value_bytes)
-        });
-        let bytes = join::joined_bytes(stream_bytes, table_bytes);
+        // A joiner that concatenates the two values.
+        let table_bytes = found.map_or(0, |(id, _)| record_of(ctx, id).2);
+        let bytes = stream_bytes.saturating_add(table_bytes);
         // The result keeps the stream record's key and timestamp.
         let id = producer.send_now(ctx, key, None, bytes);
         ctx.prov.set_timestamp(id, q.ts);
@@ -639,12 +627,7 @@ impl StreamsInstance {
             Some(j) => (j.table.clone(), j.store()),
             None => return,
         };
-        let (from, key) = ctx.prov.producer_and_key(q.rid).unwrap_or((0, None));
-        let null_value = ctx
-            .topo
-            .producers
-            .get(from as usize)
-            .is_some_and(|i| i.null_value);
+        let (key, null_value, _) = record_of(ctx, q.rid);
         self.processed += 1;
         let t = self.tasks[task as usize].as_mut().expect("running");
         t.processed += 1;
@@ -803,6 +786,18 @@ fn send_windowed(
     values.windowed.push(id, v);
 }
 
+/// What the topology reads of record `rid`: its key (an index in its producer's key set), whether
+/// its value is null (a tombstone), and its value's bytes.
+fn record_of(ctx: &Ctx, rid: RecordId) -> (Option<u32>, bool, u32) {
+    let (from, key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
+    let info = ctx.topo.producers.get(from as usize);
+    (
+        key,
+        info.is_some_and(|i| i.null_value),
+        info.map_or(0, |i| i.value_bytes),
+    )
+}
+
 /// A table store write to the changelog partition of task `0_P`: the table record's value (its
 /// id in `values`) or a tombstone, with the table record's timestamp.
 fn send_table_change(
@@ -817,10 +812,7 @@ fn send_table_change(
     let bytes = if value == join::TABLE_TOMBSTONE {
         0
     } else {
-        ctx.prov
-            .producer_and_key(value as RecordId)
-            .and_then(|(p, _)| ctx.topo.producers.get(p as usize))
-            .map_or(0, |i| i.value_bytes)
+        record_of(ctx, value as RecordId).2
     };
     let changelog = producer.partitions + partition;
     let id = producer.send_now(ctx, Some(key), Some(changelog), bytes);
