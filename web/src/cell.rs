@@ -1601,7 +1601,9 @@ fn streams_panel(
     );
     html! {
         <div class="panel streams-panel">
-            <h4 title={if v.join.is_some() {
+            <h4 title={if v.join.as_ref().is_some_and(|j| j.window.is_some()) {
+                "stream.join(otherStream, JoinWindows): each task keeps each stream's recent records in a window store backed by a changelog topic; a record joins the other stream's records with its key and a timestamp within the window, then joins its own store; a task that moves restores both stores first."
+            } else if v.join.is_some() {
                 "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
             } else {
                 "groupByKey().count(): each task keeps a count per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
@@ -1658,7 +1660,14 @@ fn streams_panel(
                                 <span class="warn">{ format!(" · dropped {} late (dropped-records)", i.dropped_late) }</span>
                             }
                             if let Some(j) = &v.join {
-                                { format!(" · joined {} · no {} value {}", i.joined, j.table, i.unmatched) }
+                                if j.window.is_some() {
+                                    { format!(" · pairs joined {} · none in the window {}", i.joined, i.unmatched) }
+                                    if i.join_late > 0 {
+                                        <span class="warn">{ format!(" · late beyond grace {}", i.join_late) }</span>
+                                    }
+                                } else {
+                                    { format!(" · joined {} · no {} value {}", i.joined, j.table, i.unmatched) }
+                                }
                             }
                             { " " }{ button.unwrap_or_default() }
                         </p>
@@ -1671,6 +1680,7 @@ fn streams_panel(
                                         if r.records == 1 { "" } else { "s" },
                                         r.keys,
                                         match (v.windowed.is_some(), r.keys == 1) {
+                                            _ if v.join.as_ref().is_some_and(|j| j.window.is_some()) => "in its join windows",
                                             (true, true) => "window",
                                             (true, false) => "windows",
                                             (false, true) => "key",
@@ -1717,10 +1727,16 @@ fn streams_panel(
 /// The topology as a row of processors: the input's (and for a join, the table's above it), the
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
-    use khafka_sim::config::streams::{COUNT_PROCESSORS, COUNT_STORE, JOIN_PROCESSORS};
+    use khafka_sim::config::streams::{
+        COUNT_PROCESSORS, COUNT_STORE, JOIN_PROCESSORS, STREAM_JOIN_PROCESSORS as S,
+    };
+    let app = v
+        .instances
+        .first()
+        .map_or("", |i| i.application_id.as_str());
     let store = |name: String| {
         html! {
-            <span class="store">{ format!("store {name} ⇄ {}", v.changelog) }</span>
+            <span class="store">{ format!("store {name} ⇄ {app}-{name}-changelog") }</span>
         }
     };
     let row = |topic: &str, names: &[&str], store_at: usize, store_name: &str, to: Option<&str>| {
@@ -1740,6 +1756,15 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
         }
     };
     match &v.join {
+        Some(j) if j.window.is_some() => {
+            let other = format!("{}-store", S[5]);
+            html! {
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the stream {} within a window into {}; each stream's window store is backed by a changelog topic", v.input, j.table, v.output)}>
+                    { row(&j.table, &[S[1], S[3], S[5], S[6]], 1, &other, None) }
+                    { row(&v.input, &[S[0], S[2], S[4], S[6], S[7]], 1, &j.store, Some(&v.output)) }
+                </div>
+            }
+        }
         Some(j) => {
             let [source, table_source, ktable, _, sink] = JOIN_PROCESSORS;
             let join = j.processor;
@@ -1774,8 +1799,11 @@ fn join_results(j: &khafka_sim::view::streams::JoinResults) -> Html {
                 if j.twice > 0 {
                     <span class="warn">{ format!(" · joined twice {}", j.twice) }</span>
                 }
+                if j.late_missing > 0 {
+                    <span class="warn">{ format!(" · missed because a record came late {}", j.late_missing) }</span>
+                }
                 if j.mismatched > 0 {
-                    <span class="bad">{ format!(" · not as of the record's time {}", j.mismatched) }</span>
+                    <span class="bad">{ format!(" · {} {}", if j.window.is_some() { "outside the window" } else { "not as of the record's time" }, j.mismatched) }</span>
                 }
             </p>
             if !j.examples.is_empty() {

@@ -170,6 +170,49 @@ pub fn headline(
             )
         };
         (tone, format!("{what} — {windows}{late}"), first_late)
+    } else if let Some((v, j)) = streams.and_then(|v| {
+        v.join
+            .as_ref()
+            .filter(|j| j.window.is_some())
+            .map(|j| (v, j))
+    }) {
+        // A stream–stream join: pairs within the window, against every pair there is.
+        let found = format!(
+            "{} results for the {} pairs within the window{}",
+            j.results,
+            j.reference,
+            if j.missing > 0 {
+                format!(", {} on their way", j.missing)
+            } else {
+                String::new()
+            }
+        );
+        let (tone, what) = if j.twice > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams joined {} twice (at least once)",
+                    plural(j.twice, "pair", "pairs")
+                ),
+            )
+        } else if j.late_missing > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams missed {}: a record came later than the grace period",
+                    plural(j.late_missing, "pair", "pairs")
+                ),
+            )
+        } else {
+            (
+                "good",
+                format!(
+                    "Kafka Streams joined every pair of {} and {} within the window",
+                    v.input, j.table
+                ),
+            )
+        };
+        (tone, format!("{what} — {found}"), j.first_twice)
     } else if let Some((v, j)) = streams.and_then(|v| v.join.as_ref().map(|j| (v, j))) {
         // A stream–table join: its results against one uninterrupted, timestamp-ordered task.
         let unmatched: u64 = v.instances.iter().map(|i| i.unmatched).sum();

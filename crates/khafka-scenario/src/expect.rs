@@ -146,6 +146,8 @@ pub enum StreamsCount {
     JoinedTwice,
     /// Join results whose table value is not the one as of the stream record's time.
     JoinMismatches,
+    /// A stream–stream join's pairs missed because a record came late.
+    JoinPairsMissedLate,
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -378,6 +380,7 @@ pub const GROUP_METRICS: &[&str] = &[
     "unmatched_records",
     "joined_twice",
     "join_mismatches",
+    "join_pairs_missed_late",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
@@ -723,6 +726,7 @@ fn metric(
             "unmatched_records" => Some(StreamsCount::Unmatched),
             "joined_twice" => Some(StreamsCount::JoinedTwice),
             "join_mismatches" => Some(StreamsCount::JoinMismatches),
+            "join_pairs_missed_late" => Some(StreamsCount::JoinPairsMissedLate),
             _ => None,
         };
         if let Some(c) = streams {
@@ -1161,6 +1165,7 @@ impl Expect {
                     StreamsCount::Unmatched => o.unmatched,
                     StreamsCount::JoinedTwice => o.joined_twice,
                     StreamsCount::JoinMismatches => o.join_mismatches,
+                    StreamsCount::JoinPairsMissedLate => o.join_pairs_missed_late,
                 }),
                 None => Value::Missing("the scenario has no `streams` line".into()),
             },

@@ -231,7 +231,7 @@ fn streams_topics(spec: &ScenarioSpec) -> Vec<String> {
         .streams
         .iter()
         .filter(|s| s.created_changelog)
-        .map(|s| s.changelog_topic())
+        .flat_map(|s| s.changelog_topics())
         .collect();
     #[cfg(not(feature = "groups"))]
     {
@@ -289,7 +289,21 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
         let _ = write!(s, " start={}", st.start.exact());
     }
     if let Some(j) = &st.join {
-        let _ = write!(s, " table={}", j.table);
+        match &j.window {
+            Some(w) => {
+                let _ = write!(
+                    s,
+                    " stream={} window=join difference={}ms",
+                    j.table, w.before_ms
+                );
+                if w.grace_ms > 0 {
+                    let _ = write!(s, " grace={}ms", w.grace_ms);
+                }
+            }
+            None => {
+                let _ = write!(s, " table={}", j.table);
+            }
+        }
         if j.left {
             s.push_str(" join=left");
         }

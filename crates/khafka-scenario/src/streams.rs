@@ -13,8 +13,8 @@ use crate::parser::{ClientDecl, Parser};
 use crate::resolve::Reference;
 use crate::values;
 use khafka_sim::config::streams::{
-    ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, TableJoin, Windowing, Windows,
-    MAX_COMMIT_INTERVAL_MS, MAX_TASK_IDLE_MS,
+    JoinWindow, ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, TableJoin,
+    Windowing, Windows, MAX_COMMIT_INTERVAL_MS, MAX_TASK_IDLE_MS,
 };
 use khafka_sim::SimTime;
 
@@ -40,6 +40,7 @@ pub const STREAMS_KEYS: &[&str] = &[
     "gap",
     "emit",
     "table",
+    "stream",
     "join",
     "max.task.idle.ms",
 ];
@@ -177,18 +178,30 @@ impl Parser {
                     }
                 }),
                 "start" => values::duration(v, s).map(|d| spec.start = SimTime::from_us(d)),
-                "table" => {
+                "stream" if pairs.iter().any(|p| p.key == "table") => {
+                    Err(ParseError::new(pair.key_span, "an instance joins its input with one table or one stream, not both")
+                        .hint("`table=TOPIC` for a stream–table join, `stream=TOPIC window=join difference=D` for a stream–stream join"))
+                }
+                "table" | "stream" => {
                     self.refs.push(Reference::Topic {
                         name: v.to_string(),
                         span: s,
                     });
                     let left = pairs.iter().find(|p| p.key == "join").is_some_and(|p| p.value == "left");
-                    spec.join = Some(TableJoin { table: v.to_string(), left });
-                    Ok(())
+                    spec.join = Some(TableJoin { table: v.to_string(), left, window: None });
+                    if pair.key == "stream" && !pairs.iter().any(|p| p.key == "window") {
+                        Err(ParseError::new(pair.key_span, "a stream–stream join needs its join window: `window=join difference=D [grace=D]`")
+                            .hint("`JoinWindows.ofTimeDifferenceAndGrace(d, grace)`: records of the two streams join when their timestamps are at most d apart"))
+                    } else {
+                        Ok(())
+                    }
                 }
                 "join" => match v {
                     "inner" | "left" if pairs.iter().any(|p| p.key == "table") => Ok(()),
-                    "inner" | "left" => Err(ParseError::new(pair.key_span, "`join` needs `table=`")
+                    "inner" if pairs.iter().any(|p| p.key == "stream") => Ok(()),
+                    "left" | "outer" if pairs.iter().any(|p| p.key == "stream") => Err(ParseError::new(s, format!("a stream–stream `{v}` join is not modelled yet: only `join=inner`"))
+                        .hint("`leftJoin`/`outerJoin` of two streams hold unmatched records until their window closes; docs/what-khafka-models.md")),
+                    "inner" | "left" => Err(ParseError::new(pair.key_span, "`join` needs `table=` or `stream=`")
                         .hint("a stream–table join names the table's topic, e.g. `table=users join=left`")),
                     _ => Err(ParseError::new(s, format!("invalid value `{v}` for `join`: expected `inner` or `left`"))
                         .hint("`join=inner` is `stream.join(table, …)`, `join=left` is `stream.leftJoin(table, …)`")),
@@ -203,6 +216,17 @@ impl Parser {
                     Ok(n) => Err(ParseError::new(s, format!("max.task.idle.ms {n} is more than the simulator's limit of {MAX_TASK_IDLE_MS} (an hour)"))),
                     Err(_) => Err(ParseError::new(s, format!("Invalid value {v} for configuration max.task.idle.ms: Not a number of type LONG"))),
                 },
+                "window" if v == "join" => join_window(&pairs, s).and_then(|w| {
+                    match spec.join.as_mut().filter(|_| pairs.iter().any(|p| p.key == "stream")) {
+                        Some(j) => {
+                            j.window = Some(w);
+                            Ok(())
+                        }
+                        None => Err(ParseError::new(s, "`window=join` needs `stream=`: the other stream of a stream–stream join")
+                            .hint("for example `stream=clicks window=join difference=10s`")),
+                    }
+                }),
+                "window" if pairs.iter().any(|p| p.key == "stream") => Err(ParseError::new(s, format!("a stream–stream join's window is `window=join difference=D [grace=D]`, not `{v}`"))),
                 "window" => windowing(&pairs, s).map(|w| spec.windowing = Some(w)),
                 "emit" => match v {
                     "onWindowUpdate" | "onWindowClose" => Ok(()),
@@ -332,6 +356,70 @@ fn application_id(v: &str, span: Span) -> Result<String, ParseError> {
         ));
     }
     Ok(v.to_string())
+}
+
+/// `window=join difference=D [grace=D]`: `JoinWindows.ofTimeDifferenceAndGrace(d, grace)`
+/// (`ofTimeDifferenceWithNoGrace(d)` without grace), with Kafka's checks.
+fn join_window(pairs: &[kv::Pair], span: Span) -> Result<JoinWindow, ParseError> {
+    let hint = "`window=join difference=D [grace=D]`, durations as `500ms`, `10s`, `1m`";
+    let mut ms = [None, Some(0i64)];
+    for p in pairs
+        .iter()
+        .filter(|p| WINDOW_KEYS.contains(&p.key.as_str()))
+    {
+        let slot = match p.key.as_str() {
+            "difference" => 0,
+            "grace" => 1,
+            k => {
+                return Err(ParseError::new(
+                    p.key_span,
+                    format!("a join window takes `difference` and `grace`, not `{k}`"),
+                )
+                .hint(hint))
+            }
+        };
+        let d = khafka_sim::khafka_streams::text::parse_duration(&p.key, &p.value)
+            .map_err(|e| ParseError::new(p.value_span, e).hint(hint))?;
+        let name = if slot == 0 {
+            "timeDifference"
+        } else {
+            "afterWindowEnd"
+        };
+        let v = d.to_millis().ok_or_else(|| {
+            ParseError::new(
+                p.value_span,
+                format!("Invalid value for parameter \"{name}\" (value was: {d}). It can't be converted to milliseconds."),
+            )
+        })?;
+        ms[slot] = Some(v);
+    }
+    let Some(d) = ms[0] else {
+        return Err(ParseError::new(span, "a join window needs `difference=`").hint(hint));
+    };
+    let grace = ms[1].unwrap_or(0);
+    // `JoinWindows`' constructor.
+    if d.checked_mul(2).is_none_or(|s| s < 0) {
+        return Err(ParseError::new(
+            span,
+            "Window interval (ie, beforeMs+afterMs) must not be negative.",
+        ));
+    }
+    if grace < 0 {
+        return Err(ParseError::new(span, "Grace period must not be negative."));
+    }
+    let w = JoinWindow {
+        before_ms: d as u64,
+        after_ms: d as u64,
+        grace_ms: grace as u64,
+    };
+    if w.retention_ms() > khafka_sim::budget::MAX_RUN.as_us() / 1_000 * 7 {
+        return Err(ParseError::new(
+            span,
+            "the join window's stores would keep records for more than a week",
+        )
+        .hint("a run lasts at most a day; keep the difference and grace under a few hours"));
+    }
+    Ok(w)
 }
 
 /// `window=KIND` with its `size`, `advance`, `grace`, `difference` or `gap` (durations as

@@ -434,7 +434,7 @@ fn a_join_s_keys_options_and_bounds_are_checked() {
         "invalid value `outer` for `join`: expected `inner` or `left`"
     );
     let e = one_error(&app("join=left"));
-    assert_eq!(e.message, "`join` needs `table=`");
+    assert_eq!(e.message, "`join` needs `table=` or `stream=`");
     let e = one_error(&join_app("window=tumbling size=1s", 3));
     assert!(
         e.message.starts_with("an instance runs one topology"),
@@ -515,4 +515,129 @@ fn a_join_result_s_story_names_the_records_it_joined() {
         }
     }
     assert!(results > 200, "{results} join results");
+}
+
+fn stream_join_app(pairs: &str) -> String {
+    format!(
+        "topic impressions partitions=3\ntopic clicks partitions=3\ntopic attributed partitions=3\n\
+         producer ads topic=impressions keys=ad-0..9\nproducer users topic=clicks keys=ad-0..9\n\
+         streams s1 application.id=attribution input=impressions output=attributed {pairs}\nrun 1s\n"
+    )
+}
+
+/// `impressions.join(clicks, …, JoinWindows…)`: two window stores, each with its changelog, and
+/// `Topology.describe()` as `TopologyTest.streamStreamJoinTopologyWithDefaultStoresNames` prints
+/// it, with the sink added.
+#[test]
+fn a_stream_stream_join_keeps_two_window_stores_with_their_changelogs() {
+    let spec = parse(&stream_join_app(
+        "stream=clicks window=join difference=10s grace=2s",
+    ))
+    .expect("valid")
+    .spec;
+    let st = &spec.streams[0];
+    let w = st
+        .join
+        .as_ref()
+        .and_then(|j| j.window)
+        .expect("a join window");
+    assert_eq!(
+        (w.before_ms, w.after_ms, w.grace_ms),
+        (10_000, 10_000, 2_000)
+    );
+    assert_eq!(w.retention_ms(), 22_000);
+    assert_eq!(w.segment_ms(), 60_000);
+    let names: Vec<&str> = spec.topics.iter().map(|t| t.name.as_str()).collect();
+    assert!(names.ends_with(&[
+        "attribution-KSTREAM-JOINTHIS-0000000004-store-changelog",
+        "attribution-KSTREAM-JOINOTHER-0000000005-store-changelog"
+    ]));
+    let changelog = spec.topics.last().expect("changelog");
+    assert_eq!(
+        changelog.config.get("cleanup.policy").as_deref(),
+        Some("compact,delete")
+    );
+    // The store's retention and `windowstore.changelog.additional.retention.ms`.
+    assert_eq!(
+        changelog.config.get("retention.ms").as_deref(),
+        Some("86422000")
+    );
+    let d = st.describe_topology();
+    assert!(d.contains(
+        "    Processor: KSTREAM-JOINOTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n\
+         \x20     --> KSTREAM-MERGE-0000000006\n\
+         \x20     <-- KSTREAM-WINDOWED-0000000003\n\
+         \x20   Processor: KSTREAM-JOINTHIS-0000000004 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
+    ), "{d}");
+    assert!(d.ends_with(
+        "    Sink: KSTREAM-SINK-0000000007 (topic: attributed)\n      <-- KSTREAM-MERGE-0000000006\n\n"
+    ), "{d}");
+    // The restore consumer reads both changelogs.
+    let restore = spec
+        .consumers
+        .iter()
+        .find(|c| c.name == "s1-restore-consumer")
+        .expect("restore consumer");
+    assert_eq!(
+        restore.more_topics,
+        ["attribution-KSTREAM-JOINOTHER-0000000005-store-changelog"]
+    );
+    // The printer writes it back.
+    let printed = khafka_scenario::print::scenario(&spec);
+    assert!(
+        printed.contains("stream=clicks window=join difference=10000ms grace=2000ms"),
+        "{printed}"
+    );
+    let again = parse(&printed).expect("printed spec parses").spec;
+    assert_eq!(again.streams[0].join, st.join);
+}
+
+#[test]
+fn a_stream_stream_join_s_window_and_options_are_checked() {
+    let e = one_error(&stream_join_app("stream=clicks"));
+    assert!(
+        e.message
+            .starts_with("a stream–stream join needs its join window"),
+        "{}",
+        e.message
+    );
+    let e = one_error(&app("window=join difference=1s"));
+    assert!(
+        e.message.starts_with("`window=join` needs `stream=`"),
+        "{}",
+        e.message
+    );
+    let e = one_error(&stream_join_app("stream=clicks window=join size=1s"));
+    assert!(e.message.contains("not `size`"), "{}", e.message);
+    let e = one_error(&stream_join_app("stream=clicks window=join grace=1s"));
+    assert_eq!(e.message, "a join window needs `difference=`");
+    let e = one_error(&stream_join_app("stream=clicks window=join difference=-1s"));
+    assert_eq!(
+        e.message,
+        "Window interval (ie, beforeMs+afterMs) must not be negative."
+    );
+    let e = one_error(&stream_join_app(
+        "stream=clicks window=join difference=1s grace=-1ms",
+    ));
+    assert_eq!(e.message, "Grace period must not be negative.");
+    let e = one_error(&stream_join_app("stream=clicks window=join difference=4d"));
+    assert!(e.message.contains("more than a week"), "{}", e.message);
+    let e = one_error(&stream_join_app("stream=clicks window=tumbling size=1s"));
+    assert!(e.message.contains("not `tumbling`"), "{}", e.message);
+    let e = one_error(&stream_join_app(
+        "stream=clicks window=join difference=1s join=left",
+    ));
+    assert!(e.message.contains("not modelled yet"), "{}", e.message);
+    let e = one_error(&stream_join_app(
+        "stream=clicks table=clicks window=join difference=1s",
+    ));
+    assert!(e.message.contains("not both"), "{}", e.message);
+    let e = one_error(&stream_join_app(
+        "stream=impressions window=join difference=1s",
+    ));
+    assert!(
+        e.message.contains("already been registered"),
+        "{}",
+        e.message
+    );
 }

@@ -105,13 +105,69 @@ impl StreamsConfig {
 }
 
 /// A stream–table join: `builder.stream(input).join(builder.table(table), joiner).to(output)`
-/// (`leftJoin` with `left`).
+/// (`leftJoin` with `left`); with `window`, a stream–stream join:
+/// `builder.stream(input).join(builder.stream(table), joiner, JoinWindows…).to(output)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TableJoin {
-    /// The table's topic (`builder.table(table)`), co-partitioned with the input.
+    /// The table's topic (`builder.table(table)`), or the other stream's, co-partitioned with
+    /// the input.
     pub table: String,
     /// `leftJoin`: a stream record without a table value is forwarded with null.
     pub left: bool,
+    /// A stream–stream join's `JoinWindows`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<JoinWindow>,
+}
+
+/// `JoinWindows.ofTimeDifferenceAndGrace(d, grace)` (before = after = d), in ms: a record of the
+/// input joins a record of the other stream with the same key whose timestamp is in
+/// `[ts − before, ts + after]`, both ends inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JoinWindow {
+    pub before_ms: u64,
+    pub after_ms: u64,
+    pub grace_ms: u64,
+}
+
+/// The processors of a stream–stream join: both sources, their `KStreamJoinWindow`s, the two
+/// join processors, the merge and the sink (`KStreamImplJoin.join`, then `.to`).
+pub const STREAM_JOIN_PROCESSORS: [&str; 8] = [
+    "KSTREAM-SOURCE-0000000000",
+    "KSTREAM-SOURCE-0000000001",
+    "KSTREAM-WINDOWED-0000000002",
+    "KSTREAM-WINDOWED-0000000003",
+    "KSTREAM-JOINTHIS-0000000004",
+    "KSTREAM-JOINOTHER-0000000005",
+    "KSTREAM-MERGE-0000000006",
+    "KSTREAM-SINK-0000000007",
+];
+
+impl JoinWindow {
+    /// Each side's window store keeps records for `size + grace` (`KStreamImplJoin`:
+    /// `windows.size() + windows.gracePeriodMs()`, size = before + after).
+    pub fn retention_ms(&self) -> u64 {
+        self.before_ms
+            .saturating_add(self.after_ms)
+            .saturating_add(self.grace_ms)
+    }
+
+    /// The stores' segment interval: `max(retention / 2, 60000)` (`Stores.persistentWindowStore`).
+    pub fn segment_ms(&self) -> u64 {
+        (self.retention_ms() / 2).max(60_000)
+    }
+
+    /// The factory call, as Kafka Streams code writes it.
+    pub fn java(&self) -> String {
+        let d = self.before_ms;
+        if self.grace_ms == 0 {
+            format!("JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis({d}))")
+        } else {
+            format!(
+                "JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis({d}), Duration.ofMillis({}))",
+                self.grace_ms
+            )
+        }
+    }
 }
 
 /// The processors of `builder.stream(input).join(builder.table(table), …).to(output)`, in the
@@ -129,12 +185,26 @@ impl TableJoin {
     /// The table's store: `<table topic>-STATE-STORE-0000000001` (`builder.table` names the store
     /// after its topic when the application names none).
     pub fn store(&self) -> String {
+        if self.window.is_some() {
+            return format!("{}-store", STREAM_JOIN_PROCESSORS[4]);
+        }
         format!("{}-STATE-STORE-0000000001", self.table)
+    }
+
+    /// Every store of the join: the table's, or each stream's window store (this, other).
+    pub fn stores(&self) -> Vec<String> {
+        let mut v = vec![self.store()];
+        if self.window.is_some() {
+            v.push(format!("{}-store", STREAM_JOIN_PROCESSORS[5]));
+        }
+        v
     }
 
     /// The join processor's name: `KSTREAM-JOIN-` or `KSTREAM-LEFTJOIN-` (`KStreamImpl.doStreamTableJoin`).
     pub fn processor(&self) -> &'static str {
-        if self.left {
+        if self.window.is_some() {
+            STREAM_JOIN_PROCESSORS[4]
+        } else if self.left {
             "KSTREAM-LEFTJOIN-0000000004"
         } else {
             JOIN_PROCESSORS[3]
@@ -275,10 +345,26 @@ impl StreamsSpec {
         format!("{}-{}-changelog", self.config.application_id, self.store())
     }
 
+    /// Every changelog topic of the instance's stores, in the order their partitions follow one
+    /// another in the producer's and the restore consumer's lists.
+    pub fn changelog_topics(&self) -> Vec<String> {
+        match &self.join {
+            Some(j) => j
+                .stores()
+                .iter()
+                .map(|s| format!("{}-{s}-changelog", self.config.application_id))
+                .collect(),
+            None => vec![self.changelog_topic()],
+        }
+    }
+
     /// `Topology.describe().toString()` of the instance's topology, as Kafka Streams prints it
     /// (`InternalTopologyBuilder.TopologyDescription`).
     pub fn describe_topology(&self) -> String {
         if let Some(j) = &self.join {
+            if j.window.is_some() {
+                return self.describe_stream_join(j);
+            }
             return self.describe_join(j);
         }
         let [source, aggregate, to_stream, sink] = COUNT_PROCESSORS;
@@ -309,6 +395,30 @@ impl StreamsSpec {
              Source: {table_source} (topics: [{table}])\n      --> {ktable}\n    \
              Sink: {sink} (topic: {output})\n      <-- {join}\n    \
              Processor: {ktable} (stores: [{store}])\n      --> none\n      <-- {table_source}\n\n",
+            input = self.input,
+            table = j.table,
+            output = self.output,
+        )
+    }
+
+    /// A stream–stream join's description, in `TopologyTest.streamStreamJoinTopologyWithDefaultStoresNames`'
+    /// order with the sink added: the sources (4 nodes below each), the `KSTREAM-WINDOWED`
+    /// processors (3), the join processors (2; `JOINOTHER` before `JOINTHIS` by name), the
+    /// merge, the sink.
+    fn describe_stream_join(&self, j: &TableJoin) -> String {
+        let [s0, s1, w2, w3, this, other, merge, sink] = STREAM_JOIN_PROCESSORS;
+        let stores = j.stores();
+        let (this_store, other_store) = (&stores[0], &stores[1]);
+        format!(
+            "Topologies:\n   Sub-topology: 0\n    \
+             Source: {s0} (topics: [{input}])\n      --> {w2}\n    \
+             Source: {s1} (topics: [{table}])\n      --> {w3}\n    \
+             Processor: {w2} (stores: [{this_store}])\n      --> {this}\n      <-- {s0}\n    \
+             Processor: {w3} (stores: [{other_store}])\n      --> {other}\n      <-- {s1}\n    \
+             Processor: {other} (stores: [{this_store}])\n      --> {merge}\n      <-- {w3}\n    \
+             Processor: {this} (stores: [{other_store}])\n      --> {merge}\n      <-- {w2}\n    \
+             Processor: {merge} (stores: [])\n      --> {sink}\n      <-- {this}, {other}\n    \
+             Sink: {sink} (topic: {output})\n      <-- {merge}\n\n",
             input = self.input,
             table = j.table,
             output = self.output,
@@ -385,8 +495,9 @@ impl ScenarioSpec {
                 )));
             }
         }
-        let changelog = s.changelog_topic();
-        if changelog.len() > 249 {
+        let changelogs = s.changelog_topics();
+        let changelog = changelogs[0].clone();
+        if let Some(changelog) = changelogs.iter().find(|c| c.len() > 249) {
             return Err(StreamsError::Invalid(format!(
                 "the changelog topic `{changelog}` would be longer than Kafka's 249 characters"
             )));
@@ -418,25 +529,52 @@ impl ScenarioSpec {
                 }
             }
         }
-        if !self.topics.iter().any(|t| t.name == changelog) {
+        // A window store's retention (a windowed count's, or a stream–stream join's stores').
+        let window_retention = match (&s.windowing, s.join.as_ref().and_then(|j| j.window)) {
+            (Some(w), _) => Some(w.store_retention_ms()),
+            (None, Some(jw)) => Some(jw.retention_ms()),
+            (None, None) => None,
+        };
+        let declared: Vec<Option<usize>> = changelogs
+            .iter()
+            .map(|c| self.topics.iter().position(|t| t.name == *c))
+            .collect();
+        if declared.iter().all(Option::is_none) {
             let rf = match s.config.replication_factor {
                 n if n >= 1 => n as u32,
                 _ => self.cluster.config.default_replication_factor,
             };
-            let mut t = TopicSpec::new(changelog.clone(), input_partitions, rf);
-            // Key-value stores: `compact`; window and session stores: `compact,delete` with the
-            // store's retention and a day more (`WindowedChangelogTopicConfig`).
-            t.config.log.cleanup_policy = Some(CleanupPolicy {
-                delete: s.windowing.is_some(),
-                compact: true,
-            });
-            if let Some(w) = &s.windowing {
-                t.config.log.retention_ms = Some(
-                    (w.store_retention_ms() + WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS) as i64,
-                );
+            for name in &changelogs {
+                let mut t = TopicSpec::new(name.clone(), input_partitions, rf);
+                // Key-value stores: `compact`; window and session stores: `compact,delete` with
+                // the store's retention and a day more (`WindowedChangelogTopicConfig`).
+                t.config.log.cleanup_policy = Some(CleanupPolicy {
+                    delete: window_retention.is_some(),
+                    compact: true,
+                });
+                if let Some(r) = window_retention {
+                    t.config.log.retention_ms =
+                        Some((r + WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS) as i64);
+                }
+                self.topics.push(t);
             }
-            self.topics.push(t);
             s.created_changelog = true;
+        } else if changelogs.len() > 1 {
+            // The producer and the restore consumer address a join's changelogs as one run of
+            // partitions: declared ones must follow one another, with the input's partitions.
+            let adjacent = declared
+                .windows(2)
+                .all(|w| matches!(w, [Some(a), Some(b)] if *b == a + 1));
+            let same = declared
+                .iter()
+                .flatten()
+                .all(|&i| self.topics[i].partitions == input_partitions);
+            if !adjacent || !same {
+                return Err(StreamsError::Invalid(format!(
+                    "declare the join's changelog topics {} together, in this order, with {input_partitions} partitions each (or let the application create them)",
+                    changelogs.join(" and ")
+                )));
+            }
         }
         let mut consumer = ConsumerSpec::new(s.consumer_name(), s.input.clone());
         if let Some(j) = &s.join {
@@ -468,6 +606,7 @@ impl ScenarioSpec {
         // (the changelog truncated or deleted under it) as a corrupted task, wiped and restored
         // from the start (`StoreChangelogReader`, `TaskCorruptedException`): `earliest` does that.
         let mut restore = ConsumerSpec::new(s.restore_consumer_name(), changelog.clone());
+        restore.more_topics = changelogs[1..].to_vec();
         restore.start = s.start;
         restore.config.auto_offset_reset = OffsetReset::Earliest;
         restore.config.max_poll_records = 1_000;

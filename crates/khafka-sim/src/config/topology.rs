@@ -118,12 +118,16 @@ impl ProducerRecords {
     }
 }
 
-/// Whether `topic` is the changelog of a Kafka Streams window store.
+/// Whether `topic` is the changelog of a Kafka Streams window store (a windowed count's or a
+/// stream–stream join's).
 #[cfg(feature = "groups")]
 fn windowed_changelog(spec: &ScenarioSpec, topic: &str) -> bool {
-    spec.streams
-        .iter()
-        .any(|s| s.windowing.is_some() && s.changelog_topic() == topic)
+    // A stream–stream join's window stores key each record by its key, timestamp and sequence
+    // number (`WindowKeySchema`, duplicates retained).
+    spec.streams.iter().any(|s| {
+        (s.windowing.is_some() || s.join.as_ref().is_some_and(|j| j.window.is_some()))
+            && s.changelog_topics().iter().any(|c| c == topic)
+    })
 }
 
 #[cfg(not(feature = "groups"))]

@@ -216,7 +216,9 @@ impl Sim {
                 match p.changelog.as_deref().and_then(|c| topo.topic_index(c)) {
                     Some(c) => {
                         let ci = &topo.topics[c as usize];
-                        producer.with_changelog(ci.first_part, ci.partitions)
+                        // A stream–stream join's changelogs follow one another (`add_streams`).
+                        let stores = changelog_count(&spec, &p.name);
+                        producer.with_changelog(ci.first_part, ci.partitions * stores)
                     }
                     None => producer,
                 }
@@ -542,9 +544,10 @@ impl Sim {
             let work: u64 = self.streams.iter().map(|s| s.window_work).sum();
             if work > MAX_WINDOW_WORK {
                 return Some(format!(
-                    "the Kafka Streams instances' windowed counts read or wrote more than \
-                     {MAX_WINDOW_WORK} windows, beyond the simulator's budget (shorter windows, a \
-                     larger advance or fewer records keep a run within it)"
+                    "the Kafka Streams instances' windowed counts and joins read or wrote more \
+                     than {MAX_WINDOW_WORK} windows or join results, beyond the simulator's budget \
+                     (shorter windows, a larger advance, more keys or fewer records keep a run \
+                     within it)"
                 ));
             }
         }
@@ -1423,6 +1426,20 @@ fn offset_for_timestamp(
                 .is_some_and(|us| us / 1_000 >= target_ms)
         })
         .map(|i| (b.base_offset + i as u64).max(start))
+}
+
+/// How many changelog topics the Kafka Streams instance whose producer is `producer` writes.
+#[cfg(feature = "groups")]
+fn changelog_count(spec: &crate::spec::ScenarioSpec, producer: &str) -> u32 {
+    spec.streams
+        .iter()
+        .find(|s| s.producer_name() == producer)
+        .map_or(1, |s| s.changelog_topics().len() as u32)
+}
+
+#[cfg(not(feature = "groups"))]
+fn changelog_count(_: &crate::spec::ScenarioSpec, _: &str) -> u32 {
+    1
 }
 
 #[cfg(test)]

@@ -194,6 +194,10 @@ pub struct StreamsOutcome {
     /// Join results whose table value is not the one as of the stream record's time.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub join_mismatches: u64,
+    /// A stream–stream join's pairs missing from the output because one of the records came
+    /// more than grace late.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub join_pairs_missed_late: u64,
 }
 
 #[cfg(feature = "groups")]

@@ -36,6 +36,10 @@ pub struct StreamsInstanceView {
     pub unmatched: u64,
     pub table_updates: u64,
     pub enforced: u64,
+    /// A stream–stream join's records processed more than grace behind what its task's stores
+    /// had seen, and records its stores skipped as expired (`expired-window-record-drop`).
+    pub join_late: u64,
+    pub join_expired: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -121,6 +125,13 @@ pub struct JoinResults {
     pub missing: u64,
     /// The first mismatched results.
     pub examples: Vec<JoinMismatch>,
+    /// A stream–stream join's `JoinWindows` (then a result is a pair, `reference` counts the
+    /// pairs whose timestamps are within the window, `mismatched` results that pair records
+    /// outside it, and `table` is the other stream).
+    pub window: Option<String>,
+    /// Pairs the reference has and the output does not because one of the two records came
+    /// more than grace behind what the task's stores had seen (a stream–stream join).
+    pub late_missing: u64,
 }
 
 /// A result joined with another table value than the reference's.
@@ -196,10 +207,7 @@ impl Sim {
                                 TaskState::Restoring => "restoring",
                                 TaskState::Running => "running",
                             },
-                            keys: match &t.windowed {
-                                Some(w) => w.processor.live_windows() as u64,
-                                None => t.store.len() as u64,
-                            },
+                            keys: t.held(),
                             processed: t.processed,
                             stream_time: t
                                 .windowed
@@ -220,6 +228,8 @@ impl Sim {
                     unmatched: s.unmatched,
                     table_updates: s.table_updates,
                     enforced: s.enforced,
+                    join_late: s.join_late,
+                    join_expired: s.join_expired,
                 }
             })
             .collect();
@@ -232,10 +242,13 @@ impl Sim {
                 undercount: 0,
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
-                changelog: first.spec.changelog_topic(),
+                changelog: first.spec.changelog_topics().join(", "),
                 topology: first.spec.describe_topology(),
                 windowed: None,
-                join: Some(self.join_results(first, j)),
+                join: Some(match &j.window {
+                    Some(w) => self.stream_join_results(first, j, w),
+                    None => self.join_results(first, j),
+                }),
             });
         }
         if let Some(w) = &first.spec.windowing {
@@ -317,6 +330,141 @@ impl Sim {
             windowed: None,
             join: None,
         })
+    }
+
+    /// A stream–stream join's results against the reference: every pair of records of the two
+    /// streams (below their high watermarks) with one key, non-null values and timestamps
+    /// within the join window — what one task that never crashed computes with every record at
+    /// hand, in timestamp order.
+    fn stream_join_results(
+        &self,
+        first: &StreamsInstance,
+        j: &crate::config::streams::TableJoin,
+        w: &crate::config::streams::JoinWindow,
+    ) -> JoinResults {
+        use crate::log::RecordId;
+        let topic = |name: &str| {
+            self.topo
+                .topic_index(name)
+                .map(|t| &self.topo.topics[t as usize])
+        };
+        // Pairs `(input record, other record)`, as rows of one shape with the results'.
+        let mut expected: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
+        if let (Some(input), Some(other)) = (topic(&first.spec.input), topic(&j.table)) {
+            for p in 0..input.partitions.min(other.partitions) {
+                // `(key, timestamp, record)` per side, sorted.
+                let mut sides: [Vec<(u32, u64, RecordId)>; 2] = [Vec::new(), Vec::new()];
+                for (side, part) in [input.first_part + p, other.first_part + p]
+                    .into_iter()
+                    .enumerate()
+                {
+                    if let Some(log) = self.verdict_log(part) {
+                        log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                            if let Some((pr, Some(k))) = self.prov.producer_and_key(id) {
+                                if !self.topo.producers[pr as usize].null_value {
+                                    let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
+                                    sides[side].push((k, ts, id));
+                                }
+                            }
+                        });
+                    }
+                    sides[side].sort_unstable();
+                }
+                for &(k, ts, id) in &sides[0] {
+                    let from = (k, ts.saturating_sub(w.before_ms), 0);
+                    let a = sides[1].partition_point(|e| *e < from);
+                    for &(k2, ts2, id2) in &sides[1][a..] {
+                        if k2 != k || ts2 > ts.saturating_add(w.after_ms) {
+                            break;
+                        }
+                        if expected.len() as u64
+                            >= crate::client::streams::windowed::MAX_WINDOW_WORK
+                        {
+                            break;
+                        }
+                        expected.push((id, Some(id2), None));
+                    }
+                }
+            }
+        }
+        expected.sort_unstable();
+        let mut results: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
+        let producer = &self.producers[first.producer as usize];
+        for local in 0..producer.partitions {
+            let Some(log) = self.verdict_log(producer.global_part(local)) else {
+                continue;
+            };
+            log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                if let Some(r) = self.streams_values.joined.find_sorted(id) {
+                    results.push((r.stream, r.table, None));
+                }
+            });
+        }
+        let late = sorted_rows(&self.streams_values.join_late);
+        let is_late = |id: Option<RecordId>| {
+            id.is_some_and(|id| late.binary_search_by_key(&id, |e| e.0).is_ok())
+        };
+        let mut r = JoinResults {
+            left: false,
+            processor: j.processor(),
+            table: j.table.clone(),
+            store: j.store(),
+            reference: expected.len() as u64,
+            reference_joined: expected.len() as u64,
+            results: results.len() as u64,
+            with_table: results.len() as u64,
+            without_table: 0,
+            twice: 0,
+            first_twice: None,
+            mismatched: 0,
+            missing: 0,
+            examples: Vec::new(),
+            window: Some(w.java()),
+            late_missing: 0,
+        };
+        results.sort_unstable();
+        let info = |id: RecordId| {
+            let k = self.prov.producer_and_key(id).and_then(|(_, k)| k);
+            (k, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0))
+        };
+        let mut name = String::new();
+        for (i, &(a, b, _)) in results.iter().enumerate() {
+            if i > 0 && results[i - 1].0 == a && results[i - 1].1 == b {
+                if i < 2 || results[i - 2].0 != a || results[i - 2].1 != b {
+                    r.twice += 1;
+                    r.first_twice.get_or_insert(a);
+                }
+                continue;
+            }
+            if expected.binary_search(&(a, b, None)).is_err() {
+                r.mismatched += 1;
+                if r.examples.len() < 20 {
+                    let (key, ts) = info(a);
+                    name.clear();
+                    if let Some(k) = key {
+                        self.topo.producers[first.producer as usize].write_key(k, &mut name);
+                    }
+                    r.examples.push(JoinMismatch {
+                        key: name.clone(),
+                        stream: a,
+                        timestamp: ts,
+                        joined: b.map(|b| (b, info(b).1)),
+                        expected: None,
+                    });
+                }
+            }
+        }
+        for e in &expected {
+            if results.binary_search(e).is_ok() {
+                continue;
+            }
+            if is_late(Some(e.0)) || is_late(e.1) {
+                r.late_missing += 1;
+            } else if !self.prov.is_deleted(e.0) && !e.1.is_some_and(|b| self.prov.is_deleted(b)) {
+                r.missing += 1;
+            }
+        }
+        r
     }
 
     /// A join's results against the reference (see [`JoinResults`]). Sorted vectors and the
@@ -421,6 +569,8 @@ impl Sim {
             mismatched: 0,
             missing: 0,
             examples: Vec::new(),
+            window: None,
+            late_missing: 0,
         };
         // Every result: `(stream record, its place in the output, table record joined)`.
         let mut results: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
@@ -471,13 +621,7 @@ impl Sim {
         }
         // A stream record the reference joins and the output has no result for: processed by an
         // inner join that found no table value (a mismatch), or not processed yet.
-        let mut unjoined: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = self
-            .streams_values
-            .unjoined
-            .iter()
-            .map(|&id| (id, None, None))
-            .collect();
-        unjoined.sort_unstable();
+        let unjoined = sorted_rows(&self.streams_values.unjoined);
         let unjoined = |id: RecordId| unjoined.binary_search_by_key(&id, |e| e.0).is_ok();
         for &(stream, now, earlier) in &expected {
             if results.binary_search_by_key(&stream, |e| e.0).is_ok() {
@@ -727,6 +871,12 @@ impl WindowedCounts {
 impl JoinResults {
     /// The results, what they joined, and the reference's.
     pub fn totals(&self) -> String {
+        if let Some(w) = &self.window {
+            return format!(
+                "{} results · reference {} pairs within {w} · missing (yet) {}",
+                self.results, self.reference, self.missing
+            );
+        }
         format!(
             "{} results · {} with a {} value, {} without · reference {} ({} with) · missing (yet) {}",
             self.results,
@@ -763,24 +913,37 @@ impl StreamsView {
             unmatched: self.instances.iter().map(|i| i.unmatched).sum(),
             joined_twice: self.join.as_ref().map_or(0, |j| j.twice),
             join_mismatches: self.join.as_ref().map_or(0, |j| j.mismatched),
+            join_pairs_missed_late: self.join.as_ref().map_or(0, |j| j.late_missing),
         }
     }
 
     /// The view as the CLI prints it.
     pub fn text(&self) -> String {
         let mut out = self.topology.clone();
-        out.push_str(&format!("changelog topic: {}\n", self.changelog));
+        let topics = if self.changelog.contains(", ") {
+            "topics"
+        } else {
+            "topic"
+        };
+        out.push_str(&format!("changelog {topics}: {}\n", self.changelog));
         for i in &self.instances {
             out.push_str(&format!(
                 "streams {} (application.id {}): {} · processed {} · forwarded {} · dropped {}\n",
                 i.name, i.application_id, i.state, i.processed, i.forwarded, i.dropped
             ));
-            if self.join.is_some() {
+            let windowed_join = self.join.as_ref().is_some_and(|j| j.window.is_some());
+            if windowed_join {
+                out.push_str(&format!(
+                    "\tresults {} · records with no partner in the window {} · late beyond grace {} · skipped by an expired segment {} · enforced processing {}\n",
+                    i.joined, i.unmatched, i.join_late, i.join_expired, i.enforced
+                ));
+            } else if self.join.is_some() {
                 out.push_str(&format!(
                     "\tjoined {} · no table value {} · table updates {} · enforced processing {}\n",
                     i.joined, i.unmatched, i.table_updates, i.enforced
                 ));
             }
+            let held = if windowed_join { "records" } else { "keys" };
             for t in &i.tasks {
                 if self.windowed.is_some() {
                     let time = |t: Option<i64>| t.map_or("none".to_string(), |t| t.to_string());
@@ -798,7 +961,7 @@ impl StreamsView {
                     continue;
                 }
                 out.push_str(&format!(
-                    "\ttask {} {} · {} keys · processed {}\n",
+                    "\ttask {} {} · {} {held} · processed {}\n",
                     t.id, t.state, t.keys, t.processed
                 ));
             }
@@ -812,7 +975,7 @@ impl StreamsView {
                     if self.windowed.is_some() {
                         "windows"
                     } else {
-                        "keys"
+                        held
                     },
                     (r.to_us - r.from_us) / 1_000
                 ));
@@ -865,6 +1028,17 @@ impl StreamsView {
             ));
             return out;
         }
+        if let Some((j, w)) = self
+            .join
+            .as_ref()
+            .and_then(|j| j.window.as_ref().map(|w| (j, w)))
+        {
+            out.push_str(&format!(
+                "join results ({w}): {} pairs · reference {} · missing (yet) {} · missing because a record came late {} · joined twice {} · outside the window {}\n",
+                j.results, j.reference, j.missing, j.late_missing, j.twice, j.mismatched
+            ));
+            return out;
+        }
         if let Some(j) = &self.join {
             out.push_str(&format!(
                 "join results: {} · joined twice {} · not as of the record's time {}\n",
@@ -897,4 +1071,18 @@ impl StreamsView {
         ));
         out
     }
+}
+
+/// Record ids as the join views' rows, sorted (one row shape, one sort in the bundle).
+#[allow(clippy::type_complexity)]
+fn sorted_rows(
+    ids: &crate::chunked::ChunkVec<crate::log::RecordId>,
+) -> Vec<(
+    crate::log::RecordId,
+    Option<crate::log::RecordId>,
+    Option<crate::log::RecordId>,
+)> {
+    let mut rows: Vec<_> = ids.iter().map(|&id| (id, None, None)).collect();
+    rows.sort_unstable();
+    rows
 }

@@ -24,6 +24,7 @@
 //! The store holds, per key, the id of the table record whose value it is (and its timestamp):
 //! a joined result names the two records it joined ([`Joined`]).
 
+use crate::config::streams::JoinWindow;
 use crate::consumer::Consumer;
 use crate::ctx::Ctx;
 use crate::log::RecordId;
@@ -56,7 +57,7 @@ pub struct JoinTask {
     /// The queues of the stream's partition and the table's (`RecordQueue`).
     pub queues: [VecDeque<Queued>; 2],
     /// `idlePartitionDeadlines`, µs.
-    deadlines: [Option<u64>; 2],
+    pub deadlines: [Option<u64>; 2],
     /// Times it processed with a partition empty after idling (`enforced-processing-total`).
     pub enforced: u64,
     /// Stream records joined with a table value, and those that found none.
@@ -69,6 +70,8 @@ pub struct JoinTask {
     pub logged_table_null_key: bool,
     pub logged_out_of_order: bool,
     pub logged_enforced: bool,
+    /// A stream–stream join's window stores.
+    pub windows: Option<Box<WindowJoin>>,
 }
 
 /// Which queue to take from next, or `None` to wait (`PartitionGroup.readyToProcess` then
@@ -147,4 +150,89 @@ pub fn parts(task: u32, partitions: u32) -> [u32; 2] {
 pub fn enqueue(task: &mut JoinTask, ctx: &Ctx, side: usize, offset: u64, rid: RecordId) {
     let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
     task.queues[side].push_back(Queued { offset, rid, ts });
+}
+
+/// One stream's window store in a stream–stream join (`KSTREAM-JOINTHIS-0000000004-store`,
+/// `KSTREAM-JOINOTHER-0000000005-store`): a RocksDB window store with duplicates retained,
+/// segmented by `max(retention / 2, 60000)` ms (`AbstractRocksDBSegmentedBytesStore`).
+///
+/// - `put` raises `observedStreamTime` to the record's timestamp, then skips the record if its
+///   segment is older than the one holding `observedStreamTime − retention` (counted as
+///   `expired-window-record-drop`, no log line); the changelog gets the record either way
+///   (`ChangeLoggingWindowBytesStore.put`).
+/// - `fetch(key, from, to)` returns the key's records with a timestamp in
+///   `[max(from, observedStreamTime − retention + 1), to]`, in timestamp order (then put order).
+///
+/// Per key, the records put in timestamp order; records no fetch can return any more are removed.
+#[derive(Clone, Debug, Default)]
+pub struct WindowStore {
+    entries: crate::kernel::vec_map::VecMap<u32, Vec<(u64, RecordId)>>,
+    /// `observedStreamTime` (-1: nothing put yet).
+    pub observed: i64,
+    /// Records put (and restored) and not yet removed.
+    pub len: u64,
+}
+
+impl WindowStore {
+    pub fn new() -> Self {
+        WindowStore {
+            observed: -1,
+            ..Default::default()
+        }
+    }
+
+    /// `put(key, value, timestamp)`; `false`: skipped, its segment expired.
+    pub fn put(&mut self, key: u32, ts: u64, rid: RecordId, w: &JoinWindow) -> bool {
+        let (retention, segment) = (w.retention_ms() as i64, w.segment_ms() as i64);
+        self.observed = self.observed.max(ts as i64);
+        // `Segments.segmentId`: Java's division, toward zero.
+        if (ts as i64) / segment < (self.observed - retention) / segment {
+            return false;
+        }
+        let list = self.entries.get_or_default(key);
+        let at = list.partition_point(|e| e.0 <= ts);
+        list.insert(at, (ts, rid));
+        self.len += 1;
+        // What no fetch returns any more.
+        let oldest = self.observed - retention + 1;
+        let gone = list.partition_point(|e| (e.0 as i64) < oldest);
+        if gone > 0 {
+            list.drain(..gone);
+            self.len -= gone as u64;
+        }
+        true
+    }
+
+    /// `fetch(key, from, to)`: the records and their timestamps.
+    pub fn fetch(&self, key: u32, from: u64, to: u64, w: &JoinWindow) -> &[(u64, RecordId)] {
+        let oldest = (self.observed - w.retention_ms() as i64 + 1).max(0) as u64;
+        let from = from.max(oldest);
+        let Some(list) = self.entries.get(&key) else {
+            return &[];
+        };
+        let a = list.partition_point(|e| e.0 < from);
+        let b = list.partition_point(|e| e.0 <= to);
+        &list[a..b.max(a)]
+    }
+}
+
+/// A stream–stream join's part of a task: the two window stores (the input's, the other
+/// stream's) and the task's stream time as the join processors share it (`TimeTracker`).
+#[derive(Clone, Debug, Default)]
+pub struct WindowJoin {
+    pub stores: [WindowStore; 2],
+    /// Records each store skipped as expired (`expired-window-record-drop`).
+    pub expired: u64,
+    /// The first skip is noted in the trace.
+    pub logged_expired: bool,
+}
+
+impl WindowJoin {
+    pub fn new() -> Self {
+        WindowJoin {
+            stores: [WindowStore::new(), WindowStore::new()],
+            expired: 0,
+            logged_expired: false,
+        }
+    }
 }

@@ -58,6 +58,9 @@ pub struct StreamsValues {
     /// Stream records an inner join found no table value for (and forwarded nothing), in the
     /// order processed.
     pub unjoined: ChunkVec<RecordId>,
+    /// A stream–stream join's records processed more than grace behind the newest record of the
+    /// task's stores, in the order processed.
+    pub join_late: ChunkVec<RecordId>,
 }
 
 impl StreamsValues {
@@ -78,6 +81,7 @@ impl StreamsValues {
             + self.committed_close.len() as u64 * 64
             + self.joined.clone_bytes()
             + self.unjoined.clone_bytes()
+            + self.join_late.clone_bytes()
     }
 }
 
@@ -114,6 +118,21 @@ pub struct Task {
     /// the table record whose value it holds, or [`join::TABLE_TOMBSTONE`], and its timestamp).
     #[serde(skip)]
     pub join: Option<Box<join::JoinTask>>,
+}
+
+impl Task {
+    /// What its stores hold: windows (a windowed count), records (a stream–stream join's two
+    /// window stores) or keys.
+    pub fn held(&self) -> u64 {
+        match (
+            &self.windowed,
+            self.join.as_ref().and_then(|j| j.windows.as_ref()),
+        ) {
+            (Some(wt), _) => wt.processor.live_windows() as u64,
+            (None, Some(wj)) => wj.stores[0].len + wj.stores[1].len,
+            (None, None) => self.store.len() as u64,
+        }
+    }
 }
 
 /// A finished restoration, for the views.
@@ -164,6 +183,10 @@ pub struct StreamsInstance {
     pub unmatched: u64,
     pub table_updates: u64,
     pub enforced: u64,
+    /// A stream–stream join's records that came more than grace behind the newest record its
+    /// stores saw, and records its stores skipped as expired.
+    pub join_late: u64,
+    pub join_expired: u64,
     /// The input's partitions (one task each).
     partitions: u32,
     pub crashed: bool,
@@ -196,6 +219,8 @@ impl StreamsInstance {
             unmatched: 0,
             table_updates: 0,
             enforced: 0,
+            join_late: 0,
+            join_expired: 0,
             partitions: input_partitions,
             crashed: false,
         }
@@ -251,7 +276,12 @@ impl StreamsInstance {
                                 .map(|e| e.1);
                             Box::new(windowed::WindowedTask::new(w, close))
                         }),
-                        join: joins.then(Box::default),
+                        join: joins.then(|| {
+                            Box::new(join::JoinTask {
+                                windows: self.window().map(|_| Box::new(join::WindowJoin::new())),
+                                ..Default::default()
+                            })
+                        }),
                     });
                     for part in self.task_parts(p32) {
                         main.set_task_ready(ctx, part, false);
@@ -285,6 +315,18 @@ impl StreamsInstance {
         changes
     }
 
+    /// A stream–stream join's windows.
+    pub fn window(&self) -> Option<crate::config::streams::JoinWindow> {
+        self.spec.join.as_ref().and_then(|j| j.window)
+    }
+
+    /// The restore consumer's partitions of task `0_P`: `P` of each changelog (a stream–stream
+    /// join has two, one after the other).
+    pub fn restore_parts(&self, task: u32) -> impl Iterator<Item = u32> {
+        let [first, second] = join::parts(task, self.partitions);
+        std::iter::once(first).chain(self.window().is_some().then_some(second))
+    }
+
     /// The main consumer's partitions of task `0_P`: the input's `P`, and the table's for a join.
     pub fn task_parts(&self, task: u32) -> impl Iterator<Item = u32> {
         let [stream, table] = join::parts(task, self.partitions);
@@ -299,14 +341,27 @@ impl StreamsInstance {
         restore: &mut Consumer,
         values: &StreamsValues,
     ) -> Vec<u32> {
+        let window = self.window();
         for (p, _offset, rid) in restore.take_read() {
-            let Some(t) = self.tasks[p as usize].as_mut() else {
+            let (task, side) = (p % self.partitions, (p / self.partitions) as usize);
+            let Some(t) = self.tasks[task as usize].as_mut() else {
                 continue;
             };
             if t.state != TaskState::Restoring {
                 continue;
             }
             let key = ctx.prov.producer_and_key(rid).and_then(|(_, k)| k);
+            if let (Some(w), Some(wj)) = (&window, t.join.as_mut().and_then(|j| j.windows.as_mut()))
+            {
+                // A window store's changelog record: the record put, with its timestamp
+                // (restoring puts it back through the segments' expiry).
+                if let (Some(k), Some(v)) = (key, values.get(rid).filter(|&v| v >= 0)) {
+                    let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
+                    wj.stores[side].put(k, ts, v as RecordId, w);
+                }
+                t.restored_records += 1;
+                continue;
+            }
             match (&mut t.windowed, self.spec.windowing.as_ref(), key) {
                 (Some(wt), Some(w), Some(k)) => {
                     if let Some(v) = values.windowed.get(rid) {
@@ -333,20 +388,22 @@ impl StreamsInstance {
             let Some(t) = self.tasks[p].as_mut() else {
                 continue;
             };
-            if t.state == TaskState::Restoring && restore.restored(p as u32) {
+            let [first, second] = join::parts(p as u32, self.partitions);
+            let restored =
+                restore.restored(first) && (window.is_none() || restore.restored(second));
+            if t.state == TaskState::Restoring && restored {
                 t.state = TaskState::Running;
                 let r = Restoration {
                     partition: p as u32,
                     from_us: t.restore_from_us,
                     to_us: now,
                     records: t.restored_records,
-                    keys: match &t.windowed {
-                        Some(wt) => wt.processor.live_windows() as u64,
-                        None => t.store.len() as u64,
-                    },
+                    keys: t.held(),
                 };
                 let what = if t.windowed.is_some() {
                     "windows"
+                } else if window.is_some() {
+                    "records in the join windows"
                 } else {
                     "keys"
                 };
@@ -534,7 +591,9 @@ impl StreamsInstance {
                     .and_then(|j| j.queues[side].pop_front())
                     .expect("a record at the head");
                 main.task_processed(parts[side], q.offset);
-                if side == 0 {
+                if self.window().is_some() {
+                    self.join_window_record(ctx, task, side, q, producer, values);
+                } else if side == 0 {
                     self.join_stream_record(ctx, task, q, producer, values);
                 } else {
                     self.join_table_record(ctx, task, q, producer, values);
@@ -611,6 +670,122 @@ impl StreamsInstance {
             },
         ));
         self.forwarded += 1;
+    }
+
+    /// A stream–stream join's record of task `0_P` from `side` (0: the input, 1: the other
+    /// stream): its `KStreamJoinWindow` forwards it to its join processor
+    /// (`KStreamKStreamJoin.process`: `KSTREAM-JOINTHIS` or `KSTREAM-JOINOTHER`), which joins it
+    /// with every record of the other side's window store with its key and a timestamp in its
+    /// window (the result takes the larger timestamp); then the record is put into its own
+    /// side's store and that store's changelog.
+    fn join_window_record(
+        &mut self,
+        ctx: &mut Ctx,
+        task: u32,
+        side: usize,
+        q: join::Queued,
+        producer: &mut Producer,
+        values: &mut StreamsValues,
+    ) {
+        let Some(w) = self.window() else { return };
+        let (key, null_value, bytes) = record_of(ctx, q.rid);
+        self.processed += 1;
+        let n = self.partitions;
+        let t = self.tasks[task as usize].as_mut().expect("running");
+        t.processed += 1;
+        let j = t.join.as_mut().expect("a join's task");
+        let wj = j.windows.as_mut().expect("a stream–stream join's task");
+        let changelog = producer.partitions + side as u32 * n + task;
+        let Some(key) = key.filter(|_| !null_value) else {
+            self.dropped_null_key += 1;
+            if !j.logged_null {
+                j.logged_null = true;
+                let topic = match side {
+                    0 => self.spec.input.clone(),
+                    _ => self
+                        .spec
+                        .join
+                        .as_ref()
+                        .map(|j| j.table.clone())
+                        .unwrap_or_default(),
+                };
+                let text = format!(
+                    "task 0_{task}: Skipping record due to null key or value. topic=[{topic}] \
+                     partition=[{task}] offset=[{}] (dropped-records)",
+                    q.offset
+                );
+                self.note(ctx, text);
+            }
+            // A null value with a key still reaches the store's changelog layer, which logs it
+            // (the store itself keeps no null with duplicates retained).
+            if let Some(k) = key {
+                let id = producer.send_now(ctx, Some(k), Some(changelog), 0);
+                ctx.prov.set_timestamp(id, q.ts);
+                values.push(id, join::TABLE_TOMBSTONE);
+            }
+            return;
+        };
+        // Later than grace behind what the stores saw: pairs with it may be gone.
+        let newest = wj.stores[0].observed.max(wj.stores[1].observed);
+        if (q.ts as i64) < newest - w.grace_ms as i64 {
+            self.join_late += 1;
+            values.join_late.push(q.rid);
+        }
+        // The other side looks the other way: its before is this side's after.
+        let (before, after) = match side {
+            0 => (w.before_ms, w.after_ms),
+            _ => (w.after_ms, w.before_ms),
+        };
+        let from = q.ts.saturating_sub(before);
+        let to = q.ts.saturating_add(after);
+        let matches = wj.stores[1 - side].fetch(key, from, to, &w).to_vec();
+        self.window_work += matches.len() as u64 + 1;
+        if matches.is_empty() {
+            self.unmatched += 1;
+        }
+        for (other_ts, other) in matches {
+            let out = bytes.saturating_add(record_of(ctx, other).2);
+            let id = producer.send_now(ctx, Some(key), None, out);
+            ctx.prov.set_timestamp(id, q.ts.max(other_ts));
+            let (stream, table) = match side {
+                0 => (q.rid, other),
+                _ => (other, q.rid),
+            };
+            values.joined.push((
+                id,
+                join::Joined {
+                    stream,
+                    table: Some(table),
+                },
+            ));
+            self.joined += 1;
+            self.forwarded += 1;
+        }
+        let t = self.tasks[task as usize].as_mut().expect("running");
+        let wj = t
+            .join
+            .as_mut()
+            .and_then(|j| j.windows.as_mut())
+            .expect("a stream–stream join's task");
+        if !wj.stores[side].put(key, q.ts, q.rid, &w) {
+            wj.expired += 1;
+            self.join_expired += 1;
+            if !wj.logged_expired {
+                wj.logged_expired = true;
+                let text = format!(
+                    "task 0_{task}: a record at {} ms is older than its store's retention allows \
+                     (observed stream time {} ms, retention {} ms): skipped for an expired segment \
+                     (expired-window-record-drop); it still goes to the changelog",
+                    q.ts,
+                    wj.stores[side].observed,
+                    w.retention_ms()
+                );
+                self.note(ctx, text);
+            }
+        }
+        let id = producer.send_now(ctx, Some(key), Some(changelog), bytes);
+        ctx.prov.set_timestamp(id, q.ts);
+        values.push(id, q.rid as i64);
     }
 
     /// `KTableSource.process` on a table record of task `0_P`: the store, and its changelog.

@@ -78,8 +78,14 @@ impl Sim {
                 )
             };
             if !changes.is_empty() {
+                let parts: Vec<(u32, bool)> = changes
+                    .iter()
+                    .flat_map(|&(task, on)| {
+                        self.streams[i].restore_parts(task).map(move |p| (p, on))
+                    })
+                    .collect();
                 let mut ctx = ctx!(self, Node::Consumer(r as u32));
-                for (part, on) in changes {
+                for (part, on) in parts {
                     self.consumers[r].assign_by_hand(&mut ctx, part, on);
                 }
             }
@@ -89,8 +95,12 @@ impl Sim {
             };
             if !done.is_empty() {
                 {
+                    let parts: Vec<u32> = done
+                        .iter()
+                        .flat_map(|&task| self.streams[i].restore_parts(task))
+                        .collect();
                     let mut ctx = ctx!(self, Node::Consumer(r as u32));
-                    for &part in &done {
+                    for part in parts {
                         self.consumers[r].assign_by_hand(&mut ctx, part, false);
                     }
                 }
