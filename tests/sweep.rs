@@ -609,6 +609,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             table: "tbl".into(),
             left: window.is_none() && jrng.below(2) == 0,
             window,
+            outer: false,
         }
     });
     let idle = pick(&mut jrng, &[0, 0, -1, 100]);

@@ -1803,7 +1803,7 @@ fn join_results(j: &khafka_sim::view::streams::JoinResults) -> Html {
                     <span class="warn">{ format!(" · missed because a record came late {}", j.late_missing) }</span>
                 }
                 if j.mismatched > 0 {
-                    <span class="bad">{ format!(" · {} {}", if j.window.is_some() { "outside the window" } else { "not as of the record's time" }, j.mismatched) }</span>
+                    <span class="bad">{ format!(" · {} {}", if j.window.is_some() { "not in the reference" } else { "not as of the record's time" }, j.mismatched) }</span>
                 }
             </p>
             if !j.examples.is_empty() {

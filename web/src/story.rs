@@ -99,10 +99,10 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some((stream, table)) = s.join_of {
         steps[0].text.push_str(&match table {
             Some(t) => format!(
-                ": a Kafka Streams join result of stream record #{stream} with table record #{t}'s value"
+                ": a Kafka Streams join result of record #{stream} with record #{t} (the table's value, or the other stream's record)"
             ),
             None => format!(
-                ": a Kafka Streams left join result of stream record #{stream}, with null (no table value)"
+                ": a Kafka Streams left or outer join result of record #{stream}, with null (no table value, or no partner in the window)"
             ),
         });
     }

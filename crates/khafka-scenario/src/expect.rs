@@ -148,6 +148,8 @@ pub enum StreamsCount {
     JoinMismatches,
     /// A stream–stream join's pairs missed because a record came late.
     JoinPairsMissedLate,
+    /// A left or outer join's results with null for the other side.
+    JoinedWithNull,
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -381,6 +383,7 @@ pub const GROUP_METRICS: &[&str] = &[
     "joined_twice",
     "join_mismatches",
     "join_pairs_missed_late",
+    "joined_with_null",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
@@ -727,6 +730,7 @@ fn metric(
             "joined_twice" => Some(StreamsCount::JoinedTwice),
             "join_mismatches" => Some(StreamsCount::JoinMismatches),
             "join_pairs_missed_late" => Some(StreamsCount::JoinPairsMissedLate),
+            "joined_with_null" => Some(StreamsCount::JoinedWithNull),
             _ => None,
         };
         if let Some(c) = streams {
@@ -1166,6 +1170,7 @@ impl Expect {
                     StreamsCount::JoinedTwice => o.joined_twice,
                     StreamsCount::JoinMismatches => o.join_mismatches,
                     StreamsCount::JoinPairsMissedLate => o.join_pairs_missed_late,
+                    StreamsCount::JoinedWithNull => o.joined_with_null,
                 }),
                 None => Value::Missing("the scenario has no `streams` line".into()),
             },

@@ -307,6 +307,9 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
         if j.left {
             s.push_str(" join=left");
         }
+        if j.outer {
+            s.push_str(" join=outer");
+        }
     }
     if let Some(w) = &st.windowing {
         use khafka_sim::config::streams::Windows;

@@ -188,7 +188,8 @@ impl Parser {
                         span: s,
                     });
                     let left = pairs.iter().find(|p| p.key == "join").is_some_and(|p| p.value == "left");
-                    spec.join = Some(TableJoin { table: v.to_string(), left, window: None });
+                    let outer = pairs.iter().find(|p| p.key == "join").is_some_and(|p| p.value == "outer");
+                    spec.join = Some(TableJoin { table: v.to_string(), left, window: None, outer });
                     if pair.key == "stream" && !pairs.iter().any(|p| p.key == "window") {
                         Err(ParseError::new(pair.key_span, "a stream–stream join needs its join window: `window=join difference=D [grace=D]`")
                             .hint("`JoinWindows.ofTimeDifferenceAndGrace(d, grace)`: records of the two streams join when their timestamps are at most d apart"))
@@ -198,13 +199,11 @@ impl Parser {
                 }
                 "join" => match v {
                     "inner" | "left" if pairs.iter().any(|p| p.key == "table") => Ok(()),
-                    "inner" if pairs.iter().any(|p| p.key == "stream") => Ok(()),
-                    "left" | "outer" if pairs.iter().any(|p| p.key == "stream") => Err(ParseError::new(s, format!("a stream–stream `{v}` join is not modelled yet: only `join=inner`"))
-                        .hint("`leftJoin`/`outerJoin` of two streams hold unmatched records until their window closes; docs/what-khafka-models.md")),
+                    "inner" | "left" | "outer" if pairs.iter().any(|p| p.key == "stream") => Ok(()),
                     "inner" | "left" => Err(ParseError::new(pair.key_span, "`join` needs `table=` or `stream=`")
                         .hint("a stream–table join names the table's topic, e.g. `table=users join=left`")),
-                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `join`: expected `inner` or `left`"))
-                        .hint("`join=inner` is `stream.join(table, …)`, `join=left` is `stream.leftJoin(table, …)`")),
+                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `join`: expected `inner` or `left`{}", if pairs.iter().any(|p| p.key == "stream") { " or `outer`" } else { "" }))
+                        .hint("`join=inner` is `stream.join(other, …)`, `join=left` is `stream.leftJoin(other, …)`, `join=outer` (two streams only) `stream.outerJoin(other, …)`")),
                 },
                 "max.task.idle.ms" => match v.parse::<i64>() {
                     Ok(n) if (-1..=MAX_TASK_IDLE_MS).contains(&n) => {

@@ -625,9 +625,13 @@ fn a_stream_stream_join_s_window_and_options_are_checked() {
     let e = one_error(&stream_join_app("stream=clicks window=tumbling size=1s"));
     assert!(e.message.contains("not `tumbling`"), "{}", e.message);
     let e = one_error(&stream_join_app(
-        "stream=clicks window=join difference=1s join=left",
+        "stream=clicks window=join difference=1s join=full",
     ));
-    assert!(e.message.contains("not modelled yet"), "{}", e.message);
+    assert!(
+        e.message.ends_with("expected `inner` or `left` or `outer`"),
+        "{}",
+        e.message
+    );
     let e = one_error(&stream_join_app(
         "stream=clicks table=clicks window=join difference=1s",
     ));
@@ -640,4 +644,48 @@ fn a_stream_stream_join_s_window_and_options_are_checked() {
         "{}",
         e.message
     );
+}
+
+/// `leftJoin` and `outerJoin` of two streams: `OUTER…` processors and the shared store, named as
+/// `TopologyTest.streamStream{Left,Outer}JoinTopologyWithDefaultStoresNames` names them.
+#[test]
+fn left_and_outer_stream_joins_share_an_outer_store() {
+    let left = parse(&stream_join_app(
+        "stream=clicks window=join difference=100ms join=left",
+    ))
+    .expect("valid")
+    .spec;
+    let d = left.streams[0].describe_topology();
+    assert!(d.contains(
+        "    Processor: KSTREAM-JOINTHIS-0000000004 (stores: [KSTREAM-OUTEROTHER-0000000005-store, KSTREAM-OUTERSHARED-0000000004-store])\n\
+         \x20     --> KSTREAM-MERGE-0000000006\n\
+         \x20     <-- KSTREAM-WINDOWED-0000000002\n\
+         \x20   Processor: KSTREAM-OUTEROTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store, KSTREAM-OUTERSHARED-0000000004-store])\n"
+    ), "{d}");
+    let shared = left.topics.last().expect("the shared store's changelog");
+    assert_eq!(
+        shared.name,
+        "attribution-KSTREAM-OUTERSHARED-0000000004-store-changelog"
+    );
+    assert_eq!(
+        shared.config.get("cleanup.policy").as_deref(),
+        Some("compact")
+    );
+    let outer = parse(&stream_join_app(
+        "stream=clicks window=join difference=100ms join=outer",
+    ))
+    .expect("valid")
+    .spec;
+    let d = outer.streams[0].describe_topology();
+    assert!(d.contains(
+        "    Processor: KSTREAM-OUTEROTHER-0000000005 (stores: [KSTREAM-OUTERTHIS-0000000004-store, KSTREAM-OUTERSHARED-0000000004-store])\n"
+    ), "{d}");
+    assert!(
+        d.contains("      <-- KSTREAM-OUTERTHIS-0000000004, KSTREAM-OUTEROTHER-0000000005\n"),
+        "{d}"
+    );
+    let printed = khafka_scenario::print::scenario(&outer);
+    assert!(printed.contains("join=outer"), "{printed}");
+    let again = parse(&printed).expect("printed spec parses").spec;
+    assert_eq!(again.streams[0].join, outer.streams[0].join);
 }

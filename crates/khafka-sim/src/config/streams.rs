@@ -117,7 +117,14 @@ pub struct TableJoin {
     /// A stream–stream join's `JoinWindows`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<JoinWindow>,
+    /// A stream–stream `outerJoin` (`left` is `leftJoin`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outer: bool,
 }
+
+/// The shared store of a stream–stream left or outer join: records that found no partner yet,
+/// held until their window closes (`OuterStreamJoinStoreFactory`).
+pub const OUTER_SHARED_STORE: &str = "KSTREAM-OUTERSHARED-0000000004-store";
 
 /// `JoinWindows.ofTimeDifferenceAndGrace(d, grace)` (before = after = d), in ms: a record of the
 /// input joins a record of the other stream with the same key whose timestamp is in
@@ -186,24 +193,48 @@ impl TableJoin {
     /// after its topic when the application names none).
     pub fn store(&self) -> String {
         if self.window.is_some() {
-            return format!("{}-store", STREAM_JOIN_PROCESSORS[4]);
+            return format!("{}-store", self.stream_processors()[0]);
         }
         format!("{}-STATE-STORE-0000000001", self.table)
     }
 
-    /// Every store of the join: the table's, or each stream's window store (this, other).
+    /// Every store of the join: the table's, or each stream's window store (this, other) and,
+    /// for a left or outer join, the shared store of records without a partner yet.
     pub fn stores(&self) -> Vec<String> {
         let mut v = vec![self.store()];
         if self.window.is_some() {
-            v.push(format!("{}-store", STREAM_JOIN_PROCESSORS[5]));
+            v.push(format!("{}-store", self.stream_processors()[1]));
+            if self.left || self.outer {
+                v.push(OUTER_SHARED_STORE.to_string());
+            }
         }
         v
+    }
+
+    /// A stream–stream join's two join processors, this side's and the other's:
+    /// `JOINTHIS`/`JOINOTHER`, with `OUTER…` for a side whose unmatched records are forwarded
+    /// (`KStreamImplJoin`: the other side is outer in a left join, both in an outer join).
+    pub fn stream_processors(&self) -> [&'static str; 2] {
+        match (self.left, self.outer) {
+            (_, true) => [
+                "KSTREAM-OUTERTHIS-0000000004",
+                "KSTREAM-OUTEROTHER-0000000005",
+            ],
+            (true, false) => [STREAM_JOIN_PROCESSORS[4], "KSTREAM-OUTEROTHER-0000000005"],
+            (false, false) => [STREAM_JOIN_PROCESSORS[4], STREAM_JOIN_PROCESSORS[5]],
+        }
+    }
+
+    /// Whether a stream–stream join forwards side `side`'s records that find no partner (with
+    /// null for the other side): the input's in a left join, both in an outer join.
+    pub fn outer_side(&self, side: usize) -> bool {
+        self.outer || (self.left && side == 0)
     }
 
     /// The join processor's name: `KSTREAM-JOIN-` or `KSTREAM-LEFTJOIN-` (`KStreamImpl.doStreamTableJoin`).
     pub fn processor(&self) -> &'static str {
         if self.window.is_some() {
-            STREAM_JOIN_PROCESSORS[4]
+            self.stream_processors()[0]
         } else if self.left {
             "KSTREAM-LEFTJOIN-0000000004"
         } else {
@@ -406,17 +437,30 @@ impl StreamsSpec {
     /// processors (3), the join processors (2; `JOINOTHER` before `JOINTHIS` by name), the
     /// merge, the sink.
     fn describe_stream_join(&self, j: &TableJoin) -> String {
-        let [s0, s1, w2, w3, this, other, merge, sink] = STREAM_JOIN_PROCESSORS;
+        let [s0, s1, w2, w3, _, _, merge, sink] = STREAM_JOIN_PROCESSORS;
+        let [this, other] = j.stream_processors();
         let stores = j.stores();
+        let shared = stores.get(2).map_or(String::new(), |s| format!(", {s}"));
         let (this_store, other_store) = (&stores[0], &stores[1]);
+        let this_node = format!(
+            "Processor: {this} (stores: [{other_store}{shared}])\n      --> {merge}\n      <-- {w2}\n    "
+        );
+        let other_node = format!(
+            "Processor: {other} (stores: [{this_store}{shared}])\n      --> {merge}\n      <-- {w3}\n    "
+        );
+        // Equal subtrees: by name.
+        let (first, second) = if other < this {
+            (other_node, this_node)
+        } else {
+            (this_node, other_node)
+        };
         format!(
             "Topologies:\n   Sub-topology: 0\n    \
              Source: {s0} (topics: [{input}])\n      --> {w2}\n    \
              Source: {s1} (topics: [{table}])\n      --> {w3}\n    \
              Processor: {w2} (stores: [{this_store}])\n      --> {this}\n      <-- {s0}\n    \
              Processor: {w3} (stores: [{other_store}])\n      --> {other}\n      <-- {s1}\n    \
-             Processor: {other} (stores: [{this_store}])\n      --> {merge}\n      <-- {w3}\n    \
-             Processor: {this} (stores: [{other_store}])\n      --> {merge}\n      <-- {w2}\n    \
+             {first}{second}\
              Processor: {merge} (stores: [])\n      --> {sink}\n      <-- {this}, {other}\n    \
              Sink: {sink} (topic: {output})\n      <-- {merge}\n\n",
             input = self.input,
@@ -544,10 +588,12 @@ impl ScenarioSpec {
                 n if n >= 1 => n as u32,
                 _ => self.cluster.config.default_replication_factor,
             };
-            for name in &changelogs {
+            for (i, name) in changelogs.iter().enumerate() {
                 let mut t = TopicSpec::new(name.clone(), input_partitions, rf);
-                // Key-value stores: `compact`; window and session stores: `compact,delete` with
-                // the store's retention and a day more (`WindowedChangelogTopicConfig`).
+                // Key-value stores (a join's shared outer store, the third, too): `compact`;
+                // window and session stores: `compact,delete` with the store's retention and a
+                // day more (`WindowedChangelogTopicConfig`).
+                let window_retention = window_retention.filter(|_| i < 2);
                 t.config.log.cleanup_policy = Some(CleanupPolicy {
                     delete: window_retention.is_some(),
                     compact: true,

@@ -198,6 +198,9 @@ pub struct StreamsOutcome {
     /// more than grace late.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub join_pairs_missed_late: u64,
+    /// A left or outer join's results without a partner (with null for the other side).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub joined_with_null: u64,
 }
 
 #[cfg(feature = "groups")]

@@ -27,6 +27,7 @@
 use crate::config::streams::JoinWindow;
 use crate::consumer::Consumer;
 use crate::ctx::Ctx;
+use crate::kernel::vec_map::VecMap;
 use crate::log::RecordId;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -41,6 +42,10 @@ pub const TABLE_TOMBSTONE: i64 = -1;
 pub struct Joined {
     pub stream: RecordId,
     pub table: Option<RecordId>,
+    /// A stream–stream outer join's result for a record of the other stream without a partner
+    /// (then `stream` is that record and `table` is `None`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub other_only: bool,
 }
 
 /// A record handed to the task and not yet processed.
@@ -166,7 +171,7 @@ pub fn enqueue(task: &mut JoinTask, ctx: &Ctx, side: usize, offset: u64, rid: Re
 /// Per key, the records put in timestamp order; records no fetch can return any more are removed.
 #[derive(Clone, Debug, Default)]
 pub struct WindowStore {
-    entries: crate::kernel::vec_map::VecMap<u32, Vec<(u64, RecordId)>>,
+    entries: VecMap<u32, Vec<(u64, RecordId)>>,
     /// `observedStreamTime` (-1: nothing put yet).
     pub observed: i64,
     /// Records put (and restored) and not yet removed.
@@ -217,20 +222,57 @@ impl WindowStore {
 }
 
 /// A stream–stream join's part of a task: the two window stores (the input's, the other
-/// stream's) and the task's stream time as the join processors share it (`TimeTracker`).
+/// stream's), the shared store of a left or outer join, and the task's times as the join
+/// processors share them (`KStreamImplJoin.TimeTracker`).
 #[derive(Clone, Debug, Default)]
 pub struct WindowJoin {
     pub stores: [WindowStore; 2],
+    /// `KSTREAM-OUTERSHARED-0000000004-store` (a list-value store): per `(timestamp, side, key)`
+    /// the records of an outer side that found no partner, in Kafka's key order — timestamp,
+    /// then the other stream's before the input's (`TimestampedKeyAndJoinSide` writes `false`
+    /// for it), then the key (here its index in the key set, where Kafka compares key bytes).
+    pub outer: VecMap<(u64, u8, u32), Vec<RecordId>>,
+    /// `TimeTracker.streamTime` (-1: none), `minTime` (`i64::MAX`: none held) and
+    /// `nextTimeToEmit` (ms of the simulated clock, which stands in for the wall clock).
+    pub stream_time: i64,
+    pub min_time: i64,
+    pub next_emit_ms: u64,
+    /// The outer-store keys the last emission forwarded, to delete.
+    pub closed: Vec<(u64, u8, u32)>,
     /// Records each store skipped as expired (`expired-window-record-drop`).
     pub expired: u64,
     /// The first skip is noted in the trace.
     pub logged_expired: bool,
 }
 
+/// A change of a stream–stream join's shared outer store, as its changelog carries it: the list
+/// at `(ts, side, key)` got `record`, or was deleted (`record` -1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OuterChange {
+    pub ts: u64,
+    pub side: u8,
+    pub key: u32,
+    pub record: i64,
+}
+
+/// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`: how often a left or outer
+/// join looks for held records whose window closed (default 1000 ms of wall-clock time).
+pub const OUTER_EMIT_INTERVAL_MS: u64 = 1_000;
+
+/// The side byte of an outer-store key: Kafka serializes the input's side as `true`.
+pub fn side_byte(side: usize) -> u8 {
+    u8::from(side == 0)
+}
+
 impl WindowJoin {
     pub fn new() -> Self {
         WindowJoin {
             stores: [WindowStore::new(), WindowStore::new()],
+            outer: VecMap::new(),
+            stream_time: -1,
+            min_time: i64::MAX,
+            next_emit_ms: 0,
+            closed: Vec::new(),
             expired: 0,
             logged_expired: false,
         }

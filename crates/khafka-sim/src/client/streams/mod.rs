@@ -55,6 +55,8 @@ pub struct StreamsValues {
     pub late: Vec<(RecordId, windowed::LateDrop)>,
     /// What each join result joined, by record id.
     pub joined: ChunkVec<(RecordId, join::Joined)>,
+    /// A stream–stream join's changes of its shared outer store, by changelog record id.
+    pub outer: ChunkVec<(RecordId, join::OuterChange)>,
     /// Stream records an inner join found no table value for (and forwarded nothing), in the
     /// order processed.
     pub unjoined: ChunkVec<RecordId>,
@@ -82,6 +84,7 @@ impl StreamsValues {
             + self.joined.clone_bytes()
             + self.unjoined.clone_bytes()
             + self.join_late.clone_bytes()
+            + self.outer.clone_bytes()
     }
 }
 
@@ -323,8 +326,12 @@ impl StreamsInstance {
     /// The restore consumer's partitions of task `0_P`: `P` of each changelog (a stream–stream
     /// join has two, one after the other).
     pub fn restore_parts(&self, task: u32) -> impl Iterator<Item = u32> {
-        let [first, second] = join::parts(task, self.partitions);
-        std::iter::once(first).chain(self.window().is_some().then_some(second))
+        let stores = match &self.spec.join {
+            Some(j) if j.window.is_some() => j.stores().len() as u32,
+            _ => 1,
+        };
+        let n = self.partitions;
+        (0..stores).map(move |s| s * n + task)
     }
 
     /// The main consumer's partitions of task `0_P`: the input's `P`, and the table's for a join.
@@ -353,6 +360,19 @@ impl StreamsInstance {
             let key = ctx.prov.producer_and_key(rid).and_then(|(_, k)| k);
             if let (Some(w), Some(wj)) = (&window, t.join.as_mut().and_then(|j| j.windows.as_mut()))
             {
+                if side == 2 {
+                    // The shared outer store: a record added to a list, or a list deleted.
+                    if let Some(c) = values.outer.find_sorted(rid) {
+                        let k = (c.ts, c.side, c.key);
+                        if c.record < 0 {
+                            wj.outer.remove(&k);
+                        } else {
+                            wj.outer.get_or_default(k).push(c.record as RecordId);
+                        }
+                    }
+                    t.restored_records += 1;
+                    continue;
+                }
                 // A window store's changelog record: the record put, with its timestamp
                 // (restoring puts it back through the segments' expiry).
                 if let (Some(k), Some(v)) = (key, values.get(rid).filter(|&v| v >= 0)) {
@@ -385,12 +405,12 @@ impl StreamsInstance {
         let mut done = Vec::new();
         let now = ctx.now.as_us();
         for p in 0..self.tasks.len() {
+            let restored = self
+                .restore_parts(p as u32)
+                .all(|part| restore.restored(part));
             let Some(t) = self.tasks[p].as_mut() else {
                 continue;
             };
-            let [first, second] = join::parts(p as u32, self.partitions);
-            let restored =
-                restore.restored(first) && (window.is_none() || restore.restored(second));
             if t.state == TaskState::Restoring && restored {
                 t.state = TaskState::Running;
                 let r = Restoration {
@@ -667,6 +687,7 @@ impl StreamsInstance {
             join::Joined {
                 stream: q.rid,
                 table: found.map(|(id, _)| id),
+                other_only: false,
             },
         ));
         self.forwarded += 1;
@@ -674,10 +695,19 @@ impl StreamsInstance {
 
     /// A stream–stream join's record of task `0_P` from `side` (0: the input, 1: the other
     /// stream): its `KStreamJoinWindow` forwards it to its join processor
-    /// (`KStreamKStreamJoin.process`: `KSTREAM-JOINTHIS` or `KSTREAM-JOINOTHER`), which joins it
-    /// with every record of the other side's window store with its key and a timestamp in its
-    /// window (the result takes the larger timestamp); then the record is put into its own
-    /// side's store and that store's changelog.
+    /// (`KStreamKStreamJoin.process`), which
+    ///
+    /// 1. advances the task's shared stream time; forwards a record without a key unjoined if
+    ///    its side is outer, and otherwise skips a record with a null key or value;
+    /// 2. with a shared outer store (left and outer joins), when the record is the newest,
+    ///    forwards the held records whose window has closed (`emitNonJoinedOuterRecords`);
+    /// 3. joins it with every record of the other side's window store with its key and a
+    ///    timestamp in its window (the result takes the larger timestamp), removing each partner
+    ///    from the outer store;
+    /// 4. if its side is outer and it found no partner: forwards it with null at once when its
+    ///    own window is already behind stream time, else holds it in the outer store;
+    ///
+    /// then the record is put into its own side's store and that store's changelog.
     fn join_window_record(
         &mut self,
         ctx: &mut Ctx,
@@ -687,27 +717,34 @@ impl StreamsInstance {
         producer: &mut Producer,
         values: &mut StreamsValues,
     ) {
-        let Some(w) = self.window() else { return };
+        let (Some(w), Some(spec)) = (self.window(), self.spec.join.clone()) else {
+            return;
+        };
+        let outer_side = spec.outer_side(side);
+        let shared = spec.left || spec.outer;
         let (key, null_value, bytes) = record_of(ctx, q.rid);
         self.processed += 1;
         let n = self.partitions;
+        let changelog = producer.partitions + side as u32 * n + task;
+        let shared_changelog = producer.partitions + 2 * n + task;
+        let now_ms = ctx.now.as_us() / 1_000;
         let t = self.tasks[task as usize].as_mut().expect("running");
         t.processed += 1;
         let j = t.join.as_mut().expect("a join's task");
         let wj = j.windows.as_mut().expect("a stream–stream join's task");
-        let changelog = producer.partitions + side as u32 * n + task;
+        wj.stream_time = wj.stream_time.max(q.ts as i64);
+        if outer_side && key.is_none() && !null_value {
+            self.forwarded += 1;
+            forward_unjoined(ctx, producer, values, None, q.rid, side, bytes, q.ts);
+            return;
+        }
         let Some(key) = key.filter(|_| !null_value) else {
             self.dropped_null_key += 1;
             if !j.logged_null {
                 j.logged_null = true;
                 let topic = match side {
                     0 => self.spec.input.clone(),
-                    _ => self
-                        .spec
-                        .join
-                        .as_ref()
-                        .map(|j| j.table.clone())
-                        .unwrap_or_default(),
+                    _ => spec.table.clone(),
                 };
                 let text = format!(
                     "task 0_{task}: Skipping record due to null key or value. topic=[{topic}] \
@@ -736,6 +773,19 @@ impl StreamsInstance {
             0 => (w.before_ms, w.after_ms),
             _ => (w.after_ms, w.before_ms),
         };
+        if shared && q.ts as i64 == wj.stream_time {
+            let out = emit_closed_outer(wj, &w, after, now_ms);
+            for ((ts, side_byte, k), rid) in out {
+                self.forwarded += 1;
+                let other = usize::from(side_byte == 0);
+                let b = record_of(ctx, rid).2;
+                forward_unjoined(ctx, producer, values, Some(k), rid, other, b, ts);
+            }
+            for k in std::mem::take(&mut wj.closed) {
+                wj.outer.remove(&k);
+                send_outer_change(ctx, producer, values, shared_changelog, k, -1, q.ts);
+            }
+        }
         let from = q.ts.saturating_sub(before);
         let to = q.ts.saturating_add(after);
         let matches = wj.stores[1 - side].fetch(key, from, to, &w).to_vec();
@@ -743,7 +793,14 @@ impl StreamsInstance {
         if matches.is_empty() {
             self.unmatched += 1;
         }
-        for (other_ts, other) in matches {
+        for &(other_ts, other) in &matches {
+            if shared {
+                // `putIfAbsent(otherKey, null)`: the partner no longer waits unjoined.
+                let k = (other_ts, join::side_byte(1 - side), key);
+                if wj.outer.remove(&k).is_some() {
+                    send_outer_change(ctx, producer, values, shared_changelog, k, -1, q.ts);
+                }
+            }
             let out = bytes.saturating_add(record_of(ctx, other).2);
             let id = producer.send_now(ctx, Some(key), None, out);
             ctx.prov.set_timestamp(id, q.ts.max(other_ts));
@@ -756,17 +813,31 @@ impl StreamsInstance {
                 join::Joined {
                     stream,
                     table: Some(table),
+                    other_only: false,
                 },
             ));
             self.joined += 1;
             self.forwarded += 1;
         }
-        let t = self.tasks[task as usize].as_mut().expect("running");
-        let wj = t
-            .join
-            .as_mut()
-            .and_then(|j| j.windows.as_mut())
-            .expect("a stream–stream join's task");
+        if outer_side && matches.is_empty() {
+            if !shared || (to as i64) < wj.stream_time {
+                self.forwarded += 1;
+                forward_unjoined(ctx, producer, values, Some(key), q.rid, side, bytes, q.ts);
+            } else {
+                wj.min_time = wj.min_time.min(q.ts as i64);
+                let k = (q.ts, join::side_byte(side), key);
+                wj.outer.get_or_default(k).push(q.rid);
+                send_outer_change(
+                    ctx,
+                    producer,
+                    values,
+                    shared_changelog,
+                    k,
+                    q.rid as i64,
+                    q.ts,
+                );
+            }
+        }
         if !wj.stores[side].put(key, q.ts, q.rid, &w) {
             wj.expired += 1;
             self.join_expired += 1;
@@ -1013,4 +1084,97 @@ fn send_update(
     let id = producer.send_now(ctx, Some(key), None, COUNT_VALUE_BYTES);
     ctx.prov.set_timestamp(id, ts);
     values.push(id, count);
+}
+
+/// `emitNonJoinedOuterRecords`: the held records whose window has closed, in the outer store's
+/// order, as `((timestamp, side byte, key), record)` — after its two guards (nothing can have
+/// closed: `minTime + after + grace >= streamTime`, Java's long arithmetic; the last emission
+/// less than the emit interval ago). `after` is the calling processor's. The keys emitted are
+/// left in `wj.closed`, to be deleted.
+fn emit_closed_outer(
+    wj: &mut join::WindowJoin,
+    w: &crate::config::streams::JoinWindow,
+    after: u64,
+    now_ms: u64,
+) -> Vec<((u64, u8, u32), RecordId)> {
+    let mut out = Vec::new();
+    wj.closed.clear();
+    if wj.min_time.wrapping_add((after + w.grace_ms) as i64) >= wj.stream_time
+        || now_ms < wj.next_emit_ms
+    {
+        return out;
+    }
+    wj.next_emit_ms = now_ms + join::OUTER_EMIT_INTERVAL_MS;
+    wj.min_time = i64::MAX;
+    let mut open = [false; 2];
+    for (&k, list) in wj.outer.iter() {
+        wj.min_time = k.0 as i64;
+        if open[0] && open[1] {
+            break;
+        }
+        // The input's records look back `after`, the other stream's `before`.
+        let look_back = if k.1 == 1 { w.after_ms } else { w.before_ms };
+        if wj.min_time.wrapping_add((look_back + w.grace_ms) as i64) >= wj.stream_time {
+            open[k.1 as usize] = true;
+            continue;
+        }
+        out.extend(list.iter().map(|&rid| (k, rid)));
+        wj.closed.push(k);
+    }
+    out
+}
+
+/// A stream–stream left or outer join's result without a partner: the record's key, its value
+/// with null for the other side, its timestamp.
+#[allow(clippy::too_many_arguments)]
+fn forward_unjoined(
+    ctx: &mut Ctx,
+    producer: &mut Producer,
+    values: &mut StreamsValues,
+    key: Option<u32>,
+    rid: RecordId,
+    side: usize,
+    bytes: u32,
+    ts: u64,
+) {
+    let id = producer.send_now(ctx, key, None, bytes);
+    ctx.prov.set_timestamp(id, ts);
+    values.joined.push((
+        id,
+        join::Joined {
+            stream: rid,
+            table: None,
+            other_only: side == 1,
+        },
+    ));
+}
+
+/// A change of the shared outer store, to its changelog partition: a record added to the list
+/// at `k` (its id), or the list deleted (-1, a tombstone). The changelog record carries the
+/// record's timestamp being processed (`context.timestamp()`); the list's key is kept beside it.
+fn send_outer_change(
+    ctx: &mut Ctx,
+    producer: &mut Producer,
+    values: &mut StreamsValues,
+    partition: u32,
+    k: (u64, u8, u32),
+    record: i64,
+    ts: u64,
+) {
+    let bytes = if record < 0 {
+        0
+    } else {
+        record_of(ctx, record as RecordId).2
+    };
+    let id = producer.send_now(ctx, Some(k.2), Some(partition), bytes);
+    ctx.prov.set_timestamp(id, ts);
+    values.outer.push((
+        id,
+        join::OuterChange {
+            ts: k.0,
+            side: k.1,
+            key: k.2,
+            record,
+        },
+    ));
 }
