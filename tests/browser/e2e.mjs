@@ -977,6 +977,46 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the stream–stream joins lesson: late clicks lose pairs until grace covers them, and a left join forwards impressions without a click only once their window closed', async () => {
+  await page.goto(`${base}/#/lesson/stream-stream-joins`);
+  const c = cell(0);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 60000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 1 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  const headline = await c.locator('.headline-text').innerText();
+  expect(headline.includes('missed 196 pairs') && headline.includes("21456 of the reference's 21676 results, 24 on their way"), `headline: ${headline}`);
+  const panel = c.locator('.streams-panel').first();
+  const totals = await panel.locator('.streams-totals').innerText();
+  expect(totals.includes('21456 results') && totals.includes('missed because a record came late 196') && !totals.includes('not in the reference'), `totals: ${totals}`);
+  const instance = await panel.locator('.streams-instance').first().innerText();
+  expect(instance.includes('0_0 (384 records stored)') && instance.includes('205 records came more than grace late'), `instance: ${instance}`);
+  const h = (await c.locator('.run').boundingBox()).height;
+  expect(h <= 720, `the output is ${Math.round(h)} px tall`);
+  await panel.locator('details.streams-topology > summary').click();
+  const graph = await panel.locator('.topology-graph').innerText();
+  expect(graph.includes('KSTREAM-WINDOWED-0000000003') && graph.includes('KSTREAM-JOINOTHER-0000000005') && graph.includes('attribution-KSTREAM-JOINTHIS-0000000004-store-changelog'), `graph: ${graph}`);
+  // The knob: a grace that covers the lateness makes every pair.
+  await c.locator('select').first().selectOption('15s');
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.headline-text', { hasText: 'as the reference does' }).first().waitFor({ timeout: 60000 });
+  const after = await c.locator('.headline-text').innerText();
+  expect(after.includes("21620 of the reference's 21645 results"), `headline: ${after}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+  // A left join: impressions without a click, with null, none of them wrong.
+  const l = cell(1);
+  await l.locator('select').first().selectOption('left');
+  await l.locator('button', { hasText: /^Run$/ }).click();
+  await l.locator('ul.expects li').first().waitFor({ timeout: 60000 });
+  const lt = await l.locator('.streams-totals').first().innerText();
+  expect(lt.includes('3160 results (974 with null)') && !lt.includes('not in the reference'), `totals: ${lt}`);
+  const li = await l.locator('.streams-instance').first().innerText();
+  expect(/0_2 \(\d+ records stored, 240 waiting\)/.test(li), `instance: ${li}`);
+  const lh = (await l.locator('.run').boundingBox()).height;
+  expect(lh <= 720, `the output is ${Math.round(lh)} px tall`);
+  await l.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('the real-time analytics lesson: a windowed count in a cluster shows stream time per task, late views dropped with their story, and a final result sent twice after a crash', async () => {
   await page.goto(`${base}/#/lesson/real-time-analytics`);
   const c = cell(0);

@@ -1641,6 +1641,10 @@ fn streams_panel(
                         ("running", _, _) if v.windowed.is_some() => {
                             format!("{} ({} windows, no record yet)", t.id, t.keys)
                         }
+                        ("running", _, _) if v.join.as_ref().is_some_and(|j| j.window.is_some()) => {
+                            let waiting = if t.waiting > 0 { format!(", {} waiting", t.waiting) } else { String::new() };
+                            format!("{} ({} records stored{waiting})", t.id, t.keys)
+                        }
                         ("running", _, _) => format!("{} ({} keys)", t.id, t.keys),
                         (state, _, _) => format!("{} {state}", t.id),
                     })
@@ -1661,9 +1665,9 @@ fn streams_panel(
                             }
                             if let Some(j) = &v.join {
                                 if j.window.is_some() {
-                                    { format!(" · pairs joined {} · none in the window {}", i.joined, i.unmatched) }
+                                    { format!(" · pairs joined {} · no partner when processed {}", i.joined, i.unmatched) }
                                     if i.join_late > 0 {
-                                        <span class="warn">{ format!(" · late beyond grace {}", i.join_late) }</span>
+                                        <span class="warn">{ format!(" · {} records came more than grace late", i.join_late) }</span>
                                     }
                                 } else {
                                     { format!(" · joined {} · no {} value {}", i.joined, j.table, i.unmatched) }

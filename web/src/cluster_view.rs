@@ -35,13 +35,13 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .iter()
             .filter(|m| m.to == node)
             .fold(
-                std::collections::BTreeMap::<&str, u32>::new(),
+                khafka_sim::kernel::vec_map::VecMap::<&str, u32>::new(),
                 |mut m, w| {
-                    *m.entry(w.kind).or_default() += 1;
+                    *m.get_or_default(w.kind) += 1;
                     m
                 },
             )
-            .into_iter()
+            .iter()
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
         parts.truncate(4);
@@ -387,10 +387,12 @@ const DOTS_PER_LINK: usize = 4;
 fn wire_view(s: &ClusterSnapshot) -> Html {
     let layout = Layout::of(s);
     let now = s.time_us;
-    let mut links: std::collections::BTreeMap<(&str, &str), Vec<&khafka_sim::sim::WireMessage>> =
-        std::collections::BTreeMap::new();
+    let mut links: khafka_sim::kernel::vec_map::VecMap<
+        (&str, &str),
+        Vec<&khafka_sim::sim::WireMessage>,
+    > = khafka_sim::kernel::vec_map::VecMap::new();
     for m in &s.in_flight {
-        links.entry((&m.from, &m.to)).or_default().push(m);
+        links.get_or_default((&m.from, &m.to)).push(m);
     }
     // Links drawn: every client and controller to every broker, faintly; broker-to-broker and
     // controller-to-controller paths only while they carry something.

@@ -176,23 +176,29 @@ pub fn headline(
             .filter(|j| j.window.is_some())
             .map(|j| (v, j))
     }) {
-        // A stream–stream join: pairs within the window, against every pair there is.
-        let found = format!(
-            "{} results for the {} pairs within the window{}",
-            j.results,
-            j.reference,
-            if j.missing > 0 {
-                format!(", {} on their way", j.missing)
-            } else {
-                String::new()
-            }
-        );
+        // A stream–stream join: pairs within the window (and, for a left or outer join, records
+        // without a partner, with null), against the reference's.
+        let mut found = format!("{} of the reference's {} results", j.results, j.reference);
+        if j.without_table > 0 {
+            found.push_str(&format!(", {} with null", j.without_table));
+        }
+        if j.missing > 0 {
+            found.push_str(&format!(", {} on their way", j.missing));
+        }
         let (tone, what) = if j.twice > 0 {
             (
                 "warn",
                 format!(
                     "Kafka Streams joined {} twice (at least once)",
                     plural(j.twice, "pair", "pairs")
+                ),
+            )
+        } else if j.mismatched > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams sent {} the reference does not have",
+                    plural(j.mismatched, "result", "results")
                 ),
             )
         } else if j.late_missing > 0 {
@@ -207,7 +213,7 @@ pub fn headline(
             (
                 "good",
                 format!(
-                    "Kafka Streams joined every pair of {} and {} within the window",
+                    "Kafka Streams joined {} and {} as the reference does",
                     v.input, j.table
                 ),
             )

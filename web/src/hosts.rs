@@ -6,11 +6,11 @@
 
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
-/// The mounted hosts of one bundle: their number, element and content.
-pub type Hosts<T> = RefCell<BTreeMap<u32, (web_sys::Element, T)>>;
+/// The mounted hosts of one bundle, sorted by number: their number, element and content (a
+/// vector: a page has a few, and a B-tree of this type would be code of its own in each bundle).
+pub type Hosts<T> = RefCell<Vec<(u32, (web_sys::Element, T))>>;
 
 /// Applies one message (its detail) to `hosts`, reading the content from `field`; true if the map
 /// changed and the app should render again.
@@ -30,11 +30,14 @@ pub fn apply<T: DeserializeOwned>(
                 .as_string()
                 .and_then(|s| serde_json::from_str::<T>(&s).ok());
             if let (Some(host), Some(content)) = (host, content) {
-                hosts.borrow_mut().insert(n, (host, content));
+                let mut h = hosts.borrow_mut();
+                h.retain(|e| e.0 != n);
+                let at = h.partition_point(|e| e.0 < n);
+                h.insert(at, (n, (host, content)));
             }
         }
         Some("unmount") => {
-            hosts.borrow_mut().remove(&n);
+            hosts.borrow_mut().retain(|e| e.0 != n);
         }
         _ => return false,
     }

@@ -202,6 +202,16 @@ pub const LESSONS: &[Lesson] = &[
         exercises: 1,
     },
     Lesson {
+        slug: "stream-stream-joins",
+        title: "Joining two streams: pairs within a window",
+        summary: "A stream–stream join in the cluster: two window stores per task and their changelogs; late records lose pairs unless grace covers them, and grace costs memory; left and outer joins wait for the window to close before they forward null.",
+        file: "06e-stream-stream-joins.md",
+        part: 4,
+        minutes: 12,
+        needs: &["stream-table-joins"],
+        exercises: 1,
+    },
+    Lesson {
         slug: "time-windows",
         title: "Time windows: stream time, grace and late records",
         summary: "Tumbling, hopping, sliding and session windows; stream time closes a window after its grace; late records dropped; every update or one final result.",

@@ -9,7 +9,6 @@
 
 use crate::slot::Slot;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -18,7 +17,7 @@ type Bundle = (fn(&Slot) -> Html, &'static str);
 
 thread_local! {
     /// The shell's mounted slots: their number, host and content.
-    static SLOTS: RefCell<BTreeMap<u32, (web_sys::Element, Slot)>> = const { RefCell::new(BTreeMap::new()) };
+    static SLOTS: crate::hosts::Hosts<Slot> = const { RefCell::new(Vec::new()) };
     /// Renders the app again after `SLOTS` changed (set once it is mounted).
     static RERENDER: RefCell<Option<Callback<()>>> = const { RefCell::new(None) };
     /// What the bundle renders for a slot, and the event it says it is ready with.

@@ -16,7 +16,6 @@ use crate::codec::{self, Answer, Bundle, CellReport, Request};
 use crate::page::{layout_view, outcome, spaced, text_of};
 use serde::Deserialize;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -34,7 +33,7 @@ pub struct Spec {
 }
 
 thread_local! {
-    static SLOTS: crate::hosts::Hosts<Spec> = const { RefCell::new(BTreeMap::new()) };
+    static SLOTS: crate::hosts::Hosts<Spec> = const { RefCell::new(Vec::new()) };
     static RERENDER: RefCell<Option<Callback<()>>> = const { RefCell::new(None) };
 }
 

@@ -60,6 +60,9 @@ pub struct StreamsTaskView {
     pub close_time: Option<i64>,
     pub dropped_late: u64,
     pub lateness_max: i64,
+    /// A stream–stream left or outer join's records waiting in the shared outer store for
+    /// their window to close.
+    pub waiting: u64,
 }
 
 /// A window's result against the reference.
@@ -218,6 +221,11 @@ impl Sim {
                             close_time: t.windowed.as_ref().and_then(|w| w.processor.close_time()),
                             dropped_late: t.windowed.as_ref().map_or(0, |w| w.dropped),
                             lateness_max: t.windowed.as_ref().map_or(0, |w| w.lateness_max),
+                            waiting: t
+                                .join
+                                .as_ref()
+                                .and_then(|j| j.windows.as_ref())
+                                .map_or(0, |w| w.outer.values().map(|l| l.len() as u64).sum()),
                         })
                         .collect(),
                     restorations: s.restorations.clone(),
@@ -902,8 +910,13 @@ impl JoinResults {
     /// The results, what they joined, and the reference's.
     pub fn totals(&self) -> String {
         if let Some(w) = &self.window {
+            let nulls = if self.without_table > 0 {
+                format!(" ({} with null)", self.without_table)
+            } else {
+                String::new()
+            };
             return format!(
-                "{} results · reference {} pairs within {w} · missing (yet) {}",
+                "{} results{nulls} · reference {} within {w} · missing (yet) {}",
                 self.results, self.reference, self.missing
             );
         }
@@ -991,8 +1004,13 @@ impl StreamsView {
                     ));
                     continue;
                 }
+                let waiting = if t.waiting > 0 {
+                    format!(" · {} waiting for their window to close", t.waiting)
+                } else {
+                    String::new()
+                };
                 out.push_str(&format!(
-                    "\ttask {} {} · {} {held} · processed {}\n",
+                    "\ttask {} {} · {} {held} · processed {}{waiting}\n",
                     t.id, t.state, t.keys, t.processed
                 ));
             }

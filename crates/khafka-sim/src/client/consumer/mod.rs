@@ -28,7 +28,6 @@ use crate::protocol::{Fetch, Metadata};
 use crate::spec::{BrokerId, ConsumerSpec};
 use crate::trace::{HotEvent, TraceKind};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const RETRY_BACKOFF_MS: u64 = 100;
@@ -54,10 +53,10 @@ pub struct Consumer {
     /// position's `offsetEpoch`, which commits carry as `OffsetAndMetadata.leaderEpoch`).
     pub position_epochs: Vec<Option<u32>>,
     /// In-flight fetches per broker: `(request id, time sent)`.
-    pub in_flight: BTreeMap<BrokerId, (u64, u64)>,
+    pub in_flight: crate::kernel::vec_map::VecMap<BrokerId, (u64, u64)>,
     timeout_check: CheckTimer,
     /// No fetch to a broker before this time after it failed (`retry.backoff.ms`).
-    backoff_until_us: BTreeMap<BrokerId, u64>,
+    backoff_until_us: crate::kernel::vec_map::VecMap<BrokerId, u64>,
     wake_at_us: Option<u64>,
     metadata_in_flight: Option<u64>,
     metadata_next_broker: u32,
@@ -117,6 +116,13 @@ struct Assigned {
 }
 
 impl Consumer {
+    /// The broker a fetch request `req_id` went to, if it is still in flight.
+    fn in_flight_broker(&self, req_id: u64) -> Option<BrokerId> {
+        self.in_flight
+            .iter()
+            .find(|(_, (id, _))| *id == req_id)
+            .map(|(b, _)| *b)
+    }
     pub fn new(idx: u32, spec: &ConsumerSpec, subscribed: subscribed::Subscribed) -> Self {
         let partitions = subscribed.len();
         Consumer {
@@ -131,9 +137,9 @@ impl Consumer {
             by_broker: None,
             positions: vec![None; partitions as usize],
             position_epochs: vec![None; partitions as usize],
-            in_flight: BTreeMap::new(),
+            in_flight: crate::kernel::vec_map::VecMap::new(),
             timeout_check: CheckTimer::default(),
-            backoff_until_us: BTreeMap::new(),
+            backoff_until_us: crate::kernel::vec_map::VecMap::new(),
             wake_at_us: None,
             metadata_in_flight: None,
             metadata_next_broker: idx,
@@ -838,12 +844,7 @@ impl Consumer {
                     let req_id = ctx.req_id();
                     self.metadata_in_flight = Some(req_id);
                     ctx.timer_after_ms(RETRY_BACKOFF_MS, Timer::RequestTimeout { req_id });
-                } else if let Some(b) = self
-                    .in_flight
-                    .iter()
-                    .find(|(_, (id, _))| *id == req_id)
-                    .map(|(b, _)| *b)
-                {
+                } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);
                     self.back_off(ctx, b);
                     self.request_metadata(ctx);

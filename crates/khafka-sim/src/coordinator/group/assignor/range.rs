@@ -4,7 +4,7 @@
 //! same partition numbers in every topic. The previous assignment is not read.
 
 use super::{GroupAssignment, MemberAssignment, MemberSpec, TopicPartitions};
-use std::collections::BTreeMap;
+use crate::kernel::vec_map::VecMap;
 
 struct TopicState {
     partitions: i32,
@@ -27,26 +27,32 @@ pub fn assign(topics: &TopicPartitions, members: &[MemberSpec]) -> GroupAssignme
     });
     let sorted: Vec<&MemberSpec> = order.into_iter().map(|i| &members[i]).collect();
     // Homogeneous and heterogeneous groups differ only in who counts as a topic's subscriber.
-    let mut states: BTreeMap<&str, TopicState> = BTreeMap::new();
+    // A sorted vector (a few topics): no B-tree code of its own in the site's bundle.
+    let mut states: VecMap<&str, TopicState> = VecMap::new();
     for m in &sorted {
         for t in &m.topics {
-            states
-                .entry(t.as_str())
-                .or_insert(TopicState {
-                    partitions: topics[t],
-                    members: 0,
-                    min_quota: -1,
-                    extra: -1,
-                    next: 0,
-                })
-                .members += 1;
+            match states.get_mut(&t.as_str()) {
+                Some(s) => s.members += 1,
+                None => {
+                    states.insert(
+                        t.as_str(),
+                        TopicState {
+                            partitions: topics[t],
+                            members: 1,
+                            min_quota: -1,
+                            extra: -1,
+                            next: 0,
+                        },
+                    );
+                }
+            }
         }
     }
     let mut out = GroupAssignment::new();
     for m in sorted {
         let mut assignment = MemberAssignment::new();
         for t in &m.topics {
-            let s = states.get_mut(t.as_str()).expect("counted above");
+            let s = states.get_mut(&t.as_str()).expect("counted above");
             if s.min_quota == -1 {
                 s.min_quota = s.partitions / s.members;
                 s.extra = s.partitions % s.members;

@@ -15,6 +15,7 @@
 use super::{
     is_homogeneous, AssignorError, GroupAssignment, MemberAssignment, MemberSpec, TopicPartitions,
 };
+use crate::kernel::vec_map::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn assign(
@@ -273,10 +274,13 @@ impl<'a> Heterogeneous<'a> {
         let owners = self.owners[topic].clone();
         let partitions =
             super::sorted_indices(owners.len(), &|a, b| (owners[a], a).cmp(&(owners[b], b)));
-        let mut start: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut end: BTreeMap<usize, usize> = BTreeMap::new();
+        // Sorted vectors (a few members): no B-tree code of their own in the site's bundle.
+        let mut start: VecMap<usize, usize> = VecMap::new();
+        let mut end: VecMap<usize, usize> = VecMap::new();
         for (i, &p) in partitions.iter().enumerate() {
-            start.entry(owners[p]).or_insert(i);
+            if !start.contains_key(&owners[p]) {
+                start.insert(owners[p], i);
+            }
             end.insert(owners[p], i + 1);
         }
         while !balancer.is_balanced() {
@@ -295,7 +299,7 @@ impl<'a> Heterogeneous<'a> {
                 break;
             }
             let Some(most) = most else { break };
-            let e = end[&most];
+            let e = *end.get(&most).expect("a member with partitions");
             let p = partitions[e - 1];
             end.insert(most, e - 1);
             let least = balancer.next_least_loaded(&self.sizes);
