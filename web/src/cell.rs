@@ -1657,8 +1657,11 @@ fn streams_panel(
                             if v.instances.iter().any(|o| o.application_id != i.application_id) {
                                 { format!(" · application.id {}", i.application_id) }
                             }
-                            if i.dropped > i.dropped_late {
-                                <span class="bad">{ format!(" · dropped {} (null key or value)", i.dropped - i.dropped_late) }</span>
+                            if i.dropped > i.dropped_late + i.join_expired {
+                                <span class="bad">{ format!(" · dropped {} (null key or value)", i.dropped - i.dropped_late - i.join_expired) }</span>
+                            }
+                            if i.join_expired > 0 {
+                                <span class="warn">{ format!(" · {} skipped by an expired store segment", i.join_expired) }</span>
                             }
                             if i.dropped_late > 0 {
                                 <span class="warn">{ format!(" · dropped {} late (dropped-records)", i.dropped_late) }</span>
@@ -1667,7 +1670,7 @@ fn streams_panel(
                                 if j.window.is_some() {
                                     { format!(" · pairs joined {} · no partner when processed {}", i.joined, i.unmatched) }
                                     if i.join_late > 0 {
-                                        <span class="warn">{ format!(" · {} records came more than grace late", i.join_late) }</span>
+                                        <span class="warn">{ format!(" · {} records too late for their whole window", i.join_late) }</span>
                                     }
                                 } else {
                                     { format!(" · joined {} · no {} value {}", i.joined, j.table, i.unmatched) }
@@ -1761,11 +1764,14 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     };
     match &v.join {
         Some(j) if j.window.is_some() => {
-            let other = format!("{}-store", S[5]);
+            let other = format!("{}-store", j.other_processor);
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the stream {} within a window into {}; each stream's window store is backed by a changelog topic", v.input, j.table, v.output)}>
-                    { row(&j.table, &[S[1], S[3], S[5], S[6]], 1, &other, None) }
-                    { row(&v.input, &[S[0], S[2], S[4], S[6], S[7]], 1, &j.store, Some(&v.output)) }
+                    { row(&j.table, &[S[1], S[3], j.other_processor, S[6]], 1, &other, None) }
+                    { row(&v.input, &[S[0], S[2], j.processor, S[6], S[7]], 1, &j.store, Some(&v.output)) }
+                    if j.left {
+                        <div class="topology-row">{ store(khafka_sim::config::streams::OUTER_SHARED_STORE.to_string()) }{ " shared by both join processors: records without a partner, until their window closes" }</div>
+                    }
                 </div>
             }
         }
@@ -1806,8 +1812,11 @@ fn join_results(j: &khafka_sim::view::streams::JoinResults) -> Html {
                 if j.late_missing > 0 {
                     <span class="warn">{ format!(" · missed because a record came late {}", j.late_missing) }</span>
                 }
+                if j.nulls_with_partner > 0 {
+                    <span class="warn">{ format!(" · null although a partner is in the window {}", j.nulls_with_partner) }</span>
+                }
                 if j.mismatched > 0 {
-                    <span class="bad">{ format!(" · {} {}", if j.window.is_some() { "not in the reference" } else { "not as of the record's time" }, j.mismatched) }</span>
+                    <span class="bad">{ format!(" · {} {}", if j.window.is_some() { "outside the window" } else { "not as of the record's time" }, j.mismatched) }</span>
                 }
             </p>
             if !j.examples.is_empty() {

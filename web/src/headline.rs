@@ -197,7 +197,7 @@ pub fn headline(
             (
                 "warn",
                 format!(
-                    "Kafka Streams sent {} the reference does not have",
+                    "Kafka Streams sent {} pairing records outside the window",
                     plural(j.mismatched, "result", "results")
                 ),
             )
@@ -207,6 +207,14 @@ pub fn headline(
                 format!(
                     "Kafka Streams missed {}: a record came later than the grace period",
                     plural(j.late_missing, "pair", "pairs")
+                ),
+            )
+        } else if j.nulls_with_partner > 0 {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams sent {} with null although a partner is in the window (out of order, or later than grace)",
+                    plural(j.nulls_with_partner, "record", "records")
                 ),
             )
         } else {

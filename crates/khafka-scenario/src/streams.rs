@@ -92,6 +92,7 @@ impl Parser {
             join: None,
         };
         let mut ok = true;
+        let mut join_window_spec = None;
         for pair in &pairs {
             let (v, s) = (pair.value.as_str(), pair.value_span);
             let result: Result<(), ParseError> = match pair.key.as_str() {
@@ -215,14 +216,14 @@ impl Parser {
                     Ok(n) => Err(ParseError::new(s, format!("max.task.idle.ms {n} is more than the simulator's limit of {MAX_TASK_IDLE_MS} (an hour)"))),
                     Err(_) => Err(ParseError::new(s, format!("Invalid value {v} for configuration max.task.idle.ms: Not a number of type LONG"))),
                 },
+                // Attached to the join after every pair is read (the keys come in any order).
                 "window" if v == "join" => join_window(&pairs, s).and_then(|w| {
-                    match spec.join.as_mut().filter(|_| pairs.iter().any(|p| p.key == "stream")) {
-                        Some(j) => {
-                            j.window = Some(w);
-                            Ok(())
-                        }
-                        None => Err(ParseError::new(s, "`window=join` needs `stream=`: the other stream of a stream–stream join")
-                            .hint("for example `stream=clicks window=join difference=10s`")),
+                    if pairs.iter().any(|p| p.key == "stream") {
+                        join_window_spec = Some(w);
+                        Ok(())
+                    } else {
+                        Err(ParseError::new(s, "`window=join` needs `stream=`: the other stream of a stream–stream join")
+                            .hint("for example `stream=clicks window=join difference=10s`"))
                     }
                 }),
                 "window" if pairs.iter().any(|p| p.key == "stream") => Err(ParseError::new(s, format!("a stream–stream join's window is `window=join difference=D [grace=D]`, not `{v}`"))),
@@ -242,6 +243,9 @@ impl Parser {
                 self.error(e);
                 ok = false;
             }
+        }
+        if let (Some(w), Some(j)) = (join_window_spec, spec.join.as_mut()) {
+            j.window = Some(w);
         }
         for (key, what) in [
             (

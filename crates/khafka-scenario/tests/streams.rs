@@ -553,9 +553,10 @@ fn a_stream_stream_join_keeps_two_window_stores_with_their_changelogs() {
         "attribution-KSTREAM-JOINOTHER-0000000005-store-changelog"
     ]));
     let changelog = spec.topics.last().expect("changelog");
+    // Duplicates retained: `delete` only (`StreamJoinedStoreFactory`).
     assert_eq!(
         changelog.config.get("cleanup.policy").as_deref(),
-        Some("compact,delete")
+        Some("delete")
     );
     // The store's retention and `windowstore.changelog.additional.retention.ms`.
     assert_eq!(
@@ -594,6 +595,14 @@ fn a_stream_stream_join_keeps_two_window_stores_with_their_changelogs() {
 
 #[test]
 fn a_stream_stream_join_s_window_and_options_are_checked() {
+    // Keys in any order.
+    let spec = parse(&stream_join_app("window=join difference=1s stream=clicks"))
+        .expect("valid")
+        .spec;
+    assert!(spec.streams[0]
+        .join
+        .as_ref()
+        .is_some_and(|j| j.window.is_some()));
     let e = one_error(&stream_join_app("stream=clicks"));
     assert!(
         e.message

@@ -594,9 +594,12 @@ impl ScenarioSpec {
                 // window and session stores: `compact,delete` with the store's retention and a
                 // day more (`WindowedChangelogTopicConfig`).
                 let window_retention = window_retention.filter(|_| i < 2);
+                // A stream–stream join's window stores retain duplicates, so their changelogs are
+                // `delete` only (`StreamJoinedStoreFactory`: "we should not compact").
+                let join_window = i < 2 && s.join.as_ref().is_some_and(|j| j.window.is_some());
                 t.config.log.cleanup_policy = Some(CleanupPolicy {
                     delete: window_retention.is_some(),
-                    compact: true,
+                    compact: !join_window,
                 });
                 if let Some(r) = window_retention {
                     t.config.log.retention_ms =

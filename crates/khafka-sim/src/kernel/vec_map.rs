@@ -121,6 +121,11 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
         self.entries.clear();
     }
 
+    /// Keeps the entries `f` accepts, in order.
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| f(k, v));
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

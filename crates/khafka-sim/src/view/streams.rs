@@ -27,7 +27,8 @@ pub struct StreamsInstanceView {
     pub processed: u64,
     /// Updates sent to the output topic.
     pub forwarded: u64,
-    /// Records the count skipped: a null key or value, or late (`dropped-records`).
+    /// Records the count skipped: a null key or value, or late; a stream–stream join's records its
+    /// stores skipped as expired too (`dropped-records`).
     pub dropped: u64,
     /// Of those, records a windowed count skipped as late.
     pub dropped_late: u64,
@@ -37,8 +38,9 @@ pub struct StreamsInstanceView {
     pub unmatched: u64,
     pub table_updates: u64,
     pub enforced: u64,
-    /// A stream–stream join's records processed more than grace behind what its task's stores
-    /// had seen, and records its stores skipped as expired (`expired-window-record-drop`).
+    /// A stream–stream join's records too late for their whole window (the other store no longer
+    /// returned its start, or their own store skipped them), and records its stores skipped as
+    /// expired (`dropped-records`).
     pub join_late: u64,
     pub join_expired: u64,
 }
@@ -134,8 +136,16 @@ pub struct JoinResults {
     /// outside it, and `table` is the other stream).
     pub window: Option<String>,
     /// Pairs the reference has and the output does not because one of the two records came
-    /// more than grace behind what the task's stores had seen (a stream–stream join).
+    /// too late for its whole window (a stream–stream join).
     pub late_missing: u64,
+    /// A stream–stream left or outer join's results with null for a record that has a partner
+    /// in the reference: Kafka forwards null at once for a record whose window is already
+    /// behind stream time, and a partner later than grace still pairs with it.
+    pub nulls_with_partner: u64,
+    /// The other side's join processor of a stream–stream join (`""` otherwise).
+    pub other_processor: &'static str,
+    /// The reference reached the simulator's bound: results are not judged.
+    pub capped: bool,
 }
 
 /// A result joined with another table value than the reference's.
@@ -231,7 +241,7 @@ impl Sim {
                     restorations: s.restorations.clone(),
                     processed: s.processed,
                     forwarded: s.forwarded,
-                    dropped: s.dropped_null_key + s.dropped_late,
+                    dropped: s.dropped_null_key + s.dropped_late + s.join_expired,
                     dropped_late: s.dropped_late,
                     joined: s.joined,
                     unmatched: s.unmatched,
@@ -359,10 +369,14 @@ impl Sim {
         };
         // Pairs `(input record, other record)`, as rows of one shape with the results'.
         let mut expected: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
+        let mut capped = false;
         // Every record of both topics the logs hold (non-null), to judge results by.
         let mut present: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
         if let (Some(input), Some(other)) = (topic(&first.spec.input), topic(&j.table)) {
             for p in 0..input.partitions.min(other.partitions) {
+                if capped {
+                    break;
+                }
                 // Per side and key, `(timestamp, record)` in timestamp order (the window
                 // stores' own type: no new map or sort in the bundle).
                 let mut sides: [VecMap<u32, Vec<(u64, RecordId)>>; 2] = Default::default();
@@ -386,6 +400,9 @@ impl Sim {
                 }
                 let none = Vec::new();
                 for (k, lefts) in sides[0].iter() {
+                    if capped {
+                        break;
+                    }
                     let rights = sides[1].get(k).unwrap_or(&none);
                     for &(ts, id) in lefts {
                         let from = ts.saturating_sub(w.before_ms);
@@ -394,12 +411,12 @@ impl Sim {
                         let partners = rights[a..].iter().take_while(|e| e.0 <= to);
                         let before = expected.len();
                         for &(_, id2) in partners {
-                            if expected.len() as u64
-                                >= crate::client::streams::windowed::MAX_WINDOW_WORK
-                            {
-                                break;
-                            }
                             expected.push((id, Some(id2), None));
+                        }
+                        if expected.len() as u64 > crate::client::streams::windowed::MAX_WINDOW_WORK
+                        {
+                            capped = true;
+                            break;
                         }
                         // A left or outer join forwards a record of the input without a partner
                         // with null.
@@ -461,6 +478,9 @@ impl Sim {
             examples: Vec::new(),
             window: Some(w.java()),
             late_missing: 0,
+            nulls_with_partner: 0,
+            other_processor: j.stream_processors()[1],
+            capped,
         };
         results.sort_unstable();
         let info = |id: RecordId| {
@@ -479,7 +499,14 @@ impl Sim {
             // A result with a record the logs no longer hold (removed by retention, or by a
             // truncation after the application read it) cannot be judged.
             let held = |id: RecordId| present.binary_search(&(id, None, None)).is_ok();
-            if expected.binary_search(&(a, b, c)).is_err() && held(a) && b.is_none_or(held) {
+            if capped || expected.binary_search(&(a, b, c)).is_ok() || !held(a) {
+                continue;
+            }
+            if b.is_none() {
+                // Null for a record that has a partner: Kafka's own order of events allows it.
+                r.nulls_with_partner += 1;
+            } else if held(b.unwrap_or(a)) {
+                // A pair outside the window: no Kafka behaviour makes one.
                 r.mismatched += 1;
                 if r.examples.len() < 20 {
                     let (key, ts) = info(a);
@@ -497,7 +524,7 @@ impl Sim {
                 }
             }
         }
-        for e in &expected {
+        for e in expected.iter().filter(|_| !capped) {
             if results.binary_search(e).is_ok() {
                 continue;
             }
@@ -614,6 +641,9 @@ impl Sim {
             examples: Vec::new(),
             window: None,
             late_missing: 0,
+            nulls_with_partner: 0,
+            other_processor: "",
+            capped: false,
         };
         // Every result: `(stream record, its place in the output, table record joined)`.
         let mut results: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
@@ -985,7 +1015,7 @@ impl StreamsView {
             let windowed_join = self.join.as_ref().is_some_and(|j| j.window.is_some());
             if windowed_join {
                 out.push_str(&format!(
-                    "\tresults {} · records with no partner in the window {} · late beyond grace {} · skipped by an expired segment {} · enforced processing {}\n",
+                    "\tresults {} · records with no partner in the window {} · too late for their whole window {} · skipped by an expired segment {} · enforced processing {}\n",
                     i.joined, i.unmatched, i.join_late, i.join_expired, i.enforced
                 ));
             } else if self.join.is_some() {
@@ -1090,8 +1120,9 @@ impl StreamsView {
             .and_then(|j| j.window.as_ref().map(|w| (j, w)))
         {
             out.push_str(&format!(
-                "join results ({w}): {} results ({} without a partner) · reference {} · missing (yet) {} · missing because a record came late {} · joined twice {} · not in the reference {}\n",
-                j.results, j.without_table, j.reference, j.missing, j.late_missing, j.twice, j.mismatched
+                "join results ({w}): {} results ({} without a partner) · reference {} · missing (yet) {} · missing because a record came late {} · joined twice {} · outside the window {} · null although a partner is in the window {}{}\n",
+                j.results, j.without_table, j.reference, j.missing, j.late_missing, j.twice, j.mismatched, j.nulls_with_partner,
+                if j.capped { " (the reference reached the simulator's bound: not judged)" } else { "" }
             ));
             return out;
         }

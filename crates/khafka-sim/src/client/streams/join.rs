@@ -163,7 +163,7 @@ pub fn enqueue(task: &mut JoinTask, ctx: &Ctx, side: usize, offset: u64, rid: Re
 ///
 /// - `put` raises `observedStreamTime` to the record's timestamp, then skips the record if its
 ///   segment is older than the one holding `observedStreamTime − retention` (counted as
-///   `expired-window-record-drop`, no log line); the changelog gets the record either way
+///   `dropped-records`, no log line); the changelog gets the record either way
 ///   (`ChangeLoggingWindowBytesStore.put`).
 /// - `fetch(key, from, to)` returns the key's records with a timestamp in
 ///   `[max(from, observedStreamTime − retention + 1), to]`, in timestamp order (then put order).
@@ -239,7 +239,7 @@ pub struct WindowJoin {
     pub next_emit_ms: u64,
     /// The outer-store keys the last emission forwarded, to delete.
     pub closed: Vec<(u64, u8, u32)>,
-    /// Records each store skipped as expired (`expired-window-record-drop`).
+    /// Records each store skipped as expired (`dropped-records`).
     pub expired: u64,
     /// The first skip is noted in the trace.
     pub logged_expired: bool,

@@ -762,17 +762,20 @@ impl StreamsInstance {
             }
             return;
         };
-        // Later than grace behind what the stores saw: pairs with it may be gone.
-        let newest = wj.stores[0].observed.max(wj.stores[1].observed);
-        if (q.ts as i64) < newest - w.grace_ms as i64 {
-            self.join_late += 1;
-            values.join_late.push(q.rid);
-        }
         // The other side looks the other way: its before is this side's after.
         let (before, after) = match side {
             0 => (w.before_ms, w.after_ms),
             _ => (w.after_ms, w.before_ms),
         };
+        // Too late for its whole window: the other store no longer returns what lies at its
+        // window's start (a partner there, already gone, is missed; so is one put later into an
+        // expired segment of this side's store, below).
+        let oldest = wj.stores[1 - side].observed - w.retention_ms() as i64 + 1;
+        let late = (q.ts.saturating_sub(before) as i64) < oldest;
+        if late {
+            self.join_late += 1;
+            values.join_late.push(q.rid);
+        }
         if shared && q.ts as i64 == wj.stream_time {
             let out = emit_closed_outer(wj, &w, after, now_ms);
             for ((ts, side_byte, k), rid) in out {
@@ -781,8 +784,14 @@ impl StreamsInstance {
                 let b = record_of(ctx, rid).2;
                 forward_unjoined(ctx, producer, values, Some(k), rid, other, b, ts);
             }
-            for k in std::mem::take(&mut wj.closed) {
-                wj.outer.remove(&k);
+            // Kafka walks the store on each look: counted toward the run's budget.
+            self.window_work += wj.outer.len() as u64;
+            let closed = std::mem::take(&mut wj.closed);
+            if !closed.is_empty() {
+                // In the store's order: a binary search each.
+                wj.outer.retain(|k, _| closed.binary_search(k).is_err());
+            }
+            for k in closed {
                 send_outer_change(ctx, producer, values, shared_changelog, k, -1, q.ts);
             }
         }
@@ -841,12 +850,16 @@ impl StreamsInstance {
         if !wj.stores[side].put(key, q.ts, q.rid, &w) {
             wj.expired += 1;
             self.join_expired += 1;
+            if !late {
+                self.join_late += 1;
+                values.join_late.push(q.rid);
+            }
             if !wj.logged_expired {
                 wj.logged_expired = true;
                 let text = format!(
                     "task 0_{task}: a record at {} ms is older than its store's retention allows \
                      (observed stream time {} ms, retention {} ms): skipped for an expired segment \
-                     (expired-window-record-drop); it still goes to the changelog",
+                     (dropped-records); it still goes to the changelog",
                     q.ts,
                     wj.stores[side].observed,
                     w.retention_ms()
