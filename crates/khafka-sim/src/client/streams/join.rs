@@ -278,3 +278,59 @@ impl WindowJoin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `JoinWindows.ofTimeDifferenceAndGrace(10s, 2s)`: retention 22 s, segments of 60 s
+    /// (`Stores.persistentWindowStore`), as `AbstractRocksDBSegmentedBytesStore` keeps them.
+    fn w() -> JoinWindow {
+        JoinWindow {
+            before_ms: 10_000,
+            after_ms: 10_000,
+            grace_ms: 2_000,
+        }
+    }
+
+    #[test]
+    fn a_window_store_expires_by_segment_and_fetches_from_observed_time_minus_retention() {
+        let w = w();
+        assert_eq!((w.retention_ms(), w.segment_ms()), (22_000, 60_000));
+        let mut s = WindowStore::new();
+        assert!(s.put(7, 0, 1, &w));
+        assert_eq!(s.fetch(7, 0, 10_000, &w), &[(0, 1)]);
+        // Observed time 100 s: fetches start at 100000 − 22000 + 1 (`getActualFrom`).
+        assert!(s.put(7, 100_000, 2, &w));
+        assert_eq!(s.observed, 100_000);
+        assert!(s.fetch(7, 0, 90_000, &w).is_empty());
+        // 70 s lies in segment 1, the segment of 100000 − 22000 = 78000: the put is kept, but
+        // no fetch returns it (it is before 78001).
+        assert!(s.put(7, 70_000, 3, &w));
+        assert!(s.fetch(7, 60_000, 80_000, &w).is_empty());
+        // 50 s lies in segment 0, older than segment 1: skipped ("expired segment").
+        assert!(!s.put(7, 50_000, 4, &w));
+        // 78001 is the first timestamp returned; equal timestamps in put order; other keys apart.
+        assert!(s.put(7, 78_001, 5, &w));
+        assert!(s.put(7, 78_001, 6, &w));
+        assert!(s.put(8, 90_000, 9, &w));
+        assert_eq!(
+            s.fetch(7, 78_000, 100_000, &w),
+            &[(78_001, 5), (78_001, 6), (100_000, 2)]
+        );
+        assert_eq!(s.fetch(8, 0, u64::MAX, &w), &[(90_000, 9)]);
+    }
+
+    #[test]
+    fn an_outer_store_key_sorts_the_other_stream_first_at_one_timestamp() {
+        // `TimestampedKeyAndJoinSide` writes the input's side as `true`: at one timestamp the
+        // other stream's records come first, then the key decides.
+        let mut keys = [
+            (5u64, side_byte(0), 1u32),
+            (5, side_byte(1), 0),
+            (4, side_byte(0), 9),
+        ];
+        keys.sort_unstable();
+        assert_eq!(keys, [(4, 1, 9), (5, 0, 0), (5, 1, 1)]);
+    }
+}
