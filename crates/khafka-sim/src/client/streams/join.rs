@@ -231,19 +231,20 @@ pub struct WindowJoin {
     /// the records of an outer side that found no partner, in Kafka's key order — timestamp,
     /// then the other stream's before the input's (`TimestampedKeyAndJoinSide` writes `false`
     /// for it), then the key (here its index in the key set, where Kafka compares key bytes).
-    pub outer: VecMap<(u64, u8, u32), Vec<RecordId>>,
+    pub outer: VecMap<OuterKey, Vec<RecordId>>,
     /// `TimeTracker.streamTime` (-1: none), `minTime` (`i64::MAX`: none held) and
     /// `nextTimeToEmit` (ms of the simulated clock, which stands in for the wall clock).
     pub stream_time: i64,
     pub min_time: i64,
     pub next_emit_ms: u64,
-    /// The outer-store keys the last emission forwarded, to delete.
-    pub closed: Vec<(u64, u8, u32)>,
     /// Records each store skipped as expired (`dropped-records`).
     pub expired: u64,
     /// The first skip is noted in the trace.
     pub logged_expired: bool,
 }
+
+/// A key of the shared outer store: timestamp, side byte ([`side_byte`]), key index.
+pub type OuterKey = (u64, u8, u32);
 
 /// A change of a stream–stream join's shared outer store, as its changelog carries it: the list
 /// at `(ts, side, key)` got `record`, or was deleted (`record` -1).
@@ -272,7 +273,6 @@ impl WindowJoin {
             stream_time: -1,
             min_time: i64::MAX,
             next_emit_ms: 0,
-            closed: Vec::new(),
             expired: 0,
             logged_expired: false,
         }

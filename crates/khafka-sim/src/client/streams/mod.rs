@@ -777,22 +777,22 @@ impl StreamsInstance {
             values.join_late.push(q.rid);
         }
         if shared && q.ts as i64 == wj.stream_time {
-            let out = emit_closed_outer(wj, &w, after, now_ms);
-            for ((ts, side_byte, k), rid) in out {
-                self.forwarded += 1;
-                let other = usize::from(side_byte == 0);
-                let b = record_of(ctx, rid).2;
-                forward_unjoined(ctx, producer, values, Some(k), rid, other, b, ts);
-            }
-            // Kafka walks the store on each look: counted toward the run's budget.
-            self.window_work += wj.outer.len() as u64;
-            let closed = std::mem::take(&mut wj.closed);
-            if !closed.is_empty() {
-                // In the store's order: a binary search each.
+            if let Some(out) = emit_closed_outer(wj, &w, after, now_ms) {
+                // Kafka walks the store on each look: counted toward the run's budget.
+                self.window_work += wj.outer.len() as u64;
+                // The keys forwarded, in the store's order (a list is never empty): deleted.
+                let mut closed: Vec<join::OuterKey> = out.iter().map(|e| e.0).collect();
+                closed.dedup();
                 wj.outer.retain(|k, _| closed.binary_search(k).is_err());
-            }
-            for k in closed {
-                send_outer_change(ctx, producer, values, shared_changelog, k, -1, q.ts);
+                for ((ts, side_byte, k), rid) in out {
+                    self.forwarded += 1;
+                    let other = usize::from(side_byte == 0);
+                    let b = record_of(ctx, rid).2;
+                    forward_unjoined(ctx, producer, values, Some(k), rid, other, b, ts);
+                }
+                for k in closed {
+                    send_outer_change(ctx, producer, values, shared_changelog, k, -1, q.ts);
+                }
             }
         }
         let from = q.ts.saturating_sub(before);
@@ -1102,21 +1102,19 @@ fn send_update(
 /// `emitNonJoinedOuterRecords`: the held records whose window has closed, in the outer store's
 /// order, as `((timestamp, side byte, key), record)` — after its two guards (nothing can have
 /// closed: `minTime + after + grace >= streamTime`, Java's long arithmetic; the last emission
-/// less than the emit interval ago). `after` is the calling processor's. The keys emitted are
-/// left in `wj.closed`, to be deleted.
+/// less than the emit interval ago: `None`, no look). `after` is the calling processor's.
 fn emit_closed_outer(
     wj: &mut join::WindowJoin,
     w: &crate::config::streams::JoinWindow,
     after: u64,
     now_ms: u64,
-) -> Vec<((u64, u8, u32), RecordId)> {
-    let mut out = Vec::new();
-    wj.closed.clear();
+) -> Option<Vec<(join::OuterKey, RecordId)>> {
     if wj.min_time.wrapping_add((after + w.grace_ms) as i64) >= wj.stream_time
         || now_ms < wj.next_emit_ms
     {
-        return out;
+        return None;
     }
+    let mut out = Vec::new();
     wj.next_emit_ms = now_ms + join::OUTER_EMIT_INTERVAL_MS;
     wj.min_time = i64::MAX;
     let mut open = [false; 2];
@@ -1132,9 +1130,8 @@ fn emit_closed_outer(
             continue;
         }
         out.extend(list.iter().map(|&rid| (k, rid)));
-        wj.closed.push(k);
     }
-    out
+    Some(out)
 }
 
 /// A stream–stream left or outer join's result without a partner: the record's key, its value
