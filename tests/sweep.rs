@@ -612,6 +612,28 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             outer: false,
         }
     });
+    // A third of the plain counts group by value (`groupBy((k, v) -> v)`): `t`'s producers then
+    // carry values from a set, and the count runs after a repartition topic, purged every few
+    // seconds. Drawn from their own stream.
+    let mut grng = SimRng::derive(seed, "sweep-group-by");
+    let group_by_value = windowing.is_none() && join.is_none() && grng.below(3) == 0;
+    if group_by_value {
+        let hi = pick(&mut grng, &[4, 49]);
+        for p in spec
+            .producers
+            .iter_mut()
+            .filter(|p| p.topic == "t" && !p.null_value)
+        {
+            p.values = KeySpec::Range {
+                prefix: "v-".into(),
+                lo: 0,
+                hi,
+            };
+            // A value's size is its string's.
+            p.record_size = ProducerSpec::new("", "").record_size;
+        }
+    }
+    let purge_ms = pick(&mut grng, &[1_000, 30_000]);
     let idle = pick(&mut jrng, &[0, 0, -1, 100]);
     let end = spec.run_for.as_us();
     for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {
@@ -622,6 +644,9 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
         if join.is_some() {
             config.max_task_idle_ms = idle;
         }
+        if group_by_value {
+            config.repartition_purge_interval_ms = purge_ms;
+        }
         let s = StreamsSpec {
             name: name.into(),
             config,
@@ -631,6 +656,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             created_changelog: false,
             windowing,
             join: join.clone(),
+            group_by_value,
         };
         spec.add_streams(s).expect("one key set, declared topics");
     }
@@ -1107,6 +1133,36 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams late record dropped")
             .or_default() += u64::from(st.late_records > 0);
+        let gave_up = sim
+            .snapshot()
+            .producers
+            .iter()
+            .any(|p| p.name.ends_with("-producer") && p.failed > 0);
+        if let Some(r) = &v.repartition {
+            // `groupBy`: every instance closed after processing everything below the high
+            // watermarks, so each value's count covers the input (the purges deleted only what
+            // the tasks committed) — unless retention deleted input records before a task read
+            // them (the reference counts the input's whole history).
+            let topo = sim.topology();
+            let started_late = |topic: &str| {
+                (0..)
+                    .map_while(|p| topo.part_index(&TopicPartition::new(topic.to_string(), p)))
+                    .any(|part| {
+                        sim.verdict_source(part)
+                            .and_then(|b| sim.replica_log(b, part))
+                            .is_some_and(|l| l.log_start_offset() > 0)
+                    })
+            };
+            *reached_here
+                .entry("Kafka Streams repartition topic purged")
+                .or_default() += u64::from(started_late(r));
+            if promised && !gave_up && !started_late("t") && st.not_counted > 0 {
+                problems.push(format!(
+                    "Kafka Streams groupBy: {} input records not counted after recovery",
+                    st.not_counted
+                ));
+            }
+        }
         if let Some(j) = &v.join {
             *reached_here
                 .entry("Kafka Streams join result sent twice")
@@ -1132,11 +1188,6 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             // that found no table value — unless the output lost acknowledged records, or an
             // instance's producer gave up on some (Kafka Streams' production exception handler
             // would stop the thread; the simulator's instance goes on: not modelled).
-            let gave_up = sim
-                .snapshot()
-                .producers
-                .iter()
-                .any(|p| p.name.ends_with("-producer") && p.failed > 0);
             // (A stream–stream join's missing pairs leave out those of records that came more
             // than grace late: Kafka Streams may rightly miss them.)
             if promised && !gave_up && j.missing > 0 {

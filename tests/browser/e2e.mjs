@@ -732,7 +732,7 @@ await check('the retention lesson: segments deleted, the log start offset, each 
   await page.locator('h1').first().waitFor();
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
   const h = await cell(0).locator('.run > p.headline').innerText();
-  expect(/2012 deleted by retention or compaction \(not lost\)/.test(h), `headline ${h}`);
+  expect(/2012 deleted by retention, compaction or DeleteRecords \(not lost\)/.test(h), `headline ${h}`);
   const badges = await cell(0).locator('ul.expects li').allInnerTexts();
   expect(badges.length === 3 && badges.every(held), `${badges}`);
   const describe = await cell(0).locator('.describe-panel').innerText();

@@ -1605,6 +1605,8 @@ fn streams_panel(
                 "stream.join(otherStream, JoinWindows): each task keeps each stream's recent records in a window store backed by a changelog topic; a record joins the other stream's records with its key and a timestamp within the window, then joins its own store; a task that moves restores both stores first."
             } else if v.join.is_some() {
                 "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
+            } else if v.repartition.is_some() {
+                "groupBy((key, value) -> value).count(): tasks 0_P re-key each record by its value and write it to the repartition topic, partitioned by the new key; tasks 1_P read that topic and keep a count per value in a state store backed by a changelog topic."
             } else {
                 "groupByKey().count(): each task keeps a count per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
             }}>{ format!("Kafka Streams · {}", v.instances.first().map_or("", |i| i.application_id.as_str())) }</h4>
@@ -1682,8 +1684,8 @@ fn streams_panel(
                             <ul class="streams-restored">
                                 { for i.restorations.iter().filter(|r| r.records > 0).map(|r| html! {
                                     <li>{ format!(
-                                        "restored task 0_{} at {:.1} s: {} changelog record{}, {} {}, in {} ms",
-                                        r.partition, r.from_us as f64 / 1e6, r.records,
+                                        "restored task {}_{} at {:.1} s: {} changelog record{}, {} {}, in {} ms",
+                                        r.subtopology, r.partition, r.from_us as f64 / 1e6, r.records,
                                         if r.records == 1 { "" } else { "s" },
                                         r.keys,
                                         match (v.windowed.is_some(), r.keys == 1) {
@@ -1735,7 +1737,8 @@ fn streams_panel(
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
-        COUNT_PROCESSORS, COUNT_STORE, JOIN_PROCESSORS, STREAM_JOIN_PROCESSORS as S,
+        COUNT_PROCESSORS, COUNT_STORE, GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS,
+        STREAM_JOIN_PROCESSORS as S,
     };
     let app = v
         .instances
@@ -1782,6 +1785,15 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the table {} into {}; the table's store is backed by {}", v.input, j.table, v.output, v.changelog)}>
                     { row(&j.table, &[table_source, ktable], 1, &j.store, None) }
                     { row(&v.input, &[source, join, sink], 1, &j.store, Some(&v.output)) }
+                </div>
+            }
+        }
+        None if v.repartition.is_some() => {
+            let r = v.repartition.clone().unwrap_or_default();
+            html! {
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} re-keyed by value into the repartition topic {r}, then counted per value into {}; the count's store is backed by {}", v.input, v.output, v.changelog)}>
+                    { row(&v.input, &[G[0], G[1], G[4], G[3]], usize::MAX, "", Some(&r)) }
+                    { row(&r, &[G[5], G[2], G[6], G[7]], 1, GROUP_BY_STORE, Some(&v.output)) }
                 </div>
             }
         }

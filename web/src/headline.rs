@@ -332,7 +332,7 @@ pub fn headline(
     }
     if p.deleted > 0 {
         also.push(format!(
-            "{} deleted by retention or compaction (not lost)",
+            "{} deleted by retention, compaction or DeleteRecords (not lost)",
             p.deleted
         ));
     }

@@ -64,6 +64,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         own: true,
         cause: false,
     };
+    if let Some(v) = &s.value {
+        steps[0].text.push_str(&format!(", value \"{v}\""));
+    }
     // A record stamped before it was sent (a producer with `lateness=`).
     let sent_ms = s.sent_us / 1_000;
     if s.timestamp_ms < sent_ms {

@@ -391,7 +391,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         }
         if p.deleted > 0 {
             out!(
-                "deleted by retention or compaction: {} (kept, then deleted by the topic's policy: not lost)",
+                "deleted by retention, compaction or DeleteRecords: {} (kept, then deleted by the topic's policy or a purge: not lost)",
                 p.deleted
             );
         }

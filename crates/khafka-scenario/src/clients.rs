@@ -23,6 +23,7 @@ const PRODUCER_KEYS: &[&str] = &[
     "rate",
     "keys",
     "key.distribution",
+    "values",
     "record.size",
     "partition",
     "start",
@@ -172,6 +173,17 @@ impl Parser {
                 "topic" => Ok(()),
                 "rate" => values::rate(v, s).map(|r| spec.rate_per_ks = r),
                 "keys" => values::keys(v, s).map(|k| spec.keys = k),
+                "values" => match ["record.size", "value", "value.serializer"]
+                    .iter()
+                    .find_map(|k| pairs.iter().find(|p| p.key == *k))
+                {
+                    Some(other) => Err(ParseError::new(
+                        pair.key_span.to(pair.value_span),
+                        format!("`values` with `{}`", other.key),
+                    )
+                    .hint("`values=` draws each record's value from a set (its size is the string's); remove the other")),
+                    None => values::keys(v, s).map(|k| spec.values = k),
+                },
                 "key.distribution" => match v {
                     "uniform" => {
                         spec.key_distribution = KeyDistribution::Uniform;

@@ -103,20 +103,25 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
             p.rate_per_ks / 1_000,
             p.rate_per_ks % 1_000
         );
-        match &p.keys {
-            KeySpec::None => {}
-            KeySpec::Range { prefix, lo, hi } => {
-                let _ = write!(s, " keys={prefix}{lo}..{hi}");
-            }
-            KeySpec::List(keys) => {
-                let _ = write!(s, " keys={}", keys.join(","));
+        for (name, set) in [("keys", &p.keys), ("values", &p.values)] {
+            match set {
+                KeySpec::None => {}
+                KeySpec::Range { prefix, lo, hi } => {
+                    let _ = write!(s, " {name}={prefix}{lo}..{hi}");
+                }
+                KeySpec::List(keys) => {
+                    let _ = write!(s, " {name}={}", keys.join(","));
+                }
             }
         }
         if p.key_distribution == KeyDistribution::Sequential {
             s.push_str(" key.distribution=sequential");
         }
         let defaults = khafka_sim::spec::ProducerSpec::new("", "");
-        if p.record_size != defaults.record_size && p.value_serializer.is_none() {
+        if p.record_size != defaults.record_size
+            && p.value_serializer.is_none()
+            && p.values.is_none()
+        {
             let _ = write!(s, " record.size={}", p.record_size);
         }
         if let Some(n) = p.partition {
@@ -231,7 +236,7 @@ fn streams_topics(spec: &ScenarioSpec) -> Vec<String> {
         .streams
         .iter()
         .filter(|s| s.created_changelog)
-        .flat_map(|s| s.changelog_topics())
+        .flat_map(|s| s.internal_topics())
         .collect();
     #[cfg(not(feature = "groups"))]
     {
@@ -282,6 +287,13 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     if c.processing_time_ms != d.processing_time_ms {
         let _ = write!(s, " sim.processing.time.ms={}", c.processing_time_ms);
     }
+    if st.group_by_value && c.repartition_purge_interval_ms != d.repartition_purge_interval_ms {
+        let _ = write!(
+            s,
+            " repartition.purge.interval.ms={}",
+            c.repartition_purge_interval_ms
+        );
+    }
     if c.max_task_idle_ms != d.max_task_idle_ms {
         let _ = write!(s, " max.task.idle.ms={}", c.max_task_idle_ms);
     }
@@ -310,6 +322,9 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
         if j.outer {
             s.push_str(" join=outer");
         }
+    }
+    if st.group_by_value {
+        s.push_str(" group.by=value");
     }
     if let Some(w) = &st.windowing {
         use khafka_sim::config::streams::Windows;

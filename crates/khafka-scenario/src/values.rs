@@ -304,6 +304,17 @@ pub fn keys(text: &str, span: Span) -> Result<KeySpec, ParseError> {
                 format!("key range `{text}` is empty: {lo} is greater than {hi}"),
             ));
         }
+        if hi - lo >= khafka_sim::spec::MAX_KEY_SET {
+            return Err(ParseError::new(
+                span,
+                format!(
+                    "range `{text}` holds {} strings: at most {} are allowed",
+                    (hi - lo) as u128 + 1,
+                    khafka_sim::spec::MAX_KEY_SET
+                ),
+            )
+            .hint("a narrower range, e.g. `user-0..9999`"));
+        }
         return Ok(KeySpec::Range { prefix, lo, hi });
     }
     let mut list = Vec::new();

@@ -281,6 +281,135 @@ fn producers_stamp_records_late_within_bounds() {
     }
 }
 
+#[test]
+fn producers_draw_values_from_a_bounded_set() {
+    use khafka_sim::spec::KeySpec;
+    let s = parse(
+        "topic views partitions=3\nproducer p topic=views keys=user-0..9 values=page-0..19\nrun 1s\n",
+    )
+    .expect("valid");
+    let p = &s.spec.producers[0];
+    assert_eq!(
+        p.values,
+        KeySpec::Range {
+            prefix: "page-".into(),
+            lo: 0,
+            hi: 19
+        }
+    );
+    let printed = khafka_scenario::print::scenario(&s.spec);
+    assert!(printed.contains("values=page-0..19"), "{printed}");
+    assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    // Every value of the set is drawn, each about as often (a hash of the record id).
+    let mut seen = [0u32; 20];
+    for id in 0..20_000 {
+        seen[khafka_sim::spec::value_index(&p.values, id).expect("a value") as usize] += 1;
+    }
+    assert!(seen.iter().all(|&n| (850..1150).contains(&n)), "{seen:?}");
+    for (bad, want) in [
+        (
+            "values=1..100 record.size=10",
+            "`values` with `record.size`",
+        ),
+        ("values=a,b value=null", "`values` with `value`"),
+        (
+            "values=v-0..1000000",
+            "holds 1000001 strings: at most 1000000",
+        ),
+        ("keys=u-0..99999999999", "holds 100000000000 strings"),
+        ("values=a,,b", "empty key in the list"),
+    ] {
+        let e = one_error(&format!(
+            "topic views partitions=3\nproducer p topic=views {bad}\nrun 1s\n"
+        ));
+        assert!(e.message.contains(want), "{bad}: {}", e.message);
+    }
+}
+
+/// `group.by=value` (`groupBy((k, v) -> v).count()`): Kafka Streams' names for the store, the
+/// repartition topic and the nodes of its two sub-topologies (`StreamsGraphTest`'
+/// `expectedComplexMergeOptimizeTopology` numbers them so), the repartition topic's config
+/// (`RepartitionTopicConfig`), and the main consumer reading both topics.
+#[test]
+fn group_by_value_repartitions_through_an_internal_topic() {
+    let src = "topic views partitions=3\ntopic counts partitions=3\n\
+               producer p topic=views keys=user-0..9 values=page-0..4\n\
+               streams s1 application.id=counter input=views output=counts group.by=value repartition.purge.interval.ms=5000\nrun 1s\n";
+    let s = parse(src).expect("valid");
+    let st = &s.spec.streams[0];
+    assert!(st.group_by_value);
+    assert_eq!(st.config.repartition_purge_interval_ms, 5_000);
+    let names: Vec<&str> = s.spec.topics.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "views",
+            "counts",
+            "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog",
+            "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition"
+        ]
+    );
+    let r = &s.spec.topics[3].config.log;
+    assert_eq!(r.retention_ms, Some(-1));
+    assert_eq!(r.segment_bytes, Some(52_428_800));
+    assert!(r.cleanup_policy.is_some_and(|p| p.delete && !p.compact));
+    let main = &s.spec.consumers[0];
+    assert_eq!(
+        main.more_topics,
+        ["counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition"]
+    );
+    assert_eq!(main.config.group.streams_purge_interval_ms, Some(5_000));
+    // The producer keys what it writes by the input's values.
+    let producer = s
+        .spec
+        .producers
+        .iter()
+        .find(|p| p.name == "s1-producer")
+        .expect("added");
+    assert_eq!(producer.keys, s.spec.producers[0].values);
+    let d = st.describe_topology();
+    for line in [
+        "   Sub-topology: 0\n    Source: KSTREAM-SOURCE-0000000000 (topics: [views])\n      --> KSTREAM-KEY-SELECT-0000000001\n",
+        "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition)\n      <-- KSTREAM-FILTER-0000000005\n",
+        "  Sub-topology: 1\n    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition])\n      --> KSTREAM-AGGREGATE-0000000003\n",
+        "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000007\n",
+        "    Sink: KSTREAM-SINK-0000000008 (topic: counts)\n",
+    ] {
+        assert!(d.contains(line), "{line} in\n{d}");
+    }
+    let printed = khafka_scenario::print::scenario(&s.spec);
+    assert!(printed.contains(" group.by=value"), "{printed}");
+    assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    for (bad, want) in [
+        ("group.by=values", "expected `key` or `value`"),
+        (
+            "group.by=value window=tumbling size=1m",
+            "not with a window or a join",
+        ),
+        (
+            "repartition.purge.interval.ms=1000",
+            "needs a repartition topic",
+        ),
+        (
+            "group.by=value repartition.purge.interval.ms=3600001",
+            "the simulator's limit",
+        ),
+    ] {
+        let e = one_error(&format!(
+            "topic views partitions=3\ntopic counts partitions=3\nproducer p topic=views keys=u-0..9 values=a,b\n\
+             streams s1 application.id=counter input=views output=counts {bad}\nrun 1s\n"
+        ));
+        assert!(e.message.contains(want), "{bad}: {}", e.message);
+    }
+    // The input's producers must draw values from one set.
+    let e = one_error(&app("group.by=value"));
+    assert!(
+        e.message.contains("to draw their values from a set"),
+        "{}",
+        e.message
+    );
+}
+
 /// The streams view carries its reference run from one call to the next (a frame reads only the
 /// input's new records): at every instant it equals the view of a run that was never viewed
 /// before, and a clone taken mid-run (time travel's checkpoints) carries its own.

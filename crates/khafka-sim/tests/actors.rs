@@ -331,3 +331,56 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
     let g = c.group.as_ref().unwrap();
     assert_eq!((g.phase, g.generation), (Phase::Stable, 1));
 }
+
+/// DeleteRecords (`Partition.deleteRecordsOnLeader`): an offset above the high watermark is
+/// refused with `OFFSET_OUT_OF_RANGE`; at or below it the leader's log start offset moves up and
+/// the answer carries it; a broker that does not lead the partition answers
+/// `NOT_LEADER_OR_FOLLOWER`.
+#[test]
+fn delete_records_moves_the_leaders_log_start_up_to_the_high_watermark() {
+    use khafka_sim::msg::{DeleteRecords, DeletedRecords, ErrorCode};
+    let mut h = Harness::new(&spec());
+    let mut b = leader(&mut h);
+    let ask = |b: &mut Broker, h: &mut Harness, offset: u64| {
+        let msg = Msg::DeleteRecords(DeleteRecords::Request {
+            req_id: 7,
+            partitions: vec![(0, offset)],
+        });
+        b.on_msg(&mut h.ctx(Node::Broker(b.id)), Node::Consumer(0), msg);
+        h.sent()
+            .into_iter()
+            .find_map(|(to, m)| match m {
+                Msg::DeleteRecords(DeleteRecords::Response {
+                    req_id: 7,
+                    partitions,
+                }) if to == Node::Consumer(0) => Some(partitions),
+                _ => None,
+            })
+            .expect("an answer")
+    };
+    // One record, not yet replicated: the high watermark is 0.
+    assert_eq!(
+        ask(&mut b, &mut h, 1),
+        vec![DeletedRecords {
+            part: 0,
+            error: ErrorCode::OffsetOutOfRange,
+            low_watermark: 0
+        }]
+    );
+    assert_eq!(b.replicas[&0].log.log_start_offset(), 0);
+    b.replicas.get_mut(&0).unwrap().log.high_watermark = 1;
+    assert_eq!(
+        ask(&mut b, &mut h, 1),
+        vec![DeletedRecords {
+            part: 0,
+            error: ErrorCode::None,
+            low_watermark: 1
+        }]
+    );
+    assert_eq!(b.replicas[&0].log.log_start_offset(), 1);
+    let mut other = h.broker(2);
+    assert_eq!(
+        ask(&mut other, &mut h, 1)[0].error,
+        ErrorCode::NotLeaderOrFollower
+    );
+}

@@ -69,7 +69,9 @@ fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64) {
     log.deleted_max_timestamp_ms = max_ts;
 }
 
-/// A follower read its leader's log start offset in a fetch response.
+/// Moves a replica's log start offset up to `leader_log_start` (never past its high watermark):
+/// a follower that read its leader's in a fetch response, or a leader a DeleteRecords request
+/// asked to.
 pub(super) fn follow_log_start(
     ctx: &mut Ctx,
     broker: BrokerId,
@@ -209,5 +211,50 @@ impl Broker {
         }
         let backoff = ctx.topo.config.log.cleaner_backoff_ms.max(1);
         ctx.timer_after_ms(backoff, Timer::CleanerWake);
+    }
+}
+
+impl Broker {
+    /// DeleteRecords (`ReplicaManager.deleteRecords`, `Partition.deleteRecordsOnLeader`): on the
+    /// leader, the log start offset moves up to the offset asked; an offset above the high
+    /// watermark is `OFFSET_OUT_OF_RANGE`. Kafka answers once every replica's log start offset
+    /// reached it (`DelayedDeleteRecords`); the simulated leader answers at once with its own —
+    /// the only sender, Kafka Streams, does not wait for the answer.
+    pub(super) fn on_delete_records(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Node,
+        req_id: u64,
+        partitions: Vec<(PartIdx, u64)>,
+    ) {
+        use crate::msg::{DeleteRecords, DeletedRecords};
+        let me = self.id;
+        let answers = partitions
+            .into_iter()
+            .map(|(part, offset)| {
+                let answer = |error, low_watermark| DeletedRecords {
+                    part,
+                    error,
+                    low_watermark,
+                };
+                let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
+                    return answer(ErrorCode::NotLeaderOrFollower, 0);
+                };
+                if offset > r.log.high_watermark {
+                    return answer(ErrorCode::OffsetOutOfRange, 0);
+                }
+                if offset > r.log.log_start_offset() {
+                    follow_log_start(ctx, me, part, &mut r.log, offset);
+                }
+                answer(ErrorCode::None, r.log.log_start_offset())
+            })
+            .collect();
+        ctx.send(
+            from,
+            Msg::DeleteRecords(DeleteRecords::Response {
+                req_id,
+                partitions: answers,
+            }),
+        );
     }
 }

@@ -305,6 +305,9 @@ impl Broker {
                 req_id,
                 partitions,
             }) => self.on_offsets_for_leader_epoch(ctx, from, req_id, partitions),
+            Msg::DeleteRecords(crate::msg::DeleteRecords::Request { req_id, partitions }) => {
+                self.on_delete_records(ctx, from, req_id, partitions)
+            }
             Msg::Metadata(Metadata::Request { req_id }) => {
                 let partitions = (0..ctx.topo.parts.len() as PartIdx)
                     .map(|p| match self.replicas.get(&p) {

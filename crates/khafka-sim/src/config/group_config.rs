@@ -302,6 +302,11 @@ pub struct ConsumerGroupConfig {
     /// instance's producer (`TaskManager.commit`). Not a consumer config.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams_commit_interval_ms: Option<u64>,
+    /// A Kafka Streams main consumer whose topics after the first are repartition topics: after a
+    /// commit, once this many ms passed since the last purge, it deletes what the commit covered
+    /// of them (`repartition.purge.interval.ms`, `TaskManager.maybePurgeCommittedRecords`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams_purge_interval_ms: Option<u64>,
 }
 
 /// The most `sim.processing.time.ms` may be: a minute a record.
@@ -350,6 +355,7 @@ impl Default for ConsumerGroupConfig {
             group_remote_assignor: None,
             classic_keys_set: 0,
             streams_commit_interval_ms: None,
+            streams_purge_interval_ms: None,
         }
     }
 }

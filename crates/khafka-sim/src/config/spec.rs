@@ -196,6 +196,89 @@ pub enum KeySpec {
     List(Vec<String>),
 }
 
+/// The most keys (or values) a producer's set may hold: per-key tables (the partitioner's cache, a
+/// Kafka Streams store) stay small, and an index fits 32 bits.
+pub const MAX_KEY_SET: u64 = 1_000_000;
+
+impl KeySpec {
+    pub fn is_none(&self) -> bool {
+        matches!(self, KeySpec::None)
+    }
+
+    /// How many strings the set holds (0 for `None`).
+    pub fn size(&self) -> u64 {
+        match self {
+            KeySpec::None => 0,
+            KeySpec::Range { lo, hi, .. } => hi - lo + 1,
+            KeySpec::List(keys) => keys.len() as u64,
+        }
+    }
+
+    /// Writes string `i` of the set into `out` (cleared first), as `StringSerializer` writes it.
+    pub fn write(&self, i: u32, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        match self {
+            KeySpec::None => {}
+            KeySpec::Range { prefix, lo, .. } => {
+                let _ = write!(out, "{prefix}{}", lo + i as u64);
+            }
+            KeySpec::List(keys) => {
+                if let Some(k) = keys.get(i as usize) {
+                    out.push_str(k);
+                }
+            }
+        }
+    }
+
+    /// The length in bytes of string `i`, without formatting it.
+    pub fn byte_len(&self, i: u32) -> u32 {
+        match self {
+            KeySpec::None => 0,
+            KeySpec::Range { prefix, lo, .. } => {
+                prefix.len() as u32 + decimal_digits(lo + i as u64)
+            }
+            KeySpec::List(keys) => keys.get(i as usize).map_or(0, |k| k.len() as u32),
+        }
+    }
+
+    /// The longest string's length in bytes.
+    pub fn max_byte_len(&self) -> u32 {
+        match self {
+            KeySpec::None => 0,
+            KeySpec::Range { prefix, hi, .. } => prefix.len() as u32 + decimal_digits(*hi),
+            KeySpec::List(keys) => keys.iter().map(|k| k.len() as u32).max().unwrap_or(0),
+        }
+    }
+}
+
+/// Decimal digits of `n`: 1 + ilog10, by comparisons (most keys have few digits).
+pub fn decimal_digits(n: u64) -> u32 {
+    let mut digits = 1;
+    let mut bound = 10u64;
+    while n >= bound && digits < 20 {
+        digits += 1;
+        bound = bound.saturating_mul(10);
+    }
+    digits
+}
+
+/// splitmix64's finaliser: every bit of `x` moves every bit of the hash. Facts of a record that
+/// are drawn by a hash of its id (its lateness, its value) change no random draw of the run.
+pub fn mix64(x: u64) -> u64 {
+    let mut h = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// Which value of its producer's `values=` set record `id` carries (uniform over the set): a
+/// hash of the record id, independent of its lateness's.
+pub fn value_index(values: &KeySpec, id: crate::log::RecordId) -> Option<u32> {
+    let n = values.size();
+    (n > 0).then(|| (mix64(id ^ 0x5bd1_e995_0000_0000) % n) as u32)
+}
+
 /// How keys are drawn from the key set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KeyDistribution {
@@ -215,6 +298,11 @@ pub struct ProducerSpec {
     pub key_distribution: KeyDistribution,
     /// Bytes of value per record.
     pub record_size: u32,
+    /// Each record's value drawn from a set (`values=page-0..19`, `values=1..100`), uniformly by
+    /// a hash of its id ([`value_index`]); its size is the string's. `None`: `record_size` bytes
+    /// the simulation does not look into.
+    #[serde(default = "no_values", skip_serializing_if = "KeySpec::is_none")]
+    pub values: KeySpec,
     /// Send every record to this partition (explicit `ProducerRecord.partition`).
     pub partition: Option<u32>,
     pub start: SimTime,
@@ -244,6 +332,10 @@ pub struct ProducerSpec {
     pub lateness: Option<Lateness>,
 }
 
+fn no_values() -> KeySpec {
+    KeySpec::None
+}
+
 /// The largest lateness a producer may give its records: a day (a run lasts at most a day).
 pub const MAX_LATENESS_MS: u64 = 86_400_000;
 
@@ -261,11 +353,7 @@ pub struct Lateness {
 impl Lateness {
     /// How many ms before its send time record `id` is stamped.
     pub fn of(&self, id: crate::log::RecordId) -> u64 {
-        // splitmix64's finaliser: every bit of the id moves every bit of the hash.
-        let mut h = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        h ^= h >> 31;
+        let h = mix64(id);
         if (h % 1_000_000) as u32 >= self.late_ppm {
             return 0;
         }
@@ -316,6 +404,7 @@ impl ProducerSpec {
             keys: KeySpec::None,
             key_distribution: KeyDistribution::Uniform,
             record_size: 100,
+            values: KeySpec::None,
             partition: None,
             start: SimTime::ZERO,
             stop: None,

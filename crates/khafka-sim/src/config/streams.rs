@@ -66,6 +66,25 @@ pub struct StreamsConfig {
     /// -1 to an hour.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub max_task_idle_ms: i64,
+    /// `repartition.purge.interval.ms` (long, at least 0; 30000): how often, after a commit, the
+    /// instance deletes what it committed of its repartition topics. The simulator takes up to an
+    /// hour.
+    #[serde(
+        default = "default_purge_interval",
+        skip_serializing_if = "is_default_purge_interval"
+    )]
+    pub repartition_purge_interval_ms: u64,
+}
+
+/// `repartition.purge.interval.ms`' default (`StreamsConfig`: 30 s).
+pub const DEFAULT_REPARTITION_PURGE_INTERVAL_MS: u64 = 30_000;
+
+fn default_purge_interval() -> u64 {
+    DEFAULT_REPARTITION_PURGE_INTERVAL_MS
+}
+
+fn is_default_purge_interval(n: &u64) -> bool {
+    *n == DEFAULT_REPARTITION_PURGE_INTERVAL_MS
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -95,6 +114,7 @@ impl StreamsConfig {
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             processing_time_ms: 0,
             max_task_idle_ms: 0,
+            repartition_purge_interval_ms: DEFAULT_REPARTITION_PURGE_INTERVAL_MS,
         }
     }
 
@@ -344,6 +364,10 @@ pub struct StreamsSpec {
     /// A stream–table join instead of a count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<TableJoin>,
+    /// `groupBy((key, value) -> value)` instead of `groupByKey()`: the count is per value, after
+    /// a repartition topic (sub-topology 0 re-keys, sub-topology 1 counts).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_by_value: bool,
     /// When the instance starts (`KafkaStreams.start()`).
     pub start: SimTime,
     /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
@@ -351,6 +375,28 @@ pub struct StreamsSpec {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub created_changelog: bool,
 }
+
+/// `groupBy(…).count()`'s store: the key selector takes number 1 (`KStreamImpl.groupBy`).
+pub const GROUP_BY_STORE: &str = "KSTREAM-AGGREGATE-STATE-STORE-0000000002";
+
+/// The processors of `builder.stream(input).groupBy((k, v) -> v).count().toStream().to(output)`,
+/// in the order `InternalStreamsBuilder` numbers them: the source, the key selector, the store
+/// (2), the aggregate, then the repartition sink, its filter and its source
+/// (`KStreamImpl.createRepartitionedSource` burns three numbers), `KTABLE-TOSTREAM` and the sink
+/// (`StreamsGraphTest`' `expectedComplexMergeOptimizeTopology` numbers them so, [4.1]).
+pub const GROUP_BY_PROCESSORS: [&str; 8] = [
+    "KSTREAM-SOURCE-0000000000",
+    "KSTREAM-KEY-SELECT-0000000001",
+    "KSTREAM-AGGREGATE-0000000003",
+    "KSTREAM-SINK-0000000004",
+    "KSTREAM-FILTER-0000000005",
+    "KSTREAM-SOURCE-0000000006",
+    "KTABLE-TOSTREAM-0000000007",
+    "KSTREAM-SINK-0000000008",
+];
+
+/// A repartition topic's segments: `segment.bytes=52428800` (`RepartitionTopicConfig`).
+pub const REPARTITION_SEGMENT_BYTES: u64 = 52_428_800;
 
 /// The processors of `builder.stream(input).groupByKey().count().toStream().to(output)`, in the
 /// order `InternalStreamsBuilder` numbers them (the store takes number 1).
@@ -366,8 +412,28 @@ impl StreamsSpec {
     pub fn store(&self) -> String {
         match &self.join {
             Some(j) => j.store(),
+            None if self.group_by_value => GROUP_BY_STORE.to_string(),
             None => COUNT_STORE.to_string(),
         }
+    }
+
+    /// `groupBy`'s repartition topic: `<application.id>-<store>-repartition` (the store names it
+    /// when the application names nothing, `GroupedStreamAggregateBuilder.build`).
+    pub fn repartition_topic(&self) -> Option<String> {
+        self.group_by_value.then(|| {
+            format!(
+                "{}-{GROUP_BY_STORE}-repartition",
+                self.config.application_id
+            )
+        })
+    }
+
+    /// The topics the application creates: its changelogs, then its repartition topic (their
+    /// partitions follow one another in the producer's list).
+    pub fn internal_topics(&self) -> Vec<String> {
+        let mut v = self.changelog_topics();
+        v.extend(self.repartition_topic());
+        v
     }
 
     /// The changelog topic of the instance's store: `<application.id>-<store>-changelog`
@@ -397,6 +463,29 @@ impl StreamsSpec {
                 return self.describe_stream_join(j);
             }
             return self.describe_join(j);
+        }
+        if let Some(topic) = self.repartition_topic() {
+            let [source, select, aggregate, rsink, filter, rsource, to_stream, sink] =
+                GROUP_BY_PROCESSORS;
+            // `groupBy` names the topic without the application's prefix in `describe()`.
+            let topic = topic
+                .strip_prefix(&format!("{}-", self.config.application_id))
+                .unwrap_or(&topic)
+                .to_string();
+            return format!(
+                "Topologies:\n   Sub-topology: 0\n    \
+                 Source: {source} (topics: [{input}])\n      --> {select}\n    \
+                 Processor: {select} (stores: [])\n      --> {filter}\n      <-- {source}\n    \
+                 Processor: {filter} (stores: [])\n      --> {rsink}\n      <-- {select}\n    \
+                 Sink: {rsink} (topic: {topic})\n      <-- {filter}\n\n  \
+                 Sub-topology: 1\n    \
+                 Source: {rsource} (topics: [{topic}])\n      --> {aggregate}\n    \
+                 Processor: {aggregate} (stores: [{GROUP_BY_STORE}])\n      --> {to_stream}\n      <-- {rsource}\n    \
+                 Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
+                 Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
+                input = self.input,
+                output = self.output,
+            );
         }
         let [source, aggregate, to_stream, sink] = COUNT_PROCESSORS;
         format!(
@@ -539,11 +628,17 @@ impl ScenarioSpec {
                 )));
             }
         }
+        if s.group_by_value && (s.join.is_some() || s.windowing.is_some()) {
+            return Err(StreamsError::Invalid(
+                "`group.by=value` counts per value without a window or a join: the simulator does not model a repartitioned windowed count or join yet".into(),
+            ));
+        }
         let changelogs = s.changelog_topics();
         let changelog = changelogs[0].clone();
-        if let Some(changelog) = changelogs.iter().find(|c| c.len() > 249) {
+        let internal = s.internal_topics();
+        if let Some(topic) = internal.iter().find(|c| c.len() > 249) {
             return Err(StreamsError::Invalid(format!(
-                "the changelog topic `{changelog}` would be longer than Kafka's 249 characters"
+                "the internal topic `{topic}` would be longer than Kafka's 249 characters"
             )));
         }
         if !self.topics.iter().any(|t| t.name == s.output) {
@@ -579,7 +674,7 @@ impl ScenarioSpec {
             (None, Some(jw)) => Some(jw.retention_ms()),
             (None, None) => None,
         };
-        let declared: Vec<Option<usize>> = changelogs
+        let declared: Vec<Option<usize>> = internal
             .iter()
             .map(|c| self.topics.iter().position(|t| t.name == *c))
             .collect();
@@ -588,8 +683,22 @@ impl ScenarioSpec {
                 n if n >= 1 => n as u32,
                 _ => self.cluster.config.default_replication_factor,
             };
-            for (i, name) in changelogs.iter().enumerate() {
+            for (i, name) in internal.iter().enumerate() {
                 let mut t = TopicSpec::new(name.clone(), input_partitions, rf);
+                if i == changelogs.len() {
+                    // The repartition topic (`RepartitionTopicConfig`): `delete`, kept for ever
+                    // (`retention.ms=-1`; Kafka Streams purges what its tasks committed),
+                    // 50 MB segments; as many partitions as the input (the largest source topic
+                    // of the sub-topology that writes it, `RepartitionTopics`).
+                    t.config.log.cleanup_policy = Some(CleanupPolicy {
+                        delete: true,
+                        compact: false,
+                    });
+                    t.config.log.retention_ms = Some(-1);
+                    t.config.log.segment_bytes = Some(REPARTITION_SEGMENT_BYTES);
+                    self.topics.push(t);
+                    continue;
+                }
                 // Key-value stores (a join's shared outer store, the third, too): `compact`;
                 // window and session stores: `compact,delete` with the store's retention and a
                 // day more (`WindowedChangelogTopicConfig`).
@@ -608,9 +717,10 @@ impl ScenarioSpec {
                 self.topics.push(t);
             }
             s.created_changelog = true;
-        } else if changelogs.len() > 1 {
-            // The producer and the restore consumer address a join's changelogs as one run of
-            // partitions: declared ones must follow one another, with the input's partitions.
+        } else if internal.len() > 1 {
+            // The producer and the restore consumer address a join's changelogs (and the
+            // repartition topic) as one run of partitions: declared ones must follow one another,
+            // with the input's partitions.
             let adjacent = declared
                 .windows(2)
                 .all(|w| matches!(w, [Some(a), Some(b)] if *b == a + 1));
@@ -620,8 +730,8 @@ impl ScenarioSpec {
                 .all(|&i| self.topics[i].partitions == input_partitions);
             if !adjacent || !same {
                 return Err(StreamsError::Invalid(format!(
-                    "declare the join's changelog topics {} together, in this order, with {input_partitions} partitions each (or let the application create them)",
-                    changelogs.join(" and ")
+                    "declare the application's internal topics {} together, in this order, with {input_partitions} partitions each (or let the application create them)",
+                    internal.join(" and ")
                 )));
             }
         }
@@ -629,6 +739,8 @@ impl ScenarioSpec {
         if let Some(j) = &s.join {
             consumer.more_topics.push(j.table.clone());
         }
+        // Sub-topology 1 reads the repartition topic: task `1_P` its partition P.
+        consumer.more_topics.extend(s.repartition_topic());
 
         consumer.start = s.start;
         // `StreamsConfig.getMainConsumerConfigs`: auto-commit off, `earliest`, 1000 records a poll.
@@ -648,6 +760,9 @@ impl ScenarioSpec {
         }];
         g.processing_time_ms = s.config.processing_time_ms;
         g.streams_commit_interval_ms = Some(s.config.commit_interval_ms);
+        g.streams_purge_interval_ms = s
+            .group_by_value
+            .then_some(s.config.repartition_purge_interval_ms);
         g.commit = AppCommit::Sync;
         self.consumers.push(consumer);
         // `getRestoreConsumerConfigs`: no group, assigned by hand. Kafka sets
@@ -663,7 +778,13 @@ impl ScenarioSpec {
         self.consumers.push(restore);
         let mut producer = ProducerSpec::new(s.producer_name(), s.output.clone());
         producer.rate_per_ks = 0;
-        producer.keys = keys;
+        // After `groupBy((k, v) -> v)` every record it writes (repartition, changelog, output)
+        // is keyed by an input value.
+        producer.keys = if s.group_by_value {
+            input_values(self, &s.input)?
+        } else {
+            keys
+        };
         // A join's results carry both values (sized record by record); a count is a `Long`.
         producer.record_size = COUNT_VALUE_BYTES;
         producer.start = s.start;
@@ -699,6 +820,31 @@ fn input_keys(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsError>
     Ok(first.clone())
 }
 
+/// The value set the input topic's records come from (`values=`), which `groupBy((k, v) -> v)`
+/// makes the keys: every producer of the topic must draw its values from one set.
+fn input_values(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsError> {
+    let mut sets = spec
+        .producers
+        .iter()
+        // Tombstones have no value: `groupBy` gives them a null key, which the count skips.
+        .filter(|p| p.topic == topic && p.changelog.is_none() && !p.null_value)
+        .map(|p| &p.values);
+    let first = sets.next().filter(|v| !v.is_none()).ok_or_else(|| {
+        StreamsError::KeySets(format!(
+            "`group.by=value` needs the producers of `{topic}` to draw their values from a set (`values=page-0..19`)"
+        ))
+    })?;
+    if let Some(other) = sets.find(|v| *v != first) {
+        return Err(StreamsError::KeySets(format!(
+            "the producers of `{topic}` draw values from different sets ({} and {}); `group.by=value` \
+             counts values of one set",
+            describe_keys(first).replacen("keys", "values", 1),
+            describe_keys(other).replacen("keys", "values", 1)
+        )));
+    }
+    Ok(first.clone())
+}
+
 fn describe_keys(k: &KeySpec) -> String {
     match k {
         KeySpec::None => "no keys".into(),
@@ -725,6 +871,7 @@ mod tests {
             created_changelog: false,
             windowing: None,
             join: None,
+            group_by_value: false,
         };
         assert_eq!(
             s.describe_topology(),

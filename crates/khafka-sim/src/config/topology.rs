@@ -63,8 +63,12 @@ pub struct Topology {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProducerRecords {
     pub keys: crate::spec::KeySpec,
-    /// Bytes of each record's value (0 for tombstones: `value=null`).
+    /// Bytes of each record's value (0 for tombstones: `value=null`); with `values`, each
+    /// record's own ([`ProducerRecords::value_bytes_of`]).
     pub value_bytes: u32,
+    /// The set each record's value is drawn from (`values=`; `None`: values are opaque).
+    #[serde(skip_serializing_if = "crate::spec::KeySpec::is_none")]
+    pub values: crate::spec::KeySpec,
     /// Every record is a tombstone (a null value).
     pub null_value: bool,
     /// When each of its serializer's phases starts (`ProducerSpec::value_phases`), µs; empty
@@ -102,18 +106,20 @@ impl ProducerRecords {
 
     /// Writes key `i` of this producer's key set into `out` (as `StringSerializer` would write it).
     pub fn write_key(&self, i: u32, out: &mut String) {
-        use std::fmt::Write;
-        out.clear();
-        match &self.keys {
-            crate::spec::KeySpec::None => {}
-            crate::spec::KeySpec::Range { prefix, lo, .. } => {
-                let _ = write!(out, "{prefix}{}", lo + i as u64);
-            }
-            crate::spec::KeySpec::List(keys) => {
-                if let Some(k) = keys.get(i as usize) {
-                    out.push_str(k);
-                }
-            }
+        self.keys.write(i, out);
+    }
+
+    /// Record `id`'s value: its index in the producer's `values=` set (`None`: opaque values, or
+    /// tombstones).
+    pub fn value_of(&self, id: crate::log::RecordId) -> Option<u32> {
+        crate::spec::value_index(&self.values, id)
+    }
+
+    /// The bytes of record `id`'s value.
+    pub fn value_bytes_of(&self, id: crate::log::RecordId) -> u32 {
+        match self.value_of(id) {
+            Some(v) => self.values.byte_len(v),
+            None => self.value_bytes,
         }
     }
 }
@@ -203,6 +209,7 @@ impl Topology {
                 .map(|p| ProducerRecords {
                     keys: p.keys.clone(),
                     value_bytes: if p.null_value { 0 } else { p.record_size },
+                    values: p.values.clone(),
                     null_value: p.null_value,
                     phase_starts: p.value_phases.iter().map(|v| v.from.as_us()).collect(),
                     lateness: p.lateness,

@@ -1428,13 +1428,14 @@ fn offset_for_timestamp(
         .map(|i| (b.base_offset + i as u64).max(start))
 }
 
-/// How many changelog topics the Kafka Streams instance whose producer is `producer` writes.
+/// How many internal topics (changelogs, a repartition topic) the Kafka Streams instance whose
+/// producer is `producer` writes.
 #[cfg(feature = "groups")]
 fn changelog_count(spec: &crate::spec::ScenarioSpec, producer: &str) -> u32 {
     spec.streams
         .iter()
         .find(|s| s.producer_name() == producer)
-        .map_or(1, |s| s.changelog_topics().len() as u32)
+        .map_or(1, |s| s.internal_topics().len() as u32)
 }
 
 #[cfg(not(feature = "groups"))]

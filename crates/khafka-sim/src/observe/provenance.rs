@@ -218,6 +218,11 @@ impl Provenance {
     }
 
     /// A record the application sent at `sent_us` joined `batch`.
+    /// The id the next record pushed gets.
+    pub fn next_id(&self) -> RecordId {
+        self.records.len() as RecordId
+    }
+
     pub fn push(&mut self, batch: ProducerBatchId, key: Option<u32>, sent_us: u64) -> RecordId {
         let id = self.records.len() as RecordId;
         let b = self

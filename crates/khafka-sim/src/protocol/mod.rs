@@ -6,6 +6,7 @@
 mod alter_partition;
 mod api_versions;
 mod broker_heartbeat;
+mod delete_records;
 mod errors;
 mod fetch;
 #[cfg(feature = "groups")]
@@ -20,6 +21,7 @@ pub mod wire;
 pub use alter_partition::AlterPartition;
 pub use api_versions::ApiVersions;
 pub use broker_heartbeat::BrokerHeartbeat;
+pub use delete_records::{DeleteRecords, DeletedRecords};
 pub use errors::ErrorCode;
 pub use fetch::{Fetch, FetchPartition, FetchedPartition, Fetcher};
 #[cfg(feature = "groups")]
@@ -73,6 +75,8 @@ pub enum Msg {
     Group(Group),
     /// A consumer validating its position after a leader change (KIP-320).
     OffsetsForLeaderEpoch(OffsetsForLeaderEpoch),
+    /// Kafka Streams purging a repartition topic (`Admin.deleteRecords`).
+    DeleteRecords(DeleteRecords),
     /// The OS reset the connection: the request `req_id` will never be answered.
     Disconnect {
         req_id: u64,
@@ -119,6 +123,8 @@ impl Msg {
             Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Response { .. }) => {
                 "OffsetsForLeaderEpochResponse"
             }
+            Msg::DeleteRecords(DeleteRecords::Request { .. }) => "DeleteRecords",
+            Msg::DeleteRecords(DeleteRecords::Response { .. }) => "DeleteRecordsResponse",
             Msg::Disconnect { .. } => "Disconnect",
             Msg::ConnectionClosed => "ConnectionClosed",
             Msg::Raft(m) => m.kind(),
@@ -136,9 +142,8 @@ impl Msg {
             | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) => Some(*req_id),
             #[cfg(feature = "groups")]
             Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
-            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
-                Some(*req_id)
-            }
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. })
+            | Msg::DeleteRecords(DeleteRecords::Request { req_id, .. }) => Some(*req_id),
             _ => None,
         }
     }

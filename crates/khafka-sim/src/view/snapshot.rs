@@ -172,6 +172,9 @@ pub struct RecordStory {
     pub producer: String,
     pub partition: String,
     pub key: Option<u32>,
+    /// Its value, for a producer that draws values from a set (`values=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     pub sent_us: u64,
     /// Its timestamp (`CreateTime`, ms): the send time, or earlier for a producer that stamps
     /// records late (`lateness=`).
@@ -619,6 +622,15 @@ impl Sim {
             producer: self.producers[info.producer as usize].spec.name.clone(),
             partition: self.topo.part_name(part).to_string(),
             key: info.key(),
+            value: self
+                .topo
+                .producers
+                .get(info.producer as usize)
+                .and_then(|p| {
+                    let mut v = String::new();
+                    p.values.write(p.value_of(id)?, &mut v);
+                    Some(v)
+                }),
             sent_us: info.sent_us,
             timestamp_ms: self
                 .prov

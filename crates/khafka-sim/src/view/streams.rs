@@ -184,6 +184,9 @@ pub struct StreamsView {
     pub input: String,
     pub output: String,
     pub changelog: String,
+    /// `groupBy`'s repartition topic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repartition: Option<String>,
     pub topology: String,
     /// For a windowed count: the results by window (then `keys` is empty).
     pub windowed: Option<WindowedCounts>,
@@ -215,7 +218,7 @@ impl Sim {
                         .iter()
                         .flatten()
                         .map(|t| StreamsTaskView {
-                            id: format!("0_{}", t.partition),
+                            id: t.id(),
                             partition: t.partition,
                             state: match t.state {
                                 TaskState::Restoring => "restoring",
@@ -262,6 +265,7 @@ impl Sim {
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topics().join(", "),
+                repartition: None,
                 topology: first.spec.describe_topology(),
                 windowed: None,
                 join: Some(match &j.window {
@@ -280,6 +284,7 @@ impl Sim {
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topic(),
+                repartition: None,
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
                 join: None,
@@ -289,12 +294,16 @@ impl Sim {
         let input = &self.topo.topics[input as usize];
         // The same map type as the result's and the stores' (one B-tree instantiation in the site).
         let mut truth: BTreeMap<u32, i64> = BTreeMap::new();
+        let by_value = first.spec.group_by_value;
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.verdict_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
-                    // The count skips null keys and null values (tombstones).
-                    if let Some((p, Some(k))) = self.prov.producer_and_key(id) {
-                        if !self.topo.producers[p as usize].null_value {
+                    // The count skips null keys and null values (tombstones); after
+                    // `groupBy((k, v) -> v)` the key is the value.
+                    if let Some((p, k)) = self.prov.producer_and_key(id) {
+                        let info = &self.topo.producers[p as usize];
+                        let k = if by_value { info.value_of(id) } else { k };
+                        if let (Some(k), false) = (k, info.null_value) {
                             *truth.entry(k).or_default() += 1;
                         }
                     }
@@ -345,6 +354,7 @@ impl Sim {
             input: first.spec.input.clone(),
             output: first.spec.output.clone(),
             changelog: first.spec.changelog_topic(),
+            repartition: first.spec.repartition_topic(),
             topology: first.spec.describe_topology(),
             windowed: None,
             join: None,
@@ -1007,6 +1017,9 @@ impl StreamsView {
             "topic"
         };
         out.push_str(&format!("changelog {topics}: {}\n", self.changelog));
+        if let Some(r) = &self.repartition {
+            out.push_str(&format!("repartition topic: {r}\n"));
+        }
         for i in &self.instances {
             out.push_str(&format!(
                 "streams {} (application.id {}): {} · processed {} · forwarded {} · dropped {}\n",
@@ -1053,7 +1066,8 @@ impl StreamsView {
             }
             for r in &i.restorations {
                 out.push_str(&format!(
-                    "\trestored task 0_{} at {} ms: {} changelog records, {} {}, in {} ms\n",
+                    "\trestored task {}_{} at {} ms: {} changelog records, {} {}, in {} ms\n",
+                    r.subtopology,
                     r.partition,
                     r.from_us / 1_000,
                     r.records,

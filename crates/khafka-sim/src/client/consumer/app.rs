@@ -638,6 +638,8 @@ impl Consumer {
         let Some(g) = &mut self.group else { return };
         let results = std::mem::take(&mut g.app_results);
         let now = ctx.now.as_us();
+        let mut purge = None;
+        let purges = self.config.group.streams_purge_interval_ms.is_some();
         for (req_id, result) in results {
             let app = self.app.as_mut().expect("present");
             if let Some(i) = app.async_commits.iter().position(|c| c.0 == req_id) {
@@ -664,6 +666,9 @@ impl Consumer {
                 super::group::AppCommitResult::Committed => {
                     app.commits[record].outcome = "committed".into();
                     app.sync = None;
+                    if purges {
+                        purge = Some(app.commits[record].offsets.clone());
+                    }
                 }
                 super::group::AppCommitResult::Retriable(_) if now < sync.give_up_us => {
                     sync.retry_at_us = Some(now + crate::time::ms_to_us(RETRY_BACKOFF_MS));
@@ -676,6 +681,10 @@ impl Consumer {
                     self.app_note(ctx, format!("commitSync: {text}"));
                 }
             }
+        }
+        #[cfg(feature = "groups")]
+        if let Some(committed) = purge {
+            self.streams_maybe_purge(ctx, &committed);
         }
     }
 

@@ -187,8 +187,12 @@ impl Consumer {
                     ready: vec![false; partitions as usize],
                     processed_to: vec![None; partitions as usize],
                     last_commit_us: spec.start.as_us(),
-                    // A task reading more than one topic queues and orders their records.
-                    queued_by_tasks: !spec.more_topics.is_empty(),
+                    last_purge_us: spec.start.as_us(),
+                    // A task reading more than one topic (a join's: the `stream` assignor keeps
+                    // them together) queues and orders their records; `groupBy`'s tasks read one
+                    // topic each, the input's or the repartition topic's.
+                    queued_by_tasks: spec.config.group.partition_assignment_strategy
+                        == [crate::client::consumer::assignor::ClientAssignor::StreamTasks],
                     fetched_hw: vec![None; partitions as usize],
                     paused: vec![false; partitions as usize],
                     ..Default::default()
@@ -583,6 +587,11 @@ impl Consumer {
                 }
                 self.pump(ctx);
             }
+            // A purge's answer: Kafka Streams only logs it (at trace level).
+            #[cfg(feature = "groups")]
+            Msg::DeleteRecords(crate::msg::DeleteRecords::Response { req_id, .. }) => {
+                self.streams_purge_done(req_id);
+            }
             Msg::OffsetsForLeaderEpoch(crate::msg::OffsetsForLeaderEpoch::Response {
                 req_id,
                 partitions,
@@ -837,6 +846,10 @@ impl Consumer {
                 #[cfg(not(feature = "groups"))]
                 let ours = false;
                 let ours = ours || self.validation.disconnected(ctx, req_id);
+                #[cfg(feature = "groups")]
+                if self.streams_purge_done(req_id) {
+                    return;
+                }
                 if ours {
                     self.pump(ctx);
                 } else if self.metadata_in_flight == Some(req_id) {

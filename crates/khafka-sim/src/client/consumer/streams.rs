@@ -9,8 +9,11 @@
 //!   and commits what was processed every `commit.interval.ms`, after the producer is flushed.
 
 use super::Consumer;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Node};
+use crate::kernel::vec_map::VecMap;
 use crate::log::RecordId;
+use crate::msg::{Msg, PartIdx};
+use crate::spec::BrokerId;
 use serde::Serialize;
 
 /// A restore consumer's assignment and what it read.
@@ -66,7 +69,16 @@ pub struct Tasks {
     pub fetched_hw: Vec<Option<u64>>,
     /// Per partition: paused by the instance (its task's queue is full).
     pub paused: Vec<bool>,
+    /// When the loop last purged its repartition topics (`lastPurgeMs`), and its DeleteRecords
+    /// requests not answered yet, with when they were sent.
+    pub last_purge_us: u64,
+    #[serde(skip)]
+    pub purge_pending: Vec<(u64, u64)>,
 }
+
+/// The admin client's `request.timeout.ms`: a DeleteRecords request unanswered this long is
+/// done (failed), and the next purge may go.
+const ADMIN_REQUEST_TIMEOUT_MS: u64 = 30_000;
 
 impl Tasks {
     /// The topology processed these records (in order), or was handed them to queue.
@@ -214,6 +226,57 @@ impl Consumer {
             return false;
         }
         self.app_flushing() || self.group.as_ref().is_some_and(|g| g.flush_wait)
+    }
+
+    /// After a successful commit of `committed` (local partition, offset): Kafka Streams'
+    /// `maybePurgeCommittedRecords` once `repartition.purge.interval.ms` passed since the last
+    /// purge — each repartition partition's leader is asked to delete the records below the
+    /// committed offset, unless an earlier request is still out.
+    pub(super) fn streams_maybe_purge(&mut self, ctx: &mut Ctx, committed: &[(u32, u64)]) {
+        let Some(interval) = self.config.group.streams_purge_interval_ms else {
+            return;
+        };
+        let Some(t) = &mut self.tasks else { return };
+        let now = ctx.now.as_us();
+        // `now - lastPurgeMs > purgeTimeMs`.
+        if now.saturating_sub(t.last_purge_us) <= crate::time::ms_to_us(interval) {
+            return;
+        }
+        t.last_purge_us = now;
+        let timeout = crate::time::ms_to_us(ADMIN_REQUEST_TIMEOUT_MS);
+        t.purge_pending
+            .retain(|&(_, at)| now < at.saturating_add(timeout));
+        if !t.purge_pending.is_empty() {
+            return;
+        }
+        let first = self.subscribed.first_topic_partitions();
+        let mut by_leader: VecMap<BrokerId, Vec<(PartIdx, u64)>> = VecMap::new();
+        for &(p, offset) in committed.iter().filter(|c| c.0 >= first) {
+            if let Some((b, _)) = self.leaders[p as usize] {
+                by_leader
+                    .get_or_default(b)
+                    .push((self.subscribed.global(p), offset));
+            }
+        }
+        for (&b, partitions) in &by_leader {
+            let partitions = partitions.clone();
+            let req_id = ctx.req_id();
+            t.purge_pending.push((req_id, now));
+            ctx.send(
+                Node::Broker(b),
+                Msg::DeleteRecords(crate::msg::DeleteRecords::Request { req_id, partitions }),
+            );
+        }
+    }
+
+    /// A DeleteRecords request was answered, or its connection closed: true if it was a purge.
+    pub(super) fn streams_purge_done(&mut self, req_id: u64) -> bool {
+        let Some(t) = &mut self.tasks else {
+            return false;
+        };
+        let n = t.purge_pending.len();
+        t.purge_pending.retain(|e| e.0 != req_id);
+        n != t.purge_pending.len()
     }
 
     /// The instance's producer has nothing unacknowledged: the commits that waited go.

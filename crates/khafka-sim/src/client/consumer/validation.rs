@@ -25,11 +25,11 @@
 
 use crate::config::OffsetReset;
 use crate::ctx::{Ctx, Node};
+use crate::kernel::vec_map::VecMap;
 use crate::msg::{EpochEndOffset, ErrorCode, Msg, OffsetForLeaderPartition, OffsetsForLeaderEpoch};
 use crate::spec::BrokerId;
 use crate::trace::TraceKind;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// `retry.backoff.ms`.
 const RETRY_BACKOFF_MS: u64 = 100;
@@ -57,7 +57,8 @@ pub struct Validation {
     /// Per partition: a `LogTruncationException` was raised; not fetched any more.
     pub failed: Vec<bool>,
     /// Requests in flight per leader: `(request id, time sent, [(partition, position)])`.
-    in_flight: BTreeMap<BrokerId, InFlight>,
+    /// (A few leaders: a sorted vector, as its B-tree would iterate.)
+    in_flight: VecMap<BrokerId, InFlight>,
     backoff_until_us: u64,
     /// Every truncation detected, in order.
     pub detected: Vec<Truncation>,
@@ -151,7 +152,7 @@ impl Validation {
         if now < self.backoff_until_us {
             return Some(self.backoff_until_us);
         }
-        let mut by_broker: BTreeMap<BrokerId, Vec<(u32, u64, u32, u32)>> = BTreeMap::new();
+        let mut by_broker: VecMap<BrokerId, Vec<(u32, u64, u32, u32)>> = VecMap::new();
         for p in 0..self.awaiting.len() {
             if !self.awaiting[p] || !assigned(p) {
                 continue;
@@ -162,11 +163,10 @@ impl Validation {
                 continue;
             };
             by_broker
-                .entry(b)
-                .or_default()
+                .get_or_default(b)
                 .push((p as u32, pos, epoch, current));
         }
-        for (b, parts) in by_broker {
+        for (&b, parts) in &by_broker {
             if self.in_flight.contains_key(&b) {
                 continue;
             }

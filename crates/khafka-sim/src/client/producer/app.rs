@@ -132,11 +132,7 @@ impl Producer {
     }
 
     pub(super) fn key_count(&self) -> u64 {
-        match &self.spec.keys {
-            KeySpec::None => 0,
-            KeySpec::Range { lo, hi, .. } => hi - lo + 1,
-            KeySpec::List(keys) => keys.len() as u64,
-        }
+        self.spec.keys.size()
     }
 
     /// Draws the next key's index in the key set (`None` for null keys).
@@ -173,25 +169,14 @@ impl Producer {
     /// The length of key `i`'s bytes (`None`: a null key), without formatting it.
     pub(super) fn key_len(&self, key: Option<u32>) -> Option<u32> {
         let i = key?;
-        Some(match &self.spec.keys {
-            KeySpec::None => return None,
-            KeySpec::Range { prefix, lo, .. } => {
-                // Decimal digits: 1 + ilog10, by comparisons (most keys have few digits).
-                let n = lo + i as u64;
-                let mut digits = 1;
-                let mut bound = 10u64;
-                while n >= bound && digits < 20 {
-                    digits += 1;
-                    bound = bound.saturating_mul(10);
-                }
-                prefix.len() as u32 + digits
-            }
-            KeySpec::List(keys) => keys[i as usize].len() as u32,
-        })
+        (!self.spec.keys.is_none()).then(|| self.spec.keys.byte_len(i))
     }
 
     /// The largest value the producer writes (`record.size`, or its serializer's largest).
     fn max_value_bytes(&self) -> u32 {
+        if !self.spec.values.is_none() {
+            return self.spec.values.max_byte_len();
+        }
         if self.spec.value_phases.is_empty() {
             return self.spec.record_size;
         }
@@ -214,7 +199,11 @@ impl Producer {
                 self.serialization_failed(ctx, key, sent_us);
                 return;
             }
-            None => self.spec.record_size,
+            // A value drawn from `values=`, by the id the record is about to get.
+            None => match crate::spec::value_index(&self.spec.values, ctx.prov.next_id()) {
+                Some(v) => self.spec.values.byte_len(v),
+                None => self.spec.record_size,
+            },
             Some(i) => match self.spec.value_phases[i].bytes {
                 Ok(n) => n,
                 Err(_) => {

@@ -95,10 +95,14 @@ pub enum TaskState {
     Running,
 }
 
-/// A task (`0_P`: sub-topology 0, partition P of the input topic) and its store.
+/// A task (`0_P`: sub-topology 0, partition P of the input topic; `1_P`: sub-topology 1 after a
+/// repartition topic, its partition P) and its store.
 #[derive(Clone, Debug, Serialize)]
 pub struct Task {
     pub partition: u32,
+    /// 0, or 1 for the count after `groupBy`'s repartition topic (then sub-topology 0's tasks
+    /// are stateless: they re-key and write the repartition topic).
+    pub subtopology: u32,
     pub state: TaskState,
     /// The store: the count per key (the key's index in the input's key set) and its timestamp
     /// (`ValueAndTimestamp`: the newest timestamp of the records counted, ms).
@@ -124,6 +128,11 @@ pub struct Task {
 }
 
 impl Task {
+    /// Its id as Kafka Streams names it (`TaskId`: `<sub-topology>_<partition>`).
+    pub fn id(&self) -> String {
+        format!("{}_{}", self.subtopology, self.partition)
+    }
+
     /// What its stores hold: windows (a windowed count), records (a stream–stream join's two
     /// window stores) or keys.
     pub fn held(&self) -> u64 {
@@ -138,10 +147,17 @@ impl Task {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// A finished restoration, for the views.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Restoration {
     pub partition: u32,
+    /// The task's sub-topology (`1` for `groupBy`'s count after its repartition topic).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub subtopology: u32,
     pub from_us: u64,
     pub to_us: u64,
     pub records: u64,
@@ -210,7 +226,8 @@ impl StreamsInstance {
             consumer,
             restore_consumer,
             producer,
-            tasks: vec![None; input_partitions as usize],
+            // `groupBy`: tasks 0_P (local partition P), then 1_P (the repartition topic's P).
+            tasks: vec![None; input_partitions as usize * (1 + spec.group_by_value as usize)],
             restorations: Vec::new(),
             closing: Vec::new(),
             dropped_null_key: 0,
@@ -256,13 +273,21 @@ impl StreamsInstance {
         // A join's task P reads the input's partition P and the table's (`stream` assigns them
         // together): the input's says.
         let joins = self.spec.join.is_some();
+        let n = self.partitions;
         for (p, &on) in assigned.iter().enumerate().take(self.tasks.len()) {
             let p32 = p as u32;
+            // `groupBy`'s sub-topology 0 has no store: its tasks run at once.
+            let stateless = self.spec.group_by_value && p32 < n;
             match (&self.tasks[p], on) {
                 (None, true) => {
                     self.tasks[p] = Some(Task {
-                        partition: p32,
-                        state: TaskState::Restoring,
+                        partition: p32 % n,
+                        subtopology: p32 / n * self.spec.group_by_value as u32,
+                        state: if stateless {
+                            TaskState::Running
+                        } else {
+                            TaskState::Restoring
+                        },
                         store: BTreeMap::new(),
                         dirty: Vec::new(),
                         restore_from_us: ctx.now.as_us(),
@@ -286,18 +311,28 @@ impl StreamsInstance {
                             })
                         }),
                     });
+                    let id = self.tasks[p].as_ref().expect("just made").id();
+                    if stateless {
+                        main.set_task_ready(ctx, p32, true);
+                        self.note(
+                            ctx,
+                            format!("task {id} assigned; stateless, it processes at once"),
+                        );
+                        continue;
+                    }
                     for part in self.task_parts(p32) {
                         main.set_task_ready(ctx, part, false);
                     }
                     changes.push((p32, true));
                     self.note(
                         ctx,
-                        format!("task 0_{p} assigned; restoring its store from the changelog"),
+                        format!("task {id} assigned; restoring its store from the changelog"),
                     );
                 }
                 (Some(t), false) => {
                     let running = t.state == TaskState::Running;
                     let task = self.tasks[p].take().expect("matched");
+                    let id = task.id();
                     // Revoked from a live member: its updates are flushed before the commit.
                     let dirty = !task.dirty.is_empty()
                         || task.windowed.as_ref().is_some_and(|w| w.has_dirty());
@@ -310,7 +345,7 @@ impl StreamsInstance {
                     if !running {
                         changes.push((p32, false));
                     }
-                    self.note(ctx, format!("task 0_{p} revoked; its store is closed"));
+                    self.note(ctx, format!("task {id} revoked; its store is closed"));
                 }
                 _ => {}
             }
@@ -325,16 +360,28 @@ impl StreamsInstance {
 
     /// The restore consumer's partitions of task `0_P`: `P` of each changelog (a stream–stream
     /// join has two, one after the other).
+    /// `groupBy`'s task `1_P` restores changelog partition `P`; its `0_P` has no store.
     pub fn restore_parts(&self, task: u32) -> impl Iterator<Item = u32> {
-        let stores = match &self.spec.join {
-            Some(j) if j.window.is_some() => j.stores().len() as u32,
-            _ => 1,
-        };
         let n = self.partitions;
+        let (stores, task) = match &self.spec.join {
+            Some(j) if j.window.is_some() => (j.stores().len() as u32, task),
+            _ if self.spec.group_by_value => ((task >= n) as u32, task % n),
+            _ => (1, task),
+        };
         (0..stores).map(move |s| s * n + task)
     }
 
-    /// The main consumer's partitions of task `0_P`: the input's `P`, and the table's for a join.
+    /// The task a restore consumer's partition belongs to, and which of its stores it restores.
+    fn restore_task(&self, p: u32) -> (u32, usize) {
+        let n = self.partitions;
+        if self.spec.group_by_value {
+            return (n + p, 0);
+        }
+        (p % n, (p / n) as usize)
+    }
+
+    /// The main consumer's partitions of task `0_P`: the input's `P`, and the table's for a join
+    /// (`groupBy`'s tasks read one each: the task's index is its partition's).
     pub fn task_parts(&self, task: u32) -> impl Iterator<Item = u32> {
         let [stream, table] = join::parts(task, self.partitions);
         std::iter::once(stream).chain(self.spec.join.is_some().then_some(table))
@@ -350,7 +397,7 @@ impl StreamsInstance {
     ) -> Vec<u32> {
         let window = self.window();
         for (p, _offset, rid) in restore.take_read() {
-            let (task, side) = (p % self.partitions, (p / self.partitions) as usize);
+            let (task, side) = self.restore_task(p);
             let Some(t) = self.tasks[task as usize].as_mut() else {
                 continue;
             };
@@ -414,7 +461,8 @@ impl StreamsInstance {
             if t.state == TaskState::Restoring && restored {
                 t.state = TaskState::Running;
                 let r = Restoration {
-                    partition: p as u32,
+                    partition: t.partition,
+                    subtopology: t.subtopology,
                     from_us: t.restore_from_us,
                     to_us: now,
                     records: t.restored_records,
@@ -428,7 +476,8 @@ impl StreamsInstance {
                     "keys"
                 };
                 let text = format!(
-                    "task 0_{p} restored {} records ({} {what}) in {} ms; processing",
+                    "task {} restored {} records ({} {what}) in {} ms; processing",
+                    t.id(),
                     r.records,
                     r.keys,
                     (r.to_us - r.from_us) / 1_000
@@ -462,6 +511,27 @@ impl StreamsInstance {
             };
             self.processed += 1;
             t.processed += 1;
+            if self.spec.group_by_value && t.subtopology == 0 {
+                // `KSTREAM-KEY-SELECT`, then the repartition sink: the value becomes the key; the
+                // record (value and timestamp unchanged) goes to the repartition topic's
+                // partition for its new key (`murmur2`, as the default partitioner).
+                let from = ctx.prov.producer_and_key(rid).map_or(0, |(f, _)| f);
+                let info = &ctx.topo.producers[from as usize];
+                let value = info.value_of(rid);
+                let bytes = info.value_bytes_of(rid);
+                let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
+                let n = self.partitions;
+                let part = value.map_or(t.partition, |v| {
+                    let mut key = String::new();
+                    ctx.topo.producers[self.producer as usize].write_key(v, &mut key);
+                    crate::client::partitioner::partition_for_key(key.as_bytes(), n)
+                });
+                // The repartition topic follows the changelog in the producer's list.
+                let id = producer.send_now(ctx, value, Some(producer.partitions + n + part), bytes);
+                ctx.prov.set_timestamp(id, ts);
+                self.forwarded += 1;
+                continue;
+            }
             // `KStreamAggregate` and `KStreamSlidingWindowAggregate` skip a record with a null key
             // or a null value (a tombstone); `KStreamWindowAggregate` and
             // `KStreamSessionWindowAggregate` only a null key (a count counts a null value).
@@ -477,10 +547,15 @@ impl StreamsInstance {
                     } else {
                         "null key"
                     };
+                    let topic = match t.subtopology {
+                        0 => self.spec.input.clone(),
+                        _ => self.spec.repartition_topic().unwrap_or_default(),
+                    };
                     let text = format!(
-                        "task 0_{p}: Skipping record due to {what}. topic=[{}] \
-                         partition=[{p}] offset=[{offset}] (dropped-records)",
-                        self.spec.input
+                        "task {}: Skipping record due to {what}. topic=[{topic}] \
+                         partition=[{}] offset=[{offset}] (dropped-records)",
+                        t.id(),
+                        t.partition
                     );
                     self.note(ctx, text);
                 }
@@ -551,7 +626,7 @@ impl StreamsInstance {
                 }
             } else {
                 self.forwarded += 1;
-                send_update(ctx, producer, values, p, key, count, ts);
+                send_update(ctx, producer, values, t.partition, key, count, ts);
             }
         }
         Vec::new()
@@ -1053,7 +1128,7 @@ fn record_of(ctx: &Ctx, rid: RecordId) -> (Option<u32>, bool, u32) {
     (
         key,
         info.is_some_and(|i| i.null_value),
-        info.map_or(0, |i| i.value_bytes),
+        info.map_or(0, |i| i.value_bytes_of(rid)),
     )
 }
 
