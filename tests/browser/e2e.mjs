@@ -944,6 +944,29 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repartition topic, tasks 1_P count, and the purge moves its log start', async () => {
+  await page.goto(`${base}/#/lesson/stateful-stream-processing`);
+  const c = cell(4);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  const panel = c.locator('.streams-panel').first();
+  const totals = await panel.locator('.streams-totals').innerText();
+  expect(totals.includes('20 keys') && totals.includes('11999 input records') && totals.includes('counted twice 0'), `totals: ${totals}`);
+  const instance = await panel.locator('.streams-instance').first().innerText();
+  expect(instance.includes('0_0 (0 keys)') && instance.includes('1_3 ('), `instance: ${instance}`);
+  await panel.locator('details.streams-topology > summary').click();
+  const graph = await panel.locator('.topology-graph').innerText();
+  expect(graph.includes('page-counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition') && graph.includes('KSTREAM-KEY-SELECT-0000000001') && graph.includes('KSTREAM-AGGREGATE-0000000003'), `graph: ${graph}`);
+  const described = await panel.locator('details.streams-topology pre').innerText();
+  expect(described.includes('Sub-topology: 1') && described.includes('Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition])'), `describe: ${described}`);
+  await panel.locator('details.streams-topology > summary').click();
+  const h = (await c.locator('.run').boundingBox()).height;
+  expect(h <= 720, `the output is ${Math.round(h)} px tall`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('the stream–table joins lesson: timestamp order joins every click as of its time, and without idling more than a thousand clicks miss their user', async () => {
   await page.goto(`${base}/#/lesson/stream-table-joins`);
   const c = cell(0);

@@ -440,7 +440,8 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
         }
     }
     let mut dots: Vec<Html> = Vec::new();
-    let mut seen: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    // Keys given so far and how often (a few hundred dots at most: a list, not a map type).
+    let mut seen: Vec<(String, u32)> = Vec::new();
     for ((from, to), msgs) in &links {
         let (Some(a), Some(b)) = (layout.at(from), layout.at(to)) else {
             continue;
@@ -467,8 +468,16 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
             // Keyed by message, so a message keeps its element from frame to frame (only its
             // position changes) instead of elements being replaced as dots come and go.
             let data_key = format!("{}>{}@{}", m.from, m.to, m.sent_us);
-            let n = seen.entry(data_key.clone()).or_insert(0u32);
-            *n += 1;
+            let n = match seen.iter_mut().find(|e| e.0 == data_key) {
+                Some(e) => {
+                    e.1 += 1;
+                    e.1
+                }
+                None => {
+                    seen.push((data_key.clone(), 1));
+                    1
+                }
+            };
             let key = format!("{data_key}#{}#{}", m.kind, n);
             dots.push(html! {
                 <g key={key} class="msg" transform={format!("translate({x:.1} {y:.1})")}
