@@ -634,6 +634,22 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
         }
     }
     let purge_ms = pick(&mut grng, &[1_000, 30_000]);
+    // A third of the other plain counts sum integer values instead (`reduce(Long::sum)`).
+    let reduce_sum = windowing.is_none() && join.is_none() && !group_by_value && grng.below(3) == 0;
+    if reduce_sum {
+        for p in spec
+            .producers
+            .iter_mut()
+            .filter(|p| p.topic == "t" && !p.null_value)
+        {
+            p.values = KeySpec::Range {
+                prefix: String::new(),
+                lo: 1,
+                hi: 100,
+            };
+            p.record_size = ProducerSpec::new("", "").record_size;
+        }
+    }
     let idle = pick(&mut jrng, &[0, 0, -1, 100]);
     let end = spec.run_for.as_us();
     for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {
@@ -657,6 +673,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             windowing,
             join: join.clone(),
             group_by_value,
+            reduce_sum,
         };
         spec.add_streams(s).expect("one key set, declared topics");
     }
@@ -1138,25 +1155,37 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             .producers
             .iter()
             .any(|p| p.name.ends_with("-producer") && p.failed > 0);
-        if let Some(r) = &v.repartition {
-            // `groupBy`: every instance closed after processing everything below the high
-            // watermarks, so each value's count covers the input (the purges deleted only what
-            // the tasks committed) — unless retention deleted input records before a task read
-            // them (the reference counts the input's whole history).
-            let topo = sim.topology();
-            let started_late = |topic: &str| {
-                (0..)
-                    .map_while(|p| topo.part_index(&TopicPartition::new(topic.to_string(), p)))
-                    .any(|part| {
-                        sim.verdict_source(part)
+        // Whether a topic's log starts above offset 0 (retention deleted some of its records, or
+        // a purge did), or is compacted (the cleaner may remove records in the middle).
+        let topo = sim.topology();
+        let trimmed = |topic: &str, compaction: bool| {
+            (0..)
+                .map_while(|p| topo.part_index(&TopicPartition::new(topic.to_string(), p)))
+                .any(|part| {
+                    (compaction && topo.log_config(part).cleanup.compact)
+                        || sim
+                            .verdict_source(part)
                             .and_then(|b| sim.replica_log(b, part))
                             .is_some_and(|l| l.log_start_offset() > 0)
-                    })
-            };
+                })
+        };
+        // A sum (`reduce`): every instance closed after processing everything below the high
+        // watermarks, so each key's sum covers its input values — unless retention or
+        // compaction deleted input records before a task read them (the reference reads the
+        // input's whole history).
+        if v.sum && promised && !gave_up && !trimmed("t", true) && st.not_counted > 0 {
+            problems.push(format!(
+                "Kafka Streams reduce: sums {} short of the input's values after recovery",
+                st.not_counted
+            ));
+        }
+        if let Some(r) = &v.repartition {
+            // `groupBy`: the same for each value's count (the purges deleted only what the
+            // tasks committed).
             *reached_here
                 .entry("Kafka Streams repartition topic purged")
-                .or_default() += u64::from(started_late(r));
-            if promised && !gave_up && !started_late("t") && st.not_counted > 0 {
+                .or_default() += u64::from(trimmed(r, false));
+            if promised && !gave_up && !trimmed("t", true) && st.not_counted > 0 {
                 problems.push(format!(
                     "Kafka Streams groupBy: {} input records not counted after recovery",
                     st.not_counted

@@ -965,6 +965,15 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
   await c.locator('button', { hasText: 'Reset' }).click();
+  // The next cell sums the orders' amounts per customer (reduce).
+  const r = cell(5);
+  await r.locator('button', { hasText: /^Run$/ }).click();
+  await r.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const sums = await r.locator('.streams-totals').innerText();
+  expect(sums.includes("the input's values add up to 149713") && sums.includes('not added (yet) 349'), `sums: ${sums}`);
+  const headline = await r.locator('.headline-text').innerText();
+  expect(headline.includes('Kafka Streams added every record once'), `headline: ${headline}`);
+  await r.locator('button', { hasText: 'Reset' }).click();
 });
 
 await check('the stream–table joins lesson: timestamp order joins every click as of its time, and without idling more than a thousand clicks miss their user', async () => {

@@ -1591,20 +1591,16 @@ fn streams_panel(
             </div>
         };
     };
-    let input: u64 = v.keys.iter().map(|k| k.input).sum();
-    let totals = format!(
-        "{} keys · {} input records · counted twice {} · not counted (yet) {}",
-        v.keys.len(),
-        input,
-        v.overcount,
-        v.undercount
-    );
+    let totals = v.count_totals();
+    let totals = totals.split_once(": ").map_or("", |t| t.1).to_string();
     html! {
         <div class="panel streams-panel">
             <h4 title={if v.join.as_ref().is_some_and(|j| j.window.is_some()) {
                 "stream.join(otherStream, JoinWindows): each task keeps each stream's recent records in a window store backed by a changelog topic; a record joins the other stream's records with its key and a timestamp within the window, then joins its own store; a task that moves restores both stores first."
             } else if v.join.is_some() {
                 "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
+            } else if v.sum {
+                "mapValues(Long::parseLong).groupByKey().reduce(Long::sum): each task keeps a sum of the values per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
             } else if v.repartition.is_some() {
                 "groupBy((key, value) -> value).count(): tasks 0_P re-key each record by its value and write it to the repartition topic, partitioned by the new key; tasks 1_P read that topic and keep a count per value in a state store backed by a changelog topic."
             } else {
@@ -1738,7 +1734,7 @@ fn streams_panel(
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
         COUNT_PROCESSORS, COUNT_STORE, GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS,
-        STREAM_JOIN_PROCESSORS as S,
+        REDUCE_PROCESSORS, REDUCE_STORE, STREAM_JOIN_PROCESSORS as S,
     };
     let app = v
         .instances
@@ -1788,6 +1784,11 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
                 </div>
             }
         }
+        None if v.sum => html! {
+            <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a sum whose store is backed by {}", v.input, v.output, v.changelog)}>
+                { row(&v.input, &REDUCE_PROCESSORS, 2, REDUCE_STORE, Some(&v.output)) }
+            </div>
+        },
         None if v.repartition.is_some() => {
             let r = v.repartition.clone().unwrap_or_default();
             html! {

@@ -274,8 +274,10 @@ pub fn headline(
     } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");
+        // A sum's figures are in the values' units, a count's in records.
+        let counted = if v.sum { "added" } else { "counted" };
         let later = if v.undercount > 0 {
-            format!(", {} not counted yet", v.undercount)
+            format!(", {} not {counted} yet", v.undercount)
         } else {
             String::new()
         };
@@ -283,15 +285,19 @@ pub fn headline(
             (
                 "warn",
                 format!(
-                    "Kafka Streams counted {} twice (at least once), none lost — {keys}{later}",
-                    plural(v.overcount, "record", "records")
+                    "Kafka Streams {counted} {} twice (at least once), none lost — {keys}{later}",
+                    if v.sum {
+                        format!("{} of value", v.overcount)
+                    } else {
+                        plural(v.overcount, "record", "records")
+                    }
                 ),
                 None,
             )
         } else {
             (
                 "good",
-                format!("Kafka Streams counted every record once — {keys}{later}"),
+                format!("Kafka Streams {counted} every record once — {keys}{later}"),
                 None,
             )
         }

@@ -326,6 +326,9 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     if st.group_by_value {
         s.push_str(" group.by=value");
     }
+    if st.reduce_sum {
+        s.push_str(" aggregate=sum");
+    }
     if let Some(w) = &st.windowing {
         use khafka_sim::config::streams::Windows;
         let _ = write!(s, " window={}", w.kind());

@@ -45,6 +45,7 @@ pub const STREAMS_KEYS: &[&str] = &[
     "max.task.idle.ms",
     "group.by",
     "repartition.purge.interval.ms",
+    "aggregate",
 ];
 
 /// The keys that describe a `window=` (the `khafka windows` specification's).
@@ -93,6 +94,7 @@ impl Parser {
             windowing: None,
             join: None,
             group_by_value: false,
+            reduce_sum: false,
         };
         let mut ok = true;
         let mut join_window_spec = None;
@@ -244,6 +246,15 @@ impl Parser {
                         Ok(())
                     }
                 }),
+                "aggregate" => match v {
+                    "count" => Ok(()),
+                    "sum" => {
+                        spec.reduce_sum = true;
+                        Ok(())
+                    }
+                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `aggregate`: expected `count` or `sum`"))
+                        .hint("`aggregate=count` is `count()`; `aggregate=sum` is `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)` over integer values (`values=1..100`)")),
+                },
                 "group.by" => match v {
                     "key" => Ok(()),
                     "value" => {
@@ -302,6 +313,22 @@ impl Parser {
                     ok = false;
                 }
             }
+        }
+        if spec.reduce_sum
+            && (spec.join.is_some() || spec.windowing.is_some() || spec.group_by_value)
+        {
+            let span = pairs
+                .iter()
+                .find(|p| p.key == "aggregate")
+                .map_or(kw.span, |p| p.key_span.to(p.value_span));
+            self.error(
+                ParseError::new(
+                    span,
+                    "`aggregate=sum` sums per key: not with a window, a join or `group.by=value`",
+                )
+                .hint("the simulator does not model those together yet"),
+            );
+            ok = false;
         }
         if spec.group_by_value && (spec.join.is_some() || spec.windowing.is_some()) {
             let span = pairs

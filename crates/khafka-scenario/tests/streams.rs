@@ -410,6 +410,60 @@ fn group_by_value_repartitions_through_an_internal_topic() {
     );
 }
 
+/// `aggregate=sum`: `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)`, named as
+/// `KGroupedStreamImpl.reduce` names its store and processor; integer values only.
+#[test]
+fn a_sum_reduces_integer_values_per_key() {
+    let src = "topic views partitions=3\ntopic counts partitions=3\n\
+               producer p topic=views keys=user-0..9 values=1..100\n\
+               streams s1 application.id=counter input=views output=counts aggregate=sum\nrun 1s\n";
+    let s = parse(src).expect("valid");
+    let st = &s.spec.streams[0];
+    assert!(st.reduce_sum);
+    assert_eq!(
+        st.changelog_topic(),
+        "counter-KSTREAM-REDUCE-STATE-STORE-0000000002-changelog"
+    );
+    let d = st.describe_topology();
+    assert!(
+        d.contains(
+            "    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])\n      --> KSTREAM-REDUCE-0000000003\n"
+        ) && d.contains(
+            "    Processor: KSTREAM-REDUCE-0000000003 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000004\n"
+        ) && d.contains("    Sink: KSTREAM-SINK-0000000005 (topic: counts)\n"),
+        "{d}"
+    );
+    let printed = khafka_scenario::print::scenario(&s.spec);
+    assert!(printed.contains(" aggregate=sum"), "{printed}");
+    assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    // A list of integers is numbers too; `page-0..9` is not.
+    parse(&src.replace("values=1..100", "values=5,-3,12")).expect("integers");
+    for (values, pairs, want) in [
+        (
+            "values=page-0..9",
+            "aggregate=sum",
+            "its producers need integer values",
+        ),
+        ("values=1..9", "aggregate=mean", "expected `count` or `sum`"),
+        (
+            "values=1..9",
+            "aggregate=sum window=tumbling size=1m",
+            "not with a window, a join",
+        ),
+        (
+            "values=1..9",
+            "aggregate=sum group.by=value",
+            "not with a window, a join",
+        ),
+    ] {
+        let e = one_error(&format!(
+            "topic views partitions=3\ntopic counts partitions=3\nproducer p topic=views keys=u-0..9 {values}\n\
+             streams s1 application.id=counter input=views output=counts {pairs}\nrun 1s\n"
+        ));
+        assert!(e.message.contains(want), "{values} {pairs}: {}", e.message);
+    }
+}
+
 /// The streams view carries its reference run from one call to the next (a frame reads only the
 /// input's new records): at every instant it equals the view of a run that was never viewed
 /// before, and a clone taken mid-run (time travel's checkpoints) carries its own.

@@ -242,6 +242,28 @@ impl KeySpec {
         }
     }
 
+    /// String `i` read as a number (`Long.parseLong`): a range without a prefix, or a list entry
+    /// that is an integer.
+    pub fn number(&self, i: u32) -> Option<i64> {
+        match self {
+            KeySpec::None => None,
+            KeySpec::Range { prefix, lo, .. } if prefix.is_empty() => {
+                i64::try_from(lo + i as u64).ok()
+            }
+            KeySpec::Range { .. } => None,
+            KeySpec::List(keys) => keys.get(i as usize)?.parse().ok(),
+        }
+    }
+
+    /// Whether every string of the set reads as a number ([`KeySpec::number`]).
+    pub fn all_numbers(&self) -> bool {
+        match self {
+            KeySpec::None => false,
+            KeySpec::Range { prefix, hi, .. } => prefix.is_empty() && i64::try_from(*hi).is_ok(),
+            KeySpec::List(keys) => keys.iter().all(|k| k.parse::<i64>().is_ok()),
+        }
+    }
+
     /// The longest string's length in bytes.
     pub fn max_byte_len(&self) -> u32 {
         match self {

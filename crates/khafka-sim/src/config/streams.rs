@@ -368,6 +368,10 @@ pub struct StreamsSpec {
     /// a repartition topic (sub-topology 0 re-keys, sub-topology 1 counts).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub group_by_value: bool,
+    /// `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)` instead of `count()`: a sum of
+    /// the input's values (integers, `values=1..100`) per key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reduce_sum: bool,
     /// When the instance starts (`KafkaStreams.start()`).
     pub start: SimTime,
     /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
@@ -395,6 +399,20 @@ pub const GROUP_BY_PROCESSORS: [&str; 8] = [
     "KSTREAM-SINK-0000000008",
 ];
 
+/// `reduce`'s store: `mapValues` takes number 1.
+pub const REDUCE_STORE: &str = "KSTREAM-REDUCE-STATE-STORE-0000000002";
+
+/// The processors of `builder.stream(input).mapValues(Long::parseLong).groupByKey()
+/// .reduce(Long::sum).toStream().to(output)`, numbered as `InternalStreamsBuilder` numbers them
+/// (`KGroupedStreamImpl.reduce`: the store with `KSTREAM-REDUCE-`, then the processor).
+pub const REDUCE_PROCESSORS: [&str; 5] = [
+    "KSTREAM-SOURCE-0000000000",
+    "KSTREAM-MAPVALUES-0000000001",
+    "KSTREAM-REDUCE-0000000003",
+    "KTABLE-TOSTREAM-0000000004",
+    "KSTREAM-SINK-0000000005",
+];
+
 /// A repartition topic's segments: `segment.bytes=52428800` (`RepartitionTopicConfig`).
 pub const REPARTITION_SEGMENT_BYTES: u64 = 52_428_800;
 
@@ -413,6 +431,7 @@ impl StreamsSpec {
         match &self.join {
             Some(j) => j.store(),
             None if self.group_by_value => GROUP_BY_STORE.to_string(),
+            None if self.reduce_sum => REDUCE_STORE.to_string(),
             None => COUNT_STORE.to_string(),
         }
     }
@@ -482,6 +501,19 @@ impl StreamsSpec {
                  Source: {rsource} (topics: [{topic}])\n      --> {aggregate}\n    \
                  Processor: {aggregate} (stores: [{GROUP_BY_STORE}])\n      --> {to_stream}\n      <-- {rsource}\n    \
                  Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
+                 Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
+                input = self.input,
+                output = self.output,
+            );
+        }
+        if self.reduce_sum {
+            let [source, map, reduce, to_stream, sink] = REDUCE_PROCESSORS;
+            return format!(
+                "Topologies:\n   Sub-topology: 0\n    \
+                 Source: {source} (topics: [{input}])\n      --> {map}\n    \
+                 Processor: {map} (stores: [])\n      --> {reduce}\n      <-- {source}\n    \
+                 Processor: {reduce} (stores: [{REDUCE_STORE}])\n      --> {to_stream}\n      <-- {map}\n    \
+                 Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {reduce}\n    \
                  Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
                 input = self.input,
                 output = self.output,
@@ -625,6 +657,20 @@ impl ScenarioSpec {
                 return Err(StreamsError::Invalid(format!(
                     "TopologyException: Invalid topology: Topics not co-partitioned: [{{{}={}, {}={}}}]",
                     pairs[0].0, pairs[0].1, pairs[1].0, pairs[1].1
+                )));
+            }
+        }
+        if s.reduce_sum && (s.join.is_some() || s.windowing.is_some() || s.group_by_value) {
+            return Err(StreamsError::Invalid(
+                "`aggregate=sum` sums per key without a window, a join or `group.by=value`: the simulator does not model those together yet".into(),
+            ));
+        }
+        if s.reduce_sum {
+            let values = input_values(self, &s.input)?;
+            if !values.all_numbers() {
+                return Err(StreamsError::KeySets(format!(
+                    "`aggregate=sum` adds the values of `{}` as numbers (`Long.parseLong`): its producers need integer values, e.g. `values=1..100`",
+                    s.input
                 )));
             }
         }
@@ -872,6 +918,7 @@ mod tests {
             windowing: None,
             join: None,
             group_by_value: false,
+            reduce_sum: false,
         };
         assert_eq!(
             s.describe_topology(),

@@ -164,7 +164,8 @@ pub struct JoinMismatch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyCount {
     pub key: String,
-    /// Records with this key and a value in the input topic (below the high watermark).
+    /// Records with this key and a value in the input topic (below the high watermark); for a
+    /// sum (`aggregate=sum`), the sum of their values.
     pub input: u64,
     /// The last count the output topic holds for the key (below the high watermark).
     pub output: Option<i64>,
@@ -184,6 +185,9 @@ pub struct StreamsView {
     pub input: String,
     pub output: String,
     pub changelog: String,
+    /// `aggregate=sum`: `keys`, `overcount` and `undercount` are sums of values, not records.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sum: bool,
     /// `groupBy`'s repartition topic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repartition: Option<String>,
@@ -265,6 +269,7 @@ impl Sim {
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topics().join(", "),
+                sum: false,
                 repartition: None,
                 topology: first.spec.describe_topology(),
                 windowed: None,
@@ -284,6 +289,7 @@ impl Sim {
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topic(),
+                sum: false,
                 repartition: None,
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
@@ -295,6 +301,7 @@ impl Sim {
         // The same map type as the result's and the stores' (one B-tree instantiation in the site).
         let mut truth: BTreeMap<u32, i64> = BTreeMap::new();
         let by_value = first.spec.group_by_value;
+        let sum = first.spec.reduce_sum;
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.verdict_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
@@ -303,8 +310,14 @@ impl Sim {
                     if let Some((p, k)) = self.prov.producer_and_key(id) {
                         let info = &self.topo.producers[p as usize];
                         let k = if by_value { info.value_of(id) } else { k };
-                        if let (Some(k), false) = (k, info.null_value) {
-                            *truth.entry(k).or_default() += 1;
+                        // A sum adds the record's value (a record without one is skipped).
+                        let add = if sum {
+                            info.value_of(id).and_then(|v| info.values.number(v))
+                        } else {
+                            Some(1)
+                        };
+                        if let (Some(k), Some(add), false) = (k, add, info.null_value) {
+                            *truth.entry(k).or_default() += add;
                         }
                     }
                 });
@@ -354,6 +367,7 @@ impl Sim {
             input: first.spec.input.clone(),
             output: first.spec.output.clone(),
             changelog: first.spec.changelog_topic(),
+            sum: first.spec.reduce_sum,
             repartition: first.spec.repartition_topic(),
             topology: first.spec.describe_topology(),
             windowed: None,
@@ -1162,15 +1176,26 @@ impl StreamsView {
             }
             return out;
         }
-        let input: u64 = self.keys.iter().map(|k| k.input).sum();
-        out.push_str(&format!(
-            "counts: {} keys · {} input records · counted twice {} · not counted (yet) {}\n",
-            self.keys.len(),
-            input,
-            self.overcount,
-            self.undercount
-        ));
+        out.push_str(&self.count_totals());
+        out.push('\n');
         out
+    }
+}
+
+impl StreamsView {
+    /// The count's (or the sum's) totals line, as the CLI and the panel print it.
+    pub fn count_totals(&self) -> String {
+        let input: u64 = self.keys.iter().map(|k| k.input).sum();
+        let (keys, over, under) = (self.keys.len(), self.overcount, self.undercount);
+        if self.sum {
+            format!(
+                "sums: {keys} keys · the input's values add up to {input} · added twice {over} · not added (yet) {under}"
+            )
+        } else {
+            format!(
+                "counts: {keys} keys · {input} input records · counted twice {over} · not counted (yet) {under}"
+            )
+        }
     }
 }
 

@@ -323,6 +323,11 @@ impl Consumer {
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
         fresh.start_us = ctx.now.as_us();
+        // A new `StreamThread` starts its purge interval when it is created (`lastPurgeMs`).
+        #[cfg(feature = "groups")]
+        if let Some(t) = &mut fresh.tasks {
+            t.last_purge_us = fresh.start_us;
+        }
         *self = fresh;
         self.start(ctx);
     }

@@ -537,7 +537,16 @@ impl StreamsInstance {
             // `KStreamSessionWindowAggregate` only a null key (a count counts a null value).
             let (key, null_value, _) = record_of(ctx, rid);
             let values_matter = skips_null_values(self.spec.windowing.as_ref());
-            let Some(key) = key.filter(|_| !(null_value && values_matter)) else {
+            // What the record adds: one to a count; its value (`Long.parseLong`) to a sum.
+            let add = if self.spec.reduce_sum {
+                ctx.prov.producer_and_key(rid).and_then(|(from, _)| {
+                    let info = &ctx.topo.producers[from as usize];
+                    info.values.number(info.value_of(rid)?)
+                })
+            } else {
+                Some(1)
+            };
+            let Some((key, add)) = key.filter(|_| !(null_value && values_matter)).zip(add) else {
                 self.dropped_null_key += 1;
                 // Kafka logs a warning for each; the trace keeps a task's first.
                 if !t.skipped {
@@ -617,7 +626,7 @@ impl StreamsInstance {
             // old count's, and the update is forwarded (and logged) with it.
             let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
             let entry = t.store.entry(key).or_insert((0, ts));
-            entry.0 += 1;
+            entry.0 += add;
             entry.1 = entry.1.max(ts);
             let (count, ts) = *entry;
             if cached {
