@@ -182,7 +182,7 @@ impl Parser {
                         format!("`values` with `{}`", other.key),
                     )
                     .hint("`values=` draws each record's value from a set (its size is the string's); remove the other")),
-                    None => values::keys(v, s).map(|k| spec.values = k),
+                    None => values::value_set(v, s).map(|k| spec.values = k),
                 },
                 "key.distribution" => match v {
                     "uniform" => {

@@ -278,6 +278,16 @@ fn duration_range(text: &str, span: Span, what: &str) -> Result<(u64, u64), Pars
 
 /// A producer's keys: `none`, a range `user-0..99`, or a list `a,b,c`.
 pub fn keys(text: &str, span: Span) -> Result<KeySpec, ParseError> {
+    string_set(text, span, "key")
+}
+
+/// A producer's `values=`: a set written like `keys=` (a range or a list).
+pub fn value_set(text: &str, span: Span) -> Result<KeySpec, ParseError> {
+    string_set(text, span, "value")
+}
+
+/// A set of strings, `PREFIX-LOW..HIGH` or `a,b,c`; `what` names its members in messages.
+fn string_set(text: &str, span: Span, what: &str) -> Result<KeySpec, ParseError> {
     if text == "none" {
         return Ok(KeySpec::None);
     }
@@ -290,18 +300,28 @@ pub fn keys(text: &str, span: Span) -> Result<KeySpec, ParseError> {
         let prefix_len = left.chars().count() - digits;
         let prefix: String = left.chars().take(prefix_len).collect();
         let lo_text: String = left.chars().skip(prefix_len).collect();
-        let hint = "a key range is `PREFIX-LOW..HIGH`, e.g. `user-0..99`";
+        let example = if what == "key" {
+            "user-0..99"
+        } else {
+            "page-0..19"
+        };
+        let hint = format!("a {what} range is `PREFIX-LOW..HIGH`, e.g. `{example}`");
+        let hint = hint.as_str();
         let lo_span = sub(span, prefix_len, digits.max(1));
         let hi_span = sub(span, left.chars().count() + 2, hi.chars().count().max(1));
         if lo_text.is_empty() {
-            return Err(ParseError::new(lo_span, "the key range needs a start number").hint(hint));
+            return Err(
+                ParseError::new(lo_span, format!("the {what} range needs a start number"))
+                    .hint(hint),
+            );
         }
-        let lo = uint(&lo_text, lo_span, "the first key number").map_err(|e| e.hint(hint))?;
-        let hi = uint(hi, hi_span, "the last key number").map_err(|e| e.hint(hint))?;
+        let lo = uint(&lo_text, lo_span, &format!("the first {what} number"))
+            .map_err(|e| e.hint(hint))?;
+        let hi = uint(hi, hi_span, &format!("the last {what} number")).map_err(|e| e.hint(hint))?;
         if lo > hi {
             return Err(ParseError::new(
                 span,
-                format!("key range `{text}` is empty: {lo} is greater than {hi}"),
+                format!("{what} range `{text}` is empty: {lo} is greater than {hi}"),
             ));
         }
         if hi - lo >= khafka_sim::spec::MAX_KEY_SET {
@@ -324,9 +344,11 @@ pub fn keys(text: &str, span: Span) -> Result<KeySpec, ParseError> {
         if k.is_empty() {
             return Err(ParseError::new(
                 sub(span, offset.saturating_sub(1), 1),
-                "empty key in the list",
+                format!("empty {what} in the list"),
             )
-            .hint("keys are separated by single commas: `keys=a,b,c`"));
+            .hint(format!(
+                "{what}s are separated by single commas: `{what}s=a,b,c`"
+            )));
         }
         list.push(k.to_string());
         offset += n + 1;

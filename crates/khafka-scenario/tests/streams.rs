@@ -317,7 +317,8 @@ fn producers_draw_values_from_a_bounded_set() {
             "holds 1000001 strings: at most 1000000",
         ),
         ("keys=u-0..99999999999", "holds 100000000000 strings"),
-        ("values=a,,b", "empty key in the list"),
+        ("values=a,,b", "empty value in the list"),
+        ("values=v-9..3", "value range `v-9..3` is empty"),
     ] {
         let e = one_error(&format!(
             "topic views partitions=3\nproducer p topic=views {bad}\nrun 1s\n"
