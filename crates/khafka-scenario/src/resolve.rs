@@ -266,8 +266,12 @@ impl Parser {
             return None;
         }
         #[cfg(not(feature = "groups"))]
-        if name == "__consumer_offsets" {
-            // The group coordinators' topic, which only a build with groups creates.
+        if name == "__consumer_offsets"
+            || name.ends_with("-changelog")
+            || name.ends_with("-repartition")
+        {
+            // The group coordinators' topic, or a Kafka Streams application's internal topic
+            // (a `streams` line creates them): only a build with groups has them.
             return Some(crate::groups_unavailable(span));
         }
         let names: Vec<&str> = self.spec.topics.iter().map(|t| t.name.as_str()).collect();
