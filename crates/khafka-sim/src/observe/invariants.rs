@@ -90,7 +90,9 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
                 info.write_key(k?, &mut key);
                 Some((key, info.null_value))
             };
-            let mut latest: std::collections::BTreeMap<String, (u64, u64, bool)> =
+            // Each key's latest offset (its record and tombstone flag are read back from the
+            // history: the bundle has this map type already).
+            let mut latest: std::collections::BTreeMap<String, u64> =
                 std::collections::BTreeMap::new();
             let history: std::collections::BTreeMap<u64, u64> = crate::kernel::small::map_of(
                 log.records_in(start, log.log_end_offset(), store)
@@ -98,8 +100,8 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
             );
             // Each key's latest record in the cleaned range (the cleaner never sees past it).
             for (&o, &id) in history.range(..end) {
-                if let Some((k, tomb)) = key_of(id) {
-                    latest.insert(k, (o, id, tomb));
+                if let Some((k, _)) = key_of(id) {
+                    latest.insert(k, o);
                 }
             }
             let mut live = std::collections::BTreeSet::new();
@@ -121,10 +123,12 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
                     live.insert(o);
                 }
             }
-            for (k, (o, id, tomb)) in latest {
+            for (k, o) in latest {
                 if live.contains(&o) {
                     continue;
                 }
+                let id = history[&o];
+                let tomb = key_of(id).is_some_and(|(_, tomb)| tomb);
                 let ts = sim.prov.sent_us(id).unwrap_or(0) / 1_000;
                 if !tomb || now_ms < ts.saturating_add(c.delete_retention_ms) {
                     problems.push(format!(
