@@ -112,6 +112,13 @@ async function openDetails(c) {
   if (!(await d.evaluate((e) => e.open))) await d.locator('> summary').click();
 }
 const held = (b) => b.includes('✓ held');
+// Runs a cell to its end and checks that its `n` expect badges all held.
+async function runHeld(c, n, timeout = 30000) {
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('ul.expects li').first().waitFor({ timeout });
+  const badges = await c.locator('ul.expects li').allInnerTexts();
+  expect(badges.length === n && badges.every(held), `badges: ${badges.join(' | ')}`);
+}
 // Clicks Run in cell `c` for a run large enough to be built in slices, and waits for its result.
 // Returns the progress values the bar showed (a warm engine can build such a run in a few frames,
 // too fast to catch by polling, so a mutation observer records them).
@@ -913,10 +920,7 @@ await check('the consumer groups lesson: a member crashes, the group rebalances,
 await check('the stateful stream processing lesson: a crashed instance\'s tasks are restored from the changelog and views are counted twice', async () => {
   await page.goto(`${base}/#/lesson/stateful-stream-processing`);
   const c = cell(2);
-  await c.locator('button', { hasText: /^Run$/ }).click();
-  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
-  const badges = await c.locator('ul.expects li').allInnerTexts();
-  expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  await runHeld(c, 2);
   // On show: the streams panel, with the figures the lesson's prose states.
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
@@ -947,10 +951,7 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
 await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repartition topic, tasks 1_P count, and the purge moves its log start', async () => {
   await page.goto(`${base}/#/lesson/stateful-stream-processing`);
   const c = cell(4);
-  await c.locator('button', { hasText: /^Run$/ }).click();
-  await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
-  const badges = await c.locator('ul.expects li').allInnerTexts();
-  expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
+  await runHeld(c, 2);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
   expect(totals.includes('20 keys') && totals.includes('11999 input records') && totals.includes('counted twice 0'), `totals: ${totals}`);
@@ -967,8 +968,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await c.locator('button', { hasText: 'Reset' }).click();
   // The next cell sums the orders' amounts per customer (reduce).
   const r = cell(5);
-  await r.locator('button', { hasText: /^Run$/ }).click();
-  await r.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  await runHeld(r, 2);
   const sums = await r.locator('.streams-totals').innerText();
   expect(sums.includes("the input's values add up to 149713") && sums.includes('not added (yet) 349'), `sums: ${sums}`);
   const headline = await r.locator('.headline-text').innerText();

@@ -1592,7 +1592,6 @@ fn streams_panel(
         };
     };
     let totals = v.count_totals();
-    let totals = totals.split_once(": ").map_or("", |t| t.1).to_string();
     html! {
         <div class="panel streams-panel">
             <h4 title={if v.join.as_ref().is_some_and(|j| j.window.is_some()) {

@@ -273,7 +273,7 @@ impl Broker {
             }
             // Then the leader's log start offset (`maybeIncrementLogStartOffset`).
             if fp.log_start_offset > r.log.log_start_offset() {
-                super::log_manager::follow_log_start(
+                super::log_manager::increment_log_start(
                     ctx,
                     me,
                     fp.part,

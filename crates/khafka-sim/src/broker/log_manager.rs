@@ -69,18 +69,18 @@ fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64) {
     log.deleted_max_timestamp_ms = max_ts;
 }
 
-/// Moves a replica's log start offset up to `leader_log_start` (never past its high watermark):
-/// a follower that read its leader's in a fetch response, or a leader a DeleteRecords request
-/// asked to.
-pub(super) fn follow_log_start(
+/// Moves a replica's log start offset up to `offset` (never down, never past its high
+/// watermark), marking the records below deleted: a follower that read its leader's in a fetch
+/// response, or a leader a DeleteRecords request asked to.
+pub(super) fn increment_log_start(
     ctx: &mut Ctx,
     broker: BrokerId,
     part: PartIdx,
     log: &mut Log,
-    leader_log_start: u64,
+    offset: u64,
 ) {
     let old = log.log_start_offset();
-    if log.maybe_increment_log_start(leader_log_start) {
+    if log.maybe_increment_log_start(offset) {
         let new = log.log_start_offset();
         mark_deleted(ctx, log, old, new);
         ctx.emit(TraceKind::LogStartOffset {
@@ -243,9 +243,7 @@ impl Broker {
                 if offset > r.log.high_watermark {
                     return answer(ErrorCode::OffsetOutOfRange, 0);
                 }
-                if offset > r.log.log_start_offset() {
-                    follow_log_start(ctx, me, part, &mut r.log, offset);
-                }
+                increment_log_start(ctx, me, part, &mut r.log, offset);
                 answer(ErrorCode::None, r.log.log_start_offset())
             })
             .collect();

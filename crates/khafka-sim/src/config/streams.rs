@@ -486,11 +486,8 @@ impl StreamsSpec {
         if let Some(topic) = self.repartition_topic() {
             let [source, select, aggregate, rsink, filter, rsource, to_stream, sink] =
                 GROUP_BY_PROCESSORS;
-            // `groupBy` names the topic without the application's prefix in `describe()`.
-            let topic = topic
-                .strip_prefix(&format!("{}-", self.config.application_id))
-                .unwrap_or(&topic)
-                .to_string();
+            // `describe()` names the topic without the application's prefix.
+            let topic = &topic[self.config.application_id.len() + 1..];
             return format!(
                 "Topologies:\n   Sub-topology: 0\n    \
                  Source: {source} (topics: [{input}])\n      --> {select}\n    \

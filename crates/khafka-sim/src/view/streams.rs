@@ -1176,24 +1176,25 @@ impl StreamsView {
             }
             return out;
         }
-        out.push_str(&self.count_totals());
-        out.push('\n');
+        let what = if self.sum { "sums" } else { "counts" };
+        out.push_str(&format!("{what}: {}\n", self.count_totals()));
         out
     }
 }
 
 impl StreamsView {
-    /// The count's (or the sum's) totals line, as the CLI and the panel print it.
+    /// The count's (or the sum's) totals, as the CLI (after `counts: ` or `sums: `) and the panel
+    /// print them.
     pub fn count_totals(&self) -> String {
         let input: u64 = self.keys.iter().map(|k| k.input).sum();
         let (keys, over, under) = (self.keys.len(), self.overcount, self.undercount);
         if self.sum {
             format!(
-                "sums: {keys} keys · the input's values add up to {input} · added twice {over} · not added (yet) {under}"
+                "{keys} keys · the input's values add up to {input} · added twice {over} · not added (yet) {under}"
             )
         } else {
             format!(
-                "counts: {keys} keys · {input} input records · counted twice {over} · not counted (yet) {under}"
+                "{keys} keys · {input} input records · counted twice {over} · not counted (yet) {under}"
             )
         }
     }

@@ -49,13 +49,13 @@ impl Subscribed {
         self.len() == 0
     }
 
-    /// The global partition of local partition `p`.
-    #[inline]
     /// Partitions of the first topic (the others' local partitions follow them).
     pub fn first_topic_partitions(&self) -> u32 {
         self.segments.first().map_or(0, |s| s.count)
     }
 
+    /// The global partition of local partition `p`.
+    #[inline]
     pub fn global(&self, p: u32) -> PartIdx {
         let mut p = p;
         for s in &self.segments {
