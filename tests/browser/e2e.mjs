@@ -16,7 +16,7 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 // only by that page), and switches to delay or refuse them (their loading state and their failure).
 const served = [];
 const codec = { delayMs: 0, blocked: false, stale: false };
-const isCodec = (path) => path.includes('/formats-v3/');
+const isCodec = (path) => path.includes('/formats-v4/');
 const formatsUi = { blocked: false };
 const isFormatsUi = (path) => path.includes('/formats-ui-v1/');
 // The lessons whose cells are format cells (```format …), rendered by the formats bundle.
@@ -1542,7 +1542,7 @@ await check('window cells come from their own bundle: a stream-processing lesson
 
 await check('the home page and the simulator\'s lessons never fetch a codec bundle', async () => {
   // The lessons with format cells fetch the formats bundle (checked below), so this starts afresh: the
-  // home page and a simulator lesson with its cell run fetch nothing under formats-v3/ or formats-ui-v1/.
+  // home page and a simulator lesson with its cell run fetch nothing under formats-v4/ or formats-ui-v1/.
   served.length = 0;
   await page.goto(`${base}/`);
   await page.reload();
@@ -1584,7 +1584,7 @@ await check('a format lesson loads the formats and codec bundles on demand, enco
   const labels = await avro.locator('table.layout tbody tr').count();
   expect(labels >= 4, `${labels} labelled spans`);
   expect(served.some((p) => p.includes('/formats-ui-v1/khafka-formats-page_bg.wasm')), 'the formats bundle was fetched');
-  expect(served.some((p) => p.includes('/formats-v3/khafka-formats-avro_bg.wasm')), 'the Avro codec bundle was fetched');
+  expect(served.some((p) => p.includes('/formats-v4/khafka-formats-avro_bg.wasm')), 'the Avro codec bundle was fetched');
   expect((await avro.locator('ul.predictions li').allInnerTexts()).every((t) => t.startsWith('✓')), 'the cell\'s predictions hold');
   // Edit and run: a bigger id takes another byte.
   const src = avro.locator('textarea.format-source');
@@ -1634,7 +1634,7 @@ await check('the formats page loads the codec bundles on demand, with a loading 
   expect(got.join('|') === '5|0e 06 41 6e 6e|7|08 07 12 03 41 6e 6e|21', `sizes and bytes: ${got.join(' | ')}`);
   for (const bin of ['khafka-formats-avro', 'khafka-formats-protobuf']) {
     for (const f of ['_loader.js', '.js', '_bg.wasm']) {
-      expect(served.includes(`/formats-v3/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
+      expect(served.includes(`/formats-v4/${bin}${f}`), `${bin}${f} not fetched: ${served.filter(isCodec).join(', ')}`);
     }
   }
   for (const f of ['khafka-formats-page.js', 'formats-page-start.js', 'khafka-formats-page_bg.wasm']) {
@@ -1748,7 +1748,7 @@ await check('a codec bundle that cannot load says so', async () => {
     expect(verdict.includes('could not be loaded'), `evolution panel: ${verdict}`);
   });
   // The refused files are reported by the browser; nothing else may have gone wrong.
-  onlyRefusedLoads(before, /404|Failed to load|formats-v3/i);
+  onlyRefusedLoads(before, /404|Failed to load|formats-v4/i);
   await page.goto(`${base}/#/`);
 });
 
@@ -1788,7 +1788,7 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
   await c.locator('ul.expects li').first().waitFor({ timeout: 30000 });
   let badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 3 && badges.every(held), `BACKWARD: ${badges}`);
-  expect(served.slice(before).some((p) => p.includes('/formats-v3/khafka-formats-avro')), 'the JSON + Avro codec bundle was fetched for the table');
+  expect(served.slice(before).some((p) => p.includes('/formats-v4/khafka-formats-avro')), 'the JSON + Avro codec bundle was fetched for the table');
   // The cards, under Details (the cell shows its records chart), say who could not write and who could not read.
   await c.locator('details.more > summary').click();
   const cards = await c.locator('.client').allInnerTexts();
@@ -1815,7 +1815,7 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
     const err = await page.locator('.format-slot .formats-status.error').first().innerText({ timeout: 10000 });
     expect(err.startsWith("This lesson's format cells (the encoded bytes, sizes and verdicts) could not be loaded"), `error shown: ${err}`);
   });
-  onlyRefusedLoads(errBefore, /404|Failed to load|formats-v3|formats-ui-v1/i);
+  onlyRefusedLoads(errBefore, /404|Failed to load|formats-v4|formats-ui-v1/i);
   await page.goto(`${base}/#/`);
 });
 
@@ -1850,15 +1850,16 @@ await check('the multi-format pipelines lesson: three formats in one topic, refu
   await page.goto(`${base}/#/`);
 });
 
-await check('a producer with a schema serializer and gzip: the codec bundle measures gzip on its records, and the cell\'s bytes a second are the native run\'s', async () => {
-  // The data formats lesson's simulator cell: one-record batches that gzip makes bigger. Its
-  // predictions are exact byte counts, so they hold only if the browser measured what Rust did.
+await check('a producer with a value template and gzip: the codec bundle encodes each value of its pool and measures gzip on a mix of them, and the cell\'s bytes a second are the native run\'s', async () => {
+  // The data formats lesson's simulator cell: one-record batches that gzip makes bigger, each
+  // record one value of its template's pool. Its predictions are exact byte counts, so they hold
+  // only if the browser encoded and measured what Rust did.
   await page.goto(`${base}/#/lesson/data-formats-on-real-bytes`);
   const c = cell(0);
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('ul.expects li').first().waitFor({ timeout: 60000 });
   const badges = await c.locator('ul.expects li').allInnerTexts();
-  expect(badges.length === 2 && badges.every(held) && badges[1].includes('(actual: 10787)'), `gzip: ${badges}`);
+  expect(badges.length === 2 && badges.every(held) && badges[1].includes('(actual: 10916)'), `gzip: ${badges}`);
   await page.goto(`${base}/#/`);
 });
 
@@ -1883,7 +1884,7 @@ await check('a scenario with Avro and Protobuf schemas: both codec bundles compu
   expect(hash.includes(mixedNative), `browser ${hash}, native ${mixedNative}`);
   const fetched = served.slice(before);
   for (const bin of ['khafka-formats-avro', 'khafka-formats-protobuf']) {
-    expect(fetched.some((p) => p.includes(`/formats-v3/${bin}_bg.wasm`)), `${bin} fetched: ${fetched.filter(isCodec).join(', ')}`);
+    expect(fetched.some((p) => p.includes(`/formats-v4/${bin}_bg.wasm`)), `${bin} fetched: ${fetched.filter(isCodec).join(', ')}`);
   }
   const cards = await c.locator('.client').allInnerTexts();
   expect(cards.some((t) => t.startsWith('Producer batch') && t.includes('50 not serialized (schema refused)')), `producer card: ${cards}`);
@@ -1926,7 +1927,7 @@ await check('the presenter computes a schema scenario\'s table through the codec
     await page.evaluate((u) => { location.hash = u; }, `/presenter?s=${b64(mixedSrc)}`);
     await expect_text(page.locator('p.parse-errors'), (t) => t.includes('JSON + Avro codec bundle could not be loaded'), 'presenter codec error', 30000);
   });
-  onlyRefusedLoads(errBefore, /404|Failed to load|formats-v3/i);
+  onlyRefusedLoads(errBefore, /404|Failed to load|formats-v4/i);
   await page.goto(`${base}/#/`);
 });
 

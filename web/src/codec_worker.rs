@@ -1,7 +1,7 @@
 //! The notebook's way to the codec bundles: a scenario whose producers or consumers declare schema
 //! (de)serializers needs a table from `khafka-formats` before it runs (`khafka_scenario::formats`),
 //! and the notebook carries no codec. The first such run starts a codec bundle's worker (the same
-//! `formats-v3/` bundles the formats page uses, from their loader shims), sends it the request, and
+//! `formats-v4/` bundles the formats page uses, from their loader shims), sends it the request, and
 //! keeps the answer by request text, so every later run of the same scenario (a knob, Run again,
 //! small multiples, the presenter) finds it at once. Each bundle carries one schema format besides
 //! JSON: a scenario with both Avro and Protobuf schemas is computed by handing the request from one
@@ -16,9 +16,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// The codec bundles' folder (`crates/khafka-formats-page/src/codec.rs` `DIR`): versioned with
 /// their protocol, so a page never talks to a worker of another version of the site.
-const DIR: &str = "formats-v3";
+const DIR: &str = "formats-v4";
 /// What a bundle of this protocol says once it listens (`khafka_formats::api::READY`).
-const READY: &str = r#"{"ready":true,"protocol":3}"#;
+const READY: &str = r#"{"ready":true,"protocol":4}"#;
 /// How long the bundles may take to start and answer.
 const READY_TIMEOUT_MS: u32 = 30_000;
 /// Most hand-overs between the bundles for one table (each computes at least one more use or

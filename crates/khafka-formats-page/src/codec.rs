@@ -2,10 +2,10 @@
 //! asks it something, and hands each answer back in order.
 //!
 //! The bundles are second and third wasm binaries (`crates/khafka-formats-worker`) that Trunk builds
-//! as workers into `formats-v3/` and never loads by itself; nothing here runs until a page calls
+//! as workers into `formats-v4/` and never loads by itself; nothing here runs until a page calls
 //! [`request`], so the home page and the lessons never fetch them. The worker is started from
 //! Trunk's loader shim (a same-origin script: the CSP allows no `blob:`), says
-//! `{"ready":true,"protocol":3}` once it listens (a worker of another protocol is refused:
+//! `{"ready":true,"protocol":4}` once it listens (a worker of another protocol is refused:
 //! [`PROTOCOL`]), and answers requests one at a time, so answers come back in the order asked.
 //! A bundle that fails to load (a script error, or not ready within [`READY_TIMEOUT_MS`]) fails every
 //! request made of it; the next request after that tries again.
@@ -20,9 +20,9 @@ use yew::Callback;
 
 /// The folder the bundles are built into (`index.html`'s `data-target-path`), versioned with
 /// their protocol.
-pub const DIR: &str = "formats-v3";
+pub const DIR: &str = "formats-v4";
 /// The codec bundles' protocol this page speaks (`khafka_formats::api::PROTOCOL`).
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = 4;
 /// How long a bundle may take to start before the page says it could not load.
 pub const READY_TIMEOUT_MS: u32 = 30_000;
 

@@ -3,9 +3,9 @@
 //!
 //! Trunk builds each bin as a worker (`data-type="worker"`, wasm-bindgen's no-modules target) with a
 //! loader shim (`NAME_loader.js`: `importScripts` the glue, then instantiate the wasm), so the page
-//! starts it with `new Worker("formats-v3/NAME_loader.js")` and no `blob:` URL (the CSP forbids
+//! starts it with `new Worker("formats-v4/NAME_loader.js")` and no `blob:` URL (the CSP forbids
 //! them). Messages posted before the wasm is instantiated would find no handler, so the worker says
-//! `{"ready":true,"protocol":3}` once it listens and the page sends nothing before that (nor
+//! `{"ready":true,"protocol":4}` once it listens and the page sends nothing before that (nor
 //! anything to a worker of another protocol version).
 
 use wasm_bindgen::prelude::*;

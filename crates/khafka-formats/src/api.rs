@@ -31,11 +31,11 @@ use serde::{Deserialize, Serialize};
 /// `crates/khafka-formats-page/src/codec.rs`; `tests/protocol.rs` checks they agree) whenever a
 /// request or an answer changes shape. 2: `sim_table`'s relay between bundles; 3: its measured
 /// compression per use (the request's `batch`, the answer's
-/// `c` lines).
-pub const PROTOCOL: u32 = 3;
+/// `c` lines); 4: a value template's pool (`batch`'s `POOL`, `sim_table::Producing`).
+pub const PROTOCOL: u32 = 4;
 
 /// What a codec worker says once it listens.
-pub const READY: &str = r#"{"ready":true,"protocol":3}"#;
+pub const READY: &str = r#"{"ready":true,"protocol":4}"#;
 
 /// What a page asks for, read by [`Request::from_json`]: `op` names the kind.
 #[derive(Clone, Debug)]

@@ -50,7 +50,8 @@ pub struct SimUse {
     pub strategy: Option<String>,
     /// How the producer batches, for its measured compression ([`Producing::parse`]): `CODEC
     /// BATCH_SIZE INTERVAL_MS IN_ORDER [KEYS]`, e.g. `gzip 16384 100 0 user-0..99`; absent: no
-    /// compression. (One string rather than fields: serde's code for five more fields cost the
+    /// compression; `… KEYS|- POOL` for a template's pool of POOL values, this use and the ones
+    /// after it. (One string rather than fields: serde's code for five more fields cost the
     /// Protobuf bundle, at its budget, too much.)
     #[serde(default)]
     pub batch: Option<String>,
@@ -67,9 +68,12 @@ pub struct Producing {
     pub interval_ms: u64,
     /// Keys drawn in order (`key.distribution=sequential`) rather than at random.
     pub keys_in_order: bool,
-    /// Its keys as the scenario writes them: a range `user-0..99` or a list `a,b,c`; absent:
-    /// null keys.
+    /// Its keys as the scenario writes them: a range `user-0..99` or a list `a,b,c`; absent
+    /// (or `-`): null keys.
     pub keys: Option<String>,
+    /// The values its records draw from: this use and the `pool - 1` uses after it (a value
+    /// template's pool; 1 when absent).
+    pub pool: u32,
 }
 
 impl Producing {
@@ -82,7 +86,11 @@ impl Producing {
             batch_size: next()?.parse().map_err(|_| bad())?,
             interval_ms: next()?.parse().map_err(|_| bad())?,
             keys_in_order: next()? == "1",
-            keys: w.next().map(str::to_string),
+            keys: w.next().filter(|k| *k != "-").map(str::to_string),
+            pool: match w.next() {
+                Some(n) => n.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?,
+                None => 1,
+            },
         })
     }
 }
@@ -426,8 +434,11 @@ fn decode_lines(out: &mut String, r: usize, row: &[String]) {
     }
 }
 
-/// Most schemas, uses and readers in one request.
+/// Most schemas and readers in one request.
 pub const SIM_ITEMS_MAX: usize = 256;
+/// Most uses in one request: a scenario's 256 schema uses, or the values of its templates'
+/// pools (at most 2,048 in all).
+pub const SIM_USES_MAX: usize = 2048;
 
 /// Computes the table; a build without one of the request's formats refuses it (see [`step`]).
 pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
@@ -441,15 +452,13 @@ pub fn table(req: &SimRequest) -> Result<SimTable, FormatError> {
 /// others from `req.relay`; at the first one neither gives, the request for a bundle with its
 /// format (with everything computed so far). With every format built, the table at once.
 pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, FormatError> {
-    for (what, n) in [
-        ("schemas", req.schemas.len()),
-        ("schema uses", req.uses.len()),
-        ("readers", req.readers.len()),
+    for (what, n, max) in [
+        ("schemas", req.schemas.len(), SIM_ITEMS_MAX),
+        ("schema uses", req.uses.len(), SIM_USES_MAX),
+        ("readers", req.readers.len(), SIM_ITEMS_MAX),
     ] {
-        if n > SIM_ITEMS_MAX {
-            return Err(FormatError::input(format!(
-                "{n} {what}: at most {SIM_ITEMS_MAX}"
-            )));
+        if n > max {
+            return Err(FormatError::input(format!("{n} {what}: at most {max}")));
         }
     }
     let schema = |i: u32| {
@@ -521,10 +530,19 @@ pub fn step(req: &SimRequest, built: &dyn Fn(Format) -> bool) -> Result<Step, Fo
         return next(format, done, decode);
     }
     let mut compression = Vec::with_capacity(req.uses.len());
-    for (u, bytes) in req.uses.iter().zip(&encoded) {
-        compression.push(match (bytes, &u.batch) {
-            (Some(value), Some(batch)) => compression_points(&Producing::parse(batch)?, value)?,
-            _ => Vec::new(),
+    for (i, u) in req.uses.iter().enumerate() {
+        let Some(batch) = &u.batch else {
+            compression.push(Vec::new());
+            continue;
+        };
+        let p = Producing::parse(batch)?;
+        // The pool's values that encode (one, without a template).
+        let end = i.saturating_add(p.pool as usize).min(encoded.len());
+        let values: Vec<&[u8]> = encoded[i..end].iter().flatten().map(|v| &v[..]).collect();
+        compression.push(if values.is_empty() {
+            Vec::new()
+        } else {
+            compression_points(&p, &values)?
         });
     }
     if compression.iter().all(Vec::is_empty) {
@@ -599,22 +617,27 @@ impl<'a> Keys<'a> {
 /// to the records its `batch.size` holds (at most [`COMPRESSION_RECORDS_MAX`]) and that count
 /// itself, `(n, ppm)` where `ppm` is the compressed records block over the framed records, in
 /// parts per million (above 1,000,000 when the codec's framing outweighs what it saves). The
-/// batch is a record batch v2 of `n` records, each the framed `value` with the producer's next
-/// key and a timestamp `interval_ms` after the one before, compressed by the real codec. Empty
-/// for `none` and for `zstd`, which this crate does not encode (the engine then keeps its fixed
-/// ratio).
-pub fn compression_points(u: &Producing, value: &[u8]) -> Result<Vec<(u32, u32)>, FormatError> {
+/// batch is a record batch v2 of `n` records, each a framed value of `values` (drawn at random
+/// when there are several: a template's pool) with the producer's next key and a timestamp
+/// `interval_ms` after the one before, compressed by the real codec. Empty for `none` and for
+/// `zstd`, which this crate does not encode (the engine then keeps its fixed ratio), and for no
+/// values.
+pub fn compression_points(u: &Producing, values: &[&[u8]]) -> Result<Vec<(u32, u32)>, FormatError> {
     let codec = match u.codec.as_str() {
         "none" | "zstd" => return Ok(Vec::new()),
         c => crate::compression::Codec::parse(c)?,
     };
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
     // The engine fills a batch while its values' bytes stay within `batch.size`, and always
-    // takes one record.
-    let fits = (u.batch_size as usize / value.len().max(1)).max(1);
+    // takes one record (here: the pool's mean size).
+    let mean = values.iter().map(|v| v.len()).sum::<usize>() / values.len();
+    let fits = (u.batch_size as usize / mean.max(1)).max(1);
     let most = fits.min(COMPRESSION_RECORDS_MAX as usize);
     let keys = Keys::of(u.keys.as_deref());
     let key_count = keys.count();
-    let mut state = 42u64;
+    let (mut state, mut picks) = (42u64, 7u64);
     let mut records = Vec::with_capacity(most);
     let mut total = 0;
     for i in 0..most as u64 {
@@ -626,6 +649,10 @@ pub fn compression_points(u: &Producing, value: &[u8]) -> Result<Vec<(u32, u32)>
             Some(lcg(&mut state) % key_count)
         };
         let key = k.map(|k| keys.key(k));
+        let value = match values.len() {
+            1 => values[0],
+            n => values[lcg(&mut picks) as usize % n],
+        };
         let r = crate::record_batch::Record {
             timestamp_delta: i.saturating_mul(u.interval_ms).min(i64::MAX as u64) as i64,
             offset_delta: i as i32,
@@ -802,7 +829,7 @@ mod tests {
             (u.batch_size, u.interval_ms, u.keys_in_order),
             (16_384, 100, false)
         );
-        let points = compression_points(&u, &value).unwrap();
+        let points = compression_points(&u, &[&value]).unwrap();
         // Powers of two up to the records 16 KB of 6-byte values make, capped at 1,024.
         let counts: Vec<u32> = points.iter().map(|p| p.0).collect();
         assert_eq!(counts, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
@@ -819,7 +846,7 @@ mod tests {
             .collect();
         for codec in ["gzip", "snappy", "lz4"] {
             u.codec = codec.into();
-            let at4 = compression_points(&u, &value).unwrap()[2];
+            let at4 = compression_points(&u, &[&value]).unwrap()[2];
             let c = crate::compression::Codec::parse(codec).unwrap();
             let want = c.compress(&framed).unwrap().len() as u64 * 1_000_000 / framed.len() as u64;
             assert_eq!(at4, (4, want as u32), "{codec}");
@@ -827,15 +854,15 @@ mod tests {
         // No codec, or zstd (not encoded here): nothing measured, the engine keeps its ratio.
         for codec in ["none", "zstd"] {
             u.codec = codec.into();
-            assert!(compression_points(&u, &value).unwrap().is_empty());
+            assert!(compression_points(&u, &[&value]).unwrap().is_empty());
         }
         // A batch.size that holds one value, and a bound on the measured bytes.
         u.codec = "lz4".into();
         u.batch_size = 1;
-        assert_eq!(compression_points(&u, &value).unwrap().len(), 1);
+        assert_eq!(compression_points(&u, &[&value]).unwrap().len(), 1);
         u.batch_size = i32::MAX as u32;
         let big = vec![b'x'; 60_000];
-        let p = compression_points(&u, &big).unwrap();
+        let p = compression_points(&u, &[&big]).unwrap();
         assert_eq!(
             p.last().unwrap().0,
             17,
@@ -860,6 +887,48 @@ mod tests {
         }
         let text = t.to_text();
         assert!(text.lines().nth(1).unwrap().starts_with("c 0 1:"), "{text}");
+    }
+
+    /// A value template's pool: the first use of the pool measures batches of records drawn from
+    /// every value of it that encodes, and different values compress worse than copies of one.
+    #[test]
+    fn a_pool_of_values_is_measured_as_a_mix() {
+        let u = Producing::parse("gzip 16384 10 0 - 3").unwrap();
+        assert_eq!((u.keys.as_deref(), u.pool), (None, 3));
+        for bad in ["gzip 16384 10 0 - 0", "gzip 16384 10 0 - x"] {
+            assert!(Producing::parse(bad).is_err(), "{bad}");
+        }
+        let values = [
+            r#"{"no":1}"#,
+            r#"{"no":123456789012}"#,
+            r#"{"no":"not a long"}"#,
+        ];
+        let mut uses: Vec<SimUse> = values.iter().map(|v| using(0, v)).collect();
+        uses[0].batch = Some("gzip 16384 10 0 - 3".into());
+        let req = SimRequest {
+            level: None,
+            subject_levels: vec![],
+            schemas: vec![avro(V1)],
+            uses,
+            readers: vec![],
+            relay: None,
+        };
+        let t = table(&req).unwrap();
+        assert!(t.uses[2].error.is_some(), "a value the schema does not fit");
+        let framed = |v: &str| {
+            crate::explain_framed(Format::Avro, V1, None, v, Some(1))
+                .unwrap()
+                .bytes
+        };
+        let (a, b) = (framed(values[0]), framed(values[1]));
+        assert_eq!(t.compression[0], compression_points(&u, &[&a, &b]).unwrap());
+        assert!(t.compression[1].is_empty() && t.compression[2].is_empty());
+        let copies = compression_points(&u, &[&a]).unwrap();
+        let (mix, one) = (t.compression[0].last().unwrap(), copies.last().unwrap());
+        assert!(
+            mix.1 > one.1,
+            "a mix {mix:?} compresses worse than copies {one:?}"
+        );
     }
 
     #[test]
@@ -902,6 +971,9 @@ mod tests {
         assert!(table(&merged).unwrap().uses[1].error.is_some());
         let mut big = req.clone();
         big.readers = vec![0; SIM_ITEMS_MAX + 1];
+        assert!(table(&big).is_err());
+        let mut big = req.clone();
+        big.uses = vec![big.uses[0].clone(); SIM_USES_MAX + 1];
         assert!(table(&big).is_err());
         let mut bad = req;
         bad.uses[0].schema = 9;

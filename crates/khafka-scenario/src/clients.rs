@@ -226,8 +226,10 @@ impl Parser {
                         spec.null_value = true;
                         Ok(())
                     }
+                    // An unreadable value is still a value (one error, not a second "needs `value=`").
                     _ if pairs.iter().any(|p| p.key == "value.serializer") => {
-                        crate::formats::value_text(v, s).map(|t| value = Some((t, s)))
+                        value = Some((v.to_string(), s));
+                        crate::formats::value_text(v, s).map(drop)
                     }
                     _ => Err(ParseError::new(s, format!("invalid value `{v}` for `value`: expected `null`"))
                         .hint("`value=null` makes every record a tombstone; a value's size is `record.size`, or give `value.serializer=avro|protobuf|json` and `value.schema=` to encode this value")),

@@ -65,7 +65,8 @@ pub(crate) fn format_of(text: &str, span: Span, ser: bool) -> Result<String, Par
     })
 }
 
-/// A value's JSON text, checked for length (the formats crate checks it against the schema).
+/// A value's JSON text, checked for length (the formats crate checks it against the schema), and
+/// its template's `${…}` sets ([`pool`]).
 pub(crate) fn value_text(text: &str, span: Span) -> Result<String, ParseError> {
     if text.len() > MAX_SCHEMA_TEXT {
         return Err(ParseError::new(
@@ -76,7 +77,85 @@ pub(crate) fn value_text(text: &str, span: Span) -> Result<String, ParseError> {
             ),
         ));
     }
+    if text.contains("${") && text.len() > MAX_TEMPLATE_TEXT {
+        return Err(ParseError::new(
+            span,
+            format!("a value template is at most {MAX_TEMPLATE_TEXT} bytes"),
+        ));
+    }
+    // Each `${SET}`, its set checked where it is written.
+    let mut at = 0;
+    for (k, part) in text.split("${").enumerate() {
+        if k > 0 {
+            let col = text[..at].chars().count();
+            let Some((set, _)) = part.split_once('}') else {
+                return Err(ParseError::new(
+                    crate::values::sub(span, col - 2, 2),
+                    "`${` opens a placeholder that no `}` closes",
+                ));
+            };
+            let inner = crate::values::sub(span, col, set.chars().count());
+            if crate::values::value_set(set, inner)?.is_none() {
+                return Err(ParseError::new(
+                    inner,
+                    "a placeholder needs a set, not `none`",
+                ));
+            }
+        }
+        at += part.len() + 2;
+    }
     Ok(text.to_string())
+}
+
+/// Most values in a template's pool ([`pool`]).
+pub const MAX_POOL: u64 = 64;
+/// Most template values in a scenario, every pool together: each is encoded, and decoded by each
+/// reader, before the run (`khafka_formats::sim_table::SIM_USES_MAX`).
+pub const MAX_POOL_VALUES: usize = 2048;
+/// Longest value template (a value with `${…}`), in bytes: its pool holds up to [`MAX_POOL`].
+pub const MAX_TEMPLATE_TEXT: usize = 4096;
+
+/// The values a `value=` template's records carry: the text with each `${SET}` (a set written
+/// like `values=`: `page-0..19`, `1..500`, `EUR,USD`) replaced by one of its strings. Every
+/// combination when there are at most [`MAX_POOL`] (the first placeholder varying fastest), else
+/// [`MAX_POOL`] values, each placeholder's string picked by a hash; a value without placeholders
+/// is a pool of one. A record carries one of the pool, by a hash of its id
+/// (`khafka_sim::spec::phase_of`).
+pub fn pool(text: &str) -> Vec<String> {
+    let mut parts = text.split("${");
+    let head = parts.next().unwrap_or_default();
+    // Each placeholder's set and the text after it.
+    let holes: Vec<(KeySpec, &str)> = parts
+        .map(|p| {
+            let (set, rest) = p.split_once('}').unwrap_or((p, ""));
+            let set = crate::values::value_set(set, Span::new(1, 1, 1));
+            (set.unwrap_or(KeySpec::None), rest)
+        })
+        .collect();
+    let mut all = 1u64;
+    for (set, _) in &holes {
+        all = all.saturating_mul(set.size().max(1));
+    }
+    let mut word = String::new();
+    (0..all.min(MAX_POOL))
+        .map(|i| {
+            let (mut out, mut rest) = (head.to_string(), i);
+            for (j, (set, after)) in holes.iter().enumerate() {
+                let n = set.size().max(1);
+                let k = if all <= MAX_POOL {
+                    let k = rest % n;
+                    rest /= n;
+                    k
+                } else {
+                    khafka_sim::spec::mix64(i << 8 | j as u64) % n
+                };
+                set.write(k as u32, &mut word);
+                out.push_str(&word);
+                out.push_str(after);
+            }
+            out
+        })
+        .collect()
 }
 
 /// `value.subject.name.strategy`: the strategy's simple name (`None` for the default,
@@ -416,12 +495,27 @@ impl Parser {
             .filter_map(|p| p.value_serializer.as_ref())
             .map(|s| s.uses.len())
             .sum();
+        let span = refs.serializers.first().map_or(Span::new(1, 1, 0), |s| s.1);
         if uses > MAX_SCHEMA_USES {
-            let span = refs.serializers.first().map_or(Span::new(1, 1, 0), |s| s.1);
             errors.push(ParseError::new(
                 span,
                 format!("{uses} schema uses (first ones and changes); at most {MAX_SCHEMA_USES}"),
             ));
+        } else {
+            let values: usize = self
+                .spec
+                .producers
+                .iter()
+                .filter_map(|p| p.value_serializer.as_ref())
+                .flat_map(|s| &s.uses)
+                .map(|u| pool(&u.value).len())
+                .sum();
+            if values > MAX_POOL_VALUES {
+                errors.push(ParseError::new(
+                    span,
+                    format!("{values} template values in all (up to {MAX_POOL} per template); at most {MAX_POOL_VALUES}"),
+                ));
+            }
         }
         self.errors.extend(errors);
     }
@@ -611,33 +705,44 @@ pub fn request(spec: &ScenarioSpec) -> String {
         items.collect::<Vec<_>>().join(",")
     }
     let f = &spec.formats;
-    let uses = list(order(spec).into_iter().map(|(p, u)| {
+    let mut uses = Vec::new();
+    for (p, u) in order(spec) {
         let prod = &spec.producers[p];
         let ser = prod.value_serializer.as_ref().expect("ordered");
         let use_ = &ser.uses[u];
         // What the codecs need to measure the producer's compression on its own records.
-        // `khafka_formats::sim_table::Producing`: `CODEC BATCH_SIZE INTERVAL_MS IN_ORDER [KEYS]`.
+        // `khafka_formats::sim_table::Producing`: `CODEC BATCH_SIZE INTERVAL_MS IN_ORDER
+        // [KEYS|- [POOL]]`, on the first value of a template's pool.
+        let values = pool(&use_.value);
         let keys = match &prod.keys {
+            KeySpec::None if values.len() > 1 => " -".into(),
             KeySpec::None => String::new(),
             KeySpec::Range { prefix, lo, hi } => format!(" {prefix}{lo}..{hi}"),
             KeySpec::List(keys) => format!(" {}", keys.join(",")),
         };
+        let pooled = match values.len() {
+            1 => String::new(),
+            n => format!(" {n}"),
+        };
         let batch = format!(
-            "{} {} {} {}{keys}",
+            "{} {} {} {}{keys}{pooled}",
             prod.config.compression_type.name(),
             prod.config.batch_size,
             1_000_000u64.checked_div(prod.rate_per_ks).unwrap_or(0),
             u8::from(prod.key_distribution == KeyDistribution::Sequential),
         );
-        format!(
-            r#"{{"topic":{},"schema":{},"value":{},"strategy":{},"batch":{}}}"#,
-            q(Some(&prod.topic)),
-            schema_index(spec, &use_.schema),
-            q(Some(&use_.value)),
-            q(ser.strategy.as_deref()),
-            q(Some(&batch)),
-        )
-    }));
+        for (v, value) in values.iter().enumerate() {
+            uses.push(format!(
+                r#"{{"topic":{},"schema":{},"value":{},"strategy":{},"batch":{}}}"#,
+                q(Some(&prod.topic)),
+                schema_index(spec, &use_.schema),
+                q(Some(value)),
+                q(ser.strategy.as_deref()),
+                if v == 0 { q(Some(&batch)) } else { q(None) },
+            ));
+        }
+    }
+    let uses = uses.join(",");
     let levels = list(
         f.subject_levels
             .iter()
@@ -667,19 +772,33 @@ pub fn request(spec: &ScenarioSpec) -> String {
 pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
     let unreadable = || "the codecs' answer could not be read".to_string();
     let text = answer_text(answer).ok_or_else(unreadable)??;
-    let (uses, fails, mut compression) = read_table(&text).ok_or_else(unreadable)?;
+    let (uses, fails, compression) = read_table(&text).ok_or_else(unreadable)?;
     let order = order(spec);
-    if uses.len() != order.len() {
+    // Each use's values (a template's pool), and the table row of its first.
+    let pools: Vec<Vec<String>> = order
+        .iter()
+        .map(|&(p, u)| match &spec.producers[p].value_serializer {
+            Some(ser) => pool(&ser.uses[u].value),
+            None => Vec::new(),
+        })
+        .collect();
+    let mut first_row = Vec::with_capacity(pools.len());
+    let mut rows = 0;
+    for values in &pools {
+        first_row.push(rows);
+        rows += values.len();
+    }
+    if uses.len() != rows {
         return Err("the codecs' table does not match the scenario".into());
     }
-    // Phase index of each use, per producer (uses are already in time order per producer).
     for p in spec.producers.iter_mut() {
         p.value_phases.clear();
     }
-    let mut phase_of = vec![(0usize, 0usize); order.len()];
-    let mut by_producer: Vec<Vec<(usize, usize)>> = vec![Vec::new(); spec.producers.len()];
-    for (k, &(p, u)) in order.iter().enumerate() {
-        by_producer[p].push((u, k));
+    // The phase each row became, per producer (`None`: a use replaced at its own instant).
+    let mut phase_of = vec![None; rows];
+    let mut by_producer: Vec<Vec<usize>> = vec![Vec::new(); spec.producers.len()];
+    for (o, &(p, _)) in order.iter().enumerate() {
+        by_producer[p].push(o);
     }
     let mut max_bytes = vec![0u32; spec.producers.len()];
     // Each producer's uses come in its own time order, so `list` is in use order.
@@ -688,29 +807,52 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
         let Some(ser) = prod.value_serializer.as_ref() else {
             continue;
         };
-        for (i, &(u, k)) in list.iter().enumerate() {
-            let r = &uses[k];
-            let use_ = &ser.uses[u];
-            let (label, bytes) = if r.bytes > 0 {
-                let l = format!(
-                    "{} {} v{}, schema id {} ({})",
-                    ser.format, r.subject, r.version, r.id, use_.schema
-                );
-                (l, Ok(r.bytes))
+        let from = |u: usize| {
+            if u == 0 {
+                SimTime::ZERO
             } else {
-                let l = format!("{} {} ({})", ser.format, r.subject, use_.schema);
-                (l, Err(r.error.clone()))
-            };
-            if let Ok(b) = bytes {
-                max_bytes[p] = max_bytes[p].max(b);
+                ser.uses[u].from
             }
-            phase_of[k] = (p, i);
-            prod.value_phases.push(ValuePhase {
-                from: if u == 0 { SimTime::ZERO } else { use_.from },
-                label,
-                bytes,
-                compression: std::mem::take(&mut compression[k]),
-            });
+        };
+        for (li, &o) in list.iter().enumerate() {
+            let u = order[o].1;
+            // A later line at the same instant wins: this one never carries a record.
+            if list
+                .get(li + 1)
+                .is_some_and(|&n| from(order[n].1) == from(u))
+            {
+                continue;
+            }
+            let use_ = &ser.uses[u];
+            let values = &pools[o];
+            for (v, value) in values.iter().enumerate() {
+                let k = first_row[o] + v;
+                let r = &uses[k];
+                let (mut label, bytes) = if r.bytes > 0 {
+                    let l = format!(
+                        "{} {} v{}, schema id {} ({})",
+                        ser.format, r.subject, r.version, r.id, use_.schema
+                    );
+                    (l, Ok(r.bytes))
+                } else {
+                    let l = format!("{} {} ({})", ser.format, r.subject, use_.schema);
+                    (l, Err(r.error.clone()))
+                };
+                if values.len() > 1 {
+                    label.push_str(", value ");
+                    label.push_str(value);
+                }
+                if let Ok(b) = bytes {
+                    max_bytes[p] = max_bytes[p].max(b);
+                }
+                phase_of[k] = Some((p, prod.value_phases.len()));
+                prod.value_phases.push(ValuePhase {
+                    from: from(u),
+                    label,
+                    bytes,
+                    compression: compression[first_row[o]].clone(),
+                });
+            }
         }
     }
     for (p, prod) in spec.producers.iter_mut().enumerate() {
@@ -730,7 +872,7 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
         };
         d.fails = phases.iter().map(|&n| vec![None; n]).collect();
         for (_, k, why) in fails.iter().filter(|f| f.0 == r) {
-            if let Some(&(p, i)) = phase_of.get(*k) {
+            if let Some(&Some((p, i))) = phase_of.get(*k) {
                 d.fails[p][i] = Some(why.clone());
             }
         }

@@ -777,6 +777,68 @@ fn serializers_and_deserializers() {
 }
 
 #[test]
+fn value_templates() {
+    let p = format!(
+        "{BASE}{SCHEMA_LINE}producer p1 topic=t value.serializer=avro value.schema=v1 value="
+    );
+    let e = one(&format!("{p}{{\"id\":${{1..9\n"));
+    assert_eq!(e.message, "`${` opens a placeholder that no `}` closes");
+    let e = one(&format!("{p}{{\"id\":${{9..1}}}}\n"));
+    assert_eq!(
+        e.message,
+        "value range `9..1` is empty: 9 is greater than 1"
+    );
+    let e = one(&format!("{p}{{\"id\":${{none}}}}\n"));
+    assert_eq!(e.message, "a placeholder needs a set, not `none`");
+    let e = one(&format!("{p}{{\"id\":${{1..1000001}}}}\n"));
+    assert!(e.message.contains("at most 1000000"), "{}", e.message);
+    let e = one(&format!("{p}{}\n", "${1..2}".repeat(600)));
+    assert_eq!(e.message, "a value template is at most 4096 bytes");
+    // 33 templates of 64 values are more than the codecs take before a run.
+    let mut many = format!("{BASE}{SCHEMA_LINE}");
+    for i in 0..33 {
+        many.push_str(&format!("producer p{i} topic=t value.serializer=avro value.schema=v1 value={{\"id\":${{1..100}}}}\n"));
+    }
+    let e = one(&many);
+    assert_eq!(
+        e.message,
+        "2112 template values in all (up to 64 per template); at most 2048"
+    );
+    // Every combination up to 64, the first set varying fastest; above, 64 drawn from the sets.
+    use khafka_scenario::formats::pool;
+    assert_eq!(
+        pool(r#"{"c":"${EUR,USD}","n":${1..3}}"#),
+        [
+            r#"{"c":"EUR","n":1}"#,
+            r#"{"c":"USD","n":1}"#,
+            r#"{"c":"EUR","n":2}"#,
+            r#"{"c":"USD","n":2}"#,
+            r#"{"c":"EUR","n":3}"#,
+            r#"{"c":"USD","n":3}"#
+        ]
+    );
+    assert_eq!(pool(r#"{"id":7}"#), [r#"{"id":7}"#]);
+    let big = pool(r#"{"id":${1..1000000},"c":"${EUR,USD}"}"#);
+    assert_eq!(big.len(), 64);
+    assert!(big.iter().any(|v| v.contains("EUR")) && big.iter().any(|v| v.contains("USD")));
+    let distinct: std::collections::BTreeSet<&String> = big.iter().collect();
+    assert!(distinct.len() > 60, "{big:?}");
+    // The request holds each value of the pool, the first with the pool's size for compression.
+    let s = parse(&format!("{p}{{\"id\":${{1..3}}}} compression.type=gzip\n")).unwrap();
+    let req = s.formats_request().unwrap();
+    for v in 1..=3 {
+        assert!(
+            req.contains(&format!("\"value\":\"{{\\\"id\\\":{v}}}\"")),
+            "{req}"
+        );
+    }
+    assert!(req.contains("\"batch\":\"gzip 16384 10 0 - 3\""), "{req}");
+    assert_eq!(req.matches("\"batch\":null").count(), 2, "{req}");
+    let text = khafka_scenario::print::scenario(&s.spec);
+    assert_eq!(parse(&text).unwrap().spec, s.spec);
+}
+
+#[test]
 fn schema_changes_at_an_instant() {
     let p = format!("{BASE}{SCHEMA_LINE}producer p1 topic=t value.serializer=avro value.schema=v1 value={{\"id\":1}}\n");
     let e = one(&format!("{p}at 2s producer p1\n"));

@@ -284,7 +284,7 @@ fn write_search_index(dist: &Path) -> Result<(), String> {
 }
 
 /// Trunk 0.21 writes a worker's loader shim with `data-target-path` in its paths
-/// (`importScripts("./formats-v3/NAME.js")`), but a worker resolves them against the shim's own URL,
+/// (`importScripts("./formats-v4/NAME.js")`), but a worker resolves them against the shim's own URL,
 /// which is already in that folder: rewrite them to `./NAME.js` and `./NAME_bg.wasm`.
 fn fix_loader_shims(dist: &Path) -> Result<(), String> {
     for (bin, _) in CODEC_BUNDLES {
@@ -366,7 +366,7 @@ fn externalize_inline_script(html: &str, dist: &Path) -> Result<String, String> 
 }
 
 /// Where Trunk puts the codec bundles (`index.html`'s `data-target-path`; `web/src/codec.rs`).
-const CODEC_DIR: &str = "formats-v3";
+const CODEC_DIR: &str = "formats-v4";
 /// The codec bundles (Trunk's worker bins in `crates/khafka-formats-worker`) and what each carries.
 const CODEC_BUNDLES: [(&str, &str); 2] = [
     ("khafka-formats-avro", "JSON + Avro"),

@@ -298,7 +298,44 @@ pub fn mix64(x: u64) -> u64 {
 /// hash of the record id, independent of its lateness's.
 pub fn value_index(values: &KeySpec, id: crate::log::RecordId) -> Option<u32> {
     let n = values.size();
-    (n > 0).then(|| (mix64(id ^ 0x5bd1_e995_0000_0000) % n) as u32)
+    (n > 0).then(|| pick(n, id) as u32)
+}
+
+/// One of `n` (> 0) picked by a hash of record `id`, independent of its lateness's.
+fn pick(n: u64, id: crate::log::RecordId) -> u64 {
+    mix64(id ^ 0x5bd1_e995_0000_0000) % n
+}
+
+/// The serializer phase of record `id` sent at `sent_us`, among `n` phases whose starts
+/// (`start(i)`, µs) never decrease: the last start at or before `sent_us` (the first, before any).
+/// Consecutive phases with the same start are one phase's pool of values (a `value=` template),
+/// and the record carries one of them, picked by a hash of its id; `id` `None`: the pool's last.
+pub fn phase_of(
+    n: usize,
+    start: impl Fn(usize) -> u64,
+    sent_us: u64,
+    id: Option<crate::log::RecordId>,
+) -> Option<usize> {
+    // The first phase whose start is not `before` (a binary search over the closure).
+    let first_not = |before: &dyn Fn(u64) -> bool| {
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if before(start(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    let end = first_not(&|s| s <= sent_us).max(1).min(n);
+    let from = start(end.checked_sub(1)?);
+    let first = first_not(&|s| s < from);
+    Some(match id {
+        Some(id) => first + pick((end - first) as u64, id) as usize,
+        None => end - 1,
+    })
 }
 
 /// How keys are drawn from the key set.
@@ -336,9 +373,10 @@ pub struct ProducerSpec {
     #[serde(default)]
     pub null_value: bool,
     /// A value serializer with a schema (`value.serializer=avro value.schema=…`): what each
-    /// schema the producer uses makes of its value, in the order they come into force. Computed
-    /// before the run by the formats crate (the engine carries no codec); empty: every value is
-    /// `record_size` bytes.
+    /// schema the producer uses makes of its value, in the order they come into force; a value
+    /// template (`${1..100}` in `value=`) gives several phases with one start, its pool of values
+    /// ([`phase_of`]). Computed before the run by the formats crate (the engine carries no
+    /// codec); empty: every value is `record_size` bytes.
     #[serde(default)]
     pub value_phases: Vec<ValuePhase>,
     /// `value.serializer=avro|protobuf|json` with `value.schema` and `value` (and its changes).
@@ -384,8 +422,9 @@ impl Lateness {
     }
 }
 
-/// From `from` on, the producer's serializer turns each value into `bytes` bytes on the wire, or
-/// throws (`error`): a Confluent serializer whose schema the registry refused.
+/// From `from` on, the producer's serializer turns each value (or, with a template, each value of
+/// its pool that a record picks) into `bytes` bytes on the wire, or throws (`error`): a Confluent
+/// serializer whose schema the registry refused, or a value the schema does not fit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ValuePhase {
     pub from: SimTime,
@@ -397,22 +436,19 @@ pub struct ValuePhase {
     /// What the producer's `compression.type` makes of a batch of these records, measured with
     /// the real codec before the run (`khafka_formats::sim_table::compression_points`): `(records,
     /// ppm)` in increasing record counts, the compressed records over the framed records in parts
-    /// per million. Empty: the codec's representative ratios (`CompressionType::compressed`).
+    /// per million; with a pool, on batches of records drawn from the whole pool (each of its
+    /// phases carries the same). Empty: the codec's representative ratios
+    /// (`CompressionType::compressed`).
     #[serde(default)]
     pub compression: Vec<(u32, u32)>,
 }
 
 impl ProducerSpec {
-    /// The phase in force for a record sent at `sent_us` (its index), if the producer has any.
-    pub fn phase_at(&self, sent_us: u64) -> Option<usize> {
-        if self.value_phases.is_empty() {
-            return None;
-        }
-        Some(
-            self.value_phases
-                .partition_point(|p| p.from.as_us() <= sent_us)
-                .saturating_sub(1),
-        )
+    /// The phase (its index) record `id` sent at `sent_us` carries, if the producer has any
+    /// ([`phase_of`]; `id` `None`: the last of its pool, for what a pool shares).
+    pub fn phase_at(&self, sent_us: u64, id: Option<crate::log::RecordId>) -> Option<usize> {
+        let p = &self.value_phases;
+        phase_of(p.len(), |i| p[i].from.as_us(), sent_us, id)
     }
 }
 

@@ -82,16 +82,11 @@ pub struct ProducerRecords {
 }
 
 impl ProducerRecords {
-    /// The serializer phase a record sent at `sent_us` was written in (`None`: no serializer).
-    pub fn phase_at(&self, sent_us: u64) -> Option<usize> {
-        if self.phase_starts.is_empty() {
-            return None;
-        }
-        Some(
-            self.phase_starts
-                .partition_point(|&s| s <= sent_us)
-                .saturating_sub(1),
-        )
+    /// The serializer phase record `id`, sent at `sent_us`, was written in (`None`: no
+    /// serializer; [`crate::spec::phase_of`]).
+    pub fn phase_at(&self, sent_us: u64, id: crate::log::RecordId) -> Option<usize> {
+        let s = &self.phase_starts;
+        crate::spec::phase_of(s.len(), |i| s[i], sent_us, Some(id))
     }
 
     /// The timestamp (`CreateTime`, ms) of record `id`, sent at `sent_us`: its send time, or

@@ -519,7 +519,9 @@ impl Sim {
         let n = on_leader(&copies);
         let acked = info.acked_us().is_some();
         let pspec = &self.producers[info.producer as usize].spec;
-        let phase = pspec.phase_at(info.sent_us).map(|i| &pspec.value_phases[i]);
+        let phase = pspec
+            .phase_at(info.sent_us, Some(id))
+            .map(|i| &pspec.value_phases[i]);
         let (verdict, explanation) = if acked && source.is_none() {
             let why = if st.leader.is_some() {
                 "its leader is down and no other in-sync replica runs, so the partition will have no leader: nobody can read it until a replica that has it leads again"

@@ -888,7 +888,7 @@ pub(super) fn undecodable(
         // A null value deserializes to null.
         return None;
     }
-    match info.phase_at(ctx.prov.sent_us(rid)?) {
+    match info.phase_at(ctx.prov.sent_us(rid)?, rid) {
         None => Some("Unknown magic byte! (the producer has no schema serializer: its values are not in the Confluent wire format)".into()),
         Some(i) => d.fails.get(p as usize)?.get(i)?.clone(),
     }

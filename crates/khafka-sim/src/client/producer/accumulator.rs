@@ -99,7 +99,7 @@ impl Batch {
     pub fn wire_bytes(&self, spec: &crate::spec::ProducerSpec) -> u32 {
         use crate::protocol::{wire, CompressionType};
         let codec = spec.config.compression_type;
-        let points = match spec.phase_at(self.created_us) {
+        let points = match spec.phase_at(self.created_us, None) {
             Some(i) if codec != CompressionType::None => &spec.value_phases[i].compression[..],
             _ => &[],
         };

@@ -192,7 +192,7 @@ impl Producer {
     pub(super) fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
-        let value_bytes = match self.spec.phase_at(sent_us) {
+        let value_bytes = match self.spec.phase_at(sent_us, Some(ctx.prov.next_id())) {
             // A serializer whose table was never computed fails every record rather than
             // sending `record.size` bytes as if it had encoded them.
             None if self.spec.value_serializer.is_some() => {
