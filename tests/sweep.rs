@@ -636,7 +636,8 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     let purge_ms = pick(&mut grng, &[1_000, 30_000]);
     // A third of the other plain counts sum integer values instead (`reduce(Long::sum)`).
     let reduce_sum = windowing.is_none() && join.is_none() && !group_by_value && grng.below(3) == 0;
-    if reduce_sum {
+    // `t`'s producers draw integer values 1..100 (a value's size is its string's).
+    let integer_values = |spec: &mut ScenarioSpec| {
         for p in spec
             .producers
             .iter_mut()
@@ -649,7 +650,23 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             };
             p.record_size = ProducerSpec::new("", "").record_size;
         }
+    };
+    if reduce_sum {
+        integer_values(spec);
     }
+    // A third of the remaining counts (per key or windowed) filter their input first
+    // (`filter((k, v) -> …)`) on integer values; drawn from their own stream.
+    let mut frng = SimRng::derive(seed, "sweep-filter");
+    let filter =
+        (join.is_none() && !group_by_value && !reduce_sum && frng.below(3) == 0).then(|| {
+            integer_values(spec);
+            use khafka_sim::config::streams::ValueFilter;
+            match frng.below(3) {
+                0 => ValueFilter::Ge(pick(&mut frng, &[30, 90])),
+                1 => ValueFilter::Lt(pick(&mut frng, &[10, 60])),
+                _ => ValueFilter::Ne("7".into()),
+            }
+        });
     let idle = pick(&mut jrng, &[0, 0, -1, 100]);
     let end = spec.run_for.as_us();
     for (name, start) in [("s1", 0), ("s2", rng.below(end / 2))] {
@@ -674,6 +691,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             join: join.clone(),
             group_by_value,
             reduce_sum,
+            filter: filter.clone(),
         };
         spec.add_streams(s).expect("one key set, declared topics");
     }
@@ -1178,6 +1196,24 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
                 "Kafka Streams reduce: sums {} short of the input's values after recovery",
                 st.not_counted
             ));
+        }
+        if v.filter.is_some() {
+            *reached_here
+                .entry("Kafka Streams record filtered")
+                .or_default() += u64::from(v.instances.iter().any(|i| i.filtered > 0));
+            // A filtered count per key: each key's count covers the input records that pass
+            // the filter (the reference applies the same predicate).
+            if v.windowed.is_none()
+                && promised
+                && !gave_up
+                && !trimmed("t", true)
+                && st.not_counted > 0
+            {
+                problems.push(format!(
+                    "Kafka Streams filter: {} input records that pass the filter not counted after recovery",
+                    st.not_counted
+                ));
+            }
         }
         if let Some(r) = &v.repartition {
             // `groupBy`: the same for each value's count (the purges deleted only what the

@@ -948,7 +948,7 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
-await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repartition topic, tasks 1_P count, and the purge moves its log start', async () => {
+await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repartition topic, tasks 1_P count, and the purge moves its log start; the sum; the filter renames the store', async () => {
   await page.goto(`${base}/#/lesson/stateful-stream-processing`);
   const c = cell(4);
   await runHeld(c, 2);
@@ -974,6 +974,18 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   const headline = await r.locator('.headline-text').innerText();
   expect(headline.includes('Kafka Streams added every record once'), `headline: ${headline}`);
   await r.locator('button', { hasText: 'Reset' }).click();
+  // The next cell filters the views before the count: the filter takes number 1, the store 2.
+  const f = cell(6);
+  await runHeld(f, 2);
+  const fpanel = f.locator('.streams-panel').first();
+  const finstance = await fpanel.locator('.streams-instance').first().innerText();
+  expect(finstance.includes('processed 6000') && finstance.includes('stopped by the filter 4757'), `instance: ${finstance}`);
+  const ftotals = await fpanel.locator('.streams-totals').innerText();
+  expect(ftotals.includes('1243 input records that pass the filter') && ftotals.includes('counted twice 0'), `totals: ${ftotals}`);
+  await fpanel.locator('details.streams-topology > summary').click();
+  const fgraph = await fpanel.locator('.topology-graph').innerText();
+  expect(fgraph.includes('KSTREAM-FILTER-0000000001 keeps a record when value > 800') && fgraph.includes('store KSTREAM-AGGREGATE-STATE-STORE-0000000002 ⇄ slow-views-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog'), `graph: ${fgraph}`);
+  await f.locator('button', { hasText: 'Reset' }).click();
 });
 
 await check('the stream–table joins lesson: timestamp order joins every click as of its time, and without idling more than a thousand clicks miss their user', async () => {

@@ -1651,6 +1651,7 @@ fn streams_panel(
                     <div class="streams-instance">
                         <p><strong>{ format!("{} · {}", i.name, i.state) }</strong>
                             { format!(" · tasks {tasks} · processed {} · forwarded {}", i.processed, i.forwarded) }
+                            if v.filter.is_some() { { format!(" · stopped by the filter {}", i.filtered) } }
                             if v.instances.iter().any(|o| o.application_id != i.application_id) {
                                 { format!(" · application.id {}", i.application_id) }
                             }
@@ -1732,8 +1733,9 @@ fn streams_panel(
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
-        COUNT_PROCESSORS, COUNT_STORE, GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS,
-        REDUCE_PROCESSORS, REDUCE_STORE, STREAM_JOIN_PROCESSORS as S,
+        COUNT_PROCESSORS, COUNT_STORE, FILTERED_COUNT_PROCESSORS, FILTERED_COUNT_STORE,
+        GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS, REDUCE_PROCESSORS, REDUCE_STORE,
+        STREAM_JOIN_PROCESSORS as S,
     };
     let app = v
         .instances
@@ -1797,11 +1799,19 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
                 </div>
             }
         }
-        None => html! {
-            <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a count whose store is backed by {}", v.input, v.output, v.changelog)}>
-                { row(&v.input, &COUNT_PROCESSORS, 1, COUNT_STORE, Some(&v.output)) }
-            </div>
-        },
+        None => {
+            let f = v.filter.as_deref();
+            html! {
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through {}a count whose store is backed by {}", v.input, v.output, f.map_or(String::new(), |f| format!("a filter ({f}) and ")), v.changelog)}>
+                    if let Some(f) = f {
+                        { row(&v.input, &FILTERED_COUNT_PROCESSORS, 2, FILTERED_COUNT_STORE, Some(&v.output)) }
+                        <div class="topology-row">{ format!("{} keeps a record when {f}", FILTERED_COUNT_PROCESSORS[1]) }</div>
+                    } else {
+                        { row(&v.input, &COUNT_PROCESSORS, 1, COUNT_STORE, Some(&v.output)) }
+                    }
+                </div>
+            }
+        }
     }
 }
 

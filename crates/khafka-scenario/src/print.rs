@@ -329,6 +329,9 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     if st.reduce_sum {
         s.push_str(" aggregate=sum");
     }
+    if let Some(f) = &st.filter {
+        let _ = write!(s, " filter={}", String::from(f.clone()));
+    }
     if let Some(w) = &st.windowing {
         use khafka_sim::config::streams::Windows;
         let _ = write!(s, " window={}", w.kind());

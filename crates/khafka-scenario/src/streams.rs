@@ -46,6 +46,7 @@ pub const STREAMS_KEYS: &[&str] = &[
     "group.by",
     "repartition.purge.interval.ms",
     "aggregate",
+    "filter",
 ];
 
 /// The keys that describe a `window=` (the `khafka windows` specification's).
@@ -95,6 +96,7 @@ impl Parser {
             join: None,
             group_by_value: false,
             reduce_sum: false,
+            filter: None,
         };
         let mut ok = true;
         let mut join_window_spec = None;
@@ -255,6 +257,7 @@ impl Parser {
                     _ => Err(ParseError::new(s, format!("invalid value `{v}` for `aggregate`: expected `count` or `sum`"))
                         .hint("`aggregate=count` is `count()`; `aggregate=sum` is `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)` over integer values (`values=1..100`)")),
                 },
+                "filter" => value_filter(v, s).map(|f| spec.filter = Some(f)),
                 "group.by" => match v {
                     "key" => Ok(()),
                     "value" => {
@@ -547,4 +550,14 @@ fn windowing(pairs: &[kv::Pair], span: Span) -> Result<Windowing, ParseError> {
         .hint("a run lasts at most a day; keep windows and grace under a few hours"));
     }
     Ok(w)
+}
+
+/// `filter=value OP OPERAND`: `==` or `!=` a string, or `<`, `<=`, `>`, `>=` a number.
+fn value_filter(
+    text: &str,
+    span: Span,
+) -> Result<khafka_sim::config::streams::ValueFilter, ParseError> {
+    khafka_sim::config::streams::ValueFilter::parse(text).map_err(|e| {
+        ParseError::new(span, e).hint("a predicate on the record's value: `value>50` or `value<=10` (as a number), `value==home` or `value!=home` (as a string)")
+    })
 }

@@ -411,6 +411,64 @@ fn group_by_value_repartitions_through_an_internal_topic() {
     );
 }
 
+/// `filter=value>50`: `filter((k, v) -> Long.parseLong(v) > 50)` before the count, which takes
+/// number 1 and so renames the store and its changelog; its operators and refusals.
+#[test]
+fn a_filter_comes_before_the_count() {
+    use khafka_sim::config::streams::ValueFilter;
+    let src = |filter: &str, values: &str| {
+        format!(
+            "topic views partitions=3\ntopic counts partitions=3\n\
+             producer p topic=views keys=user-0..9 values={values}\n\
+             streams s1 application.id=counter input=views output=counts filter={filter}\nrun 1s\n"
+        )
+    };
+    for (text, values, want) in [
+        ("value>50", "1..100", ValueFilter::Gt(50)),
+        ("value>=-3", "1..100", ValueFilter::Ge(-3)),
+        ("value<10", "1..100", ValueFilter::Lt(10)),
+        ("value<=10", "1..100", ValueFilter::Le(10)),
+        ("value==home", "home,cart", ValueFilter::Eq("home".into())),
+        ("value!=home", "home,cart", ValueFilter::Ne("home".into())),
+    ] {
+        let s = parse(&src(text, values)).expect("valid");
+        assert_eq!(s.spec.streams[0].filter, Some(want), "{text}");
+        let names: Vec<&str> = s.spec.topics.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names[2], "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog",
+            "{text}"
+        );
+        let printed = khafka_scenario::print::scenario(&s.spec);
+        assert!(printed.contains(&format!(" filter={text}")), "{printed}");
+        assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    }
+    for (filter, values, want) in [
+        ("key==a", "1..100", "it must start with `value`"),
+        ("value=>5", "1..100", "unknown comparison `=>`"),
+        ("value>", "1..100", "compares the value with nothing"),
+        ("value>5.5", "1..100", "not a whole number"),
+        ("value>5", "home,cart", "need integer values"),
+    ] {
+        let e = one_error(&src(filter, values));
+        assert!(e.message.contains(want), "{filter}: {}", e.message);
+    }
+    // The input's producers must draw values from a set; not with a sum, groupBy or a join.
+    let e = one_error(&app("filter=value>5"));
+    assert!(
+        e.message.contains("`filter=` needs the producers"),
+        "{}",
+        e.message
+    );
+    for other in ["aggregate=sum", "group.by=value"] {
+        let e = one_error(&src(&format!("value>5 {other}"), "1..100"));
+        assert!(
+            e.message.contains("comes before a count"),
+            "{other}: {}",
+            e.message
+        );
+    }
+}
+
 /// `aggregate=sum`: `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)`, named as
 /// `KGroupedStreamImpl.reduce` names its store and processor; integer values only.
 #[test]

@@ -65,14 +65,25 @@ fn lead(h: &mut Harness, b: &mut Broker, isr: &[u32], epoch: u32) {
     });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
     assert!(
-        b.group_coordinator.shards[&part].loading_until_us.is_some(),
+        b.group_coordinator
+            .shards
+            .get(&part)
+            .unwrap()
+            .loading_until_us
+            .is_some(),
         "leadership starts a load"
     );
     // Until the load is done, requests get COORDINATOR_LOAD_IN_PROGRESS.
     let r = request(h, b, offset_fetch());
     assert_eq!(error_of(&r), ErrorCode::CoordinatorLoadInProgress);
     fire_timers(h, b);
-    assert!(b.group_coordinator.shards[&part].loading_until_us.is_none());
+    assert!(b
+        .group_coordinator
+        .shards
+        .get(&part)
+        .unwrap()
+        .loading_until_us
+        .is_none());
 }
 
 /// Fires the coordinator's earliest timer (advancing the clock to it). The coordinator keeps one
@@ -216,7 +227,7 @@ fn a_member_joins_with_the_id_it_is_given_and_the_initial_delay_forms_generation
     let mut b = coordinator(&mut h, &[1], 0);
     let (id, generation) = join_alone(&mut h, &mut b);
     let part = offsets_part(&h);
-    let g = &b.group_coordinator.shards[&part].groups[GROUP];
+    let g = &b.group_coordinator.shards.get(&part).unwrap().groups[GROUP];
     assert_eq!((g.state.name(), g.generation), ("Stable", generation));
     // Heartbeats of the generation are fine; a wrong generation is ILLEGAL_GENERATION, an unknown
     // member UNKNOWN_MEMBER_ID.
@@ -253,7 +264,7 @@ fn a_silent_member_expires_after_the_session_timeout_and_the_group_empties() {
         "session.timeout.ms"
     );
     let part = offsets_part(&h);
-    let g = &b.group_coordinator.shards[&part].groups[GROUP];
+    let g = &b.group_coordinator.shards.get(&part).unwrap().groups[GROUP];
     assert_eq!(
         (g.state.name(), g.generation, g.members.len()),
         ("Empty", 2, 0),
@@ -353,7 +364,7 @@ fn a_new_leadership_rebuilds_offsets_and_the_group_from_the_log() {
         }]
     );
     let part = offsets_part(&h);
-    let g = &b.group_coordinator.shards[&part].groups[GROUP];
+    let g = &b.group_coordinator.shards.get(&part).unwrap().groups[GROUP];
     assert_eq!(
         (
             g.state.name(),

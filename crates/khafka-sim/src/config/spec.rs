@@ -255,6 +255,19 @@ impl KeySpec {
         }
     }
 
+    /// Whether string `i` of the set is `s` (`equals`), without writing it.
+    pub fn is(&self, i: u32, s: &str) -> bool {
+        match self {
+            KeySpec::Range { prefix, lo, .. } => {
+                self.byte_len(i) as usize == s.len()
+                    && s.strip_prefix(prefix.as_str())
+                        .is_some_and(|d| d.parse::<u64>() == Ok(lo + i as u64))
+            }
+            KeySpec::List(k) => k.get(i as usize).is_some_and(|k| k == s),
+            KeySpec::None => false,
+        }
+    }
+
     /// Whether every string of the set reads as a number ([`KeySpec::number`]).
     pub fn all_numbers(&self) -> bool {
         match self {

@@ -372,6 +372,9 @@ pub struct StreamsSpec {
     /// the input's values (integers, `values=1..100`) per key.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reduce_sum: bool,
+    /// `filter((key, value) -> …)` on the value before the count (`filter=value>50`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<ValueFilter>,
     /// When the instance starts (`KafkaStreams.start()`).
     pub start: SimTime,
     /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
@@ -397,6 +400,113 @@ pub const GROUP_BY_PROCESSORS: [&str; 8] = [
     "KSTREAM-SOURCE-0000000006",
     "KTABLE-TOSTREAM-0000000007",
     "KSTREAM-SINK-0000000008",
+];
+
+/// A predicate on a record's value (`KStream.filter`): a string compared with `equals`, or the
+/// value read as a number (`Long.parseLong`, the input's values are integers) compared with one.
+/// A record without a value fails it. Serialized as the scenario writes it (`value>50`: a string,
+/// whose serde code the bundle has, rather than an enum's of its own).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ValueFilter {
+    Eq(String),
+    Ne(String),
+    Lt(i64),
+    Le(i64),
+    Gt(i64),
+    Ge(i64),
+}
+
+impl ValueFilter {
+    /// Whether record `id` of a producer writing `info` passes.
+    pub fn keeps(&self, info: &crate::topology::ProducerRecords, id: crate::log::RecordId) -> bool {
+        let Some(v) = info.value_of(id) else {
+            return false;
+        };
+        let n = info.values.number(v).unwrap_or(0);
+        match self {
+            ValueFilter::Eq(s) => info.values.is(v, s),
+            ValueFilter::Ne(s) => !info.values.is(v, s),
+            ValueFilter::Lt(x) => n < *x,
+            ValueFilter::Le(x) => n <= *x,
+            ValueFilter::Gt(x) => n > *x,
+            ValueFilter::Ge(x) => n >= *x,
+        }
+    }
+
+    /// Reads `value OP OPERAND` (`value>50`, `value!=home`); the error says what is wrong.
+    pub fn parse(text: &str) -> Result<ValueFilter, String> {
+        let rest = text
+            .strip_prefix("value")
+            .ok_or_else(|| format!("invalid filter `{text}`: it must start with `value`"))?;
+        let operand = rest.trim_start_matches(['=', '!', '<', '>']);
+        let op = &rest[..rest.len() - operand.len()];
+        if operand.is_empty() {
+            return Err(format!("filter `{text}` compares the value with nothing"));
+        }
+        let number = || {
+            operand.parse::<i64>().map_err(|_| {
+                format!("filter `{text}` compares with `{operand}`, which is not a whole number")
+            })
+        };
+        Ok(match op {
+            "==" => ValueFilter::Eq(operand.to_string()),
+            "!=" => ValueFilter::Ne(operand.to_string()),
+            "<" => ValueFilter::Lt(number()?),
+            "<=" => ValueFilter::Le(number()?),
+            ">" => ValueFilter::Gt(number()?),
+            ">=" => ValueFilter::Ge(number()?),
+            _ => {
+                return Err(format!(
+                    "invalid filter `{text}`: unknown comparison `{op}`"
+                ))
+            }
+        })
+    }
+
+    /// `(operator, operand)` as the scenario writes them (`value>50`: `(">", "50")`).
+    pub fn parts(&self) -> (&'static str, String) {
+        match self {
+            ValueFilter::Eq(s) => ("==", s.clone()),
+            ValueFilter::Ne(s) => ("!=", s.clone()),
+            ValueFilter::Lt(x) => ("<", x.to_string()),
+            ValueFilter::Le(x) => ("<=", x.to_string()),
+            ValueFilter::Gt(x) => (">", x.to_string()),
+            ValueFilter::Ge(x) => (">=", x.to_string()),
+        }
+    }
+
+    /// The predicate as a reader reads it: `value > 50`, `value != home`.
+    pub fn text(&self) -> String {
+        let (op, operand) = self.parts();
+        format!("value {op} {operand}")
+    }
+}
+
+impl TryFrom<String> for ValueFilter {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        ValueFilter::parse(&text)
+    }
+}
+
+impl From<ValueFilter> for String {
+    fn from(f: ValueFilter) -> String {
+        let (op, operand) = f.parts();
+        format!("value{op}{operand}")
+    }
+}
+
+/// A count's store after a `filter` (which takes number 1).
+pub const FILTERED_COUNT_STORE: &str = GROUP_BY_STORE;
+
+/// The processors of `builder.stream(input).filter(…).groupByKey().count().toStream().to(output)`.
+pub const FILTERED_COUNT_PROCESSORS: [&str; 5] = [
+    "KSTREAM-SOURCE-0000000000",
+    "KSTREAM-FILTER-0000000001",
+    "KSTREAM-AGGREGATE-0000000003",
+    "KTABLE-TOSTREAM-0000000004",
+    "KSTREAM-SINK-0000000005",
 ];
 
 /// `reduce`'s store: `mapValues` takes number 1.
@@ -432,6 +542,7 @@ impl StreamsSpec {
             Some(j) => j.store(),
             None if self.group_by_value => GROUP_BY_STORE.to_string(),
             None if self.reduce_sum => REDUCE_STORE.to_string(),
+            None if self.filter.is_some() => FILTERED_COUNT_STORE.to_string(),
             None => COUNT_STORE.to_string(),
         }
     }
@@ -516,13 +627,30 @@ impl StreamsSpec {
                 output = self.output,
             );
         }
-        let [source, aggregate, to_stream, sink] = COUNT_PROCESSORS;
+        let [source, filter, aggregate, to_stream, sink] = FILTERED_COUNT_PROCESSORS;
+        let (before, filter, aggregate, to_stream, sink) = match self.filter {
+            Some(_) => (
+                filter,
+                format!(
+                "Processor: {filter} (stores: [])\n      --> {aggregate}\n      <-- {source}\n    "
+            ),
+                aggregate,
+                to_stream,
+                sink,
+            ),
+            None => {
+                let [_, aggregate, to_stream, sink] = COUNT_PROCESSORS;
+                (source, String::new(), aggregate, to_stream, sink)
+            }
+        };
         format!(
             "Topologies:\n   Sub-topology: 0\n    \
-             Source: {source} (topics: [{input}])\n      --> {aggregate}\n    \
-             Processor: {aggregate} (stores: [{COUNT_STORE}])\n      --> {to_stream}\n      <-- {source}\n    \
+             Source: {source} (topics: [{input}])\n      --> {first}\n    \
+             {filter}Processor: {aggregate} (stores: [{store}])\n      --> {to_stream}\n      <-- {before}\n    \
              Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
              Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
+            first = if self.filter.is_some() { before } else { aggregate },
+            store = self.store(),
             input = self.input,
             output = self.output,
         )
@@ -663,10 +791,24 @@ impl ScenarioSpec {
             ));
         }
         if s.reduce_sum {
-            let values = input_values(self, &s.input)?;
+            let values = input_values(self, &s.input, "`aggregate=sum`")?;
             if !values.all_numbers() {
                 return Err(StreamsError::KeySets(format!(
                     "`aggregate=sum` adds the values of `{}` as numbers (`Long.parseLong`): its producers need integer values, e.g. `values=1..100`",
+                    s.input
+                )));
+            }
+        }
+        if let Some(f) = &s.filter {
+            if s.join.is_some() || s.group_by_value || s.reduce_sum {
+                return Err(StreamsError::Invalid(
+                    "`filter=` comes before a count (per key or windowed): the simulator does not model it with a join, `group.by=value` or `aggregate=sum` yet".into(),
+                ));
+            }
+            let values = input_values(self, &s.input, "`filter=`")?;
+            if !matches!(f, ValueFilter::Eq(_) | ValueFilter::Ne(_)) && !values.all_numbers() {
+                return Err(StreamsError::KeySets(format!(
+                    "`filter=` compares the values of `{}` as numbers (`Long.parseLong`): its producers need integer values, e.g. `values=1..100`",
                     s.input
                 )));
             }
@@ -824,7 +966,7 @@ impl ScenarioSpec {
         // After `groupBy((k, v) -> v)` every record it writes (repartition, changelog, output)
         // is keyed by an input value.
         producer.keys = if s.group_by_value {
-            input_values(self, &s.input)?
+            input_values(self, &s.input, "`group.by=value`")?
         } else {
             keys
         };
@@ -865,7 +1007,7 @@ fn input_keys(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsError>
 
 /// The value set the input topic's records come from (`values=`), which `groupBy((k, v) -> v)`
 /// makes the keys: every producer of the topic must draw its values from one set.
-fn input_values(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsError> {
+fn input_values(spec: &ScenarioSpec, topic: &str, what: &str) -> Result<KeySpec, StreamsError> {
     let mut sets = spec
         .producers
         .iter()
@@ -874,13 +1016,13 @@ fn input_values(spec: &ScenarioSpec, topic: &str) -> Result<KeySpec, StreamsErro
         .map(|p| &p.values);
     let first = sets.next().filter(|v| !v.is_none()).ok_or_else(|| {
         StreamsError::KeySets(format!(
-            "`group.by=value` needs the producers of `{topic}` to draw their values from a set (`values=page-0..19`)"
+            "{what} needs the producers of `{topic}` to draw their values from a set (`values=page-0..19`)"
         ))
     })?;
     if let Some(other) = sets.find(|v| *v != first) {
         return Err(StreamsError::KeySets(format!(
-            "the producers of `{topic}` draw values from different sets ({} and {}); `group.by=value` \
-             counts values of one set",
+            "the producers of `{topic}` draw values from different sets ({} and {}); {what} \
+             reads values of one set",
             describe_keys(first).replacen("keys", "values", 1),
             describe_keys(other).replacen("keys", "values", 1)
         )));
@@ -916,6 +1058,7 @@ mod tests {
             join: None,
             group_by_value: false,
             reduce_sum: false,
+            filter: None,
         };
         assert_eq!(
             s.describe_topology(),
@@ -936,5 +1079,101 @@ mod tests {
             s.config.changelog_topic(),
             "app-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog"
         );
+        // A `filter` before the count takes number 1: the store, its changelog and every
+        // processor after it move up by one (`InternalStreamsBuilder.newProcessorName`).
+        let f = StreamsSpec {
+            filter: Some(ValueFilter::Gt(50)),
+            ..s
+        };
+        assert_eq!(
+            f.describe_topology(),
+            "Topologies:\n\
+             \x20  Sub-topology: 0\n\
+             \x20   Source: KSTREAM-SOURCE-0000000000 (topics: [input])\n\
+             \x20     --> KSTREAM-FILTER-0000000001\n\
+             \x20   Processor: KSTREAM-FILTER-0000000001 (stores: [])\n\
+             \x20     --> KSTREAM-AGGREGATE-0000000003\n\
+             \x20     <-- KSTREAM-SOURCE-0000000000\n\
+             \x20   Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n\
+             \x20     --> KTABLE-TOSTREAM-0000000004\n\
+             \x20     <-- KSTREAM-FILTER-0000000001\n\
+             \x20   Processor: KTABLE-TOSTREAM-0000000004 (stores: [])\n\
+             \x20     --> KSTREAM-SINK-0000000005\n\
+             \x20     <-- KSTREAM-AGGREGATE-0000000003\n\
+             \x20   Sink: KSTREAM-SINK-0000000005 (topic: output)\n\
+             \x20     <-- KTABLE-TOSTREAM-0000000004\n\n"
+        );
+        assert_eq!(
+            f.changelog_topic(),
+            "app-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog"
+        );
+        assert_eq!(f.filter.unwrap().text(), "value > 50");
+    }
+
+    /// Each comparison against the record's value as its string says, for a range and a list.
+    #[test]
+    fn a_filter_compares_the_records_own_value() {
+        use crate::topology::ProducerRecords;
+        let records = |values: KeySpec| ProducerRecords {
+            keys: KeySpec::None,
+            value_bytes: 0,
+            values,
+            null_value: false,
+            phase_starts: Vec::new(),
+            lateness: None,
+            explicit_timestamps: false,
+        };
+        let numbers = records(KeySpec::Range {
+            prefix: String::new(),
+            lo: 1,
+            hi: 100,
+        });
+        let pages = records(KeySpec::List(vec![
+            "home".into(),
+            "cart".into(),
+            "hom".into(),
+        ]));
+        let mut text = String::new();
+        let (mut passed, mut home) = (0, 0);
+        for id in 0..2_000 {
+            numbers
+                .values
+                .write(numbers.value_of(id).unwrap(), &mut text);
+            let n: i64 = text.parse().unwrap();
+            for (f, want) in [
+                (ValueFilter::Gt(50), n > 50),
+                (ValueFilter::Ge(50), n >= 50),
+                (ValueFilter::Lt(7), n < 7),
+                (ValueFilter::Le(7), n <= 7),
+                (ValueFilter::Eq("42".into()), n == 42),
+                (ValueFilter::Ne("42".into()), n != 42),
+                (ValueFilter::Eq("042".into()), false),
+                (ValueFilter::Eq("+42".into()), false),
+            ] {
+                assert_eq!(f.keeps(&numbers, id), want, "{f:?} on {text}");
+            }
+            passed += u32::from(ValueFilter::Gt(50).keeps(&numbers, id));
+            pages.values.write(pages.value_of(id).unwrap(), &mut text);
+            assert_eq!(
+                ValueFilter::Eq("home".into()).keeps(&pages, id),
+                text == "home"
+            );
+            assert_eq!(
+                ValueFilter::Ne("home".into()).keeps(&pages, id),
+                text != "home"
+            );
+            home += u32::from(text == "home");
+        }
+        // Values are drawn uniformly: about half above 50, a third `home`.
+        assert!((900..1_100).contains(&passed), "{passed}");
+        assert!((580..760).contains(&home), "{home}");
+        // A producer without values, or a prefixed range that is not the operand.
+        assert!(!ValueFilter::Ne("x".into()).keeps(&records(KeySpec::None), 1));
+        let prefixed = KeySpec::Range {
+            prefix: "page-".into(),
+            lo: 0,
+            hi: 19,
+        };
+        assert!(prefixed.is(3, "page-3") && !prefixed.is(3, "page-03") && !prefixed.is(3, "3"));
     }
 }

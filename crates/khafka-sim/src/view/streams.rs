@@ -27,6 +27,8 @@ pub struct StreamsInstanceView {
     pub processed: u64,
     /// Updates sent to the output topic.
     pub forwarded: u64,
+    /// Records the `filter` stopped.
+    pub filtered: u64,
     /// Records the count skipped: a null key or value, or late; a stream–stream join's records its
     /// stores skipped as expired too (`dropped-records`).
     pub dropped: u64,
@@ -191,6 +193,9 @@ pub struct StreamsView {
     /// `groupBy`'s repartition topic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repartition: Option<String>,
+    /// The `filter`'s predicate (`value > 800`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
     pub topology: String,
     /// For a windowed count: the results by window (then `keys` is empty).
     pub windowed: Option<WindowedCounts>,
@@ -248,6 +253,7 @@ impl Sim {
                     restorations: s.restorations.clone(),
                     processed: s.processed,
                     forwarded: s.forwarded,
+                    filtered: s.filtered,
                     dropped: s.dropped_null_key + s.dropped_late + s.join_expired,
                     dropped_late: s.dropped_late,
                     joined: s.joined,
@@ -271,6 +277,7 @@ impl Sim {
                 changelog: first.spec.changelog_topics().join(", "),
                 sum: false,
                 repartition: None,
+                filter: None,
                 topology: first.spec.describe_topology(),
                 windowed: None,
                 join: Some(match &j.window {
@@ -291,6 +298,7 @@ impl Sim {
                 changelog: first.spec.changelog_topic(),
                 sum: false,
                 repartition: None,
+                filter: first.spec.filter.as_ref().map(|f| f.text()),
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
                 join: None,
@@ -316,7 +324,8 @@ impl Sim {
                         } else {
                             Some(1)
                         };
-                        if let (Some(k), Some(add), false) = (k, add, info.null_value) {
+                        let kept = first.spec.filter.as_ref().is_none_or(|f| f.keeps(info, id));
+                        if let (Some(k), Some(add), false, true) = (k, add, info.null_value, kept) {
                             *truth.entry(k).or_default() += add;
                         }
                     }
@@ -369,6 +378,7 @@ impl Sim {
             changelog: first.spec.changelog_topic(),
             sum: first.spec.reduce_sum,
             repartition: first.spec.repartition_topic(),
+            filter: first.spec.filter.as_ref().map(|f| f.text()),
             topology: first.spec.describe_topology(),
             windowed: None,
             join: None,
@@ -827,8 +837,13 @@ impl Sim {
                     let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
                         return;
                     };
-                    if self.topo.producers[from as usize].null_value
-                        && crate::client::streams::skips_null_values(Some(w))
+                    let info = &self.topo.producers[from as usize];
+                    if info.null_value && crate::client::streams::skips_null_values(Some(w))
+                        || first
+                            .spec
+                            .filter
+                            .as_ref()
+                            .is_some_and(|f| !f.keeps(info, id))
                     {
                         return;
                     }
@@ -1034,11 +1049,17 @@ impl StreamsView {
         if let Some(r) = &self.repartition {
             out.push_str(&format!("repartition topic: {r}\n"));
         }
+        if let Some(f) = &self.filter {
+            out.push_str(&format!("filter: {f}\n"));
+        }
         for i in &self.instances {
             out.push_str(&format!(
                 "streams {} (application.id {}): {} · processed {} · forwarded {} · dropped {}\n",
                 i.name, i.application_id, i.state, i.processed, i.forwarded, i.dropped
             ));
+            if self.filter.is_some() {
+                out.push_str(&format!("\tstopped by the filter {}\n", i.filtered));
+            }
             let windowed_join = self.join.as_ref().is_some_and(|j| j.window.is_some());
             if windowed_join {
                 out.push_str(&format!(
@@ -1193,8 +1214,13 @@ impl StreamsView {
                 "{keys} keys · the input's values add up to {input} · added twice {over} · not added (yet) {under}"
             )
         } else {
+            let passing = if self.filter.is_some() {
+                " that pass the filter"
+            } else {
+                ""
+            };
             format!(
-                "{keys} keys · {input} input records · counted twice {over} · not counted (yet) {under}"
+                "{keys} keys · {input} input records{passing} · counted twice {over} · not counted (yet) {under}"
             )
         }
     }

@@ -186,6 +186,8 @@ pub struct StreamsInstance {
     /// Records dropped by the count: a null key or a null value (`dropped-records`, "Skipping
     /// record due to null key or value").
     pub dropped_null_key: u64,
+    /// Records the `filter` stopped.
+    pub filtered: u64,
     /// Records a windowed count skipped as late (`dropped-records`, "Skipping record for expired
     /// window").
     pub dropped_late: u64,
@@ -231,6 +233,7 @@ impl StreamsInstance {
             restorations: Vec::new(),
             closing: Vec::new(),
             dropped_null_key: 0,
+            filtered: 0,
             dropped_late: 0,
             window_work: 0,
             processed: 0,
@@ -511,6 +514,15 @@ impl StreamsInstance {
             };
             self.processed += 1;
             t.processed += 1;
+            // `KSTREAM-FILTER`: a record that fails the predicate goes no further (the windowed
+            // aggregate's stream time is its own, so it does not move either).
+            if let Some(f) = &self.spec.filter {
+                let from = ctx.prov.producer_and_key(rid).map_or(0, |(f, _)| f);
+                if !f.keeps(&ctx.topo.producers[from as usize], rid) {
+                    self.filtered += 1;
+                    continue;
+                }
+            }
             if self.spec.group_by_value && t.subtopology == 0 {
                 // `KSTREAM-KEY-SELECT`, then the repartition sink: the value becomes the key; the
                 // record (value and timestamp unchanged) goes to the repartition topic's
