@@ -383,4 +383,15 @@ fn delete_records_moves_the_leaders_log_start_up_to_the_high_watermark() {
         ask(&mut other, &mut h, 1)[0].error,
         ErrorCode::NotLeaderOrFollower
     );
+    // A compacted topic refuses: its cleanup policy has no `delete`.
+    let mut compacted = spec();
+    compacted.topics[0]
+        .config
+        .set("cleanup.policy", "compact")
+        .expect("a valid policy");
+    let mut h = Harness::new(&compacted);
+    let mut b = leader(&mut h);
+    b.replicas.get_mut(&0).unwrap().log.high_watermark = 1;
+    assert_eq!(ask(&mut b, &mut h, 1)[0].error, ErrorCode::PolicyViolation);
+    assert_eq!(b.replicas[&0].log.log_start_offset(), 0);
 }

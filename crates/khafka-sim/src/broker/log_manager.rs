@@ -240,6 +240,11 @@ impl Broker {
                 let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
                     return answer(ErrorCode::NotLeaderOrFollower, 0);
                 };
+                // "Records of partition … can not be deleted due to the configured policy": a
+                // compacted topic keeps each key's latest record wherever it is in the log.
+                if !ctx.topo.log_config(part).cleanup.delete {
+                    return answer(ErrorCode::PolicyViolation, 0);
+                }
                 if offset > r.log.high_watermark {
                     return answer(ErrorCode::OffsetOutOfRange, 0);
                 }

@@ -3,8 +3,9 @@
 //!
 //! Each partition's leader moves the log start offset up to the offset asked
 //! (`ReplicaManager.deleteRecords` → `Partition.deleteRecordsOnLeader`): a replica that is not the
-//! leader answers `NOT_LEADER_OR_FOLLOWER`, an offset above the high watermark
-//! `OFFSET_OUT_OF_RANGE`; the answer carries the partition's new low watermark. Segments wholly
+//! leader answers `NOT_LEADER_OR_FOLLOWER`, a topic whose `cleanup.policy` has no `delete`
+//! `POLICY_VIOLATION`, an offset above the high watermark `OFFSET_OUT_OF_RANGE`; the answer
+//! carries the partition's new low watermark. Segments wholly
 //! below the new log start offset go at the next retention check
 //! (`deleteLogStartOffsetBreachedSegments`); followers move their log start offsets when a fetch
 //! response tells them the leader's.

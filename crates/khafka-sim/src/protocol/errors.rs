@@ -50,6 +50,8 @@ pub enum ErrorCode {
     /// Client-side: the value serializer threw (`SerializationException`, e.g. the Schema
     /// Registry refused the producer's schema); the record was never sent.
     SerializationError,
+    /// `POLICY_VIOLATION`: e.g. DeleteRecords on a topic whose `cleanup.policy` has no `delete`.
+    PolicyViolation,
 }
 
 impl ErrorCode {
@@ -57,6 +59,7 @@ impl ErrorCode {
         match self {
             ErrorCode::None => "NONE",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            ErrorCode::PolicyViolation => "POLICY_VIOLATION",
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
             ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
@@ -123,6 +126,7 @@ impl ErrorCode {
             ErrorCode::StaleMemberEpoch => 113,
             ErrorCode::NewLeaderElected => 108,
             ErrorCode::SerializationError => -1,
+            ErrorCode::PolicyViolation => 44,
         }
     }
 
@@ -151,6 +155,7 @@ impl ErrorCode {
                 | ErrorCode::DuplicateSequenceNumber
                 | ErrorCode::DeliveryTimeout
                 | ErrorCode::SerializationError
+                | ErrorCode::PolicyViolation
         )
     }
 }
