@@ -1733,8 +1733,7 @@ fn streams_panel(
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
-        COUNT_PROCESSORS, COUNT_STORE, FILTERED_COUNT_PROCESSORS, FILTERED_COUNT_STORE,
-        GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS, REDUCE_PROCESSORS, REDUCE_STORE,
+        chain, GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS,
         STREAM_JOIN_PROCESSORS as S,
     };
     let app = v
@@ -1785,11 +1784,6 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
                 </div>
             }
         }
-        None if v.sum => html! {
-            <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through a sum whose store is backed by {}", v.input, v.output, v.changelog)}>
-                { row(&v.input, &REDUCE_PROCESSORS, 2, REDUCE_STORE, Some(&v.output)) }
-            </div>
-        },
         None if v.repartition.is_some() => {
             let r = v.repartition.clone().unwrap_or_default();
             html! {
@@ -1801,13 +1795,14 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
         }
         None => {
             let f = v.filter.as_deref();
+            let (nodes, store) = chain(f.is_some(), v.sum);
+            let names: Vec<&str> = nodes.iter().map(String::as_str).collect();
+            let what = if v.sum { "a sum" } else { "a count" };
             html! {
-                <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through {}a count whose store is backed by {}", v.input, v.output, f.map_or(String::new(), |f| format!("a filter ({f}) and ")), v.changelog)}>
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through {}{what} whose store is backed by {}", v.input, v.output, f.map_or(String::new(), |f| format!("a filter ({f}) and ")), v.changelog)}>
+                    { row(&v.input, &names, names.len() - 3, &store, Some(&v.output)) }
                     if let Some(f) = f {
-                        { row(&v.input, &FILTERED_COUNT_PROCESSORS, 2, FILTERED_COUNT_STORE, Some(&v.output)) }
-                        <div class="topology-row">{ format!("{} keeps a record when {f}", FILTERED_COUNT_PROCESSORS[1]) }</div>
-                    } else {
-                        { row(&v.input, &COUNT_PROCESSORS, 1, COUNT_STORE, Some(&v.output)) }
+                        <div class="topology-row">{ format!("{} keeps a record when {f}", names[1]) }</div>
                     }
                 </div>
             }

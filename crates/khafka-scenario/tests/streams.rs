@@ -459,13 +459,18 @@ fn a_filter_comes_before_the_count() {
         "{}",
         e.message
     );
-    for other in ["aggregate=sum", "group.by=value"] {
-        let e = one_error(&src(&format!("value>5 {other}"), "1..100"));
-        assert!(
-            e.message.contains("comes before a count"),
-            "{other}: {}",
-            e.message
-        );
+    let e = one_error(&src("value>5 group.by=value", "1..100"));
+    assert!(e.message.contains("comes before a count"), "{}", e.message);
+    // Before a sum: the filter takes number 1, `mapValues` 2, the store 3.
+    let s = parse(&src("value>5 aggregate=sum", "1..100")).expect("valid");
+    let d = s.spec.streams[0].describe_topology();
+    for line in [
+        "      --> KSTREAM-FILTER-0000000001\n",
+        "    Processor: KSTREAM-MAPVALUES-0000000002 (stores: [])\n      --> KSTREAM-REDUCE-0000000004\n      <-- KSTREAM-FILTER-0000000001\n",
+        "    Processor: KSTREAM-REDUCE-0000000004 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000003])\n",
+        "    Sink: KSTREAM-SINK-0000000006 (topic: counts)\n      <-- KTABLE-TOSTREAM-0000000005\n",
+    ] {
+        assert!(d.contains(line), "{line} in\n{d}");
     }
 }
 

@@ -497,43 +497,36 @@ impl From<ValueFilter> for String {
     }
 }
 
-/// A count's store after a `filter` (which takes number 1).
-pub const FILTERED_COUNT_STORE: &str = GROUP_BY_STORE;
-
-/// The processors of `builder.stream(input).filter(…).groupByKey().count().toStream().to(output)`.
-pub const FILTERED_COUNT_PROCESSORS: [&str; 5] = [
-    "KSTREAM-SOURCE-0000000000",
-    "KSTREAM-FILTER-0000000001",
-    "KSTREAM-AGGREGATE-0000000003",
-    "KTABLE-TOSTREAM-0000000004",
-    "KSTREAM-SINK-0000000005",
-];
-
-/// `reduce`'s store: `mapValues` takes number 1.
-pub const REDUCE_STORE: &str = "KSTREAM-REDUCE-STATE-STORE-0000000002";
-
-/// The processors of `builder.stream(input).mapValues(Long::parseLong).groupByKey()
-/// .reduce(Long::sum).toStream().to(output)`, numbered as `InternalStreamsBuilder` numbers them
-/// (`KGroupedStreamImpl.reduce`: the store with `KSTREAM-REDUCE-`, then the processor).
-pub const REDUCE_PROCESSORS: [&str; 5] = [
-    "KSTREAM-SOURCE-0000000000",
-    "KSTREAM-MAPVALUES-0000000001",
-    "KSTREAM-REDUCE-0000000003",
-    "KTABLE-TOSTREAM-0000000004",
-    "KSTREAM-SINK-0000000005",
-];
-
 /// A repartition topic's segments: `segment.bytes=52428800` (`RepartitionTopicConfig`).
 pub const REPARTITION_SEGMENT_BYTES: u64 = 52_428_800;
 
-/// The processors of `builder.stream(input).groupByKey().count().toStream().to(output)`, in the
-/// order `InternalStreamsBuilder` numbers them (the store takes number 1).
-pub const COUNT_PROCESSORS: [&str; 4] = [
-    "KSTREAM-SOURCE-0000000000",
-    "KSTREAM-AGGREGATE-0000000002",
-    "KTABLE-TOSTREAM-0000000003",
-    "KSTREAM-SINK-0000000004",
-];
+/// The nodes of a count or a sum in one sub-topology, named as `InternalStreamsBuilder` names
+/// them, numbered in the order the code adds them (`newProcessorName`, `newStoreName`): the
+/// source, the `filter`, `mapValues(Long::parseLong)` (a sum), the store (a number, no node), the
+/// aggregation (`KSTREAM-AGGREGATE`, or `KSTREAM-REDUCE` for a sum), `KTABLE-TOSTREAM`, the sink;
+/// and the store's name. Without a filter: `groupByKey().count()`'s store is
+/// `KSTREAM-AGGREGATE-STATE-STORE-0000000001`, the sum's `KSTREAM-REDUCE-STATE-STORE-0000000002`
+/// (`KGroupedStreamImpl.reduce`); a filter takes number 1 and moves every name after it.
+pub fn chain(filter: bool, sum: bool) -> (Vec<String>, String) {
+    let mut n = 0u32;
+    let mut next = |prefix: &str| {
+        n += 1;
+        format!("{prefix}{:010}", n - 1)
+    };
+    let mut nodes = vec![next("KSTREAM-SOURCE-")];
+    if filter {
+        nodes.push(next("KSTREAM-FILTER-"));
+    }
+    if sum {
+        nodes.push(next("KSTREAM-MAPVALUES-"));
+    }
+    let kind = if sum { "REDUCE" } else { "AGGREGATE" };
+    let store = next(&format!("KSTREAM-{kind}-STATE-STORE-"));
+    nodes.push(next(&format!("KSTREAM-{kind}-")));
+    nodes.push(next("KTABLE-TOSTREAM-"));
+    nodes.push(next("KSTREAM-SINK-"));
+    (nodes, store)
+}
 
 impl StreamsSpec {
     /// The state store's name: the count's, or the joined table's.
@@ -541,9 +534,7 @@ impl StreamsSpec {
         match &self.join {
             Some(j) => j.store(),
             None if self.group_by_value => GROUP_BY_STORE.to_string(),
-            None if self.reduce_sum => REDUCE_STORE.to_string(),
-            None if self.filter.is_some() => FILTERED_COUNT_STORE.to_string(),
-            None => COUNT_STORE.to_string(),
+            None => chain(self.filter.is_some(), self.reduce_sum).1,
         }
     }
 
@@ -614,46 +605,29 @@ impl StreamsSpec {
                 output = self.output,
             );
         }
-        if self.reduce_sum {
-            let [source, map, reduce, to_stream, sink] = REDUCE_PROCESSORS;
-            return format!(
-                "Topologies:\n   Sub-topology: 0\n    \
-                 Source: {source} (topics: [{input}])\n      --> {map}\n    \
-                 Processor: {map} (stores: [])\n      --> {reduce}\n      <-- {source}\n    \
-                 Processor: {reduce} (stores: [{REDUCE_STORE}])\n      --> {to_stream}\n      <-- {map}\n    \
-                 Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {reduce}\n    \
-                 Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
-                input = self.input,
-                output = self.output,
-            );
+        let (nodes, store) = chain(self.filter.is_some(), self.reduce_sum);
+        let last = nodes.len() - 1;
+        let mut out = format!(
+            "Topologies:\n   Sub-topology: 0\n    Source: {} (topics: [{}])\n      --> {}\n",
+            nodes[0], self.input, nodes[1]
+        );
+        for i in 1..last {
+            // The aggregation keeps the store; the others none.
+            let stores = if i == last - 2 { store.as_str() } else { "" };
+            out.push_str(&format!(
+                "    Processor: {} (stores: [{stores}])\n      --> {}\n      <-- {}\n",
+                nodes[i],
+                nodes[i + 1],
+                nodes[i - 1]
+            ));
         }
-        let [source, filter, aggregate, to_stream, sink] = FILTERED_COUNT_PROCESSORS;
-        let (before, filter, aggregate, to_stream, sink) = match self.filter {
-            Some(_) => (
-                filter,
-                format!(
-                "Processor: {filter} (stores: [])\n      --> {aggregate}\n      <-- {source}\n    "
-            ),
-                aggregate,
-                to_stream,
-                sink,
-            ),
-            None => {
-                let [_, aggregate, to_stream, sink] = COUNT_PROCESSORS;
-                (source, String::new(), aggregate, to_stream, sink)
-            }
-        };
-        format!(
-            "Topologies:\n   Sub-topology: 0\n    \
-             Source: {source} (topics: [{input}])\n      --> {first}\n    \
-             {filter}Processor: {aggregate} (stores: [{store}])\n      --> {to_stream}\n      <-- {before}\n    \
-             Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
-             Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
-            first = if self.filter.is_some() { before } else { aggregate },
-            store = self.store(),
-            input = self.input,
-            output = self.output,
-        )
+        out.push_str(&format!(
+            "    Sink: {} (topic: {})\n      <-- {}\n\n",
+            nodes[last],
+            self.output,
+            nodes[last - 1]
+        ));
+        out
     }
 
     /// The join's description. `TopologyDescription` lists a sub-topology's nodes by the size
@@ -800,9 +774,9 @@ impl ScenarioSpec {
             }
         }
         if let Some(f) = &s.filter {
-            if s.join.is_some() || s.group_by_value || s.reduce_sum {
+            if s.join.is_some() || s.group_by_value {
                 return Err(StreamsError::Invalid(
-                    "`filter=` comes before a count (per key or windowed): the simulator does not model it with a join, `group.by=value` or `aggregate=sum` yet".into(),
+                    "`filter=` comes before a count (per key or windowed) or a sum: the simulator does not model it with a join or `group.by=value` yet".into(),
                 ));
             }
             let values = input_values(self, &s.input, "`filter=`")?;

@@ -1209,16 +1209,16 @@ impl StreamsView {
     pub fn count_totals(&self) -> String {
         let input: u64 = self.keys.iter().map(|k| k.input).sum();
         let (keys, over, under) = (self.keys.len(), self.overcount, self.undercount);
+        let passing = if self.filter.is_some() {
+            " that pass the filter"
+        } else {
+            ""
+        };
         if self.sum {
             format!(
-                "{keys} keys · the input's values add up to {input} · added twice {over} · not added (yet) {under}"
+                "{keys} keys · the input's values{passing} add up to {input} · added twice {over} · not added (yet) {under}"
             )
         } else {
-            let passing = if self.filter.is_some() {
-                " that pass the filter"
-            } else {
-                ""
-            };
             format!(
                 "{keys} keys · {input} input records{passing} · counted twice {over} · not counted (yet) {under}"
             )
