@@ -459,8 +459,12 @@ pub struct ValuePhase {
 impl ProducerSpec {
     /// The phase (its index) record `id` sent at `sent_us` carries, if the producer has any
     /// ([`phase_of`]; `id` `None`: the last of its pool, for what a pool shares).
+    #[inline]
     pub fn phase_at(&self, sent_us: u64, id: Option<crate::log::RecordId>) -> Option<usize> {
         let p = &self.value_phases;
+        if p.is_empty() {
+            return None;
+        }
         phase_of(p.len(), |i| p[i].from.as_us(), sent_us, id)
     }
 }

@@ -86,6 +86,9 @@ impl ProducerRecords {
     /// serializer; [`crate::spec::phase_of`]).
     pub fn phase_at(&self, sent_us: u64, id: crate::log::RecordId) -> Option<usize> {
         let s = &self.phase_starts;
+        if s.is_empty() {
+            return None;
+        }
         crate::spec::phase_of(s.len(), |i| s[i], sent_us, Some(id))
     }
 
