@@ -982,6 +982,8 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   expect(finstance.includes('processed 6000') && finstance.includes('stopped by the filter 4757'), `instance: ${finstance}`);
   const ftotals = await fpanel.locator('.streams-totals').innerText();
   expect(ftotals.includes('1243 input records that pass the filter') && ftotals.includes('counted twice 0'), `totals: ${ftotals}`);
+  const fheadline = await f.locator('.headline-text').innerText();
+  expect(fheadline.includes('Kafka Streams counted every record that passes the filter once'), `headline: ${fheadline}`);
   await fpanel.locator('details.streams-topology > summary').click();
   const fgraph = await fpanel.locator('.topology-graph').innerText();
   expect(fgraph.includes('KSTREAM-FILTER-0000000001 keeps a record when value > 800') && fgraph.includes('store KSTREAM-AGGREGATE-STATE-STORE-0000000002 ⇄ slow-views-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog'), `graph: ${fgraph}`);

@@ -297,7 +297,14 @@ pub fn headline(
         } else {
             (
                 "good",
-                format!("Kafka Streams {counted} every record once — {keys}{later}"),
+                format!(
+                    "Kafka Streams {counted} every record{} once — {keys}{later}",
+                    if v.filter.is_some() {
+                        " that passes the filter"
+                    } else {
+                        ""
+                    }
+                ),
                 None,
             )
         }
