@@ -84,25 +84,21 @@ pub(crate) fn value_text(text: &str, span: Span) -> Result<String, ParseError> {
         ));
     }
     // Each `${SET}`, its set checked where it is written.
-    let mut at = 0;
-    for (k, part) in text.split("${").enumerate() {
-        if k > 0 {
-            let col = text[..at].chars().count();
-            let Some((set, _)) = part.split_once('}') else {
-                return Err(ParseError::new(
-                    crate::values::sub(span, col - 2, 2),
-                    "`${` opens a placeholder that no `}` closes",
-                ));
-            };
-            let inner = crate::values::sub(span, col, set.chars().count());
-            if crate::values::value_set(set, inner)?.is_none() {
-                return Err(ParseError::new(
-                    inner,
-                    "a placeholder needs a set, not `none`",
-                ));
-            }
+    for (at, set, closed) in holes(text).1 {
+        let col = text[..at].chars().count();
+        if !closed {
+            return Err(ParseError::new(
+                crate::values::sub(span, col - 2, 2),
+                "`${` opens a placeholder that no `}` closes",
+            ));
         }
-        at += part.len() + 2;
+        let inner = crate::values::sub(span, col, set.chars().count());
+        if crate::values::value_set(set, inner)?.is_none() {
+            return Err(ParseError::new(
+                inner,
+                "a placeholder needs a set, not `none`",
+            ));
+        }
     }
     Ok(text.to_string())
 }
@@ -115,6 +111,53 @@ pub const MAX_POOL_VALUES: usize = 2048;
 /// Longest value template (a value with `${…}`), in bytes: its pool holds up to [`MAX_POOL`].
 pub const MAX_TEMPLATE_TEXT: usize = 4096;
 
+/// A value template cut at its `${…}`: the text before the first, then per placeholder the byte
+/// where its set starts, the set, and whether a `}` closes it (the one reading of `${` the parser's
+/// checks and [`pool`] share).
+fn holes(text: &str) -> (&str, Vec<(usize, &str, bool)>) {
+    let mut parts = text.split("${");
+    let head = parts.next().unwrap_or_default();
+    let mut at = head.len() + 2;
+    let mut out = Vec::new();
+    for part in parts {
+        let (set, closed) = match part.split_once('}') {
+            Some((set, _)) => (set, true),
+            None => (part, false),
+        };
+        out.push((at, set, closed));
+        at += part.len() + 2;
+    }
+    (head, out)
+}
+
+/// Each placeholder's set (a set that does not parse counts as one empty string: the parser
+/// refused it already) and the text after it up to the next placeholder.
+fn template(text: &str) -> (&str, Vec<(KeySpec, &str)>) {
+    let (head, holes) = holes(text);
+    let sets = holes
+        .into_iter()
+        .map(|(at, set, closed)| {
+            let end = at + set.len() + usize::from(closed);
+            let after = text[end..].split("${").next().unwrap_or_default();
+            let set = crate::values::value_set(set, Span::new(1, 1, 1));
+            (set.unwrap_or(KeySpec::None), after)
+        })
+        .collect();
+    (head, sets)
+}
+
+/// How many combinations a template's sets make (saturating), and so its pool's size:
+/// `min(combinations, MAX_POOL)` ([`pool`]), computed without writing a value.
+fn combinations(sets: &[(KeySpec, &str)]) -> u64 {
+    sets.iter()
+        .fold(1u64, |all, (set, _)| all.saturating_mul(set.size().max(1)))
+}
+
+/// How many values [`pool`] makes of `text`.
+fn pool_size(text: &str) -> usize {
+    combinations(&template(text).1).min(MAX_POOL) as usize
+}
+
 /// The values a `value=` template's records carry: the text with each `${SET}` (a set written
 /// like `values=`: `page-0..19`, `1..500`, `EUR,USD`) replaced by one of its strings. Every
 /// combination when there are at most [`MAX_POOL`] (the first placeholder varying fastest), else
@@ -122,20 +165,8 @@ pub const MAX_TEMPLATE_TEXT: usize = 4096;
 /// is a pool of one. A record carries one of the pool, by a hash of its id
 /// (`khafka_sim::spec::phase_of`).
 pub fn pool(text: &str) -> Vec<String> {
-    let mut parts = text.split("${");
-    let head = parts.next().unwrap_or_default();
-    // Each placeholder's set and the text after it.
-    let holes: Vec<(KeySpec, &str)> = parts
-        .map(|p| {
-            let (set, rest) = p.split_once('}').unwrap_or((p, ""));
-            let set = crate::values::value_set(set, Span::new(1, 1, 1));
-            (set.unwrap_or(KeySpec::None), rest)
-        })
-        .collect();
-    let mut all = 1u64;
-    for (set, _) in &holes {
-        all = all.saturating_mul(set.size().max(1));
-    }
+    let (head, holes) = template(text);
+    let all = combinations(&holes);
     let mut word = String::new();
     (0..all.min(MAX_POOL))
         .map(|i| {
@@ -508,7 +539,7 @@ impl Parser {
                 .iter()
                 .filter_map(|p| p.value_serializer.as_ref())
                 .flat_map(|s| &s.uses)
-                .map(|u| pool(&u.value).len())
+                .map(|u| pool_size(&u.value))
                 .sum();
             if values > MAX_POOL_VALUES {
                 errors.push(ParseError::new(

@@ -22,10 +22,6 @@ use crate::spec::{ConsumerSpec, KeySpec, ProducerSpec, ScenarioSpec, TopicSpec};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 
-/// The state store of `groupByKey().count()` when the application names nothing
-/// (`InternalStreamsBuilder` numbers processors and stores in the order they are added).
-pub const COUNT_STORE: &str = "KSTREAM-AGGREGATE-STATE-STORE-0000000001";
-
 /// The bytes of a count's value on the wire: Kafka Streams' `count()` writes a `Long` (`LongSerde`).
 pub const COUNT_VALUE_BYTES: u32 = 8;
 
@@ -118,9 +114,15 @@ impl StreamsConfig {
         }
     }
 
-    /// The changelog topic of the count's store.
+    /// The changelog topic of a plain count's store (`groupByKey().count()`, [`chain`]), for the
+    /// parser's first check of an `application.id`'s length ([`ScenarioSpec::add_streams`] checks
+    /// every internal topic the instance's topology creates).
     pub fn changelog_topic(&self) -> String {
-        format!("{}-{COUNT_STORE}-changelog", self.application_id)
+        format!(
+            "{}-{}-changelog",
+            self.application_id,
+            chain(false, false).1
+        )
     }
 }
 
@@ -423,14 +425,15 @@ impl ValueFilter {
         let Some(v) = info.value_of(id) else {
             return false;
         };
-        let n = info.values.number(v).unwrap_or(0);
+        // Read as a number only by the comparisons that need one.
+        let n = || info.values.number(v).unwrap_or(0);
         match self {
             ValueFilter::Eq(s) => info.values.is(v, s),
             ValueFilter::Ne(s) => !info.values.is(v, s),
-            ValueFilter::Lt(x) => n < *x,
-            ValueFilter::Le(x) => n <= *x,
-            ValueFilter::Gt(x) => n > *x,
-            ValueFilter::Ge(x) => n >= *x,
+            ValueFilter::Lt(x) => n() < *x,
+            ValueFilter::Le(x) => n() <= *x,
+            ValueFilter::Gt(x) => n() > *x,
+            ValueFilter::Ge(x) => n() >= *x,
         }
     }
 
@@ -1050,7 +1053,7 @@ mod tests {
              \x20     <-- KTABLE-TOSTREAM-0000000003\n\n"
         );
         assert_eq!(
-            s.config.changelog_topic(),
+            s.changelog_topic(),
             "app-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog"
         );
         // A `filter` before the count takes number 1: the store, its changelog and every
