@@ -1733,8 +1733,7 @@ fn streams_panel(
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
-        chain, GROUP_BY_PROCESSORS as G, GROUP_BY_STORE, JOIN_PROCESSORS,
-        STREAM_JOIN_PROCESSORS as S,
+        chain, group_by_chain, JOIN_PROCESSORS, STREAM_JOIN_PROCESSORS as S,
     };
     let app = v
         .instances
@@ -1786,10 +1785,16 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
         }
         None if v.repartition.is_some() => {
             let r = v.repartition.clone().unwrap_or_default();
+            let (first, second, store) = group_by_chain(v.filter.is_some());
+            let first: Vec<&str> = first.iter().map(String::as_str).collect();
+            let second: Vec<&str> = second.iter().map(String::as_str).collect();
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} re-keyed by value into the repartition topic {r}, then counted per value into {}; the count's store is backed by {}", v.input, v.output, v.changelog)}>
-                    { row(&v.input, &[G[0], G[1], G[4], G[3]], usize::MAX, "", Some(&r)) }
-                    { row(&r, &[G[5], G[2], G[6], G[7]], 1, GROUP_BY_STORE, Some(&v.output)) }
+                    { row(&v.input, &first, usize::MAX, "", Some(&r)) }
+                    { row(&r, &second, 1, &store, Some(&v.output)) }
+                    if let Some(f) = &v.filter {
+                        <div class="topology-row">{ format!("{} keeps a record when {f}", first[1]) }</div>
+                    }
                 </div>
             }
         }
@@ -1927,6 +1932,7 @@ fn windowed_counts(
         <>
             <p class="streams-totals">
                 <code>{ w.java.clone() }</code>
+                { if v.sum { " · the sum of the values per window" } else { "" } }
                 { if w.on_window_close { " · emitted on window close" } else { " · emitted on every update" } }
             </p>
             <p class="streams-totals">{ totals }</p>

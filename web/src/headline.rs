@@ -147,7 +147,15 @@ pub fn headline(
         let windows = plural(w.live().count() as u64, "window", "windows");
         // The story of the first late record says which window and how late.
         let first_late = sim.late_records().next().map(|(id, _)| id);
-        let (tone, what) = if v.overcount > 0 {
+        let (tone, what) = if v.overcount > 0 && v.sum {
+            (
+                "warn",
+                format!(
+                    "Kafka Streams' window sums are {} above what one uninterrupted run adds up to",
+                    v.overcount
+                ),
+            )
+        } else if v.overcount > 0 {
             (
                 "warn",
                 format!(

@@ -317,9 +317,7 @@ impl Parser {
                 }
             }
         }
-        if spec.reduce_sum
-            && (spec.join.is_some() || spec.windowing.is_some() || spec.group_by_value)
-        {
+        if spec.reduce_sum && (spec.join.is_some() || spec.group_by_value) {
             let span = pairs
                 .iter()
                 .find(|p| p.key == "aggregate")
@@ -327,7 +325,7 @@ impl Parser {
             self.error(
                 ParseError::new(
                     span,
-                    "`aggregate=sum` sums per key: not with a window, a join or `group.by=value`",
+                    "`aggregate=sum` sums per key or per window and key: not with a join or `group.by=value`",
                 )
                 .hint("the simulator does not model those together yet"),
             );

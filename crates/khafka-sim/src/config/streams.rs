@@ -385,24 +385,31 @@ pub struct StreamsSpec {
     pub created_changelog: bool,
 }
 
-/// `groupBy(…).count()`'s store: the key selector takes number 1 (`KStreamImpl.groupBy`).
-pub const GROUP_BY_STORE: &str = "KSTREAM-AGGREGATE-STATE-STORE-0000000002";
-
-/// The processors of `builder.stream(input).groupBy((k, v) -> v).count().toStream().to(output)`,
-/// in the order `InternalStreamsBuilder` numbers them: the source, the key selector, the store
-/// (2), the aggregate, then the repartition sink, its filter and its source
-/// (`KStreamImpl.createRepartitionedSource` burns three numbers), `KTABLE-TOSTREAM` and the sink
-/// (`StreamsGraphTest`' `expectedComplexMergeOptimizeTopology` numbers them so, [4.1]).
-pub const GROUP_BY_PROCESSORS: [&str; 8] = [
-    "KSTREAM-SOURCE-0000000000",
-    "KSTREAM-KEY-SELECT-0000000001",
-    "KSTREAM-AGGREGATE-0000000003",
-    "KSTREAM-SINK-0000000004",
-    "KSTREAM-FILTER-0000000005",
-    "KSTREAM-SOURCE-0000000006",
-    "KTABLE-TOSTREAM-0000000007",
-    "KSTREAM-SINK-0000000008",
-];
+/// The nodes of `builder.stream(input)[.filter(…)].groupBy((k, v) -> v).count().toStream().to(output)`,
+/// sub-topology by sub-topology, named and numbered as `InternalStreamsBuilder` does: the source,
+/// the `filter` (if any), the key selector, the store (a number, no node), the aggregate, then
+/// the repartition sink, its filter and its source (`KStreamImpl.createRepartitionedSource` burns
+/// three numbers), `KTABLE-TOSTREAM` and the sink (`StreamsGraphTest`'
+/// `expectedComplexMergeOptimizeTopology` numbers them so, [4.1]). Returns sub-topology 0 in
+/// flow order (source, filter, key selector, repartition filter, repartition sink), sub-topology
+/// 1 (repartition source, aggregate, `KTABLE-TOSTREAM`, sink) and the store: without a filter
+/// `KSTREAM-AGGREGATE-STATE-STORE-0000000002`, which also names the repartition topic.
+pub fn group_by_chain(filter: bool) -> (Vec<String>, Vec<String>, String) {
+    let f = filter as u32;
+    let name = |prefix: &str, n: u32| format!("KSTREAM-{prefix}-{:010}", n + f);
+    let mut first = vec!["KSTREAM-SOURCE-0000000000".to_string()];
+    if filter {
+        first.push(name("FILTER", 0));
+    }
+    first.extend([name("KEY-SELECT", 1), name("FILTER", 5), name("SINK", 4)]);
+    let second = vec![
+        name("SOURCE", 6),
+        name("AGGREGATE", 3),
+        format!("KTABLE-TOSTREAM-{:010}", 7 + f),
+        name("SINK", 8),
+    ];
+    (first, second, name("AGGREGATE-STATE-STORE", 2))
+}
 
 /// A predicate on a record's value (`KStream.filter`): a string compared with `equals`, or the
 /// value read as a number (`Long.parseLong`, the input's values are integers) compared with one.
@@ -536,7 +543,7 @@ impl StreamsSpec {
     pub fn store(&self) -> String {
         match &self.join {
             Some(j) => j.store(),
-            None if self.group_by_value => GROUP_BY_STORE.to_string(),
+            None if self.group_by_value => group_by_chain(self.filter.is_some()).2,
             None => chain(self.filter.is_some(), self.reduce_sum).1,
         }
     }
@@ -546,8 +553,9 @@ impl StreamsSpec {
     pub fn repartition_topic(&self) -> Option<String> {
         self.group_by_value.then(|| {
             format!(
-                "{}-{GROUP_BY_STORE}-repartition",
-                self.config.application_id
+                "{}-{}-repartition",
+                self.config.application_id,
+                self.store()
             )
         })
     }
@@ -589,24 +597,35 @@ impl StreamsSpec {
             return self.describe_join(j);
         }
         if let Some(topic) = self.repartition_topic() {
-            let [source, select, aggregate, rsink, filter, rsource, to_stream, sink] =
-                GROUP_BY_PROCESSORS;
+            let (first, second, store) = group_by_chain(self.filter.is_some());
             // `describe()` names the topic without the application's prefix.
             let topic = &topic[self.config.application_id.len() + 1..];
-            return format!(
-                "Topologies:\n   Sub-topology: 0\n    \
-                 Source: {source} (topics: [{input}])\n      --> {select}\n    \
-                 Processor: {select} (stores: [])\n      --> {filter}\n      <-- {source}\n    \
-                 Processor: {filter} (stores: [])\n      --> {rsink}\n      <-- {select}\n    \
-                 Sink: {rsink} (topic: {topic})\n      <-- {filter}\n\n  \
+            let mut out = format!(
+                "Topologies:\n   Sub-topology: 0\n    Source: {} (topics: [{}])\n      --> {}\n",
+                first[0], self.input, first[1]
+            );
+            let last = first.len() - 1;
+            for i in 1..last {
+                out.push_str(&format!(
+                    "    Processor: {} (stores: [])\n      --> {}\n      <-- {}\n",
+                    first[i],
+                    first[i + 1],
+                    first[i - 1]
+                ));
+            }
+            let [rsource, aggregate, to_stream, sink] = [0, 1, 2, 3].map(|i| &second[i]);
+            out.push_str(&format!(
+                "    Sink: {} (topic: {topic})\n      <-- {}\n\n  \
                  Sub-topology: 1\n    \
                  Source: {rsource} (topics: [{topic}])\n      --> {aggregate}\n    \
-                 Processor: {aggregate} (stores: [{GROUP_BY_STORE}])\n      --> {to_stream}\n      <-- {rsource}\n    \
+                 Processor: {aggregate} (stores: [{store}])\n      --> {to_stream}\n      <-- {rsource}\n    \
                  Processor: {to_stream} (stores: [])\n      --> {sink}\n      <-- {aggregate}\n    \
                  Sink: {sink} (topic: {output})\n      <-- {to_stream}\n\n",
-                input = self.input,
+                first[last],
+                first[last - 1],
                 output = self.output,
-            );
+            ));
+            return out;
         }
         let (nodes, store) = chain(self.filter.is_some(), self.reduce_sum);
         let last = nodes.len() - 1;
@@ -762,9 +781,9 @@ impl ScenarioSpec {
                 )));
             }
         }
-        if s.reduce_sum && (s.join.is_some() || s.windowing.is_some() || s.group_by_value) {
+        if s.reduce_sum && (s.join.is_some() || s.group_by_value) {
             return Err(StreamsError::Invalid(
-                "`aggregate=sum` sums per key without a window, a join or `group.by=value`: the simulator does not model those together yet".into(),
+                "`aggregate=sum` sums per key or per window and key, without a join or `group.by=value`: the simulator does not model those together yet".into(),
             ));
         }
         if s.reduce_sum {
@@ -777,9 +796,9 @@ impl ScenarioSpec {
             }
         }
         if let Some(f) = &s.filter {
-            if s.join.is_some() || s.group_by_value {
+            if s.join.is_some() {
                 return Err(StreamsError::Invalid(
-                    "`filter=` comes before a count (per key or windowed) or a sum: the simulator does not model it with a join or `group.by=value` yet".into(),
+                    "`filter=` comes before a count (per key, per value or windowed) or a sum: the simulator does not model it before a join yet".into(),
                 ));
             }
             let values = input_values(self, &s.input, "`filter=`")?;

@@ -296,7 +296,7 @@ impl Sim {
                 input: first.spec.input.clone(),
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topic(),
-                sum: false,
+                sum: first.spec.reduce_sum,
                 repartition: None,
                 filter: first.spec.filter.as_ref().map(|f| f.text()),
                 topology: first.spec.describe_topology(),
@@ -802,6 +802,7 @@ impl Sim {
             &mut table[i].1
         }
         let mut reference_dropped = 0u64;
+        let sum = first.spec.reduce_sum;
         if let Some(input) = self.topo.topic_index(&first.spec.input) {
             let input = &self.topo.topics[input as usize];
             let mut cache = self.streams_reference.borrow_mut();
@@ -816,7 +817,7 @@ impl Sim {
                 let slot = match cache.iter().position(|r| r.part == part) {
                     Some(i) => i,
                     None => {
-                        cache.push(ReferencePart::new(part, w));
+                        cache.push(ReferencePart::new(part, w, sum));
                         cache.len() - 1
                     }
                 };
@@ -830,7 +831,7 @@ impl Sim {
                     same = at == r.last_id;
                 }
                 if !same {
-                    *r = ReferencePart::new(part, w);
+                    *r = ReferencePart::new(part, w, sum);
                 }
                 log.for_each_record_id(r.upto, hw, &self.batches, |_, id| {
                     r.last_id = Some(id);
@@ -847,10 +848,19 @@ impl Sim {
                     {
                         return;
                     }
+                    // A sum adds the record's value (a record without one is skipped).
+                    let value = if sum {
+                        match info.value_of(id).and_then(|v| info.values.number(v)) {
+                            Some(n) => n.to_string(),
+                            None => return,
+                        }
+                    } else {
+                        String::new()
+                    };
                     let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0) as i64;
                     let record = khafka_streams::Record {
                         key: k.to_string(),
-                        value: String::new(),
+                        value,
                         timestamp: ts,
                     };
                     // The results it forwards, as the instances forward theirs: every update
@@ -960,12 +970,12 @@ pub struct ReferencePart {
 }
 
 impl ReferencePart {
-    fn new(part: PartIdx, w: &Windowing) -> Self {
+    fn new(part: PartIdx, w: &Windowing, sum: bool) -> Self {
         ReferencePart {
             part,
             upto: 0,
             last_id: None,
-            processor: windowed::processor(w),
+            processor: windowed::processor(w, sum),
             results: Vec::new(),
             dropped: 0,
         }
@@ -1149,7 +1159,8 @@ impl StreamsView {
             }
             let dropped: u64 = self.instances.iter().map(|i| i.dropped_late).sum();
             out.push_str(&format!(
-                "windowed counts: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}\n",
+                "windowed {}: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}\n",
+                if self.sum { "sums" } else { "counts" },
                 shown.len(),
                 dropped,
                 w.reference_dropped,

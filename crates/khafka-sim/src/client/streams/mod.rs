@@ -305,7 +305,7 @@ impl StreamsInstance {
                                     *app == self.application_id && *part == p32
                                 })
                                 .map(|e| e.1);
-                            Box::new(windowed::WindowedTask::new(w, close))
+                            Box::new(windowed::WindowedTask::new(w, self.spec.reduce_sum, close))
                         }),
                         join: joins.then(|| {
                             Box::new(join::JoinTask {
@@ -515,8 +515,9 @@ impl StreamsInstance {
             self.processed += 1;
             t.processed += 1;
             // `KSTREAM-FILTER`: a record that fails the predicate goes no further (the windowed
-            // aggregate's stream time is its own, so it does not move either).
-            if let Some(f) = &self.spec.filter {
+            // aggregate's stream time is its own, so it does not move either). Before a
+            // `groupBy` it is in sub-topology 0: the repartition topic holds only what passed.
+            if let Some(f) = self.spec.filter.as_ref().filter(|_| t.subtopology == 0) {
                 let from = ctx.prov.producer_and_key(rid).map_or(0, |(f, _)| f);
                 if !f.keeps(&ctx.topo.producers[from as usize], rid) {
                     self.filtered += 1;
@@ -585,7 +586,7 @@ impl StreamsInstance {
             if let Some(wt) = t.windowed.as_mut() {
                 let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0) as i64;
                 let before = wt.processor.work();
-                let out = wt.process(key, ts, cached);
+                let out = wt.process(key, ts, add, cached);
                 self.window_work += wt.processor.work() - before;
                 for (k, v) in out.changelog {
                     send_windowed(ctx, producer, values, Some(p), k, v);

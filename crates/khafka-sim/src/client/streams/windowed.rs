@@ -27,8 +27,8 @@ use serde::Serialize;
 /// window of the key that the record falls in). Past it the run stops with the reason.
 pub const MAX_WINDOW_WORK: u64 = 20_000_000;
 
-/// A windowed result or store write on the wire: the window and the count, `None` for a tombstone
-/// (a session merged away).
+/// A windowed result or store write on the wire: the window and the count (or the sum), `None`
+/// for a tombstone (a session merged away).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct WindowedValue {
     pub start: i64,
@@ -114,8 +114,9 @@ pub fn window_text(w: &Windowing, start: i64, end: i64) -> String {
     .to_string()
 }
 
-/// A fresh count over `w`'s windows, its store logged.
-pub fn processor(w: &Windowing) -> WindowedAggregation {
+/// A fresh count (or, with `sum`, a sum of the values: `reduce(Long::sum)`) over `w`'s windows,
+/// its store logged.
+pub fn processor(w: &Windowing, sum: bool) -> WindowedAggregation {
     let grace = w.grace_ms as i64;
     let spec = match w.windows {
         Windows::Time { size, advance } => WindowSpec::Time {
@@ -137,7 +138,12 @@ pub fn processor(w: &Windowing) -> WindowedAggregation {
     } else {
         Emit::Eager
     };
-    let mut p = WindowedAggregation::new(spec, emit, Aggregation::Count);
+    let aggregation = if sum {
+        Aggregation::Sum
+    } else {
+        Aggregation::Count
+    };
+    let mut p = WindowedAggregation::new(spec, emit, aggregation);
     p.log_writes();
     p
 }
@@ -153,8 +159,8 @@ pub struct Processed {
 }
 
 impl WindowedTask {
-    pub fn new(w: &Windowing, last_emit_close: Option<i64>) -> Self {
-        let mut processor = processor(w);
+    pub fn new(w: &Windowing, sum: bool, last_emit_close: Option<i64>) -> Self {
+        let mut processor = processor(w, sum);
         if let Some(close) = last_emit_close {
             processor.set_last_emit_close(close);
         }
@@ -180,20 +186,20 @@ impl WindowedTask {
         });
     }
 
-    /// Counts one record with key `key` and timestamp `ts`. With `cached`, store writes (and,
-    /// emitting on update, results) wait in the cache for the next commit.
-    pub fn process(&mut self, key: u32, ts: i64, cached: bool) -> Processed {
+    /// Counts one record with key `key` and timestamp `ts` (a sum adds `value`). With `cached`,
+    /// store writes (and, emitting on update, results) wait in the cache for the next commit.
+    pub fn process(&mut self, key: u32, ts: i64, value: i64, cached: bool) -> Processed {
         let lateness = (self.processor.stream_time() - ts).max(0);
         self.lateness_max = self.lateness_max.max(lateness);
         let record = khafka_streams::Record {
             key: key.to_string(),
-            value: String::new(),
+            value: value.to_string(),
             timestamp: ts,
         };
         let events = self
             .processor
             .process(&record)
-            .expect("a count reads no value");
+            .expect("a count reads no value, a sum a long");
         let mut out = Processed {
             changelog: Vec::new(),
             output: Vec::new(),
