@@ -656,7 +656,13 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     let windowed_sum =
         windowing.is_some() && SimRng::derive(seed, "sweep-windowed-sum").below(3) == 0;
     let reduce_sum = reduce_sum || windowed_sum;
-    if reduce_sum {
+    // A quarter of the other counts per key or per window keep each key's largest value instead
+    // (`aggregate(() -> 0L, (k, v, max) -> Math.max(max, v))`), drawn from their own stream.
+    let aggregate_max = !reduce_sum
+        && join.is_none()
+        && !group_by_value
+        && SimRng::derive(seed, "sweep-max").below(4) == 0;
+    if reduce_sum || aggregate_max {
         integer_values(spec);
     }
     // A third of the counts (per key, per value or windowed) and sums filter their input first
@@ -703,6 +709,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             join: join.clone(),
             group_by_value,
             reduce_sum,
+            aggregate_max,
             filter: filter.clone(),
         };
         spec.add_streams(s).expect("one key set, declared topics");
@@ -1208,7 +1215,15 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams windowed sum")
             .or_default() += u64::from(v.sum && v.windowed.is_some());
-        if v.sum
+        // A maximum per key: processing a record twice cannot raise it, whatever crashed.
+        *reached_here.entry("Kafka Streams maximum").or_default() += u64::from(v.max);
+        if v.max && v.windowed.is_none() && !trimmed("t", true) && st.counted_twice > 0 {
+            problems.push(format!(
+                "Kafka Streams aggregate: maxima {} above the input's",
+                st.counted_twice
+            ));
+        }
+        if (v.sum || v.max)
             && v.windowed.is_none()
             && promised
             && !gave_up
@@ -1216,7 +1231,8 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             && st.not_counted > 0
         {
             problems.push(format!(
-                "Kafka Streams reduce: sums {} short of the input's values after recovery",
+                "Kafka Streams {}: {} short of the input's values after recovery",
+                v.plural(),
                 st.not_counted
             ));
         }

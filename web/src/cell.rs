@@ -1600,6 +1600,8 @@ fn streams_panel(
                 "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
             } else if v.sum {
                 "mapValues(Long::parseLong).groupByKey().reduce(Long::sum): each task keeps a sum of the values per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
+            } else if v.max {
+                "mapValues(Long::parseLong).groupByKey().aggregate(() -> 0L, (key, value, max) -> Math.max(max, value)): each task keeps each key's largest value in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
             } else if v.repartition.is_some() {
                 "groupBy((key, value) -> value).count(): tasks 0_P re-key each record by its value and write it to the repartition topic, partitioned by the new key; tasks 1_P read that topic and keep a count per value in a state store backed by a changelog topic."
             } else {
@@ -1800,9 +1802,14 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
         }
         None => {
             let f = v.filter.as_deref();
-            let (nodes, store) = chain(f.is_some(), v.sum);
+            use khafka_sim::config::streams::Aggregate;
+            let (aggregate, what) = match (v.sum, v.max) {
+                (true, _) => (Aggregate::Sum, "a sum"),
+                (_, true) => (Aggregate::Max, "a maximum"),
+                _ => (Aggregate::Count, "a count"),
+            };
+            let (nodes, store) = chain(f.is_some(), aggregate);
             let names: Vec<&str> = nodes.iter().map(String::as_str).collect();
-            let what = if v.sum { "a sum" } else { "a count" };
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through {}{what} whose store is backed by {}", v.input, v.output, f.map_or(String::new(), |f| format!("a filter ({f}) and ")), v.changelog)}>
                     { row(&v.input, &names, names.len() - 3, &store, Some(&v.output)) }
@@ -1932,7 +1939,7 @@ fn windowed_counts(
         <>
             <p class="streams-totals">
                 <code>{ w.java.clone() }</code>
-                { if v.sum { " · the sum of the values per window" } else { "" } }
+                { if v.sum { " · the sum of the values per window" } else if v.max { " · the largest value per window" } else { "" } }
                 { if w.on_window_close { " · emitted on window close" } else { " · emitted on every update" } }
             </p>
             <p class="streams-totals">{ totals }</p>

@@ -279,6 +279,35 @@ pub fn headline(
             )
         };
         (tone, format!("{what} — {found}"), why)
+    } else if let Some(v) = streams.filter(|v| v.max) {
+        // A maximum per key: processing a record again cannot raise it.
+        let keys = plural(v.keys.len() as u64, "key", "keys");
+        let passing = if v.filter.is_some() {
+            " that passes the filter"
+        } else {
+            ""
+        };
+        let later = if v.undercount > 0 {
+            format!(", {} below the input's yet", v.undercount)
+        } else {
+            String::new()
+        };
+        if v.overcount > 0 {
+            (
+                "bad",
+                format!(
+                    "Kafka Streams' maxima are {} above the input's — {keys}{later}",
+                    v.overcount
+                ),
+                None,
+            )
+        } else {
+            (
+                "good",
+                format!("Kafka Streams kept each key's largest value{passing} — {keys}{later}"),
+                None,
+            )
+        }
     } else if let Some(v) = streams {
         // A Kafka Streams run: what a reader of its output would see, against its input.
         let keys = plural(v.keys.len() as u64, "key", "keys");

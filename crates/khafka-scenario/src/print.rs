@@ -329,6 +329,9 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     if st.reduce_sum {
         s.push_str(" aggregate=sum");
     }
+    if st.aggregate_max {
+        s.push_str(" aggregate=max");
+    }
     if let Some(f) = &st.filter {
         let _ = write!(s, " filter={}", String::from(f.clone()));
     }

@@ -96,6 +96,7 @@ impl Parser {
             join: None,
             group_by_value: false,
             reduce_sum: false,
+            aggregate_max: false,
             filter: None,
         };
         let mut ok = true;
@@ -254,8 +255,12 @@ impl Parser {
                         spec.reduce_sum = true;
                         Ok(())
                     }
-                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `aggregate`: expected `count` or `sum`"))
-                        .hint("`aggregate=count` is `count()`; `aggregate=sum` is `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)` over integer values (`values=1..100`)")),
+                    "max" => {
+                        spec.aggregate_max = true;
+                        Ok(())
+                    }
+                    _ => Err(ParseError::new(s, format!("invalid value `{v}` for `aggregate`: expected `count`, `sum` or `max`"))
+                        .hint("`aggregate=count` is `count()`; `aggregate=sum` is `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)` and `aggregate=max` `….aggregate(() -> 0L, (k, v, max) -> Math.max(max, v))`, over integer values (`values=1..100`)")),
                 },
                 "filter" => value_filter(v, s).map(|f| spec.filter = Some(f)),
                 "group.by" => match v {
@@ -317,7 +322,10 @@ impl Parser {
                 }
             }
         }
-        if spec.reduce_sum && (spec.join.is_some() || spec.group_by_value) {
+        let aggregate = spec.aggregate();
+        if aggregate != khafka_sim::config::streams::Aggregate::Count
+            && (spec.join.is_some() || spec.group_by_value)
+        {
             let span = pairs
                 .iter()
                 .find(|p| p.key == "aggregate")
@@ -325,7 +333,10 @@ impl Parser {
             self.error(
                 ParseError::new(
                     span,
-                    "`aggregate=sum` sums per key or per window and key: not with a join or `group.by=value`",
+                    format!(
+                        "`aggregate={}` works per key or per window and key: not with a join or `group.by=value`",
+                        aggregate.name()
+                    ),
                 )
                 .hint("the simulator does not model those together yet"),
             );

@@ -497,6 +497,60 @@ fn a_filter_comes_before_the_count() {
     }
 }
 
+/// `aggregate=max`: `mapValues(Long::parseLong).groupByKey().aggregate(() -> 0L, (k, v, max) ->
+/// Math.max(max, v))`, named as `KGroupedStreamImpl.aggregate` names its store (first) and
+/// processor; each key's output is the largest of its values, and 0 (the initializer) when none
+/// is larger.
+#[test]
+fn a_maximum_aggregates_from_its_initializer() {
+    use khafka_sim::{Sim, SimTime};
+    let src = |values: &str| {
+        format!(
+            "topic views partitions=3\ntopic counts partitions=3\n\
+             producer p topic=views rate=200/s keys=user-0..9 values={values} stop=5s\n\
+             streams s1 application.id=counter input=views output=counts aggregate=max statestore.cache.max.bytes=0\nrun 10s\n"
+        )
+    };
+    let s = parse(&src("1..100")).expect("valid");
+    let st = &s.spec.streams[0];
+    assert!(st.aggregate_max && !st.reduce_sum);
+    assert_eq!(
+        st.changelog_topic(),
+        "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog"
+    );
+    let d = st.describe_topology();
+    assert!(
+        d.contains(
+            "    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])\n      --> KSTREAM-AGGREGATE-0000000003\n"
+        ) && d.contains(
+            "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000004\n"
+        ),
+        "{d}"
+    );
+    let printed = khafka_scenario::print::scenario(&s.spec);
+    assert!(printed.contains(" aggregate=max"), "{printed}");
+    assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+    // About 100 values of 1..100 per key: the largest is near 100, and the output says so.
+    // Values all below 0: every key's maximum is the initializer's 0, as `Math.max` from `0L`.
+    for (values, lowest, highest) in [("1..100", 85, 100), ("-9,-4", 0, 0)] {
+        let mut sim = Sim::new(parse(&src(values)).expect("valid").spec);
+        sim.run_until(SimTime::from_secs(10));
+        let v = sim.streams_view().expect("streams");
+        assert!(v.max && !v.sum);
+        assert_eq!(v.keys.len(), 10, "{values}");
+        for k in &v.keys {
+            let top = k.input as i64;
+            assert!(
+                (lowest..=highest).contains(&top),
+                "{values} {}: {top}",
+                k.key
+            );
+            assert_eq!(k.output, Some(top), "{values} {}", k.key);
+        }
+        assert_eq!((v.overcount, v.undercount), (0, 0), "{values}");
+    }
+}
+
 /// `aggregate=sum`: `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)`, named as
 /// `KGroupedStreamImpl.reduce` names its store and processor; integer values only.
 #[test]
@@ -531,7 +585,21 @@ fn a_sum_reduces_integer_values_per_key() {
             "aggregate=sum",
             "its producers need integer values",
         ),
-        ("values=1..9", "aggregate=mean", "expected `count` or `sum`"),
+        (
+            "values=1..9",
+            "aggregate=mean",
+            "expected `count`, `sum` or `max`",
+        ),
+        (
+            "values=a,b",
+            "aggregate=max",
+            "`aggregate=max` reads the values of `views` as numbers",
+        ),
+        (
+            "values=1..9",
+            "aggregate=max group.by=value",
+            "`aggregate=max` works per key or per window and key",
+        ),
         (
             "values=1..9",
             "aggregate=sum group.by=value",

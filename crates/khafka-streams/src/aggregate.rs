@@ -30,6 +30,9 @@ pub enum Aggregation {
     Count,
     /// Sum of the values read as longs: initializer `0L`, aggregator `agg + v`, merger `a + b`.
     Sum,
+    /// The largest value read as a long: initializer `0L`, aggregator `Math.max(agg, v)`, merger
+    /// `Math.max(a, b)` (the engine's `aggregate=max`; not offered by `khafka windows`).
+    Max,
     /// `MockInitializer.STRING_INIT` / `MockAggregator.TOSTRING_ADDER`: starts from `init`
     /// (`"0"` in Kafka's tests and in the CLI) and appends `+VALUE`; the session merger of
     /// `SessionWindowedKStreamImplTest` joins two aggregates with `+`.
@@ -53,7 +56,7 @@ impl Aggregation {
     /// The initializer's value.
     pub fn init(&self) -> Agg {
         match self {
-            Aggregation::Count | Aggregation::Sum => Agg::Long(0),
+            Aggregation::Count | Aggregation::Sum | Aggregation::Max => Agg::Long(0),
             Aggregation::Concat { init } => Agg::Text(init.clone()),
         }
     }
@@ -62,7 +65,7 @@ impl Aggregation {
     pub fn operand(&self, value: &str) -> Result<Operand, String> {
         match self {
             Aggregation::Count => Ok(Operand::One),
-            Aggregation::Sum => value
+            Aggregation::Sum | Aggregation::Max => value
                 .parse::<i64>()
                 .map(Operand::Long)
                 .map_err(|_| format!("value `{value}` is not a long (sum adds integer values)")),
@@ -74,6 +77,7 @@ impl Aggregation {
     pub fn add(&self, agg: &Agg, operand: &Operand) -> Agg {
         match (agg, operand) {
             (Agg::Long(a), Operand::One) => Agg::Long(a.wrapping_add(1)),
+            (Agg::Long(a), Operand::Long(v)) if *self == Aggregation::Max => Agg::Long(*a.max(v)),
             (Agg::Long(a), Operand::Long(v)) => Agg::Long(a.wrapping_add(*v)),
             (Agg::Text(a), Operand::Text(v)) => Agg::Text(format!("{a}+{v}")),
             // An operand always comes from `self.operand`, so the kinds match; keep the aggregate.
@@ -84,6 +88,7 @@ impl Aggregation {
     /// The session merger: combines two sessions' aggregates.
     pub fn merge(&self, one: &Agg, two: &Agg) -> Agg {
         match (one, two) {
+            (Agg::Long(a), Agg::Long(b)) if *self == Aggregation::Max => Agg::Long(*a.max(b)),
             (Agg::Long(a), Agg::Long(b)) => Agg::Long(a.wrapping_add(*b)),
             (Agg::Text(a), Agg::Text(b)) => Agg::Text(format!("{a}+{b}")),
             (a, _) => a.clone(),
@@ -108,6 +113,16 @@ mod tests {
         let one = c.add(&c.init(), &c.operand("1").unwrap());
         assert_eq!(one, Agg::Text("0+1".into()));
         assert_eq!(c.merge(&c.init(), &one), Agg::Text("0+0+1".into()));
+    }
+
+    #[test]
+    fn max_keeps_the_larger_from_zero() {
+        let m = Aggregation::Max;
+        let a = m.add(&m.init(), &m.operand("-5").unwrap());
+        assert_eq!(a, Agg::Long(0), "the initializer 0L beats a negative value");
+        let a = m.add(&a, &m.operand("7").unwrap());
+        assert_eq!(m.add(&a, &m.operand("3").unwrap()), Agg::Long(7));
+        assert_eq!(m.merge(&Agg::Long(4), &Agg::Long(9)), Agg::Long(9));
     }
 
     #[test]

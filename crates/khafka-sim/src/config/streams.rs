@@ -121,7 +121,7 @@ impl StreamsConfig {
         format!(
             "{}-{}-changelog",
             self.application_id,
-            chain(false, false).1
+            chain(false, Aggregate::Count).1
         )
     }
 }
@@ -374,6 +374,11 @@ pub struct StreamsSpec {
     /// the input's values (integers, `values=1..100`) per key.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reduce_sum: bool,
+    /// `mapValues(Long::parseLong).groupByKey().aggregate(() -> 0L, (key, value, max) ->
+    /// Math.max(max, value))` instead of `count()`: each key's largest value (an aggregation
+    /// with an initializer, which processing a record twice cannot change).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aggregate_max: bool,
     /// `filter((key, value) -> …)` on the value before the count (`filter=value>50`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<ValueFilter>,
@@ -510,14 +515,16 @@ impl From<ValueFilter> for String {
 /// A repartition topic's segments: `segment.bytes=52428800` (`RepartitionTopicConfig`).
 pub const REPARTITION_SEGMENT_BYTES: u64 = 52_428_800;
 
-/// The nodes of a count or a sum in one sub-topology, named as `InternalStreamsBuilder` names
-/// them, numbered in the order the code adds them (`newProcessorName`, `newStoreName`): the
-/// source, the `filter`, `mapValues(Long::parseLong)` (a sum), the store (a number, no node), the
-/// aggregation (`KSTREAM-AGGREGATE`, or `KSTREAM-REDUCE` for a sum), `KTABLE-TOSTREAM`, the sink;
-/// and the store's name. Without a filter: `groupByKey().count()`'s store is
-/// `KSTREAM-AGGREGATE-STATE-STORE-0000000001`, the sum's `KSTREAM-REDUCE-STATE-STORE-0000000002`
-/// (`KGroupedStreamImpl.reduce`); a filter takes number 1 and moves every name after it.
-pub fn chain(filter: bool, sum: bool) -> (Vec<String>, String) {
+/// The nodes of a count, a sum or a maximum in one sub-topology, named as
+/// `InternalStreamsBuilder` names them, numbered in the order the code adds them
+/// (`newProcessorName`, `newStoreName`): the source, the `filter`, `mapValues(Long::parseLong)`
+/// (a sum or a maximum), the store (a number, no node), the aggregation (`KSTREAM-AGGREGATE`, or
+/// `KSTREAM-REDUCE` for a sum), `KTABLE-TOSTREAM`, the sink; and the store's name. Without a
+/// filter: `groupByKey().count()`'s store is `KSTREAM-AGGREGATE-STATE-STORE-0000000001`, the
+/// sum's `KSTREAM-REDUCE-STATE-STORE-0000000002` (`KGroupedStreamImpl.reduce`), the maximum's
+/// `KSTREAM-AGGREGATE-STATE-STORE-0000000002` (`KGroupedStreamImpl.aggregate`: the store's name,
+/// then the processor's); a filter takes number 1 and moves every name after it.
+pub fn chain(filter: bool, aggregate: Aggregate) -> (Vec<String>, String) {
     let mut n = 0u32;
     let mut next = |prefix: &str| {
         n += 1;
@@ -527,10 +534,14 @@ pub fn chain(filter: bool, sum: bool) -> (Vec<String>, String) {
     if filter {
         nodes.push(next("KSTREAM-FILTER-"));
     }
-    if sum {
+    if aggregate != Aggregate::Count {
         nodes.push(next("KSTREAM-MAPVALUES-"));
     }
-    let kind = if sum { "REDUCE" } else { "AGGREGATE" };
+    let kind = if aggregate == Aggregate::Sum {
+        "REDUCE"
+    } else {
+        "AGGREGATE"
+    };
     let store = next(&format!("KSTREAM-{kind}-STATE-STORE-"));
     nodes.push(next(&format!("KSTREAM-{kind}-")));
     nodes.push(next("KTABLE-TOSTREAM-"));
@@ -538,13 +549,55 @@ pub fn chain(filter: bool, sum: bool) -> (Vec<String>, String) {
     (nodes, store)
 }
 
+/// What a count-shaped topology aggregates per key (or per window and key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    /// `count()`.
+    Count,
+    /// `mapValues(Long::parseLong)…reduce(Long::sum)`.
+    Sum,
+    /// `mapValues(Long::parseLong)…aggregate(() -> 0L, (k, v, max) -> Math.max(max, v))`.
+    Max,
+}
+
+impl Aggregate {
+    /// As the scenario writes it (`aggregate=sum`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregate::Count => "count",
+            Aggregate::Sum => "sum",
+            Aggregate::Max => "max",
+        }
+    }
+
+    /// The new aggregate after a record with `value` (1 for a count): the count and the sum add
+    /// it, the maximum keeps the larger (`Math.max`). Longs wrap as Java's do.
+    pub fn apply(self, agg: i64, value: i64) -> i64 {
+        match self {
+            Aggregate::Max => agg.max(value),
+            _ => agg.wrapping_add(value),
+        }
+    }
+}
+
 impl StreamsSpec {
+    /// What the topology aggregates.
+    pub fn aggregate(&self) -> Aggregate {
+        if self.reduce_sum {
+            Aggregate::Sum
+        } else if self.aggregate_max {
+            Aggregate::Max
+        } else {
+            Aggregate::Count
+        }
+    }
+
     /// The state store's name: the count's, or the joined table's.
     pub fn store(&self) -> String {
         match &self.join {
             Some(j) => j.store(),
             None if self.group_by_value => group_by_chain(self.filter.is_some()).2,
-            None => chain(self.filter.is_some(), self.reduce_sum).1,
+            None => chain(self.filter.is_some(), self.aggregate()).1,
         }
     }
 
@@ -627,7 +680,7 @@ impl StreamsSpec {
             ));
             return out;
         }
-        let (nodes, store) = chain(self.filter.is_some(), self.reduce_sum);
+        let (nodes, store) = chain(self.filter.is_some(), self.aggregate());
         let last = nodes.len() - 1;
         let mut out = format!(
             "Topologies:\n   Sub-topology: 0\n    Source: {} (topics: [{}])\n      --> {}\n",
@@ -781,16 +834,19 @@ impl ScenarioSpec {
                 )));
             }
         }
-        if s.reduce_sum && (s.join.is_some() || s.group_by_value) {
-            return Err(StreamsError::Invalid(
-                "`aggregate=sum` sums per key or per window and key, without a join or `group.by=value`: the simulator does not model those together yet".into(),
-            ));
+        let aggregate = s.aggregate();
+        if aggregate != Aggregate::Count && (s.join.is_some() || s.group_by_value) {
+            return Err(StreamsError::Invalid(format!(
+                "`aggregate={}` works per key or per window and key, without a join or `group.by=value`: the simulator does not model those together yet",
+                aggregate.name()
+            )));
         }
-        if s.reduce_sum {
-            let values = input_values(self, &s.input, "`aggregate=sum`")?;
+        if aggregate != Aggregate::Count {
+            let what = format!("`aggregate={}`", aggregate.name());
+            let values = input_values(self, &s.input, &what)?;
             if !values.all_numbers() {
                 return Err(StreamsError::KeySets(format!(
-                    "`aggregate=sum` adds the values of `{}` as numbers (`Long.parseLong`): its producers need integer values, e.g. `values=1..100`",
+                    "{what} reads the values of `{}` as numbers (`Long.parseLong`): its producers need integer values, e.g. `values=1..100`",
                     s.input
                 )));
             }
@@ -1054,6 +1110,7 @@ mod tests {
             join: None,
             group_by_value: false,
             reduce_sum: false,
+            aggregate_max: false,
             filter: None,
         };
         assert_eq!(

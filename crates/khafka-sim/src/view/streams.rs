@@ -6,7 +6,7 @@
 //! committed yet.
 
 use crate::client::streams::{windowed, Restoration, StreamsInstance, TaskState};
-use crate::config::streams::Windowing;
+use crate::config::streams::{Aggregate, Windowing};
 use crate::kernel::vec_map::VecMap;
 use crate::log::Log;
 use crate::msg::PartIdx;
@@ -167,7 +167,8 @@ pub struct JoinMismatch {
 pub struct KeyCount {
     pub key: String,
     /// Records with this key and a value in the input topic (below the high watermark); for a
-    /// sum (`aggregate=sum`), the sum of their values.
+    /// sum (`aggregate=sum`), the sum of their values; for `aggregate=max`, the largest (0, the
+    /// initializer, if none is larger).
     pub input: u64,
     /// The last count the output topic holds for the key (below the high watermark).
     pub output: Option<i64>,
@@ -190,6 +191,10 @@ pub struct StreamsView {
     /// `aggregate=sum`: `keys`, `overcount` and `undercount` are sums of values, not records.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sum: bool,
+    /// `aggregate=max`: `keys` are each key's largest value; `overcount` and `undercount` how
+    /// far the output's maxima are above or below the input's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub max: bool,
     /// `groupBy`'s repartition topic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repartition: Option<String>,
@@ -276,6 +281,7 @@ impl Sim {
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topics().join(", "),
                 sum: false,
+                max: false,
                 repartition: None,
                 filter: None,
                 topology: first.spec.describe_topology(),
@@ -297,6 +303,7 @@ impl Sim {
                 output: first.spec.output.clone(),
                 changelog: first.spec.changelog_topic(),
                 sum: first.spec.reduce_sum,
+                max: first.spec.aggregate_max,
                 repartition: None,
                 filter: first.spec.filter.as_ref().map(|f| f.text()),
                 topology: first.spec.describe_topology(),
@@ -309,7 +316,7 @@ impl Sim {
         // The same map type as the result's and the stores' (one B-tree instantiation in the site).
         let mut truth: BTreeMap<u32, i64> = BTreeMap::new();
         let by_value = first.spec.group_by_value;
-        let sum = first.spec.reduce_sum;
+        let aggregate = first.spec.aggregate();
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.verdict_log(part) {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
@@ -319,14 +326,15 @@ impl Sim {
                         let info = &self.topo.producers[p as usize];
                         let k = if by_value { info.value_of(id) } else { k };
                         // A sum adds the record's value (a record without one is skipped).
-                        let add = if sum {
+                        let add = if aggregate != Aggregate::Count {
                             info.value_of(id).and_then(|v| info.values.number(v))
                         } else {
                             Some(1)
                         };
                         let kept = first.spec.filter.as_ref().is_none_or(|f| f.keeps(info, id));
                         if let (Some(k), Some(add), false, true) = (k, add, info.null_value, kept) {
-                            *truth.entry(k).or_default() += add;
+                            let t = truth.entry(k).or_default();
+                            *t = aggregate.apply(*t, add);
                         }
                     }
                 });
@@ -377,6 +385,7 @@ impl Sim {
             output: first.spec.output.clone(),
             changelog: first.spec.changelog_topic(),
             sum: first.spec.reduce_sum,
+            max: first.spec.aggregate_max,
             repartition: first.spec.repartition_topic(),
             filter: first.spec.filter.as_ref().map(|f| f.text()),
             topology: first.spec.describe_topology(),
@@ -802,7 +811,7 @@ impl Sim {
             &mut table[i].1
         }
         let mut reference_dropped = 0u64;
-        let sum = first.spec.reduce_sum;
+        let aggregate = first.spec.aggregate();
         if let Some(input) = self.topo.topic_index(&first.spec.input) {
             let input = &self.topo.topics[input as usize];
             let mut cache = self.streams_reference.borrow_mut();
@@ -817,7 +826,7 @@ impl Sim {
                 let slot = match cache.iter().position(|r| r.part == part) {
                     Some(i) => i,
                     None => {
-                        cache.push(ReferencePart::new(part, w, sum));
+                        cache.push(ReferencePart::new(part, w, aggregate));
                         cache.len() - 1
                     }
                 };
@@ -831,7 +840,7 @@ impl Sim {
                     same = at == r.last_id;
                 }
                 if !same {
-                    *r = ReferencePart::new(part, w, sum);
+                    *r = ReferencePart::new(part, w, aggregate);
                 }
                 log.for_each_record_id(r.upto, hw, &self.batches, |_, id| {
                     r.last_id = Some(id);
@@ -848,8 +857,9 @@ impl Sim {
                     {
                         return;
                     }
-                    // A sum adds the record's value (a record without one is skipped).
-                    let value = if sum {
+                    // A sum or a maximum reads the record's value (a record without one is
+                    // skipped).
+                    let value = if aggregate != Aggregate::Count {
                         match info.value_of(id).and_then(|v| info.values.number(v)) {
                             Some(n) => n.to_string(),
                             None => return,
@@ -970,12 +980,12 @@ pub struct ReferencePart {
 }
 
 impl ReferencePart {
-    fn new(part: PartIdx, w: &Windowing, sum: bool) -> Self {
+    fn new(part: PartIdx, w: &Windowing, aggregate: Aggregate) -> Self {
         ReferencePart {
             part,
             upto: 0,
             last_id: None,
-            processor: windowed::processor(w, sum),
+            processor: windowed::processor(w, aggregate),
             results: Vec::new(),
             dropped: 0,
         }
@@ -1160,7 +1170,7 @@ impl StreamsView {
             let dropped: u64 = self.instances.iter().map(|i| i.dropped_late).sum();
             out.push_str(&format!(
                 "windowed {}: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}\n",
-                if self.sum { "sums" } else { "counts" },
+                self.plural(),
                 shown.len(),
                 dropped,
                 w.reference_dropped,
@@ -1208,15 +1218,26 @@ impl StreamsView {
             }
             return out;
         }
-        let what = if self.sum { "sums" } else { "counts" };
+        let what = self.plural();
         out.push_str(&format!("{what}: {}\n", self.count_totals()));
         out
     }
 }
 
 impl StreamsView {
-    /// The count's (or the sum's) totals, as the CLI (after `counts: ` or `sums: `) and the panel
-    /// print them.
+    /// What the output holds, as the CLI names it: `counts`, `sums` or `maxima`.
+    pub fn plural(&self) -> &'static str {
+        if self.sum {
+            "sums"
+        } else if self.max {
+            "maxima"
+        } else {
+            "counts"
+        }
+    }
+
+    /// The count's (or the sum's, or the maximum's) totals, as the CLI (after `counts: `,
+    /// `sums: ` or `maxima: `) and the panel print them.
     pub fn count_totals(&self) -> String {
         let input: u64 = self.keys.iter().map(|k| k.input).sum();
         let (keys, over, under) = (self.keys.len(), self.overcount, self.undercount);
@@ -1228,6 +1249,10 @@ impl StreamsView {
         if self.sum {
             format!(
                 "{keys} keys · the input's values{passing} add up to {input} · added twice {over} · not added (yet) {under}"
+            )
+        } else if self.max {
+            format!(
+                "{keys} keys · each key's largest value{passing} · above it {over} · below it (yet) {under}"
             )
         } else {
             format!(

@@ -305,7 +305,7 @@ impl StreamsInstance {
                                     *app == self.application_id && *part == p32
                                 })
                                 .map(|e| e.1);
-                            Box::new(windowed::WindowedTask::new(w, self.spec.reduce_sum, close))
+                            Box::new(windowed::WindowedTask::new(w, self.spec.aggregate(), close))
                         }),
                         join: joins.then(|| {
                             Box::new(join::JoinTask {
@@ -550,8 +550,10 @@ impl StreamsInstance {
             // `KStreamSessionWindowAggregate` only a null key (a count counts a null value).
             let (key, null_value, _) = record_of(ctx, rid);
             let values_matter = skips_null_values(self.spec.windowing.as_ref());
-            // What the record adds: one to a count; its value (`Long.parseLong`) to a sum.
-            let add = if self.spec.reduce_sum {
+            // What the record adds: one to a count; its value (`Long.parseLong`) to a sum or a
+            // maximum.
+            let aggregate = self.spec.aggregate();
+            let add = if aggregate != crate::config::streams::Aggregate::Count {
                 ctx.prov.producer_and_key(rid).and_then(|(from, _)| {
                     let info = &ctx.topo.producers[from as usize];
                     info.values.number(info.value_of(rid)?)
@@ -639,7 +641,7 @@ impl StreamsInstance {
             // old count's, and the update is forwarded (and logged) with it.
             let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
             let entry = t.store.entry(key).or_insert((0, ts));
-            entry.0 += add;
+            entry.0 = aggregate.apply(entry.0, add);
             entry.1 = entry.1.max(ts);
             let (count, ts) = *entry;
             if cached {

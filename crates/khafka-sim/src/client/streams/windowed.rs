@@ -16,7 +16,7 @@
 //!   a crash starts again from the first record it reads. `lastEmitWindowCloseTime` is committed
 //!   with the task's offsets (processor metadata) and restored with it.
 
-use crate::config::streams::{Windowing, Windows};
+use crate::config::streams::{Aggregate, Windowing, Windows};
 use crate::log::RecordId;
 use khafka_streams::processor::StoreWrite;
 use khafka_streams::{Agg, Aggregation, Bounds, Emit, Window, WindowSpec, WindowedAggregation};
@@ -114,9 +114,9 @@ pub fn window_text(w: &Windowing, start: i64, end: i64) -> String {
     .to_string()
 }
 
-/// A fresh count (or, with `sum`, a sum of the values: `reduce(Long::sum)`) over `w`'s windows,
-/// its store logged.
-pub fn processor(w: &Windowing, sum: bool) -> WindowedAggregation {
+/// A fresh count (or a sum of the values, `reduce(Long::sum)`, or their maximum) over `w`'s
+/// windows, its store logged.
+pub fn processor(w: &Windowing, aggregate: Aggregate) -> WindowedAggregation {
     let grace = w.grace_ms as i64;
     let spec = match w.windows {
         Windows::Time { size, advance } => WindowSpec::Time {
@@ -138,10 +138,10 @@ pub fn processor(w: &Windowing, sum: bool) -> WindowedAggregation {
     } else {
         Emit::Eager
     };
-    let aggregation = if sum {
-        Aggregation::Sum
-    } else {
-        Aggregation::Count
+    let aggregation = match aggregate {
+        Aggregate::Count => Aggregation::Count,
+        Aggregate::Sum => Aggregation::Sum,
+        Aggregate::Max => Aggregation::Max,
     };
     let mut p = WindowedAggregation::new(spec, emit, aggregation);
     p.log_writes();
@@ -159,8 +159,8 @@ pub struct Processed {
 }
 
 impl WindowedTask {
-    pub fn new(w: &Windowing, sum: bool, last_emit_close: Option<i64>) -> Self {
-        let mut processor = processor(w, sum);
+    pub fn new(w: &Windowing, aggregate: Aggregate, last_emit_close: Option<i64>) -> Self {
+        let mut processor = processor(w, aggregate);
         if let Some(close) = last_emit_close {
             processor.set_last_emit_close(close);
         }
@@ -186,7 +186,8 @@ impl WindowedTask {
         });
     }
 
-    /// Counts one record with key `key` and timestamp `ts` (a sum adds `value`). With `cached`,
+    /// Counts one record with key `key` and timestamp `ts` (a sum adds `value`, a maximum keeps
+    /// it if larger). With `cached`,
     /// store writes (and, emitting on update, results) wait in the cache for the next commit.
     pub fn process(&mut self, key: u32, ts: i64, value: i64, cached: bool) -> Processed {
         let lateness = (self.processor.stream_time() - ts).max(0);
