@@ -974,8 +974,24 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   const headline = await r.locator('.headline-text').innerText();
   expect(headline.includes('Kafka Streams added every record once'), `headline: ${headline}`);
   await r.locator('button', { hasText: 'Reset' }).click();
+  // The next cell keeps each customer's largest order (aggregate with an initializer) across a
+  // crash: records processed twice change no maximum; the knob's sum adds them twice.
+  const m = cell(6);
+  await runHeld(m, 2);
+  const maxima = await m.locator('.streams-totals').innerText();
+  expect(maxima.includes("10 keys · each key's largest value · above it 0 · below it (yet) 0"), `maxima: ${maxima}`);
+  const mheadline = await m.locator('.headline-text').innerText();
+  expect(mheadline.includes("Kafka Streams kept each key's largest value"), `headline: ${mheadline}`);
+  await m.locator('select').first().selectOption('sum');
+  await m.locator('button', { hasText: /^Run$/ }).click();
+  await m.locator('.streams-totals', { hasText: 'added twice' }).first().waitFor({ timeout: 60000 });
+  const msums = await m.locator('.streams-totals').first().innerText();
+  expect(msums.includes('added twice 69545'), `sums: ${msums}`);
+  const msh = await m.locator('.headline-text').innerText();
+  expect(msh.includes('Kafka Streams added 69545 of value twice'), `headline: ${msh}`);
+  await m.locator('button', { hasText: 'Reset' }).click();
   // The next cell filters the views before the count: the filter takes number 1, the store 2.
-  const f = cell(6);
+  const f = cell(7);
   await runHeld(f, 2);
   const fpanel = f.locator('.streams-panel').first();
   const finstance = await fpanel.locator('.streams-instance').first().innerText();
@@ -1063,7 +1079,7 @@ await check('the stream–stream joins lesson: late clicks lose pairs until grac
   await l.locator('button', { hasText: 'Reset' }).click();
 });
 
-await check('the real-time analytics lesson: a windowed count in a cluster shows stream time per task, late views dropped with their story, and a final result sent twice after a crash', async () => {
+await check('the real-time analytics lesson: a windowed count in a cluster shows stream time per task, late views dropped with their story, a final result sent twice after a crash, and revenue per minute summed twice', async () => {
   await page.goto(`${base}/#/lesson/real-time-analytics`);
   const c = cell(0);
   await c.locator('button', { hasText: /^Run$/ }).click();
@@ -1094,6 +1110,18 @@ await check('the real-time analytics lesson: a windowed count in a cluster shows
   const twice = await crash.locator('.streams-panel table.window-counts td.warn').allInnerTexts();
   const firstMinute = await crash.locator('.streams-panel table.window-counts tr', { hasText: '[0,60000)' }).locator('td.warn').count();
   expect(twice.length === 4 && twice.every((t) => t.includes('×2')) && firstMinute === 4, `twice: ${twice.join(' | ')}`);
+  // Revenue per minute (a windowed sum): one window runs 575 of value ahead after the crash.
+  const rev = cell(3);
+  await rev.locator('button', { hasText: /^Run$/ }).click();
+  await rev.locator('ul.expects li').first().waitFor({ timeout: 30000 });
+  const revBadges = await rev.locator('ul.expects li').allInnerTexts();
+  expect(revBadges.length === 1 && revBadges.every(held), `badges: ${revBadges.join(' | ')}`);
+  const h3 = await rev.locator('.headline-text').innerText();
+  expect(h3.startsWith("Kafka Streams' window sums are 575 above what one uninterrupted run adds up to") && h3.includes('178 records dropped as late'), `headline: ${h3}`);
+  const bad = await rev.locator('.streams-panel table.window-counts td.bad').allInnerTexts();
+  expect(bad.length === 1 && bad[0].includes('24973') && bad[0].includes('(ref 24398)'), `bad: ${bad.join(' | ')}`);
+  const revTotals = await rev.locator('.streams-panel .streams-totals').first().innerText();
+  expect(revTotals.includes('the sum of the values per window'), `totals: ${revTotals}`);
 });
 
 await check('a lesson cell: a member crashed while the run plays; the groups panel and the lag chart follow the rebalance', async () => {
