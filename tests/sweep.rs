@@ -612,7 +612,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             outer: false,
         }
     });
-    // A third of the plain counts group by value (`groupBy((k, v) -> v)`): `t`'s producers then
+    // A third of the plain counts group by value (`groupBy((k, v) -> v)`, or a `map`): `t`'s producers then
     // carry values from a set, and the count runs after a repartition topic, purged every few
     // seconds. Drawn from their own stream.
     let mut grng = SimRng::derive(seed, "sweep-group-by");
@@ -634,6 +634,13 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
         }
     }
     let purge_ms = pick(&mut grng, &[1_000, 30_000]);
+    // Half of those re-key with a `map` before `groupByKey()` instead (value,key: per value;
+    // key,value: per key, through a repartition topic all the same), from their own stream.
+    let mut mrng = SimRng::derive(seed, "sweep-map");
+    let map = (group_by_value && mrng.below(2) == 0).then(|| {
+        use khafka_sim::config::streams::KeyValueMap;
+        pick(&mut mrng, &[KeyValueMap::ValueKey, KeyValueMap::KeyValue])
+    });
     // A third of the other plain counts sum integer values instead (`reduce(Long::sum)`).
     let reduce_sum = windowing.is_none() && join.is_none() && !group_by_value && grng.below(3) == 0;
     // `t`'s producers draw integer values 1..100 (a value's size is its string's).
@@ -707,7 +714,8 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             created_changelog: false,
             windowing,
             join: join.clone(),
-            group_by_value,
+            group_by_value: group_by_value && map.is_none(),
+            map,
             reduce_sum,
             aggregate_max,
             filter: filter.clone(),

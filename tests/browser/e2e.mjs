@@ -966,8 +966,19 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
   await c.locator('button', { hasText: 'Reset' }).click();
+  // The next cell maps without changing the key: a repartition topic all the same.
+  const mp = cell(5);
+  await runHeld(mp, 2);
+  const mpInstance = await mp.locator('.streams-panel .streams-instance').first().innerText();
+  expect(mpInstance.includes('processed 20000'), `instance: ${mpInstance}`);
+  const mpTotals = await mp.locator('.streams-totals').innerText();
+  expect(mpTotals.includes('100 keys · 10000 input records · counted twice 0'), `totals: ${mpTotals}`);
+  await mp.locator('details.streams-topology > summary').click();
+  const mpGraph = await mp.locator('.topology-graph').innerText();
+  expect(mpGraph.includes('KSTREAM-MAP-0000000001 is map((key, value) -> KeyValue.pair(key, value))') && mpGraph.includes('page-counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition'), `graph: ${mpGraph}`);
+  await mp.locator('button', { hasText: 'Reset' }).click();
   // The next cell sums the orders' amounts per customer (reduce).
-  const r = cell(5);
+  const r = cell(6);
   await runHeld(r, 2);
   const sums = await r.locator('.streams-totals').innerText();
   expect(sums.includes("the input's values add up to 149713") && sums.includes('not added (yet) 349'), `sums: ${sums}`);
@@ -976,7 +987,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await r.locator('button', { hasText: 'Reset' }).click();
   // The next cell keeps each customer's largest order (aggregate with an initializer) across a
   // crash: records processed twice change no maximum; the knob's sum adds them twice.
-  const m = cell(6);
+  const m = cell(7);
   await runHeld(m, 2);
   const maxima = await m.locator('.streams-totals').innerText();
   expect(maxima.includes("10 keys · each key's largest value · above it 0 · below it (yet) 0"), `maxima: ${maxima}`);
@@ -991,7 +1002,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   expect(msh.includes('Kafka Streams added 69545 of value twice'), `headline: ${msh}`);
   await m.locator('button', { hasText: 'Reset' }).click();
   // The next cell filters the views before the count: the filter takes number 1, the store 2.
-  const f = cell(7);
+  const f = cell(8);
   await runHeld(f, 2);
   const fpanel = f.locator('.streams-panel').first();
   const finstance = await fpanel.locator('.streams-instance').first().innerText();

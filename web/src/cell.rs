@@ -1602,6 +1602,8 @@ fn streams_panel(
                 "mapValues(Long::parseLong).groupByKey().reduce(Long::sum): each task keeps a sum of the values per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
             } else if v.max {
                 "mapValues(Long::parseLong).groupByKey().aggregate(() -> 0L, (key, value, max) -> Math.max(max, value)): each task keeps each key's largest value in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
+            } else if v.map.is_some() {
+                "map(…).groupByKey().count(): tasks 0_P apply the map and write each record to the repartition topic, partitioned by its (possibly new) key; tasks 1_P read that topic and keep a count per key in a state store backed by a changelog topic."
             } else if v.repartition.is_some() {
                 "groupBy((key, value) -> value).count(): tasks 0_P re-key each record by its value and write it to the repartition topic, partitioned by the new key; tasks 1_P read that topic and keep a count per value in a state store backed by a changelog topic."
             } else {
@@ -1787,15 +1789,19 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
         }
         None if v.repartition.is_some() => {
             let r = v.repartition.clone().unwrap_or_default();
-            let (first, second, store) = group_by_chain(v.filter.is_some());
+            let (first, second, store) = group_by_chain(v.filter.is_some(), v.map.is_some());
             let first: Vec<&str> = first.iter().map(String::as_str).collect();
             let second: Vec<&str> = second.iter().map(String::as_str).collect();
+            let how = v.map.unwrap_or("re-keyed by value");
             html! {
-                <div class="topology-graph" role="img" aria-label={format!("Topology: {} re-keyed by value into the repartition topic {r}, then counted per value into {}; the count's store is backed by {}", v.input, v.output, v.changelog)}>
+                <div class="topology-graph" role="img" aria-label={format!("Topology: {} {how} into the repartition topic {r}, then counted per key into {}; the count's store is backed by {}", v.input, v.output, v.changelog)}>
                     { row(&v.input, &first, usize::MAX, "", Some(&r)) }
                     { row(&r, &second, 1, &store, Some(&v.output)) }
                     if let Some(f) = &v.filter {
                         <div class="topology-row">{ format!("{} keeps a record when {f}", first[1]) }</div>
+                    }
+                    if let Some(m) = v.map {
+                        <div class="topology-row">{ format!("{} is {m}: Kafka Streams cannot see whether it changes the key, so it repartitions", first[first.len() - 3]) }</div>
                     }
                 </div>
             }

@@ -287,7 +287,7 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     if c.processing_time_ms != d.processing_time_ms {
         let _ = write!(s, " sim.processing.time.ms={}", c.processing_time_ms);
     }
-    if st.group_by_value && c.repartition_purge_interval_ms != d.repartition_purge_interval_ms {
+    if st.repartitioned() && c.repartition_purge_interval_ms != d.repartition_purge_interval_ms {
         let _ = write!(
             s,
             " repartition.purge.interval.ms={}",
@@ -325,6 +325,9 @@ fn streams_line(st: &khafka_sim::config::streams::StreamsSpec) -> String {
     }
     if st.group_by_value {
         s.push_str(" group.by=value");
+    }
+    if let Some(m) = st.map {
+        let _ = write!(s, " map={}", m.text());
     }
     if st.reduce_sum {
         s.push_str(" aggregate=sum");

@@ -13,8 +13,8 @@ use crate::parser::{ClientDecl, Parser};
 use crate::resolve::Reference;
 use crate::values;
 use khafka_sim::config::streams::{
-    JoinWindow, ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec, TableJoin,
-    Windowing, Windows, MAX_COMMIT_INTERVAL_MS, MAX_TASK_IDLE_MS,
+    JoinWindow, KeyValueMap, ProcessingGuarantee, StreamsConfig, StreamsError, StreamsSpec,
+    TableJoin, Windowing, Windows, MAX_COMMIT_INTERVAL_MS, MAX_TASK_IDLE_MS,
 };
 use khafka_sim::SimTime;
 
@@ -47,6 +47,7 @@ pub const STREAMS_KEYS: &[&str] = &[
     "repartition.purge.interval.ms",
     "aggregate",
     "filter",
+    "map",
 ];
 
 /// The keys that describe a `window=` (the `khafka windows` specification's).
@@ -98,6 +99,7 @@ impl Parser {
             reduce_sum: false,
             aggregate_max: false,
             filter: None,
+            map: None,
         };
         let mut ok = true;
         let mut join_window_spec = None;
@@ -242,8 +244,8 @@ impl Parser {
                             s,
                             format!("repartition.purge.interval.ms {n} is more than the simulator's limit of {MAX_COMMIT_INTERVAL_MS} (an hour)"),
                         ))
-                    } else if !pairs.iter().any(|p| p.key == "group.by" && p.value == "value") {
-                        Err(ParseError::new(pair.key_span, "`repartition.purge.interval.ms` needs a repartition topic: `group.by=value`"))
+                    } else if !pairs.iter().any(|p| p.key == "group.by" && p.value == "value" || p.key == "map") {
+                        Err(ParseError::new(pair.key_span, "`repartition.purge.interval.ms` needs a repartition topic: `group.by=value` or `map=`"))
                     } else {
                         config.repartition_purge_interval_ms = n;
                         Ok(())
@@ -263,6 +265,11 @@ impl Parser {
                         .hint("`aggregate=count` is `count()`; `aggregate=sum` is `mapValues(Long::parseLong).groupByKey().reduce(Long::sum)` and `aggregate=max` `….aggregate(() -> 0L, (k, v, max) -> Math.max(max, v))`, over integer values (`values=1..100`)")),
                 },
                 "filter" => value_filter(v, s).map(|f| spec.filter = Some(f)),
+                "map" => KeyValueMap::try_from(v.to_string())
+                    .map(|m| spec.map = Some(m))
+                    .map_err(|e| {
+                        ParseError::new(s, e).hint("`map=value,key` is `map((key, value) -> KeyValue.pair(value, key))`, then `groupByKey().count()`: a count per value; `map=key,value` keeps both, and Kafka Streams still repartitions")
+                    }),
                 "group.by" => match v {
                     "key" => Ok(()),
                     "value" => {
@@ -324,7 +331,7 @@ impl Parser {
         }
         let aggregate = spec.aggregate();
         if aggregate != khafka_sim::config::streams::Aggregate::Count
-            && (spec.join.is_some() || spec.group_by_value)
+            && (spec.join.is_some() || spec.repartitioned())
         {
             let span = pairs
                 .iter()
@@ -334,7 +341,7 @@ impl Parser {
                 ParseError::new(
                     span,
                     format!(
-                        "`aggregate={}` works per key or per window and key: not with a join or `group.by=value`",
+                        "`aggregate={}` works per key or per window and key: not with a join, `group.by=value` or `map=`",
                         aggregate.name()
                     ),
                 )
@@ -342,14 +349,25 @@ impl Parser {
             );
             ok = false;
         }
-        if spec.group_by_value && (spec.join.is_some() || spec.windowing.is_some()) {
+        if spec.repartitioned() && (spec.join.is_some() || spec.windowing.is_some()) {
             let span = pairs
                 .iter()
-                .find(|p| p.key == "group.by")
+                .find(|p| p.key == "group.by" || p.key == "map")
                 .map_or(kw.span, |p| p.key_span.to(p.value_span));
             self.error(
-                ParseError::new(span, "`group.by=value` counts per value: not with a window or a join")
+                ParseError::new(span, "`group.by=value` and `map=` count after a repartition topic: not with a window or a join")
                     .hint("the simulator does not model a repartitioned windowed count or join yet; count per value without `window=`"),
+            );
+            ok = false;
+        }
+        if spec.group_by_value && spec.map.is_some() {
+            let span = pairs
+                .iter()
+                .find(|p| p.key == "map")
+                .map_or(kw.span, |p| p.key_span.to(p.value_span));
+            self.error(
+                ParseError::new(span, "`group.by=value` and `map=` both change the key")
+                    .hint("the simulator models one key change before the count: `map=value,key` counts per value like `group.by=value`"),
             );
             ok = false;
         }

@@ -18,6 +18,13 @@ fn one_error(src: &str) -> ParseError {
     e.remove(0)
 }
 
+/// Every line is in the topology's description.
+fn assert_describes(d: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(d.contains(line), "{line} in\n{d}");
+    }
+}
+
 fn app(pairs: &str) -> String {
     format!(
         "topic views partitions=3\ntopic counts partitions=3\nproducer p topic=views keys=page-0..9\n\
@@ -369,15 +376,16 @@ fn group_by_value_repartitions_through_an_internal_topic() {
         .expect("added");
     assert_eq!(producer.keys, s.spec.producers[0].values);
     let d = st.describe_topology();
-    for line in [
-        "   Sub-topology: 0\n    Source: KSTREAM-SOURCE-0000000000 (topics: [views])\n      --> KSTREAM-KEY-SELECT-0000000001\n",
-        "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition)\n      <-- KSTREAM-FILTER-0000000005\n",
-        "  Sub-topology: 1\n    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition])\n      --> KSTREAM-AGGREGATE-0000000003\n",
-        "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000007\n",
-        "    Sink: KSTREAM-SINK-0000000008 (topic: counts)\n",
-    ] {
-        assert!(d.contains(line), "{line} in\n{d}");
-    }
+    assert_describes(
+        &d,
+        &[
+            "   Sub-topology: 0\n    Source: KSTREAM-SOURCE-0000000000 (topics: [views])\n      --> KSTREAM-KEY-SELECT-0000000001\n",
+            "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition)\n      <-- KSTREAM-FILTER-0000000005\n",
+            "  Sub-topology: 1\n    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition])\n      --> KSTREAM-AGGREGATE-0000000003\n",
+            "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000007\n",
+            "    Sink: KSTREAM-SINK-0000000008 (topic: counts)\n",
+        ],
+    );
     let printed = khafka_scenario::print::scenario(&s.spec);
     assert!(printed.contains(" group.by=value"), "{printed}");
     assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
@@ -409,6 +417,79 @@ fn group_by_value_repartitions_through_an_internal_topic() {
         "{}",
         e.message
     );
+}
+
+/// `map=value,key` and `map=key,value`: `map(…).groupByKey().count()` names its node
+/// `KSTREAM-MAP-0000000001` where `groupBy` has its key selector, and repartitions either way —
+/// `KStreamImpl.map` marks the stream as possibly re-keyed — so `map=key,value` too gets a
+/// repartition topic and two sub-topologies, with the producer keyed as the input is.
+#[test]
+fn a_map_before_group_by_key_repartitions_even_when_the_key_stays() {
+    let src = |map: &str| {
+        format!(
+            "topic views partitions=3\ntopic counts partitions=3\n\
+             producer p topic=views keys=user-0..9 values=page-0..4\n\
+             streams s1 application.id=counter input=views output=counts map={map}\nrun 1s\n"
+        )
+    };
+    use khafka_sim::config::streams::KeyValueMap;
+    for (text, want, keys) in [
+        ("value,key", KeyValueMap::ValueKey, "page-0..4"),
+        ("key,value", KeyValueMap::KeyValue, "user-0..9"),
+    ] {
+        let s = parse(&src(text)).expect("valid");
+        let st = &s.spec.streams[0];
+        assert_eq!(st.map, Some(want));
+        assert!(st.repartitioned() && !st.group_by_value);
+        assert_eq!(st.keyed_by_value(), want == KeyValueMap::ValueKey);
+        let names: Vec<&str> = s.spec.topics.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names[2..],
+            [
+                "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog",
+                "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition"
+            ],
+            "{text}"
+        );
+        let producer = s
+            .spec
+            .producers
+            .iter()
+            .find(|p| p.name == "s1-producer")
+            .expect("added");
+        let printed = khafka_scenario::print::scenario(&s.spec);
+        assert!(printed.contains(&format!(" map={text}")), "{printed}");
+        assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
+        let mut k = String::new();
+        producer.keys.write(0, &mut k);
+        assert_eq!(k, keys.split("..").next().unwrap(), "{text}");
+        let d = st.describe_topology();
+        assert_describes(
+            &d,
+            &[
+                "    Source: KSTREAM-SOURCE-0000000000 (topics: [views])\n      --> KSTREAM-MAP-0000000001\n",
+                "    Processor: KSTREAM-MAP-0000000001 (stores: [])\n      --> KSTREAM-FILTER-0000000005\n      <-- KSTREAM-SOURCE-0000000000\n",
+                "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition)\n",
+                "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n",
+            ],
+        );
+    }
+    for (bad, want) in [
+        ("map=key", "expected `key,value` or `value,key`"),
+        ("map=value,key group.by=value", "both change the key"),
+        (
+            "map=key,value window=tumbling size=1m",
+            "count after a repartition topic: not with a window or a join",
+        ),
+    ] {
+        let e = one_error(&src("value,key").replace("map=value,key", bad));
+        assert!(e.message.contains(want), "{bad}: {}", e.message);
+    }
+    parse(&src("key,value").replace(
+        "map=key,value",
+        "map=key,value repartition.purge.interval.ms=1000",
+    ))
+    .expect("a map's repartition topic is purged too");
 }
 
 /// `filter=value>50`: `filter((k, v) -> Long.parseLong(v) > 50)` before the count, which takes
@@ -471,30 +552,32 @@ fn a_filter_comes_before_the_count() {
         ]
     );
     let d = s.spec.streams[0].describe_topology();
-    for line in [
-        "    Source: KSTREAM-SOURCE-0000000000 (topics: [views])\n      --> KSTREAM-FILTER-0000000001\n",
-        "    Processor: KSTREAM-FILTER-0000000001 (stores: [])\n      --> KSTREAM-KEY-SELECT-0000000002\n      <-- KSTREAM-SOURCE-0000000000\n",
-        "    Processor: KSTREAM-KEY-SELECT-0000000002 (stores: [])\n      --> KSTREAM-FILTER-0000000006\n      <-- KSTREAM-FILTER-0000000001\n",
-        "    Sink: KSTREAM-SINK-0000000005 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition)\n      <-- KSTREAM-FILTER-0000000006\n",
-        "    Source: KSTREAM-SOURCE-0000000007 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition])\n      --> KSTREAM-AGGREGATE-0000000004\n",
-        "    Processor: KSTREAM-AGGREGATE-0000000004 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000003])\n      --> KTABLE-TOSTREAM-0000000008\n",
-        "    Sink: KSTREAM-SINK-0000000009 (topic: counts)\n      <-- KTABLE-TOSTREAM-0000000008\n",
-    ] {
-        assert!(d.contains(line), "{line} in\n{d}");
-    }
+    assert_describes(
+        &d,
+        &[
+            "    Source: KSTREAM-SOURCE-0000000000 (topics: [views])\n      --> KSTREAM-FILTER-0000000001\n",
+            "    Processor: KSTREAM-FILTER-0000000001 (stores: [])\n      --> KSTREAM-KEY-SELECT-0000000002\n      <-- KSTREAM-SOURCE-0000000000\n",
+            "    Processor: KSTREAM-KEY-SELECT-0000000002 (stores: [])\n      --> KSTREAM-FILTER-0000000006\n      <-- KSTREAM-FILTER-0000000001\n",
+            "    Sink: KSTREAM-SINK-0000000005 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition)\n      <-- KSTREAM-FILTER-0000000006\n",
+            "    Source: KSTREAM-SOURCE-0000000007 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition])\n      --> KSTREAM-AGGREGATE-0000000004\n",
+            "    Processor: KSTREAM-AGGREGATE-0000000004 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000003])\n      --> KTABLE-TOSTREAM-0000000008\n",
+            "    Sink: KSTREAM-SINK-0000000009 (topic: counts)\n      <-- KTABLE-TOSTREAM-0000000008\n",
+        ],
+    );
     let printed = khafka_scenario::print::scenario(&s.spec);
     assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
     // Before a sum: the filter takes number 1, `mapValues` 2, the store 3.
     let s = parse(&src("value>5 aggregate=sum", "1..100")).expect("valid");
     let d = s.spec.streams[0].describe_topology();
-    for line in [
-        "      --> KSTREAM-FILTER-0000000001\n",
-        "    Processor: KSTREAM-MAPVALUES-0000000002 (stores: [])\n      --> KSTREAM-REDUCE-0000000004\n      <-- KSTREAM-FILTER-0000000001\n",
-        "    Processor: KSTREAM-REDUCE-0000000004 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000003])\n",
-        "    Sink: KSTREAM-SINK-0000000006 (topic: counts)\n      <-- KTABLE-TOSTREAM-0000000005\n",
-    ] {
-        assert!(d.contains(line), "{line} in\n{d}");
-    }
+    assert_describes(
+        &d,
+        &[
+            "      --> KSTREAM-FILTER-0000000001\n",
+            "    Processor: KSTREAM-MAPVALUES-0000000002 (stores: [])\n      --> KSTREAM-REDUCE-0000000004\n      <-- KSTREAM-FILTER-0000000001\n",
+            "    Processor: KSTREAM-REDUCE-0000000004 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000003])\n",
+            "    Sink: KSTREAM-SINK-0000000006 (topic: counts)\n      <-- KTABLE-TOSTREAM-0000000005\n",
+        ],
+    );
 }
 
 /// `aggregate=max`: `mapValues(Long::parseLong).groupByKey().aggregate(() -> 0L, (k, v, max) ->
@@ -603,7 +686,7 @@ fn a_sum_reduces_integer_values_per_key() {
         (
             "values=1..9",
             "aggregate=sum group.by=value",
-            "not with a join or `group.by=value`",
+            "not with a join, `group.by=value` or `map=`",
         ),
     ] {
         let e = one_error(&format!(

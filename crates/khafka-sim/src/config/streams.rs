@@ -382,6 +382,10 @@ pub struct StreamsSpec {
     /// `filter((key, value) -> …)` on the value before the count (`filter=value>50`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<ValueFilter>,
+    /// `map((key, value) -> KeyValue.pair(…))` before `groupByKey()`: a possible key change, so
+    /// the count runs after a repartition topic, as with `group_by_value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<KeyValueMap>,
     /// When the instance starts (`KafkaStreams.start()`).
     pub start: SimTime,
     /// [`ScenarioSpec::add_streams`] created the changelog topic for this line (the first
@@ -399,14 +403,16 @@ pub struct StreamsSpec {
 /// flow order (source, filter, key selector, repartition filter, repartition sink), sub-topology
 /// 1 (repartition source, aggregate, `KTABLE-TOSTREAM`, sink) and the store: without a filter
 /// `KSTREAM-AGGREGATE-STATE-STORE-0000000002`, which also names the repartition topic.
-pub fn group_by_chain(filter: bool) -> (Vec<String>, Vec<String>, String) {
+pub fn group_by_chain(filter: bool, map: bool) -> (Vec<String>, Vec<String>, String) {
     let f = filter as u32;
     let name = |prefix: &str, n: u32| format!("KSTREAM-{prefix}-{:010}", n + f);
     let mut first = vec!["KSTREAM-SOURCE-0000000000".to_string()];
     if filter {
         first.push(name("FILTER", 0));
     }
-    first.extend([name("KEY-SELECT", 1), name("FILTER", 5), name("SINK", 4)]);
+    // `map(…).groupByKey()` names its node `KSTREAM-MAP`, numbered as `groupBy`'s key selector.
+    let select = if map { "MAP" } else { "KEY-SELECT" };
+    first.extend([name(select, 1), name("FILTER", 5), name("SINK", 4)]);
     let second = vec![
         name("SOURCE", 6),
         name("AGGREGATE", 3),
@@ -414,6 +420,56 @@ pub fn group_by_chain(filter: bool) -> (Vec<String>, Vec<String>, String) {
         name("SINK", 8),
     ];
     (first, second, name("AGGREGATE-STATE-STORE", 2))
+}
+
+/// A `map` before `groupByKey()`: which of a record's key and value become its new key and value
+/// (`map((k, v) -> KeyValue.pair(v, k))`). Kafka Streams cannot see inside the function: after
+/// any `map` it repartitions before grouping, even when the key stays (`KStreamImpl.map` marks the
+/// stream `repartitionRequired`). Serialized as the scenario writes it (`value,key`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum KeyValueMap {
+    /// `KeyValue.pair(key, value)`: nothing changes, yet every record crosses a repartition topic.
+    KeyValue,
+    /// `KeyValue.pair(value, key)`: the count is per value.
+    ValueKey,
+}
+
+impl KeyValueMap {
+    /// As the scenario writes it.
+    pub fn text(self) -> &'static str {
+        match self {
+            KeyValueMap::KeyValue => "key,value",
+            KeyValueMap::ValueKey => "value,key",
+        }
+    }
+
+    /// The function as Kafka Streams code writes it.
+    pub fn java(self) -> &'static str {
+        match self {
+            KeyValueMap::KeyValue => "map((key, value) -> KeyValue.pair(key, value))",
+            KeyValueMap::ValueKey => "map((key, value) -> KeyValue.pair(value, key))",
+        }
+    }
+}
+
+impl TryFrom<String> for KeyValueMap {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.as_str() {
+            "key,value" => Ok(KeyValueMap::KeyValue),
+            "value,key" => Ok(KeyValueMap::ValueKey),
+            _ => Err(format!(
+                "invalid value `{text}` for `map`: expected `key,value` or `value,key`"
+            )),
+        }
+    }
+}
+
+impl From<KeyValueMap> for String {
+    fn from(m: KeyValueMap) -> String {
+        m.text().to_string()
+    }
 }
 
 /// A predicate on a record's value (`KStream.filter`): a string compared with `equals`, or the
@@ -581,6 +637,18 @@ impl Aggregate {
 }
 
 impl StreamsSpec {
+    /// Whether the topology runs in two sub-topologies around a repartition topic (`groupBy`, or
+    /// `map` before `groupByKey`).
+    pub fn repartitioned(&self) -> bool {
+        self.group_by_value || self.map.is_some()
+    }
+
+    /// Whether the count is per input value (`groupBy((k, v) -> v)`, or a `map` that makes the
+    /// value the key).
+    pub fn keyed_by_value(&self) -> bool {
+        self.group_by_value || self.map == Some(KeyValueMap::ValueKey)
+    }
+
     /// What the topology aggregates.
     pub fn aggregate(&self) -> Aggregate {
         if self.reduce_sum {
@@ -596,7 +664,9 @@ impl StreamsSpec {
     pub fn store(&self) -> String {
         match &self.join {
             Some(j) => j.store(),
-            None if self.group_by_value => group_by_chain(self.filter.is_some()).2,
+            None if self.repartitioned() => {
+                group_by_chain(self.filter.is_some(), self.map.is_some()).2
+            }
             None => chain(self.filter.is_some(), self.aggregate()).1,
         }
     }
@@ -604,7 +674,7 @@ impl StreamsSpec {
     /// `groupBy`'s repartition topic: `<application.id>-<store>-repartition` (the store names it
     /// when the application names nothing, `GroupedStreamAggregateBuilder.build`).
     pub fn repartition_topic(&self) -> Option<String> {
-        self.group_by_value.then(|| {
+        self.repartitioned().then(|| {
             format!(
                 "{}-{}-repartition",
                 self.config.application_id,
@@ -650,7 +720,7 @@ impl StreamsSpec {
             return self.describe_join(j);
         }
         if let Some(topic) = self.repartition_topic() {
-            let (first, second, store) = group_by_chain(self.filter.is_some());
+            let (first, second, store) = group_by_chain(self.filter.is_some(), self.map.is_some());
             // `describe()` names the topic without the application's prefix.
             let topic = &topic[self.config.application_id.len() + 1..];
             let mut out = format!(
@@ -835,9 +905,14 @@ impl ScenarioSpec {
             }
         }
         let aggregate = s.aggregate();
-        if aggregate != Aggregate::Count && (s.join.is_some() || s.group_by_value) {
+        if s.group_by_value && s.map.is_some() {
+            return Err(StreamsError::Invalid(
+                "`group.by=value` and `map=` both change the key: the simulator models one key change before the count".into(),
+            ));
+        }
+        if aggregate != Aggregate::Count && (s.join.is_some() || s.repartitioned()) {
             return Err(StreamsError::Invalid(format!(
-                "`aggregate={}` works per key or per window and key, without a join or `group.by=value`: the simulator does not model those together yet",
+                "`aggregate={}` works per key or per window and key, without a join, `group.by=value` or `map=`: the simulator does not model those together yet",
                 aggregate.name()
             )));
         }
@@ -865,9 +940,9 @@ impl ScenarioSpec {
                 )));
             }
         }
-        if s.group_by_value && (s.join.is_some() || s.windowing.is_some()) {
+        if s.repartitioned() && (s.join.is_some() || s.windowing.is_some()) {
             return Err(StreamsError::Invalid(
-                "`group.by=value` counts per value without a window or a join: the simulator does not model a repartitioned windowed count or join yet".into(),
+                "`group.by=value` and `map=` count after a repartition topic, without a window or a join: the simulator does not model a repartitioned windowed count or join yet".into(),
             ));
         }
         let changelogs = s.changelog_topics();
@@ -998,7 +1073,7 @@ impl ScenarioSpec {
         g.processing_time_ms = s.config.processing_time_ms;
         g.streams_commit_interval_ms = Some(s.config.commit_interval_ms);
         g.streams_purge_interval_ms = s
-            .group_by_value
+            .repartitioned()
             .then_some(s.config.repartition_purge_interval_ms);
         g.commit = AppCommit::Sync;
         self.consumers.push(consumer);
@@ -1017,8 +1092,13 @@ impl ScenarioSpec {
         producer.rate_per_ks = 0;
         // After `groupBy((k, v) -> v)` every record it writes (repartition, changelog, output)
         // is keyed by an input value.
-        producer.keys = if s.group_by_value {
-            input_values(self, &s.input, "`group.by=value`")?
+        producer.keys = if s.keyed_by_value() {
+            let what = if s.group_by_value {
+                "`group.by=value`"
+            } else {
+                "`map=value,key`"
+            };
+            input_values(self, &s.input, what)?
         } else {
             keys
         };
@@ -1111,6 +1191,7 @@ mod tests {
             group_by_value: false,
             reduce_sum: false,
             aggregate_max: false,
+            map: None,
             filter: None,
         };
         assert_eq!(

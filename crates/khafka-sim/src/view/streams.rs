@@ -195,9 +195,12 @@ pub struct StreamsView {
     /// far the output's maxima are above or below the input's.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub max: bool,
-    /// `groupBy`'s repartition topic.
+    /// `groupBy`'s (or `map`'s) repartition topic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repartition: Option<String>,
+    /// The `map` before the count, as Java writes it (`map((key, value) -> KeyValue.pair(value, key))`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<&'static str>,
     /// The `filter`'s predicate (`value > 800`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
@@ -283,6 +286,7 @@ impl Sim {
                 sum: false,
                 max: false,
                 repartition: None,
+                map: None,
                 filter: None,
                 topology: first.spec.describe_topology(),
                 windowed: None,
@@ -305,6 +309,7 @@ impl Sim {
                 sum: first.spec.reduce_sum,
                 max: first.spec.aggregate_max,
                 repartition: None,
+                map: None,
                 filter: first.spec.filter.as_ref().map(|f| f.text()),
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
@@ -315,7 +320,7 @@ impl Sim {
         let input = &self.topo.topics[input as usize];
         // The same map type as the result's and the stores' (one B-tree instantiation in the site).
         let mut truth: BTreeMap<u32, i64> = BTreeMap::new();
-        let by_value = first.spec.group_by_value;
+        let by_value = first.spec.keyed_by_value();
         let aggregate = first.spec.aggregate();
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.verdict_log(part) {
@@ -387,6 +392,7 @@ impl Sim {
             sum: first.spec.reduce_sum,
             max: first.spec.aggregate_max,
             repartition: first.spec.repartition_topic(),
+            map: first.spec.map.map(|m| m.java()),
             filter: first.spec.filter.as_ref().map(|f| f.text()),
             topology: first.spec.describe_topology(),
             windowed: None,

@@ -30,7 +30,7 @@ pub mod join;
 pub mod windowed;
 
 use crate::chunked::ChunkVec;
-use crate::config::streams::{StreamsSpec, COUNT_VALUE_BYTES};
+use crate::config::streams::{KeyValueMap, StreamsSpec, COUNT_VALUE_BYTES};
 use crate::consumer::Consumer;
 use crate::ctx::Ctx;
 use crate::log::RecordId;
@@ -229,7 +229,7 @@ impl StreamsInstance {
             restore_consumer,
             producer,
             // `groupBy`: tasks 0_P (local partition P), then 1_P (the repartition topic's P).
-            tasks: vec![None; input_partitions as usize * (1 + spec.group_by_value as usize)],
+            tasks: vec![None; input_partitions as usize * (1 + spec.repartitioned() as usize)],
             restorations: Vec::new(),
             closing: Vec::new(),
             dropped_null_key: 0,
@@ -280,12 +280,12 @@ impl StreamsInstance {
         for (p, &on) in assigned.iter().enumerate().take(self.tasks.len()) {
             let p32 = p as u32;
             // `groupBy`'s sub-topology 0 has no store: its tasks run at once.
-            let stateless = self.spec.group_by_value && p32 < n;
+            let stateless = self.spec.repartitioned() && p32 < n;
             match (&self.tasks[p], on) {
                 (None, true) => {
                     self.tasks[p] = Some(Task {
                         partition: p32 % n,
-                        subtopology: p32 / n * self.spec.group_by_value as u32,
+                        subtopology: p32 / n * self.spec.repartitioned() as u32,
                         state: if stateless {
                             TaskState::Running
                         } else {
@@ -368,7 +368,7 @@ impl StreamsInstance {
         let n = self.partitions;
         let (stores, task) = match &self.spec.join {
             Some(j) if j.window.is_some() => (j.stores().len() as u32, task),
-            _ if self.spec.group_by_value => ((task >= n) as u32, task % n),
+            _ if self.spec.repartitioned() => ((task >= n) as u32, task % n),
             _ => (1, task),
         };
         (0..stores).map(move |s| s * n + task)
@@ -377,7 +377,7 @@ impl StreamsInstance {
     /// The task a restore consumer's partition belongs to, and which of its stores it restores.
     fn restore_task(&self, p: u32) -> (u32, usize) {
         let n = self.partitions;
-        if self.spec.group_by_value {
+        if self.spec.repartitioned() {
             return (n + p, 0);
         }
         (p % n, (p / n) as usize)
@@ -524,14 +524,25 @@ impl StreamsInstance {
                     continue;
                 }
             }
-            if self.spec.group_by_value && t.subtopology == 0 {
-                // `KSTREAM-KEY-SELECT`, then the repartition sink: the value becomes the key; the
-                // record (value and timestamp unchanged) goes to the repartition topic's
-                // partition for its new key (`murmur2`, as the default partitioner).
-                let from = ctx.prov.producer_and_key(rid).map_or(0, |(f, _)| f);
+            if self.spec.repartitioned() && t.subtopology == 0 {
+                // `KSTREAM-KEY-SELECT` (or `KSTREAM-MAP`), then the repartition sink: the value
+                // becomes the key (`map=key,value` keeps the key); the record (timestamp
+                // unchanged; the value too, or the old key after `map=value,key`) goes to the
+                // repartition topic's partition for its new key (`murmur2`, as the default
+                // partitioner).
+                let (from, old_key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
                 let info = &ctx.topo.producers[from as usize];
-                let value = info.value_of(rid);
-                let bytes = info.value_bytes_of(rid);
+                let (value, bytes) = match self.spec.map {
+                    Some(KeyValueMap::KeyValue) => (old_key, info.value_bytes_of(rid)),
+                    Some(KeyValueMap::ValueKey) => {
+                        let mut text = String::new();
+                        if let Some(k) = old_key {
+                            info.write_key(k, &mut text);
+                        }
+                        (info.value_of(rid), text.len() as u32)
+                    }
+                    None => (info.value_of(rid), info.value_bytes_of(rid)),
+                };
                 let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
                 let n = self.partitions;
                 let part = value.map_or(t.partition, |v| {
