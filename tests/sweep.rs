@@ -1225,6 +1225,9 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             .or_default() += u64::from(v.sum && v.windowed.is_some());
         // A maximum per key: processing a record twice cannot raise it, whatever crashed.
         *reached_here.entry("Kafka Streams maximum").or_default() += u64::from(v.max);
+        *reached_here
+            .entry("Kafka Streams map repartitioned")
+            .or_default() += u64::from(v.map.is_some());
         if v.max && v.windowed.is_none() && !trimmed("t", true) && st.counted_twice > 0 {
             problems.push(format!(
                 "Kafka Streams aggregate: maxima {} above the input's",
