@@ -1598,6 +1598,8 @@ fn streams_panel(
                 "stream.join(otherStream, JoinWindows): each task keeps each stream's recent records in a window store backed by a changelog topic; a record joins the other stream's records with its key and a timestamp within the window, then joins its own store; a task that moves restores both stores first."
             } else if v.join.is_some() {
                 "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
+            } else if v.windowed.is_some() {
+                "groupByKey().windowedBy(…) then count(), reduce(Long::sum) or aggregate(…Math.max…): each task keeps a result per window and key in a window store backed by a changelog topic; stream time closes windows, and a record whose windows have closed is dropped as late."
             } else if v.sum {
                 "mapValues(Long::parseLong).groupByKey().reduce(Long::sum): each task keeps a sum of the values per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
             } else if v.max {

@@ -147,12 +147,14 @@ pub fn headline(
         let windows = plural(w.live().count() as u64, "window", "windows");
         // The story of the first late record says which window and how late.
         let first_late = sim.late_records().next().map(|(id, _)| id);
-        let (tone, what) = if v.overcount > 0 && v.sum {
+        let (tone, what) = if v.overcount > 0 && (v.sum || v.max) {
             (
                 "warn",
                 format!(
-                    "Kafka Streams' window sums are {} above what one uninterrupted run adds up to",
-                    v.overcount
+                    "Kafka Streams' window {} are {} above what one uninterrupted run {}",
+                    v.plural(),
+                    v.overcount,
+                    if v.sum { "adds up to" } else { "keeps" }
                 ),
             )
         } else if v.overcount > 0 {

@@ -485,6 +485,43 @@ fn a_map_before_group_by_key_repartitions_even_when_the_key_stays() {
         let e = one_error(&src("value,key").replace("map=value,key", bad));
         assert!(e.message.contains(want), "{bad}: {}", e.message);
     }
+    // A null value is not carried through the repartition topic: tombstones, and (the old key
+    // becoming the value) records without a key, are refused.
+    let tombstones = src("key,value").replace(
+        "producer p topic=views keys=user-0..9 values=page-0..4\n",
+        "producer p topic=views keys=user-0..9 values=page-0..4\nproducer d topic=views keys=user-0..9 value=null\n",
+    );
+    let e = one_error(&tombstones);
+    assert!(
+        e.message.contains("`map=` with the tombstones of `d`"),
+        "{}",
+        e.message
+    );
+    let keyless = src("value,key").replace(
+        "producer p topic=views keys=user-0..9 values=page-0..4\n",
+        "producer p topic=views keys=user-0..9 values=page-0..4\nproducer q topic=views values=page-0..4\n",
+    );
+    let e = one_error(&keyless);
+    assert!(
+        e.message.contains("the records of `q` have no key"),
+        "{}",
+        e.message
+    );
+    parse(&keyless.replace("map=value,key", "map=key,value"))
+        .expect("a null key is skipped as usual");
+    // `Long.parseLong(null)` throws: a sum or a maximum over tombstones is refused.
+    for aggregate in ["sum", "max"] {
+        let e = one_error(
+            &tombstones
+                .replace("values=page-0..4", "values=1..9")
+                .replace("map=key,value", &format!("aggregate={aggregate}")),
+        );
+        assert!(
+            e.message.contains("throws on the tombstones of `d`"),
+            "{aggregate}: {}",
+            e.message
+        );
+    }
     parse(&src("key,value").replace(
         "map=key,value",
         "map=key,value repartition.purge.interval.ms=1000",
@@ -511,6 +548,16 @@ fn a_filter_comes_before_the_count() {
         ("value<=10", "1..100", ValueFilter::Le(10)),
         ("value==home", "home,cart", ValueFilter::Eq("home".into())),
         ("value!=home", "home,cart", ValueFilter::Ne("home".into())),
+        (
+            "key==user-3",
+            "home,cart",
+            ValueFilter::KeyEq("user-3".into()),
+        ),
+        (
+            "key!=user-3",
+            "home,cart",
+            ValueFilter::KeyNe("user-3".into()),
+        ),
     ] {
         let s = parse(&src(text, values)).expect("valid");
         assert_eq!(s.spec.streams[0].filter, Some(want), "{text}");
@@ -524,7 +571,9 @@ fn a_filter_comes_before_the_count() {
         assert_eq!(parse(&printed).expect("reprints").spec, s.spec);
     }
     for (filter, values, want) in [
-        ("key==a", "1..100", "it must start with `value`"),
+        ("ky==a", "1..100", "it must start with `value` or `key`"),
+        ("key>5", "1..100", "a key is compared with `==` or `!=`"),
+        ("key==", "1..100", "compares the key with nothing"),
         ("value=>5", "1..100", "unknown comparison `=>`"),
         ("value>", "1..100", "compares the value with nothing"),
         ("value>5.5", "1..100", "not a whole number"),
@@ -533,13 +582,31 @@ fn a_filter_comes_before_the_count() {
         let e = one_error(&src(filter, values));
         assert!(e.message.contains(want), "{filter}: {}", e.message);
     }
-    // The input's producers must draw values from a set; not with a sum, groupBy or a join.
+    // The input's producers must draw values from a set, unless the filter reads the key.
     let e = one_error(&app("filter=value>5"));
     assert!(
         e.message.contains("`filter=` needs the producers"),
         "{}",
         e.message
     );
+    // `filter((k, v) -> "page-3".equals(k))` counts one key, and the view's reference agrees.
+    let spec = parse(
+        &app("filter=key==page-3 statestore.cache.max.bytes=0").replace(
+            "producer p topic=views keys=page-0..9",
+            "producer p topic=views rate=100/s keys=page-0..9 stop=5s",
+        ),
+    )
+    .expect("a filter on the key needs no values")
+    .spec;
+    let mut sim = khafka_sim::Sim::new(spec);
+    sim.run_until(khafka_sim::SimTime::from_secs(8));
+    let v = sim.streams_view().expect("streams");
+    assert_eq!(v.filter.as_deref(), Some("key == page-3"));
+    assert_eq!(v.keys.len(), 1);
+    assert_eq!(v.keys[0].key, "page-3");
+    assert!(v.keys[0].input > 20 && v.keys[0].output == Some(v.keys[0].input as i64));
+    let stopped: u64 = v.instances.iter().map(|i| i.filtered).sum();
+    assert_eq!(stopped + v.keys[0].input, 500);
     // Before a `groupBy`: the filter takes number 1, so the key selector is 2 and the store 3,
     // which renames the repartition topic too.
     let s = parse(&src("value==b group.by=value", "a,b,c")).expect("valid");

@@ -485,11 +485,25 @@ pub enum ValueFilter {
     Le(i64),
     Gt(i64),
     Ge(i64),
+    /// `"page-3".equals(key)`: on the key (a record without one fails).
+    KeyEq(String),
+    /// `!"page-3".equals(key)`.
+    KeyNe(String),
 }
 
 impl ValueFilter {
-    /// Whether record `id` of a producer writing `info` passes.
-    pub fn keeps(&self, info: &crate::topology::ProducerRecords, id: crate::log::RecordId) -> bool {
+    /// Whether record `id` of a producer writing `info`, with key `key`, passes.
+    pub fn keeps(
+        &self,
+        info: &crate::topology::ProducerRecords,
+        id: crate::log::RecordId,
+        key: Option<u32>,
+    ) -> bool {
+        match self {
+            ValueFilter::KeyEq(s) => return key.is_some_and(|k| info.keys.is(k, s)),
+            ValueFilter::KeyNe(s) => return !key.is_some_and(|k| info.keys.is(k, s)),
+            _ => {}
+        }
         let Some(v) = info.value_of(id) else {
             return false;
         };
@@ -502,14 +516,37 @@ impl ValueFilter {
             ValueFilter::Le(x) => n() <= *x,
             ValueFilter::Gt(x) => n() > *x,
             ValueFilter::Ge(x) => n() >= *x,
+            ValueFilter::KeyEq(_) | ValueFilter::KeyNe(_) => true,
         }
     }
 
-    /// Reads `value OP OPERAND` (`value>50`, `value!=home`); the error says what is wrong.
+    /// Whether it reads the key (`key==S`, `key!=S`) rather than the value.
+    pub fn on_key(&self) -> bool {
+        matches!(self, ValueFilter::KeyEq(_) | ValueFilter::KeyNe(_))
+    }
+
+    /// Reads `value OP OPERAND` (`value>50`, `value!=home`) or `key==S`, `key!=S`; the error
+    /// says what is wrong.
     pub fn parse(text: &str) -> Result<ValueFilter, String> {
-        let rest = text
-            .strip_prefix("value")
-            .ok_or_else(|| format!("invalid filter `{text}`: it must start with `value`"))?;
+        if let Some(rest) = text.strip_prefix("key") {
+            let (eq, operand) = match (rest.strip_prefix("=="), rest.strip_prefix("!=")) {
+                (Some(s), _) => (true, s),
+                (_, Some(s)) => (false, s),
+                _ => {
+                    return Err(format!(
+                    "invalid filter `{text}`: a key is compared with `==` or `!=` (`key==page-3`)"
+                ))
+                }
+            };
+            return match (eq, operand) {
+                (_, "") => Err(format!("filter `{text}` compares the key with nothing")),
+                (true, s) => Ok(ValueFilter::KeyEq(s.to_string())),
+                (false, s) => Ok(ValueFilter::KeyNe(s.to_string())),
+            };
+        }
+        let rest = text.strip_prefix("value").ok_or_else(|| {
+            format!("invalid filter `{text}`: it must start with `value` or `key`")
+        })?;
         let operand = rest.trim_start_matches(['=', '!', '<', '>']);
         let op = &rest[..rest.len() - operand.len()];
         if operand.is_empty() {
@@ -544,13 +581,24 @@ impl ValueFilter {
             ValueFilter::Le(x) => ("<=", x.to_string()),
             ValueFilter::Gt(x) => (">", x.to_string()),
             ValueFilter::Ge(x) => (">=", x.to_string()),
+            ValueFilter::KeyEq(s) => ("==", s.clone()),
+            ValueFilter::KeyNe(s) => ("!=", s.clone()),
         }
     }
 
-    /// The predicate as a reader reads it: `value > 50`, `value != home`.
+    /// What it reads: `key` or `value`.
+    pub fn subject(&self) -> &'static str {
+        if self.on_key() {
+            "key"
+        } else {
+            "value"
+        }
+    }
+
+    /// The predicate as a reader reads it: `value > 50`, `value != home`, `key == page-3`.
     pub fn text(&self) -> String {
         let (op, operand) = self.parts();
-        format!("value {op} {operand}")
+        format!("{} {op} {operand}", self.subject())
     }
 }
 
@@ -564,7 +612,7 @@ impl TryFrom<String> for ValueFilter {
 impl From<ValueFilter> for String {
     fn from(f: ValueFilter) -> String {
         let (op, operand) = f.parts();
-        format!("value{op}{operand}")
+        format!("{}{op}{operand}", f.subject())
     }
 }
 
@@ -916,6 +964,32 @@ impl ScenarioSpec {
                 aggregate.name()
             )));
         }
+        // What the input's producers write that a `mapValues(Long::parseLong)` or a `map`
+        // cannot take as the simulator models them.
+        let inputs = || self.producers.iter().filter(|p| p.topic == s.input);
+        if let Some(p) = inputs().find(|p| p.null_value) {
+            if aggregate != Aggregate::Count {
+                return Err(StreamsError::KeySets(format!(
+                    "`aggregate={}` parses each value with `Long.parseLong`, which throws on the tombstones of `{}` (`value=null`): Kafka Streams' thread would stop; give the sum a topic without tombstones",
+                    aggregate.name(),
+                    p.name
+                )));
+            }
+            if s.map.is_some() {
+                return Err(StreamsError::KeySets(format!(
+                    "`map=` with the tombstones of `{}` (`value=null`): the simulator does not carry a null value through the repartition topic yet",
+                    p.name
+                )));
+            }
+        }
+        if s.map == Some(KeyValueMap::ValueKey) {
+            if let Some(p) = inputs().find(|p| p.keys.is_none()) {
+                return Err(StreamsError::KeySets(format!(
+                    "`map=value,key` makes each record's key its value, and the records of `{}` have no key: the simulator does not carry a null value through the repartition topic yet",
+                    p.name
+                )));
+            }
+        }
         if aggregate != Aggregate::Count {
             let what = format!("`aggregate={}`", aggregate.name());
             let values = input_values(self, &s.input, &what)?;
@@ -932,8 +1006,19 @@ impl ScenarioSpec {
                     "`filter=` comes before a count (per key, per value or windowed) or a sum: the simulator does not model it before a join yet".into(),
                 ));
             }
-            let values = input_values(self, &s.input, "`filter=`")?;
-            if !matches!(f, ValueFilter::Eq(_) | ValueFilter::Ne(_)) && !values.all_numbers() {
+            // A filter on the key reads the keys every count has; on the value, a value set.
+            let values = match f.on_key() {
+                true => KeySpec::None,
+                false => input_values(self, &s.input, "`filter=`")?,
+            };
+            if !matches!(
+                f,
+                ValueFilter::Eq(_)
+                    | ValueFilter::Ne(_)
+                    | ValueFilter::KeyEq(_)
+                    | ValueFilter::KeyNe(_)
+            ) && !values.all_numbers()
+            {
                 return Err(StreamsError::KeySets(format!(
                     "`filter=` compares the values of `{}` as numbers (`Long.parseLong`): its producers need integer values, e.g. `values=1..100`",
                     s.input
@@ -1284,16 +1369,16 @@ mod tests {
                 (ValueFilter::Eq("042".into()), false),
                 (ValueFilter::Eq("+42".into()), false),
             ] {
-                assert_eq!(f.keeps(&numbers, id), want, "{f:?} on {text}");
+                assert_eq!(f.keeps(&numbers, id, None), want, "{f:?} on {text}");
             }
-            passed += u32::from(ValueFilter::Gt(50).keeps(&numbers, id));
+            passed += u32::from(ValueFilter::Gt(50).keeps(&numbers, id, None));
             pages.values.write(pages.value_of(id).unwrap(), &mut text);
             assert_eq!(
-                ValueFilter::Eq("home".into()).keeps(&pages, id),
+                ValueFilter::Eq("home".into()).keeps(&pages, id, None),
                 text == "home"
             );
             assert_eq!(
-                ValueFilter::Ne("home".into()).keeps(&pages, id),
+                ValueFilter::Ne("home".into()).keeps(&pages, id, None),
                 text != "home"
             );
             home += u32::from(text == "home");
@@ -1302,12 +1387,26 @@ mod tests {
         assert!((900..1_100).contains(&passed), "{passed}");
         assert!((580..760).contains(&home), "{home}");
         // A producer without values, or a prefixed range that is not the operand.
-        assert!(!ValueFilter::Ne("x".into()).keeps(&records(KeySpec::None), 1));
+        assert!(!ValueFilter::Ne("x".into()).keeps(&records(KeySpec::None), 1, None));
         let prefixed = KeySpec::Range {
             prefix: "page-".into(),
             lo: 0,
             hi: 19,
         };
         assert!(prefixed.is(3, "page-3") && !prefixed.is(3, "page-03") && !prefixed.is(3, "3"));
+        // On the key: `"page-3".equals(key)`, a record without a key failing it.
+        let keyed = ProducerRecords {
+            keys: prefixed,
+            ..records(KeySpec::None)
+        };
+        let eq = ValueFilter::parse("key==page-3").unwrap();
+        let ne = ValueFilter::parse("key!=page-3").unwrap();
+        assert!(eq.keeps(&keyed, 0, Some(3)) && !eq.keeps(&keyed, 0, Some(4)));
+        assert!(!eq.keeps(&keyed, 0, None) && ne.keeps(&keyed, 0, None));
+        assert!(!ne.keeps(&keyed, 0, Some(3)) && ne.keeps(&keyed, 0, Some(13)));
+        assert_eq!(
+            (eq.text(), String::from(ne)),
+            ("key == page-3".into(), "key!=page-3".into())
+        );
     }
 }

@@ -327,16 +327,21 @@ impl Sim {
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
                     // The count skips null keys and null values (tombstones); after
                     // `groupBy((k, v) -> v)` the key is the value.
-                    if let Some((p, k)) = self.prov.producer_and_key(id) {
+                    if let Some((p, key)) = self.prov.producer_and_key(id) {
                         let info = &self.topo.producers[p as usize];
-                        let k = if by_value { info.value_of(id) } else { k };
+                        // The filter reads the record as it came in (before any re-keying).
+                        let kept = first
+                            .spec
+                            .filter
+                            .as_ref()
+                            .is_none_or(|f| f.keeps(info, id, key));
+                        let k = if by_value { info.value_of(id) } else { key };
                         // A sum adds the record's value (a record without one is skipped).
                         let add = if aggregate != Aggregate::Count {
                             info.value_of(id).and_then(|v| info.values.number(v))
                         } else {
                             Some(1)
                         };
-                        let kept = first.spec.filter.as_ref().is_none_or(|f| f.keeps(info, id));
                         if let (Some(k), Some(add), false, true) = (k, add, info.null_value, kept) {
                             let t = truth.entry(k).or_default();
                             *t = aggregate.apply(*t, add);
@@ -859,7 +864,7 @@ impl Sim {
                             .spec
                             .filter
                             .as_ref()
-                            .is_some_and(|f| !f.keeps(info, id))
+                            .is_some_and(|f| !f.keeps(info, id, Some(k)))
                     {
                         return;
                     }

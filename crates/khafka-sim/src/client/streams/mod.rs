@@ -518,8 +518,8 @@ impl StreamsInstance {
             // aggregate's stream time is its own, so it does not move either). Before a
             // `groupBy` it is in sub-topology 0: the repartition topic holds only what passed.
             if let Some(f) = self.spec.filter.as_ref().filter(|_| t.subtopology == 0) {
-                let from = ctx.prov.producer_and_key(rid).map_or(0, |(f, _)| f);
-                if !f.keeps(&ctx.topo.producers[from as usize], rid) {
+                let (from, key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
+                if !f.keeps(&ctx.topo.producers[from as usize], rid, key) {
                     self.filtered += 1;
                     continue;
                 }
