@@ -113,6 +113,13 @@ async function openDetails(c) {
 }
 const held = (b) => b.includes('✓ held');
 // Runs a cell to its end and checks that its `n` expect badges all held.
+/// Runs a cell and waits for its run's end: a run advances in slices, and a list read at once
+/// (`allInnerTexts`, `count`) does not wait for anything.
+async function runToEnd(c, timeout = 60000) {
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.end-hint').waitFor({ timeout });
+}
+
 async function runHeld(c, n, timeout = 30000) {
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('ul.expects li').first().waitFor({ timeout });
@@ -344,7 +351,7 @@ await check('every value of a knob at once: small multiples that agree with each
 await check('repeated identical events are one numbered entry', async () => {
   await page.goto(`${base}/#/lesson/retries-and-idempotence`);
   const c = cell(0);
-  await c.locator('button', { hasText: /^Run$/ }).click();
+  await runToEnd(c);
   const items = c.locator('ol.events li');
   const texts = await items.allTextContents();
   const grouped = texts.find((t) => /REQUEST_TIMED_OUT \(×\d+, until [\d.]+s\)$/.test(t));
@@ -407,9 +414,7 @@ await check('the timings the lessons state are the ones their cells\' event logs
   for (const [slug, i, at, what] of stated) {
     if (!texts[slug]) {
       await page.goto(`${base}/#/lesson/${slug}`);
-      await cell(i).locator('button', { hasText: /^Run$/ }).click();
-      // The run advances in slices: read its events once it has reached its end.
-      await cell(i).locator('.end-hint').waitFor({ timeout: 60000 });
+      await runToEnd(cell(i));
       texts[slug] = { events: await cell(i).locator('ol.events li').allTextContents(), prose: await page.locator('article.lesson').innerText() };
     }
     const { events, prose } = texts[slug];
@@ -475,7 +480,7 @@ await check('a continuing cell starts from the previous cell as the reader left 
   const edited = await c.locator('ul.expects li').allInnerTexts();
   expect(edited.some((b) => b.includes('prediction did not hold') && b.includes('lost == 0')), `after acks=1 above: ${edited}`);
   await cell(1).locator('button', { hasText: 'Reset' }).click();
-  await c.locator('button', { hasText: 'Run' }).click();
+  await runToEnd(c);
   const original = await c.locator('ul.expects li').allInnerTexts();
   expect(original.every(held), `after Reset above: ${original}`);
 });
@@ -831,7 +836,7 @@ await check('a scenario file can be exported and imported', async () => {
   expect(chooser.element() !== null, 'the button opens the file picker');
   await c.locator('input[type=file]').setInputFiles({ name: 'x.khafka', mimeType: 'text/plain', buffer: Buffer.from('seed 9\ncluster brokers=5\ntopic t partitions=1 replication.factor=5\nrun 2s\nexpect leader(t-0) == 1\n') });
   await page.waitForFunction(() => document.querySelector('section.cell textarea').value.startsWith('seed 9'));
-  await c.locator('button', { hasText: 'Run' }).click();
+  await runToEnd(c);
   expect(await c.locator('.broker').count() === 5, 'five brokers after import');
   await c.locator('button', { hasText: 'Reset' }).click();
 });
@@ -1283,7 +1288,7 @@ await check('min.insync.replicas above the replication factor is explained', asy
   await page.goto(`${base}/#/playground`);
   const c = cell(0);
   await c.locator('textarea').fill('topic t partitions=1 replication.factor=3 min.insync.replicas=4\nproducer p topic=t\nrun 5s\n');
-  await c.locator('button', { hasText: 'Run' }).click();
+  await runToEnd(c);
   const notices = await c.locator('p.notice').allInnerTexts();
   expect(notices.some((n) => n.includes('min.insync.replicas=4') && n.includes('Kafka 3.7 and later use 3')), `notices: ${notices}`);
   await c.locator('button', { hasText: 'Reset' }).click();
