@@ -1811,12 +1811,12 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
         None => {
             let f = v.filter.as_deref();
             use khafka_sim::config::streams::Aggregate;
-            let (aggregate, what) = match (v.sum, v.max) {
-                (true, _) => (Aggregate::Sum, "a sum"),
-                (_, true) => (Aggregate::Max, "a maximum"),
-                _ => (Aggregate::Count, "a count"),
+            let what = match v.aggregate() {
+                Aggregate::Sum => "a sum",
+                Aggregate::Max => "a maximum",
+                Aggregate::Count => "a count",
             };
-            let (nodes, store) = chain(f.is_some(), aggregate);
+            let (nodes, store) = chain(f.is_some(), v.aggregate());
             let names: Vec<&str> = nodes.iter().map(String::as_str).collect();
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} to {}, through {}{what} whose store is backed by {}", v.input, v.output, f.map_or(String::new(), |f| format!("a filter ({f}) and ")), v.changelog)}>

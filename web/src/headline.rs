@@ -281,72 +281,47 @@ pub fn headline(
             )
         };
         (tone, format!("{what} — {found}"), why)
-    } else if let Some(v) = streams.filter(|v| v.max) {
-        // A maximum per key: processing a record again cannot raise it.
+    } else if let Some(v) = streams {
+        // A Kafka Streams run: what a reader of its output would see, against its input. A sum's
+        // figures are in the values' units, a count's in records; a maximum cannot run ahead.
         let keys = plural(v.keys.len() as u64, "key", "keys");
         let passing = if v.filter.is_some() {
             " that passes the filter"
         } else {
             ""
         };
-        let later = if v.undercount > 0 {
-            format!(", {} below the input's yet", v.undercount)
-        } else {
-            String::new()
-        };
-        if v.overcount > 0 {
-            (
-                "bad",
-                format!(
-                    "Kafka Streams' maxima are {} above the input's — {keys}{later}",
-                    v.overcount
-                ),
-                None,
-            )
-        } else {
-            (
-                "good",
-                format!("Kafka Streams kept each key's largest value{passing} — {keys}{later}"),
-                None,
-            )
-        }
-    } else if let Some(v) = streams {
-        // A Kafka Streams run: what a reader of its output would see, against its input.
-        let keys = plural(v.keys.len() as u64, "key", "keys");
-        // A sum's figures are in the values' units, a count's in records.
         let counted = if v.sum { "added" } else { "counted" };
-        let later = if v.undercount > 0 {
-            format!(", {} not {counted} yet", v.undercount)
-        } else {
-            String::new()
+        let later = match v.undercount {
+            0 => String::new(),
+            n if v.max => format!(", {n} below the input's yet"),
+            n => format!(", {n} not {counted} yet"),
         };
-        if v.overcount > 0 {
-            (
+        let (tone, what) = match (v.overcount, v.max) {
+            (0, true) => (
+                "good",
+                format!("Kafka Streams kept each key's largest value{passing}"),
+            ),
+            (0, false) => (
+                "good",
+                format!("Kafka Streams {counted} every record{passing} once"),
+            ),
+            (n, true) => (
+                "bad",
+                format!("Kafka Streams' maxima are {n} above the input's"),
+            ),
+            (n, false) => (
                 "warn",
                 format!(
-                    "Kafka Streams {counted} {} twice (at least once), none lost — {keys}{later}",
+                    "Kafka Streams {counted} {} twice (at least once), none lost",
                     if v.sum {
-                        format!("{} of value", v.overcount)
+                        format!("{n} of value")
                     } else {
-                        plural(v.overcount, "record", "records")
+                        plural(n, "record", "records")
                     }
                 ),
-                None,
-            )
-        } else {
-            (
-                "good",
-                format!(
-                    "Kafka Streams {counted} every record{} once — {keys}{later}",
-                    if v.filter.is_some() {
-                        " that passes the filter"
-                    } else {
-                        ""
-                    }
-                ),
-                None,
-            )
-        }
+            ),
+        };
+        (tone, format!("{what} — {keys}{later}"), None)
     } else if p.sent == 0 {
         let offline = snapshot
             .partitions

@@ -668,14 +668,12 @@ fn a_maximum_aggregates_from_its_initializer() {
         st.changelog_topic(),
         "counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-changelog"
     );
-    let d = st.describe_topology();
-    assert!(
-        d.contains(
-            "    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])\n      --> KSTREAM-AGGREGATE-0000000003\n"
-        ) && d.contains(
-            "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000004\n"
-        ),
-        "{d}"
+    assert_describes(
+        &st.describe_topology(),
+        &[
+            "    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])\n      --> KSTREAM-AGGREGATE-0000000003\n",
+            "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000004\n",
+        ],
     );
     let printed = khafka_scenario::print::scenario(&s.spec);
     assert!(printed.contains(" aggregate=max"), "{printed}");
@@ -715,14 +713,13 @@ fn a_sum_reduces_integer_values_per_key() {
         st.changelog_topic(),
         "counter-KSTREAM-REDUCE-STATE-STORE-0000000002-changelog"
     );
-    let d = st.describe_topology();
-    assert!(
-        d.contains(
-            "    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])\n      --> KSTREAM-REDUCE-0000000003\n"
-        ) && d.contains(
-            "    Processor: KSTREAM-REDUCE-0000000003 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000004\n"
-        ) && d.contains("    Sink: KSTREAM-SINK-0000000005 (topic: counts)\n"),
-        "{d}"
+    assert_describes(
+        &st.describe_topology(),
+        &[
+            "    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])\n      --> KSTREAM-REDUCE-0000000003\n",
+            "    Processor: KSTREAM-REDUCE-0000000003 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000002])\n      --> KTABLE-TOSTREAM-0000000004\n",
+            "    Sink: KSTREAM-SINK-0000000005 (topic: counts)\n",
+        ],
     );
     let printed = khafka_scenario::print::scenario(&s.spec);
     assert!(printed.contains(" aggregate=sum"), "{printed}");

@@ -499,24 +499,21 @@ impl ValueFilter {
         id: crate::log::RecordId,
         key: Option<u32>,
     ) -> bool {
-        match self {
-            ValueFilter::KeyEq(s) => return key.is_some_and(|k| info.keys.is(k, s)),
-            ValueFilter::KeyNe(s) => return !key.is_some_and(|k| info.keys.is(k, s)),
-            _ => {}
-        }
-        let Some(v) = info.value_of(id) else {
-            return false;
-        };
+        let key_is = |s: &str| key.is_some_and(|k| info.keys.is(k, s));
+        // A record without a value fails every comparison of the value.
+        let value = || info.value_of(id);
+        let value_is = |s: &str| value().map(|v| info.values.is(v, s));
         // Read as a number only by the comparisons that need one.
-        let n = || info.values.number(v).unwrap_or(0);
+        let n = || value().map(|v| info.values.number(v).unwrap_or(0));
         match self {
-            ValueFilter::Eq(s) => info.values.is(v, s),
-            ValueFilter::Ne(s) => !info.values.is(v, s),
-            ValueFilter::Lt(x) => n() < *x,
-            ValueFilter::Le(x) => n() <= *x,
-            ValueFilter::Gt(x) => n() > *x,
-            ValueFilter::Ge(x) => n() >= *x,
-            ValueFilter::KeyEq(_) | ValueFilter::KeyNe(_) => true,
+            ValueFilter::KeyEq(s) => key_is(s),
+            ValueFilter::KeyNe(s) => !key_is(s),
+            ValueFilter::Eq(s) => value_is(s) == Some(true),
+            ValueFilter::Ne(s) => value_is(s) == Some(false),
+            ValueFilter::Lt(x) => n().is_some_and(|n| n < *x),
+            ValueFilter::Le(x) => n().is_some_and(|n| n <= *x),
+            ValueFilter::Gt(x) => n().is_some_and(|n| n > *x),
+            ValueFilter::Ge(x) => n().is_some_and(|n| n >= *x),
         }
     }
 

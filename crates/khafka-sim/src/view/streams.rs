@@ -1236,14 +1236,21 @@ impl StreamsView {
 }
 
 impl StreamsView {
+    /// What the topology aggregates (the `sum` and `max` flags the JSON output carries).
+    pub fn aggregate(&self) -> Aggregate {
+        match (self.sum, self.max) {
+            (true, _) => Aggregate::Sum,
+            (_, true) => Aggregate::Max,
+            _ => Aggregate::Count,
+        }
+    }
+
     /// What the output holds, as the CLI names it: `counts`, `sums` or `maxima`.
     pub fn plural(&self) -> &'static str {
-        if self.sum {
-            "sums"
-        } else if self.max {
-            "maxima"
-        } else {
-            "counts"
+        match self.aggregate() {
+            Aggregate::Sum => "sums",
+            Aggregate::Max => "maxima",
+            Aggregate::Count => "counts",
         }
     }
 
