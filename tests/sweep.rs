@@ -612,11 +612,11 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
             outer: false,
         }
     });
-    // A third of the plain counts group by value (`groupBy((k, v) -> v)`, or a `map`): `t`'s producers then
-    // carry values from a set, and the count runs after a repartition topic, purged every few
-    // seconds. Drawn from their own stream.
+    // A third of the counts (plain or windowed) group by value (`groupBy((k, v) -> v)`, or a
+    // `map`): `t`'s producers then carry values from a set, and the count runs after a
+    // repartition topic, purged every few seconds. Drawn from their own stream.
     let mut grng = SimRng::derive(seed, "sweep-group-by");
-    let group_by_value = windowing.is_none() && join.is_none() && grng.below(3) == 0;
+    let group_by_value = join.is_none() && grng.below(3) == 0;
     if group_by_value {
         let hi = pick(&mut grng, &[4, 49]);
         for p in spec
@@ -680,6 +680,7 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     // A third of the windowed counts sum integer values instead (`windowedBy(…).reduce(Long::sum)`),
     // drawn from their own stream.
     let windowed_sum = windowing.is_some()
+        && !group_by_value
         && SimRng::derive(seed, "sweep-windowed-sum").below(3) == 0
         && !tombstones;
     let reduce_sum = reduce_sum || windowed_sum;
@@ -1260,6 +1261,9 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams map repartitioned")
             .or_default() += u64::from(v.map.is_some());
+        *reached_here
+            .entry("Kafka Streams windowed count after a repartition")
+            .or_default() += u64::from(v.repartition.is_some() && v.windowed.is_some());
         if v.max && v.windowed.is_none() && promised && !trimmed("t", true) && st.counted_twice > 0
         {
             problems.push(format!(

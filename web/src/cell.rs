@@ -1599,7 +1599,7 @@ fn streams_panel(
             } else if v.join.is_some() {
                 "stream.join(table): each task keeps the table's latest value per key in a state store backed by a changelog topic, and joins each stream record with it; a task that moves restores its store from the changelog first."
             } else if v.windowed.is_some() {
-                "groupByKey().windowedBy(…) then count(), reduce(Long::sum) or aggregate(…Math.max…): each task keeps a result per window and key in a window store backed by a changelog topic; stream time closes windows, and a record whose windows have closed is dropped as late."
+                "groupByKey().windowedBy(…) then count(), reduce(Long::sum) or aggregate(…Math.max…) — or, after groupBy or map, a count behind a repartition topic: each task keeps a result per window and key in a window store backed by a changelog topic; stream time closes windows, and a record whose windows have closed is dropped as late."
             } else if v.sum {
                 "mapValues(Long::parseLong).groupByKey().reduce(Long::sum): each task keeps a sum of the values per key in a state store backed by a changelog topic; a task that moves restores its store from the changelog first."
             } else if v.max {
@@ -1641,6 +1641,10 @@ fn streams_panel(
                                 String::new()
                             }
                         ),
+                        // Sub-topology 0 before a repartition topic: no store.
+                        ("running", _, _) if v.repartition.is_some() && t.id.starts_with("0_") => {
+                            format!("{} (stateless)", t.id)
+                        }
                         ("running", _, _) if v.windowed.is_some() => {
                             format!("{} ({} windows, no record yet)", t.id, t.keys)
                         }

@@ -224,10 +224,10 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "real-time-analytics",
         title: "A real-time analytics use case: page views per minute, with late mobile events",
-        summary: "A dashboard's per-minute counts; late mobile views dropped or counted by the grace; final counts published later; the same count as a Kafka Streams application in a cluster, its stream time per task, a final result sent twice after a crash, and revenue per minute summed twice.",
+        summary: "A dashboard's per-minute counts; late mobile views dropped or counted by the grace; final counts published later; the same count as a Kafka Streams application in a cluster, its stream time per task, a final result sent twice after a crash, revenue per minute summed twice, and views per page behind a repartition topic, where a crash upstream turns into late drops or second copies counted.",
         file: "08-real-time-analytics.md",
         part: 4,
-        minutes: 28,
+        minutes: 32,
         needs: &["time-windows", "stateful-stream-processing"],
         exercises: 2,
     },

@@ -130,10 +130,10 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         steps.push(own(
             d.at_us,
             format!(
-                "{} (task 0_{}) skipped it as late: its window {} had expired (expiration {} ms \
+                "{} (task {}) skipped it as late: its window {} had expired (expiration {} ms \
                  at stream time {} ms); it was {} ms behind stream time (dropped-records)",
                 d.instance,
-                d.partition,
+                d.task,
                 d.window,
                 d.expiration,
                 d.stream_time,

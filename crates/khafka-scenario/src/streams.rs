@@ -349,14 +349,14 @@ impl Parser {
             );
             ok = false;
         }
-        if spec.repartitioned() && (spec.join.is_some() || spec.windowing.is_some()) {
+        if spec.repartitioned() && spec.join.is_some() {
             let span = pairs
                 .iter()
                 .find(|p| p.key == "group.by" || p.key == "map")
                 .map_or(kw.span, |p| p.key_span.to(p.value_span));
             self.error(
-                ParseError::new(span, "`group.by=value` and `map=` count after a repartition topic: not with a window or a join")
-                    .hint("the simulator does not model a repartitioned windowed count or join yet; count per value without `window=`"),
+                ParseError::new(span, "`group.by=value` and `map=` count after a repartition topic: not with a join")
+                    .hint("the simulator does not model a repartitioned join yet; count per value without `table=` or `stream=`"),
             );
             ok = false;
         }

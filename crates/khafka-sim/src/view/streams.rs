@@ -308,8 +308,8 @@ impl Sim {
                 changelog: first.spec.changelog_topic(),
                 sum: first.spec.reduce_sum,
                 max: first.spec.aggregate_max,
-                repartition: None,
-                map: None,
+                repartition: first.spec.repartition_topic(),
+                map: first.spec.map.map(|m| m.java()),
                 filter: first.spec.filter.as_ref().map(|f| f.text()),
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
@@ -823,7 +823,11 @@ impl Sim {
         }
         let mut reference_dropped = 0u64;
         let aggregate = first.spec.aggregate();
-        if let Some(input) = self.topo.topic_index(&first.spec.input) {
+        // After `groupBy` or `map`, the windows count what sub-topology 1 reads: the repartition
+        // topic, in its order, each input record once (its first copy).
+        let repartition = first.spec.repartition_topic();
+        let read = repartition.as_deref().unwrap_or(&first.spec.input);
+        if let Some(input) = self.topo.topic_index(read) {
             let input = &self.topo.topics[input as usize];
             let mut cache = self.streams_reference.borrow_mut();
             for part in input.first_part..input.first_part + input.partitions {
@@ -859,7 +863,22 @@ impl Sim {
                         return;
                     };
                     let info = &self.topo.producers[from as usize];
-                    if info.null_value && crate::client::streams::skips_null_values(Some(w))
+                    if repartition.is_some() {
+                        // A task that processes its input again after a crash writes its copies
+                        // again, in input order from its committed offset: a copy at or below
+                        // the furthest offset seen from its input partition is a later one.
+                        let Some(src) = self.streams_values.get(id) else {
+                            return;
+                        };
+                        let (q, next) = ((src >> 40) as usize, (src & ((1 << 40) - 1)) + 1);
+                        if r.seen.len() <= q {
+                            r.seen.resize(q + 1, 0);
+                        }
+                        if next <= r.seen[q] {
+                            return;
+                        }
+                        r.seen[q] = next;
+                    } else if info.null_value && crate::client::streams::skips_null_values(Some(w))
                         || first
                             .spec
                             .filter
@@ -985,6 +1004,9 @@ pub struct ReferencePart {
     upto: u64,
     last_id: Option<crate::log::RecordId>,
     processor: khafka_streams::WindowedAggregation,
+    /// After a repartition topic: per input partition, one past the furthest input offset whose
+    /// copy it counted.
+    seen: Vec<i64>,
     /// Its last result per `(start, end, key)`, sorted.
     results: Vec<((i64, i64, u32), Option<i64>)>,
     dropped: u64,
@@ -997,6 +1019,7 @@ impl ReferencePart {
             upto: 0,
             last_id: None,
             processor: windowed::processor(w, aggregate),
+            seen: Vec::new(),
             results: Vec::new(),
             dropped: 0,
         }

@@ -297,16 +297,26 @@ impl StreamsInstance {
                         restored_records: 0,
                         processed: 0,
                         skipped: false,
-                        windowed: self.spec.windowing.as_ref().map(|w| {
-                            let close = values
-                                .committed_close
-                                .iter()
-                                .find(|((app, part), _)| {
-                                    *app == self.application_id && *part == p32
-                                })
-                                .map(|e| e.1);
-                            Box::new(windowed::WindowedTask::new(w, self.spec.aggregate(), close))
-                        }),
+                        // A windowed count's processor (in sub-topology 1 after a repartition).
+                        windowed: self
+                            .spec
+                            .windowing
+                            .as_ref()
+                            .filter(|_| !stateless)
+                            .map(|w| {
+                                let close = values
+                                    .committed_close
+                                    .iter()
+                                    .find(|((app, part), _)| {
+                                        *app == self.application_id && *part == p32
+                                    })
+                                    .map(|e| e.1);
+                                Box::new(windowed::WindowedTask::new(
+                                    w,
+                                    self.spec.aggregate(),
+                                    close,
+                                ))
+                            }),
                         join: joins.then(|| {
                             Box::new(join::JoinTask {
                                 windows: self.window().map(|_| Box::new(join::WindowJoin::new())),
@@ -553,6 +563,9 @@ impl StreamsInstance {
                 // The repartition topic follows the changelog in the producer's list.
                 let id = producer.send_now(ctx, value, Some(producer.partitions + n + part), bytes);
                 ctx.prov.set_timestamp(id, ts);
+                // Where the copy came from (input partition, offset): the view's reference
+                // counts each input record once, its first copy.
+                values.push(id, source_of(t.partition, offset));
                 self.forwarded += 1;
                 continue;
             }
@@ -596,13 +609,14 @@ impl StreamsInstance {
                 }
                 continue;
             };
+            let (sub, part) = (t.subtopology, t.partition);
             if let Some(wt) = t.windowed.as_mut() {
                 let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0) as i64;
                 let before = wt.processor.work();
                 let out = wt.process(key, ts, add, cached);
                 self.window_work += wt.processor.work() - before;
                 for (k, v) in out.changelog {
-                    send_windowed(ctx, producer, values, Some(p), k, v);
+                    send_windowed(ctx, producer, values, Some(t.partition), k, v);
                 }
                 for (k, v) in out.output {
                     self.forwarded += 1;
@@ -619,7 +633,7 @@ impl StreamsInstance {
                     {
                         let drop = windowed::LateDrop {
                             instance: self.name.to_string(),
-                            partition: p,
+                            task: format!("{sub}_{part}"),
                             timestamp: d.timestamp,
                             window: windowed::window_text(w, window.start, window.end),
                             expiration: *expiration,
@@ -631,13 +645,17 @@ impl StreamsInstance {
                     // Kafka logs a warning for each; the trace keeps a task's first.
                     if !wt.logged_late {
                         wt.logged_late = true;
+                        let topic = match sub {
+                            0 => self.spec.input.clone(),
+                            _ => self.spec.repartition_topic().unwrap_or_default(),
+                        };
                         let meta = khafka_streams::RecordMetadata {
-                            topic: self.spec.input.clone(),
-                            partition: p as i32,
+                            topic,
+                            partition: part as i32,
                             offset: offset as i64,
                         };
                         let text = format!(
-                            "task 0_{p}: {} (dropped-records; later skips are counted, not logged here)",
+                            "task {sub}_{part}: {} (dropped-records; later skips are counted, not logged here)",
                             d.log_message(Some(&meta))
                         );
                         ctx.emit(TraceKind::Group {
@@ -1100,11 +1118,12 @@ impl StreamsInstance {
     /// The task metadata a commit writes with the offsets: each windowed task's
     /// `lastEmitWindowCloseTime` (`StreamTask.commitNeeded` → `processorMetadata`).
     pub fn commit_metadata(&self, values: &mut StreamsValues) {
-        for t in self.tasks.iter().flatten() {
-            if let Some(wt) = &t.windowed {
+        // By task index, as `follow_assignment` reads it back (`1_P` is `n + P`).
+        for (i, t) in self.tasks.iter().enumerate() {
+            if let Some(wt) = t.as_ref().and_then(|t| t.windowed.as_ref()) {
                 let close = wt.processor.last_emit_close();
                 if close != khafka_streams::NO_TIMESTAMP {
-                    let key = (self.application_id.clone(), t.partition);
+                    let key = (self.application_id.clone(), i as u32);
                     match values.committed_close.iter_mut().find(|e| e.0 == key) {
                         Some(e) => e.1 = close,
                         None => values.committed_close.push((key, close)),
@@ -1122,6 +1141,12 @@ impl StreamsInstance {
             *t = None;
         }
     }
+}
+
+/// A repartition record's source, as its entry in [`StreamsValues`]: the input partition in the
+/// high bits, the offset in the low 40.
+pub fn source_of(partition: u32, offset: u64) -> i64 {
+    (i64::from(partition) << 40) | offset as i64
 }
 
 /// Whether the topology's aggregation skips records with a null value as well as a null key:

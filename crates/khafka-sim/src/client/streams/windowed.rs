@@ -53,7 +53,8 @@ impl WindowedValue {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LateDrop {
     pub instance: String,
-    pub partition: u32,
+    /// The task that skipped it (`0_P`, or `1_P` after a repartition topic).
+    pub task: String,
     /// The record's timestamp.
     pub timestamp: i64,
     /// The window it was dropped from, as Kafka prints it (`[0,60000)`).
