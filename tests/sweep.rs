@@ -694,11 +694,12 @@ fn add_streams_app(spec: &mut ScenarioSpec, seed: u64) {
     if reduce_sum || aggregate_max {
         integer_values(spec);
     }
-    // A third of the counts (per key, per value or windowed) and sums filter their input first
+    // A third of the applications (counts per key, per value or windowed, sums, joins) filter
+    // their input first
     // (`filter((k, v) -> …)`), on integer values or on the values a `groupBy` groups by; drawn
     // from their own stream.
     let mut frng = SimRng::derive(seed, "sweep-filter");
-    let filter = (join.is_none() && frng.below(3) == 0).then(|| {
+    let filter = (frng.below(3) == 0).then(|| {
         use khafka_sim::config::streams::ValueFilter;
         // Before a `groupBy`, on the values it groups by (strings `v-N`).
         if group_by_value {
@@ -1287,6 +1288,9 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams filter on the key")
             .or_default() += u64::from(v.filter.as_ref().is_some_and(|f| f.starts_with("key")));
+        *reached_here
+            .entry("Kafka Streams filter before a join")
+            .or_default() += u64::from(v.filter.is_some() && v.join.is_some());
         if v.filter.is_some() {
             *reached_here
                 .entry("Kafka Streams record filtered")

@@ -1026,7 +1026,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await f.locator('button', { hasText: 'Reset' }).click();
 });
 
-await check('the stream–table joins lesson: timestamp order joins every click as of its time, and without idling more than a thousand clicks miss their user', async () => {
+await check('the stream–table joins lesson: timestamp order joins every click as of its time, and without idling more than a thousand clicks miss their user; a filter before the join renames what follows it', async () => {
   await page.goto(`${base}/#/lesson/stream-table-joins`);
   const c = cell(0);
   await c.locator('button', { hasText: /^Run$/ }).click();
@@ -1057,6 +1057,15 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   const story = await c.locator('section.story-open').innerText();
   expect(story.includes("Kafka Streams' inner join found no table value for its key"), `story: ${story}`);
   await c.locator('button', { hasText: 'Reset' }).click();
+  // A filter before the join: the views stop there, and every name after it moves up by one.
+  const f = cell(3);
+  await runHeld(f, 1, 60000);
+  const fp = f.locator('.streams-panel').first();
+  const fi = await fp.locator('.streams-instance').first().innerText();
+  expect(fi.includes('stopped by the filter 4500'), `instance: ${fi}`);
+  await fp.locator('details.streams-topology > summary').click();
+  const fg = await fp.locator('.topology-graph').innerText();
+  expect(fg.includes('KSTREAM-FILTER-0000000001') && fg.includes('KSTREAM-JOIN-0000000005') && fg.includes('enricher-users-STATE-STORE-0000000002-changelog') && fg.includes('keeps a stream record when value == buy'), `graph: ${fg}`);
 });
 
 await check('the stream–stream joins lesson: late clicks lose pairs until grace covers them, and a left join forwards impressions without a click only once their window closed', async () => {

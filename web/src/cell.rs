@@ -1743,7 +1743,7 @@ fn streams_panel(
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
-        chain, group_by_chain, JOIN_PROCESSORS, STREAM_JOIN_PROCESSORS as S,
+        chain, group_by_chain, join_name, join_processors, stream_join_processors,
     };
     let app = v
         .instances
@@ -1770,26 +1770,42 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
             </div>
         }
     };
+    // A filter between the input's source and the join (`KSTREAM-FILTER-0000000001`).
+    let f = v.filter.as_deref();
+    let filter_name = join_name("KSTREAM-FILTER-", 1, false);
+    let filter_row = f.map(|f| {
+        html! { <div class="topology-row">{ format!("{filter_name} keeps a stream record when {f}") }</div> }
+    });
     match &v.join {
         Some(j) if j.window.is_some() => {
+            let s = stream_join_processors(f.is_some());
             let other = format!("{}-store", j.other_processor);
+            let mut input = vec![s[0].as_str(), &s[2], &j.processor, &s[6], &s[7]];
+            if f.is_some() {
+                input.insert(1, &filter_name);
+            }
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the stream {} within a window into {}; each stream's window store is backed by a changelog topic", v.input, j.table, v.output)}>
-                    { row(&j.table, &[S[1], S[3], j.other_processor, S[6]], 1, &other, None) }
-                    { row(&v.input, &[S[0], S[2], j.processor, S[6], S[7]], 1, &j.store, Some(&v.output)) }
+                    { row(&j.table, &[&s[1], &s[3], &j.other_processor, &s[6]], 1, &other, None) }
+                    { row(&v.input, &input, input.len() - 4, &j.store, Some(&v.output)) }
                     if j.left {
-                        <div class="topology-row">{ store(khafka_sim::config::streams::OUTER_SHARED_STORE.to_string()) }{ " shared by both join processors: records without a partner, until their window closes" }</div>
+                        <div class="topology-row">{ store(join_name("KSTREAM-OUTERSHARED-", 4, f.is_some()) + "-store") }{ " shared by both join processors: records without a partner, until their window closes" }</div>
                     }
+                    { filter_row }
                 </div>
             }
         }
         Some(j) => {
-            let [source, table_source, ktable, _, sink] = JOIN_PROCESSORS;
-            let join = j.processor;
+            let [source, table_source, ktable, _, sink] = join_processors(f.is_some());
+            let mut input = vec![source.as_str(), &j.processor, &sink];
+            if f.is_some() {
+                input.insert(1, &filter_name);
+            }
             html! {
                 <div class="topology-graph" role="img" aria-label={format!("Topology: {} joined with the table {} into {}; the table's store is backed by {}", v.input, j.table, v.output, v.changelog)}>
-                    { row(&j.table, &[table_source, ktable], 1, &j.store, None) }
-                    { row(&v.input, &[source, join, sink], 1, &j.store, Some(&v.output)) }
+                    { row(&j.table, &[&table_source, &ktable], 1, &j.store, None) }
+                    { row(&v.input, &input, input.len() - 2, &j.store, Some(&v.output)) }
+                    { filter_row }
                 </div>
             }
         }

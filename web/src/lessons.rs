@@ -194,10 +194,10 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "stream-table-joins",
         title: "Joining a stream with a table: the table as of each record's time",
-        summary: "A stream–table join in the cluster: co-partitioned tasks read both topics in timestamp order, or not (max.task.idle.ms); tombstones delete from the table, inner and left joins; a crash restores the table from its changelog and sends some results twice.",
+        summary: "A stream–table join in the cluster: co-partitioned tasks read both topics in timestamp order, or not (max.task.idle.ms); tombstones delete from the table, inner and left joins; a crash restores the table from its changelog and sends some results twice; a filter before the join, and the names it moves.",
         file: "06d-stream-table-joins.md",
         part: 4,
-        minutes: 12,
+        minutes: 17,
         needs: &["stateful-stream-processing"],
         exercises: 1,
     },

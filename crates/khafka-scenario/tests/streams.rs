@@ -1112,6 +1112,98 @@ fn a_join_result_s_story_names_the_records_it_joined() {
     assert!(results > 200, "{results} join results");
 }
 
+/// A filter before a join (`builder.stream(input).filter(…).join(…)`): it takes number 1, so the
+/// table's store, the join processors and their stores move up by one (`join_name`); the
+/// description lists it right after the stream's source. The stream records it stops join
+/// nothing, in the run and in the reference, and the view's counts agree: every click that
+/// passes is joined (or missing, yet), no result comes from one that fails.
+#[test]
+fn a_filter_before_a_join_moves_the_names_and_stops_stream_records() {
+    use khafka_sim::{Sim, SimTime};
+    let table = join_app("filter=value==buy statestore.cache.max.bytes=0", 3).replace(
+        "producer web topic=clicks keys=user-0..9",
+        "producer web topic=clicks rate=100/s keys=user-0..9 values=view,view,view,buy",
+    );
+    let spec = parse(&table.replace("run 1s", "run 20s"))
+        .expect("valid")
+        .spec;
+    let st = &spec.streams[0];
+    assert_eq!(st.store(), "users-STATE-STORE-0000000002");
+    assert!(spec
+        .topics
+        .iter()
+        .any(|t| t.name == "enricher-users-STATE-STORE-0000000002-changelog"));
+    assert_describes(
+        &st.describe_topology(),
+        &[
+            "    Source: KSTREAM-SOURCE-0000000000 (topics: [clicks])\n      --> KSTREAM-FILTER-0000000001\n    \
+             Processor: KSTREAM-FILTER-0000000001 (stores: [])\n      --> KSTREAM-JOIN-0000000005\n      <-- KSTREAM-SOURCE-0000000000\n    \
+             Processor: KSTREAM-JOIN-0000000005 (stores: [users-STATE-STORE-0000000002])\n      --> KSTREAM-SINK-0000000006\n      <-- KSTREAM-FILTER-0000000001\n    \
+             Source: KSTREAM-SOURCE-0000000003 (topics: [users])\n      --> KTABLE-SOURCE-0000000004\n",
+        ],
+    );
+    let printed = khafka_scenario::print::scenario(&spec);
+    assert_eq!(parse(&printed).expect("reprints").spec, spec);
+    let mut sim = Sim::new(spec);
+    sim.run_until(SimTime::from_secs(20));
+    let v = sim.streams_view().expect("streams");
+    let j = v.join.as_ref().expect("a join");
+    assert_eq!(j.processor, "KSTREAM-JOIN-0000000005");
+    let filtered: u64 = v.instances.iter().map(|i| i.filtered).sum();
+    // A quarter of the clicks are purchases: the others stop at the filter.
+    assert!(
+        filtered > 1_200 && j.reference < 700,
+        "{filtered} {}",
+        j.reference
+    );
+    // Results for purchases only: with the views joined too, results would be four times the
+    // reference.
+    assert_eq!(j.results + j.missing, j.reference);
+    // The stream–stream join: the filter before the input's KSTREAM-WINDOWED.
+    let windowed =
+        stream_join_app("stream=clicks window=join difference=1s join=left filter=value==mobile")
+            .replace(
+                "producer ads topic=impressions keys=ad-0..9",
+                "producer ads topic=impressions rate=50/s keys=ad-0..9 values=mobile,desktop",
+            );
+    let spec = parse(&windowed.replace("run 1s", "run 20s"))
+        .expect("valid")
+        .spec;
+    let st = &spec.streams[0];
+    assert_eq!(
+        st.changelog_topics(),
+        [
+            "attribution-KSTREAM-JOINTHIS-0000000005-store-changelog",
+            "attribution-KSTREAM-OUTEROTHER-0000000006-store-changelog",
+            "attribution-KSTREAM-OUTERSHARED-0000000005-store-changelog"
+        ]
+    );
+    assert_describes(
+        &st.describe_topology(),
+        &[
+            "      --> KSTREAM-FILTER-0000000001\n    Processor: KSTREAM-FILTER-0000000001 (stores: [])\n      --> KSTREAM-WINDOWED-0000000003\n      <-- KSTREAM-SOURCE-0000000000\n    \
+             Source: KSTREAM-SOURCE-0000000002 (topics: [clicks])\n      --> KSTREAM-WINDOWED-0000000004\n",
+            "    Processor: KSTREAM-MERGE-0000000007 (stores: [])\n      --> KSTREAM-SINK-0000000008\n      <-- KSTREAM-JOINTHIS-0000000005, KSTREAM-OUTEROTHER-0000000006\n",
+        ],
+    );
+    let mut sim = Sim::new(spec);
+    sim.run_until(SimTime::from_secs(20));
+    let v = sim.streams_view().expect("streams");
+    let j = v.join.as_ref().expect("a join");
+    assert_eq!(
+        (j.processor.as_str(), j.other_processor.as_str()),
+        (
+            "KSTREAM-JOINTHIS-0000000005",
+            "KSTREAM-OUTEROTHER-0000000006"
+        )
+    );
+    assert!(v.instances.iter().map(|i| i.filtered).sum::<u64>() > 300);
+    assert!(
+        j.results > 100 && j.mismatched == 0 && j.twice == 0,
+        "{j:?}"
+    );
+}
+
 fn stream_join_app(pairs: &str) -> String {
     format!(
         "topic impressions partitions=3\ntopic clicks partitions=3\ntopic attributed partitions=3\n\

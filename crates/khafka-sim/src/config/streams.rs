@@ -144,9 +144,12 @@ pub struct TableJoin {
     pub outer: bool,
 }
 
-/// The shared store of a stream–stream left or outer join: records that found no partner yet,
-/// held until their window closes (`OuterStreamJoinStoreFactory`).
-pub const OUTER_SHARED_STORE: &str = "KSTREAM-OUTERSHARED-0000000004-store";
+/// A join topology's name numbered `n` as `InternalStreamsBuilder` numbers it without a filter,
+/// one higher after `builder.stream(input).filter(…)` (the filter takes number 1, and the join's
+/// nodes and stores come after it).
+pub fn join_name(prefix: &str, n: u32, filter: bool) -> String {
+    format!("{prefix}{:010}", n + u32::from(filter && n > 0))
+}
 
 /// `JoinWindows.ofTimeDifferenceAndGrace(d, grace)` (before = after = d), in ms: a record of the
 /// input joins a record of the other stream with the same key whose timestamp is in
@@ -159,17 +162,25 @@ pub struct JoinWindow {
 }
 
 /// The processors of a stream–stream join: both sources, their `KStreamJoinWindow`s, the two
-/// join processors, the merge and the sink (`KStreamImplJoin.join`, then `.to`).
-pub const STREAM_JOIN_PROCESSORS: [&str; 8] = [
-    "KSTREAM-SOURCE-0000000000",
-    "KSTREAM-SOURCE-0000000001",
-    "KSTREAM-WINDOWED-0000000002",
-    "KSTREAM-WINDOWED-0000000003",
-    "KSTREAM-JOINTHIS-0000000004",
-    "KSTREAM-JOINOTHER-0000000005",
-    "KSTREAM-MERGE-0000000006",
-    "KSTREAM-SINK-0000000007",
-];
+/// join processors (an inner join's), the merge and the sink (`KStreamImplJoin.join`, then
+/// `.to`); each one higher after a filter.
+pub fn stream_join_processors(filter: bool) -> [String; 8] {
+    let mut n = 0;
+    [
+        "KSTREAM-SOURCE-",
+        "KSTREAM-SOURCE-",
+        "KSTREAM-WINDOWED-",
+        "KSTREAM-WINDOWED-",
+        "KSTREAM-JOINTHIS-",
+        "KSTREAM-JOINOTHER-",
+        "KSTREAM-MERGE-",
+        "KSTREAM-SINK-",
+    ]
+    .map(|p| {
+        n += 1;
+        join_name(p, n - 1, filter)
+    })
+}
 
 impl JoinWindow {
     /// Each side's window store keeps records for `size + grace` (`KStreamImplJoin`:
@@ -199,35 +210,39 @@ impl JoinWindow {
     }
 }
 
-/// The processors of `builder.stream(input).join(builder.table(table), …).to(output)`, in the
-/// order `InternalStreamsBuilder` numbers them (the table's store takes number 1): the stream's
-/// source, the table topic's source and its `KTableSource`, the join, the sink.
-pub const JOIN_PROCESSORS: [&str; 5] = [
-    "KSTREAM-SOURCE-0000000000",
-    "KSTREAM-SOURCE-0000000002",
-    "KTABLE-SOURCE-0000000003",
-    "KSTREAM-JOIN-0000000004",
-    "KSTREAM-SINK-0000000005",
-];
+/// The processors of `builder.stream(input)[.filter(…)].join(builder.table(table), …).to(output)`,
+/// in the order `InternalStreamsBuilder` numbers them (the table's store takes number 1, or 2
+/// after the filter): the stream's source, the table topic's source and its `KTableSource`, the
+/// join, the sink.
+pub fn join_processors(filter: bool) -> [String; 5] {
+    [
+        join_name("KSTREAM-SOURCE-", 0, filter),
+        join_name("KSTREAM-SOURCE-", 2, filter),
+        join_name("KTABLE-SOURCE-", 3, filter),
+        join_name("KSTREAM-JOIN-", 4, filter),
+        join_name("KSTREAM-SINK-", 5, filter),
+    ]
+}
 
 impl TableJoin {
     /// The table's store: `<table topic>-STATE-STORE-0000000001` (`builder.table` names the store
-    /// after its topic when the application names none).
-    pub fn store(&self) -> String {
+    /// after its topic when the application names none); `filter`: a filter precedes the join.
+    pub fn store(&self, filter: bool) -> String {
         if self.window.is_some() {
-            return format!("{}-store", self.stream_processors()[0]);
+            return format!("{}-store", self.stream_processors(filter)[0]);
         }
-        format!("{}-STATE-STORE-0000000001", self.table)
+        join_name(&format!("{}-STATE-STORE-", self.table), 1, filter)
     }
 
     /// Every store of the join: the table's, or each stream's window store (this, other) and,
-    /// for a left or outer join, the shared store of records without a partner yet.
-    pub fn stores(&self) -> Vec<String> {
-        let mut v = vec![self.store()];
+    /// for a left or outer join, the shared store of records without a partner yet
+    /// (`OuterStreamJoinStoreFactory`: `KSTREAM-OUTERSHARED-` and the this side's number).
+    pub fn stores(&self, filter: bool) -> Vec<String> {
+        let mut v = vec![self.store(filter)];
         if self.window.is_some() {
-            v.push(format!("{}-store", self.stream_processors()[1]));
+            v.push(format!("{}-store", self.stream_processors(filter)[1]));
             if self.left || self.outer {
-                v.push(OUTER_SHARED_STORE.to_string());
+                v.push(join_name("KSTREAM-OUTERSHARED-", 4, filter) + "-store");
             }
         }
         v
@@ -236,15 +251,18 @@ impl TableJoin {
     /// A stream–stream join's two join processors, this side's and the other's:
     /// `JOINTHIS`/`JOINOTHER`, with `OUTER…` for a side whose unmatched records are forwarded
     /// (`KStreamImplJoin`: the other side is outer in a left join, both in an outer join).
-    pub fn stream_processors(&self) -> [&'static str; 2] {
-        match (self.left, self.outer) {
-            (_, true) => [
-                "KSTREAM-OUTERTHIS-0000000004",
-                "KSTREAM-OUTEROTHER-0000000005",
-            ],
-            (true, false) => [STREAM_JOIN_PROCESSORS[4], "KSTREAM-OUTEROTHER-0000000005"],
-            (false, false) => [STREAM_JOIN_PROCESSORS[4], STREAM_JOIN_PROCESSORS[5]],
-        }
+    pub fn stream_processors(&self, filter: bool) -> [String; 2] {
+        let this = if self.outer {
+            "KSTREAM-OUTERTHIS-"
+        } else {
+            "KSTREAM-JOINTHIS-"
+        };
+        let other = if self.left || self.outer {
+            "KSTREAM-OUTEROTHER-"
+        } else {
+            "KSTREAM-JOINOTHER-"
+        };
+        [join_name(this, 4, filter), join_name(other, 5, filter)]
     }
 
     /// Whether a stream–stream join forwards side `side`'s records that find no partner (with
@@ -254,14 +272,17 @@ impl TableJoin {
     }
 
     /// The join processor's name: `KSTREAM-JOIN-` or `KSTREAM-LEFTJOIN-` (`KStreamImpl.doStreamTableJoin`).
-    pub fn processor(&self) -> &'static str {
+    pub fn processor(&self, filter: bool) -> String {
         if self.window.is_some() {
-            self.stream_processors()[0]
-        } else if self.left {
-            "KSTREAM-LEFTJOIN-0000000004"
-        } else {
-            JOIN_PROCESSORS[3]
+            let [this, _] = self.stream_processors(filter);
+            return this;
         }
+        let prefix = if self.left {
+            "KSTREAM-LEFTJOIN-"
+        } else {
+            "KSTREAM-JOIN-"
+        };
+        join_name(prefix, 4, filter)
     }
 }
 
@@ -708,7 +729,7 @@ impl StreamsSpec {
     /// The state store's name: the count's, or the joined table's.
     pub fn store(&self) -> String {
         match &self.join {
-            Some(j) => j.store(),
+            Some(j) => j.store(self.filter.is_some()),
             None if self.repartitioned() => {
                 group_by_chain(self.filter.is_some(), self.map.is_some()).2
             }
@@ -747,7 +768,7 @@ impl StreamsSpec {
     pub fn changelog_topics(&self) -> Vec<String> {
         match &self.join {
             Some(j) => j
-                .stores()
+                .stores(self.filter.is_some())
                 .iter()
                 .map(|s| format!("{}-{s}-changelog", self.config.application_id))
                 .collect(),
@@ -824,15 +845,18 @@ impl StreamsSpec {
     /// of the tree below each, largest first, then by name (`NodeComparator`): the stream's
     /// source (3), the join and the table's source (2 each, by name), the sink and the
     /// `KTableSource` (1 each, by name) — the order of `KStreamKTableJoinTest`'s expected
-    /// descriptions.
+    /// descriptions. A filter comes right after the stream's source (one node fewer below it).
     fn describe_join(&self, j: &TableJoin) -> String {
-        let [source, table_source, ktable, _, sink] = JOIN_PROCESSORS;
-        let join = j.processor();
-        let store = j.store();
+        let f = self.filter.is_some();
+        let [source, table_source, ktable, _, sink] = join_processors(f);
+        let join = j.processor(f);
+        let store = j.store(f);
+        let (filter, into_join) = self.filter_node(&source, &join);
         format!(
             "Topologies:\n   Sub-topology: 0\n    \
-             Source: {source} (topics: [{input}])\n      --> {join}\n    \
-             Processor: {join} (stores: [{store}])\n      --> {sink}\n      <-- {source}\n    \
+             Source: {source} (topics: [{input}])\n      --> {into_join}\n    \
+             {filter}\
+             Processor: {join} (stores: [{store}])\n      --> {sink}\n      <-- {into_join}\n    \
              Source: {table_source} (topics: [{table}])\n      --> {ktable}\n    \
              Sink: {sink} (topic: {output})\n      <-- {join}\n    \
              Processor: {ktable} (stores: [{store}])\n      --> none\n      <-- {table_source}\n\n",
@@ -847,9 +871,11 @@ impl StreamsSpec {
     /// processors (3), the join processors (2; `JOINOTHER` before `JOINTHIS` by name), the
     /// merge, the sink.
     fn describe_stream_join(&self, j: &TableJoin) -> String {
-        let [s0, s1, w2, w3, _, _, merge, sink] = STREAM_JOIN_PROCESSORS;
-        let [this, other] = j.stream_processors();
-        let stores = j.stores();
+        let f = self.filter.is_some();
+        let [s0, s1, w2, w3, _, _, merge, sink] = stream_join_processors(f);
+        let [this, other] = j.stream_processors(f);
+        let stores = j.stores(f);
+        let (filter, into_w2) = self.filter_node(&s0, &w2);
         let shared = stores.get(2).map_or(String::new(), |s| format!(", {s}"));
         let (this_store, other_store) = (&stores[0], &stores[1]);
         let this_node = format!(
@@ -866,9 +892,10 @@ impl StreamsSpec {
         };
         format!(
             "Topologies:\n   Sub-topology: 0\n    \
-             Source: {s0} (topics: [{input}])\n      --> {w2}\n    \
+             Source: {s0} (topics: [{input}])\n      --> {into_w2}\n    \
+             {filter}\
              Source: {s1} (topics: [{table}])\n      --> {w3}\n    \
-             Processor: {w2} (stores: [{this_store}])\n      --> {this}\n      <-- {s0}\n    \
+             Processor: {w2} (stores: [{this_store}])\n      --> {this}\n      <-- {into_w2}\n    \
              Processor: {w3} (stores: [{other_store}])\n      --> {other}\n      <-- {s1}\n    \
              {first}{second}\
              Processor: {merge} (stores: [])\n      --> {sink}\n      <-- {this}, {other}\n    \
@@ -877,6 +904,24 @@ impl StreamsSpec {
             table = j.table,
             output = self.output,
         )
+    }
+
+    /// A join's filter node between the stream's source and `next` (its subtree is one node
+    /// smaller than the source's and larger than any other's, so it is listed right after the
+    /// source), and the name that the source and `next` link to; without a filter, none.
+    fn filter_node(&self, source: &str, next: &str) -> (String, String) {
+        match &self.filter {
+            Some(_) => {
+                let name = join_name("KSTREAM-FILTER-", 1, false);
+                (
+                    format!(
+                        "Processor: {name} (stores: [])\n      --> {next}\n      <-- {source}\n    "
+                    ),
+                    name,
+                )
+            }
+            None => (String::new(), next.to_string()),
+        }
     }
 
     pub fn consumer_name(&self) -> String {
@@ -998,11 +1043,6 @@ impl ScenarioSpec {
             }
         }
         if let Some(f) = &s.filter {
-            if s.join.is_some() {
-                return Err(StreamsError::Invalid(
-                    "`filter=` comes before a count (per key, per value or windowed) or a sum: the simulator does not model it before a join yet".into(),
-                ));
-            }
             // A filter on the key reads the keys every count has; on the value, a value set.
             let values = match f.on_key() {
                 true => KeySpec::None,

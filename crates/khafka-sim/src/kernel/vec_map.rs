@@ -19,7 +19,7 @@ impl<K, V> Default for VecMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy, V> VecMap<K, V> {
+impl<K: Ord, V> VecMap<K, V> {
     pub const fn new() -> Self {
         VecMap {
             entries: Vec::new(),

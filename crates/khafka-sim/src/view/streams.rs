@@ -110,7 +110,7 @@ pub struct JoinResults {
     /// `leftJoin`.
     pub left: bool,
     /// The join processor's name (`KSTREAM-JOIN-…` or `KSTREAM-LEFTJOIN-…`).
-    pub processor: &'static str,
+    pub processor: String,
     /// The table's topic and its store.
     pub table: String,
     pub store: String,
@@ -145,7 +145,7 @@ pub struct JoinResults {
     /// behind stream time, and a partner later than grace still pairs with it.
     pub nulls_with_partner: u64,
     /// The other side's join processor of a stream–stream join (`""` otherwise).
-    pub other_processor: &'static str,
+    pub other_processor: String,
     /// The reference reached the simulator's bound: results are not judged.
     pub capped: bool,
 }
@@ -287,7 +287,7 @@ impl Sim {
                 max: false,
                 repartition: None,
                 map: None,
-                filter: None,
+                filter: first.spec.filter.as_ref().map(|f| f.text()),
                 topology: first.spec.describe_topology(),
                 windowed: None,
                 join: Some(match &j.window {
@@ -416,6 +416,7 @@ impl Sim {
         w: &crate::config::streams::JoinWindow,
     ) -> JoinResults {
         use crate::log::RecordId;
+        let f = first.spec.filter.is_some();
         let topic = |name: &str| {
             self.topo
                 .topic_index(name)
@@ -441,7 +442,15 @@ impl Sim {
                     if let Some(log) = self.verdict_log(part) {
                         log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
                             if let Some((pr, Some(k))) = self.prov.producer_and_key(id) {
-                                if !self.topo.producers[pr as usize].null_value {
+                                let info = &self.topo.producers[pr as usize];
+                                // A filter before the join reads the input's records only.
+                                let kept = side == 1
+                                    || first
+                                        .spec
+                                        .filter
+                                        .as_ref()
+                                        .is_none_or(|f| f.keeps(info, id, Some(k)));
+                                if !info.null_value && kept {
                                     let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
                                     let list = sides[side].get_or_default(k);
                                     let at = list.partition_point(|e| e.0 <= ts);
@@ -517,9 +526,9 @@ impl Sim {
         let unjoined = results.iter().filter(|e| e.1.is_none()).count() as u64;
         let mut r = JoinResults {
             left: j.left || j.outer,
-            processor: j.processor(),
+            processor: j.processor(f),
             table: j.table.clone(),
-            store: j.store(),
+            store: j.store(f),
             reference: expected.len() as u64,
             reference_joined: expected.iter().filter(|e| e.1.is_some()).count() as u64,
             results: results.len() as u64,
@@ -533,7 +542,7 @@ impl Sim {
             window: Some(w.java()),
             late_missing: 0,
             nulls_with_partner: 0,
-            other_processor: j.stream_processors()[1],
+            other_processor: j.stream_processors(f)[1].clone(),
             capped,
         };
         results.sort_unstable();
@@ -600,6 +609,7 @@ impl Sim {
     ) -> JoinResults {
         use crate::client::streams::join::Joined;
         use crate::log::RecordId;
+        let f = first.spec.filter.is_some();
         // Per stream record the reference forwards a result for: the table record it joins, and
         // the one it would join if the table's updates with the record's very timestamp came
         // after it (Kafka leaves the order of equal timestamps open: either is right); sorted by
@@ -625,6 +635,14 @@ impl Sim {
                 {
                     if let Some(log) = self.verdict_log(part) {
                         log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                            // A filter before the join: the stream records it stops join nothing.
+                            if let (0, Some(f)) = (side, &first.spec.filter) {
+                                let (from, key) =
+                                    self.prov.producer_and_key(id).unwrap_or((0, None));
+                                if !f.keeps(&self.topo.producers[from as usize], id, key) {
+                                    return;
+                                }
+                            }
                             let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
                             sides[side].push((ts, id));
                         });
@@ -680,9 +698,9 @@ impl Sim {
         expected.sort_unstable();
         let mut r = JoinResults {
             left: j.left,
-            processor: j.processor(),
+            processor: j.processor(f),
             table: j.table.clone(),
-            store: j.store(),
+            store: j.store(f),
             reference: expected.iter().filter(|e| e.1.is_some() || j.left).count() as u64,
             reference_joined: expected.iter().filter(|e| e.1.is_some()).count() as u64,
             results: 0,
@@ -696,7 +714,7 @@ impl Sim {
             window: None,
             late_missing: 0,
             nulls_with_partner: 0,
-            other_processor: "",
+            other_processor: String::new(),
             capped: false,
         };
         // Every result: `(stream record, its place in the output, table record joined)`.

@@ -377,7 +377,9 @@ impl StreamsInstance {
     pub fn restore_parts(&self, task: u32) -> impl Iterator<Item = u32> {
         let n = self.partitions;
         let (stores, task) = match &self.spec.join {
-            Some(j) if j.window.is_some() => (j.stores().len() as u32, task),
+            Some(j) if j.window.is_some() => {
+                (j.stores(self.spec.filter.is_some()).len() as u32, task)
+            }
             _ if self.spec.repartitioned() => ((task >= n) as u32, task % n),
             _ => (1, task),
         };
@@ -739,6 +741,19 @@ impl StreamsInstance {
                     .and_then(|j| j.queues[side].pop_front())
                     .expect("a record at the head");
                 main.task_processed(parts[side], q.offset);
+                // `KSTREAM-FILTER` between the input's source and the join: a stream record that
+                // fails it joins nothing (and enters no window store).
+                if let (0, Some(f)) = (side, &self.spec.filter) {
+                    let (from, key) = ctx.prov.producer_and_key(q.rid).unwrap_or((0, None));
+                    if !f.keeps(&ctx.topo.producers[from as usize], q.rid, key) {
+                        self.processed += 1;
+                        self.filtered += 1;
+                        if let Some(t) = self.tasks[task as usize].as_mut() {
+                            t.processed += 1;
+                        }
+                        continue;
+                    }
+                }
                 if self.window().is_some() {
                     self.join_window_record(ctx, task, side, q, producer, values);
                 } else if side == 0 {
@@ -1011,7 +1026,7 @@ impl StreamsInstance {
     ) {
         let cached = self.spec.config.cache_max_bytes > 0;
         let (table, store) = match &self.spec.join {
-            Some(j) => (j.table.clone(), j.store()),
+            Some(j) => (j.table.clone(), j.store(self.spec.filter.is_some())),
             None => return,
         };
         let (key, null_value, _) = record_of(ctx, q.rid);

@@ -17,6 +17,7 @@
 use super::java_hash::{hash_map_order, topic_partition_hash, JavaHashOrder};
 use super::{GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
 use crate::kernel::small::{map_of, set_of, sort_by};
+use crate::kernel::vec_map::VecMap;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub const DEFAULT_GENERATION: i32 = -1;
@@ -284,10 +285,11 @@ impl<'a> Constrained<'a> {
     }
 }
 
-/// `PartitionMovements`: which partitions moved between which pair of members, per topic.
+/// `PartitionMovements`: which partitions moved between which pair of members, per topic (sorted
+/// vectors: a few topics and pairs, and no B-tree types of their own in the notebook bundle).
 #[derive(Default)]
 struct Movements {
-    by_topic: BTreeMap<String, BTreeMap<(usize, usize), JavaHashOrder<TopicPartition>>>,
+    by_topic: VecMap<String, VecMap<(usize, usize), JavaHashOrder<TopicPartition>>>,
     moves: BTreeMap<TopicPartition, (usize, usize)>,
 }
 
@@ -309,10 +311,8 @@ impl Movements {
     fn add_record(&mut self, tp: &TopicPartition, pair: (usize, usize)) {
         self.moves.insert(tp.clone(), pair);
         self.by_topic
-            .entry(tp.topic.clone())
-            .or_default()
-            .entry(pair)
-            .or_default()
+            .get_or_default(tp.topic.clone())
+            .get_or_default(pair)
             .insert(topic_partition_hash(&tp.topic, tp.partition), tp.clone());
     }
 
