@@ -1112,6 +1112,41 @@ fn a_join_result_s_story_names_the_records_it_joined() {
     assert!(results > 200, "{results} join results");
 }
 
+/// A restarted instance is a new `StreamThread`: its commit interval starts over (in the
+/// simulator at the restart, as at a first start; Kafka's `lastCommitMs` is first set after the
+/// thread's first assignment), so its first commit of processed records comes a whole
+/// `commit.interval.ms` after the restart — not at once, as when the interval still counted from
+/// the first start (54 s here).
+#[test]
+fn a_restarted_instance_waits_a_commit_interval_before_its_first_commit() {
+    use khafka_sim::{Sim, SimTime};
+    let src = app("commit.interval.ms=30000 statestore.cache.max.bytes=0")
+        .replace(
+            "producer p topic=views keys=page-0..9",
+            "producer p topic=views rate=50/s keys=page-0..9",
+        )
+        .replace(
+            "run 1s",
+            "at 10s crash streams s1\nat 40s restart streams s1\nrun 120s",
+        );
+    let mut sim = Sim::new(parse(&src).expect("valid").spec);
+    sim.run_until(SimTime::from_secs(120));
+    let story = sim.member_story("s1-consumer").expect("a member");
+    let commits: Vec<u64> = story
+        .lines
+        .iter()
+        .filter(|(at, l)| *at >= 40_000_000 && l.starts_with("commitSync"))
+        .map(|(at, _)| *at)
+        .collect();
+    // Processing starts after the rebalance that follows the old member's session timeout.
+    assert!(!commits.is_empty(), "{:?}", story.lines);
+    assert!(
+        commits[0] >= 70_000_000,
+        "first commit at {} µs",
+        commits[0]
+    );
+}
+
 /// A filter before a join (`builder.stream(input).filter(…).join(…)`): it takes number 1, so the
 /// table's store, the join processors and their stores move up by one (`join_name`); the
 /// description lists it right after the stream's source. The stream records it stops join

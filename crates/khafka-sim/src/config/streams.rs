@@ -907,7 +907,8 @@ impl StreamsSpec {
     }
 
     /// A join's filter node between the stream's source and `next` (its subtree is one node
-    /// smaller than the source's and larger than any other's, so it is listed right after the
+    /// smaller than the source's: larger than any other's, or in a stream–stream join as large as
+    /// the other stream's source, whose name sorts after it; so it is listed right after the
     /// source), and the name that the source and `next` link to; without a filter, none.
     fn filter_node(&self, source: &str, next: &str) -> (String, String) {
         match &self.filter {

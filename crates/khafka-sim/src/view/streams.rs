@@ -849,9 +849,18 @@ impl Sim {
             let input = &self.topo.topics[input as usize];
             let mut cache = self.streams_reference.borrow_mut();
             for part in input.first_part..input.first_part + input.partitions {
-                let Some(log) = self.verdict_log(part) else {
+                let Some(mut log) = self.verdict_log(part) else {
                     continue;
                 };
+                // A repartition partition is purged: a replica that fell behind its log start
+                // keeps a history from there only (`truncateFullyAndStartAt`), so the reference
+                // reads a replica that holds it all, if one does.
+                if repartition.is_some() && log.history_start() > 0 {
+                    let whole = (1..=self.brokers.len() as crate::BrokerId)
+                        .filter_map(|b| self.replica_log(b, part))
+                        .find(|l| l.history_start() == 0);
+                    log = whole.unwrap_or(log);
+                }
                 let hw = log.high_watermark;
                 // Carried from the last view, if the log below it is unchanged: the offset it
                 // reached still holds the record it read there (an unclean election may truncate

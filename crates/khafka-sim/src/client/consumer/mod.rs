@@ -323,9 +323,13 @@ impl Consumer {
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
         fresh.start_us = ctx.now.as_us();
-        // A new `StreamThread` starts its purge interval when it is created (`lastPurgeMs`).
+        // A new `StreamThread`: its commit and purge intervals start over, as at a first start.
+        // (Kafka's `lastCommitMs` and `lastPurgeMs` start at 0; its first `maybeCommit` sets
+        // `lastPurgeMs`, and `lastCommitMs` once a commit is not refused for a rebalance in
+        // progress — after its first assignment. The simulator starts both at the start.)
         #[cfg(feature = "groups")]
         if let Some(t) = &mut fresh.tasks {
+            t.last_commit_us = fresh.start_us;
             t.last_purge_us = fresh.start_us;
         }
         *self = fresh;

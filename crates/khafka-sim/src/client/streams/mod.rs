@@ -48,7 +48,8 @@ pub struct StreamsValues {
     /// Windowed counts (and tombstones) by record id.
     pub windowed: windowed::WindowedValues,
     /// What each task committed with its offsets as processor metadata: the windowed count's
-    /// `lastEmitWindowCloseTime`, by application and partition (a few entries: a list).
+    /// `lastEmitWindowCloseTime`, by application and task index (`1_P` is `n + P`; a few entries:
+    /// a list).
     pub committed_close: Vec<((String, u32), i64)>,
     /// Records a windowed count skipped as late, in the order they were skipped (a record
     /// processed again may be skipped again: its last skip is the last entry with its id).
@@ -565,9 +566,11 @@ impl StreamsInstance {
                 // The repartition topic follows the changelog in the producer's list.
                 let id = producer.send_now(ctx, value, Some(producer.partitions + n + part), bytes);
                 ctx.prov.set_timestamp(id, ts);
-                // Where the copy came from (input partition, offset): the view's reference
+                // Where the copy came from (input partition, offset): a windowed count's reference
                 // counts each input record once, its first copy.
-                values.push(id, source_of(t.partition, offset));
+                if self.spec.windowing.is_some() {
+                    values.push(id, source_of(t.partition, offset));
+                }
                 self.forwarded += 1;
                 continue;
             }

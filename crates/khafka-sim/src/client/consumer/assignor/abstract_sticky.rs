@@ -286,7 +286,8 @@ impl<'a> Constrained<'a> {
 }
 
 /// `PartitionMovements`: which partitions moved between which pair of members, per topic (sorted
-/// vectors: a few topics and pairs, and no B-tree types of their own in the notebook bundle).
+/// vectors: a few topics and pairs, and two B-tree types fewer in the notebook bundle; `moves`,
+/// one entry per moved partition, stays a B-tree).
 #[derive(Default)]
 struct Movements {
     by_topic: VecMap<String, VecMap<(usize, usize), JavaHashOrder<TopicPartition>>>,
