@@ -1157,6 +1157,11 @@ await check('the real-time analytics lesson: a windowed count in a cluster shows
   await runToEnd(rp);
   const h4 = await rp.locator('.headline-text').innerText();
   expect(h4.includes('1234 records dropped as late') || h4.includes('1,234 records dropped as late'), `headline: ${h4}`);
+  // why? opens a dropped copy's story: which view it copies, and the task 1_P that skipped it.
+  await rp.locator('.headline button.why').click();
+  const copyStory = await rp.locator('section.story-open').innerText();
+  expect(/Kafka Streams' copy of page-views-\d offset \d+ \(record #\d+\)/.test(copyStory) && /\(task 1_\d\) skipped it as late/.test(copyStory), `story: ${copyStory}`);
+  await rp.locator('button', { hasText: 'Close the story' }).click();
   await rp.locator('details.streams-topology > summary').click();
   const topology = await rp.locator('.streams-panel .topology-graph').innerText();
   expect(topology.includes('KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition') && topology.includes('KSTREAM-KEY-SELECT-0000000001'), `topology: ${topology}`);

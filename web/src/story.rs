@@ -99,6 +99,20 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some(t) = s.consumed_us {
         steps.push(own(t, "first consumed".into()));
     }
+    if let Some(c) = &s.copy_of {
+        let record = c
+            .record
+            .map_or(String::new(), |r| format!(" (record #{r})"));
+        steps[0].text.push_str(&format!(
+            ": Kafka Streams' copy of {} offset {}{record}, re-keyed by a task 0_P for the windowed count",
+            c.input, c.offset
+        ));
+        if let Some(e) = c.earlier {
+            steps[0].text.push_str(&format!(
+                " — a second copy: record #{e} is an earlier one of the same input record, written before its task moved; the reference counts the first only"
+            ));
+        }
+    }
     if let Some((stream, table)) = s.join_of {
         steps[0].text.push_str(&match table {
             Some(t) => format!(

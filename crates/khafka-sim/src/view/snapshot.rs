@@ -208,6 +208,11 @@ pub struct RecordStory {
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_drop: Option<crate::client::streams::windowed::LateDrop>,
+    /// A Kafka Streams windowed count's repartition record: the input record a task `0_P`
+    /// re-keyed into it, and an earlier copy of the same input record (a second copy).
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<RepartitionCopy>,
     /// A Kafka Streams join result: the stream record it joined, and the table record whose
     /// value it found (`None`: a left join's null).
     #[cfg(feature = "groups")]
@@ -695,6 +700,61 @@ impl Sim {
                 .collect(),
             #[cfg(feature = "groups")]
             join_dropped: self.streams_values.unjoined.iter().any(|r| *r == id),
+            #[cfg(feature = "groups")]
+            copy_of: self.repartition_copy(part, id),
         })
     }
+
+    /// What record `id` of partition `part` is a copy of, if it is a windowed count's
+    /// repartition record (see [`RepartitionCopy`]).
+    #[cfg(feature = "groups")]
+    fn repartition_copy(&self, part: PartIdx, id: RecordId) -> Option<RepartitionCopy> {
+        let s = self.streams.first()?;
+        s.spec.windowing.as_ref()?;
+        let topic = |name: &str| {
+            let t = self.topo.topic_index(name)?;
+            Some(&self.topo.topics[t as usize])
+        };
+        let r = topic(&s.spec.repartition_topic()?)?;
+        if !(r.first_part..r.first_part + r.partitions).contains(&part) {
+            return None;
+        }
+        let src = self.streams_values.get(id)?;
+        let (q, offset) = ((src >> 40) as u32, (src & ((1 << 40) - 1)) as u64);
+        let input = topic(&s.spec.input)?.first_part + q;
+        let mut record = None;
+        if let Some(log) = self.verdict_log(input) {
+            log.for_each_record_id(offset, offset + 1, &self.batches, |_, r| record = Some(r));
+        }
+        // The same source among the records sent before it, in the repartition topic (the
+        // other values are counts and record ids) and committed there: a copy still in flight
+        // when its instance died never reached the log.
+        let earlier = self
+            .streams_values
+            .before(id)
+            .filter(|e| e.1 == src)
+            .map(|e| e.0)
+            .find(|&e| {
+                self.prov
+                    .get(e, &self.batches)
+                    .is_some_and(|v| v.part == part && v.committed_us().is_some())
+            });
+        Some(RepartitionCopy {
+            input: self.topo.part_name(input).to_string(),
+            offset,
+            record,
+            earlier,
+        })
+    }
+}
+
+/// A repartition record's source: the input partition and offset a task `0_P` read it from, the
+/// input record (if the log still has it), and an earlier copy of it, when this one was written
+/// again after a crash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RepartitionCopy {
+    pub input: String,
+    pub offset: u64,
+    pub record: Option<RecordId>,
+    pub earlier: Option<RecordId>,
 }

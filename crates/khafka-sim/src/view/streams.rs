@@ -1018,7 +1018,7 @@ impl Sim {
     }
 
     /// The log the verdicts read for partition `part` (its leader's; see `Sim::verdict_source`).
-    fn verdict_log(&self, part: PartIdx) -> Option<&Log> {
+    pub(crate) fn verdict_log(&self, part: PartIdx) -> Option<&Log> {
         self.replica_log(self.verdict_source(part)?, part)
     }
 }

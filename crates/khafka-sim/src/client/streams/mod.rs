@@ -77,6 +77,11 @@ impl StreamsValues {
         self.values.find_sorted(id)
     }
 
+    /// The values recorded for records sent before `id`, in send order.
+    pub fn before(&self, id: RecordId) -> impl Iterator<Item = &(RecordId, i64)> + '_ {
+        self.values.iter().take_while(move |e| e.0 < id)
+    }
+
     pub fn clone_bytes(&self) -> u64 {
         self.values.clone_bytes()
             + self.windowed.clone_bytes()
