@@ -1743,7 +1743,8 @@ fn streams_panel(
 /// store on the processor that keeps it.
 fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
     use khafka_sim::config::streams::{
-        chain, group_by_chain, join_name, join_processors, stream_join_processors,
+        chain, group_by_chain, join_name, join_processors, outer_shared_store,
+        stream_join_processors,
     };
     let app = v
         .instances
@@ -1789,7 +1790,7 @@ fn topology_graph(v: &khafka_sim::view::streams::StreamsView) -> Html {
                     { row(&j.table, &[&s[1], &s[3], &j.other_processor, &s[6]], 1, &other, None) }
                     { row(&v.input, &input, input.len() - 4, &j.store, Some(&v.output)) }
                     if j.left {
-                        <div class="topology-row">{ store(join_name("KSTREAM-OUTERSHARED-", 4, f.is_some()) + "-store") }{ " shared by both join processors: records without a partner, until their window closes" }</div>
+                        <div class="topology-row">{ store(outer_shared_store(f.is_some())) }{ " shared by both join processors: records without a partner, until their window closes" }</div>
                     }
                     { filter_row }
                 </div>

@@ -151,6 +151,12 @@ pub fn join_name(prefix: &str, n: u32, filter: bool) -> String {
     format!("{prefix}{:010}", n + u32::from(filter && n > 0))
 }
 
+/// A stream–stream left or outer join's shared store (`OuterStreamJoinStoreFactory`:
+/// `KSTREAM-OUTERSHARED-` and the this side's number).
+pub fn outer_shared_store(filter: bool) -> String {
+    join_name("KSTREAM-OUTERSHARED-", 4, filter) + "-store"
+}
+
 /// `JoinWindows.ofTimeDifferenceAndGrace(d, grace)` (before = after = d), in ms: a record of the
 /// input joins a record of the other stream with the same key whose timestamp is in
 /// `[ts − before, ts + after]`, both ends inclusive.
@@ -242,7 +248,7 @@ impl TableJoin {
         if self.window.is_some() {
             v.push(format!("{}-store", self.stream_processors(filter)[1]));
             if self.left || self.outer {
-                v.push(join_name("KSTREAM-OUTERSHARED-", 4, filter) + "-store");
+                v.push(outer_shared_store(filter));
             }
         }
         v

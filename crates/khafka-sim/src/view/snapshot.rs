@@ -720,7 +720,7 @@ impl Sim {
             return None;
         }
         let src = self.streams_values.get(id)?;
-        let (q, offset) = ((src >> 40) as u32, (src & ((1 << 40) - 1)) as u64);
+        let (q, offset) = crate::client::streams::source_parts(src);
         let input = topic(&s.spec.input)?.first_part + q;
         let mut record = None;
         if let Some(log) = self.verdict_log(input) {

@@ -897,7 +897,8 @@ impl Sim {
                         let Some(src) = self.streams_values.get(id) else {
                             return;
                         };
-                        let (q, next) = ((src >> 40) as usize, (src & ((1 << 40) - 1)) + 1);
+                        let (q, offset) = crate::client::streams::source_parts(src);
+                        let (q, next) = (q as usize, offset as i64 + 1);
                         if r.seen.len() <= q {
                             r.seen.resize(q + 1, 0);
                         }

@@ -626,7 +626,7 @@ impl StreamsInstance {
                 let out = wt.process(key, ts, add, cached);
                 self.window_work += wt.processor.work() - before;
                 for (k, v) in out.changelog {
-                    send_windowed(ctx, producer, values, Some(t.partition), k, v);
+                    send_windowed(ctx, producer, values, Some(part), k, v);
                 }
                 for (k, v) in out.output {
                     self.forwarded += 1;
@@ -1170,6 +1170,11 @@ impl StreamsInstance {
 /// high bits, the offset in the low 40.
 pub fn source_of(partition: u32, offset: u64) -> i64 {
     (i64::from(partition) << 40) | offset as i64
+}
+
+/// The input partition and offset of a [`source_of`] entry.
+pub fn source_parts(source: i64) -> (u32, u64) {
+    ((source >> 40) as u32, (source & ((1 << 40) - 1)) as u64)
 }
 
 /// Whether the topology's aggregation skips records with a null value as well as a null key:
