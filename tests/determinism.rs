@@ -13,6 +13,23 @@ use khafka_sim::{Sim, SimOptions};
 use khafka_tests::{load, runnable_scenarios, scenarios_dir};
 use std::path::Path;
 
+/// Every runnable scenario, named by its path under `tests/scenarios`.
+fn runnable_by_name() -> impl Iterator<Item = (String, khafka_scenario::Scenario)> {
+    let root = scenarios_dir();
+    runnable_scenarios().into_iter().map(move |path| {
+        let rel = path.strip_prefix(&root).unwrap().display().to_string();
+        (rel, load(&path))
+    })
+}
+
+/// Runs without the invariant checks (they do not change a run, only slow it).
+fn unchecked() -> SimOptions {
+    SimOptions {
+        check_invariants: false,
+        ..SimOptions::default()
+    }
+}
+
 /// The trace hash of a run, and its notable events as text.
 fn run_of(path: &Path) -> (String, String) {
     let scenario = load(path);
@@ -108,14 +125,8 @@ fn a_different_seed_gives_a_different_trace() {
 /// (`Producer::generate_next`), so this is what keeps their ids independent of observation points.
 #[test]
 fn observing_a_run_midway_changes_nothing() {
-    let root = scenarios_dir();
-    for path in runnable_scenarios() {
-        let rel = path.strip_prefix(&root).unwrap().display().to_string();
-        let scenario = load(&path);
-        let opts = SimOptions {
-            check_invariants: false,
-            ..SimOptions::default()
-        };
+    for (rel, scenario) in runnable_by_name() {
+        let opts = unchecked();
         let mut whole = Sim::with_options(scenario.spec.clone(), opts.clone());
         whole.run();
         let mut sliced = Sim::with_options(scenario.spec.clone(), opts);
@@ -197,4 +208,34 @@ fn two_codec_bundles_give_the_native_hash() {
         .find_map(|l| l.strip_prefix("semantics/avro-and-protobuf-in-one-registry.khafka "))
         .unwrap();
     assert_eq!(format_hash(sim.trace_hash()), want);
+}
+
+/// Issue 11: no sender wake-up that sends nothing. The sender does not wake for batches only one of
+/// its own events can release (a connection at its request limit, connecting or backing off, a
+/// leader it waits to learn), nor for records not generated yet that could only land there. What
+/// remains is the bound for records not generated yet, which cannot know the partition a record
+/// will go to. Before, 284,770 of the 885,712 wake-ups of these scenarios sent nothing (32 %; the
+/// standard run's leader crash 13,817 of 59,593); after, 4,190 of 605,132.
+#[test]
+fn the_sender_seldom_wakes_for_nothing() {
+    let (mut idle, mut wakes, mut standard) = (0, 0, false);
+    for (rel, scenario) in runnable_by_name() {
+        let mut sim = Sim::with_options(scenario.spec, unchecked());
+        sim.run();
+        let (w, i) = sim.sender_wakes();
+        if rel == "standard.khafka" {
+            standard = true;
+            assert!(
+                i * 200 < w,
+                "{rel}: {i} of {w} sender wake-ups sent nothing"
+            );
+        }
+        idle += i;
+        wakes += w;
+    }
+    assert!(standard, "the standard run is among the scenarios");
+    assert!(
+        idle * 100 < wakes,
+        "{idle} of {wakes} sender wake-ups sent nothing (at most 1 % expected)"
+    );
 }

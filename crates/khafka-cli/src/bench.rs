@@ -182,6 +182,7 @@ fn bench_standard(reps: usize) {
     let mut walls = Vec::new();
     let mut events = 0;
     let mut hash = 0;
+    let mut wakes = (0, 0);
     for _ in 0..reps {
         let mut sim = Sim::with_options(spec.clone(), opts());
         let t0 = Instant::now();
@@ -189,6 +190,7 @@ fn bench_standard(reps: usize) {
         walls.push(t0.elapsed().as_secs_f64());
         events = sim.events_processed();
         hash = sim.trace_hash();
+        wakes = sim.sender_wakes();
     }
     let wall = median(walls);
     out!(
@@ -197,6 +199,11 @@ fn bench_standard(reps: usize) {
         sim_secs / wall,
         events as f64 / wall / 1e6,
         khafka_sim::trace::format_hash(hash)
+    );
+    out!(
+        "standard: {} sender wake-ups, {} of them sent nothing",
+        wakes.0,
+        wakes.1
     );
 }
 

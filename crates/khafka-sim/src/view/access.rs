@@ -60,6 +60,13 @@ impl Sim {
         &self.events_by_kind
     }
 
+    /// The producers' sender wake-ups so far, and how many of them sent nothing.
+    pub fn sender_wakes(&self) -> (u64, u64) {
+        self.producers.iter().fold((0, 0), |(w, i), p| {
+            (w + p.sender_wakes, i + p.idle_sender_wakes)
+        })
+    }
+
     /// Records the producers sent so far.
     pub fn records_sent(&self) -> u64 {
         self.prov.len() as u64

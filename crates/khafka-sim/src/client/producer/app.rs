@@ -99,11 +99,14 @@ impl Producer {
     }
 
     /// The earliest instant a record not generated yet could make a batch sendable: the next
-    /// record's send time plus `linger.ms` (a batch it starts), or the send time of the first record
-    /// that could fill a batch (`batch.size`) or start a second batch behind a sent one, whichever is
-    /// earlier. Computed from the queues as they are now, which only the arriving records change
-    /// until the producer's next event.
-    pub(super) fn generation_wake_us(&self) -> Option<u64> {
+    /// record's send time plus `linger.ms` (a batch it starts in an empty queue), or the send time
+    /// of the first record that could fill a batch (`batch.size`) or start a second batch behind a
+    /// sent one, whichever is earlier. Computed from the queues as they are now, which only the
+    /// arriving records change until the producer's next event. Partitions `held` says only a
+    /// producer event can release are left out: no batch of theirs becomes sendable before that
+    /// event. A batch the next record starts expires `delivery.timeout.ms` after it at the
+    /// earliest, wherever it goes: that bounds the wake too.
+    pub(super) fn generation_wake_us(&self, held: impl Fn(u32) -> bool) -> Option<u64> {
         let next = self.next_due_us()?;
         // The largest value any phase writes: an estimate that wakes early, never late.
         let size = (self.max_value_bytes() as u64).max(1);
@@ -111,7 +114,12 @@ impl Producer {
         // Records needed to fill the fullest open batch (a new one starts empty); one if a record
         // could start a second batch behind a sent one.
         let mut fullest = 0;
+        let mut open = false;
         for &(_, p) in self.ready.iter() {
+            if held(p) {
+                continue;
+            }
+            open = true;
             match self.queues[p as usize].back() {
                 Some(b) if b.sealed => fullest = batch_size,
                 Some(b) => fullest = fullest.max(b.bytes),
@@ -119,16 +127,24 @@ impl Producer {
             }
         }
         let fill = batch_size.saturating_sub(fullest).div_ceil(size).max(1);
-        // A batch the next record starts is sendable after linger.ms, and expires after
-        // delivery.timeout.ms if that is shorter.
         let cfg = &self.spec.config;
-        let linger = next.saturating_add(crate::time::ms_to_us(
-            cfg.linger_ms.min(cfg.delivery_timeout_ms),
-        ));
-        Some(match self.due_us(self.generated + fill - 1) {
-            Some(filled) => filled.min(linger),
-            None => linger,
-        })
+        let expiry = next.saturating_add(crate::time::ms_to_us(cfg.delivery_timeout_ms));
+        // A batch the next record starts is sendable after linger.ms: only in a queue that is
+        // empty now (elsewhere the record joins the open batch, or fills it: `fill` above).
+        let starts_batch =
+            (0..self.local_partitions()).any(|p| self.queues[p as usize].is_empty() && !held(p));
+        let linger = if starts_batch {
+            next.saturating_add(crate::time::ms_to_us(cfg.linger_ms))
+        } else {
+            u64::MAX
+        };
+        // No batch to fill where a wake could send it, and none to start: only the expiry.
+        let filled = if open || starts_batch {
+            self.due_us(self.generated + fill - 1).unwrap_or(u64::MAX)
+        } else {
+            u64::MAX
+        };
+        Some(filled.min(linger).min(expiry))
     }
 
     pub(super) fn key_count(&self) -> u64 {

@@ -57,7 +57,7 @@ use sender::exponential_backoff_us;
 pub use sender::InFlight;
 
 use crate::config::Acks;
-use crate::ctx::{CheckTimer, Ctx, Node, Timer};
+use crate::ctx::{CheckTimer, Ctx, Effect, Node, Timer};
 use crate::log::RecordId;
 use crate::msg::{ErrorCode, Msg, PartIdx, ProduceBatch};
 use crate::partitioner::partition_for_key;
@@ -164,6 +164,11 @@ pub struct Producer {
     /// [`Producer::partition_of_key`].
     key_parts: Arc<Vec<u32>>,
     pub stats: ProducerStats,
+    /// The sender's wake-ups (its own timer), and those that sent nothing: the cost of waking for
+    /// records not generated yet, which may land where they make nothing sendable (issue 11 asks
+    /// for none; `khafka bench` reports both).
+    pub sender_wakes: u64,
+    pub idle_sender_wakes: u64,
     /// Scratch buffers of the sender loop (always empty between calls).
     scratch_in_flight: Vec<u32>,
     scratch_selected: Vec<(BrokerId, u32)>,
@@ -232,6 +237,8 @@ impl Producer {
             key_buf: String::new(),
             key_parts: Arc::default(),
             stats: ProducerStats::default(),
+            sender_wakes: 0,
+            idle_sender_wakes: 0,
             scratch_in_flight: Vec::new(),
             scratch_selected: Vec::new(),
             scratch_nodes: Vec::new(),
@@ -323,7 +330,17 @@ impl Producer {
         match timer {
             Timer::SenderWake { at_us } if self.wake_at_us == Some(at_us) => {
                 self.wake_at_us = None;
+                let sends = |out: &[Effect]| {
+                    out.iter()
+                        .filter(|e| matches!(e, Effect::Send { .. }))
+                        .count()
+                };
+                let before = sends(ctx.out);
                 self.drain(ctx);
+                self.sender_wakes += 1;
+                if sends(ctx.out) == before {
+                    self.idle_sender_wakes += 1;
+                }
             }
             Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
                 self.metadata_in_flight = None;
@@ -373,7 +390,10 @@ impl Producer {
             _ => None,
         };
         // Any answer from a broker means the connection to it works (a connection attempt is
-        // settled only by its own `ApiVersions` answer).
+        // settled only by its own `ApiVersions` answer). A connection that comes back this way
+        // drains even when the answer itself is stale: the sender does not wake for batches that
+        // wait on a connection in backoff (see `drain`).
+        let mut came_up = false;
         if let Some(c) = from_broker.and_then(|b| self.conns.get_mut(b as usize)) {
             let settles = match msg {
                 Msg::Disconnect { .. } | Msg::ConnectionClosed => false,
@@ -383,6 +403,7 @@ impl Producer {
                 _ => c.connecting.is_none(),
             };
             if settles {
+                came_up = !c.up;
                 *c = Conn {
                     up: true,
                     ..Conn::default()
@@ -393,6 +414,9 @@ impl Producer {
             Msg::ApiVersions(ApiVersions::Response { .. }) => self.drain(ctx),
             Msg::Metadata(Metadata::Response { req_id, partitions }) => {
                 if self.metadata_in_flight != Some(req_id) {
+                    if came_up {
+                        self.drain(ctx);
+                    }
                     return;
                 }
                 self.metadata_in_flight = None;
@@ -420,6 +444,9 @@ impl Producer {
             }
             Msg::Produce(Produce::Response { req_id, results }) => {
                 let Some(f) = self.in_flight.remove(&req_id) else {
+                    if came_up {
+                        self.drain(ctx);
+                    }
                     return;
                 };
                 for b in f.batches {
@@ -484,6 +511,7 @@ impl Producer {
                 }
                 self.drain(ctx);
             }
+            _ if came_up => self.drain(ctx),
             _ => {}
         }
     }

@@ -96,7 +96,7 @@ impl Producer {
             self.drain_ready(now, &ready_nodes, &muted, &mut selected);
         }
         // Open connections that batches wait for (after any backoff).
-        for b in to_connect {
+        for &b in &to_connect {
             let c = self.conns[b as usize];
             if c.connecting.is_some() {
                 continue;
@@ -216,36 +216,49 @@ impl Producer {
                         self.conns[b as usize].up && in_flight[b as usize] < max_in_flight
                     })
             });
-        // Wake when the next batch becomes sendable, or the oldest one expires. A batch whose
-        // leader cannot take another request (or whose partition is muted) is left out: the
-        // response that frees the connection drains again, so waking for it would send nothing.
+        // Partitions whose batches only one of the producer's own events can release, so a wake
+        // for them would send nothing: muted, or on a connection at its limit of requests in
+        // flight (a response frees it); waiting for a connection attempt in flight or for its
+        // backoff (the attempt's answer or timeout, or the `connect_to` wake); without a leader
+        // while a metadata request is in flight (its answer). Each of those events drains again,
+        // and the records due by then are generated first.
+        let (leaders, conns, metadata_in_flight) = (
+            &self.leaders,
+            &self.conns,
+            self.metadata_in_flight.is_some(),
+        );
+        let held = |p: u32| {
+            muted.contains(&p)
+                || match leaders[p as usize] {
+                    None => metadata_in_flight,
+                    Some((b, _)) => {
+                        let c = &conns[b as usize];
+                        if c.up {
+                            in_flight[b as usize] >= max_in_flight
+                        } else {
+                            c.connecting.is_some() || to_connect.contains(&b)
+                        }
+                    }
+                }
+        };
+        // Wake when the next batch that is not held becomes sendable, or the oldest one expires.
         let next_ready = if again {
             Some(now)
         } else {
-            let leaders = &self.leaders;
-            let conns = &self.conns;
-            self.ready.after(now).find_map(|&(t, p)| {
-                let drainable = !muted.contains(&p)
-                    && leaders[p as usize].is_none_or(|(b, _)| {
-                        !conns[b as usize].up || in_flight[b as usize] < max_in_flight
-                    });
-                drainable.then_some(t)
-            })
+            self.ready
+                .after(now)
+                .find_map(|&(t, p)| (!held(p)).then_some(t))
         };
+        let generation_wake = self.generation_wake_us(held);
         self.scratch_muted = muted;
         self.scratch_in_flight = in_flight;
         self.scratch_selected = selected;
         self.scratch_nodes = ready_nodes;
         let next_expiry = self.deadlines.first().map(|e| e.0);
-        let next_wake = [
-            next_ready,
-            next_expiry,
-            connect_to,
-            self.generation_wake_us(),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let next_wake = [next_ready, next_expiry, connect_to, generation_wake]
+            .into_iter()
+            .flatten()
+            .min();
         if let Some(at) = next_wake {
             if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
                 self.wake_at_us = Some(at);
