@@ -19,7 +19,10 @@
 //! input stamped partly late, a quarter join `t` with a table topic `tbl`, inner or left, with
 //! tombstones and `max.task.idle.ms` 0, -1 or 100, a third of those with `tbl` as a stream
 //! within a join window); after recovery its group is settled like `g`,
-//! and once closed every record below its committed offsets was processed (at least once), and,
+//! and once closed every record below its committed offsets was processed (at least once: but
+//! for records at an offset it processed in another leader epoch, whose first record a replica
+//! lost), its sums and counts cover the input (unless a zombie instance's late changelog write
+//! set a key back: `zombie_writes`), and,
 //! under the no-loss promise, every stream record the join's reference joins has a result or was
 //! dropped by an inner join that found no table value (a stream–stream join: every pair within
 //! the window but those of records processed more than grace late, and no pair outside it). How many records it counted
@@ -894,7 +897,11 @@ fn first_lost(sim: &Sim) -> String {
 }
 
 /// The recovery phase (see the module doc). Returns what did not converge.
-fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
+fn recover(
+    sim: &mut Sim,
+    spec: &ScenarioSpec,
+    reached: &mut BTreeMap<&'static str, u64>,
+) -> Vec<String> {
     let brokers = spec.cluster.brokers + spec.added_brokers();
     let mut nodes: Vec<NodeRef> = (1..=brokers).map(NodeRef::Broker).collect();
     nodes.push(NodeRef::Controller);
@@ -979,12 +986,20 @@ fn recover(sim: &mut Sim, spec: &ScenarioSpec) -> Vec<String> {
         let now = sim.now();
         sim.run_until(now.saturating_add_us(SimTime::from_secs(10).as_us()));
         // At least once: a Kafka Streams instance commits only what it processed and flushed, so
-        // every record below the application's committed offsets was processed.
+        // every record below the application's committed offsets was processed — except where
+        // a replica lost the record an instance processed at that offset and another took its
+        // place (an unclean election or a power loss; the lost-record checks cover those), after
+        // the instance's position had passed it: Kafka's consumer cannot always tell (KIP-320
+        // compares its position with the new leader's epochs, and records fetched from the old
+        // leader before the change are still handed out).
         if let Some(g) = sim.group_view("app") {
-            if g.never_processed > 0 {
+            let never = g.never_processed - g.never_processed_reused_offsets;
+            *reached
+                .entry("Kafka Streams record at a reused offset never processed")
+                .or_default() += u64::from(g.never_processed_reused_offsets > 0);
+            if never > 0 {
                 stuck.push(format!(
-                    "Kafka Streams application app: {} records below its committed offsets never processed",
-                    g.never_processed
+                    "Kafka Streams application app: {never} records below its committed offsets never processed"
                 ));
             }
         }
@@ -1213,7 +1228,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
                 outcome.provenance.reordered
             ));
     }
-    problems.extend(recover(&mut sim, spec));
+    problems.extend(recover(&mut sim, spec, &mut reached_here));
     // Kafka Streams under at_least_once, measured once the recovery phase closed every instance
     // (its last commit flushed every cache): records counted twice, per run.
     let mut counted_twice = 0;
@@ -1229,6 +1244,13 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         *reached_here
             .entry("Kafka Streams late record dropped")
             .or_default() += u64::from(st.late_records > 0);
+        // An instance that lost its task but whose retried sends landed after the new owner's
+        // results (a zombie: nothing fences it under at_least_once) sets its keys back to its
+        // own, older state: an aggregate's last value then rightly falls short of the input.
+        let zombie = st.zombie_writes > 0;
+        *reached_here
+            .entry("Kafka Streams zombie write")
+            .or_default() += u64::from(zombie);
         let gave_up = sim
             .snapshot()
             .producers
@@ -1276,6 +1298,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             && v.windowed.is_none()
             && promised
             && !gave_up
+            && !zombie
             && !trimmed("t", true)
             && st.not_counted > 0
         {
@@ -1301,6 +1324,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
                 && !v.sum
                 && promised
                 && !gave_up
+                && !zombie
                 && !trimmed("t", true)
                 && st.not_counted > 0
             {
@@ -1316,7 +1340,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
             *reached_here
                 .entry("Kafka Streams repartition topic purged")
                 .or_default() += u64::from(trimmed(r, false));
-            if promised && !gave_up && !trimmed("t", true) && st.not_counted > 0 {
+            if promised && !gave_up && !zombie && !trimmed("t", true) && st.not_counted > 0 {
                 problems.push(format!(
                     "Kafka Streams groupBy: {} input records not counted after recovery",
                     st.not_counted
@@ -1450,9 +1474,14 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
         "Kafka Streams at least once: {counted_twice_total} records counted twice in all, in {} runs",
         tally.get("Kafka Streams record counted twice").copied().unwrap_or(0)
     );
+    // States too rare to require of CI's 2,000 seeds (about one run in 10,000): counted only.
+    const RARE: &[&str] = &[
+        "Kafka Streams zombie write",
+        "Kafka Streams record at a reused offset never processed",
+    ];
     let never: Vec<&&str> = tally
         .iter()
-        .filter(|(_, n)| **n == 0)
+        .filter(|(k, n)| **n == 0 && !RARE.contains(k))
         .map(|(k, _)| k)
         .collect();
     // Judged on runs of CI's size: a few hundred seeds may miss the rarest states by chance.
@@ -1476,14 +1505,45 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 /// partition, as Kafka's `replica.fetch.max.bytes`); 6463 (KIP-848) and 7331, a member told its
 /// assignment before the coordinator's write of it was committed, which a coordinator failover
 /// then lost (two members owned t-0 in one generation).
+///
+/// Three seeds failed a check that asked more than Kafka promises, and must now pass for the
+/// reason found, which each must still reach:
+/// - 4692 and 6710: a Kafka Streams instance processed a record that an unclean election then
+///   replaced with another at the same offset, behind the instance's position. In 6710 the
+///   instance's KIP-320 validation ran at a position below the divergence and passed; records
+///   fetched from the old leader before the change were then handed out (Kafka's
+///   `FetchCollector` returns a buffered fetch whose offset matches the position) and moved the
+///   position past it.
+/// - 9692: an instance the group had removed while its producer retried a changelog write
+///   (30 s request timeouts) — a zombie — whose write landed after the new owner's, setting a
+///   sum back to the zombie's older state.
 #[test]
 fn seeds_found_failing_by_hand_stay_fixed() {
     let mut failures = Vec::new();
-    for seed in [2613, 4253, 6463, 7331] {
+    for (seed, reason) in [
+        (2613, None),
+        (4253, None),
+        (6463, None),
+        (7331, None),
+        (
+            4692,
+            Some("Kafka Streams record at a reused offset never processed"),
+        ),
+        (
+            6710,
+            Some("Kafka Streams record at a reused offset never processed"),
+        ),
+        (9692, Some("Kafka Streams zombie write")),
+    ] {
         let (spec, promised, ordered) = random_scenario(seed);
         let run = check_seed(&spec, promised, ordered);
         if !run.problems.is_empty() {
             failures.push(format!("seed {seed}: {}", run.problems.join("; ")));
+        }
+        if let Some(reason) = reason {
+            if run.reached.get(reason).copied().unwrap_or(0) == 0 {
+                failures.push(format!("seed {seed} no longer reaches {reason:?}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -395,3 +395,304 @@ fn delete_records_moves_the_leaders_log_start_up_to_the_high_watermark() {
     assert_eq!(ask(&mut b, &mut h, 1)[0].error, ErrorCode::PolicyViolation);
     assert_eq!(b.replicas[&0].log.log_start_offset(), 0);
 }
+
+/// KIP-320 under an application's poll loop. Records fetched from the old leader and not yet
+/// handed out are dropped while the position awaits validation after a leader change: Kafka's
+/// `FetchCollector` drains a buffered fetch of a partition that is not fetchable
+/// (`SubscriptionState.isFetchable`: no valid position while awaiting validation), and the
+/// records are fetched again from the new leader once the position is validated. Here the new
+/// leader's log diverges at offset 3 (an unclean election): the application, at offset 2 when
+/// the leader changes, must go on with the new leader's records 3..9, not with the old
+/// leader's that it had buffered (which it used to hand out, and re-read only after the
+/// validation found them truncated).
+#[cfg(feature = "groups")]
+#[test]
+fn records_buffered_from_the_old_leader_are_dropped_while_the_position_is_validated() {
+    use khafka_sim::client::consumer::assignor::TopicPartition;
+    use khafka_sim::client::consumer::subscribed::Subscribed;
+    use khafka_sim::client::consumer::Consumer;
+    use khafka_sim::ctx::Effect;
+    use khafka_sim::log::BatchId;
+    use khafka_sim::msg::{
+        EpochEndOffset, ErrorCode, Fetch, FetchedPartition, Group, Metadata, OffsetsForLeaderEpoch,
+    };
+    use khafka_sim::protocol::group::{
+        ConsumerGroupHeartbeatResponse, GroupRequest, GroupResponse,
+    };
+    use khafka_sim::spec::ConsumerSpec;
+
+    let mut spec = ScenarioSpec::default();
+    spec.topics.push(TopicSpec::new("t", 2, 3));
+    let mut h = Harness::new(&spec);
+    let mut cs = ConsumerSpec::new("c", "t");
+    for (k, v) in [
+        ("group.id", "g"),
+        ("group.protocol", "consumer"),
+        ("max.poll.records", "1"),
+        ("sim.processing.time.ms", "1000"),
+    ] {
+        cs.config.set(k, v).unwrap();
+    }
+    let me = Node::Consumer(0);
+    let mut c = Consumer::new(0, &cs, Subscribed::new(&h.topo, &[0]));
+    // t-0 on broker 1 (leader epoch 0): offsets 0..9, one record a batch. On broker 2 (leader
+    // epoch 1 after an unclean election): the same 0..2, then other records at 3..9.
+    let old: Vec<BatchId> = (0..10).map(|o| h.batches.add(o, 0, &[o], None)).collect();
+    let mut new = old[..3].to_vec();
+    new.extend((3..10).map(|o| h.batches.add(o, 1, &[100 + o], None)));
+
+    type HeldFetch = (u32, u64, Vec<(u32, u64)>);
+    /// The brokers around the consumer: who leads both partitions, and the requests held back.
+    struct World {
+        leader: (u32, u32),
+        logs: [Vec<BatchId>; 2],
+        timers: Vec<(SimTime, Timer)>,
+        /// Fetches with nothing to return (held, as a broker holds them for
+        /// `fetch.max.wait.ms`), as `(broker, request id, [(partition, fetch offset)])`.
+        held_fetches: Vec<HeldFetch>,
+        /// OffsetsForLeaderEpoch requests not answered yet, as `(broker, request id)`.
+        held_validations: Vec<(u32, u64)>,
+        answer_validations: bool,
+    }
+    let validation_answer = |req_id| {
+        Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Response {
+            req_id,
+            partitions: vec![EpochEndOffset {
+                part: 0,
+                error: ErrorCode::None,
+                // On broker 2, epoch 0 ends at offset 3.
+                end: Some((0, 3)),
+            }],
+        })
+    };
+    // An answer with no records to a held fetch.
+    let empty = |req_id, error, parts: &[(u32, u64)]| {
+        Msg::Fetch(Fetch::Response {
+            req_id,
+            partitions: parts
+                .iter()
+                .map(|&(part, offset)| FetchedPartition {
+                    part,
+                    error,
+                    high_watermark: offset,
+                    log_end_offset: offset,
+                    log_start_offset: 0,
+                    fetch_offset: offset,
+                    batches: Vec::new(),
+                    base_offset: offset,
+                    diverging_epoch: None,
+                })
+                .collect(),
+        })
+    };
+    // Answers what the consumer asks until it asks nothing more that can be answered now.
+    let serve = |h: &mut Harness, c: &mut Consumer, w: &mut World| {
+        for round in 0.. {
+            assert!(round < 1_000, "a request storm");
+            let mut replies = Vec::new();
+            for e in h.take() {
+                let (b, msg) = match e {
+                    Effect::Timer { at, timer, .. } => {
+                        w.timers.push((at, timer));
+                        continue;
+                    }
+                    Effect::Send {
+                        to: Node::Broker(b),
+                        msg,
+                        ..
+                    } => (b, msg),
+                    Effect::Send { .. } => continue,
+                };
+                let reply = match msg {
+                    Msg::Group(Group::Request { req_id, req }) => {
+                        let resp = match &*req {
+                            GroupRequest::FindCoordinator { .. } => {
+                                GroupResponse::FindCoordinator {
+                                    error: ErrorCode::None,
+                                    coordinator: Some(1),
+                                }
+                            }
+                            GroupRequest::ConsumerGroupHeartbeat(r) => {
+                                GroupResponse::ConsumerGroupHeartbeat(
+                                    ConsumerGroupHeartbeatResponse {
+                                        error: ErrorCode::None,
+                                        error_message: None,
+                                        member_id: r.member_id.clone(),
+                                        member_epoch: r.member_epoch.max(1),
+                                        heartbeat_interval_ms: 5_000,
+                                        assignment: (r.member_epoch == 0).then(|| {
+                                            vec![
+                                                TopicPartition::new("t", 0),
+                                                TopicPartition::new("t", 1),
+                                            ]
+                                        }),
+                                    },
+                                )
+                            }
+                            GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
+                                error: ErrorCode::None,
+                                offsets: vec![(0, Some((0, None))), (1, Some((0, None)))],
+                            },
+                            GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit {
+                                error: ErrorCode::None,
+                            },
+                            _ => continue,
+                        };
+                        Msg::Group(Group::Response {
+                            req_id,
+                            resp: Box::new(resp),
+                        })
+                    }
+                    Msg::Metadata(Metadata::Request { req_id }) => {
+                        let (l, e) = w.leader;
+                        Msg::Metadata(Metadata::Response {
+                            req_id,
+                            partitions: vec![(0, Some(l), e), (1, Some(l), e)],
+                        })
+                    }
+                    Msg::Fetch(Fetch::Request {
+                        req_id, partitions, ..
+                    }) => {
+                        // Only t-0 has records, ten of them.
+                        if partitions
+                            .iter()
+                            .all(|p| p.part != 0 || p.fetch_offset >= 10)
+                            && b == w.leader.0
+                        {
+                            let parts = partitions.iter().map(|p| (p.part, p.fetch_offset));
+                            w.held_fetches.push((b, req_id, parts.collect()));
+                            continue;
+                        }
+                        let partitions = partitions
+                            .iter()
+                            .map(|p| {
+                                let log: &[BatchId] = if p.part == 0 {
+                                    &w.logs[b as usize - 1]
+                                } else {
+                                    &[]
+                                };
+                                let batches: Vec<BatchId> = log
+                                    .iter()
+                                    .copied()
+                                    .filter(|&id| h.batches.get(id).next_offset() > p.fetch_offset)
+                                    .collect();
+                                let hw = log.len() as u64;
+                                FetchedPartition {
+                                    part: p.part,
+                                    error: if b == w.leader.0 {
+                                        ErrorCode::None
+                                    } else {
+                                        ErrorCode::NotLeaderOrFollower
+                                    },
+                                    high_watermark: hw,
+                                    log_end_offset: hw,
+                                    log_start_offset: 0,
+                                    fetch_offset: p.fetch_offset,
+                                    base_offset: batches.first().map_or(p.fetch_offset, |&id| {
+                                        h.batches.get(id).base_offset
+                                    }),
+                                    batches,
+                                    diverging_epoch: None,
+                                }
+                            })
+                            .collect();
+                        Msg::Fetch(Fetch::Response { req_id, partitions })
+                    }
+                    Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request {
+                        req_id, ..
+                    }) => {
+                        if !w.answer_validations {
+                            w.held_validations.push((b, req_id));
+                            continue;
+                        }
+                        validation_answer(req_id)
+                    }
+                    _ => continue,
+                };
+                replies.push((b, reply));
+            }
+            if replies.is_empty() {
+                return;
+            }
+            for (b, msg) in replies {
+                c.on_msg(&mut h.ctx(me), Node::Broker(b), msg);
+            }
+        }
+    };
+    // Fires the consumer's timers due by `until`, in time order, answering as it goes.
+    let run = |h: &mut Harness, c: &mut Consumer, w: &mut World, until: u64| {
+        serve(h, c, w);
+        loop {
+            w.timers.sort_by_key(|t| t.0);
+            if w.timers.first().is_none_or(|t| t.0.as_us() > until) {
+                h.advance_to(SimTime(until));
+                return;
+            }
+            let (at, timer) = w.timers.remove(0);
+            h.advance_to(at);
+            // The held fetches come back empty by the next timer (`fetch.max.wait.ms`).
+            for (b, req_id, parts) in std::mem::take(&mut w.held_fetches) {
+                let answer = empty(req_id, ErrorCode::None, &parts);
+                c.on_msg(&mut h.ctx(me), Node::Broker(b), answer);
+            }
+            c.on_timer(&mut h.ctx(me), timer);
+            serve(h, c, w);
+        }
+    };
+    let mut w = World {
+        leader: (1, 0),
+        logs: [old, new],
+        timers: Vec::new(),
+        held_fetches: Vec::new(),
+        held_validations: Vec::new(),
+        answer_validations: false,
+    };
+    c.start(&mut h.ctx(me));
+    // 1.5 s: offset 0 processed, offset 1 in hand, 2..9 fetched from broker 1 and buffered.
+    run(&mut h, &mut c, &mut w, 1_500_000);
+    let handed_out = |c: &Consumer| {
+        c.processed
+            .iter()
+            .filter(|r| r.partition == 0)
+            .map(|r| (r.from, r.to, r.leader_epoch))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(handed_out(&c), vec![(0, 1, 0)], "one record processed");
+    // Broker 2 becomes leader at epoch 1; the held fetch of t-1 is answered
+    // NOT_LEADER_OR_FOLLOWER, so the consumer refreshes its metadata and validates its
+    // position on t-0 with broker 2, which does not answer yet.
+    w.leader = (2, 1);
+    let (b, req_id, parts) = w
+        .held_fetches
+        .pop()
+        .expect("a fetch of t-1 held on broker 1");
+    let refused = empty(req_id, ErrorCode::NotLeaderOrFollower, &parts);
+    c.on_msg(&mut h.ctx(me), Node::Broker(b), refused);
+    run(&mut h, &mut c, &mut w, 4_000_000);
+    assert_eq!(
+        w.held_validations.len(),
+        1,
+        "the position is being validated"
+    );
+    assert!(
+        handed_out(&c).iter().all(|r| r.1 <= 2),
+        "nothing past offset 2 handed out while the position awaits validation: {:?}",
+        handed_out(&c)
+    );
+    // The validation finds the position (2, epoch 0) below the divergence: it is valid, and the
+    // records from 2 on are fetched from broker 2.
+    w.answer_validations = true;
+    let (b, req_id) = w.held_validations.pop().unwrap();
+    c.on_msg(&mut h.ctx(me), Node::Broker(b), validation_answer(req_id));
+    run(&mut h, &mut c, &mut w, 30_000_000);
+    let processed = handed_out(&c);
+    assert_eq!(
+        processed.last().map(|r| r.1),
+        Some(10),
+        "processed to the end: {processed:?}"
+    );
+    assert!(
+        processed.iter().all(|&(_, to, epoch)| to <= 3 || epoch == 1),
+        "offsets 3..9 processed as broker 2 holds them (epoch 1), never as broker 1 did: {processed:?}"
+    );
+}

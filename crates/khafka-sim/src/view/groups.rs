@@ -208,6 +208,10 @@ impl Sim {
             }
         }
         let pauses = self.rebalance_pauses(group);
+        let never = partitions_committed
+            .iter()
+            .map(|&(part, c)| self.never_processed_split(group, part, c))
+            .fold((0, 0), |a, n| (a.0 + n.0, a.1 + n.1));
         Some(GroupView {
             group: group.to_string(),
             coordinator,
@@ -234,10 +238,8 @@ impl Sim {
             members,
             partitions,
             processed_twice: self.processed_twice(group),
-            never_processed: partitions_committed
-                .iter()
-                .map(|&(part, c)| self.never_processed(group, part, c))
-                .sum(),
+            never_processed: never.0,
+            never_processed_reused_offsets: never.1,
             commits_failed: self
                 .consumers
                 .iter()
@@ -301,6 +303,12 @@ impl Sim {
     /// is its offset and the leader epoch of its batch. Records retention or the cleaner deleted
     /// are not counted: nobody could read them.
     pub fn never_processed(&self, group: &str, part: PartIdx, committed: u64) -> u64 {
+        self.never_processed_split(group, part, committed).0
+    }
+
+    /// `never_processed`, and how many of those records sit at an offset a member processed in
+    /// another leader epoch (`GroupView::never_processed_reused_offsets`).
+    fn never_processed_split(&self, group: &str, part: PartIdx, committed: u64) -> (u64, u64) {
         let mut ranges: Vec<(u32, u64, u64)> = Vec::new();
         for c in &self.consumers {
             if c.group.as_ref().is_none_or(|g| g.group_id != group) {
@@ -323,21 +331,21 @@ impl Sim {
             }
         }
         let Some(start) = ranges.iter().map(|r| r.1).min() else {
-            return 0;
+            return (0, 0);
         };
         let Some(b) = self.verdict_source(part) else {
-            return 0;
+            return (0, 0);
         };
         let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
-            return 0;
+            return (0, 0);
         };
         let log = &r.log;
         let end = committed.min(log.log_end_offset());
         let Some(first) = log.batch_index_of(start.max(log.log_start_offset()), &self.batches)
         else {
-            return 0;
+            return (0, 0);
         };
-        let mut never = 0;
+        let (mut never, mut reused) = (0, 0);
         for e in log.batches().range(first, log.batches().len()) {
             let sb = self.batches.get(e.batch);
             if sb.base_offset >= end {
@@ -352,25 +360,32 @@ impl Sim {
                 .collect();
             crate::kernel::small::sort_by(&mut covered, Ord::cmp);
             // Records the cleaner or retention deleted before anyone read them were not skipped:
-            // they are gone (counted `deleted`).
-            let live = |from: u64, to: u64| {
-                (from..to)
-                    .filter(|o| {
-                        let id = self.batches.record_id(e.batch, (o - sb.base_offset) as u32);
-                        !self.prov.is_deleted(id)
-                    })
-                    .count() as u64
+            // they are gone (counted `deleted`). Of the others, those at an offset a member
+            // processed in another epoch.
+            let mut count = |from: u64, to: u64| {
+                for o in from..to {
+                    let id = self.batches.record_id(e.batch, (o - sb.base_offset) as u32);
+                    if self.prov.is_deleted(id) {
+                        continue;
+                    }
+                    never += 1;
+                    reused += u64::from(
+                        ranges
+                            .iter()
+                            .any(|r| r.0 != sb.leader_epoch && r.1 <= o && o < r.2),
+                    );
+                }
             };
             let mut at = lo;
             for (a, z) in covered {
                 if a > at {
-                    never += live(at, a);
+                    count(at, a);
                 }
                 at = at.max(z);
             }
-            never += live(at, hi.max(at));
+            count(at, hi.max(at));
         }
-        never
+        (never, reused)
     }
 
     /// A member's story, by consumer name: its group, and in time order what it was assigned in

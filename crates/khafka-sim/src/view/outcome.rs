@@ -201,10 +201,14 @@ pub struct StreamsOutcome {
     /// A left or outer join's results without a partner (with null for the other side).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub joined_with_null: u64,
+    /// Changelog records an instance wrote after it had lost its task to another instance (a
+    /// zombie under `at_least_once`: its retried sends land after the new owner's results).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub zombie_writes: u64,
 }
 
 #[cfg(feature = "groups")]
-fn is_zero(n: &u64) -> bool {
+pub(crate) fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 

@@ -209,6 +209,9 @@ pub struct StreamsView {
     pub windowed: Option<WindowedCounts>,
     /// For a stream–table join: its results (then `keys` is empty).
     pub join: Option<JoinResults>,
+    /// Changelog records an instance wrote after it had lost its task (`zombie_writes`).
+    #[serde(skip_serializing_if = "crate::outcome::is_zero")]
+    pub zombie_writes: u64,
 }
 
 impl Sim {
@@ -274,6 +277,7 @@ impl Sim {
             })
             .collect();
         let producer = &self.producers[first.producer as usize];
+        let zombie_writes = self.zombie_writes(first);
         if let Some(j) = &first.spec.join {
             return Some(StreamsView {
                 instances,
@@ -294,6 +298,7 @@ impl Sim {
                     Some(w) => self.stream_join_results(first, j, w),
                     None => self.join_results(first, j),
                 }),
+                zombie_writes,
             });
         }
         if let Some(w) = &first.spec.windowing {
@@ -314,6 +319,7 @@ impl Sim {
                 topology: first.spec.describe_topology(),
                 windowed: Some(windowed.0),
                 join: None,
+                zombie_writes,
             });
         }
         let input = self.topo.topic_index(&first.spec.input)?;
@@ -402,7 +408,56 @@ impl Sim {
             topology: first.spec.describe_topology(),
             windowed: None,
             join: None,
+            zombie_writes,
         })
+    }
+
+    /// Changelog records an instance of the first application wrote after it had lost its
+    /// task: a record appended after one that another instance sent later. A changelog
+    /// partition has one writer at a time, its task's owner, and an owner that gives a task up
+    /// in a rebalance flushes its sends first. One the group removed (its session expired, or
+    /// a new generation began without it) learns so only at its next commit or heartbeat;
+    /// meanwhile its producer goes on retrying what it sent, and under `at_least_once` nothing
+    /// fences it (`exactly_once_v2` does: `ProducerFencedException`). Such a write lands after
+    /// the new owner's, so the topic's last value for its key goes back to the old owner's
+    /// state — and so does the output topic, written in the same commit.
+    fn zombie_writes(&self, first: &crate::client::streams::StreamsInstance) -> u64 {
+        let producers: Vec<u32> = self
+            .streams
+            .iter()
+            .filter(|s| s.application_id == first.application_id)
+            .map(|s| s.producer)
+            .collect();
+        let mut zombie = 0;
+        for topic in first.spec.changelog_topics() {
+            let Some(t) = self.topo.topic_index(&topic) else {
+                continue;
+            };
+            let t = &self.topo.topics[t as usize];
+            for part in t.first_part..t.first_part + t.partitions {
+                let Some(log) = self.verdict_log(part) else {
+                    continue;
+                };
+                // The latest send among the records so far, per instance's producer.
+                let mut latest: Vec<(u32, u64)> = Vec::new();
+                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                    let (Some((p, _)), Some(sent)) =
+                        (self.prov.producer_and_key(id), self.prov.sent_us(id))
+                    else {
+                        return;
+                    };
+                    if !producers.contains(&p) {
+                        return;
+                    }
+                    zombie += u64::from(latest.iter().any(|&(q, at)| q != p && at > sent));
+                    match latest.iter_mut().find(|(q, _)| *q == p) {
+                        Some(l) => l.1 = l.1.max(sent),
+                        None => latest.push((p, sent)),
+                    }
+                });
+            }
+        }
+        zombie
     }
 
     /// A stream–stream join's results against the reference: every pair of records of the two
@@ -1116,6 +1171,7 @@ impl StreamsView {
             join_mismatches: self.join.as_ref().map_or(0, |j| j.mismatched),
             join_pairs_missed_late: self.join.as_ref().map_or(0, |j| j.late_missing),
             joined_with_null: self.join.as_ref().map_or(0, |j| j.without_table),
+            zombie_writes: self.zombie_writes,
         }
     }
 

@@ -209,16 +209,21 @@ impl Consumer {
     /// Drops buffered records whose partition was revoked or is pending an eager revocation
     /// (Kafka's fetch collector returns nothing of a partition pending revocation:
     /// `SubscriptionState.isFetchable`, so the commit before the rejoin covers every record
-    /// handed out), or whose position moved (a seek, a truncation found by validation).
+    /// handed out), or whose position moved (a seek, a truncation found by validation), or
+    /// whose position awaits validation after a leader change and is not paused (the fetch
+    /// collector drains a fetch of a partition that is not fetchable; a paused partition's
+    /// fetches are kept aside first: `FetchCollector.collectFetch`). Those records are fetched
+    /// again from the new leader once the position is validated.
     pub(super) fn app_drop_stale(&mut self) {
         let Some(app) = &mut self.app else { return };
         let Some(g) = &self.group else { return };
         let revoking = g.pending_revocation();
         for p in 0..app.buffered.len() {
-            if app.buffered[p]
-                .as_ref()
-                .is_some_and(|b| revoking || !g.assigned[p] || self.positions[p] != Some(b.from))
-            {
+            let validating = !self.validation.fetchable(p)
+                && !self.tasks.as_deref().is_some_and(|t| t.paused[p]);
+            if app.buffered[p].as_ref().is_some_and(|b| {
+                revoking || validating || !g.assigned[p] || self.positions[p] != Some(b.from)
+            }) {
                 app.buffered[p] = None;
             }
         }
