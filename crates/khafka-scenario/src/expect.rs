@@ -150,6 +150,8 @@ pub enum StreamsCount {
     JoinPairsMissedLate,
     /// A left or outer join's results with null for the other side.
     JoinedWithNull,
+    /// Changelog records an instance wrote after it had lost its task (a zombie).
+    ZombieWrites,
 }
 
 /// The counters a group's view keeps, by their `expect` names.
@@ -384,6 +386,7 @@ pub const GROUP_METRICS: &[&str] = &[
     "join_mismatches",
     "join_pairs_missed_late",
     "joined_with_null",
+    "zombie_writes",
 ];
 
 /// The names `group_state(G)` compares with (`ClassicGroupState`; a KIP-848 group's
@@ -731,6 +734,7 @@ fn metric(
             "join_mismatches" => Some(StreamsCount::JoinMismatches),
             "join_pairs_missed_late" => Some(StreamsCount::JoinPairsMissedLate),
             "joined_with_null" => Some(StreamsCount::JoinedWithNull),
+            "zombie_writes" => Some(StreamsCount::ZombieWrites),
             _ => None,
         };
         if let Some(c) = streams {
@@ -1171,6 +1175,7 @@ impl Expect {
                     StreamsCount::JoinMismatches => o.join_mismatches,
                     StreamsCount::JoinPairsMissedLate => o.join_pairs_missed_late,
                     StreamsCount::JoinedWithNull => o.joined_with_null,
+                    StreamsCount::ZombieWrites => o.zombie_writes,
                 }),
                 None => Value::Missing("the scenario has no `streams` line".into()),
             },
