@@ -291,10 +291,15 @@ pub fn headline(
             ""
         };
         let counted = if v.sum { "added" } else { "counted" };
-        let later = match v.undercount {
-            0 => String::new(),
-            n if v.max => format!(", {n} below the input's yet"),
-            n => format!(", {n} not {counted} yet"),
+        let later = match (v.undercount, v.zombie_writes) {
+            (0, _) => String::new(),
+            // Not "yet": an instance that had lost its task set keys back to its older state.
+            (n, z) if z > 0 => format!(
+                ", {n} short after {} by an instance that had lost its task",
+                plural(z, "changelog write", "changelog writes")
+            ),
+            (n, _) if v.max => format!(", {n} below the input's yet"),
+            (n, _) => format!(", {n} not {counted} yet"),
         };
         let (tone, what) = match (v.overcount, v.max) {
             (0, true) => (

@@ -1371,7 +1371,11 @@ impl StreamsView {
         } else {
             ""
         };
-        if self.sum {
+        let zombie = match self.zombie_writes {
+            0 => String::new(),
+            n => format!(" · changelog writes of an instance that had lost its task (zombie) {n}"),
+        };
+        let totals = if self.sum {
             format!(
                 "{keys} keys · the input's values{passing} add up to {input} · added twice {over} · not added (yet) {under}"
             )
@@ -1383,7 +1387,8 @@ impl StreamsView {
             format!(
                 "{keys} keys · {input} input records{passing} · counted twice {over} · not counted (yet) {under}"
             )
-        }
+        };
+        totals + &zombie
     }
 }
 
