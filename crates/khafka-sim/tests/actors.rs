@@ -397,17 +397,31 @@ fn delete_records_moves_the_leaders_log_start_up_to_the_high_watermark() {
 }
 
 /// KIP-320 under an application's poll loop. Records fetched from the old leader and not yet
-/// handed out are dropped while the position awaits validation after a leader change: Kafka's
+/// handed out are dropped at the first `poll()` after a leader change: that poll starts the
+/// position's validation (`updateFetchPositions`: `AWAIT_VALIDATION`), and then Kafka's
 /// `FetchCollector` drains a buffered fetch of a partition that is not fetchable
-/// (`SubscriptionState.isFetchable`: no valid position while awaiting validation), and the
-/// records are fetched again from the new leader once the position is validated. Here the new
-/// leader's log diverges at offset 3 (an unclean election): the application, at offset 2 when
-/// the leader changes, must go on with the new leader's records 3..9, not with the old
-/// leader's that it had buffered (which it used to hand out, and re-read only after the
-/// validation found them truncated).
+/// (`SubscriptionState.isFetchable`: no valid position while awaiting validation). The records
+/// are fetched again from the new leader once the position is validated. Here the new leader's
+/// log diverges at offset 3 (an unclean election): the application, at offset 2 when the
+/// leader changes, must go on with the new leader's records 3..9, not with the old leader's
+/// that it had buffered — whether the validation is still in flight at that poll or (as the
+/// engine validates when the metadata arrives) already answered.
 #[cfg(feature = "groups")]
 #[test]
 fn records_buffered_from_the_old_leader_are_dropped_while_the_position_is_validated() {
+    leader_change_under_a_poll_loop(true);
+}
+
+#[cfg(feature = "groups")]
+#[test]
+fn records_buffered_from_the_old_leader_are_dropped_after_a_quick_validation() {
+    leader_change_under_a_poll_loop(false);
+}
+
+/// See the two tests above; `hold`: the new leader answers the validation only after the
+/// application polled.
+#[cfg(feature = "groups")]
+fn leader_change_under_a_poll_loop(hold: bool) {
     use khafka_sim::client::consumer::assignor::TopicPartition;
     use khafka_sim::client::consumer::subscribed::Subscribed;
     use khafka_sim::client::consumer::Consumer;
@@ -645,7 +659,7 @@ fn records_buffered_from_the_old_leader_are_dropped_while_the_position_is_valida
         timers: Vec::new(),
         held_fetches: Vec::new(),
         held_validations: Vec::new(),
-        answer_validations: false,
+        answer_validations: !hold,
     };
     c.start(&mut h.ctx(me));
     // 1.5 s: offset 0 processed, offset 1 in hand, 2..9 fetched from broker 1 and buffered.
@@ -669,21 +683,25 @@ fn records_buffered_from_the_old_leader_are_dropped_while_the_position_is_valida
     let refused = empty(req_id, ErrorCode::NotLeaderOrFollower, &parts);
     c.on_msg(&mut h.ctx(me), Node::Broker(b), refused);
     run(&mut h, &mut c, &mut w, 4_000_000);
-    assert_eq!(
-        w.held_validations.len(),
-        1,
-        "the position is being validated"
-    );
-    assert!(
-        handed_out(&c).iter().all(|r| r.1 <= 2),
-        "nothing past offset 2 handed out while the position awaits validation: {:?}",
-        handed_out(&c)
-    );
     // The validation finds the position (2, epoch 0) below the divergence: it is valid, and the
     // records from 2 on are fetched from broker 2.
-    w.answer_validations = true;
-    let (b, req_id) = w.held_validations.pop().unwrap();
-    c.on_msg(&mut h.ctx(me), Node::Broker(b), validation_answer(req_id));
+    if hold {
+        assert_eq!(
+            w.held_validations.len(),
+            1,
+            "the position is being validated"
+        );
+        assert!(
+            handed_out(&c).iter().all(|r| r.1 <= 2),
+            "nothing past offset 2 handed out while the position awaits validation: {:?}",
+            handed_out(&c)
+        );
+        w.answer_validations = true;
+        let (b, req_id) = w.held_validations.pop().unwrap();
+        c.on_msg(&mut h.ctx(me), Node::Broker(b), validation_answer(req_id));
+    } else {
+        assert!(w.held_validations.is_empty(), "validated at once");
+    }
     run(&mut h, &mut c, &mut w, 30_000_000);
     let processed = handed_out(&c);
     assert_eq!(

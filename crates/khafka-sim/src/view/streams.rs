@@ -212,6 +212,10 @@ pub struct StreamsView {
     /// Changelog records an instance wrote after it had lost its task (`zombie_writes`).
     #[serde(skip_serializing_if = "crate::outcome::is_zero")]
     pub zombie_writes: u64,
+    /// Of `undercount`, what the keys whose last changelog record is such a write are short
+    /// (an aggregate per key; 0 for windows and joins).
+    #[serde(skip_serializing_if = "crate::outcome::is_zero")]
+    pub zombie_shortfall: u64,
 }
 
 impl Sim {
@@ -277,7 +281,7 @@ impl Sim {
             })
             .collect();
         let producer = &self.producers[first.producer as usize];
-        let zombie_writes = self.zombie_writes(first);
+        let (zombie_writes, zombie_keys) = self.zombie_writes(first);
         if let Some(j) = &first.spec.join {
             return Some(StreamsView {
                 instances,
@@ -299,6 +303,7 @@ impl Sim {
                     None => self.join_results(first, j),
                 }),
                 zombie_writes,
+                zombie_shortfall: 0,
             });
         }
         if let Some(w) = &first.spec.windowing {
@@ -320,6 +325,7 @@ impl Sim {
                 windowed: Some(windowed.0),
                 join: None,
                 zombie_writes,
+                zombie_shortfall: 0,
             });
         }
         let input = self.topo.topic_index(&first.spec.input)?;
@@ -373,7 +379,7 @@ impl Sim {
         let mut keys: Vec<u32> = truth.keys().chain(result.keys()).copied().collect();
         keys.sort_unstable();
         keys.dedup();
-        let (mut overcount, mut undercount) = (0u64, 0u64);
+        let (mut overcount, mut undercount, mut zombie_shortfall) = (0u64, 0u64, 0u64);
         let mut name = String::new();
         let keys = keys
             .into_iter()
@@ -383,6 +389,9 @@ impl Sim {
                 let out = output.unwrap_or(0).max(0) as u64;
                 overcount += out.saturating_sub(input);
                 undercount += input.saturating_sub(out);
+                if zombie_keys.binary_search(&k).is_ok() {
+                    zombie_shortfall += input.saturating_sub(out);
+                }
                 name.clear();
                 info.write_key(k, &mut name);
                 KeyCount {
@@ -409,19 +418,22 @@ impl Sim {
             windowed: None,
             join: None,
             zombie_writes,
+            zombie_shortfall,
         })
     }
 
     /// Changelog records an instance of the first application wrote after it had lost its
     /// task: a record appended after one that another instance sent later. A changelog
     /// partition has one writer at a time, its task's owner, and an owner that gives a task up
-    /// in a rebalance flushes its sends first. One the group removed (its session expired, or
-    /// a new generation began without it) learns so only at its next commit or heartbeat;
-    /// meanwhile its producer goes on retrying what it sent, and under `at_least_once` nothing
-    /// fences it (`exactly_once_v2` does: `ProducerFencedException`). Such a write lands after
+    /// in a rebalance flushes its sends first. One the group removed (its heartbeats stopped
+    /// reaching the coordinator and its session expired) learns so only at its next commit or
+    /// heartbeat; meanwhile its producer goes on retrying what it sent, and under
+    /// `at_least_once` nothing fences it (under `exactly_once_v2` its transaction could not
+    /// commit once the group moved on, and the writes would be aborted). Such a write lands after
     /// the new owner's, so the topic's last value for its key goes back to the old owner's
-    /// state — and so does the output topic, written in the same commit.
-    fn zombie_writes(&self, first: &crate::client::streams::StreamsInstance) -> u64 {
+    /// state — and so does the output topic, written in the same commit. Returns their number,
+    /// and the keys whose last changelog record is one of them, sorted.
+    fn zombie_writes(&self, first: &crate::client::streams::StreamsInstance) -> (u64, Vec<u32>) {
         let producers: Vec<u32> = self
             .streams
             .iter()
@@ -429,6 +441,9 @@ impl Sim {
             .map(|s| s.producer)
             .collect();
         let mut zombie = 0;
+        // Per key, whether its last changelog record so far is a zombie's (1) or not (0); the
+        // counts' map type (one B-tree instantiation in the site).
+        let mut last: BTreeMap<u32, i64> = BTreeMap::new();
         for topic in first.spec.changelog_topics() {
             let Some(t) = self.topo.topic_index(&topic) else {
                 continue;
@@ -441,7 +456,7 @@ impl Sim {
                 // The latest send among the records so far, per instance's producer.
                 let mut latest: Vec<(u32, u64)> = Vec::new();
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
-                    let (Some((p, _)), Some(sent)) =
+                    let (Some((p, key)), Some(sent)) =
                         (self.prov.producer_and_key(id), self.prov.sent_us(id))
                     else {
                         return;
@@ -449,7 +464,11 @@ impl Sim {
                     if !producers.contains(&p) {
                         return;
                     }
-                    zombie += u64::from(latest.iter().any(|&(q, at)| q != p && at > sent));
+                    let stale = latest.iter().any(|&(q, at)| q != p && at > sent);
+                    zombie += u64::from(stale);
+                    if let Some(k) = key {
+                        last.insert(k, i64::from(stale));
+                    }
                     match latest.iter_mut().find(|(q, _)| *q == p) {
                         Some(l) => l.1 = l.1.max(sent),
                         None => latest.push((p, sent)),
@@ -457,7 +476,8 @@ impl Sim {
                 });
             }
         }
-        zombie
+        let keys = last.into_iter().filter(|e| e.1 == 1).map(|e| e.0).collect();
+        (zombie, keys)
     }
 
     /// A stream–stream join's results against the reference: every pair of records of the two

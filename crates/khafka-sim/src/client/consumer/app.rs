@@ -77,6 +77,9 @@ struct Buffered {
     to: u64,
     broker: BrokerId,
     batches: Vec<BatchId>,
+    /// The leader epoch the consumer knew when it sent the fetch (the position's
+    /// `currentLeader`).
+    leader_epoch: u32,
 }
 
 /// Records the last `poll()` returned, one entry per run of one partition and leader epoch.
@@ -118,6 +121,9 @@ struct SyncCommit {
 pub struct App {
     #[serde(skip)]
     buffered: Vec<Option<Buffered>>,
+    /// Per partition, the leader epoch its last fetch was sent with.
+    #[serde(skip)]
+    pub(super) fetched_at_epoch: Vec<u32>,
     #[serde(skip)]
     batch: Vec<Polled>,
     batch_records: u64,
@@ -145,6 +151,7 @@ impl App {
     pub fn new(partitions: u32) -> Self {
         App {
             buffered: vec![None; partitions as usize],
+            fetched_at_epoch: vec![0; partitions as usize],
             batch: Vec::new(),
             batch_records: 0,
             phase: AppPhase::Polling,
@@ -202,6 +209,7 @@ impl Consumer {
                 to,
                 broker,
                 batches: batches.to_vec(),
+                leader_epoch: app.fetched_at_epoch[p],
             });
         }
     }
@@ -210,19 +218,27 @@ impl Consumer {
     /// (Kafka's fetch collector returns nothing of a partition pending revocation:
     /// `SubscriptionState.isFetchable`, so the commit before the rejoin covers every record
     /// handed out), or whose position moved (a seek, a truncation found by validation), or
-    /// whose position awaits validation after a leader change and is not paused (the fetch
-    /// collector drains a fetch of a partition that is not fetchable; a paused partition's
-    /// fetches are kept aside first: `FetchCollector.collectFetch`). Those records are fetched
-    /// again from the new leader once the position is validated.
+    /// that KIP-320 validates (unless its Kafka Streams task paused it). `poll()` first
+    /// validates every position whose leader changed since it was fetched, if it has an
+    /// offset epoch (`updateFetchPositions` → `maybeValidatePositionForCurrentLeader`:
+    /// `AWAIT_VALIDATION`), and then its fetch collector drains a buffered fetch of a
+    /// partition that is not fetchable; a paused partition's fetch is set aside before that
+    /// check (`FetchCollector.collectFetch`). So records fetched from the old leader are not
+    /// handed out after a leader change, even when the engine's validation (sent as soon as
+    /// the metadata arrived) has already passed: they are fetched again from the new leader.
     pub(super) fn app_drop_stale(&mut self) {
         let Some(app) = &mut self.app else { return };
         let Some(g) = &self.group else { return };
         let revoking = g.pending_revocation();
         for p in 0..app.buffered.len() {
-            let validating = !self.validation.fetchable(p)
-                && !self.tasks.as_deref().is_some_and(|t| t.paused[p]);
+            let validated = |b: &Buffered| {
+                !self.tasks.as_deref().is_some_and(|t| t.paused[p])
+                    && (!self.validation.fetchable(p)
+                        || (self.position_epochs[p].is_some()
+                            && self.leaders[p].is_some_and(|l| l.1 != b.leader_epoch)))
+            };
             if app.buffered[p].as_ref().is_some_and(|b| {
-                revoking || validating || !g.assigned[p] || self.positions[p] != Some(b.from)
+                revoking || validated(b) || !g.assigned[p] || self.positions[p] != Some(b.from)
             }) {
                 app.buffered[p] = None;
             }

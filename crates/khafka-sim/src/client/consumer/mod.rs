@@ -499,14 +499,25 @@ impl Consumer {
                 continue;
             }
             let mut partitions = ctx.pools.fetch.take();
-            let fetchable = group.iter().filter(|(_, p)| self.fetchable(*p as usize));
-            partitions.extend(fetchable.map(|(_, p)| FetchPartition {
-                part: self.subscribed.global(*p),
-                // No position yet: an impossible offset makes the leader answer with its log end.
-                fetch_offset: self.positions[*p as usize].unwrap_or(u64::MAX),
-                last_fetched_epoch: None,
-                current_leader_epoch: self.leaders[*p as usize].map_or(0, |l| l.1),
-            }));
+            for &(_, p) in group {
+                let p = p as usize;
+                if !self.fetchable(p) {
+                    continue;
+                }
+                let current_leader_epoch = self.leaders[p].map_or(0, |l| l.1);
+                #[cfg(feature = "groups")]
+                if let Some(app) = &mut self.app {
+                    app.fetched_at_epoch[p] = current_leader_epoch;
+                }
+                partitions.push(FetchPartition {
+                    part: self.subscribed.global(p as u32),
+                    // No position yet: an impossible offset makes the leader answer with its
+                    // log end.
+                    fetch_offset: self.positions[p].unwrap_or(u64::MAX),
+                    last_fetched_epoch: None,
+                    current_leader_epoch,
+                });
+            }
             if partitions.is_empty() {
                 ctx.pools.fetch.give(partitions);
                 continue;

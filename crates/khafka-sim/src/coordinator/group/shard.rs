@@ -576,9 +576,9 @@ pub struct GroupView {
     pub never_processed: u64,
     /// Of those, records at an offset a member processed in another leader epoch: the record
     /// it processed there was lost (an unclean election, or a broker that lost power) and this
-    /// one took its offset, after the member's position had passed it. KIP-320 finds such a
-    /// divergence only when the new leader's epochs show it (`OffsetsForLeaderEpoch`), so
-    /// at-least-once holds only for records no replica lost.
+    /// one took its offset. KIP-320 finds such a divergence only when the new leader's epochs
+    /// show it (`OffsetsForLeaderEpoch`), so at-least-once holds only for records no replica
+    /// lost.
     #[serde(default, skip_serializing_if = "crate::outcome::is_zero")]
     pub never_processed_reused_offsets: u64,
     /// Commits of the members' applications (`sim.commit`) that failed
