@@ -54,13 +54,17 @@ pub(super) fn truncate(ctx: &mut Ctx, log: &mut Log, offset: u64) -> u64 {
 }
 
 /// Marks the records of `log`'s history in `[from, to)` deleted (they fell below its log start),
-/// and keeps the largest of their timestamps.
+/// and keeps the largest timestamp of those the log still held: records its cleaner had removed
+/// (superseded by a later record of their key) were not deleted by this move, and may be younger
+/// than the segments retention deletes.
 fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64) {
     let prov = &mut *ctx.prov;
     let topo = ctx.topo;
-    let mut max_ts = log.deleted_max_timestamp_ms;
     log.for_each_record_id(from, to, ctx.batches, |_, id| {
         prov.mark_deleted(id);
+    });
+    let mut max_ts = log.deleted_max_timestamp_ms;
+    log.for_each_live_record_id(from, to, ctx.batches, |id| {
         // Its timestamp: the send time, or earlier for a producer that stamps records late.
         if let Some(t) = prov.timestamp_ms(id, topo) {
             max_ts = Some(max_ts.map_or(t, |m| m.max(t)));

@@ -283,6 +283,57 @@ impl Log {
         }
     }
 
+    /// The index of the first batch the cleaner kept that ends after `from` (binary search over
+    /// the pieces); their number when `from` is at or above the cleaner's checkpoint.
+    fn first_piece_after(&self, from: u64, store: &BatchStore) -> usize {
+        if from >= self.clean_end {
+            return self.cleaned.len();
+        }
+        let (mut lo, mut hi) = (0, self.cleaned.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let id = self.cleaned.get(mid).expect("in range").batch;
+            if store.get(id).next_offset() <= from {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Every record the log still holds in `[from, to)`, whatever its log start offset: below
+    /// the cleaner's checkpoint the records it kept (not those it removed), above it the
+    /// history.
+    pub fn for_each_live_record_id(
+        &self,
+        from: u64,
+        to: u64,
+        store: &BatchStore,
+        mut f: impl FnMut(RecordId),
+    ) {
+        let to = to.min(self.log_end_offset);
+        let cleaned_to = to.min(self.clean_end);
+        let first = self.first_piece_after(from, store);
+        for e in self.cleaned.range(first, self.cleaned.len()) {
+            let b = store.get(e.batch);
+            if b.base_offset >= cleaned_to {
+                break;
+            }
+            let mut offset = b.base_offset;
+            store.for_each_record_id(e.batch, 0, |id| {
+                if offset >= from && offset < cleaned_to {
+                    f(id);
+                }
+                offset += 1;
+            });
+        }
+        let from = from.max(self.clean_end);
+        if from < to {
+            self.for_each_record_id(from, to, store, |_, id| f(id));
+        }
+    }
+
     /// The batches a read from `offset` returns, in offset order: the cleaned part below the
     /// cleaner's checkpoint, then the history; nothing below the log start offset. The first one
     /// holds `offset` or, in a gap the cleaner left, starts after it.
@@ -292,22 +343,7 @@ impl Log {
         store: &'a BatchStore,
     ) -> impl Iterator<Item = BatchId> + 'a {
         let from = offset.max(self.log_start_offset);
-        let pieces = if from < self.clean_end {
-            // The first kept batch ending after `from` (binary search over the pieces).
-            let (mut lo, mut hi) = (0, self.cleaned.len());
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                let id = self.cleaned.get(mid).expect("in range").batch;
-                if store.get(id).next_offset() <= from {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            lo
-        } else {
-            self.cleaned.len()
-        };
+        let pieces = self.first_piece_after(from, store);
         let history = self.history_index_from(from.max(self.clean_end), store);
         self.cleaned
             .range(pieces, self.cleaned.len())
