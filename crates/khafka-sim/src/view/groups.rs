@@ -359,6 +359,13 @@ impl Sim {
                 .map(|r| (r.1.max(lo), r.2.min(hi)))
                 .collect();
             crate::kernel::small::sort_by(&mut covered, Ord::cmp);
+            // What members processed of [lo, hi) in another epoch (mostly nothing): the ranges
+            // are filtered once a batch, not once a record.
+            let other: Vec<(u64, u64)> = ranges
+                .iter()
+                .filter(|r| r.0 != sb.leader_epoch && r.1 < hi && r.2 > lo)
+                .map(|r| (r.1, r.2))
+                .collect();
             // Records the cleaner or retention deleted before anyone read them were not skipped:
             // they are gone (counted `deleted`). Of the others, those at an offset a member
             // processed in another epoch.
@@ -369,11 +376,7 @@ impl Sim {
                         continue;
                     }
                     never += 1;
-                    reused += u64::from(
-                        ranges
-                            .iter()
-                            .any(|r| r.0 != sb.leader_epoch && r.1 <= o && o < r.2),
-                    );
+                    reused += u64::from(other.iter().any(|&(a, z)| a <= o && o < z));
                 }
             };
             let mut at = lo;
