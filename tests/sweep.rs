@@ -1525,6 +1525,13 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 ///   an instance the group had removed while its producer retried a changelog write (30 s
 ///   request timeouts) — a zombie — whose write landed after the new owner's, setting a sum
 ///   back to the zombie's older state.
+/// - 11959 (compacted topic, power losses): a leader lost power and its log went back to an
+///   offset below what its cleaner had rewritten, leaving a log end offset with no records below
+///   it, which no follower could ever fetch. Kafka flushes every segment below the active one
+///   when it rolls, so a power loss reaches only the active segment.
+/// - 12695 (KIP-848): a commit's NOT_COORDINATOR cut off the heartbeat whose answer carried
+///   "revoke t-2"; the member's next heartbeat to the new coordinator was not full, so it never
+///   got its assignment again and the group stayed Reconciling.
 #[test]
 fn seeds_found_failing_by_hand_stay_fixed() {
     let mut failures = Vec::new();
@@ -1537,6 +1544,8 @@ fn seeds_found_failing_by_hand_stay_fixed() {
         (6710, None),
         (10140, None),
         (13975, None),
+        (11959, None),
+        (12695, None),
         (9692, Some("Kafka Streams zombie write")),
     ] {
         let (spec, promised, ordered) = random_scenario(seed);

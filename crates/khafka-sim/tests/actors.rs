@@ -183,6 +183,62 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     assert!(c.parts[0].isr.is_empty());
 }
 
+/// A started KIP-848 member `c` of group `g` on topic `t` (`group.protocol=consumer`).
+#[cfg(feature = "groups")]
+fn kip848_consumer(h: &mut Harness) -> khafka_sim::client::consumer::Consumer {
+    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    cs.config.set("group.id", "g").unwrap();
+    cs.config.set("group.protocol", "consumer").unwrap();
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed);
+    c.start(&mut h.ctx(Node::Consumer(0)));
+    c
+}
+
+/// What a well-behaved group coordinator answers a KIP-848 member: `coordinator` to
+/// FindCoordinator; epoch 1 to a heartbeat (t-0 to a join), a leave kept as sent; offset 0 to
+/// OffsetFetch; `commit_error` to OffsetCommit.
+#[cfg(feature = "groups")]
+fn coordinator_answer(
+    req: &khafka_sim::protocol::group::GroupRequest,
+    coordinator: u32,
+    commit_error: khafka_sim::msg::ErrorCode,
+) -> Option<khafka_sim::protocol::group::GroupResponse> {
+    use khafka_sim::client::consumer::assignor::TopicPartition;
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{
+        ConsumerGroupHeartbeatResponse, GroupRequest, GroupResponse,
+    };
+    Some(match req {
+        GroupRequest::FindCoordinator { .. } => GroupResponse::FindCoordinator {
+            error: ErrorCode::None,
+            coordinator: Some(coordinator),
+        },
+        GroupRequest::ConsumerGroupHeartbeat(r) => {
+            GroupResponse::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse {
+                error: ErrorCode::None,
+                error_message: None,
+                member_id: r.member_id.clone(),
+                member_epoch: if r.member_epoch < 0 {
+                    r.member_epoch
+                } else {
+                    1
+                },
+                heartbeat_interval_ms: 5_000,
+                assignment: (r.member_epoch == 0).then(|| vec![TopicPartition::new("t", 0)]),
+            })
+        }
+        GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
+            error: ErrorCode::None,
+            offsets: vec![(0, Some((0, None)))],
+        },
+        GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit {
+            error: commit_error,
+        },
+        _ => return None,
+    })
+}
+
 /// A KIP-848 member (`group.protocol=consumer`) whose auto-commit fails with `UNKNOWN_MEMBER_ID`
 /// keeps its membership as it was: in Kafka's `CommitRequestManager` a failed commit fails the
 /// commit and nothing else, and only a heartbeat answer fences the member. (Sweep seed 1033 with
@@ -191,25 +247,16 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
 #[cfg(feature = "groups")]
 #[test]
 fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() {
-    use khafka_sim::client::consumer::assignor::TopicPartition;
     use khafka_sim::client::consumer::group::Phase;
     use khafka_sim::client::consumer::Consumer;
     use khafka_sim::ctx::Effect;
     use khafka_sim::msg::{ErrorCode, Group};
-    use khafka_sim::protocol::group::{
-        ConsumerGroupHeartbeatResponse, GroupRequest, GroupResponse,
-    };
-    use khafka_sim::spec::ConsumerSpec;
+    use khafka_sim::protocol::group::GroupRequest;
 
     let spec = spec();
     let mut h = Harness::new(&spec);
-    let mut cs = ConsumerSpec::new("c", "t");
-    cs.config.set("group.id", "g").unwrap();
-    cs.config.set("group.protocol", "consumer").unwrap();
     let me = Node::Consumer(0);
-    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-    let mut c = Consumer::new(0, &cs, subscribed);
-    c.start(&mut h.ctx(me));
+    let mut c = kip848_consumer(&mut h);
     // Answers what the consumer asks the group coordinator (broker 1) until it asks nothing
     // more, keeping the timers it sets; returns the requests.
     let answer = |h: &mut Harness,
@@ -231,34 +278,8 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
                 else {
                     continue;
                 };
-                let resp = match &*req {
-                    GroupRequest::FindCoordinator { .. } => GroupResponse::FindCoordinator {
-                        error: ErrorCode::None,
-                        coordinator: Some(1),
-                    },
-                    GroupRequest::ConsumerGroupHeartbeat(r) => {
-                        GroupResponse::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse {
-                            error: ErrorCode::None,
-                            error_message: None,
-                            member_id: r.member_id.clone(),
-                            member_epoch: if r.member_epoch < 0 {
-                                r.member_epoch
-                            } else {
-                                1
-                            },
-                            heartbeat_interval_ms: 5_000,
-                            assignment: (r.member_epoch == 0)
-                                .then(|| vec![TopicPartition::new("t", 0)]),
-                        })
-                    }
-                    GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
-                        error: ErrorCode::None,
-                        offsets: vec![(0, Some((0, None)))],
-                    },
-                    GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit {
-                        error: commit_error,
-                    },
-                    _ => continue,
+                let Some(resp) = coordinator_answer(&req, 1, commit_error) else {
+                    continue;
                 };
                 asked.push((*req).clone());
                 replies.push(Msg::Group(Group::Response {
@@ -330,6 +351,96 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
     );
     let g = c.group.as_ref().unwrap();
     assert_eq!((g.phase, g.generation), (Phase::Stable, 1));
+}
+
+/// A KIP-848 member whose heartbeat is in flight when a commit's `NOT_COORDINATOR` makes it find
+/// the coordinator again sends a full heartbeat to the new one. Kafka processes the heartbeat's
+/// own answer even then, and an error answer resets what the next heartbeat carries
+/// (`AbstractHeartbeatRequestManager.onErrorResponse` → `resetHeartbeatState`); a full heartbeat
+/// is what makes a coordinator send the member its assignment again. (Sweep seed 12695: the old
+/// coordinator had computed "revoke t-2" and written it to `__consumer_offsets` before it lost
+/// the partition; its answer never reached the member, the new coordinator loaded the member's
+/// target and saw no change to send, and the group stayed Reconciling for good.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_member_whose_heartbeat_was_cut_off_sends_a_full_one_to_the_new_coordinator() {
+    use khafka_sim::ctx::Effect;
+    use khafka_sim::msg::{ErrorCode, Group};
+    use khafka_sim::protocol::group::{ConsumerGroupHeartbeatRequest, GroupRequest};
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let me = Node::Consumer(0);
+    let mut c = kip848_consumer(&mut h);
+    // Coordinator 1 until a heartbeat is held unanswered (cut off by the coordinator's move);
+    // then commits fail with NOT_COORDINATOR and FindCoordinator names broker 2.
+    let mut held: Option<u64> = None;
+    let mut after_move: Vec<ConsumerGroupHeartbeatRequest> = Vec::new();
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    for _ in 0..1_000 {
+        let mut replies = Vec::new();
+        for e in h.take() {
+            let (to, msg) = match e {
+                Effect::Timer { at, timer, .. } => {
+                    timers.push((at, timer));
+                    continue;
+                }
+                Effect::Send { to, msg, .. } => (to, msg),
+            };
+            let (Node::Broker(b), Msg::Group(Group::Request { req_id, req })) = (to, msg) else {
+                continue;
+            };
+            if let GroupRequest::ConsumerGroupHeartbeat(r) = &*req {
+                if b == 2 {
+                    after_move.push(r.clone());
+                } else if r.member_epoch > 0 && held.is_none() {
+                    held = Some(req_id);
+                    continue;
+                }
+            }
+            let coordinator = if held.is_some() { 2 } else { 1 };
+            let commit_error = if held.is_some() && b == 1 {
+                ErrorCode::NotCoordinator
+            } else {
+                ErrorCode::None
+            };
+            let Some(resp) = coordinator_answer(&req, coordinator, commit_error) else {
+                continue;
+            };
+            replies.push((b, req_id, resp));
+        }
+        if !after_move.is_empty() {
+            break;
+        }
+        if replies.is_empty() {
+            timers.sort_by_key(|t| t.0);
+            if timers.is_empty() {
+                break;
+            }
+            let (at, timer) = timers.remove(0);
+            h.advance_to(at);
+            c.on_timer(&mut h.ctx(me), timer);
+            continue;
+        }
+        for (b, req_id, resp) in replies {
+            let msg = Msg::Group(Group::Response {
+                req_id,
+                resp: Box::new(resp),
+            });
+            c.on_msg(&mut h.ctx(me), Node::Broker(b), msg);
+        }
+    }
+    assert!(held.is_some(), "a heartbeat to coordinator 1 was held");
+    let first = after_move
+        .first()
+        .expect("a heartbeat reached the new coordinator");
+    assert_eq!(first.member_epoch, 1, "the member keeps its epoch");
+    assert!(
+        first.subscribed_topics.is_some()
+            && first.rebalance_timeout_ms.is_some()
+            && first.owned.is_some(),
+        "the first heartbeat to the new coordinator is full: {first:?}"
+    );
 }
 
 /// DeleteRecords (`Partition.deleteRecordsOnLeader`): an offset above the high watermark is

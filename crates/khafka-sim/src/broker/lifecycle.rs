@@ -90,12 +90,20 @@ impl Broker {
         held
     }
 
-    /// A power loss: records that reached this disk less than `window_us` ago are gone.
+    /// A power loss: records that reached this disk less than `window_us` ago are gone, except
+    /// those below the active segment: rolling a segment flushes every segment before it
+    /// (`UnifiedLog.roll` schedules `flushUptoOffsetExclusive(newSegment.baseOffset)`), so only
+    /// the active segment can lose records. What the cleaner wrote is never lost either: it
+    /// cleans below the active segment only, and flushes before it swaps segments in.
     pub fn lose_unflushed(&mut self, ctx: &mut Ctx, window_us: u64) {
         let cutoff = ctx.now.as_us().saturating_sub(window_us);
         for r in self.replicas.values_mut() {
             let leo = r.log.log_end_offset();
-            let keep = r.log.first_offset_appended_after(cutoff, ctx.batches);
+            let flushed = r.log.segments().last().map_or(0, |s| s.base_offset);
+            let keep = r
+                .log
+                .first_offset_appended_after(cutoff, ctx.batches)
+                .max(flushed);
             if keep < leo {
                 log_manager::truncate(ctx, &mut r.log, keep);
                 r.hw_checkpoint = r.hw_checkpoint.min(keep);

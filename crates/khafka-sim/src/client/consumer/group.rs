@@ -504,7 +504,15 @@ impl Membership {
             self.phase = Phase::FindCoordinator;
         }
         self.in_flight = None;
-        self.heartbeat_in_flight = None;
+        // Kafka processes the answer to a heartbeat in flight even after another request marked
+        // the coordinator unknown; an error answer (NOT_COORDINATOR) resets what the next
+        // heartbeat carries (`AbstractHeartbeatRequestManager.onErrorResponse` →
+        // `resetHeartbeatState`). The engine drops that answer, so the next heartbeat is full in
+        // any case: the new coordinator sends the assignment again, which the dropped answer may
+        // have carried.
+        if self.heartbeat_in_flight.take().is_some() {
+            self.cp.send_full = true;
+        }
         self.commit_in_flight = None;
         self.offset_fetch_in_flight = None;
         for (req_id, _) in std::mem::take(&mut self.app_commits) {
