@@ -1532,6 +1532,11 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 /// - 12695 (KIP-848): a commit's NOT_COORDINATOR cut off the heartbeat whose answer carried
 ///   "revoke t-2"; the member's next heartbeat to the new coordinator was not full, so it never
 ///   got its assignment again and the group stayed Reconciling.
+/// - 11627 (Kafka Streams, `groupBy` with windows): an instance stopped while it rejoined for a
+///   cooperative rebalance left at once without flushing its cache; the revoked task's cache
+///   stayed in memory and was flushed 74 s later, after the instance restarted, setting four
+///   windows' counts back. `close()` flushes every task's cache whatever the group's state, and
+///   a restart is a new process.
 #[test]
 fn seeds_found_failing_by_hand_stay_fixed() {
     let mut failures = Vec::new();
@@ -1546,6 +1551,7 @@ fn seeds_found_failing_by_hand_stay_fixed() {
         (13975, None),
         (11959, None),
         (12695, None),
+        (11627, None),
         (9692, Some("Kafka Streams zombie write")),
     ] {
         let (spec, promised, ordered) = random_scenario(seed);

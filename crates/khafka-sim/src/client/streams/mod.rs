@@ -1138,6 +1138,11 @@ impl StreamsInstance {
         self.closing.clear();
     }
 
+    /// Whether tasks revoked from a live member still hold cache entries for the next flush.
+    pub fn has_closing(&self) -> bool {
+        !self.closing.is_empty()
+    }
+
     /// The task metadata a commit writes with the offsets: each windowed task's
     /// `lastEmitWindowCloseTime` (`StreamTask.commitNeeded` → `processorMetadata`).
     pub fn commit_metadata(&self, values: &mut StreamsValues) {

@@ -195,6 +195,16 @@ impl Sim {
             let mut ctx = ctx!(self, Node::Consumer(c as u32));
             self.consumers[c].close(&mut ctx);
             self.streams_step(i);
+            // A member that is not Stable (a rebalance under way, its coordinator unknown) leaves
+            // at once, with no commit: Kafka's `TaskManager.shutdown` still flushes every task's
+            // cache (`prepareCommit`); the commit fails, the tasks close dirty, and the producer
+            // sends what the flush handed it as it closes.
+            if self.streams[i].has_closing() && !self.consumers[c].wants_flush() {
+                let mut ctx = ctx!(self, Node::Producer(p as u32));
+                let producer: &mut Producer = &mut self.producers[p];
+                self.streams[i].flush_caches(&mut ctx, producer, &mut self.streams_values);
+                producer.drain(&mut ctx);
+            }
         } else {
             if !self.streams[i].crashed && !self.consumers[c].stopped {
                 return;
@@ -223,6 +233,9 @@ impl Sim {
                 let mut ctx = ctx!(self, Node::Producer(p as u32));
                 self.producers[p].start(&mut ctx);
             }
+            // A new process: nothing of the old one's tasks or caches is left (a stop flushed
+            // them; a crash lost them).
+            self.streams[i].crash();
             self.streams[i].crashed = false;
             for (idx, spec) in [
                 (c, self.spec.consumers[c].clone()),
