@@ -107,6 +107,42 @@ fn required_keys_are_named() {
 }
 
 #[test]
+fn an_unknown_key_is_refused_not_ignored() {
+    // A misspelt key gets the closest one.
+    let e = one_error(&app("commit.intervall.ms=100"));
+    assert_eq!(
+        e.message,
+        "unknown config `commit.intervall.ms` for a `streams` line"
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `commit.interval.ms`?")
+    );
+    // A client config Kafka Streams would pass on: the simulator's clients use the defaults, so
+    // the line says so instead of running with a setting it never applied.
+    let e = one_error(&app("session.timeout.ms=6000"));
+    assert_eq!(
+        e.message,
+        "unknown config `session.timeout.ms` for a `streams` line"
+    );
+    assert!(
+        e.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("client config")),
+        "{:?}",
+        e.hint
+    );
+    let e = one_error(&app("foo.bar=1"));
+    assert!(
+        e.hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("a `streams` line accepts: application.id")),
+        "{:?}",
+        e.hint
+    );
+}
+
+#[test]
 fn processing_guarantee_takes_kafkas_values() {
     let e = one_error(&app("processing.guarantee=exactly_once"));
     assert_eq!(
