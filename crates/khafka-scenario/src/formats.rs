@@ -363,14 +363,12 @@ impl Parser {
                     Err(e) => self.error(e),
                 },
                 "subject" => subject = Some(p.value.clone()),
-                other => {
-                    let e =
-                        ParseError::new(p.key_span, format!("unknown registry setting `{other}`"));
-                    self.error(match suggest(other, &["compatibility", "subject"]) {
-                        Some(s) => e.hint(format!("did you mean `{s}`?")),
-                        None => e.hint("`registry compatibility=BACKWARD`, optionally with `subject=orders-value`"),
-                    });
-                }
+                other => self.error(crate::kv::unknown_in(
+                    p,
+                    format!("unknown registry setting `{other}`"),
+                    &["compatibility", "subject"],
+                    "`registry compatibility=BACKWARD`, optionally with `subject=orders-value`",
+                )),
             }
         }
         let Some(lvl) = lvl else {

@@ -139,6 +139,16 @@ pub fn config_error(
     }
 }
 
+/// `message` at `pair`'s key, with the closest of `own` as the hint ("did you mean"), else
+/// `otherwise`: a statement's own unknown setting.
+pub fn unknown_in(pair: &Pair, message: String, own: &[&str], otherwise: &str) -> ParseError {
+    let e = ParseError::new(pair.key_span, message);
+    match suggest(&pair.key, own) {
+        Some(s) => e.hint(format!("did you mean `{s}`?")),
+        None => e.hint(otherwise),
+    }
+}
+
 /// "unknown config `k`" with the best hint available.
 pub fn unknown_key(pair: &Pair, kind: ConfigKind, own_keys: &[&'static str]) -> ParseError {
     let key = pair.key.as_str();

@@ -324,15 +324,12 @@ impl Parser {
                     Ok(b) => set.bandwidth_bps = Some(b),
                     Err(e) => self.error(e),
                 },
-                _ => {
-                    let e =
-                        ParseError::new(pair.key_span, format!("unknown setting `{}`", pair.key));
-                    let e = match suggest(&pair.key, OWN) {
-                        Some(s) => e.hint(format!("did you mean `{s}`?")),
-                        None => e.hint("a link has `latency=`, `loss=` and `bandwidth=`"),
-                    };
-                    self.error(e);
-                }
+                _ => self.error(kv::unknown_in(
+                    pair,
+                    format!("unknown setting `{}`", pair.key),
+                    OWN,
+                    "a link has `latency=`, `loss=` and `bandwidth=`",
+                )),
             }
         }
         if args.is_empty() {

@@ -50,31 +50,6 @@ pub const STREAMS_KEYS: &[&str] = &[
     "map",
 ];
 
-/// "unknown config `k`" on a `streams` line, with the closest key it accepts or what it
-/// accepts. Kafka Streams would pass a consumer or producer config on to its clients; the
-/// simulator runs them with Kafka Streams' defaults, so such a key is refused, not ignored.
-fn unknown_key(key: &str, span: Span) -> ParseError {
-    let e = ParseError::new(span, format!("unknown config `{key}` for a `streams` line"));
-    if let Some(s) = crate::suggest::suggest(key, STREAMS_KEYS.iter().copied()) {
-        return e.hint(format!("did you mean `{s}`?"));
-    }
-    let client = khafka_sim::ConsumerConfig::KEYS
-        .iter()
-        .chain(khafka_sim::ProducerConfig::KEYS)
-        .any(|k| *k == key);
-    if client {
-        return e.hint(format!(
-            "`{key}` is a client config: the simulator runs a Kafka Streams instance's consumer \
-             and producer with Kafka Streams' defaults and does not take client configs on a \
-             `streams` line"
-        ));
-    }
-    e.hint(format!(
-        "a `streams` line accepts: {}",
-        STREAMS_KEYS.join(", ")
-    ))
-}
-
 /// The keys that describe a `window=` (the `khafka windows` specification's).
 const WINDOW_KEYS: &[&str] = &["size", "advance", "grace", "difference", "gap"];
 
@@ -313,7 +288,15 @@ impl Parser {
                     Err(ParseError::new(pair.key_span, format!("`{k}` needs `window=`"))
                         .hint("for example `window=tumbling size=60s grace=10s`"))
                 }
-                k if !STREAMS_KEYS.contains(&k) => Err(unknown_key(k, pair.key_span)),
+                // Kafka Streams would pass a client config on to its consumer or producer; the
+                // simulator runs them with Kafka Streams' defaults, so it is refused, not ignored.
+                k if !STREAMS_KEYS.contains(&k) => Err(kv::unknown_in(
+                    pair,
+                    format!("unknown config `{k}` for a `streams` line"),
+                    STREAMS_KEYS,
+                    "a `streams` line takes the keys the language reference lists under `streams NAME …`; \
+                     its clients run with Kafka Streams' defaults",
+                )),
                 _ => Ok(()),
             };
             if let Err(e) = result {
