@@ -184,10 +184,10 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         slug: "stateful-stream-processing",
         title: "Stateful stream processing: a count per key, its changelog and its restore",
-        summary: "A Kafka Streams count in the cluster; tasks move and restore their stores from the changelog; a crash counts views twice under at_least_once; the record cache; a count per value through a repartition topic, purged with DeleteRecords, and a map that repartitions although it keeps the key; a sum with reduce; a maximum with aggregate, which a crash cannot spoil; a filter that renames the store; close() hands over cleanly.",
+        summary: "A Kafka Streams count in the cluster; tasks move and restore their stores from the changelog; a crash counts views twice under at_least_once; a zombie instance sets counts back; the record cache; a count per value through a repartition topic, purged with DeleteRecords, and a map that repartitions although it keeps the key; a sum with reduce; a maximum with aggregate, which a crash cannot spoil; a filter that renames the store; close() hands over cleanly.",
         file: "06c-stateful-stream-processing.md",
         part: 4,
-        minutes: 34,
+        minutes: 39,
         needs: &["consumer-groups-and-offsets"],
         exercises: 2,
     },
