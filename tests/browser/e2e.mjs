@@ -955,9 +955,18 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the stateful lesson\'s zombie cell: an instance that was replaced writes late and the totals say so', async () => {
+  await page.goto(`${base}/#/lesson/stateful-stream-processing`);
+  const z = cell(3);
+  await runHeld(z, 2);
+  const totals = await z.locator('.streams-totals').first().innerText();
+  expect(totals.includes('zombie') && totals.includes('993'), `totals: ${totals}`);
+  await z.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repartition topic, tasks 1_P count, and the purge moves its log start; the sum; the filter renames the store', async () => {
   await page.goto(`${base}/#/lesson/stateful-stream-processing`);
-  const c = cell(4);
+  const c = cell(5);
   await runHeld(c, 2);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
@@ -974,7 +983,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
   await c.locator('button', { hasText: 'Reset' }).click();
   // The next cell maps without changing the key: a repartition topic all the same.
-  const mp = cell(5);
+  const mp = cell(6);
   await runHeld(mp, 2);
   const mpInstance = await mp.locator('.streams-panel .streams-instance').first().innerText();
   expect(mpInstance.includes('processed 20000'), `instance: ${mpInstance}`);
@@ -985,7 +994,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   expect(mpGraph.includes('KSTREAM-MAP-0000000001 is map((key, value) -> KeyValue.pair(key, value))') && mpGraph.includes('page-counter-KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition'), `graph: ${mpGraph}`);
   await mp.locator('button', { hasText: 'Reset' }).click();
   // The next cell sums the orders' amounts per customer (reduce).
-  const r = cell(6);
+  const r = cell(7);
   await runHeld(r, 2);
   const sums = await r.locator('.streams-totals').innerText();
   expect(sums.includes("the input's values add up to 149713") && sums.includes('not added (yet) 349'), `sums: ${sums}`);
@@ -994,7 +1003,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await r.locator('button', { hasText: 'Reset' }).click();
   // The next cell keeps each customer's largest order (aggregate with an initializer) across a
   // crash: records processed twice change no maximum; the knob's sum adds them twice.
-  const m = cell(7);
+  const m = cell(8);
   await runHeld(m, 2);
   const maxima = await m.locator('.streams-totals').innerText();
   expect(maxima.includes("10 keys · each key's largest value · above it 0 · below it (yet) 0"), `maxima: ${maxima}`);
@@ -1011,7 +1020,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   expect(mBadges.length === 2 && mBadges.every(held), `badges with the sum: ${mBadges.join(' | ')}`);
   await m.locator('button', { hasText: 'Reset' }).click();
   // The next cell filters the views before the count: the filter takes number 1, the store 2.
-  const f = cell(8);
+  const f = cell(9);
   await runHeld(f, 2);
   const fpanel = f.locator('.streams-panel').first();
   const finstance = await fpanel.locator('.streams-instance').first().innerText();
