@@ -249,7 +249,6 @@ fn coordinator_answer(
 fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() {
     use khafka_sim::client::consumer::group::Phase;
     use khafka_sim::client::consumer::Consumer;
-    use khafka_sim::ctx::Effect;
     use khafka_sim::msg::{ErrorCode, Group};
     use khafka_sim::protocol::group::GroupRequest;
 
@@ -266,14 +265,7 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
         let mut asked = Vec::new();
         loop {
             let mut replies = Vec::new();
-            for e in h.take() {
-                let (to, msg) = match e {
-                    Effect::Timer { at, timer, .. } => {
-                        timers.push((at, timer));
-                        continue;
-                    }
-                    Effect::Send { to, msg, .. } => (to, msg),
-                };
+            for (to, msg) in h.sent_and_timers(timers) {
                 let (Node::Broker(_), Msg::Group(Group::Request { req_id, req })) = (to, msg)
                 else {
                     continue;
@@ -364,7 +356,6 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
 #[cfg(feature = "groups")]
 #[test]
 fn a_kip848_member_whose_heartbeat_was_cut_off_sends_a_full_one_to_the_new_coordinator() {
-    use khafka_sim::ctx::Effect;
     use khafka_sim::msg::{ErrorCode, Group};
     use khafka_sim::protocol::group::{ConsumerGroupHeartbeatRequest, GroupRequest};
 
@@ -379,14 +370,7 @@ fn a_kip848_member_whose_heartbeat_was_cut_off_sends_a_full_one_to_the_new_coord
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     for _ in 0..1_000 {
         let mut replies = Vec::new();
-        for e in h.take() {
-            let (to, msg) = match e {
-                Effect::Timer { at, timer, .. } => {
-                    timers.push((at, timer));
-                    continue;
-                }
-                Effect::Send { to, msg, .. } => (to, msg),
-            };
+        for (to, msg) in h.sent_and_timers(&mut timers) {
             let (Node::Broker(b), Msg::Group(Group::Request { req_id, req })) = (to, msg) else {
                 continue;
             };
@@ -536,7 +520,6 @@ fn leader_change_under_a_poll_loop(hold: bool) {
     use khafka_sim::client::consumer::assignor::TopicPartition;
     use khafka_sim::client::consumer::subscribed::Subscribed;
     use khafka_sim::client::consumer::Consumer;
-    use khafka_sim::ctx::Effect;
     use khafka_sim::log::BatchId;
     use khafka_sim::msg::{
         EpochEndOffset, ErrorCode, Fetch, FetchedPartition, Group, Metadata, OffsetsForLeaderEpoch,
@@ -615,18 +598,9 @@ fn leader_change_under_a_poll_loop(hold: bool) {
         for round in 0.. {
             assert!(round < 1_000, "a request storm");
             let mut replies = Vec::new();
-            for e in h.take() {
-                let (b, msg) = match e {
-                    Effect::Timer { at, timer, .. } => {
-                        w.timers.push((at, timer));
-                        continue;
-                    }
-                    Effect::Send {
-                        to: Node::Broker(b),
-                        msg,
-                        ..
-                    } => (b, msg),
-                    Effect::Send { .. } => continue,
+            for (to, msg) in h.sent_and_timers(&mut w.timers) {
+                let Node::Broker(b) = to else {
+                    continue;
                 };
                 let reply = match msg {
                     Msg::Group(Group::Request { req_id, req }) => {

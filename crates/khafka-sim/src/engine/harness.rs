@@ -96,6 +96,21 @@ impl Harness {
             .collect()
     }
 
+    /// Takes the effects: the timers set go to `timers`, as `(when, timer)`; returns the messages
+    /// sent, as `(to, message)` (for a test that answers the messages and fires the timers).
+    pub fn sent_and_timers(&mut self, timers: &mut Vec<(SimTime, Timer)>) -> Vec<(Node, Msg)> {
+        self.take()
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg, .. } => Some((to, msg)),
+                Effect::Timer { at, timer, .. } => {
+                    timers.push((at, timer));
+                    None
+                }
+            })
+            .collect()
+    }
+
     /// Takes the effects and keeps the timers set, as `(when, timer)`.
     pub fn timers(&mut self) -> Vec<(SimTime, Timer)> {
         self.take()
