@@ -953,6 +953,9 @@ pub struct ProducerConfig {
     /// How long a connection attempt may take (`socket.connection.setup.timeout.ms`).
     pub socket_connection_setup_timeout_ms: u64,
     pub partitioner_ignore_keys: bool,
+    /// KIP-794: the sticky partitioner's next partition is weighted toward shorter queues
+    /// (`partitioner.adaptive.partitioning.enable`, on by default).
+    pub partitioner_adaptive_partitioning_enable: bool,
     /// `compression.type`: batches shrink by the codec's measured ratio on the wire
     /// (`protocol/wire.rs`).
     pub compression_type: crate::protocol::CompressionType,
@@ -977,6 +980,7 @@ impl Default for ProducerConfig {
             reconnect_backoff_max_ms: 1_000,
             socket_connection_setup_timeout_ms: 10_000,
             partitioner_ignore_keys: false,
+            partitioner_adaptive_partitioning_enable: true,
             compression_type: crate::protocol::CompressionType::None,
         }
     }
@@ -999,6 +1003,7 @@ impl ProducerConfig {
         "reconnect.backoff.max.ms",
         "socket.connection.setup.timeout.ms",
         "partitioner.ignore.keys",
+        "partitioner.adaptive.partitioning.enable",
         "compression.type",
     ];
 
@@ -1042,6 +1047,9 @@ impl ProducerConfig {
                     positive(parse_u64(value, "milliseconds")?)?
             }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys = parse_bool(value)?,
+            "partitioner.adaptive.partitioning.enable" => {
+                self.partitioner_adaptive_partitioning_enable = parse_bool(value)?
+            }
             "compression.type" => {
                 self.compression_type =
                     crate::protocol::CompressionType::parse(value).ok_or_else(|| {
@@ -1078,6 +1086,9 @@ impl ProducerConfig {
                 self.socket_connection_setup_timeout_ms.to_string()
             }
             "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
+            "partitioner.adaptive.partitioning.enable" => {
+                self.partitioner_adaptive_partitioning_enable.to_string()
+            }
             "compression.type" => self.compression_type.name().into(),
             _ => return None,
         })

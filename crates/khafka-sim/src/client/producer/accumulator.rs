@@ -185,25 +185,138 @@ impl Producer {
         reindex(&mut self.deadlines, &mut self.deadline_key[i], deadline, p);
     }
 
-    /// KIP-794: stay on a partition until `batch.size` bytes went to it, then pick another at random.
-    pub(super) fn sticky_partition(&mut self, size: u64) -> u32 {
-        let batch_size = self.spec.config.batch_size as u64;
-        if let Some((p, bytes)) = &mut self.sticky {
-            if *bytes < batch_size {
-                *bytes += size;
-                return *p;
+    /// KIP-794 (`BuiltInPartitioner`): the partition a record without a key goes to — the sticky
+    /// one, picked when the first such record comes and again at each switch.
+    pub(super) fn sticky_partition(&mut self) -> u32 {
+        match self.sticky {
+            // `RecordAccumulator.partitionChanged`: a switch put off while the partition's last
+            // batch was not full happens at the next append once it is (or once it was sent).
+            Some((p, bytes)) if bytes >= self.sticky_batch_size() && self.all_batches_full(p) => {
+                let next = self.next_partition();
+                self.sticky = Some((next, 0));
+                next
             }
+            Some((p, _)) => p,
+            None => {
+                let p = self.next_partition();
+                self.sticky = Some((p, 0));
+                p
+            }
+        }
+    }
+
+    /// The switching threshold: `batch.size`, at least 1 (`KafkaProducer` gives the accumulator
+    /// and the partitioner `max(1, batch.size)`).
+    fn sticky_batch_size(&self) -> u64 {
+        (self.spec.config.batch_size as u64).max(1)
+    }
+
+    /// `RecordAccumulator.allBatchesFull`: only the last batch of a queue can have room.
+    fn all_batches_full(&self, p: u32) -> bool {
+        let batch_size = self.spec.config.batch_size as u64;
+        self.queues[p as usize]
+            .back()
+            .is_none_or(|b| b.sealed || b.bytes >= batch_size)
+    }
+
+    /// `BuiltInPartitioner.updatePartitionInfo` after a record of `size` bytes joined sticky
+    /// partition `p`: switch once `batch.size` bytes went to it and its last batch is full (a
+    /// switch while a batch lingers with room would leave it a fraction), or once twice
+    /// `batch.size` went to it whatever its batches.
+    pub(super) fn sticky_appended(&mut self, p: u32, size: u64) {
+        let threshold = self.sticky_batch_size();
+        let all_full = self.all_batches_full(p);
+        let Some((sp, bytes)) = &mut self.sticky else {
+            return;
+        };
+        if *sp != p {
+            return;
+        }
+        *bytes += size;
+        if (*bytes >= threshold && all_full) || *bytes >= threshold.saturating_mul(2) {
+            let next = self.next_partition();
+            self.sticky = Some((next, 0));
+        }
+    }
+
+    /// `BuiltInPartitioner.nextPartition`: weighted by the load statistics when there are some,
+    /// else uniform among the partitions with a leader (among all when none has one).
+    fn next_partition(&mut self) -> u32 {
+        self.update_load_stats();
+        if self.load_active {
+            let total = *self
+                .load_cft
+                .last()
+                .expect("load statistics are never empty");
+            let r = self.rng.below(u64::from(total)) as u32;
+            // The first entry strictly greater than `r`.
+            let i = self.load_cft.partition_point(|&c| c <= r);
+            return self.load_ids[i];
         }
         let available: Vec<u32> = (0..self.partitions)
             .filter(|p| self.leaders[*p as usize].is_some())
             .collect();
-        let p = if available.is_empty() {
+        if available.is_empty() {
             self.rng.below(self.partitions as u64) as u32
         } else {
             available[self.rng.below(available.len() as u64) as usize]
+        }
+    }
+
+    /// A record is appended to partition `p`: its queue exists from now on (Kafka's
+    /// `batches.computeIfAbsent` in `RecordAccumulator.append`).
+    pub(super) fn batch_seen(&mut self, p: u32) {
+        if self.seen_count == self.partitions {
+            return;
+        }
+        if let Some(seen) = self.batches_seen.get_mut(p as usize) {
+            if !*seen {
+                *seen = true;
+                self.seen_count += 1;
+            }
+        }
+    }
+
+    /// The load statistics `RecordAccumulator.partitionReady` builds and
+    /// `BuiltInPartitioner.updatePartitionLoadStats` turns into a cumulative frequency table: per
+    /// partition with a leader, in partition order, `max + 1 − queue length` (so an empty queue
+    /// weighs most), summed as it goes. None (uniform) when adaptive partitioning is off, before
+    /// every partition had a batch, for a topic of one partition, or when every partition has a
+    /// leader and all queues are equally long. Kafka builds them at every `ready()` of the sender
+    /// loop and the next switch reads the last; here they are built at the switch, from the queues
+    /// as they are then (at most one sender pass later), so that when the sender runs changes
+    /// nothing a run shows.
+    fn update_load_stats(&mut self) {
+        let n = self.partitions as usize;
+        self.load_active = false;
+        if !self.spec.config.partitioner_adaptive_partitioning_enable
+            || (self.seen_count as usize) < n
+            || n < 2
+        {
+            return;
+        }
+        self.load_cft.clear();
+        self.load_ids.clear();
+        for p in 0..n {
+            if self.leaders[p].is_some() {
+                self.load_ids.push(p as u32);
+                self.load_cft.push(self.queues[p].len() as u32);
+            }
+        }
+        let Some(&first) = self.load_cft.first() else {
+            return;
         };
-        self.sticky = Some((p, size));
-        p
+        let all_equal = self.load_cft.iter().all(|&q| q == first);
+        if all_equal && self.load_ids.len() == n {
+            return;
+        }
+        let max_plus_1 = self.load_cft.iter().copied().max().unwrap_or(0) + 1;
+        let mut sum = 0;
+        for q in &mut self.load_cft {
+            sum += max_plus_1 - *q;
+            *q = sum;
+        }
+        self.load_active = true;
     }
 
     /// Fails queued batches whose `delivery.timeout.ms` has passed.

@@ -129,6 +129,12 @@ impl Producer {
         let fill = batch_size.saturating_sub(fullest).div_ceil(size).max(1);
         let cfg = &self.spec.config;
         let expiry = next.saturating_add(crate::time::ms_to_us(cfg.delivery_timeout_ms));
+        // Records without a key go to the sticky partition until it may switch; while it is held
+        // they make nothing a wake could send, so count from the first that may go elsewhere.
+        let first = self.generated + self.records_to_held_sticky(&held, size);
+        let Some(next) = self.due_us(first) else {
+            return Some(expiry);
+        };
         // A batch the next record starts is sendable after linger.ms: only in a queue that is
         // empty now (elsewhere the record joins the open batch, or fills it: `fill` above).
         let starts_batch =
@@ -140,11 +146,26 @@ impl Producer {
         };
         // No batch to fill where a wake could send it, and none to start: only the expiry.
         let filled = if open || starts_batch {
-            self.due_us(self.generated + fill - 1).unwrap_or(u64::MAX)
+            self.due_us(first + fill - 1).unwrap_or(u64::MAX)
         } else {
             u64::MAX
         };
         Some(filled.min(linger).min(expiry))
+    }
+
+    /// How many of the next records surely go to the sticky partition when it is `held`: records
+    /// without a key stay on it while fewer than `batch.size` bytes went to it, and each brings at
+    /// most `size` bytes. 0 when records carry keys or an explicit partition, or it is not held.
+    fn records_to_held_sticky(&self, held: &impl Fn(u32) -> bool, size: u64) -> u64 {
+        let keyless = matches!(self.spec.keys, crate::spec::KeySpec::None)
+            || self.spec.config.partitioner_ignore_keys;
+        match self.sticky {
+            Some((p, bytes)) if keyless && self.spec.partition.is_none() && held(p) => {
+                let threshold = (self.spec.config.batch_size as u64).max(1);
+                threshold.saturating_sub(bytes).div_ceil(size)
+            }
+            _ => 0,
+        }
     }
 
     pub(super) fn key_count(&self) -> u64 {
@@ -228,15 +249,17 @@ impl Producer {
                 }
             },
         };
-        let size = value_bytes as u64;
-        let partition = if let Some(p) = self.spec.partition {
-            p
+        let (partition, sticky) = if let Some(p) = self.spec.partition {
+            (p, false)
         } else if let (Some(k), false) = (key, self.spec.config.partitioner_ignore_keys) {
-            self.partition_of_key(k)
+            (self.partition_of_key(k), false)
         } else {
-            self.sticky_partition(size)
+            (self.sticky_partition(), true)
         };
         self.append(ctx, key, partition, value_bytes, sent_us);
+        if sticky {
+            self.sticky_appended(partition, value_bytes as u64);
+        }
     }
 
     /// Kafka Streams' `RecordCollector.send`: a record the topology sends now, with key `key` (an
@@ -251,12 +274,16 @@ impl Producer {
         value_bytes: u32,
     ) -> RecordId {
         let sent_us = ctx.now.as_us();
-        let partition = match (partition, key) {
-            (Some(p), _) => p,
-            (None, Some(k)) => self.partition_of_key(k),
-            (None, None) => self.sticky_partition(value_bytes as u64),
+        let (partition, sticky) = match (partition, key) {
+            (Some(p), _) => (p, false),
+            (None, Some(k)) => (self.partition_of_key(k), false),
+            (None, None) => (self.sticky_partition(), true),
         };
-        self.append(ctx, key, partition, value_bytes, sent_us)
+        let id = self.append(ctx, key, partition, value_bytes, sent_us);
+        if sticky {
+            self.sticky_appended(partition, value_bytes as u64);
+        }
+        id
     }
 
     /// The accumulator's `append`: the record joins `partition`'s open batch or starts one.
@@ -274,6 +301,7 @@ impl Producer {
         let global = self.global_part(partition);
         self.stats.sent += 1;
         let batch_size = self.spec.config.batch_size as u64;
+        self.batch_seen(partition);
         let q = &mut self.queues[partition as usize];
         let sent;
         // Whether the queue's sendability changed: a new batch, or a batch that became full (a

@@ -2,9 +2,10 @@
 //!
 //! - **Partitioning** (`KafkaProducer.partition`): an explicit partition wins; a key goes to
 //!   `toPositive(murmur2(key)) % numPartitions`; a null key uses the built-in sticky partitioner
-//!   (KIP-794), which switches partition after `batch.size` bytes. Kafka weights the next sticky
-//!   partition by broker queue sizes; the simulator picks uniformly among partitions with a leader
-//!   (stated simplification).
+//!   (KIP-794), which switches partition after `batch.size` bytes once the partition's last batch
+//!   is full (at `2 × batch.size` regardless), to a partition drawn at random: weighted toward
+//!   shorter queues once every partition has had a batch and the queues differ
+//!   (`partitioner.adaptive.partitioning.enable`), else uniformly among partitions with a leader.
 //! - **Batching** (`RecordAccumulator`): records join the partition's open batch until `batch.size`
 //!   bytes; a batch is sendable when full or `linger.ms` old. A leader with a sendable batch is
 //!   *ready*, and the sender then drains the first batch of **every** partition it leads, lingering
@@ -155,7 +156,19 @@ pub struct Producer {
     bump_partitions: Vec<u32>,
     /// Requests in flight by request id (ids only grow, so inserts append).
     pub in_flight: VecMap<u64, InFlight>,
+    /// KIP-794's built-in partitioner: the partition records without a key go to, and the bytes
+    /// produced to it since it was picked.
     sticky: Option<(u32, u64)>,
+    /// Partitions of the topic that ever had a batch (Kafka's `TopicInfo.batches` entries):
+    /// adaptive partitioning starts once every partition has had one.
+    batches_seen: Vec<bool>,
+    seen_count: u32,
+    /// `BuiltInPartitioner.partitionLoadStats` as the last switch built it: when `load_active`,
+    /// a cumulative frequency table over `load_ids` (partitions with a leader) weighted toward
+    /// shorter queues; else the next partition is uniform among those with a leader.
+    load_active: bool,
+    load_cft: Vec<u32>,
+    load_ids: Vec<u32>,
     wake_at_us: Option<u64>,
     timeout_check: CheckTimer,
     key_cursor: u64,
@@ -231,6 +244,11 @@ impl Producer {
             bump_partitions: Vec::new(),
             in_flight: VecMap::new(),
             sticky: None,
+            batches_seen: vec![false; partitions as usize],
+            seen_count: 0,
+            load_active: false,
+            load_cft: Vec::new(),
+            load_ids: Vec::new(),
             wake_at_us: None,
             timeout_check: CheckTimer::default(),
             key_cursor: 0,
