@@ -1552,6 +1552,7 @@ fn seeds_found_failing_by_hand_stay_fixed() {
         (11959, None),
         (12695, None),
         (11627, None),
+        (22302, None),
         (9692, Some("Kafka Streams zombie write")),
     ] {
         let (spec, promised, ordered) = random_scenario(seed);

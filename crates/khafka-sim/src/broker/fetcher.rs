@@ -23,6 +23,7 @@ fn truncate_for(
     reason: TruncationReason,
 ) {
     let leo = r.log.log_end_offset();
+    let start = r.log.log_start_offset();
     let to = r.truncate(ctx, offset);
     ctx.emit(TraceKind::Truncated {
         partition: ctx.topo.part_name(r.part),
@@ -31,6 +32,13 @@ fn truncate_for(
         removed: leo - to,
         reason,
     });
+    if r.log.log_start_offset() != start {
+        ctx.emit(TraceKind::LogStartOffset {
+            partition: ctx.topo.part_name(r.part),
+            broker: me,
+            log_start_offset: r.log.log_start_offset(),
+        });
+    }
 }
 
 impl Broker {

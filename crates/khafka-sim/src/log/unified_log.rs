@@ -610,6 +610,17 @@ impl Log {
         if offset >= self.log_end_offset {
             return self.log_end_offset;
         }
+        // `UnifiedLog.truncateTo`: an offset below the first segment keeps nothing, and the log
+        // starts again there (`truncateFullyAndStartAt`) — a follower whose retention deleted
+        // what a new leader's shorter log still ends below.
+        let first_base = self
+            .segments
+            .first()
+            .map_or(self.history_start, |s| s.base_offset);
+        if offset < first_base {
+            self.truncate_fully_and_start_at(offset);
+            return offset;
+        }
         let keep = match self.batch_index_of(offset, store) {
             Some(i) => {
                 let e = self.batches.get(i).expect("in range");
@@ -971,6 +982,31 @@ mod tests {
         assert_eq!(log.first_offset_appended_after(3 * hour - 1, &s), 2);
         assert_eq!(log.first_offset_appended_after(2 * hour, &s), 2);
         assert_eq!(log.first_offset_appended_after(3 * hour, &s), 3);
+    }
+
+    #[test]
+    fn a_truncation_below_the_first_segment_starts_the_log_there() {
+        // Sweep seed 22302: a follower restarted its log at its old leader's log start (3,972,
+        // retention had deleted the rest), then an unclean election made a replica whose log
+        // ends at 887 leader. Told to truncate to 887, the engine kept the log at 3,972 (nothing
+        // below it to keep), fetched from 3,972, got OFFSET_OUT_OF_RANGE, "truncated" to 3,972
+        // again, forever. Kafka's `UnifiedLog.truncateTo` starts the log again at the target when
+        // it lies below the first segment (`truncateFullyAndStartAt`).
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        log.truncate_fully_and_start_at(3_972);
+        for id in 0..5 {
+            rec(&mut log, &mut s, id, 0);
+        }
+        log.set_high_watermark(3_977);
+        assert_eq!(log.truncate_to(887, &s), 887);
+        assert_eq!(log.log_end_offset(), 887);
+        assert_eq!(log.log_start_offset(), 887);
+        assert_eq!(log.high_watermark, 887);
+        assert_eq!(log.epoch_cache(), &[]);
+        // It goes on from there.
+        rec(&mut log, &mut s, 9, 1);
+        assert_eq!(log.log_end_offset(), 888);
+        assert_eq!(log.epoch_cache(), &[(1, 887)]);
     }
 
     #[test]
