@@ -291,17 +291,24 @@ pub fn headline(
             ""
         };
         let counted = if v.sum { "added" } else { "counted" };
-        let later = match (v.undercount, v.zombie_writes) {
-            (0, _) => String::new(),
-            // Not "yet": an instance that had lost its task set keys back to its older state.
-            (n, z) if z > 0 => format!(
-                ", {n} short after {} by an instance that had lost its task",
-                plural(z, "changelog write", "changelog writes")
-            ),
-            (n, _) if v.max => format!(", {n} below the input's yet"),
-            (n, _) => format!(", {n} not {counted} yet"),
+        // Not "yet": an instance that had lost its task set keys back to its older state.
+        let zombie = v.undercount > 0 && v.zombie_writes > 0;
+        let later = match v.undercount {
+            0 => String::new(),
+            _ if zombie => String::new(),
+            n if v.max => format!(", {n} below the input's yet"),
+            n => format!(", {n} not {counted} yet"),
         };
         let (tone, what) = match (v.overcount, v.max) {
+            _ if zombie => (
+                "bad",
+                format!(
+                    "Kafka Streams' {} are {} short after {} by an instance that had lost its task",
+                    v.plural(),
+                    v.undercount,
+                    plural(v.zombie_writes, "changelog write", "changelog writes")
+                ),
+            ),
             (0, true) => (
                 "good",
                 format!("Kafka Streams kept each key's largest value{passing}"),

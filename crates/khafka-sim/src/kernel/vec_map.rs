@@ -19,6 +19,14 @@ impl<K, V> Default for VecMap<K, V> {
     }
 }
 
+/// `map[&k]`, as `BTreeMap`'s: panics when `k` is absent.
+impl<K: Ord, V> std::ops::Index<&K> for VecMap<K, V> {
+    type Output = V;
+    fn index(&self, k: &K) -> &V {
+        self.get(k).expect("a key of the map")
+    }
+}
+
 impl<K: Ord, V> VecMap<K, V> {
     pub const fn new() -> Self {
         VecMap {

@@ -186,17 +186,15 @@ impl Producer {
     }
 
     /// KIP-794 (`BuiltInPartitioner`): the partition a record without a key goes to — the sticky
-    /// one, picked when the first such record comes and again at each switch.
+    /// one, picked when the first such record comes and again at each switch. A switch put off
+    /// while the partition's last batch had room happens here once it is full or has left
+    /// (`RecordAccumulator.partitionChanged`).
     pub(super) fn sticky_partition(&mut self) -> u32 {
         match self.sticky {
-            // `RecordAccumulator.partitionChanged`: a switch put off while the partition's last
-            // batch was not full happens at the next append once it is (or once it was sent).
-            Some((p, bytes)) if bytes >= self.sticky_batch_size() && self.all_batches_full(p) => {
-                let next = self.next_partition();
-                self.sticky = Some((next, 0));
-                next
+            Some((p, _)) => {
+                self.sticky_appended(p, 0);
+                self.sticky.map_or(p, |s| s.0)
             }
-            Some((p, _)) => p,
             None => {
                 let p = self.next_partition();
                 self.sticky = Some((p, 0));
@@ -205,27 +203,16 @@ impl Producer {
         }
     }
 
-    /// The switching threshold: `batch.size`, at least 1 (`KafkaProducer` gives the accumulator
-    /// and the partitioner `max(1, batch.size)`).
-    fn sticky_batch_size(&self) -> u64 {
-        (self.spec.config.batch_size as u64).max(1)
-    }
-
-    /// `RecordAccumulator.allBatchesFull`: only the last batch of a queue can have room.
-    fn all_batches_full(&self, p: u32) -> bool {
-        let batch_size = self.spec.config.batch_size as u64;
-        self.queues[p as usize]
-            .back()
-            .is_none_or(|b| b.sealed || b.bytes >= batch_size)
-    }
-
-    /// `BuiltInPartitioner.updatePartitionInfo` after a record of `size` bytes joined sticky
-    /// partition `p`: switch once `batch.size` bytes went to it and its last batch is full (a
-    /// switch while a batch lingers with room would leave it a fraction), or once twice
-    /// `batch.size` went to it whatever its batches.
+    /// `BuiltInPartitioner.updatePartitionInfo` after `size` bytes joined sticky partition `p`:
+    /// switch once `batch.size` bytes went to it (at least 1: `KafkaProducer` gives the
+    /// partitioner `max(1, batch.size)`) and its last batch is full
+    /// (`RecordAccumulator.allBatchesFull`: a switch while a batch lingers with room would leave it
+    /// a fraction), or once twice that went to it whatever its batches.
     pub(super) fn sticky_appended(&mut self, p: u32, size: u64) {
-        let threshold = self.sticky_batch_size();
-        let all_full = self.all_batches_full(p);
+        let batch_size = self.spec.config.batch_size as u64;
+        let all_full = self.queues[p as usize]
+            .back()
+            .is_none_or(|b| b.sealed || b.bytes >= batch_size);
         let Some((sp, bytes)) = &mut self.sticky else {
             return;
         };
@@ -233,34 +220,52 @@ impl Producer {
             return;
         }
         *bytes += size;
+        let threshold = batch_size.max(1);
         if (*bytes >= threshold && all_full) || *bytes >= threshold.saturating_mul(2) {
             let next = self.next_partition();
             self.sticky = Some((next, 0));
         }
     }
 
-    /// `BuiltInPartitioner.nextPartition`: weighted by the load statistics when there are some,
-    /// else uniform among the partitions with a leader (among all when none has one).
+    /// `BuiltInPartitioner.nextPartition`, with the load statistics `RecordAccumulator.
+    /// partitionReady` gathers and `updatePartitionLoadStats` folds into a cumulative frequency
+    /// table: per partition with a leader, in partition order, `max + 1 − queue length` (an empty
+    /// queue weighs most), summed as it goes. Uniform among the partitions with a leader (among
+    /// all when none has one) when adaptive partitioning is off, before every partition had a
+    /// batch, for a topic of one partition, or when every partition has a leader and all queues are
+    /// equally long. Kafka gathers the statistics at every `ready()` of the sender loop and the
+    /// next switch reads the last; here they are gathered at the switch, from the queues as they
+    /// are then (at most one sender pass later), so that when the sender runs changes nothing.
     fn next_partition(&mut self) -> u32 {
-        self.update_load_stats();
-        if self.load_active {
-            let total = *self
-                .load_cft
-                .last()
-                .expect("load statistics are never empty");
-            let r = self.rng.below(u64::from(total)) as u32;
-            // The first entry strictly greater than `r`.
-            let i = self.load_cft.partition_point(|&c| c <= r);
-            return self.load_ids[i];
+        let n = self.partitions as usize;
+        let (ids, cft) = (&mut self.load_ids, &mut self.load_cft);
+        ids.clear();
+        cft.clear();
+        for p in 0..n {
+            if self.leaders[p].is_some() {
+                ids.push(p as u32);
+                cft.push(self.queues[p].len() as u32);
+            }
         }
-        let available: Vec<u32> = (0..self.partitions)
-            .filter(|p| self.leaders[*p as usize].is_some())
-            .collect();
-        if available.is_empty() {
-            self.rng.below(self.partitions as u64) as u32
-        } else {
-            available[self.rng.below(available.len() as u64) as usize]
+        let Some(&first) = cft.first() else {
+            return self.rng.below(n as u64) as u32;
+        };
+        let uniform = !self.spec.config.partitioner_adaptive_partitioning_enable
+            || (self.seen_count as usize) < n
+            || n < 2
+            || (ids.len() == n && cft.iter().all(|&q| q == first));
+        if uniform {
+            return ids[self.rng.below(ids.len() as u64) as usize];
         }
+        let max_plus_1 = cft.iter().copied().max().unwrap_or(0) + 1;
+        let mut sum = 0;
+        for q in cft.iter_mut() {
+            sum += max_plus_1 - *q;
+            *q = sum;
+        }
+        let r = self.rng.below(u64::from(sum)) as u32;
+        // The first entry strictly greater than `r`.
+        ids[cft.partition_point(|&c| c <= r)]
     }
 
     /// A record is appended to partition `p`: its queue exists from now on (Kafka's
@@ -275,48 +280,6 @@ impl Producer {
                 self.seen_count += 1;
             }
         }
-    }
-
-    /// The load statistics `RecordAccumulator.partitionReady` builds and
-    /// `BuiltInPartitioner.updatePartitionLoadStats` turns into a cumulative frequency table: per
-    /// partition with a leader, in partition order, `max + 1 − queue length` (so an empty queue
-    /// weighs most), summed as it goes. None (uniform) when adaptive partitioning is off, before
-    /// every partition had a batch, for a topic of one partition, or when every partition has a
-    /// leader and all queues are equally long. Kafka builds them at every `ready()` of the sender
-    /// loop and the next switch reads the last; here they are built at the switch, from the queues
-    /// as they are then (at most one sender pass later), so that when the sender runs changes
-    /// nothing a run shows.
-    fn update_load_stats(&mut self) {
-        let n = self.partitions as usize;
-        self.load_active = false;
-        if !self.spec.config.partitioner_adaptive_partitioning_enable
-            || (self.seen_count as usize) < n
-            || n < 2
-        {
-            return;
-        }
-        self.load_cft.clear();
-        self.load_ids.clear();
-        for p in 0..n {
-            if self.leaders[p].is_some() {
-                self.load_ids.push(p as u32);
-                self.load_cft.push(self.queues[p].len() as u32);
-            }
-        }
-        let Some(&first) = self.load_cft.first() else {
-            return;
-        };
-        let all_equal = self.load_cft.iter().all(|&q| q == first);
-        if all_equal && self.load_ids.len() == n {
-            return;
-        }
-        let max_plus_1 = self.load_cft.iter().copied().max().unwrap_or(0) + 1;
-        let mut sum = 0;
-        for q in &mut self.load_cft {
-            sum += max_plus_1 - *q;
-            *q = sum;
-        }
-        self.load_active = true;
     }
 
     /// Fails queued batches whose `delivery.timeout.ms` has passed.

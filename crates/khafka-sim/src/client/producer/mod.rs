@@ -163,12 +163,9 @@ pub struct Producer {
     /// adaptive partitioning starts once every partition has had one.
     batches_seen: Vec<bool>,
     seen_count: u32,
-    /// `BuiltInPartitioner.partitionLoadStats` as the last switch built it: when `load_active`,
-    /// a cumulative frequency table over `load_ids` (partitions with a leader) weighted toward
-    /// shorter queues; else the next partition is uniform among those with a leader.
-    load_active: bool,
-    load_cft: Vec<u32>,
+    /// Scratch of [`Producer::next_partition`]: partitions with a leader, their weights.
     load_ids: Vec<u32>,
+    load_cft: Vec<u32>,
     wake_at_us: Option<u64>,
     timeout_check: CheckTimer,
     key_cursor: u64,
@@ -246,7 +243,6 @@ impl Producer {
             sticky: None,
             batches_seen: vec![false; partitions as usize],
             seen_count: 0,
-            load_active: false,
             load_cft: Vec::new(),
             load_ids: Vec::new(),
             wake_at_us: None,

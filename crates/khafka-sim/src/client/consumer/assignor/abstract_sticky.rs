@@ -352,7 +352,7 @@ struct General<'a> {
     order: &'a [usize],
     max_generation: i32,
     /// `topic2AllPotentialConsumers` (members in map order).
-    topic_consumers: BTreeMap<&'a str, Vec<usize>>,
+    topic_consumers: VecMap<&'a str, Vec<usize>>,
     /// `consumer2AllPotentialTopics`.
     consumer_topics: Vec<Vec<&'a str>>,
     /// `currentAssignment`; `None` while a member is set aside as fixed.
@@ -374,13 +374,16 @@ impl<'a> General<'a> {
         order: &'a [usize],
         claims: Claims,
     ) -> Self {
-        let mut topic_consumers: BTreeMap<&str, Vec<usize>> =
-            map_of(topics.keys().map(|t| (t.as_str(), Vec::new())));
+        // Topics in name order (the keys of `topics`), so each insert appends.
+        let mut topic_consumers: VecMap<&str, Vec<usize>> = VecMap::new();
+        for t in topics.keys() {
+            topic_consumers.insert(t.as_str(), Vec::new());
+        }
         let mut consumer_topics = vec![Vec::new(); members.len()];
         for &m in order {
             let mut seen = BTreeSet::new();
             for t in &members[m].topics {
-                if let Some(list) = topic_consumers.get_mut(t.as_str()) {
+                if let Some(list) = topic_consumers.get_mut(&t.as_str()) {
                     if seen.insert(t.as_str()) {
                         consumer_topics[m].push(t.as_str());
                         list.push(m);
@@ -399,8 +402,8 @@ impl<'a> General<'a> {
         // `TopicComparator`: fewer potential consumers first, then by name.
         let mut sorted_topics: Vec<&String> = topics.keys().collect();
         sort_by(&mut sorted_topics, |a, b| {
-            (topic_consumers[a.as_str()].len(), a.as_str())
-                .cmp(&(topic_consumers[b.as_str()].len(), b.as_str()))
+            (topic_consumers[&a.as_str()].len(), a.as_str())
+                .cmp(&(topic_consumers[&b.as_str()].len(), b.as_str()))
         });
         let sorted_all = all_partitions(topics, &sorted_topics);
         let mut by_rank: Vec<usize> = (0..members.len()).collect();
@@ -485,7 +488,7 @@ impl<'a> General<'a> {
             let list = self.current[m].take().unwrap_or_default();
             let mut kept = Vec::with_capacity(list.len());
             for tp in list {
-                if !self.topic_consumers.contains_key(tp.topic.as_str()) {
+                if !self.topic_consumers.contains_key(&tp.topic.as_str()) {
                     self.partition_consumer.remove(&tp);
                 } else if !self.consumer_topics[m].contains(&tp.topic.as_str()) {
                     self.revocation_required = true;
@@ -567,7 +570,7 @@ impl<'a> General<'a> {
     }
 
     fn can_topic_participate(&self, topic: &str) -> bool {
-        self.topic_consumers[topic].len() >= 2
+        self.topic_consumers[&topic].len() >= 2
     }
 
     fn can_consumer_participate(&self, m: usize) -> bool {
@@ -590,7 +593,7 @@ impl<'a> General<'a> {
             .last()
             .is_none_or(|&(_, r)| self.size(self.by_rank[r]) == 0);
         for tp in &unassigned {
-            if !self.topic_consumers[tp.topic.as_str()].is_empty() {
+            if !self.topic_consumers[&tp.topic.as_str()].is_empty() {
                 self.maybe_assign_partition(tp);
             }
         }
@@ -661,7 +664,7 @@ impl<'a> General<'a> {
                         continue;
                     }
                 }
-                let heavier = self.topic_consumers[tp.topic.as_str()]
+                let heavier = self.topic_consumers[&tp.topic.as_str()]
                     .iter()
                     .any(|&o| self.current[o].is_some() && self.size(consumer) > self.size(o) + 1);
                 if heavier {

@@ -16,7 +16,6 @@ use super::{
     is_homogeneous, AssignorError, GroupAssignment, MemberAssignment, MemberSpec, TopicPartitions,
 };
 use crate::kernel::vec_map::VecMap;
-use std::collections::BTreeMap;
 
 pub fn assign(
     topics: &TopicPartitions,
@@ -127,23 +126,23 @@ const MAX_ITERATION_COUNT: usize = 16;
 struct Heterogeneous<'a> {
     topics: &'a TopicPartitions,
     members: &'a [MemberSpec],
-    subscribers: BTreeMap<&'a str, Vec<usize>>,
+    subscribers: VecMap<&'a str, Vec<usize>>,
     sizes: Vec<usize>,
     /// Topic → owner of each partition (`usize::MAX`: none).
-    owners: BTreeMap<&'a str, Vec<usize>>,
+    owners: VecMap<&'a str, Vec<usize>>,
 }
 
 const NONE: usize = usize::MAX;
 
 impl<'a> Heterogeneous<'a> {
     fn new(topics: &'a TopicPartitions, members: &'a [MemberSpec]) -> Self {
-        let mut subscribers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut subscribers: VecMap<&str, Vec<usize>> = VecMap::new();
         for (i, m) in members.iter().enumerate() {
             for t in &m.topics {
-                subscribers.entry(t.as_str()).or_default().push(i);
+                subscribers.get_or_default(t.as_str()).push(i);
             }
         }
-        let mut owners = BTreeMap::new();
+        let mut owners = VecMap::new();
         for t in subscribers.keys() {
             owners.insert(*t, vec![NONE; topics[*t] as usize]);
         }
@@ -166,8 +165,8 @@ impl<'a> Heterogeneous<'a> {
         let copy = topics.to_vec();
         let order = super::sorted_indices(copy.len(), &|i, j| {
             let (a, b) = (copy[i], copy[j]);
-            let (pa, sa) = (self.partitions(a), self.subscribers[a].len());
-            let (pb, sb) = (self.partitions(b), self.subscribers[b].len());
+            let (pa, sa) = (self.partitions(a), self.subscribers[&a].len());
+            let (pb, sb) = (self.partitions(b), self.subscribers[&b].len());
             // pb/sb vs pa/sa as doubles, compared exactly: pb·sa vs pa·sb.
             (pb * sa).cmp(&(pa * sb)).then(sa.cmp(&sb)).then(a.cmp(b))
         });
@@ -184,7 +183,7 @@ impl<'a> Heterogeneous<'a> {
         for (i, m) in self.members.iter().enumerate() {
             for (t, ps) in &m.assignment {
                 if m.topics.contains(t) {
-                    let owners = self.owners.get_mut(t.as_str()).expect("subscribed topic");
+                    let owners = self.owners.get_mut(&t.as_str()).expect("subscribed topic");
                     for &p in ps {
                         owners[p as usize] = i;
                     }
@@ -202,10 +201,10 @@ impl<'a> Heterogeneous<'a> {
         self.sort_topics(&mut with_unassigned);
         for t in with_unassigned {
             let free: Vec<usize> = (0..self.partitions(t))
-                .filter(|&p| self.owners[t][p] == NONE)
+                .filter(|&p| self.owners[&t][p] == NONE)
                 .collect();
             let mut balancer = Balancer::default();
-            balancer.initialize(&self.subscribers[t], &self.sizes);
+            balancer.initialize(&self.subscribers[&t], &self.sizes);
             for p in free {
                 let m = balancer.next_least_loaded(&self.sizes);
                 self.assign_partition(t, p, m);
@@ -237,8 +236,8 @@ impl<'a> Heterogeneous<'a> {
         out
     }
 
-    fn assign_partition(&mut self, topic: &str, p: usize, m: usize) {
-        let owners = self.owners.get_mut(topic).expect("subscribed topic");
+    fn assign_partition(&mut self, topic: &'a str, p: usize, m: usize) {
+        let owners = self.owners.get_mut(&topic).expect("subscribed topic");
         if owners[p] != NONE {
             self.sizes[owners[p]] -= 1;
         }
@@ -261,14 +260,14 @@ impl<'a> Heterogeneous<'a> {
         }
     }
 
-    fn balance_topic(&mut self, topic: &str) -> usize {
+    fn balance_topic(&mut self, topic: &'a str) -> usize {
         let mut moved = 0;
         let mut balancer = Balancer::default();
-        let imbalance = balancer.initialize(&self.subscribers[topic], &self.sizes);
+        let imbalance = balancer.initialize(&self.subscribers[&topic], &self.sizes);
         if imbalance <= 1 {
             return moved;
         }
-        let owners = self.owners[topic].clone();
+        let owners = self.owners[&topic].clone();
         let partitions =
             super::sorted_indices(owners.len(), &|a, b| (owners[a], a).cmp(&(owners[b], b)));
         // Sorted vectors (a few members): no B-tree code of their own in the site's bundle.
