@@ -1652,7 +1652,7 @@ fn streams_panel(
                             let waiting = if t.waiting > 0 { format!(", {} waiting", t.waiting) } else { String::new() };
                             format!("{} ({} records stored{waiting})", t.id, t.keys)
                         }
-                        ("running", _, _) => format!("{} ({} keys)", t.id, t.keys),
+                        ("running", _, _) => format!("{} ({} key{})", t.id, t.keys, if t.keys == 1 { "" } else { "s" }),
                         (state, _, _) => format!("{} {state}", t.id),
                     })
                     .collect();
