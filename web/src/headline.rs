@@ -294,8 +294,8 @@ pub fn headline(
         // Not "yet": an instance that had lost its task set keys back to its older state.
         let zombie = v.undercount > 0 && v.zombie_writes > 0;
         let later = match v.undercount {
-            0 => String::new(),
             _ if zombie => String::new(),
+            0 => String::new(),
             n if v.max => format!(", {n} below the input's yet"),
             n => format!(", {n} not {counted} yet"),
         };

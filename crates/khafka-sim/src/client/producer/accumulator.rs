@@ -203,9 +203,14 @@ impl Producer {
         }
     }
 
+    /// The bytes after which the sticky partitioner may switch: `batch.size`, at least 1
+    /// (`KafkaProducer` gives the partitioner `max(1, batch.size)`).
+    pub(super) fn sticky_threshold(&self) -> u64 {
+        (self.spec.config.batch_size as u64).max(1)
+    }
+
     /// `BuiltInPartitioner.updatePartitionInfo` after `size` bytes joined sticky partition `p`:
-    /// switch once `batch.size` bytes went to it (at least 1: `KafkaProducer` gives the
-    /// partitioner `max(1, batch.size)`) and its last batch is full
+    /// switch once [`Producer::sticky_threshold`] bytes went to it and its last batch is full
     /// (`RecordAccumulator.allBatchesFull`: a switch while a batch lingers with room would leave it
     /// a fraction), or once twice that went to it whatever its batches.
     pub(super) fn sticky_appended(&mut self, p: u32, size: u64) {
@@ -213,6 +218,7 @@ impl Producer {
         let all_full = self.queues[p as usize]
             .back()
             .is_none_or(|b| b.sealed || b.bytes >= batch_size);
+        let threshold = self.sticky_threshold();
         let Some((sp, bytes)) = &mut self.sticky else {
             return;
         };
@@ -220,7 +226,6 @@ impl Producer {
             return;
         }
         *bytes += size;
-        let threshold = batch_size.max(1);
         if (*bytes >= threshold && all_full) || *bytes >= threshold.saturating_mul(2) {
             let next = self.next_partition();
             self.sticky = Some((next, 0));

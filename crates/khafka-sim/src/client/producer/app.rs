@@ -132,7 +132,7 @@ impl Producer {
         // Records without a key go to the sticky partition until it may switch; while it is held
         // they make nothing a wake could send, so count from the first that may go elsewhere.
         let first = self.generated + self.records_to_held_sticky(&held, size);
-        let Some(next) = self.due_us(first) else {
+        let Some(first_due) = self.due_us(first) else {
             return Some(expiry);
         };
         // A batch the next record starts is sendable after linger.ms: only in a queue that is
@@ -140,7 +140,7 @@ impl Producer {
         let starts_batch =
             (0..self.local_partitions()).any(|p| self.queues[p as usize].is_empty() && !held(p));
         let linger = if starts_batch {
-            next.saturating_add(crate::time::ms_to_us(cfg.linger_ms))
+            first_due.saturating_add(crate::time::ms_to_us(cfg.linger_ms))
         } else {
             u64::MAX
         };
@@ -161,8 +161,7 @@ impl Producer {
             || self.spec.config.partitioner_ignore_keys;
         match self.sticky {
             Some((p, bytes)) if keyless && self.spec.partition.is_none() && held(p) => {
-                let threshold = (self.spec.config.batch_size as u64).max(1);
-                threshold.saturating_sub(bytes).div_ceil(size)
+                self.sticky_threshold().saturating_sub(bytes).div_ceil(size)
             }
             _ => 0,
         }
