@@ -162,7 +162,7 @@ fn pool_size(text: &str) -> usize {
 /// like `values=`: `page-0..19`, `1..500`, `EUR,USD`) replaced by one of its strings. Every
 /// combination when there are at most [`MAX_POOL`] (the first placeholder varying fastest), else
 /// [`MAX_POOL`] values, each placeholder's string picked by a hash; a value without placeholders
-/// is a pool of one. A record carries one of the pool, by a hash of its id
+/// is a pool of one. A record carries one of the pool, by a hash of its place in the workload
 /// (`khafka_sim::spec::phase_of`).
 pub fn pool(text: &str) -> Vec<String> {
     let (head, holes) = template(text);

@@ -299,7 +299,8 @@ pub fn decimal_digits(n: u64) -> u32 {
 }
 
 /// splitmix64's finaliser: every bit of `x` moves every bit of the hash. Facts of a record that
-/// are drawn by a hash of its id (its lateness, its value) change no random draw of the run.
+/// are drawn by a hash of its place in the workload ([`WorkloadSeq`]: its lateness, its value)
+/// change no random draw of the run.
 pub fn mix64(x: u64) -> u64 {
     let mut h = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -307,27 +308,38 @@ pub fn mix64(x: u64) -> u64 {
     h ^ (h >> 31)
 }
 
-/// Which value of its producer's `values=` set record `id` carries (uniform over the set): a
-/// hash of the record id, independent of its lateness's.
-pub fn value_index(values: &KeySpec, id: crate::log::RecordId) -> Option<u32> {
+/// A record's place among the records the scenario's producers generate (their workload, in the
+/// order they are generated: merged by send time, then by producer), from 0. What a record
+/// carries that is drawn rather than sent — its value from `values=`, its lateness, its pick in a
+/// value template's pool — is a hash of it. Records a Kafka Streams topology writes (changelogs,
+/// repartition topics, output) are not counted, so how and when a topology writes cannot change
+/// the input it reads: two runs of one seed that differ only in a streams or consumer setting
+/// hold the same records with the same values and timestamps (`Provenance::seq`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadSeq(pub u64);
+
+/// Which value of its producer's `values=` set record `seq` carries (uniform over the set): a
+/// hash of its place in the workload, independent of its lateness's.
+pub fn value_index(values: &KeySpec, seq: WorkloadSeq) -> Option<u32> {
     let n = values.size();
-    (n > 0).then(|| pick(n, id) as u32)
+    (n > 0).then(|| pick(n, seq) as u32)
 }
 
-/// One of `n` (> 0) picked by a hash of record `id`, independent of its lateness's.
-fn pick(n: u64, id: crate::log::RecordId) -> u64 {
-    mix64(id ^ 0x5bd1_e995_0000_0000) % n
+/// One of `n` (> 0) picked by a hash of record `seq`, independent of its lateness's.
+fn pick(n: u64, seq: WorkloadSeq) -> u64 {
+    mix64(seq.0 ^ 0x5bd1_e995_0000_0000) % n
 }
 
 /// The serializer phase of record `id` sent at `sent_us`, among `n` phases whose starts
 /// (`start(i)`, µs) never decrease: the last start at or before `sent_us` (the first, before any).
 /// Consecutive phases with the same start are one phase's pool of values (a `value=` template),
-/// and the record carries one of them, picked by a hash of its id; `id` `None`: the pool's last.
+/// and the record carries one of them, picked by a hash of its place in the workload; `seq`
+/// `None`: the pool's last.
 pub fn phase_of(
     n: usize,
     start: impl Fn(usize) -> u64,
     sent_us: u64,
-    id: Option<crate::log::RecordId>,
+    seq: Option<WorkloadSeq>,
 ) -> Option<usize> {
     // The first phase whose start is not `before` (a binary search over the closure).
     let first_not = |before: &dyn Fn(u64) -> bool| {
@@ -345,8 +357,8 @@ pub fn phase_of(
     let end = first_not(&|s| s <= sent_us).max(1).min(n);
     let from = start(end.checked_sub(1)?);
     let first = first_not(&|s| s < from);
-    Some(match id {
-        Some(id) => first + pick((end - first) as u64, id) as usize,
+    Some(match seq {
+        Some(seq) => first + pick((end - first) as u64, seq) as usize,
         None => end - 1,
     })
 }
@@ -371,7 +383,7 @@ pub struct ProducerSpec {
     /// Bytes of value per record.
     pub record_size: u32,
     /// Each record's value drawn from a set (`values=page-0..19`, `values=1..100`), uniformly by
-    /// a hash of its id ([`value_index`]); its size is the string's. `None`: `record_size` bytes
+    /// a hash of its place in the workload ([`value_index`]); its size is the string's. `None`: `record_size` bytes
     /// the simulation does not look into.
     #[serde(default = "no_values", skip_serializing_if = "KeySpec::is_none")]
     pub values: KeySpec,
@@ -414,7 +426,8 @@ pub const MAX_LATENESS_MS: u64 = 86_400_000;
 
 /// How late a producer's records are: a share `late_ppm` (parts per million) of its records is
 /// stamped `lateness` ms before it is sent, with `lateness` uniform in `min_ms..=max_ms`; the rest
-/// on time. Which records and how late is a hash of the record id: no random draw, so a producer
+/// on time. Which records and how late is a hash of the record's place in the workload
+/// ([`WorkloadSeq`]): no random draw, so a producer
 /// with lateness changes no other draw of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Lateness {
@@ -424,9 +437,9 @@ pub struct Lateness {
 }
 
 impl Lateness {
-    /// How many ms before its send time record `id` is stamped.
-    pub fn of(&self, id: crate::log::RecordId) -> u64 {
-        let h = mix64(id);
+    /// How many ms before its send time record `seq` is stamped.
+    pub fn of(&self, seq: WorkloadSeq) -> u64 {
+        let h = mix64(seq.0);
         if (h % 1_000_000) as u32 >= self.late_ppm {
             return 0;
         }
@@ -457,15 +470,15 @@ pub struct ValuePhase {
 }
 
 impl ProducerSpec {
-    /// The phase (its index) record `id` sent at `sent_us` carries, if the producer has any
-    /// ([`phase_of`]; `id` `None`: the last of its pool, for what a pool shares).
+    /// The phase (its index) record `seq` sent at `sent_us` carries, if the producer has any
+    /// ([`phase_of`]; `seq` `None`: the last of its pool, for what a pool shares).
     #[inline]
-    pub fn phase_at(&self, sent_us: u64, id: Option<crate::log::RecordId>) -> Option<usize> {
+    pub fn phase_at(&self, sent_us: u64, seq: Option<WorkloadSeq>) -> Option<usize> {
         let p = &self.value_phases;
         if p.is_empty() {
             return None;
         }
-        phase_of(p.len(), |i| p[i].from.as_us(), sent_us, id)
+        phase_of(p.len(), |i| p[i].from.as_us(), sent_us, seq)
     }
 }
 

@@ -523,12 +523,12 @@ impl ValueFilter {
     pub fn keeps(
         &self,
         info: &crate::topology::ProducerRecords,
-        id: crate::log::RecordId,
+        seq: crate::spec::WorkloadSeq,
         key: Option<u32>,
     ) -> bool {
         let key_is = |s: &str| key.is_some_and(|k| info.keys.is(k, s));
         // A record without a value fails every comparison of the value.
-        let value = || info.value_of(id);
+        let value = || info.value_of(seq);
         let value_is = |s: &str| value().map(|v| info.values.is(v, s));
         // Read as a number only by the comparisons that need one.
         let n = || value().map(|v| info.values.number(v).unwrap_or(0));
@@ -1398,7 +1398,8 @@ mod tests {
         ]));
         let mut text = String::new();
         let (mut passed, mut home) = (0, 0);
-        for id in 0..2_000 {
+        for n in 0..2_000 {
+            let id = crate::spec::WorkloadSeq(n);
             numbers
                 .values
                 .write(numbers.value_of(id).unwrap(), &mut text);
@@ -1431,7 +1432,11 @@ mod tests {
         assert!((900..1_100).contains(&passed), "{passed}");
         assert!((580..760).contains(&home), "{home}");
         // A producer without values, or a prefixed range that is not the operand.
-        assert!(!ValueFilter::Ne("x".into()).keeps(&records(KeySpec::None), 1, None));
+        assert!(!ValueFilter::Ne("x".into()).keeps(
+            &records(KeySpec::None),
+            crate::spec::WorkloadSeq(1),
+            None
+        ));
         let prefixed = KeySpec::Range {
             prefix: "page-".into(),
             lo: 0,
@@ -1445,9 +1450,18 @@ mod tests {
         };
         let eq = ValueFilter::parse("key==page-3").unwrap();
         let ne = ValueFilter::parse("key!=page-3").unwrap();
-        assert!(eq.keeps(&keyed, 0, Some(3)) && !eq.keeps(&keyed, 0, Some(4)));
-        assert!(!eq.keeps(&keyed, 0, None) && ne.keeps(&keyed, 0, None));
-        assert!(!ne.keeps(&keyed, 0, Some(3)) && ne.keeps(&keyed, 0, Some(13)));
+        assert!(
+            eq.keeps(&keyed, crate::spec::WorkloadSeq(0), Some(3))
+                && !eq.keeps(&keyed, crate::spec::WorkloadSeq(0), Some(4))
+        );
+        assert!(
+            !eq.keeps(&keyed, crate::spec::WorkloadSeq(0), None)
+                && ne.keeps(&keyed, crate::spec::WorkloadSeq(0), None)
+        );
+        assert!(
+            !ne.keeps(&keyed, crate::spec::WorkloadSeq(0), Some(3))
+                && ne.keeps(&keyed, crate::spec::WorkloadSeq(0), Some(13))
+        );
         assert_eq!(
             (eq.text(), String::from(ne)),
             ("key == page-3".into(), "key!=page-3".into())

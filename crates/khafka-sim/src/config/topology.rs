@@ -8,7 +8,7 @@
 
 use crate::config::{BrokerConfig, TopicConfig};
 use crate::msg::PartIdx;
-use crate::spec::{BrokerId, ScenarioSpec, TopicPartition};
+use crate::spec::{BrokerId, ScenarioSpec, TopicPartition, WorkloadSeq};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -82,22 +82,22 @@ pub struct ProducerRecords {
 }
 
 impl ProducerRecords {
-    /// The serializer phase record `id`, sent at `sent_us`, was written in (`None`: no
+    /// The serializer phase record `seq`, sent at `sent_us`, was written in (`None`: no
     /// serializer; [`crate::spec::phase_of`]).
-    pub fn phase_at(&self, sent_us: u64, id: crate::log::RecordId) -> Option<usize> {
+    pub fn phase_at(&self, sent_us: u64, seq: WorkloadSeq) -> Option<usize> {
         let s = &self.phase_starts;
         if s.is_empty() {
             return None;
         }
-        crate::spec::phase_of(s.len(), |i| s[i], sent_us, Some(id))
+        crate::spec::phase_of(s.len(), |i| s[i], sent_us, Some(seq))
     }
 
-    /// The timestamp (`CreateTime`, ms) of record `id`, sent at `sent_us`: its send time, or
+    /// The timestamp (`CreateTime`, ms) of record `seq`, sent at `sent_us`: its send time, or
     /// earlier by the producer's lateness (never before the epoch).
-    pub fn timestamp_ms(&self, id: crate::log::RecordId, sent_us: u64) -> u64 {
+    pub fn timestamp_ms(&self, seq: WorkloadSeq, sent_us: u64) -> u64 {
         let sent_ms = sent_us / 1_000;
         match &self.lateness {
-            Some(l) => sent_ms.saturating_sub(l.of(id)),
+            Some(l) => sent_ms.saturating_sub(l.of(seq)),
             None => sent_ms,
         }
     }
@@ -107,15 +107,15 @@ impl ProducerRecords {
         self.keys.write(i, out);
     }
 
-    /// Record `id`'s value: its index in the producer's `values=` set (`None`: opaque values, or
-    /// tombstones).
-    pub fn value_of(&self, id: crate::log::RecordId) -> Option<u32> {
-        crate::spec::value_index(&self.values, id)
+    /// Record `seq`'s value: its index in the producer's `values=` set (`None`: opaque values,
+    /// or tombstones).
+    pub fn value_of(&self, seq: WorkloadSeq) -> Option<u32> {
+        crate::spec::value_index(&self.values, seq)
     }
 
-    /// The bytes of record `id`'s value.
-    pub fn value_bytes_of(&self, id: crate::log::RecordId) -> u32 {
-        match self.value_of(id) {
+    /// The bytes of record `seq`'s value.
+    pub fn value_bytes_of(&self, seq: WorkloadSeq) -> u32 {
+        match self.value_of(seq) {
             Some(v) => self.values.byte_len(v),
             None => self.value_bytes,
         }

@@ -15,6 +15,7 @@ use crate::chunked::ChunkVec;
 use crate::log::{BatchId, BatchStore, RecordId};
 use crate::msg::{ErrorCode, PartIdx};
 use crate::spec::BrokerId;
+use crate::spec::WorkloadSeq;
 use serde::Serialize;
 
 /// `u32::MAX` stands for "not yet" in the packed fields below.
@@ -168,6 +169,9 @@ pub struct Provenance {
     /// The timestamps (ms) of records whose producer stamps each one itself (a Kafka Streams
     /// instance's output and changelog records), by record id (ids only grow: sorted).
     explicit_ts: ChunkVec<(RecordId, u64)>,
+    /// The ids of the records a Kafka Streams topology wrote (`Producer::send_now`), sorted:
+    /// the others are the workload, numbered by [`Provenance::seq`].
+    derived: ChunkVec<RecordId>,
 }
 
 impl Provenance {
@@ -177,6 +181,7 @@ impl Provenance {
             + self.batches.clone_bytes()
             + self.scan.clone_bytes()
             + self.explicit_ts.clone_bytes()
+            + self.derived.clone_bytes()
             + (self.acked_by_part.len() * 8) as u64
     }
 
@@ -217,14 +222,52 @@ impl Provenance {
         id
     }
 
-    /// A record the application sent at `sent_us` joined `batch`.
     /// The id the next record pushed gets.
     pub fn next_id(&self) -> RecordId {
         self.records.len() as RecordId
     }
 
-    pub fn push(&mut self, batch: ProducerBatchId, key: Option<u32>, sent_us: u64) -> RecordId {
+    /// The place in the workload of the next workload record pushed.
+    pub fn next_seq(&self) -> WorkloadSeq {
+        WorkloadSeq((self.records.len() - self.derived.len()) as u64)
+    }
+
+    /// Record `id`'s place in the workload: how many workload records came before it. A record a
+    /// topology wrote is none of the workload; it gets a number of its own, past any workload's.
+    pub fn seq(&self, id: RecordId) -> WorkloadSeq {
+        let n = self.derived.len();
+        if n == 0 {
+            return WorkloadSeq(id);
+        }
+        // How many derived ids are below `id` (binary search; ids only grow).
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.derived.get(mid).is_some_and(|&d| d < id) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if self.derived.get(lo) == Some(&id) {
+            return WorkloadSeq(id | 1 << 63);
+        }
+        WorkloadSeq(id - lo as u64)
+    }
+
+    /// A record the application sent at `sent_us` joined `batch`; `derived`: a Kafka Streams
+    /// topology wrote it (not part of the workload: see [`WorkloadSeq`]).
+    pub fn push(
+        &mut self,
+        batch: ProducerBatchId,
+        key: Option<u32>,
+        sent_us: u64,
+        derived: bool,
+    ) -> RecordId {
         let id = self.records.len() as RecordId;
+        if derived {
+            self.derived.push(id);
+        }
         let b = self
             .batches
             .get_mut(batch as usize)
@@ -259,7 +302,7 @@ impl Provenance {
                 .explicit_ts
                 .find_sorted(id)
                 .unwrap_or(r.sent_us / 1_000),
-            Some(p) => p.timestamp_ms(id, r.sent_us),
+            Some(p) => p.timestamp_ms(self.seq(id), r.sent_us),
             None => r.sent_us / 1_000,
         })
     }
@@ -561,6 +604,38 @@ impl Provenance {
 mod tests {
     use super::*;
 
+    /// A workload record's place skips the records a topology wrote, so what a topology writes
+    /// cannot change the values and timestamps drawn for the input.
+    #[test]
+    fn workload_places_skip_the_records_a_topology_wrote() {
+        let mut p = Provenance::default();
+        let b = p.new_batch(0, 0, true, 0);
+        let mut ids = Vec::new();
+        for (i, derived) in [false, true, true, false, true, false, false]
+            .into_iter()
+            .enumerate()
+        {
+            if !derived {
+                assert_eq!(p.next_seq(), WorkloadSeq(ids.len() as u64));
+            }
+            let id = p.push(b, None, i as u64, derived);
+            if !derived {
+                ids.push(id);
+            }
+        }
+        assert_eq!(ids, [0, 3, 5, 6]);
+        for (n, &id) in ids.iter().enumerate() {
+            assert_eq!(p.seq(id), WorkloadSeq(n as u64), "record {id}");
+        }
+        // A derived record is numbered apart from every workload record.
+        assert!(p.seq(1).0 >= 1 << 63 && p.seq(4).0 >= 1 << 63 && p.seq(1) != p.seq(4));
+        // Without derived records the place is the id.
+        let mut q = Provenance::default();
+        let c = q.new_batch(0, 0, true, 0);
+        let id = q.push(c, None, 0, false);
+        assert_eq!(q.seq(id), WorkloadSeq(id));
+    }
+
     #[test]
     fn a_record_story_joins_its_own_entry_and_its_batch() {
         assert_eq!(std::mem::size_of::<RecordInfo>(), 20);
@@ -569,9 +644,9 @@ mod tests {
         let mut store = BatchStore::default();
         let b = p.new_batch(1, 2, true, 5_000_000);
         let other = p.new_batch(1, 3, true, 5_000_000);
-        let r0 = p.push(b, None, 5_000_000);
-        let _ = p.push(other, Some(9), 5_000_010);
-        let r1 = p.push(b, Some(4), 5_000_020);
+        let r0 = p.push(b, None, 5_000_000, false);
+        let _ = p.push(other, Some(9), 5_000_010, false);
+        let r1 = p.push(b, Some(4), 5_000_020, false);
         let v = p.get(r1, &store).unwrap();
         assert_eq!(
             (v.key(), v.acked_us(), v.first_append()),

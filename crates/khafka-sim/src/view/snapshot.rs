@@ -525,7 +525,7 @@ impl Sim {
         let acked = info.acked_us().is_some();
         let pspec = &self.producers[info.producer as usize].spec;
         let phase = pspec
-            .phase_at(info.sent_us, Some(id))
+            .phase_at(info.sent_us, Some(self.prov.seq(id)))
             .map(|i| &pspec.value_phases[i]);
         let (verdict, explanation) = if acked && source.is_none() {
             let why = if st.leader.is_some() {
@@ -635,7 +635,7 @@ impl Sim {
                 .get(info.producer as usize)
                 .and_then(|p| {
                     let mut v = String::new();
-                    p.values.write(p.value_of(id)?, &mut v);
+                    p.values.write(p.value_of(self.prov.seq(id))?, &mut v);
                     Some(v)
                 }),
             sent_us: info.sent_us,

@@ -346,11 +346,16 @@ impl Sim {
                             .spec
                             .filter
                             .as_ref()
-                            .is_none_or(|f| f.keeps(info, id, key));
-                        let k = if by_value { info.value_of(id) } else { key };
+                            .is_none_or(|f| f.keeps(info, self.prov.seq(id), key));
+                        let k = if by_value {
+                            info.value_of(self.prov.seq(id))
+                        } else {
+                            key
+                        };
                         // A sum adds the record's value (a record without one is skipped).
                         let add = if aggregate != Aggregate::Count {
-                            info.value_of(id).and_then(|v| info.values.number(v))
+                            info.value_of(self.prov.seq(id))
+                                .and_then(|v| info.values.number(v))
                         } else {
                             Some(1)
                         };
@@ -519,12 +524,11 @@ impl Sim {
                             if let Some((pr, Some(k))) = self.prov.producer_and_key(id) {
                                 let info = &self.topo.producers[pr as usize];
                                 // A filter before the join reads the input's records only.
-                                let kept = side == 1
-                                    || first
-                                        .spec
-                                        .filter
-                                        .as_ref()
-                                        .is_none_or(|f| f.keeps(info, id, Some(k)));
+                                let kept =
+                                    side == 1
+                                        || first.spec.filter.as_ref().is_none_or(|f| {
+                                            f.keeps(info, self.prov.seq(id), Some(k))
+                                        });
                                 if !info.null_value && kept {
                                     let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
                                     let list = sides[side].get_or_default(k);
@@ -714,7 +718,11 @@ impl Sim {
                             if let (0, Some(f)) = (side, &first.spec.filter) {
                                 let (from, key) =
                                     self.prov.producer_and_key(id).unwrap_or((0, None));
-                                if !f.keeps(&self.topo.producers[from as usize], id, key) {
+                                if !f.keeps(
+                                    &self.topo.producers[from as usize],
+                                    self.prov.seq(id),
+                                    key,
+                                ) {
                                     return;
                                 }
                             }
@@ -986,14 +994,17 @@ impl Sim {
                             .spec
                             .filter
                             .as_ref()
-                            .is_some_and(|f| !f.keeps(info, id, Some(k)))
+                            .is_some_and(|f| !f.keeps(info, self.prov.seq(id), Some(k)))
                     {
                         return;
                     }
                     // A sum or a maximum reads the record's value (a record without one is
                     // skipped).
                     let value = if aggregate != Aggregate::Count {
-                        match info.value_of(id).and_then(|v| info.values.number(v)) {
+                        match info
+                            .value_of(self.prov.seq(id))
+                            .and_then(|v| info.values.number(v))
+                        {
                             Some(n) => n.to_string(),
                             None => return,
                         }

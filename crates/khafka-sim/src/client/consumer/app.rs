@@ -41,7 +41,8 @@ use serde::Serialize;
 /// `retry.backoff.ms`, between `commitSync()` attempts.
 const RETRY_BACKOFF_MS: u64 = 100;
 /// The application's `poll(Duration.ofMillis(100))`: a turn of its loop without records every so
-/// often, which calls the commit again when the last one did not succeed.
+/// often, which calls the commit again when the last one did not succeed. Kafka Streams' `poll.ms`
+/// (`StreamsConfig`, default 100) is the same.
 const POLL_TIMEOUT_MS: u64 = 100;
 
 /// Records of one partition the application processed (or was handed, for members without a
@@ -145,6 +146,9 @@ pub struct App {
     /// When the last commit call was made, and whether it failed.
     last_commit_call_us: u64,
     last_commit_failed: bool,
+    /// When the loop last called `poll()` (a Kafka Streams poll times out every `poll.ms` from
+    /// it while no records arrive).
+    pub(super) poll_since_us: u64,
 }
 
 impl App {
@@ -165,6 +169,7 @@ impl App {
             last_commit_call: vec![None; partitions as usize],
             last_commit_call_us: 0,
             last_commit_failed: false,
+            poll_since_us: 0,
         }
     }
 
@@ -467,9 +472,7 @@ impl Consumer {
                 g.app_busy_since = None;
             }
             if self.tasks.is_some() {
-                // Kafka Streams commits when `commit.interval.ms` passed, records or not.
-                self.app_streams_maybe_commit(ctx);
-                return Step::Wait;
+                return self.app_streams_idle(ctx);
             }
             // The loop's turns with no records (one per poll timeout) still call the commit: of
             // positions that earlier polls or a seek moved, or again after a failed one.
@@ -712,6 +715,13 @@ impl Consumer {
     /// The commit call returned (or there was none): process (before) or poll again (after).
     fn app_after_commit(&mut self, ctx: &mut Ctx) -> Step {
         let app = self.app.as_mut().expect("present");
+        // Kafka Streams' `maybeCommit` restarts its clock when its commit returns (a commit that
+        // threw leaves it: the next turn's is due again).
+        if let Some(t) = self.tasks.as_deref_mut() {
+            if app.phase == AppPhase::CommitAfter && !app.last_commit_failed {
+                t.last_commit_ms = Some(ctx.now.as_us() / 1_000);
+            }
+        }
         match app.phase {
             AppPhase::CommitBefore => self.app_start_processing(ctx),
             _ => self.app_back_to_poll(ctx),
@@ -719,25 +729,77 @@ impl Consumer {
         Step::Continue
     }
 
-    /// Kafka Streams' `maybeCommit` after a turn of the loop: once `commit.interval.ms` passed
-    /// since the last commit and there is something new to commit, the loop waits for its
-    /// producer's flush (`Step::Wait`), then commits. `Continue`: nothing to do.
-    fn app_streams_maybe_commit(&mut self, ctx: &mut Ctx) -> Step {
+    /// A Kafka Streams loop whose `poll()` returned no records. Its `poll(poll.ms)` returns when
+    /// it times out, every `poll.ms` from the poll's start while nothing arrives, and that turn
+    /// of the loop calls `maybeCommit` (`StreamThread.runOnceWithoutProcessingThreads`). Between
+    /// timeouts the loop waits, with a check armed for the first timeout at which a commit is
+    /// due (a refused one is retried once the assignment has come: its answer drives the loop).
+    fn app_streams_idle(&mut self, ctx: &mut Ctx) -> Step {
         let now = ctx.now.as_us();
+        let grid = crate::time::ms_to_us(POLL_TIMEOUT_MS);
+        let since = self.app.as_ref().map_or(now, |a| a.poll_since_us);
+        let elapsed = now.saturating_sub(since);
+        if elapsed > 0 && elapsed.is_multiple_of(grid) {
+            if let Step::Wait = self.app_streams_maybe_commit(ctx) {
+                return Step::Wait;
+            }
+            // The next turn's `poll()`.
+            if let Some(app) = &mut self.app {
+                app.poll_since_us = now;
+            }
+        }
+        let refused = self.group.as_ref().is_some_and(|g| g.rebalance_in_progress);
         let interval = self.config.group.streams_commit_interval_ms.unwrap_or(0);
+        let (Some(app), Some(t)) = (&mut self.app, &self.tasks) else {
+            return Step::Wait;
+        };
+        // The first microsecond at which `now - lastCommitMs > commit.interval.ms` holds.
+        let due_us = t.last_commit_ms.map_or(0, |l| {
+            crate::time::ms_to_us(l.saturating_add(interval).saturating_add(1))
+        });
+        if refused && due_us <= now {
+            return Step::Wait;
+        }
+        let since = app.poll_since_us;
+        let target = due_us.max(now + 1);
+        let timeouts = (target - since).div_ceil(grid).max(1);
+        let at = since.saturating_add(timeouts.saturating_mul(grid));
+        app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
+        Step::Wait
+    }
+
+    /// Kafka Streams' `maybeCommit` (`StreamThread`): due once `now - lastCommitMs >
+    /// commit.interval.ms` (in milliseconds; at once the first time), and refused while a
+    /// rebalance is in progress (`TaskManager.commit` returns -1 and the clock stays). A due
+    /// commit with nothing new to commit commits nothing and restarts the clock; one with
+    /// something waits for the producer's flush (`Step::Wait`), then commits, and the clock
+    /// restarts when the commit returns. `Continue`: nothing to wait for.
+    fn app_streams_maybe_commit(&mut self, ctx: &mut Ctx) -> Step {
+        let now_ms = ctx.now.as_us() / 1_000;
+        let interval = self.config.group.streams_commit_interval_ms.unwrap_or(0);
+        let refused = self.group.as_ref().is_some_and(|g| g.rebalance_in_progress);
         let (Some(app), Some(t)) = (&mut self.app, &mut self.tasks) else {
             return Step::Continue;
         };
-        let due = now
-            >= t.last_commit_us
-                .saturating_add(crate::time::ms_to_us(interval));
+        let due = t
+            .last_commit_ms
+            .is_none_or(|l| now_ms.saturating_sub(l) > interval);
+        if !due || refused {
+            return Step::Continue;
+        }
         let covered = if t.queued_by_tasks {
             &t.processed_to
         } else {
             &self.positions
         };
-        let moved = app.last_commit_call != *covered || app.last_commit_failed;
-        if !due || !moved {
+        // Records handed to a topology that queues them are processed before the commit (the
+        // engine runs the topology, then the flush, after this turn): Kafka's loop processes,
+        // then calls `maybeCommit`.
+        let moved = app.last_commit_call != *covered
+            || app.last_commit_failed
+            || (t.queued_by_tasks && !t.processed.is_empty());
+        if !moved {
+            t.last_commit_ms = Some(now_ms);
             return Step::Continue;
         }
         app.phase = AppPhase::Flushing;
@@ -760,9 +822,6 @@ impl Consumer {
         {
             return;
         }
-        if let Some(t) = &mut self.tasks {
-            t.last_commit_us = ctx.now.as_us();
-        }
         // What follows the call (poll again) runs when the caller pumps the loop.
         let _ = self.app_commit_call(ctx, AppPhase::CommitAfter);
     }
@@ -771,6 +830,7 @@ impl Consumer {
     fn app_back_to_poll(&mut self, ctx: &mut Ctx) {
         let app = self.app.as_mut().expect("present");
         app.phase = AppPhase::Polling;
+        app.poll_since_us = ctx.now.as_us();
         if let Some(g) = &mut self.group {
             g.app_busy_since = None;
         }

@@ -92,6 +92,10 @@ pub struct Membership {
     pub(super) commit_in_flight: Option<(u64, u64)>,
     /// A Kafka Streams member's commit before a rejoin or a close waits for its producer's flush.
     pub flush_wait: bool,
+    /// From the JoinGroup to the assignment (Kafka Streams' `TaskManager.rebalanceInProgress`:
+    /// set by `handleRebalanceStart` as the subscription is built, cleared by
+    /// `handleRebalanceComplete` in `onPartitionsAssigned`): the loop's due commit is refused.
+    pub rebalance_in_progress: bool,
     /// A Kafka Streams member's commit of the tasks a cooperative rebalance revoked
     /// (`TaskManager.handleRevocation`), sent once flushed, before it rejoins.
     pub(super) revoked_commit: Option<Vec<(PartIdx, u64, Option<u32>)>>,
@@ -194,6 +198,7 @@ impl Membership {
             heartbeat_in_flight: None,
             commit_in_flight: None,
             flush_wait: false,
+            rebalance_in_progress: false,
             revoked_commit: None,
             offset_fetch_in_flight: None,
             next_heartbeat_us: u64::MAX,
@@ -630,6 +635,7 @@ impl Membership {
         ));
         self.in_flight = Some((req_id, Pending::Join, ctx.now.as_us() + timeout));
         self.phase = Phase::Joining;
+        self.rebalance_in_progress = true;
         send(ctx, c, req_id, GroupRequest::JoinGroup(req));
     }
 
@@ -1120,6 +1126,7 @@ impl Membership {
                 match error {
                     ErrorCode::None => {
                         self.phase = Phase::Stable;
+                        self.rebalance_in_progress = false;
                         self.rebalances += 1;
                         let mut now_assigned = vec![false; self.assigned.len()];
                         for tp in &assignment {

@@ -186,7 +186,6 @@ impl Consumer {
                 Box::new(streams::Tasks {
                     ready: vec![false; partitions as usize],
                     processed_to: vec![None; partitions as usize],
-                    last_commit_us: spec.start.as_us(),
                     last_purge_us: spec.start.as_us(),
                     // A task reading more than one topic (a join's: the `stream` assignor keeps
                     // them together) queues and orders their records; `groupBy`'s tasks read one
@@ -323,13 +322,11 @@ impl Consumer {
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.metadata_next_broker = self.metadata_next_broker;
         fresh.start_us = ctx.now.as_us();
-        // A new `StreamThread`: its commit and purge intervals start over, as at a first start.
-        // (Kafka's `lastCommitMs` and `lastPurgeMs` start at 0; its first `maybeCommit` sets
-        // `lastPurgeMs`, and `lastCommitMs` once a commit is not refused for a rebalance in
-        // progress — after its first assignment. The simulator starts both at the start.)
+        // A new `StreamThread`: its commit clock starts over, as at a first start (`fresh.tasks`
+        // has no `lastCommitMs`). Its purge interval runs from the start: Kafka's `lastPurgeMs`
+        // starts at 0, and the first turn's `maybeCommit`, due at once, sets it.
         #[cfg(feature = "groups")]
         if let Some(t) = &mut fresh.tasks {
-            t.last_commit_us = fresh.start_us;
             t.last_purge_us = fresh.start_us;
         }
         *self = fresh;
@@ -385,6 +382,10 @@ impl Consumer {
         match timer {
             Timer::Wake => {
                 self.started = true;
+                #[cfg(feature = "groups")]
+                if let Some(app) = &mut self.app {
+                    app.poll_since_us = ctx.now.as_us();
+                }
                 if self.leaders.iter().any(|l| l.is_none()) {
                     self.request_metadata(ctx);
                 }
@@ -903,7 +904,7 @@ pub(super) fn undecodable(
         // A null value deserializes to null.
         return None;
     }
-    match info.phase_at(ctx.prov.sent_us(rid)?, rid) {
+    match info.phase_at(ctx.prov.sent_us(rid)?, ctx.prov.seq(rid)) {
         None => Some("Unknown magic byte! (the producer has no schema serializer: its values are not in the Confluent wire format)".into()),
         Some(i) => d.fails.get(p as usize)?.get(i)?.clone(),
     }

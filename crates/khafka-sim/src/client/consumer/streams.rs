@@ -59,8 +59,10 @@ pub struct Tasks {
     /// The records of the poll being processed, in order (moved to `processed` as they are).
     #[serde(skip)]
     pub(super) in_hand: Vec<(u32, u64, RecordId)>,
-    /// When the loop last committed (`commit.interval.ms` runs from it).
-    pub last_commit_us: u64,
+    /// When the loop's last `maybeCommit` that was due and not refused for a rebalance in
+    /// progress returned, in milliseconds (`lastCommitMs`; `commit.interval.ms` runs from it).
+    /// `None` before the first: Kafka's field starts at 0, so the first one is due at once.
+    pub last_commit_ms: Option<u64>,
     /// The instance queues the records it is handed and says itself what its tasks processed
     /// (`processed_to`): a task reading two partitions takes their records in timestamp order.
     pub queued_by_tasks: bool,

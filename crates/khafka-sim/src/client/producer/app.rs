@@ -228,15 +228,16 @@ impl Producer {
     pub(super) fn generate(&mut self, ctx: &mut Ctx, sent_us: u64) {
         self.generated += 1;
         let key = self.pick_key();
-        let value_bytes = match self.spec.phase_at(sent_us, Some(ctx.prov.next_id())) {
+        let value_bytes = match self.spec.phase_at(sent_us, Some(ctx.prov.next_seq())) {
             // A serializer whose table was never computed fails every record rather than
             // sending `record.size` bytes as if it had encoded them.
             None if self.spec.value_serializer.is_some() => {
                 self.serialization_failed(ctx, key, sent_us);
                 return;
             }
-            // A value drawn from `values=`, by the id the record is about to get.
-            None => match crate::spec::value_index(&self.spec.values, ctx.prov.next_id()) {
+            // A value drawn from `values=`, by the place in the workload the record is about
+            // to get.
+            None => match crate::spec::value_index(&self.spec.values, ctx.prov.next_seq()) {
                 Some(v) => self.spec.values.byte_len(v),
                 None => self.spec.record_size,
             },
@@ -255,7 +256,7 @@ impl Producer {
         } else {
             (self.sticky_partition(), true)
         };
-        self.append(ctx, key, partition, value_bytes, sent_us);
+        self.append(ctx, key, partition, value_bytes, sent_us, false);
         if sticky {
             self.sticky_appended(partition, value_bytes as u64);
         }
@@ -278,7 +279,7 @@ impl Producer {
             (None, Some(k)) => (self.partition_of_key(k), false),
             (None, None) => (self.sticky_partition(), true),
         };
-        let id = self.append(ctx, key, partition, value_bytes, sent_us);
+        let id = self.append(ctx, key, partition, value_bytes, sent_us, true);
         if sticky {
             self.sticky_appended(partition, value_bytes as u64);
         }
@@ -286,6 +287,7 @@ impl Producer {
     }
 
     /// The accumulator's `append`: the record joins `partition`'s open batch or starts one.
+    /// `derived`: a Kafka Streams topology sends it (not part of the workload).
     fn append(
         &mut self,
         ctx: &mut Ctx,
@@ -293,6 +295,7 @@ impl Producer {
         partition: u32,
         value_bytes: u32,
         sent_us: u64,
+        derived: bool,
     ) -> RecordId {
         let key_field = wire::key_field(self.key_len(key));
         let value_field = wire::value_field(value_bytes);
@@ -307,7 +310,7 @@ impl Producer {
         // record joining a batch that is not full changes nothing the sender indexes).
         let changed = match q.back_mut() {
             Some(b) if !b.sealed && b.bytes + size <= batch_size.max(size) => {
-                let id = ctx.prov.push(b.prov, key, sent_us);
+                let id = ctx.prov.push(b.prov, key, sent_us, derived);
                 b.records_bytes += wire::record_size_of_fields(
                     b.records.len() as u32,
                     (sent_us / 1000).saturating_sub(b.created_us / 1000),
@@ -326,7 +329,7 @@ impl Producer {
                     self.spec.config.acks == Acks::All,
                     sent_us,
                 );
-                let id = ctx.prov.push(prov, key, sent_us);
+                let id = ctx.prov.push(prov, key, sent_us, derived);
                 sent = id;
                 q.push_back(Batch {
                     partition,
@@ -385,7 +388,7 @@ impl Producer {
             self.spec.config.acks == Acks::All,
             sent_us,
         );
-        let record = ctx.prov.push(prov, key, sent_us);
+        let record = ctx.prov.push(prov, key, sent_us, false);
         ctx.prov.fail(prov, ErrorCode::SerializationError);
         *ctx.producer_errors
             .get_or_default(ErrorCode::SerializationError.name()) += 1;

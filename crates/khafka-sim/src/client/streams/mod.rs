@@ -537,7 +537,7 @@ impl StreamsInstance {
             // `groupBy` it is in sub-topology 0: the repartition topic holds only what passed.
             if let Some(f) = self.spec.filter.as_ref().filter(|_| t.subtopology == 0) {
                 let (from, key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
-                if !f.keeps(&ctx.topo.producers[from as usize], rid, key) {
+                if !f.keeps(&ctx.topo.producers[from as usize], ctx.prov.seq(rid), key) {
                     self.filtered += 1;
                     continue;
                 }
@@ -550,16 +550,17 @@ impl StreamsInstance {
                 // partitioner).
                 let (from, old_key) = ctx.prov.producer_and_key(rid).unwrap_or((0, None));
                 let info = &ctx.topo.producers[from as usize];
+                let seq = ctx.prov.seq(rid);
                 let (value, bytes) = match self.spec.map {
-                    Some(KeyValueMap::KeyValue) => (old_key, info.value_bytes_of(rid)),
+                    Some(KeyValueMap::KeyValue) => (old_key, info.value_bytes_of(seq)),
                     Some(KeyValueMap::ValueKey) => {
                         let mut text = String::new();
                         if let Some(k) = old_key {
                             info.write_key(k, &mut text);
                         }
-                        (info.value_of(rid), text.len() as u32)
+                        (info.value_of(seq), text.len() as u32)
                     }
-                    None => (info.value_of(rid), info.value_bytes_of(rid)),
+                    None => (info.value_of(seq), info.value_bytes_of(seq)),
                 };
                 let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0);
                 let n = self.partitions;
@@ -590,7 +591,7 @@ impl StreamsInstance {
             let add = if aggregate != crate::config::streams::Aggregate::Count {
                 ctx.prov.producer_and_key(rid).and_then(|(from, _)| {
                     let info = &ctx.topo.producers[from as usize];
-                    info.values.number(info.value_of(rid)?)
+                    info.values.number(info.value_of(ctx.prov.seq(rid))?)
                 })
             } else {
                 Some(1)
@@ -753,7 +754,7 @@ impl StreamsInstance {
                 // fails it joins nothing (and enters no window store).
                 if let (0, Some(f)) = (side, &self.spec.filter) {
                     let (from, key) = ctx.prov.producer_and_key(q.rid).unwrap_or((0, None));
-                    if !f.keeps(&ctx.topo.producers[from as usize], q.rid, key) {
+                    if !f.keeps(&ctx.topo.producers[from as usize], ctx.prov.seq(q.rid), key) {
                         self.processed += 1;
                         self.filtered += 1;
                         if let Some(t) = self.tasks[task as usize].as_mut() {
@@ -1221,7 +1222,7 @@ fn record_of(ctx: &Ctx, rid: RecordId) -> (Option<u32>, bool, u32) {
     (
         key,
         info.is_some_and(|i| i.null_value),
-        info.map_or(0, |i| i.value_bytes_of(rid)),
+        info.map_or(0, |i| i.value_bytes_of(ctx.prov.seq(rid))),
     )
 }
 
