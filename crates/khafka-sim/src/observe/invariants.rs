@@ -94,12 +94,15 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
             // history: the bundle has this map type already).
             let mut latest: std::collections::BTreeMap<String, u64> =
                 std::collections::BTreeMap::new();
-            let history: std::collections::BTreeMap<u64, u64> = crate::kernel::small::map_of(
-                log.records_in(start, log.log_end_offset(), store)
-                    .map(|(o, r)| (o, r.record_id)),
-            );
+            // Offsets arrive in order: each insertion appends (a sorted vector, no map type of its
+            // own in the bundle).
+            let mut history: crate::kernel::vec_map::VecMap<u64, u64> =
+                crate::kernel::vec_map::VecMap::new();
+            for (o, r) in log.records_in(start, log.log_end_offset(), store) {
+                *history.get_or_default(o) = r.record_id;
+            }
             // Each key's latest record in the cleaned range (the cleaner never sees past it).
-            for (&o, &id) in history.range(..end) {
+            for (&o, &id) in history.iter().take_while(|(o, _)| **o < end) {
                 if let Some((k, _)) = key_of(id) {
                     latest.insert(k, o);
                 }

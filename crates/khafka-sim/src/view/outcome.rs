@@ -270,7 +270,8 @@ pub struct LatencyStats {
 #[derive(Clone, Debug)]
 pub struct LatencyHistogram {
     dense: Vec<u32>,
-    sparse: BTreeMap<u64, u64>,
+    /// Latencies of 4,096 ms and more (few): a sorted vector.
+    sparse: crate::kernel::vec_map::VecMap<u64, u64>,
     n: u64,
 }
 
@@ -278,7 +279,7 @@ impl Default for LatencyHistogram {
     fn default() -> Self {
         LatencyHistogram {
             dense: vec![0; 1 << 12],
-            sparse: BTreeMap::new(),
+            sparse: crate::kernel::vec_map::VecMap::new(),
             n: 0,
         }
     }
@@ -290,7 +291,7 @@ impl LatencyHistogram {
         self.n += 1;
         match self.dense.get_mut(ms as usize) {
             Some(c) => *c += 1,
-            None => *self.sparse.entry(ms).or_default() += 1,
+            None => *self.sparse.get_or_default(ms) += 1,
         }
     }
 
