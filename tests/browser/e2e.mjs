@@ -1529,6 +1529,19 @@ await check('presenter mode is driven by keys', async () => {
   expect((await clock()) !== before, `playing moves time (${before} → ${await clock()})`);
 });
 
+await check('the KIP-320 cell\'s events show its unclean election, internal topics behind their filter', async () => {
+  await page.goto(`${base}/#/lesson/unclean-leader-election`);
+  const c = cell(2);
+  await runToEnd(c);
+  await openDetails(c);
+  const events = await c.locator('ol.events').innerText();
+  expect(events.includes('orders-0: UNCLEAN leader 2') && !/s __consumer_offsets-/.test(events), `events: ${events}`);
+  await c.locator('label.filter', { hasText: 'internal topics' }).locator('input').check();
+  const all = await c.locator('ol.events').innerText();
+  expect(/s __consumer_offsets-\d+: new leader/.test(all), `with internal topics: ${all.slice(-300)}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('the presenter fits one viewport with 6 brokers, at 1280×720 and 1920×1080', async () => {
   const src = 'seed 5\ncluster brokers=6 racks=a,b,c\ntopic orders partitions=3 replication.factor=3 min.insync.replicas=2\n' +
     'producer p1 topic=orders acks=all rate=200/s\nconsumer c1 topic=orders auto.offset.reset=earliest\nat 5s crash broker leader(orders-0)\nat 20s restart broker 1\nrun 40s\n';
