@@ -1489,15 +1489,20 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
         <div class="panel records-panel">
             <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
             <table class="provenance">
-                <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
-                <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
-                <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
-                <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
-                <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
-                <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
-                <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
-                <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
-                <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
+                { for [
+                    ("sent", p.sent),
+                    ("acknowledged", p.acknowledged),
+                    ("committed", p.committed),
+                    ("consumed", p.consumed),
+                    ("lost (acknowledged, gone)", p.lost),
+                    ("unavailable", p.unavailable),
+                    ("duplicated", p.duplicated),
+                    ("reordered", p.reordered),
+                    ("failed", p.failed),
+                ].into_iter().enumerate().map(|(i, (name, n))| html! {
+                    // Lost records, the fifth row, in red.
+                    <tr class={classes!((i == 4 && n > 0).then_some("bad"))}><th>{ name }</th><td>{ n }</td></tr>
+                }) }
             </table>
         </div>
     }

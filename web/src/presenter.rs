@@ -42,6 +42,28 @@ at 40s elect preferred
 run 60s
 ";
 
+/// The keys and what they do, as the help (?) lists them (constant markup, set as it is).
+const KEYS: &str = concat!(
+    "<dl>",
+    "<dt>Space</dt><dd>play / pause</dd>",
+    "<dt>→ / ←</dt><dd>step forward / back 1 s</dd>",
+    "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault)</dd>",
+    "<dt>Backspace / B</dt><dd>previous beat</dd>",
+    "<dt>K</dt><dd>crash the leader of the selected partition</dd>",
+    "<dt>R</dt><dd>restart the selected broker</dd>",
+    "<dt>N</dt><dd>cut the selected broker off the network (again: back on it)</dd>",
+    "<dt>C</dt><dd>crash the active controller (with controllers=3; again: restart it)</dd>",
+    "<dt>1–9</dt><dd>select a broker</dd>",
+    "<dt>P</dt><dd>select the next partition</dd>",
+    "<dt>+ / −</dt><dd>faster / slower (0.1× to 100×)</dd>",
+    "<dt>Home / End</dt><dd>go to the start / the end</dd>",
+    "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
+    "<dt>F</dt><dd>full screen (again: leave it)</dd>",
+    "<dt>?</dt><dd>this help</dd>",
+    "<dt>Esc</dt><dd>close this help; stop a long jump where it got to</dd>",
+    "</dl>"
+);
+
 struct State {
     source: String,
     timeline: Timeline,
@@ -620,24 +642,7 @@ pub fn presenter() -> Html {
             if s.help {
                 <div class="p-help" role="dialog" aria-label="Keys">
                     <h2>{ "Keys" }</h2>
-                    <dl>
-                        <dt>{ "Space" }</dt><dd>{ "play / pause" }</dd>
-                        <dt>{ "→ / ←" }</dt><dd>{ "step forward / back 1 s" }</dd>
-                        <dt>{ "Enter" }</dt><dd>{ "next beat (the scenario's next scheduled fault)" }</dd>
-                        <dt>{ "Backspace / B" }</dt><dd>{ "previous beat" }</dd>
-                        <dt>{ "K" }</dt><dd>{ "crash the leader of the selected partition" }</dd>
-                        <dt>{ "R" }</dt><dd>{ "restart the selected broker" }</dd>
-                        <dt>{ "N" }</dt><dd>{ "cut the selected broker off the network (again: back on it)" }</dd>
-                        <dt>{ "C" }</dt><dd>{ "crash the active controller (with controllers=3; again: restart it)" }</dd>
-                        <dt>{ "1–9" }</dt><dd>{ "select a broker" }</dd>
-                        <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
-                        <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>
-                        <dt>{ "Home / End" }</dt><dd>{ "go to the start / the end" }</dd>
-                        <dt>{ "L" }</dt><dd>{ "light theme for a bright room (again: dark)" }</dd>
-                        <dt>{ "F" }</dt><dd>{ "full screen (again: leave it)" }</dd>
-                        <dt>{ "?" }</dt><dd>{ "this help" }</dd>
-                        <dt>{ "Esc" }</dt><dd>{ "close this help; stop a long jump where it got to" }</dd>
-                    </dl>
+                    { Html::from_html_unchecked(AttrValue::Static(KEYS)) }
                 </div>
             }
         </div>
