@@ -111,6 +111,17 @@ async function openDetails(c) {
   const d = c.locator('details.more');
   if (!(await d.evaluate((e) => e.open))) await d.locator('> summary').click();
 }
+// How the presenter's parts sit in the viewport: the lowest card of the cluster against the bottom of
+// its area and the top of the footer, and the footer's parts wider than their box (cut at the right).
+const presenterFit = () => page.evaluate(() => {
+  const main = document.querySelector('.p-main').getBoundingClientRect().bottom;
+  const foot = document.querySelector('.p-foot').getBoundingClientRect().top;
+  const parts = [...document.querySelectorAll('.p-main .broker, .p-main .cluster-view > *')].map((e) => e.getBoundingClientRect().bottom);
+  const wide = [...document.querySelectorAll('.p-foot > *, .p-status, .p-headline, .p-beats, .p-main, .p-foot')].filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > innerWidth)
+    .map((e) => e.className);
+  return { scroll: document.documentElement.scrollHeight, main, foot, lowest: Math.max(...parts), wide, font: parseFloat(getComputedStyle(document.querySelector('.presenter')).fontSize),
+    brokers: document.querySelectorAll('.p-main .broker').length };
+});
 const held = (b) => b.includes('✓ held');
 // Runs a cell to its end and checks that its `n` expect badges all held.
 /// Runs a cell and waits for its run's end: a run advances in slices, and a list read at once
@@ -969,6 +980,45 @@ await check('the stateful lesson\'s zombie cell: an instance that was replaced w
   await z.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('the zombie cell presented: its headline, beats apart, readable wire names, labelled chips, a fitting layout', async () => {
+  await page.goto(`${base}/#/lesson/stateful-stream-processing`);
+  await runToEnd(cell(3));
+  await cell(3).locator('button', { hasText: 'Present this' }).click();
+  await page.locator('.presenter').waitFor();
+  const link = page.url();
+  for (const [w, h] of [[1024, 768], [1280, 720], [1920, 1080]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(link);
+    await page.reload();
+    await page.locator('.presenter').waitFor();
+    await page.keyboard.press('Enter');
+    // The link's latency is the beat; its loss, none, is not.
+    const caption = await page.locator('.p-caption').innerText();
+    expect(caption.startsWith('Beat 1/2 · 10s: link {s1-producer} -> {1,2,3} latency=55s..55s') && !caption.includes('loss'), `caption: ${caption}`);
+    // Beats 10 s and 10.5 s of 120 s: their markers do not overlap.
+    const [a, b] = await page.locator('.p-beat').evaluateAll((bs) => bs.map((e) => e.getBoundingClientRect()));
+    expect(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top, `beat markers overlap: ${JSON.stringify([a, b])}`);
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => !document.querySelector('.p-jump'), null, { timeout: 60000 });
+    const headline = await page.locator('.p-headline').innerText();
+    expect(headline.startsWith("Kafka Streams' counts are 993 short"), `headline: ${headline}`);
+    // Every name on the wire at least 11 px tall on screen, and inside the picture.
+    const names = await page.locator('.p-main .wire-view text.node-label').evaluateAll((ts) => {
+      const svg = ts[0].ownerSVGElement.getBoundingClientRect();
+      return ts.map((t) => { const r = t.getBoundingClientRect(); return { t: t.textContent, h: r.height, inside: r.left >= svg.left - 1 && r.right <= svg.right + 1 }; });
+    });
+    expect(names.length === 11 && names.every((n) => n.h >= 11 && n.inside), `${w}×${h} wire names: ${JSON.stringify(names)}`);
+    const topics = await page.locator('.p-main .broker').first().locator('li.chip-topic').allInnerTexts();
+    expect(topics.includes('page-views') && topics.includes('__consumer_offsets'), `chip labels: ${topics}`);
+    const m = await presenterFit();
+    expect(m.scroll <= h && m.lowest <= m.main + 1 && m.lowest <= m.foot + 1 && m.wide.length === 0, `${w}×${h}: ${JSON.stringify(m)}`);
+    // The latest event is shown whole at the top of the list.
+    const latest = await page.locator('.p-events li').first().evaluate((li) => li.getBoundingClientRect().bottom <= li.parentElement.getBoundingClientRect().bottom + 1);
+    expect(latest, 'the latest event is cut off');
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+});
+
 await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repartition topic, tasks 1_P count, and the purge moves its log start; the sum; the filter renames the store', async () => {
   await page.goto(`${base}/#/lesson/stateful-stream-processing`);
   const c = cell(5);
@@ -1530,25 +1580,33 @@ await check('presenter mode is driven by keys', async () => {
   expect((await clock()) !== before, `playing moves time (${before} → ${await clock()})`);
 });
 
-await check('the presenter fits one viewport with 6 brokers, at 1280×720 and 1920×1080', async () => {
+await check('the KIP-320 cell\'s events show its unclean election, internal topics behind their filter', async () => {
+  await page.goto(`${base}/#/lesson/unclean-leader-election`);
+  const c = cell(2);
+  await runToEnd(c);
+  await openDetails(c);
+  const events = await c.locator('ol.events').innerText();
+  expect(events.includes('orders-0: UNCLEAN leader 2') && !/s __consumer_offsets-/.test(events), `events: ${events}`);
+  await c.locator('label.filter', { hasText: 'internal topics' }).locator('input').check();
+  const all = await c.locator('ol.events').innerText();
+  expect(/s __consumer_offsets-\d+: new leader/.test(all), `with internal topics: ${all.slice(-300)}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
+await check('the presenter fits one viewport with 6 brokers, at 1024×768, 1280×720 and 1920×1080', async () => {
   const src = 'seed 5\ncluster brokers=6 racks=a,b,c\ntopic orders partitions=3 replication.factor=3 min.insync.replicas=2\n' +
     'producer p1 topic=orders acks=all rate=200/s\nconsumer c1 topic=orders auto.offset.reset=earliest\nat 5s crash broker leader(orders-0)\nat 20s restart broker 1\nrun 40s\n';
   const sizes = [];
-  for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  for (const [w, h] of [[1024, 768], [1280, 720], [1920, 1080]]) {
     await page.setViewportSize({ width: w, height: h });
     await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
     await page.locator('.presenter').waitFor();
     await page.keyboard.press('Enter');
-    const m = await page.evaluate(() => {
-      const main = document.querySelector('.p-main').getBoundingClientRect().bottom;
-      const parts = [...document.querySelectorAll('.p-main .broker, .p-main .cluster-view > *')].map((e) => e.getBoundingClientRect().bottom);
-      return { scroll: document.documentElement.scrollHeight, main, lowest: Math.max(...parts), font: parseFloat(getComputedStyle(document.querySelector('.presenter')).fontSize),
-        brokers: document.querySelectorAll('.p-main .broker').length };
-    });
+    const m = await presenterFit();
     sizes.push(m.font);
-    expect(m.brokers === 6 && m.scroll <= h && m.lowest <= m.main + 1, `${w}×${h}: ${JSON.stringify(m)}`);
+    expect(m.brokers === 6 && m.scroll <= h && m.lowest <= m.main + 1 && m.lowest <= m.foot + 1 && m.wide.length === 0, `${w}×${h}: ${JSON.stringify(m)}`);
   }
-  expect(sizes[1] >= sizes[0] * 1.3, `type scales with the screen: ${sizes}`);
+  expect(sizes[2] >= sizes[1] * 1.3, `type scales with the screen: ${sizes}`);
   await page.setViewportSize({ width: 1280, height: 720 });
 });
 

@@ -405,8 +405,9 @@ pub fn cell(props: &CellProps) -> Html {
     let story = use_state(|| None::<(u64, Option<Rc<StoryView>>)>);
     let pinned = use_state(|| None::<Rc<RunSummary>>);
     let sweep = use_state(|| None::<Rc<Sweep>>);
-    // Producer errors are many during a failover: off until asked for.
-    let filters = use_state(|| !0u8);
+    // Events of Kafka's internal topics (`__consumer_offsets`'s fifty partitions) bury those of the
+    // cell's own topics: off until asked for.
+    let filters = use_state(|| !INTERNAL);
     let playing = use_state(|| false);
     let show_charts = use_state(|| false);
     let speed = use_state(|| 3usize);
@@ -744,9 +745,9 @@ pub fn cell(props: &CellProps) -> Html {
                         let shown = *filters;
                         // The first event after index `from` that the event filters show.
                         let next_shown = |sim: &khafka_sim::Sim, from: usize| {
-                            sim.notable_events().skip(from).find_map(|e| {
-                                (shown & event_category(&e.kind).1 != 0).then_some(e.time)
-                            })
+                            sim.notable_events()
+                                .skip(from)
+                                .find_map(|e| shown_text(&e.kind, shown).map(|_| e.time))
                         };
                         let seen = r.timeline.sim().notable_events().len();
                         let mut t = r.timeline.now();
@@ -1118,7 +1119,19 @@ const EVENT_CATEGORIES: &[(&str, u8)] = &[
     ("producer errors", 8),
     ("truncation", 16),
     ("violations", 32),
+    ("internal topics", INTERNAL),
 ];
+/// The filter bit of events about Kafka's internal topics (`__consumer_offsets`), whatever their
+/// category.
+const INTERNAL: u8 = 64;
+
+/// An event's text, if the event filters show it.
+fn shown_text(kind: &khafka_sim::trace::TraceKind, filters: u8) -> Option<String> {
+    let text = crate::cluster_view::event_text(kind);
+    // Internal topics' names start with `__`, and so does the text of an event about one.
+    let internal = text.starts_with("__") && filters & INTERNAL == 0;
+    (filters & event_category(kind).1 != 0 && !internal).then_some(text)
+}
 
 fn event_category(kind: &khafka_sim::trace::TraceKind) -> (&'static str, u8) {
     use khafka_sim::trace::TraceKind as K;
@@ -1476,15 +1489,20 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
         <div class="panel records-panel">
             <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
             <table class="provenance">
-                <tr><th>{ "sent" }</th><td>{ p.sent }</td></tr>
-                <tr><th>{ "acknowledged" }</th><td>{ p.acknowledged }</td></tr>
-                <tr><th>{ "committed" }</th><td>{ p.committed }</td></tr>
-                <tr><th>{ "consumed" }</th><td>{ p.consumed }</td></tr>
-                <tr class={classes!((p.lost > 0).then_some("bad"))}><th>{ "lost (acknowledged, gone)" }</th><td>{ p.lost }</td></tr>
-                <tr><th>{ "unavailable" }</th><td>{ p.unavailable }</td></tr>
-                <tr><th>{ "duplicated" }</th><td>{ p.duplicated }</td></tr>
-                <tr><th>{ "reordered" }</th><td>{ p.reordered }</td></tr>
-                <tr><th>{ "failed" }</th><td>{ p.failed }</td></tr>
+                { for [
+                    ("sent", p.sent),
+                    ("acknowledged", p.acknowledged),
+                    ("committed", p.committed),
+                    ("consumed", p.consumed),
+                    ("lost (acknowledged, gone)", p.lost),
+                    ("unavailable", p.unavailable),
+                    ("duplicated", p.duplicated),
+                    ("reordered", p.reordered),
+                    ("failed", p.failed),
+                ].into_iter().enumerate().map(|(i, (name, n))| html! {
+                    // Lost records, the fifth row, in red.
+                    <tr class={classes!((i == 4 && n > 0).then_some("bad"))}><th>{ name }</th><td>{ n }</td></tr>
+                }) }
             </table>
         </div>
     }
@@ -2011,12 +2029,12 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
     let now = sim.now();
     // `(number of the first event, its time, the last time, text, count)`
     let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
-    for (i, e) in sim
+    for (i, (e, text)) in sim
         .notable_events()
-        .filter(|e| e.time <= now && filters & event_category(&e.kind).1 != 0)
+        .filter(|e| e.time <= now)
+        .filter_map(|e| shown_text(&e.kind, filters).map(|t| (e, t)))
         .enumerate()
     {
-        let text = crate::cluster_view::event_text(&e.kind);
         match groups.last_mut() {
             Some(g) if g.3 == text => {
                 g.2 = e.time;

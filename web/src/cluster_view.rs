@@ -290,17 +290,24 @@ fn link_controls(props: &LinkControlsProps) -> Html {
 }
 
 /// Where a node sits in the wire picture (a `width` × 170 box): clients and the controller on top,
-/// brokers below. The box is as wide as its busier row needs (140 per node, 420 to 1000), so a small
-/// cluster is drawn large wherever the picture is narrow.
+/// brokers below. The box is as wide as its busiest row needs (140 per node, 420 to 1000), so a small
+/// cluster is drawn large wherever the picture is narrow; 50 more on each side hold the names of
+/// the nodes at the ends. More than six clients and controllers take
+/// two rows (the second a little to the right), so that their names keep room and a readable size.
 struct Layout {
     top: Vec<(String, String)>,
+    /// How many of `top` are in the first row.
+    first: usize,
     brokers: usize,
     width: f64,
+    /// How far the brokers are moved down by a second row.
+    lower: f64,
 }
 
 const TOP_Y: f64 = 24.0;
 const BROKER_Y: f64 = 118.0;
 const WIRE_H: f64 = 170.0;
+const ROW_GAP: f64 = 44.0;
 
 impl Layout {
     fn of(s: &ClusterSnapshot) -> Self {
@@ -322,11 +329,15 @@ impl Layout {
         };
         top.extend(s.producers.iter().map(|p| (p.name.clone(), p.name.clone())));
         top.extend(s.consumers.iter().map(|c| (c.name.clone(), c.name.clone())));
-        let busiest = top.len().max(s.brokers.len()) as f64;
+        let n = top.len();
+        let first = if n > 6 { n.div_ceil(2) } else { n };
+        let busiest = first.max(s.brokers.len()) as f64;
         Layout {
             top,
+            first,
             brokers: s.brokers.len(),
             width: (140.0 * busiest).clamp(420.0, 1000.0),
+            lower: if first < n { ROW_GAP } else { 0.0 },
         }
     }
 
@@ -334,13 +345,32 @@ impl Layout {
         (i as f64 + 0.5) * self.width / n.max(1) as f64
     }
 
+    /// Where the `i`-th client or controller sits.
+    fn top_at(&self, i: usize) -> (f64, f64) {
+        let (first, n) = (self.first, self.top.len());
+        match i.checked_sub(first) {
+            None => (self.spread(i, first), TOP_Y),
+            Some(j) => (
+                self.spread(j, n - first) + self.width / (5 * (n - first)) as f64,
+                TOP_Y + ROW_GAP,
+            ),
+        }
+    }
+
     /// Position of a node named as in scenarios, and whether it is a broker.
     fn at(&self, name: &str) -> Option<(f64, f64, bool)> {
         if let Some(i) = self.top.iter().position(|(n, _)| n == name) {
-            return Some((self.spread(i, self.top.len()), TOP_Y, false));
+            let (x, y) = self.top_at(i);
+            return Some((x, y, false));
         }
         let b: usize = name.parse().ok()?;
-        (b >= 1 && b <= self.brokers).then(|| (self.spread(b - 1, self.brokers), BROKER_Y, true))
+        (b >= 1 && b <= self.brokers).then(|| {
+            (
+                self.spread(b - 1, self.brokers),
+                BROKER_Y + self.lower,
+                true,
+            )
+        })
     }
 }
 
@@ -493,26 +523,27 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
         .iter()
         .enumerate()
         .map(|(i, (_, label))| {
-            let x = layout.spread(i, layout.top.len());
-            html! { <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", TOP_Y - 12.0)} text-anchor="middle">{ label }</text> }
+            let (x, y) = layout.top_at(i);
+            html! { <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", y - 12.0)} text-anchor="middle">{ label }</text> }
         })
         .chain(s.brokers.iter().map(|b| {
             let x = layout.spread((b.id - 1) as usize, layout.brokers);
+            let y = BROKER_Y + layout.lower;
             let state = if !b.running { "down" } else if b.isolated || b.fenced { "cut" } else { "up" };
             html! {
                 <g class={classes!("node", state)}>
-                    <circle cx={format!("{x:.1}")} cy={format!("{BROKER_Y:.1}")} r="9" />
-                    <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", BROKER_Y + 26.0)} text-anchor="middle">{ format!("B{}", b.id) }</text>
+                    <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="9" />
+                    <text class="node-label" x={format!("{x:.1}")} y={format!("{:.1}", y + 26.0)} text-anchor="middle">{ format!("B{}", b.id) }</text>
                 </g>
             }
         }))
         .chain(layout.top.iter().enumerate().map(|(i, (name, _))| {
-            let x = layout.spread(i, layout.top.len());
+            let (x, y) = layout.top_at(i);
             let state = name
                 .strip_prefix("controller ")
                 .and_then(|id| s.controllers.iter().find(|c| c.status.id.to_string() == id))
                 .map(|c| controller_state(c).0);
-            html! { <rect class={classes!("client-node", state)} x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", TOP_Y - 6.0)} width="16" height="12" rx="3" /> }
+            html! { <rect class={classes!("client-node", state)} x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", y - 6.0)} width="16" height="12" rx="3" /> }
         }))
         .collect();
     let label = format!(
@@ -533,17 +564,14 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
         <figure class="wire-view">
             // Shown on phones only, where the picture is wider than the screen and scrolls.
             <p class="scroll-cue" aria-hidden="true">{ "← swipe sideways to see every node →" }</p>
-            <svg viewBox={format!("0 0 {} {WIRE_H}", layout.width)} role="img" aria-label={label}>
+            <svg viewBox={format!("-50 0 {} {}", layout.width + 100.0, WIRE_H + layout.lower)} role="img" aria-label={label}>
                 { for paths }
                 { for cuts }
                 { for nodes }
                 <g class="dots">{ for dots }</g>
             </svg>
             <figcaption class="wire-legend">
-                <span><svg viewBox="0 0 12 12" aria-hidden="true"><circle class="dot produce" cx="6" cy="6" r="5" /></svg>{ " produce" }</span>
-                <span><svg viewBox="0 0 12 12" aria-hidden="true"><rect class="dot fetch" x="1.5" y="1.5" width="9" height="9" /></svg>{ " fetch" }</span>
-                <span><svg viewBox="0 0 12 12" aria-hidden="true"><path class="dot control" d="M6 1 l5 5 l-5 5 l-5 -5 z" /></svg>{ " controller" }</span>
-                <span>{ "filled: request · hollow: response · at most 4 drawn per link" }</span>
+                { Html::from_html_unchecked(AttrValue::Static(WIRE_LEGEND)) }
                 if !s.cut_links.is_empty() {
                     <span class="cut-legend">{ "✕ dashed: link cut" }</span>
                 }
@@ -663,44 +691,72 @@ fn state_class(s: khafka_sim::snapshot::RecordState) -> &'static str {
 }
 
 /// What the colours of the log bars mean (each state is also counted in words under its bar).
+/// (Constant markup, set as it is: cheaper in the bundle than the elements built one by one.)
 fn strip_legend() -> Html {
-    let item = |class: &'static str, text: &'static str| {
-        html! {
-            <span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class={class} width="2" height="1" /></svg>{ text }</span>
-        }
-    };
-    html! {
-        <p class="strip-legend">
-            { item("acked", "committed, acknowledged") }
-            { item("unacked", "committed, not acknowledged") }
-            { item("uncommitted", "above the HW") }
-            { item("duplicate", "duplicate") }
-            { item("lost", "lost: acknowledged, not on the leader") }
-        </p>
-    }
+    Html::from_html_unchecked(AttrValue::Static(concat!(
+        r#"<p class="strip-legend">"#,
+        r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="acked" width="2" height="1"/></svg>committed, acknowledged</span>"#,
+        r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="unacked" width="2" height="1"/></svg>committed, not acknowledged</span>"#,
+        r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="uncommitted" width="2" height="1"/></svg>above the HW</span>"#,
+        r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="duplicate" width="2" height="1"/></svg>duplicate</span>"#,
+        r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="lost" width="2" height="1"/></svg>lost: acknowledged, not on the leader</span>"#,
+        "</p>"
+    )))
 }
+
+/// What the wire picture's shapes mean (constant markup, as [`strip_legend`]).
+const WIRE_LEGEND: &str = concat!(
+    r#"<span><svg viewBox="0 0 12 12" aria-hidden="true"><circle class="dot produce" cx="6" cy="6" r="5"/></svg> produce</span>"#,
+    r#"<span><svg viewBox="0 0 12 12" aria-hidden="true"><rect class="dot fetch" x="1.5" y="1.5" width="9" height="9"/></svg> fetch</span>"#,
+    r#"<span><svg viewBox="0 0 12 12" aria-hidden="true"><path class="dot control" d="M6 1 l5 5 l-5 5 l-5 -5 z"/></svg> controller</span>"#,
+    "<span>filled: request · hollow: response · at most 4 drawn per link</span>"
+);
 
 fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
     let leaders = b.replicas.iter().filter(|r| r.is_leader).count();
     let out = b.replicas.iter().filter(|r| !r.in_isr).count();
+    let topic = |r: &khafka_sim::snapshot::ReplicaSnapshot| {
+        r.partition.rsplit_once('-').map_or("", |t| t.0).to_string()
+    };
     html! {
         <>
-        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR). Log bars with HW and LEO are drawn when a broker holds at most 16 replicas.">{ format!("{} replicas · {leaders} leader(s) · {out} out of ISR", b.replicas.len()) }</p>
+        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR), one for all of an internal topic's. Log bars with HW and LEO are drawn when a broker holds at most 16 replicas.">{ format!("{} replicas · {leaders} leader(s) · {out} out of ISR", b.replicas.len()) }</p>
         <ul class="chips" aria-label={format!("Replicas on broker {}", b.id)}>
-            { for b.replicas.iter().map(|r| {
-                let (class, mark, role) = if r.is_leader {
-                    ("leader", "★", "leader")
-                } else if r.leader_down {
-                    ("leader down", "★", "leader, down (not fenced yet)")
-                } else if r.in_isr {
-                    ("follower", "", "follower in ISR")
+            { for b.replicas.iter().enumerate().map(|(i, r)| {
+                // Each topic's chips after its name; Kafka's internal topics (`__consumer_offsets`'s
+                // fifty partitions) in one chip.
+                let t = topic(r);
+                let first = i == 0 || topic(&b.replicas[i - 1]) != t;
+                let internal = t.starts_with("__");
+                if internal && !first {
+                    return Html::default();
+                }
+                let (class, text, title) = if internal {
+                    let all: Vec<_> = b.replicas.iter().filter(|o| topic(o) == t).collect();
+                    let lead = all.iter().filter(|r| r.is_leader).count();
+                    let out = all.iter().filter(|r| !r.in_isr).count();
+                    let text = format!("{} · ★{lead}{}", all.len(), if out > 0 { format!(" · !{out}") } else { String::new() });
+                    ((out > 0).then_some("out"), text, format!("{} replicas of {t}: {lead} leaders, {out} out of ISR", all.len()))
                 } else {
-                    ("out", "!", "out of ISR")
+                    let (class, mark, role) = if r.is_leader {
+                        ("leader", "★", "leader")
+                    } else if r.leader_down {
+                        ("leader down", "★", "leader, down (not fenced yet)")
+                    } else if r.in_isr {
+                        ("follower", "", "follower in ISR")
+                    } else {
+                        ("out", "!", "out of ISR")
+                    };
+                    let n = r.partition.rsplit('-').next().unwrap_or(&r.partition);
+                    (Some(class), format!("{mark}{n}"), format!("{}: {role}", r.partition))
                 };
                 html! {
-                    <li class={classes!("chip", class)} title={format!("{}: {role}", r.partition)}>
-                        { format!("{mark}{}", r.partition.rsplit('-').next().unwrap_or(&r.partition)) }
-                    </li>
+                    <>
+                    if first {
+                        <li class="chip-topic" title={t.clone()}>{ t }</li>
+                    }
+                    <li class={classes!("chip", class)} {title}>{ text }</li>
+                    </>
                 }
             }) }
         </ul>
@@ -765,9 +821,14 @@ pub fn fmt_time(t: khafka_sim::SimTime) -> String {
 }
 
 /// One line for the event log.
+/// A fault's scenario line as a reader sees it: without a link's loss when it loses nothing.
+pub fn fault_text(line: &str) -> String {
+    line.replace(" loss=0.0000%", "")
+}
+
 pub fn event_text(kind: &TraceKind) -> String {
     match kind {
-        TraceKind::Fault { description } => format!("⚡ {description}"),
+        TraceKind::Fault { description } => format!("⚡ {}", fault_text(description)),
         TraceKind::BrokerStarted { broker, .. } => format!("broker {broker} started"),
         TraceKind::BrokerStopped { broker, clean } => {
             format!(

@@ -80,9 +80,17 @@ pub fn headline(
         khafka_sim::kernel::small::sort_by(&mut parts, Ord::cmp);
         parts.dedup();
         let all_seen = (ids.len() as u64) == p.lost;
+        // Past the records examined, a partition is named only if it is the one a record can be
+        // in (Kafka's internal topics hold none of the producers' records).
+        let only_one = || {
+            let mut user = snapshot
+                .partitions
+                .iter()
+                .filter(|v| !v.topic.starts_with("__"));
+            user.next().is_some() && user.next().is_none()
+        };
         let cause = match parts.as_slice() {
-            _ if !all_seen => "the leaders of their partitions do not have them".to_string(),
-            [part] => {
+            [part] if all_seen || only_one() => {
                 let view = &snapshot.partitions[*part as usize];
                 let name = view.name();
                 match view.leader.map(|l| (l, election_of(sim, &name, l))) {
@@ -95,6 +103,7 @@ pub fn headline(
                     None => format!("{name} has no leader"),
                 }
             }
+            _ if !all_seen => "the leaders of their partitions do not have them".to_string(),
             many => format!(
                 "in {} partitions, whose leaders do not have them",
                 many.len()
@@ -381,4 +390,37 @@ pub fn headline(
         text.push_str(&a);
     }
     Headline { tone, text, why }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The headline of the `n`-th cell (from 0) of a lesson, run to its end.
+    fn of_cell(file: &str, n: usize) -> String {
+        let path = format!("{}/../lessons/{file}", env!("CARGO_MANIFEST_DIR"));
+        let md = std::fs::read_to_string(path).unwrap();
+        let cell = md
+            .split("```khafka")
+            .nth(n + 1)
+            .and_then(|c| c.split_once('\n'))
+            .and_then(|(_, body)| body.split("```").next())
+            .unwrap();
+        let scenario = khafka_scenario::parse(cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let snapshot = sim.snapshot();
+        super::headline(&sim, &snapshot, scenario.spec.run_for, None).text
+    }
+
+    /// More lost records than the headline examines, all in the one partition of the scenario's
+    /// topic (`__consumer_offsets` aside): that partition is named, in the singular.
+    #[test]
+    fn many_lost_records_of_one_partition_name_it() {
+        let text = of_cell("04-unclean-leader-election.md", 2);
+        assert!(
+            text.starts_with(
+                "5500 acknowledged records lost — broker 2 became leader of orders-0 at "
+            ) && text.contains("(unclean election) without them"),
+            "{text}"
+        );
+    }
 }

@@ -11,7 +11,7 @@
 //! comes back to the same state and the address is a link to it.
 
 use crate::advance::{Goal, SLICE_MS};
-use crate::cluster_view::{event_text, fmt_time, ClusterView};
+use crate::cluster_view::{event_text, fault_text, fmt_time, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
 use khafka_scenario::parse;
 use khafka_sim::sim::describe_fault;
@@ -41,6 +41,28 @@ at 20s restart broker 1
 at 40s elect preferred
 run 60s
 ";
+
+/// The keys and what they do, as the help (?) lists them (constant markup, set as it is).
+const KEYS: &str = concat!(
+    "<dl>",
+    "<dt>Space</dt><dd>play / pause</dd>",
+    "<dt>→ / ←</dt><dd>step forward / back 1 s</dd>",
+    "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault)</dd>",
+    "<dt>Backspace / B</dt><dd>previous beat</dd>",
+    "<dt>K</dt><dd>crash the leader of the selected partition</dd>",
+    "<dt>R</dt><dd>restart the selected broker</dd>",
+    "<dt>N</dt><dd>cut the selected broker off the network (again: back on it)</dd>",
+    "<dt>C</dt><dd>crash the active controller (with controllers=3; again: restart it)</dd>",
+    "<dt>1–9</dt><dd>select a broker</dd>",
+    "<dt>P</dt><dd>select the next partition</dd>",
+    "<dt>+ / −</dt><dd>faster / slower (0.1× to 100×)</dd>",
+    "<dt>Home / End</dt><dd>go to the start / the end</dd>",
+    "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
+    "<dt>F</dt><dd>full screen (again: leave it)</dd>",
+    "<dt>?</dt><dd>this help</dd>",
+    "<dt>Esc</dt><dd>close this help; stop a long jump where it got to</dd>",
+    "</dl>"
+);
 
 struct State {
     source: String,
@@ -91,7 +113,7 @@ impl State {
         }
         let mut beats: Vec<(SimTime, String)> = Vec::new();
         for s in &scenario.spec.schedule {
-            let what = describe_fault(&s.fault);
+            let what = fault_text(&describe_fault(&s.fault));
             match beats.last_mut() {
                 Some((at, text)) if *at == s.at => {
                     text.push_str(" + ");
@@ -559,19 +581,36 @@ pub fn presenter() -> Html {
     let sim = s.timeline.sim();
     let snapshot = Rc::new(sim.snapshot());
     let now = sim.now();
+    let tp = s.selected_tp().map(|t| t.to_string()).unwrap_or_default();
+    let p = &snapshot.provenance;
+    let pct = |t: SimTime| t.as_us() as f64 * 100.0 / s.end.as_us().max(1) as f64;
+    // The latest events first, so the one that just happened is never the one cut off; those of
+    // Kafka's internal topics (`__consumer_offsets`) left out, as in a cell's event log.
     let recent: Vec<String> = sim
         .notable_events()
         .filter(|e| e.time <= now)
         .collect::<Vec<_>>()
         .iter()
         .rev()
+        .map(|e| (e.time, event_text(&e.kind)))
+        .filter(|(_, text)| !text.starts_with("__"))
         .take(5)
-        .rev()
-        .map(|e| format!("{} {}", fmt_time(e.time), event_text(&e.kind)))
+        .map(|(t, text)| format!("{} {text}", fmt_time(t)))
         .collect();
-    let tp = s.selected_tp().map(|t| t.to_string()).unwrap_or_default();
-    let p = &snapshot.provenance;
-    let pct = |t: SimTime| t.as_us() as f64 * 100.0 / s.end.as_us().max(1) as f64;
+    let streams = sim.streams_view();
+    let headline = crate::headline::headline(sim, &snapshot, s.end, streams.as_ref());
+    // Beats closer than their markers' width take turns above and below the track.
+    let mut last = [f64::MIN; 2];
+    let rows: Vec<usize> = s
+        .beats
+        .iter()
+        .map(|(t, _)| {
+            let x = pct(*t);
+            let row = usize::from(x - last[0] < 3.0 && x - last[1] >= 3.0);
+            last[row] = x;
+            row
+        })
+        .collect();
     let done = s.beats_done();
     html! {
         <div class={classes!("presenter", s.light.then_some("light"))} tabindex="0" aria-label="Presenter mode: press ? for keys">
@@ -586,6 +625,7 @@ pub fn presenter() -> Html {
                     <a class="p-exit" href="#/">{ "Leave" }</a>
                 </span>
             </div>
+            <p class={classes!("p-headline", headline.tone)}>{ headline.text }</p>
             <div class="p-beats">
                 <strong class="p-caption">{ s.caption() }</strong>
                 <span class="p-said" role="status" aria-live="polite">{ s.said.clone().unwrap_or_else(|| "Press ? for keys".to_string()) }</span>
@@ -602,16 +642,17 @@ pub fn presenter() -> Html {
             <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), s.beats.len())}>
                 <div class="p-track"></div>
                 { for s.beats.iter().enumerate().map(|(i, (t, what))| html! {
-                    <span class={classes!("p-beat", (i < done).then_some("done"))} style={format!("left: {:.2}%", pct(*t))}
+                    <span class={classes!("p-beat", (i < done).then_some("done"), (rows[i] == 1).then_some("low"))} style={format!("left: {:.2}%", pct(*t))}
                         title={format!("Beat {}: {what} at {}", i + 1, fmt_time(*t))}>{ i + 1 }</span>
                 }) }
                 <span class="p-now" style={format!("left: {:.2}%", pct(now))}></span>
             </div>
-            <div class="p-main">
+            // Many clients: their cards and the wire picture are drawn smaller (style.css).
+            <div class={classes!("p-main", (snapshot.producers.len() + snapshot.consumers.len() > 5).then_some("busy"))}>
                 <ClusterView snapshot={snapshot.clone()} />
             </div>
             <div class="p-foot">
-                <ol class="p-events">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
+                <ul class="p-events" aria-label="Latest events, the last first">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
                 <pre class="describe">{ sim.describe() }</pre>
                 if !s.timeline.injected().is_empty() {
                     <pre class="injected">{ for s.timeline.injected().iter().map(|i| format!("at {} {}\n", i.at, describe_fault(&i.fault))) }</pre>
@@ -620,24 +661,7 @@ pub fn presenter() -> Html {
             if s.help {
                 <div class="p-help" role="dialog" aria-label="Keys">
                     <h2>{ "Keys" }</h2>
-                    <dl>
-                        <dt>{ "Space" }</dt><dd>{ "play / pause" }</dd>
-                        <dt>{ "→ / ←" }</dt><dd>{ "step forward / back 1 s" }</dd>
-                        <dt>{ "Enter" }</dt><dd>{ "next beat (the scenario's next scheduled fault)" }</dd>
-                        <dt>{ "Backspace / B" }</dt><dd>{ "previous beat" }</dd>
-                        <dt>{ "K" }</dt><dd>{ "crash the leader of the selected partition" }</dd>
-                        <dt>{ "R" }</dt><dd>{ "restart the selected broker" }</dd>
-                        <dt>{ "N" }</dt><dd>{ "cut the selected broker off the network (again: back on it)" }</dd>
-                        <dt>{ "C" }</dt><dd>{ "crash the active controller (with controllers=3; again: restart it)" }</dd>
-                        <dt>{ "1–9" }</dt><dd>{ "select a broker" }</dd>
-                        <dt>{ "P" }</dt><dd>{ "select the next partition" }</dd>
-                        <dt>{ "+ / −" }</dt><dd>{ "faster / slower (0.1× to 100×)" }</dd>
-                        <dt>{ "Home / End" }</dt><dd>{ "go to the start / the end" }</dd>
-                        <dt>{ "L" }</dt><dd>{ "light theme for a bright room (again: dark)" }</dd>
-                        <dt>{ "F" }</dt><dd>{ "full screen (again: leave it)" }</dd>
-                        <dt>{ "?" }</dt><dd>{ "this help" }</dd>
-                        <dt>{ "Esc" }</dt><dd>{ "close this help; stop a long jump where it got to" }</dd>
-                    </dl>
+                    { Html::from_html_unchecked(AttrValue::Static(KEYS)) }
                 </div>
             }
         </div>

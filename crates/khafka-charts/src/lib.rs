@@ -397,8 +397,10 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         esc(&c.y_label)
     );
     // Faults: a dashed line each, labelled at the top. A label goes on the first of three rows where
-    // it does not run into the previous label; labels near the right edge end at their line.
+    // it does not run into the previous label; labels near the right edge end at their line. The
+    // labels are drawn last, on a white halo, so no series or other fault line runs through them.
     let mut row_ends = [f64::MIN; 3];
+    let mut labels = String::new();
     for (x, text) in &c.markers {
         let x = px(x.clamp(0.0, x_max));
         let text = format!("⚡ {text}");
@@ -416,7 +418,11 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         row_ends[row] = row_ends[row].max(to);
         let _ = write!(
             o,
-            r##"<line class="fault" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C">{}</text>"##,
+            r##"<line class="fault" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"/>"##
+        );
+        let _ = write!(
+            labels,
+            r##"<text class="fault-label" x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C" stroke="#FFFFFF" stroke-width="4" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
             if to_left { x - 3.0 } else { x + 3.0 },
             top + 12.0 + row as f64 * 14.0,
             if to_left { "end" } else { "start" },
@@ -446,6 +452,7 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
             marker(&mut o, i, *x, *y);
         }
     }
+    o.push_str(&labels);
     // The legend, below the plot.
     let legend_top = (height - legend_h) as f64;
     for (r, row) in rows.iter().enumerate() {
@@ -537,6 +544,16 @@ mod tests {
         );
         let svg = to_svg(&marked, 360, 240).unwrap();
         assert!(svg.contains("crash broker 1"), "fault label");
+        // Fault labels are drawn over the data lines, on a halo, so no line runs through them.
+        let label_at = svg.find(r#"class="fault-label""#).expect("a fault label");
+        assert!(
+            svg.rfind("<polyline").is_some_and(|l| l < label_at),
+            "labels after the series"
+        );
+        assert!(
+            svg[label_at..].starts_with(r#"class="fault-label" "#)
+                && svg[label_at..].contains(r#"paint-order="stroke""#)
+        );
         assert!(svg.contains(r#"class="cursor" x1="#), "the cursor");
         // Seven-digit ticks do not run into the rotated axis name (drawn at x = 14, 13 px tall).
         let big = LineChart {
