@@ -169,8 +169,9 @@ impl Broker {
                 .groups
                 .get(group.as_str())
                 .map_or("Dead", |g| g.state.name());
+            // Before what the join caused (a generation it completed), with the state after it.
             if !member.is_empty() {
-                out.note_for(&group, format!("{member} joins; the group is {state}"));
+                out.note_first_for(&group, format!("{member} joins; the group is {state}"));
             }
         }
         self.apply_coordinator_outputs(ctx, part, out);

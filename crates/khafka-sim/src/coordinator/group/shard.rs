@@ -85,6 +85,11 @@ impl<'a> Outputs<'a> {
     pub fn note_for(&mut self, group: &str, text: String) {
         self.notes.push((group.to_string(), text));
     }
+
+    /// A note that comes before every other of this request's (what caused them).
+    pub fn note_first_for(&mut self, group: &str, text: String) {
+        self.notes.insert(0, (group.to_string(), text));
+    }
 }
 
 /// A write waiting for the high watermark.
