@@ -1187,13 +1187,15 @@ fn a_repartition_copy_s_story_names_its_input_record_and_an_earlier_copy() {
 }
 
 /// A restarted instance is a new `StreamThread`: its commit clock starts over, as at a first
-/// start (`lastCommitMs` is 0, so its first `maybeCommit` is due at once). It joins at once and
-/// its commits are refused until its assignment, which waits for the crashed member's session to
-/// time out (about 54 s here); the first turn after the assignment commits. Its first commit is
-/// neither before the assignment nor a whole `commit.interval.ms` (30 s) after the restart, as
-/// when the simulator's clock counted from the start (70 s).
+/// start (`lastCommitMs` is 0, so its first `maybeCommit` is due at once). It joins at once, and
+/// its commits are refused while the rebalance is in progress, until its assignment, which waits
+/// for the crashed member's session to time out (about 54 s here): no commit comes before it.
+/// (Kafka's first commit of processed records would then come a whole interval later: the turn
+/// that carries the assignment has processed nothing of the new tasks, whose partitions stay
+/// paused until that poll returns, so its due commit is empty and restarts the clock. The
+/// simulator hands the new tasks' records out within that poll: docs/what-khafka-models.md.)
 #[test]
-fn a_restarted_instance_waits_a_commit_interval_before_its_first_commit() {
+fn a_restarted_instance_commits_nothing_before_its_assignment() {
     use khafka_sim::{Sim, SimTime};
     let src = app("commit.interval.ms=30000 statestore.cache.max.bytes=0")
         .replace(
@@ -1223,7 +1225,7 @@ fn a_restarted_instance_waits_a_commit_interval_before_its_first_commit() {
         .expect("assigned after the restart");
     assert!(assigned > 50_000_000, "assigned at {assigned} µs");
     assert!(
-        (assigned..assigned + 1_000_000).contains(&commits[0]),
+        commits[0] >= assigned,
         "first commit at {} µs, assigned at {assigned} µs",
         commits[0]
     );
