@@ -753,10 +753,7 @@ impl Consumer {
         let (Some(app), Some(t)) = (&mut self.app, &self.tasks) else {
             return Step::Wait;
         };
-        // The first microsecond at which `now - lastCommitMs > commit.interval.ms` holds.
-        let due_us = t.last_commit_ms.map_or(0, |l| {
-            crate::time::ms_to_us(l.saturating_add(interval).saturating_add(1))
-        });
+        let due_us = t.commit_due_us(interval);
         if refused && due_us <= now {
             return Step::Wait;
         }
@@ -781,10 +778,7 @@ impl Consumer {
         let (Some(app), Some(t)) = (&mut self.app, &mut self.tasks) else {
             return Step::Continue;
         };
-        let due = t
-            .last_commit_ms
-            .is_none_or(|l| now_ms.saturating_sub(l) > interval);
-        if !due || refused {
+        if ctx.now.as_us() < t.commit_due_us(interval) || refused {
             return Step::Continue;
         }
         let covered = if t.queued_by_tasks {

@@ -92,6 +92,14 @@ impl Tasks {
             self.processed.push((p, offset, rid));
         }
     }
+
+    /// The first microsecond at which `now - lastCommitMs > commit.interval.ms` holds (in
+    /// milliseconds, as `StreamThread.maybeCommit` compares them); 0 before the first commit.
+    pub(super) fn commit_due_us(&self, interval_ms: u64) -> u64 {
+        self.last_commit_ms.map_or(0, |l| {
+            crate::time::ms_to_us(l.saturating_add(interval_ms).saturating_add(1))
+        })
+    }
 }
 
 impl Consumer {
