@@ -1561,6 +1561,11 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 ///   `batch.size`) at the end of the 400 s recovery, each instance waiting in its pre-commit
 ///   flush; with more time the group settles. The recovery now extends a group's time in 100 s
 ///   steps, up to 1,200 s.
+/// - 35741 (a plain group, `sim.commit=sync`): a coordinator whose `__consumer_offsets` partition
+///   had shrunk to its own replica lost power and the member's last commit with it; the member,
+///   idle with nothing left to read, never committed its unchanged position again, so lag stayed
+///   at 820. Kafka's `commitSync()` commits every assigned position at every turn of the loop,
+///   moved or not.
 #[test]
 fn seeds_found_failing_by_hand_stay_fixed() {
     let mut failures = Vec::new();
@@ -1578,6 +1583,7 @@ fn seeds_found_failing_by_hand_stay_fixed() {
         (11627, None),
         (22302, None),
         (29600, None),
+        (35741, None),
         (9692, Some("Kafka Streams zombie write")),
     ] {
         let (spec, promised, ordered) = random_scenario(seed);

@@ -139,12 +139,11 @@ pub struct App {
     async_commits: Vec<(u64, usize)>,
     /// Every commit the application made.
     pub commits: Vec<AppCommitRecord>,
-    /// The positions its last commit call was made with: an empty `poll()` commits (the loop
-    /// calls the commit every turn) only when they moved since.
+    /// The positions its last commit call was made with: a Kafka Streams commit with nothing
+    /// new to commit sends nothing (`app_streams_maybe_commit`).
     #[serde(skip)]
     last_commit_call: Vec<Option<u64>>,
-    /// When the last commit call was made, and whether it failed.
-    last_commit_call_us: u64,
+    /// Whether the last commit call failed.
     last_commit_failed: bool,
     /// When the loop last called `poll()` (a Kafka Streams poll times out every `poll.ms` from
     /// it while no records arrive).
@@ -167,7 +166,6 @@ impl App {
             async_commits: Vec::new(),
             commits: Vec::new(),
             last_commit_call: vec![None; partitions as usize],
-            last_commit_call_us: 0,
             last_commit_failed: false,
             poll_since_us: 0,
         }
@@ -474,20 +472,26 @@ impl Consumer {
             if self.tasks.is_some() {
                 return self.app_streams_idle(ctx);
             }
-            // The loop's turns with no records (one per poll timeout) still call the commit: of
-            // positions that earlier polls or a seek moved, or again after a failed one.
-            let due = app.last_commit_call != self.positions || app.last_commit_failed;
-            if self.config.group.commit != AppCommit::None && due {
-                let at = app
-                    .last_commit_call_us
-                    .saturating_add(crate::time::ms_to_us(POLL_TIMEOUT_MS));
-                if now < at && app.last_commit_failed {
-                    app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
-                    return Step::Wait;
-                }
+            if self.config.group.commit == AppCommit::None {
+                return Step::Wait;
+            }
+            // A turn of the loop without records: its `poll(100 ms)` returns when it times out,
+            // every 100 ms from the poll's start while nothing arrives, and the turn calls the
+            // commit. `commitSync()` and `commitAsync()` without arguments commit
+            // `subscriptions.allConsumed()`, the position of every assigned partition, whether
+            // or not it moved (`ConsumerCoordinator.commitOffsetsSync` sends unless the map is
+            // empty): so an idle member commits its positions again every 100 ms, which puts
+            // back a commit the coordinator lost.
+            let grid = crate::time::ms_to_us(POLL_TIMEOUT_MS);
+            let elapsed = now.saturating_sub(app.poll_since_us);
+            if elapsed > 0 && elapsed.is_multiple_of(grid) {
                 app.batch_records = 0;
                 return self.app_commit_call(ctx, AppPhase::CommitAfter);
             }
+            let at = app
+                .poll_since_us
+                .saturating_add(elapsed.div_ceil(grid).max(1).saturating_mul(grid));
+            app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
             return Step::Wait;
         }
         app.batch = batch;
@@ -543,7 +547,6 @@ impl Consumer {
             Some(t) if t.queued_by_tasks => app.last_commit_call.clone_from(&t.processed_to),
             _ => app.last_commit_call.clone_from(&self.positions),
         }
-        app.last_commit_call_us = ctx.now.as_us();
         app.last_commit_failed = false;
         match mode {
             AppCommit::None => {
@@ -621,7 +624,8 @@ impl Consumer {
                 Step::Wait
             }
             Ok(None) => {
-                app.commits[record].outcome = "nothing to commit".into();
+                // `commitSync()` with no assigned position returns without a request.
+                app.commits.truncate(record);
                 app.sync = None;
                 self.app_after_commit(ctx)
             }
