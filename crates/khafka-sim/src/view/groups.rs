@@ -14,6 +14,43 @@ use crate::protocol::group::partition_for;
 use crate::sim::Sim;
 use serde::Serialize;
 
+/// Runs of one line said again and again (an idle poll loop commits the same positions at
+/// every 100 ms turn) as their first line with how often and until when it was repeated.
+fn collapse_repeats(lines: Vec<(u64, String)>) -> Vec<(u64, String)> {
+    let mut out: Vec<(u64, String)> = Vec::with_capacity(lines.len());
+    // The line a run repeats, how many more times, and when it was last said.
+    let mut run: Option<(usize, u64, u64)> = None;
+    let close = |out: &mut Vec<(u64, String)>, run: Option<(usize, u64, u64)>| {
+        if let Some((i, n, last)) = run.filter(|r| r.1 > 0) {
+            let times = if n == 1 { "once" } else { "times" };
+            let count = if n == 1 {
+                String::new()
+            } else {
+                format!("{n} ")
+            };
+            out[i].1 = format!(
+                "{} (again {count}{times}, the last at {})",
+                out[i].1,
+                crate::SimTime(last)
+            );
+        }
+    };
+    for (at, line) in lines {
+        if let Some((i, n, last)) = &mut run {
+            if out[*i].1 == line {
+                *n += 1;
+                *last = at;
+                continue;
+            }
+        }
+        close(&mut out, run.take());
+        out.push((at, line));
+        run = Some((out.len() - 1, 0, at));
+    }
+    close(&mut out, run);
+    out
+}
+
 /// What one group member did, in time order (`Sim::member_story`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MemberStory {
@@ -455,6 +492,7 @@ impl Sim {
             ));
         }
         crate::kernel::small::sort_by(&mut lines, |a, b| a.0.cmp(&b.0));
+        let lines = collapse_repeats(lines);
         Some(MemberStory {
             consumer: consumer.to_string(),
             group: g.group_id.clone(),
@@ -572,5 +610,33 @@ impl Sim {
             out.push('\n');
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collapse_repeats;
+
+    #[test]
+    fn a_repeated_line_is_told_once_with_its_count_and_last_time() {
+        let line = |at: u64, s: &str| (at, s.to_string());
+        let got = collapse_repeats(vec![
+            line(1_000_000, "a"),
+            line(2_000_000, "b"),
+            line(2_100_000, "b"),
+            line(2_200_000, "b"),
+            line(3_000_000, "c"),
+            line(3_100_000, "c"),
+            line(4_000_000, "b"),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                line(1_000_000, "a"),
+                line(2_000_000, "b (again 2 times, the last at 2.2s)"),
+                line(3_000_000, "c (again once, the last at 3.1s)"),
+                line(4_000_000, "b"),
+            ]
+        );
     }
 }
