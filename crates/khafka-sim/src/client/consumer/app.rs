@@ -651,7 +651,8 @@ impl Consumer {
         ctx: &mut Ctx,
     ) -> Result<Option<super::group::SentCommit>, super::group::AppCommitResult> {
         let mut result = Ok(None);
-        self.with_group(ctx, |g, ctx, v| result = g.app_commit(ctx, v));
+        let queue = self.config.group.commit == AppCommit::Async;
+        self.with_group(ctx, |g, ctx, v| result = g.app_commit(ctx, v, queue));
         let subscribed = &self.subscribed;
         result.map(|o| {
             o.map(|(id, offs)| {

@@ -67,6 +67,9 @@ pub(super) enum Pending {
     Sync,
 }
 
+/// The offsets of a commit: `(partition, offset, leader epoch of the position)`.
+pub(super) type CommitOffsets = Vec<(PartIdx, u64, Option<u32>)>;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Membership {
     pub group_id: String,
@@ -98,7 +101,7 @@ pub struct Membership {
     pub rebalance_in_progress: bool,
     /// A Kafka Streams member's commit of the tasks a cooperative rebalance revoked
     /// (`TaskManager.handleRevocation`), sent once flushed, before it rejoins.
-    pub(super) revoked_commit: Option<Vec<(PartIdx, u64, Option<u32>)>>,
+    pub(super) revoked_commit: Option<CommitOffsets>,
     pub(super) offset_fetch_in_flight: Option<(u64, u64)>,
     pub(super) next_heartbeat_us: u64,
     pub(super) next_auto_commit_us: u64,
@@ -120,6 +123,12 @@ pub struct Membership {
     pub(super) app_commits: Vec<(u64, u64)>,
     /// Their outcomes, for the application to collect.
     pub app_results: Vec<(u64, AppCommitResult)>,
+    /// `commitAsync()` calls made while the coordinator was unknown, waiting for its lookup
+    /// (`ConsumerCoordinator.commitOffsetsAsync`: `lookupCoordinator().addListener`): `(request
+    /// id the application holds, offsets)`. Sent once it is found, failed with
+    /// `RetriableCommitFailedException` if the lookup fails.
+    #[serde(skip)]
+    pub(super) queued_async: Vec<(u64, CommitOffsets)>,
     /// The member's assignments as it received them: `(time µs, generation, partitions)`.
     pub assignments: Vec<(u64, i32, Vec<u32>)>,
     /// The partitions it gave up (`onPartitionsRevoked`), when it stopped fetching them:
@@ -211,6 +220,7 @@ impl Membership {
             failure: None,
             app_busy_since: None,
             app_commits: Vec::new(),
+            queued_async: Vec::new(),
             app_results: Vec::new(),
             assignments: Vec::new(),
             revocations: Vec::new(),
@@ -385,8 +395,11 @@ impl Membership {
     pub(super) fn expire_requests(&mut self, ctx: &mut Ctx) {
         let now = ctx.now.as_us();
         let timed_out = |f: Option<(u64, u64)>| f.is_some_and(|(_, d)| d <= now);
-        if self.in_flight.is_some_and(|(_, _, d)| d <= now) {
+        if let Some((_, pending, _)) = self.in_flight.filter(|f| f.2 <= now) {
             self.in_flight = None;
+            if pending == Pending::Find {
+                self.lookup_failed();
+            }
             self.coordinator_dead(ctx);
         }
         if timed_out(self.heartbeat_in_flight) {
@@ -696,7 +709,7 @@ impl Membership {
 
     /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
     pub(super) fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
-        let offsets: Vec<(PartIdx, u64, Option<u32>)> = match &self.revoked_commit {
+        let offsets: CommitOffsets = match &self.revoked_commit {
             Some(revoked) => revoked.clone(),
             None => (0..self.assigned.len())
                 .filter(|p| self.assigned[*p])
@@ -721,13 +734,19 @@ impl Membership {
     }
 
     /// An OffsetCommit of this generation to coordinator `c`; returns its request id.
-    fn send_offset_commit(
+    fn send_offset_commit(&self, ctx: &mut Ctx, c: BrokerId, offsets: CommitOffsets) -> u64 {
+        let req_id = ctx.req_id();
+        self.send_offset_commit_as(ctx, c, offsets, req_id);
+        req_id
+    }
+
+    fn send_offset_commit_as(
         &self,
         ctx: &mut Ctx,
         c: BrokerId,
-        offsets: Vec<(PartIdx, u64, Option<u32>)>,
-    ) -> u64 {
-        let req_id = ctx.req_id();
+        offsets: CommitOffsets,
+        req_id: u64,
+    ) {
         send(
             ctx,
             c,
@@ -739,7 +758,6 @@ impl Membership {
                 offsets,
             },
         );
-        req_id
     }
 
     /// A Kafka Streams instance's producer has nothing unacknowledged: a commit that waited for
@@ -812,19 +830,37 @@ impl Membership {
     /// `commitSync()` / `commitAsync()` of the application: the positions of every assigned
     /// partition (`subscriptions.allConsumed()`). `Ok(None)`: nothing to commit; `Err`: refused
     /// before sending (`sendOffsetCommitRequest` with `generationIfStable()` null, or no
-    /// coordinator).
+    /// coordinator). A `commitAsync()` (`queue`) while the coordinator is unknown waits for its
+    /// lookup instead (`queued_async`).
     pub fn app_commit(
         &mut self,
         ctx: &mut Ctx,
         v: &mut View,
+        queue: bool,
     ) -> Result<Option<SentCommit>, AppCommitResult> {
-        let offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..self.assigned.len())
+        let offsets: CommitOffsets = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
             .filter_map(|p| v.committable(p))
             .collect();
         if offsets.is_empty() {
             return Ok(None);
         }
+        if queue && self.coordinator.is_none() && self.phase != Phase::Stopped {
+            let req_id = ctx.req_id();
+            let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
+            self.queued_async.push((req_id, offsets));
+            self.arm(ctx);
+            return Ok(Some((req_id, sent)));
+        }
+        let c = self.app_commit_target()?;
+        let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
+        let req_id = ctx.req_id();
+        self.send_app_commit(ctx, v, c, offsets, req_id);
+        Ok(Some((req_id, sent)))
+    }
+
+    /// Where an application's commit goes now, or why it is refused before sending.
+    fn app_commit_target(&self) -> Result<BrokerId, AppCommitResult> {
         if self.consumer_protocol {
             // KIP-848: no rebalance barrier; a commit carries the member epoch.
             if self.generation <= 0 {
@@ -833,20 +869,12 @@ impl Membership {
                     ErrorCode::None,
                 ));
             }
-            let Some(c) = self
+            return self
                 .coordinator
                 .filter(|_| matches!(self.phase, Phase::Stable | Phase::CommitBeforeJoin))
-            else {
-                return Err(AppCommitResult::Retriable(
+                .ok_or(AppCommitResult::Retriable(
                     ErrorCode::CoordinatorNotAvailable,
                 ));
-            };
-            let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
-            let req_id = self.send_offset_commit(ctx, c, offsets);
-            self.app_commits
-                .push((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
-            self.arm(ctx);
-            return Ok(Some((req_id, sent)));
         }
         let rebalancing = matches!(
             self.phase,
@@ -859,17 +887,47 @@ impl Membership {
                 AppCommitResult::Failed("CommitFailedException", ErrorCode::None)
             });
         }
-        let Some(c) = self.coordinator.filter(|_| self.phase == Phase::Stable) else {
-            return Err(AppCommitResult::Retriable(
+        self.coordinator
+            .filter(|_| self.phase == Phase::Stable)
+            .ok_or(AppCommitResult::Retriable(
                 ErrorCode::CoordinatorNotAvailable,
-            ));
-        };
-        let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
-        let req_id = self.send_offset_commit(ctx, c, offsets);
+            ))
+    }
+
+    fn send_app_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        v: &View,
+        c: BrokerId,
+        offsets: CommitOffsets,
+        req_id: u64,
+    ) {
+        self.send_offset_commit_as(ctx, c, offsets, req_id);
         self.app_commits
             .push((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
         self.arm(ctx);
-        Ok(Some((req_id, sent)))
+    }
+
+    /// The coordinator was found: the `commitAsync()` calls waiting for it are sent
+    /// (`doCommitOffsetsAsync`, with its checks).
+    fn lookup_found(&mut self, ctx: &mut Ctx, v: &View) {
+        for (req_id, offsets) in std::mem::take(&mut self.queued_async) {
+            match self.app_commit_target() {
+                Ok(c) => self.send_app_commit(ctx, v, c, offsets, req_id),
+                Err(e) => self.app_results.push((req_id, e)),
+            }
+        }
+    }
+
+    /// The coordinator lookup failed: the `commitAsync()` calls waiting for it fail with
+    /// `RetriableCommitFailedException`.
+    fn lookup_failed(&mut self) {
+        for (req_id, _) in std::mem::take(&mut self.queued_async) {
+            self.app_results.push((
+                req_id,
+                AppCommitResult::Retriable(ErrorCode::CoordinatorNotAvailable),
+            ));
+        }
     }
 
     /// `OffsetCommitResponseHandler` for an application's commit.
@@ -1025,6 +1083,7 @@ impl Membership {
         {
             self.in_flight = None;
             self.back_off(ctx);
+            self.lookup_failed();
         } else {
             self.coordinator_dead(ctx);
         }
@@ -1059,8 +1118,12 @@ impl Membership {
                         if self.phase == Phase::Stable {
                             self.next_heartbeat_us = ctx.now.as_us();
                         }
+                        self.lookup_found(ctx, v);
                     }
-                    _ => self.back_off(ctx),
+                    _ => {
+                        self.back_off(ctx);
+                        self.lookup_failed();
+                    }
                 }
             }
             GroupResponse::JoinGroup(j) => {
@@ -1148,7 +1211,7 @@ impl Membership {
                         // with them, every other task (`TaskManager.handleRevocation`).
                         let streams = v.config.group.streams_commit_interval_ms.is_some()
                             && moving.iter().any(|m| *m);
-                        let revoked_offsets: Vec<(PartIdx, u64, Option<u32>)> = (0..moving.len())
+                        let revoked_offsets: CommitOffsets = (0..moving.len())
                             .filter(|p| streams && self.assigned[*p])
                             .filter_map(|p| v.committable(p))
                             .collect();
