@@ -739,6 +739,8 @@ impl Sim {
                     );
                 }
                 Effect::Send { from, to, msg } => {
+                    #[cfg(feature = "groups")]
+                    self.note_zombie_join(from, to, &msg);
                     let slow_us = match to {
                         Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
                         _ => 0,
@@ -764,6 +766,42 @@ impl Sim {
             }
         }
         self.out = out;
+    }
+
+    /// A JoinGroup answer from a broker the controller no longer has as the group's
+    /// coordinator: its generation is a deposed coordinator's (`InvariantState::
+    /// zombie_generations`).
+    #[cfg(feature = "groups")]
+    fn note_zombie_join(&mut self, from: Node, to: Node, msg: &Msg) {
+        use crate::protocol::group::{Group, GroupResponse};
+        let (Node::Broker(b), Node::Consumer(c)) = (from, to) else {
+            return;
+        };
+        let Msg::Group(Group::Response { resp, .. }) = msg else {
+            return;
+        };
+        let GroupResponse::JoinGroup(j) = &**resp else {
+            return;
+        };
+        if j.error != crate::msg::ErrorCode::None {
+            return;
+        }
+        let Some(g) = self
+            .consumers
+            .get(c as usize)
+            .and_then(|c| c.group.as_ref())
+        else {
+            return;
+        };
+        let Some(t) = self.topo.offsets_topic() else {
+            return;
+        };
+        let part = t.first_part + crate::protocol::group::partition_for(&g.group_id, t.partitions);
+        // A member's generation comes from its latest JoinGroup answer only.
+        self.inv.zombie_generations.retain(|z| z.0 != c);
+        if self.controller.parts[part as usize].leader != Some(b) {
+            self.inv.zombie_generations.push((c, j.generation));
+        }
     }
 
     fn resolve_broker(&self, r: &BrokerRef) -> Option<BrokerId> {

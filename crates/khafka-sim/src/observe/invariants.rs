@@ -32,6 +32,12 @@ pub struct InvariantState {
     max_epoch: Vec<u32>,
     /// The controller quorum's (`quorum_invariants.rs`).
     pub(crate) quorum: crate::observe::quorum_invariants::QuorumInvariants,
+    /// `(consumer, generation)` of every JoinGroup answer a deposed coordinator sent: a broker
+    /// the controller no longer has as the leader of the group's `__consumer_offsets` partition
+    /// (cut off, it does not know yet). It forms generations in memory that no log holds (a
+    /// JoinGroup answer needs no write), so its generation numbers are not the group's.
+    #[cfg(feature = "groups")]
+    pub(crate) zombie_generations: Vec<(u32, i32)>,
 }
 
 impl InvariantState {
@@ -41,6 +47,8 @@ impl InvariantState {
             verified: vec![Vec::new(); parts],
             max_epoch: vec![0; parts],
             quorum: Default::default(),
+            #[cfg(feature = "groups")]
+            zombie_generations: Vec::new(),
         }
     }
 }
@@ -300,7 +308,9 @@ fn check_controller(sim: &mut Sim) {
 #[cfg(feature = "groups")]
 /// kafka-semantics.md §8.5: no partition is owned by two members of one generation of a group
 /// (two running consumers of a group that believe they are in the same generation never both
-/// fetch one partition).
+/// fetch one partition). A generation is the coordinator's: a member whose generation came from
+/// a deposed coordinator (`zombie_generations`) is in none of the group's, as the real
+/// coordinator sees it (§2 item 12, "in the coordinator's view").
 fn check_groups(sim: &mut Sim) {
     let mut owners: crate::vec_map::VecMap<(&str, i32, PartIdx), &str> =
         crate::vec_map::VecMap::new();
@@ -309,6 +319,9 @@ fn check_groups(sim: &mut Sim) {
         let Some(g) = c.group.as_ref().filter(|g| g.generation >= 0) else {
             continue;
         };
+        if sim.inv.zombie_generations.contains(&(c.idx, g.generation)) {
+            continue;
+        }
         for p in 0..c.partitions {
             if !c.fetches(p as usize) {
                 continue;
