@@ -138,6 +138,7 @@ fn run(args: &[String]) -> Result<u8, String> {
                 Some(t) => parse_time(&t)?,
                 None => scenario.spec.run_for,
             };
+            check_horizon(&scenario.spec, "--at", at)?;
             let mut sim = Sim::new(scenario.spec);
             sim.run_until(at);
             if let Some(why) = sim.halted() {
@@ -183,6 +184,23 @@ fn report(result: Result<(u8, String), formats::Failure>) -> u8 {
     }
 }
 
+/// A run taken to `t` (`--until`, `--at`) past the scenario's own `run` must fit the same
+/// budget as a `run` that long: at most a simulated day, and memory for its records.
+fn check_horizon(
+    spec: &khafka_sim::spec::ScenarioSpec,
+    flag: &str,
+    t: SimTime,
+) -> Result<(), String> {
+    if t <= spec.run_for {
+        return Ok(());
+    }
+    let mut longer = spec.clone();
+    longer.run_for = t;
+    khafka_sim::budget::check(&longer)
+        .map(|_| ())
+        .map_err(|why| format!("{flag} {t}: {why}"))
+}
+
 /// `FILE --at T [--format F]`: the scenario run until `T`, and the flags.
 fn run_to_at(rest: &[String], command: &str) -> Result<(Sim, Vec<(String, String)>), String> {
     let known: &[&str] = if command == "consumer-groups" {
@@ -194,6 +212,7 @@ fn run_to_at(rest: &[String], command: &str) -> Result<(Sim, Vec<(String, String
     let at = flag(&flags, "--at").ok_or(format!("{command} needs --at T (e.g. --at 5s)"))?;
     let at = parse_time(&at)?;
     let scenario = load(&file)?;
+    check_horizon(&scenario.spec, "--at", at)?;
     let mut sim = Sim::new(scenario.spec);
     sim.run_until(at);
     if let Some(why) = sim.halted() {
@@ -267,6 +286,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         Some(t) => parse_time(&t)?,
         None => scenario.spec.run_for,
     };
+    check_horizon(&scenario.spec, "--until", until)?;
     let format = flag(&flags, "--format").unwrap_or_else(|| "text".into());
     if format != "text" && format != "json" {
         return Err(format!("invalid --format `{format}` (text or json)"));

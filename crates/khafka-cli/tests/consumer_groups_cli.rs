@@ -136,7 +136,7 @@ fn a_members_story_shows_what_it_processed_and_committed() {
     for want in [
         "generation 1: assigned [t-0]",
         "commitSync(t-0=200): committed",
-        "processed t-0 offsets 0..240 (leader epoch 0, generation 1)",
+        "processed t-0 offsets 0..241 (leader epoch 0, generation 1)",
         "generation 2: assigned [t-0]",
         "processed t-0 offsets 200..349 (leader epoch 0, generation 2)",
     ] {
@@ -194,4 +194,30 @@ fn a_records_story_names_the_members_that_processed_it() {
     let reused = story("9000");
     assert_eq!(reused["verdict"], "committed");
     assert_eq!(members(&reused), ["c1/1"]);
+}
+
+/// `--until` and `--at` past the scenario's `run` meet the same bounds as a `run` that long: at
+/// most a simulated day, and memory for the records (they ran on until memory ran out before).
+#[test]
+fn a_time_past_the_run_meets_the_runs_bounds() {
+    let path = scenario();
+    for args in [
+        vec!["run", &path, "--until", "99999h"],
+        vec!["describe", &path, "--at", "25h"],
+        vec!["consumer-groups", &path, "--at", "25h"],
+        vec!["story", &path, "--record", "5", "--at", "25h"],
+    ] {
+        let (code, out, err) = khafka(&args);
+        assert_ne!(code, 0, "{args:?}: {out}");
+        assert!(
+            err.contains("at most 86400s (one simulated day)"),
+            "{args:?}: {err}"
+        );
+    }
+    // Within a day, the records' memory decides: 100 records/s for a day is 8.6 M records, more
+    // than a run may hold; a minute is fine.
+    let (code, _, err) = khafka(&["describe", &path, "--at", "24h"]);
+    assert!(code != 0 && err.contains("of memory"), "{err}");
+    let (code, _, err) = khafka(&["describe", &path, "--at", "60s"]);
+    assert_eq!(code, 0, "{err}");
 }

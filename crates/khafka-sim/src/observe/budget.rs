@@ -9,7 +9,7 @@
 //! of bookkeeping (measured: 100,000 partitions × 3 replicas without records peak at 225 MB), and
 //! every broker's metadata entry for every partition.
 
-use crate::spec::ScenarioSpec;
+use crate::spec::{Fault, ScenarioSpec};
 use crate::time::SimTime;
 
 /// The memory one run may use: 1.5 GiB, well inside a browser tab's 4 GiB of WebAssembly memory
@@ -24,8 +24,13 @@ pub const BYTES_PER_LINK: u64 = 72;
 pub const BYTES_PER_SEGMENT: u64 = 40;
 /// Bytes of bookkeeping per replica (log, epoch cache, follower states) before any record.
 pub const BYTES_PER_REPLICA: u64 = 1_024;
-/// Bytes per partition on every broker (its metadata cache holds the whole cluster's partitions).
-pub const BYTES_PER_PARTITION_PER_BROKER: u64 = 16;
+/// Bytes per partition on every broker (its metadata cache holds the whole cluster's partitions),
+/// and per replica on every broker (the replica and ISR lists in it). Measured with
+/// `/usr/bin/time -v khafka run` on a cluster line and one topic, `run 1s`: 1,000 brokers with
+/// 1,000 partitions × 3 replicas peak at 295 MB (76 MB with 10 partitions), 1,000 brokers with
+/// 100 and 300 partitions × 100 replicas at 182 and 396 MB, 100 brokers with 1,000 × 100 at 202 MB.
+pub const BYTES_PER_PARTITION_PER_BROKER: u64 = 224;
+pub const BYTES_PER_REPLICA_PER_BROKER: u64 = 8;
 /// Bytes per partition for every client (a metadata answer lists every partition of the cluster):
 /// measured in review, 400 producers with 100,000 partitions peaked at 694 MB, about 14 bytes per
 /// producer per partition.
@@ -61,8 +66,9 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
             p.count.map_or(n, |c| n.min(c))
         })
         .fold(0u64, u64::saturating_add);
-    let nodes =
-        spec.cluster.brokers as u64 + 1 + spec.producers.len() as u64 + spec.consumers.len() as u64;
+    // `add broker` actions start more brokers during the run.
+    let brokers = spec.cluster.brokers as u64 + spec.added_brokers() as u64;
+    let nodes = brokers + 1 + spec.producers.len() as u64 + spec.consumers.len() as u64;
     // The internal `__consumer_offsets` topic counts like any other (`offsets.topic.num.partitions`
     // is a Kafka int: two billion partitions must be refused here, not allocated).
     let internal = internal_topics(spec);
@@ -71,6 +77,11 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
         .iter()
         .map(|t| t.partitions as u64 * t.replication_factor as u64)
         .chain(internal.iter().map(|(p, rf)| p * rf))
+        // A reassignment adds its new replicas (the old ones stay until the new ones caught up).
+        .chain(spec.schedule.iter().map(|s| match &s.fault {
+            Fault::Reassign { replicas, .. } => replicas.len() as u64,
+            _ => 0,
+        }))
         .fold(0u64, u64::saturating_add);
     let partitions: u64 = spec
         .topics
@@ -80,8 +91,9 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
         .fold(0u64, u64::saturating_add);
     let clients = spec.producers.len() as u64 + spec.consumers.len() as u64;
     let metadata = partitions
-        .saturating_mul(spec.cluster.brokers as u64)
         .saturating_mul(BYTES_PER_PARTITION_PER_BROKER)
+        .saturating_add(replicas.saturating_mul(BYTES_PER_REPLICA_PER_BROKER))
+        .saturating_mul(brokers)
         .saturating_add(
             partitions
                 .saturating_mul(clients)
@@ -144,6 +156,18 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
         ));
     }
     let e = estimate(spec);
+    let record_bytes = e.records.saturating_mul(BYTES_PER_RECORD);
+    if e.bytes > MEMORY_BUDGET_BYTES && record_bytes < e.bytes / 2 {
+        // Most of it is the cluster itself: brokers, partitions, replicas, clients.
+        return Err(format!(
+            "the cluster's brokers, partitions, replicas and clients (with about {} records) \
+             would need about {} of memory, more than the simulator's budget of {} per run; \
+             use fewer brokers, partitions, replicas or clients",
+            human_count(e.records),
+            human_bytes(e.bytes),
+            human_bytes(MEMORY_BUDGET_BYTES)
+        ));
+    }
     if e.bytes > MEMORY_BUDGET_BYTES {
         return Err(format!(
             "about {} records over {} s of simulated time would need about {} of memory, more \
@@ -212,5 +236,33 @@ mod tests {
         assert!(check(&spec(0, 2 * 86_400))
             .unwrap_err()
             .contains("one simulated day"));
+    }
+
+    #[test]
+    fn a_cluster_too_large_is_refused_for_its_size_not_its_records() {
+        // 1,000 brokers with 1,000 partitions × 1,000 replicas took more than 4 GB (every broker's
+        // metadata holds every replica list): refused, and the message names the cluster.
+        let mut s = spec(0, 1);
+        s.cluster.brokers = 1_000;
+        s.topics[0] = TopicSpec::new("t", 1_000, 1_000);
+        let err = check(&s).unwrap_err();
+        assert!(err.contains("fewer brokers, partitions, replicas"), "{err}");
+        // 1,000 brokers with 300 × 100 peaked at 396 MB: accepted.
+        s.topics[0] = TopicSpec::new("t", 300, 100);
+        let e = check(&s).unwrap();
+        assert!(e.bytes > 300 << 20 && e.bytes < 600 << 20, "{}", e.bytes);
+        // Reassignments count the replicas they add: 200 of a partition to all 1,000 brokers.
+        s.topics[0] = TopicSpec::new("t", 1_000, 1);
+        assert!(check(&s).is_ok());
+        for p in 0..200 {
+            s.schedule.push(crate::spec::Scheduled {
+                at: SimTime::from_secs(1),
+                fault: Fault::Reassign {
+                    partition: crate::spec::TopicPartition::new("t", p),
+                    replicas: (1..=1_000).collect(),
+                },
+            });
+        }
+        assert!(check(&s).is_err());
     }
 }
