@@ -547,6 +547,9 @@ impl Consumer {
             Some(t) if t.queued_by_tasks => app.last_commit_call.clone_from(&t.processed_to),
             _ => app.last_commit_call.clone_from(&self.positions),
         }
+        if let Some(t) = self.tasks.as_deref_mut() {
+            t.commit_needed = false;
+        }
         app.last_commit_failed = false;
         match mode {
             AppCommit::None => {
@@ -796,7 +799,8 @@ impl Consumer {
         // then calls `maybeCommit`.
         let moved = app.last_commit_call != *covered
             || app.last_commit_failed
-            || (t.queued_by_tasks && !t.processed.is_empty());
+            || (t.queued_by_tasks && !t.processed.is_empty())
+            || t.commit_needed;
         if !moved {
             t.last_commit_ms = Some(now_ms);
             return Step::Continue;

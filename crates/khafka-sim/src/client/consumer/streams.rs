@@ -59,6 +59,12 @@ pub struct Tasks {
     /// The records of the poll being processed, in order (moved to `processed` as they are).
     #[serde(skip)]
     pub(super) in_hand: Vec<(u32, u64, RecordId)>,
+    /// Records were processed since the last commit call (`StreamTask.commitNeeded`): a task
+    /// that processes records again after its commit was lost (a coordinator's power loss, then a
+    /// rebalance back to the committed offset) reaches the same offsets as the last call, and
+    /// still commits them.
+    #[serde(skip)]
+    pub(super) commit_needed: bool,
     /// When the loop's last `maybeCommit` that was due and not refused for a rebalance in
     /// progress returned, in milliseconds (`lastCommitMs`; `commit.interval.ms` runs from it).
     /// `None` before the first: Kafka's field starts at 0, so the first one is due at once.
@@ -86,6 +92,7 @@ impl Tasks {
     /// The topology processed these records (in order), or was handed them to queue.
     pub(super) fn processed(&mut self, records: impl IntoIterator<Item = (u32, u64, RecordId)>) {
         for (p, offset, rid) in records {
+            self.commit_needed = true;
             if !self.queued_by_tasks {
                 self.processed_to[p as usize] = Some(offset + 1);
             }
