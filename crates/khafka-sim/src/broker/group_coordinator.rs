@@ -11,7 +11,7 @@ use crate::coordinator::group::offsets_topic;
 use crate::coordinator::group::shard::{PendingWrite, LOAD_TIME_US};
 use crate::coordinator::group::{CoordinatorShard, Outputs};
 use crate::kernel::vec_map::VecMap;
-use crate::protocol::group::{partition_for, GroupRequest, GroupResponse};
+use crate::protocol::group::{GroupRequest, GroupResponse};
 
 /// The coordinator shards of one broker.
 #[derive(Clone, Debug, Default)]
@@ -101,12 +101,6 @@ fn respond(ctx: &mut Ctx, to: Node, req_id: u64, resp: GroupResponse) {
 }
 
 impl Broker {
-    /// The `__consumer_offsets` partition of a group, if the topic exists.
-    fn offsets_partition(ctx: &Ctx, group_id: &str) -> Option<PartIdx> {
-        let t = ctx.topo.offsets_topic()?;
-        Some(t.first_part + partition_for(group_id, t.partitions))
-    }
-
     pub(super) fn on_group_request(
         &mut self,
         ctx: &mut Ctx,
@@ -114,7 +108,7 @@ impl Broker {
         req_id: u64,
         req: GroupRequest,
     ) {
-        let Some(part) = Self::offsets_partition(ctx, req.group_id()) else {
+        let Some(part) = ctx.topo.offsets_partition(req.group_id()) else {
             // The topic could not be created (fewer brokers than its replication factor).
             let r = req.error_response(ErrorCode::CoordinatorNotAvailable);
             return respond(ctx, from, req_id, r);
@@ -187,7 +181,7 @@ impl Broker {
         group: &str,
         offsets: Vec<(PartIdx, u64)>,
     ) -> ErrorCode {
-        let Some(part) = Self::offsets_partition(ctx, group) else {
+        let Some(part) = ctx.topo.offsets_partition(group) else {
             return ErrorCode::CoordinatorNotAvailable;
         };
         let Some(shard) = self

@@ -268,6 +268,14 @@ impl Topology {
         self.topics.iter().find(|t| t.internal)
     }
 
+    /// The `__consumer_offsets` partition of a group (`GroupCoordinatorService.partitionFor`),
+    /// if the topic exists.
+    #[cfg(feature = "groups")]
+    pub fn offsets_partition(&self, group_id: &str) -> Option<PartIdx> {
+        let t = self.offsets_topic()?;
+        Some(t.first_part + crate::protocol::group::partition_for(group_id, t.partitions))
+    }
+
     pub fn topic_of(&self, part: PartIdx) -> &TopicInfo {
         &self.topics[self.parts[part as usize].topic as usize]
     }

@@ -774,29 +774,25 @@ impl Sim {
     #[cfg(feature = "groups")]
     fn note_zombie_join(&mut self, from: Node, to: Node, msg: &Msg) {
         use crate::protocol::group::{Group, GroupResponse};
-        let (Node::Broker(b), Node::Consumer(c)) = (from, to) else {
-            return;
-        };
+        // On every message sent: the message's kind is asked first.
         let Msg::Group(Group::Response { resp, .. }) = msg else {
             return;
         };
-        let GroupResponse::JoinGroup(j) = &**resp else {
+        let (GroupResponse::JoinGroup(j), Node::Broker(b), Node::Consumer(c)) = (&**resp, from, to)
+        else {
             return;
         };
         if j.error != crate::msg::ErrorCode::None {
             return;
         }
-        let Some(g) = self
+        let Some(part) = self
             .consumers
             .get(c as usize)
             .and_then(|c| c.group.as_ref())
+            .and_then(|g| self.topo.offsets_partition(&g.group_id))
         else {
             return;
         };
-        let Some(t) = self.topo.offsets_topic() else {
-            return;
-        };
-        let part = t.first_part + crate::protocol::group::partition_for(&g.group_id, t.partitions);
         // A member's generation comes from its latest JoinGroup answer only.
         self.inv.zombie_generations.retain(|z| z.0 != c);
         if self.controller.parts[part as usize].leader != Some(b) {

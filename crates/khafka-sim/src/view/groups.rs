@@ -17,37 +17,34 @@ use serde::Serialize;
 /// Runs of one line said again and again (an idle poll loop commits the same positions at
 /// every 100 ms turn) as their first line with how often and until when it was repeated.
 fn collapse_repeats(lines: Vec<(u64, String)>) -> Vec<(u64, String)> {
-    let mut out: Vec<(u64, String)> = Vec::with_capacity(lines.len());
-    // The line a run repeats, how many more times, and when it was last said.
-    let mut run: Option<(usize, u64, u64)> = None;
-    let close = |out: &mut Vec<(u64, String)>, run: Option<(usize, u64, u64)>| {
-        if let Some((i, n, last)) = run.filter(|r| r.1 > 0) {
-            let times = if n == 1 { "once" } else { "times" };
-            let count = if n == 1 {
-                String::new()
+    // The last line out: how many more times it was said, and when last.
+    fn close(out: &mut [(u64, String)], n: u64, last: u64) {
+        if let (Some(l), true) = (out.last_mut(), n > 0) {
+            let again = if n == 1 {
+                "once".to_string()
             } else {
-                format!("{n} ")
+                format!("{n} times")
             };
-            out[i].1 = format!(
-                "{} (again {count}{times}, the last at {})",
-                out[i].1,
+            l.1 = format!(
+                "{} (again {again}, the last at {})",
+                l.1,
                 crate::SimTime(last)
             );
         }
-    };
-    for (at, line) in lines {
-        if let Some((i, n, last)) = &mut run {
-            if out[*i].1 == line {
-                *n += 1;
-                *last = at;
-                continue;
-            }
-        }
-        close(&mut out, run.take());
-        out.push((at, line));
-        run = Some((out.len() - 1, 0, at));
     }
-    close(&mut out, run);
+    let mut out: Vec<(u64, String)> = Vec::with_capacity(lines.len());
+    let (mut n, mut last) = (0, 0);
+    for (at, line) in lines {
+        if out.last().is_some_and(|l| l.1 == line) {
+            n += 1;
+            last = at;
+            continue;
+        }
+        close(&mut out, n, last);
+        out.push((at, line));
+        n = 0;
+    }
+    close(&mut out, n, last);
     out
 }
 

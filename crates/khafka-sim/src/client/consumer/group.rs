@@ -845,15 +845,14 @@ impl Membership {
         if offsets.is_empty() {
             return Ok(None);
         }
+        let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
         if queue && self.coordinator.is_none() && self.phase != Phase::Stopped {
             let req_id = ctx.req_id();
-            let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
             self.queued_async.push((req_id, offsets));
             self.arm(ctx);
             return Ok(Some((req_id, sent)));
         }
         let c = self.app_commit_target()?;
-        let sent = offsets.iter().map(|o| (o.0, o.1)).collect();
         let req_id = ctx.req_id();
         self.send_app_commit(ctx, v, c, offsets, req_id);
         Ok(Some((req_id, sent)))
