@@ -220,3 +220,53 @@ fn every_scenario_prints_back_to_the_same_spec() {
     }
     assert!(checked >= 30, "only {checked} scenarios");
 }
+
+/// A setting Kafka accepts can keep a cluster from ever settling: with
+/// `controller.quorum.fetch.timeout.ms=1` the controllers elect a new leader every millisecond or
+/// so. The run stops with the reason, naming the events that piled up, instead of growing by a
+/// gigabyte every few simulated minutes (4.5 GB for this scenario's six hours before the bound).
+#[test]
+fn a_cluster_that_never_settles_stops_with_its_reason() {
+    let scenario = khafka_tests::parse(
+        "cluster brokers=3 controllers=3 controller.quorum.fetch.timeout.ms=1\n\
+         topic t partitions=3 replication.factor=3\n\
+         producer p topic=t rate=1/s\n\
+         run 6h\n",
+    )
+    .expect("parses");
+    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+    sim.run();
+    let why = sim.halted().expect("the run stops");
+    assert!(
+        why.contains("more than 1000000 notable events") && why.contains("are `quorum` events"),
+        "{why}"
+    );
+    assert!(
+        sim.now() < khafka_sim::SimTime::from_secs(3_600),
+        "{}",
+        sim.now()
+    );
+}
+
+/// Every run ends: one that keeps twenty consumers and two followers fetching with no wait and no
+/// backoff handles about 1.3 million events per simulated second, and stops after the most events
+/// one run may take, with the reason, instead of working for a quarter of an hour.
+#[test]
+fn a_run_stops_after_the_most_events_one_run_may_take() {
+    let mut src = String::from(
+        "cluster brokers=3 replica.fetch.backoff.ms=0 replica.fetch.wait.max.ms=0\n\
+         network latency=0.05ms\n\
+         topic t partitions=3 replication.factor=3\n\
+         producer p1 topic=t rate=1/s\n",
+    );
+    for i in 1..=20 {
+        src.push_str(&format!("consumer c{i} topic=t fetch.max.wait.ms=0\n"));
+    }
+    src.push_str("run 10m\n");
+    let scenario = khafka_tests::parse(&src).expect("parses");
+    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+    sim.run();
+    let why = sim.halted().expect("the run stops");
+    assert!(why.contains("it handled 100000000 events"), "{why}");
+    assert_eq!(sim.events_processed(), khafka_sim::budget::MAX_EVENTS);
+}

@@ -531,6 +531,7 @@ fn join_window(pairs: &[kv::Pair], span: Span) -> Result<JoinWindow, ParseError>
 /// `khafka windows` writes them: `500ms`, `10s`, `1m`), built through Kafka's factories and
 /// refused with their messages (`khafka_streams::text::parse_window`).
 fn windowing(pairs: &[kv::Pair], span: Span) -> Result<Windowing, ParseError> {
+    use khafka_sim::khafka_streams::WindowSpec;
     let kind = pairs
         .iter()
         .find(|p| p.key == "window")
@@ -549,8 +550,18 @@ fn windowing(pairs: &[kv::Pair], span: Span) -> Result<Windowing, ParseError> {
              `window=sliding difference=D [grace=D]` or `window=session gap=D [grace=D]`",
         )
     })?;
+    // khafka's own bounds, as `khafka windows` meets them: a record in at most 10,000 hopping
+    // windows (`size=1h advance=1ms` would put each in 3.6 million, and one record took minutes
+    // and gigabytes).
+    spec.check_bounds().map_err(|e| {
+        let error = ParseError::new(span, format!("window `{text}`: {e}"));
+        if matches!(spec, WindowSpec::Time { .. }) {
+            error.hint("a larger `advance` (at least size/10000), or a shorter `size`")
+        } else {
+            error
+        }
+    })?;
     let ms = |n: i64| n.max(0) as u64;
-    use khafka_sim::khafka_streams::WindowSpec;
     let (windows, grace) = match spec {
         WindowSpec::Time {
             size,

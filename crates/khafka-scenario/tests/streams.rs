@@ -263,6 +263,16 @@ fn a_windowed_count_takes_kafkas_windows_and_refuses_what_kafka_refuses() {
         "{}",
         e.message
     );
+    // khafka's own bound, as `khafka windows` has it: a record in at most 10,000 hopping windows
+    // (an hour advancing by a millisecond would put each record in 3.6 million).
+    let e = one_error(&app("window=hopping size=1h advance=1ms"));
+    assert!(
+        e.message
+            .contains("a record would fall in 3600000 hopping windows")
+            && e.hint.as_deref().is_some_and(|h| h.contains("size/10000")),
+        "{e:?}"
+    );
+    assert!(parse(&app("window=hopping size=10s advance=1ms")).is_ok());
     let e = one_error(&app("window=tumbling gap=10s"));
     assert!(
         e.message

@@ -23,7 +23,7 @@ use crate::spec::SeekTo;
 use crate::spec::{BrokerId, BrokerRef, Fault, ScenarioSpec};
 use crate::time::SimTime;
 use crate::topology::Topology;
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{Trace, TraceEvent, TraceKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -538,6 +538,22 @@ impl Sim {
                 "more than {MAX_PENDING_EVENTS} pending events, beyond the simulator's memory budget"
             ));
         }
+        if self.events_processed >= MAX_EVENTS {
+            return Some(format!(
+                "it handled {MAX_EVENTS} events, the most one run may take (about two minutes of \
+                 work); a shorter run, fewer clients or longer timeouts keep it within the bound"
+            ));
+        }
+        if self.trace.notable.len() > MAX_NOTABLE_EVENTS {
+            let (kind, count) = self.most_frequent_notable();
+            return Some(format!(
+                "more than {MAX_NOTABLE_EVENTS} notable events (elections, ISR, quorum and group \
+                 changes), beyond the simulator's memory budget; {count} of them are `{kind}` \
+                 events: a cluster that never settles, most often because a timeout is shorter \
+                 than the work it bounds (a session, poll, fetch or election timeout of a few \
+                 milliseconds)"
+            ));
+        }
         #[cfg(feature = "groups")]
         {
             use crate::client::streams::windowed::MAX_WINDOW_WORK;
@@ -555,6 +571,34 @@ impl Sim {
         // counts, which `budget::check` judged before the run (records are generated lazily, so a
         // count taken here would depend on how the run is sliced).
         None
+    }
+
+    /// The most frequent kind among the notable events (its name as the trace spells it) and how
+    /// many there are: named when a run that never settles is stopped.
+    fn most_frequent_notable(&self) -> (String, usize) {
+        let mut counts: Vec<(std::mem::Discriminant<TraceKind>, usize, &TraceEvent)> = Vec::new();
+        for e in self.trace.notable.iter() {
+            let d = std::mem::discriminant(&e.kind);
+            match counts.iter_mut().find(|c| c.0 == d) {
+                Some(c) => c.1 += 1,
+                None => counts.push((d, 1, e)),
+            }
+        }
+        counts
+            .iter()
+            .max_by_key(|c| c.1)
+            .map_or((String::new(), 0), |c| {
+                // The variant's name in the trace's own spelling (`BecameLeader` → `became_leader`).
+                let debug = format!("{:?}", c.2.kind);
+                let mut name = String::new();
+                for ch in debug.chars().take_while(|ch| ch.is_alphanumeric()) {
+                    if ch.is_uppercase() && !name.is_empty() {
+                        name.push('_');
+                    }
+                    name.push(ch.to_ascii_lowercase());
+                }
+                (name, c.1)
+            })
     }
 
     fn start_all(&mut self) {
@@ -706,10 +750,34 @@ impl Sim {
         // The committed state: what brokers learn, and never taken back.
         let st = &q.committed;
         let key = (q.id, q.raft.epoch, st.log.len());
-        if self.synced != Some(key) {
-            self.synced = Some(key);
-            self.controller = st.clone();
+        if self.synced == Some(key) {
+            return;
         }
+        // The same leader in the same epoch only appended to what it had committed: copy what the
+        // new records changed, not the whole state (a cluster whose brokers are fenced and
+        // unfenced every millisecond appends thousands of records, and a copy of everything at
+        // each one made its run quadratic).
+        let appended = matches!(self.synced, Some((id, epoch, len))
+            if id == q.id && epoch == q.raft.epoch && len <= st.log.len()
+                && self.controller.log.len() == len);
+        self.synced = Some(key);
+        if !appended {
+            self.controller.clone_from(st);
+            return;
+        }
+        let c = &mut self.controller;
+        let from = c.log.len();
+        for entry in &st.log[from..] {
+            if let Some(p) = *entry {
+                let p = p as usize;
+                c.parts[p].clone_from(&st.parts[p]);
+                c.last_known_leader[p] = st.last_known_leader[p];
+            }
+        }
+        c.log.extend_from_slice(&st.log[from..]);
+        c.brokers.clone_from(&st.brokers);
+        c.polls.clone_from(&st.polls);
+        debug_assert_eq!(*c, *st, "an incremental sync copies what a full copy would");
     }
 
     fn after_broker(&mut self, b: BrokerId, action: BrokerAction) {

@@ -41,6 +41,17 @@ pub const MAX_RUN: SimTime = SimTime::from_secs(24 * 3_600);
 pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 1_000_000;
 /// More pending events than this is a run outgrowing its budget (the queue holds 2^24 at most).
 pub const MAX_PENDING_EVENTS: usize = 4_000_000;
+/// More notable events than this (elections, ISR, quorum and group changes, each kept for the
+/// timeline and the record stories, about 300 bytes apiece) is a cluster that never settles: a
+/// setting Kafka accepts, such as `controller.quorum.fetch.timeout.ms=1` or
+/// `max.poll.interval.ms=1`, makes it elect or rebalance every few milliseconds, and its run would
+/// grow by a gigabyte every few simulated minutes. Runs that settle keep a few thousand.
+pub const MAX_NOTABLE_EVENTS: usize = 1_000_000;
+/// More events than this in one run is more work than the simulator takes on: about two minutes
+/// natively and more in a browser tab. A run within the memory budget sends at most about eight
+/// million records, some 55 million events; a day of an idle cluster with ten consumers is about
+/// 35 million.
+pub const MAX_EVENTS: u64 = 100_000_000;
 
 /// A run's size before it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
