@@ -227,16 +227,12 @@ fn every_scenario_prints_back_to_the_same_spec() {
 /// gigabyte every few simulated minutes (4.5 GB for this scenario's six hours before the bound).
 #[test]
 fn a_cluster_that_never_settles_stops_with_its_reason() {
-    let scenario = khafka_tests::parse(
+    let (sim, why) = stopped_run(
         "cluster brokers=3 controllers=3 controller.quorum.fetch.timeout.ms=1\n\
          topic t partitions=3 replication.factor=3\n\
          producer p topic=t rate=1/s\n\
          run 6h\n",
-    )
-    .expect("parses");
-    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-    sim.run();
-    let why = sim.halted().expect("the run stops");
+    );
     assert!(
         why.contains("more than 1000000 notable events") && why.contains("are `quorum` events"),
         "{why}"
@@ -263,10 +259,63 @@ fn a_run_stops_after_the_most_events_one_run_may_take() {
         src.push_str(&format!("consumer c{i} topic=t fetch.max.wait.ms=0\n"));
     }
     src.push_str("run 10m\n");
-    let scenario = khafka_tests::parse(&src).expect("parses");
-    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-    sim.run();
-    let why = sim.halted().expect("the run stops");
+    let (sim, why) = stopped_run(&src);
     assert!(why.contains("it handled 100000000 events"), "{why}");
     assert_eq!(sim.events_processed(), khafka_sim::budget::MAX_EVENTS);
+}
+
+/// Sliding windows of an hour over one key at 100 records/s touch every window the record falls
+/// in (Kafka's `KStreamSlidingWindowAggregate` does too): the work grows with the square of the
+/// records. The run stops at the bound on windowed work, with the reason, after about 31
+/// simulated seconds (it used to take 34 s of work for one simulated minute).
+#[test]
+fn sliding_windows_over_one_busy_key_stop_at_the_bound_on_windowed_work() {
+    let (_, why) = stopped_run(
+        "topic in partitions=1 replication.factor=3\n\
+         topic out partitions=1 replication.factor=3\n\
+         producer p topic=in rate=100/s keys=k\n\
+         streams s1 application.id=app input=in output=out window=sliding difference=1h\n\
+         run 1m\n",
+    );
+    assert!(
+        why.contains("more than 5000000 windows or join results"),
+        "{why}"
+    );
+}
+
+/// A stream–stream outer join of one key writes a result for every pair of records within its
+/// window: quadratic in the records, and not known before the run. The results count against the
+/// memory budget as they are written; this run stops with the reason at about 1 GB (it used to
+/// exhaust memory).
+#[test]
+fn join_results_past_the_memory_budget_stop_the_run() {
+    let (sim, why) = stopped_run(
+        "cluster brokers=1 offsets.topic.replication.factor=1\n\
+         topic imp partitions=1 replication.factor=1\n\
+         topic clk partitions=1 replication.factor=1\n\
+         topic out partitions=1 replication.factor=1\n\
+         producer ads topic=imp rate=10/s keys=ad-0 record.size=1000000\n\
+         producer users topic=clk rate=10/s keys=ad-0 record.size=1000000\n\
+         streams s1 application.id=attr input=imp stream=clk window=join difference=1h grace=1h \
+         join=outer output=out replication.factor=1\n\
+         run 10m\n",
+    );
+    assert!(
+        why.contains("the Kafka Streams applications wrote more than"),
+        "{why}"
+    );
+    assert!(
+        sim.now() < khafka_sim::SimTime::from_secs(600),
+        "{}",
+        sim.now()
+    );
+}
+
+/// Runs `src` to its end and returns the simulation with the reason it stopped early.
+fn stopped_run(src: &str) -> (Sim, String) {
+    let scenario = khafka_tests::parse(src).expect("parses");
+    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+    sim.run();
+    let why = sim.halted().expect("the run stops").to_string();
+    (sim, why)
 }

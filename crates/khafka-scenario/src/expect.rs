@@ -315,6 +315,7 @@ pub const ERROR_NAMES: &[&str] = &[
     "UNKNOWN_TOPIC_OR_PARTITION",
     "FENCED_LEADER_EPOCH",
     "SERIALIZATION_ERROR",
+    "MESSAGE_TOO_LARGE",
 ];
 
 /// The metric names `expect` accepts besides [`GROUP_METRICS`] (accepted with the `groups`

@@ -107,6 +107,8 @@ pub struct Sim {
     pub(crate) producer_errors: crate::vec_map::VecMap<&'static str, u64>,
     pub(crate) metrics: Metrics,
     pub(crate) events_processed: u64,
+    /// Records the Kafka Streams applications may write ([`crate::budget::derived_records_allowed`]).
+    derived_allowed: u64,
     /// Events processed by kind (`Debug` name of the message or timer), for profiling.
     pub(crate) events_by_kind: BTreeMap<String, u64>,
     pub(crate) count_kinds: bool,
@@ -272,6 +274,7 @@ impl Sim {
             producer_errors: crate::vec_map::VecMap::new(),
             metrics: Metrics::default(),
             events_processed: 0,
+            derived_allowed: u64::MAX,
             events_by_kind: BTreeMap::new(),
             count_kinds: false,
             opts,
@@ -307,6 +310,7 @@ impl Sim {
         if let Err(why) = crate::budget::check(&sim.spec) {
             sim.halted = Some(format!("the run was not started: {why}"));
         }
+        sim.derived_allowed = crate::budget::derived_records_allowed(&sim.spec);
         sim.push(SimTime::ZERO, Event::Start);
         let schedule = sim.spec.schedule.clone();
         for s in schedule {
@@ -536,6 +540,15 @@ impl Sim {
         if self.queue.len() > MAX_PENDING_EVENTS {
             return Some(format!(
                 "more than {MAX_PENDING_EVENTS} pending events, beyond the simulator's memory budget"
+            ));
+        }
+        if self.prov.derived_count() > self.derived_allowed {
+            return Some(format!(
+                "the Kafka Streams applications wrote more than {} records (results, changelog \
+                 and repartition records), beyond the simulator's memory budget (a join of few \
+                 keys writes a result for every pair of records in its window: a shorter window \
+                 or more keys keep a run within it)",
+                self.derived_allowed
             ));
         }
         if self.events_processed >= MAX_EVENTS {

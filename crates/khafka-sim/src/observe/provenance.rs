@@ -227,6 +227,11 @@ impl Provenance {
         self.records.len() as RecordId
     }
 
+    /// How many records a Kafka Streams topology wrote (none of the workload).
+    pub fn derived_count(&self) -> u64 {
+        self.derived.len() as u64
+    }
+
     /// The place in the workload of the next workload record pushed.
     pub fn next_seq(&self) -> WorkloadSeq {
         WorkloadSeq((self.records.len() - self.derived.len()) as u64)

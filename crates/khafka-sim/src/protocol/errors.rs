@@ -47,6 +47,10 @@ pub enum ErrorCode {
     /// `AlterPartition` succeeded but completed a reassignment that moved leadership away from the
     /// leader that asked (`ReplicationControlManager.alterPartition`).
     NewLeaderElected,
+    /// `MESSAGE_TOO_LARGE`, here client-side: `KafkaProducer.doSend` threw
+    /// `RecordTooLargeException` because the record is larger than `max.request.size` when
+    /// serialized; it never reached the accumulator.
+    MessageTooLarge,
     /// Client-side: the value serializer threw (`SerializationException`, e.g. the Schema
     /// Registry refused the producer's schema); the record was never sent.
     SerializationError,
@@ -89,6 +93,7 @@ impl ErrorCode {
             ErrorCode::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
             ErrorCode::NewLeaderElected => "NEW_LEADER_ELECTED",
             ErrorCode::SerializationError => "SERIALIZATION_ERROR",
+            ErrorCode::MessageTooLarge => "MESSAGE_TOO_LARGE",
         }
     }
 
@@ -126,6 +131,7 @@ impl ErrorCode {
             ErrorCode::StaleMemberEpoch => 113,
             ErrorCode::NewLeaderElected => 108,
             ErrorCode::SerializationError => -1,
+            ErrorCode::MessageTooLarge => 10,
             ErrorCode::PolicyViolation => 44,
         }
     }
@@ -145,6 +151,7 @@ impl ErrorCode {
         ErrorCode::UnknownLeaderEpoch,
         ErrorCode::DeliveryTimeout,
         ErrorCode::SerializationError,
+        ErrorCode::MessageTooLarge,
     ];
 
     /// Whether Kafka's producer retries this error (`RetriableException` subclasses).
@@ -155,6 +162,7 @@ impl ErrorCode {
                 | ErrorCode::DuplicateSequenceNumber
                 | ErrorCode::DeliveryTimeout
                 | ErrorCode::SerializationError
+                | ErrorCode::MessageTooLarge
                 | ErrorCode::PolicyViolation
         )
     }

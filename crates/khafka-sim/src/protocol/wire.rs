@@ -18,6 +18,17 @@ use serde::{Deserialize, Serialize};
 /// `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`: the batch header before the records.
 pub const RECORD_BATCH_OVERHEAD: u64 = 61;
 
+/// `DefaultRecord.MAX_RECORD_OVERHEAD`: the most a record's framing (length, attributes,
+/// timestamp and offset deltas) takes beside its key, value and headers.
+pub const MAX_RECORD_OVERHEAD: u64 = 21;
+
+/// `AbstractRecords.estimateSizeInBytesUpperBound` for magic v2 without headers
+/// (`DefaultRecordBatch.estimateBatchSizeUpperBound`): the size `KafkaProducer.doSend` compares
+/// with `max.request.size` before the record reaches the accumulator.
+pub fn record_size_upper_bound(key_len: Option<u32>, value_len: u32) -> u64 {
+    RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + key_field(key_len) + value_field(value_len)
+}
+
 /// The size prefix, request header (api key, version, correlation id, a short client id, tagged
 /// fields), acks and timeout of a produce request, and the topic's name and array framing.
 /// An approximation: Kafka's exact figure depends on the API version and the names.

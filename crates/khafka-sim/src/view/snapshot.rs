@@ -561,6 +561,16 @@ impl Sim {
                 "failed",
                 format!("the value serializer threw before the record reached the accumulator (SerializationException, SERIALIZATION_ERROR): {why}"),
             )
+        } else if info.failed == Some(ErrorCode::MessageTooLarge) {
+            (
+                "failed",
+                format!(
+                    "send() threw before the record reached the accumulator: it is larger than \
+                     max.request.size ({} bytes) when serialized (RecordTooLargeException, \
+                     MESSAGE_TOO_LARGE)",
+                    pspec.config.max_request_size
+                ),
+            )
         } else if let Some(err) = info.failed {
             let what = if n > 0 {
                 "the send failed, yet the record is in the leader's log: it was written before the error"

@@ -232,7 +232,7 @@ impl Producer {
             // A serializer whose table was never computed fails every record rather than
             // sending `record.size` bytes as if it had encoded them.
             None if self.spec.value_serializer.is_some() => {
-                self.serialization_failed(ctx, key, sent_us);
+                self.failed_in_send(ctx, key, sent_us, ErrorCode::SerializationError);
                 return;
             }
             // A value drawn from `values=`, by the place in the workload the record is about
@@ -244,11 +244,18 @@ impl Producer {
             Some(i) => match self.spec.value_phases[i].bytes {
                 Ok(n) => n,
                 Err(_) => {
-                    self.serialization_failed(ctx, key, sent_us);
+                    self.failed_in_send(ctx, key, sent_us, ErrorCode::SerializationError);
                     return;
                 }
             },
         };
+        // `ensureValidRecordSize`: larger than `max.request.size` when serialized, `send()` throws
+        // `RecordTooLargeException` before the partitioner runs.
+        let serialized = wire::record_size_upper_bound(self.key_len(key), value_bytes);
+        if serialized > self.spec.config.max_request_size as u64 {
+            self.failed_in_send(ctx, key, sent_us, ErrorCode::MessageTooLarge);
+            return;
+        }
         let (partition, sticky) = if let Some(p) = self.spec.partition {
             (p, false)
         } else if let (Some(k), false) = (key, self.spec.config.partitioner_ignore_keys) {
@@ -374,13 +381,16 @@ impl Producer {
 }
 
 impl Producer {
-    /// `KafkaProducer.doSend`: the value serializer threw a `SerializationException`. The record
-    /// never reaches the partitioner or the accumulator; `send()` throws to the application
-    /// (`record-error-rate` counts it). Its story is a batch of its own, failed at once, on the
-    /// topic's first partition (none was chosen).
-    fn serialization_failed(&mut self, ctx: &mut Ctx, key: Option<u32>, sent_us: u64) {
+    /// `KafkaProducer.doSend` threw: the value serializer's `SerializationException`
+    /// (`SerializationError`) or `ensureValidRecordSize`'s `RecordTooLargeException`
+    /// (`MessageTooLarge`). The record never reaches the partitioner or the accumulator; `send()`
+    /// throws to the application (`record-error-rate` counts it). Its story is a batch of its own,
+    /// failed at once, on the topic's first partition (none was chosen).
+    fn failed_in_send(&mut self, ctx: &mut Ctx, key: Option<u32>, sent_us: u64, error: ErrorCode) {
         self.stats.sent += 1;
-        self.stats.serialization_errors += 1;
+        if error == ErrorCode::SerializationError {
+            self.stats.serialization_errors += 1;
+        }
         self.stats.failed += 1;
         let prov = ctx.prov.new_batch(
             self.idx,
@@ -389,9 +399,8 @@ impl Producer {
             sent_us,
         );
         let record = ctx.prov.push(prov, key, sent_us, false);
-        ctx.prov.fail(prov, ErrorCode::SerializationError);
-        *ctx.producer_errors
-            .get_or_default(ErrorCode::SerializationError.name()) += 1;
+        ctx.prov.fail(prov, error);
+        *ctx.producer_errors.get_or_default(error.name()) += 1;
         // In the trace as any send and failure, so the export accounts for the record.
         let topo = ctx.topo;
         ctx.trace.emit_hot(
@@ -408,7 +417,7 @@ impl Producer {
             crate::trace::TraceKind::SendFailed {
                 producer: self.name.clone(),
                 partition: topo.part_name(self.first_part),
-                error: ErrorCode::SerializationError.name(),
+                error: error.name(),
                 records: 1,
                 record_ids: vec![record],
             },
