@@ -264,14 +264,19 @@ fn ensure_wasm_opt() -> Result<PathBuf, String> {
     Ok(bin)
 }
 
-/// `wasm-opt -O1` on a bundle's wasm, after wasm-bindgen (features read from the module's
-/// `target_features` section). Measured on the notebook: 630,792 → 625,283 B gzip; `-Oz` and
-/// `-O2`/`-O3` make the gzip larger (634,663 and 631,697 B), so `-O1` it is.
+/// `wasm-opt -O1 --low-memory-unused` on a bundle's wasm, after wasm-bindgen (features read from
+/// the module's `target_features` section). Measured on the notebook: 630,792 → 625,283 B gzip
+/// with `-O1`; `-Oz` and `-O2`/`-O3` make the gzip larger (634,663 and 631,697 B), so `-O1` it is.
+/// `--low-memory-unused` (session 25: notebook 642,186 → 639,517 B, Protobuf codec 395,789 →
+/// 394,779 B) lets binaryen fold a constant added to a pointer into the load's or store's offset,
+/// assuming `ptr + c` never wraps past 2^32 into the first kilobyte: sound for Rust's wasm, whose
+/// pointers are never within a kilobyte of 2^32.
 fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
     run(
-        &format!("wasm-opt -O1 {}", path.display()),
+        &format!("wasm-opt -O1 --low-memory-unused {}", path.display()),
         Command::new(wasm_opt)
             .arg("-O1")
+            .arg("--low-memory-unused")
             .arg(path)
             .arg("-o")
             .arg(path),

@@ -23,7 +23,7 @@ use crate::spec::SeekTo;
 use crate::spec::{BrokerId, BrokerRef, Fault, ScenarioSpec};
 use crate::time::SimTime;
 use crate::topology::Topology;
-use crate::trace::{Trace, TraceEvent, TraceKind};
+use crate::trace::{Trace, TraceKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -588,30 +588,16 @@ impl Sim {
 
     /// The most frequent kind among the notable events (its name as the trace spells it) and how
     /// many there are: named when a run that never settles is stopped.
-    fn most_frequent_notable(&self) -> (String, usize) {
-        let mut counts: Vec<(std::mem::Discriminant<TraceKind>, usize, &TraceEvent)> = Vec::new();
+    fn most_frequent_notable(&self) -> (&'static str, usize) {
+        let mut counts: Vec<(&'static str, usize)> = Vec::new();
         for e in self.trace.notable.iter() {
-            let d = std::mem::discriminant(&e.kind);
-            match counts.iter_mut().find(|c| c.0 == d) {
+            let name = e.kind.type_name();
+            match counts.iter_mut().find(|c| c.0 == name) {
                 Some(c) => c.1 += 1,
-                None => counts.push((d, 1, e)),
+                None => counts.push((name, 1)),
             }
         }
-        counts
-            .iter()
-            .max_by_key(|c| c.1)
-            .map_or((String::new(), 0), |c| {
-                // The variant's name in the trace's own spelling (`BecameLeader` → `became_leader`).
-                let debug = format!("{:?}", c.2.kind);
-                let mut name = String::new();
-                for ch in debug.chars().take_while(|ch| ch.is_alphanumeric()) {
-                    if ch.is_uppercase() && !name.is_empty() {
-                        name.push('_');
-                    }
-                    name.push(ch.to_ascii_lowercase());
-                }
-                (name, c.1)
-            })
+        counts.into_iter().max_by_key(|c| c.1).unwrap_or(("", 0))
     }
 
     fn start_all(&mut self) {

@@ -1326,6 +1326,48 @@ impl Encode for TraceEvent {
     }
 }
 
+impl TraceKind {
+    /// The event's `type` as the trace export spells it (serde's `rename_all = "snake_case"`),
+    /// without `Debug`, whose derive for every event would weigh on the site's wasm.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            TraceKind::Fault { .. } => "fault",
+            TraceKind::BrokerStarted { .. } => "broker_started",
+            TraceKind::BrokerStopped { .. } => "broker_stopped",
+            TraceKind::BrokerFenced { .. } => "broker_fenced",
+            TraceKind::BrokerUnfenced { .. } => "broker_unfenced",
+            TraceKind::LeaderElected { .. } => "leader_elected",
+            TraceKind::IsrChanged { .. } => "isr_changed",
+            TraceKind::Appended { .. } => "appended",
+            TraceKind::Replicated { .. } => "replicated",
+            TraceKind::Truncated { .. } => "truncated",
+            TraceKind::HighWatermark { .. } => "high_watermark",
+            TraceKind::ProduceError { .. } => "produce_error",
+            TraceKind::Acknowledged { .. } => "acknowledged",
+            TraceKind::SendFailed { .. } => "send_failed",
+            TraceKind::Consumed { .. } => "consumed",
+            TraceKind::Sent { .. } => "sent",
+            TraceKind::PartitionCreated { .. } => "partition_created",
+            TraceKind::BecameLeader { .. } => "became_leader",
+            TraceKind::BecameFollower { .. } => "became_follower",
+            TraceKind::Violation { .. } => "violation",
+            TraceKind::Group { .. } => "group",
+            TraceKind::NotDeserialized { .. } => "not_deserialized",
+            TraceKind::SegmentRolled { .. } => "segment_rolled",
+            TraceKind::SegmentsDeleted { .. } => "segments_deleted",
+            TraceKind::LogStartOffset { .. } => "log_start_offset",
+            TraceKind::Cleaned { .. } => "cleaned",
+            TraceKind::OffsetReset { .. } => "offset_reset",
+            #[cfg(feature = "groups")]
+            TraceKind::Processed { .. } => "processed",
+            TraceKind::ReplicasChanged { .. } => "replicas_changed",
+            TraceKind::ReplicaHosted { .. } => "replica_hosted",
+            TraceKind::AdminError { .. } => "admin_error",
+            TraceKind::Quorum { .. } => "quorum",
+        }
+    }
+}
+
 /// The trace: a running hash, optionally the events, and always the notable ones.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
