@@ -171,6 +171,25 @@ impl App {
         }
     }
 
+    /// Whether `now_us` is one of the current `poll()`'s timeouts: it returns empty every
+    /// `POLL_TIMEOUT_MS` from its start while no records arrive.
+    fn at_poll_timeout(&self, now_us: u64) -> bool {
+        let elapsed = now_us.saturating_sub(self.poll_since_us);
+        elapsed > 0 && elapsed.is_multiple_of(crate::time::ms_to_us(POLL_TIMEOUT_MS))
+    }
+
+    /// The first of the current `poll()`'s timeouts at or after `target_us` (and after the poll's
+    /// start).
+    fn poll_timeout_from(&self, target_us: u64) -> u64 {
+        let grid = crate::time::ms_to_us(POLL_TIMEOUT_MS);
+        let timeouts = target_us
+            .saturating_sub(self.poll_since_us)
+            .div_ceil(grid)
+            .max(1);
+        self.poll_since_us
+            .saturating_add(timeouts.saturating_mul(grid))
+    }
+
     /// Whether partition `p` may be fetched: nothing of it waits for `poll()`.
     pub fn fetchable(&self, p: usize) -> bool {
         self.buffered[p].is_none()
@@ -482,15 +501,11 @@ impl Consumer {
             // or not it moved (`ConsumerCoordinator.commitOffsetsSync` sends unless the map is
             // empty): so an idle member commits its positions again every 100 ms, which puts
             // back a commit the coordinator lost.
-            let grid = crate::time::ms_to_us(POLL_TIMEOUT_MS);
-            let elapsed = now.saturating_sub(app.poll_since_us);
-            if elapsed > 0 && elapsed.is_multiple_of(grid) {
+            if app.at_poll_timeout(now) {
                 app.batch_records = 0;
                 return self.app_commit_call(ctx, AppPhase::CommitAfter);
             }
-            let at = app
-                .poll_since_us
-                .saturating_add(elapsed.div_ceil(grid).max(1).saturating_mul(grid));
+            let at = app.poll_timeout_from(now);
             app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
             return Step::Wait;
         }
@@ -744,10 +759,7 @@ impl Consumer {
     /// due (a refused one is retried once the assignment has come: its answer drives the loop).
     fn app_streams_idle(&mut self, ctx: &mut Ctx) -> Step {
         let now = ctx.now.as_us();
-        let grid = crate::time::ms_to_us(POLL_TIMEOUT_MS);
-        let since = self.app.as_ref().map_or(now, |a| a.poll_since_us);
-        let elapsed = now.saturating_sub(since);
-        if elapsed > 0 && elapsed.is_multiple_of(grid) {
+        if self.app.as_ref().is_some_and(|a| a.at_poll_timeout(now)) {
             if let Step::Wait = self.app_streams_maybe_commit(ctx) {
                 return Step::Wait;
             }
@@ -765,10 +777,7 @@ impl Consumer {
         if refused && due_us <= now {
             return Step::Wait;
         }
-        let since = app.poll_since_us;
-        let target = due_us.max(now + 1);
-        let timeouts = (target - since).div_ceil(grid).max(1);
-        let at = since.saturating_add(timeouts.saturating_mul(grid));
+        let at = app.poll_timeout_from(due_us.max(now + 1));
         app.check.arm(ctx, at, |at_us| Timer::AppTick { at_us });
         Step::Wait
     }

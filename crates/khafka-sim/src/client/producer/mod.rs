@@ -188,6 +188,15 @@ pub struct Producer {
 }
 
 impl Producer {
+    /// How long the producer waits before asking for metadata again after an answer that left a
+    /// partition without a leader, or a lost request: `retry.backoff.ms`, at most
+    /// `retry.backoff.max.ms` (`Metadata`'s `ExponentialBackoff` starts at the smaller; its growth
+    /// over repeated failures is not modelled).
+    fn metadata_retry_backoff_ms(&self) -> u64 {
+        let cfg = &self.spec.config;
+        cfg.retry_backoff_ms.min(cfg.retry_backoff_max_ms)
+    }
+
     pub fn new(
         idx: u32,
         spec: ProducerSpec,
@@ -449,7 +458,7 @@ impl Producer {
                 }
                 if missing {
                     // Try again soon (and from another broker) until every partition has a leader.
-                    let backoff = self.spec.config.retry_backoff_ms;
+                    let backoff = self.metadata_retry_backoff_ms();
                     let req_id = ctx.req_id();
                     self.metadata_in_flight = Some(req_id);
                     ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
@@ -506,7 +515,7 @@ impl Producer {
             Msg::Disconnect { req_id } => {
                 if self.metadata_in_flight == Some(req_id) {
                     self.metadata_in_flight = None;
-                    let backoff = self.spec.config.retry_backoff_ms;
+                    let backoff = self.metadata_retry_backoff_ms();
                     let req_id = ctx.req_id();
                     self.metadata_in_flight = Some(req_id);
                     ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
