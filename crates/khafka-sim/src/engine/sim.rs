@@ -553,8 +553,8 @@ impl Sim {
         }
         if self.events_processed >= MAX_EVENTS {
             return Some(format!(
-                "it handled {MAX_EVENTS} events, the most one run may take (about two minutes of \
-                 work); a shorter run, fewer clients or longer timeouts keep it within the bound"
+                "it handled {MAX_EVENTS} events, the most one run may take; a shorter run, fewer \
+                 clients or longer timeouts keep it within the bound"
             ));
         }
         if self.trace.notable.len() > MAX_NOTABLE_EVENTS {
