@@ -53,16 +53,25 @@ pub(super) fn truncate(ctx: &mut Ctx, log: &mut Log, offset: u64) -> u64 {
     log.truncate_to_with(offset, store, &|id| batch_meta(store, id, now_us))
 }
 
-/// Marks the records of `log`'s history in `[from, to)` deleted (they fell below its log start),
-/// and keeps the largest timestamp of those the log still held: records its cleaner had removed
-/// (superseded by a later record of their key) were not deleted by this move, and may be younger
-/// than the segments retention deletes.
-fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64) {
+/// Marks the records of `log`'s history in `[from, to)` deleted (they fell below its log start).
+/// When this replica's own retention moved the start (`by_retention`), it also keeps the largest
+/// timestamp of those the log still held, for the retention invariant: records its cleaner had
+/// removed (superseded by a later record of their key) were not deleted by this move, and may be
+/// younger than the segments retention deletes. A start learnt from the leader is not this
+/// replica's retention decision: the leader's segments, cut from a log its own cleaner had
+/// compacted, may end before a record this follower still holds and the leader had already
+/// dropped as superseded, so the follower rightly deletes it younger than `retention.ms`. The
+/// leader's own deletion is what the invariant checks. A `DeleteRecords` request deletes what it
+/// is asked to, whatever its age.
+fn mark_deleted(ctx: &mut Ctx, log: &mut Log, from: u64, to: u64, by_retention: bool) {
     let prov = &mut *ctx.prov;
     let topo = ctx.topo;
     log.for_each_record_id(from, to, ctx.batches, |_, id| {
         prov.mark_deleted(id);
     });
+    if !by_retention {
+        return;
+    }
     let mut max_ts = log.deleted_max_timestamp_ms;
     log.for_each_live_record_id(from, to, ctx.batches, |id| {
         // Its timestamp: the send time, or earlier for a producer that stamps records late.
@@ -86,7 +95,7 @@ pub(super) fn increment_log_start(
     let old = log.log_start_offset();
     if log.maybe_increment_log_start(offset) {
         let new = log.log_start_offset();
-        mark_deleted(ctx, log, old, new);
+        mark_deleted(ctx, log, old, new, false);
         ctx.emit(TraceKind::LogStartOffset {
             partition: ctx.topo.part_name(part),
             broker,
@@ -108,7 +117,7 @@ impl Broker {
                 retention_bytes: c.retention_bytes,
             };
             for d in r.log.delete_old_segments(now_ms, &cfg) {
-                mark_deleted(ctx, &mut r.log, d.old_log_start, d.log_start_offset);
+                mark_deleted(ctx, &mut r.log, d.old_log_start, d.log_start_offset, true);
                 if d.rolled {
                     ctx.emit(TraceKind::SegmentRolled {
                         partition: ctx.topo.part_name(r.part),

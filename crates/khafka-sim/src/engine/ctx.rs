@@ -95,6 +95,12 @@ pub enum Timer {
     RequestTimeoutCheck {
         at_us: u64,
     },
+    /// An `acks=0` produce request's last byte has left the producer on a link with a bandwidth
+    /// (`NetworkClient.handleCompletedSends`: a request that expects no response completes when
+    /// its send does; `canSendMore` waits for it). Set by the engine, which routes the bytes.
+    ProduceWritten {
+        req_id: u64,
+    },
     /// A group consumer's earliest deadline (heartbeat, auto-commit, backoff, request timeout).
     #[cfg(feature = "groups")]
     GroupTick {
@@ -204,6 +210,9 @@ pub struct Ctx<'a> {
     pub violations: &'a mut Vec<String>,
     pub producer_errors: &'a mut crate::vec_map::VecMap<&'static str, u64>,
     pub pools: &'a mut Pools,
+    /// The network the engine routes messages through, read-only (none in the single-actor
+    /// harness, whose links are unlimited).
+    pub net: Option<&'a crate::net::network::Network>,
 }
 
 impl Ctx<'_> {

@@ -61,6 +61,7 @@ impl Harness {
             violations: &mut self.violations,
             producer_errors: &mut self.producer_errors,
             pools: &mut self.pools,
+            net: None,
         }
     }
 

@@ -154,6 +154,7 @@ macro_rules! ctx {
             violations: &mut $s.violations,
             producer_errors: &mut $s.producer_errors,
             pools: &mut $s.pools,
+            net: Some(&$s.net),
         }
     };
 }
@@ -813,10 +814,35 @@ impl Sim {
                         _ => 0,
                     };
                     let batches = &self.batches;
-                    if let Some(d) = self
+                    // An `acks=0` produce request on a link with a bandwidth completes when its
+                    // last byte is written: its producer learns when (see `Timer::ProduceWritten`).
+                    let written = match (&msg, from) {
+                        (
+                            Msg::Produce(crate::protocol::Produce::Request {
+                                req_id,
+                                acks: crate::config::Acks::Zero,
+                                ..
+                            }),
+                            Node::Producer(_),
+                        ) if self.net.bandwidth_bps(from, to) > 0 => Some(*req_id),
+                        _ => None,
+                    };
+                    let delivery = self
                         .net
-                        .delivery(now, from, to, slow_us, || msg.wire_size(batches))
-                    {
+                        .delivery(now, from, to, slow_us, || msg.wire_size(batches));
+                    if let Some(req_id) = written {
+                        // Into a partitioned link the bytes are written at once, and vanish.
+                        let after = delivery.map_or(0, |d| d.written_after_us);
+                        self.push(
+                            SimTime(now.saturating_add(after)),
+                            Event::Timer {
+                                node: from,
+                                incarnation: 0,
+                                timer: Timer::ProduceWritten { req_id },
+                            },
+                        );
+                    }
+                    if let Some(d) = delivery {
                         // Beside the event: the send time (for pictures of the wire) and, above
                         // bit 40, how many ms after it its last byte left (queued behind others on
                         // a link with a bandwidth, retransmissions: a powered-off sender sends

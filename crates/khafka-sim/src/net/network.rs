@@ -26,6 +26,9 @@ pub struct Delivery {
     /// took to serialize (with a bandwidth), plus the retransmission timeouts it waited (at most
     /// 12.6 s: six doublings of 200 ms).
     pub departs_after_us: u64,
+    /// How long after its send its last byte was first written onto the link: the wait for the
+    /// link and its serialization, without retransmissions (0 on a link without a bandwidth).
+    pub written_after_us: u64,
 }
 /// The smallest bandwidth a link may have (1 byte per second).
 pub const MIN_BANDWIDTH_BPS: u64 = 1;
@@ -354,7 +357,8 @@ impl Network {
             .saturating_add(extra_us);
         let mut rto = MIN_RTO_US;
         let mut tries = 0;
-        let mut retransmit_us = departs - now_us;
+        let written_after_us = departs - now_us;
+        let mut retransmit_us = written_after_us;
         while tries < MAX_RETRANSMITS && rng.chance_ppm(loss) {
             at = at.saturating_add(rto);
             retransmit_us += rto;
@@ -366,6 +370,7 @@ impl Network {
         Some(Delivery {
             at_us: at,
             departs_after_us: retransmit_us,
+            written_after_us,
         })
     }
 }

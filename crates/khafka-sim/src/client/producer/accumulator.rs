@@ -298,6 +298,7 @@ impl Producer {
             expired.push(self.queues[p as usize].pop_front().expect("indexed front"));
             self.refresh(p);
         }
+        self.expired_batches += expired.len() as u64;
         for b in expired {
             self.fail(ctx, b, ErrorCode::DeliveryTimeout);
         }

@@ -174,11 +174,14 @@ pub struct Producer {
     /// [`Producer::partition_of_key`].
     key_parts: Arc<Vec<u32>>,
     pub stats: ProducerStats,
-    /// The sender's wake-ups (its own timer), and those that sent nothing: the cost of waking for
-    /// records not generated yet, which may land where they make nothing sendable (issue 11 asks
-    /// for none; `khafka bench` reports both).
+    /// The sender's wake-ups (its own timer), and those that did nothing (sent no request and
+    /// expired no batch): the cost of waking for records not generated yet, which may land where
+    /// they make nothing sendable (issue 11 asks for none; `khafka bench` reports both).
     pub sender_wakes: u64,
     pub idle_sender_wakes: u64,
+    /// Batches `delivery.timeout.ms` expired from the accumulator (a wake that expires one did
+    /// its work).
+    expired_batches: u64,
     /// Scratch buffers of the sender loop (always empty between calls).
     scratch_in_flight: Vec<u32>,
     scratch_selected: Vec<(BrokerId, u32)>,
@@ -262,6 +265,7 @@ impl Producer {
             stats: ProducerStats::default(),
             sender_wakes: 0,
             idle_sender_wakes: 0,
+            expired_batches: 0,
             scratch_in_flight: Vec::new(),
             scratch_selected: Vec::new(),
             scratch_nodes: Vec::new(),
@@ -358,10 +362,10 @@ impl Producer {
                         .filter(|e| matches!(e, Effect::Send { .. }))
                         .count()
                 };
-                let before = sends(ctx.out);
+                let before = (sends(ctx.out), self.expired_batches);
                 self.drain(ctx);
                 self.sender_wakes += 1;
-                if sends(ctx.out) == before {
+                if (sends(ctx.out), self.expired_batches) == before {
                     self.idle_sender_wakes += 1;
                 }
             }
@@ -373,6 +377,15 @@ impl Producer {
                 // A connection attempt that got no answer in time.
                 if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
                     self.connection_failed(ctx, b as BrokerId);
+                    self.drain(ctx);
+                }
+            }
+            Timer::ProduceWritten { req_id } => {
+                // Unless a disconnection or the request timeout failed it first.
+                if let Some(f) = self.in_flight.remove(&req_id) {
+                    for b in f.batches {
+                        self.complete(ctx, b, None, f.sent_us);
+                    }
                     self.drain(ctx);
                 }
             }

@@ -55,8 +55,11 @@ impl Producer {
         let mut in_flight = std::mem::take(&mut self.scratch_in_flight);
         in_flight.clear();
         in_flight.resize(ctx.topo.brokers as usize + 1, 0);
+        // (With `acks=0` a request in flight is one still being written: its connection takes
+        // no other until it is.)
+        let per_request = if acks == Acks::Zero { max_in_flight } else { 1 };
         for f in self.in_flight.values() {
-            in_flight[f.broker as usize] += 1;
+            in_flight[f.broker as usize] += per_request;
         }
         // `(leader, partition)` of every batch drained, grouped by leader.
         let mut selected = std::mem::take(&mut self.scratch_selected);
@@ -179,6 +182,15 @@ impl Producer {
             }
             let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
             ctx.counters.produce_requests += 1;
+            // Fire and forget completes when the request is written: at once on a link without a
+            // bandwidth; on one with, when its last byte leaves (`Timer::ProduceWritten`), and
+            // until then it is in flight: the connection takes no other request, and a
+            // disconnection fails it (`NetworkClient.canSendMore`, `handleCompletedSends`). A
+            // producer faster than its link fills its buffer instead of the network.
+            let written_now = acks == Acks::Zero
+                && ctx
+                    .net
+                    .is_none_or(|n| n.bandwidth_bps(ctx.me, Node::Broker(broker)) == 0);
             ctx.send(
                 Node::Broker(broker),
                 Msg::Produce(Produce::Request {
@@ -188,13 +200,14 @@ impl Producer {
                     batches: wire,
                 }),
             );
-            if acks == Acks::Zero {
-                // Fire and forget: complete as soon as the request is written (offset -1).
+            if written_now {
+                // Offset -1: no answer will say where the batches went.
                 for b in batches {
                     self.complete(ctx, b, None, 0);
                 }
             } else {
-                in_flight[broker as usize] += 1;
+                // An `acks=0` request being written counts as all the connection can take.
+                in_flight[broker as usize] += per_request;
                 self.in_flight.insert(
                     req_id,
                     InFlight {
@@ -269,7 +282,7 @@ impl Producer {
             .flatten()
             .min();
         if let Some(at) = next_wake {
-            if self.wake_at_us.is_none_or(|w| at < w || w <= now) {
+            if self.wake_at_us.is_none_or(|w| at != w || w <= now) {
                 self.wake_at_us = Some(at);
                 ctx.timer_after_us(at.saturating_sub(now), Timer::SenderWake { at_us: at });
             }
