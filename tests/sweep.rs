@@ -1577,6 +1577,16 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 ///   reached the offsets of its last commit call, which the engine took for nothing to commit:
 ///   lag stayed at 3,712. Kafka's task commits whenever it processed records since its last
 ///   commit (`StreamTask.commitNeeded`).
+/// - 51344 (compaction and retention, a reassignment): a new replica copied a log its leader had
+///   just compacted, became leader, and its retention deleted a segment that ended before a
+///   superseded record the old follower still held; the follower deleted it with the learnt log
+///   start, 20 s old, and the retention invariant took that for its own retention decision. Only
+///   a replica's own retention is checked now (as in
+///   `follower-deletes-superseded-record-below-leader-log-start.khafka`).
+/// - 52007 (acks=0 over a slow link): every request completed when sent, so the link queued
+///   minutes of them and appends went on long after the recovery phase paused the producer. A
+///   fire-and-forget request now completes when written and holds its connection until then
+///   (`acks0-producer-faster-than-its-link-queues-in-its-buffer.khafka`).
 #[test]
 fn seeds_found_failing_by_hand_stay_fixed() {
     let mut failures = Vec::new();
@@ -1597,6 +1607,8 @@ fn seeds_found_failing_by_hand_stay_fixed() {
         (35741, None),
         (37944, None),
         (43620, None),
+        (51344, None),
+        (52007, None),
         (9692, Some("Kafka Streams zombie write")),
     ] {
         let (spec, promised, ordered) = random_scenario(seed);

@@ -302,21 +302,13 @@ pub struct ExpectResult {
     pub actual: String,
 }
 
-/// Kafka error names `errors(…)` accepts.
-pub const ERROR_NAMES: &[&str] = &[
-    "NOT_ENOUGH_REPLICAS",
-    "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-    "REQUEST_TIMED_OUT",
-    "NOT_LEADER_OR_FOLLOWER",
-    "OUT_OF_ORDER_SEQUENCE_NUMBER",
-    "DUPLICATE_SEQUENCE_NUMBER",
-    "NETWORK_EXCEPTION",
-    "DELIVERY_TIMEOUT",
-    "UNKNOWN_TOPIC_OR_PARTITION",
-    "FENCED_LEADER_EPOCH",
-    "SERIALIZATION_ERROR",
-    "MESSAGE_TOO_LARGE",
-];
+/// Kafka error names `errors(…)` accepts: the errors a producer can get.
+pub fn error_names() -> Vec<&'static str> {
+    khafka_sim::ErrorCode::PRODUCER_ERRORS
+        .iter()
+        .map(|e| e.name())
+        .collect()
+}
 
 /// The metric names `expect` accepts besides [`GROUP_METRICS`] (accepted with the `groups`
 /// feature).
@@ -805,15 +797,14 @@ fn metric(
             return match args {
                 [] => Ok(Metric::Errors(None)),
                 [(e, span)] => {
-                    if ERROR_NAMES.contains(&e.as_str()) {
+                    let names = error_names();
+                    if names.contains(&e.as_str()) {
                         Ok(Metric::Errors(Some(e.clone())))
                     } else {
                         let err = ParseError::new(*span, format!("unknown error name `{e}`"));
-                        Err(match suggest(e, ERROR_NAMES) {
+                        Err(match suggest(e, &names) {
                             Some(s) => err.hint(format!("did you mean `{s}`?")),
-                            None => {
-                                err.hint(format!("error names are: {}", ERROR_NAMES.join(", ")))
-                            }
+                            None => err.hint(format!("error names are: {}", names.join(", "))),
                         })
                     }
                 }

@@ -273,6 +273,12 @@ fn a_windowed_count_takes_kafkas_windows_and_refuses_what_kafka_refuses() {
         "{e:?}"
     );
     assert!(parse(&app("window=hopping size=10s advance=1ms")).is_ok());
+    // A window whose retention overflows is refused for that, with no hint about `advance`.
+    let e = one_error(&app("window=tumbling size=9223372036854775807ms grace=1ms"));
+    assert!(
+        e.message.contains("size + grace overflows a long") && e.hint.is_none(),
+        "{e:?}"
+    );
     let e = one_error(&app("window=tumbling gap=10s"));
     assert!(
         e.message

@@ -136,20 +136,19 @@ impl ErrorCode {
         }
     }
 
-    /// Every name, for validating `errors(NAME)` in scenarios.
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::OffsetOutOfRange,
-        ErrorCode::UnknownTopicOrPartition,
-        ErrorCode::NotLeaderOrFollower,
-        ErrorCode::RequestTimedOut,
-        ErrorCode::NetworkException,
+    /// Every error a producer's `send()` can end or retry with: the names `errors(NAME)` counts
+    /// in scenarios.
+    pub const PRODUCER_ERRORS: &'static [ErrorCode] = &[
         ErrorCode::NotEnoughReplicas,
         ErrorCode::NotEnoughReplicasAfterAppend,
+        ErrorCode::RequestTimedOut,
+        ErrorCode::NotLeaderOrFollower,
         ErrorCode::OutOfOrderSequenceNumber,
         ErrorCode::DuplicateSequenceNumber,
-        ErrorCode::FencedLeaderEpoch,
-        ErrorCode::UnknownLeaderEpoch,
+        ErrorCode::NetworkException,
         ErrorCode::DeliveryTimeout,
+        ErrorCode::UnknownTopicOrPartition,
+        ErrorCode::FencedLeaderEpoch,
         ErrorCode::SerializationError,
         ErrorCode::MessageTooLarge,
     ];
