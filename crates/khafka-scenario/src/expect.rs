@@ -303,12 +303,7 @@ pub struct ExpectResult {
 }
 
 /// Kafka error names `errors(…)` accepts: the errors a producer can get.
-pub fn error_names() -> Vec<&'static str> {
-    khafka_sim::ErrorCode::PRODUCER_ERRORS
-        .iter()
-        .map(|e| e.name())
-        .collect()
-}
+pub const ERROR_NAMES: &[&str] = &khafka_sim::ErrorCode::PRODUCER_ERROR_NAMES;
 
 /// The metric names `expect` accepts besides [`GROUP_METRICS`] (accepted with the `groups`
 /// feature).
@@ -797,14 +792,15 @@ fn metric(
             return match args {
                 [] => Ok(Metric::Errors(None)),
                 [(e, span)] => {
-                    let names = error_names();
-                    if names.contains(&e.as_str()) {
+                    if ERROR_NAMES.contains(&e.as_str()) {
                         Ok(Metric::Errors(Some(e.clone())))
                     } else {
                         let err = ParseError::new(*span, format!("unknown error name `{e}`"));
-                        Err(match suggest(e, &names) {
+                        Err(match suggest(e, ERROR_NAMES) {
                             Some(s) => err.hint(format!("did you mean `{s}`?")),
-                            None => err.hint(format!("error names are: {}", names.join(", "))),
+                            None => {
+                                err.hint(format!("error names are: {}", ERROR_NAMES.join(", ")))
+                            }
                         })
                     }
                 }

@@ -555,7 +555,8 @@ fn windowing(pairs: &[kv::Pair], span: Span) -> Result<Windowing, ParseError> {
     // and gigabytes).
     spec.check_bounds().map_err(|e| {
         let error = ParseError::new(span, format!("window `{text}`: {e}"));
-        if spec.too_many_windows_per_record() {
+        // (Only the bound on windows per record, not an overflow, is about `advance`.)
+        if e.contains("hopping windows") {
             error.hint("a larger `advance` (at least size/10000), or a shorter `size`")
         } else {
             error

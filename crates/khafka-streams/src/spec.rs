@@ -195,22 +195,6 @@ impl WindowSpec {
         }
     }
 
-    /// How many hopping windows one record falls in (time windows only; 1 when tumbling).
-    pub fn windows_per_record(&self) -> Option<i64> {
-        match *self {
-            WindowSpec::Time { size, advance, .. } => {
-                Some(size.div_euclid(advance) + i64::from(size % advance != 0))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether [`WindowSpec::check_bounds`] refuses it for its windows per record.
-    pub fn too_many_windows_per_record(&self) -> bool {
-        self.windows_per_record()
-            .is_some_and(|n| n > MAX_WINDOWS_PER_RECORD)
-    }
-
     /// khafka's own limits on a specification Kafka accepts, each saying why. Kafka computes
     /// these sums in Java longs, where they would wrap.
     pub fn check_bounds(&self) -> Result<(), String> {
@@ -220,7 +204,7 @@ impl WindowSpec {
                 advance,
                 grace,
             } => {
-                let per_record = self.windows_per_record().unwrap_or(1);
+                let per_record = size.div_euclid(advance) + i64::from(size % advance != 0);
                 if per_record > MAX_WINDOWS_PER_RECORD {
                     return Err(format!(
                         "size/advance = {size}/{advance}: a record would fall in {per_record} hopping \

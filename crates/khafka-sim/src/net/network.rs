@@ -309,6 +309,7 @@ impl Network {
     }
 
     /// The bandwidth of the link from `from` to `to` (bytes/s, 0: unlimited).
+    #[inline]
     pub fn bandwidth_bps(&self, from: Node, to: Node) -> u64 {
         self.links[self.index(from) * self.nodes + self.index(to)].bandwidth_bps
     }

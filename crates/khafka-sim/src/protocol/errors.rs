@@ -59,7 +59,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             ErrorCode::None => "NONE",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
@@ -152,6 +152,17 @@ impl ErrorCode {
         ErrorCode::SerializationError,
         ErrorCode::MessageTooLarge,
     ];
+
+    /// [`ErrorCode::PRODUCER_ERRORS`]' names, computed at compile time.
+    pub const PRODUCER_ERROR_NAMES: [&'static str; ErrorCode::PRODUCER_ERRORS.len()] = {
+        let mut names = [""; ErrorCode::PRODUCER_ERRORS.len()];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = ErrorCode::PRODUCER_ERRORS[i].name();
+            i += 1;
+        }
+        names
+    };
 
     /// Whether Kafka's producer retries this error (`RetriableException` subclasses).
     pub fn is_retriable(self) -> bool {

@@ -380,15 +380,7 @@ impl Producer {
                     self.drain(ctx);
                 }
             }
-            Timer::ProduceWritten { req_id } => {
-                // Unless a disconnection or the request timeout failed it first.
-                if let Some(f) = self.in_flight.remove(&req_id) {
-                    for b in f.batches {
-                        self.complete(ctx, b, None, f.sent_us);
-                    }
-                    self.drain(ctx);
-                }
-            }
+            Timer::ProduceWritten { req_id } => self.on_produce_written(ctx, req_id),
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
@@ -414,6 +406,18 @@ impl Producer {
                 self.drain(ctx);
             }
             _ => {}
+        }
+    }
+
+    /// An `acks=0` request's last byte left: its batches complete (offset -1), unless a
+    /// disconnection or the request timeout failed it first.
+    #[inline(never)]
+    fn on_produce_written(&mut self, ctx: &mut Ctx, req_id: u64) {
+        if let Some(f) = self.in_flight.remove(&req_id) {
+            for b in f.batches {
+                self.complete(ctx, b, None, f.sent_us);
+            }
+            self.drain(ctx);
         }
     }
 
