@@ -94,6 +94,15 @@ impl<K: Ord, V> VecMap<K, V> {
         &mut self.entries[i].1
     }
 
+    /// The map of `entries`, which are sorted by key with no key twice.
+    pub fn from_sorted(entries: Vec<(K, V)>) -> Self {
+        debug_assert!(
+            entries.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted, unique keys"
+        );
+        VecMap { entries }
+    }
+
     /// Inserts or replaces; returns the previous value.
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         match self.find(&k) {

@@ -285,6 +285,39 @@ impl<'a> Constrained<'a> {
     }
 }
 
+/// A set of `(assignment size, member rank)` kept as a sorted vector, Java's `TreeSet` of
+/// `sortedCurrentSubscriptions`: as many entries as members, each change a binary search and a
+/// shift (the loops that read it walk every member anyway), and one B-tree type fewer in the
+/// notebook bundle.
+#[derive(Default)]
+struct SortedSet(Vec<(usize, usize)>);
+
+impl SortedSet {
+    fn insert(&mut self, k: (usize, usize)) {
+        if let Err(i) = self.0.binary_search(&k) {
+            self.0.insert(i, k);
+        }
+    }
+
+    fn remove(&mut self, k: (usize, usize)) {
+        if let Ok(i) = self.0.binary_search(&k) {
+            self.0.remove(i);
+        }
+    }
+
+    fn first(&self) -> Option<&(usize, usize)> {
+        self.0.first()
+    }
+
+    fn last(&self) -> Option<&(usize, usize)> {
+        self.0.last()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, (usize, usize)> {
+        self.0.iter()
+    }
+}
+
 /// `PartitionMovements`: which partitions moved between which pair of members, per topic (sorted
 /// vectors: a few topics and pairs, and two B-tree types fewer in the notebook bundle; `moves`,
 /// one entry per moved partition, stays a B-tree).
@@ -360,7 +393,7 @@ struct General<'a> {
     partition_consumer: BTreeMap<TopicPartition, usize>,
     sorted_all: Vec<TopicPartition>,
     /// `sortedCurrentSubscriptions`: (assignment size, rank of the member id).
-    sorted_subs: BTreeSet<(usize, usize)>,
+    sorted_subs: SortedSet,
     rank: Vec<usize>,
     by_rank: Vec<usize>,
     revocation_required: bool,
@@ -424,7 +457,7 @@ impl<'a> General<'a> {
             current,
             partition_consumer,
             sorted_all,
-            sorted_subs: BTreeSet::new(),
+            sorted_subs: SortedSet::default(),
             rank,
             by_rank,
             revocation_required: false,
@@ -460,9 +493,11 @@ impl<'a> General<'a> {
             .collect()
     }
 
-    /// `prevAssignment`: partitions owned in an older generation, by their latest owner.
-    fn prepopulate_current_assignments(&self) -> BTreeMap<TopicPartition, (usize, i32)> {
-        let mut prev: BTreeMap<TopicPartition, (usize, i32)> = BTreeMap::new();
+    /// `prevAssignment`: partitions owned in an older generation, by their latest owner (the
+    /// first member in order among those of that generation). Built as a sorted vector: one
+    /// B-tree type fewer in the notebook bundle.
+    fn prepopulate_current_assignments(&self) -> VecMap<TopicPartition, (usize, i32)> {
+        let mut owned: Vec<(TopicPartition, (usize, i32))> = Vec::new();
         for &m in self.order {
             let sub = &self.members[m];
             let generation = match sub.generation {
@@ -470,16 +505,17 @@ impl<'a> General<'a> {
                 None if self.max_generation > DEFAULT_GENERATION => DEFAULT_GENERATION,
                 _ => continue,
             };
-            for tp in &sub.owned_partitions {
-                match prev.get(tp) {
-                    Some(&(_, g)) if generation <= g => {}
-                    _ => {
-                        prev.insert(tp.clone(), (m, generation));
-                    }
-                }
-            }
+            owned.extend(
+                sub.owned_partitions
+                    .iter()
+                    .map(|tp| (tp.clone(), (m, generation))),
+            );
         }
-        prev
+        // Per partition the highest generation first; a stable sort keeps member order among equals
+        // (`sort_by`: the assignors' one instantiation of the standard sort).
+        sort_by(&mut owned, |a, b| a.0.cmp(&b.0).then(b.1 .1.cmp(&a.1 .1)));
+        owned.dedup_by(|later, first| later.0 == first.0);
+        VecMap::from_sorted(owned)
     }
 
     fn assign_owned_partitions(&mut self) -> BTreeSet<TopicPartition> {
@@ -516,7 +552,7 @@ impl<'a> General<'a> {
         if first.0 + 1 >= last.0 {
             return true;
         }
-        for &(count, r) in &self.sorted_subs {
+        for &(count, r) in self.sorted_subs.iter() {
             let m = self.by_rank[r];
             if count == self.max_assignment_size(m) {
                 continue;
@@ -559,7 +595,7 @@ impl<'a> General<'a> {
             .find(|&m| self.consumer_topics[m].contains(&tp.topic.as_str()));
         if let Some(m) = found {
             let k = self.key(m);
-            self.sorted_subs.remove(&k);
+            self.sorted_subs.remove(k);
             self.current[m]
                 .get_or_insert_with(Vec::new)
                 .push(tp.clone());
@@ -585,7 +621,7 @@ impl<'a> General<'a> {
 
     fn balance(
         &mut self,
-        prev: &BTreeMap<TopicPartition, (usize, i32)>,
+        prev: &VecMap<TopicPartition, (usize, i32)>,
         unassigned: Vec<TopicPartition>,
     ) {
         let initializing = self
@@ -612,7 +648,7 @@ impl<'a> General<'a> {
         for m in 0..self.members.len() {
             if !self.can_consumer_participate(m) {
                 let k = self.key(m);
-                self.sorted_subs.remove(&k);
+                self.sorted_subs.remove(k);
                 fixed.push((m, self.current[m].take().unwrap_or_default()));
             }
         }
@@ -639,7 +675,7 @@ impl<'a> General<'a> {
     fn perform_reassignments(
         &mut self,
         partitions: &[TopicPartition],
-        prev: &BTreeMap<TopicPartition, (usize, i32)>,
+        prev: &VecMap<TopicPartition, (usize, i32)>,
     ) -> bool {
         let mut performed = false;
         loop {
@@ -698,8 +734,8 @@ impl<'a> General<'a> {
     fn process_partition_movement(&mut self, tp: &TopicPartition, new: usize) {
         let old = self.partition_consumer[tp];
         let (ko, kn) = (self.key(old), self.key(new));
-        self.sorted_subs.remove(&ko);
-        self.sorted_subs.remove(&kn);
+        self.sorted_subs.remove(ko);
+        self.sorted_subs.remove(kn);
         self.movements.move_partition(tp, old, new);
         if let Some(list) = self.current[old].as_mut() {
             remove_first(list, tp);
