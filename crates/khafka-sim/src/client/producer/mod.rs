@@ -384,10 +384,14 @@ impl Producer {
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
+                // (An `acks=0` request in flight is one being written: it completes when written.)
+                let fire_and_forget = self.spec.config.acks == Acks::Zero;
                 let expired: Vec<u64> = self
                     .in_flight
                     .iter()
-                    .filter(|(_, f)| f.sent_us.saturating_add(timeout_us) <= now)
+                    .filter(|(_, f)| {
+                        !fire_and_forget && f.sent_us.saturating_add(timeout_us) <= now
+                    })
                     .map(|(id, _)| *id)
                     .collect();
                 for id in expired {
@@ -516,10 +520,11 @@ impl Producer {
                     return;
                 }
                 self.connection_failed(ctx, b);
+                let fire_and_forget = self.spec.config.acks == Acks::Zero;
                 let lost: Vec<u64> = self
                     .in_flight
                     .iter()
-                    .filter(|(_, f)| f.broker == b)
+                    .filter(|(_, f)| f.broker == b && !fire_and_forget)
                     .map(|(id, _)| *id)
                     .collect();
                 for id in lost {
@@ -546,8 +551,10 @@ impl Producer {
                         self.connection_failed(ctx, b);
                     }
                 }
-                if let Some(f) = self.in_flight.remove(&req_id) {
-                    self.fail_request(ctx, f, ErrorCode::NetworkException);
+                if self.spec.config.acks != Acks::Zero {
+                    if let Some(f) = self.in_flight.remove(&req_id) {
+                        self.fail_request(ctx, f, ErrorCode::NetworkException);
+                    }
                 }
                 self.drain(ctx);
             }

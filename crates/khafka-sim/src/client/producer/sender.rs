@@ -184,9 +184,13 @@ impl Producer {
             ctx.counters.produce_requests += 1;
             // Fire and forget completes when the request is written: at once on a link without a
             // bandwidth; on one with, when its last byte leaves (`Timer::ProduceWritten`), and
-            // until then it is in flight: the connection takes no other request, and a
-            // disconnection fails it (`NetworkClient.canSendMore`, `handleCompletedSends`). A
-            // producer faster than its link fills its buffer instead of the network.
+            // until then it is in flight: the connection takes no other request
+            // (`NetworkClient.canSendMore`, `handleCompletedSends`). A producer faster than its
+            // link fills its buffer instead of the network. It completes when written whatever
+            // happens meanwhile: Kafka would fail it at `request.timeout.ms` or on a
+            // disconnection and retry it, having closed the connection, which drops its unsent
+            // bytes; a link here cannot take bytes back, and a retry beside them would write the
+            // batch twice.
             let written_now = acks == Acks::Zero
                 && ctx
                     .net
@@ -216,10 +220,12 @@ impl Producer {
                         sent_us: now,
                     },
                 );
-                self.timeout_check
-                    .arm(ctx, now.saturating_add(timeout_us), |at_us| {
-                        Timer::RequestTimeoutCheck { at_us }
-                    });
+                if acks != Acks::Zero {
+                    self.timeout_check
+                        .arm(ctx, now.saturating_add(timeout_us), |at_us| {
+                            Timer::RequestTimeoutCheck { at_us }
+                        });
+                }
             }
         }
         // A leader that can take another request still has a sendable batch (a drain takes one batch
