@@ -23,7 +23,11 @@ fn export(sim: &Sim) -> String {
     let events = sim.trace_events();
     assert!(!events.is_empty(), "the trace was kept");
     for e in events {
-        text.push_str(&serde_json::to_string(e).unwrap());
+        let line = serde_json::to_string(e).unwrap();
+        // The name a stopped run gives the kind that piled up is the export's own `type`.
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["type"].as_str(), Some(e.kind.type_name()), "{line}");
+        text.push_str(&line);
         text.push('\n');
     }
     text.push_str(&serde_json::to_string(&sim.trace_end()).unwrap());

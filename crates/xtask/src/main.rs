@@ -271,19 +271,19 @@ fn ensure_wasm_opt() -> Result<PathBuf, String> {
 /// 394,779 B) lets binaryen fold a constant added to a pointer into the load's or store's offset,
 /// assuming `ptr + c` never wraps past 2^32 into the first kilobyte: sound for Rust's wasm, whose
 /// pointers are never within a kilobyte of 2^32. `--strip-producers --strip-target-features`
-/// (session 26: notebook 640,043 → 639,835 B) drop two custom sections no browser reads, the
+/// (session 26: notebook 640,043 → 639,845 B) drop two custom sections no browser reads, the
 /// toolchain's names and the feature list binaryen has read by then.
 fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
+    const FLAGS: [&str; 4] = [
+        "-O1",
+        "--low-memory-unused",
+        "--strip-producers",
+        "--strip-target-features",
+    ];
     run(
-        &format!(
-            "wasm-opt -O1 --low-memory-unused --strip-producers --strip-target-features {}",
-            path.display()
-        ),
+        &format!("wasm-opt {} {}", FLAGS.join(" "), path.display()),
         Command::new(wasm_opt)
-            .arg("-O1")
-            .arg("--low-memory-unused")
-            .arg("--strip-producers")
-            .arg("--strip-target-features")
+            .args(FLAGS)
             .arg(path)
             .arg("-o")
             .arg(path),

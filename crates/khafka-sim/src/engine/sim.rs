@@ -786,6 +786,62 @@ impl Sim {
         }
     }
 
+    /// The incarnation a timer set now by `node` belongs to (a restarted broker ignores its past
+    /// life's timers).
+    fn incarnation_of(&self, node: Node) -> u64 {
+        match node {
+            Node::Broker(b) => self.incarnation[(b - 1) as usize],
+            _ => 0,
+        }
+    }
+
+    /// Puts a message sent at `now` on its link: its delivery into the queue, and for an `acks=0`
+    /// produce request that takes time to write (`Network::takes_time_to_write`, the rule its
+    /// producer followed to keep it in flight) a `Timer::ProduceWritten` for the producer when its
+    /// last byte has left.
+    fn send(&mut self, now: u64, from: Node, to: Node, msg: Msg) {
+        #[cfg(feature = "groups")]
+        self.note_zombie_join(from, to, &msg);
+        let slow_us = match to {
+            Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
+            _ => 0,
+        };
+        let batches = &self.batches;
+        let delivery = self
+            .net
+            .delivery(now, from, to, slow_us, || msg.wire_size(batches));
+        let written = match &msg {
+            Msg::Produce(crate::protocol::Produce::Request {
+                req_id,
+                acks: crate::config::Acks::Zero,
+                ..
+            }) if self.net.takes_time_to_write(from, to) => Some(*req_id),
+            _ => None,
+        };
+        if let Some(req_id) = written {
+            // Into a partitioned link the bytes are written at once, and vanish.
+            let after = delivery.map_or(0, |d| d.written_after_us);
+            self.push(
+                SimTime(now.saturating_add(after)),
+                Event::Timer {
+                    node: from,
+                    incarnation: self.incarnation_of(from),
+                    timer: Timer::ProduceWritten { req_id },
+                },
+            );
+        }
+        if let Some(d) = delivery {
+            // Beside the event: the send time (for pictures of the wire) and, above bit 40, how
+            // many ms after it its last byte left (queued behind others on a link with a
+            // bandwidth, retransmissions: a powered-off sender sends none of it), rounded up, at
+            // most 2^24 − 1 ms (4.6 hours).
+            let departs_ms = d.departs_after_us.div_ceil(1_000).min(DEPARTS_MAX_MS);
+            let word = now | (departs_ms << SENT_BITS);
+            self.queue
+                .push_with(SimTime(d.at_us), Event::Deliver { from, to, msg }, word);
+        }
+    }
+
     /// Routes the effects handlers pushed: timers into the queue, messages through the network.
     fn route(&mut self) {
         let now = self.now.as_us();
@@ -793,10 +849,7 @@ impl Sim {
         for e in out.drain(..) {
             match e {
                 Effect::Timer { node, at, timer } => {
-                    let incarnation = match node {
-                        Node::Broker(b) => self.incarnation[(b - 1) as usize],
-                        _ => 0,
-                    };
+                    let incarnation = self.incarnation_of(node);
                     self.push(
                         at,
                         Event::Timer {
@@ -806,56 +859,7 @@ impl Sim {
                         },
                     );
                 }
-                Effect::Send { from, to, msg } => {
-                    #[cfg(feature = "groups")]
-                    self.note_zombie_join(from, to, &msg);
-                    let slow_us = match to {
-                        Node::Broker(b) => self.brokers[(b - 1) as usize].slow_us,
-                        _ => 0,
-                    };
-                    let batches = &self.batches;
-                    // An `acks=0` produce request on a link with a bandwidth completes when its
-                    // last byte is written: its producer learns when (see `Timer::ProduceWritten`).
-                    let written = match (&msg, from) {
-                        (
-                            Msg::Produce(crate::protocol::Produce::Request {
-                                req_id,
-                                acks: crate::config::Acks::Zero,
-                                ..
-                            }),
-                            Node::Producer(_),
-                        ) if self.net.bandwidth_bps(from, to) > 0 => Some(*req_id),
-                        _ => None,
-                    };
-                    let delivery = self
-                        .net
-                        .delivery(now, from, to, slow_us, || msg.wire_size(batches));
-                    if let Some(req_id) = written {
-                        // Into a partitioned link the bytes are written at once, and vanish.
-                        let after = delivery.map_or(0, |d| d.written_after_us);
-                        self.push(
-                            SimTime(now.saturating_add(after)),
-                            Event::Timer {
-                                node: from,
-                                incarnation: 0,
-                                timer: Timer::ProduceWritten { req_id },
-                            },
-                        );
-                    }
-                    if let Some(d) = delivery {
-                        // Beside the event: the send time (for pictures of the wire) and, above
-                        // bit 40, how many ms after it its last byte left (queued behind others on
-                        // a link with a bandwidth, retransmissions: a powered-off sender sends
-                        // none of it), rounded up, at most 2^24 − 1 ms (4.6 hours).
-                        let departs_ms = d.departs_after_us.div_ceil(1_000).min(DEPARTS_MAX_MS);
-                        let word = now | (departs_ms << SENT_BITS);
-                        self.queue.push_with(
-                            SimTime(d.at_us),
-                            Event::Deliver { from, to, msg },
-                            word,
-                        );
-                    }
-                }
+                Effect::Send { from, to, msg } => self.send(now, from, to, msg),
             }
         }
         self.out = out;

@@ -308,6 +308,14 @@ impl Network {
         self.longest_wait_us
     }
 
+    /// Whether a message on the link from `from` to `to` takes time to write (the link has a
+    /// bandwidth): the one rule by which an `acks=0` produce request stays in flight until its
+    /// last byte leaves (`Timer::ProduceWritten`), read by the producer and by the router.
+    #[inline]
+    pub fn takes_time_to_write(&self, from: Node, to: Node) -> bool {
+        self.bandwidth_bps(from, to) > 0
+    }
+
     /// The bandwidth of the link from `from` to `to` (bytes/s, 0: unlimited).
     #[inline]
     pub fn bandwidth_bps(&self, from: Node, to: Node) -> u64 {

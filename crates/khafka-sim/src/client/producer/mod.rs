@@ -384,14 +384,10 @@ impl Producer {
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
-                // (An `acks=0` request in flight is one being written: it completes when written.)
-                let fire_and_forget = self.spec.config.acks == Acks::Zero;
                 let expired: Vec<u64> = self
                     .in_flight
                     .iter()
-                    .filter(|(_, f)| {
-                        !fire_and_forget && f.sent_us.saturating_add(timeout_us) <= now
-                    })
+                    .filter(|(_, f)| f.sent_us.saturating_add(timeout_us) <= now)
                     .map(|(id, _)| *id)
                     .collect();
                 for id in expired {
@@ -413,8 +409,10 @@ impl Producer {
         }
     }
 
-    /// An `acks=0` request's last byte left: its batches complete (offset -1), unless a
-    /// disconnection or the request timeout failed it first.
+    /// An `acks=0` request's last byte left: its batches complete (offset -1). Nothing fails
+    /// such a request meanwhile: it arms no request timeout, a `Disconnect` answers only a
+    /// request that arrived, after it was written, and a closed connection leaves it be (see
+    /// `drain`).
     #[inline(never)]
     fn on_produce_written(&mut self, ctx: &mut Ctx, req_id: u64) {
         if let Some(f) = self.in_flight.remove(&req_id) {
@@ -514,17 +512,18 @@ impl Producer {
             }
             Msg::ConnectionClosed => {
                 // NetworkClient.handleDisconnections: the node is marked disconnected (reconnect
-                // backoff), metadata is refreshed, and the requests in flight on it fail.
+                // backoff), metadata is refreshed, and the requests in flight on it fail, except
+                // `acks=0` ones being written, which complete when written (see `drain`).
                 let Some(b) = from_broker else { return };
                 if !self.conns.get(b as usize).is_some_and(|c| c.up) {
                     return;
                 }
                 self.connection_failed(ctx, b);
-                let fire_and_forget = self.spec.config.acks == Acks::Zero;
+                let keep_writing = self.spec.config.acks == Acks::Zero;
                 let lost: Vec<u64> = self
                     .in_flight
                     .iter()
-                    .filter(|(_, f)| f.broker == b && !fire_and_forget)
+                    .filter(|(_, f)| !keep_writing && f.broker == b)
                     .map(|(id, _)| *id)
                     .collect();
                 for id in lost {
@@ -551,10 +550,8 @@ impl Producer {
                         self.connection_failed(ctx, b);
                     }
                 }
-                if self.spec.config.acks != Acks::Zero {
-                    if let Some(f) = self.in_flight.remove(&req_id) {
-                        self.fail_request(ctx, f, ErrorCode::NetworkException);
-                    }
+                if let Some(f) = self.in_flight.remove(&req_id) {
+                    self.fail_request(ctx, f, ErrorCode::NetworkException);
                 }
                 self.drain(ctx);
             }

@@ -183,18 +183,19 @@ impl Producer {
             let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
             ctx.counters.produce_requests += 1;
             // Fire and forget completes when the request is written: at once on a link without a
-            // bandwidth; on one with, when its last byte leaves (`Timer::ProduceWritten`), and
-            // until then it is in flight: the connection takes no other request
-            // (`NetworkClient.canSendMore`, `handleCompletedSends`). A producer faster than its
-            // link fills its buffer instead of the network. It completes when written whatever
-            // happens meanwhile: Kafka would fail it at `request.timeout.ms` or on a
-            // disconnection and retry it, having closed the connection, which drops its unsent
-            // bytes; a link here cannot take bytes back, and a retry beside them would write the
-            // batch twice.
+            // bandwidth; on one with, when its last byte leaves (the engine's router sets
+            // `Timer::ProduceWritten` by the same rule), and until then it is in
+            // flight: the connection takes no other request (`NetworkClient.canSendMore`,
+            // `handleCompletedSends`). A producer faster than its link fills its buffer instead
+            // of the network. It completes when written whatever happens meanwhile (no request
+            // timeout is armed for it, a closed connection leaves it be): Kafka would fail it at
+            // `request.timeout.ms` or on a disconnection and retry it, having closed the
+            // connection, which drops its unsent bytes; a link here cannot take bytes back, and a
+            // retry beside them would write the batch twice.
             let written_now = acks == Acks::Zero
                 && ctx
                     .net
-                    .is_none_or(|n| n.bandwidth_bps(ctx.me, Node::Broker(broker)) == 0);
+                    .is_none_or(|n| !n.takes_time_to_write(ctx.me, Node::Broker(broker)));
             ctx.send(
                 Node::Broker(broker),
                 Msg::Produce(Produce::Request {
