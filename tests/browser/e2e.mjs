@@ -757,12 +757,12 @@ await check('the retention lesson: segments deleted, the log start offset, each 
   await page.locator('h1').first().waitFor();
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
   const h = await cell(0).locator('.run > p.headline').innerText();
-  expect(/2012 deleted by retention, compaction or DeleteRecords \(not lost\)/.test(h), `headline ${h}`);
+  expect(/2011 deleted by retention, compaction or DeleteRecords \(not lost\)/.test(h), `headline ${h}`);
   const badges = await cell(0).locator('ul.expects li').allInnerTexts();
   expect(badges.length === 3 && badges.every(held), `${badges}`);
   const describe = await cell(0).locator('.describe-panel').innerText();
   expect(describe.includes('retention.ms=30000') && describe.includes('segment.ms=10000'), `topic configs: ${describe.slice(0, 300)}`);
-  expect(describe.includes('kafka-log-dirs') && /logStartOffset: 2012/.test(describe) && /segment 5015 \(active\)/.test(describe), `log dirs: ${describe.slice(0, 600)}`);
+  expect(describe.includes('kafka-log-dirs') && /logStartOffset: 2011/.test(describe) && /segment 5014 \(active\)/.test(describe), `log dirs: ${describe.slice(0, 600)}`);
 });
 
 
@@ -919,7 +919,7 @@ await check('the consumer groups lesson: a member crashes, the group rebalances,
   expect(badges.length === 4 && badges.every(held), `badges: ${badges.join(' | ')}`);
   // On show, not under Details: the groups panel after the rebalance, and the lag chart by group.
   const summary = await c.locator('.run > .parts .groups-panel .group-summary, .run .groups-panel .group-summary').first().innerText();
-  expect(/^billing · Stable · generation 2 · 2 members · coordinator broker \d/.test(summary) && summary.includes('296 records handed out twice'), `summary: ${summary}`);
+  expect(/^billing · Stable · generation 2 · 2 members · coordinator broker \d/.test(summary) && summary.includes('297 records handed out twice'), `summary: ${summary}`);
   const rows = await c.locator('.groups-panel table.group-offsets tr').allInnerTexts();
   expect(rows.length === 4 && rows[2].startsWith('orders-1\tc1'), `c1 took orders-1: ${rows.join(' | ')}`);
   const fig = c.locator('.run figure.chart').first();
@@ -942,7 +942,7 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   // On show: the streams panel, with the figures the lesson's prose states.
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('20 keys') && totals.includes('counted twice 674'), `totals: ${totals}`);
+  expect(totals.includes('20 keys') && totals.includes('counted twice 678'), `totals: ${totals}`);
   const tasks = (await panel.locator('.streams-restored li').allInnerTexts()).join(' | ');
   expect(tasks.includes('restored task 0_0 at 63.1 s: 580 changelog records') && tasks.includes('restored task 0_1 at 63.1 s: 1217 changelog records'), `tasks: ${tasks}`);
   expect((await panel.locator('.streams-counts li.bad').count()) > 0, 'keys counted twice are marked');
@@ -1052,7 +1052,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   const r = cell(7);
   await runHeld(r, 2);
   const sums = await r.locator('.streams-totals').innerText();
-  expect(sums.includes("the input's values add up to 150915") && sums.includes('not added (yet) 531'), `sums: ${sums}`);
+  expect(sums.includes("the input's values add up to 150915") && sums.includes('not added (yet) 290'), `sums: ${sums}`);
   const headline = await r.locator('.headline-text').innerText();
   expect(headline.includes('Kafka Streams added every record once'), `headline: ${headline}`);
   await r.locator('button', { hasText: 'Reset' }).click();
@@ -1068,9 +1068,9 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await m.locator('button', { hasText: /^Run$/ }).click();
   await m.locator('.streams-totals', { hasText: 'added twice' }).first().waitFor({ timeout: 60000 });
   const msums = await m.locator('.streams-totals').first().innerText();
-  expect(msums.includes('added twice 71706') && msums.includes('not added (yet) 0'), `sums: ${msums}`);
+  expect(msums.includes('added twice 72634') && msums.includes('not added (yet) 0'), `sums: ${msums}`);
   const msh = await m.locator('.headline-text').innerText();
-  expect(msh.includes('Kafka Streams added 71706 of value twice'), `headline: ${msh}`);
+  expect(msh.includes('Kafka Streams added 72634 of value twice'), `headline: ${msh}`);
   const mBadges = await m.locator('ul.expects li').allInnerTexts();
   expect(mBadges.length === 2 && mBadges.every(held), `badges with the sum: ${mBadges.join(' | ')}`);
   await m.locator('button', { hasText: 'Reset' }).click();
@@ -1098,10 +1098,10 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
   const headline = await c.locator('.headline-text').innerText();
-  expect(headline.includes('joined each record with users as it stood at the record\'s time') && headline.includes('4606 with a users value') && headline.includes('1386 dropped with none'), `headline: ${headline}`);
+  expect(headline.includes('joined each record with users as it stood at the record\'s time') && headline.includes('4604 with a users value') && headline.includes('1386 dropped with none'), `headline: ${headline}`);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('4606 results') && totals.includes('reference 4614') && !totals.includes('not as of'), `totals: ${totals}`);
+  expect(totals.includes('4604 results') && totals.includes('reference 4614') && !totals.includes('not as of'), `totals: ${totals}`);
   await panel.locator('details.streams-topology > summary').click();
   const graph = await panel.locator('.topology-graph').innerText();
   expect(graph.includes('KTABLE-SOURCE-0000000003') && graph.includes('KSTREAM-JOIN-0000000004') && graph.includes('enricher-users-STATE-STORE-0000000001-changelog'), `graph: ${graph}`);
@@ -1112,7 +1112,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('.streams-totals', { hasText: 'not as of' }).first().waitFor({ timeout: 60000 });
   const after = await c.locator('.streams-totals').first().innerText();
-  expect(after.includes('3973 results') && after.includes('not as of the record\'s time 632'), `totals: ${after}`);
+  expect(after.includes('3974 results') && after.includes('not as of the record\'s time 632'), `totals: ${after}`);
   expect((await c.locator('.streams-counts li.bad').count()) === 8, 'the first mismatches are listed');
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
@@ -1211,7 +1211,7 @@ await check('the real-time analytics lesson: a windowed count in a cluster shows
   const revBadges = await rev.locator('ul.expects li').allInnerTexts();
   expect(revBadges.length === 1 && revBadges.every(held), `badges: ${revBadges.join(' | ')}`);
   const h3 = await rev.locator('.headline-text').innerText();
-  expect(h3.startsWith("Kafka Streams' window sums are 1027 above what one uninterrupted run adds up to") && h3.includes('185 records dropped as late'), `headline: ${h3}`);
+  expect(h3.startsWith("Kafka Streams' window sums are 1027 above what one uninterrupted run adds up to") && h3.includes('186 records dropped as late'), `headline: ${h3}`);
   const bad = await rev.locator('.streams-panel table.window-counts td.bad').allInnerTexts();
   expect(bad.length === 2 && bad[0].includes('26687') && bad[0].includes('(ref 26635)') && bad[1].includes('25366') && bad[1].includes('(ref 24391)'), `bad: ${bad.join(' | ')}`);
   const revTotals = await rev.locator('.streams-panel .streams-totals').first().innerText();

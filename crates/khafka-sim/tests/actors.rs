@@ -190,7 +190,7 @@ fn kip848_consumer(h: &mut Harness) -> khafka_sim::client::consumer::Consumer {
     cs.config.set("group.id", "g").unwrap();
     cs.config.set("group.protocol", "consumer").unwrap();
     let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed);
+    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
     c.start(&mut h.ctx(Node::Consumer(0)));
     c
 }
@@ -542,7 +542,7 @@ fn leader_change_under_a_poll_loop(hold: bool) {
         cs.config.set(k, v).unwrap();
     }
     let me = Node::Consumer(0);
-    let mut c = Consumer::new(0, &cs, Subscribed::new(&h.topo, &[0]));
+    let mut c = Consumer::new(0, &cs, Subscribed::new(&h.topo, &[0]), 1);
     // t-0 on broker 1 (leader epoch 0): offsets 0..9, one record a batch. On broker 2 (leader
     // epoch 1 after an unclean election): the same 0..2, then other records at 3..9.
     let old: Vec<BatchId> = (0..10).map(|o| h.batches.add(o, 0, &[o], None)).collect();

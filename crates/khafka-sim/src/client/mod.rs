@@ -1,5 +1,6 @@
 //! Kafka's clients: the producer (with Kafka's murmur2 partitioner) and the consumer.
 
+pub mod backoff;
 pub mod consumer;
 pub mod partitioner;
 pub mod producer;

@@ -236,7 +236,7 @@ impl Sim {
                     .topics()
                     .map(|t| topo.topic_index(t).expect("validated topic"))
                     .collect();
-                Consumer::new(i as u32, c, Subscribed::new(&topo, &topics))
+                Consumer::new(i as u32, c, Subscribed::new(&topo, &topics), spec.seed)
             })
             .collect();
         let mut net = Network::new(

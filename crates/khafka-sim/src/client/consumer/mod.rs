@@ -20,17 +20,21 @@ pub mod streams;
 pub mod subscribed;
 pub mod validation;
 
+use crate::client::backoff::RefreshBackoff;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::RecordId;
 use crate::msg::{ErrorCode, FetchPartition, Fetcher, Msg};
 use crate::protocol::{Fetch, Metadata};
+use crate::rng::SimRng;
 use crate::spec::{BrokerId, ConsumerSpec};
 use crate::trace::{HotEvent, TraceKind};
 use serde::Serialize;
 use std::sync::Arc;
 
+/// The consumer's `retry.backoff.ms` and `retry.backoff.max.ms` (Kafka's defaults; not settable here).
 const RETRY_BACKOFF_MS: u64 = 100;
+const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
@@ -58,7 +62,14 @@ pub struct Consumer {
     /// No fetch to a broker before this time after it failed (`retry.backoff.ms`).
     backoff_until_us: crate::kernel::vec_map::VecMap<BrokerId, u64>,
     wake_at_us: Option<u64>,
+    /// The metadata request in flight, or the backoff timer of the one waiting to be sent
+    /// (`metadata_waiting`).
     metadata_in_flight: Option<u64>,
+    metadata_waiting: bool,
+    metadata_backoff: RefreshBackoff,
+    /// The jitter of the metadata refresh backoff.
+    #[serde(skip)]
+    backoff_rng: SimRng,
     metadata_next_broker: u32,
     pub received: u64,
     /// The group membership, with a `group.id`.
@@ -123,7 +134,12 @@ impl Consumer {
             .find(|(_, (id, _))| *id == req_id)
             .map(|(b, _)| *b)
     }
-    pub fn new(idx: u32, spec: &ConsumerSpec, subscribed: subscribed::Subscribed) -> Self {
+    pub fn new(
+        idx: u32,
+        spec: &ConsumerSpec,
+        subscribed: subscribed::Subscribed,
+        seed: u64,
+    ) -> Self {
         let partitions = subscribed.len();
         Consumer {
             idx,
@@ -142,6 +158,9 @@ impl Consumer {
             backoff_until_us: crate::kernel::vec_map::VecMap::new(),
             wake_at_us: None,
             metadata_in_flight: None,
+            metadata_waiting: false,
+            metadata_backoff: RefreshBackoff::default(),
+            backoff_rng: SimRng::derive(seed, &format!("consumer/{}/backoff", spec.name)),
             metadata_next_broker: idx,
             received: 0,
             #[cfg(feature = "groups")]
@@ -309,7 +328,9 @@ impl Consumer {
         {
             return;
         }
-        let mut fresh = Consumer::new(self.idx, spec, self.subscribed.clone());
+        // The backoff's random stream goes on where it was (the seed is not kept here).
+        let mut fresh = Consumer::new(self.idx, spec, self.subscribed.clone(), 0);
+        fresh.backoff_rng = self.backoff_rng.clone();
         fresh.received = self.received;
         fresh.processed = std::mem::take(&mut self.processed);
         if let (Some(new), Some(old)) = (&mut fresh.app, &mut self.app) {
@@ -407,8 +428,12 @@ impl Consumer {
                 self.pump(ctx);
             }
             Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
-                self.metadata_in_flight = None;
-                self.request_metadata(ctx);
+                if self.metadata_waiting {
+                    // Its backoff is over.
+                    self.send_metadata(ctx, req_id);
+                } else {
+                    self.metadata_failed(ctx);
+                }
             }
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
@@ -449,14 +474,34 @@ impl Consumer {
         }
     }
 
+    /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`, with the
+    /// consumer's default `retry.backoff.ms` and `retry.backoff.max.ms`).
     fn request_metadata(&mut self, ctx: &mut Ctx) {
         if self.metadata_in_flight.is_some() {
             return;
         }
+        let now = ctx.now.as_us();
+        let at = self.metadata_backoff.allowed_at_us(
+            &mut self.backoff_rng,
+            RETRY_BACKOFF_MS,
+            RETRY_BACKOFF_MAX_MS,
+        );
+        let req_id = ctx.req_id();
+        if at > now {
+            self.metadata_in_flight = Some(req_id);
+            self.metadata_waiting = true;
+            ctx.timer_after_us(at - now, Timer::RequestTimeout { req_id });
+        } else {
+            self.send_metadata(ctx, req_id);
+        }
+    }
+
+    /// Sends the metadata request `req_id`, to the brokers in turn.
+    fn send_metadata(&mut self, ctx: &mut Ctx, req_id: u64) {
         let broker = 1 + self.metadata_next_broker % ctx.topo.brokers;
         self.metadata_next_broker += 1;
-        let req_id = ctx.req_id();
         self.metadata_in_flight = Some(req_id);
+        self.metadata_waiting = false;
         ctx.send(
             Node::Broker(broker),
             Msg::Metadata(Metadata::Request { req_id }),
@@ -465,6 +510,13 @@ impl Consumer {
             self.config.request_timeout_ms,
             Timer::RequestTimeout { req_id },
         );
+    }
+
+    /// The metadata request in flight timed out or lost its connection (`failedUpdate`).
+    fn metadata_failed(&mut self, ctx: &mut Ctx) {
+        self.metadata_in_flight = None;
+        self.metadata_backoff.failed(ctx.now.as_us());
+        self.request_metadata(ctx);
     }
 
     /// Sends a fetch to every leader that has none in flight.
@@ -648,10 +700,12 @@ impl Consumer {
                 }
                 self.metadata_in_flight = None;
                 let mut missing = false;
+                let mut progressed = false;
                 for (part, leader, epoch) in partitions {
                     let Some(i) = self.subscribed.local(part) else {
                         continue;
                     };
+                    progressed |= self.leaders[i].is_none_or(|l| epoch > l.1);
                     if self.leaders[i].is_none_or(|l| epoch >= l.1) {
                         let new = leader.map(|l| (l, epoch));
                         if new.map(|l| l.0) != self.leaders[i].map(|l| l.0) {
@@ -661,10 +715,9 @@ impl Consumer {
                     }
                     missing |= self.leaders[i].is_none();
                 }
+                self.metadata_backoff.answered(ctx.now.as_us(), progressed);
                 if missing {
-                    let req_id = ctx.req_id();
-                    self.metadata_in_flight = Some(req_id);
-                    ctx.timer_after_ms(RETRY_BACKOFF_MS, Timer::RequestTimeout { req_id });
+                    self.request_metadata(ctx);
                 }
                 self.pump(ctx);
             }
@@ -873,11 +926,8 @@ impl Consumer {
                 }
                 if ours {
                     self.pump(ctx);
-                } else if self.metadata_in_flight == Some(req_id) {
-                    self.metadata_in_flight = None;
-                    let req_id = ctx.req_id();
-                    self.metadata_in_flight = Some(req_id);
-                    ctx.timer_after_ms(RETRY_BACKOFF_MS, Timer::RequestTimeout { req_id });
+                } else if self.metadata_in_flight == Some(req_id) && !self.metadata_waiting {
+                    self.metadata_failed(ctx);
                 } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);
                     self.back_off(ctx, b);

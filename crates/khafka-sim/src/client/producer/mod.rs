@@ -50,11 +50,11 @@ mod network_client;
 mod sender;
 mod transaction_manager;
 
+use crate::client::backoff::{exponential_backoff_us, RefreshBackoff};
 use crate::protocol::{ApiVersions, Metadata, Produce};
 pub use accumulator::Batch;
 use accumulator::TimeIndex;
 pub use network_client::Conn;
-use sender::exponential_backoff_us;
 pub use sender::InFlight;
 
 use crate::config::Acks;
@@ -131,7 +131,11 @@ pub struct Producer {
     leader_index_stale: bool,
     /// Where the next drain of each broker's partitions starts (Kafka's `nodesDrainIndex`).
     drain_index: Vec<u32>,
+    /// The metadata request in flight, or the backoff timer of the one waiting to be sent
+    /// (`metadata_waiting`).
     metadata_in_flight: Option<u64>,
+    metadata_waiting: bool,
+    metadata_backoff: RefreshBackoff,
     metadata_next_broker: u32,
     pub queues: Vec<VecDeque<Batch>>,
     /// `(time the front batch becomes sendable, partition)` for every non-empty queue, so the sender
@@ -191,15 +195,6 @@ pub struct Producer {
 }
 
 impl Producer {
-    /// How long the producer waits before asking for metadata again after an answer that left a
-    /// partition without a leader, or a lost request: `retry.backoff.ms`, at most
-    /// `retry.backoff.max.ms` (`Metadata`'s `ExponentialBackoff` starts at the smaller; its growth
-    /// over repeated failures is not modelled).
-    fn metadata_retry_backoff_ms(&self) -> u64 {
-        let cfg = &self.spec.config;
-        cfg.retry_backoff_ms.min(cfg.retry_backoff_max_ms)
-    }
-
     pub fn new(
         idx: u32,
         spec: ProducerSpec,
@@ -239,6 +234,8 @@ impl Producer {
             leader_index_stale: true,
             drain_index: Vec::new(),
             metadata_in_flight: None,
+            metadata_waiting: false,
+            metadata_backoff: RefreshBackoff::default(),
             metadata_next_broker: idx,
             queues: vec![VecDeque::new(); local as usize],
             ready: TimeIndex::default(),
@@ -370,8 +367,12 @@ impl Producer {
                 }
             }
             Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
-                self.metadata_in_flight = None;
-                self.request_metadata(ctx);
+                if self.metadata_waiting {
+                    // Its backoff is over.
+                    self.send_metadata(ctx, req_id);
+                } else {
+                    self.metadata_failed(ctx);
+                }
             }
             Timer::RequestTimeout { req_id } => {
                 // A connection attempt that got no answer in time.
@@ -463,24 +464,24 @@ impl Producer {
                 }
                 self.metadata_in_flight = None;
                 let mut missing = false;
+                let mut progressed = false;
                 for (part, leader, epoch) in partitions {
                     let Some(i) = self.local_part(part) else {
                         continue;
                     };
                     let i = i as usize;
                     let known_epoch = self.leaders[i].map(|l| l.1);
+                    progressed |= known_epoch.is_none_or(|e| epoch > e);
                     if known_epoch.is_none_or(|e| epoch >= e) {
                         self.leaders[i] = leader.map(|l| (l, epoch));
                         self.leader_index_stale = true;
                     }
                     missing |= self.leaders[i].is_none();
                 }
+                self.metadata_backoff.answered(ctx.now.as_us(), progressed);
                 if missing {
-                    // Try again soon (and from another broker) until every partition has a leader.
-                    let backoff = self.metadata_retry_backoff_ms();
-                    let req_id = ctx.req_id();
-                    self.metadata_in_flight = Some(req_id);
-                    ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
+                    // Ask again (from another broker) until every partition has a leader.
+                    self.request_metadata(ctx);
                 }
                 self.drain(ctx);
             }
@@ -534,12 +535,8 @@ impl Producer {
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {
-                if self.metadata_in_flight == Some(req_id) {
-                    self.metadata_in_flight = None;
-                    let backoff = self.metadata_retry_backoff_ms();
-                    let req_id = ctx.req_id();
-                    self.metadata_in_flight = Some(req_id);
-                    ctx.timer_after_ms(backoff, Timer::RequestTimeout { req_id });
+                if self.metadata_in_flight == Some(req_id) && !self.metadata_waiting {
+                    self.metadata_failed(ctx);
                     return;
                 }
                 // The connection to the broker is gone (refused, or reset by a crash).

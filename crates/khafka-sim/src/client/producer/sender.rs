@@ -12,24 +12,6 @@ pub struct InFlight {
     pub sent_us: u64,
 }
 
-/// Kafka's `ExponentialBackoff` (multiplier 2, jitter 0.2) for attempt `n`, in µs: `base × 2^n`
-/// with ±20% jitter, capped at `max`.
-pub(super) fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max_ms: u64) -> u64 {
-    // `ExponentialBackoff`'s constructor: the initial interval is at most the maximum, and when
-    // the maximum is not above it the backoff is that interval, constant and without jitter
-    // (`expMax == 0`): `retry.backoff.ms=1000000` waits `retry.backoff.max.ms`, one second.
-    let initial = base_ms.min(max_ms);
-    if max_ms <= initial {
-        return initial.saturating_mul(1_000);
-    }
-    // initial · 2^min(n, expMax), where initial · 2^expMax is the maximum.
-    let ms = initial.saturating_mul(1u64 << n.min(30)).min(max_ms);
-    // Integer jitter: 800..=1200 per mille (ms × per mille = µs), then capped at the maximum
-    // (`Math.min(backoffValue, maxInterval)`).
-    ms.saturating_mul(800 + rng.below(401))
-        .min(max_ms.saturating_mul(1_000))
-}
-
 impl Producer {
     /// The sender loop: expire, then send every ready batch its leader can take.
     pub fn drain(&mut self, ctx: &mut Ctx) {
@@ -544,36 +526,5 @@ impl Producer {
             }
         }
         ctx.pools.record_ids.give(b.records);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::exponential_backoff_us;
-    use crate::rng::SimRng;
-
-    /// Kafka's `ExponentialBackoff` (`clients/…/common/utils/ExponentialBackoff.java`): doubling from the
-    /// initial interval with ±20% jitter, never above the maximum; and an initial interval above
-    /// the maximum is the maximum, constant and without jitter.
-    #[test]
-    fn backoff_doubles_with_jitter_up_to_the_maximum() {
-        let mut rng = SimRng::derive(1, "backoff");
-        for n in 0..12u32 {
-            let us = exponential_backoff_us(&mut rng, 100, n, 1_000);
-            let term = (100u64 << n).min(1_000) * 1_000;
-            assert!(
-                us >= term * 8 / 10 && us <= (term * 12 / 10).min(1_000_000),
-                "{n}: {us}"
-            );
-        }
-        // retry.backoff.ms above retry.backoff.max.ms: the maximum from the first attempt.
-        for n in 0..5 {
-            assert_eq!(
-                exponential_backoff_us(&mut rng, 1_000_000, n, 1_000),
-                1_000_000
-            );
-            assert_eq!(exponential_backoff_us(&mut rng, 1_000, n, 1_000), 1_000_000);
-        }
-        assert_eq!(exponential_backoff_us(&mut rng, 0, 3, 1_000), 0);
     }
 }

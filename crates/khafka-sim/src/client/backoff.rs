@@ -1,0 +1,172 @@
+//! Kafka's client backoffs (KIP-580, Kafka 3.7+), shared by the producer and the consumer:
+//! `ExponentialBackoff`, and when a client may ask for metadata again (`Metadata.timeToAllowUpdate`).
+//!
+//! Kafka's rules (clients/src/main/java/org/apache/kafka/clients/Metadata.java):
+//! - an update is allowed `backoff(attempts - 1)` after the last refresh (`backoff(0)` when no
+//!   request failed): so never sooner than `retry.backoff.ms` after the previous answer;
+//! - and `backoff(equivalentResponseCount - 1)` after it, when the last answers taught nothing new:
+//!   an answer counts as equivalent unless a partition's leader epoch rose (or was seen first), so
+//!   a client asking again and again while an election is pending waits 100, 200, 400, 800 ms, then
+//!   `retry.backoff.max.ms`;
+//! - `backoff(n)` is `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)`.
+//!
+//! Kafka draws the jitter each time its network thread polls; here it is drawn once, when the
+//! client wants an update. Periodic refreshes (`metadata.max.age.ms`, 5 minutes) are not modelled.
+
+use crate::rng::SimRng;
+use serde::Serialize;
+
+/// Kafka's `ExponentialBackoff` (multiplier 2, jitter 0.2) for attempt `n`, in µs: `base × 2^n`
+/// with ±20% jitter, capped at `max`.
+pub(crate) fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max_ms: u64) -> u64 {
+    // `ExponentialBackoff`'s constructor: the initial interval is at most the maximum, and when
+    // the maximum is not above it the backoff is that interval, constant and without jitter
+    // (`expMax == 0`): `retry.backoff.ms=1000000` waits `retry.backoff.max.ms`, one second.
+    let initial = base_ms.min(max_ms);
+    if max_ms <= initial {
+        return initial.saturating_mul(1_000);
+    }
+    // initial · 2^min(n, expMax), where initial · 2^expMax is the maximum.
+    let ms = initial.saturating_mul(1u64 << n.min(30)).min(max_ms);
+    // Integer jitter: 800..=1200 per mille (ms × per mille = µs), then capped at the maximum
+    // (`Math.min(backoffValue, maxInterval)`).
+    ms.saturating_mul(800 + rng.below(401))
+        .min(max_ms.saturating_mul(1_000))
+}
+
+/// The refresh backoff's state (`Metadata`'s `lastRefreshMs`, `attempts` and
+/// `equivalentResponseCount`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RefreshBackoff {
+    /// When the last metadata request was answered or failed; `None` before the first (Kafka's
+    /// 0: the first update is allowed at once).
+    last_refresh_us: Option<u64>,
+    /// Requests that failed (timed out or disconnected) since the last answer.
+    attempts: u32,
+    /// Answers in a row in which no partition's leader epoch rose.
+    equivalent: u32,
+}
+
+impl RefreshBackoff {
+    /// The earliest instant (µs) the next metadata request may be sent.
+    pub fn allowed_at_us(&self, rng: &mut SimRng, base_ms: u64, max_ms: u64) -> u64 {
+        let Some(last) = self.last_refresh_us else {
+            return 0;
+        };
+        let for_attempts = exponential_backoff_us(rng, base_ms, self.attempts.max(1) - 1, max_ms);
+        let for_equivalent = match self.equivalent {
+            0 => 0,
+            n => exponential_backoff_us(rng, base_ms, n - 1, max_ms),
+        };
+        last.saturating_add(for_attempts.max(for_equivalent))
+    }
+
+    /// An answer arrived at `now_us`; `progressed`: a partition's leader epoch rose, or was
+    /// learnt for the first time (`Metadata.update`, `updateLatestMetadata`).
+    pub fn answered(&mut self, now_us: u64, progressed: bool) {
+        self.last_refresh_us = Some(now_us);
+        self.attempts = 0;
+        self.equivalent = if progressed {
+            0
+        } else {
+            self.equivalent.saturating_add(1)
+        };
+    }
+
+    /// A request failed at `now_us` (`Metadata.failedUpdate`).
+    pub fn failed(&mut self, now_us: u64) {
+        self.last_refresh_us = Some(now_us);
+        self.attempts = self.attempts.saturating_add(1);
+        self.equivalent = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bounds of a jittered backoff of `ms` (±20%, capped at `max_ms`).
+    fn within(us: u64, ms: u64, max_ms: u64) -> bool {
+        let lo = ms * 800;
+        let hi = (ms * 1_200).min(max_ms * 1_000);
+        (lo..=hi).contains(&us)
+    }
+
+    #[test]
+    fn the_first_request_goes_at_once_and_the_next_not_before_retry_backoff() {
+        let mut rng = SimRng::derive(1, "metadata");
+        let mut b = RefreshBackoff::default();
+        assert_eq!(b.allowed_at_us(&mut rng, 100, 1_000), 0);
+        b.answered(5_000_000, true);
+        let at = b.allowed_at_us(&mut rng, 100, 1_000);
+        assert!(within(at - 5_000_000, 100, 1_000), "{at}");
+    }
+
+    #[test]
+    fn equivalent_answers_back_off_exponentially_up_to_the_maximum() {
+        let mut rng = SimRng::derive(2, "metadata");
+        let mut b = RefreshBackoff::default();
+        b.answered(0, true);
+        for (answers, ms) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1_000),
+            (9, 1_000),
+        ] {
+            let mut b = b;
+            for _ in 0..answers {
+                b.answered(0, false);
+            }
+            for _ in 0..50 {
+                let at = b.allowed_at_us(&mut rng, 100, 1_000);
+                assert!(within(at, ms, 1_000), "{answers} answers: {at} µs");
+            }
+        }
+        // An answer with a new leader epoch ends it.
+        b.answered(0, false);
+        b.answered(0, false);
+        b.answered(0, true);
+        assert!(within(b.allowed_at_us(&mut rng, 100, 1_000), 100, 1_000));
+    }
+
+    #[test]
+    fn failed_requests_back_off_by_attempts_and_reset_the_equivalent_count() {
+        let mut rng = SimRng::derive(3, "metadata");
+        let mut b = RefreshBackoff::default();
+        for _ in 0..4 {
+            b.answered(0, false);
+        }
+        b.failed(0);
+        assert!(within(b.allowed_at_us(&mut rng, 100, 1_000), 100, 1_000));
+        b.failed(0);
+        b.failed(0);
+        assert!(within(b.allowed_at_us(&mut rng, 100, 1_000), 400, 1_000));
+    }
+
+    /// Kafka's `ExponentialBackoff` (`clients/…/common/utils/ExponentialBackoff.java`): doubling from the
+    /// initial interval with ±20% jitter, never above the maximum; and an initial interval above
+    /// the maximum is the maximum, constant and without jitter.
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_maximum() {
+        let mut rng = SimRng::derive(1, "backoff");
+        for n in 0..12u32 {
+            let us = exponential_backoff_us(&mut rng, 100, n, 1_000);
+            let term = (100u64 << n).min(1_000) * 1_000;
+            assert!(
+                us >= term * 8 / 10 && us <= (term * 12 / 10).min(1_000_000),
+                "{n}: {us}"
+            );
+        }
+        // retry.backoff.ms above retry.backoff.max.ms: the maximum from the first attempt.
+        for n in 0..5 {
+            assert_eq!(
+                exponential_backoff_us(&mut rng, 1_000_000, n, 1_000),
+                1_000_000
+            );
+            assert_eq!(exponential_backoff_us(&mut rng, 1_000, n, 1_000), 1_000_000);
+        }
+        assert_eq!(exponential_backoff_us(&mut rng, 0, 3, 1_000), 0);
+    }
+}
