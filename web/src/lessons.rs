@@ -127,7 +127,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "Idle members; eager rebalances stop the whole group, cooperative ones only what moves (in two rounds), and KIP-848's broker-side assignment member by member; range, round robin and sticky assignors; static membership and the session timeout.",
         file: "04c-partition-assignment.md",
         part: 2,
-        minutes: 26,
+        minutes: 28,
         needs: &["consumer-groups-and-offsets"],
         exercises: 1,
     },
