@@ -799,3 +799,67 @@ fn leader_change_under_a_poll_loop(hold: bool) {
         "offsets 3..9 processed as broker 2 holds them (epoch 1), never as broker 1 did: {processed:?}"
     );
 }
+
+/// Kafka's `Metadata` keeps a partition's last leader epoch when an answer names no leader
+/// (`lastSeenLeaderEpochs`), so answers that keep saying "no leader, epoch 1" are equivalent and
+/// the refresh backs off exponentially (KIP-580): about 100, 100, 200, 400, 800 ms, then the 1 s
+/// cap. (Forgetting the epoch with the leader made every such answer news: 100 ms each time.)
+#[test]
+fn a_consumer_waiting_out_an_election_backs_off_its_metadata_requests() {
+    use khafka_sim::client::consumer::{subscribed::Subscribed, Consumer};
+    use khafka_sim::protocol::Metadata;
+    let mut h = Harness::new(&spec());
+    let cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    let me = Node::Consumer(0);
+    let mut c = Consumer::new(0, &cs, Subscribed::new(&h.topo, &[0]), 1);
+    c.start(&mut h.ctx(me));
+    let mut timers = Vec::new();
+    h.sent_and_timers(&mut timers);
+    let (at, wake) = timers.pop().expect("the start's wake-up");
+    h.advance_to(at);
+    c.on_timer(&mut h.ctx(me), wake);
+    let mut waits_ms = Vec::new();
+    for _ in 0..6 {
+        let mut timers = Vec::new();
+        let sent = h.sent_and_timers(&mut timers);
+        let req_id = sent
+            .iter()
+            .find_map(|(_, m)| match m {
+                Msg::Metadata(Metadata::Request { req_id }) => Some(*req_id),
+                _ => None,
+            })
+            .expect("a metadata request");
+        let answered = h.now;
+        c.on_msg(
+            &mut h.ctx(me),
+            Node::Broker(1),
+            Msg::Metadata(Metadata::Response {
+                req_id,
+                partitions: vec![(0, None, 1)],
+            }),
+        );
+        let mut timers = Vec::new();
+        assert!(h.sent_and_timers(&mut timers).is_empty(), "asked at once");
+        let (at, timer) = timers
+            .into_iter()
+            .find(|(_, t)| matches!(t, Timer::RequestTimeout { .. }))
+            .expect("the next request waits for its backoff");
+        waits_ms.push((at.as_us() - answered.as_us()) / 1_000);
+        h.advance_to(at);
+        c.on_timer(&mut h.ctx(me), timer);
+    }
+    let bounds = [
+        (80, 120),
+        (80, 120),
+        (160, 240),
+        (320, 480),
+        (640, 960),
+        (800, 1_000),
+    ];
+    for (w, (lo, hi)) in waits_ms.iter().zip(bounds) {
+        assert!(
+            (lo..=hi).contains(w),
+            "waits {waits_ms:?} against {bounds:?}"
+        );
+    }
+}

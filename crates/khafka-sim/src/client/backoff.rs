@@ -12,9 +12,6 @@
 //!
 //! Kafka draws the jitter each time its network thread polls; here it is drawn once, when the
 //! client wants an update. Periodic refreshes (`metadata.max.age.ms`, 5 minutes) are not modelled.
-//! The clients here forget a partition's epoch when an answer names no leader (Kafka keeps it in
-//! `lastSeenLeaderEpochs`), so during an election every answer counts as news: they ask every
-//! `retry.backoff.ms` where Kafka backs off further (see the honesty page).
 
 use crate::rng::SimRng;
 use serde::Serialize;

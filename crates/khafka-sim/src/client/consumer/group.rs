@@ -99,8 +99,10 @@ pub struct Membership {
     /// set by `handleRebalanceStart` as the subscription is built, cleared by
     /// `handleRebalanceComplete` in `onPartitionsAssigned`): the loop's due commit is refused.
     pub rebalance_in_progress: bool,
-    /// A Kafka Streams member's commit of the tasks a cooperative rebalance revoked
-    /// (`TaskManager.handleRevocation`), sent once flushed, before it rejoins.
+    /// The offsets a commit awaited by a rejoin or a close carries, kept until it is answered:
+    /// a Kafka Streams member's commit of the tasks a cooperative rebalance revoked
+    /// (`TaskManager.handleRevocation`), sent once flushed, before it rejoins; or a close's
+    /// commit, fixed when first sent, so that a retry carries the same offsets.
     pub(super) revoked_commit: Option<CommitOffsets>,
     pub(super) offset_fetch_in_flight: Option<(u64, u64)>,
     pub(super) next_heartbeat_us: u64,
@@ -729,6 +731,12 @@ impl Membership {
             self.after_commit(ctx, v);
             return;
         };
+        if self.phase == Phase::Closing {
+            // `commitSync` retries the offsets it was given: a close's commit sent again (the
+            // coordinator moved, or was loading) carries the same offsets, never those of records
+            // handled since (a Kafka Streams instance flushed its producer for these only).
+            self.revoked_commit = Some(offsets.clone());
+        }
         let req_id = self.send_offset_commit(ctx, c, offsets);
         self.commit_in_flight = Some((req_id, ctx.now.as_us() + Self::request_timeout_us(v)));
     }

@@ -48,6 +48,10 @@ pub struct Consumer {
     pub start_us: u64,
     pub started: bool,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
+    /// The last leader epoch metadata named for each partition, kept when it named no leader
+    /// (`Metadata.lastSeenLeaderEpochs`): an older answer is ignored, and only a higher epoch
+    /// counts as news for the refresh backoff.
+    seen_epochs: Vec<Option<u32>>,
     /// `(leader, partition)` of every partition with a known leader, sorted: rebuilt only when a
     /// leader changes (`None`), since every fetch answer runs the pump.
     by_broker: Option<Vec<(BrokerId, u32)>>,
@@ -150,6 +154,7 @@ impl Consumer {
             start_us: spec.start.as_us(),
             started: false,
             leaders: vec![None; partitions as usize],
+            seen_epochs: vec![None; partitions as usize],
             by_broker: None,
             positions: vec![None; partitions as usize],
             position_epochs: vec![None; partitions as usize],
@@ -705,8 +710,10 @@ impl Consumer {
                     let Some(i) = self.subscribed.local(part) else {
                         continue;
                     };
-                    progressed |= self.leaders[i].is_none_or(|l| epoch > l.1);
-                    if self.leaders[i].is_none_or(|l| epoch >= l.1) {
+                    let seen = self.seen_epochs[i];
+                    progressed |= seen.is_none_or(|e| epoch > e);
+                    if seen.is_none_or(|e| epoch >= e) {
+                        self.seen_epochs[i] = Some(epoch);
                         let new = leader.map(|l| (l, epoch));
                         if new.map(|l| l.0) != self.leaders[i].map(|l| l.0) {
                             self.by_broker = None;

@@ -123,6 +123,10 @@ pub struct Producer {
     gen_origin_us: u64,
     gen_origin_count: u64,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
+    /// The last leader epoch metadata named for each partition, kept when it named no leader
+    /// (`Metadata.lastSeenLeaderEpochs`): an older answer is ignored, and only a higher epoch
+    /// counts as news for the refresh backoff.
+    seen_epochs: Vec<Option<u32>>,
     /// How many partitions each broker leads (indexed by broker id), and each partition's position
     /// among its leader's partitions in partition order (`Cluster.partitionsForNode`), rebuilt when
     /// `leaders` changed.
@@ -229,6 +233,7 @@ impl Producer {
             gen_origin_us: spec.start.as_us(),
             gen_origin_count: 0,
             leaders: vec![None; local as usize],
+            seen_epochs: vec![None; local as usize],
             leader_count: Vec::new(),
             leader_pos: Vec::new(),
             leader_index_stale: true,
@@ -278,6 +283,7 @@ impl Producer {
         let n = (self.partitions + count) as usize;
         self.changelog = Some((first_part, count));
         self.leaders = vec![None; n];
+        self.seen_epochs = vec![None; n];
         self.queues = vec![VecDeque::new(); n];
         self.ready_key = vec![None; n];
         self.deadline_key = vec![None; n];
@@ -470,9 +476,10 @@ impl Producer {
                         continue;
                     };
                     let i = i as usize;
-                    let known_epoch = self.leaders[i].map(|l| l.1);
-                    progressed |= known_epoch.is_none_or(|e| epoch > e);
-                    if known_epoch.is_none_or(|e| epoch >= e) {
+                    let seen = self.seen_epochs[i];
+                    progressed |= seen.is_none_or(|e| epoch > e);
+                    if seen.is_none_or(|e| epoch >= e) {
+                        self.seen_epochs[i] = Some(epoch);
                         self.leaders[i] = leader.map(|l| (l, epoch));
                         self.leader_index_stale = true;
                     }
