@@ -13,6 +13,9 @@
 //! Kafka draws the jitter each time its network thread polls; here it is drawn once, when the
 //! client wants an update. Periodic refreshes (`metadata.max.age.ms`, 5 minutes) are not modelled.
 
+use crate::ctx::{Ctx, Node, Timer};
+use crate::msg::Msg;
+use crate::protocol::Metadata;
 use crate::rng::SimRng;
 use serde::Serialize;
 
@@ -78,6 +81,154 @@ impl RefreshBackoff {
         self.last_refresh_us = Some(now_us);
         self.attempts = self.attempts.saturating_add(1);
         self.equivalent = 0;
+    }
+}
+
+/// A client's metadata requests, shared by the producer and the consumer: one request at a
+/// time, to the brokers in turn, no sooner than the [`RefreshBackoff`] allows; and the last
+/// leader epoch an answer named for each of the client's partitions, kept when it named no
+/// leader (`Metadata.lastSeenLeaderEpochs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MetadataUpdater {
+    /// The request in flight, or the backoff timer of the one waiting to be sent (`waiting`).
+    in_flight: Option<u64>,
+    waiting: bool,
+    backoff: RefreshBackoff,
+    /// Counts requests: the next goes to broker `1 + next_broker % brokers`.
+    pub next_broker: u32,
+    seen_epochs: Vec<Option<u32>>,
+}
+
+/// A client's `retry.backoff.ms`, `retry.backoff.max.ms` and `request.timeout.ms`.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestTimes {
+    pub retry_backoff_ms: u64,
+    pub retry_backoff_max_ms: u64,
+    pub request_timeout_ms: u64,
+}
+
+impl MetadataUpdater {
+    /// For a client of `partitions` partitions whose first request goes to broker
+    /// `1 + first_broker % brokers`.
+    pub fn new(first_broker: u32, partitions: usize) -> Self {
+        MetadataUpdater {
+            next_broker: first_broker,
+            seen_epochs: vec![None; partitions],
+            ..MetadataUpdater::default()
+        }
+    }
+
+    /// Whether a request is in flight or waiting for its backoff.
+    pub fn in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Asks for metadata as soon as the backoff allows: at once, or when a timer set for that
+    /// instant fires ([`MetadataUpdater::on_timeout`]). Nothing if a request is already out.
+    pub fn request(&mut self, ctx: &mut Ctx, rng: &mut SimRng, times: RequestTimes) {
+        if self.in_flight.is_some() {
+            return;
+        }
+        let now = ctx.now.as_us();
+        let at =
+            self.backoff
+                .allowed_at_us(rng, times.retry_backoff_ms, times.retry_backoff_max_ms);
+        let req_id = ctx.req_id();
+        if at > now {
+            self.in_flight = Some(req_id);
+            self.waiting = true;
+            ctx.timer_after_us(at - now, Timer::RequestTimeout { req_id });
+        } else {
+            self.send(ctx, req_id, times);
+        }
+    }
+
+    fn send(&mut self, ctx: &mut Ctx, req_id: u64, times: RequestTimes) {
+        let broker = 1 + self.next_broker % ctx.topo.brokers;
+        self.next_broker += 1;
+        self.in_flight = Some(req_id);
+        self.waiting = false;
+        ctx.send(
+            Node::Broker(broker),
+            Msg::Metadata(Metadata::Request { req_id }),
+        );
+        ctx.timer_after_ms(times.request_timeout_ms, Timer::RequestTimeout { req_id });
+    }
+
+    /// The request in flight failed (`failedUpdate`): ask again after the backoff for one more
+    /// failed attempt.
+    fn failed(&mut self, ctx: &mut Ctx, rng: &mut SimRng, times: RequestTimes) {
+        self.in_flight = None;
+        self.backoff.failed(ctx.now.as_us());
+        self.request(ctx, rng, times);
+    }
+
+    /// A `RequestTimeout` timer fired: the waiting request's backoff is over (it is sent), or the
+    /// request in flight timed out. `false` if the timer is not about metadata.
+    pub fn on_timeout(
+        &mut self,
+        ctx: &mut Ctx,
+        rng: &mut SimRng,
+        req_id: u64,
+        times: RequestTimes,
+    ) -> bool {
+        if self.in_flight != Some(req_id) {
+            return false;
+        }
+        if self.waiting {
+            self.send(ctx, req_id, times);
+        } else {
+            self.failed(ctx, rng, times);
+        }
+        true
+    }
+
+    /// The connection of request `req_id` closed: `true` if it was the metadata request in flight
+    /// (asked again after the backoff).
+    pub fn on_disconnect(
+        &mut self,
+        ctx: &mut Ctx,
+        rng: &mut SimRng,
+        req_id: u64,
+        times: RequestTimes,
+    ) -> bool {
+        if self.in_flight != Some(req_id) || self.waiting {
+            return false;
+        }
+        self.failed(ctx, rng, times);
+        true
+    }
+
+    /// An answer to `req_id`: `true` (and no request out any more) if it is the one in flight.
+    pub fn take_answer(&mut self, req_id: u64) -> bool {
+        if self.in_flight != Some(req_id) {
+            return false;
+        }
+        self.in_flight = None;
+        true
+    }
+
+    /// Whether an answer's `epoch` for the client's partition `i` is taken: not older than the
+    /// last one seen (`updateLatestMetadata`); `progressed` is set when it is newer, or the first.
+    pub fn accept(&mut self, i: usize, epoch: u32, progressed: &mut bool) -> bool {
+        let seen = self.seen_epochs[i];
+        *progressed |= seen.is_none_or(|e| epoch > e);
+        if seen.is_some_and(|e| epoch < e) {
+            return false;
+        }
+        self.seen_epochs[i] = Some(epoch);
+        true
+    }
+
+    /// The answer taken was read at `now_us`; `progressed` as [`MetadataUpdater::accept`] set it.
+    pub fn answered(&mut self, now_us: u64, progressed: bool) {
+        self.backoff.answered(now_us, progressed);
+    }
+
+    /// The client now has `partitions` partitions (a Kafka Streams producer's changelogs; set
+    /// before the run starts).
+    pub fn resize(&mut self, partitions: usize) {
+        self.seen_epochs = vec![None; partitions];
     }
 }
 

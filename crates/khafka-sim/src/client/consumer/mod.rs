@@ -20,7 +20,7 @@ pub mod streams;
 pub mod subscribed;
 pub mod validation;
 
-use crate::client::backoff::RefreshBackoff;
+use crate::client::backoff::{MetadataUpdater, RequestTimes};
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ctx::{CheckTimer, Ctx, Node, Timer};
 use crate::log::RecordId;
@@ -36,6 +36,16 @@ use std::sync::Arc;
 const RETRY_BACKOFF_MS: u64 = 100;
 const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
 
+/// The consumer's metadata request times (`retry.backoff.ms` and `retry.backoff.max.ms` at
+/// Kafka's defaults, its `request.timeout.ms`).
+fn request_times(cfg: &ConsumerConfig) -> RequestTimes {
+    RequestTimes {
+        retry_backoff_ms: RETRY_BACKOFF_MS,
+        retry_backoff_max_ms: RETRY_BACKOFF_MAX_MS,
+        request_timeout_ms: cfg.request_timeout_ms,
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub idx: u32,
@@ -48,10 +58,6 @@ pub struct Consumer {
     pub start_us: u64,
     pub started: bool,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
-    /// The last leader epoch metadata named for each partition, kept when it named no leader
-    /// (`Metadata.lastSeenLeaderEpochs`): an older answer is ignored, and only a higher epoch
-    /// counts as news for the refresh backoff.
-    seen_epochs: Vec<Option<u32>>,
     /// `(leader, partition)` of every partition with a known leader, sorted: rebuilt only when a
     /// leader changes (`None`), since every fetch answer runs the pump.
     by_broker: Option<Vec<(BrokerId, u32)>>,
@@ -66,15 +72,10 @@ pub struct Consumer {
     /// No fetch to a broker before this time after it failed (`retry.backoff.ms`).
     backoff_until_us: crate::kernel::vec_map::VecMap<BrokerId, u64>,
     wake_at_us: Option<u64>,
-    /// The metadata request in flight, or the backoff timer of the one waiting to be sent
-    /// (`metadata_waiting`).
-    metadata_in_flight: Option<u64>,
-    metadata_waiting: bool,
-    metadata_backoff: RefreshBackoff,
+    metadata: MetadataUpdater,
     /// The jitter of the metadata refresh backoff.
     #[serde(skip)]
     backoff_rng: SimRng,
-    metadata_next_broker: u32,
     pub received: u64,
     /// The group membership, with a `group.id`.
     #[cfg(feature = "groups")]
@@ -154,7 +155,6 @@ impl Consumer {
             start_us: spec.start.as_us(),
             started: false,
             leaders: vec![None; partitions as usize],
-            seen_epochs: vec![None; partitions as usize],
             by_broker: None,
             positions: vec![None; partitions as usize],
             position_epochs: vec![None; partitions as usize],
@@ -162,11 +162,8 @@ impl Consumer {
             timeout_check: CheckTimer::default(),
             backoff_until_us: crate::kernel::vec_map::VecMap::new(),
             wake_at_us: None,
-            metadata_in_flight: None,
-            metadata_waiting: false,
-            metadata_backoff: RefreshBackoff::default(),
+            metadata: MetadataUpdater::new(idx, partitions as usize),
             backoff_rng: SimRng::derive(seed, &format!("consumer/{}/backoff", spec.name)),
-            metadata_next_broker: idx,
             received: 0,
             #[cfg(feature = "groups")]
             group: spec.config.group.group_id.as_deref().map(|g| {
@@ -346,7 +343,7 @@ impl Consumer {
             new.revocations = std::mem::take(&mut old.revocations);
         }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
-        fresh.metadata_next_broker = self.metadata_next_broker;
+        fresh.metadata.next_broker = self.metadata.next_broker;
         fresh.start_us = ctx.now.as_us();
         // A new `StreamThread`: its commit clock starts over, as at a first start (`fresh.tasks`
         // has no `lastCommitMs`). Its purge interval runs from the start: Kafka's `lastPurgeMs`
@@ -432,14 +429,13 @@ impl Consumer {
                 self.wake_at_us = None;
                 self.pump(ctx);
             }
-            Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
-                if self.metadata_waiting {
-                    // Its backoff is over.
-                    self.send_metadata(ctx, req_id);
-                } else {
-                    self.metadata_failed(ctx);
-                }
-            }
+            Timer::RequestTimeout { req_id }
+                if self.metadata.on_timeout(
+                    ctx,
+                    &mut self.backoff_rng,
+                    req_id,
+                    request_times(&self.config),
+                ) => {}
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
@@ -479,49 +475,10 @@ impl Consumer {
         }
     }
 
-    /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`, with the
-    /// consumer's default `retry.backoff.ms` and `retry.backoff.max.ms`).
+    /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     fn request_metadata(&mut self, ctx: &mut Ctx) {
-        if self.metadata_in_flight.is_some() {
-            return;
-        }
-        let now = ctx.now.as_us();
-        let at = self.metadata_backoff.allowed_at_us(
-            &mut self.backoff_rng,
-            RETRY_BACKOFF_MS,
-            RETRY_BACKOFF_MAX_MS,
-        );
-        let req_id = ctx.req_id();
-        if at > now {
-            self.metadata_in_flight = Some(req_id);
-            self.metadata_waiting = true;
-            ctx.timer_after_us(at - now, Timer::RequestTimeout { req_id });
-        } else {
-            self.send_metadata(ctx, req_id);
-        }
-    }
-
-    /// Sends the metadata request `req_id`, to the brokers in turn.
-    fn send_metadata(&mut self, ctx: &mut Ctx, req_id: u64) {
-        let broker = 1 + self.metadata_next_broker % ctx.topo.brokers;
-        self.metadata_next_broker += 1;
-        self.metadata_in_flight = Some(req_id);
-        self.metadata_waiting = false;
-        ctx.send(
-            Node::Broker(broker),
-            Msg::Metadata(Metadata::Request { req_id }),
-        );
-        ctx.timer_after_ms(
-            self.config.request_timeout_ms,
-            Timer::RequestTimeout { req_id },
-        );
-    }
-
-    /// The metadata request in flight timed out or lost its connection (`failedUpdate`).
-    fn metadata_failed(&mut self, ctx: &mut Ctx) {
-        self.metadata_in_flight = None;
-        self.metadata_backoff.failed(ctx.now.as_us());
-        self.request_metadata(ctx);
+        let times = request_times(&self.config);
+        self.metadata.request(ctx, &mut self.backoff_rng, times);
     }
 
     /// Sends a fetch to every leader that has none in flight.
@@ -700,20 +657,16 @@ impl Consumer {
                 self.pump(ctx);
             }
             Msg::Metadata(Metadata::Response { req_id, partitions }) => {
-                if self.metadata_in_flight != Some(req_id) {
+                if !self.metadata.take_answer(req_id) {
                     return;
                 }
-                self.metadata_in_flight = None;
                 let mut missing = false;
                 let mut progressed = false;
                 for (part, leader, epoch) in partitions {
                     let Some(i) = self.subscribed.local(part) else {
                         continue;
                     };
-                    let seen = self.seen_epochs[i];
-                    progressed |= seen.is_none_or(|e| epoch > e);
-                    if seen.is_none_or(|e| epoch >= e) {
-                        self.seen_epochs[i] = Some(epoch);
+                    if self.metadata.accept(i, epoch, &mut progressed) {
                         let new = leader.map(|l| (l, epoch));
                         if new.map(|l| l.0) != self.leaders[i].map(|l| l.0) {
                             self.by_broker = None;
@@ -722,7 +675,7 @@ impl Consumer {
                     }
                     missing |= self.leaders[i].is_none();
                 }
-                self.metadata_backoff.answered(ctx.now.as_us(), progressed);
+                self.metadata.answered(ctx.now.as_us(), progressed);
                 if missing {
                     self.request_metadata(ctx);
                 }
@@ -933,8 +886,13 @@ impl Consumer {
                 }
                 if ours {
                     self.pump(ctx);
-                } else if self.metadata_in_flight == Some(req_id) && !self.metadata_waiting {
-                    self.metadata_failed(ctx);
+                } else if self.metadata.on_disconnect(
+                    ctx,
+                    &mut self.backoff_rng,
+                    req_id,
+                    request_times(&self.config),
+                ) {
+                    // The metadata request: asked again after its backoff.
                 } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);
                     self.back_off(ctx, b);

@@ -50,7 +50,7 @@ mod network_client;
 mod sender;
 mod transaction_manager;
 
-use crate::client::backoff::{exponential_backoff_us, RefreshBackoff};
+use crate::client::backoff::{exponential_backoff_us, MetadataUpdater};
 use crate::protocol::{ApiVersions, Metadata, Produce};
 pub use accumulator::Batch;
 use accumulator::TimeIndex;
@@ -123,10 +123,6 @@ pub struct Producer {
     gen_origin_us: u64,
     gen_origin_count: u64,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
-    /// The last leader epoch metadata named for each partition, kept when it named no leader
-    /// (`Metadata.lastSeenLeaderEpochs`): an older answer is ignored, and only a higher epoch
-    /// counts as news for the refresh backoff.
-    seen_epochs: Vec<Option<u32>>,
     /// How many partitions each broker leads (indexed by broker id), and each partition's position
     /// among its leader's partitions in partition order (`Cluster.partitionsForNode`), rebuilt when
     /// `leaders` changed.
@@ -135,12 +131,7 @@ pub struct Producer {
     leader_index_stale: bool,
     /// Where the next drain of each broker's partitions starts (Kafka's `nodesDrainIndex`).
     drain_index: Vec<u32>,
-    /// The metadata request in flight, or the backoff timer of the one waiting to be sent
-    /// (`metadata_waiting`).
-    metadata_in_flight: Option<u64>,
-    metadata_waiting: bool,
-    metadata_backoff: RefreshBackoff,
-    metadata_next_broker: u32,
+    metadata: MetadataUpdater,
     pub queues: Vec<VecDeque<Batch>>,
     /// `(time the front batch becomes sendable, partition)` for every non-empty queue, so the sender
     /// finds ready partitions without scanning them all; 0 means sendable already.
@@ -233,15 +224,11 @@ impl Producer {
             gen_origin_us: spec.start.as_us(),
             gen_origin_count: 0,
             leaders: vec![None; local as usize],
-            seen_epochs: vec![None; local as usize],
             leader_count: Vec::new(),
             leader_pos: Vec::new(),
             leader_index_stale: true,
             drain_index: Vec::new(),
-            metadata_in_flight: None,
-            metadata_waiting: false,
-            metadata_backoff: RefreshBackoff::default(),
-            metadata_next_broker: idx,
+            metadata: MetadataUpdater::new(idx, local as usize),
             queues: vec![VecDeque::new(); local as usize],
             ready: TimeIndex::default(),
             ready_key: vec![None; local as usize],
@@ -283,7 +270,7 @@ impl Producer {
         let n = (self.partitions + count) as usize;
         self.changelog = Some((first_part, count));
         self.leaders = vec![None; n];
-        self.seen_epochs = vec![None; n];
+        self.metadata.resize(n);
         self.queues = vec![VecDeque::new(); n];
         self.ready_key = vec![None; n];
         self.deadline_key = vec![None; n];
@@ -372,14 +359,13 @@ impl Producer {
                     self.idle_sender_wakes += 1;
                 }
             }
-            Timer::RequestTimeout { req_id } if self.metadata_in_flight == Some(req_id) => {
-                if self.metadata_waiting {
-                    // Its backoff is over.
-                    self.send_metadata(ctx, req_id);
-                } else {
-                    self.metadata_failed(ctx);
-                }
-            }
+            Timer::RequestTimeout { req_id }
+                if self.metadata.on_timeout(
+                    ctx,
+                    &mut self.backoff_rng,
+                    req_id,
+                    network_client::request_times(&self.spec.config),
+                ) => {}
             Timer::RequestTimeout { req_id } => {
                 // A connection attempt that got no answer in time.
                 if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
@@ -462,13 +448,12 @@ impl Producer {
         match msg {
             Msg::ApiVersions(ApiVersions::Response { .. }) => self.drain(ctx),
             Msg::Metadata(Metadata::Response { req_id, partitions }) => {
-                if self.metadata_in_flight != Some(req_id) {
+                if !self.metadata.take_answer(req_id) {
                     if came_up {
                         self.drain(ctx);
                     }
                     return;
                 }
-                self.metadata_in_flight = None;
                 let mut missing = false;
                 let mut progressed = false;
                 for (part, leader, epoch) in partitions {
@@ -476,16 +461,13 @@ impl Producer {
                         continue;
                     };
                     let i = i as usize;
-                    let seen = self.seen_epochs[i];
-                    progressed |= seen.is_none_or(|e| epoch > e);
-                    if seen.is_none_or(|e| epoch >= e) {
-                        self.seen_epochs[i] = Some(epoch);
+                    if self.metadata.accept(i, epoch, &mut progressed) {
                         self.leaders[i] = leader.map(|l| (l, epoch));
                         self.leader_index_stale = true;
                     }
                     missing |= self.leaders[i].is_none();
                 }
-                self.metadata_backoff.answered(ctx.now.as_us(), progressed);
+                self.metadata.answered(ctx.now.as_us(), progressed);
                 if missing {
                     // Ask again (from another broker) until every partition has a leader.
                     self.request_metadata(ctx);
@@ -542,8 +524,11 @@ impl Producer {
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {
-                if self.metadata_in_flight == Some(req_id) && !self.metadata_waiting {
-                    self.metadata_failed(ctx);
+                let times = network_client::request_times(&self.spec.config);
+                if self
+                    .metadata
+                    .on_disconnect(ctx, &mut self.backoff_rng, req_id, times)
+                {
                     return;
                 }
                 // The connection to the broker is gone (refused, or reset by a crash).

@@ -233,11 +233,8 @@ impl Producer {
         // backoff (the attempt's answer or timeout, or the `connect_to` wake); without a leader
         // while a metadata request is in flight (its answer). Each of those events drains again,
         // and the records due by then are generated first.
-        let (leaders, conns, metadata_in_flight) = (
-            &self.leaders,
-            &self.conns,
-            self.metadata_in_flight.is_some(),
-        );
+        let (leaders, conns, metadata_in_flight) =
+            (&self.leaders, &self.conns, self.metadata.in_flight());
         let held = |p: u32| {
             muted.contains(&p)
                 || match leaders[p as usize] {
