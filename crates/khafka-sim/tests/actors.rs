@@ -30,11 +30,10 @@ fn state(leader: u32, partition_epoch: u32, isr: &[u32]) -> PartitionState {
     }
 }
 
-/// Broker 1, started and told by the metadata log that it leads t-0 with ISR {1,2,3}, one record
-/// in its log that no follower has fetched.
-fn leader(h: &mut Harness) -> Broker {
-    let mut b = h.broker(1);
-    b.start(&mut h.ctx(Node::Broker(1)));
+/// Broker `id`, started and told by the metadata log that broker 1 leads t-0 with ISR {1,2,3}.
+fn started(h: &mut Harness, id: u32) -> Broker {
+    let mut b = h.broker(id);
+    b.start(&mut h.ctx(Node::Broker(id)));
     let req_id = b
         .metadata_fetch_in_flight
         .expect("a metadata fetch at start");
@@ -44,7 +43,14 @@ fn leader(h: &mut Harness) -> Broker {
         partitions: vec![state(1, 0, &[1, 2, 3])],
         fenced: Vec::new(),
     });
-    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
+    b.on_msg(&mut h.ctx(Node::Broker(id)), Node::Controller, msg);
+    b
+}
+
+/// Broker 1, leading t-0 with ISR {1,2,3} (`started`), one record in its log that no follower
+/// has fetched.
+fn leader(h: &mut Harness) -> Broker {
+    let mut b = started(h, 1);
     let batch = h.batches.add(0, 0, &[1], None);
     b.replicas
         .get_mut(&0)
@@ -862,4 +868,133 @@ fn a_consumer_waiting_out_an_election_backs_off_its_metadata_requests() {
             "waits {waits_ms:?} against {bounds:?}"
         );
     }
+}
+
+/// Follower `follower`'s fetch `req_id` of t-0 at `offset` (the leader's epoch 0) in fetch
+/// session `session` (full when it is `req_id`), waiting up to `max_wait_us`.
+fn follower_fetch(follower: u32, req_id: u64, session: u64, offset: u64, max_wait_us: u64) -> Msg {
+    use khafka_sim::protocol::{Fetch, FetchPartition, Fetcher};
+    Msg::Fetch(Fetch::Request {
+        req_id,
+        fetcher: Fetcher::Follower(follower),
+        max_wait_us,
+        partitions: vec![FetchPartition {
+            part: 0,
+            fetch_offset: offset,
+            last_fetched_epoch: Some(0),
+            current_leader_epoch: 0,
+        }],
+        session,
+    })
+}
+
+/// The partitions of the fetch answers in `sent`, as `(partition, high watermark, records)`.
+fn fetch_answers(sent: &[(Node, Msg)]) -> Vec<Vec<(u32, u64, usize)>> {
+    use khafka_sim::protocol::Fetch;
+    sent.iter()
+        .filter_map(|(_, m)| match m {
+            Msg::Fetch(Fetch::Response { partitions, .. }) => Some(
+                partitions
+                    .iter()
+                    .map(|p| (p.part, p.high_watermark, p.batches.len()))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// KIP-227 on the leader: an incremental fetch is answered only with the partitions that have
+/// something new for the follower (records, a high watermark or log start offset it was not
+/// sent); a full fetch opens a new session, answered with every partition, even when a fetch of
+/// the old session parked before it is answered first.
+#[test]
+fn an_incremental_fetch_is_answered_only_with_what_is_new() {
+    let mut h = Harness::new(&spec());
+    let mut b = leader(&mut h);
+    let ask =
+        |b: &mut Broker, h: &mut Harness, follower: u32, req: u64, session: u64, offset: u64| {
+            let msg = follower_fetch(follower, req, session, offset, 0);
+            b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(follower), msg);
+            fetch_answers(&h.sent())
+        };
+    // Follower 2 opens session 10 at offset 0: the record, and the high watermark 0.
+    assert_eq!(ask(&mut b, &mut h, 2, 10, 10, 0), vec![vec![(0, 0, 1)]]);
+    // At the log end, the first answer without records says the high watermark it is sent.
+    assert_eq!(ask(&mut b, &mut h, 2, 11, 10, 1), vec![vec![(0, 0, 0)]]);
+    // Nothing new since: the answer carries no partition.
+    assert_eq!(ask(&mut b, &mut h, 2, 12, 10, 1), vec![vec![]]);
+    // Follower 3 catches up, the high watermark moves to 1: news for follower 2.
+    ask(&mut b, &mut h, 3, 13, 13, 1);
+    assert_eq!(b.replicas[&0].log.high_watermark, 1);
+    assert_eq!(ask(&mut b, &mut h, 2, 14, 10, 1), vec![vec![(0, 1, 0)]]);
+    assert_eq!(ask(&mut b, &mut h, 2, 15, 10, 1), vec![vec![]]);
+    // A new session (a restarted follower, or one whose fetch failed) gets every partition.
+    assert_eq!(ask(&mut b, &mut h, 2, 16, 16, 1), vec![vec![(0, 1, 0)]]);
+    assert_eq!(ask(&mut b, &mut h, 2, 17, 16, 1), vec![vec![]]);
+    // Fetch 18 of session 16 waits; the follower gives up on it and opens session 19, which
+    // waits too. Both are answered at their deadline, the old one first: the new session's
+    // answer still carries the partition.
+    for (req, session) in [(18, 16), (19, 19)] {
+        let msg = follower_fetch(2, req, session, 1, 500_000);
+        b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+    }
+    let (at, check) = h
+        .timers()
+        .into_iter()
+        .find(|(_, t)| matches!(t, Timer::ParkedFetchCheck { .. }))
+        .expect("a parked fetch check");
+    h.advance_to(at);
+    b.on_timer(&mut h.ctx(Node::Broker(1)), check);
+    assert_eq!(fetch_answers(&h.sent()), vec![vec![], vec![(0, 1, 0)]]);
+}
+
+/// KIP-227 on the follower (`FetchSessionHandler`): its first fetch opens a session, the next
+/// ones are incremental in it; a fetch that times out ends it.
+#[test]
+fn a_follower_starts_a_new_fetch_session_after_a_fetch_times_out() {
+    use khafka_sim::protocol::Fetch;
+    let mut h = Harness::new(&spec());
+    let mut b = started(&mut h, 2);
+    let mut timers = Vec::new();
+    let fetches = |sent: Vec<(Node, Msg)>| -> Vec<(u64, u64)> {
+        sent.into_iter()
+            .filter_map(|(to, m)| match m {
+                Msg::Fetch(Fetch::Request {
+                    req_id, session, ..
+                }) if to == Node::Broker(1) => Some((req_id, session)),
+                _ => None,
+            })
+            .collect()
+    };
+    let sent = fetches(h.sent_and_timers(&mut timers));
+    assert_eq!(sent.len(), 1);
+    let (first, session) = sent[0];
+    assert_eq!(session, first, "the first fetch is full");
+    let answer = Msg::Fetch(Fetch::Response {
+        req_id: first,
+        partitions: Vec::new(),
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Broker(1), answer);
+    let sent = fetches(h.sent_and_timers(&mut timers));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].1, first,
+        "the next fetch is incremental, in the same session"
+    );
+    // That fetch is never answered: at its timeout the session is gone.
+    let check = timers
+        .iter()
+        .rev()
+        .find(|(_, t)| matches!(t, Timer::FetchTimeoutCheck { .. }))
+        .cloned()
+        .expect("a fetch timeout check is armed");
+    h.advance_to(check.0);
+    b.on_timer(&mut h.ctx(Node::Broker(2)), check.1);
+    let sent = fetches(h.sent());
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].1, sent[0].0,
+        "after a timeout the next fetch is full"
+    );
 }

@@ -310,6 +310,7 @@ fn an_offset_commit_is_answered_once_the_high_watermark_passes_it() {
             last_fetched_epoch: Some(0),
             current_leader_epoch: 0,
         }],
+        session: 7,
     });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
     assert_eq!(b.replicas[&part].log.high_watermark, 1);

@@ -16,6 +16,8 @@ pub struct ParkedFetch {
     /// [`watch_bit`] of each of its partitions: a partition's change looks at the requests whose
     /// mask has its bit, without reading their partition lists (one cache miss each at scale).
     pub watching: u64,
+    /// The follower's fetch session (KIP-227; 0 for none): see [`Fetch::Request`].
+    pub session: u64,
 }
 
 /// The bit of `part` in a [`ParkedFetch`]'s `watching` mask (Fibonacci hashing over 64 bits).
@@ -53,15 +55,18 @@ pub(super) fn diverging(log: &Log, fp: &FetchPartition, mode: Truncation) -> Epo
 impl Broker {
     // ---------------------------------------------------------------- fetch (leader side)
 
-    pub(super) fn on_fetch(
-        &mut self,
-        ctx: &mut Ctx,
-        from: Node,
-        req_id: u64,
-        fetcher: Fetcher,
-        max_wait_us: u64,
-        partitions: Vec<FetchPartition>,
-    ) -> BrokerAction {
+    /// A `Fetch` request from `from`: answered now when it has data or may not wait, else parked.
+    pub(super) fn on_fetch(&mut self, ctx: &mut Ctx, from: Node, req: Fetch) {
+        let Fetch::Request {
+            req_id,
+            fetcher,
+            max_wait_us,
+            partitions,
+            session,
+        } = req
+        else {
+            return;
+        };
         if let Fetcher::Follower(f) = fetcher {
             for fp in &partitions {
                 self.update_follower(ctx, f, fp);
@@ -76,6 +81,7 @@ impl Broker {
             partitions,
             deadline_us,
             watching,
+            session,
         };
         if max_wait_us == 0 || self.fetch_has_data(&p) {
             self.answer_fetch(ctx, &p);
@@ -85,7 +91,6 @@ impl Broker {
             self.parked_check
                 .arm(ctx, deadline_us, |at_us| Timer::ParkedFetchCheck { at_us });
         }
-        BrokerAction::None
     }
 
     /// Arms the parked-fetch check for the earliest deadline.
@@ -143,11 +148,11 @@ impl Broker {
         self.parked_fetches = parked;
     }
 
-    pub(super) fn answer_fetch(&self, ctx: &mut Ctx, p: &ParkedFetch) {
+    pub(super) fn answer_fetch(&mut self, ctx: &mut Ctx, p: &ParkedFetch) {
         let mut out = ctx.pools.fetched.take();
         out.reserve(p.partitions.len());
         for fp in &p.partitions {
-            out.push(self.read_partition(ctx, p.fetcher, fp));
+            self.read_partition(ctx, p.fetcher, p.session, fp, &mut out);
         }
         ctx.send(
             p.from,
@@ -158,12 +163,19 @@ impl Broker {
         );
     }
 
+    /// Pushes the answer for one partition onto `out`, unless an incremental answer to a follower
+    /// leaves it out (KIP-227's `CachedPartition.maybeUpdateResponseData`): no records, no error, no
+    /// diverging epoch, and the high watermark and log start offset already sent in `session`
+    /// without records. Left out, it changes nothing on the follower: its log ends at ours and it
+    /// already holds that high watermark and log start offset.
     pub(super) fn read_partition(
-        &self,
+        &mut self,
         ctx: &mut Ctx,
         fetcher: Fetcher,
+        session: u64,
         fp: &FetchPartition,
-    ) -> FetchedPartition {
+        out: &mut Vec<FetchedPartition>,
+    ) {
         let empty = |error| FetchedPartition {
             part: fp.part,
             error,
@@ -175,17 +187,22 @@ impl Broker {
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
         };
-        let Some(r) = self.replicas.get(&fp.part) else {
-            return empty(ErrorCode::NotLeaderOrFollower);
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(&fp.part) else {
+            out.push(empty(ErrorCode::NotLeaderOrFollower));
+            return;
         };
-        if !r.is_leader(self.id) {
-            return empty(ErrorCode::NotLeaderOrFollower);
+        if !r.is_leader(me) {
+            out.push(empty(ErrorCode::NotLeaderOrFollower));
+            return;
         }
         if fp.current_leader_epoch < r.state.leader_epoch {
-            return empty(ErrorCode::FencedLeaderEpoch);
+            out.push(empty(ErrorCode::FencedLeaderEpoch));
+            return;
         }
         if fp.current_leader_epoch > r.state.leader_epoch {
-            return empty(ErrorCode::UnknownLeaderEpoch);
+            out.push(empty(ErrorCode::UnknownLeaderEpoch));
+            return;
         }
         let leo = r.log.log_end_offset();
         let hw = r.log.high_watermark;
@@ -204,11 +221,13 @@ impl Broker {
             EpochCheck::Ok => {}
             EpochCheck::Diverging(epoch, end) => {
                 resp.diverging_epoch = Some((epoch, end));
-                return resp;
+                out.push(resp);
+                return;
             }
             EpochCheck::Undefined => {
                 resp.error = ErrorCode::OffsetOutOfRange;
-                return resp;
+                out.push(resp);
+                return;
             }
         }
         let limit = match fetcher {
@@ -218,7 +237,8 @@ impl Broker {
         // `UnifiedLog.read`: below the log start offset (`checkLogStartOffset`) or past the LEO.
         if fp.fetch_offset > leo || fp.fetch_offset < r.log.log_start_offset() {
             resp.error = ErrorCode::OffsetOutOfRange;
-            return resp;
+            out.push(resp);
+            return;
         }
         // Whole batches from the one holding the fetch offset (or the first after it, in a gap
         // the cleaner left), up to the limit (a batch that crosses the consumer's limit, the HW,
@@ -248,7 +268,21 @@ impl Broker {
             }
             resp.batches = batches;
         }
-        resp
+        // Records are always news; the session learns what it sent with the first answer
+        // without them (the follower's log then ends at ours, so it holds the very values sent).
+        // An answer in an older session (a fetch parked before the follower gave up on it) takes
+        // the record over, so the newer session's next answer carries the partition again.
+        if let (true, Fetcher::Follower(f), true) = (resp.batches.is_empty(), fetcher, session != 0)
+        {
+            if let Some(rs) = r.remotes.get_mut(&f) {
+                let now = Some((session, hw, resp.log_start_offset));
+                if rs.sent == now {
+                    return;
+                }
+                rs.sent = now;
+            }
+        }
+        out.push(resp);
     }
 }
 

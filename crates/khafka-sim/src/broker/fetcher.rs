@@ -12,6 +12,10 @@ pub struct FetcherState {
     pub wake_scheduled: bool,
     /// When the in-flight fetch was sent.
     pub sent_us: u64,
+    /// Its fetch session with the leader (KIP-227: `FetchSessionHandler`), named by the request
+    /// id of the full fetch that opened it; lost when a fetch fails (times out or its connection
+    /// drops), as Kafka's `handleError` resets it. Without one, the next fetch is full.
+    pub session: Option<u64>,
 }
 
 /// Truncates a follower's log to `offset` because of what its leader holds there, and says so.
@@ -89,6 +93,7 @@ impl Broker {
         let f = self.fetchers.get_mut(&leader).expect("inserted");
         f.in_flight = Some((req_id, parts));
         f.sent_us = ctx.now.as_us();
+        let session = *f.session.get_or_insert(req_id);
         ctx.send(
             Node::Broker(leader),
             Msg::Fetch(Fetch::Request {
@@ -96,6 +101,7 @@ impl Broker {
                 fetcher: Fetcher::Follower(me),
                 max_wait_us: crate::time::ms_to_us(ctx.topo.config.replica_fetch_wait_max_ms),
                 partitions,
+                session,
             }),
         );
         self.arm_fetch_check(ctx);

@@ -203,7 +203,9 @@ impl Broker {
                     .map(|(l, _)| *l)
                     .collect();
                 for leader in expired {
-                    self.fetchers.get_mut(&leader).expect("listed").in_flight = None;
+                    let f = self.fetchers.get_mut(&leader).expect("listed");
+                    f.in_flight = None;
+                    f.session = None;
                     self.pump_fetcher(ctx, leader);
                 }
                 self.arm_fetch_check(ctx);
@@ -281,13 +283,8 @@ impl Broker {
             }) => {
                 self.on_produce(ctx, from, req_id, acks, timeout_us, batches);
             }
-            Msg::Fetch(Fetch::Request {
-                req_id,
-                fetcher,
-                max_wait_us,
-                partitions,
-            }) => {
-                self.on_fetch(ctx, from, req_id, fetcher, max_wait_us, partitions);
+            Msg::Fetch(req @ Fetch::Request { .. }) => {
+                self.on_fetch(ctx, from, req);
             }
             Msg::Fetch(Fetch::Response { req_id, partitions }) => {
                 if let Node::Broker(leader) = from {
@@ -395,6 +392,7 @@ impl Broker {
                     let backoff = ctx.topo.config.replica_fetch_backoff_ms;
                     let f = self.fetchers.get_mut(&l).expect("listed above");
                     f.in_flight = None;
+                    f.session = None;
                     f.backoff_until_us = ctx
                         .now
                         .as_us()

@@ -14,6 +14,9 @@ pub struct RemoteState {
     pub last_caught_up_us: u64,
     pub last_fetch_us: u64,
     pub last_fetch_leader_leo: u64,
+    /// `(session, high watermark, log start offset)` last sent to it in a fetch session without
+    /// records (KIP-227's `CachedPartition`); an answer in another session carries the partition.
+    pub sent: Option<(u64, u64, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -153,6 +156,7 @@ impl Broker {
                             last_caught_up_us: 0,
                             last_fetch_us: 0,
                             last_fetch_leader_leo: 0,
+                            sent: None,
                         },
                     );
                 }
@@ -185,6 +189,7 @@ impl Broker {
                                 last_caught_up_us: if in_isr { now } else { 0 },
                                 last_fetch_us: 0,
                                 last_fetch_leader_leo: 0,
+                                sent: None,
                             },
                         )
                     })

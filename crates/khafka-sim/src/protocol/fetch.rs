@@ -49,6 +49,14 @@ pub enum Fetch {
         fetcher: Fetcher,
         max_wait_us: u64,
         partitions: Vec<FetchPartition>,
+        /// The fetch session it belongs to (KIP-227), named by the request id of the full fetch
+        /// that opened it: a fetch whose `session` is its own `req_id` is full, and its answer
+        /// carries every partition. A follower opens one with its first fetch to a leader and
+        /// after a fetch that failed; its later fetches are incremental, answered only with the
+        /// partitions that have something new (records, a new high watermark or log start
+        /// offset, an error, a diverging epoch). 0: no session, every answer full (consumers'
+        /// fetches here).
+        session: u64,
     },
     Response {
         req_id: u64,

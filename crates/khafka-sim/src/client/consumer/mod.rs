@@ -46,6 +46,14 @@ fn request_times(cfg: &ConsumerConfig) -> RequestTimes {
     }
 }
 
+/// `(leader, partition)` of every partition with a known leader (a group member's: of those
+/// assigned to it), sorted, and the group assignment it was built for.
+#[derive(Clone, Debug, Serialize)]
+struct ByBroker {
+    leaders: Vec<(BrokerId, u32)>,
+    assigned: Vec<bool>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub idx: u32,
@@ -58,9 +66,9 @@ pub struct Consumer {
     pub start_us: u64,
     pub started: bool,
     pub leaders: Vec<Option<(BrokerId, u32)>>,
-    /// `(leader, partition)` of every partition with a known leader, sorted: rebuilt only when a
-    /// leader changes (`None`), since every fetch answer runs the pump.
-    by_broker: Option<Vec<(BrokerId, u32)>>,
+    /// The partitions to fetch by leader: rebuilt only when a leader changes (`None`) or the
+    /// group assignment does, since every fetch answer runs the pump.
+    by_broker: Option<ByBroker>,
     /// Next offset to fetch per partition; `None` until reset.
     pub positions: Vec<Option<u64>>,
     /// The leader epoch of the last batch handed to the application per partition (the
@@ -489,19 +497,28 @@ impl Consumer {
         #[cfg(feature = "groups")]
         self.app_drive(ctx);
         self.validate_positions(ctx);
-        // `(leader, partition)`, grouped by leader in broker order, partitions in order.
+        // `(leader, partition)`, grouped by leader in broker order, partitions in order. A group
+        // member's other partitions are left out: they are not fetchable.
+        #[cfg(feature = "groups")]
+        let assigned: &[bool] = self.group.as_ref().map_or(&[], |g| &g.assigned);
+        #[cfg(not(feature = "groups"))]
+        let assigned: &[bool] = &[];
         let by_broker = match self.by_broker.take() {
-            Some(v) => v,
-            None => {
-                let mut v: Vec<(BrokerId, u32)> = (0..self.partitions)
+            Some(cached) if cached.assigned == assigned => cached,
+            _ => {
+                let mut leaders: Vec<(BrokerId, u32)> = (0..self.partitions)
+                    .filter(|p| assigned.get(*p as usize).is_none_or(|a| *a))
                     .filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p)))
                     .collect();
-                v.sort_unstable();
-                v
+                leaders.sort_unstable();
+                ByBroker {
+                    leaders,
+                    assigned: assigned.to_vec(),
+                }
             }
         };
         let now = ctx.now.as_us();
-        for group in by_broker.chunk_by(|x, y| x.0 == y.0) {
+        for group in by_broker.leaders.chunk_by(|x, y| x.0 == y.0) {
             let b = group[0].0;
             if self.in_flight.contains_key(&b) {
                 continue;
@@ -546,6 +563,7 @@ impl Consumer {
                     fetcher: Fetcher::Consumer,
                     max_wait_us: self.fetch_max_wait_us(),
                     partitions,
+                    session: 0,
                 }),
             );
         }
