@@ -991,10 +991,70 @@ fn a_follower_starts_a_new_fetch_session_after_a_fetch_times_out() {
         .expect("a fetch timeout check is armed");
     h.advance_to(check.0);
     b.on_timer(&mut h.ctx(Node::Broker(2)), check.1);
-    let sent = fetches(h.sent());
+    let sent = fetches(h.sent_and_timers(&mut timers));
     assert_eq!(sent.len(), 1);
     assert_eq!(
         sent[0].1, sent[0].0,
         "after a timeout the next fetch is full"
     );
+    // Answered, the session holds; then the connection of its next fetch drops: after the
+    // backoff the fetch is full again.
+    let answer = Msg::Fetch(Fetch::Response {
+        req_id: sent[0].0,
+        partitions: Vec::new(),
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Broker(1), answer);
+    let session = sent[0].1;
+    timers.clear();
+    let sent = fetches(h.sent_and_timers(&mut timers));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1, session, "incremental in the new session");
+    let dropped = Msg::Disconnect { req_id: sent[0].0 };
+    b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Broker(1), dropped);
+    h.sent_and_timers(&mut timers);
+    let (at, wake) = timers
+        .iter()
+        .find(|(_, t)| matches!(t, Timer::FetcherWake { .. }))
+        .cloned()
+        .expect("a wake after the backoff");
+    h.advance_to(at);
+    b.on_timer(&mut h.ctx(Node::Broker(2)), wake);
+    let sent = fetches(h.sent());
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].1, sent[0].0,
+        "after a dropped connection the next fetch is full"
+    );
+}
+
+/// KIP-227's error rule (`CachedPartition.maybeUpdateResponseData`): an answer with an error
+/// makes the session forget the partition's high watermark, so the next answer carries it.
+#[test]
+fn an_error_answer_makes_the_session_send_the_partition_again() {
+    let mut h = Harness::new(&spec());
+    let mut b = leader(&mut h);
+    let mut ask = |b: &mut Broker, msg: Msg| {
+        b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+        fetch_answers(&h.sent())
+    };
+    assert_eq!(
+        ask(&mut b, follower_fetch(2, 10, 10, 1, 0)),
+        vec![vec![(0, 0, 0)]]
+    );
+    assert_eq!(ask(&mut b, follower_fetch(2, 11, 10, 1, 0)), vec![vec![]]);
+    // A fetch at a leader epoch the leader does not know yet: UNKNOWN_LEADER_EPOCH.
+    let mut early = follower_fetch(2, 12, 10, 1, 0);
+    if let Msg::Fetch(khafka_sim::protocol::Fetch::Request { partitions, .. }) = &mut early {
+        partitions[0].current_leader_epoch = 1;
+    }
+    assert_eq!(
+        ask(&mut b, early),
+        vec![vec![(0, 0, 0)]],
+        "the error answer"
+    );
+    assert_eq!(
+        ask(&mut b, follower_fetch(2, 13, 10, 1, 0)),
+        vec![vec![(0, 0, 0)]]
+    );
+    assert_eq!(ask(&mut b, follower_fetch(2, 14, 10, 1, 0)), vec![vec![]]);
 }

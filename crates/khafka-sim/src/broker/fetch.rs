@@ -187,21 +187,33 @@ impl Broker {
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
         };
+        // An error answer makes the session forget what it sent of the partition, so the answer
+        // after the error is gone carries it again (Kafka caches a high watermark of -1).
+        let forget = |r: &mut Replica| {
+            if let Some(rs) = match fetcher {
+                Fetcher::Follower(f) => r.remotes.get_mut(&f),
+                Fetcher::Consumer => None,
+            } {
+                rs.sent = None;
+            }
+        };
         let me = self.id;
         let Some(r) = self.replicas.get_mut(&fp.part) else {
             out.push(empty(ErrorCode::NotLeaderOrFollower));
             return;
         };
-        if !r.is_leader(me) {
-            out.push(empty(ErrorCode::NotLeaderOrFollower));
-            return;
-        }
-        if fp.current_leader_epoch < r.state.leader_epoch {
-            out.push(empty(ErrorCode::FencedLeaderEpoch));
-            return;
-        }
-        if fp.current_leader_epoch > r.state.leader_epoch {
-            out.push(empty(ErrorCode::UnknownLeaderEpoch));
+        let error = if !r.is_leader(me) {
+            ErrorCode::NotLeaderOrFollower
+        } else if fp.current_leader_epoch < r.state.leader_epoch {
+            ErrorCode::FencedLeaderEpoch
+        } else if fp.current_leader_epoch > r.state.leader_epoch {
+            ErrorCode::UnknownLeaderEpoch
+        } else {
+            ErrorCode::None
+        };
+        if error != ErrorCode::None {
+            forget(r);
+            out.push(empty(error));
             return;
         }
         let leo = r.log.log_end_offset();
@@ -226,6 +238,7 @@ impl Broker {
             }
             EpochCheck::Undefined => {
                 resp.error = ErrorCode::OffsetOutOfRange;
+                forget(r);
                 out.push(resp);
                 return;
             }
@@ -237,6 +250,7 @@ impl Broker {
         // `UnifiedLog.read`: below the log start offset (`checkLogStartOffset`) or past the LEO.
         if fp.fetch_offset > leo || fp.fetch_offset < r.log.log_start_offset() {
             resp.error = ErrorCode::OffsetOutOfRange;
+            forget(r);
             out.push(resp);
             return;
         }
