@@ -190,11 +190,10 @@ impl Broker {
         // An error answer makes the session forget what it sent of the partition, so the answer
         // after the error is gone carries it again (Kafka caches a high watermark of -1).
         let forget = |r: &mut Replica| {
-            if let Some(rs) = match fetcher {
-                Fetcher::Follower(f) => r.remotes.get_mut(&f),
-                Fetcher::Consumer => None,
-            } {
-                rs.sent = None;
+            if let Fetcher::Follower(f) = fetcher {
+                if let Some(rs) = r.remotes.get_mut(&f) {
+                    rs.sent = None;
+                }
             }
         };
         let me = self.id;
@@ -286,15 +285,18 @@ impl Broker {
         // without them (the follower's log then ends at ours, so it holds the very values sent).
         // An answer in an older session (a fetch parked before the follower gave up on it) takes
         // the record over, so the newer session's next answer carries the partition again.
-        if let (true, Fetcher::Follower(f), true) = (resp.batches.is_empty(), fetcher, session != 0)
-        {
-            if let Some(rs) = r.remotes.get_mut(&f) {
-                let now = Some((session, hw, resp.log_start_offset));
-                if rs.sent == now {
-                    return;
-                }
-                rs.sent = now;
+        let remote = match fetcher {
+            Fetcher::Follower(f) if session != 0 && resp.batches.is_empty() => {
+                r.remotes.get_mut(&f)
             }
+            _ => None,
+        };
+        if let Some(rs) = remote {
+            let now = Some((session, hw, resp.log_start_offset));
+            if rs.sent == now {
+                return;
+            }
+            rs.sent = now;
         }
         out.push(resp);
     }

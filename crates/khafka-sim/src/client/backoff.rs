@@ -97,10 +97,11 @@ pub struct MetadataUpdater {
     /// Counts requests: the next goes to broker `1 + next_broker % brokers`.
     pub next_broker: u32,
     seen_epochs: Vec<Option<u32>>,
+    times: RequestTimes,
 }
 
 /// A client's `retry.backoff.ms`, `retry.backoff.max.ms` and `request.timeout.ms`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RequestTimes {
     pub retry_backoff_ms: u64,
     pub retry_backoff_max_ms: u64,
@@ -109,11 +110,12 @@ pub struct RequestTimes {
 
 impl MetadataUpdater {
     /// For a client of `partitions` partitions whose first request goes to broker
-    /// `1 + first_broker % brokers`.
-    pub fn new(first_broker: u32, partitions: usize) -> Self {
+    /// `1 + first_broker % brokers`, with its request `times`.
+    pub fn new(first_broker: u32, partitions: usize, times: RequestTimes) -> Self {
         MetadataUpdater {
             next_broker: first_broker,
             seen_epochs: vec![None; partitions],
+            times,
             ..MetadataUpdater::default()
         }
     }
@@ -125,25 +127,26 @@ impl MetadataUpdater {
 
     /// Asks for metadata as soon as the backoff allows: at once, or when a timer set for that
     /// instant fires ([`MetadataUpdater::on_timeout`]). Nothing if a request is already out.
-    pub fn request(&mut self, ctx: &mut Ctx, rng: &mut SimRng, times: RequestTimes) {
+    pub fn request(&mut self, ctx: &mut Ctx, rng: &mut SimRng) {
         if self.in_flight.is_some() {
             return;
         }
         let now = ctx.now.as_us();
-        let at =
-            self.backoff
-                .allowed_at_us(rng, times.retry_backoff_ms, times.retry_backoff_max_ms);
+        let t = self.times;
+        let at = self
+            .backoff
+            .allowed_at_us(rng, t.retry_backoff_ms, t.retry_backoff_max_ms);
         let req_id = ctx.req_id();
         if at > now {
             self.in_flight = Some(req_id);
             self.waiting = true;
             ctx.timer_after_us(at - now, Timer::RequestTimeout { req_id });
         } else {
-            self.send(ctx, req_id, times);
+            self.send(ctx, req_id);
         }
     }
 
-    fn send(&mut self, ctx: &mut Ctx, req_id: u64, times: RequestTimes) {
+    fn send(&mut self, ctx: &mut Ctx, req_id: u64) {
         let broker = 1 + self.next_broker % ctx.topo.brokers;
         self.next_broker += 1;
         self.in_flight = Some(req_id);
@@ -152,50 +155,41 @@ impl MetadataUpdater {
             Node::Broker(broker),
             Msg::Metadata(Metadata::Request { req_id }),
         );
-        ctx.timer_after_ms(times.request_timeout_ms, Timer::RequestTimeout { req_id });
+        ctx.timer_after_ms(
+            self.times.request_timeout_ms,
+            Timer::RequestTimeout { req_id },
+        );
     }
 
     /// The request in flight failed (`failedUpdate`): ask again after the backoff for one more
     /// failed attempt.
-    fn failed(&mut self, ctx: &mut Ctx, rng: &mut SimRng, times: RequestTimes) {
+    fn failed(&mut self, ctx: &mut Ctx, rng: &mut SimRng) {
         self.in_flight = None;
         self.backoff.failed(ctx.now.as_us());
-        self.request(ctx, rng, times);
+        self.request(ctx, rng);
     }
 
     /// A `RequestTimeout` timer fired: the waiting request's backoff is over (it is sent), or the
     /// request in flight timed out. `false` if the timer is not about metadata.
-    pub fn on_timeout(
-        &mut self,
-        ctx: &mut Ctx,
-        rng: &mut SimRng,
-        req_id: u64,
-        times: RequestTimes,
-    ) -> bool {
+    pub fn on_timeout(&mut self, ctx: &mut Ctx, rng: &mut SimRng, req_id: u64) -> bool {
         if self.in_flight != Some(req_id) {
             return false;
         }
         if self.waiting {
-            self.send(ctx, req_id, times);
+            self.send(ctx, req_id);
         } else {
-            self.failed(ctx, rng, times);
+            self.failed(ctx, rng);
         }
         true
     }
 
     /// The connection of request `req_id` closed: `true` if it was the metadata request in flight
     /// (asked again after the backoff).
-    pub fn on_disconnect(
-        &mut self,
-        ctx: &mut Ctx,
-        rng: &mut SimRng,
-        req_id: u64,
-        times: RequestTimes,
-    ) -> bool {
+    pub fn on_disconnect(&mut self, ctx: &mut Ctx, rng: &mut SimRng, req_id: u64) -> bool {
         if self.in_flight != Some(req_id) || self.waiting {
             return false;
         }
-        self.failed(ctx, rng, times);
+        self.failed(ctx, rng);
         true
     }
 

@@ -170,7 +170,7 @@ impl Consumer {
             timeout_check: CheckTimer::default(),
             backoff_until_us: crate::kernel::vec_map::VecMap::new(),
             wake_at_us: None,
-            metadata: MetadataUpdater::new(idx, partitions as usize),
+            metadata: MetadataUpdater::new(idx, partitions as usize, request_times(&spec.config)),
             backoff_rng: SimRng::derive(seed, &format!("consumer/{}/backoff", spec.name)),
             received: 0,
             #[cfg(feature = "groups")]
@@ -438,12 +438,7 @@ impl Consumer {
                 self.pump(ctx);
             }
             Timer::RequestTimeout { req_id }
-                if self.metadata.on_timeout(
-                    ctx,
-                    &mut self.backoff_rng,
-                    req_id,
-                    request_times(&self.config),
-                ) => {}
+                if self.metadata.on_timeout(ctx, &mut self.backoff_rng, req_id) => {}
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
@@ -485,8 +480,7 @@ impl Consumer {
 
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     fn request_metadata(&mut self, ctx: &mut Ctx) {
-        let times = request_times(&self.config);
-        self.metadata.request(ctx, &mut self.backoff_rng, times);
+        self.metadata.request(ctx, &mut self.backoff_rng);
     }
 
     /// Sends a fetch to every leader that has none in flight.
@@ -904,12 +898,10 @@ impl Consumer {
                 }
                 if ours {
                     self.pump(ctx);
-                } else if self.metadata.on_disconnect(
-                    ctx,
-                    &mut self.backoff_rng,
-                    req_id,
-                    request_times(&self.config),
-                ) {
+                } else if self
+                    .metadata
+                    .on_disconnect(ctx, &mut self.backoff_rng, req_id)
+                {
                     // The metadata request: asked again after its backoff.
                 } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);

@@ -228,7 +228,11 @@ impl Producer {
             leader_pos: Vec::new(),
             leader_index_stale: true,
             drain_index: Vec::new(),
-            metadata: MetadataUpdater::new(idx, local as usize),
+            metadata: MetadataUpdater::new(
+                idx,
+                local as usize,
+                network_client::request_times(&spec.config),
+            ),
             queues: vec![VecDeque::new(); local as usize],
             ready: TimeIndex::default(),
             ready_key: vec![None; local as usize],
@@ -360,12 +364,7 @@ impl Producer {
                 }
             }
             Timer::RequestTimeout { req_id }
-                if self.metadata.on_timeout(
-                    ctx,
-                    &mut self.backoff_rng,
-                    req_id,
-                    network_client::request_times(&self.spec.config),
-                ) => {}
+                if self.metadata.on_timeout(ctx, &mut self.backoff_rng, req_id) => {}
             Timer::RequestTimeout { req_id } => {
                 // A connection attempt that got no answer in time.
                 if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
@@ -524,10 +523,9 @@ impl Producer {
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {
-                let times = network_client::request_times(&self.spec.config);
                 if self
                     .metadata
-                    .on_disconnect(ctx, &mut self.backoff_rng, req_id, times)
+                    .on_disconnect(ctx, &mut self.backoff_rng, req_id)
                 {
                     return;
                 }

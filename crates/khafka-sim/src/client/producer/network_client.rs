@@ -30,8 +30,7 @@ pub(super) fn request_times(cfg: &crate::config::ProducerConfig) -> RequestTimes
 impl Producer {
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     pub(super) fn request_metadata(&mut self, ctx: &mut Ctx) {
-        let times = request_times(&self.spec.config);
-        self.metadata.request(ctx, &mut self.backoff_rng, times);
+        self.metadata.request(ctx, &mut self.backoff_rng);
     }
 
     /// The connection to `b` failed (refused, reset or timed out): back off, then try again; the
