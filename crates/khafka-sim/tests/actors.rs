@@ -245,30 +245,23 @@ fn coordinator_answer(
     })
 }
 
-/// A KIP-848 member (`group.protocol=consumer`) whose auto-commit fails with `UNKNOWN_MEMBER_ID`
-/// keeps its membership as it was: in Kafka's `CommitRequestManager` a failed commit fails the
-/// commit and nothing else, and only a heartbeat answer fences the member. (Sweep seed 1033 with
-/// KIP-848: the classic protocol's reset of the generation to -1 made the member send
-/// `ConsumerGroupHeartbeat`s with epoch -1 — a leave — on every tick, millions of them.)
+/// Fires member `c`'s timers due by `until` in time order, answering what it asks the group
+/// coordinator (broker 1) as [`coordinator_answer`] does, each OffsetCommit with what
+/// `commit_error` says for it; keeps the timers it sets in `timers`. Returns the requests with their times.
 #[cfg(feature = "groups")]
-#[test]
-fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() {
-    use khafka_sim::client::consumer::group::Phase;
-    use khafka_sim::client::consumer::Consumer;
-    use khafka_sim::msg::{ErrorCode, Group};
+fn drive_member(
+    h: &mut Harness,
+    c: &mut khafka_sim::client::consumer::Consumer,
+    timers: &mut Vec<(SimTime, Timer)>,
+    until: u64,
+    mut commit_error: impl FnMut(SimTime) -> khafka_sim::msg::ErrorCode,
+) -> Vec<(SimTime, khafka_sim::protocol::group::GroupRequest)> {
+    use khafka_sim::msg::Group;
     use khafka_sim::protocol::group::GroupRequest;
-
-    let spec = spec();
-    let mut h = Harness::new(&spec);
     let me = Node::Consumer(0);
-    let mut c = kip848_consumer(&mut h);
-    // Answers what the consumer asks the group coordinator (broker 1) until it asks nothing
-    // more, keeping the timers it sets; returns the requests.
-    let answer = |h: &mut Harness,
-                  c: &mut Consumer,
-                  timers: &mut Vec<(SimTime, Timer)>,
-                  commit_error: ErrorCode| {
-        let mut asked = Vec::new();
+    let mut asked = Vec::new();
+    loop {
+        // Answers until the member asks nothing more.
         loop {
             let mut replies = Vec::new();
             for (to, msg) in h.sent_and_timers(timers) {
@@ -276,17 +269,21 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
                 else {
                     continue;
                 };
-                let Some(resp) = coordinator_answer(&req, 1, commit_error) else {
+                let error = match *req {
+                    GroupRequest::OffsetCommit { .. } => commit_error(h.now),
+                    _ => khafka_sim::msg::ErrorCode::None,
+                };
+                let Some(resp) = coordinator_answer(&req, 1, error) else {
                     continue;
                 };
-                asked.push((*req).clone());
+                asked.push((h.now, (*req).clone()));
                 replies.push(Msg::Group(Group::Response {
                     req_id,
                     resp: Box::new(resp),
                 }));
             }
             if replies.is_empty() {
-                return asked;
+                break;
             }
             for msg in replies {
                 c.on_msg(&mut h.ctx(me), Node::Broker(1), msg);
@@ -297,26 +294,38 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
                 asked.len()
             );
         }
-    };
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
-    // Fires the consumer's timers due by `until` in time order, answering as it goes.
-    let mut run = |h: &mut Harness, c: &mut Consumer, until: u64, commit_error: ErrorCode| {
-        let mut asked = answer(h, c, &mut timers, commit_error);
-        loop {
-            timers.sort_by_key(|t| t.0);
-            if timers.first().is_none_or(|t| t.0.as_us() > until) {
-                return asked;
-            }
-            let (at, timer) = timers.remove(0);
-            h.advance_to(at);
-            c.on_timer(&mut h.ctx(me), timer);
-            asked.extend(answer(h, c, &mut timers, commit_error));
-            assert!(
-                asked.len() < 10_000,
-                "a request storm: {} requests",
-                asked.len()
-            );
+        timers.sort_by_key(|t| t.0);
+        if timers.first().is_none_or(|t| t.0.as_us() > until) {
+            return asked;
         }
+        let (at, timer) = timers.remove(0);
+        h.advance_to(at);
+        c.on_timer(&mut h.ctx(me), timer);
+    }
+}
+
+/// A KIP-848 member (`group.protocol=consumer`) whose auto-commit fails with `UNKNOWN_MEMBER_ID`
+/// keeps its membership as it was: in Kafka's `CommitRequestManager` a failed commit fails the
+/// commit and nothing else, and only a heartbeat answer fences the member. (Sweep seed 1033 with
+/// KIP-848: the classic protocol's reset of the generation to -1 made the member send
+/// `ConsumerGroupHeartbeat`s with epoch -1 — a leave — on every tick, millions of them.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() {
+    use khafka_sim::client::consumer::group::Phase;
+    use khafka_sim::client::consumer::Consumer;
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::GroupRequest;
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = kip848_consumer(&mut h);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut run = |h: &mut Harness, c: &mut Consumer, until: u64, commit_error: ErrorCode| {
+        drive_member(h, c, &mut timers, until, |_| commit_error)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect::<Vec<_>>()
     };
     run(&mut h, &mut c, 1_000_000, ErrorCode::None);
     let g = c.group.as_ref().expect("a group member");
@@ -349,6 +358,50 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
     );
     let g = c.group.as_ref().unwrap();
     assert_eq!((g.phase, g.generation), (Phase::Stable, 1));
+}
+
+/// A periodic auto-commit that fails with a retriable error is tried again `retry.backoff.ms`
+/// (100 ms) later, not a whole `auto.commit.interval.ms` (5 s) later: `ConsumerCoordinator.
+/// autoCommitOffsetsAsync`'s callback resets the timer to the backoff (`nextAutoCommitTimer.
+/// updateAndReset(retryBackoffMs)`), as KIP-848's `CommitRequestManager.resetAutoCommitTimer`
+/// does (kafka-semantics.md §7.5).
+#[cfg(feature = "groups")]
+#[test]
+fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::GroupRequest;
+
+    for error in [
+        ErrorCode::CoordinatorLoadInProgress,
+        ErrorCode::NotCoordinator,
+        ErrorCode::RequestTimedOut,
+    ] {
+        let spec = spec();
+        let mut h = Harness::new(&spec);
+        let mut c = kip848_consumer(&mut h);
+        let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+        // The first auto-commit (5 s after the assignment) fails; the later ones succeed.
+        let mut failed = false;
+        let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_| {
+            if failed {
+                ErrorCode::None
+            } else {
+                failed = true;
+                error
+            }
+        });
+        let commits: Vec<u64> = asked
+            .iter()
+            .filter(|(_, r)| matches!(r, GroupRequest::OffsetCommit { .. }))
+            .map(|(t, _)| t.as_us())
+            .collect();
+        assert!(commits.len() >= 2, "{error:?}: commits at {commits:?} µs");
+        let retry_after = commits[1] - commits[0];
+        assert!(
+            (100_000..=1_000_000).contains(&retry_after),
+            "{error:?}: the second commit {retry_after} µs after the failed one (commits at {commits:?})"
+        );
+    }
 }
 
 /// A KIP-848 member whose heartbeat is in flight when a commit's `NOT_COORDINATOR` makes it find

@@ -410,6 +410,7 @@ impl Membership {
             self.coordinator_dead(ctx);
         }
         if timed_out(self.commit_in_flight) {
+            self.auto_commit_retriable(ctx);
             self.commit_in_flight = None;
             self.coordinator_dead(ctx);
         }
@@ -509,11 +510,24 @@ impl Membership {
         self.backoff_until_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
     }
 
+    /// The periodic auto-commit in flight failed with a retriable error (an error answer, a
+    /// timeout, a lost connection or coordinator): the next one is due `retry.backoff.ms` from now,
+    /// not a whole `auto.commit.interval.ms` after the failed one was sent (`ConsumerCoordinator.
+    /// autoCommitOffsetsAsync`'s callback: `nextAutoCommitTimer.updateAndReset(retryBackoffMs)`;
+    /// KIP-848's `CommitRequestManager.resetAutoCommitTimer(retryBackoffMs)`). The commits a
+    /// rejoin or a close waits for are sent again by their phase.
+    fn auto_commit_retriable(&mut self, ctx: &Ctx) {
+        if self.commit_in_flight.is_some() && self.phase == Phase::Stable {
+            self.next_auto_commit_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+        }
+    }
+
     /// `markCoordinatorUnknown`: find it again, then resume where the member was.
     pub(super) fn coordinator_dead(&mut self, ctx: &mut Ctx) {
         if self.coordinator.is_none() {
             return;
         }
+        self.auto_commit_retriable(ctx);
         self.coordinator = None;
         if self.phase != Phase::FindCoordinator && self.phase != Phase::Stopped {
             self.resume = match self.phase {
@@ -1340,13 +1354,16 @@ impl Membership {
                 if self.commit_in_flight.is_none_or(|f| f.0 != req_id) {
                     return;
                 }
+                let retriable = Self::is_coordinator_error(error)
+                    || error == ErrorCode::CoordinatorLoadInProgress
+                    || error == ErrorCode::RequestTimedOut;
+                if retriable {
+                    self.auto_commit_retriable(ctx);
+                }
                 self.commit_in_flight = None;
                 match error {
                     ErrorCode::None => self.after_commit(ctx, v),
-                    e if Self::is_coordinator_error(e)
-                        || e == ErrorCode::CoordinatorLoadInProgress
-                        || e == ErrorCode::RequestTimedOut =>
-                    {
+                    e if retriable => {
                         // Retriable: a commit a rejoin or close waits for is sent again.
                         if e == ErrorCode::CoordinatorLoadInProgress
                             || e == ErrorCode::RequestTimedOut

@@ -455,7 +455,11 @@ impl ClassicGroup {
                 },
             );
         }
-        let same = self.members[i].protocols == req.protocols;
+        // Kafka stores the new process's protocols first, then asks whether the protocol the group
+        // would select for its next generation is still the one it has: the subscriptions
+        // themselves (a new process's generation -1, nothing owned) may differ.
+        self.members[i].protocols = req.protocols.clone();
+        let same = self.select_protocol() == self.protocol;
         match self.state {
             ClassicGroupState::Stable if same => {
                 self.members[i].deadline_us =
