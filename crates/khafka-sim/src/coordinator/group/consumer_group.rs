@@ -165,8 +165,6 @@ pub struct ConsumerGroup {
     pub id: Arc<str>,
     pub g: ConsumerGroupRecord,
     pub timers: Vec<MemberTimers>,
-    /// Since when the group has no member (offsets expire from then).
-    pub empty_since_us: Option<u64>,
 }
 
 /// A refusal: the error and Kafka's message.
@@ -178,7 +176,6 @@ impl ConsumerGroup {
             id,
             g: ConsumerGroupRecord::default(),
             timers: Vec::new(),
-            empty_since_us: None,
         }
     }
 
@@ -203,7 +200,6 @@ impl ConsumerGroup {
                     revoke_by: None,
                 })
                 .collect(),
-            empty_since_us: r.members.is_empty().then_some(now_us),
         }
     }
 
@@ -476,15 +472,12 @@ impl ConsumerGroup {
 
     /// Removes a member (`consumerGroupFenceMember` → `removeMember`): its partitions are free
     /// and the group epoch is bumped.
-    pub fn fence(&mut self, member_id: &str, now_us: u64) {
+    pub fn fence(&mut self, member_id: &str) {
         if let Ok(i) = self.index(member_id) {
             self.g.members.remove(i);
         }
         self.timers.retain(|t| t.member_id != member_id);
         self.g.group_epoch += 1;
-        if self.g.members.is_empty() {
-            self.empty_since_us = Some(now_us);
-        }
     }
 
     /// `consumerGroupHeartbeat` and `consumerGroupLeave`.
@@ -562,7 +555,7 @@ impl ConsumerGroup {
         if req.member_epoch == LEAVE_GROUP_MEMBER_EPOCH
             || req.member_epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH
         {
-            return self.leave(now_us, req, out);
+            return self.leave(req, out);
         }
         let client = &req.client_id;
         let joining = req.member_epoch == 0;
@@ -684,7 +677,6 @@ impl ConsumerGroup {
         }
         let previous_assigned = member.assigned.clone();
         self.put(member);
-        self.empty_since_us = None;
         if bump {
             self.g.group_epoch += 1;
         }
@@ -756,7 +748,6 @@ impl ConsumerGroup {
     /// `consumerGroupLeave`.
     fn leave(
         &mut self,
-        now_us: u64,
         req: &ConsumerGroupHeartbeatRequest,
         out: &mut Outputs,
     ) -> Result<ConsumerGroupHeartbeatResponse, Refusal> {
@@ -807,7 +798,7 @@ impl ConsumerGroup {
                 ),
             );
         } else {
-            self.fence(&member_id, now_us);
+            self.fence(&member_id);
             out.note_for(
                 &self.id,
                 format!(
@@ -881,7 +872,7 @@ impl ConsumerGroup {
                     m.rebalance_timeout_ms
                 )
             };
-            self.fence(&id, now_us);
+            self.fence(&id);
             out.note_for(
                 &self.id,
                 format!("{text}, the group epoch is {}", self.g.group_epoch),

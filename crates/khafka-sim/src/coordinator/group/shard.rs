@@ -460,60 +460,108 @@ impl CoordinatorShard {
     }
 
     /// `GroupCoordinatorShard.cleanupGroupMetadata` with `OffsetMetadataManager
-    /// .cleanupExpiredOffsets` and `ClassicGroup.offsetExpirationCondition`: an Empty group's
-    /// offsets expire once `offsets.retention.minutes` passed since it became Empty (a group with
-    /// members keeps its offsets under the classic protocol); each gets a tombstone, and a group
-    /// whose offsets all expired is deleted (`maybeDeleteGroup`).
+    /// .cleanupExpiredOffsets`: an offset of a topic its group does not subscribe to expires once
+    /// `offsets.retention.minutes` passed since its base time (`offsetExpirationCondition`):
+    /// - a classic group that is Empty: since it became Empty (every topic);
+    /// - a classic group that is Stable: since the offset's commit, for the topics no member
+    ///   subscribes to (Kafka's "consumer" protocol type, whose subscriptions it knows); in its
+    ///   other states nothing expires;
+    /// - a KIP-848 group (`ConsumerGroup`), in every state: since the offset's commit, for the
+    ///   topics no member subscribes to (an Empty group subscribes to none).
+    ///
+    /// Each expired offset gets a tombstone; a group whose offsets all expired and that has no
+    /// members is deleted (`maybeDeleteGroup`).
     fn expire_offsets(&mut self, now_us: u64, cfg: &GroupCoordinatorConfig, out: &mut Outputs) {
         let retention_us = cfg.offsets_retention_minutes.saturating_mul(60_000_000);
-        let expired: Vec<Arc<str>> = self
-            .groups
-            .iter()
-            .filter(|(_, g)| {
-                g.state == super::ClassicGroupState::Empty
-                    && g.empty_since_us
-                        .is_some_and(|e| now_us.saturating_sub(e) >= retention_us)
-            })
-            .map(|(id, _)| id.clone())
-            .chain(
-                self.consumer_groups
-                    .iter()
-                    .filter(|(_, g)| {
-                        g.members().is_empty()
-                            && g.empty_since_us
-                                .is_some_and(|e| now_us.saturating_sub(e) >= retention_us)
-                    })
-                    .map(|(id, _)| id.clone()),
-            )
-            .collect();
-        for id in expired {
-            let parts: Vec<PartIdx> = self
-                .offsets
-                .keys()
-                .filter(|k| k.0 == id)
-                .map(|k| k.1)
-                .collect();
-            for &part in &parts {
+        let topo = out.topo();
+        let mut ids: Vec<Arc<str>> = self.offsets.keys().map(|k| k.0.clone()).collect();
+        ids.dedup();
+        for id in ids {
+            // The base time of every offset (`None`: by its commit) and the subscribed topics.
+            let (empty_since, subscribed, deletable): (Option<u64>, Vec<&str>, bool) =
+                if let Some(g) = self.consumer_groups.get(&id) {
+                    let topics = g
+                        .members()
+                        .iter()
+                        .flat_map(|m| m.topics.iter().map(String::as_str))
+                        .collect();
+                    (None, topics, g.members().is_empty())
+                } else if let Some(g) = self.groups.get(&id) {
+                    match g.state {
+                        super::ClassicGroupState::Empty => {
+                            (Some(g.empty_since_us.unwrap_or(now_us)), Vec::new(), true)
+                        }
+                        super::ClassicGroupState::Stable => {
+                            let protocol = g.protocol.as_deref().unwrap_or_default();
+                            let topics = g
+                                .members
+                                .iter()
+                                .flat_map(|m| m.protocols.iter().filter(|(n, _)| n == protocol))
+                                .flat_map(|(_, meta)| meta.topics.iter().map(String::as_str))
+                                .collect();
+                            (None, topics, false)
+                        }
+                        _ => continue,
+                    }
+                } else {
+                    (None, Vec::new(), true)
+                };
+            let mut expired = Vec::new();
+            let mut kept = 0;
+            for (key, c) in self.offsets.range((id.clone(), 0)..) {
+                if key.0 != id {
+                    break;
+                }
+                let base = empty_since.unwrap_or(c.commit_us);
+                let topic = topo.topic_of(key.1).name.as_str();
+                if subscribed.contains(&topic) || now_us.saturating_sub(base) < retention_us {
+                    kept += 1;
+                } else {
+                    expired.push(key.1);
+                }
+            }
+            if expired.is_empty() {
+                continue;
+            }
+            for &part in &expired {
                 self.offsets.remove(&(id.clone(), part));
                 out.write(CoordinatorRecord::OffsetTombstone {
                     group: id.clone(),
                     part,
                 });
             }
-            self.groups.remove(&id);
-            self.consumer_groups.remove(&id);
-            out.write(CoordinatorRecord::GroupTombstone { group: id.clone() });
-            let names: Vec<String> = parts
+            let names: Vec<String> = expired
                 .iter()
-                .map(|p| out.topo().part_name(*p).to_string())
+                .map(|p| topo.part_name(*p).to_string())
                 .collect();
+            let why = if empty_since.is_some() {
+                format!(
+                    "Empty for offsets.retention.minutes={}",
+                    cfg.offsets_retention_minutes
+                )
+            } else {
+                format!(
+                    "no member subscribes to their topic, last committed more than \
+                     offsets.retention.minutes={} ago",
+                    cfg.offsets_retention_minutes
+                )
+            };
+            let deleted = kept == 0 && deletable;
+            if deleted {
+                self.groups.remove(&id);
+                self.consumer_groups.remove(&id);
+                out.write(CoordinatorRecord::GroupTombstone { group: id.clone() });
+            }
             out.note_for(
                 &id,
                 format!(
-                    "offsets expired: [{}] (Empty for offsets.retention.minutes={}); the group is \
-                     deleted",
+                    "offsets expired: [{}] ({why}){}",
                     names.join(", "),
-                    cfg.offsets_retention_minutes
+                    if deleted {
+                        "; the group is deleted"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }
