@@ -121,6 +121,16 @@ fn knob_value(source: &str, key: &str) -> Option<String> {
         .find_map(|tok| tok.strip_prefix(&pat).map(str::to_string))
 }
 
+/// Whether a knob's `value` cannot run on `source`: a replication factor above the cluster's
+/// broker count (`cluster brokers=N`), which Kafka refuses when it creates the topic.
+fn knob_refuses(source: &str, key: &str, value: &str) -> bool {
+    let brokers = knob_value(source, "brokers").and_then(|b| b.parse::<u32>().ok());
+    key == "replication.factor"
+        && brokers
+            .zip(value.parse::<u32>().ok())
+            .is_some_and(|(b, rf)| rf > b)
+}
+
 /// The scenario lines a knob's setting belongs on when the scenario does not set it yet (the
 /// keyword their first word is), for the settings knobs offer.
 fn knob_line(key: &str) -> Option<&'static str> {
@@ -298,7 +308,7 @@ impl SweepBuild {
                 return None;
             }
             let sim = b.run.timeline.sim();
-            let summary = RunSummary::of(sim, &sim.snapshot(), label.clone());
+            let summary = RunSummary::of(sim, &sim.snapshot(), label.clone(), None);
             self.done.push((label.clone(), Ok(summary)));
             self.current = None;
         }
@@ -636,6 +646,7 @@ pub fn cell(props: &CellProps) -> Html {
                         .unwrap_or_default();
                     let todo: std::collections::VecDeque<(String, String)> = choices
                         .iter()
+                        .filter(|value| !knob_refuses(&source, &key, value))
                         .map(|value| {
                             let label = format!("{key}={value}");
                             (label, full(&set_knob(&source, &key, value)))
@@ -670,6 +681,7 @@ pub fn cell(props: &CellProps) -> Html {
                                     sim,
                                     &sim.snapshot(),
                                     run_label(&knobs, &source),
+                                    None,
                                 ))
                             })
                         })
@@ -949,7 +961,7 @@ pub fn cell(props: &CellProps) -> Html {
             <label class="knob">{ format!("{} ", k.key) }
                 <select {onchange}>
                     if unset { <option value="" selected=true disabled=true>{ "(default)" }</option> }
-                    { for k.choices.iter().map(|c| html! { <option value={c.clone()} selected={*c == current}>{ c }</option> }) }
+                    { for k.choices.iter().filter(|c| **c == current || !knob_refuses(&source, &k.key, c)).map(|c| html! { <option value={c.clone()} selected={*c == current}>{ c }</option> }) }
                 </select>
             </label>
         }
@@ -1298,7 +1310,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                 }).unwrap_or_default() }
             </p>
             if let Some(pin) = v.pinned.as_ref() {
-                { crate::compare::render(pin, &RunSummary::of(sim, &snapshot, v.label.clone()), dispatch.reform(|_: MouseEvent| Action::Pin(false))) }
+                { crate::compare::render(pin, &RunSummary::of(sim, &snapshot, v.label.clone(), streams.as_ref()), dispatch.reform(|_: MouseEvent| Action::Pin(false))) }
             }
             { story.unwrap_or_default() }
             <div class="timebar">
@@ -1648,9 +1660,10 @@ fn streams_panel(
                     .iter()
                     .map(|t| match (t.state, t.stream_time, t.close_time) {
                         ("running", Some(st), Some(close)) => format!(
-                            "{} ({} windows, stream time {:.1} s, closed up to {:.1} s{})",
+                            "{} ({} window{}, stream time {:.1} s, closed up to {:.1} s{})",
                             t.id,
                             t.keys,
+                            if t.keys == 1 { "" } else { "s" },
                             st as f64 / 1e3,
                             close as f64 / 1e3,
                             if t.dropped_late > 0 {
@@ -1664,7 +1677,7 @@ fn streams_panel(
                             format!("{} (stateless)", t.id)
                         }
                         ("running", _, _) if v.windowed.is_some() => {
-                            format!("{} ({} windows, no record yet)", t.id, t.keys)
+                            format!("{} ({} window{}, no record yet)", t.id, t.keys, if t.keys == 1 { "" } else { "s" })
                         }
                         ("running", _, _) if v.join.as_ref().is_some_and(|j| j.window.is_some()) => {
                             let waiting = if t.waiting > 0 { format!(", {} waiting", t.waiting) } else { String::new() };
@@ -1738,7 +1751,7 @@ fn streams_panel(
                 { join_results(j) }
             } else {
             <p class="streams-totals">{ totals }</p>
-            <ul class="streams-counts" title="Per key: the records the input topic holds → the last count the output topic holds. Red: counted twice.">
+            <ul class="streams-counts" title="Per key: the records the input topic holds → the last count the output topic holds. Bold orange-red: counted twice.">
                 { for v.keys.iter().take(MAX_KEYS).map(|k| {
                     let out = k.output.map_or("-".to_string(), |o| o.to_string());
                     let twice = k.output.is_some_and(|o| o > k.input as i64);
@@ -2217,6 +2230,15 @@ fn download(name: &str, mime: &str, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The playground's replication.factor knob greys out what its three brokers cannot hold.
+    #[test]
+    fn a_replication_factor_above_the_brokers_is_refused() {
+        let src = "cluster brokers=3\ntopic t partitions=1 replication.factor=3\nrun 5s\n";
+        assert!(!knob_refuses(src, "replication.factor", "3"));
+        assert!(knob_refuses(src, "replication.factor", "4"));
+        assert!(!knob_refuses(src, "acks", "4"));
+    }
 
     #[test]
     fn knobs_rewrite_only_whole_keys() {

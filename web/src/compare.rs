@@ -1,8 +1,11 @@
 //! Pin a run, change it (a knob, an edit, a live fault), and see the current run against the pinned
 //! one: "lost 0 → 200". The figures are the snapshot's provenance counts (the Records table's) and
-//! the engine's produce-latency metrics.
+//! the engine's produce-latency metrics, after the figures the cell is about: those its headline is
+//! written from (`headline::figures`: Kafka Streams against its reference, each group's lag and
+//! assignment).
 
 use khafka_sim::snapshot::ClusterSnapshot;
+use khafka_sim::view::streams::StreamsView;
 use khafka_sim::{Sim, SimTime};
 use yew::prelude::*;
 
@@ -28,11 +31,28 @@ pub struct RunSummary {
     /// With consumer groups, over all of them: partitions revoked, their pauses (ms, summed),
     /// the longest pause (ms), records processed twice, records never processed.
     pub groups: Option<[u64; 5]>,
+    /// What the cell is about, first in the table and the line: the headline's figures.
+    pub focus: Vec<(&'static str, String)>,
 }
 
 impl RunSummary {
-    pub fn of(sim: &Sim, snapshot: &ClusterSnapshot, label: String) -> RunSummary {
+    /// `streams`: the run's Kafka Streams view, if the caller has it (computed here otherwise).
+    pub fn of(
+        sim: &Sim,
+        snapshot: &ClusterSnapshot,
+        label: String,
+        streams: Option<&StreamsView>,
+    ) -> RunSummary {
         let p = &snapshot.provenance;
+        let own;
+        let streams = match streams {
+            Some(v) => Some(v),
+            None => {
+                own = sim.streams_view();
+                own.as_ref()
+            }
+        };
+        let focus = crate::headline::figures(sim, streams);
         let series = |prefix: &str| -> Vec<f64> {
             sim.metrics()
                 .series
@@ -58,13 +78,14 @@ impl RunSummary {
             p50_ms: p50.get(p50.len() / 2).copied(),
             p99_ms: p99.into_iter().reduce(f64::max),
             groups: group_figures(sim),
+            focus,
         }
     }
 
     /// `(name, value)` rows, counts first.
     fn rows(&self) -> Vec<(&'static str, String)> {
         let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0} ms"));
-        let mut rows = vec![
+        let mut rows: Vec<(&'static str, String)> = vec![
             ("sent", self.sent.to_string()),
             ("acknowledged", self.acknowledged.to_string()),
             ("lost", self.lost.to_string()),
@@ -84,7 +105,9 @@ impl RunSummary {
                 ("never processed", never.to_string()),
             ]);
         }
-        rows
+        let mut all = self.focus.clone();
+        all.extend(rows);
+        all
     }
 }
 
@@ -105,20 +128,23 @@ fn group_figures(sim: &Sim) -> Option<[u64; 5]> {
 }
 
 /// Figures of several runs side by side: `(column head, rows or why it did not run)`. Returns the
-/// rows whose values differ as `name a SEP b SEP c`, and the table.
+/// rows whose values differ as `name a SEP b SEP c`, and the table. Rows are matched by name (a
+/// knob can change which figures a run has: a sum's "added twice", a maximum's "above the input's").
 fn side_by_side(cols: &[(String, Result<RunSummary, String>)], sep: &str) -> (Vec<String>, Html) {
     let rows: Vec<Vec<(&'static str, String)>> = cols
         .iter()
         .map(|(_, r)| r.as_ref().map(RunSummary::rows).unwrap_or_default())
         .collect();
-    let names: Vec<&'static str> = rows
-        .iter()
-        .find(|r| !r.is_empty())
-        .map(|r| r.iter().map(|(n, _)| *n).collect())
-        .unwrap_or_default();
+    let mut names: Vec<&'static str> = Vec::new();
+    for (n, _) in rows.iter().flatten() {
+        if !names.contains(n) {
+            names.push(n);
+        }
+    }
     let cell = |col: usize, row: usize| -> String {
         rows[col]
-            .get(row)
+            .iter()
+            .find(|(n, _)| *n == names[row])
             .map_or("–".to_string(), |(_, v)| v.clone())
     };
     let differs = |row: usize| (1..cols.len()).any(|c| cell(c, row) != cell(0, row));
@@ -207,4 +233,50 @@ pub fn render_sweep(
         table,
         ("Close", on_close),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `n`-th cell (from 0) of a lesson with `from` replaced by `to`, run to its end and
+    /// summed up.
+    fn summary_of(file: &str, n: usize, from: &str, to: &str) -> RunSummary {
+        let cell = crate::headline::lesson_cells(file)[n].replace(from, to);
+        let scenario = khafka_scenario::parse(&cell).unwrap();
+        let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        RunSummary::of(&sim, &sim.snapshot(), to.to_string(), None)
+    }
+
+    /// What differs between the runs, as the line over the table says it.
+    fn changed(runs: &[RunSummary]) -> Vec<String> {
+        let cols: Vec<(String, Result<RunSummary, String>)> = runs
+            .iter()
+            .map(|r| (r.label.clone(), Ok(r.clone())))
+            .collect();
+        side_by_side(&cols, " | ").0
+    }
+
+    /// Range against round robin on two topics: the cluster figures are the same, the assignment
+    /// (what the cell is about) is not, and the line says so.
+    #[test]
+    fn a_sweep_compares_what_the_cell_is_about() {
+        let file = "04c-partition-assignment.md";
+        let cell = crate::headline::lesson_cells(file)
+            .iter()
+            .position(|c| c.contains("consumer c1 topic=orders,payments"))
+            .unwrap();
+        let runs = [
+            summary_of(file, cell, "RangeAssignor", "RangeAssignor"),
+            summary_of(file, cell, "RangeAssignor", "RoundRobinAssignor"),
+        ];
+        let line = changed(&runs);
+        assert!(
+            line.iter().any(|l| l.starts_with(
+                "partitions per member c1 4 (orders-0 orders-1 payments-0 payments-1), c2 2 ("
+            ) && l.contains(" | c1 3 (")),
+            "{line:?}"
+        );
+    }
 }

@@ -9,6 +9,7 @@ use crate::cluster_view::fmt_time;
 use khafka_sim::log::RecordId;
 use khafka_sim::snapshot::ClusterSnapshot;
 use khafka_sim::trace::TraceKind;
+use khafka_sim::view::streams::StreamsView;
 use khafka_sim::{Sim, SimTime};
 
 /// The most lost records examined to name their partitions: the headline is drawn every frame
@@ -46,7 +47,7 @@ pub fn headline(
     sim: &Sim,
     snapshot: &ClusterSnapshot,
     end: SimTime,
-    streams: Option<&khafka_sim::view::streams::StreamsView>,
+    streams: Option<&StreamsView>,
 ) -> Headline {
     if let Some(why) = sim.halted() {
         // The engine refused to go on (its budget, or a loop at one instant): say so first.
@@ -147,7 +148,7 @@ pub fn headline(
         )
     } else if let Some((v, w)) = streams.and_then(|v| v.windowed.as_ref().map(|w| (v, w))) {
         // A windowed count: its windows against one uninterrupted task's, and the late records.
-        let late: u64 = v.instances.iter().map(|i| i.dropped_late).sum();
+        let late = dropped_late(v);
         let late = if late > 0 {
             format!(", {} dropped as late", plural(late, "record", "records"))
         } else {
@@ -299,7 +300,7 @@ pub fn headline(
         } else {
             ""
         };
-        let counted = if v.sum { "added" } else { "counted" };
+        let counted = counted_word(v);
         // Not "yet": an instance that had lost its task set keys back to its older state.
         let zombie = v.undercount > 0 && v.zombie_writes > 0;
         let later = match v.undercount {
@@ -392,18 +393,100 @@ pub fn headline(
     Headline { tone, text, why }
 }
 
+/// Records the Kafka Streams instances dropped as later than their window's grace period.
+fn dropped_late(v: &StreamsView) -> u64 {
+    v.instances.iter().map(|i| i.dropped_late).sum()
+}
+
+/// What a sum does to a record ("added"), and a count ("counted").
+fn counted_word(v: &StreamsView) -> &'static str {
+    if v.sum {
+        "added"
+    } else {
+        "counted"
+    }
+}
+
+/// The figures the headline is written from, named, for comparing runs (`compare.rs`): what Kafka
+/// Streams did against its reference (counted twice, not yet, dropped as late, joined twice, …) and
+/// the consumer groups' lag (summed) and each member's partitions. Empty for a run
+/// without either.
+pub fn figures(sim: &Sim, streams: Option<&StreamsView>) -> Vec<(&'static str, String)> {
+    let mut rows: Vec<(&'static str, u64)> = Vec::new();
+    if let Some(v) = streams {
+        if let Some(w) = v.windowed.as_ref() {
+            let above = match (v.sum, v.max) {
+                (true, _) => "sums above one uninterrupted run's",
+                (_, true) => "maxima above one uninterrupted run's",
+                _ => "counts above one uninterrupted run's",
+            };
+            rows.extend([
+                ("windows", w.live().count() as u64),
+                ("dropped as late", dropped_late(v)),
+                (above, v.overcount),
+                ("final results sent twice", w.final_results_twice),
+            ]);
+        } else if let Some(j) = v.join.as_ref() {
+            rows.extend([
+                ("results", j.results),
+                ("joined twice", j.twice),
+                ("results unlike the reference's", j.mismatched),
+                ("pairs missed as late", j.late_missing),
+            ]);
+        } else {
+            let (twice, not_yet) = match (v.sum, v.max) {
+                (true, _) => ("added twice", "not added yet"),
+                (_, true) => ("maxima above the input's", "maxima below the input's"),
+                _ => ("counted twice", "not counted yet"),
+            };
+            rows.extend([(twice, v.overcount), (not_yet, v.undercount)]);
+        }
+    }
+    let mut out: Vec<(&'static str, String)> =
+        rows.into_iter().map(|(n, v)| (n, v.to_string())).collect();
+    let groups = sim.groups();
+    if !groups.is_empty() {
+        let lag: u64 = groups
+            .iter()
+            .flat_map(|g| &g.partitions)
+            .filter_map(|p| p.lag)
+            .sum();
+        out.push(("lag", lag.to_string()));
+        let owners: Vec<String> = groups
+            .iter()
+            .flat_map(|g| &g.members)
+            .map(|m| {
+                format!(
+                    "{} {} ({})",
+                    m.client_id,
+                    m.assignment.len(),
+                    m.assignment.join(" ")
+                )
+            })
+            .collect();
+        out.push(("partitions per member", owners.join(", ")));
+    }
+    out
+}
+
+/// The `khafka` cells of a lesson (`lessons/FILE`), in order, each without its fence line.
+#[cfg(test)]
+pub(crate) fn lesson_cells(file: &str) -> Vec<String> {
+    let path = format!("{}/../lessons/{file}", env!("CARGO_MANIFEST_DIR"));
+    let md = std::fs::read_to_string(path).unwrap();
+    md.split("```khafka")
+        .skip(1)
+        .filter_map(|c| c.split_once('\n'))
+        .filter_map(|(_, body)| body.split("```").next())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     /// The headline of the `n`-th cell (from 0) of a lesson, run to its end.
     fn of_cell(file: &str, n: usize) -> String {
-        let path = format!("{}/../lessons/{file}", env!("CARGO_MANIFEST_DIR"));
-        let md = std::fs::read_to_string(path).unwrap();
-        let cell = md
-            .split("```khafka")
-            .nth(n + 1)
-            .and_then(|c| c.split_once('\n'))
-            .and_then(|(_, body)| body.split("```").next())
-            .unwrap();
+        let cell = &super::lesson_cells(file)[n];
         let scenario = khafka_scenario::parse(cell).unwrap();
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(scenario.spec.run_for);

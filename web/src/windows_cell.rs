@@ -160,7 +160,33 @@ pub fn windows_cell(props: &Props) -> Html {
             step.set(None);
         })
     };
-    let rows = src.lines().count().clamp(3, 6);
+    // Every line on show (one more for the box's padding), up to a screenful.
+    let rows = (src.lines().count() + 1).clamp(4, 30);
+    // Outside an exercise, the cell's `expect` lines are the lesson's predictions: checked on all
+    // the records, like a scenario cell's at the end of its run.
+    let predictions = match (&parsed, props.exercise.is_some()) {
+        (Ok((cell, steps, _)), false) if !cell.expects.is_empty() => {
+            let changed = *src != props.source.as_str();
+            html! {
+                <div class="predictions">
+                    <span class="predictions-head">{ format!("Predictions, after all {} records:", steps.len()) }</span>
+                    <ul class="expects" aria-label="Predictions">
+                        { for cell.expects.iter().map(|e| {
+                            let (ok, actual) = e.check(steps);
+                            let (class, mark) = match (ok, changed) {
+                                (true, _) => ("pass", "✓ held"),
+                                (false, true) => ("changed", "prediction did not hold"),
+                                (false, false) => ("fail", "✗ did not hold"),
+                            };
+                            html! { <li class={class}><span class="badge">{ mark }</span><code>{ e.text.clone() }</code>
+                                <span class="actual">{ format!(" (actual: {actual})") }</span></li> }
+                        }) }
+                    </ul>
+                </div>
+            }
+        }
+        _ => Html::default(),
+    };
     let body = match &parsed {
         Err(e) => html! { <>
             <p class="notice error" role="alert">{ e.clone() }</p>
@@ -173,6 +199,7 @@ pub fn windows_cell(props: &Props) -> Html {
             { exercise.unwrap_or_default() }
             <textarea class="scenario wsrc" spellcheck="false" rows={rows.to_string()}
                 aria-label="khafka windows' flags, then KEY VALUE TIMESTAMP_MS a line in arrival order, then expect lines" value={(*src).clone()} {oninput} />
+            { predictions }
             { body }
         </section>
     }

@@ -127,13 +127,7 @@ fn active_controller_count_per_controller() {
     spec.run_for = SimTime::from_secs(8);
     let mut sim = khafka_sim::Sim::new(spec);
     sim.run();
-    let series = |name: &str| {
-        sim.metrics()
-            .series
-            .get_by(name)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let series = |name: &str| sim.metrics().series.get(name).cloned().unwrap_or_default();
     let c1 = series("ActiveControllerCount.controller=1");
     assert_eq!(c1.first(), Some(&1.0));
     assert_eq!(c1.last(), Some(&0.0));
@@ -150,6 +144,6 @@ fn active_controller_count_per_controller() {
     assert!(sim
         .metrics()
         .series
-        .get_by("ActiveControllerCount.controller=4")
+        .get("ActiveControllerCount.controller=4")
         .is_none());
 }

@@ -5,6 +5,7 @@
 //! `BTreeMap` it replaces, so nothing observable depends on the change.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::borrow::Borrow;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VecMap<K, V> {
@@ -20,9 +21,9 @@ impl<K, V> Default for VecMap<K, V> {
 }
 
 /// `map[&k]`, as `BTreeMap`'s: panics when `k` is absent.
-impl<K: Ord, V> std::ops::Index<&K> for VecMap<K, V> {
+impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> std::ops::Index<&Q> for VecMap<K, V> {
     type Output = V;
-    fn index(&self, k: &K) -> &V {
+    fn index(&self, k: &Q) -> &V {
         self.get(k).expect("a key of the map")
     }
 }
@@ -34,20 +35,27 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
+    /// Where the key that borrows as `k` is (`Ok`), or would go (`Err`). Keys borrow as themselves,
+    /// and `Arc<str>` keys as `&str`, as with `BTreeMap`.
     #[inline]
-    fn find(&self, k: &K) -> Result<usize, usize> {
+    fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
         // Keys often arrive in increasing order (request ids): check the end first.
         match self.entries.last() {
-            Some((last, _)) if last < k => return Err(self.entries.len()),
+            Some((last, _)) if last.borrow() < k => return Err(self.entries.len()),
             None => return Err(0),
             _ => {}
         }
         if self.entries.len() > 16 {
-            return self.entries.binary_search_by(|(key, _)| key.cmp(k));
+            return self
+                .entries
+                .binary_search_by(|(key, _)| key.borrow().cmp(k));
         }
         // Most maps hold a handful of entries, where a scan beats a binary search.
         for (i, (key, _)) in self.entries.iter().enumerate() {
-            match key.cmp(k) {
+            match key.borrow().cmp(k) {
                 std::cmp::Ordering::Less => {}
                 std::cmp::Ordering::Equal => return Ok(i),
                 std::cmp::Ordering::Greater => return Err(i),
@@ -57,16 +65,35 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     #[inline]
-    pub fn get(&self, k: &K) -> Option<&V> {
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(k).ok().map(|i| &self.entries[i].1)
     }
 
     #[inline]
-    pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(k).ok().map(|i| &mut self.entries[i].1)
     }
 
-    pub fn contains_key(&self, k: &K) -> bool {
+    /// The stored key and its value, for the key that borrows as `k`.
+    pub fn get_key_value<Q: Ord + ?Sized>(&self, k: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(k)
+            .ok()
+            .map(|i| (&self.entries[i].0, &self.entries[i].1))
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.find(k).is_ok()
     }
 
@@ -114,23 +141,15 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
-    /// The value of the key that borrows as `q` (a `&str` for `&'static str` keys).
-    pub fn get_by<Q: Ord + ?Sized>(&self, q: &Q) -> Option<&V>
-    where
-        K: std::borrow::Borrow<Q>,
-    {
-        self.entries
-            .binary_search_by(|(k, _)| k.borrow().cmp(q))
-            .ok()
-            .map(|i| &self.entries[i].1)
-    }
-
     /// The values in key order, taken out.
     pub fn into_values(self) -> impl Iterator<Item = V> {
         self.entries.into_iter().map(|(_, v)| v)
     }
 
-    pub fn remove(&mut self, k: &K) -> Option<V> {
+    pub fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(k).ok().map(|i| self.entries.remove(i).1)
     }
 

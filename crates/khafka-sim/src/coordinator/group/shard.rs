@@ -19,6 +19,7 @@ use super::consumer_group::ConsumerGroup;
 use crate::client::consumer::assignor::TopicPartition;
 use crate::config::GroupCoordinatorConfig;
 use crate::ctx::Node;
+use crate::kernel::vec_map::VecMap;
 use crate::log::coordinator_record::CoordinatorRecord;
 use crate::msg::{ErrorCode, PartIdx};
 use crate::protocol::group::{GroupRequest, GroupResponse};
@@ -109,9 +110,9 @@ pub struct CoordinatorShard {
     pub leader_epoch: u32,
     /// When loading completes (µs); `None` once loaded.
     pub loading_until_us: Option<u64>,
-    pub groups: BTreeMap<Arc<str>, ClassicGroup>,
+    pub groups: VecMap<Arc<str>, ClassicGroup>,
     /// KIP-848 consumer groups (a group id names a classic group or a consumer group).
-    pub consumer_groups: BTreeMap<Arc<str>, ConsumerGroup>,
+    pub consumer_groups: VecMap<Arc<str>, ConsumerGroup>,
     pub offsets: BTreeMap<(Arc<str>, PartIdx), CommittedOffset>,
     pub pending: Vec<PendingWrite>,
     /// The next offsets-expiration check (µs): `offsets.retention.check.interval.ms` after the
@@ -125,8 +126,8 @@ impl CoordinatorShard {
             part,
             leader_epoch,
             loading_until_us: Some(loading_until_us),
-            groups: BTreeMap::new(),
-            consumer_groups: BTreeMap::new(),
+            groups: VecMap::new(),
+            consumer_groups: VecMap::new(),
             offsets: BTreeMap::new(),
             pending: Vec::new(),
             next_expiration_us: u64::MAX,
@@ -212,13 +213,13 @@ impl CoordinatorShard {
             if self.consumer_groups.contains_key(&g) {
                 continue;
             }
-            self.groups
-                .entry(g.clone())
-                .or_insert_with(|| ClassicGroup::new(g));
+            if !self.groups.contains_key(&g) {
+                self.groups.insert(g.clone(), ClassicGroup::new(g));
+            }
         }
         // An Empty group counts its time Empty from its last commit (Kafka keeps the state's
         // timestamp in the group record).
-        for (id, g) in &mut self.groups {
+        for (id, g) in self.groups.iter_mut() {
             if g.state == super::ClassicGroupState::Empty {
                 let last = self
                     .offsets
