@@ -1240,12 +1240,29 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         ),
         Part::Cluster | Part::Chart(_) => html! {},
     };
+    // An operator's action the tool refused (`reset-offsets` on an active group) is marked as
+    // refused: it changed nothing.
+    let refused: Vec<SimTime> = sim
+        .notable_events()
+        .filter(|e| e.time <= end)
+        .filter(|e| {
+            matches!(&e.kind, khafka_sim::trace::TraceKind::Group { text, .. }
+                if text.starts_with("reset-offsets: Error"))
+        })
+        .map(|e| e.time)
+        .collect();
     let faults: Vec<(f64, String)> = sim
         .notable_events()
         .filter(|e| e.time <= end)
         .filter_map(|e| match &e.kind {
             khafka_sim::trace::TraceKind::Fault { description } => {
-                Some((e.time.as_us() as f64 / 1e6, description.clone()))
+                let refused = description.starts_with("reset-offsets") && refused.contains(&e.time);
+                let text = if refused {
+                    format!("{description} (refused)")
+                } else {
+                    description.clone()
+                };
+                Some((e.time.as_us() as f64 / 1e6, text))
             }
             _ => None,
         })
