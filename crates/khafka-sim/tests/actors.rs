@@ -246,18 +246,20 @@ fn coordinator_answer(
 }
 
 /// Fires member `c`'s timers due by `until` in time order, answering what it asks the group
-/// coordinator (broker 1) as [`coordinator_answer`] does, each OffsetCommit with what
-/// `commit_error` says for it; keeps the timers it sets in `timers`. Returns the requests with their times.
+/// coordinator (broker 1) with `answer` (no answer: `None`); keeps the timers it sets in
+/// `timers`. Returns the requests answered, with their times.
 #[cfg(feature = "groups")]
 fn drive_member(
     h: &mut Harness,
     c: &mut khafka_sim::client::consumer::Consumer,
     timers: &mut Vec<(SimTime, Timer)>,
     until: u64,
-    mut commit_error: impl FnMut(SimTime) -> khafka_sim::msg::ErrorCode,
+    mut answer: impl FnMut(
+        SimTime,
+        &khafka_sim::protocol::group::GroupRequest,
+    ) -> Option<khafka_sim::protocol::group::GroupResponse>,
 ) -> Vec<(SimTime, khafka_sim::protocol::group::GroupRequest)> {
     use khafka_sim::msg::Group;
-    use khafka_sim::protocol::group::GroupRequest;
     let me = Node::Consumer(0);
     let mut asked = Vec::new();
     loop {
@@ -269,11 +271,7 @@ fn drive_member(
                 else {
                     continue;
                 };
-                let error = match *req {
-                    GroupRequest::OffsetCommit { .. } => commit_error(h.now),
-                    _ => khafka_sim::msg::ErrorCode::None,
-                };
-                let Some(resp) = coordinator_answer(&req, 1, error) else {
+                let Some(resp) = answer(h.now, &req) else {
                     continue;
                 };
                 asked.push((h.now, (*req).clone()));
@@ -322,10 +320,12 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
     let mut c = kip848_consumer(&mut h);
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     let mut run = |h: &mut Harness, c: &mut Consumer, until: u64, commit_error: ErrorCode| {
-        drive_member(h, c, &mut timers, until, |_| commit_error)
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect::<Vec<_>>()
+        drive_member(h, c, &mut timers, until, |_, r| {
+            coordinator_answer(r, 1, commit_error)
+        })
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect::<Vec<_>>()
     };
     run(&mut h, &mut c, 1_000_000, ErrorCode::None);
     let g = c.group.as_ref().expect("a group member");
@@ -382,13 +382,15 @@ fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
         let mut timers: Vec<(SimTime, Timer)> = Vec::new();
         // The first auto-commit (5 s after the assignment) fails; the later ones succeed.
         let mut failed = false;
-        let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_| {
-            if failed {
-                ErrorCode::None
-            } else {
+        let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_, r| {
+            let commit = matches!(r, GroupRequest::OffsetCommit { .. });
+            let e = if commit && !failed {
                 failed = true;
                 error
-            }
+            } else {
+                ErrorCode::None
+            };
+            coordinator_answer(r, 1, e)
         });
         let commits: Vec<u64> = asked
             .iter()
@@ -402,6 +404,122 @@ fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
             "{error:?}: the second commit {retry_after} µs after the failed one (commits at {commits:?})"
         );
     }
+}
+
+/// A cooperative member whose SyncGroup is answered `UNKNOWN_MEMBER_ID` gives its partitions up
+/// as lost before it joins again: `AbstractCoordinator.resetStateAndRejoin` sets
+/// `needsJoinPrepare`, and `ConsumerCoordinator.onJoinPrepare` with no generation calls
+/// `onPartitionsLost` on everything it owns. It stops fetching them and rejoins owning nothing.
+#[cfg(feature = "groups")]
+#[test]
+fn a_cooperative_member_whose_sync_fails_with_unknown_member_id_loses_its_partitions() {
+    use khafka_sim::client::consumer::assignor::TopicPartition;
+    use khafka_sim::client::consumer::group::Phase;
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{
+        GroupRequest, GroupResponse, JoinGroupMember, JoinGroupResponse,
+    };
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    cs.config.set("group.id", "g").unwrap();
+    cs.config
+        .set(
+            "partition.assignment.strategy",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        )
+        .unwrap();
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    c.start(&mut h.ctx(Node::Consumer(0)));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // A one-member group coordinator: generation 1 assigns t-0; from 5 s a heartbeat is answered
+    // REBALANCE_IN_PROGRESS, and the first SyncGroup of the rebalance that follows
+    // UNKNOWN_MEMBER_ID.
+    let mut generation = 0;
+    let mut sync_failed = false;
+    let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
+        let later = at.as_us() >= 5_000_000;
+        Some(match r {
+            GroupRequest::FindCoordinator { .. } => GroupResponse::FindCoordinator {
+                error: ErrorCode::None,
+                coordinator: Some(1),
+            },
+            GroupRequest::JoinGroup(j) => {
+                generation += 1;
+                let (name, metadata) = j.protocols.first().cloned().unwrap();
+                GroupResponse::JoinGroup(JoinGroupResponse {
+                    error: ErrorCode::None,
+                    generation,
+                    protocol_name: Some(name),
+                    leader: "m1".into(),
+                    member_id: "m1".into(),
+                    members: vec![JoinGroupMember {
+                        member_id: "m1".into(),
+                        group_instance_id: None,
+                        metadata,
+                    }],
+                })
+            }
+            GroupRequest::SyncGroup { .. } if later && !sync_failed => {
+                sync_failed = true;
+                GroupResponse::SyncGroup {
+                    error: ErrorCode::UnknownMemberId,
+                    assignment: Vec::new(),
+                }
+            }
+            GroupRequest::SyncGroup { .. } => GroupResponse::SyncGroup {
+                error: ErrorCode::None,
+                assignment: vec![TopicPartition::new("t", 0)],
+            },
+            GroupRequest::Heartbeat { .. } => GroupResponse::Heartbeat {
+                error: if later && !sync_failed {
+                    ErrorCode::RebalanceInProgress
+                } else {
+                    ErrorCode::None
+                },
+            },
+            GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
+                error: ErrorCode::None,
+                offsets: vec![(0, Some((0, None)))],
+            },
+            GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit {
+                error: ErrorCode::None,
+            },
+            _ => return None,
+        })
+    };
+    drive_member(&mut h, &mut c, &mut timers, 4_000_000, &mut coordinator);
+    let g = c.group.as_ref().expect("a group member");
+    assert_eq!((g.phase, g.generation), (Phase::Stable, 1));
+    assert_eq!(g.assigned, vec![true], "t-0 assigned in generation 1");
+    let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, &mut coordinator);
+    // The joins after the failed SyncGroup: a new member id, no generation, nothing owned.
+    let failed_sync = asked
+        .iter()
+        .position(|(_, r)| matches!(r, GroupRequest::SyncGroup { .. }))
+        .expect("a SyncGroup after the rebalance began");
+    let rejoin = asked[failed_sync..]
+        .iter()
+        .find_map(|(_, r)| match r {
+            GroupRequest::JoinGroup(j) => Some(j.clone()),
+            _ => None,
+        })
+        .expect("a JoinGroup after the failed SyncGroup");
+    assert_eq!(
+        rejoin.member_id, "",
+        "UNKNOWN_MEMBER_ID resets the member id"
+    );
+    let owned: Vec<_> = rejoin
+        .protocols
+        .iter()
+        .map(|(_, m)| (m.generation, m.owned_partitions.clone()))
+        .collect();
+    assert!(
+        owned.iter().all(|(g, o)| *g == -1 && o.is_empty()),
+        "rejoins with no generation and nothing owned: {owned:?}"
+    );
 }
 
 /// A KIP-848 member whose heartbeat is in flight when a commit's `NOT_COORDINATOR` makes it find

@@ -1188,10 +1188,11 @@ impl Membership {
                         self.member_id = j.member_id.clone();
                         self.send_join(ctx, v);
                     }
+                    // `resetStateOnResponseError`: as for SyncGroup, everything owned is lost.
                     ErrorCode::UnknownMemberId => {
                         self.member_id.clear();
                         self.generation = -1;
-                        self.send_join(ctx, v);
+                        self.prepare_join(ctx, v);
                     }
                     ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress => {
                         self.generation = -1;
@@ -1297,14 +1298,17 @@ impl Membership {
                         }
                     }
                     ErrorCode::RebalanceInProgress => self.send_join(ctx, v),
+                    // `resetStateAndRejoin`: with no generation, the join's preparation gives
+                    // every partition up as lost (`onPartitionsLost`), cooperative or not.
                     ErrorCode::UnknownMemberId => {
                         self.member_id.clear();
                         self.generation = -1;
-                        self.send_join(ctx, v);
+                        self.prepare_join(ctx, v);
                     }
+                    // The member id may still be valid: kept.
                     ErrorCode::IllegalGeneration => {
                         self.generation = -1;
-                        self.send_join(ctx, v);
+                        self.prepare_join(ctx, v);
                     }
                     e if Self::is_coordinator_error(e) => {
                         self.phase = Phase::Joining;
