@@ -160,8 +160,13 @@ pub fn windows_cell(props: &Props) -> Html {
             step.set(None);
         })
     };
-    // Every line on show (one more for the box's padding), up to a screenful.
-    let rows = (src.lines().count() + 1).clamp(4, 30);
+    // Every line on show (one more for the box's padding), up to ten, fewer as the picture grows
+    // with more records: the whole cell must fit a 1280×720 screen (longer texts scroll in the
+    // box; the predictions' verdicts beside the picture repeat the `expect` lines).
+    let records = parsed.as_ref().map_or(0, |(cell, _, _)| cell.records.len());
+    let rows = (src.lines().count() + 1)
+        .clamp(4, 10)
+        .min(16usize.saturating_sub(records).max(6));
     // Outside an exercise, the cell's `expect` lines are the lesson's predictions: checked on all
     // the records, like a scenario cell's at the end of its run.
     let predictions = match (&parsed, props.exercise.is_some()) {
@@ -192,26 +197,27 @@ pub fn windows_cell(props: &Props) -> Html {
             <p class="notice error" role="alert">{ e.clone() }</p>
             <button class="small" onclick={reset}>{ "Reset" }</button>
         </> },
-        Ok((cell, steps, eager)) => timeline(cell, steps, eager, &step, reset),
+        Ok((cell, steps, eager)) => timeline(cell, steps, eager, &step, reset, predictions),
     };
     html! {
         <section class="wcell" aria-label="window cell" id={format!("cell-{}", props.id)}>
             { exercise.unwrap_or_default() }
             <textarea class="scenario wsrc" spellcheck="false" rows={rows.to_string()}
                 aria-label="khafka windows' flags, then KEY VALUE TIMESTAMP_MS a line in arrival order, then expect lines" value={(*src).clone()} {oninput} />
-            { predictions }
             { body }
         </section>
     }
 }
 
-/// The step control, the timeline, the results and the windows.
+/// The step control, the timeline, the windows, and beside them the predictions' verdicts and the
+/// results.
 fn timeline(
     cell: &text::Cell,
     steps: &[Step],
     eager: &[Step],
     step: &UseStateHandle<Option<usize>>,
     reset: Callback<MouseEvent>,
+    predictions: Html,
 ) -> Html {
     let n = steps.len();
     let k = step.unwrap_or(n).min(n);
@@ -264,6 +270,8 @@ fn timeline(
         })
     };
     let height = TOP + n.max(1) as f64 * ROW + 6.0;
+    // Event time's tick marks, with a faint line down the picture each.
+    let grid = ticks(lo, hi);
     let band_view = bands.iter().filter(|b| b.opened < k).map(|b| {
         let ended = b.merged.or(b.closed).filter(|e| *e < k);
         let last = ended.unwrap_or(k - 1);
@@ -346,8 +354,11 @@ fn timeline(
             <div>
                 <svg class="wtl" viewBox={format!("0 0 {W} {height:.0}")} role="img"
                     aria-label={format!("Event time {lo} to {hi} ms across, arrival order down")}>
-                    <text class="axis" x={X0.to_string()} y="12">{ lo }</text>
-                    <text class="axis end" x={(W - 10.0).to_string()} y="12">{ format!("{hi} ms event time") }</text>
+                    { for grid.iter().enumerate().map(|(i, t)| html! { <g class="tick">
+                        <line x1={format!("{:.1}", x(*t))} x2={format!("{:.1}", x(*t))} y1="16" y2={format!("{height:.0}")} />
+                        <text class={if x(*t) > W - 60.0 { "axis end" } else { "axis mid" }} x={format!("{:.1}", x(*t).min(W - 2.0))} y="12">
+                            { if i + 1 == grid.len() { format!("{t} ms") } else { t.to_string() } }</text>
+                    </g> }) }
                     <text class="axis" x="4" y="12">{ "- - stream time" }</text>
                     { for band_view }
                     <path class="stime" d={stream_path}><title>{ "stream time" }</title></path>
@@ -358,9 +369,42 @@ fn timeline(
                     <tbody>{ for windows }</tbody></table>
             </div>
             <div class="wout">
+                { predictions }
                 <strong>{ "Forwarded" }</strong>
                 <ol class="wres" aria-label="Forwarded results">{ for results }</ol>
             </div>
         </div>
     </> }
+}
+
+/// Tick marks for event times `lo..=hi`: the multiples of 1, 2 or 5 × 10^k in it, at most six.
+fn ticks(lo: i64, hi: i64) -> Vec<i64> {
+    let span = hi.saturating_sub(lo).max(1);
+    let mut power: i64 = 1;
+    loop {
+        for m in [1, 2, 5] {
+            let step = power.saturating_mul(m);
+            if span / step <= 5 {
+                let first = lo.div_euclid(step).saturating_add(1).saturating_mul(step);
+                let first = if lo.rem_euclid(step) == 0 { lo } else { first };
+                return (0..6)
+                    .map(|i| first.saturating_add(step.saturating_mul(i)))
+                    .take_while(|t| *t <= hi)
+                    .collect();
+            }
+        }
+        power = power.saturating_mul(10);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ticks_are_round_and_few() {
+        assert_eq!(super::ticks(0, 180_000), vec![0, 50_000, 100_000, 150_000]);
+        assert_eq!(super::ticks(1_000, 122_000), vec![50_000, 100_000]);
+        assert_eq!(super::ticks(0, 60_000), vec![0, 20_000, 40_000, 60_000]);
+        assert_eq!(super::ticks(5, 5), vec![5]);
+        assert!(super::ticks(i64::MIN, i64::MAX).len() <= 6);
+    }
 }
