@@ -272,3 +272,38 @@ fn a_minority_cannot_commit() {
         Role::Resigned { .. } | Role::Prospective { .. } | Role::Unattached { .. }
     ));
 }
+
+/// A follower that restarts follows the leader its `quorum-state` file names and fetches from it
+/// at once (`QuorumState.initialize`: a known leader makes a `FollowerState`), rather than waiting
+/// out an election timeout as an unattached voter and asking for pre-votes.
+#[test]
+fn a_restarted_follower_fetches_from_the_leader_it_knew() {
+    let cfg = RaftConfig {
+        voters: 3,
+        ..RaftConfig::default()
+    };
+    let log = vec![RaftEntry {
+        epoch: 1,
+        record: MetadataRecord::LeaderChange { leader: 1 },
+    }];
+    let mut node = Raft::bootstrapped(2, cfg, 1, log, 0);
+    assert!(matches!(node.role, Role::Follower { leader: 1, .. }));
+    node.out.clear();
+    node.restart(5_000 * MS, &mut SimRng::derive(9, "raft-node"));
+    assert!(
+        matches!(node.role, Role::Follower { leader: 1, .. }),
+        "{:?}",
+        node.role
+    );
+    assert!(
+        node.out
+            .iter()
+            .any(|(to, m)| *to == 1 && matches!(m, RaftMsg::Fetch { .. })),
+        "{:?}",
+        node.out
+    );
+    assert_eq!(
+        node.high_watermark, 0,
+        "the high watermark is not in the file"
+    );
+}

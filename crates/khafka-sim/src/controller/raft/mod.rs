@@ -245,9 +245,15 @@ impl Raft {
     }
 
     /// After a restart: the log and the `quorum-state` file (epoch, vote, leader) survived, the high
-    /// watermark did not. A former leader is resigned in its epoch (`QuorumState.initialize`).
+    /// watermark did not (`QuorumState.initialize`). A former leader is resigned in its epoch; a
+    /// follower follows the leader it knew and fetches from it at once; the others are
+    /// unattached, keeping their vote.
     pub fn restart(&mut self, now_us: u64, rng: &mut SimRng) {
         let was_leader = matches!(self.role, Role::Leader(_) | Role::Resigned { .. });
+        let leader = match self.role {
+            Role::Follower { leader, .. } => Some(leader),
+            _ => None,
+        };
         let voted = match &self.role {
             Role::Unattached { voted, .. } => *voted,
             Role::Candidate(_) => Some(self.id),
@@ -257,6 +263,9 @@ impl Raft {
         self.high_watermark = 0;
         self.out.clear();
         let deadline = now_us + self.random_election_timeout_us(rng);
+        if let Some(leader) = leader {
+            return self.become_follower(self.epoch, leader, now_us);
+        }
         self.role = if was_leader {
             Role::Resigned {
                 election_deadline_us: deadline,
