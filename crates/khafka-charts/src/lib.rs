@@ -447,8 +447,12 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
             let _ = write!(o, "{x:.1},{y:.1} ");
         }
         o.push_str(r#""/>"#);
+        // Each series' markers start a little further along than the previous series', so
+        // series that coincide (acknowledged, committed and consumed in a healthy run) still show
+        // each one's marker along the shared line.
         let every = (points.len() / 8).max(1);
-        for (x, y) in points.iter().step_by(every) {
+        let n = c.series.len().max(1);
+        for (x, y) in points.iter().skip(i * every / n).step_by(every) {
             marker(&mut o, i, *x, *y);
         }
     }
