@@ -432,6 +432,7 @@ impl Broker {
         } else if fp.fetch_offset >= rs.last_fetch_leader_leo && rs.last_fetch_us > 0 {
             rs.last_caught_up_us = rs.last_caught_up_us.max(rs.last_fetch_us);
         }
+        let prev_follower_leo = rs.log_end_offset;
         rs.log_end_offset = fp.fetch_offset.min(leo);
         rs.last_fetch_us = now;
         rs.last_fetch_leader_leo = leo;
@@ -447,6 +448,10 @@ impl Broker {
             isr.push(follower);
             self.propose_isr(ctx, part, isr);
         }
-        self.maybe_increment_hw(ctx, part);
+        // `Partition.updateFollowerFetchState`: the HW may move only if the follower's LEO did (an
+        // idle partition, fetched again and again, is not checked at every fetch).
+        if follower_leo != prev_follower_leo {
+            self.maybe_increment_hw(ctx, part);
+        }
     }
 }
