@@ -878,6 +878,15 @@ pub fn event_text(kind: &TraceKind) -> String {
             }
         }
         TraceKind::AdminError { action, error } => format!("{action} refused: {error}"),
+        TraceKind::UnknownProducerAccepted {
+            partition,
+            broker,
+            producer_id,
+            base_sequence,
+            ..
+        } => format!(
+            "{partition}: leader {broker} knew nothing of producer id {producer_id} and took sequence {base_sequence} (earlier batches may land after it)"
+        ),
         TraceKind::Truncated {
             partition,
             broker,

@@ -3,10 +3,14 @@
 //! as a diff of the table. `KHAFKA_UPDATE_TABLES=1 cargo test -p khafka-sim --test tables` rewrites
 //! the expected outputs from the code (review the diff before committing it).
 
+use khafka_sim::broker::{leader_high_watermark, HwFollower, HwRuleInput};
+use khafka_sim::config::HwRule;
 use khafka_sim::controller::raft::{Raft, RaftConfig, Role, VoteTally};
 use khafka_sim::controller::{elect_leader, Election, ElectionInput};
+use khafka_sim::log::producer_state::{check_sequence, ProducerEntry, SequenceCheck};
 use khafka_sim::log::{BatchStore, Log};
 use khafka_sim::msg::PartitionState;
+use khafka_sim::producer::{drain_plan, DrainHead};
 use khafka_sim::protocol::raft::{MetadataRecord, RaftEntry, RaftMsg};
 use khafka_sim::rng::SimRng;
 use std::path::PathBuf;
@@ -141,6 +145,133 @@ fn epoch_cache_end_offsets() {
         match log.end_offset_for(requested) {
             Some((epoch, end)) => format!("epoch={epoch} end={end}"),
             None => "undefined".into(),
+        }
+    });
+}
+
+/// `Partition.maybeIncrementLeaderHW`: `leo=N hw=N rule=strict|pre-3.7 isr_size=N min_isr=N
+/// now=MS lag=MS followers=LEO/CAUGHT_UP_MS/isr|out/eligible|fenced,…` (`-` for never caught up).
+#[test]
+fn high_watermark() {
+    check("high_watermark.txt", |input| {
+        let num = |k: &str| field(input, k).parse::<u64>().unwrap();
+        let rule = HwRuleInput {
+            log_end_offset: num("leo"),
+            high_watermark: num("hw"),
+            hw_rule: match field(input, "rule") {
+                "strict" => HwRule::StrictMinIsr,
+                "pre-3.7" => HwRule::Pre37,
+                r => panic!("rule {r}"),
+            },
+            isr_len: num("isr_size") as usize,
+            min_isr: num("min_isr") as usize,
+            now_us: num("now") * 1_000,
+            lag_us: num("lag") * 1_000,
+        };
+        let followers: Vec<HwFollower> = field(input, "followers")
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(|f| {
+                let parts: Vec<&str> = f.split('/').collect();
+                HwFollower {
+                    log_end_offset: parts[0].parse().unwrap(),
+                    last_caught_up_us: match parts[1] {
+                        "-" => 0,
+                        ms => ms.parse::<u64>().unwrap() * 1_000,
+                    },
+                    in_maximal_isr: parts[2] == "isr",
+                    eligible: parts[3] == "eligible",
+                }
+            })
+            .collect();
+        match leader_high_watermark(&rule, followers) {
+            Some(hw) => format!("hw={hw}"),
+            None => "unchanged".into(),
+        }
+    });
+}
+
+/// `RecordAccumulator.drainBatchesForOneNode`: `led=N start=I max=BYTES
+/// heads=POSITION:BYTES[:backoff][:stop],…` (the partitions the broker leads that have a batch, by
+/// their position among the `led` ones).
+#[test]
+fn drain_plan_for_one_broker() {
+    check("drain_plan.txt", |input| {
+        let n: usize = field(input, "led").parse().unwrap();
+        let start: usize = field(input, "start").parse().unwrap();
+        let max: u64 = field(input, "max").parse().unwrap();
+        let heads: Vec<(u32, u64, bool, bool)> = field(input, "heads")
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                let parts: Vec<&str> = h.split(':').collect();
+                (
+                    parts[0].parse().unwrap(),
+                    parts[1].parse().unwrap(),
+                    parts.contains(&"backoff"),
+                    parts.contains(&"stop"),
+                )
+            })
+            .collect();
+        // Positions in drain order from `start`, as the sender sorts them.
+        let mut cands: Vec<(u32, u32)> = heads
+            .iter()
+            .map(|h| (((h.0 as usize + n - start) % n) as u32, h.0))
+            .collect();
+        cands.sort_unstable();
+        let mut drained = Vec::new();
+        let index = drain_plan(
+            &cands,
+            start,
+            n,
+            max,
+            |p| {
+                let h = heads.iter().find(|h| h.0 == p).unwrap();
+                let stop = h.3;
+                DrainHead {
+                    bytes: h.1,
+                    backing_off: h.2,
+                    stop: move || stop,
+                }
+            },
+            |p| drained.push(p.to_string()),
+        );
+        format!("drained={} index={index}", drained.join(","))
+    });
+}
+
+/// The leader's check of a client's idempotent batch (`ProducerAppendInfo.checkSequence`):
+/// `state=none|EPOCH:FIRST-LAST@OFFSET,… epoch=E batch=FIRST-LAST` (retained batches oldest first).
+#[test]
+fn producer_state_sequence_check() {
+    check("producer_state.txt", |input| {
+        let range = |s: &str| {
+            let (f, l) = s.split_once('-').unwrap();
+            (f.parse::<i32>().unwrap(), l.parse::<i32>().unwrap())
+        };
+        let state = field(input, "state");
+        let entry = (state != "none").then(|| {
+            let (epoch, batches) = state.split_once(':').unwrap();
+            let epoch: u16 = epoch.parse().unwrap();
+            let mut e = ProducerEntry::default();
+            for b in batches.split(',') {
+                let (r, offset) = b.split_once('@').unwrap();
+                let (f, l) = range(r);
+                e.add_batch(epoch, f, l, offset.parse().unwrap());
+            }
+            e
+        });
+        let (first, last) = range(field(input, "batch"));
+        let epoch: u16 = field(input, "epoch").parse().unwrap();
+        match check_sequence(entry.as_ref(), epoch, first, last) {
+            SequenceCheck::Append => "append".into(),
+            SequenceCheck::Duplicate {
+                first,
+                last,
+                offset,
+            } => format!("duplicate of {first}-{last} at offset {offset}"),
+            SequenceCheck::OutOfOrder => "OUT_OF_ORDER_SEQUENCE_NUMBER".into(),
+            SequenceCheck::InvalidEpoch => "INVALID_PRODUCER_EPOCH".into(),
         }
     });
 }

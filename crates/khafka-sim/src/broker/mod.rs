@@ -41,7 +41,7 @@ use crate::protocol::{
 };
 pub use fetch::ParkedFetch;
 pub use fetcher::FetcherState;
-pub use partition::{RemoteState, Replica};
+pub use partition::{leader_high_watermark, HwFollower, HwRuleInput, RemoteState, Replica};
 use produce::respond_produce;
 pub use produce::DelayedProduce;
 

@@ -290,24 +290,24 @@ impl Broker {
             return;
         }
         let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
-        if ctx.topo.config.hw_rule == HwRule::StrictMinIsr && r.state.isr.len() < min_isr {
-            return;
-        }
-        let lag_us = crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms);
-        let now = ctx.now.as_us();
-        let mut new_hw = leo;
-        for (b, rs) in &r.remotes {
-            if rs.log_end_offset >= new_hw {
-                continue;
-            }
-            let caught_up = rs.log_end_offset == leo
-                || (rs.last_caught_up_us > 0 && now - rs.last_caught_up_us <= lag_us);
-            let eligible = !self.fenced_brokers.contains(b);
-            if r.in_maximal_isr(*b) || (caught_up && eligible) {
-                new_hw = rs.log_end_offset;
-            }
-        }
-        if new_hw > r.log.high_watermark {
+        let fenced = &self.fenced_brokers;
+        let rule = HwRuleInput {
+            log_end_offset: leo,
+            high_watermark: r.log.high_watermark,
+            hw_rule: ctx.topo.config.hw_rule,
+            isr_len: r.state.isr.len(),
+            min_isr,
+            now_us: ctx.now.as_us(),
+            lag_us: crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms),
+        };
+        let followers = r.remotes.iter().map(|(b, rs)| HwFollower {
+            log_end_offset: rs.log_end_offset,
+            last_caught_up_us: rs.last_caught_up_us,
+            in_maximal_isr: r.in_maximal_isr(*b),
+            eligible: !fenced.contains(b),
+        });
+        if let Some(new_hw) = leader_high_watermark(&rule, followers) {
+            let now = rule.now_us;
             let old = r.log.high_watermark;
             r.log.set_high_watermark(new_hw);
             // A batch is committed once the HW passes its last record (the HW moves from batch
@@ -454,4 +454,58 @@ impl Broker {
             self.maybe_increment_hw(ctx, part);
         }
     }
+}
+
+/// What the leader's high-watermark rule reads of the partition (see [`leader_high_watermark`]).
+#[derive(Clone, Copy, Debug)]
+pub struct HwRuleInput {
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    pub hw_rule: HwRule,
+    /// The committed ISR's size (`isUnderMinIsr` reads it, not the maximal ISR's).
+    pub isr_len: usize,
+    /// `min.insync.replicas`, capped at the replication factor.
+    pub min_isr: usize,
+    pub now_us: u64,
+    /// `replica.lag.time.max.ms`, in µs.
+    pub lag_us: u64,
+}
+
+/// A follower as the leader's high-watermark rule sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct HwFollower {
+    pub log_end_offset: u64,
+    /// Its `lastCaughtUpTimeMs`, in µs (0: never caught up).
+    pub last_caught_up_us: u64,
+    /// In the ISR or in a pending change to it (`maximalIsr`).
+    pub in_maximal_isr: bool,
+    /// Not fenced nor shutting down (`isReplicaIsrEligible`).
+    pub eligible: bool,
+}
+
+/// `Partition.maybeIncrementLeaderHW`: the new high watermark, when it rises. Since Kafka 3.7 no
+/// rise while the ISR is under `min.insync.replicas` (KIP-966's strict rule); otherwise the lowest
+/// log end offset among the followers in the maximal ISR and those caught up (at the leader's log
+/// end, or within `replica.lag.time.max.ms` of it) that could join it, never past the leader's own.
+/// Table: `tests/tables/high_watermark.txt`.
+pub fn leader_high_watermark(
+    p: &HwRuleInput,
+    followers: impl IntoIterator<Item = HwFollower>,
+) -> Option<u64> {
+    if p.hw_rule == HwRule::StrictMinIsr && p.isr_len < p.min_isr {
+        return None;
+    }
+    let mut new_hw = p.log_end_offset;
+    for f in followers {
+        if f.log_end_offset >= new_hw {
+            continue;
+        }
+        let caught_up = f.log_end_offset == p.log_end_offset
+            || (f.last_caught_up_us > 0
+                && p.now_us.saturating_sub(f.last_caught_up_us) <= p.lag_us);
+        if f.in_maximal_isr || (caught_up && f.eligible) {
+            new_hw = f.log_end_offset;
+        }
+    }
+    (new_hw > p.high_watermark).then_some(new_hw)
 }

@@ -66,42 +66,41 @@ impl Broker {
             // Idempotence: duplicate and sequence checks against the producer's state.
             if let Some((pid, pepoch, base_seq)) = batch.idempotence {
                 let last_seq = base_seq + batch.records.len() as i32 - 1;
-                if let Some(e) = r.producers.get(&pid) {
-                    if pepoch == e.epoch {
-                        if let Some(&(first, last, off)) = e
-                            .batches
-                            .iter()
-                            .find(|(f, l, _)| *f == base_seq && *l == last_seq)
-                        {
-                            // A duplicate: answer with the original offset, but with acks=all only
-                            // once the original batch is committed (its requiredOffset).
-                            match acks {
-                                Acks::All => {
-                                    let required = off + (last - first + 1) as u64;
-                                    waiting.push((part, required, off, None));
-                                }
-                                _ => results.push((part, ErrorCode::None, Some(off))),
+                use crate::log::producer_state::{check_sequence, SequenceCheck};
+                let entry = r.producers.get(&pid);
+                match check_sequence(entry, pepoch, base_seq, last_seq) {
+                    SequenceCheck::Append if entry.is_none() && base_seq != 0 => {
+                        let topo = ctx.topo;
+                        ctx.emit(TraceKind::UnknownProducerAccepted {
+                            partition: topo.part_name(part),
+                            broker: me,
+                            producer_id: pid,
+                            producer_epoch: pepoch,
+                            base_sequence: base_seq,
+                        });
+                    }
+                    SequenceCheck::Append => {}
+                    SequenceCheck::Duplicate {
+                        first,
+                        last,
+                        offset,
+                    } => {
+                        // A duplicate: answer with the original offset, but with acks=all only
+                        // once the original batch is committed (its requiredOffset).
+                        match acks {
+                            Acks::All => {
+                                let required = offset + (last - first + 1) as u64;
+                                waiting.push((part, required, offset, None));
                             }
-                            continue;
+                            _ => results.push((part, ErrorCode::None, Some(offset))),
                         }
-                        let expected = e.batches.back().map(|b| b.1 + 1).unwrap_or(0);
-                        if base_seq != expected {
-                            let older = e.batches.front().is_some_and(|b| base_seq < b.0);
-                            let err = if older {
-                                ErrorCode::DuplicateSequenceNumber
-                            } else {
-                                ErrorCode::OutOfOrderSequenceNumber
-                            };
-                            results.push((part, err, None));
-                            continue;
-                        }
-                    } else if pepoch < e.epoch || base_seq != 0 {
+                        continue;
+                    }
+                    // Simplified: Kafka answers an older epoch with INVALID_PRODUCER_EPOCH.
+                    SequenceCheck::OutOfOrder | SequenceCheck::InvalidEpoch => {
                         results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
                         continue;
                     }
-                } else if base_seq != 0 {
-                    results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
-                    continue;
                 }
             }
             let base = r.log.log_end_offset();

@@ -59,3 +59,67 @@ pub fn rebuild(log: &Log, store: &BatchStore) -> ProducerStates {
     }
     producers
 }
+
+/// What a leader does with a client's idempotent batch, given the producer's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// Append it.
+    Append,
+    /// One of the last [`BATCHES_TO_RETAIN`] batches again: not appended, answered with the
+    /// original batch's `first..=last` sequences at `offset`.
+    Duplicate { first: i32, last: i32, offset: u64 },
+    /// `OutOfOrderSequenceException`.
+    OutOfOrder,
+    /// `InvalidProducerEpochException`: an epoch below the one the partition has seen.
+    InvalidEpoch,
+}
+
+/// The leader's check of a client batch `first..=last` of `epoch`
+/// (`UnifiedLog.analyzeAndValidateProducerState`): a duplicate of a retained batch of the same
+/// epoch (`ProducerStateEntry.findDuplicateBatch`), then `ProducerAppendInfo.checkProducerEpoch`
+/// and `checkSequence`. With no state for the producer (`NO_PRODUCER_EPOCH`: a leader that never
+/// saw its batches, or whose batches retention deleted) any sequence is accepted; a new epoch
+/// starts at 0; in an epoch, only the sequence after the last batch's (wrapping from
+/// `i32::MAX` to 0) — an older batch than the retained ones is out of order too, the broker never
+/// answers `DUPLICATE_SEQUENCE_NUMBER`. Table: `tests/tables/producer_state.txt`.
+pub fn check_sequence(
+    entry: Option<&ProducerEntry>,
+    epoch: u16,
+    first: i32,
+    last: i32,
+) -> SequenceCheck {
+    let Some(e) = entry else {
+        return SequenceCheck::Append;
+    };
+    if epoch == e.epoch {
+        if let Some(&(f, l, offset)) = e.batches.iter().find(|(f, l, _)| *f == first && *l == last)
+        {
+            return SequenceCheck::Duplicate {
+                first: f,
+                last: l,
+                offset,
+            };
+        }
+    }
+    if epoch < e.epoch {
+        return SequenceCheck::InvalidEpoch;
+    }
+    if epoch > e.epoch {
+        return if first == 0 {
+            SequenceCheck::Append
+        } else {
+            SequenceCheck::OutOfOrder
+        };
+    }
+    // An entry always holds a batch of its epoch (`add_batch`); without one, 0 comes next.
+    let next = match e.batches.back() {
+        Some(&(_, l, _)) if l == i32::MAX => 0,
+        Some(&(_, l, _)) => l + 1,
+        None => 0,
+    };
+    if first == next {
+        SequenceCheck::Append
+    } else {
+        SequenceCheck::OutOfOrder
+    }
+}

@@ -346,6 +346,16 @@ pub enum TraceKind {
         broker: BrokerId,
         hosted: bool,
     },
+    /// A leader with no state for an idempotent producer accepted its batch at a sequence other
+    /// than 0 (`ProducerAppendInfo.checkSequence` accepts any sequence then): what came before it
+    /// may still arrive, and be written after it.
+    UnknownProducerAccepted {
+        partition: Arc<str>,
+        broker: BrokerId,
+        producer_id: u32,
+        producer_epoch: u16,
+        base_sequence: i32,
+    },
     /// The controller refused an operator's request (`kafka-reassign-partitions`): Kafka's error
     /// and message.
     AdminError {
@@ -1023,6 +1033,7 @@ pub mod tag {
     pub const REPLICA_HOSTED: u64 = 31;
     pub const ADMIN_ERROR: u64 = 32;
     pub const NOT_DESERIALIZED: u64 = 33;
+    pub const UNKNOWN_PRODUCER_ACCEPTED: u64 = 34;
 }
 
 impl Encode for TraceEvent {
@@ -1225,6 +1236,20 @@ impl Encode for TraceEvent {
                 broker.encode(h);
                 hosted.encode(h);
             }
+            TraceKind::UnknownProducerAccepted {
+                partition,
+                broker,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+            } => {
+                h.word(tag::UNKNOWN_PRODUCER_ACCEPTED);
+                partition.encode(h);
+                broker.encode(h);
+                producer_id.encode(h);
+                producer_epoch.encode(h);
+                base_sequence.encode(h);
+            }
             TraceKind::AdminError { action, error } => {
                 h.word(tag::ADMIN_ERROR);
                 action.encode(h);
@@ -1362,6 +1387,7 @@ impl TraceKind {
             TraceKind::Processed { .. } => "processed",
             TraceKind::ReplicasChanged { .. } => "replicas_changed",
             TraceKind::ReplicaHosted { .. } => "replica_hosted",
+            TraceKind::UnknownProducerAccepted { .. } => "unknown_producer_accepted",
             TraceKind::AdminError { .. } => "admin_error",
             TraceKind::Quorum { .. } => "quorum",
         }

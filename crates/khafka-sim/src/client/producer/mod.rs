@@ -55,7 +55,7 @@ use crate::protocol::{ApiVersions, Metadata, Produce};
 pub use accumulator::Batch;
 use accumulator::TimeIndex;
 pub use network_client::Conn;
-pub use sender::InFlight;
+pub use sender::{drain_plan, DrainHead, InFlight};
 
 use crate::config::Acks;
 use crate::ctx::{CheckTimer, Ctx, Effect, Node, Timer};
@@ -489,7 +489,9 @@ impl Producer {
                         .unwrap_or((ErrorCode::NetworkException, None));
                     match err {
                         ErrorCode::None => self.complete(ctx, b, off, f.sent_us),
-                        // The broker already has this batch but no longer remembers its offset.
+                        // The broker already has this batch but no longer remembers its offset
+                        // (`Sender.completeBatch`; brokers of today never answer it, see
+                        // `broker/produce.rs`).
                         ErrorCode::DuplicateSequenceNumber => {
                             self.complete(ctx, b, None, f.sent_us)
                         }

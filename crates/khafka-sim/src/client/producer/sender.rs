@@ -320,26 +320,22 @@ impl Producer {
                 }
             }
             cands.sort_unstable();
-            // The drain index ends on the last partition visited: the one that did not fit, or the
-            // one before `start` after a full round.
-            let mut last = (start + n - 1) % n;
-            let mut size = 0;
-            let mut drained = 0;
-            for &(rot, p) in &cands {
-                let first = self.queues[p as usize].front().expect("indexed queue");
-                if first.attempts > 0 && first.retry_at_us > now {
-                    continue; // backing off a retry
-                }
-                if (size + first.bytes > max_size && drained > 0)
-                    || (self.idempotent && self.stop_draining(p, first))
-                {
-                    last = (rot as usize + start) % n;
-                    break;
-                }
-                size += first.bytes;
-                drained += 1;
-                selected.push((b, p));
-            }
+            let me: &Self = self;
+            let last = drain_plan(
+                &cands,
+                start,
+                n,
+                max_size,
+                |p| {
+                    let first = me.queues[p as usize].front().expect("indexed queue");
+                    DrainHead {
+                        bytes: first.bytes,
+                        backing_off: first.attempts > 0 && first.retry_at_us > now,
+                        stop: move || me.idempotent && me.stop_draining(p, first),
+                    }
+                },
+                |p| selected.push((b, p)),
+            );
             self.drain_index[b as usize] = last as u32;
         }
         self.scratch_cands = cands;
@@ -524,4 +520,44 @@ impl Producer {
         }
         ctx.pools.record_ids.give(b.records);
     }
+}
+
+/// A partition's first batch as the drain sees it: its size, whether it is backing off a retry,
+/// and `shouldStopDrainBatchesForPartition` (asked only when the drain reaches it).
+pub struct DrainHead<S: FnOnce() -> bool> {
+    pub bytes: u64,
+    pub backing_off: bool,
+    pub stop: S,
+}
+
+/// `RecordAccumulator.drainBatchesForOneNode`, the plan: the partitions a ready broker leads with
+/// a batch, `(position from the drain index, partition)` in that order, over `n` partitions it
+/// leads from drain index `start`. Drains the first batch of each (`drain`), skipping one backing
+/// off a retry, until the next would pass `max_size` (`max.request.size`; a first batch always
+/// goes) or a partition must stop the drain. Returns the new drain index: the last position
+/// visited (`updateDrainIndex`), the one that stopped it or, after a full round, the one before
+/// `start`. Table: `tests/tables/drain_plan.txt`.
+pub fn drain_plan<S: FnOnce() -> bool>(
+    cands: &[(u32, u32)],
+    start: usize,
+    n: usize,
+    max_size: u64,
+    mut head: impl FnMut(u32) -> DrainHead<S>,
+    mut drain: impl FnMut(u32),
+) -> usize {
+    let mut size = 0;
+    let mut drained = 0;
+    for &(rot, p) in cands {
+        let h = head(p);
+        if h.backing_off {
+            continue;
+        }
+        if (size + h.bytes > max_size && drained > 0) || (h.stop)() {
+            return (rot as usize + start) % n;
+        }
+        size += h.bytes;
+        drained += 1;
+        drain(p);
+    }
+    (start + n - 1) % n
 }
