@@ -300,11 +300,16 @@ impl Broker {
             now_us: ctx.now.as_us(),
             lag_us: crate::time::ms_to_us(ctx.topo.config.replica_lag_time_max_ms),
         };
-        let followers = r.remotes.iter().map(|(b, rs)| HwFollower {
-            log_end_offset: rs.log_end_offset,
-            last_caught_up_us: rs.last_caught_up_us,
-            in_maximal_isr: r.in_maximal_isr(*b),
-            eligible: !fenced.contains(b),
+        // The rule reads membership only for a follower behind the log end, and eligibility only
+        // outside the maximal ISR: neither is looked up where it is not read.
+        let followers = r.remotes.iter().map(|(b, rs)| {
+            let in_maximal_isr = rs.log_end_offset < leo && r.in_maximal_isr(*b);
+            HwFollower {
+                log_end_offset: rs.log_end_offset,
+                last_caught_up_us: rs.last_caught_up_us,
+                in_maximal_isr,
+                eligible: in_maximal_isr || !fenced.contains(b),
+            }
         });
         if let Some(new_hw) = leader_high_watermark(&rule, followers) {
             let now = rule.now_us;
@@ -477,9 +482,10 @@ pub struct HwFollower {
     pub log_end_offset: u64,
     /// Its `lastCaughtUpTimeMs`, in µs (0: never caught up).
     pub last_caught_up_us: u64,
-    /// In the ISR or in a pending change to it (`maximalIsr`).
+    /// In the ISR or in a pending change to it (`maximalIsr`); read only for a follower behind the
+    /// leader's log end.
     pub in_maximal_isr: bool,
-    /// Not fenced nor shutting down (`isReplicaIsrEligible`).
+    /// Not fenced nor shutting down (`isReplicaIsrEligible`); read only outside the maximal ISR.
     pub eligible: bool,
 }
 
@@ -488,6 +494,7 @@ pub struct HwFollower {
 /// log end offset among the followers in the maximal ISR and those caught up (at the leader's log
 /// end, or within `replica.lag.time.max.ms` of it) that could join it, never past the leader's own.
 /// Table: `tests/tables/high_watermark.txt`.
+#[inline]
 pub fn leader_high_watermark(
     p: &HwRuleInput,
     followers: impl IntoIterator<Item = HwFollower>,

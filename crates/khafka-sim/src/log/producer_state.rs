@@ -82,6 +82,7 @@ pub enum SequenceCheck {
 /// starts at 0; in an epoch, only the sequence after the last batch's (wrapping from
 /// `i32::MAX` to 0) — an older batch than the retained ones is out of order too, the broker never
 /// answers `DUPLICATE_SEQUENCE_NUMBER`. Table: `tests/tables/producer_state.txt`.
+#[inline]
 pub fn check_sequence(
     entry: Option<&ProducerEntry>,
     epoch: u16,
