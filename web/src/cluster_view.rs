@@ -881,11 +881,11 @@ pub fn event_text(kind: &TraceKind) -> String {
         TraceKind::UnknownProducerAccepted {
             partition,
             broker,
-            producer_id,
+            producer,
             base_sequence,
             ..
         } => format!(
-            "{partition}: leader {broker} knew nothing of producer id {producer_id} and took sequence {base_sequence} (earlier batches may land after it)"
+            "{partition}: leader {broker} knew nothing of producer {producer} and took sequence {base_sequence} (earlier batches may land after it)"
         ),
         TraceKind::Truncated {
             partition,

@@ -71,9 +71,18 @@ impl Broker {
                 match check_sequence(entry, pepoch, base_seq, last_seq) {
                     SequenceCheck::Append if entry.is_none() && base_seq != 0 => {
                         let topo = ctx.topo;
+                        let producer = ctx
+                            .prov
+                            .producer_and_key(batch.records[0])
+                            .and_then(|(p, _)| topo.producers.get(p as usize))
+                            .map_or_else(
+                                || format!("producer id {pid}").into(),
+                                |p| p.name.clone(),
+                            );
                         ctx.emit(TraceKind::UnknownProducerAccepted {
                             partition: topo.part_name(part),
                             broker: me,
+                            producer,
                             producer_id: pid,
                             producer_epoch: pepoch,
                             base_sequence: base_seq,

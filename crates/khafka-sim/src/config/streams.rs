@@ -1378,6 +1378,7 @@ mod tests {
     fn a_filter_compares_the_records_own_value() {
         use crate::topology::ProducerRecords;
         let records = |values: KeySpec| ProducerRecords {
+            name: "p".into(),
             keys: KeySpec::None,
             value_bytes: 0,
             values,

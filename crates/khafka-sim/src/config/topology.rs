@@ -62,6 +62,8 @@ pub struct Topology {
 /// The records a producer writes, as far as a broker's log sees them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProducerRecords {
+    /// The producer's name in the scenario (for the trace; a broker knows only its producer id).
+    pub name: Arc<str>,
     pub keys: crate::spec::KeySpec,
     /// Bytes of each record's value (0 for tombstones: `value=null`); with `values`, each
     /// record's own ([`ProducerRecords::value_bytes_of`]).
@@ -205,6 +207,7 @@ impl Topology {
                 .producers
                 .iter()
                 .map(|p| ProducerRecords {
+                    name: p.name.as_str().into(),
                     keys: p.keys.clone(),
                     value_bytes: if p.null_value { 0 } else { p.record_size },
                     values: p.values.clone(),

@@ -352,6 +352,8 @@ pub enum TraceKind {
     UnknownProducerAccepted {
         partition: Arc<str>,
         broker: BrokerId,
+        /// The producer's name in the scenario.
+        producer: Arc<str>,
         producer_id: u32,
         producer_epoch: u16,
         base_sequence: i32,
@@ -1239,6 +1241,7 @@ impl Encode for TraceEvent {
             TraceKind::UnknownProducerAccepted {
                 partition,
                 broker,
+                producer,
                 producer_id,
                 producer_epoch,
                 base_sequence,
@@ -1246,6 +1249,7 @@ impl Encode for TraceEvent {
                 h.word(tag::UNKNOWN_PRODUCER_ACCEPTED);
                 partition.encode(h);
                 broker.encode(h);
+                producer.encode(h);
                 producer_id.encode(h);
                 producer_epoch.encode(h);
                 base_sequence.encode(h);
