@@ -1071,6 +1071,9 @@ fn recover(
 }
 
 /// The interesting states a run reached, by name (counted once per run).
+/// The state in which a leader took a sequence from an idempotent producer it knew nothing of.
+const UNKNOWN_PRODUCER_ACCEPTED: &str = "leader took an unknown producer's sequence";
+
 fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'static str, u64>) {
     let mut seen = |name: &'static str, hit: bool| {
         *tally.entry(name).or_default() += u64::from(hit);
@@ -1120,7 +1123,7 @@ fn reached(sim: &Sim, outcome: &khafka_sim::Outcome, tally: &mut BTreeMap<&'stat
     );
     seen("duplicate", outcome.provenance.duplicated > 0);
     seen(
-        "leader took an unknown producer's sequence",
+        UNKNOWN_PRODUCER_ACCEPTED,
         any(&|k| matches!(k, TraceKind::UnknownProducerAccepted { .. })),
     );
     // A link with a bandwidth so full that a message waited 100 ms for it.
@@ -1253,9 +1256,9 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
     // A leader that knew nothing of an idempotent producer takes any sequence
     // (`ProducerAppendInfo.checkSequence`): batches sent before the one it took may land after
     // it, in Kafka too, so order is promised only where that never happened.
-    let unknown_producer_accepted = sim
-        .notable_events()
-        .any(|e| matches!(e.kind, TraceKind::UnknownProducerAccepted { .. }));
+    let unknown_producer_accepted = reached_here
+        .get(UNKNOWN_PRODUCER_ACCEPTED)
+        .is_some_and(|n| *n > 0);
     if ordered && !unknown_producer_accepted && outcome.provenance.reordered > 0 {
         problems.push(format!(
                 "{} records reordered although every producer keeps order (idempotence or one request in flight)",

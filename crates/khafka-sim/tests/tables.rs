@@ -265,11 +265,8 @@ fn producer_state_sequence_check() {
         let epoch: u16 = field(input, "epoch").parse().unwrap();
         match check_sequence(entry.as_ref(), epoch, first, last) {
             SequenceCheck::Append => "append".into(),
-            SequenceCheck::Duplicate {
-                first,
-                last,
-                offset,
-            } => format!("duplicate of {first}-{last} at offset {offset}"),
+            SequenceCheck::AppendFromUnknownProducer => "append (no state for the producer)".into(),
+            SequenceCheck::Duplicate { offset } => format!("duplicate at offset {offset}"),
             SequenceCheck::OutOfOrder => "OUT_OF_ORDER_SEQUENCE_NUMBER".into(),
             SequenceCheck::InvalidEpoch => "INVALID_PRODUCER_EPOCH".into(),
         }

@@ -63,22 +63,24 @@ impl Broker {
                 results.push((part, ErrorCode::NotEnoughReplicas, None));
                 continue;
             }
+            // What the log knows of the batch's producer (its name for the trace, whether it stamps
+            // records late for the batch's timestamp).
+            let topo = ctx.topo;
+            let producer = ctx
+                .prov
+                .producer_and_key(batch.records[0])
+                .and_then(|(p, _)| topo.producers.get(p as usize));
             // Idempotence: duplicate and sequence checks against the producer's state.
             if let Some((pid, pepoch, base_seq)) = batch.idempotence {
                 let last_seq = base_seq + batch.records.len() as i32 - 1;
                 use crate::log::producer_state::{check_sequence, SequenceCheck};
-                let entry = r.producers.get(&pid);
-                match check_sequence(entry, pepoch, base_seq, last_seq) {
-                    SequenceCheck::Append if entry.is_none() && base_seq != 0 => {
-                        let topo = ctx.topo;
-                        let producer = ctx
-                            .prov
-                            .producer_and_key(batch.records[0])
-                            .and_then(|(p, _)| topo.producers.get(p as usize))
-                            .map_or_else(
-                                || format!("producer id {pid}").into(),
-                                |p| p.name.clone(),
-                            );
+                match check_sequence(r.producers.get(&pid), pepoch, base_seq, last_seq) {
+                    SequenceCheck::Append => {}
+                    SequenceCheck::AppendFromUnknownProducer => {
+                        let producer = producer.map_or_else(
+                            || format!("producer id {pid}").into(),
+                            |p| p.name.clone(),
+                        );
                         ctx.emit(TraceKind::UnknownProducerAccepted {
                             partition: topo.part_name(part),
                             broker: me,
@@ -88,17 +90,12 @@ impl Broker {
                             base_sequence: base_seq,
                         });
                     }
-                    SequenceCheck::Append => {}
-                    SequenceCheck::Duplicate {
-                        first,
-                        last,
-                        offset,
-                    } => {
+                    SequenceCheck::Duplicate { offset } => {
                         // A duplicate: answer with the original offset, but with acks=all only
                         // once the original batch is committed (its requiredOffset).
                         match acks {
                             Acks::All => {
-                                let required = offset + (last - first + 1) as u64;
+                                let required = offset + batch.records.len() as u64;
                                 waiting.push((part, required, offset, None));
                             }
                             _ => results.push((part, ErrorCode::None, Some(offset))),
@@ -126,11 +123,7 @@ impl Broker {
                 );
             // CreateTime: the batch's max timestamp is its last record's send time, or the
             // largest of its records' timestamps when its producer stamps records late.
-            let late = ctx
-                .prov
-                .producer_and_key(batch.records[0])
-                .and_then(|(p, _)| ctx.topo.producers.get(p as usize))
-                .is_some_and(|p| p.lateness.is_some());
+            let late = producer.is_some_and(|p| p.lateness.is_some());
             let max_ts = if late {
                 batch
                     .records

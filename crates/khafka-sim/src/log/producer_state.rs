@@ -65,9 +65,12 @@ pub fn rebuild(log: &Log, store: &BatchStore) -> ProducerStates {
 pub enum SequenceCheck {
     /// Append it.
     Append,
-    /// One of the last [`BATCHES_TO_RETAIN`] batches again: not appended, answered with the
-    /// original batch's `first..=last` sequences at `offset`.
-    Duplicate { first: i32, last: i32, offset: u64 },
+    /// Append it, though it does not start at sequence 0: the leader has no state for the
+    /// producer (Kafka accepts any sequence then), so batches sent before it may land after it.
+    AppendFromUnknownProducer,
+    /// One of the last [`BATCHES_TO_RETAIN`] batches again (the same sequences): not appended,
+    /// answered with the original batch's first `offset`.
+    Duplicate { offset: u64 },
     /// `OutOfOrderSequenceException`.
     OutOfOrder,
     /// `InvalidProducerEpochException`: an epoch below the one the partition has seen.
@@ -90,16 +93,16 @@ pub fn check_sequence(
     last: i32,
 ) -> SequenceCheck {
     let Some(e) = entry else {
-        return SequenceCheck::Append;
+        return if first == 0 {
+            SequenceCheck::Append
+        } else {
+            SequenceCheck::AppendFromUnknownProducer
+        };
     };
     if epoch == e.epoch {
-        if let Some(&(f, l, offset)) = e.batches.iter().find(|(f, l, _)| *f == first && *l == last)
+        if let Some(&(_, _, offset)) = e.batches.iter().find(|(f, l, _)| *f == first && *l == last)
         {
-            return SequenceCheck::Duplicate {
-                first: f,
-                last: l,
-                offset,
-            };
+            return SequenceCheck::Duplicate { offset };
         }
     }
     if epoch < e.epoch {
