@@ -1558,7 +1558,10 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 /// - 9692 failed a check that asked more than Kafka promises, and must still reach the reason:
 ///   an instance the group had removed while its producer retried a changelog write (30 s
 ///   request timeouts) — a zombie — whose write landed after the new owner's, setting a sum
-///   back to the zombie's older state.
+///   back to the zombie's older state. Since a request timeout closes the producer's connection
+///   (as Kafka's `NetworkClient` does), the zombie's changelog record of that commit lands in
+///   time and only its output record lands late: zombie writes are looked for in the output
+///   topic too.
 /// - 11959 (compacted topic, power losses): a leader lost power and its log went back to an
 ///   offset below what its cleaner had rewritten, leaving a log end offset with no records below
 ///   it, which no follower could ever fetch. Kafka flushes every segment below the active one

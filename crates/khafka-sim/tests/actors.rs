@@ -1229,3 +1229,84 @@ fn an_error_answer_makes_the_session_send_the_partition_again() {
     );
     assert_eq!(ask(&mut b, follower_fetch(2, 14, 10, 1, 0)), vec![vec![]]);
 }
+
+/// `NetworkClient.handleTimedOutRequests`: when one request to a broker is unanswered after
+/// `request.timeout.ms`, the producer closes the connection; every request in flight on it fails
+/// then, with `REQUEST_TIMED_OUT`, not each at its own deadline, and the connection backs off.
+#[test]
+fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
+    use khafka_sim::client::producer::Producer;
+    use khafka_sim::protocol::{ApiVersions, Metadata, Produce};
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let ps = khafka_sim::spec::ProducerSpec::new("p", "t");
+    let timeout_us = ps.config.request_timeout_ms * 1_000;
+    let mut p = Producer::new(0, ps, 0, 0, 1, 1);
+    p.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // When each produce request left; none is ever answered.
+    let mut produced: Vec<SimTime> = Vec::new();
+    let mut steps = 0;
+    while h.counters.failed_produce_requests == 0 {
+        steps += 1;
+        assert!(steps < 100_000, "too many steps");
+        loop {
+            let sent = h.sent_and_timers(&mut timers);
+            if sent.is_empty() {
+                break;
+            }
+            for (to, m) in sent {
+                let answer = match m {
+                    Msg::Metadata(Metadata::Request { req_id }) => {
+                        Msg::Metadata(Metadata::Response {
+                            req_id,
+                            partitions: vec![(0, Some(1), 0)],
+                        })
+                    }
+                    Msg::ApiVersions(ApiVersions::Request { req_id }) => {
+                        Msg::ApiVersions(ApiVersions::Response { req_id })
+                    }
+                    Msg::Produce(Produce::Request { .. }) => {
+                        assert_eq!(to, Node::Broker(1));
+                        produced.push(h.now);
+                        continue;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                };
+                p.on_msg(&mut h.ctx(me), to, answer);
+            }
+        }
+        timers.sort_by_key(|t| t.0);
+        let (at, timer) = timers.remove(0);
+        assert!(at.as_us() <= timeout_us + 1_000_000, "nothing timed out");
+        // The engine generates the records due before the producer's next event.
+        while let Some(due) = p.next_due_us().filter(|&d| d <= at.as_us()) {
+            h.advance_to(SimTime::from_us(due));
+            p.generate_next(&mut h.ctx(me), due);
+        }
+        h.advance_to(at);
+        p.on_timer(&mut h.ctx(me), timer);
+    }
+    let first = produced[0].as_us();
+    assert_eq!(
+        h.now.as_us(),
+        first + timeout_us,
+        "the first request's deadline"
+    );
+    assert!(
+        produced.len() >= 2 && produced[1] > produced[0],
+        "requests sent at {produced:?}"
+    );
+    assert_eq!(
+        h.counters.failed_produce_requests,
+        produced.len() as u64,
+        "every request in flight failed at once"
+    );
+    assert_eq!(
+        h.producer_errors.get(&"REQUEST_TIMED_OUT"),
+        Some(&(produced.len() as u64))
+    );
+    assert!(p.in_flight.is_empty());
+    let c = &p.conns[1];
+    assert!(!c.up && c.backoff_until_us > h.now.as_us(), "{c:?}");
+}

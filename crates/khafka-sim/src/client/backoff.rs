@@ -93,6 +93,8 @@ pub struct MetadataUpdater {
     /// The request in flight, or the backoff timer of the one waiting to be sent (`waiting`).
     in_flight: Option<u64>,
     waiting: bool,
+    /// The broker the request in flight went to.
+    to_broker: u32,
     backoff: RefreshBackoff,
     /// Counts requests: the next goes to broker `1 + next_broker % brokers`.
     pub next_broker: u32,
@@ -149,6 +151,7 @@ impl MetadataUpdater {
     fn send(&mut self, ctx: &mut Ctx, req_id: u64) {
         let broker = 1 + self.next_broker % ctx.topo.brokers;
         self.next_broker += 1;
+        self.to_broker = broker;
         self.in_flight = Some(req_id);
         self.waiting = false;
         ctx.send(
@@ -187,6 +190,17 @@ impl MetadataUpdater {
     /// (asked again after the backoff).
     pub fn on_disconnect(&mut self, ctx: &mut Ctx, rng: &mut SimRng, req_id: u64) -> bool {
         if self.in_flight != Some(req_id) || self.waiting {
+            return false;
+        }
+        self.failed(ctx, rng);
+        true
+    }
+
+    /// The client closed its connection to `broker` (a request to it timed out): a metadata
+    /// request in flight to it fails with the rest (`NetworkClient.cancelInFlightRequests` →
+    /// `handleFailedRequest`) and is asked again after the backoff. `true` if there was one.
+    pub fn on_connection_closed(&mut self, ctx: &mut Ctx, rng: &mut SimRng, broker: u32) -> bool {
+        if self.in_flight.is_none() || self.waiting || self.to_broker != broker {
             return false;
         }
         self.failed(ctx, rng);

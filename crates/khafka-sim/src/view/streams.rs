@@ -427,8 +427,8 @@ impl Sim {
         })
     }
 
-    /// Changelog records an instance of the first application wrote after it had lost its
-    /// task: a record appended after one that another instance sent later. A changelog
+    /// Changelog and output records an instance of the first application wrote after it had
+    /// lost its task: a record appended after one that another instance sent later. A changelog
     /// partition has one writer at a time, its task's owner, and an owner that gives a task up
     /// in a rebalance flushes its sends first. One the group removed (its heartbeats stopped
     /// reaching the coordinator and its session expired) learns so only at its next commit or
@@ -436,8 +436,9 @@ impl Sim {
     /// `at_least_once` nothing fences it (under `exactly_once_v2` its transaction could not
     /// commit once the group moved on, and the writes would be aborted). Such a write lands after
     /// the new owner's, so the topic's last value for its key goes back to the old owner's
-    /// state — and so does the output topic, written in the same commit. Returns their number,
-    /// and the keys whose last changelog record is one of them, sorted.
+    /// state — and so does the output topic, written in the same commit (either may be the one
+    /// that lands late). Returns their number, and the keys whose last record in a changelog or
+    /// in the output topic is one of them, sorted.
     fn zombie_writes(&self, first: &crate::client::streams::StreamsInstance) -> (u64, Vec<u32>) {
         let producers: Vec<u32> = self
             .streams
@@ -446,14 +447,21 @@ impl Sim {
             .map(|s| s.producer)
             .collect();
         let mut zombie = 0;
-        // Per key, whether its last changelog record so far is a zombie's (1) or not (0); the
-        // counts' map type (one B-tree instantiation in the site).
-        let mut last: BTreeMap<u32, i64> = BTreeMap::new();
-        for topic in first.spec.changelog_topics() {
+        let mut keys = Vec::new();
+        // The output topic too: it is written in the same commit, and a zombie's result can land
+        // there late while its changelog record of the same commit got through in time (a
+        // request to an unreachable leader timed out, its retry went on being refused by a
+        // stale leader until metadata arrived).
+        let mut topics = first.spec.changelog_topics();
+        topics.push(first.spec.output.clone());
+        for topic in topics {
             let Some(t) = self.topo.topic_index(&topic) else {
                 continue;
             };
             let t = &self.topo.topics[t as usize];
+            // Per key, whether its last record in this topic so far is a zombie's (1) or not
+            // (0); the counts' map type (one B-tree instantiation in the site).
+            let mut last: BTreeMap<u32, i64> = BTreeMap::new();
             for part in t.first_part..t.first_part + t.partitions {
                 let Some(log) = self.verdict_log(part) else {
                     continue;
@@ -480,8 +488,10 @@ impl Sim {
                     }
                 });
             }
+            keys.extend(last.into_iter().filter(|e| e.1 == 1).map(|e| e.0));
         }
-        let keys = last.into_iter().filter(|e| e.1 == 1).map(|e| e.0).collect();
+        keys.sort_unstable();
+        keys.dedup();
         (zombie, keys)
     }
 

@@ -16,8 +16,10 @@
 //!   with a batch in flight is muted until it completes, so order holds across leader changes.
 //! - **Retries** (`Sender.completeBatch`): retriable errors re-enqueue the batch after
 //!   `retry.backoff.ms` until `retries` or `delivery.timeout.ms` run out; errors about leadership
-//!   refresh metadata first. A request unanswered after `request.timeout.ms` fails with
-//!   `REQUEST_TIMED_OUT`; a reset connection with `NETWORK_EXCEPTION`.
+//!   refresh metadata first. A request unanswered after `request.timeout.ms` closes its
+//!   connection (`NetworkClient.handleTimedOutRequests`): every request in flight on it fails with
+//!   `REQUEST_TIMED_OUT` and metadata is refreshed; a reset connection fails them with
+//!   `NETWORK_EXCEPTION`.
 //! - **Connections** (`NetworkClient`): a producer sends to a broker only over an established
 //!   connection. A new connection's first request is `ApiVersions`; while it is not answered the
 //!   batches for that broker wait in the accumulator. A refused or reset connection backs off
@@ -376,15 +378,32 @@ impl Producer {
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
-                let expired: Vec<u64> = self
+                // `NetworkClient.handleTimedOutRequests`: a node with a request past
+                // `request.timeout.ms` is disconnected; every request in flight to it is cancelled
+                // as timed out, oldest first (`InFlightRequests.clearAll`), a metadata request
+                // among them is asked again, and metadata is refreshed (`handleServerDisconnect`).
+                let mut nodes: Vec<BrokerId> = self
                     .in_flight
-                    .iter()
-                    .filter(|(_, f)| f.sent_us.saturating_add(timeout_us) <= now)
-                    .map(|(id, _)| *id)
+                    .values()
+                    .filter(|f| f.sent_us.saturating_add(timeout_us) <= now)
+                    .map(|f| f.broker)
                     .collect();
-                for id in expired {
-                    let f = self.in_flight.remove(&id).expect("listed above");
-                    self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
+                nodes.sort_unstable();
+                nodes.dedup();
+                for b in nodes {
+                    self.metadata
+                        .on_connection_closed(ctx, &mut self.backoff_rng, b);
+                    self.connection_failed(ctx, b);
+                    let cancelled: Vec<u64> = self
+                        .in_flight
+                        .iter()
+                        .filter(|(_, f)| f.broker == b)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for id in cancelled {
+                        let f = self.in_flight.remove(&id).expect("listed above");
+                        self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
+                    }
                 }
                 if let Some(next) = self
                     .in_flight

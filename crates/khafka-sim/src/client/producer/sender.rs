@@ -414,11 +414,13 @@ impl Producer {
             records: b.records.len() as u32,
         });
         *ctx.producer_errors.get_or_default(err.name()) += 1;
+        // `InvalidMetadataException`s, and a lost connection. A request that timed out on the
+        // client refreshed metadata when it disconnected (`mod.rs`); the broker's own
+        // REQUEST_TIMED_OUT (an expired `DelayedProduce`) does not.
         if matches!(
             err,
             ErrorCode::NotLeaderOrFollower
                 | ErrorCode::NetworkException
-                | ErrorCode::RequestTimedOut
                 | ErrorCode::FencedLeaderEpoch
                 | ErrorCode::UnknownLeaderEpoch
                 | ErrorCode::UnknownTopicOrPartition
