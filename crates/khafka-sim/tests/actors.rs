@@ -1310,3 +1310,43 @@ fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
     let c = &p.conns[1];
     assert!(!c.up && c.backoff_until_us > h.now.as_us(), "{c:?}");
 }
+
+/// `ProducerAppendInfo.checkProducerEpoch`: once the leader holds epoch 1 for a producer, a
+/// client batch of epoch 0 is refused with `INVALID_PRODUCER_EPOCH` (not
+/// `OUT_OF_ORDER_SEQUENCE_NUMBER`), and nothing is appended.
+#[test]
+fn a_batch_of_an_older_producer_epoch_is_refused_with_invalid_producer_epoch() {
+    use khafka_sim::config::Acks;
+    use khafka_sim::protocol::{Produce, ProduceBatch};
+    use khafka_sim::ErrorCode;
+    let mut h = Harness::new(&spec());
+    let mut b = leader(&mut h);
+    let me = Node::Broker(1);
+    let produce = |req_id: u64, record: u64, epoch: u16, seq: i32| {
+        Msg::Produce(Produce::Request {
+            req_id,
+            acks: Acks::One,
+            timeout_us: 30_000_000,
+            batches: vec![ProduceBatch {
+                part: 0,
+                records: vec![record],
+                idempotence: Some((1_000, epoch, seq)),
+                bytes: 100,
+            }],
+        })
+    };
+    let answers = |sent: Vec<(Node, Msg)>| -> Vec<ErrorCode> {
+        sent.into_iter()
+            .filter_map(|(_, m)| match m {
+                Msg::Produce(Produce::Response { results, .. }) => Some(results[0].1),
+                _ => None,
+            })
+            .collect()
+    };
+    b.on_msg(&mut h.ctx(me), Node::Producer(0), produce(1, 2, 1, 0));
+    assert_eq!(answers(h.sent()), [ErrorCode::None]);
+    let end = b.replicas[&0].log.log_end_offset();
+    b.on_msg(&mut h.ctx(me), Node::Producer(0), produce(2, 3, 0, 1));
+    assert_eq!(answers(h.sent()), [ErrorCode::InvalidProducerEpoch]);
+    assert_eq!(b.replicas[&0].log.log_end_offset(), end, "nothing appended");
+}

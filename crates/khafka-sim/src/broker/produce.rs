@@ -102,9 +102,12 @@ impl Broker {
                         }
                         continue;
                     }
-                    // Simplified: Kafka answers an older epoch with INVALID_PRODUCER_EPOCH.
-                    SequenceCheck::OutOfOrder | SequenceCheck::InvalidEpoch => {
+                    SequenceCheck::OutOfOrder => {
                         results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
+                        continue;
+                    }
+                    SequenceCheck::InvalidEpoch => {
+                        results.push((part, ErrorCode::InvalidProducerEpoch, None));
                         continue;
                     }
                 }

@@ -56,6 +56,10 @@ pub enum ErrorCode {
     SerializationError,
     /// `POLICY_VIOLATION`: e.g. DeleteRecords on a topic whose `cleanup.policy` has no `delete`.
     PolicyViolation,
+    /// `INVALID_PRODUCER_EPOCH`: an idempotent batch of an epoch older than the one the leader
+    /// holds for its producer (`ProducerAppendInfo.checkProducerEpoch`); not retriable
+    /// (`InvalidProducerEpochException` is an `ApiException`).
+    InvalidProducerEpoch,
 }
 
 impl ErrorCode {
@@ -64,6 +68,7 @@ impl ErrorCode {
             ErrorCode::None => "NONE",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             ErrorCode::PolicyViolation => "POLICY_VIOLATION",
+            ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
             ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
@@ -133,6 +138,7 @@ impl ErrorCode {
             ErrorCode::SerializationError => -1,
             ErrorCode::MessageTooLarge => 10,
             ErrorCode::PolicyViolation => 44,
+            ErrorCode::InvalidProducerEpoch => 47,
         }
     }
 
@@ -151,6 +157,7 @@ impl ErrorCode {
         ErrorCode::FencedLeaderEpoch,
         ErrorCode::SerializationError,
         ErrorCode::MessageTooLarge,
+        ErrorCode::InvalidProducerEpoch,
     ];
 
     /// [`ErrorCode::PRODUCER_ERRORS`]' names, computed at compile time.
@@ -174,6 +181,7 @@ impl ErrorCode {
                 | ErrorCode::SerializationError
                 | ErrorCode::MessageTooLarge
                 | ErrorCode::PolicyViolation
+                | ErrorCode::InvalidProducerEpoch
         )
     }
 }
