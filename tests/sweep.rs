@@ -1286,7 +1286,7 @@ fn check_seed(spec: &ScenarioSpec, promised: bool, ordered: bool) -> SeedRun {
         // own, older state: an aggregate's last value then rightly falls short of the input.
         // What is short beyond those keys (a count per key) is a problem; windows are not
         // attributed, so a windowed run with a zombie write is not judged.
-        let zombie = st.zombie_writes > 0;
+        let zombie = st.zombie_writes > 0 || v.zombie_output_writes > 0;
         *reached_here
             .entry("Kafka Streams zombie write")
             .or_default() += u64::from(zombie);

@@ -212,8 +212,13 @@ pub struct StreamsView {
     /// Changelog records an instance wrote after it had lost its task (`zombie_writes`).
     #[serde(skip_serializing_if = "crate::outcome::is_zero")]
     pub zombie_writes: u64,
-    /// Of `undercount`, what the keys whose last changelog record is such a write are short
-    /// (an aggregate per key; 0 for windows and joins).
+    /// Output records (of the same commits) an instance wrote after it had lost its task: not
+    /// counted in `zombie_writes`, which is the changelog's figure the site and the scenario
+    /// language show.
+    #[serde(skip_serializing_if = "crate::outcome::is_zero")]
+    pub zombie_output_writes: u64,
+    /// Of `undercount`, what the keys whose last changelog or output record is such a write are
+    /// short (an aggregate per key; 0 for windows and joins).
     #[serde(skip_serializing_if = "crate::outcome::is_zero")]
     pub zombie_shortfall: u64,
 }
@@ -281,7 +286,7 @@ impl Sim {
             })
             .collect();
         let producer = &self.producers[first.producer as usize];
-        let (zombie_writes, zombie_keys) = self.zombie_writes(first);
+        let (zombie_writes, zombie_output_writes, zombie_keys) = self.zombie_writes(first);
         if let Some(j) = &first.spec.join {
             return Some(StreamsView {
                 instances,
@@ -303,6 +308,7 @@ impl Sim {
                     None => self.join_results(first, j),
                 }),
                 zombie_writes,
+                zombie_output_writes,
                 zombie_shortfall: 0,
             });
         }
@@ -325,6 +331,7 @@ impl Sim {
                 windowed: Some(windowed.0),
                 join: None,
                 zombie_writes,
+                zombie_output_writes,
                 zombie_shortfall: 0,
             });
         }
@@ -423,6 +430,7 @@ impl Sim {
             windowed: None,
             join: None,
             zombie_writes,
+            zombie_output_writes,
             zombie_shortfall,
         })
     }
@@ -438,24 +446,30 @@ impl Sim {
     /// the new owner's, so the topic's last value for its key goes back to the old owner's
     /// state — and so does the output topic, written in the same commit (either may be the one
     /// that lands late). Returns their number, and the keys whose last record in a changelog or
-    /// in the output topic is one of them, sorted.
-    fn zombie_writes(&self, first: &crate::client::streams::StreamsInstance) -> (u64, Vec<u32>) {
+    /// in the output topic is one of them, sorted: `(changelog writes, output writes, keys)`.
+    fn zombie_writes(
+        &self,
+        first: &crate::client::streams::StreamsInstance,
+    ) -> (u64, u64, Vec<u32>) {
         let producers: Vec<u32> = self
             .streams
             .iter()
             .filter(|s| s.application_id == first.application_id)
             .map(|s| s.producer)
             .collect();
-        let mut zombie = 0;
+        let mut zombie = [0, 0];
         let mut keys = Vec::new();
         // The output topic too: it is written in the same commit, and a zombie's result can land
         // there late while its changelog record of the same commit got through in time (a
         // request to an unreachable leader timed out, its retry went on being refused by a
         // stale leader until metadata arrived).
-        let mut topics = first.spec.changelog_topics();
-        topics.push(first.spec.output.clone());
-        for topic in topics {
-            let Some(t) = self.topo.topic_index(&topic) else {
+        let changelogs = first.spec.changelog_topics();
+        let topics = changelogs
+            .iter()
+            .map(|c| (0, c))
+            .chain([(1, &first.spec.output)]);
+        for (which, topic) in topics {
+            let Some(t) = self.topo.topic_index(topic) else {
                 continue;
             };
             let t = &self.topo.topics[t as usize];
@@ -478,7 +492,7 @@ impl Sim {
                         return;
                     }
                     let stale = latest.iter().any(|&(q, at)| q != p && at > sent);
-                    zombie += u64::from(stale);
+                    zombie[which] += u64::from(stale);
                     if let Some(k) = key {
                         last.insert(k, i64::from(stale));
                     }
@@ -492,7 +506,7 @@ impl Sim {
         }
         keys.sort_unstable();
         keys.dedup();
-        (zombie, keys)
+        (zombie[0], zombie[1], keys)
     }
 
     /// A stream–stream join's results against the reference: every pair of records of the two
