@@ -1150,9 +1150,10 @@ fn event_category(kind: &khafka_sim::trace::TraceKind) -> (&'static str, u8) {
     match kind {
         K::Fault { .. } | K::AdminError { .. } => EVENT_CATEGORIES[0],
         K::IsrChanged { .. } => EVENT_CATEGORIES[2],
-        K::ProduceError { .. } | K::SendFailed { .. } | K::UnknownProducerAccepted { .. } => {
-            EVENT_CATEGORIES[3]
-        }
+        K::ProduceError { .. }
+        | K::SendFailed { .. }
+        | K::UnknownProducerAccepted { .. }
+        | K::RequestTimeoutDisconnect { .. } => EVENT_CATEGORIES[3],
         K::Truncated { .. } => EVENT_CATEGORIES[4],
         K::Violation { .. } => EVENT_CATEGORIES[5],
         _ => EVENT_CATEGORIES[1],

@@ -878,6 +878,18 @@ pub fn event_text(kind: &TraceKind) -> String {
             }
         }
         TraceKind::AdminError { action, error } => format!("{action} refused: {error}"),
+        TraceKind::RequestTimeoutDisconnect {
+            producer,
+            broker,
+            requests,
+            request_timeout_ms,
+        } => format!(
+            "{producer} closed its connection to broker {broker}: no answer within request.timeout.ms ({request_timeout_ms} ms); {} fail with REQUEST_TIMED_OUT",
+            match requests {
+                1 => "its request in flight".to_string(),
+                n => format!("all {n} requests in flight"),
+            }
+        ),
         TraceKind::UnknownProducerAccepted {
             partition,
             broker,

@@ -1307,6 +1307,18 @@ fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
         Some(&(produced.len() as u64))
     );
     assert!(p.in_flight.is_empty());
+    let disconnects: Vec<_> = h
+        .trace
+        .notable
+        .iter()
+        .filter_map(|e| match &e.kind {
+            khafka_sim::trace::TraceKind::RequestTimeoutDisconnect {
+                broker, requests, ..
+            } => Some((*broker, *requests)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(disconnects, [(1, produced.len() as u32)]);
     let c = &p.conns[1];
     assert!(!c.up && c.backoff_until_us > h.now.as_us(), "{c:?}");
 }

@@ -358,6 +358,16 @@ pub enum TraceKind {
         producer_epoch: u16,
         base_sequence: i32,
     },
+    /// A producer closed its connection to a broker because a request on it had no answer
+    /// within `request.timeout.ms` (`NetworkClient.handleTimedOutRequests`): its `requests` in
+    /// flight there fail with `REQUEST_TIMED_OUT`, each batch with a `produce_error` after this.
+    RequestTimeoutDisconnect {
+        /// The producer's name in the scenario.
+        producer: Arc<str>,
+        broker: BrokerId,
+        requests: u32,
+        request_timeout_ms: u64,
+    },
     /// The controller refused an operator's request (`kafka-reassign-partitions`): Kafka's error
     /// and message.
     AdminError {
@@ -1036,6 +1046,7 @@ pub mod tag {
     pub const ADMIN_ERROR: u64 = 32;
     pub const NOT_DESERIALIZED: u64 = 33;
     pub const UNKNOWN_PRODUCER_ACCEPTED: u64 = 34;
+    pub const REQUEST_TIMEOUT_DISCONNECT: u64 = 35;
 }
 
 impl Encode for TraceEvent {
@@ -1254,6 +1265,18 @@ impl Encode for TraceEvent {
                 producer_epoch.encode(h);
                 base_sequence.encode(h);
             }
+            TraceKind::RequestTimeoutDisconnect {
+                producer,
+                broker,
+                requests,
+                request_timeout_ms,
+            } => {
+                h.word(tag::REQUEST_TIMEOUT_DISCONNECT);
+                producer.encode(h);
+                broker.encode(h);
+                requests.encode(h);
+                request_timeout_ms.encode(h);
+            }
             TraceKind::AdminError { action, error } => {
                 h.word(tag::ADMIN_ERROR);
                 action.encode(h);
@@ -1392,6 +1415,7 @@ impl TraceKind {
             TraceKind::ReplicasChanged { .. } => "replicas_changed",
             TraceKind::ReplicaHosted { .. } => "replica_hosted",
             TraceKind::UnknownProducerAccepted { .. } => "unknown_producer_accepted",
+            TraceKind::RequestTimeoutDisconnect { .. } => "request_timeout_disconnect",
             TraceKind::AdminError { .. } => "admin_error",
             TraceKind::Quorum { .. } => "quorum",
         }

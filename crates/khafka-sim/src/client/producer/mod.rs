@@ -400,6 +400,12 @@ impl Producer {
                         .filter(|(_, f)| f.broker == b)
                         .map(|(id, _)| *id)
                         .collect();
+                    ctx.emit(TraceKind::RequestTimeoutDisconnect {
+                        producer: self.name.clone(),
+                        broker: b,
+                        requests: cancelled.len() as u32,
+                        request_timeout_ms: self.spec.config.request_timeout_ms,
+                    });
                     for id in cancelled {
                         let f = self.in_flight.remove(&id).expect("listed above");
                         self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
