@@ -2091,7 +2091,7 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
             <ol class="events">
                 { for groups.iter().skip(skipped).map(|(n, t, last, text, count)| {
                     let t = *t;
-                    let repeat = (*count > 1).then(|| format!(" (×{count}, until {})", fmt_time(*last)));
+                    let repeat = (*count > 1).then(|| crate::cluster_view::repeat_note(*count, t, *last));
                     html! { <li value={n.to_string()}><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
                         { format!(" {text}") }{ repeat.unwrap_or_default() }</li> }
                 }) }

@@ -820,6 +820,17 @@ pub fn fmt_time(t: khafka_sim::SimTime) -> String {
     khafka_sim::SimTime::from_ms(ms).to_string()
 }
 
+/// What follows an event repeated `n` times in a row from `first` to `last`: " (×5)" when all
+/// came at one instant (as the milliseconds show it), " (×5, until 9.5s)" otherwise.
+pub fn repeat_note(n: usize, first: khafka_sim::SimTime, last: khafka_sim::SimTime) -> String {
+    let until = fmt_time(last);
+    if until == fmt_time(first) {
+        format!(" (×{n})")
+    } else {
+        format!(" (×{n}, until {until})")
+    }
+}
+
 /// One line for the event log.
 /// A fault's scenario line as a reader sees it: without a link's loss when it loses nothing.
 pub fn fault_text(line: &str) -> String {

@@ -231,7 +231,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     for (step, (n, until)) in events.iter_mut().zip(&repeats) {
         if *n > 1 {
             step.text
-                .push_str(&format!(" (×{n}, until {})", fmt_time(*until)));
+                .push_str(&crate::cluster_view::repeat_note(*n, step.at, *until));
         }
     }
     // Keep the cause, and as many other events as fit, nearest the cause (or the end) first.
