@@ -1362,3 +1362,48 @@ fn a_batch_of_an_older_producer_epoch_is_refused_with_invalid_producer_epoch() {
     assert_eq!(answers(h.sent()), [ErrorCode::InvalidProducerEpoch]);
     assert_eq!(b.replicas[&0].log.log_end_offset(), end, "nothing appended");
 }
+
+/// `NetworkClient.cancelInFlightRequests` → `handleFailedRequest`: a metadata request in flight
+/// on a connection the client closes fails with it and is asked again after the refresh backoff
+/// (from the next broker); closing another broker's connection leaves it be.
+#[test]
+fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() {
+    use khafka_sim::client::backoff::{MetadataUpdater, RequestTimes};
+    use khafka_sim::protocol::Metadata;
+    use khafka_sim::rng::SimRng;
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let mut rng = SimRng::derive(1, "metadata");
+    let times = RequestTimes {
+        retry_backoff_ms: 100,
+        retry_backoff_max_ms: 1_000,
+        request_timeout_ms: 30_000,
+    };
+    let mut m = MetadataUpdater::new(0, 1, times);
+    // The broker the one message sent, a metadata request, went to.
+    let metadata_to = |sent: Vec<(Node, Msg)>| match sent[..] {
+        [(to, Msg::Metadata(Metadata::Request { .. }))] => Some(to),
+        _ => None,
+    };
+    m.request(&mut h.ctx(me), &mut rng);
+    assert_eq!(metadata_to(h.sent()), Some(Node::Broker(1)));
+    assert!(!m.on_connection_closed(&mut h.ctx(me), &mut rng, 2));
+    assert!(
+        h.take().is_empty(),
+        "broker 2's connection held no metadata request"
+    );
+    h.advance_to(SimTime::from_ms(5));
+    assert!(m.on_connection_closed(&mut h.ctx(me), &mut rng, 1));
+    let mut timers = Vec::new();
+    assert!(h.sent_and_timers(&mut timers).is_empty(), "not at once");
+    assert_eq!(timers.len(), 1, "one backoff timer: {timers:?}");
+    let (at, timer) = timers.remove(0);
+    let wait_ms = (at.as_us() - 5_000) / 1_000;
+    assert!((80..=120).contains(&wait_ms), "waits {wait_ms} ms");
+    let Timer::RequestTimeout { req_id } = timer else {
+        panic!("{timer:?}")
+    };
+    h.advance_to(at);
+    assert!(m.on_timeout(&mut h.ctx(me), &mut rng, req_id));
+    assert_eq!(metadata_to(h.sent()), Some(Node::Broker(2)));
+}

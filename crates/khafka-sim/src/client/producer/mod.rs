@@ -394,20 +394,14 @@ impl Producer {
                     self.metadata
                         .on_connection_closed(ctx, &mut self.backoff_rng, b);
                     self.connection_failed(ctx, b);
-                    let cancelled: Vec<u64> = self
-                        .in_flight
-                        .iter()
-                        .filter(|(_, f)| f.broker == b)
-                        .map(|(id, _)| *id)
-                        .collect();
+                    let cancelled = self.take_in_flight_to(b);
                     ctx.emit(TraceKind::RequestTimeoutDisconnect {
                         producer: self.name.clone(),
                         broker: b,
                         requests: cancelled.len() as u32,
                         request_timeout_ms: self.spec.config.request_timeout_ms,
                     });
-                    for id in cancelled {
-                        let f = self.in_flight.remove(&id).expect("listed above");
+                    for f in cancelled {
                         self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
                     }
                 }
@@ -535,15 +529,8 @@ impl Producer {
                     return;
                 }
                 self.connection_failed(ctx, b);
-                let keep_writing = self.spec.config.acks == Acks::Zero;
-                let lost: Vec<u64> = self
-                    .in_flight
-                    .iter()
-                    .filter(|(_, f)| !keep_writing && f.broker == b)
-                    .map(|(id, _)| *id)
-                    .collect();
-                for id in lost {
-                    if let Some(f) = self.in_flight.remove(&id) {
+                if self.spec.config.acks != Acks::Zero {
+                    for f in self.take_in_flight_to(b) {
                         self.fail_request(ctx, f, ErrorCode::NetworkException);
                     }
                 }

@@ -33,6 +33,21 @@ impl Producer {
         self.metadata.request(ctx, &mut self.backoff_rng);
     }
 
+    /// Removes the requests in flight to broker `b` and returns them oldest first, as
+    /// `InFlightRequests.clearAll` hands them to `cancelInFlightRequests` when the connection
+    /// closes.
+    pub(super) fn take_in_flight_to(&mut self, b: BrokerId) -> Vec<InFlight> {
+        let ids: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.broker == b)
+            .map(|(id, _)| *id)
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.in_flight.remove(id))
+            .collect()
+    }
+
     /// The connection to `b` failed (refused, reset or timed out): back off, then try again; the
     /// leader may have moved, so ask for metadata.
     pub(super) fn connection_failed(&mut self, ctx: &mut Ctx, b: BrokerId) {
