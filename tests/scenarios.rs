@@ -49,6 +49,30 @@ fn every_scenario_meets_its_expectations() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The zombie detector reads the output topic as well as the changelogs
+/// (`StreamsView::zombie_output_writes`): in lesson 06c's zombie cell the writes `s1` sent at 10 s
+/// land at 65 s in both. (The sweep's seed 9692, an output write alone landing late, pinned it
+/// until the clients sent their metadata requests to the least loaded broker: its zombie no
+/// longer waits 30 s on a broker cut off from it.)
+#[test]
+fn a_zombie_s_late_writes_are_found_in_the_output_topic_too() {
+    let (name, scenario) = lesson_cells()
+        .into_iter()
+        .find(|(n, s)| {
+            n.contains("06c-stateful-stream-processing")
+                && s.expects.iter().any(|e| e.text.contains("zombie_writes"))
+        })
+        .expect("lesson 06c's zombie cell");
+    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+    sim.run();
+    let v = sim.streams_view().expect("a Kafka Streams run");
+    let (changelog, output) = (v.outcome().zombie_writes, v.zombie_output_writes);
+    assert!(
+        changelog > 0 && output > 0,
+        "{name}: {changelog} changelog and {output} output writes of the zombie"
+    );
+}
+
 /// Every graded exercise of the course: its starting scenario fails at least one of its `expect`
 /// lines, and its reference solution passes all of them.
 #[test]

@@ -10,6 +10,9 @@ use khafka_sim::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
 use khafka_sim::spec::{ScenarioSpec, TopicSpec};
 use khafka_sim::SimTime;
 
+use khafka_sim::client::backoff::{Lent, MetadataUpdater, NodeLoad, RequestTimes};
+use khafka_sim::rng::SimRng;
+
 fn spec() -> ScenarioSpec {
     let mut s = ScenarioSpec::default();
     s.topics.push(TopicSpec::new("t", 1, 3));
@@ -824,6 +827,7 @@ fn leader_change_under_a_poll_loop(hold: bool) {
                         Msg::Metadata(Metadata::Response {
                             req_id,
                             partitions: vec![(0, Some(l), e), (1, Some(l), e)],
+                            brokers: vec![1, 2, 3],
                         })
                     }
                     Msg::Fetch(Fetch::Request {
@@ -1013,6 +1017,7 @@ fn a_consumer_waiting_out_an_election_backs_off_its_metadata_requests() {
             Msg::Metadata(Metadata::Response {
                 req_id,
                 partitions: vec![(0, None, 1)],
+                brokers: vec![1, 2, 3],
             }),
         );
         let mut timers = Vec::new();
@@ -1261,6 +1266,7 @@ fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
                         Msg::Metadata(Metadata::Response {
                             req_id,
                             partitions: vec![(0, Some(1), 0)],
+                            brokers: vec![1, 2, 3],
                         })
                     }
                     Msg::ApiVersions(ApiVersions::Request { req_id }) => {
@@ -1363,37 +1369,62 @@ fn a_batch_of_an_older_producer_epoch_is_refused_with_invalid_producer_epoch() {
     assert_eq!(b.replicas[&0].log.log_end_offset(), end, "nothing appended");
 }
 
-/// `NetworkClient.cancelInFlightRequests` → `handleFailedRequest`: a metadata request in flight
-/// on a connection the client closes fails with it and is asked again after the refresh backoff
-/// (from the next broker); closing another broker's connection leaves it be.
-#[test]
-fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() {
-    use khafka_sim::client::backoff::{MetadataUpdater, RequestTimes};
-    use khafka_sim::protocol::Metadata;
-    use khafka_sim::rng::SimRng;
-    let mut h = Harness::new(&spec());
-    let me = Node::Producer(0);
-    let mut rng = SimRng::derive(1, "metadata");
+/// A metadata updater with Kafka's default client times, and the random streams it is lent.
+fn metadata_updater(seed: u64) -> (MetadataUpdater, SimRng, SimRng) {
     let times = RequestTimes {
         retry_backoff_ms: 100,
         retry_backoff_max_ms: 1_000,
         request_timeout_ms: 30_000,
+        reconnect_backoff_ms: 50,
     };
-    let mut m = MetadataUpdater::new(0, 1, times);
-    // The broker the one message sent, a metadata request, went to.
-    let metadata_to = |sent: Vec<(Node, Msg)>| match sent[..] {
-        [(to, Msg::Metadata(Metadata::Request { .. }))] => Some(to),
+    (
+        MetadataUpdater::new(1, times),
+        SimRng::derive(seed, "metadata"),
+        SimRng::derive(seed, "nodes"),
+    )
+}
+
+/// The broker the one message sent, a metadata request, went to.
+fn metadata_to(sent: Vec<(Node, Msg)>) -> Option<Node> {
+    match sent[..] {
+        [(to, Msg::Metadata(khafka_sim::protocol::Metadata::Request { .. }))] => Some(to),
         _ => None,
+    }
+}
+
+/// `NetworkClient.cancelInFlightRequests` → `handleFailedRequest`: a metadata request in flight
+/// on a connection the client closes fails with it and is asked again after the refresh backoff
+/// (from the least loaded broker, no longer the closed one); closing another broker's
+/// connection leaves it be.
+#[test]
+fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let (mut m, mut jitter, mut nodes) = metadata_updater(1);
+    // Broker 1 is the only ready one with nothing in flight, until its connection closes; then
+    // broker 2 is.
+    let closed = std::cell::Cell::new(false);
+    let loads = |b: u32, _now: u64| NodeLoad {
+        broker: b,
+        can_send: !(b == 1 && closed.get()),
+        in_flight: u32::from(b == 3 || (b == 2 && !closed.get())),
+        ..NodeLoad::default()
     };
-    m.request(&mut h.ctx(me), &mut rng);
+    let mut c = Lent {
+        jitter: &mut jitter,
+        nodes: &mut nodes,
+        loads: &loads,
+    };
+    m.request(&mut h.ctx(me), &mut c);
     assert_eq!(metadata_to(h.sent()), Some(Node::Broker(1)));
-    assert!(!m.on_connection_closed(&mut h.ctx(me), &mut rng, 2));
+    assert!(!m.on_connection_closed(&mut h.ctx(me), &mut c, 2));
     assert!(
         h.take().is_empty(),
         "broker 2's connection held no metadata request"
     );
     h.advance_to(SimTime::from_ms(5));
-    assert!(m.on_connection_closed(&mut h.ctx(me), &mut rng, 1));
+    closed.set(true);
+    assert!(m.on_connection_closed(&mut h.ctx(me), &mut c, 1));
     let mut timers = Vec::new();
     assert!(h.sent_and_timers(&mut timers).is_empty(), "not at once");
     assert_eq!(timers.len(), 1, "one backoff timer: {timers:?}");
@@ -1404,6 +1435,65 @@ fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() 
         panic!("{timer:?}")
     };
     h.advance_to(at);
-    assert!(m.on_timeout(&mut h.ctx(me), &mut rng, req_id));
+    assert!(m.on_timeout(&mut h.ctx(me), &mut c, req_id));
     assert_eq!(metadata_to(h.sent()), Some(Node::Broker(2)));
+}
+
+/// `metadata.recovery.strategy=rebootstrap`: when no broker the last answer named is available
+/// (here only broker 2, in its reconnect backoff), the client goes back to its bootstrap servers
+/// and asks one of them.
+#[test]
+fn a_metadata_request_with_no_known_broker_available_rebootstraps() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let (mut m, mut jitter, mut nodes) = metadata_updater(3);
+    m.learn_brokers(vec![2]);
+    let loads = |b: u32, _now: u64| NodeLoad {
+        broker: b,
+        can_connect: b != 2,
+        ..NodeLoad::default()
+    };
+    let mut c = Lent {
+        jitter: &mut jitter,
+        nodes: &mut nodes,
+        loads: &loads,
+    };
+    m.request(&mut h.ctx(me), &mut c);
+    let to = metadata_to(h.sent());
+    assert!(matches!(to, Some(Node::Broker(1 | 3))), "{to:?}");
+}
+
+/// `DefaultMetadataUpdater.maybeUpdate`: with no broker that can take a request ("Give up
+/// sending metadata request since no node is available") the client looks again after
+/// `reconnect.backoff.ms`, and sends when one can.
+#[test]
+fn a_metadata_request_with_no_broker_available_waits_the_reconnect_backoff() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Consumer(0);
+    let (mut m, mut jitter, mut nodes) = metadata_updater(2);
+    let available = std::cell::Cell::new(false);
+    let loads = |b: u32, _now: u64| NodeLoad {
+        broker: b,
+        can_connect: b == 3 && available.get(),
+        ..NodeLoad::default()
+    };
+    let mut c = Lent {
+        jitter: &mut jitter,
+        nodes: &mut nodes,
+        loads: &loads,
+    };
+    m.request(&mut h.ctx(me), &mut c);
+    let mut timers = Vec::new();
+    assert!(
+        h.sent_and_timers(&mut timers).is_empty(),
+        "no broker to send to"
+    );
+    let [(at, Timer::RequestTimeout { req_id })] = timers[..] else {
+        panic!("{timers:?}")
+    };
+    assert_eq!(at, SimTime::from_ms(50));
+    h.advance_to(at);
+    available.set(true);
+    assert!(m.on_timeout(&mut h.ctx(me), &mut c, req_id));
+    assert_eq!(metadata_to(h.sent()), Some(Node::Broker(3)));
 }

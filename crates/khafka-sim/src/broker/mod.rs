@@ -315,9 +315,22 @@ impl Broker {
                         }
                     })
                     .collect();
+                // Before its first metadata fetch a broker knows the cluster as it starts:
+                // the initial brokers, every one registered and unfenced.
+                let brokers = if self.metadata_offset == 0 {
+                    (1..=ctx.topo.initial_brokers).collect()
+                } else {
+                    (1..=ctx.topo.brokers)
+                        .filter(|b| !self.fenced_brokers.contains(b))
+                        .collect()
+                };
                 ctx.send(
                     from,
-                    Msg::Metadata(Metadata::Response { req_id, partitions }),
+                    Msg::Metadata(Metadata::Response {
+                        req_id,
+                        partitions,
+                        brokers,
+                    }),
                 );
             }
             Msg::BrokerHeartbeat(BrokerHeartbeat::Response {

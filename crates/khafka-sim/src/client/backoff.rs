@@ -17,6 +17,7 @@ use crate::ctx::{Ctx, Node, Timer};
 use crate::msg::Msg;
 use crate::protocol::Metadata;
 use crate::rng::SimRng;
+use crate::spec::BrokerId;
 use serde::Serialize;
 
 /// Kafka's `ExponentialBackoff` (multiplier 2, jitter 0.2) for attempt `n`, in µs: `base × 2^n`
@@ -84,10 +85,56 @@ impl RefreshBackoff {
     }
 }
 
+/// One broker as Kafka's `NetworkClient.leastLoadedNode` sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeLoad {
+    pub broker: BrokerId,
+    /// `canSendRequest`: the connection is ready and may take one more request.
+    pub can_send: bool,
+    /// Requests in flight on the connection (`inFlightRequests.count`).
+    pub in_flight: u32,
+    /// A connection attempt is under way (`isPreparingConnection`).
+    pub connecting: bool,
+    /// Disconnected and past its reconnect backoff (`canConnect`).
+    pub can_connect: bool,
+    /// When the client last tried to connect (`lastConnectAttemptMs`; 0: never), in µs.
+    pub last_attempt_us: u64,
+}
+
+/// Kafka's `NetworkClient.leastLoadedNode` over `nodes` (the index of the one chosen), scanned
+/// from `offset` (Kafka draws it at random for each call): the first node that can take a
+/// request and has none in flight; else the one with the fewest in flight (the first found
+/// among equals); else one whose connection is being set up (the last found); else one it may
+/// connect to, tried longest ago (the first found among equals); else none.
+pub fn least_loaded_node(offset: usize, nodes: &[NodeLoad]) -> Option<usize> {
+    let mut ready: Option<(usize, u32)> = None;
+    let mut connecting = None;
+    let mut can_connect: Option<usize> = None;
+    for i in 0..nodes.len() {
+        let idx = (offset + i) % nodes.len();
+        let n = &nodes[idx];
+        if n.can_send {
+            if n.in_flight == 0 {
+                return Some(idx);
+            }
+            if ready.is_none_or(|(_, least)| n.in_flight < least) {
+                ready = Some((idx, n.in_flight));
+            }
+        } else if n.connecting {
+            connecting = Some(idx);
+        } else if n.can_connect
+            && can_connect.is_none_or(|c| nodes[c].last_attempt_us > n.last_attempt_us)
+        {
+            can_connect = Some(idx);
+        }
+    }
+    ready.map(|(i, _)| i).or(connecting).or(can_connect)
+}
+
 /// A client's metadata requests, shared by the producer and the consumer: one request at a
-/// time, to the brokers in turn, no sooner than the [`RefreshBackoff`] allows; and the last
-/// leader epoch an answer named for each of the client's partitions, kept when it named no
-/// leader (`Metadata.lastSeenLeaderEpochs`).
+/// time, to the least loaded broker ([`least_loaded_node`]), no sooner than the
+/// [`RefreshBackoff`] allows; and the last leader epoch an answer named for each of the client's
+/// partitions, kept when it named no leader (`Metadata.lastSeenLeaderEpochs`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MetadataUpdater {
     /// The request in flight, or the backoff timer of the one waiting to be sent (`waiting`).
@@ -95,27 +142,43 @@ pub struct MetadataUpdater {
     waiting: bool,
     /// The broker the request in flight went to.
     to_broker: u32,
+    /// The brokers the last answer named alive (`Metadata.fetch().nodes()`); before the first,
+    /// the bootstrap servers: the cluster's initial brokers.
+    nodes: Vec<BrokerId>,
     backoff: RefreshBackoff,
-    /// Counts requests: the next goes to broker `1 + next_broker % brokers`.
-    pub next_broker: u32,
     seen_epochs: Vec<Option<u32>>,
     times: RequestTimes,
 }
 
-/// A client's `retry.backoff.ms`, `retry.backoff.max.ms` and `request.timeout.ms`.
+/// A client's `retry.backoff.ms`, `retry.backoff.max.ms`, `request.timeout.ms` and
+/// `reconnect.backoff.ms`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RequestTimes {
     pub retry_backoff_ms: u64,
     pub retry_backoff_max_ms: u64,
     pub request_timeout_ms: u64,
+    /// How long the client waits before it looks for a broker again when none can take a
+    /// request (`DefaultMetadataUpdater.maybeUpdate` returns `reconnectBackoffMs`).
+    pub reconnect_backoff_ms: u64,
+}
+
+/// What the client knows of its connection to a broker at an instant (µs), for
+/// [`least_loaded_node`].
+pub type Loads<'a> = &'a dyn Fn(BrokerId, u64) -> NodeLoad;
+
+/// What a client lends its [`MetadataUpdater`]: its random streams and its connections' loads.
+pub struct Lent<'a> {
+    /// The refresh backoff's jitter.
+    pub jitter: &'a mut SimRng,
+    /// Where `leastLoadedNode` starts its scan (Kafka's `NetworkClient.randOffset`).
+    pub nodes: &'a mut SimRng,
+    pub loads: Loads<'a>,
 }
 
 impl MetadataUpdater {
-    /// For a client of `partitions` partitions whose first request goes to broker
-    /// `1 + first_broker % brokers`, with its request `times`.
-    pub fn new(first_broker: u32, partitions: usize, times: RequestTimes) -> Self {
+    /// For a client of `partitions` partitions, with its request `times`.
+    pub fn new(partitions: usize, times: RequestTimes) -> Self {
         MetadataUpdater {
-            next_broker: first_broker,
             seen_epochs: vec![None; partitions],
             times,
             ..MetadataUpdater::default()
@@ -129,7 +192,7 @@ impl MetadataUpdater {
 
     /// Asks for metadata as soon as the backoff allows: at once, or when a timer set for that
     /// instant fires ([`MetadataUpdater::on_timeout`]). Nothing if a request is already out.
-    pub fn request(&mut self, ctx: &mut Ctx, rng: &mut SimRng) {
+    pub fn request(&mut self, ctx: &mut Ctx, c: &mut Lent) {
         if self.in_flight.is_some() {
             return;
         }
@@ -137,20 +200,48 @@ impl MetadataUpdater {
         let t = self.times;
         let at = self
             .backoff
-            .allowed_at_us(rng, t.retry_backoff_ms, t.retry_backoff_max_ms);
+            .allowed_at_us(c.jitter, t.retry_backoff_ms, t.retry_backoff_max_ms);
         let req_id = ctx.req_id();
         if at > now {
-            self.in_flight = Some(req_id);
-            self.waiting = true;
-            ctx.timer_after_us(at - now, Timer::RequestTimeout { req_id });
+            self.wait(ctx, req_id, at - now);
         } else {
-            self.send(ctx, req_id);
+            self.send(ctx, req_id, c);
         }
     }
 
-    fn send(&mut self, ctx: &mut Ctx, req_id: u64) {
-        let broker = 1 + self.next_broker % ctx.topo.brokers;
-        self.next_broker += 1;
+    fn wait(&mut self, ctx: &mut Ctx, req_id: u64, us: u64) {
+        self.in_flight = Some(req_id);
+        self.waiting = true;
+        ctx.timer_after_us(us, Timer::RequestTimeout { req_id });
+    }
+
+    /// Sends the request to the least loaded broker; with none that can take it, looks again
+    /// after `reconnect.backoff.ms` ("Give up sending metadata request since no node is
+    /// available"). Kafka first connects to a broker it has no connection to; here the request
+    /// goes at once (the producer's and consumer's connection setup is not modelled for it).
+    fn send(&mut self, ctx: &mut Ctx, req_id: u64, c: &mut Lent) {
+        let now = ctx.now.as_us();
+        let bootstrap = || (1..=ctx.topo.initial_brokers).collect::<Vec<BrokerId>>();
+        if self.nodes.is_empty() {
+            self.nodes = bootstrap();
+        }
+        let mut pick = |known: &[BrokerId]| {
+            let loads: Vec<NodeLoad> = known.iter().map(|&b| (c.loads)(b, now)).collect();
+            let offset = c.nodes.below(loads.len() as u64) as usize;
+            least_loaded_node(offset, &loads).map(|i| known[i])
+        };
+        let mut chosen = pick(&self.nodes);
+        // `metadata.recovery.strategy=rebootstrap` (Kafka 4's default): with no broker available
+        // the client goes back to its bootstrap servers.
+        if chosen.is_none() && self.nodes != bootstrap() {
+            self.nodes = bootstrap();
+            chosen = pick(&self.nodes);
+        }
+        let Some(broker) = chosen else {
+            let backoff = crate::time::ms_to_us(self.times.reconnect_backoff_ms).max(1);
+            self.wait(ctx, req_id, backoff);
+            return;
+        };
         self.to_broker = broker;
         self.in_flight = Some(req_id);
         self.waiting = false;
@@ -166,45 +257,52 @@ impl MetadataUpdater {
 
     /// The request in flight failed (`failedUpdate`): ask again after the backoff for one more
     /// failed attempt.
-    fn failed(&mut self, ctx: &mut Ctx, rng: &mut SimRng) {
+    fn failed(&mut self, ctx: &mut Ctx, c: &mut Lent) {
         self.in_flight = None;
         self.backoff.failed(ctx.now.as_us());
-        self.request(ctx, rng);
+        self.request(ctx, c);
     }
 
     /// A `RequestTimeout` timer fired: the waiting request's backoff is over (it is sent), or the
     /// request in flight timed out. `false` if the timer is not about metadata.
-    pub fn on_timeout(&mut self, ctx: &mut Ctx, rng: &mut SimRng, req_id: u64) -> bool {
+    pub fn on_timeout(&mut self, ctx: &mut Ctx, c: &mut Lent, req_id: u64) -> bool {
         if self.in_flight != Some(req_id) {
             return false;
         }
         if self.waiting {
-            self.send(ctx, req_id);
+            self.send(ctx, req_id, c);
         } else {
-            self.failed(ctx, rng);
+            self.failed(ctx, c);
         }
         true
     }
 
     /// The connection of request `req_id` closed: `true` if it was the metadata request in flight
     /// (asked again after the backoff).
-    pub fn on_disconnect(&mut self, ctx: &mut Ctx, rng: &mut SimRng, req_id: u64) -> bool {
+    pub fn on_disconnect(&mut self, ctx: &mut Ctx, c: &mut Lent, req_id: u64) -> bool {
         if self.in_flight != Some(req_id) || self.waiting {
             return false;
         }
-        self.failed(ctx, rng);
+        self.failed(ctx, c);
         true
     }
 
     /// The client closed its connection to `broker` (a request to it timed out): a metadata
     /// request in flight to it fails with the rest (`NetworkClient.cancelInFlightRequests` →
     /// `handleFailedRequest`) and is asked again after the backoff. `true` if there was one.
-    pub fn on_connection_closed(&mut self, ctx: &mut Ctx, rng: &mut SimRng, broker: u32) -> bool {
+    pub fn on_connection_closed(&mut self, ctx: &mut Ctx, c: &mut Lent, broker: u32) -> bool {
         if self.in_flight.is_none() || self.waiting || self.to_broker != broker {
             return false;
         }
-        self.failed(ctx, rng);
+        self.failed(ctx, c);
         true
+    }
+
+    /// The brokers an answer named alive become the ones requests go to (kept if it named none).
+    pub fn learn_brokers(&mut self, brokers: Vec<BrokerId>) {
+        if !brokers.is_empty() {
+            self.nodes = brokers;
+        }
     }
 
     /// An answer to `req_id`: `true` (and no request out any more) if it is the one in flight.
@@ -302,6 +400,64 @@ mod tests {
         b.failed(0);
         b.failed(0);
         assert!(within(b.allowed_at_us(&mut rng, 100, 1_000), 400, 1_000));
+    }
+
+    /// `NetworkClient.leastLoadedNode`'s preferences, case by case: `R<n>` a ready connection
+    /// with `n` requests in flight, `C` a connection being set up, `D<t>` a closed one past its
+    /// backoff last tried at `t`, `-` one that can do nothing now.
+    #[test]
+    fn the_least_loaded_node_is_kafkas() {
+        let node = |s: &str| {
+            let (kind, n) = s.split_at(1);
+            let n: u64 = n.parse().unwrap_or(0);
+            match kind {
+                "R" => NodeLoad {
+                    can_send: true,
+                    in_flight: n as u32,
+                    ..NodeLoad::default()
+                },
+                "C" => NodeLoad {
+                    connecting: true,
+                    ..NodeLoad::default()
+                },
+                "D" => NodeLoad {
+                    can_connect: true,
+                    last_attempt_us: n,
+                    ..NodeLoad::default()
+                },
+                _ => NodeLoad::default(),
+            }
+        };
+        // (nodes, scan start, chosen index)
+        let cases: &[(&str, usize, Option<usize>)] = &[
+            // A ready node with nothing in flight ends the scan at once.
+            ("R1 R0 R0", 0, Some(1)),
+            ("R1 R0 R0", 2, Some(2)),
+            // Otherwise the fewest in flight, the first found among equals.
+            ("R2 R1 R1", 0, Some(1)),
+            ("R2 R1 R1", 2, Some(2)),
+            ("R3 R2 R5", 1, Some(1)),
+            // Any ready node before one being set up, which comes before one to connect to.
+            ("C D0 R4", 0, Some(2)),
+            ("D0 C -", 0, Some(1)),
+            // Several being set up: the last found.
+            ("C C -", 0, Some(1)),
+            ("C C -", 1, Some(0)),
+            // To connect to: the one tried longest ago (never tried: 0), the first among equals.
+            ("D5 D3 D9", 0, Some(1)),
+            ("D0 D0 D0", 2, Some(2)),
+            // Nothing available.
+            ("- - -", 0, None),
+            ("- - -", 2, None),
+        ];
+        for &(nodes, offset, want) in cases {
+            let loads: Vec<NodeLoad> = nodes.split(' ').map(node).collect();
+            assert_eq!(
+                least_loaded_node(offset, &loads),
+                want,
+                "{nodes} from {offset}"
+            );
+        }
     }
 
     /// Kafka's `ExponentialBackoff` (`clients/…/common/utils/ExponentialBackoff.java`): doubling from the

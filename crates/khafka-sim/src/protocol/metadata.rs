@@ -13,5 +13,8 @@ pub enum Metadata {
         req_id: u64,
         /// `(partition, leader, leader epoch)` as this broker knows them.
         partitions: Vec<(PartIdx, Option<BrokerId>, u32)>,
+        /// The brokers alive as this broker knows them: registered and not fenced
+        /// (`KRaftMetadataCache.getAliveBrokerNodes`), in id order.
+        brokers: Vec<BrokerId>,
     },
 }

@@ -35,6 +35,9 @@ use std::sync::Arc;
 /// The consumer's `retry.backoff.ms` and `retry.backoff.max.ms` (Kafka's defaults; not settable here).
 const RETRY_BACKOFF_MS: u64 = 100;
 const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
+/// Kafka's default `reconnect.backoff.ms`: no new connection to a broker sooner after the last
+/// one closed (the exponential growth to `reconnect.backoff.max.ms` is not modelled here).
+const RECONNECT_BACKOFF_MS: u64 = 50;
 
 /// The consumer's metadata request times (`retry.backoff.ms` and `retry.backoff.max.ms` at
 /// Kafka's defaults, its `request.timeout.ms`).
@@ -43,6 +46,7 @@ fn request_times(cfg: &ConsumerConfig) -> RequestTimes {
         retry_backoff_ms: RETRY_BACKOFF_MS,
         retry_backoff_max_ms: RETRY_BACKOFF_MAX_MS,
         request_timeout_ms: cfg.request_timeout_ms,
+        reconnect_backoff_ms: RECONNECT_BACKOFF_MS,
     }
 }
 
@@ -84,6 +88,13 @@ pub struct Consumer {
     /// The jitter of the metadata refresh backoff.
     #[serde(skip)]
     backoff_rng: SimRng,
+    /// Where `leastLoadedNode` starts its scan (Kafka's `NetworkClient.randOffset`).
+    #[serde(skip)]
+    node_rng: SimRng,
+    /// Brokers whose connection closed (a disconnect, or a request that timed out): `(when it
+    /// closed, no new connection before)`, until the consumer hears from the broker again. What
+    /// `leastLoadedNode` needs of a connection model: such a broker is not ready.
+    down: crate::kernel::vec_map::VecMap<BrokerId, (u64, u64)>,
     pub received: u64,
     /// The group membership, with a `group.id`.
     #[cfg(feature = "groups")]
@@ -170,8 +181,10 @@ impl Consumer {
             timeout_check: CheckTimer::default(),
             backoff_until_us: crate::kernel::vec_map::VecMap::new(),
             wake_at_us: None,
-            metadata: MetadataUpdater::new(idx, partitions as usize, request_times(&spec.config)),
+            metadata: MetadataUpdater::new(partitions as usize, request_times(&spec.config)),
             backoff_rng: SimRng::derive(seed, &format!("consumer/{}/backoff", spec.name)),
+            node_rng: SimRng::derive(seed, &format!("consumer/{}/least-loaded-node", spec.name)),
+            down: crate::kernel::vec_map::VecMap::new(),
             received: 0,
             #[cfg(feature = "groups")]
             group: spec.config.group.group_id.as_deref().map(|g| {
@@ -341,6 +354,7 @@ impl Consumer {
         // The backoff's random stream goes on where it was (the seed is not kept here).
         let mut fresh = Consumer::new(self.idx, spec, self.subscribed.clone(), 0);
         fresh.backoff_rng = self.backoff_rng.clone();
+        fresh.node_rng = self.node_rng.clone();
         fresh.received = self.received;
         fresh.processed = std::mem::take(&mut self.processed);
         if let (Some(new), Some(old)) = (&mut fresh.app, &mut self.app) {
@@ -351,7 +365,6 @@ impl Consumer {
             new.revocations = std::mem::take(&mut old.revocations);
         }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
-        fresh.metadata.next_broker = self.metadata.next_broker;
         fresh.start_us = ctx.now.as_us();
         // A new `StreamThread`: its commit clock starts over, as at a first start (`fresh.tasks`
         // has no `lastCommitMs`). Its purge interval runs from the start: Kafka's `lastPurgeMs`
@@ -438,7 +451,7 @@ impl Consumer {
                 self.pump(ctx);
             }
             Timer::RequestTimeout { req_id }
-                if self.metadata.on_timeout(ctx, &mut self.backoff_rng, req_id) => {}
+                if self.with_metadata(ctx, |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
@@ -450,6 +463,7 @@ impl Consumer {
                     .collect();
                 for b in timed_out {
                     self.in_flight.remove(&b);
+                    self.connection_closed(ctx, b);
                     self.request_metadata(ctx);
                 }
                 if self
@@ -480,7 +494,56 @@ impl Consumer {
 
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     fn request_metadata(&mut self, ctx: &mut Ctx) {
-        self.metadata.request(ctx, &mut self.backoff_rng);
+        self.with_metadata(ctx, |m, ctx, c| m.request(ctx, c));
+    }
+
+    /// Runs `f` on the metadata updater with the consumer's random streams (backoff jitter,
+    /// `leastLoadedNode`'s start) and its connections' loads: every broker's connection is ready
+    /// but those that closed ([`Consumer::down`]); its requests in flight are the fetch and the
+    /// position validation (the group's requests go on the coordinator's own connection).
+    fn with_metadata<R>(
+        &mut self,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut MetadataUpdater, &mut Ctx, &mut crate::client::backoff::Lent) -> R,
+    ) -> R {
+        let (fetches, validation, down) = (&self.in_flight, &self.validation, &self.down);
+        let loads = move |b: BrokerId, now: u64| {
+            let in_flight = fetches.contains_key(&b) as u32 + validation.in_flight_to(b) as u32;
+            match down.get(&b) {
+                Some(&(since, until)) => crate::client::backoff::NodeLoad {
+                    broker: b,
+                    in_flight,
+                    can_connect: now >= until,
+                    last_attempt_us: since,
+                    ..Default::default()
+                },
+                None => crate::client::backoff::NodeLoad {
+                    broker: b,
+                    can_send: true,
+                    in_flight,
+                    ..Default::default()
+                },
+            }
+        };
+        let mut lent = crate::client::backoff::Lent {
+            jitter: &mut self.backoff_rng,
+            nodes: &mut self.node_rng,
+            loads: &loads,
+        };
+        f(&mut self.metadata, ctx, &mut lent)
+    }
+
+    /// The connection to `b` closed: not ready for `leastLoadedNode` until the broker answers
+    /// again, and no new connection for `reconnect.backoff.ms`.
+    fn connection_closed(&mut self, ctx: &Ctx, b: BrokerId) {
+        let now = ctx.now.as_us();
+        self.down.insert(
+            b,
+            (
+                now,
+                now.saturating_add(crate::time::ms_to_us(RECONNECT_BACKOFF_MS)),
+            ),
+        );
     }
 
     /// Sends a fetch to every leader that has none in flight.
@@ -621,6 +684,13 @@ impl Consumer {
         if self.stopped {
             return;
         }
+        if let Node::Broker(b) = from {
+            if matches!(msg, Msg::Disconnect { .. }) {
+                self.connection_closed(ctx, b);
+            } else if !self.down.is_empty() {
+                self.down.remove(&b);
+            }
+        }
         match msg {
             #[cfg(feature = "groups")]
             Msg::Group(crate::msg::Group::Response { req_id, resp }) => {
@@ -668,10 +738,15 @@ impl Consumer {
                 }
                 self.pump(ctx);
             }
-            Msg::Metadata(Metadata::Response { req_id, partitions }) => {
+            Msg::Metadata(Metadata::Response {
+                req_id,
+                partitions,
+                brokers,
+            }) => {
                 if !self.metadata.take_answer(req_id) {
                     return;
                 }
+                self.metadata.learn_brokers(brokers);
                 let mut missing = false;
                 let mut progressed = false;
                 for (part, leader, epoch) in partitions {
@@ -898,10 +973,7 @@ impl Consumer {
                 }
                 if ours {
                     self.pump(ctx);
-                } else if self
-                    .metadata
-                    .on_disconnect(ctx, &mut self.backoff_rng, req_id)
-                {
+                } else if self.with_metadata(ctx, |m, ctx, c| m.on_disconnect(ctx, c, req_id)) {
                     // The metadata request: asked again after its backoff.
                 } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);

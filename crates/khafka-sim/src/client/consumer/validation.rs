@@ -189,6 +189,11 @@ impl Validation {
         None
     }
 
+    /// Whether a request is in flight to broker `b`.
+    pub fn in_flight_to(&self, b: BrokerId) -> bool {
+        self.in_flight.contains_key(&b)
+    }
+
     /// The earliest time a request in flight was sent.
     pub fn oldest_in_flight_us(&self) -> Option<u64> {
         self.in_flight.values().map(|f| f.1).min()

@@ -118,6 +118,8 @@ pub struct Producer {
     rng: SimRng,
     /// Jitter of backoffs (its own stream, so backoffs never shift key or partition choices).
     backoff_rng: SimRng,
+    /// Where `leastLoadedNode` starts its scan (Kafka's `NetworkClient.randOffset`).
+    node_rng: SimRng,
     /// Connection per broker, indexed by broker id.
     pub conns: Vec<Conn>,
     pub paused: bool,
@@ -205,6 +207,7 @@ impl Producer {
         let local = partitions;
         let rng = SimRng::derive(seed, &format!("producer/{}", spec.name));
         let backoff_rng = SimRng::derive(seed, &format!("producer/{}/backoff", spec.name));
+        let node_rng = SimRng::derive(seed, &format!("producer/{}/least-loaded-node", spec.name));
         Producer {
             idx,
             name: spec.name.as_str().into(),
@@ -220,6 +223,7 @@ impl Producer {
             producer_epoch: 0,
             rng,
             backoff_rng,
+            node_rng,
             conns: Vec::new(),
             paused: false,
             generated: 0,
@@ -231,7 +235,6 @@ impl Producer {
             leader_index_stale: true,
             drain_index: Vec::new(),
             metadata: MetadataUpdater::new(
-                idx,
                 local as usize,
                 network_client::request_times(&spec.config),
             ),
@@ -366,7 +369,7 @@ impl Producer {
                 }
             }
             Timer::RequestTimeout { req_id }
-                if self.metadata.on_timeout(ctx, &mut self.backoff_rng, req_id) => {}
+                if self.with_metadata(ctx, |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeout { req_id } => {
                 // A connection attempt that got no answer in time.
                 if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
@@ -391,10 +394,9 @@ impl Producer {
                 nodes.sort_unstable();
                 nodes.dedup();
                 for b in nodes {
-                    self.metadata
-                        .on_connection_closed(ctx, &mut self.backoff_rng, b);
                     self.connection_failed(ctx, b);
                     let cancelled = self.take_in_flight_to(b);
+                    self.with_metadata(ctx, |m, ctx, c| m.on_connection_closed(ctx, c, b));
                     ctx.emit(TraceKind::RequestTimeoutDisconnect {
                         producer: self.name.clone(),
                         broker: b,
@@ -465,13 +467,18 @@ impl Producer {
         }
         match msg {
             Msg::ApiVersions(ApiVersions::Response { .. }) => self.drain(ctx),
-            Msg::Metadata(Metadata::Response { req_id, partitions }) => {
+            Msg::Metadata(Metadata::Response {
+                req_id,
+                partitions,
+                brokers,
+            }) => {
                 if !self.metadata.take_answer(req_id) {
                     if came_up {
                         self.drain(ctx);
                     }
                     return;
                 }
+                self.metadata.learn_brokers(brokers);
                 let mut missing = false;
                 let mut progressed = false;
                 for (part, leader, epoch) in partitions {
@@ -537,10 +544,7 @@ impl Producer {
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {
-                if self
-                    .metadata
-                    .on_disconnect(ctx, &mut self.backoff_rng, req_id)
-                {
+                if self.with_metadata(ctx, |m, ctx, c| m.on_disconnect(ctx, c, req_id)) {
                     return;
                 }
                 // The connection to the broker is gone (refused, or reset by a crash).

@@ -2,7 +2,7 @@
 //! reconnect backoff), and metadata requests.
 
 use super::*;
-use crate::client::backoff::RequestTimes;
+use crate::client::backoff::{Lent, MetadataUpdater, NodeLoad, RequestTimes};
 
 /// The producer's connection to one broker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -15,6 +15,30 @@ pub struct Conn {
     pub failures: u32,
     /// No new attempt before this instant (µs).
     pub backoff_until_us: u64,
+    /// When the last attempt started (µs; 0: never), for `leastLoadedNode`.
+    pub last_attempt_us: u64,
+}
+
+/// The producer's connection to broker `b` at `now` (µs) as `leastLoadedNode` sees it: ready
+/// once up, and it may take a request while it has fewer than
+/// `max.in.flight.requests.per.connection` in flight.
+fn node_load(
+    conns: &[Conn],
+    in_flight: &VecMap<u64, InFlight>,
+    max_in_flight: u32,
+    b: BrokerId,
+    now: u64,
+) -> NodeLoad {
+    let c = conns.get(b as usize).copied().unwrap_or_default();
+    let n = in_flight.values().filter(|f| f.broker == b).count() as u32;
+    NodeLoad {
+        broker: b,
+        can_send: c.up && n < max_in_flight,
+        in_flight: n,
+        connecting: !c.up && c.connecting.is_some(),
+        can_connect: !c.up && c.connecting.is_none() && now >= c.backoff_until_us,
+        last_attempt_us: c.last_attempt_us,
+    }
 }
 
 /// The producer's metadata request times (`retry.backoff.ms`, `retry.backoff.max.ms`,
@@ -24,13 +48,32 @@ pub(super) fn request_times(cfg: &crate::config::ProducerConfig) -> RequestTimes
         retry_backoff_ms: cfg.retry_backoff_ms,
         retry_backoff_max_ms: cfg.retry_backoff_max_ms,
         request_timeout_ms: cfg.request_timeout_ms,
+        reconnect_backoff_ms: cfg.reconnect_backoff_ms,
     }
 }
 
 impl Producer {
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     pub(super) fn request_metadata(&mut self, ctx: &mut Ctx) {
-        self.metadata.request(ctx, &mut self.backoff_rng);
+        self.with_metadata(ctx, |m, ctx, c| m.request(ctx, c));
+    }
+
+    /// Runs `f` on the metadata updater with the producer's random streams (backoff jitter,
+    /// `leastLoadedNode`'s start) and its connections' loads.
+    pub(super) fn with_metadata<R>(
+        &mut self,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut MetadataUpdater, &mut Ctx, &mut Lent) -> R,
+    ) -> R {
+        let max = self.spec.config.max_in_flight_requests_per_connection;
+        let (conns, in_flight) = (&self.conns, &self.in_flight);
+        let loads = move |b, now| node_load(conns, in_flight, max, b, now);
+        let mut lent = Lent {
+            jitter: &mut self.backoff_rng,
+            nodes: &mut self.node_rng,
+            loads: &loads,
+        };
+        f(&mut self.metadata, ctx, &mut lent)
     }
 
     /// Removes the requests in flight to broker `b` and returns them oldest first, as

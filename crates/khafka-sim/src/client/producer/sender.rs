@@ -102,6 +102,7 @@ impl Producer {
             }
             let req_id = ctx.req_id();
             self.conns[b as usize].connecting = Some(req_id);
+            self.conns[b as usize].last_attempt_us = now;
             ctx.send(
                 Node::Broker(b),
                 Msg::ApiVersions(ApiVersions::Request { req_id }),
