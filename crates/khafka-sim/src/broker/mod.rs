@@ -317,13 +317,17 @@ impl Broker {
                     .collect();
                 // Before its first metadata fetch a broker knows the cluster as it starts:
                 // the initial brokers, every one registered and unfenced.
-                let brokers = if self.metadata_offset == 0 {
-                    (1..=ctx.topo.initial_brokers).collect()
-                } else {
-                    (1..=ctx.topo.brokers)
-                        .filter(|b| !self.fenced_brokers.contains(b))
-                        .collect()
-                };
+                let mut brokers = Vec::new();
+                for b in 1..=ctx.topo.brokers {
+                    let alive = if self.metadata_offset == 0 {
+                        b <= ctx.topo.initial_brokers
+                    } else {
+                        !self.fenced_brokers.contains(&b)
+                    };
+                    if alive {
+                        brokers.push(b);
+                    }
+                }
                 ctx.send(
                     from,
                     Msg::Metadata(Metadata::Response {

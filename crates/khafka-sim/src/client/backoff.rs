@@ -221,21 +221,19 @@ impl MetadataUpdater {
     /// goes at once (the producer's and consumer's connection setup is not modelled for it).
     fn send(&mut self, ctx: &mut Ctx, req_id: u64, c: &mut Lent) {
         let now = ctx.now.as_us();
-        let bootstrap = || (1..=ctx.topo.initial_brokers).collect::<Vec<BrokerId>>();
-        if self.nodes.is_empty() {
-            self.nodes = bootstrap();
-        }
-        let mut pick = |known: &[BrokerId]| {
-            let loads: Vec<NodeLoad> = known.iter().map(|&b| (c.loads)(b, now)).collect();
-            let offset = c.nodes.below(loads.len() as u64) as usize;
-            least_loaded_node(offset, &loads).map(|i| known[i])
+        let bootstrap = ctx.topo.initial_brokers;
+        let at_bootstrap = |nodes: &[BrokerId]| {
+            nodes.len() == bootstrap as usize && (1..=bootstrap).all(|b| nodes[b as usize - 1] == b)
         };
-        let mut chosen = pick(&self.nodes);
+        if self.nodes.is_empty() {
+            self.rebootstrap(bootstrap);
+        }
+        let mut chosen = self.pick(c, now);
         // `metadata.recovery.strategy=rebootstrap` (Kafka 4's default): with no broker available
         // the client goes back to its bootstrap servers.
-        if chosen.is_none() && self.nodes != bootstrap() {
-            self.nodes = bootstrap();
-            chosen = pick(&self.nodes);
+        if chosen.is_none() && !at_bootstrap(&self.nodes) {
+            self.rebootstrap(bootstrap);
+            chosen = self.pick(c, now);
         }
         let Some(broker) = chosen else {
             let backoff = crate::time::ms_to_us(self.times.reconnect_backoff_ms).max(1);
@@ -253,6 +251,24 @@ impl MetadataUpdater {
             self.times.request_timeout_ms,
             Timer::RequestTimeout { req_id },
         );
+    }
+
+    /// The known brokers become the bootstrap servers, the cluster's initial brokers.
+    fn rebootstrap(&mut self, initial_brokers: u32) {
+        self.nodes.clear();
+        for b in 1..=initial_brokers {
+            self.nodes.push(b);
+        }
+    }
+
+    /// [`least_loaded_node`] over the known brokers, from a random start.
+    fn pick(&self, c: &mut Lent, now: u64) -> Option<BrokerId> {
+        let mut loads = Vec::with_capacity(self.nodes.len());
+        for &b in &self.nodes {
+            loads.push((c.loads)(b, now));
+        }
+        let offset = c.nodes.below(loads.len() as u64) as usize;
+        least_loaded_node(offset, &loads).map(|i| loads[i].broker)
     }
 
     /// The request in flight failed (`failedUpdate`): ask again after the backoff for one more

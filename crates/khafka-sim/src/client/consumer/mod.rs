@@ -91,10 +91,11 @@ pub struct Consumer {
     /// Where `leastLoadedNode` starts its scan (Kafka's `NetworkClient.randOffset`).
     #[serde(skip)]
     node_rng: SimRng,
-    /// Brokers whose connection closed (a disconnect, or a request that timed out): `(when it
-    /// closed, no new connection before)`, until the consumer hears from the broker again. What
-    /// `leastLoadedNode` needs of a connection model: such a broker is not ready.
-    down: crate::kernel::vec_map::VecMap<BrokerId, (u64, u64)>,
+    /// By broker id: when its connection closed (a disconnect, or a request that timed out),
+    /// (µs), until the consumer hears from the broker again. What `leastLoadedNode` needs of a
+    /// connection model: such a broker is not ready, and may be connected to again after
+    /// `reconnect.backoff.ms`.
+    down: Vec<Option<u64>>,
     pub received: u64,
     /// The group membership, with a `group.id`.
     #[cfg(feature = "groups")]
@@ -184,7 +185,7 @@ impl Consumer {
             metadata: MetadataUpdater::new(partitions as usize, request_times(&spec.config)),
             backoff_rng: SimRng::derive(seed, &format!("consumer/{}/backoff", spec.name)),
             node_rng: SimRng::derive(seed, &format!("consumer/{}/least-loaded-node", spec.name)),
-            down: crate::kernel::vec_map::VecMap::new(),
+            down: Vec::new(),
             received: 0,
             #[cfg(feature = "groups")]
             group: spec.config.group.group_id.as_deref().map(|g| {
@@ -451,7 +452,7 @@ impl Consumer {
                 self.pump(ctx);
             }
             Timer::RequestTimeout { req_id }
-                if self.with_metadata(ctx, |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
+                if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
@@ -494,26 +495,35 @@ impl Consumer {
 
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     fn request_metadata(&mut self, ctx: &mut Ctx) {
-        self.with_metadata(ctx, |m, ctx, c| m.request(ctx, c));
+        self.with_metadata(ctx, &mut |m, ctx, c| {
+            m.request(ctx, c);
+            true
+        });
     }
 
     /// Runs `f` on the metadata updater with the consumer's random streams (backoff jitter,
     /// `leastLoadedNode`'s start) and its connections' loads: every broker's connection is ready
     /// but those that closed ([`Consumer::down`]); its requests in flight are the fetch and the
     /// position validation (the group's requests go on the coordinator's own connection).
-    fn with_metadata<R>(
+    #[inline(never)]
+    fn with_metadata(
         &mut self,
         ctx: &mut Ctx,
-        f: impl FnOnce(&mut MetadataUpdater, &mut Ctx, &mut crate::client::backoff::Lent) -> R,
-    ) -> R {
+        f: &mut dyn FnMut(
+            &mut MetadataUpdater,
+            &mut Ctx,
+            &mut crate::client::backoff::Lent,
+        ) -> bool,
+    ) -> bool {
         let (fetches, validation, down) = (&self.in_flight, &self.validation, &self.down);
         let loads = move |b: BrokerId, now: u64| {
-            let in_flight = fetches.contains_key(&b) as u32 + validation.in_flight_to(b) as u32;
-            match down.get(&b) {
-                Some(&(since, until)) => crate::client::backoff::NodeLoad {
+            let in_flight = fetches.get(&b).is_some() as u32 + validation.in_flight_to(b) as u32;
+            match down.get(b as usize).copied().flatten() {
+                Some(since) => crate::client::backoff::NodeLoad {
                     broker: b,
                     in_flight,
-                    can_connect: now >= until,
+                    can_connect: now
+                        >= since.saturating_add(crate::time::ms_to_us(RECONNECT_BACKOFF_MS)),
                     last_attempt_us: since,
                     ..Default::default()
                 },
@@ -533,17 +543,23 @@ impl Consumer {
         f(&mut self.metadata, ctx, &mut lent)
     }
 
+    /// A message from broker `b`: a disconnect closed the connection, anything else shows it up.
+    #[inline(never)]
+    fn heard_from(&mut self, ctx: &Ctx, b: BrokerId, disconnect: bool) {
+        if disconnect {
+            self.connection_closed(ctx, b);
+        } else if let Some(d) = self.down.get_mut(b as usize) {
+            *d = None;
+        }
+    }
+
     /// The connection to `b` closed: not ready for `leastLoadedNode` until the broker answers
     /// again, and no new connection for `reconnect.backoff.ms`.
     fn connection_closed(&mut self, ctx: &Ctx, b: BrokerId) {
-        let now = ctx.now.as_us();
-        self.down.insert(
-            b,
-            (
-                now,
-                now.saturating_add(crate::time::ms_to_us(RECONNECT_BACKOFF_MS)),
-            ),
-        );
+        if self.down.len() <= b as usize {
+            self.down.resize(b as usize + 1, None);
+        }
+        self.down[b as usize] = Some(ctx.now.as_us());
     }
 
     /// Sends a fetch to every leader that has none in flight.
@@ -685,11 +701,7 @@ impl Consumer {
             return;
         }
         if let Node::Broker(b) = from {
-            if matches!(msg, Msg::Disconnect { .. }) {
-                self.connection_closed(ctx, b);
-            } else if !self.down.is_empty() {
-                self.down.remove(&b);
-            }
+            self.heard_from(ctx, b, matches!(msg, Msg::Disconnect { .. }));
         }
         match msg {
             #[cfg(feature = "groups")]
@@ -973,7 +985,8 @@ impl Consumer {
                 }
                 if ours {
                     self.pump(ctx);
-                } else if self.with_metadata(ctx, |m, ctx, c| m.on_disconnect(ctx, c, req_id)) {
+                } else if self.with_metadata(ctx, &mut |m, ctx, c| m.on_disconnect(ctx, c, req_id))
+                {
                     // The metadata request: asked again after its backoff.
                 } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);

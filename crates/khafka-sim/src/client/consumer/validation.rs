@@ -191,7 +191,7 @@ impl Validation {
 
     /// Whether a request is in flight to broker `b`.
     pub fn in_flight_to(&self, b: BrokerId) -> bool {
-        self.in_flight.contains_key(&b)
+        self.in_flight.get(&b).is_some()
     }
 
     /// The earliest time a request in flight was sent.

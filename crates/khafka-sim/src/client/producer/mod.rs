@@ -369,7 +369,7 @@ impl Producer {
                 }
             }
             Timer::RequestTimeout { req_id }
-                if self.with_metadata(ctx, |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
+                if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeout { req_id } => {
                 // A connection attempt that got no answer in time.
                 if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
@@ -396,7 +396,7 @@ impl Producer {
                 for b in nodes {
                     self.connection_failed(ctx, b);
                     let cancelled = self.take_in_flight_to(b);
-                    self.with_metadata(ctx, |m, ctx, c| m.on_connection_closed(ctx, c, b));
+                    self.with_metadata(ctx, &mut |m, ctx, c| m.on_connection_closed(ctx, c, b));
                     ctx.emit(TraceKind::RequestTimeoutDisconnect {
                         producer: self.name.clone(),
                         broker: b,
@@ -544,7 +544,7 @@ impl Producer {
                 self.drain(ctx);
             }
             Msg::Disconnect { req_id } => {
-                if self.with_metadata(ctx, |m, ctx, c| m.on_disconnect(ctx, c, req_id)) {
+                if self.with_metadata(ctx, &mut |m, ctx, c| m.on_disconnect(ctx, c, req_id)) {
                     return;
                 }
                 // The connection to the broker is gone (refused, or reset by a crash).

@@ -55,16 +55,20 @@ pub(super) fn request_times(cfg: &crate::config::ProducerConfig) -> RequestTimes
 impl Producer {
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     pub(super) fn request_metadata(&mut self, ctx: &mut Ctx) {
-        self.with_metadata(ctx, |m, ctx, c| m.request(ctx, c));
+        self.with_metadata(ctx, &mut |m, ctx, c| {
+            m.request(ctx, c);
+            true
+        });
     }
 
     /// Runs `f` on the metadata updater with the producer's random streams (backoff jitter,
     /// `leastLoadedNode`'s start) and its connections' loads.
-    pub(super) fn with_metadata<R>(
+    #[inline(never)]
+    pub(super) fn with_metadata(
         &mut self,
         ctx: &mut Ctx,
-        f: impl FnOnce(&mut MetadataUpdater, &mut Ctx, &mut Lent) -> R,
-    ) -> R {
+        f: &mut dyn FnMut(&mut MetadataUpdater, &mut Ctx, &mut Lent) -> bool,
+    ) -> bool {
         let max = self.spec.config.max_in_flight_requests_per_connection;
         let (conns, in_flight) = (&self.conns, &self.in_flight);
         let loads = move |b, now| node_load(conns, in_flight, max, b, now);
