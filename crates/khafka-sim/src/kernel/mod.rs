@@ -2,6 +2,7 @@
 //! containers the engine's state is kept in. It knows nothing of Kafka (checked by `tests/tidy.rs`).
 
 pub mod chunked;
+pub mod position_index;
 pub mod queue;
 pub mod rng;
 pub mod small;

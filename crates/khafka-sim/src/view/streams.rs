@@ -991,6 +991,10 @@ impl Sim {
                 if !same {
                     *r = ReferencePart::new(part, w, aggregate);
                 }
+                // The results of this pass, in the order produced: merged into the sorted
+                // `results` after it (a sorted insert per result is quadratic in the windows a
+                // hopping window keeps open).
+                let mut fresh: Vec<WindowResult> = Vec::new();
                 log.for_each_record_id(r.upto, hw, &self.batches, |_, id| {
                     r.last_id = Some(id);
                     let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
@@ -1050,17 +1054,14 @@ impl Sim {
                             } => {
                                 let k: u32 = key.parse().unwrap_or(k);
                                 let key = (window.start, window.end, k);
-                                let v = value.as_ref().map(windowed::long);
-                                match r.results.binary_search_by_key(&key, |e| e.0) {
-                                    Ok(i) => r.results[i].1 = v,
-                                    Err(i) => r.results.insert(i, (key, v)),
-                                }
+                                fresh.push((key, value.as_ref().map(windowed::long)));
                             }
                             khafka_streams::Event::Dropped(_) => r.dropped += 1,
                         }
                     }
                     r.processor.take_writes();
                 });
+                merge_results(&mut r.results, fresh);
                 r.upto = hw;
                 reference_dropped += r.dropped;
                 for &(key, v) in &r.results {
@@ -1146,8 +1147,35 @@ pub struct ReferencePart {
     /// copy it counted.
     seen: Vec<i64>,
     /// Its last result per `(start, end, key)`, sorted.
-    results: Vec<((i64, i64, u32), Option<i64>)>,
+    results: Vec<WindowResult>,
     dropped: u64,
+}
+
+/// A windowed result's key `(window start, window end, key)` and its value.
+type WindowResult = ((i64, i64, u32), Option<i64>);
+
+/// Takes `fresh` results, in the order produced, into the sorted `results`: a window's last
+/// result replaces what it had (a stable sort, then one merge; a sorted insert per result is
+/// quadratic in the windows a hopping window keeps open).
+fn merge_results(results: &mut Vec<WindowResult>, mut fresh: Vec<WindowResult>) {
+    if fresh.is_empty() {
+        return;
+    }
+    crate::kernel::small::sort_by(&mut fresh, |a, b| a.0.cmp(&b.0));
+    let mut old = std::mem::take(results).into_iter().peekable();
+    let mut merged = Vec::with_capacity(old.len() + fresh.len());
+    for (i, &(key, v)) in fresh.iter().enumerate() {
+        if fresh.get(i + 1).is_some_and(|next| next.0 == key) {
+            continue;
+        }
+        while let Some(o) = old.next_if(|o| o.0 < key) {
+            merged.push(o);
+        }
+        old.next_if(|o| o.0 == key);
+        merged.push((key, v));
+    }
+    merged.extend(old);
+    *results = merged;
 }
 
 impl ReferencePart {
@@ -1459,4 +1487,38 @@ fn sorted_rows(
     let mut rows: Vec<_> = ids.iter().map(|&id| (id, None, None)).collect();
     rows.sort_unstable();
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merge gives what a sorted insert (or update) per result gives, in order.
+    #[test]
+    fn merged_results_are_the_last_per_window_sorted() {
+        let k = |s: i64, key: u32| (s, s + 10, key);
+        let mut by_insert: Vec<WindowResult> = Vec::new();
+        let mut merged = by_insert.clone();
+        let passes: [&[WindowResult]; 3] = [
+            &[(k(0, 1), Some(1)), (k(0, 1), Some(2)), (k(5, 0), Some(1))],
+            &[
+                (k(0, 0), Some(1)),
+                (k(5, 0), None),
+                (k(0, 1), Some(3)),
+                (k(0, 0), Some(2)),
+            ],
+            &[(k(9, 2), Some(1)), (k(0, 0), Some(4))],
+        ];
+        for pass in passes {
+            for &(key, v) in pass {
+                match by_insert.binary_search_by_key(&key, |e| e.0) {
+                    Ok(i) => by_insert[i].1 = v,
+                    Err(i) => by_insert.insert(i, (key, v)),
+                }
+            }
+            merge_results(&mut merged, pass.to_vec());
+            assert_eq!(merged, by_insert);
+        }
+        assert_eq!(merged.len(), 4);
+    }
 }

@@ -20,6 +20,7 @@ impl Producer {
         if self.idempotent {
             #[cfg(debug_assertions)]
             for p in 0..self.local_partitions() {
+                // Also checks that the queue's sequenced batches are its head.
                 debug_assert_eq!(
                     self.sequenced[p as usize] as usize,
                     self.sequenced_batches(p).count(),

@@ -18,13 +18,20 @@ impl Producer {
         }
     }
 
-    /// Batches of partition `p` that have a sequence and are neither acknowledged nor failed.
+    /// Batches of partition `p` that have a sequence and are neither acknowledged nor failed: those
+    /// in flight, and the retried ones at the head of its queue (`insertInSequenceOrder` puts them
+    /// ahead of every batch not sent yet, so the scan stops at the first of those: a queue of
+    /// a million unsent batches is not read at every drain).
     pub(super) fn sequenced_batches(&self, p: u32) -> impl Iterator<Item = &Batch> + '_ {
         self.in_flight
             .values()
             .flat_map(|f| f.batches.iter())
-            .chain(self.queues[p as usize].iter())
             .filter(move |b| b.partition == p && b.base_sequence.is_some())
+            .chain(
+                self.queues[p as usize]
+                    .iter()
+                    .take_while(|b| b.base_sequence.is_some()),
+            )
     }
 
     /// `TransactionManager.maybeResolveSequences` and `bumpIdempotentProducerEpoch`: once a partition

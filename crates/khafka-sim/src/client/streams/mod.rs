@@ -115,7 +115,7 @@ pub struct Task {
     pub store: BTreeMap<u32, (i64, u64)>,
     /// The cache's dirty keys, in the order they were first updated since the last flush.
     #[serde(skip)]
-    pub dirty: Vec<u32>,
+    pub dirty: DirtyKeys,
     /// When restoring began, and how many changelog records it read.
     pub restore_from_us: u64,
     pub restored_records: u64,
@@ -131,6 +131,47 @@ pub struct Task {
     /// the table record whose value it holds, or [`join::TABLE_TOMBSTONE`], and its timestamp).
     #[serde(skip)]
     pub join: Option<Box<join::JoinTask>>,
+}
+
+/// A cache's dirty keys, in the order first updated since the last flush, each found by a hash
+/// rather than a scan (a cache of a million keys is a lookup per update, not a million).
+#[derive(Clone, Debug, Default)]
+pub struct DirtyKeys {
+    keys: Vec<u32>,
+    index: crate::kernel::position_index::PositionIndex,
+}
+
+impl DirtyKeys {
+    fn hash(key: u32) -> u64 {
+        crate::kernel::position_index::mix(key as u64)
+    }
+
+    pub fn contains(&self, key: u32) -> bool {
+        self.index
+            .find(Self::hash(key), |p| self.keys[p] == key)
+            .is_some()
+    }
+
+    /// Adds `key` unless it is there already.
+    pub fn insert(&mut self, key: u32) {
+        if self.contains(key) {
+            return;
+        }
+        self.keys.push(key);
+        let keys = &self.keys;
+        self.index
+            .insert(Self::hash(key), keys.len() - 1, |p| Self::hash(keys[p]));
+    }
+
+    /// The keys in the order first updated; the cache is empty after.
+    pub fn take(&mut self) -> Vec<u32> {
+        self.index.clear();
+        std::mem::take(&mut self.keys)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
 }
 
 impl Task {
@@ -298,7 +339,7 @@ impl StreamsInstance {
                             TaskState::Restoring
                         },
                         store: BTreeMap::new(),
-                        dirty: Vec::new(),
+                        dirty: DirtyKeys::default(),
                         restore_from_us: ctx.now.as_us(),
                         restored_records: 0,
                         processed: 0,
@@ -685,9 +726,7 @@ impl StreamsInstance {
             entry.1 = entry.1.max(ts);
             let (count, ts) = *entry;
             if cached {
-                if !t.dirty.contains(&key) {
-                    t.dirty.push(key);
-                }
+                t.dirty.insert(key);
             } else {
                 self.forwarded += 1;
                 send_update(ctx, producer, values, t.partition, key, count, ts);
@@ -1078,14 +1117,12 @@ impl StreamsInstance {
         if cached {
             // Deleting a key the store does not hold writes nothing when the cache flushes
             // (`CachingKeyValueStore.putAndMaybeForward`: old and new value both null).
-            if null_value && join::live(t.store.get(&key)).is_none() && !t.dirty.contains(&key) {
+            if null_value && join::live(t.store.get(&key)).is_none() && !t.dirty.contains(key) {
                 return;
             }
             // A deleted key stays in the cache as a tombstone until the commit writes it.
             t.store.insert(key, (value, q.ts));
-            if !t.dirty.contains(&key) {
-                t.dirty.push(key);
-            }
+            t.dirty.insert(key);
         } else {
             if null_value {
                 t.store.remove(&key);
@@ -1123,14 +1160,14 @@ impl StreamsInstance {
             if t.join.is_some() {
                 // The table's cached writes go to its changelog only (a table update forwards
                 // nothing); the tombstones among them leave the store.
-                for key in std::mem::take(&mut t.dirty) {
+                for key in t.dirty.take() {
                     let (value, ts) = t.store.get(&key).copied().unwrap_or((0, 0));
                     send_table_change(ctx, producer, values, t.partition, key, value, ts);
                 }
                 t.store.retain(|_, v| v.0 != join::TABLE_TOMBSTONE);
                 continue;
             }
-            for key in std::mem::take(&mut t.dirty) {
+            for key in t.dirty.take() {
                 let (count, ts) = t.store.get(&key).copied().unwrap_or((0, 0));
                 self.forwarded += 1;
                 send_update(ctx, producer, values, t.partition, key, count, ts);

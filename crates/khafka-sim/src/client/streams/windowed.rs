@@ -76,13 +76,22 @@ impl LateDrop {
     }
 }
 
+/// The hash of a windowed key in the cache's index.
+fn window_hash(key: u32, v: &WindowedValue) -> u64 {
+    use crate::kernel::position_index::mix;
+    mix(key as u64 ^ mix(v.start as u64 ^ mix(v.end as u64)))
+}
+
 /// The windowed part of a task.
 #[derive(Clone, Debug)]
 pub struct WindowedTask {
     pub processor: WindowedAggregation,
     /// The cache: the last write per windowed key since the last commit, in the order each was
-    /// first written (a task's open windows: a short list).
+    /// first written.
     dirty: Vec<(u32, WindowedValue)>,
+    /// Where each windowed key is in `dirty` (a hopping window of 10,000 windows a record, over
+    /// many keys, would otherwise scan the whole cache for every write).
+    dirty_index: crate::kernel::position_index::PositionIndex,
     /// Records skipped as late.
     pub dropped: u64,
     /// The largest lateness seen (`record-lateness-max`, ms).
@@ -170,6 +179,7 @@ impl WindowedTask {
         WindowedTask {
             processor,
             dirty: Vec::new(),
+            dirty_index: Default::default(),
             dropped: 0,
             lateness_max: 0,
             logged_late: false,
@@ -212,13 +222,21 @@ impl WindowedTask {
         for w in self.processor.take_writes() {
             let v = WindowedValue::of(&w);
             if cached {
-                match self
-                    .dirty
-                    .iter_mut()
-                    .find(|(k, d)| *k == key && d.start == v.start && d.end == v.end)
-                {
-                    Some(e) => e.1 = v,
-                    None => self.dirty.push((key, v)),
+                let dirty = &self.dirty;
+                let found = self.dirty_index.find(window_hash(key, &v), |p| {
+                    let (k, d) = &dirty[p];
+                    *k == key && d.start == v.start && d.end == v.end
+                });
+                match found {
+                    Some(p) => self.dirty[p].1 = v,
+                    None => {
+                        self.dirty.push((key, v));
+                        let dirty = &self.dirty;
+                        self.dirty_index
+                            .insert(window_hash(key, &v), dirty.len() - 1, |p| {
+                                window_hash(dirty[p].0, &dirty[p].1)
+                            });
+                    }
                 }
             } else {
                 out.changelog.push((key, v));
@@ -261,6 +279,7 @@ impl WindowedTask {
     /// whether each goes downstream too (emitting on update).
     pub fn flush(&mut self) -> (Vec<(u32, WindowedValue)>, bool) {
         let eager = self.processor.emit() == Emit::Eager;
+        self.dirty_index.clear();
         (std::mem::take(&mut self.dirty), eager)
     }
 
