@@ -10,7 +10,7 @@ use khafka_sim::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
 use khafka_sim::spec::{ScenarioSpec, TopicSpec};
 use khafka_sim::SimTime;
 
-use khafka_sim::client::backoff::{Lent, MetadataUpdater, NodeLoad, RequestTimes};
+use khafka_sim::client::backoff::{Lent, Loads, MetadataUpdater, NodeLoad, RequestTimes};
 use khafka_sim::rng::SimRng;
 
 fn spec() -> ScenarioSpec {
@@ -1370,7 +1370,7 @@ fn a_batch_of_an_older_producer_epoch_is_refused_with_invalid_producer_epoch() {
 }
 
 /// A metadata updater with Kafka's default client times, and the random streams it is lent.
-fn metadata_updater(seed: u64) -> (MetadataUpdater, SimRng, SimRng) {
+fn metadata_updater(seed: u64) -> (MetadataUpdater, (SimRng, SimRng)) {
     let times = RequestTimes {
         retry_backoff_ms: 100,
         retry_backoff_max_ms: 1_000,
@@ -1379,9 +1379,20 @@ fn metadata_updater(seed: u64) -> (MetadataUpdater, SimRng, SimRng) {
     };
     (
         MetadataUpdater::new(1, times),
-        SimRng::derive(seed, "metadata"),
-        SimRng::derive(seed, "nodes"),
+        (
+            SimRng::derive(seed, "metadata"),
+            SimRng::derive(seed, "nodes"),
+        ),
     )
+}
+
+/// What a test lends the updater: its two random streams and the brokers' `loads`.
+fn lend<'a>(rngs: &'a mut (SimRng, SimRng), loads: Loads<'a>) -> Lent<'a> {
+    Lent {
+        jitter: &mut rngs.0,
+        nodes: &mut rngs.1,
+        loads,
+    }
 }
 
 /// The broker the one message sent, a metadata request, went to.
@@ -1400,7 +1411,7 @@ fn metadata_to(sent: Vec<(Node, Msg)>) -> Option<Node> {
 fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() {
     let mut h = Harness::new(&spec());
     let me = Node::Producer(0);
-    let (mut m, mut jitter, mut nodes) = metadata_updater(1);
+    let (mut m, mut rngs) = metadata_updater(1);
     // Broker 1 is the only ready one with nothing in flight, until its connection closes; then
     // broker 2 is.
     let closed = std::cell::Cell::new(false);
@@ -1410,11 +1421,7 @@ fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() 
         in_flight: u32::from(b == 3 || (b == 2 && !closed.get())),
         ..NodeLoad::default()
     };
-    let mut c = Lent {
-        jitter: &mut jitter,
-        nodes: &mut nodes,
-        loads: &loads,
-    };
+    let mut c = lend(&mut rngs, &loads);
     m.request(&mut h.ctx(me), &mut c);
     assert_eq!(metadata_to(h.sent()), Some(Node::Broker(1)));
     assert!(!m.on_connection_closed(&mut h.ctx(me), &mut c, 2));
@@ -1446,18 +1453,14 @@ fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() 
 fn a_metadata_request_with_no_known_broker_available_rebootstraps() {
     let mut h = Harness::new(&spec());
     let me = Node::Producer(0);
-    let (mut m, mut jitter, mut nodes) = metadata_updater(3);
+    let (mut m, mut rngs) = metadata_updater(3);
     m.learn_brokers(vec![2]);
     let loads = |b: u32, _now: u64| NodeLoad {
         broker: b,
         can_connect: b != 2,
         ..NodeLoad::default()
     };
-    let mut c = Lent {
-        jitter: &mut jitter,
-        nodes: &mut nodes,
-        loads: &loads,
-    };
+    let mut c = lend(&mut rngs, &loads);
     m.request(&mut h.ctx(me), &mut c);
     let to = metadata_to(h.sent());
     assert!(matches!(to, Some(Node::Broker(1 | 3))), "{to:?}");
@@ -1470,18 +1473,14 @@ fn a_metadata_request_with_no_known_broker_available_rebootstraps() {
 fn a_metadata_request_with_no_broker_available_waits_the_reconnect_backoff() {
     let mut h = Harness::new(&spec());
     let me = Node::Consumer(0);
-    let (mut m, mut jitter, mut nodes) = metadata_updater(2);
+    let (mut m, mut rngs) = metadata_updater(2);
     let available = std::cell::Cell::new(false);
     let loads = |b: u32, _now: u64| NodeLoad {
         broker: b,
         can_connect: b == 3 && available.get(),
         ..NodeLoad::default()
     };
-    let mut c = Lent {
-        jitter: &mut jitter,
-        nodes: &mut nodes,
-        loads: &loads,
-    };
+    let mut c = lend(&mut rngs, &loads);
     m.request(&mut h.ctx(me), &mut c);
     let mut timers = Vec::new();
     assert!(

@@ -505,7 +505,6 @@ impl Consumer {
     /// `leastLoadedNode`'s start) and its connections' loads: every broker's connection is ready
     /// but those that closed ([`Consumer::down`]); its requests in flight are the fetch and the
     /// position validation (the group's requests go on the coordinator's own connection).
-    #[inline(never)]
     fn with_metadata(
         &mut self,
         ctx: &mut Ctx,
@@ -544,7 +543,6 @@ impl Consumer {
     }
 
     /// A message from broker `b`: a disconnect closed the connection, anything else shows it up.
-    #[inline(never)]
     fn heard_from(&mut self, ctx: &Ctx, b: BrokerId, disconnect: bool) {
         if disconnect {
             self.connection_closed(ctx, b);

@@ -63,7 +63,6 @@ impl Producer {
 
     /// Runs `f` on the metadata updater with the producer's random streams (backoff jitter,
     /// `leastLoadedNode`'s start) and its connections' loads.
-    #[inline(never)]
     pub(super) fn with_metadata(
         &mut self,
         ctx: &mut Ctx,
