@@ -170,6 +170,15 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries.is_empty()
     }
 
+    /// Entries in key order from the first key at or above `k` (`BTreeMap::range(k..)`).
+    pub fn iter_from<Q: Ord + ?Sized>(&self, k: &Q) -> impl Iterator<Item = (&K, &V)> + '_
+    where
+        K: Borrow<Q>,
+    {
+        let i = self.find(k).unwrap_or_else(|i| i);
+        self.entries[i..].iter().map(|(k, v)| (k, v))
+    }
+
     /// Entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
         self.entries.iter().map(|(k, v)| (k, v))

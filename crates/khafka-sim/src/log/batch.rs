@@ -93,7 +93,7 @@ pub struct LogRecord {
 
 /// Every batch any leader appended during the run, and their records' ids. Clones (checkpoints)
 /// share all but the last partial chunk of each table.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BatchStore {
     batches: ChunkVec<StoredBatch>,
     /// Record ids as 32 bits: the memory budget (`observe/budget.rs`) admits far fewer than 2^32

@@ -7,7 +7,6 @@
 //! instead. So only `__consumer_offsets` carries content, and ordinary topics keep their four
 //! bytes per record.
 
-use serde::Serialize;
 use std::sync::Arc;
 
 /// Bit 31 of a record id: a coordinator record (the rest indexes its table).
@@ -19,7 +18,7 @@ pub fn is_coordinator_record(id: u64) -> bool {
 }
 
 /// A member as the group metadata record keeps it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberRecord {
     pub member_id: String,
     pub group_instance_id: Option<String>,
@@ -32,7 +31,7 @@ pub struct MemberRecord {
 }
 
 /// One record of `__consumer_offsets`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CoordinatorRecord {
     /// `OffsetCommitKey(group, topic, partition)` → `OffsetCommitValue(offset, leaderEpoch,
     /// metadata, commitTimestamp)`. The partition is its index in the topology.
@@ -59,11 +58,12 @@ pub enum CoordinatorRecord {
     /// A tombstone for `GroupMetadataKey(group)`: the group was deleted (all its offsets
     /// expired while it was Empty).
     GroupTombstone { group: Arc<str> },
-    /// A KIP-848 consumer group, whole (Kafka writes its epoch, members, target and current
-    /// assignments as separate `ConsumerGroup*` records; one record here holds them all).
+    /// One of the records of a KIP-848 consumer group (`ConsumerGroupMetadata`,
+    /// `ConsumerGroupTargetAssignmentMetadata`, and per member `ConsumerGroupMemberMetadata`,
+    /// `ConsumerGroupTargetAssignmentMember` and `ConsumerGroupCurrentMemberAssignment`).
     ConsumerGroup {
         group: Arc<str>,
-        state: Box<crate::coordinator::group::consumer_group::ConsumerGroupRecord>,
+        part: crate::coordinator::group::consumer_group::ConsumerGroupPart,
     },
 }
 

@@ -15,7 +15,7 @@
 //!   `REQUEST_TIMED_OUT`.
 
 use super::classic::ClassicGroup;
-use super::consumer_group::ConsumerGroup;
+use super::consumer_group::{ConsumerGroup, ConsumerGroupRecord};
 use crate::client::consumer::assignor::TopicPartition;
 use crate::config::GroupCoordinatorConfig;
 use crate::ctx::Node;
@@ -25,7 +25,6 @@ use crate::msg::{ErrorCode, PartIdx};
 use crate::protocol::group::{GroupRequest, GroupResponse};
 use crate::topology::Topology;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Fixed part of a shard's load time (µs): reading the partition's log is not instant, and
@@ -113,7 +112,7 @@ pub struct CoordinatorShard {
     pub groups: VecMap<Arc<str>, ClassicGroup>,
     /// KIP-848 consumer groups (a group id names a classic group or a consumer group).
     pub consumer_groups: VecMap<Arc<str>, ConsumerGroup>,
-    pub offsets: BTreeMap<(Arc<str>, PartIdx), CommittedOffset>,
+    pub offsets: VecMap<(Arc<str>, PartIdx), CommittedOffset>,
     pub pending: Vec<PendingWrite>,
     /// The next offsets-expiration check (µs): `offsets.retention.check.interval.ms` after the
     /// load, then after each check (`scheduleGroupMetadataExpiration`).
@@ -128,7 +127,7 @@ impl CoordinatorShard {
             loading_until_us: Some(loading_until_us),
             groups: VecMap::new(),
             consumer_groups: VecMap::new(),
-            offsets: BTreeMap::new(),
+            offsets: VecMap::new(),
             pending: Vec::new(),
             next_expiration_us: u64::MAX,
         }
@@ -141,11 +140,17 @@ impl CoordinatorShard {
         topo: &Topology,
         now_us: u64,
     ) {
-        // Each group's latest metadata record (`GroupMetadata` or `ConsumerGroup`, each replacing
-        // the other; `None` after a tombstone), in first-seen order: a list, not a map (a map
-        // type of its own cost the notebook bundle about 0.7 KB, and a partition holds few
-        // groups); the shard's maps order what it builds.
-        let mut latest: Vec<(&Arc<str>, Option<&CoordinatorRecord>)> = Vec::new();
+        // Each group's state as replayed so far: its latest classic `GroupMetadata`, or the
+        // consumer group its `ConsumerGroup*` records build (each kind replacing the other;
+        // `None` after a tombstone), in first-seen order: a list, not a map (a map type of its
+        // own cost the notebook bundle about 0.7 KB, and a partition holds few groups); the
+        // shard's maps order what it builds.
+        enum Replayed<'r> {
+            Classic(&'r CoordinatorRecord),
+            Consumer(ConsumerGroupRecord),
+            Deleted,
+        }
+        let mut latest: Vec<(&Arc<str>, Replayed)> = Vec::new();
         for r in records {
             let group = match r {
                 CoordinatorRecord::OffsetCommit {
@@ -174,19 +179,34 @@ impl CoordinatorShard {
                 | CoordinatorRecord::ConsumerGroup { group, .. }
                 | CoordinatorRecord::GroupTombstone { group } => group,
             };
-            let record = (!matches!(r, CoordinatorRecord::GroupTombstone { .. })).then_some(r);
-            match latest.iter_mut().find(|(g, _)| *g == group) {
-                Some(slot) => slot.1 = record,
-                None => latest.push((group, record)),
+            let i = match latest.iter().position(|(g, _)| *g == group) {
+                Some(i) => i,
+                None => {
+                    latest.push((group, Replayed::Deleted));
+                    latest.len() - 1
+                }
+            };
+            let slot = &mut latest[i].1;
+            match r {
+                CoordinatorRecord::ConsumerGroup { part, .. } => {
+                    if !matches!(slot, Replayed::Consumer(_)) {
+                        *slot = Replayed::Consumer(ConsumerGroupRecord::default());
+                    }
+                    if let Replayed::Consumer(g) = slot {
+                        g.apply(part);
+                    }
+                }
+                CoordinatorRecord::GroupMetadata { .. } => *slot = Replayed::Classic(r),
+                _ => *slot = Replayed::Deleted,
             }
         }
         for (id, r) in latest {
             match r {
-                Some(CoordinatorRecord::ConsumerGroup { state, .. }) => {
+                Replayed::Consumer(state) => {
                     let g = ConsumerGroup::loaded(id.clone(), state, &topo.config.group, now_us);
                     self.consumer_groups.insert(id.clone(), g);
                 }
-                Some(CoordinatorRecord::GroupMetadata {
+                Replayed::Classic(CoordinatorRecord::GroupMetadata {
                     generation,
                     protocol,
                     leader,
@@ -509,7 +529,7 @@ impl CoordinatorShard {
                 };
             let mut expired = Vec::new();
             let mut kept = 0;
-            for (key, c) in self.offsets.range((id.clone(), 0)..) {
+            for (key, c) in self.offsets.iter_from(&(id.clone(), 0)) {
                 if key.0 != id {
                     break;
                 }
