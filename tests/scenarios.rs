@@ -288,6 +288,34 @@ fn a_run_stops_after_the_most_events_one_run_may_take() {
     assert_eq!(sim.events_processed(), khafka_sim::budget::MAX_EVENTS);
 }
 
+/// A fetch's work grows with its partitions: a consumer of 1,000 partitions fetching with no wait
+/// makes about 3,000 events per simulated second, far under the bound on events for hours, but
+/// each reads hundreds of partitions (a simulated day took 15 minutes of work). The run stops at
+/// the bound on partitions read to fetch, with the reason, after about 500 simulated seconds.
+#[test]
+fn a_run_stops_after_the_most_partitions_one_run_may_read_to_fetch() {
+    let (sim, why) = stopped_run(
+        "topic t partitions=1000
+         consumer c topic=t fetch.max.wait.ms=0
+         run 24h
+",
+    );
+    assert!(
+        why.contains("read more than 1000000000 partitions to fetch"),
+        "{why}"
+    );
+    assert!(
+        sim.now() < khafka_sim::SimTime::from_secs(3_600),
+        "{}",
+        sim.now()
+    );
+    assert!(
+        sim.events_processed() < khafka_sim::budget::MAX_EVENTS / 10,
+        "{}",
+        sim.events_processed()
+    );
+}
+
 /// Sliding windows of an hour over one key at 100 records/s touch every window the record falls
 /// in (Kafka's `KStreamSlidingWindowAggregate` does too): the work grows with the square of the
 /// records. The run stops at the bound on windowed work, with the reason, after about 31

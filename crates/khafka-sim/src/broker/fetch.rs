@@ -151,6 +151,7 @@ impl Broker {
     pub(super) fn answer_fetch(&mut self, ctx: &mut Ctx, p: &ParkedFetch) {
         let mut out = ctx.pools.fetched.take();
         out.reserve(p.partitions.len());
+        *ctx.fetch_reads += p.partitions.len() as u64;
         for fp in &p.partitions {
             self.read_partition(ctx, p.fetcher, p.session, fp, &mut out);
         }

@@ -107,6 +107,8 @@ pub struct Sim {
     pub(crate) producer_errors: crate::vec_map::VecMap<&'static str, u64>,
     pub(crate) metrics: Metrics,
     pub(crate) events_processed: u64,
+    /// See [`Ctx::fetch_reads`].
+    fetch_reads: u64,
     /// Records the Kafka Streams applications may write ([`crate::budget::derived_records_allowed`]).
     derived_allowed: u64,
     /// Events processed by kind (`Debug` name of the message or timer), for profiling.
@@ -151,6 +153,7 @@ macro_rules! ctx {
             trace: &mut $s.trace,
             counters: &mut $s.counters,
             next_req_id: &mut $s.next_req_id,
+            fetch_reads: &mut $s.fetch_reads,
             violations: &mut $s.violations,
             producer_errors: &mut $s.producer_errors,
             pools: &mut $s.pools,
@@ -275,6 +278,7 @@ impl Sim {
             producer_errors: crate::vec_map::VecMap::new(),
             metrics: Metrics::default(),
             events_processed: 0,
+            fetch_reads: 0,
             derived_allowed: u64::MAX,
             events_by_kind: BTreeMap::new(),
             count_kinds: false,
@@ -556,6 +560,14 @@ impl Sim {
             return Some(format!(
                 "it handled {MAX_EVENTS} events, the most one run may take; a shorter run, fewer \
                  clients or longer timeouts keep it within the bound"
+            ));
+        }
+        if self.fetch_reads > MAX_FETCH_READS {
+            return Some(format!(
+                "the brokers and consumers read more than {MAX_FETCH_READS} partitions to \
+                 fetch, the most one run may take; fewer partitions or consumers, a longer \
+                 `fetch.max.wait.ms` or `replica.fetch.wait.max.ms`, or a shorter run keep it \
+                 within the bound"
             ));
         }
         if self.trace.notable.len() > MAX_NOTABLE_EVENTS {

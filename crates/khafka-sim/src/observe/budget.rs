@@ -61,6 +61,18 @@ pub const MAX_NOTABLE_EVENTS: usize = 1_000_000;
 /// sends at most about eight million records, some 53 million events at the scale bench's 6.6
 /// events per record; an hour of an idle cluster with three group consumers is 855,240 events.
 pub const MAX_EVENTS: u64 = 100_000_000;
+/// More partitions read to fetch than this in one run ([`crate::ctx::Ctx::fetch_reads`]: those
+/// the brokers read to answer fetches and those the consumers look at to build them) is more work
+/// than the simulator takes on, however few the events: a fetch's work grows with its partitions,
+/// so a consumer of 1,000 partitions with `fetch.max.wait.ms=0` makes every event hundreds of
+/// times dearer and stayed under [`MAX_EVENTS`] for 15 minutes (a simulated day). Measured
+/// natively (`/usr/bin/time khafka run`): that consumer reaches the bound at 500 simulated
+/// seconds in 6.1 s, twenty consumers of 10,000 partitions each at 1,244 s in 26.8 s, the
+/// dearest reads found. The standard run reads 1.4 million in its 60 s (a run within the memory
+/// budget, at most some 200 million), an idle topic of 1,000 partitions × 3 replicas with one
+/// consumer 43 million per simulated hour, and a group of 1,000 KIP-848 members on 1,000
+/// partitions 2.3 million per simulated second (each member looks at every partition).
+pub const MAX_FETCH_READS: u64 = 1_000_000_000;
 
 /// How many records `spec`'s Kafka Streams applications may write in one run: what the memory
 /// budget leaves after the run's own estimate. Their number depends on the data (a join of one

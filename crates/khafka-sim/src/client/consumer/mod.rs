@@ -565,6 +565,8 @@ impl Consumer {
         if !self.started {
             return;
         }
+        // It looks at every partition of its topics (positions to validate, what to fetch).
+        *ctx.fetch_reads += self.partitions as u64;
         #[cfg(feature = "groups")]
         self.app_drive(ctx);
         self.validate_positions(ctx);
