@@ -100,6 +100,10 @@ pub struct WindowedCounts {
     pub reference_dropped: u64,
     /// Windows whose final result the output holds more than once (`onWindowClose`).
     pub final_results_twice: u64,
+    /// The reference reached the simulator's bound on windowed work
+    /// ([`crate::client::streams::windowed::MAX_WINDOW_WORK`]): it is not shown, and the output
+    /// is not judged against it.
+    pub capped: bool,
 }
 
 /// A stream–table join's results against the reference: the same join run by one task per
@@ -947,6 +951,10 @@ impl Sim {
             &mut table[i].1
         }
         let mut reference_dropped = 0u64;
+        // The reference's work over every partition: past the bound on windowed work it stops
+        // (a hopping window advancing by 1 ms keeps 10,000 windows open per key and second of
+        // size), and the output is not judged.
+        let mut work = 0u64;
         let aggregate = first.spec.aggregate();
         // After `groupBy` or `map`, the windows count what sub-topology 1 reads: the repartition
         // topic, in its order, each input record once (its first copy).
@@ -995,8 +1003,12 @@ impl Sim {
                 // `results` after it (a sorted insert per result is quadratic in the windows a
                 // hopping window keeps open).
                 let mut fresh: Vec<WindowResult> = Vec::new();
+                work += r.processor.work();
                 log.for_each_record_id(r.upto, hw, &self.batches, |_, id| {
                     r.last_id = Some(id);
+                    if work > windowed::MAX_WINDOW_WORK {
+                        return;
+                    }
                     let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
                         return;
                     };
@@ -1047,7 +1059,10 @@ impl Sim {
                     };
                     // The results it forwards, as the instances forward theirs: every update
                     // (the last is the window's count), or each window's final count.
-                    for e in r.processor.process(&record).unwrap_or_default() {
+                    let before = r.processor.work();
+                    let events = r.processor.process(&record).unwrap_or_default();
+                    work += r.processor.work() - before;
+                    for e in events {
                         match e {
                             khafka_streams::Event::Result {
                                 key, window, value, ..
@@ -1085,12 +1100,18 @@ impl Sim {
                 });
             }
         }
+        let capped = work > windowed::MAX_WINDOW_WORK;
         let info = &self.topo.producers[first.producer as usize];
         let (mut over, mut under, mut twice) = (0u64, 0u64, 0u64);
         let mut name = String::new();
         let windows = table
             .into_iter()
-            .map(|((start, end, k), e)| {
+            // A capped reference is left out: what it reached depends on how the views read it.
+            .filter(|(_, e)| !capped || e.output.is_some() || e.emitted > 0)
+            .map(|((start, end, k), mut e)| {
+                if capped {
+                    e.reference = e.output;
+                }
                 let rv = e.reference.unwrap_or(0).max(0) as u64;
                 let ov = e.output.unwrap_or(0).max(0) as u64;
                 over += ov.saturating_sub(rv);
@@ -1102,7 +1123,7 @@ impl Sim {
                     window: windowed::window_text(w, start, end),
                     start,
                     end,
-                    reference: e.reference,
+                    reference: e.reference.filter(|_| !capped),
                     output: e.output,
                     emitted: e.emitted,
                 }
@@ -1114,8 +1135,9 @@ impl Sim {
                 java: w.java(),
                 on_window_close: w.on_window_close,
                 windows,
-                reference_dropped,
+                reference_dropped: if capped { 0 } else { reference_dropped },
                 final_results_twice: twice,
+                capped,
             },
             over,
             under,
@@ -1134,6 +1156,9 @@ impl Sim {
         self.replica_log(self.verdict_source(part)?, part)
     }
 }
+
+/// What a summary line adds when its reference stopped at the bound on windowed work.
+const CAPPED: &str = " (the reference reached the simulator's bound: not judged)";
 
 /// The reference run over one input partition, as far as the last view read it.
 #[derive(Clone, Debug)]
@@ -1370,7 +1395,7 @@ impl StreamsView {
             }
             let dropped: u64 = self.instances.iter().map(|i| i.dropped_late).sum();
             out.push_str(&format!(
-                "windowed {}: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}\n",
+                "windowed {}: {} windows · dropped late {} (reference {}) · over the reference {} · missing {}{}{}\n",
                 self.plural(),
                 shown.len(),
                 dropped,
@@ -1381,7 +1406,8 @@ impl StreamsView {
                     format!(" · final results emitted twice {}", w.final_results_twice)
                 } else {
                     String::new()
-                }
+                },
+                if w.capped { CAPPED } else { "" }
             ));
             return out;
         }
@@ -1393,7 +1419,7 @@ impl StreamsView {
             out.push_str(&format!(
                 "join results ({w}): {} results ({} without a partner) · reference {} · missing (yet) {} · missing because a record came late {} · joined twice {} · outside the window {} · null although a partner is in the window {}{}\n",
                 j.results, j.without_table, j.reference, j.missing, j.late_missing, j.twice, j.mismatched, j.nulls_with_partner,
-                if j.capped { " (the reference reached the simulator's bound: not judged)" } else { "" }
+                if j.capped { CAPPED } else { "" }
             ));
             return out;
         }
