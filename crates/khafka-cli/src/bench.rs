@@ -79,8 +79,8 @@ fn scale_spec() -> ScenarioSpec {
 }
 
 pub fn run(quick: bool) -> Result<u8, String> {
-    // `KHAFKA_BENCH_ONLY=standard|scale|seek|groups|groups-classic` runs one part alone (for
-    // profilers).
+    // `KHAFKA_BENCH_ONLY=standard|scale|seek|groups|groups-classic|groups-consumer` runs one part
+    // alone (for profilers).
     let only = std::env::var("KHAFKA_BENCH_ONLY").ok();
     if std::env::var("KHAFKA_BENCH_KINDS").is_ok() {
         // Events by kind, of the scale run with `KHAFKA_BENCH_ONLY=scale`, else the standard run;
@@ -118,10 +118,13 @@ pub fn run(quick: bool) -> Result<u8, String> {
     if wanted("groups") {
         bench_groups(reps);
     }
-    // One classic groups run alone, for an instruction profile of what groups add.
-    if only.as_deref() == Some("groups-classic") {
-        let (wall, events) = time_runs(&groups_spec("classic"), 1);
-        out!("groups-classic: {:.1} ms ({events} events)", wall * 1e3);
+    // One groups run alone (`groups-classic` or `groups-consumer`), for an instruction profile
+    // of what groups add.
+    if let Some(protocol @ ("classic" | "consumer")) =
+        only.as_deref().and_then(|o| o.strip_prefix("groups-"))
+    {
+        let (wall, events) = time_runs(&groups_spec(protocol), 1);
+        out!("groups-{protocol}: {:.1} ms ({events} events)", wall * 1e3);
     }
     Ok(0)
 }
