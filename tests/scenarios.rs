@@ -288,6 +288,39 @@ fn a_run_stops_after_the_most_events_one_run_may_take() {
     assert_eq!(sim.events_processed(), khafka_sim::budget::MAX_EVENTS);
 }
 
+/// An idle cluster's followers fetch from their leaders every `replica.fetch.wait.max.ms`:
+/// a thousand brokers make hundreds of millions of events in a simulated day, which the bound on
+/// events would stop only after a minute of work. The estimate refuses it before the run, and is
+/// a lower bound: a smaller idle cluster makes at least as many events as it estimates.
+#[test]
+fn the_followers_idle_fetches_are_estimated_before_the_run() {
+    let err = khafka_tests::parse(
+        "cluster brokers=1000\n\
+         topic t partitions=1000 replication.factor=3\n\
+         run 24h\n",
+    )
+    .expect_err("refused");
+    assert!(
+        format!("{err:?}").contains("the followers' fetches alone would take at least"),
+        "{err:?}"
+    );
+    for src in [
+        "cluster brokers=50\ntopic t partitions=100 replication.factor=3\nrun 30s\n",
+        "cluster brokers=5\ntopic t partitions=2 replication.factor=2\nrun 30s\n",
+        "cluster brokers=6\ntopic t replicas=1,2,3;4,5,1\nrun 30s\n",
+    ] {
+        let scenario = khafka_tests::parse(src).expect("parses");
+        let estimate = khafka_sim::budget::idle_fetch_events(&scenario.spec);
+        let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run();
+        assert!(
+            estimate > 0 && sim.events_processed() >= estimate,
+            "{src}: {} events, estimated at least {estimate}",
+            sim.events_processed()
+        );
+    }
+}
+
 /// A fetch's work grows with its partitions: a consumer of 1,000 partitions fetching with no wait
 /// makes about 3,000 events per simulated second, far under the bound on events for hours, but
 /// each reads hundreds of partitions (a simulated day took 15 minutes of work). The run stops at

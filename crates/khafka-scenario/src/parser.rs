@@ -530,7 +530,8 @@ impl Parser {
                 let span = self.run_span.unwrap_or(Span::new(1, 1, 0));
                 self.errors
                     .push(ParseError::new(span, format!("{TOO_LARGE}{why}")).hint(
-                    "the simulator keeps every record of a run in memory (about 200 bytes each)",
+                    "the simulator keeps every record of a run in memory (about 200 bytes each) \
+                     and takes at most 100 million events per run",
                 ));
             }
         }

@@ -81,6 +81,51 @@ pub fn derived_records_allowed(spec: &ScenarioSpec) -> u64 {
     MEMORY_BUDGET_BYTES.saturating_sub(estimate(spec).bytes) / BYTES_PER_DERIVED_RECORD
 }
 
+/// The fewest events `spec`'s followers make over the run, idle: every broker that holds a
+/// follower replica fetches from a leader at least once per `replica.fetch.wait.max.ms` (a
+/// fetch with nothing to return is answered when that wait ends, and the next one follows at
+/// once), a request and its answer each, with [`FETCH_ROUND_TRIP_US`] for the way there and
+/// back. Brokers that hold followers: those a topic's `replicas=` names after each partition's
+/// first, or, for the topics Kafka places, as many as their follower replicas (spread over the
+/// brokers), at most every broker.
+pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
+    let brokers = spec.cluster.brokers as usize;
+    let mut named = vec![false; brokers + 1];
+    let mut placed = 0u64;
+    for t in &spec.topics {
+        match &t.assignment {
+            Some(a) => {
+                for b in a.iter().flat_map(|r| r.iter().skip(1)) {
+                    if let Some(slot) = named.get_mut(*b as usize) {
+                        *slot = true;
+                    }
+                }
+            }
+            None => {
+                let followers = (t.replication_factor as u64).saturating_sub(1);
+                placed = placed.saturating_add(t.partitions as u64 * followers);
+            }
+        }
+    }
+    for (p, rf) in internal_topics(spec) {
+        placed = placed.saturating_add(p * rf.saturating_sub(1));
+    }
+    let named = named.iter().filter(|n| **n).count() as u64;
+    let fetchers = named.max(placed.min(brokers as u64));
+    let cycle_us = spec
+        .cluster
+        .config
+        .replica_fetch_wait_max_ms
+        .saturating_mul(1_000)
+        .saturating_add(FETCH_ROUND_TRIP_US);
+    let cycles = spec.run_for.as_us() / cycle_us;
+    fetchers.saturating_mul(cycles).saturating_mul(2)
+}
+
+/// The round trip [`idle_fetch_events`] allows a fetch: a few milliseconds, more than the default
+/// network's.
+pub const FETCH_ROUND_TRIP_US: u64 = 5_000;
+
 /// A run's size before it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Estimate {
@@ -192,6 +237,18 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
         return Err(format!(
             "a run lasts at most {} (one simulated day); this one asks for {}",
             MAX_RUN, spec.run_for
+        ));
+    }
+    let idle = idle_fetch_events(spec);
+    if idle > MAX_EVENTS {
+        return Err(format!(
+            "the followers' fetches alone would take at least {} events over {} s of simulated \
+             time, more than the {} M one run may take (each broker that holds a follower fetches \
+             at least every replica.fetch.wait.max.ms={}); use fewer brokers or shorten `run`",
+            human_count(idle),
+            spec.run_for.as_us() / 1_000_000,
+            MAX_EVENTS / 1_000_000,
+            spec.cluster.config.replica_fetch_wait_max_ms
         ));
     }
     let e = estimate(spec);
