@@ -9,6 +9,7 @@
 //! of bookkeeping (measured: 100,000 partitions × 3 replicas without records peak at 225 MB), and
 //! every broker's metadata entry for every partition.
 
+use crate::config::topology::assign_replicas;
 use crate::spec::{Fault, ScenarioSpec};
 use crate::time::SimTime;
 
@@ -84,47 +85,67 @@ pub fn derived_records_allowed(spec: &ScenarioSpec) -> u64 {
 /// The fewest events `spec`'s followers make over the run, idle: every broker that holds a
 /// follower replica fetches from a leader at least once per `replica.fetch.wait.max.ms` (a
 /// fetch with nothing to return is answered when that wait ends, and the next one follows at
-/// once), a request and its answer each, with [`FETCH_ROUND_TRIP_US`] for the way there and
-/// back. Brokers that hold followers: those a topic's `replicas=` names after each partition's
-/// first, or, for the topics Kafka places, as many as their follower replicas (spread over the
-/// brokers), at most every broker.
+/// once), a request and its answer each, with the links' longest latency both ways and
+/// [`FETCH_ROUND_TRIP_US`] more. Counted from [`FETCH_STARTUP_US`] (brokers register, learn their
+/// partitions and connect) to the first scheduled fault or change (a crash, a cut link or a new
+/// broker changes who fetches from whom) or the run's end; 0 on a network with loss, a bandwidth
+/// limit or links of their own, whose fetches may take longer.
 pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
-    let brokers = spec.cluster.brokers as usize;
-    let mut named = vec![false; brokers + 1];
-    let mut placed = 0u64;
+    let net = &spec.network;
+    if net.loss_ppm > 0 || net.bandwidth_bps > 0 || !spec.links.is_empty() {
+        return 0;
+    }
+    let n = spec.cluster.brokers;
+    let racks: Vec<Option<String>> = (0..n as usize)
+        .map(|i| {
+            let r = &spec.cluster.racks;
+            (!r.is_empty()).then(|| r[i % r.len()].clone())
+        })
+        .collect();
+    let mut follows = vec![false; n as usize + 1];
+    let mut mark = |assignment: &[Vec<crate::spec::BrokerId>]| {
+        for b in assignment.iter().flat_map(|r| r.iter().skip(1)) {
+            if let Some(slot) = follows.get_mut(*b as usize) {
+                *slot = true;
+            }
+        }
+    };
     for t in &spec.topics {
         match &t.assignment {
-            Some(a) => {
-                for b in a.iter().flat_map(|r| r.iter().skip(1)) {
-                    if let Some(slot) = named.get_mut(*b as usize) {
-                        *slot = true;
-                    }
-                }
-            }
-            None => {
-                let followers = (t.replication_factor as u64).saturating_sub(1);
-                placed = placed.saturating_add(t.partitions as u64 * followers);
-            }
+            Some(a) => mark(a),
+            None => mark(&assign_replicas(
+                n,
+                &racks,
+                t.partitions,
+                t.replication_factor,
+            )),
         }
     }
     for (p, rf) in internal_topics(spec) {
-        placed = placed.saturating_add(p * rf.saturating_sub(1));
+        mark(&assign_replicas(n, &racks, p as u32, rf as u32));
     }
-    let named = named.iter().filter(|n| **n).count() as u64;
-    let fetchers = named.max(placed.min(brokers as u64));
+    let fetchers = follows.iter().filter(|f| **f).count() as u64;
+    let until = spec
+        .schedule
+        .iter()
+        .map(|s| s.at)
+        .min()
+        .map_or(spec.run_for, |first| first.min(spec.run_for));
     let cycle_us = spec
         .cluster
         .config
         .replica_fetch_wait_max_ms
         .saturating_mul(1_000)
+        .saturating_add(net.latency_us_max.saturating_mul(2))
         .saturating_add(FETCH_ROUND_TRIP_US);
-    let cycles = spec.run_for.as_us() / cycle_us;
+    let cycles = until.as_us().saturating_sub(FETCH_STARTUP_US) / cycle_us;
     fetchers.saturating_mul(cycles).saturating_mul(2)
 }
 
-/// The round trip [`idle_fetch_events`] allows a fetch: a few milliseconds, more than the default
-/// network's.
+/// What [`idle_fetch_events`] allows a fetch beyond the wait and the links' latency.
 pub const FETCH_ROUND_TRIP_US: u64 = 5_000;
+/// When [`idle_fetch_events`] starts counting: ten seconds into the run.
+pub const FETCH_STARTUP_US: u64 = 10_000_000;
 
 /// A run's size before it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,18 +260,6 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
             MAX_RUN, spec.run_for
         ));
     }
-    let idle = idle_fetch_events(spec);
-    if idle > MAX_EVENTS {
-        return Err(format!(
-            "the followers' fetches alone would take at least {} events over {} s of simulated \
-             time, more than the {} M one run may take (each broker that holds a follower fetches \
-             at least every replica.fetch.wait.max.ms={}); use fewer brokers or shorten `run`",
-            human_count(idle),
-            spec.run_for.as_us() / 1_000_000,
-            MAX_EVENTS / 1_000_000,
-            spec.cluster.config.replica_fetch_wait_max_ms
-        ));
-    }
     let e = estimate(spec);
     let record_bytes = e.records.saturating_mul(BYTES_PER_RECORD);
     if e.bytes > MEMORY_BUDGET_BYTES && record_bytes < e.bytes / 2 {
@@ -273,6 +282,19 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
             spec.run_for.as_us() / 1_000_000,
             human_bytes(e.bytes),
             human_bytes(MEMORY_BUDGET_BYTES)
+        ));
+    }
+    // After the memory checks: it places every partition's replicas.
+    let idle = idle_fetch_events(spec);
+    if idle > MAX_EVENTS {
+        return Err(format!(
+            "the followers' fetches alone would take at least {} events over {} s of simulated \
+             time, more than the {} M one run may take (each broker that holds a follower fetches \
+             at least every replica.fetch.wait.max.ms={}); use fewer brokers or shorten `run`",
+            human_count(idle),
+            spec.run_for.as_us() / 1_000_000,
+            MAX_EVENTS / 1_000_000,
+            spec.cluster.config.replica_fetch_wait_max_ms
         ));
     }
     Ok(e)

@@ -205,6 +205,11 @@ pub struct StreamsOutcome {
     /// zombie under `at_least_once`: its retried sends land after the new owner's results).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub zombie_writes: u64,
+    /// The reference run of a windowed count or a stream–stream join reached the bound on
+    /// windowed work: what is judged against it (`counted_twice`, `not_counted`,
+    /// `join_mismatches`, `join_pairs_missed_late`) is not known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reference_capped: bool,
 }
 
 #[cfg(feature = "groups")]

@@ -1004,11 +1004,15 @@ impl Sim {
                 // hopping window keeps open).
                 let mut fresh: Vec<WindowResult> = Vec::new();
                 work += r.processor.work();
-                log.for_each_record_id(r.upto, hw, &self.batches, |_, id| {
-                    r.last_id = Some(id);
-                    if work > windowed::MAX_WINDOW_WORK {
+                // Past the bound, it stops at the first record it leaves unread, so that a later
+                // view goes on from there (what it read never depends on earlier views).
+                let mut stopped_at: Option<u64> = None;
+                log.for_each_record_id(r.upto, hw, &self.batches, |offset, id| {
+                    if stopped_at.is_some() || work > windowed::MAX_WINDOW_WORK {
+                        stopped_at.get_or_insert(offset);
                         return;
                     }
+                    r.last_id = Some(id);
                     let Some((from, Some(k))) = self.prov.producer_and_key(id) else {
                         return;
                     };
@@ -1077,7 +1081,7 @@ impl Sim {
                     r.processor.take_writes();
                 });
                 merge_results(&mut r.results, fresh);
-                r.upto = hw;
+                r.upto = stopped_at.unwrap_or(hw);
                 reference_dropped += r.dropped;
                 for &(key, v) in &r.results {
                     slot_of(&mut table, key).reference = v;
@@ -1280,6 +1284,8 @@ impl StreamsView {
             join_pairs_missed_late: self.join.as_ref().map_or(0, |j| j.late_missing),
             joined_with_null: self.join.as_ref().map_or(0, |j| j.without_table),
             zombie_writes: self.zombie_writes,
+            reference_capped: self.windowed.as_ref().is_some_and(|w| w.capped)
+                || self.join.as_ref().is_some_and(|j| j.capped),
         }
     }
 

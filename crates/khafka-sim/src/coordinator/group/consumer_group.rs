@@ -259,8 +259,8 @@ impl ConsumerGroupRecord {
         out
     }
 
-    /// Replays one record (`GroupMetadataManager.replay`): a member exists from its
-    /// subscription record until that record's tombstone.
+    /// Replays one record (`GroupMetadataManager.replay`): a member exists from its first
+    /// record (`getOrMaybeCreateMember`) until its subscription's tombstone.
     pub fn apply(&mut self, part: &ConsumerGroupPart) {
         let (kind, r, tombstone) = match part {
             ConsumerGroupPart::Epoch(e) => {
@@ -286,12 +286,12 @@ impl ConsumerGroupRecord {
                 return;
             }
             (Ok(i), _) => i,
-            (Err(i), MemberRecordKind::Subscription) if !tombstone => {
+            (Err(_), _) if tombstone => return,
+            (Err(i), _) => {
                 self.members
                     .insert(i, Arc::new(ConsumerMember::new(&r.member_id, "")));
                 i
             }
-            (Err(_), _) => return,
         };
         let m = Arc::make_mut(&mut self.members[i]);
         let blank;

@@ -42,7 +42,19 @@ pub(crate) fn add_to(
         name: NAME.to_string(),
         partitions: n,
         replication_factor: rf,
-        config: TopicConfig::default(),
+        // `cleanup.policy=compact`, as Kafka creates it (`GroupCoordinatorConfig.
+        // offsetsTopicConfigs`): retention never deletes its segments (the cleaner leaves
+        // internal topics alone here), so a group's records are all there to replay.
+        config: TopicConfig {
+            log: crate::config::TopicLogConfig {
+                cleanup_policy: Some(crate::config::CleanupPolicy {
+                    delete: false,
+                    compact: true,
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         first_part: parts.len() as PartIdx,
         internal: true,
         windowed_keys: false,

@@ -5,8 +5,9 @@
 //! - **Placement.** A request for a group goes to the leader of its partition
 //!   (`partition_for`); another broker answers `NOT_COORDINATOR`.
 //! - **Loading.** A broker that becomes the partition's leader replays the partition's log
-//!   (`CoordinatorLoaderImpl`): the last `OffsetCommit` per (group, partition) and the last
-//!   `GroupMetadata` per group win. Until that is done it answers `COORDINATOR_LOAD_IN_PROGRESS`.
+//!   (`CoordinatorLoaderImpl`): the last `OffsetCommit` per (group, partition) and a classic
+//!   group's last `GroupMetadata` win, and a consumer group's `ConsumerGroup*` records are
+//!   replayed in order. Until that is done it answers `COORDINATOR_LOAD_IN_PROGRESS`.
 //!   Khafka's load takes [`LOAD_TIME_US`] plus 1 µs per record read.
 //! - **Writes.** A state change that must survive a failover is written as records; the answer
 //!   waits until the high watermark passes them (the runtime completes a write when the
@@ -142,7 +143,7 @@ impl CoordinatorShard {
     ) {
         // Each group's state as replayed so far: its latest classic `GroupMetadata`, or the
         // consumer group its `ConsumerGroup*` records build (each kind replacing the other;
-        // `None` after a tombstone), in first-seen order: a list, not a map (a map type of its
+        // `Deleted` after a tombstone), in first-seen order: a list, not a map (a map type of its
         // own cost the notebook bundle about 0.7 KB, and a partition holds few groups); the
         // shard's maps order what it builds.
         enum Replayed<'r> {
