@@ -63,8 +63,7 @@ fn a_zombie_s_late_writes_are_found_in_the_output_topic_too() {
                 && s.expects.iter().any(|e| e.text.contains("zombie_writes"))
         })
         .expect("lesson 06c's zombie cell");
-    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-    sim.run();
+    let sim = run(&scenario);
     let v = sim.streams_view().expect("a Kafka Streams run");
     let (changelog, output) = (v.outcome().zombie_writes, v.zombie_output_writes);
     assert!(
@@ -322,8 +321,7 @@ fn the_followers_idle_fetches_are_estimated_before_the_run() {
     ] {
         let scenario = khafka_tests::parse(src).expect("parses");
         let estimate = khafka_sim::budget::idle_fetch_events(&scenario.spec);
-        let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-        sim.run();
+        let sim = run(&scenario);
         assert!(
             estimate > 0 && sim.events_processed() >= estimate,
             "{src}: {} events, estimated at least {estimate}",
@@ -417,8 +415,7 @@ fn a_windowed_reference_past_the_bound_on_windowed_work_is_not_judged() {
          expect late_records == 0\n",
     )
     .expect("parses");
-    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-    sim.run();
+    let sim = run(&scenario);
     assert_eq!(sim.halted(), None);
     let v = sim.streams_view().expect("a Kafka Streams run");
     let w = v.windowed.as_ref().expect("a windowed count");
@@ -493,10 +490,15 @@ fn records_a_topology_writes_past_the_memory_budget_stop_the_run() {
 }
 
 /// Runs `src` to its end and returns the simulation with the reason it stopped early.
-fn stopped_run(src: &str) -> (Sim, String) {
-    let scenario = khafka_tests::parse(src).expect("parses");
+/// `scenario` run to its end (or to where a bound stops it), its invariants checked if it asks.
+fn run(scenario: &Scenario) -> Sim {
     let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
     sim.run();
+    sim
+}
+
+fn stopped_run(src: &str) -> (Sim, String) {
+    let sim = run(&khafka_tests::parse(src).expect("parses"));
     let why = sim.halted().expect("the run stops").to_string();
     (sim, why)
 }

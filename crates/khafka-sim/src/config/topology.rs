@@ -141,19 +141,20 @@ fn windowed_changelog(_: &ScenarioSpec, _: &str) -> bool {
     false
 }
 
+/// The rack of each of the first `count` brokers (`broker.rack`): the cluster's rack list dealt
+/// out in turn, or none without one.
+pub fn broker_racks(spec: &ScenarioSpec, count: u32) -> Vec<Option<String>> {
+    let r = &spec.cluster.racks;
+    (0..count as usize)
+        .map(|i| (!r.is_empty()).then(|| r[i % r.len()].clone()))
+        .collect()
+}
+
 impl Topology {
     pub fn new(spec: &ScenarioSpec) -> Self {
         let n = spec.cluster.brokers;
         let total = n + spec.added_brokers();
-        let racks: Vec<Option<String>> = (0..total)
-            .map(|i| {
-                if spec.cluster.racks.is_empty() {
-                    None
-                } else {
-                    Some(spec.cluster.racks[i as usize % spec.cluster.racks.len()].clone())
-                }
-            })
-            .collect();
+        let racks = broker_racks(spec, total);
         let mut topics = Vec::new();
         let mut parts = Vec::new();
         for (ti, t) in spec.topics.iter().enumerate() {

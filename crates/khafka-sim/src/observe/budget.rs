@@ -9,7 +9,7 @@
 //! of bookkeeping (measured: 100,000 partitions × 3 replicas without records peak at 225 MB), and
 //! every broker's metadata entry for every partition.
 
-use crate::config::topology::assign_replicas;
+use crate::config::topology::{assign_replicas, broker_racks};
 use crate::spec::{Fault, ScenarioSpec};
 use crate::time::SimTime;
 
@@ -96,12 +96,7 @@ pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
         return 0;
     }
     let n = spec.cluster.brokers;
-    let racks: Vec<Option<String>> = (0..n as usize)
-        .map(|i| {
-            let r = &spec.cluster.racks;
-            (!r.is_empty()).then(|| r[i % r.len()].clone())
-        })
-        .collect();
+    let racks = broker_racks(spec, n);
     let mut follows = vec![false; n as usize + 1];
     let mut mark = |assignment: &[Vec<crate::spec::BrokerId>]| {
         for b in assignment.iter().flat_map(|r| r.iter().skip(1)) {

@@ -189,11 +189,14 @@ impl ConsumerMember {
 }
 
 impl ConsumerGroupRecord {
-    fn find(&self, member_id: &str) -> Option<&ConsumerMember> {
+    /// Where member `member_id` is in the list sorted by id (`Err`: where it would go).
+    fn position(&self, member_id: &str) -> Result<usize, usize> {
         self.members
             .binary_search_by(|m| m.member_id.as_str().cmp(member_id))
-            .ok()
-            .map(|i| &*self.members[i])
+    }
+
+    fn find(&self, member_id: &str) -> Option<&ConsumerMember> {
+        self.position(member_id).ok().map(|i| &*self.members[i])
     }
 
     /// The records that take `before` to `self`, in the order Kafka's heartbeat writes them:
@@ -277,9 +280,7 @@ impl ConsumerGroupRecord {
                 tombstone,
             } => (*kind, &**member, *tombstone),
         };
-        let found = self
-            .members
-            .binary_search_by(|m| m.member_id.cmp(&r.member_id));
+        let found = self.position(&r.member_id);
         let i = match (found, kind) {
             (Ok(i), MemberRecordKind::Subscription) if tombstone => {
                 self.members.remove(i);
@@ -409,9 +410,7 @@ impl ConsumerGroup {
     }
 
     fn index(&self, member_id: &str) -> Result<usize, usize> {
-        self.g
-            .members
-            .binary_search_by(|m| m.member_id.as_str().cmp(member_id))
+        self.g.position(member_id)
     }
 
     fn member(&self, member_id: &str) -> Option<&ConsumerMember> {
