@@ -1563,8 +1563,14 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 ///   time and only its output record lands late: zombie writes are looked for in the output
 ///   topic too. Since the clients send metadata requests to the least loaded broker
 ///   (`leastLoadedNode`), the zombie's producer no longer waits 30 s for an answer from a broker
-///   cut off from it and the seed reaches no zombie; the output-topic detector is pinned by
-///   `a_zombie_s_late_writes_are_found_in_the_output_topic_too` (tests/scenarios.rs).
+///   cut off from it; the output-topic detector is pinned by
+///   `a_zombie_s_late_writes_are_found_in_the_output_topic_too` (tests/scenarios.rs). Since a
+///   member's `FindCoordinator` goes to the least loaded broker, the seed reaches another kind of
+///   zombie: `s2`, removed from the group at 86 s while cut off from its coordinator, processes
+///   one more record at 92.5 s from its old store and writes key 22's sum after `s1`'s newer
+///   one — sent later, so not a late landing. A zombie write is now one computed without the
+///   others' writes: appended after a record another instance sent after the writer last
+///   restored the task.
 /// - 11959 (compacted topic, power losses): a leader lost power and its log went back to an
 ///   offset below what its cleaner had rewritten, leaving a log end offset with no records below
 ///   it, which no follower could ever fetch. Kafka flushes every segment below the active one

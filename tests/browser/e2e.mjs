@@ -946,7 +946,7 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   // On show: the streams panel, with the figures the lesson's prose states.
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('20 keys') && totals.includes('counted twice 681'), `totals: ${totals}`);
+  expect(totals.includes('20 keys') && totals.includes('counted twice 678'), `totals: ${totals}`);
   const tasks = (await panel.locator('.streams-restored li').allInnerTexts()).join(' | ');
   expect(tasks.includes('restored task 0_0 at 63.1 s: 580 changelog records') && tasks.includes('restored task 0_1 at 63.1 s: 1217 changelog records'), `tasks: ${tasks}`);
   expect((await panel.locator('.streams-counts li.bad').count()) > 0, 'keys counted twice are marked');
@@ -1056,7 +1056,7 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   const r = cell(7);
   await runHeld(r, 2);
   const sums = await r.locator('.streams-totals').innerText();
-  expect(sums.includes("the input's values add up to 150915") && sums.includes('not added (yet) 383'), `sums: ${sums}`);
+  expect(sums.includes("the input's values add up to 150915") && sums.includes('not added (yet) 531'), `sums: ${sums}`);
   const headline = await r.locator('.headline-text').innerText();
   expect(headline.includes('Kafka Streams added every record once'), `headline: ${headline}`);
   await r.locator('button', { hasText: 'Reset' }).click();
@@ -1072,9 +1072,9 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await m.locator('button', { hasText: /^Run$/ }).click();
   await m.locator('.streams-totals', { hasText: 'added twice' }).first().waitFor({ timeout: 60000 });
   const msums = await m.locator('.streams-totals').first().innerText();
-  expect(msums.includes('added twice 72634') && msums.includes('not added (yet) 0'), `sums: ${msums}`);
+  expect(msums.includes('added twice 71706') && msums.includes('not added (yet) 0'), `sums: ${msums}`);
   const msh = await m.locator('.headline-text').innerText();
-  expect(msh.includes('Kafka Streams added 72634 of value twice'), `headline: ${msh}`);
+  expect(msh.includes('Kafka Streams added 71706 of value twice'), `headline: ${msh}`);
   const mBadges = await m.locator('ul.expects li').allInnerTexts();
   expect(mBadges.length === 2 && mBadges.every(held), `badges with the sum: ${mBadges.join(' | ')}`);
   await m.locator('button', { hasText: 'Reset' }).click();
@@ -1116,7 +1116,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('.streams-totals', { hasText: 'not as of' }).first().waitFor({ timeout: 60000 });
   const after = await c.locator('.streams-totals').first().innerText();
-  expect(after.includes('4006 results') && after.includes('not as of the record\'s time 599'), `totals: ${after}`);
+  expect(after.includes('4007 results') && after.includes('not as of the record\'s time 599'), `totals: ${after}`);
   expect((await c.locator('.streams-counts li.bad').count()) === 8, 'the first mismatches are listed');
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
@@ -1130,7 +1130,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await runHeld(f, 1, 60000);
   const fp = f.locator('.streams-panel').first();
   const fi = await fp.locator('.streams-instance').first().innerText();
-  expect(fi.includes('stopped by the filter 4536'), `instance: ${fi}`);
+  expect(fi.includes('stopped by the filter 4535'), `instance: ${fi}`);
   await fp.locator('details.streams-topology > summary').click();
   const fg = await fp.locator('.topology-graph').innerText();
   expect(fg.includes('KSTREAM-FILTER-0000000001') && fg.includes('KSTREAM-JOIN-0000000005') && fg.includes('enricher-users-STATE-STORE-0000000002-changelog') && fg.includes('keeps a stream record when value == buy'), `graph: ${fg}`);
@@ -1144,10 +1144,10 @@ await check('the stream–stream joins lesson: late clicks lose pairs until grac
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 1 && badges.every(held), `badges: ${badges.join(' | ')}`);
   const headline = await c.locator('.headline-text').innerText();
-  expect(headline.includes('missed 288 pairs') && headline.includes("21458 of the reference's 21770 results, 24 on their way"), `headline: ${headline}`);
+  expect(headline.includes('missed 288 pairs') && headline.includes("21460 of the reference's 21770 results, 22 on their way"), `headline: ${headline}`);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('21458 results') && totals.includes('missed because a record came late 288') && !totals.includes('not in the reference'), `totals: ${totals}`);
+  expect(totals.includes('21460 results') && totals.includes('missed because a record came late 288') && !totals.includes('not in the reference'), `totals: ${totals}`);
   const instance = await panel.locator('.streams-instance').first().innerText();
   expect(instance.includes('0_0 (386 records stored)') && instance.includes('65 records too late for their whole window'), `instance: ${instance}`);
   const h = (await c.locator('.run').boundingBox()).height;

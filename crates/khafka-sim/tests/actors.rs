@@ -44,7 +44,7 @@ fn started(h: &mut Harness, id: u32) -> Broker {
         req_id,
         offset: 1,
         partitions: vec![state(1, 0, &[1, 2, 3])],
-        fenced: Vec::new(),
+        ineligible: Vec::new(),
     });
     b.on_msg(&mut h.ctx(Node::Broker(id)), Node::Controller, msg);
     b
@@ -143,7 +143,7 @@ fn the_metadata_log_settles_a_pending_isr_change_whose_answer_was_lost() {
         req_id: 99,
         offset: 2,
         partitions: vec![state(1, 1, &[1])],
-        fenced: Vec::new(),
+        ineligible: Vec::new(),
     });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
     let r = &b.replicas[&0];
@@ -295,14 +295,29 @@ fn drive_member(
                 asked.len()
             );
         }
-        timers.sort_by_key(|t| t.0);
-        if timers.first().is_none_or(|t| t.0.as_us() > until) {
+        if !fire_next_timer(h, c, timers, until) {
             return asked;
         }
-        let (at, timer) = timers.remove(0);
-        h.advance_to(at);
-        c.on_timer(&mut h.ctx(me), timer);
     }
+}
+
+/// Fires member `c`'s (consumer 0's) earliest timer if it is due by `until` (µs); `false` when
+/// none is.
+#[cfg(feature = "groups")]
+fn fire_next_timer(
+    h: &mut Harness,
+    c: &mut khafka_sim::client::consumer::Consumer,
+    timers: &mut Vec<(SimTime, Timer)>,
+    until: u64,
+) -> bool {
+    timers.sort_by_key(|t| t.0);
+    if timers.first().is_none_or(|t| t.0.as_us() > until) {
+        return false;
+    }
+    let (at, timer) = timers.remove(0);
+    h.advance_to(at);
+    c.on_timer(&mut h.ctx(Node::Consumer(0)), timer);
+    true
 }
 
 /// A KIP-848 member (`group.protocol=consumer`) whose auto-commit fails with `UNKNOWN_MEMBER_ID`
@@ -1235,13 +1250,49 @@ fn an_error_answer_makes_the_session_send_the_partition_again() {
     assert_eq!(ask(&mut b, follower_fetch(2, 14, 10, 1, 0)), vec![vec![]]);
 }
 
+/// Broker 1's answer, leading t-0 in a three-broker cluster, to a producer's metadata or
+/// `ApiVersions` request (`None` for any other message).
+fn cluster_answer(m: &Msg) -> Option<Msg> {
+    use khafka_sim::protocol::{ApiVersions, Metadata};
+    match *m {
+        Msg::Metadata(Metadata::Request { req_id }) => Some(Msg::Metadata(Metadata::Response {
+            req_id,
+            partitions: vec![(0, Some(1), 0)],
+            brokers: vec![1, 2, 3],
+        })),
+        Msg::ApiVersions(ApiVersions::Request { req_id }) => {
+            Some(Msg::ApiVersions(ApiVersions::Response { req_id }))
+        }
+        _ => None,
+    }
+}
+
+/// Fires producer `p`'s (producer 0's) earliest timer, after generating the records due before
+/// it as the engine does; returns when it fired.
+fn fire_producer_timer(
+    h: &mut Harness,
+    p: &mut khafka_sim::client::producer::Producer,
+    timers: &mut Vec<(SimTime, Timer)>,
+) -> SimTime {
+    let me = Node::Producer(0);
+    timers.sort_by_key(|t| t.0);
+    let (at, timer) = timers.remove(0);
+    while let Some(due) = p.next_due_us().filter(|&d| d <= at.as_us()) {
+        h.advance_to(SimTime::from_us(due));
+        p.generate_next(&mut h.ctx(me), due);
+    }
+    h.advance_to(at);
+    p.on_timer(&mut h.ctx(me), timer);
+    at
+}
+
 /// `NetworkClient.handleTimedOutRequests`: when one request to a broker is unanswered after
 /// `request.timeout.ms`, the producer closes the connection; every request in flight on it fails
 /// then, with `REQUEST_TIMED_OUT`, not each at its own deadline, and the connection backs off.
 #[test]
 fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
     use khafka_sim::client::producer::Producer;
-    use khafka_sim::protocol::{ApiVersions, Metadata, Produce};
+    use khafka_sim::protocol::Produce;
     let mut h = Harness::new(&spec());
     let me = Node::Producer(0);
     let ps = khafka_sim::spec::ProducerSpec::new("p", "t");
@@ -1261,37 +1312,17 @@ fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
                 break;
             }
             for (to, m) in sent {
-                let answer = match m {
-                    Msg::Metadata(Metadata::Request { req_id }) => {
-                        Msg::Metadata(Metadata::Response {
-                            req_id,
-                            partitions: vec![(0, Some(1), 0)],
-                            brokers: vec![1, 2, 3],
-                        })
-                    }
-                    Msg::ApiVersions(ApiVersions::Request { req_id }) => {
-                        Msg::ApiVersions(ApiVersions::Response { req_id })
-                    }
-                    Msg::Produce(Produce::Request { .. }) => {
-                        assert_eq!(to, Node::Broker(1));
-                        produced.push(h.now);
-                        continue;
-                    }
-                    other => panic!("unexpected {other:?}"),
-                };
+                if let Msg::Produce(Produce::Request { .. }) = m {
+                    assert_eq!(to, Node::Broker(1));
+                    produced.push(h.now);
+                    continue;
+                }
+                let answer = cluster_answer(&m).unwrap_or_else(|| panic!("unexpected {m:?}"));
                 p.on_msg(&mut h.ctx(me), to, answer);
             }
         }
-        timers.sort_by_key(|t| t.0);
-        let (at, timer) = timers.remove(0);
+        let at = fire_producer_timer(&mut h, &mut p, &mut timers);
         assert!(at.as_us() <= timeout_us + 1_000_000, "nothing timed out");
-        // The engine generates the records due before the producer's next event.
-        while let Some(due) = p.next_due_us().filter(|&d| d <= at.as_us()) {
-            h.advance_to(SimTime::from_us(due));
-            p.generate_next(&mut h.ctx(me), due);
-        }
-        h.advance_to(at);
-        p.on_timer(&mut h.ctx(me), timer);
     }
     let first = produced[0].as_us();
     assert_eq!(
@@ -1356,7 +1387,7 @@ fn a_batch_of_an_older_producer_epoch_is_refused_with_invalid_producer_epoch() {
     let answers = |sent: Vec<(Node, Msg)>| -> Vec<ErrorCode> {
         sent.into_iter()
             .filter_map(|(_, m)| match m {
-                Msg::Produce(Produce::Response { results, .. }) => Some(results[0].1),
+                Msg::Produce(Produce::Response { results, .. }) => Some(results[0].error),
                 _ => None,
             })
             .collect()
@@ -1495,4 +1526,185 @@ fn a_metadata_request_with_no_broker_available_waits_the_reconnect_backoff() {
     available.set(true);
     assert!(m.on_timeout(&mut h.ctx(me), &mut c, req_id));
     assert_eq!(metadata_to(h.sent()), Some(Node::Broker(3)));
+}
+
+/// Where a classic member sends its `FindCoordinator` by `until` (µs), its connections to
+/// `closed` brokers closed before it starts: `(when, broker)` of each.
+#[cfg(feature = "groups")]
+fn coordinator_lookups(closed: &[u32], until: u64) -> Vec<(u64, u32)> {
+    use khafka_sim::msg::Group;
+    use khafka_sim::protocol::group::GroupRequest;
+    let mut h = Harness::new(&spec());
+    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    cs.config.set("group.id", "g").unwrap();
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    let me = Node::Consumer(0);
+    for &b in closed {
+        c.on_msg(
+            &mut h.ctx(me),
+            Node::Broker(b),
+            Msg::Disconnect { req_id: u64::MAX },
+        );
+    }
+    c.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut lookups = Vec::new();
+    loop {
+        for (to, msg) in h.sent_and_timers(&mut timers) {
+            if let (Node::Broker(b), Msg::Group(Group::Request { req, .. })) = (to, msg) {
+                if matches!(*req, GroupRequest::FindCoordinator { .. }) {
+                    lookups.push((h.now.as_us(), b));
+                }
+            }
+        }
+        if !fire_next_timer(&mut h, &mut c, &mut timers, until) {
+            return lookups;
+        }
+    }
+}
+
+/// A group member asks the least loaded broker for its coordinator, as Kafka's
+/// `AbstractCoordinator.lookupCoordinator` does (`client.leastLoadedNode()`): with its
+/// connections to brokers 1 and 2 closed, broker 3 (the engine used to ask the brokers in turn,
+/// from broker 1). With every connection closed it asks none until `reconnect.backoff.ms` (50 ms)
+/// has passed (`noBrokersAvailable`: it tries again after `retry.backoff.ms`, 100 ms), then a
+/// broker it may connect to again.
+#[cfg(feature = "groups")]
+#[test]
+fn a_member_looks_its_coordinator_up_on_the_least_loaded_broker() {
+    assert_eq!(coordinator_lookups(&[1, 2], 50_000), vec![(0, 3)]);
+    let all = coordinator_lookups(&[1, 2, 3], 200_000);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].0, 100_000, "{all:?}");
+}
+
+/// A broker in controlled shutdown is alive until it stops: Kafka's `getAliveBrokerNodes` leaves
+/// out only the fenced, so a `Metadata` answer names it (the engine used to leave it out), while
+/// `isReplicaIsrEligible` keeps it out of an ISR. Broker 1 leads t-0 with ISR {1}; broker 2 is
+/// in controlled shutdown, broker 3 fenced.
+#[test]
+fn a_broker_in_controlled_shutdown_is_named_alive_but_never_joins_an_isr() {
+    use khafka_sim::protocol::{IneligibleBroker, Metadata};
+    let mut h = Harness::new(&spec());
+    let mut b = h.broker(1);
+    let me = Node::Broker(1);
+    b.start(&mut h.ctx(me));
+    let req_id = b
+        .metadata_fetch_in_flight
+        .expect("a metadata fetch at start");
+    let msg = Msg::MetadataFetch(MetadataFetch::Response {
+        req_id,
+        offset: 1,
+        partitions: vec![state(1, 0, &[1])],
+        ineligible: vec![
+            IneligibleBroker {
+                broker: 2,
+                fenced: false,
+            },
+            IneligibleBroker {
+                broker: 3,
+                fenced: true,
+            },
+        ],
+    });
+    b.on_msg(&mut h.ctx(me), Node::Controller, msg);
+    h.take();
+    let ask = Msg::Metadata(Metadata::Request { req_id: 7 });
+    b.on_msg(&mut h.ctx(me), Node::Consumer(0), ask);
+    let named: Vec<Vec<u32>> = h
+        .sent()
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            Msg::Metadata(Metadata::Response { brokers, .. }) => Some(brokers),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(named, vec![vec![1, 2]]);
+    // Broker 2 fetches at the leader's log end: caught up, and still no AlterPartition adds it.
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(2),
+        follower_fetch(2, 8, 8, 0, 0),
+    );
+    assert_eq!(alter_partitions(&h.sent()), Vec::<Vec<u32>>::new());
+    // Out of controlled shutdown, the same fetch adds it.
+    b.ineligible_brokers.retain(|i| i.fenced);
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(2),
+        follower_fetch(2, 9, 9, 0, 0),
+    );
+    assert_eq!(alter_partitions(&h.sent()), vec![vec![1, 2]]);
+}
+
+/// The produce requests a producer sends, `(when, broker)`, until its second, when broker 1
+/// answers the first with `NOT_LEADER_OR_FOLLOWER` and `current_leader`, and no metadata request
+/// after the first is ever answered.
+fn produce_retry(current_leader: Option<khafka_sim::protocol::CurrentLeader>) -> Vec<(u64, u32)> {
+    use khafka_sim::client::producer::Producer;
+    use khafka_sim::protocol::{Metadata, PartitionResponse, Produce};
+    use khafka_sim::ErrorCode;
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let mut p = Producer::new(0, khafka_sim::spec::ProducerSpec::new("p", "t"), 0, 0, 1, 1);
+    p.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut produced, mut metadata_answered) = (Vec::new(), false);
+    for _ in 0..100_000 {
+        loop {
+            let sent = h.sent_and_timers(&mut timers);
+            if sent.is_empty() {
+                break;
+            }
+            for (to, m) in sent {
+                let answer = match m {
+                    Msg::Metadata(Metadata::Request { .. }) if metadata_answered => continue,
+                    Msg::Produce(Produce::Request { req_id, .. }) => {
+                        let Node::Broker(b) = to else {
+                            panic!("{to:?}")
+                        };
+                        produced.push((h.now.as_us(), b));
+                        if produced.len() == 2 {
+                            return produced;
+                        }
+                        let mut r = PartitionResponse::new(0, ErrorCode::NotLeaderOrFollower, None);
+                        r.current_leader = current_leader;
+                        Msg::Produce(Produce::Response {
+                            req_id,
+                            results: vec![r],
+                        })
+                    }
+                    other => {
+                        metadata_answered |= matches!(other, Msg::Metadata(_));
+                        cluster_answer(&other).unwrap_or_else(|| panic!("unexpected {other:?}"))
+                    }
+                };
+                p.on_msg(&mut h.ctx(me), to, answer);
+            }
+        }
+        fire_producer_timer(&mut h, &mut p, &mut timers);
+    }
+    panic!("no second produce request: {produced:?}");
+}
+
+/// KIP-951 (Kafka 3.7+): a `NOT_LEADER_OR_FOLLOWER` answer names the new leader
+/// (`CurrentLeader`), the producer takes it at once (`Metadata.updatePartitionLeadership`) and
+/// the retry, its partition's leader changed since its last attempt, skips the retry backoff
+/// (`RecordAccumulator.shouldBackoff`): it goes to broker 2 at the instant of the answer. An
+/// answer without a leader leaves the producer waiting for metadata that never comes: it retries
+/// the old leader after `retry.backoff.ms` (100 ms ± 20 %).
+#[test]
+fn a_retry_goes_at_once_to_the_leader_a_not_leader_answer_names() {
+    use khafka_sim::protocol::CurrentLeader;
+    let named = produce_retry(Some(CurrentLeader {
+        leader: 2,
+        leader_epoch: 1,
+        alive: true,
+    }));
+    assert_eq!(named[1], (named[0].0, 2), "no backoff: {named:?}");
+    let unnamed = produce_retry(None);
+    assert_eq!(unnamed[1].1, 1, "{unnamed:?}");
+    let waited = unnamed[1].0 - unnamed[0].0;
+    assert!((80_000..=120_000).contains(&waited), "{unnamed:?}");
 }

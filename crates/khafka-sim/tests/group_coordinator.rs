@@ -61,7 +61,7 @@ fn lead(h: &mut Harness, b: &mut Broker, isr: &[u32], epoch: u32) {
             adding: Vec::new(),
             removing: Vec::new(),
         }],
-        fenced: Vec::new(),
+        ineligible: Vec::new(),
     });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
     assert!(

@@ -42,7 +42,6 @@ use crate::protocol::{
 pub use fetch::ParkedFetch;
 pub use fetcher::FetcherState;
 pub use partition::{leader_high_watermark, HwFollower, HwRuleInput, RemoteState, Replica};
-use produce::respond_produce;
 pub use produce::DelayedProduce;
 
 use crate::config::{Acks, HwRule, Truncation};
@@ -98,7 +97,10 @@ pub struct Broker {
     /// `(leader, leader epoch)` of every partition of the cluster as the metadata log told this
     /// broker (KRaft's `MetadataCache`): a broker answers `Metadata` for partitions it does not host.
     pub metadata_cache: Vec<(Option<BrokerId>, u32)>,
-    pub fenced_brokers: Vec<BrokerId>,
+    /// Brokers the metadata log says may not join an ISR: the fenced ones (not alive) and those
+    /// in controlled shutdown, which `Metadata` answers still list (Kafka's
+    /// `getAliveBrokerNodes` leaves out only the fenced).
+    pub ineligible_brokers: Vec<crate::protocol::IneligibleBroker>,
     pub metadata_fetch_in_flight: Option<u64>,
     /// The controller requests go to: the single controller, or the quorum controller this broker
     /// believes active (`controller_channel.rs`).
@@ -124,6 +126,13 @@ pub struct Broker {
 }
 
 impl Broker {
+    /// Whether the metadata log has fenced broker `b` (or never saw it register): not alive.
+    pub(crate) fn is_fenced(&self, b: BrokerId) -> bool {
+        self.ineligible_brokers
+            .iter()
+            .any(|i| i.broker == b && i.fenced)
+    }
+
     pub fn new(id: BrokerId, parts: impl Iterator<Item = (PartIdx, Vec<BrokerId>)>) -> Self {
         let parts: Vec<(PartIdx, Vec<BrokerId>)> = parts.collect();
         let partitions = parts.len();
@@ -146,7 +155,7 @@ impl Broker {
             replicas,
             metadata_offset: 0,
             metadata_cache,
-            fenced_brokers: Vec::new(),
+            ineligible_brokers: Vec::new(),
             metadata_fetch_in_flight: None,
             controller: Node::Controller,
             metadata_retry_pending: false,
@@ -235,7 +244,7 @@ impl Broker {
                             p.3 = Some(ErrorCode::RequestTimedOut);
                         }
                     }
-                    respond_produce(ctx, &d);
+                    self.respond_produce(ctx, &d);
                 }
                 self.arm_produce_check(ctx);
             }
@@ -322,7 +331,7 @@ impl Broker {
                     let alive = if self.metadata_offset == 0 {
                         b <= ctx.topo.initial_brokers
                     } else {
-                        !self.fenced_brokers.contains(&b)
+                        !self.is_fenced(b)
                     };
                     if alive {
                         brokers.push(b);
@@ -350,10 +359,10 @@ impl Broker {
                 req_id,
                 offset,
                 partitions,
-                fenced,
+                ineligible,
             }) if self.metadata_fetch_in_flight == Some(req_id) => {
                 self.metadata_offset = offset;
-                self.fenced_brokers = fenced;
+                self.ineligible_brokers = ineligible;
                 for st in partitions {
                     let cached = &mut self.metadata_cache[st.part as usize];
                     if st.leader_epoch >= cached.1 {

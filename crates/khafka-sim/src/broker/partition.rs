@@ -290,7 +290,7 @@ impl Broker {
             return;
         }
         let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
-        let fenced = &self.fenced_brokers;
+        let ineligible = &self.ineligible_brokers;
         let rule = HwRuleInput {
             log_end_offset: leo,
             high_watermark: r.log.high_watermark,
@@ -308,7 +308,7 @@ impl Broker {
                 log_end_offset: rs.log_end_offset,
                 last_caught_up_us: rs.last_caught_up_us,
                 in_maximal_isr,
-                eligible: in_maximal_isr || !fenced.contains(b),
+                eligible: in_maximal_isr || !ineligible.iter().any(|i| i.broker == *b),
             }
         });
         if let Some(new_hw) = leader_high_watermark(&rule, followers) {
@@ -447,7 +447,7 @@ impl Broker {
             && r.pending_isr.is_none()
             && follower_leo >= r.log.high_watermark
             && follower_leo >= r.leader_epoch_start_offset
-            && !self.fenced_brokers.contains(&follower)
+            && !self.ineligible_brokers.iter().any(|i| i.broker == follower)
         {
             let mut isr = r.state.isr.clone();
             isr.push(follower);

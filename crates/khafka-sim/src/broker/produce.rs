@@ -3,7 +3,7 @@
 //! records or its timeout).
 
 use super::*;
-use crate::protocol::Produce;
+use crate::protocol::{CurrentLeader, PartitionResponse, Produce};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DelayedProduce {
@@ -15,25 +15,47 @@ pub struct DelayedProduce {
     pub deadline_us: u64,
 }
 
-/// Answers a parked produce request with each partition's result.
-pub(super) fn respond_produce(ctx: &mut Ctx, d: &DelayedProduce) {
-    let mut results = ctx.pools.produce_results.take();
-    results.extend(d.parts.iter().map(|&(part, _, base, res)| {
-        let err = res.unwrap_or(ErrorCode::RequestTimedOut);
-        let off = (err == ErrorCode::None).then_some(base);
-        (part, err, off)
-    }));
-    ctx.send(
-        d.from,
-        Msg::Produce(Produce::Response {
-            req_id: d.req_id,
-            results,
-        }),
-    );
-}
-
 impl Broker {
     // ---------------------------------------------------------------- produce
+
+    /// Answers a parked produce request with each partition's result.
+    pub(super) fn respond_produce(&self, ctx: &mut Ctx, d: &DelayedProduce) {
+        let mut results = ctx.pools.produce_results.take();
+        results.extend(d.parts.iter().map(|&(part, _, base, res)| {
+            let err = res.unwrap_or(ErrorCode::RequestTimedOut);
+            let off = (err == ErrorCode::None).then_some(base);
+            PartitionResponse::new(part, err, off)
+        }));
+        self.send_produce_response(ctx, d.from, d.req_id, results);
+    }
+
+    /// Sends a produce answer, with KIP-951's `CurrentLeader` on each `NOT_LEADER_OR_FOLLOWER`
+    /// (`KafkaApis.handleProduceRequest`): the leader and epoch of the broker's own partition if
+    /// it hosts one, else of its metadata cache (`getCurrentLeader`); none when it knows no
+    /// leader (Kafka's -1, which the client ignores).
+    fn send_produce_response(
+        &self,
+        ctx: &mut Ctx,
+        to: Node,
+        req_id: u64,
+        mut results: Vec<PartitionResponse>,
+    ) {
+        for r in &mut results {
+            if r.error != ErrorCode::NotLeaderOrFollower {
+                continue;
+            }
+            let (leader, epoch) = match self.replicas.get(&r.part) {
+                Some(rep) => (rep.state.leader, rep.state.leader_epoch),
+                None => self.metadata_cache[r.part as usize],
+            };
+            r.current_leader = leader.map(|leader| CurrentLeader {
+                leader,
+                leader_epoch: epoch,
+                alive: !self.is_fenced(leader),
+            });
+        }
+        ctx.send(to, Msg::Produce(Produce::Response { req_id, results }));
+    }
 
     pub(super) fn on_produce(
         &mut self,
@@ -45,7 +67,7 @@ impl Broker {
         mut batches: Vec<ProduceBatch>,
     ) -> BrokerAction {
         let me = self.id;
-        let mut results: Vec<(PartIdx, ErrorCode, Option<u64>)> = ctx.pools.produce_results.take();
+        let mut results: Vec<PartitionResponse> = ctx.pools.produce_results.take();
         let mut waiting: Vec<(PartIdx, u64, u64, Option<ErrorCode>)> = Vec::new();
         if acks == Acks::All {
             waiting.reserve_exact(batches.len());
@@ -55,12 +77,20 @@ impl Broker {
         for batch in batches.drain(..) {
             let part = batch.part;
             let Some(r) = self.replicas.get_mut(&part).filter(|r| r.is_leader(me)) else {
-                results.push((part, ErrorCode::NotLeaderOrFollower, None));
+                results.push(PartitionResponse::new(
+                    part,
+                    ErrorCode::NotLeaderOrFollower,
+                    None,
+                ));
                 continue;
             };
             let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
             if acks == Acks::All && r.state.isr.len() < min_isr {
-                results.push((part, ErrorCode::NotEnoughReplicas, None));
+                results.push(PartitionResponse::new(
+                    part,
+                    ErrorCode::NotEnoughReplicas,
+                    None,
+                ));
                 continue;
             }
             // What the log knows of the batch's producer (its name for the trace, whether it stamps
@@ -98,16 +128,28 @@ impl Broker {
                                 let required = offset + batch.records.len() as u64;
                                 waiting.push((part, required, offset, None));
                             }
-                            _ => results.push((part, ErrorCode::None, Some(offset))),
+                            _ => results.push(PartitionResponse::new(
+                                part,
+                                ErrorCode::None,
+                                Some(offset),
+                            )),
                         }
                         continue;
                     }
                     SequenceCheck::OutOfOrder => {
-                        results.push((part, ErrorCode::OutOfOrderSequenceNumber, None));
+                        results.push(PartitionResponse::new(
+                            part,
+                            ErrorCode::OutOfOrderSequenceNumber,
+                            None,
+                        ));
                         continue;
                     }
                     SequenceCheck::InvalidEpoch => {
-                        results.push((part, ErrorCode::InvalidProducerEpoch, None));
+                        results.push(PartitionResponse::new(
+                            part,
+                            ErrorCode::InvalidProducerEpoch,
+                            None,
+                        ));
                         continue;
                     }
                 }
@@ -175,7 +217,7 @@ impl Broker {
             let required = r.log.log_end_offset();
             match acks {
                 Acks::All => waiting.push((part, required, base, None)),
-                _ => results.push((part, ErrorCode::None, Some(base))),
+                _ => results.push(PartitionResponse::new(part, ErrorCode::None, Some(base))),
             }
             self.maybe_increment_hw(ctx, part);
             self.wake_parked(ctx, part);
@@ -185,11 +227,11 @@ impl Broker {
             return BrokerAction::None;
         }
         if waiting.is_empty() {
-            ctx.send(from, Msg::Produce(Produce::Response { req_id, results }));
+            self.send_produce_response(ctx, from, req_id, results);
             return BrokerAction::None;
         }
-        for (part, err, off) in results {
-            waiting.push((part, 0, off.unwrap_or(0), Some(err)));
+        for r in results {
+            waiting.push((r.part, 0, r.base_offset.unwrap_or(0), Some(r.error)));
         }
         let mut d = DelayedProduce {
             req_id,
@@ -199,7 +241,7 @@ impl Broker {
         };
         self.check_delayed(ctx, &mut d);
         if d.parts.iter().all(|p| p.3.is_some()) {
-            respond_produce(ctx, &d);
+            self.respond_produce(ctx, &d);
         } else {
             self.delayed_produces.push(d);
             self.arm_produce_check(ctx);
@@ -248,7 +290,7 @@ impl Broker {
                 self.check_delayed(ctx, d);
             }
             if d.parts.iter().all(|p| p.3.is_some()) {
-                respond_produce(ctx, d);
+                self.respond_produce(ctx, d);
                 false
             } else {
                 true

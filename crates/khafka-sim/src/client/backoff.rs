@@ -263,8 +263,26 @@ impl MetadataUpdater {
 
     /// [`least_loaded_node`] over the known brokers, from a random start.
     fn pick(&self, c: &mut Lent, now: u64) -> Option<BrokerId> {
-        let mut loads = Vec::with_capacity(self.nodes.len());
-        for &b in &self.nodes {
+        Self::pick_among(&self.nodes, c, now)
+    }
+
+    /// `NetworkClient.leastLoadedNode` for a request other than metadata (a group member's
+    /// `FindCoordinator`): over the brokers the last answer named alive, or the bootstrap servers
+    /// (the cluster's `initial_brokers`) before the first answer.
+    pub fn least_loaded(&self, c: &mut Lent, now: u64, initial_brokers: u32) -> Option<BrokerId> {
+        if self.nodes.is_empty() {
+            let bootstrap: Vec<BrokerId> = (1..=initial_brokers).collect();
+            return Self::pick_among(&bootstrap, c, now);
+        }
+        self.pick(c, now)
+    }
+
+    fn pick_among(nodes: &[BrokerId], c: &mut Lent, now: u64) -> Option<BrokerId> {
+        if nodes.is_empty() {
+            return None;
+        }
+        let mut loads = Vec::with_capacity(nodes.len());
+        for &b in nodes {
             loads.push((c.loads)(b, now));
         }
         let offset = c.nodes.below(loads.len() as u64) as usize;
@@ -340,6 +358,19 @@ impl MetadataUpdater {
         }
         self.seen_epochs[i] = Some(epoch);
         true
+    }
+
+    /// Whether broker `b` is among the brokers the last answer named alive.
+    pub fn knows_broker(&self, b: BrokerId) -> bool {
+        self.nodes.contains(&b)
+    }
+
+    /// A produce answer named partition `i`'s leader with a newer `epoch` (KIP-951's
+    /// `Metadata.updatePartitionLeadership` records it as seen).
+    pub fn saw_leader_epoch(&mut self, i: usize, epoch: u32) {
+        if self.seen_epochs[i].is_none_or(|e| e < epoch) {
+            self.seen_epochs[i] = Some(epoch);
+        }
     }
 
     /// The answer taken was read at `now_us`; `progressed` as [`MetadataUpdater::accept`] set it.

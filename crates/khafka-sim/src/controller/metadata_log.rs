@@ -23,7 +23,7 @@ impl Controller {
                 req_id,
                 offset: self.log.len() as u64,
                 partitions,
-                fenced: self.fenced_list(),
+                ineligible: self.ineligible_list(),
             }),
         );
     }

@@ -36,9 +36,18 @@ impl Controller {
         r.registered && !r.fenced && !r.shutting_down
     }
 
-    pub(super) fn fenced_list(&self) -> Vec<BrokerId> {
+    /// The brokers not eligible to join an ISR: not active (fenced, never registered, or in
+    /// controlled shutdown), each with whether it is alive.
+    pub(super) fn ineligible_list(&self) -> Vec<crate::protocol::IneligibleBroker> {
         (1..=self.brokers.len() as BrokerId)
             .filter(|b| !self.is_active(*b))
+            .map(|b| {
+                let r = &self.brokers[(b - 1) as usize];
+                crate::protocol::IneligibleBroker {
+                    broker: b,
+                    fenced: !r.registered || r.fenced,
+                }
+            })
             .collect()
     }
 

@@ -5,7 +5,7 @@
 //! pure function of its state and its input, testable alone (stateright's and raft-rs's shape).
 
 use crate::log::{BatchId, BatchStore, RecordId};
-use crate::msg::{ErrorCode, FetchPartition, FetchedPartition, Msg, PartIdx, ProduceBatch};
+use crate::msg::{FetchPartition, FetchedPartition, Msg, ProduceBatch};
 use crate::provenance::Provenance;
 use crate::spec::BrokerId;
 use crate::time::SimTime;
@@ -160,7 +160,7 @@ pub struct Pools {
     /// Record ids of a produce batch.
     pub record_ids: Pool<RecordId>,
     /// Per-partition results of a produce response.
-    pub produce_results: Pool<(PartIdx, ErrorCode, Option<u64>)>,
+    pub produce_results: Pool<crate::protocol::PartitionResponse>,
 }
 
 /// At most this many spare vectors are kept per pool, each of capacity at most `POOLED_CAPACITY_MAX`.

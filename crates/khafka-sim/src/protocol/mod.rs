@@ -27,11 +27,11 @@ pub use fetch::{Fetch, FetchPartition, FetchedPartition, Fetcher};
 #[cfg(feature = "groups")]
 pub use group::Group;
 pub use metadata::Metadata;
-pub use metadata_fetch::MetadataFetch;
+pub use metadata_fetch::{IneligibleBroker, MetadataFetch};
 pub use offsets_for_leader_epoch::{
     EpochEndOffset, OffsetForLeaderPartition, OffsetsForLeaderEpoch,
 };
-pub use produce::{Produce, ProduceBatch};
+pub use produce::{CurrentLeader, PartitionResponse, Produce, ProduceBatch};
 pub use wire::CompressionType;
 
 use crate::spec::BrokerId;

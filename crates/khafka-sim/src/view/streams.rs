@@ -440,27 +440,49 @@ impl Sim {
     }
 
     /// Changelog and output records an instance of the first application wrote after it had
-    /// lost its task: a record appended after one that another instance sent later. A changelog
+    /// lost its task: a record appended after one that another instance sent after the writer
+    /// last restored the task (its store never held that other instance's state). A changelog
     /// partition has one writer at a time, its task's owner, and an owner that gives a task up
     /// in a rebalance flushes its sends first. One the group removed (its heartbeats stopped
     /// reaching the coordinator and its session expired) learns so only at its next commit or
-    /// heartbeat; meanwhile its producer goes on retrying what it sent, and under
-    /// `at_least_once` nothing fences it (under `exactly_once_v2` its transaction could not
-    /// commit once the group moved on, and the writes would be aborted). Such a write lands after
-    /// the new owner's, so the topic's last value for its key goes back to the old owner's
-    /// state — and so does the output topic, written in the same commit (either may be the one
-    /// that lands late). Returns their number, and the keys whose last record in a changelog or
-    /// in the output topic is one of them, sorted: `(changelog writes, output writes, keys)`.
+    /// heartbeat; meanwhile its producer goes on retrying what it sent, it may go on processing
+    /// what it fetched, and under `at_least_once` nothing fences it (under `exactly_once_v2` its
+    /// transaction could not commit once the group moved on, and the writes would be aborted).
+    /// Such a write lands after the new owner's — sent before them and retried, or computed
+    /// later from the old store — so the topic's last value for its key goes back to the old
+    /// owner's state, and so does the output topic, written in the same commit (either may be
+    /// the one that lands late). Returns their number, and the keys whose last record in a
+    /// changelog or in the output topic is one of them, sorted: `(changelog writes, output
+    /// writes, keys)`.
     fn zombie_writes(
         &self,
         first: &crate::client::streams::StreamsInstance,
     ) -> (u64, u64, Vec<u32>) {
-        let producers: Vec<u32> = self
+        let instances: Vec<&crate::client::streams::StreamsInstance> = self
             .streams
             .iter()
             .filter(|s| s.application_id == first.application_id)
-            .map(|s| s.producer)
             .collect();
+        let producers: Vec<u32> = instances.iter().map(|s| s.producer).collect();
+        // The stateful sub-topology's tasks own the changelogs (`1` after a repartition topic).
+        let stateful = u32::from(first.spec.repartition_topic().is_some());
+        let input_partitions = self
+            .topo
+            .topic_index(&first.spec.input)
+            .map_or(0, |t| self.topo.topics[t as usize].partitions);
+        // When producer `p`'s instance last began to restore task `task` before `sent` (µs): what
+        // its store holds of the others' writes. Without one (a topic whose partitions are not
+        // the tasks'), `sent` itself.
+        let restored_at = |p: u32, task: u32, sent: u64| {
+            instances
+                .iter()
+                .filter(|s| s.producer == p)
+                .flat_map(|s| s.restorations.iter())
+                .filter(|r| r.partition == task && r.subtopology == stateful && r.from_us <= sent)
+                .map(|r| r.from_us)
+                .max()
+                .unwrap_or(sent)
+        };
         let mut zombie = [0, 0];
         let mut keys = Vec::new();
         // The output topic too: it is written in the same commit, and a zombie's result can land
@@ -480,7 +502,9 @@ impl Sim {
             // Per key, whether its last record in this topic so far is a zombie's (1) or not
             // (0); the counts' map type (one B-tree instantiation in the site).
             let mut last: BTreeMap<u32, i64> = BTreeMap::new();
+            let tasks = t.partitions == input_partitions;
             for part in t.first_part..t.first_part + t.partitions {
+                let task = part - t.first_part;
                 let Some(log) = self.verdict_log(part) else {
                     continue;
                 };
@@ -495,7 +519,12 @@ impl Sim {
                     if !producers.contains(&p) {
                         return;
                     }
-                    let stale = latest.iter().any(|&(q, at)| q != p && at > sent);
+                    let since = if tasks {
+                        restored_at(p, task, sent)
+                    } else {
+                        sent
+                    };
+                    let stale = latest.iter().any(|&(q, at)| q != p && at > since);
                     zombie[which] += u64::from(stale);
                     if let Some(k) = key {
                         last.insert(k, i64::from(stale));

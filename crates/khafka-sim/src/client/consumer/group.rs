@@ -1,10 +1,10 @@
 //! A consumer's group membership (Kafka's `AbstractCoordinator` and `ConsumerCoordinator`,
 //! clients/.../consumer/internals/, 4.1; kafka-semantics.md §7.5, §8.1, §8.2), classic protocol:
 //!
-//! - find the coordinator (`FindCoordinator` to any broker), join (`JoinGroup`, again with the
-//!   member id a `MEMBER_ID_REQUIRED` answer hands out), run the assignor when elected leader and
-//!   send the assignment in `SyncGroup`; then fetch the committed offsets of the assigned
-//!   partitions (`OffsetFetch`), starting at `auto.offset.reset` where there is none;
+//! - find the coordinator (`FindCoordinator` to the least loaded broker), join (`JoinGroup`,
+//!   again with the member id a `MEMBER_ID_REQUIRED` answer hands out), run the assignor when
+//!   elected leader and send the assignment in `SyncGroup`; then fetch the committed offsets of
+//!   the assigned partitions (`OffsetFetch`), starting at `auto.offset.reset` where there is none;
 //! - heartbeat every `heartbeat.interval.ms` once joined; `REBALANCE_IN_PROGRESS` makes it rejoin,
 //!   `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` reset its generation (and member id) and rejoin
 //!   with its partitions lost (no commit);
@@ -111,7 +111,8 @@ pub struct Membership {
     /// A rebalance was requested (a heartbeat said so): rejoin at the next tick.
     rejoin_needed: bool,
     check: CheckTimer,
-    next_broker: u32,
+    /// Where the last `FindCoordinator` went.
+    find_to: BrokerId,
     pub rebalances: u32,
     /// Why the member stopped, if it failed.
     pub failure: Option<String>,
@@ -188,7 +189,6 @@ impl Membership {
         group_id: &str,
         client_id: &str,
         partitions: u32,
-        idx: u32,
         assignors: &[ClientAssignor],
     ) -> Self {
         let n = partitions as usize;
@@ -217,7 +217,7 @@ impl Membership {
             backoff_until_us: 0,
             rejoin_needed: false,
             check: CheckTimer::default(),
-            next_broker: idx,
+            find_to: 0,
             rebalances: 0,
             failure: None,
             app_busy_since: None,
@@ -291,6 +291,9 @@ pub struct View<'a> {
     pub processed: Option<&'a [Option<u64>]>,
     /// Per partition: stopped at a record the deserializer cannot decode.
     pub stuck: &'a mut [bool],
+    /// `NetworkClient.leastLoadedNode` at `now` (µs), given the cluster's initial brokers (the
+    /// bootstrap servers): where a `FindCoordinator` goes.
+    pub least_loaded: &'a mut dyn FnMut(u64, u32) -> Option<BrokerId>,
 }
 
 impl View<'_> {
@@ -506,6 +509,11 @@ impl Membership {
         self.check.fire(at_us)
     }
 
+    /// The broker a `FindCoordinator` in flight went to, if one is.
+    pub(super) fn find_in_flight_to(&self) -> Option<BrokerId> {
+        matches!(self.in_flight, Some((_, Pending::Find, _))).then_some(self.find_to)
+    }
+
     pub(super) fn back_off(&mut self, ctx: &Ctx) {
         self.backoff_until_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
     }
@@ -558,9 +566,14 @@ impl Membership {
         self.back_off(ctx);
     }
 
-    pub(super) fn send_find(&mut self, ctx: &mut Ctx, v: &View) {
-        let b = 1 + self.next_broker % ctx.topo.brokers;
-        self.next_broker += 1;
+    /// `lookupCoordinator`: `FindCoordinator` to the least loaded broker; with none available
+    /// (`noBrokersAvailable`, retriable), it tries again after `retry.backoff.ms`.
+    pub(super) fn send_find(&mut self, ctx: &mut Ctx, v: &mut View) {
+        let Some(b) = (v.least_loaded)(ctx.now.as_us(), ctx.topo.initial_brokers) else {
+            self.back_off(ctx);
+            return;
+        };
+        self.find_to = b;
         let req_id = ctx.req_id();
         let deadline = ctx.now.as_us() + Self::request_timeout_us(v);
         self.in_flight = Some((req_id, Pending::Find, deadline));

@@ -39,6 +39,32 @@ const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
 /// one closed (the exponential growth to `reconnect.backoff.max.ms` is not modelled here).
 const RECONNECT_BACKOFF_MS: u64 = 50;
 
+/// How `leastLoadedNode` sees the consumer's connection to broker `b` at `now` (µs), with
+/// `in_flight` requests on it: ready, unless it closed (`down`: since when) and has not been
+/// heard from since, when a new connection may be made `reconnect.backoff.ms` after it closed.
+fn node_load(
+    down: &[Option<u64>],
+    b: BrokerId,
+    in_flight: u32,
+    now: u64,
+) -> crate::client::backoff::NodeLoad {
+    match down.get(b as usize).copied().flatten() {
+        Some(since) => crate::client::backoff::NodeLoad {
+            broker: b,
+            in_flight,
+            can_connect: now >= since.saturating_add(crate::time::ms_to_us(RECONNECT_BACKOFF_MS)),
+            last_attempt_us: since,
+            ..Default::default()
+        },
+        None => crate::client::backoff::NodeLoad {
+            broker: b,
+            can_send: true,
+            in_flight,
+            ..Default::default()
+        },
+    }
+}
+
 /// The consumer's metadata request times (`retry.backoff.ms` and `retry.backoff.max.ms` at
 /// Kafka's defaults, its `request.timeout.ms`).
 fn request_times(cfg: &ConsumerConfig) -> RequestTimes {
@@ -194,7 +220,6 @@ impl Consumer {
                         g,
                         &spec.name,
                         partitions,
-                        idx,
                         &spec.config.group.partition_assignment_strategy,
                     )
                     .with_max_poll_interval(spec.config.group.max_poll_interval_ms)
@@ -305,6 +330,24 @@ impl Consumer {
         let Some(mut g) = self.group.take() else {
             return;
         };
+        // `leastLoadedNode` for the member's `FindCoordinator`, drawn only when it sends one:
+        // the consumer's own requests in flight (its fetches and position validations) load the
+        // brokers they went to.
+        let (fetches, down, metadata) = (&self.in_flight, &self.down, &self.metadata);
+        let validating = self.validation.brokers_in_flight();
+        let (jitter, nodes) = (&mut self.backoff_rng, &mut self.node_rng);
+        let mut least_loaded = move |now: u64, initial_brokers: u32| {
+            let loads = |b: BrokerId, now: u64| {
+                let in_flight = fetches.get(&b).is_some() as u32 + validating.contains(&b) as u32;
+                node_load(down, b, in_flight, now)
+            };
+            let mut lent = crate::client::backoff::Lent {
+                jitter: &mut *jitter,
+                nodes: &mut *nodes,
+                loads: &loads,
+            };
+            metadata.least_loaded(&mut lent, now, initial_brokers)
+        };
         let mut v = group::View {
             config: &self.config,
             subscribed: &self.subscribed,
@@ -314,6 +357,7 @@ impl Consumer {
             validation: &mut self.validation,
             processed: self.tasks.as_deref().map(|t| t.processed_to.as_slice()),
             stuck: &mut self.stuck,
+            least_loaded: &mut least_loaded,
         };
         f(&mut g, ctx, &mut v);
         self.group = Some(g);
@@ -515,24 +559,15 @@ impl Consumer {
         ) -> bool,
     ) -> bool {
         let (fetches, validation, down) = (&self.in_flight, &self.validation, &self.down);
+        #[cfg(feature = "groups")]
+        let finding = self.group.as_ref().and_then(|g| g.find_in_flight_to());
+        #[cfg(not(feature = "groups"))]
+        let finding: Option<BrokerId> = None;
         let loads = move |b: BrokerId, now: u64| {
-            let in_flight = fetches.get(&b).is_some() as u32 + validation.in_flight_to(b) as u32;
-            match down.get(b as usize).copied().flatten() {
-                Some(since) => crate::client::backoff::NodeLoad {
-                    broker: b,
-                    in_flight,
-                    can_connect: now
-                        >= since.saturating_add(crate::time::ms_to_us(RECONNECT_BACKOFF_MS)),
-                    last_attempt_us: since,
-                    ..Default::default()
-                },
-                None => crate::client::backoff::NodeLoad {
-                    broker: b,
-                    can_send: true,
-                    in_flight,
-                    ..Default::default()
-                },
-            }
+            let in_flight = fetches.get(&b).is_some() as u32
+                + validation.in_flight_to(b) as u32
+                + (finding == Some(b)) as u32;
+            node_load(down, b, in_flight, now)
         };
         let mut lent = crate::client::backoff::Lent {
             jitter: &mut self.backoff_rng,

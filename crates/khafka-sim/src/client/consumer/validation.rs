@@ -194,6 +194,11 @@ impl Validation {
         self.in_flight.get(&b).is_some()
     }
 
+    /// The brokers it has a request in flight to (none: no allocation).
+    pub fn brokers_in_flight(&self) -> Vec<BrokerId> {
+        self.in_flight.keys().copied().collect()
+    }
+
     /// The earliest time a request in flight was sent.
     pub fn oldest_in_flight_us(&self) -> Option<u64> {
         self.in_flight.values().map(|f| f.1).min()

@@ -77,6 +77,11 @@ pub struct Batch {
     pub producer_epoch: u16,
     pub attempts: u32,
     pub retry_at_us: u64,
+    /// The partition's leader epoch the producer knew when it last looked at the batch at the
+    /// head of its queue (`ProducerBatch.currentLeaderEpoch`).
+    pub leader_epoch: Option<u32>,
+    /// The attempt in which that epoch was first seen (`attemptsWhenLeaderLastChanged`).
+    pub attempts_when_leader_changed: u32,
     /// True once drained at least once (no more records may join).
     pub sealed: bool,
     /// Its sequence was rewritten by an epoch bump (`ProducerBatch.sequenceHasBeenReset`).
@@ -85,6 +90,26 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// `ProducerBatch.maybeUpdateLeaderEpoch`: a newer leader epoch than the last seen is noted
+    /// with the attempt it came in.
+    pub(super) fn observe_leader_epoch(&mut self, epoch: u32) {
+        if self.leader_epoch.is_none_or(|e| e < epoch) {
+            self.leader_epoch = Some(epoch);
+            self.attempts_when_leader_changed = self.attempts;
+        }
+    }
+
+    /// `hasLeaderChangedForTheOngoingRetry` (KIP-951): a retry whose partition got a new leader
+    /// since its last attempt skips the retry backoff.
+    pub(super) fn leader_changed_for_retry(&self) -> bool {
+        self.attempts >= 1 && self.attempts == self.attempts_when_leader_changed
+    }
+
+    /// Still waiting out its retry backoff at `now` (`RecordAccumulator.shouldBackoff`).
+    pub(super) fn backing_off(&self, now: u64) -> bool {
+        self.attempts > 0 && self.retry_at_us > now && !self.leader_changed_for_retry()
+    }
+
     /// Bytes a clone of the batch copies: the batch, and its record ids in an allocation of their
     /// own (with the allocator's rounding and header, about 16 bytes).
     pub(crate) fn clone_bytes(&self) -> u64 {
@@ -159,12 +184,26 @@ impl Producer {
 
     /// Re-indexes partition `p` after its queue changed.
     pub(super) fn refresh(&mut self, p: u32) {
+        // The head batch notes the leader epoch the producer knows (Kafka does at every
+        // `ready()` and `drain()`; the queue's head and the leaders change only where this runs).
+        if let (Some(f), Some((_, epoch))) = (
+            self.queues[p as usize].front_mut(),
+            self.leaders[p as usize],
+        ) {
+            f.observe_leader_epoch(epoch);
+        }
         let q = &self.queues[p as usize];
         let (ready, deadline) = match q.front() {
             None => (None, None),
             Some(f) => {
+                // A retry is sendable once its backoff is over (its batch is closed, so "full"),
+                // at once when its leader changed since its last attempt.
                 let ready = if f.attempts > 0 {
-                    f.retry_at_us
+                    if f.leader_changed_for_retry() {
+                        0
+                    } else {
+                        f.retry_at_us
+                    }
                 } else if self.flushing
                     || q.len() > 1
                     || f.bytes >= self.spec.config.batch_size as u64

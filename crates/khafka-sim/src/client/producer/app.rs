@@ -358,6 +358,8 @@ impl Producer {
                     sealed: false,
                     sequence_reset: false,
                     first_sent_us: None,
+                    leader_epoch: None,
+                    attempts_when_leader_changed: 0,
                 });
                 true
             }

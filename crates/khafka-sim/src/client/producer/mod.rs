@@ -290,6 +290,33 @@ impl Producer {
         self
     }
 
+    /// KIP-951 (`Metadata.updatePartitionLeadership`, from `Sender.handleProduceResponse`): a
+    /// `NOT_LEADER_OR_FOLLOWER` answer names the partition's leader as the broker knows it; the
+    /// producer takes it at once when its epoch is newer than the one it knows and the broker is
+    /// one it knows or the answer's endpoints hold (an alive leader), without waiting for the
+    /// metadata request it still sends. A retry waiting for that partition then skips its backoff.
+    fn update_partition_leadership(&mut self, results: &[crate::protocol::PartitionResponse]) {
+        for r in results {
+            let (ErrorCode::NotLeaderOrFollower, Some(cl)) = (r.error, r.current_leader) else {
+                continue;
+            };
+            let Some(i) = self.local_part(r.part) else {
+                continue;
+            };
+            let i = i as usize;
+            if self.leaders[i].is_some_and(|(_, e)| cl.leader_epoch <= e) {
+                continue;
+            }
+            if !cl.alive && !self.metadata.knows_broker(cl.leader) {
+                continue;
+            }
+            self.leaders[i] = Some((cl.leader, cl.leader_epoch));
+            self.metadata.saw_leader_epoch(i, cl.leader_epoch);
+            self.leader_index_stale = true;
+            self.refresh(i as u32);
+        }
+    }
+
     /// How many partitions the producer writes (its topic's, and a changelog's).
     pub fn local_partitions(&self) -> u32 {
         self.partitions + self.changelog.map_or(0, |c| c.1)
@@ -487,8 +514,13 @@ impl Producer {
                     };
                     let i = i as usize;
                     if self.metadata.accept(i, epoch, &mut progressed) {
-                        self.leaders[i] = leader.map(|l| (l, epoch));
-                        self.leader_index_stale = true;
+                        let new = leader.map(|l| (l, epoch));
+                        if self.leaders[i] != new {
+                            self.leaders[i] = new;
+                            self.leader_index_stale = true;
+                            // A retry waiting for this partition's new leader may go at once.
+                            self.refresh(i as u32);
+                        }
                     }
                     missing |= self.leaders[i].is_none();
                 }
@@ -510,8 +542,8 @@ impl Producer {
                     let part = self.global_part(b.partition);
                     let (err, off) = results
                         .iter()
-                        .find(|r| r.0 == part)
-                        .map(|r| (r.1, r.2))
+                        .find(|r| r.part == part)
+                        .map(|r| (r.error, r.base_offset))
                         .unwrap_or((ErrorCode::NetworkException, None));
                     match err {
                         ErrorCode::None => self.complete(ctx, b, off, f.sent_us),
@@ -524,6 +556,7 @@ impl Producer {
                         e => self.retry_or_fail(ctx, b, e),
                     }
                 }
+                self.update_partition_leadership(&results);
                 ctx.pools.produce_results.give(results);
                 self.drain(ctx);
             }

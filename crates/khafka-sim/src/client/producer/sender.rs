@@ -332,7 +332,7 @@ impl Producer {
                     let first = me.queues[p as usize].front().expect("indexed queue");
                     DrainHead {
                         bytes: first.bytes,
-                        backing_off: first.attempts > 0 && first.retry_at_us > now,
+                        backing_off: first.backing_off(now),
                         stop: move || me.idempotent && me.stop_draining(p, first),
                     }
                 },
