@@ -327,6 +327,21 @@ impl Consumer {
         ctx: &mut Ctx,
         f: impl FnOnce(&mut group::Membership, &mut Ctx, &mut group::View),
     ) {
+        let mut f = Some(f);
+        // One body for every caller (the view's set-up is not copied into each).
+        self.with_group_dyn(ctx, &mut |g, ctx, v| {
+            if let Some(f) = f.take() {
+                f(g, ctx, v)
+            }
+        });
+    }
+
+    #[cfg(feature = "groups")]
+    fn with_group_dyn(
+        &mut self,
+        ctx: &mut Ctx,
+        f: &mut dyn FnMut(&mut group::Membership, &mut Ctx, &mut group::View),
+    ) {
         let Some(mut g) = self.group.take() else {
             return;
         };

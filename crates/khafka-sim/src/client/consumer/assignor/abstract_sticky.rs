@@ -23,10 +23,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub const DEFAULT_GENERATION: i32 = -1;
 
 /// The assignment and, from the constrained builder, `partitionsTransferringOwnership`
-/// (partition → its new owner); `None` from the general builder.
+/// (partition → its new owner, by partition); `None` from the general builder.
 pub struct StickyOutcome {
     pub assignment: GroupAssignment,
-    pub transferring: Option<BTreeMap<TopicPartition, String>>,
+    pub transferring: Option<Vec<(TopicPartition, String)>>,
 }
 
 /// `assignPartitions` of `AbstractStickyAssignor`; `topics` holds only subscribed topics.
@@ -39,11 +39,12 @@ pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> StickyOu
         let (assignment, transferring) = b.build();
         StickyOutcome {
             assignment: named(members, assignment),
-            transferring: Some(map_of(
+            transferring: Some(
                 transferring
                     .into_iter()
-                    .map(|(tp, m)| (tp, members[m].member_id.clone())),
-            )),
+                    .map(|(tp, m)| (tp, members[m].member_id.clone()))
+                    .collect(),
+            ),
         }
     } else {
         let assignment = General::new(topics, members, &order, claims).build();

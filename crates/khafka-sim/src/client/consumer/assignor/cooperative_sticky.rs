@@ -8,7 +8,7 @@
 
 use super::{abstract_sticky, GroupAssignment, PartitionsPerTopic, Subscription, TopicPartition};
 use crate::kernel::small::set_of;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAssignment {
     let outcome = abstract_sticky::assign(topics, members);
@@ -27,11 +27,13 @@ pub fn assign(topics: &PartitionsPerTopic, members: &[Subscription]) -> GroupAss
     assignment
 }
 
+/// Each moving partition with its new owner (a partition is assigned to one member: no
+/// partition twice).
 fn partitions_transferring_ownership(
     members: &[Subscription],
     assignment: &GroupAssignment,
-) -> BTreeMap<TopicPartition, String> {
-    let mut added = BTreeMap::new();
+) -> Vec<(TopicPartition, String)> {
+    let mut added = Vec::new();
     let mut revoked = BTreeSet::new();
     for m in members {
         let assigned: BTreeSet<&TopicPartition> =
@@ -39,7 +41,7 @@ fn partitions_transferring_ownership(
         let owned: BTreeSet<&TopicPartition> = set_of(m.owned_partitions.iter());
         for tp in &assigned {
             if !owned.contains(tp) {
-                added.insert((*tp).clone(), m.member_id.clone());
+                added.push(((*tp).clone(), m.member_id.clone()));
             }
         }
         for tp in &owned {
@@ -48,6 +50,6 @@ fn partitions_transferring_ownership(
             }
         }
     }
-    added.retain(|tp, _| revoked.contains(tp));
+    added.retain(|(tp, _)| revoked.contains(tp));
     added
 }
