@@ -1176,6 +1176,22 @@ await check('the stream–stream joins lesson: late clicks lose pairs until grac
   await l.locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('a windowed count whose reference run passes the bound on windowed work is not judged, in the headline as in its prediction', async () => {
+  // Hopping windows of 10 s advancing by 1 ms over a million keys: the instance stops at 1 s,
+  // the reference would count every window of the input.
+  const src = 'topic t\ntopic o\nproducer p topic=t keys=k-0..999999\n'
+    + 'streams s application.id=x input=t output=o window=hopping size=10s advance=1ms\n'
+    + 'at 1s stop streams s\nrun 6s\nexpect not_counted == 0\n';
+  await page.goto(`${base}/#/playground?s=${Buffer.from(src).toString('base64url')}&a=&t=6000000`);
+  const headline = page.locator('.headline-text').first();
+  await headline.waitFor({ timeout: 60000 });
+  await page.locator('ul.expects li').first().waitFor({ timeout: 60000 });
+  const text = await headline.innerText();
+  expect(text.startsWith("Kafka Streams' windows not judged: the reference run reached the simulator's bound on windowed work") && !text.includes('match'), `headline: ${text}`);
+  const badge = await page.locator('ul.expects li').first().innerText();
+  expect(badge.includes('not judged'), `prediction: ${badge}`);
+});
+
 await check('the real-time analytics lesson: a windowed count in a cluster shows stream time per task, late views dropped with their story, a final result sent twice after a crash, revenue per minute summed twice, and views per page behind a repartition topic dropped as late or counted twice', async () => {
   await page.goto(`${base}/#/lesson/real-time-analytics`);
   const c = cell(0);

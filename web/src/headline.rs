@@ -16,6 +16,9 @@ use khafka_sim::{Sim, SimTime};
 /// while a run plays, and a very long run may lose millions. Past this, no partition is named.
 const LOST_EXAMINED: usize = 2_000;
 
+/// Why a windowed result is not compared with the reference (as the expectations say it).
+const NOT_JUDGED: &str = "the reference run reached the simulator's bound on windowed work";
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Headline {
     /// `bad` for records lost or unavailable, `warn` for duplicates or reordering, `good` otherwise.
@@ -157,7 +160,13 @@ pub fn headline(
         let windows = plural(w.live().count() as u64, "window", "windows");
         // The story of the first late record says which window and how late.
         let first_late = sim.late_records().next().map(|(id, _)| id);
-        let (tone, what) = if v.overcount > 0 && (v.sum || v.max) {
+        let (tone, what) = if w.capped {
+            // Nothing to compare the windows with: saying they match would be a guess.
+            (
+                "warn",
+                format!("Kafka Streams' windows not judged: {NOT_JUDGED}"),
+            )
+        } else if v.overcount > 0 && (v.sum || v.max) {
             (
                 "warn",
                 format!(
@@ -205,7 +214,12 @@ pub fn headline(
         if j.missing > 0 {
             found.push_str(&format!(", {} on their way", j.missing));
         }
-        let (tone, what) = if j.twice > 0 {
+        let (tone, what) = if j.capped {
+            (
+                "warn",
+                format!("Kafka Streams' join results not judged: {NOT_JUDGED}"),
+            )
+        } else if j.twice > 0 {
             (
                 "warn",
                 format!(
