@@ -1569,8 +1569,8 @@ fn invariants_hold_and_acks_all_loses_nothing_across_seeds() {
 ///   zombie: `s2`, removed from the group at 86 s while cut off from its coordinator, processes
 ///   one more record at 92.5 s from its old store and writes key 22's sum after `s1`'s newer
 ///   one — sent later, so not a late landing. A zombie write is now one computed without the
-///   others' writes: appended after a record another instance sent after the writer last
-///   restored the task.
+///   others' writes: appended after a record from another instance that restored the task
+///   after the writer last did.
 /// - 11959 (compacted topic, power losses): a leader lost power and its log went back to an
 ///   offset below what its cleaner had rewritten, leaving a log end offset with no records below
 ///   it, which no follower could ever fetch. Kafka flushes every segment below the active one

@@ -160,13 +160,10 @@ pub fn headline(
         let windows = plural(w.live().count() as u64, "window", "windows");
         // The story of the first late record says which window and how late.
         let first_late = sim.late_records().next().map(|(id, _)| id);
-        let (tone, what) = if w.capped {
-            // Nothing to compare the windows with: saying they match would be a guess.
-            (
-                "warn",
-                format!("Kafka Streams' windows not judged: {NOT_JUDGED}"),
-            )
-        } else if v.overcount > 0 && (v.sum || v.max) {
+        // Without the reference (capped) the windows are not compared with it: saying they
+        // match would be a guess. A final result sent twice is read from the output alone.
+        let judged = !w.capped;
+        let (tone, what) = if judged && v.overcount > 0 && (v.sum || v.max) {
             (
                 "warn",
                 format!(
@@ -176,7 +173,7 @@ pub fn headline(
                     if v.sum { "adds up to" } else { "keeps" }
                 ),
             )
-        } else if v.overcount > 0 {
+        } else if judged && v.overcount > 0 {
             (
                 "warn",
                 format!(
@@ -191,6 +188,11 @@ pub fn headline(
                     "Kafka Streams emitted the final result of {} twice",
                     plural(w.final_results_twice, "window", "windows")
                 ),
+            )
+        } else if !judged {
+            (
+                "warn",
+                format!("Kafka Streams' windows not judged: {NOT_JUDGED}"),
             )
         } else {
             (
@@ -214,18 +216,19 @@ pub fn headline(
         if j.missing > 0 {
             found.push_str(&format!(", {} on their way", j.missing));
         }
-        let (tone, what) = if j.capped {
-            (
-                "warn",
-                format!("Kafka Streams' join results not judged: {NOT_JUDGED}"),
-            )
-        } else if j.twice > 0 {
+        // Pairs sent twice are read from the output alone; the rest needs the reference.
+        let (tone, what) = if j.twice > 0 {
             (
                 "warn",
                 format!(
                     "Kafka Streams joined {} twice (at least once)",
                     plural(j.twice, "pair", "pairs")
                 ),
+            )
+        } else if j.capped {
+            (
+                "warn",
+                format!("Kafka Streams' join results not judged: {NOT_JUDGED}"),
             )
         } else if j.mismatched > 0 {
             (

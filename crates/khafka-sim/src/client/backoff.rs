@@ -365,11 +365,20 @@ impl MetadataUpdater {
         self.nodes.contains(&b)
     }
 
-    /// A produce answer named partition `i`'s leader with a newer `epoch` (KIP-951's
-    /// `Metadata.updatePartitionLeadership` records it as seen).
-    pub fn saw_leader_epoch(&mut self, i: usize, epoch: u32) {
+    /// The newest leader epoch seen for partition `i` (with or without a leader).
+    pub fn seen_epoch(&self, i: usize) -> Option<u32> {
+        self.seen_epochs[i]
+    }
+
+    /// A produce answer named partition `i`'s leader `leader` with a newer `epoch`, alive
+    /// (KIP-951's `Metadata.updatePartitionLeadership`: the epoch is seen, and the answer's
+    /// endpoint of an alive leader joins the known brokers).
+    pub fn saw_leader(&mut self, i: usize, epoch: u32, leader: BrokerId, alive: bool) {
         if self.seen_epochs[i].is_none_or(|e| e < epoch) {
             self.seen_epochs[i] = Some(epoch);
+        }
+        if alive && !self.nodes.is_empty() && !self.nodes.contains(&leader) {
+            self.nodes.push(leader);
         }
     }
 

@@ -440,8 +440,8 @@ impl Sim {
     }
 
     /// Changelog and output records an instance of the first application wrote after it had
-    /// lost its task: a record appended after one that another instance sent after the writer
-    /// last restored the task (its store never held that other instance's state). A changelog
+    /// lost its task: a record appended after one from another instance that restored the task
+    /// after the writer last did (the writer's store never held that instance's state). A changelog
     /// partition has one writer at a time, its task's owner, and an owner that gives a task up
     /// in a rebalance flushes its sends first. One the group removed (its heartbeats stopped
     /// reaching the coordinator and its session expired) learns so only at its next commit or
@@ -519,12 +519,23 @@ impl Sim {
                     if !producers.contains(&p) {
                         return;
                     }
+                    // Stale: another instance took the task over after this writer last
+                    // restored it (it restored it later, and wrote this partition since), so
+                    // this record was computed without that instance's writes. Where partitions
+                    // are not the tasks', a record sent before another instance's.
                     let since = if tasks {
                         restored_at(p, task, sent)
                     } else {
                         sent
                     };
-                    let stale = latest.iter().any(|&(q, at)| q != p && at > since);
+                    let stale = latest.iter().any(|&(q, at)| {
+                        q != p
+                            && if tasks {
+                                restored_at(q, task, at) > since
+                            } else {
+                                at > sent
+                            }
+                    });
                     zombie[which] += u64::from(stale);
                     if let Some(k) = key {
                         last.insert(k, i64::from(stale));

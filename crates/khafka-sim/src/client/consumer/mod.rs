@@ -562,8 +562,9 @@ impl Consumer {
 
     /// Runs `f` on the metadata updater with the consumer's random streams (backoff jitter,
     /// `leastLoadedNode`'s start) and its connections' loads: every broker's connection is ready
-    /// but those that closed ([`Consumer::down`]); its requests in flight are the fetch and the
-    /// position validation (the group's requests go on the coordinator's own connection).
+    /// but those that closed ([`Consumer::down`]); its requests in flight are the fetch, the
+    /// position validation and a group member's `FindCoordinator` (the group's other requests go
+    /// on the coordinator's own connection).
     fn with_metadata(
         &mut self,
         ctx: &mut Ctx,
