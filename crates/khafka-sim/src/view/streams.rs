@@ -470,19 +470,17 @@ impl Sim {
             .topo
             .topic_index(&first.spec.input)
             .map_or(0, |t| self.topo.topics[t as usize].partitions);
-        // When producer `p`'s instance last began to restore task `task` before `sent` (µs): what
-        // its store holds of the others' writes. Without one (a topic whose partitions are not
-        // the tasks'), `sent` itself.
-        let restored_at = |p: u32, task: u32, sent: u64| {
-            instances
-                .iter()
-                .filter(|s| s.producer == p)
-                .flat_map(|s| s.restorations.iter())
-                .filter(|r| r.partition == task && r.subtopology == stateful && r.from_us <= sent)
-                .map(|r| r.from_us)
-                .max()
-                .unwrap_or(sent)
-        };
+        // Each instance's producer with its restorations of the stateful sub-topology's tasks:
+        // `(producer, task, when it began)`, in time order per producer.
+        let restorations: Vec<(u32, u32, u64)> = instances
+            .iter()
+            .flat_map(|s| {
+                s.restorations
+                    .iter()
+                    .filter(|r| r.subtopology == stateful)
+                    .map(|r| (s.producer, r.partition, r.from_us))
+            })
+            .collect();
         let mut zombie = [0, 0];
         let mut keys = Vec::new();
         // The output topic too: it is written in the same commit, and a zombie's result can land
@@ -508,8 +506,25 @@ impl Sim {
                 let Some(log) = self.verdict_log(part) else {
                     continue;
                 };
-                // The latest send among the records so far, per instance's producer.
-                let mut latest: Vec<(u32, u64)> = Vec::new();
+                // This partition's task's restorations (none where partitions are not tasks).
+                let starts: Vec<(u32, u64)> = restorations
+                    .iter()
+                    .filter(|r| tasks && r.1 == task)
+                    .map(|r| (r.0, r.2))
+                    .collect();
+                // When producer `p`'s instance last began to restore the task before `sent`
+                // (µs): what its store holds of the others' writes. Without one, `sent` itself.
+                let restored_at = |p: u32, sent: u64| {
+                    starts
+                        .iter()
+                        .filter(|r| r.0 == p && r.1 <= sent)
+                        .map(|r| r.1)
+                        .max()
+                        .unwrap_or(sent)
+                };
+                // Per instance's producer, its latest send among the records so far and when it
+                // had last restored the task then.
+                let mut latest: Vec<(u32, u64, u64)> = Vec::new();
                 log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
                     let (Some((p, key)), Some(sent)) =
                         (self.prov.producer_and_key(id), self.prov.sent_us(id))
@@ -522,27 +537,20 @@ impl Sim {
                     // Stale: another instance took the task over after this writer last
                     // restored it (it restored it later, and wrote this partition since), so
                     // this record was computed without that instance's writes. Where partitions
-                    // are not the tasks', a record sent before another instance's.
-                    let since = if tasks {
-                        restored_at(p, task, sent)
-                    } else {
-                        sent
-                    };
-                    let stale = latest.iter().any(|&(q, at)| {
-                        q != p
-                            && if tasks {
-                                restored_at(q, task, at) > since
-                            } else {
-                                at > sent
-                            }
-                    });
+                    // are not the tasks' (no restorations), a record sent before another
+                    // instance's.
+                    let since = restored_at(p, sent);
+                    let stale = latest
+                        .iter()
+                        .any(|&(q, _, q_since)| q != p && q_since > since);
                     zombie[which] += u64::from(stale);
                     if let Some(k) = key {
                         last.insert(k, i64::from(stale));
                     }
-                    match latest.iter_mut().find(|(q, _)| *q == p) {
-                        Some(l) => l.1 = l.1.max(sent),
-                        None => latest.push((p, sent)),
+                    match latest.iter_mut().find(|(q, _, _)| *q == p) {
+                        Some(l) if l.1 >= sent => {}
+                        Some(l) => *l = (p, sent, since),
+                        None => latest.push((p, sent, since)),
                     }
                 });
             }
