@@ -946,7 +946,7 @@ await check('the stateful stream processing lesson: a crashed instance\'s tasks 
   // On show: the streams panel, with the figures the lesson's prose states.
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('20 keys') && totals.includes('counted twice 678'), `totals: ${totals}`);
+  expect(totals.includes('20 keys') && totals.includes('counted twice 686'), `totals: ${totals}`);
   const tasks = (await panel.locator('.streams-restored li').allInnerTexts()).join(' | ');
   expect(tasks.includes('restored task 0_0 at 63.1 s: 580 changelog records') && tasks.includes('restored task 0_1 at 63.1 s: 1217 changelog records'), `tasks: ${tasks}`);
   expect((await panel.locator('.streams-counts li.bad').count()) > 0, 'keys counted twice are marked');

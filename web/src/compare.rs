@@ -274,8 +274,8 @@ mod tests {
         let line = changed(&runs);
         assert!(
             line.iter().any(|l| l.starts_with(
-                "partitions per member c2 2 (orders-2 payments-2), c1 4 (orders-0 orders-1 payments-0 payments-1) | "
-            ) && l.contains(" | c2 3 (")),
+                "partitions per member c1 4 (orders-0 orders-1 payments-0 payments-1), c2 2 (orders-2 payments-2) | "
+            ) && l.contains(" | c1 3 (")),
             "{line:?}"
         );
     }

@@ -1286,19 +1286,38 @@ fn fire_producer_timer(
     at
 }
 
+/// Producer 0 of topic `t`, started, and its `request.timeout.ms` in µs.
+fn started_producer(h: &mut Harness) -> (khafka_sim::client::producer::Producer, u64) {
+    let ps = khafka_sim::spec::ProducerSpec::new("p", "t");
+    let timeout_us = ps.config.request_timeout_ms * 1_000;
+    let mut p = khafka_sim::client::producer::Producer::new(0, ps, 0, 0, 1, 1);
+    p.start(&mut h.ctx(Node::Producer(0)));
+    (p, timeout_us)
+}
+
+/// The producers' connections closed on a request timeout: `(when µs, broker, requests)`.
+fn timeout_disconnects(h: &Harness) -> Vec<(u64, u32, u32)> {
+    h.trace
+        .notable
+        .iter()
+        .filter_map(|e| match &e.kind {
+            khafka_sim::trace::TraceKind::RequestTimeoutDisconnect {
+                broker, requests, ..
+            } => Some((e.time.as_us(), *broker, *requests)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `NetworkClient.handleTimedOutRequests`: when one request to a broker is unanswered after
 /// `request.timeout.ms`, the producer closes the connection; every request in flight on it fails
 /// then, with `REQUEST_TIMED_OUT`, not each at its own deadline, and the connection backs off.
 #[test]
 fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
-    use khafka_sim::client::producer::Producer;
     use khafka_sim::protocol::Produce;
     let mut h = Harness::new(&spec());
     let me = Node::Producer(0);
-    let ps = khafka_sim::spec::ProducerSpec::new("p", "t");
-    let timeout_us = ps.config.request_timeout_ms * 1_000;
-    let mut p = Producer::new(0, ps, 0, 0, 1, 1);
-    p.start(&mut h.ctx(me));
+    let (mut p, timeout_us) = started_producer(&mut h);
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     // When each produce request left; none is ever answered.
     let mut produced: Vec<SimTime> = Vec::new();
@@ -1344,17 +1363,7 @@ fn a_request_timeout_closes_the_connection_and_fails_every_request_on_it() {
         Some(&(produced.len() as u64))
     );
     assert!(p.in_flight.is_empty());
-    let disconnects: Vec<_> = h
-        .trace
-        .notable
-        .iter()
-        .filter_map(|e| match &e.kind {
-            khafka_sim::trace::TraceKind::RequestTimeoutDisconnect {
-                broker, requests, ..
-            } => Some((*broker, *requests)),
-            _ => None,
-        })
-        .collect();
+    let disconnects: Vec<_> = timeout_disconnects(&h).iter().map(|d| (d.1, d.2)).collect();
     assert_eq!(disconnects, [(1, produced.len() as u32)]);
     let c = &p.conns[1];
     assert!(!c.up && c.backoff_until_us > h.now.as_us(), "{c:?}");
@@ -1532,11 +1541,25 @@ fn a_metadata_request_with_no_broker_available_waits_the_reconnect_backoff() {
 /// `closed` brokers closed before it starts: `(when, broker)` of each.
 #[cfg(feature = "groups")]
 fn coordinator_lookups(closed: &[u32], until: u64) -> Vec<(u64, u32)> {
+    member_requests(closed, until, "classic")
+        .into_iter()
+        .filter(|r| r.2 == "find")
+        .map(|r| (r.0, r.1))
+        .collect()
+}
+
+/// The `FindCoordinator` ("find") and `Metadata` ("metadata") requests a member of
+/// `group.protocol` sends by `until` (µs), none of them answered, its connections to `closed`
+/// brokers closed before it starts: `(when, broker, kind)`.
+#[cfg(feature = "groups")]
+fn member_requests(closed: &[u32], until: u64, protocol: &str) -> Vec<(u64, u32, &'static str)> {
     use khafka_sim::msg::Group;
     use khafka_sim::protocol::group::GroupRequest;
+    use khafka_sim::protocol::Metadata;
     let mut h = Harness::new(&spec());
     let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
     cs.config.set("group.id", "g").unwrap();
+    cs.config.set("group.protocol", protocol).unwrap();
     let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
     let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
     let me = Node::Consumer(0);
@@ -1549,17 +1572,24 @@ fn coordinator_lookups(closed: &[u32], until: u64) -> Vec<(u64, u32)> {
     }
     c.start(&mut h.ctx(me));
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
-    let mut lookups = Vec::new();
+    let mut requests = Vec::new();
     loop {
         for (to, msg) in h.sent_and_timers(&mut timers) {
-            if let (Node::Broker(b), Msg::Group(Group::Request { req, .. })) = (to, msg) {
-                if matches!(*req, GroupRequest::FindCoordinator { .. }) {
-                    lookups.push((h.now.as_us(), b));
+            let Node::Broker(b) = to else { continue };
+            match msg {
+                Msg::Group(Group::Request { req, .. })
+                    if matches!(*req, GroupRequest::FindCoordinator { .. }) =>
+                {
+                    requests.push((h.now.as_us(), b, "find"));
                 }
+                Msg::Metadata(Metadata::Request { .. }) => {
+                    requests.push((h.now.as_us(), b, "metadata"))
+                }
+                _ => {}
             }
         }
         if !fire_next_timer(&mut h, &mut c, &mut timers, until) {
-            return lookups;
+            return requests;
         }
     }
 }
@@ -1707,4 +1737,107 @@ fn a_retry_goes_at_once_to_the_leader_a_not_leader_answer_names() {
     assert_eq!(unnamed[1].1, 1, "{unnamed:?}");
     let waited = unnamed[1].0 - unnamed[0].0;
     assert!((80_000..=120_000).contains(&waited), "{unnamed:?}");
+}
+
+/// A `FindCoordinator` that times out closes the connection it went on, as Kafka's
+/// `NetworkClient.handleTimedOutRequests` closes a node's connection when any request on it
+/// passes `request.timeout.ms`. The classic member then waits `retry.backoff.ms` and asks for
+/// metadata (`ensureCoordinatorReady`: `timer.sleep(backoff)`, `awaitMetadataUpdate`), and its
+/// next lookup goes to a broker whose connection is still open. At the start the metadata
+/// request in flight counts as load (`inFlightRequests.count`), so the lookup goes elsewhere.
+/// (The engine used to ask again at the very instant of the timeout, on a connection it still
+/// thought ready.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_timed_out_find_coordinator_closes_its_connection() {
+    let reqs = member_requests(&[], 30_300_000, "classic");
+    let at = |t: u64| -> Vec<(u32, &str)> {
+        reqs.iter()
+            .filter(|r| r.0 == t)
+            .map(|r| (r.1, r.2))
+            .collect()
+    };
+    let start = at(0);
+    assert_eq!(start.len(), 2, "{reqs:?}");
+    let (m0, f0) = (start[0], start[1]);
+    assert_eq!((m0.1, f0.1), ("metadata", "find"), "{reqs:?}");
+    assert_ne!(
+        m0.0, f0.0,
+        "the metadata request in flight loads its broker: {reqs:?}"
+    );
+    // request.timeout.ms (30 s): both time out, both connections close.
+    let finds: Vec<(u64, u32)> = reqs
+        .iter()
+        .filter(|r| r.2 == "find")
+        .map(|r| (r.0, r.1))
+        .collect();
+    let third = 6 - m0.0 - f0.0;
+    assert_eq!(finds, vec![(0, f0.0), (30_100_000, third)], "{reqs:?}");
+    assert!(
+        reqs.iter()
+            .any(|r| r.2 == "metadata" && r.0 > 30_000_000 && r.0 <= 30_120_000),
+        "metadata asked again after the timeouts: {reqs:?}"
+    );
+}
+
+/// A KIP-848 member's failed lookups back off exponentially, as `CoordinatorRequestManager`'s
+/// `RequestState` does (`retry.backoff.ms` 100 ms doubling per failed attempt, ±20% jitter, at
+/// most `retry.backoff.max.ms`, 1 s). Each `FindCoordinator` here times out after
+/// `request.timeout.ms` (30 s), so the gaps between lookups are 30 s plus the backoff.
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_member_backs_off_its_failed_lookups_exponentially() {
+    let finds: Vec<u64> = member_requests(&[], 160_000_000, "consumer")
+        .into_iter()
+        .filter(|r| r.2 == "find")
+        .map(|r| r.0)
+        .collect();
+    assert!(finds.len() >= 5, "{finds:?}");
+    let backoffs: Vec<u64> = finds.windows(2).map(|w| w[1] - w[0] - 30_000_000).collect();
+    for (n, b) in backoffs.iter().enumerate() {
+        let base = (100_000u64 << n).min(1_000_000);
+        assert!(
+            *b >= base * 8 / 10 && *b <= (base * 12 / 10).min(1_000_000),
+            "attempt {n}: {b} µs, {backoffs:?}"
+        );
+    }
+}
+
+/// A producer's metadata request that times out disconnects its node like any other request
+/// (`NetworkClient.handleTimedOutRequests` looks at every request in flight): the connection to
+/// that broker backs off before it is tried again, and the trace says so. (The engine used to
+/// ask again with the connection still counted up.)
+#[test]
+fn a_timed_out_metadata_request_closes_its_connection() {
+    use khafka_sim::protocol::Metadata;
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let (mut p, timeout_us) = started_producer(&mut h);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // `(when, broker)` of each metadata request; none is answered.
+    let mut asked: Vec<(u64, u32)> = Vec::new();
+    while h.now.as_us() <= timeout_us {
+        for (to, m) in h.sent_and_timers(&mut timers) {
+            match (to, &m) {
+                (Node::Broker(b), Msg::Metadata(Metadata::Request { .. })) => {
+                    asked.push((h.now.as_us(), b))
+                }
+                _ => {
+                    if let Some(answer) = cluster_answer(&m) {
+                        p.on_msg(&mut h.ctx(me), to, answer);
+                    }
+                }
+            }
+        }
+        fire_producer_timer(&mut h, &mut p, &mut timers);
+    }
+    let (first_at, first) = asked[0];
+    assert_eq!(first_at, 0, "{asked:?}");
+    assert_eq!(
+        timeout_disconnects(&h),
+        [(timeout_us, first, 0)],
+        "{asked:?}"
+    );
+    let c = &p.conns[first as usize];
+    assert!(!c.up && c.failures == 1, "{c:?}");
 }

@@ -321,6 +321,17 @@ impl MetadataUpdater {
         true
     }
 
+    /// The broker the metadata request `req_id` went to, if it is the one in flight (sent, not
+    /// waiting for its backoff).
+    pub fn sent_to(&self, req_id: u64) -> Option<BrokerId> {
+        (self.in_flight == Some(req_id) && !self.waiting).then_some(self.to_broker)
+    }
+
+    /// The broker the metadata request in flight went to, if one is.
+    pub fn in_flight_to(&self) -> Option<BrokerId> {
+        self.in_flight.and_then(|id| self.sent_to(id))
+    }
+
     /// The client closed its connection to `broker` (a request to it timed out): a metadata
     /// request in flight to it fails with the rest (`NetworkClient.cancelInFlightRequests` →
     /// `handleFailedRequest`) and is asked again after the backoff. `true` if there was one.

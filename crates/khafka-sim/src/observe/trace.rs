@@ -358,9 +358,10 @@ pub enum TraceKind {
         producer_epoch: u16,
         base_sequence: i32,
     },
-    /// A producer closed its connection to a broker because a request on it had no answer
-    /// within `request.timeout.ms` (`NetworkClient.handleTimedOutRequests`): its `requests` in
-    /// flight there fail with `REQUEST_TIMED_OUT`, each batch with a `produce_error` after this.
+    /// A producer closed its connection to a broker because a request on it (a produce request
+    /// or its metadata request) had no answer within `request.timeout.ms`
+    /// (`NetworkClient.handleTimedOutRequests`): its produce `requests` in flight there fail with
+    /// `REQUEST_TIMED_OUT`, each batch with a `produce_error` after this.
     RequestTimeoutDisconnect {
         /// The producer's name in the scenario.
         producer: Arc<str>,

@@ -33,7 +33,7 @@ impl Membership {
         if self.phase == Phase::Stopped {
             return;
         }
-        self.expire_requests(ctx);
+        self.expire_requests(ctx, v);
         self.cp_maybe_poll_timeout(ctx, v);
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {

@@ -35,8 +35,9 @@ use crate::spec::BrokerId;
 use crate::trace::TraceKind;
 use serde::Serialize;
 
-/// `retry.backoff.ms`.
+/// `retry.backoff.ms` and `retry.backoff.max.ms` (Kafka's defaults).
 const RETRY_BACKOFF_MS: u64 = 100;
+const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
 /// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: a JoinGroup may wait the rebalance timeout.
 const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
 
@@ -113,6 +114,17 @@ pub struct Membership {
     check: CheckTimer,
     /// Where the last `FindCoordinator` went.
     find_to: BrokerId,
+    /// KIP-848: `FindCoordinator` attempts failed since the last one that found the coordinator
+    /// (`RequestState.numAttempts`).
+    find_attempts: u32,
+    /// Asks the consumer for a metadata refresh (a classic member's failed lookup:
+    /// `awaitMetadataUpdate`).
+    #[serde(skip)]
+    pub(super) wants_metadata: bool,
+    /// Asks the consumer to close its connection to this broker: a `FindCoordinator` sent on it
+    /// timed out.
+    #[serde(skip)]
+    pub(super) timed_out_to: Option<BrokerId>,
     pub rebalances: u32,
     /// Why the member stopped, if it failed.
     pub failure: Option<String>,
@@ -218,6 +230,9 @@ impl Membership {
             rejoin_needed: false,
             check: CheckTimer::default(),
             find_to: 0,
+            find_attempts: 0,
+            wants_metadata: false,
+            timed_out_to: None,
             rebalances: 0,
             failure: None,
             app_busy_since: None,
@@ -293,7 +308,15 @@ pub struct View<'a> {
     pub stuck: &'a mut [bool],
     /// `NetworkClient.leastLoadedNode` at `now` (µs), given the cluster's initial brokers (the
     /// bootstrap servers): where a `FindCoordinator` goes.
-    pub least_loaded: &'a mut dyn FnMut(u64, u32) -> Option<BrokerId>,
+    #[allow(clippy::type_complexity)]
+    pub least_loaded: &'a mut dyn FnMut(
+        u64,
+        u32,
+        &mut crate::rng::SimRng,
+        &super::validation::Validation,
+    ) -> Option<BrokerId>,
+    /// The consumer's random stream for backoff jitter.
+    pub jitter: &'a mut crate::rng::SimRng,
 }
 
 impl View<'_> {
@@ -356,7 +379,7 @@ impl Membership {
         if self.phase == Phase::Stopped {
             return;
         }
-        self.expire_requests(ctx);
+        self.expire_requests(ctx, v);
         self.maybe_poll_timeout(ctx, v);
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {
@@ -396,14 +419,16 @@ impl Membership {
         self.arm(ctx);
     }
 
-    /// Requests unanswered in time: the coordinator is presumed dead (`coordinatorDead`).
-    pub(super) fn expire_requests(&mut self, ctx: &mut Ctx) {
+    /// Requests unanswered in time: the coordinator is presumed dead (`coordinatorDead`); a
+    /// `FindCoordinator`'s connection (the consumer's own to that broker) is closed.
+    pub(super) fn expire_requests(&mut self, ctx: &mut Ctx, v: &mut View) {
         let now = ctx.now.as_us();
         let timed_out = |f: Option<(u64, u64)>| f.is_some_and(|(_, d)| d <= now);
         if let Some((_, pending, _)) = self.in_flight.filter(|f| f.2 <= now) {
             self.in_flight = None;
             if pending == Pending::Find {
-                self.lookup_failed();
+                self.timed_out_to = Some(self.find_to);
+                self.find_failed(ctx, v.jitter);
             }
             self.coordinator_dead(ctx);
         }
@@ -566,11 +591,19 @@ impl Membership {
         self.back_off(ctx);
     }
 
-    /// `lookupCoordinator`: `FindCoordinator` to the least loaded broker; with none available
-    /// (`noBrokersAvailable`, retriable), it tries again after `retry.backoff.ms`.
+    /// `lookupCoordinator`: `FindCoordinator` to the least loaded broker. With none available, a
+    /// classic member's lookup fails at once (`noBrokersAvailable`, retriable: [`Self::find_failed`]);
+    /// a KIP-848 member's request waits unsent (`NetworkClientDelegate.doSend`), here tried again
+    /// after `retry.backoff.ms`.
     pub(super) fn send_find(&mut self, ctx: &mut Ctx, v: &mut View) {
-        let Some(b) = (v.least_loaded)(ctx.now.as_us(), ctx.topo.initial_brokers) else {
-            self.back_off(ctx);
+        let now = ctx.now.as_us();
+        let Some(b) = (v.least_loaded)(now, ctx.topo.initial_brokers, v.jitter, v.validation)
+        else {
+            if self.consumer_protocol {
+                self.back_off(ctx);
+            } else {
+                self.find_failed(ctx, v.jitter);
+            }
             return;
         };
         self.find_to = b;
@@ -953,9 +986,31 @@ impl Membership {
         }
     }
 
-    /// The coordinator lookup failed: the `commitAsync()` calls waiting for it fail with
-    /// `RetriableCommitFailedException`.
-    fn lookup_failed(&mut self) {
+    /// A `FindCoordinator` failed: an error answer, its connection lost or timed out, or (classic)
+    /// no broker to send it to.
+    ///
+    /// - Classic (`ensureCoordinatorReady`): the `commitAsync()` calls waiting for the lookup fail
+    ///   (`RetriableCommitFailedException`), metadata is refreshed (`awaitMetadataUpdate`) and the
+    ///   next lookup waits `retry.backoff.ms`. Its count of attempts starts afresh in each
+    ///   `poll()`, and the application polls for 100 ms, so the backoff does not grow.
+    /// - KIP-848 (`CoordinatorRequestManager.onFailedResponse`, `RequestState.onFailedAttempt`):
+    ///   the next lookup waits `retry.backoff.ms` × 2^attempts (±20%, at most
+    ///   `retry.backoff.max.ms`); queued commits wait for the coordinator (`CommitRequestManager`
+    ///   sends nothing while it is unknown).
+    pub(super) fn find_failed(&mut self, ctx: &Ctx, jitter: &mut crate::rng::SimRng) {
+        if self.consumer_protocol {
+            let wait = crate::client::backoff::exponential_backoff_us(
+                jitter,
+                RETRY_BACKOFF_MS,
+                self.find_attempts,
+                RETRY_BACKOFF_MAX_MS,
+            );
+            self.find_attempts = self.find_attempts.saturating_add(1);
+            self.backoff_until_us = ctx.now.as_us().saturating_add(wait);
+            return;
+        }
+        self.back_off(ctx);
+        self.wants_metadata = true;
         for (req_id, _) in std::mem::take(&mut self.queued_async) {
             self.app_results.push((
                 req_id,
@@ -1098,6 +1153,22 @@ impl Membership {
     }
 
     /// A disconnect for one of the membership's requests.
+    /// The consumer closed its connection to `b` (a request on it timed out): a `FindCoordinator`
+    /// in flight on it fails. The consumer refreshes metadata itself.
+    pub(super) fn connection_closed(
+        &mut self,
+        ctx: &mut Ctx,
+        jitter: &mut crate::rng::SimRng,
+        b: BrokerId,
+    ) {
+        if self.find_in_flight_to() == Some(b) {
+            self.in_flight = None;
+            self.find_failed(ctx, jitter);
+            self.wants_metadata = false;
+            self.arm(ctx);
+        }
+    }
+
     pub fn on_disconnect(&mut self, ctx: &mut Ctx, v: &mut View, req_id: u64) -> bool {
         let ours = self.in_flight.is_some_and(|f| f.0 == req_id)
             || [
@@ -1116,8 +1187,7 @@ impl Membership {
             .is_some_and(|f| f.0 == req_id && f.1 == Pending::Find)
         {
             self.in_flight = None;
-            self.back_off(ctx);
-            self.lookup_failed();
+            self.find_failed(ctx, v.jitter);
         } else {
             self.coordinator_dead(ctx);
         }
@@ -1146,6 +1216,7 @@ impl Membership {
                 match (error, coordinator) {
                     (ErrorCode::None, Some(b)) => {
                         self.coordinator = Some(b);
+                        self.find_attempts = 0;
                         if self.phase == Phase::FindCoordinator {
                             self.phase = self.resume;
                         }
@@ -1154,10 +1225,7 @@ impl Membership {
                         }
                         self.lookup_found(ctx, v);
                     }
-                    _ => {
-                        self.back_off(ctx);
-                        self.lookup_failed();
-                    }
+                    _ => self.find_failed(ctx, v.jitter),
                 }
             }
             GroupResponse::JoinGroup(j) => {

@@ -65,6 +65,28 @@ fn node_load(
     }
 }
 
+/// The consumer's connections as `leastLoadedNode` sees them. The requests in flight on its
+/// connection to a broker are its fetch, its position validation, its metadata request and a
+/// group member's `FindCoordinator` (the group's other requests go on the coordinator's own
+/// connection).
+struct Connections<'a> {
+    fetches: &'a crate::kernel::vec_map::VecMap<BrokerId, (u64, u64)>,
+    validation: &'a validation::Validation,
+    down: &'a [Option<u64>],
+    metadata: Option<BrokerId>,
+    finding: Option<BrokerId>,
+}
+
+impl Connections<'_> {
+    fn load(&self, b: BrokerId, now: u64) -> crate::client::backoff::NodeLoad {
+        let in_flight = self.fetches.get(&b).is_some() as u32
+            + self.validation.in_flight_to(b) as u32
+            + (self.metadata == Some(b)) as u32
+            + (self.finding == Some(b)) as u32;
+        node_load(self.down, b, in_flight, now)
+    }
+}
+
 /// The consumer's metadata request times (`retry.backoff.ms` and `retry.backoff.max.ms` at
 /// Kafka's defaults, its `request.timeout.ms`).
 fn request_times(cfg: &ConsumerConfig) -> RequestTimes {
@@ -346,23 +368,29 @@ impl Consumer {
             return;
         };
         // `leastLoadedNode` for the member's `FindCoordinator`, drawn only when it sends one:
-        // the consumer's own requests in flight (its fetches and position validations) load the
-        // brokers they went to.
+        // the consumer's own requests in flight load the brokers they went to.
         let (fetches, down, metadata) = (&self.in_flight, &self.down, &self.metadata);
-        let validating = self.validation.brokers_in_flight();
-        let (jitter, nodes) = (&mut self.backoff_rng, &mut self.node_rng);
-        let mut least_loaded = move |now: u64, initial_brokers: u32| {
-            let loads = |b: BrokerId, now: u64| {
-                let in_flight = fetches.get(&b).is_some() as u32 + validating.contains(&b) as u32;
-                node_load(down, b, in_flight, now)
+        let nodes = &mut self.node_rng;
+        let mut least_loaded =
+            move |now: u64,
+                  initial_brokers: u32,
+                  jitter: &mut SimRng,
+                  validation: &validation::Validation| {
+                let conns = Connections {
+                    fetches,
+                    validation,
+                    down,
+                    metadata: metadata.in_flight_to(),
+                    finding: None,
+                };
+                let loads = |b: BrokerId, now: u64| conns.load(b, now);
+                let mut lent = crate::client::backoff::Lent {
+                    jitter,
+                    nodes: &mut *nodes,
+                    loads: &loads,
+                };
+                metadata.least_loaded(&mut lent, now, initial_brokers)
             };
-            let mut lent = crate::client::backoff::Lent {
-                jitter: &mut *jitter,
-                nodes: &mut *nodes,
-                loads: &loads,
-            };
-            metadata.least_loaded(&mut lent, now, initial_brokers)
-        };
         let mut v = group::View {
             config: &self.config,
             subscribed: &self.subscribed,
@@ -373,9 +401,18 @@ impl Consumer {
             processed: self.tasks.as_deref().map(|t| t.processed_to.as_slice()),
             stuck: &mut self.stuck,
             least_loaded: &mut least_loaded,
+            jitter: &mut self.backoff_rng,
         };
         f(&mut g, ctx, &mut v);
+        // What the member asks of the consumer's network client.
+        let (refresh, close) = (std::mem::take(&mut g.wants_metadata), g.timed_out_to.take());
         self.group = Some(g);
+        if let Some(b) = close {
+            self.close_connection(ctx, b);
+        }
+        if refresh {
+            self.request_metadata(ctx);
+        }
     }
 
     #[cfg(feature = "groups")]
@@ -510,6 +547,13 @@ impl Consumer {
                 self.wake_at_us = None;
                 self.pump(ctx);
             }
+            // The metadata request timed out: its connection closes with it.
+            Timer::RequestTimeout { req_id } if self.metadata.sent_to(req_id).is_some() => {
+                if let Some(b) = self.metadata.sent_to(req_id) {
+                    self.close_connection(ctx, b);
+                }
+                self.pump(ctx);
+            }
             Timer::RequestTimeout { req_id }
                 if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
@@ -521,16 +565,12 @@ impl Consumer {
                     .filter(|(_, (_, sent))| sent.saturating_add(timeout_us) <= now)
                     .map(|(b, _)| *b)
                     .collect();
-                for b in timed_out {
-                    self.in_flight.remove(&b);
-                    self.connection_closed(ctx, b);
-                    self.request_metadata(ctx);
-                }
-                if self
+                // Closing a connection twice changes nothing.
+                let validating = self
                     .validation
-                    .time_out(now.saturating_sub(timeout_us).saturating_add(1))
-                {
-                    self.request_metadata(ctx);
+                    .timed_out(now.saturating_sub(timeout_us).saturating_add(1));
+                for b in timed_out.into_iter().chain(validating) {
+                    self.close_connection(ctx, b);
                 }
                 self.pump(ctx);
                 self.arm_timeout_check(ctx);
@@ -574,17 +614,19 @@ impl Consumer {
             &mut crate::client::backoff::Lent,
         ) -> bool,
     ) -> bool {
-        let (fetches, validation, down) = (&self.in_flight, &self.validation, &self.down);
         #[cfg(feature = "groups")]
         let finding = self.group.as_ref().and_then(|g| g.find_in_flight_to());
         #[cfg(not(feature = "groups"))]
         let finding: Option<BrokerId> = None;
-        let loads = move |b: BrokerId, now: u64| {
-            let in_flight = fetches.get(&b).is_some() as u32
-                + validation.in_flight_to(b) as u32
-                + (finding == Some(b)) as u32;
-            node_load(down, b, in_flight, now)
+        // The updater picks a broker only when its own request is not in flight.
+        let conns = Connections {
+            fetches: &self.in_flight,
+            validation: &self.validation,
+            down: &self.down,
+            metadata: None,
+            finding,
         };
+        let loads = move |b: BrokerId, now: u64| conns.load(b, now);
         let mut lent = crate::client::backoff::Lent {
             jitter: &mut self.backoff_rng,
             nodes: &mut self.node_rng,
@@ -609,6 +651,23 @@ impl Consumer {
             self.down.resize(b as usize + 1, None);
         }
         self.down[b as usize] = Some(ctx.now.as_us());
+    }
+
+    /// `NetworkClient.handleTimedOutRequests`: a request to `b` went unanswered for
+    /// `request.timeout.ms`, so the connection closes and every request in flight on it fails
+    /// (`cancelInFlightRequests`): the fetch, the position validation (tried again after
+    /// `retry.backoff.ms`), a group member's `FindCoordinator` and the metadata request; and
+    /// metadata is refreshed.
+    fn close_connection(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        self.connection_closed(ctx, b);
+        self.in_flight.remove(&b);
+        self.validation.cancel_to(ctx, b);
+        #[cfg(feature = "groups")]
+        if let Some(g) = &mut self.group {
+            g.connection_closed(ctx, &mut self.backoff_rng, b);
+        }
+        self.with_metadata(ctx, &mut |m, ctx, c| m.on_connection_closed(ctx, c, b));
+        self.request_metadata(ctx);
     }
 
     /// Sends a fetch to every leader that has none in flight.

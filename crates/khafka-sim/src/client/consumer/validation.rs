@@ -194,21 +194,18 @@ impl Validation {
         self.in_flight.get(&b).is_some()
     }
 
-    /// The brokers it has a request in flight to (none: no allocation).
-    pub fn brokers_in_flight(&self) -> Vec<BrokerId> {
-        self.in_flight.keys().copied().collect()
-    }
-
     /// The earliest time a request in flight was sent.
     pub fn oldest_in_flight_us(&self) -> Option<u64> {
         self.in_flight.values().map(|f| f.1).min()
     }
 
-    /// Requests sent before `before_us` are given up (request timeout): true if any was.
-    pub fn time_out(&mut self, before_us: u64) -> bool {
-        let n = self.in_flight.len();
-        self.in_flight.retain(|_, f| f.1 > before_us);
-        n != self.in_flight.len()
+    /// The brokers of the requests sent before `before_us` (past the request timeout).
+    pub fn timed_out(&self, before_us: u64) -> Vec<BrokerId> {
+        self.in_flight
+            .iter()
+            .filter(|(_, f)| f.1 <= before_us)
+            .map(|(b, _)| *b)
+            .collect()
     }
 
     /// The request `req_id` will never be answered (the connection closed): true if it was ours.
@@ -221,7 +218,15 @@ impl Validation {
         else {
             return false;
         };
-        self.in_flight.remove(&b);
+        self.cancel_to(ctx, b)
+    }
+
+    /// The connection to `b` closed: its request fails (`OffsetFetcher`'s `onFailure`:
+    /// `requestFailed` with `retry.backoff.ms`). True if one was in flight.
+    pub fn cancel_to(&mut self, ctx: &Ctx, b: BrokerId) -> bool {
+        if self.in_flight.remove(&b).is_none() {
+            return false;
+        }
         self.backoff_until_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
         true
     }

@@ -402,6 +402,13 @@ impl Producer {
                     self.idle_sender_wakes += 1;
                 }
             }
+            // The metadata request timed out: its node is disconnected like any other's.
+            Timer::RequestTimeout { req_id } if self.metadata.sent_to(req_id).is_some() => {
+                if let Some(b) = self.metadata.sent_to(req_id) {
+                    self.disconnect_timed_out(ctx, b);
+                }
+                self.drain(ctx);
+            }
             Timer::RequestTimeout { req_id }
                 if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeout { req_id } => {
@@ -415,10 +422,6 @@ impl Producer {
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
-                // `NetworkClient.handleTimedOutRequests`: a node with a request past
-                // `request.timeout.ms` is disconnected; every request in flight to it is cancelled
-                // as timed out, oldest first (`InFlightRequests.clearAll`), a metadata request
-                // among them is asked again, and metadata is refreshed (`handleServerDisconnect`).
                 let mut nodes: Vec<BrokerId> = self
                     .in_flight
                     .values()
@@ -428,18 +431,7 @@ impl Producer {
                 nodes.sort_unstable();
                 nodes.dedup();
                 for b in nodes {
-                    self.connection_failed(ctx, b);
-                    let cancelled = self.take_in_flight_to(b);
-                    self.with_metadata(ctx, &mut |m, ctx, c| m.on_connection_closed(ctx, c, b));
-                    ctx.emit(TraceKind::RequestTimeoutDisconnect {
-                        producer: self.name.clone(),
-                        broker: b,
-                        requests: cancelled.len() as u32,
-                        request_timeout_ms: self.spec.config.request_timeout_ms,
-                    });
-                    for f in cancelled {
-                        self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
-                    }
+                    self.disconnect_timed_out(ctx, b);
                 }
                 if let Some(next) = self
                     .in_flight

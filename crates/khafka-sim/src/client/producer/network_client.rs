@@ -94,6 +94,27 @@ impl Producer {
             .collect()
     }
 
+    /// `NetworkClient.handleTimedOutRequests`: a request to `b` (a produce request or the metadata
+    /// request) went past `request.timeout.ms`, so the node is disconnected; every request in
+    /// flight to it is cancelled as timed out, oldest first (`InFlightRequests.clearAll`), a
+    /// metadata request among them is asked again, and metadata is refreshed
+    /// (`handleServerDisconnect`).
+    #[inline(never)]
+    pub(super) fn disconnect_timed_out(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        self.connection_failed(ctx, b);
+        let cancelled = self.take_in_flight_to(b);
+        self.with_metadata(ctx, &mut |m, ctx, c| m.on_connection_closed(ctx, c, b));
+        ctx.emit(TraceKind::RequestTimeoutDisconnect {
+            producer: self.name.clone(),
+            broker: b,
+            requests: cancelled.len() as u32,
+            request_timeout_ms: self.spec.config.request_timeout_ms,
+        });
+        for f in cancelled {
+            self.fail_request(ctx, f, ErrorCode::RequestTimedOut);
+        }
+    }
+
     /// The connection to `b` failed (refused, reset or timed out): back off, then try again; the
     /// leader may have moved, so ask for metadata.
     pub(super) fn connection_failed(&mut self, ctx: &mut Ctx, b: BrokerId) {
