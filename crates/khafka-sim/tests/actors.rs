@@ -784,6 +784,7 @@ fn leader_change_under_a_poll_loop(hold: bool) {
                     batches: Vec::new(),
                     base_offset: offset,
                     diverging_epoch: None,
+                    current_leader: None,
                 })
                 .collect(),
         })
@@ -888,6 +889,7 @@ fn leader_change_under_a_poll_loop(hold: bool) {
                                     }),
                                     batches,
                                     diverging_epoch: None,
+                                    current_leader: None,
                                 }
                             })
                             .collect();
@@ -1840,4 +1842,144 @@ fn a_timed_out_metadata_request_closes_its_connection() {
     );
     let c = &p.conns[first as usize];
     assert!(!c.up && c.failures == 1, "{c:?}");
+}
+
+/// KIP-951 for fetches: a consumer's fetch answered `NOT_LEADER_OR_FOLLOWER` names the
+/// partition's current leader (`KafkaApis.handleFetchRequest`, fetch version 16+), and the
+/// consumer fetches from it at once (`AbstractFetch.handleFetchSuccess` →
+/// `Metadata.updatePartitionLeadership`), while its metadata refresh is still out. (The engine
+/// used to wait for the metadata answer.) A hint no newer than what the consumer knows changes
+/// nothing.
+#[test]
+fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
+    use khafka_sim::msg::{ErrorCode, Fetch, FetchedPartition};
+    use khafka_sim::protocol::CurrentLeader;
+    let fetches_after = |hint: Option<CurrentLeader>| -> Vec<u32> {
+        let mut h = Harness::new(&spec());
+        let cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+        let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+        let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+        let me = Node::Consumer(0);
+        c.start(&mut h.ctx(me));
+        let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+        // Up to its first fetch: metadata says broker 1 leads t-0 in epoch 0.
+        let req_id = loop {
+            let mut fetch = None;
+            for (to, m) in h.sent_and_timers(&mut timers) {
+                match &m {
+                    Msg::Fetch(Fetch::Request { req_id, .. }) => fetch = Some((to, *req_id)),
+                    _ => {
+                        if let Some(answer) = cluster_answer(&m) {
+                            c.on_msg(&mut h.ctx(me), to, answer);
+                        }
+                    }
+                }
+            }
+            if let Some((to, req_id)) = fetch {
+                assert_eq!(to, Node::Broker(1));
+                break req_id;
+            }
+            timers.sort_by_key(|t| t.0);
+            let (at, timer) = timers.remove(0);
+            h.advance_to(at);
+            c.on_timer(&mut h.ctx(me), timer);
+        };
+        let answer = Msg::Fetch(Fetch::Response {
+            req_id,
+            partitions: vec![FetchedPartition {
+                part: 0,
+                error: ErrorCode::NotLeaderOrFollower,
+                high_watermark: 0,
+                log_end_offset: 0,
+                log_start_offset: 0,
+                fetch_offset: u64::MAX,
+                batches: Vec::new(),
+                base_offset: u64::MAX,
+                diverging_epoch: None,
+                current_leader: hint,
+            }],
+        });
+        c.on_msg(&mut h.ctx(me), Node::Broker(1), answer);
+        h.sent()
+            .into_iter()
+            .filter_map(|(to, m)| match (to, m) {
+                (Node::Broker(b), Msg::Fetch(Fetch::Request { .. })) => Some(b),
+                _ => None,
+            })
+            .collect()
+    };
+    let newer = CurrentLeader {
+        leader: 2,
+        leader_epoch: 1,
+        alive: true,
+    };
+    assert_eq!(fetches_after(Some(newer)), [2]);
+    assert_eq!(fetches_after(None), Vec::<u32>::new());
+    let same = CurrentLeader {
+        leader: 2,
+        leader_epoch: 0,
+        alive: true,
+    };
+    assert_eq!(fetches_after(Some(same)), Vec::<u32>::new());
+}
+
+/// The broker's half of KIP-951 for fetches: a consumer's fetch sent to a broker that does not
+/// lead the partition is answered `NOT_LEADER_OR_FOLLOWER` with the leader and epoch the broker
+/// knows (`KafkaApis.getCurrentLeader`); so is one with an old leader epoch
+/// (`FENCED_LEADER_EPOCH`). Followers' fetches get no hint (they learn leaders from the metadata
+/// log).
+#[test]
+fn a_wrong_broker_names_the_current_leader_to_a_consumer() {
+    use khafka_sim::protocol::{CurrentLeader, Fetch, FetchPartition, Fetcher};
+    let answer = |broker: u32, fetcher: Fetcher, current_leader_epoch: u32| {
+        let mut h = Harness::new(&spec());
+        let mut b = started(&mut h, broker);
+        if broker == 1 {
+            // Broker 1 leads t-0 in epoch 1 now.
+            b.replicas.get_mut(&0).unwrap().state.leader_epoch = 1;
+        }
+        h.take();
+        let req = Msg::Fetch(Fetch::Request {
+            req_id: 7,
+            fetcher,
+            max_wait_us: 0,
+            partitions: vec![FetchPartition {
+                part: 0,
+                fetch_offset: 0,
+                last_fetched_epoch: None,
+                current_leader_epoch,
+            }],
+            session: 0,
+        });
+        b.on_msg(&mut h.ctx(Node::Broker(broker)), Node::Consumer(0), req);
+        h.sent()
+            .into_iter()
+            .find_map(|(_, m)| match m {
+                Msg::Fetch(Fetch::Response { partitions, .. }) => {
+                    Some((partitions[0].error, partitions[0].current_leader))
+                }
+                _ => None,
+            })
+            .expect("an answer")
+    };
+    let leader = |leader_epoch| {
+        Some(CurrentLeader {
+            leader: 1,
+            leader_epoch,
+            alive: true,
+        })
+    };
+    use khafka_sim::msg::ErrorCode;
+    assert_eq!(
+        answer(2, Fetcher::Consumer, 0),
+        (ErrorCode::NotLeaderOrFollower, leader(0))
+    );
+    assert_eq!(
+        answer(1, Fetcher::Consumer, 0),
+        (ErrorCode::FencedLeaderEpoch, leader(1))
+    );
+    assert_eq!(
+        answer(2, Fetcher::Follower(3), 0),
+        (ErrorCode::NotLeaderOrFollower, None)
+    );
 }

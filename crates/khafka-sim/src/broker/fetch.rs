@@ -164,6 +164,38 @@ impl Broker {
         );
     }
 
+    /// An answer to `fp` with `error` and nothing else; but a consumer told it asked the wrong
+    /// broker, or with an old epoch, learns the leader this broker knows (KIP-951,
+    /// `KafkaApis.handleFetchRequest`, fetch version 16+).
+    #[inline(never)]
+    fn error_answer(
+        &self,
+        fetcher: Fetcher,
+        fp: &FetchPartition,
+        error: ErrorCode,
+    ) -> FetchedPartition {
+        let wrong = matches!(
+            error,
+            ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch
+        );
+        FetchedPartition {
+            part: fp.part,
+            error,
+            high_watermark: 0,
+            log_end_offset: 0,
+            log_start_offset: 0,
+            fetch_offset: fp.fetch_offset,
+            batches: Vec::new(),
+            base_offset: fp.fetch_offset,
+            diverging_epoch: None,
+            current_leader: if wrong && fetcher == Fetcher::Consumer {
+                self.current_leader(fp.part)
+            } else {
+                None
+            },
+        }
+    }
+
     /// Pushes the answer for one partition onto `out`, unless an incremental answer to a follower
     /// leaves it out (KIP-227's `CachedPartition.maybeUpdateResponseData`): no records, no error, no
     /// diverging epoch, and the high watermark and log start offset already sent in `session`
@@ -177,17 +209,6 @@ impl Broker {
         fp: &FetchPartition,
         out: &mut Vec<FetchedPartition>,
     ) {
-        let empty = |error| FetchedPartition {
-            part: fp.part,
-            error,
-            high_watermark: 0,
-            log_end_offset: 0,
-            log_start_offset: 0,
-            fetch_offset: fp.fetch_offset,
-            batches: Vec::new(),
-            base_offset: fp.fetch_offset,
-            diverging_epoch: None,
-        };
         // An error answer makes the session forget what it sent of the partition, so the answer
         // after the error is gone carries it again (Kafka caches a high watermark of -1).
         let forget = |r: &mut Replica| {
@@ -199,7 +220,7 @@ impl Broker {
         };
         let me = self.id;
         let Some(r) = self.replicas.get_mut(&fp.part) else {
-            out.push(empty(ErrorCode::NotLeaderOrFollower));
+            out.push(self.error_answer(fetcher, fp, ErrorCode::NotLeaderOrFollower));
             return;
         };
         let error = if !r.is_leader(me) {
@@ -213,7 +234,7 @@ impl Broker {
         };
         if error != ErrorCode::None {
             forget(r);
-            out.push(empty(error));
+            out.push(self.error_answer(fetcher, fp, error));
             return;
         }
         let leo = r.log.log_end_offset();
@@ -228,6 +249,7 @@ impl Broker {
             batches: Vec::new(),
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
+            current_leader: None,
         };
         match diverging(&r.log, fp, ctx.topo.config.truncation) {
             EpochCheck::Ok => {}

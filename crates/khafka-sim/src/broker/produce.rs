@@ -30,9 +30,7 @@ impl Broker {
     }
 
     /// Sends a produce answer, with KIP-951's `CurrentLeader` on each `NOT_LEADER_OR_FOLLOWER`
-    /// (`KafkaApis.handleProduceRequest`): the leader and epoch of the broker's own partition if
-    /// it hosts one, else of its metadata cache (`getCurrentLeader`); none when it knows no
-    /// leader (Kafka's -1, which the client ignores).
+    /// (`KafkaApis.handleProduceRequest`).
     fn send_produce_response(
         &self,
         ctx: &mut Ctx,
@@ -41,20 +39,26 @@ impl Broker {
         mut results: Vec<PartitionResponse>,
     ) {
         for r in &mut results {
-            if r.error != ErrorCode::NotLeaderOrFollower {
-                continue;
+            if r.error == ErrorCode::NotLeaderOrFollower {
+                r.current_leader = self.current_leader(r.part);
             }
-            let (leader, epoch) = match self.replicas.get(&r.part) {
-                Some(rep) => (rep.state.leader, rep.state.leader_epoch),
-                None => self.metadata_cache[r.part as usize],
-            };
-            r.current_leader = leader.map(|leader| CurrentLeader {
-                leader,
-                leader_epoch: epoch,
-                alive: !self.is_fenced(leader),
-            });
         }
         ctx.send(to, Msg::Produce(Produce::Response { req_id, results }));
+    }
+
+    /// KIP-951's `CurrentLeader` of `part` (`KafkaApis.getCurrentLeader`): the leader and epoch of
+    /// the broker's own partition if it hosts one, else of its metadata cache; none when it knows
+    /// no leader (Kafka's -1, which clients ignore).
+    pub(super) fn current_leader(&self, part: PartIdx) -> Option<CurrentLeader> {
+        let (leader, epoch) = match self.replicas.get(&part) {
+            Some(rep) => (rep.state.leader, rep.state.leader_epoch),
+            None => self.metadata_cache[part as usize],
+        };
+        leader.map(|leader| CurrentLeader {
+            leader,
+            leader_epoch: epoch,
+            alive: !self.is_fenced(leader),
+        })
     }
 
     pub(super) fn on_produce(

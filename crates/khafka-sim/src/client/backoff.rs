@@ -381,6 +381,28 @@ impl MetadataUpdater {
         self.seen_epochs[i]
     }
 
+    /// KIP-951 (`Metadata.updatePartitionLeadership`): whether the leader an error answer names
+    /// for partition `i` is news to a client whose metadata says `current` (leader, epoch); if
+    /// so it is seen ([`MetadataUpdater::saw_leader`]). Not news when its epoch is not newer than
+    /// the partition's in the client's metadata, with or without a leader
+    /// (`currentLeader(partition).epoch`), nor when it names a broker neither alive in the answer
+    /// nor known.
+    pub fn leader_hint(
+        &mut self,
+        i: usize,
+        current: Option<(BrokerId, u32)>,
+        hint: crate::protocol::CurrentLeader,
+    ) -> bool {
+        let known = self.seen_epoch(i).max(current.map(|l| l.1));
+        if known.is_some_and(|e| hint.leader_epoch <= e)
+            || (!hint.alive && !self.knows_broker(hint.leader))
+        {
+            return false;
+        }
+        self.saw_leader(i, hint.leader_epoch, hint.leader, hint.alive);
+        true
+    }
+
     /// A produce answer named partition `i`'s leader `leader` with a newer `epoch`, alive
     /// (KIP-951's `Metadata.updatePartitionLeadership`: the epoch is seen, and the answer's
     /// endpoint of an alive leader joins the known brokers).

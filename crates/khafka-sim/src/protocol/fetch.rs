@@ -33,6 +33,9 @@ pub struct FetchedPartition {
     pub base_offset: u64,
     /// `(epoch, end offset)` when the follower's log diverges from the leader's.
     pub diverging_epoch: Option<(u32, u64)>,
+    /// KIP-951: on a consumer's `NOT_LEADER_OR_FOLLOWER` or `FENCED_LEADER_EPOCH`, the leader the
+    /// answering broker knows.
+    pub current_leader: Option<super::CurrentLeader>,
 }
 
 /// Who sent a fetch.

@@ -1066,6 +1066,21 @@ impl Consumer {
                         ErrorCode::UnknownLeaderEpoch if self.group.is_some() => {
                             retry = true;
                         }
+                        // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the
+                        // answer names is taken at once (`Metadata.updatePartitionLeadership`),
+                        // the position validated against it in the next pump
+                        // (`maybeValidatePositionForCurrentLeader`); metadata is refreshed too.
+                        ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch => {
+                            if let Some(hint) = fp.current_leader {
+                                if self.metadata.leader_hint(p, self.leaders[p], hint) {
+                                    if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
+                                        self.by_broker = None;
+                                    }
+                                    self.leaders[p] = Some((hint.leader, hint.leader_epoch));
+                                }
+                            }
+                            refresh = true;
+                        }
                         _ => refresh = true,
                     }
                 }

@@ -304,21 +304,10 @@ impl Producer {
                 continue;
             };
             let i = i as usize;
-            // Not newer than the partition's epoch in the producer's metadata, with or
-            // without a leader (`currentLeader(partition).epoch`).
-            let known = self
-                .metadata
-                .seen_epoch(i)
-                .max(self.leaders[i].map(|l| l.1));
-            if known.is_some_and(|e| cl.leader_epoch <= e) {
-                continue;
-            }
-            if !cl.alive && !self.metadata.knows_broker(cl.leader) {
+            if !self.metadata.leader_hint(i, self.leaders[i], cl) {
                 continue;
             }
             self.leaders[i] = Some((cl.leader, cl.leader_epoch));
-            self.metadata
-                .saw_leader(i, cl.leader_epoch, cl.leader, cl.alive);
             self.leader_index_stale = true;
             self.refresh(i as u32);
         }
