@@ -1072,9 +1072,9 @@ await check('the stateful lesson\'s groupBy cell: tasks 0_P re-key into the repa
   await m.locator('button', { hasText: /^Run$/ }).click();
   await m.locator('.streams-totals', { hasText: 'added twice' }).first().waitFor({ timeout: 60000 });
   const msums = await m.locator('.streams-totals').first().innerText();
-  expect(msums.includes('added twice 71706') && msums.includes('not added (yet) 0'), `sums: ${msums}`);
+  expect(msums.includes('added twice 72634') && msums.includes('not added (yet) 0'), `sums: ${msums}`);
   const msh = await m.locator('.headline-text').innerText();
-  expect(msh.includes('Kafka Streams added 71706 of value twice'), `headline: ${msh}`);
+  expect(msh.includes('Kafka Streams added 72634 of value twice'), `headline: ${msh}`);
   const mBadges = await m.locator('ul.expects li').allInnerTexts();
   expect(mBadges.length === 2 && mBadges.every(held), `badges with the sum: ${mBadges.join(' | ')}`);
   await m.locator('button', { hasText: 'Reset' }).click();
@@ -1116,7 +1116,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('.streams-totals', { hasText: 'not as of' }).first().waitFor({ timeout: 60000 });
   const after = await c.locator('.streams-totals').first().innerText();
-  expect(after.includes('4007 results') && after.includes('not as of the record\'s time 599'), `totals: ${after}`);
+  expect(after.includes('4006 results') && after.includes('not as of the record\'s time 599'), `totals: ${after}`);
   expect((await c.locator('.streams-counts li.bad').count()) === 8, 'the first mismatches are listed');
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
@@ -1130,7 +1130,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await runHeld(f, 1, 60000);
   const fp = f.locator('.streams-panel').first();
   const fi = await fp.locator('.streams-instance').first().innerText();
-  expect(fi.includes('stopped by the filter 4535'), `instance: ${fi}`);
+  expect(fi.includes('stopped by the filter 4536'), `instance: ${fi}`);
   await fp.locator('details.streams-topology > summary').click();
   const fg = await fp.locator('.topology-graph').innerText();
   expect(fg.includes('KSTREAM-FILTER-0000000001') && fg.includes('KSTREAM-JOIN-0000000005') && fg.includes('enricher-users-STATE-STORE-0000000002-changelog') && fg.includes('keeps a stream record when value == buy'), `graph: ${fg}`);
