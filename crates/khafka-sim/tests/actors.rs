@@ -1854,7 +1854,7 @@ fn a_timed_out_metadata_request_closes_its_connection() {
 fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
     use khafka_sim::msg::{ErrorCode, Fetch, FetchedPartition};
     use khafka_sim::protocol::CurrentLeader;
-    let fetches_after = |hint: Option<CurrentLeader>| -> Vec<u32> {
+    let fetches_after = |error: ErrorCode, hint: Option<CurrentLeader>| -> Vec<u32> {
         let mut h = Harness::new(&spec());
         let cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
         let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
@@ -1888,7 +1888,7 @@ fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
             req_id,
             partitions: vec![FetchedPartition {
                 part: 0,
-                error: ErrorCode::NotLeaderOrFollower,
+                error,
                 high_watermark: 0,
                 log_end_offset: 0,
                 log_start_offset: 0,
@@ -1913,14 +1913,124 @@ fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
         leader_epoch: 1,
         alive: true,
     };
-    assert_eq!(fetches_after(Some(newer)), [2]);
-    assert_eq!(fetches_after(None), Vec::<u32>::new());
+    let not_leader = ErrorCode::NotLeaderOrFollower;
+    assert_eq!(fetches_after(not_leader, Some(newer)), [2]);
+    assert_eq!(fetches_after(not_leader, None), Vec::<u32>::new());
     let same = CurrentLeader {
         leader: 2,
         leader_epoch: 0,
         alive: true,
     };
-    assert_eq!(fetches_after(Some(same)), Vec::<u32>::new());
+    assert_eq!(fetches_after(not_leader, Some(same)), Vec::<u32>::new());
+    // Fenced by the leader itself, which names its newer epoch: fetched again from it at once,
+    // with no retry backoff (Kafka has none for partition errors).
+    let itself = CurrentLeader {
+        leader: 1,
+        leader_epoch: 1,
+        alive: true,
+    };
+    assert_eq!(
+        fetches_after(ErrorCode::FencedLeaderEpoch, Some(itself)),
+        [1]
+    );
+}
+
+/// Every connection a consumer sees close refreshes its metadata, as Kafka's
+/// `DefaultMetadataUpdater.handleServerDisconnect` does: here a KIP-848 member's
+/// `FindCoordinator` is disconnected while no metadata request is out. (The engine asked for
+/// metadata only when a fetch or a classic member's lookup failed.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_disconnect_refreshes_the_consumers_metadata() {
+    use khafka_sim::msg::Group;
+    use khafka_sim::protocol::group::GroupRequest;
+    use khafka_sim::protocol::Metadata;
+    let mut h = Harness::new(&spec());
+    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    cs.config.set("group.id", "g").unwrap();
+    cs.config.set("group.protocol", "consumer").unwrap();
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    let me = Node::Consumer(0);
+    c.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut find = None;
+    while find.is_none() {
+        for (to, m) in h.sent_and_timers(&mut timers) {
+            match &m {
+                Msg::Group(Group::Request { req_id, req })
+                    if matches!(**req, GroupRequest::FindCoordinator { .. }) =>
+                {
+                    find = Some((to, *req_id))
+                }
+                _ => {
+                    if let Some(answer) = cluster_answer(&m) {
+                        c.on_msg(&mut h.ctx(me), to, answer);
+                    }
+                }
+            }
+        }
+        if find.is_none() {
+            assert!(fire_next_timer(&mut h, &mut c, &mut timers, 1_000_000));
+        }
+    }
+    // The metadata answers are in; nothing is asked until the lookup's connection closes.
+    assert!(h.sent_and_timers(&mut timers).is_empty());
+    let (to, req_id) = find.unwrap();
+    c.on_msg(&mut h.ctx(me), to, Msg::Disconnect { req_id });
+    // Asked once the refresh backoff since the last answer allows (`retry.backoff.ms`, ±20%).
+    let mut metadata = 0;
+    loop {
+        for (_, m) in h.sent_and_timers(&mut timers) {
+            metadata += matches!(m, Msg::Metadata(Metadata::Request { .. })) as u32;
+        }
+        if metadata > 0 || !fire_next_timer(&mut h, &mut c, &mut timers, 150_000) {
+            break;
+        }
+    }
+    assert_eq!(metadata, 1);
+}
+
+/// A fetch that times out closes its connection, and the next fetch to that broker waits out
+/// the reconnect backoff (`reconnect.backoff.ms`, 50 ms), as Kafka's fetcher skips a node it
+/// cannot connect to yet (`AbstractFetch.prepareFetchRequests`). (The engine sent it again at
+/// the instant of the timeout.)
+#[test]
+fn a_timed_out_fetch_waits_the_reconnect_backoff() {
+    use khafka_sim::msg::Fetch;
+    let mut h = Harness::new(&spec());
+    let cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    let timeout_us = cs.config.request_timeout_ms * 1_000;
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    let me = Node::Consumer(0);
+    c.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // When each fetch left; none is answered.
+    let mut fetches: Vec<u64> = Vec::new();
+    while h.now.as_us() < timeout_us + 200_000 {
+        loop {
+            let sent = h.sent_and_timers(&mut timers);
+            if sent.is_empty() {
+                break;
+            }
+            for (to, m) in sent {
+                match &m {
+                    Msg::Fetch(Fetch::Request { .. }) => fetches.push(h.now.as_us()),
+                    _ => {
+                        if let Some(answer) = cluster_answer(&m) {
+                            c.on_msg(&mut h.ctx(me), to, answer);
+                        }
+                    }
+                }
+            }
+        }
+        timers.sort_by_key(|t| t.0);
+        let (at, timer) = timers.remove(0);
+        h.advance_to(at);
+        c.on_timer(&mut h.ctx(me), timer);
+    }
+    assert_eq!(fetches, [0, timeout_us + 50_000]);
 }
 
 /// The broker's half of KIP-951 for fetches: a consumer's fetch sent to a broker that does not

@@ -166,7 +166,8 @@ impl Broker {
 
     /// An answer to `fp` with `error` and nothing else; but a consumer told it asked the wrong
     /// broker, or with an old epoch, learns the leader this broker knows (KIP-951,
-    /// `KafkaApis.handleFetchRequest`, fetch version 16+).
+    /// `KafkaApis.handleFetchRequest`, fetch version 16+). Kafka puts it in followers' answers too,
+    /// and their fetcher ignores it; here they get none.
     #[inline(never)]
     fn error_answer(
         &self,

@@ -297,17 +297,15 @@ impl MetadataUpdater {
         self.request(ctx, c);
     }
 
-    /// A `RequestTimeout` timer fired: the waiting request's backoff is over (it is sent), or the
-    /// request in flight timed out. `false` if the timer is not about metadata.
+    /// A `RequestTimeout` timer fired for the request waiting for its backoff: it is sent.
+    /// `false` if the timer is not about it. (A request in flight that times out closes its
+    /// connection: the client calls [`MetadataUpdater::on_connection_closed`], see
+    /// [`MetadataUpdater::sent_to`].)
     pub fn on_timeout(&mut self, ctx: &mut Ctx, c: &mut Lent, req_id: u64) -> bool {
-        if self.in_flight != Some(req_id) {
+        if self.in_flight != Some(req_id) || !self.waiting {
             return false;
         }
-        if self.waiting {
-            self.send(ctx, req_id, c);
-        } else {
-            self.failed(ctx, c);
-        }
+        self.send(ctx, req_id, c);
         true
     }
 
@@ -403,7 +401,7 @@ impl MetadataUpdater {
         true
     }
 
-    /// A produce answer named partition `i`'s leader `leader` with a newer `epoch`, alive
+    /// An error answer named partition `i`'s leader `leader` with a newer `epoch`, alive
     /// (KIP-951's `Metadata.updatePartitionLeadership`: the epoch is seen, and the answer's
     /// endpoint of an alive leader joins the known brokers).
     pub fn saw_leader(&mut self, i: usize, epoch: u32, leader: BrokerId, alive: bool) {

@@ -420,10 +420,14 @@ impl Membership {
     }
 
     /// Requests unanswered in time: the coordinator is presumed dead (`coordinatorDead`); a
-    /// `FindCoordinator`'s connection (the consumer's own to that broker) is closed.
+    /// `FindCoordinator`'s connection (the consumer's own to that broker) is closed. Either way
+    /// a connection closed, so metadata is refreshed (`handleServerDisconnect`).
     pub(super) fn expire_requests(&mut self, ctx: &mut Ctx, v: &mut View) {
         let now = ctx.now.as_us();
         let timed_out = |f: Option<(u64, u64)>| f.is_some_and(|(_, d)| d <= now);
+        if self.request_deadlines().is_some_and(|d| d <= now) {
+            self.wants_metadata = true;
+        }
         if let Some((_, pending, _)) = self.in_flight.filter(|f| f.2 <= now) {
             self.in_flight = None;
             if pending == Pending::Find {
@@ -1152,7 +1156,6 @@ impl Membership {
         self.phase = Phase::Stopped;
     }
 
-    /// A disconnect for one of the membership's requests.
     /// The consumer closed its connection to `b` (a request on it timed out): a `FindCoordinator`
     /// in flight on it fails. The consumer refreshes metadata itself.
     pub(super) fn connection_closed(
@@ -1169,6 +1172,7 @@ impl Membership {
         }
     }
 
+    /// A disconnect for one of the membership's requests.
     pub fn on_disconnect(&mut self, ctx: &mut Ctx, v: &mut View, req_id: u64) -> bool {
         let ours = self.in_flight.is_some_and(|f| f.0 == req_id)
             || [

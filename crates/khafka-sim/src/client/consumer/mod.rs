@@ -548,14 +548,14 @@ impl Consumer {
                 self.pump(ctx);
             }
             // The metadata request timed out: its connection closes with it.
-            Timer::RequestTimeout { req_id } if self.metadata.sent_to(req_id).is_some() => {
+            Timer::RequestTimeout { req_id } => {
                 if let Some(b) = self.metadata.sent_to(req_id) {
                     self.close_connection(ctx, b);
+                    self.pump(ctx);
+                } else {
+                    self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id));
                 }
-                self.pump(ctx);
             }
-            Timer::RequestTimeout { req_id }
-                if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
@@ -706,7 +706,12 @@ impl Consumer {
             if self.in_flight.contains_key(&b) {
                 continue;
             }
-            if let Some(&until) = self.backoff_until_us.get(&b).filter(|u| **u > now) {
+            // Not before its retry backoff, nor while its connection is in reconnect backoff
+            // (`AbstractFetch.prepareFetchRequests` skips an unavailable node).
+            let reconnect = self.down.get(b as usize).copied().flatten();
+            let reconnect = reconnect.map(|t| t + crate::time::ms_to_us(RECONNECT_BACKOFF_MS));
+            let until = self.backoff_until_us.get(&b).copied().max(reconnect);
+            if let Some(until) = until.filter(|u| *u > now) {
                 if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
                     self.wake_at_us = Some(until);
                     ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
@@ -901,6 +906,9 @@ impl Consumer {
                 #[cfg_attr(not(feature = "groups"), allow(unused_variables))]
                 let sent_us = self.in_flight.remove(&b).map_or(0, |f| f.1);
                 let mut refresh = false;
+                // A refresh not covered by a leader the answer named: the broker is left alone
+                // for `retry.backoff.ms`.
+                let mut unhinted = false;
                 #[cfg_attr(not(feature = "groups"), allow(unused_mut))]
                 let mut retry = false;
                 for fp in partitions.drain(..) {
@@ -1071,25 +1079,29 @@ impl Consumer {
                         // the position validated against it in the next pump
                         // (`maybeValidatePositionForCurrentLeader`); metadata is refreshed too.
                         ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch => {
-                            if let Some(hint) = fp.current_leader {
-                                if self.metadata.leader_hint(p, self.leaders[p], hint) {
-                                    if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
-                                        self.by_broker = None;
-                                    }
-                                    self.leaders[p] = Some((hint.leader, hint.leader_epoch));
+                            let hint = fp
+                                .current_leader
+                                .filter(|h| self.metadata.leader_hint(p, self.leaders[p], *h));
+                            if let Some(hint) = hint {
+                                if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
+                                    self.by_broker = None;
                                 }
+                                self.leaders[p] = Some((hint.leader, hint.leader_epoch));
                             }
                             refresh = true;
+                            unhinted |= hint.is_none();
                         }
-                        _ => refresh = true,
+                        _ => {
+                            refresh = true;
+                            unhinted = true;
+                        }
                     }
                 }
                 ctx.pools.fetched.give(partitions);
-                if retry && !refresh {
+                if retry || unhinted {
                     self.back_off(ctx, b);
                 }
                 if refresh {
-                    self.back_off(ctx, b);
                     self.request_metadata(ctx);
                 }
                 self.pump(ctx);
@@ -1109,6 +1121,8 @@ impl Consumer {
                     return;
                 }
                 if ours {
+                    // Every closed connection refreshes metadata (`handleServerDisconnect`).
+                    self.request_metadata(ctx);
                     self.pump(ctx);
                 } else if self.with_metadata(ctx, &mut |m, ctx, c| m.on_disconnect(ctx, c, req_id))
                 {

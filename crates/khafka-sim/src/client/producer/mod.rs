@@ -392,17 +392,15 @@ impl Producer {
                 }
             }
             // The metadata request timed out: its node is disconnected like any other's.
-            Timer::RequestTimeout { req_id } if self.metadata.sent_to(req_id).is_some() => {
+            Timer::RequestTimeout { req_id } => {
                 if let Some(b) = self.metadata.sent_to(req_id) {
                     self.disconnect_timed_out(ctx, b);
-                }
-                self.drain(ctx);
-            }
-            Timer::RequestTimeout { req_id }
-                if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) => {}
-            Timer::RequestTimeout { req_id } => {
-                // A connection attempt that got no answer in time.
-                if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id)) {
+                    self.drain(ctx);
+                } else if self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id)) {
+                    // The metadata request's backoff is over: sent.
+                } else if let Some(b) = self.conns.iter().position(|c| c.connecting == Some(req_id))
+                {
+                    // A connection attempt that got no answer in time.
                     self.connection_failed(ctx, b as BrokerId);
                     self.drain(ctx);
                 }
