@@ -1550,6 +1550,38 @@ fn coordinator_lookups(closed: &[u32], until: u64) -> Vec<(u64, u32)> {
         .collect()
 }
 
+/// Consumer 0 of topic `t` with `settings`, not started yet.
+fn consumer(h: &Harness, settings: &[(&str, &str)]) -> khafka_sim::client::consumer::Consumer {
+    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+    for (k, v) in settings {
+        cs.config.set(k, v).unwrap();
+    }
+    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+    khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1)
+}
+
+/// What consumer `c` sends at this instant until it sends nothing more: the requests
+/// [`cluster_answer`] answers (metadata) are answered, the others returned.
+fn exchange(
+    h: &mut Harness,
+    c: &mut khafka_sim::client::consumer::Consumer,
+    timers: &mut Vec<(SimTime, Timer)>,
+) -> Vec<(Node, Msg)> {
+    let mut rest = Vec::new();
+    loop {
+        let sent = h.sent_and_timers(timers);
+        if sent.is_empty() {
+            return rest;
+        }
+        for (to, m) in sent {
+            match cluster_answer(&m) {
+                Some(answer) => c.on_msg(&mut h.ctx(Node::Consumer(0)), to, answer),
+                None => rest.push((to, m)),
+            }
+        }
+    }
+}
+
 /// The `FindCoordinator` ("find") and `Metadata` ("metadata") requests a member of
 /// `group.protocol` sends by `until` (µs), none of them answered, its connections to `closed`
 /// brokers closed before it starts: `(when, broker, kind)`.
@@ -1559,11 +1591,7 @@ fn member_requests(closed: &[u32], until: u64, protocol: &str) -> Vec<(u64, u32,
     use khafka_sim::protocol::group::GroupRequest;
     use khafka_sim::protocol::Metadata;
     let mut h = Harness::new(&spec());
-    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
-    cs.config.set("group.id", "g").unwrap();
-    cs.config.set("group.protocol", protocol).unwrap();
-    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    let mut c = consumer(&h, &[("group.id", "g"), ("group.protocol", protocol)]);
     let me = Node::Consumer(0);
     for &b in closed {
         c.on_msg(
@@ -1856,25 +1884,19 @@ fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
     use khafka_sim::protocol::CurrentLeader;
     let fetches_after = |error: ErrorCode, hint: Option<CurrentLeader>| -> Vec<u32> {
         let mut h = Harness::new(&spec());
-        let cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
-        let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-        let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+        let mut c = consumer(&h, &[]);
         let me = Node::Consumer(0);
         c.start(&mut h.ctx(me));
         let mut timers: Vec<(SimTime, Timer)> = Vec::new();
         // Up to its first fetch: metadata says broker 1 leads t-0 in epoch 0.
         let req_id = loop {
-            let mut fetch = None;
-            for (to, m) in h.sent_and_timers(&mut timers) {
-                match &m {
-                    Msg::Fetch(Fetch::Request { req_id, .. }) => fetch = Some((to, *req_id)),
-                    _ => {
-                        if let Some(answer) = cluster_answer(&m) {
-                            c.on_msg(&mut h.ctx(me), to, answer);
-                        }
-                    }
-                }
-            }
+            let fetch =
+                exchange(&mut h, &mut c, &mut timers)
+                    .into_iter()
+                    .find_map(|(to, m)| match m {
+                        Msg::Fetch(Fetch::Request { req_id, .. }) => Some((to, req_id)),
+                        _ => None,
+                    });
             if let Some((to, req_id)) = fetch {
                 assert_eq!(to, Node::Broker(1));
                 break req_id;
@@ -1946,30 +1968,22 @@ fn a_disconnect_refreshes_the_consumers_metadata() {
     use khafka_sim::protocol::group::GroupRequest;
     use khafka_sim::protocol::Metadata;
     let mut h = Harness::new(&spec());
-    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
-    cs.config.set("group.id", "g").unwrap();
-    cs.config.set("group.protocol", "consumer").unwrap();
-    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    let mut c = consumer(&h, &[("group.id", "g"), ("group.protocol", "consumer")]);
     let me = Node::Consumer(0);
     c.start(&mut h.ctx(me));
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     let mut find = None;
     while find.is_none() {
-        for (to, m) in h.sent_and_timers(&mut timers) {
-            match &m {
+        find = exchange(&mut h, &mut c, &mut timers)
+            .into_iter()
+            .find_map(|(to, m)| match m {
                 Msg::Group(Group::Request { req_id, req })
-                    if matches!(**req, GroupRequest::FindCoordinator { .. }) =>
+                    if matches!(*req, GroupRequest::FindCoordinator { .. }) =>
                 {
-                    find = Some((to, *req_id))
+                    Some((to, req_id))
                 }
-                _ => {
-                    if let Some(answer) = cluster_answer(&m) {
-                        c.on_msg(&mut h.ctx(me), to, answer);
-                    }
-                }
-            }
-        }
+                _ => None,
+            });
         if find.is_none() {
             assert!(fire_next_timer(&mut h, &mut c, &mut timers, 1_000_000));
         }
@@ -1999,30 +2013,20 @@ fn a_disconnect_refreshes_the_consumers_metadata() {
 fn a_timed_out_fetch_waits_the_reconnect_backoff() {
     use khafka_sim::msg::Fetch;
     let mut h = Harness::new(&spec());
-    let cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
-    let timeout_us = cs.config.request_timeout_ms * 1_000;
-    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
+    let timeout_us = khafka_sim::spec::ConsumerSpec::new("c", "t")
+        .config
+        .request_timeout_ms
+        * 1_000;
+    let mut c = consumer(&h, &[]);
     let me = Node::Consumer(0);
     c.start(&mut h.ctx(me));
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     // When each fetch left; none is answered.
     let mut fetches: Vec<u64> = Vec::new();
     while h.now.as_us() < timeout_us + 200_000 {
-        loop {
-            let sent = h.sent_and_timers(&mut timers);
-            if sent.is_empty() {
-                break;
-            }
-            for (to, m) in sent {
-                match &m {
-                    Msg::Fetch(Fetch::Request { .. }) => fetches.push(h.now.as_us()),
-                    _ => {
-                        if let Some(answer) = cluster_answer(&m) {
-                            c.on_msg(&mut h.ctx(me), to, answer);
-                        }
-                    }
-                }
+        for (_, m) in exchange(&mut h, &mut c, &mut timers) {
+            if let Msg::Fetch(Fetch::Request { .. }) = m {
+                fetches.push(h.now.as_us());
             }
         }
         timers.sort_by_key(|t| t.0);

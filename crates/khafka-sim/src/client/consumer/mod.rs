@@ -547,7 +547,8 @@ impl Consumer {
                 self.wake_at_us = None;
                 self.pump(ctx);
             }
-            // The metadata request timed out: its connection closes with it.
+            // The metadata request in flight timed out (its connection closes with it), or the
+            // one waiting for its backoff may go.
             Timer::RequestTimeout { req_id } => {
                 if let Some(b) = self.metadata.sent_to(req_id) {
                     self.close_connection(ctx, b);
@@ -602,9 +603,8 @@ impl Consumer {
 
     /// Runs `f` on the metadata updater with the consumer's random streams (backoff jitter,
     /// `leastLoadedNode`'s start) and its connections' loads: every broker's connection is ready
-    /// but those that closed ([`Consumer::down`]); its requests in flight are the fetch, the
-    /// position validation and a group member's `FindCoordinator` (the group's other requests go
-    /// on the coordinator's own connection).
+    /// but those that closed ([`Consumer::down`]), loaded as [`Connections`] says (the updater's
+    /// own request is never in flight when it picks a broker).
     fn with_metadata(
         &mut self,
         ctx: &mut Ctx,
