@@ -7,18 +7,28 @@
 //! the new schema is incompatible; for `format-cells`, 1 when a lesson's format cell fails its
 //! predictions or an exercise does not fail at the start and pass with its solution.
 
-/// `println!` that ends the program quietly when stdout has been closed (`khafka … | head`)
+/// `print!` that ends the program quietly when stdout has been closed (`khafka … | head`)
 /// instead of panicking.
-macro_rules! out {
+macro_rules! put {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 std::process::exit(0);
             }
             panic!("writing to stdout: {e}");
         }
     }};
+}
+
+/// `println!` with the same quiet end on a closed stdout.
+macro_rules! out {
+    () => {
+        put!("\n")
+    };
+    ($($arg:tt)*) => {
+        put!("{}\n", format_args!($($arg)*))
+    };
 }
 
 mod assign;
@@ -74,7 +84,7 @@ fn run(args: &[String]) -> Result<u8, String> {
         "describe" => {
             let (sim, flags) = run_to_at(rest, "describe")?;
             match flag(&flags, "--format").as_deref() {
-                None | Some("text") => print!("{}", sim.describe()),
+                None | Some("text") => put!("{}", sim.describe()),
                 Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&sim.snapshot()).map_err(|e| e.to_string())?
@@ -94,7 +104,7 @@ fn run(args: &[String]) -> Result<u8, String> {
                     .member_story(&member)
                     .ok_or(format!("no consumer `{member}` with a group.id"))?;
                 match flag(&flags, "--format").as_deref() {
-                    None | Some("text") => print!("{}", story.text()),
+                    None | Some("text") => put!("{}", story.text()),
                     Some("json") => out!(
                         "{}",
                         serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
@@ -104,7 +114,7 @@ fn run(args: &[String]) -> Result<u8, String> {
                 return Ok(0);
             }
             match flag(&flags, "--format").as_deref() {
-                None | Some("text") => print!("{}", sim.describe_groups()),
+                None | Some("text") => put!("{}", sim.describe_groups()),
                 Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&sim.groups()).map_err(|e| e.to_string())?
@@ -117,7 +127,7 @@ fn run(args: &[String]) -> Result<u8, String> {
             // `kafka-metadata-quorum describe --status` at an instant.
             let (sim, flags) = run_to_at(rest, "quorum")?;
             match flag(&flags, "--format").as_deref() {
-                None | Some("text") => print!("{}", sim.describe_quorum()),
+                None | Some("text") => put!("{}", sim.describe_quorum()),
                 Some("json") => out!(
                     "{}",
                     serde_json::to_string_pretty(&(sim.quorum_status(), sim.controller_statuses()))
@@ -363,17 +373,17 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         );
     } else {
         out!("# {file} — seed {}, until {until}", scenario.spec.seed);
-        print!("{}", sim.describe());
+        put!("{}", sim.describe());
         if sim.log_settings_changed() {
             out!("Log dirs (segments, retention, compaction):");
-            print!("{}", sim.describe_log_dirs());
+            put!("{}", sim.describe_log_dirs());
         }
         if !outcome.groups.is_empty() {
-            print!("{}", sim.describe_groups());
+            put!("{}", sim.describe_groups());
         }
         if let Some(v) = sim.streams_view() {
             out!();
-            print!("{}", v.text());
+            put!("{}", v.text());
         }
         let p = &outcome.provenance;
         out!();

@@ -221,3 +221,22 @@ fn a_time_past_the_run_meets_the_runs_bounds() {
     let (code, _, err) = khafka(&["describe", &path, "--at", "60s"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// `khafka consumer-groups … | head -1`: a reader that stops reading ends the program quietly
+/// (exit 0, nothing on stderr), as Kafka's shell tools do, instead of a panic and a backtrace.
+#[test]
+fn a_closed_stdout_ends_the_program_quietly() {
+    let path = scenario();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_khafka"))
+        .args(["consumer-groups", &path, "--at", "12s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the program has simulated to 12 s and written anything.
+    drop(child.stdout.take());
+    let run = child.wait_with_output().unwrap();
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert_eq!(err, "");
+}

@@ -2096,4 +2096,10 @@ fn a_wrong_broker_names_the_current_leader_to_a_consumer() {
         answer(2, Fetcher::Follower(3), 0),
         (ErrorCode::NotLeaderOrFollower, None)
     );
+    // The epoch is checked before leadership (`Partition.getLocalLog`): a follower that has not
+    // learned the epoch the consumer names answers `UNKNOWN_LEADER_EPOCH`, and names no leader.
+    assert_eq!(
+        answer(2, Fetcher::Consumer, 1),
+        (ErrorCode::UnknownLeaderEpoch, None)
+    );
 }

@@ -224,12 +224,13 @@ impl Broker {
             out.push(self.error_answer(fetcher, fp, ErrorCode::NotLeaderOrFollower));
             return;
         };
-        let error = if !r.is_leader(me) {
-            ErrorCode::NotLeaderOrFollower
-        } else if fp.current_leader_epoch < r.state.leader_epoch {
+        // `Partition.getLocalLog`: the epoch first (`checkCurrentLeaderEpoch`), then leadership.
+        let error = if fp.current_leader_epoch < r.state.leader_epoch {
             ErrorCode::FencedLeaderEpoch
         } else if fp.current_leader_epoch > r.state.leader_epoch {
             ErrorCode::UnknownLeaderEpoch
+        } else if !r.is_leader(me) {
+            ErrorCode::NotLeaderOrFollower
         } else {
             ErrorCode::None
         };
