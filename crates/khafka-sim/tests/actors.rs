@@ -1833,6 +1833,79 @@ fn a_kip848_member_backs_off_its_failed_lookups_exponentially() {
     }
 }
 
+/// When the `FindCoordinator` requests of a KIP-848 member go out (µs), none answered, with no
+/// broker it may connect to before `closed_until`: every connection is closed again at each of
+/// its timers until then.
+#[cfg(feature = "groups")]
+fn kip848_finds_with_no_broker_until(closed_until: u64, until: u64) -> Vec<u64> {
+    use khafka_sim::msg::Group;
+    use khafka_sim::protocol::group::GroupRequest;
+    let mut h = Harness::new(&spec());
+    let mut c = consumer(&h, &[("group.id", "g"), ("group.protocol", "consumer")]);
+    let me = Node::Consumer(0);
+    let close_all = |h: &mut Harness, c: &mut khafka_sim::client::consumer::Consumer| {
+        for b in 1..=3 {
+            c.on_msg(
+                &mut h.ctx(me),
+                Node::Broker(b),
+                Msg::Disconnect { req_id: u64::MAX },
+            );
+        }
+    };
+    close_all(&mut h, &mut c);
+    c.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut finds = Vec::new();
+    loop {
+        for (_, msg) in h.sent_and_timers(&mut timers) {
+            if let Msg::Group(Group::Request { req, .. }) = msg {
+                if matches!(*req, GroupRequest::FindCoordinator { .. }) {
+                    finds.push(h.now.as_us());
+                }
+            }
+        }
+        timers.sort_by_key(|t| t.0);
+        if let Some(&(at, _)) = timers.first().filter(|t| t.0.as_us() < closed_until) {
+            h.advance_to(at);
+            close_all(&mut h, &mut c);
+        }
+        if !fire_next_timer(&mut h, &mut c, &mut timers, until) {
+            return finds;
+        }
+    }
+}
+
+/// A KIP-848 member's lookup that finds no broker waits unsent, as Kafka's
+/// `NetworkClientDelegate.trySend` keeps it, and its `request.timeout.ms` (30 s) runs from its
+/// creation: sent after 20 s without a broker, it times out 10 s later (`makeClientRequest` gives
+/// it what is left of its timer), and the next lookup follows after the first backoff (80–120
+/// ms). Unsent for the whole 30 s, it fails unsent (`"Failed to send request after 30000 ms"`),
+/// which counts as a failed attempt: the lookup sent at 40 s is the second, and the one after its
+/// timeout waits the second backoff (160–240 ms). (The engine used to wait unsent forever without
+/// counting, and give a late request a whole timeout.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_lookup_waits_unsent_within_its_request_timeout() {
+    let finds = kip848_finds_with_no_broker_until(20_000_000, 30_500_000);
+    assert_eq!(finds.len(), 2, "{finds:?}");
+    assert!((20_000_000..20_150_000).contains(&finds[0]), "{finds:?}");
+    assert!((30_080_000..=30_120_000).contains(&finds[1]), "{finds:?}");
+
+    let finds = kip848_finds_with_no_broker_until(40_000_000, 61_000_000);
+    assert_eq!(finds.len(), 2, "{finds:?}");
+    assert!((40_000_000..40_150_000).contains(&finds[0]), "{finds:?}");
+    // Failed unsent at the first poll at or after 30 s, the next one created 80–120 ms later,
+    // timed out 30 s after that, then 160–240 ms of backoff.
+    let (lo, hi) = (
+        30_000_000 + 80_000 + 30_000_000,
+        30_150_000 + 120_000 + 30_000_000,
+    );
+    assert!(
+        (lo + 160_000..=hi + 240_000).contains(&finds[1]),
+        "{finds:?}"
+    );
+}
+
 /// A producer's metadata request that times out disconnects its node like any other request
 /// (`NetworkClient.handleTimedOutRequests` looks at every request in flight): the connection to
 /// that broker backs off before it is tried again, and the trace says so. (The engine used to

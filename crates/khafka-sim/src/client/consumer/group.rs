@@ -117,6 +117,9 @@ pub struct Membership {
     /// KIP-848: `FindCoordinator` attempts failed since the last one that found the coordinator
     /// (`RequestState.numAttempts`).
     find_attempts: u32,
+    /// KIP-848: since when the lookup has waited unsent for a broker to send it to
+    /// (`NetworkClientDelegate.trySend`: its timer runs from its creation).
+    find_unsent_since: Option<u64>,
     /// Asks the consumer for a metadata refresh (a classic member's failed lookup:
     /// `awaitMetadataUpdate`).
     #[serde(skip)]
@@ -231,6 +234,7 @@ impl Membership {
             check: CheckTimer::default(),
             find_to: 0,
             find_attempts: 0,
+            find_unsent_since: None,
             wants_metadata: false,
             timed_out_to: None,
             rebalances: 0,
@@ -597,22 +601,31 @@ impl Membership {
 
     /// `lookupCoordinator`: `FindCoordinator` to the least loaded broker. With none available, a
     /// classic member's lookup fails at once (`noBrokersAvailable`, retriable: [`Self::find_failed`]);
-    /// a KIP-848 member's request waits unsent (`NetworkClientDelegate.doSend`), here tried again
-    /// after `retry.backoff.ms`.
+    /// a KIP-848 member's request waits unsent (`NetworkClientDelegate.doSend`), tried again at
+    /// each poll of the background thread (every `retry.backoff.ms` while a request waits), and
+    /// fails once it has waited `request.timeout.ms` (`trySend`: "Failed to send request after …
+    /// ms"). Sent late, it keeps only what is left of that timeout (`makeClientRequest`).
     pub(super) fn send_find(&mut self, ctx: &mut Ctx, v: &mut View) {
         let now = ctx.now.as_us();
         let Some(b) = (v.least_loaded)(now, ctx.topo.initial_brokers, v.jitter, v.validation)
         else {
-            if self.consumer_protocol {
-                self.back_off(ctx);
-            } else {
+            if !self.consumer_protocol {
                 self.find_failed(ctx, v.jitter);
+                return;
+            }
+            let since = *self.find_unsent_since.get_or_insert(now);
+            if now - since >= Self::request_timeout_us(v) {
+                self.find_unsent_since = None;
+                self.find_failed(ctx, v.jitter);
+            } else {
+                self.back_off(ctx);
             }
             return;
         };
         self.find_to = b;
         let req_id = ctx.req_id();
-        let deadline = ctx.now.as_us() + Self::request_timeout_us(v);
+        let created = self.find_unsent_since.take().unwrap_or(now);
+        let deadline = created + Self::request_timeout_us(v);
         self.in_flight = Some((req_id, Pending::Find, deadline));
         send(
             ctx,
