@@ -25,8 +25,10 @@ pub struct Pair {
 /// keys given twice are reported (with a "did you mean" over `allowed` for a bare word).
 pub fn pairs(tokens: &[Token], allowed: &[&str], errors: &mut Vec<ParseError>) -> Vec<Pair> {
     let mut out: Vec<Pair> = Vec::new();
-    // Keys seen, for the duplicate check (a line may carry thousands of pairs).
-    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    // Keys seen, for the duplicate check (a line may carry thousands of pairs). Owned strings:
+    // the engine's B-tree of `String` serves, where one of `&str` would be a type of its own
+    // in the site's notebook bundle (about 650 B gzip).
+    let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for t in tokens {
         let Some((key, value)) = t.text.split_once('=') else {
             let e = ParseError::new(t.span, format!("expected `key=value`, found `{}`", t.text));
@@ -58,7 +60,7 @@ pub fn pairs(tokens: &[Token], allowed: &[&str], errors: &mut Vec<ParseError>) -
             );
             continue;
         }
-        if !seen.insert(key) {
+        if !seen.insert(key.to_string()) {
             errors.push(
                 ParseError::new(key_span, format!("`{key}` is set twice on this line"))
                     .hint("remove one of them"),

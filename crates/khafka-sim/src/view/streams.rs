@@ -341,8 +341,9 @@ impl Sim {
         }
         let input = self.topo.topic_index(&first.spec.input)?;
         let input = &self.topo.topics[input as usize];
-        // The same map type as the result's and the stores' (one B-tree instantiation in the site).
-        let mut truth: BTreeMap<u32, i64> = BTreeMap::new();
+        // The stores' map type (`StreamsTask::store`, the timestamp left 0 here): one B-tree
+        // instantiation in the site's notebook bundle, not two.
+        let mut truth: BTreeMap<u32, (i64, u64)> = BTreeMap::new();
         let by_value = first.spec.keyed_by_value();
         let aggregate = first.spec.aggregate();
         for part in input.first_part..input.first_part + input.partitions {
@@ -372,13 +373,13 @@ impl Sim {
                         };
                         if let (Some(k), Some(add), false, true) = (k, add, info.null_value, kept) {
                             let t = truth.entry(k).or_default();
-                            *t = aggregate.apply(*t, add);
+                            t.0 = aggregate.apply(t.0, add);
                         }
                     }
                 });
             }
         }
-        let mut result: BTreeMap<u32, i64> = BTreeMap::new();
+        let mut result: BTreeMap<u32, (i64, u64)> = BTreeMap::new();
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
             if let Some(log) = self.verdict_log(part) {
@@ -386,7 +387,7 @@ impl Sim {
                     if let (Some((_, Some(k))), Some(v)) =
                         (self.prov.producer_and_key(id), self.streams_values.get(id))
                     {
-                        result.insert(k, v);
+                        result.insert(k, (v, 0));
                     }
                 });
             }
@@ -400,8 +401,8 @@ impl Sim {
         let keys = keys
             .into_iter()
             .map(|k| {
-                let input = truth.get(&k).copied().unwrap_or(0).max(0) as u64;
-                let output = result.get(&k).copied();
+                let input = truth.get(&k).map_or(0, |t| t.0).max(0) as u64;
+                let output = result.get(&k).map(|r| r.0);
                 let out = output.unwrap_or(0).max(0) as u64;
                 overcount += out.saturating_sub(input);
                 undercount += input.saturating_sub(out);
@@ -499,7 +500,7 @@ impl Sim {
             let t = &self.topo.topics[t as usize];
             // Per key, whether its last record in this topic so far is a zombie's (1) or not
             // (0); the counts' map type (one B-tree instantiation in the site).
-            let mut last: BTreeMap<u32, i64> = BTreeMap::new();
+            let mut last: BTreeMap<u32, (i64, u64)> = BTreeMap::new();
             let tasks = t.partitions == input_partitions;
             for part in t.first_part..t.first_part + t.partitions {
                 let task = part - t.first_part;
@@ -545,7 +546,7 @@ impl Sim {
                         .any(|&(q, _, q_since)| q != p && q_since > since);
                     zombie[which] += u64::from(stale);
                     if let Some(k) = key {
-                        last.insert(k, i64::from(stale));
+                        last.insert(k, (i64::from(stale), 0));
                     }
                     match latest.iter_mut().find(|(q, _, _)| *q == p) {
                         Some(l) if l.1 >= sent => {}
@@ -554,7 +555,7 @@ impl Sim {
                     }
                 });
             }
-            keys.extend(last.into_iter().filter(|e| e.1 == 1).map(|e| e.0));
+            keys.extend(last.into_iter().filter(|e| e.1 .0 == 1).map(|e| e.0));
         }
         keys.sort_unstable();
         keys.dedup();

@@ -19,7 +19,7 @@ pub mod round_robin;
 pub mod sticky;
 pub mod stream_tasks;
 
-use crate::kernel::small::{map_of, set_of};
+use crate::kernel::small::map_of;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -142,15 +142,12 @@ impl ClientAssignor {
 /// What `AbstractPartitionAssignor.assign(Cluster, …)` passes on: the topics some member
 /// subscribes to that exist and have partitions.
 fn subscribed_topics(topics: &PartitionsPerTopic, members: &[Subscription]) -> PartitionsPerTopic {
-    let wanted: BTreeSet<&str> = set_of(
-        members
-            .iter()
-            .flat_map(|m| m.topics.iter().map(String::as_str)),
-    );
+    // A scan, not a set of the wanted names: a group has few members and topics, and a B-tree
+    // of `&str` would be a type of its own in the site's notebook bundle.
     map_of(
         topics
             .iter()
-            .filter(|(t, n)| **n > 0 && wanted.contains(t.as_str()))
+            .filter(|(t, n)| **n > 0 && members.iter().any(|m| m.topics.contains(t)))
             .map(|(t, n)| (t.clone(), *n)),
     )
 }
