@@ -1418,6 +1418,7 @@ fn metadata_updater(seed: u64) -> (MetadataUpdater, (SimRng, SimRng)) {
         retry_backoff_max_ms: 1_000,
         request_timeout_ms: 30_000,
         reconnect_backoff_ms: 50,
+        metadata_max_age_ms: 300_000,
     };
     (
         MetadataUpdater::new(1, times),
@@ -1486,6 +1487,55 @@ fn a_metadata_request_on_a_closed_connection_is_asked_again_after_the_backoff() 
     h.advance_to(at);
     assert!(m.on_timeout(&mut h.ctx(me), &mut c, req_id));
     assert_eq!(metadata_to(h.sent()), Some(Node::Broker(2)));
+}
+
+/// `metadata.max.age.ms` (5 minutes by default): a client refreshes its metadata that long after
+/// the last answer even when nothing asks for it (`Metadata.timeToNextUpdate`, the time to expire
+/// from `lastSuccessfulRefreshMs`); an answer in between moves the refresh to 5 minutes after it.
+/// (The engine used to refresh only when a request or an error asked.)
+#[test]
+fn metadata_is_refreshed_metadata_max_age_ms_after_the_last_answer() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Producer(0);
+    let (mut m, mut rngs) = metadata_updater(5);
+    let loads = |b: u32, _now: u64| NodeLoad {
+        broker: b,
+        can_send: true,
+        ..NodeLoad::default()
+    };
+    let mut c = lend(&mut rngs, &loads);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // Asks, and takes the answer at once.
+    let mut ask_and_answer = |h: &mut Harness, m: &mut MetadataUpdater, c: &mut Lent| {
+        m.request(&mut h.ctx(me), c);
+        let sent = h.sent_and_timers(&mut timers);
+        let [(_, Msg::Metadata(khafka_sim::protocol::Metadata::Request { req_id }))] = sent[..]
+        else {
+            panic!("{sent:?}")
+        };
+        assert!(m.take_answer(req_id));
+        m.answered(&mut h.ctx(me), true);
+        h.sent_and_timers(&mut timers);
+        timers.retain(|t| t.1 == Timer::MetadataMaxAge);
+        timers.clone()
+    };
+    let max_age = |s: u64| vec![(SimTime::from_secs(s), Timer::MetadataMaxAge)];
+    assert_eq!(ask_and_answer(&mut h, &mut m, &mut c), max_age(300));
+    h.advance_to(SimTime::from_secs(100));
+    // One timer at a time: the one for 300 s stands.
+    assert_eq!(ask_and_answer(&mut h, &mut m, &mut c), max_age(300));
+    // At 300 s the metadata is 200 s old: nothing sent, the timer set for 400 s.
+    h.advance_to(SimTime::from_secs(300));
+    m.on_max_age(&mut h.ctx(me), &mut c);
+    let mut next = Vec::new();
+    assert!(
+        h.sent_and_timers(&mut next).is_empty(),
+        "nothing sent at 300 s"
+    );
+    assert_eq!(next, max_age(400));
+    h.advance_to(SimTime::from_secs(400));
+    m.on_max_age(&mut h.ctx(me), &mut c);
+    assert!(metadata_to(h.sent()).is_some(), "refreshed at 400 s");
 }
 
 /// `metadata.recovery.strategy=rebootstrap`: when no broker the last answer named is available

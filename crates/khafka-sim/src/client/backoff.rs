@@ -11,7 +11,8 @@
 //! - `backoff(n)` is `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)`.
 //!
 //! Kafka draws the jitter each time its network thread polls; here it is drawn once, when the
-//! client wants an update. Periodic refreshes (`metadata.max.age.ms`, 5 minutes) are not modelled.
+//! client wants an update. Metadata is also refreshed `metadata.max.age.ms` (5 minutes) after the
+//! last answer when nothing asked sooner (`Metadata.timeToNextUpdate`).
 
 use crate::ctx::{Ctx, Node, Timer};
 use crate::msg::Msg;
@@ -148,6 +149,10 @@ pub struct MetadataUpdater {
     backoff: RefreshBackoff,
     seen_epochs: Vec<Option<u32>>,
     times: RequestTimes,
+    /// When the last answer was taken (µs), and whether a [`Timer::MetadataMaxAge`] is set (one
+    /// at a time: it sets the next when it fires early).
+    last_answer_us: Option<u64>,
+    max_age_timer: bool,
 }
 
 /// A client's `retry.backoff.ms`, `retry.backoff.max.ms`, `request.timeout.ms` and
@@ -160,6 +165,8 @@ pub struct RequestTimes {
     /// How long the client waits before it looks for a broker again when none can take a
     /// request (`DefaultMetadataUpdater.maybeUpdate` returns `reconnectBackoffMs`).
     pub reconnect_backoff_ms: u64,
+    /// `metadata.max.age.ms`: a refresh this long after the last answer taken.
+    pub metadata_max_age_ms: u64,
 }
 
 /// What the client knows of its connection to a broker at an instant (µs), for
@@ -413,9 +420,38 @@ impl MetadataUpdater {
         }
     }
 
-    /// The answer taken was read at `now_us`; `progressed` as [`MetadataUpdater::accept`] set it.
-    pub fn answered(&mut self, now_us: u64, progressed: bool) {
-        self.backoff.answered(now_us, progressed);
+    /// The answer taken was read now; `progressed` as [`MetadataUpdater::accept`] set it. Kafka
+    /// refreshes again `metadata.max.age.ms` after it even when nothing asks
+    /// (`Metadata.timeToNextUpdate`: the time to expire from `lastSuccessfulRefreshMs`).
+    pub fn answered(&mut self, ctx: &mut Ctx, progressed: bool) {
+        let now = ctx.now.as_us();
+        self.backoff.answered(now, progressed);
+        self.last_answer_us = Some(now);
+        if !self.max_age_timer {
+            self.arm_max_age(ctx, now);
+        }
+    }
+
+    fn arm_max_age(&mut self, ctx: &mut Ctx, answered_us: u64) {
+        let due = answered_us.saturating_add(crate::time::ms_to_us(self.times.metadata_max_age_ms));
+        self.max_age_timer = true;
+        ctx.timer_after_us(due.saturating_sub(ctx.now.as_us()), Timer::MetadataMaxAge);
+    }
+
+    /// The [`Timer::MetadataMaxAge`] fired: metadata `metadata.max.age.ms` old is refreshed
+    /// (within the backoff, as any refresh); if a later answer came, the timer is set for its
+    /// age instead.
+    pub fn on_max_age(&mut self, ctx: &mut Ctx, c: &mut Lent) {
+        self.max_age_timer = false;
+        let Some(answered) = self.last_answer_us else {
+            return;
+        };
+        let age = crate::time::ms_to_us(self.times.metadata_max_age_ms);
+        if ctx.now.as_us().saturating_sub(answered) >= age {
+            self.request(ctx, c);
+        } else {
+            self.arm_max_age(ctx, answered);
+        }
     }
 
     /// The client now has `partitions` partitions (a Kafka Streams producer's changelogs; set

@@ -274,6 +274,7 @@ macro_rules! consumer_keys {
             "fetch.max.wait.ms",
             "max.poll.records",
             "request.timeout.ms",
+            "metadata.max.age.ms",
             $($group,)*
         ]
     };
@@ -930,6 +931,11 @@ impl Acks {
     }
 }
 
+/// `metadata.max.age.ms`'s default, the producer's and the consumer's (5 minutes).
+fn default_metadata_max_age_ms() -> u64 {
+    300_000
+}
+
 /// Producer configuration (`ProducerConfig` in Kafka's client).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ProducerConfig {
@@ -950,6 +956,10 @@ pub struct ProducerConfig {
     pub retry_backoff_max_ms: u64,
     pub reconnect_backoff_ms: u64,
     pub reconnect_backoff_max_ms: u64,
+    /// `metadata.max.age.ms`: metadata is refreshed this long after the last answer even when
+    /// nothing asked for it.
+    #[serde(default = "default_metadata_max_age_ms")]
+    pub metadata_max_age_ms: u64,
     /// How long a connection attempt may take (`socket.connection.setup.timeout.ms`).
     pub socket_connection_setup_timeout_ms: u64,
     pub partitioner_ignore_keys: bool,
@@ -978,6 +988,7 @@ impl Default for ProducerConfig {
             retry_backoff_max_ms: 1_000,
             reconnect_backoff_ms: 50,
             reconnect_backoff_max_ms: 1_000,
+            metadata_max_age_ms: default_metadata_max_age_ms(),
             socket_connection_setup_timeout_ms: 10_000,
             partitioner_ignore_keys: false,
             partitioner_adaptive_partitioning_enable: true,
@@ -1001,6 +1012,7 @@ impl ProducerConfig {
         "retry.backoff.max.ms",
         "reconnect.backoff.ms",
         "reconnect.backoff.max.ms",
+        "metadata.max.age.ms",
         "socket.connection.setup.timeout.ms",
         "partitioner.ignore.keys",
         "partitioner.adaptive.partitioning.enable",
@@ -1042,6 +1054,7 @@ impl ProducerConfig {
             "reconnect.backoff.max.ms" => {
                 self.reconnect_backoff_max_ms = parse_u64(value, "milliseconds")?
             }
+            "metadata.max.age.ms" => self.metadata_max_age_ms = parse_u64(value, "milliseconds")?,
             "socket.connection.setup.timeout.ms" => {
                 self.socket_connection_setup_timeout_ms =
                     positive(parse_u64(value, "milliseconds")?)?
@@ -1082,6 +1095,7 @@ impl ProducerConfig {
             "retry.backoff.max.ms" => self.retry_backoff_max_ms.to_string(),
             "reconnect.backoff.ms" => self.reconnect_backoff_ms.to_string(),
             "reconnect.backoff.max.ms" => self.reconnect_backoff_max_ms.to_string(),
+            "metadata.max.age.ms" => self.metadata_max_age_ms.to_string(),
             "socket.connection.setup.timeout.ms" => {
                 self.socket_connection_setup_timeout_ms.to_string()
             }
@@ -1145,6 +1159,9 @@ pub struct ConsumerConfig {
     pub fetch_max_wait_ms: u64,
     pub max_poll_records: u32,
     pub request_timeout_ms: u64,
+    /// `metadata.max.age.ms`, as the producer's.
+    #[serde(default = "default_metadata_max_age_ms")]
+    pub metadata_max_age_ms: u64,
     /// Assigned partitions by hand (`KafkaConsumer.assign`), none at start: a Kafka Streams restore
     /// consumer. Not a Kafka config; `false`: every partition of the topic.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -1162,6 +1179,7 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             max_poll_records: 500,
             request_timeout_ms: 30_000,
+            metadata_max_age_ms: default_metadata_max_age_ms(),
             manual_assignment: false,
             #[cfg(feature = "groups")]
             group: Default::default(),
@@ -1185,6 +1203,7 @@ impl ConsumerConfig {
             "fetch.max.wait.ms" => self.fetch_max_wait_ms.to_string(),
             "max.poll.records" => self.max_poll_records.to_string(),
             "request.timeout.ms" => self.request_timeout_ms.to_string(),
+            "metadata.max.age.ms" => self.metadata_max_age_ms.to_string(),
             #[cfg(feature = "groups")]
             _ => return self.group.get(key),
             #[cfg(not(feature = "groups"))]
@@ -1228,6 +1247,7 @@ impl ConsumerConfig {
             "request.timeout.ms" => {
                 self.request_timeout_ms = positive(parse_int(value, "milliseconds")?)?
             }
+            "metadata.max.age.ms" => self.metadata_max_age_ms = parse_u64(value, "milliseconds")?,
             #[cfg(feature = "groups")]
             _ => return self.group.set(key, value),
             #[cfg(not(feature = "groups"))]

@@ -91,6 +91,9 @@ pub enum Timer {
     RequestTimeout {
         req_id: u64,
     },
+    /// A client's metadata may be `metadata.max.age.ms` old: refreshed if it is
+    /// (`client/backoff.rs`, `MetadataUpdater::on_max_age`).
+    MetadataMaxAge,
     /// Client requests unanswered after `request.timeout.ms` fail.
     RequestTimeoutCheck {
         at_us: u64,

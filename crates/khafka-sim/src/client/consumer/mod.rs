@@ -95,6 +95,7 @@ fn request_times(cfg: &ConsumerConfig) -> RequestTimes {
         retry_backoff_max_ms: RETRY_BACKOFF_MAX_MS,
         request_timeout_ms: cfg.request_timeout_ms,
         reconnect_backoff_ms: RECONNECT_BACKOFF_MS,
+        metadata_max_age_ms: cfg.metadata_max_age_ms,
     }
 }
 
@@ -557,6 +558,12 @@ impl Consumer {
                     self.with_metadata(ctx, &mut |m, ctx, c| m.on_timeout(ctx, c, req_id));
                 }
             }
+            Timer::MetadataMaxAge => {
+                self.with_metadata(ctx, &mut |m, ctx, c| {
+                    m.on_max_age(ctx, c);
+                    true
+                });
+            }
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
                 let timeout_us = crate::time::ms_to_us(self.config.request_timeout_ms);
@@ -889,7 +896,7 @@ impl Consumer {
                     }
                     missing |= self.leaders[i].is_none();
                 }
-                self.metadata.answered(ctx.now.as_us(), progressed);
+                self.metadata.answered(ctx, progressed);
                 if missing {
                     self.request_metadata(ctx);
                 }

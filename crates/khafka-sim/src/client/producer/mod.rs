@@ -405,6 +405,12 @@ impl Producer {
                     self.drain(ctx);
                 }
             }
+            Timer::MetadataMaxAge => {
+                self.with_metadata(ctx, &mut |m, ctx, c| {
+                    m.on_max_age(ctx, c);
+                    true
+                });
+            }
             Timer::ProduceWritten { req_id } => self.on_produce_written(ctx, req_id),
             Timer::RequestTimeoutCheck { at_us } if self.timeout_check.fire(at_us) => {
                 let now = ctx.now.as_us();
@@ -510,7 +516,7 @@ impl Producer {
                     }
                     missing |= self.leaders[i].is_none();
                 }
-                self.metadata.answered(ctx.now.as_us(), progressed);
+                self.metadata.answered(ctx, progressed);
                 if missing {
                     // Ask again (from another broker) until every partition has a leader.
                     self.request_metadata(ctx);

@@ -49,6 +49,7 @@ pub(super) fn request_times(cfg: &crate::config::ProducerConfig) -> RequestTimes
         retry_backoff_max_ms: cfg.retry_backoff_max_ms,
         request_timeout_ms: cfg.request_timeout_ms,
         reconnect_backoff_ms: cfg.reconnect_backoff_ms,
+        metadata_max_age_ms: cfg.metadata_max_age_ms,
     }
 }
 
