@@ -1677,7 +1677,7 @@ fn member_requests(closed: &[u32], until: u64, protocol: &str) -> Vec<(u64, u32,
 /// A group member asks the least loaded broker for its coordinator, as Kafka's
 /// `AbstractCoordinator.lookupCoordinator` does (`client.leastLoadedNode()`): with its
 /// connections to brokers 1 and 2 closed, broker 3 (the engine used to ask the brokers in turn,
-/// from broker 1). With every connection closed it asks none until `reconnect.backoff.ms` (50 ms)
+/// from broker 1). With every connection closed it asks none until `reconnect.backoff.ms` (50 ms ±20%)
 /// has passed (`noBrokersAvailable`: it tries again after `retry.backoff.ms`, 100 ms), then a
 /// broker it may connect to again.
 #[cfg(feature = "groups")]
@@ -2157,7 +2157,59 @@ fn a_timed_out_fetch_waits_the_reconnect_backoff() {
         h.advance_to(at);
         c.on_timer(&mut h.ctx(me), timer);
     }
-    assert_eq!(fetches, [0, timeout_us + 50_000]);
+    assert_eq!(fetches.len(), 2, "{fetches:?}");
+    assert_eq!(fetches[0], 0);
+    // `reconnect.backoff.ms` with Kafka's ±20% jitter.
+    let wait = fetches[1] - timeout_us;
+    assert!((40_000..=60_000).contains(&wait), "{fetches:?}");
+}
+
+/// A broker that refuses connections (its process died) makes each new attempt wait twice as
+/// long, as Kafka's `ClusterConnectionStates` does (`ExponentialBackoff(reconnect.backoff.ms=50,
+/// 2, reconnect.backoff.max.ms=1000, 0.2)`, `failedAttempts` counted per node): the consumer's
+/// fetches to it go at least 160–240, 320–480 and 640–960 ms apart, then 800 ms to a second
+/// (the first two wait the fetch's own 100 ms retry backoff, longer than 40–60 and 80–120 ms).
+/// An answer from the broker resets the count. (The engine tried every 50 ms.)
+#[test]
+fn a_refused_connection_backs_off_exponentially() {
+    use khafka_sim::msg::Fetch;
+    let mut h = Harness::new(&spec());
+    let mut c = consumer(&h, &[]);
+    let me = Node::Consumer(0);
+    c.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut fetches: Vec<u64> = Vec::new();
+    while h.now.as_us() < 6_000_000 {
+        let mut refused = false;
+        for (to, m) in exchange(&mut h, &mut c, &mut timers) {
+            if let Msg::Fetch(Fetch::Request { req_id, .. }) = m {
+                fetches.push(h.now.as_us());
+                // Connection refused.
+                c.on_msg(&mut h.ctx(me), to, Msg::Disconnect { req_id });
+                refused = true;
+            }
+        }
+        if refused {
+            continue; // what the consumer does about it, at this instant
+        }
+        timers.sort_by_key(|t| t.0);
+        let (at, timer) = timers.remove(0);
+        h.advance_to(at);
+        c.on_timer(&mut h.ctx(me), timer);
+    }
+    let gaps: Vec<u64> = fetches.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.len() >= 7, "{gaps:?}");
+    for (n, g) in gaps.iter().enumerate() {
+        let base = (50_000u64 << n).min(1_000_000);
+        let (lo, hi) = (
+            (base * 8 / 10).max(100_000),
+            (base * 12 / 10).min(1_000_000),
+        );
+        assert!(
+            (lo..=hi.max(lo + 20_000)).contains(g),
+            "attempt {n}: {g} µs after the one before, {gaps:?}"
+        );
+    }
 }
 
 /// The broker's half of KIP-951 for fetches: a consumer's fetch sent to a broker that does not

@@ -35,24 +35,35 @@ use std::sync::Arc;
 /// The consumer's `retry.backoff.ms` and `retry.backoff.max.ms` (Kafka's defaults; not settable here).
 const RETRY_BACKOFF_MS: u64 = 100;
 const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
-/// Kafka's default `reconnect.backoff.ms`: no new connection to a broker sooner after the last
-/// one closed (the exponential growth to `reconnect.backoff.max.ms` is not modelled here).
+/// Kafka's default `reconnect.backoff.ms` and `reconnect.backoff.max.ms`: after a connection to
+/// a broker closes, no new one for `backoff(failed attempts)` (`ClusterConnectionStates`'
+/// `ExponentialBackoff(50, 2, 1000, 0.2)`: 40–60 ms after the first failure, doubling to 1 s).
 const RECONNECT_BACKOFF_MS: u64 = 50;
+const RECONNECT_BACKOFF_MAX_MS: u64 = 1_000;
+
+/// The consumer's connection to a broker as `ClusterConnectionStates` keeps it: closed (since
+/// when, and when a new one may be made) until the broker is heard from again, and the
+/// connection attempts that failed since it was last established.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+struct ConnState {
+    closed: Option<(u64, u64)>,
+    failed_attempts: u32,
+}
 
 /// How `leastLoadedNode` sees the consumer's connection to broker `b` at `now` (µs), with
-/// `in_flight` requests on it: ready, unless it closed (`down`: since when) and has not been
-/// heard from since, when a new connection may be made `reconnect.backoff.ms` after it closed.
+/// `in_flight` requests on it: ready, unless it closed and has not been heard from since, when a
+/// new connection may be made once its reconnect backoff is over.
 fn node_load(
-    down: &[Option<u64>],
+    down: &[ConnState],
     b: BrokerId,
     in_flight: u32,
     now: u64,
 ) -> crate::client::backoff::NodeLoad {
-    match down.get(b as usize).copied().flatten() {
-        Some(since) => crate::client::backoff::NodeLoad {
+    match down.get(b as usize).and_then(|c| c.closed) {
+        Some((since, reconnect_at)) => crate::client::backoff::NodeLoad {
             broker: b,
             in_flight,
-            can_connect: now >= since.saturating_add(crate::time::ms_to_us(RECONNECT_BACKOFF_MS)),
+            can_connect: now >= reconnect_at,
             last_attempt_us: since,
             ..Default::default()
         },
@@ -72,7 +83,7 @@ fn node_load(
 struct Connections<'a> {
     fetches: &'a crate::kernel::vec_map::VecMap<BrokerId, (u64, u64)>,
     validation: &'a validation::Validation,
-    down: &'a [Option<u64>],
+    down: &'a [ConnState],
     metadata: Option<BrokerId>,
     finding: Option<BrokerId>,
 }
@@ -140,11 +151,11 @@ pub struct Consumer {
     /// Where `leastLoadedNode` starts its scan (Kafka's `NetworkClient.randOffset`).
     #[serde(skip)]
     node_rng: SimRng,
-    /// By broker id: when its connection closed (a disconnect, or a request that timed out),
-    /// (µs), until the consumer hears from the broker again. What `leastLoadedNode` needs of a
-    /// connection model: such a broker is not ready, and may be connected to again after
-    /// `reconnect.backoff.ms`.
-    down: Vec<Option<u64>>,
+    /// By broker id: its connection, closed (a disconnect, or a request that timed out) until
+    /// the consumer hears from the broker again. What `leastLoadedNode` needs of a connection
+    /// model: such a broker is not ready, and may be connected to again after its reconnect
+    /// backoff.
+    down: Vec<ConnState>,
     pub received: u64,
     /// The group membership, with a `group.id`.
     #[cfg(feature = "groups")]
@@ -647,17 +658,32 @@ impl Consumer {
         if disconnect {
             self.connection_closed(ctx, b);
         } else if let Some(d) = self.down.get_mut(b as usize) {
-            *d = None;
+            *d = ConnState::default();
         }
     }
 
     /// The connection to `b` closed: not ready for `leastLoadedNode` until the broker answers
-    /// again, and no new connection for `reconnect.backoff.ms`.
+    /// again, and no new connection until its reconnect backoff is over
+    /// (`ClusterConnectionStates.disconnected`: `backoff(failedAttempts++)`). The engine answers
+    /// each request on a closed connection with a disconnect of its own: those that come within
+    /// the backoff are the same failure, counted once.
     fn connection_closed(&mut self, ctx: &Ctx, b: BrokerId) {
         if self.down.len() <= b as usize {
-            self.down.resize(b as usize + 1, None);
+            self.down.resize(b as usize + 1, ConnState::default());
         }
-        self.down[b as usize] = Some(ctx.now.as_us());
+        let c = &mut self.down[b as usize];
+        let now = ctx.now.as_us();
+        if c.closed.is_some_and(|(_, reconnect_at)| now < reconnect_at) {
+            return;
+        }
+        let wait = crate::client::backoff::exponential_backoff_us(
+            &mut self.backoff_rng,
+            RECONNECT_BACKOFF_MS,
+            c.failed_attempts,
+            RECONNECT_BACKOFF_MAX_MS,
+        );
+        c.failed_attempts = c.failed_attempts.saturating_add(1);
+        c.closed = Some((now, now.saturating_add(wait)));
     }
 
     /// `NetworkClient.handleTimedOutRequests`: a request to `b` went unanswered for
@@ -715,8 +741,11 @@ impl Consumer {
             }
             // Not before its retry backoff, nor while its connection is in reconnect backoff
             // (`AbstractFetch.prepareFetchRequests` skips an unavailable node).
-            let reconnect = self.down.get(b as usize).copied().flatten();
-            let reconnect = reconnect.map(|t| t + crate::time::ms_to_us(RECONNECT_BACKOFF_MS));
+            let reconnect = self
+                .down
+                .get(b as usize)
+                .and_then(|c| c.closed)
+                .map(|c| c.1);
             let until = self.backoff_until_us.get(&b).copied().max(reconnect);
             if let Some(until) = until.filter(|u| *u > now) {
                 if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
