@@ -78,6 +78,13 @@ impl RefreshBackoff {
         };
     }
 
+    /// The metadata is older than `metadata.max.age.ms`: a refresh now is periodic, and answers
+    /// in a row that taught nothing no longer count (`Metadata.timeToAllowUpdate`: "Periodic
+    /// updates based on expiration resets the equivalent response count").
+    pub fn expired(&mut self) {
+        self.equivalent = 0;
+    }
+
     /// A request failed at `now_us` (`Metadata.failedUpdate`).
     pub fn failed(&mut self, now_us: u64) {
         self.last_refresh_us = Some(now_us);
@@ -205,6 +212,13 @@ impl MetadataUpdater {
         }
         let now = ctx.now.as_us();
         let t = self.times;
+        let max_age = crate::time::ms_to_us(t.metadata_max_age_ms);
+        if self
+            .last_answer_us
+            .is_some_and(|a| now >= a.saturating_add(max_age))
+        {
+            self.backoff.expired();
+        }
         let at = self
             .backoff
             .allowed_at_us(c.jitter, t.retry_backoff_ms, t.retry_backoff_max_ms);
@@ -480,6 +494,22 @@ mod tests {
         b.answered(5_000_000, true);
         let at = b.allowed_at_us(&mut rng, 100, 1_000);
         assert!(within(at - 5_000_000, 100, 1_000), "{at}");
+    }
+
+    /// Metadata older than `metadata.max.age.ms` forgets the answers in a row that taught
+    /// nothing (`Metadata.timeToAllowUpdate`): the next refresh waits `retry.backoff.ms`, not the
+    /// second it had reached.
+    #[test]
+    fn expired_metadata_forgets_equivalent_answers() {
+        let mut rng = SimRng::derive(3, "metadata");
+        let mut b = RefreshBackoff::default();
+        for _ in 0..6 {
+            b.answered(0, false);
+        }
+        assert!(within(b.allowed_at_us(&mut rng, 100, 1_000), 1_000, 1_000));
+        b.expired();
+        let at = b.allowed_at_us(&mut rng, 100, 1_000);
+        assert!(within(at, 100, 1_000), "{at}");
     }
 
     #[test]

@@ -607,19 +607,24 @@ impl Membership {
     /// ms"). Sent late, it keeps only what is left of that timeout (`makeClientRequest`).
     pub(super) fn send_find(&mut self, ctx: &mut Ctx, v: &mut View) {
         let now = ctx.now.as_us();
+        // Expired unsent, it fails before a broker is looked for (`trySend` checks the timer
+        // before `doSend`): never sent with no time left.
+        if self
+            .find_unsent_since
+            .is_some_and(|since| now - since >= Self::request_timeout_us(v))
+        {
+            self.find_unsent_since = None;
+            self.find_failed(ctx, v.jitter);
+            return;
+        }
         let Some(b) = (v.least_loaded)(now, ctx.topo.initial_brokers, v.jitter, v.validation)
         else {
             if !self.consumer_protocol {
                 self.find_failed(ctx, v.jitter);
                 return;
             }
-            let since = *self.find_unsent_since.get_or_insert(now);
-            if now - since >= Self::request_timeout_us(v) {
-                self.find_unsent_since = None;
-                self.find_failed(ctx, v.jitter);
-            } else {
-                self.back_off(ctx);
-            }
+            self.find_unsent_since.get_or_insert(now);
+            self.back_off(ctx);
             return;
         };
         self.find_to = b;

@@ -1105,9 +1105,8 @@ impl Consumer {
                             self.positions[p] = reset;
                         }
                         // A leader that has not caught up with our metadata yet: retry only
-                        // (`FetchCollector.handleInitializeErrors`), for group members.
-                        #[cfg(feature = "groups")]
-                        ErrorCode::UnknownLeaderEpoch if self.group.is_some() => {
+                        // (`FetchCollector.handleInitializeErrors` refreshes nothing).
+                        ErrorCode::UnknownLeaderEpoch => {
                             retry = true;
                         }
                         // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the
