@@ -50,6 +50,50 @@ fn started(h: &mut Harness, id: u32) -> Broker {
     b
 }
 
+/// A starting broker heartbeats every 10 ms until the controller unfences it, as Kafka's
+/// `BrokerLifecycleManager` does in its STARTING and RECOVERY states, then at
+/// `broker.heartbeat.interval.ms` (2 s). (The engine waited the interval, so a restarted broker
+/// stayed fenced for two seconds.)
+#[test]
+fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
+    use khafka_sim::protocol::BrokerHeartbeat;
+    let mut h = Harness::new(&spec());
+    let me = Node::Broker(2);
+    let mut b = started(&mut h, 2);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let beats = |sent: Vec<(Node, Msg)>| {
+        sent.iter()
+            .filter(|(_, m)| matches!(m, Msg::BrokerHeartbeat(BrokerHeartbeat::Request { .. })))
+            .count()
+    };
+    assert_eq!(beats(h.sent_and_timers(&mut timers)), 1, "registers at start");
+    let answer = |fenced| {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+            fenced,
+            shutdown_ready: false,
+        })
+    };
+    // Fenced: the next heartbeat 10 ms later, twice.
+    for n in 1..=2u64 {
+        b.on_msg(&mut h.ctx(me), Node::Controller, answer(true));
+        h.sent_and_timers(&mut timers);
+        let i = timers
+            .iter()
+            .position(|t| t.1 == Timer::StartupHeartbeat)
+            .expect("a startup heartbeat");
+        let (at, timer) = timers.remove(i);
+        assert_eq!(at, SimTime::from_ms(10 * n));
+        h.advance_to(at);
+        b.on_timer(&mut h.ctx(me), timer);
+        assert_eq!(beats(h.sent_and_timers(&mut timers)), 1);
+    }
+    // Unfenced: back to the interval.
+    b.on_msg(&mut h.ctx(me), Node::Controller, answer(false));
+    h.sent_and_timers(&mut timers);
+    assert!(!timers.iter().any(|t| t.1 == Timer::StartupHeartbeat), "{timers:?}");
+    assert!(timers.contains(&(SimTime::from_ms(2_000), Timer::Heartbeat)), "{timers:?}");
+}
+
 /// Broker 1, leading t-0 with ISR {1,2,3} (`started`), one record in its log that no follower
 /// has fetched.
 fn leader(h: &mut Harness) -> Broker {

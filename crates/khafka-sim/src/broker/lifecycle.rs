@@ -18,6 +18,7 @@ impl Broker {
         self.metadata_cache.iter_mut().for_each(|c| *c = (None, 0));
         self.metadata_fetch_in_flight = None;
         self.metadata_retry_pending = false;
+        self.starting = true;
         self.initial_controller(ctx);
         self.fetchers.clear();
         self.parked_fetches.clear();

@@ -107,6 +107,9 @@ pub struct Broker {
     pub controller: Node,
     /// A metadata fetch is to be retried (not timed out) when its timer fires.
     metadata_retry_pending: bool,
+    /// Started and not yet unfenced (`BrokerState.STARTING` and `RECOVERY`): heartbeats every
+    /// [`STARTING_HEARTBEAT_MS`].
+    starting: bool,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
@@ -124,6 +127,10 @@ pub struct Broker {
     #[cfg(feature = "groups")]
     pub group_coordinator: group_coordinator::GroupCoordinator,
 }
+
+/// How often a starting broker heartbeats until it is unfenced (`BrokerLifecycleManager`'s
+/// 10 ms in the STARTING state).
+const STARTING_HEARTBEAT_MS: u64 = 10;
 
 impl Broker {
     /// Whether the metadata log has fenced broker `b` (or never saw it register): not alive.
@@ -159,6 +166,7 @@ impl Broker {
             metadata_fetch_in_flight: None,
             controller: Node::Controller,
             metadata_retry_pending: false,
+            starting: false,
             fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
@@ -184,6 +192,11 @@ impl Broker {
                     ctx.topo.config.broker_heartbeat_interval_ms,
                     Timer::Heartbeat,
                 );
+            }
+            Timer::StartupHeartbeat => {
+                if self.starting {
+                    self.send_heartbeat(ctx);
+                }
             }
             Timer::IsrExpiration => {
                 self.maybe_shrink_isr(ctx);
@@ -350,6 +363,20 @@ impl Broker {
                 fenced,
                 shutdown_ready,
             }) => {
+                // `BrokerLifecycleManager`: a starting broker heartbeats every 10 ms until the
+                // controller has it caught up with the metadata log (STARTING), and at once
+                // when ready to be unfenced (`SetReadyToUnfenceEvent`), so it is unfenced
+                // within a few round trips, not at the next `broker.heartbeat.interval.ms`.
+                // Here both are the 10 ms cadence, until the first answer that unfences it.
+                if fenced
+                    && self.starting
+                    && !self.want_shutdown
+                    && ctx.topo.config.controller == crate::config::ControllerMode::Kraft
+                {
+                    ctx.timer_after_ms(STARTING_HEARTBEAT_MS, Timer::StartupHeartbeat);
+                } else if !fenced {
+                    self.starting = false;
+                }
                 self.fenced = fenced;
                 if self.want_shutdown && shutdown_ready {
                     return BrokerAction::Stop { clean: true };

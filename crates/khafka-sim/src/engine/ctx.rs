@@ -30,6 +30,8 @@ pub enum Node {
 pub enum Timer {
     // Broker timers.
     Heartbeat,
+    /// A starting broker's next heartbeat (every 10 ms until it is unfenced).
+    StartupHeartbeat,
     IsrExpiration,
     HwCheckpoint,
     /// Follower fetches unanswered after `replica.socket.timeout.ms` are abandoned.
