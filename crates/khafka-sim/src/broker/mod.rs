@@ -193,11 +193,7 @@ impl Broker {
                     Timer::Heartbeat,
                 );
             }
-            Timer::StartupHeartbeat => {
-                if self.starting {
-                    self.send_heartbeat(ctx);
-                }
-            }
+            Timer::StartupHeartbeat if self.starting => self.send_heartbeat(ctx),
             Timer::IsrExpiration => {
                 self.maybe_shrink_isr(ctx);
                 let half = (ctx.topo.config.replica_lag_time_max_ms / 2).max(1);
