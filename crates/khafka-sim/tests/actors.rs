@@ -52,11 +52,11 @@ fn started(h: &mut Harness, id: u32) -> Broker {
 
 /// A starting broker heartbeats every 10 ms until the controller unfences it, as Kafka's
 /// `BrokerLifecycleManager` does in its STARTING and RECOVERY states, then at
-/// `broker.heartbeat.interval.ms` (2 s). (The engine waited the interval, so a restarted broker
-/// stayed fenced for two seconds.)
+/// `broker.heartbeat.interval.ms` (2 s). One heartbeat is scheduled at a time, and an answer to
+/// the previous incarnation's heartbeat is not read. (The engine waited the interval, so a
+/// restarted broker stayed fenced for two seconds.)
 #[test]
 fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
-    use khafka_sim::protocol::BrokerHeartbeat;
     let mut h = Harness::new(&spec());
     let me = Node::Broker(2);
     let mut b = started(&mut h, 2);
@@ -66,17 +66,27 @@ fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
             .filter(|(_, m)| matches!(m, Msg::BrokerHeartbeat(BrokerHeartbeat::Request { .. })))
             .count()
     };
-    assert_eq!(beats(h.sent_and_timers(&mut timers)), 1, "registers at start");
-    let answer = |fenced| {
+    assert_eq!(
+        beats(h.sent_and_timers(&mut timers)),
+        1,
+        "registers at start"
+    );
+    let epoch = b.broker_epoch;
+    let answer = |broker_epoch, fenced| {
         Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+            broker_epoch,
             fenced,
             shutdown_ready: false,
         })
     };
-    // Fenced: the next heartbeat 10 ms later, twice.
+    // Fenced: the next heartbeat 10 ms later, twice; a second fenced answer (to another
+    // heartbeat) adds no second one.
     for n in 1..=2u64 {
-        b.on_msg(&mut h.ctx(me), Node::Controller, answer(true));
+        b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, true));
+        b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, true));
         h.sent_and_timers(&mut timers);
+        let startup = timers.iter().filter(|t| t.1 == Timer::StartupHeartbeat);
+        assert_eq!(startup.count(), 1, "{timers:?}");
         let i = timers
             .iter()
             .position(|t| t.1 == Timer::StartupHeartbeat)
@@ -87,11 +97,32 @@ fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
         b.on_timer(&mut h.ctx(me), timer);
         assert_eq!(beats(h.sent_and_timers(&mut timers)), 1);
     }
-    // Unfenced: back to the interval.
-    b.on_msg(&mut h.ctx(me), Node::Controller, answer(false));
+    // An unfencing answer to the previous incarnation's heartbeat is not read: still fenced.
+    b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch - 1, false));
+    assert!(b.fenced);
+    // A fenced answer sets the next 10 ms heartbeat; an unfencing one comes before it fires:
+    // it sends nothing (the interval's heartbeats, set at start, go on).
+    b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, true));
+    b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, false));
+    assert!(!b.fenced);
     h.sent_and_timers(&mut timers);
-    assert!(!timers.iter().any(|t| t.1 == Timer::StartupHeartbeat), "{timers:?}");
-    assert!(timers.contains(&(SimTime::from_ms(2_000), Timer::Heartbeat)), "{timers:?}");
+    let (at, timer) = timers.remove(
+        timers
+            .iter()
+            .position(|t| t.1 == Timer::StartupHeartbeat)
+            .expect("the one set by the last fenced answer"),
+    );
+    h.advance_to(at);
+    b.on_timer(&mut h.ctx(me), timer);
+    assert_eq!(
+        beats(h.sent_and_timers(&mut timers)),
+        0,
+        "no heartbeat once unfenced"
+    );
+    assert!(
+        !timers.iter().any(|t| t.1 == Timer::StartupHeartbeat),
+        "{timers:?}"
+    );
 }
 
 /// Broker 1, leading t-0 with ISR {1,2,3} (`started`), one record in its log that no follower

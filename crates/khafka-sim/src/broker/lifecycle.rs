@@ -19,6 +19,7 @@ impl Broker {
         self.metadata_fetch_in_flight = None;
         self.metadata_retry_pending = false;
         self.starting = true;
+        self.startup_beat_armed = false;
         self.initial_controller(ctx);
         self.fetchers.clear();
         self.parked_fetches.clear();

@@ -110,6 +110,8 @@ pub struct Broker {
     /// Started and not yet unfenced (`BrokerState.STARTING` and `RECOVERY`): heartbeats every
     /// [`STARTING_HEARTBEAT_MS`].
     starting: bool,
+    /// A [`Timer::StartupHeartbeat`] is set.
+    startup_beat_armed: bool,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
@@ -167,6 +169,7 @@ impl Broker {
             controller: Node::Controller,
             metadata_retry_pending: false,
             starting: false,
+            startup_beat_armed: false,
             fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
@@ -193,7 +196,12 @@ impl Broker {
                     Timer::Heartbeat,
                 );
             }
-            Timer::StartupHeartbeat if self.starting => self.send_heartbeat(ctx),
+            Timer::StartupHeartbeat => {
+                self.startup_beat_armed = false;
+                if self.starting {
+                    self.send_heartbeat(ctx);
+                }
+            }
             Timer::IsrExpiration => {
                 self.maybe_shrink_isr(ctx);
                 let half = (ctx.topo.config.replica_lag_time_max_ms / 2).max(1);
@@ -356,19 +364,23 @@ impl Broker {
                 );
             }
             Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                broker_epoch,
                 fenced,
                 shutdown_ready,
-            }) => {
+            }) if broker_epoch == self.broker_epoch => {
                 // `BrokerLifecycleManager`: a starting broker heartbeats every 10 ms until the
                 // controller has it caught up with the metadata log (STARTING), and at once
                 // when ready to be unfenced (`SetReadyToUnfenceEvent`), so it is unfenced
                 // within a few round trips, not at the next `broker.heartbeat.interval.ms`.
-                // Here both are the 10 ms cadence, until the first answer that unfences it.
+                // Here both are the 10 ms cadence, until the first answer that unfences it; one
+                // heartbeat scheduled at a time, whichever heartbeat the answer was to.
                 if fenced
                     && self.starting
                     && !self.want_shutdown
+                    && !self.startup_beat_armed
                     && ctx.topo.config.controller == crate::config::ControllerMode::Kraft
                 {
+                    self.startup_beat_armed = true;
                     ctx.timer_after_ms(STARTING_HEARTBEAT_MS, Timer::StartupHeartbeat);
                 } else if !fenced {
                     self.starting = false;

@@ -127,6 +127,7 @@ impl Controller {
         ctx.send(
             Node::Broker(b),
             Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                broker_epoch,
                 fenced,
                 shutdown_ready,
             }),

@@ -12,6 +12,9 @@ pub enum BrokerHeartbeat {
         want_shutdown: bool,
     },
     Response {
+        /// The incarnation the answer is for (the request's `broker_epoch`): a process never
+        /// reads the answer to its previous incarnation's heartbeat.
+        broker_epoch: u64,
         fenced: bool,
         shutdown_ready: bool,
     },
