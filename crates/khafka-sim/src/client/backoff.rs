@@ -212,11 +212,7 @@ impl MetadataUpdater {
         }
         let now = ctx.now.as_us();
         let t = self.times;
-        let max_age = crate::time::ms_to_us(t.metadata_max_age_ms);
-        if self
-            .last_answer_us
-            .is_some_and(|a| now >= a.saturating_add(max_age))
-        {
+        if self.max_age_due_us().is_some_and(|due| now >= due) {
             self.backoff.expired();
         }
         let at = self
@@ -442,14 +438,22 @@ impl MetadataUpdater {
         self.backoff.answered(now, progressed);
         self.last_answer_us = Some(now);
         if !self.max_age_timer {
-            self.arm_max_age(ctx, now);
+            self.arm_max_age(ctx);
         }
     }
 
-    fn arm_max_age(&mut self, ctx: &mut Ctx, answered_us: u64) {
-        let due = answered_us.saturating_add(crate::time::ms_to_us(self.times.metadata_max_age_ms));
-        self.max_age_timer = true;
-        ctx.timer_after_us(due.saturating_sub(ctx.now.as_us()), Timer::MetadataMaxAge);
+    /// When the metadata of the last answer is `metadata.max.age.ms` old.
+    fn max_age_due_us(&self) -> Option<u64> {
+        let age = crate::time::ms_to_us(self.times.metadata_max_age_ms);
+        self.last_answer_us.map(|a| a.saturating_add(age))
+    }
+
+    /// Sets the [`Timer::MetadataMaxAge`] for the last answer's age.
+    fn arm_max_age(&mut self, ctx: &mut Ctx) {
+        if let Some(due) = self.max_age_due_us() {
+            self.max_age_timer = true;
+            ctx.timer_after_us(due.saturating_sub(ctx.now.as_us()), Timer::MetadataMaxAge);
+        }
     }
 
     /// The [`Timer::MetadataMaxAge`] fired: metadata `metadata.max.age.ms` old is refreshed
@@ -457,14 +461,10 @@ impl MetadataUpdater {
     /// age instead.
     pub fn on_max_age(&mut self, ctx: &mut Ctx, c: &mut Lent) {
         self.max_age_timer = false;
-        let Some(answered) = self.last_answer_us else {
-            return;
-        };
-        let age = crate::time::ms_to_us(self.times.metadata_max_age_ms);
-        if ctx.now.as_us().saturating_sub(answered) >= age {
-            self.request(ctx, c);
-        } else {
-            self.arm_max_age(ctx, answered);
+        match self.max_age_due_us() {
+            Some(due) if ctx.now.as_us() >= due => self.request(ctx, c),
+            Some(_) => self.arm_max_age(ctx),
+            None => {}
         }
     }
 

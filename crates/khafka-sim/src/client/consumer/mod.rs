@@ -50,6 +50,11 @@ struct ConnState {
     failed_attempts: u32,
 }
 
+/// When a new connection to broker `b` may be made, if its connection is closed.
+fn reconnect_at(down: &[ConnState], b: BrokerId) -> Option<u64> {
+    down.get(b as usize).and_then(|c| c.closed).map(|c| c.1)
+}
+
 /// How `leastLoadedNode` sees the consumer's connection to broker `b` at `now` (µs), with
 /// `in_flight` requests on it: ready, unless it closed and has not been heard from since, when a
 /// new connection may be made once its reconnect backoff is over.
@@ -741,12 +746,11 @@ impl Consumer {
             }
             // Not before its retry backoff, nor while its connection is in reconnect backoff
             // (`AbstractFetch.prepareFetchRequests` skips an unavailable node).
-            let reconnect = self
-                .down
-                .get(b as usize)
-                .and_then(|c| c.closed)
-                .map(|c| c.1);
-            let until = self.backoff_until_us.get(&b).copied().max(reconnect);
+            let until = self
+                .backoff_until_us
+                .get(&b)
+                .copied()
+                .max(reconnect_at(&self.down, b));
             if let Some(until) = until.filter(|u| *u > now) {
                 if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
                     self.wake_at_us = Some(until);
@@ -945,7 +949,6 @@ impl Consumer {
                 // A refresh not covered by a leader the answer named: the broker is left alone
                 // for `retry.backoff.ms`.
                 let mut unhinted = false;
-                #[cfg_attr(not(feature = "groups"), allow(unused_mut))]
                 let mut retry = false;
                 for fp in partitions.drain(..) {
                     let Some(p) = self.subscribed.local(fp.part) else {
