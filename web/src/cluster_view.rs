@@ -849,6 +849,9 @@ pub fn event_text(kind: &TraceKind) -> String {
         }
         TraceKind::BrokerFenced { broker, reason } => format!("broker {broker} fenced ({reason})"),
         TraceKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
+        TraceKind::RegistrationRefused { broker, .. } => {
+            format!("broker {broker} refused: old session still valid")
+        }
         TraceKind::LeaderElected {
             partition,
             leader,

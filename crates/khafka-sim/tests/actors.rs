@@ -33,10 +33,20 @@ fn state(leader: u32, partition_epoch: u32, isr: &[u32]) -> PartitionState {
     }
 }
 
-/// Broker `id`, started and told by the metadata log that broker 1 leads t-0 with ISR {1,2,3}.
+/// Broker `id`, started with the cluster (so registered and unfenced) and told by the metadata log
+/// that broker 1 leads t-0 with ISR {1,2,3}.
 fn started(h: &mut Harness, id: u32) -> Broker {
+    starting(h, id, true)
+}
+
+/// Broker `id` started (with the run, or later: still starting), and told by the metadata log that
+/// broker 1 leads t-0 with ISR {1,2,3}.
+fn starting(h: &mut Harness, id: u32, with_the_run: bool) -> Broker {
     let mut b = h.broker(id);
     b.start(&mut h.ctx(Node::Broker(id)));
+    if with_the_run {
+        b.started_before_the_run();
+    }
     let req_id = b
         .metadata_fetch_in_flight
         .expect("a metadata fetch at start");
@@ -59,7 +69,7 @@ fn started(h: &mut Harness, id: u32) -> Broker {
 fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
     let mut h = Harness::new(&spec());
     let me = Node::Broker(2);
-    let mut b = started(&mut h, 2);
+    let mut b = starting(&mut h, 2, false);
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     let beats = |sent: Vec<(Node, Msg)>| {
         sent.iter()
@@ -77,6 +87,7 @@ fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
             broker_epoch,
             fenced,
             shutdown_ready: false,
+            refused: false,
         })
     };
     // Fenced: the next heartbeat 10 ms later, twice; a second fenced answer (to another
@@ -123,6 +134,196 @@ fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
         !timers.iter().any(|t| t.1 == Timer::StartupHeartbeat),
         "{timers:?}"
     );
+}
+
+/// `ClusterControlManager.registerBroker`: the registration of a new incarnation is refused
+/// (`DUPLICATE_BROKER_REGISTRATION`) while the previous one still holds a valid session, and
+/// accepted once the controller has fenced it (`broker.session.timeout.ms` after its last
+/// heartbeat). The engine used to accept it at once and fence the old incarnation for it, so a
+/// broker that crashed and restarted within the session came back 9 s early.
+#[test]
+fn a_new_incarnation_is_refused_while_the_old_session_is_valid() {
+    use khafka_sim::trace::TraceKind;
+    let mut h = Harness::new(&spec());
+    let mut c = Controller::new(3, h.topo.parts.iter().map(|p| p.replicas.clone()));
+    c.start(&mut h.ctx(Node::Controller));
+    let mut timers = Vec::new();
+    h.sent_and_timers(&mut timers);
+    // Broker 1's last heartbeat of its first incarnation, at 1 s.
+    let beat = |broker_epoch| {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+            broker_epoch,
+            previous_broker_epoch: None,
+            metadata_offset: 0,
+            want_shutdown: false,
+        })
+    };
+    h.advance_to(SimTime::from_ms(1_000));
+    c.on_msg(&mut h.ctx(Node::Controller), Node::Broker(1), beat(1));
+    h.sent_and_timers(&mut timers);
+    let answer = |sent: Vec<(Node, Msg)>| {
+        sent.into_iter()
+            .find_map(|(to, m)| match m {
+                Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                    broker_epoch,
+                    fenced,
+                    refused,
+                    ..
+                }) if to == Node::Broker(1) => Some((broker_epoch, fenced, refused)),
+                _ => None,
+            })
+            .expect("an answer to broker 1")
+    };
+    // It crashed and came back at 3 s, and again at the last instant of the session (10 s):
+    // refused both times, and the registration is left as it was.
+    for at in [3_000, 10_000] {
+        h.advance_to(SimTime::from_ms(at));
+        c.on_msg(&mut h.ctx(Node::Controller), Node::Broker(1), beat(2));
+        assert_eq!(
+            answer(h.sent_and_timers(&mut timers)),
+            (2, true, true),
+            "{at}"
+        );
+        assert_eq!(c.brokers[0].broker_epoch, 1);
+        assert!(!c.brokers[0].fenced);
+    }
+    let refused = h
+        .trace
+        .notable
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                TraceKind::RegistrationRefused {
+                    broker: 1,
+                    broker_epoch: 2
+                }
+            )
+        })
+        .count();
+    assert_eq!(refused, 2);
+    // The session timer of the last heartbeat fires at 10 s: fenced, then the new incarnation is
+    // accepted, fenced until it catches up, and its crash cost it every ISR.
+    let (at, timer) = timers
+        .iter()
+        .rev()
+        .find(|t| matches!(t.1, Timer::SessionTimeout { broker: 1, .. }))
+        .cloned()
+        .expect("the last heartbeat's session timer");
+    assert_eq!(at, SimTime::from_ms(10_000));
+    c.on_timer(&mut h.ctx(Node::Controller), timer);
+    assert!(c.brokers[0].fenced);
+    h.sent_and_timers(&mut timers);
+    c.on_msg(&mut h.ctx(Node::Controller), Node::Broker(1), beat(2));
+    let (epoch, _, refused) = answer(h.sent_and_timers(&mut timers));
+    assert_eq!((epoch, refused), (2, false));
+    assert_eq!(c.brokers[0].broker_epoch, 2);
+    assert!(!c.parts[0].isr.contains(&1));
+}
+
+/// `BrokerLifecycleManager`: a refused registration is sent again after
+/// `ExponentialBackoff(100 ms, 2, broker.session.timeout.ms, 0.02)`, not with the heartbeats; and
+/// `BrokerServer.startup` publishes metadata only once the broker has caught up, so a starting
+/// broker leads and follows nothing until it is unfenced, and then takes each partition's latest
+/// state, never a leadership the log has since taken away.
+#[test]
+fn a_refused_broker_backs_off_and_a_starting_one_publishes_only_when_unfenced() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Broker(1);
+    let mut b = starting(&mut h, 1, false);
+    // The metadata log said broker 1 leads t-0 (epoch 0): held.
+    assert_eq!(b.replicas[&0].state.leader, None);
+    let epoch = b.broker_epoch;
+    let mut timers = Vec::new();
+    h.sent_and_timers(&mut timers);
+    let refused = Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+        broker_epoch: epoch,
+        fenced: true,
+        shutdown_ready: false,
+        refused: true,
+    });
+    let is_beat = |m: &Msg| matches!(m, Msg::BrokerHeartbeat(BrokerHeartbeat::Request { .. }));
+    let mut now_ms = 0u64;
+    for n in 0..8u32 {
+        timers.clear();
+        b.on_msg(&mut h.ctx(me), Node::Controller, refused.clone());
+        h.sent_and_timers(&mut timers);
+        let (at, timer) = timers
+            .iter()
+            .find(|t| t.1 == Timer::StartupHeartbeat)
+            .cloned()
+            .expect("a retry");
+        let term_us = (100u64 << n).min(9_000) * 1_000;
+        let wait = at.as_us() - now_ms * 1_000;
+        assert!(
+            wait >= term_us * 98 / 100 && wait <= (term_us * 102 / 100).min(9_000_000),
+            "attempt {n}: {wait} µs"
+        );
+        // The interval's heartbeat while the retry waits sends nothing.
+        b.on_timer(&mut h.ctx(me), Timer::Heartbeat);
+        assert!(!h
+            .sent_and_timers(&mut timers)
+            .iter()
+            .any(|(_, m)| is_beat(m)));
+        h.advance_to(at);
+        now_ms = at.as_us() / 1_000;
+        b.on_timer(&mut h.ctx(me), timer);
+        assert!(h
+            .sent_and_timers(&mut timers)
+            .iter()
+            .any(|(_, m)| is_beat(m)));
+        // `now_ms` rounds down: keep the clock on a whole millisecond.
+        h.advance_to(SimTime::from_ms(now_ms + 1));
+        now_ms += 1;
+    }
+    // The log moved on while the broker waited: broker 2 leads t-0 at epoch 1.
+    let req_id = b.metadata_fetch_in_flight.expect("a metadata fetch");
+    let mut later = state(2, 1, &[2, 3]);
+    later.leader_epoch = 1;
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        Msg::MetadataFetch(MetadataFetch::Response {
+            req_id,
+            offset: 2,
+            partitions: vec![later],
+            ineligible: Vec::new(),
+        }),
+    );
+    assert_eq!(b.replicas[&0].state.leader, None);
+    let first_became = h.trace.notable.len();
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+            broker_epoch: epoch,
+            fenced: false,
+            shutdown_ready: false,
+            refused: false,
+        }),
+    );
+    assert_eq!(b.replicas[&0].state.leader, Some(2));
+    assert_eq!(b.replicas[&0].state.leader_epoch, 1);
+    let events = h
+        .trace
+        .events
+        .as_ref()
+        .expect("the harness keeps its trace");
+    assert!(
+        !events.iter().any(|e| matches!(
+            e.kind,
+            khafka_sim::trace::TraceKind::BecameLeader { broker: 1, .. }
+        )),
+        "never led t-0 at epoch 0"
+    );
+    assert_eq!(h.trace.notable.len(), first_became);
+    // Registered: the interval's heartbeats go on.
+    h.sent_and_timers(&mut timers);
+    b.on_timer(&mut h.ctx(me), Timer::Heartbeat);
+    assert!(h
+        .sent_and_timers(&mut timers)
+        .iter()
+        .any(|(_, m)| is_beat(m)));
 }
 
 /// Broker 1, leading t-0 with ISR {1,2,3} (`started`), one record in its log that no follower
@@ -249,6 +450,8 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     c.parts[0].isr = vec![];
     c.parts[0].elr = vec![3];
     c.parts[0].leader = None;
+    // Its session ended while it was down (a registration is refused until then).
+    c.brokers[2].fenced = true;
     let beat = |previous| {
         Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
             broker_epoch: 2,
@@ -1775,6 +1978,7 @@ fn a_broker_in_controlled_shutdown_is_named_alive_but_never_joins_an_isr() {
     let mut b = h.broker(1);
     let me = Node::Broker(1);
     b.start(&mut h.ctx(me));
+    b.started_before_the_run();
     let req_id = b
         .metadata_fetch_in_flight
         .expect("a metadata fetch at start");

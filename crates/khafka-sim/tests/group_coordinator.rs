@@ -40,6 +40,7 @@ fn offsets_part(h: &Harness) -> u32 {
 fn coordinator(h: &mut Harness, isr: &[u32], epoch: u32) -> Broker {
     let mut b = h.broker(1);
     b.start(&mut h.ctx(Node::Broker(1)));
+    b.started_before_the_run();
     lead(h, &mut b, isr, epoch);
     b
 }
@@ -348,6 +349,14 @@ fn a_new_leadership_rebuilds_offsets_and_the_group_from_the_log() {
         error_of(&request(&mut h, &mut b, offset_fetch())),
         ErrorCode::NotCoordinator
     );
+    // Unfenced (until then a starting broker publishes no metadata), then the leader again.
+    let unfenced = Msg::BrokerHeartbeat(khafka_sim::protocol::BrokerHeartbeat::Response {
+        broker_epoch: b.broker_epoch,
+        fenced: false,
+        shutdown_ready: false,
+        refused: false,
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, unfenced);
     lead(&mut h, &mut b, &[1], 1);
     let fetched = request(
         &mut h,

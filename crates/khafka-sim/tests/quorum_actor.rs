@@ -50,7 +50,9 @@ fn the_active_controller_answers_after_commit() {
     );
     h.take();
     let end = c1.raft.end_offset();
-    h.advance_to(SimTime::from_ms(10));
+    // Past broker 1's session (9 s from the controller's activation): its new incarnation's
+    // registration is accepted (before that it is refused, and writes nothing).
+    h.advance_to(SimTime::from_ms(9_010));
     c1.on_msg(
         &mut h.ctx(Node::QuorumController(1)),
         Node::Broker(1),
@@ -68,7 +70,7 @@ fn the_active_controller_answers_after_commit() {
     );
     // ...until a follower has fetched them: with the leader that is a majority of three.
     let new_end = c1.raft.end_offset();
-    h.advance_to(SimTime::from_ms(11));
+    h.advance_to(SimTime::from_ms(9_011));
     c1.on_msg(
         &mut h.ctx(Node::QuorumController(1)),
         Node::QuorumController(2),

@@ -112,6 +112,16 @@ pub struct Broker {
     starting: bool,
     /// A [`Timer::StartupHeartbeat`] is set.
     startup_beat_armed: bool,
+    /// Registrations of this incarnation the controller refused in a row
+    /// (`DUPLICATE_BROKER_REGISTRATION`); while above 0 the next attempt waits its backoff
+    /// (`BrokerLifecycleManager`'s `resendExponentialBackoff`), not the heartbeat interval.
+    registration_refusals: u32,
+    /// Draws that backoff's jitter.
+    registration_rng: crate::rng::SimRng,
+    /// Partition states the metadata log gave a starting broker (KRaft), applied once it is
+    /// unfenced: `BrokerServer.startup` publishes metadata only when the broker has caught up, and
+    /// opens its listeners only after that, so until then it leads, follows and answers nothing.
+    pending_states: Vec<PartitionState>,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
@@ -130,6 +140,10 @@ pub struct Broker {
     pub group_coordinator: group_coordinator::GroupCoordinator,
 }
 
+/// The first wait before a refused registration is sent again (`BrokerLifecycleManager`'s
+/// `resendExponentialBackoff`: 100 ms, doubling up to `broker.session.timeout.ms`, jitter 0.02).
+const REGISTRATION_BACKOFF_MS: u64 = 100;
+
 /// How often a starting broker heartbeats until it is unfenced (`BrokerLifecycleManager`'s
 /// 10 ms in the STARTING state).
 const STARTING_HEARTBEAT_MS: u64 = 10;
@@ -142,7 +156,11 @@ impl Broker {
             .any(|i| i.broker == b && i.fenced)
     }
 
-    pub fn new(id: BrokerId, parts: impl Iterator<Item = (PartIdx, Vec<BrokerId>)>) -> Self {
+    pub fn new(
+        id: BrokerId,
+        seed: u64,
+        parts: impl Iterator<Item = (PartIdx, Vec<BrokerId>)>,
+    ) -> Self {
         let parts: Vec<(PartIdx, Vec<BrokerId>)> = parts.collect();
         let partitions = parts.len();
         let metadata_cache = vec![(None, 0); partitions];
@@ -170,6 +188,13 @@ impl Broker {
             metadata_retry_pending: false,
             starting: false,
             startup_beat_armed: false,
+            registration_refusals: 0,
+            registration_rng: crate::rng::SimRng::derive_indexed(
+                seed,
+                "broker/registration",
+                id as u64,
+            ),
+            pending_states: Vec::new(),
             fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
@@ -187,10 +212,61 @@ impl Broker {
         self.status == BrokerStatus::Running
     }
 
+    /// Whether the broker accepts connections: running, and in KRaft mode unfenced once since it
+    /// started (`BrokerServer.startup` opens its listeners last, `SocketServer`'s acceptors open
+    /// their sockets only then, so a connection before that is refused).
+    pub fn is_listening(&self, mode: crate::config::ControllerMode) -> bool {
+        self.is_running() && !(self.starting && mode == crate::config::ControllerMode::Kraft)
+    }
+
+    /// The run starts with a healthy cluster (`Controller::start`): a broker that starts with it
+    /// is registered and unfenced already, and listens at once.
+    pub fn started_before_the_run(&mut self) {
+        self.starting = false;
+    }
+
+    /// A starting KRaft broker holds the metadata log's partition states until it is unfenced.
+    fn holds_metadata(&self, ctx: &Ctx) -> bool {
+        self.starting && ctx.topo.config.controller == crate::config::ControllerMode::Kraft
+    }
+
+    /// Applies what the metadata log gave the broker while it started (see `pending_states`): as
+    /// `BrokerMetadataPublisher` publishes an image, only each partition's latest state, so the
+    /// broker never passes through a leadership the log has since taken away.
+    fn publish_pending(&mut self, ctx: &mut Ctx) {
+        let pending = std::mem::take(&mut self.pending_states);
+        // The position of each partition's last state.
+        let mut last = vec![usize::MAX; self.metadata_cache.len()];
+        for (i, st) in pending.iter().enumerate() {
+            last[st.part as usize] = i;
+        }
+        for (i, st) in pending.into_iter().enumerate() {
+            if last[st.part as usize] != i {
+                continue;
+            }
+            self.publish(ctx, st);
+        }
+    }
+
+    /// Applies a partition state the metadata log or an `AlterPartition` answer gave, and moves
+    /// the group coordinator's shard with its leadership (one copy of both, for the site's wasm).
+    #[inline(never)]
+    fn publish(&mut self, ctx: &mut Ctx, st: PartitionState) {
+        #[cfg(feature = "groups")]
+        let part = st.part;
+        self.apply_partition_state(ctx, st);
+        #[cfg(feature = "groups")]
+        self.sync_coordinator(ctx, part);
+    }
+
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) -> BrokerAction {
         match timer {
             Timer::Heartbeat => {
-                self.send_heartbeat(ctx);
+                // A refused registration is retried on its backoff, not with the heartbeats (which
+                // still stand in for a request timeout when the retry's answer is lost).
+                if self.registration_refusals == 0 || !self.startup_beat_armed {
+                    self.send_heartbeat(ctx);
+                }
                 ctx.timer_after_ms(
                     ctx.topo.config.broker_heartbeat_interval_ms,
                     Timer::Heartbeat,
@@ -367,7 +443,27 @@ impl Broker {
                 broker_epoch,
                 fenced,
                 shutdown_ready,
+                refused,
             }) if broker_epoch == self.broker_epoch => {
+                if refused {
+                    // `scheduleNextCommunicationAfterFailure`: ExponentialBackoff(100 ms, 2,
+                    // broker.session.timeout.ms, 0.02), one communication scheduled at a time.
+                    if !self.startup_beat_armed {
+                        self.startup_beat_armed = true;
+                        let max = ctx.topo.config.broker_session_timeout_ms;
+                        let wait = crate::client::backoff::exponential_backoff_jitter_us(
+                            &mut self.registration_rng,
+                            REGISTRATION_BACKOFF_MS,
+                            self.registration_refusals,
+                            max,
+                            20,
+                        );
+                        self.registration_refusals += 1;
+                        ctx.timer_after_us(wait, Timer::StartupHeartbeat);
+                    }
+                    return BrokerAction::None;
+                }
+                self.registration_refusals = 0;
                 // `BrokerLifecycleManager`: a starting broker heartbeats every 10 ms until the
                 // controller has it caught up with the metadata log (STARTING), and at once
                 // when ready to be unfenced (`SetReadyToUnfenceEvent`), so it is unfenced
@@ -382,8 +478,9 @@ impl Broker {
                 {
                     self.startup_beat_armed = true;
                     ctx.timer_after_ms(STARTING_HEARTBEAT_MS, Timer::StartupHeartbeat);
-                } else if !fenced {
+                } else if !fenced && self.starting {
                     self.starting = false;
+                    self.publish_pending(ctx);
                 }
                 self.fenced = fenced;
                 if self.want_shutdown && shutdown_ready {
@@ -398,16 +495,17 @@ impl Broker {
             }) if self.metadata_fetch_in_flight == Some(req_id) => {
                 self.metadata_offset = offset;
                 self.ineligible_brokers = ineligible;
+                let hold = self.holds_metadata(ctx);
                 for st in partitions {
                     let cached = &mut self.metadata_cache[st.part as usize];
                     if st.leader_epoch >= cached.1 {
                         *cached = (st.leader, st.leader_epoch);
                     }
-                    #[cfg(feature = "groups")]
-                    let part = st.part;
-                    self.apply_partition_state(ctx, st);
-                    #[cfg(feature = "groups")]
-                    self.sync_coordinator(ctx, part);
+                    if hold {
+                        self.pending_states.push(st);
+                        continue;
+                    }
+                    self.publish(ctx, st);
                 }
                 self.fetch_metadata(ctx);
             }
@@ -425,9 +523,7 @@ impl Broker {
                         if st.partition_epoch > r.state.partition_epoch
                             && st.leader_epoch >= r.state.leader_epoch
                         {
-                            self.apply_partition_state(ctx, *st);
-                            #[cfg(feature = "groups")]
-                            self.sync_coordinator(ctx, part);
+                            self.publish(ctx, *st);
                         }
                     }
                 }

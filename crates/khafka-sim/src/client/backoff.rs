@@ -24,6 +24,17 @@ use serde::Serialize;
 /// Kafka's `ExponentialBackoff` (multiplier 2, jitter 0.2) for attempt `n`, in µs: `base × 2^n`
 /// with ±20% jitter, capped at `max`.
 pub(crate) fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max_ms: u64) -> u64 {
+    exponential_backoff_jitter_us(rng, base_ms, n, max_ms, 200)
+}
+
+/// [`exponential_backoff_us`] with a jitter of ±`jitter_per_mille` ‰ (Kafka's `jitter` × 1000).
+pub(crate) fn exponential_backoff_jitter_us(
+    rng: &mut SimRng,
+    base_ms: u64,
+    n: u32,
+    max_ms: u64,
+    jitter_per_mille: u64,
+) -> u64 {
     // `ExponentialBackoff`'s constructor: the initial interval is at most the maximum, and when
     // the maximum is not above it the backoff is that interval, constant and without jitter
     // (`expMax == 0`): `retry.backoff.ms=1000000` waits `retry.backoff.max.ms`, one second.
@@ -33,9 +44,9 @@ pub(crate) fn exponential_backoff_us(rng: &mut SimRng, base_ms: u64, n: u32, max
     }
     // initial · 2^min(n, expMax), where initial · 2^expMax is the maximum.
     let ms = initial.saturating_mul(1u64 << n.min(30)).min(max_ms);
-    // Integer jitter: 800..=1200 per mille (ms × per mille = µs), then capped at the maximum
-    // (`Math.min(backoffValue, maxInterval)`).
-    ms.saturating_mul(800 + rng.below(401))
+    // Integer jitter: 800..=1200 per mille for 0.2 (ms × per mille = µs), then capped at the
+    // maximum (`Math.min(backoffValue, maxInterval)`).
+    ms.saturating_mul(1000 - jitter_per_mille + rng.below(2 * jitter_per_mille + 1))
         .min(max_ms.saturating_mul(1_000))
 }
 

@@ -71,6 +71,33 @@ impl Controller {
         if broker_epoch < r.broker_epoch {
             return; // a heartbeat from a previous incarnation
         }
+        // `ClusterControlManager.registerBroker`: a new incarnation is refused while the previous
+        // one still has a valid session (`BrokerHeartbeatManager.hasValidSession`: unfenced, and
+        // heard from within the session timeout), so a broker that crashed and came back quickly
+        // waits for the controller to fence what it was. ZooKeeper mode keeps no such sessions
+        // here.
+        let timeout_us = crate::time::ms_to_us(Self::session_timeout_ms(ctx));
+        if broker_epoch > r.broker_epoch
+            && r.registered
+            && !r.fenced
+            && r.last_heartbeat_us.saturating_add(timeout_us) >= now
+            && ctx.topo.config.controller == ControllerMode::Kraft
+        {
+            ctx.emit(TraceKind::RegistrationRefused {
+                broker: b,
+                broker_epoch,
+            });
+            ctx.send(
+                Node::Broker(b),
+                Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                    broker_epoch,
+                    fenced: true,
+                    shutdown_ready: false,
+                    refused: true,
+                }),
+            );
+            return;
+        }
         if broker_epoch > r.broker_epoch || !r.registered {
             // (Re-)registration: the broker starts fenced until it has caught up with the log.
             // `ClusterControlManager.registerBroker`: the shutdown was clean if the broker proves
@@ -130,6 +157,7 @@ impl Controller {
                 broker_epoch,
                 fenced,
                 shutdown_ready,
+                refused: false,
             }),
         );
         self.flush_polls(ctx);

@@ -15,6 +15,8 @@ use crate::trace::Trace;
 /// Everything a handler borrows through its [`Ctx`], owned here.
 pub struct Harness {
     pub topo: Topology,
+    /// The spec's seed (actors built here draw from it as the engine's do).
+    pub seed: u64,
     pub now: SimTime,
     /// Effects not yet taken by [`Harness::take`].
     pub out: Vec<Effect>,
@@ -34,6 +36,7 @@ impl Harness {
     pub fn new(spec: &ScenarioSpec) -> Self {
         Harness {
             topo: Topology::new(spec),
+            seed: spec.seed,
             now: SimTime::ZERO,
             out: Vec::new(),
             prov: Provenance::default(),
@@ -76,7 +79,7 @@ impl Harness {
             .iter()
             .enumerate()
             .map(|(i, p)| (i as crate::msg::PartIdx, p.replicas.clone()));
-        crate::broker::Broker::new(id, parts)
+        crate::broker::Broker::new(id, self.seed, parts)
     }
 
     /// Moves the clock (never backwards).

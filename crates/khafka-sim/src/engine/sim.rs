@@ -201,6 +201,7 @@ impl Sim {
             .map(|b| {
                 Broker::new(
                     b,
+                    seed,
                     topo.parts
                         .iter()
                         .enumerate()
@@ -644,6 +645,7 @@ impl Sim {
             self.incarnation[i] += 1;
             let mut ctx = ctx!(self, Node::Broker(i as BrokerId + 1));
             self.brokers[i].start(&mut ctx);
+            self.brokers[i].started_before_the_run();
         }
         self.route();
         for i in 0..self.producers.len() {
@@ -660,8 +662,10 @@ impl Sim {
         match to {
             Node::Broker(b) => {
                 let i = (b - 1) as usize;
-                if !self.brokers[i].is_running() {
-                    // Connection refused (a process that died) or silence (a machine without power).
+                let listening = self.brokers[i].is_listening(self.topo.config.controller);
+                if !self.brokers[i].is_running() || (!listening && msg.request_id().is_some()) {
+                    // Connection refused (a process that died, or one still starting) or silence
+                    // (a machine without power).
                     if let Some(req_id) = msg.request_id() {
                         if !self.powered_off[i] {
                             self.out.push(Effect::Send {

@@ -133,6 +133,12 @@ pub enum TraceKind {
     BrokerUnfenced {
         broker: BrokerId,
     },
+    /// `DUPLICATE_BROKER_REGISTRATION`: the controller refused a new incarnation's registration
+    /// while the previous incarnation still held a valid session.
+    RegistrationRefused {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
     LeaderElected {
         partition: Arc<str>,
         leader: Option<BrokerId>,
@@ -1048,6 +1054,7 @@ pub mod tag {
     pub const NOT_DESERIALIZED: u64 = 33;
     pub const UNKNOWN_PRODUCER_ACCEPTED: u64 = 34;
     pub const REQUEST_TIMEOUT_DISCONNECT: u64 = 35;
+    pub const REGISTRATION_REFUSED: u64 = 36;
 }
 
 impl Encode for TraceEvent {
@@ -1082,6 +1089,14 @@ impl Encode for TraceEvent {
             TraceKind::BrokerUnfenced { broker } => {
                 h.word(tag::BROKER_UNFENCED);
                 broker.encode(h);
+            }
+            TraceKind::RegistrationRefused {
+                broker,
+                broker_epoch,
+            } => {
+                h.word(tag::REGISTRATION_REFUSED);
+                broker.encode(h);
+                broker_epoch.encode(h);
             }
             TraceKind::LeaderElected {
                 partition,
@@ -1389,6 +1404,7 @@ impl TraceKind {
             TraceKind::BrokerStopped { .. } => "broker_stopped",
             TraceKind::BrokerFenced { .. } => "broker_fenced",
             TraceKind::BrokerUnfenced { .. } => "broker_unfenced",
+            TraceKind::RegistrationRefused { .. } => "registration_refused",
             TraceKind::LeaderElected { .. } => "leader_elected",
             TraceKind::IsrChanged { .. } => "isr_changed",
             TraceKind::Appended { .. } => "appended",

@@ -17,5 +17,8 @@ pub enum BrokerHeartbeat {
         broker_epoch: u64,
         fenced: bool,
         shutdown_ready: bool,
+        /// `DUPLICATE_BROKER_REGISTRATION`: the registration of a new incarnation, refused while
+        /// the previous one still holds a valid session (`ClusterControlManager.registerBroker`).
+        refused: bool,
     },
 }
