@@ -54,7 +54,7 @@ fn the_main_example_builds_the_expected_spec() {
             bandwidth_bps: 0,
         }
     );
-    assert_eq!(spec.run_for, SimTime::from_secs(20));
+    assert_eq!(spec.run_for, SimTime::from_secs(30));
 
     let [orders, audit] = &spec.topics[..] else {
         panic!("two topics")

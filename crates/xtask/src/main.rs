@@ -272,9 +272,13 @@ fn ensure_wasm_opt() -> Result<PathBuf, String> {
 /// assuming `ptr + c` never wraps past 2^32 into the first kilobyte: sound for Rust's wasm, whose
 /// pointers are never within a kilobyte of 2^32. `--strip-producers --strip-target-features`
 /// (session 26: notebook 640,043 → 639,845 B) drop two custom sections no browser reads, the
-/// toolchain's names and the feature list binaryen has read by then.
+/// toolchain's names and the feature list binaryen has read by then. The `-O1` pipeline runs
+/// twice (session 37: notebook 639,977 → 639,655 B; a third pass, `--converge`, `-O2 --converge`
+/// and `--merge-similar-functions` gain nothing more or make it larger): the first pass's inlining
+/// and dead-code removal leave work the second finds.
 fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
-    const FLAGS: [&str; 4] = [
+    const FLAGS: [&str; 5] = [
+        "-O1",
         "-O1",
         "--low-memory-unused",
         "--strip-producers",
