@@ -78,7 +78,9 @@ pub struct BrokerSnapshot {
     pub id: BrokerId,
     pub rack: Option<String>,
     pub running: bool,
-    /// Fenced by the controller (missed heartbeats, shutting down, or not yet caught up).
+    /// Fenced by the controller (missed heartbeats, shutting down, or not yet caught up), or a
+    /// KRaft process started and not yet unfenced: it serves nothing, whatever the controller still
+    /// says of its previous process (whose session may not have expired).
     pub fenced: bool,
     /// Cut off from every other node (`isolate`).
     pub isolated: bool,
@@ -258,7 +260,8 @@ impl Sim {
                 id: b.id,
                 rack: self.topo.racks[(b.id - 1) as usize].clone(),
                 running: b.is_running(),
-                fenced: !self.controller.is_active(b.id),
+                fenced: !self.controller.is_active(b.id)
+                    || !b.is_listening(self.topo.config.controller),
                 isolated: self.net.isolated.contains(&NodeRef::Broker(b.id)),
                 slow_us: b.slow_us,
                 broker_epoch: b.broker_epoch,
