@@ -343,10 +343,15 @@ impl QuorumController {
                 None => brokers_record(c),
             })
             .collect();
+        // A decision that writes nothing (a refused registration, a heartbeat that changes no
+        // state) is answered at once when no write is waiting for its commit; otherwise after the
+        // last of those (`QuorumController.ControllerWriteEvent.run`: "If the purgatory is empty,
+        // there are no pending operations and no uncommitted state. We can complete immediately").
+        let read_only = records.is_empty() && self.held.is_empty();
         self.raft.append_batch(records, now);
         debug_assert_eq!(c.log.len() as u64, self.raft.end_offset());
         let upto = self.raft.end_offset();
-        let mut i = mark;
+        let mut i = if read_only { ctx.out.len() } else { mark };
         while i < ctx.out.len() {
             let held = matches!(
                 &ctx.out[i],

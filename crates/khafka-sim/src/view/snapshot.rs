@@ -261,7 +261,7 @@ impl Sim {
                 rack: self.topo.racks[(b.id - 1) as usize].clone(),
                 running: b.is_running(),
                 fenced: !self.controller.is_active(b.id)
-                    || !b.is_listening(self.topo.config.controller),
+                    || (b.is_running() && !b.is_listening(self.topo.config.controller)),
                 isolated: self.net.isolated.contains(&NodeRef::Broker(b.id)),
                 slow_us: b.slow_us,
                 broker_epoch: b.broker_epoch,
