@@ -87,7 +87,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "acks=0, 1 and all; the high watermark; min.insync.replicas; losing acknowledged writes.",
         file: "02-acks-and-durability.md",
         part: 1,
-        minutes: 12,
+        minutes: 15,
         needs: &["first-cluster"],
         exercises: 1,
     },

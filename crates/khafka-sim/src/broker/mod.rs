@@ -118,9 +118,8 @@ pub struct Broker {
     registration_refusals: u32,
     /// Draws that backoff's jitter.
     registration_rng: crate::rng::SimRng,
-    /// Partition states the metadata log gave a starting broker (KRaft), applied once it is
-    /// unfenced: `BrokerServer.startup` publishes metadata only when the broker has caught up, and
-    /// opens its listeners only after that, so until then it leads, follows and answers nothing.
+    /// The partition states of one metadata answer to a starting broker (KRaft), published as
+    /// an image at the end of the answer (see `publish_pending`).
     pending_states: Vec<PartitionState>,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
@@ -225,14 +224,15 @@ impl Broker {
         self.starting = false;
     }
 
-    /// A starting KRaft broker holds the metadata log's partition states until it is unfenced.
+    /// A starting KRaft broker publishes what the metadata log gave it as an image, each
+    /// partition's latest state (`MetadataLoader` publishes once it reaches the log's high
+    /// watermark, registered or not), never a leadership the log has since taken away.
     fn holds_metadata(&self, ctx: &Ctx) -> bool {
         self.starting && ctx.topo.config.controller == crate::config::ControllerMode::Kraft
     }
 
-    /// Applies what the metadata log gave the broker while it started (see `pending_states`): as
-    /// `BrokerMetadataPublisher` publishes an image, only each partition's latest state, so the
-    /// broker never passes through a leadership the log has since taken away.
+    /// Applies what one metadata answer gave a starting broker (see `pending_states`): as
+    /// `BrokerMetadataPublisher` publishes an image, only each partition's latest state.
     fn publish_pending(&mut self, ctx: &mut Ctx) {
         let pending = std::mem::take(&mut self.pending_states);
         // The position of each partition's last state.
@@ -480,7 +480,6 @@ impl Broker {
                     ctx.timer_after_ms(STARTING_HEARTBEAT_MS, Timer::StartupHeartbeat);
                 } else if !fenced && self.starting {
                     self.starting = false;
-                    self.publish_pending(ctx);
                 }
                 self.fenced = fenced;
                 if self.want_shutdown && shutdown_ready {
@@ -506,6 +505,9 @@ impl Broker {
                         continue;
                     }
                     self.publish(ctx, st);
+                }
+                if hold {
+                    self.publish_pending(ctx);
                 }
                 self.fetch_metadata(ctx);
             }
