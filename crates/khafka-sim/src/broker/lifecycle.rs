@@ -21,7 +21,6 @@ impl Broker {
         self.starting = true;
         self.startup_beat_armed = false;
         self.registration_refusals = 0;
-        self.pending_states.clear();
         self.initial_controller(ctx);
         self.fetchers.clear();
         self.parked_fetches.clear();

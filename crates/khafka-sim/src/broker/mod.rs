@@ -118,9 +118,6 @@ pub struct Broker {
     registration_refusals: u32,
     /// Draws that backoff's jitter.
     registration_rng: crate::rng::SimRng,
-    /// The partition states of one metadata answer to a starting broker (KRaft), published as
-    /// an image at the end of the answer (see `publish_pending`).
-    pending_states: Vec<PartitionState>,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
     /// does not scan every replica for every fetch. Rebuilt when a replica's state changed.
@@ -193,7 +190,6 @@ impl Broker {
                 "broker/registration",
                 id as u64,
             ),
-            pending_states: Vec::new(),
             fetchers: VecMap::new(),
             followed: Vec::new(),
             followed_stale: true,
@@ -224,27 +220,28 @@ impl Broker {
         self.starting = false;
     }
 
-    /// A starting KRaft broker publishes what the metadata log gave it as an image, each
-    /// partition's latest state (`MetadataLoader` publishes once it reaches the log's high
-    /// watermark, registered or not), never a leadership the log has since taken away.
-    fn holds_metadata(&self, ctx: &Ctx) -> bool {
-        self.starting && ctx.topo.config.controller == crate::config::ControllerMode::Kraft
-    }
-
-    /// Applies what one metadata answer gave a starting broker (see `pending_states`): as
-    /// `BrokerMetadataPublisher` publishes an image, only each partition's latest state.
-    fn publish_pending(&mut self, ctx: &mut Ctx) {
-        let pending = std::mem::take(&mut self.pending_states);
-        // The position of each partition's last state.
-        let mut last = vec![usize::MAX; self.metadata_cache.len()];
-        for (i, st) in pending.iter().enumerate() {
-            last[st.part as usize] = i;
-        }
-        for (i, st) in pending.into_iter().enumerate() {
-            if last[st.part as usize] != i {
-                continue;
+    /// Applies one metadata answer. A starting KRaft broker publishes it as an image, each
+    /// partition's latest state only (`MetadataLoader` publishes once it reaches the log's high
+    /// watermark, registered or not), never a leadership the log has since taken away; a running
+    /// one applies every state in order.
+    fn publish_answer(&mut self, ctx: &mut Ctx, partitions: Vec<PartitionState>) {
+        let image =
+            self.starting && ctx.topo.config.controller == crate::config::ControllerMode::Kraft;
+        // The position of each partition's last state in the answer (an image only).
+        let mut last = vec![usize::MAX; if image { self.metadata_cache.len() } else { 0 }];
+        if image {
+            for (i, st) in partitions.iter().enumerate() {
+                last[st.part as usize] = i;
             }
-            self.publish(ctx, st);
+        }
+        for (i, st) in partitions.into_iter().enumerate() {
+            let cached = &mut self.metadata_cache[st.part as usize];
+            if st.leader_epoch >= cached.1 {
+                *cached = (st.leader, st.leader_epoch);
+            }
+            if !image || last[st.part as usize] == i {
+                self.publish(ctx, st);
+            }
         }
     }
 
@@ -494,21 +491,7 @@ impl Broker {
             }) if self.metadata_fetch_in_flight == Some(req_id) => {
                 self.metadata_offset = offset;
                 self.ineligible_brokers = ineligible;
-                let hold = self.holds_metadata(ctx);
-                for st in partitions {
-                    let cached = &mut self.metadata_cache[st.part as usize];
-                    if st.leader_epoch >= cached.1 {
-                        *cached = (st.leader, st.leader_epoch);
-                    }
-                    if hold {
-                        self.pending_states.push(st);
-                        continue;
-                    }
-                    self.publish(ctx, st);
-                }
-                if hold {
-                    self.publish_pending(ctx);
-                }
+                self.publish_answer(ctx, partitions);
                 self.fetch_metadata(ctx);
             }
             Msg::AlterPartition(AlterPartition::Response {
