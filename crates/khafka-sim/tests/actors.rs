@@ -60,80 +60,287 @@ fn starting(h: &mut Harness, id: u32, with_the_run: bool) -> Broker {
     b
 }
 
-/// A starting broker heartbeats every 10 ms until the controller unfences it, as Kafka's
-/// `BrokerLifecycleManager` does in its STARTING and RECOVERY states, then at
-/// `broker.heartbeat.interval.ms` (2 s). One heartbeat is scheduled at a time, and an answer to
-/// the previous incarnation's heartbeat is not read. (The engine waited the interval, so a
-/// restarted broker stayed fenced for two seconds.)
+/// The heartbeats `sent` carries, by request id.
+fn beats(sent: &[(Node, Msg)]) -> Vec<u64> {
+    sent.iter()
+        .filter_map(|(_, m)| match m {
+            Msg::BrokerHeartbeat(BrokerHeartbeat::Request { req_id, .. }) => Some(*req_id),
+            _ => None,
+        })
+        .collect()
+}
+
+fn answer(req_id: u64, broker_epoch: u64, fenced: bool) -> Msg {
+    Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+        req_id,
+        broker_epoch,
+        fenced,
+        shutdown_ready: false,
+        refused: false,
+    })
+}
+
+/// The controller, started with a healthy cluster (its start's messages and timers taken).
+fn controller(h: &mut Harness) -> (Controller, Vec<(SimTime, Timer)>) {
+    let mut c = Controller::new(3, h.topo.parts.iter().map(|p| p.replicas.clone()));
+    c.start(&mut h.ctx(Node::Controller));
+    let mut timers = Vec::new();
+    h.sent_and_timers(&mut timers);
+    (c, timers)
+}
+
+/// Broker 1 started with the run, the timers it set and its first heartbeat's request id.
+fn running(h: &mut Harness) -> (Broker, Vec<(SimTime, Timer)>, u64) {
+    let b = started(h, 1);
+    let mut timers = Vec::new();
+    let first = beats(&h.sent_and_timers(&mut timers))[0];
+    (b, timers, first)
+}
+
+/// Removes and returns the one `Communication` timer (the next heartbeat) among `timers`.
+fn next_communication(timers: &mut Vec<(SimTime, Timer)>) -> (SimTime, Timer) {
+    let all: Vec<usize> = (0..timers.len())
+        .filter(|&i| matches!(timers[i].1, Timer::Communication { .. }))
+        .collect();
+    assert_eq!(all.len(), 1, "one communication scheduled: {timers:?}");
+    timers.remove(all[0])
+}
+
+/// Kafka's `BrokerLifecycleManager` keeps one heartbeat in flight and schedules the next when it
+/// is answered: every 10 ms while the broker is starting, every `broker.heartbeat.interval.ms`
+/// (2 s) once unfenced. An answer to another heartbeat, or to the previous incarnation's, is not
+/// read. (The engine sent a heartbeat every 2 s whatever was in flight, and a second answer set
+/// a second cadence.)
 #[test]
-fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
+fn a_kraft_broker_keeps_one_heartbeat_in_flight() {
     let mut h = Harness::new(&spec());
     let me = Node::Broker(2);
     let mut b = starting(&mut h, 2, false);
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
-    let beats = |sent: Vec<(Node, Msg)>| {
-        sent.iter()
-            .filter(|(_, m)| matches!(m, Msg::BrokerHeartbeat(BrokerHeartbeat::Request { .. })))
-            .count()
-    };
-    assert_eq!(
-        beats(h.sent_and_timers(&mut timers)),
-        1,
-        "registers at start"
-    );
+    let sent = beats(&h.sent_and_timers(&mut timers));
+    assert_eq!(sent.len(), 1, "registers at start");
+    let mut in_flight = sent[0];
+    assert_eq!(b.heartbeat_in_flight(), Some(in_flight));
+    assert!(!timers.iter().any(|t| matches!(t.1, Timer::Heartbeat)));
     let epoch = b.broker_epoch;
-    let answer = |broker_epoch, fenced| {
-        Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
-            broker_epoch,
-            fenced,
-            shutdown_ready: false,
-            refused: false,
-        })
-    };
-    // Fenced: the next heartbeat 10 ms later, twice; a second fenced answer (to another
-    // heartbeat) adds no second one.
     for n in 1..=2u64 {
-        b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, true));
-        b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, true));
+        // Fenced: the next heartbeat 10 ms later. The same answer again, and one to another
+        // request, schedule nothing more.
+        b.on_msg(
+            &mut h.ctx(me),
+            Node::Controller,
+            answer(in_flight, epoch, true),
+        );
+        b.on_msg(
+            &mut h.ctx(me),
+            Node::Controller,
+            answer(in_flight, epoch, true),
+        );
+        b.on_msg(&mut h.ctx(me), Node::Controller, answer(999, epoch, true));
         h.sent_and_timers(&mut timers);
-        let startup = timers.iter().filter(|t| t.1 == Timer::StartupHeartbeat);
-        assert_eq!(startup.count(), 1, "{timers:?}");
-        let i = timers
-            .iter()
-            .position(|t| t.1 == Timer::StartupHeartbeat)
-            .expect("a startup heartbeat");
-        let (at, timer) = timers.remove(i);
+        let (at, timer) = next_communication(&mut timers);
         assert_eq!(at, SimTime::from_ms(10 * n));
         h.advance_to(at);
         b.on_timer(&mut h.ctx(me), timer);
-        assert_eq!(beats(h.sent_and_timers(&mut timers)), 1);
+        let sent = beats(&h.sent_and_timers(&mut timers));
+        assert_eq!(sent.len(), 1);
+        in_flight = sent[0];
     }
     // An unfencing answer to the previous incarnation's heartbeat is not read: still fenced.
-    b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch - 1, false));
-    assert!(b.fenced);
-    // A fenced answer sets the next 10 ms heartbeat; an unfencing one comes before it fires:
-    // it sends nothing (the interval's heartbeats, set at start, go on).
-    b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, true));
-    b.on_msg(&mut h.ctx(me), Node::Controller, answer(epoch, false));
-    assert!(!b.fenced);
-    h.sent_and_timers(&mut timers);
-    let (at, timer) = timers.remove(
-        timers
-            .iter()
-            .position(|t| t.1 == Timer::StartupHeartbeat)
-            .expect("the one set by the last fenced answer"),
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        answer(in_flight, epoch - 1, false),
     );
+    assert!(b.fenced);
+    assert_eq!(b.heartbeat_in_flight(), Some(in_flight));
+    // Unfenced: the next heartbeat at the interval.
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        answer(in_flight, epoch, false),
+    );
+    assert!(!b.fenced);
+    assert_eq!(b.heartbeat_in_flight(), None);
+    h.sent_and_timers(&mut timers);
+    let (at, timer) = next_communication(&mut timers);
+    assert_eq!(at, SimTime::from_ms(20 + 2_000));
     h.advance_to(at);
     b.on_timer(&mut h.ctx(me), timer);
+    let sent = beats(&h.sent_and_timers(&mut timers));
+    assert_eq!(sent.len(), 1);
+    assert!(timers
+        .iter()
+        .all(|t| !matches!(t.1, Timer::Communication { .. })));
+}
+
+/// A heartbeat unanswered for the controller channel's request timeout
+/// (`broker.session.timeout.ms` / 2 = 4.5 s, KAFKA-14392) fails, and the next goes after
+/// `ExponentialBackoff(100 ms, 2, …)`, not at the interval; its answer, should it come later, is
+/// not read (the channel closed its connection). A disconnect sends the heartbeat in flight
+/// again. (The engine sent the next heartbeat at the interval, whatever became of the last.)
+#[test]
+fn an_unanswered_heartbeat_times_out_and_backs_off() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Broker(1);
+    let (mut b, mut timers, first) = running(&mut h);
+    let (at, timeout) = timers
+        .iter()
+        .find(|t| t.1 == Timer::HeartbeatTimeout { req_id: first })
+        .cloned()
+        .expect("a request timeout");
+    assert_eq!(at, SimTime::from_ms(4_500));
+    assert!(timers
+        .iter()
+        .all(|t| !matches!(t.1, Timer::Communication { .. })));
+    timers.clear();
+    h.advance_to(at);
+    b.on_timer(&mut h.ctx(me), timeout);
+    assert_eq!(b.heartbeat_in_flight(), None);
+    h.sent_and_timers(&mut timers);
+    let (retry_at, timer) = next_communication(&mut timers);
+    let wait = retry_at.as_us() - at.as_us();
+    assert!((98_000..=102_000).contains(&wait), "{wait} µs");
+    // The late answer is not read: nothing is scheduled by it.
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        answer(first, b.broker_epoch, false),
+    );
+    h.sent_and_timers(&mut timers);
+    assert!(timers
+        .iter()
+        .all(|t| !matches!(t.1, Timer::Communication { .. })));
+    h.advance_to(retry_at);
+    b.on_timer(&mut h.ctx(me), timer);
+    let second = beats(&h.sent_and_timers(&mut timers))[0];
+    assert_ne!(second, first);
+    // The connection closes under it: sent again at once, the same request.
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        Msg::Disconnect { req_id: second },
+    );
+    assert_eq!(beats(&h.sent_and_timers(&mut timers)), vec![second]);
+}
+
+/// `BrokerLifecycleManager` in PENDING_CONTROLLED_SHUTDOWN: the heartbeat that asks to shut down
+/// goes at once; after the controller's first answer the next goes 50 ms later, then at the
+/// interval, until the controller says the broker may stop.
+#[test]
+fn a_controlled_shutdown_heartbeats_at_once_then_50_ms_then_at_the_interval() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Broker(1);
+    let (mut b, mut timers, first) = running(&mut h);
+    let epoch = b.broker_epoch;
+    b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        answer(first, epoch, false),
+    );
+    timers.clear();
+    h.sent_and_timers(&mut timers);
+    h.advance_to(SimTime::from_ms(500));
+    b.begin_shutdown(&mut h.ctx(me));
+    h.sent_and_timers(&mut timers);
+    // The interval's heartbeat is replaced by one at once.
+    timers.retain(|t| matches!(t.1, Timer::Communication { .. }) && t.0 == SimTime::from_ms(500));
+    let (at, timer) = next_communication(&mut timers);
+    b.on_timer(&mut h.ctx(me), timer);
+    assert_eq!(at, SimTime::from_ms(500));
+    let mut in_flight = beats(&h.sent_and_timers(&mut timers))[0];
+    let mut now = 500;
+    let shutdown_answer = |req_id, ready| {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+            req_id,
+            broker_epoch: epoch,
+            fenced: false,
+            shutdown_ready: ready,
+            refused: false,
+        })
+    };
+    for wait in [50, 2_000] {
+        b.on_msg(
+            &mut h.ctx(me),
+            Node::Controller,
+            shutdown_answer(in_flight, false),
+        );
+        h.sent_and_timers(&mut timers);
+        timers.retain(|t| matches!(t.1, Timer::Communication { .. }));
+        let (at, timer) = next_communication(&mut timers);
+        assert_eq!(at, SimTime::from_ms(now + wait));
+        now += wait;
+        h.advance_to(at);
+        b.on_timer(&mut h.ctx(me), timer);
+        in_flight = beats(&h.sent_and_timers(&mut timers))[0];
+    }
+    let action = b.on_msg(
+        &mut h.ctx(me),
+        Node::Controller,
+        shutdown_answer(in_flight, true),
+    );
     assert_eq!(
-        beats(h.sent_and_timers(&mut timers)),
-        0,
-        "no heartbeat once unfenced"
+        action,
+        khafka_sim::broker::BrokerAction::Stop { clean: true }
     );
+}
+
+/// `BrokerHeartbeatManager.calculateNextBrokerState`: a broker that leads and asks to shut down
+/// enters controlled shutdown (its leaderships move, it leaves every ISR) and may stop only once
+/// every active broker has reported a metadata offset past those changes. (The engine let it stop
+/// at its first request, before the other brokers had heard of the new leaders, and kept it in
+/// the ISRs of the partitions it followed.)
+#[test]
+fn a_controlled_shutdown_waits_for_the_active_brokers_to_catch_up() {
+    let mut h = Harness::new(&spec());
+    let (mut c, mut timers) = controller(&mut h);
+    let leader = c.parts[0].leader.expect("a leader");
+    let others: Vec<u32> = (1..=3).filter(|b| *b != leader).collect();
+    // Broker `b` heartbeats (`req_id`), reporting `metadata_offset`; the leader's answer says
+    // whether it may stop.
+    let mut beat = |c: &mut Controller, b: u32, req_id, metadata_offset, want_shutdown| {
+        let msg = Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+            req_id,
+            broker_epoch: 1,
+            previous_broker_epoch: None,
+            metadata_offset,
+            want_shutdown,
+        });
+        c.on_msg(&mut h.ctx(Node::Controller), Node::Broker(b), msg);
+        h.sent_and_timers(&mut timers)
+            .into_iter()
+            .find_map(|(to, m)| match m {
+                Msg::BrokerHeartbeat(BrokerHeartbeat::Response { shutdown_ready, .. })
+                    if to == Node::Broker(b) =>
+                {
+                    Some(shutdown_ready)
+                }
+                _ => None,
+            })
+            .expect("an answer")
+    };
+    let at_start = c.log.len() as u64;
+    for b in &others {
+        beat(&mut c, *b, 1, at_start, false);
+    }
     assert!(
-        !timers.iter().any(|t| t.1 == Timer::StartupHeartbeat),
-        "{timers:?}"
+        !beat(&mut c, leader, 2, at_start, true),
+        "controlled shutdown"
     );
+    assert_ne!(c.parts[0].leader, Some(leader));
+    assert!(!c.parts[0].isr.contains(&leader));
+    let moved = c.log.len() as u64;
+    assert!(moved > at_start);
+    // The others have not reported the change yet: not ready.
+    assert!(!beat(&mut c, leader, 3, moved, true));
+    beat(&mut c, others[0], 4, moved, false);
+    assert!(
+        !beat(&mut c, leader, 5, moved, true),
+        "one active broker behind"
+    );
+    beat(&mut c, others[1], 6, moved, false);
+    assert!(beat(&mut c, leader, 7, moved, true));
+    assert!(c.brokers[(leader - 1) as usize].fenced);
 }
 
 /// `ClusterControlManager.registerBroker`: the registration of a new incarnation is refused
@@ -145,13 +352,11 @@ fn a_starting_broker_heartbeats_every_10_ms_until_it_is_unfenced() {
 fn a_new_incarnation_is_refused_while_the_old_session_is_valid() {
     use khafka_sim::trace::TraceKind;
     let mut h = Harness::new(&spec());
-    let mut c = Controller::new(3, h.topo.parts.iter().map(|p| p.replicas.clone()));
-    c.start(&mut h.ctx(Node::Controller));
-    let mut timers = Vec::new();
-    h.sent_and_timers(&mut timers);
+    let (mut c, mut timers) = controller(&mut h);
     // Broker 1's last heartbeat of its first incarnation, at 1 s.
     let beat = |broker_epoch| {
         Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+            req_id: 1,
             broker_epoch,
             previous_broker_epoch: None,
             metadata_offset: 0,
@@ -222,7 +427,7 @@ fn a_new_incarnation_is_refused_while_the_old_session_is_valid() {
 }
 
 /// `BrokerLifecycleManager`: a refused registration is sent again after
-/// `ExponentialBackoff(100 ms, 2, broker.session.timeout.ms, 0.02)`, not with the heartbeats; and
+/// `ExponentialBackoff(100 ms, 2, broker.session.timeout.ms, 0.02)`; and
 /// a starting broker publishes the metadata log as soon as it has read it, registered or not
 /// (`MetadataLoader`), as an image: each partition's latest state, never a leadership the log has
 /// since taken away.
@@ -237,42 +442,35 @@ fn a_refused_broker_backs_off_and_a_starting_one_publishes_images() {
     let epoch = b.broker_epoch;
     let mut timers = Vec::new();
     h.sent_and_timers(&mut timers);
-    let refused = Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
-        broker_epoch: epoch,
-        fenced: true,
-        shutdown_ready: false,
-        refused: true,
-    });
-    let is_beat = |m: &Msg| matches!(m, Msg::BrokerHeartbeat(BrokerHeartbeat::Request { .. }));
+    let refused = |req_id| {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+            req_id,
+            broker_epoch: epoch,
+            fenced: true,
+            shutdown_ready: false,
+            refused: true,
+        })
+    };
+    let mut in_flight = b.heartbeat_in_flight().expect("its registration");
     let mut now_ms = 0u64;
     for n in 0..8u32 {
         timers.clear();
-        b.on_msg(&mut h.ctx(me), Node::Controller, refused.clone());
+        b.on_msg(&mut h.ctx(me), Node::Controller, refused(in_flight));
         h.sent_and_timers(&mut timers);
-        let (at, timer) = timers
-            .iter()
-            .find(|t| t.1 == Timer::StartupHeartbeat)
-            .cloned()
-            .expect("a retry");
+        timers.retain(|t| matches!(t.1, Timer::Communication { .. }));
+        let (at, timer) = next_communication(&mut timers);
         let term_us = (100u64 << n).min(9_000) * 1_000;
         let wait = at.as_us() - now_ms * 1_000;
         assert!(
             wait >= term_us * 98 / 100 && wait <= (term_us * 102 / 100).min(9_000_000),
             "attempt {n}: {wait} µs"
         );
-        // The interval's heartbeat while the retry waits sends nothing.
-        b.on_timer(&mut h.ctx(me), Timer::Heartbeat);
-        assert!(!h
-            .sent_and_timers(&mut timers)
-            .iter()
-            .any(|(_, m)| is_beat(m)));
         h.advance_to(at);
         now_ms = at.as_us() / 1_000;
         b.on_timer(&mut h.ctx(me), timer);
-        assert!(h
-            .sent_and_timers(&mut timers)
-            .iter()
-            .any(|(_, m)| is_beat(m)));
+        let sent = beats(&h.sent_and_timers(&mut timers));
+        assert_eq!(sent.len(), 1);
+        in_flight = sent[0];
         // `now_ms` rounds down: keep the clock on a whole millisecond.
         h.advance_to(SimTime::from_ms(now_ms + 1));
         now_ms += 1;
@@ -315,21 +513,14 @@ fn a_refused_broker_backs_off_and_a_starting_one_publishes_images() {
     b.on_msg(
         &mut h.ctx(me),
         Node::Controller,
-        Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
-            broker_epoch: epoch,
-            fenced: false,
-            shutdown_ready: false,
-            refused: false,
-        }),
+        answer(in_flight, epoch, false),
     );
     assert!(!b.fenced);
-    // Registered: the interval's heartbeats go on.
+    // Registered: the next heartbeat at the interval, after a success (no backoff left).
+    timers.clear();
     h.sent_and_timers(&mut timers);
-    b.on_timer(&mut h.ctx(me), Timer::Heartbeat);
-    assert!(h
-        .sent_and_timers(&mut timers)
-        .iter()
-        .any(|(_, m)| is_beat(m)));
+    let (at, _) = next_communication(&mut timers);
+    assert_eq!(at.as_us(), now_ms * 1_000 + 2_000_000);
 }
 
 /// Broker 1, leading t-0 with ISR {1,2,3} (`started`), one record in its log that no follower
@@ -460,6 +651,7 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     c.brokers[2].fenced = true;
     let beat = |previous| {
         Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+            req_id: 1,
             broker_epoch: 2,
             previous_broker_epoch: previous,
             metadata_offset: 0,

@@ -351,6 +351,7 @@ fn a_new_leadership_rebuilds_offsets_and_the_group_from_the_log() {
     );
     // Unfenced (until then a starting broker publishes no metadata), then the leader again.
     let unfenced = Msg::BrokerHeartbeat(khafka_sim::protocol::BrokerHeartbeat::Response {
+        req_id: b.heartbeat_in_flight().expect("its registration in flight"),
         broker_epoch: b.broker_epoch,
         fenced: false,
         shutdown_ready: false,

@@ -32,6 +32,7 @@ fn controller(h: &mut Harness, id: u32) -> QuorumController {
 /// A heartbeat of broker 1's next incarnation (it crashed: no clean-shutdown epoch).
 fn reregistration() -> Msg {
     Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+        req_id: 1,
         broker_epoch: 2,
         previous_broker_epoch: None,
         metadata_offset: 0,
@@ -111,7 +112,7 @@ fn a_follower_sends_brokers_to_the_leader() {
         vec![(
             Node::Broker(3),
             Msg::NotController {
-                req_id: None,
+                req_id: Some(1),
                 leader: Some(1)
             }
         )]

@@ -58,6 +58,9 @@ impl Broker {
         };
         if let Some(t) = target {
             self.switch_controller(ctx, t);
+        } else if leader.is_some() && req_id.is_some() && req_id == self.comm.in_flight {
+            // The heartbeat goes to the same controller again shortly.
+            self.resend_communication_after(ctx, NO_LEADER_BACKOFF_MS);
         }
         if req_id.is_some() && req_id == self.metadata_fetch_in_flight {
             if target.is_some() {
@@ -69,7 +72,8 @@ impl Broker {
         }
     }
 
-    /// Sends to `to` from now on; a heartbeat and the pending ISR changes go there at once.
+    /// Sends to `to` from now on; the heartbeat in flight and the pending ISR changes go there at
+    /// once.
     fn switch_controller(&mut self, ctx: &mut Ctx, to: Node) {
         if to == self.controller {
             return;
@@ -78,7 +82,7 @@ impl Broker {
         if !self.is_running() {
             return;
         }
-        self.send_heartbeat(ctx);
+        self.resend_communication(ctx);
         let me = self.id;
         let pending: Vec<(PartIdx, Vec<BrokerId>)> = self
             .replicas

@@ -110,13 +110,9 @@ pub struct Broker {
     /// Started and not yet unfenced (`BrokerState.STARTING` and `RECOVERY`): heartbeats every
     /// [`STARTING_HEARTBEAT_MS`].
     starting: bool,
-    /// A [`Timer::StartupHeartbeat`] is set.
-    startup_beat_armed: bool,
-    /// Registrations of this incarnation the controller refused in a row
-    /// (`DUPLICATE_BROKER_REGISTRATION`); while above 0 the next attempt waits its backoff
-    /// (`BrokerLifecycleManager`'s `resendExponentialBackoff`), not the heartbeat interval.
-    registration_refusals: u32,
-    /// Draws that backoff's jitter.
+    /// KRaft: the heartbeat in flight and the next one (`lifecycle.rs`).
+    comm: lifecycle::Communication,
+    /// Draws the jitter of the backoff after a failed heartbeat.
     registration_rng: crate::rng::SimRng,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     /// Partitions this broker follows, by leader id (in partition order), so the replica fetcher
@@ -136,13 +132,18 @@ pub struct Broker {
     pub group_coordinator: group_coordinator::GroupCoordinator,
 }
 
-/// The first wait before a refused registration is sent again (`BrokerLifecycleManager`'s
+/// The first wait before a failed heartbeat is sent again (`BrokerLifecycleManager`'s
 /// `resendExponentialBackoff`: 100 ms, doubling up to `broker.session.timeout.ms`, jitter 0.02).
 const REGISTRATION_BACKOFF_MS: u64 = 100;
 
 /// How often a starting broker heartbeats until it is unfenced (`BrokerLifecycleManager`'s
 /// 10 ms in the STARTING state).
 const STARTING_HEARTBEAT_MS: u64 = 10;
+
+/// The next heartbeat after the first answer to a controlled-shutdown request
+/// (`BrokerLifecycleManager`: 50 ms in PENDING_CONTROLLED_SHUTDOWN until the controller answered
+/// once, then the heartbeat interval).
+const SHUTDOWN_HEARTBEAT_MS: u64 = 50;
 
 impl Broker {
     /// Whether the metadata log has fenced broker `b` (or never saw it register): not alive.
@@ -183,8 +184,7 @@ impl Broker {
             controller: Node::Controller,
             metadata_retry_pending: false,
             starting: false,
-            startup_beat_armed: false,
-            registration_refusals: 0,
+            comm: Default::default(),
             registration_rng: crate::rng::SimRng::derive_indexed(
                 seed,
                 "broker/registration",
@@ -259,22 +259,14 @@ impl Broker {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) -> BrokerAction {
         match timer {
             Timer::Heartbeat => {
-                // A refused registration is retried on its backoff, not with the heartbeats (which
-                // still stand in for a request timeout when the retry's answer is lost).
-                if self.registration_refusals == 0 || !self.startup_beat_armed {
-                    self.send_heartbeat(ctx);
-                }
+                self.send_heartbeat(ctx);
                 ctx.timer_after_ms(
                     ctx.topo.config.broker_heartbeat_interval_ms,
                     Timer::Heartbeat,
                 );
             }
-            Timer::StartupHeartbeat => {
-                self.startup_beat_armed = false;
-                if self.starting {
-                    self.send_heartbeat(ctx);
-                }
-            }
+            Timer::Communication { seq } if seq == self.comm.scheduled => self.communicate(ctx),
+            Timer::HeartbeatTimeout { req_id } => self.heartbeat_timed_out(ctx, req_id),
             Timer::IsrExpiration => {
                 self.maybe_shrink_isr(ctx);
                 let half = (ctx.topo.config.replica_lag_time_max_ms / 2).max(1);
@@ -437,51 +429,13 @@ impl Broker {
                 );
             }
             Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                req_id,
                 broker_epoch,
                 fenced,
                 shutdown_ready,
                 refused,
             }) if broker_epoch == self.broker_epoch => {
-                if refused {
-                    // `scheduleNextCommunicationAfterFailure`: ExponentialBackoff(100 ms, 2,
-                    // broker.session.timeout.ms, 0.02), one communication scheduled at a time.
-                    if !self.startup_beat_armed {
-                        self.startup_beat_armed = true;
-                        let max = ctx.topo.config.broker_session_timeout_ms;
-                        let wait = crate::client::backoff::exponential_backoff_jitter_us(
-                            &mut self.registration_rng,
-                            REGISTRATION_BACKOFF_MS,
-                            self.registration_refusals,
-                            max,
-                            20,
-                        );
-                        self.registration_refusals += 1;
-                        ctx.timer_after_us(wait, Timer::StartupHeartbeat);
-                    }
-                    return BrokerAction::None;
-                }
-                self.registration_refusals = 0;
-                // `BrokerLifecycleManager`: a starting broker heartbeats every 10 ms until the
-                // controller has it caught up with the metadata log (STARTING), and at once
-                // when ready to be unfenced (`SetReadyToUnfenceEvent`), so it is unfenced
-                // within a few round trips, not at the next `broker.heartbeat.interval.ms`.
-                // Here both are the 10 ms cadence, until the first answer that unfences it; one
-                // heartbeat scheduled at a time, whichever heartbeat the answer was to.
-                if fenced
-                    && self.starting
-                    && !self.want_shutdown
-                    && !self.startup_beat_armed
-                    && ctx.topo.config.controller == crate::config::ControllerMode::Kraft
-                {
-                    self.startup_beat_armed = true;
-                    ctx.timer_after_ms(STARTING_HEARTBEAT_MS, Timer::StartupHeartbeat);
-                } else if !fenced && self.starting {
-                    self.starting = false;
-                }
-                self.fenced = fenced;
-                if self.want_shutdown && shutdown_ready {
-                    return BrokerAction::Stop { clean: true };
-                }
+                return self.on_heartbeat_answer(ctx, req_id, fenced, shutdown_ready, refused);
             }
             Msg::MetadataFetch(MetadataFetch::Response {
                 req_id,
@@ -517,6 +471,15 @@ impl Broker {
                 self.on_not_controller(ctx, from, req_id, leader);
             }
             Msg::Disconnect { req_id } => {
+                if self.comm.in_flight == Some(req_id) {
+                    // The channel sends it again: to the next controller if the current one
+                    // closed it, else to the current one.
+                    if from == self.controller && ctx.topo.config.controllers > 0 {
+                        self.controller_unreachable(ctx);
+                    } else {
+                        self.resend_communication(ctx);
+                    }
+                }
                 if self.metadata_fetch_in_flight == Some(req_id) {
                     self.metadata_fetch_in_flight = None;
                     self.controller_unreachable(ctx);

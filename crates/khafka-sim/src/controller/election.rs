@@ -329,19 +329,24 @@ impl Controller {
         self.flush_polls(ctx);
     }
 
-    /// Leaders move off `b` (controlled shutdown): elect another ISR member, drop `b` from the ISR.
+    /// Controlled shutdown (`ReplicationControlManager.handleBrokerInControlledShutdown`): `b`
+    /// leaves every ISR it is in and every leadership it holds moves to another ISR member, by
+    /// the rules of fencing (`isr_after_fencing`: never the last ISR member unless ELR is on,
+    /// which keeps it eligible). It still follows until it stops.
     pub(super) fn move_leadership_away(&mut self, ctx: &mut Ctx, b: BrokerId) {
+        let elr_on = ctx.topo.config.eligible_leader_replicas_enable;
+        let zk = ctx.topo.config.controller == ControllerMode::Zookeeper;
         for part in 0..self.parts.len() as PartIdx {
             let p = &self.parts[part as usize];
-            if p.leader != Some(b) {
+            if p.leader != Some(b) && !p.isr.contains(&b) {
                 continue;
             }
-            let mut isr = p.isr.clone();
-            if isr.len() > 1 {
-                isr.retain(|x| *x != b);
+            let (isr, elr) = isr_after_fencing(p, b, elr_on, ctx.topo.effective_min_isr(part));
+            if p.leader == Some(b) {
+                self.change(ctx, part, isr, elr, true, ChangeReason::ControlledShutdown);
+            } else if isr != p.isr || elr != p.elr {
+                self.change(ctx, part, isr, elr, zk, ChangeReason::ControlledShutdown);
             }
-            let elr = p.elr.clone();
-            self.change(ctx, part, isr, elr, true, ChangeReason::ControlledShutdown);
         }
         self.flush_polls(ctx);
     }

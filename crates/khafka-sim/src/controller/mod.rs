@@ -120,12 +120,14 @@ impl Controller {
         };
         match msg {
             Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+                req_id,
                 broker_epoch,
                 previous_broker_epoch,
                 metadata_offset,
                 want_shutdown,
             }) => {
                 let beat = Beat {
+                    req_id,
                     broker_epoch,
                     previous_broker_epoch,
                     metadata_offset,

@@ -183,18 +183,24 @@ impl QuorumController {
     /// Returns the brokers' metadata fetches it held, `(broker, request id)`.
     pub fn crash(&mut self) -> Vec<(BrokerId, u64)> {
         self.running = false;
-        let held = std::mem::take(&mut self.committed.polls)
-            .into_iter()
-            .map(|(b, req_id, _)| (b, req_id))
-            .chain(
-                std::mem::take(&mut self.held_fetches)
-                    .into_iter()
-                    .filter_map(|(b, m)| m.request_id().map(|r| (b, r))),
-            )
-            .collect();
+        let held =
+            std::mem::take(&mut self.committed.polls)
+                .into_iter()
+                .map(|(b, req_id, _)| (b, req_id))
+                .chain(
+                    std::mem::take(&mut self.held_fetches)
+                        .into_iter()
+                        .filter_map(|(b, m)| m.request_id().map(|r| (b, r))),
+                )
+                .chain(std::mem::take(&mut self.held).into_iter().filter_map(
+                    |(_, to, m)| match to {
+                        Node::Broker(b) => heartbeat_answered(&m).map(|r| (b, r)),
+                        _ => None,
+                    },
+                ))
+                .collect();
         self.active = None;
         self.active_since_us = None;
-        self.held.clear();
         self.poll.reset();
         self.raft.out.clear();
         self.raft.events.clear();
@@ -242,7 +248,7 @@ impl QuorumController {
                     ctx.send(
                         from,
                         Msg::NotController {
-                            req_id: None,
+                            req_id: msg.request_id(),
                             leader,
                         },
                     );
@@ -493,11 +499,11 @@ impl QuorumController {
         self.imbalance_due_us = None;
         self.unclean_due_us = None;
         let leader = self.raft.leader();
-        for (_, to, _) in std::mem::take(&mut self.held) {
+        for (_, to, msg) in std::mem::take(&mut self.held) {
             ctx.send(
                 to,
                 Msg::NotController {
-                    req_id: None,
+                    req_id: heartbeat_answered(&msg),
                     leader,
                 },
             );
@@ -518,5 +524,13 @@ impl QuorumController {
                 },
             );
         }
+    }
+}
+
+/// The heartbeat a held answer is to (its request id), if it is a heartbeat's.
+fn heartbeat_answered(msg: &Msg) -> Option<u64> {
+    match msg {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Response { req_id, .. }) => Some(*req_id),
+        _ => None,
     }
 }

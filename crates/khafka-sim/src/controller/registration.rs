@@ -7,6 +7,7 @@ use crate::protocol::BrokerHeartbeat;
 /// A broker heartbeat (the first of an incarnation registers it).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Beat {
+    pub(super) req_id: u64,
     pub(super) broker_epoch: u64,
     pub(super) previous_broker_epoch: Option<u64>,
     pub(super) metadata_offset: u64,
@@ -23,6 +24,12 @@ pub struct BrokerRegistration {
     pub shutting_down: bool,
     /// The broker is unfenced once it has replayed the metadata log up to here.
     pub unfence_at_offset: u64,
+    /// The metadata offset its last heartbeat reported (`BrokerHeartbeatState.metadataOffset`).
+    pub metadata_offset: u64,
+    /// KRaft: the end of the log when its controlled shutdown moved its leaderships away
+    /// (`BrokerHeartbeatState.controlledShutdownOffset`); it may stop once every active broker has
+    /// reported an offset past it.
+    pub controlled_shutdown_offset: Option<u64>,
 }
 
 impl Controller {
@@ -60,6 +67,7 @@ impl Controller {
 
     pub(super) fn on_heartbeat(&mut self, ctx: &mut Ctx, b: BrokerId, beat: Beat) {
         let Beat {
+            req_id,
             broker_epoch,
             previous_broker_epoch,
             metadata_offset,
@@ -90,6 +98,7 @@ impl Controller {
             ctx.send(
                 Node::Broker(b),
                 Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                    req_id,
                     broker_epoch,
                     fenced: true,
                     shutdown_ready: false,
@@ -111,6 +120,7 @@ impl Controller {
             r.broker_epoch = broker_epoch;
             r.fenced = true;
             r.shutting_down = false;
+            r.controlled_shutdown_offset = None;
             r.unfence_at_offset = log_len;
             if ctx.topo.config.eligible_leader_replicas_enable && !clean && existed {
                 self.unclean_shutdown(ctx, b);
@@ -121,6 +131,7 @@ impl Controller {
         }
         let r = self.reg(b);
         r.last_heartbeat_us = now;
+        r.metadata_offset = metadata_offset;
         r.generation += 1;
         let generation = r.generation;
         let timeout = Self::session_timeout_ms(ctx);
@@ -141,11 +152,7 @@ impl Controller {
         }
         let mut shutdown_ready = false;
         if want_shutdown {
-            if !self.reg(b).shutting_down {
-                self.reg(b).shutting_down = true;
-                self.move_leadership_away(ctx, b);
-            }
-            shutdown_ready = !self.parts.iter().any(|p| p.leader == Some(b));
+            shutdown_ready = self.controlled_shutdown(ctx, b);
             if shutdown_ready && !self.reg(b).fenced {
                 self.fence(ctx, b, FenceReason::ControlledShutdown);
             }
@@ -154,6 +161,7 @@ impl Controller {
         ctx.send(
             Node::Broker(b),
             Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                req_id,
                 broker_epoch,
                 fenced,
                 shutdown_ready,
@@ -161,6 +169,42 @@ impl Controller {
             }),
         );
         self.flush_polls(ctx);
+    }
+
+    /// A heartbeat that asks to shut down: whether `b` may stop now
+    /// (`BrokerHeartbeatManager.calculateNextBrokerState`). A fenced broker, or an unfenced one
+    /// that leads nothing, may stop at once. One that leads enters controlled shutdown: its
+    /// leaderships move away and it leaves every ISR, and it may stop once it leads nothing and
+    /// every active broker has reported a metadata offset past those changes (KRaft; the
+    /// ZooKeeper controller answers once the leaderships moved).
+    fn controlled_shutdown(&mut self, ctx: &mut Ctx, b: BrokerId) -> bool {
+        let kraft = ctx.topo.config.controller == ControllerMode::Kraft;
+        let leads = |c: &Self| c.parts.iter().any(|p| p.leader == Some(b));
+        if !self.reg(b).shutting_down {
+            let r = self.reg(b);
+            r.shutting_down = true;
+            let enter = !r.fenced && leads(self);
+            self.move_leadership_away(ctx, b);
+            if kraft && enter {
+                let end = self.log.len() as u64;
+                self.reg(b).controlled_shutdown_offset = Some(end);
+                return false;
+            }
+            return !leads(self);
+        }
+        if leads(self) {
+            return false;
+        }
+        let lowest_active = self
+            .brokers
+            .iter()
+            .filter(|r| r.registered && !r.fenced && !r.shutting_down)
+            .map(|r| r.metadata_offset)
+            .min()
+            .unwrap_or(u64::MAX);
+        self.reg(b)
+            .controlled_shutdown_offset
+            .is_none_or(|o| o <= lowest_active)
     }
 
     // ------------------------------------------------------------ elections and ISR

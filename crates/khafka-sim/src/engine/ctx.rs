@@ -29,9 +29,18 @@ pub enum Node {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Timer {
     // Broker timers.
+    /// ZooKeeper mode: the session's next ping.
     Heartbeat,
-    /// A starting broker's next heartbeat (every 10 ms until it is unfenced).
-    StartupHeartbeat,
+    /// KRaft: the broker's next communication with the controller, the `seq`-th scheduled
+    /// (`BrokerLifecycleManager.scheduleNextCommunication` replaces the one scheduled before).
+    Communication {
+        seq: u32,
+    },
+    /// KRaft: the heartbeat `req_id` may have timed out (the controller channel's request
+    /// timeout, `broker.session.timeout.ms` / 2).
+    HeartbeatTimeout {
+        req_id: u64,
+    },
     IsrExpiration,
     HwCheckpoint,
     /// Follower fetches unanswered after `replica.socket.timeout.ms` are abandoned.

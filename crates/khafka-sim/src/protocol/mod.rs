@@ -139,7 +139,8 @@ impl Msg {
             | Msg::Fetch(Fetch::Request { req_id, .. })
             | Msg::Metadata(Metadata::Request { req_id })
             | Msg::ApiVersions(ApiVersions::Request { req_id })
-            | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. }) => Some(*req_id),
+            | Msg::MetadataFetch(MetadataFetch::Request { req_id, .. })
+            | Msg::BrokerHeartbeat(BrokerHeartbeat::Request { req_id, .. }) => Some(*req_id),
             #[cfg(feature = "groups")]
             Msg::Group(Group::Request { req_id, .. }) => Some(*req_id),
             Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. })
