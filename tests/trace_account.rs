@@ -7,7 +7,8 @@
 //! producer and partition; `appended` gives a leader's batch (its id and record ids) at its base
 //! offset; `replicated` appends those batches, by id, on a follower; `truncated` cuts a replica's
 //! log (and its high watermark); `segments_deleted` and `log_start_offset` move a replica's log
-//! start (what falls below is deleted); `cleaned` lists what a replica's cleaner removed and the
+//! start (what falls below is deleted); `replica_hosted` with `hosted: false` deletes a replica's
+//! log (a reassignment moved it away); `cleaned` lists what a replica's cleaner removed and the
 //! pieces it kept of cut batches; `high_watermark` sets any replica's; `acknowledged` and
 //! `send_failed` list record ids; `consumed` names the broker that served the offsets; the closing
 //! `end` line names the replica each partition's verdicts read (`docs/trace.md`).
@@ -112,6 +113,13 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
                 log.log_start = log.log_start.min(to);
                 let hw = hws.entry(key).or_default();
                 *hw = (*hw).min(to);
+            }
+            "replica_hosted" if e["hosted"] == Value::Bool(false) => {
+                // A reassignment moved the replica away: its log is deleted, and a replica the
+                // broker hosts again later starts empty.
+                let key = (part(), u(&e["broker"]));
+                logs.remove(&key);
+                hws.remove(&key);
             }
             "segments_deleted" | "log_start_offset" => {
                 let log = logs.entry((part(), u(&e["broker"]))).or_default();

@@ -1,12 +1,12 @@
 //! One actor at a time, driven by hand through the single-actor harness (`khafka_sim::harness`):
 //! the rules of one Kafka class, with no cluster around it.
 
-use khafka_sim::broker::Broker;
+use khafka_sim::broker::{Broker, BrokerAction};
 use khafka_sim::controller::Controller;
 use khafka_sim::ctx::{Node, Timer};
 use khafka_sim::harness::Harness;
 use khafka_sim::msg::{Msg, PartitionState};
-use khafka_sim::protocol::{AlterPartition, BrokerHeartbeat, MetadataFetch};
+use khafka_sim::protocol::{AlterPartition, BrokerHeartbeat, Fetch, MetadataFetch};
 use khafka_sim::spec::{ScenarioSpec, TopicSpec};
 use khafka_sim::SimTime;
 
@@ -215,13 +215,72 @@ fn an_unanswered_heartbeat_times_out_and_backs_off() {
     b.on_timer(&mut h.ctx(me), timer);
     let second = beats(&h.sent_and_timers(&mut timers))[0];
     assert_ne!(second, first);
-    // The connection closes under it: sent again at once, the same request.
+    // A disconnect from elsewhere is not this request's; the controller's closes it: the
+    // channel sends it again after `retry.backoff.ms` (100 ms), the same request.
+    timers.clear();
+    for from in [Node::Broker(2), Node::Controller] {
+        b.on_msg(&mut h.ctx(me), from, Msg::Disconnect { req_id: second });
+    }
+    assert!(beats(&h.sent_and_timers(&mut timers)).is_empty());
+    let (again_at, again) = timers
+        .iter()
+        .find(|t| t.1 == Timer::HeartbeatTimeout { req_id: second })
+        .cloned()
+        .expect("a resend");
+    assert_eq!(again_at.as_us() - retry_at.as_us(), 100_000);
+    h.advance_to(again_at);
+    b.on_timer(&mut h.ctx(me), again);
+    assert_eq!(beats(&h.sent_and_timers(&mut timers)), vec![second]);
+}
+
+/// `BeginControlledShutdownEvent`: a broker that is not RUNNING yet (still starting, here
+/// refused its registration) shuts down at once, with no controlled shutdown to wait for (the
+/// engine heartbeated and waited for the controller's answer, up to a session).
+#[test]
+fn a_starting_broker_shuts_down_at_once() {
+    let mut h = Harness::new(&spec());
+    let mut b = starting(&mut h, 2, false);
+    let action = b.begin_shutdown(&mut h.ctx(Node::Broker(2)));
+    assert_eq!(action, BrokerAction::Stop { clean: true });
+    let mut b = started(&mut h, 1);
+    let action = b.begin_shutdown(&mut h.ctx(Node::Broker(1)));
+    assert_eq!(
+        action,
+        BrokerAction::None,
+        "a running broker asks the controller"
+    );
+}
+
+/// `ReplicaManager.applyLocalFollowersDelta`: a broker in controlled shutdown stops fetching a
+/// partition whose ISR no longer has it (the controller took it out of every ISR). The engine
+/// went on fetching until it stopped.
+#[test]
+fn a_broker_in_controlled_shutdown_stops_fetching_what_left_its_isr() {
+    let mut h = Harness::new(&spec());
+    let me = Node::Broker(2);
+    let mut b = started(&mut h, 2);
+    let fetches = |sent: Vec<(Node, Msg)>| {
+        sent.iter()
+            .filter(|(_, m)| matches!(m, Msg::Fetch(Fetch::Request { partitions, .. }) if !partitions.is_empty()))
+            .count()
+    };
+    assert_eq!(fetches(h.sent()), 1, "a follower of t-0 fetches");
+    assert_eq!(b.begin_shutdown(&mut h.ctx(me)), BrokerAction::None);
+    let req_id = b.metadata_fetch_in_flight.expect("a metadata fetch");
     b.on_msg(
         &mut h.ctx(me),
         Node::Controller,
-        Msg::Disconnect { req_id: second },
+        Msg::MetadataFetch(MetadataFetch::Response {
+            req_id,
+            offset: 2,
+            partitions: vec![state(1, 1, &[1, 3])],
+            ineligible: Vec::new(),
+        }),
     );
-    assert_eq!(beats(&h.sent_and_timers(&mut timers)), vec![second]);
+    h.take();
+    b.fetchers.clear();
+    b.pump_fetcher(&mut h.ctx(me), 1);
+    assert_eq!(fetches(h.sent()), 0);
 }
 
 /// `BrokerLifecycleManager` in PENDING_CONTROLLED_SHUTDOWN: the heartbeat that asks to shut down
@@ -279,10 +338,7 @@ fn a_controlled_shutdown_heartbeats_at_once_then_50_ms_then_at_the_interval() {
         Node::Controller,
         shutdown_answer(in_flight, true),
     );
-    assert_eq!(
-        action,
-        khafka_sim::broker::BrokerAction::Stop { clean: true }
-    );
+    assert_eq!(action, BrokerAction::Stop { clean: true });
 }
 
 /// `BrokerHeartbeatManager.calculateNextBrokerState`: a broker that leads and asks to shut down
@@ -292,7 +348,9 @@ fn a_controlled_shutdown_heartbeats_at_once_then_50_ms_then_at_the_interval() {
 /// the ISRs of the partitions it followed.)
 #[test]
 fn a_controlled_shutdown_waits_for_the_active_brokers_to_catch_up() {
-    let mut h = Harness::new(&spec());
+    let mut two = ScenarioSpec::default();
+    two.topics.push(TopicSpec::new("t", 2, 3));
+    let mut h = Harness::new(&two);
     let (mut c, mut timers) = controller(&mut h);
     let leader = c.parts[0].leader.expect("a leader");
     let others: Vec<u32> = (1..=3).filter(|b| *b != leader).collect();
@@ -323,12 +381,17 @@ fn a_controlled_shutdown_waits_for_the_active_brokers_to_catch_up() {
     for b in &others {
         beat(&mut c, *b, 1, at_start, false);
     }
+    let followed = c.parts[1].leader;
+    assert_ne!(followed, Some(leader));
     assert!(
         !beat(&mut c, leader, 2, at_start, true),
         "controlled shutdown"
     );
     assert_ne!(c.parts[0].leader, Some(leader));
     assert!(!c.parts[0].isr.contains(&leader));
+    // It leaves the ISR of the partition it follows too; that one keeps its leader.
+    assert!(!c.parts[1].isr.contains(&leader));
+    assert_eq!(c.parts[1].leader, followed);
     let moved = c.log.len() as u64;
     assert!(moved > at_start);
     // The others have not reported the change yet: not ready.
@@ -341,6 +404,50 @@ fn a_controlled_shutdown_waits_for_the_active_brokers_to_catch_up() {
     beat(&mut c, others[1], 6, moved, false);
     assert!(beat(&mut c, leader, 7, moved, true));
     assert!(c.brokers[(leader - 1) as usize].fenced);
+}
+
+/// `BrokerHeartbeatManager.touch`: a broker whose session expires during its controlled shutdown
+/// is fenced, forgets its controlled-shutdown offset, and may stop at its next heartbeat, however
+/// far behind the other brokers are.
+#[test]
+fn a_broker_fenced_during_its_controlled_shutdown_may_stop_at_once() {
+    let mut h = Harness::new(&spec());
+    let (mut c, mut timers) = controller(&mut h);
+    let leader = c.parts[0].leader.expect("a leader");
+    let beat = |req_id| {
+        Msg::BrokerHeartbeat(BrokerHeartbeat::Request {
+            req_id,
+            broker_epoch: 1,
+            previous_broker_epoch: None,
+            metadata_offset: 0,
+            want_shutdown: true,
+        })
+    };
+    let ready = |sent: Vec<(Node, Msg)>| {
+        sent.into_iter().any(|(_, m)| {
+            matches!(
+                m,
+                Msg::BrokerHeartbeat(BrokerHeartbeat::Response {
+                    shutdown_ready: true,
+                    ..
+                })
+            )
+        })
+    };
+    c.on_msg(&mut h.ctx(Node::Controller), Node::Broker(leader), beat(1));
+    assert!(!ready(h.sent_and_timers(&mut timers)));
+    let (at, timer) = timers
+        .iter()
+        .rev()
+        .find(|t| matches!(t.1, Timer::SessionTimeout { broker, .. } if broker == leader))
+        .cloned()
+        .expect("its session timer");
+    h.advance_to(at);
+    c.on_timer(&mut h.ctx(Node::Controller), timer);
+    assert!(c.brokers[(leader - 1) as usize].fenced);
+    h.sent_and_timers(&mut timers);
+    c.on_msg(&mut h.ctx(Node::Controller), Node::Broker(leader), beat(2));
+    assert!(ready(h.sent_and_timers(&mut timers)));
 }
 
 /// `ClusterControlManager.registerBroker`: the registration of a new incarnation is refused

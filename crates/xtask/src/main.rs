@@ -456,10 +456,11 @@ const NOTEBOOK_FILES: [&str; 3] = [
 /// The notebook bundle's budget, gzip: first 520,000 B (10 % above its 472,826 B at the split), a
 /// trip-wire that made us look for bytes when retention and compaction took it to 525,690 B;
 /// re-decided at 600,000 B, then at 640,000 B when Kafka Streams' windowed counts in a run took
-/// it to 609,057 B after the cuts we found, with the reasons and what was looked at in
-/// ARCHITECTURE.md ("The notebook bundle"). A lesson reader downloads it on top of the main
-/// bundle.
-const NOTEBOOK_BUDGET: u64 = 640_000;
+/// it to 609,057 B after the cuts we found, then at 650,000 B when session 38's broker lifecycle,
+/// controlled shutdown, Streams cache and retention fixes took it to 642,267 B after the cuts we
+/// found, with the reasons and what was looked at in ARCHITECTURE.md ("The notebook bundle"). A
+/// lesson reader downloads it on top of the main bundle.
+const NOTEBOOK_BUDGET: u64 = 650_000;
 /// Where Trunk puts the windows bundle (`web/src/windows.rs`): the stream-processing lessons'
 /// window cells, without the engine, fetched only by pages with a window cell.
 const WINDOWS_DIR: &str = "windows-v1";

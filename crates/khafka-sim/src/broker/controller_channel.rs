@@ -3,14 +3,16 @@
 //! heard of. A `NOT_CONTROLLER` answer names the leader the answering controller knows, and the
 //! broker sends there; an answer without a leader (an election is under way), a refused connection
 //! or a metadata fetch unanswered for its timeout moves it on to the next controller. When it
-//! switches, it sends a heartbeat and its pending `AlterPartition`s there at once (the channel
-//! re-queues requests a controller did not answer).
+//! switches, it sends its pending `AlterPartition`s there at once (the channel re-queues requests
+//! a controller did not answer). The heartbeat in flight is sent again only when its own request
+//! fails: at once to a leader a `NOT_CONTROLLER` names, else after `retry.backoff.ms`
+//! (`NodeToControllerRequestThread.doWork` backs off rather than loop).
 
 use super::*;
 use crate::protocol::raft::ControllerId;
 
 /// `retry.backoff.ms` of the controller channel before asking again without a leader to go to.
-const NO_LEADER_BACKOFF_MS: u64 = 100;
+pub(super) const NO_LEADER_BACKOFF_MS: u64 = 100;
 
 impl Broker {
     /// The controller to send to at start: the single controller, or the quorum's first.
@@ -58,9 +60,13 @@ impl Broker {
         };
         if let Some(t) = target {
             self.switch_controller(ctx, t);
-        } else if leader.is_some() && req_id.is_some() && req_id == self.comm.in_flight {
-            // The heartbeat goes to the same controller again shortly.
-            self.resend_communication_after(ctx, NO_LEADER_BACKOFF_MS);
+        }
+        if req_id.is_some() && req_id == self.comm.in_flight && Some(from) == self.comm.sent_to {
+            if target.is_some() {
+                self.resend_communication(ctx);
+            } else {
+                self.resend_communication_after(ctx, NO_LEADER_BACKOFF_MS);
+            }
         }
         if req_id.is_some() && req_id == self.metadata_fetch_in_flight {
             if target.is_some() {
@@ -72,8 +78,7 @@ impl Broker {
         }
     }
 
-    /// Sends to `to` from now on; the heartbeat in flight and the pending ISR changes go there at
-    /// once.
+    /// Sends to `to` from now on; the pending ISR changes go there at once.
     fn switch_controller(&mut self, ctx: &mut Ctx, to: Node) {
         if to == self.controller {
             return;
@@ -82,7 +87,6 @@ impl Broker {
         if !self.is_running() {
             return;
         }
-        self.resend_communication(ctx);
         let me = self.id;
         let pending: Vec<(PartIdx, Vec<BrokerId>)> = self
             .replicas

@@ -113,6 +113,9 @@ impl Broker {
         self.followed.resize(brokers as usize + 1, Vec::new());
         for r in self.replicas.values() {
             match r.state.leader {
+                // `ReplicaManager.applyLocalFollowersDelta`: in controlled shutdown a broker stops
+                // fetching the partitions whose ISR no longer has it.
+                Some(_) if self.want_shutdown && !r.state.isr.contains(&self.id) => {}
                 Some(l) if l != self.id => self.followed[l as usize].push(r.part),
                 _ => {}
             }
@@ -250,8 +253,8 @@ impl Broker {
                 let base = r.log.log_end_offset();
                 // `UnifiedLog.appendAsFollower`: the leader's batches, at the leader's offsets;
                 // the producers' state follows each idempotent batch.
+                super::log_manager::append_fetched(ctx, me, fp.part, &mut r.log, &fp.batches);
                 for &id in &fp.batches {
-                    super::log_manager::append(ctx, me, fp.part, &mut r.log, id);
                     let b = ctx.batches.get(id);
                     if b.producer_id != 0 {
                         r.producers.get_or_default(b.producer_id).add_batch(

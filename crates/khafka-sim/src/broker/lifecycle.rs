@@ -13,8 +13,9 @@ use crate::protocol::{BrokerHeartbeat, MetadataFetch};
 /// `ExponentialBackoff(100 ms, 2, broker.session.timeout.ms, 0.02)`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Communication {
-    /// The heartbeat in flight.
+    /// The heartbeat in flight, and the controller it was last sent to.
     pub(super) in_flight: Option<u64>,
+    pub(super) sent_to: Option<Node>,
     /// When it was created: the controller channel sends it again (to another controller, after
     /// a disconnect or `NOT_CONTROLLER`) only within its timeout from here.
     created_us: u64,
@@ -95,10 +96,12 @@ impl Broker {
         let hw_ckpt = cfg.replica_high_watermark_checkpoint_interval_ms;
         ctx.timer_after_ms(lag.max(1), Timer::IsrExpiration);
         ctx.timer_after_ms(hw_ckpt, Timer::HwCheckpoint);
-        // `LogManager.startup`: the retention check, and the cleaner thread when a topic is
-        // compacted (or may become so: `cleanup.policy` can change while the broker runs).
-        ctx.timer_after_ms(cfg.log.retention_check_interval_ms, Timer::RetentionCheck);
-        ctx.timer_after_ms(cfg.log.cleaner_backoff_ms.max(1), Timer::CleanerWake);
+        // `LogManager.startup`: the retention check (first after `log.initial.task.delay.ms`,
+        // then every `log.retention.check.interval.ms`), and the cleaner thread when a topic is
+        // compacted (or may become so: `cleanup.policy` can change while the broker runs), whose
+        // first pass runs at once (`CleanerThread.doWork`).
+        ctx.timer_after_ms(cfg.log.initial_task_delay_ms, Timer::RetentionCheck);
+        ctx.timer_after_ms(0, Timer::CleanerWake);
     }
 
     /// Stops the process. Returns the requests it held, so the engine can reset their connections.
@@ -203,6 +206,7 @@ impl Broker {
 
     fn send_communication(&mut self, ctx: &mut Ctx, req_id: u64) {
         self.comm.resend_due = false;
+        self.comm.sent_to = Some(self.controller);
         let timeout = Self::heartbeat_timeout_ms(ctx);
         self.comm.deadline_us = ctx.now.as_us() + crate::time::ms_to_us(timeout);
         self.send_heartbeat_as(ctx, req_id);
@@ -348,15 +352,21 @@ impl Broker {
         );
     }
 
-    /// Begins a controlled shutdown.
-    pub fn begin_shutdown(&mut self, ctx: &mut Ctx) {
+    /// Begins a controlled shutdown (`BeginControlledShutdownEvent`): a KRaft broker not yet
+    /// RUNNING (still starting) shuts down at once, without one.
+    pub fn begin_shutdown(&mut self, ctx: &mut Ctx) -> BrokerAction {
         self.want_shutdown = true;
+        self.followed_stale = true;
         if self.kraft(ctx) {
-            // `BeginControlledShutdownEvent`: the next heartbeat at once.
+            if self.starting {
+                return BrokerAction::Stop { clean: true };
+            }
+            // The next heartbeat at once.
             self.schedule(ctx, 0);
         } else {
             self.send_heartbeat(ctx);
         }
         ctx.timer_after_ms(SHUTDOWN_TIMEOUT_MS, Timer::ShutdownDeadline);
+        BrokerAction::None
     }
 }

@@ -46,6 +46,44 @@ pub(super) fn append(ctx: &mut Ctx, broker: BrokerId, part: PartIdx, log: &mut L
     }
 }
 
+/// `UnifiedLog.appendAsFollower`: a fetched partition's batches go in one append, so one roll
+/// decision for them all (`maybeRoll` with their total size and largest timestamp), and a
+/// follower's segments need not start where its leader's do.
+pub(super) fn append_fetched(
+    ctx: &mut Ctx,
+    broker: BrokerId,
+    part: PartIdx,
+    log: &mut Log,
+    ids: &[BatchId],
+) {
+    let Some(&first) = ids.first() else {
+        return;
+    };
+    if ids.len() == 1 {
+        append(ctx, broker, part, log, first);
+        return;
+    }
+    let now_us = ctx.now.as_us();
+    let mut chunk = BatchMeta::default();
+    for &id in ids {
+        let meta = batch_meta(ctx.batches, id, now_us);
+        chunk.bytes += meta.bytes;
+        chunk.max_timestamp_ms = chunk.max_timestamp_ms.max(meta.max_timestamp_ms);
+    }
+    let base = ctx.batches.get(first).base_offset;
+    if log.maybe_roll(base, chunk, roll_config(ctx.topo, part)) {
+        ctx.emit(TraceKind::SegmentRolled {
+            partition: ctx.topo.part_name(part),
+            broker,
+            base_offset: base,
+        });
+    }
+    for &id in ids {
+        let meta = batch_meta(ctx.batches, id, now_us);
+        log.append_with(id, ctx.batches, now_us, meta, RollConfig::NEVER);
+    }
+}
+
 /// Truncates `log` to `offset`, recounting the segment it ends in.
 pub(super) fn truncate(ctx: &mut Ctx, log: &mut Log, offset: u64) -> u64 {
     let now_us = ctx.now.as_us();
@@ -105,12 +143,24 @@ pub(super) fn increment_log_start(
 }
 
 impl Broker {
-    /// `LogManager.cleanupLogs`: every replica's `deleteOldSegments`.
+    /// `LogManager.cleanupLogs`: `deleteOldSegments` on every log that is not compacted (the
+    /// cleaner thread deletes a compacted one's old segments: `on_cleaner_wake`).
     pub(super) fn on_retention_check(&mut self, ctx: &mut Ctx) {
+        self.delete_old_segments(ctx, false);
+        let every = ctx.topo.config.log.retention_check_interval_ms;
+        ctx.timer_after_ms(every, Timer::RetentionCheck);
+    }
+
+    /// `UnifiedLog.deleteOldSegments` on every log whose `cleanup.policy` has `compact` or not,
+    /// as `compacted` says.
+    fn delete_old_segments(&mut self, ctx: &mut Ctx, compacted: bool) {
         let now_ms = ctx.now.as_us() / 1_000;
         let me = self.id;
         for r in self.replicas.values_mut() {
             let c = ctx.topo.log_config(r.part);
+            if c.cleanup.compact != compacted {
+                continue;
+            }
             let cfg = RetentionConfig {
                 delete: c.cleanup.delete,
                 retention_ms: c.retention_ms,
@@ -134,12 +184,10 @@ impl Broker {
                 });
             }
         }
-        let every = ctx.topo.config.log.retention_check_interval_ms;
-        ctx.timer_after_ms(every, Timer::RetentionCheck);
     }
 
-    /// The cleaner thread: cleans every compacted log that is dirty enough, filthiest first, then
-    /// sleeps `log.cleaner.backoff.ms` (at least 1 ms of simulated time: a thread that found
+    /// The cleaner thread: cleans every compacted log that is dirty enough, filthiest first,
+    /// deletes the compacted logs' old segments, then sleeps `log.cleaner.backoff.ms` (at least 1 ms of simulated time: a thread that found
     /// nothing to do must let time pass).
     pub(super) fn on_cleaner_wake(&mut self, ctx: &mut Ctx) {
         let now_ms = ctx.now.as_us() / 1_000;
@@ -199,9 +247,13 @@ impl Broker {
             );
             let now_us = ctx.now.as_us();
             let store = &*ctx.batches;
-            r.log.install_cleaned(out.kept, out.end, store, &|id| {
-                batch_meta(store, id, now_us)
-            });
+            r.log.install_cleaned(
+                out.kept,
+                out.end,
+                store,
+                &|id| batch_meta(store, id, now_us),
+                c.segment_bytes,
+            );
             for &id in &out.removed {
                 ctx.prov.mark_deleted(id);
             }
@@ -222,6 +274,10 @@ impl Broker {
                     .collect(),
             });
         }
+        // `LogCleaner.cleanFilthiestLog`: after cleaning, `deleteOldSegments` on every compacted
+        // log (`LogCleanerManager.deletableLogs`), so a `compact,delete` topic's retention runs
+        // at the cleaner's pace, not the retention check's.
+        self.delete_old_segments(ctx, true);
         let backoff = ctx.topo.config.log.cleaner_backoff_ms.max(1);
         ctx.timer_after_ms(backoff, Timer::CleanerWake);
     }

@@ -471,18 +471,19 @@ impl Broker {
                 self.on_not_controller(ctx, from, req_id, leader);
             }
             Msg::Disconnect { req_id } => {
-                if self.comm.in_flight == Some(req_id) {
-                    // The channel sends it again: to the next controller if the current one
-                    // closed it, else to the current one.
-                    if from == self.controller && ctx.topo.config.controllers > 0 {
+                if self.comm.in_flight == Some(req_id) && self.comm.sent_to == Some(from) {
+                    // The controller it went to closed it: the channel sends it again shortly,
+                    // to the next controller if that one is still the current.
+                    if from == self.controller {
                         self.controller_unreachable(ctx);
-                    } else {
-                        self.resend_communication(ctx);
                     }
+                    self.resend_communication_after(ctx, controller_channel::NO_LEADER_BACKOFF_MS);
                 }
                 if self.metadata_fetch_in_flight == Some(req_id) {
                     self.metadata_fetch_in_flight = None;
-                    self.controller_unreachable(ctx);
+                    if from == self.controller {
+                        self.controller_unreachable(ctx);
+                    }
                     self.metadata_retry_pending = true;
                     ctx.timer_after_ms(500, Timer::MetadataFetchTimeout { req_id });
                     self.metadata_fetch_in_flight = Some(req_id);

@@ -121,7 +121,7 @@ impl Broker {
             return; // stale
         }
         let becomes_leader = st.leader == Some(me);
-        if r.state.leader != st.leader {
+        if r.state.leader != st.leader || self.want_shutdown {
             self.followed_stale = true;
         }
         // Partition.makeLeader / makeFollower → updateAssignmentAndIsr: a committed state newer than

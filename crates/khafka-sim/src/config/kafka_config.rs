@@ -260,6 +260,7 @@ macro_rules! broker_keys {
             "log.cleaner.min.compaction.lag.ms",
             "log.cleaner.min.cleanable.ratio",
             "log.retention.check.interval.ms",
+            "log.initial.task.delay.ms",
             "log.cleaner.backoff.ms",
         ]
     };
@@ -659,33 +660,49 @@ impl CleanupPolicy {
     }
 }
 
-/// A `min.cleanable.dirty.ratio` between 0 and 1, kept in millionths so configs stay `Eq` and
-/// `Hash` and runs use no floating point.
+/// A `min.cleanable.dirty.ratio`: a `DOUBLE` between 0 and 1 (Kafka's
+/// `ConfigDef.Range.between(0, 1)`), written as Java's `Double.valueOf` reads it (`0.5`, `.5`,
+/// `5e-1`), any precision, kept in millionths (rounded to the nearest) so configs stay `Eq` and
+/// `Hash` and runs use no floating point. Parsed by hand: the float parser would add 20 KB to the
+/// site's notebook.
 fn parse_ratio_ppm(value: &str) -> Result<u32, ConfigError> {
     let bad = || ConfigError::InvalidValue("a ratio between 0 and 1, such as `0.5`".into());
-    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 6
-        || int.len() > 1
-    {
-        return Err(bad());
-    }
-    let int: u32 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| bad())?
+    let v = value.trim();
+    let v = v.strip_prefix('+').unwrap_or(v);
+    let (mantissa, exp) = match v.find(['e', 'E']) {
+        Some(i) => (&v[..i], v[i + 1..].parse::<i32>().map_err(|_| bad())?),
+        None => (v, 0),
     };
-    let mut f = 0u32;
-    for i in 0..6 {
-        f = f * 10 + frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as u32);
-    }
-    let ppm = int * 1_000_000 + f;
-    if ppm > 1_000_000 {
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = || int.bytes().chain(frac.bytes());
+    if int.len() + frac.len() == 0 || !digits().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    Ok(ppm)
+    // The value is 0.d1d2d3… × 10^point; in millionths, the digits before position point + 6
+    // are whole, the next one rounds.
+    let point = int.len() as i64 + exp as i64;
+    let (mut ppm, mut rest_nonzero, mut round_up) = (0u64, false, false);
+    for (i, b) in digits().enumerate() {
+        let d = (b - b'0') as u64;
+        let place = i as i64 - point - 6;
+        if place < 0 {
+            // A whole millionth: shift it in (a value past 1 stops early).
+            let shift = (-place - 1) as u32;
+            if d > 0 && shift > 7 {
+                return Err(bad());
+            }
+            ppm = ppm.saturating_add(d.saturating_mul(10u64.saturating_pow(shift)));
+        } else {
+            if place == 0 {
+                round_up = d >= 5;
+            }
+            rest_nonzero |= d > 0;
+        }
+    }
+    if ppm > 1_000_000 || ppm == 1_000_000 && rest_nonzero {
+        return Err(bad());
+    }
+    Ok((ppm + round_up as u64) as u32)
 }
 
 fn ratio_text(ppm: u32) -> String {
@@ -808,6 +825,9 @@ pub struct BrokerLogConfig {
     pub min_cleanable_ratio_ppm: u32,
     /// `log.retention.check.interval.ms` (5 minutes).
     pub retention_check_interval_ms: u64,
+    /// `log.initial.task.delay.ms` (30 s, an internal config): the first retention check after
+    /// a broker starts.
+    pub initial_task_delay_ms: u64,
     /// `log.cleaner.backoff.ms` (15 s).
     pub cleaner_backoff_ms: u64,
 }
@@ -824,6 +844,7 @@ impl Default for BrokerLogConfig {
             min_compaction_lag_ms: 0,
             min_cleanable_ratio_ppm: 500_000,
             retention_check_interval_ms: 300_000,
+            initial_task_delay_ms: 30_000,
             cleaner_backoff_ms: 15_000,
         }
     }
@@ -854,6 +875,9 @@ impl BrokerLogConfig {
             "log.retention.check.interval.ms" => {
                 self.retention_check_interval_ms = positive(parse_u64(value, "milliseconds")?)?
             }
+            "log.initial.task.delay.ms" => {
+                self.initial_task_delay_ms = parse_u64(value, "milliseconds")?
+            }
             "log.cleaner.backoff.ms" => self.cleaner_backoff_ms = parse_u64(value, "milliseconds")?,
             _ => return Err(ConfigError::UnknownKey),
         }
@@ -871,6 +895,7 @@ impl BrokerLogConfig {
             "log.cleaner.min.compaction.lag.ms" => self.min_compaction_lag_ms.to_string(),
             "log.cleaner.min.cleanable.ratio" => ratio_text(self.min_cleanable_ratio_ppm),
             "log.retention.check.interval.ms" => self.retention_check_interval_ms.to_string(),
+            "log.initial.task.delay.ms" => self.initial_task_delay_ms.to_string(),
             "log.cleaner.backoff.ms" => self.cleaner_backoff_ms.to_string(),
             _ => return None,
         })
@@ -1260,6 +1285,23 @@ impl ConsumerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `min.cleanable.dirty.ratio` is a `DOUBLE` in `[0, 1]`: any precision Java parses.
+    #[test]
+    fn a_cleanable_ratio_is_any_double_between_0_and_1() {
+        for (text, ppm) in [
+            ("0.5", 500_000),
+            ("0.3333333", 333_333),
+            ("1", 1_000_000),
+            (".25", 250_000),
+            ("1e-1", 100_000),
+        ] {
+            assert_eq!(parse_ratio_ppm(text), Ok(ppm), "{text}");
+        }
+        for text in ["1.0000001", "-0.1", "NaN", "inf", "", "half"] {
+            assert!(parse_ratio_ppm(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn idempotence_defaults_follow_kafka() {

@@ -192,6 +192,12 @@ impl Controller {
             }
             return !leads(self);
         }
+        // A broker fenced meanwhile (its session expired) stops at once
+        // (`BrokerHeartbeatManager.touch` forgets its controlled-shutdown offset).
+        if self.reg(b).fenced {
+            self.reg(b).controlled_shutdown_offset = None;
+            return true;
+        }
         if leads(self) {
             return false;
         }

@@ -1033,8 +1033,11 @@ impl Sim {
                 if let Some(b) = self.resolve_broker(&broker) {
                     let i = (b - 1) as usize;
                     if self.brokers[i].is_running() {
-                        let mut ctx = ctx!(self, Node::Broker(b));
-                        self.brokers[i].begin_shutdown(&mut ctx);
+                        let action = {
+                            let mut ctx = ctx!(self, Node::Broker(b));
+                            self.brokers[i].begin_shutdown(&mut ctx)
+                        };
+                        self.after_broker(b, action);
                     }
                 }
             }

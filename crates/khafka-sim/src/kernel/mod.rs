@@ -4,6 +4,7 @@
 pub mod chunked;
 pub mod position_index;
 pub mod queue;
+pub mod recency;
 pub mod rng;
 pub mod small;
 pub mod time;

@@ -19,8 +19,13 @@
 //!   records). Offsets never change: the kept records of a batch stay at their offsets, as pieces
 //!   of the original batch ([`BatchStore::add_piece`]); a batch kept whole is not copied.
 //!
-//! Simplified: segments are not merged (`groupSegmentsBySize`); a batch that loses all its records
-//! goes, even when it held its producer's last sequence (Kafka keeps such a batch empty).
+//! - **Segments**: the cleaned range's segments are merged in groups whose sizes before the
+//!   cleaning fit in `segment.bytes` (`groupSegmentsBySize`), each group one segment whose largest
+//!   timestamp is its kept records' (`Log::install_cleaned`).
+//!
+//! Simplified: a batch that loses all its records goes, even when it held its producer's last
+//! sequence (Kafka keeps such a batch empty); a batch that loses its last records ends at its last
+//! kept record (Kafka keeps the batch's last offset).
 
 use super::{BatchId, BatchStore, CleanedEntry, Log, RecordId};
 use std::collections::BTreeMap;

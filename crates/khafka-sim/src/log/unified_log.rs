@@ -24,9 +24,9 @@ pub struct LogEntry {
     append_dt: u32,
 }
 
-/// What a segment needs to know of a batch: its size (Kafka's 61-byte batch header plus its
-/// records' values, the engine's `record.size`; no keys or per-record overhead) and its largest
-/// record timestamp (ms: the producer's send time, `CreateTime`).
+/// What a segment needs to know of a batch: its size (as record batch v2 lays it out: the 61-byte
+/// header and each record's key, value and overhead) and its largest record timestamp (ms: the
+/// producer's send time, `CreateTime`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BatchMeta {
     pub bytes: u64,
@@ -570,7 +570,10 @@ impl Log {
     /// `LogSegment.shouldRoll` before appending a batch at `base`: the active segment is full
     /// (`size > segment.bytes - batch size`) or, when it holds a batch, the batch's largest
     /// timestamp is more than `segment.ms` after its first batch's (no `segment.jitter.ms`).
-    fn maybe_roll(&mut self, base: u64, meta: BatchMeta, roll: RollConfig) -> bool {
+    /// `UnifiedLog.maybeRoll` before an append of batches starting at `base` whose sizes and
+    /// largest timestamp `meta` sums up (`LogSegment.shouldRoll`): rolls a new segment there when
+    /// the active one is full or old enough; returns whether it rolled.
+    pub fn maybe_roll(&mut self, base: u64, meta: BatchMeta, roll: RollConfig) -> bool {
         let roll_now = match self.segments.last() {
             None => {
                 self.segments
@@ -673,10 +676,12 @@ impl Log {
             self.cleaned.truncate(n);
             self.clean_end = new_leo;
         }
+        // `LocalLog.truncateTo`: the segments starting above the target go; one starting at it
+        // stays, empty, as the active segment.
         while self
             .segments
             .last()
-            .is_some_and(|s| s.base_offset >= new_leo && self.segments.len() > 1)
+            .is_some_and(|s| s.base_offset > new_leo && self.segments.len() > 1)
         {
             self.segments.pop();
         }
@@ -818,6 +823,7 @@ impl Log {
         end: u64,
         store: &BatchStore,
         meta: &dyn Fn(BatchId) -> BatchMeta,
+        segment_bytes: u64,
     ) {
         let mut cleaned = ChunkVec::new();
         for e in kept {
@@ -826,23 +832,45 @@ impl Log {
         self.cleaned = cleaned;
         self.clean_end = end;
         self.cleaned_at_truncations = self.truncations;
-        // Recount the segments below `end` (their timestamps stay: a simplification).
+        // `Cleaner.groupSegmentsBySize` and `cleanSegments`: the segments below `end` go in groups
+        // of consecutive segments whose sizes before this cleaning add up to at most
+        // `segment.bytes`; each group becomes one segment at its first base offset, holding what
+        // the group kept, its largest timestamp the largest of the records kept (a group that kept
+        // nothing: its last segment's, as Kafka's `largestTimestamp` falls back to the file's
+        // modification time, which `cleanSegments` copies from the group's last segment).
+        let below = self
+            .segments
+            .iter()
+            .take_while(|g| g.base_offset < end)
+            .count();
+        let mut merged: Vec<Segment> = Vec::new();
+        let mut last_ts: Vec<u64> = Vec::new();
+        let mut size = 0u64;
+        for g in &self.segments[..below] {
+            if merged.is_empty() || size.saturating_add(g.bytes) > segment_bytes {
+                merged.push(Segment::empty(g.base_offset));
+                last_ts.push(0);
+                size = 0;
+            }
+            size = size.saturating_add(g.bytes);
+            *last_ts.last_mut().expect("pushed") = g.max_timestamp_ms;
+        }
         let mut i = 0;
-        let mut counts: Vec<(u64, u32)> = vec![(0, 0); self.segments.len()];
         for e in self.cleaned.iter() {
             let b = store.get(e.batch);
-            while i + 1 < self.segments.len() && self.segments[i + 1].base_offset <= b.base_offset {
+            while i + 1 < merged.len() && merged[i + 1].base_offset <= b.base_offset {
                 i += 1;
             }
-            counts[i].0 += meta(e.batch).bytes;
-            counts[i].1 += 1;
-        }
-        for (seg, (bytes, batches)) in self.segments.iter_mut().zip(counts) {
-            if seg.base_offset < end {
-                seg.bytes = bytes;
-                seg.batches = batches;
+            if let Some(g) = merged.get_mut(i) {
+                g.add(meta(e.batch));
             }
         }
+        for (g, ts) in merged.iter_mut().zip(last_ts) {
+            if g.batches == 0 {
+                g.max_timestamp_ms = ts;
+            }
+        }
+        self.segments.splice(..below, merged);
     }
 
     /// The offset from which every batch reached this replica after `cutoff_us` (appends are in
@@ -1007,6 +1035,87 @@ mod tests {
         rec(&mut log, &mut s, 9, 1);
         assert_eq!(log.log_end_offset(), 888);
         assert_eq!(log.epoch_cache(), &[(1, 887)]);
+    }
+
+    /// `LocalLog.truncateTo` deletes the segments whose base offset is *above* the target: a
+    /// segment starting at the target stays, emptied, and is the active segment the next append
+    /// writes to (the engine removed it too, and the next appends joined the segment before).
+    #[test]
+    fn a_truncation_at_a_segment_base_keeps_that_segment_empty() {
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        let roll = RollConfig {
+            segment_bytes: 150,
+            segment_ms: u64::MAX,
+        };
+        for i in 0..3u64 {
+            let b = s.add(log.log_end_offset(), 0, &[i], None);
+            let meta = BatchMeta {
+                bytes: 100,
+                max_timestamp_ms: i,
+            };
+            log.append_with(b, &s, i * 1_000, meta, roll);
+        }
+        let bases = |log: &Log| {
+            log.segments()
+                .iter()
+                .map(|g| g.base_offset)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bases(&log), vec![0, 1, 2]);
+        log.truncate_to(1, &s);
+        assert_eq!(bases(&log), vec![0, 1]);
+        let last = log.segments()[1];
+        assert_eq!((last.bytes, last.batches), (0, 0));
+        let b = s.add(1, 0, &[9], None);
+        let meta = BatchMeta {
+            bytes: 100,
+            max_timestamp_ms: 9,
+        };
+        log.append_with(b, &s, 9_000, meta, roll);
+        assert_eq!(bases(&log), vec![0, 1]);
+        assert_eq!(log.segments()[1].batches, 1);
+    }
+
+    /// `Cleaner.groupSegmentsBySize`: the cleaned range's segments merge while their sizes
+    /// before the cleaning fit in `segment.bytes`, each group one segment holding what it kept,
+    /// with the largest timestamp of the records kept (the engine kept every segment, and its
+    /// timestamp from before the cleaning).
+    #[test]
+    fn a_cleaning_merges_small_segments() {
+        let (mut log, mut s) = (Log::default(), BatchStore::default());
+        let roll = RollConfig {
+            segment_bytes: 150,
+            segment_ms: u64::MAX,
+        };
+        let meta = |i: u64| BatchMeta {
+            bytes: 100,
+            max_timestamp_ms: 10 * i,
+        };
+        let mut ids = Vec::new();
+        for i in 0..4u64 {
+            let b = s.add(log.log_end_offset(), 0, &[i], None);
+            log.append_with(b, &s, i * 1_000, meta(i), roll);
+            ids.push(b);
+        }
+        let bases = |log: &Log| {
+            log.segments()
+                .iter()
+                .map(|g| g.base_offset)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bases(&log), vec![0, 1, 2, 3]);
+        // Offset 1's record was superseded; the cleaning covers [0, 3).
+        let kept = [ids[0], ids[2]].map(|batch| CleanedEntry {
+            batch,
+            delete_horizon_ms: u64::MAX,
+        });
+        let m = |id: BatchId| meta(s.get(id).base_offset);
+        log.install_cleaned(kept.to_vec(), 3, &s, &m, 250);
+        // 100 + 100 fit in 250, a third does not: {0, 1} and {2}; 3 is the active segment.
+        assert_eq!(bases(&log), vec![0, 2, 3]);
+        let g = log.segments()[0];
+        assert_eq!((g.bytes, g.batches, g.max_timestamp_ms), (100, 1, 0));
+        assert_eq!(log.segments()[1].max_timestamp_ms, 20);
     }
 
     #[test]

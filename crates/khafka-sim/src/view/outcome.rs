@@ -171,9 +171,10 @@ pub struct StreamsOutcome {
     pub not_counted: u64,
     /// Changelog records the instances read back into their stores.
     pub restored_records: u64,
-    /// Records the count skipped (`dropped-records`: a null key or value, or a late record).
+    /// The count's `dropped-records`: records skipped for a null key or value, and a late
+    /// record's skip for each window it was late for.
     pub dropped_records: u64,
-    /// Of those, records a windowed count skipped as late.
+    /// Of those, a windowed count's skips of a record for an expired window (one per window).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub late_records: u64,
     /// Windows the output topic holds a result for (a windowed count).

@@ -29,10 +29,11 @@ pub struct StreamsInstanceView {
     pub forwarded: u64,
     /// Records the `filter` stopped.
     pub filtered: u64,
-    /// Records the count skipped: a null key or value, or late; a stream–stream join's records its
-    /// stores skipped as expired too (`dropped-records`).
+    /// Kafka's `dropped-records`: records the count skipped for a null key or value, a windowed
+    /// count's skips of a record for an expired window (one per window), and a stream–stream
+    /// join's records its stores skipped as expired.
     pub dropped: u64,
-    /// Of those, records a windowed count skipped as late.
+    /// Of those, a windowed count's skips for an expired window.
     pub dropped_late: u64,
     /// A join's stream records joined with a table value, those that found none, table records
     /// applied, and times a task processed past an empty partition (`enforced-processing-total`).
@@ -59,7 +60,8 @@ pub struct StreamsTaskView {
     pub processed: u64,
     /// A windowed count's observed stream time (`None` before its first record, or without
     /// windows), its close time (windows ending at or before it take no more records), the
-    /// records it skipped as late and the largest lateness it saw (`record-lateness-max`).
+    /// skips of a record for an expired window (one per window) and the largest lateness it saw
+    /// (`record-lateness-max`).
     pub stream_time: Option<i64>,
     pub close_time: Option<i64>,
     pub dropped_late: u64,

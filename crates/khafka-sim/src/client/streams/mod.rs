@@ -133,11 +133,14 @@ pub struct Task {
     pub join: Option<Box<join::JoinTask>>,
 }
 
-/// A cache's dirty keys, in the order first updated since the last flush, each found by a hash
-/// rather than a scan (a cache of a million keys is a lookup per update, not a million).
+/// A cache's dirty keys, in the order last updated since the last flush (`NamedCache.put`:
+/// "first remove and then add so we can maintain ordering as the arrival order of the records"),
+/// each found by a hash rather than a scan (a cache of a million keys is a lookup per update, not
+/// a million).
 #[derive(Clone, Debug, Default)]
 pub struct DirtyKeys {
     keys: Vec<u32>,
+    order: crate::kernel::recency::Recency,
     index: crate::kernel::position_index::PositionIndex,
 }
 
@@ -146,27 +149,32 @@ impl DirtyKeys {
         crate::kernel::position_index::mix(key as u64)
     }
 
-    pub fn contains(&self, key: u32) -> bool {
-        self.index
-            .find(Self::hash(key), |p| self.keys[p] == key)
-            .is_some()
+    fn position(&self, key: u32) -> Option<usize> {
+        self.index.find(Self::hash(key), |p| self.keys[p] == key)
     }
 
-    /// Adds `key` unless it is there already.
+    pub fn contains(&self, key: u32) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Marks `key` updated now: it moves behind every key updated before.
     pub fn insert(&mut self, key: u32) {
-        if self.contains(key) {
+        if let Some(p) = self.position(key) {
+            self.order.touch(p);
             return;
         }
         self.keys.push(key);
+        self.order.push();
         let keys = &self.keys;
         self.index
             .insert(Self::hash(key), keys.len() - 1, |p| Self::hash(keys[p]));
     }
 
-    /// The keys in the order first updated; the cache is empty after.
+    /// The keys in the order last updated; the cache is empty after.
     pub fn take(&mut self) -> Vec<u32> {
         self.index.clear();
-        std::mem::take(&mut self.keys)
+        let keys = std::mem::take(&mut self.keys);
+        self.order.take().into_iter().map(|p| keys[p]).collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -235,8 +243,8 @@ pub struct StreamsInstance {
     pub dropped_null_key: u64,
     /// Records the `filter` stopped.
     pub filtered: u64,
-    /// Records a windowed count skipped as late (`dropped-records`, "Skipping record for expired
-    /// window").
+    /// Skips of a record for an expired window (`dropped-records`, "Skipping record for expired
+    /// window": one for each window a record was late for).
     pub dropped_late: u64,
     /// Windows and sessions its windowed processors read or wrote over the run (bounded by
     /// `windowed::MAX_WINDOW_WORK`).
@@ -567,6 +575,14 @@ impl StreamsInstance {
             return self.process_join(ctx, records, main, producer, values);
         }
         let cached = self.spec.config.cache_max_bytes > 0;
+        // Session and sliding windows emitting on close have no cache
+        // (`SessionStoreMaterializer`, `SlidingWindowStoreMaterializer`: "do not enable cache if
+        // the emit final strategy is used"); time windows keep theirs.
+        let window_cached = cached
+            && self.spec.windowing.as_ref().is_none_or(|w| {
+                !w.on_window_close
+                    || matches!(w.windows, crate::config::streams::Windows::Time { .. })
+            });
         for (p, offset, rid) in records {
             let Some(t) = self.tasks[p as usize].as_mut() else {
                 continue;
@@ -665,7 +681,7 @@ impl StreamsInstance {
             if let Some(wt) = t.windowed.as_mut() {
                 let ts = ctx.prov.timestamp_ms(rid, ctx.topo).unwrap_or(0) as i64;
                 let before = wt.processor.work();
-                let out = wt.process(key, ts, add, cached);
+                let out = wt.process(key, ts, add, window_cached);
                 self.window_work += wt.processor.work() - before;
                 for (k, v) in out.changelog {
                     send_windowed(ctx, producer, values, Some(part), k, v);
@@ -675,7 +691,7 @@ impl StreamsInstance {
                     send_windowed(ctx, producer, values, None, k, v);
                 }
                 if let Some(d) = out.dropped {
-                    self.dropped_late += 1;
+                    self.dropped_late += out.dropped_windows;
                     let w = self.spec.windowing.as_ref().expect("a windowed task");
                     if let khafka_streams::DropReason::ExpiredWindow {
                         window,
@@ -1393,4 +1409,20 @@ fn send_outer_change(
             record,
         },
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    /// `NamedCache.put`: a key updated again moves behind the others, so the flush forwards in
+    /// the order of each key's last update.
+    #[test]
+    fn dirty_keys_flush_in_the_order_of_last_update() {
+        let mut d = super::DirtyKeys::default();
+        for key in [1, 2, 1, 3] {
+            d.insert(key);
+        }
+        assert!(d.contains(1));
+        assert_eq!(d.take(), vec![2, 1, 3]);
+        assert!(d.is_empty());
+    }
 }

@@ -91,9 +91,18 @@ fn window_hash(key: u32, v: &WindowedValue) -> u64 {
 #[derive(Clone, Debug)]
 pub struct WindowedTask {
     pub processor: WindowedAggregation,
-    /// The cache: the last write per windowed key since the last commit, in the order each was
-    /// first written.
+    /// The cache: the last write per windowed key since the last commit, and the order of their
+    /// last writes, which the flush follows (`NamedCache.put`).
     dirty: Vec<(u32, WindowedValue)>,
+    order: crate::kernel::recency::Recency,
+    /// Sessions only: the sessions the store under the cache holds (flushed with a value, not
+    /// yet removed or expired), and the store's retention. A tombstone for a session the store
+    /// never held (created and merged away between two commits) is neither logged nor forwarded
+    /// (`CachingSessionStore.putAndMaybeForward`: "if this key did not exist in underlying store
+    /// and also not in the cache, we can skip flushing").
+    /// Sorted.
+    stored: Vec<(u32, i64, i64)>,
+    session_retention: Option<i64>,
     /// Where each windowed key is in `dirty` (a hopping window of 10,000 windows a record, over
     /// many keys, would otherwise scan the whole cache for every write).
     dirty_index: crate::kernel::position_index::PositionIndex,
@@ -171,8 +180,11 @@ pub struct Processed {
     pub changelog: Vec<(u32, WindowedValue)>,
     /// Results for the output topic now.
     pub output: Vec<(u32, WindowedValue)>,
-    /// The skip, if the record was late.
+    /// The skip, if the record was late (its last expired window).
     pub dropped: Option<khafka_streams::Dropped>,
+    /// How many of its windows had expired: `KStreamWindowAggregate` records `dropped-records`
+    /// once for each (a hopping window's record can be late for several, and on time for others).
+    pub dropped_windows: u64,
 }
 
 impl WindowedTask {
@@ -184,6 +196,10 @@ impl WindowedTask {
         WindowedTask {
             processor,
             dirty: Vec::new(),
+            order: Default::default(),
+            stored: Default::default(),
+            session_retention: matches!(w.windows, Windows::Session { .. })
+                .then(|| w.store_retention_ms() as i64),
             dirty_index: Default::default(),
             dropped: 0,
             lateness_max: 0,
@@ -193,6 +209,7 @@ impl WindowedTask {
 
     /// Puts a changelog record back into the store.
     pub fn restore(&mut self, w: &Windowing, key: u32, v: &WindowedValue) {
+        self.store(key, v);
         self.processor.restore(&StoreWrite {
             key: key.to_string(),
             window: Window {
@@ -223,6 +240,7 @@ impl WindowedTask {
             changelog: Vec::new(),
             output: Vec::new(),
             dropped: None,
+            dropped_windows: 0,
         };
         for w in self.processor.take_writes() {
             let v = WindowedValue::of(&w);
@@ -233,9 +251,13 @@ impl WindowedTask {
                     *k == key && d.start == v.start && d.end == v.end
                 });
                 match found {
-                    Some(p) => self.dirty[p].1 = v,
+                    Some(p) => {
+                        self.dirty[p].1 = v;
+                        self.order.touch(p);
+                    }
                     None => {
                         self.dirty.push((key, v));
+                        self.order.push();
                         let dirty = &self.dirty;
                         self.dirty_index
                             .insert(window_hash(key, &v), dirty.len() - 1, |p| {
@@ -273,6 +295,7 @@ impl WindowedTask {
                 }
                 khafka_streams::Event::Dropped(d) => {
                     self.dropped += 1;
+                    out.dropped_windows += 1;
                     out.dropped = Some(d);
                 }
             }
@@ -280,12 +303,47 @@ impl WindowedTask {
         out
     }
 
-    /// The cache's content at a commit, in the order it was first written: `(key, value)`, with
-    /// whether each goes downstream too (emitting on update).
+    /// The cache's content at a commit, in the order each windowed key was last written:
+    /// `(key, value)`, with whether each goes downstream too (emitting on update). A session's
+    /// tombstone the store under the cache never held a value for is left out.
     pub fn flush(&mut self) -> (Vec<(u32, WindowedValue)>, bool) {
         let eager = self.processor.emit() == Emit::Eager;
         self.dirty_index.clear();
-        (std::mem::take(&mut self.dirty), eager)
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut entries = Vec::with_capacity(dirty.len());
+        for p in self.order.take() {
+            let (key, v) = dirty[p];
+            if self.store(key, &v) {
+                entries.push((key, v));
+            }
+        }
+        if let Some(retention) = self.session_retention {
+            // The segmented store drops sessions that ended before stream time − retention.
+            let expired = self.processor.stream_time().saturating_sub(retention);
+            self.stored.retain(|&(_, _, end)| end >= expired);
+        }
+        (entries, eager)
+    }
+
+    /// A write reaches the store under the cache (sessions: whether it changes what the store
+    /// holds; a write of another kind always does).
+    fn store(&mut self, key: u32, v: &WindowedValue) -> bool {
+        if self.session_retention.is_none() {
+            return true;
+        }
+        let session = (key, v.start, v.end);
+        match (self.stored.binary_search(&session), v.count) {
+            (Err(at), Some(_)) => {
+                self.stored.insert(at, session);
+                true
+            }
+            (Ok(_), Some(_)) => true,
+            (Ok(at), None) => {
+                self.stored.remove(at);
+                true
+            }
+            (Err(_), None) => false,
+        }
     }
 
     /// Whether the cache holds writes.
@@ -312,5 +370,55 @@ impl WindowedValues {
 
     pub fn clone_bytes(&self) -> u64 {
         self.values.clone_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::streams::{Aggregate, Windowing, Windows};
+
+    fn task(windows: Windows) -> WindowedTask {
+        let w = Windowing {
+            windows,
+            grace_ms: 0,
+            on_window_close: false,
+        };
+        WindowedTask::new(&w, Aggregate::Count, None)
+    }
+
+    /// `NamedCache.put` moves a key updated again behind the others ("first remove and then add
+    /// so we can maintain ordering as the arrival order of the records"): A, B, A flush as B, A.
+    #[test]
+    fn the_cache_flushes_in_the_order_of_last_update() {
+        let mut t = task(Windows::Time {
+            size: 1_000,
+            advance: 1_000,
+        });
+        for (key, ts) in [(1, 0), (2, 10), (1, 20)] {
+            t.process(key, ts, 1, true);
+        }
+        let (entries, _) = t.flush();
+        let order: Vec<(u32, Option<i64>)> = entries.iter().map(|(k, v)| (*k, v.count)).collect();
+        assert_eq!(order, vec![(2, Some(1)), (1, Some(2))]);
+    }
+
+    /// `CachingSessionStore.putAndMaybeForward`: a session created and merged away between two
+    /// flushes leaves no tombstone; one the store held does.
+    #[test]
+    fn a_session_the_store_never_held_leaves_no_tombstone() {
+        let mut t = task(Windows::Session { gap: 100 });
+        t.process(1, 0, 1, true);
+        let (first, _) = t.flush();
+        assert_eq!(first.len(), 1, "[0,0] reaches the store");
+        // [0,0] grows to [0,50], then to [0,120]: [0,50] never reaches the store.
+        t.process(1, 50, 1, true);
+        t.process(1, 120, 1, true);
+        let (second, _) = t.flush();
+        let windows: Vec<(i64, i64, Option<i64>)> = second
+            .iter()
+            .map(|(_, v)| (v.start, v.end, v.count))
+            .collect();
+        assert_eq!(windows, vec![(0, 0, None), (0, 120, Some(3))]);
     }
 }

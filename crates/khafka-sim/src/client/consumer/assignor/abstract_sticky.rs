@@ -188,7 +188,7 @@ impl<'a> Constrained<'a> {
 
     fn build(&mut self) -> (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>) {
         self.assign_owned_partitions();
-        let assigned: BTreeSet<&TopicPartition> = set_of(self.assigned.iter());
+        let assigned: BTreeSet<TopicPartition> = set_of(self.assigned.iter().cloned());
         // A B-tree's keys come sorted.
         let sorted_topics: Vec<&String> = self.topics.keys().collect();
         let unassigned: Vec<TopicPartition> = all_partitions(self.topics, &sorted_topics)

@@ -36,17 +36,19 @@ fn partitions_transferring_ownership(
     let mut added = Vec::new();
     let mut revoked = BTreeSet::new();
     for m in members {
-        let assigned: BTreeSet<&TopicPartition> =
-            set_of(assignment.get(&m.member_id).into_iter().flatten());
-        let owned: BTreeSet<&TopicPartition> = set_of(m.owned_partitions.iter());
+        // Sets of owned partitions (the type the assignor's other sets have: one B-tree
+        // instantiation fewer in the site's notebook than sets of references).
+        let assigned: BTreeSet<TopicPartition> =
+            set_of(assignment.get(&m.member_id).into_iter().flatten().cloned());
+        let owned: BTreeSet<TopicPartition> = set_of(m.owned_partitions.iter().cloned());
         for tp in &assigned {
             if !owned.contains(tp) {
-                added.push(((*tp).clone(), m.member_id.clone()));
+                added.push((tp.clone(), m.member_id.clone()));
             }
         }
-        for tp in &owned {
-            if !assigned.contains(tp) {
-                revoked.insert((*tp).clone());
+        for tp in owned {
+            if !assigned.contains(&tp) {
+                revoked.insert(tp);
             }
         }
     }
