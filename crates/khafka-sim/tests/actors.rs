@@ -33,6 +33,20 @@ fn state(leader: u32, partition_epoch: u32, isr: &[u32]) -> PartitionState {
     }
 }
 
+/// The metadata log's answer to broker `b`'s fetch in flight: `partitions` up to `offset`.
+fn answer_metadata(h: &mut Harness, b: &mut Broker, offset: u64, partitions: Vec<PartitionState>) {
+    let req_id = b
+        .metadata_fetch_in_flight
+        .expect("a metadata fetch in flight");
+    let msg = Msg::MetadataFetch(MetadataFetch::Response {
+        req_id,
+        offset,
+        partitions,
+        ineligible: Vec::new(),
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(b.id)), Node::Controller, msg);
+}
+
 /// Broker `id`, started with the cluster (so registered and unfenced) and told by the metadata log
 /// that broker 1 leads t-0 with ISR {1,2,3}.
 fn started(h: &mut Harness, id: u32) -> Broker {
@@ -47,16 +61,7 @@ fn starting(h: &mut Harness, id: u32, with_the_run: bool) -> Broker {
     if with_the_run {
         b.started_before_the_run();
     }
-    let req_id = b
-        .metadata_fetch_in_flight
-        .expect("a metadata fetch at start");
-    let msg = Msg::MetadataFetch(MetadataFetch::Response {
-        req_id,
-        offset: 1,
-        partitions: vec![state(1, 0, &[1, 2, 3])],
-        ineligible: Vec::new(),
-    });
-    b.on_msg(&mut h.ctx(Node::Broker(id)), Node::Controller, msg);
+    answer_metadata(h, &mut b, 1, vec![state(1, 0, &[1, 2, 3])]);
     b
 }
 
@@ -266,17 +271,7 @@ fn a_broker_in_controlled_shutdown_stops_fetching_what_left_its_isr() {
     };
     assert_eq!(fetches(h.sent()), 1, "a follower of t-0 fetches");
     assert_eq!(b.begin_shutdown(&mut h.ctx(me)), BrokerAction::None);
-    let req_id = b.metadata_fetch_in_flight.expect("a metadata fetch");
-    b.on_msg(
-        &mut h.ctx(me),
-        Node::Controller,
-        Msg::MetadataFetch(MetadataFetch::Response {
-            req_id,
-            offset: 2,
-            partitions: vec![state(1, 1, &[1, 3])],
-            ineligible: Vec::new(),
-        }),
-    );
+    answer_metadata(&mut h, &mut b, 2, vec![state(1, 1, &[1, 3])]);
     h.take();
     b.fetchers.clear();
     b.pump_fetcher(&mut h.ctx(me), 1);
@@ -584,21 +579,11 @@ fn a_refused_broker_backs_off_and_a_starting_one_publishes_images() {
     }
     // The log moved on twice while the broker waited (broker 2 led t-0 at epoch 1, then broker 3
     // at epoch 2), and one answer brings both: only the latest is published.
-    let req_id = b.metadata_fetch_in_flight.expect("a metadata fetch");
     let mut later = state(2, 1, &[2, 3]);
     later.leader_epoch = 1;
     let mut latest = state(3, 2, &[3]);
     latest.leader_epoch = 2;
-    b.on_msg(
-        &mut h.ctx(me),
-        Node::Controller,
-        Msg::MetadataFetch(MetadataFetch::Response {
-            req_id,
-            offset: 3,
-            partitions: vec![later, latest],
-            ineligible: Vec::new(),
-        }),
-    );
+    answer_metadata(&mut h, &mut b, 3, vec![later, latest]);
     assert_eq!(b.replicas[&0].state.leader, Some(3));
     assert_eq!(b.replicas[&0].state.leader_epoch, 2);
     let events = h
