@@ -195,7 +195,7 @@ impl Broker {
         let mut done: Vec<PartIdx> = Vec::new();
         // At most one cleaning per log per wake: a cleaned log has nothing dirty left.
         for _ in 0..self.replicas.len() {
-            let mut best: Option<(u64, PartIdx, cleaner::Cleanable)> = None;
+            let mut best: Option<(f64, PartIdx, cleaner::Cleanable)> = None;
             for r in self.replicas.values() {
                 let c = ctx.topo.log_config(r.part);
                 let topic = ctx.topo.topic_of(r.part);
@@ -209,10 +209,8 @@ impl Broker {
                 let Some(cl) = cleaner::cleanable(&r.log, now_ms, c.min_compaction_lag_ms) else {
                     continue;
                 };
-                if cl.eligible(c.min_cleanable_ratio_ppm)
-                    && best.is_none_or(|b| cl.ratio_ppm() > b.0)
-                {
-                    best = Some((cl.ratio_ppm(), r.part, cl));
+                if cl.eligible(c.min_cleanable_ratio) && best.is_none_or(|b| cl.ratio() > b.0) {
+                    best = Some((cl.ratio(), r.part, cl));
                 }
             }
             let Some((_, part, cl)) = best else {

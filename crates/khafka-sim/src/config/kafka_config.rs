@@ -661,57 +661,87 @@ impl CleanupPolicy {
 }
 
 /// A `min.cleanable.dirty.ratio`: a `DOUBLE` between 0 and 1 (Kafka's
-/// `ConfigDef.Range.between(0, 1)`), written as Java's `Double.valueOf` reads it (`0.5`, `.5`,
-/// `5e-1`), any precision, kept in millionths (rounded to the nearest) so configs stay `Eq` and
-/// `Hash` and runs use no floating point. Parsed by hand: the float parser would add 20 KB to the
-/// site's notebook.
-fn parse_ratio_ppm(value: &str) -> Result<u32, ConfigError> {
-    let bad = || ConfigError::InvalidValue("a ratio between 0 and 1, such as `0.5`".into());
-    let v = value.trim();
-    let v = v.strip_prefix('+').unwrap_or(v);
-    let (mantissa, exp) = match v.find(['e', 'E']) {
-        Some(i) => (&v[..i], v[i + 1..].parse::<i32>().map_err(|_| bad())?),
-        None => (v, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = || int.bytes().chain(frac.bytes());
-    if int.len() + frac.len() == 0 || !digits().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
+/// `ConfigDef.Range.between(0, 1)`), compared as Kafka compares it (`cleanableRatio >
+/// minCleanableRatio`, in doubles). Kept as the double's bits so configs stay `Eq` and `Hash`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Ratio(u64);
+
+impl Ratio {
+    pub const HALF: Ratio = Ratio(0x3FE0_0000_0000_0000);
+
+    pub fn get(self) -> f64 {
+        f64::from_bits(self.0)
     }
-    // The value is 0.d1d2d3… × 10^point; in millionths, the digits before position point + 6
-    // are whole, the next one rounds.
-    let point = int.len() as i64 + exp as i64;
-    let (mut ppm, mut rest_nonzero, mut round_up) = (0u64, false, false);
-    for (i, b) in digits().enumerate() {
-        let d = (b - b'0') as u64;
-        let place = i as i64 - point - 6;
-        if place < 0 {
-            // A whole millionth: shift it in (a value past 1 stops early).
-            let shift = (-place - 1) as u32;
-            if d > 0 && shift > 7 {
-                return Err(bad());
-            }
-            ppm = ppm.saturating_add(d.saturating_mul(10u64.saturating_pow(shift)));
-        } else {
-            if place == 0 {
-                round_up = d >= 5;
-            }
-            rest_nonzero |= d > 0;
+
+    /// Whether `part / total` is above the ratio, as Kafka computes it (`LogToClean`:
+    /// `cleanableBytes / totalBytes.toDouble`; 0 / 0 is NaN, above nothing).
+    pub fn exceeded_by(self, part: u64, total: u64) -> bool {
+        part as f64 / total as f64 > self.get()
+    }
+
+    /// Written as Java's `Double.parseDouble` reads it (`0.5`, `.5`, `5e-1`, `0.5d`), any
+    /// precision. Parsed by hand: the float parser would add 20 KB to the site's notebook. The
+    /// double is exact (one correctly rounded division) for up to 15 significant digits and 22
+    /// decimal places, as Java's; past that it is within an ulp of Java's.
+    pub fn parse(value: &str) -> Result<Ratio, ConfigError> {
+        let bad = || ConfigError::InvalidValue("a ratio between 0 and 1, such as `0.5`".into());
+        let v = value.trim();
+        let v = v.strip_prefix('+').unwrap_or(v);
+        // Java's FloatingDecimal takes a type suffix.
+        let v = v.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(v);
+        let (mantissa, exp) = match v.find(['e', 'E']) {
+            Some(i) => (&v[..i], v[i + 1..].parse::<i32>().map_err(|_| bad())?),
+            None => (v, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = || int.bytes().chain(frac.bytes());
+        if int.len() + frac.len() == 0 || !digits().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
         }
+        // value = m × 10^e with m the first 19 significant digits (the rest only sticky).
+        let (mut m, mut kept, mut e) = (0u64, 0u32, exp as i64 - frac.len() as i64);
+        for b in digits() {
+            let d = (b - b'0') as u64;
+            if kept < 19 {
+                m = m * 10 + d;
+                kept += (m > 0) as u32;
+            } else {
+                e += 1;
+            }
+        }
+        let x = if m == 0 || e < -400 {
+            0.0
+        } else if e > 1 {
+            // At least m × 100: far above 1.
+            return Err(bad());
+        } else if e >= 0 {
+            m as f64 * pow10(e as u32)
+        } else if e >= -22 {
+            m as f64 / pow10(-e as u32)
+        } else {
+            m as f64 / pow10(22) / pow10((-e - 22) as u32)
+        };
+        if !(0.0..=1.0).contains(&x) {
+            return Err(bad());
+        }
+        Ok(Ratio(x.to_bits()))
     }
-    if ppm > 1_000_000 || ppm == 1_000_000 && rest_nonzero {
-        return Err(bad());
-    }
-    Ok((ppm + round_up as u64) as u32)
 }
 
-fn ratio_text(ppm: u32) -> String {
-    let s = format!("{}.{:06}", ppm / 1_000_000, ppm % 1_000_000);
-    let s = s.trim_end_matches('0');
-    if s.ends_with('.') {
-        format!("{s}0")
-    } else {
-        s.to_string()
+/// 10^n in a double (exact for n ≤ 22), by multiplications: the same bits on every target.
+fn pow10(n: u32) -> f64 {
+    (0..n).fold(1.0, |p, _| p * 10.0)
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Java's Double.toString of the usual ratios: `0.5`, `1.0`, `0.0`.
+        let x = self.get();
+        if x.fract() == 0.0 {
+            write!(f, "{x:.1}")
+        } else {
+            write!(f, "{x}")
+        }
     }
 }
 
@@ -752,7 +782,7 @@ pub struct TopicLogConfig {
     pub cleanup_policy: Option<CleanupPolicy>,
     pub delete_retention_ms: Option<u64>,
     pub min_compaction_lag_ms: Option<u64>,
-    pub min_cleanable_dirty_ratio_ppm: Option<u32>,
+    pub min_cleanable_dirty_ratio: Option<Ratio>,
 }
 
 impl TopicLogConfig {
@@ -783,7 +813,7 @@ impl TopicLogConfig {
                 self.min_compaction_lag_ms = Some(parse_u64(value, "milliseconds")?)
             }
             "min.cleanable.dirty.ratio" => {
-                self.min_cleanable_dirty_ratio_ppm = Some(parse_ratio_ppm(value)?)
+                self.min_cleanable_dirty_ratio = Some(Ratio::parse(value)?)
             }
             _ => return Err(ConfigError::UnknownKey),
         }
@@ -799,7 +829,7 @@ impl TopicLogConfig {
             "cleanup.policy" => self.cleanup_policy.map(|p| p.as_str().to_string()),
             "delete.retention.ms" => self.delete_retention_ms.map(|v| v.to_string()),
             "min.compaction.lag.ms" => self.min_compaction_lag_ms.map(|v| v.to_string()),
-            "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio_ppm.map(ratio_text),
+            "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio.map(|r| r.to_string()),
             _ => None,
         }
     }
@@ -821,8 +851,8 @@ pub struct BrokerLogConfig {
     pub delete_retention_ms: u64,
     /// `log.cleaner.min.compaction.lag.ms` (0).
     pub min_compaction_lag_ms: u64,
-    /// `log.cleaner.min.cleanable.ratio` (0.5), in millionths.
-    pub min_cleanable_ratio_ppm: u32,
+    /// `log.cleaner.min.cleanable.ratio` (0.5).
+    pub min_cleanable_ratio: Ratio,
     /// `log.retention.check.interval.ms` (5 minutes).
     pub retention_check_interval_ms: u64,
     /// `log.initial.task.delay.ms` (30 s, an internal config): the first retention check after
@@ -842,7 +872,7 @@ impl Default for BrokerLogConfig {
             cleanup_policy: CleanupPolicy::DELETE,
             delete_retention_ms: 24 * 3_600_000,
             min_compaction_lag_ms: 0,
-            min_cleanable_ratio_ppm: 500_000,
+            min_cleanable_ratio: Ratio::HALF,
             retention_check_interval_ms: 300_000,
             initial_task_delay_ms: 30_000,
             cleaner_backoff_ms: 15_000,
@@ -869,9 +899,7 @@ impl BrokerLogConfig {
             "log.cleaner.min.compaction.lag.ms" => {
                 self.min_compaction_lag_ms = parse_u64(value, "milliseconds")?
             }
-            "log.cleaner.min.cleanable.ratio" => {
-                self.min_cleanable_ratio_ppm = parse_ratio_ppm(value)?
-            }
+            "log.cleaner.min.cleanable.ratio" => self.min_cleanable_ratio = Ratio::parse(value)?,
             "log.retention.check.interval.ms" => {
                 self.retention_check_interval_ms = positive(parse_u64(value, "milliseconds")?)?
             }
@@ -893,7 +921,7 @@ impl BrokerLogConfig {
             "log.cleanup.policy" => self.cleanup_policy.as_str().to_string(),
             "log.cleaner.delete.retention.ms" => self.delete_retention_ms.to_string(),
             "log.cleaner.min.compaction.lag.ms" => self.min_compaction_lag_ms.to_string(),
-            "log.cleaner.min.cleanable.ratio" => ratio_text(self.min_cleanable_ratio_ppm),
+            "log.cleaner.min.cleanable.ratio" => self.min_cleanable_ratio.to_string(),
             "log.retention.check.interval.ms" => self.retention_check_interval_ms.to_string(),
             "log.initial.task.delay.ms" => self.initial_task_delay_ms.to_string(),
             "log.cleaner.backoff.ms" => self.cleaner_backoff_ms.to_string(),
@@ -913,9 +941,9 @@ impl BrokerLogConfig {
             min_compaction_lag_ms: t
                 .min_compaction_lag_ms
                 .unwrap_or(self.min_compaction_lag_ms),
-            min_cleanable_ratio_ppm: t
-                .min_cleanable_dirty_ratio_ppm
-                .unwrap_or(self.min_cleanable_ratio_ppm),
+            min_cleanable_ratio: t
+                .min_cleanable_dirty_ratio
+                .unwrap_or(self.min_cleanable_ratio),
         }
     }
 }
@@ -932,7 +960,7 @@ pub struct LogConfig {
     pub cleanup: CleanupPolicy,
     pub delete_retention_ms: u64,
     pub min_compaction_lag_ms: u64,
-    pub min_cleanable_ratio_ppm: u32,
+    pub min_cleanable_ratio: Ratio,
 }
 
 /// The producer's `acks`.
@@ -1286,21 +1314,53 @@ impl ConsumerConfig {
 mod tests {
     use super::*;
 
-    /// `min.cleanable.dirty.ratio` is a `DOUBLE` in `[0, 1]`: any precision Java parses.
+    /// `min.cleanable.dirty.ratio` is a `DOUBLE` in `[0, 1]`: any precision Java parses, the
+    /// same double Java's `Double.parseDouble` gives.
     #[test]
     fn a_cleanable_ratio_is_any_double_between_0_and_1() {
-        for (text, ppm) in [
-            ("0.5", 500_000),
-            ("0.3333333", 333_333),
-            ("1", 1_000_000),
-            (".25", 250_000),
-            ("1e-1", 100_000),
+        for (text, x) in [
+            ("0.5", 0.5),
+            ("0.3333333", 0.3333333),
+            ("1", 1.0),
+            (".25", 0.25),
+            ("1e-1", 0.1),
+            ("0.5d", 0.5),
+            (" 0.75F ", 0.75),
+            ("0.4999996", 0.4999996),
+            ("0.1234567890123456", 0.1234567890123456),
+            ("0.00000000000000000000000001", 1e-26),
+            ("100e-2", 1.0),
+            ("0", 0.0),
         ] {
-            assert_eq!(parse_ratio_ppm(text), Ok(ppm), "{text}");
+            assert_eq!(Ratio::parse(text).map(Ratio::get), Ok(x), "{text}");
         }
-        for text in ["1.0000001", "-0.1", "NaN", "inf", "", "half"] {
-            assert!(parse_ratio_ppm(text).is_err(), "{text}");
+        for text in [
+            "1.0000001",
+            "-0.1",
+            "NaN",
+            "inf",
+            "",
+            "half",
+            "2e0",
+            "0x1p-1",
+            "1e400",
+        ] {
+            assert!(Ratio::parse(text).is_err(), "{text}");
         }
+        assert_eq!(Ratio::HALF.get(), 0.5);
+        assert_eq!(Ratio::parse("1").unwrap().to_string(), "1.0");
+        assert_eq!(Ratio::parse("0.4999996").unwrap().to_string(), "0.4999996");
+    }
+
+    /// Just under a half is below half-dirty: a log exactly half dirty is cleaned, as Kafka's
+    /// double comparison says (in millionths, 0.4999996 was 0.5 and it was not).
+    #[test]
+    fn a_ratio_compares_as_kafkas_doubles() {
+        let r = Ratio::parse("0.4999996").unwrap();
+        assert!(r.exceeded_by(1, 2));
+        assert!(!Ratio::HALF.exceeded_by(1, 2));
+        assert!(Ratio::HALF.exceeded_by(500_001, 1_000_000));
+        assert!(!Ratio::parse("0").unwrap().exceeded_by(0, 0));
     }
 
     #[test]

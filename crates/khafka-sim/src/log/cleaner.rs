@@ -28,6 +28,7 @@
 //! kept record (Kafka keeps the batch's last offset).
 
 use super::{BatchId, BatchStore, CleanedEntry, Log, RecordId};
+use crate::config::Ratio;
 use std::collections::BTreeMap;
 
 /// `LogToClean`: what one cleaning of a log would cover.
@@ -41,21 +42,17 @@ pub struct Cleanable {
 }
 
 impl Cleanable {
-    /// `cleanableRatio > minCleanableRatio`, in millionths and integers.
-    pub fn eligible(&self, min_ratio_ppm: u32) -> bool {
-        let total = (self.clean_bytes + self.cleanable_bytes) as u128;
-        self.cleanable_bytes > 0
-            && self.cleanable_bytes as u128 * 1_000_000 > min_ratio_ppm as u128 * total
+    /// `cleanableRatio > minCleanableRatio` (`grabFilthiestCompactedLog`).
+    pub fn eligible(&self, min_ratio: Ratio) -> bool {
+        min_ratio.exceeded_by(
+            self.cleanable_bytes,
+            self.clean_bytes + self.cleanable_bytes,
+        )
     }
 
-    /// The dirty ratio in millionths (to pick the filthiest log).
-    pub fn ratio_ppm(&self) -> u64 {
-        let total = self.clean_bytes + self.cleanable_bytes;
-        if total == 0 {
-            0
-        } else {
-            (self.cleanable_bytes as u128 * 1_000_000 / total as u128) as u64
-        }
+    /// The dirty ratio (to pick the filthiest log), as Kafka's `LogToClean.cleanableRatio`.
+    pub fn ratio(&self) -> f64 {
+        self.cleanable_bytes as f64 / (self.clean_bytes + self.cleanable_bytes) as f64
     }
 }
 
