@@ -278,14 +278,7 @@ fn a_minority_cannot_commit() {
 /// out an election timeout as an unattached voter and asking for pre-votes.
 #[test]
 fn a_restarted_follower_fetches_from_the_leader_it_knew() {
-    let cfg = RaftConfig {
-        voters: 3,
-        ..RaftConfig::default()
-    };
-    let log = vec![RaftEntry {
-        epoch: 1,
-        record: MetadataRecord::LeaderChange { leader: 1 },
-    }];
+    let (cfg, log) = three_voters();
     let mut node = Raft::bootstrapped(2, cfg, 1, log, 0);
     assert!(matches!(node.role, Role::Follower { leader: 1, .. }));
     node.out.clear();
@@ -305,5 +298,185 @@ fn a_restarted_follower_fetches_from_the_leader_it_knew() {
     assert_eq!(
         node.high_watermark, 0,
         "the high watermark is not in the file"
+    );
+}
+
+fn three_voters() -> (RaftConfig, Vec<RaftEntry>) {
+    let cfg = RaftConfig {
+        voters: 3,
+        ..RaftConfig::default()
+    };
+    let log = vec![RaftEntry {
+        epoch: 1,
+        record: MetadataRecord::LeaderChange { leader: 1 },
+    }];
+    (cfg, log)
+}
+
+/// A leader that restarts is resigned in its epoch and ends it with `EndQuorumEpoch` naming no
+/// successor (`QuorumState.initialize`, `pollResigned`); a follower of it that hears so starts
+/// its election at once (`handleEndQuorumEpochRequest`: `strictExponentialElectionBackoffMs` of
+/// place 0), not after its 2 s fetch timeout.
+#[test]
+fn a_restarted_leader_ends_its_epoch_and_its_followers_elect_at_once() {
+    let (cfg, log) = three_voters();
+    let mut rng = SimRng::derive(1, "raft-node");
+    let mut leader = Raft::bootstrapped(1, cfg, 1, log.clone(), 0);
+    let mut follower = Raft::bootstrapped(2, cfg, 1, log, 0);
+    leader.out.clear();
+    follower.out.clear();
+    leader.restart(300 * MS, &mut rng);
+    assert!(
+        matches!(leader.role, Role::Resigned { .. }),
+        "{:?}",
+        leader.role
+    );
+    let ends: Vec<_> = leader
+        .out
+        .iter()
+        .filter_map(|(to, m)| match m {
+            RaftMsg::EndQuorumEpoch {
+                epoch: 1,
+                leader: 1,
+                successors,
+            } => Some((*to, successors.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, vec![(2, vec![]), (3, vec![])]);
+    let (_, end) = leader.out.remove(0);
+    follower.on_msg(1, end, 301 * MS, &mut rng);
+    assert!(
+        follower.out.iter().any(
+            |(to, m)| *to == 1 && matches!(m, RaftMsg::EndQuorumEpochResponse { epoch: 1, .. })
+        ),
+        "{:?}",
+        follower.out
+    );
+    assert_eq!(follower.next_deadline_us(), Some(301 * MS));
+    follower.poll(301 * MS, &mut rng);
+    assert!(
+        matches!(follower.role, Role::Prospective { .. }),
+        "{:?}",
+        follower.role
+    );
+    // The answer acknowledges the follower: the resigned leader stops telling it.
+    let (_, answer) = follower
+        .out
+        .iter()
+        .find(|(_, m)| matches!(m, RaftMsg::EndQuorumEpochResponse { .. }))
+        .cloned()
+        .expect("answered");
+    leader.out.clear();
+    leader.on_msg(2, answer, 302 * MS, &mut rng);
+    let Role::Resigned { unacked, .. } = &leader.role else {
+        panic!("{:?}", leader.role)
+    };
+    assert_eq!(unacked, &vec![3]);
+}
+
+/// A leader that resigns at check quorum names the voters by the end offset they fetched; the
+/// second of two waits `election.backoff.max.ms >> 1` = 500 ms before its election.
+#[test]
+fn a_resigned_leaders_second_successor_waits_half_the_backoff() {
+    let (cfg, log) = three_voters();
+    let mut rng = SimRng::derive(2, "raft-node");
+    let mut leader = Raft::bootstrapped(1, cfg, 1, log.clone(), 0);
+    leader.out.clear();
+    leader.append(record(1), MS);
+    // Voter 3 fetched everything, voter 2 only the first record; then neither fetches again.
+    leader.on_msg(
+        3,
+        RaftMsg::Fetch {
+            epoch: 1,
+            fetch_offset: 2,
+            last_fetched_epoch: 1,
+        },
+        2 * MS,
+        &mut rng,
+    );
+    leader.on_msg(
+        2,
+        RaftMsg::Fetch {
+            epoch: 1,
+            fetch_offset: 1,
+            last_fetched_epoch: 1,
+        },
+        2 * MS,
+        &mut rng,
+    );
+    leader.out.clear();
+    let mut now = 2 * MS;
+    while leader.is_leader() {
+        now = leader.next_deadline_us().expect("a deadline");
+        leader.poll(now, &mut rng);
+    }
+    let Role::Resigned { successors, .. } = &leader.role else {
+        panic!("{:?}", leader.role)
+    };
+    assert_eq!(successors, &vec![3, 2]);
+    let mut follower = Raft::bootstrapped(3, cfg, 1, log, now);
+    // Voter 3 is first: at once. As voter 2 would be, a follower placed second waits 500 ms.
+    let end = |s: Vec<ControllerId>| RaftMsg::EndQuorumEpoch {
+        epoch: 1,
+        leader: 1,
+        successors: s,
+    };
+    follower.on_msg(1, end(vec![2, 3]), now, &mut rng);
+    assert_eq!(follower.next_deadline_us(), Some(now + 500 * MS));
+    follower.on_msg(1, end(vec![3, 2]), now, &mut rng);
+    assert_eq!(follower.next_deadline_us(), Some(now));
+}
+
+/// KAFKA-18345 (Kafka 4.1): a candidate rejected by a majority sends no more votes and waits
+/// out the rest of its election timeout, then asks for pre-votes again; no exponential backoff.
+#[test]
+fn a_rejected_candidate_waits_out_its_election_timeout() {
+    let (cfg, log) = three_voters();
+    let mut rng = SimRng::derive(3, "raft-node");
+    let mut node = Raft::bootstrapped(2, cfg, 1, log, 0);
+    node.out.clear();
+    // Its fetch timeout passes: prospective; two pre-votes make it a candidate of epoch 2.
+    node.poll(2_000 * MS, &mut rng);
+    for from in [1, 3] {
+        node.on_msg(
+            from,
+            RaftMsg::VoteResponse {
+                epoch: 1,
+                leader: None,
+                granted: true,
+                pre_vote: true,
+            },
+            2_001 * MS,
+            &mut rng,
+        );
+    }
+    let Role::Candidate(e) = &node.role else {
+        panic!("{:?}", node.role)
+    };
+    let deadline = e.election_deadline_us;
+    for from in [1, 3] {
+        node.on_msg(
+            from,
+            RaftMsg::VoteResponse {
+                epoch: 2,
+                leader: None,
+                granted: false,
+                pre_vote: false,
+            },
+            2_002 * MS,
+            &mut rng,
+        );
+    }
+    node.out.clear();
+    assert_eq!(node.next_deadline_us(), Some(deadline));
+    node.poll(deadline - 1, &mut rng);
+    assert!(matches!(node.role, Role::Candidate(_)));
+    assert!(node.out.is_empty(), "no more votes: {:?}", node.out);
+    node.poll(deadline, &mut rng);
+    assert!(
+        matches!(node.role, Role::Prospective { .. }),
+        "{:?}",
+        node.role
     );
 }

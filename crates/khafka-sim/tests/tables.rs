@@ -331,13 +331,19 @@ fn voter(state: &str, epoch: u32, log: &str) -> Raft {
             voted: None,
             election_deadline_us: 1_000_000,
         },
-        "candidate" => Role::Candidate(VoteTally::new(1, 3, 1, 1_000_000)),
+        "candidate" => Role::Candidate(VoteTally::new(1, 3, 1_000_000)),
         "prospective" => Role::Prospective {
-            election: VoteTally::new(1, 3, 1, 1_000_000),
+            election: VoteTally::new(1, 3, 1_000_000),
             leader: None,
             voted: None,
         },
         "leader" => r.role.clone(),
+        "resigned" => Role::Resigned {
+            election_deadline_us: 1_000_000,
+            successors: Vec::new(),
+            unacked: Vec::new(),
+            end_sent_us: vec![None; 3],
+        },
         s => {
             let (kind, id) = s.trim_end_matches(')').split_once('(').expect("state(id)");
             let id: u32 = id.parse().unwrap();
@@ -345,6 +351,11 @@ fn voter(state: &str, epoch: u32, log: &str) -> Raft {
                 "voted" => Role::Unattached {
                     voted: Some(id),
                     election_deadline_us: 1_000_000,
+                },
+                "prospective" => Role::Prospective {
+                    election: VoteTally::new(1, 3, 1_000_000),
+                    leader: None,
+                    voted: Some(id),
                 },
                 "follower" => Role::Follower {
                     leader: id,
@@ -365,7 +376,8 @@ fn state_name(r: &Raft) -> String {
         Role::Unattached { voted: Some(v), .. } => format!("voted({v})"),
         Role::Follower { leader, .. } => format!("follower({leader})"),
         Role::Candidate(_) => "candidate".into(),
-        Role::Prospective { .. } => "prospective".into(),
+        Role::Prospective { voted: None, .. } => "prospective".into(),
+        Role::Prospective { voted: Some(v), .. } => format!("prospective({v})"),
         Role::Leader(_) => "leader".into(),
         Role::Resigned { .. } => "resigned".into(),
     }

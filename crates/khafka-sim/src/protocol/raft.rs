@@ -78,8 +78,22 @@ pub enum RaftMsg {
     BeginQuorumEpoch {
         epoch: u32,
     },
+    /// The receiver's epoch and the leader it knows (a deposed leader learns its successor).
     BeginQuorumEpochResponse {
         epoch: u32,
+        leader: Option<ControllerId>,
+    },
+    /// A leader that resigned, or restarted after leading, ends its epoch: `successors` are the
+    /// voters it prefers, most caught up first (`preferredSuccessors`), each of which starts its
+    /// election after a backoff that grows with its place in the list.
+    EndQuorumEpoch {
+        epoch: u32,
+        leader: ControllerId,
+        successors: Vec<ControllerId>,
+    },
+    EndQuorumEpochResponse {
+        epoch: u32,
+        leader: Option<ControllerId>,
     },
     /// A follower pulls the metadata log from the leader (`currentLeaderEpoch`, `fetchOffset`,
     /// `lastFetchedEpoch`).
@@ -112,6 +126,8 @@ impl RaftMsg {
             RaftMsg::VoteResponse { .. } => "VoteResponse",
             RaftMsg::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
             RaftMsg::BeginQuorumEpochResponse { .. } => "BeginQuorumEpochResponse",
+            RaftMsg::EndQuorumEpoch { .. } => "EndQuorumEpoch",
+            RaftMsg::EndQuorumEpochResponse { .. } => "EndQuorumEpochResponse",
             RaftMsg::Fetch { .. } => "QuorumFetch",
             RaftMsg::FetchResponse(_) => "QuorumFetchResponse",
         }

@@ -17,10 +17,13 @@
 //! - a vote is granted once per epoch, only to a candidate whose `(last epoch, end offset)` is at
 //!   least the voter's, and never by a follower, a candidate or a leader of that epoch
 //!   (`canGrantVote` of each state); a larger epoch in any request or response moves a voter to it;
+//! - a prospective that grants a real vote records it, as an unattached voter does
+//!   (`prospectiveAddVotedState`); a pre-vote's larger epoch moves the receiver to it, as any
+//!   request's does; a resigned leader grants pre-votes to an up-to-date log;
 //! - a candidate with a majority becomes leader, appends a `LeaderChange` record and sends
-//!   `BeginQuorumEpoch`; rejected by enough voters, or at its election timeout, it backs off
-//!   (`binaryExponentialElectionBackoffMs`: 100 ms × a draw below 2^retries, capped at
-//!   `controller.quorum.election.backoff.max.ms`) and becomes prospective again;
+//!   `BeginQuorumEpoch` to every voter each half fetch timeout; a candidate rejected by enough
+//!   voters waits out its election timeout, then becomes prospective again (KAFKA-18345, Kafka
+//!   4.1: no exponential backoff);
 //! - followers pull: `Fetch(fetchOffset, lastFetchedEpoch)`; the leader answers a diverging log with
 //!   the end offset of the fetcher's epoch (`ReplicatedLog.validateOffsetAndEpoch`), the follower
 //!   truncates there (`truncateToEndOffset`), never below its high watermark;
@@ -28,7 +31,12 @@
 //!   start of the leader's epoch (`LeaderState.maybeUpdateHighWatermark`); a fetch with nothing new
 //!   waits up to 500 ms (`MAX_FETCH_WAIT_MS`) for records or a new high watermark;
 //! - a leader that has not been fetched from by a majority for 1.5 × the fetch timeout resigns
-//!   (check quorum, `LeaderState.timeUntilCheckQuorumExpires`) and waits an election timeout.
+//!   (check quorum, `LeaderState.timeUntilCheckQuorumExpires`) and waits an election timeout; a
+//!   leader that restarts is resigned in its epoch. A resigned leader sends `EndQuorumEpoch` to
+//!   the voters until they answer, naming its preferred successors (the other voters by the end
+//!   offset they fetched, `nonLeaderVotersByDescendingFetchOffset`; none after a restart); a
+//!   follower of it starts its election after `strictExponentialElectionBackoffMs` of its place
+//!   in that list (at once for the first, or for everyone when the list is empty).
 
 use crate::protocol::raft::{
     ControllerId, FetchError, FetchResponseData, MetadataRecord, RaftEntry, RaftMsg,
@@ -38,8 +46,6 @@ use serde::Serialize;
 
 /// `KafkaRaftClient.MAX_FETCH_WAIT_MS`.
 pub const MAX_FETCH_WAIT_MS: u64 = 500;
-/// `KafkaRaftClient.RETRY_BACKOFF_BASE_MS` (the unit of the election backoff).
-pub const RETRY_BACKOFF_BASE_MS: u64 = 100;
 
 /// The quorum's settings (`QuorumConfig`), in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -73,8 +79,7 @@ pub struct VoterProgress {
     pub last_fetch_us: Option<u64>,
     /// Last time the voter had fetched everything the leader had (`lastCaughtUpTimestamp`).
     pub last_caught_up_us: Option<u64>,
-    /// It answered this epoch's `BeginQuorumEpoch` (or fetched in it).
-    pub begin_acked: bool,
+    /// When the `BeginQuorumEpoch` in flight to it was sent (none in flight: `None`).
     pub begin_sent_us: Option<u64>,
     /// It fetched since the check-quorum timer was last reset.
     pub fetched_in_check: bool,
@@ -95,6 +100,8 @@ pub struct LeaderState {
     /// Index `id - 1`.
     pub voters: Vec<VoterProgress>,
     pub check_quorum_deadline_us: u64,
+    /// The next round of `BeginQuorumEpoch` (`beginQuorumEpochTimer`: every half fetch timeout).
+    pub begin_deadline_us: u64,
     pub parked: Vec<ParkedFetch>,
 }
 
@@ -123,9 +130,16 @@ pub enum Role {
     },
     Candidate(VoteTally),
     Leader(Box<LeaderState>),
-    /// A leader that gave up its epoch (`ResignedState`); it waits an election timeout.
+    /// A leader that gave up its epoch (`ResignedState`); it waits an election timeout, telling
+    /// the voters with `EndQuorumEpoch`.
     Resigned {
         election_deadline_us: u64,
+        /// The voters it prefers to succeed it, most caught up first.
+        successors: Vec<ControllerId>,
+        /// Voters that have not answered its `EndQuorumEpoch`.
+        unacked: Vec<ControllerId>,
+        /// When the request to each voter (index `id - 1`) was last sent.
+        end_sent_us: Vec<Option<u64>>,
     },
 }
 
@@ -134,23 +148,17 @@ pub enum Role {
 pub struct VoteTally {
     pub granted: Vec<ControllerId>,
     pub rejected: Vec<ControllerId>,
-    /// Elections this voter has lost in a row (`CandidateState.retries`).
-    pub retries: u32,
     pub election_deadline_us: u64,
-    /// A candidate that lost waits until then before it becomes prospective again.
-    pub backoff_until_us: Option<u64>,
     /// When the request to each voter (index `id - 1`) was last sent.
     pub vote_sent_us: Vec<Option<u64>>,
 }
 
 impl VoteTally {
-    pub fn new(me: ControllerId, voters: u32, retries: u32, deadline_us: u64) -> Self {
+    pub fn new(me: ControllerId, voters: u32, deadline_us: u64) -> Self {
         VoteTally {
             granted: vec![me],
             rejected: Vec::new(),
-            retries,
             election_deadline_us: deadline_us,
-            backoff_until_us: None,
             vote_sent_us: vec![None; voters as usize],
         }
     }
@@ -227,9 +235,8 @@ impl Raft {
         };
         if id == 1 {
             let mut st = r.new_leader_state(now_us, hw.saturating_sub(1));
-            for v in &mut st.voters {
-                v.begin_acked = true;
-            }
+            // The quorum formed before the run: the next round is half a fetch timeout away.
+            st.begin_deadline_us = now_us + r.begin_interval_us();
             st.voters[0].end_offset = Some(hw);
             r.role = Role::Leader(Box::new(st));
         } else {
@@ -245,13 +252,18 @@ impl Raft {
     }
 
     /// After a restart: the log and the `quorum-state` file (epoch, vote, leader) survived, the high
-    /// watermark did not (`QuorumState.initialize`). A former leader is resigned in its epoch; a
-    /// follower follows the leader it knew and fetches from it at once; the others are
-    /// unattached, keeping their vote.
+    /// watermark did not (`QuorumState.initialize`). A former leader is resigned in its epoch and
+    /// ends it with `EndQuorumEpoch` naming no successor; a follower (or a prospective, whose
+    /// state is not written) follows the leader it knew and fetches from it at once; the others
+    /// are unattached, keeping their vote.
     pub fn restart(&mut self, now_us: u64, rng: &mut SimRng) {
         let was_leader = matches!(self.role, Role::Leader(_) | Role::Resigned { .. });
         let leader = match self.role {
-            Role::Follower { leader, .. } => Some(leader),
+            Role::Follower { leader, .. }
+            | Role::Prospective {
+                leader: Some(leader),
+                ..
+            } => Some(leader),
             _ => None,
         };
         let voted = match &self.role {
@@ -267,15 +279,24 @@ impl Raft {
             return self.become_follower(self.epoch, leader, now_us);
         }
         self.role = if was_leader {
-            Role::Resigned {
-                election_deadline_us: deadline,
-            }
+            self.resigned(deadline, Vec::new())
         } else {
             Role::Unattached {
                 voted,
                 election_deadline_us: deadline,
             }
         };
+        self.send_end_quorum_epoch(now_us);
+    }
+
+    /// `ResignedState`: every other voter still to be told.
+    fn resigned(&self, election_deadline_us: u64, successors: Vec<ControllerId>) -> Role {
+        Role::Resigned {
+            election_deadline_us,
+            successors,
+            unacked: self.voter_ids().collect(),
+            end_sent_us: vec![None; self.cfg.voters as usize],
+        }
     }
 
     pub fn majority(&self) -> usize {
@@ -334,12 +355,18 @@ impl Raft {
             epoch_start,
             voters: vec![VoterProgress::default(); self.cfg.voters as usize],
             check_quorum_deadline_us: now_us + self.check_quorum_us(),
+            begin_deadline_us: now_us,
             parked: Vec::new(),
         }
     }
 
     fn check_quorum_us(&self) -> u64 {
         ms(self.cfg.fetch_timeout_ms.saturating_mul(3) / 2)
+    }
+
+    /// `LeaderState.beginQuorumEpochTimeoutMs`: half the fetch timeout.
+    fn begin_interval_us(&self) -> u64 {
+        ms(self.cfg.fetch_timeout_ms / 2)
     }
 
     // ------------------------------------------------------------------ transitions
@@ -361,6 +388,7 @@ impl Raft {
             }
             | Role::Resigned {
                 election_deadline_us,
+                ..
             } => *election_deadline_us,
             _ => now_us + self.random_election_timeout_us(rng),
         };
@@ -390,15 +418,15 @@ impl Raft {
 
     /// KIP-996 `transitionToProspective`: ask for pre-votes in the current epoch.
     fn become_prospective(&mut self, now_us: u64, rng: &mut SimRng) {
-        let (retries, leader, voted) = match &self.role {
-            Role::Candidate(e) => (e.retries + 1, None, Some(self.id)),
-            Role::Follower { leader, .. } => (1, Some(*leader), None),
-            Role::Unattached { voted, .. } => (1, None, *voted),
-            _ => (1, None, None),
+        let (leader, voted) = match &self.role {
+            Role::Candidate(_) => (None, Some(self.id)),
+            Role::Follower { leader, .. } => (Some(*leader), None),
+            Role::Unattached { voted, .. } => (None, *voted),
+            _ => (None, None),
         };
         let deadline = now_us + self.random_election_timeout_us(rng);
         self.role = Role::Prospective {
-            election: VoteTally::new(self.id, self.cfg.voters, retries, deadline),
+            election: VoteTally::new(self.id, self.cfg.voters, deadline),
             leader,
             voted,
         };
@@ -441,13 +469,9 @@ impl Raft {
     }
 
     fn become_candidate(&mut self, now_us: u64, rng: &mut SimRng) {
-        let retries = match &self.role {
-            Role::Prospective { election, .. } => election.retries,
-            _ => 1,
-        };
         self.epoch += 1;
         let deadline = now_us + self.random_election_timeout_us(rng);
-        self.role = Role::Candidate(VoteTally::new(self.id, self.cfg.voters, retries, deadline));
+        self.role = Role::Candidate(VoteTally::new(self.id, self.cfg.voters, deadline));
         self.events.push(RaftEvent::Candidate { epoch: self.epoch });
         if self.majority() <= 1 {
             self.become_leader(now_us);
@@ -467,19 +491,31 @@ impl Raft {
         self.send_begin_quorum_epoch(now_us);
     }
 
+    /// `transitionToResigned(nonLeaderVotersByDescendingFetchOffset())`.
     fn resign(&mut self, now_us: u64, rng: &mut SimRng) {
-        let parked = match &mut self.role {
-            Role::Leader(l) => std::mem::take(&mut l.parked),
-            _ => Vec::new(),
+        let (parked, successors) = match &mut self.role {
+            Role::Leader(l) => {
+                let mut others: Vec<(ControllerId, Option<u64>)> = (1..=self.cfg.voters)
+                    .filter(|v| *v != self.id)
+                    .map(|v| (v, l.voters[(v - 1) as usize].end_offset))
+                    .collect();
+                // Largest end offset first, voters never fetched last, ties by id.
+                others.sort_by_key(|&(v, end)| (std::cmp::Reverse(end.map(|e| e + 1)), v));
+                (
+                    std::mem::take(&mut l.parked),
+                    others.into_iter().map(|(v, _)| v).collect(),
+                )
+            }
+            _ => (Vec::new(), Vec::new()),
         };
-        self.role = Role::Resigned {
-            election_deadline_us: now_us + self.random_election_timeout_us(rng),
-        };
+        let deadline = now_us + self.random_election_timeout_us(rng);
+        self.role = self.resigned(deadline, successors);
         self.events.push(RaftEvent::Resigned { epoch: self.epoch });
         for p in parked {
             let m = self.fetch_answer(Some(FetchError::NotLeaderOrFollower), Vec::new(), None);
             self.out.push((p.from, m));
         }
+        self.send_end_quorum_epoch(now_us);
     }
 
     /// A fetch response from this voter as it stands.
@@ -530,11 +566,16 @@ impl Raft {
         let epoch = self.epoch;
         let ids: Vec<ControllerId> = self.voter_ids().collect();
         let timeout = ms(self.cfg.request_timeout_ms);
+        let lose_at = self.lose_at();
         let (pre_vote, e) = match &mut self.role {
             Role::Prospective { election, .. } => (true, election),
             Role::Candidate(e) => (false, e),
             _ => return,
         };
+        // "Continue sending Vote requests as long as we still have a chance to win."
+        if e.rejected.len() >= lose_at {
+            return;
+        }
         for v in ids {
             let i = (v - 1) as usize;
             if e.granted.contains(&v) || e.rejected.contains(&v) {
@@ -556,20 +597,76 @@ impl Raft {
         }
     }
 
+    /// `maybeSendBeginQuorumEpochRequests`: when its timer is up, to every voter without one in
+    /// flight; the timer starts again.
     fn send_begin_quorum_epoch(&mut self, now_us: u64) {
         let epoch = self.epoch;
         let timeout = ms(self.cfg.request_timeout_ms);
+        let interval = self.begin_interval_us();
         let ids: Vec<ControllerId> = self.voter_ids().collect();
         let Role::Leader(l) = &mut self.role else {
             return;
         };
+        if ids.is_empty() || l.begin_deadline_us > now_us {
+            return;
+        }
+        l.begin_deadline_us = now_us + interval;
         for v in ids {
             let p = &mut l.voters[(v - 1) as usize];
-            if p.begin_acked || p.begin_sent_us.is_some_and(|t| t + timeout > now_us) {
+            if p.begin_sent_us.is_some_and(|t| t + timeout > now_us) {
                 continue;
             }
             p.begin_sent_us = Some(now_us);
             self.out.push((v, RaftMsg::BeginQuorumEpoch { epoch }));
+        }
+    }
+
+    /// `pollResigned`: `EndQuorumEpoch` to every voter that has not answered, at most once per
+    /// request timeout.
+    fn send_end_quorum_epoch(&mut self, now_us: u64) {
+        let (epoch, me) = (self.epoch, self.id);
+        let timeout = ms(self.cfg.request_timeout_ms);
+        let Role::Resigned {
+            successors,
+            unacked,
+            end_sent_us,
+            ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        for &v in unacked.iter() {
+            let sent = &mut end_sent_us[(v - 1) as usize];
+            if sent.is_some_and(|t| t + timeout > now_us) {
+                continue;
+            }
+            *sent = Some(now_us);
+            self.out.push((
+                v,
+                RaftMsg::EndQuorumEpoch {
+                    epoch,
+                    leader: me,
+                    successors: successors.clone(),
+                },
+            ));
+        }
+    }
+
+    /// `strictExponentialElectionBackoffMs` for this voter's place among `successors`: none for
+    /// the first (or when there is no list), then `election.backoff.max.ms >> (n - 1)` doubling
+    /// with each place; the most for a voter not listed.
+    fn end_epoch_election_backoff_ms(&self, successors: &[ControllerId]) -> u64 {
+        let max = self.cfg.election_backoff_max_ms;
+        let n = successors.len();
+        let position = successors.iter().position(|v| *v == self.id).unwrap_or(n);
+        if position == 0 {
+            0
+        } else if position >= n {
+            max
+        } else {
+            let base = max >> (n - 1).min(63);
+            base.checked_shl((position - 1) as u32)
+                .map_or(max, |b| b.min(max))
         }
     }
 
@@ -701,17 +798,34 @@ impl Raft {
                 }
                 self.out.push((
                     from,
-                    RaftMsg::BeginQuorumEpochResponse { epoch: self.epoch },
+                    RaftMsg::BeginQuorumEpochResponse {
+                        epoch: self.epoch,
+                        leader: self.leader(),
+                    },
                 ));
             }
-            RaftMsg::BeginQuorumEpochResponse { epoch } => {
+            RaftMsg::BeginQuorumEpochResponse { epoch, leader } => {
                 if epoch > self.epoch {
-                    self.maybe_transition(None, epoch, now_us, rng);
+                    self.maybe_transition(leader, epoch, now_us, rng);
                 } else if epoch == self.epoch {
                     if let Role::Leader(l) = &mut self.role {
-                        l.voters[(from - 1) as usize].begin_acked = true;
+                        l.voters[(from - 1) as usize].begin_sent_us = None;
                     }
                 }
+            }
+            RaftMsg::EndQuorumEpoch {
+                epoch,
+                leader,
+                successors,
+            } => self.on_end_quorum_epoch(from, epoch, leader, &successors, now_us, rng),
+            RaftMsg::EndQuorumEpochResponse { epoch, leader } => {
+                if epoch == self.epoch {
+                    if let Role::Resigned { unacked, .. } = &mut self.role {
+                        unacked.retain(|v| *v != from);
+                    }
+                }
+                // `maybeHandleCommonResponse`: a larger epoch, or the epoch's leader, is news.
+                self.maybe_transition(leader, epoch, now_us, rng);
             }
             RaftMsg::Fetch {
                 epoch,
@@ -722,6 +836,41 @@ impl Raft {
         }
     }
 
+    /// `handleEndQuorumEpochRequest`: a stale epoch is refused; otherwise the voter moves to the
+    /// epoch (following the resigning leader), and a follower of that leader lets its fetch
+    /// timeout expire after its place among the successors (`overrideFetchTimeout`).
+    fn on_end_quorum_epoch(
+        &mut self,
+        from: ControllerId,
+        epoch: u32,
+        leader: ControllerId,
+        successors: &[ControllerId],
+        now_us: u64,
+        rng: &mut SimRng,
+    ) {
+        if epoch >= self.epoch && leader == from {
+            self.maybe_transition(Some(leader), epoch, now_us, rng);
+            let backoff = ms(self.end_epoch_election_backoff_ms(successors));
+            if let Role::Follower {
+                leader: l,
+                fetch_deadline_us,
+                ..
+            } = &mut self.role
+            {
+                if *l == leader {
+                    *fetch_deadline_us = now_us + backoff;
+                }
+            }
+        }
+        self.out.push((
+            from,
+            RaftMsg::EndQuorumEpochResponse {
+                epoch: self.epoch,
+                leader: self.leader(),
+            },
+        ));
+    }
+
     /// Whether this voter's state grants a vote or a pre-vote (`EpochState.canGrantVote`).
     pub fn can_grant_vote(
         &self,
@@ -730,7 +879,12 @@ impl Raft {
         pre_vote: bool,
     ) -> bool {
         match &self.role {
-            Role::Unattached { .. } | Role::Prospective { .. } | Role::Candidate(_) if pre_vote => {
+            Role::Unattached { .. }
+            | Role::Prospective { .. }
+            | Role::Candidate(_)
+            | Role::Resigned { .. }
+                if pre_vote =>
+            {
                 log_up_to_date
             }
             // A follower that has fetched from its leader refuses a pre-vote (KIP-996's
@@ -778,18 +932,34 @@ impl Raft {
             self.out.push((candidate, m));
             return;
         }
-        if epoch > self.epoch && !pre_vote {
+        // A pre-vote's epoch moves the voter too (`handleVoteRequest`).
+        if epoch > self.epoch {
             self.become_unattached(epoch, now_us, rng);
         }
         let up_to_date = last >= (self.last_epoch(), self.end_offset());
         let granted = self.can_grant_vote(candidate, up_to_date, pre_vote);
         if granted && !pre_vote {
-            if let Role::Unattached { voted: None, .. } = self.role {
-                // `transitionToUnattachedVoted`: a new state, with a new election timeout.
-                self.role = Role::Unattached {
-                    voted: Some(candidate),
-                    election_deadline_us: now_us + self.random_election_timeout_us(rng),
-                };
+            // `unattachedAddVotedState` / `prospectiveAddVotedState`: a new state holding the
+            // vote, with a new election timeout (a prospective asks for pre-votes again).
+            let deadline = now_us + self.random_election_timeout_us(rng);
+            let voters = self.cfg.voters;
+            match &mut self.role {
+                Role::Unattached { voted: None, .. } => {
+                    self.role = Role::Unattached {
+                        voted: Some(candidate),
+                        election_deadline_us: deadline,
+                    };
+                }
+                Role::Prospective {
+                    voted: voted @ None,
+                    election,
+                    ..
+                } => {
+                    *voted = Some(candidate);
+                    *election = VoteTally::new(self.id, voters, deadline);
+                    self.send_votes(now_us);
+                }
+                _ => {}
             }
         }
         self.out.push((
@@ -823,7 +993,6 @@ impl Raft {
         }
         let majority = self.majority();
         let lose_at = self.lose_at();
-        let backoff_max = self.cfg.election_backoff_max_ms;
         let (e, prospective) = match &mut self.role {
             Role::Prospective { election, .. } if pre_vote => (election, true),
             Role::Candidate(e) if !pre_vote => (e, false),
@@ -845,14 +1014,9 @@ impl Raft {
         if !e.rejected.contains(&from) {
             e.rejected.push(from);
         }
-        if e.rejected.len() >= lose_at {
-            if prospective {
-                self.prospective_lost(now_us, rng);
-            } else if e.backoff_until_us.is_none() {
-                // "If our vote is rejected, we go immediately to the random backoff."
-                e.backoff_until_us =
-                    Some(now_us + ms(election_backoff_ms(e.retries, backoff_max, rng)));
-            }
+        // A candidate that lost waits out its election timeout (`maybeHandleElectionLoss`).
+        if e.rejected.len() >= lose_at && prospective {
+            self.prospective_lost(now_us, rng);
         }
     }
 
@@ -896,7 +1060,6 @@ impl Raft {
         let p = &mut l.voters[(from - 1) as usize];
         p.end_offset = Some(fetch_offset);
         p.last_fetch_us = Some(now_us);
-        p.begin_acked = true;
         if fetch_offset >= end {
             p.last_caught_up_us = Some(now_us);
         }
@@ -1003,10 +1166,20 @@ impl Raft {
             Role::Unattached {
                 election_deadline_us,
                 ..
-            }
-            | Role::Resigned {
-                election_deadline_us,
             } => Some(*election_deadline_us),
+            Role::Resigned {
+                election_deadline_us,
+                unacked,
+                end_sent_us,
+                ..
+            } => {
+                let timeout = ms(self.cfg.request_timeout_ms);
+                let resend = unacked
+                    .iter()
+                    .filter_map(|v| end_sent_us[(*v - 1) as usize].map(|t| t + timeout))
+                    .min();
+                Some(resend.map_or(*election_deadline_us, |r| r.min(*election_deadline_us)))
+            }
             Role::Follower {
                 fetch_deadline_us,
                 fetch_sent_us,
@@ -1016,8 +1189,8 @@ impl Raft {
                 Some(resend.map_or(*fetch_deadline_us, |r| r.min(*fetch_deadline_us)))
             }
             Role::Candidate(e) | Role::Prospective { election: e, .. } => {
-                if let Some(b) = e.backoff_until_us {
-                    return Some(b);
+                if e.rejected.len() >= self.lose_at() {
+                    return Some(e.election_deadline_us);
                 }
                 let timeout = ms(self.cfg.request_timeout_ms);
                 let resend = (1..=self.cfg.voters)
@@ -1027,14 +1200,19 @@ impl Raft {
                 Some(resend.map_or(e.election_deadline_us, |r| r.min(e.election_deadline_us)))
             }
             Role::Leader(l) => {
-                let timeout = ms(self.cfg.request_timeout_ms);
                 let parked = l.parked.iter().map(|p| p.deadline_us).min();
-                let begin = l
-                    .voters
-                    .iter()
-                    .filter(|v| !v.begin_acked)
-                    .filter_map(|v| v.begin_sent_us.map(|t| t + timeout))
+                // The next round, once a voter has no request in flight (`maybeSendRequest`
+                // waits for it): a timer of 0 ms still waits for the answers.
+                let timeout = ms(self.cfg.request_timeout_ms);
+                let sendable = (1..=self.cfg.voters)
+                    .filter(|v| *v != self.id)
+                    .map(|v| {
+                        l.voters[(v - 1) as usize]
+                            .begin_sent_us
+                            .map_or(0, |t| t + timeout)
+                    })
                     .min();
+                let begin = sendable.map(|t| t.max(l.begin_deadline_us));
                 let check = (self.cfg.voters > 1).then_some(l.check_quorum_deadline_us);
                 [parked, begin, check].into_iter().flatten().min()
             }
@@ -1054,10 +1232,13 @@ impl Raft {
             }
             Role::Resigned {
                 election_deadline_us,
+                ..
             } => {
                 // "Resigned transitions to Unattached: after … expiration of the election timeout",
                 // in the next epoch; its time is up, so it becomes prospective at once.
-                if *election_deadline_us <= now_us {
+                if *election_deadline_us > now_us {
+                    self.send_end_quorum_epoch(now_us);
+                } else {
                     let epoch = self.epoch + 1;
                     self.become_unattached(epoch, now_us, rng);
                     self.become_prospective(now_us, rng);
@@ -1077,15 +1258,9 @@ impl Raft {
                 }
             }
             Role::Candidate(e) => {
-                if let Some(b) = e.backoff_until_us {
-                    if b <= now_us {
-                        // `pollCandidate`: after the backoff, prospective again (KIP-996).
-                        self.become_prospective(now_us, rng);
-                    }
-                } else if e.election_deadline_us <= now_us {
-                    let backoff =
-                        election_backoff_ms(e.retries, self.cfg.election_backoff_max_ms, rng);
-                    e.backoff_until_us = Some(now_us + ms(backoff));
+                if e.election_deadline_us <= now_us {
+                    // `pollCandidate`: "Election was not granted, transitioning to prospective".
+                    self.become_prospective(now_us, rng);
                 } else {
                     self.send_votes(now_us);
                 }
@@ -1111,11 +1286,4 @@ impl Raft {
 
 fn ms(v: u64) -> u64 {
     v.saturating_mul(1_000)
-}
-
-/// `KafkaRaftClient.binaryExponentialElectionBackoffMs`: 100 ms × a uniform draw below
-/// `2^retries` (at most 2^21), capped at `controller.quorum.election.backoff.max.ms`.
-pub fn election_backoff_ms(retries: u32, max_ms: u64, rng: &mut SimRng) -> u64 {
-    let bound = 2u64 << retries.saturating_sub(1).min(20);
-    (RETRY_BACKOFF_BASE_MS * rng.below(bound)).min(max_ms)
 }
