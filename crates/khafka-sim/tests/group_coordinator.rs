@@ -90,6 +90,29 @@ fn lead(h: &mut Harness, b: &mut Broker, isr: &[u32], epoch: u32) {
 /// Fires the coordinator's earliest timer (advancing the clock to it). The coordinator keeps one
 /// check timer for its earliest deadline and re-arms it after each check; the later timers taken
 /// here are stale ones it would ignore.
+/// `(state, generation, members)` of group `g` on broker `b`.
+fn group_of(b: &Broker, part: u32) -> (&'static str, i32, usize) {
+    let g = &b.group_coordinator.shards.get(&part).unwrap().groups[GROUP];
+    (g.state.name(), g.generation, g.members.len())
+}
+
+/// Follower 2 fetches `part` at `offset` (the high watermark follows).
+fn follower_fetches(h: &mut Harness, b: &mut Broker, part: u32, offset: u64) {
+    let msg = Msg::Fetch(Fetch::Request {
+        req_id: 7,
+        fetcher: Fetcher::Follower(2),
+        max_wait_us: 0,
+        partitions: vec![FetchPartition {
+            part,
+            fetch_offset: offset,
+            last_fetched_epoch: Some(0),
+            current_leader_epoch: 0,
+        }],
+        session: 7,
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+}
+
 fn fire_timers(h: &mut Harness, b: &mut Broker) {
     let earliest = h
         .timers()
@@ -145,10 +168,14 @@ fn error_of(r: &[GroupResponse]) -> ErrorCode {
 }
 
 fn join(member_id: &str) -> GroupRequest {
+    join_as(member_id, None)
+}
+
+fn join_as(member_id: &str, instance: Option<&str>) -> GroupRequest {
     GroupRequest::JoinGroup(JoinGroupRequest {
         group_id: GROUP.into(),
         member_id: member_id.into(),
-        group_instance_id: None,
+        group_instance_id: instance.map(str::to_string),
         client_id: "c1".into(),
         session_timeout_ms: 45_000,
         rebalance_timeout_ms: 300_000,
@@ -265,9 +292,8 @@ fn a_silent_member_expires_after_the_session_timeout_and_the_group_empties() {
         "session.timeout.ms"
     );
     let part = offsets_part(&h);
-    let g = &b.group_coordinator.shards.get(&part).unwrap().groups[GROUP];
     assert_eq!(
-        (g.state.name(), g.generation, g.members.len()),
+        group_of(&b, part),
         ("Empty", 2, 0),
         "removeMemberAndUpdateClassicGroup: a rebalance with nobody left is an empty generation"
     );
@@ -283,6 +309,7 @@ fn an_offset_commit_is_answered_once_the_high_watermark_passes_it() {
         group_id: GROUP.into(),
         generation: -1,
         member_id: String::new(),
+        group_instance_id: None,
         offsets: vec![(0, 42, None)],
     };
     assert!(
@@ -301,19 +328,7 @@ fn an_offset_commit_is_answered_once_the_high_watermark_passes_it() {
         "not readable before it is committed"
     );
     // Follower 2 fetches at the LEO: the HW moves to 1 and the commit is answered.
-    let msg = Msg::Fetch(Fetch::Request {
-        req_id: 7,
-        fetcher: Fetcher::Follower(2),
-        max_wait_us: 0,
-        partitions: vec![FetchPartition {
-            part,
-            fetch_offset: leo,
-            last_fetched_epoch: Some(0),
-            current_leader_epoch: 0,
-        }],
-        session: 7,
-    });
-    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+    follower_fetches(&mut h, &mut b, part, leo);
     assert_eq!(b.replicas[&part].log.high_watermark, 1);
     assert_eq!(error_of(&responses(&mut h)), ErrorCode::None);
     let fetched = request(&mut h, &mut b, offset_fetch());
@@ -335,6 +350,7 @@ fn a_new_leadership_rebuilds_offsets_and_the_group_from_the_log() {
         group_id: GROUP.into(),
         generation,
         member_id: id.clone(),
+        group_instance_id: None,
         offsets: vec![(0, 17, Some(0)), (1, 5, Some(0))],
     };
     assert_eq!(error_of(&request(&mut h, &mut b, commit)), ErrorCode::None);
@@ -413,5 +429,238 @@ fn a_cut_off_coordinator_costs_the_members_no_busy_loop() {
     assert!(
         during < 300_000,
         "{during} events in 51 s for one producer and one member"
+    );
+}
+
+/// A static member's new process takes its instance's place with a new member id
+/// (`updateStaticMemberThenRebalanceOrCompleteJoin`); the old process is fenced at its next
+/// heartbeat, commit or sync by `ClassicGroup.validateMember` (`FENCED_INSTANCE_ID`), rather than
+/// told it is unknown and left to rejoin and displace the new one in turn.
+#[test]
+fn a_replaced_static_member_is_fenced_by_its_instance_id() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    assert!(
+        request(&mut h, &mut b, join_as("", Some("i1"))).is_empty(),
+        "a static member is added at once, parked in the initial delay"
+    );
+    fire_timers(&mut h, &mut b);
+    let r = responses(&mut h);
+    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
+        panic!("{r:?}");
+    };
+    let old = j.member_id.clone();
+    let sync = |id: &str| GroupRequest::SyncGroup {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: id.to_string(),
+        group_instance_id: Some("i1".into()),
+        assignments: vec![(id.to_string(), Vec::new())],
+    };
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, sync(&old))),
+        ErrorCode::None
+    );
+    // The instance restarts: a join without a member id takes the old member's place (Stable,
+    // same protocols: no rebalance).
+    let r = request(&mut h, &mut b, join_as("", Some("i1")));
+    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
+        panic!("{r:?}");
+    };
+    assert_eq!((j.error, j.generation), (ErrorCode::None, 1));
+    let new = j.member_id.clone();
+    assert_ne!(new, old);
+    let heartbeat = |id: &str| GroupRequest::Heartbeat {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: id.to_string(),
+        group_instance_id: Some("i1".into()),
+    };
+    let commit = |id: &str| GroupRequest::OffsetCommit {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: id.to_string(),
+        group_instance_id: Some("i1".into()),
+        offsets: vec![(0, 5, Some(0))],
+    };
+    for req in [heartbeat(&old), commit(&old), sync(&old)] {
+        assert_eq!(
+            error_of(&request(&mut h, &mut b, req)),
+            ErrorCode::FencedInstanceId
+        );
+    }
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, join_as(&old, Some("i1")))),
+        ErrorCode::FencedInstanceId
+    );
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, heartbeat(&new))),
+        ErrorCode::None
+    );
+    // An instance the group does not hold is unknown, whatever the member id.
+    let stranger = GroupRequest::Heartbeat {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: new.clone(),
+        group_instance_id: Some("i2".into()),
+    };
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, stranger)),
+        ErrorCode::UnknownMemberId
+    );
+}
+
+/// A member that leaves while the initial rebalance's delay runs does not end the join phase:
+/// `classicGroupLeaveToClassicGroup` asks `maybeCompleteJoinPhase`, which waits out an initial
+/// rebalance (a session's expiry, by contrast, completes it at once).
+#[test]
+fn a_leave_during_the_initial_delay_waits_for_the_delay() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    let r = request(&mut h, &mut b, join(""));
+    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
+        panic!("{r:?}");
+    };
+    let id = j.member_id.clone();
+    assert!(request(&mut h, &mut b, join(&id)).is_empty());
+    let joined = h.now;
+    let r = request(
+        &mut h,
+        &mut b,
+        GroupRequest::LeaveGroup {
+            group_id: GROUP.into(),
+            member_id: id.clone(),
+        },
+    );
+    assert!(
+        r.iter().any(|r| matches!(
+            r,
+            GroupResponse::JoinGroup(JoinGroupResponse {
+                error: ErrorCode::UnknownMemberId,
+                ..
+            })
+        )),
+        "its parked join is answered: {r:?}"
+    );
+    assert!(r.contains(&GroupResponse::LeaveGroup {
+        error: ErrorCode::None
+    }));
+    let part = offsets_part(&h);
+    assert_eq!(group_of(&b, part), ("PreparingRebalance", 0, 0));
+    fire_timers(&mut h, &mut b);
+    assert_eq!(h.now, joined.saturating_add_us(3_000_000));
+    assert_eq!(
+        group_of(&b, part),
+        ("Empty", 1, 0),
+        "the delay's timer ends the join phase: an empty generation"
+    );
+}
+
+/// The group stays CompletingRebalance until the leader's assignment is committed
+/// (`classicGroupSyncToClassicGroup`'s append future): a commit in that window gets
+/// `REBALANCE_IN_PROGRESS`, and the sync is answered, the group Stable, when the follower's fetch
+/// moves the high watermark past the write.
+#[test]
+fn a_group_is_stable_once_its_assignment_is_committed() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1, 2], 0);
+    let part = offsets_part(&h);
+    let r = request(&mut h, &mut b, join(""));
+    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
+        panic!("{r:?}");
+    };
+    let id = j.member_id.clone();
+    assert!(request(&mut h, &mut b, join(&id)).is_empty());
+    fire_timers(&mut h, &mut b);
+    assert_eq!(
+        responses(&mut h).len(),
+        1,
+        "the join completes after the delay"
+    );
+    let sync = GroupRequest::SyncGroup {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: id.clone(),
+        group_instance_id: None,
+        assignments: vec![(id.clone(), Vec::new())],
+    };
+    assert!(
+        request(&mut h, &mut b, sync).is_empty(),
+        "answered once the write is committed"
+    );
+    assert_eq!(group_of(&b, part).0, "CompletingRebalance");
+    let commit = GroupRequest::OffsetCommit {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: id.clone(),
+        group_instance_id: None,
+        offsets: vec![(0, 3, Some(0))],
+    };
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, commit)),
+        ErrorCode::RebalanceInProgress
+    );
+    let leo = b.replicas[&part].log.log_end_offset();
+    follower_fetches(&mut h, &mut b, part, leo);
+    assert_eq!(b.replicas[&part].log.high_watermark, leo);
+    assert_eq!(error_of(&responses(&mut h)), ErrorCode::None);
+    assert_eq!(group_of(&b, part).0, "Stable");
+}
+
+/// The sync timer runs until every member has synced, not only the leader
+/// (`removePendingSyncMember`), and `expirePendingSync` removes the late member of a Stable group
+/// too: with a 30 s rebalance timeout and a 60 s session, a member that never syncs is gone after
+/// 30 s.
+#[test]
+fn a_member_that_never_syncs_is_removed_at_the_rebalance_timeout_even_when_stable() {
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    let part = offsets_part(&h);
+    let join_with = |id: &str| {
+        let GroupRequest::JoinGroup(mut j) = join(id) else {
+            unreachable!()
+        };
+        j.session_timeout_ms = 60_000;
+        j.rebalance_timeout_ms = 30_000;
+        GroupRequest::JoinGroup(j)
+    };
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = request(&mut h, &mut b, join_with(""));
+        let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
+            panic!("{r:?}");
+        };
+        ids.push(j.member_id.clone());
+    }
+    for id in &ids {
+        assert!(request(&mut h, &mut b, join_with(id)).is_empty());
+    }
+    // The initial delay, extended once for the second member.
+    let mut formed = Vec::new();
+    for _ in 0..3 {
+        fire_timers(&mut h, &mut b);
+        formed = responses(&mut h);
+        if !formed.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(formed.len(), 2, "generation 1 formed: {formed:?}");
+    let formed = h.now;
+    // The leader syncs; the other member never does.
+    let sync = GroupRequest::SyncGroup {
+        group_id: GROUP.into(),
+        generation: 1,
+        member_id: ids[0].clone(),
+        group_instance_id: None,
+        assignments: vec![(ids[0].clone(), Vec::new()), (ids[1].clone(), Vec::new())],
+    };
+    assert_eq!(error_of(&request(&mut h, &mut b, sync)), ErrorCode::None);
+    assert_eq!(group_of(&b, part), ("Stable", 1, 2));
+    fire_timers(&mut h, &mut b);
+    assert_eq!(h.now, formed.saturating_add_us(30_000_000));
+    assert_eq!(
+        group_of(&b, part),
+        ("PreparingRebalance", 1, 1),
+        "the member without a sync is removed and the rest rebalance"
     );
 }

@@ -198,6 +198,7 @@ impl Broker {
             group_id: group.to_string(),
             generation: -1,
             member_id: String::new(),
+            group_instance_id: None,
             offsets: offsets.into_iter().map(|(p, o)| (p, o, None)).collect(),
         };
         let me = Node::Broker(self.id);
@@ -233,6 +234,7 @@ impl Broker {
             after_write,
             offsets,
             notes,
+            sync_written,
             ..
         } = out;
         for (group, text) in notes {
@@ -271,6 +273,9 @@ impl Broker {
                     with_error(&resp, ErrorCode::NotCoordinator),
                 );
             }
+            if let Some(sync) = sync_written {
+                self.assignment_written(ctx, part, sync, Err(ErrorCode::NotCoordinator));
+            }
             return;
         };
         let now_us = ctx.now.as_us();
@@ -301,6 +306,7 @@ impl Broker {
                 deadline_us: now_us.saturating_add(timeout),
                 replies: after_write,
                 offsets,
+                sync_of: sync_written,
             });
         }
         self.maybe_increment_hw(ctx, part);
@@ -321,6 +327,7 @@ impl Broker {
             .into_iter()
             .partition(|p| p.required_offset <= hw);
         shard.pending = waiting;
+        let mut synced = Vec::new();
         for w in done {
             for (k, c) in w.offsets {
                 shard.offsets.insert(k, c);
@@ -328,7 +335,40 @@ impl Broker {
             for (to, req_id, resp) in w.replies {
                 respond(ctx, to, req_id, resp);
             }
+            synced.extend(w.sync_of);
         }
+        for sync in synced {
+            self.assignment_written(ctx, part, sync, Ok(()));
+        }
+    }
+
+    /// A classic group's assignment write of a generation was committed or failed
+    /// ([`crate::coordinator::group::classic::ClassicGroup::assignment_written`]).
+    fn assignment_written(
+        &mut self,
+        ctx: &mut Ctx,
+        part: PartIdx,
+        (group, generation): (std::sync::Arc<str>, i32),
+        result: Result<(), ErrorCode>,
+    ) {
+        let Some(g) = self
+            .group_coordinator
+            .shards
+            .get_mut(&part)
+            .and_then(|s| s.groups.get_mut(&group))
+        else {
+            return;
+        };
+        let topo = ctx.topo;
+        let mut out = Outputs::new(topo);
+        g.assignment_written(
+            generation,
+            result,
+            ctx.now.as_us(),
+            &topo.config.group,
+            &mut out,
+        );
+        self.apply_coordinator_outputs(ctx, part, out);
     }
 
     /// Loads or unloads the shard of `part` after its leadership changed (`onElection`,
@@ -494,18 +534,29 @@ impl Broker {
                 .into_iter()
                 .partition(|p| p.deadline_us <= now);
             shard.pending = waiting;
+            let mut failed_syncs = Vec::new();
             for w in late {
+                // `REQUEST_TIMED_OUT`, answered as `COORDINATOR_NOT_AVAILABLE`
+                // (`CoordinatorOperationExceptionHelper`, `appendGroupMetadataErrorToResponseError`).
                 for (to, req_id, resp) in w.replies {
-                    let error = match resp {
-                        GroupResponse::OffsetCommit { .. } => ErrorCode::RequestTimedOut,
-                        _ => ErrorCode::CoordinatorNotAvailable,
-                    };
+                    let error = ErrorCode::CoordinatorNotAvailable;
                     respond(ctx, to, req_id, with_error(&resp, error));
                 }
+                failed_syncs.extend(w.sync_of);
             }
-            if shard.loading_until_us.is_some() {
+            let loading = shard.loading_until_us.is_some();
+            for sync in failed_syncs {
+                let error = Err(ErrorCode::CoordinatorNotAvailable);
+                self.assignment_written(ctx, part, sync, error);
+            }
+            if loading {
                 continue;
             }
+            let shard = self
+                .group_coordinator
+                .shards
+                .get_mut(&part)
+                .expect("listed");
             let topo = ctx.topo;
             let mut out = Outputs::new(topo);
             shard.on_tick(now, &topo.config.group, &mut out);

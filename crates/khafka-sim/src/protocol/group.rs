@@ -136,6 +136,7 @@ pub enum GroupRequest {
         group_id: String,
         generation: i32,
         member_id: String,
+        group_instance_id: Option<String>,
         /// `(partition, committed offset, leader epoch of the last consumed record)`.
         offsets: Vec<(PartIdx, u64, Option<u32>)>,
     },

@@ -109,6 +109,8 @@ pub struct Membership {
     pub(super) next_heartbeat_us: u64,
     pub(super) next_auto_commit_us: u64,
     pub(super) backoff_until_us: u64,
+    /// `group.instance.id` (a static member).
+    instance_id: Option<String>,
     /// A rebalance was requested (a heartbeat said so): rejoin at the next tick.
     rejoin_needed: bool,
     check: CheckTimer,
@@ -230,6 +232,7 @@ impl Membership {
             next_heartbeat_us: u64::MAX,
             next_auto_commit_us: u64::MAX,
             backoff_until_us: 0,
+            instance_id: None,
             rejoin_needed: false,
             check: CheckTimer::default(),
             find_to: 0,
@@ -273,6 +276,13 @@ impl Membership {
     /// Sets `max.poll.interval.ms` (the poll timeout of an application that processes).
     pub fn with_max_poll_interval(mut self, ms: u64) -> Self {
         self.max_poll_interval_ms = ms;
+        self
+    }
+
+    /// `group.instance.id`, which the classic protocol's commits carry (the coordinator fences a
+    /// replaced static member by it).
+    pub fn with_instance_id(mut self, id: Option<String>) -> Self {
+        self.instance_id = id;
         self
     }
 
@@ -845,6 +855,7 @@ impl Membership {
                 group_id: self.group_id.clone(),
                 generation: self.generation,
                 member_id: self.member_id.clone(),
+                group_instance_id: self.instance_id.clone(),
                 offsets,
             },
         );

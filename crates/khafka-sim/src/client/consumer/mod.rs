@@ -264,7 +264,8 @@ impl Consumer {
                     .with_max_poll_interval(spec.config.group.max_poll_interval_ms)
                     .with_consumer_protocol(
                         spec.config.group.group_protocol == crate::config::GroupProtocol::Consumer,
-                    ),
+                    )
+                    .with_instance_id(spec.config.group.group_instance_id.clone()),
                 )
             }),
             stopped: false,

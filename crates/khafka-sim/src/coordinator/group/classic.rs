@@ -63,6 +63,8 @@ pub struct ClassicMember {
     pub assignment: Vec<TopicPartition>,
     pub awaiting_join: Option<Parked>,
     pub awaiting_sync: Option<Parked>,
+    /// It has not sent its SyncGroup of this generation (`pendingSyncMembers`).
+    pub pending_sync: bool,
     /// When the member's session expires without a heartbeat (µs); `None` while it awaits a join
     /// response (Kafka's new-member join timeout stands in the rebalance timeout here).
     pub deadline_us: Option<u64>,
@@ -177,6 +179,7 @@ impl ClassicGroup {
                     .collect(),
                 awaiting_join: None,
                 awaiting_sync: None,
+                pending_sync: false,
                 deadline_us: Some(now_us + crate::time::ms_to_us(m.session_timeout_ms)),
             })
             .collect();
@@ -185,6 +188,25 @@ impl ClassicGroup {
 
     fn member_index(&self, member_id: &str) -> Option<usize> {
         self.members.iter().position(|m| m.member_id == member_id)
+    }
+
+    /// `ClassicGroup.validateMember`: a static member's instance must be held by this member id
+    /// (another id holds it: `FENCED_INSTANCE_ID`, the instance was replaced), and the member
+    /// must be known.
+    fn validate_member(&self, member_id: &str, instance: Option<&str>) -> Result<usize, ErrorCode> {
+        if let Some(instance) = instance {
+            match self
+                .members
+                .iter()
+                .find(|m| m.group_instance_id.as_deref() == Some(instance))
+            {
+                None => return Err(ErrorCode::UnknownMemberId),
+                Some(m) if m.member_id != member_id => return Err(ErrorCode::FencedInstanceId),
+                Some(_) => {}
+            }
+        }
+        self.member_index(member_id)
+            .ok_or(ErrorCode::UnknownMemberId)
     }
 
     pub fn member(&self, member_id: &str) -> Option<&ClassicMember> {
@@ -383,12 +405,10 @@ impl ClassicGroup {
             let id = req.member_id.clone();
             return self.add_member_and_rebalance(now_us, cfg, from, req_id, req, id, out);
         }
-        let Some(i) = self.member_index(&req.member_id) else {
-            return reply(out, &req.member_id, ErrorCode::UnknownMemberId);
+        let i = match self.validate_member(&req.member_id, req.group_instance_id.as_deref()) {
+            Ok(i) => i,
+            Err(e) => return reply(out, &req.member_id, e),
         };
-        if self.members[i].group_instance_id != req.group_instance_id {
-            return reply(out, &req.member_id, ErrorCode::FencedInstanceId);
-        }
         let same = self.members[i].protocols == req.protocols;
         let is_leader = self.leader.as_deref() == Some(req.member_id.as_str());
         match self.state {
@@ -523,6 +543,7 @@ impl ClassicGroup {
             assignment: Vec::new(),
             awaiting_join: Some((from, req_id)),
             awaiting_sync: None,
+            pending_sync: false,
             deadline_us: None,
         });
         self.maybe_prepare_rebalance_or_complete_join(now_us, cfg, out);
@@ -552,19 +573,14 @@ impl ClassicGroup {
             // `resetAndPropagateAssignmentWithError`: members awaiting sync must rejoin.
             for m in &mut self.members {
                 m.assignment.clear();
-                if let Some((n, r)) = m.awaiting_sync.take() {
-                    out.respond(
-                        n,
-                        r,
-                        GroupResponse::SyncGroup {
-                            error: ErrorCode::RebalanceInProgress,
-                            assignment: Vec::new(),
-                        },
-                    );
-                }
             }
+            self.propagate_assignment(now_us, ErrorCode::RebalanceInProgress, out);
         }
+        // `removeSyncExpiration`.
         self.sync_deadline_us = None;
+        for m in &mut self.members {
+            m.pending_sync = false;
+        }
         let initial = self.state == ClassicGroupState::Empty;
         self.transition(ClassicGroupState::PreparingRebalance);
         if initial {
@@ -653,6 +669,7 @@ impl ClassicGroup {
                 out.respond(n, r, resp);
             }
             m.deadline_us = Some(now_us + crate::time::ms_to_us(m.session_timeout_ms));
+            m.pending_sync = true;
         }
         self.sync_deadline_us = Some(now_us + crate::time::ms_to_us(self.rebalance_timeout_ms()));
     }
@@ -695,13 +712,7 @@ impl ClassicGroup {
         cfg: &GroupCoordinatorConfig,
         out: &mut Outputs,
     ) {
-        if let Some(m) = self.member(member_id) {
-            if let Some((n, r)) = m.awaiting_join {
-                let resp = self.join_response(member_id, ErrorCode::UnknownMemberId);
-                out.respond(n, r, resp);
-            }
-        }
-        self.remove(member_id);
+        self.remove_answering_its_join(member_id, out);
         match self.state {
             ClassicGroupState::Dead | ClassicGroupState::Empty => {}
             ClassicGroupState::Stable | ClassicGroupState::CompletingRebalance => {
@@ -715,25 +726,38 @@ impl ClassicGroup {
         }
     }
 
+    /// Removes a member; a JoinGroup it has parked gets `UNKNOWN_MEMBER_ID` ("New members may
+    /// timeout with a pending JoinGroup while the group is still rebalancing").
+    fn remove_answering_its_join(&mut self, member_id: &str, out: &mut Outputs) {
+        if let Some(m) = self.member(member_id) {
+            if let Some((n, r)) = m.awaiting_join {
+                let resp = self.join_response(member_id, ErrorCode::UnknownMemberId);
+                out.respond(n, r, resp);
+            }
+        }
+        self.remove(member_id);
+    }
+
     // ------------------------------------------------------------------ SyncGroup
 
     /// `classicGroupSync`.
     #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
-        now_us: u64,
         from: Node,
         req_id: u64,
         generation: i32,
         member_id: &str,
+        instance: Option<&str>,
         assignments: Vec<(String, Vec<TopicPartition>)>,
         out: &mut Outputs,
     ) {
         let reply = |out: &mut Outputs, error: ErrorCode, assignment: Vec<TopicPartition>| {
             out.respond(from, req_id, GroupResponse::SyncGroup { error, assignment });
         };
-        let Some(i) = self.member_index(member_id) else {
-            return reply(out, ErrorCode::UnknownMemberId, Vec::new());
+        let i = match self.validate_member(member_id, instance) {
+            Ok(i) => i,
+            Err(e) => return reply(out, e, Vec::new()),
         };
         if generation != self.generation {
             return reply(out, ErrorCode::IllegalGeneration, Vec::new());
@@ -747,6 +771,7 @@ impl ClassicGroup {
             }
             ClassicGroupState::CompletingRebalance => {
                 self.members[i].awaiting_sync = Some((from, req_id));
+                self.remove_pending_sync(i);
                 if self.leader.as_deref() != Some(member_id) {
                     return;
                 }
@@ -757,11 +782,47 @@ impl ClassicGroup {
                         .map(|(_, a)| a.clone())
                         .unwrap_or_default();
                 }
-                // The assignment is written to `__consumer_offsets`; members hear it once the
-                // write is committed.
+                // The assignment is written to `__consumer_offsets`; the group stays
+                // CompletingRebalance, and the members hear their assignments, once the write is
+                // committed ([`ClassicGroup::assignment_written`]).
                 let rec = self.metadata_record(out.topo());
                 out.write(rec);
-                self.sync_deadline_us = None;
+                out.sync_written = Some((self.id.clone(), self.generation));
+            }
+            ClassicGroupState::Stable => {
+                self.remove_pending_sync(i);
+                let assignment = self.members[i].assignment.clone();
+                reply(out, ErrorCode::None, assignment);
+            }
+        }
+    }
+
+    /// `removePendingSyncMember`: the sync timer stops once every member has synced.
+    fn remove_pending_sync(&mut self, i: usize) {
+        self.members[i].pending_sync = false;
+        if self.members.iter().all(|m| !m.pending_sync) {
+            self.sync_deadline_us = None;
+        }
+    }
+
+    /// The leader's assignment of `generation` was written (`Ok`) or its write failed: the
+    /// append future of `classicGroupSyncToClassicGroup`. Unless the group moved on meanwhile,
+    /// the members awaiting sync get their assignments and the group is Stable
+    /// (`setAndPropagateAssignment`), or they get the error and the group rebalances.
+    pub fn assignment_written(
+        &mut self,
+        generation: i32,
+        result: Result<(), ErrorCode>,
+        now_us: u64,
+        cfg: &GroupCoordinatorConfig,
+        out: &mut Outputs,
+    ) {
+        if self.state != ClassicGroupState::CompletingRebalance || generation != self.generation {
+            return;
+        }
+        match result {
+            Ok(()) => {
+                self.propagate_assignment(now_us, ErrorCode::None, out);
                 self.transition(ClassicGroupState::Stable);
                 let text = self
                     .members
@@ -779,32 +840,29 @@ impl ClassicGroup {
                     &group,
                     format!("generation {} is Stable: {text}", self.generation),
                 );
-                for m in &mut self.members {
-                    if let Some((n, r)) = m.awaiting_sync.take() {
-                        out.respond_after_write(
-                            n,
-                            r,
-                            GroupResponse::SyncGroup {
-                                error: ErrorCode::None,
-                                assignment: m.assignment.clone(),
-                            },
-                        );
-                    }
-                    m.deadline_us = Some(now_us + crate::time::ms_to_us(m.session_timeout_ms));
-                }
             }
-            ClassicGroupState::Stable => {
-                // Answered once the assignment's write is committed (if it still is pending): a
-                // member syncing after the leader waits for it like the others.
-                let assignment = self.members[i].assignment.clone();
-                out.respond_after_write(
-                    from,
-                    req_id,
-                    GroupResponse::SyncGroup {
-                        error: ErrorCode::None,
-                        assignment,
-                    },
-                );
+            Err(error) => {
+                for m in &mut self.members {
+                    m.assignment.clear();
+                }
+                self.propagate_assignment(now_us, error, out);
+                self.maybe_prepare_rebalance_or_complete_join(now_us, cfg, out);
+            }
+        }
+    }
+
+    /// `propagateAssignment`: every member awaiting sync is answered (its assignment, or
+    /// `error`), and its session starts again.
+    fn propagate_assignment(&mut self, now_us: u64, error: ErrorCode, out: &mut Outputs) {
+        for m in &mut self.members {
+            if let Some((n, r)) = m.awaiting_sync.take() {
+                let assignment = if error == ErrorCode::None {
+                    m.assignment.clone()
+                } else {
+                    Vec::new()
+                };
+                out.respond(n, r, GroupResponse::SyncGroup { error, assignment });
+                m.deadline_us = Some(now_us + crate::time::ms_to_us(m.session_timeout_ms));
             }
         }
     }
@@ -813,12 +871,19 @@ impl ClassicGroup {
 
     /// `classicGroupHeartbeatToClassicGroup`. In CompletingRebalance a heartbeat is a normal one
     /// ("Consumers may start sending heartbeats after join-group response").
-    pub fn heartbeat(&mut self, now_us: u64, member_id: &str, generation: i32) -> ErrorCode {
+    pub fn heartbeat(
+        &mut self,
+        now_us: u64,
+        member_id: &str,
+        instance: Option<&str>,
+        generation: i32,
+    ) -> ErrorCode {
         if self.state == ClassicGroupState::Dead {
             return ErrorCode::CoordinatorNotAvailable;
         }
-        let Some(i) = self.member_index(member_id) else {
-            return ErrorCode::UnknownMemberId;
+        let i = match self.validate_member(member_id, instance) {
+            Ok(i) => i,
+            Err(e) => return e,
         };
         if generation != self.generation {
             return ErrorCode::IllegalGeneration;
@@ -864,7 +929,16 @@ impl ClassicGroup {
         if self.member_index(member_id).is_none() {
             return ErrorCode::UnknownMemberId;
         }
-        self.remove_member_and_update(member_id, now_us, cfg, out);
+        // `classicGroupLeaveToClassicGroup`: unlike a session's expiry, a leave during the
+        // initial rebalance's delay does not complete the join (`maybeCompleteJoinPhase`).
+        self.remove_answering_its_join(member_id, out);
+        match self.state {
+            ClassicGroupState::Stable | ClassicGroupState::CompletingRebalance => {
+                self.maybe_prepare_rebalance_or_complete_join(now_us, cfg, out)
+            }
+            ClassicGroupState::PreparingRebalance => self.maybe_complete_join(now_us, cfg, out),
+            ClassicGroupState::Empty | ClassicGroupState::Dead => {}
+        }
         ErrorCode::None
     }
 
@@ -873,15 +947,24 @@ impl ClassicGroup {
     /// `ClassicGroup.validateOffsetCommit`: a simple commit (generation < 0, no member id) only
     /// into an Empty group; otherwise a member of the current generation, not while the
     /// assignment is being completed.
-    pub fn validate_commit(&self, generation: i32, member_id: &str) -> ErrorCode {
+    pub fn validate_commit(
+        &self,
+        generation: i32,
+        member_id: &str,
+        instance: Option<&str>,
+    ) -> ErrorCode {
         if self.state == ClassicGroupState::Dead {
             return ErrorCode::CoordinatorNotAvailable;
         }
-        if generation < 0 && member_id.is_empty() && self.state == ClassicGroupState::Empty {
+        if generation < 0 && self.state == ClassicGroupState::Empty {
             return ErrorCode::None;
         }
-        if self.member_index(member_id).is_none() {
+        if generation < 0 && member_id.is_empty() && instance.is_none() {
+            // A simple commit (no member, no generation) only into an Empty group.
             return ErrorCode::UnknownMemberId;
+        }
+        if let Err(e) = self.validate_member(member_id, instance) {
+            return e;
         }
         if generation != self.generation {
             return ErrorCode::IllegalGeneration;
@@ -954,17 +1037,31 @@ impl ClassicGroup {
         }
         if self.sync_deadline_us.is_some_and(|d| d <= now_us) {
             self.sync_deadline_us = None;
-            // `expirePendingSync`: members that did not sync are removed; the rest rebalance.
-            if self.state == ClassicGroupState::CompletingRebalance {
-                let late: Vec<String> = self
-                    .members
-                    .iter()
-                    .filter(|m| m.awaiting_sync.is_none())
-                    .map(|m| m.member_id.clone())
-                    .collect();
+            // `expirePendingSync`: members that did not sync (in CompletingRebalance, or Stable
+            // since the leader's) are removed; the rest rebalance.
+            let late: Vec<String> = self
+                .members
+                .iter()
+                .filter(|m| m.pending_sync)
+                .map(|m| m.member_id.clone())
+                .collect();
+            let syncing = matches!(
+                self.state,
+                ClassicGroupState::CompletingRebalance | ClassicGroupState::Stable
+            );
+            if syncing && !late.is_empty() {
                 for id in &late {
                     self.remove(id);
                 }
+                let group: &str = &self.id;
+                let group = group.to_string();
+                out.note_for(
+                    &group,
+                    format!(
+                        "{} removed: no SyncGroup within the rebalance timeout",
+                        late.join(", ")
+                    ),
+                );
                 self.prepare_rebalance(now_us, cfg, out);
             }
         }

@@ -13,7 +13,8 @@
 //!   waits until the high watermark passes them (the runtime completes a write when the
 //!   partition's committed offset reaches it), and committed offsets become readable by
 //!   `OffsetFetch` only then. A write not committed within `offsets.commit.timeout.ms` fails with
-//!   `REQUEST_TIMED_OUT`.
+//!   `REQUEST_TIMED_OUT`, which the answer carries as `COORDINATOR_NOT_AVAILABLE`
+//!   (`CoordinatorOperationExceptionHelper`).
 
 use super::classic::ClassicGroup;
 use super::consumer_group::{ConsumerGroup, ConsumerGroupRecord};
@@ -53,6 +54,9 @@ pub struct Outputs<'a> {
     pub offsets: Vec<((Arc<str>, PartIdx), CommittedOffset)>,
     /// `(group, line)` for the trace (joins, generations, session expiries).
     pub notes: Vec<(String, String)>,
+    /// The group and generation whose leader's assignment the records write: the group becomes
+    /// Stable once they are committed.
+    pub sync_written: Option<(Arc<str>, i32)>,
 }
 
 impl<'a> Outputs<'a> {
@@ -64,6 +68,7 @@ impl<'a> Outputs<'a> {
             after_write: Vec::new(),
             offsets: Vec::new(),
             notes: Vec::new(),
+            sync_written: None,
         }
     }
 
@@ -101,6 +106,8 @@ pub struct PendingWrite {
     pub deadline_us: u64,
     pub replies: Vec<Reply>,
     pub offsets: Vec<((Arc<str>, PartIdx), CommittedOffset)>,
+    /// A classic group's assignment of this generation, which makes it Stable once committed.
+    pub sync_of: Option<(Arc<str>, i32)>,
 }
 
 #[derive(Clone, Debug)]
@@ -340,15 +347,15 @@ impl CoordinatorShard {
                 group_id,
                 generation,
                 member_id,
+                group_instance_id,
                 assignments,
-                ..
             } => match self.group(&group_id) {
                 Some(g) => g.sync(
-                    now_us,
                     from,
                     req_id,
                     generation,
                     &member_id,
+                    group_instance_id.as_deref(),
                     assignments,
                     out,
                 ),
@@ -365,10 +372,12 @@ impl CoordinatorShard {
                 group_id,
                 generation,
                 member_id,
-                ..
+                group_instance_id,
             } => {
                 let error = match self.group(&group_id) {
-                    Some(g) => g.heartbeat(now_us, &member_id, generation),
+                    Some(g) => {
+                        g.heartbeat(now_us, &member_id, group_instance_id.as_deref(), generation)
+                    }
                     None => ErrorCode::UnknownMemberId,
                 };
                 out.respond(from, req_id, GroupResponse::Heartbeat { error });
@@ -387,15 +396,17 @@ impl CoordinatorShard {
                 group_id,
                 generation,
                 member_id,
+                group_instance_id,
                 offsets,
             } => {
+                let instance = group_instance_id.as_deref();
                 let consumer_group = self
                     .consumer_groups
                     .get(group_id.as_str())
                     .map(|g| g.validate_commit(generation, &member_id));
                 let error = match self.group(&group_id) {
                     _ if consumer_group.is_some() => consumer_group.expect("checked"),
-                    Some(g) => g.validate_commit(generation, &member_id),
+                    Some(g) => g.validate_commit(generation, &member_id, instance),
                     // A simple commit creates the group (Empty); a member's commit to a group
                     // that does not exist is refused.
                     None if generation < 0 && member_id.is_empty() => {
