@@ -259,6 +259,8 @@ impl Consumer {
                         || (self.position_epochs[p].is_some()
                             && self.leaders[p].is_some_and(|l| l.1 != b.leader_epoch)))
             };
+            // KIP-848: a partition being revoked is not fetchable either.
+            let revoking = revoking || (g.consumer_protocol && g.cp.revoking[p]);
             if app.buffered[p].as_ref().is_some_and(|b| {
                 revoking || validated(b) || !g.assigned[p] || self.positions[p] != Some(b.from)
             }) {

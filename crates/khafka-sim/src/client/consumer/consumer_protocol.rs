@@ -7,16 +7,20 @@
 //!   heartbeat every interval the coordinator hands out (`group.consumer.heartbeat.interval.ms`),
 //!   with only what changed (the owned partitions after a reconciliation);
 //! - the coordinator computes assignments; the member reconciles what it receives: partitions it
-//!   lost are revoked (auto-commit on: their positions committed first, fetching paused
-//!   meanwhile), new ones added (their committed offsets fetched), and it acknowledges at once
-//!   with a heartbeat listing what it owns; no member waits for another and none stops
-//!   fetching what it keeps;
+//!   lost are revoked, new ones added (their committed offsets fetched), and it acknowledges at
+//!   once with a heartbeat listing what it owns; no member waits for another and none stops
+//!   fetching what it keeps. With auto-commit, the consumed positions are committed first
+//!   (`maybeAutoCommitSyncBeforeRebalance`, fetching of what is revoked paused meanwhile), and
+//!   the reconciliation waits for the application's `poll()` (KAFKA-18641: only then are the
+//!   positions safe to commit), so a member busy with a batch reconciles after it;
 //! - `FENCED_MEMBER_EPOCH` / `UNKNOWN_MEMBER_ID`: its partitions are lost (no commit) and it
 //!   rejoins with epoch 0; coordinator errors find the coordinator again;
 //!   `UNRELEASED_INSTANCE_ID`, `FENCED_INSTANCE_ID`, `UNSUPPORTED_ASSIGNOR`, `GROUP_ID_NOT_FOUND`
 //!   are fatal;
-//! - leaving (`close()`, or the poll timeout) sends epoch -1, or -2 from a static member that
-//!   closes (its partitions wait for it until its session times out).
+//! - leaving (`close()`, or the poll timeout) sends epoch -1, or -2 from a static member
+//!   (`leaveGroupEpoch`: its partitions wait for it until its session times out). On a poll
+//!   timeout the member releases its partitions at once (`STALE`) and rejoins at its next
+//!   `poll()`.
 
 use super::group::{note, send, Membership, Phase, View};
 use crate::ctx::Ctx;
@@ -38,13 +42,9 @@ impl Membership {
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {
                 Phase::FindCoordinator => self.send_find(ctx, v),
-                Phase::Joining
-                    if self.app_busy_since.is_none() && self.heartbeat_in_flight.is_none() =>
-                {
-                    // Back in `poll()` after a poll timeout: what it still held is lost.
-                    if self.assigned.iter().any(|a| *a) {
-                        self.cp_lose_partitions(ctx, v);
-                    }
+                Phase::Joining if self.cp_may_join() => {
+                    // A fenced member rejoins at once; a stale one once back in `poll()`.
+                    self.cp.rejoin_at_poll = false;
                     self.cp_send_heartbeat(ctx, v, 0)
                 }
                 Phase::CommitBeforeJoin | Phase::Closing if self.commit_in_flight.is_none() => {
@@ -60,6 +60,10 @@ impl Membership {
             && (self.cp.ack_needed || now >= self.next_heartbeat_us)
         {
             self.cp_send_heartbeat(ctx, v, self.generation);
+        }
+        if self.phase == Phase::Stable && self.cp.target.is_some() {
+            // Back in `poll()`: a reconciliation that waited for it (`PollEvent`).
+            self.cp_maybe_reconcile(ctx, v);
         }
         if self.phase == Phase::Stable && self.coordinator.is_some() {
             self.maybe_auto_commit(ctx, v);
@@ -93,7 +97,7 @@ impl Membership {
         }
         let waits_to_send = match self.phase {
             Phase::FindCoordinator => self.in_flight.is_none(),
-            Phase::Joining => self.app_busy_since.is_none() && self.heartbeat_in_flight.is_none(),
+            Phase::Joining => self.cp_may_join(),
             Phase::CommitBeforeJoin | Phase::Closing => self.commit_in_flight.is_none(),
             _ => false,
         };
@@ -101,6 +105,13 @@ impl Membership {
             next = next.min(self.backoff_until_us.max(now));
         }
         self.arm_at(ctx, next);
+    }
+
+    /// Whether a joining member may send its join now: not while a heartbeat is in flight, and,
+    /// after a poll timeout, not before the application is back in `poll()`.
+    fn cp_may_join(&self) -> bool {
+        self.heartbeat_in_flight.is_none()
+            && (!self.cp.rejoin_at_poll || self.app_busy_since.is_none())
     }
 
     /// The member id a KIP-848 client makes for itself once per process (KIP-1082).
@@ -152,9 +163,9 @@ impl Membership {
         send(ctx, c, req_id, GroupRequest::ConsumerGroupHeartbeat(req));
     }
 
-    /// The epoch a leaving member sends: -2 for a static member that closes, else -1.
-    fn cp_leave_epoch(v: &View, closing: bool) -> i32 {
-        if closing && v.config.group.group_instance_id.is_some() {
+    /// The epoch a leaving member sends (`leaveGroupEpoch`): -2 for a static member, else -1.
+    fn cp_leave_epoch(v: &View) -> i32 {
+        if v.config.group.group_instance_id.is_some() {
             LEAVE_GROUP_STATIC_MEMBER_EPOCH
         } else {
             LEAVE_GROUP_MEMBER_EPOCH
@@ -164,36 +175,37 @@ impl Membership {
     /// Leaves the group (`close()`): epoch -1, or -2 for a static member.
     pub(super) fn cp_send_leave(&mut self, ctx: &mut Ctx, v: &View) {
         if self.coordinator.is_some() && self.generation > 0 {
-            let epoch = Self::cp_leave_epoch(v, true);
+            let epoch = Self::cp_leave_epoch(v);
             self.cp_send_heartbeat(ctx, v, epoch);
         }
     }
 
     /// The poll timer expired (`max.poll.interval.ms` since the last `poll()`): the member leaves
-    /// with epoch -1 and rejoins at its next `poll()`, its partitions lost then.
+    /// (`transitionToSendingLeaveGroup(true)`: epoch -1, -2 for a static member), releases its
+    /// partitions at once (`transitionToStale`: lost, not committed) and rejoins at its next
+    /// `poll()`. The application goes on with the records it holds; its commits meanwhile have
+    /// nothing to commit.
     fn cp_maybe_poll_timeout(&mut self, ctx: &mut Ctx, v: &mut View) {
         if self.generation <= 0 || self.poll_deadline_us().is_none_or(|d| d > ctx.now.as_us()) {
             return;
         }
+        let epoch = Self::cp_leave_epoch(v);
         note(
             ctx,
             &self.group_id,
             format!(
                 "{}: consumer poll timeout has expired (max.poll.interval.ms {} since the last \
-                 poll); it leaves the group (epoch -1) and rejoins at its next poll",
+                 poll); it leaves the group (epoch {epoch}), releases its partitions and rejoins \
+                 at its next poll",
                 self.client_id, v.config.group.max_poll_interval_ms
             ),
         );
         if self.coordinator.is_some() {
-            let epoch = Self::cp_leave_epoch(v, false);
             self.cp_send_heartbeat(ctx, v, epoch);
         }
-        // The application goes on with the records it holds; its partitions are lost when it
-        // next calls `poll()`, where it rejoins (and its commits meanwhile fail).
-        self.generation = 0;
-        self.cp.target = None;
-        self.cp.send_full = true;
+        self.cp_lose_partitions(ctx, v);
         self.heartbeat_in_flight = None;
+        self.cp.rejoin_at_poll = true;
         self.phase = Phase::Joining;
     }
 
@@ -290,9 +302,13 @@ impl Membership {
     }
 
     /// Reconciles towards the last assignment received, unless a reconciliation is under way
-    /// (its commit before revoking).
+    /// (its commit before revoking), or, with auto-commit, the application is busy with a batch
+    /// (`maybeReconcile(canCommit = false)`: it waits for the next `poll()`).
     fn cp_maybe_reconcile(&mut self, ctx: &mut Ctx, v: &mut View) {
         if self.phase != Phase::Stable {
+            return;
+        }
+        if v.config.group.auto_commit() && self.app_busy_since.is_some() {
             return;
         }
         let Some(target) = &self.cp.target else {
@@ -314,10 +330,12 @@ impl Membership {
             }
             self.record_revocation(ctx.now.as_us(), &mask);
         }
-        let any_position = revoked.iter().any(|p| v.positions[*p].is_some());
-        if !revoked.is_empty() && v.config.group.auto_commit() && any_position {
-            // `autoCommitSyncBeforeRevocation`: fetching of the revoked partitions pauses, the
-            // consumed positions are committed, then the partitions go.
+        let any_position =
+            (0..self.assigned.len()).any(|p| self.assigned[p] && v.positions[p].is_some());
+        if v.config.group.auto_commit() && any_position {
+            // `maybeAutoCommitSyncBeforeRebalance`, before every reconciliation: fetching of the
+            // revoked partitions pauses, the consumed positions are committed, then the
+            // partitions go and the new ones come.
             for p in &revoked {
                 self.cp.revoking[*p] = true;
             }
@@ -387,7 +405,8 @@ impl Membership {
                 self.generation
             ),
         );
-        if v.config.group.auto_commit() && self.next_auto_commit_us == u64::MAX {
+        if v.config.group.auto_commit() {
+            // `signalReconciliationCompleting` → `resetAutoCommitTimer`.
             self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
                 v.config.group.auto_commit_interval_ms,
             ));

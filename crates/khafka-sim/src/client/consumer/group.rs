@@ -184,6 +184,9 @@ pub(super) struct Kip848State {
     pub target: Option<Vec<bool>>,
     /// Partitions being revoked (their commit is in flight): not fetched.
     pub revoking: Vec<bool>,
+    /// It left on a poll timeout (`STALE`): it rejoins at the application's next `poll()`
+    /// (`maybeRejoinStaleMember`), not before.
+    pub rejoin_at_poll: bool,
 }
 
 /// A commit sent: `(request id, [(partition, offset)])`.
@@ -258,6 +261,7 @@ impl Membership {
                 owned_sent: None,
                 target: None,
                 revoking: vec![false; n],
+                rejoin_at_poll: false,
             },
             cooperative: !assignors.is_empty() && assignors.iter().all(|a| a.cooperative()),
         }
@@ -1490,6 +1494,15 @@ impl Membership {
                         } else {
                             self.coordinator_dead(ctx);
                         }
+                    }
+                    ErrorCode::StaleMemberEpoch
+                        if self.consumer_protocol
+                            && self.phase == Phase::CommitBeforeJoin
+                            && self.generation > 0 =>
+                    {
+                        // KIP-848's commit before a reconciliation is retried with the latest
+                        // epoch and positions (`isStaleEpochErrorAndValidEpochAvailable`).
+                        self.send_commit(ctx, v);
                     }
                     e => {
                         // `CommitFailedException` (the generation moved on): the rejoin or close

@@ -367,7 +367,8 @@ impl ConsumerGroup {
     }
 
     /// Rebuilt from its replayed records (`GroupCoordinatorShard.replay`); every member gets a fresh
-    /// session from `now_us`.
+    /// session from `now_us`, and one still to revoke partitions a fresh rebalance timeout
+    /// (`onLoaded`: `scheduleConsumerGroupRebalanceTimeout`).
     pub fn loaded(
         id: Arc<str>,
         g: ConsumerGroupRecord,
@@ -381,7 +382,10 @@ impl ConsumerGroup {
             .map(|m| MemberTimers {
                 member_id: m.member_id.clone(),
                 session_us: session,
-                revoke_by: None,
+                revoke_by: (m.state == MemberState::UnrevokedPartitions).then(|| {
+                    let timeout = crate::time::ms_to_us(m.rebalance_timeout_ms);
+                    (m.member_epoch, now_us.saturating_add(timeout))
+                }),
             })
             .collect();
         ConsumerGroup { id, g, timers }
