@@ -760,16 +760,27 @@ fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     assert!(c.parts[0].isr.is_empty());
 }
 
-/// A started KIP-848 member `c` of group `g` on topic `t` (`group.protocol=consumer`).
+/// A started member `c` of group `g` on topic `t`, with `settings` besides `group.id`.
 #[cfg(feature = "groups")]
-fn kip848_consumer(h: &mut Harness) -> khafka_sim::client::consumer::Consumer {
+fn group_consumer(
+    h: &mut Harness,
+    settings: &[(&str, &str)],
+) -> khafka_sim::client::consumer::Consumer {
     let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
     cs.config.set("group.id", "g").unwrap();
-    cs.config.set("group.protocol", "consumer").unwrap();
+    for (k, v) in settings {
+        cs.config.set(k, v).unwrap();
+    }
     let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
     let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
     c.start(&mut h.ctx(Node::Consumer(0)));
     c
+}
+
+/// A started KIP-848 member `c` of group `g` on topic `t` (`group.protocol=consumer`).
+#[cfg(feature = "groups")]
+fn kip848_consumer(h: &mut Harness) -> khafka_sim::client::consumer::Consumer {
+    group_consumer(h, &[("group.protocol", "consumer")])
 }
 
 /// What a well-behaved group coordinator answers a KIP-848 member: `coordinator` to
@@ -992,6 +1003,55 @@ fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
     }
 }
 
+/// A one-member classic group coordinator (broker 1): `m1` leads `generation` with its first
+/// protocol and gets t-0; heartbeats get `heartbeat`; OffsetFetch finds offset 0; OffsetCommit
+/// gets `commit` (`None`: no answer).
+#[cfg(feature = "groups")]
+fn one_member_coordinator(
+    r: &khafka_sim::protocol::group::GroupRequest,
+    generation: i32,
+    heartbeat: khafka_sim::msg::ErrorCode,
+    commit: Option<khafka_sim::msg::ErrorCode>,
+) -> Option<khafka_sim::protocol::group::GroupResponse> {
+    use khafka_sim::client::consumer::assignor::TopicPartition;
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{
+        GroupRequest, GroupResponse, JoinGroupMember, JoinGroupResponse,
+    };
+    Some(match r {
+        GroupRequest::FindCoordinator { .. } => GroupResponse::FindCoordinator {
+            error: ErrorCode::None,
+            coordinator: Some(1),
+        },
+        GroupRequest::JoinGroup(j) => {
+            let (name, metadata) = j.protocols.first().cloned().unwrap();
+            GroupResponse::JoinGroup(JoinGroupResponse {
+                error: ErrorCode::None,
+                generation,
+                protocol_name: Some(name),
+                leader: "m1".into(),
+                member_id: "m1".into(),
+                members: vec![JoinGroupMember {
+                    member_id: "m1".into(),
+                    group_instance_id: None,
+                    metadata,
+                }],
+            })
+        }
+        GroupRequest::SyncGroup { .. } => GroupResponse::SyncGroup {
+            error: ErrorCode::None,
+            assignment: vec![TopicPartition::new("t", 0)],
+        },
+        GroupRequest::Heartbeat { .. } => GroupResponse::Heartbeat { error: heartbeat },
+        GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
+            error: ErrorCode::None,
+            offsets: vec![(0, Some((0, None)))],
+        },
+        GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit { error: commit? },
+        _ => return None,
+    })
+}
+
 /// A cooperative member whose SyncGroup is answered `UNKNOWN_MEMBER_ID` gives its partitions up
 /// as lost before it joins again: `AbstractCoordinator.resetStateAndRejoin` sets
 /// `needsJoinPrepare`, and `ConsumerCoordinator.onJoinPrepare` with no generation calls
@@ -999,26 +1059,19 @@ fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
 #[cfg(feature = "groups")]
 #[test]
 fn a_cooperative_member_whose_sync_fails_with_unknown_member_id_loses_its_partitions() {
-    use khafka_sim::client::consumer::assignor::TopicPartition;
     use khafka_sim::client::consumer::group::Phase;
     use khafka_sim::msg::ErrorCode;
-    use khafka_sim::protocol::group::{
-        GroupRequest, GroupResponse, JoinGroupMember, JoinGroupResponse,
-    };
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
     let spec = spec();
     let mut h = Harness::new(&spec);
-    let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
-    cs.config.set("group.id", "g").unwrap();
-    cs.config
-        .set(
+    let mut c = group_consumer(
+        &mut h,
+        &[(
             "partition.assignment.strategy",
             "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
-        )
-        .unwrap();
-    let subscribed = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-    let mut c = khafka_sim::client::consumer::Consumer::new(0, &cs, subscribed, 1);
-    c.start(&mut h.ctx(Node::Consumer(0)));
+        )],
+    );
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
     // A one-member group coordinator: generation 1 assigns t-0; from 5 s a heartbeat is answered
     // REBALANCE_IN_PROGRESS, and the first SyncGroup of the rebalance that follows
@@ -1027,54 +1080,23 @@ fn a_cooperative_member_whose_sync_fails_with_unknown_member_id_loses_its_partit
     let mut sync_failed = false;
     let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
         let later = at.as_us() >= 5_000_000;
-        Some(match r {
-            GroupRequest::FindCoordinator { .. } => GroupResponse::FindCoordinator {
-                error: ErrorCode::None,
-                coordinator: Some(1),
-            },
-            GroupRequest::JoinGroup(j) => {
-                generation += 1;
-                let (name, metadata) = j.protocols.first().cloned().unwrap();
-                GroupResponse::JoinGroup(JoinGroupResponse {
-                    error: ErrorCode::None,
-                    generation,
-                    protocol_name: Some(name),
-                    leader: "m1".into(),
-                    member_id: "m1".into(),
-                    members: vec![JoinGroupMember {
-                        member_id: "m1".into(),
-                        group_instance_id: None,
-                        metadata,
-                    }],
-                })
-            }
+        match r {
+            GroupRequest::JoinGroup(_) => generation += 1,
             GroupRequest::SyncGroup { .. } if later && !sync_failed => {
                 sync_failed = true;
-                GroupResponse::SyncGroup {
+                return Some(GroupResponse::SyncGroup {
                     error: ErrorCode::UnknownMemberId,
                     assignment: Vec::new(),
-                }
+                });
             }
-            GroupRequest::SyncGroup { .. } => GroupResponse::SyncGroup {
-                error: ErrorCode::None,
-                assignment: vec![TopicPartition::new("t", 0)],
-            },
-            GroupRequest::Heartbeat { .. } => GroupResponse::Heartbeat {
-                error: if later && !sync_failed {
-                    ErrorCode::RebalanceInProgress
-                } else {
-                    ErrorCode::None
-                },
-            },
-            GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch {
-                error: ErrorCode::None,
-                offsets: vec![(0, Some((0, None)))],
-            },
-            GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit {
-                error: ErrorCode::None,
-            },
-            _ => return None,
-        })
+            _ => {}
+        }
+        let heartbeat = if later && !sync_failed {
+            ErrorCode::RebalanceInProgress
+        } else {
+            ErrorCode::None
+        };
+        one_member_coordinator(r, generation, heartbeat, Some(ErrorCode::None))
     };
     drive_member(&mut h, &mut c, &mut timers, 4_000_000, &mut coordinator);
     let g = c.group.as_ref().expect("a group member");
@@ -2849,5 +2871,48 @@ fn a_wrong_broker_names_the_current_leader_to_a_consumer() {
     assert_eq!(
         answer(2, Fetcher::Consumer, 1),
         (ErrorCode::UnknownLeaderEpoch, None)
+    );
+}
+
+/// A classic member keeps heartbeating while it commits before a rejoin: `onJoinPrepare` runs
+/// while the member is still STABLE, and only the rejoin (`PREPARING_REBALANCE`) stops the
+/// heartbeat thread (`AbstractCoordinator.HeartbeatThread`). A commit the coordinator is slow to
+/// answer must not cost the member its session.
+#[cfg(feature = "groups")]
+#[test]
+fn a_member_heartbeats_while_its_commit_before_a_rejoin_waits() {
+    use khafka_sim::client::consumer::group::Phase;
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = group_consumer(&mut h, &[]);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // Generation 1 assigns t-0; from 5 s a heartbeat says REBALANCE_IN_PROGRESS and commits go
+    // unanswered.
+    let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
+        if at.as_us() >= 5_000_000 {
+            one_member_coordinator(r, 1, ErrorCode::RebalanceInProgress, None)
+        } else {
+            one_member_coordinator(r, 1, ErrorCode::None, Some(ErrorCode::None))
+        }
+    };
+    drive_member(&mut h, &mut c, &mut timers, 4_000_000, &mut coordinator);
+    assert_eq!(c.group.as_ref().unwrap().phase, Phase::Stable);
+    let asked = drive_member(&mut h, &mut c, &mut timers, 20_000_000, &mut coordinator);
+    assert_eq!(
+        c.group.as_ref().unwrap().phase,
+        Phase::CommitBeforeJoin,
+        "its commit before the rejoin is unanswered"
+    );
+    let beats_after: Vec<u64> = asked
+        .iter()
+        .filter(|(t, r)| t.as_us() > 6_000_000 && matches!(r, GroupRequest::Heartbeat { .. }))
+        .map(|(t, _)| t.as_us())
+        .collect();
+    assert!(
+        beats_after.len() >= 4,
+        "heartbeats every 3 s while the commit waits: {beats_after:?}"
     );
 }

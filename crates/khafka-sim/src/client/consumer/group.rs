@@ -415,11 +415,13 @@ impl Membership {
                 _ => {}
             }
         }
-        // The heartbeat thread runs on while a Kafka Streams member flushes before its rejoin
-        // (`onJoinPrepare` runs before the rejoin disables it).
-        let flushing = self.phase == Phase::CommitBeforeJoin && self.flush_wait;
-        if (matches!(self.phase, Phase::Syncing | Phase::Stable) || flushing)
-            && self.coordinator.is_some()
+        // The heartbeat thread runs on while the member commits (or a Kafka Streams member
+        // flushes) before its rejoin: `onJoinPrepare` runs while the member is still STABLE, and
+        // only the rejoin (`PREPARING_REBALANCE`) disables it.
+        if matches!(
+            self.phase,
+            Phase::Syncing | Phase::Stable | Phase::CommitBeforeJoin
+        ) && self.coordinator.is_some()
         {
             if now >= self.next_heartbeat_us && self.heartbeat_in_flight.is_none() {
                 self.send_heartbeat(ctx, v);
@@ -524,9 +526,10 @@ impl Membership {
         }
         // The next heartbeat once the one in flight is answered (one at a time); the next
         // auto-commit while Stable (its interval runs whether or not the last one was answered).
-        let flushing = self.phase == Phase::CommitBeforeJoin && self.flush_wait;
-        if (matches!(self.phase, Phase::Syncing | Phase::Stable) || flushing)
-            && self.heartbeat_in_flight.is_none()
+        if matches!(
+            self.phase,
+            Phase::Syncing | Phase::Stable | Phase::CommitBeforeJoin
+        ) && self.heartbeat_in_flight.is_none()
         {
             next = next.min(self.next_heartbeat_us);
         }
