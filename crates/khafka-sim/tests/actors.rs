@@ -619,14 +619,19 @@ fn a_refused_broker_backs_off_and_a_starting_one_publishes_images() {
 /// has fetched.
 fn leader(h: &mut Harness) -> Broker {
     let mut b = started(h, 1);
-    let batch = h.batches.add(0, 0, &[1], None);
+    leader_appends(h, &mut b, 0, 0, 1);
+    b
+}
+
+/// Leader `b` appends record `record` at `offset` in `epoch` to t-0 (its effects dropped).
+fn leader_appends(h: &mut Harness, b: &mut Broker, offset: u64, epoch: u32, record: u64) {
+    let batch = h.batches.add(offset, epoch, &[record], None);
     b.replicas
         .get_mut(&0)
         .unwrap()
         .log
         .append(batch, &h.batches, 0);
     h.take();
-    b
 }
 
 fn alter_partitions(sent: &[(Node, Msg)]) -> Vec<Vec<u32>> {
@@ -1671,20 +1676,24 @@ fn follower_fetch(follower: u32, req_id: u64, session: u64, offset: u64, max_wai
     })
 }
 
-/// The partitions of the fetch answers in `sent`, as `(partition, high watermark, records)`.
-fn fetch_answers(sent: &[(Node, Msg)]) -> Vec<Vec<(u32, u64, usize)>> {
-    use khafka_sim::protocol::Fetch;
+/// What `f` reads of each partition of the fetch answers in `sent`.
+fn fetch_answers_by<T>(
+    sent: &[(Node, Msg)],
+    f: impl Fn(&khafka_sim::protocol::FetchedPartition) -> T,
+) -> Vec<Vec<T>> {
     sent.iter()
         .filter_map(|(_, m)| match m {
-            Msg::Fetch(Fetch::Response { partitions, .. }) => Some(
-                partitions
-                    .iter()
-                    .map(|p| (p.part, p.high_watermark, p.batches.len()))
-                    .collect(),
-            ),
+            Msg::Fetch(Fetch::Response { partitions, .. }) => {
+                Some(partitions.iter().map(&f).collect())
+            }
             _ => None,
         })
         .collect()
+}
+
+/// The partitions of the fetch answers in `sent`, as `(partition, high watermark, records)`.
+fn fetch_answers(sent: &[(Node, Msg)]) -> Vec<Vec<(u32, u64, usize)>> {
+    fetch_answers_by(sent, |p| (p.part, p.high_watermark, p.batches.len()))
 }
 
 /// KIP-227 on the leader: an incremental fetch is answered only with the partitions that have
@@ -2914,5 +2923,134 @@ fn a_member_heartbeats_while_its_commit_before_a_rejoin_waits() {
     assert!(
         beats_after.len() >= 4,
         "heartbeats every 3 s while the commit waits: {beats_after:?}"
+    );
+}
+
+/// A leader that loses leadership answers the fetches waiting on the partition at once, with the
+/// error (`completeDelayedOperationsWhenNotPartitionLeader`), instead of at their max wait.
+#[test]
+fn a_parked_fetch_is_answered_when_the_leader_steps_down() {
+    use khafka_sim::msg::ErrorCode;
+    let mut h = Harness::new(&spec());
+    let mut b = leader(&mut h);
+    // Follower 2, at the log end, waits up to 500 ms.
+    let msg = follower_fetch(2, 10, 10, 1, 500_000);
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+    assert!(fetch_answers(&h.sent()).is_empty(), "parked");
+    // 100 ms later the metadata log makes broker 2 the leader (epoch 1).
+    h.advance_to(SimTime::from_ms(100));
+    let mut st = state(2, 1, &[2, 3]);
+    st.leader_epoch = 1;
+    answer_metadata(&mut h, &mut b, 2, vec![st]);
+    assert_eq!(
+        fetch_answers_by(&h.sent(), |p| p.error),
+        vec![vec![ErrorCode::FencedLeaderEpoch]],
+        "answered at once, not at 500 ms"
+    );
+}
+
+/// A follower's fetch whose log diverges from the leader's is answered at once with the
+/// diverging epoch (`ReplicaManager.fetchMessages`: `hasDivergingEpoch`), even when its fetch
+/// offset is the leader's log end and nothing new could wake it.
+#[test]
+fn a_diverging_fetch_at_the_log_end_is_answered_at_once() {
+    use khafka_sim::protocol::{FetchPartition, Fetcher};
+    let mut h = Harness::new(&spec());
+    let mut b = leader(&mut h);
+    // Broker 1 leads epoch 1 from offset 1 and appends one record: offsets 0 (epoch 0), 1 (1).
+    let mut st = state(1, 1, &[1, 2, 3]);
+    st.leader_epoch = 1;
+    answer_metadata(&mut h, &mut b, 2, vec![st]);
+    leader_appends(&mut h, &mut b, 1, 1, 2);
+    // A follower that wrote offset 1 in epoch 0 (an old leader's record) fetches at offset 2.
+    let msg = Msg::Fetch(Fetch::Request {
+        req_id: 20,
+        fetcher: Fetcher::Follower(2),
+        max_wait_us: 500_000,
+        partitions: vec![FetchPartition {
+            part: 0,
+            fetch_offset: 2,
+            last_fetched_epoch: Some(0),
+            current_leader_epoch: 1,
+        }],
+        session: 20,
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+    assert_eq!(
+        fetch_answers_by(&h.sent(), |p| p.diverging_epoch),
+        vec![vec![Some((0, 1))]],
+        "epoch 0 ends at offset 1"
+    );
+}
+
+/// A fetch answer with an error for one partition delays that partition only
+/// (`AbstractFetcherThread.handlePartitionsWithErrors` → `delayPartitions`): the follower's next
+/// fetch, at once, carries the other partitions.
+#[test]
+fn a_partition_in_error_does_not_hold_back_the_others() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::FetchedPartition;
+    let mut s = ScenarioSpec::default();
+    s.topics.push(TopicSpec::new("t", 2, 3));
+    let mut h = Harness::new(&s);
+    let mut b = h.broker(2);
+    b.start(&mut h.ctx(Node::Broker(2)));
+    b.started_before_the_run();
+    let mut states = vec![state(1, 0, &[1, 2, 3]), state(1, 0, &[1, 2, 3])];
+    states[1].part = 1;
+    answer_metadata(&mut h, &mut b, 1, states);
+    let requests = |sent: &[(Node, Msg)]| -> Vec<(u64, Vec<u32>)> {
+        sent.iter()
+            .filter_map(|(to, m)| match m {
+                Msg::Fetch(Fetch::Request {
+                    req_id, partitions, ..
+                }) if *to == Node::Broker(1) => {
+                    Some((*req_id, partitions.iter().map(|p| p.part).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let answer = |part: u32, error: ErrorCode| FetchedPartition {
+        part,
+        error,
+        high_watermark: 0,
+        log_end_offset: 0,
+        log_start_offset: 0,
+        fetch_offset: 0,
+        batches: Vec::new(),
+        base_offset: 0,
+        diverging_epoch: None,
+        current_leader: None,
+    };
+    // The first fetch went out as t-0's state arrived; answered, the next one asks for both.
+    let first = requests(&h.sent());
+    let [(req_id, parts)] = first.as_slice() else {
+        panic!("one fetch to the leader: {first:?}");
+    };
+    assert_eq!(parts, &vec![0]);
+    let msg = Msg::Fetch(Fetch::Response {
+        req_id: *req_id,
+        partitions: vec![answer(0, ErrorCode::None)],
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Broker(1), msg);
+    let second = requests(&h.sent());
+    let [(req_id, parts)] = second.as_slice() else {
+        panic!("one fetch to the leader: {second:?}");
+    };
+    assert_eq!(parts, &vec![0, 1]);
+    let msg = Msg::Fetch(Fetch::Response {
+        req_id: *req_id,
+        partitions: vec![
+            answer(0, ErrorCode::NotLeaderOrFollower),
+            answer(1, ErrorCode::None),
+        ],
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Broker(1), msg);
+    let next = requests(&h.sent());
+    assert_eq!(
+        next.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+        vec![vec![1]],
+        "t-1 is fetched at once; t-0 waits replica.fetch.backoff.ms"
     );
 }

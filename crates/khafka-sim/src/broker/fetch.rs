@@ -83,7 +83,7 @@ impl Broker {
             watching,
             session,
         };
-        if max_wait_us == 0 || self.fetch_has_data(&p) {
+        if max_wait_us == 0 || self.fetch_has_data(&p, ctx.topo.config.truncation) {
             self.answer_fetch(ctx, &p);
             ctx.pools.fetch.give(p.partitions);
         } else {
@@ -101,7 +101,10 @@ impl Broker {
         }
     }
 
-    pub(super) fn fetch_has_data(&self, p: &ParkedFetch) -> bool {
+    /// Whether a fetch is answered now (`ReplicaManager.fetchMessages`, `DelayedFetch.
+    /// tryComplete`): a partition it may not read (an error), one with data past the fetch
+    /// offset, or a follower's that diverges from the leader's log.
+    pub(super) fn fetch_has_data(&self, p: &ParkedFetch, mode: Truncation) -> bool {
         p.partitions.iter().any(|fp| {
             let Some(r) = self.replicas.get(&fp.part) else {
                 return true;
@@ -113,7 +116,7 @@ impl Broker {
                 Fetcher::Follower(_) => r.log.log_end_offset(),
                 Fetcher::Consumer => r.log.high_watermark,
             };
-            fp.fetch_offset != limit
+            fp.fetch_offset != limit || diverging(&r.log, fp, mode) != EpochCheck::Ok
         })
     }
 
@@ -122,10 +125,11 @@ impl Broker {
             return;
         }
         let bit = watch_bit(part);
+        let mode = ctx.topo.config.truncation;
         self.answer_parked(ctx, |b, p| {
             p.watching & bit != 0
                 && p.partitions.iter().any(|fp| fp.part == part)
-                && b.fetch_has_data(p)
+                && b.fetch_has_data(p, mode)
         });
     }
 

@@ -74,18 +74,29 @@ impl Broker {
             self.rebuild_followed(ctx.topo.brokers);
         }
         let followed = self.followed.get(leader as usize).map_or(&[][..], |v| v);
+        let now = ctx.now.as_us();
         let mut partitions = ctx.pools.fetch.take();
-        partitions.extend(followed.iter().map(|p| {
+        // Partitions delayed by an error wait out their backoff (`delayPartitions`); the others
+        // are fetched.
+        let mut delayed_until = u64::MAX;
+        partitions.extend(followed.iter().filter_map(|p| {
             let r = &self.replicas[p];
-            FetchPartition {
+            if r.fetch_delayed_until_us > now {
+                delayed_until = delayed_until.min(r.fetch_delayed_until_us);
+                return None;
+            }
+            Some(FetchPartition {
                 part: r.part,
                 fetch_offset: r.log.log_end_offset(),
                 last_fetched_epoch: r.log.last_record_epoch(),
                 current_leader_epoch: r.state.leader_epoch,
-            }
+            })
         }));
         if partitions.is_empty() {
             ctx.pools.fetch.give(partitions);
+            if delayed_until != u64::MAX {
+                self.schedule_wake_at(ctx, leader, delayed_until);
+            }
             return;
         }
         let req_id = ctx.req_id();
@@ -139,10 +150,16 @@ impl Broker {
     }
 
     pub(super) fn schedule_wake(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let at = self.fetchers.get_or_default(leader).backoff_until_us;
+        self.schedule_wake_at(ctx, leader, at);
+    }
+
+    /// Wakes the fetcher of `leader` at `at_us` (µs), unless a wake is already scheduled.
+    pub(super) fn schedule_wake_at(&mut self, ctx: &mut Ctx, leader: BrokerId, at_us: u64) {
         let f = self.fetchers.get_or_default(leader);
         if !f.wake_scheduled {
             f.wake_scheduled = true;
-            let at = f.backoff_until_us.saturating_sub(ctx.now.as_us());
+            let at = at_us.saturating_sub(ctx.now.as_us());
             ctx.timer_after_us(at, Timer::FetcherWake { leader });
         }
     }
@@ -165,7 +182,8 @@ impl Broker {
             f.in_flight = Some((id, live_parts));
             return;
         }
-        let mut backoff = false;
+        let backoff_us = crate::time::ms_to_us(ctx.topo.config.replica_fetch_backoff_ms);
+        let now = ctx.now.as_us();
         for fp in partitions.drain(..) {
             if !live_parts.contains(&fp.part) {
                 continue; // leadership changed while the fetch was in flight
@@ -212,8 +230,14 @@ impl Broker {
                     }
                     continue;
                 }
+                // Only the partition in error waits (`handlePartitionsWithErrors`); a fenced
+                // epoch waits for the next state from the controller (`onPartitionFenced`).
+                ErrorCode::FencedLeaderEpoch => {
+                    r.fetch_delayed_until_us = u64::MAX;
+                    continue;
+                }
                 _ => {
-                    backoff = true;
+                    r.fetch_delayed_until_us = now.saturating_add(backoff_us);
                     continue;
                 }
             }
@@ -277,9 +301,13 @@ impl Broker {
                 });
                 ctx.pools.batches.give(fp.batches);
             }
-            // The follower's HW is the leader's, capped by its own LEO.
-            let hw = fp.high_watermark.min(r.log.log_end_offset());
-            if hw > r.log.high_watermark {
+            // The follower's HW is the leader's, capped by its own LEO: it follows the leader's
+            // down too (`UnifiedLog.maybeUpdateHighWatermark` sets it, clamped to the log).
+            let hw = fp
+                .high_watermark
+                .min(r.log.log_end_offset())
+                .max(r.log.log_start_offset());
+            if hw != r.log.high_watermark {
                 r.log.set_high_watermark(hw);
                 let topo = ctx.topo;
                 ctx.emit_hot(HotEvent::HighWatermark {
@@ -300,11 +328,6 @@ impl Broker {
             }
         }
         ctx.pools.fetched.give(partitions);
-        if backoff {
-            let b = ctx.topo.config.replica_fetch_backoff_ms;
-            let f = self.fetchers.get_mut(&leader).expect("exists");
-            f.backoff_until_us = ctx.now.as_us().saturating_add(crate::time::ms_to_us(b));
-        }
         self.pump_fetcher(ctx, leader);
     }
 }

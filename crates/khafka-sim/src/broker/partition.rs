@@ -33,6 +33,10 @@ pub struct Replica {
     pub producers: VecMap<u32, ProducerEntry>,
     /// The HW last written to `replication-offset-checkpoint` (restored on restart).
     pub hw_checkpoint: u64,
+    /// As a follower, not fetched before then (µs; `PartitionFetchState.delay`): an error answer
+    /// delays the partition `replica.fetch.backoff.ms`, a fenced epoch until the next state
+    /// (`u64::MAX`, `onPartitionFenced`).
+    pub fetch_delayed_until_us: u64,
 }
 
 impl Replica {
@@ -57,6 +61,7 @@ impl Replica {
             pending_isr: None,
             producers: VecMap::new(),
             hw_checkpoint: 0,
+            fetch_delayed_until_us: 0,
         }
     }
 
@@ -170,11 +175,15 @@ impl Broker {
                     broker: me,
                     leader_epoch: r.state.leader_epoch,
                 });
-                // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset.
+                // Partition.makeLeader: a new epoch starts at our LEO; followers' states are reset
+                // (`Replica.resetReplicaState`): forgotten by a new leader, kept by a leader
+                // re-elected in a new epoch, whose in-sync followers count as just fetched.
                 r.log.assign_epoch_start(r.state.leader_epoch);
-                r.leader_epoch_start_offset = r.log.log_end_offset();
+                let leo = r.log.log_end_offset();
+                r.leader_epoch_start_offset = leo;
                 r.pending_isr = None;
                 let now = ctx.now.as_us();
+                let old = std::mem::take(&mut r.remotes);
                 r.remotes = r
                     .state
                     .replicas
@@ -182,13 +191,15 @@ impl Broker {
                     .filter(|b| **b != me)
                     .map(|b| {
                         let in_isr = r.state.isr.contains(b);
+                        let since = if in_isr { now } else { 0 };
+                        let kept = old.get(b).filter(|_| was_leader);
                         (
                             *b,
                             RemoteState {
-                                log_end_offset: 0,
-                                last_caught_up_us: if in_isr { now } else { 0 },
-                                last_fetch_us: 0,
-                                last_fetch_leader_leo: 0,
+                                log_end_offset: kept.map_or(0, |k| k.log_end_offset),
+                                last_caught_up_us: since,
+                                last_fetch_us: if kept.is_some() { since } else { 0 },
+                                last_fetch_leader_leo: if kept.is_some() { leo } else { 0 },
                                 sent: None,
                             },
                         )
@@ -197,12 +208,23 @@ impl Broker {
                 self.fetchers_remove_part(part);
             }
             self.maybe_increment_hw(ctx, part);
+            if new_epoch {
+                // Fetches parked with the old epoch are answered (`FENCED_LEADER_EPOCH`).
+                self.wake_parked(ctx, part);
+            }
         } else {
             if was_leader {
                 self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
+                // Fetches waiting on it are answered at once, with the error
+                // (`completeDelayedOperationsWhenNotPartitionLeader`).
+                self.wake_parked(ctx, part);
             }
             let r = self.replicas.get_mut(&part).expect("checked above");
             let leader_epoch = r.state.leader_epoch;
+            if r.state.leader != old_leader || new_epoch {
+                // A new leader or epoch: the partition is fetched again at once.
+                r.fetch_delayed_until_us = 0;
+            }
             if r.state.leader != old_leader || new_epoch && r.state.leader.is_some() {
                 let topo = ctx.topo;
                 ctx.emit(TraceKind::BecameFollower {
@@ -262,11 +284,15 @@ impl Broker {
         if st.leader_epoch < r.state.leader_epoch || st.partition_epoch < r.state.partition_epoch {
             return; // stale
         }
-        if r.is_leader(self.id) {
+        let was_leader = r.is_leader(self.id);
+        if was_leader {
             self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
         }
         self.fetchers_remove_part(part);
         self.replicas.remove(part);
+        if was_leader {
+            self.wake_parked(ctx, part);
+        }
         self.followed_stale = true;
         ctx.emit(TraceKind::ReplicaHosted {
             partition: ctx.topo.part_name(part),
