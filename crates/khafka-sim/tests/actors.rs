@@ -731,6 +731,56 @@ fn the_metadata_log_settles_a_pending_isr_change_whose_answer_was_lost() {
     assert_eq!(b.replicas[&0].state.partition_epoch, 1);
 }
 
+/// `Partition.handleAlterPartitionError`: a refusal that may hide an applied change or a stale
+/// state (`INVALID_UPDATE_VERSION`, `FENCED_LEADER_EPOCH`, …) leaves the change pending, not
+/// sent again, until the metadata log settles it; `INELIGIBLE_REPLICA` says the change was not
+/// applied and the state is current, so the leader goes back to its committed ISR at once.
+#[test]
+fn a_refused_isr_change_waits_for_the_metadata_log_unless_a_replica_was_ineligible() {
+    use khafka_sim::msg::ErrorCode;
+    for (error, settled_at_once) in [
+        (ErrorCode::InvalidUpdateVersion, false),
+        (ErrorCode::FencedLeaderEpoch, false),
+        (ErrorCode::IneligibleReplica, true),
+    ] {
+        let mut h = Harness::new(&spec());
+        let mut b = leader(&mut h);
+        h.advance_to(SimTime::from_secs(31));
+        b.on_timer(&mut h.ctx(Node::Broker(1)), Timer::IsrExpiration);
+        let retry = h
+            .timers()
+            .into_iter()
+            .find(|(_, t)| matches!(t, Timer::AlterPartitionRetry { .. }))
+            .expect("a retry is armed");
+        h.take();
+        let answer = Msg::AlterPartition(AlterPartition::Response {
+            part: 0,
+            partition_epoch: 0,
+            result: Err(error),
+        });
+        b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, answer);
+        let pending = b.replicas[&0].pending_isr.clone();
+        if settled_at_once {
+            assert_eq!(pending, None, "{error:?}");
+            continue;
+        }
+        assert_eq!(pending, Some(vec![1]), "{error:?}: still pending");
+        h.advance_to(retry.0);
+        b.on_timer(&mut h.ctx(Node::Broker(1)), retry.1);
+        assert!(
+            alter_partitions(&h.sent()).is_empty(),
+            "{error:?}: not sent again"
+        );
+        answer_metadata(&mut h, &mut b, 2, vec![state(1, 1, &[1])]);
+        let r = &b.replicas[&0];
+        assert_eq!(
+            (r.state.isr.clone(), r.pending_isr.clone()),
+            (vec![1], None),
+            "{error:?}: settled by the metadata log"
+        );
+    }
+}
+
 #[test]
 fn a_broker_that_cannot_prove_a_clean_shutdown_leaves_every_isr_and_elr() {
     let mut h = Harness::new(&spec());

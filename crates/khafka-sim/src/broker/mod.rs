@@ -344,7 +344,9 @@ impl Broker {
             } => {
                 let me = self.id;
                 let retry = self.replicas.get(&part).and_then(|r| {
-                    (r.is_leader(me) && r.state.partition_epoch == partition_epoch)
+                    (r.is_leader(me)
+                        && r.state.partition_epoch == partition_epoch
+                        && !r.pending_isr_refused)
                         .then(|| r.pending_isr.clone())
                         .flatten()
                 });
@@ -457,13 +459,21 @@ impl Broker {
                     if partition_epoch != r.state.partition_epoch {
                         return BrokerAction::None; // answers a proposal the metadata log superseded
                     }
-                    r.pending_isr = None;
-                    if let Ok(st) = result {
-                        if st.partition_epoch > r.state.partition_epoch
-                            && st.leader_epoch >= r.state.leader_epoch
-                        {
-                            self.publish(ctx, *st);
+                    match result {
+                        Ok(st) => {
+                            r.pending_isr = None;
+                            if st.partition_epoch > r.state.partition_epoch
+                                && st.leader_epoch >= r.state.leader_epoch
+                            {
+                                self.publish(ctx, *st);
+                            }
                         }
+                        // `handleAlterPartitionError`: the controller says the change was not
+                        // applied and the state is current: back to the committed state.
+                        Err(ErrorCode::IneligibleReplica) => r.pending_isr = None,
+                        // Otherwise the change may have been applied, or the state is stale:
+                        // pending until the metadata log says.
+                        Err(_) => r.pending_isr_refused = true,
                     }
                 }
             }

@@ -28,8 +28,11 @@ pub struct Replica {
     /// LEO when this broker's current leader epoch began (for the KIP-320 ISR-join rule).
     pub leader_epoch_start_offset: u64,
     pub remotes: VecMap<BrokerId, RemoteState>,
-    /// ISR proposed to the controller and not yet answered (KIP-497's pending state).
+    /// ISR proposed to the controller and not yet settled (KIP-497's pending state).
     pub pending_isr: Option<Vec<BrokerId>>,
+    /// The controller refused the pending change for a reason only new metadata settles
+    /// (`handleAlterPartitionError`: "awaiting new the latest metadata"): it is not sent again.
+    pub pending_isr_refused: bool,
     pub producers: VecMap<u32, ProducerEntry>,
     /// The HW last written to `replication-offset-checkpoint` (restored on restart).
     pub hw_checkpoint: u64,
@@ -59,6 +62,7 @@ impl Replica {
             leader_epoch_start_offset: 0,
             remotes: VecMap::new(),
             pending_isr: None,
+            pending_isr_refused: false,
             producers: VecMap::new(),
             hw_checkpoint: 0,
             fetch_delayed_until_us: 0,
@@ -414,6 +418,7 @@ impl Broker {
         // During a shrink the maximal ISR stays the old one; during an expand it includes the new
         // member. Both are the union of current and proposed.
         r.pending_isr = Some(isr.clone());
+        r.pending_isr_refused = false;
         let partition_epoch = r.state.partition_epoch;
         ctx.send(
             self.controller,

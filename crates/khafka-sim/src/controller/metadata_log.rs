@@ -61,18 +61,23 @@ impl Controller {
             .parts
             .get(part as usize)
             .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        if p.leader != Some(from) {
-            return Err(ErrorCode::NotLeaderOrFollower);
-        }
-        if leader_epoch != p.leader_epoch || partition_epoch != p.partition_epoch {
+        // `validateAlterPartitionData`, in its order (a request newer than the controller's
+        // state cannot happen here: brokers see committed records only).
+        if leader_epoch != p.leader_epoch {
             return Err(ErrorCode::FencedLeaderEpoch);
+        }
+        if p.leader != Some(from) {
+            return Err(ErrorCode::InvalidRequest);
+        }
+        if partition_epoch != p.partition_epoch {
+            return Err(ErrorCode::InvalidUpdateVersion);
         }
         // KIP-903: only active brokers may join the ISR.
         if isr
             .iter()
             .any(|b| !p.isr.contains(b) && !self.is_active(*b))
         {
-            return Err(ErrorCode::NotLeaderOrFollower);
+            return Err(ErrorCode::IneligibleReplica);
         }
         let old_isr = p.isr.clone();
         let mut elr = p.elr.clone();

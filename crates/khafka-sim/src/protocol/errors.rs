@@ -60,6 +60,13 @@ pub enum ErrorCode {
     /// holds for its producer (`ProducerAppendInfo.checkProducerEpoch`); not retriable
     /// (`InvalidProducerEpochException` is an `ApiException`).
     InvalidProducerEpoch,
+    /// `AlterPartition` with a stale partition epoch (`ReplicationControlManager`).
+    InvalidUpdateVersion,
+    /// `AlterPartition` whose new ISR holds a fenced, shutting-down or unregistered broker
+    /// (KIP-903).
+    IneligibleReplica,
+    /// `AlterPartition` from a broker that is not the partition's leader.
+    InvalidRequest,
 }
 
 impl ErrorCode {
@@ -99,6 +106,9 @@ impl ErrorCode {
             ErrorCode::NewLeaderElected => "NEW_LEADER_ELECTED",
             ErrorCode::SerializationError => "SERIALIZATION_ERROR",
             ErrorCode::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            ErrorCode::IneligibleReplica => "INELIGIBLE_REPLICA",
+            ErrorCode::InvalidRequest => "INVALID_REQUEST",
         }
     }
 
@@ -138,6 +148,9 @@ impl ErrorCode {
             ErrorCode::SerializationError => -1,
             ErrorCode::MessageTooLarge => 10,
             ErrorCode::PolicyViolation => 44,
+            ErrorCode::InvalidUpdateVersion => 95,
+            ErrorCode::IneligibleReplica => 107,
+            ErrorCode::InvalidRequest => 42,
             ErrorCode::InvalidProducerEpoch => 47,
         }
     }
