@@ -196,8 +196,9 @@ fn offset_fetch() -> GroupRequest {
     }
 }
 
-/// Joins `g` as its only member: MEMBER_ID_REQUIRED, the join again, the initial delay, the sync.
-fn join_alone(h: &mut Harness, b: &mut Broker) -> (String, i32) {
+/// A new member's two joins: MEMBER_ID_REQUIRED with its id, then the join with it, parked in
+/// the join phase. Returns the id.
+fn join_parked(h: &mut Harness, b: &mut Broker) -> String {
     let r = request(h, b, join(""));
     let [GroupResponse::JoinGroup(JoinGroupResponse {
         error: ErrorCode::MemberIdRequired,
@@ -213,6 +214,12 @@ fn join_alone(h: &mut Harness, b: &mut Broker) -> (String, i32) {
         request(h, b, join(&id)).is_empty(),
         "parked in the join phase"
     );
+    id
+}
+
+/// Joins `g` as its only member: MEMBER_ID_REQUIRED, the join again, the initial delay, the sync.
+fn join_alone(h: &mut Harness, b: &mut Broker) -> (String, i32) {
+    let id = join_parked(h, b);
     let t0 = h.now;
     fire_timers(h, b);
     assert_eq!(
@@ -517,12 +524,7 @@ fn a_replaced_static_member_is_fenced_by_its_instance_id() {
 fn a_leave_during_the_initial_delay_waits_for_the_delay() {
     let mut h = Harness::new(&spec());
     let mut b = coordinator(&mut h, &[1], 0);
-    let r = request(&mut h, &mut b, join(""));
-    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
-        panic!("{r:?}");
-    };
-    let id = j.member_id.clone();
-    assert!(request(&mut h, &mut b, join(&id)).is_empty());
+    let id = join_parked(&mut h, &mut b);
     let joined = h.now;
     let r = request(
         &mut h,
@@ -565,12 +567,7 @@ fn a_group_is_stable_once_its_assignment_is_committed() {
     let mut h = Harness::new(&spec());
     let mut b = coordinator(&mut h, &[1, 2], 0);
     let part = offsets_part(&h);
-    let r = request(&mut h, &mut b, join(""));
-    let [GroupResponse::JoinGroup(j)] = r.as_slice() else {
-        panic!("{r:?}");
-    };
-    let id = j.member_id.clone();
-    assert!(request(&mut h, &mut b, join(&id)).is_empty());
+    let id = join_parked(&mut h, &mut b);
     fire_timers(&mut h, &mut b);
     assert_eq!(
         responses(&mut h).len(),

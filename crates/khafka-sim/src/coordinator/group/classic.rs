@@ -640,19 +640,15 @@ impl ClassicGroup {
             self.protocol = None;
             self.leader = None;
             self.transition(ClassicGroupState::Empty);
-            let group: &str = &self.id;
-            let group = group.to_string();
-            out.note_for(&group, format!("generation {} is empty", self.generation));
+            out.note_for(&self.id, format!("generation {} is empty", self.generation));
             let rec = self.metadata_record(out.topo());
             out.write(rec);
             return;
         }
         self.protocol = self.select_protocol();
         self.transition(ClassicGroupState::CompletingRebalance);
-        let group: &str = &self.id;
-        let group = group.to_string();
         out.note_for(
-            &group,
+            &self.id,
             format!(
                 "generation {} formed with {} member(s), protocol {}, leader {}",
                 self.generation,
@@ -834,10 +830,8 @@ impl ClassicGroup {
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
-                let group: &str = &self.id;
-                let group = group.to_string();
                 out.note_for(
-                    &group,
+                    &self.id,
                     format!("generation {} is Stable: {text}", self.generation),
                 );
             }
@@ -1010,10 +1004,8 @@ impl ClassicGroup {
             .find(|m| m.deadline_us.is_some_and(|d| d <= now_us))
             .map(|m| m.member_id.clone())
         {
-            let id_ref: &str = &self.id;
-            let group = id_ref.to_string();
             out.note_for(
-                &group,
+                &self.id,
                 format!("{id} expired: no heartbeat within session.timeout.ms"),
             );
             self.remove_member_and_update(&id, now_us, cfg, out);
@@ -1053,10 +1045,8 @@ impl ClassicGroup {
                 for id in &late {
                     self.remove(id);
                 }
-                let group: &str = &self.id;
-                let group = group.to_string();
                 out.note_for(
-                    &group,
+                    &self.id,
                     format!(
                         "{} removed: no SyncGroup within the rebalance timeout",
                         late.join(", ")
