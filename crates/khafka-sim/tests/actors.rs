@@ -3104,3 +3104,53 @@ fn a_partition_in_error_does_not_hold_back_the_others() {
         "t-1 is fetched at once; t-0 waits replica.fetch.backoff.ms"
     );
 }
+
+/// A KIP-848 member whose heartbeats are answered COORDINATOR_LOAD_IN_PROGRESS (a coordinator
+/// still loading its `__consumer_offsets` partition) retries after an exponential backoff:
+/// `AbstractHeartbeatRequestManager.onErrorResponse` counts a failed attempt, and the request
+/// state waits `retry.backoff.ms` × 2^attempts (±20%, at most `retry.backoff.max.ms`); the
+/// first success zeroes the count.
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = kip848_consumer(&mut h);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut loading = 6;
+    let asked = drive_member(&mut h, &mut c, &mut timers, 20_000_000, |_, r| {
+        let mut answer = coordinator_answer(r, 1, ErrorCode::None)?;
+        if let GroupResponse::ConsumerGroupHeartbeat(hb) = &mut answer {
+            if loading > 0 {
+                loading -= 1;
+                hb.error = ErrorCode::CoordinatorLoadInProgress;
+                hb.member_epoch = 0;
+                hb.assignment = None;
+            }
+        }
+        Some(answer)
+    });
+    let beats: Vec<u64> = asked
+        .iter()
+        .filter(|(_, r)| matches!(r, GroupRequest::ConsumerGroupHeartbeat(_)))
+        .map(|(t, _)| t.as_us())
+        .collect();
+    assert!(beats.len() >= 8, "heartbeats at {beats:?} µs");
+    let gaps: Vec<u64> = beats.windows(2).map(|w| w[1] - w[0]).take(6).collect();
+    // 100, 200, 400, 800, 1000, 1000 ms, each ±20%.
+    for (i, (gap, base)) in gaps
+        .iter()
+        .zip([100_000u64, 200_000, 400_000, 800_000, 1_000_000, 1_000_000])
+        .enumerate()
+    {
+        assert!(
+            *gap >= base * 8 / 10 && *gap <= base * 12 / 10,
+            "retry {i}: {gap} µs after the failed heartbeat, expected {base} µs ±20% (gaps {gaps:?})"
+        );
+    }
+    let g = c.group.as_ref().expect("a group member");
+    assert_eq!(g.generation, 1, "joined once the coordinator had loaded");
+}

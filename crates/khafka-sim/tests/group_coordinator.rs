@@ -307,6 +307,30 @@ fn a_silent_member_expires_after_the_session_timeout_and_the_group_empties() {
 }
 
 #[test]
+fn a_members_commit_to_a_group_the_coordinator_does_not_know_is_group_id_not_found() {
+    // `OffsetMetadataManager.validateOffsetCommit`: OffsetCommit v9+ (what Kafka 4.1's clients
+    // send) answers GROUP_ID_NOT_FOUND when the group does not exist and the request names a
+    // generation; it creates nothing.
+    let mut h = Harness::new(&spec());
+    let mut b = coordinator(&mut h, &[1], 0);
+    let part = offsets_part(&h);
+    let commit = GroupRequest::OffsetCommit {
+        group_id: GROUP.into(),
+        generation: 3,
+        member_id: "consumer-1-gone".into(),
+        group_instance_id: None,
+        offsets: vec![(0, 42, None)],
+    };
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, commit)),
+        ErrorCode::GroupIdNotFound
+    );
+    let shard = b.group_coordinator.shards.get(&part).unwrap();
+    assert!(!shard.groups.contains_key(GROUP));
+    assert_eq!(b.replicas[&part].log.log_end_offset(), 0, "nothing written");
+}
+
+#[test]
 fn an_offset_commit_is_answered_once_the_high_watermark_passes_it() {
     let mut h = Harness::new(&spec());
     let mut b = coordinator(&mut h, &[1, 2], 0);

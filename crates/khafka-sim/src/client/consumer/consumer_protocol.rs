@@ -22,7 +22,7 @@
 //!   timeout the member releases its partitions at once (`STALE`) and rejoins at its next
 //!   `poll()`.
 
-use super::group::{note, send, Membership, Phase, View};
+use super::group::{note, send, Membership, Phase, View, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS};
 use crate::ctx::Ctx;
 use crate::msg::ErrorCode;
 use crate::protocol::group::{
@@ -240,6 +240,7 @@ impl Membership {
         };
         match resp.error {
             ErrorCode::None => {
+                self.cp.heartbeat_attempts = 0;
                 if self.phase == Phase::Joining {
                     self.phase = Phase::Stable;
                 }
@@ -278,16 +279,28 @@ impl Membership {
                     ),
                 );
                 self.cp_lose_partitions(ctx, v);
+                self.cp.heartbeat_attempts = 0;
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
             }
             ErrorCode::CoordinatorLoadInProgress => {
+                // `AbstractHeartbeatRequestManager.onErrorResponse`: retried after
+                // `retry.backoff.ms` × 2^attempts (±20%, at most `retry.backoff.max.ms`).
                 self.cp.send_full = true;
-                self.back_off(ctx);
+                let wait = crate::client::backoff::exponential_backoff_us(
+                    v.jitter,
+                    RETRY_BACKOFF_MS,
+                    self.cp.heartbeat_attempts,
+                    RETRY_BACKOFF_MAX_MS,
+                );
+                self.cp.heartbeat_attempts = self.cp.heartbeat_attempts.saturating_add(1);
+                self.backoff_until_us = ctx.now.as_us().saturating_add(wait);
             }
             e if Self::is_coordinator_error(e) || e == ErrorCode::RequestTimedOut => {
+                // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE: `reset()`, no backoff.
                 self.cp.send_full = true;
+                self.cp.heartbeat_attempts = 0;
                 self.coordinator_dead(ctx);
             }
             e => {

@@ -36,8 +36,8 @@ use crate::trace::TraceKind;
 use serde::Serialize;
 
 /// `retry.backoff.ms` and `retry.backoff.max.ms` (Kafka's defaults).
-const RETRY_BACKOFF_MS: u64 = 100;
-const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
+pub(super) const RETRY_BACKOFF_MS: u64 = 100;
+pub(super) const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
 /// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: a JoinGroup may wait the rebalance timeout.
 const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
 
@@ -187,6 +187,9 @@ pub(super) struct Kip848State {
     /// It left on a poll timeout (`STALE`): it rejoins at the application's next `poll()`
     /// (`maybeRejoinStaleMember`), not before.
     pub rejoin_at_poll: bool,
+    /// Heartbeats answered COORDINATOR_LOAD_IN_PROGRESS in a row: the exponent of the next
+    /// backoff (`HeartbeatRequestState.onFailedAttempt`; a success or a `reset()` zeroes it).
+    pub heartbeat_attempts: u32,
 }
 
 /// A commit sent: `(request id, [(partition, offset)])`.
@@ -262,6 +265,7 @@ impl Membership {
                 target: None,
                 revoking: vec![false; n],
                 rejoin_at_poll: false,
+                heartbeat_attempts: 0,
             },
             cooperative: !assignors.is_empty() && assignors.iter().all(|a| a.cooperative()),
         }
@@ -1082,10 +1086,15 @@ impl Membership {
                 self.rejoin_needed = true;
                 AppCommitResult::Failed("RebalanceInProgressException", error)
             }
-            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration if self.consumer_protocol => {
+            ErrorCode::UnknownMemberId if self.consumer_protocol => {
                 // KIP-848 (`CommitRequestManager`): the commit fails and nothing else; only
                 // heartbeats change the membership (a fenced member learns it from its next one).
                 AppCommitResult::Failed("CommitFailedException", error)
+            }
+            // Not an error `CommitRequestManager` expects (a consumer group answers a stale epoch
+            // with STALE_MEMBER_EPOCH): "Unexpected error in commit".
+            ErrorCode::IllegalGeneration if self.consumer_protocol => {
+                AppCommitResult::Failed("KafkaException", error)
             }
             ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
                 if matches!(self.phase, Phase::Joining | Phase::Syncing) {

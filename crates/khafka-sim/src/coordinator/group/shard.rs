@@ -408,12 +408,14 @@ impl CoordinatorShard {
                     _ if consumer_group.is_some() => consumer_group.expect("checked"),
                     Some(g) => g.validate_commit(generation, &member_id, instance),
                     // A simple commit creates the group (Empty); a member's commit to a group
-                    // that does not exist is refused.
+                    // that does not exist is refused with GROUP_ID_NOT_FOUND, as OffsetCommit v9+
+                    // is (`OffsetMetadataManager.validateOffsetCommit`; both Kafka 4.1 clients
+                    // send v9, older versions got ILLEGAL_GENERATION).
                     None if generation < 0 && member_id.is_empty() => {
                         self.group_or_create(&group_id);
                         ErrorCode::None
                     }
-                    None => ErrorCode::IllegalGeneration,
+                    None => ErrorCode::GroupIdNotFound,
                 };
                 if error != ErrorCode::None {
                     out.respond(from, req_id, GroupResponse::OffsetCommit { error });
