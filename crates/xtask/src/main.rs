@@ -1,5 +1,6 @@
 //! Khafka's build, serve and test tooling: `cargo xtask test` runs everything CI runs;
-//! `cargo xtask serve` builds the site and serves it at http://127.0.0.1:8080.
+//! `cargo xtask serve` builds the site and serves it at http://127.0.0.1:8080; `cargo xtask
+//! bench-pgo` builds the CLI with profile-guided optimisation and runs `khafka bench` with it.
 //!
 //! Each command installs what it needs when it is missing (the wasm32 target; later the site tools),
 //! so both work on a fresh machine.
@@ -681,6 +682,105 @@ fn serve() -> Result<(), String> {
     Ok(())
 }
 
+/// The host's target triple (`rustc -vV`).
+fn host_triple() -> Result<String, String> {
+    let out = output(Command::new("rustc").arg("-vV")).ok_or("rustc -vV failed")?;
+    out.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_string())
+        .ok_or_else(|| "rustc -vV names no host".to_string())
+}
+
+/// `llvm-profdata` from rustup's `llvm-tools` component, installed when missing.
+fn ensure_llvm_profdata(host: &str) -> Result<PathBuf, String> {
+    let sysroot = output(Command::new("rustc").args(["--print", "sysroot"]))
+        .ok_or("rustc --print sysroot failed")?;
+    let tool = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin/llvm-profdata");
+    if !tool.exists() {
+        run(
+            "install rustup's llvm-tools (llvm-profdata)",
+            Command::new("rustup").args(["component", "add", "llvm-tools"]),
+        )?;
+    }
+    if tool.exists() {
+        Ok(tool)
+    } else {
+        Err(format!(
+            "{} is missing after installing llvm-tools",
+            tool.display()
+        ))
+    }
+}
+
+/// The CLI built with profile-guided optimisation (docs/performance.md, "Session 40"): an
+/// instrumented build runs the benchmark's standard, groups and scale runs, and a second build
+/// uses what they recorded. `--target` keeps the flags off build scripts and proc macros. Returns
+/// the optimised `khafka`.
+fn build_pgo() -> Result<PathBuf, String> {
+    let host = host_triple()?;
+    let profdata = ensure_llvm_profdata(&host)?;
+    let dir = root().join("target/pgo");
+    let profiles = dir.join("profiles");
+    let _ = std::fs::remove_dir_all(&profiles);
+    std::fs::create_dir_all(&profiles).map_err(|e| e.to_string())?;
+    let build = |step: &str, target_dir: &Path, flags: String| {
+        run(
+            step,
+            cargo()
+                .args(["build", "--release", "--package", "khafka-cli", "--target"])
+                .arg(&host)
+                .arg("--target-dir")
+                .arg(target_dir)
+                .env("RUSTFLAGS", flags),
+        )
+    };
+    let gen_dir = dir.join("generate");
+    build(
+        "the CLI, instrumented for profiles",
+        &gen_dir,
+        format!("-Cprofile-generate={}", profiles.display()),
+    )?;
+    let instrumented = gen_dir.join(&host).join("release/khafka");
+    for only in ["standard", "groups", "scale"] {
+        run(
+            &format!("record a profile of the {only} run"),
+            Command::new(&instrumented)
+                .args(["bench", "--quick"])
+                .env("KHAFKA_BENCH_ONLY", only),
+        )?;
+    }
+    let merged = dir.join("merged.profdata");
+    run(
+        "merge the profiles",
+        Command::new(&profdata)
+            .args(["merge", "-o"])
+            .arg(&merged)
+            .arg(&profiles),
+    )?;
+    let use_dir = dir.join("use");
+    build(
+        "the CLI, optimised with the profiles",
+        &use_dir,
+        format!(
+            "-Cprofile-use={} -Cllvm-args=-pgo-warn-missing-function=false",
+            merged.display()
+        ),
+    )?;
+    Ok(use_dir.join(&host).join("release/khafka"))
+}
+
+fn bench_pgo(args: &[String]) -> Result<(), String> {
+    let khafka = build_pgo()?;
+    eprintln!("\nprofile-guided build: {}", khafka.display());
+    run(
+        "khafka bench (profile-guided build)",
+        Command::new(&khafka).arg("bench").args(args),
+    )
+}
+
 fn main() -> ExitCode {
     let cmd = std::env::args().nth(1).unwrap_or_default();
     let result = match cmd.as_str() {
@@ -700,8 +800,13 @@ fn main() -> ExitCode {
                     .arg(&d),
             )
         }),
+        "bench-pgo" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            bench_pgo(&args)
+        }
         _ => Err(
-            "usage: cargo xtask test | serve | build-site | browser-test | browser-bench".into(),
+            "usage: cargo xtask test | serve | build-site | browser-test | browser-bench | bench-pgo [--quick]"
+                .into(),
         ),
     };
     match result {
