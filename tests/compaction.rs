@@ -104,3 +104,56 @@ fn offsets_never_change_and_each_key_keeps_its_latest_value() {
         .map(|r| r.offset)
         .eq(active..end));
 }
+
+/// `semantics/compaction-follower-fetches-the-leaders-delete-horizon.khafka`: broker 3, shut down
+/// from 5 s to 13 s, fetches the tombstone's batch after the leader's cleaning at 11 s stamped it with
+/// a delete horizon of 16 s; it drops the tombstone once that horizon has passed, as the leader
+/// does, not `delete.retention.ms` (5 s) after its own first cleaning of it (14 s or later).
+#[test]
+fn a_follower_keeps_the_delete_horizon_the_leader_wrote() {
+    let path = scenarios_dir()
+        .join("semantics/compaction-follower-fetches-the-leaders-delete-horizon.khafka");
+    let opts = SimOptions {
+        check_invariants: true,
+        ..SimOptions::default()
+    };
+    let mut sim = Sim::with_options(load(&path).spec, opts);
+    sim.run_until(SimTime::from_ms(11_500));
+    let tomb = user3(&sim, 1);
+    assert!(
+        tomb.len() == 1 && tomb[0].1,
+        "the leader kept the tombstone alone: {tomb:?}"
+    );
+    assert_eq!(user3(&sim, 3), vec![(0, false)], "broker 3 is down");
+    sim.run_until(SimTime::from_ms(15_500));
+    assert_eq!(user3(&sim, 3), tomb, "broker 3 fetched the tombstone");
+    sim.run_until(SimTime::from_ms(18_500));
+    for b in 1..=3 {
+        assert_eq!(user3(&sim, b), vec![], "broker {b} at 18.5 s");
+    }
+    sim.run();
+    let violations = &sim.outcome().violations;
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// `semantics/compaction-poll-counts-records-not-offsets.khafka`: a group member polling at most
+/// 10 records at a time reads the 95 records of a compacted log in 10 polls (one `consumed`
+/// event each: one partition), and its count of records received is 95, not the 1,000 offsets
+/// they span.
+#[test]
+fn a_poll_counts_the_records_of_a_compacted_log_not_its_offsets() {
+    let path = scenarios_dir().join("semantics/compaction-poll-counts-records-not-offsets.khafka");
+    let opts = SimOptions {
+        keep_trace: true,
+        ..SimOptions::default()
+    };
+    let mut sim = Sim::with_options(load(&path).spec, opts);
+    sim.run();
+    assert_eq!(sim.snapshot().consumers[0].received, 95, "records received");
+    let polls = sim
+        .trace_events()
+        .iter()
+        .filter(|e| matches!(e.kind, khafka_sim::trace::TraceKind::Consumed { .. }))
+        .count();
+    assert_eq!(polls, 10, "polls that returned records");
+}

@@ -228,11 +228,13 @@ impl Broker {
                     CleanerRecordInfo {
                         has_key: true,
                         tombstone: p.null_value,
+                        timestamp_ms: prov.timestamp_ms(id, topo),
                     }
                 }
                 _ => CleanerRecordInfo {
                     has_key: false,
                     tombstone: false,
+                    timestamp_ms: prov.timestamp_ms(id, topo),
                 },
             };
             let out = cleaner::clean(

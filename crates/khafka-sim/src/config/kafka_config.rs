@@ -885,8 +885,12 @@ impl BrokerLogConfig {
         match key {
             "log.segment.bytes" => self.segment_bytes = parse_segment_bytes(value)?,
             "log.roll.ms" => self.roll_ms = positive(parse_u64(value, "milliseconds")?)?,
+            // No validator in Kafka (`LogConfig`'s definition): any negative value means no
+            // limit (`AbstractKafkaConfig.logRetentionTimeMillis` returns -1 for it).
             "log.retention.ms" => {
-                self.retention_ms = parse_long_at_least(value, -1, "milliseconds, -1: no limit")?
+                self.retention_ms =
+                    parse_long_at_least(value, i64::MIN, "milliseconds, negative: no limit")?
+                        .max(-1)
             }
             "log.retention.bytes" => {
                 self.retention_bytes =
@@ -1313,6 +1317,18 @@ impl ConsumerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `log.retention.ms` has no validator in Kafka: any negative value means no limit
+    /// (`AbstractKafkaConfig.logRetentionTimeMillis` returns -1); a non-number is refused.
+    #[test]
+    fn any_negative_log_retention_ms_keeps_everything() {
+        let mut c = BrokerLogConfig::default();
+        c.set("log.retention.ms", "-5").unwrap();
+        assert_eq!(c.retention_ms, -1);
+        c.set("log.retention.ms", "60000").unwrap();
+        assert_eq!(c.retention_ms, 60_000);
+        assert!(c.set("log.retention.ms", "soon").is_err());
+    }
 
     /// `min.cleanable.dirty.ratio` is a `DOUBLE` in `[0, 1]`: any precision Java parses, the
     /// same double Java's `Double.parseDouble` gives.

@@ -112,6 +112,10 @@ pub struct BatchStore {
     /// [`super::coordinator_record`]); empty in a run without consumer groups.
     #[cfg(feature = "groups")]
     coordinator: ChunkVec<super::coordinator_record::CoordinatorRecord>,
+    /// The delete horizons the cleaner wrote into batches' headers (KIP-534: the
+    /// `deleteHorizonMs` of a batch rebuilt to hold a retained tombstone), by batch: a follower
+    /// that fetches such a batch gets its horizon with it. Only cleaned pieces have one.
+    delete_horizons: std::collections::BTreeMap<BatchId, u64>,
 }
 
 impl BatchStore {
@@ -123,7 +127,12 @@ impl BatchStore {
             + self.max_timestamps.clone_bytes();
         #[cfg(feature = "groups")]
         let own = own + self.coordinator.clone_bytes();
-        own
+        own + self.delete_horizons.len() as u64 * 16
+    }
+
+    /// The delete horizon (ms) in batch `id`'s header; `u64::MAX` when it has none.
+    pub fn delete_horizon_ms(&self, id: BatchId) -> u64 {
+        self.delete_horizons.get(&id).copied().unwrap_or(u64::MAX)
     }
 
     /// Stores a batch a leader appends at `base_offset`, and returns its id. Its wire size is a
@@ -183,7 +192,22 @@ impl BatchStore {
     /// Stores what the cleaner keeps of batch `id`: its records `skip..skip + count`, at their
     /// offsets, with the same header (the sequence shifted to the first kept record). The piece
     /// shares the original's record ids (no copy): a cleaned log costs 32 bytes per piece.
-    pub fn add_piece(&mut self, id: BatchId, skip: u32, count: u32) -> BatchId {
+    ///
+    /// Kafka rebuilds the batch once (`Cleaner.buildRetainedRecordsInto`): one header for all its
+    /// kept records, whose largest timestamp becomes the batch's. So only the batch's `first`
+    /// piece is charged the header, each piece is charged its records' share of the original's
+    /// record bytes (their own sizes are not kept), and its largest timestamp is `max_timestamp_ms`,
+    /// its kept records' ([`NO_TIMESTAMP`]'s batches keep theirs). A piece may carry the delete
+    /// horizon its rebuild wrote (`delete_horizon_ms`, `u64::MAX` for none).
+    pub fn add_piece(
+        &mut self,
+        id: BatchId,
+        skip: u32,
+        count: u32,
+        first: bool,
+        max_timestamp_ms: Option<u64>,
+        delete_horizon_ms: u64,
+    ) -> BatchId {
         let b = *self.get(id);
         assert!(count > 0 && skip + count <= b.count, "a piece of the batch");
         let piece = BatchId::try_from(self.batches.len()).expect("fewer than 2^32 stored batches");
@@ -194,19 +218,23 @@ impl BatchStore {
             base_sequence: b.sequence_at(skip),
             ..b
         });
-        // The header and the kept records' share of the original's record bytes (their own
-        // sizes are not kept); the original's max timestamp, an upper bound of the kept records'.
         let whole = self.bytes(id);
         let records = whole.saturating_sub(BATCH_HEADER_BYTES);
-        self.sizes.push(
-            (BATCH_HEADER_BYTES + records * count as u64 / b.count as u64).min(u32::MAX as u64)
-                as u32,
-        );
+        let header = if first { BATCH_HEADER_BYTES } else { 0 };
+        self.sizes
+            .push((header + records * count as u64 / b.count as u64).min(u32::MAX as u64) as u32);
         let ts = *self
             .max_timestamps
             .get(id as usize)
             .expect("a stored batch");
+        let ts = match max_timestamp_ms {
+            Some(t) if ts != NO_TIMESTAMP => t.min(NO_TIMESTAMP as u64 - 1) as u32,
+            _ => ts,
+        };
         self.max_timestamps.push(ts);
+        if delete_horizon_ms != u64::MAX {
+            self.delete_horizons.insert(piece, delete_horizon_ms);
+        }
         piece
     }
 
@@ -348,5 +376,30 @@ mod tests {
         assert_eq!((r.record_id, r.sequence, r.batch_start), (11, 41, false));
         assert!(s.record(a, 0).batch_start);
         assert_eq!(std::mem::size_of::<StoredBatch>(), 32);
+    }
+
+    /// A batch the cleaner cuts into pieces is one rebuilt batch in Kafka
+    /// (`Cleaner.buildRetainedRecordsInto`): one header between the pieces, each piece's largest
+    /// timestamp its kept records', and the delete horizon on the pieces of its rebuild only.
+    #[test]
+    fn pieces_of_a_cleaned_batch_share_one_header() {
+        let mut s = BatchStore::default();
+        // 61 B of header and 4 records of 100 B, sent from 1,000 ms to 1,030 ms.
+        let a = s.add_sized(10, 0, &[1, 2, 3, 4], None, 461, Some(1_030));
+        let first = s.add_piece(a, 0, 1, true, Some(1_000), 9_000);
+        let second = s.add_piece(a, 2, 2, false, Some(1_030), 9_000);
+        assert_eq!(s.bytes(first), 161, "the header and one record");
+        assert_eq!(s.bytes(second), 200, "two records, no second header");
+        assert_eq!(s.max_timestamp_ms(first), Some(1_000));
+        assert_eq!(s.max_timestamp_ms(second), Some(1_030));
+        assert_eq!(s.get(second).base_offset, 12);
+        assert_eq!(s.delete_horizon_ms(first), 9_000);
+        assert_eq!(
+            s.delete_horizon_ms(a),
+            u64::MAX,
+            "the original is unchanged"
+        );
+        let plain = s.add_piece(a, 1, 1, true, Some(1_010), u64::MAX);
+        assert_eq!(s.delete_horizon_ms(plain), u64::MAX);
     }
 }

@@ -17,7 +17,10 @@
 //!   tombstone (KIP-534, `MemoryRecords.filterTo`). A record without a key is dropped (the parser
 //!   refuses keyless producers on compacted topics, as Kafka's `LogValidator` refuses their
 //!   records). Offsets never change: the kept records of a batch stay at their offsets, as pieces
-//!   of the original batch ([`BatchStore::add_piece`]); a batch kept whole is not copied.
+//!   of the original batch ([`BatchStore::add_piece`]: one header between them, their kept
+//!   records' largest timestamp); a batch kept whole is not copied, unless its first cleaning
+//!   sets a tombstone's delete horizon, which goes into a rebuilt batch's header in Kafka and so
+//!   into a piece here, where followers that fetch it find it.
 //!
 //! - **Segments**: the cleaned range's segments are merged in groups whose sizes before the
 //!   cleaning fit in `segment.bytes` (`groupSegmentsBySize`), each group one segment whose largest
@@ -160,11 +163,13 @@ pub fn clean(
         let b = *store.get(e.batch);
         let horizon = e.delete_horizon_ms;
         let mut keep = vec![false; b.count as usize];
+        let mut timestamps = vec![None; b.count as usize];
         let mut has_tombstone = false;
         for (i, k) in keep.iter_mut().enumerate() {
             let id = store.record_id(e.batch, i as u32);
             let offset = b.base_offset + i as u64;
             let info = read(id, &mut key);
+            timestamps[i] = info.timestamp_ms;
             *k = if offset >= c.end {
                 true
             } else if !info.has_key {
@@ -181,13 +186,15 @@ pub fn clean(
                 out.removed.push(id);
             }
         }
-        // The first cleaning of a batch holding a tombstone sets its delete horizon.
-        let horizon = if has_tombstone && horizon == u64::MAX {
-            now_ms.saturating_add(delete_retention_ms)
+        // The first cleaning of a batch holding a tombstone sets its delete horizon, in a
+        // rebuilt batch (`MemoryRecords.filterTo`): even one kept whole becomes a piece, so the
+        // replicas that fetch it from here get the horizon in its header.
+        let (horizon, rebuilt) = if has_tombstone && horizon == u64::MAX {
+            (now_ms.saturating_add(delete_retention_ms), true)
         } else {
-            horizon
+            (horizon, false)
         };
-        if keep.iter().all(|k| *k) {
+        if keep.iter().all(|k| *k) && !rebuilt {
             out.kept.push(CleanedEntry {
                 batch: e.batch,
                 delete_horizon_ms: horizon,
@@ -196,6 +203,7 @@ pub fn clean(
         }
         // Runs of kept records become pieces at their own offsets.
         let mut i = 0;
+        let mut first = true;
         while i < keep.len() {
             if !keep[i] {
                 i += 1;
@@ -205,7 +213,16 @@ pub fn clean(
             while i < keep.len() && keep[i] {
                 i += 1;
             }
-            let piece = store.add_piece(e.batch, from as u32, (i - from) as u32);
+            let max_ts = timestamps[from..i].iter().flatten().copied().max();
+            let piece = store.add_piece(
+                e.batch,
+                from as u32,
+                (i - from) as u32,
+                first,
+                max_ts,
+                if rebuilt { horizon } else { u64::MAX },
+            );
+            first = false;
             out.pieces
                 .push((piece, e.batch, from as u32, (i - from) as u32));
             out.kept.push(CleanedEntry {
@@ -222,4 +239,7 @@ pub fn clean(
 pub struct CleanerRecordInfo {
     pub has_key: bool,
     pub tombstone: bool,
+    /// Its timestamp (ms), if it has one: a rebuilt batch's largest timestamp is its kept
+    /// records'.
+    pub timestamp_ms: Option<u64>,
 }

@@ -379,7 +379,8 @@ impl Log {
             }
             out.push(CleanedEntry {
                 batch: e.batch,
-                delete_horizon_ms: u64::MAX,
+                // A batch fetched from a leader that cleaned it carries its horizon.
+                delete_horizon_ms: store.delete_horizon_ms(e.batch),
             });
         }
         out

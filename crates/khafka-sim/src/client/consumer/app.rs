@@ -375,7 +375,9 @@ impl Consumer {
                 continue;
             };
             let from = buf.from;
-            let mut to = buf.to.min(from + (max - taken));
+            // Up to `max.poll.records` records, not offsets: a compacted log's gaps hold none
+            // (`CompletedFetch.fetchRecords` counts the records it returns).
+            let mut to = offset_after_records(store, &buf.batches, from, buf.to, max - taken);
             // The deserializer runs as `poll()` hands records out (`CompletedFetch.fetchRecords`):
             // a record it cannot decode ends the poll after the records before it, and the next
             // poll throws `RecordDeserializationException` at it with nothing else. The position
@@ -419,12 +421,14 @@ impl Consumer {
                 continue;
             }
             let mut last_epoch = None;
+            let mut records = 0;
             for &id in &buf.batches {
                 let b = store.get(id);
                 let (lo, hi) = (b.base_offset.max(from), b.next_offset().min(to));
                 if lo >= hi {
                     continue;
                 }
+                records += hi - lo;
                 let skip = (lo - b.base_offset) as usize;
                 for (i, rid) in store
                     .record_ids(id)
@@ -456,17 +460,20 @@ impl Consumer {
                 last_epoch = Some(b.leader_epoch);
             }
             consumed.push((p, from, to, buf.broker));
-            taken += to - from;
-            self.received += to - from;
+            taken += records;
+            self.received += records;
             self.positions[p] = Some(to);
             if let Some(e) = last_epoch {
                 self.position_epochs[p] = Some(e);
             }
             buf.from = to;
-            if to >= buf.to {
+            let drained = to >= buf.to;
+            if drained {
                 app.buffered[p] = None;
             }
-            app.next_part = if stop { p } else { (p + 1) % n };
+            // A fetch the poll did not drain is next in line (`FetchBuffer.nextInLineFetch`):
+            // the next poll goes on with it before any other partition's.
+            app.next_part = if stop || !drained { p } else { (p + 1) % n };
         }
         for (p, offset, record, skipped) in undecoded {
             ctx.emit(TraceKind::NotDeserialized {
@@ -993,4 +1000,28 @@ fn first_undecodable(
         }
     }
     None
+}
+
+/// The offset after the first `n` records of `batches` from `from` (below `to`), or `to` when
+/// fewer are there.
+fn offset_after_records(
+    store: &crate::log::BatchStore,
+    batches: &[crate::log::BatchId],
+    from: u64,
+    to: u64,
+    n: u64,
+) -> u64 {
+    let mut left = n;
+    for &id in batches {
+        let b = store.get(id);
+        let (lo, hi) = (b.base_offset.max(from), b.next_offset().min(to));
+        if lo >= hi {
+            continue;
+        }
+        if hi - lo >= left {
+            return lo + left;
+        }
+        left -= hi - lo;
+    }
+    to
 }

@@ -1,0 +1,50 @@
+//! The application's poll loop (kafka-semantics.md §7): which buffered records a `poll()` hands
+//! out.
+
+use khafka_sim::trace::TraceKind;
+use khafka_sim::{Sim, SimOptions};
+use khafka_tests::{load, scenarios_dir};
+
+/// `semantics/kip848-reconciles-after-the-batch-with-auto-commit.khafka`: c3 takes over t-0 and
+/// t-1 at 70 s with a backlog on both, and a fetch returns 2,000 records of a partition. A poll
+/// goes on with the fetch the last one did not finish (`FetchCollector.collectFetch` →
+/// `FetchBuffer.nextInLineFetch`) before it takes another partition's: four polls of 500 records
+/// of t-0, then t-1. (The engine used to move to the next partition after every poll: t-0, t-1,
+/// t-0, t-1.)
+#[test]
+fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
+    let path =
+        scenarios_dir().join("semantics/kip848-reconciles-after-the-batch-with-auto-commit.khafka");
+    let opts = SimOptions {
+        keep_trace: true,
+        ..SimOptions::default()
+    };
+    let mut sim = Sim::with_options(load(&path).spec, opts);
+    sim.run();
+    let polls: Vec<(String, u32)> = sim
+        .trace_events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Consumed {
+                consumer,
+                partition,
+                records,
+                ..
+            } if &**consumer == "c3" => Some((partition.to_string(), *records)),
+            _ => None,
+        })
+        .take(5)
+        .collect();
+    let t0 = ("t-0".to_string(), 500);
+    assert_eq!(
+        polls,
+        vec![
+            t0.clone(),
+            t0.clone(),
+            t0.clone(),
+            t0,
+            ("t-1".to_string(), 500)
+        ],
+        "c3's first polls"
+    );
+}
