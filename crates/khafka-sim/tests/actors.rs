@@ -3154,3 +3154,120 @@ fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
     let g = c.group.as_ref().expect("a group member");
     assert_eq!(g.generation, 1, "joined once the coordinator had loaded");
 }
+
+/// A consumer's metadata answered: t-0 led by broker 1 in epoch 0.
+#[cfg(feature = "groups")]
+fn consumer_knows_the_leader(h: &mut Harness, c: &mut khafka_sim::client::consumer::Consumer) {
+    use khafka_sim::protocol::Metadata;
+    let me = Node::Consumer(0);
+    let mut timers = Vec::new();
+    h.sent_and_timers(&mut timers);
+    let (at, wake) = timers.pop().expect("the start's wake-up");
+    h.advance_to(at);
+    c.on_timer(&mut h.ctx(me), wake);
+    let req_id = h
+        .sent()
+        .iter()
+        .find_map(|(_, m)| match m {
+            Msg::Metadata(Metadata::Request { req_id }) => Some(*req_id),
+            _ => None,
+        })
+        .expect("a metadata request");
+    c.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(1),
+        Msg::Metadata(Metadata::Response {
+            req_id,
+            partitions: vec![(0, Some(1), 0)],
+            brokers: vec![1, 2, 3],
+        }),
+    );
+}
+
+/// The fetches of t-0 in `sent`, as `(request id, fetch offset)`.
+#[cfg(feature = "groups")]
+fn consumer_fetches(sent: &[(Node, Msg)]) -> Vec<(u64, u64)> {
+    use khafka_sim::protocol::Fetch;
+    sent.iter()
+        .filter_map(|(_, m)| match m {
+            Msg::Fetch(Fetch::Request {
+                req_id, partitions, ..
+            }) => partitions
+                .iter()
+                .find(|p| p.part == 0)
+                .map(|p| (*req_id, p.fetch_offset)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An OFFSET_OUT_OF_RANGE answer to a position the application has left (a `seek` while the fetch
+/// was in flight) is stale and dropped (`FetchCollector.handleInitializeErrors`: "Discarding
+/// stale fetch response"): the position the application chose stays. With
+/// `auto.offset.reset=none` the position stays too (Kafka throws `OffsetOutOfRangeException`
+/// and keeps it), and the partition is not fetched any more.
+#[cfg(feature = "groups")]
+#[test]
+fn a_stale_out_of_range_answer_leaves_the_position_alone() {
+    use khafka_sim::client::consumer::{subscribed::Subscribed, Consumer};
+    use khafka_sim::protocol::{Fetch, FetchedPartition};
+    use khafka_sim::spec::SeekTo;
+    let out_of_range = |req_id: u64, offset: u64| {
+        Msg::Fetch(Fetch::Response {
+            req_id,
+            partitions: vec![FetchedPartition {
+                part: 0,
+                error: khafka_sim::msg::ErrorCode::OffsetOutOfRange,
+                high_watermark: 20,
+                log_end_offset: 20,
+                log_start_offset: 10,
+                fetch_offset: offset,
+                batches: Vec::new(),
+                base_offset: offset,
+                diverging_epoch: None,
+                current_leader: None,
+            }],
+        })
+    };
+    for reset in ["earliest", "none"] {
+        let mut h = Harness::new(&spec());
+        let mut cs = khafka_sim::spec::ConsumerSpec::new("c", "t");
+        cs.config.set("auto.offset.reset", reset).unwrap();
+        let me = Node::Consumer(0);
+        let mut c = Consumer::new(0, &cs, Subscribed::new(&h.topo, &[0]), 1);
+        c.start(&mut h.ctx(me));
+        consumer_knows_the_leader(&mut h, &mut c);
+        // Without a position it asks for the log end (an impossible offset)...
+        let fetches = consumer_fetches(&h.sent());
+        let &[(first, u64::MAX)] = fetches.as_slice() else {
+            panic!("{reset}: one fetch for the log end: {fetches:?}");
+        };
+        // ... and the application seeks to 5 while that fetch is out: its answer is stale.
+        c.seek(&mut h.ctx(me), 0, SeekTo::Offset(5));
+        c.on_msg(
+            &mut h.ctx(me),
+            Node::Broker(1),
+            out_of_range(first, u64::MAX),
+        );
+        assert_eq!(
+            c.positions[0],
+            Some(5),
+            "{reset}: the stale answer is dropped"
+        );
+        let fetches = consumer_fetches(&h.sent());
+        let &[(second, 5)] = fetches.as_slice() else {
+            panic!("{reset}: the next fetch at 5: {fetches:?}");
+        };
+        // Out of range at the current position: `earliest` resets to the log start; `none`
+        // keeps the position and fetches no more.
+        c.on_msg(&mut h.ctx(me), Node::Broker(1), out_of_range(second, 5));
+        let expected = if reset == "earliest" { 10 } else { 5 };
+        assert_eq!(c.positions[0], Some(expected), "{reset}");
+        let fetches = consumer_fetches(&h.sent());
+        assert_eq!(
+            fetches.len(),
+            usize::from(reset == "earliest"),
+            "{reset}: {fetches:?}"
+        );
+    }
+}

@@ -1070,20 +1070,28 @@ impl Consumer {
                             });
                             ctx.pools.batches.give(fp.batches);
                         }
+                        // An answer for a position the consumer has left since (a seek, a
+                        // truncation found by validation) is stale: dropped
+                        // (`FetchCollector.handleInitializeErrors`: "Discarding stale fetch
+                        // response").
+                        ErrorCode::OffsetOutOfRange
+                            if fp.fetch_offset != self.positions[p].unwrap_or(u64::MAX) => {}
                         ErrorCode::OffsetOutOfRange => {
-                            {
+                            let policy = self.reset_policy(p);
+                            if policy != OffsetReset::None {
                                 // A reset position (`ListOffsets`) has no epoch of its own and
                                 // is valid for the leader that gave it.
                                 self.position_epochs[p] = None;
                                 self.validation
                                     .position_reset(p, self.leaders[p].map(|l| l.1));
                             }
-                            let reset = match self.reset_policy(p) {
+                            let reset = match policy {
                                 // `ListOffsets(EARLIEST)`: the log start offset.
                                 OffsetReset::Earliest => Some(fp.log_start_offset),
                                 OffsetReset::Latest => Some(fp.high_watermark),
                                 // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
-                                // the partition is not fetched any more.
+                                // the partition is not fetched any more; its position stays
+                                // (and so in what `commitSync()` commits).
                                 OffsetReset::None => {
                                     #[cfg(feature = "groups")]
                                     if let Some(g) = &mut self.group {
@@ -1106,7 +1114,9 @@ impl Consumer {
                                     reset_to: reset,
                                 });
                             }
-                            self.positions[p] = reset;
+                            if reset.is_some() {
+                                self.positions[p] = reset;
+                            }
                         }
                         // A leader that has not caught up with our metadata yet: retry only
                         // (`FetchCollector.handleInitializeErrors` refreshes nothing).
