@@ -3271,3 +3271,69 @@ fn a_stale_out_of_range_answer_leaves_the_position_alone() {
         );
     }
 }
+
+/// KIP-320: an `OffsetsForLeaderEpoch` answer completes only the validation it was asked for
+/// (`SubscriptionState.maybeCompleteValidation`: the position, its epoch and the current leader
+/// must be those of the request). A leader that changes again while the request to the old one is
+/// out makes its answer stale: a truncation it reports is not applied, and the position is
+/// validated against the new leader.
+#[test]
+fn a_validation_answer_from_a_replaced_leader_is_stale() {
+    use khafka_sim::client::consumer::subscribed::Subscribed;
+    use khafka_sim::client::consumer::validation::Validation;
+    use khafka_sim::config::OffsetReset;
+    use khafka_sim::msg::{EpochEndOffset, OffsetsForLeaderEpoch};
+    let mut h = Harness::new(&spec());
+    let me = Node::Consumer(0);
+    let sub = Subscribed::new(&h.topo, &[0]);
+    let mut v = Validation::new(1);
+    let mut positions = vec![Some(50)];
+    let mut epochs = vec![Some(0)];
+    // Fetched up to 50 in epoch 0 from broker 1; broker 2 leads in epoch 1.
+    v.position_reset(0, Some(0));
+    let requests = |h: &mut Harness| -> Vec<(Node, u64)> {
+        h.sent()
+            .into_iter()
+            .filter_map(|(to, m)| match m {
+                Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
+                    Some((to, req_id))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // The leaders as the metadata says; the requests the validation then sends.
+    let validate = |h: &mut Harness, v: &mut Validation, leaders: &[Option<(u32, u32)>]| {
+        v.check(&positions, &epochs, leaders);
+        v.send(&mut h.ctx(me), &sub, |_| true, &positions, &epochs, leaders);
+        requests(h)
+    };
+    let sent = validate(&mut h, &mut v, &[Some((2, 1))]);
+    let &[(Node::Broker(2), first)] = sent.as_slice() else {
+        panic!("one request to broker 2: {sent:?}");
+    };
+    // Broker 3 takes over in epoch 2 before broker 2 answers.
+    let sent = validate(&mut h, &mut v, &[Some((3, 2))]);
+    assert_eq!(sent.len(), 1, "a request to broker 3: {sent:?}");
+    // Broker 2's answer: epoch 0 ends at 30 there. Stale: nothing truncated, still awaiting.
+    let answer = vec![EpochEndOffset {
+        part: 0,
+        error: khafka_sim::msg::ErrorCode::None,
+        end: Some((0, 30)),
+    }];
+    v.on_response(
+        &mut h.ctx(me),
+        2,
+        first,
+        answer,
+        "c",
+        "",
+        &sub,
+        OffsetReset::Earliest,
+        &mut positions,
+        &mut epochs,
+    );
+    assert_eq!(positions[0], Some(50), "no truncation from the old leader");
+    assert!(v.detected.is_empty());
+    assert!(v.awaiting[0], "validated against broker 3 still");
+}

@@ -56,7 +56,7 @@ pub struct Validation {
     pub awaiting: Vec<bool>,
     /// Per partition: a `LogTruncationException` was raised; not fetched any more.
     pub failed: Vec<bool>,
-    /// Requests in flight per leader: `(request id, time sent, [(partition, position)])`.
+    /// Requests in flight per leader: `(request id, time sent, [what each partition asked])`.
     /// (A few leaders: a sorted vector, as its B-tree would iterate.)
     in_flight: VecMap<BrokerId, InFlight>,
     backoff_until_us: u64,
@@ -64,8 +64,9 @@ pub struct Validation {
     pub detected: Vec<Truncation>,
 }
 
-/// A request in flight: `(request id, time sent, [(partition, position)])`.
-type InFlight = (u64, u64, Vec<(u32, u64)>);
+/// A request in flight: `(request id, time sent, [(partition, position, the position's epoch,
+/// the leader epoch it was sent in)])`.
+type InFlight = (u64, u64, Vec<(u32, u64, u32, u32)>);
 
 /// What a response asks of the consumer.
 #[derive(Default)]
@@ -179,8 +180,7 @@ impl Validation {
                     current_leader_epoch: current,
                 })
                 .collect();
-            self.in_flight
-                .insert(b, (req_id, now, parts.iter().map(|x| (x.0, x.1)).collect()));
+            self.in_flight.insert(b, (req_id, now, parts.clone()));
             ctx.send(
                 Node::Broker(b),
                 Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, partitions }),
@@ -261,11 +261,19 @@ impl Validation {
             let Some(p) = subscribed.local(a.part) else {
                 continue;
             };
-            let Some(&(_, requested)) = sent.iter().find(|(q, _)| *q as usize == p) else {
+            let Some(&(_, requested, offset_epoch, leader_epoch)) =
+                sent.iter().find(|x| x.0 as usize == p)
+            else {
                 continue;
             };
-            // Not awaiting any more, or the position moved since (a seek, a revocation).
-            if !self.awaiting.get(p).copied().unwrap_or(false) || positions[p] != Some(requested) {
+            // Not awaiting any more, or the position moved since (a seek, a revocation, a new
+            // leader): `maybeCompleteValidation` completes only the position it asked about
+            // (`FetchPosition.equals`: the offset, its epoch and the current leader's epoch).
+            if !self.awaiting.get(p).copied().unwrap_or(false)
+                || positions[p] != Some(requested)
+                || offset_epochs[p] != Some(offset_epoch)
+                || self.leader_epoch[p] != Some(leader_epoch)
+            {
                 continue;
             }
             match a.error {
