@@ -3106,10 +3106,11 @@ fn a_partition_in_error_does_not_hold_back_the_others() {
 }
 
 /// A KIP-848 member whose heartbeats are answered COORDINATOR_LOAD_IN_PROGRESS (a coordinator
-/// still loading its `__consumer_offsets` partition) retries after an exponential backoff:
-/// `AbstractHeartbeatRequestManager.onErrorResponse` counts a failed attempt, and the request
-/// state waits `retry.backoff.ms` × 2^attempts (±20%, at most `retry.backoff.max.ms`); the
-/// first success zeroes the count.
+/// still loading its `__consumer_offsets` partition): `AbstractHeartbeatRequestManager.
+/// onErrorResponse` counts a failed attempt, and a stable member's next heartbeat waits
+/// `retry.backoff.ms` × 2^attempts (±20%, at most `retry.backoff.max.ms`), its heartbeat timer
+/// at 0 (`HeartbeatRequestState.onFailedAttempt`); the first success zeroes the count. A joining
+/// member heartbeats again at once (`shouldHeartbeatNow`: JOINING ignores the backoff).
 #[cfg(feature = "groups")]
 #[test]
 fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
@@ -3120,27 +3121,52 @@ fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
     let mut h = Harness::new(&spec);
     let mut c = kip848_consumer(&mut h);
     let mut timers: Vec<(SimTime, Timer)> = Vec::new();
-    let mut loading = 6;
+    // Two join heartbeats (epoch 0) answered "loading", then six of the stable member's.
+    let mut joins_loading = 2;
+    let mut beats_loading = 6;
     let asked = drive_member(&mut h, &mut c, &mut timers, 20_000_000, |_, r| {
         let mut answer = coordinator_answer(r, 1, ErrorCode::None)?;
-        if let GroupResponse::ConsumerGroupHeartbeat(hb) = &mut answer {
-            if loading > 0 {
-                loading -= 1;
+        if let (
+            GroupRequest::ConsumerGroupHeartbeat(req),
+            GroupResponse::ConsumerGroupHeartbeat(hb),
+        ) = (r, &mut answer)
+        {
+            let loading = if req.member_epoch == 0 {
+                &mut joins_loading
+            } else {
+                &mut beats_loading
+            };
+            if *loading > 0 {
+                *loading -= 1;
                 hb.error = ErrorCode::CoordinatorLoadInProgress;
-                hb.member_epoch = 0;
+                hb.member_epoch = req.member_epoch;
                 hb.assignment = None;
             }
         }
         Some(answer)
     });
-    let beats: Vec<u64> = asked
+    let beats: Vec<(u64, i32)> = asked
         .iter()
-        .filter(|(_, r)| matches!(r, GroupRequest::ConsumerGroupHeartbeat(_)))
-        .map(|(t, _)| t.as_us())
+        .filter_map(|(t, r)| match r {
+            GroupRequest::ConsumerGroupHeartbeat(r) => Some((t.as_us(), r.member_epoch)),
+            _ => None,
+        })
         .collect();
-    assert!(beats.len() >= 8, "heartbeats at {beats:?} µs");
-    let gaps: Vec<u64> = beats.windows(2).map(|w| w[1] - w[0]).take(6).collect();
-    // 100, 200, 400, 800, 1000, 1000 ms, each ±20%.
+    let joins: Vec<u64> = beats.iter().filter(|b| b.1 == 0).map(|b| b.0).collect();
+    assert_eq!(
+        joins.len(),
+        3,
+        "two refused joins and the one that joined: {beats:?}"
+    );
+    assert!(
+        joins.windows(2).all(|w| w[1] - w[0] < 10_000),
+        "a joining member retries at once: {joins:?}"
+    );
+    let stable: Vec<u64> = beats.iter().filter(|b| b.1 == 1).map(|b| b.0).collect();
+    assert!(stable.len() >= 8, "heartbeats at {beats:?}");
+    let gaps: Vec<u64> = stable.windows(2).map(|w| w[1] - w[0]).take(7).collect();
+    // The first refused heartbeat at the 5 s interval, then 100, 200, 400, 800, 1000, 1000 ms
+    // (each ±20%), then the interval again after the success.
     for (i, (gap, base)) in gaps
         .iter()
         .zip([100_000u64, 200_000, 400_000, 800_000, 1_000_000, 1_000_000])
@@ -3148,9 +3174,13 @@ fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
     {
         assert!(
             *gap >= base * 8 / 10 && *gap <= base * 12 / 10,
-            "retry {i}: {gap} µs after the failed heartbeat, expected {base} µs ±20% (gaps {gaps:?})"
+            "retry {i}: {gap} µs after the refused heartbeat, expected {base} µs ±20% (gaps {gaps:?})"
         );
     }
+    assert!(
+        (4_900_000..=5_100_000).contains(&gaps[6]),
+        "the interval once answered: {gaps:?}"
+    );
     let g = c.group.as_ref().expect("a group member");
     assert_eq!(g.generation, 1, "joined once the coordinator had loaded");
 }

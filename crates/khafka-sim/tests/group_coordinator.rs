@@ -328,6 +328,21 @@ fn a_members_commit_to_a_group_the_coordinator_does_not_know_is_group_id_not_fou
     let shard = b.group_coordinator.shards.get(&part).unwrap();
     assert!(!shard.groups.contains_key(GROUP));
     assert_eq!(b.replicas[&part].log.log_end_offset(), 0, "nothing written");
+    // Without a generation (-1) the commit creates a simple group, member id or not
+    // (`getOrMaybeCreateClassicGroup`, then `ClassicGroup.validateOffsetCommit` accepts -1 on
+    // an Empty group).
+    let simple = GroupRequest::OffsetCommit {
+        group_id: GROUP.into(),
+        generation: -1,
+        member_id: "admin-client".into(),
+        group_instance_id: None,
+        offsets: vec![(0, 42, None)],
+    };
+    assert_eq!(
+        error_of(&request(&mut h, &mut b, simple)),
+        ErrorCode::None
+    );
+    assert_eq!(group_of(&b, part).0, "Empty");
 }
 
 #[test]

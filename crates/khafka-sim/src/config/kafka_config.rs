@@ -885,12 +885,19 @@ impl BrokerLogConfig {
         match key {
             "log.segment.bytes" => self.segment_bytes = parse_segment_bytes(value)?,
             "log.roll.ms" => self.roll_ms = positive(parse_u64(value, "milliseconds")?)?,
-            // No validator in Kafka (`LogConfig`'s definition): any negative value means no
-            // limit (`AbstractKafkaConfig.logRetentionTimeMillis` returns -1 for it).
+            // No validator in `LogConfig`'s definition: any negative value means no limit
+            // (`KafkaConfig.logRetentionTimeMillis` returns -1 for it), and 0 is refused
+            // ("log.retention.ms must be unlimited (-1) or, greater than or equal to 1").
             "log.retention.ms" => {
                 self.retention_ms =
                     parse_long_at_least(value, i64::MIN, "milliseconds, negative: no limit")?
-                        .max(-1)
+                        .max(-1);
+                if self.retention_ms == 0 {
+                    return Err(ConfigError::InvalidValue(
+                        "log.retention.ms must be unlimited (-1) or, greater than or equal to 1"
+                            .into(),
+                    ));
+                }
             }
             "log.retention.bytes" => {
                 self.retention_bytes =
@@ -1328,6 +1335,10 @@ mod tests {
         c.set("log.retention.ms", "60000").unwrap();
         assert_eq!(c.retention_ms, 60_000);
         assert!(c.set("log.retention.ms", "soon").is_err());
+        assert!(
+            c.set("log.retention.ms", "0").is_err(),
+            "KafkaConfig's check"
+        );
     }
 
     /// `min.cleanable.dirty.ratio` is a `DOUBLE` in `[0, 1]`: any precision Java parses, the

@@ -220,7 +220,9 @@ pub fn clean(
                 (i - from) as u32,
                 first,
                 max_ts,
-                if rebuilt { horizon } else { u64::MAX },
+                // A horizon set before stays in every rebuild (`MemoryRecords.filterTo`:
+                // `deleteHorizonMs().orElse(…)`).
+                horizon,
             );
             first = false;
             out.pieces

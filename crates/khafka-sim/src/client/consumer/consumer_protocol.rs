@@ -57,7 +57,8 @@ impl Membership {
             && self.coordinator.is_some()
             && self.heartbeat_in_flight.is_none()
             && now >= self.backoff_until_us
-            && (self.cp.ack_needed || now >= self.next_heartbeat_us)
+            && (self.cp.ack_needed
+                || (now >= self.next_heartbeat_us && now >= self.cp.heartbeat_backoff_until_us))
         {
             self.cp_send_heartbeat(ctx, v, self.generation);
         }
@@ -89,6 +90,7 @@ impl Membership {
                 now
             } else {
                 self.next_heartbeat_us
+                    .max(self.cp.heartbeat_backoff_until_us)
             };
             next = next.min(at.max(self.backoff_until_us));
         }
@@ -205,8 +207,15 @@ impl Membership {
         }
         self.cp_lose_partitions(ctx, v);
         self.heartbeat_in_flight = None;
+        self.cp_reset_heartbeat_state();
         self.cp.rejoin_at_poll = true;
         self.phase = Phase::Joining;
+    }
+
+    /// `HeartbeatRequestState.reset()`: no backoff, the attempts forgotten.
+    fn cp_reset_heartbeat_state(&mut self) {
+        self.cp.heartbeat_attempts = 0;
+        self.cp.heartbeat_backoff_until_us = 0;
     }
 
     /// Fenced, or the poll timer expired: the partitions are lost, not committed, and the
@@ -279,15 +288,18 @@ impl Membership {
                     ),
                 );
                 self.cp_lose_partitions(ctx, v);
-                self.cp.heartbeat_attempts = 0;
+                self.cp_reset_heartbeat_state();
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
             }
             ErrorCode::CoordinatorLoadInProgress => {
-                // `AbstractHeartbeatRequestManager.onErrorResponse`: retried after
-                // `retry.backoff.ms` × 2^attempts (±20%, at most `retry.backoff.max.ms`).
+                // `AbstractHeartbeatRequestManager.onErrorResponse`: a failed attempt
+                // (`HeartbeatRequestState.onFailedAttempt`: the heartbeat timer at 0, the next one
+                // after `retry.backoff.ms` × 2^attempts, ±20%, at most `retry.backoff.max.ms`). A
+                // joining member heartbeats again at once regardless (`shouldHeartbeatNow`).
                 self.cp.send_full = true;
+                let now = ctx.now.as_us();
                 let wait = crate::client::backoff::exponential_backoff_us(
                     v.jitter,
                     RETRY_BACKOFF_MS,
@@ -295,12 +307,15 @@ impl Membership {
                     RETRY_BACKOFF_MAX_MS,
                 );
                 self.cp.heartbeat_attempts = self.cp.heartbeat_attempts.saturating_add(1);
-                self.backoff_until_us = ctx.now.as_us().saturating_add(wait);
+                self.cp.heartbeat_backoff_until_us = now.saturating_add(wait);
+                self.next_heartbeat_us = now;
             }
             e if Self::is_coordinator_error(e) || e == ErrorCode::RequestTimedOut => {
                 // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE: `reset()`, no backoff.
                 self.cp.send_full = true;
-                self.cp.heartbeat_attempts = 0;
+                if e != ErrorCode::RequestTimedOut {
+                    self.cp_reset_heartbeat_state();
+                }
                 self.coordinator_dead(ctx);
             }
             e => {

@@ -266,14 +266,16 @@ impl Validation {
             else {
                 continue;
             };
+            // An error asks for a retry (and, but for UNKNOWN_LEADER_EPOCH, metadata) whether or
+            // not the answer is stale (`OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions`).
             // Not awaiting any more, or the position moved since (a seek, a revocation, a new
             // leader): `maybeCompleteValidation` completes only the position it asked about
             // (`FetchPosition.equals`: the offset, its epoch and the current leader's epoch).
-            if !self.awaiting.get(p).copied().unwrap_or(false)
+            let stale = !self.awaiting.get(p).copied().unwrap_or(false)
                 || positions[p] != Some(requested)
                 || offset_epochs[p] != Some(offset_epoch)
-                || self.leader_epoch[p] != Some(leader_epoch)
-            {
+                || self.leader_epoch[p] != Some(leader_epoch);
+            if stale && a.error == ErrorCode::None {
                 continue;
             }
             match a.error {

@@ -411,7 +411,7 @@ impl CoordinatorShard {
                     // that does not exist is refused with GROUP_ID_NOT_FOUND, as OffsetCommit v9+
                     // is (`OffsetMetadataManager.validateOffsetCommit`; both Kafka 4.1 clients
                     // send v9, older versions got ILLEGAL_GENERATION).
-                    None if generation < 0 && member_id.is_empty() => {
+                    None if generation < 0 => {
                         self.group_or_create(&group_id);
                         ErrorCode::None
                     }
