@@ -338,10 +338,7 @@ fn a_members_commit_to_a_group_the_coordinator_does_not_know_is_group_id_not_fou
         group_instance_id: None,
         offsets: vec![(0, 42, None)],
     };
-    assert_eq!(
-        error_of(&request(&mut h, &mut b, simple)),
-        ErrorCode::None
-    );
+    assert_eq!(error_of(&request(&mut h, &mut b, simple)), ErrorCode::None);
     assert_eq!(group_of(&b, part).0, "Empty");
 }
 
