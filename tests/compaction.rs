@@ -6,16 +6,19 @@
 //! throughout. Segments roll every 2 s; the cleaner wakes every second.
 
 use khafka_sim::{Sim, SimOptions, SimTime};
-use khafka_tests::{load, scenarios_dir};
+use khafka_tests::semantics_sim;
 
-fn sim() -> Sim {
-    let path =
-        scenarios_dir().join("semantics/compaction-tombstone-kept-until-delete-retention.khafka");
+/// `NAME`'s run with the invariants checked.
+fn checked(name: &str) -> Sim {
     let opts = SimOptions {
         check_invariants: true,
         ..SimOptions::default()
     };
-    Sim::with_options(load(&path).spec, opts)
+    semantics_sim(name, opts)
+}
+
+fn sim() -> Sim {
+    checked("compaction-tombstone-kept-until-delete-retention")
 }
 
 /// `(offset, key, tombstone)` of every record of user-3 in broker `b`'s live log.
@@ -111,13 +114,7 @@ fn offsets_never_change_and_each_key_keeps_its_latest_value() {
 /// does, not `delete.retention.ms` (5 s) after its own first cleaning of it (14 s or later).
 #[test]
 fn a_follower_keeps_the_delete_horizon_the_leader_wrote() {
-    let path = scenarios_dir()
-        .join("semantics/compaction-follower-fetches-the-leaders-delete-horizon.khafka");
-    let opts = SimOptions {
-        check_invariants: true,
-        ..SimOptions::default()
-    };
-    let mut sim = Sim::with_options(load(&path).spec, opts);
+    let mut sim = checked("compaction-follower-fetches-the-leaders-delete-horizon");
     sim.run_until(SimTime::from_ms(11_500));
     let tomb = user3(&sim, 1);
     assert!(
@@ -142,12 +139,11 @@ fn a_follower_keeps_the_delete_horizon_the_leader_wrote() {
 /// they span.
 #[test]
 fn a_poll_counts_the_records_of_a_compacted_log_not_its_offsets() {
-    let path = scenarios_dir().join("semantics/compaction-poll-counts-records-not-offsets.khafka");
     let opts = SimOptions {
         keep_trace: true,
         ..SimOptions::default()
     };
-    let mut sim = Sim::with_options(load(&path).spec, opts);
+    let mut sim = semantics_sim("compaction-poll-counts-records-not-offsets", opts);
     sim.run();
     assert_eq!(sim.snapshot().consumers[0].received, 95, "records received");
     let polls = sim

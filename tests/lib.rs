@@ -57,6 +57,15 @@ pub fn load(path: &Path) -> Scenario {
     parse(&src).unwrap_or_else(|e| panic!("{}", e.render(&path.display().to_string(), &src)))
 }
 
+/// The simulation of `tests/scenarios/semantics/NAME.khafka` with `opts`, not started: for
+/// tests that read a run step by step.
+pub fn semantics_sim(name: &str, opts: SimOptions) -> Sim {
+    let path = scenarios_dir()
+        .join("semantics")
+        .join(format!("{name}.khafka"));
+    Sim::with_options(load(&path).spec, opts)
+}
+
 /// Every ```` ```khafka ```` block of every lesson, and of the documents the site shows (`docs/`),
 /// parsed, named `FILE.md#N`, except graded exercises (see [`lesson_exercises`]). A block fenced
 /// `khafka continue` is preceded by the story so far without its `run`/`expect` lines, as the site

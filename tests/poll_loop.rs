@@ -2,8 +2,8 @@
 //! out.
 
 use khafka_sim::trace::TraceKind;
-use khafka_sim::{Sim, SimOptions};
-use khafka_tests::{load, scenarios_dir};
+use khafka_sim::SimOptions;
+use khafka_tests::semantics_sim;
 
 /// `semantics/kip848-reconciles-after-the-batch-with-auto-commit.khafka`: c3 takes over t-0 and
 /// t-1 at 70 s with a backlog on both, and a fetch returns 2,000 records of a partition. A poll
@@ -13,13 +13,11 @@ use khafka_tests::{load, scenarios_dir};
 /// t-0, t-1.)
 #[test]
 fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
-    let path =
-        scenarios_dir().join("semantics/kip848-reconciles-after-the-batch-with-auto-commit.khafka");
     let opts = SimOptions {
         keep_trace: true,
         ..SimOptions::default()
     };
-    let mut sim = Sim::with_options(load(&path).spec, opts);
+    let mut sim = semantics_sim("kip848-reconciles-after-the-batch-with-auto-commit", opts);
     sim.run();
     let polls: Vec<(String, u32)> = sim
         .trace_events()

@@ -221,14 +221,9 @@ impl Broker {
             let r = self.replicas.get_mut(&part).expect("listed");
             let topo = ctx.topo;
             let prov = &*ctx.prov;
-            // A record's timestamp as the leader stamped its batch (`produce.rs`): its send time,
-            // or its own timestamp when its producer stamps records late.
             let timestamp = |producer: u32, id: u64| {
-                if topo.producers[producer as usize].lateness.is_some() {
-                    prov.timestamp_ms(id, topo)
-                } else {
-                    prov.sent_us(id).map(|us| us / 1_000)
-                }
+                let late = topo.producers[producer as usize].lateness.is_some();
+                prov.stamped_ms(id, topo, late)
             };
             let mut read = |id: u64, key: &mut String| match prov.producer_and_key(id) {
                 Some((producer, Some(k))) => {

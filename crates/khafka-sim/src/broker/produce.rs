@@ -177,14 +177,14 @@ impl Broker {
                 batch
                     .records
                     .iter()
-                    .filter_map(|&r| ctx.prov.timestamp_ms(r, ctx.topo))
+                    .filter_map(|&r| ctx.prov.stamped_ms(r, ctx.topo, true))
                     .max()
             } else {
+                // Send times grow: the last record's is the largest.
                 batch
                     .records
                     .last()
-                    .and_then(|&r| ctx.prov.sent_us(r))
-                    .map(|us| us / 1_000)
+                    .and_then(|&r| ctx.prov.stamped_ms(r, ctx.topo, false))
             };
             let id = ctx.batches.add_sized(
                 base,

@@ -1325,8 +1325,8 @@ impl ConsumerConfig {
 mod tests {
     use super::*;
 
-    /// `log.retention.ms` has no validator in Kafka: any negative value means no limit
-    /// (`AbstractKafkaConfig.logRetentionTimeMillis` returns -1); a non-number is refused.
+    /// `log.retention.ms`: any negative value means no limit (`KafkaConfig.logRetentionTimeMillis`
+    /// returns -1), 0 is refused by `KafkaConfig`'s check, and so is a non-number.
     #[test]
     fn any_negative_log_retention_ms_keeps_everything() {
         let mut c = BrokerLogConfig::default();

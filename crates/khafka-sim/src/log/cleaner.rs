@@ -30,7 +30,7 @@
 //! sequence (Kafka keeps such a batch empty); a batch that loses its last records ends at its last
 //! kept record (Kafka keeps the batch's last offset).
 
-use super::{BatchId, BatchStore, CleanedEntry, Log, RecordId};
+use super::{BatchId, BatchStore, Log, RecordId};
 use crate::config::Ratio;
 use std::collections::BTreeMap;
 
@@ -114,7 +114,7 @@ pub fn cleanable(log: &Log, now_ms: u64, min_compaction_lag_ms: u64) -> Option<C
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cleaned {
     /// The live log of `[log start, end)` after cleaning.
-    pub kept: Vec<CleanedEntry>,
+    pub kept: Vec<BatchId>,
     pub end: u64,
     /// Records the cleaning removed, in offset order.
     pub removed: Vec<RecordId>,
@@ -137,14 +137,14 @@ pub fn clean(
     // buildOffsetMap: each key's last offset in the dirty range. (`String` keys: the bundle
     // already has this map type, and each new one costs it about 650 B gzip.)
     let mut map: BTreeMap<String, u64> = BTreeMap::new();
-    for e in log.live_entries(c.first_dirty, c.end, store) {
-        let b = *store.get(e.batch);
+    for e in live_batches(log, c.first_dirty, c.end, store) {
+        let b = *store.get(e);
         for i in 0..b.count {
             let offset = b.base_offset + i as u64;
             if offset < c.first_dirty || offset >= c.end {
                 continue;
             }
-            let info = read(store.record_id(e.batch, i), &mut key);
+            let info = read(store.record_id(e, i), &mut key);
             if info.has_key {
                 match map.get_mut(key.as_str()) {
                     Some(o) => *o = offset,
@@ -159,14 +159,16 @@ pub fn clean(
         end: c.end,
         ..Cleaned::default()
     };
-    for e in log.live_entries(0, c.end, store) {
-        let b = *store.get(e.batch);
-        let horizon = e.delete_horizon_ms;
+    for e in live_batches(log, 0, c.end, store) {
+        let b = *store.get(e);
+        // The delete horizon in the batch's header (a piece a cleaning here or on the leader
+        // wrote), `u64::MAX` for none.
+        let horizon = store.delete_horizon_ms(e);
         let mut keep = vec![false; b.count as usize];
         let mut timestamps = vec![None; b.count as usize];
         let mut has_tombstone = false;
         for (i, k) in keep.iter_mut().enumerate() {
-            let id = store.record_id(e.batch, i as u32);
+            let id = store.record_id(e, i as u32);
             let offset = b.base_offset + i as u64;
             let info = read(id, &mut key);
             timestamps[i] = info.timestamp_ms;
@@ -195,10 +197,7 @@ pub fn clean(
             (horizon, false)
         };
         if keep.iter().all(|k| *k) && !rebuilt {
-            out.kept.push(CleanedEntry {
-                batch: e.batch,
-                delete_horizon_ms: horizon,
-            });
+            out.kept.push(e);
             continue;
         }
         // Runs of kept records become pieces at their own offsets.
@@ -215,7 +214,7 @@ pub fn clean(
             }
             let max_ts = timestamps[from..i].iter().flatten().copied().max();
             let piece = store.add_piece(
-                e.batch,
+                e,
                 from as u32,
                 (i - from) as u32,
                 first,
@@ -225,15 +224,19 @@ pub fn clean(
                 horizon,
             );
             first = false;
-            out.pieces
-                .push((piece, e.batch, from as u32, (i - from) as u32));
-            out.kept.push(CleanedEntry {
-                batch: piece,
-                delete_horizon_ms: horizon,
-            });
+            out.pieces.push((piece, e, from as u32, (i - from) as u32));
+            out.kept.push(piece);
         }
     }
     out
+}
+
+/// The live batches of `[from, to)` (whole batches starting below `to`), collected: the cleaning
+/// adds pieces to the store while it walks them.
+fn live_batches(log: &Log, from: u64, to: u64, store: &BatchStore) -> Vec<BatchId> {
+    log.live_batches_from(from, store)
+        .take_while(|&id| store.get(id).base_offset < to)
+        .collect()
 }
 
 /// What the cleaner needs of a record besides its key.

@@ -64,15 +64,6 @@ pub struct Segment {
     pub max_timestamp_ms: u64,
 }
 
-/// A batch the cleaner kept (whole, or a piece of it), with its delete horizon (KIP-534: set at
-/// the first cleaning of a batch holding a tombstone, `u64::MAX` for none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[repr(C, packed(4))]
-pub struct CleanedEntry {
-    pub batch: BatchId,
-    pub delete_horizon_ms: u64,
-}
-
 /// Why segments were deleted (`SegmentDeletionReason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -152,7 +143,7 @@ pub struct Log {
     /// The live segments, oldest first; the last is the active one. Empty until the first append.
     segments: Vec<Segment>,
     /// The live log below `clean_end`: what the cleaner kept, in offset order.
-    cleaned: ChunkVec<CleanedEntry>,
+    cleaned: ChunkVec<BatchId>,
     /// The cleaner's checkpoint: offsets below it (and at or above the log start) are read from
     /// `cleaned`, the others from the history.
     clean_end: u64,
@@ -292,7 +283,7 @@ impl Log {
         let (mut lo, mut hi) = (0, self.cleaned.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let id = self.cleaned.get(mid).expect("in range").batch;
+            let id = *self.cleaned.get(mid).expect("in range");
             if store.get(id).next_offset() <= from {
                 lo = mid + 1;
             } else {
@@ -315,13 +306,13 @@ impl Log {
         let to = to.min(self.log_end_offset);
         let cleaned_to = to.min(self.clean_end);
         let first = self.first_piece_after(from, store);
-        for e in self.cleaned.range(first, self.cleaned.len()) {
-            let b = store.get(e.batch);
+        for &batch in self.cleaned.range(first, self.cleaned.len()) {
+            let b = store.get(batch);
             if b.base_offset >= cleaned_to {
                 break;
             }
             let mut offset = b.base_offset;
-            store.for_each_record_id(e.batch, 0, |id| {
+            store.for_each_record_id(batch, 0, |id| {
                 if offset >= from && offset < cleaned_to {
                     f(id);
                 }
@@ -347,43 +338,12 @@ impl Log {
         let history = self.history_index_from(from.max(self.clean_end), store);
         self.cleaned
             .range(pieces, self.cleaned.len())
-            .map(|e| e.batch)
+            .copied()
             .chain(
                 self.batches
                     .range(history, self.batches.len())
                     .map(|e| e.batch),
             )
-    }
-
-    /// The live batches of `[from, to)` with their delete horizons (`u64::MAX`: none), for the
-    /// cleaner: whole batches starting below `to`.
-    pub fn live_entries(&self, from: u64, to: u64, store: &BatchStore) -> Vec<CleanedEntry> {
-        let from = from.max(self.log_start_offset);
-        let mut out = Vec::new();
-        if from < self.clean_end {
-            for e in self.cleaned.iter() {
-                let b = store.get(e.batch);
-                if b.next_offset() <= from {
-                    continue;
-                }
-                if b.base_offset >= to {
-                    return out;
-                }
-                out.push(*e);
-            }
-        }
-        let start = self.history_index_from(from.max(self.clean_end), store);
-        for e in self.batches.range(start, self.batches.len()) {
-            if store.get(e.batch).base_offset >= to {
-                break;
-            }
-            out.push(CleanedEntry {
-                batch: e.batch,
-                // A batch fetched from a leader that cleaned it carries its horizon.
-                delete_horizon_ms: store.delete_horizon_ms(e.batch),
-            });
-        }
-        out
     }
 
     /// The record at `offset` in the history.
@@ -668,7 +628,7 @@ impl Log {
             let mut n = self.cleaned.len();
             while n > 0
                 && store
-                    .get(self.cleaned.get(n - 1).expect("in range").batch)
+                    .get(*self.cleaned.get(n - 1).expect("in range"))
                     .next_offset()
                     > new_leo
             {
@@ -820,7 +780,7 @@ impl Log {
     /// `kept` replaces every live batch of `[log start, end)`, offsets unchanged.
     pub fn install_cleaned(
         &mut self,
-        kept: Vec<CleanedEntry>,
+        kept: Vec<BatchId>,
         end: u64,
         store: &BatchStore,
         meta: &dyn Fn(BatchId) -> BatchMeta,
@@ -857,13 +817,13 @@ impl Log {
             *last_ts.last_mut().expect("pushed") = g.max_timestamp_ms;
         }
         let mut i = 0;
-        for e in self.cleaned.iter() {
-            let b = store.get(e.batch);
+        for &batch in self.cleaned.iter() {
+            let b = store.get(batch);
             while i + 1 < merged.len() && merged[i + 1].base_offset <= b.base_offset {
                 i += 1;
             }
             if let Some(g) = merged.get_mut(i) {
-                g.add(meta(e.batch));
+                g.add(meta(batch));
             }
         }
         for (g, ts) in merged.iter_mut().zip(last_ts) {
@@ -910,7 +870,7 @@ impl Log {
     }
 
     /// The cleaned part of the live log (see [`Log::clean_end`]).
-    pub fn cleaned(&self) -> &ChunkVec<CleanedEntry> {
+    pub fn cleaned(&self) -> &ChunkVec<BatchId> {
         &self.cleaned
     }
 
@@ -1106,10 +1066,7 @@ mod tests {
         };
         assert_eq!(bases(&log), vec![0, 1, 2, 3]);
         // Offset 1's record was superseded; the cleaning covers [0, 3).
-        let kept = [ids[0], ids[2]].map(|batch| CleanedEntry {
-            batch,
-            delete_horizon_ms: u64::MAX,
-        });
+        let kept = [ids[0], ids[2]];
         let m = |id: BatchId| meta(s.get(id).base_offset);
         log.install_cleaned(kept.to_vec(), 3, &s, &m, 250);
         // 100 + 100 fit in 250, a third does not: {0, 1} and {2}; 3 is the active segment.

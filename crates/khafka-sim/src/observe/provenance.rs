@@ -312,6 +312,22 @@ impl Provenance {
         })
     }
 
+    /// The timestamp a leader counts in the largest timestamp of record `id`'s batch: its send
+    /// time, or its own timestamp when its producer stamps records `late` (`produce.rs`; the
+    /// cleaner uses the same for the pieces it keeps).
+    pub fn stamped_ms(
+        &self,
+        id: RecordId,
+        topo: &crate::topology::Topology,
+        late: bool,
+    ) -> Option<u64> {
+        if late {
+            self.timestamp_ms(id, topo)
+        } else {
+            self.sent_us(id).map(|us| us / 1_000)
+        }
+    }
+
     /// Record `id` (the newest so far) carries timestamp `ms`, given by the application rather
     /// than its send time (`ProducerRecord.timestamp`).
     pub fn set_timestamp(&mut self, id: RecordId, ms: u64) {

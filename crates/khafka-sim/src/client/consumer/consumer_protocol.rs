@@ -57,8 +57,7 @@ impl Membership {
             && self.coordinator.is_some()
             && self.heartbeat_in_flight.is_none()
             && now >= self.backoff_until_us
-            && (self.cp.ack_needed
-                || (now >= self.next_heartbeat_us && now >= self.cp.heartbeat_backoff_until_us))
+            && (self.cp.ack_needed || now >= self.next_heartbeat_us)
         {
             self.cp_send_heartbeat(ctx, v, self.generation);
         }
@@ -90,7 +89,6 @@ impl Membership {
                 now
             } else {
                 self.next_heartbeat_us
-                    .max(self.cp.heartbeat_backoff_until_us)
             };
             next = next.min(at.max(self.backoff_until_us));
         }
@@ -207,15 +205,9 @@ impl Membership {
         }
         self.cp_lose_partitions(ctx, v);
         self.heartbeat_in_flight = None;
-        self.cp_reset_heartbeat_state();
+        self.cp.heartbeat_attempts = 0;
         self.cp.rejoin_at_poll = true;
         self.phase = Phase::Joining;
-    }
-
-    /// `HeartbeatRequestState.reset()`: no backoff, the attempts forgotten.
-    fn cp_reset_heartbeat_state(&mut self) {
-        self.cp.heartbeat_attempts = 0;
-        self.cp.heartbeat_backoff_until_us = 0;
     }
 
     /// Fenced, or the poll timer expired: the partitions are lost, not committed, and the
@@ -288,7 +280,7 @@ impl Membership {
                     ),
                 );
                 self.cp_lose_partitions(ctx, v);
-                self.cp_reset_heartbeat_state();
+                self.cp.heartbeat_attempts = 0;
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
@@ -296,8 +288,11 @@ impl Membership {
             ErrorCode::CoordinatorLoadInProgress => {
                 // `AbstractHeartbeatRequestManager.onErrorResponse`: a failed attempt
                 // (`HeartbeatRequestState.onFailedAttempt`: the heartbeat timer at 0, the next one
-                // after `retry.backoff.ms` × 2^attempts, ±20%, at most `retry.backoff.max.ms`). A
-                // joining member heartbeats again at once regardless (`shouldHeartbeatNow`).
+                // after `retry.backoff.ms` × 2^attempts, ±20%, at most `retry.backoff.max.ms`: the
+                // next periodic heartbeat is due then). A joining or acknowledging member
+                // heartbeats again at once regardless (`shouldHeartbeatNow`). A `reset()` (a
+                // success, a fencing, a poll-timeout leave, NOT_COORDINATOR) zeroes the attempts;
+                // the heartbeat it sends next reschedules the periodic one.
                 self.cp.send_full = true;
                 let now = ctx.now.as_us();
                 let wait = crate::client::backoff::exponential_backoff_us(
@@ -307,14 +302,13 @@ impl Membership {
                     RETRY_BACKOFF_MAX_MS,
                 );
                 self.cp.heartbeat_attempts = self.cp.heartbeat_attempts.saturating_add(1);
-                self.cp.heartbeat_backoff_until_us = now.saturating_add(wait);
-                self.next_heartbeat_us = now;
+                self.next_heartbeat_us = now.saturating_add(wait);
             }
             e if Self::is_coordinator_error(e) || e == ErrorCode::RequestTimedOut => {
                 // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE: `reset()`, no backoff.
                 self.cp.send_full = true;
                 if e != ErrorCode::RequestTimedOut {
-                    self.cp_reset_heartbeat_state();
+                    self.cp.heartbeat_attempts = 0;
                 }
                 self.coordinator_dead(ctx);
             }

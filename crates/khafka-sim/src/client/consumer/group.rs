@@ -190,9 +190,6 @@ pub(super) struct Kip848State {
     /// Heartbeats answered COORDINATOR_LOAD_IN_PROGRESS in a row: the exponent of the next
     /// backoff (`HeartbeatRequestState.onFailedAttempt`; a success or a `reset()` zeroes it).
     pub heartbeat_attempts: u32,
-    /// No periodic heartbeat before this instant (the heartbeat request state's backoff; a
-    /// joining or acknowledging member heartbeats regardless: `shouldHeartbeatNow`).
-    pub heartbeat_backoff_until_us: u64,
 }
 
 /// A commit sent: `(request id, [(partition, offset)])`.
@@ -269,7 +266,6 @@ impl Membership {
                 revoking: vec![false; n],
                 rejoin_at_poll: false,
                 heartbeat_attempts: 0,
-                heartbeat_backoff_until_us: 0,
             },
             cooperative: !assignors.is_empty() && assignors.iter().all(|a| a.cooperative()),
         }
