@@ -303,6 +303,8 @@ impl Consumer {
                 for b in &batch {
                     self.app_processed(ctx, b, b.to, generation, end);
                 }
+                // Done processing: what the group's answers held is read now.
+                self.with_group(ctx, |g, ctx, v| g.app_network_poll(ctx, v));
                 let app = self.app.as_mut().expect("present");
                 app.batch_records = 0;
                 if let Some(t) = &mut self.tasks {
@@ -536,6 +538,9 @@ impl Consumer {
         let app = self.app.as_mut().expect("present");
         app.phase = AppPhase::Processing;
         app.processing_since_us = ctx.now.as_us();
+        if let Some(g) = &mut self.group {
+            g.app_processing = true;
+        }
     }
 
     /// Records `[b.from, to)` of a polled run as processed.

@@ -377,30 +377,9 @@ impl Membership {
         let Some(target) = self.cp.target.take() else {
             return;
         };
-        let mut revoked = Vec::new();
-        let mut added = Vec::new();
-        for (p, &now) in target.iter().enumerate() {
-            if self.assigned[p] && !now {
-                revoked.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
-                self.assigned[p] = false;
-                self.ready[p] = false;
-                self.no_offset[p] = false;
-                v.forget(p);
-            } else if !self.assigned[p] && now {
-                added.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
-                self.assigned[p] = true;
-                self.ready[p] = false;
-            }
-        }
+        let (revoked, added) = self.take_assignment(ctx, v, &target);
         let now = ctx.now.as_us();
         self.rebalances += 1;
-        self.assignments.push((
-            now,
-            self.generation,
-            (0..self.assigned.len() as u32)
-                .filter(|p| self.assigned[*p as usize])
-                .collect(),
-        ));
         let owned: Vec<String> = (0..self.assigned.len())
             .filter(|p| self.assigned[*p])
             .map(|p| {

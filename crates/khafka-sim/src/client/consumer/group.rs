@@ -139,6 +139,21 @@ pub struct Membership {
     /// while it is busy processing or committing, `None` while it is inside `poll()`. Rejoins and
     /// auto-commits happen only inside `poll()`, and `max.poll.interval.ms` runs from it.
     pub app_busy_since: Option<u64>,
+    /// The application is processing records (`app.rs`): no thread of the classic consumer
+    /// reads the network for the group but the heartbeat thread, which is off until the member
+    /// has joined (`HeartbeatThread.run`: `hasNotJoinedGroup` disables it).
+    pub(super) app_processing: bool,
+    /// A JoinGroup answer that came while the application processed: read when it next reads the
+    /// network (a commit or `poll()`), where Kafka's `JoinGroupResponseHandler` runs (and, for
+    /// the leader, the assignor and the SyncGroup).
+    #[serde(skip)]
+    held_join: Option<crate::protocol::group::JoinGroupResponse>,
+    /// A SyncGroup answer taken while the application was busy: the heartbeat thread reads it
+    /// (the member is `STABLE`), but `onJoinComplete`, the new assignment and the cooperative
+    /// revocation, runs in the application's next `poll()` (`joinGroupIfNeeded`), and only if
+    /// the generation is still this one (else `resetStateAndRejoin`). `(generation, assignment)`.
+    #[serde(skip)]
+    join_complete_at_poll: Option<(i32, Vec<TopicPartition>)>,
     /// The application's commits in flight: `(request id, deadline µs)`.
     pub(super) app_commits: Vec<(u64, u64)>,
     /// Their outcomes, for the application to collect.
@@ -249,6 +264,9 @@ impl Membership {
             rebalances: 0,
             failure: None,
             app_busy_since: None,
+            app_processing: false,
+            held_join: None,
+            join_complete_at_poll: None,
             app_commits: Vec::new(),
             queued_async: Vec::new(),
             app_results: Vec::new(),
@@ -403,6 +421,13 @@ impl Membership {
         }
         self.expire_requests(ctx, v);
         self.maybe_poll_timeout(ctx, v);
+        if self.app_busy_since.is_none() && self.phase == Phase::Stable {
+            if let Some((generation, assignment)) = self.join_complete_at_poll.take() {
+                if generation == self.generation {
+                    self.join_complete(ctx, v, assignment);
+                }
+            }
+        }
         if now >= self.backoff_until_us && self.in_flight.is_none() {
             match self.phase {
                 Phase::FindCoordinator => self.send_find(ctx, v),
@@ -1282,56 +1307,11 @@ impl Membership {
                     return;
                 }
                 self.in_flight = None;
-                match j.error {
-                    ErrorCode::None => {
-                        self.member_id = j.member_id.clone();
-                        self.generation = j.generation;
-                        self.protocol = j.protocol_name.clone();
-                        self.is_leader = j.leader == j.member_id;
-                        self.phase = Phase::Syncing;
-                        self.next_heartbeat_us = ctx.now.as_us().saturating_add(
-                            crate::time::ms_to_us(v.config.group.heartbeat_interval_ms),
-                        );
-                        let assignments = if self.is_leader {
-                            self.assign(ctx, &j)
-                        } else {
-                            Vec::new()
-                        };
-                        let Some(c) = self.coordinator else { return };
-                        let req_id = ctx.req_id();
-                        let deadline = ctx.now.as_us() + Self::request_timeout_us(v);
-                        self.in_flight = Some((req_id, Pending::Sync, deadline));
-                        send(
-                            ctx,
-                            c,
-                            req_id,
-                            GroupRequest::SyncGroup {
-                                group_id: self.group_id.clone(),
-                                generation: self.generation,
-                                member_id: self.member_id.clone(),
-                                group_instance_id: v.config.group.group_instance_id.clone(),
-                                assignments,
-                            },
-                        );
-                    }
-                    ErrorCode::MemberIdRequired => {
-                        self.member_id = j.member_id.clone();
-                        self.send_join(ctx, v);
-                    }
-                    // `resetStateOnResponseError`: as for SyncGroup, everything owned is lost.
-                    ErrorCode::UnknownMemberId => {
-                        self.member_id.clear();
-                        self.generation = -1;
-                        self.prepare_join(ctx, v);
-                    }
-                    ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress => {
-                        self.generation = -1;
-                        self.send_join(ctx, v);
-                    }
-                    ErrorCode::CoordinatorLoadInProgress => self.back_off(ctx),
-                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
-                    e => self.fail(ctx, v, format!("JoinGroup failed with {}", e.name())),
+                if self.app_processing {
+                    self.held_join = Some(j);
+                    return;
                 }
+                self.on_join_answer(ctx, v, j);
             }
             GroupResponse::SyncGroup { error, assignment } => {
                 if self.in_flight.is_none_or(|f| f.0 != req_id) {
@@ -1341,90 +1321,12 @@ impl Membership {
                 match error {
                     ErrorCode::None => {
                         self.phase = Phase::Stable;
-                        self.rebalance_in_progress = false;
                         self.rebalances += 1;
-                        let mut now_assigned = vec![false; self.assigned.len()];
-                        for tp in &assignment {
-                            if let Some(p) = v.local_of(tp) {
-                                if let Some(a) = now_assigned.get_mut(p) {
-                                    *a = true;
-                                }
-                            }
-                        }
-                        // `onJoinComplete`: revoked = owned − assigned (never for an eager
-                        // member, which owns nothing now), added = assigned − owned.
-                        let moving: Vec<bool> = (0..now_assigned.len())
-                            .map(|p| self.assigned[p] && !now_assigned[p])
-                            .collect();
-                        self.record_revocation(ctx.now.as_us(), &moving);
-                        self.remember_sticky_assignment(&now_assigned);
-                        // Kafka Streams commits before the member rejoins, after a flush
-                        // (`StreamsRebalanceListener.onPartitionsRevoked`): the revoked tasks and,
-                        // with them, every other task (`TaskManager.handleRevocation`).
-                        let streams = v.config.group.streams_commit_interval_ms.is_some()
-                            && moving.iter().any(|m| *m);
-                        let revoked_offsets: CommitOffsets = (0..moving.len())
-                            .filter(|p| streams && self.assigned[*p])
-                            .filter_map(|p| v.committable(p))
-                            .collect();
-                        let mut revoked = Vec::new();
-                        for (p, &now) in now_assigned.iter().enumerate() {
-                            if self.assigned[p] && !now {
-                                revoked.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
-                                self.assigned[p] = false;
-                                self.ready[p] = false;
-                                self.no_offset[p] = false;
-                                v.forget(p);
-                            } else if !self.assigned[p] && now {
-                                self.assigned[p] = true;
-                                self.ready[p] = false;
-                            }
-                        }
-                        if !revoked.is_empty() {
-                            note(
-                                ctx,
-                                &self.group_id,
-                                format!(
-                                    "{} revokes [{}] and rejoins",
-                                    self.client_id,
-                                    revoked.join(", ")
-                                ),
-                            );
-                            self.rejoin_needed = true;
-                        }
-                        if !revoked_offsets.is_empty() {
-                            // The rejoin follows this commit (`after_commit`).
-                            self.revoked_commit = Some(revoked_offsets);
-                            self.phase = Phase::CommitBeforeJoin;
-                            self.flush_wait = true;
-                            self.rejoin_needed = false;
-                        }
-                        let now = ctx.now.as_us();
-                        if v.config.group.auto_commit() {
-                            self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
-                                v.config.group.auto_commit_interval_ms,
-                            ));
-                        }
-                        self.assignments.push((
-                            now,
-                            self.generation,
-                            (0..self.assigned.len() as u32)
-                                .filter(|p| self.assigned[*p as usize])
-                                .collect(),
-                        ));
-                        let parts: Vec<String> = assignment.iter().map(|t| t.to_string()).collect();
-                        note(
-                            ctx,
-                            &self.group_id,
-                            format!(
-                                "{} is assigned [{}] in generation {}",
-                                self.client_id,
-                                parts.join(", "),
-                                self.generation
-                            ),
-                        );
-                        if self.assigned.iter().zip(&self.ready).any(|(a, r)| *a && !r) {
-                            self.send_offset_fetch(ctx, v);
+                        self.join_complete_at_poll = None;
+                        if self.app_busy_since.is_some() {
+                            self.join_complete_at_poll = Some((self.generation, assignment));
+                        } else {
+                            self.join_complete(ctx, v, assignment);
                         }
                     }
                     ErrorCode::RebalanceInProgress => self.send_join(ctx, v),
@@ -1598,6 +1500,181 @@ impl Membership {
             GroupResponse::ConsumerGroupHeartbeat(h) => self.cp_on_heartbeat(ctx, v, req_id, h),
         }
         self.tick(ctx, v);
+    }
+
+    /// Takes a new assignment (per partition of the topic): a partition given up forgets its
+    /// position, one added waits for its committed offset; the assignment is kept in
+    /// `assignments`. Returns the names of both.
+    pub(super) fn take_assignment(
+        &mut self,
+        ctx: &Ctx,
+        v: &mut View,
+        assignment: &[bool],
+    ) -> (Vec<std::sync::Arc<str>>, Vec<std::sync::Arc<str>>) {
+        let mut revoked = Vec::new();
+        let mut added = Vec::new();
+        for (p, &now) in assignment.iter().enumerate() {
+            if self.assigned[p] && !now {
+                revoked.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
+                self.assigned[p] = false;
+                self.ready[p] = false;
+                self.no_offset[p] = false;
+                v.forget(p);
+            } else if !self.assigned[p] && now {
+                added.push(ctx.topo.part_name(v.subscribed.global(p as u32)));
+                self.assigned[p] = true;
+                self.ready[p] = false;
+            }
+        }
+        self.assignments.push((
+            ctx.now.as_us(),
+            self.generation,
+            (0..self.assigned.len() as u32)
+                .filter(|p| self.assigned[*p as usize])
+                .collect(),
+        ));
+        (revoked, added)
+    }
+
+    /// `onJoinComplete`: the new assignment is taken, the partitions that moved are revoked.
+    fn join_complete(&mut self, ctx: &mut Ctx, v: &mut View, assignment: Vec<TopicPartition>) {
+        self.rebalance_in_progress = false;
+        let mut now_assigned = vec![false; self.assigned.len()];
+        for tp in &assignment {
+            if let Some(p) = v.local_of(tp) {
+                if let Some(a) = now_assigned.get_mut(p) {
+                    *a = true;
+                }
+            }
+        }
+        // `onJoinComplete`: revoked = owned − assigned (never for an eager
+        // member, which owns nothing now), added = assigned − owned.
+        let moving: Vec<bool> = (0..now_assigned.len())
+            .map(|p| self.assigned[p] && !now_assigned[p])
+            .collect();
+        self.record_revocation(ctx.now.as_us(), &moving);
+        self.remember_sticky_assignment(&now_assigned);
+        // Kafka Streams commits before the member rejoins, after a flush
+        // (`StreamsRebalanceListener.onPartitionsRevoked`): the revoked tasks and,
+        // with them, every other task (`TaskManager.handleRevocation`).
+        let streams =
+            v.config.group.streams_commit_interval_ms.is_some() && moving.iter().any(|m| *m);
+        let revoked_offsets: CommitOffsets = (0..moving.len())
+            .filter(|p| streams && self.assigned[*p])
+            .filter_map(|p| v.committable(p))
+            .collect();
+        let (revoked, _) = self.take_assignment(ctx, v, &now_assigned);
+        if !revoked.is_empty() {
+            note(
+                ctx,
+                &self.group_id,
+                format!(
+                    "{} revokes [{}] and rejoins",
+                    self.client_id,
+                    revoked.join(", ")
+                ),
+            );
+            self.rejoin_needed = true;
+        }
+        if !revoked_offsets.is_empty() {
+            // The rejoin follows this commit (`after_commit`).
+            self.revoked_commit = Some(revoked_offsets);
+            self.phase = Phase::CommitBeforeJoin;
+            self.flush_wait = true;
+            self.rejoin_needed = false;
+        }
+        let now = ctx.now.as_us();
+        if v.config.group.auto_commit() {
+            self.next_auto_commit_us = now.saturating_add(crate::time::ms_to_us(
+                v.config.group.auto_commit_interval_ms,
+            ));
+        }
+        let parts: Vec<String> = assignment.iter().map(|t| t.to_string()).collect();
+        note(
+            ctx,
+            &self.group_id,
+            format!(
+                "{} is assigned [{}] in generation {}",
+                self.client_id,
+                parts.join(", "),
+                self.generation
+            ),
+        );
+        if self.assigned.iter().zip(&self.ready).any(|(a, r)| *a && !r) {
+            self.send_offset_fetch(ctx, v);
+        }
+    }
+
+    /// `JoinGroupResponseHandler`: the leader runs the assignor, every member sends SyncGroup.
+    fn on_join_answer(
+        &mut self,
+        ctx: &mut Ctx,
+        v: &mut View,
+        j: crate::protocol::group::JoinGroupResponse,
+    ) {
+        match j.error {
+            ErrorCode::None => {
+                self.member_id = j.member_id.clone();
+                self.generation = j.generation;
+                self.protocol = j.protocol_name.clone();
+                self.is_leader = j.leader == j.member_id;
+                self.phase = Phase::Syncing;
+                self.next_heartbeat_us = ctx
+                    .now
+                    .as_us()
+                    .saturating_add(crate::time::ms_to_us(v.config.group.heartbeat_interval_ms));
+                let assignments = if self.is_leader {
+                    self.assign(ctx, &j)
+                } else {
+                    Vec::new()
+                };
+                let Some(c) = self.coordinator else { return };
+                let req_id = ctx.req_id();
+                let deadline = ctx.now.as_us() + Self::request_timeout_us(v);
+                self.in_flight = Some((req_id, Pending::Sync, deadline));
+                send(
+                    ctx,
+                    c,
+                    req_id,
+                    GroupRequest::SyncGroup {
+                        group_id: self.group_id.clone(),
+                        generation: self.generation,
+                        member_id: self.member_id.clone(),
+                        group_instance_id: v.config.group.group_instance_id.clone(),
+                        assignments,
+                    },
+                );
+            }
+            ErrorCode::MemberIdRequired => {
+                self.member_id = j.member_id.clone();
+                self.send_join(ctx, v);
+            }
+            // `resetStateOnResponseError`: as for SyncGroup, everything owned is lost.
+            ErrorCode::UnknownMemberId => {
+                self.member_id.clear();
+                self.generation = -1;
+                self.prepare_join(ctx, v);
+            }
+            ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress => {
+                self.generation = -1;
+                self.send_join(ctx, v);
+            }
+            ErrorCode::CoordinatorLoadInProgress => self.back_off(ctx),
+            e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+            e => self.fail(ctx, v, format!("JoinGroup failed with {}", e.name())),
+        }
+    }
+
+    /// The application reads the network again (a commit, or `poll()`): a JoinGroup answer held
+    /// while it processed is handled now.
+    pub(super) fn app_network_poll(&mut self, ctx: &mut Ctx, v: &mut View) {
+        self.app_processing = false;
+        if let Some(j) = self.held_join.take() {
+            if self.phase == Phase::Joining && self.coordinator.is_some() {
+                self.on_join_answer(ctx, v, j);
+            }
+            self.tick(ctx, v);
+        }
     }
 
     /// The leader runs the selected assignor over every member's subscription
