@@ -11,7 +11,8 @@
 //! ```
 //!
 //! - Fetched records wait in a per-partition buffer until `poll()` hands them out; a partition
-//!   with buffered records is not fetched (`AbstractFetch.fetchablePartitions`). The position is
+//!   with buffered records is not fetched (`AbstractFetch.fetchablePartitions`), nor is any other
+//!   partition its leader leads (KAFKA-17182, `prepareFetchRequests`). The position is
 //!   the next offset `poll()` will return, so a commit (manual or automatic) covers everything
 //!   earlier polls returned, processed or not.
 //! - Rejoins and auto-commits happen inside `poll()` (`ConsumerCoordinator.poll`), so a busy

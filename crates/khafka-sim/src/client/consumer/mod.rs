@@ -331,6 +331,23 @@ impl Consumer {
 
     /// Whether partition `p` of the topic may be fetched now.
     fn fetchable(&self, p: usize) -> bool {
+        #[cfg(feature = "groups")]
+        if self.app.as_ref().is_some_and(|a| !a.fetchable(p)) {
+            return false;
+        }
+        self.fetchable_unless_buffered(p)
+    }
+
+    /// Whether partition `p` holds records fetched and not yet handed out by `poll()` while it
+    /// would otherwise be fetched (`AbstractFetch.bufferedNodes`: a buffered partition that is
+    /// `isFetchable`).
+    #[cfg(feature = "groups")]
+    fn buffered_and_fetchable(&self, p: usize) -> bool {
+        self.app.as_ref().is_some_and(|a| !a.fetchable(p)) && self.fetchable_unless_buffered(p)
+    }
+
+    /// Whether partition `p` could be fetched but for records of it waiting for `poll()`.
+    fn fetchable_unless_buffered(&self, p: usize) -> bool {
         // Most partitions of a group member's topic are someone else's: asked first.
         #[cfg(feature = "groups")]
         if self.group.as_ref().is_some_and(|g| !g.assigned[p]) {
@@ -350,9 +367,7 @@ impl Consumer {
         }
         #[cfg(feature = "groups")]
         if let Some(g) = &self.group {
-            return g.fetchable(p)
-                && self.validation.fetchable(p)
-                && self.app.as_ref().is_none_or(|a| a.fetchable(p));
+            return g.fetchable(p) && self.validation.fetchable(p);
         }
         if !self.validation.fetchable(p) {
             return false;
@@ -757,6 +772,17 @@ impl Consumer {
                     self.wake_at_us = Some(until);
                     ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
                 }
+                continue;
+            }
+            // KAFKA-17182 (Kafka 4.1): while a partition it leads has records waiting for
+            // `poll()`, nothing else is fetched from that broker: a fetch without the buffered
+            // partition would drop it from the broker's fetch session
+            // (`AbstractFetch.prepareFetchRequests`).
+            #[cfg(feature = "groups")]
+            if group
+                .iter()
+                .any(|&(_, p)| self.buffered_and_fetchable(p as usize))
+            {
                 continue;
             }
             let mut partitions = ctx.pools.fetch.take();
