@@ -172,6 +172,11 @@ impl Consumer {
             .unwrap_or_default()
     }
 
+    /// Whether the main consumer has processed records the topology has not taken yet.
+    pub fn has_processed(&self) -> bool {
+        self.tasks.as_ref().is_some_and(|t| !t.processed.is_empty())
+    }
+
     /// The main consumer's processed records not yet taken by the topology.
     pub fn take_processed(&mut self) -> Vec<(u32, u64, RecordId)> {
         self.tasks

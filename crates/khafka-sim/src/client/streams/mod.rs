@@ -311,6 +311,19 @@ impl StreamsInstance {
         });
     }
 
+    /// Whether the main consumer's assignment takes a task away from this instance (a task it
+    /// runs is no longer assigned): [`Self::follow_assignment`] would close it.
+    pub fn assignment_moves(&self, main: &Consumer) -> bool {
+        let assigned: &[bool] = match &main.group {
+            Some(g) if !main.stopped && !self.crashed => &g.assigned,
+            _ => return false,
+        };
+        self.tasks
+            .iter()
+            .enumerate()
+            .any(|(p, t)| t.is_some() && !assigned.get(p).copied().unwrap_or(false))
+    }
+
     /// Follows the main consumer's assignment: new tasks restore, revoked tasks close.
     /// `main` is borrowed in the main consumer's context; `restore` needs its own, so the
     /// partitions to assign by hand are returned: `(partition, assign)`.

@@ -5,6 +5,7 @@
 use super::Sim;
 use crate::client::streams::StreamsInstance;
 use crate::ctx::{Ctx, Node};
+use crate::log::RecordId;
 use crate::producer::Producer;
 
 /// Rounds of [`Sim::streams_step`] at one event: a flush lets the loop commit and poll again,
@@ -69,6 +70,15 @@ impl Sim {
             )
         };
         for _ in 0..ROUNDS {
+            // The end of a batch and the revocation its `poll()` applies (`onJoinComplete`) can
+            // come in one event: the batch's records go through their tasks first, as Kafka's
+            // loop processed them before that poll.
+            if self.streams[i].assignment_moves(&self.consumers[c])
+                && self.consumers[c].has_processed()
+            {
+                let records = self.consumers[c].take_processed();
+                self.streams_process(i, records, false);
+            }
             let changes = {
                 let mut ctx = ctx!(self, Node::Consumer(c as u32));
                 self.streams[i].follow_assignment(
@@ -117,30 +127,8 @@ impl Sim {
             // A join's queues may be ready with no new record (a fetch answer told a lag).
             let processed = !records.is_empty() || self.streams[i].spec.join.is_some();
             let flush = self.consumers[c].wants_flush();
-            let mut pauses = Vec::new();
             if processed || flush {
-                let mut ctx = ctx!(self, Node::Producer(p as u32));
-                let producer: &mut Producer = &mut self.producers[p];
-                let s = &mut self.streams[i];
-                pauses = s.process(
-                    &mut ctx,
-                    records,
-                    &mut self.consumers[c],
-                    producer,
-                    &mut self.streams_values,
-                );
-                if flush {
-                    s.flush_caches(&mut ctx, producer, &mut self.streams_values);
-                    producer.begin_flush(&mut ctx);
-                } else {
-                    producer.drain(&mut ctx);
-                }
-            }
-            if !pauses.is_empty() {
-                let mut ctx = ctx!(self, Node::Consumer(c as u32));
-                for (part, paused) in pauses {
-                    self.consumers[c].set_task_paused(&mut ctx, part, paused);
-                }
+                self.streams_process(i, records, flush);
             }
             let flushed = flush && self.producers[p].idle();
             if flushed {
@@ -152,6 +140,41 @@ impl Sim {
             }
             if !flushed && done.is_empty() {
                 break;
+            }
+        }
+    }
+
+    /// Instance `i`'s topology processes `records` its main consumer handed out; with `flush`,
+    /// its caches are flushed and its producer begins a flush (a commit waits for it), else the
+    /// producer sends what it can. Tasks whose queues are full pause their partitions.
+    fn streams_process(&mut self, i: usize, records: Vec<(u32, u64, RecordId)>, flush: bool) {
+        let (c, p) = (
+            self.streams[i].consumer as usize,
+            self.streams[i].producer as usize,
+        );
+        let pauses = {
+            let mut ctx = ctx!(self, Node::Producer(p as u32));
+            let producer: &mut Producer = &mut self.producers[p];
+            let s = &mut self.streams[i];
+            let pauses = s.process(
+                &mut ctx,
+                records,
+                &mut self.consumers[c],
+                producer,
+                &mut self.streams_values,
+            );
+            if flush {
+                s.flush_caches(&mut ctx, producer, &mut self.streams_values);
+                producer.begin_flush(&mut ctx);
+            } else {
+                producer.drain(&mut ctx);
+            }
+            pauses
+        };
+        if !pauses.is_empty() {
+            let mut ctx = ctx!(self, Node::Consumer(c as u32));
+            for (part, paused) in pauses {
+                self.consumers[c].set_task_paused(&mut ctx, part, paused);
             }
         }
     }
