@@ -2718,13 +2718,18 @@ fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
     };
     let not_leader = ErrorCode::NotLeaderOrFollower;
     assert_eq!(fetches_after(not_leader, Some(newer)), [2]);
-    assert_eq!(fetches_after(not_leader, None), Vec::<u32>::new());
+    // Without a newer leader named, the partition is fetched again at once from the leader the
+    // consumer knows, while its metadata refresh is out: Kafka's `FetchCollector` only asks for
+    // metadata, and nothing backs a fetch off but a reconnect. (The engine waited
+    // `retry.backoff.ms`.) The same for UNKNOWN_LEADER_EPOCH, a leader behind the consumer.
+    assert_eq!(fetches_after(not_leader, None), [1]);
     let same = CurrentLeader {
         leader: 2,
         leader_epoch: 0,
         alive: true,
     };
-    assert_eq!(fetches_after(not_leader, Some(same)), Vec::<u32>::new());
+    assert_eq!(fetches_after(not_leader, Some(same)), [1]);
+    assert_eq!(fetches_after(ErrorCode::UnknownLeaderEpoch, None), [1]);
     // Fenced by the leader itself, which names its newer epoch: fetched again from it at once,
     // with no retry backoff (Kafka has none for partition errors).
     let itself = CurrentLeader {
@@ -2978,6 +2983,47 @@ fn a_member_heartbeats_while_its_commit_before_a_rejoin_waits() {
         beats_after.len() >= 4,
         "heartbeats every 3 s while the commit waits: {beats_after:?}"
     );
+}
+
+/// A classic member whose heartbeat fails waits before the next one, `retry.backoff.ms` ×
+/// 2^attempts (±20%): `Heartbeat.failHeartbeat` sets the heartbeat timer to that backoff, and
+/// finding the coordinator again does not reset it. Here every heartbeat from 5 s on is answered
+/// NOT_COORDINATOR, and the coordinator is found again each time at once: the heartbeats come
+/// about 100, 200, 400, 800 ms apart, then every second. (The engine heartbeated again as soon as
+/// the coordinator was found: a heartbeat per round trip.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_classic_member_backs_off_its_failed_heartbeats_exponentially() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = group_consumer(&mut h, &[]);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
+        let heartbeat = if at.as_us() >= 5_000_000 {
+            ErrorCode::NotCoordinator
+        } else {
+            ErrorCode::None
+        };
+        one_member_coordinator(r, 1, heartbeat, Some(ErrorCode::None))
+    };
+    let asked = drive_member(&mut h, &mut c, &mut timers, 9_000_000, &mut coordinator);
+    let beats: Vec<u64> = asked
+        .iter()
+        .filter(|(t, r)| t.as_us() >= 5_000_000 && matches!(r, GroupRequest::Heartbeat { .. }))
+        .map(|(t, _)| t.as_us())
+        .collect();
+    let gaps: Vec<u64> = beats.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.len() >= 5, "heartbeats from 5 s: {beats:?}");
+    for (i, gap) in gaps.iter().enumerate() {
+        let base = (100_000u64 << i.min(4)).min(1_000_000);
+        assert!(
+            *gap >= base * 8 / 10 && *gap <= base * 12 / 10 + 10_000,
+            "gap {i} is {gap} µs, expected about {base} µs: {gaps:?}"
+        );
+    }
 }
 
 /// A leader that loses leadership answers the fetches waiting on the partition at once, with the
@@ -3370,4 +3416,63 @@ fn a_validation_answer_from_a_replaced_leader_is_stale() {
     assert_eq!(positions[0], Some(50), "no truncation from the old leader");
     assert!(v.detected.is_empty());
     assert!(v.awaiting[0], "validated against broker 3 still");
+}
+
+/// A validation answered UNKNOWN_LEADER_EPOCH (a leader that has not caught up with the
+/// consumer's metadata) is retried after `retry.backoff.ms`, and metadata is asked for, as for
+/// every partition a validation retries (`OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions`:
+/// `metadata.requestUpdate`). (The engine retried without asking.)
+#[test]
+fn a_validation_answered_unknown_leader_epoch_asks_for_metadata() {
+    use khafka_sim::client::consumer::subscribed::Subscribed;
+    use khafka_sim::client::consumer::validation::Validation;
+    use khafka_sim::config::OffsetReset;
+    use khafka_sim::msg::{EpochEndOffset, ErrorCode, OffsetsForLeaderEpoch};
+    let mut h = Harness::new(&spec());
+    let me = Node::Consumer(0);
+    let sub = Subscribed::new(&h.topo, &[0]);
+    let mut v = Validation::new(1);
+    let mut positions = vec![Some(50)];
+    let mut epochs = vec![Some(0)];
+    v.position_reset(0, Some(0));
+    let leaders = [Some((2, 1))];
+    v.check(&positions, &epochs, &leaders);
+    v.send(
+        &mut h.ctx(me),
+        &sub,
+        |_| true,
+        &positions,
+        &epochs,
+        &leaders,
+    );
+    let req_id = h
+        .sent()
+        .into_iter()
+        .find_map(|(_, m)| match m {
+            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
+                Some(req_id)
+            }
+            _ => None,
+        })
+        .expect("a validation sent to broker 2");
+    let answer = vec![EpochEndOffset {
+        part: 0,
+        error: ErrorCode::UnknownLeaderEpoch,
+        end: None,
+    }];
+    let after = v.on_response(
+        &mut h.ctx(me),
+        2,
+        req_id,
+        answer,
+        "c",
+        "",
+        &sub,
+        OffsetReset::Earliest,
+        &mut positions,
+        &mut epochs,
+    );
+    assert!(after.refresh_metadata, "metadata asked for");
+    assert!(v.awaiting[0], "still to validate");
+    assert_eq!(positions[0], Some(50));
 }

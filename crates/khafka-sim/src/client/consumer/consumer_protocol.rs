@@ -22,7 +22,7 @@
 //!   timeout the member releases its partitions at once (`STALE`) and rejoins at its next
 //!   `poll()`.
 
-use super::group::{note, send, Membership, Phase, View, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS};
+use super::group::{note, send, Membership, Phase, View};
 use crate::ctx::Ctx;
 use crate::msg::ErrorCode;
 use crate::protocol::group::{
@@ -205,7 +205,7 @@ impl Membership {
         }
         self.cp_lose_partitions(ctx, v);
         self.heartbeat_in_flight = None;
-        self.cp.heartbeat_attempts = 0;
+        self.heartbeat_attempts = 0;
         self.cp.rejoin_at_poll = true;
         self.phase = Phase::Joining;
     }
@@ -241,7 +241,7 @@ impl Membership {
         };
         match resp.error {
             ErrorCode::None => {
-                self.cp.heartbeat_attempts = 0;
+                self.heartbeat_attempts = 0;
                 if self.phase == Phase::Joining {
                     self.phase = Phase::Stable;
                 }
@@ -280,7 +280,7 @@ impl Membership {
                     ),
                 );
                 self.cp_lose_partitions(ctx, v);
-                self.cp.heartbeat_attempts = 0;
+                self.heartbeat_attempts = 0;
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
@@ -294,21 +294,13 @@ impl Membership {
                 // success, a fencing, a poll-timeout leave, NOT_COORDINATOR) zeroes the attempts;
                 // the heartbeat it sends next reschedules the periodic one.
                 self.cp.send_full = true;
-                let now = ctx.now.as_us();
-                let wait = crate::client::backoff::exponential_backoff_us(
-                    v.jitter,
-                    RETRY_BACKOFF_MS,
-                    self.cp.heartbeat_attempts,
-                    RETRY_BACKOFF_MAX_MS,
-                );
-                self.cp.heartbeat_attempts = self.cp.heartbeat_attempts.saturating_add(1);
-                self.next_heartbeat_us = now.saturating_add(wait);
+                self.heartbeat_failed(ctx, v.jitter);
             }
             e if Self::is_coordinator_error(e) || e == ErrorCode::RequestTimedOut => {
                 // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE: `reset()`, no backoff.
                 self.cp.send_full = true;
                 if e != ErrorCode::RequestTimedOut {
-                    self.cp.heartbeat_attempts = 0;
+                    self.heartbeat_attempts = 0;
                 }
                 self.coordinator_dead(ctx);
             }

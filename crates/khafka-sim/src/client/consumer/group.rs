@@ -36,8 +36,8 @@ use crate::trace::TraceKind;
 use serde::Serialize;
 
 /// `retry.backoff.ms` and `retry.backoff.max.ms` (Kafka's defaults).
-pub(super) const RETRY_BACKOFF_MS: u64 = 100;
-pub(super) const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
+const RETRY_BACKOFF_MS: u64 = 100;
+const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
 /// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: a JoinGroup may wait the rebalance timeout.
 const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
 
@@ -177,6 +177,11 @@ pub struct Membership {
     sticky_user_data: Option<(i32, Vec<u32>)>,
     /// `max.poll.interval.ms`.
     max_poll_interval_ms: u64,
+    /// Heartbeats failed in a row: the exponent of the next one's backoff. Classic:
+    /// `Heartbeat.failHeartbeat` (any failure; a success zeroes it). KIP-848: answers
+    /// COORDINATOR_LOAD_IN_PROGRESS (`HeartbeatRequestState.onFailedAttempt`; a success or a
+    /// `reset()` zeroes it).
+    pub(super) heartbeat_attempts: u32,
     /// `group.protocol=consumer` (KIP-848, `consumer_protocol.rs`).
     pub consumer_protocol: bool,
     /// The KIP-848 member's state.
@@ -202,9 +207,6 @@ pub(super) struct Kip848State {
     /// It left on a poll timeout (`STALE`): it rejoins at the application's next `poll()`
     /// (`maybeRejoinStaleMember`), not before.
     pub rejoin_at_poll: bool,
-    /// Heartbeats answered COORDINATOR_LOAD_IN_PROGRESS in a row: the exponent of the next
-    /// backoff (`HeartbeatRequestState.onFailedAttempt`; a success or a `reset()` zeroes it).
-    pub heartbeat_attempts: u32,
 }
 
 /// A commit sent: `(request id, [(partition, offset)])`.
@@ -274,6 +276,7 @@ impl Membership {
             revocations: Vec::new(),
             sticky_user_data: None,
             max_poll_interval_ms: u64::MAX,
+            heartbeat_attempts: 0,
             consumer_protocol: false,
             cp: Kip848State {
                 heartbeat_interval_ms: 5_000,
@@ -283,7 +286,6 @@ impl Membership {
                 target: None,
                 revoking: vec![false; n],
                 rejoin_at_poll: false,
-                heartbeat_attempts: 0,
             },
             cooperative: !assignors.is_empty() && assignors.iter().all(|a| a.cooperative()),
         }
@@ -388,6 +390,18 @@ impl View<'_> {
     }
 }
 
+/// `retry.backoff.ms` × 2^`attempts` (±20%, at most `retry.backoff.max.ms`), counting this attempt.
+fn retry_backoff_us(jitter: &mut crate::rng::SimRng, attempts: &mut u32) -> u64 {
+    let wait = crate::client::backoff::exponential_backoff_us(
+        jitter,
+        RETRY_BACKOFF_MS,
+        *attempts,
+        RETRY_BACKOFF_MAX_MS,
+    );
+    *attempts = attempts.saturating_add(1);
+    wait
+}
+
 pub(super) fn send(ctx: &mut Ctx, to: BrokerId, req_id: u64, req: GroupRequest) {
     ctx.send(
         Node::Broker(to),
@@ -488,6 +502,9 @@ impl Membership {
         if timed_out(self.heartbeat_in_flight) {
             self.heartbeat_in_flight = None;
             self.cp.send_full = true;
+            if !self.consumer_protocol {
+                self.heartbeat_failed(ctx, v.jitter);
+            }
             self.coordinator_dead(ctx);
         }
         if timed_out(self.commit_in_flight) {
@@ -837,6 +854,13 @@ impl Membership {
         );
     }
 
+    /// A heartbeat failed (classic: `Heartbeat.failHeartbeat`; KIP-848:
+    /// `HeartbeatRequestState.onFailedAttempt`): the next waits its backoff.
+    pub(super) fn heartbeat_failed(&mut self, ctx: &Ctx, jitter: &mut crate::rng::SimRng) {
+        let wait = retry_backoff_us(jitter, &mut self.heartbeat_attempts);
+        self.next_heartbeat_us = ctx.now.as_us().saturating_add(wait);
+    }
+
     /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
     pub(super) fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
         let offsets: CommitOffsets = match &self.revoked_commit {
@@ -1068,13 +1092,7 @@ impl Membership {
     ///   sends nothing while it is unknown).
     pub(super) fn find_failed(&mut self, ctx: &Ctx, jitter: &mut crate::rng::SimRng) {
         if self.consumer_protocol {
-            let wait = crate::client::backoff::exponential_backoff_us(
-                jitter,
-                RETRY_BACKOFF_MS,
-                self.find_attempts,
-                RETRY_BACKOFF_MAX_MS,
-            );
-            self.find_attempts = self.find_attempts.saturating_add(1);
+            let wait = retry_backoff_us(jitter, &mut self.find_attempts);
             self.backoff_until_us = ctx.now.as_us().saturating_add(wait);
             return;
         }
@@ -1263,6 +1281,9 @@ impl Membership {
             self.in_flight = None;
             self.find_failed(ctx, v.jitter);
         } else {
+            if !self.consumer_protocol && self.heartbeat_in_flight.is_some_and(|f| f.0 == req_id) {
+                self.heartbeat_failed(ctx, v.jitter);
+            }
             self.coordinator_dead(ctx);
         }
         self.tick(ctx, v);
@@ -1294,7 +1315,10 @@ impl Membership {
                         if self.phase == Phase::FindCoordinator {
                             self.phase = self.resume;
                         }
-                        if self.phase == Phase::Stable {
+                        // A KIP-848 member heartbeats at once (the failure that lost the
+                        // coordinator reset its heartbeat state); a classic member's heartbeat
+                        // timer runs on (`Heartbeat`: a failed heartbeat set it to its backoff).
+                        if self.phase == Phase::Stable && self.consumer_protocol {
                             self.next_heartbeat_us = ctx.now.as_us();
                         }
                         self.lookup_found(ctx, v);
@@ -1354,6 +1378,13 @@ impl Membership {
                     return;
                 }
                 self.heartbeat_in_flight = None;
+                // `receiveHeartbeat` for a success or REBALANCE_IN_PROGRESS, `failHeartbeat`
+                // (its backoff) for any other answer.
+                if matches!(error, ErrorCode::None | ErrorCode::RebalanceInProgress) {
+                    self.heartbeat_attempts = 0;
+                } else {
+                    self.heartbeat_failed(ctx, v.jitter);
+                }
                 match error {
                     ErrorCode::None => {}
                     ErrorCode::RebalanceInProgress if self.phase == Phase::Stable => {

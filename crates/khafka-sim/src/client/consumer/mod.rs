@@ -146,8 +146,6 @@ pub struct Consumer {
     /// In-flight fetches per broker: `(request id, time sent)`.
     pub in_flight: crate::kernel::vec_map::VecMap<BrokerId, (u64, u64)>,
     timeout_check: CheckTimer,
-    /// No fetch to a broker before this time after it failed (`retry.backoff.ms`).
-    backoff_until_us: crate::kernel::vec_map::VecMap<BrokerId, u64>,
     wake_at_us: Option<u64>,
     metadata: MetadataUpdater,
     /// The jitter of the metadata refresh backoff.
@@ -245,7 +243,6 @@ impl Consumer {
             position_epochs: vec![None; partitions as usize],
             in_flight: crate::kernel::vec_map::VecMap::new(),
             timeout_check: CheckTimer::default(),
-            backoff_until_us: crate::kernel::vec_map::VecMap::new(),
             wake_at_us: None,
             metadata: MetadataUpdater::new(partitions as usize, request_times(&spec.config)),
             backoff_rng: SimRng::derive(seed, &format!("consumer/{}/backoff", spec.name)),
@@ -760,13 +757,11 @@ impl Consumer {
             if self.in_flight.contains_key(&b) {
                 continue;
             }
-            // Not before its retry backoff, nor while its connection is in reconnect backoff
-            // (`AbstractFetch.prepareFetchRequests` skips an unavailable node).
-            let until = self
-                .backoff_until_us
-                .get(&b)
-                .copied()
-                .max(reconnect_at(&self.down, b));
+            // Not while its connection is in reconnect backoff (`AbstractFetch.prepareFetchRequests`
+            // skips an unavailable node). Nothing else holds a fetch back: after an error answer
+            // Kafka fetches again at once (`FetchCollector.handleInitializeErrors` asks for
+            // metadata at most), from the leader the metadata names by then.
+            let until = reconnect_at(&self.down, b);
             if let Some(until) = until.filter(|u| *u > now) {
                 if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
                     self.wake_at_us = Some(until);
@@ -869,15 +864,6 @@ impl Consumer {
         }
     }
 
-    fn back_off(&mut self, ctx: &Ctx, b: BrokerId) {
-        self.backoff_until_us.insert(
-            b,
-            ctx.now
-                .as_us()
-                .saturating_add(crate::time::ms_to_us(RETRY_BACKOFF_MS)),
-        );
-    }
-
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
         if self.stopped {
             return;
@@ -973,10 +959,6 @@ impl Consumer {
                 #[cfg_attr(not(feature = "groups"), allow(unused_variables))]
                 let sent_us = self.in_flight.remove(&b).map_or(0, |f| f.1);
                 let mut refresh = false;
-                // A refresh not covered by a leader the answer named: the broker is left alone
-                // for `retry.backoff.ms`.
-                let mut unhinted = false;
-                let mut retry = false;
                 for fp in partitions.drain(..) {
                     let Some(p) = self.subscribed.local(fp.part) else {
                         ctx.pools.batches.give(fp.batches);
@@ -1144,11 +1126,9 @@ impl Consumer {
                                 self.positions[p] = reset;
                             }
                         }
-                        // A leader that has not caught up with our metadata yet: retry only
+                        // A leader that has not caught up with our metadata yet: fetched again
                         // (`FetchCollector.handleInitializeErrors` refreshes nothing).
-                        ErrorCode::UnknownLeaderEpoch => {
-                            retry = true;
-                        }
+                        ErrorCode::UnknownLeaderEpoch => {}
                         // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the
                         // answer names is taken at once (`Metadata.updatePartitionLeadership`),
                         // the position validated against it in the next pump
@@ -1164,18 +1144,11 @@ impl Consumer {
                                 self.leaders[p] = Some((hint.leader, hint.leader_epoch));
                             }
                             refresh = true;
-                            unhinted |= hint.is_none();
                         }
-                        _ => {
-                            refresh = true;
-                            unhinted = true;
-                        }
+                        _ => refresh = true,
                     }
                 }
                 ctx.pools.fetched.give(partitions);
-                if retry || unhinted {
-                    self.back_off(ctx, b);
-                }
                 if refresh {
                     self.request_metadata(ctx);
                 }
@@ -1204,7 +1177,6 @@ impl Consumer {
                     // The metadata request: asked again after its backoff.
                 } else if let Some(b) = self.in_flight_broker(req_id) {
                     self.in_flight.remove(&b);
-                    self.back_off(ctx, b);
                     self.request_metadata(ctx);
                 }
             }

@@ -16,8 +16,8 @@
 //!   `auto.offset.reset=none` it is a `LogTruncationException` and the partition is not fetched
 //!   any more (every `poll()` would throw it again). An answer for a position that changed
 //!   meanwhile is ignored.
-//! - FENCED_LEADER_EPOCH and NOT_LEADER_OR_FOLLOWER refresh metadata and retry,
-//!   UNKNOWN_LEADER_EPOCH only retries (after `retry.backoff.ms`).
+//! - An error (UNKNOWN_LEADER_EPOCH, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, …) refreshes
+//!   metadata and retries after `retry.backoff.ms`.
 //!
 //! Every consumer validates, with or without a `group.id` (a consumer without a group reports
 //! under an empty group name); positions set by `seek` to an offset carry no epoch and are not
@@ -266,7 +266,7 @@ impl Validation {
             else {
                 continue;
             };
-            // An error asks for a retry (and, but for UNKNOWN_LEADER_EPOCH, metadata) whether or
+            // An error asks for a retry (and metadata) whether or
             // not the answer is stale (`OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions`).
             // Not awaiting any more, or the position moved since (a seek, a revocation, a new
             // leader): `maybeCompleteValidation` completes only the position it asked about
@@ -280,12 +280,10 @@ impl Validation {
             }
             match a.error {
                 ErrorCode::None => {}
-                ErrorCode::UnknownLeaderEpoch => {
-                    self.backoff_until_us = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
-                    continue;
-                }
                 _ => {
-                    // FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, …: metadata first, then retry.
+                    // UNKNOWN_LEADER_EPOCH, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, …: a
+                    // retry after `retry.backoff.ms`, and metadata for every partition retried
+                    // (`onSuccessfulResponseForValidatingPositions`: `metadata.requestUpdate`).
                     self.backoff_until_us = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
                     after.refresh_metadata = true;
                     continue;
