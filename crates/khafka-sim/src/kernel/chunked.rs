@@ -99,11 +99,13 @@ impl<T: Clone> ChunkVec<T> {
     #[cold]
     #[inline(never)]
     fn seal_tail(&mut self) {
-        // One allocation per chunk (the count and the elements together).
-        let tail = &self.tail;
-        self.chunks
-            .push(Arc::new(std::array::from_fn(|i| tail[i].clone())));
-        self.tail.clear();
+        // The tail's elements move into one allocation (the count and the elements together);
+        // the next push gives the tail a fresh buffer.
+        let chunk: Arc<[T]> = Arc::from(std::mem::take(&mut self.tail));
+        let Ok(chunk) = Chunk::<T>::try_from(chunk) else {
+            unreachable!("the tail holds exactly CHUNK elements")
+        };
+        self.chunks.push(chunk);
         if self.chunks.len() == FANOUT {
             let chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(FANOUT));
             let group: [Chunk<T>; FANOUT] = match chunks.try_into() {
