@@ -1102,10 +1102,10 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
   const headline = await c.locator('.headline-text').innerText();
-  expect(headline.includes('joined each record with users as it stood at the record\'s time') && headline.includes('4605 with a users value') && headline.includes('1386 dropped with none'), `headline: ${headline}`);
+  expect(headline.includes('joined each record with users as it stood at the record\'s time') && headline.includes('4608 with a users value') && headline.includes('1386 dropped with none'), `headline: ${headline}`);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('4605 results') && totals.includes('reference 4614') && !totals.includes('not as of'), `totals: ${totals}`);
+  expect(totals.includes('4608 results') && totals.includes('reference 4614') && !totals.includes('not as of'), `totals: ${totals}`);
   await panel.locator('details.streams-topology > summary').click();
   const graph = await panel.locator('.topology-graph').innerText();
   expect(graph.includes('KTABLE-SOURCE-0000000003') && graph.includes('KSTREAM-JOIN-0000000004') && graph.includes('enricher-users-STATE-STORE-0000000001-changelog'), `graph: ${graph}`);
@@ -1116,7 +1116,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('.streams-totals', { hasText: 'not as of' }).first().waitFor({ timeout: 60000 });
   const after = await c.locator('.streams-totals').first().innerText();
-  expect(after.includes('4006 results') && after.includes('not as of the record\'s time 599'), `totals: ${after}`);
+  expect(after.includes('2363 results') && after.includes('not as of the record\'s time 2241'), `totals: ${after}`);
   expect((await c.locator('.streams-counts li.bad').count()) === 8, 'the first mismatches are listed');
   const h = (await c.locator('.run').boundingBox()).height;
   expect(h <= 720, `the output is ${Math.round(h)} px tall`);
@@ -1144,10 +1144,10 @@ await check('the stream–stream joins lesson: late clicks lose pairs until grac
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 1 && badges.every(held), `badges: ${badges.join(' | ')}`);
   const headline = await c.locator('.headline-text').innerText();
-  expect(headline.includes('missed 288 pairs') && headline.includes("21460 of the reference's 21770 results, 22 on their way"), `headline: ${headline}`);
+  expect(headline.includes('missed 288 pairs') && headline.includes("21458 of the reference's 21770 results, 24 on their way"), `headline: ${headline}`);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
-  expect(totals.includes('21460 results') && totals.includes('missed because a record came late 288') && !totals.includes('not in the reference'), `totals: ${totals}`);
+  expect(totals.includes('21458 results') && totals.includes('missed because a record came late 288') && !totals.includes('not in the reference'), `totals: ${totals}`);
   const instance = await panel.locator('.streams-instance').first().innerText();
   expect(instance.includes('0_0 (386 records stored)') && instance.includes('65 records too late for their whole window'), `instance: ${instance}`);
   const h = (await c.locator('.run').boundingBox()).height;
@@ -1160,7 +1160,7 @@ await check('the stream–stream joins lesson: late clicks lose pairs until grac
   await c.locator('button', { hasText: /^Run$/ }).click();
   await c.locator('.headline-text', { hasText: 'as the reference does' }).first().waitFor({ timeout: 60000 });
   const after = await c.locator('.headline-text').innerText();
-  expect(after.includes("21748 of the reference's 21770 results"), `headline: ${after}`);
+  expect(after.includes("21746 of the reference's 21770 results"), `headline: ${after}`);
   await c.locator('button', { hasText: 'Reset' }).click();
   // A left join: impressions without a click, with null, none of them wrong.
   const l = cell(1);
