@@ -3352,27 +3352,46 @@ fn a_stale_out_of_range_answer_leaves_the_position_alone() {
     }
 }
 
-/// KIP-320: an `OffsetsForLeaderEpoch` answer completes only the validation it was asked for
-/// (`SubscriptionState.maybeCompleteValidation`: the position, its epoch and the current leader
-/// must be those of the request). A leader that changes again while the request to the old one is
-/// out makes its answer stale: a truncation it reports is not applied, and the position is
-/// validated against the new leader.
-#[test]
-fn a_validation_answer_from_a_replaced_leader_is_stale() {
-    use khafka_sim::client::consumer::subscribed::Subscribed;
-    use khafka_sim::client::consumer::validation::Validation;
-    use khafka_sim::config::OffsetReset;
-    use khafka_sim::msg::{EpochEndOffset, OffsetsForLeaderEpoch};
-    let mut h = Harness::new(&spec());
-    let me = Node::Consumer(0);
-    let sub = Subscribed::new(&h.topo, &[0]);
-    let mut v = Validation::new(1);
-    let mut positions = vec![Some(50)];
-    let mut epochs = vec![Some(0)];
-    // Fetched up to 50 in epoch 0 from broker 1; broker 2 leads in epoch 1.
-    v.position_reset(0, Some(0));
-    let requests = |h: &mut Harness| -> Vec<(Node, u64)> {
-        h.sent()
+/// One consumer's KIP-320 validation of t-0, fetched up to 50 in leader epoch 0 from broker 1.
+struct ValidationFixture {
+    h: Harness,
+    sub: khafka_sim::client::consumer::subscribed::Subscribed,
+    v: khafka_sim::client::consumer::validation::Validation,
+    positions: Vec<Option<u64>>,
+    epochs: Vec<Option<u32>>,
+}
+
+impl ValidationFixture {
+    fn new() -> Self {
+        let h = Harness::new(&spec());
+        let sub = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
+        let mut v = khafka_sim::client::consumer::validation::Validation::new(1);
+        v.position_reset(0, Some(0));
+        ValidationFixture {
+            h,
+            sub,
+            v,
+            positions: vec![Some(50)],
+            epochs: vec![Some(0)],
+        }
+    }
+
+    /// The leaders as the metadata says; the `OffsetsForLeaderEpoch` requests the validation
+    /// then sends, `(to, request id)`.
+    fn validate(&mut self, leaders: &[Option<(u32, u32)>]) -> Vec<(Node, u64)> {
+        use khafka_sim::msg::OffsetsForLeaderEpoch;
+        let me = Node::Consumer(0);
+        self.v.check(&self.positions, &self.epochs, leaders);
+        self.v.send(
+            &mut self.h.ctx(me),
+            &self.sub,
+            |_| true,
+            &self.positions,
+            &self.epochs,
+            leaders,
+        );
+        self.h
+            .sent()
             .into_iter()
             .filter_map(|(to, m)| match m {
                 Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
@@ -3381,41 +3400,61 @@ fn a_validation_answer_from_a_replaced_leader_is_stale() {
                 _ => None,
             })
             .collect()
-    };
-    // The leaders as the metadata says; the requests the validation then sends.
-    let validate = |h: &mut Harness, v: &mut Validation, leaders: &[Option<(u32, u32)>]| {
-        v.check(&positions, &epochs, leaders);
-        v.send(&mut h.ctx(me), &sub, |_| true, &positions, &epochs, leaders);
-        requests(h)
-    };
-    let sent = validate(&mut h, &mut v, &[Some((2, 1))]);
+    }
+
+    /// Broker `from`'s answer to request `req_id` for t-0.
+    fn answer(
+        &mut self,
+        from: u32,
+        req_id: u64,
+        error: khafka_sim::msg::ErrorCode,
+        end: Option<(u32, u64)>,
+    ) -> khafka_sim::client::consumer::validation::After {
+        let answer = vec![khafka_sim::msg::EpochEndOffset {
+            part: 0,
+            error,
+            end,
+        }];
+        self.v.on_response(
+            &mut self.h.ctx(Node::Consumer(0)),
+            from,
+            req_id,
+            answer,
+            "c",
+            "",
+            &self.sub,
+            khafka_sim::config::OffsetReset::Earliest,
+            &mut self.positions,
+            &mut self.epochs,
+        )
+    }
+}
+
+/// KIP-320: an `OffsetsForLeaderEpoch` answer completes only the validation it was asked for
+/// (`SubscriptionState.maybeCompleteValidation`: the position, its epoch and the current leader
+/// must be those of the request). A leader that changes again while the request to the old one is
+/// out makes its answer stale: a truncation it reports is not applied, and the position is
+/// validated against the new leader.
+#[test]
+fn a_validation_answer_from_a_replaced_leader_is_stale() {
+    let mut f = ValidationFixture::new();
+    // Broker 2 leads in epoch 1.
+    let sent = f.validate(&[Some((2, 1))]);
     let &[(Node::Broker(2), first)] = sent.as_slice() else {
         panic!("one request to broker 2: {sent:?}");
     };
     // Broker 3 takes over in epoch 2 before broker 2 answers.
-    let sent = validate(&mut h, &mut v, &[Some((3, 2))]);
+    let sent = f.validate(&[Some((3, 2))]);
     assert_eq!(sent.len(), 1, "a request to broker 3: {sent:?}");
     // Broker 2's answer: epoch 0 ends at 30 there. Stale: nothing truncated, still awaiting.
-    let answer = vec![EpochEndOffset {
-        part: 0,
-        error: khafka_sim::msg::ErrorCode::None,
-        end: Some((0, 30)),
-    }];
-    v.on_response(
-        &mut h.ctx(me),
-        2,
-        first,
-        answer,
-        "c",
-        "",
-        &sub,
-        OffsetReset::Earliest,
-        &mut positions,
-        &mut epochs,
+    f.answer(2, first, khafka_sim::msg::ErrorCode::None, Some((0, 30)));
+    assert_eq!(
+        f.positions[0],
+        Some(50),
+        "no truncation from the old leader"
     );
-    assert_eq!(positions[0], Some(50), "no truncation from the old leader");
-    assert!(v.detected.is_empty());
-    assert!(v.awaiting[0], "validated against broker 3 still");
+    assert!(f.v.detected.is_empty());
+    assert!(f.v.awaiting[0], "validated against broker 3 still");
 }
 
 /// A validation answered UNKNOWN_LEADER_EPOCH (a leader that has not caught up with the
@@ -3424,55 +3463,18 @@ fn a_validation_answer_from_a_replaced_leader_is_stale() {
 /// `metadata.requestUpdate`). (The engine retried without asking.)
 #[test]
 fn a_validation_answered_unknown_leader_epoch_asks_for_metadata() {
-    use khafka_sim::client::consumer::subscribed::Subscribed;
-    use khafka_sim::client::consumer::validation::Validation;
-    use khafka_sim::config::OffsetReset;
-    use khafka_sim::msg::{EpochEndOffset, ErrorCode, OffsetsForLeaderEpoch};
-    let mut h = Harness::new(&spec());
-    let me = Node::Consumer(0);
-    let sub = Subscribed::new(&h.topo, &[0]);
-    let mut v = Validation::new(1);
-    let mut positions = vec![Some(50)];
-    let mut epochs = vec![Some(0)];
-    v.position_reset(0, Some(0));
-    let leaders = [Some((2, 1))];
-    v.check(&positions, &epochs, &leaders);
-    v.send(
-        &mut h.ctx(me),
-        &sub,
-        |_| true,
-        &positions,
-        &epochs,
-        &leaders,
-    );
-    let req_id = h
-        .sent()
-        .into_iter()
-        .find_map(|(_, m)| match m {
-            Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
-                Some(req_id)
-            }
-            _ => None,
-        })
-        .expect("a validation sent to broker 2");
-    let answer = vec![EpochEndOffset {
-        part: 0,
-        error: ErrorCode::UnknownLeaderEpoch,
-        end: None,
-    }];
-    let after = v.on_response(
-        &mut h.ctx(me),
+    let mut f = ValidationFixture::new();
+    let sent = f.validate(&[Some((2, 1))]);
+    let &[(Node::Broker(2), req_id)] = sent.as_slice() else {
+        panic!("one request to broker 2: {sent:?}");
+    };
+    let after = f.answer(
         2,
         req_id,
-        answer,
-        "c",
-        "",
-        &sub,
-        OffsetReset::Earliest,
-        &mut positions,
-        &mut epochs,
+        khafka_sim::msg::ErrorCode::UnknownLeaderEpoch,
+        None,
     );
     assert!(after.refresh_metadata, "metadata asked for");
-    assert!(v.awaiting[0], "still to validate");
-    assert_eq!(positions[0], Some(50));
+    assert!(f.v.awaiting[0], "still to validate");
+    assert_eq!(f.positions[0], Some(50));
 }
