@@ -774,9 +774,10 @@ impl Consumer {
             // partition would drop it from the broker's fetch session
             // (`AbstractFetch.prepareFetchRequests`).
             #[cfg(feature = "groups")]
-            if group
-                .iter()
-                .any(|&(_, p)| self.buffered_and_fetchable(p as usize))
+            if self.app.is_some()
+                && group
+                    .iter()
+                    .any(|&(_, p)| self.buffered_and_fetchable(p as usize))
             {
                 continue;
             }

@@ -73,8 +73,8 @@ impl Sim {
             // The end of a batch and the revocation its `poll()` applies (`onJoinComplete`) can
             // come in one event: the batch's records go through their tasks first, as Kafka's
             // loop processed them before that poll.
-            if self.streams[i].assignment_moves(&self.consumers[c])
-                && self.consumers[c].has_processed()
+            if self.consumers[c].has_processed()
+                && self.streams[i].assignment_moves(&self.consumers[c])
             {
                 let records = self.consumers[c].take_processed();
                 self.streams_process(i, records, false);
