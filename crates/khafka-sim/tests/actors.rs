@@ -3026,6 +3026,50 @@ fn a_classic_member_backs_off_its_failed_heartbeats_exponentially() {
     }
 }
 
+/// A classic member's heartbeat in flight when another request finds the coordinator gone fails
+/// with the connection (`markCoordinatorUnknown` → `client.disconnectAsync`), and the heartbeat
+/// thread's listener backs off (`heartbeat.failHeartbeat()`): the next heartbeat goes
+/// `retry.backoff.ms` later, once the coordinator is found again, not a whole
+/// `heartbeat.interval.ms` after the lost one.
+#[cfg(feature = "groups")]
+#[test]
+fn a_classic_heartbeat_cut_off_with_its_coordinator_backs_off() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::GroupRequest;
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = group_consumer(&mut h, &[]);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // Heartbeats sent from 9 s until the next auto-commit (at 10 s) are never answered;
+    // that commit is answered NOT_COORDINATOR while one of them is in flight.
+    let mut lost_at = None;
+    let asked = drive_member(&mut h, &mut c, &mut timers, 14_000_000, |at, r| {
+        let t = at.as_us();
+        match r {
+            GroupRequest::Heartbeat { .. } if t >= 9_000_000 && lost_at.is_none() => None,
+            GroupRequest::OffsetCommit { .. } if t >= 9_000_000 && lost_at.is_none() => {
+                lost_at = Some(t);
+                one_member_coordinator(r, 1, ErrorCode::None, Some(ErrorCode::NotCoordinator))
+            }
+            _ => one_member_coordinator(r, 1, ErrorCode::None, Some(ErrorCode::None)),
+        }
+    });
+    let lost_at = lost_at.expect("an auto-commit after 9 s");
+    let beats: Vec<u64> = asked
+        .iter()
+        .filter(|(t, r)| matches!(r, GroupRequest::Heartbeat { .. }) && t.as_us() > lost_at)
+        .map(|(t, _)| t.as_us())
+        .collect();
+    let first = *beats
+        .first()
+        .expect("a heartbeat after the coordinator was lost");
+    assert!(
+        first - lost_at <= 300_000,
+        "the first heartbeat after losing the coordinator at {lost_at} µs went at {first} µs"
+    );
+}
+
 /// A leader that loses leadership answers the fetches waiting on the partition at once, with the
 /// error (`completeDelayedOperationsWhenNotPartitionLeader`), instead of at their max wait.
 #[test]

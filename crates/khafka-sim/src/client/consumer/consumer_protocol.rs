@@ -302,7 +302,7 @@ impl Membership {
                 if e != ErrorCode::RequestTimedOut {
                     self.heartbeat_attempts = 0;
                 }
-                self.coordinator_dead(ctx);
+                self.coordinator_dead(ctx, v.jitter);
             }
             e => {
                 let text = format!(

@@ -435,11 +435,22 @@ impl Membership {
         }
         self.expire_requests(ctx, v);
         self.maybe_poll_timeout(ctx, v);
-        if self.app_busy_since.is_none() && self.phase == Phase::Stable {
-            if let Some((generation, assignment)) = self.join_complete_at_poll.take() {
-                if generation == self.generation {
-                    self.join_complete(ctx, v, assignment);
+        if self.app_busy_since.is_none() {
+            match &self.join_complete_at_poll {
+                // The heartbeat thread reset the generation since (an error answer): the
+                // rebalance failed, and the member joins again with no member id
+                // (`joinGroupIfNeeded`: `resetStateAndRejoin(reason, true)`).
+                Some((generation, _)) if *generation != self.generation => {
+                    self.join_complete_at_poll = None;
+                    self.member_id.clear();
                 }
+                // Once the coordinator is known (`ensureCoordinatorReady` comes first).
+                Some(_) if self.phase == Phase::Stable => {
+                    if let Some((_, assignment)) = self.join_complete_at_poll.take() {
+                        self.join_complete(ctx, v, assignment);
+                    }
+                }
+                _ => {}
             }
         }
         if now >= self.backoff_until_us && self.in_flight.is_none() {
@@ -497,27 +508,24 @@ impl Membership {
                 self.timed_out_to = Some(self.find_to);
                 self.find_failed(ctx, v.jitter);
             }
-            self.coordinator_dead(ctx);
+            self.coordinator_dead(ctx, v.jitter);
         }
         if timed_out(self.heartbeat_in_flight) {
+            // Failed (a classic member backs off) with the coordinator.
+            self.coordinator_dead(ctx, v.jitter);
             self.heartbeat_in_flight = None;
-            self.cp.send_full = true;
-            if !self.consumer_protocol {
-                self.heartbeat_failed(ctx, v.jitter);
-            }
-            self.coordinator_dead(ctx);
         }
         if timed_out(self.commit_in_flight) {
             self.auto_commit_retriable(ctx);
             self.commit_in_flight = None;
-            self.coordinator_dead(ctx);
+            self.coordinator_dead(ctx, v.jitter);
         }
         if timed_out(self.offset_fetch_in_flight) {
             self.offset_fetch_in_flight = None;
-            self.coordinator_dead(ctx);
+            self.coordinator_dead(ctx, v.jitter);
         }
         if self.app_commits.iter().any(|c| c.1 <= now) {
-            self.coordinator_dead(ctx);
+            self.coordinator_dead(ctx, v.jitter);
         }
     }
 
@@ -627,12 +635,15 @@ impl Membership {
     }
 
     /// `markCoordinatorUnknown`: find it again, then resume where the member was.
-    pub(super) fn coordinator_dead(&mut self, ctx: &mut Ctx) {
+    pub(super) fn coordinator_dead(&mut self, ctx: &mut Ctx, jitter: &mut crate::rng::SimRng) {
         if self.coordinator.is_none() {
             return;
         }
         self.auto_commit_retriable(ctx);
         self.coordinator = None;
+        // The JoinGroup answer the application has not read yet is lost with the connection
+        // (`client.disconnectAsync(oldCoordinator)` fails the request).
+        self.held_join = None;
         if self.phase != Phase::FindCoordinator && self.phase != Phase::Stopped {
             self.resume = match self.phase {
                 // A parked join or sync is lost with its coordinator: join again.
@@ -650,6 +661,11 @@ impl Membership {
         // have carried.
         if self.heartbeat_in_flight.take().is_some() {
             self.cp.send_full = true;
+            // The disconnect fails a classic member's heartbeat in flight: its listener in the
+            // heartbeat thread backs off (`heartbeat.failHeartbeat()`).
+            if !self.consumer_protocol {
+                self.heartbeat_failed(ctx, jitter);
+            }
         }
         self.commit_in_flight = None;
         self.offset_fetch_in_flight = None;
@@ -703,6 +719,29 @@ impl Membership {
                 key: self.group_id.clone(),
             },
         );
+    }
+
+    /// A failed JoinGroup or SyncGroup: `joinGroupIfNeeded` joins again inside the application's
+    /// `poll()`, at once if it is in it, else at its next one (the heartbeat thread or a commit
+    /// may have read the answer).
+    fn rejoin(&mut self, ctx: &mut Ctx, v: &View) {
+        self.phase = Phase::Joining;
+        if self.app_busy_since.is_none() {
+            self.send_join(ctx, v);
+        }
+    }
+
+    /// `resetStateOnResponseError` (UNKNOWN_MEMBER_ID resets the member id too), then the
+    /// rejoin: with no generation, the join's preparation gives every partition up as lost
+    /// (`onPartitionsLost`), cooperative or not.
+    fn reset_and_rejoin(&mut self, ctx: &mut Ctx, v: &mut View, reset_member_id: bool) {
+        if reset_member_id {
+            self.member_id.clear();
+        }
+        self.generation = -1;
+        self.rejoin_needed = false;
+        self.revoke_all(v);
+        self.rejoin(ctx, v);
     }
 
     /// `onJoinPrepare` (eager): commit first when auto-commit is on, revoke everything, join.
@@ -1121,7 +1160,7 @@ impl Membership {
             ErrorCode::CoordinatorNotAvailable
             | ErrorCode::NotCoordinator
             | ErrorCode::RequestTimedOut => {
-                self.coordinator_dead(ctx);
+                self.coordinator_dead(ctx, v.jitter);
                 AppCommitResult::Retriable(error)
             }
             ErrorCode::RebalanceInProgress => {
@@ -1281,10 +1320,7 @@ impl Membership {
             self.in_flight = None;
             self.find_failed(ctx, v.jitter);
         } else {
-            if !self.consumer_protocol && self.heartbeat_in_flight.is_some_and(|f| f.0 == req_id) {
-                self.heartbeat_failed(ctx, v.jitter);
-            }
-            self.coordinator_dead(ctx);
+            self.coordinator_dead(ctx, v.jitter);
         }
         self.tick(ctx, v);
         true
@@ -1353,22 +1389,14 @@ impl Membership {
                             self.join_complete(ctx, v, assignment);
                         }
                     }
-                    ErrorCode::RebalanceInProgress => self.send_join(ctx, v),
-                    // `resetStateAndRejoin`: with no generation, the join's preparation gives
-                    // every partition up as lost (`onPartitionsLost`), cooperative or not.
-                    ErrorCode::UnknownMemberId => {
-                        self.member_id.clear();
-                        self.generation = -1;
-                        self.prepare_join(ctx, v);
-                    }
-                    // The member id may still be valid: kept.
-                    ErrorCode::IllegalGeneration => {
-                        self.generation = -1;
-                        self.prepare_join(ctx, v);
+                    ErrorCode::RebalanceInProgress => self.rejoin(ctx, v),
+                    // The member id may still be valid after ILLEGAL_GENERATION: kept.
+                    ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                        self.reset_and_rejoin(ctx, v, error == ErrorCode::UnknownMemberId)
                     }
                     e if Self::is_coordinator_error(e) => {
                         self.phase = Phase::Joining;
-                        self.coordinator_dead(ctx);
+                        self.coordinator_dead(ctx, v.jitter);
                     }
                     e => self.fail(ctx, v, format!("SyncGroup failed with {}", e.name())),
                 }
@@ -1403,7 +1431,7 @@ impl Membership {
                             self.phase = Phase::Joining;
                         }
                     }
-                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx, v.jitter),
                     ErrorCode::FencedInstanceId => {
                         self.fail(ctx, v, "FENCED_INSTANCE_ID".into());
                     }
@@ -1437,7 +1465,7 @@ impl Membership {
                         {
                             self.back_off(ctx);
                         } else {
-                            self.coordinator_dead(ctx);
+                            self.coordinator_dead(ctx, v.jitter);
                         }
                     }
                     ErrorCode::StaleMemberEpoch
@@ -1523,7 +1551,7 @@ impl Membership {
                         }
                     }
                     ErrorCode::CoordinatorLoadInProgress => self.back_off(ctx),
-                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+                    e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx, v.jitter),
                     _ => self.back_off(ctx),
                 }
             }
@@ -1678,20 +1706,14 @@ impl Membership {
             }
             ErrorCode::MemberIdRequired => {
                 self.member_id = j.member_id.clone();
-                self.send_join(ctx, v);
+                self.rejoin(ctx, v);
             }
-            // `resetStateOnResponseError`: as for SyncGroup, everything owned is lost.
-            ErrorCode::UnknownMemberId => {
-                self.member_id.clear();
-                self.generation = -1;
-                self.prepare_join(ctx, v);
-            }
-            ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress => {
-                self.generation = -1;
-                self.send_join(ctx, v);
-            }
+            // As for SyncGroup, everything owned is lost.
+            ErrorCode::UnknownMemberId => self.reset_and_rejoin(ctx, v, true),
+            // The generation is kept (`JoinGroupResponseHandler` only raises it).
+            ErrorCode::RebalanceInProgress => self.rejoin(ctx, v),
             ErrorCode::CoordinatorLoadInProgress => self.back_off(ctx),
-            e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx),
+            e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx, v.jitter),
             e => self.fail(ctx, v, format!("JoinGroup failed with {}", e.name())),
         }
     }
