@@ -46,3 +46,38 @@ fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
         "c3's first polls"
     );
 }
+
+/// `semantics/fetch-error-waits-for-the-poll.khafka`: c1's fetch to broker 2 after the preferred
+/// election is answered NOT_LEADER_OR_FOLLOWER while it processes a batch of 100 records (500 ms).
+/// The answer waits for the poll at the batch's end, which only then fetches from broker 1: the
+/// first records from broker 1 come more than 500 ms after the poll before. (Handled when it
+/// came, the engine fetched from broker 1 during the batch and handed those records out exactly
+/// 500 ms after the poll before.)
+#[test]
+fn a_fetch_error_during_a_batch_waits_for_the_poll() {
+    let opts = SimOptions {
+        keep_trace: true,
+        ..SimOptions::default()
+    };
+    let mut sim = semantics_sim("fetch-error-waits-for-the-poll", opts);
+    sim.run();
+    let polls: Vec<(u64, u32)> = sim
+        .trace_events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Consumed { broker, .. } => Some((e.time.as_us(), *broker)),
+            _ => None,
+        })
+        .collect();
+    let first = polls
+        .iter()
+        .position(|&(t, b)| b == 1 && t > 30_000_000)
+        .expect("records from broker 1 after the preferred election");
+    let (before, _) = polls[first - 1];
+    let (at, _) = polls[first];
+    assert!(
+        at - before > 500_000,
+        "records from broker 1 at {at} µs, {} µs after the poll before",
+        at - before
+    );
+}

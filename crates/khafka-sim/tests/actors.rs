@@ -3070,6 +3070,51 @@ fn a_classic_heartbeat_cut_off_with_its_coordinator_backs_off() {
     );
 }
 
+/// A KIP-848 member's heartbeat that times out is a failed attempt
+/// (`AbstractHeartbeatRequestManager.onFailure` → `HeartbeatRequestState.onFailedAttempt`): once
+/// the coordinator is found again, the next heartbeat still waits out `retry.backoff.ms` ×
+/// 2^attempts (±20 %) from the failure, so failures in a row space out (100, 200, 400 ms).
+#[cfg(feature = "groups")]
+#[test]
+fn a_kip848_heartbeat_that_timed_out_backs_off() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::GroupRequest;
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = kip848_consumer(&mut h);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // Heartbeats sent from 5 s to 96 s are never answered (each times out after 30 s).
+    let mut beats = Vec::new();
+    drive_member(&mut h, &mut c, &mut timers, 100_000_000, |at, r| {
+        if matches!(r, GroupRequest::ConsumerGroupHeartbeat(_)) {
+            beats.push(at.as_us());
+            if (5_000_000..96_000_000).contains(&at.as_us()) {
+                return None;
+            }
+        }
+        coordinator_answer(r, 1, ErrorCode::None)
+    });
+    let lost: Vec<u64> = beats
+        .iter()
+        .copied()
+        .filter(|t| (5_000_000..96_000_000).contains(t))
+        .collect();
+    assert!(lost.len() >= 4, "heartbeats {beats:?}");
+    // How long after each timeout the next heartbeat went.
+    let after: Vec<u64> = lost.windows(2).map(|w| w[1] - w[0] - 30_000_000).collect();
+    assert!(
+        (80_000..=150_000).contains(&after[0]),
+        "first retry {} µs after the timeout: {after:?}",
+        after[0]
+    );
+    assert!(
+        (320_000..=480_000).contains(&after[2]),
+        "third retry {} µs after the timeout, expected 400 ms ± 20 %: {after:?}",
+        after[2]
+    );
+}
+
 /// A leader that loses leadership answers the fetches waiting on the partition at once, with the
 /// error (`completeDelayedOperationsWhenNotPartitionLeader`), instead of at their max wait.
 #[test]

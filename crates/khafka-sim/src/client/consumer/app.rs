@@ -123,6 +123,11 @@ struct SyncCommit {
 pub struct App {
     #[serde(skip)]
     buffered: Vec<Option<Buffered>>,
+    /// Per partition, a fetch answered with an error while the application was busy: it waits
+    /// in the fetch buffer like records, so the partition (and, KAFKA-17182, its leader) is not
+    /// fetched, until `poll()`'s fetch collector handles it (`handleInitializeErrors`).
+    #[serde(skip)]
+    errored: Vec<Option<super::FetchError>>,
     /// Per partition, the leader epoch its last fetch was sent with.
     #[serde(skip)]
     pub(super) fetched_at_epoch: Vec<u32>,
@@ -155,6 +160,7 @@ impl App {
     pub fn new(partitions: u32) -> Self {
         App {
             buffered: vec![None; partitions as usize],
+            errored: vec![None; partitions as usize],
             fetched_at_epoch: vec![0; partitions as usize],
             batch: Vec::new(),
             batch_records: 0,
@@ -193,7 +199,12 @@ impl App {
 
     /// Whether partition `p` may be fetched: nothing of it waits for `poll()`.
     pub fn fetchable(&self, p: usize) -> bool {
-        self.buffered[p].is_none()
+        self.buffered[p].is_none() && self.errored[p].is_none()
+    }
+
+    /// A fetch of partition `p` answered with an error while the application is busy.
+    pub(super) fn hold_fetch_error(&mut self, p: usize, fe: super::FetchError) {
+        self.errored[p] = Some(fe);
     }
 
     /// The records of the last `poll()` still being processed (or waiting for a `commitSync()`
@@ -267,7 +278,21 @@ impl Consumer {
             }) {
                 app.buffered[p] = None;
             }
+            // "Ignoring fetched records for partition … since it no longer has valid position"
+            // (`FetchCollector.initialize`): revoked since.
+            if !g.assigned[p] {
+                app.errored[p] = None;
+            }
         }
+    }
+
+    /// Whether the application is inside `poll()` collecting fetched data: a Kafka Streams member
+    /// flushing before a rejoin is inside it too, but in its rebalance listener.
+    pub(super) fn app_collects(&self) -> bool {
+        self.app
+            .as_ref()
+            .is_some_and(|a| a.phase == AppPhase::Polling)
+            && !self.group.as_ref().is_some_and(|g| g.flush_wait)
     }
 
     /// Runs the application's loop as far as it goes now.
@@ -349,6 +374,23 @@ impl Consumer {
     /// the last poll stopped.
     fn app_poll(&mut self, ctx: &mut Ctx) -> Step {
         self.app_drop_stale();
+        // The fetch collector handles the errors it holds (simplified: all of them, before any
+        // records; Kafka takes its completed fetches in arrival order).
+        if let Some(app) = &mut self.app {
+            let held: Vec<(usize, super::FetchError)> = app
+                .errored
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(p, e)| e.take().map(|e| (p, e)))
+                .collect();
+            let mut refresh = false;
+            for (p, fe) in held {
+                refresh |= self.fetch_error(ctx, p, fe);
+            }
+            if refresh {
+                self.request_metadata(ctx);
+            }
+        }
         let now = ctx.now.as_us();
         let max = u64::from(self.config.max_poll_records.max(1));
         let n = self.partitions as usize;

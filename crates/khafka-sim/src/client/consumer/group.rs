@@ -507,25 +507,26 @@ impl Membership {
             if pending == Pending::Find {
                 self.timed_out_to = Some(self.find_to);
                 self.find_failed(ctx, v.jitter);
+                self.coordinator_dead(ctx, v.jitter);
+            } else {
+                self.connection_lost(ctx, v.jitter);
             }
-            self.coordinator_dead(ctx, v.jitter);
         }
         if timed_out(self.heartbeat_in_flight) {
-            // Failed (a classic member backs off) with the coordinator.
-            self.coordinator_dead(ctx, v.jitter);
+            self.connection_lost(ctx, v.jitter);
             self.heartbeat_in_flight = None;
         }
         if timed_out(self.commit_in_flight) {
             self.auto_commit_retriable(ctx);
             self.commit_in_flight = None;
-            self.coordinator_dead(ctx, v.jitter);
+            self.connection_lost(ctx, v.jitter);
         }
         if timed_out(self.offset_fetch_in_flight) {
             self.offset_fetch_in_flight = None;
-            self.coordinator_dead(ctx, v.jitter);
+            self.connection_lost(ctx, v.jitter);
         }
         if self.app_commits.iter().any(|c| c.1 <= now) {
-            self.coordinator_dead(ctx, v.jitter);
+            self.connection_lost(ctx, v.jitter);
         }
     }
 
@@ -632,6 +633,20 @@ impl Membership {
         if self.commit_in_flight.is_some() && self.phase == Phase::Stable {
             self.next_auto_commit_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
         }
+    }
+
+    /// The connection to the coordinator closed (a disconnect, or a request that timed out):
+    /// every request on it fails. A KIP-848 member's heartbeat in flight is a failed attempt
+    /// (`AbstractHeartbeatRequestManager.onFailure` → `HeartbeatRequestState.onFailedAttempt`:
+    /// the next one waits out the backoff); a classic member's fails in `coordinator_dead`.
+    pub(super) fn connection_lost(&mut self, ctx: &mut Ctx, jitter: &mut crate::rng::SimRng) {
+        if self.consumer_protocol
+            && self.coordinator.is_some()
+            && self.heartbeat_in_flight.is_some()
+        {
+            self.heartbeat_failed(ctx, jitter);
+        }
+        self.coordinator_dead(ctx, jitter);
     }
 
     /// `markCoordinatorUnknown`: find it again, then resume where the member was.
@@ -1320,7 +1335,7 @@ impl Membership {
             self.in_flight = None;
             self.find_failed(ctx, v.jitter);
         } else {
-            self.coordinator_dead(ctx, v.jitter);
+            self.connection_lost(ctx, v.jitter);
         }
         self.tick(ctx, v);
         true
@@ -1352,9 +1367,14 @@ impl Membership {
                             self.phase = self.resume;
                         }
                         // A KIP-848 member heartbeats at once (the failure that lost the
-                        // coordinator reset its heartbeat state); a classic member's heartbeat
-                        // timer runs on (`Heartbeat`: a failed heartbeat set it to its backoff).
-                        if self.phase == Phase::Stable && self.consumer_protocol {
+                        // coordinator reset its heartbeat state), unless its last heartbeat
+                        // failed and waits out its backoff (a disconnect or a timeout); a classic
+                        // member's heartbeat timer runs on (`Heartbeat`: a failed heartbeat set
+                        // it to its backoff).
+                        if self.phase == Phase::Stable
+                            && self.consumer_protocol
+                            && self.heartbeat_attempts == 0
+                        {
                             self.next_heartbeat_us = ctx.now.as_us();
                         }
                         self.lookup_found(ctx, v);
