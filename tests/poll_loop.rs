@@ -49,10 +49,11 @@ fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
 
 /// `semantics/fetch-error-waits-for-the-poll.khafka`: c1's fetch to broker 2 after the preferred
 /// election is answered NOT_LEADER_OR_FOLLOWER while it processes a batch of 100 records (500 ms).
-/// The answer waits for the poll at the batch's end, which only then fetches from broker 1: the
-/// first records from broker 1 come more than 500 ms after the poll before. (Handled when it
-/// came, the engine fetched from broker 1 during the batch and handed those records out exactly
-/// 500 ms after the poll before.)
+/// Nothing is fetched from broker 1 before the poll at the batch's end (a classic consumer sends
+/// fetches only inside `poll()`, and the errored fetch waits there for the fetch collector), so
+/// the first records from broker 1 come more than 500 ms after the poll before. (The engine
+/// used to handle the answer as it came and fetch from broker 1 during the batch, handing those
+/// records out exactly 500 ms after the poll before.)
 #[test]
 fn a_fetch_error_during_a_batch_waits_for_the_poll() {
     let opts = SimOptions {
@@ -79,5 +80,52 @@ fn a_fetch_error_during_a_batch_waits_for_the_poll() {
         at - before > 500_000,
         "records from broker 1 at {at} µs, {} µs after the poll before",
         at - before
+    );
+}
+
+/// `semantics/classic-consumer-fetches-only-in-poll.khafka`: a record appended while c1 processes
+/// (after the fetch its last poll pipelined came back empty, 500 ms into the 650 ms batch) is
+/// fetched by the next poll, so it is handed out one round trip after the batch ends, not at its
+/// end. (The engine used to fetch again during the batch and hand it out exactly 650 ms after
+/// the poll before.)
+#[test]
+fn a_classic_consumer_fetches_nothing_while_it_processes() {
+    let opts = SimOptions {
+        keep_trace: true,
+        ..SimOptions::default()
+    };
+    let mut sim = semantics_sim("classic-consumer-fetches-only-in-poll", opts);
+    sim.run();
+    let mut appended = std::collections::BTreeMap::new();
+    let mut polls = Vec::new();
+    for e in sim.trace_events() {
+        match &e.kind {
+            TraceKind::Appended {
+                partition,
+                base_offset,
+                ..
+            } if &**partition == "t-0" => {
+                appended.insert(*base_offset, e.time.as_us());
+            }
+            TraceKind::Consumed { base_offset, .. } => polls.push((e.time.as_us(), *base_offset)),
+            _ => {}
+        }
+    }
+    let mut checked = 0;
+    for w in polls.windows(2) {
+        let ((before, _), (at, offset)) = (w[0], w[1]);
+        let appended_at = appended[&offset];
+        if appended_at > before + 500_000 && appended_at < before + 650_000 {
+            checked += 1;
+            assert!(
+                at > before + 650_000,
+                "offset {offset}, appended at {appended_at} µs during the batch polled at \
+                 {before} µs, handed out at {at} µs"
+            );
+        }
+    }
+    assert!(
+        checked >= 3,
+        "{checked} records appended late in a batch: {polls:?}"
     );
 }

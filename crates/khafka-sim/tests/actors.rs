@@ -896,6 +896,22 @@ fn drive_member(
         &khafka_sim::protocol::group::GroupRequest,
     ) -> Option<khafka_sim::protocol::group::GroupResponse>,
 ) -> Vec<(SimTime, khafka_sim::protocol::group::GroupRequest)> {
+    drive_member_ids(h, c, timers, until, |at, _, r| answer(at, r))
+}
+
+/// [`drive_member`] with each request's id given to `answer` too.
+#[cfg(feature = "groups")]
+fn drive_member_ids(
+    h: &mut Harness,
+    c: &mut khafka_sim::client::consumer::Consumer,
+    timers: &mut Vec<(SimTime, Timer)>,
+    until: u64,
+    mut answer: impl FnMut(
+        SimTime,
+        u64,
+        &khafka_sim::protocol::group::GroupRequest,
+    ) -> Option<khafka_sim::protocol::group::GroupResponse>,
+) -> Vec<(SimTime, khafka_sim::protocol::group::GroupRequest)> {
     use khafka_sim::msg::Group;
     let me = Node::Consumer(0);
     let mut asked = Vec::new();
@@ -908,7 +924,7 @@ fn drive_member(
                 else {
                     continue;
                 };
-                let Some(resp) = answer(h.now, &req) else {
+                let Some(resp) = answer(h.now, req_id, &req) else {
                     continue;
                 };
                 asked.push((h.now, (*req).clone()));
@@ -3112,6 +3128,78 @@ fn a_kip848_heartbeat_that_timed_out_backs_off() {
         (320_000..=480_000).contains(&after[2]),
         "third retry {} µs after the timeout, expected 400 ms ± 20 %: {after:?}",
         after[2]
+    );
+}
+
+/// A classic member whose SyncGroup is answered REBALANCE_IN_PROGRESS while its application
+/// processes stays `COMPLETING_REBALANCE` (`SyncGroupResponseHandler` only raises the error): its
+/// heartbeat thread heartbeats on, so a batch longer than `session.timeout.ms` does not get it
+/// removed, and it joins again at its next `poll()` (`joinGroupIfNeeded`), not before.
+#[cfg(feature = "groups")]
+#[test]
+fn a_busy_member_whose_sync_failed_heartbeats_until_its_poll() {
+    use khafka_sim::msg::{ErrorCode, Group};
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
+
+    let spec = spec();
+    let mut h = Harness::new(&spec);
+    let mut c = group_consumer(&mut h, &[]);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // Generation 1, then a rebalance (a heartbeat from 2 s answered REBALANCE_IN_PROGRESS); the
+    // SyncGroup of the rejoin is left unanswered, its id kept.
+    let mut sync = None;
+    drive_member_ids(&mut h, &mut c, &mut timers, 6_000_000, |at, id, r| {
+        let late = at.as_us() >= 2_000_000;
+        match r {
+            GroupRequest::SyncGroup { .. } if late => {
+                sync = Some(id);
+                None
+            }
+            GroupRequest::Heartbeat { .. } if late && sync.is_none() => {
+                Some(GroupResponse::Heartbeat {
+                    error: ErrorCode::RebalanceInProgress,
+                })
+            }
+            _ => one_member_coordinator(r, 2, ErrorCode::None, Some(ErrorCode::None)),
+        }
+    });
+    let sync = sync.expect("a SyncGroup after the rebalance began");
+    // The application is busy when the answer comes.
+    c.group.as_mut().unwrap().app_busy_since = Some(h.now.as_us());
+    let answer = Msg::Group(Group::Response {
+        req_id: sync,
+        resp: Box::new(GroupResponse::SyncGroup {
+            error: ErrorCode::RebalanceInProgress,
+            assignment: Vec::new(),
+        }),
+    });
+    c.on_msg(&mut h.ctx(Node::Consumer(0)), Node::Broker(1), answer);
+    let from = h.now.as_us();
+    let busy = drive_member(
+        &mut h,
+        &mut c,
+        &mut timers,
+        from + 10_000_000,
+        |_, r| match r {
+            GroupRequest::Heartbeat { .. } => Some(GroupResponse::Heartbeat {
+                error: ErrorCode::RebalanceInProgress,
+            }),
+            _ => one_member_coordinator(r, 3, ErrorCode::None, Some(ErrorCode::None)),
+        },
+    );
+    let beats = busy
+        .iter()
+        .filter(|(_, r)| matches!(r, GroupRequest::Heartbeat { .. }))
+        .count();
+    assert!(
+        beats >= 3,
+        "{beats} heartbeats in 10 s while busy: {busy:?}"
+    );
+    assert!(
+        !busy
+            .iter()
+            .any(|(_, r)| matches!(r, GroupRequest::JoinGroup(_))),
+        "no JoinGroup before the poll: {busy:?}"
     );
 }
 

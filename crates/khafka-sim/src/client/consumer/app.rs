@@ -154,6 +154,9 @@ pub struct App {
     /// When the loop last called `poll()` (a Kafka Streams poll times out every `poll.ms` from
     /// it while no records arrive).
     pub(super) poll_since_us: u64,
+    /// When a `poll()` last returned records: a classic consumer sends its next fetches then,
+    /// before it returns (`ClassicKafkaConsumer.poll`'s pipelining).
+    returned_at_us: Option<u64>,
 }
 
 impl App {
@@ -175,6 +178,7 @@ impl App {
             last_commit_call: vec![None; partitions as usize],
             last_commit_failed: false,
             poll_since_us: 0,
+            returned_at_us: None,
         }
     }
 
@@ -293,6 +297,21 @@ impl Consumer {
             .as_ref()
             .is_some_and(|a| a.phase == AppPhase::Polling)
             && !self.group.as_ref().is_some_and(|g| g.flush_wait)
+    }
+
+    /// Whether the consumer may send fetches (and position validations) now. A classic consumer
+    /// (`ClassicKafkaConsumer`) sends them only inside `poll()`: while it waits for records
+    /// (`pollForFetches` → `sendFetches`) and as it returns some (`sendFetches()` before
+    /// returning, so the next records are on their way while the application processes), and
+    /// validates positions there (`updateFetchPositions`, `validatePositionsOnMetadataChange`);
+    /// its heartbeat thread reads their answers but sends none. A KIP-848 consumer
+    /// (`AsyncKafkaConsumer`) fetches from its background thread whenever a partition is
+    /// fetchable.
+    pub(super) fn app_may_fetch(&self, now_us: u64) -> bool {
+        let Some(app) = &self.app else { return true };
+        self.group.as_ref().is_some_and(|g| g.consumer_protocol)
+            || self.app_collects()
+            || app.returned_at_us == Some(now_us)
     }
 
     /// Runs the application's loop as far as it goes now.
@@ -505,6 +524,7 @@ impl Consumer {
                 last_epoch = Some(b.leader_epoch);
             }
             consumed.push((p, from, to, buf.broker));
+            app.returned_at_us = Some(now);
             taken += records;
             self.received += records;
             self.positions[p] = Some(to);

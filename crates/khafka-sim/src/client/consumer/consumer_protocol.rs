@@ -206,6 +206,7 @@ impl Membership {
         self.cp_lose_partitions(ctx, v);
         self.heartbeat_in_flight = None;
         self.heartbeat_attempts = 0;
+        self.heartbeat_retry_at_us = 0;
         self.cp.rejoin_at_poll = true;
         self.phase = Phase::Joining;
     }
@@ -242,6 +243,7 @@ impl Membership {
         match resp.error {
             ErrorCode::None => {
                 self.heartbeat_attempts = 0;
+                self.heartbeat_retry_at_us = 0;
                 if self.phase == Phase::Joining {
                     self.phase = Phase::Stable;
                 }
@@ -281,6 +283,7 @@ impl Membership {
                 );
                 self.cp_lose_partitions(ctx, v);
                 self.heartbeat_attempts = 0;
+                self.heartbeat_retry_at_us = 0;
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
@@ -301,6 +304,7 @@ impl Membership {
                 self.cp.send_full = true;
                 if e != ErrorCode::RequestTimedOut {
                     self.heartbeat_attempts = 0;
+                    self.heartbeat_retry_at_us = 0;
                 }
                 self.coordinator_dead(ctx, v.jitter);
             }

@@ -154,6 +154,10 @@ pub struct Membership {
     /// the generation is still this one (else `resetStateAndRejoin`). `(generation, assignment)`.
     #[serde(skip)]
     join_complete_at_poll: Option<(i32, Vec<TopicPartition>)>,
+    /// SyncGroup failed with REBALANCE_IN_PROGRESS while the application was busy: the member
+    /// joins again at its next `poll()`, heartbeating meanwhile (see `rejoin_after_sync`).
+    #[serde(skip)]
+    join_at_poll: bool,
     /// The application's commits in flight: `(request id, deadline µs)`.
     pub(super) app_commits: Vec<(u64, u64)>,
     /// Their outcomes, for the application to collect.
@@ -182,6 +186,9 @@ pub struct Membership {
     /// COORDINATOR_LOAD_IN_PROGRESS (`HeartbeatRequestState.onFailedAttempt`; a success or a
     /// `reset()` zeroes it).
     pub(super) heartbeat_attempts: u32,
+    /// When the last failed heartbeat's backoff ends (KIP-848: a heartbeat after the coordinator
+    /// is found again waits for it; a `reset()` clears it).
+    pub(super) heartbeat_retry_at_us: u64,
     /// `group.protocol=consumer` (KIP-848, `consumer_protocol.rs`).
     pub consumer_protocol: bool,
     /// The KIP-848 member's state.
@@ -269,6 +276,7 @@ impl Membership {
             app_processing: false,
             held_join: None,
             join_complete_at_poll: None,
+            join_at_poll: false,
             app_commits: Vec::new(),
             queued_async: Vec::new(),
             app_results: Vec::new(),
@@ -277,6 +285,7 @@ impl Membership {
             sticky_user_data: None,
             max_poll_interval_ms: u64::MAX,
             heartbeat_attempts: 0,
+            heartbeat_retry_at_us: 0,
             consumer_protocol: false,
             cp: Kip848State {
                 heartbeat_interval_ms: 5_000,
@@ -462,6 +471,9 @@ impl Membership {
                     self.send_commit(ctx, v)
                 }
                 Phase::Joining if self.app_busy_since.is_none() => self.send_join(ctx, v),
+                Phase::Syncing if self.join_at_poll && self.app_busy_since.is_none() => {
+                    self.rejoin(ctx, v)
+                }
                 // Rejoins happen inside `poll()`.
                 Phase::Stable if self.rejoin_needed && self.app_busy_since.is_none() => {
                     self.prepare_join(ctx, v)
@@ -595,6 +607,7 @@ impl Membership {
         let waits_to_send = match self.phase {
             Phase::FindCoordinator => true,
             Phase::Joining => self.app_busy_since.is_none(),
+            Phase::Syncing => self.join_at_poll && self.app_busy_since.is_none(),
             Phase::CommitBeforeJoin | Phase::Closing => {
                 self.commit_in_flight.is_none() && !self.flush_wait
             }
@@ -746,6 +759,17 @@ impl Membership {
         }
     }
 
+    /// SyncGroup answered REBALANCE_IN_PROGRESS: the member stays `COMPLETING_REBALANCE` (the
+    /// handler only raises the error), so its heartbeat thread goes on heartbeating (and takes
+    /// REBALANCE_IN_PROGRESS answers as successes) until the application's next `poll()`
+    /// joins again.
+    fn rejoin_after_sync(&mut self, ctx: &mut Ctx, v: &View) {
+        if self.app_busy_since.is_none() {
+            return self.rejoin(ctx, v);
+        }
+        self.join_at_poll = true;
+    }
+
     /// `resetStateOnResponseError` (UNKNOWN_MEMBER_ID resets the member id too), then the
     /// rejoin: with no generation, the join's preparation gives every partition up as lost
     /// (`onPartitionsLost`), cooperative or not.
@@ -809,6 +833,7 @@ impl Membership {
     }
 
     fn send_join(&mut self, ctx: &mut Ctx, v: &View) {
+        self.join_at_poll = false;
         let Some(c) = self.coordinator else {
             self.phase = Phase::FindCoordinator;
             self.resume = Phase::Joining;
@@ -913,6 +938,7 @@ impl Membership {
     pub(super) fn heartbeat_failed(&mut self, ctx: &Ctx, jitter: &mut crate::rng::SimRng) {
         let wait = retry_backoff_us(jitter, &mut self.heartbeat_attempts);
         self.next_heartbeat_us = ctx.now.as_us().saturating_add(wait);
+        self.heartbeat_retry_at_us = self.next_heartbeat_us;
     }
 
     /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
@@ -1371,11 +1397,9 @@ impl Membership {
                         // failed and waits out its backoff (a disconnect or a timeout); a classic
                         // member's heartbeat timer runs on (`Heartbeat`: a failed heartbeat set
                         // it to its backoff).
-                        if self.phase == Phase::Stable
-                            && self.consumer_protocol
-                            && self.heartbeat_attempts == 0
-                        {
-                            self.next_heartbeat_us = ctx.now.as_us();
+                        if self.phase == Phase::Stable && self.consumer_protocol {
+                            self.next_heartbeat_us =
+                                ctx.now.as_us().max(self.heartbeat_retry_at_us);
                         }
                         self.lookup_found(ctx, v);
                     }
@@ -1409,7 +1433,7 @@ impl Membership {
                             self.join_complete(ctx, v, assignment);
                         }
                     }
-                    ErrorCode::RebalanceInProgress => self.rejoin(ctx, v),
+                    ErrorCode::RebalanceInProgress => self.rejoin_after_sync(ctx, v),
                     // The member id may still be valid after ILLEGAL_GENERATION: kept.
                     ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
                         self.reset_and_rejoin(ctx, v, error == ErrorCode::UnknownMemberId)

@@ -194,7 +194,6 @@ pub struct Consumer {
     pub tasks: Option<Box<streams::Tasks>>,
 }
 
-/// A record the consumer's deserializer threw on (`RecordDeserializationException`).
 /// What a fetch answered for a partition with an error, for the fetch collector
 /// (`FetchCollector.handleInitializeErrors`).
 #[derive(Clone, Copy, Debug)]
@@ -207,6 +206,7 @@ pub(super) struct FetchError {
     pub high_watermark: u64,
 }
 
+/// A record the consumer's deserializer threw on (`RecordDeserializationException`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PoisonPill {
     /// Partition index of the consumer's topic.
@@ -742,6 +742,11 @@ impl Consumer {
         *ctx.fetch_reads += self.partitions as u64;
         #[cfg(feature = "groups")]
         self.app_drive(ctx);
+        #[cfg(feature = "groups")]
+        if !self.app_may_fetch(ctx.now.as_us()) {
+            self.arm_timeout_check(ctx);
+            return;
+        }
         self.validate_positions(ctx);
         // `(leader, partition)`, grouped by leader in broker order, partitions in order. A group
         // member's other partitions are left out: they are not fetchable.
