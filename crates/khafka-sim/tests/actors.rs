@@ -832,6 +832,21 @@ fn group_consumer(
     c
 }
 
+/// A started member `c` of group `g` (`group_consumer`) in a fresh harness, and the list its
+/// timers will be kept in.
+#[cfg(feature = "groups")]
+fn member(
+    settings: &[(&str, &str)],
+) -> (
+    Harness,
+    khafka_sim::client::consumer::Consumer,
+    Vec<(SimTime, Timer)>,
+) {
+    let mut h = Harness::new(&spec());
+    let c = group_consumer(&mut h, settings);
+    (h, c, Vec::new())
+}
+
 /// A started KIP-848 member `c` of group `g` on topic `t` (`group.protocol=consumer`).
 #[cfg(feature = "groups")]
 fn kip848_consumer(h: &mut Harness) -> khafka_sim::client::consumer::Consumer {
@@ -983,10 +998,7 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::GroupRequest;
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = kip848_consumer(&mut h);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
     let mut run = |h: &mut Harness, c: &mut Consumer, until: u64, commit_error: ErrorCode| {
         drive_member(h, c, &mut timers, until, |_, r| {
             coordinator_answer(r, 1, commit_error)
@@ -1044,10 +1056,7 @@ fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
         ErrorCode::NotCoordinator,
         ErrorCode::RequestTimedOut,
     ] {
-        let spec = spec();
-        let mut h = Harness::new(&spec);
-        let mut c = kip848_consumer(&mut h);
-        let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+        let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
         // The first auto-commit (5 s after the assignment) fails; the later ones succeed.
         let mut failed = false;
         let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_, r| {
@@ -2969,10 +2978,7 @@ fn a_member_heartbeats_while_its_commit_before_a_rejoin_waits() {
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = group_consumer(&mut h, &[]);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[]);
     // Generation 1 assigns t-0; from 5 s a heartbeat says REBALANCE_IN_PROGRESS and commits go
     // unanswered.
     let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
@@ -3013,10 +3019,7 @@ fn a_classic_member_backs_off_its_failed_heartbeats_exponentially() {
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = group_consumer(&mut h, &[]);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[]);
     let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
         let heartbeat = if at.as_us() >= 5_000_000 {
             ErrorCode::NotCoordinator
@@ -3053,10 +3056,7 @@ fn a_classic_heartbeat_cut_off_with_its_coordinator_backs_off() {
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::GroupRequest;
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = group_consumer(&mut h, &[]);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[]);
     // Heartbeats sent from 9 s until the next auto-commit (at 10 s) are never answered;
     // that commit is answered NOT_COORDINATOR while one of them is in flight.
     let mut lost_at = None;
@@ -3096,10 +3096,7 @@ fn a_kip848_heartbeat_that_timed_out_backs_off() {
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::GroupRequest;
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = kip848_consumer(&mut h);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
     // Heartbeats sent from 5 s to 96 s are never answered (each times out after 30 s).
     let mut beats = Vec::new();
     drive_member(&mut h, &mut c, &mut timers, 100_000_000, |at, r| {
@@ -3141,10 +3138,7 @@ fn a_busy_member_whose_sync_failed_heartbeats_until_its_poll() {
     use khafka_sim::msg::{ErrorCode, Group};
     use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = group_consumer(&mut h, &[]);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[]);
     // Generation 1, then a rebalance (a heartbeat from 2 s answered REBALANCE_IN_PROGRESS); the
     // SyncGroup of the rejoin is left unanswered, its id kept.
     let mut sync = None;
@@ -3344,10 +3338,7 @@ fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
-    let spec = spec();
-    let mut h = Harness::new(&spec);
-    let mut c = kip848_consumer(&mut h);
-    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
     // Two join heartbeats (epoch 0) answered "loading", then six of the stable member's.
     let mut joins_loading = 2;
     let mut beats_loading = 6;
