@@ -49,11 +49,10 @@ fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
 
 /// `semantics/fetch-error-waits-for-the-poll.khafka`: c1's fetch to broker 2 after the preferred
 /// election is answered NOT_LEADER_OR_FOLLOWER while it processes a batch of 100 records (500 ms).
-/// Nothing is fetched from broker 1 before the poll at the batch's end (a classic consumer sends
-/// fetches only inside `poll()`, and the errored fetch waits there for the fetch collector), so
-/// the first records from broker 1 come more than 500 ms after the poll before. (The engine
-/// used to handle the answer as it came and fetch from broker 1 during the batch, handing those
-/// records out exactly 500 ms after the poll before.)
+/// A classic consumer sends fetches only inside `poll()`, so nothing is fetched from broker 1
+/// before the poll at the batch's end, and the first records from broker 1 come more than
+/// 500 ms after the poll before. (The engine used to fetch from broker 1 during the batch and
+/// hand those records out exactly 500 ms after the poll before.)
 #[test]
 fn a_fetch_error_during_a_batch_waits_for_the_poll() {
     let opts = SimOptions {

@@ -123,11 +123,6 @@ struct SyncCommit {
 pub struct App {
     #[serde(skip)]
     buffered: Vec<Option<Buffered>>,
-    /// Per partition, a fetch answered with an error while the application was busy: it waits
-    /// in the fetch buffer like records, so the partition (and, KAFKA-17182, its leader) is not
-    /// fetched, until `poll()`'s fetch collector handles it (`handleInitializeErrors`).
-    #[serde(skip)]
-    errored: Vec<Option<super::FetchError>>,
     /// Per partition, the leader epoch its last fetch was sent with.
     #[serde(skip)]
     pub(super) fetched_at_epoch: Vec<u32>,
@@ -163,7 +158,6 @@ impl App {
     pub fn new(partitions: u32) -> Self {
         App {
             buffered: vec![None; partitions as usize],
-            errored: vec![None; partitions as usize],
             fetched_at_epoch: vec![0; partitions as usize],
             batch: Vec::new(),
             batch_records: 0,
@@ -203,12 +197,7 @@ impl App {
 
     /// Whether partition `p` may be fetched: nothing of it waits for `poll()`.
     pub fn fetchable(&self, p: usize) -> bool {
-        self.buffered[p].is_none() && self.errored[p].is_none()
-    }
-
-    /// A fetch of partition `p` answered with an error while the application is busy.
-    pub(super) fn hold_fetch_error(&mut self, p: usize, fe: super::FetchError) {
-        self.errored[p] = Some(fe);
+        self.buffered[p].is_none()
     }
 
     /// The records of the last `poll()` still being processed (or waiting for a `commitSync()`
@@ -281,11 +270,6 @@ impl Consumer {
                 revoking || validated(b) || !g.assigned[p] || self.positions[p] != Some(b.from)
             }) {
                 app.buffered[p] = None;
-            }
-            // "Ignoring fetched records for partition … since it no longer has valid position"
-            // (`FetchCollector.initialize`): revoked since.
-            if !g.assigned[p] {
-                app.errored[p] = None;
             }
         }
     }
@@ -393,23 +377,6 @@ impl Consumer {
     /// the last poll stopped.
     fn app_poll(&mut self, ctx: &mut Ctx) -> Step {
         self.app_drop_stale();
-        // The fetch collector handles the errors it holds (simplified: all of them, before any
-        // records; Kafka takes its completed fetches in arrival order).
-        if let Some(app) = &mut self.app {
-            let held: Vec<(usize, super::FetchError)> = app
-                .errored
-                .iter_mut()
-                .enumerate()
-                .filter_map(|(p, e)| e.take().map(|e| (p, e)))
-                .collect();
-            let mut refresh = false;
-            for (p, fe) in held {
-                refresh |= self.fetch_error(ctx, p, fe);
-            }
-            if refresh {
-                self.request_metadata(ctx);
-            }
-        }
         let now = ctx.now.as_us();
         let max = u64::from(self.config.max_poll_records.max(1));
         let n = self.partitions as usize;

@@ -194,8 +194,7 @@ pub struct Consumer {
     pub tasks: Option<Box<streams::Tasks>>,
 }
 
-/// What a fetch answered for a partition with an error, for the fetch collector
-/// (`FetchCollector.handleInitializeErrors`).
+/// What a fetch answered for a partition with an error.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct FetchError {
     pub error: ErrorCode,
@@ -883,8 +882,9 @@ impl Consumer {
     }
 
     /// `FetchCollector.handleInitializeErrors`: what a fetch answered with an error does to
-    /// partition `p` once the fetch collector reaches it. Returns whether metadata is to be
-    /// refreshed.
+    /// partition `p`. Returns whether metadata is to be refreshed. (Kafka handles it when
+    /// `poll()`'s fetch collector reaches it; the engine when the answer comes, which for a
+    /// classic consumer, fetching only inside `poll()`, differs only in when metadata is asked.)
     pub(super) fn fetch_error(&mut self, ctx: &mut Ctx, p: usize, fe: FetchError) -> bool {
         match fe.error {
             // An answer for a position the consumer has left since (a seek, a truncation found
@@ -1182,21 +1182,7 @@ impl Consumer {
                                 log_start_offset: fp.log_start_offset,
                                 high_watermark: fp.high_watermark,
                             };
-                            // The rest waits in the fetch buffer for `poll()`
-                            // (`FetchCollector.handleInitializeErrors`) while the application is
-                            // busy. Not the engine's stand-in for `ListOffsets` (a fetch with no
-                            // position): Kafka resets the position as that answer is read.
                             ctx.pools.batches.give(fp.batches);
-                            #[cfg(feature = "groups")]
-                            if self.app.is_some()
-                                && !self.app_collects()
-                                && fe.fetch_offset != u64::MAX
-                            {
-                                if let Some(app) = &mut self.app {
-                                    app.hold_fetch_error(p, fe);
-                                }
-                                continue;
-                            }
                             refresh |= self.fetch_error(ctx, p, fe);
                         }
                     }
