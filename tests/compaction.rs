@@ -6,7 +6,7 @@
 //! throughout. Segments roll every 2 s; the cleaner wakes every second.
 
 use khafka_sim::{Sim, SimOptions, SimTime};
-use khafka_tests::semantics_sim;
+use khafka_tests::{semantics_sim, traced_semantics_run};
 
 /// `NAME`'s run with the invariants checked.
 fn checked(name: &str) -> Sim {
@@ -139,12 +139,7 @@ fn a_follower_keeps_the_delete_horizon_the_leader_wrote() {
 /// they span.
 #[test]
 fn a_poll_counts_the_records_of_a_compacted_log_not_its_offsets() {
-    let opts = SimOptions {
-        keep_trace: true,
-        ..SimOptions::default()
-    };
-    let mut sim = semantics_sim("compaction-poll-counts-records-not-offsets", opts);
-    sim.run();
+    let sim = traced_semantics_run("compaction-poll-counts-records-not-offsets");
     assert_eq!(sim.snapshot().consumers[0].received, 95, "records received");
     let polls = sim
         .trace_events()

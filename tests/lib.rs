@@ -66,6 +66,17 @@ pub fn semantics_sim(name: &str, opts: SimOptions) -> Sim {
     Sim::with_options(load(&path).spec, opts)
 }
 
+/// `tests/scenarios/semantics/NAME.khafka` run to its end with its trace kept.
+pub fn traced_semantics_run(name: &str) -> Sim {
+    let opts = SimOptions {
+        keep_trace: true,
+        ..SimOptions::default()
+    };
+    let mut sim = semantics_sim(name, opts);
+    sim.run();
+    sim
+}
+
 /// Every ```` ```khafka ```` block of every lesson, and of the documents the site shows (`docs/`),
 /// parsed, named `FILE.md#N`, except graded exercises (see [`lesson_exercises`]). A block fenced
 /// `khafka continue` is preceded by the story so far without its `run`/`expect` lines, as the site

@@ -2,8 +2,7 @@
 //! out.
 
 use khafka_sim::trace::TraceKind;
-use khafka_sim::SimOptions;
-use khafka_tests::semantics_sim;
+use khafka_tests::traced_semantics_run;
 
 /// `semantics/kip848-reconciles-after-the-batch-with-auto-commit.khafka`: c3 takes over t-0 and
 /// t-1 at 70 s with a backlog on both, and a fetch returns 2,000 records of a partition. A poll
@@ -13,12 +12,7 @@ use khafka_tests::semantics_sim;
 /// t-0, t-1.)
 #[test]
 fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
-    let opts = SimOptions {
-        keep_trace: true,
-        ..SimOptions::default()
-    };
-    let mut sim = semantics_sim("kip848-reconciles-after-the-batch-with-auto-commit", opts);
-    sim.run();
+    let sim = traced_semantics_run("kip848-reconciles-after-the-batch-with-auto-commit");
     let polls: Vec<(String, u32)> = sim
         .trace_events()
         .iter()
@@ -55,12 +49,7 @@ fn a_poll_finishes_the_fetch_the_last_one_cut_before_the_next_partition() {
 /// hand those records out exactly 500 ms after the poll before.)
 #[test]
 fn a_fetch_error_during_a_batch_waits_for_the_poll() {
-    let opts = SimOptions {
-        keep_trace: true,
-        ..SimOptions::default()
-    };
-    let mut sim = semantics_sim("fetch-error-waits-for-the-poll", opts);
-    sim.run();
+    let sim = traced_semantics_run("fetch-error-waits-for-the-poll");
     let polls: Vec<(u64, u32)> = sim
         .trace_events()
         .iter()
@@ -89,12 +78,7 @@ fn a_fetch_error_during_a_batch_waits_for_the_poll() {
 /// the poll before.)
 #[test]
 fn a_classic_consumer_fetches_nothing_while_it_processes() {
-    let opts = SimOptions {
-        keep_trace: true,
-        ..SimOptions::default()
-    };
-    let mut sim = semantics_sim("classic-consumer-fetches-only-in-poll", opts);
-    sim.run();
+    let sim = traced_semantics_run("classic-consumer-fetches-only-in-poll");
     let mut appended = std::collections::BTreeMap::new();
     let mut polls = Vec::new();
     for e in sim.trace_events() {

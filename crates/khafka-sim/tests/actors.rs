@@ -898,25 +898,10 @@ fn coordinator_answer(
 }
 
 /// Fires member `c`'s timers due by `until` in time order, answering what it asks the group
-/// coordinator (broker 1) with `answer` (no answer: `None`); keeps the timers it sets in
-/// `timers`. Returns the requests answered, with their times.
+/// coordinator (broker 1) with `answer(time, request id, request)` (no answer: `None`); keeps the
+/// timers it sets in `timers`. Returns the requests answered, with their times.
 #[cfg(feature = "groups")]
 fn drive_member(
-    h: &mut Harness,
-    c: &mut khafka_sim::client::consumer::Consumer,
-    timers: &mut Vec<(SimTime, Timer)>,
-    until: u64,
-    mut answer: impl FnMut(
-        SimTime,
-        &khafka_sim::protocol::group::GroupRequest,
-    ) -> Option<khafka_sim::protocol::group::GroupResponse>,
-) -> Vec<(SimTime, khafka_sim::protocol::group::GroupRequest)> {
-    drive_member_ids(h, c, timers, until, |at, _, r| answer(at, r))
-}
-
-/// [`drive_member`] with each request's id given to `answer` too.
-#[cfg(feature = "groups")]
-fn drive_member_ids(
     h: &mut Harness,
     c: &mut khafka_sim::client::consumer::Consumer,
     timers: &mut Vec<(SimTime, Timer)>,
@@ -1000,7 +985,7 @@ fn a_kip848_member_keeps_its_epoch_when_a_commit_fails_with_unknown_member_id() 
 
     let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
     let mut run = |h: &mut Harness, c: &mut Consumer, until: u64, commit_error: ErrorCode| {
-        drive_member(h, c, &mut timers, until, |_, r| {
+        drive_member(h, c, &mut timers, until, |_, _, r| {
             coordinator_answer(r, 1, commit_error)
         })
         .into_iter()
@@ -1059,7 +1044,7 @@ fn a_retriable_auto_commit_failure_is_retried_after_the_backoff() {
         let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
         // The first auto-commit (5 s after the assignment) fails; the later ones succeed.
         let mut failed = false;
-        let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_, r| {
+        let asked = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_, _, r| {
             let commit = matches!(r, GroupRequest::OffsetCommit { .. });
             let e = if commit && !failed {
                 failed = true;
@@ -1158,7 +1143,7 @@ fn a_cooperative_member_whose_sync_fails_with_unknown_member_id_loses_its_partit
     // UNKNOWN_MEMBER_ID.
     let mut generation = 0;
     let mut sync_failed = false;
-    let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
+    let mut coordinator = |at: SimTime, _: u64, r: &GroupRequest| -> Option<GroupResponse> {
         let later = at.as_us() >= 5_000_000;
         match r {
             GroupRequest::JoinGroup(_) => generation += 1,
@@ -2981,7 +2966,7 @@ fn a_member_heartbeats_while_its_commit_before_a_rejoin_waits() {
     let (mut h, mut c, mut timers) = member(&[]);
     // Generation 1 assigns t-0; from 5 s a heartbeat says REBALANCE_IN_PROGRESS and commits go
     // unanswered.
-    let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
+    let mut coordinator = |at: SimTime, _: u64, r: &GroupRequest| -> Option<GroupResponse> {
         if at.as_us() >= 5_000_000 {
             one_member_coordinator(r, 1, ErrorCode::RebalanceInProgress, None)
         } else {
@@ -3020,7 +3005,7 @@ fn a_classic_member_backs_off_its_failed_heartbeats_exponentially() {
     use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
     let (mut h, mut c, mut timers) = member(&[]);
-    let mut coordinator = |at: SimTime, r: &GroupRequest| -> Option<GroupResponse> {
+    let mut coordinator = |at: SimTime, _: u64, r: &GroupRequest| -> Option<GroupResponse> {
         let heartbeat = if at.as_us() >= 5_000_000 {
             ErrorCode::NotCoordinator
         } else {
@@ -3060,7 +3045,7 @@ fn a_classic_heartbeat_cut_off_with_its_coordinator_backs_off() {
     // Heartbeats sent from 9 s until the next auto-commit (at 10 s) are never answered;
     // that commit is answered NOT_COORDINATOR while one of them is in flight.
     let mut lost_at = None;
-    let asked = drive_member(&mut h, &mut c, &mut timers, 14_000_000, |at, r| {
+    let asked = drive_member(&mut h, &mut c, &mut timers, 14_000_000, |at, _, r| {
         let t = at.as_us();
         match r {
             GroupRequest::Heartbeat { .. } if t >= 9_000_000 && lost_at.is_none() => None,
@@ -3099,7 +3084,7 @@ fn a_kip848_heartbeat_that_timed_out_backs_off() {
     let (mut h, mut c, mut timers) = member(&[("group.protocol", "consumer")]);
     // Heartbeats sent from 5 s to 96 s are never answered (each times out after 30 s).
     let mut beats = Vec::new();
-    drive_member(&mut h, &mut c, &mut timers, 100_000_000, |at, r| {
+    drive_member(&mut h, &mut c, &mut timers, 100_000_000, |at, _, r| {
         if matches!(r, GroupRequest::ConsumerGroupHeartbeat(_)) {
             beats.push(at.as_us());
             if (5_000_000..96_000_000).contains(&at.as_us()) {
@@ -3142,7 +3127,7 @@ fn a_busy_member_whose_sync_failed_heartbeats_until_its_poll() {
     // Generation 1, then a rebalance (a heartbeat from 2 s answered REBALANCE_IN_PROGRESS); the
     // SyncGroup of the rejoin is left unanswered, its id kept.
     let mut sync = None;
-    drive_member_ids(&mut h, &mut c, &mut timers, 6_000_000, |at, id, r| {
+    drive_member(&mut h, &mut c, &mut timers, 6_000_000, |at, id, r| {
         let late = at.as_us() >= 2_000_000;
         match r {
             GroupRequest::SyncGroup { .. } if late => {
@@ -3174,7 +3159,7 @@ fn a_busy_member_whose_sync_failed_heartbeats_until_its_poll() {
         &mut c,
         &mut timers,
         from + 10_000_000,
-        |_, r| match r {
+        |_, _, r| match r {
             GroupRequest::Heartbeat { .. } => Some(GroupResponse::Heartbeat {
                 error: ErrorCode::RebalanceInProgress,
             }),
@@ -3342,7 +3327,7 @@ fn a_kip848_heartbeat_to_a_loading_coordinator_backs_off_exponentially() {
     // Two join heartbeats (epoch 0) answered "loading", then six of the stable member's.
     let mut joins_loading = 2;
     let mut beats_loading = 6;
-    let asked = drive_member(&mut h, &mut c, &mut timers, 20_000_000, |_, r| {
+    let asked = drive_member(&mut h, &mut c, &mut timers, 20_000_000, |_, _, r| {
         let mut answer = coordinator_answer(r, 1, ErrorCode::None)?;
         if let (
             GroupRequest::ConsumerGroupHeartbeat(req),

@@ -276,7 +276,7 @@ impl Consumer {
 
     /// Whether the application is inside `poll()` collecting fetched data: a Kafka Streams member
     /// flushing before a rejoin is inside it too, but in its rebalance listener.
-    pub(super) fn app_collects(&self) -> bool {
+    fn app_collects(&self) -> bool {
         self.app
             .as_ref()
             .is_some_and(|a| a.phase == AppPhase::Polling)

@@ -205,8 +205,7 @@ impl Membership {
         }
         self.cp_lose_partitions(ctx, v);
         self.heartbeat_in_flight = None;
-        self.heartbeat_attempts = 0;
-        self.heartbeat_retry_at_us = 0;
+        self.heartbeat_backoff_reset();
         self.cp.rejoin_at_poll = true;
         self.phase = Phase::Joining;
     }
@@ -242,8 +241,7 @@ impl Membership {
         };
         match resp.error {
             ErrorCode::None => {
-                self.heartbeat_attempts = 0;
-                self.heartbeat_retry_at_us = 0;
+                self.heartbeat_backoff_reset();
                 if self.phase == Phase::Joining {
                     self.phase = Phase::Stable;
                 }
@@ -282,8 +280,7 @@ impl Membership {
                     ),
                 );
                 self.cp_lose_partitions(ctx, v);
-                self.heartbeat_attempts = 0;
-                self.heartbeat_retry_at_us = 0;
+                self.heartbeat_backoff_reset();
                 if self.phase != Phase::Closing {
                     self.phase = Phase::Joining;
                 }
@@ -303,8 +300,7 @@ impl Membership {
                 // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE: `reset()`, no backoff.
                 self.cp.send_full = true;
                 if e != ErrorCode::RequestTimedOut {
-                    self.heartbeat_attempts = 0;
-                    self.heartbeat_retry_at_us = 0;
+                    self.heartbeat_backoff_reset();
                 }
                 self.coordinator_dead(ctx, v.jitter);
             }

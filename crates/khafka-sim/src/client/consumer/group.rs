@@ -941,6 +941,12 @@ impl Membership {
         self.heartbeat_retry_at_us = self.next_heartbeat_us;
     }
 
+    /// A successful heartbeat, or KIP-848's `HeartbeatRequestState.reset()`: no backoff left.
+    pub(super) fn heartbeat_backoff_reset(&mut self) {
+        self.heartbeat_attempts = 0;
+        self.heartbeat_retry_at_us = 0;
+    }
+
     /// Commits the position of every assigned partition (`subscriptions.allConsumed()`).
     pub(super) fn send_commit(&mut self, ctx: &mut Ctx, v: &mut View) {
         let offsets: CommitOffsets = match &self.revoked_commit {
@@ -1453,7 +1459,7 @@ impl Membership {
                 // `receiveHeartbeat` for a success or REBALANCE_IN_PROGRESS, `failHeartbeat`
                 // (its backoff) for any other answer.
                 if matches!(error, ErrorCode::None | ErrorCode::RebalanceInProgress) {
-                    self.heartbeat_attempts = 0;
+                    self.heartbeat_backoff_reset();
                 } else {
                     self.heartbeat_failed(ctx, v.jitter);
                 }

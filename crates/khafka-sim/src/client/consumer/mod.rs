@@ -194,17 +194,6 @@ pub struct Consumer {
     pub tasks: Option<Box<streams::Tasks>>,
 }
 
-/// What a fetch answered for a partition with an error.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct FetchError {
-    pub error: ErrorCode,
-    /// The partition's global index.
-    pub part: u32,
-    pub fetch_offset: u64,
-    pub log_start_offset: u64,
-    pub high_watermark: u64,
-}
-
 /// A record the consumer's deserializer threw on (`RecordDeserializationException`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PoisonPill {
@@ -881,67 +870,6 @@ impl Consumer {
         }
     }
 
-    /// `FetchCollector.handleInitializeErrors`: what a fetch answered with an error does to
-    /// partition `p`. Returns whether metadata is to be refreshed. (Kafka handles it when
-    /// `poll()`'s fetch collector reaches it; the engine when the answer comes, which for a
-    /// classic consumer, fetching only inside `poll()`, differs only in when metadata is asked.)
-    pub(super) fn fetch_error(&mut self, ctx: &mut Ctx, p: usize, fe: FetchError) -> bool {
-        match fe.error {
-            // An answer for a position the consumer has left since (a seek, a truncation found
-            // by validation) is stale: dropped ("Discarding stale fetch response").
-            ErrorCode::OffsetOutOfRange
-                if fe.fetch_offset != self.positions[p].unwrap_or(u64::MAX) =>
-            {
-                false
-            }
-            ErrorCode::OffsetOutOfRange => {
-                let policy = self.reset_policy(p);
-                if policy != OffsetReset::None {
-                    // A reset position (`ListOffsets`) has no epoch of its own and is valid for
-                    // the leader that gave it.
-                    self.position_epochs[p] = None;
-                    self.validation
-                        .position_reset(p, self.leaders[p].map(|l| l.1));
-                }
-                let reset = match policy {
-                    // `ListOffsets(EARLIEST)`: the log start offset.
-                    OffsetReset::Earliest => Some(fe.log_start_offset),
-                    OffsetReset::Latest => Some(fe.high_watermark),
-                    // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`: the
-                    // partition is not fetched any more; its position stays (and so in what
-                    // `commitSync()` commits).
-                    OffsetReset::None => {
-                        #[cfg(feature = "groups")]
-                        if let Some(g) = &mut self.group {
-                            g.no_offset[p] = true;
-                        }
-                        self.no_offset[p] = true;
-                        None
-                    }
-                };
-                // A position retention deleted ("Fetch position … is out of range … resetting
-                // offset").
-                if let Some(pos) = self.positions[p].filter(|&pos| pos < fe.log_start_offset) {
-                    ctx.emit(crate::trace::TraceKind::OffsetReset {
-                        consumer: self.name.clone(),
-                        partition: ctx.topo.part_name(fe.part),
-                        position: pos,
-                        log_start_offset: fe.log_start_offset,
-                        reset_to: reset,
-                    });
-                }
-                if reset.is_some() {
-                    self.positions[p] = reset;
-                }
-                false
-            }
-            // A leader that has not caught up with our metadata yet: fetched again (nothing
-            // refreshed).
-            ErrorCode::UnknownLeaderEpoch => false,
-            _ => true,
-        }
-    }
-
     pub fn on_msg(&mut self, ctx: &mut Ctx, from: Node, msg: Msg) {
         if self.stopped {
             return;
@@ -1156,35 +1084,74 @@ impl Consumer {
                             });
                             ctx.pools.batches.give(fp.batches);
                         }
-                        error => {
-                            // KIP-951 (`AbstractFetch.handleFetchSuccess`, as the answer is
-                            // read): a newer leader the answer names is taken at once
-                            // (`Metadata.updatePartitionLeadership`), the position validated
-                            // against it in the next pump (`maybeValidatePositionForCurrentLeader`).
-                            if matches!(
-                                error,
-                                ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch
-                            ) {
-                                let hint = fp
-                                    .current_leader
-                                    .filter(|h| self.metadata.leader_hint(p, self.leaders[p], *h));
-                                if let Some(hint) = hint {
-                                    if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
-                                        self.by_broker = None;
-                                    }
-                                    self.leaders[p] = Some((hint.leader, hint.leader_epoch));
-                                }
+                        // An answer for a position the consumer has left since (a seek, a
+                        // truncation found by validation) is stale: dropped
+                        // (`FetchCollector.handleInitializeErrors`: "Discarding stale fetch
+                        // response").
+                        ErrorCode::OffsetOutOfRange
+                            if fp.fetch_offset != self.positions[p].unwrap_or(u64::MAX) => {}
+                        ErrorCode::OffsetOutOfRange => {
+                            let policy = self.reset_policy(p);
+                            if policy != OffsetReset::None {
+                                // A reset position (`ListOffsets`) has no epoch of its own and
+                                // is valid for the leader that gave it.
+                                self.position_epochs[p] = None;
+                                self.validation
+                                    .position_reset(p, self.leaders[p].map(|l| l.1));
                             }
-                            let fe = FetchError {
-                                error,
-                                part: fp.part,
-                                fetch_offset: fp.fetch_offset,
-                                log_start_offset: fp.log_start_offset,
-                                high_watermark: fp.high_watermark,
+                            let reset = match policy {
+                                // `ListOffsets(EARLIEST)`: the log start offset.
+                                OffsetReset::Earliest => Some(fp.log_start_offset),
+                                OffsetReset::Latest => Some(fp.high_watermark),
+                                // `OffsetOutOfRangeException` / `NoOffsetForPartitionException`:
+                                // the partition is not fetched any more; its position stays
+                                // (and so in what `commitSync()` commits).
+                                OffsetReset::None => {
+                                    #[cfg(feature = "groups")]
+                                    if let Some(g) = &mut self.group {
+                                        g.no_offset[p] = true;
+                                    }
+                                    self.no_offset[p] = true;
+                                    None
+                                }
                             };
-                            ctx.pools.batches.give(fp.batches);
-                            refresh |= self.fetch_error(ctx, p, fe);
+                            // A position retention deleted (`FetchCollector.handleInitializeErrors`:
+                            // "Fetch position … is out of range … resetting offset").
+                            if let Some(pos) =
+                                self.positions[p].filter(|&pos| pos < fp.log_start_offset)
+                            {
+                                ctx.emit(crate::trace::TraceKind::OffsetReset {
+                                    consumer: self.name.clone(),
+                                    partition: ctx.topo.part_name(fp.part),
+                                    position: pos,
+                                    log_start_offset: fp.log_start_offset,
+                                    reset_to: reset,
+                                });
+                            }
+                            if reset.is_some() {
+                                self.positions[p] = reset;
+                            }
                         }
+                        // A leader that has not caught up with our metadata yet: fetched again
+                        // (`FetchCollector.handleInitializeErrors` refreshes nothing).
+                        ErrorCode::UnknownLeaderEpoch => {}
+                        // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the
+                        // answer names is taken at once (`Metadata.updatePartitionLeadership`),
+                        // the position validated against it in the next pump
+                        // (`maybeValidatePositionForCurrentLeader`); metadata is refreshed too.
+                        ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch => {
+                            let hint = fp
+                                .current_leader
+                                .filter(|h| self.metadata.leader_hint(p, self.leaders[p], *h));
+                            if let Some(hint) = hint {
+                                if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
+                                    self.by_broker = None;
+                                }
+                                self.leaders[p] = Some((hint.leader, hint.leader_epoch));
+                            }
+                            refresh = true;
+                        }
+                        _ => refresh = true,
                     }
                 }
                 ctx.pools.fetched.give(partitions);
