@@ -3182,6 +3182,49 @@ fn a_busy_member_whose_sync_failed_heartbeats_until_its_poll() {
     );
 }
 
+/// A heartbeat answered ILLEGAL_GENERATION while the application processes resets the generation
+/// in the heartbeat thread (`resetStateOnResponseError`: `UNJOINED`), which stops heartbeating;
+/// the partitions stay assigned until the next `poll()`, whose `onJoinPrepare` gives them up as
+/// lost and joins again. No JoinGroup before that poll.
+#[cfg(feature = "groups")]
+#[test]
+fn a_busy_member_keeps_its_partitions_until_its_poll_after_illegal_generation() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
+
+    let (mut h, mut c, mut timers) = member(&[]);
+    drive_member(&mut h, &mut c, &mut timers, 2_000_000, |_, _, r| {
+        one_member_coordinator(r, 1, ErrorCode::None, Some(ErrorCode::None))
+    });
+    let g = c.group.as_ref().unwrap();
+    assert_eq!((g.generation, g.assigned.clone()), (1, vec![true]));
+    // The application is busy from here on; the next heartbeat is answered ILLEGAL_GENERATION.
+    c.group.as_mut().unwrap().app_busy_since = Some(h.now.as_us());
+    let busy = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_, _, r| match r {
+        GroupRequest::Heartbeat { .. } => Some(GroupResponse::Heartbeat {
+            error: ErrorCode::IllegalGeneration,
+        }),
+        _ => one_member_coordinator(r, 2, ErrorCode::None, Some(ErrorCode::None)),
+    });
+    let beats = busy
+        .iter()
+        .filter(|(_, r)| matches!(r, GroupRequest::Heartbeat { .. }))
+        .count();
+    assert_eq!(beats, 1, "one heartbeat, then none while busy: {busy:?}");
+    assert!(
+        !busy
+            .iter()
+            .any(|(_, r)| matches!(r, GroupRequest::JoinGroup(_))),
+        "no JoinGroup before the poll: {busy:?}"
+    );
+    let g = c.group.as_ref().unwrap();
+    assert_eq!(
+        (g.generation, g.assigned.clone()),
+        (-1, vec![true]),
+        "generation reset, partition kept until the poll"
+    );
+}
+
 /// A leader that loses leadership answers the fetches waiting on the partition at once, with the
 /// error (`completeDelayedOperationsWhenNotPartitionLeader`), instead of at their max wait.
 #[test]

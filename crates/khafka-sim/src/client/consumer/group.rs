@@ -778,9 +778,23 @@ impl Membership {
             self.member_id.clear();
         }
         self.generation = -1;
+        if self.app_busy_since.is_some() {
+            return self.unjoined();
+        }
         self.rejoin_needed = false;
         self.revoke_all(v);
         self.rejoin(ctx, v);
+    }
+
+    /// `UNJOINED` with the generation reset while the application processes: its heartbeat
+    /// thread stops, its commits fail with `CommitFailedException`, and it keeps its partitions
+    /// until its next `poll()`, where `onJoinPrepare` gives them up as lost and joins again.
+    fn unjoined(&mut self) {
+        self.in_flight = None;
+        self.phase = Phase::Stable;
+        self.rejoin_needed = true;
+        self.heartbeat_in_flight = None;
+        self.next_heartbeat_us = u64::MAX;
     }
 
     /// `onJoinPrepare` (eager): commit first when auto-commit is on, revoke everything, join.
@@ -1065,13 +1079,12 @@ impl Membership {
         self.send_leave(ctx, v);
         self.member_id.clear();
         self.generation = -1;
+        if matches!(self.phase, Phase::Syncing | Phase::Joining) {
+            self.unjoined();
+        }
         self.rejoin_needed = true;
         self.heartbeat_in_flight = None;
         self.next_heartbeat_us = u64::MAX;
-        if matches!(self.phase, Phase::Syncing | Phase::Joining) {
-            self.in_flight = None;
-            self.phase = Phase::Stable;
-        }
     }
 
     /// `commitSync()` / `commitAsync()` of the application: the positions of every assigned
@@ -1470,15 +1483,21 @@ impl Membership {
                     }
                     ErrorCode::RebalanceInProgress => {}
                     ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId => {
-                        // `resetGenerationOnResponseError`: partitions are lost, not committed.
+                        // `resetStateOnResponseError`: the partitions are lost, not committed (at
+                        // the next `poll()` if the application is processing).
                         if error == ErrorCode::UnknownMemberId {
                             self.member_id.clear();
                         }
                         self.generation = -1;
-                        self.revoke_all(v);
-                        if self.phase == Phase::Stable || self.phase == Phase::Syncing {
-                            self.in_flight = None;
-                            self.phase = Phase::Joining;
+                        let joined = matches!(self.phase, Phase::Stable | Phase::Syncing);
+                        if joined && self.app_busy_since.is_some() {
+                            self.unjoined();
+                        } else {
+                            self.revoke_all(v);
+                            if joined {
+                                self.in_flight = None;
+                                self.phase = Phase::Joining;
+                            }
                         }
                     }
                     e if Self::is_coordinator_error(e) => self.coordinator_dead(ctx, v.jitter),
