@@ -112,3 +112,34 @@ fn a_classic_consumer_fetches_nothing_while_it_processes() {
         "{checked} records appended late in a batch: {polls:?}"
     );
 }
+
+/// `semantics/kip848-consumer-validates-positions-only-in-poll.khafka`: a KIP-848 consumer learns
+/// of the unclean election's epoch while it processes a batch, and validates its position at the
+/// poll that ends it (`CheckAndUpdatePositionsEvent`), not from its background thread: the
+/// truncation is detected outside every batch (10 ms per record). (The engine used to validate
+/// at once and detected it 695 ms before the batch ended.)
+#[test]
+fn a_kip848_consumer_validates_its_position_only_in_poll() {
+    let sim = traced_semantics_run("kip848-consumer-validates-positions-only-in-poll");
+    let mut batches = Vec::new();
+    let mut detected = Vec::new();
+    for e in sim.trace_events() {
+        match &e.kind {
+            TraceKind::Consumed { records, .. } => {
+                let start = e.time.as_us();
+                batches.push((start, start + u64::from(*records) * 10_000));
+            }
+            TraceKind::Group { text, .. } if text.contains("truncation detected") => {
+                detected.push(e.time.as_us());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(detected.len(), 1, "one truncation: {detected:?}");
+    let at = detected[0];
+    let during = batches.iter().find(|(s, e)| *s < at && at < *e);
+    assert!(
+        during.is_none(),
+        "truncation detected at {at} µs, during the batch {during:?}"
+    );
+}

@@ -3185,14 +3185,16 @@ fn a_busy_member_whose_sync_failed_heartbeats_until_its_poll() {
 /// A heartbeat answered ILLEGAL_GENERATION while the application processes resets the generation
 /// in the heartbeat thread (`resetStateOnResponseError`: `UNJOINED`), which stops heartbeating;
 /// the partitions stay assigned until the next `poll()`, whose `onJoinPrepare` gives them up as
-/// lost and joins again. No JoinGroup before that poll.
+/// lost and joins again. No JoinGroup before that poll, and nothing happens when the poll timer
+/// expires meanwhile (the heartbeat thread, which checks it, is off; `maybeLeaveGroup` sends
+/// no LeaveGroup while `UNJOINED` either): the member id is kept.
 #[cfg(feature = "groups")]
 #[test]
 fn a_busy_member_keeps_its_partitions_until_its_poll_after_illegal_generation() {
     use khafka_sim::msg::ErrorCode;
     use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
 
-    let (mut h, mut c, mut timers) = member(&[]);
+    let (mut h, mut c, mut timers) = member(&[("max.poll.interval.ms", "10000")]);
     drive_member(&mut h, &mut c, &mut timers, 2_000_000, |_, _, r| {
         one_member_coordinator(r, 1, ErrorCode::None, Some(ErrorCode::None))
     });
@@ -3200,9 +3202,12 @@ fn a_busy_member_keeps_its_partitions_until_its_poll_after_illegal_generation() 
     assert_eq!((g.generation, g.assigned.clone()), (1, vec![true]));
     // The application is busy from here on; the next heartbeat is answered ILLEGAL_GENERATION.
     c.group.as_mut().unwrap().app_busy_since = Some(h.now.as_us());
-    let busy = drive_member(&mut h, &mut c, &mut timers, 12_000_000, |_, _, r| match r {
+    let busy = drive_member(&mut h, &mut c, &mut timers, 15_000_000, |_, _, r| match r {
         GroupRequest::Heartbeat { .. } => Some(GroupResponse::Heartbeat {
             error: ErrorCode::IllegalGeneration,
+        }),
+        GroupRequest::LeaveGroup { .. } => Some(GroupResponse::LeaveGroup {
+            error: ErrorCode::None,
         }),
         _ => one_member_coordinator(r, 2, ErrorCode::None, Some(ErrorCode::None)),
     });
@@ -3217,11 +3222,17 @@ fn a_busy_member_keeps_its_partitions_until_its_poll_after_illegal_generation() 
             .any(|(_, r)| matches!(r, GroupRequest::JoinGroup(_))),
         "no JoinGroup before the poll: {busy:?}"
     );
+    assert!(
+        !busy
+            .iter()
+            .any(|(_, r)| matches!(r, GroupRequest::LeaveGroup { .. })),
+        "no LeaveGroup from an unjoined member at its poll timeout: {busy:?}"
+    );
     let g = c.group.as_ref().unwrap();
     assert_eq!(
-        (g.generation, g.assigned.clone()),
-        (-1, vec![true]),
-        "generation reset, partition kept until the poll"
+        (g.generation, g.assigned.clone(), g.member_id.as_str()),
+        (-1, vec![true], "m1"),
+        "generation reset, member id and partition kept until the poll"
     );
 }
 

@@ -283,19 +283,17 @@ impl Consumer {
             && !self.group.as_ref().is_some_and(|g| g.flush_wait)
     }
 
-    /// Whether the consumer may send fetches (and position validations) now. A classic consumer
-    /// (`ClassicKafkaConsumer`) sends them only inside `poll()`: while it waits for records
-    /// (`pollForFetches` → `sendFetches`) and as it returns some (`sendFetches()` before
-    /// returning, so the next records are on their way while the application processes), and
-    /// validates positions there (`updateFetchPositions`, `validatePositionsOnMetadataChange`);
-    /// its heartbeat thread reads their answers but sends none. A KIP-848 consumer
-    /// (`AsyncKafkaConsumer`) fetches from its background thread whenever a partition is
-    /// fetchable.
-    pub(super) fn app_may_fetch(&self, now_us: u64) -> bool {
+    /// Whether the consumer is inside `poll()` now, where it sends position validations
+    /// (`updateFetchPositions`: `validatePositionsIfNeeded`, for a KIP-848 consumer through
+    /// `CheckAndUpdatePositionsEvent`) and a classic consumer sends its fetches: while it waits
+    /// for records (`pollForFetches` → `sendFetches`) and as it returns some (`sendFetches()`
+    /// before returning, so the next records are on their way while the application
+    /// processes). A classic consumer's heartbeat thread reads their answers but sends none; a
+    /// KIP-848 consumer (`AsyncKafkaConsumer`) fetches from its background thread whenever a
+    /// partition is fetchable, but validates only from `poll()`.
+    pub(super) fn app_in_poll(&self, now_us: u64) -> bool {
         let Some(app) = &self.app else { return true };
-        self.group.as_ref().is_some_and(|g| g.consumer_protocol)
-            || self.app_collects()
-            || app.returned_at_us == Some(now_us)
+        self.app_collects() || app.returned_at_us == Some(now_us)
     }
 
     /// Runs the application's loop as far as it goes now.

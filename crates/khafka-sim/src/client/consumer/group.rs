@@ -778,7 +778,9 @@ impl Membership {
             self.member_id.clear();
         }
         self.generation = -1;
-        if self.app_busy_since.is_some() {
+        // A JoinGroup answer is read by the application's thread only (the heartbeat thread is
+        // off while `PREPARING_REBALANCE`), after its commit's state check.
+        if self.app_busy_since.is_some() && self.phase == Phase::Syncing {
             return self.unjoined();
         }
         self.rejoin_needed = false;
@@ -790,11 +792,17 @@ impl Membership {
     /// thread stops, its commits fail with `CommitFailedException`, and it keeps its partitions
     /// until its next `poll()`, where `onJoinPrepare` gives them up as lost and joins again.
     fn unjoined(&mut self) {
+        debug_assert!(!self.consumer_protocol);
         self.in_flight = None;
         self.phase = Phase::Stable;
         self.rejoin_needed = true;
         self.heartbeat_in_flight = None;
         self.next_heartbeat_us = u64::MAX;
+    }
+
+    /// A classic member `UNJOINED` with its partitions (see `unjoined`).
+    fn is_unjoined(&self) -> bool {
+        !self.consumer_protocol && self.phase == Phase::Stable && self.generation < 0
     }
 
     /// `onJoinPrepare` (eager): commit first when auto-commit is on, revoke everything, join.
@@ -1055,7 +1063,19 @@ impl Membership {
     /// When `max.poll.interval.ms` runs out for an application busy since its last `poll()`.
     pub(super) fn poll_deadline_us(&self) -> Option<u64> {
         let since = self.app_busy_since?;
-        (self.generation >= 0 || !self.member_id.is_empty()).then_some(())?;
+        // A classic member's heartbeat thread, which checks the poll timer, is off while
+        // `UNJOINED` or `PREPARING_REBALANCE` (`HeartbeatThread.run`: `hasNotJoinedGroup()`)
+        // and checks nothing while the coordinator is unknown.
+        if self.consumer_protocol {
+            (self.generation >= 0 || !self.member_id.is_empty()).then_some(())?;
+        } else {
+            (self.generation >= 0
+                && matches!(
+                    self.phase,
+                    Phase::Syncing | Phase::Stable | Phase::CommitBeforeJoin
+                ))
+            .then_some(())?;
+        }
         Some(since.saturating_add(crate::time::ms_to_us(self.max_poll_interval_ms)))
     }
 
@@ -1249,6 +1269,9 @@ impl Membership {
                 }
                 self.generation = -1;
                 self.rejoin_needed = true;
+                if self.phase == Phase::Stable {
+                    self.unjoined();
+                }
                 AppCommitResult::Failed("CommitFailedException", error)
             }
             ErrorCode::FencedInstanceId => {
@@ -1287,6 +1310,7 @@ impl Membership {
         if (v.config.group.auto_commit() || streams)
             && self.coordinator.is_some()
             && self.phase == Phase::Stable
+            && !self.is_unjoined()
         {
             self.phase = Phase::Closing;
             if streams {
@@ -1311,12 +1335,13 @@ impl Membership {
         self.phase = Phase::Stopped;
     }
 
-    /// LeaveGroup from a dynamic member that has a member id and a coordinator.
+    /// LeaveGroup from a dynamic member that has a member id and a coordinator and is not
+    /// `UNJOINED` (`maybeLeaveGroup`).
     fn send_leave(&mut self, ctx: &mut Ctx, v: &View) {
         if self.consumer_protocol {
             return self.cp_send_leave(ctx, v);
         }
-        if let Some(c) = self.coordinator {
+        if let Some(c) = self.coordinator.filter(|_| !self.is_unjoined()) {
             if v.config.group.group_instance_id.is_none() && !self.member_id.is_empty() {
                 let req_id = ctx.req_id();
                 send(
@@ -1565,9 +1590,11 @@ impl Membership {
                         if classic && reset {
                             self.generation = -1;
                         }
-                        if classic
+                        if classic && self.phase == Phase::Stable && reset {
+                            self.unjoined();
+                        } else if classic
                             && self.phase == Phase::Stable
-                            && (reset || e == ErrorCode::RebalanceInProgress)
+                            && e == ErrorCode::RebalanceInProgress
                         {
                             self.rejoin_needed = true;
                         }
