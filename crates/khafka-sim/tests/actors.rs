@@ -2753,6 +2753,103 @@ fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
     );
 }
 
+/// A NOT_LEADER_OR_FOLLOWER answer that names a newer leader, for a position whose epoch the
+/// consumer knows: the position awaits validation (`AbstractFetch.handleFetchSuccess` →
+/// `maybeValidatePositionForCurrentLeader`), so `FetchCollector.initialize` ignores the answer
+/// ("no longer has valid position") and asks for no metadata; the validation goes to the new
+/// leader. (The engine refreshed metadata for every such answer.)
+#[test]
+fn a_not_leader_answer_that_starts_a_validation_refreshes_no_metadata() {
+    use khafka_sim::msg::{ErrorCode, Fetch, FetchedPartition, Metadata, OffsetsForLeaderEpoch};
+    use khafka_sim::protocol::CurrentLeader;
+    let mut h = Harness::new(&spec());
+    let mut c = consumer(&h, &[]);
+    let me = Node::Consumer(0);
+    c.start(&mut h.ctx(me));
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    let record = h.batches.add(0, 0, &[0], None);
+    // Its first fetch (broker 1, epoch 0; no position yet) learns the log is empty (OFFSET_OUT_OF_RANGE, reset to offset 0), its second
+    // gets the record at offset 0, written in epoch 0; the third is answered
+    // NOT_LEADER_OR_FOLLOWER, naming broker 2 in epoch 1.
+    let mut answered = 0;
+    let sent = 'fetches: loop {
+        let fetch = exchange(&mut h, &mut c, &mut timers)
+            .into_iter()
+            .find_map(|(to, m)| match m {
+                Msg::Fetch(Fetch::Request {
+                    req_id, partitions, ..
+                }) => Some((to, req_id, partitions[0].fetch_offset)),
+                _ => None,
+            });
+        let Some((to, req_id, offset)) = fetch else {
+            timers.sort_by_key(|t| t.0);
+            let (at, timer) = timers.remove(0);
+            h.advance_to(at);
+            c.on_timer(&mut h.ctx(me), timer);
+            continue;
+        };
+        assert_eq!(to, Node::Broker(1));
+        let (empty, first) = (answered == 0, answered == 1);
+        answered += 1;
+        let answer = Msg::Fetch(Fetch::Response {
+            req_id,
+            partitions: vec![FetchedPartition {
+                part: 0,
+                // No position yet: out of range, reset to the (empty) log's end.
+                error: if empty {
+                    ErrorCode::OffsetOutOfRange
+                } else if first {
+                    ErrorCode::None
+                } else {
+                    ErrorCode::NotLeaderOrFollower
+                },
+                high_watermark: u64::from(!empty),
+                log_end_offset: u64::from(!empty),
+                log_start_offset: 0,
+                fetch_offset: offset,
+                batches: if first { vec![record] } else { Vec::new() },
+                base_offset: if first { 0 } else { offset.min(1) },
+                diverging_epoch: None,
+                current_leader: (!empty && !first).then_some(CurrentLeader {
+                    leader: 2,
+                    leader_epoch: 1,
+                    alive: true,
+                }),
+            }],
+        });
+        c.on_msg(&mut h.ctx(me), Node::Broker(1), answer);
+        if !empty && !first {
+            assert_eq!(offset, 1, "the third fetch is from the record's end");
+            // What it sends over the next second (nothing answered).
+            let until = h.now.as_us() + 1_000_000;
+            let mut sent = h.sent_and_timers(&mut timers);
+            loop {
+                timers.sort_by_key(|t| t.0);
+                if timers.first().is_none_or(|t| t.0.as_us() > until) {
+                    break 'fetches sent;
+                }
+                let (at, timer) = timers.remove(0);
+                h.advance_to(at);
+                c.on_timer(&mut h.ctx(me), timer);
+                sent.extend(h.sent_and_timers(&mut timers));
+            }
+        }
+    };
+    let kinds: Vec<(Node, &str)> = sent
+        .iter()
+        .map(|(to, m)| {
+            let kind = match m {
+                Msg::Metadata(Metadata::Request { .. }) => "metadata",
+                Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { .. }) => "validation",
+                Msg::Fetch(Fetch::Request { .. }) => "fetch",
+                _ => "other",
+            };
+            (*to, kind)
+        })
+        .collect();
+    assert_eq!(kinds, [(Node::Broker(2), "validation")]);
+}
+
 /// Every connection a consumer sees close refreshes its metadata, as Kafka's
 /// `DefaultMetadataUpdater.handleServerDisconnect` does: here a KIP-848 member's
 /// `FindCoordinator` is disconnected while no metadata request is out. (The engine asked for

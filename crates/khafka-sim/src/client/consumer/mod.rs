@@ -1146,7 +1146,9 @@ impl Consumer {
                         // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the
                         // answer names is taken at once (`Metadata.updatePartitionLeadership`),
                         // the position validated against it in the next pump
-                        // (`maybeValidatePositionForCurrentLeader`); metadata is refreshed too.
+                        // (`maybeValidatePositionForCurrentLeader`). A position that then awaits
+                        // validation makes `FetchCollector.initialize` ignore the answer ("no
+                        // longer has valid position"); otherwise its error refreshes metadata.
                         ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch => {
                             let hint = fp
                                 .current_leader
@@ -1157,7 +1159,9 @@ impl Consumer {
                                 }
                                 self.leaders[p] = Some((hint.leader, hint.leader_epoch));
                             }
-                            refresh = true;
+                            refresh |= hint.is_none()
+                                || self.positions[p].is_none()
+                                || self.position_epochs[p].is_none();
                         }
                         _ => refresh = true,
                     }
