@@ -361,6 +361,35 @@ pub fn headline(
             ),
         };
         (tone, format!("{what} — {keys}{later}"), None)
+    } else if let Some(g) = sim
+        .groups()
+        .into_iter()
+        .find(|g| g.processed_twice > 0 || g.never_processed > 0)
+    {
+        // The log kept every record, but a group's members handed some out twice (at least
+        // once) or committed past some they never processed (at most once).
+        let mut what = Vec::new();
+        if g.never_processed > 0 {
+            what.push(format!(
+                "never processed {}",
+                plural(g.never_processed, "record", "records")
+            ));
+        }
+        if g.processed_twice > 0 {
+            what.push(format!(
+                "processed {} twice",
+                plural(g.processed_twice, "record", "records")
+            ));
+        }
+        (
+            if g.never_processed > 0 { "bad" } else { "warn" },
+            format!(
+                "Group {} {} — no acknowledged record lost",
+                g.group,
+                what.join(" and ")
+            ),
+            None,
+        )
     } else if p.sent == 0 {
         let offline = snapshot
             .partitions
@@ -502,13 +531,46 @@ pub(crate) fn lesson_cells(file: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     /// The headline of the `n`-th cell (from 0) of a lesson, run to its end.
-    fn of_cell(file: &str, n: usize) -> String {
+    fn of_cell_headline(file: &str, n: usize) -> super::Headline {
         let cell = &super::lesson_cells(file)[n];
         let scenario = khafka_scenario::parse(cell).unwrap();
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(scenario.spec.run_for);
         let snapshot = sim.snapshot();
-        super::headline(&sim, &snapshot, scenario.spec.run_for, None).text
+        super::headline(&sim, &snapshot, scenario.spec.run_for, None)
+    }
+
+    fn of_cell(file: &str, n: usize) -> String {
+        of_cell_headline(file, n).text
+    }
+
+    /// A group that committed before processing and crashed: the headline says what the group
+    /// did with the records (at most once), not only that the log lost none.
+    #[test]
+    fn a_group_that_skipped_records_says_so_first() {
+        let cell = super::lesson_cells("04b-consumer-groups-and-offsets.md")[2].replace(
+            "sim.commit.when=after-processing",
+            "sim.commit.when=before-processing",
+        );
+        let scenario = khafka_scenario::parse(&cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let h = super::headline(&sim, &sim.snapshot(), scenario.spec.run_for, None);
+        assert_eq!(
+            (h.tone, h.text.as_str()),
+            (
+                "bad",
+                "Group billing never processed 9 records — no acknowledged record lost"
+            )
+        );
+        let h = of_cell_headline("04b-consumer-groups-and-offsets.md", 2);
+        assert_eq!(h.tone, "warn", "{}", h.text);
+        assert!(
+            h.text
+                .starts_with("Group billing processed 42 records twice"),
+            "{}",
+            h.text
+        );
     }
 
     /// More lost records than the headline examines, all in the one partition of the scenario's

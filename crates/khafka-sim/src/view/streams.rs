@@ -396,7 +396,7 @@ impl Sim {
         }
         let info = &self.topo.producers[first.producer as usize];
         let mut keys: Vec<u32> = truth.keys().chain(result.keys()).copied().collect();
-        keys.sort_unstable();
+        crate::kernel::small::sort_by(&mut keys, Ord::cmp);
         keys.dedup();
         let (mut overcount, mut undercount, mut zombie_shortfall) = (0u64, 0u64, 0u64);
         let mut name = String::new();
@@ -559,7 +559,7 @@ impl Sim {
             }
             keys.extend(last.into_iter().filter(|e| e.1 .0 == 1).map(|e| e.0));
         }
-        keys.sort_unstable();
+        crate::kernel::small::sort_by(&mut keys, Ord::cmp);
         keys.dedup();
         (zombie[0], zombie[1], keys)
     }
@@ -663,8 +663,8 @@ impl Sim {
                 }
             }
         }
-        present.sort_unstable();
-        expected.sort_unstable();
+        crate::kernel::small::sort_by(&mut present, Ord::cmp);
+        crate::kernel::small::sort_by(&mut expected, Ord::cmp);
         let mut results: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
         let producer = &self.producers[first.producer as usize];
         for local in 0..producer.partitions {
@@ -703,7 +703,7 @@ impl Sim {
             other_processor: j.stream_processors(f)[1].clone(),
             capped,
         };
-        results.sort_unstable();
+        crate::kernel::small::sort_by(&mut results, Ord::cmp);
         let info = |id: RecordId| {
             let k = self.prov.producer_and_key(id).and_then(|(_, k)| k);
             (k, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0))
@@ -857,7 +857,7 @@ impl Sim {
         }
         // One sort for every table below (each sort instantiation is kilobytes of the bundle):
         // rows `(record, Option, Option)`, sorted whole.
-        expected.sort_unstable();
+        crate::kernel::small::sort_by(&mut expected, Ord::cmp);
         let mut r = JoinResults {
             left: j.left,
             processor: j.processor(f),
@@ -899,7 +899,7 @@ impl Sim {
         r.with_table = results.iter().filter(|e| e.2.is_some()).count() as u64;
         r.without_table = r.results - r.with_table;
         // By stream record, the first result of each first.
-        results.sort_unstable();
+        crate::kernel::small::sort_by(&mut results, Ord::cmp);
         // What the reference joins the record with, either way round equal timestamps.
         let want = |stream: RecordId| {
             expected
@@ -1568,7 +1568,7 @@ fn sorted_rows(
     Option<crate::log::RecordId>,
 )> {
     let mut rows: Vec<_> = ids.iter().map(|&id| (id, None, None)).collect();
-    rows.sort_unstable();
+    crate::kernel::small::sort_by(&mut rows, Ord::cmp);
     rows
 }
 
