@@ -78,7 +78,19 @@ fn a_fetch_error_during_a_batch_waits_for_the_poll() {
 /// the poll before.)
 #[test]
 fn a_classic_consumer_fetches_nothing_while_it_processes() {
-    let sim = traced_semantics_run("classic-consumer-fetches-only-in-poll");
+    fetches_nothing_while_it_processes("classic-consumer-fetches-only-in-poll");
+}
+
+/// `semantics/kip848-consumer-fetches-only-in-poll.khafka`: the same for a KIP-848 consumer, whose
+/// background thread fetches only when `poll()` asks (KAFKA-17439). (The engine's fetched
+/// whenever a partition was fetchable.)
+#[test]
+fn a_kip848_consumer_fetches_nothing_while_it_processes() {
+    fetches_nothing_while_it_processes("kip848-consumer-fetches-only-in-poll");
+}
+
+fn fetches_nothing_while_it_processes(scenario: &str) {
+    let sim = traced_semantics_run(scenario);
     let mut appended = std::collections::BTreeMap::new();
     let mut polls = Vec::new();
     for e in sim.trace_events() {

@@ -283,14 +283,14 @@ impl Consumer {
             && !self.group.as_ref().is_some_and(|g| g.flush_wait)
     }
 
-    /// Whether the consumer is inside `poll()` now, where it sends position validations
-    /// (`updateFetchPositions`: `validatePositionsIfNeeded`, for a KIP-848 consumer through
-    /// `CheckAndUpdatePositionsEvent`) and a classic consumer sends its fetches: while it waits
-    /// for records (`pollForFetches` → `sendFetches`) and as it returns some (`sendFetches()`
-    /// before returning, so the next records are on their way while the application
-    /// processes). A classic consumer's heartbeat thread reads their answers but sends none; a
-    /// KIP-848 consumer (`AsyncKafkaConsumer`) fetches from its background thread whenever a
-    /// partition is fetchable, but validates only from `poll()`.
+    /// Whether the consumer is inside `poll()` now: the only place it sends fetches and position
+    /// validations (`updateFetchPositions` → `validatePositionsIfNeeded`), while it waits for
+    /// records (`pollForFetches` → `sendFetches`) and as it returns some (`sendFetches()`, for a
+    /// KIP-848 consumer `sendPrefetches`, before returning, so the next records are on their way
+    /// while the application processes). A classic consumer's heartbeat thread reads their
+    /// answers but sends none; a KIP-848 consumer's (`AsyncKafkaConsumer`) background thread
+    /// sends a fetch only when `poll()` asked for one (`CreateFetchRequestsEvent`; KAFKA-17439,
+    /// Kafka 4.0), and validations only from `CheckAndUpdatePositionsEvent`.
     pub(super) fn app_in_poll(&self, now_us: u64) -> bool {
         let Some(app) = &self.app else { return true };
         self.app_collects() || app.returned_at_us == Some(now_us)

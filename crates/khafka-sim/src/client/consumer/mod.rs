@@ -731,15 +731,11 @@ impl Consumer {
         #[cfg(feature = "groups")]
         self.app_drive(ctx);
         #[cfg(feature = "groups")]
-        let in_poll = self.app_in_poll(ctx.now.as_us());
-        #[cfg(not(feature = "groups"))]
-        let in_poll = true;
-        #[cfg(feature = "groups")]
-        if !in_poll && !self.group.as_ref().is_some_and(|g| g.consumer_protocol) {
+        if !self.app_in_poll(ctx.now.as_us()) {
             self.arm_timeout_check(ctx);
             return;
         }
-        self.validate_positions(ctx, in_poll);
+        self.validate_positions(ctx);
         // `(leader, partition)`, grouped by leader in broker order, partitions in order. A group
         // member's other partitions are left out: they are not fetchable.
         #[cfg(feature = "groups")]
@@ -843,9 +839,8 @@ impl Consumer {
     }
 
     /// KIP-320, for every consumer: positions whose leader epoch changed are validated before
-    /// they are fetched again (`validation.rs`); the validations are sent only from `poll()`
-    /// (`send`), while a partition found awaiting one is not fetched meanwhile.
-    fn validate_positions(&mut self, ctx: &mut Ctx, send: bool) {
+    /// they are fetched again (`validation.rs`).
+    fn validate_positions(&mut self, ctx: &mut Ctx) {
         #[cfg(feature = "groups")]
         let group = self.group.as_deref();
         #[cfg(not(feature = "groups"))]
@@ -856,9 +851,6 @@ impl Consumer {
         let manual: Option<&Assigned> = None;
         self.validation
             .check(&self.positions, &self.position_epochs, &self.leaders);
-        if !send {
-            return;
-        }
         let wake = self.validation.send(
             ctx,
             &self.subscribed,
