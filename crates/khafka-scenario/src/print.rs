@@ -59,7 +59,15 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     if !c.racks.is_empty() {
         let _ = write!(cluster, " racks={}", c.racks.join(","));
     }
-    let bd = BrokerConfig::default();
+    // `kafka.version` is not a key of its own (it sets others), but a release before 3.7 also
+    // drops KIP-951's leader hints, which no other key sets: print it, and the keys that differ
+    // from what it sets.
+    let mut bd = BrokerConfig::default();
+    if !c.config.current_leader_hints {
+        bd.set("kafka.version", "3.6")
+            .expect("3.6 is a version the parser takes");
+        cluster.push_str(" kafka.version=3.6");
+    }
     cluster.push_str(&changed(
         BrokerConfig::KEYS,
         |k| c.config.get(k),

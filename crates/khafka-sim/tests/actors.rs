@@ -2989,9 +2989,97 @@ fn a_refused_connection_backs_off_exponentially() {
 /// log).
 #[test]
 fn a_wrong_broker_names_the_current_leader_to_a_consumer() {
-    use khafka_sim::protocol::{CurrentLeader, Fetch, FetchPartition, Fetcher};
+    use khafka_sim::protocol::{CurrentLeader, Fetcher};
     let answer = |broker: u32, fetcher: Fetcher, current_leader_epoch: u32| {
-        let mut h = Harness::new(&spec());
+        wrong_broker_fetch_answer("4.1", broker, fetcher, current_leader_epoch)
+    };
+    let leader = |leader_epoch| {
+        Some(CurrentLeader {
+            leader: 1,
+            leader_epoch,
+            alive: true,
+        })
+    };
+    use khafka_sim::msg::ErrorCode;
+    assert_eq!(
+        answer(2, Fetcher::Consumer, 0),
+        (ErrorCode::NotLeaderOrFollower, leader(0))
+    );
+    assert_eq!(
+        answer(1, Fetcher::Consumer, 0),
+        (ErrorCode::FencedLeaderEpoch, leader(1))
+    );
+    assert_eq!(
+        answer(2, Fetcher::Follower(3), 0),
+        (ErrorCode::NotLeaderOrFollower, None)
+    );
+    // The epoch is checked before leadership (`Partition.getLocalLog`): a follower that has not
+    // learned the epoch the consumer names answers `UNKNOWN_LEADER_EPOCH`, and names no leader.
+    assert_eq!(
+        answer(2, Fetcher::Consumer, 1),
+        (ErrorCode::UnknownLeaderEpoch, None)
+    );
+}
+
+/// KIP-951 came with Kafka 3.7 (Fetch v16, Produce v10): a 3.6 broker's error answers name no
+/// leader, to a consumer's fetch or to a produce request, and a 3.7 broker's do.
+#[test]
+fn a_broker_before_kafka_3_7_names_no_leader() {
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::{Fetcher, Produce, ProduceBatch};
+    for (version, hints) in [("3.6", false), ("3.7", true)] {
+        let (error, hint) = wrong_broker_fetch_answer(version, 2, Fetcher::Consumer, 0);
+        assert_eq!(error, ErrorCode::NotLeaderOrFollower, "{version}");
+        assert_eq!(hint.is_some(), hints, "fetch, {version}: {hint:?}");
+
+        let mut s = spec();
+        s.cluster.config.set("kafka.version", version).unwrap();
+        let mut h = Harness::new(&s);
+        let mut b = started(&mut h, 2);
+        h.take();
+        let req = Msg::Produce(Produce::Request {
+            req_id: 7,
+            acks: khafka_sim::config::Acks::All,
+            timeout_us: 30_000_000,
+            batches: vec![ProduceBatch {
+                part: 0,
+                records: vec![1],
+                idempotence: None,
+                bytes: 100,
+            }],
+        });
+        b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Producer(0), req);
+        let (error, hint) = h
+            .sent()
+            .into_iter()
+            .find_map(|(_, m)| match m {
+                Msg::Produce(Produce::Response { results, .. }) => {
+                    Some((results[0].error, results[0].current_leader))
+                }
+                _ => None,
+            })
+            .expect("an answer");
+        assert_eq!(error, ErrorCode::NotLeaderOrFollower, "{version}");
+        assert_eq!(hint.is_some(), hints, "produce, {version}: {hint:?}");
+    }
+}
+
+/// Broker `broker`'s answer to a consumer's (or follower's) fetch of t-0, which broker 1 leads (in
+/// epoch 1 on broker 1 itself), with `kafka.version=version`: its error and KIP-951 hint.
+fn wrong_broker_fetch_answer(
+    version: &str,
+    broker: u32,
+    fetcher: khafka_sim::protocol::Fetcher,
+    current_leader_epoch: u32,
+) -> (
+    khafka_sim::msg::ErrorCode,
+    Option<khafka_sim::protocol::CurrentLeader>,
+) {
+    use khafka_sim::protocol::{Fetch, FetchPartition};
+    {
+        let mut s = spec();
+        s.cluster.config.set("kafka.version", version).unwrap();
+        let mut h = Harness::new(&s);
         let mut b = started(&mut h, broker);
         if broker == 1 {
             // Broker 1 leads t-0 in epoch 1 now.
@@ -3020,33 +3108,7 @@ fn a_wrong_broker_names_the_current_leader_to_a_consumer() {
                 _ => None,
             })
             .expect("an answer")
-    };
-    let leader = |leader_epoch| {
-        Some(CurrentLeader {
-            leader: 1,
-            leader_epoch,
-            alive: true,
-        })
-    };
-    use khafka_sim::msg::ErrorCode;
-    assert_eq!(
-        answer(2, Fetcher::Consumer, 0),
-        (ErrorCode::NotLeaderOrFollower, leader(0))
-    );
-    assert_eq!(
-        answer(1, Fetcher::Consumer, 0),
-        (ErrorCode::FencedLeaderEpoch, leader(1))
-    );
-    assert_eq!(
-        answer(2, Fetcher::Follower(3), 0),
-        (ErrorCode::NotLeaderOrFollower, None)
-    );
-    // The epoch is checked before leadership (`Partition.getLocalLog`): a follower that has not
-    // learned the epoch the consumer names answers `UNKNOWN_LEADER_EPOCH`, and names no leader.
-    assert_eq!(
-        answer(2, Fetcher::Consumer, 1),
-        (ErrorCode::UnknownLeaderEpoch, None)
-    );
+    }
 }
 
 /// A classic member keeps heartbeating while it commits before a rejoin: `onJoinPrepare` runs

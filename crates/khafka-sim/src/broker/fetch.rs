@@ -175,6 +175,7 @@ impl Broker {
     #[inline(never)]
     fn error_answer(
         &self,
+        ctx: &Ctx,
         fetcher: Fetcher,
         fp: &FetchPartition,
         error: ErrorCode,
@@ -194,7 +195,7 @@ impl Broker {
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
             current_leader: if wrong && fetcher == Fetcher::Consumer {
-                self.current_leader(fp.part)
+                self.current_leader(ctx, fp.part)
             } else {
                 None
             },
@@ -225,7 +226,7 @@ impl Broker {
         };
         let me = self.id;
         let Some(r) = self.replicas.get_mut(&fp.part) else {
-            out.push(self.error_answer(fetcher, fp, ErrorCode::NotLeaderOrFollower));
+            out.push(self.error_answer(ctx, fetcher, fp, ErrorCode::NotLeaderOrFollower));
             return;
         };
         // `Partition.getLocalLog`: the epoch first (`checkCurrentLeaderEpoch`), then leadership.
@@ -240,7 +241,7 @@ impl Broker {
         };
         if error != ErrorCode::None {
             forget(r);
-            out.push(self.error_answer(fetcher, fp, error));
+            out.push(self.error_answer(ctx, fetcher, fp, error));
             return;
         }
         let leo = r.log.log_end_offset();

@@ -40,7 +40,7 @@ impl Broker {
     ) {
         for r in &mut results {
             if r.error == ErrorCode::NotLeaderOrFollower {
-                r.current_leader = self.current_leader(r.part);
+                r.current_leader = self.current_leader(ctx, r.part);
             }
         }
         ctx.send(to, Msg::Produce(Produce::Response { req_id, results }));
@@ -48,8 +48,11 @@ impl Broker {
 
     /// KIP-951's `CurrentLeader` of `part` (`KafkaApis.getCurrentLeader`): the leader and epoch of
     /// the broker's own partition if it hosts one, else of its metadata cache; none when it knows
-    /// no leader (Kafka's -1, which clients ignore).
-    pub(super) fn current_leader(&self, part: PartIdx) -> Option<CurrentLeader> {
+    /// no leader (Kafka's -1, which clients ignore). Brokers before 3.7 name nobody.
+    pub(super) fn current_leader(&self, ctx: &Ctx, part: PartIdx) -> Option<CurrentLeader> {
+        if !ctx.topo.config.current_leader_hints {
+            return None;
+        }
         let (leader, epoch) = match self.replicas.get(&part) {
             Some(rep) => (rep.state.leader, rep.state.leader_epoch),
             None => self.metadata_cache[part as usize],

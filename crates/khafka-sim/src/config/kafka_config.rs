@@ -162,6 +162,12 @@ pub struct BrokerConfig {
     pub default_replication_factor: u32,
     pub num_partitions: u32,
     pub eligible_leader_replicas_enable: bool,
+    /// KIP-951 (Kafka 3.7+, Produce v10 and Fetch v16): a NOT_LEADER_OR_FOLLOWER answer names the
+    /// partition's current leader and epoch (`CurrentLeader`) and the leader's endpoint. Older
+    /// brokers name nobody, so their clients learn the new leader from a metadata refresh. Not a
+    /// key of its own: `kafka.version` sets it.
+    #[serde(default = "yes")]
+    pub current_leader_hints: bool,
     pub replica_high_watermark_checkpoint_interval_ms: u64,
     /// Simulator knob: on a crash that loses unflushed data, records appended less than this long ago
     /// are gone. Kafka leaves flushing to the OS by default (`log.flush.interval.ms` unset); Linux
@@ -205,6 +211,7 @@ impl Default for BrokerConfig {
             // (`EligibleLeaderReplicasVersion.ELRV_1` bootstraps at `IBP_4_1_IV0`; 4.1's latest
             // production metadata version is `IBP_4_1_IV1`).
             eligible_leader_replicas_enable: true,
+            current_leader_hints: true,
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             sim_unflushed_window_ms: 30_000,
             #[cfg(feature = "groups")]
@@ -505,6 +512,8 @@ impl BrokerConfig {
         // ELR is on for clusters formatted by 4.1; 4.0 has it behind a feature upgrade (set
         // `eligible.leader.replicas.enable=true` after the version); older releases have none.
         self.eligible_leader_replicas_enable = v >= (4, 1);
+        // KIP-951 shipped in 3.7.0 (`ProduceResponse` v10, `FetchResponse` v16).
+        self.current_leader_hints = v >= (3, 7);
         Ok(())
     }
 
@@ -553,6 +562,10 @@ impl BrokerConfig {
         }
         Ok(())
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 pub(crate) fn positive(v: u64) -> Result<u64, ConfigError> {
