@@ -1212,9 +1212,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     });
     let results = r.scenario.evaluate(&snapshot.outcome(sim));
     let p = &snapshot.provenance;
-    // Walks the input and output logs: once a frame, for the headline and the panel.
+    // Walk the input and output logs and the groups' processed records: once a frame, for the
+    // headline and the panels.
     let streams = sim.streams_view();
-    let headline = crate::headline::headline(sim, &snapshot, end, streams.as_ref());
+    let group_views = sim.groups();
+    let headline = crate::headline::headline(sim, &snapshot, end, streams.as_ref(), &group_views);
     let on_seek = dispatch.reform(Action::Seek);
 
     let panel = |part: Part| match part {
@@ -1233,7 +1235,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         Part::Metrics => metrics_panel(sim),
         Part::Story => story_panel(sim, dispatch, v.story.as_ref().map(|s| s.0)),
         Part::Groups => groups_panel(
-            sim,
+            &group_views,
             &snapshot,
             (!at_end).then(|| dispatch.reform(Action::Inject)),
         ),
@@ -1547,11 +1549,10 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
 /// Before the end of the run, each group lists its consumers with a button that crashes (or
 /// restarts) its process, as the consumer's card in the cluster picture does.
 fn groups_panel(
-    sim: &khafka_sim::Sim,
+    groups: &[khafka_sim::view::groups::GroupView],
     snapshot: &khafka_sim::snapshot::ClusterSnapshot,
     on_fault: Option<Callback<Fault>>,
 ) -> Html {
-    let groups = sim.groups();
     let dash = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
     html! {
         <div class="panel groups-panel">

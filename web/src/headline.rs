@@ -9,6 +9,7 @@ use crate::cluster_view::fmt_time;
 use khafka_sim::log::RecordId;
 use khafka_sim::snapshot::ClusterSnapshot;
 use khafka_sim::trace::TraceKind;
+use khafka_sim::view::groups::GroupView;
 use khafka_sim::view::streams::StreamsView;
 use khafka_sim::{Sim, SimTime};
 
@@ -51,6 +52,7 @@ pub fn headline(
     snapshot: &ClusterSnapshot,
     end: SimTime,
     streams: Option<&StreamsView>,
+    groups: &[GroupView],
 ) -> Headline {
     if let Some(why) = sim.halted() {
         // The engine refused to go on (its budget, or a loop at one instant): say so first.
@@ -361,9 +363,8 @@ pub fn headline(
             ),
         };
         (tone, format!("{what} — {keys}{later}"), None)
-    } else if let Some(g) = sim
-        .groups()
-        .into_iter()
+    } else if let Some(g) = groups
+        .iter()
         .find(|g| g.processed_twice > 0 || g.never_processed > 0)
     {
         // The log kept every record, but a group's members handed some out twice (at least
@@ -537,7 +538,7 @@ mod tests {
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(scenario.spec.run_for);
         let snapshot = sim.snapshot();
-        super::headline(&sim, &snapshot, scenario.spec.run_for, None)
+        super::headline(&sim, &snapshot, scenario.spec.run_for, None, &sim.groups())
     }
 
     fn of_cell(file: &str, n: usize) -> String {
@@ -555,7 +556,13 @@ mod tests {
         let scenario = khafka_scenario::parse(&cell).unwrap();
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(scenario.spec.run_for);
-        let h = super::headline(&sim, &sim.snapshot(), scenario.spec.run_for, None);
+        let h = super::headline(
+            &sim,
+            &sim.snapshot(),
+            scenario.spec.run_for,
+            None,
+            &sim.groups(),
+        );
         assert_eq!(
             (h.tone, h.text.as_str()),
             (

@@ -598,7 +598,8 @@ pub fn presenter() -> Html {
         .map(|(t, text)| format!("{} {text}", fmt_time(t)))
         .collect();
     let streams = sim.streams_view();
-    let headline = crate::headline::headline(sim, &snapshot, s.end, streams.as_ref());
+    let headline =
+        crate::headline::headline(sim, &snapshot, s.end, streams.as_ref(), &sim.groups());
     // Beats closer than their markers' width take turns above and below the track.
     let mut last = [f64::MIN; 2];
     let rows: Vec<usize> = s

@@ -8,7 +8,7 @@
 //! `read_uncommitted`; lag is that minus the committed offset.
 
 use crate::coordinator::group::shard::{partition_names, GroupPartitionView, MemberView};
-use crate::coordinator::group::GroupView;
+pub use crate::coordinator::group::GroupView;
 use crate::msg::PartIdx;
 use crate::protocol::group::partition_for;
 use crate::sim::Sim;

@@ -795,6 +795,11 @@ impl Membership {
         debug_assert!(!self.consumer_protocol);
         self.in_flight = None;
         self.phase = Phase::Stable;
+        self.stop_heartbeats_until_rejoin();
+    }
+
+    /// The heartbeat thread stops (`hasNotJoinedGroup()`) until the next `poll()` joins again.
+    fn stop_heartbeats_until_rejoin(&mut self) {
         self.rejoin_needed = true;
         self.heartbeat_in_flight = None;
         self.next_heartbeat_us = u64::MAX;
@@ -1101,10 +1106,9 @@ impl Membership {
         self.generation = -1;
         if matches!(self.phase, Phase::Syncing | Phase::Joining) {
             self.unjoined();
+        } else {
+            self.stop_heartbeats_until_rejoin();
         }
-        self.rejoin_needed = true;
-        self.heartbeat_in_flight = None;
-        self.next_heartbeat_us = u64::MAX;
     }
 
     /// `commitSync()` / `commitAsync()` of the application: the positions of every assigned
