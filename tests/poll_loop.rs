@@ -155,3 +155,33 @@ fn a_kip848_consumer_validates_its_position_only_in_poll() {
         "truncation detected at {at} µs, during the batch {during:?}"
     );
 }
+
+/// `semantics/busy-member-removed-while-cut-off-fails-its-commit.khafka`: c2's generation is
+/// reset while it processes a batch; its member story says, at the poll after the batch, that
+/// the batch was processed, its commit failed, and only then that t-1 was lost
+/// (`onPartitionsLost`, nothing committed), not revoked. (The story used to say nothing of the
+/// loss.)
+#[test]
+fn a_member_story_says_when_its_partitions_were_lost() {
+    let sim = traced_semantics_run("busy-member-removed-while-cut-off-fails-its-commit");
+    let story = sim.member_story("c2").expect("c2 is a member");
+    let at_76: Vec<&str> = story
+        .lines
+        .iter()
+        .filter(|(at, _)| (76_000_000..77_000_000).contains(at))
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        at_76,
+        [
+            "processed t-1 offsets 0..499 (leader epoch 0, generation 1)",
+            "commitSync(): CommitFailedException",
+            "lost [t-1] (its generation was gone: nothing committed for them)",
+        ]
+    );
+    assert!(
+        !story.lines.iter().any(|(_, t)| t.starts_with("revoked")),
+        "{:?}",
+        story.lines
+    );
+}

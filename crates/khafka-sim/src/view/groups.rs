@@ -433,21 +433,37 @@ impl Sim {
         let c = self.consumers.iter().find(|c| &*c.name == consumer)?;
         let g = c.group.as_ref()?;
         let name = |p: u32| self.topo.part_name(c.subscribed.global(p)).to_string();
-        let mut lines: Vec<(u64, String)> = Vec::new();
+        // At one instant, in the order the application sees them: a batch processed, its
+        // commit, then the `poll()` that gives partitions up (revoked or lost) and then takes
+        // the new assignment.
+        let mut lines: Vec<(u64, u8, String)> = Vec::new();
         for (at, generation, parts) in &g.assignments {
             let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
             lines.push((
                 *at,
+                4,
                 format!("generation {generation}: assigned [{}]", parts.join(", ")),
             ));
         }
         for (at, parts) in &g.revocations {
             let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
-            lines.push((*at, format!("revoked [{}]", parts.join(", "))));
+            lines.push((*at, 3, format!("revoked [{}]", parts.join(", "))));
+        }
+        for (at, parts) in &g.lost {
+            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
+            lines.push((
+                *at,
+                3,
+                format!(
+                    "lost [{}] (its generation was gone: nothing committed for them)",
+                    parts.join(", ")
+                ),
+            ));
         }
         for r in &c.processed {
             lines.push((
                 r.at_us,
+                0,
                 format!(
                     "processed {} offsets {}..{} (leader epoch {}, generation {})",
                     name(r.partition),
@@ -467,6 +483,7 @@ impl Sim {
             let call = if cm.sync { "commitSync" } else { "commitAsync" };
             lines.push((
                 cm.at_us,
+                1,
                 format!("{call}({}): {}", offsets.join(", "), cm.outcome),
             ));
         }
@@ -481,6 +498,7 @@ impl Sim {
                 .map_or("unknown".to_string(), |o| o.to_string());
             lines.push((
                 t.at_us,
+                2,
                 format!(
                     "{what} on {} at offset {} (divergent offset {divergent})",
                     name(t.partition),
@@ -488,7 +506,8 @@ impl Sim {
                 ),
             ));
         }
-        crate::kernel::small::sort_by(&mut lines, |a, b| a.0.cmp(&b.0));
+        crate::kernel::small::sort_by(&mut lines, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let lines = lines.into_iter().map(|(at, _, text)| (at, text)).collect();
         let lines = collapse_repeats(lines);
         Some(MemberStory {
             consumer: consumer.to_string(),

@@ -213,9 +213,7 @@ impl Membership {
     /// Fenced, or the poll timer expired: the partitions are lost, not committed, and the
     /// member starts over at epoch 0 (keeping its member id).
     fn cp_lose_partitions(&mut self, ctx: &Ctx, v: &mut View) {
-        let held = self.assigned.clone();
-        self.record_revocation(ctx.now.as_us(), &held);
-        self.revoke_all(v);
+        self.lose_all(ctx.now.as_us(), v);
         self.generation = 0;
         self.cp.target = None;
         self.cp.revoking.iter_mut().for_each(|r| *r = false);

@@ -175,6 +175,10 @@ pub struct Membership {
     /// `owned − assigned` after SyncGroup; on a close, all it owned. Not partitions lost with
     /// a generation or a crash.
     pub revocations: Vec<(u64, Vec<u32>)>,
+    /// The partitions it gave up as lost (`onPartitionsLost`), its generation or member epoch
+    /// gone (reset by an error answer, fenced, or its poll timer expired): `(time µs,
+    /// partitions)`. Nothing is committed for them, and they are not counted as revocations.
+    pub lost: Vec<(u64, Vec<u32>)>,
     /// The eager `StickyAssignor`'s memory (`onAssignment`: `memberAssignment`, `generation`):
     /// its last assignment, sent in its subscription's user data although the member revoked it
     /// before joining. Lost with the process.
@@ -282,6 +286,7 @@ impl Membership {
             app_results: Vec::new(),
             assignments: Vec::new(),
             revocations: Vec::new(),
+            lost: Vec::new(),
             sticky_user_data: None,
             max_poll_interval_ms: u64::MAX,
             heartbeat_attempts: 0,
@@ -784,7 +789,7 @@ impl Membership {
             return self.unjoined();
         }
         self.rejoin_needed = false;
-        self.revoke_all(v);
+        self.lose_all(ctx.now.as_us(), v);
         self.rejoin(ctx, v);
     }
 
@@ -826,8 +831,9 @@ impl Membership {
             }
             return;
         }
-        if !self.cooperative || self.generation < 0 {
-            // Eager, or the generation was lost (`onPartitionsLost`).
+        if self.generation < 0 {
+            self.lose_all(ctx.now.as_us(), v);
+        } else if !self.cooperative {
             self.revoke_all(v);
         }
         self.phase = Phase::Joining;
@@ -843,6 +849,17 @@ impl Membership {
         if !parts.is_empty() {
             self.revocations.push((at_us, parts));
         }
+    }
+
+    /// `onPartitionsLost(all)`: noted as lost, then given up as [`Self::revoke_all`] does.
+    pub(super) fn lose_all(&mut self, at_us: u64, v: &mut View) {
+        let parts: Vec<u32> = (0..self.assigned.len() as u32)
+            .filter(|p| self.assigned[*p as usize])
+            .collect();
+        if !parts.is_empty() {
+            self.lost.push((at_us, parts));
+        }
+        self.revoke_all(v);
     }
 
     /// `onPartitionsRevoked(all)`: fetching stops, positions are forgotten.
@@ -1522,7 +1539,7 @@ impl Membership {
                         if joined && self.app_busy_since.is_some() {
                             self.unjoined();
                         } else {
-                            self.revoke_all(v);
+                            self.lose_all(ctx.now.as_us(), v);
                             if joined {
                                 self.in_flight = None;
                                 self.phase = Phase::Joining;

@@ -490,6 +490,7 @@ impl Consumer {
         if let (Some(new), Some(old)) = (&mut fresh.group, &mut self.group) {
             new.assignments = std::mem::take(&mut old.assignments);
             new.revocations = std::mem::take(&mut old.revocations);
+            new.lost = std::mem::take(&mut old.lost);
         }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.start_us = ctx.now.as_us();
