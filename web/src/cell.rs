@@ -1577,7 +1577,10 @@ fn groups_panel(
                     <div class="group">
                         <p class="group-summary"><strong>{ summary }</strong>
                             if g.partitions_revoked > 0 {
-                                <span class="revoked" title="Partitions the members gave up in rebalances or on close (onPartitionsRevoked), and the longest time one of them then waited for its next owner.">{ format!(" · {} partition{} revoked, longest pause {} ms", g.partitions_revoked, if g.partitions_revoked == 1 { "" } else { "s" }, g.longest_pause_ms) }</span>
+                                <span class="revoked" title="Partitions the members gave up in rebalances or on close (onPartitionsRevoked).">{ format!(" · {} partition{} revoked", g.partitions_revoked, if g.partitions_revoked == 1 { "" } else { "s" }) }</span>
+                            }
+                            if g.longest_pause_ms > 0 {
+                                <span class="revoked" title="The longest a partition went unread: from its revocation, or from the crash of the member that held it, to its next owner.">{ format!(" · longest pause {} ms", g.longest_pause_ms) }</span>
                             }
                             if g.processed_twice > 0 {
                                 <span class="bad">{ format!(" · {} records handed out twice", g.processed_twice) }</span>

@@ -295,10 +295,12 @@ impl Sim {
         })
     }
 
-    /// The group's rebalance revocations and the pauses they caused: `(partitions revoked, µs
-    /// summed over them, the longest µs)`. A pause runs from a member's revocation of a
-    /// partition (`Membership::revocations`) to the next time a member of the group is assigned
-    /// it (`Membership::assignments`), or to now.
+    /// The group's rebalance revocations and the pauses in its reading: `(partitions revoked, µs
+    /// summed over the pauses, the longest µs)`. A pause runs from a member's revocation of a
+    /// partition (`Membership::revocations`), or from the crash of the member's process that
+    /// held it (`Membership::crashed_with`), to the next time a member of the group is assigned
+    /// it (`Membership::assignments`), or to now. Partitions lost with a generation are not
+    /// counted: the group has usually given them to another member before their holder knows.
     pub fn rebalance_pauses(&self, group: &str) -> (u64, u64, u64) {
         let members: Vec<_> = self
             .consumers
@@ -309,7 +311,9 @@ impl Sim {
         let now = self.now().as_us();
         let (mut count, mut total, mut longest) = (0u64, 0u64, 0u64);
         for (subscribed, g) in &members {
-            for (at, parts) in &g.revocations {
+            let revoked = g.revocations.iter().map(|r| (r, true));
+            let crashed = g.crashed_with.iter().map(|r| (r, false));
+            for ((at, parts), is_revocation) in revoked.chain(crashed) {
                 for p in parts {
                     let part = subscribed.global(*p);
                     let next = members
@@ -322,7 +326,7 @@ impl Sim {
                         .min()
                         .unwrap_or(now);
                     let pause = next.saturating_sub(*at);
-                    count += 1;
+                    count += u64::from(is_revocation);
                     total += pause;
                     longest = longest.max(pause);
                 }

@@ -179,6 +179,10 @@ pub struct Membership {
     /// gone (reset by an error answer, fenced, or its poll timer expired): `(time µs,
     /// partitions)`. Nothing is committed for them, and they are not counted as revocations.
     pub lost: Vec<(u64, Vec<u32>)>,
+    /// The partitions it held when its process crashed: `(time µs, partitions)`. Nobody reads
+    /// them until the group gives them to a member again (after the session timeout, or when a
+    /// static member comes back), so the group view counts a pause from here.
+    pub crashed_with: Vec<(u64, Vec<u32>)>,
     /// The eager `StickyAssignor`'s memory (`onAssignment`: `memberAssignment`, `generation`):
     /// its last assignment, sent in its subscription's user data although the member revoked it
     /// before joining. Lost with the process.
@@ -287,6 +291,7 @@ impl Membership {
             assignments: Vec::new(),
             revocations: Vec::new(),
             lost: Vec::new(),
+            crashed_with: Vec::new(),
             sticky_user_data: None,
             max_poll_interval_ms: u64::MAX,
             heartbeat_attempts: 0,
@@ -851,11 +856,24 @@ impl Membership {
         }
     }
 
+    /// The partitions it holds, by index in its subscription.
+    fn held(&self) -> Vec<u32> {
+        (0..self.assigned.len() as u32)
+            .filter(|p| self.assigned[*p as usize])
+            .collect()
+    }
+
+    /// The process crashes holding its partitions: noted for the group view's pauses.
+    pub(super) fn crashed(&mut self, at_us: u64) {
+        let parts = self.held();
+        if !parts.is_empty() {
+            self.crashed_with.push((at_us, parts));
+        }
+    }
+
     /// `onPartitionsLost(all)`: noted as lost, then given up as [`Self::revoke_all`] does.
     pub(super) fn lose_all(&mut self, at_us: u64, v: &mut View) {
-        let parts: Vec<u32> = (0..self.assigned.len() as u32)
-            .filter(|p| self.assigned[*p as usize])
-            .collect();
+        let parts = self.held();
         if !parts.is_empty() {
             self.lost.push((at_us, parts));
         }

@@ -450,6 +450,9 @@ impl Consumer {
     pub fn crash(&mut self, ctx: &mut Ctx) {
         if !self.stopped {
             self.app_interrupted(ctx);
+            if let Some(g) = self.group.as_mut() {
+                g.crashed(ctx.now.as_us());
+            }
         }
         self.stopped = true;
     }
@@ -491,6 +494,7 @@ impl Consumer {
             new.assignments = std::mem::take(&mut old.assignments);
             new.revocations = std::mem::take(&mut old.revocations);
             new.lost = std::mem::take(&mut old.lost);
+            new.crashed_with = std::mem::take(&mut old.crashed_with);
         }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.start_us = ctx.now.as_us();
