@@ -40,6 +40,9 @@ pub struct LineChart {
     pub markers: Vec<(f64, String)>,
     /// A vertical line at the current instant.
     pub cursor: Option<f64>,
+    /// Why the series start late: a short text at the foot of the plot, centred over the span
+    /// from x = 0 to the first point, when it fits there (the lag chart before a first commit).
+    pub empty_until: Option<(f64, String)>,
 }
 
 impl LineChart {
@@ -76,6 +79,7 @@ fn chart(title: &str, y_label: &str, metrics: &Metrics, names: &[(&str, &str)]) 
         x_max: None,
         markers: Vec::new(),
         cursor: None,
+        empty_until: None,
         title: title.to_string(),
         x_label: "simulated time (s)".to_string(),
         y_label: y_label.to_string(),
@@ -179,6 +183,15 @@ pub fn consumer_lag(metrics: &Metrics) -> LineChart {
                 .collect(),
         })
         .collect();
+    let first = c
+        .series
+        .iter()
+        .filter_map(|s| s.points.first())
+        .map(|p| p.0);
+    c.empty_until = first
+        .reduce(f64::min)
+        .filter(|x| *x > 0.0)
+        .map(|x| (x, "no commit yet".to_string()));
     c
 }
 
@@ -456,6 +469,18 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
             marker(&mut o, i, *x, *y);
         }
     }
+    if let Some((until, text)) = &c.empty_until {
+        let span = px(until.clamp(0.0, x_max)) - left;
+        if span > text_width(text) as f64 * MARKER_PX as f64 / TEXT_PX as f64 + 8.0 {
+            let _ = write!(
+                o,
+                r##"<text class="empty-note" x="{:.1}" y="{:.1}" text-anchor="middle" font-size="{MARKER_PX}" fill="#6E6E6E">{}</text>"##,
+                left + span / 2.0,
+                bottom - 8.0,
+                esc(text)
+            );
+        }
+    }
     o.push_str(&labels);
     // The legend, below the plot.
     let legend_top = (height - legend_h) as f64;
@@ -683,5 +708,30 @@ run 30s
         // `audit` processes 8 ms a record, 125 a second, against 200 produced: it falls behind.
         let audit = &consumer_lag(sim.metrics()).series[1].points;
         assert!(audit.last().unwrap().1 > 1_000.0, "{:?}", audit.last());
+    }
+
+    /// A group's lag line starts at its first commit; the span before it says why it is empty,
+    /// when the text fits there.
+    #[test]
+    fn the_lag_chart_says_why_it_starts_late() {
+        let lag = |first: Option<f64>| {
+            let time_us: Vec<u64> = (1..=30).map(|s| s * 1_000_000).collect();
+            let values = time_us
+                .iter()
+                .map(|t| first.filter(|f| *t as f64 / 1e6 >= *f).map(|_| 100.0))
+                .collect();
+            let m = khafka_sim::metrics::Metrics {
+                time_us,
+                group_lag: vec![("billing".into(), values)],
+                ..Default::default()
+            };
+            let c = consumer_lag(&m).with_time(30.0, Vec::new(), None);
+            let svg = to_svg(&c, 800, 300).unwrap();
+            (c.empty_until.map(|(x, _)| x), svg.contains("no commit yet"))
+        };
+        assert_eq!(lag(Some(12.0)), (Some(12.0), true));
+        // Too narrow a span for the text: none.
+        assert_eq!(lag(Some(2.0)), (Some(2.0), false));
+        assert_eq!(lag(None), (None, false));
     }
 }
