@@ -176,7 +176,7 @@ fn a_member_story_says_when_its_partitions_were_lost() {
         [
             "processed t-1 offsets 0..499 (leader epoch 0, generation 1)",
             "commitSync(): CommitFailedException",
-            "lost [t-1] (its generation was gone: nothing committed for them)",
+            "lost [t-1] (its generation or member epoch was gone: nothing committed for them)",
         ]
     );
     assert!(

@@ -61,12 +61,16 @@ pub fn scenario(spec: &ScenarioSpec) -> String {
     }
     // `kafka.version` is not a key of its own (it sets others), but a release before 3.7 also
     // drops KIP-951's leader hints, which no other key sets: print it, and the keys that differ
-    // from what it sets.
+    // from what it sets (0.10 for a log truncated to the high watermark, else 3.6).
     let mut bd = BrokerConfig::default();
     if !c.config.current_leader_hints {
-        bd.set("kafka.version", "3.6")
-            .expect("3.6 is a version the parser takes");
-        cluster.push_str(" kafka.version=3.6");
+        let version = match c.config.truncation {
+            khafka_sim::config::Truncation::HighWatermark => "0.10",
+            khafka_sim::config::Truncation::LeaderEpoch => "3.6",
+        };
+        bd.set("kafka.version", version)
+            .expect("a version the parser takes");
+        let _ = write!(cluster, " kafka.version={version}");
     }
     cluster.push_str(&changed(
         BrokerConfig::KEYS,

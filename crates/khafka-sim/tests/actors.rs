@@ -3151,6 +3151,47 @@ fn a_member_heartbeats_while_its_commit_before_a_rejoin_waits() {
     );
 }
 
+/// An eager member notes its revocation when it prepares to rejoin (fetching stops), ahead of
+/// the commit that precedes the rejoin. If a heartbeat answers ILLEGAL_GENERATION while that
+/// commit waits, Kafka calls `onPartitionsLost`, not `onPartitionsRevoked`: the member's story has
+/// t-0 lost once and no revocation, and a crash afterwards notes no pause of its own for t-0.
+/// (The engine noted t-0 as revoked, then lost, and counted its pause twice.)
+#[cfg(feature = "groups")]
+#[test]
+fn a_generation_reset_during_the_commit_before_a_rejoin_loses_the_partitions() {
+    use khafka_sim::client::consumer::group::Phase;
+    use khafka_sim::msg::ErrorCode;
+    use khafka_sim::protocol::group::{GroupRequest, GroupResponse};
+
+    let (mut h, mut c, mut timers) = member(&[]);
+    // Generation 1 assigns t-0; from 5 s a heartbeat says REBALANCE_IN_PROGRESS and commits go
+    // unanswered; from 9 s a heartbeat says ILLEGAL_GENERATION.
+    let mut coordinator = |at: SimTime, _: u64, r: &GroupRequest| -> Option<GroupResponse> {
+        match at.as_us() {
+            0..5_000_000 => one_member_coordinator(r, 1, ErrorCode::None, Some(ErrorCode::None)),
+            5_000_000..9_000_000 => {
+                one_member_coordinator(r, 1, ErrorCode::RebalanceInProgress, None)
+            }
+            _ => one_member_coordinator(r, 1, ErrorCode::IllegalGeneration, None),
+        }
+    };
+    drive_member(&mut h, &mut c, &mut timers, 8_500_000, &mut coordinator);
+    let g = c.group.as_ref().unwrap();
+    assert_eq!(g.phase, Phase::CommitBeforeJoin);
+    assert_eq!(g.revocations.len(), 1, "noted ahead of the commit");
+    drive_member(&mut h, &mut c, &mut timers, 13_000_000, &mut coordinator);
+    let g = c.group.as_ref().unwrap();
+    assert_eq!(
+        g.revocations,
+        vec![],
+        "taken back: the partitions were lost"
+    );
+    assert_eq!(g.lost.len(), 1, "{:?}", g.lost);
+    assert_eq!(g.lost[0].1, vec![0]);
+    c.crash(&mut h.ctx(Node::Consumer(0)));
+    assert_eq!(c.group.as_ref().unwrap().crashed_with, vec![]);
+}
+
 /// A classic member whose heartbeat fails waits before the next one, `retry.backoff.ms` ×
 /// 2^attempts (±20%): `Heartbeat.failHeartbeat` sets the heartbeat timer to that backoff, and
 /// finding the coordinator again does not reset it. Here every heartbeat from 5 s on is answered
@@ -3393,6 +3434,10 @@ fn a_busy_member_keeps_its_partitions_until_its_poll_after_illegal_generation() 
         (-1, vec![true], "m1"),
         "generation reset, member id and partition kept until the poll"
     );
+    // Its process crashes now: the group has moved on without it, so its crash starts no pause
+    // of t-0 (another member may be reading it).
+    c.crash(&mut h.ctx(Node::Consumer(0)));
+    assert_eq!(c.group.as_ref().unwrap().crashed_with, vec![]);
 }
 
 /// A leader that loses leadership answers the fetches waiting on the partition at once, with the

@@ -459,7 +459,7 @@ impl Sim {
                 *at,
                 3,
                 format!(
-                    "lost [{}] (its generation was gone: nothing committed for them)",
+                    "lost [{}] (its generation or member epoch was gone: nothing committed for them)",
                     parts.join(", ")
                 ),
             ));

@@ -352,6 +352,7 @@ impl Membership {
                 self.cp.revoking[*p] = true;
             }
             self.phase = Phase::CommitBeforeJoin;
+            self.pending_revocation = !revoked.is_empty();
             if self.commit_in_flight.is_none() {
                 self.send_commit(ctx, v);
             }
@@ -363,6 +364,7 @@ impl Membership {
     /// Revokes and adds what the target says, then acknowledges with a heartbeat.
     pub(super) fn cp_finish_reconcile(&mut self, ctx: &mut Ctx, v: &mut View) {
         self.phase = Phase::Stable;
+        self.pending_revocation = false;
         self.cp.revoking.iter_mut().for_each(|r| *r = false);
         let Some(target) = self.cp.target.take() else {
             return;

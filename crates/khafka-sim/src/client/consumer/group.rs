@@ -187,6 +187,12 @@ pub struct Membership {
     /// its last assignment, sent in its subscription's user data although the member revoked it
     /// before joining. Lost with the process.
     sticky_user_data: Option<(i32, Vec<u32>)>,
+    /// The last entry of `revocations` was noted ahead of the commit that precedes it (an eager
+    /// rejoin's, a KIP-848 reconciliation's: fetching of those partitions stops then) while the
+    /// partitions are still assigned. If the generation goes before they do, Kafka calls
+    /// `onPartitionsLost` instead, so the entry is taken back; a crash or a close meanwhile does
+    /// not note them again.
+    pub(super) pending_revocation: bool,
     /// `max.poll.interval.ms`.
     max_poll_interval_ms: u64,
     /// Heartbeats failed in a row: the exponent of the next one's backoff. Classic:
@@ -293,6 +299,7 @@ impl Membership {
             lost: Vec::new(),
             crashed_with: Vec::new(),
             sticky_user_data: None,
+            pending_revocation: false,
             max_poll_interval_ms: u64::MAX,
             heartbeat_attempts: 0,
             heartbeat_retry_at_us: 0,
@@ -831,6 +838,7 @@ impl Membership {
         if v.config.group.auto_commit() && self.generation >= 0 && self.assigned.iter().any(|a| *a)
         {
             self.phase = Phase::CommitBeforeJoin;
+            self.pending_revocation = !self.cooperative;
             if self.commit_in_flight.is_none() {
                 self.send_commit(ctx, v);
             }
@@ -856,15 +864,33 @@ impl Membership {
         }
     }
 
-    /// The partitions it holds, by index in its subscription.
+    /// The partitions it holds, by index in its subscription, but those a revocation noted
+    /// ahead of its commit already covers (`pending_revocation`).
     fn held(&self) -> Vec<u32> {
+        let pending = self
+            .revocations
+            .last()
+            .filter(|_| self.pending_revocation)
+            .map_or(&[][..], |r| &r.1[..]);
         (0..self.assigned.len() as u32)
-            .filter(|p| self.assigned[*p as usize])
+            .filter(|p| self.assigned[*p as usize] && !pending.contains(p))
             .collect()
     }
 
-    /// The process crashes holding its partitions: noted for the group view's pauses.
+    /// Takes back the revocation noted ahead of a commit (`pending_revocation`): the partitions
+    /// are lost instead.
+    fn take_back_pending_revocation(&mut self) {
+        if std::mem::take(&mut self.pending_revocation) {
+            self.revocations.pop();
+        }
+    }
+
+    /// The process crashes holding its partitions: noted for the group view's pauses. A classic
+    /// member without a generation notes none: the group has given its partitions to others.
     pub(super) fn crashed(&mut self, at_us: u64) {
+        if !self.consumer_protocol && self.generation < 0 {
+            return;
+        }
         let parts = self.held();
         if !parts.is_empty() {
             self.crashed_with.push((at_us, parts));
@@ -873,6 +899,7 @@ impl Membership {
 
     /// `onPartitionsLost(all)`: noted as lost, then given up as [`Self::revoke_all`] does.
     pub(super) fn lose_all(&mut self, at_us: u64, v: &mut View) {
+        self.take_back_pending_revocation();
         let parts = self.held();
         if !parts.is_empty() {
             self.lost.push((at_us, parts));
@@ -1089,7 +1116,11 @@ impl Membership {
         match self.phase {
             Phase::CommitBeforeJoin if self.consumer_protocol => self.cp_finish_reconcile(ctx, v),
             Phase::CommitBeforeJoin => {
-                if !self.cooperative {
+                // Without a generation the next `onJoinPrepare` gives them up as lost.
+                if self.generation < 0 {
+                    self.lose_all(ctx.now.as_us(), v);
+                } else if !self.cooperative {
+                    self.pending_revocation = false;
                     self.revoke_all(v);
                 }
                 self.phase = Phase::Joining;
@@ -1366,11 +1397,26 @@ impl Membership {
     /// `maybeLeaveGroup`: dynamic members send LeaveGroup (the answer is not awaited).
     fn leave(&mut self, ctx: &mut Ctx, v: &mut View) {
         self.send_leave(ctx, v);
-        if self.generation >= 0 {
-            // `onLeavePrepare`: `onPartitionsRevoked` on a close.
-            self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
+        // `onLeavePrepare`: `onPartitionsLost` without a generation (a KIP-848 member: epoch 0)
+        // or, classic, in the middle of a rebalance; else `onPartitionsRevoked`.
+        let rebalancing =
+            !self.consumer_protocol && matches!(self.phase, Phase::Joining | Phase::Syncing);
+        let gone = if self.consumer_protocol {
+            self.generation <= 0
+        } else {
+            self.generation < 0
+        };
+        if gone || rebalancing {
+            self.lose_all(ctx.now.as_us(), v);
+        } else {
+            let at = ctx.now.as_us();
+            let parts = self.held();
+            if !parts.is_empty() {
+                self.revocations.push((at, parts));
+            }
+            self.pending_revocation = false;
+            self.revoke_all(v);
         }
-        self.revoke_all(v);
         self.phase = Phase::Stopped;
     }
 
@@ -1403,7 +1449,12 @@ impl Membership {
             format!("{} stops: {why}", self.client_id),
         );
         self.failure = Some(why);
-        self.revoke_all(v);
+        if self.consumer_protocol {
+            // `transitionToFatal`: `onPartitionsLost`.
+            self.lose_all(ctx.now.as_us(), v);
+        } else {
+            self.revoke_all(v);
+        }
         self.phase = Phase::Stopped;
     }
 

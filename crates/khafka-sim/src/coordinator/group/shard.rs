@@ -678,11 +678,13 @@ pub struct GroupView {
     pub log_truncation_exceptions: u64,
     /// Partitions the members gave up (`onPartitionsRevoked`): eager, everything a member owned
     /// at each rejoin; cooperative, only those moving to another member; on a close (`stop
-    /// consumer`), everything it owned. A crashed member's are not counted.
+    /// consumer`), everything it owned. Partitions lost (`onPartitionsLost`) or held by a
+    /// crashed member are not counted.
     #[serde(default)]
     pub partitions_revoked: u64,
-    /// The time those partitions went unfetched, from each revocation to the partition's next
-    /// assignment to a member (its SyncGroup answer), or to now: ms, summed over partitions.
+    /// The time partitions went unfetched, from each revocation, and from the crash of a member
+    /// holding one, to the partition's next assignment to a member (its SyncGroup answer), or to
+    /// now: ms, summed over partitions (so not a mean when divided by `partitions_revoked`).
     #[serde(default)]
     pub pause_ms: u64,
     /// The longest of those pauses, in ms.
