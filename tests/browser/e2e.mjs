@@ -327,6 +327,13 @@ await check('when the controller has decided and the broker has not heard yet, t
   expect((await role()) === '★ leader', `100 ms later: ${await role()}`);
 });
 
+// The values of the row named `name` in the table of what differs under a comparison (`sel`:
+// `.compare` or `.sweep`), one per run; empty when that figure does not differ.
+const changedRow = (c, sel, name) => c.locator(`${sel} > .table-wrap tr`).evaluateAll((rows, name) => {
+  const row = rows.find((r) => r.querySelector('th')?.textContent === name);
+  return row ? [...row.querySelectorAll('td')].map((td) => td.textContent) : [];
+}, name);
+
 await check('pin a run, change a knob, and see the difference', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(1);
@@ -336,7 +343,8 @@ await check('pin a run, change a knob, and see the difference', async () => {
   await c.locator('.compare .compare-line').waitFor();
   const line = await c.locator('.compare .compare-line').innerText();
   const lost = Number(await c.locator('table.provenance tr.bad td').textContent());
-  expect(lost > 0 && line.startsWith('vs acks=all · min.insync.replicas=2:') && line.includes(`lost 0 → ${lost}`), `compare: ${line}`);
+  const row = await changedRow(c, '.compare', 'lost');
+  expect(lost > 0 && line.startsWith('vs acks=all · min.insync.replicas=2: what differs') && row.join(' ') === `0 ${lost}`, `compare: ${line}; lost row ${row}`);
   const pred = c.locator('ul.expects li.changed').first();
   const color = await pred.locator('.badge').evaluate((b) => getComputedStyle(b).color);
   expect((await c.locator('ul.expects li.fail').count()) === 0 && color !== 'rgb(213, 94, 0)', `neutral, not red: ${color}`);
@@ -350,8 +358,9 @@ await check('every value of a knob at once: small multiples that agree with each
   const c = cell(1);
   await c.locator('button', { hasText: 'Compare every acks value' }).click();
   const line = await c.locator('.sweep .compare-line').innerText();
-  const m = line.match(/lost (\d+) \| (\d+) \| (\d+)/);
-  expect(line.startsWith('acks 0 | 1 | all →') && m && Number(m[2]) > 0 && Number(m[3]) === 0, `small multiples: ${line}`);
+  const heads = await c.locator('.sweep > .table-wrap th[scope=col]').allInnerTexts();
+  const m = [null, ...(await changedRow(c, '.sweep', 'lost'))];
+  expect(line.startsWith('Every acks: what differs') && heads.join(' ') === 'acks=0 acks=1 acks=all' && m.length === 4 && Number(m[2]) > 0 && Number(m[3]) === 0, `small multiples: ${line}; ${heads}; lost ${m}`);
   await c.locator('.knob select').first().selectOption('1');
   await c.locator('.run > p.headline').waitFor();
   const lost = Number(await c.locator('table.provenance tr.bad td').textContent());

@@ -128,9 +128,13 @@ fn group_figures(sim: &Sim) -> Option<[u64; 5]> {
 }
 
 /// Figures of several runs side by side: `(column head, rows or why it did not run)`. Returns the
-/// rows whose values differ as `name a SEP b SEP c`, and the table. Rows are matched by name (a
-/// knob can change which figures a run has: a sum's "added twice", a maximum's "above the input's").
-fn side_by_side(cols: &[(String, Result<RunSummary, String>)], sep: &str) -> (Vec<String>, Html) {
+/// rows whose values differ as `name a SEP b SEP c`, a table of those rows, and the table of all.
+/// Rows are matched by name (a knob can change which figures a run has: a sum's "added twice", a
+/// maximum's "above the input's").
+fn side_by_side(
+    cols: &[(String, Result<RunSummary, String>)],
+    sep: &str,
+) -> (Vec<String>, Html, Html) {
     let rows: Vec<Vec<(&'static str, String)>> = cols
         .iter()
         .map(|(_, r)| r.as_ref().map(RunSummary::rows).unwrap_or_default())
@@ -155,38 +159,37 @@ fn side_by_side(cols: &[(String, Result<RunSummary, String>)], sep: &str) -> (Ve
             format!("{} {}", names[r], values.join(sep))
         })
         .collect();
-    let table = html! {
-        <div class="table-wrap"><table class="side-by-side">
-            <thead><tr><th></th>{ for cols.iter().map(|(head, _)| html! { <th scope="col">{ head }</th> }) }</tr></thead>
-            { for names.iter().enumerate().map(|(r, n)| html! {
-                <tr class={classes!(differs(r).then_some("changed"))}><th scope="row">{ *n }</th>
-                    { for (0..cols.len()).map(|c| html! { <td>{ cell(c, r) }</td> }) }</tr>
-            }) }
-            if cols.iter().any(|(_, r)| r.is_err()) {
-                <tr><th scope="row">{ "did not run" }</th>{ for cols.iter().map(|(_, r)| html! { <td>{ r.as_ref().err().cloned().unwrap_or_default() }</td> }) }</tr>
-            }
-        </table></div>
+    let table = |only_changed: bool| {
+        html! {
+            <div class="table-wrap"><table class="side-by-side">
+                <thead><tr><th></th>{ for cols.iter().map(|(head, _)| html! { <th scope="col">{ head }</th> }) }</tr></thead>
+                { for names.iter().enumerate().filter(|(r, _)| !only_changed || differs(*r)).map(|(r, n)| html! {
+                    <tr class={classes!((differs(r) && !only_changed).then_some("changed"))}><th scope="row">{ *n }</th>
+                        { for (0..cols.len()).map(|c| html! { <td>{ cell(c, r) }</td> }) }</tr>
+                }) }
+                if cols.iter().any(|(_, r)| r.is_err()) {
+                    <tr><th scope="row">{ "did not run" }</th>{ for cols.iter().map(|(_, r)| html! { <td>{ r.as_ref().err().cloned().unwrap_or_default() }</td> }) }</tr>
+                }
+            </table></div>
+        }
     };
-    (changed, table)
+    (changed, table(true), table(false))
 }
 
-/// One line over a table: `lead` then what differs (or that nothing does), and a close button.
+/// `lead` and a close button over a table of what differs (or a word that nothing does), then
+/// every figure under "All figures side by side".
 fn framed(
     class: &'static str,
     lead: String,
-    changed: Vec<String>,
-    table: Html,
+    (changed, changed_table, table): (Vec<String>, Html, Html),
     close: (&'static str, Callback<MouseEvent>),
 ) -> Html {
-    let line = if changed.is_empty() {
-        "the same figures".to_string()
-    } else {
-        changed.join(" · ")
-    };
     html! {
         <div class={class}>
-            <p class="compare-line"><strong>{ lead }</strong>{ line }
+            <p class="compare-line"><strong>{ lead }</strong>
+                if changed.is_empty() { { " the same figures" } }
                 <button class="small" onclick={close.1}>{ close.0 }</button></p>
+            if !changed.is_empty() { { changed_table } }
             <details class="compare-all"><summary>{ "All figures side by side" }</summary>{ table }</details>
         </div>
     }
@@ -205,12 +208,10 @@ pub fn render(pinned: &RunSummary, current: &RunSummary, on_unpin: Callback<Mous
             Ok(current.clone()),
         ),
     ];
-    let (changed, table) = side_by_side(&cols, " → ");
     framed(
         "compare",
-        format!("vs {}: ", pinned.label),
-        changed,
-        table,
+        format!("vs {}: what differs", pinned.label),
+        side_by_side(&cols, " → "),
         ("Unpin", on_unpin),
     )
 }
@@ -221,16 +222,10 @@ pub fn render_sweep(
     runs: &[(String, Result<RunSummary, String>)],
     on_close: Callback<MouseEvent>,
 ) -> Html {
-    let (changed, table) = side_by_side(runs, " | ");
-    let values: Vec<&str> = runs
-        .iter()
-        .map(|(l, _)| l.split_once('=').map_or(l.as_str(), |(_, v)| v))
-        .collect();
     framed(
         "sweep",
-        format!("{key} {} → ", values.join(" | ")),
-        changed,
-        table,
+        format!("Every {key}: what differs"),
+        side_by_side(runs, " | "),
         ("Close", on_close),
     )
 }
