@@ -410,8 +410,10 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         esc(&c.y_label)
     );
     // Faults: a dashed line each, labelled at the top. A label goes on the first of three rows where
-    // it does not run into the previous label; labels near the right edge end at their line. The
-    // labels are drawn last, on a white halo, so no series or other fault line runs through them.
+    // it does not run into the previous label; labels near the right edge end at their line; a
+    // label with no free row is left out (its line keeps it as a tooltip) rather than drawn over
+    // another. The labels are drawn last, on a white halo, so no series or other fault line runs
+    // through them.
     let mut row_ends = [f64::MIN; 3];
     let mut labels = String::new();
     for (x, text) in &c.markers {
@@ -424,15 +426,15 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         } else {
             (x + 3.0, x + 3.0 + w)
         };
-        let row = row_ends
-            .iter()
-            .position(|end| from > end + 4.0)
-            .unwrap_or(2);
-        row_ends[row] = row_ends[row].max(to);
         let _ = write!(
             o,
-            r##"<line class="fault" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"/>"##
+            r##"<line class="fault" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"><title>{}</title></line>"##,
+            esc(&text)
         );
+        let Some(row) = row_ends.iter().position(|end| from > end + 4.0) else {
+            continue;
+        };
+        row_ends[row] = row_ends[row].max(to);
         let _ = write!(
             labels,
             r##"<text class="fault-label" x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C" stroke="#FFFFFF" stroke-width="4" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
@@ -584,6 +586,18 @@ mod tests {
                 && svg[label_at..].contains(r#"paint-order="stroke""#)
         );
         assert!(svg.contains(r#"class="cursor" x1="#), "the cursor");
+        // Five faults within a second: three labels fit, one a row; the others are not drawn
+        // over them, and every fault line names its fault as a tooltip.
+        let crowded = records(sim.metrics()).with_time(
+            20.0,
+            (0..5)
+                .map(|i| (5.0 + i as f64 * 0.2, format!("crash broker {i}")))
+                .collect(),
+            None,
+        );
+        let svg = to_svg(&crowded, 640, 320).unwrap();
+        assert_eq!(svg.matches(r#"class="fault-label""#).count(), 3);
+        assert_eq!(svg.matches("<title>⚡ crash broker").count(), 5);
         // Seven-digit ticks do not run into the rotated axis name (drawn at x = 14, 13 px tall).
         let big = LineChart {
             series: vec![Series {
