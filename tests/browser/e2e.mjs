@@ -898,7 +898,7 @@ async function runsGroupScenario(route, name, n, want, event) {
 }
 
 await check('a consumer group runs in the playground: a crashed member\'s partitions move to the other after its session', async () => {
-  await runsGroupScenario('playground', 's11-member-crash-rebalances-after-session.khafka', 7, 'group_state(g) == Stable',
+  await runsGroupScenario('playground', 's11-member-crash-rebalances-after-session.khafka', 10, 'group_state(g) == Stable',
     'group g: generation 2 formed with 1 member(s)');
 });
 
