@@ -953,7 +953,6 @@ fn drive_member(
 
 /// Fires member `c`'s (consumer 0's) earliest timer if it is due by `until` (µs); `false` when
 /// none is.
-#[cfg(feature = "groups")]
 fn fire_next_timer(
     h: &mut Harness,
     c: &mut khafka_sim::client::consumer::Consumer,
@@ -3763,7 +3762,8 @@ fn a_stale_out_of_range_answer_leaves_the_position_alone() {
     }
 }
 
-/// One consumer's KIP-320 validation of t-0, fetched up to 50 in leader epoch 0 from broker 1.
+/// One consumer's KIP-320 validation of t's partitions, each fetched up to 50 in leader epoch 0
+/// from broker 1.
 struct ValidationFixture {
     h: Harness,
     sub: khafka_sim::client::consumer::subscribed::Subscribed,
@@ -3774,22 +3774,38 @@ struct ValidationFixture {
 
 impl ValidationFixture {
     fn new() -> Self {
-        let h = Harness::new(&spec());
+        Self::with_partitions(1)
+    }
+
+    fn with_partitions(n: u32) -> Self {
+        let mut s = ScenarioSpec::default();
+        s.topics.push(TopicSpec::new("t", n, 3));
+        let h = Harness::new(&s);
         let sub = khafka_sim::client::consumer::subscribed::Subscribed::new(&h.topo, &[0]);
-        let mut v = khafka_sim::client::consumer::validation::Validation::new(1);
-        v.position_reset(0, Some(0));
+        let mut v = khafka_sim::client::consumer::validation::Validation::new(n);
+        for p in 0..n as usize {
+            v.position_reset(p, Some(0));
+        }
         ValidationFixture {
             h,
             sub,
             v,
-            positions: vec![Some(50)],
-            epochs: vec![Some(0)],
+            positions: vec![Some(50); n as usize],
+            epochs: vec![Some(0); n as usize],
         }
     }
 
     /// The leaders as the metadata says; the `OffsetsForLeaderEpoch` requests the validation
     /// then sends, `(to, request id)`.
     fn validate(&mut self, leaders: &[Option<(u32, u32)>]) -> Vec<(Node, u64)> {
+        self.validate_parts(leaders)
+            .into_iter()
+            .map(|(to, req_id, _)| (to, req_id))
+            .collect()
+    }
+
+    /// [`Self::validate`] with the partitions each request asks about.
+    fn validate_parts(&mut self, leaders: &[Option<(u32, u32)>]) -> Vec<(Node, u64, Vec<u32>)> {
         use khafka_sim::msg::OffsetsForLeaderEpoch;
         let me = Node::Consumer(0);
         self.v.check(&self.positions, &self.epochs, leaders);
@@ -3800,14 +3816,16 @@ impl ValidationFixture {
             &self.positions,
             &self.epochs,
             leaders,
+            30_000_000,
         );
         self.h
             .sent()
             .into_iter()
             .filter_map(|(to, m)| match m {
-                Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, .. }) => {
-                    Some((to, req_id))
-                }
+                Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request {
+                    req_id,
+                    partitions,
+                }) => Some((to, req_id, partitions.iter().map(|p| p.part).collect())),
                 _ => None,
             })
             .collect()
@@ -3821,11 +3839,19 @@ impl ValidationFixture {
         error: khafka_sim::msg::ErrorCode,
         end: Option<(u32, u64)>,
     ) -> khafka_sim::client::consumer::validation::After {
-        let answer = vec![khafka_sim::msg::EpochEndOffset {
-            part: 0,
-            error,
-            end,
-        }];
+        self.answer_part(from, req_id, 0, error, end)
+    }
+
+    /// Broker `from`'s answer to request `req_id` for t-`part`.
+    fn answer_part(
+        &mut self,
+        from: u32,
+        req_id: u64,
+        part: u32,
+        error: khafka_sim::msg::ErrorCode,
+        end: Option<(u32, u64)>,
+    ) -> khafka_sim::client::consumer::validation::After {
+        let answer = vec![khafka_sim::msg::EpochEndOffset { part, error, end }];
         self.v.on_response(
             &mut self.h.ctx(Node::Consumer(0)),
             from,
@@ -3888,4 +3914,217 @@ fn a_validation_answered_unknown_leader_epoch_asks_for_metadata() {
     assert!(after.refresh_metadata, "metadata asked for");
     assert!(f.v.awaiting[0], "still to validate");
     assert_eq!(f.positions[0], Some(50));
+}
+
+/// KIP-320 retries are per partition (`TopicPartitionState.nextRetryTimeMs`): a request in
+/// flight to a leader holds back no other partition. One that starts awaiting validation while
+/// it is out goes to the same leader in a request of its own (`validatePositionsAsync` skips only
+/// partitions in their retry backoff), and the partition already asked about is not asked again
+/// before `request.timeout.ms`. (The engine sent one request per leader at a time.)
+#[test]
+fn a_validation_in_flight_holds_back_no_other_partition() {
+    let mut f = ValidationFixture::with_partitions(2);
+    // Broker 2 leads t-0 in epoch 1; t-1 is still led by broker 1 in epoch 0.
+    let sent = f.validate_parts(&[Some((2, 1)), Some((1, 0))]);
+    assert!(
+        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[0]),
+        "t-0 to broker 2: {sent:?}"
+    );
+    // Broker 2 takes t-1 over too before its answer: t-1 goes at once, alone.
+    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
+    assert!(
+        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
+        "t-1 to broker 2 in a request of its own: {sent:?}"
+    );
+    // Nothing is asked twice while both are out, up to the request timeout.
+    f.h.now = khafka_sim::time::SimTime::from_ms(29_999);
+    assert!(f.validate_parts(&[Some((2, 1)), Some((2, 1))]).is_empty());
+}
+
+/// A failed validation backs off only its own partitions (`requestFailed` /
+/// `setNextAllowedRetry(partitionsToRetry, now + retry.backoff.ms)`): another partition that
+/// starts awaiting validation is asked about at once, and the failed one again after
+/// `retry.backoff.ms`. (The engine held every validation back.)
+#[test]
+fn a_validation_error_backs_off_only_its_partitions() {
+    let mut f = ValidationFixture::with_partitions(2);
+    let sent = f.validate_parts(&[Some((2, 1)), Some((1, 0))]);
+    let [(Node::Broker(2), req_id, _)] = sent.as_slice() else {
+        panic!("t-0 to broker 2: {sent:?}");
+    };
+    let req_id = *req_id;
+    f.answer_part(
+        2,
+        req_id,
+        0,
+        khafka_sim::msg::ErrorCode::UnknownLeaderEpoch,
+        None,
+    );
+    // Broker 3 now leads t-1: asked at once; t-0 waits out its backoff.
+    let sent = f.validate_parts(&[Some((2, 1)), Some((3, 1))]);
+    assert!(
+        matches!(sent.as_slice(), [(Node::Broker(3), _, parts)] if parts == &[1]),
+        "t-1 to broker 3 at once, t-0 not yet: {sent:?}"
+    );
+    f.h.now = khafka_sim::time::SimTime::from_ms(100);
+    let sent = f.validate_parts(&[Some((2, 1)), Some((3, 1))]);
+    assert!(
+        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[0]),
+        "t-0 to broker 2 after retry.backoff.ms: {sent:?}"
+    );
+}
+
+/// KIP-951: a fetch answer names a newer leader even for a partition whose answer is then
+/// ignored because its position awaits validation (`AbstractFetch.handleFetchSuccess` takes
+/// every `currentLeader` before `FetchCollector.initialize` drops the answer). The position is
+/// then validated against that leader at once. (The engine dropped the whole answer, hint
+/// included, and went on validating against the leader it had replaced.)
+#[test]
+fn a_leader_named_in_an_answer_ignored_for_validation_is_taken() {
+    use khafka_sim::msg::{ErrorCode, Fetch, FetchedPartition, Metadata, OffsetsForLeaderEpoch};
+    use khafka_sim::protocol::{ApiVersions, CurrentLeader};
+    let mut s = ScenarioSpec::default();
+    s.topics.push(TopicSpec::new("t", 2, 3));
+    let mut h = Harness::new(&s);
+    let mut c = consumer(&h, &[]);
+    let me = Node::Consumer(0);
+    let mut timers: Vec<(SimTime, Timer)> = Vec::new();
+    // What the consumer sends, the metadata answered as `leaders` says (`(partition, leader,
+    // epoch)`), timers fired until it sends something else.
+    let drive = |h: &mut Harness,
+                 c: &mut khafka_sim::client::consumer::Consumer,
+                 timers: &mut Vec<(SimTime, Timer)>,
+                 leaders: &[(u32, u32, u32)]| {
+        let mut rest = Vec::new();
+        let until = h.now.as_us() + 2_000_000;
+        loop {
+            let sent = h.sent_and_timers(timers);
+            let idle = sent.is_empty();
+            for (to, m) in sent {
+                let answer = match m {
+                    Msg::Metadata(Metadata::Request { req_id }) => {
+                        Msg::Metadata(Metadata::Response {
+                            req_id,
+                            partitions: leaders.iter().map(|&(p, l, e)| (p, Some(l), e)).collect(),
+                            brokers: vec![1, 2, 3],
+                        })
+                    }
+                    Msg::ApiVersions(ApiVersions::Request { req_id }) => {
+                        Msg::ApiVersions(ApiVersions::Response { req_id })
+                    }
+                    m => {
+                        rest.push((to, m));
+                        continue;
+                    }
+                };
+                c.on_msg(&mut h.ctx(me), to, answer);
+            }
+            if idle && (!rest.is_empty() || !fire_next_timer(h, c, timers, until)) {
+                return rest;
+            }
+        }
+    };
+    let fetch_answer = |req_id: u64, fp: FetchedPartition| {
+        Msg::Fetch(Fetch::Response {
+            req_id,
+            partitions: vec![fp],
+        })
+    };
+    let part = |part: u32, error: ErrorCode, offset: u64, hw: u64| FetchedPartition {
+        part,
+        error,
+        high_watermark: hw,
+        log_end_offset: hw,
+        log_start_offset: 0,
+        fetch_offset: offset,
+        batches: Vec::new(),
+        base_offset: offset,
+        diverging_epoch: None,
+        current_leader: None,
+    };
+    let fetches = |sent: Vec<(Node, Msg)>| -> Vec<(u32, u64, u64)> {
+        sent.into_iter()
+            .filter_map(|(to, m)| match (to, m) {
+                (
+                    Node::Broker(b),
+                    Msg::Fetch(Fetch::Request {
+                        req_id, partitions, ..
+                    }),
+                ) => Some((b, req_id, partitions[0].fetch_offset)),
+                _ => None,
+            })
+            .collect()
+    };
+    let record = h.batches.add(0, 0, &[0], None);
+    let before = [(0, 1, 0), (1, 2, 0)];
+    c.start(&mut h.ctx(me));
+    // t-0 on broker 1: reset to the empty log's end (0), then the record written in epoch 0.
+    // t-1's fetch to broker 2 is held.
+    let mut sent = fetches(drive(&mut h, &mut c, &mut timers, &before));
+    sent.sort();
+    // (No position yet: asked from "nowhere", u64::MAX.)
+    let [(1, first, nowhere), (2, held_t1, _)] = sent[..] else {
+        panic!("a fetch to each leader: {sent:?}");
+    };
+    c.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(1),
+        fetch_answer(first, part(0, ErrorCode::OffsetOutOfRange, nowhere, 0)),
+    );
+    let sent = fetches(drive(&mut h, &mut c, &mut timers, &before));
+    let [(1, second, 0)] = sent[..] else {
+        panic!("t-0 from offset 0: {sent:?}");
+    };
+    let mut with_record = part(0, ErrorCode::None, 0, 1);
+    with_record.batches = vec![record];
+    c.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(1),
+        fetch_answer(second, with_record),
+    );
+    let sent = fetches(drive(&mut h, &mut c, &mut timers, &before));
+    let [(1, held_t0, 1)] = sent[..] else {
+        panic!("t-0 from offset 1, held: {sent:?}");
+    };
+    // t-1's answer asks for metadata, which says broker 2 leads t-0 in epoch 1: t-0's position
+    // (epoch 0) is validated there while its fetch to broker 1 is still out.
+    c.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(2),
+        fetch_answer(held_t1, part(1, ErrorCode::NotLeaderOrFollower, 0, 0)),
+    );
+    let validations = |sent: Vec<(Node, Msg)>| -> Vec<Node> {
+        sent.into_iter()
+            .filter(|(_, m)| {
+                matches!(
+                    m,
+                    Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { .. })
+                )
+            })
+            .map(|(to, _)| to)
+            .collect()
+    };
+    let after = [(0, 2, 1), (1, 2, 0)];
+    // (t-1 is fetched again from broker 2 at once, unanswered; metadata after its backoff.)
+    let validated = (0..3)
+        .map(|_| validations(drive(&mut h, &mut c, &mut timers, &after)))
+        .find(|v| !v.is_empty());
+    assert_eq!(validated, Some(vec![Node::Broker(2)]));
+    // Broker 1's answer to the held fetch names broker 3, leader in epoch 2.
+    let mut moved = part(0, ErrorCode::NotLeaderOrFollower, 1, 1);
+    moved.current_leader = Some(CurrentLeader {
+        leader: 3,
+        leader_epoch: 2,
+        alive: true,
+    });
+    c.on_msg(
+        &mut h.ctx(me),
+        Node::Broker(1),
+        fetch_answer(held_t0, moved),
+    );
+    assert_eq!(
+        validations(h.sent_and_timers(&mut timers)),
+        [Node::Broker(3)],
+        "validated against broker 3 at once"
+    );
 }

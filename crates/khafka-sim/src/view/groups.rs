@@ -436,33 +436,31 @@ impl Sim {
     pub fn member_story(&self, consumer: &str) -> Option<MemberStory> {
         let c = self.consumers.iter().find(|c| &*c.name == consumer)?;
         let g = c.group.as_ref()?;
+        let names = |parts: &[u32]| -> String {
+            let names: Vec<&str> = parts
+                .iter()
+                .map(|p| &**self.topo.part_name_ref(c.subscribed.global(*p)))
+                .collect();
+            names.join(", ")
+        };
         let name = |p: u32| self.topo.part_name(c.subscribed.global(p)).to_string();
         // At one instant, in the order the application sees them: a batch processed, its
         // commit, then the `poll()` that gives partitions up (revoked or lost) and then takes
         // the new assignment.
         let mut lines: Vec<(u64, u8, String)> = Vec::new();
         for (at, generation, parts) in &g.assignments {
-            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
-            lines.push((
-                *at,
-                4,
-                format!("generation {generation}: assigned [{}]", parts.join(", ")),
-            ));
+            let line = format!("generation {generation}: assigned [{}]", names(parts));
+            lines.push((*at, 4, line));
         }
         for (at, parts) in &g.revocations {
-            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
-            lines.push((*at, 3, format!("revoked [{}]", parts.join(", "))));
+            lines.push((*at, 3, format!("revoked [{}]", names(parts))));
         }
         for (at, parts) in &g.lost {
-            let parts: Vec<String> = parts.iter().map(|p| name(*p)).collect();
-            lines.push((
-                *at,
-                3,
-                format!(
-                    "lost [{}] (its generation or member epoch was gone: nothing committed for them)",
-                    parts.join(", ")
-                ),
-            ));
+            let line = format!(
+                "lost [{}] (its generation or member epoch was gone: nothing committed for them)",
+                names(parts)
+            );
+            lines.push((*at, 3, line));
         }
         for r in &c.processed {
             lines.push((

@@ -877,6 +877,12 @@ impl Membership {
             .collect()
     }
 
+    /// [`Self::held`] as a note at `at_us`, or none when it holds nothing.
+    fn held_note(&self, at_us: u64) -> Option<(u64, Vec<u32>)> {
+        let parts = self.held();
+        (!parts.is_empty()).then_some((at_us, parts))
+    }
+
     /// Takes back the revocation noted ahead of a commit (`pending_revocation`): the partitions
     /// are lost instead.
     fn take_back_pending_revocation(&mut self) {
@@ -891,19 +897,15 @@ impl Membership {
         if !self.consumer_protocol && self.generation < 0 {
             return;
         }
-        let parts = self.held();
-        if !parts.is_empty() {
-            self.crashed_with.push((at_us, parts));
-        }
+        let note = self.held_note(at_us);
+        self.crashed_with.extend(note);
     }
 
     /// `onPartitionsLost(all)`: noted as lost, then given up as [`Self::revoke_all`] does.
     pub(super) fn lose_all(&mut self, at_us: u64, v: &mut View) {
         self.take_back_pending_revocation();
-        let parts = self.held();
-        if !parts.is_empty() {
-            self.lost.push((at_us, parts));
-        }
+        let note = self.held_note(at_us);
+        self.lost.extend(note);
         self.revoke_all(v);
     }
 
@@ -1409,11 +1411,8 @@ impl Membership {
         if gone || rebalancing {
             self.lose_all(ctx.now.as_us(), v);
         } else {
-            let at = ctx.now.as_us();
-            let parts = self.held();
-            if !parts.is_empty() {
-                self.revocations.push((at, parts));
-            }
+            let note = self.held_note(ctx.now.as_us());
+            self.revocations.extend(note);
             self.pending_revocation = false;
             self.revoke_all(v);
         }

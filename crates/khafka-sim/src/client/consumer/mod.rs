@@ -96,7 +96,7 @@ struct Connections<'a> {
 impl Connections<'_> {
     fn load(&self, b: BrokerId, now: u64) -> crate::client::backoff::NodeLoad {
         let in_flight = self.fetches.get(&b).is_some() as u32
-            + self.validation.in_flight_to(b) as u32
+            + self.validation.in_flight_to(b)
             + (self.metadata == Some(b)) as u32
             + (self.finding == Some(b)) as u32;
         node_load(self.down, b, in_flight, now)
@@ -634,6 +634,19 @@ impl Consumer {
         }
     }
 
+    /// Takes a leader a fetch answer names (KIP-951) when it is newer than the one known:
+    /// true if taken.
+    fn take_leader_hint(&mut self, p: usize, hint: Option<crate::msg::CurrentLeader>) -> bool {
+        let Some(hint) = hint.filter(|h| self.metadata.leader_hint(p, self.leaders[p], *h)) else {
+            return false;
+        };
+        if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
+            self.by_broker = None;
+        }
+        self.leaders[p] = Some((hint.leader, hint.leader_epoch));
+        true
+    }
+
     /// Asks for metadata as soon as Kafka's refresh backoff allows (`client/backoff.rs`).
     fn request_metadata(&mut self, ctx: &mut Ctx) {
         self.with_metadata(ctx, &mut |m, ctx, c| {
@@ -865,6 +878,7 @@ impl Consumer {
             &self.positions,
             &self.position_epochs,
             &self.leaders,
+            crate::time::ms_to_us(self.config.request_timeout_ms),
         );
         let now = ctx.now.as_us();
         if let Some(until) = wake.filter(|u| *u > now) {
@@ -975,8 +989,17 @@ impl Consumer {
                         ctx.pools.batches.give(fp.batches);
                         continue;
                     };
+                    // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the answer
+                    // names is taken at once (`Metadata.updatePartitionLeadership`), whatever
+                    // becomes of the answer, and the position validated against it in the next
+                    // pump (`maybeValidatePositionForCurrentLeader`).
+                    let hinted = matches!(
+                        fp.error,
+                        ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch
+                    ) && self.take_leader_hint(p, fp.current_leader);
                     if !self.fetchable(p) {
-                        // Revoked while the fetch was in flight.
+                        // Revoked while the fetch was in flight, or awaiting validation
+                        // (`FetchCollector.initialize`: "no longer has valid position").
                         ctx.pools.batches.give(fp.batches);
                         continue;
                     }
@@ -1140,23 +1163,11 @@ impl Consumer {
                         // A leader that has not caught up with our metadata yet: fetched again
                         // (`FetchCollector.handleInitializeErrors` refreshes nothing).
                         ErrorCode::UnknownLeaderEpoch => {}
-                        // KIP-951 (`AbstractFetch.handleFetchSuccess`): a newer leader the
-                        // answer names is taken at once (`Metadata.updatePartitionLeadership`),
-                        // the position validated against it in the next pump
-                        // (`maybeValidatePositionForCurrentLeader`). A position that then awaits
+                        // The leader named above (KIP-951): a position that then awaits
                         // validation makes `FetchCollector.initialize` ignore the answer ("no
                         // longer has valid position"); otherwise its error refreshes metadata.
                         ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch => {
-                            let hint = fp
-                                .current_leader
-                                .filter(|h| self.metadata.leader_hint(p, self.leaders[p], *h));
-                            if let Some(hint) = hint {
-                                if self.leaders[p].map(|l| l.0) != Some(hint.leader) {
-                                    self.by_broker = None;
-                                }
-                                self.leaders[p] = Some((hint.leader, hint.leader_epoch));
-                            }
-                            refresh |= hint.is_none()
+                            refresh |= !hinted
                                 || self.positions[p].is_none()
                                 || self.position_epochs[p].is_none();
                         }

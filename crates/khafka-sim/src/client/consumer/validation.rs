@@ -18,6 +18,11 @@
 //!   meanwhile is ignored.
 //! - An error (UNKNOWN_LEADER_EPOCH, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, …) refreshes
 //!   metadata and retries after `retry.backoff.ms`.
+//! - Retries are per partition (`TopicPartitionState.nextRetryTimeMs`): a partition sent is not
+//!   sent again before `request.timeout.ms` (`setNextAllowedRetry`), one whose request failed not
+//!   before `retry.backoff.ms` (`requestFailed`), and a new validation may be sent at once. A
+//!   request in flight to a leader holds back no other partition: one that starts awaiting
+//!   validation meanwhile goes in a request of its own.
 //!
 //! Every consumer validates, with or without a `group.id` (a consumer without a group reports
 //! under an empty group name); positions set by `seek` to an offset carry no epoch and are not
@@ -56,17 +61,23 @@ pub struct Validation {
     pub awaiting: Vec<bool>,
     /// Per partition: a `LogTruncationException` was raised; not fetched any more.
     pub failed: Vec<bool>,
-    /// Requests in flight per leader: `(request id, time sent, [what each partition asked])`.
-    /// (A few leaders: a sorted vector, as its B-tree would iterate.)
-    in_flight: VecMap<BrokerId, InFlight>,
-    backoff_until_us: u64,
+    /// Per partition: `nextRetryTimeMs`, in µs (0: none).
+    next_retry_us: Vec<u64>,
+    /// Requests in flight, in the order they were sent.
+    in_flight: Vec<InFlight>,
     /// Every truncation detected, in order.
     pub detected: Vec<Truncation>,
 }
 
-/// A request in flight: `(request id, time sent, [(partition, position, the position's epoch,
-/// the leader epoch it was sent in)])`.
-type InFlight = (u64, u64, Vec<(u32, u64, u32, u32)>);
+/// A request in flight.
+#[derive(Clone, Debug, Serialize)]
+struct InFlight {
+    broker: BrokerId,
+    req_id: u64,
+    sent_us: u64,
+    /// `(partition, position, the position's epoch, the leader epoch it was sent in)`.
+    parts: Vec<(u32, u64, u32, u32)>,
+}
 
 /// What a response asks of the consumer.
 #[derive(Default)]
@@ -81,6 +92,7 @@ impl Validation {
             leader_epoch: vec![None; n],
             awaiting: vec![false; n],
             failed: vec![false; n],
+            next_retry_us: vec![0; n],
             ..Default::default()
         }
     }
@@ -95,14 +107,13 @@ impl Validation {
     pub fn position_reset(&mut self, p: usize, leader_epoch: Option<u32>) {
         self.leader_epoch[p] = leader_epoch;
         self.awaiting[p] = false;
+        self.next_retry_us[p] = 0;
     }
 
     /// A position set from outside (a committed offset, a seek to an offset): checked against
     /// the current leader at the next chance (`seekUnvalidated`).
     pub fn position_unvalidated(&mut self, p: usize) {
-        self.leader_epoch[p] = None;
-        self.awaiting[p] = false;
-        self.failed[p] = false;
+        self.forget(p);
     }
 
     /// The partition was revoked or its position forgotten.
@@ -110,6 +121,7 @@ impl Validation {
         self.leader_epoch[p] = None;
         self.awaiting[p] = false;
         self.failed[p] = false;
+        self.next_retry_us[p] = 0;
     }
 
     /// `maybeValidatePositionForCurrentLeader` for every partition with a position: a leader
@@ -129,14 +141,19 @@ impl Validation {
                 continue;
             }
             self.leader_epoch[p] = Some(epoch);
+            // `validatePosition`: a new validation may be sent at once (`nextRetryTimeMs = null`).
+            self.next_retry_us[p] = 0;
             if offset_epochs[p].is_some() {
                 self.awaiting[p] = true;
             }
         }
     }
 
-    /// Sends an OffsetsForLeaderEpoch to each leader of partitions awaiting validation that has
-    /// none in flight. Returns the earliest time a backoff ends, if one holds requests back.
+    /// `validatePositionsAsync`: sends an OffsetsForLeaderEpoch to each leader for its
+    /// partitions awaiting validation and not in their retry backoff, and holds them back for
+    /// `request_timeout_us` (`setNextAllowedRetry`). Returns the earliest time a retry backoff
+    /// ends for a partition not in a request, if one holds it back.
+    #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
         ctx: &mut Ctx,
@@ -145,17 +162,23 @@ impl Validation {
         positions: &[Option<u64>],
         offset_epochs: &[Option<u32>],
         leaders: &[Option<(BrokerId, u32)>],
+        request_timeout_us: u64,
     ) -> Option<u64> {
         if !self.awaiting.iter().any(|a| *a) {
             return None;
         }
         let now = ctx.now.as_us();
-        if now < self.backoff_until_us {
-            return Some(self.backoff_until_us);
-        }
+        let mut wake: Option<u64> = None;
         let mut by_broker: VecMap<BrokerId, Vec<(u32, u64, u32, u32)>> = VecMap::new();
         for p in 0..self.awaiting.len() {
             if !self.awaiting[p] || !assigned(p) {
+                continue;
+            }
+            if now < self.next_retry_us[p] {
+                if !self.in_request(p) {
+                    wake =
+                        Some(wake.map_or(self.next_retry_us[p], |w| w.min(self.next_retry_us[p])));
+                }
                 continue;
             }
             let (Some(pos), Some(epoch), Some((b, current))) =
@@ -168,9 +191,7 @@ impl Validation {
                 .push((p as u32, pos, epoch, current));
         }
         for (&b, parts) in &by_broker {
-            if self.in_flight.contains_key(&b) {
-                continue;
-            }
+            let parts = parts.clone();
             let req_id = ctx.req_id();
             let partitions = parts
                 .iter()
@@ -180,55 +201,79 @@ impl Validation {
                     current_leader_epoch: current,
                 })
                 .collect();
-            self.in_flight.insert(b, (req_id, now, parts.clone()));
+            for &(p, ..) in &parts {
+                self.next_retry_us[p as usize] = now.saturating_add(request_timeout_us);
+            }
+            self.in_flight.push(InFlight {
+                broker: b,
+                req_id,
+                sent_us: now,
+                parts,
+            });
             ctx.send(
                 Node::Broker(b),
                 Msg::OffsetsForLeaderEpoch(OffsetsForLeaderEpoch::Request { req_id, partitions }),
             );
         }
-        None
+        wake
     }
 
-    /// Whether a request is in flight to broker `b`.
-    pub fn in_flight_to(&self, b: BrokerId) -> bool {
-        self.in_flight.get(&b).is_some()
+    /// Whether partition `p` is in a request in flight.
+    fn in_request(&self, p: usize) -> bool {
+        self.in_flight
+            .iter()
+            .any(|f| f.parts.iter().any(|x| x.0 as usize == p))
+    }
+
+    /// How many requests are in flight to broker `b`.
+    pub fn in_flight_to(&self, b: BrokerId) -> u32 {
+        self.in_flight.iter().filter(|f| f.broker == b).count() as u32
     }
 
     /// The earliest time a request in flight was sent.
     pub fn oldest_in_flight_us(&self) -> Option<u64> {
-        self.in_flight.values().map(|f| f.1).min()
+        self.in_flight.iter().map(|f| f.sent_us).min()
     }
 
     /// The brokers of the requests sent before `before_us` (past the request timeout).
     pub fn timed_out(&self, before_us: u64) -> Vec<BrokerId> {
-        self.in_flight
-            .iter()
-            .filter(|(_, f)| f.1 <= before_us)
-            .map(|(b, _)| *b)
-            .collect()
+        let mut brokers: Vec<BrokerId> = Vec::new();
+        for f in self.in_flight.iter().filter(|f| f.sent_us <= before_us) {
+            if !brokers.contains(&f.broker) {
+                brokers.push(f.broker);
+            }
+        }
+        brokers
     }
 
     /// The request `req_id` will never be answered (the connection closed): true if it was ours.
     pub fn disconnected(&mut self, ctx: &Ctx, req_id: u64) -> bool {
-        let Some(b) = self
-            .in_flight
-            .iter()
-            .find(|(_, f)| f.0 == req_id)
-            .map(|(b, _)| *b)
-        else {
+        let Some(i) = self.in_flight.iter().position(|f| f.req_id == req_id) else {
             return false;
         };
-        self.cancel_to(ctx, b)
+        let f = self.in_flight.remove(i);
+        self.request_failed(ctx, &f);
+        true
     }
 
-    /// The connection to `b` closed: its request fails (`OffsetFetcher`'s `onFailure`:
+    /// The connection to `b` closed: its requests fail (`OffsetFetcher`'s `onFailure`:
     /// `requestFailed` with `retry.backoff.ms`). True if one was in flight.
     pub fn cancel_to(&mut self, ctx: &Ctx, b: BrokerId) -> bool {
-        if self.in_flight.remove(&b).is_none() {
-            return false;
+        let mut any = false;
+        while let Some(i) = self.in_flight.iter().position(|f| f.broker == b) {
+            let f = self.in_flight.remove(i);
+            self.request_failed(ctx, &f);
+            any = true;
         }
-        self.backoff_until_us = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
-        true
+        any
+    }
+
+    /// `requestFailed`: the request's partitions are retried after `retry.backoff.ms`.
+    fn request_failed(&mut self, ctx: &Ctx, f: &InFlight) {
+        let at = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+        for &(p, ..) in &f.parts {
+            self.next_retry_us[p as usize] = at;
+        }
     }
 
     /// `maybeCompleteValidation` for each partition of the answer.
@@ -247,15 +292,14 @@ impl Validation {
         offset_epochs: &mut [Option<u32>],
     ) -> After {
         let mut after = After::default();
-        let Some(sent) = self
+        let Some(i) = self
             .in_flight
-            .get(&from)
-            .filter(|f| f.0 == req_id)
-            .map(|f| f.2.clone())
+            .iter()
+            .position(|f| f.req_id == req_id && f.broker == from)
         else {
             return after;
         };
-        self.in_flight.remove(&from);
+        let sent = self.in_flight.remove(i).parts;
         let now = ctx.now.as_us();
         for a in answers {
             let Some(p) = subscribed.local(a.part) else {
@@ -284,7 +328,7 @@ impl Validation {
                     // UNKNOWN_LEADER_EPOCH, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, …: a
                     // retry after `retry.backoff.ms`, and metadata for every partition retried
                     // (`onSuccessfulResponseForValidatingPositions`: `metadata.requestUpdate`).
-                    self.backoff_until_us = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+                    self.next_retry_us[p] = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
                     after.refresh_metadata = true;
                     continue;
                 }
@@ -295,6 +339,7 @@ impl Validation {
                 Some((_, end)) => end < requested,
             };
             self.awaiting[p] = false;
+            self.next_retry_us[p] = 0;
             if !diverged {
                 continue;
             }
