@@ -474,6 +474,16 @@ pub fn cell(props: &CellProps) -> Html {
             if new_run || matches!(action, Action::Edit(_)) {
                 *grade.borrow_mut() = None;
             }
+            // "Compare every … value" was run from the text as it was: stale once it changes.
+            if matches!(
+                action,
+                Action::Edit(_) | Action::Reset | Action::Knob(..) | Action::OpenShared(_)
+            ) {
+                sweep.set(None);
+                if sweeping.borrow_mut().take().is_some() {
+                    progress.set(None);
+                }
+            }
             match action {
                 Action::Edit(text) => {
                     save(&id, &text);
@@ -714,9 +724,15 @@ pub fn cell(props: &CellProps) -> Html {
                     // Live actions become scheduled faults: the presenter's beats.
                     let text = with_live_actions(&full(&source), run.borrow().as_ref());
                     if let Some(w) = web_sys::window() {
-                        let _ = w
-                            .location()
-                            .set_hash(&format!("/presenter?s={}", share::encode(text.as_bytes())));
+                        let s = share::encode(text.as_bytes());
+                        // The presenter's Leave comes back here.
+                        if let (Ok(from), Ok(Some(store))) =
+                            (w.location().hash(), w.session_storage())
+                        {
+                            let _ =
+                                store.set_item(crate::presenter::FROM_KEY, &format!("{from}\n{s}"));
+                        }
+                        let _ = w.location().set_hash(&format!("/presenter?s={s}"));
                     }
                 }
                 Action::DownloadTrace => {
@@ -1411,7 +1427,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                         }) }
                     </ul>
                     if v.changed && results.iter().any(|(_, res)| at_end && !res.passed) {
-                        <p class="muted changed-note">{ "You changed the run, so the lesson's predictions may not hold: that is the result of your change, not an error." }</p>
+                        <p class="muted changed-note">{ "You changed the run, so the predictions written for it may not hold: that is the result of your change, not an error." }</p>
                     }
                 </div>
             }
@@ -1548,7 +1564,7 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
 ///
 /// Before the end of the run, each group lists its consumers with a button that crashes (or
 /// restarts) its process, as the consumer's card in the cluster picture does.
-fn groups_panel(
+pub(crate) fn groups_panel(
     groups: &[khafka_sim::view::groups::GroupView],
     snapshot: &khafka_sim::snapshot::ClusterSnapshot,
     on_fault: Option<Callback<Fault>>,
@@ -2167,13 +2183,36 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// Once the cell has drawn the story a pick opened (under the headline, a screen or more above
+/// the picker), scrolls it into view.
+fn show_story(e: &Event) {
+    let Some(cell) = e
+        .target()
+        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        .and_then(|el| el.closest(".cell").ok().flatten())
+    else {
+        return;
+    };
+    gloo::timers::callback::Timeout::new(0, move || {
+        if let Ok(Some(story)) = cell.query_selector(".story-open") {
+            story.scroll_into_view();
+        }
+    })
+    .forget();
+}
+
 /// The record story picker: a lost, duplicated or any record by id (the story opens under the
-/// headline).
+/// headline, and is scrolled to once picked).
 fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option<u64>) -> Html {
     let pick = |verdict: &'static str| {
         sim.records_with_verdict(verdict, 1).first().map(|id| {
             let id = *id;
-            html! { <button class="small" onclick={dispatch.reform(move |_: MouseEvent| Action::Story(Some(id)))}>{ format!("a {verdict} record") }</button> }
+            let dispatch = dispatch.clone();
+            let onclick = Callback::from(move |e: MouseEvent| {
+                dispatch.emit(Action::Story(Some(id)));
+                show_story(&e);
+            });
+            html! { <button class="small" {onclick}>{ format!("a {verdict} record") }</button> }
         })
     };
     let on_input = dispatch.reform(|e: InputEvent| {
@@ -2184,7 +2223,8 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
         <div class="panel story-panel">
             <h4>{ "Record story" }</h4>
             <div class="story-pick">
-                <label>{ "record #" }<input type="number" min="0" value={story.map(|s| s.to_string()).unwrap_or_default()} oninput={on_input} /></label>
+                // Typed: the story follows each keystroke; scrolled to on Enter or leaving the field.
+                <label>{ "record #" }<input type="number" min="0" value={story.map(|s| s.to_string()).unwrap_or_default()} oninput={on_input} onchange={Callback::from(|e: Event| show_story(&e))} /></label>
                 { pick("lost").unwrap_or_default() }
                 { pick("duplicated").unwrap_or_default() }
             </div>

@@ -69,8 +69,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 </div>
             }) }
             { for s.consumers.iter().map(|c| html! {
-                <div class="client consumer" title="A consumer: reads up to the high watermark every partition of its topic, or with a group.id those its group assigns it">
+                <div class={classes!("client", "consumer", c.stopped.then_some("down"))} title="A consumer: reads up to the high watermark every partition of its topic, or with a group.id those its group assigns it">
                     <strong>{ format!("Consumer {}", c.name) }</strong>
+                    if c.stopped {
+                        <span class="state" title="Crashed or closed: it reads nothing until restarted">{ " · stopped" }</span>
+                    }
                     <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
                     if c.deserialization_failures > 0 {
                         <div class="bad" title="Records its value deserializer could not decode (RecordDeserializationException)">{

@@ -1,5 +1,6 @@
 //! ← and → move between lessons, as the previous / next links do — except while the reader types
-//! or works a control (an editor, a field, a drop-down, a scrubber), where the arrows are theirs.
+//! or works a control (an editor, a field, a drop-down, a scrubber) or has the focus in a live
+//! cell (its buttons), where the arrows are theirs: a run is not left by a stray arrow.
 
 use crate::app::Route;
 use crate::lessons::LESSONS;
@@ -26,7 +27,7 @@ pub fn target(slug: &str, key: &str) -> Option<&'static str> {
 }
 
 /// Whether the key press belongs to what has the focus: a text field, an editor, a drop-down, a
-/// slider, anything editable.
+/// slider, anything editable, anything in a live cell (a notebook slot's host) or a format cell.
 fn typing(e: &KeyboardEvent) -> bool {
     let Some(el) = e
         .target()
@@ -36,7 +37,10 @@ fn typing(e: &KeyboardEvent) -> bool {
     };
     matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
         || el
-            .closest("[contenteditable], [role=textbox], [role=slider], .presenter")
+            .closest(
+                "[contenteditable], [role=textbox], [role=slider], .presenter, .notebook-slot, \
+                 .format-slot",
+            )
             .ok()
             .flatten()
             .is_some()

@@ -54,7 +54,7 @@ const KEYS: &str = concat!(
     "<dt>N</dt><dd>cut the selected broker off the network (again: back on it)</dd>",
     "<dt>C</dt><dd>crash the active controller (with controllers=3; again: restart it)</dd>",
     "<dt>1–9</dt><dd>select a broker</dd>",
-    "<dt>P</dt><dd>select the next partition</dd>",
+    "<dt>P</dt><dd>select the next partition of the scenario's topics</dd>",
     "<dt>+ / −</dt><dd>faster / slower (0.1× to 100×)</dd>",
     "<dt>Home / End</dt><dd>go to the start / the end</dd>",
     "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
@@ -63,6 +63,27 @@ const KEYS: &str = concat!(
     "<dt>Esc</dt><dd>close this help; stop a long jump where it got to</dd>",
     "</dl>"
 );
+
+/// Where "Present this" was pressed (a session storage key): the page, a line break and the
+/// scenario it presented (`s=`), so Leave goes back there from that scenario only.
+pub const FROM_KEY: &str = "khafka-presented-from";
+
+/// The page Leave goes to: the one this scenario was presented from, or the home page.
+fn left_to() -> String {
+    let w = web_sys::window();
+    let here = w
+        .as_ref()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    w.and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(FROM_KEY).ok().flatten())
+        .and_then(|v| {
+            let (from, s) = v.split_once('\n')?;
+            let ours = here.contains(&format!("s={s}")) && from.starts_with("#/");
+            ours.then(|| from.to_string())
+        })
+        .unwrap_or_else(|| "#/".to_string())
+}
 
 struct State {
     source: String,
@@ -78,6 +99,9 @@ struct State {
     light: bool,
     /// What the last key did, shown until the next one.
     said: Option<String>,
+    /// Live actions after the instant of the last one injected, which it replaced (a new
+    /// history branches there): said with the key that injected it.
+    replaced: usize,
     /// A jump beyond what was simulated so far, worked on in slices between frames.
     goal: Option<Goal>,
 }
@@ -142,6 +166,7 @@ impl State {
             help: false,
             light: false,
             said: None,
+            replaced: 0,
             goal: None,
         })
     }
@@ -216,7 +241,9 @@ impl State {
     }
 
     fn inject(&mut self, fault: Fault) {
+        let before = self.timeline.injected().len();
         self.timeline.inject(fault);
+        self.replaced = (before + 1).saturating_sub(self.timeline.injected().len());
         // The fault runs at this instant: seeking to it applies it.
         let t = self.timeline.now();
         self.seek(t);
@@ -367,8 +394,15 @@ impl State {
                 }
             }
             "p" | "P" => {
-                let n = self.timeline.sim().topology().parts.len().max(1) as u32;
-                self.partition = (self.partition + 1) % n;
+                // The scenario's own topics: `__consumer_offsets` is the coordinators'.
+                let topo = self.timeline.sim().topology();
+                let n = topo.parts.len().max(1) as u32;
+                for _ in 0..n {
+                    self.partition = (self.partition + 1) % n;
+                    if !topo.is_internal(self.partition) {
+                        break;
+                    }
+                }
                 format!(
                     "P: selected {}",
                     self.selected_tp()
@@ -417,7 +451,13 @@ impl State {
             }
             _ => return None,
         };
-        Some(said)
+        match std::mem::take(&mut self.replaced) {
+            0 => Some(said),
+            n => Some(format!(
+                "{said} (replacing the {n} live action{} injected after this instant)",
+                if n == 1 { "" } else { "s" }
+            )),
+        }
     }
 }
 
@@ -498,6 +538,7 @@ pub fn presenter() -> Html {
                         s.seek(t);
                         if s.timeline.now() >= s.end {
                             s.playing = false;
+                            s.said = Some("The run has ended (Home goes back to the start)".into());
                             remember(s);
                         }
                     }
@@ -598,8 +639,8 @@ pub fn presenter() -> Html {
         .map(|(t, text)| format!("{} {text}", fmt_time(t)))
         .collect();
     let streams = sim.streams_view();
-    let headline =
-        crate::headline::headline(sim, &snapshot, s.end, streams.as_ref(), &sim.groups());
+    let groups = sim.groups();
+    let headline = crate::headline::headline(sim, &snapshot, s.end, streams.as_ref(), &groups);
     // Beats closer than their markers' width take turns above and below the track.
     let mut last = [f64::MIN; 2];
     let rows: Vec<usize> = s
@@ -623,7 +664,7 @@ pub fn presenter() -> Html {
                 <span class={classes!((p.lost > 0).then_some("bad"))}>{ format!("acked {} · lost {} · duplicated {}", p.acknowledged, p.lost, p.duplicated) }</span>
                 <span class="p-links">
                     <button class="p-copy" onclick={on_copy}>{ "Copy link" }</button>
-                    <a class="p-exit" href="#/">{ "Leave" }</a>
+                    <a class="p-exit" href={left_to()}>{ "Leave" }</a>
                 </span>
             </div>
             <p class={classes!("p-headline", headline.tone)}>{ headline.text }</p>
@@ -654,7 +695,13 @@ pub fn presenter() -> Html {
             </div>
             <div class="p-foot">
                 <ul class="p-events" aria-label="Latest events, the last first">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
-                <pre class="describe">{ sim.describe() }</pre>
+                // A run with consumer groups shows them (owners, committed offsets, lag) instead:
+                // the brokers' cards already show each partition's leader and ISR.
+                if groups.is_empty() {
+                    <pre class="describe">{ sim.describe_topics(true) }</pre>
+                } else {
+                    { crate::cell::groups_panel(&groups, &snapshot, None) }
+                }
                 if !s.timeline.injected().is_empty() {
                     <pre class="injected">{ for s.timeline.injected().iter().map(|i| format!("at {} {}\n", i.at, describe_fault(&i.fault))) }</pre>
                 }

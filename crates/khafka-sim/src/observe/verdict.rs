@@ -179,8 +179,19 @@ impl Sim {
 
     /// `kafka-topics --describe` for every topic.
     pub fn describe(&self) -> String {
+        self.describe_topics(false)
+    }
+
+    /// [`Self::describe`], without `__consumer_offsets` when `exclude_internal`
+    /// (`--exclude-internal`).
+    pub fn describe_topics(&self, exclude_internal: bool) -> String {
         let mut out = String::new();
-        for t in &self.topo.topics {
+        for t in self
+            .topo
+            .topics
+            .iter()
+            .filter(|t| !(exclude_internal && t.internal))
+        {
             let rf = t.replication_factor;
             let cfg = self.topo.topic_of(t.first_part);
             let min_isr = cfg
