@@ -1617,6 +1617,11 @@ await check('presenter mode is driven by keys', async () => {
   await page.locator('.p-help').waitFor();
   await page.keyboard.press('Escape');
   expect(await page.locator('.p-help').count() === 0, 'help closes');
+  // Any key closes the help, and does nothing else under it.
+  await page.keyboard.press('?');
+  await page.locator('.p-help').waitFor();
+  await page.keyboard.press('Enter');
+  expect(await page.locator('.p-help').count() === 0 && (await clock()).startsWith('0'), `a key under the help: ${await clock()}`);
   await page.keyboard.press('Enter'); // first beat: at 5s crash broker leader(orders-0)
   expect((await clock()).startsWith('5'), `after Enter: ${await clock()}`);
   expect(await page.locator('.broker.down').count() === 1, 'the leader is down');
@@ -2401,7 +2406,7 @@ await check('the presenter crashes and restarts the active controller with C', a
   await page.goto(`${base}/#/presenter`);
   await page.locator('.presenter').waitFor();
   await page.keyboard.press('c');
-  await expect_text(page.locator('.p-said'), (t) => t.startsWith('C: this scenario has no controller quorum'), 'C without a quorum');
+  await expect_text(page.locator('.p-said'), (t) => t.startsWith('C: this scenario\'s controller is one simulated node, not a quorum to crash'), 'C without a quorum');
 });
 
 await check('the course map shows parts, minutes, what comes first and the reader\'s progress', async () => {

@@ -255,6 +255,12 @@ impl State {
 
     /// Handles one key: what it did (or why it did nothing), or `None` if the key is not ours.
     fn key(&mut self, key: &str) -> Option<String> {
+        // The help covers the picture: a key closes it and does nothing else.
+        if self.help && !matches!(key, "Shift" | "Control" | "Alt" | "Meta") {
+            self.help = false;
+            let key = if key == "Escape" { "Esc" } else { key };
+            return Some(format!("{key}: help closed"));
+        }
         let now = self.timeline.now();
         let ended = now >= self.end;
         let said = match key {
@@ -376,7 +382,8 @@ impl State {
                     .map(|c| c.id);
                 match (down, active) {
                     _ if controllers.is_empty() => {
-                        "C: this scenario has no controller quorum (controllers=3 on the cluster line)"
+                        "C: this scenario's controller is one simulated node, not a quorum to crash \
+                         (controllers=3 on the cluster line makes one)"
                             .to_string()
                     }
                     _ if ended => "C: the run has ended; go back in time first".to_string(),

@@ -24,7 +24,13 @@ pub fn encode(bytes: &[u8]) -> String {
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
+    // Standard base64 too (`+`, `/`, `=` padding), as a hand-made or re-encoded link may be.
+    for c in text.trim_end_matches('=').bytes() {
+        let c = match c {
+            b'+' => b'-',
+            b'/' => b'_',
+            c => c,
+        };
         let v = ALPHABET.iter().position(|a| *a == c)? as u32;
         acc = (acc << 6) | v;
         bits += 6;
@@ -142,6 +148,10 @@ mod tests {
             assert_eq!(decode(&encode(s.as_bytes())).unwrap(), s.as_bytes());
         }
         assert!(decode("a b").is_none());
+        // Standard base64 with its padding reads as well: "seed 1\n?>" is "c2VlZCAxCj8+" there.
+        assert_eq!(decode("c2VlZCAxCj8+").unwrap(), b"seed 1\n?>");
+        assert_eq!(decode("c2VlZCAxCj8-").unwrap(), b"seed 1\n?>");
+        assert_eq!(decode("YQ==").unwrap(), b"a");
     }
 
     #[test]
