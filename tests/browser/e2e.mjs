@@ -1640,6 +1640,12 @@ await check('presenter mode is driven by keys', async () => {
   await page.waitForTimeout(400);
   await page.keyboard.press(' ');
   expect((await clock()) !== before, `playing moves time (${before} → ${await clock()})`);
+  // X clears the live actions at this instant: the scenario as written.
+  const at = await clock();
+  await page.keyboard.press('x');
+  await expect_text(page.locator('.p-said'), (t) => t === 'X: cleared 2 live actions: the scenario as written', 'X');
+  await expect_text(page.locator('.p-clock'), (t) => t === at, 'X keeps the instant');
+  expect((await page.locator('pre.injected').count()) === 0 && (await page.locator('.broker.cut').count()) === 0, 'the live actions are gone');
 });
 
 await check('the KIP-320 cell\'s events show its unclean election, internal topics behind their filter', async () => {

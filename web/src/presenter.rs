@@ -55,6 +55,7 @@ const KEYS: &str = concat!(
     "<dt>C</dt><dd>crash the active controller (with controllers=3; again: restart it)</dd>",
     "<dt>1–9</dt><dd>select a broker</dd>",
     "<dt>P</dt><dd>select the next partition of the scenario's topics</dd>",
+    "<dt>X</dt><dd>clear the live actions: the scenario as written, at this instant</dd>",
     "<dt>+ / −</dt><dd>faster / slower (0.1× to 100×)</dd>",
     "<dt>Home / End</dt><dd>go to the start / the end</dd>",
     "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
@@ -429,6 +430,22 @@ impl State {
                 toggle_fullscreen();
                 "F: full screen on or off".to_string()
             }
+            "x" | "X" => match self.timeline.injected().len() {
+                0 => "X: no live actions to clear".to_string(),
+                n => match State::new(&self.source) {
+                    Ok(mut fresh) => {
+                        (fresh.speed, fresh.light) = (self.speed, self.light);
+                        (fresh.broker, fresh.partition) = (self.broker, self.partition);
+                        fresh.seek(now);
+                        *self = fresh;
+                        format!(
+                            "X: cleared {n} live action{}: the scenario as written",
+                            if n == 1 { "" } else { "s" }
+                        )
+                    }
+                    Err(_) => "X: the scenario could not be built again".to_string(),
+                },
+            },
             "l" | "L" => {
                 self.light = !self.light;
                 format!("L: {} theme", if self.light { "light" } else { "dark" })
