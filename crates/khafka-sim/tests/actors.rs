@@ -3960,14 +3960,15 @@ fn a_validation_error_backs_off_only_its_partitions() {
         khafka_sim::msg::ErrorCode::UnknownLeaderEpoch,
         None,
     );
-    // Broker 3 now leads t-1: asked at once; t-0 waits out its backoff.
-    let sent = f.validate_parts(&[Some((2, 1)), Some((3, 1))]);
+    // Broker 2, whose answer failed, now leads t-1 too: t-1 is asked at once; t-0 waits out
+    // its backoff.
+    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
     assert!(
-        matches!(sent.as_slice(), [(Node::Broker(3), _, parts)] if parts == &[1]),
-        "t-1 to broker 3 at once, t-0 not yet: {sent:?}"
+        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
+        "t-1 to broker 2 at once, t-0 not yet: {sent:?}"
     );
     f.h.now = khafka_sim::time::SimTime::from_ms(100);
-    let sent = f.validate_parts(&[Some((2, 1)), Some((3, 1))]);
+    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
     assert!(
         matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[0]),
         "t-0 to broker 2 after retry.backoff.ms: {sent:?}"
@@ -4126,5 +4127,37 @@ fn a_leader_named_in_an_answer_ignored_for_validation_is_taken() {
         validations(h.sent_and_timers(&mut timers)),
         [Node::Broker(3)],
         "validated against broker 3 at once"
+    );
+}
+
+/// A partition asked about and left out of the answer is retried after `retry.backoff.ms`, with
+/// metadata asked for, as an error is (`OffsetsForLeaderEpochUtils.handleResponse` starts
+/// `partitionsToRetry` with every partition requested). (The engine held it until the request
+/// timeout.)
+#[test]
+fn a_partition_left_out_of_a_validation_answer_is_retried() {
+    let mut f = ValidationFixture::with_partitions(2);
+    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
+    let [(Node::Broker(2), req_id, parts)] = sent.as_slice() else {
+        panic!("one request to broker 2: {sent:?}");
+    };
+    assert_eq!(parts, &[0, 1]);
+    let req_id = *req_id;
+    // Only t-0 is answered: its epoch 0 ends at 50, the position.
+    let after = f.answer_part(
+        2,
+        req_id,
+        0,
+        khafka_sim::msg::ErrorCode::None,
+        Some((0, 50)),
+    );
+    assert!(after.refresh_metadata, "metadata asked for");
+    assert!(!f.v.awaiting[0] && f.v.awaiting[1]);
+    assert!(f.validate_parts(&[Some((2, 1)), Some((2, 1))]).is_empty());
+    f.h.now = khafka_sim::time::SimTime::from_ms(100);
+    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
+    assert!(
+        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
+        "t-1 again after retry.backoff.ms: {sent:?}"
     );
 }

@@ -999,7 +999,9 @@ impl Consumer {
                     ) && self.take_leader_hint(p, fp.current_leader);
                     if !self.fetchable(p) {
                         // Revoked while the fetch was in flight, or awaiting validation
-                        // (`FetchCollector.initialize`: "no longer has valid position").
+                        // (`FetchCollector.initialize`: "no longer has valid position"). (A
+                        // paused or buffered partition's error would refresh metadata in
+                        // Kafka, which initializes the answer first; dropped here.)
                         ctx.pools.batches.give(fp.batches);
                         continue;
                     }

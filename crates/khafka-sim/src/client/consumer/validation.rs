@@ -63,6 +63,9 @@ pub struct Validation {
     pub failed: Vec<bool>,
     /// Per partition: `nextRetryTimeMs`, in µs (0: none).
     next_retry_us: Vec<u64>,
+    /// Per partition: its retry time is a backoff after a failure (woken when it ends), not
+    /// the hold of a request in flight (which ends with its answer or its timeout).
+    backing_off: Vec<bool>,
     /// Requests in flight, in the order they were sent.
     in_flight: Vec<InFlight>,
     /// Every truncation detected, in order.
@@ -93,6 +96,7 @@ impl Validation {
             awaiting: vec![false; n],
             failed: vec![false; n],
             next_retry_us: vec![0; n],
+            backing_off: vec![false; n],
             ..Default::default()
         }
     }
@@ -108,6 +112,7 @@ impl Validation {
         self.leader_epoch[p] = leader_epoch;
         self.awaiting[p] = false;
         self.next_retry_us[p] = 0;
+        self.backing_off[p] = false;
     }
 
     /// A position set from outside (a committed offset, a seek to an offset): checked against
@@ -122,6 +127,7 @@ impl Validation {
         self.awaiting[p] = false;
         self.failed[p] = false;
         self.next_retry_us[p] = 0;
+        self.backing_off[p] = false;
     }
 
     /// `maybeValidatePositionForCurrentLeader` for every partition with a position: a leader
@@ -143,6 +149,7 @@ impl Validation {
             self.leader_epoch[p] = Some(epoch);
             // `validatePosition`: a new validation may be sent at once (`nextRetryTimeMs = null`).
             self.next_retry_us[p] = 0;
+            self.backing_off[p] = false;
             if offset_epochs[p].is_some() {
                 self.awaiting[p] = true;
             }
@@ -151,8 +158,8 @@ impl Validation {
 
     /// `validatePositionsAsync`: sends an OffsetsForLeaderEpoch to each leader for its
     /// partitions awaiting validation and not in their retry backoff, and holds them back for
-    /// `request_timeout_us` (`setNextAllowedRetry`). Returns the earliest time a retry backoff
-    /// ends for a partition not in a request, if one holds it back.
+    /// `request_timeout_us` (`setNextAllowedRetry`). Returns the earliest time a partition's
+    /// retry time ends, if one holds it back.
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
@@ -174,10 +181,14 @@ impl Validation {
             if !self.awaiting[p] || !assigned(p) {
                 continue;
             }
+            // Held back: asked about and not answered yet (until its request times out), or
+            // failed (`retry.backoff.ms`), woken when the backoff ends (Kafka's poll waits at most
+            // `retry.backoff.ms` while a position is not valid), even if a newer request asks
+            // about it too.
             if now < self.next_retry_us[p] {
-                if !self.in_request(p) {
-                    wake =
-                        Some(wake.map_or(self.next_retry_us[p], |w| w.min(self.next_retry_us[p])));
+                if self.backing_off[p] {
+                    let at = self.next_retry_us[p];
+                    wake = Some(wake.map_or(at, |w| w.min(at)));
                 }
                 continue;
             }
@@ -203,6 +214,7 @@ impl Validation {
                 .collect();
             for &(p, ..) in &parts {
                 self.next_retry_us[p as usize] = now.saturating_add(request_timeout_us);
+                self.backing_off[p as usize] = false;
             }
             self.in_flight.push(InFlight {
                 broker: b,
@@ -216,13 +228,6 @@ impl Validation {
             );
         }
         wake
-    }
-
-    /// Whether partition `p` is in a request in flight.
-    fn in_request(&self, p: usize) -> bool {
-        self.in_flight
-            .iter()
-            .any(|f| f.parts.iter().any(|x| x.0 as usize == p))
     }
 
     /// How many requests are in flight to broker `b`.
@@ -273,6 +278,7 @@ impl Validation {
         let at = ctx.now.as_us() + crate::time::ms_to_us(RETRY_BACKOFF_MS);
         for &(p, ..) in &f.parts {
             self.next_retry_us[p as usize] = at;
+            self.backing_off[p as usize] = true;
         }
     }
 
@@ -301,6 +307,20 @@ impl Validation {
         };
         let sent = self.in_flight.remove(i).parts;
         let now = ctx.now.as_us();
+        // A partition asked about and not answered is retried as an error is
+        // (`OffsetsForLeaderEpochUtils.handleResponse`: every partition requested starts in
+        // `partitionsToRetry`).
+        let retry_at = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+        for &(p, ..) in &sent {
+            if !answers
+                .iter()
+                .any(|a| subscribed.local(a.part) == Some(p as usize))
+            {
+                self.next_retry_us[p as usize] = retry_at;
+                self.backing_off[p as usize] = true;
+                after.refresh_metadata = true;
+            }
+        }
         for a in answers {
             let Some(p) = subscribed.local(a.part) else {
                 continue;
@@ -328,7 +348,8 @@ impl Validation {
                     // UNKNOWN_LEADER_EPOCH, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, …: a
                     // retry after `retry.backoff.ms`, and metadata for every partition retried
                     // (`onSuccessfulResponseForValidatingPositions`: `metadata.requestUpdate`).
-                    self.next_retry_us[p] = now + crate::time::ms_to_us(RETRY_BACKOFF_MS);
+                    self.next_retry_us[p] = retry_at;
+                    self.backing_off[p] = true;
                     after.refresh_metadata = true;
                     continue;
                 }
@@ -340,6 +361,7 @@ impl Validation {
             };
             self.awaiting[p] = false;
             self.next_retry_us[p] = 0;
+            self.backing_off[p] = false;
             if !diverged {
                 continue;
             }
