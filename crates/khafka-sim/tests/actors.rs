@@ -3770,6 +3770,8 @@ struct ValidationFixture {
     v: khafka_sim::client::consumer::validation::Validation,
     positions: Vec<Option<u64>>,
     epochs: Vec<Option<u32>>,
+    /// Connections in their reconnect backoff: `(broker, until µs)`.
+    closed: Vec<(u32, u64)>,
 }
 
 impl ValidationFixture {
@@ -3792,6 +3794,7 @@ impl ValidationFixture {
             v,
             positions: vec![Some(50); n as usize],
             epochs: vec![Some(0); n as usize],
+            closed: Vec::new(),
         }
     }
 
@@ -3817,6 +3820,7 @@ impl ValidationFixture {
             &self.epochs,
             leaders,
             30_000_000,
+            |b| self.closed.iter().find(|c| c.0 == b).map(|c| c.1),
         );
         self.h
             .sent()
@@ -4159,5 +4163,26 @@ fn a_partition_left_out_of_a_validation_answer_is_retried() {
     assert!(
         matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
         "t-1 again after retry.backoff.ms: {sent:?}"
+    );
+}
+
+/// A leader whose connection is in its reconnect backoff is not asked to validate: Kafka's
+/// `validatePositionsAsync` finds no `ApiVersions` for the node, only tries to connect, and sets
+/// no retry time, so the partition is asked as soon as the connection may be made again. (The
+/// engine sent the request into the closed connection, got it back failed and retried every
+/// `retry.backoff.ms`.)
+#[test]
+fn a_validation_waits_for_the_leaders_reconnect_backoff() {
+    let mut f = ValidationFixture::new();
+    f.closed.push((2, 50_000));
+    assert!(
+        f.validate(&[Some((2, 1))]).is_empty(),
+        "not into a closed connection"
+    );
+    f.h.now = khafka_sim::time::SimTime::from_ms(50);
+    let sent = f.validate(&[Some((2, 1))]);
+    assert!(
+        matches!(sent.as_slice(), [(Node::Broker(2), _)]),
+        "asked once the backoff is over: {sent:?}"
     );
 }

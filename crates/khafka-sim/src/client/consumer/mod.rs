@@ -879,6 +879,7 @@ impl Consumer {
             &self.position_epochs,
             &self.leaders,
             crate::time::ms_to_us(self.config.request_timeout_ms),
+            |b| reconnect_at(&self.down, b),
         );
         let now = ctx.now.as_us();
         if let Some(until) = wake.filter(|u| *u > now) {

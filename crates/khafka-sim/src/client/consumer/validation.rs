@@ -170,6 +170,7 @@ impl Validation {
         offset_epochs: &[Option<u32>],
         leaders: &[Option<(BrokerId, u32)>],
         request_timeout_us: u64,
+        reconnect_at: impl Fn(BrokerId) -> Option<u64>,
     ) -> Option<u64> {
         if !self.awaiting.iter().any(|a| *a) {
             return None;
@@ -202,6 +203,13 @@ impl Validation {
                 .push((p as u32, pos, epoch, current));
         }
         for (&b, parts) in &by_broker {
+            // A leader whose connection is in its reconnect backoff is not asked: Kafka only
+            // tries to connect (`validatePositionsAsync`: no `ApiVersions` for the node), and
+            // the partitions keep no retry time; asked once the backoff is over.
+            if let Some(until) = reconnect_at(b).filter(|u| *u > now) {
+                wake = Some(wake.map_or(until, |w| w.min(until)));
+                continue;
+            }
             let parts = parts.clone();
             let req_id = ctx.req_id();
             let partitions = parts
