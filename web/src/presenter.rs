@@ -256,8 +256,14 @@ impl State {
 
     /// Handles one key: what it did (or why it did nothing), or `None` if the key is not ours.
     fn key(&mut self, key: &str) -> Option<String> {
-        // The help covers the picture: a key closes it and does nothing else.
-        if self.help && !matches!(key, "Shift" | "Control" | "Alt" | "Meta") {
+        // The help covers the picture: a key of the presenter's closes it and does nothing else
+        // (Tab, F5 and the like stay the browser's).
+        let ours = key.chars().count() == 1
+            || matches!(
+                key,
+                "Enter" | "Backspace" | "Escape" | "ArrowLeft" | "ArrowRight" | "Home" | "End"
+            );
+        if self.help && ours {
             self.help = false;
             let key = if key == "Escape" { "Esc" } else { key };
             return Some(format!("{key}: help closed"));
