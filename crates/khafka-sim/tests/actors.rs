@@ -3807,6 +3807,15 @@ impl ValidationFixture {
             .collect()
     }
 
+    /// Validates with `leaders`, and asserts that one request goes to broker `to` about `parts`.
+    fn asks(&mut self, leaders: &[Option<(u32, u32)>], to: u32, parts: &[u32], what: &str) {
+        let sent = self.validate_parts(leaders);
+        assert!(
+            matches!(sent.as_slice(), [(Node::Broker(b), _, p)] if *b == to && p == parts),
+            "{what}: {sent:?}"
+        );
+    }
+
     /// [`Self::validate`] with the partitions each request asks about.
     fn validate_parts(&mut self, leaders: &[Option<(u32, u32)>]) -> Vec<(Node, u64, Vec<u32>)> {
         use khafka_sim::msg::OffsetsForLeaderEpoch;
@@ -3929,16 +3938,13 @@ fn a_validation_answered_unknown_leader_epoch_asks_for_metadata() {
 fn a_validation_in_flight_holds_back_no_other_partition() {
     let mut f = ValidationFixture::with_partitions(2);
     // Broker 2 leads t-0 in epoch 1; t-1 is still led by broker 1 in epoch 0.
-    let sent = f.validate_parts(&[Some((2, 1)), Some((1, 0))]);
-    assert!(
-        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[0]),
-        "t-0 to broker 2: {sent:?}"
-    );
+    f.asks(&[Some((2, 1)), Some((1, 0))], 2, &[0], "t-0 to broker 2");
     // Broker 2 takes t-1 over too before its answer: t-1 goes at once, alone.
-    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
-    assert!(
-        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
-        "t-1 to broker 2 in a request of its own: {sent:?}"
+    f.asks(
+        &[Some((2, 1)), Some((2, 1))],
+        2,
+        &[1],
+        "t-1 to broker 2 in a request of its own",
     );
     // Nothing is asked twice while both are out, up to the request timeout.
     f.h.now = khafka_sim::time::SimTime::from_ms(29_999);
@@ -3966,16 +3972,18 @@ fn a_validation_error_backs_off_only_its_partitions() {
     );
     // Broker 2, whose answer failed, now leads t-1 too: t-1 is asked at once; t-0 waits out
     // its backoff.
-    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
-    assert!(
-        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
-        "t-1 to broker 2 at once, t-0 not yet: {sent:?}"
+    f.asks(
+        &[Some((2, 1)), Some((2, 1))],
+        2,
+        &[1],
+        "t-1 to broker 2 at once, t-0 not yet",
     );
     f.h.now = khafka_sim::time::SimTime::from_ms(100);
-    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
-    assert!(
-        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[0]),
-        "t-0 to broker 2 after retry.backoff.ms: {sent:?}"
+    f.asks(
+        &[Some((2, 1)), Some((2, 1))],
+        2,
+        &[0],
+        "t-0 to broker 2 after retry.backoff.ms",
     );
 }
 
@@ -4159,10 +4167,11 @@ fn a_partition_left_out_of_a_validation_answer_is_retried() {
     assert!(!f.v.awaiting[0] && f.v.awaiting[1]);
     assert!(f.validate_parts(&[Some((2, 1)), Some((2, 1))]).is_empty());
     f.h.now = khafka_sim::time::SimTime::from_ms(100);
-    let sent = f.validate_parts(&[Some((2, 1)), Some((2, 1))]);
-    assert!(
-        matches!(sent.as_slice(), [(Node::Broker(2), _, parts)] if parts == &[1]),
-        "t-1 again after retry.backoff.ms: {sent:?}"
+    f.asks(
+        &[Some((2, 1)), Some((2, 1))],
+        2,
+        &[1],
+        "t-1 again after retry.backoff.ms",
     );
 }
 
