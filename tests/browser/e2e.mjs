@@ -321,10 +321,11 @@ await check('when the controller has decided and the broker has not heard yet, t
   await c.locator('.headline button.why').click();
   await c.locator('ol.timeline li.cause button').click(); // the instant broker 2 is elected
   const role = () => c.locator('.broker[data-broker="2"] li.replica .role').innerText();
+  const detail = () => c.locator('.broker[data-broker="2"] li.replica .offsets').innerText();
   const describe = await c.locator('pre.describe').textContent();
-  expect(/Partition: 0\s+Leader: 2/.test(describe) && (await role()) === '★ elected · not heard yet', `describe: ${describe}; broker 2: ${await role()}`);
+  expect(/Partition: 0\s+Leader: 2/.test(describe) && (await role()) === '★ elected' && (await detail()).startsWith('not heard yet · HW '), `describe: ${describe}; broker 2: ${await role()} / ${await detail()}`);
   await c.locator('button', { hasText: '+100 ms' }).click();
-  expect((await role()) === '★ leader', `100 ms later: ${await role()}`);
+  expect((await role()) === '★ leader' && (await detail()).startsWith('HW '), `100 ms later: ${await role()} / ${await detail()}`);
 });
 
 // The values of the row named `name` in the table of what differs under a comparison (`sel`:

@@ -583,16 +583,20 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
     }
 }
 
-/// One row per replica with its log strip. (A broker holding more than
-/// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
-/// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
-/// A replica's role as this broker sees it, and, where the controller has decided otherwise and the
-/// broker has not heard yet, both (with why in the tooltip): the describe view is the controller's.
+/// A replica's role as this broker sees it (a word or two, for the role column), what qualifies it
+/// (for the full-width line under it) and why (the tooltip). Where the controller has decided
+/// otherwise and the broker has not heard yet, both show: the describe view is the controller's.
+struct Role {
+    word: &'static str,
+    detail: Option<String>,
+    why: Option<String>,
+}
+
 fn role(
     b: &khafka_sim::snapshot::BrokerSnapshot,
     r: &khafka_sim::snapshot::ReplicaSnapshot,
     parts: &[khafka_sim::PartitionView],
-) -> (String, Option<String>) {
+) -> Role {
     let elected = parts.get(r.part as usize).and_then(|p| p.leader);
     // A reassignment in progress (KIP-455) names the replicas it adds and removes.
     let moving = parts.get(r.part as usize).and_then(|p| {
@@ -604,41 +608,56 @@ fn role(
             None
         }
     });
-    let (role, why) = role_plain(b, r, elected);
-    match moving {
-        Some(m) => (format!("{role} · {m}"), why.or_else(|| Some(format!(
+    let mut role = role_plain(b, r, elected);
+    if let Some(m) = moving {
+        let said = format!("reassignment: {m}");
+        role.detail = Some(match role.detail.take() {
+            Some(d) => format!("{d} · {said}"),
+            None => said,
+        });
+        role.why = role.why.or_else(|| Some(format!(
             "A reassignment is {m} this replica: {}",
             if m == "adding" {
                 "it fetches from the leader and joins the ISR once caught up; then the replicas being removed go."
             } else {
                 "it stays until every target replica is in the ISR, then the controller removes it and the broker deletes its log."
             }
-        )))),
-        None => (role, why),
+        )));
     }
+    role
 }
 
 fn role_plain(
     b: &khafka_sim::snapshot::BrokerSnapshot,
     r: &khafka_sim::snapshot::ReplicaSnapshot,
     elected: Option<u32>,
-) -> (String, Option<String>) {
+) -> Role {
+    let plain = |word| Role {
+        word,
+        detail: None,
+        why: None,
+    };
     match elected {
-        Some(l) if r.is_leader && l != b.id => (
-            format!("★ leader? controller: {l}"),
-            Some(format!("Broker {} still acts as leader; the controller has made broker {l} leader and broker {} has not heard yet (brokers learn it from the metadata log).", b.id, b.id)),
-        ),
-        Some(l) if !r.is_leader && l == b.id && !r.leader_down => (
-            "★ elected · not heard yet".to_string(),
-            Some(format!("The controller has made broker {l} leader; broker {l} has not heard yet (it learns it from the metadata log).")),
-        ),
-        _ if r.is_leader => ("★ leader".to_string(), None),
-        _ if r.leader_down => ("★ leader (down)".to_string(), None),
-        _ if r.in_isr => ("in ISR".to_string(), None),
-        _ => ("out of ISR".to_string(), None),
+        Some(l) if r.is_leader && l != b.id => Role {
+            word: "★ leader?",
+            detail: Some(format!("the controller elected broker {l}; not heard yet")),
+            why: Some(format!("Broker {} still acts as leader; the controller has made broker {l} leader and broker {} has not heard yet (brokers learn it from the metadata log).", b.id, b.id)),
+        },
+        Some(l) if !r.is_leader && l == b.id && !r.leader_down => Role {
+            word: "★ elected",
+            detail: Some("not heard yet".to_string()),
+            why: Some(format!("The controller has made broker {l} leader; broker {l} has not heard yet (it learns it from the metadata log).")),
+        },
+        _ if r.is_leader => plain("★ leader"),
+        _ if r.leader_down => plain("★ leader (down)"),
+        _ if r.in_isr => plain("in ISR"),
+        _ => plain("out of ISR"),
     }
 }
 
+/// One row per replica with its log strip. (A broker holding more than
+/// `khafka_sim::snapshot::STRIP_MAX_REPLICAS` replicas has no strips in the snapshot: its card shows
+/// one chip per replica instead, so large clusters stay readable and cheap to redraw every frame.)
 fn replica_rows(
     b: &khafka_sim::snapshot::BrokerSnapshot,
     parts: &[khafka_sim::PartitionView],
@@ -648,7 +667,7 @@ fn replica_rows(
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
                 let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
-                let (role, why) = role(b, r, parts);
+                let Role { word, detail, why } = role(b, r, parts);
                 let unheard = why.is_some().then_some("unheard");
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
                 if let Some(st) = &r.strip {
@@ -666,7 +685,7 @@ fn replica_rows(
                     <li class={classes!("replica", r.is_leader.then_some("leader"), (!r.in_isr).then_some("out"))}
                         title={format!("{}: LEO {} HW {} epoch {}", r.partition, r.log_end_offset, r.high_watermark, r.leader_epoch)}>
                         <span class="pname">{ &r.partition }</span>
-                        <span class={classes!("role", unheard)} title={why}>{ role }</span>
+                        <span class={classes!("role", unheard)} title={why}>{ word }</span>
                         <span class="bar" aria-hidden="true">
                             <svg class="strip" style={format!("width:{width:.1}%")} viewBox={format!("0 0 {} 1", r.log_end_offset.max(1))} preserveAspectRatio="none">
                                 { for r.strip.iter().flat_map(|st| st.runs.iter()).map(|(state, from, to)| html! {
@@ -674,7 +693,10 @@ fn replica_rows(
                                 }) }
                             </svg>
                         </span>
-                        <span class="offsets" title="Counted in this replica's log: entries, so a record written twice counts twice (the Records table counts distinct records)">{ offsets }</span>
+                        <span class="offsets" title="Counted in this replica's log: entries, so a record written twice counts twice (the Records table counts distinct records)">
+                            { for detail.map(|d| html! { <><span class={classes!("detail", unheard)}>{ d }</span>{ " · " }</> }) }
+                            { offsets }
+                        </span>
                     </li>
                 }
             }) }

@@ -80,7 +80,10 @@ fn left_to() -> String {
         .and_then(|s| s.get_item(FROM_KEY).ok().flatten())
         .and_then(|v| {
             let (from, s) = v.split_once('\n')?;
-            let ours = here.contains(&format!("s={s}")) && from.starts_with("#/");
+            let ours = here
+                .split(['?', '&'])
+                .any(|param| param.strip_prefix("s=") == Some(s))
+                && from.starts_with("#/");
             ours.then(|| from.to_string())
         })
         .unwrap_or_else(|| "#/".to_string())
@@ -519,6 +522,8 @@ pub fn presenter() -> Html {
     // A share link (`#/presenter?s=…`) brings its own scenario; otherwise the prepared demo.
     let state: Rc<RefCell<Result<State, Blocked>>> = use_mut_ref(initial);
     let update = use_force_update();
+    // Read once, as the page opens: live actions rewrite the link, not where Leave goes.
+    let leave_to = use_memo((), |_| left_to());
 
     // Keys, for as long as the page is open.
     {
@@ -684,17 +689,19 @@ pub fn presenter() -> Html {
         })
         .collect();
     let done = s.beats_done();
+    // Rounded to the millisecond, as every time the page prints (`fmt_time`).
+    let clock_ms = (now.as_us() + 500) / 1_000;
     html! {
         <div class={classes!("presenter", s.light.then_some("light"))} tabindex="0" aria-label="Presenter mode: press ? for keys">
             <div class="p-status">
-                <span class="p-clock">{ format!("{}.{:03} s", now.as_ms() / 1000, now.as_ms() % 1000) }</span>
+                <span class="p-clock">{ format!("{}.{:03} s", clock_ms / 1000, clock_ms % 1000) }</span>
                 <span>{ if s.playing { "▶ playing" } else { "❚❚ paused" } }</span>
                 <span>{ format!("speed {}×", SPEEDS[s.speed]) }</span>
                 <span>{ format!("selected: broker {} · {tp}", s.broker) }</span>
                 <span class={classes!((p.lost > 0).then_some("bad"))}>{ format!("acked {} · lost {} · duplicated {}", p.acknowledged, p.lost, p.duplicated) }</span>
                 <span class="p-links">
                     <button class="p-copy" onclick={on_copy}>{ "Copy link" }</button>
-                    <a class="p-exit" href={left_to()}>{ "Leave" }</a>
+                    <a class="p-exit" href={(*leave_to).clone()}>{ "Leave" }</a>
                 </span>
             </div>
             <p class={classes!("p-headline", headline.tone)}>{ headline.text }</p>
