@@ -701,7 +701,7 @@ await check('a window cell shows windows closing as stream time passes and a lat
   await page.goto(`${base}/#/lesson/time-windows`);
   const w = page.locator('section.wcell').first();
   const now = w.locator('.wnow');
-  await expect_text(now, (t) => t === '6 of 6 records · stream time 122000 · dropped-records-total 1', 'all records');
+  await expect_text(now, (t) => t === '6 of 6 records, through #5 · stream time 122000 · dropped-records-total 1', 'all records');
   const results = await w.locator('ol.wres li').allInnerTexts();
   expect(results.some((r) => r.includes('dropped home u6 @30000') && r.includes('window [0,60000) closed at stream time 65000')
     && r.includes('92000 ms past the record')), `the drop says why: ${results.join(' | ')}`);
@@ -712,12 +712,12 @@ await check('a window cell shows windows closing as stream time passes and a lat
   await expect_text(now, (t) => t.startsWith('0 of 6 records · stream time none yet'), 'rewound');
   expect(await w.locator('svg .band').count() === 0, 'no window before the first record');
   for (let i = 0; i < 4; i++) await w.locator('button', { hasText: 'Step' }).click();
-  await expect_text(now, (t) => t.startsWith('4 of 6 records · stream time 61000'), 'after 4 records');
+  await expect_text(now, (t) => t.startsWith('4 of 6 records, through #3 · stream time 61000'), 'after 4 records');
   expect(await w.locator('svg .band.closed').count() === 0, 'nothing closed at stream time 61000');
   let rows = await w.locator('table.wwin tbody tr').allInnerTexts();
   expect(rows.some((r) => r.includes('home@[0,60000)') && r.includes('\t2\t') && r.includes('65000') && r.endsWith('open')), `windows: ${rows.join(' | ')}`);
   await w.locator('button', { hasText: 'Step' }).click();
-  await expect_text(now, (t) => t.startsWith('5 of 6 records · stream time 122000 · dropped-records-total 0'), 'after 5 records');
+  await expect_text(now, (t) => t.startsWith('5 of 6 records, through #4 · stream time 122000 · dropped-records-total 0'), 'after 5 records');
   expect(await w.locator('svg .band.closed').count() === 2, 'the first minute\'s two windows closed');
   rows = await w.locator('table.wwin tbody tr').allInnerTexts();
   expect(rows.filter((r) => r.endsWith('closed at #4')).length === 2, `closed: ${rows.join(' | ')}`);
@@ -726,7 +726,7 @@ await check('a window cell shows windows closing as stream time passes and a lat
   // An edit re-runs: two minutes of grace count the late view.
   const src = await w.locator('textarea').inputValue();
   await w.locator('textarea').fill(src.replace('grace=5s', 'grace=2m'));
-  await expect_text(now, (t) => t === '6 of 6 records · stream time 122000 · dropped-records-total 0', 'with grace=2m');
+  await expect_text(now, (t) => t === '6 of 6 records, through #5 · stream time 122000 · dropped-records-total 0', 'with grace=2m');
   const home = (await w.locator('table.wwin tbody tr').allInnerTexts()).find((r) => r.startsWith('home@[0,60000)'));
   expect(home.includes('\t3\t') && home.includes('180000'), `with grace=2m: ${home}`);
   // The edit is kept in this browser, as a scenario cell's is.
@@ -1241,7 +1241,7 @@ await check('the real-time analytics lesson: a windowed count in a cluster shows
   expect(headline.includes('143 records dropped as late') && headline.includes('match one uninterrupted run'), `headline: ${headline}`);
   const panel = c.locator('.streams-panel').first();
   const instance = await panel.locator('.streams-instance').first().innerText();
-  expect(instance.includes('stream time 199.9 s') && instance.includes('stream time 199.8 s') && instance.includes('dropped 143 late'), `instance: ${instance}`);
+  expect(instance.includes('stream time 199.95s') && instance.includes('stream time 199.8s') && instance.includes('dropped 143 late'), `instance: ${instance}`);
   // Tumbling windows are the same for every page: a table of minutes by page.
   const header = await panel.locator('table.window-counts tr').first().innerText();
   expect(header.split('\t').join(' ') === 'window home cart search product checkout', `header: ${header}`);

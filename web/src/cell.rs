@@ -1700,12 +1700,12 @@ fn streams_panel(
                     .iter()
                     .map(|t| match (t.state, t.stream_time, t.close_time) {
                         ("running", Some(st), Some(close)) => format!(
-                            "{} ({} window{}, stream time {:.1} s, closed up to {:.1} s{})",
+                            "{} ({} window{}, stream time {}, closed up to {}{})",
                             t.id,
                             t.keys,
                             if t.keys == 1 { "" } else { "s" },
-                            st as f64 / 1e3,
-                            close as f64 / 1e3,
+                            event_secs(st),
+                            event_secs(close),
                             if t.dropped_late > 0 {
                                 format!(", {} late", t.dropped_late)
                             } else {
@@ -2289,6 +2289,17 @@ fn download(name: &str, mime: &str, text: &str) {
         a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// An event time in milliseconds for people, exact and as every time on the page reads:
+/// `199.95s`, `-5s` (a close time before the first window's end).
+fn event_secs(ms: i64) -> String {
+    let s = khafka_sim::SimTime::from_ms(ms.unsigned_abs()).to_string();
+    if ms < 0 {
+        format!("-{s}")
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

@@ -105,7 +105,15 @@ pub fn headline(
                         fmt_time(t),
                         if unclean { " (unclean election)" } else { "" }
                     ),
-                    Some((l, None)) => format!("{name}'s leader, broker {l}, does not have them"),
+                    // The leader is down and the controller has not fenced it yet: the
+                    // verdicts read the replica its election will pick.
+                    Some((l, None)) => match sim.verdict_source(*part).filter(|s| *s != l) {
+                        Some(s) => format!(
+                            "{name}'s leader, broker {l}, is down with them, and the controller \
+                             will elect broker {s}, which does not have them"
+                        ),
+                        None => format!("{name}'s leader, broker {l}, does not have them"),
+                    },
                     None => format!("{name} has no leader"),
                 }
             }
@@ -549,6 +557,38 @@ mod tests {
 
     fn of_cell(file: &str, n: usize) -> String {
         of_cell_headline(file, n).text
+    }
+
+    /// Between the leader's crash and its fencing, the records only it had are counted lost (the
+    /// election to come will pick a replica without them): the headline says the leader is down
+    /// with them, not that it does not have them; after the election, who was elected.
+    #[test]
+    fn records_only_on_a_crashed_leader_are_lost_to_the_election_to_come() {
+        let cell = &super::lesson_cells("02-acks-and-durability.md")[0];
+        let scenario = khafka_scenario::parse(cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        let at = |sim: &khafka_sim::Sim| {
+            super::headline(
+                sim,
+                &sim.snapshot(),
+                scenario.spec.run_for,
+                None,
+                &sim.groups(),
+            )
+            .text
+        };
+        sim.run_until(khafka_sim::SimTime::from_ms(8_000));
+        assert_eq!(
+            at(&sim),
+            "At 8s: 200 acknowledged records lost — orders-0's leader, broker 1, is down with \
+             them, and the controller will elect broker 2, which does not have them"
+        );
+        sim.run_until(khafka_sim::SimTime::from_ms(12_000));
+        assert!(
+            at(&sim).contains("broker 2 became leader of orders-0 at 11.003s without them"),
+            "{}",
+            at(&sim)
+        );
     }
 
     /// A group that committed before processing and crashed: the headline says what the group

@@ -23,7 +23,8 @@
 //! | `compat` | `format`, `mode`, `new`, `old` (one or more, newest first) |
 //! | `decode` | `format`, `writer`, `message`, `value` (written with `writer`), `reader` |
 //!
-//! Goals (`expect`): `compatible`, `incompatible` (compat); `decodes`, `fails` (decode); and
+//! Goals (`expect`): `compatible`, `incompatible` (compat); `decodes`, `fails`, `field NAME` (decode:
+//! the value the reader sees has that top-level field); and
 //! `size`, `total`, `records`, `batch` compared with `<`, `<=`, `==`, `!=`, `>=` or `>` to a number
 //! of bytes (encode): `size` is the first value's encoding (with its Confluent framing when
 //! `schema-id` is set), `total` all values' encodings, `records` the batch's records before
@@ -116,6 +117,8 @@ impl Op {
 enum Goal {
     Compatible(bool),
     Decodes(bool),
+    /// The value decodes and has this top-level field (a reader schema that keeps it).
+    Field(String),
     Measure(&'static str, Op, u64),
 }
 
@@ -128,6 +131,7 @@ fn parse_goal(kind: Kind, text: &str) -> Result<Goal, FormatError> {
         ["incompatible"] => Goal::Compatible(false),
         ["decodes"] => Goal::Decodes(true),
         ["fails"] => Goal::Decodes(false),
+        ["field", name] => Goal::Field(name.to_string()),
         [m, op, n] => {
             let measure = MEASURES.iter().find(|x| *x == m).ok_or_else(|| {
                 FormatError::input(format!(
@@ -150,13 +154,14 @@ fn parse_goal(kind: Kind, text: &str) -> Result<Goal, FormatError> {
         _ => {
             return Err(FormatError::input(format!(
                 "cannot read `expect {text}`: write `expect compatible`, `expect incompatible`, \
-                 `expect decodes`, `expect fails` or `expect size|total|records|batch OP BYTES`"
+                 `expect decodes`, `expect fails`, `expect field NAME` or \
+                 `expect size|total|records|batch OP BYTES`"
             )))
         }
     };
     let fits = match goal {
         Goal::Compatible(_) => kind == Kind::Compat,
-        Goal::Decodes(_) => kind == Kind::Decode,
+        Goal::Decodes(_) | Goal::Field(_) => kind == Kind::Decode,
         Goal::Measure(..) => kind == Kind::Encode,
     };
     if !fits {
@@ -550,6 +555,22 @@ fn grade(report: &Report, goal: &Goal) -> (bool, String) {
             let is = report.decoded.as_ref().is_some_and(|d| d.value.is_some());
             (is == *want, if is { "decodes" } else { "fails" }.into())
         }
+        Goal::Field(name) => {
+            let value = report.decoded.as_ref().and_then(|d| d.value.as_deref());
+            let Some(value) = value else {
+                return (false, "fails".into());
+            };
+            let has = serde_json::from_str::<serde_json::Value>(value)
+                .is_ok_and(|v| v.get(name.as_str()).is_some());
+            (
+                has,
+                if has {
+                    format!("has {name}")
+                } else {
+                    format!("no {name}")
+                },
+            )
+        }
         Goal::Measure(m, op, n) => {
             let v = measure(report, m);
             (op.holds(v, *n), format!("{v} bytes"))
@@ -779,6 +800,23 @@ mod tests {
         let r = run(Kind::Decode, &text, None).unwrap();
         assert!(r.passes(), "{:?}", r.decoded);
         assert!(r.decoded.unwrap().error.is_some());
+        // `expect field`: the reader's value has the field only when its schema keeps it.
+        let with_default = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"b","type":"string","default":"none"}]}"#;
+        for (reader, holds, actual) in [
+            (with_default, true, "has b"),
+            (ORDER, false, "no b"),
+            (with_b, false, "fails"),
+        ] {
+            let text = format!(
+                "format avro\nwriter {ORDER}\nvalue {{\"id\": 3}}\nreader {reader}\nexpect field b\n"
+            );
+            let r = run(Kind::Decode, &text, None).unwrap();
+            assert_eq!(
+                (r.expects[0].holds, r.expects[0].actual.as_str()),
+                (holds, actual),
+                "{reader}"
+            );
+        }
     }
 
     #[test]

@@ -222,6 +222,8 @@ impl WindowSpec {
 pub struct Step {
     pub stream_time: i64,
     pub events: Vec<Event>,
+    /// The record's timestamp was below the stream time before it: it came out of order.
+    pub out_of_order: bool,
 }
 
 /// Runs `records` through one task's aggregation, keeping each record's step. `max_work` bounds
@@ -230,6 +232,7 @@ pub fn run(flags: &Flags, records: &[Record], max_work: u64) -> Result<Vec<Step>
     let mut p = WindowedAggregation::new(flags.spec, flags.emit, flags.aggregation.clone());
     let mut steps = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
+        let out_of_order = r.timestamp < p.stream_time();
         let events = p.process(r)?;
         if p.work() > max_work {
             return Err(format!(
@@ -240,6 +243,7 @@ pub fn run(flags: &Flags, records: &[Record], max_work: u64) -> Result<Vec<Step>
         steps.push(Step {
             stream_time: p.stream_time(),
             events,
+            out_of_order,
         });
     }
     Ok(steps)
@@ -356,6 +360,9 @@ pub enum Measure {
     Emitted,
     /// `stream_time`: the stream time after the last record.
     StreamTime,
+    /// `out_of_order`: records whose timestamp was below the stream time when they arrived
+    /// (counted whether or not their window was still open).
+    OutOfOrder,
     /// `emitted(KEY@[S,E))`: results forwarded for that window.
     EmittedOf(String),
     /// `result(KEY@[S,E))`: the last result forwarded for that window (`none` if none).
@@ -385,7 +392,8 @@ pub struct Expect {
 }
 
 /// The expectations a window cell understands, for error messages.
-pub const EXPECTS: &str = "dropped, emitted, stream_time, emitted(KEY@[START,END)) or \
+pub const EXPECTS: &str =
+    "dropped, emitted, stream_time, out_of_order, emitted(KEY@[START,END)) or \
 result(KEY@[START,END)) with ==, !=, <, <=, > or >=";
 
 impl Expect {
@@ -416,6 +424,7 @@ impl Expect {
             "dropped" => Measure::Dropped,
             "emitted" => Measure::Emitted,
             "stream_time" => Measure::StreamTime,
+            "out_of_order" => Measure::OutOfOrder,
             _ => match (arg("emitted"), arg("result")) {
                 (Some(w), _) => Measure::EmittedOf(w),
                 (_, Some(w)) => Measure::ResultOf(w),
@@ -458,6 +467,7 @@ impl Expect {
                 .count()
                 .to_string(),
             Measure::StreamTime => steps.last().map_or(-1, |s| s.stream_time).to_string(),
+            Measure::OutOfOrder => steps.iter().filter(|s| s.out_of_order).count().to_string(),
             Measure::EmittedOf(w) => results_of(w).len().to_string(),
             Measure::ResultOf(w) => match results_of(w).last() {
                 Some(Event::Result { value, .. }) => {
@@ -537,6 +547,8 @@ home u1 1000\ncart u2 4000\nhome u3 61000\nhome u4 58000\ncart u5 122000\nhome u
             ("result(home@[0,60000)) > 2", false, "2"),
             ("result(cart@[0,1)) == 1", false, "none"),
             ("dropped < 1", false, "1"),
+            // u4 (counted: its window is open) and u6 (dropped) came after a later record.
+            ("out_of_order == 2", true, "2"),
         ] {
             let e = Expect::parse(text).unwrap();
             assert_eq!(e.check(&steps), (holds, actual.to_string()), "{text}");
