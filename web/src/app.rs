@@ -14,12 +14,16 @@ use yew::prelude::*;
 #[derive(Clone, PartialEq, Debug)]
 pub enum Route {
     Home,
-    Lesson { slug: String },
+    Lesson {
+        slug: String,
+    },
     Playground,
     Presenter,
     About,
     Language,
     Glossary,
+    /// `khafka windows`, the command the window cells run.
+    Windows,
     Formats,
     Bench,
     NotFound,
@@ -38,6 +42,7 @@ impl Route {
             "/about" => Route::About,
             "/language" => Route::Language,
             "/glossary" => Route::Glossary,
+            "/windows" => Route::Windows,
             "/formats" => Route::Formats,
             "/bench" => Route::Bench,
             _ => match path.strip_prefix("/lesson/") {
@@ -59,6 +64,7 @@ impl Route {
             Route::About => "about",
             Route::Language => "language",
             Route::Glossary => "glossary",
+            Route::Windows => "windows",
             Route::Formats => "formats",
             Route::Bench => "bench",
             Route::NotFound => "404",
@@ -96,6 +102,7 @@ fn switch(route: Route) -> Html {
         Route::Playground => "Playground",
         Route::Language => "The scenario language",
         Route::Glossary => "Glossary",
+        Route::Windows => "khafka windows",
         Route::Presenter => "Presenter mode",
         Route::About => "What Khafka models",
         Route::Bench => "Engine benchmark",
@@ -136,6 +143,7 @@ fn switch(route: Route) -> Html {
         Route::About => html! { <DocPage name="about" file="docs/what-khafka-models.json" /> },
         Route::Language => html! { <DocPage name="language" file="docs/scenario-language.json" /> },
         Route::Glossary => html! { <DocPage name="glossary" file="docs/glossary.json" /> },
+        Route::Windows => html! { <DocPage name="windows" file="docs/windows.json" /> },
         Route::Bench => html! { <NotebookSlot slot={Slot::Bench} /> },
         Route::Formats => html! { <crate::formats_loader::FormatsLoader /> },
         Route::NotFound => html! { <NotFound /> },
@@ -241,6 +249,7 @@ mod tests {
             Route::About,
             Route::Language,
             Route::Glossary,
+            Route::Windows,
             Route::Formats,
             Route::Bench,
         ];
@@ -258,5 +267,41 @@ mod tests {
         );
         assert_eq!(Route::from_hash("#/nope"), Route::NotFound);
         assert_eq!(Route::from_hash("#/lesson/"), Route::NotFound);
+    }
+
+    /// Every link to a page of the site (`](#/…)`) in the lessons and the documentation pages the
+    /// site shows opens a page: a route, and for a lesson one that exists.
+    #[test]
+    fn every_link_in_the_course_opens_a_page() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("lessons"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
+        for doc in [
+            "scenario-language",
+            "what-khafka-models",
+            "glossary",
+            "windows",
+        ] {
+            files.push(root.join("docs").join(format!("{doc}.md")));
+        }
+        let mut checked = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (i, _) in text.match_indices("](#/") {
+                let rest = &text[i + 2..];
+                let link = &rest[..rest.find(')').unwrap()];
+                let ok = match Route::from_hash(link) {
+                    Route::NotFound => false,
+                    Route::Lesson { slug } => crate::lessons::find(&slug).is_some(),
+                    _ => true,
+                };
+                assert!(ok, "{}: {link} opens no page", file.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked} links");
     }
 }

@@ -1214,8 +1214,13 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         khafka_sim::TopicPartition::new(t.name.clone(), p.partition)
     });
     let at_end = now >= end;
-    let first_has_leader =
-        !sim.topology().parts.is_empty() && sim.partition_state(0).leader.is_some();
+    // A leader to crash: one the controller names and that runs (a crashed leader waiting to be
+    // fenced is still named).
+    let first_has_leader = !sim.topology().parts.is_empty()
+        && sim
+            .partition_state(0)
+            .leader
+            .is_some_and(|l| snapshot.brokers.iter().any(|b| b.id == l && b.running));
     let crash_leader = first_tp.clone().map(|tp| {
         let label = format!("Crash the leader of {tp}");
         let onclick = dispatch.reform(move |_: MouseEvent| {
@@ -1549,6 +1554,7 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
                     ("duplicated", p.duplicated),
                     ("reordered", p.reordered),
                     ("failed", p.failed),
+                    ("acknowledged before committed", p.acked_before_commit),
                 ].into_iter().enumerate().map(|(i, (name, n))| html! {
                     // Lost records, the fifth row, in red.
                     <tr class={classes!((i == 4 && n > 0).then_some("bad"))}><th>{ name }</th><td>{ n }</td></tr>

@@ -678,7 +678,7 @@ fn replica_rows(
                     }
                     if st.exact_from > 0 && st.lost + st.duplicates + st.unacknowledged > 0 {
                         // A long log: counted in its tail, older records sampled for the bar.
-                        offsets.push_str(&format!(" (offsets ≥ {})", st.exact_from));
+                        offsets.push_str(&format!(" (counted from offset {})", st.exact_from));
                     }
                 }
                 html! {

@@ -300,14 +300,24 @@ pub fn headline(
                 ),
             )
         } else if j.mismatched > 0 {
-            (
-                "warn",
-                format!(
-                    "Kafka Streams joined {} with {} not as it stood at the record's time",
-                    plural(j.mismatched, "record", "records"),
-                    j.table
-                ),
-            )
+            // An inner join that found no table value dropped the record: not joined at all.
+            let (dropped, other) = (j.mismatched_dropped, j.mismatched - j.mismatched_dropped);
+            let joined = format!(
+                "joined {} with {} not as it stood at the record's time",
+                plural(other, "record", "records"),
+                j.table
+            );
+            let unjoined = format!(
+                "dropped {} that {} as it stood at the record's time would have joined",
+                plural(dropped, "record", "records"),
+                j.table
+            );
+            let what = match (other, dropped) {
+                (_, 0) => joined,
+                (0, _) => unjoined,
+                _ => format!("{joined}, and {unjoined}"),
+            };
+            ("warn", format!("Kafka Streams {what}"))
         } else {
             (
                 "good",
@@ -334,7 +344,9 @@ pub fn headline(
             _ if zombie => String::new(),
             0 => String::new(),
             n if v.max => format!(", {n} below the input's yet"),
-            n => format!(", {n} not {counted} yet"),
+            // In the values' units: an amount, not a number of records.
+            n if v.sum => format!(", {n} of value not added yet"),
+            n => format!(", {} not counted yet", plural(n, "record", "records")),
         };
         let (tone, what) = match (v.overcount, v.max) {
             _ if zombie => (
@@ -424,9 +436,16 @@ pub fn headline(
         (
             "good",
             format!(
-                "No acknowledged record lost: {} of {} acknowledged",
+                "No acknowledged record lost: {} of {} acknowledged{}",
                 p.acknowledged,
-                plural(p.sent, "record sent", "records sent")
+                plural(p.sent, "record sent", "records sent"),
+                // Sent and neither acknowledged nor failed (in flight, or waiting for a leader):
+                // said, so the difference is not read as missing records.
+                if p.pending > 0 {
+                    format!(", {} pending", p.pending)
+                } else {
+                    String::new()
+                }
             ),
             None,
         )
@@ -440,6 +459,7 @@ pub fn headline(
     if p.failed > 0 {
         also.push(plural(p.failed, "record failed", "records failed"));
     }
+
     if p.deleted > 0 {
         also.push(format!(
             "{} deleted by retention, compaction or DeleteRecords (not lost)",
@@ -557,6 +577,33 @@ mod tests {
 
     fn of_cell(file: &str, n: usize) -> String {
         of_cell_headline(file, n).text
+    }
+
+    /// A stream–table join that never waits for the table: its inner join drops clicks the
+    /// table as of their time would have joined, and the headline says dropped, not joined.
+    #[test]
+    fn a_join_that_found_no_table_value_says_dropped() {
+        let cell = super::lesson_cells("06d-stream-table-joins.md")[0]
+            .replace("max.task.idle.ms=0", "max.task.idle.ms=-1");
+        let scenario = khafka_scenario::parse(&cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let streams = sim.streams_view();
+        let h = super::headline(
+            &sim,
+            &sim.snapshot(),
+            scenario.spec.run_for,
+            streams.as_ref(),
+            &sim.groups(),
+        );
+        assert!(
+            h.text.starts_with(
+                "Kafka Streams dropped 2241 records that users as it stood at the record's time \
+                 would have joined — "
+            ),
+            "{}",
+            h.text
+        );
     }
 
     /// Between the leader's crash and its fencing, the records only it had are counted lost (the

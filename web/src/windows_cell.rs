@@ -346,9 +346,7 @@ fn timeline(
             <button class="small" onclick={set(k.checked_sub(1).map(Some).unwrap_or(Some(0)))} aria-label="Back one record">{ "◀" }</button>
             <button class="small" onclick={set((k + 1 < n).then_some(k + 1))} aria-label="Step one record">{ "Step ▶" }</button>
             <input type="range" min="0" max={n.to_string()} value={k.to_string()} oninput={onrange} aria-label="Records processed" />
-            <span class="wnow" role="status">{ format!("{k} of {n} records{} · stream time {} · dropped-records-total {dropped}",
-                // The records are numbered from #0, as the list below says.
-                k.checked_sub(1).map(|last| format!(", through #{last}")).unwrap_or_default(),
+            <span class="wnow" role="status">{ format!("{k} of {n} records · stream time {} · dropped-records-total {dropped}",
                 if stream_time < 0 { "none yet".to_string() } else { stream_time.to_string() }) }</span>
             <button class="small" onclick={reset}>{ "Reset" }</button>
         </div>

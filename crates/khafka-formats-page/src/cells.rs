@@ -66,9 +66,12 @@ fn format_cell(props: &CellProps) -> Html {
     let text = use_state(|| spec.source.clone());
     let answer = use_state(|| None::<Answer>);
     let running = use_state(|| false);
+    // The text of the run the output shows: an edit since makes the output stale.
+    let ran = use_state(|| None::<String>);
     let goal = use_memo(spec.source.clone(), |s| expect_lines(s));
     let run = {
-        let (text, answer, running) = (text.clone(), answer.clone(), running.clone());
+        let (text, answer, running, ran) =
+            (text.clone(), answer.clone(), running.clone(), ran.clone());
         let (kind, exercise, id, goal) = (
             spec.kind.clone(),
             spec.exercise,
@@ -101,9 +104,11 @@ fn format_cell(props: &CellProps) -> Html {
                     answer.set(Some(a));
                 }),
             );
+            ran.set(Some(source.clone()));
             text.set(source);
         })
     };
+    let stale = ran.as_ref().is_some_and(|r| *r != *text);
     // A cell runs once when it appears: the reader sees the bytes without a click.
     {
         let (run, source) = (run.clone(), spec.source.clone());
@@ -135,14 +140,27 @@ fn format_cell(props: &CellProps) -> Html {
         Some(Ok(r)) => report_view(&r.report, spec.exercise),
     };
     let status = if spec.exercise {
-        let passed = matches!((*answer).as_ref().map(outcome), Some(Ok(r)) if r.report.expects.iter().all(|g| g.holds));
+        let graded = match (*answer).as_ref().map(outcome) {
+            Some(Ok(r)) if r.report.expects.len() == goal.len() => Some(r.report.expects.clone()),
+            _ => None,
+        };
+        let passed = graded.as_ref().is_some_and(|g| g.iter().all(|g| g.holds));
+        // Each goal line with how the last run did against it, as a simulator exercise shows.
+        let line = |i: usize, g: &String| match graded.as_ref().and_then(|r| r.get(i)) {
+            Some(r) => html! {
+                <li class={if r.holds { "holds" } else { "fails" }}>
+                    { if r.holds { "✓ " } else { "✗ " } }<code>{ format!("expect {g}") }</code>{ format!(" (actual: {})", r.actual) }
+                </li>
+            },
+            None => html! { <li><code>{ format!("expect {g}") }</code></li> },
+        };
         html! {
             <div class="exercise-goal">
                 <strong>{ "Goal" }</strong>
                 <span class={classes!("status", if passed { "passed" } else { "not-yet" })}>
                     { if passed { "Passed" } else { "Not yet" } }
                 </span>
-                <ul>{ for goal.iter().map(|g| html! { <li><code>{ format!("expect {g}") }</code></li> }) }</ul>
+                <ul>{ for goal.iter().enumerate().map(|(i, g)| line(i, g)) }</ul>
             </div>
         }
     } else {
@@ -169,7 +187,10 @@ fn format_cell(props: &CellProps) -> Html {
             <p class="format-actions">
                 <button class="run" onclick={on_run} disabled={*running}>{ if *running { "Running…" } else { "Run" } }</button>
             </p>
-            <div class="format-output" aria-live="polite">{ result }</div>
+            if stale {
+                <p class="format-stale" role="status">{ "Edited since this ran: press Run to see what the new text does." }</p>
+            }
+            <div class={classes!("format-output", stale.then_some("stale"))} aria-live="polite">{ result }</div>
             { solution }
         </div>
     }

@@ -56,6 +56,7 @@ pub enum Counter {
     Reordered,
     Consumed,
     Deleted,
+    AckedBeforeCommit,
 }
 
 /// What the left side of an expectation measures.
@@ -320,6 +321,7 @@ pub const METRICS: &[&str] = &[
     "duplicated",
     "reordered",
     "consumed",
+    "acked_before_commit",
     "errors",
     "leader",
     "leader_epoch",
@@ -684,6 +686,7 @@ fn metric(
         "reordered" => Some(Counter::Reordered),
         "consumed" => Some(Counter::Consumed),
         "deleted" => Some(Counter::Deleted),
+        "acked_before_commit" => Some(Counter::AckedBeforeCommit),
         _ => None,
     };
     let no_args = |m: Metric| {
@@ -1130,6 +1133,7 @@ impl Expect {
                 Counter::Reordered => p.reordered,
                 Counter::Consumed => p.consumed,
                 Counter::Deleted => p.deleted,
+                Counter::AckedBeforeCommit => p.acked_before_commit,
             }),
             Metric::Errors(None) => Value::Int(
                 outcome

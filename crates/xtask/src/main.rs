@@ -296,7 +296,12 @@ fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
 }
 
 /// The documentation pages the site fetches (`web/src/doc_page.rs`), beside the lessons.
-const DOC_PAGES: &[&str] = &["scenario-language", "what-khafka-models", "glossary"];
+const DOC_PAGES: &[&str] = &[
+    "scenario-language",
+    "what-khafka-models",
+    "glossary",
+    "windows",
+];
 
 /// Parses every lesson and documentation page into the Markdown events the site renders
 /// (`dist/lessons/NAME.json`, `dist/docs/NAME.json`), with the options `web/src/markdown.rs` uses

@@ -57,10 +57,25 @@ pub struct BatchInfo {
     pub leader_appends: u16,
     pub attempts: u16,
     pub failed: Option<ErrorCode>,
-    pub acks_all: bool,
+    /// [`ACKS_ALL`] and [`ACKED_BEFORE_COMMIT`] (one byte: the struct stays 48).
+    flags: u8,
 }
 
+/// Sent with `acks=all`.
+const ACKS_ALL: u8 = 1;
+/// Its first acknowledgement came before a leader's high watermark passed it (`acks=1` or
+/// `acks=0`: the producer was told before the write was replicated).
+const ACKED_BEFORE_COMMIT: u8 = 2;
+
 impl BatchInfo {
+    pub fn acks_all(&self) -> bool {
+        self.flags & ACKS_ALL != 0
+    }
+
+    pub fn acked_before_commit(&self) -> bool {
+        self.flags & ACKED_BEFORE_COMMIT != 0
+    }
+
     fn dt(&self, at_us: u64) -> u32 {
         at_us.saturating_sub(self.created_us).min(NONE32 as u64 - 1) as u32
     }
@@ -157,6 +172,8 @@ pub struct Provenance {
     pub(crate) failed: u64,
     /// Records some consumer received.
     pub(crate) consumed: u64,
+    /// Records first acknowledged before a high watermark passed them.
+    pub(crate) acked_before_commit: u64,
     /// Bytes on the wire (compressed) of the batches acknowledged, each counted once.
     pub(crate) acked_bytes: u64,
     /// What has been counted of the leaders' logs (see `verdict.rs`).
@@ -217,7 +234,7 @@ impl Provenance {
             leader_appends: 0,
             attempts: 0,
             failed: None,
-            acks_all,
+            flags: if acks_all { ACKS_ALL } else { 0 },
         });
         id
     }
@@ -440,6 +457,10 @@ impl Provenance {
         }
         self.acked_bytes = self.acked_bytes.saturating_add(wire_bytes);
         let n = records.len() as u64;
+        if b.committed_dt == NONE32 {
+            b.flags |= ACKED_BEFORE_COMMIT;
+            self.acked_before_commit += n;
+        }
         if was_failed {
             self.failed -= n;
         }
@@ -517,6 +538,16 @@ impl Provenance {
     /// The data flow's steps for every record, in id order: `(to_leader, replication,
     /// to_consumer, end_to_end)` in µs, each `None` when the record has not made that step (the
     /// times are its batch's first append on a leader and commit, and its own first consumption).
+    /// Records whose batch was first acknowledged before a high watermark passed it, counted
+    /// over the batches (what the running count [`Provenance::acked_before_commit`] must equal).
+    pub fn acked_before_commit_recounted(&self) -> u64 {
+        self.batches
+            .iter()
+            .filter(|b| b.acked_before_commit())
+            .map(|b| u64::from(b.count))
+            .sum()
+    }
+
     pub fn for_each_flow(
         &self,
         mut f: impl FnMut(Option<u64>, Option<u64>, Option<u64>, Option<u64>),
@@ -610,7 +641,7 @@ impl Provenance {
             leader_appends: b.leader_appends,
             attempts: b.attempts,
             failed: b.failed,
-            acks_all: b.acks_all,
+            acks_all: b.acks_all(),
             key: (r.key != NONE32).then_some(r.key),
             first_append,
             acked_us: b.acked_us(),

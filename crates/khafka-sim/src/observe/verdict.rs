@@ -418,6 +418,7 @@ impl Sim {
             failed: self.prov.failed,
             pending: sent - acknowledged - self.prov.failed,
             consumed: self.prov.consumed,
+            acked_before_commit: self.prov.acked_before_commit,
             deleted: self.prov.deleted,
             ..ProvenanceCounts::default()
         };
@@ -485,6 +486,7 @@ impl Sim {
         }
         c.reordered = reordered;
         c.committed = committed;
+        c.acked_before_commit = self.prov.acked_before_commit_recounted();
         c
     }
 

@@ -30,6 +30,10 @@ pub struct ProvenanceCounts {
     pub reordered: u64,
     /// Distinct records at least one consumer received.
     pub consumed: u64,
+    /// Acknowledged records whose acknowledgement came before a high watermark passed them
+    /// (`acks=1`, `acks=0`): the producer was told before the write was replicated.
+    #[serde(default)]
+    pub acked_before_commit: u64,
     /// Records deleted by retention or compaction on some replica after they were written: kept,
     /// then deleted by the topic's policy, so never counted lost (their copies in the final
     /// leader's history still count for duplicated, reordered and committed).

@@ -135,6 +135,9 @@ pub struct JoinResults {
     /// Results whose table value is not the reference's: the table was not as of the stream
     /// record's time when the task processed it.
     pub mismatched: u64,
+    /// Of those, stream records an inner join dropped (it found no table value) that the
+    /// reference joins: not joined at all, rather than joined with another value.
+    pub mismatched_dropped: u64,
     /// Stream records the reference forwards and the output has no result for (yet).
     pub missing: u64,
     /// The first mismatched results.
@@ -695,6 +698,7 @@ impl Sim {
             twice: 0,
             first_twice: None,
             mismatched: 0,
+            mismatched_dropped: 0,
             missing: 0,
             examples: Vec::new(),
             window: Some(w.java()),
@@ -871,6 +875,7 @@ impl Sim {
             twice: 0,
             first_twice: None,
             mismatched: 0,
+            mismatched_dropped: 0,
             missing: 0,
             examples: Vec::new(),
             window: None,
@@ -951,6 +956,7 @@ impl Sim {
                 }
                 continue;
             }
+            r.mismatched_dropped += 1;
             mismatch(&mut r, (stream, None, now));
         }
         let with_ts = |t: Option<RecordId>| t.map(|t| (t, info(t).map_or(0, |i| i.2)));
