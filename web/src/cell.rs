@@ -1249,7 +1249,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                 <pre class="describe">{ sim.describe() }</pre>
                 if sim.log_settings_changed() {
                     <h4>{ "kafka-log-dirs --describe: each replica's segments" }</h4>
-                    <pre class="describe">{ sim.describe_log_dirs() }</pre>
+                    <pre class="describe log-dirs">{ sim.describe_log_dirs() }</pre>
                 }
             </div>
         },

@@ -590,6 +590,8 @@ struct Role {
     word: &'static str,
     detail: Option<String>,
     why: Option<String>,
+    /// The broker has not heard the controller's decision yet (drawn apart).
+    unheard: bool,
 }
 
 fn role(
@@ -636,17 +638,20 @@ fn role_plain(
         word,
         detail: None,
         why: None,
+        unheard: false,
     };
     match elected {
         Some(l) if r.is_leader && l != b.id => Role {
             word: "★ leader?",
             detail: Some(format!("the controller elected broker {l}; not heard yet")),
             why: Some(format!("Broker {} still acts as leader; the controller has made broker {l} leader and broker {} has not heard yet (brokers learn it from the metadata log).", b.id, b.id)),
+            unheard: true,
         },
         Some(l) if !r.is_leader && l == b.id && !r.leader_down => Role {
             word: "★ elected",
             detail: Some("not heard yet".to_string()),
             why: Some(format!("The controller has made broker {l} leader; broker {l} has not heard yet (it learns it from the metadata log).")),
+            unheard: true,
         },
         _ if r.is_leader => plain("★ leader"),
         _ if r.leader_down => plain("★ leader (down)"),
@@ -667,8 +672,8 @@ fn replica_rows(
         <ul class="replicas">
             { for b.replicas.iter().map(|r| {
                 let width = r.log_end_offset as f64 * 100.0 / max_leo as f64;
-                let Role { word, detail, why } = role(b, r, parts);
-                let unheard = why.is_some().then_some("unheard");
+                let Role { word, detail, why, unheard } = role(b, r, parts);
+                let unheard = unheard.then_some("unheard");
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
                 if let Some(st) = &r.strip {
                     for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate copies"), (st.unacknowledged, "not acknowledged")] {

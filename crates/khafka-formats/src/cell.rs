@@ -24,7 +24,8 @@
 //! | `decode` | `format`, `writer`, `message`, `value` (written with `writer`), `reader` |
 //!
 //! Goals (`expect`): `compatible`, `incompatible` (compat); `decodes`, `fails`, `field NAME` (decode:
-//! the value the reader sees has that top-level field); and
+//! the value the reader sees has that top-level field; Avro and JSON only, as Protobuf's JSON leaves
+//! out fields at their default); and
 //! `size`, `total`, `records`, `batch` compared with `<`, `<=`, `==`, `!=`, `>=` or `>` to a number
 //! of bytes (encode): `size` is the first value's encoding (with its Confluent framing when
 //! `schema-id` is set), `total` all values' encodings, `records` the batch's records before
@@ -444,6 +445,14 @@ pub fn run(kind: Kind, text: &str, goal: Option<&[String]>) -> Result<Report, Fo
         .map(|l| parse_goal(kind, l))
         .collect::<Result<Vec<_>, _>>()?;
     let format = spec.format.expect("checked by parse");
+    // The decoded JSON of a Protobuf message leaves out fields at their default value, so it
+    // cannot tell whether the reader's schema has a field.
+    if format == Format::Protobuf && goals.iter().any(|g| matches!(g, Goal::Field(_))) {
+        return Err(FormatError::input(
+            "`expect field` reads the decoded value, and Protobuf leaves out a field at its \
+             default value (\"\", 0, false): use it with Avro or JSON",
+        ));
+    }
     let message = spec.message.as_deref();
     let mut report = Report {
         kind,
@@ -817,6 +826,14 @@ mod tests {
                 "{reader}"
             );
         }
+        // Protobuf's JSON leaves out a field at its default: the goal is refused there.
+        let proto = "format protobuf\nwriter\n  syntax = \"proto3\";\n  message M { int64 id = 1; }\nvalue {\"id\": 0}\nexpect field id\n";
+        let e = run(Kind::Decode, proto, None).unwrap_err();
+        assert!(
+            e.message.contains("use it with Avro or JSON"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

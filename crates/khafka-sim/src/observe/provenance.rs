@@ -64,7 +64,7 @@ pub struct BatchInfo {
 /// Sent with `acks=all`.
 const ACKS_ALL: u8 = 1;
 /// Its first acknowledgement came before a leader's high watermark passed it (`acks=1` or
-/// `acks=0`: the producer was told before the write was replicated).
+/// `acks=0` while the ISR has followers: the producer was told before the write was committed).
 const ACKED_BEFORE_COMMIT: u8 = 2;
 
 impl BatchInfo {
@@ -535,11 +535,8 @@ impl Provenance {
         }
     }
 
-    /// The data flow's steps for every record, in id order: `(to_leader, replication,
-    /// to_consumer, end_to_end)` in µs, each `None` when the record has not made that step (the
-    /// times are its batch's first append on a leader and commit, and its own first consumption).
     /// Records whose batch was first acknowledged before a high watermark passed it, counted
-    /// over the batches (what the running count [`Provenance::acked_before_commit`] must equal).
+    /// over the batches (what the running count `acked_before_commit` must equal).
     pub fn acked_before_commit_recounted(&self) -> u64 {
         self.batches
             .iter()
@@ -548,6 +545,9 @@ impl Provenance {
             .sum()
     }
 
+    /// The data flow's steps for every record, in id order: `(to_leader, replication,
+    /// to_consumer, end_to_end)` in µs, each `None` when the record has not made that step (the
+    /// times are its batch's first append on a leader and commit, and its own first consumption).
     pub fn for_each_flow(
         &self,
         mut f: impl FnMut(Option<u64>, Option<u64>, Option<u64>, Option<u64>),

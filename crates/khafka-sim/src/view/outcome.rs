@@ -30,8 +30,10 @@ pub struct ProvenanceCounts {
     pub reordered: u64,
     /// Distinct records at least one consumer received.
     pub consumed: u64,
-    /// Acknowledged records whose acknowledgement came before a high watermark passed them
-    /// (`acks=1`, `acks=0`): the producer was told before the write was replicated.
+    /// Acknowledged records whose first acknowledgement came before a high watermark passed them
+    /// (`acks=1`, `acks=0`, while the ISR has followers): the producer was told before the
+    /// write was committed. With an ISR of the leader alone the high watermark moves at the
+    /// append, so those records count as committed first.
     #[serde(default)]
     pub acked_before_commit: u64,
     /// Records deleted by retention or compaction on some replica after they were written: kept,
