@@ -1220,7 +1220,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         && sim
             .partition_state(0)
             .leader
-            .is_some_and(|l| snapshot.brokers.iter().any(|b| b.id == l && b.running));
+            .is_some_and(|l| sim.broker_running(l));
     let crash_leader = first_tp.clone().map(|tp| {
         let label = format!("Crash the leader of {tp}");
         let onclick = dispatch.reform(move |_: MouseEvent| {

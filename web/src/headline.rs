@@ -96,30 +96,27 @@ pub fn headline(
             user.next().is_some() && user.next().is_none()
         };
         let cause = match parts.as_slice() {
-            [part] if all_seen || only_one() => {
+            [part] if all_seen || only_one() => 'cause: {
                 let view = &snapshot.partitions[*part as usize];
                 let name = view.name();
-                // The leader is down and the controller has not fenced it yet: the verdicts
-                // read the replica its election will pick (whatever elected the leader before).
-                let next = view.leader.and_then(|l| {
-                    sim.verdict_source(*part)
-                        .filter(|s| *s != l)
-                        .map(|s| (l, s))
-                });
-                match (next, view.leader.map(|l| (l, election_of(sim, &name, l)))) {
-                    (Some((l, s)), _) => format!(
+                let Some(l) = view.leader else {
+                    break 'cause format!("{name} has no leader");
+                };
+                // A leader down and not fenced yet: the verdicts read the replica its election
+                // will pick (whatever elected the leader before).
+                if let Some(s) = sim.verdict_source(*part).filter(|s| *s != l) {
+                    break 'cause format!(
                         "{name}'s leader, broker {l}, is down, and the controller will elect \
                          broker {s}, which does not have them"
-                    ),
-                    (None, Some((l, Some((t, unclean))))) => format!(
+                    );
+                }
+                match election_of(sim, &name, l) {
+                    Some((t, unclean)) => format!(
                         "broker {l} became leader of {name} at {}{} without them",
                         fmt_time(t),
                         if unclean { " (unclean election)" } else { "" }
                     ),
-                    (None, Some((l, None))) => {
-                        format!("{name}'s leader, broker {l}, does not have them")
-                    }
-                    (None, None) => format!("{name} has no leader"),
+                    None => format!("{name}'s leader, broker {l}, does not have them"),
                 }
             }
             _ if !all_seen => "the leaders of their partitions do not have them".to_string(),
@@ -464,7 +461,6 @@ pub fn headline(
     if p.failed > 0 {
         also.push(plural(p.failed, "record failed", "records failed"));
     }
-
     if p.deleted > 0 {
         also.push(format!(
             "{} deleted by retention, compaction or DeleteRecords (not lost)",
@@ -628,7 +624,8 @@ mod tests {
 
     /// Between the leader's crash and its fencing, the records only it had are counted lost (the
     /// election to come will pick a replica without them): the headline says the leader is down
-    /// with them, not that it does not have them; after the election, who was elected.
+    /// and whom the controller will elect, not that the leader does not have them; after the
+    /// election, who was elected.
     #[test]
     fn records_only_on_a_crashed_leader_are_lost_to_the_election_to_come() {
         let cell = &super::lesson_cells("02-acks-and-durability.md")[0];

@@ -141,7 +141,7 @@ fn format_cell(props: &CellProps) -> Html {
     };
     let status = if spec.exercise {
         let graded = match (*answer).as_ref().map(outcome) {
-            Some(Ok(r)) if r.report.expects.len() == goal.len() => Some(r.report.expects.clone()),
+            Some(Ok(r)) if r.report.expects.len() == goal.len() => Some(&r.report.expects),
             _ => None,
         };
         let passed = graded.as_ref().is_some_and(|g| g.iter().all(|g| g.holds));
