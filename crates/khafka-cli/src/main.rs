@@ -364,6 +364,12 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         if !outcome.groups.is_empty() {
             doc["groups"] = serde_json::to_value(&outcome.groups).map_err(|e| e.to_string())?;
         }
+        if !outcome.decode_failures.is_empty() {
+            doc["decode_failures"] = serde_json::json!(outcome.decode_failures);
+        }
+        if !outcome.subjects.is_empty() {
+            doc["subjects"] = serde_json::json!(outcome.subjects);
+        }
         if sim.log_settings_changed() {
             doc["log_dirs"] = serde_json::to_value(sim.log_dirs()).map_err(|e| e.to_string())?;
         }
@@ -392,11 +398,12 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             p.sent, p.acknowledged, p.failed, p.pending, p.committed, p.consumed
         );
         out!(
-            "verdicts: lost {} · unavailable {} · duplicated {} · reordered {}",
+            "verdicts: lost {} · unavailable {} · duplicated {} · reordered {} · acknowledged before committed {}",
             p.lost,
             p.unavailable,
             p.duplicated,
-            p.reordered
+            p.reordered,
+            p.acked_before_commit
         );
         let t = &outcome.throughput;
         let ms = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
@@ -425,15 +432,21 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
                 p.deleted
             );
         }
+        // `NAME N · NAME N`, by name.
+        let counts = |m: &std::collections::BTreeMap<String, u64>| {
+            let items: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            items.join(" · ")
+        };
         if outcome.producer_errors.is_empty() {
             out!("producer errors: none");
         } else {
-            let errs: Vec<String> = outcome
-                .producer_errors
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
-            out!("producer errors: {}", errs.join(" · "));
+            out!("producer errors: {}", counts(&outcome.producer_errors));
+        }
+        if !outcome.subjects.is_empty() {
+            out!("registry subjects: {}", outcome.subjects.join(" · "));
+        }
+        if !outcome.decode_failures.is_empty() {
+            out!("records not decoded: {}", counts(&outcome.decode_failures));
         }
         for v in &outcome.violations {
             out!("INVARIANT VIOLATED: {v}");

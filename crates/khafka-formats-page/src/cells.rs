@@ -80,7 +80,9 @@ fn format_cell(props: &CellProps) -> Html {
         );
         Callback::from(move |source: String| {
             running.set(true);
-            let (answer, running, id) = (answer.clone(), running.clone(), id.clone());
+            let (answer, running, id, ran) =
+                (answer.clone(), running.clone(), id.clone(), ran.clone());
+            let answered = source.clone();
             let goal_lines = exercise.then(|| (*goal).clone());
             let passed_goal = exercise;
             codec::request(
@@ -102,9 +104,11 @@ fn format_cell(props: &CellProps) -> Html {
                     }
                     running.set(false);
                     answer.set(Some(a));
+                    // Set with the answer, not the request: while a run is in flight the output
+                    // still shows the previous text's result, and says so.
+                    ran.set(Some(answered.clone()));
                 }),
             );
-            ran.set(Some(source.clone()));
             text.set(source);
         })
     };
@@ -188,7 +192,10 @@ fn format_cell(props: &CellProps) -> Html {
                 <button class="run" onclick={on_run} disabled={*running}>{ if *running { "Running…" } else { "Run" } }</button>
             </p>
             if stale {
-                <p class="format-stale" role="status">{ "Edited since this ran: press Run to see what the new text does." }</p>
+                <p class="format-stale" role="status">{
+                    if *running { "Running the new text: the output below is the previous one's." }
+                    else { "Edited since this ran: press Run to see what the new text does." }
+                }</p>
             }
             <div class={classes!("format-output", stale.then_some("stale"))} aria-live="polite">{ result }</div>
             { solution }

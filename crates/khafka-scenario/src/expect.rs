@@ -113,6 +113,8 @@ pub enum Metric {
     /// Records a consumer's value deserializer could not decode (poison pills): one consumer's,
     /// or every consumer's with a reader schema.
     DecodeFailures(Option<String>),
+    /// How many Schema Registry subjects the producers' value serializers registered under.
+    Subjects,
     /// A Kafka Streams figure (`counted_twice`, …).
     #[cfg(feature = "groups")]
     Streams(StreamsCount),
@@ -341,6 +343,7 @@ pub const METRICS: &[&str] = &[
     "throughput",
     "throughput_bytes",
     "decode_failures",
+    "subjects",
     "latency_p50",
     "latency_p99",
     "latency_max",
@@ -744,6 +747,7 @@ fn metric(
         "controller_epoch" => return no_args(Metric::ControllerEpoch),
         "throughput" => return no_args(Metric::Throughput),
         "throughput_bytes" => return no_args(Metric::ThroughputBytes),
+        "subjects" => return no_args(Metric::Subjects),
         "latency_p50" | "latency_p99" | "latency_max" => {
             let pct = match name {
                 "latency_p50" => 50,
@@ -1306,6 +1310,7 @@ impl Expect {
             }
             Metric::Throughput => Value::Int(outcome.throughput.records_per_sec),
             Metric::ThroughputBytes => Value::Int(outcome.throughput.bytes_per_sec),
+            Metric::Subjects => Value::Int(outcome.subjects.len() as u64),
             Metric::Latency(pct, None) => {
                 let t = &outcome.throughput;
                 let v = match pct {

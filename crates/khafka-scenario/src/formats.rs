@@ -878,6 +878,7 @@ pub fn apply(spec: &mut ScenarioSpec, answer: &str) -> Result<(), String> {
                 prod.value_phases.push(ValuePhase {
                     from: from(u),
                     label,
+                    subject: r.subject.clone(),
                     bytes,
                     compression: compression[first_row[o]].clone(),
                 });

@@ -456,6 +456,10 @@ pub struct ValuePhase {
     pub from: SimTime,
     /// What a story says of it: format, subject, version and id (`avro orders-value v2, id 2`).
     pub label: String,
+    /// The Schema Registry subject its schema is registered under (`orders-value`); empty in
+    /// specs written before it was kept.
+    #[serde(default)]
+    pub subject: String,
     /// Bytes of the value (Confluent framing included); `Err`: `serialize` throws this
     /// `SerializationException` and the record never reaches the accumulator.
     pub bytes: Result<u32, String>,

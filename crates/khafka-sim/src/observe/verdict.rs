@@ -600,6 +600,20 @@ impl Sim {
         out
     }
 
+    /// The Schema Registry subjects the producers' schemas are registered under, in order and
+    /// without repeats: a phase whose serializer threw registered nothing.
+    pub fn registered_subjects(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.producers {
+            for v in p.spec.value_phases.iter().filter(|v| v.bytes.is_ok()) {
+                if !v.subject.is_empty() && !out.contains(&v.subject) {
+                    out.push(v.subject.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// Everything `expect` lines and the CLI report.
     pub fn outcome(&self) -> Outcome {
         let partitions = (0..self.topo.parts.len() as PartIdx)
@@ -631,6 +645,7 @@ impl Sim {
             quorum: self.quorum_outcome(),
             throughput: self.throughput_outcome(),
             decode_failures: self.decode_failures(),
+            subjects: self.registered_subjects(),
             #[cfg(feature = "groups")]
             streams: self.streams_view().map(|v| v.outcome()),
             flow: if self.opts.flow_latency {

@@ -159,6 +159,10 @@ pub struct Outcome {
     /// name; only consumers with a reader schema are listed.
     #[serde(default)]
     pub decode_failures: BTreeMap<String, u64>,
+    /// The Schema Registry subjects the producers' value serializers registered under, in order
+    /// of first registration (empty without serializers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
     /// Kafka Streams' counts against the truth (`view/streams.rs`); none without a `streams` line.
     #[cfg(feature = "groups")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
