@@ -1237,7 +1237,14 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     // headline and the panels.
     let streams = sim.streams_view();
     let group_views = sim.groups();
-    let headline = crate::headline::headline(sim, &snapshot, end, streams.as_ref(), &group_views);
+    let headline = crate::headline::headline(
+        sim,
+        &snapshot,
+        end,
+        streams.as_ref(),
+        &group_views,
+        crate::headline::Focus::of(v.show),
+    );
     let on_seek = dispatch.reform(Action::Seek);
 
     let panel = |part: Part| match part {

@@ -20,6 +20,42 @@ const LOST_EXAMINED: usize = 2_000;
 /// Why a windowed result is not compared with the reference (as the expectations say it).
 const NOT_JUDGED: &str = "the reference run reached the simulator's bound on windowed work";
 
+/// What a cell is about when nothing went wrong: the figure its headline then leads with (a cell
+/// that puts a throughput or latency chart on show is about that).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    /// Records kept: "No acknowledged record lost".
+    #[default]
+    Records,
+    Throughput,
+    Latency,
+}
+
+impl Focus {
+    /// The focus of a cell's `show=` list: its first throughput or latency chart.
+    pub fn of(show: &crate::show::Show) -> Focus {
+        use crate::show::{ChartKind, Part};
+        show.0
+            .iter()
+            .find_map(|p| match p {
+                Part::Chart(ChartKind::Throughput) => Some(Focus::Throughput),
+                Part::Chart(ChartKind::Latency) => Some(Focus::Latency),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Bytes a second as the headline writes them: exact below 100 kB/s (lessons quote them), else in
+/// kB/s or MB/s.
+fn bytes_rate(b: u64) -> String {
+    match b {
+        0..=99_999 => format!("{b} B/s"),
+        100_000..=999_999 => format!("{:.1} kB/s", b as f64 / 1e3),
+        _ => format!("{:.2} MB/s", b as f64 / 1e6),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Headline {
     /// `bad` for records lost or unavailable, `warn` for duplicates or reordering, `good` otherwise.
@@ -53,6 +89,7 @@ pub fn headline(
     end: SimTime,
     streams: Option<&StreamsView>,
     groups: &[GroupView],
+    focus: Focus,
 ) -> Headline {
     if let Some(why) = sim.halted() {
         // The engine refused to go on (its budget, or a loop at one instant): say so first.
@@ -76,7 +113,18 @@ pub fn headline(
             format!("{n} {many}")
         }
     };
+    // Sent and neither acknowledged nor failed (in flight, or waiting for a leader): said, so the
+    // difference is not read as missing records.
+    let pending = |n: u64| {
+        if n > 0 {
+            format!(", {n} pending")
+        } else {
+            String::new()
+        }
+    };
     let mut also = Vec::new();
+    // The failures lead the headline: not repeated after it.
+    let mut failed_first = false;
     let (tone, main, why) = if p.lost > 0 {
         let ids = sim.records_with_verdict("lost", LOST_EXAMINED);
         let mut parts: Vec<u32> = ids
@@ -434,23 +482,65 @@ pub fn headline(
             "No records sent; every partition has a leader".to_string()
         };
         ("good", text, None)
-    } else {
+    } else if let Some(c) = snapshot.consumers.iter().find(|c| !c.stopped_at.is_empty()) {
+        // A consumer that stops at a record it cannot decode (`LogAndFail`): the log kept it.
         (
-            "good",
+            "warn",
             format!(
-                "No acknowledged record lost: {} of {} acknowledged{}",
-                p.acknowledged,
-                plural(p.sent, "record sent", "records sent"),
-                // Sent and neither acknowledged nor failed (in flight, or waiting for a leader):
-                // said, so the difference is not read as missing records.
-                if p.pending > 0 {
-                    format!(", {} pending", p.pending)
-                } else {
-                    String::new()
-                }
+                "Consumer {} stopped at {}: it cannot deserialize the record there — no \
+                 acknowledged record lost",
+                c.name,
+                c.stopped_at.join(", ")
             ),
             None,
         )
+    } else if p.failed > p.acknowledged {
+        failed_first = true;
+        (
+            "warn",
+            format!(
+                "{} of {} failed — {} acknowledged{}, none lost",
+                p.failed,
+                plural(p.sent, "record sent", "records sent"),
+                p.acknowledged,
+                pending(p.pending)
+            ),
+            None,
+        )
+    } else if p.pending > p.acknowledged && now >= SimTime::from_secs(1) {
+        // Most records wait (no leader, no controller, a full ISR missing): that is the result,
+        // not the few acknowledged. (Not in the first second, while the first batches linger.)
+        (
+            "warn",
+            format!(
+                "{} of {} not acknowledged yet — {} acknowledged, none lost",
+                p.pending,
+                plural(p.sent, "record sent", "records sent"),
+                p.acknowledged
+            ),
+            None,
+        )
+    } else {
+        let kept = format!(
+            "{} of {} acknowledged{}",
+            p.acknowledged,
+            plural(p.sent, "record sent", "records sent"),
+            pending(p.pending)
+        );
+        let t = sim.throughput_outcome();
+        let text = match (focus, t.latency_p50_ms, t.latency_p99_ms) {
+            (Focus::Throughput, ..) if p.acknowledged > 0 => format!(
+                "{} records/s acknowledged, {} on the wire — none lost: {kept}",
+                t.records_per_sec,
+                bytes_rate(t.bytes_per_sec)
+            ),
+            (Focus::Latency, Some(p50), Some(p99)) => format!(
+                "Acknowledged in {p50} ms at the median, {p99} ms at the 99th percentile — none \
+                 lost: {kept}"
+            ),
+            _ => format!("No acknowledged record lost: {kept}"),
+        };
+        ("good", text, None)
     };
     if p.lost > 0 && p.duplicated > 0 {
         also.push(format!("{} duplicated", p.duplicated));
@@ -458,7 +548,7 @@ pub fn headline(
     if p.reordered > 0 {
         also.push(format!("{} reordered", p.reordered));
     }
-    if p.failed > 0 {
+    if p.failed > 0 && !failed_first {
         also.push(plural(p.failed, "record failed", "records failed"));
     }
     if p.deleted > 0 {
@@ -571,6 +661,16 @@ mod tests {
         headline_of(&super::lesson_cells(file)[n], None, false)
     }
 
+    /// The headline of a cell with the focus its fence gives it (`show=…,chart:throughput`).
+    fn of_cell_focused(file: &str, n: usize, focus: super::Focus) -> String {
+        let text = &super::lesson_cells(file)[n];
+        let scenario = khafka_scenario::parse(text).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let end = scenario.spec.run_for;
+        super::headline(&sim, &sim.snapshot(), end, None, &sim.groups(), focus).text
+    }
+
     /// The headline of a scenario's text run to `until_ms` (its end if `None`), with its Kafka
     /// Streams view if `streams`.
     fn headline_of(text: &str, until_ms: Option<u64>, streams: bool) -> super::Headline {
@@ -579,7 +679,15 @@ mod tests {
         sim.run_until(until_ms.map_or(scenario.spec.run_for, khafka_sim::SimTime::from_ms));
         let view = streams.then(|| sim.streams_view()).flatten();
         let end = scenario.spec.run_for;
-        super::headline(&sim, &sim.snapshot(), end, view.as_ref(), &sim.groups())
+        let focus = super::Focus::Records;
+        super::headline(
+            &sim,
+            &sim.snapshot(),
+            end,
+            view.as_ref(),
+            &sim.groups(),
+            focus,
+        )
     }
 
     fn of_cell(file: &str, n: usize) -> String {
@@ -638,6 +746,7 @@ mod tests {
                 scenario.spec.run_for,
                 None,
                 &sim.groups(),
+                super::Focus::Records,
             )
             .text
         };
@@ -691,6 +800,63 @@ mod tests {
                 "5500 acknowledged records lost — broker 2 became leader of orders-0 at "
             ) && text.contains("(unclean election) without them"),
             "{text}"
+        );
+    }
+
+    /// A cell about throughput or latency (its fence shows that chart) leads with that figure
+    /// when nothing went wrong; most records failed, or waiting, lead with that.
+    #[test]
+    fn a_good_headline_leads_with_what_the_cell_is_about() {
+        use super::Focus;
+        let throughput = of_cell_focused("04a-throughput-and-scalability.md", 0, Focus::Throughput);
+        let latency = of_cell_focused("01c-example-data-flow.md", 0, Focus::Latency);
+        let failed = headline_of(
+            &super::lesson_cells("02-acks-and-durability.md")[1]
+                .replace("min.insync.replicas=2", "min.insync.replicas=3"),
+            None,
+            false,
+        );
+        let waiting = of_cell_headline("01a-coordination-from-zookeeper-to-kraft.md", 2);
+        assert_eq!(
+            throughput,
+            "4985 records/s acknowledged, 5.09 MB/s on the wire — none lost: 24928 of 25001 \
+             records sent acknowledged, 73 pending"
+        );
+        assert_eq!(
+            latency,
+            "Acknowledged in 17 ms at the median, 19 ms at the 99th percentile — none lost: 5998 \
+             of 6001 records sent acknowledged, 3 pending"
+        );
+        // min.insync.replicas=3 with a broker down: the producer retries NOT_ENOUGH_REPLICAS.
+        assert_eq!(
+            (failed.tone, failed.text.as_str()),
+            (
+                "warn",
+                "1801 of 2001 records sent not acknowledged yet — 200 acknowledged, none lost"
+            )
+        );
+        let timed_out = headline_of(
+            "seed 1\ncluster brokers=3\ntopic orders partitions=1 replication.factor=3 \
+             min.insync.replicas=3\nproducer p1 topic=orders acks=all rate=100/s \
+             request.timeout.ms=1000 delivery.timeout.ms=2000\nat 1s crash broker 3\nrun 20s\n",
+            None,
+            false,
+        );
+        // The same, with a delivery timeout: the records fail.
+        assert_eq!(
+            (timed_out.tone, timed_out.text.as_str()),
+            (
+                "warn",
+                "1742 of 2001 records sent failed — 100 acknowledged, 159 pending, none lost"
+            )
+        );
+        // No controller: no leader can be elected, the records wait.
+        assert_eq!(
+            (waiting.tone, waiting.text.as_str()),
+            (
+                "warn",
+                "2501 of 3001 records sent not acknowledged yet — 500 acknowledged, none lost"
+            )
         );
     }
 }

@@ -675,7 +675,14 @@ pub fn presenter() -> Html {
         .collect();
     let streams = sim.streams_view();
     let groups = sim.groups();
-    let headline = crate::headline::headline(sim, &snapshot, s.end, streams.as_ref(), &groups);
+    let headline = crate::headline::headline(
+        sim,
+        &snapshot,
+        s.end,
+        streams.as_ref(),
+        &groups,
+        crate::headline::Focus::Records,
+    );
     // Beats closer than their markers' width take turns above and below the track.
     let mut last = [f64::MIN; 2];
     let rows: Vec<usize> = s

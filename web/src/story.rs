@@ -249,6 +249,48 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // In time order; at the same instant the record's own steps first.
     khafka_sim::kernel::small::sort_by(&mut steps, |a, b| (a.at, !a.own).cmp(&(b.at, !b.own)));
     let mut notes = Vec::new();
+    // What a stream processor or a deserializer did with a record the log kept leads the story:
+    // the reader asked why it is missing from a result, not whether Kafka committed it.
+    let consumer_side: Option<(&'static str, String)> = if let Some(d) = &s.late_drop {
+        Some((
+            "dropped",
+            format!(
+                "{} skipped it as late, {} ms behind stream time: its window {} had closed",
+                d.instance,
+                d.lateness_ms(),
+                d.window
+            ),
+        ))
+    } else if s.join_dropped {
+        Some((
+            "dropped",
+            "Kafka Streams' inner join found no table value for its key and forwarded nothing"
+                .to_string(),
+        ))
+    } else {
+        s.deserialization_failures
+            .first()
+            .map(|(consumer, offset, _, _, skipped)| {
+                (
+                    "undecodable",
+                    format!(
+                        "{consumer} could not deserialize it at offset {offset} and {}",
+                        if *skipped {
+                            "skipped it"
+                        } else {
+                            "stops there"
+                        }
+                    ),
+                )
+            })
+    };
+    let (verdict, explanation) = match consumer_side {
+        Some((v, why)) => {
+            notes.push(format!("in Kafka: {} — {}", s.verdict, s.explanation));
+            (v, why)
+        }
+        None => (s.verdict, s.explanation),
+    };
     if let Some(ser) = &s.serializer {
         notes.push(format!("value serializer: {ser}"));
     }
@@ -280,8 +322,8 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     Some(StoryView {
         id,
         as_of: now,
-        verdict: s.verdict,
-        explanation: s.explanation,
+        verdict,
+        explanation,
         steps,
         notes,
     })
@@ -351,5 +393,32 @@ pub fn render(view: &StoryView, on_seek: &Callback<SimTime>) -> Html {
             </ol>
             <ul class="notes">{ for view.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A view Kafka Streams dropped as late: its story leads with the drop, and says what Kafka
+    /// did with it (committed) among the notes.
+    #[test]
+    fn a_record_dropped_as_late_leads_its_story_with_the_drop() {
+        let cell = &crate::headline::lesson_cells("08-real-time-analytics.md")[5];
+        let scenario = khafka_scenario::parse(cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let (id, _) = sim.late_records().next().expect("a late record");
+        let v = super::story_view(&sim, id).unwrap();
+        assert_eq!(
+            (v.verdict, v.explanation.as_str()),
+            (
+                "dropped",
+                "dash1 skipped it as late, 32363 ms behind stream time: its window [0,60000) had \
+                 closed"
+            )
+        );
+        assert_eq!(
+            v.notes[0],
+            "in Kafka: committed — below the leader's high watermark: every ISR member has it"
+        );
     }
 }
