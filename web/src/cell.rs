@@ -1243,7 +1243,11 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         end,
         streams.as_ref(),
         &group_views,
-        crate::headline::Focus::of(v.show),
+        // Latency percentiles read every acknowledged record: not at every frame of a playing run.
+        match crate::headline::Focus::of(v.show) {
+            crate::headline::Focus::Latency if v.playing => crate::headline::Focus::Records,
+            f => f,
+        },
     );
     let on_seek = dispatch.reform(Action::Seek);
 

@@ -16,6 +16,9 @@ pub struct ClusterViewProps {
     /// When set, each broker card offers direct manipulation (crash, restart, cut off, slow down).
     #[prop_or_default]
     pub on_fault: Option<Callback<Fault>>,
+    /// The broker the presenter's keys act on (R, N), outlined on its card.
+    #[prop_or_default]
+    pub selected: Option<u32>,
 }
 
 #[function_component(ClusterView)]
@@ -126,7 +129,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     ("up", "running")
                 };
                 html! {
-                    <div class={classes!("broker", state)} data-broker={b.id.to_string()}>
+                    <div class={classes!("broker", state, (props.selected == Some(b.id)).then_some("selected"))} data-broker={b.id.to_string()}>
                         <div class="broker-head">
                             <strong>{ format!("Broker {}", b.id) }</strong>
                             <span class="state">{ word }</span>

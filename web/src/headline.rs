@@ -507,15 +507,15 @@ pub fn headline(
             ),
             None,
         )
-    } else if p.pending > p.acknowledged && now >= SimTime::from_secs(1) {
-        // Most records wait (no leader, no controller, a full ISR missing): that is the result,
-        // not the few acknowledged. (Not in the first second, while the first batches linger.)
+    } else if let Some(oldest) = stalled(sim, p, now) {
+        // Records wait (no leader, no controller, a full ISR missing, a batch retried): that is
+        // the result, not the records acknowledged.
         (
             "warn",
             format!(
-                "{} of {} not acknowledged yet — {} acknowledged, none lost",
+                "{} of {} waiting{oldest} — {} acknowledged, none lost",
                 p.pending,
-                plural(p.sent, "record sent", "records sent"),
+                plural(p.sent, "record", "records"),
                 p.acknowledged
             ),
             None,
@@ -527,17 +527,28 @@ pub fn headline(
             plural(p.sent, "record sent", "records sent"),
             pending(p.pending)
         );
-        let t = sim.throughput_outcome();
+        // "24928 of 25001 records, 73 pending" after an acknowledged figure.
+        let kept_short = format!(
+            "{} of {}{}",
+            p.acknowledged,
+            plural(p.sent, "record", "records"),
+            pending(p.pending)
+        );
+        // The percentiles read every acknowledged record: not for [`Focus::Records`], and the
+        // cell asks for them only while the run is not playing (once per seek, not per frame).
+        let t = match focus {
+            Focus::Latency => sim.throughput_outcome(),
+            _ => sim.throughput_rates(),
+        };
         let text = match (focus, t.latency_p50_ms, t.latency_p99_ms) {
             (Focus::Throughput, ..) if p.acknowledged > 0 => format!(
-                "{} records/s acknowledged, {} on the wire — none lost: {kept}",
+                "{} records/s, {} acknowledged — {kept_short}, none lost",
                 t.records_per_sec,
                 bytes_rate(t.bytes_per_sec)
             ),
-            (Focus::Latency, Some(p50), Some(p99)) => format!(
-                "Acknowledged in {p50} ms at the median, {p99} ms at the 99th percentile — none \
-                 lost: {kept}"
-            ),
+            (Focus::Latency, Some(p50), Some(p99)) => {
+                format!("Acknowledged in {p50} ms (p50), {p99} ms (p99) — {kept_short}, none lost")
+            }
             _ => format!("No acknowledged record lost: {kept}"),
         };
         ("good", text, None)
@@ -563,6 +574,34 @@ pub fn headline(
         text.push_str(&a);
     }
     Headline { tone, text, why }
+}
+
+/// How long the oldest record not acknowledged yet has waited before writes count as stalled:
+/// far above a healthy cluster's latency (milliseconds), below a failover's (seconds).
+const STALLED_AFTER_US: u64 = 2_000_000;
+
+/// Whether the records waiting are the run's result, and what the headline says of the oldest
+/// (`, the oldest 3.1 s on orders-1`): most records sent wait (after the first second,
+/// while the first batches linger), or one has waited longer than [`STALLED_AFTER_US`].
+fn stalled(sim: &Sim, p: &khafka_sim::ProvenanceCounts, now: SimTime) -> Option<String> {
+    if p.pending == 0 {
+        return None;
+    }
+    let oldest = sim.oldest_pending().and_then(|(t, part)| {
+        let waited = now.as_us().saturating_sub(t.as_us());
+        (waited >= STALLED_AFTER_US).then(|| {
+            format!(
+                ", the oldest {:.1} s on {}",
+                waited as f64 / 1e6,
+                sim.topology().part_name(part)
+            )
+        })
+    });
+    match oldest {
+        Some(o) => Some(o),
+        None if p.pending > p.acknowledged && now >= SimTime::from_secs(1) => Some(String::new()),
+        None => None,
+    }
 }
 
 /// Records the Kafka Streams instances dropped as later than their window's grace period.
@@ -819,20 +858,20 @@ mod tests {
         let waiting = of_cell_headline("01a-coordination-from-zookeeper-to-kraft.md", 2);
         assert_eq!(
             throughput,
-            "4985 records/s acknowledged, 5.09 MB/s on the wire — none lost: 24928 of 25001 \
-             records sent acknowledged, 73 pending"
+            "4985 records/s, 5.09 MB/s acknowledged — 24928 of 25001 records, 73 pending, none \
+             lost"
         );
         assert_eq!(
             latency,
-            "Acknowledged in 17 ms at the median, 19 ms at the 99th percentile — none lost: 5998 \
-             of 6001 records sent acknowledged, 3 pending"
+            "Acknowledged in 17 ms (p50), 19 ms (p99) — 5998 of 6001 records, 3 pending, none lost"
         );
         // min.insync.replicas=3 with a broker down: the producer retries NOT_ENOUGH_REPLICAS.
         assert_eq!(
             (failed.tone, failed.text.as_str()),
             (
                 "warn",
-                "1801 of 2001 records sent not acknowledged yet — 200 acknowledged, none lost"
+                "1801 of 2001 records waiting, the oldest 18.0 s on orders-0 \
+                  — 200 acknowledged, none lost"
             )
         );
         let timed_out = headline_of(
@@ -850,12 +889,23 @@ mod tests {
                 "1742 of 2001 records sent failed — 100 acknowledged, 159 pending, none lost"
             )
         );
+        // The presenter's demo at 8 s, 3 s after its leader crash: the failover is under way.
+        let failover = headline_of(crate::presenter::DEMO, Some(8_000), false);
+        assert_eq!(
+            (failover.tone, failover.text.as_str()),
+            (
+                "warn",
+                "At 8s: 601 of 1601 records waiting, the oldest 3.0 s on orders-2 \
+                  — 1000 acknowledged, none lost"
+            )
+        );
         // No controller: no leader can be elected, the records wait.
         assert_eq!(
             (waiting.tone, waiting.text.as_str()),
             (
                 "warn",
-                "2501 of 3001 records sent not acknowledged yet — 500 acknowledged, none lost"
+                "2501 of 3001 records waiting, the oldest 25.0 s on orders-0 \
+                  — 500 acknowledged, none lost"
             )
         );
     }

@@ -1,9 +1,9 @@
 //! Presenter mode for trainers: the cluster full screen, large type, high contrast, driven by keys.
 //!
-//! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next / previous beat (the
-//! scenario's scheduled `at` lines) · K crash the leader of the selected partition · R restart the
+//! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next beat / back to the
+//! current one (the scenario's scheduled `at` lines, in time order) · K crash the leader of the selected partition · R restart the
 //! selected broker · N cut the selected broker off the network (again: back on it) · C crash the
-//! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · L light theme · ? help.
+//! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · L light theme · S copy a link · Q leave · ? help.
 //! Every key says what it did (or why it did nothing); every action becomes a scenario line.
 //!
 //! `#/presenter?s=…&a=…&t=…` presents that scenario, with those live actions, at that instant. The
@@ -48,7 +48,7 @@ const KEYS: &str = concat!(
     "<dt>Space</dt><dd>play / pause</dd>",
     "<dt>→ / ←</dt><dd>step forward / back 1 s</dd>",
     "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault)</dd>",
-    "<dt>Backspace / B</dt><dd>previous beat</dd>",
+    "<dt>Backspace / B</dt><dd>back to the current beat (on it: the one before)</dd>",
     "<dt>K</dt><dd>crash the leader of the selected partition</dd>",
     "<dt>R</dt><dd>restart the selected broker</dd>",
     "<dt>N</dt><dd>cut the selected broker off the network (again: back on it)</dd>",
@@ -60,6 +60,8 @@ const KEYS: &str = concat!(
     "<dt>Home / End</dt><dd>go to the start / the end</dd>",
     "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
     "<dt>F</dt><dd>full screen (again: leave it)</dd>",
+    "<dt>S</dt><dd>copy a link to this state (scenario, live actions, instant)</dd>",
+    "<dt>Q</dt><dd>leave: back to the page this was presented from</dd>",
     "<dt>?</dt><dd>this help</dd>",
     "<dt>Esc</dt><dd>close this help; stop a long jump where it got to</dd>",
     "</dl>"
@@ -140,7 +142,11 @@ impl State {
             return Err(why.into());
         }
         let mut beats: Vec<(SimTime, String)> = Vec::new();
-        for s in &scenario.spec.schedule {
+        // In time order: lines may be written out of order, and live actions come after the
+        // scenario's own lines (a stable sort keeps the written order within an instant).
+        let mut schedule: Vec<_> = scenario.spec.schedule.iter().collect();
+        khafka_sim::kernel::small::sort_by(&mut schedule, |a, b| a.at.cmp(&b.at));
+        for s in schedule {
             let what = fault_text(&describe_fault(&s.fault));
             match beats.last_mut() {
                 Some((at, text)) if *at == s.at => {
@@ -309,16 +315,21 @@ impl State {
                 None => "Enter: no beat after this one".to_string(),
             },
             "Backspace" | "b" | "B" => {
+                // Past the current beat's instant: back to it, to replay it; on it: the one before.
                 let done = self.beats_done();
-                let to = done
-                    .checked_sub(2)
-                    .map(|i| self.beats[i].0)
-                    .unwrap_or(SimTime::ZERO);
-                self.seek(to);
-                if done >= 2 {
-                    format!("{key}: back to beat {}", done - 1)
-                } else {
-                    format!("{key}: back to the start")
+                let back = match done.checked_sub(1) {
+                    Some(i) if now > self.beats[i].0 => Some(i),
+                    _ => done.checked_sub(2),
+                };
+                match back {
+                    Some(i) => {
+                        self.seek(self.beats[i].0);
+                        format!("{key}: back to beat {}, {}", i + 1, self.beats[i].1)
+                    }
+                    None => {
+                        self.seek(SimTime::ZERO);
+                        format!("{key}: back to the start")
+                    }
                 }
             }
             "k" | "K" => {
@@ -334,7 +345,11 @@ impl State {
                             broker: BrokerRef::LeaderOf(tp.clone()),
                             lose_unflushed: false,
                         });
-                        format!("K: crashed broker {l}, the leader of {tp}")
+                        // R then restarts the broker K crashed.
+                        self.broker = l;
+                        format!(
+                            "K: crashed broker {l}, the leader of {tp} (selected: R restarts it)"
+                        )
                     }
                     // A no-op fault would still be recorded as a scenario line.
                     (Some(tp), _) => format!("K: {tp} has no running leader to crash"),
@@ -468,10 +483,8 @@ impl State {
                 self.playing = false;
                 format!("Esc: stopped at {}", fmt_time(self.timeline.now()))
             }
-            "Escape" => {
-                self.help = false;
-                "Esc: help closed".to_string()
-            }
+            // (With the help open, Esc closed it above.)
+            "Escape" => "Esc: no help open and no long jump to stop".to_string(),
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
                 let b: u32 = k.parse().unwrap_or(1);
                 let n = self.timeline.sim().topology().brokers;
@@ -482,6 +495,9 @@ impl State {
                     format!("{k}: there are {n} brokers")
                 }
             }
+            "0" => "0: brokers are selected with 1 to 9".to_string(),
+            // Any other character: said, so the last message does not seem to answer it.
+            k if k.chars().count() == 1 => format!("{k}: not a presenter key (? lists them)"),
             _ => return None,
         };
         match std::mem::take(&mut self.replaced) {
@@ -492,6 +508,16 @@ impl State {
             )),
         }
     }
+}
+
+/// Copies the address of this state (Copy link, S) and says so.
+fn copy_link(s: &mut State, said: &str) {
+    remember(s);
+    let url = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    crate::cell::copy_to_clipboard(&url);
+    s.said = Some(said.to_string());
 }
 
 /// Full screen on a projector (F), and back.
@@ -513,6 +539,13 @@ fn initial() -> Result<State, Blocked> {
         .unwrap_or_default();
     match crate::share::from_hash(&hash) {
         Some(shared) => State::open(&shared),
+        // A link that carries a state but cannot be read: said, rather than the demo presented
+        // in its place.
+        None if hash.contains('?') => Err(Blocked::Error(
+            "This link is damaged (cut short, or edited): its scenario, live actions or instant \
+             cannot be read. Copy it again from the page it came from."
+                .to_string(),
+        )),
         None => State::new(DEMO),
     }
 }
@@ -529,6 +562,7 @@ pub fn presenter() -> Html {
     {
         let state = state.clone();
         let update = update.clone();
+        let leave_to = (*leave_to).clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 let opts = EventListenerOptions::enable_prevent_default();
@@ -539,8 +573,31 @@ pub fn presenter() -> Html {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() {
                         return;
                     }
+                    let key = e.key();
+                    // Enter or Space on a focused button or link (Copy link, Leave) is that
+                    // control's: reached with Tab, it works as anywhere else.
+                    let on_control = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|t| matches!(t.tag_name().as_str(), "A" | "BUTTON"));
+                    if on_control && matches!(key.as_str(), "Enter" | " ") {
+                        return;
+                    }
+                    if matches!(key.as_str(), "q" | "Q") {
+                        // Leave: back to the page this was presented from.
+                        if let Some(loc) = web_sys::window().map(|w| w.location()) {
+                            let _ = loc.set_hash(leave_to.trim_start_matches('#'));
+                        }
+                        return;
+                    }
                     if let Ok(s) = state.borrow_mut().as_mut() {
-                        if let Some(said) = s.key(&e.key()) {
+                        if matches!(key.as_str(), "s" | "S") {
+                            e.prevent_default();
+                            copy_link(s, "S: link to this state copied");
+                            update.force_update();
+                            return;
+                        }
+                        if let Some(said) = s.key(&key) {
                             e.prevent_default();
                             s.said = Some(said);
                             if !s.playing {
@@ -631,12 +688,7 @@ pub fn presenter() -> Html {
         let update = update.clone();
         Callback::from(move |_: MouseEvent| {
             if let Ok(s) = state.borrow_mut().as_mut() {
-                remember(s);
-                let url = web_sys::window()
-                    .and_then(|w| w.location().href().ok())
-                    .unwrap_or_default();
-                crate::cell::copy_to_clipboard(&url);
-                s.said = Some("Link to this state copied".to_string());
+                copy_link(s, "Link to this state copied");
             }
             update.force_update();
         })
@@ -645,7 +697,14 @@ pub fn presenter() -> Html {
     let guard = state.borrow();
     let s = match &*guard {
         Ok(s) => s,
-        Err(Blocked::Error(e)) => return html! { <p class="parse-errors">{ e.clone() }</p> },
+        Err(Blocked::Error(e)) => {
+            return html! {
+                <div class="presenter-error">
+                    <p class="parse-errors">{ e.clone() }</p>
+                    <p><a class="p-exit" href={(*leave_to).clone()}>{ "Leave" }</a></p>
+                </div>
+            }
+        }
         Err(Blocked::Loading(_, bundle)) => {
             return html! {
                 <p class="notice refused presenter-loading">
@@ -735,7 +794,7 @@ pub fn presenter() -> Html {
             </div>
             // Many clients: their cards and the wire picture are drawn smaller (style.css).
             <div class={classes!("p-main", (snapshot.producers.len() + snapshot.consumers.len() > 5).then_some("busy"))}>
-                <ClusterView snapshot={snapshot.clone()} />
+                <ClusterView snapshot={snapshot.clone()} selected={Some(s.broker)} />
             </div>
             <div class="p-foot">
                 <ul class="p-events" aria-label="Latest events, the last first">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ul>

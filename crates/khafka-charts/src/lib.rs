@@ -109,7 +109,7 @@ pub fn records(metrics: &Metrics) -> LineChart {
 /// leader's log), unavailable (no leader), and records written twice.
 pub fn acked_lost(metrics: &Metrics) -> LineChart {
     chart(
-        "Acknowledged but lost",
+        "Acknowledged records lost, offline or written twice",
         "records (total)",
         metrics,
         &[

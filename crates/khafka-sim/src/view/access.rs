@@ -82,6 +82,16 @@ impl Sim {
         &self.net.partitions
     }
 
+    /// The oldest record the producers sent and have neither acknowledged nor failed: when its
+    /// batch was created and its partition. `None` when nothing waits.
+    pub fn oldest_pending(&self) -> Option<(crate::SimTime, PartIdx)> {
+        self.producers
+            .iter()
+            .filter_map(|p| p.oldest_pending())
+            .min()
+            .map(|(us, p)| (crate::SimTime(us), p))
+    }
+
     /// Whether broker `id` (from 1) exists and its process is running.
     pub fn broker_running(&self, id: BrokerId) -> bool {
         (id as usize)

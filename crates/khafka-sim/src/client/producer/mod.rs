@@ -318,6 +318,18 @@ impl Producer {
         self.partitions + self.changelog.map_or(0, |c| c.1)
     }
 
+    /// The oldest batch neither acknowledged nor failed, `(created µs, cluster partition)`: in a
+    /// request, or at the front of its partition's queue (a queue's front is its oldest: retries
+    /// go back ahead of the batches not sent yet).
+    pub fn oldest_pending(&self) -> Option<(u64, PartIdx)> {
+        let queued = self.queues.iter().filter_map(|q| q.front());
+        let sent = self.in_flight.values().flat_map(|f| f.batches.iter());
+        queued
+            .chain(sent)
+            .map(|b| (b.created_us, self.global_part(b.partition)))
+            .min()
+    }
+
     /// The cluster's index of the producer's partition `local`.
     pub fn global_part(&self, local: u32) -> PartIdx {
         match self.changelog {
