@@ -72,6 +72,8 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
     // Records some replica's retention or cleaner deleted.
     let mut deleted: BTreeSet<u64> = BTreeSet::new();
     let mut sources: BTreeMap<String, Option<u64>> = BTreeMap::new();
+    // Records a high watermark has passed on some replica (committed once).
+    let mut ever_committed: BTreeSet<u64> = BTreeSet::new();
     for line in export.lines() {
         let e: Value = serde_json::from_str(line).expect("a JSON line");
         let part = || s(&e["partition"]);
@@ -149,7 +151,12 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
                 deleted.extend(removed.iter().filter(|id| sent.contains_key(id)));
             }
             "high_watermark" => {
-                hws.insert((part(), u(&e["broker"])), u(&e["high_watermark"]));
+                let key = (part(), u(&e["broker"]));
+                let hw = u(&e["high_watermark"]);
+                let before = hws.insert(key.clone(), hw).unwrap_or(0);
+                if let Some(log) = logs.get(&key).filter(|_| hw > before) {
+                    ever_committed.extend(log.records.range(before..hw).map(|(_, id)| *id));
+                }
             }
             "acknowledged" => acked.extend(ids(&e["record_ids"])),
             "send_failed" => failed.extend(ids(&e["record_ids"])),
@@ -196,6 +203,14 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
         let empty = ReplicaLog::default();
         let log = logs.get(&key).unwrap_or(&empty);
         let hw = hws.get(&key).copied().unwrap_or(0);
+        // The highest high watermark a replica of the partition holds: below it, a record a
+        // high watermark once passed is committed although the source's own has not caught up.
+        let top = hws
+            .iter()
+            .filter(|((p, _), _)| p == partition)
+            .map(|(_, hw)| *hw)
+            .max()
+            .unwrap_or(0);
         let mut copies: BTreeMap<u64, u64> = BTreeMap::new();
         let mut max_seen: BTreeMap<&str, u64> = BTreeMap::new();
         for (&offset, id) in &log.records {
@@ -207,7 +222,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             if *n > 1 {
                 continue;
             }
-            if offset < hw {
+            if offset < hw || (offset < top && ever_committed.contains(id)) {
                 committed += 1;
             }
             let m = max_seen.entry(sent[id].0.as_str()).or_default();

@@ -121,6 +121,33 @@ fn knob_value(source: &str, key: &str) -> Option<String> {
         .find_map(|tok| tok.strip_prefix(&pat).map(str::to_string))
 }
 
+/// Every value `key=` has in `source`, each once, in order of appearance.
+fn knob_values(source: &str, key: &str) -> Vec<String> {
+    let pat = format!("{key}=");
+    let mut out: Vec<String> = Vec::new();
+    for v in source
+        .split_whitespace()
+        .filter_map(|tok| tok.strip_prefix(&pat))
+    {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// What a knob's menu shows when the scenario's value is not one of its choices: `(default)`
+/// when unset, the value when the menu does not offer it, every value when lines differ (a
+/// choice then sets them all). `None`: the one value is a choice, shown selected.
+fn knob_placeholder(values: &[String], choices: &[String]) -> Option<String> {
+    match values {
+        [] => Some("(default)".to_string()),
+        [one] if choices.contains(one) => None,
+        [one] => Some(format!("{one} (not offered)")),
+        many => Some(format!("mixed: {}", many.join(", "))),
+    }
+}
+
 /// Whether a knob's `value` cannot run on `source`: a replication factor above the cluster's
 /// broker count (`cluster brokers=N`), which Kafka refuses when it creates the topic.
 fn knob_refuses(source: &str, key: &str, value: &str) -> bool {
@@ -723,6 +750,13 @@ pub fn cell(props: &CellProps) -> Html {
                 Action::Present => {
                     // Live actions become scheduled faults: the presenter's beats.
                     let text = with_live_actions(&full(&source), run.borrow().as_ref());
+                    // At the instant the reader is on (from the start once the run has ended).
+                    let at = run
+                        .borrow()
+                        .as_ref()
+                        .map(|r| (r.timeline.now(), r.scenario.spec.run_for))
+                        .filter(|(t, end)| t < end)
+                        .map_or(String::new(), |(t, _)| format!("&t={}", t.as_us()));
                     if let Some(w) = web_sys::window() {
                         let s = share::encode(text.as_bytes());
                         // The presenter's Leave comes back here.
@@ -732,7 +766,7 @@ pub fn cell(props: &CellProps) -> Html {
                             let _ =
                                 store.set_item(crate::presenter::FROM_KEY, &format!("{from}\n{s}"));
                         }
-                        let _ = w.location().set_hash(&format!("/presenter?s={s}"));
+                        let _ = w.location().set_hash(&format!("/presenter?s={s}{at}"));
                     }
                 }
                 Action::DownloadTrace => {
@@ -965,9 +999,13 @@ pub fn cell(props: &CellProps) -> Html {
     };
 
     let knobs = props.knobs.iter().map(|k| {
-        let current = knob_value(&source, &k.key);
-        let unset = current.is_none();
-        let current = current.unwrap_or_default();
+        let values = knob_values(&source, &k.key);
+        let placeholder = knob_placeholder(&values, &k.choices);
+        // The value shown selected, only when the scenario has exactly that one.
+        let current = match (&placeholder, values.first()) {
+            (None, Some(v)) => v.clone(),
+            _ => String::new(),
+        };
         let key = k.key.clone();
         let onchange = dispatch.reform(move |e: Event| {
             let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
@@ -976,7 +1014,7 @@ pub fn cell(props: &CellProps) -> Html {
         html! {
             <label class="knob">{ format!("{} ", k.key) }
                 <select {onchange}>
-                    if unset { <option value="" selected=true disabled=true>{ "(default)" }</option> }
+                    if let Some(p) = placeholder { <option value="" selected=true disabled=true>{ p }</option> }
                     { for k.choices.iter().filter(|c| **c == current || !knob_refuses(&source, &k.key, c)).map(|c| html! { <option value={c.clone()} selected={*c == current}>{ c }</option> }) }
                 </select>
             </label>
@@ -1358,9 +1396,17 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         <div class="run">
             <p class={classes!("headline", headline.tone)}>
                 <span class="headline-text">{ &headline.text }</span>
-                { headline.why.map(|id| html! {
-                    <>{ " · " }<button class="link why" onclick={dispatch.reform(move |_: MouseEvent| Action::Story(Some(id)))}
-                        title="The story of one of these records, step by step">{ "why?" }</button></>
+                { headline.why.map(|id| {
+                    // The story opens under the headline, often below the fold: scrolled to.
+                    let dispatch = dispatch.clone();
+                    let onclick = Callback::from(move |e: MouseEvent| {
+                        dispatch.emit(Action::Story(Some(id)));
+                        show_story(&e);
+                    });
+                    html! {
+                        <>{ " · " }<button class="link why" {onclick}
+                            title="The story of one of these records, step by step">{ "why?" }</button></>
+                    }
                 }).unwrap_or_default() }
             </p>
             if let Some(pin) = v.pinned.as_ref() {
@@ -2330,6 +2376,29 @@ mod tests {
         assert!(!knob_refuses(src, "replication.factor", "3"));
         assert!(knob_refuses(src, "replication.factor", "4"));
         assert!(!knob_refuses(src, "acks", "4"));
+    }
+
+    #[test]
+    fn knob_menus_never_show_a_value_the_scenario_does_not_have() {
+        let choices: Vec<String> = ["0", "1", "all"].map(String::from).to_vec();
+        let src = "producer p1 acks=all\nproducer p2 acks=1\n";
+        assert_eq!(
+            knob_placeholder(&knob_values(src, "acks"), &choices).as_deref(),
+            Some("mixed: all, 1")
+        );
+        let src = "producer p1 acks=2\n";
+        assert_eq!(
+            knob_placeholder(&knob_values(src, "acks"), &choices).as_deref(),
+            Some("2 (not offered)")
+        );
+        assert_eq!(
+            knob_placeholder(&knob_values("producer p1\n", "acks"), &choices).as_deref(),
+            Some("(default)")
+        );
+        assert_eq!(
+            knob_placeholder(&knob_values("producer p1 acks=1\n", "acks"), &choices),
+            None
+        );
     }
 
     #[test]

@@ -166,18 +166,18 @@ fn side_by_side(
     (changed, table(true), table(false))
 }
 
-/// `lead` and a close button over a table of what differs (or a word that nothing does), then
-/// every figure under "All figures side by side".
+/// "`subject`: what differs" and a close button over a table of it (or "`subject`: the same
+/// figures"), then every figure under "All figures side by side".
 fn framed(
     class: &'static str,
-    lead: String,
+    subject: String,
     (changed, changed_table, table): (Vec<String>, Html, Html),
     close: (&'static str, Callback<MouseEvent>),
 ) -> Html {
     html! {
         <div class={class}>
-            <p class="compare-line"><strong>{ lead }</strong>
-                if changed.is_empty() { { " the same figures" } }
+            <p class="compare-line"><strong>{ subject }</strong>
+                { if changed.is_empty() { ": the same figures" } else { ": what differs" } }
                 <button class="small" onclick={close.1}>{ close.0 }</button></p>
             if !changed.is_empty() { { changed_table } }
             <details class="compare-all"><summary>{ "All figures side by side" }</summary>{ table }</details>
@@ -200,7 +200,7 @@ pub fn render(pinned: &RunSummary, current: &RunSummary, on_unpin: Callback<Mous
     ];
     framed(
         "compare",
-        format!("vs {}: what differs", pinned.label),
+        format!("vs {}", pinned.label),
         side_by_side(&cols, " → "),
         ("Unpin", on_unpin),
     )
@@ -214,7 +214,7 @@ pub fn render_sweep(
 ) -> Html {
     framed(
         "sweep",
-        format!("Every {key}: what differs"),
+        format!("Every {key}"),
         side_by_side(runs, " | "),
         ("Close", on_close),
     )

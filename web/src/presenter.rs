@@ -232,6 +232,15 @@ impl State {
         }
     }
 
+    /// "going to " while a jump is simulated in slices (the clock is not there yet), else "".
+    fn going(&self) -> &'static str {
+        if self.goal.is_some() {
+            "going to "
+        } else {
+            ""
+        }
+    }
+
     /// One slice of the pending jump, if any.
     fn work(&mut self) {
         if let Some(goal) = self.goal.as_mut() {
@@ -304,13 +313,13 @@ impl State {
             }
             "End" => {
                 self.seek(self.end);
-                "End: the end of the run".to_string()
+                format!("End: {}the end of the run", self.going())
             }
             "Enter" => match self.beats.iter().find(|(t, _)| *t > now).cloned() {
                 // Just after the next scheduled fault, so the beat's effect is on screen.
                 Some((t, what)) => {
                     self.seek(t);
-                    format!("Enter: next beat, {what}")
+                    format!("Enter: {}next beat, {what}", self.going())
                 }
                 None => "Enter: no beat after this one".to_string(),
             },

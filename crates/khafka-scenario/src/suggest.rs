@@ -31,8 +31,18 @@ where
         (word_chars.len() / 3).max(2)
     };
     let mut best: Option<(usize, &'a str)> = None;
+    // A config name's leading words (`group` for `group.id`): the shortest name they start.
+    let mut dotted: Option<&'a str> = None;
     for candidate in candidates {
         let candidate = candidate.as_ref();
+        if candidate.len() > word.len()
+            && candidate.is_char_boundary(word.len())
+            && candidate[..word.len()].eq_ignore_ascii_case(word)
+            && candidate[word.len()..].starts_with('.')
+            && dotted.is_none_or(|d| candidate.len() < d.len())
+        {
+            dotted = Some(candidate);
+        }
         let cand_chars: Vec<char> = candidate.chars().map(|c| c.to_ascii_lowercase()).collect();
         // Cheap bound: the distance is at least the difference in length.
         if cand_chars.len().abs_diff(word_chars.len()) > threshold {
@@ -43,7 +53,7 @@ where
             best = Some((d, candidate));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, c)| c).or(dotted)
 }
 
 /// Optimal string alignment distance between two character sequences.
@@ -99,5 +109,9 @@ mod tests {
         assert_eq!(suggest("", statements), None);
         let owned = vec!["orders".to_string(), "payments".to_string()];
         assert_eq!(suggest("order", &owned), Some("orders"));
+        // A config name's first word: the shortest name it starts.
+        let keys = ["group.instance.id", "group.id", "groups"];
+        assert_eq!(suggest("group", &keys), Some("groups"));
+        assert_eq!(suggest("group", &keys[..2]), Some("group.id"));
     }
 }

@@ -501,6 +501,14 @@ impl Provenance {
         }
     }
 
+    /// Whether a leader's high watermark has passed a copy of record `id`'s batch.
+    pub fn batch_committed(&self, id: RecordId) -> bool {
+        self.records
+            .get(id as usize)
+            .and_then(|r| self.batches.get(r.batch as usize))
+            .is_some_and(|b| b.committed_dt != NONE32)
+    }
+
     /// What the verdict counts read of record `id`.
     pub fn brief(&self, id: RecordId) -> Option<RecordBrief> {
         let r = self.records.get(id as usize)?;

@@ -259,6 +259,21 @@ impl Sim {
         .0
     }
 
+    /// The highest high watermark a replica of `part` holds, a crashed leader's included: below
+    /// it, a record whose batch a leader's high watermark passed is committed, although the new
+    /// leader's own high watermark may not have caught up with it yet (it does at its followers'
+    /// next fetches).
+    fn highest_hw(&self, part: PartIdx) -> u64 {
+        self.controller.parts[part as usize]
+            .replicas
+            .iter()
+            .filter_map(|b| self.brokers.get((*b as usize).checked_sub(1)?))
+            .filter_map(|b| b.replicas.get(&part))
+            .map(|r| r.log.high_watermark)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The verdict source of `part` now and its log (`None` log: no replica).
     fn leader_log(&self, part: usize) -> (Option<BrokerId>, Option<&crate::log::Log>) {
         let leader = self.verdict_source(part as PartIdx);
@@ -443,6 +458,20 @@ impl Sim {
                 .map(|&(from, to)| to.min(hw).saturating_sub(from))
                 .sum();
             c.committed += hw - ps.not_first.partition_point(|o| *o < hw) as u64 - absent;
+            // Above the source's high watermark, up to the highest a replica holds: the first
+            // copies of batches a leader's high watermark passed (just after a leader change).
+            let top = self.highest_hw(part as PartIdx).min(ps.scanned);
+            if let (Some(log), true) = (log, top > hw) {
+                let in_gap = |o: u64| ps.gaps.iter().any(|&(from, to)| from <= o && o < to);
+                c.committed += log
+                    .records_in(hw, top, &self.batches)
+                    .filter(|(o, rec)| {
+                        ps.not_first.binary_search(o).is_err()
+                            && !in_gap(*o)
+                            && self.prov.batch_committed(rec.record_id)
+                    })
+                    .count() as u64;
+            }
         }
         Some(c)
     }
@@ -510,6 +539,7 @@ impl Sim {
                 continue;
             };
             let hw = r.log.high_watermark;
+            let top = self.highest_hw(part as PartIdx);
             // Record ids grow in send order, so a first copy below the highest id already seen from
             // the same producer was overtaken.
             let mut max_seen: Vec<u64> = vec![0; self.producers.len()];
@@ -521,7 +551,7 @@ impl Sim {
                 if *n > 1 {
                     continue;
                 }
-                if offset < hw {
+                if offset < hw || (offset < top && self.prov.batch_committed(rec.record_id)) {
                     committed += 1;
                 }
                 if let Some(m) = self
