@@ -60,6 +60,7 @@ const KEYS: &str = concat!(
     "<dt>Home / End</dt><dd>go to the start / the end</dd>",
     "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
     "<dt>F</dt><dd>full screen (again: leave it)</dd>",
+    "<dt>Page Down / Up</dt><dd>scroll the cards when there are more than fit</dd>",
     "<dt>S</dt><dd>copy a link to this state (scenario, live actions, instant)</dd>",
     "<dt>Q</dt><dd>leave: back to the page this was presented from</dd>",
     "<dt>?</dt><dd>this help</dd>",
@@ -215,8 +216,24 @@ impl State {
 
     /// The address of this state: scenario, live actions, instant.
     fn fragment(&self) -> String {
-        crate::share::fragment(&self.source, self.timeline.injected(), self.timeline.now())
-            .replacen("#/playground", "#/presenter", 1)
+        // The selection too, so the keys of an opened link act on the same broker and partition.
+        let state =
+            crate::share::fragment(&self.source, self.timeline.injected(), self.timeline.now())
+                .replacen("#/playground", "#/presenter", 1);
+        format!("{state}&b={}&p={}", self.broker, self.partition)
+    }
+
+    /// The selection a link carries (`b=` broker, `p=` partition), where it exists.
+    fn select_from(&mut self, hash: &str) {
+        let sim = self.timeline.sim();
+        let (brokers, parts) = (sim.topology().brokers, sim.topology().parts.len() as u32);
+        for (k, v) in hash.split(['?', '&']).filter_map(|kv| kv.split_once('=')) {
+            match (k, v.parse::<u32>()) {
+                ("b", Ok(b)) if (1..=brokers).contains(&b) => self.broker = b,
+                ("p", Ok(p)) if p < parts => self.partition = p,
+                _ => {}
+            }
+        }
     }
 
     /// Moves to `t`: at once within what was simulated (a checkpoint and a short replay), in slices
@@ -547,7 +564,10 @@ fn initial() -> Result<State, Blocked> {
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     match crate::share::from_hash(&hash) {
-        Some(shared) => State::open(&shared),
+        Some(shared) => State::open(&shared).map(|mut s| {
+            s.select_from(&hash);
+            s
+        }),
         // A link that carries a state but cannot be read: said, rather than the demo presented
         // in its place.
         None if hash.contains('?') => Err(Blocked::Error(
@@ -590,6 +610,19 @@ pub fn presenter() -> Html {
                         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                         .is_some_and(|t| matches!(t.tag_name().as_str(), "A" | "BUTTON"));
                     if on_control && matches!(key.as_str(), "Enter" | " ") {
+                        return;
+                    }
+                    if matches!(key.as_str(), "PageDown" | "PageUp") {
+                        // Cards past the screen (many brokers): the page keys scroll them.
+                        if let Some(main) = web_sys::window()
+                            .and_then(|w| w.document())
+                            .and_then(|d| d.query_selector(".presenter .p-main").ok().flatten())
+                        {
+                            let step = f64::from(main.client_height()) * 0.8;
+                            let dy = if key == "PageDown" { step } else { -step };
+                            main.scroll_by_with_x_and_y(0.0, dy);
+                            e.prevent_default();
+                        }
                         return;
                     }
                     if matches!(key.as_str(), "q" | "Q") {
