@@ -42,6 +42,8 @@ fn export(sim: &Sim) -> String {
 #[derive(Default)]
 struct ReplicaLog {
     records: BTreeMap<u64, u64>,
+    /// The batch (its id in the export) each offset's record is in.
+    batch_at: BTreeMap<u64, u64>,
     log_start: u64,
     removed: BTreeMap<u64, u64>,
 }
@@ -72,7 +74,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
     // Records some replica's retention or cleaner deleted.
     let mut deleted: BTreeSet<u64> = BTreeSet::new();
     let mut sources: BTreeMap<String, Option<u64>> = BTreeMap::new();
-    // Records a high watermark has passed on some replica (committed once).
+    // Batches a high watermark has passed (their last record) on some replica: committed once.
     let mut ever_committed: BTreeSet<u64> = BTreeSet::new();
     for line in export.lines() {
         let e: Value = serde_json::from_str(line).expect("a JSON line");
@@ -87,10 +89,12 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
                 assert!(base >= log.end(), "appended at the LEO: {line}");
                 let records = ids(&e["records"]);
                 assert_eq!(records.len() as u64, u(&e["count"]));
+                let batch = u(&e["batch"]);
                 for (i, id) in records.iter().enumerate() {
                     log.records.insert(base + i as u64, *id);
+                    log.batch_at.insert(base + i as u64, batch);
                 }
-                batches.insert(u(&e["batch"]), (base, records));
+                batches.insert(batch, (base, records));
             }
             "replicated" => {
                 let log = logs.entry((part(), u(&e["broker"]))).or_default();
@@ -103,6 +107,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
                     assert!(*base >= log.end(), "batches in offset order: {line}");
                     for (i, id) in records.iter().enumerate() {
                         log.records.insert(base + i as u64, *id);
+                        log.batch_at.insert(base + i as u64, b);
                     }
                 }
             }
@@ -111,6 +116,7 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
                 let to = u(&e["to_offset"]);
                 let log = logs.entry(key.clone()).or_default();
                 log.records.split_off(&to);
+                log.batch_at.split_off(&to);
                 log.removed.split_off(&to);
                 log.log_start = log.log_start.min(to);
                 let hw = hws.entry(key).or_default();
@@ -135,11 +141,22 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             }
             "cleaned" => {
                 let key = (part(), u(&e["broker"]));
+                let mut pieces: Vec<(u64, u64, u64)> = Vec::new();
                 for p in e["pieces"].as_array().expect("a list") {
                     let (base, records) = &batches[&u(&p["source"])];
                     let (skip, count) = (u(&p["skip"]) as usize, u(&p["count"]) as usize);
                     let kept = records[skip..skip + count].to_vec();
-                    batches.insert(u(&p["batch"]), (base + skip as u64, kept));
+                    let piece = u(&p["batch"]);
+                    pieces.push((piece, base + skip as u64, count as u64));
+                    batches.insert(piece, (base + skip as u64, kept));
+                }
+                // The pieces kept of a cut batch are batches of their own.
+                if let Some(log) = logs.get_mut(&key) {
+                    for (piece, from, count) in pieces {
+                        for o in from..from + count {
+                            log.batch_at.insert(o, piece);
+                        }
+                    }
                 }
                 let removed: BTreeSet<u64> = ids(&e["removed"]).into_iter().collect();
                 let log = logs.entry(key).or_default();
@@ -155,7 +172,13 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
                 let hw = u(&e["high_watermark"]);
                 let before = hws.insert(key.clone(), hw).unwrap_or(0);
                 if let Some(log) = logs.get(&key).filter(|_| hw > before) {
-                    ever_committed.extend(log.records.range(before..hw).map(|(_, id)| *id));
+                    let passed = log.batch_at.range(before..hw).map(|(_, b)| *b);
+                    let whole = |b: &u64| {
+                        let (base, records) = &batches[b];
+                        base + records.len() as u64 <= hw
+                    };
+                    let passed: Vec<u64> = passed.filter(whole).collect();
+                    ever_committed.extend(passed);
                 }
             }
             "acknowledged" => acked.extend(ids(&e["record_ids"])),
@@ -222,7 +245,8 @@ fn recompute(export: &str) -> BTreeMap<&'static str, u64> {
             if *n > 1 {
                 continue;
             }
-            if offset < hw || (offset < top && ever_committed.contains(id)) {
+            let batch = log.batch_at.get(&offset);
+            if offset < hw || (offset < top && batch.is_some_and(|b| ever_committed.contains(b))) {
                 committed += 1;
             }
             let m = max_seen.entry(sent[id].0.as_str()).or_default();

@@ -49,9 +49,10 @@ impl Focus {
 /// Bytes a second as the headline writes them: exact below 100 kB/s (lessons quote them), else in
 /// kB/s or MB/s.
 fn bytes_rate(b: u64) -> String {
+    // Units switch on the rounded figure: 999,960 B/s is 1.00 MB/s, not 1000.0 kB/s.
     match b {
         0..=99_999 => format!("{b} B/s"),
-        100_000..=999_999 => format!("{:.1} kB/s", b as f64 / 1e3),
+        100_000..=999_949 => format!("{:.1} kB/s", b as f64 / 1e3),
         _ => format!("{:.2} MB/s", b as f64 / 1e6),
     }
 }
@@ -507,7 +508,7 @@ pub fn headline(
             ),
             None,
         )
-    } else if let Some(oldest) = stalled(sim, p, now) {
+    } else if let Some(oldest) = stalled(sim, p, now).filter(|_| focus != Focus::Throughput) {
         // Records wait (no leader, no controller, a full ISR missing, a batch retried): that is
         // the result, not the records acknowledged.
         (
@@ -527,12 +528,14 @@ pub fn headline(
             plural(p.sent, "record sent", "records sent"),
             pending(p.pending)
         );
-        // "24928 of 25001 records, 73 pending" after an acknowledged figure.
+        // "24928 of 25001 records, 73 pending" after an acknowledged figure; a throughput cell
+        // whose records wait says how long the oldest has (it keeps leading with throughput).
         let kept_short = format!(
-            "{} of {}{}",
+            "{} of {}{}{}",
             p.acknowledged,
             plural(p.sent, "record", "records"),
-            pending(p.pending)
+            pending(p.pending),
+            stalled(sim, p, now).unwrap_or_default()
         );
         // The percentiles read every acknowledged record: not for [`Focus::Records`], and the
         // cell asks for them only while the run is not playing (once per seek, not per frame).
@@ -597,9 +600,13 @@ fn stalled(sim: &Sim, p: &khafka_sim::ProvenanceCounts, now: SimTime) -> Option<
             )
         })
     });
+    // The first second after the first send, while the first batches linger, is not judged.
+    let started = sim.provenance().first_sent_us().unwrap_or(u64::MAX);
     match oldest {
         Some(o) => Some(o),
-        None if p.pending > p.acknowledged && now >= SimTime::from_secs(1) => Some(String::new()),
+        None if p.pending > p.acknowledged && now.as_us() >= started.saturating_add(1_000_000) => {
+            Some(String::new())
+        }
         None => None,
     }
 }
@@ -849,7 +856,7 @@ mod tests {
         use super::Focus;
         let throughput = of_cell_focused("04a-throughput-and-scalability.md", 0, Focus::Throughput);
         let latency = of_cell_focused("01c-example-data-flow.md", 0, Focus::Latency);
-        let failed = headline_of(
+        let held = headline_of(
             &super::lesson_cells("02-acks-and-durability.md")[1]
                 .replace("min.insync.replicas=2", "min.insync.replicas=3"),
             None,
@@ -867,7 +874,7 @@ mod tests {
         );
         // min.insync.replicas=3 with a broker down: the producer retries NOT_ENOUGH_REPLICAS.
         assert_eq!(
-            (failed.tone, failed.text.as_str()),
+            (held.tone, held.text.as_str()),
             (
                 "warn",
                 "1801 of 2001 records waiting, the oldest 18.0 s on orders-0 \

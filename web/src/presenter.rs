@@ -49,7 +49,7 @@ const KEYS: &str = concat!(
     "<dt>→ / ←</dt><dd>step forward / back 1 s</dd>",
     "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault)</dd>",
     "<dt>Backspace / B</dt><dd>back to the current beat (on it: the one before)</dd>",
-    "<dt>K</dt><dd>crash the leader of the selected partition</dd>",
+    "<dt>K</dt><dd>crash the leader of the selected partition (and select its broker)</dd>",
     "<dt>R</dt><dd>restart the selected broker</dd>",
     "<dt>N</dt><dd>cut the selected broker off the network (again: back on it)</dd>",
     "<dt>C</dt><dd>crash the active controller (with controllers=3; again: restart it)</dd>",
@@ -570,7 +570,7 @@ fn initial() -> Result<State, Blocked> {
         }),
         // A link that carries a state but cannot be read: said, rather than the demo presented
         // in its place.
-        None if hash.contains('?') => Err(Blocked::Error(
+        None if hash.contains("s=") => Err(Blocked::Error(
             "This link is damaged (cut short, or edited): its scenario, live actions or instant \
              cannot be read. Copy it again from the page it came from."
                 .to_string(),
@@ -625,7 +625,9 @@ pub fn presenter() -> Html {
                         }
                         return;
                     }
-                    if matches!(key.as_str(), "q" | "Q") {
+                    // With the help open, a key only closes it (`State::key`).
+                    let help = matches!(&*state.borrow(), Ok(s) if s.help);
+                    if matches!(key.as_str(), "q" | "Q") && !help {
                         // Leave: back to the page this was presented from.
                         if let Some(loc) = web_sys::window().map(|w| w.location()) {
                             let _ = loc.set_hash(leave_to.trim_start_matches('#'));
@@ -633,7 +635,7 @@ pub fn presenter() -> Html {
                         return;
                     }
                     if let Ok(s) = state.borrow_mut().as_mut() {
-                        if matches!(key.as_str(), "s" | "S") {
+                        if matches!(key.as_str(), "s" | "S") && !help {
                             e.prevent_default();
                             copy_link(s, "S: link to this state copied");
                             update.force_update();
@@ -728,9 +730,13 @@ pub fn presenter() -> Html {
     let on_copy = {
         let state = state.clone();
         let update = update.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |e: MouseEvent| {
             if let Ok(s) = state.borrow_mut().as_mut() {
                 copy_link(s, "Link to this state copied");
+            }
+            // Clicked, not tabbed to: Space and Enter go back to the presenter's keys.
+            if let Some(button) = e.target_dyn_into::<web_sys::HtmlElement>() {
+                let _ = button.blur();
             }
             update.force_update();
         })

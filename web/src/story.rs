@@ -284,7 +284,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
                 )
             })
     };
-    let (verdict, explanation) = match consumer_side {
+    // Only over a verdict that is not itself the news (lost, duplicated, failed, … lead).
+    let quiet = matches!(s.verdict, "committed" | "uncommitted" | "pending");
+    let (verdict, explanation) = match consumer_side.filter(|_| quiet) {
         Some((v, why)) => {
             notes.push(format!("in Kafka: {} — {}", s.verdict, s.explanation));
             (v, why)
@@ -420,5 +422,28 @@ mod tests {
             v.notes[0],
             "in Kafka: committed — below the leader's high watermark: every ISR member has it"
         );
+    }
+
+    /// Between a leader's crash and its successor's first fetches: every record the old
+    /// leader's high watermark passed is committed in its story too, as in the count.
+    #[test]
+    fn a_record_an_earlier_leader_committed_is_committed_in_its_story() {
+        let path = format!(
+            "{}/../tests/scenarios/semantics/records-committed-before-a-failover-stay-committed.khafka",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let scenario = khafka_scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let acked: Vec<u64> = (0..sim.records_sent())
+            .filter(|id| sim.record(*id).is_some_and(|r| r.acked_us().is_some()))
+            .collect();
+        assert_eq!(acked.len(), 300);
+        let uncommitted: Vec<u64> = acked
+            .iter()
+            .copied()
+            .filter(|id| super::story_view(&sim, *id).unwrap().verdict != "committed")
+            .collect();
+        assert_eq!(uncommitted, Vec::<u64>::new());
     }
 }

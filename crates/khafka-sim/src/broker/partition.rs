@@ -354,6 +354,7 @@ impl Broker {
                     if b.next_offset() > new_hw {
                         break;
                     }
+                    ctx.prov.commit_copy(e.batch);
                     let rid = ctx.batches.record_id(e.batch, 0);
                     if let Some(pb) = ctx.prov.batch_of(rid) {
                         ctx.prov.commit(pb, now);

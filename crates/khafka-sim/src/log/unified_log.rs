@@ -365,6 +365,17 @@ impl Log {
         to: u64,
         store: &'a BatchStore,
     ) -> impl Iterator<Item = (u64, LogRecord)> + 'a {
+        self.records_with_batch_in(from, to, store)
+            .map(|(off, _, rec)| (off, rec))
+    }
+
+    /// [`Log::records_in`], each record with the stored batch it is in.
+    pub fn records_with_batch_in<'a>(
+        &'a self,
+        from: u64,
+        to: u64,
+        store: &'a BatchStore,
+    ) -> impl Iterator<Item = (u64, BatchId, LogRecord)> + 'a {
         let to = to.min(self.log_end_offset);
         let start = if from < to {
             self.history_index_from(from, store)
@@ -380,7 +391,7 @@ impl Log {
             .flat_map(move |(id, b)| {
                 let lo = from.max(b.base_offset);
                 let hi = to.min(b.next_offset());
-                (lo..hi).map(move |off| (off, store.record(id, (off - b.base_offset) as u32)))
+                (lo..hi).map(move |off| (off, id, store.record(id, (off - b.base_offset) as u32)))
             })
     }
 
@@ -426,6 +437,14 @@ impl Log {
         store: &'a BatchStore,
     ) -> impl Iterator<Item = (u64, LogRecord)> + 'a {
         self.records_in(self.history_start, self.log_end_offset, store)
+    }
+
+    /// [`Log::records`], each record with the stored batch it is in.
+    pub fn records_with_batch<'a>(
+        &'a self,
+        store: &'a BatchStore,
+    ) -> impl Iterator<Item = (u64, BatchId, LogRecord)> + 'a {
+        self.records_with_batch_in(self.history_start, self.log_end_offset, store)
     }
 
     pub fn epoch_cache(&self) -> &[(u32, u64)] {

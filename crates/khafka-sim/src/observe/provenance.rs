@@ -183,6 +183,10 @@ pub struct Provenance {
     deleted_bits: ChunkVec<u64>,
     /// Records with their deleted bit set.
     pub(crate) deleted: u64,
+    /// One bit per stored batch (a copy in the logs, `BatchId`): a leader's high watermark
+    /// passed it. Followers' copies are the leader's stored batches, so the bit holds on every
+    /// replica that copied it; a batch written again (a retry) is another stored batch.
+    committed_copies: ChunkVec<u64>,
     /// The timestamps (ms) of records whose producer stamps each one itself (a Kafka Streams
     /// instance's output and changelog records), by record id (ids only grow: sorted).
     explicit_ts: ChunkVec<(RecordId, u64)>,
@@ -199,6 +203,7 @@ impl Provenance {
             + self.scan.clone_bytes()
             + self.explicit_ts.clone_bytes()
             + self.derived.clone_bytes()
+            + self.committed_copies.clone_bytes()
             + (self.acked_by_part.len() * 8) as u64
     }
 
@@ -501,12 +506,23 @@ impl Provenance {
         }
     }
 
-    /// Whether a leader's high watermark has passed a copy of record `id`'s batch.
-    pub fn batch_committed(&self, id: RecordId) -> bool {
-        self.records
-            .get(id as usize)
-            .and_then(|r| self.batches.get(r.batch as usize))
-            .is_some_and(|b| b.committed_dt != NONE32)
+    /// A leader's high watermark passed stored batch `copy` (its last record).
+    pub fn commit_copy(&mut self, copy: crate::log::BatchId) {
+        let word = (copy / 64) as usize;
+        while self.committed_copies.len() <= word {
+            self.committed_copies.push(0);
+        }
+        if let Some(w) = self.committed_copies.get_mut(word) {
+            *w |= 1 << (copy % 64);
+        }
+    }
+
+    /// Whether a leader's high watermark has passed stored batch `copy`: committed, though a
+    /// new leader's own high watermark may not have caught up with it yet.
+    pub fn copy_committed(&self, copy: crate::log::BatchId) -> bool {
+        self.committed_copies
+            .get((copy / 64) as usize)
+            .is_some_and(|w| w & (1 << (copy % 64)) != 0)
     }
 
     /// What the verdict counts read of record `id`.

@@ -263,15 +263,27 @@ impl Sim {
     /// it, a record whose batch a leader's high watermark passed is committed, although the new
     /// leader's own high watermark may not have caught up with it yet (it does at its followers'
     /// next fetches).
-    fn highest_hw(&self, part: PartIdx) -> u64 {
-        self.controller.parts[part as usize]
-            .replicas
+    pub(crate) fn highest_hw(&self, part: PartIdx) -> u64 {
+        // Every broker hosting a replica: a reassigned-away one included until it deletes it.
+        self.brokers
             .iter()
-            .filter_map(|b| self.brokers.get((*b as usize).checked_sub(1)?))
             .filter_map(|b| b.replicas.get(&part))
             .map(|r| r.log.high_watermark)
             .max()
             .unwrap_or(0)
+    }
+
+    /// Whether the copy at `offset` of stored batch `copy` in `log`, a replica of `part`, is
+    /// committed: below the log's high watermark, or below the highest high watermark a replica
+    /// of `part` holds (`top`, [`Sim::highest_hw`]) and passed by a leader's high watermark.
+    pub(crate) fn copy_is_committed(
+        &self,
+        log: &crate::log::Log,
+        top: u64,
+        offset: u64,
+        copy: crate::log::BatchId,
+    ) -> bool {
+        offset < log.high_watermark || (offset < top && self.prov.copy_committed(copy))
     }
 
     /// The verdict source of `part` now and its log (`None` log: no replica).
@@ -462,13 +474,11 @@ impl Sim {
             // copies of batches a leader's high watermark passed (just after a leader change).
             let top = self.highest_hw(part as PartIdx).min(ps.scanned);
             if let (Some(log), true) = (log, top > hw) {
-                let in_gap = |o: u64| ps.gaps.iter().any(|&(from, to)| from <= o && o < to);
+                // (`records_in` yields no offset of a gap.)
                 c.committed += log
-                    .records_in(hw, top, &self.batches)
-                    .filter(|(o, rec)| {
-                        ps.not_first.binary_search(o).is_err()
-                            && !in_gap(*o)
-                            && self.prov.batch_committed(rec.record_id)
+                    .records_with_batch_in(hw, top, &self.batches)
+                    .filter(|(o, copy, _)| {
+                        ps.not_first.binary_search(o).is_err() && self.prov.copy_committed(*copy)
                     })
                     .count() as u64;
             }
@@ -538,12 +548,12 @@ impl Sim {
             else {
                 continue;
             };
-            let hw = r.log.high_watermark;
             let top = self.highest_hw(part as PartIdx);
             // Record ids grow in send order, so a first copy below the highest id already seen from
             // the same producer was overtaken.
             let mut max_seen: Vec<u64> = vec![0; self.producers.len()];
-            for (offset, rec) in r.log.records(&self.batches) {
+            let history = r.log.records_with_batch(&self.batches);
+            for (offset, copy, rec) in history {
                 let Some(n) = copies.get_mut(rec.record_id as usize) else {
                     continue;
                 };
@@ -551,7 +561,7 @@ impl Sim {
                 if *n > 1 {
                     continue;
                 }
-                if offset < hw || (offset < top && self.prov.batch_committed(rec.record_id)) {
+                if self.copy_is_committed(&r.log, top, offset, copy) {
                     committed += 1;
                 }
                 if let Some(m) = self

@@ -505,12 +505,19 @@ impl Sim {
         let st = &self.controller.parts[part as usize];
         let source = self.verdict_source(part);
         let mut copies = Vec::new();
+        // A copy on the verdict source that is committed (`Sim::copy_is_committed`): below its
+        // high watermark, or passed by an earlier leader's that the source's has not caught up.
+        let top = self.highest_hw(part);
+        let mut committed_on_source = false;
         for &b in &self.topo.parts[part as usize].replicas {
             let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
                 continue;
             };
-            for (off, rec) in r.log.records(&self.batches) {
+            for (off, copy, rec) in r.log.records_with_batch(&self.batches) {
                 if rec.record_id == id {
+                    if Some(b) == source && self.copy_is_committed(&r.log, top, off, copy) {
+                        committed_on_source = true;
+                    }
                     copies.push(RecordCopy {
                         broker: b,
                         offset: off,
@@ -588,6 +595,13 @@ impl Sim {
             (
                 "committed",
                 "below the leader's high watermark: every ISR member has it".into(),
+            )
+        } else if committed_on_source {
+            (
+                "committed",
+                "an earlier leader's high watermark passed it: every in-sync replica has it, \
+                 though this leader's own high watermark has not caught up with it yet"
+                    .into(),
             )
         } else if n > 0 {
             (

@@ -322,6 +322,9 @@ impl Producer {
     /// request, or at the front of its partition's queue (a queue's front is its oldest: retries
     /// go back ahead of the batches not sent yet).
     pub fn oldest_pending(&self) -> Option<(u64, PartIdx)> {
+        if self.stopped {
+            return None; // a crashed process sends nothing more: its records are not waiting
+        }
         let queued = self.queues.iter().filter_map(|q| q.front());
         let sent = self.in_flight.values().flat_map(|f| f.batches.iter());
         queued
