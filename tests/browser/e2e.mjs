@@ -851,6 +851,37 @@ await check('a cell opens in presenter mode with its live actions as beats', asy
   await cell(0).locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('presenter beats follow time whatever the lines\' order; Backspace replays the current beat; S copies a link that keeps the selection; a damaged link says so; a knob shows mixed values as mixed', async () => {
+  const src = 'seed 7\ncluster brokers=3\ntopic orders partitions=3 replication.factor=3 min.insync.replicas=2\n' +
+    'producer p1 topic=orders acks=all rate=100/s\nat 20s restart broker 1\nat 5s crash broker 1\nrun 30s\n';
+  await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
+  await page.locator('.presenter').waitFor();
+  const caption = () => page.locator('.p-caption').innerText();
+  const said = () => page.locator('.p-said').innerText();
+  expect((await caption()).startsWith('Before beat 1/2 · Enter: crash broker 1 at 5s'), await caption());
+  await page.keyboard.press('Enter');
+  expect((await caption()) === 'Beat 1/2 · 5s: crash broker 1', await caption());
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Backspace');
+  expect((await page.locator('.p-clock').innerText()).startsWith('5.000') && (await said()).includes('back to beat 1'), `${await page.locator('.p-clock').innerText()} / ${await said()}`);
+  await page.keyboard.press('3');
+  await page.keyboard.press('s');
+  expect((await said()) === 'S: link to this state copied', await said());
+  expect(page.url().includes('&b=3&p=0'), page.url());
+  expect((await page.locator('.broker.selected[data-broker="3"]').count()) === 1, 'the selected broker is outlined');
+  await page.goto(`${base}/#/presenter?s=%25%25%25`);
+  await page.locator('.presenter-error').waitFor();
+  expect((await page.locator('.presenter-error').innerText()).includes('This link is damaged'), await page.locator('.presenter-error').innerText());
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(1);
+  const text = await c.locator('textarea').inputValue();
+  await c.locator('textarea').fill(text.replace('run 20s', 'producer p2 topic=orders acks=1 rate=10/s\nrun 20s'));
+  const shown = await c.locator('label.knob', { hasText: 'acks' }).locator('select option:checked').innerText();
+  expect(shown === 'mixed: all, 1', `the acks knob shows ${shown}`);
+  await c.locator('button', { hasText: 'Reset' }).click();
+});
+
 await check('a group cell presented: the group panel, a crashed member marked, P on the cell\'s own partitions, Leave back to the lesson', async () => {
   await page.goto(`${base}/#/lesson/consumer-groups-and-offsets`);
   await runToEnd(cell(1));
