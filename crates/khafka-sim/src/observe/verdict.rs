@@ -641,11 +641,13 @@ impl Sim {
     }
 
     /// The Schema Registry subjects the producers' schemas are registered under, in order and
-    /// without repeats: a phase whose serializer threw registered nothing.
+    /// without repeats: only phases a record was serialized with (a phase whose serializer
+    /// threw, or that no record reached, registered nothing).
     pub fn registered_subjects(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for p in &self.producers {
-            for v in p.spec.value_phases.iter().filter(|v| v.bytes.is_ok()) {
+            let phases = p.spec.value_phases.iter().zip(&p.phases_used);
+            for (v, _) in phases.filter(|(v, used)| **used && v.bytes.is_ok()) {
                 if !v.subject.is_empty() && !out.contains(&v.subject) {
                     out.push(v.subject.clone());
                 }

@@ -242,7 +242,13 @@ impl Producer {
                 None => self.spec.record_size,
             },
             Some(i) => match self.spec.value_phases[i].bytes {
-                Ok(n) => n,
+                Ok(n) => {
+                    // The serializer registered this phase's schema with its first record.
+                    if let Some(used) = self.phases_used.get_mut(i) {
+                        *used = true;
+                    }
+                    n
+                }
                 Err(_) => {
                     self.failed_in_send(ctx, key, sent_us, ErrorCode::SerializationError);
                     return;

@@ -106,6 +106,9 @@ pub struct Producer {
     pub changelog: Option<(PartIdx, u32)>,
     /// The process died (`crash streams`): it handles nothing until restarted.
     pub stopped: bool,
+    /// Per value phase (`ProducerSpec::value_phases`): a record was serialized with it, so its
+    /// schema is registered (the Confluent serializer registers on the first `serialize()`).
+    pub phases_used: Vec<bool>,
     /// `flush()` in progress (`RecordAccumulator.beginFlush`): every batch is sendable at once,
     /// lingering or not.
     pub flushing: bool,
@@ -216,6 +219,7 @@ impl Producer {
             partitions,
             changelog: None,
             stopped: false,
+            phases_used: vec![false; spec.value_phases.len()],
             flushing: false,
             incarnation: 0,
             idempotent,
