@@ -133,6 +133,10 @@ fn knob_values(source: &str, key: &str) -> Vec<String> {
             out.push(v.to_string());
         }
     }
+    // A line the setting belongs on that leaves it at its default, beside lines that set it.
+    if !out.is_empty() && source.lines().any(|l| lacks_knob(l, key)) {
+        out.push("(default)".to_string());
+    }
     out
 }
 
@@ -172,34 +176,39 @@ fn knob_line(key: &str) -> Option<&'static str> {
     }
 }
 
-/// `source` with every `key=…` token set to `key=value`; if there is none, `key=value` is added to
-/// the lines the setting belongs on (every producer line for `acks`).
+/// Whether `line` is one the setting `key` belongs on (`knob_line`) and does not set it.
+fn lacks_knob(line: &str, key: &str) -> bool {
+    let pat = format!("{key}=");
+    knob_line(key).is_some_and(|k| line.split_whitespace().next() == Some(k))
+        && !line
+            .split('#')
+            .next()
+            .is_some_and(|code| code.split_whitespace().any(|t| t.starts_with(&pat)))
+}
+
+/// `source` with every `key=…` token set to `key=value`, and `key=value` added to the lines the
+/// setting belongs on that do not set it (every producer line for `acks`).
 fn set_knob(source: &str, key: &str, value: &str) -> String {
-    if knob_value(source, key).is_none() {
-        if let Some(keyword) = knob_line(key) {
-            return source
-                .split_inclusive('\n')
-                .map(|line| {
-                    if line.split_whitespace().next() == Some(keyword) {
-                        let body = line.trim_end_matches(['\n', '\r']);
-                        let (code, comment) = match body.find('#') {
-                            Some(i) => (&body[..i], &body[i..]),
-                            None => (body, ""),
-                        };
-                        let sep = if comment.is_empty() { "" } else { " " };
-                        format!(
-                            "{} {key}={value}{sep}{comment}{}",
-                            code.trim_end(),
-                            &line[body.len()..]
-                        )
-                    } else {
-                        line.to_string()
-                    }
-                })
-                .collect();
-        }
-    }
-    set_knob_tokens(source, key, value)
+    let with = source
+        .split_inclusive('\n')
+        .map(|line| {
+            if !lacks_knob(line, key) {
+                return line.to_string();
+            }
+            let body = line.trim_end_matches(['\n', '\r']);
+            let (code, comment) = match body.find('#') {
+                Some(i) => (&body[..i], &body[i..]),
+                None => (body, ""),
+            };
+            let sep = if comment.is_empty() { "" } else { " " };
+            format!(
+                "{} {key}={value}{sep}{comment}{}",
+                code.trim_end(),
+                &line[body.len()..]
+            )
+        })
+        .collect::<String>();
+    set_knob_tokens(&with, key, value)
 }
 
 /// `source` with every `key=…` token set to `key=value`.
@@ -2385,6 +2394,16 @@ mod tests {
         assert_eq!(
             knob_placeholder(&knob_values(src, "acks"), &choices).as_deref(),
             Some("mixed: all, 1")
+        );
+        // A producer that leaves acks at its default, beside one that sets it.
+        let src = "producer p1 acks=0\nproducer p2\n";
+        assert_eq!(
+            knob_placeholder(&knob_values(src, "acks"), &choices).as_deref(),
+            Some("mixed: 0, (default)")
+        );
+        assert_eq!(
+            set_knob(src, "acks", "all"),
+            "producer p1 acks=all\nproducer p2 acks=all\n"
         );
         let src = "producer p1 acks=2\n";
         assert_eq!(
