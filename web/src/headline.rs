@@ -916,4 +916,33 @@ mod tests {
             )
         );
     }
+
+    /// A consumer with `LogAndFail` stops at the first record it cannot deserialize: the
+    /// headline says where, ahead of the records the log kept.
+    #[test]
+    fn a_consumer_stopped_on_a_poison_pill_leads_the_headline() {
+        let cell = &super::lesson_cells("07b-multi-format-pipelines.md")[1];
+        let mut scenario = khafka_scenario::parse(cell).unwrap();
+        let request = scenario.formats_request().expect("a cell with schemas");
+        let answer = khafka_formats::api::handle_json(&request);
+        scenario.apply_formats(&answer).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let h = super::headline(
+            &sim,
+            &sim.snapshot(),
+            scenario.spec.run_for,
+            None,
+            &sim.groups(),
+            super::Focus::Records,
+        );
+        assert_eq!(
+            (h.tone, h.text.as_str()),
+            (
+                "warn",
+                "Consumer billing stopped at orders-0 @2: it cannot deserialize the record there \
+                 — no acknowledged record lost"
+            )
+        );
+    }
 }
