@@ -126,6 +126,8 @@ pub fn headline(
     let mut also = Vec::new();
     // The failures lead the headline: not repeated after it.
     let mut failed_first = false;
+    // Whether records wait, and how long the oldest has (read once: two branches say it).
+    let waiting = stalled(sim, p, now);
     let (tone, main, why) = if p.lost > 0 {
         let ids = sim.records_with_verdict("lost", LOST_EXAMINED);
         let mut parts: Vec<u32> = ids
@@ -508,7 +510,7 @@ pub fn headline(
             ),
             None,
         )
-    } else if let Some(oldest) = stalled(sim, p, now).filter(|_| focus != Focus::Throughput) {
+    } else if let Some(oldest) = waiting.as_ref().filter(|_| focus != Focus::Throughput) {
         // Records wait (no leader, no controller, a full ISR missing, a batch retried): that is
         // the result, not the records acknowledged.
         (
@@ -535,7 +537,7 @@ pub fn headline(
             p.acknowledged,
             plural(p.sent, "record", "records"),
             pending(p.pending),
-            stalled(sim, p, now).unwrap_or_default()
+            waiting.unwrap_or_default()
         );
         // The percentiles read every acknowledged record: not for [`Focus::Records`], and the
         // cell asks for them only while the run is not playing (once per seek, not per frame).
@@ -709,23 +711,27 @@ mod tests {
 
     /// The headline of a cell with the focus its fence gives it (`show=…,chart:throughput`).
     fn of_cell_focused(file: &str, n: usize, focus: super::Focus) -> String {
-        let text = &super::lesson_cells(file)[n];
-        let scenario = khafka_scenario::parse(text).unwrap();
-        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-        sim.run_until(scenario.spec.run_for);
-        let end = scenario.spec.run_for;
-        super::headline(&sim, &sim.snapshot(), end, None, &sim.groups(), focus).text
+        headline_focused(&super::lesson_cells(file)[n], None, false, focus).text
     }
 
     /// The headline of a scenario's text run to `until_ms` (its end if `None`), with its Kafka
     /// Streams view if `streams`.
     fn headline_of(text: &str, until_ms: Option<u64>, streams: bool) -> super::Headline {
+        headline_focused(text, until_ms, streams, super::Focus::Records)
+    }
+
+    /// [`headline_of`] with a cell's focus.
+    fn headline_focused(
+        text: &str,
+        until_ms: Option<u64>,
+        streams: bool,
+        focus: super::Focus,
+    ) -> super::Headline {
         let scenario = khafka_scenario::parse(text).unwrap();
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(until_ms.map_or(scenario.spec.run_for, khafka_sim::SimTime::from_ms));
         let view = streams.then(|| sim.streams_view()).flatten();
         let end = scenario.spec.run_for;
-        let focus = super::Focus::Records;
         super::headline(
             &sim,
             &sim.snapshot(),

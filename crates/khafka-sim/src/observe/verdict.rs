@@ -721,21 +721,22 @@ impl Sim {
     /// [`Sim::throughput_outcome`] without the latency percentiles (`None`), which read every
     /// acknowledged record: cheap enough for a frame of a long run.
     pub fn throughput_rates(&self) -> crate::ThroughputOutcome {
-        let acked = self.prov.acked_by_part.iter().sum();
-        crate::ThroughputOutcome::new(
-            |_| {},
-            self.prov.acked_bytes(),
-            acked,
-            self.now
-                .as_us()
-                .saturating_sub(self.prov.first_sent_us().unwrap_or(0)),
-        )
+        self.throughput_with(|_| {})
     }
 
     pub fn throughput_outcome(&self) -> crate::ThroughputOutcome {
+        self.throughput_with(|f| self.prov.for_each_ack_latency(f))
+    }
+
+    /// The throughput outcome with the latencies `latencies_us` feeds it (none, or every
+    /// acknowledged record's).
+    fn throughput_with(
+        &self,
+        latencies_us: impl FnOnce(&mut dyn FnMut(u64)),
+    ) -> crate::ThroughputOutcome {
         let acked = self.prov.acked_by_part.iter().sum();
         crate::ThroughputOutcome::new(
-            |f| self.prov.for_each_ack_latency(f),
+            latencies_us,
             self.prov.acked_bytes(),
             acked,
             self.now
