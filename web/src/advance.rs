@@ -55,6 +55,9 @@ impl Goal {
     /// Works toward the goal for about `budget_ms` of wall time; `true` once it is reached.
     pub fn advance(&mut self, timeline: &mut Timeline, budget_ms: f64) -> bool {
         let started = wall_ms();
+        // The next step's expected wall time: a step that would end past the budget waits for the
+        // next slice (the first step of a slice always runs, so every slice makes progress).
+        let mut expected = 0.0;
         loop {
             let now = timeline.now();
             let next = match self.actions.front() {
@@ -76,6 +79,9 @@ impl Goal {
                 None => self.target,
             };
             let before = wall_ms();
+            if expected > 0.0 && before - started + expected > budget_ms {
+                return false;
+            }
             timeline.seek(now.saturating_add_us(self.step_us).min(next));
             let took = wall_ms() - before;
             // Steps of a few milliseconds each: the check against the budget stays fine-grained
@@ -85,6 +91,9 @@ impl Goal {
             } else if took < 2.0 {
                 self.step_us = (self.step_us * 2).min(MAX_STEP_US);
             }
+            // This one's, doubled if it was under 2 ms (its step doubled), with 2 ms to spare
+            // otherwise.
+            expected = took + took.min(2.0) + f64::MIN_POSITIVE;
             if wall_ms() - started >= budget_ms {
                 return false;
             }

@@ -111,6 +111,9 @@ struct State {
     replaced: usize,
     /// A jump beyond what was simulated so far, worked on in slices between frames.
     goal: Option<Goal>,
+    /// A slice of the jump ran outside its frame loop (a key's task, playback): the loop's next
+    /// frame only draws, so no frame works two slices.
+    sliced: bool,
 }
 
 /// Why nothing is presented (yet).
@@ -179,6 +182,7 @@ impl State {
             said: None,
             replaced: 0,
             goal: None,
+            sliced: false,
         })
     }
 
@@ -188,6 +192,7 @@ impl State {
         let actions = crate::share::parse_actions(&shared.source, &shared.actions)?;
         s.goal = Some(Goal::replaying(actions, shared.at.min(s.end)));
         s.work();
+        s.sliced = s.goal.is_some();
         Ok(s)
     }
 
@@ -246,6 +251,7 @@ impl State {
         } else {
             self.goal = Some(Goal::to(t));
             self.work();
+            self.sliced = self.goal.is_some();
         }
     }
 
@@ -694,7 +700,9 @@ pub fn presenter() -> Html {
             let frames = jumping.then(|| {
                 crate::frames::FrameLoop::start(move |_| {
                     if let Ok(s) = state.borrow_mut().as_mut() {
-                        s.work();
+                        if !std::mem::take(&mut s.sliced) {
+                            s.work();
+                        }
                         if s.goal.is_none() && !s.playing {
                             remember(s);
                         }

@@ -395,6 +395,33 @@ impl Log {
             })
     }
 
+    /// Where the same stored batches end, reading `self` and `other` from offset `from` (up to
+    /// `to`): the records of `[from, returned)` are the same in both logs, whatever they are (a
+    /// follower copies the leader's stored batches, so a record-by-record comparison of two
+    /// replicas can start there).
+    pub fn same_batches_until(&self, other: &Log, from: u64, to: u64, store: &BatchStore) -> u64 {
+        let to = to.min(self.log_end_offset).min(other.log_end_offset);
+        if from >= to {
+            return from;
+        }
+        let (mut i, mut j) = (
+            self.history_index_from(from, store),
+            other.history_index_from(from, store),
+        );
+        let mut at = from;
+        // Each log's entries before `i` (`j`) end at or before `at`: records between `at` and a
+        // batch both logs hold next are in neither.
+        while let (Some(a), Some(b)) = (self.batches.get(i), other.batches.get(j)) {
+            if a.batch != b.batch || at >= to {
+                break;
+            }
+            at = store.get(a.batch).next_offset().min(to);
+            i += 1;
+            j += 1;
+        }
+        at
+    }
+
     /// Calls `f(offset, record id)` for the history's records at offsets `[from, to)`: the verdict
     /// counts' walk, a tight loop over the stored ids.
     pub fn for_each_record_id(
@@ -909,6 +936,33 @@ mod tests {
     fn rec(log: &mut Log, store: &mut BatchStore, id: u64, epoch: u32) {
         let b = store.add(log.log_end_offset(), epoch, &[id], None);
         log.append(b, store, 0);
+    }
+
+    #[test]
+    fn two_replicas_share_records_as_far_as_they_share_stored_batches() {
+        // The leader writes three one-record batches; the follower copies the first two, then
+        // holds a batch of its own at offset 2 (written while it led).
+        let (mut leader, mut s) = (Log::default(), BatchStore::default());
+        let mut follower = Log::default();
+        for id in 1..=3 {
+            rec(&mut leader, &mut s, id, 0);
+        }
+        for i in 0..2 {
+            let b = leader.batches().get(i).expect("written").batch;
+            follower.append(b, &s, 0);
+        }
+        rec(&mut follower, &mut s, 9, 1);
+        assert_eq!(leader.same_batches_until(&follower, 0, 3, &s), 2);
+        // From inside the shared part, up to a bound within it, and from past it.
+        assert_eq!(leader.same_batches_until(&follower, 1, 3, &s), 2);
+        assert_eq!(leader.same_batches_until(&follower, 0, 1, &s), 1);
+        assert_eq!(leader.same_batches_until(&follower, 2, 3, &s), 2);
+        // Equal logs: the whole range, but not past the shorter one's end.
+        follower.truncate_to(2, &s);
+        assert_eq!(leader.same_batches_until(&follower, 0, 3, &s), 2);
+        let b = leader.batches().get(2).expect("written").batch;
+        follower.append(b, &s, 0);
+        assert_eq!(leader.same_batches_until(&follower, 0, 3, &s), 3);
     }
 
     #[test]

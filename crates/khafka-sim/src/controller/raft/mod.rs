@@ -729,7 +729,8 @@ impl Raft {
             return false;
         };
         let mut ends: Vec<Option<u64>> = l.voters.iter().map(|v| v.end_offset).collect();
-        ends.sort_unstable_by(|a, b| b.cmp(a));
+        // A handful of voters: the shared index sort, not a sort instantiated for this type.
+        crate::kernel::small::sort_by(&mut ends, |a, b| b.cmp(a));
         let Some(Some(candidate)) = ends.get(self.cfg.voters as usize / 2).copied() else {
             return false;
         };
