@@ -270,13 +270,20 @@ struct Run {
 struct Build {
     run: Run,
     goal: Goal,
+    /// The goal was reached in a slice: the next one hands the run over
+    /// ([`Build::slice_then_hand_over`]).
+    reached: bool,
 }
 
 impl Build {
     /// Build `run` to its end.
     fn to_end(run: Run) -> Build {
         let goal = Goal::to(run.scenario.spec.run_for);
-        Build { run, goal }
+        Build {
+            run,
+            goal,
+            reached: false,
+        }
     }
 
     /// Works on the build for one slice; the run, once it reached its goal.
@@ -289,12 +296,30 @@ impl Build {
         }
     }
 
+    /// [`Build::slice`], but a run that reaches its goal is handed over by the next slice: the
+    /// last slice and the render of a long run's results (its charts and verdicts read every
+    /// record) are two tasks, not one that blocks the page for both.
+    fn slice_then_hand_over(slot: &mut Option<Build>) -> Option<Run> {
+        let b = slot.as_mut()?;
+        if b.reached {
+            return slot.take().map(|b| b.run);
+        }
+        b.reached = b.goal.advance(&mut b.run.timeline, SLICE_MS);
+        None
+    }
+
     fn progress(&self) -> Progress {
         let (now, end) = self.goal.progress(&self.run.timeline);
         Progress {
             now,
             end,
-            what: "Running:".into(),
+            // Another text once reached, so the progress changes and the next slice is scheduled.
+            what: if self.reached {
+                "Drawing the result:"
+            } else {
+                "Running:"
+            }
+            .into(),
         }
     }
 }
@@ -612,7 +637,7 @@ pub fn cell(props: &CellProps) -> Html {
                     // after the render).
                     let mut slot = building.borrow_mut();
                     if slot.is_some() {
-                        match Build::slice(&mut slot) {
+                        match Build::slice_then_hand_over(&mut slot) {
                             Some(r) => {
                                 *run.borrow_mut() = Some(r);
                                 progress.set(None);
@@ -1183,7 +1208,11 @@ fn open_shared(sh: &Shared) -> Result<Build, NotRun> {
     let run = prepare(&sh.source)?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
     let goal = Goal::replaying(actions, sh.at.min(run.scenario.spec.run_for));
-    Ok(Build { run, goal })
+    Ok(Build {
+        run,
+        goal,
+        reached: false,
+    })
 }
 
 /// Event-log categories and their filter bits.

@@ -225,8 +225,12 @@ fn build_site() -> Result<PathBuf, String> {
     for path in wasm_files {
         if path.extension().is_some_and(|x| x == "wasm") {
             let wasm = std::fs::read(&path).map_err(|e| e.to_string())?;
-            let stripped = strip_name_section(&wasm)?;
-            std::fs::write(&path, stripped).map_err(|e| e.to_string())?;
+            // `KHAFKA_KEEP_NAMES=1` keeps function names, for a profile in the browser's
+            // devtools (the bundles are then over their budgets).
+            if std::env::var_os("KHAFKA_KEEP_NAMES").is_none() {
+                let stripped = strip_name_section(&wasm)?;
+                std::fs::write(&path, stripped).map_err(|e| e.to_string())?;
+            }
             optimize_wasm(&wasm_opt, &path)?;
         }
     }
@@ -285,10 +289,13 @@ fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
         "--strip-producers",
         "--strip-target-features",
     ];
+    // Names kept for a profile (`KHAFKA_KEEP_NAMES`, above): binaryen drops them without `-g`.
+    let keep = std::env::var_os("KHAFKA_KEEP_NAMES").map(|_| "-g");
     run(
         &format!("wasm-opt {} {}", FLAGS.join(" "), path.display()),
         Command::new(wasm_opt)
             .args(FLAGS)
+            .args(keep)
             .arg(path)
             .arg("-o")
             .arg(path),
