@@ -859,6 +859,23 @@ await check('a cell opens in presenter mode with its live actions as beats', asy
   await cell(0).locator('button', { hasText: 'Reset' }).click();
 });
 
+await check('Leave brings the reader back to the cell that was presented', async () => {
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  const c = cell(3);
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.run > p.headline').waitFor();
+  await c.locator('button', { hasText: 'Present this' }).click();
+  await page.locator('.presenter').waitFor();
+  await page.keyboard.press('q');
+  await c.waitFor();
+  // Leave goes back to the lesson, then the presented cell is brought into view.
+  await page.waitForFunction(() => window.scrollY > 0, null, { timeout: 5000 }).catch(() => {});
+  const box = await c.boundingBox();
+  const vh = page.viewportSize().height;
+  expect(page.url().endsWith('#/lesson/acks-and-durability'), page.url());
+  expect(box && box.y > -2 && box.y < vh / 2, `cell 4 at y=${box?.y} after Leave (scrollY ${await page.evaluate(() => window.scrollY)})`);
+});
+
 await check('presenter beats follow time whatever the lines\' order; Backspace replays the current beat; S copies a link that keeps the selection; a damaged link says so; a knob shows mixed values as mixed', async () => {
   const src = 'seed 7\ncluster brokers=3\ntopic orders partitions=3 replication.factor=3 min.insync.replicas=2\n' +
     'producer p1 topic=orders acks=all rate=100/s\nat 20s restart broker 1\nat 5s crash broker 1\nrun 30s\n';
@@ -1475,13 +1492,19 @@ await check('a heavy run ends with a result, and running it again frees the prev
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
-await check('min.insync.replicas above the replication factor is explained', async () => {
+await check('min.insync.replicas above the replication factor is explained; a scenario without `run` says it lasts 10 s', async () => {
   await page.goto(`${base}/#/playground`);
   const c = cell(0);
   await c.locator('textarea').fill('topic t partitions=1 replication.factor=3 min.insync.replicas=4\nproducer p topic=t\nrun 5s\n');
   await runToEnd(c);
   const notices = await c.locator('p.notice').allInnerTexts();
   expect(notices.some((n) => n.includes('min.insync.replicas=4') && n.includes('Kafka 3.7 and later use 3')), `notices: ${notices}`);
+  expect(!notices.some((n) => n.includes('No `run` line')), `a run line given: ${notices}`);
+  // Without a `run` line the run lasts the default 10 s, and the cell says so.
+  await c.locator('textarea').fill('topic t partitions=1 replication.factor=3\nproducer p topic=t\n');
+  await runToEnd(c);
+  const none = await c.locator('p.notice.no-run').allInnerTexts();
+  expect(none.length === 1 && /^No `run` line: this run lasts the default 10(\.0+)? ?s\./.test(none[0]), `notices: ${none}`);
   await c.locator('button', { hasText: 'Reset' }).click();
 });
 
@@ -2466,6 +2489,9 @@ await check('the presenter crashes and restarts the active controller with C', a
   expect(/crashed/.test(cards[0]) && cards.slice(1).some((t) => t.includes('★ active')), `after 4 s: ${cards}`);
   await page.keyboard.press('c');
   await expect_text(page.locator('.p-said'), (t) => t === 'C: restarted controller 1', 'C again');
+  // A scenario without scheduled faults: the caption names the latest live action.
+  const caption = await page.locator('.p-caption').innerText();
+  expect(/^No beats in the scenario · live: restart controller 1 at 6(\.0+)?s/.test(caption), `caption: ${caption}`);
   await page.goto(`${base}/#/presenter`);
   await page.locator('.presenter').waitFor();
   await page.keyboard.press('c');

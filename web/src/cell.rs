@@ -436,6 +436,10 @@ pub enum Action {
     Inject(Fault),
 }
 
+/// The cell "Present this" was pressed in (a session storage key, its id): the presenter's Leave
+/// comes back to its page, and the cell is brought into view.
+const RETURN_KEY: &str = "khafka-return-to-cell";
+
 #[function_component(Cell)]
 pub fn cell(props: &CellProps) -> Html {
     let id = props.id.to_string();
@@ -799,6 +803,8 @@ pub fn cell(props: &CellProps) -> Html {
                         {
                             let _ =
                                 store.set_item(crate::presenter::FROM_KEY, &format!("{from}\n{s}"));
+                            // And to this cell on that page.
+                            let _ = store.set_item(RETURN_KEY, &id);
                         }
                         let _ = w.location().set_hash(&format!("/presenter?s={s}{at}"));
                     }
@@ -901,17 +907,30 @@ pub fn cell(props: &CellProps) -> Html {
         });
     }
 
-    // A share link runs at once, and a lesson cell it names is brought into view.
+    // A share link runs at once, and a lesson cell it names is brought into view; so is the cell
+    // the presenter's Leave comes back to.
     let section = use_node_ref();
     {
         let dispatch = dispatch.clone();
         let section = section.clone();
+        let id = id.clone();
         use_effect_with((), move |_| {
             if let Some(sh) = shared {
                 let in_lesson = sh.cell.is_some();
                 dispatch.emit(Action::OpenShared(sh));
                 if let Some(el) = section.cast::<web_sys::Element>().filter(|_| in_lesson) {
                     el.scroll_into_view();
+                }
+            } else if let Some(store) = web_sys::window().and_then(|w| w.session_storage().ok()?) {
+                if store.get_item(RETURN_KEY).ok().flatten() == Some(id) {
+                    let _ = store.remove_item(RETURN_KEY);
+                    // After the page's own scroll to the top of a newly opened route.
+                    gloo::timers::callback::Timeout::new(0, move || {
+                        if let Some(el) = section.cast::<web_sys::Element>() {
+                            el.scroll_into_view();
+                        }
+                    })
+                    .forget();
                 }
             }
         });
@@ -1505,6 +1524,9 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                     }
                 })
             }) }
+            if !r.scenario.run_given {
+                <p class="notice no-run">{ format!("No `run` line: this run lasts the default {}. Add one, for example `run 60s`, to choose.", fmt_time(end)) }</p>
+            }
             { for r.scenario.spec.schedule.iter().filter(|s| s.at > end).map(|s| html! {
                 <p class="notice late-fault">{ format!("at {} {} comes after the end of the run ({}): it never happens. Make `run` longer to see it.", s.at, describe_fault(&s.fault), fmt_time(end)) }</p>
             }) }

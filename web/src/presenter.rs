@@ -206,7 +206,16 @@ impl State {
     fn caption(&self) -> String {
         let n = self.beats.len();
         match self.beats_done() {
-            _ if n == 0 => "No beats: this scenario schedules no faults".to_string(),
+            // Live actions are not beats (they happened where the trainer was): the latest is
+            // named, so the caption does not contradict what was just done.
+            _ if n == 0 => match self.timeline.injected().last() {
+                Some(l) => format!(
+                    "No beats in the scenario · live: {} at {}",
+                    fault_text(&describe_fault(&l.fault)),
+                    fmt_time(l.at)
+                ),
+                None => "No beats: this scenario schedules no faults".to_string(),
+            },
             0 => format!(
                 "Before beat 1/{n} · Enter: {} at {}",
                 self.beats[0].1,

@@ -122,8 +122,26 @@ pub fn from_hash(hash: &str) -> Option<Shared> {
 /// Parses injected action lines against their scenario: the faults the lines add to the schedule.
 pub fn parse_actions(source: &str, actions: &str) -> Result<Vec<(SimTime, Fault)>, String> {
     let base = khafka_scenario::parse(source).map_err(|e| e.to_string())?;
-    let with =
-        khafka_scenario::parse(&format!("{source}\n{actions}")).map_err(|e| e.to_string())?;
+    // The actions' lines follow the scenario's: an error there is said of the action, not of a
+    // line of a text the reader never sees.
+    let first = source.split('\n').count() as u32 + 1;
+    let with = khafka_scenario::parse(&format!("{source}\n{actions}")).map_err(|errs| {
+        let said: Vec<String> = errs
+            .0
+            .iter()
+            .map(|e| match e.line.checked_sub(first) {
+                Some(i) => format!(
+                    "live action {} (`{}`): {}{}",
+                    i + 1,
+                    actions.lines().nth(i as usize).unwrap_or_default().trim(),
+                    e.message,
+                    e.hint.as_ref().map_or(String::new(), |h| format!("; {h}"))
+                ),
+                None => e.to_string(),
+            })
+            .collect();
+        said.join("\n")
+    })?;
     Ok(with.spec.schedule[base.spec.schedule.len()..]
         .iter()
         .map(|s| (s.at, s.fault.clone()))
@@ -152,6 +170,17 @@ mod tests {
         assert_eq!(decode("c2VlZCAxCj8+").unwrap(), b"seed 1\n?>");
         assert_eq!(decode("c2VlZCAxCj8-").unwrap(), b"seed 1\n?>");
         assert_eq!(decode("YQ==").unwrap(), b"a");
+    }
+
+    #[test]
+    fn an_unreadable_live_action_is_named_not_numbered_as_a_line() {
+        let src = "seed 1\ncluster brokers=3\nrun 5s\n";
+        let e = parse_actions(src, "at 1s crash broker 1\nat 2s crash broker 9").unwrap_err();
+        assert!(
+            e.starts_with("live action 2 (`at 2s crash broker 9`): ") && e.contains("broker 9"),
+            "{e}"
+        );
+        assert_eq!(parse_actions(src, "at 1s crash broker 1").unwrap().len(), 1);
     }
 
     #[test]

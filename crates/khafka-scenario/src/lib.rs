@@ -53,6 +53,8 @@ pub use suggest::suggest;
 pub struct Scenario {
     pub spec: khafka_sim::ScenarioSpec,
     pub expects: Vec<Expect>,
+    /// Whether the source has a `run` line (without one, the run lasts the default 10 s).
+    pub run_given: bool,
 }
 
 impl Scenario {
@@ -127,9 +129,14 @@ pub fn parse(source: &str) -> Result<Scenario, ParseErrors> {
     for line in lexer::lex(source) {
         parser.statement(&line);
     }
+    let run_given = parser.has_run_line();
     let (spec, expects, errors) = parser.finish();
     if errors.is_empty() {
-        Ok(Scenario { spec, expects })
+        Ok(Scenario {
+            spec,
+            expects,
+            run_given,
+        })
     } else {
         Err(ParseErrors(errors))
     }
