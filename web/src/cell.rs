@@ -1326,7 +1326,16 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         });
         html! { <button {onclick} disabled={at_end || !first_has_leader}>{ label }</button> }
     });
-    let results = r.scenario.evaluate(&snapshot.outcome(sim));
+    // The outcome reads every record (latencies, verdicts): computed at the end, where the
+    // predictions are judged; before it each is "not yet", and a frame does not pay for it.
+    let results: Vec<(_, Option<_>)> = if at_end {
+        let outcome = snapshot.outcome(sim);
+        (r.scenario.evaluate(&outcome).into_iter())
+            .map(|(e, res)| (e, Some(res)))
+            .collect()
+    } else {
+        r.scenario.expects.iter().map(|e| (e, None)).collect()
+    };
     let p = &snapshot.provenance;
     // Walk the input and output logs and the groups' processed records: once a frame, for the
     // headline and the panels.
@@ -1535,20 +1544,17 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                     <span class="predictions-head">{ format!("Predictions for {} (the end of the run):", fmt_time(end)) }</span>
                     <ul class="expects" aria-label="Predictions">
                         { for results.iter().map(|(e, res)| {
-                            let (class, mark) = if !at_end {
-                                ("pending", "… not yet".to_string())
-                            } else if res.passed {
-                                ("pass", "✓ held".to_string())
-                            } else if v.changed {
-                                ("changed", "prediction did not hold".to_string())
-                            } else {
-                                ("fail", "✗ did not hold".to_string())
+                            let (class, mark) = match res {
+                                None => ("pending", "… not yet"),
+                                Some(res) if res.passed => ("pass", "✓ held"),
+                                Some(_) if v.changed => ("changed", "prediction did not hold"),
+                                Some(_) => ("fail", "✗ did not hold"),
                             };
                             html! { <li class={class}><span class="badge">{ mark }</span><code>{ e.text.clone() }</code>
-                                if at_end { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
+                                if let Some(res) = res { <span class="actual">{ format!(" (actual: {})", res.actual) }</span> }</li> }
                         }) }
                     </ul>
-                    if v.changed && results.iter().any(|(_, res)| at_end && !res.passed) {
+                    if v.changed && results.iter().any(|(_, res)| res.as_ref().is_some_and(|r| !r.passed)) {
                         <p class="muted changed-note">{ "You changed the run, so the predictions written for it may not hold: that is the result of your change, not an error." }</p>
                     }
                 </div>

@@ -53,7 +53,8 @@ const KEYS: &str = concat!(
     "<dt>R</dt><dd>restart the selected broker</dd>",
     "<dt>N</dt><dd>cut the selected broker off the network (again: back on it)</dd>",
     "<dt>C</dt><dd>crash the active controller (with controllers=3; again: restart it)</dd>",
-    "<dt>1–9</dt><dd>select a broker</dd>",
+    "<dt>1–9, 0</dt><dd>select broker 1 to 9, 10</dd>",
+    "<dt>] / [</dt><dd>select the next / previous broker</dd>",
     "<dt>P</dt><dd>select the next partition of the scenario's topics</dd>",
     "<dt>X</dt><dd>clear the live actions: the scenario as written, at this instant</dd>",
     "<dt>+ / −</dt><dd>faster / slower (0.1× to 100×)</dd>",
@@ -526,8 +527,9 @@ impl State {
             }
             // (With the help open, Esc closed it above.)
             "Escape" => "Esc: no help open and no long jump to stop".to_string(),
-            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
-                let b: u32 = k.parse().unwrap_or(1);
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
+                // 0 is the tenth key of the row: broker 10.
+                let b: u32 = k.parse::<u32>().map_or(1, |d| if d == 0 { 10 } else { d });
                 let n = self.timeline.sim().topology().brokers;
                 if b <= n {
                     self.broker = b;
@@ -536,7 +538,13 @@ impl State {
                     format!("{k}: there are {n} brokers")
                 }
             }
-            "0" => "0: brokers are selected with 1 to 9".to_string(),
+            // Every broker, however many (digits reach ten).
+            "]" | "[" => {
+                let n = self.timeline.sim().topology().brokers.max(1);
+                let step = if key == "]" { 1 } else { n - 1 };
+                self.broker = (self.broker.clamp(1, n) - 1 + step) % n + 1;
+                format!("{key}: selected broker {}", self.broker)
+            }
             // Any other character: said, so the last message does not seem to answer it.
             k if k.chars().count() == 1 => format!("{k}: not a presenter key (? lists them)"),
             _ => return None,
@@ -894,5 +902,20 @@ fn remember(s: &State) {
     }
     if let Ok(history) = w.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_broker_of_a_large_cluster_can_be_selected_from_the_keyboard() {
+        let src = "cluster brokers=12\ntopic t partitions=1 replication.factor=3\nrun 5s\n";
+        let mut s = super::State::new(src).unwrap_or_else(|_| panic!("the scenario presents"));
+        assert_eq!(s.key("0").as_deref(), Some("0: selected broker 10"));
+        assert_eq!(s.key("]").as_deref(), Some("]: selected broker 11"));
+        s.key("]");
+        assert_eq!(s.key("]").as_deref(), Some("]: selected broker 1"));
+        assert_eq!(s.key("[").as_deref(), Some("[: selected broker 12"));
+        assert_eq!(s.key("9").as_deref(), Some("9: selected broker 9"));
     }
 }
