@@ -72,7 +72,11 @@ impl Goal {
                 Some((at, _)) => *at,
                 None if now >= self.target => {
                     // Back to an instant already simulated (a checkpoint and a short replay), or
-                    // already there.
+                    // already there. The replay is not cut into steps: after steps, it waits for
+                    // the next slice.
+                    if now > self.target && expected > 0.0 {
+                        return false;
+                    }
                     timeline.seek(self.target);
                     return true;
                 }

@@ -662,13 +662,19 @@ pub fn cell(props: &CellProps) -> Html {
                     }
                 }
                 Action::Cancel => {
-                    if let Some(b) = building.borrow_mut().take() {
-                        let p = b.progress();
-                        cancelled.set(Some(format!(
-                            "Cancelled at {} of {} simulated. Run starts it again.",
-                            fmt_time(p.now),
-                            fmt_time(p.end)
-                        )));
+                    let taken = building.borrow_mut().take();
+                    match taken {
+                        // Finished, only not drawn yet: kept rather than thrown away.
+                        Some(b) if b.reached => *run.borrow_mut() = Some(b.run),
+                        Some(b) => {
+                            let p = b.progress();
+                            cancelled.set(Some(format!(
+                                "Cancelled at {} of {} simulated. Run starts it again.",
+                                fmt_time(p.now),
+                                fmt_time(p.end)
+                            )));
+                        }
+                        None => {}
                     }
                     *sweeping.borrow_mut() = None;
                     progress.set(None);

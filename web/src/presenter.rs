@@ -209,14 +209,23 @@ impl State {
         match self.beats_done() {
             // Live actions are not beats (they happened where the trainer was): the latest is
             // named, so the caption does not contradict what was just done.
-            _ if n == 0 => match self.timeline.injected().last() {
-                Some(l) => format!(
-                    "No beats in the scenario · live: {} at {}",
-                    fault_text(&describe_fault(&l.fault)),
-                    fmt_time(l.at)
-                ),
-                None => "No beats: this scenario schedules no faults".to_string(),
-            },
+            _ if n == 0 => {
+                // The latest done by now, or else the first still ahead (after Home).
+                let live = self.timeline.injected();
+                let now = self.timeline.now();
+                let (ahead, l) = match live.iter().rev().find(|l| l.at <= now) {
+                    Some(l) => ("", Some(l)),
+                    None => (" ahead", live.first()),
+                };
+                match l {
+                    Some(l) => format!(
+                        "No beats in the scenario · live{ahead}: {} at {}",
+                        fault_text(&describe_fault(&l.fault)),
+                        fmt_time(l.at)
+                    ),
+                    None => "No beats: this scenario schedules no faults".to_string(),
+                }
+            }
             0 => format!(
                 "Before beat 1/{n} · Enter: {} at {}",
                 self.beats[0].1,

@@ -481,12 +481,12 @@ impl Parser {
         }
     }
 
-    /// Second pass: topic defaults, references, link defaults. Returns the errors sorted by position.
     /// Whether a `run` line was read.
     pub fn has_run_line(&self) -> bool {
         self.run_span.is_some()
     }
 
+    /// Second pass: topic defaults, references, link defaults. Returns the errors sorted by position.
     pub fn finish(mut self) -> (ScenarioSpec, Vec<Expect>, Vec<ParseError>) {
         self.resolve_topics();
         self.resolve_formats();

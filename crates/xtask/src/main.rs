@@ -227,7 +227,7 @@ fn build_site() -> Result<PathBuf, String> {
             let wasm = std::fs::read(&path).map_err(|e| e.to_string())?;
             // `KHAFKA_KEEP_NAMES=1` keeps function names, for a profile in the browser's
             // devtools (the bundles are then over their budgets).
-            if std::env::var_os("KHAFKA_KEEP_NAMES").is_none() {
+            if !keep_names() {
                 let stripped = strip_name_section(&wasm)?;
                 std::fs::write(&path, stripped).map_err(|e| e.to_string())?;
             }
@@ -281,6 +281,11 @@ fn ensure_wasm_opt() -> Result<PathBuf, String> {
 /// twice (session 37: notebook 639,977 → 639,655 B; a third pass, `--converge`, `-O2 --converge`
 /// and `--merge-similar-functions` gain nothing more or make it larger): the first pass's inlining
 /// and dead-code removal leave work the second finds.
+/// `KHAFKA_KEEP_NAMES=1`: the bundles keep their function names, for a profile in the browser.
+fn keep_names() -> bool {
+    std::env::var("KHAFKA_KEEP_NAMES").is_ok_and(|v| v == "1")
+}
+
 fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
     const FLAGS: [&str; 5] = [
         "-O1",
@@ -290,7 +295,7 @@ fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
         "--strip-target-features",
     ];
     // Names kept for a profile (`KHAFKA_KEEP_NAMES`, above): binaryen drops them without `-g`.
-    let keep = std::env::var_os("KHAFKA_KEEP_NAMES").map(|_| "-g");
+    let keep = keep_names().then_some("-g");
     run(
         &format!("wasm-opt {} {}", FLAGS.join(" "), path.display()),
         Command::new(wasm_opt)

@@ -347,6 +347,55 @@ fn check_groups(sim: &mut Sim) {
     }
 }
 
+/// The first offset in `[from, to)` where `leader`'s and `follower`'s records differ: a record
+/// only one holds counts unless compaction or retention deleted it. Stretches of stored batches
+/// both hold are the same records and are skipped (a follower copies the leader's batches);
+/// record by record only between them.
+fn first_difference(
+    leader: &crate::log::Log,
+    follower: &crate::log::Log,
+    mut from: u64,
+    to: u64,
+    store: &crate::log::BatchStore,
+    prov: &crate::observe::provenance::Provenance,
+) -> Option<u64> {
+    loop {
+        from = leader.same_batches_until(follower, from, to, store);
+        let mut ours = leader.records_with_batch_in(from, to, store).peekable();
+        let mut theirs = follower.records_with_batch_in(from, to, store).peekable();
+        loop {
+            match (ours.peek(), theirs.peek()) {
+                (None, None) => return None,
+                (Some((o, x, a)), Some((t, y, b))) if o == t => {
+                    if x == y {
+                        // The same stored batch again: skipped from here.
+                        from = *o;
+                        break;
+                    }
+                    if (a.record_id, a.leader_epoch) != (b.record_id, b.leader_epoch) {
+                        return Some(*o);
+                    }
+                    ours.next();
+                    theirs.next();
+                }
+                (Some((o, _, a)), t) if t.is_none_or(|(t, ..)| o < t) => {
+                    if !prov.is_deleted(a.record_id) {
+                        return Some(*o);
+                    }
+                    ours.next();
+                }
+                (_, Some((t, _, b))) => {
+                    if !prov.is_deleted(b.record_id) {
+                        return Some(*t);
+                    }
+                    theirs.next();
+                }
+                (Some((o, ..)), None) => return Some(*o),
+            }
+        }
+    }
+}
+
 /// The log comparisons: StrongIsr (with unclean election off) and HW ≤ LEO of every live ISR member.
 pub fn check_global(sim: &mut Sim) {
     check_controller(sim);
@@ -419,42 +468,7 @@ pub fn check_global(sim: &mut Sim) {
                 .max(lr.log.log_start_offset().max(mr.log.history_start()))
                 .max(mr.log.log_start_offset().max(lr.log.history_start()))
                 .min(hw);
-            // Batches both hold by the same stored id hold the same records: compared at once.
-            let from = lr.log.same_batches_until(&mr.log, from, hw, store);
-            let mut diverged = None;
-            let mut ours = lr.log.records_in(from, hw, store).peekable();
-            let mut theirs = mr.log.records_in(from, hw, store).peekable();
-            loop {
-                match (ours.peek(), theirs.peek()) {
-                    (None, None) => break,
-                    (Some((o, a)), Some((t, b))) if o == t => {
-                        if (a.record_id, a.leader_epoch) != (b.record_id, b.leader_epoch) {
-                            diverged = Some(*o);
-                            break;
-                        }
-                        ours.next();
-                        theirs.next();
-                    }
-                    (Some((o, a)), t) if t.is_none_or(|(t, _)| o < t) => {
-                        if !sim.prov.is_deleted(a.record_id) {
-                            diverged = Some(*o);
-                            break;
-                        }
-                        ours.next();
-                    }
-                    (_, Some((t, b))) => {
-                        if !sim.prov.is_deleted(b.record_id) {
-                            diverged = Some(*t);
-                            break;
-                        }
-                        theirs.next();
-                    }
-                    (Some((o, _)), None) => {
-                        diverged = Some(*o);
-                        break;
-                    }
-                }
-            }
+            let diverged = first_difference(&lr.log, &mr.log, from, hw, store, &sim.prov);
             match diverged {
                 Some(off) => problems.push(format!(
                     "{name}: StrongIsr broken: ISR member {m} differs from leader {l} at offset {off} below HW {hw}"
@@ -531,6 +545,38 @@ mod tests {
             sim.violations.iter().any(|v| v.contains("below leader")),
             "{:?}",
             sim.violations
+        );
+    }
+
+    #[test]
+    fn replicas_are_compared_past_a_stretch_they_do_not_share() {
+        use crate::log::{BatchStore, Log};
+        // Leader: batches A B C D of two records each. Follower: A, B written again (the same
+        // records in another stored batch), C, then its own D.
+        let (mut store, mut leader, mut follower) =
+            (BatchStore::default(), Log::default(), Log::default());
+        let prov = crate::observe::provenance::Provenance::default();
+        for (i, ids) in [[1, 2], [3, 4], [5, 6], [7, 8]].iter().enumerate() {
+            let b = store.add(2 * i as u64, 0, ids, None);
+            leader.append(b, &store, 0);
+            let copy = match i {
+                1 => store.add(2, 0, ids, None),
+                3 => store.add(6, 0, &[7, 9], None),
+                _ => b,
+            };
+            follower.append(copy, &store, 0);
+        }
+        assert_eq!(
+            first_difference(&leader, &follower, 0, 8, &store, &prov),
+            Some(7)
+        );
+        assert_eq!(
+            first_difference(&leader, &follower, 0, 7, &store, &prov),
+            None
+        );
+        assert_eq!(
+            first_difference(&leader, &follower, 3, 6, &store, &prov),
+            None
         );
     }
 
