@@ -118,6 +118,8 @@ async function expect_text(locator, ok, what, timeout = 10000) {
   throw new Error(`${what}: "${text}"`);
 }
 const cell = (i) => page.locator('section.cell').nth(i);
+// A presenter key's jump is worked in slices, one a frame: its state is read once no jump runs.
+const presenterSettled = () => page.waitForFunction(() => !document.querySelector('.p-jump'), null, { timeout: 30000 });
 // Opens a cell's "Details" (the panels not on show, all charts, exports, import, trace hash).
 async function openDetails(c) {
   const d = c.locator('details.more');
@@ -855,6 +857,7 @@ await check('a cell opens in presenter mode with its live actions as beats', asy
   await page.locator('.presenter').waitFor();
   expect(page.url().includes('#/presenter?s='), page.url());
   await page.keyboard.press('Enter');
+  await presenterSettled();
   const clock = await page.locator('.p-clock').innerText();
   expect(clock.startsWith('3.000'), `first beat: ${clock}`);
   expect((await page.locator('.broker[data-broker="2"].down').count()) === 1, 'broker 2 crashed at the beat');
@@ -889,6 +892,7 @@ await check('presenter beats follow time whatever the lines\' order; Backspace r
   const said = () => page.locator('.p-said').innerText();
   expect((await caption()).startsWith('Before beat 1/2 · Enter: crash broker 1 at 5s'), await caption());
   await page.keyboard.press('Enter');
+  await presenterSettled();
   expect((await caption()) === 'Beat 1/2 · 5s: crash broker 1', await caption());
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
@@ -924,6 +928,7 @@ await check('a group cell presented: the group panel, a crashed member marked, P
     expect(/^P: selected orders-[0-2]$/.test(said), `P: ${said}`);
   }
   await page.keyboard.press('Enter'); // at 14s crash consumer c2
+  await presenterSettled();
   expect((await page.locator('.p-caption').innerText()).includes('crash consumer c2'), await page.locator('.p-caption').innerText());
   expect((await page.locator('.client.consumer.down').count()) === 1, 'the crashed member is marked');
   expect((await page.locator('.client.consumer.down').innerText()).includes('stopped'), await page.locator('.client.consumer.down').innerText());
@@ -1094,6 +1099,7 @@ await check('the zombie cell presented: its headline, beats apart, readable wire
     await page.reload();
     await page.locator('.presenter').waitFor();
     await page.keyboard.press('Enter');
+    await presenterSettled();
     // The link's latency is the beat; its loss, none, is not.
     const caption = await page.locator('.p-caption').innerText();
     expect(caption.startsWith('Beat 1/2 · 10s: link {s1-producer} -> {1,2,3} latency=55s..55s') && !caption.includes('loss'), `caption: ${caption}`);
@@ -1455,7 +1461,13 @@ async function watchLongTasks(p) {
   await p.waitForFunction(() => window.longTasks.some((d) => d >= 110));
   await p.evaluate(() => { window.longTasks = []; });
 }
-const longestTask = (p) => p.evaluate(() => Math.max(0, ...window.longTasks));
+// The longest task watched so far; `clear`: and the list emptied in the same evaluation, so a
+// task reported in between is not lost.
+const longestTask = (p, clear = false) => p.evaluate((c) => {
+  const x = Math.max(0, ...window.longTasks);
+  if (c) window.longTasks = [];
+  return x;
+}, clear);
 
 await check('a long run is built in slices with progress, and Cancel stops it', async () => {
   await page.goto(`${base}/#/playground`);
@@ -1691,6 +1703,7 @@ await check('presenter mode is driven by keys', async () => {
   await page.keyboard.press('Enter');
   expect(await page.locator('.p-help').count() === 0 && (await clock()).startsWith('0'), `a key under the help: ${await clock()}`);
   await page.keyboard.press('Enter'); // first beat: at 5s crash broker leader(orders-0)
+  await presenterSettled();
   expect((await clock()).startsWith('5'), `after Enter: ${await clock()}`);
   expect(await page.locator('.broker.down').count() === 1, 'the leader is down');
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
@@ -1738,6 +1751,7 @@ await check('the presenter fits one viewport with 6 brokers, at 1024×768, 1280�
     await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
     await page.locator('.presenter').waitFor();
     await page.keyboard.press('Enter');
+    await presenterSettled();
     const m = await presenterFit();
     sizes.push(m.font);
     expect(m.brokers === 6 && m.scroll <= h && m.lowest <= m.main + 1 && m.lowest <= m.foot + 1 && m.wide.length === 0, `${w}×${h}: ${JSON.stringify(m)}`);
@@ -1754,7 +1768,9 @@ await check('presenter beats have captions, a timeline, next and previous; every
   expect((await caption()).startsWith('Before beat 1/3'), await caption());
   expect((await page.locator('.p-timeline .p-beat').count()) === 3, 'three beat markers');
   await page.keyboard.press('Enter');
+  await presenterSettled();
   await page.keyboard.press('Enter');
+  await presenterSettled();
   expect((await caption()) === 'Beat 2/3 · 20s: restart broker 1', await caption());
   expect((await page.locator('.p-beat.done').count()) === 2, 'two beats done on the timeline');
   await page.keyboard.press('Backspace');
@@ -1804,10 +1820,7 @@ await check('an hour-long presenter session at lesson rates: jumps in slices, ne
   const settle = () => page.waitForFunction(() => !document.querySelector('.p-jump'), null, { timeout: 120000 });
   // The longest task so far, and the keys pressed since the previous reading (for the message).
   const tasks = [];
-  const taken = async (keys) => {
-    // Read and cleared at once: a task reported in between would be lost.
-    tasks.push([await page.evaluate(() => { const x = Math.max(0, ...window.longTasks); window.longTasks = []; return x; }), keys.join(' ')]);
-  };
+  const taken = async (keys) => tasks.push([await longestTask(page, true), keys.join(' ')]);
   // A trainer's hour: beats, live actions, jumps back and forth.
   await page.keyboard.press('Enter');
   await page.locator('.p-jump').waitFor({ timeout: 5000 });
@@ -2496,6 +2509,11 @@ await check('the presenter crashes and restarts the active controller with C', a
   // A scenario without scheduled faults: the caption names the latest live action.
   const caption = await page.locator('.p-caption').innerText();
   expect(/^No beats in the scenario · live: restart controller 1 at 6(\.0+)?s/.test(caption), `caption: ${caption}`);
+  // ] and [ step through the brokers (0 is broker 10; this cluster has 3).
+  await page.keyboard.press('[');
+  await expect_text(page.locator('.p-said'), (t) => t === '[: selected broker 3', '[');
+  await page.keyboard.press('0');
+  await expect_text(page.locator('.p-said'), (t) => t === '0: there are 3 brokers', '0');
   await page.goto(`${base}/#/presenter`);
   await page.locator('.presenter').waitFor();
   await page.keyboard.press('c');

@@ -276,14 +276,18 @@ struct Build {
 }
 
 impl Build {
-    /// Build `run` to its end.
-    fn to_end(run: Run) -> Build {
-        let goal = Goal::to(run.scenario.spec.run_for);
+    fn new(run: Run, goal: Goal) -> Build {
         Build {
             run,
             goal,
             reached: false,
         }
+    }
+
+    /// Build `run` to its end.
+    fn to_end(run: Run) -> Build {
+        let goal = Goal::to(run.scenario.spec.run_for);
+        Build::new(run, goal)
     }
 
     /// Works on the build for one slice; the run, once it reached its goal.
@@ -1233,11 +1237,7 @@ fn open_shared(sh: &Shared) -> Result<Build, NotRun> {
     let run = prepare(&sh.source)?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
     let goal = Goal::replaying(actions, sh.at.min(run.scenario.spec.run_for));
-    Ok(Build {
-        run,
-        goal,
-        reached: false,
-    })
+    Ok(Build::new(run, goal))
 }
 
 /// Event-log categories and their filter bits.

@@ -192,8 +192,7 @@ impl State {
         let mut s = State::new(&shared.source)?;
         let actions = crate::share::parse_actions(&shared.source, &shared.actions)?;
         s.goal = Some(Goal::replaying(actions, shared.at.min(s.end)));
-        s.work();
-        s.sliced = s.goal.is_some();
+        s.work_now();
         Ok(s)
     }
 
@@ -269,8 +268,7 @@ impl State {
             self.timeline.seek(t);
         } else {
             self.goal = Some(Goal::to(t));
-            self.work();
-            self.sliced = self.goal.is_some();
+            self.work_now();
         }
     }
 
@@ -281,6 +279,13 @@ impl State {
         } else {
             ""
         }
+    }
+
+    /// [`State::work`] outside the jump's frame loop (a key's task, playback, a link opened): the
+    /// loop's next frame then only draws.
+    fn work_now(&mut self) {
+        self.work();
+        self.sliced = self.goal.is_some();
     }
 
     /// One slice of the pending jump, if any.

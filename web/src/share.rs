@@ -131,11 +131,10 @@ pub fn parse_actions(source: &str, actions: &str) -> Result<Vec<(SimTime, Fault)
             .iter()
             .map(|e| match e.line.checked_sub(first) {
                 Some(i) => format!(
-                    "live action {} (`{}`): {}{}",
+                    "live action {} (`{}`): {}",
                     i + 1,
                     actions.lines().nth(i as usize).unwrap_or_default().trim(),
-                    e.message,
-                    e.hint.as_ref().map_or(String::new(), |h| format!("; {h}"))
+                    e.explained()
                 ),
                 None => e.to_string(),
             })

@@ -83,18 +83,27 @@ impl ParseError {
     }
 }
 
+impl ParseError {
+    /// The message and its hint, without the position: `unknown config `min.insync.replica`; did
+    /// you mean `min.insync.replicas`?`
+    pub fn explained(&self) -> String {
+        match &self.hint {
+            Some(hint) => format!("{}; {hint}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
 impl fmt::Display for ParseError {
     /// `line 4, column 41: unknown config `min.insync.replica`; did you mean `min.insync.replicas`?`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )?;
-        if let Some(hint) = &self.hint {
-            write!(f, "; {hint}")?;
-        }
-        Ok(())
+            self.line,
+            self.column,
+            self.explained()
+        )
     }
 }
 

@@ -269,6 +269,11 @@ fn ensure_wasm_opt() -> Result<PathBuf, String> {
     Ok(bin)
 }
 
+/// `KHAFKA_KEEP_NAMES=1`: the bundles keep their function names, for a profile in the browser.
+fn keep_names() -> bool {
+    std::env::var("KHAFKA_KEEP_NAMES").is_ok_and(|v| v == "1")
+}
+
 /// `wasm-opt -O1 --low-memory-unused` on a bundle's wasm, after wasm-bindgen (features read from
 /// the module's `target_features` section). Measured on the notebook: 630,792 → 625,283 B gzip
 /// with `-O1`; `-Oz` and `-O2`/`-O3` make the gzip larger (634,663 and 631,697 B), so `-O1` it is.
@@ -281,11 +286,6 @@ fn ensure_wasm_opt() -> Result<PathBuf, String> {
 /// twice (session 37: notebook 639,977 → 639,655 B; a third pass, `--converge`, `-O2 --converge`
 /// and `--merge-similar-functions` gain nothing more or make it larger): the first pass's inlining
 /// and dead-code removal leave work the second finds.
-/// `KHAFKA_KEEP_NAMES=1`: the bundles keep their function names, for a profile in the browser.
-fn keep_names() -> bool {
-    std::env::var("KHAFKA_KEEP_NAMES").is_ok_and(|v| v == "1")
-}
-
 fn optimize_wasm(wasm_opt: &Path, path: &Path) -> Result<(), String> {
     const FLAGS: [&str; 5] = [
         "-O1",

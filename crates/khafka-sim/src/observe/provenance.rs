@@ -368,9 +368,7 @@ impl Provenance {
 
     /// Whether record `id` was deleted by retention or compaction on some replica.
     pub fn is_deleted(&self, id: RecordId) -> bool {
-        self.deleted_bits
-            .get((id / 64) as usize)
-            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+        bit(&self.deleted_bits, id)
     }
 
     /// Retention or the cleaner removed record `id` from a replica's live log: it was kept, then
@@ -520,9 +518,7 @@ impl Provenance {
     /// Whether a leader's high watermark has passed stored batch `copy`: committed, though a
     /// new leader's own high watermark may not have caught up with it yet.
     pub fn copy_committed(&self, copy: crate::log::BatchId) -> bool {
-        self.committed_copies
-            .get((copy / 64) as usize)
-            .is_some_and(|w| w & (1 << (copy % 64)) != 0)
+        bit(&self.committed_copies, u64::from(copy))
     }
 
     /// What the verdict counts read of record `id`.
@@ -677,6 +673,13 @@ impl Provenance {
             consumed_us: (consumed_dt != NONE32).then(|| sent_us + consumed_dt as u64),
         })
     }
+}
+
+/// Bit `i` of a set kept as 64-bit words (the deleted records, the committed copies).
+fn bit(words: &ChunkVec<u64>, i: u64) -> bool {
+    words
+        .get((i / 64) as usize)
+        .is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 #[cfg(test)]
