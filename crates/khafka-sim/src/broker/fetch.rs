@@ -25,6 +25,17 @@ fn watch_bit(part: PartIdx) -> u64 {
     1 << ((part as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
+/// Which parked fetches a change to a partition can answer ([`Broker::wake_parked`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Woken {
+    /// The leader's log end moved (an append): followers' fetches.
+    Followers,
+    /// The high watermark moved: consumers' fetches.
+    Consumers,
+    /// Leadership, the leader epoch or the replica itself changed: every fetch.
+    All,
+}
+
 /// The leader's check of a fetch's last fetched epoch (`Partition.readRecords`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum EpochCheck {
@@ -120,7 +131,12 @@ impl Broker {
         })
     }
 
-    pub(super) fn wake_parked(&mut self, ctx: &mut Ctx, part: PartIdx) {
+    /// Answers the parked fetches on `part` that have data now, after a change to `part` that
+    /// `woken` says which fetches can see: a follower's fetch reads up to the log end and a
+    /// consumer's up to the high watermark, so an append the high watermark does not follow
+    /// changes nothing a parked consumer fetch checks, and a high watermark moving alone
+    /// nothing a follower's checks (`DelayedFetch.tryComplete` would find no new bytes).
+    pub(super) fn wake_parked(&mut self, ctx: &mut Ctx, part: PartIdx, woken: Woken) {
         if self.parked_fetches.is_empty() {
             return;
         }
@@ -128,6 +144,11 @@ impl Broker {
         let mode = ctx.topo.config.truncation;
         self.answer_parked(ctx, |b, p| {
             p.watching & bit != 0
+                && match woken {
+                    Woken::Followers => p.fetcher != Fetcher::Consumer,
+                    Woken::Consumers => p.fetcher == Fetcher::Consumer,
+                    Woken::All => true,
+                }
                 && p.partitions.iter().any(|fp| fp.part == part)
                 && b.fetch_has_data(p, mode)
         });

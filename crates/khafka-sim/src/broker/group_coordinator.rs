@@ -310,7 +310,7 @@ impl Broker {
             });
         }
         self.maybe_increment_hw(ctx, part);
-        self.wake_parked(ctx, part);
+        self.wake_parked(ctx, part, super::fetch::Woken::Followers);
         self.arm_group_check(ctx);
     }
 

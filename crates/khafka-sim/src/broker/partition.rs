@@ -214,14 +214,14 @@ impl Broker {
             self.maybe_increment_hw(ctx, part);
             if new_epoch {
                 // Fetches parked with the old epoch are answered (`FENCED_LEADER_EPOCH`).
-                self.wake_parked(ctx, part);
+                self.wake_parked(ctx, part, super::fetch::Woken::All);
             }
         } else {
             if was_leader {
                 self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
                 // Fetches waiting on it are answered at once, with the error
                 // (`completeDelayedOperationsWhenNotPartitionLeader`).
-                self.wake_parked(ctx, part);
+                self.wake_parked(ctx, part, super::fetch::Woken::All);
             }
             let r = self.replicas.get_mut(&part).expect("checked above");
             let leader_epoch = r.state.leader_epoch;
@@ -295,7 +295,7 @@ impl Broker {
         self.fetchers_remove_part(part);
         self.replicas.remove(part);
         if was_leader {
-            self.wake_parked(ctx, part);
+            self.wake_parked(ctx, part, super::fetch::Woken::All);
         }
         self.followed_stale = true;
         ctx.emit(TraceKind::ReplicaHosted {
@@ -370,7 +370,7 @@ impl Broker {
             self.complete_delayed(ctx, part);
             #[cfg(feature = "groups")]
             self.complete_coordinator_writes(ctx, part);
-            self.wake_parked(ctx, part);
+            self.wake_parked(ctx, part, super::fetch::Woken::Consumers);
         }
     }
 

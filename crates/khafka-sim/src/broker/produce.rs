@@ -227,7 +227,7 @@ impl Broker {
                 _ => results.push(PartitionResponse::new(part, ErrorCode::None, Some(base))),
             }
             self.maybe_increment_hw(ctx, part);
-            self.wake_parked(ctx, part);
+            self.wake_parked(ctx, part, fetch::Woken::Followers);
         }
         ctx.pools.produce.give(batches);
         if acks == Acks::Zero {

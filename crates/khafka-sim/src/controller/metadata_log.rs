@@ -11,7 +11,7 @@ impl Controller {
             .flatten()
             .copied()
             .collect();
-        changed.sort_unstable();
+        crate::kernel::small::sort_by(&mut changed, |a, b| a.cmp(b));
         changed.dedup();
         let partitions = changed
             .iter()

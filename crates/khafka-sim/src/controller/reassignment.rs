@@ -28,7 +28,7 @@ pub fn reassignment_replicas(
 ) -> (Vec<BrokerId>, Vec<BrokerId>, Vec<BrokerId>) {
     let diff = |a: &[BrokerId], b: &[BrokerId]| {
         let mut d: Vec<BrokerId> = a.iter().copied().filter(|x| !b.contains(x)).collect();
-        d.sort_unstable();
+        crate::kernel::small::sort_small(&mut d);
         d.dedup();
         d
     };
@@ -82,7 +82,7 @@ impl Controller {
             ));
         }
         let mut sorted = target.to_vec();
-        sorted.sort_unstable();
+        crate::kernel::small::sort_small(&mut sorted);
         let mut prev = None;
         for &b in &sorted {
             let registered = b >= 1

@@ -767,7 +767,7 @@ impl Consumer {
                     .filter(|p| assigned.get(*p as usize).is_none_or(|a| *a))
                     .filter_map(|p| self.leaders[p as usize].map(|(b, _)| (b, p)))
                     .collect();
-                leaders.sort_unstable();
+                crate::kernel::small::sort_by(&mut leaders, |a, b| a.cmp(b));
                 ByBroker {
                     leaders,
                     assigned: assigned.to_vec(),

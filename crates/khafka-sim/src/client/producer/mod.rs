@@ -440,7 +440,7 @@ impl Producer {
                     .filter(|f| f.sent_us.saturating_add(timeout_us) <= now)
                     .map(|f| f.broker)
                     .collect();
-                nodes.sort_unstable();
+                crate::kernel::small::sort_small(&mut nodes);
                 nodes.dedup();
                 for b in nodes {
                     self.disconnect_timed_out(ctx, b);

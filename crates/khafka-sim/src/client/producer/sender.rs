@@ -86,7 +86,7 @@ impl Producer {
                 None => need_metadata = true,
             }
         }
-        ready_nodes.sort_unstable();
+        crate::kernel::small::sort_small(&mut ready_nodes);
         if !ready_nodes.is_empty() {
             self.drain_ready(now, &ready_nodes, &muted, &mut selected);
         }
@@ -321,7 +321,7 @@ impl Producer {
                     cands.push((((pos + n - start) % n) as u32, p));
                 }
             }
-            cands.sort_unstable();
+            crate::kernel::small::sort_small(&mut cands);
             let me: &Self = self;
             let last = drain_plan(
                 &cands,

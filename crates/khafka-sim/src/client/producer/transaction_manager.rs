@@ -65,7 +65,7 @@ impl Producer {
                 .sequenced_batches(p)
                 .filter_map(|b| b.base_sequence.map(|s| (s, b.records.len() as i32)))
                 .collect();
-            sequenced.sort_unstable();
+            crate::kernel::small::sort_small(&mut sequenced);
             // ...renumbered from 0: old base sequence -> new one.
             let mut next = 0;
             let renumber: Vec<(i32, i32)> = sequenced
