@@ -883,7 +883,7 @@ await check('Leave brings the reader back to the cell that was presented', async
   expect(box && box.y > -2 && box.y < vh / 2, `cell 4 at y=${box?.y} after Leave (scrollY ${await page.evaluate(() => window.scrollY)})`);
 });
 
-await check('presenter beats follow time whatever the lines\' order; Backspace replays the current beat; S copies a link that keeps the selection; a damaged link says so; a knob shows mixed values as mixed', async () => {
+await check('presenter beats follow time whatever the lines\' order; Backspace replays the current beat; S copies a link that keeps the selection, speed and theme; a damaged link says so; a knob shows mixed values as mixed', async () => {
   const src = 'seed 7\ncluster brokers=3\ntopic orders partitions=3 replication.factor=3 min.insync.replicas=2\n' +
     'producer p1 topic=orders acks=all rate=100/s\nat 20s restart broker 1\nat 5s crash broker 1\nrun 30s\n';
   await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
@@ -903,6 +903,16 @@ await check('presenter beats follow time whatever the lines\' order; Backspace r
   expect((await said()) === 'S: link to this state copied', await said());
   expect(page.url().includes('&b=3&p=0'), page.url());
   expect((await page.locator('.broker.selected[data-broker="3"]').count()) === 1, 'the selected broker is outlined');
+  // The room's theme and speed travel with the link too.
+  await page.keyboard.press('l');
+  await page.keyboard.press('+');
+  const link = page.url();
+  expect(link.includes('&v=4&l=1'), link);
+  await page.goto(`${base}/#/playground`);
+  await page.goto(link);
+  await page.locator('.presenter').waitFor();
+  const status = await page.locator('.p-status').innerText();
+  expect((await page.locator('.presenter.light').count()) === 1 && status.includes('speed 2×') && status.includes('selected: broker 3'), status);
   await page.goto(`${base}/#/presenter?s=%25%25%25`);
   await page.locator('.presenter-error').waitFor();
   expect((await page.locator('.presenter-error').innerText()).includes('This link is damaged'), await page.locator('.presenter-error').innerText());

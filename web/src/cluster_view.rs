@@ -64,11 +64,12 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 <div class="client producer">
                     <strong>{ format!("Producer {}", p.name) }</strong>
                     <span class="state">{ format!(" acks={}{}{}", p.acks, if p.idempotent { " · idempotent" } else { "" }, if p.paused { " · paused" } else { "" }) }</span>
-                    <div>{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }</div>
+                    // Pending: the unit the headline counts, shown in the presenter (style.css).
+                    <div title="Records: sent by the application, acknowledged, failed, and not yet answered (the headline's pending)">{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }<span class="pending">{ format!(" · pending {}", p.sent.saturating_sub(p.acknowledged + p.failed)) }</span></div>
                     if p.serialization_errors > 0 {
                         <div class="bad" title="send() threw a SerializationException: the registry refused the producer's schema">{ format!("{} not serialized (schema refused)", p.serialization_errors) }</div>
                     }
-                    <div class="wire" title="Produce requests in flight, and batches waiting in the accumulator">{ format!("{} in flight · {} queued", p.requests_in_flight, p.batches_queued) }</div>
+                    <div class="wire" title="Produce requests in flight, and batches waiting in the accumulator">{ p.requests_in_flight }<span class="unit">{ noun(p.requests_in_flight, " request", " requests") }</span>{ " in flight · " }{ p.batches_queued }<span class="unit">{ noun(p.batches_queued, " batch", " batches") }</span>{ " queued" }</div>
                 </div>
             }) }
             { for s.consumers.iter().map(|c| html! {
@@ -570,7 +571,9 @@ fn wire_view(s: &ClusterSnapshot) -> Html {
         <figure class="wire-view">
             // Shown on phones only, where the picture is wider than the screen and scrolls.
             <p class="scroll-cue" aria-hidden="true">{ "← swipe sideways to see every node →" }</p>
-            <svg viewBox={format!("-50 0 {} {}", layout.width + 100.0, WIRE_H + layout.lower)} role="img" aria-label={label}>
+            // `--w`: the picture's width in its own units, so the presenter can size the node
+            // labels to what the picture is scaled down to (style.css).
+            <svg viewBox={format!("-50 0 {} {}", layout.width + 100.0, WIRE_H + layout.lower)} style={format!("--w: {}", layout.width + 100.0)} role="img" aria-label={label}>
                 { for paths }
                 { for cuts }
                 { for nodes }
@@ -992,5 +995,14 @@ pub fn event_text(kind: &TraceKind) -> String {
             }
         ),
         other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// The noun for `n` things: `one` for 1, else `many`.
+fn noun(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
     }
 }

@@ -239,14 +239,22 @@ impl State {
 
     /// The address of this state: scenario, live actions, instant.
     fn fragment(&self) -> String {
-        // The selection too, so the keys of an opened link act on the same broker and partition.
+        // The selection too, so the keys of an opened link act on the same broker and partition,
+        // and the speed and the theme the trainer chose for the room.
         let state =
             crate::share::fragment(&self.source, self.timeline.injected(), self.timeline.now())
                 .replacen("#/playground", "#/presenter", 1);
-        format!("{state}&b={}&p={}", self.broker, self.partition)
+        format!(
+            "{state}&b={}&p={}&v={}&l={}",
+            self.broker,
+            self.partition,
+            self.speed,
+            u8::from(self.light)
+        )
     }
 
-    /// The selection a link carries (`b=` broker, `p=` partition), where it exists.
+    /// The selection (`b=` broker, `p=` partition), speed (`v=`, an index in `SPEEDS`) and theme
+    /// (`l=1` light) a link carries, where they exist.
     fn select_from(&mut self, hash: &str) {
         let sim = self.timeline.sim();
         let (brokers, parts) = (sim.topology().brokers, sim.topology().parts.len() as u32);
@@ -254,6 +262,8 @@ impl State {
             match (k, v.parse::<u32>()) {
                 ("b", Ok(b)) if (1..=brokers).contains(&b) => self.broker = b,
                 ("p", Ok(p)) if p < parts => self.partition = p,
+                ("v", Ok(v)) if (v as usize) < SPEEDS.len() => self.speed = v as usize,
+                ("l", Ok(l)) => self.light = l == 1,
                 _ => {}
             }
         }
@@ -817,7 +827,7 @@ pub fn presenter() -> Html {
         .map(|e| (e.time, event_text(&e.kind)))
         .filter(|(_, text)| !text.starts_with("__"))
         .take(5)
-        .map(|(t, text)| format!("{} {text}", fmt_time(t)))
+        .map(|(t, text)| format!("{} {}", fmt_time(t), short_member_ids(&text)))
         .collect();
     let streams = sim.streams_view();
     let groups = sim.groups();
@@ -878,6 +888,7 @@ pub fn presenter() -> Html {
                         title={format!("Beat {}: {what} at {}", i + 1, fmt_time(*t))}>{ i + 1 }</span>
                 }) }
                 <span class="p-now" style={format!("left: {:.2}%", pct(now))}></span>
+                { for ticks(s.end).map(|t| html! { <span class="p-tick" style={format!("left: {:.2}%", pct(t))}>{ fmt_time(t) }</span> }) }
             </div>
             // Many clients: their cards and the wire picture are drawn smaller (style.css).
             <div class={classes!("p-main", (snapshot.producers.len() + snapshot.consumers.len() > 5).then_some("busy"))}>
@@ -906,6 +917,50 @@ pub fn presenter() -> Html {
     }
 }
 
+/// The timeline's labelled instants: 0, every round step (at most 8 steps), and the end.
+fn ticks(end: SimTime) -> impl Iterator<Item = SimTime> {
+    let secs = end.as_us() / 1_000_000;
+    let step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
+        .into_iter()
+        .find(|s| secs / s <= 8)
+        .unwrap_or(secs / 8 + 1);
+    // A round step too close to the end is left out, so the two labels never overlap.
+    (0..secs)
+        .step_by(step as usize)
+        .filter(move |t| *t == 0 || (secs - t) * 16 >= step * 8)
+        .map(SimTime::from_secs)
+        .chain(std::iter::once(end))
+}
+
+/// Group member ids shortened for the projector: `c1-00000003-0000-4000-8000-000000000001`
+/// becomes `c1-…0001` (the UUID's last digits tell a group's members apart).
+fn short_member_ids(text: &str) -> String {
+    let is_uuid = |b: &[u8]| {
+        b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+    };
+    let b = text.as_bytes();
+    let (mut out, mut from, mut i) = (String::new(), 0, 0);
+    while i + 36 <= b.len() {
+        if is_uuid(&b[i..i + 36]) {
+            out.push_str(&text[from..i]);
+            out.push('…');
+            out.push_str(&text[i + 32..i + 36]);
+            i += 36;
+            from = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
 /// Writes the state into the address without a navigation, so a reload comes back to it and the
 /// address is a link to it.
 fn remember(s: &State) {
@@ -921,6 +976,34 @@ fn remember(s: &State) {
 
 #[cfg(test)]
 mod tests {
+    use khafka_sim::SimTime;
+
+    #[test]
+    fn member_ids_are_shortened_to_their_last_digits() {
+        let text = "group g1: generation 1 is Stable: c1-00000003-0000-4000-8000-000000000001 → [t-0]; c2-00000003-0000-4000-8000-00000000000a → []";
+        assert_eq!(
+            super::short_member_ids(text),
+            "group g1: generation 1 is Stable: c1-…0001 → [t-0]; c2-…000a → []"
+        );
+        assert_eq!(super::short_member_ids("crash broker 1"), "crash broker 1");
+    }
+
+    #[test]
+    fn the_timeline_is_labelled_at_round_instants() {
+        let secs = |end: u64| {
+            super::ticks(SimTime::from_secs(end))
+                .map(|t| t.as_us() / 1_000_000)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(secs(60), [0, 10, 20, 30, 40, 50, 60]);
+        assert_eq!(secs(30), [0, 5, 10, 15, 20, 25, 30]);
+        // 3,600 s: every 600 s; 10 s: every 2 s.
+        assert_eq!(secs(3600), [0, 600, 1200, 1800, 2400, 3000, 3600]);
+        assert_eq!(secs(10), [0, 2, 4, 6, 8, 10]);
+        // 62 s: 60 is too close to the end to be labelled beside it.
+        assert_eq!(secs(62), [0, 10, 20, 30, 40, 50, 62]);
+    }
+
     #[test]
     fn every_broker_of_a_large_cluster_can_be_selected_from_the_keyboard() {
         let src = "cluster brokers=12\ntopic t partitions=1 replication.factor=3\nrun 5s\n";
