@@ -1791,6 +1791,32 @@ await check('presenter beats have captions, a timeline, next and previous; every
   expect((await page.locator('pre.injected').count()) === 0, 'a key that does nothing adds no line');
 });
 
+await check('W opens the headline record\'s story in the presenter; a step\'s time goes there with the cluster in view; Esc closes it', async () => {
+  const src = readFileSync(join(here, '..', 'scenarios', 'semantics', 's3-acks1-leader-crash-loses-acked.khafka'), 'utf8');
+  await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
+  await page.locator('.presenter').waitFor();
+  const said = () => page.locator('.p-said').first().innerText();
+  await page.keyboard.press('w');
+  expect((await said()) === 'W: the headline names no record to explain', await said());
+  await page.keyboard.press('End');
+  await presenterSettled();
+  const headline = await page.locator('.p-headline').innerText();
+  expect(headline.includes('acknowledged records lost') && headline.endsWith('W: why?'), headline);
+  await page.keyboard.press('w');
+  expect(/^W: the story of record \d+$/.test(await said()), await said());
+  const story = page.locator('.p-foot .p-story');
+  expect((await story.locator('.verdict').innerText()) === 'LOST' && (await page.locator('.p-events').count()) === 0, await story.innerText());
+  // The step that explains the loss: its time link seeks there, the story stays open beside the cluster.
+  const cause = story.locator('li.cause button.link');
+  const at = await cause.innerText();
+  await cause.click();
+  await page.locator('.presenter').focus();
+  const clock = await page.locator('.p-clock').innerText();
+  expect(clock.startsWith(at.replace('s', '')) && (await story.count()) === 1 && (await page.locator('.p-main .broker').count()) === 3, `${at} / ${clock}`);
+  await page.keyboard.press('Escape');
+  expect((await said()) === 'Esc: story closed' && (await story.count()) === 0 && (await page.locator('.p-events').count()) === 1, await said());
+});
+
 await check('N cuts and heals the selected broker only; the presenter survives a reload and copies a link', async () => {
   await page.goto(`${base}/#/presenter`);
   await page.locator('.presenter').waitFor();

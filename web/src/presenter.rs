@@ -59,6 +59,7 @@ const KEYS: &str = concat!(
     "<dt>X</dt><dd>clear the live actions: the scenario as written, at this instant</dd>",
     "<dt>+ / −</dt><dd>faster / slower (0.1× to 100×)</dd>",
     "<dt>Home / End</dt><dd>go to the start / the end</dd>",
+    "<dt>W</dt><dd>why? the story of a record the headline counts (again: close it)</dd>",
     "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
     "<dt>F</dt><dd>full screen (again: leave it)</dd>",
     "<dt>Page Down / Up</dt><dd>scroll the cards when there are more than fit</dd>",
@@ -104,6 +105,8 @@ struct State {
     broker: u32,
     partition: u32,
     help: bool,
+    /// The record whose story is open (W), in place of the latest events.
+    story: Option<khafka_sim::log::RecordId>,
     light: bool,
     /// What the last key did, shown until the next one.
     said: Option<String>,
@@ -179,6 +182,7 @@ impl State {
             broker: 1,
             partition: 0,
             help: false,
+            story: None,
             light: false,
             said: None,
             replaced: 0,
@@ -323,6 +327,21 @@ impl State {
         // The fault runs at this instant: seeking to it applies it.
         let t = self.timeline.now();
         self.seek(t);
+    }
+
+    /// The record the headline's "why?" tells the story of, at this instant.
+    fn headline_why(&self) -> Option<khafka_sim::log::RecordId> {
+        let sim = self.timeline.sim();
+        let groups = sim.groups();
+        crate::headline::headline(
+            sim,
+            &sim.snapshot(),
+            self.end,
+            sim.streams_view().as_ref(),
+            &groups,
+            crate::headline::Focus::Records,
+        )
+        .why
     }
 
     fn broker_running(&self, b: u32) -> bool {
@@ -536,6 +555,17 @@ impl State {
                     Err(_) => "X: the scenario could not be built again".to_string(),
                 },
             },
+            "w" | "W" if self.story.is_some() => {
+                self.story = None;
+                "W: story closed".to_string()
+            }
+            "w" | "W" => match self.headline_why() {
+                Some(id) => {
+                    self.story = Some(id);
+                    format!("W: the story of record {id}")
+                }
+                None => "W: the headline names no record to explain".to_string(),
+            },
             "l" | "L" => {
                 self.light = !self.light;
                 format!("L: {} theme", if self.light { "light" } else { "dark" })
@@ -548,6 +578,10 @@ impl State {
                 self.goal = None;
                 self.playing = false;
                 format!("Esc: stopped at {}", fmt_time(self.timeline.now()))
+            }
+            "Escape" if self.story.is_some() => {
+                self.story = None;
+                "Esc: story closed".to_string()
             }
             // (With the help open, Esc closed it above.)
             "Escape" => "Esc: no help open and no long jump to stop".to_string(),
@@ -791,6 +825,19 @@ pub fn presenter() -> Html {
         })
     };
 
+    // A step of the record story seeks there.
+    let on_seek = {
+        let state = state.clone();
+        let update = update.clone();
+        Callback::from(move |t: SimTime| {
+            if let Ok(s) = state.borrow_mut().as_mut() {
+                s.seek(t);
+                s.said = Some(format!("story: {}", fmt_time(t)));
+            }
+            update.force_update();
+        })
+    };
+
     let guard = state.borrow();
     let s = match &*guard {
         Ok(s) => s,
@@ -867,7 +914,9 @@ pub fn presenter() -> Html {
                     <a class="p-exit" href={(*leave_to).clone()}>{ "Leave" }</a>
                 </span>
             </div>
-            <p class={classes!("p-headline", headline.tone)}>{ headline.text }</p>
+            <p class={classes!("p-headline", headline.tone)}>{ headline.text }
+                if headline.why.is_some() { <span class="p-why">{ " · W: why?" }</span> }
+            </p>
             <div class="p-beats">
                 <strong class="p-caption">{ s.caption() }</strong>
                 <span class="p-said" role="status" aria-live="polite">{ s.said.clone().unwrap_or_else(|| "Press ? for keys".to_string()) }</span>
@@ -895,7 +944,16 @@ pub fn presenter() -> Html {
                 <ClusterView snapshot={snapshot.clone()} selected={Some(s.broker)} />
             </div>
             <div class="p-foot">
-                <ul class="p-events" aria-label="Latest events, the last first">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
+                // W: the record's story, as of this instant, where the events were (the cluster
+                // stays in view as a step's time is clicked).
+                if let Some(view) = s.story.and_then(|id| crate::story::story_view(sim, id)) {
+                    <div class="p-story" aria-label="Record story">
+                        { crate::story::render(&view, &on_seek) }
+                        <p class="p-said">{ "W or Esc closes the story · a step's time goes there" }</p>
+                    </div>
+                } else {
+                    <ul class="p-events" aria-label="Latest events, the last first">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
+                }
                 // A run with consumer groups shows them (owners, committed offsets, lag) instead:
                 // the brokers' cards already show each partition's leader and ISR.
                 if groups.is_empty() {
