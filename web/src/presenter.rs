@@ -3,7 +3,7 @@
 //! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next beat / back to the
 //! current one (the scenario's scheduled `at` lines, in time order) · K crash the leader of the selected partition · R restart the
 //! selected broker · N cut the selected broker off the network (again: back on it) · C crash the
-//! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · L light theme · S copy a link · Q leave · ? help.
+//! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · W the story of the headline's record · L light theme · S copy a link · Q leave · ? help.
 //! Every key says what it did (or why it did nothing); every action becomes a scenario line.
 //!
 //! `#/presenter?s=…&a=…&t=…` presents that scenario, with those live actions, at that instant. The
@@ -252,21 +252,27 @@ impl State {
             "{state}&b={}&p={}&v={}&l={}",
             self.broker,
             self.partition,
-            self.speed,
+            SPEEDS[self.speed],
             u8::from(self.light)
         )
     }
 
-    /// The selection (`b=` broker, `p=` partition), speed (`v=`, an index in `SPEEDS`) and theme
+    /// The selection (`b=` broker, `p=` partition), speed (`v=`, one of `SPEEDS`) and theme
     /// (`l=1` light) a link carries, where they exist.
     fn select_from(&mut self, hash: &str) {
         let sim = self.timeline.sim();
         let (brokers, parts) = (sim.topology().brokers, sim.topology().parts.len() as u32);
         for (k, v) in hash.split(['?', '&']).filter_map(|kv| kv.split_once('=')) {
+            if k == "v" {
+                // Compared as printed: parsing a float would add its parser to the bundle.
+                if let Some(i) = SPEEDS.iter().position(|x| x.to_string() == v) {
+                    self.speed = i;
+                }
+                continue;
+            }
             match (k, v.parse::<u32>()) {
                 ("b", Ok(b)) if (1..=brokers).contains(&b) => self.broker = b,
                 ("p", Ok(p)) if p < parts => self.partition = p,
-                ("v", Ok(v)) if (v as usize) < SPEEDS.len() => self.speed = v as usize,
                 ("l", Ok(l)) => self.light = l == 1,
                 _ => {}
             }
@@ -327,6 +333,12 @@ impl State {
         // The fault runs at this instant: seeking to it applies it.
         let t = self.timeline.now();
         self.seek(t);
+    }
+
+    /// Whether a record's story is on screen (its record may not be sent yet at this instant).
+    fn story_shown(&self) -> bool {
+        self.story
+            .is_some_and(|id| self.timeline.sim().record_story(id).is_some())
     }
 
     /// The record the headline's "why?" tells the story of, at this instant.
@@ -555,7 +567,7 @@ impl State {
                     Err(_) => "X: the scenario could not be built again".to_string(),
                 },
             },
-            "w" | "W" if self.story.is_some() => {
+            "w" | "W" if self.story_shown() => {
                 self.story = None;
                 "W: story closed".to_string()
             }
@@ -564,7 +576,10 @@ impl State {
                     self.story = Some(id);
                     format!("W: the story of record {id}")
                 }
-                None => "W: the headline names no record to explain".to_string(),
+                None => {
+                    self.story = None;
+                    "W: the headline names no record to explain".to_string()
+                }
             },
             "l" | "L" => {
                 self.light = !self.light;
@@ -579,7 +594,7 @@ impl State {
                 self.playing = false;
                 format!("Esc: stopped at {}", fmt_time(self.timeline.now()))
             }
-            "Escape" if self.story.is_some() => {
+            "Escape" if self.story_shown() => {
                 self.story = None;
                 "Esc: story closed".to_string()
             }
@@ -833,6 +848,9 @@ pub fn presenter() -> Html {
             if let Ok(s) = state.borrow_mut().as_mut() {
                 s.seek(t);
                 s.said = Some(format!("story: {}", fmt_time(t)));
+                if !s.playing {
+                    remember(s);
+                }
             }
             update.force_update();
         })
@@ -949,7 +967,7 @@ pub fn presenter() -> Html {
                 if let Some(view) = s.story.and_then(|id| crate::story::story_view(sim, id)) {
                     <div class="p-story" aria-label="Record story">
                         { crate::story::render(&view, &on_seek) }
-                        <p class="p-said">{ "W or Esc closes the story · a step's time goes there" }</p>
+                        <p class="p-story-hint">{ "W or Esc closes the story · a step's time goes there" }</p>
                     </div>
                 } else {
                     <ul class="p-events" aria-label="Latest events, the last first">{ for recent.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
@@ -981,9 +999,10 @@ fn ticks(end: SimTime) -> impl Iterator<Item = SimTime> {
     let step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
         .into_iter()
         .find(|s| secs / s <= 8)
-        .unwrap_or(secs / 8 + 1);
+        .unwrap_or((secs / 8 / 3600 + 1) * 3600);
     // A round step too close to the end is left out, so the two labels never overlap.
-    (0..secs)
+    // A run shorter than a second still gets its 0 s.
+    (0..secs.max(1))
         .step_by(step as usize)
         .filter(move |t| *t == 0 || (secs - t) * 16 >= step * 8)
         .map(SimTime::from_secs)
@@ -991,7 +1010,8 @@ fn ticks(end: SimTime) -> impl Iterator<Item = SimTime> {
 }
 
 /// Group member ids shortened for the projector: `c1-00000003-0000-4000-8000-000000000001`
-/// becomes `c1-…0001` (the UUID's last digits tell a group's members apart).
+/// becomes `c1-03…0001` (the coordinator that named it and its count there: a member that
+/// rejoins through another coordinator does not read as the one before).
 fn short_member_ids(text: &str) -> String {
     let is_uuid = |b: &[u8]| {
         b.iter().enumerate().all(|(i, c)| {
@@ -1007,6 +1027,7 @@ fn short_member_ids(text: &str) -> String {
     while i + 36 <= b.len() {
         if is_uuid(&b[i..i + 36]) {
             out.push_str(&text[from..i]);
+            out.push_str(&text[i + 6..i + 8]);
             out.push('…');
             out.push_str(&text[i + 32..i + 36]);
             i += 36;
@@ -1041,7 +1062,7 @@ mod tests {
         let text = "group g1: generation 1 is Stable: c1-00000003-0000-4000-8000-000000000001 → [t-0]; c2-00000003-0000-4000-8000-00000000000a → []";
         assert_eq!(
             super::short_member_ids(text),
-            "group g1: generation 1 is Stable: c1-…0001 → [t-0]; c2-…000a → []"
+            "group g1: generation 1 is Stable: c1-03…0001 → [t-0]; c2-03…000a → []"
         );
         assert_eq!(super::short_member_ids("crash broker 1"), "crash broker 1");
     }
@@ -1060,6 +1081,14 @@ mod tests {
         assert_eq!(secs(10), [0, 2, 4, 6, 8, 10]);
         // 62 s: 60 is too close to the end to be labelled beside it.
         assert_eq!(secs(62), [0, 10, 20, 30, 40, 50, 62]);
+        // Under a second: its start and its end; 10 hours: every 2 hours.
+        let ms = |end_ms: u64| {
+            super::ticks(SimTime::from_ms(end_ms))
+                .map(|t| t.as_us() / 1_000)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ms(500), [0, 500]);
+        assert_eq!(secs(36_000), [0, 7_200, 14_400, 21_600, 28_800, 36_000]);
     }
 
     #[test]

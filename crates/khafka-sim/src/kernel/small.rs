@@ -51,8 +51,12 @@ pub fn sort_by<T>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
 
 /// Sorts the few items of a hot path (a producer's brokers, a broker's partitions) by insertion:
 /// no allocation, and a few hundred bytes of wasm per element type instead of the standard
-/// sort's few KB. Quadratic: only for short slices.
+/// sort's few KB. A long slice (a broker leading thousands of partitions) goes to [`sort_by`]
+/// instead, which insertion would take quadratic time over.
 pub fn sort_small<T: Ord + Copy>(v: &mut [T]) {
+    if v.len() > 32 {
+        return sort_by(v, T::cmp);
+    }
     for i in 1..v.len() {
         let x = v[i];
         let mut j = i;
@@ -84,11 +88,14 @@ mod tests {
 
     #[test]
     fn sort_small_sorts_as_the_standard_sort_does() {
-        let mut v: Vec<(u32, u32)> = (0..40).map(|i| ((i * 17) % 7, (i * 29) % 40)).collect();
-        let mut want = v.clone();
-        want.sort_unstable();
-        sort_small(&mut v);
-        assert_eq!(v, want);
+        // Short (by insertion) and long (through the shared sort).
+        for n in [20, 40, 500] {
+            let mut v: Vec<(u32, u32)> = (0..n).map(|i| ((i * 17) % 7, (i * 29) % n)).collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_small(&mut v);
+            assert_eq!(v, want);
+        }
         let mut e: [u32; 0] = [];
         sort_small(&mut e);
     }

@@ -500,7 +500,10 @@ impl Raft {
                     .map(|v| (v, l.voters[(v - 1) as usize].end_offset))
                     .collect();
                 // Largest end offset first, voters never fetched last, ties by id.
-                others.sort_by_key(|&(v, end)| (std::cmp::Reverse(end.map(|e| e + 1)), v));
+                let key = |&(v, end): &(ControllerId, Option<u64>)| {
+                    (std::cmp::Reverse(end.map(|e| e + 1)), v)
+                };
+                crate::kernel::small::sort_by(&mut others, |a, b| key(a).cmp(&key(b)));
                 (
                     std::mem::take(&mut l.parked),
                     others.into_iter().map(|(v, _)| v).collect(),

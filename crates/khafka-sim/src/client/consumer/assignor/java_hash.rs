@@ -75,9 +75,11 @@ impl<K: PartialEq> JavaHashOrder<K> {
     /// The keys in iteration order.
     pub fn iter(&self) -> impl Iterator<Item = &K> {
         let mask = (self.capacity - 1) as u32;
-        let mut order: Vec<&(u32, u64, K)> = self.entries.iter().collect();
-        order.sort_by_key(|(h, stamp, _)| (h & mask, *stamp));
-        order.into_iter().map(|(_, _, k)| k)
+        let key = |i: usize| (self.entries[i].0 & mask, self.entries[i].1);
+        // The shared index sort (stable): no sort instantiated for each key type.
+        crate::kernel::small::sorted_indices(self.entries.len(), &|a, b| key(a).cmp(&key(b)))
+            .into_iter()
+            .map(move |i| &self.entries[i].2)
     }
 
     /// `iterator().next()`.
