@@ -866,7 +866,7 @@ await check('a cell opens in presenter mode with its live actions as beats', asy
   await cell(0).locator('button', { hasText: 'Reset' }).click();
 });
 
-await check('Leave brings the reader back to the cell that was presented', async () => {
+await check('Leave brings the reader back to the cell that was presented; leaving another way does not', async () => {
   await page.goto(`${base}/#/lesson/acks-and-durability`);
   const c = cell(3);
   await c.locator('button', { hasText: /^Run$/ }).click();
@@ -881,6 +881,18 @@ await check('Leave brings the reader back to the cell that was presented', async
   const vh = page.viewportSize().height;
   expect(page.url().endsWith('#/lesson/acks-and-durability'), page.url());
   expect(box && box.y > -2 && box.y < vh / 2, `cell 4 at y=${box?.y} after Leave (scrollY ${await page.evaluate(() => window.scrollY)})`);
+  // Left another way (the address), the lesson opened later starts at its top.
+  await c.locator('button', { hasText: /^Run$/ }).click();
+  await c.locator('.run > p.headline').waitFor();
+  await c.locator('button', { hasText: 'Present this' }).click();
+  await page.locator('.presenter').waitFor();
+  await page.goto(`${base}/#/playground`);
+  await page.locator('article.playground').waitFor();
+  await page.goto(`${base}/#/lesson/acks-and-durability`);
+  await c.waitFor();
+  await page.waitForTimeout(300);
+  const y = await page.evaluate(() => window.scrollY);
+  expect(y === 0, `the lesson opened at scrollY ${y} after the presenter was left by the address`);
 });
 
 await check('presenter beats follow time whatever the lines\' order; Backspace replays the current beat; S copies a link that keeps the selection, speed and theme; a damaged link says so; a knob shows mixed values as mixed', async () => {

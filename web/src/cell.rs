@@ -442,7 +442,7 @@ pub enum Action {
 
 /// The cell "Present this" was pressed in (a session storage key, its id): the presenter's Leave
 /// comes back to its page, and the cell is brought into view.
-const RETURN_KEY: &str = "khafka-return-to-cell";
+pub const RETURN_KEY: &str = "khafka-return-to-cell";
 
 #[function_component(Cell)]
 pub fn cell(props: &CellProps) -> Html {

@@ -682,12 +682,35 @@ pub fn presenter() -> Html {
     let update = use_force_update();
     // Read once, as the page opens: live actions rewrite the link, not where Leave goes.
     let leave_to = use_memo((), |_| left_to());
+    // Left by Leave (the link or Q): the cell it was presented from is brought into view there.
+    // Left any other way (the address, a bookmark), that cell forgets it, so it does not scroll
+    // into view when its page opens later.
+    let leaving = use_mut_ref(|| false);
+    {
+        let leaving = leaving.clone();
+        use_effect_with((), move |_| {
+            move || {
+                if !*leaving.borrow() {
+                    if let Some(store) =
+                        web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+                    {
+                        let _ = store.remove_item(crate::cell::RETURN_KEY);
+                    }
+                }
+            }
+        });
+    }
+    let on_leave = {
+        let leaving = leaving.clone();
+        Callback::from(move |_: MouseEvent| *leaving.borrow_mut() = true)
+    };
 
     // Keys, for as long as the page is open.
     {
         let state = state.clone();
         let update = update.clone();
         let leave_to = (*leave_to).clone();
+        let leaving = leaving.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 let opts = EventListenerOptions::enable_prevent_default();
@@ -725,6 +748,7 @@ pub fn presenter() -> Html {
                     let help = matches!(&*state.borrow(), Ok(s) if s.help);
                     if matches!(key.as_str(), "q" | "Q") && !help {
                         // Leave: back to the page this was presented from.
+                        *leaving.borrow_mut() = true;
                         if let Some(loc) = web_sys::window().map(|w| w.location()) {
                             let _ = loc.set_hash(leave_to.trim_start_matches('#'));
                         }
@@ -863,7 +887,7 @@ pub fn presenter() -> Html {
             return html! {
                 <div class="presenter-error">
                     <p class="parse-errors">{ e.clone() }</p>
-                    <p><a class="p-exit" href={(*leave_to).clone()}>{ "Leave" }</a></p>
+                    <p><a class="p-exit" href={(*leave_to).clone()} onclick={on_leave.clone()}>{ "Leave" }</a></p>
                 </div>
             }
         }
@@ -929,7 +953,7 @@ pub fn presenter() -> Html {
                 <span class={classes!((p.lost > 0).then_some("bad"))}>{ format!("acked {} · lost {} · duplicated {}", p.acknowledged, p.lost, p.duplicated) }</span>
                 <span class="p-links">
                     <button class="p-copy" onclick={on_copy}>{ "Copy link" }</button>
-                    <a class="p-exit" href={(*leave_to).clone()}>{ "Leave" }</a>
+                    <a class="p-exit" href={(*leave_to).clone()} onclick={on_leave.clone()}>{ "Leave" }</a>
                 </span>
             </div>
             <p class={classes!("p-headline", headline.tone)}>{ headline.text }
