@@ -65,7 +65,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <strong>{ format!("Producer {}", p.name) }</strong>
                     <span class="state">{ format!(" acks={}{}{}", p.acks, if p.idempotent { " · idempotent" } else { "" }, if p.paused { " · paused" } else { "" }) }</span>
                     // Pending: the unit the headline counts, shown in the presenter (style.css).
-                    <div title="Records: sent by the application, acknowledged, failed, and not yet answered (the headline's pending)">{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }<span class="pending">{ format!(" · pending {}", p.sent.saturating_sub(p.acknowledged + p.failed)) }</span></div>
+                    <div title="Records: sent by the application, acknowledged, failed, and not yet answered (the headline's pending)">{ format!("sent {} · acked {} · failed {}", p.sent, p.acknowledged, p.failed) }<span class="pending">{ format!(" · pending {}", p.pending) }</span></div>
                     if p.serialization_errors > 0 {
                         <div class="bad" title="send() threw a SerializationException: the registry refused the producer's schema">{ format!("{} not serialized (schema refused)", p.serialization_errors) }</div>
                     }

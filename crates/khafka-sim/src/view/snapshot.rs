@@ -102,6 +102,9 @@ pub struct ProducerSnapshot {
     pub failed: u64,
     /// Of `failed`, the records its value serializer refused (`SERIALIZATION_ERROR`).
     pub serialization_errors: u64,
+    /// Records sent and not answered yet (neither acknowledged nor failed): the headline's
+    /// pending, for this producer.
+    pub pending: u64,
     pub requests_in_flight: usize,
     pub batches_queued: usize,
 }
@@ -298,6 +301,10 @@ impl Sim {
                 acknowledged: p.stats.acknowledged,
                 failed: p.stats.failed,
                 serialization_errors: p.stats.serialization_errors,
+                pending: p
+                    .stats
+                    .sent
+                    .saturating_sub(p.stats.acknowledged + p.stats.failed),
                 requests_in_flight: p.in_flight.len(),
                 batches_queued: p.queues.iter().map(|q| q.len()).sum(),
             })
