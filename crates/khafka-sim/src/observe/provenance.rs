@@ -559,7 +559,8 @@ impl Provenance {
     /// over the batches (what the running count `acked_before_commit` must equal). Read from
     /// the flag the acknowledgement set, not from the batch's two times: an acknowledgement and
     /// a commit at the same microsecond keep their order only there (the sweep, recounting from
-    /// the times, differed by 1 to 3 records in 5 seeds of 300).
+    /// the times, differed by 1 to 3 records in 5 seeds of 300). The independent recount is
+    /// `tests/trace_account.rs`'s, from the order of the trace's lines.
     pub fn acked_before_commit_recounted(&self) -> u64 {
         self.batches
             .iter()
