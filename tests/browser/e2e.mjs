@@ -1728,6 +1728,13 @@ await check('presenter mode is driven by keys', async () => {
   await presenterSettled();
   expect((await clock()).startsWith('5'), `after Enter: ${await clock()}`);
   expect(await page.locator('.broker.down').count() === 1, 'the leader is down');
+  // The now line stays above the instants' labels (it crossed them).
+  const overlap = await page.evaluate(() => {
+    const now = document.querySelector('.p-now').getBoundingClientRect();
+    const ticks = [...document.querySelectorAll('.p-tick')].map((t) => t.getBoundingClientRect());
+    return ticks.length > 2 ? ticks.filter((t) => t.top < now.bottom).length : -1;
+  });
+  expect(overlap === 0, `tick labels beside the now line: ${overlap}`);
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
   const d = await page.locator('pre.describe').textContent();
   expect(/Partition: 0\s+Leader: 2\s+LeaderEpoch: 1/.test(d), `describe: ${d}`);
@@ -1803,7 +1810,7 @@ await check('presenter beats have captions, a timeline, next and previous; every
   expect((await page.locator('pre.injected').count()) === 0, 'a key that does nothing adds no line');
 });
 
-await check('W opens the headline record\'s story in the presenter; a step\'s time goes there with the cluster in view; Esc closes it', async () => {
+await check('W opens the headline record\'s story in the presenter; a step\'s time goes there with the cluster in view; X keeps it; Esc closes it', async () => {
   const src = readFileSync(join(here, '..', 'scenarios', 'semantics', 's3-acks1-leader-crash-loses-acked.khafka'), 'utf8');
   await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
   await page.locator('.presenter').waitFor();
@@ -1826,6 +1833,10 @@ await check('W opens the headline record\'s story in the presenter; a step\'s ti
   const clock = await page.locator('.p-clock').innerText();
   const inView = await page.locator('.p-main .broker').first().evaluate((b) => { const r = b.getBoundingClientRect(); return r.height > 0 && r.bottom <= innerHeight && document.elementFromPoint(r.left + 5, r.top + 5)?.closest('.broker') === b; });
   expect(Math.abs(parseFloat(clock) - parseFloat(at)) < 0.0005 && (await story.count()) === 1 && inView, `${at} / ${clock} / cluster in view: ${inView}`);
+  // X clears a live action and keeps the story open (the record is the same in the scenario as written).
+  await page.keyboard.press('n');
+  await page.keyboard.press('x');
+  expect((await said()) === 'X: cleared 1 live action: the scenario as written' && (await story.count()) === 1, `${await said()} / stories ${await story.count()}`);
   // Home: the record is not sent yet, so no story shows; W then opens none (it does not close an unseen one).
   await page.keyboard.press('Home');
   expect((await story.count()) === 0, 'a story before its record was sent');

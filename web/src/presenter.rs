@@ -557,6 +557,9 @@ impl State {
                     Ok(mut fresh) => {
                         (fresh.speed, fresh.light) = (self.speed, self.light);
                         (fresh.broker, fresh.partition) = (self.broker, self.partition);
+                        // An open story stays open: the record is the same in the scenario as
+                        // written (its story then tells that run).
+                        fresh.story = self.story;
                         fresh.seek(now);
                         *self = fresh;
                         format!(
