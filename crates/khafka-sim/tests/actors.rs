@@ -3025,7 +3025,7 @@ fn a_wrong_broker_names_the_current_leader_to_a_consumer() {
 #[test]
 fn a_broker_before_kafka_3_7_names_no_leader() {
     use khafka_sim::msg::ErrorCode;
-    use khafka_sim::protocol::{Fetcher, Produce, ProduceBatch};
+    use khafka_sim::protocol::{Fetcher, Produce};
     for (version, hints) in [("3.6", false), ("3.7", true)] {
         let (error, hint) = wrong_broker_fetch_answer(version, 2, Fetcher::Consumer, 0);
         assert_eq!(error, ErrorCode::NotLeaderOrFollower, "{version}");
@@ -3036,17 +3036,7 @@ fn a_broker_before_kafka_3_7_names_no_leader() {
         let mut h = Harness::new(&s);
         let mut b = started(&mut h, 2);
         h.take();
-        let req = Msg::Produce(Produce::Request {
-            req_id: 7,
-            acks: khafka_sim::config::Acks::All,
-            timeout_us: 30_000_000,
-            batches: vec![ProduceBatch {
-                part: 0,
-                records: vec![1],
-                idempotence: None,
-                bytes: 100,
-            }],
-        });
+        let req = produce_one(khafka_sim::config::Acks::All, 7);
         b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Producer(0), req);
         let (error, hint) = h
             .sent()
@@ -4194,4 +4184,72 @@ fn a_validation_waits_for_the_leaders_reconnect_backoff() {
         matches!(sent.as_slice(), [(Node::Broker(2), _)]),
         "asked once the backoff is over: {sent:?}"
     );
+}
+
+/// An append that moves the high watermark as well as the log end (the leader alone in the ISR)
+/// completes the partition's parked fetches once, in the order they were parked, followers' and
+/// consumers' alike (`ReplicaManager.appendRecords`: `LeaderHwChange.INCREASED` checks the fetch
+/// purgatory once for the partition).
+#[test]
+fn an_append_that_moves_the_high_watermark_answers_parked_fetches_in_parking_order() {
+    use khafka_sim::protocol::{Fetch, FetchPartition, Fetcher, IneligibleBroker, MetadataFetch};
+    let mut h = Harness::new(&spec());
+    let mut b = started(&mut h, 1);
+    // The metadata log: broker 1 leads t-0 alone in the ISR, and broker 2 is in a controlled
+    // shutdown, so its log end does not hold the high watermark back although it is caught up
+    // (`Partition.maybeIncrementLeaderHW`: only eligible caught-up replicas count).
+    let req_id = b.metadata_fetch_in_flight.expect("a metadata fetch");
+    let msg = Msg::MetadataFetch(MetadataFetch::Response {
+        req_id,
+        offset: 2,
+        partitions: vec![state(1, 1, &[1])],
+        ineligible: vec![IneligibleBroker {
+            broker: 2,
+            fenced: false,
+        }],
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Controller, msg);
+    h.take();
+    // Follower 2, at the log end, parks first; then a consumer at the high watermark.
+    let msg = follower_fetch(2, 10, 10, 0, 500_000);
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+    let msg = Msg::Fetch(Fetch::Request {
+        req_id: 11,
+        fetcher: Fetcher::Consumer,
+        max_wait_us: 500_000,
+        partitions: vec![FetchPartition {
+            part: 0,
+            fetch_offset: 0,
+            last_fetched_epoch: None,
+            current_leader_epoch: 0,
+        }],
+        session: 0,
+    });
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Consumer(0), msg);
+    assert!(fetch_answers(&h.sent()).is_empty(), "both parked");
+    let req = produce_one(khafka_sim::config::Acks::One, 12);
+    b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Producer(0), req);
+    assert_eq!(b.replicas[&0].log.high_watermark, 1);
+    let answered: Vec<Node> = h
+        .sent()
+        .into_iter()
+        .filter_map(|(to, m)| matches!(m, Msg::Fetch(Fetch::Response { .. })).then_some(to))
+        .collect();
+    assert_eq!(answered, vec![Node::Broker(2), Node::Consumer(0)]);
+}
+
+/// A producer's request `req_id` with `acks`: record 1 for t-0 (100 bytes, not idempotent).
+fn produce_one(acks: khafka_sim::config::Acks, req_id: u64) -> Msg {
+    use khafka_sim::protocol::{Produce, ProduceBatch};
+    Msg::Produce(Produce::Request {
+        req_id,
+        acks,
+        timeout_us: 30_000_000,
+        batches: vec![ProduceBatch {
+            part: 0,
+            records: vec![1],
+            idempotence: None,
+            bytes: 100,
+        }],
+    })
 }

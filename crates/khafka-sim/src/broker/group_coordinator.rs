@@ -309,8 +309,10 @@ impl Broker {
                 sync_of: sync_written,
             });
         }
-        self.maybe_increment_hw(ctx, part);
-        self.wake_parked(ctx, part, super::fetch::Woken::Followers);
+        // An append that moves the high watermark too wakes every parked fetch at once.
+        if !self.maybe_increment_hw(ctx, part, super::fetch::Woken::All) {
+            self.wake_parked(ctx, part, super::fetch::Woken::Followers);
+        }
         self.arm_group_check(ctx);
     }
 

@@ -3,7 +3,7 @@
 //! (`makeLeader`/`makeFollower`), the high watermark (`maybeIncrementLeaderHW`), and the ISR: shrink
 //! (`maybeShrinkIsr`), expand on a follower's fetch (`maybeExpandIsr`), through `AlterPartition`.
 
-use super::fetch::{diverging, EpochCheck};
+use super::fetch::{diverging, EpochCheck, Woken};
 use super::*;
 use crate::protocol::AlterPartition;
 
@@ -211,17 +211,17 @@ impl Broker {
                     .collect();
                 self.fetchers_remove_part(part);
             }
-            self.maybe_increment_hw(ctx, part);
+            self.maybe_increment_hw(ctx, part, Woken::Consumers);
             if new_epoch {
                 // Fetches parked with the old epoch are answered (`FENCED_LEADER_EPOCH`).
-                self.wake_parked(ctx, part, super::fetch::Woken::All);
+                self.wake_parked(ctx, part, Woken::All);
             }
         } else {
             if was_leader {
                 self.fail_delayed_for(ctx, part, ErrorCode::NotLeaderOrFollower);
                 // Fetches waiting on it are answered at once, with the error
                 // (`completeDelayedOperationsWhenNotPartitionLeader`).
-                self.wake_parked(ctx, part, super::fetch::Woken::All);
+                self.wake_parked(ctx, part, Woken::All);
             }
             let r = self.replicas.get_mut(&part).expect("checked above");
             let leader_epoch = r.state.leader_epoch;
@@ -295,7 +295,7 @@ impl Broker {
         self.fetchers_remove_part(part);
         self.replicas.remove(part);
         if was_leader {
-            self.wake_parked(ctx, part, super::fetch::Woken::All);
+            self.wake_parked(ctx, part, Woken::All);
         }
         self.followed_stale = true;
         ctx.emit(TraceKind::ReplicaHosted {
@@ -307,17 +307,25 @@ impl Broker {
 
     // ---------------------------------------------------------------- high watermark and ISR
 
-    /// `Partition.maybeIncrementLeaderHW`.
-    pub(super) fn maybe_increment_hw(&mut self, ctx: &mut Ctx, part: PartIdx) {
+    /// `Partition.maybeIncrementLeaderHW`, then what a moved high watermark completes: the
+    /// delayed produces, the coordinator's writes and the parked fetches `woken` names (those
+    /// that read up to it, or every one after an append that moved both ends: Kafka checks the
+    /// partition's fetch purgatory once, in parking order). Whether the HW moved.
+    pub(super) fn maybe_increment_hw(
+        &mut self,
+        ctx: &mut Ctx,
+        part: PartIdx,
+        woken: Woken,
+    ) -> bool {
         let me = self.id;
         let Some(r) = self.replicas.get_mut(&part) else {
-            return;
+            return false;
         };
         let leo = r.log.log_end_offset();
         // The HW never passes the log end: a partition whose HW is there has nothing to advance
         // (an idle partition, fetched again and again by its followers).
         if r.log.high_watermark >= leo || !r.is_leader(me) {
-            return;
+            return false;
         }
         let min_isr = ctx.topo.effective_min_isr_for(part, r.state.replicas.len());
         let ineligible = &self.ineligible_brokers;
@@ -370,8 +378,10 @@ impl Broker {
             self.complete_delayed(ctx, part);
             #[cfg(feature = "groups")]
             self.complete_coordinator_writes(ctx, part);
-            self.wake_parked(ctx, part, super::fetch::Woken::Consumers);
+            self.wake_parked(ctx, part, woken);
+            return true;
         }
+        false
     }
 
     /// The "isr-expiration" task: drop followers that have not caught up for `replica.lag.time.max.ms`.
@@ -488,7 +498,7 @@ impl Broker {
         // `Partition.updateFollowerFetchState`: the HW may move only if the follower's LEO did (an
         // idle partition, fetched again and again, is not checked at every fetch).
         if follower_leo != prev_follower_leo {
-            self.maybe_increment_hw(ctx, part);
+            self.maybe_increment_hw(ctx, part, Woken::Consumers);
         }
     }
 }

@@ -226,8 +226,10 @@ impl Broker {
                 Acks::All => waiting.push((part, required, base, None)),
                 _ => results.push(PartitionResponse::new(part, ErrorCode::None, Some(base))),
             }
-            self.maybe_increment_hw(ctx, part);
-            self.wake_parked(ctx, part, fetch::Woken::Followers);
+            // An append that moves the high watermark too wakes every parked fetch at once.
+            if !self.maybe_increment_hw(ctx, part, fetch::Woken::All) {
+                self.wake_parked(ctx, part, fetch::Woken::Followers);
+            }
         }
         ctx.pools.produce.give(batches);
         if acks == Acks::Zero {
