@@ -3036,7 +3036,7 @@ fn a_broker_before_kafka_3_7_names_no_leader() {
         let mut h = Harness::new(&s);
         let mut b = started(&mut h, 2);
         h.take();
-        let req = produce_one(khafka_sim::config::Acks::All, 7);
+        let req = produce_one(khafka_sim::config::Acks::All, 7, 1);
         b.on_msg(&mut h.ctx(Node::Broker(2)), Node::Producer(0), req);
         let (error, hint) = h
             .sent()
@@ -4227,7 +4227,7 @@ fn an_append_that_moves_the_high_watermark_answers_parked_fetches_in_parking_ord
     });
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Consumer(0), msg);
     assert!(fetch_answers(&h.sent()).is_empty(), "both parked");
-    let req = produce_one(khafka_sim::config::Acks::One, 12);
+    let req = produce_one(khafka_sim::config::Acks::One, 12, 1);
     b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Producer(0), req);
     assert_eq!(b.replicas[&0].log.high_watermark, 1);
     let answered: Vec<Node> = h
@@ -4238,8 +4238,9 @@ fn an_append_that_moves_the_high_watermark_answers_parked_fetches_in_parking_ord
     assert_eq!(answered, vec![Node::Broker(2), Node::Consumer(0)]);
 }
 
-/// A producer's request `req_id` with `acks`: record 1 for t-0 (100 bytes, not idempotent).
-fn produce_one(acks: khafka_sim::config::Acks, req_id: u64) -> Msg {
+/// A producer's request `req_id` with `acks`: record `record` for t-0 (100 bytes, not
+/// idempotent).
+fn produce_one(acks: khafka_sim::config::Acks, req_id: u64, record: u64) -> Msg {
     use khafka_sim::protocol::{Produce, ProduceBatch};
     Msg::Produce(Produce::Request {
         req_id,
@@ -4247,9 +4248,44 @@ fn produce_one(acks: khafka_sim::config::Acks, req_id: u64) -> Msg {
         timeout_us: 30_000_000,
         batches: vec![ProduceBatch {
             part: 0,
-            records: vec![1],
+            records: vec![record],
             idempotence: None,
             bytes: 100,
         }],
     })
+}
+
+/// A fetch reads one segment (`LocalLog.read`): the one holding its first batch, so a follower
+/// catching up over two segments needs two fetches, however few bytes they hold.
+#[test]
+fn a_fetch_reads_one_segment() {
+    let mut s = spec();
+    s.topics[0].config.set("segment.ms", "1000").unwrap();
+    let mut h = Harness::new(&s);
+    let mut b = started(&mut h, 1);
+    let produce = |b: &mut Broker, h: &mut Harness, req: u64| {
+        let msg = produce_one(khafka_sim::config::Acks::One, req, req);
+        b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Producer(0), msg);
+    };
+    produce(&mut b, &mut h, 1);
+    // Two seconds later the next append rolls a segment (segment.ms), and one more joins it.
+    h.advance_to(SimTime::from_ms(2_000));
+    produce(&mut b, &mut h, 2);
+    produce(&mut b, &mut h, 3);
+    let segments: Vec<u64> = b.replicas[&0]
+        .log
+        .segments()
+        .iter()
+        .map(|s| s.base_offset)
+        .collect();
+    assert_eq!(segments, vec![0, 1]);
+    h.take();
+    let ask = |b: &mut Broker, h: &mut Harness, req: u64, offset: u64| {
+        let msg = follower_fetch(2, req, 10, offset, 0);
+        b.on_msg(&mut h.ctx(Node::Broker(1)), Node::Broker(2), msg);
+        fetch_answers(&h.sent())
+    };
+    // (partition, high watermark, batches): the first segment's one batch, then the second's two.
+    assert_eq!(ask(&mut b, &mut h, 20, 0), vec![vec![(0, 0, 1)]]);
+    assert_eq!(ask(&mut b, &mut h, 21, 1), vec![vec![(0, 0, 2)]]);
 }

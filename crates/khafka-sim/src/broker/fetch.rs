@@ -308,23 +308,32 @@ impl Broker {
         // the cleaner left), up to the limit (a batch that crosses the consumer's limit, the HW,
         // is not returned), at least one batch, then while under 1 MiB (Kafka's
         // `replica.fetch.max.bytes` / `max.partition.fetch.bytes`) and about `MAX_FETCH_RECORDS`
-        // records.
+        // records, and within the segment of the first one: `LocalLog.read` reads one segment,
+        // the next only when that one has nothing at or past the offset.
         if fp.fetch_offset < limit {
             let store = &*ctx.batches;
             let mut batches = ctx.pools.batches.take();
             let mut records = 0u64;
             let mut bytes = 0u64;
+            let mut segment_end = u64::MAX;
             for id in r.log.live_batches_from(fp.fetch_offset, store) {
                 let b = store.get(id);
                 if b.next_offset() > limit || records >= MAX_FETCH_RECORDS as u64 {
                     break;
                 }
                 let size = store.bytes(id);
-                if !batches.is_empty() && bytes + size > MAX_PARTITION_FETCH_BYTES {
+                if !batches.is_empty()
+                    && (bytes + size > MAX_PARTITION_FETCH_BYTES || b.base_offset >= segment_end)
+                {
                     break;
                 }
                 if batches.is_empty() {
                     resp.base_offset = b.base_offset;
+                    let segments = r.log.segments();
+                    if segments.len() > 1 {
+                        let next = segments.partition_point(|s| s.base_offset <= b.base_offset);
+                        segment_end = segments.get(next).map_or(u64::MAX, |s| s.base_offset);
+                    }
                 }
                 records += b.next_offset() - b.base_offset.max(fp.fetch_offset);
                 bytes += size;
