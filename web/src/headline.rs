@@ -468,7 +468,8 @@ pub fn headline(
                 g.group,
                 what.join(" and ")
             ),
-            None,
+            // The story of one of them: never processed first, else processed twice.
+            sim.group_example(&g.group),
         )
     } else if p.sent == 0 {
         let offline = snapshot

@@ -155,6 +155,17 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             ),
         ));
     }
+    // Each time a group member's application processed it (the end of the run of records it
+    // was processed in), and in which generation.
+    for pr in &s.processed_by {
+        steps.push(own(
+            pr.at_us,
+            format!(
+                "processed by {} (group {}, generation {}; the run of records it was in ended here)",
+                pr.consumer, pr.group, pr.generation
+            ),
+        ));
+    }
     // A schema deserializer that threw on it: skipped, or the consumer stopped there.
     for (consumer, offset, t, why, skipped) in &s.deserialization_failures {
         steps.push(own(
@@ -266,6 +277,31 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             "dropped",
             "Kafka Streams' inner join found no table value for its key and forwarded nothing"
                 .to_string(),
+        ))
+    } else if let Some(group) = s.never_processed_by.first() {
+        Some((
+            "never processed",
+            format!(
+                "group {group} committed its partition past it, but no member processed it: the \
+                 offset was committed before the record was processed and the member stopped \
+                 first, or a seek or a reset skipped it (at most once)"
+            ),
+        ))
+    } else if s.processed_by.len() > 1 {
+        let who: Vec<String> = s
+            .processed_by
+            .iter()
+            .map(|p| format!("{} in generation {}", p.consumer, p.generation))
+            .collect();
+        Some((
+            "processed twice",
+            format!(
+                "processed {} times, by {}: reading resumed from a committed offset below it \
+                 (a member restarted or the partition moved before the commit that passed it; \
+                 at least once)",
+                s.processed_by.len(),
+                who.join(", then ")
+            ),
         ))
     } else {
         s.deserialization_failures
@@ -421,6 +457,50 @@ mod tests {
         assert_eq!(
             v.notes[0],
             "in Kafka: committed — below the leader's high watermark: every ISR member has it"
+        );
+    }
+
+    /// A group's headline names a record (its "why?"): one processed twice tells who processed
+    /// it in which generation; one the group committed past before processing it says so.
+    #[test]
+    fn a_group_headline_record_tells_who_processed_it_twice_or_never() {
+        let run = |cell: &str| {
+            let scenario = khafka_scenario::parse(cell).unwrap();
+            let mut sim =
+                khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+            sim.run_until(scenario.spec.run_for);
+            let id = sim.group_example("billing").expect("a record to explain");
+            super::story_view(&sim, id).unwrap()
+        };
+        let cell = &crate::headline::lesson_cells("04b-consumer-groups-and-offsets.md")[2];
+        let v = run(cell);
+        assert_eq!(v.verdict, "processed twice", "{}", v.explanation);
+        assert!(
+            v.explanation
+                .starts_with("processed 2 times, by c1 in generation 1, then ")
+                && v.explanation.contains("at least once"),
+            "{}",
+            v.explanation
+        );
+        let processed: Vec<&str> = v
+            .steps
+            .iter()
+            .filter(|st| st.text.starts_with("processed by"))
+            .map(|st| st.text.as_str())
+            .collect();
+        assert_eq!(processed.len(), 2, "{processed:?}");
+        let v = run(&cell.replace(
+            "sim.commit.when=after-processing",
+            "sim.commit.when=before-processing",
+        ));
+        assert_eq!(v.verdict, "never processed", "{}", v.explanation);
+        assert!(
+            v.explanation
+                .starts_with("group billing committed its partition past it")
+                && v.steps
+                    .iter()
+                    .all(|st| !st.text.starts_with("processed by")),
+            "{v:?}"
         );
     }
 

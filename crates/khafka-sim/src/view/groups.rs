@@ -9,6 +9,7 @@
 
 use crate::coordinator::group::shard::{partition_names, GroupPartitionView, MemberView};
 pub use crate::coordinator::group::GroupView;
+use crate::log::RecordId;
 use crate::msg::PartIdx;
 use crate::protocol::group::partition_for;
 use crate::sim::Sim;
@@ -111,14 +112,7 @@ impl Sim {
     /// offset. `None` while no coordinator has the group loaded or no partition has a commit. The
     /// lag chart's figure, sampled each metrics interval.
     pub fn group_lag_total(&self, group: &str) -> Option<u64> {
-        let offsets = self.topo.offsets_topic()?;
-        let part = offsets.first_part + partition_for(group, offsets.partitions);
-        let leader = self.controller.parts[part as usize].leader?;
-        let shard = self.brokers[(leader - 1) as usize]
-            .group_coordinator
-            .shards
-            .get(&part)
-            .filter(|s| s.loading_until_us.is_none())?;
+        let shard = self.loaded_shard(group)?;
         let key: std::sync::Arc<str> = std::sync::Arc::from(group);
         let mut topics: Vec<&str> = self
             .spec()
@@ -143,6 +137,30 @@ impl Sim {
             }
         }
         total
+    }
+
+    /// The offset group `group` committed for `part`, as its coordinator holds it (`None`: no
+    /// commit, or no loaded coordinator).
+    pub fn committed_offset(&self, group: &str, part: PartIdx) -> Option<u64> {
+        self.loaded_shard(group)?
+            .offsets
+            .get(&(std::sync::Arc::from(group), part))
+            .map(|c| c.offset)
+    }
+
+    /// The coordinator shard of `group` on its `__consumer_offsets` leader, once loaded.
+    fn loaded_shard(
+        &self,
+        group: &str,
+    ) -> Option<&crate::coordinator::group::shard::CoordinatorShard> {
+        let offsets = self.topo.offsets_topic()?;
+        let part = offsets.first_part + partition_for(group, offsets.partitions);
+        let leader = self.controller.parts[part as usize].leader?;
+        self.brokers[(leader - 1) as usize]
+            .group_coordinator
+            .shards
+            .get(&part)
+            .filter(|s| s.loading_until_us.is_none())
     }
 
     /// One group, if a consumer names it.
@@ -344,9 +362,9 @@ impl Sim {
         self.never_processed_split(group, part, committed).0
     }
 
-    /// `never_processed`, and how many of those records sit at an offset a member processed in
-    /// another leader epoch (`GroupView::never_processed_reused_offsets`).
-    fn never_processed_split(&self, group: &str, part: PartIdx, committed: u64) -> (u64, u64) {
+    /// What the group's members processed of `part`, and what a live member has in hand, as
+    /// `(leader epoch, from, to)`.
+    fn group_processed_ranges(&self, group: &str, part: PartIdx) -> Vec<(u32, u64, u64)> {
         let mut ranges: Vec<(u32, u64, u64)> = Vec::new();
         for c in &self.consumers {
             if c.group.as_ref().is_none_or(|g| g.group_id != group) {
@@ -368,22 +386,34 @@ impl Sim {
                 }
             }
         }
+        ranges
+    }
+
+    /// `never_processed`, how many of those records sit at an offset a member processed in
+    /// another leader epoch (`GroupView::never_processed_reused_offsets`), and the first of them.
+    fn never_processed_split(
+        &self,
+        group: &str,
+        part: PartIdx,
+        committed: u64,
+    ) -> (u64, u64, Option<RecordId>) {
+        let ranges = self.group_processed_ranges(group, part);
         let Some(start) = ranges.iter().map(|r| r.1).min() else {
-            return (0, 0);
+            return (0, 0, None);
         };
         let Some(b) = self.verdict_source(part) else {
-            return (0, 0);
+            return (0, 0, None);
         };
         let Some(r) = self.brokers[(b - 1) as usize].replicas.get(&part) else {
-            return (0, 0);
+            return (0, 0, None);
         };
         let log = &r.log;
         let end = committed.min(log.log_end_offset());
         let Some(first) = log.batch_index_of(start.max(log.log_start_offset()), &self.batches)
         else {
-            return (0, 0);
+            return (0, 0, None);
         };
-        let (mut never, mut reused) = (0, 0);
+        let (mut never, mut reused, mut example) = (0, 0, None);
         for e in log.batches().range(first, log.batches().len()) {
             let sb = self.batches.get(e.batch);
             if sb.base_offset >= end {
@@ -414,6 +444,7 @@ impl Sim {
                         continue;
                     }
                     never += 1;
+                    example.get_or_insert(id);
                     reused += u64::from(other.iter().any(|&(a, z)| a <= o && o < z));
                 }
             };
@@ -426,7 +457,56 @@ impl Sim {
             }
             count(at, hi.max(at));
         }
-        (never, reused)
+        (never, reused, example)
+    }
+
+    /// Whether group `group` committed `part` past the record at `offset` (in a batch of
+    /// `leader_epoch`, on the log the verdicts read) without any member processing it: what
+    /// `never_processed` counts, for one record.
+    pub fn never_processed_by(
+        &self,
+        group: &str,
+        part: PartIdx,
+        offset: u64,
+        leader_epoch: u32,
+        committed: u64,
+    ) -> bool {
+        let ranges = self.group_processed_ranges(group, part);
+        let leo = self
+            .verdict_source(part)
+            .and_then(|b| self.brokers[(b - 1) as usize].replicas.get(&part))
+            .map_or(0, |r| r.log.log_end_offset());
+        ranges.iter().any(|r| r.1 <= offset)
+            && offset < committed.min(leo)
+            && !ranges
+                .iter()
+                .any(|r| r.0 == leader_epoch && r.1 <= offset && offset < r.2)
+    }
+
+    /// A record that tells a group's headline: the first one no member processed below the
+    /// committed offset (at most once), else the first one processed twice (at least once).
+    pub fn group_example(&self, group: &str) -> Option<RecordId> {
+        let view = self.group_view(group)?;
+        for p in &view.partitions {
+            let Some(committed) = p.committed else {
+                continue;
+            };
+            let Some(t) = self.topo.topic_index(&p.topic) else {
+                continue;
+            };
+            let part = self.topo.topics[t as usize].first_part + p.partition;
+            if let (_, _, Some(id)) = self.never_processed_split(group, part, committed) {
+                return Some(id);
+            }
+        }
+        let (part, epoch, offset) = self.processed_twice_split(group).1?;
+        let b = self.verdict_source(part)?;
+        let log = &self.brokers[(b - 1) as usize].replicas.get(&part)?.log;
+        let i = log.batch_index_of(offset, &self.batches)?;
+        let id = log.batches().get(i)?.batch;
+        let sb = self.batches.get(id);
+        (sb.leader_epoch == epoch && offset >= sb.base_offset)
+            .then(|| self.batches.record_id(id, (offset - sb.base_offset) as u32))
     }
 
     /// A member's story, by consumer name: its group, and in time order what it was assigned in
@@ -534,6 +614,11 @@ impl Sim {
     /// Records the group's members processed more than once (a record handed to the
     /// application again, by the same member after a restart or by another after a rebalance).
     pub fn processed_twice(&self, group: &str) -> u64 {
+        self.processed_twice_split(group).0
+    }
+
+    /// `processed_twice`, and where the first of them is: `(partition, leader epoch, offset)`.
+    fn processed_twice_split(&self, group: &str) -> (u64, Option<(PartIdx, u32, u64)>) {
         // A record is a partition, an offset and the leader epoch of its batch.
         let mut ranges: crate::vec_map::VecMap<(PartIdx, u32), Vec<(u64, u64)>> =
             crate::vec_map::VecMap::new();
@@ -548,14 +633,20 @@ impl Sim {
             }
         }
         let mut twice = 0;
-        for mut rs in ranges.into_values() {
-            crate::kernel::small::sort_by(&mut rs, Ord::cmp);
+        let mut first = None;
+        for (&(part, epoch), rs) in ranges.iter_mut() {
+            crate::kernel::small::sort_by(rs, Ord::cmp);
             let total: u64 = rs.iter().map(|(a, b)| b - a).sum();
             let mut union = 0;
             let mut cur: Option<(u64, u64)> = None;
-            for (a, b) in rs {
+            for &(a, b) in rs.iter() {
                 match cur {
-                    Some((ca, cb)) if a <= cb => cur = Some((ca, cb.max(b))),
+                    Some((ca, cb)) if a <= cb => {
+                        if a < cb && b > a {
+                            first.get_or_insert((part, epoch, a));
+                        }
+                        cur = Some((ca, cb.max(b)))
+                    }
                     Some((ca, cb)) => {
                         union += cb - ca;
                         cur = Some((a, b));
@@ -568,7 +659,7 @@ impl Sim {
             }
             twice += total - union;
         }
-        twice
+        (twice, first)
     }
 
     /// `kafka-consumer-groups --describe` for every group: Kafka's columns and widths

@@ -209,6 +209,11 @@ pub struct RecordStory {
     /// or not at all (it may also have been processed and then lost to an unclean election).
     #[cfg(feature = "groups")]
     pub processed_by: Vec<RecordProcessing>,
+    /// The groups that committed its partition past it without any member processing it
+    /// (committed before processing, then a crash; or a seek or reset past it).
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub never_processed_by: Vec<String>,
     /// A Kafka Streams windowed count skipped it as late: which window, and how late.
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -658,6 +663,26 @@ impl Sim {
             crate::kernel::small::sort_by(&mut by, |a, b| a.at_us.cmp(&b.at_us));
             by
         };
+        // On the log the verdicts read: its copy there.
+        #[cfg(feature = "groups")]
+        let never_processed_by = {
+            let mut groups: Vec<String> = Vec::new();
+            if let Some(c) = copies.iter().find(|c| Some(c.broker) == source) {
+                for g in self.consumers.iter().filter_map(|c| c.group.as_ref()) {
+                    let g = g.group_id.to_string();
+                    if groups.contains(&g) {
+                        continue;
+                    }
+                    let skipped = self.committed_offset(&g, part).is_some_and(|committed| {
+                        self.never_processed_by(&g, part, c.offset, c.leader_epoch, committed)
+                    });
+                    if skipped {
+                        groups.push(g);
+                    }
+                }
+            }
+            groups
+        };
         Some(RecordStory {
             record_id: id,
             producer: self.producers[info.producer as usize].spec.name.clone(),
@@ -709,6 +734,8 @@ impl Sim {
                 .collect(),
             #[cfg(feature = "groups")]
             processed_by,
+            #[cfg(feature = "groups")]
+            never_processed_by,
             #[cfg(feature = "groups")]
             late_drop: self
                 .streams_values
