@@ -1030,6 +1030,7 @@ pub fn cell(props: &CellProps) -> Html {
             &goal,
             g.as_deref(),
             solution,
+            crate::progress::passed().contains(&id),
         )
     });
     let has_groups = run

@@ -49,20 +49,27 @@ pub(crate) fn load_saved(id: &str) -> (Option<String>, Option<String>) {
 
 /// A graded exercise's panel: its status, its goal lines with their results on the reader's run
 /// (`None`: not graded yet), and its solution with the callback that puts it in the editor. Shared
-/// by scenario cells and window cells.
+/// by scenario cells and window cells. `passed_before`: this browser remembers a pass (the course
+/// map counts it), said while the cell is not graded again.
 pub fn exercise_panel(
     hint: &'static str,
     goal: &[&str],
     grades: Option<&[(bool, String)]>,
     solution: Option<(String, Callback<MouseEvent>)>,
+    passed_before: bool,
 ) -> Html {
     let passed = grades.is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok));
+    let status = match (passed, grades.is_none() && passed_before) {
+        (true, _) => "Passed ✓",
+        (false, true) => "Passed earlier ✓ (run it to grade it again)",
+        (false, false) => "Not yet",
+    };
     html! {
         <div class="exercise" aria-label="Exercise">
             <p class="exercise-head">
                 <strong>{ "Exercise" }</strong>
-                <span class={classes!("exercise-status", passed.then_some("passed"))} role="status">
-                    { if passed { "Passed ✓" } else { "Not yet" } }
+                <span class={classes!("exercise-status", (passed || status != "Not yet").then_some("passed"))} role="status">
+                    { status }
                 </span>
                 <span class="muted">{ hint }</span>
             </p>

@@ -133,6 +133,7 @@ pub fn windows_cell(props: &Props) -> Html {
             &goal,
             grades.as_deref(),
             solution,
+            crate::progress::passed().iter().any(|p| *p == *props.id),
         )
     });
     let oninput = {
