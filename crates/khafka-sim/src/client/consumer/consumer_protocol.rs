@@ -372,14 +372,7 @@ impl Membership {
         let (revoked, added) = self.take_assignment(ctx, v, &target);
         let now = ctx.now.as_us();
         self.rebalances += 1;
-        let owned: Vec<String> = (0..self.assigned.len())
-            .filter(|p| self.assigned[*p])
-            .map(|p| {
-                ctx.topo
-                    .part_name(v.subscribed.global(p as u32))
-                    .to_string()
-            })
-            .collect();
+        let owned = self.owned_names(ctx, v);
         let mut what = Vec::new();
         if !revoked.is_empty() {
             what.push(format!("revokes [{}]", revoked.join(", ")));

@@ -832,6 +832,16 @@ impl Membership {
         self.rejoin_needed = false;
         if !self.cooperative && self.generation >= 0 {
             self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
+            // Said as the cooperative protocol's revocations are (`onPartitionsRevoked`).
+            let owned = self.owned_names(ctx, v);
+            if !owned.is_empty() {
+                let text = format!(
+                    "{} revokes [{}] and rejoins (eager: every partition it owns)",
+                    self.client_id,
+                    owned.join(", ")
+                );
+                note(ctx, &self.group_id, text);
+            }
         }
         // Kafka Streams turns auto-commit off, so nothing is committed here: it commits when
         // the rebalance revokes tasks (`onPartitionsRevoked`, on SyncGroup's answer).
@@ -851,6 +861,18 @@ impl Membership {
         }
         self.phase = Phase::Joining;
         self.send_join(ctx, v);
+    }
+
+    /// The names of the partitions it owns, in its subscription's order.
+    pub(super) fn owned_names(&self, ctx: &Ctx, v: &View) -> Vec<String> {
+        (0..self.assigned.len())
+            .filter(|p| self.assigned[*p])
+            .map(|p| {
+                ctx.topo
+                    .part_name(v.subscribed.global(p as u32))
+                    .to_string()
+            })
+            .collect()
     }
 
     /// Notes the partitions of `revoked` (per partition of the topic) as given up for a
