@@ -1407,8 +1407,8 @@ await check('a lesson cell: a member crashed while the run plays; the groups pan
     const t0 = Date.now();
     while ((await clock()) < t && Date.now() - t0 < 30000) await page.waitForTimeout(30);
   };
-  // At the end: four members, c4 idle.
-  expect(/^billing · Stable · generation 1 · 4 members/.test(await summary()), `at the end: ${await summary()}`);
+  // At the end: four members, c4 idle (and said so: it owns no partition in the table).
+  expect(/^billing · Stable · generation 1 · 4 members/.test(await summary()) && (await summary()).includes(' · idle: c4'), `at the end: ${await summary()}`);
   await c.locator('button', { hasText: 'Rewind' }).click();
   expect((await clock()) === 0, 'rewound');
   await c.locator('button[aria-label="Faster"]').click();

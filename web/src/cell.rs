@@ -1734,6 +1734,9 @@ pub(crate) fn groups_panel(
                             if g.longest_pause_ms > 0 {
                                 <span class="revoked" title="The longest a partition went unread: from its revocation, or from the crash of the member that held it, to its next owner.">{ format!(" · longest pause {} ms", g.longest_pause_ms) }</span>
                             }
+                            if !kip848 && g.members.iter().any(|m| m.assignment.is_empty()) {
+                                <span title="Members the assignor gave no partition: they heartbeat and wait.">{ format!(" · idle: {}", g.members.iter().filter(|m| m.assignment.is_empty()).map(|m| m.client_id.as_str()).collect::<Vec<_>>().join(", ")) }</span>
+                            }
                             if g.processed_twice > 0 {
                                 <span class="bad">{ format!(" · {} records handed out twice", g.processed_twice) }</span>
                             }
