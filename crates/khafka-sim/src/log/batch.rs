@@ -115,10 +115,12 @@ pub struct BatchStore {
     /// The delete horizons the cleaner wrote into batches' headers (KIP-534: the
     /// `deleteHorizonMs` of a batch rebuilt to hold a retained tombstone), by batch: a follower
     /// that fetches such a batch gets its horizon with it. Only cleaned pieces have one.
-    delete_horizons: std::collections::BTreeMap<BatchId, u64>,
+    /// In id order (pieces are stored in id order): looked up by binary search.
+    delete_horizons: Vec<(BatchId, u64)>,
     /// Pieces that carry no header of their own: a cut batch's header is counted once, on its
     /// first piece.
-    headerless: std::collections::BTreeSet<BatchId>,
+    /// In id order, as `delete_horizons`.
+    headerless: Vec<BatchId>,
 }
 
 impl BatchStore {
@@ -135,7 +137,9 @@ impl BatchStore {
 
     /// The delete horizon (ms) in batch `id`'s header; `u64::MAX` when it has none.
     pub fn delete_horizon_ms(&self, id: BatchId) -> u64 {
-        self.delete_horizons.get(&id).copied().unwrap_or(u64::MAX)
+        self.delete_horizons
+            .binary_search_by_key(&id, |e| e.0)
+            .map_or(u64::MAX, |i| self.delete_horizons[i].1)
     }
 
     /// Stores a batch a leader appends at `base_offset`, and returns its id. Its wire size is a
@@ -224,7 +228,7 @@ impl BatchStore {
         // A piece cut again: its header, if it has one, goes to its own first piece. (A batch
         // whose first piece is cleaned away while a later one stays loses its header here,
         // where Kafka's rebuilt batch keeps one: 61 bytes short.)
-        let source_header = !self.headerless.contains(&id);
+        let source_header = self.headerless.binary_search(&id).is_err();
         let whole = self.bytes(id);
         let records = if source_header {
             whole.saturating_sub(BATCH_HEADER_BYTES)
@@ -248,10 +252,10 @@ impl BatchStore {
         };
         self.max_timestamps.push(ts);
         if delete_horizon_ms != u64::MAX {
-            self.delete_horizons.insert(piece, delete_horizon_ms);
+            self.delete_horizons.push((piece, delete_horizon_ms));
         }
         if header == 0 {
-            self.headerless.insert(piece);
+            self.headerless.push(piece);
         }
         piece
     }
