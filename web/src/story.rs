@@ -191,7 +191,14 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         .notable_events()
         .filter(|e| e.time >= SimTime(s.sent_us) && e.time <= now)
         .filter(|e| match &e.kind {
-            TraceKind::Fault { .. } => true,
+            // A consumer's fault, when other members processed the record, is another story.
+            TraceKind::Fault { description } => description
+                .split(' ')
+                .skip_while(|w| *w != "consumer")
+                .nth(1)
+                .is_none_or(|c| {
+                    s.processed_by.is_empty() || s.processed_by.iter().any(|p| p.consumer == c)
+                }),
             TraceKind::LeaderElected { partition, .. }
             | TraceKind::Truncated { partition, .. }
             | TraceKind::IsrChanged { partition, .. } => **partition == *s.partition,
@@ -436,14 +443,20 @@ pub fn render(view: &StoryView, on_seek: &Callback<SimTime>) -> Html {
 
 #[cfg(test)]
 mod tests {
+    /// The scenario `text` run to its end.
+    fn run_to_end(text: &str) -> khafka_sim::Sim {
+        let scenario = khafka_scenario::parse(text).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        sim
+    }
+
     /// A view Kafka Streams dropped as late: its story leads with the drop, and says what Kafka
     /// did with it (committed) among the notes.
     #[test]
     fn a_record_dropped_as_late_leads_its_story_with_the_drop() {
         let cell = &crate::headline::lesson_cells("08-real-time-analytics.md")[5];
-        let scenario = khafka_scenario::parse(cell).unwrap();
-        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-        sim.run_until(scenario.spec.run_for);
+        let sim = run_to_end(cell);
         let (id, _) = sim.late_records().next().expect("a late record");
         let v = super::story_view(&sim, id).unwrap();
         assert_eq!(
@@ -465,10 +478,7 @@ mod tests {
     #[test]
     fn a_group_headline_record_tells_who_processed_it_twice_or_never() {
         let run = |cell: &str| {
-            let scenario = khafka_scenario::parse(cell).unwrap();
-            let mut sim =
-                khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-            sim.run_until(scenario.spec.run_for);
+            let sim = run_to_end(cell);
             let id = sim.group_example("billing").expect("a record to explain");
             super::story_view(&sim, id).unwrap()
         };
@@ -504,6 +514,30 @@ mod tests {
         );
     }
 
+    /// A consumer's crash is in the story of a record it processed, not in one only another
+    /// member processed.
+    #[test]
+    fn a_story_leaves_out_the_faults_of_consumers_that_never_had_the_record() {
+        let cell = &crate::headline::lesson_cells("04b-consumer-groups-and-offsets.md")[1];
+        let sim = run_to_end(cell);
+        let crash = |v: &super::StoryView| {
+            v.steps
+                .iter()
+                .any(|st| st.text.contains("crash consumer c2"))
+        };
+        let twice = super::story_view(&sim, sim.group_example("billing").unwrap()).unwrap();
+        assert!(crash(&twice), "{twice:?}");
+        let by_c3 = (3_000..4_000)
+            .find(|id| {
+                sim.record_story(*id).is_some_and(|r| {
+                    !r.processed_by.is_empty() && r.processed_by.iter().all(|p| p.consumer == "c3")
+                })
+            })
+            .expect("a record c3 processed");
+        let v = super::story_view(&sim, by_c3).unwrap();
+        assert!(!crash(&v), "{v:?}");
+    }
+
     /// Between a leader's crash and its successor's first fetches: every record the old
     /// leader's high watermark passed is committed in its story too, as in the count.
     #[test]
@@ -512,9 +546,7 @@ mod tests {
             "{}/../tests/scenarios/semantics/records-committed-before-a-failover-stay-committed.khafka",
             env!("CARGO_MANIFEST_DIR")
         );
-        let scenario = khafka_scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
-        sim.run_until(scenario.spec.run_for);
+        let sim = run_to_end(&std::fs::read_to_string(path).unwrap());
         let acked: Vec<u64> = (0..sim.records_sent())
             .filter(|id| sim.record(*id).is_some_and(|r| r.acked_us().is_some()))
             .collect();
