@@ -486,6 +486,20 @@ pub fn headline(
             "No records sent; every partition has a leader".to_string()
         };
         ("good", text, None)
+    } else if let Some((c, why)) = snapshot
+        .consumers
+        .iter()
+        .find_map(|c| Some((c, c.failure.as_ref()?)))
+    {
+        // A member its coordinator refused for good: it reads nothing more.
+        (
+            "bad",
+            format!(
+                "Consumer {} stopped: {why} — no acknowledged record lost",
+                c.name
+            ),
+            None,
+        )
     } else if let Some(c) = snapshot.consumers.iter().find(|c| !c.stopped_at.is_empty()) {
         // A consumer that stops at a record it cannot decode (`LogAndFail`): the log kept it.
         (
@@ -814,6 +828,25 @@ mod tests {
             at(&sim).contains("broker 2 became leader of orders-0 at 11.003s without them"),
             "{}",
             at(&sim)
+        );
+    }
+
+    /// Members the coordinator refused for good (a session timeout below the broker's
+    /// `group.min.session.timeout.ms`) read nothing: the headline says so, not only that the
+    /// log lost nothing.
+    #[test]
+    fn a_member_the_coordinator_refused_leads_the_headline() {
+        let text = "seed 2\ncluster brokers=3\ntopic orders partitions=3 replication.factor=3\n\
+                    producer p1 topic=orders acks=all rate=300/s\nconsumer c1 topic=orders \
+                    group.id=billing session.timeout.ms=5000\nrun 20s\n";
+        let h = headline_of(text, None, false);
+        assert_eq!(
+            (h.tone, h.text.as_str()),
+            (
+                "bad",
+                "Consumer c1 stopped: JoinGroup failed with INVALID_SESSION_TIMEOUT — no \
+                 acknowledged record lost"
+            )
         );
     }
 

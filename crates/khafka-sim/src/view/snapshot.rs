@@ -123,6 +123,10 @@ pub struct ConsumerSnapshot {
     /// @40`) with `LogAndFail`.
     pub deserialization_failures: u64,
     pub stopped_at: Vec<String>,
+    /// Why its group membership stopped it for good (a fatal error from the coordinator, as
+    /// `JoinGroup failed with INVALID_SESSION_TIMEOUT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 /// Everything a view needs to draw the cluster at one instant.
@@ -339,6 +343,10 @@ impl Sim {
                         )
                     })
                     .collect(),
+                #[cfg(feature = "groups")]
+                failure: c.group.as_ref().and_then(|g| g.failure.clone()),
+                #[cfg(not(feature = "groups"))]
+                failure: None,
             })
             .collect();
         let mut network_faults: Vec<String> = self
