@@ -1061,6 +1061,9 @@ await check('the consumer groups lesson: a member crashes, the group rebalances,
   await fig.locator('svg').waitFor();
   const labels = await fig.locator('svg text').allTextContents();
   expect(labels.includes('Consumer lag by group') && labels.includes('billing (committed)') && labels.some((l) => l.includes('crash consumer c2')), `chart: ${labels.join(' | ')}`);
+  // The rebalance is marked where generation 2 became Stable.
+  const marks = await fig.locator('svg line.fault title').allTextContents();
+  expect(marks.includes('↻ billing generation 2'), `markers: ${marks.join(' | ')}`);
   // The lag line climbs while orders-1 has no owner (14 s to 24 s), then falls.
   const points = await fig.locator('svg polyline').first().getAttribute('points');
   const ys = points.trim().split(' ').map((p) => Number(p.split(',')[1]));

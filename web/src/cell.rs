@@ -1412,6 +1412,17 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                 };
                 Some((e.time.as_us() as f64 / 1e6, text))
             }
+            // A classic group's rebalance: each generation after the first, when it is Stable.
+            khafka_sim::trace::TraceKind::Group { group, text } => text
+                .strip_prefix("generation ")
+                .and_then(|t| t.split_once(" is Stable"))
+                .filter(|(n, _)| *n != "1")
+                .map(|(n, _)| {
+                    (
+                        e.time.as_us() as f64 / 1e6,
+                        format!("↻ {group} generation {n}"),
+                    )
+                }),
             _ => None,
         })
         .collect();

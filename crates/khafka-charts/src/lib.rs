@@ -418,7 +418,12 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
     let mut labels = String::new();
     for (x, text) in &c.markers {
         let x = px(x.clamp(0.0, x_max));
-        let text = format!("⚡ {text}");
+        // A fault is marked ⚡; a marker with its own sign (a rebalance's ↻) keeps it.
+        let text = if text.starts_with('↻') {
+            text.clone()
+        } else {
+            format!("⚡ {text}")
+        };
         let w = text_width(&text) as f64 * MARKER_PX as f64 / TEXT_PX as f64;
         let to_left = x > left + (right - left) * 0.7;
         let (from, to) = if to_left {
