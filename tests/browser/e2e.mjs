@@ -1074,7 +1074,7 @@ await check('the consumer groups lesson: a member crashes, the group rebalances,
   // why? tells one record processed twice: by whom, in which generation.
   await c.locator('.headline button.why').click();
   const story = await c.locator('section.story-open').innerText();
-  expect(/PROCESSED TWICE — record \d+: processed 2 times, by c2 in generation 1, then c1 in generation 2/.test(story) && (story.match(/processed by c\d \(group billing, generation \d/g) || []).length === 2, `story: ${story}`);
+  expect(/PROCESSED TWICE — record \d+: group billing processed it 2 times, by c2 in generation 1, then c1 in generation 2/.test(story) && (story.match(/processed by c\d \(group billing, generation \d/g) || []).length === 2, `story: ${story}`);
 });
 
 await check('the stateful stream processing lesson: a crashed instance\'s tasks are restored from the changelog and views are counted twice', async () => {

@@ -1683,7 +1683,7 @@ fn groups(parts: &[Part]) -> Vec<Vec<Part>> {
 fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
     html! {
         <div class="panel records-panel">
-            <h4 title="Distinct records, by what happened to them. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment).">{ "Records (distinct)" }</h4>
+            <h4 title="Distinct records, by what happened to them in the log. Committed: below the current leader's high watermark (a new leader's can lag behind the old one's for a moment); not a group's committed offset. Duplicated: in the leader's log more than once; a group processing a record twice is in the groups panel.">{ "Records in the log (distinct)" }</h4>
             <table class="provenance">
                 { for [
                     ("sent", p.sent),
@@ -1692,7 +1692,7 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
                     ("consumed", p.consumed),
                     ("lost (acknowledged, gone)", p.lost),
                     ("unavailable", p.unavailable),
-                    ("duplicated", p.duplicated),
+                    ("duplicated in the log", p.duplicated),
                     ("reordered", p.reordered),
                     ("failed", p.failed),
                     ("acknowledged before committed", p.acked_before_commit),
@@ -1745,7 +1745,7 @@ pub(crate) fn groups_panel(
                             if g.longest_pause_ms > 0 {
                                 <span class="revoked" title="The longest a partition went unread: from its revocation, or from the crash of the member that held it, to its next owner.">{ format!(" · longest pause {} ms", g.longest_pause_ms) }</span>
                             }
-                            if !kip848 && g.members.iter().any(|m| m.assignment.is_empty()) {
+                            if !kip848 && g.state == "Stable" && g.members.iter().any(|m| m.assignment.is_empty()) {
                                 <span title="Members the assignor gave no partition: they heartbeat and wait.">{ format!(" · idle: {}", g.members.iter().filter(|m| m.assignment.is_empty()).map(|m| m.client_id.as_str()).collect::<Vec<_>>().join(", ")) }</span>
                             }
                             if g.processed_twice > 0 {

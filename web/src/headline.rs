@@ -469,7 +469,7 @@ pub fn headline(
                 what.join(" and ")
             ),
             // The story of one of them: never processed first, else processed twice.
-            sim.group_example(&g.group),
+            sim.group_example(g),
         )
     } else if p.sent == 0 {
         let offline = snapshot

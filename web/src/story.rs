@@ -197,7 +197,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
                 .skip_while(|w| *w != "consumer")
                 .nth(1)
                 .is_none_or(|c| {
-                    s.processed_by.is_empty() || s.processed_by.iter().any(|p| p.consumer == c)
+                    !s.never_processed_by.is_empty()
+                        || s.processed_by.is_empty()
+                        || s.processed_by.iter().any(|p| p.consumer == c)
                 }),
             TraceKind::LeaderElected { partition, .. }
             | TraceKind::Truncated { partition, .. }
@@ -294,19 +296,27 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
                  first, or a seek or a reset skipped it (at most once)"
             ),
         ))
-    } else if s.processed_by.len() > 1 {
-        let who: Vec<String> = s
+    } else if let Some(twice) = s.processed_by.iter().find_map(|p| {
+        // Within one group: two groups each reading it once is not twice.
+        let by: Vec<_> = s
             .processed_by
+            .iter()
+            .filter(|q| q.group == p.group)
+            .collect();
+        (by.len() > 1).then_some(by)
+    }) {
+        let who: Vec<String> = twice
             .iter()
             .map(|p| format!("{} in generation {}", p.consumer, p.generation))
             .collect();
         Some((
             "processed twice",
             format!(
-                "processed {} times, by {}: reading resumed from a committed offset below it \
-                 (a member restarted or the partition moved before the commit that passed it; \
-                 at least once)",
-                s.processed_by.len(),
+                "group {} processed it {} times, by {}: reading resumed from a committed offset \
+                 below it (a member restarted or the partition moved before the commit that \
+                 passed it; at least once)",
+                twice[0].group,
+                twice.len(),
                 who.join(", then ")
             ),
         ))
@@ -479,7 +489,8 @@ mod tests {
     fn a_group_headline_record_tells_who_processed_it_twice_or_never() {
         let run = |cell: &str| {
             let sim = run_to_end(cell);
-            let id = sim.group_example("billing").expect("a record to explain");
+            let view = sim.group_view("billing").unwrap();
+            let id = sim.group_example(&view).expect("a record to explain");
             super::story_view(&sim, id).unwrap()
         };
         let cell = &crate::headline::lesson_cells("04b-consumer-groups-and-offsets.md")[2];
@@ -487,7 +498,7 @@ mod tests {
         assert_eq!(v.verdict, "processed twice", "{}", v.explanation);
         assert!(
             v.explanation
-                .starts_with("processed 2 times, by c1 in generation 1, then ")
+                .starts_with("group billing processed it 2 times, by c1 in generation 1, then ")
                 && v.explanation.contains("at least once"),
             "{}",
             v.explanation
@@ -514,6 +525,27 @@ mod tests {
         );
     }
 
+    /// Two groups each processing a record once is not "processed twice" (the count is per
+    /// group).
+    #[test]
+    fn two_groups_reading_a_record_once_each_is_not_twice() {
+        let cells = crate::headline::lesson_cells("04b-consumer-groups-and-offsets.md");
+        let cell = cells
+            .iter()
+            .find(|c| c.contains("group.id=audit") && c.contains("group.id=billing"))
+            .expect("the two-groups cell");
+        let sim = run_to_end(cell);
+        let id = (0..2_000)
+            .find(|id| {
+                sim.record_story(*id).is_some_and(|r| {
+                    r.processed_by.len() == 2 && r.processed_by[0].group != r.processed_by[1].group
+                })
+            })
+            .expect("a record both groups processed");
+        let v = super::story_view(&sim, id).unwrap();
+        assert_eq!(v.verdict, "committed", "{v:?}");
+    }
+
     /// A consumer's crash is in the story of a record it processed, not in one only another
     /// member processed.
     #[test]
@@ -525,7 +557,8 @@ mod tests {
                 .iter()
                 .any(|st| st.text.contains("crash consumer c2"))
         };
-        let twice = super::story_view(&sim, sim.group_example("billing").unwrap()).unwrap();
+        let view = sim.group_view("billing").unwrap();
+        let twice = super::story_view(&sim, sim.group_example(&view).unwrap()).unwrap();
         assert!(crash(&twice), "{twice:?}");
         let by_c3 = (3_000..4_000)
             .find(|id| {

@@ -485,8 +485,8 @@ impl Sim {
 
     /// A record that tells a group's headline: the first one no member processed below the
     /// committed offset (at most once), else the first one processed twice (at least once).
-    pub fn group_example(&self, group: &str) -> Option<RecordId> {
-        let view = self.group_view(group)?;
+    pub fn group_example(&self, view: &GroupView) -> Option<RecordId> {
+        let group = view.group.as_str();
         for p in &view.partitions {
             let Some(committed) = p.committed else {
                 continue;
@@ -505,7 +505,8 @@ impl Sim {
         let i = log.batch_index_of(offset, &self.batches)?;
         let id = log.batches().get(i)?.batch;
         let sb = self.batches.get(id);
-        (sb.leader_epoch == epoch && offset >= sb.base_offset)
+        // A log with gaps (cleaned pieces) may have no batch at the offset.
+        (sb.leader_epoch == epoch && offset >= sb.base_offset && offset < sb.next_offset())
             .then(|| self.batches.record_id(id, (offset - sb.base_offset) as u32))
     }
 
@@ -642,7 +643,7 @@ impl Sim {
             for &(a, b) in rs.iter() {
                 match cur {
                     Some((ca, cb)) if a <= cb => {
-                        if a < cb && b > a {
+                        if a < cb {
                             first.get_or_insert((part, epoch, a));
                         }
                         cur = Some((ca, cb.max(b)))
