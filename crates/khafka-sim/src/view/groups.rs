@@ -262,7 +262,7 @@ impl Sim {
         let pauses = self.rebalance_pauses(group);
         let never = partitions_committed
             .iter()
-            .map(|&(part, c)| self.never_processed_split(group, part, c))
+            .map(|&(part, c)| self.never_processed_split(group, part, c, 0..u64::MAX))
             .fold((0, 0), |a, n| (a.0 + n.0, a.1 + n.1));
         Some(GroupView {
             group: group.to_string(),
@@ -359,7 +359,8 @@ impl Sim {
     /// is its offset and the leader epoch of its batch. Records retention or the cleaner deleted
     /// are not counted: nobody could read them.
     pub fn never_processed(&self, group: &str, part: PartIdx, committed: u64) -> u64 {
-        self.never_processed_split(group, part, committed).0
+        self.never_processed_split(group, part, committed, 0..u64::MAX)
+            .0
     }
 
     /// What the group's members processed of `part`, and what a live member has in hand, as
@@ -389,18 +390,21 @@ impl Sim {
         ranges
     }
 
-    /// `never_processed`, how many of those records sit at an offset a member processed in
-    /// another leader epoch (`GroupView::never_processed_reused_offsets`), and the first of them.
+    /// `never_processed` among the offsets of `window`, how many of those records sit at an
+    /// offset a member processed in another leader epoch
+    /// (`GroupView::never_processed_reused_offsets`), and the first of them.
     fn never_processed_split(
         &self,
         group: &str,
         part: PartIdx,
         committed: u64,
+        window: std::ops::Range<u64>,
     ) -> (u64, u64, Option<RecordId>) {
         let ranges = self.group_processed_ranges(group, part);
         let Some(start) = ranges.iter().map(|r| r.1).min() else {
             return (0, 0, None);
         };
+        let start = start.max(window.start);
         let Some(b) = self.verdict_source(part) else {
             return (0, 0, None);
         };
@@ -408,7 +412,7 @@ impl Sim {
             return (0, 0, None);
         };
         let log = &r.log;
-        let end = committed.min(log.log_end_offset());
+        let end = committed.min(log.log_end_offset()).min(window.end);
         let Some(first) = log.batch_index_of(start.max(log.log_start_offset()), &self.batches)
         else {
             return (0, 0, None);
@@ -460,27 +464,19 @@ impl Sim {
         (never, reused, example)
     }
 
-    /// Whether group `group` committed `part` past the record at `offset` (in a batch of
-    /// `leader_epoch`, on the log the verdicts read) without any member processing it: what
-    /// `never_processed` counts, for one record.
+    /// Whether group `group` committed `part` past the record at `offset` on the log the
+    /// verdicts read without any member processing it: what `never_processed` counts, for that
+    /// one offset (the same scan).
     pub fn never_processed_by(
         &self,
         group: &str,
         part: PartIdx,
         offset: u64,
-        leader_epoch: u32,
         committed: u64,
     ) -> bool {
-        let ranges = self.group_processed_ranges(group, part);
-        let leo = self
-            .verdict_source(part)
-            .and_then(|b| self.brokers[(b - 1) as usize].replicas.get(&part))
-            .map_or(0, |r| r.log.log_end_offset());
-        ranges.iter().any(|r| r.1 <= offset)
-            && offset < committed.min(leo)
-            && !ranges
-                .iter()
-                .any(|r| r.0 == leader_epoch && r.1 <= offset && offset < r.2)
+        self.never_processed_split(group, part, committed, offset..offset + 1)
+            .0
+            == 1
     }
 
     /// A record that tells a group's headline: the first one no member processed below the
@@ -495,7 +491,9 @@ impl Sim {
                 continue;
             };
             let part = self.topo.topics[t as usize].first_part + p.partition;
-            if let (_, _, Some(id)) = self.never_processed_split(group, part, committed) {
+            if let (_, _, Some(id)) =
+                self.never_processed_split(group, part, committed, 0..u64::MAX)
+            {
                 return Some(id);
             }
         }

@@ -675,21 +675,14 @@ impl Sim {
         #[cfg(feature = "groups")]
         let never_processed_by = {
             let mut groups: Vec<String> = Vec::new();
-            // A record retention or the cleaner deleted was not skipped: nobody could read it
-            // (as `never_processed` counts).
-            let deleted = self.prov.is_deleted(id);
-            if let Some(c) = copies
-                .iter()
-                .find(|c| Some(c.broker) == source)
-                .filter(|_| !deleted)
-            {
+            if let Some(c) = copies.iter().find(|c| Some(c.broker) == source) {
                 for g in self.consumers.iter().filter_map(|c| c.group.as_ref()) {
                     let g = g.group_id.to_string();
                     if groups.contains(&g) {
                         continue;
                     }
                     let skipped = self.committed_offset(&g, part).is_some_and(|committed| {
-                        self.never_processed_by(&g, part, c.offset, c.leader_epoch, committed)
+                        self.never_processed_by(&g, part, c.offset, committed)
                     });
                     if skipped {
                         groups.push(g);
