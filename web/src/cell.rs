@@ -1599,10 +1599,12 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         Part::Records,
         Part::Events,
         Part::Groups,
-        Part::Streams,
-        Part::Describe,
+        // The story before the describe output, which lists every partition (with a group,
+        // `__consumer_offsets`' fifty).
         Part::Story,
+        Part::Streams,
         Part::Metrics,
+        Part::Describe,
     ]
     .into_iter()
     .filter(|p| {
@@ -1645,10 +1647,10 @@ fn details_summary(show: &Show, has_groups: bool, has_streams: bool) -> String {
         (Part::Records, "records"),
         (Part::Events, "events"),
         (Part::Groups, "groups"),
-        (Part::Streams, "streams"),
-        (Part::Describe, "describe"),
         (Part::Story, "record story"),
+        (Part::Streams, "streams"),
         (Part::Metrics, "metrics"),
+        (Part::Describe, "describe"),
     ];
     let mut parts: Vec<&str> = names
         .iter()
@@ -1704,6 +1706,11 @@ fn records_panel(p: &khafka_sim::ProvenanceCounts) -> Html {
         </div>
     }
 }
+
+/// The groups panel's note on a lag counted from the log start.
+const FROM_LOG_START: &str = "No committed offset: counted from the log start offset, where \
+                              auto.offset.reset=earliest starts the partition's next owner \
+                              (kafka-consumer-groups --describe prints -).";
 
 /// Each consumer group as its coordinator has it (`kafka-consumer-groups --describe`): state,
 /// generation, assignor, members; per partition the member that owns it, the committed offset, the
@@ -1782,10 +1789,17 @@ pub(crate) fn groups_panel(
                                     <td>{ p.client_id.clone().unwrap_or_else(|| "-".into()) }</td>
                                     <td>{ dash(p.committed) }</td>
                                     <td>{ p.log_end_offset }</td>
-                                    <td>{ dash(p.lag) }</td>
+                                    if let (None, Some(n)) = (p.lag, p.unread_from_log_start) {
+                                        <td title={FROM_LOG_START}>{ format!("{n}*") }</td>
+                                    } else {
+                                        <td>{ dash(p.lag) }</td>
+                                    }
                                 </tr>
                             }) }
                         </table>
+                        if g.partitions.iter().any(|p| p.lag.is_none() && p.unread_from_log_start.is_some()) {
+                            <p class="muted footnote">{ format!("* {FROM_LOG_START}") }</p>
+                        }
                     </div>
                 }
             }) }
@@ -2262,8 +2276,11 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
                 { for groups.iter().skip(skipped).map(|(n, t, last, text, count)| {
                     let t = *t;
                     let repeat = (*count > 1).then(|| crate::cluster_view::repeat_note(*count, t, *last));
-                    html! { <li value={n.to_string()}><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
-                        { format!(" {text}") }{ repeat.unwrap_or_default() }</li> }
+                    // Member ids shortened (`c1-03…0001`), the full line as a tooltip.
+                    let short = crate::presenter::short_member_ids(text);
+                    let full = (short != *text).then(|| text.clone());
+                    html! { <li value={n.to_string()} title={full}><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
+                        { format!(" {short}") }{ repeat.unwrap_or_default() }</li> }
                 }) }
             </ol>
         </div>

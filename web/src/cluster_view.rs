@@ -75,8 +75,10 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             { for s.consumers.iter().map(|c| html! {
                 <div class={classes!("client", "consumer", c.stopped.then_some("down"))} title="A consumer: reads up to the high watermark every partition of its topic, or with a group.id those its group assigns it">
                     <strong>{ format!("Consumer {}", c.name) }</strong>
-                    if c.stopped {
-                        <span class="state" title="Crashed or closed: it reads nothing until restarted">{ " · stopped" }</span>
+                    if c.stopped && c.crashed {
+                        <span class="state" title="Its process crashed: it reads nothing until restarted">{ " · crashed" }</span>
+                    } else if c.stopped {
+                        <span class="state" title="Closed, or stopped by its group: it reads nothing until restarted">{ " · stopped" }</span>
                     }
                     <div title="Log entries fetched, duplicates included (the Records table counts distinct records)">{ format!("received {} entries", c.received) }</div>
                     if c.deserialization_failures > 0 {

@@ -29,6 +29,8 @@ pub enum Focus {
     Records,
     Throughput,
     Latency,
+    /// The consumer groups' lag (a cell that shows the lag chart).
+    Lag,
 }
 
 impl Focus {
@@ -40,6 +42,7 @@ impl Focus {
             .find_map(|p| match p {
                 Part::Chart(ChartKind::Throughput) => Some(Focus::Throughput),
                 Part::Chart(ChartKind::Latency) => Some(Focus::Latency),
+                Part::Chart(ChartKind::Lag) => Some(Focus::Lag),
                 _ => None,
             })
             .unwrap_or_default()
@@ -512,6 +515,43 @@ pub fn headline(
             ),
             None,
         )
+    } else if let Some(e) = sim.tool_errors().last() {
+        // The trainer's reset was refused (the group is active): the group reads on from where it
+        // was, which the chart alone does not say.
+        (
+            "warn",
+            format!(
+                "{} for group {} at {} failed: {} — {}",
+                e.tool,
+                e.group,
+                fmt_time(SimTime(e.at_us)),
+                e.error.trim_start_matches("Error: ").trim_end_matches('.'),
+                records_kept(p)
+            ),
+            None,
+        )
+    } else if let Some((g, u)) = groups
+        .iter()
+        .filter_map(|g| Some((g, g.unread.as_ref()?)))
+        .filter(|(_, u)| now.as_us().saturating_sub(u.since_us) >= STALLED_AFTER_US)
+        .min_by_key(|(_, u)| u.since_us)
+    {
+        // A partition nobody in its group reads: the member that held it crashed and its session
+        // has not expired yet, or the group is still rebalancing after it was revoked.
+        (
+            "warn",
+            format!(
+                "Group {}: nobody has read {} for {:.1} s, since {} {} (group {}) — {}",
+                g.group,
+                u.partition,
+                now.as_us().saturating_sub(u.since_us) as f64 / 1e6,
+                u.holder,
+                if u.crashed { "crashed" } else { "revoked it" },
+                g.state,
+                records_kept(p)
+            ),
+            None,
+        )
     } else if p.failed > p.acknowledged {
         failed_first = true;
         (
@@ -569,6 +609,9 @@ pub fn headline(
             (Focus::Latency, Some(p50), Some(p99)) => {
                 format!("Acknowledged in {p50} ms (p50), {p99} ms (p99) — {kept_short}, none lost")
             }
+            (Focus::Lag, ..) if !groups.is_empty() => {
+                format!("{} — {kept_short}, none lost", lag_text(groups))
+            }
             _ => format!("No acknowledged record lost: {kept}"),
         };
         ("good", text, None)
@@ -594,6 +637,44 @@ pub fn headline(
         text.push_str(&a);
     }
     Headline { tone, text, why }
+}
+
+/// "8998 of 9001 records acknowledged, none lost", after a group's figure.
+fn records_kept(p: &khafka_sim::ProvenanceCounts) -> String {
+    format!(
+        "{} of {} {} acknowledged, none lost",
+        p.acknowledged,
+        p.sent,
+        if p.sent == 1 { "record" } else { "records" }
+    )
+}
+
+/// Each group's lag as the lag chart draws it (committed offsets behind the log end, and a
+/// partition without a commit from its log start where the group resets to earliest): "Group
+/// billing's lag: 1167 records", or "Lag: billing 1167, audit 0 records".
+fn lag_text(groups: &[GroupView]) -> String {
+    let lag = |g: &GroupView| -> u64 {
+        g.partitions
+            .iter()
+            .filter_map(|p| p.lag.or(p.unread_from_log_start))
+            .sum()
+    };
+    match groups {
+        [g] => format!(
+            "Group {}'s lag: {} {}",
+            g.group,
+            lag(g),
+            if lag(g) == 1 { "record" } else { "records" }
+        ),
+        _ => format!(
+            "Lag: {} records",
+            groups
+                .iter()
+                .map(|g| format!("{} {}", g.group, lag(g)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// How long the oldest record not acknowledged yet has waited before writes count as stalled:
@@ -684,7 +765,7 @@ pub fn figures(sim: &Sim, streams: Option<&StreamsView>) -> Vec<(&'static str, S
         let lag: u64 = groups
             .iter()
             .flat_map(|g| &g.partitions)
-            .filter_map(|p| p.lag)
+            .filter_map(|p| p.lag.or(p.unread_from_log_start))
             .sum();
         out.push(("lag", lag.to_string()));
         let owners: Vec<String> = groups
@@ -848,6 +929,101 @@ mod tests {
                  acknowledged record lost"
             )
         );
+    }
+
+    /// A member crashed and its session has not expired: its partition goes unread, and the
+    /// headline says so rather than that every acknowledged record was kept (walk 5, #8).
+    #[test]
+    fn a_partition_nobody_reads_leads_the_headline() {
+        let cell = super::lesson_cells("04b-consumer-groups-and-offsets.md")[1]
+            .replace("session.timeout.ms=10000", "session.timeout.ms=45000");
+        let h = headline_of(&cell, None, false);
+        assert_eq!(h.tone, "warn", "{}", h.text);
+        assert!(
+            h.text.starts_with(
+                "Group billing: nobody has read orders-1 for 16.0 s, since c2 crashed (group \
+                 Stable) — "
+            ),
+            "{}",
+            h.text
+        );
+        // With the lesson's 10 s, generation 2 gives orders-1 to c1 at 24.1 s.
+        let h = of_cell_headline("04b-consumer-groups-and-offsets.md", 1);
+        assert!(!h.text.contains("nobody has read"), "{}", h.text);
+        // During the pause, 6 s after the crash, the headline already says it.
+        let h = headline_of(&cell, Some(20_000), false);
+        assert!(
+            h.text
+                .starts_with("At 20s: Group billing: nobody has read orders-1 for 6.0 s"),
+            "{}",
+            h.text
+        );
+    }
+
+    /// A reset the tool refused (the group has a member) leads the headline: on a lag chart
+    /// alone nothing shows it (walk 5, #8).
+    #[test]
+    fn a_refused_reset_leads_the_headline() {
+        let cells = super::lesson_cells("04b-consumer-groups-and-offsets.md");
+        let text = format!(
+            "{}{}",
+            cells[4].replace("run 30s\n", ""),
+            cells[5].replace("at 24s reset", "at 21s reset")
+        );
+        let h = headline_of(&text, None, false);
+        assert_eq!(
+            (h.tone, h.text.as_str()),
+            (
+                "warn",
+                "kafka-consumer-groups --reset-offsets for group audit at 21s failed: \
+                 Assignments can only be reset if the group 'audit' is inactive, but the current \
+                 state is Stable — 6000 of 6000 records acknowledged, none lost"
+            )
+        );
+    }
+
+    /// A partition the group never committed counts on the lag chart from its log start when the
+    /// group resets to earliest: its next owner reads all of it (walk 5, #3). Kafka's describe
+    /// prints `-`, and so does the panel's LAG, with the count beside it.
+    #[test]
+    fn a_partition_without_a_commit_counts_from_the_log_start_on_the_lag_chart() {
+        let run = |reset: &str| {
+            let text = format!(
+                "seed 1\ncluster brokers=3\ntopic orders partitions=2 replication.factor=3\n\
+                 producer p1 topic=orders acks=all rate=200/s\nconsumer c1 topic=orders \
+                 group.id=billing auto.offset.reset={reset} enable.auto.commit=false\nrun 10s\n"
+            );
+            let scenario = khafka_scenario::parse(&text).unwrap();
+            let mut sim =
+                khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+            sim.run_until(scenario.spec.run_for);
+            let g = sim.group_view("billing").unwrap();
+            let last = sim.metrics().group_lag[0].1.last().copied().flatten();
+            (g, last)
+        };
+        let (g, last) = run("earliest");
+        let hw: u64 = g.partitions.iter().map(|p| p.log_end_offset).sum();
+        assert!(hw > 1_500, "{hw}");
+        assert!(g.partitions.iter().all(|p| p.committed.is_none()
+            && p.lag.is_none()
+            && p.unread_from_log_start == Some(p.log_end_offset)));
+        // The last sample is at most a second old: within a second's records of the end.
+        let last = last.expect("a lag point") as u64;
+        assert!(last <= hw && last + 250 >= hw, "{last} against {hw}");
+        let (g, last) = run("latest");
+        assert!(g
+            .partitions
+            .iter()
+            .all(|p| p.unread_from_log_start.is_none()));
+        assert_eq!(last, None);
+    }
+
+    /// A cell that shows the lag chart, where nothing went wrong, leads with the lag (walk 5,
+    /// #8): the panel's lag column added up.
+    #[test]
+    fn a_lag_cell_leads_with_the_lag() {
+        let h = of_cell_focused("04b-consumer-groups-and-offsets.md", 0, super::Focus::Lag);
+        assert!(h.starts_with("Group billing's lag: 1167 records — "), "{h}");
     }
 
     /// A group that committed before processing and crashed: the headline says what the group

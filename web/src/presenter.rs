@@ -1036,10 +1036,11 @@ fn ticks(end: SimTime) -> impl Iterator<Item = SimTime> {
         .chain(std::iter::once(end))
 }
 
-/// Group member ids shortened for the projector: `c1-00000003-0000-4000-8000-000000000001`
+/// Group member ids shortened for the projector and the events list:
+/// `c1-00000003-0000-4000-8000-000000000001`
 /// becomes `c1-03…0001` (the coordinator that named it and its count there: a member that
 /// rejoins through another coordinator does not read as the one before).
-fn short_member_ids(text: &str) -> String {
+pub(crate) fn short_member_ids(text: &str) -> String {
     let is_uuid = |b: &[u8]| {
         b.iter().enumerate().all(|(i, c)| {
             if matches!(i, 8 | 13 | 18 | 23) {

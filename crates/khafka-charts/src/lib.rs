@@ -152,8 +152,9 @@ pub fn throughput(metrics: &Metrics) -> LineChart {
 
 /// Consumer lag. With consumer groups, one line per group: its lag as its coordinator has it —
 /// the high watermark minus the committed offset, summed over the group's partitions, the sum of
-/// `kafka-consumer-groups --describe`'s LAG column — with no point while the group has no committed
-/// offset or its coordinator is failing over. Without groups, the consumers' fetch positions
+/// `kafka-consumer-groups --describe`'s LAG column, and, in a group that resets to earliest, each
+/// partition without a commit from its log start (where its next owner starts) — with no point
+/// while nothing counts or its coordinator is failing over. Without groups, the consumers' fetch positions
 /// behind the high watermarks (`records-lag`, all partitions).
 pub fn consumer_lag(metrics: &Metrics) -> LineChart {
     if metrics.group_lag.is_empty() {
@@ -234,6 +235,8 @@ fn bounds(c: &LineChart) -> (f64, f64, f64) {
 const TITLE_PX: u32 = 15;
 const TEXT_PX: u32 = 13;
 const MARKER_PX: u32 = 12;
+/// The height of a row of fault labels in the band above the plot.
+const MARKER_ROW_PX: f64 = 14.0;
 const LEGEND_ROW_PX: u32 = 20;
 
 /// An estimate of a label's width at [`TEXT_PX`] (legend and fault labels are laid out by it).
@@ -362,11 +365,42 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         .max()
         .unwrap_or(0);
     let (left, right) = (28.0 + widest as f64, width as f64 - 18.0);
-    let (top, bottom) = (26.0, (height - legend_h) as f64 - 36.0);
+    let px = |x: f64| left + x / x_max * (right - left);
+    // Faults: a dashed line each, labelled in a band above the plot, so no label hides a line's
+    // data. A label goes on the first of three rows where it does not run into the previous
+    // label; labels near the right edge end at their line; a label with no free row is left out
+    // (its line keeps it as a tooltip) rather than drawn over another.
+    let mut row_ends = [f64::MIN; 3];
+    let faults: Vec<(f64, String, bool, Option<usize>)> = c
+        .markers
+        .iter()
+        .map(|(x, text)| {
+            let x = px(x.clamp(0.0, x_max));
+            // A fault is marked ⚡; a marker with its own sign (a rebalance's ↻) keeps it.
+            let text = if text.starts_with('↻') {
+                text.clone()
+            } else {
+                format!("⚡ {text}")
+            };
+            let w = text_width(&text) as f64 * MARKER_PX as f64 / TEXT_PX as f64;
+            let to_left = x > left + (right - left) * 0.7;
+            let (from, to) = if to_left {
+                (x - 3.0 - w, x - 3.0)
+            } else {
+                (x + 3.0, x + 3.0 + w)
+            };
+            let row = row_ends.iter().position(|end| from > end + 4.0);
+            if let Some(r) = row {
+                row_ends[r] = row_ends[r].max(to);
+            }
+            (x, text, to_left, row)
+        })
+        .collect();
+    let band = row_ends.iter().filter(|e| **e > f64::MIN).count() as f64 * MARKER_ROW_PX;
+    let (top, bottom) = (26.0 + band, (height - legend_h) as f64 - 36.0);
     if bottom - top < 40.0 {
         return Err(format!("{width}×{height} px leaves no room for the plot"));
     }
-    let px = |x: f64| left + x / x_max * (right - left);
     let py = |y: f64| bottom - (y - y_min) / (y_max - y_min) * (bottom - top);
     let mut o = String::with_capacity(8192);
     let _ = write!(
@@ -409,44 +443,23 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         (top + bottom) / 2.0,
         esc(&c.y_label)
     );
-    // Faults: a dashed line each, labelled at the top. A label goes on the first of three rows where
-    // it does not run into the previous label; labels near the right edge end at their line; a
-    // label with no free row is left out (its line keeps it as a tooltip) rather than drawn over
-    // another. The labels are drawn last, on a white halo, so no series or other fault line runs
-    // through them.
-    let mut row_ends = [f64::MIN; 3];
     let mut labels = String::new();
-    for (x, text) in &c.markers {
-        let x = px(x.clamp(0.0, x_max));
-        // A fault is marked ⚡; a marker with its own sign (a rebalance's ↻) keeps it.
-        let text = if text.starts_with('↻') {
-            text.clone()
-        } else {
-            format!("⚡ {text}")
-        };
-        let w = text_width(&text) as f64 * MARKER_PX as f64 / TEXT_PX as f64;
-        let to_left = x > left + (right - left) * 0.7;
-        let (from, to) = if to_left {
-            (x - 3.0 - w, x - 3.0)
-        } else {
-            (x + 3.0, x + 3.0 + w)
-        };
+    for (x, text, to_left, row) in &faults {
+        // A labelled line reaches up to its label's row.
+        let y1 = row.map_or(top, |r| top - band + r as f64 * MARKER_ROW_PX + 1.0);
         let _ = write!(
             o,
-            r##"<line class="fault" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"><title>{}</title></line>"##,
-            esc(&text)
+            r##"<line class="fault" x1="{x:.1}" y1="{y1:.1}" x2="{x:.1}" y2="{bottom}" stroke="#6E6E6E" stroke-dasharray="4 3"><title>{}</title></line>"##,
+            esc(text)
         );
-        let Some(row) = row_ends.iter().position(|end| from > end + 4.0) else {
-            continue;
-        };
-        row_ends[row] = row_ends[row].max(to);
+        let Some(row) = row else { continue };
         let _ = write!(
             labels,
-            r##"<text class="fault-label" x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C" stroke="#FFFFFF" stroke-width="4" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
-            if to_left { x - 3.0 } else { x + 3.0 },
-            top + 12.0 + row as f64 * 14.0,
-            if to_left { "end" } else { "start" },
-            esc(&text)
+            r##"<text class="fault-label" x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C">{}</text>"##,
+            if *to_left { x - 3.0 } else { x + 3.0 },
+            top - band + 11.0 + *row as f64 * MARKER_ROW_PX,
+            if *to_left { "end" } else { "start" },
+            esc(text)
         );
     }
     if let Some(now) = c.cursor {
@@ -580,16 +593,28 @@ mod tests {
         );
         let svg = to_svg(&marked, 360, 240).unwrap();
         assert!(svg.contains("crash broker 1"), "fault label");
-        // Fault labels are drawn over the data lines, on a halo, so no line runs through them.
+        // Fault labels sit in a band above the plot, so no label hides a line's data: the
+        // label's baseline is above the plot's top edge (its axis path `M{left} {top}V…`).
         let label_at = svg.find(r#"class="fault-label""#).expect("a fault label");
-        assert!(
-            svg.rfind("<polyline").is_some_and(|l| l < label_at),
-            "labels after the series"
-        );
-        assert!(
-            svg[label_at..].starts_with(r#"class="fault-label" "#)
-                && svg[label_at..].contains(r#"paint-order="stroke""#)
-        );
+        let attr = |from: &str, name: &str| -> f64 {
+            let at = from.find(name).expect(name) + name.len();
+            from[at..]
+                .split(['"', ' '])
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let label_y = attr(&svg[label_at..], r#" y=""#);
+        let axis = r#"<path d="M"#;
+        let axis = &svg[svg.find(axis).expect("the axes") + axis.len()..];
+        let top: f64 = axis
+            .split('V')
+            .next()
+            .and_then(|m| m.split(' ').nth(1))
+            .and_then(|t| t.parse().ok())
+            .expect("the plot's top");
+        assert!(label_y < top, "label at y {label_y}, plot from {top}");
         assert!(svg.contains(r#"class="cursor" x1="#), "the cursor");
         // Five faults within a second: three labels fit, one a row; the others are not drawn
         // over them, and every fault line names its fault as a tooltip.
@@ -703,14 +728,17 @@ run 30s
             for (group, series) in [("billing", &chart.series[0]), ("audit", &chart.series[1])] {
                 assert_eq!(series.name, format!("{group} (committed)"));
                 let view = sim.group_view(group).expect("a group of the scenario");
-                let lags: Vec<u64> = view.partitions.iter().filter_map(|p| p.lag).collect();
+                // The lag column, and each partition without a commit from its log start
+                // (both groups reset to earliest).
+                let lags: Vec<u64> = view
+                    .partitions
+                    .iter()
+                    .filter_map(|p| p.lag.or(p.unread_from_log_start))
+                    .collect();
                 let now = sim.now().as_us() as f64 / 1e6;
                 let point = series.points.last().filter(|p| p.0 == now).map(|p| p.1);
                 if lags.is_empty() {
-                    assert_eq!(
-                        point, None,
-                        "{group} at {now}s: no committed offset, no point"
-                    );
+                    assert_eq!(point, None, "{group} at {now}s: nothing counts, no point");
                 } else {
                     assert_eq!(
                         point,

@@ -59,6 +59,8 @@ pub use outcome::{
     FlowOutcome, LatencyStats, Outcome, PartitionView, ProvenanceCounts, QuorumOutcome,
     ReplicaView, ThroughputOutcome,
 };
+#[cfg(feature = "groups")]
+pub use sim::ToolError;
 pub use sim::{Sim, SimOptions};
 pub use spec::{BrokerId, BrokerRef, Fault, NodeRef, ScenarioSpec, TopicPartition};
 pub use time::SimTime;

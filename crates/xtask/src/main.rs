@@ -477,10 +477,11 @@ const NOTEBOOK_FILES: [&str; 3] = [
 /// it to 609,057 B after the cuts we found, then at 650,000 B when session 38's broker lifecycle,
 /// controlled shutdown, Streams cache and retention fixes took it to 642,267 B after the cuts we
 /// found, then at 660,000 B when session 45's presenter fixes for trainers (the group panel, a
-/// crashed member marked, Leave back to the lesson) took it to about 652 KB, with the reasons and
-/// what was looked at in ARCHITECTURE.md ("The notebook bundle"). A lesson reader downloads it on
-/// top of the main bundle.
-const NOTEBOOK_BUDGET: u64 = 660_000;
+/// crashed member marked, Leave back to the lesson) took it to about 652 KB, then at 665,000 B
+/// when session 51's mends of a learner's walk through the consumer-group lessons took it to
+/// 660,910 B after the cuts we found, with the reasons and what was looked at in ARCHITECTURE.md
+/// ("The notebook bundle"). A lesson reader downloads it on top of the main bundle.
+const NOTEBOOK_BUDGET: u64 = 665_000;
 /// Where Trunk puts the windows bundle (`web/src/windows.rs`): the stream-processing lessons'
 /// window cells, without the engine, fetched only by pages with a window cell.
 const WINDOWS_DIR: &str = "windows-v1";

@@ -77,6 +77,18 @@ pub(crate) enum Event {
     Start,
 }
 
+/// An admin tool's error ([`Sim::tool_errors`]).
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolError {
+    pub at_us: u64,
+    /// The command, as Kafka names it.
+    pub tool: &'static str,
+    pub group: String,
+    /// As the tool prints it.
+    pub error: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct Sim {
     pub(crate) spec: Arc<ScenarioSpec>,
@@ -128,6 +140,9 @@ pub struct Sim {
     instant_events: u64,
     /// Why the run stopped before its end, if it did ([`Sim::halted`]).
     halted: Option<String>,
+    /// The admin tools' errors (`kafka-consumer-groups --reset-offsets` refused), in time order.
+    #[cfg(feature = "groups")]
+    tool_errors: Vec<ToolError>,
     /// Kafka Streams instances (`client/streams`), and the counts their producers sent.
     #[cfg(feature = "groups")]
     pub(crate) streams: Vec<crate::client::streams::StreamsInstance>,
@@ -292,6 +307,8 @@ impl Sim {
             inv: crate::invariants::InvariantState::new(nparts),
             instant_events: 0,
             halted: None,
+            #[cfg(feature = "groups")]
+            tool_errors: Vec::new(),
             #[cfg(feature = "groups")]
             streams: Vec::new(),
             #[cfg(feature = "groups")]
@@ -534,6 +551,13 @@ impl Sim {
     /// too many events at one instant (a loop that takes no time) or kept too many pending.
     pub fn halted(&self) -> Option<&str> {
         self.halted.as_deref()
+    }
+
+    /// The admin tools' errors so far, in time order (a `reset offsets` a group's state refused,
+    /// or that found no coordinator or no leader).
+    #[cfg(feature = "groups")]
+    pub fn tool_errors(&self) -> &[ToolError] {
+        &self.tool_errors
     }
 
     fn over_budget(&self) -> Option<String> {
@@ -1179,6 +1203,21 @@ impl Sim {
             r.to,
             r.dry_run,
         );
+        let fail = |sim: &mut Sim, error: String| {
+            sim.tool_errors.push(ToolError {
+                at_us: sim.now.as_us(),
+                tool: "kafka-consumer-groups --reset-offsets",
+                group: group.to_string(),
+                error: error.clone(),
+            });
+            sim.trace.emit(
+                sim.now,
+                TraceKind::Group {
+                    group: group.to_string(),
+                    text: format!("reset-offsets: {error}"),
+                },
+            );
+        };
         let note = |sim: &mut Sim, text: String| {
             sim.trace.emit(
                 sim.now,
@@ -1212,14 +1251,14 @@ impl Sim {
         });
         let Some((coordinator, shard)) = coordinator else {
             let text = format!("Error: the coordinator of group '{group}' is not available");
-            return note(self, text);
+            return fail(self, text);
         };
         let state = match shard.consumer_groups.get(group) {
             Some(cg) => cg.state().name(),
             None => shard.groups.get(group).map_or("Dead", |g| g.state.name()),
         };
         if let Some(e) = refusal(group, state) {
-            return note(self, e);
+            return fail(self, e);
         }
         let key: Arc<str> = group.into();
         let mut planned = Vec::new();
@@ -1231,7 +1270,7 @@ impl Sim {
                 .and_then(|b| self.brokers[(b - 1) as usize].replicas.get(&part))
                 .map(|r| &r.log);
             let Some(log) = log else {
-                return note(
+                return fail(
                     self,
                     format!("Error getting offsets of topic partition: {name}"),
                 );
@@ -1252,7 +1291,7 @@ impl Sim {
             };
             match plan(&name, to, o) {
                 Ok(offset) => planned.push((part, offset)),
-                Err(e) => return note(self, e),
+                Err(e) => return fail(self, e),
             }
         }
         let text: Vec<String> = planned
@@ -1267,7 +1306,7 @@ impl Sim {
         let error =
             self.brokers[(coordinator - 1) as usize].admin_offset_commit(&mut ctx, group, planned);
         if error != crate::msg::ErrorCode::None {
-            note(self, format!("the commit failed with {}", error.name()));
+            fail(self, format!("the commit failed with {}", error.name()));
         }
     }
 

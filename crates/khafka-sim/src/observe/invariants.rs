@@ -115,7 +115,8 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
                     latest.insert(k, o);
                 }
             }
-            let mut live = std::collections::BTreeSet::new();
+            // Offsets in increasing order (checked below): a sorted vector.
+            let mut live: Vec<u64> = Vec::new();
             let mut last = None;
             for id in log.live_batches_from(start, store) {
                 let sb = store.get(id);
@@ -131,11 +132,11 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
                         ));
                     }
                     last = Some(o);
-                    live.insert(o);
+                    live.push(o);
                 }
             }
             for (k, o) in latest {
-                if live.contains(&o) {
+                if live.binary_search(&o).is_ok() {
                     continue;
                 }
                 let id = history[&o];

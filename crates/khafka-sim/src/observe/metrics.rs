@@ -143,8 +143,8 @@ pub struct Gauges {
     /// With a quorum: 1 for the active controller, 0 for the others (index `id - 1`).
     pub active_per_controller: Vec<u64>,
     /// Each consumer group's lag as its coordinator has it (`kafka-consumer-groups --describe`'s
-    /// LAG, summed over the group's partitions), in the order the scenario names the groups; `None`
-    /// while no partition of the group has a committed offset or no coordinator has it loaded.
+    /// LAG, summed over the group's partitions, `Sim::group_lag_total`), in the order the scenario
+    /// names the groups; `None` while no partition counts or no coordinator has it loaded.
     pub group_lag: Vec<(String, Option<u64>)>,
 }
 
@@ -156,8 +156,10 @@ pub struct Metrics {
     /// without completed requests repeats 0.
     pub series: crate::vec_map::VecMap<&'static str, Vec<f64>>,
     /// Lag per consumer group, aligned with `time_us`: the high watermark minus the committed
-    /// offset, summed over the partitions of the group's topics that have a committed offset;
-    /// `None` (JSON `null`) while it has none, or while its coordinator is failing over. The groups
+    /// offset, summed over the partitions of the group's topics that have a committed offset, and
+    /// in a group that resets to earliest the high watermark minus the log start offset of those
+    /// without one (`Sim::group_lag_total`); `None` (JSON `null`) while nothing counts, or while
+    /// its coordinator is failing over. The groups
     /// in the order the scenario names them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_lag: Vec<(String, Vec<Option<f64>>)>,

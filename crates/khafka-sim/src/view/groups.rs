@@ -7,7 +7,9 @@
 //! log end offset is the high watermark, what `ListOffsets(latest)` returns to the tool under
 //! `read_uncommitted`; lag is that minus the committed offset.
 
-use crate::coordinator::group::shard::{partition_names, GroupPartitionView, MemberView};
+use crate::coordinator::group::shard::{
+    partition_names, GroupPartitionView, MemberView, UnreadPartition,
+};
 pub use crate::coordinator::group::GroupView;
 use crate::log::RecordId;
 use crate::msg::PartIdx;
@@ -47,6 +49,28 @@ fn collapse_repeats(lines: Vec<(u64, String)>) -> Vec<(u64, String)> {
     }
     close(&mut out, n, last);
     out
+}
+
+/// Whether a member of the group that reads `topic` starts with `auto.offset.reset=earliest`
+/// where the group has no committed offset.
+fn resets_to_earliest(consumers: &[&crate::spec::ConsumerSpec], topic: &str) -> bool {
+    consumers.iter().any(|c| {
+        c.topics().any(|t| t == topic)
+            && c.config.auto_offset_reset == crate::config::OffsetReset::Earliest
+    })
+}
+
+/// A group's rebalance revocations and the pauses in its reading ([`Sim::rebalance_pauses`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pauses {
+    /// Partitions revoked (`GroupView::partitions_revoked`).
+    pub revoked: u64,
+    /// µs summed over the pauses.
+    pub total_us: u64,
+    /// The longest pause, µs.
+    pub longest_us: u64,
+    /// The partition unread the longest now, if a pause is still running.
+    pub unread: Option<UnreadPartition>,
 }
 
 /// What one group member did, in time order (`Sim::member_story`).
@@ -109,18 +133,15 @@ impl Sim {
 
     /// The group's lag as `kafka-consumer-groups --describe` would add up its LAG column: for each
     /// partition of the group's topics with a committed offset, the high watermark minus that
-    /// offset. `None` while no coordinator has the group loaded or no partition has a commit. The
-    /// lag chart's figure, sampled each metrics interval.
+    /// offset; and, in a group whose members reset to `earliest`, for each partition without one,
+    /// the high watermark minus the log start offset (where its next owner starts:
+    /// `GroupPartitionView::unread_from_log_start`). `None` while no coordinator has the group
+    /// loaded or no partition counts. The lag chart's figure, sampled each metrics interval.
     pub fn group_lag_total(&self, group: &str) -> Option<u64> {
         let shard = self.loaded_shard(group)?;
         let key: std::sync::Arc<str> = std::sync::Arc::from(group);
-        let mut topics: Vec<&str> = self
-            .spec()
-            .consumers
-            .iter()
-            .filter(|c| c.config.group.group_id.as_deref() == Some(group))
-            .flat_map(|c| c.topics())
-            .collect();
+        let consumers = self.group_consumer_specs(group);
+        let mut topics: Vec<&str> = consumers.iter().flat_map(|c| c.topics()).collect();
         crate::kernel::small::sort_by(&mut topics, Ord::cmp);
         topics.dedup();
         let mut total = None;
@@ -129,11 +150,15 @@ impl Sim {
                 continue;
             };
             let info = &self.topo.topics[ti as usize];
+            let earliest = resets_to_earliest(&consumers, t);
             for p in info.first_part..info.first_part + info.partitions {
-                if let Some(c) = shard.offsets.get(&(key.clone(), p)) {
-                    let hw = self.partition_view(p).high_watermark;
-                    *total.get_or_insert(0) += hw.saturating_sub(c.offset);
-                }
+                let from = match shard.offsets.get(&(key.clone(), p)) {
+                    Some(c) => c.offset,
+                    None if earliest => self.partition_view(p).log_start_offset,
+                    None => continue,
+                };
+                let hw = self.partition_view(p).high_watermark;
+                *total.get_or_insert(0) += hw.saturating_sub(from);
             }
         }
         total
@@ -163,14 +188,18 @@ impl Sim {
             .filter(|s| s.loading_until_us.is_none())
     }
 
-    /// One group, if a consumer names it.
-    pub fn group_view(&self, group: &str) -> Option<GroupView> {
-        let consumers: Vec<&crate::spec::ConsumerSpec> = self
-            .spec()
+    /// The scenario's consumers with `group.id` `group`.
+    fn group_consumer_specs(&self, group: &str) -> Vec<&crate::spec::ConsumerSpec> {
+        self.spec()
             .consumers
             .iter()
             .filter(|c| c.config.group.group_id.as_deref() == Some(group))
-            .collect();
+            .collect()
+    }
+
+    /// One group, if a consumer names it.
+    pub fn group_view(&self, group: &str) -> Option<GroupView> {
+        let consumers = self.group_consumer_specs(group);
         if consumers.is_empty() {
             return None;
         }
@@ -245,7 +274,8 @@ impl Sim {
                 if let Some(c) = committed {
                     partitions_committed.push((part, c));
                 }
-                let leo = self.partition_view(part).high_watermark;
+                let view = self.partition_view(part);
+                let leo = view.high_watermark;
                 let owner = members.iter().find(|m| m.assignment.contains(&name));
                 partitions.push(GroupPartitionView {
                     topic: t.to_string(),
@@ -253,6 +283,10 @@ impl Sim {
                     committed,
                     log_end_offset: leo,
                     lag: committed.map(|c| leo.saturating_sub(c)),
+                    unread_from_log_start: (committed.is_none()
+                        && shard.is_some()
+                        && resets_to_earliest(&consumers, t))
+                    .then(|| leo.saturating_sub(view.log_start_offset)),
                     consumer_id: owner.map(|m| m.member_id.clone()),
                     host: owner.map(|m| m.host.clone()),
                     client_id: owner.map(|m| m.client_id.clone()),
@@ -307,28 +341,28 @@ impl Sim {
                 .count() as u64,
             truncations_detected: self.truncations(group, false),
             log_truncation_exceptions: self.truncations(group, true),
-            partitions_revoked: pauses.0,
-            pause_ms: pauses.1 / 1000,
-            longest_pause_ms: pauses.2 / 1000,
+            partitions_revoked: pauses.revoked,
+            pause_ms: pauses.total_us / 1000,
+            longest_pause_ms: pauses.longest_us / 1000,
+            unread: pauses.unread,
         })
     }
 
-    /// The group's rebalance revocations and the pauses in its reading: `(partitions revoked, µs
-    /// summed over the pauses, the longest µs)`. A pause runs from a member's revocation of a
+    /// The group's rebalance revocations and the pauses in its reading. A pause runs from a member's revocation of a
     /// partition (`Membership::revocations`), or from the crash of the member's process that
     /// held it (`Membership::crashed_with`), to the next time a member of the group is assigned
     /// it (`Membership::assignments`), or to now. Partitions lost with a generation are not
     /// counted: the group has usually given them to another member before their holder knows.
-    pub fn rebalance_pauses(&self, group: &str) -> (u64, u64, u64) {
+    pub fn rebalance_pauses(&self, group: &str) -> Pauses {
         let members: Vec<_> = self
             .consumers
             .iter()
-            .filter_map(|c| c.group.as_ref().map(|g| (&c.subscribed, g)))
-            .filter(|(_, g)| g.group_id == group)
+            .filter_map(|c| c.group.as_ref().map(|g| (&*c.name, &c.subscribed, g)))
+            .filter(|(_, _, g)| g.group_id == group)
             .collect();
         let now = self.now().as_us();
-        let (mut count, mut total, mut longest) = (0u64, 0u64, 0u64);
-        for (subscribed, g) in &members {
+        let mut out = Pauses::default();
+        for (name, subscribed, g) in &members {
             let revoked = g.revocations.iter().map(|r| (r, true));
             let crashed = g.crashed_with.iter().map(|r| (r, false));
             for ((at, parts), is_revocation) in revoked.chain(crashed) {
@@ -336,21 +370,29 @@ impl Sim {
                     let part = subscribed.global(*p);
                     let next = members
                         .iter()
-                        .flat_map(|(s2, g2)| g2.assignments.iter().map(move |a| (*s2, a)))
+                        .flat_map(|(_, s2, g2)| g2.assignments.iter().map(move |a| (*s2, a)))
                         .filter(|(s2, (t, _, ps))| {
                             *t >= *at && ps.iter().any(|q| s2.global(*q) == part)
                         })
                         .map(|(_, (t, _, _))| *t)
-                        .min()
-                        .unwrap_or(now);
-                    let pause = next.saturating_sub(*at);
-                    count += u64::from(is_revocation);
-                    total += pause;
-                    longest = longest.max(pause);
+                        .min();
+                    let pause = next.unwrap_or(now).saturating_sub(*at);
+                    out.revoked += u64::from(is_revocation);
+                    out.total_us += pause;
+                    out.longest_us = out.longest_us.max(pause);
+                    // Unread still: the longest such pause (the first on a tie) is the group's.
+                    if next.is_none() && out.unread.as_ref().is_none_or(|u| *at < u.since_us) {
+                        out.unread = Some(UnreadPartition {
+                            partition: self.topo.part_name(part).to_string(),
+                            since_us: *at,
+                            holder: name.to_string(),
+                            crashed: !is_revocation,
+                        });
+                    }
                 }
             }
         }
-        (count, total, longest)
+        out
     }
 
     /// Records of `part` below the group's committed offset `committed` that no member processed

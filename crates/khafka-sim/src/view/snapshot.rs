@@ -119,6 +119,9 @@ pub struct ConsumerSnapshot {
     pub group: Option<String>,
     /// Crashed or closed (a `restart consumer` starts it again).
     pub stopped: bool,
+    /// Stopped by a crash of its process (`crash consumer`), not closed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub crashed: bool,
     /// Records its value deserializer could not decode, and where it stopped at one (`orders-0
     /// @40`) with `LogAndFail`.
     pub deserialization_failures: u64,
@@ -330,6 +333,7 @@ impl Sim {
                 #[cfg(not(feature = "groups"))]
                 group: None,
                 stopped: c.stopped,
+                crashed: c.crashed,
                 deserialization_failures: c.poison.len() as u64,
                 stopped_at: c
                     .poison

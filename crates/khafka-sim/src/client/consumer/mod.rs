@@ -165,6 +165,8 @@ pub struct Consumer {
     pub group: Option<Box<group::Membership>>,
     /// Crashed or closed: handles nothing until restarted.
     pub stopped: bool,
+    /// Stopped by a crash of its process (not a `close()`): a restart builds a new consumer.
+    pub crashed: bool,
     /// Per partition: `auto.offset.reset=none` found no offset (`NoOffsetForPartitionException`).
     pub no_offset: Vec<bool>,
     /// What the application processed (group members only; `app.rs`), contiguous runs merged:
@@ -266,6 +268,7 @@ impl Consumer {
                 )
             }),
             stopped: false,
+            crashed: false,
             no_offset: vec![false; partitions as usize],
             #[cfg(feature = "groups")]
             processed: Vec::new(),
@@ -453,6 +456,7 @@ impl Consumer {
             if let Some(g) = self.group.as_mut() {
                 g.crashed(ctx.now.as_us());
             }
+            self.crashed = true;
         }
         self.stopped = true;
     }

@@ -824,8 +824,7 @@ impl ClassicGroup {
                     .members
                     .iter()
                     .map(|m| {
-                        let parts: Vec<String> =
-                            m.assignment.iter().map(|tp| tp.to_string()).collect();
+                        let parts = super::shard::partition_names(&m.assignment);
                         format!("{} → [{}]", m.member_id, parts.join(", "))
                     })
                     .collect::<Vec<_>>()

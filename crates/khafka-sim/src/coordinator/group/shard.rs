@@ -690,6 +690,23 @@ pub struct GroupView {
     /// The longest of those pauses, in ms.
     #[serde(default)]
     pub longest_pause_ms: u64,
+    /// The partition that has gone unread the longest, if one still is: revoked, or held by a
+    /// member that crashed, and not assigned to a member since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<UnreadPartition>,
+}
+
+/// A partition no member of the group reads now ([`GroupView::unread`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct UnreadPartition {
+    /// `topic-p`.
+    pub partition: String,
+    /// Since when (µs): its revocation, or the crash of the member that held it.
+    pub since_us: u64,
+    /// The consumer (its name in the scenario) that revoked it or crashed with it.
+    pub holder: String,
+    /// Whether the holder crashed (else it revoked the partition).
+    pub crashed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -723,12 +740,20 @@ pub struct GroupPartitionView {
     pub committed: Option<u64>,
     pub log_end_offset: u64,
     pub lag: Option<u64>,
+    /// With no committed offset, in a group whose members reset to `earliest`: the records from
+    /// the log start offset to the log end offset, all of which its next owner will read. Not
+    /// Kafka's LAG column (which is `-` there); the lag chart counts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_from_log_start: Option<u64>,
     pub consumer_id: Option<String>,
     pub host: Option<String>,
     pub client_id: Option<String>,
 }
 
-/// A member's partitions as `topic-p` names.
+/// A member's partitions as `topic-p` names, sorted by topic then partition (an assignor's
+/// order is not the point: an assignment is a set).
 pub fn partition_names(a: &[TopicPartition]) -> Vec<String> {
-    a.iter().map(|tp| tp.to_string()).collect()
+    let mut sorted: Vec<&TopicPartition> = a.iter().collect();
+    crate::kernel::small::sort_by(&mut sorted, |x, y| x.cmp(y));
+    sorted.iter().map(|tp| tp.to_string()).collect()
 }

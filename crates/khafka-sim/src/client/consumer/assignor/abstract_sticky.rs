@@ -79,7 +79,14 @@ fn all_subscriptions_equal(
     order: &[usize],
 ) -> Claims {
     let mut all_equal = true;
-    let mut subscribed: BTreeSet<&str> = BTreeSet::new();
+    // Topic sets as sorted, deduplicated vectors (no set type of their own in the bundle).
+    fn topic_set(sub: &Subscription) -> Vec<&str> {
+        let mut t: Vec<&str> = sub.topics.iter().map(String::as_str).collect();
+        crate::kernel::small::sort_by(&mut t, Ord::cmp);
+        t.dedup();
+        t
+    }
+    let mut subscribed: Vec<&str> = Vec::new();
     let mut previous_owner: BTreeMap<TopicPartition, usize> = BTreeMap::new();
     let mut claims = Claims {
         all_equal: true,
@@ -89,7 +96,7 @@ fn all_subscriptions_equal(
     };
     for &m in order {
         let sub = &members[m];
-        let these: BTreeSet<&str> = set_of(sub.topics.iter().map(String::as_str));
+        let these = topic_set(sub);
         if subscribed.is_empty() {
             subscribed = these;
         } else if all_equal && these != subscribed {
@@ -635,16 +642,17 @@ impl<'a> General<'a> {
                 self.maybe_assign_partition(tp);
             }
         }
-        let fixed_topics: BTreeSet<&str> = set_of(
-            self.topic_consumers
-                .keys()
-                .copied()
-                .filter(|t| !self.can_topic_participate(t)),
-        );
+        // The map's keys are sorted and distinct.
+        let fixed_topics: Vec<&str> = self
+            .topic_consumers
+            .keys()
+            .copied()
+            .filter(|t| !self.can_topic_participate(t))
+            .collect();
         let mut sorted_all = std::mem::take(&mut self.sorted_all);
-        sorted_all.retain(|tp| !fixed_topics.contains(tp.topic.as_str()));
+        sorted_all.retain(|tp| !fixed_topics.contains(&tp.topic.as_str()));
         let mut unassigned = unassigned;
-        unassigned.retain(|tp| !fixed_topics.contains(tp.topic.as_str()));
+        unassigned.retain(|tp| !fixed_topics.contains(&tp.topic.as_str()));
 
         let mut fixed: Vec<(usize, Vec<TopicPartition>)> = Vec::new();
         for m in 0..self.members.len() {
