@@ -1391,13 +1391,10 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     // An operator's action the tool refused (`reset-offsets` on an active group) is marked as
     // refused: it changed nothing.
     let refused: Vec<SimTime> = sim
-        .notable_events()
-        .filter(|e| e.time <= end)
-        .filter(|e| {
-            matches!(&e.kind, khafka_sim::trace::TraceKind::Group { text, .. }
-                if text.starts_with("reset-offsets: Error"))
-        })
-        .map(|e| e.time)
+        .tool_errors()
+        .iter()
+        .map(|e| SimTime(e.at_us))
+        .filter(|t| *t <= end)
         .collect();
     let faults: Vec<(f64, String)> = sim
         .notable_events()

@@ -297,7 +297,8 @@ impl Sim {
         let never = partitions_committed
             .iter()
             .map(|&(part, c)| self.never_processed_split(group, part, c, 0..u64::MAX))
-            .fold((0, 0), |a, n| (a.0 + n.0, a.1 + n.1));
+            .fold((0, 0, None), |a, n| (a.0 + n.0, a.1 + n.1, a.2.or(n.2)));
+        let (processed_twice, twice_first) = self.processed_twice_split(group);
         Some(GroupView {
             group: group.to_string(),
             coordinator,
@@ -323,7 +324,11 @@ impl Sim {
             leader: g.and_then(|g| g.leader.clone()),
             members,
             partitions,
-            processed_twice: self.processed_twice(group),
+            processed_twice,
+            // The story of one of them: never processed first, else processed twice.
+            example: never
+                .2
+                .or_else(|| twice_first.and_then(|(p, e, o)| self.record_at(p, e, o))),
             never_processed: never.0,
             never_processed_reused_offsets: never.1,
             commits_failed: self
@@ -523,23 +528,13 @@ impl Sim {
 
     /// A record that tells a group's headline: the first one no member processed below the
     /// committed offset (at most once), else the first one processed twice (at least once).
+    /// `group_view` finds it with the counts ([`GroupView::example`]).
     pub fn group_example(&self, view: &GroupView) -> Option<RecordId> {
-        let group = view.group.as_str();
-        for p in &view.partitions {
-            let Some(committed) = p.committed else {
-                continue;
-            };
-            let Some(t) = self.topo.topic_index(&p.topic) else {
-                continue;
-            };
-            let part = self.topo.topics[t as usize].first_part + p.partition;
-            if let (_, _, Some(id)) =
-                self.never_processed_split(group, part, committed, 0..u64::MAX)
-            {
-                return Some(id);
-            }
-        }
-        let (part, epoch, offset) = self.processed_twice_split(group).1?;
+        view.example
+    }
+
+    /// The record at `offset` of `part` in leader epoch `epoch`, on the log the verdicts read.
+    fn record_at(&self, part: PartIdx, epoch: u32, offset: u64) -> Option<RecordId> {
         let b = self.verdict_source(part)?;
         let log = &self.brokers[(b - 1) as usize].replicas.get(&part)?.log;
         let i = log.batch_index_of(offset, &self.batches)?;

@@ -830,18 +830,9 @@ impl Membership {
     /// `onJoinPrepare` (eager): commit first when auto-commit is on, revoke everything, join.
     fn prepare_join(&mut self, ctx: &mut Ctx, v: &mut View) {
         self.rejoin_needed = false;
+        // Fetching stops here (`maybeMarkPartitionsPendingRevocation`): the pause starts.
         if !self.cooperative && self.generation >= 0 {
             self.record_revocation(ctx.now.as_us(), &self.assigned.clone());
-            // Said as the cooperative protocol's revocations are (`onPartitionsRevoked`).
-            let owned = self.owned_names(ctx, v);
-            if !owned.is_empty() {
-                let text = format!(
-                    "{} revokes [{}] and rejoins (eager: every partition it owns)",
-                    self.client_id,
-                    owned.join(", ")
-                );
-                note(ctx, &self.group_id, text);
-            }
         }
         // Kafka Streams turns auto-commit off, so nothing is committed here: it commits when
         // the rebalance revokes tasks (`onPartitionsRevoked`, on SyncGroup's answer).
@@ -857,10 +848,25 @@ impl Membership {
         if self.generation < 0 {
             self.lose_all(ctx.now.as_us(), v);
         } else if !self.cooperative {
-            self.revoke_all(v);
+            self.eager_revoke_all(ctx, v);
         }
         self.phase = Phase::Joining;
         self.send_join(ctx, v);
+    }
+
+    /// `onJoinPrepare`'s eager revocation, after the commit it waited for: every partition it
+    /// owns (`invokePartitionsRevoked`), said as the cooperative protocol's revocations are.
+    fn eager_revoke_all(&mut self, ctx: &mut Ctx, v: &mut View) {
+        let owned = self.owned_names(ctx, v);
+        if !owned.is_empty() {
+            let text = format!(
+                "{} revokes [{}] and rejoins (eager: every partition it owns)",
+                self.client_id,
+                owned.join(", ")
+            );
+            note(ctx, &self.group_id, text);
+        }
+        self.revoke_all(v);
     }
 
     /// The names of the partitions it owns, in its subscription's order.
@@ -1145,7 +1151,7 @@ impl Membership {
                     self.lose_all(ctx.now.as_us(), v);
                 } else if !self.cooperative {
                     self.pending_revocation = false;
-                    self.revoke_all(v);
+                    self.eager_revoke_all(ctx, v);
                 }
                 self.phase = Phase::Joining;
                 self.send_join(ctx, v);

@@ -660,6 +660,10 @@ pub struct GroupView {
     pub partitions: Vec<GroupPartitionView>,
     /// Records the group's members were handed more than once.
     pub processed_twice: u64,
+    /// A record that tells the group's figures: the first never processed, else the first
+    /// processed twice (`Sim::group_example`). Not part of the report.
+    #[serde(skip)]
+    pub example: Option<u64>,
     /// Records below the committed offset that no member processed (at-most-once).
     pub never_processed: u64,
     /// Of those, records at an offset a member processed in another leader epoch: the record
