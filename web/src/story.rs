@@ -155,13 +155,22 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             ),
         ));
     }
-    // Each time a group member's application processed it (the end of the run of records it
-    // was processed in), and in which generation.
+    // Each time a group member's application processed it, and in which generation: at the end
+    // of its poll, or within a run of polls (a member's contiguous runs are kept merged).
     for pr in &s.processed_by {
-        steps.push(own(
-            pr.at_us,
+        let within = if pr.from_us == pr.at_us {
+            String::new()
+        } else {
             format!(
-                "processed by {} (group {}, generation {}; the run of records it was in ended here)",
+                ", in its polls done between {} and {}",
+                fmt_time(SimTime(pr.from_us)),
+                fmt_time(SimTime(pr.at_us))
+            )
+        };
+        steps.push(own(
+            pr.from_us,
+            format!(
+                "processed by {} (group {}, generation {}{within})",
                 pr.consumer, pr.group, pr.generation
             ),
         ));

@@ -136,9 +136,11 @@ fn a_members_story_shows_what_it_processed_and_committed() {
     for want in [
         "generation 1: assigned [t-0]",
         "commitSync(t-0=200): committed",
-        "processed t-0 offsets 0..241 (leader epoch 0, generation 1)",
+        // A run of polls: from its first poll's end, until its last's.
+        "11.268041s  processed t-0 offsets 0..241 (leader epoch 0, generation 1, polls done until \
+         12.245931s)",
         "generation 2: assigned [t-0]",
-        "processed t-0 offsets 200..349 (leader epoch 0, generation 2)",
+        "processed t-0 offsets 200..349 (leader epoch 0, generation 2, polls done until",
     ] {
         assert!(out.contains(want), "{want}:\n{out}");
     }

@@ -578,12 +578,18 @@ impl Sim {
             );
             lines.push((*at, 3, line));
         }
+        // A run of contiguous records, from its first poll's end to its last's.
         for r in &c.processed {
+            let until = if r.at_us == r.first_at_us {
+                String::new()
+            } else {
+                format!(", polls done until {}", crate::SimTime(r.at_us))
+            };
             lines.push((
-                r.at_us,
+                r.first_at_us,
                 0,
                 format!(
-                    "processed {} offsets {}..{} (leader epoch {}, generation {})",
+                    "processed {} offsets {}..{} (leader epoch {}, generation {}{until})",
                     name(r.partition),
                     r.from,
                     r.to - 1,

@@ -254,7 +254,10 @@ pub struct RecordProcessing {
     pub consumer: String,
     pub group: String,
     pub generation: i32,
-    /// When the run of records it was processed with was done.
+    /// It was processed between these two instants (µs): when the first poll's records of the
+    /// run of contiguous records it was processed in were done, and when the run's last were
+    /// (a member's runs are kept merged, not per poll). Equal for a run of one poll.
+    pub from_us: u64,
     pub at_us: u64,
 }
 
@@ -667,6 +670,7 @@ impl Sim {
                             consumer: c.name.to_string(),
                             group: g.group_id.clone(),
                             generation: r.generation,
+                            from_us: r.first_at_us,
                             at_us: r.at_us,
                         });
                     }

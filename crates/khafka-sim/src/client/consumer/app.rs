@@ -57,6 +57,9 @@ pub struct Processed {
     pub leader_epoch: u32,
     /// The member's generation when `poll()` returned them (-1: none).
     pub generation: i32,
+    /// When the first poll's records of the run were done (a record of the run was processed
+    /// between its poll and `at_us`).
+    pub first_at_us: u64,
     /// When the last of them was processed.
     pub at_us: u64,
 }

@@ -1426,7 +1426,25 @@ impl Membership {
 
     /// `maybeLeaveGroup`: dynamic members send LeaveGroup (the answer is not awaited).
     fn leave(&mut self, ctx: &mut Ctx, v: &mut View) {
-        self.send_leave(ctx, v);
+        // Kafka Streams' main consumer stays in its group on `close()`: `StreamsConfig`'s consumer
+        // overrides set `internal.leave.group.on.close=false`, and `KafkaStreams.close()` without
+        // `CloseOptions` leaves it so. Its tasks move when its session expires.
+        if v.config.group.streams_commit_interval_ms.is_some() {
+            if self.coordinator.is_some() && !self.member_id.is_empty() {
+                note(
+                    ctx,
+                    &self.group_id,
+                    format!(
+                        "{} closes without LeaveGroup (Kafka Streams sets \
+                         internal.leave.group.on.close=false); the group notices when its session \
+                         expires",
+                        self.client_id
+                    ),
+                );
+            }
+        } else {
+            self.send_leave(ctx, v);
+        }
         // `onLeavePrepare`: `onPartitionsLost` without a generation (a KIP-848 member: epoch 0)
         // or, classic, in the middle of a rebalance; else `onPartitionsRevoked`.
         let rebalancing =

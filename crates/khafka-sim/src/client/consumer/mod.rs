@@ -546,6 +546,7 @@ impl Consumer {
             to,
             leader_epoch,
             generation,
+            first_at_us: at_us,
             at_us,
         });
     }
