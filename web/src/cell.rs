@@ -1910,7 +1910,7 @@ fn streams_panel(
                                 if j.window.is_some() {
                                     { format!(" · pairs joined {} · no partner when processed {}", i.joined, i.unmatched) }
                                     if i.join_late > 0 {
-                                        <span class="warn">{ format!(" · {} records too late for their whole window", i.join_late) }</span>
+                                        <span class="warn">{ format!(" · {} records too late for part of their window", i.join_late) }</span>
                                     }
                                 } else {
                                     { format!(" · joined {} · no {} value {}", i.joined, j.table, i.unmatched) }
@@ -2114,7 +2114,7 @@ fn join_results(j: &khafka_sim::view::streams::JoinResults) -> Html {
                     { for j.examples.iter().take(SHOWN).map(|m| html! {
                         <li class="bad">
                             <span class="key">{ m.key.clone() }</span>
-                            { format!(" #{} @{:.2} s joined {}, as of its time {}", m.stream, m.timestamp as f64 / 1e3, ts(m.joined), ts(m.expected)) }
+                            { format!(" #{} @{:.2} s joined {}; as of its time, the table had {}", m.stream, m.timestamp as f64 / 1e3, ts(m.joined), ts(m.expected)) }
                         </li>
                     }) }
                 </ul>

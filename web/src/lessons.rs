@@ -207,7 +207,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "A stream–stream join in the cluster: two window stores per task and their changelogs; late records lose pairs unless grace covers them, and grace costs memory; left and outer joins wait for the window to close before they forward null.",
         file: "06e-stream-stream-joins.md",
         part: 4,
-        minutes: 12,
+        minutes: 14,
         needs: &["stream-table-joins"],
         exercises: 1,
     },

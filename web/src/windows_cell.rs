@@ -108,10 +108,18 @@ pub fn windows_cell(props: &Props) -> Html {
         Ok((cell, steps, eager))
     });
     let exercise = props.exercise.as_ref().map(|ex| {
-        let grades: Option<Vec<(bool, String)>> = parsed
-            .as_ref()
-            .ok()
-            .map(|(_, steps, _)| ex.goal.iter().map(|e| e.check(steps)).collect());
+        // The brief asks for a window (its grace) that copes with these records: reordering or
+        // dropping them is not an answer.
+        let given = text::parse_cell(&props.source).map(|c| c.records);
+        let grades: Option<Vec<(bool, String)>> = parsed.as_ref().ok().map(|(cell, steps, _)| {
+            let mut g: Vec<(bool, String)> = ex.goal.iter().map(|e| e.check(steps)).collect();
+            let same = given.as_ref().is_ok_and(|r| {
+                r.len() == cell.records.len()
+                    && r.iter().zip(&cell.records).all(|(a, b)| a.1 == b.1)
+            });
+            g.push((same, if same { "as given" } else { "changed" }.to_string()));
+            g
+        });
         if grades
             .as_ref()
             .is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok))
@@ -127,9 +135,10 @@ pub fn windows_cell(props: &Props) -> Html {
             });
             (s, put)
         });
-        let goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
+        let mut goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
+        goal.push("the records as given");
         crate::saved::exercise_panel(
-            "Change the window or the records, not the goal:",
+            "Change the window, not the records or the goal:",
             &goal,
             grades.as_deref(),
             solution,

@@ -1042,9 +1042,11 @@ fn a_stream_table_join_reads_both_topics_and_logs_the_table() {
         Some("compact")
     );
     let st = &spec.streams[0];
-    assert!(st
-        .describe_topology()
-        .contains("Processor: KSTREAM-JOIN-0000000004 (stores: [users-STATE-STORE-0000000001])"));
+    // The join comes from the stream's source (walk 6: it was printed as its own predecessor).
+    assert!(st.describe_topology().contains(
+        "Processor: KSTREAM-JOIN-0000000004 (stores: [users-STATE-STORE-0000000001])\n      \
+         --> KSTREAM-SINK-0000000005\n      <-- KSTREAM-SOURCE-0000000000\n"
+    ));
     let left = parse(&join_app("join=left", 3)).expect("valid").spec;
     assert!(left.streams[0].join.as_ref().is_some_and(|j| j.left));
     assert!(left.streams[0]
@@ -1386,6 +1388,11 @@ fn a_stream_stream_join_keeps_two_window_stores_with_their_changelogs() {
         Some("86422000")
     );
     let d = st.describe_topology();
+    // The stream's windowed processor comes from its source, as the other stream's does.
+    assert!(
+        d.contains("      --> KSTREAM-JOINTHIS-0000000004\n      <-- KSTREAM-SOURCE-0000000000\n"),
+        "{d}"
+    );
     assert!(d.contains(
         "    Processor: KSTREAM-JOINOTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n\
          \x20     --> KSTREAM-MERGE-0000000006\n\

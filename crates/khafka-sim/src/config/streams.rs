@@ -857,12 +857,12 @@ impl StreamsSpec {
         let [source, table_source, ktable, _, sink] = join_processors(f);
         let join = j.processor(f);
         let store = j.store(f);
-        let (filter, into_join) = self.filter_node(&source, &join);
+        let (filter, into_join, before_join) = self.filter_node(&source, &join);
         format!(
             "Topologies:\n   Sub-topology: 0\n    \
              Source: {source} (topics: [{input}])\n      --> {into_join}\n    \
              {filter}\
-             Processor: {join} (stores: [{store}])\n      --> {sink}\n      <-- {into_join}\n    \
+             Processor: {join} (stores: [{store}])\n      --> {sink}\n      <-- {before_join}\n    \
              Source: {table_source} (topics: [{table}])\n      --> {ktable}\n    \
              Sink: {sink} (topic: {output})\n      <-- {join}\n    \
              Processor: {ktable} (stores: [{store}])\n      --> none\n      <-- {table_source}\n\n",
@@ -881,7 +881,7 @@ impl StreamsSpec {
         let [s0, s1, w2, w3, _, _, merge, sink] = stream_join_processors(f);
         let [this, other] = j.stream_processors(f);
         let stores = j.stores(f);
-        let (filter, into_w2) = self.filter_node(&s0, &w2);
+        let (filter, into_w2, before_w2) = self.filter_node(&s0, &w2);
         let shared = stores.get(2).map_or(String::new(), |s| format!(", {s}"));
         let (this_store, other_store) = (&stores[0], &stores[1]);
         let this_node = format!(
@@ -901,7 +901,7 @@ impl StreamsSpec {
              Source: {s0} (topics: [{input}])\n      --> {into_w2}\n    \
              {filter}\
              Source: {s1} (topics: [{table}])\n      --> {w3}\n    \
-             Processor: {w2} (stores: [{this_store}])\n      --> {this}\n      <-- {into_w2}\n    \
+             Processor: {w2} (stores: [{this_store}])\n      --> {this}\n      <-- {before_w2}\n    \
              Processor: {w3} (stores: [{other_store}])\n      --> {other}\n      <-- {s1}\n    \
              {first}{second}\
              Processor: {merge} (stores: [])\n      --> {sink}\n      <-- {this}, {other}\n    \
@@ -915,8 +915,9 @@ impl StreamsSpec {
     /// A join's filter node between the stream's source and `next` (its subtree is one node
     /// smaller than the source's: larger than any other's, or in a stream–stream join as large as
     /// the other stream's source, whose name sorts after it; so it is listed right after the
-    /// source), and the name that the source and `next` link to; without a filter, none.
-    fn filter_node(&self, source: &str, next: &str) -> (String, String) {
+    /// source), the node the source links to (`-->`) and the node `next` comes from (`<--`):
+    /// the filter for both, or without one, `next` and the source.
+    fn filter_node(&self, source: &str, next: &str) -> (String, String, String) {
         match &self.filter {
             Some(_) => {
                 let name = join_name("KSTREAM-FILTER-", 1, false);
@@ -924,10 +925,11 @@ impl StreamsSpec {
                     format!(
                         "Processor: {name} (stores: [])\n      --> {next}\n      <-- {source}\n    "
                     ),
+                    name.clone(),
                     name,
                 )
             }
-            None => (String::new(), next.to_string()),
+            None => (String::new(), next.to_string(), source.to_string()),
         }
     }
 
