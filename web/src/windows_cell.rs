@@ -117,9 +117,13 @@ pub fn windows_cell(props: &Props) -> Html {
                 r.len() == cell.records.len()
                     && r.iter().zip(&cell.records).all(|(a, b)| a.1 == b.1)
             });
-            g.push((same, if same { "as given" } else { "changed" }.to_string()));
+            // Graded, not listed: the hint says it when it fails.
+            g.push((same, String::new()));
             g
         });
+        let records_changed = grades
+            .as_ref()
+            .is_some_and(|g| g.last().is_some_and(|(same, _)| !same));
         if grades
             .as_ref()
             .is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok))
@@ -135,10 +139,13 @@ pub fn windows_cell(props: &Props) -> Html {
             });
             (s, put)
         });
-        let mut goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
-        goal.push("the records as given");
+        let goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
         crate::saved::exercise_panel(
-            "Change the window, not the records or the goal:",
+            if records_changed {
+                "The records changed: put them back, and change only the window."
+            } else {
+                "Change the window, not the records or the goal:"
+            },
             &goal,
             grades.as_deref(),
             solution,
