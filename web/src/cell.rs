@@ -1390,18 +1390,21 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
     };
     // An operator's action the tool refused (`reset-offsets` on an active group) is marked as
     // refused: it changed nothing.
-    let refused: Vec<SimTime> = sim
-        .tool_errors()
+    let refused: Vec<(SimTime, &str)> = sim
+        .tool_runs()
         .iter()
-        .map(|e| SimTime(e.at_us))
-        .filter(|t| *t <= end)
+        .filter(|r| r.error.is_some() && SimTime(r.at_us) <= end)
+        .map(|r| (SimTime(r.at_us), r.group.as_str()))
         .collect();
     let faults: Vec<(f64, String)> = sim
         .notable_events()
         .filter(|e| e.time <= end)
         .filter_map(|e| match &e.kind {
             khafka_sim::trace::TraceKind::Fault { description } => {
-                let refused = description.starts_with("reset-offsets") && refused.contains(&e.time);
+                // `reset-offsets GROUP …`: refused at this instant for this group.
+                let mut words = description.split_whitespace();
+                let refused = words.next() == Some("reset-offsets")
+                    && words.next().is_some_and(|g| refused.contains(&(e.time, g)));
                 let text = if refused {
                     format!("{description} (refused)")
                 } else {

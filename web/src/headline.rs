@@ -325,7 +325,7 @@ pub fn headline(
                 "warn",
                 format!(
                     "Kafka Streams missed {}: a record came after its partner had left the \
-                     other store (window + grace behind stream time)",
+                     other store (window + grace behind stream time), or was skipped as expired",
                     plural(j.late_missing, "pair", "pairs")
                 ),
             )
@@ -532,43 +532,6 @@ pub fn headline(
             ),
             None,
         )
-    } else if let Some(e) = sim.tool_errors().last() {
-        // The trainer's reset was refused (the group is active): the group reads on from where it
-        // was, which the chart alone does not say.
-        (
-            "warn",
-            format!(
-                "{} for group {} at {} failed: {} — {}",
-                e.tool,
-                e.group,
-                fmt_time(SimTime(e.at_us)),
-                e.error.trim_start_matches("Error: ").trim_end_matches('.'),
-                records_kept(p)
-            ),
-            None,
-        )
-    } else if let Some((g, u)) = groups
-        .iter()
-        .filter_map(|g| Some((g, g.unread.as_ref()?)))
-        .filter(|(_, u)| now.as_us().saturating_sub(u.since_us) >= STALLED_AFTER_US)
-        .min_by_key(|(_, u)| u.since_us)
-    {
-        // A partition nobody in its group reads: the member that held it crashed and its session
-        // has not expired yet, or the group is still rebalancing after it was revoked.
-        (
-            "warn",
-            format!(
-                "Group {}: nobody has read {} for {:.1} s, since {} {} (group {}) — {}",
-                g.group,
-                u.partition,
-                now.as_us().saturating_sub(u.since_us) as f64 / 1e6,
-                u.holder,
-                if u.crashed { "crashed" } else { "revoked it" },
-                g.state,
-                records_kept(p)
-            ),
-            None,
-        )
     } else if p.failed > p.acknowledged {
         failed_first = true;
         (
@@ -592,6 +555,43 @@ pub fn headline(
                 p.pending,
                 plural(p.sent, "record", "records"),
                 p.acknowledged
+            ),
+            None,
+        )
+    } else if let Some((e, error)) = last_failed_run(sim) {
+        // The trainer's reset was refused (the group is active): the group reads on from where it
+        // was, which the chart alone does not say.
+        (
+            "warn",
+            format!(
+                "{} for group {} at {} failed: {} — {}",
+                e.tool,
+                e.group,
+                fmt_time(SimTime(e.at_us)),
+                error.trim_start_matches("Error: ").trim_end_matches('.'),
+                records_kept(p)
+            ),
+            None,
+        )
+    } else if let Some((g, u)) = groups
+        .iter()
+        .filter_map(|g| Some((g, g.unread.as_ref()?)))
+        .filter(|(_, u)| now.as_us().saturating_sub(u.since_us) >= STALLED_AFTER_US)
+        .min_by_key(|(_, u)| u.since_us)
+    {
+        // A partition nobody in its group reads: the member that held it crashed and its session
+        // has not expired yet, or the group is still rebalancing after it was revoked.
+        (
+            "warn",
+            format!(
+                "Group {}: nobody has read {} for {:.1} s, since {} {} (group {}) — {}",
+                g.group,
+                u.partition,
+                now.as_us().saturating_sub(u.since_us) as f64 / 1e6,
+                u.holder,
+                if u.crashed { "crashed" } else { "gave it up" },
+                g.state,
+                records_kept(p)
             ),
             None,
         )
@@ -656,6 +656,17 @@ pub fn headline(
     Headline { tone, text, why }
 }
 
+/// The latest admin tool run that failed and was the last for its group (a later run that
+/// succeeded clears it), with its error.
+fn last_failed_run(sim: &Sim) -> Option<(&khafka_sim::ToolRun, &str)> {
+    let runs = sim.tool_runs();
+    runs.iter().enumerate().rev().find_map(|(i, r)| {
+        let error = r.error.as_deref()?;
+        let last = !runs[i + 1..].iter().any(|later| later.group == r.group);
+        last.then_some((r, error))
+    })
+}
+
 /// "8998 of 9001 records acknowledged, none lost", after a group's figure.
 fn records_kept(p: &khafka_sim::ProvenanceCounts) -> String {
     format!(
@@ -677,12 +688,14 @@ fn lag_text(groups: &[GroupView]) -> String {
             .sum()
     };
     match groups {
-        [g] => format!(
-            "Group {}'s lag: {} {}",
-            g.group,
-            lag(g),
-            if lag(g) == 1 { "record" } else { "records" }
-        ),
+        [g] => {
+            let n = lag(g);
+            format!(
+                "Group {}'s lag: {n} {}",
+                g.group,
+                if n == 1 { "record" } else { "records" }
+            )
+        }
         _ => format!(
             "Lag: {} records",
             groups
@@ -997,6 +1010,17 @@ mod tests {
                  state is Stable — 6000 of 6000 records acknowledged, none lost"
             )
         );
+        // A reset at 21 s refused, then the lesson's at 24 s done: the last one stands.
+        let both = format!(
+            "{}{}",
+            cells[4].replace("run 30s\n", ""),
+            cells[5].replace(
+                "at 24s reset",
+                "at 21s reset-offsets audit orders to-earliest\nat 24s reset"
+            )
+        );
+        let h = headline_of(&both, None, false);
+        assert!(!h.text.contains("failed"), "{}", h.text);
     }
 
     /// A windowed count whose windows match the reference but dropped records as late leads

@@ -369,8 +369,14 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
     // Faults: a dashed line each, labelled in a band above the plot, so no label hides a line's
     // data. A label goes on the first of three rows where it does not run into the previous
     // label; labels near the right edge end at their line; a label with no free row is left out
-    // (its line keeps it as a tooltip) rather than drawn over another.
+    // (its line keeps it as a tooltip) rather than drawn over another. Labels are drawn last, on
+    // a white halo, so a line that reaches up to a higher row does not run through them.
+    // Up to three rows, as many as leave the plot 60 px.
+    let rows_fit = (((height - legend_h) as f64 - 36.0 - 26.0 - 60.0) / MARKER_ROW_PX)
+        .floor()
+        .clamp(0.0, 3.0) as usize;
     let mut row_ends = [f64::MIN; 3];
+    let row_ends = &mut row_ends[..rows_fit];
     let faults: Vec<(f64, String, bool, Option<usize>)> = c
         .markers
         .iter()
@@ -455,7 +461,7 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
         let Some(row) = row else { continue };
         let _ = write!(
             labels,
-            r##"<text class="fault-label" x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C">{}</text>"##,
+            r##"<text class="fault-label" x="{:.1}" y="{:.1}" text-anchor="{}" font-size="{MARKER_PX}" fill="#3C3C3C" stroke="#FFFFFF" stroke-width="4" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
             if *to_left { x - 3.0 } else { x + 3.0 },
             top - band + 11.0 + *row as f64 * MARKER_ROW_PX,
             if *to_left { "end" } else { "start" },

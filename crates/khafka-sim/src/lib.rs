@@ -60,7 +60,7 @@ pub use outcome::{
     ReplicaView, ThroughputOutcome,
 };
 #[cfg(feature = "groups")]
-pub use sim::ToolError;
+pub use sim::ToolRun;
 pub use sim::{Sim, SimOptions};
 pub use spec::{BrokerId, BrokerRef, Fault, NodeRef, ScenarioSpec, TopicPartition};
 pub use time::SimTime;

@@ -725,7 +725,8 @@ pub enum Fault {
     CrashStreams {
         streams: String,
     },
-    /// `KafkaStreams.close()`: the instance flushes, commits and leaves its group.
+    /// `KafkaStreams.close()`: the instance flushes and commits; it sends no LeaveGroup (Kafka
+    /// Streams sets `internal.leave.group.on.close=false`), so its group notices at session expiry.
     #[cfg(feature = "groups")]
     StopStreams {
         streams: String,

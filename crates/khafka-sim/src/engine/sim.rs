@@ -77,16 +77,16 @@ pub(crate) enum Event {
     Start,
 }
 
-/// An admin tool's error ([`Sim::tool_errors`]).
+/// An admin tool's run ([`Sim::tool_runs`]).
 #[cfg(feature = "groups")]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ToolError {
+pub struct ToolRun {
     pub at_us: u64,
     /// The command, as Kafka names it.
     pub tool: &'static str,
     pub group: String,
-    /// As the tool prints it.
-    pub error: String,
+    /// Its error as the tool prints it; `None`: it did what it was asked.
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -140,9 +140,10 @@ pub struct Sim {
     instant_events: u64,
     /// Why the run stopped before its end, if it did ([`Sim::halted`]).
     halted: Option<String>,
-    /// The admin tools' errors (`kafka-consumer-groups --reset-offsets` refused), in time order.
+    /// The admin tools' runs (`kafka-consumer-groups --reset-offsets`) and their errors, in time
+    /// order.
     #[cfg(feature = "groups")]
-    tool_errors: Vec<ToolError>,
+    tool_runs: Vec<ToolRun>,
     /// Kafka Streams instances (`client/streams`), and the counts their producers sent.
     #[cfg(feature = "groups")]
     pub(crate) streams: Vec<crate::client::streams::StreamsInstance>,
@@ -308,7 +309,7 @@ impl Sim {
             instant_events: 0,
             halted: None,
             #[cfg(feature = "groups")]
-            tool_errors: Vec::new(),
+            tool_runs: Vec::new(),
             #[cfg(feature = "groups")]
             streams: Vec::new(),
             #[cfg(feature = "groups")]
@@ -553,11 +554,11 @@ impl Sim {
         self.halted.as_deref()
     }
 
-    /// The admin tools' errors so far, in time order (a `reset offsets` a group's state refused,
-    /// or that found no coordinator or no leader).
+    /// The admin tools' runs so far, in time order, with their errors (a `reset offsets` a
+    /// group's state refused, or that found no coordinator or no leader).
     #[cfg(feature = "groups")]
-    pub fn tool_errors(&self) -> &[ToolError] {
-        &self.tool_errors
+    pub fn tool_runs(&self) -> &[ToolRun] {
+        &self.tool_runs
     }
 
     fn over_budget(&self) -> Option<String> {
@@ -1195,6 +1196,7 @@ impl Sim {
     /// The tool's answer (or error) is a `group` event.
     #[cfg(feature = "groups")]
     fn reset_offsets(&mut self, r: &crate::spec::ResetOffsets) {
+        const RESET_OFFSETS: &str = "kafka-consumer-groups --reset-offsets";
         use crate::coordinator::group::reset_offsets::{plan, refusal, PartitionOffsets};
         let (group, topic, partition, to, dry_run) = (
             r.group.as_str(),
@@ -1204,11 +1206,11 @@ impl Sim {
             r.dry_run,
         );
         let fail = |sim: &mut Sim, error: String| {
-            sim.tool_errors.push(ToolError {
+            sim.tool_runs.push(ToolRun {
                 at_us: sim.now.as_us(),
-                tool: "kafka-consumer-groups --reset-offsets",
+                tool: RESET_OFFSETS,
                 group: group.to_string(),
-                error: error.clone(),
+                error: Some(error.clone()),
             });
             sim.trace.emit(
                 sim.now,
@@ -1298,8 +1300,17 @@ impl Sim {
             .iter()
             .map(|(p, o)| format!("{} → {o}", self.topo.part_name(*p)))
             .collect();
+        let done = |sim: &mut Sim| {
+            sim.tool_runs.push(ToolRun {
+                at_us: sim.now.as_us(),
+                tool: RESET_OFFSETS,
+                group: group.to_string(),
+                error: None,
+            })
+        };
         if dry_run {
-            return note(self, format!("{to} (dry run): {}", text.join(", ")));
+            note(self, format!("{to} (dry run): {}", text.join(", ")));
+            return done(self);
         }
         note(self, format!("{to}: {}", text.join(", ")));
         let mut ctx = ctx!(self, Node::Broker(coordinator));
@@ -1307,6 +1318,8 @@ impl Sim {
             self.brokers[(coordinator - 1) as usize].admin_offset_commit(&mut ctx, group, planned);
         if error != crate::msg::ErrorCode::None {
             fail(self, format!("the commit failed with {}", error.name()));
+        } else {
+            done(self);
         }
     }
 

@@ -135,8 +135,15 @@ pub fn compaction_problems(sim: &Sim) -> Vec<String> {
                     live.push(o);
                 }
             }
+            let in_order = live.is_sorted();
             for (k, o) in latest {
-                if live.binary_search(&o).is_ok() {
+                // Out of order (reported above), the vector is searched in full.
+                let found = if in_order {
+                    live.binary_search(&o).is_ok()
+                } else {
+                    live.contains(&o)
+                };
+                if found {
                     continue;
                 }
                 let id = history[&o];

@@ -218,8 +218,21 @@ impl Sim {
         };
         let g = shard.and_then(|s| s.groups.get(group));
         let cg = shard.and_then(|s| s.consumer_groups.get(group));
+        // Sorted by topic then partition, as the classic members' (`partition_names`).
         let names = |ps: &mut dyn Iterator<Item = &PartIdx>| -> Vec<String> {
-            ps.map(|p| self.topo.part_name(*p).to_string()).collect()
+            let mut parts: Vec<PartIdx> = ps.copied().collect();
+            let key = |p: PartIdx| {
+                let info = &self.topo.parts[p as usize];
+                (
+                    self.topo.topics[info.topic as usize].name.as_str(),
+                    info.partition,
+                )
+            };
+            crate::kernel::small::sort_by(&mut parts, |a, b| key(*a).cmp(&key(*b)));
+            parts
+                .iter()
+                .map(|p| self.topo.part_name(*p).to_string())
+                .collect()
         };
         let members: Vec<MemberView> = match (g, cg) {
             (_, Some(cg)) => cg
@@ -263,6 +276,7 @@ impl Sim {
                 continue;
             };
             let info = &self.topo.topics[ti as usize];
+            let earliest = resets_to_earliest(&consumers, t);
             for p in 0..info.partitions {
                 let part = info.first_part + p;
                 let name = format!("{t}-{p}");
@@ -283,10 +297,8 @@ impl Sim {
                     committed,
                     log_end_offset: leo,
                     lag: committed.map(|c| leo.saturating_sub(c)),
-                    unread_from_log_start: (committed.is_none()
-                        && shard.is_some()
-                        && resets_to_earliest(&consumers, t))
-                    .then(|| leo.saturating_sub(view.log_start_offset)),
+                    unread_from_log_start: (committed.is_none() && shard.is_some() && earliest)
+                        .then(|| leo.saturating_sub(view.log_start_offset)),
                     consumer_id: owner.map(|m| m.member_id.clone()),
                     host: owner.map(|m| m.host.clone()),
                     client_id: owner.map(|m| m.client_id.clone()),

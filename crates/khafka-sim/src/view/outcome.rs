@@ -206,7 +206,7 @@ pub struct StreamsOutcome {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub join_mismatches: u64,
     /// A stream–stream join's pairs missing from the output because one of the records came
-    /// too late for its whole window.
+    /// too late for part of its window.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub join_pairs_missed_late: u64,
     /// A left or outer join's results without a partner (with null for the other side).

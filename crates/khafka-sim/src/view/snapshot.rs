@@ -255,8 +255,9 @@ pub struct RecordProcessing {
     pub group: String,
     pub generation: i32,
     /// It was processed between these two instants (µs): when the first poll's records of the
-    /// run of contiguous records it was processed in were done, and when the run's last were
-    /// (a member's runs are kept merged, not per poll). Equal for a run of one poll.
+    /// run of contiguous records it was processed in were done (or, if later, when it was first
+    /// read), and when the run's last were (a member's runs are kept merged, not per poll).
+    /// Equal for a run of one poll.
     pub from_us: u64,
     pub at_us: u64,
 }
@@ -670,7 +671,12 @@ impl Sim {
                             consumer: c.name.to_string(),
                             group: g.group_id.clone(),
                             generation: r.generation,
-                            from_us: r.first_at_us,
+                            // Not before it was first read: a run can begin before the
+                            // record existed.
+                            from_us: r
+                                .first_at_us
+                                .max(info.consumed_us().unwrap_or(info.sent_us))
+                                .min(r.at_us),
                             at_us: r.at_us,
                         });
                     }

@@ -41,7 +41,7 @@ pub struct StreamsInstanceView {
     pub unmatched: u64,
     pub table_updates: u64,
     pub enforced: u64,
-    /// A stream–stream join's records too late for their whole window (the other store no longer
+    /// A stream–stream join's records too late for part of their window (the other store no longer
     /// returned its start, or their own store skipped them), and records its stores skipped as
     /// expired (`dropped-records`).
     pub join_late: u64,
@@ -147,7 +147,7 @@ pub struct JoinResults {
     /// outside it, and `table` is the other stream).
     pub window: Option<String>,
     /// Pairs the reference has and the output does not because one of the two records came
-    /// too late for its whole window (a stream–stream join).
+    /// too late for part of its window (a stream–stream join).
     pub late_missing: u64,
     /// A stream–stream left or outer join's results with null for a record that has a partner
     /// in the reference: Kafka forwards null at once for a record whose window is already
@@ -1372,7 +1372,7 @@ impl StreamsView {
             let windowed_join = self.join.as_ref().is_some_and(|j| j.window.is_some());
             if windowed_join {
                 out.push_str(&format!(
-                    "\tresults {} · records with no partner in the window {} · too late for their whole window {} · skipped by an expired segment {} · enforced processing {}\n",
+                    "\tresults {} · records with no partner in the window {} · too late for part of their window {} · skipped by an expired segment {} · enforced processing {}\n",
                     i.joined, i.unmatched, i.join_late, i.join_expired, i.enforced
                 ));
             } else if self.join.is_some() {

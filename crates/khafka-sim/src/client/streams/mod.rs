@@ -987,7 +987,7 @@ impl StreamsInstance {
             0 => (w.before_ms, w.after_ms),
             _ => (w.after_ms, w.before_ms),
         };
-        // Too late for its whole window: the other store no longer returns what lies at its
+        // Too late for part of its window: the other store no longer returns what lies at its
         // window's start (a partner there, already gone, is missed; so is one put later into an
         // expired segment of this side's store, below).
         let oldest = wj.stores[1 - side].observed - w.retention_ms() as i64 + 1;

@@ -650,9 +650,9 @@ impl<'a> General<'a> {
             .filter(|t| !self.can_topic_participate(t))
             .collect();
         let mut sorted_all = std::mem::take(&mut self.sorted_all);
-        sorted_all.retain(|tp| !fixed_topics.contains(&tp.topic.as_str()));
+        sorted_all.retain(|tp| fixed_topics.binary_search(&tp.topic.as_str()).is_err());
         let mut unassigned = unassigned;
-        unassigned.retain(|tp| !fixed_topics.contains(&tp.topic.as_str()));
+        unassigned.retain(|tp| fixed_topics.binary_search(&tp.topic.as_str()).is_err());
 
         let mut fixed: Vec<(usize, Vec<TopicPartition>)> = Vec::new();
         for m in 0..self.members.len() {

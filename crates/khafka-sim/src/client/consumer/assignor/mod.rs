@@ -166,22 +166,37 @@ pub fn member_info_cmp(a: &Subscription, b: &Subscription) -> Ordering {
 /// Checks what the assignors take for granted: distinct member ids, distinct instance ids,
 /// owned partitions that exist and are listed once per member.
 pub fn validate(topics: &PartitionsPerTopic, members: &[Subscription]) -> Result<(), String> {
-    // Plain scans and one shared sort rather than set types of their own in the bundle.
+    // The errors in the order one pass with sets would find them (the first member with a
+    // problem; in it, its id, its instance id, then its owned partitions in order), found with
+    // the shared index sort rather than set types of their own in the bundle.
+    let ids = first_repeat(members.len(), &|a, b| {
+        members[a].member_id.cmp(&members[b].member_id)
+    });
+    let with_instance: Vec<usize> = (0..members.len())
+        .filter(|i| members[*i].group_instance_id.is_some())
+        .collect();
+    let instances = first_repeat(with_instance.len(), &|a, b| {
+        members[with_instance[a]]
+            .group_instance_id
+            .cmp(&members[with_instance[b]].group_instance_id)
+    })
+    .map(|k| with_instance[k]);
     for (i, m) in members.iter().enumerate() {
-        if members[..i].iter().any(|o| o.member_id == m.member_id) {
+        if ids == Some(i) {
             return Err(format!("member `{}` is given twice", m.member_id));
         }
-        if let Some(id) = &m.group_instance_id {
-            if members[..i]
-                .iter()
-                .any(|o| o.group_instance_id.as_ref() == Some(id))
-            {
-                return Err(format!(
-                    "group.instance.id `{id}` is given to two members (Kafka's coordinator fences the older one)"
-                ));
-            }
+        if let Some(id) = m
+            .group_instance_id
+            .as_ref()
+            .filter(|_| instances == Some(i))
+        {
+            return Err(format!(
+                "group.instance.id `{id}` is given to two members (Kafka's coordinator fences the older one)"
+            ));
         }
-        for tp in &m.owned_partitions {
+        let owned = &m.owned_partitions;
+        let twice = first_repeat(owned.len(), &|a, b| owned[a].cmp(&owned[b]));
+        for (j, tp) in owned.iter().enumerate() {
             let count = topics
                 .get(&tp.topic)
                 .ok_or_else(|| format!("member `{}` owns {tp} of an unknown topic", m.member_id))?;
@@ -193,12 +208,67 @@ pub fn validate(topics: &PartitionsPerTopic, members: &[Subscription]) -> Result
                     count - 1
                 ));
             }
-        }
-        let mut owned: Vec<&TopicPartition> = m.owned_partitions.iter().collect();
-        crate::kernel::small::sort_by(&mut owned, |a, b| a.cmp(b));
-        if let Some(tp) = owned.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]) {
-            return Err(format!("member `{}` owns {tp} twice", m.member_id));
+            if twice == Some(j) {
+                return Err(format!("member `{}` owns {tp} twice", m.member_id));
+            }
         }
     }
     Ok(())
+}
+
+/// The first index whose item equals an earlier one's, by `cmp` over indices `0..n`.
+fn first_repeat(n: usize, cmp: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Option<usize> {
+    // Equal items sit together, in index order: each run's second index is a repeat.
+    let order = crate::kernel::small::sorted_indices(n, cmp);
+    order
+        .windows(2)
+        .filter(|w| cmp(w[0], w[1]).is_eq())
+        .map(|w| w[1])
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{validate, PartitionsPerTopic, Subscription, TopicPartition};
+
+    /// The first problem in member order, and in a member's owned partitions the first that is
+    /// out of range or repeats an earlier one, as one pass with sets finds them.
+    #[test]
+    fn validate_names_the_first_problem_in_order() {
+        let topics: PartitionsPerTopic = [("t".to_string(), 3)].into_iter().collect();
+        let owning = |id: &str, parts: &[i32]| Subscription {
+            owned_partitions: parts.iter().map(|p| TopicPartition::new("t", *p)).collect(),
+            ..Subscription::new(id, &["t"])
+        };
+        let static_member = |id: &str, instance: &str| Subscription {
+            group_instance_id: Some(instance.to_string()),
+            ..Subscription::new(id, &["t"])
+        };
+        for (members, want) in [
+            (vec![owning("a", &[0, 1]), owning("b", &[2])], None),
+            // t-1 repeats before t-7 is out of range; among repeats, the first repeated wins.
+            (
+                vec![owning("a", &[2, 1, 1, 2, 7])],
+                Some("member `a` owns t-1 twice"),
+            ),
+            (
+                vec![owning("a", &[1, 7, 1])],
+                Some("member `a` owns t-7, but `t` has partitions 0 to 2"),
+            ),
+            (
+                vec![owning("a", &[0, 0]), owning("a", &[])],
+                Some("member `a` owns t-0 twice"),
+            ),
+            (
+                vec![owning("a", &[]), owning("b", &[]), owning("a", &[9])],
+                Some("member `a` is given twice"),
+            ),
+            (
+                vec![static_member("a", "i1"), static_member("b", "i1")],
+                Some("group.instance.id `i1` is given to two members (Kafka's coordinator fences the older one)"),
+            ),
+        ] {
+            assert_eq!(validate(&topics, &members).err().as_deref(), want);
+        }
+    }
 }
