@@ -478,8 +478,8 @@ const NOTEBOOK_FILES: [&str; 3] = [
 /// controlled shutdown, Streams cache and retention fixes took it to 642,267 B after the cuts we
 /// found, then at 660,000 B when session 45's presenter fixes for trainers (the group panel, a
 /// crashed member marked, Leave back to the lesson) took it to about 652 KB, then at 665,000 B
-/// when session 51's mends of a learner's walk through the consumer-group lessons took it to
-/// 660,910 B after the cuts we found, with the reasons and what was looked at in ARCHITECTURE.md
+/// when session 51's mends of two learners' walks (consumer groups, stream processing) took it
+/// to 661,811 B after the cuts we found, with the reasons and what was looked at in ARCHITECTURE.md
 /// ("The notebook bundle"). A lesson reader downloads it on top of the main bundle.
 const NOTEBOOK_BUDGET: u64 = 665_000;
 /// Where Trunk puts the windows bundle (`web/src/windows.rs`): the stream-processing lessons'
