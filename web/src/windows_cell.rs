@@ -387,8 +387,8 @@ fn timeline(
             </div>
             <div class="wout">
                 { predictions }
-                <strong>{ "Forwarded" }</strong>
-                <ol class="wres" aria-label="Forwarded results">{ for results }</ol>
+                <strong>{ "Forwarded, and dropped as late" }</strong>
+                <ol class="wres" aria-label="Forwarded results and records dropped as late">{ for results }</ol>
             </div>
         </div>
     </> }
