@@ -1789,7 +1789,7 @@ pub(crate) fn groups_panel(
                                     <td>{ p.client_id.clone().unwrap_or_else(|| "-".into()) }</td>
                                     <td>{ dash(p.committed) }</td>
                                     <td>{ p.log_end_offset }</td>
-                                    if let (None, Some(n)) = (p.lag, p.unread_from_log_start) {
+                                    if let Some(n) = p.unread_from_log_start {
                                         <td title={FROM_LOG_START}>{ format!("{n}*") }</td>
                                     } else {
                                         <td>{ dash(p.lag) }</td>
@@ -1797,7 +1797,7 @@ pub(crate) fn groups_panel(
                                 </tr>
                             }) }
                         </table>
-                        if g.partitions.iter().any(|p| p.lag.is_none() && p.unread_from_log_start.is_some()) {
+                        if g.partitions.iter().any(|p| p.unread_from_log_start.is_some()) {
                             <p class="muted footnote">{ format!("* {FROM_LOG_START}") }</p>
                         }
                     </div>

@@ -229,6 +229,9 @@ pub fn headline(
         // Without the reference (capped) the windows are not compared with it: saying they
         // match would be a guess. A final result sent twice is read from the output alone.
         let judged = !w.capped;
+        // Whether the headline leads with the records dropped (then not said again after it).
+        let leads_with_late =
+            judged && v.overcount == 0 && w.final_results_twice == 0 && dropped > 0;
         let (tone, what) = if judged && v.overcount > 0 && (v.sum || v.max) {
             (
                 "warn",
@@ -260,7 +263,7 @@ pub fn headline(
                 "warn",
                 format!("Kafka Streams' windows not judged: {NOT_JUDGED}"),
             )
-        } else if dropped > 0 {
+        } else if leads_with_late {
             // Records the windows lost: the result, even when one uninterrupted run (reading in
             // this order) drops them as well.
             (
@@ -276,12 +279,7 @@ pub fn headline(
                 "Kafka Streams' windows match one uninterrupted run".to_string(),
             )
         };
-        // Said once: leading, or after the windows.
-        let late = if !late.is_empty() && what.starts_with(&late[2..]) {
-            String::new()
-        } else {
-            late
-        };
+        let late = if leads_with_late { String::new() } else { late };
         (tone, format!("{what} — {windows}{late}"), first_late)
     } else if let Some((v, j)) = streams.and_then(|v| {
         v.join
@@ -681,15 +679,9 @@ fn records_kept(p: &khafka_sim::ProvenanceCounts) -> String {
 /// partition without a commit from its log start where the group resets to earliest): "Group
 /// billing's lag: 1167 records", or "Lag: billing 1167, audit 0 records".
 fn lag_text(groups: &[GroupView]) -> String {
-    let lag = |g: &GroupView| -> u64 {
-        g.partitions
-            .iter()
-            .filter_map(|p| p.lag.or(p.unread_from_log_start))
-            .sum()
-    };
     match groups {
         [g] => {
-            let n = lag(g);
+            let n = g.lag_total();
             format!(
                 "Group {}'s lag: {n} {}",
                 g.group,
@@ -700,7 +692,7 @@ fn lag_text(groups: &[GroupView]) -> String {
             "Lag: {} records",
             groups
                 .iter()
-                .map(|g| format!("{} {}", g.group, lag(g)))
+                .map(|g| format!("{} {}", g.group, g.lag_total()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -792,11 +784,7 @@ pub fn figures(sim: &Sim, streams: Option<&StreamsView>) -> Vec<(&'static str, S
         rows.into_iter().map(|(n, v)| (n, v.to_string())).collect();
     let groups = sim.groups();
     if !groups.is_empty() {
-        let lag: u64 = groups
-            .iter()
-            .flat_map(|g| &g.partitions)
-            .filter_map(|p| p.lag.or(p.unread_from_log_start))
-            .sum();
+        let lag: u64 = groups.iter().map(GroupView::lag_total).sum();
         out.push(("lag", lag.to_string()));
         let owners: Vec<String> = groups
             .iter()

@@ -111,19 +111,18 @@ pub fn windows_cell(props: &Props) -> Html {
         // The brief asks for a window (its grace) that copes with these records: reordering or
         // dropping them is not an answer.
         let given = text::parse_cell(&props.source).map(|c| c.records);
-        let grades: Option<Vec<(bool, String)>> = parsed.as_ref().ok().map(|(cell, steps, _)| {
-            let mut g: Vec<(bool, String)> = ex.goal.iter().map(|e| e.check(steps)).collect();
-            let same = given.as_ref().is_ok_and(|r| {
+        let records_changed = parsed.as_ref().is_ok_and(|(cell, _, _)| {
+            !given.as_ref().is_ok_and(|r| {
                 r.len() == cell.records.len()
                     && r.iter().zip(&cell.records).all(|(a, b)| a.1 == b.1)
-            });
+            })
+        });
+        let grades: Option<Vec<(bool, String)>> = parsed.as_ref().ok().map(|(_, steps, _)| {
+            let mut g: Vec<(bool, String)> = ex.goal.iter().map(|e| e.check(steps)).collect();
             // Graded, not listed: the hint says it when it fails.
-            g.push((same, String::new()));
+            g.push((!records_changed, String::new()));
             g
         });
-        let records_changed = grades
-            .as_ref()
-            .is_some_and(|g| g.last().is_some_and(|(same, _)| !same));
         if grades
             .as_ref()
             .is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok))

@@ -1205,21 +1205,6 @@ impl Sim {
             r.to,
             r.dry_run,
         );
-        let fail = |sim: &mut Sim, error: String| {
-            sim.tool_runs.push(ToolRun {
-                at_us: sim.now.as_us(),
-                tool: RESET_OFFSETS,
-                group: group.to_string(),
-                error: Some(error.clone()),
-            });
-            sim.trace.emit(
-                sim.now,
-                TraceKind::Group {
-                    group: group.to_string(),
-                    text: format!("reset-offsets: {error}"),
-                },
-            );
-        };
         let note = |sim: &mut Sim, text: String| {
             sim.trace.emit(
                 sim.now,
@@ -1229,6 +1214,19 @@ impl Sim {
                 },
             );
         };
+        // The run, with its error if it failed (also said as a group event).
+        let record = |sim: &mut Sim, error: Option<String>| {
+            if let Some(e) = &error {
+                note(sim, e.clone());
+            }
+            sim.tool_runs.push(ToolRun {
+                at_us: sim.now.as_us(),
+                tool: RESET_OFFSETS,
+                group: group.to_string(),
+                error,
+            });
+        };
+        let fail = |sim: &mut Sim, error: String| record(sim, Some(error));
         let Some(info) = self
             .topo
             .topic_index(topic)
@@ -1300,17 +1298,9 @@ impl Sim {
             .iter()
             .map(|(p, o)| format!("{} → {o}", self.topo.part_name(*p)))
             .collect();
-        let done = |sim: &mut Sim| {
-            sim.tool_runs.push(ToolRun {
-                at_us: sim.now.as_us(),
-                tool: RESET_OFFSETS,
-                group: group.to_string(),
-                error: None,
-            })
-        };
         if dry_run {
             note(self, format!("{to} (dry run): {}", text.join(", ")));
-            return done(self);
+            return record(self, None);
         }
         note(self, format!("{to}: {}", text.join(", ")));
         let mut ctx = ctx!(self, Node::Broker(coordinator));
@@ -1319,7 +1309,7 @@ impl Sim {
         if error != crate::msg::ErrorCode::None {
             fail(self, format!("the commit failed with {}", error.name()));
         } else {
-            done(self);
+            record(self, None);
         }
     }
 

@@ -152,13 +152,13 @@ impl Sim {
             let info = &self.topo.topics[ti as usize];
             let earliest = resets_to_earliest(&consumers, t);
             for p in info.first_part..info.first_part + info.partitions {
-                let from = match shard.offsets.get(&(key.clone(), p)) {
-                    Some(c) => c.offset,
-                    None if earliest => self.partition_view(p).log_start_offset,
-                    None => continue,
-                };
-                let hw = self.partition_view(p).high_watermark;
-                *total.get_or_insert(0) += hw.saturating_sub(from);
+                let committed = shard.offsets.get(&(key.clone(), p)).map(|c| c.offset);
+                if committed.is_none() && !earliest {
+                    continue;
+                }
+                let view = self.partition_view(p);
+                let from = committed.unwrap_or(view.log_start_offset);
+                *total.get_or_insert(0) += view.high_watermark.saturating_sub(from);
             }
         }
         total
@@ -365,7 +365,8 @@ impl Sim {
         })
     }
 
-    /// The group's rebalance revocations and the pauses in its reading. A pause runs from a member's revocation of a
+    /// The group's rebalance revocations and the pauses in its reading. A pause runs from a
+    /// member's revocation of a
     /// partition (`Membership::revocations`), or from the crash of the member's process that
     /// held it (`Membership::crashed_with`), to the next time a member of the group is assigned
     /// it (`Membership::assignments`), or to now. Partitions lost with a generation are not

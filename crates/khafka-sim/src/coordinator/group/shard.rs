@@ -700,6 +700,18 @@ pub struct GroupView {
     pub unread: Option<UnreadPartition>,
 }
 
+impl GroupView {
+    /// The lag the lag chart draws for the group (`Sim::group_lag_total`, from this view): each
+    /// partition's LAG, or without a commit its records from the log start where the group
+    /// resets to earliest.
+    pub fn lag_total(&self) -> u64 {
+        self.partitions
+            .iter()
+            .filter_map(|p| p.lag.or(p.unread_from_log_start))
+            .sum()
+    }
+}
+
 /// A partition no member of the group reads now ([`GroupView::unread`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct UnreadPartition {
