@@ -280,7 +280,12 @@ pub fn headline(
             )
         };
         let late = if leads_with_late { String::new() } else { late };
-        (tone, format!("{what} — {windows}{late}"), first_late)
+        // A final result sent twice is the headline's subject: its story, not a late record's.
+        let why = match w.first_twice {
+            Some(id) if w.final_results_twice > 0 && !(judged && v.overcount > 0) => Some(id),
+            _ => first_late,
+        };
+        (tone, format!("{what} — {windows}{late}"), why)
     } else if let Some((v, j)) = streams.and_then(|v| {
         v.join
             .as_ref()
@@ -763,6 +768,26 @@ pub fn figures(sim: &Sim, streams: Option<&StreamsView>) -> Vec<(&'static str, S
                 ("dropped as late", dropped_late(v)),
                 (above, v.overcount),
                 ("final results sent twice", w.final_results_twice),
+            ]);
+        } else if let Some(j) = v.join.as_ref().filter(|j| j.window.is_none()) {
+            // A stream–table join: a click joined with another profile than the reference's,
+            // one dropped although the table had a value at its time, one dropped with none.
+            rows.extend([
+                ("results", j.results),
+                ("joined twice", j.twice),
+                (
+                    "joined another value than the reference's",
+                    j.mismatched - j.mismatched_dropped,
+                ),
+                ("dropped though the table had a value", j.mismatched_dropped),
+                (
+                    "dropped with no table value",
+                    v.instances
+                        .iter()
+                        .map(|i| i.unmatched)
+                        .sum::<u64>()
+                        .saturating_sub(j.mismatched_dropped),
+                ),
             ]);
         } else if let Some(j) = v.join.as_ref() {
             rows.extend([

@@ -69,7 +69,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     // A record stamped before it was sent (a producer with `lateness=`).
     let sent_ms = s.sent_us / 1_000;
-    if s.timestamp_ms < sent_ms {
+    // (Kafka Streams' results carry their input's timestamps: not a producer's lateness.)
+    let derived = s.window_result.is_some() || s.join_of.is_some();
+    if s.timestamp_ms < sent_ms && !derived {
         steps[0].text.push_str(&format!(
             ", stamped {} ms earlier (timestamp {} ms)",
             sent_ms - s.timestamp_ms,
@@ -113,6 +115,28 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             ));
         }
     }
+    if let Some(wr) = &s.window_result {
+        steps[0].text.push_str(&format!(
+            ": Kafka Streams' {} for window {}{}",
+            if wr.on_window_close {
+                "final result"
+            } else {
+                "result"
+            },
+            wr.window,
+            wr.count
+                .map_or(" (a tombstone)".to_string(), |c| format!(", value {c}"))
+        ));
+        if let Some(e) = &wr.earlier {
+            steps.push(own(
+                e.sent_us,
+                format!(
+                    "{} had sent this window's final result for the key already, as record #{}",
+                    e.by, e.result
+                ),
+            ));
+        }
+    }
     if let Some((stream, table)) = s.join_of {
         steps[0].text.push_str(&match table {
             Some(t) => format!(
@@ -123,22 +147,54 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             ),
         });
     }
-    if !s.joined_into.is_empty() {
-        let ids: Vec<String> = s.joined_into.iter().map(|r| format!("#{r}")).collect();
+    // Each result when its instance sent it: a second result (processed again after a task
+    // moved) is its own step, by the instance that made it.
+    for same in s
+        .joined_into
+        .chunk_by(|a, b| a.sent_us == b.sent_us && a.by == b.by)
+    {
+        let ids: Vec<String> = same.iter().map(|j| format!("#{}", j.result)).collect();
         steps.push(own(
-            s.consumed_us.unwrap_or(s.sent_us),
+            same[0].sent_us,
             format!(
-                "joined by Kafka Streams into result{} {}",
+                "joined by {} into result{} {}",
+                same[0].by,
                 if ids.len() > 1 { "s" } else { "" },
                 ids.join(", ")
             ),
         ));
     }
+    // What the table held for its key as of its timestamp, and when that value was first read.
+    let not_read = s.join_expected.as_ref().map(|e| {
+        let read_after = match (e.first_read_us, s.consumed_us) {
+            (None, _) => true,
+            (Some(r), Some(c)) => r > c,
+            (Some(_), None) => false,
+        };
+        (e, read_after)
+    });
     if s.join_dropped {
-        steps.push(own(
-            s.consumed_us.unwrap_or(s.sent_us),
-            "Kafka Streams' inner join found no table value for its key when it processed it, and forwarded nothing".into(),
-        ));
+        let mut text = "Kafka Streams' inner join found no table value for its key when it processed it, and forwarded nothing".to_string();
+        if let Some((e, read_after)) = not_read {
+            text.push_str(&format!(
+                ": as of its timestamp the table held record #{} (@{:.2} s) for the key{}",
+                e.record,
+                e.timestamp_ms as f64 / 1e3,
+                if read_after { ", not read yet" } else { "" }
+            ));
+        }
+        steps.push(own(s.consumed_us.unwrap_or(s.sent_us), text));
+        if let Some((e, true)) = not_read {
+            if let Some(r) = e.first_read_us {
+                steps.push(own(
+                    r,
+                    format!(
+                        "record #{}, the table value it would have joined, first read from the table's topic",
+                        e.record
+                    ),
+                ));
+            }
+        }
     }
     if let Some(d) = &s.late_drop {
         steps.push(own(
@@ -196,9 +252,15 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         .find(|p| *sim.topology().part_name(*p) == *s.partition);
     let leader_now = part.and_then(|p| sim.partition_state(p as usize as u32).leader);
     let acked_at = s.acknowledged_us.map(SimTime);
+    // From its send, or from the earlier emission of the same final result.
+    let since_us = s
+        .window_result
+        .as_ref()
+        .and_then(|w| w.earlier.as_ref())
+        .map_or(s.sent_us, |e| e.sent_us.min(s.sent_us));
     let around: Vec<_> = sim
         .notable_events()
-        .filter(|e| e.time >= SimTime(s.sent_us) && e.time <= now)
+        .filter(|e| e.time >= SimTime(since_us) && e.time <= now)
         .filter(|e| match &e.kind {
             // A consumer's fault, when other members processed the record, is another story.
             TraceKind::Fault { description } => description
@@ -293,8 +355,33 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     } else if s.join_dropped {
         Some((
             "dropped",
-            "Kafka Streams' inner join found no table value for its key and forwarded nothing"
-                .to_string(),
+            match not_read {
+                Some((e, true)) => format!(
+                    "Kafka Streams' inner join found no table value for its key and forwarded \
+                     nothing: the table's value as of its timestamp, record #{} (@{:.2} s), was \
+                     not read yet when it was processed",
+                    e.record,
+                    e.timestamp_ms as f64 / 1e3
+                ),
+                _ => "Kafka Streams' inner join found no table value for its key and forwarded \
+                      nothing"
+                    .to_string(),
+            },
+        ))
+    } else if let Some((wr, e)) = s
+        .window_result
+        .as_ref()
+        .and_then(|wr| wr.earlier.as_ref().map(|e| (wr, e)))
+    {
+        Some((
+            "emitted twice",
+            format!(
+                "Kafka Streams emitted window {}'s final result for its key a second time ({} \
+                 sent it first, as record #{}): its task processed the input again from its \
+                 last commit, which came before that emission, and the window closed again (at \
+                 least once)",
+                wr.window, e.by, e.result
+            ),
         ))
     } else if let Some(group) = s.never_processed_by.first() {
         Some((
@@ -530,6 +617,101 @@ mod tests {
                 && v.steps
                     .iter()
                     .all(|st| !st.text.starts_with("processed by")),
+            "{v:?}"
+        );
+    }
+
+    /// A stream record an inner join dropped because its task had not read the table's value
+    /// yet (`max.task.idle.ms=-1`): its story names that value and when it was first read.
+    #[test]
+    fn a_record_a_join_dropped_names_the_table_value_not_read_yet() {
+        let cell = &crate::headline::lesson_cells("06d-stream-table-joins.md")[0];
+        assert!(cell.contains("max.task.idle.ms=0"), "{cell}");
+        let sim = run_to_end(&cell.replace("max.task.idle.ms=0", "max.task.idle.ms=-1"));
+        let j = sim.streams_view().and_then(|v| v.join).expect("a join");
+        let m = j.examples.first().expect("a mismatch");
+        let (expected, _) = m.expected.expect("the reference joins it");
+        let v = super::story_view(&sim, m.stream).unwrap();
+        assert_eq!(v.verdict, "dropped", "{v:?}");
+        assert!(
+            v.explanation.contains(&format!("record #{expected} (@"))
+                && v.explanation
+                    .ends_with("was not read yet when it was processed"),
+            "{}",
+            v.explanation
+        );
+        let at = |prefix: &str| {
+            v.steps
+                .iter()
+                .find(|st| st.text.starts_with(prefix))
+                .map(|st| st.at)
+                .unwrap_or_else(|| panic!("no step {prefix}: {v:?}"))
+        };
+        let read = at(&format!("record #{expected}, the table value"));
+        assert!(at("Kafka Streams' inner join found no table value") < read);
+    }
+
+    /// A stream record joined twice (its task moved before the commit): each result is dated
+    /// when its instance sent it, by that instance.
+    #[test]
+    fn a_record_joined_twice_shows_each_result_by_its_instance() {
+        let cell = &crate::headline::lesson_cells("06d-stream-table-joins.md")[2];
+        let sim = run_to_end(cell);
+        let j = sim.streams_view().and_then(|v| v.join).expect("a join");
+        let v = super::story_view(&sim, j.first_twice.expect("a record joined twice")).unwrap();
+        let joins: Vec<_> = v
+            .steps
+            .iter()
+            .filter(|st| st.text.starts_with("joined by "))
+            .collect();
+        assert_eq!(joins.len(), 2, "{v:?}");
+        assert!(joins[0].at < joins[1].at, "{joins:?}");
+        assert_ne!(joins[0].text[..12], joins[1].text[..12], "{joins:?}");
+    }
+
+    /// A windowed count that emitted a final result twice (a crash before the commit after
+    /// the emission): the headline's record is the second emission, and its story names the
+    /// first.
+    #[test]
+    fn a_final_result_emitted_twice_names_the_first_emission() {
+        let cell = crate::headline::lesson_cells("08-real-time-analytics.md")
+            .into_iter()
+            .find(|c| c.contains("expect final_results_twice >= 1"))
+            .expect("the crash cell");
+        let sim = run_to_end(&cell);
+        let view = sim.streams_view();
+        let h = crate::headline::headline(
+            &sim,
+            &sim.snapshot(),
+            sim.now(),
+            view.as_ref(),
+            &sim.groups(),
+            crate::headline::Focus::Records,
+        );
+        assert!(h.text.contains("emitted the final result of"), "{}", h.text);
+        let v = super::story_view(&sim, h.why.expect("a record")).unwrap();
+        assert_eq!(v.verdict, "emitted twice", "{v:?}");
+        let first = v
+            .steps
+            .iter()
+            .find(|st| st.text.contains("had sent this window's final result"))
+            .expect("the first emission");
+        let sent = v
+            .steps
+            .iter()
+            .find(|st| st.text.starts_with("sent by dash"))
+            .expect("its send");
+        assert!(first.at < sent.at, "{v:?}");
+        assert!(
+            sent.text
+                .contains(": Kafka Streams' final result for window ["),
+            "{v:?}"
+        );
+        // The crash between the two emissions is in the story.
+        assert!(
+            v.steps
+                .iter()
+                .any(|st| st.text.contains("crash streams dash1") && st.at > first.at),
             "{v:?}"
         );
     }

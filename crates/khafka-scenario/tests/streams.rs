@@ -1153,7 +1153,13 @@ fn a_join_result_s_story_names_the_records_it_joined() {
         // Causality: the task read the profile before it sent the result.
         assert!(profile.sent_us < story.sent_us, "{story:?}");
         if click.joined_into.len() < 10 {
-            assert!(click.joined_into.contains(&id), "{click:?}");
+            // Dated when its instance sent it, and named by that instance.
+            assert!(
+                click.joined_into.iter().any(|j| j.result == id
+                    && j.sent_us == story.sent_us
+                    && format!("{}-producer", j.by) == story.producer),
+                "{click:?}"
+            );
         }
     }
     assert!(results > 200, "{results} join results");

@@ -239,12 +239,57 @@ pub struct RecordStory {
     /// value: the first ten.
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub joined_into: Vec<RecordId>,
+    pub joined_into: Vec<JoinedInto>,
     /// An inner join found no table value for it and forwarded nothing (each time it was
     /// processed).
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub join_dropped: bool,
+    /// A Kafka Streams windowed count's result: its window and count, and, for a final result
+    /// (`emit=onWindowClose`) emitted again, the earlier emission.
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_result: Option<WindowResultOf>,
+    /// For a record an inner join dropped: what the table held for its key as of its timestamp
+    /// in the reference (one task reading both sides in timestamp order; see
+    /// [`crate::view::streams::JoinResults`]).
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_expected: Option<JoinExpected>,
+}
+
+/// A join result a record went into: which, when its instance sent it, and which instance.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JoinedInto {
+    pub result: RecordId,
+    pub sent_us: u64,
+    /// The Kafka Streams instance (its producer's client id without `-producer`).
+    pub by: String,
+}
+
+/// A windowed count's result record: which window, its count (`None`: a session's tombstone),
+/// whether it is a final result, and the same window's earlier final result, if this one was
+/// emitted again.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WindowResultOf {
+    pub window: String,
+    pub count: Option<i64>,
+    pub on_window_close: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<JoinedInto>,
+}
+
+/// The table value a dropped stream record would have joined as of its timestamp.
+#[cfg(feature = "groups")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JoinExpected {
+    /// The table record whose value it was, and that record's timestamp (ms).
+    pub record: RecordId,
+    pub timestamp_ms: u64,
+    /// When a consumer first read the table record (µs; `None`: not yet).
+    pub first_read_us: Option<u64>,
 }
 
 /// A group member's application processed a record.
@@ -705,6 +750,8 @@ impl Sim {
             }
             groups
         };
+        #[cfg(feature = "groups")]
+        let join_dropped = self.streams_values.unjoined.iter().any(|r| *r == id);
         Some(RecordStory {
             record_id: id,
             producer: self.producers[info.producer as usize].spec.name.clone(),
@@ -778,13 +825,79 @@ impl Sim {
                 .joined
                 .iter()
                 .filter(|(_, j)| j.stream == id || j.table == Some(id))
-                .map(|(r, _)| *r)
                 .take(10)
+                .map(|(r, _)| self.streams_output(*r))
                 .collect(),
             #[cfg(feature = "groups")]
-            join_dropped: self.streams_values.unjoined.iter().any(|r| *r == id),
+            join_dropped,
+            #[cfg(feature = "groups")]
+            window_result: self.window_result_of(part, id),
+            #[cfg(feature = "groups")]
+            join_expected: join_dropped.then(|| self.join_expected(id)).flatten(),
             #[cfg(feature = "groups")]
             copy_of: self.repartition_copy(part, id),
+        })
+    }
+
+    /// Kafka Streams' output record `id`: when it was sent, and by which instance.
+    #[cfg(feature = "groups")]
+    fn streams_output(&self, id: RecordId) -> JoinedInto {
+        let info = self.prov.get(id, &self.batches);
+        let name = info.map_or("", |i| &self.producers[i.producer as usize].spec.name);
+        JoinedInto {
+            result: id,
+            sent_us: info.map_or(0, |i| i.sent_us),
+            by: name.strip_suffix("-producer").unwrap_or(name).to_string(),
+        }
+    }
+
+    /// Record `id` of partition `part` as a windowed count's result (see [`WindowResultOf`]):
+    /// for a final result, the same window's and key's first result below it in the log.
+    #[cfg(feature = "groups")]
+    fn window_result_of(&self, part: PartIdx, id: RecordId) -> Option<WindowResultOf> {
+        let w = self.streams.first()?.spec.windowing.as_ref()?;
+        let v = self.streams_values.windowed.get(id)?;
+        let key = self.prov.producer_and_key(id).and_then(|(_, k)| k);
+        let mut earlier = None;
+        if w.on_window_close && v.count.is_some() {
+            if let Some(log) = self.verdict_log(part) {
+                let mut done = false;
+                log.for_each_record_id(0, log.log_end_offset(), &self.batches, |_, r| {
+                    done |= r == id;
+                    if done || earlier.is_some() {
+                        return;
+                    }
+                    let same =
+                        self.streams_values.windowed.get(r).is_some_and(|o| {
+                            (o.start, o.end) == (v.start, v.end) && o.count.is_some()
+                        }) && self.prov.producer_and_key(r).and_then(|(_, k)| k) == key;
+                    if same {
+                        earlier = Some(r);
+                    }
+                });
+            }
+        }
+        Some(WindowResultOf {
+            window: crate::client::streams::windowed::window_text(w, v.start, v.end),
+            count: v.count,
+            on_window_close: w.on_window_close,
+            earlier: earlier.map(|r| self.streams_output(r)),
+        })
+    }
+
+    /// What the table held for stream record `id`'s key as of its timestamp, in a stream–table
+    /// join's reference (`None`: nothing, or no such join).
+    #[cfg(feature = "groups")]
+    fn join_expected(&self, id: RecordId) -> Option<JoinExpected> {
+        let (_, now, _) = self.join_reference_of(id)?;
+        let record = now?;
+        Some(JoinExpected {
+            record,
+            timestamp_ms: self.prov.timestamp_ms(record, &self.topo).unwrap_or(0),
+            first_read_us: self
+                .prov
+                .get(record, &self.batches)
+                .and_then(|i| i.consumed_us()),
         })
     }
 

@@ -100,8 +100,10 @@ pub struct WindowedCounts {
     pub windows: Vec<WindowCount>,
     /// Records the reference drops as late.
     pub reference_dropped: u64,
-    /// Windows whose final result the output holds more than once (`onWindowClose`).
+    /// Windows whose final result the output holds more than once (`onWindowClose`), and the
+    /// first such result sent again (its story names the earlier one).
     pub final_results_twice: u64,
+    pub first_twice: Option<crate::log::RecordId>,
     /// The reference reached the simulator's bound on windowed work
     /// ([`crate::client::streams::windowed::MAX_WINDOW_WORK`]): it is not shown, and the output
     /// is not judged against it.
@@ -762,20 +764,21 @@ impl Sim {
         r
     }
 
-    /// A join's results against the reference (see [`JoinResults`]). Sorted vectors and the
-    /// stores' map type only (no new B-tree type in the notebook bundle).
-    fn join_results(
+    /// A stream–table join's reference: per stream record it forwards a result for, the table
+    /// record it joins, and the one it would join if the table's updates with the record's very
+    /// timestamp came after it (Kafka leaves the order of equal timestamps open: either is
+    /// right); sorted by stream record. One task per partition that never crashed, reading both
+    /// sides below the high watermark in timestamp order.
+    fn join_reference(
         &self,
         first: &StreamsInstance,
         j: &crate::config::streams::TableJoin,
-    ) -> JoinResults {
-        use crate::client::streams::join::Joined;
+    ) -> Vec<(
+        crate::log::RecordId,
+        Option<crate::log::RecordId>,
+        Option<crate::log::RecordId>,
+    )> {
         use crate::log::RecordId;
-        let f = first.spec.filter.is_some();
-        // Per stream record the reference forwards a result for: the table record it joins, and
-        // the one it would join if the table's updates with the record's very timestamp came
-        // after it (Kafka leaves the order of equal timestamps open: either is right); sorted by
-        // stream record.
         let mut expected: Vec<(RecordId, Option<RecordId>, Option<RecordId>)> = Vec::new();
         let topic = |name: &str| {
             self.topo
@@ -862,6 +865,42 @@ impl Sim {
         // One sort for every table below (each sort instantiation is kilobytes of the bundle):
         // rows `(record, Option, Option)`, sorted whole.
         crate::kernel::small::sort_by(&mut expected, Ord::cmp);
+        expected
+    }
+
+    /// Stream record `id`'s row in its stream–table join's reference (see
+    /// [`Sim::join_reference`]), if the first Kafka Streams application joins a table.
+    pub(crate) fn join_reference_of(
+        &self,
+        id: crate::log::RecordId,
+    ) -> Option<(
+        crate::log::RecordId,
+        Option<crate::log::RecordId>,
+        Option<crate::log::RecordId>,
+    )> {
+        let first = self.streams.first()?;
+        let j = first.spec.join.as_ref().filter(|j| j.window.is_none())?;
+        let reference = self.join_reference(first, j);
+        let i = reference.binary_search_by_key(&id, |e| e.0).ok()?;
+        Some(reference[i])
+    }
+
+    /// A join's results against the reference (see [`JoinResults`]). Sorted vectors and the
+    /// stores' map type only (no new B-tree type in the notebook bundle).
+    fn join_results(
+        &self,
+        first: &StreamsInstance,
+        j: &crate::config::streams::TableJoin,
+    ) -> JoinResults {
+        use crate::client::streams::join::Joined;
+        use crate::log::RecordId;
+        let f = first.spec.filter.is_some();
+        let expected = self.join_reference(first, j);
+        let info = |id: RecordId| {
+            let (p, k) = self.prov.producer_and_key(id)?;
+            let null = self.topo.producers.get(p as usize)?.null_value;
+            Some((k, null, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0)))
+        };
         let mut r = JoinResults {
             left: j.left,
             processor: j.processor(f),
@@ -994,6 +1033,8 @@ impl Sim {
             reference: Option<i64>,
             output: Option<i64>,
             emitted: u64,
+            /// The record of its second result.
+            second: Option<crate::log::RecordId>,
         }
         // Sorted by its key (a binary search per record: no map type of its own in the bundle).
         let mut table: Vec<((i64, i64, u32), Entry)> = Vec::new();
@@ -1157,6 +1198,9 @@ impl Sim {
                         let e = slot_of(&mut table, (v.start, v.end, k));
                         e.output = v.count;
                         e.emitted += u64::from(v.count.is_some());
+                        if e.emitted == 2 && v.count.is_some() {
+                            e.second = Some(id);
+                        }
                     }
                 });
             }
@@ -1164,6 +1208,7 @@ impl Sim {
         let capped = work > windowed::MAX_WINDOW_WORK;
         let info = &self.topo.producers[first.producer as usize];
         let (mut over, mut under, mut twice) = (0u64, 0u64, 0u64);
+        let mut first_twice: Option<crate::log::RecordId> = None;
         let mut name = String::new();
         let windows = table
             .into_iter()
@@ -1177,7 +1222,13 @@ impl Sim {
                 let ov = e.output.unwrap_or(0).max(0) as u64;
                 over += ov.saturating_sub(rv);
                 under += rv.saturating_sub(ov);
-                twice += u64::from(w.on_window_close && e.emitted > 1);
+                if w.on_window_close && e.emitted > 1 {
+                    twice += 1;
+                    first_twice = match (first_twice, e.second) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
                 info.write_key(k, &mut name);
                 WindowCount {
                     key: name.clone(),
@@ -1198,6 +1249,7 @@ impl Sim {
                 windows,
                 reference_dropped: if capped { 0 } else { reference_dropped },
                 final_results_twice: twice,
+                first_twice,
                 capped,
             },
             over,
