@@ -97,6 +97,10 @@ pub struct Exercise {
     pub name: String,
     pub start: Scenario,
     pub solution: Scenario,
+    /// The statements the brief leaves alone (the fence's `keep=`), and the two texts.
+    pub keep: Vec<String>,
+    pub start_text: String,
+    pub solution_text: String,
 }
 
 /// Every window cell (```` ```khafka windows ````) of the lessons and docs, parsed, named
@@ -161,7 +165,7 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
     let mut fence: Vec<String> = Vec::new();
     let mut previous = String::new();
     // The exercise waiting for its solution: its name and parsed start.
-    let mut open_exercise: Option<(String, Scenario)> = None;
+    let mut open_exercise: Option<(String, Scenario, String, Vec<String>)> = None;
     // The same for a window exercise.
     let mut open_window: Option<(String, Cell)> = None;
     for line in text.lines() {
@@ -188,7 +192,7 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
                         cell = None;
                         continue;
                     }
-                    let Some((name, start)) = open_exercise.take() else {
+                    let Some((name, start, start_text, keep)) = open_exercise.take() else {
                         panic!("{file}: a `khafka solution` block must follow a `khafka exercise` cell");
                     };
                     let name_s = format!("{name} solution");
@@ -198,13 +202,16 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
                         name,
                         start,
                         solution: scenario,
+                        keep,
+                        start_text,
+                        solution_text: src.clone(),
                     });
                     cell = None;
                     continue;
                 }
                 if let Some(name) = open_exercise
                     .as_ref()
-                    .map(|(n, _)| n)
+                    .map(|(n, ..)| n)
                     .or(open_window.as_ref().map(|(n, _)| n))
                 {
                     panic!("{name}: an exercise needs a `khafka solution` block right after it");
@@ -238,7 +245,13 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
                 let scenario =
                     parse(&full).unwrap_or_else(|e| panic!("{}", e.render(&name, &full)));
                 if exercise {
-                    open_exercise = Some((name, scenario));
+                    let keep = fence
+                        .iter()
+                        .filter_map(|w| w.strip_prefix("keep="))
+                        .flat_map(|k| k.split(','))
+                        .map(str::to_string)
+                        .collect();
+                    open_exercise = Some((name, scenario, src.clone(), keep));
                 } else {
                     out.cells.push((name, scenario));
                 }
@@ -259,7 +272,7 @@ pub fn markdown_cells(file: &str, text: &str) -> MarkdownCells {
     }
     if let Some(name) = open_exercise
         .as_ref()
-        .map(|(n, _)| n)
+        .map(|(n, ..)| n)
         .or(open_window.as_ref().map(|(n, _)| n))
     {
         panic!("{name}: an exercise needs a `khafka solution` block right after it");
@@ -334,6 +347,13 @@ pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
         sim.run();
         sim.outcome()
     };
+    if let Some(k) =
+        khafka_scenario::changed_kept_lines(&ex.start_text, &ex.solution_text, &ex.keep)
+    {
+        problems.push(format!(
+            "{name} solution: changes the `{k}` lines the exercise keeps (its fence's `keep=`)"
+        ));
+    }
     let start = run(&ex.start);
     if ex.start.evaluate(&start).iter().all(|(_, r)| r.passed) {
         problems.push(format!(

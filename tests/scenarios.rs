@@ -191,6 +191,13 @@ fn broken_exercises_are_caught() {
     );
     let p = exercise_problems(&markdown_cells("x.md", &md).exercises[0]);
     assert!(p.is_empty(), "{p:?}");
+    // The same solution, when the brief keeps the producer line (`keep=producer`).
+    let kept = md.replace("```khafka exercise", "```khafka exercise keep=producer");
+    let p = exercise_problems(&markdown_cells("x.md", &kept).exercises[0]);
+    assert!(
+        p.iter().any(|p| p.contains("changes the `producer` lines")),
+        "{p:?}"
+    );
     // An exercise's start is not a plain cell, and its solution is not numbered as one.
     let md = format!(
         "{}\n```khafka\n{GOAL_START}{goal}```\n",

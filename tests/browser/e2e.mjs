@@ -716,6 +716,25 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   await expect_text(status, (t) => t === 'Not yet', 'the start run again');
 });
 
+await check('an exercise that keeps some lines (keep=at) is not passed by changing them, and says which', async () => {
+  await page.goto(`${base}/#/lesson/coordination-zookeeper-to-kraft`);
+  const ex = page.locator('section.cell', { has: page.locator('.exercise') }).first();
+  const status = ex.locator('.exercise-status');
+  await ex.locator('details.solution > summary').click();
+  const solution = await ex.locator('details.solution pre').innerText();
+  // One crash fewer: the goal alone would be met.
+  await ex.locator('textarea').fill(solution.replace('at 3s crash controller 2\n', ''));
+  await ex.locator('button', { hasText: /^Run$/ }).click();
+  await ex.locator('ul.goal li .actual').first().waitFor();
+  await expect_text(ex.locator('.exercise-head .muted'), (t) => t.startsWith('Your at lines changed'), 'a crash line removed');
+  const marks = await ex.locator('ul.goal li').allInnerTexts();
+  expect(marks.every((m) => m.startsWith('✓')), `every goal line is met: ${marks}`);
+  expect((await status.innerText()).trim() === 'Not yet', `not passed: ${await status.innerText()}`);
+  await ex.locator('textarea').fill(solution);
+  await ex.locator('button', { hasText: /^Run$/ }).click();
+  await expect_text(status, (t) => t.startsWith('Passed'), 'with the solution');
+});
+
 await check('a window cell shows windows closing as stream time passes and a late record dropped, step by step', async () => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto(`${base}/#/lesson/time-windows`);
@@ -769,8 +788,12 @@ await check('a window cell shows windows closing as stream time passes and a lat
   await ex.locator('details.solution > summary').click();
   await ex.locator('details.solution button').click();
   await expect_text(status, (t) => t.startsWith('Passed'), 'with the solution');
+  expect(!(await ex.locator('.exercise-note').count()), 'the solution\'s grace is the smallest');
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('khafka.progress')));
   expect(stored.passed.some((p) => p.startsWith('time-windows/')), `progress: ${JSON.stringify(stored)}`);
+  // A day of grace passes too, and the cell names the smallest grace that does.
+  await ex.locator('textarea').fill(given.replace('grace=5s', 'grace=1d'));
+  await expect_text(ex.locator('.exercise-note'), (t) => t.includes('grace=10001ms is the smallest'), 'with grace=1d');
 });
 
 await check('the new lessons open and their first cell runs: keys and ordering, brokers and clusters, the data flow, use cases, benefits and limits', async () => {

@@ -66,14 +66,25 @@ pub struct Exercise {
     /// The goal: the `expect` lines of the lesson's version of the cell (edits do not change it).
     pub goal: Vec<khafka_scenario::Expect>,
     pub solution: Option<String>,
+    /// The lines the brief says to leave alone (```` keep=producer,at ````), by first word, and
+    /// the lesson's text they are compared with.
+    pub keep: Vec<String>,
+    original: String,
 }
 
 impl Exercise {
-    pub fn new(source: &str, solution: Option<String>) -> Exercise {
+    pub fn new(source: &str, solution: Option<String>, keep: Vec<String>) -> Exercise {
         Exercise {
             goal: parse(source).map(|s| s.expects).unwrap_or_default(),
             solution,
+            keep,
+            original: source.to_string(),
         }
+    }
+
+    /// The first kept line's keyword whose lines the reader changed (`None`: all kept).
+    fn changed_kept(&self, source: &str) -> Option<&str> {
+        khafka_scenario::changed_kept_lines(&self.original, source, &self.keep)
     }
 
     /// Each goal line's result on this run at its end: `(passed, actual value)`.
@@ -184,6 +195,20 @@ fn lacks_knob(line: &str, key: &str) -> bool {
             .split('#')
             .next()
             .is_some_and(|code| code.split_whitespace().any(|t| t.starts_with(&pat)))
+}
+
+/// Whether `source` is `original` with only its knobs moved: each knob's one value in `source`
+/// set on `original` gives `source` back. Picking a knob is what a lesson asks for, not an edit.
+fn knobs_only(original: &str, source: &str, knobs: &[Knob]) -> bool {
+    let mut text = original.to_string();
+    for k in knobs {
+        if let [v] = knob_values(source, &k.key).as_slice() {
+            if knob_values(original, &k.key).first() != Some(v) {
+                text = set_knob(&text, &k.key, v);
+            }
+        }
+    }
+    text == source
 }
 
 /// `source` with every `key=…` token set to `key=value`, and `key=value` added to the lines the
@@ -1008,7 +1033,11 @@ pub fn cell(props: &CellProps) -> Html {
     if let (Some(ex), Some(r)) = (&props.exercise, run.borrow().as_ref()) {
         let at_end = r.timeline.now() >= r.scenario.spec.run_for;
         if at_end && grade.borrow().is_none() && !ex.goal.is_empty() {
-            let g = ex.grade(r.timeline.sim());
+            let mut g = ex.grade(r.timeline.sim());
+            // Graded, not listed: the hint names the lines to put back.
+            if !ex.keep.is_empty() {
+                g.push((ex.changed_kept(&source).is_none(), String::new()));
+            }
             if g.iter().all(|(ok, _)| *ok) {
                 crate::progress::mark_passed(&id);
             }
@@ -1025,8 +1054,12 @@ pub fn cell(props: &CellProps) -> Html {
             });
             (sol, put)
         });
+        let hint = match ex.changed_kept(&source) {
+            Some(k) => format!("Your {k} lines changed: put them back, the brief keeps them. The goal, checked at the end of your run:"),
+            None => "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:".into(),
+        };
         exercise_panel(
-            "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:",
+            &hint,
             &goal,
             g.as_deref(),
             solution,
@@ -1097,7 +1130,7 @@ pub fn cell(props: &CellProps) -> Html {
                 }</p>
             }
             { exercise_panel.unwrap_or_default() }
-            if *source != original {
+            if *source != original && !knobs_only(&original, &source, &props.knobs) {
                 <p class="edited">{ "Edited (kept in this browser) · " }
                     <button class="link" onclick={dispatch.reform(|_: MouseEvent| Action::Reset)}>{ "back to the original" }</button></p>
             }
@@ -1573,7 +1606,7 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
                         }) }
                     </ul>
                     if v.changed && results.iter().any(|(_, res)| res.as_ref().is_some_and(|r| !r.passed)) {
-                        <p class="muted changed-note">{ "You changed the run, so the predictions written for it may not hold: that is the result of your change, not an error." }</p>
+                        <p class="muted changed-note">{ "The predictions were written for the original run: with your change (a knob, an edit or a live action) some do not hold. That is what the change does, not an error." }</p>
                     }
                 </div>
             }
@@ -2480,6 +2513,29 @@ mod tests {
         assert!(!knob_refuses(src, "replication.factor", "3"));
         assert!(knob_refuses(src, "replication.factor", "4"));
         assert!(!knob_refuses(src, "acks", "4"));
+    }
+
+    /// A knob picked is not an edit ("Edited … back to the original" is for edits); an edit
+    /// beside it is.
+    #[test]
+    fn a_knob_alone_is_not_an_edit() {
+        let knobs = vec![Knob {
+            key: "acks".into(),
+            choices: ["0", "1", "all"].map(String::from).to_vec(),
+        }];
+        let original = "producer p1\nproducer p2 acks=1\nrun 5s\n";
+        let picked = set_knob(original, "acks", "0");
+        assert!(knobs_only(original, &picked, &knobs));
+        assert!(!knobs_only(
+            original,
+            &picked.replace("run 5s", "run 6s"),
+            &knobs
+        ));
+        assert!(!knobs_only(
+            original,
+            "producer p1 acks=0\nrun 5s\n",
+            &knobs
+        ));
     }
 
     #[test]

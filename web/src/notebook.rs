@@ -51,9 +51,20 @@ fn cell_view(spec: &CellSpec) -> Html {
     let mut show = Show::default();
     let mut show_error = None;
     let mut exercise = None;
+    let keep: Vec<String> = spec
+        .words
+        .iter()
+        .filter_map(|w| w.strip_prefix("keep="))
+        .flat_map(|k| k.split(','))
+        .map(str::to_string)
+        .collect();
     for w in &spec.words {
         if w == "exercise" {
-            exercise = Some(Rc::new(Exercise::new(&spec.source, spec.solution.clone())));
+            exercise = Some(Rc::new(Exercise::new(
+                &spec.source,
+                spec.solution.clone(),
+                keep.clone(),
+            )));
         } else if let Some(k) = w.strip_prefix("knob=").and_then(Knob::parse) {
             knobs.push(k);
         } else if let Some(s) = w.strip_prefix("show=") {

@@ -52,7 +52,7 @@ pub(crate) fn load_saved(id: &str) -> (Option<String>, Option<String>) {
 /// by scenario cells and window cells. `passed_before`: this browser remembers a pass (the course
 /// map counts it), said while the cell is not graded again.
 pub fn exercise_panel(
-    hint: &'static str,
+    hint: &str,
     goal: &[&str],
     grades: Option<&[(bool, String)]>,
     solution: Option<(String, Callback<MouseEvent>)>,
@@ -71,7 +71,7 @@ pub fn exercise_panel(
                 <span class={classes!("exercise-status", (passed || status != "Not yet").then_some("passed"))} role="status">
                     { status }
                 </span>
-                <span class="muted">{ hint }</span>
+                <span class="muted">{ hint.to_string() }</span>
             </p>
             <ul class="expects goal" aria-label="Goal">
                 { for goal.iter().enumerate().map(|(i, text)| {

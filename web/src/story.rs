@@ -117,12 +117,13 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     if let Some(wr) = &s.window_result {
         steps[0].text.push_str(&format!(
-            ": Kafka Streams' {} for window {}{}",
+            ": Kafka Streams' {} for {}@{}{}",
             if wr.on_window_close {
                 "final result"
             } else {
                 "result"
             },
+            wr.key,
             wr.window,
             wr.count
                 .map_or(" (a tombstone)".to_string(), |c| format!(", value {c}"))
@@ -131,8 +132,8 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             steps.push(own(
                 e.sent_us,
                 format!(
-                    "{} had sent this window's final result for the key already, as record #{}",
-                    e.by, e.result
+                    "{} had sent the final result for {}@{} already, as record #{}",
+                    e.by, wr.key, wr.window, e.result
                 ),
             ));
         }
@@ -376,11 +377,10 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         Some((
             "emitted twice",
             format!(
-                "Kafka Streams emitted window {}'s final result for its key a second time ({} \
-                 sent it first, as record #{}): its task processed the input again from its \
-                 last commit, which came before that emission, and the window closed again (at \
-                 least once)",
-                wr.window, e.by, e.result
+                "Kafka Streams emitted the final result for {}@{} a second time ({} sent it \
+                 first, as record #{}): its task processed the input again from its last commit, \
+                 which came before that emission, and the window closed again (at least once)",
+                wr.key, wr.window, e.by, e.result
             ),
         ))
     } else if let Some(group) = s.never_processed_by.first() {
@@ -694,7 +694,7 @@ mod tests {
         let first = v
             .steps
             .iter()
-            .find(|st| st.text.contains("had sent this window's final result"))
+            .find(|st| st.text.contains("had sent the final result for "))
             .expect("the first emission");
         let sent = v
             .steps
@@ -704,7 +704,7 @@ mod tests {
         assert!(first.at < sent.at, "{v:?}");
         assert!(
             sent.text
-                .contains(": Kafka Streams' final result for window ["),
+                .contains(": Kafka Streams' final result for home@[0,60000), value "),
             "{v:?}"
         );
         // The crash between the two emissions is in the story.

@@ -123,12 +123,18 @@ pub fn windows_cell(props: &Props) -> Html {
             g.push((!records_changed, String::new()));
             g
         });
-        if grades
+        let passed = grades
             .as_ref()
-            .is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok))
-        {
+            .is_some_and(|g| !g.is_empty() && g.iter().all(|(ok, _)| *ok));
+        if passed {
             crate::progress::mark_passed(&props.id);
         }
+        // Passed with more grace than it needs: the smallest that passes too.
+        let smallest = parsed
+            .as_ref()
+            .ok()
+            .filter(|_| passed)
+            .and_then(|(cell, _, _)| text::smallest_grace(cell, &ex.goal));
         let solution = ex.solution.clone().map(|s| {
             let (src, step, sol, id) = (src.clone(), step.clone(), s.clone(), props.id.clone());
             let put = Callback::from(move |_: MouseEvent| {
@@ -139,7 +145,7 @@ pub fn windows_cell(props: &Props) -> Html {
             (s, put)
         });
         let goal: Vec<&str> = ex.goal.iter().map(|e| e.text.as_str()).collect();
-        crate::saved::exercise_panel(
+        let panel = crate::saved::exercise_panel(
             if records_changed {
                 "The records changed: put them back, and change only the window."
             } else {
@@ -149,7 +155,13 @@ pub fn windows_cell(props: &Props) -> Html {
             grades.as_deref(),
             solution,
             crate::progress::passed().iter().any(|p| *p == *props.id),
-        )
+        );
+        html! {<>
+            { panel }
+            if let Some(g) = smallest {
+                <p class="muted exercise-note">{ format!("It passes with less grace too: grace={g}ms is the smallest that does.") }</p>
+            }
+        </>}
     });
     let oninput = {
         let (src, step, id) = (src.clone(), step.clone(), props.id.clone());

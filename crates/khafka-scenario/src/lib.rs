@@ -156,8 +156,56 @@ pub fn continuation_prelude(previous: &str) -> String {
         .collect()
 }
 
+/// The first of `keep` (statement keywords an exercise's brief leaves alone, its fence's
+/// `keep=producer,at`) whose lines differ between `original` and `edited`, comments and spacing
+/// aside; `None` when every kept line is as it was. The site's grader and the tests that check
+/// each solution use this same rule.
+pub fn changed_kept_lines<'k>(original: &str, edited: &str, keep: &'k [String]) -> Option<&'k str> {
+    let lines = |source: &str, keyword: &str| -> Vec<String> {
+        source
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or(""))
+            .filter(|l| l.split_whitespace().next() == Some(keyword))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    keep.iter()
+        .map(String::as_str)
+        .find(|k| lines(original, k) != lines(edited, k))
+}
+
 #[cfg(test)]
 mod continuation_tests {
+    /// An exercise's kept lines: a changed `producer` line is found, a comment or spacing is not
+    /// a change, and unkept lines may change.
+    #[test]
+    fn kept_lines_are_compared_without_comments_or_spacing() {
+        let keep = ["producer".to_string(), "at".to_string()];
+        let original = "producer p topic=t rate=5/s\nat 5s crash broker 1\nrun 10s\n";
+        let changed = super::changed_kept_lines;
+        assert_eq!(changed(original, original, &keep), None);
+        assert_eq!(
+            changed(
+                original,
+                "producer  p topic=t rate=5/s # the traffic\nat 5s crash broker 1\nrun 20s\n",
+                &keep
+            ),
+            None
+        );
+        assert_eq!(
+            changed(
+                original,
+                "producer p topic=t\nat 5s crash broker 1\n",
+                &keep
+            ),
+            Some("producer")
+        );
+        assert_eq!(
+            changed(original, "producer p topic=t rate=5/s\n", &keep),
+            Some("at")
+        );
+    }
+
     #[test]
     fn drops_run_and_expect_lines() {
         let p = super::continuation_prelude("seed 1\nrun 5s\nexpect lost == 0\nat 2s heal\n");

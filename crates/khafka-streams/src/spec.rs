@@ -195,6 +195,22 @@ impl WindowSpec {
         }
     }
 
+    /// The same windows with another grace period (ms).
+    pub fn with_grace(self, g: i64) -> Self {
+        match self {
+            WindowSpec::Time { size, advance, .. } => WindowSpec::Time {
+                size,
+                advance,
+                grace: g,
+            },
+            WindowSpec::Sliding { difference, .. } => WindowSpec::Sliding {
+                difference,
+                grace: g,
+            },
+            WindowSpec::Session { gap, .. } => WindowSpec::Session { gap, grace: g },
+        }
+    }
+
     /// khafka's own limits on a specification Kafka accepts, each saying why. Kafka computes
     /// these sums in Java longs, where they would wrap.
     pub fn check_bounds(&self) -> Result<(), String> {

@@ -497,6 +497,35 @@ impl Expect {
     }
 }
 
+/// The smallest grace (ms) below the cell's own with which every line of `goal` still holds,
+/// the other flags and the records unchanged; `None` when the cell's own grace is the smallest,
+/// or the goal does not hold with it. More grace drops fewer records and closes windows later,
+/// so the graces a goal holds with are a range, and a binary search finds its low end.
+pub fn smallest_grace(cell: &Cell, goal: &[Expect]) -> Option<i64> {
+    let records: Vec<Record> = cell.records.iter().map(|(_, r)| r.clone()).collect();
+    let holds = |g: i64| {
+        let mut flags = cell.flags.clone();
+        flags.spec = flags.spec.with_grace(g);
+        run(&flags, &records, MAX_CELL_WORK)
+            .is_ok_and(|steps| goal.iter().all(|e| e.check(&steps).0))
+    };
+    let own = cell.flags.spec.grace();
+    if goal.is_empty() || own <= 0 || !holds(own) {
+        return None;
+    }
+    // `holds(hi)`; `lo` is below every grace found to hold.
+    let (mut lo, mut hi) = (-1i64, own);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    (hi < own).then_some(hi)
+}
+
 /// How late a skipped record was: `(window, the stream time the window closed at, the stream time
 /// at the skip)`, for an expired-window skip.
 pub fn lateness(spec: &WindowSpec, reason: &DropReason) -> Option<(Window, i64, i64)> {
@@ -513,6 +542,26 @@ pub fn lateness(spec: &WindowSpec, reason: &DropReason) -> Option<(Window, i64, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cell that passes with more grace than it needs names the smallest that passes: a view
+    /// arriving when stream time is 70000 needs its minute `[0,60000)` open then, so 10001 ms.
+    #[test]
+    fn the_smallest_grace_that_keeps_a_late_view() {
+        let text = |grace: &str| {
+            format!(
+                "--window 'tumbling size=1m grace={grace}' --aggregate count\n\
+                 home web1 10000\nhome web3 70000\nhome mob1 45000\n\
+                 expect dropped == 0\nexpect result(home@[0,60000)) == 2\n"
+            )
+        };
+        let smallest = |grace: &str| {
+            let cell = parse_cell(&text(grace)).unwrap();
+            smallest_grace(&cell, &cell.expects)
+        };
+        assert_eq!(smallest("1d"), Some(10_001));
+        assert_eq!(smallest("10001ms"), None, "already the smallest");
+        assert_eq!(smallest("5s"), None, "the goal does not hold");
+    }
 
     const PAGE_VIEWS: &str = "--window 'tumbling size=1m grace=5s' --aggregate count\n\
 home u1 1000\ncart u2 4000\nhome u3 61000\nhome u4 58000\ncart u5 122000\nhome u6 30000\n";

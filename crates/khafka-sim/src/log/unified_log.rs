@@ -458,6 +458,18 @@ impl Log {
         });
     }
 
+    /// [`Log::for_each_record_id`] through one `dyn` callback: the views' walks (not the
+    /// engine's), one copy of the walk for all of them in the notebook bundle.
+    pub fn for_each_record_id_dyn(
+        &self,
+        from: u64,
+        to: u64,
+        store: &BatchStore,
+        f: &mut dyn FnMut(u64, RecordId),
+    ) {
+        self.for_each_record_id(from, to, store, f)
+    }
+
     /// Every record of the history, with its offset.
     pub fn records<'a>(
         &'a self,

@@ -275,6 +275,7 @@ pub struct JoinedInto {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WindowResultOf {
     pub window: String,
+    pub key: String,
     pub count: Option<i64>,
     pub on_window_close: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -494,7 +495,9 @@ impl Sim {
             }
         }
         r.log
-            .for_each_record_id(strip.exact_from, leo, store, |o, id| records.push((o, id)));
+            .for_each_record_id_dyn(strip.exact_from, leo, store, &mut |o, id| {
+                records.push((o, id))
+            });
         for (offset, id) in records {
             let exact = offset >= strip.exact_from;
             let (acked, duplicate) = self.prov.acked_and_later_copy(id, offset, store);
@@ -855,14 +858,19 @@ impl Sim {
     /// for a final result, the same window's and key's first result below it in the log.
     #[cfg(feature = "groups")]
     fn window_result_of(&self, part: PartIdx, id: RecordId) -> Option<WindowResultOf> {
-        let w = self.streams.first()?.spec.windowing.as_ref()?;
+        let first = self.streams.first()?;
+        let w = first.spec.windowing.as_ref()?;
         let v = self.streams_values.windowed.get(id)?;
         let key = self.prov.producer_and_key(id).and_then(|(_, k)| k);
+        let mut name = String::new();
+        if let Some(k) = key {
+            self.topo.producers[first.producer as usize].write_key(k, &mut name);
+        }
         let mut earlier = None;
         if w.on_window_close && v.count.is_some() {
             if let Some(log) = self.verdict_log(part) {
                 let mut done = false;
-                log.for_each_record_id(0, log.log_end_offset(), &self.batches, |_, r| {
+                log.for_each_record_id_dyn(0, log.log_end_offset(), &self.batches, &mut |_, r| {
                     done |= r == id;
                     if done || earlier.is_some() {
                         return;
@@ -879,6 +887,7 @@ impl Sim {
         }
         Some(WindowResultOf {
             window: crate::client::streams::windowed::window_text(w, v.start, v.end),
+            key: name,
             count: v.count,
             on_window_close: w.on_window_close,
             earlier: earlier.map(|r| self.streams_output(r)),
@@ -920,7 +929,9 @@ impl Sim {
         let input = topic(&s.spec.input)?.first_part + q;
         let mut record = None;
         if let Some(log) = self.verdict_log(input) {
-            log.for_each_record_id(offset, offset + 1, &self.batches, |_, r| record = Some(r));
+            log.for_each_record_id_dyn(offset, offset + 1, &self.batches, &mut |_, r| {
+                record = Some(r)
+            });
         }
         // The same source among the records sent before it, in the repartition topic (the
         // other values are counts and record ids) and committed there: a copy still in flight

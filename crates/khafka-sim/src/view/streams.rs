@@ -355,7 +355,7 @@ impl Sim {
         let aggregate = first.spec.aggregate();
         for part in input.first_part..input.first_part + input.partitions {
             if let Some(log) = self.verdict_log(part) {
-                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                log.for_each_record_id_dyn(0, log.high_watermark, &self.batches, &mut |_, id| {
                     // The count skips null keys and null values (tombstones); after
                     // `groupBy((k, v) -> v)` the key is the value.
                     if let Some((p, key)) = self.prov.producer_and_key(id) {
@@ -390,7 +390,7 @@ impl Sim {
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
             if let Some(log) = self.verdict_log(part) {
-                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                log.for_each_record_id_dyn(0, log.high_watermark, &self.batches, &mut |_, id| {
                     if let (Some((_, Some(k))), Some(v)) =
                         (self.prov.producer_and_key(id), self.streams_values.get(id))
                     {
@@ -533,7 +533,7 @@ impl Sim {
                 // Per instance's producer, its latest send among the records so far and when it
                 // had last restored the task then.
                 let mut latest: Vec<(u32, u64, u64)> = Vec::new();
-                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                log.for_each_record_id_dyn(0, log.high_watermark, &self.batches, &mut |_, id| {
                     let (Some((p, key)), Some(sent)) =
                         (self.prov.producer_and_key(id), self.prov.sent_us(id))
                     else {
@@ -604,24 +604,29 @@ impl Sim {
                     .enumerate()
                 {
                     if let Some(log) = self.verdict_log(part) {
-                        log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
-                            if let Some((pr, Some(k))) = self.prov.producer_and_key(id) {
-                                let info = &self.topo.producers[pr as usize];
-                                // A filter before the join reads the input's records only.
-                                let kept =
-                                    side == 1
+                        log.for_each_record_id_dyn(
+                            0,
+                            log.high_watermark,
+                            &self.batches,
+                            &mut |_, id| {
+                                if let Some((pr, Some(k))) = self.prov.producer_and_key(id) {
+                                    let info = &self.topo.producers[pr as usize];
+                                    // A filter before the join reads the input's records only.
+                                    let kept = side == 1
                                         || first.spec.filter.as_ref().is_none_or(|f| {
                                             f.keeps(info, self.prov.seq(id), Some(k))
                                         });
-                                if !info.null_value && kept {
-                                    let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
-                                    let list = sides[side].get_or_default(k);
-                                    let at = list.partition_point(|e| e.0 <= ts);
-                                    list.insert(at, (ts, id));
-                                    present.push((id, None, None));
+                                    if !info.null_value && kept {
+                                        let ts =
+                                            self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
+                                        let list = sides[side].get_or_default(k);
+                                        let at = list.partition_point(|e| e.0 <= ts);
+                                        list.insert(at, (ts, id));
+                                        present.push((id, None, None));
+                                    }
                                 }
-                            }
-                        });
+                            },
+                        );
                     }
                 }
                 let none = Vec::new();
@@ -676,7 +681,7 @@ impl Sim {
             let Some(log) = self.verdict_log(producer.global_part(local)) else {
                 continue;
             };
-            log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+            log.for_each_record_id_dyn(0, log.high_watermark, &self.batches, &mut |_, id| {
                 if let Some(r) = self.streams_values.joined.find_sorted(id) {
                     results.push((r.stream, r.table, r.other_only.then_some(r.stream)));
                 }
@@ -799,22 +804,27 @@ impl Sim {
                     .enumerate()
                 {
                     if let Some(log) = self.verdict_log(part) {
-                        log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
-                            // A filter before the join: the stream records it stops join nothing.
-                            if let (0, Some(f)) = (side, &first.spec.filter) {
-                                let (from, key) =
-                                    self.prov.producer_and_key(id).unwrap_or((0, None));
-                                if !f.keeps(
-                                    &self.topo.producers[from as usize],
-                                    self.prov.seq(id),
-                                    key,
-                                ) {
-                                    return;
+                        log.for_each_record_id_dyn(
+                            0,
+                            log.high_watermark,
+                            &self.batches,
+                            &mut |_, id| {
+                                // A filter before the join: the stream records it stops join nothing.
+                                if let (0, Some(f)) = (side, &first.spec.filter) {
+                                    let (from, key) =
+                                        self.prov.producer_and_key(id).unwrap_or((0, None));
+                                    if !f.keeps(
+                                        &self.topo.producers[from as usize],
+                                        self.prov.seq(id),
+                                        key,
+                                    ) {
+                                        return;
+                                    }
                                 }
-                            }
-                            let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
-                            sides[side].push((ts, id));
-                        });
+                                let ts = self.prov.timestamp_ms(id, &self.topo).unwrap_or(0);
+                                sides[side].push((ts, id));
+                            },
+                        );
                     }
                 }
                 // The table (the tasks' map type): per key, the record whose value it holds (-1:
@@ -931,7 +941,7 @@ impl Sim {
             let Some(log) = self.verdict_log(part) else {
                 continue;
             };
-            log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+            log.for_each_record_id_dyn(0, log.high_watermark, &self.batches, &mut |_, id| {
                 if let Some(Joined { stream, table, .. }) =
                     self.streams_values.joined.find_sorted(id)
                 {
@@ -1089,7 +1099,7 @@ impl Sim {
                 let mut same = r.upto <= hw;
                 if same && r.upto > 0 {
                     let mut at = None;
-                    log.for_each_record_id(r.upto - 1, r.upto, &self.batches, |_, id| {
+                    log.for_each_record_id_dyn(r.upto - 1, r.upto, &self.batches, &mut |_, id| {
                         at = Some(id);
                     });
                     same = at == r.last_id;
@@ -1105,7 +1115,7 @@ impl Sim {
                 // Past the bound, it stops at the first record it leaves unread, so that a later
                 // view goes on from there (what it read never depends on earlier views).
                 let mut stopped_at: Option<u64> = None;
-                log.for_each_record_id(r.upto, hw, &self.batches, |offset, id| {
+                log.for_each_record_id_dyn(r.upto, hw, &self.batches, &mut |offset, id| {
                     if stopped_at.is_some() || work > windowed::MAX_WINDOW_WORK {
                         stopped_at.get_or_insert(offset);
                         return;
@@ -1190,7 +1200,7 @@ impl Sim {
         for local in 0..producer.partitions {
             let part = producer.global_part(local);
             if let Some(log) = self.verdict_log(part) {
-                log.for_each_record_id(0, log.high_watermark, &self.batches, |_, id| {
+                log.for_each_record_id_dyn(0, log.high_watermark, &self.batches, &mut |_, id| {
                     if let (Some((_, Some(k))), Some(v)) = (
                         self.prov.producer_and_key(id),
                         self.streams_values.windowed.get(id),
