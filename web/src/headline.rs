@@ -592,7 +592,11 @@ pub fn headline(
                 u.partition,
                 now.as_us().saturating_sub(u.since_us) as f64 / 1e6,
                 u.holder,
-                if u.crashed { "crashed" } else { "gave it up" },
+                match u.why {
+                    khafka_sim::coordinator::group::shard::Released::Crashed => "crashed",
+                    khafka_sim::coordinator::group::shard::Released::Closed => "closed",
+                    khafka_sim::coordinator::group::shard::Released::Revoked => "gave it up",
+                },
                 g.state,
                 records_kept(p)
             ),
@@ -998,6 +1002,22 @@ mod tests {
         assert!(
             h.text
                 .starts_with("At 20s: Group billing: nobody has read orders-1 for 6.0 s"),
+            "{}",
+            h.text
+        );
+        // A member that closed (its revocation is the close's): "closed", not "gave it up".
+        let alone: String = cell
+            .lines()
+            .filter(|l| !l.starts_with("consumer c2") && !l.starts_with("consumer c3"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .replace("at 14s crash consumer c2", "at 14s stop consumer c1");
+        let h = headline_of(&alone, Some(20_000), false);
+        assert!(
+            h.text.starts_with(
+                "At 20s: Group billing: nobody has read orders-0 for 6.0 s, since c1 closed (group \
+                 Empty)"
+            ),
             "{}",
             h.text
         );

@@ -380,10 +380,24 @@ impl Sim {
             .collect();
         let now = self.now().as_us();
         let mut out = Pauses::default();
+        use crate::coordinator::group::shard::Released;
         for (name, subscribed, g) in &members {
-            let revoked = g.revocations.iter().map(|r| (r, true));
-            let crashed = g.crashed_with.iter().map(|r| (r, false));
-            for ((at, parts), is_revocation) in revoked.chain(crashed) {
+            // A revocation at the member's close is the close's (`onLeavePrepare`).
+            let revoked = g.revocations.iter().map(|r| {
+                let closed = g.closed_at_us.contains(&r.0);
+                (
+                    r,
+                    true,
+                    if closed {
+                        Released::Closed
+                    } else {
+                        Released::Revoked
+                    },
+                )
+            });
+            let crashed = g.crashed_with.iter().map(|r| (r, false, Released::Crashed));
+            let closed = g.closed_with.iter().map(|r| (r, false, Released::Closed));
+            for ((at, parts), is_revocation, why) in revoked.chain(crashed).chain(closed) {
                 for p in parts {
                     let part = subscribed.global(*p);
                     let next = members
@@ -404,7 +418,7 @@ impl Sim {
                             partition: self.topo.part_name(part).to_string(),
                             since_us: *at,
                             holder: name.to_string(),
-                            crashed: !is_revocation,
+                            why,
                         });
                     }
                 }

@@ -183,6 +183,13 @@ pub struct Membership {
     /// them until the group gives them to a member again (after the session timeout, or when a
     /// static member comes back), so the group view counts a pause from here.
     pub crashed_with: Vec<(u64, Vec<u32>)>,
+    /// The partitions it held when it closed without `onLeavePrepare` (Kafka Streams'
+    /// `close()`: `internal.leave.group.on.close=false`): `(time µs, partitions)`. Not
+    /// revocations; the group view counts a pause from here, as after a crash.
+    pub closed_with: Vec<(u64, Vec<u32>)>,
+    /// When it closed (`leave` on `close()`; once per process): a revocation noted then is the
+    /// close's (`onLeavePrepare`).
+    pub closed_at_us: Vec<u64>,
     /// The eager `StickyAssignor`'s memory (`onAssignment`: `memberAssignment`, `generation`):
     /// its last assignment, sent in its subscription's user data although the member revoked it
     /// before joining. Lost with the process.
@@ -296,6 +303,8 @@ impl Membership {
             app_results: Vec::new(),
             assignments: Vec::new(),
             revocations: Vec::new(),
+            closed_with: Vec::new(),
+            closed_at_us: Vec::new(),
             lost: Vec::new(),
             crashed_with: Vec::new(),
             sticky_user_data: None,
@@ -1429,8 +1438,11 @@ impl Membership {
         // Kafka Streams' main consumer stays in its group on `close()`: `StreamsConfig`'s consumer
         // overrides set `internal.leave.group.on.close=false`, and `KafkaStreams.close()` without
         // `CloseOptions` leaves it so. Its tasks move when its session expires.
+        // `AbstractCoordinator.close` runs `onLeavePrepare` only with `leaveGroupOnClose`: no
+        // revocation either, the partitions are simply no longer read.
+        let now = ctx.now.as_us();
         if v.config.group.streams_commit_interval_ms.is_some() {
-            if self.coordinator.is_some() && !self.member_id.is_empty() {
+            if self.coordinator.is_some() && !self.member_id.is_empty() && !self.is_unjoined() {
                 note(
                     ctx,
                     &self.group_id,
@@ -1442,9 +1454,15 @@ impl Membership {
                     ),
                 );
             }
-        } else {
-            self.send_leave(ctx, v);
+            self.take_back_pending_revocation();
+            let note = self.held_note(now);
+            self.closed_with.extend(note);
+            self.revoke_all(v);
+            self.phase = Phase::Stopped;
+            return;
         }
+        self.send_leave(ctx, v);
+        self.closed_at_us.push(now);
         // `onLeavePrepare`: `onPartitionsLost` without a generation (a KIP-848 member: epoch 0)
         // or, classic, in the middle of a rebalance; else `onPartitionsRevoked`.
         let rebalancing =

@@ -499,6 +499,8 @@ impl Consumer {
             new.revocations = std::mem::take(&mut old.revocations);
             new.lost = std::mem::take(&mut old.lost);
             new.crashed_with = std::mem::take(&mut old.crashed_with);
+            new.closed_with = std::mem::take(&mut old.closed_with);
+            new.closed_at_us = std::mem::take(&mut old.closed_at_us);
         }
         fresh.validation.detected = std::mem::take(&mut self.validation.detected);
         fresh.start_us = ctx.now.as_us();

@@ -426,7 +426,15 @@ impl StreamsInstance {
                     if !running {
                         changes.push((p32, false));
                     }
-                    self.note(ctx, format!("task {id} revoked; its store is closed"));
+                    // Closed with its instance (`TaskManager.shutdown`): nothing was revoked.
+                    self.note(
+                        ctx,
+                        if main.stopped {
+                            format!("task {id} closed with its instance; its store is closed")
+                        } else {
+                            format!("task {id} revoked; its store is closed")
+                        },
+                    );
                 }
                 _ => {}
             }

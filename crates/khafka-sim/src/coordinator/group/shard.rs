@@ -717,12 +717,24 @@ impl GroupView {
 pub struct UnreadPartition {
     /// `topic-p`.
     pub partition: String,
-    /// Since when (µs): its revocation, or the crash of the member that held it.
+    /// Since when (µs): its revocation, or the crash or close of the member that held it.
     pub since_us: u64,
-    /// The consumer (its name in the scenario) that revoked it or crashed with it.
+    /// The consumer (its name in the scenario) that revoked it, crashed or closed with it.
     pub holder: String,
-    /// Whether the holder crashed (else it revoked the partition).
-    pub crashed: bool,
+    /// How the holder let it go.
+    pub why: Released,
+}
+
+/// How a member stopped reading a partition nobody reads now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Released {
+    /// It revoked it for a rebalance (`onPartitionsRevoked`).
+    Revoked,
+    /// Its process crashed.
+    Crashed,
+    /// It closed (`stop consumer`, `stop streams`).
+    Closed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
