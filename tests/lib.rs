@@ -347,6 +347,13 @@ pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
         sim.run();
         sim.outcome()
     };
+    for k in &ex.keep {
+        if !khafka_scenario::STATEMENTS.contains(&k.as_str()) {
+            problems.push(format!(
+                "{name}: `keep={k}` is not a statement keyword (it would keep nothing)"
+            ));
+        }
+    }
     if let Some(k) =
         khafka_scenario::changed_kept_lines(&ex.start_text, &ex.solution_text, &ex.keep)
     {

@@ -198,6 +198,13 @@ fn broken_exercises_are_caught() {
         p.iter().any(|p| p.contains("changes the `producer` lines")),
         "{p:?}"
     );
+    let misspelt = md.replace("```khafka exercise", "```khafka exercise keep=producers");
+    let p = exercise_problems(&markdown_cells("x.md", &misspelt).exercises[0]);
+    assert!(
+        p.iter()
+            .any(|p| p.contains("`keep=producers` is not a statement keyword")),
+        "{p:?}"
+    );
     // An exercise's start is not a plain cell, and its solution is not numbered as one.
     let md = format!(
         "{}\n```khafka\n{GOAL_START}{goal}```\n",

@@ -1783,7 +1783,7 @@ pub(crate) fn groups_panel(
                                 <span class="revoked" title="Partitions the members gave up in rebalances or on close (onPartitionsRevoked).">{ format!(" · {} partition{} revoked", g.partitions_revoked, if g.partitions_revoked == 1 { "" } else { "s" }) }</span>
                             }
                             if g.longest_pause_ms > 0 {
-                                <span class="revoked" title="The longest a partition went unread: from its revocation, or from the crash of the member that held it, to its next owner.">{ format!(" · longest pause {} ms", g.longest_pause_ms) }</span>
+                                <span class="revoked" title="The longest a partition went unread: from its revocation, or from the crash or close of the member that held it, to its next owner.">{ format!(" · longest pause {} ms", g.longest_pause_ms) }</span>
                             }
                             if !kip848 && g.state == "Stable" && g.members.iter().any(|m| m.assignment.is_empty()) {
                                 <span title="Members the assignor gave no partition: they heartbeat and wait.">{ format!(" · idle: {}", g.members.iter().filter(|m| m.assignment.is_empty()).map(|m| m.client_id.as_str()).collect::<Vec<_>>().join(", ")) }</span>

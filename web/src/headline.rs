@@ -583,7 +583,8 @@ pub fn headline(
         .min_by_key(|(_, u)| u.since_us)
     {
         // A partition nobody in its group reads: the member that held it crashed and its session
-        // has not expired yet, or the group is still rebalancing after it was revoked.
+        // (or a Kafka Streams instance that closed) has not expired yet, or the group is still
+        // rebalancing after it was revoked.
         (
             "warn",
             format!(
@@ -784,15 +785,16 @@ pub fn figures(sim: &Sim, streams: Option<&StreamsView>) -> Vec<(&'static str, S
                     j.mismatched - j.mismatched_dropped,
                 ),
                 ("dropped though the table had a value", j.mismatched_dropped),
+            ]);
+            // A left join sends those with null; an inner join drops them.
+            rows.push(if j.left {
+                ("sent with null", j.without_table)
+            } else {
                 (
                     "dropped with no table value",
-                    v.instances
-                        .iter()
-                        .map(|i| i.unmatched)
-                        .sum::<u64>()
-                        .saturating_sub(j.mismatched_dropped),
-                ),
-            ]);
+                    j.dropped.saturating_sub(j.mismatched_dropped),
+                )
+            });
         } else if let Some(j) = v.join.as_ref() {
             rows.extend([
                 ("results", j.results),

@@ -159,7 +159,7 @@ pub fn windows_cell(props: &Props) -> Html {
         html! {<>
             { panel }
             if let Some(g) = smallest {
-                <p class="muted exercise-note">{ format!("It passes with less grace too: grace={g}ms is the smallest that does.") }</p>
+                <p class="muted exercise-note">{ if g == 0 { "It passes with no grace too (grace=0ms).".to_string() } else { format!("It passes with less grace too: with grace={g}ms, though not with {}ms.", g - 1) } }</p>
             }
         </>}
     });

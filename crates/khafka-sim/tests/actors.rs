@@ -1443,6 +1443,7 @@ fn leader_change_under_a_poll_loop(hold: bool) {
                     base_offset: offset,
                     diverging_epoch: None,
                     current_leader: None,
+                    latest_unavailable: false,
                 })
                 .collect(),
         })
@@ -1548,6 +1549,7 @@ fn leader_change_under_a_poll_loop(hold: bool) {
                                     batches,
                                     diverging_epoch: None,
                                     current_leader: None,
+                                    latest_unavailable: false,
                                 }
                             })
                             .collect();
@@ -2709,6 +2711,7 @@ fn a_consumer_fetches_at_once_from_the_leader_a_not_leader_answer_names() {
                 base_offset: u64::MAX,
                 diverging_epoch: None,
                 current_leader: hint,
+                latest_unavailable: false,
             }],
         });
         c.on_msg(&mut h.ctx(me), Node::Broker(1), answer);
@@ -2814,6 +2817,7 @@ fn a_not_leader_answer_that_starts_a_validation_refreshes_no_metadata() {
                     leader_epoch: 1,
                     alive: true,
                 }),
+                latest_unavailable: false,
             }],
         });
         c.on_msg(&mut h.ctx(me), Node::Broker(1), answer);
@@ -3525,6 +3529,7 @@ fn a_partition_in_error_does_not_hold_back_the_others() {
         base_offset: 0,
         diverging_epoch: None,
         current_leader: None,
+        latest_unavailable: false,
     };
     // The first fetch went out as t-0's state arrived; answered, the next one asks for both.
     let first = requests(&h.sent());
@@ -3706,6 +3711,7 @@ fn a_stale_out_of_range_answer_leaves_the_position_alone() {
                 base_offset: offset,
                 diverging_epoch: None,
                 current_leader: None,
+                latest_unavailable: false,
             }],
         })
     };
@@ -4044,6 +4050,7 @@ fn a_leader_named_in_an_answer_ignored_for_validation_is_taken() {
         base_offset: offset,
         diverging_epoch: None,
         current_leader: None,
+        latest_unavailable: false,
     };
     let fetches = |sent: Vec<(Node, Msg)>| -> Vec<(u32, u64, u64)> {
         sent.into_iter()

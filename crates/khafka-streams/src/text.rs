@@ -497,10 +497,11 @@ impl Expect {
     }
 }
 
-/// The smallest grace (ms) below the cell's own with which every line of `goal` still holds,
-/// the other flags and the records unchanged; `None` when the cell's own grace is the smallest,
-/// or the goal does not hold with it. More grace drops fewer records and closes windows later,
-/// so the graces a goal holds with are a range, and a binary search finds its low end.
+/// A grace (ms) below the cell's own with which every line of `goal` still holds, and one
+/// millisecond less does not, the other flags and the records unchanged; `None` when one
+/// millisecond less than the cell's own fails, or the goal does not hold with it. More grace
+/// drops fewer records and closes windows later, so the graces most goals hold with are a range,
+/// whose low end this binary search finds (a goal over several ranges gets the low end of one).
 pub fn smallest_grace(cell: &Cell, goal: &[Expect]) -> Option<i64> {
     let records: Vec<Record> = cell.records.iter().map(|(_, r)| r.clone()).collect();
     let holds = |g: i64| {

@@ -220,6 +220,7 @@ impl Broker {
             } else {
                 None
             },
+            latest_unavailable: false,
         }
     }
 
@@ -278,6 +279,8 @@ impl Broker {
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
             current_leader: None,
+            // After an election, until the high watermark reaches the epoch's start offset.
+            latest_unavailable: fetcher == Fetcher::Consumer && r.leader_epoch_start_offset > hw,
         };
         match diverging(&r.log, fp, ctx.topo.config.truncation) {
             EpochCheck::Ok => {}

@@ -36,6 +36,10 @@ pub struct FetchedPartition {
     /// KIP-951: on a consumer's `NOT_LEADER_OR_FOLLOWER` or `FENCED_LEADER_EPOCH`, the leader the
     /// answering broker knows.
     pub current_leader: Option<super::CurrentLeader>,
+    /// On a consumer's `OFFSET_OUT_OF_RANGE` (the stand-in for `ListOffsets`): the leader's high
+    /// watermark is behind the start of its epoch, so `ListOffsets(LATEST)` would fail with
+    /// `OFFSET_NOT_AVAILABLE` (`Partition.fetchOffsetForTimestamp`).
+    pub latest_unavailable: bool,
 }
 
 /// Who sent a fetch.

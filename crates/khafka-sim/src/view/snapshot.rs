@@ -883,6 +883,10 @@ impl Sim {
                         earlier = Some(r);
                     }
                 });
+                // Only below the record itself: one the log does not hold has none.
+                if !done {
+                    earlier = None;
+                }
             }
         }
         Some(WindowResultOf {
@@ -898,7 +902,10 @@ impl Sim {
     /// join's reference (`None`: nothing, or no such join).
     #[cfg(feature = "groups")]
     fn join_expected(&self, id: RecordId) -> Option<JoinExpected> {
-        let (_, now, _) = self.join_reference_of(id)?;
+        // Both ways round equal timestamps (Kafka leaves their order open): else the drop is
+        // not a mismatch.
+        let (_, now, earlier) = self.join_reference_of(id)?;
+        earlier?;
         let record = now?;
         Some(JoinExpected {
             record,

@@ -140,6 +140,8 @@ pub struct JoinResults {
     /// Of those, stream records an inner join dropped (it found no table value) that the
     /// reference joins: not joined at all, rather than joined with another value.
     pub mismatched_dropped: u64,
+    /// Stream records an inner join dropped at least once (found no table value), each once.
+    pub dropped: u64,
     /// Stream records the reference forwards and the output has no result for (yet).
     pub missing: u64,
     /// The first mismatched results.
@@ -706,6 +708,7 @@ impl Sim {
             first_twice: None,
             mismatched: 0,
             mismatched_dropped: 0,
+            dropped: 0,
             missing: 0,
             examples: Vec::new(),
             window: Some(w.java()),
@@ -925,6 +928,7 @@ impl Sim {
             first_twice: None,
             mismatched: 0,
             mismatched_dropped: 0,
+            dropped: 0,
             missing: 0,
             examples: Vec::new(),
             window: None,
@@ -985,6 +989,9 @@ impl Sim {
         // A stream record the reference joins and the output has no result for: processed by an
         // inner join that found no table value (a mismatch), or not processed yet.
         let unjoined = sorted_rows(&self.streams_values.unjoined);
+        r.dropped = (0..unjoined.len())
+            .filter(|&i| i == 0 || unjoined[i - 1].0 != unjoined[i].0)
+            .count() as u64;
         let unjoined = |id: RecordId| unjoined.binary_search_by_key(&id, |e| e.0).is_ok();
         for &(stream, now, earlier) in &expected {
             if results.binary_search_by_key(&stream, |e| e.0).is_ok() {

@@ -1435,34 +1435,27 @@ impl Membership {
 
     /// `maybeLeaveGroup`: dynamic members send LeaveGroup (the answer is not awaited).
     fn leave(&mut self, ctx: &mut Ctx, v: &mut View) {
+        let now = ctx.now.as_us();
         // Kafka Streams' main consumer stays in its group on `close()`: `StreamsConfig`'s consumer
         // overrides set `internal.leave.group.on.close=false`, and `KafkaStreams.close()` without
-        // `CloseOptions` leaves it so. Its tasks move when its session expires.
+        // `CloseOptions` leaves it so. Its tasks move when its session expires. And
         // `AbstractCoordinator.close` runs `onLeavePrepare` only with `leaveGroupOnClose`: no
         // revocation either, the partitions are simply no longer read.
-        let now = ctx.now.as_us();
-        if v.config.group.streams_commit_interval_ms.is_some() {
-            if self.coordinator.is_some() && !self.member_id.is_empty() && !self.is_unjoined() {
-                note(
-                    ctx,
-                    &self.group_id,
-                    format!(
-                        "{} closes without LeaveGroup (Kafka Streams sets \
-                         internal.leave.group.on.close=false); the group notices when its session \
-                         expires",
-                        self.client_id
-                    ),
-                );
-            }
-            self.take_back_pending_revocation();
-            let note = self.held_note(now);
-            self.closed_with.extend(note);
-            self.revoke_all(v);
-            self.phase = Phase::Stopped;
-            return;
+        let streams = v.config.group.streams_commit_interval_ms.is_some();
+        if !streams {
+            self.send_leave(ctx, v);
+        } else if self.coordinator.is_some() && !self.member_id.is_empty() && !self.is_unjoined() {
+            note(
+                ctx,
+                &self.group_id,
+                format!(
+                    "{} closes without LeaveGroup (Kafka Streams sets \
+                     internal.leave.group.on.close=false); the group notices when its session \
+                     expires",
+                    self.client_id
+                ),
+            );
         }
-        self.send_leave(ctx, v);
-        self.closed_at_us.push(now);
         // `onLeavePrepare`: `onPartitionsLost` without a generation (a KIP-848 member: epoch 0)
         // or, classic, in the middle of a rebalance; else `onPartitionsRevoked`.
         let rebalancing =
@@ -1473,10 +1466,25 @@ impl Membership {
             self.generation < 0
         };
         if gone || rebalancing {
-            self.lose_all(ctx.now.as_us(), v);
+            if streams {
+                // The group has given them away already: nothing to note.
+                self.take_back_pending_revocation();
+                self.revoke_all(v);
+            } else {
+                self.lose_all(now, v);
+            }
         } else {
-            let note = self.held_note(ctx.now.as_us());
-            self.revocations.extend(note);
+            // What it holds (a revocation noted ahead of its commit stands, and is not noted
+            // again).
+            let note = self.held_note(now);
+            if streams {
+                self.closed_with.extend(note);
+            } else {
+                if note.is_some() {
+                    self.closed_at_us.push(now);
+                }
+                self.revocations.extend(note);
+            }
             self.pending_revocation = false;
             self.revoke_all(v);
         }

@@ -7,6 +7,10 @@
 //! its log end, which stands in for `ListOffsets`). It fetches with `fetch.max.wait.ms` long polls,
 //! one request per leader at a time, and refreshes metadata on leadership errors.
 
+/// The consumer's `retry.backoff.ms` (Kafka's default; not a setting here): how long a reset
+/// the leader could not answer yet waits before it is asked again.
+const RESET_RETRY_BACKOFF_MS: u64 = 100;
+
 #[cfg(feature = "groups")]
 pub mod app;
 #[cfg(feature = "groups")]
@@ -169,6 +173,11 @@ pub struct Consumer {
     pub crashed: bool,
     /// Per partition: `auto.offset.reset=none` found no offset (`NoOffsetForPartitionException`).
     pub no_offset: Vec<bool>,
+    /// Per partition: a reset to `latest` the leader could not answer yet (`OFFSET_NOT_AVAILABLE`)
+    /// is retried at this instant (µs; 0: none), `retry.backoff.ms` later
+    /// (`OffsetFetcherUtils.onFailedResponseForResettingPositions`); and how many wait.
+    reset_retry_at: Vec<u64>,
+    resets_waiting: u32,
     /// What the application processed (group members only; `app.rs`), contiguous runs merged:
     /// to find what was processed twice or never.
     #[cfg(feature = "groups")]
@@ -270,6 +279,8 @@ impl Consumer {
             stopped: false,
             crashed: false,
             no_offset: vec![false; partitions as usize],
+            reset_retry_at: vec![0; partitions as usize],
+            resets_waiting: 0,
             #[cfg(feature = "groups")]
             processed: Vec::new(),
             #[cfg(feature = "groups")]
@@ -324,6 +335,16 @@ impl Consumer {
         self.config.auto_offset_reset
     }
 
+    /// [`Self::reset_policy`] without taking a pending seek's.
+    fn next_reset_policy(&self, p: usize) -> OffsetReset {
+        #[cfg(feature = "groups")]
+        if let Some(r) = self.seek_reset[p] {
+            return r;
+        }
+        let _ = p;
+        self.config.auto_offset_reset
+    }
+
     /// Whether partition `p` of the topic is being fetched (assigned, with a position to start).
     pub fn fetches(&self, p: usize) -> bool {
         !self.stopped && self.fetchable(p)
@@ -353,7 +374,7 @@ impl Consumer {
         if self.group.as_ref().is_some_and(|g| !g.assigned[p]) {
             return false;
         }
-        if self.stuck[p] {
+        if self.stuck[p] || self.reset_retry_at[p] != 0 {
             return false;
         }
         #[cfg(feature = "groups")]
@@ -751,6 +772,9 @@ impl Consumer {
         if !self.started {
             return;
         }
+        if self.resets_waiting > 0 {
+            self.release_reset_retries(ctx);
+        }
         // It looks at every partition of its topics (positions to validate, what to fetch).
         *ctx.fetch_reads += self.partitions as u64;
         #[cfg(feature = "groups")]
@@ -890,6 +914,30 @@ impl Consumer {
         );
         let now = ctx.now.as_us();
         if let Some(until) = wake.filter(|u| *u > now) {
+            if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
+                self.wake_at_us = Some(until);
+                ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
+            }
+        }
+    }
+
+    /// Resets to `latest` whose retry time has come may be asked again; the next one waiting
+    /// wakes the consumer.
+    fn release_reset_retries(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now.as_us();
+        let mut next: Option<u64> = None;
+        for at in &mut self.reset_retry_at {
+            if *at == 0 {
+                continue;
+            }
+            if *at <= now {
+                *at = 0;
+                self.resets_waiting -= 1;
+            } else {
+                next = Some(next.map_or(*at, |n: u64| n.min(*at)));
+            }
+        }
+        if let Some(until) = next {
             if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
                 self.wake_at_us = Some(until);
                 ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
@@ -1128,6 +1176,19 @@ impl Consumer {
                         // response").
                         ErrorCode::OffsetOutOfRange
                             if fp.fetch_offset != self.positions[p].unwrap_or(u64::MAX) => {}
+                        // `ListOffsets(LATEST)` answered `OFFSET_NOT_AVAILABLE`: a leader
+                        // elected since whose high watermark has not reached its epoch's start.
+                        // Asked again `retry.backoff.ms` later (position unchanged).
+                        ErrorCode::OffsetOutOfRange
+                            if fp.latest_unavailable
+                                && self.next_reset_policy(p) == OffsetReset::Latest =>
+                        {
+                            if self.reset_retry_at[p] == 0 {
+                                self.resets_waiting += 1;
+                            }
+                            self.reset_retry_at[p] =
+                                ctx.now.as_us() + crate::time::ms_to_us(RESET_RETRY_BACKOFF_MS);
+                        }
                         ErrorCode::OffsetOutOfRange => {
                             let policy = self.reset_policy(p);
                             if policy != OffsetReset::None {

@@ -695,7 +695,7 @@ pub struct GroupView {
     #[serde(default)]
     pub longest_pause_ms: u64,
     /// The partition that has gone unread the longest, if one still is: revoked, or held by a
-    /// member that crashed, and not assigned to a member since.
+    /// member that crashed or closed, and not assigned to a member since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<UnreadPartition>,
 }
