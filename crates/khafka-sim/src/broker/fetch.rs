@@ -279,9 +279,12 @@ impl Broker {
             base_offset: fp.fetch_offset,
             diverging_epoch: None,
             current_leader: None,
-            // After an election, until the high watermark reaches the epoch's start offset.
-            latest_unavailable: fetcher == Fetcher::Consumer && r.leader_epoch_start_offset > hw,
+            latest_unavailable: false,
         };
+        // Read only with OFFSET_OUT_OF_RANGE (set there, off the path of every other answer):
+        // after an election, until the high watermark reaches the epoch's start offset.
+        let latest_unavailable =
+            |r: &Replica| fetcher == Fetcher::Consumer && r.leader_epoch_start_offset > hw;
         match diverging(&r.log, fp, ctx.topo.config.truncation) {
             EpochCheck::Ok => {}
             EpochCheck::Diverging(epoch, end) => {
@@ -291,6 +294,7 @@ impl Broker {
             }
             EpochCheck::Undefined => {
                 resp.error = ErrorCode::OffsetOutOfRange;
+                resp.latest_unavailable = latest_unavailable(r);
                 forget(r);
                 out.push(resp);
                 return;
@@ -303,6 +307,7 @@ impl Broker {
         // `UnifiedLog.read`: below the log start offset (`checkLogStartOffset`) or past the LEO.
         if fp.fetch_offset > leo || fp.fetch_offset < r.log.log_start_offset() {
             resp.error = ErrorCode::OffsetOutOfRange;
+            resp.latest_unavailable = latest_unavailable(r);
             forget(r);
             out.push(resp);
             return;

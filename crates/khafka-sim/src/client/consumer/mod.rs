@@ -374,7 +374,7 @@ impl Consumer {
         if self.group.as_ref().is_some_and(|g| !g.assigned[p]) {
             return false;
         }
-        if self.stuck[p] || self.reset_retry_at[p] != 0 {
+        if self.stuck[p] || (self.resets_waiting > 0 && self.reset_retry_at[p] != 0) {
             return false;
         }
         #[cfg(feature = "groups")]
