@@ -516,3 +516,26 @@ fn stopped_run(src: &str) -> (Sim, String) {
     let why = sim.halted().expect("the run stops").to_string();
     (sim, why)
 }
+
+/// A Kafka Streams instance's close revokes nothing (`AbstractCoordinator.close` runs
+/// `onLeavePrepare` only with `leave.group.on.close`, which Kafka Streams turns off): until the
+/// group gives its tasks away, its partition is unread since it closed, and not counted as a
+/// revocation.
+#[test]
+fn a_closed_streams_instance_s_partition_is_unread_since_its_close() {
+    use khafka_sim::coordinator::group::shard::Released;
+    let mut sim = khafka_tests::semantics_sim(
+        "streams-close-commits-and-hands-over",
+        SimOptions::default(),
+    );
+    sim.run_until(khafka_sim::SimTime::from_secs(30));
+    let v = sim.group_view("clicks-per-button").expect("the group");
+    let u = v.unread.expect("a partition nobody reads");
+    assert_eq!(
+        (u.holder.as_str(), u.why),
+        ("a-consumer", Released::Closed),
+        "{u:?}"
+    );
+    assert!((15_000_000..16_000_000).contains(&u.since_us), "{u:?}");
+    assert_eq!(v.partitions_revoked, 1, "b's join only");
+}

@@ -1036,7 +1036,11 @@ pub fn cell(props: &CellProps) -> Html {
             let mut g = ex.grade(r.timeline.sim());
             // Graded, not listed: the hint names the lines to put back.
             if !ex.keep.is_empty() {
-                g.push((ex.changed_kept(&source).is_none(), String::new()));
+                g.push((
+                    ex.changed_kept(&with_live_actions(&source, Some(r)))
+                        .is_none(),
+                    String::new(),
+                ));
             }
             if g.iter().all(|(ok, _)| *ok) {
                 crate::progress::mark_passed(&id);
@@ -1054,7 +1058,7 @@ pub fn cell(props: &CellProps) -> Html {
             });
             (sol, put)
         });
-        let hint = match ex.changed_kept(&source) {
+        let hint = match ex.changed_kept(&with_live_actions(&source, run.borrow().as_ref())) {
             Some(k) => format!("Your {k} lines changed: put them back, the brief keeps them. The goal, checked at the end of your run:"),
             None => "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:".into(),
         };

@@ -70,7 +70,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // A record stamped before it was sent (a producer with `lateness=`).
     let sent_ms = s.sent_us / 1_000;
     // (Kafka Streams' results carry their input's timestamps: not a producer's lateness.)
-    let derived = s.window_result.is_some() || s.join_of.is_some();
+    let derived = s.from_streams;
     if s.timestamp_ms < sent_ms && !derived {
         steps[0].text.push_str(&format!(
             ", stamped {} ms earlier (timestamp {} ms)",

@@ -256,6 +256,11 @@ pub struct RecordStory {
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_expected: Option<JoinExpected>,
+    /// Sent by a Kafka Streams instance's producer: its timestamp is its input's, not a
+    /// producer's lateness.
+    #[cfg(feature = "groups")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_streams: bool,
 }
 
 /// A join result a record went into: which, when its instance sent it, and which instance.
@@ -835,6 +840,8 @@ impl Sim {
             join_dropped,
             #[cfg(feature = "groups")]
             window_result: self.window_result_of(part, id),
+            #[cfg(feature = "groups")]
+            from_streams: self.streams.iter().any(|s| s.producer == info.producer),
             #[cfg(feature = "groups")]
             join_expected: join_dropped.then(|| self.join_expected(id)).flatten(),
             #[cfg(feature = "groups")]
