@@ -726,7 +726,7 @@ await check('an exercise that keeps some lines (keep=at) is not passed by changi
   await ex.locator('textarea').fill(solution.replace('at 3s crash controller 2\n', ''));
   await ex.locator('button', { hasText: /^Run$/ }).click();
   await ex.locator('ul.goal li .actual').first().waitFor();
-  await expect_text(ex.locator('.exercise-head .muted'), (t) => t.startsWith('Your at lines changed'), 'a crash line removed');
+  await expect_text(ex.locator('.exercise-head .muted'), (t) => t.startsWith('Lines starting with "at" changed'), 'a crash line removed');
   const marks = await ex.locator('ul.goal li').allInnerTexts();
   expect(marks.every((m) => m.startsWith('✓')), `every goal line is met: ${marks}`);
   expect((await status.innerText()).trim() === 'Not yet', `not passed: ${await status.innerText()}`);
