@@ -166,14 +166,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         ));
     }
     // What the table held for its key as of its timestamp, and when that value was first read.
-    let not_read = s.join_expected.as_ref().map(|e| {
-        let read_after = match (e.first_read_us, s.consumed_us) {
-            (None, _) => true,
-            (Some(r), Some(c)) => r > c,
-            (Some(_), None) => false,
-        };
-        (e, read_after)
-    });
+    let not_read = s.join_expected.as_ref().map(|e| (e, e.read_after));
     if s.join_dropped {
         let mut text = "Kafka Streams' inner join found no table value for its key when it processed it, and forwarded nothing".to_string();
         if let Some((e, read_after)) = not_read {

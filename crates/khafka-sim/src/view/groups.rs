@@ -366,11 +366,10 @@ impl Sim {
     }
 
     /// The group's rebalance revocations and the pauses in its reading. A pause runs from a
-    /// member's revocation of a
-    /// partition (`Membership::revocations`), or from the crash of the member's process that
-    /// held it (`Membership::crashed_with`) or the close of a Kafka Streams instance, which
-    /// revokes nothing (`Membership::closed_with`), to the next time a member of the group is assigned
-    /// it (`Membership::assignments`), or to now. Partitions lost with a generation are not
+    /// member's revocation of a partition (`Membership::revocations`), or from the crash of the
+    /// member's process that held it (`Membership::crashed_with`) or the close of a Kafka
+    /// Streams instance, which revokes nothing (`Membership::closed_with`), to the next time a
+    /// member of the group is assigned it (`Membership::assignments`), or to now. Partitions lost with a generation are not
     /// counted: the group has usually given them to another member before their holder knows.
     pub fn rebalance_pauses(&self, group: &str) -> Pauses {
         let members: Vec<_> = self

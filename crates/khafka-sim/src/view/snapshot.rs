@@ -239,7 +239,7 @@ pub struct RecordStory {
     /// value: the first ten.
     #[cfg(feature = "groups")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub joined_into: Vec<JoinedInto>,
+    pub joined_into: Vec<StreamsOutput>,
     /// An inner join found no table value for it and forwarded nothing (each time it was
     /// processed).
     #[cfg(feature = "groups")]
@@ -263,13 +263,14 @@ pub struct RecordStory {
     pub from_streams: bool,
 }
 
-/// A join result a record went into: which, when its instance sent it, and which instance.
+/// A record a Kafka Streams instance sent (a join result, a window's result): which, when, and
+/// which instance.
 #[cfg(feature = "groups")]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct JoinedInto {
+pub struct StreamsOutput {
     pub result: RecordId,
     pub sent_us: u64,
-    /// The Kafka Streams instance (its producer's client id without `-producer`).
+    /// The Kafka Streams instance.
     pub by: String,
 }
 
@@ -284,7 +285,7 @@ pub struct WindowResultOf {
     pub count: Option<i64>,
     pub on_window_close: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub earlier: Option<JoinedInto>,
+    pub earlier: Option<StreamsOutput>,
 }
 
 /// The table value a dropped stream record would have joined as of its timestamp.
@@ -294,8 +295,10 @@ pub struct JoinExpected {
     /// The table record whose value it was, and that record's timestamp (ms).
     pub record: RecordId,
     pub timestamp_ms: u64,
-    /// When a consumer first read the table record (µs; `None`: not yet).
+    /// When a consumer first read the table record (µs; `None`: not yet), and whether that was
+    /// after the stream record was first read (or never): the task could not have it then.
     pub first_read_us: Option<u64>,
+    pub read_after: bool,
 }
 
 /// A group member's application processed a record.
@@ -851,13 +854,13 @@ impl Sim {
 
     /// Kafka Streams' output record `id`: when it was sent, and by which instance.
     #[cfg(feature = "groups")]
-    fn streams_output(&self, id: RecordId) -> JoinedInto {
+    fn streams_output(&self, id: RecordId) -> StreamsOutput {
         let info = self.prov.get(id, &self.batches);
-        let name = info.map_or("", |i| &self.producers[i.producer as usize].spec.name);
-        JoinedInto {
+        let by = info.and_then(|i| self.streams.iter().find(|s| s.producer == i.producer));
+        StreamsOutput {
             result: id,
             sent_us: info.map_or(0, |i| i.sent_us),
-            by: name.strip_suffix("-producer").unwrap_or(name).to_string(),
+            by: by.map_or(String::new(), |s| s.name.to_string()),
         }
     }
 
@@ -914,13 +917,21 @@ impl Sim {
         let (_, now, earlier) = self.join_reference_of(id)?;
         earlier?;
         let record = now?;
+        let read_us = |r: RecordId| {
+            self.prov
+                .get(r, &self.batches)
+                .and_then(|i| i.consumed_us())
+        };
+        let first_read_us = read_us(record);
         Some(JoinExpected {
             record,
             timestamp_ms: self.prov.timestamp_ms(record, &self.topo).unwrap_or(0),
-            first_read_us: self
-                .prov
-                .get(record, &self.batches)
-                .and_then(|i| i.consumed_us()),
+            first_read_us,
+            read_after: match (first_read_us, read_us(id)) {
+                (None, _) => true,
+                (Some(r), Some(c)) => r > c,
+                (Some(_), None) => false,
+            },
         })
     }
 

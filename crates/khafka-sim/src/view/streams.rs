@@ -793,11 +793,7 @@ impl Sim {
                 .topic_index(name)
                 .map(|t| &self.topo.topics[t as usize])
         };
-        let info = |id: RecordId| {
-            let (p, k) = self.prov.producer_and_key(id)?;
-            let null = self.topo.producers.get(p as usize)?.null_value;
-            Some((k, null, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0)))
-        };
+        let info = |id: RecordId| self.key_null_timestamp(id);
         if let (Some(input), Some(table)) = (topic(&first.spec.input), topic(&j.table)) {
             for p in 0..input.partitions.min(table.partitions) {
                 // `(timestamp, record)` in offset order, per side.
@@ -881,6 +877,14 @@ impl Sim {
         expected
     }
 
+    /// Record `id`'s key, whether its value is null (its producer's `null_value`), and its
+    /// timestamp (ms): what a join reads of a record.
+    fn key_null_timestamp(&self, id: crate::log::RecordId) -> Option<(Option<u32>, bool, u64)> {
+        let (p, k) = self.prov.producer_and_key(id)?;
+        let null = self.topo.producers.get(p as usize)?.null_value;
+        Some((k, null, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0)))
+    }
+
     /// Stream record `id`'s row in its stream–table join's reference (see
     /// [`Sim::join_reference`]), if the first Kafka Streams application joins a table.
     pub(crate) fn join_reference_of(
@@ -909,11 +913,7 @@ impl Sim {
         use crate::log::RecordId;
         let f = first.spec.filter.is_some();
         let expected = self.join_reference(first, j);
-        let info = |id: RecordId| {
-            let (p, k) = self.prov.producer_and_key(id)?;
-            let null = self.topo.producers.get(p as usize)?.null_value;
-            Some((k, null, self.prov.timestamp_ms(id, &self.topo).unwrap_or(0)))
-        };
+        let info = |id: RecordId| self.key_null_timestamp(id);
         let mut r = JoinResults {
             left: j.left,
             processor: j.processor(f),

@@ -327,12 +327,12 @@ impl Consumer {
     /// The reset policy for partition `p`: a pending `seekToBeginning`/`seekToEnd`, else
     /// `auto.offset.reset`.
     fn reset_policy(&mut self, p: usize) -> OffsetReset {
+        let policy = self.next_reset_policy(p);
         #[cfg(feature = "groups")]
-        if let Some(r) = self.seek_reset[p].take() {
-            return r;
+        {
+            self.seek_reset[p] = None;
         }
-        let _ = p;
-        self.config.auto_offset_reset
+        policy
     }
 
     /// [`Self::reset_policy`] without taking a pending seek's.
@@ -817,10 +817,7 @@ impl Consumer {
             // metadata at most), from the leader the metadata names by then.
             let until = reconnect_at(&self.down, b);
             if let Some(until) = until.filter(|u| *u > now) {
-                if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
-                    self.wake_at_us = Some(until);
-                    ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
-                }
+                self.wake_at(ctx, until);
                 continue;
             }
             // KAFKA-17182 (Kafka 4.1): while a partition it leads has records waiting for
@@ -914,10 +911,16 @@ impl Consumer {
         );
         let now = ctx.now.as_us();
         if let Some(until) = wake.filter(|u| *u > now) {
-            if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
-                self.wake_at_us = Some(until);
-                ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
-            }
+            self.wake_at(ctx, until);
+        }
+    }
+
+    /// Wakes the consumer at `until` (after now), unless an earlier wake-up is already armed.
+    fn wake_at(&mut self, ctx: &mut Ctx, until: u64) {
+        let now = ctx.now.as_us();
+        if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
+            self.wake_at_us = Some(until);
+            ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
         }
     }
 
@@ -938,10 +941,7 @@ impl Consumer {
             }
         }
         if let Some(until) = next {
-            if self.wake_at_us.is_none_or(|w| until < w || w <= now) {
-                self.wake_at_us = Some(until);
-                ctx.timer_after_us(until - now, Timer::SenderWake { at_us: until });
-            }
+            self.wake_at(ctx, until);
         }
     }
 

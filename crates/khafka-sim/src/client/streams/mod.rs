@@ -427,14 +427,12 @@ impl StreamsInstance {
                         changes.push((p32, false));
                     }
                     // Closed with its instance (`TaskManager.shutdown`): nothing was revoked.
-                    self.note(
-                        ctx,
-                        if main.stopped {
-                            format!("task {id} closed with its instance; its store is closed")
-                        } else {
-                            format!("task {id} revoked; its store is closed")
-                        },
-                    );
+                    let how = if main.stopped {
+                        "closed with its instance"
+                    } else {
+                        "revoked"
+                    };
+                    self.note(ctx, format!("task {id} {how}; its store is closed"));
                 }
                 _ => {}
             }
