@@ -498,6 +498,9 @@ pub fn cell(props: &CellProps) -> Html {
     // Why the last Run was refused (too large for a tab), shown instead of a result.
     let refused = use_state(|| None::<String>);
     let run: Rc<RefCell<Option<Run>>> = use_mut_ref(|| None);
+    // The cell's own text as it was when the run shown (or being built) started: an edit after it
+    // leaves the result the previous text's, and the cell says so.
+    let ran_text: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
     // A run being built in slices, and how far it got: `(now, end)`.
     let building: Rc<RefCell<Option<Build>>> = use_mut_ref(|| None);
     let progress = use_state(|| None::<Progress>);
@@ -528,6 +531,7 @@ pub fn cell(props: &CellProps) -> Html {
         let errors = errors.clone();
         let refused = refused.clone();
         let run = run.clone();
+        let ran_text = ran_text.clone();
         let building = building.clone();
         let progress = progress.clone();
         let sweeping = sweeping.clone();
@@ -603,17 +607,20 @@ pub fn cell(props: &CellProps) -> Html {
                             save(&id, &text);
                             source.set(text.clone());
                             *run.borrow_mut() = None;
+                            *ran_text.borrow_mut() = Some(text.clone());
                             prepare(&full(&text)).map(Build::to_end)
                         }
                         Action::OpenShared(sh) => {
                             remember_scenario(&sh.source);
                             *run.borrow_mut() = None;
+                            *ran_text.borrow_mut() = Some((*source).clone());
                             open_shared(&sh)
                         }
                         _ => {
                             remember_scenario(&full(&source));
                             // The previous run is freed before the next one is built.
                             *run.borrow_mut() = None;
+                            *ran_text.borrow_mut() = Some((*source).clone());
                             prepare(&full(&source)).map(Build::to_end)
                         }
                     };
@@ -1121,6 +1128,12 @@ pub fn cell(props: &CellProps) -> Html {
             </label>
         }
     });
+    // The result shown is an earlier text's: the reader edited the scenario since it ran.
+    let stale = run.borrow().is_some()
+        && ran_text
+            .borrow()
+            .as_deref()
+            .is_some_and(|t| t != source.as_str());
     html! {
         <section class="cell" aria-label="live simulation cell" ref={section}>
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
@@ -1169,6 +1182,9 @@ pub fn cell(props: &CellProps) -> Html {
                 <button class="primary" onclick={on_run}>{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
             </div>
+            if stale {
+                <p class="notice stale">{ "You edited the scenario since this run: the result below is still the earlier text's. Run to update it." }</p>
+            }
             // A live region that stays while runs come and go, so screen readers announce each
             // result (a region created with its text is not announced).
             <p class="visually-hidden announce" role="status" aria-live="polite">{ announced }</p>
