@@ -87,6 +87,17 @@ fn election_of(sim: &Sim, partition: &str, leader: u32) -> Option<(SimTime, bool
 
 /// The headline for the run at its current instant.
 /// `streams`: the run's Kafka Streams view, if it has `streams` lines (computed once by the caller).
+/// A record a Kafka Streams application's consumers handed out again (processed again after a
+/// crash, at least once): why its counts or sums are above one uninterrupted run's.
+fn reprocessed(sim: &Sim, v: &StreamsView, groups: &[GroupView]) -> Option<RecordId> {
+    groups
+        .iter()
+        // A group's example is a record never processed when it has one.
+        .filter(|g| g.processed_twice > 0 && g.never_processed == 0)
+        .filter(|g| v.instances.iter().any(|i| i.application_id == g.group))
+        .find_map(|g| sim.group_example(g))
+}
+
 pub fn headline(
     sim: &Sim,
     snapshot: &ClusterSnapshot,
@@ -281,8 +292,10 @@ pub fn headline(
         };
         let late = if leads_with_late { String::new() } else { late };
         // A final result sent twice is the headline's subject: its story, not a late record's.
+        // Windows above the reference: the story of a record the application processed again.
         let why = match w.first_twice {
             Some(id) if w.final_results_twice > 0 && !(judged && v.overcount > 0) => Some(id),
+            _ if judged && v.overcount > 0 => reprocessed(sim, v, groups).or(first_late),
             _ => first_late,
         };
         (tone, format!("{what} — {windows}{late}"), why)
@@ -466,7 +479,11 @@ pub fn headline(
                 ),
             ),
         };
-        (tone, format!("{what} — {keys}{later}"), None)
+        // Counted twice: the story of a record the application processed again.
+        let why = (v.overcount > 0 && !v.max)
+            .then(|| reprocessed(sim, v, groups))
+            .flatten();
+        (tone, format!("{what} — {keys}{later}"), why)
     } else if let Some(g) = groups
         .iter()
         .find(|g| g.processed_twice > 0 || g.never_processed > 0)
@@ -891,6 +908,44 @@ mod tests {
 
     fn of_cell(file: &str, n: usize) -> String {
         of_cell_headline(file, n).text
+    }
+
+    /// Window sums above one uninterrupted run's: "why?" tells the story of an order the restored
+    /// task read again, not of one only dropped as late.
+    #[test]
+    fn a_sum_above_the_reference_tells_the_story_of_a_record_read_again() {
+        let cells = super::lesson_cells("08-real-time-analytics.md");
+        let cell = cells
+            .iter()
+            .find(|c| c.contains("aggregate=sum window=tumbling"))
+            .expect("the revenue cell");
+        let scenario = khafka_scenario::parse(cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let view = sim.streams_view();
+        let h = super::headline(
+            &sim,
+            &sim.snapshot(),
+            scenario.spec.run_for,
+            view.as_ref(),
+            &sim.groups(),
+            super::Focus::Records,
+        );
+        assert!(h.text.contains("1027 above"), "{}", h.text);
+        // The first order rev2 read again: rev1 had skipped it as late, rev2 added it (the 52 of
+        // the lesson's 975 + 52).
+        let story = crate::story::story_view(&sim, h.why.expect("a why")).unwrap();
+        assert_eq!(
+            (story.verdict, story.explanation.as_str()),
+            (
+                "counted after a drop",
+                "rev1 skipped it as late, 66611 ms behind stream time: its window [0,60000) had \
+                 closed; rev2-consumer read it again in generation 4, after taking over the task, \
+                 and added it to [0,60000): a task's stream time is not committed, so a restored \
+                 task starts it again from the first records it reads"
+            )
+        );
+        assert!(story.steps.iter().any(|s| s.text.contains("value \"52\"")));
     }
 
     /// A leader elected earlier in the run that is now down and not yet fenced: the headline

@@ -460,10 +460,21 @@ impl State {
                 } else if self.broker_running(b) {
                     format!("R: broker {b} is running, nothing to restart")
                 } else {
+                    let cut = self
+                        .timeline
+                        .sim()
+                        .isolated_nodes()
+                        .contains(&NodeRef::Broker(b));
                     self.inject(Fault::Restart {
                         broker: BrokerRef::Id(b),
                     });
-                    format!("R: restarted broker {b}")
+                    if cut {
+                        format!(
+                            "R: restarted broker {b}, still cut off the network (N puts it back)"
+                        )
+                    } else {
+                        format!("R: restarted broker {b}")
+                    }
                 }
             }
             "n" | "N" => {
@@ -490,6 +501,10 @@ impl State {
                         self.inject(Fault::Partition { groups, one_way });
                     }
                     format!("N: broker {b} is back on the network (other cuts kept)")
+                } else if !self.broker_running(b) {
+                    // A machine that is down can be unplugged too: it comes back cut off.
+                    self.inject(Fault::Isolate { node });
+                    format!("N: broker {b} (down) cut off the network: R restarts it cut off; N again puts it back")
                 } else {
                     self.inject(Fault::Isolate { node });
                     format!("N: broker {b} cut off the network")
@@ -1129,5 +1144,29 @@ mod tests {
         assert_eq!(s.key("]").as_deref(), Some("]: selected broker 1"));
         assert_eq!(s.key("[").as_deref(), Some("[: selected broker 12"));
         assert_eq!(s.key("9").as_deref(), Some("9: selected broker 9"));
+    }
+
+    /// N on a broker that is down cuts it off and says it will come back cut off; R then says it
+    /// is still cut off, and the broker runs isolated.
+    #[test]
+    fn a_down_broker_cut_off_comes_back_cut_off_and_the_keys_say_so() {
+        let src = "cluster brokers=3\ntopic t partitions=1 replication.factor=3\nat 1s crash broker 1\nrun 10s\n";
+        let mut s = super::State::new(src).unwrap_or_else(|_| panic!("the scenario presents"));
+        s.timeline.seek(SimTime::from_secs(2));
+        assert!(!s.broker_running(1));
+        assert_eq!(
+            s.key("n").as_deref(),
+            Some("N: broker 1 (down) cut off the network: R restarts it cut off; N again puts it back")
+        );
+        assert_eq!(
+            s.key("r").as_deref(),
+            Some("R: restarted broker 1, still cut off the network (N puts it back)")
+        );
+        let node = khafka_sim::spec::NodeRef::Broker(1);
+        assert!(s.broker_running(1) && s.timeline.sim().isolated_nodes().contains(&node));
+        assert_eq!(
+            s.key("n").as_deref(),
+            Some("N: broker 1 is back on the network (other cuts kept)")
+        );
     }
 }

@@ -340,7 +340,32 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let mut notes = Vec::new();
     // What a stream processor or a deserializer did with a record the log kept leads the story:
     // the reader asked why it is missing from a result, not whether Kafka committed it.
-    let consumer_side: Option<(&'static str, String)> = if let Some(d) = &s.late_drop {
+    // A record skipped as late, then read again by a task whose stream time had started over (a
+    // restored task: `observedStreamTime` is not committed) and not skipped this time.
+    let counted_after_drop = s.late_drop.as_ref().and_then(|d| {
+        s.processed_by
+            .iter()
+            .rev()
+            .find(|p| p.from_us > d.at_us)
+            .map(|p| (d, p))
+    });
+    let consumer_side: Option<(&'static str, String)> = if let Some((d, p)) = counted_after_drop {
+        Some((
+            "counted after a drop",
+            format!(
+                "{} skipped it as late, {} ms behind stream time: its window {} had closed; {} \
+                 read it again in generation {}, after taking over the task, and added it to {}: a \
+                 task's stream time is not committed, so a restored task starts it again from the \
+                 first records it reads",
+                d.instance,
+                d.lateness_ms(),
+                d.window,
+                p.consumer,
+                p.generation,
+                d.window
+            ),
+        ))
+    } else if let Some(d) = &s.late_drop {
         Some((
             "dropped",
             format!(

@@ -392,3 +392,33 @@ fn a_consumer_subscribes_to_several_topics() {
         e.message
     );
 }
+
+/// A group that never committed has no lag to report (`kafka-consumer-groups` prints "-"); a
+/// prediction over it says why it has no number rather than a bare "none".
+#[test]
+fn a_lag_without_a_commit_says_there_is_no_committed_offset() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/scenarios/semantics/offsets-topic-needs-enough-brokers.khafka"
+    ))
+    .unwrap();
+    let s = parse(&format!(
+        "{src}expect lag(g, t-0) < 1000\nexpect lag(g, t-0) == none\n"
+    ))
+    .unwrap();
+    let mut sim = khafka_sim::Sim::with_options(s.spec.clone(), s.sim_options());
+    sim.run_until(s.spec.run_for);
+    let outcome = sim.outcome();
+    let results: Vec<(bool, String)> = s
+        .expects
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| {
+            let r = e.evaluate(&outcome);
+            (r.passed, r.actual)
+        })
+        .collect();
+    let none = "none: no committed offset".to_string();
+    assert_eq!(results, vec![(true, none.clone()), (false, none)]);
+}
