@@ -1279,7 +1279,7 @@ await check('the stream–table joins lesson: timestamp order joins every click 
   const badges = await c.locator('ul.expects li').allInnerTexts();
   expect(badges.length === 2 && badges.every(held), `badges: ${badges.join(' | ')}`);
   const headline = await c.locator('.headline-text').innerText();
-  expect(headline.includes('joined each record with users as it stood at the record\'s time') && headline.includes('4608 with a users value') && headline.includes('1386 dropped with none'), `headline: ${headline}`);
+  expect(headline.includes('joined each record with users as it stood at the record\'s time') && headline.includes('4608 with a users value') && headline.includes('1386 dropped with no users value at their time'), `headline: ${headline}`);
   const panel = c.locator('.streams-panel').first();
   const totals = await panel.locator('.streams-totals').innerText();
   expect(totals.includes('4608 results') && totals.includes('reference 4614') && !totals.includes('not as of'), `totals: ${totals}`);

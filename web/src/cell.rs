@@ -1785,6 +1785,19 @@ pub(crate) fn groups_panel(
             }
             { for groups.iter().map(|g| {
                 let kip848 = g.group_type == "consumer";
+                // The coordinator's assignment, with what its owner did if nobody reads it now
+                // (revoked for a rebalance that has not ended, crashed, closed).
+                let owner = |p: &khafka_sim::coordinator::group::shard::GroupPartitionView| {
+                    let name = p.client_id.clone().unwrap_or_else(|| "-".into());
+                    let tp = format!("{}-{}", p.topic, p.partition);
+                    match g.unread_now.iter().find(|u| u.partition == tp) {
+                        Some(u) => format!("{name} ({} {})", u.why.verb(), fmt_time(SimTime(u.since_us))),
+                        None => name,
+                    }
+                };
+                // A crashed member stays until its session expires: its restarted process joins
+                // beside it under a new member id.
+                let twice = g.members.iter().enumerate().filter(|(i, m)| g.members[..*i].iter().any(|o| o.client_id == m.client_id)).count();
                 let summary = format!(
                     "{} · {} · {} {} · {} member{} · coordinator {} · assignor {}",
                     g.group,
@@ -1792,7 +1805,11 @@ pub(crate) fn groups_panel(
                     if kip848 { "group epoch" } else { "generation" },
                     g.generation,
                     g.members.len(),
-                    if g.members.len() == 1 { "" } else { "s" },
+                    match (g.members.len(), twice) {
+                        (1, _) => "",
+                        (_, 0) => "s",
+                        _ => "s (a crashed one stays until its session expires)",
+                    },
                     g.coordinator.map_or("none".to_string(), |b| format!("broker {b}")),
                     g.protocol.clone().unwrap_or_else(|| "-".into()),
                 );
@@ -1839,7 +1856,7 @@ pub(crate) fn groups_panel(
                             { for g.partitions.iter().map(|p| html! {
                                 <tr>
                                     <td>{ format!("{}-{}", p.topic, p.partition) }</td>
-                                    <td>{ p.client_id.clone().unwrap_or_else(|| "-".into()) }</td>
+                                    <td>{ owner(p) }</td>
                                     <td>{ dash(p.committed) }</td>
                                     <td>{ p.log_end_offset }</td>
                                     if let Some(n) = p.unread_from_log_start {
@@ -1917,7 +1934,7 @@ fn streams_panel(
                     .iter()
                     .map(|t| match (t.state, t.stream_time, t.close_time) {
                         ("running", Some(st), Some(close)) => format!(
-                            "{} ({} window{}, stream time {}, closed up to {}{})",
+                            "{} ({} window{} in its store, stream time {}, closed up to {}{})",
                             t.id,
                             t.keys,
                             if t.keys == 1 { "" } else { "s" },

@@ -31,10 +31,13 @@ pub enum Focus {
     Latency,
     /// The consumer groups' lag (a cell that shows the lag chart).
     Lag,
+    /// The consumer groups' rebalances (a cell that shows the groups panel and no chart above).
+    Groups,
 }
 
 impl Focus {
-    /// The focus of a cell's `show=` list: its first throughput or latency chart.
+    /// The focus of a cell's `show=` list: its first throughput, latency or lag chart, else its
+    /// groups panel.
     pub fn of(show: &crate::show::Show) -> Focus {
         use crate::show::{ChartKind, Part};
         show.0
@@ -45,6 +48,7 @@ impl Focus {
                 Part::Chart(ChartKind::Lag) => Some(Focus::Lag),
                 _ => None,
             })
+            .or_else(|| show.0.contains(&Part::Groups).then_some(Focus::Groups))
             .unwrap_or_default()
     }
 }
@@ -120,13 +124,6 @@ pub fn headline(
         format!("At {}: ", fmt_time(now))
     } else {
         String::new()
-    };
-    let plural = |n: u64, one: &str, many: &str| {
-        if n == 1 {
-            format!("{n} {one}")
-        } else {
-            format!("{n} {many}")
-        }
     };
     // Sent and neither acknowledged nor failed (in flight, or waiting for a leader): said, so the
     // difference is not read as missing records.
@@ -371,8 +368,17 @@ pub fn headline(
         let mut found = format!("{} with a {} value", j.with_table, j.table);
         if j.left {
             found.push_str(&format!(", {} with null", j.without_table));
+        } else if unmatched > 0 && j.mismatched_dropped > 0 {
+            // Not among the drops that lead the headline.
+            found.push_str(&format!(
+                ", {unmatched} more dropped with no {} value at their time either",
+                j.table
+            ));
         } else if unmatched > 0 {
-            found.push_str(&format!(", {unmatched} dropped with none"));
+            found.push_str(&format!(
+                ", {unmatched} dropped with no {} value at their time",
+                j.table
+            ));
         }
         if j.missing > 0 {
             found.push_str(&format!(", {} on their way", j.missing));
@@ -604,19 +610,28 @@ pub fn headline(
         // A partition nobody in its group reads: the member that held it crashed and its session
         // (or a Kafka Streams instance that closed) has not expired yet, or the group is still
         // rebalancing after it was revoked.
+        // The others unread too: every partition of the group (a rebalance that waits for a
+        // crashed member's session), or some.
+        let others = g.unread_now.len().saturating_sub(1) as u64;
+        let who = if others > 0 && g.unread_now.len() == g.partitions.len() {
+            format!(" reads none of its {} partitions:", g.partitions.len())
+        } else {
+            ":".to_string()
+        };
+        let more = if others > 0 && g.unread_now.len() < g.partitions.len() {
+            format!(", nor {} more", plural(others, "partition", "partitions"))
+        } else {
+            String::new()
+        };
         (
             "warn",
             format!(
-                "Group {}: nobody has read {} for {:.1} s, since {} {} (group {}) — {}",
+                "Group {}{who} nobody has read {} for {:.1} s, since {} {}{more} (group {}) — {}",
                 g.group,
                 u.partition,
                 now.as_us().saturating_sub(u.since_us) as f64 / 1e6,
                 u.holder,
-                match u.why {
-                    khafka_sim::coordinator::group::shard::Released::Crashed => "crashed",
-                    khafka_sim::coordinator::group::shard::Released::Closed => "closed",
-                    khafka_sim::coordinator::group::shard::Released::Revoked => "gave it up",
-                },
+                u.why.verb(),
                 g.state,
                 records_kept(p)
             ),
@@ -654,7 +669,10 @@ pub fn headline(
                 format!("Acknowledged in {p50} ms (p50), {p99} ms (p99) — {kept_short}, none lost")
             }
             (Focus::Lag, ..) if !groups.is_empty() => {
-                format!("{} — {kept_short}, none lost", lag_text(groups))
+                format!("{} — {kept}, none lost", lag_text(groups))
+            }
+            (Focus::Groups, ..) if !groups.is_empty() => {
+                format!("{} — {kept}, none lost", rebalances_text(groups))
             }
             _ => format!("No acknowledged record lost: {kept}"),
         };
@@ -725,6 +743,46 @@ fn lag_text(groups: &[GroupView]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+}
+
+/// `1 record`, `2 records`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Each group's state and what its rebalances cost: "Group billing: Stable in generation 2, 6
+/// partitions revoked, longest pause 1471 ms" (groups apart with "; ").
+fn rebalances_text(groups: &[GroupView]) -> String {
+    let one = |g: &GroupView| {
+        let pause = if g.longest_pause_ms > 0 {
+            format!(", longest pause {} ms", g.longest_pause_ms)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} in {} {}, {} revoked{pause}",
+            g.state,
+            if g.group_type == "consumer" {
+                "group epoch"
+            } else {
+                "generation"
+            },
+            g.generation,
+            plural(g.partitions_revoked, "partition", "partitions"),
+        )
+    };
+    match groups {
+        [g] => format!("Group {}: {}", g.group, one(g)),
+        _ => groups
+            .iter()
+            .map(|g| format!("{}: {}", g.group, one(g)))
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
@@ -910,6 +968,50 @@ mod tests {
         of_cell_headline(file, n).text
     }
 
+    /// A cell about rebalances (the groups panel, no chart) leads with what they cost, not with
+    /// the producer's acknowledgements (walk 9, #8).
+    #[test]
+    fn a_rebalance_cell_leads_with_its_group() {
+        let cell = super::lesson_cells("04c-partition-assignment.md")
+            .into_iter()
+            .find(|c| c.contains("partition.assignment.strategy=StickyAssignor"))
+            .expect("the eager cell");
+        let h = headline_focused(&cell, None, false, super::Focus::Groups).text;
+        assert_eq!(
+            h,
+            "Group billing: Stable in generation 2, 6 partitions revoked, longest pause 1471 ms — \
+             17996 of 18001 records sent acknowledged, 5 pending, none lost"
+        );
+    }
+
+    /// A rebalance that waits for a crashed member's session: every partition is unread, and the
+    /// headline says so, not only the crashed member's (walk 9, #5).
+    #[test]
+    fn a_group_that_reads_none_of_its_partitions_says_so() {
+        let cell = super::lesson_cells("04c-partition-assignment.md")
+            .into_iter()
+            .find(|c| c.contains("at 25s restart consumer c2") && !c.contains("group.instance.id"))
+            .expect("the session timeout cell")
+            .replace("session.timeout.ms=20000", "session.timeout.ms=45000");
+        let h = headline_of(&cell, None, false);
+        assert!(
+            h.text.starts_with(
+                "Group billing reads none of its 3 partitions: nobody has read orders-1 for 40.0 s, \
+                 since c2 crashed (group PreparingRebalance) — "
+            ),
+            "{}",
+            h.text
+        );
+        // Before the others rejoin (and give theirs up), only the crashed member's partition.
+        let h = headline_of(&cell, Some(26_000), false);
+        assert!(
+            h.text
+                .starts_with("At 26s: Group billing: nobody has read orders-1 for 6.0 s, since c2 crashed (group PreparingRebalance)"),
+            "{}",
+            h.text
+        );
+    }
+
     /// Window sums above one uninterrupted run's: "why?" tells the story of an order the restored
     /// task read again, not of one only dropped as late.
     #[test]
@@ -977,7 +1079,8 @@ mod tests {
         assert!(
             h.text.starts_with(
                 "Kafka Streams dropped 2241 records that the users table, as it stood at their \
-                 time, would have joined — 2363 with a users value, 1387 dropped with none"
+                 time, would have joined — 2363 with a users value, 1387 more dropped with no \
+                 users value at their time either"
             ),
             "{}",
             h.text
@@ -1074,8 +1177,8 @@ mod tests {
         let h = headline_of(&alone, Some(20_000), false);
         assert!(
             h.text.starts_with(
-                "At 20s: Group billing: nobody has read orders-0 for 6.0 s, since c1 closed (group \
-                 Empty)"
+                "At 20s: Group billing reads none of its 3 partitions: nobody has read orders-0 \
+                 for 6.0 s, since c1 closed (group Empty)"
             ),
             "{}",
             h.text

@@ -71,6 +71,8 @@ pub struct Pauses {
     pub longest_us: u64,
     /// The partition unread the longest now, if a pause is still running.
     pub unread: Option<UnreadPartition>,
+    /// Every partition unread now, each since its earliest release still running.
+    pub unread_now: Vec<UnreadPartition>,
 }
 
 /// What one group member did, in time order (`Sim::member_story`).
@@ -362,6 +364,7 @@ impl Sim {
             pause_ms: pauses.total_us / 1000,
             longest_pause_ms: pauses.longest_us / 1000,
             unread: pauses.unread,
+            unread_now: pauses.unread_now,
         })
     }
 
@@ -412,14 +415,27 @@ impl Sim {
                     out.revoked += u64::from(is_revocation);
                     out.total_us += pause;
                     out.longest_us = out.longest_us.max(pause);
-                    // Unread still: the longest such pause (the first on a tie) is the group's.
-                    if next.is_none() && out.unread.as_ref().is_none_or(|u| *at < u.since_us) {
-                        out.unread = Some(UnreadPartition {
+                    if next.is_none() {
+                        let u = UnreadPartition {
                             partition: self.topo.part_name(part).to_string(),
                             since_us: *at,
                             holder: name.to_string(),
                             why,
-                        });
+                        };
+                        // Unread still: the longest such pause (the first on a tie) is the
+                        // group's; each partition is listed once, with its earliest.
+                        match out
+                            .unread_now
+                            .iter_mut()
+                            .find(|x| x.partition == u.partition)
+                        {
+                            Some(x) if u.since_us < x.since_us => *x = u.clone(),
+                            Some(_) => {}
+                            None => out.unread_now.push(u.clone()),
+                        }
+                        if out.unread.as_ref().is_none_or(|x| u.since_us < x.since_us) {
+                            out.unread = Some(u);
+                        }
                     }
                 }
             }

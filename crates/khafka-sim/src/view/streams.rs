@@ -1367,12 +1367,12 @@ impl JoinResults {
                 String::new()
             };
             return format!(
-                "{} results{nulls} · reference {} within {w} · missing (yet) {}",
+                "{} results{nulls} in the output topic · reference {} within {w} · not in it yet {}",
                 self.results, self.reference, self.missing
             );
         }
         format!(
-            "{} results · {} with a {} value, {} without · reference {} ({} with) · missing (yet) {}",
+            "{} results in the output topic · {} with a {} value, {} without · reference {} ({} with) · not in it yet {}",
             self.results,
             self.with_table,
             self.table,

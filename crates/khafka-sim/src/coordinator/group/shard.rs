@@ -698,6 +698,10 @@ pub struct GroupView {
     /// member that crashed or closed, and not assigned to a member since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<UnreadPartition>,
+    /// Every partition nobody reads now (`unread` is the longest of them), in the order the
+    /// members released them. Not part of the report.
+    #[serde(skip)]
+    pub unread_now: Vec<UnreadPartition>,
 }
 
 impl GroupView {
@@ -735,6 +739,17 @@ pub enum Released {
     Crashed,
     /// It closed (`stop consumer`, `stop streams`).
     Closed,
+}
+
+impl Released {
+    /// What the holder did, after its name: "c1 gave it up".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Released::Revoked => "gave it up",
+            Released::Crashed => "crashed",
+            Released::Closed => "closed",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
