@@ -479,9 +479,11 @@ const NOTEBOOK_FILES: [&str; 3] = [
 /// found, then at 660,000 B when session 45's presenter fixes for trainers (the group panel, a
 /// crashed member marked, Leave back to the lesson) took it to about 652 KB, then at 665,000 B
 /// when session 51's mends of two learners' walks (consumer groups, stream processing) took it
-/// to 661,811 B after the cuts we found, with the reasons and what was looked at in ARCHITECTURE.md
-/// ("The notebook bundle"). A lesson reader downloads it on top of the main bundle.
-const NOTEBOOK_BUDGET: u64 = 665_000;
+/// to 661,811 B after the cuts we found, then at 670,000 B when session 53's mends of walk 9
+/// (rebalance headlines, every partition unread, a stale result said, stories read again after a
+/// drop) took it to 666,486 B, with the reasons and what was looked at in ARCHITECTURE.md ("The
+/// notebook bundle"). A lesson reader downloads it on top of the main bundle.
+const NOTEBOOK_BUDGET: u64 = 670_000;
 /// Where Trunk puts the windows bundle (`web/src/windows.rs`): the stream-processing lessons'
 /// window cells, without the engine, fetched only by pages with a window cell.
 const WINDOWS_DIR: &str = "windows-v1";
