@@ -707,6 +707,9 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   // The reader edits the scenario into the solution (the one behind "Show a solution") and runs it.
   await ex.locator('details.solution > summary').click();
   const solution = await ex.locator('details.solution pre').innerText();
+  // What the solution changed is marked: the one setting the exercise teaches.
+  const changed = await ex.locator('details.solution pre mark').allInnerTexts();
+  expect(changed.length === 1 && changed[0] === 'acks=all', `marked: ${changed}`);
   await ex.locator('textarea').fill(solution);
   await expect_text(status, (t) => t === 'Not yet', 'an edit is not graded until it runs');
   await ex.locator('button', { hasText: /^Run$/ }).click();

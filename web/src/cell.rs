@@ -1074,6 +1074,7 @@ pub fn cell(props: &CellProps) -> Html {
             &goal,
             g.as_deref(),
             solution,
+            &original,
             crate::progress::passed().contains(&id),
         )
     });

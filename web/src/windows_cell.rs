@@ -154,6 +154,7 @@ pub fn windows_cell(props: &Props) -> Html {
             &goal,
             grades.as_deref(),
             solution,
+            &props.source,
             crate::progress::passed().iter().any(|p| *p == *props.id),
         );
         html! {<>
