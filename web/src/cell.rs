@@ -613,7 +613,9 @@ pub fn cell(props: &CellProps) -> Html {
                         Action::OpenShared(sh) => {
                             remember_scenario(&sh.source);
                             *run.borrow_mut() = None;
-                            *ran_text.borrow_mut() = Some((*source).clone());
+                            // The cell's own part of the shared state, as the cell shows it.
+                            *ran_text.borrow_mut() =
+                                Some(sh.own.clone().unwrap_or_else(|| sh.source.clone()));
                             open_shared(&sh)
                         }
                         _ => {
@@ -1792,12 +1794,13 @@ pub(crate) fn groups_panel(
                     let name = p.client_id.clone().unwrap_or_else(|| "-".into());
                     let tp = format!("{}-{}", p.topic, p.partition);
                     match g.unread_now.iter().find(|u| u.partition == tp) {
-                        Some(u) => format!("{name} ({} {})", u.why.verb(), fmt_time(SimTime(u.since_us))),
+                        Some(u) if u.holder == name => format!("{name} ({} at {})", u.why.verb(), fmt_time(SimTime(u.since_us))),
+                        Some(u) => format!("{name} ({} {} at {})", u.holder, u.why.verb(), fmt_time(SimTime(u.since_us))),
                         None => name,
                     }
                 };
-                // A crashed member stays until its session expires: its restarted process joins
-                // beside it under a new member id.
+                // A member that crashed or closed without leaving (a Kafka Streams instance)
+                // stays until its session expires: its restarted process joins beside it.
                 let twice = g.members.iter().enumerate().filter(|(i, m)| g.members[..*i].iter().any(|o| o.client_id == m.client_id)).count();
                 let summary = format!(
                     "{} · {} · {} {} · {} member{} · coordinator {} · assignor {}",
@@ -1809,7 +1812,7 @@ pub(crate) fn groups_panel(
                     match (g.members.len(), twice) {
                         (1, _) => "",
                         (_, 0) => "s",
-                        _ => "s (a crashed one stays until its session expires)",
+                        _ => "s (one that crashed or closed stays until its session expires)",
                     },
                     g.coordinator.map_or("none".to_string(), |b| format!("broker {b}")),
                     g.protocol.clone().unwrap_or_else(|| "-".into()),

@@ -89,8 +89,6 @@ fn election_of(sim: &Sim, partition: &str, leader: u32) -> Option<(SimTime, bool
         .last()
 }
 
-/// The headline for the run at its current instant.
-/// `streams`: the run's Kafka Streams view, if it has `streams` lines (computed once by the caller).
 /// A record a Kafka Streams application's consumers handed out again (processed again after a
 /// crash, at least once): why its counts or sums are above one uninterrupted run's.
 fn reprocessed(sim: &Sim, v: &StreamsView, groups: &[GroupView]) -> Option<RecordId> {
@@ -102,6 +100,8 @@ fn reprocessed(sim: &Sim, v: &StreamsView, groups: &[GroupView]) -> Option<Recor
         .find_map(|g| sim.group_example(g))
 }
 
+/// The headline for the run at its current instant.
+/// `streams`: the run's Kafka Streams view, if it has `streams` lines (computed once by the caller).
 pub fn headline(
     sim: &Sim,
     snapshot: &ClusterSnapshot,
@@ -371,7 +371,8 @@ pub fn headline(
         } else if unmatched > 0 && j.mismatched_dropped > 0 {
             // Not among the drops that lead the headline.
             found.push_str(&format!(
-                ", {unmatched} more dropped with no {} value at their time either",
+                ", {unmatched} more dropped that had no {} value at their time (the reference \
+                 drops them too)",
                 j.table
             ));
         } else if unmatched > 0 {
@@ -619,7 +620,10 @@ pub fn headline(
             ":".to_string()
         };
         let more = if others > 0 && g.unread_now.len() < g.partitions.len() {
-            format!(", nor {} more", plural(others, "partition", "partitions"))
+            format!(
+                ", and {} unread too",
+                plural(others, "more partition is", "more partitions are")
+            )
         } else {
             String::new()
         };
@@ -671,7 +675,14 @@ pub fn headline(
             (Focus::Lag, ..) if !groups.is_empty() => {
                 format!("{} — {kept}, none lost", lag_text(groups))
             }
-            (Focus::Groups, ..) if !groups.is_empty() => {
+            // A group that never rebalanced, or has no generation yet, has nothing to lead
+            // with.
+            (Focus::Groups, ..)
+                if groups
+                    .iter()
+                    .any(|g| g.generation > 1 || g.partitions_revoked > 0)
+                    && groups.iter().all(|g| g.generation >= 0) =>
+            {
                 format!("{} — {kept}, none lost", rebalances_text(groups))
             }
             _ => format!("No acknowledged record lost: {kept}"),
@@ -968,6 +979,19 @@ mod tests {
         of_cell_headline(file, n).text
     }
 
+    /// A cell's focus: its first throughput, latency or lag chart, else its groups panel.
+    #[test]
+    fn a_cell_s_focus_follows_its_show_list() {
+        let of = |show: &str| super::Focus::of(&crate::show::Show::parse(show).unwrap());
+        assert_eq!(of("groups"), super::Focus::Groups);
+        assert_eq!(of("groups,chart:lag"), super::Focus::Lag);
+        assert_eq!(
+            of("cluster,chart:throughput,groups"),
+            super::Focus::Throughput
+        );
+        assert_eq!(of("cluster"), super::Focus::Records);
+    }
+
     /// A cell about rebalances (the groups panel, no chart) leads with what they cost, not with
     /// the producer's acknowledgements (walk 9, #8).
     #[test]
@@ -1042,9 +1066,10 @@ mod tests {
             (
                 "counted after a drop",
                 "rev1 skipped it as late, 66611 ms behind stream time: its window [0,60000) had \
-                 closed; rev2-consumer read it again in generation 4, after taking over the task, \
-                 and added it to [0,60000): a task's stream time is not committed, so a restored \
-                 task starts it again from the first records it reads"
+                 closed; rev2-consumer read it again in generation 4, after restoring the task, \
+                 and added it to [0,60000): the window processor's stream time \
+                 (observedStreamTime) is not committed, so a restored task's processor starts it \
+                 again from the first records it reads"
             )
         );
         assert!(story.steps.iter().any(|s| s.text.contains("value \"52\"")));
@@ -1079,8 +1104,8 @@ mod tests {
         assert!(
             h.text.starts_with(
                 "Kafka Streams dropped 2241 records that the users table, as it stood at their \
-                 time, would have joined — 2363 with a users value, 1387 more dropped with no \
-                 users value at their time either"
+                 time, would have joined — 2363 with a users value, 1387 more dropped that had no \
+                 users value at their time (the reference drops them too)"
             ),
             "{}",
             h.text

@@ -47,35 +47,61 @@ pub(crate) fn load_saved(id: &str) -> (Option<String>, Option<String>) {
     }
 }
 
-/// A graded exercise's panel: its status, its goal lines with their results on the reader's run
-/// (`None`: not graded yet), and its solution with the callback that puts it in the editor. Shared
-/// by scenario cells and window cells. `passed_before`: this browser remembers a pass (the course
-/// map counts it), said while the cell is not graded again.
 /// The solution's lines in segments, each marked when it differs from the exercise's text
-/// (`original`): a line the original has is left as it is; a line that starts as one of the
-/// original's (its first two words) has the words that line lacks marked; any other line is
-/// marked whole. So a learner sees the one setting an exercise teaches.
-pub fn solution_marks(original: &str, solution: &str) -> Vec<Vec<(String, bool)>> {
-    let ours: Vec<&str> = original.lines().collect();
+/// (`original`), and what it removes: a line the original has is left as it is; a line that
+/// starts as one of the original's (its first two words; the one sharing the most words) has
+/// the words that line lacks marked, and the words it drops listed; any other line is marked
+/// whole, and an original line no solution line matches is listed whole.
+pub fn solution_marks(original: &str, solution: &str) -> (Vec<Vec<(String, bool)>>, Vec<String>) {
     fn head(l: &str) -> Vec<&str> {
         l.split_whitespace().take(2).collect()
     }
-    solution
-        .lines()
-        .map(|line| {
-            if ours.contains(&line) {
+    let ours: Vec<&str> = original.lines().collect();
+    let mut used = vec![false; ours.len()];
+    let mut removed: Vec<String> = Vec::new();
+    let lines: Vec<&str> = solution.lines().collect();
+    // Lines kept as they are first, so a changed line does not take their place.
+    let mut same: Vec<Option<usize>> = Vec::with_capacity(lines.len());
+    for line in &lines {
+        let at = (0..ours.len()).find(|&k| !used[k] && ours[k] == *line);
+        if let Some(k) = at {
+            used[k] = true;
+        }
+        same.push(at.or_else(|| ours.iter().position(|o| o == line)));
+    }
+    let marks = lines
+        .iter()
+        .zip(same)
+        .map(|(line, same)| {
+            if same.is_some() || line.trim().is_empty() {
                 return vec![(line.to_string(), false)];
             }
-            let Some(was) = ours
-                .iter()
-                .find(|o| !line.is_empty() && head(o) == head(line))
-            else {
-                return vec![(line.to_string(), !line.trim().is_empty())];
+            let words: Vec<&str> = line.split(' ').collect();
+            let shared = |o: &str| o.split(' ').filter(|w| words.contains(w)).count();
+            let was = (0..ours.len())
+                .filter(|&k| !used[k] && !line.is_empty() && head(ours[k]) == head(line))
+                .max_by_key(|&k| (shared(ours[k]), std::cmp::Reverse(k)));
+            let Some(k) = was else {
+                return vec![(line.to_string(), true)];
             };
-            let words: Vec<&str> = was.split(' ').collect();
+            used[k] = true;
+            let theirs: Vec<&str> = ours[k].split(' ').collect();
+            // Dropped, not replaced: a `key=` the line no longer has, or a word gone from a line
+            // that got shorter.
+            let key = |w: &str| w.split_once('=').map(|(k, _)| k.to_string());
+            let replaced = |w: &str| match key(w) {
+                Some(k) => words.iter().any(|x| key(x).as_deref() == Some(k.as_str())),
+                None => words.len() >= theirs.len(),
+            };
+            removed.extend(
+                theirs
+                    .iter()
+                    .filter(|w| !w.is_empty() && !words.contains(w) && !replaced(w))
+                    .map(|w| w.to_string()),
+            );
             let mut segs: Vec<(String, bool)> = Vec::new();
-            for (i, w) in line.split(' ').enumerate() {
-                let marked = !w.is_empty() && !words.contains(&w);
+            for (i, w) in words.iter().enumerate() {
+                let marked = !w.is_empty() && !theirs.contains(w);
                 let text = if i == 0 {
                     w.to_string()
                 } else {
@@ -93,9 +119,21 @@ pub fn solution_marks(original: &str, solution: &str) -> Vec<Vec<(String, bool)>
             }
             segs
         })
-        .collect()
+        .collect();
+    removed.extend(
+        ours.iter()
+            .zip(&used)
+            .filter(|(o, u)| !**u && !o.trim().is_empty() && !lines.contains(o))
+            .map(|(o, _)| o.to_string()),
+    );
+    (marks, removed)
 }
 
+/// A graded exercise's panel: its status, its goal lines with their results on the reader's run
+/// (`None`: not graded yet), and its solution with the callback that puts it in the editor, what
+/// it changed from the exercise's `original` text marked. Shared by scenario cells and window
+/// cells. `passed_before`: this browser remembers a pass (the course map counts it), said while
+/// the cell is not graded again.
 pub fn exercise_panel(
     hint: &str,
     goal: &[&str],
@@ -131,13 +169,17 @@ pub fn exercise_panel(
                         { result.map(|(_, actual)| html! { <span class="actual">{ format!(" (actual: {actual})") }</span> }).unwrap_or_default() }</li> }
                 }) }
             </ul>
-            if let Some((sol, put)) = solution {
+            if let Some((put, (marks, removed))) = solution.map(|(sol, put)| (put, solution_marks(original, &sol))) {
                 <details class="solution">
                     <summary>{ "Show a solution" }</summary>
-                    <pre class="code"><code>{ for solution_marks(original, &sol).into_iter().map(|line| html! {<>
+                    <pre class="code"><code>{ for marks.into_iter().map(|line| html! {<>
                         { for line.into_iter().map(|(t, m)| if m { html! { <mark>{ t }</mark> } } else { html! { { t } } }) }
                         { "\n" }
                     </>}) }</code></pre>
+                    if !removed.is_empty() {
+                        <p class="muted removed">{ "It removes: " }
+                            { for removed.iter().enumerate().map(|(i, r)| html! {<>{ if i > 0 { ", " } else { "" } }<code><del>{ r }</del></code></>}) }</p>
+                    }
                     <button class="small" onclick={put}>{ "Put it in the editor" }</button>
                 </details>
             }
@@ -154,7 +196,8 @@ mod tests {
         let original = "seed 2\nconsumer c1 topic=orders session.timeout.ms=20000 x=1\nrun 60s\n";
         let solution =
             "seed 2\nconsumer c1 topic=orders session.timeout.ms=45000 x=1\nat 5s stop consumer c1\nrun 60s\n";
-        let marks = super::solution_marks(original, solution);
+        let (marks, removed) = super::solution_marks(original, solution);
+        assert!(removed.is_empty(), "{removed:?}");
         let s = |t: &str, m: bool| (t.to_string(), m);
         assert_eq!(
             marks,
@@ -176,5 +219,60 @@ mod tests {
             .map(|l| l.iter().map(|(t, _)| t.as_str()).collect::<String>() + "\n")
             .collect();
         assert_eq!(text, solution);
+    }
+
+    /// A solution that only removes a setting lists it; two lines that start alike are matched
+    /// by the words they share.
+    #[test]
+    fn a_solution_lists_what_it_removes() {
+        let original = "streams s1 input=a cache=0 x=1\nstreams s2 input=a cache=0 x=2\nat 3s crash broker 1\nrun 9s\n";
+        let solution = "streams s1 input=a x=1\nstreams s2 input=a x=2\nrun 9s\n";
+        let (marks, removed) = super::solution_marks(original, solution);
+        assert!(marks.iter().flatten().all(|(_, m)| !m), "{marks:?}");
+        assert_eq!(removed, ["cache=0", "cache=0", "at 3s crash broker 1"]);
+        let (marks, removed) = super::solution_marks(
+            "expect lag(g, t-0) == 0\nexpect lag(g, t-1) == 5\n",
+            "expect lag(g, t-0) == 0\nexpect lag(g, t-1) == 7\n",
+        );
+        assert!(removed.is_empty(), "replaced, not removed: {removed:?}");
+        assert_eq!(
+            marks[1]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>(),
+            ["7"]
+        );
+    }
+
+    /// Every exercise in the course shows its solution's change: a word marked or one removed.
+    #[test]
+    fn every_exercise_solution_shows_what_changed() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let md = std::fs::read_to_string(&path).unwrap();
+            let blocks: Vec<(&str, &str)> = md
+                .split("```")
+                .skip(1)
+                .step_by(2)
+                .filter_map(|b| b.split_once('\n'))
+                .collect();
+            for pair in blocks.windows(2) {
+                let ((info, exercise), (next, solution)) = (pair[0], pair[1]);
+                if !info.contains("exercise") || !next.contains("solution") {
+                    continue;
+                }
+                let (marks, removed) = super::solution_marks(exercise, solution);
+                let marked = marks.iter().flatten().any(|(_, m)| *m);
+                assert!(marked || !removed.is_empty(), "{}: {info}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "{checked} exercises");
     }
 }

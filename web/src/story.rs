@@ -340,13 +340,23 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let mut notes = Vec::new();
     // What a stream processor or a deserializer did with a record the log kept leads the story:
     // the reader asked why it is missing from a result, not whether Kafka committed it.
-    // A record skipped as late, then read again by a task whose stream time had started over (a
-    // restored task: `observedStreamTime` is not committed) and not skipped this time.
+    // A record skipped as late, then read again by its application (a restored task, whose window
+    // processor's `observedStreamTime` started over) and not skipped this time: the last drop is
+    // `late_drop`, so a read after it did not drop it. Another group's read is not the
+    // application's.
     let counted_after_drop = s.late_drop.as_ref().and_then(|d| {
+        let app = sim
+            .spec()
+            .streams
+            .iter()
+            .find(|x| x.name == d.instance)?
+            .config
+            .application_id
+            .as_str();
         s.processed_by
             .iter()
             .rev()
-            .find(|p| p.from_us > d.at_us)
+            .find(|p| p.group == app && p.from_us > d.at_us)
             .map(|p| (d, p))
     });
     let consumer_side: Option<(&'static str, String)> = if let Some((d, p)) = counted_after_drop {
@@ -354,9 +364,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             "counted after a drop",
             format!(
                 "{} skipped it as late, {} ms behind stream time: its window {} had closed; {} \
-                 read it again in generation {}, after taking over the task, and added it to {}: a \
-                 task's stream time is not committed, so a restored task starts it again from the \
-                 first records it reads",
+                 read it again in generation {}, after restoring the task, and added it to {}: the \
+                 window processor's stream time (observedStreamTime) is not committed, so a \
+                 restored task's processor starts it again from the first records it reads",
                 d.instance,
                 d.lateness_ms(),
                 d.window,
@@ -577,6 +587,28 @@ mod tests {
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(scenario.spec.run_for);
         sim
+    }
+
+    /// A late view another group reads later is still dropped: only its application's read
+    /// after a restore counts it (review of session 53, #1).
+    #[test]
+    fn another_group_reading_a_dropped_record_does_not_count_it() {
+        let cell = crate::headline::lesson_cells("08-real-time-analytics.md")[5].replace(
+            "run 200s",
+            "consumer audit topic=page-views group.id=audit auto.offset.reset=earliest start=150s\nrun 200s",
+        );
+        let sim = run_to_end(&cell);
+        let mut dropped = 0;
+        for (id, _) in sim.late_records() {
+            let v = super::story_view(&sim, id).unwrap();
+            let s = sim.record_story(id).unwrap();
+            // Read by the audit group after the drop, and still dropped.
+            if s.processed_by.iter().any(|p| p.group == "audit") {
+                assert_eq!(v.verdict, "dropped", "{}", v.explanation);
+                dropped += 1;
+            }
+        }
+        assert!(dropped > 0, "no late record read by audit");
     }
 
     /// A view Kafka Streams dropped as late: its story leads with the drop, and says what Kafka

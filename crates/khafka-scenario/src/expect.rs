@@ -1103,8 +1103,15 @@ impl Expect {
             // As `kafka-consumer-groups --describe` prints "-": a lag with nothing committed to
             // count from (a group's view counts it from the log start, marked).
             #[cfg(feature = "groups")]
-            (Metric::GroupCommitted(..) | Metric::GroupLag(..), Value::None) => {
-                "none: no committed offset".to_string()
+            (Metric::GroupCommitted(g, _) | Metric::GroupLag(g, _), Value::None) => {
+                // No coordinator to ask is not "nothing committed" (the tool would fail with
+                // COORDINATOR_NOT_AVAILABLE).
+                match outcome.group(g) {
+                    Some(v) if v.coordinator.is_none() || v.state == "Unknown" => {
+                        "none: no coordinator has the group loaded".to_string()
+                    }
+                    _ => "none: no committed offset".to_string(),
+                }
             }
             _ => value.render(),
         };

@@ -393,10 +393,10 @@ fn a_consumer_subscribes_to_several_topics() {
     );
 }
 
-/// A group that never committed has no lag to report (`kafka-consumer-groups` prints "-"); a
-/// prediction over it says why it has no number rather than a bare "none".
+/// A group that never committed has no lag to report (`kafka-consumer-groups` prints "-"), nor
+/// one no coordinator has loaded: a prediction over it says which, rather than a bare "none".
 #[test]
-fn a_lag_without_a_commit_says_there_is_no_committed_offset() {
+fn a_lag_without_a_number_says_why() {
     let src = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/scenarios/semantics/offsets-topic-needs-enough-brokers.khafka"
@@ -419,6 +419,21 @@ fn a_lag_without_a_commit_says_there_is_no_committed_offset() {
             (r.passed, r.actual)
         })
         .collect();
-    let none = "none: no committed offset".to_string();
+    // Here no broker can host __consumer_offsets: no coordinator, which is not "nothing
+    // committed".
+    let none = "none: no coordinator has the group loaded".to_string();
     assert_eq!(results, vec![(true, none.clone()), (false, none)]);
+    // A Stable group whose member never commits.
+    let s = parse(
+        "cluster brokers=3\ntopic t partitions=1\nproducer p1 topic=t\nconsumer c1 topic=t \
+         group.id=g enable.auto.commit=false\nrun 10s\nexpect lag(g, t-0) < 1000\n",
+    )
+    .unwrap();
+    let mut sim = khafka_sim::Sim::with_options(s.spec.clone(), s.sim_options());
+    sim.run_until(s.spec.run_for);
+    let r = s.expects[0].evaluate(&sim.outcome());
+    assert_eq!(
+        (r.passed, r.actual.as_str()),
+        (false, "none: no committed offset")
+    );
 }

@@ -698,8 +698,8 @@ pub struct GroupView {
     /// member that crashed or closed, and not assigned to a member since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<UnreadPartition>,
-    /// Every partition nobody reads now (`unread` is the longest of them), in the order the
-    /// members released them. Not part of the report.
+    /// Every partition nobody reads now, each once with its earliest release (`unread` is the
+    /// longest of them), in no particular order. Not part of the report.
     #[serde(skip)]
     pub unread_now: Vec<UnreadPartition>,
 }
