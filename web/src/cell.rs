@@ -144,8 +144,15 @@ fn knob_values(source: &str, key: &str) -> Vec<String> {
             out.push(v.to_string());
         }
     }
+    // A topic line without the setting takes the cluster line's (the broker default a topic
+    // config overrides): not a default of its own.
+    let inherited = knob_line(key) == Some("topic")
+        && source.lines().any(|l| {
+            let mut words = l.split('#').next().unwrap_or("").split_whitespace();
+            words.next() == Some("cluster") && words.any(|t| t.starts_with(&pat))
+        });
     // A line the setting belongs on that leaves it at its default, beside lines that set it.
-    if !out.is_empty() && source.lines().any(|l| lacks_knob(l, key)) {
+    if !out.is_empty() && !inherited && source.lines().any(|l| lacks_knob(l, key)) {
         out.push("(default)".to_string());
     }
     out
@@ -2609,6 +2616,17 @@ mod tests {
         assert_eq!(
             knob_placeholder(&knob_values("producer p1 acks=1\n", "acks"), &choices),
             None
+        );
+        // A topic without the setting takes the cluster line's: one value, shown selected
+        // (walk 10, #3: the unclean election lesson read "mixed: false, (default)").
+        let bools: Vec<String> = ["false", "true"].map(String::from).to_vec();
+        let src = "cluster brokers=3 unclean.leader.election.enable=false\ntopic t partitions=1\n";
+        let key = "unclean.leader.election.enable";
+        assert_eq!(knob_placeholder(&knob_values(src, key), &bools), None);
+        assert_eq!(
+            set_knob(src, key, "true"),
+            "cluster brokers=3 unclean.leader.election.enable=true\ntopic t partitions=1 \
+             unclean.leader.election.enable=true\n"
         );
     }
 

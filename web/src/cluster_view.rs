@@ -996,6 +996,53 @@ pub fn event_text(kind: &TraceKind) -> String {
                 "it stops there (LogAndFail)"
             }
         ),
+        TraceKind::SegmentsDeleted {
+            reason,
+            partition,
+            broker,
+            segments,
+            log_start_offset,
+        } => format!(
+            "{partition}: broker {broker} deleted {segments} old {} ({}); log start offset now {log_start_offset}",
+            noun(*segments as usize, "segment", "segments"),
+            match reason {
+                khafka_sim::log::DeletionReason::RetentionMs => "retention.ms",
+                khafka_sim::log::DeletionReason::RetentionBytes => "retention.bytes",
+                khafka_sim::log::DeletionReason::LogStartOffset => "below the log start offset",
+            }
+        ),
+        TraceKind::Cleaned {
+            partition,
+            broker,
+            end_offset,
+            removed,
+            ..
+        } => {
+            // The first few records by number (a record's story opens from its number).
+            let mut ids: Vec<String> = removed.iter().take(6).map(|r| format!("#{r}")).collect();
+            if removed.len() > ids.len() {
+                ids.push("…".into());
+            }
+            format!(
+                "{partition}: broker {broker}'s cleaner compacted the log below offset {end_offset}, removing {} {}{}",
+                removed.len(),
+                noun(removed.len(), "record", "records"),
+                if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) }
+            )
+        }
+        TraceKind::OffsetReset {
+            reset_to,
+            consumer,
+            partition,
+            position,
+            log_start_offset,
+        } => format!(
+            "{consumer}: {partition} position {position} is out of range (log start {log_start_offset}): {}",
+            match reset_to {
+                Some(to) => format!("auto.offset.reset moved it to {to}"),
+                None => "auto.offset.reset=none, it stops reading the partition".to_string(),
+            }
+        ),
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }

@@ -979,6 +979,32 @@ mod tests {
         of_cell_headline(file, n).text
     }
 
+    /// Retention and compaction events read as sentences in the events list, not as JSON (walk
+    /// 10, #1).
+    #[test]
+    fn retention_and_cleaning_events_are_sentences() {
+        let mut seen = [false; 3];
+        for cell in super::lesson_cells("06-retention-and-compaction.md") {
+            let Ok(scenario) = khafka_scenario::parse(&cell) else {
+                continue; // a `continue` cell's lines alone
+            };
+            let mut sim =
+                khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+            sim.run_until(scenario.spec.run_for);
+            for e in sim.notable_events() {
+                let text = crate::cluster_view::event_text(&e.kind);
+                assert!(!text.starts_with('{'), "{text}");
+                for (i, w) in ["old segment", "cleaner compacted", "is out of range"]
+                    .iter()
+                    .enumerate()
+                {
+                    seen[i] |= text.contains(w);
+                }
+            }
+        }
+        assert_eq!(seen, [true; 3]);
+    }
+
     /// A cell's focus: its first throughput, latency or lag chart, else its groups panel.
     #[test]
     fn a_cell_s_focus_follows_its_show_list() {
