@@ -147,10 +147,9 @@ fn knob_values(source: &str, key: &str) -> Vec<String> {
     // A topic line without the setting takes the cluster line's (the broker default a topic
     // config overrides): not a default of its own.
     let inherited = knob_line(key) == Some("topic")
-        && source.lines().any(|l| {
-            let mut words = l.split('#').next().unwrap_or("").split_whitespace();
-            words.next() == Some("cluster") && words.any(|t| t.starts_with(&pat))
-        });
+        && source
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("cluster") && sets_knob(l, key));
     // A line the setting belongs on that leaves it at its default, beside lines that set it.
     if !out.is_empty() && !inherited && source.lines().any(|l| lacks_knob(l, key)) {
         out.push("(default)".to_string());
@@ -196,12 +195,16 @@ fn knob_line(key: &str) -> Option<&'static str> {
 
 /// Whether `line` is one the setting `key` belongs on (`knob_line`) and does not set it.
 fn lacks_knob(line: &str, key: &str) -> bool {
-    let pat = format!("{key}=");
     knob_line(key).is_some_and(|k| line.split_whitespace().next() == Some(k))
-        && !line
-            .split('#')
-            .next()
-            .is_some_and(|code| code.split_whitespace().any(|t| t.starts_with(&pat)))
+        && !sets_knob(line, key)
+}
+
+/// Whether `line` sets `key` (a `key=…` token before any comment).
+fn sets_knob(line: &str, key: &str) -> bool {
+    let pat = format!("{key}=");
+    line.split('#')
+        .next()
+        .is_some_and(|code| code.split_whitespace().any(|t| t.starts_with(&pat)))
 }
 
 /// Whether `source` is `original` with only its knobs moved: each knob's one value in `source`

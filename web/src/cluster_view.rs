@@ -1005,11 +1005,7 @@ pub fn event_text(kind: &TraceKind) -> String {
         } => format!(
             "{partition}: broker {broker} deleted {segments} old {} ({}); log start offset now {log_start_offset}",
             noun(*segments as usize, "segment", "segments"),
-            match reason {
-                khafka_sim::log::DeletionReason::RetentionMs => "retention.ms",
-                khafka_sim::log::DeletionReason::RetentionBytes => "retention.bytes",
-                khafka_sim::log::DeletionReason::LogStartOffset => "below the log start offset",
-            }
+            reason.cause()
         ),
         TraceKind::Cleaned {
             partition,

@@ -1043,23 +1043,22 @@ mod tests {
             .find(|c| c.contains("at 25s restart consumer c2") && !c.contains("group.instance.id"))
             .expect("the session timeout cell")
             .replace("session.timeout.ms=20000", "session.timeout.ms=45000");
-        let h = headline_of(&cell, None, false);
-        assert!(
-            h.text.starts_with(
-                "Group billing reads none of its 3 partitions: nobody has read orders-1 for 40.0 s, \
-                 since c2 crashed (group PreparingRebalance) — "
-            ),
-            "{}",
-            h.text
+        leads(
+            &headline_of(&cell, None, false).text,
+            "Group billing reads none of its 3 partitions: nobody has read orders-1 for 40.0 s, \
+             since c2 crashed (group PreparingRebalance) — ",
         );
         // Before the others rejoin (and give theirs up), only the crashed member's partition.
-        let h = headline_of(&cell, Some(26_000), false);
-        assert!(
-            h.text
-                .starts_with("At 26s: Group billing: nobody has read orders-1 for 6.0 s, since c2 crashed (group PreparingRebalance)"),
-            "{}",
-            h.text
+        leads(
+            &headline_of(&cell, Some(26_000), false).text,
+            "At 26s: Group billing: nobody has read orders-1 for 6.0 s, since c2 crashed (group \
+             PreparingRebalance)",
         );
+    }
+
+    /// `text` starts with `prefix` (the headline's lead; what follows it varies with the run).
+    fn leads(text: &str, prefix: &str) {
+        assert!(text.starts_with(prefix), "{text}");
     }
 
     /// Window sums above one uninterrupted run's: "why?" tells the story of an order the restored
@@ -1211,12 +1210,9 @@ mod tests {
         let h = of_cell_headline("04b-consumer-groups-and-offsets.md", 1);
         assert!(!h.text.contains("nobody has read"), "{}", h.text);
         // During the pause, 6 s after the crash, the headline already says it.
-        let h = headline_of(&cell, Some(20_000), false);
-        assert!(
-            h.text
-                .starts_with("At 20s: Group billing: nobody has read orders-1 for 6.0 s"),
-            "{}",
-            h.text
+        leads(
+            &headline_of(&cell, Some(20_000), false).text,
+            "At 20s: Group billing: nobody has read orders-1 for 6.0 s",
         );
         // A member that closed (its revocation is the close's): "closed", not "gave it up".
         let alone: String = cell

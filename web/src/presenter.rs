@@ -501,13 +501,15 @@ impl State {
                         self.inject(Fault::Partition { groups, one_way });
                     }
                     format!("N: broker {b} is back on the network (other cuts kept)")
-                } else if !self.broker_running(b) {
-                    // A machine that is down can be unplugged too: it comes back cut off.
-                    self.inject(Fault::Isolate { node });
-                    format!("N: broker {b} (down) cut off the network: R restarts it cut off; N again puts it back")
                 } else {
+                    // A machine that is down can be unplugged too: it comes back cut off.
+                    let down = !self.broker_running(b);
                     self.inject(Fault::Isolate { node });
-                    format!("N: broker {b} cut off the network")
+                    if down {
+                        format!("N: broker {b} (down) cut off the network: R restarts it cut off; N again puts it back")
+                    } else {
+                        format!("N: broker {b} cut off the network")
+                    }
                 }
             }
             "c" | "C" => {

@@ -61,25 +61,21 @@ pub fn solution_marks(original: &str, solution: &str) -> (Vec<Vec<(String, bool)
     let mut removed: Vec<String> = Vec::new();
     let lines: Vec<&str> = solution.lines().collect();
     // Lines kept as they are first, so a changed line does not take their place.
-    let mut same: Vec<Option<usize>> = Vec::with_capacity(lines.len());
     for line in &lines {
-        let at = (0..ours.len()).find(|&k| !used[k] && ours[k] == *line);
-        if let Some(k) = at {
+        if let Some(k) = (0..ours.len()).find(|&k| !used[k] && ours[k] == *line) {
             used[k] = true;
         }
-        same.push(at.or_else(|| ours.iter().position(|o| o == line)));
     }
     let marks = lines
         .iter()
-        .zip(same)
-        .map(|(line, same)| {
-            if same.is_some() || line.trim().is_empty() {
+        .map(|line| {
+            if ours.contains(line) || line.trim().is_empty() {
                 return vec![(line.to_string(), false)];
             }
             let words: Vec<&str> = line.split(' ').collect();
             let shared = |o: &str| o.split(' ').filter(|w| words.contains(w)).count();
             let was = (0..ours.len())
-                .filter(|&k| !used[k] && !line.is_empty() && head(ours[k]) == head(line))
+                .filter(|&k| !used[k] && head(ours[k]) == head(line))
                 .max_by_key(|&k| (shared(ours[k]), std::cmp::Reverse(k)));
             let Some(k) = was else {
                 return vec![(line.to_string(), true)];
@@ -88,9 +84,11 @@ pub fn solution_marks(original: &str, solution: &str) -> (Vec<Vec<(String, bool)
             let theirs: Vec<&str> = ours[k].split(' ').collect();
             // Dropped, not replaced: a `key=` the line no longer has, or a word gone from a line
             // that got shorter.
-            let key = |w: &str| w.split_once('=').map(|(k, _)| k.to_string());
+            fn key(w: &str) -> Option<&str> {
+                w.split_once('=').map(|(k, _)| k)
+            }
             let replaced = |w: &str| match key(w) {
-                Some(k) => words.iter().any(|x| key(x).as_deref() == Some(k.as_str())),
+                Some(k) => words.iter().any(|x| key(x) == Some(k)),
                 None => words.len() >= theirs.len(),
             };
             removed.extend(

@@ -76,6 +76,18 @@ pub enum DeletionReason {
     RetentionMs,
 }
 
+impl DeletionReason {
+    /// What deleted the segments, as an operator names it: the topic config, or the log start
+    /// offset (`DeleteRecords`, a leader's log start on a follower).
+    pub fn cause(self) -> &'static str {
+        match self {
+            DeletionReason::RetentionMs => "retention.ms",
+            DeletionReason::RetentionBytes => "retention.bytes",
+            DeletionReason::LogStartOffset => "below the log start offset",
+        }
+    }
+}
+
 /// Segments deleted in one step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deletion {
