@@ -427,6 +427,24 @@ await check('an edited cell says so and goes back to the original; a fault after
   expect((await c.locator('p.edited').count()) === 0 && (await c.locator('textarea').inputValue()).includes('cluster brokers=3 racks=a,b,c'), 'reset');
 });
 
+await check('a continuing cell says when the cell it continues was edited since its run', async () => {
+  await page.goto(`${base}/#/lesson/unclean-leader-election`);
+  const first = cell(0);
+  const next = cell(1);
+  await next.locator('button', { hasText: /^Run$/ }).click();
+  await next.locator('.run > p.headline').waitFor();
+  expect((await next.locator('p.stale').count()) === 0, 'a fresh run is not stale');
+  const original = await first.locator('textarea').inputValue();
+  await first.locator('textarea').fill(original.replace('seed 17', 'seed 18'));
+  const stale = await next.locator('p.stale').innerText();
+  expect(stale.includes('a cell this one continues'), `stale: ${stale}`);
+  await next.locator('button', { hasText: /^Run$/ }).click();
+  expect((await next.locator('p.stale').count()) === 0, 'run again: not stale');
+  // Back to the original text: a change too.
+  await first.locator('button', { hasText: 'Reset' }).click();
+  await next.locator('p.stale').waitFor();
+});
+
 await check('the playground remembers its preset', async () => {
   await page.goto(`${base}/#/playground`);
   await page.locator('label.preset select').selectOption('duplicates');

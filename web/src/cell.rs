@@ -284,7 +284,20 @@ fn with_live_actions(source: &str, run: Option<&Run>) -> String {
     text
 }
 
+/// The window event an edit in any cell sends (cells that continue another listen).
+const EDITED: &str = "khafka-cell-edited";
+
+/// Tells the cells that continue another that a cell's text changed ([`EDITED`]).
+fn announce_edit() {
+    if let Some(w) = web_sys::window() {
+        if let Ok(e) = web_sys::CustomEvent::new(EDITED) {
+            let _ = w.dispatch_event(&e);
+        }
+    }
+}
+
 /// The scenario a continuing cell starts from: the cells it continues as the reader left them.
+#[inline(never)]
 fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
     if chain.is_empty() {
         return String::new();
@@ -511,6 +524,20 @@ pub fn cell(props: &CellProps) -> Html {
     // The cell's own text as it was when the run shown (or being built) started: an edit after it
     // leaves the result the previous text's, and the cell says so.
     let ran_text: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
+    // And the cells it continues, as they were then (`None`: a shared state's, or none).
+    let ran_prelude: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
+    // An edit in another cell re-renders the cells that continue one, so they can say their
+    // result is from the earlier text.
+    {
+        let update = use_force_update();
+        let continues = !props.continues.is_empty();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().filter(|_| continues).map(|w| {
+                gloo::events::EventListener::new(&w, EDITED, move |_| update.force_update())
+            });
+            move || drop(listener)
+        });
+    }
     // A run being built in slices, and how far it got: `(now, end)`.
     let building: Rc<RefCell<Option<Build>>> = use_mut_ref(|| None);
     let progress = use_state(|| None::<Progress>);
@@ -542,6 +569,7 @@ pub fn cell(props: &CellProps) -> Html {
         let refused = refused.clone();
         let run = run.clone();
         let ran_text = ran_text.clone();
+        let ran_prelude = ran_prelude.clone();
         let building = building.clone();
         let progress = progress.clone();
         let sweeping = sweeping.clone();
@@ -596,11 +624,13 @@ pub fn cell(props: &CellProps) -> Html {
                 Action::Edit(text) => {
                     save(&id, &text);
                     source.set(text);
+                    announce_edit();
                     return;
                 }
                 Action::Reset => {
                     let _ = LocalStorage::raw().remove_item(&storage_key(&id));
                     source.set(original.clone());
+                    announce_edit();
                     errors.set(Vec::new());
                     *run.borrow_mut() = None;
                 }
@@ -610,11 +640,13 @@ pub fn cell(props: &CellProps) -> Html {
                         Action::OpenShared(sh) => Some(sh.clone()),
                         _ => None,
                     };
+                    *ran_prelude.borrow_mut() = shared.is_none().then(|| prelude.clone());
                     // A shared state is opened at its own instant; a new run is built to its end.
                     let outcome = match action {
                         Action::Knob(key, value) => {
                             let text = set_knob(&source, &key, &value);
                             save(&id, &text);
+                            announce_edit();
                             source.set(text.clone());
                             *run.borrow_mut() = None;
                             *ran_text.borrow_mut() = Some(text.clone());
@@ -1147,6 +1179,13 @@ pub fn cell(props: &CellProps) -> Html {
             .borrow()
             .as_deref()
             .is_some_and(|t| t != source.as_str());
+    // Or of a cell it continues.
+    let stale_prelude = !stale
+        && run.borrow().is_some()
+        && ran_prelude
+            .borrow()
+            .as_deref()
+            .is_some_and(|p| p != current_prelude(&chain));
     html! {
         <section class="cell" aria-label="live simulation cell" ref={section}>
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }
@@ -1197,6 +1236,8 @@ pub fn cell(props: &CellProps) -> Html {
             </div>
             if stale {
                 <p class="notice stale">{ "You edited the scenario since this run: the result below is still the earlier text's. Run to update it." }</p>
+            } else if stale_prelude {
+                <p class="notice stale">{ "You edited a cell this one continues since this run: the result below is still from its earlier text. Run to update it." }</p>
             }
             // A live region that stays while runs come and go, so screen readers announce each
             // result (a region created with its text is not announced).
@@ -1434,7 +1475,9 @@ fn render_run(r: &Run, v: View) -> (Html, Html, String) {
         Part::Describe => html! {
             <div class="panel describe-panel">
                 <h4>{ "kafka-topics --describe" }</h4>
-                <pre class="describe">{ sim.describe() }</pre>
+                // One block per line: a line that wraps beside the picture keeps a hanging
+                // indent, so `Replicas:` does not read as a line of its own (walk 10, #10).
+                <pre class="describe">{ for sim.describe().lines().map(|l| html! { <span>{ l.to_string() }</span> }) }</pre>
                 if sim.log_settings_changed() {
                     <h4>{ "kafka-log-dirs --describe: each replica's segments" }</h4>
                     <pre class="describe log-dirs">{ sim.describe_log_dirs() }</pre>
@@ -2479,7 +2522,11 @@ fn story_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, story: Option
                 { pick("lost").unwrap_or_default() }
                 { pick("duplicated").unwrap_or_default() }
             </div>
-            <p class="muted">{ "Pick a record to see what happened to it, step by step. Records are numbered in the order producers sent them (not by offset)." }</p>
+            if let Some(id) = story {
+                <p class="muted">{ format!("Record {id}'s story is open under the headline, above the time bar.") }</p>
+            } else {
+                <p class="muted">{ "Pick a record to see what happened to it, step by step. Records are numbered in the order producers sent them (not by offset)." }</p>
+            }
         </div>
     }
 }

@@ -895,12 +895,18 @@ pub fn event_text(kind: &TraceKind) -> String {
             leader,
             leader_epoch,
             unclean,
+            from_elr,
             reason,
             ..
         } => format!(
-            "{partition}: {} leader {} (epoch {leader_epoch}; {reason})",
+            "{partition}: {} leader {} (epoch {leader_epoch}; {reason}{})",
             if *unclean { "UNCLEAN" } else { "new" },
-            leader.map_or("none".to_string(), |l| l.to_string())
+            leader.map_or("none".to_string(), |l| l.to_string()),
+            if *from_elr {
+                "; from the ELR, which holds every committed record"
+            } else {
+                ""
+            }
         ),
         TraceKind::IsrChanged { partition, isr, .. } => format!("{partition}: ISR {isr:?}"),
         TraceKind::ReplicasChanged {

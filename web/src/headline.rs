@@ -1005,6 +1005,39 @@ mod tests {
         assert_eq!(seen, [true; 3]);
     }
 
+    /// The unclean lesson's exercise asks whether broker 2's election is still unclean: with the
+    /// solution, the events list says it came from the ELR (walk 10, #11); as given, it is UNCLEAN.
+    #[test]
+    fn an_election_from_the_elr_says_so() {
+        let cells = super::lesson_cells("04-unclean-leader-election.md");
+        let elections = |text: &str| -> Vec<String> {
+            let scenario = khafka_scenario::parse(text).unwrap();
+            let mut sim =
+                khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+            sim.run_until(scenario.spec.run_for);
+            sim.notable_events()
+                .map(|e| crate::cluster_view::event_text(&e.kind))
+                .filter(|t| t.starts_with("orders-0: ") && t.contains(" leader 2 "))
+                .collect()
+        };
+        let n = cells.len();
+        let (given, solution) = (elections(&cells[n - 2]), elections(&cells[n - 1]));
+        assert!(
+            given.iter().any(|t| t.contains("UNCLEAN leader 2")),
+            "{given:?}"
+        );
+        assert!(
+            given.iter().all(|t| !t.contains("from the ELR")),
+            "{given:?}"
+        );
+        assert!(
+            solution
+                .iter()
+                .any(|t| t.contains("new leader 2") && t.contains("from the ELR")),
+            "{solution:?}"
+        );
+    }
+
     /// A cell's focus: its first throughput, latency or lag chart, else its groups panel.
     #[test]
     fn a_cell_s_focus_follows_its_show_list() {

@@ -84,6 +84,12 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             format!("appended on leader {b} at offset {off}, epoch {ep}"),
         ));
     }
+    for &(b, off, ep, t) in &s.later_appends {
+        steps.push(own(
+            t,
+            format!("appended again on leader {b} at offset {off}, epoch {ep}: a second copy"),
+        ));
+    }
     if let Some(t) = s.acknowledged_us {
         steps.push(own(
             t,
@@ -335,6 +341,29 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         events.truncate(EVENTS_MAX);
     }
     steps.extend(events);
+    // The faults that began before it was sent and were still in effect then (a slow or
+    // crashed replica, a network partition, its producer paused): its own events show only
+    // their end (walk 10, #7). A broker's fault counts when the broker holds a replica.
+    let replicas = part.map(|p| sim.partition_state(p).replicas.clone());
+    for f in sim.faults_in_effect(SimTime(since_us)) {
+        use khafka_sim::observe::fault_spans::FaultSubject as F;
+        let relevant = match &f.subject {
+            F::Down(b) | F::Slow(b) => replicas.as_ref().is_none_or(|r| r.contains(b)),
+            F::Producer(p) => *p == s.producer,
+            F::Network | F::Link(_) | F::Controller(_) => true,
+        };
+        if relevant && f.from < SimTime(since_us) {
+            steps.push(Step {
+                at: f.from,
+                text: format!(
+                    "⚡ {} (still in effect when it was sent)",
+                    crate::cluster_view::fault_text(&f.description)
+                ),
+                own: false,
+                cause: false,
+            });
+        }
+    }
     // In time order; at the same instant the record's own steps first.
     khafka_sim::kernel::small::sort_by(&mut steps, |a, b| (a.at, !a.own).cmp(&(b.at, !b.own)));
     let mut notes = Vec::new();
@@ -587,6 +616,60 @@ mod tests {
         let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
         sim.run_until(scenario.spec.run_for);
         sim
+    }
+
+    /// A record sent while its partition's broker was slow names the slowdown, which began
+    /// before it was sent (walk 10, #7); a record on a broker that was not slow does not.
+    #[test]
+    fn a_fault_in_effect_at_the_send_is_in_the_story() {
+        let sim = run_to_end(&crate::headline::lesson_cells("00-events-keys-and-ordering.md")[1]);
+        let faults = |id| -> Vec<String> {
+            super::story_view(&sim, id)
+                .unwrap()
+                .steps
+                .into_iter()
+                .filter(|st| st.text.contains("(still in effect when it was sent)"))
+                .map(|st| format!("{} {}", st.at.as_us(), st.text))
+                .collect()
+        };
+        // Record 21, dave's, on orders-1 (broker 2), sent at 1.05 s.
+        let dave = faults(21);
+        assert_eq!(dave.len(), 1, "{dave:?}");
+        assert!(
+            dave[0].starts_with("1000000 ⚡") && dave[0].contains("broker 2"),
+            "{dave:?}"
+        );
+        // Record 22, alice's, on orders-0 (broker 1).
+        assert_eq!(faults(22), Vec::<String>::new());
+    }
+
+    /// A duplicate's story has a step for each append on the leader, the second copy's
+    /// included (walk 10, #9): the retries lesson says "appended twice, at two offsets".
+    #[test]
+    fn a_duplicate_s_story_names_both_appends() {
+        let cell = &crate::headline::lesson_cells("03-retries-and-idempotence.md")[0];
+        let sim = run_to_end(cell);
+        let id = *sim
+            .records_with_verdict("duplicated", 1)
+            .first()
+            .expect("a duplicate");
+        let v = super::story_view(&sim, id).unwrap();
+        let appends: Vec<&str> = v
+            .steps
+            .iter()
+            .filter(|st| st.text.starts_with("appended"))
+            .map(|st| st.text.as_str())
+            .collect();
+        assert_eq!(appends.len(), 2, "{appends:?}");
+        assert!(
+            appends[1].starts_with("appended again on leader"),
+            "{appends:?}"
+        );
+        // The two offsets differ, and the acknowledgement names the second.
+        let s = sim.record_story(id).unwrap();
+        let (first, again) = (s.first_append.unwrap().1, s.later_appends[0].1);
+        assert_ne!(first, again);
+        assert_eq!(s.ack_offset, Some(again));
     }
 
     /// A late view another group reads later is still dropped: only its application's read

@@ -481,9 +481,12 @@ const NOTEBOOK_FILES: [&str; 3] = [
 /// when session 51's mends of two learners' walks (consumer groups, stream processing) took it
 /// to 661,811 B after the cuts we found, then at 670,000 B when session 53's mends of walk 9
 /// (rebalance headlines, every partition unread, a stale result said, stories read again after a
-/// drop) took it to 666,486 B, with the reasons and what was looked at in ARCHITECTURE.md ("The
-/// notebook bundle"). A lesson reader downloads it on top of the main bundle.
-const NOTEBOOK_BUDGET: u64 = 670_000;
+/// drop) took it to 666,486 B, then at 675,000 B when session 54's mends of walk 10 (a fault in
+/// effect at a send and a duplicate's second append in a record's story, an election from the
+/// ELR named, a result stale after an edit of the cell it continues) took it to 672,304 B after
+/// trimming them, with the reasons and what was looked at in ARCHITECTURE.md ("The notebook
+/// bundle"). A lesson reader downloads it on top of the main bundle.
+const NOTEBOOK_BUDGET: u64 = 675_000;
 /// Where Trunk puts the windows bundle (`web/src/windows.rs`): the stream-processing lessons'
 /// window cells, without the engine, fetched only by pages with a window cell.
 const WINDOWS_DIR: &str = "windows-v1";

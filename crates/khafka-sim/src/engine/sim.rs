@@ -140,6 +140,8 @@ pub struct Sim {
     instant_events: u64,
     /// Why the run stopped before its end, if it did ([`Sim::halted`]).
     halted: Option<String>,
+    /// The faults that last, from when each began until the fault that ended it.
+    fault_spans: crate::observe::fault_spans::FaultSpans,
     /// The admin tools' runs (`kafka-consumer-groups --reset-offsets`) and their errors, in time
     /// order.
     #[cfg(feature = "groups")]
@@ -308,6 +310,7 @@ impl Sim {
             inv: crate::invariants::InvariantState::new(nparts),
             instant_events: 0,
             halted: None,
+            fault_spans: Default::default(),
             #[cfg(feature = "groups")]
             tool_runs: Vec::new(),
             #[cfg(feature = "groups")]
@@ -1044,6 +1047,7 @@ impl Sim {
 
     fn apply_fault(&mut self, fault: Fault) {
         let description = describe_fault(&fault);
+        self.note_fault_span(&fault, &description);
         self.trace.emit(self.now, TraceKind::Fault { description });
         match fault {
             Fault::Crash {
@@ -1188,6 +1192,65 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// Begins or ends the lasting fault `fault` is ([`Sim::faults_in_effect`]), before it
+    /// applies (a broker named `leader(T-P)` is the leader it crashes).
+    fn note_fault_span(&mut self, fault: &Fault, description: &str) {
+        use crate::observe::fault_spans::FaultSubject as S;
+        let now = self.now;
+        let running = |sim: &Self, r: &BrokerRef| {
+            sim.resolve_broker(r)
+                .filter(|b| sim.brokers[(*b - 1) as usize].is_running())
+        };
+        let spans = match fault {
+            Fault::Crash { broker, .. } | Fault::Shutdown { broker } => {
+                running(self, broker).map(|b| (Some(S::Down(b)), None))
+            }
+            Fault::Restart { broker } => self
+                .resolve_broker(broker)
+                .map(|b| (None, Some(S::Down(b)))),
+            Fault::Partition { .. } | Fault::Isolate { .. } => Some((Some(S::Network), None)),
+            Fault::Heal => Some((None, Some(S::Network))),
+            Fault::Slow { broker, extra_us } => self
+                .resolve_broker(broker)
+                .map(|b| ((*extra_us > 0).then_some(S::Slow(b)), Some(S::Slow(b)))),
+            Fault::Link(_) => {
+                let link = description.split(" -> ").take(2).collect::<Vec<_>>();
+                let to = link.get(1).and_then(|t| t.split(' ').next()).unwrap_or("");
+                let key = format!("{} -> {to}", link[0]);
+                Some((Some(S::Link(key)), None))
+            }
+            Fault::CrashController { controller } => self
+                .quorum
+                .get((*controller as usize).wrapping_sub(1))
+                .filter(|q| q.running)
+                .map(|_| (Some(S::Controller(*controller)), None)),
+            Fault::RestartController { controller } => {
+                Some((None, Some(S::Controller(*controller))))
+            }
+            Fault::PauseProducer { producer } => Some((Some(S::Producer(producer.clone())), None)),
+            Fault::ResumeProducer { producer } => Some((None, Some(S::Producer(producer.clone())))),
+            _ => None,
+        };
+        if let Some((begins, ends)) = spans {
+            if let Some(e) = ends {
+                self.fault_spans.end(now, &e);
+            }
+            if let Some(b) = begins {
+                self.fault_spans.begin(now, b, description.to_string());
+            }
+        }
+    }
+
+    /// The lasting faults in effect at `at` (a crashed broker not restarted yet, a network
+    /// partition not healed, a slow broker, a paused producer, a link's settings), each with
+    /// when it began.
+    pub fn faults_in_effect(
+        &self,
+        at: SimTime,
+    ) -> impl Iterator<Item = &crate::observe::fault_spans::FaultSpan> + '_ {
+        self.fault_spans.in_effect(at)
     }
 
     /// `kafka-consumer-groups --reset-offsets` (`coordinator/group/reset_offsets.rs`): what the

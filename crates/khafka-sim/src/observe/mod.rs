@@ -4,6 +4,7 @@
 //! the budget a run must fit.
 
 pub mod budget;
+pub mod fault_spans;
 pub mod invariants;
 pub mod metrics;
 pub mod provenance;

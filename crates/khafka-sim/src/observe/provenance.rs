@@ -193,6 +193,18 @@ pub struct Provenance {
     /// The ids of the records a Kafka Streams topology wrote (`Producer::send_now`), sorted:
     /// the others are the workload, numbered by [`Provenance::seq`].
     derived: ChunkVec<RecordId>,
+    /// Every append of a batch on a leader after its first (a duplicate written by a retry),
+    /// in the order they happened: few, so a record's story can name each one.
+    later_appends: Vec<LaterAppend>,
+}
+
+/// A batch appended on a leader again ([`Provenance::later_appends`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LaterAppend {
+    batch: ProducerBatchId,
+    broker: BrokerId,
+    stored: BatchId,
+    at_us: u64,
 }
 
 impl Provenance {
@@ -204,6 +216,7 @@ impl Provenance {
             + self.explicit_ts.clone_bytes()
             + self.derived.clone_bytes()
             + self.committed_copies.clone_bytes()
+            + (self.later_appends.len() * std::mem::size_of::<LaterAppend>()) as u64
             + (self.acked_by_part.len() * 8) as u64
     }
 
@@ -422,7 +435,36 @@ impl Provenance {
             b.first_batch = stored;
             b.first_append_broker = broker as u16;
             b.first_append_dt = b.dt(at_us);
+        } else {
+            self.later_appends.push(LaterAppend {
+                batch,
+                broker,
+                stored,
+                at_us,
+            });
         }
+    }
+
+    /// Record `id`'s appends on a leader after its first, as `(broker, offset, leader epoch,
+    /// time)`: the copies a retry wrote again.
+    pub fn later_appends(
+        &self,
+        id: RecordId,
+        store: &BatchStore,
+    ) -> Vec<(BrokerId, u64, u32, u64)> {
+        let Some(r) = self.records.get(id as usize) else {
+            return Vec::new();
+        };
+        let batch = r.batch;
+        self.later_appends
+            .iter()
+            .filter(|a| a.batch == batch)
+            .filter_map(|a| {
+                let i = store.record_ids(a.stored).position(|r| r == id)? as u64;
+                let s = store.get(a.stored);
+                Some((a.broker, s.base_offset + i, s.leader_epoch, a.at_us))
+            })
+            .collect()
     }
 
     /// A leader's high watermark passed a copy of the batch (the first time counts).

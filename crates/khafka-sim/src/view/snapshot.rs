@@ -195,6 +195,10 @@ pub struct RecordStory {
     /// `(broker, offset, leader epoch, time)` of the first append on a leader.
     pub first_append: Option<(BrokerId, u64, u32, u64)>,
     pub leader_appends: u16,
+    /// Its appends on a leader after the first, each `(broker, offset, leader epoch, time)`:
+    /// the copies a retry wrote again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub later_appends: Vec<(BrokerId, u64, u32, u64)>,
     pub acknowledged_us: Option<u64>,
     pub ack_offset: Option<u64>,
     pub failed: Option<&'static str>,
@@ -785,6 +789,11 @@ impl Sim {
             attempts: info.attempts,
             first_append: info.first_append(),
             leader_appends: info.leader_appends,
+            later_appends: if info.leader_appends > 1 {
+                self.prov.later_appends(id, &self.batches)
+            } else {
+                Vec::new()
+            },
             acknowledged_us: info.acked_us(),
             ack_offset: info.ack_offset(),
             failed: info.failed.map(ErrorCode::name),
