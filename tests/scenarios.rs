@@ -539,3 +539,99 @@ fn a_closed_streams_instance_s_partition_is_unread_since_its_close() {
     assert!((15_000_000..16_000_000).contains(&u.since_us), "{u:?}");
     assert_eq!(v.partitions_revoked, 1, "b's join only");
 }
+
+/// The faults that last, as a record's story reads them (`Sim::faults_in_effect`): network cuts
+/// add up until `heal`; a broker named by role is the broker it named then; a `restart` of a
+/// broker still shutting down ends nothing; a link's settings are keyed by the link, a quorum
+/// controller's name and all (review of session 54, M1, M2, M4, L1).
+#[test]
+fn lasting_faults_are_spans_until_the_fault_that_ends_them() {
+    let scenario = khafka_scenario::parse(
+        "seed 1\ncluster brokers=3 controllers=3\ntopic t partitions=1 replication.factor=3\n\
+         producer p topic=t rate=10/s\nconsumer c topic=t\n\
+         at 1s partition {1} | {2,3}\nat 2s isolate c\n\
+         at 3s crash broker leader(t-0)\n\
+         at 4s link {2} -> {controller 1} latency=5ms\nat 4s link {2} -> {controller 2} latency=5ms\n\
+         at 5s shutdown broker 3\nat 5s restart broker 3\n\
+         at 6s heal\nrun 8s\n",
+    )
+    .unwrap();
+    let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+    let at = |sim: &Sim, s: u64| -> Vec<String> {
+        sim.faults_in_effect(khafka_sim::SimTime::from_ms(s))
+            .map(|f| f.description.clone())
+            .collect()
+    };
+    sim.run_until(khafka_sim::SimTime::from_ms(2500));
+    assert_eq!(at(&sim, 2500), ["partition {1} | {2,3}", "isolate c"]);
+    let leader = sim.partition_state(0).leader.expect("a leader at 2.5 s");
+    sim.run();
+    let crashed = format!("crash broker {leader}");
+    let mid = at(&sim, 5500);
+    assert_eq!(
+        mid,
+        [
+            "partition {1} | {2,3}",
+            "isolate c",
+            crashed.as_str(),
+            "link {2} -> {controller 1} latency=5ms..5ms loss=0.0000%",
+            "link {2} -> {controller 2} latency=5ms..5ms loss=0.0000%",
+            "shutdown broker 3",
+        ],
+        "{mid:?}"
+    );
+    // `heal` ends both cuts, and nothing else.
+    let end = at(&sim, 7000);
+    assert!(
+        !end.iter()
+            .any(|d| d.starts_with("partition") || d.starts_with("isolate")),
+        "{end:?}"
+    );
+    assert!(end.contains(&"shutdown broker 3".to_string()), "{end:?}");
+}
+
+/// Altering a topic's `min.insync.replicas` clears its eligible leader replicas (KIP-966; Kafka
+/// 4.1's documentation, "Eligible Leader Replicas": "If `min.insync.replicas` is updated for a
+/// topic, the ELR state will be cleaned"): brokers 2 and 3, eligible at 50 s, are not after the
+/// change, so with unclean election on broker 2 takes over uncleanly and loses what broker 1
+/// committed alone. Without the change it is elected from the ELR and loses nothing.
+#[test]
+fn altering_min_insync_replicas_clears_the_eligible_leader_replicas() {
+    let base = "seed 17\ncluster brokers=3 unclean.leader.election.enable=true\n\
+         topic orders partitions=1 replication.factor=3 min.insync.replicas=2\n\
+         producer p1 topic=orders acks=all enable.idempotence=false rate=100/s keys=user-0..99\n\
+         at 5s partition {1} | {2,3}\nat 60s crash broker 1\nat 62s heal\n";
+    let run_to = |text: &str, secs: u64| {
+        let scenario = khafka_scenario::parse(&format!("{text}run 75s\n")).unwrap();
+        let mut sim = Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(khafka_sim::SimTime::from_secs(secs));
+        sim
+    };
+    let kept = run_to(base, 55);
+    assert_eq!(kept.partition_state(0).elr, vec![2, 3]);
+    let altered_text = format!("{base}at 50s set topic orders min.insync.replicas=1\n");
+    let altered = run_to(&altered_text, 55);
+    assert!(
+        altered.partition_state(0).elr.is_empty(),
+        "{:?}",
+        altered.partition_state(0)
+    );
+    let (kept, altered) = (run_to(base, 75), run_to(&altered_text, 75));
+    let elected = |sim: &Sim| {
+        sim.notable_events()
+            .find_map(|e| match &e.kind {
+                khafka_sim::trace::TraceKind::LeaderElected {
+                    leader: Some(2),
+                    unclean,
+                    from_elr,
+                    ..
+                } => Some((*unclean, *from_elr)),
+                _ => None,
+            })
+            .expect("broker 2 elected")
+    };
+    assert_eq!(elected(&kept), (false, true));
+    assert_eq!(elected(&altered), (true, false));
+    assert_eq!(kept.outcome().provenance.lost, 0);
+    assert!(altered.outcome().provenance.lost > 0);
+}

@@ -287,17 +287,18 @@ fn with_live_actions(source: &str, run: Option<&Run>) -> String {
 /// The window event an edit in any cell sends (cells that continue another listen).
 const EDITED: &str = "khafka-cell-edited";
 
-/// Tells the cells that continue another that a cell's text changed ([`EDITED`]).
-fn announce_edit() {
+/// Tells the cells that continue another that cell `id`'s text changed ([`EDITED`]).
+fn announce_edit(id: &str) {
     if let Some(w) = web_sys::window() {
-        if let Ok(e) = web_sys::CustomEvent::new(EDITED) {
+        let init = web_sys::CustomEventInit::new();
+        init.set_detail(&id.into());
+        if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(EDITED, &init) {
             let _ = w.dispatch_event(&e);
         }
     }
 }
 
 /// The scenario a continuing cell starts from: the cells it continues as the reader left them.
-#[inline(never)]
 fn current_prelude(chain: &[(AttrValue, AttrValue)]) -> String {
     if chain.is_empty() {
         return String::new();
@@ -526,14 +527,24 @@ pub fn cell(props: &CellProps) -> Html {
     let ran_text: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
     // And the cells it continues, as they were then (`None`: a shared state's, or none).
     let ran_prelude: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
-    // An edit in another cell re-renders the cells that continue one, so they can say their
-    // result is from the earlier text.
+    // Whether a cell it continues changed since that run: an edit of a cell in its chain asks
+    // (a window event), and the cell renders again only when the answer changes.
+    let prelude_stale = use_state_eq(|| false);
     {
-        let update = use_force_update();
-        let continues = !props.continues.is_empty();
+        let chain = props.continues.clone();
+        let ran_prelude = ran_prelude.clone();
+        let prelude_stale = prelude_stale.clone();
         use_effect_with((), move |_| {
-            let listener = web_sys::window().filter(|_| continues).map(|w| {
-                gloo::events::EventListener::new(&w, EDITED, move |_| update.force_update())
+            let listener = web_sys::window().filter(|_| !chain.is_empty()).map(|w| {
+                gloo::events::EventListener::new(&w, EDITED, move |e| {
+                    let edited = wasm_bindgen::JsCast::dyn_ref::<web_sys::CustomEvent>(e)
+                        .and_then(|e| e.detail().as_string());
+                    if edited.is_some_and(|id| chain.iter().any(|(c, _)| c.as_str() == id)) {
+                        let ran = ran_prelude.borrow();
+                        prelude_stale
+                            .set(ran.as_deref().is_some_and(|p| p != current_prelude(&chain)));
+                    }
+                })
             });
             move || drop(listener)
         });
@@ -570,6 +581,7 @@ pub fn cell(props: &CellProps) -> Html {
         let run = run.clone();
         let ran_text = ran_text.clone();
         let ran_prelude = ran_prelude.clone();
+        let prelude_stale = prelude_stale.clone();
         let building = building.clone();
         let progress = progress.clone();
         let sweeping = sweeping.clone();
@@ -624,13 +636,13 @@ pub fn cell(props: &CellProps) -> Html {
                 Action::Edit(text) => {
                     save(&id, &text);
                     source.set(text);
-                    announce_edit();
+                    announce_edit(&id);
                     return;
                 }
                 Action::Reset => {
                     let _ = LocalStorage::raw().remove_item(&storage_key(&id));
                     source.set(original.clone());
-                    announce_edit();
+                    announce_edit(&id);
                     errors.set(Vec::new());
                     *run.borrow_mut() = None;
                 }
@@ -641,12 +653,13 @@ pub fn cell(props: &CellProps) -> Html {
                         _ => None,
                     };
                     *ran_prelude.borrow_mut() = shared.is_none().then(|| prelude.clone());
+                    prelude_stale.set(false);
                     // A shared state is opened at its own instant; a new run is built to its end.
                     let outcome = match action {
                         Action::Knob(key, value) => {
                             let text = set_knob(&source, &key, &value);
                             save(&id, &text);
-                            announce_edit();
+                            announce_edit(&id);
                             source.set(text.clone());
                             *run.borrow_mut() = None;
                             *ran_text.borrow_mut() = Some(text.clone());
@@ -1180,12 +1193,7 @@ pub fn cell(props: &CellProps) -> Html {
             .as_deref()
             .is_some_and(|t| t != source.as_str());
     // Or of a cell it continues.
-    let stale_prelude = !stale
-        && run.borrow().is_some()
-        && ran_prelude
-            .borrow()
-            .as_deref()
-            .is_some_and(|p| p != current_prelude(&chain));
+    let stale_prelude = !stale && run.borrow().is_some() && *prelude_stale;
     html! {
         <section class="cell" aria-label="live simulation cell" ref={section}>
             { notice.map(|n| html! { <p class="notice">{ n }</p> }).unwrap_or_default() }

@@ -903,7 +903,7 @@ pub fn event_text(kind: &TraceKind) -> String {
             if *unclean { "UNCLEAN" } else { "new" },
             leader.map_or("none".to_string(), |l| l.to_string()),
             if *from_elr {
-                "; from the ELR, which holds every committed record"
+                "; from the ELR, the eligible leader replicas"
             } else {
                 ""
             }

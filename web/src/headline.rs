@@ -1399,6 +1399,36 @@ mod tests {
         );
     }
 
+    /// The benefits lesson's batching cell quotes its latencies at each linger.ms (walk 10, #4):
+    /// the producer starts once the cluster is up, so the comparison is the batching's.
+    #[test]
+    fn the_batching_cell_s_latencies_are_the_prose_s() {
+        let cell = &super::lesson_cells("05-benefits-and-limits.md")[2];
+        let at = |linger: &str| {
+            headline_focused(
+                &cell.replace("linger.ms=5", &format!("linger.ms={linger}")),
+                None,
+                false,
+                super::Focus::Latency,
+            )
+            .text
+        };
+        let (zero, five, fifty) = (at("0"), at("5"), at("50"));
+        assert!(
+            zero.starts_with("Acknowledged in 6 ms (p50), 8 ms (p99)"),
+            "{zero}"
+        );
+        assert!(
+            five.starts_with("Acknowledged in 6 ms (p50), 9 ms (p99)")
+                && five.contains("49929 of 50001"),
+            "{five}"
+        );
+        assert!(
+            fifty.starts_with("Acknowledged in 28 ms (p50), 53 ms (p99)"),
+            "{fifty}"
+        );
+    }
+
     /// A cell about throughput or latency (its fence shows that chart) leads with that figure
     /// when nothing went wrong; most records failed, or waiting, lead with that.
     #[test]

@@ -84,10 +84,23 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             format!("appended on leader {b} at offset {off}, epoch {ep}"),
         ));
     }
+    // A second copy while the first is still in a log; else the first was truncated or deleted.
+    let first_kept = s.first_append.is_some_and(|(_, off, ep, _)| {
+        s.copies
+            .iter()
+            .any(|c| (c.offset, c.leader_epoch) == (off, ep))
+    });
     for &(b, off, ep, t) in &s.later_appends {
         steps.push(own(
             t,
-            format!("appended again on leader {b} at offset {off}, epoch {ep}: a second copy"),
+            format!(
+                "appended again on leader {b} at offset {off}, epoch {ep}{}",
+                if first_kept {
+                    ": a second copy"
+                } else {
+                    " (the earlier copy is no longer in the log)"
+                }
+            ),
         ));
     }
     if let Some(t) = s.acknowledged_us {
@@ -342,17 +355,10 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     steps.extend(events);
     // The faults that began before it was sent and were still in effect then (a slow or
-    // crashed replica, a network partition, its producer paused): its own events show only
-    // their end (walk 10, #7). A broker's fault counts when the broker holds a replica.
+    // crashed replica, a network cut): its own events show only their end (walk 10, #7).
     let replicas = part.map(|p| sim.partition_state(p).replicas.clone());
     for f in sim.faults_in_effect(SimTime(since_us)) {
-        use khafka_sim::observe::fault_spans::FaultSubject as F;
-        let relevant = match &f.subject {
-            F::Down(b) | F::Slow(b) => replicas.as_ref().is_none_or(|r| r.contains(b)),
-            F::Producer(p) => *p == s.producer,
-            F::Network | F::Link(_) | F::Controller(_) => true,
-        };
-        if relevant && f.from < SimTime(since_us) {
+        if f.from < SimTime(since_us) && replicas.as_ref().is_none_or(|r| f.subject.touches(r)) {
             steps.push(Step {
                 at: f.from,
                 text: format!(
@@ -662,7 +668,8 @@ mod tests {
             .collect();
         assert_eq!(appends.len(), 2, "{appends:?}");
         assert!(
-            appends[1].starts_with("appended again on leader"),
+            appends[1].starts_with("appended again on leader")
+                && appends[1].ends_with(": a second copy"),
             "{appends:?}"
         );
         // The two offsets differ, and the acknowledgement names the second.

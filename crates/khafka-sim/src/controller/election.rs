@@ -316,6 +316,40 @@ impl Controller {
         self.flush_polls(ctx);
     }
 
+    /// A topic's `min.insync.replicas` was altered (`ReplicationControlManager`'s ELR updates
+    /// for config changes): with ELR on, every partition of the topic loses its eligible leader
+    /// replicas and its last known leader, since the guarantee they stood for was made under the
+    /// old minimum (KIP-966: "If min.insync.replicas is updated for a topic, the ELR state will
+    /// be cleaned"). No election runs: a partition without a leader stays so.
+    pub fn clear_elrs(&mut self, ctx: &mut Ctx, first: PartIdx, partitions: u32) {
+        if !ctx.topo.config.eligible_leader_replicas_enable {
+            return;
+        }
+        for part in first..first + partitions {
+            let old = self.parts[part as usize].clone();
+            // The last known leader stands for Kafka's `lastKnownElr`, kept while the partition
+            // has no leader.
+            let last_known =
+                old.leader.is_none() && self.last_known_leader[part as usize].is_some();
+            if old.elr.is_empty() && !last_known {
+                continue;
+            }
+            if old.leader.is_none() {
+                self.last_known_leader[part as usize] = None;
+            }
+            let mut new = old.clone();
+            new.elr.clear();
+            if new == old {
+                // Only the last known leader changed: a record of its own.
+                self.parts[part as usize].partition_epoch += 1;
+                self.append(part);
+            } else {
+                self.apply_change(ctx, part, old, new, false, ChangeReason::MinIsrUpdated);
+            }
+        }
+        self.flush_polls(ctx);
+    }
+
     /// Runs a preferred election now (the `elect preferred` action).
     pub fn elect_preferred_now(&mut self, ctx: &mut Ctx, part: Option<PartIdx>) {
         match part {

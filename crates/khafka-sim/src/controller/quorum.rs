@@ -289,6 +289,12 @@ impl QuorumController {
         }
     }
 
+    /// A topic's `min.insync.replicas` altered ([`Controller::clear_elrs`]), through the
+    /// active controller.
+    pub fn clear_elrs(&mut self, ctx: &mut Ctx, first: PartIdx, partitions: u32) {
+        self.act(ctx, |c, ctx| c.clear_elrs(ctx, first, partitions));
+    }
+
     /// A reassignment asked of the quorum: the active controller validates and writes it; without
     /// one the request fails as the admin client's would (`None`: no active controller).
     pub fn reassign(

@@ -206,6 +206,7 @@ impl Sim {
             + self.batches.clone_bytes()
             + self.trace.notable.clone_bytes()
             + self.metrics.clone_bytes()
+            + self.fault_spans.clone_bytes()
     }
 
     pub fn new(spec: ScenarioSpec) -> Self {
@@ -1123,7 +1124,10 @@ impl Sim {
             Fault::SetTopicConfig { topic, key, value } => {
                 if let Some(t) = self.topo.topic_index(&topic) {
                     // Validated by the scenario parser; an invalid pair is ignored here.
-                    let _ = self.topo.set_topic_config(t, &key, &value);
+                    let set = self.topo.set_topic_config(t, &key, &value).is_ok();
+                    if set && key == "min.insync.replicas" {
+                        self.min_isr_altered(t);
+                    }
                 }
             }
             Fault::CrashController { controller } => {
@@ -1194,57 +1198,115 @@ impl Sim {
         }
     }
 
+    /// `kafka-configs --alter` of a topic's `min.insync.replicas` reaches the controller, which
+    /// clears the topic's eligible leader replicas ([`Controller::clear_elrs`]).
+    fn min_isr_altered(&mut self, topic: u32) {
+        let t = &self.topo.topics[topic as usize];
+        let (first, partitions) = (t.first_part, t.partitions);
+        if self.quorum.is_empty() {
+            let mut ctx = ctx!(self, Node::Controller);
+            self.controller.clear_elrs(&mut ctx, first, partitions);
+        } else if let Some(i) = self.quorum.iter().position(|q| q.is_active()) {
+            let mut ctx = ctx!(self, Node::QuorumController(i as u32 + 1));
+            self.quorum[i].clear_elrs(&mut ctx, first, partitions);
+            self.sync_controller();
+        }
+    }
+
     /// Begins or ends the lasting fault `fault` is ([`Sim::faults_in_effect`]), before it
     /// applies (a broker named `leader(T-P)` is the leader it crashes).
     fn note_fault_span(&mut self, fault: &Fault, description: &str) {
         use crate::observe::fault_spans::FaultSubject as S;
         let now = self.now;
-        let running = |sim: &Self, r: &BrokerRef| {
+        let running = |sim: &Self, b: BrokerId| sim.brokers[(b - 1) as usize].is_running();
+        // A broker named by role is written as the broker it names now.
+        let resolved = |sim: &Self, r: &BrokerRef, f: &dyn Fn(BrokerRef) -> Fault| {
             sim.resolve_broker(r)
-                .filter(|b| sim.brokers[(*b - 1) as usize].is_running())
+                .map(|b| (b, describe_fault(&f(BrokerRef::Id(b)))))
         };
-        let spans = match fault {
-            Fault::Crash { broker, .. } | Fault::Shutdown { broker } => {
-                running(self, broker).map(|b| (Some(S::Down(b)), None))
+        match fault {
+            Fault::Crash {
+                broker,
+                lose_unflushed,
+            } => {
+                let f = |broker| Fault::Crash {
+                    broker,
+                    lose_unflushed: *lose_unflushed,
+                };
+                if let Some((b, text)) =
+                    resolved(self, broker, &f).filter(|(b, _)| running(self, *b))
+                {
+                    self.fault_spans.begin(now, S::Down(b), text);
+                }
             }
-            Fault::Restart { broker } => self
-                .resolve_broker(broker)
-                .map(|b| (None, Some(S::Down(b)))),
-            Fault::Partition { .. } | Fault::Isolate { .. } => Some((Some(S::Network), None)),
-            Fault::Heal => Some((None, Some(S::Network))),
-            Fault::Slow { broker, extra_us } => self
-                .resolve_broker(broker)
-                .map(|b| ((*extra_us > 0).then_some(S::Slow(b)), Some(S::Slow(b)))),
-            Fault::Link(_) => {
-                let link = description.split(" -> ").take(2).collect::<Vec<_>>();
-                let to = link.get(1).and_then(|t| t.split(' ').next()).unwrap_or("");
-                let key = format!("{} -> {to}", link[0]);
-                Some((Some(S::Link(key)), None))
+            Fault::Shutdown { broker } => {
+                let f = |broker| Fault::Shutdown { broker };
+                if let Some((b, text)) =
+                    resolved(self, broker, &f).filter(|(b, _)| running(self, *b))
+                {
+                    self.fault_spans.begin(now, S::Down(b), text);
+                }
             }
-            Fault::CrashController { controller } => self
-                .quorum
-                .get((*controller as usize).wrapping_sub(1))
-                .filter(|q| q.running)
-                .map(|_| (Some(S::Controller(*controller)), None)),
+            // Only a stopped broker starts (a broker still shutting down ignores it).
+            Fault::Restart { broker } => {
+                if let Some(b) = self.resolve_broker(broker).filter(|b| !running(self, *b)) {
+                    self.fault_spans.end(now, |s| *s == S::Down(b));
+                }
+            }
+            // Cuts add up until `heal` removes them all.
+            Fault::Partition { groups, .. } => {
+                let nodes = groups.iter().flatten().cloned().collect();
+                self.fault_spans
+                    .begin(now, S::Network(nodes), description.to_string());
+            }
+            Fault::Isolate { node } => {
+                self.fault_spans.begin(
+                    now,
+                    S::Network(vec![node.clone()]),
+                    description.to_string(),
+                );
+            }
+            Fault::Heal => self.fault_spans.end(now, |s| matches!(s, S::Network(_))),
+            Fault::Slow { broker, extra_us } => {
+                let f = |broker| Fault::Slow {
+                    broker,
+                    extra_us: *extra_us,
+                };
+                if let Some((b, text)) = resolved(self, broker, &f) {
+                    self.fault_spans.end(now, |s| *s == S::Slow(b));
+                    if *extra_us > 0 {
+                        self.fault_spans.begin(now, S::Slow(b), text);
+                    }
+                }
+            }
+            Fault::Link(l) => {
+                let subject = S::Link(l.from.clone(), l.to.clone());
+                self.fault_spans
+                    .begin(now, subject, description.to_string());
+            }
+            Fault::CrashController { controller } => {
+                let i = (*controller as usize).wrapping_sub(1);
+                if self.quorum.get(i).is_some_and(|q| q.running) {
+                    self.fault_spans.begin(
+                        now,
+                        S::Controller(*controller),
+                        description.to_string(),
+                    );
+                }
+            }
             Fault::RestartController { controller } => {
-                Some((None, Some(S::Controller(*controller))))
+                let i = (*controller as usize).wrapping_sub(1);
+                if self.quorum.get(i).is_some_and(|q| !q.running) {
+                    let c = *controller;
+                    self.fault_spans.end(now, |s| *s == S::Controller(c));
+                }
             }
-            Fault::PauseProducer { producer } => Some((Some(S::Producer(producer.clone())), None)),
-            Fault::ResumeProducer { producer } => Some((None, Some(S::Producer(producer.clone())))),
-            _ => None,
-        };
-        if let Some((begins, ends)) = spans {
-            if let Some(e) = ends {
-                self.fault_spans.end(now, &e);
-            }
-            if let Some(b) = begins {
-                self.fault_spans.begin(now, b, description.to_string());
-            }
+            _ => {}
         }
     }
 
     /// The lasting faults in effect at `at` (a crashed broker not restarted yet, a network
-    /// partition not healed, a slow broker, a paused producer, a link's settings), each with
+    /// partition not healed, a slow broker, a link's settings, a crashed controller), each with
     /// when it began.
     pub fn faults_in_effect(
         &self,

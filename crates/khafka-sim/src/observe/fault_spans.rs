@@ -3,7 +3,7 @@
 //! `slow … off`. A record's story names the ones in effect when it was sent (they began before
 //! it, so its own events do not show them).
 
-use crate::spec::BrokerId;
+use crate::spec::{BrokerId, NodeRef};
 use crate::time::SimTime;
 
 /// What a lasting fault acts on, and so which fault ends it.
@@ -13,14 +13,32 @@ pub enum FaultSubject {
     Down(BrokerId),
     /// A broker handles requests late; the next `slow broker N …` ends it.
     Slow(BrokerId),
-    /// A network partition or an isolated node; `heal` ends it.
-    Network,
-    /// A link's settings (`link {A} -> {B}`); the next settings for the same link end it.
-    Link(String),
+    /// A network partition or an isolated node, with the nodes it names; cuts add up, and
+    /// `heal` ends them all.
+    Network(Vec<NodeRef>),
+    /// A link's settings (`link {A} -> {B} …`); the next settings for the same link end it.
+    Link(Vec<NodeRef>, Vec<NodeRef>),
     /// A quorum controller crashed; `restart controller N` ends it.
     Controller(u32),
-    /// A producer paused; `resume producer P` ends it.
-    Producer(String),
+}
+
+impl FaultSubject {
+    /// Whether the fault can touch a record of a partition whose replicas are `replicas`: a
+    /// broker's fault when the broker holds one, a cut or a link when it names a node other
+    /// than a broker without a replica (a client, a controller, a replica).
+    pub fn touches(&self, replicas: &[BrokerId]) -> bool {
+        let named = |nodes: &[NodeRef]| {
+            nodes
+                .iter()
+                .any(|n| !matches!(n, NodeRef::Broker(b) if !replicas.contains(b)))
+        };
+        match self {
+            FaultSubject::Down(b) | FaultSubject::Slow(b) => replicas.contains(b),
+            FaultSubject::Network(nodes) => named(nodes),
+            FaultSubject::Link(from, to) => named(from) || named(to),
+            FaultSubject::Controller(_) => true,
+        }
+    }
 }
 
 /// One lasting fault.
@@ -29,7 +47,8 @@ pub struct FaultSpan {
     pub from: SimTime,
     /// When a later fault ended it (`None`: still in effect).
     pub until: Option<SimTime>,
-    /// The fault as the scenario language writes it.
+    /// The fault as the scenario language writes it (a broker named by role written as the
+    /// broker it named then).
     pub description: String,
     pub subject: FaultSubject,
 }
@@ -41,10 +60,10 @@ pub struct FaultSpans {
 }
 
 impl FaultSpans {
-    /// Ends, at `at`, every span in effect whose subject is `subject`.
-    pub(crate) fn end(&mut self, at: SimTime, subject: &FaultSubject) {
+    /// Ends, at `at`, every span in effect whose subject `ends` picks.
+    pub(crate) fn end(&mut self, at: SimTime, ends: impl Fn(&FaultSubject) -> bool) {
         for s in &mut self.spans {
-            if s.until.is_none() && s.subject == *subject {
+            if s.until.is_none() && ends(&s.subject) {
                 s.until = Some(at);
             }
         }
@@ -52,7 +71,7 @@ impl FaultSpans {
 
     /// A lasting fault begins at `at` (ending an earlier one on the same subject).
     pub(crate) fn begin(&mut self, at: SimTime, subject: FaultSubject, description: String) {
-        self.end(at, &subject);
+        self.end(at, |s| *s == subject);
         self.spans.push(FaultSpan {
             from: at,
             until: None,
@@ -67,6 +86,14 @@ impl FaultSpans {
             .iter()
             .filter(move |s| s.from <= at && s.until.is_none_or(|u| u > at))
     }
+
+    /// Bytes a clone copies.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        self.spans
+            .iter()
+            .map(|s| (std::mem::size_of::<FaultSpan>() + s.description.len()) as u64)
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -79,8 +106,8 @@ mod tests {
         let t = SimTime::from_secs;
         f.begin(t(1), FaultSubject::Slow(2), "slow broker 2 by=3s".into());
         f.begin(t(2), FaultSubject::Down(1), "crash broker 1".into());
-        f.end(t(3), &FaultSubject::Slow(2));
-        f.end(t(4), &FaultSubject::Down(2)); // another broker: ends nothing
+        f.end(t(3), |s| *s == FaultSubject::Slow(2));
+        f.end(t(4), |s| *s == FaultSubject::Down(2)); // another broker: ends nothing
         let at = |s| {
             f.in_effect(t(s))
                 .map(|s| s.description.as_str())

@@ -54,6 +54,9 @@ pub enum ChangeReason {
     PeriodicUncleanElectionCheck,
     /// `kafka-reassign-partitions --execute` (`AlterPartitionReassignments`).
     Reassignment,
+    /// The topic's `min.insync.replicas` was altered, which clears its eligible leader replicas
+    /// (KIP-966).
+    MinIsrUpdated,
 }
 
 impl std::fmt::Display for ChangeReason {
@@ -68,6 +71,7 @@ impl std::fmt::Display for ChangeReason {
             ChangeReason::PreferredLeaderElection => "preferred leader election",
             ChangeReason::PeriodicUncleanElectionCheck => "periodic unclean election check",
             ChangeReason::Reassignment => "partition reassignment",
+            ChangeReason::MinIsrUpdated => "min.insync.replicas altered",
         })
     }
 }
