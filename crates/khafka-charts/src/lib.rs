@@ -137,6 +137,22 @@ pub fn latency(metrics: &Metrics) -> LineChart {
     );
     c.series.retain(|s| s.points.iter().any(|p| p.1 > 0.0));
     c.integer_y = false;
+    // Seconds before the first acknowledgement have no latency (not a latency of 0 ms): no point,
+    // and the empty start says why.
+    let acked = metrics
+        .series
+        .iter()
+        .find(|(k, _)| **k == "RecordsAckedPerSec");
+    let lead = acked.map_or(0, |(_, v)| v.iter().take_while(|v| **v == 0.0).count());
+    if lead > 0 {
+        for s in &mut c.series {
+            s.points.drain(..lead.min(s.points.len()));
+        }
+        c.empty_until = metrics
+            .time_us
+            .get(lead - 1)
+            .map(|t| (*t as f64 / 1e6, "nothing acknowledged yet".to_string()));
+    }
     c
 }
 
@@ -560,6 +576,30 @@ mod tests {
         let mut sim = Sim::new(spec);
         sim.run();
         sim
+    }
+
+    /// A producer that starts at 3 s has no latency before then: no point at 0 ms, and the
+    /// empty start says why.
+    #[test]
+    fn latency_starts_at_the_first_acknowledgement() {
+        let mut spec = ScenarioSpec {
+            seed: 1,
+            run_for: SimTime::from_secs(6),
+            ..ScenarioSpec::default()
+        };
+        spec.topics.push(TopicSpec::new("t", 2, 3));
+        let mut p = ProducerSpec::new("p", "t");
+        p.start = SimTime::from_secs(3);
+        spec.producers.push(p);
+        let mut sim = Sim::new(spec);
+        sim.run();
+        let c = latency(sim.metrics());
+        let first = c.series[0].points[0];
+        assert!(first.0 > 3.0 && first.1 > 0.0, "{first:?}");
+        assert_eq!(
+            c.empty_until,
+            Some((3.0, "nothing acknowledged yet".to_string()))
+        );
     }
 
     #[test]
