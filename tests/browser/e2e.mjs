@@ -2267,6 +2267,13 @@ await check('a simulator cell with schema (de)serializers: the codec bundle comp
   await expect_text(c.locator('ul.expects li').first(), (t) => t.length > 0 && !held(t), 'errors under FORWARD', 30000);
   badges = await c.locator('ul.expects li').allInnerTexts();
   expect(!held(badges[0]) && held(badges[1]) && held(badges[2]), `FORWARD: ${badges}`);
+  // Comparing every compatibility mode encodes each one's schemas first (walk 11: the other
+  // columns said "not encoded yet"), and what differs includes what the consumers read.
+  await c.locator('button', { hasText: 'Compare every compatibility value' }).click();
+  const sweep = c.locator('.sweep, table').first();
+  await expect_text(sweep, (t) => t.includes('compatibility=NONE'), 'the comparison', 30000);
+  const table = await sweep.innerText();
+  expect(!table.includes('not encoded yet') && /consumed/.test(table), `comparison: ${table}`);
   // A codec bundle that cannot load: the cell says so instead of running with made-up sizes.
   await refusing(codec, async () => {
     await page.goto(`${base}/#/`);

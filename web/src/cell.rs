@@ -287,6 +287,26 @@ fn with_live_actions(source: &str, run: Option<&Run>) -> String {
 /// The window event an edit in any cell sends (cells that continue another listen).
 const EDITED: &str = "khafka-cell-edited";
 
+/// Asks codec bundle `bundle` to encode a scenario's values (`request`), then dispatches `next()`
+/// through the cell's dispatcher (`again`); a bundle that cannot answer says why (`refused`).
+fn encode_then(
+    bundle: (&'static str, &'static str),
+    request: String,
+    again: &Rc<RefCell<Option<Callback<Action>>>>,
+    refused: &UseStateHandle<Option<String>>,
+    next: impl Fn() -> Action + 'static,
+) {
+    let (again, refused) = (again.clone(), refused.clone());
+    crate::codec_worker::ask(bundle, request, move |r| match r {
+        Ok(()) => {
+            if let Some(d) = again.borrow().as_ref() {
+                d.emit(next());
+            }
+        }
+        Err(why) => refused.set(Some(why)),
+    });
+}
+
 /// Tells the cells that continue another that cell `id`'s text changed ([`EDITED`]).
 fn announce_edit(id: &str) {
     if let Some(w) = web_sys::window() {
@@ -553,6 +573,8 @@ pub fn cell(props: &CellProps) -> Html {
     let building: Rc<RefCell<Option<Build>>> = use_mut_ref(|| None);
     let progress = use_state(|| None::<Progress>);
     let sweeping: Rc<RefCell<Option<SweepBuild>>> = use_mut_ref(|| None);
+    // Codec bundles asked for the comparison being started (a bound: one per knob value).
+    let sweep_asks = use_mut_ref(|| 0usize);
     let cancelled = use_state(|| None::<String>);
     let link = use_state(|| None::<String>);
     // The record picked, and its story as it was when picked (kept while the reader seeks through
@@ -593,6 +615,7 @@ pub fn cell(props: &CellProps) -> Html {
         let story = story.clone();
         let pinned = pinned.clone();
         let sweep = sweep.clone();
+        let sweep_asks = sweep_asks.clone();
         let link_to = props.link_to.clone();
         let knobs = props.knobs.clone();
         let filters = filters.clone();
@@ -714,17 +737,8 @@ pub fn cell(props: &CellProps) -> Html {
                                 "Loading the {} codec bundle to encode this scenario's values…",
                                 bundle.1
                             )));
-                            let again = again.clone();
-                            let refused = refused.clone();
-                            crate::codec_worker::ask(bundle, request, move |r| match r {
-                                Ok(()) => {
-                                    if let Some(d) = again.borrow().as_ref() {
-                                        d.emit(
-                                            shared.clone().map_or(Action::Run, Action::OpenShared),
-                                        );
-                                    }
-                                }
-                                Err(why) => refused.set(Some(why)),
+                            encode_then(bundle, request, &again, &refused, move || {
+                                shared.clone().map_or(Action::Run, Action::OpenShared)
                             });
                         }
                     }
@@ -826,6 +840,31 @@ pub fn cell(props: &CellProps) -> Html {
                             (label, full(&set_knob(&source, &key, value)))
                         })
                         .collect();
+                    // Each value's schemas are encoded by a codec bundle first (once per text),
+                    // then the comparison starts again; at most once per value.
+                    let needs = todo
+                        .iter()
+                        .find_map(|(_, text)| match parse_within_budget(text) {
+                            Err(NotRun::Codecs(Ok(needed))) => Some(needed),
+                            _ => None,
+                        });
+                    let asked = *sweep_asks.borrow();
+                    if let Some((request, bundle)) = needs.filter(|_| asked < todo.len()) {
+                        *sweep_asks.borrow_mut() = asked + 1;
+                        progress.set(Some(Progress {
+                            now: SimTime::ZERO,
+                            end: SimTime::ZERO,
+                            what: format!(
+                                "Encoding each {key} value's schemas with the {} codec bundle…",
+                                bundle.1
+                            ),
+                        }));
+                        encode_then(bundle, request, &again, &refused, move || {
+                            Action::Sweep(Some(key.clone()))
+                        });
+                        return;
+                    }
+                    *sweep_asks.borrow_mut() = 0;
                     let mut sb = SweepBuild {
                         key,
                         total: todo.len(),

@@ -21,8 +21,12 @@ pub struct RunSummary {
     pub duplicated: u64,
     pub unavailable: u64,
     pub failed: u64,
+    /// Records some consumer received.
+    pub consumed: u64,
     /// Records acknowledged per second since the first was sent.
     pub throughput: u64,
+    /// Bytes on the wire (compressed batches) acknowledged per second.
+    pub bytes_per_sec: u64,
     /// The run's p50 produce latency, send to acknowledgement (ms), as `latency_p50` reads it.
     pub p50_ms: Option<u64>,
     /// The run's p99 produce latency (ms), as `latency_p99` reads it.
@@ -64,7 +68,9 @@ impl RunSummary {
             duplicated: p.duplicated,
             unavailable: p.unavailable,
             failed: p.failed,
+            consumed: p.consumed,
             throughput: throughput.records_per_sec,
+            bytes_per_sec: throughput.bytes_per_sec,
             p50_ms: throughput.latency_p50_ms,
             p99_ms: throughput.latency_p99_ms,
             groups: group_figures(sim),
@@ -82,7 +88,9 @@ impl RunSummary {
             ("duplicated", self.duplicated.to_string()),
             ("unavailable", self.unavailable.to_string()),
             ("failed", self.failed.to_string()),
+            ("consumed", self.consumed.to_string()),
             ("records/s acknowledged", self.throughput.to_string()),
+            ("bytes/s acknowledged", self.bytes_per_sec.to_string()),
             ("latency p50", ms(self.p50_ms)),
             ("latency p99", ms(self.p99_ms)),
         ];

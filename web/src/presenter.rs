@@ -62,7 +62,7 @@ const KEYS: &str = concat!(
     "<dt>W</dt><dd>why? the story of a record the headline counts (again: close it)</dd>",
     "<dt>L</dt><dd>light theme for a bright room (again: dark)</dd>",
     "<dt>F</dt><dd>full screen (again: leave it)</dd>",
-    "<dt>Page Down / Up</dt><dd>scroll the cards when there are more than fit</dd>",
+    "<dt>Page Down / Up</dt><dd>scroll this help, an open record story, or the cards when there are more than fit</dd>",
     "<dt>S</dt><dd>copy a link to this state (scenario, live actions, instant)</dd>",
     "<dt>Q</dt><dd>leave: back to the page this was presented from</dd>",
     "<dt>?</dt><dd>this help</dd>",
@@ -752,10 +752,16 @@ pub fn presenter() -> Html {
                         return;
                     }
                     if matches!(key.as_str(), "PageDown" | "PageUp") {
-                        // Cards past the screen (many brokers): the page keys scroll them.
-                        if let Some(main) = web_sys::window()
-                            .and_then(|w| w.document())
-                            .and_then(|d| d.query_selector(".presenter .p-main").ok().flatten())
+                        // The page keys scroll the help when it is open, else a record's story,
+                        // else the cards past the screen (many brokers).
+                        let doc = web_sys::window().and_then(|w| w.document());
+                        let first = |sel: &str| {
+                            doc.as_ref()
+                                .and_then(|d| d.query_selector(sel).ok().flatten())
+                        };
+                        if let Some(main) = first(".presenter .p-help")
+                            .or_else(|| first(".presenter .p-story"))
+                            .or_else(|| first(".presenter .p-main"))
                         {
                             let step = f64::from(main.client_height()) * 0.8;
                             let dy = if key == "PageDown" { step } else { -step };
@@ -788,6 +794,22 @@ pub fn presenter() -> Html {
                                 remember(s);
                             }
                             update.force_update();
+                            // A story just opened: its "← why" step in view, within the story.
+                            if matches!(key.as_str(), "w" | "W") && s.story.is_some() {
+                                gloo::timers::callback::Timeout::new(0, || {
+                                    let cause = web_sys::window()
+                                        .and_then(|w| w.document())
+                                        .and_then(|d| {
+                                            d.query_selector(".presenter .p-story li.cause")
+                                                .ok()
+                                                .flatten()
+                                        });
+                                    if let Some(c) = cause {
+                                        c.scroll_into_view_with_bool(false);
+                                    }
+                                })
+                                .forget();
+                            }
                         }
                     }
                 })

@@ -119,7 +119,9 @@ fn format_cell(props: &CellProps) -> Html {
         use_effect_with((), move |_| run.emit(source));
     }
     let editor_id = format!("format-src-{}", spec.id.replace('/', "-"));
-    let rows = text.lines().count().clamp(3, 16).to_string();
+    // Tall enough for a lesson's longest cell (an exercise's line to change must not hide
+    // below an inner scrollbar: walk 11).
+    let rows = text.lines().count().clamp(3, 32).to_string();
     let on_run = {
         let (run, editor_id) = (run.clone(), editor_id.clone());
         Callback::from(move |_: MouseEvent| {

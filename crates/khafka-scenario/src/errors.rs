@@ -55,25 +55,52 @@ pub struct ParseError {
     pub kafka_error: Option<&'static str>,
 }
 
+/// The longest word an error's message or hint quotes whole (a token of the input, say); a longer
+/// one is clipped to its start and end, so the error of a megabyte-long token stays a line.
+const WORD_MAX: usize = 80;
+
+/// `text` with every word longer than [`WORD_MAX`] characters clipped to its first 60 and last
+/// 10 characters around an ellipsis.
+fn clip_words(text: String) -> String {
+    if text.len() <= WORD_MAX {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len().min(4 * WORD_MAX));
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let n = word.chars().count();
+        if n > WORD_MAX {
+            out.extend(word.chars().take(60));
+            out.push('…');
+            out.extend(word.chars().skip(n - 10));
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 impl ParseError {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
         ParseError {
             line: span.line,
             column: span.column,
             len: span.len,
-            message: message.into(),
+            message: clip_words(message.into()),
             hint: None,
             kafka_error: None,
         }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(clip_words(hint.into()));
         self
     }
 
     pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
-        self.hint = hint;
+        self.hint = hint.map(clip_words);
         self
     }
 

@@ -899,3 +899,25 @@ fn subject_name_strategies() {
     );
     assert!(s.formats_request().unwrap().contains("\"strategy\":null"));
 }
+
+/// A megabyte-long token is quoted clipped, so its error stays a line (walk 11: the page grew
+/// ten million pixels wide); the span still covers the whole token.
+#[test]
+fn a_huge_token_is_quoted_clipped() {
+    let token = "x".repeat(1_000_000);
+    let e = one(&format!("seed 1 {token}\n"));
+    assert!(e.message.len() < 200, "{} bytes", e.message.len());
+    assert!(
+        e.message.starts_with("unexpected `xxxx") && e.message.contains("x…x"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.len, 1_000_000);
+    let hinted = one(&format!(
+        "seed 1\ntopic t\nproducer p topic=t acks={token}\n"
+    ));
+    assert!(
+        hinted.message.len() + hinted.hint.as_deref().map_or(0, str::len) < 600,
+        "{hinted:?}"
+    );
+}

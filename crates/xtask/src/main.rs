@@ -368,13 +368,17 @@ fn write_search_index(dist: &Path) -> Result<(), String> {
 
 /// Trunk 0.21 writes a worker's loader shim with `data-target-path` in its paths
 /// (`importScripts("./formats-v4/NAME.js")`), but a worker resolves them against the shim's own URL,
-/// which is already in that folder: rewrite them to `./NAME.js` and `./NAME_bg.wasm`.
+/// which is already in that folder: rewrite them to `./NAME.js` and `./NAME_bg.wasm`. The wasm is
+/// passed as `{ module_or_path }`: wasm-bindgen's glue logs a deprecation warning for a bare path
+/// each time a worker starts (walk 11 counted 140 on the format lessons).
 fn fix_loader_shims(dist: &Path) -> Result<(), String> {
     for (bin, _) in CODEC_BUNDLES {
         let path = dist.join(CODEC_DIR).join(format!("{bin}_loader.js"));
         let shim =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let fixed = format!(r#"importScripts("./{bin}.js");wasm_bindgen("./{bin}_bg.wasm");"#);
+        let fixed = format!(
+            r#"importScripts("./{bin}.js");wasm_bindgen({{ module_or_path: "./{bin}_bg.wasm" }});"#
+        );
         let trunk = format!(
             r#"importScripts("./{CODEC_DIR}/{bin}.js");wasm_bindgen("./{CODEC_DIR}/{bin}_bg.wasm");"#
         );
@@ -483,7 +487,7 @@ const NOTEBOOK_FILES: [&str; 3] = [
 /// (rebalance headlines, every partition unread, a stale result said, stories read again after a
 /// drop) took it to 666,486 B, then at 675,000 B when session 54's mends of walk 10 (a fault in
 /// effect at a send and a duplicate's second append in a record's story, an election from the
-/// ELR named, a result stale after an edit of the cell it continues) took it to 673,972 B after
+/// ELR named, a result stale after an edit of the cell it continues) took it to 673,662 B after
 /// trimming them, with the reasons and what was looked at in ARCHITECTURE.md ("The notebook
 /// bundle"). A lesson reader downloads it on top of the main bundle.
 const NOTEBOOK_BUDGET: u64 = 675_000;
