@@ -43,7 +43,7 @@ impl Focus {
         show.0
             .iter()
             .find_map(|p| match p {
-                Part::Chart(ChartKind::Throughput) => Some(Focus::Throughput),
+                Part::Chart(ChartKind::Throughput | ChartKind::Bytes) => Some(Focus::Throughput),
                 Part::Chart(ChartKind::Latency) => Some(Focus::Latency),
                 Part::Chart(ChartKind::Lag) => Some(Focus::Lag),
                 _ => None,

@@ -9,6 +9,7 @@ pub enum ChartKind {
     Lost,
     Latency,
     Throughput,
+    Bytes,
     Lag,
     Isr,
 }
@@ -18,6 +19,7 @@ pub const CHART_KINDS: &[(&str, ChartKind)] = &[
     ("lost", ChartKind::Lost),
     ("latency", ChartKind::Latency),
     ("throughput", ChartKind::Throughput),
+    ("bytes", ChartKind::Bytes),
     ("lag", ChartKind::Lag),
     ("isr", ChartKind::Isr),
 ];
@@ -29,6 +31,7 @@ impl ChartKind {
             ChartKind::Lost => khafka_charts::acked_lost(m),
             ChartKind::Latency => khafka_charts::latency(m),
             ChartKind::Throughput => khafka_charts::throughput(m),
+            ChartKind::Bytes => khafka_charts::throughput_bytes(m),
             ChartKind::Lag => khafka_charts::consumer_lag(m),
             ChartKind::Isr => khafka_charts::isr(m),
         }

@@ -166,6 +166,20 @@ pub fn throughput(metrics: &Metrics) -> LineChart {
     )
 }
 
+/// Bytes on the wire: the compressed batches acknowledged per second, each second of the run
+/// (what `compression.type` and `linger.ms` change when records a second do not).
+pub fn throughput_bytes(metrics: &Metrics) -> LineChart {
+    chart(
+        "Bytes on the wire",
+        "bytes/s",
+        metrics,
+        &[(
+            "BytesAckedPerSec",
+            "acknowledged bytes/s (compressed batches)",
+        )],
+    )
+}
+
 /// Consumer lag. With consumer groups, one line per group: its lag as its coordinator has it —
 /// the high watermark minus the committed offset, summed over the group's partitions, the sum of
 /// `kafka-consumer-groups --describe`'s LAG column, and, in a group that resets to earliest, each
