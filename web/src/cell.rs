@@ -1082,6 +1082,16 @@ pub fn cell(props: &CellProps) -> Html {
         })
     };
     let on_run = dispatch.reform(|_: MouseEvent| Action::Run);
+    // Ctrl+Enter (⌘+Enter) in the editor runs the cell, as in a notebook.
+    let on_key = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
+                e.prevent_default();
+                dispatch.emit(Action::Run);
+            }
+        })
+    };
     let on_import = {
         let dispatch = dispatch.clone();
         let reader = reader.clone();
@@ -1265,7 +1275,7 @@ pub fn cell(props: &CellProps) -> Html {
             <div class="editor">
                 { crate::highlight::highlighted(&source, &errors) }
                 <textarea id={format!("src-{id}")} class="scenario" spellcheck="false" rows={rows.to_string()}
-                    value={(*source).clone()} {oninput} />
+                    value={(*source).clone()} {oninput} onkeydown={on_key} />
             </div>
             { error_list }
             { refused.as_ref().map(|why| html! { <p class="notice refused" role="alert">{ why }</p> }).unwrap_or_default() }
@@ -1278,7 +1288,7 @@ pub fn cell(props: &CellProps) -> Html {
             }).unwrap_or_default() }
             { cancelled.as_ref().map(|c| html! { <p class="notice cancelled">{ c }</p> }).unwrap_or_default() }
             <div class="controls">
-                <button class="primary" onclick={on_run}>{ "Run" }</button>
+                <button class="primary" onclick={on_run} title="Ctrl+Enter in the editor runs it too">{ "Run" }</button>
                 <button onclick={on_reset} title="Return to the lesson's original scenario">{ "Reset" }</button>
             </div>
             if stale {
