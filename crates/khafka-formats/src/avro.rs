@@ -260,10 +260,16 @@ impl AvroSchema {
         }
         let s = self.resolve(s)?;
         let mismatch = || {
-            enc_err(
-                path,
-                format!("expected {}, got {}", type_name(s), json_kind(v)),
-            )
+            // A number an int or a long refuses is out of its range or not whole (serde_json
+            // reads a whole number beyond 64 bits as a float: 1e+23).
+            let got = match v {
+                Value::Number(n) if matches!(s, Schema::Int | Schema::Long) => match n.as_f64() {
+                    Some(f) if f.fract() != 0.0 => format!("{n}, not a whole number"),
+                    _ => format!("{n}, outside its range"),
+                },
+                _ => json_kind(v).to_string(),
+            };
+            enc_err(path, format!("expected {}, got {got}", type_name(s)))
         };
         if let Some(p) = logical_prim(s) {
             return match p {
@@ -1153,6 +1159,33 @@ mod tests {
         // "a record with a long 27 and a string "foo" … 36 06 66 6f 6f".
         let rec = r#"{"type":"record","name":"test","fields":[{"name":"a","type":"long"},{"name":"b","type":"string"}]}"#;
         assert_eq!(enc(rec, r#"{"a":27,"b":"foo"}"#), "3606666f6f");
+    }
+
+    /// A number an int or a long cannot hold says why: out of range, or not whole (walk 11: "got
+    /// a number" did not say).
+    #[test]
+    fn a_number_an_integer_refuses_says_why() {
+        let err = |schema: &str, value: &str| {
+            let s = AvroSchema::parse(schema).unwrap();
+            s.encode(&serde_json::from_str(value).unwrap())
+                .unwrap_err()
+                .message
+        };
+        let rec = r#"{"type":"record","name":"O","fields":[{"name":"id","type":"long"}]}"#;
+        let big = err(rec, r#"{"id":99999999999999999999999}"#);
+        assert!(
+            big.contains("expected long, got 1e+23, outside its range"),
+            "{big}"
+        );
+        let int = err("\"int\"", "4294967296");
+        assert!(int.contains("4294967296 does not fit an Avro int"), "{int}");
+        let frac = err("\"long\"", "1.5");
+        assert!(
+            frac.contains("expected long, got 1.5, not a whole number"),
+            "{frac}"
+        );
+        let kind = err("\"long\"", "\"7\"");
+        assert!(kind.contains("expected long, got a string"), "{kind}");
     }
 
     /// kafka-semantics.md §12.3's own table (checked there with fastavro).
