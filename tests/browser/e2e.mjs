@@ -570,7 +570,9 @@ await check('a cell plays at the chosen speed', async () => {
   await openDetails(c);
   await c.locator('details.charts summary').click();
   await c.locator('details.charts figure.chart svg').first().waitFor();
-  expect((await c.locator('details.charts figure.chart').count()) === 6, 'six charts when open (throughput among them)');
+  const titles = await c.locator('details.charts figure.chart').evaluateAll((fs) => fs.map((f) => f.textContent));
+  expect(titles.length === 7 && ['Throughput', 'Bytes on the wire'].every((t) => titles.some((x) => x.includes(t))),
+    `seven charts when open (throughput and bytes among them): ${titles.length}`);
 });
 
 await check('messages on the wire move from sender to receiver', async () => {
