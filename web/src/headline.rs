@@ -572,7 +572,7 @@ pub fn headline(
                 p.acknowledged,
                 pending(p.pending)
             ),
-            None,
+            sim.a_failed_record(),
         )
     } else if let Some(oldest) = waiting.as_ref().filter(|_| focus != Focus::Throughput) {
         // Records wait (no leader, no controller, a full ISR missing, a batch retried): that is
@@ -698,6 +698,8 @@ pub fn headline(
     if p.failed > 0 && !failed_first {
         also.push(plural(p.failed, "record failed", "records failed"));
     }
+    // Failed records are explained when nothing else is (walk 11: a schema the registry refused).
+    let why = why.or_else(|| (p.failed > 0).then(|| sim.a_failed_record()).flatten());
     if p.deleted > 0 {
         also.push(format!(
             "{} deleted by retention, compaction or DeleteRecords (not lost)",
@@ -1396,6 +1398,43 @@ mod tests {
                 "5500 acknowledged records lost — broker 2 became leader of orders-0 at "
             ) && text.contains("(unclean election) without them"),
             "{text}"
+        );
+    }
+
+    /// A headline that counts records the registry refused explains one (walk 11, #3): its why?
+    /// opens the story of the app's first send, which failed with a serialization error.
+    #[test]
+    fn refused_records_have_a_why() {
+        let cell = &super::lesson_cells("07b-multi-format-pipelines.md")[0];
+        let mut scenario = khafka_scenario::parse(cell).unwrap();
+        // The codecs' table, natively (the site asks a codec bundle's worker).
+        let request = scenario.formats_request().expect("schemas");
+        scenario
+            .apply_formats(&khafka_formats::api::handle_json(&request))
+            .unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let h = super::headline(
+            &sim,
+            &sim.snapshot(),
+            sim.now(),
+            None,
+            &sim.groups(),
+            super::Focus::Records,
+        );
+        assert!(
+            h.text.contains("100 of 150 records sent failed"),
+            "{}",
+            h.text
+        );
+        let story = sim
+            .record_story(h.why.expect("a record to explain"))
+            .unwrap();
+        assert_eq!((story.verdict, story.producer.as_str()), ("failed", "app"));
+        assert!(
+            story.explanation.contains("different schema type"),
+            "{}",
+            story.explanation
         );
     }
 

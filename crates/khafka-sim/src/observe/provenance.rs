@@ -170,6 +170,9 @@ pub struct Provenance {
     pub(crate) acked_by_part: Vec<u64>,
     /// Records that failed and were never acknowledged.
     pub(crate) failed: u64,
+    /// The first record of the first batch that failed, never acknowledged: the example a
+    /// headline that counts failed records explains.
+    pub(crate) first_failed: Option<RecordId>,
     /// Records some consumer received.
     pub(crate) consumed: u64,
     /// Records first acknowledged before a high watermark passed them.
@@ -519,12 +522,14 @@ impl Provenance {
     }
 
     /// The producer gave up on the batch with `err`.
-    pub fn fail(&mut self, batch: ProducerBatchId, err: ErrorCode) {
+    /// The batch failed with `err`; `example` is one of its records.
+    pub fn fail(&mut self, batch: ProducerBatchId, err: ErrorCode, example: Option<RecordId>) {
         let Some(b) = self.batches.get_mut(batch as usize) else {
             return;
         };
         if b.failed.is_none() && b.acked_dt == NONE32 {
             self.failed += b.count as u64;
+            self.first_failed = self.first_failed.or(example);
         }
         b.failed = Some(err);
     }
@@ -804,7 +809,7 @@ mod tests {
             "saturates instead of wrapping"
         );
         assert_eq!((p.consumed, p.acked_by_part[2], p.failed), (1, 2, 0));
-        p.fail(other, ErrorCode::DeliveryTimeout);
+        p.fail(other, ErrorCode::DeliveryTimeout, None);
         assert_eq!(p.failed, 1);
         assert_eq!(p.briefs().filter(|(_, b)| b.failed).count(), 1);
     }

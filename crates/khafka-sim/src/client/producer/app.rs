@@ -407,7 +407,7 @@ impl Producer {
             sent_us,
         );
         let record = ctx.prov.push(prov, key, sent_us, false);
-        ctx.prov.fail(prov, error);
+        ctx.prov.fail(prov, error, Some(record));
         *ctx.producer_errors.get_or_default(error.name()) += 1;
         // In the trace as any send and failure, so the export accounts for the record.
         let topo = ctx.topo;

@@ -490,7 +490,7 @@ impl Producer {
     }
 
     pub(super) fn fail(&mut self, ctx: &mut Ctx, b: Batch, err: ErrorCode) {
-        ctx.prov.fail(b.prov, err);
+        ctx.prov.fail(b.prov, err, b.records.first().copied());
         self.stats.failed += b.records.len() as u64;
         if err == ErrorCode::DeliveryTimeout {
             *ctx.producer_errors.get_or_default(err.name()) += 1;
