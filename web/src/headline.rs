@@ -572,7 +572,7 @@ pub fn headline(
                 p.acknowledged,
                 pending(p.pending)
             ),
-            sim.a_failed_record(),
+            None,
         )
     } else if let Some(oldest) = waiting.as_ref().filter(|_| focus != Focus::Throughput) {
         // Records wait (no leader, no controller, a full ISR missing, a batch retried): that is
@@ -699,7 +699,7 @@ pub fn headline(
         also.push(plural(p.failed, "record failed", "records failed"));
     }
     // Failed records are explained when nothing else is (walk 11: a schema the registry refused).
-    let why = why.or_else(|| (p.failed > 0).then(|| sim.a_failed_record()).flatten());
+    let why = why.or_else(|| sim.a_failed_record());
     if p.deleted > 0 {
         also.push(format!(
             "{} deleted by retention, compaction or DeleteRecords (not lost)",

@@ -1219,32 +1219,21 @@ impl Sim {
         use crate::observe::fault_spans::FaultSubject as S;
         let now = self.now;
         let running = |sim: &Self, b: BrokerId| sim.brokers[(b - 1) as usize].is_running();
-        // A broker named by role is written as the broker it names now.
-        let resolved = |sim: &Self, r: &BrokerRef, f: &dyn Fn(BrokerRef) -> Fault| {
-            sim.resolve_broker(r)
-                .map(|b| (b, describe_fault(&f(BrokerRef::Id(b)))))
+        // A broker named by role (`leader(T-P)`) is written as the broker it names now.
+        let as_broker = |b: BrokerId| {
+            let mut f = fault.clone();
+            if let Fault::Crash { broker, .. }
+            | Fault::Shutdown { broker }
+            | Fault::Slow { broker, .. } = &mut f
+            {
+                *broker = BrokerRef::Id(b);
+            }
+            describe_fault(&f)
         };
         match fault {
-            Fault::Crash {
-                broker,
-                lose_unflushed,
-            } => {
-                let f = |broker| Fault::Crash {
-                    broker,
-                    lose_unflushed: *lose_unflushed,
-                };
-                if let Some((b, text)) =
-                    resolved(self, broker, &f).filter(|(b, _)| running(self, *b))
-                {
-                    self.fault_spans.begin(now, S::Down(b), text);
-                }
-            }
-            Fault::Shutdown { broker } => {
-                let f = |broker| Fault::Shutdown { broker };
-                if let Some((b, text)) =
-                    resolved(self, broker, &f).filter(|(b, _)| running(self, *b))
-                {
-                    self.fault_spans.begin(now, S::Down(b), text);
+            Fault::Crash { broker, .. } | Fault::Shutdown { broker } => {
+                if let Some(b) = self.resolve_broker(broker).filter(|b| running(self, *b)) {
+                    self.fault_spans.begin(now, S::Down(b), as_broker(b));
                 }
             }
             // Only a stopped broker starts (a broker still shutting down ignores it).
@@ -1268,14 +1257,10 @@ impl Sim {
             }
             Fault::Heal => self.fault_spans.end(now, |s| matches!(s, S::Network(_))),
             Fault::Slow { broker, extra_us } => {
-                let f = |broker| Fault::Slow {
-                    broker,
-                    extra_us: *extra_us,
-                };
-                if let Some((b, text)) = resolved(self, broker, &f) {
+                if let Some(b) = self.resolve_broker(broker) {
                     self.fault_spans.end(now, |s| *s == S::Slow(b));
                     if *extra_us > 0 {
-                        self.fault_spans.begin(now, S::Slow(b), text);
+                        self.fault_spans.begin(now, S::Slow(b), as_broker(b));
                     }
                 }
             }
