@@ -1,7 +1,8 @@
 // Browser performance figures for the site, measured in Debian's Chromium (not part of CI: it takes
 // about a minute). Usage: node tests/browser/bench.mjs DIST_DIR  (or `cargo xtask browser-bench`).
 // Prints: cold load to an interactive lesson; the standard scenario's run in a page; frame times while
-// playing 12 brokers × 100 partitions at 10×; seeks in a 10-minute run from key press to picture.
+// playing 12 brokers × 100 partitions at 10×; seeks in a 10-minute run from key press to picture;
+// typing in a 10,000-line scenario.
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -137,6 +138,33 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   }
   console.log(`per key: ${times.map((t) => t.toFixed(0)).join(" ")} ms`);
   console.log(`seek in the 10-minute run, key press to updated picture: median ${pct(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (${times.length} seeks)`);
+}
+// 5. Typing in a 10,000-line scenario (a paste): key press to the second frame after it, minus the
+// same with the playground's own 10 lines (two frames of the test's own waiting).
+{
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${base}/#/playground`);
+  const area = page.locator('textarea.scenario').first();
+  await area.waitFor({ state: 'attached', timeout: 60000 });
+  const typing = async (label) => {
+    await area.evaluate((e) => { e.focus(); e.setSelectionRange(5, 5); });
+    const times = [];
+    for (let i = 0; i < 12; i++) {
+      const t0 = performance.now();
+      await page.keyboard.press('x');
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      times.push(performance.now() - t0);
+    }
+    return pct(times.slice(2), 50);
+  };
+  const small = await typing('10 lines');
+  let big = await area.inputValue();
+  for (let i = 0; i < 10000; i++) big += `# filler ${i}: producer p${i} topic=orders acks=all rate=10/s\n`;
+  await area.evaluate((e, v) => { e.value = v; e.dispatchEvent(new InputEvent('input', { bubbles: true })); }, big);
+  await page.waitForTimeout(1000);
+  const large = await typing('10,000 lines');
+  console.log(`typing in the playground: median ${small.toFixed(0)} ms per key with its 10 lines, ${large.toFixed(0)} ms with 10,000 more (to the second frame): ${(large - small).toFixed(0)} ms more`);
+  await page.close();
 }
 await browser.close();
 server.close();

@@ -1630,6 +1630,21 @@ await check('a parse error is shown inline with a hint', async () => {
   expect(err.includes('line 1, column 1') && err.includes('did you mean `topic`'), `errors: ${err}`);
   const underlined = await cell(0).locator('pre.hl .err-line .err').first().innerText();
   expect(underlined === 'tpoic', `underlined in the editor: ${underlined}`);
+  // The coloured copy under the textarea keeps its lines where the textarea has them: wrapped
+  // comments, empty lines and an error line take the same height in both.
+  await area.fill('seed 1\n\n# ' + 'a long comment that wraps '.repeat(12) + '\ntpoic orders\n\n\nrun 30s\n');
+  await cell(0).locator('button', { hasText: 'Run' }).click();
+  await cell(0).locator('pre.hl .err-line').first().waitFor();
+  const heights = await cell(0).evaluate((c) => {
+    const t = c.querySelector('textarea.scenario');
+    const h = t.style.height;
+    t.style.height = '0px';
+    const text = t.scrollHeight;
+    t.style.height = h;
+    return { text, copy: c.querySelector('pre.hl').clientHeight, line: parseFloat(getComputedStyle(t).lineHeight) };
+  });
+  expect(Math.abs(heights.text - heights.copy) <= 1 && heights.text > 9 * heights.line, `heights: ${JSON.stringify(heights)}`);
+  await area.fill('tpoic orders partitions=3\n');
 });
 
 await check('an edit survives a reload, and Reset restores the original', async () => {
@@ -1883,6 +1898,25 @@ await check('presenter beats have captions, a timeline, next and previous; every
   await page.keyboard.press('r');
   expect((await said()).includes('broker 3 is running, nothing to restart'), await said());
   expect((await page.locator('pre.injected').count()) === 0, 'a key that does nothing adds no line');
+  // A live action is a beat too: Backspace replays it, Enter steps to it.
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  // orders-0's leader is the broker beat 1 crashed (not yet replaced at 8 s): orders-1's.
+  await page.keyboard.press('p');
+  await page.keyboard.press('k');
+  await presenterSettled();
+  expect((await caption()).startsWith('Beat 2/4 · 8s: live: crash broker leader(orders-1)'), `${await caption()} / ${await said()}`);
+  expect((await page.locator('.p-beat.live').count()) === 1, 'one live marker on the timeline');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Backspace');
+  await presenterSettled();
+  expect((await page.locator('.p-clock').innerText()).startsWith('8.000') && (await said()).includes('back to beat 2, live: crash'), `${await page.locator('.p-clock').innerText()} / ${await said()}`);
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Enter');
+  await presenterSettled();
+  await page.keyboard.press('Enter');
+  await presenterSettled();
+  expect((await caption()).startsWith('Beat 2/4 · 8s: live:'), await caption());
 });
 
 await check('W opens the headline record\'s story in the presenter; a step\'s time goes there with the cluster in view; X keeps it; Esc closes it', async () => {
@@ -2658,7 +2692,7 @@ await check('the presenter crashes and restarts the active controller with C', a
   await expect_text(page.locator('.p-said'), (t) => t === 'C: restarted controller 1', 'C again');
   // A scenario without scheduled faults: the caption names the latest live action.
   const caption = await page.locator('.p-caption').innerText();
-  expect(/^No beats in the scenario · live: restart controller 1 at 6(\.0+)?s/.test(caption), `caption: ${caption}`);
+  expect(/^Beat 2\/2 · 6(\.0+)?s: live: restart controller 1/.test(caption), `caption: ${caption}`);
   // ] and [ step through the brokers (0 is broker 10; this cluster has 3).
   await page.keyboard.press('[');
   await expect_text(page.locator('.p-said'), (t) => t === '[: selected broker 3', '[');

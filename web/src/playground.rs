@@ -29,46 +29,78 @@ cluster brokers=3
 run 30s
 ";
 
+/// Where a scenario's body starts: after its leading comment block (for developers, citing
+/// Kafka's sources), which the playground replaces by its plain description.
+const fn body_start(src: &[u8]) -> usize {
+    let (mut i, mut line_start) = (0, true);
+    while i < src.len() {
+        if line_start && src[i] != b'#' {
+            return i;
+        }
+        line_start = src[i] == b'\n';
+        i += 1;
+    }
+    src.len()
+}
+
+/// The last `N` bytes of `src`, copied, so the bundle holds the body alone and not the file.
+const fn tail<const N: usize>(src: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = src[src.len() - N + i];
+        i += 1;
+    }
+    out
+}
+
+/// A tested semantics scenario without its leading comment block, evaluated when compiling.
+macro_rules! scenario_body {
+    ($path:literal) => {{
+        const SRC: &[u8] = include_bytes!($path);
+        const N: usize = SRC.len() - body_start(SRC);
+        const BODY: [u8; N] = tail::<N>(SRC);
+        match std::str::from_utf8(&BODY) {
+            Ok(s) => s,
+            Err(_) => panic!("a scenario is UTF-8"),
+        }
+    }};
+}
+
 /// `(key, label, what happens, scenario)`; the first is the default. Each keeps its own edits. The
-/// scenarios are the tested semantics scenarios; their comments (written for developers, citing
-/// Kafka's sources) are replaced by the plain description.
+/// scenarios are the tested semantics scenarios; their leading comments (written for developers,
+/// citing Kafka's sources) are left out when compiling and replaced by the plain description.
 const PRESETS: &[(&str, &str, &str, &str)] = &[
     ("failover", "Leader failover with acks=all", "", PRESET),
     (
         "acks1-loss",
         "acks=1 loses acknowledged records",
         "The followers stop fetching; the leader keeps acknowledging acks=1 writes only it has, then crashes: the new leader lacks them.",
-        include_str!("../../tests/scenarios/semantics/s3-acks1-leader-crash-loses-acked.khafka"),
+        scenario_body!("../../tests/scenarios/semantics/s3-acks1-leader-crash-loses-acked.khafka"),
     ),
     (
         "unclean",
         "Unclean leader election",
         "The ISR shrinks to the leader alone, which keeps acknowledging writes, then crashes; broker 2, not in the ISR, is elected uncleanly and everything acknowledged since the shrink is lost.",
-        include_str!("../../tests/scenarios/semantics/unclean-election-loses-acked.khafka"),
+        scenario_body!("../../tests/scenarios/semantics/unclean-election-loses-acked.khafka"),
     ),
     (
         "duplicates",
         "Lost responses: retries write duplicates",
         "The leader's responses to the producer are dropped; requests time out and are resent, and without idempotence the log holds those records twice.",
-        include_str!("../../tests/scenarios/semantics/s9-lost-response-duplicate.khafka"),
+        scenario_body!("../../tests/scenarios/semantics/s9-lost-response-duplicate.khafka"),
     ),
     (
         "min-isr",
         "min.insync.replicas refuses writes",
         "Two of three brokers crash; once the ISR is the leader alone (below min.insync.replicas=2), acks=all writes are refused with NOT_ENOUGH_REPLICAS.",
-        include_str!(
-            "../../tests/scenarios/semantics/s4-min-isr-acks-all-not-enough-replicas.khafka"
-        ),
+        scenario_body!("../../tests/scenarios/semantics/s4-min-isr-acks-all-not-enough-replicas.khafka"),
     ),
     ("blank", "Blank cluster", "", BLANK),
 ];
 
-/// A preset's scenario for readers: the developer comment block replaced by `what`, wrapped.
+/// A preset's scenario for readers: `what` wrapped as a comment, then the scenario.
 fn preset_source(what: &str, scenario: &str) -> String {
-    let body: Vec<&str> = scenario
-        .lines()
-        .skip_while(|l| !what.is_empty() && l.starts_with('#'))
-        .collect();
     let mut out = String::new();
     let mut line = String::from("#");
     for word in what.split_whitespace() {
@@ -84,8 +116,10 @@ fn preset_source(what: &str, scenario: &str) -> String {
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str(&body.join("\n"));
-    out.push('\n');
+    out.push_str(scenario);
+    if !scenario.ends_with('\n') {
+        out.push('\n');
+    }
     out
 }
 

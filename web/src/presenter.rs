@@ -1,7 +1,7 @@
 //! Presenter mode for trainers: the cluster full screen, large type, high contrast, driven by keys.
 //!
 //! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next beat / back to the
-//! current one (the scenario's scheduled `at` lines, in time order) · K crash the leader of the selected partition · R restart the
+//! current one (the scenario's scheduled `at` lines and the live actions, in time order) · K crash the leader of the selected partition · R restart the
 //! selected broker · N cut the selected broker off the network (again: back on it) · C crash the
 //! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · W the story of the headline's record · L light theme · S copy a link · Q leave · ? help.
 //! Every key says what it did (or why it did nothing); every action becomes a scenario line.
@@ -47,7 +47,7 @@ const KEYS: &str = concat!(
     "<dl>",
     "<dt>Space</dt><dd>play / pause</dd>",
     "<dt>→ / ←</dt><dd>step forward / back 1 s</dd>",
-    "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault)</dd>",
+    "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault, or a live action of yours)</dd>",
     "<dt>Backspace / B</dt><dd>back to the current beat (on it: the one before)</dd>",
     "<dt>K</dt><dd>crash the leader of the selected partition (and select its broker)</dd>",
     "<dt>R</dt><dd>restart the selected broker</dd>",
@@ -92,6 +92,19 @@ fn left_to() -> String {
             ours.then(|| from.to_string())
         })
         .unwrap_or_else(|| "#/".to_string())
+}
+
+/// An instant a trainer steps to: a scheduled fault of the scenario, or a live action.
+struct Beat {
+    at: SimTime,
+    what: String,
+    /// A live action (a key) is at this instant.
+    live: bool,
+}
+
+/// How many of `marks` have happened by `now` (the current beat is the last of them).
+fn beats_done(marks: &[Beat], now: SimTime) -> usize {
+    marks.iter().filter(|b| b.at <= now).count()
 }
 
 struct State {
@@ -200,43 +213,61 @@ impl State {
         Ok(s)
     }
 
-    /// How many beats have happened by now (the current beat is the last of them).
-    fn beats_done(&self) -> usize {
-        let now = self.timeline.now();
-        self.beats.iter().filter(|(t, _)| *t <= now).count()
+    /// The beats a trainer steps through (Enter, Backspace), in time order: the scenario's
+    /// scheduled faults and the live actions injected with keys, where the trainer was (a live
+    /// action at a scheduled beat's instant joins that beat).
+    fn marks(&self) -> Vec<Beat> {
+        let mut all: Vec<Beat> = self
+            .beats
+            .iter()
+            .map(|(at, what)| Beat {
+                at: *at,
+                what: what.clone(),
+                live: false,
+            })
+            .collect();
+        for l in self.timeline.injected() {
+            let what = fault_text(&describe_fault(&l.fault));
+            match all.iter_mut().find(|b| b.at == l.at) {
+                // One key can inject several lines at one instant (N's heal and cuts again).
+                Some(b) if b.live => {
+                    b.what.push_str(" + ");
+                    b.what.push_str(&what);
+                }
+                Some(b) => {
+                    b.what.push_str(" + live: ");
+                    b.what.push_str(&what);
+                    b.live = true;
+                }
+                None => all.push(Beat {
+                    at: l.at,
+                    what: format!("live: {what}"),
+                    live: true,
+                }),
+            }
+        }
+        // Stable: the scenario's beats keep their order, and live actions come at their instants.
+        khafka_sim::kernel::small::sort_by(&mut all, |a, b| a.at.cmp(&b.at));
+        all
     }
 
     /// "Beat 2/3 · 20s: restart broker 1", or what comes first.
     fn caption(&self) -> String {
-        let n = self.beats.len();
-        match self.beats_done() {
-            // Live actions are not beats (they happened where the trainer was): the latest is
-            // named, so the caption does not contradict what was just done.
+        let marks = self.marks();
+        let n = marks.len();
+        match beats_done(&marks, self.timeline.now()) {
             _ if n == 0 => {
-                // The latest done by now, or else the first still ahead (after Home).
-                let live = self.timeline.injected();
-                let now = self.timeline.now();
-                let (ahead, l) = match live.iter().rev().find(|l| l.at <= now) {
-                    Some(l) => ("", Some(l)),
-                    None => (" ahead", live.first()),
-                };
-                match l {
-                    Some(l) => format!(
-                        "No beats in the scenario · live{ahead}: {} at {}",
-                        fault_text(&describe_fault(&l.fault)),
-                        fmt_time(l.at)
-                    ),
-                    None => "No beats: this scenario schedules no faults".to_string(),
-                }
+                "No beats: this scenario schedules no faults (K, R, N and C add live ones)"
+                    .to_string()
             }
             0 => format!(
                 "Before beat 1/{n} · Enter: {} at {}",
-                self.beats[0].1,
-                fmt_time(self.beats[0].0)
+                marks[0].what,
+                fmt_time(marks[0].at)
             ),
             done => {
-                let (at, what) = &self.beats[done - 1];
-                format!("Beat {done}/{n} · {}: {what}", fmt_time(*at))
+                let b = &marks[done - 1];
+                format!("Beat {done}/{n} · {}: {}", fmt_time(b.at), b.what)
             }
         }
     }
@@ -403,25 +434,26 @@ impl State {
                 self.seek(self.end);
                 format!("End: {}the end of the run", self.going())
             }
-            "Enter" => match self.beats.iter().find(|(t, _)| *t > now).cloned() {
+            "Enter" => match self.marks().into_iter().find(|b| b.at > now) {
                 // Just after the next scheduled fault, so the beat's effect is on screen.
-                Some((t, what)) => {
-                    self.seek(t);
-                    format!("Enter: {}next beat, {what}", self.going())
+                Some(b) => {
+                    self.seek(b.at);
+                    format!("Enter: {}next beat, {}", self.going(), b.what)
                 }
                 None => "Enter: no beat after this one".to_string(),
             },
             "Backspace" | "b" | "B" => {
                 // Past the current beat's instant: back to it, to replay it; on it: the one before.
-                let done = self.beats_done();
+                let marks = self.marks();
+                let done = beats_done(&marks, now);
                 let back = match done.checked_sub(1) {
-                    Some(i) if now > self.beats[i].0 => Some(i),
+                    Some(i) if now > marks[i].at => Some(i),
                     _ => done.checked_sub(2),
                 };
                 match back {
                     Some(i) => {
-                        self.seek(self.beats[i].0);
-                        format!("{key}: back to beat {}, {}", i + 1, self.beats[i].1)
+                        self.seek(marks[i].at);
+                        format!("{key}: back to beat {}, {}", i + 1, marks[i].what)
                     }
                     None => {
                         self.seek(SimTime::ZERO);
@@ -971,18 +1003,18 @@ pub fn presenter() -> Html {
         crate::headline::Focus::Records,
     );
     // Beats closer than their markers' width take turns above and below the track.
+    let marks = s.marks();
     let mut last = [f64::MIN; 2];
-    let rows: Vec<usize> = s
-        .beats
+    let rows: Vec<usize> = marks
         .iter()
-        .map(|(t, _)| {
-            let x = pct(*t);
+        .map(|b| {
+            let x = pct(b.at);
             let row = usize::from(x - last[0] < 3.0 && x - last[1] >= 3.0);
             last[row] = x;
             row
         })
         .collect();
-    let done = s.beats_done();
+    let done = beats_done(&marks, now);
     // Rounded to the millisecond, as every time the page prints (`fmt_time`).
     let clock_ms = (now.as_us() + 500) / 1_000;
     html! {
@@ -1014,11 +1046,11 @@ pub fn presenter() -> Html {
                     }
                 }).unwrap_or_default() }
             </div>
-            <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), s.beats.len())}>
+            <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), marks.len())}>
                 <div class="p-track"></div>
-                { for s.beats.iter().enumerate().map(|(i, (t, what))| html! {
-                    <span class={classes!("p-beat", (i < done).then_some("done"), (rows[i] == 1).then_some("low"))} style={format!("left: {:.2}%", pct(*t))}
-                        title={format!("Beat {}: {what} at {}", i + 1, fmt_time(*t))}>{ i + 1 }</span>
+                { for marks.iter().enumerate().map(|(i, b)| html! {
+                    <span class={classes!("p-beat", (i < done).then_some("done"), (rows[i] == 1).then_some("low"), b.live.then_some("live"))} style={format!("left: {:.2}%", pct(b.at))}
+                        title={format!("Beat {}: {} at {}", i + 1, b.what, fmt_time(b.at))}>{ i + 1 }</span>
                 }) }
                 <span class="p-now" style={format!("left: {:.2}%", pct(now))}></span>
                 { for ticks(s.end).map(|t| html! { <span class="p-tick" style={format!("left: {:.2}%", pct(t))}>{ fmt_time(t) }</span> }) }
