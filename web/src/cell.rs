@@ -561,8 +561,9 @@ pub fn cell(props: &CellProps) -> Html {
                         .and_then(|e| e.detail().as_string());
                     if edited.is_some_and(|id| chain.iter().any(|(c, _)| c.as_str() == id)) {
                         let ran = ran_prelude.borrow();
-                        prelude_stale
-                            .set(ran.as_deref().is_some_and(|p| p != current_prelude(&chain)));
+                        prelude_stale.set(ran.as_deref().is_some_and(|p| {
+                            !khafka_scenario::same_statements(p, &current_prelude(&chain))
+                        }));
                     }
                 })
             });
@@ -1235,12 +1236,13 @@ pub fn cell(props: &CellProps) -> Html {
             </label>
         }
     });
-    // The result shown is an earlier text's: the reader edited the scenario since it ran.
+    // The result shown is an earlier text's: the reader edited the scenario since it ran (a
+    // comment or a blank line changes nothing the run shows).
     let stale = run.borrow().is_some()
         && ran_text
             .borrow()
             .as_deref()
-            .is_some_and(|t| t != source.as_str());
+            .is_some_and(|t| !khafka_scenario::same_statements(t, &source));
     // Or of a cell it continues.
     let stale_prelude = !stale && run.borrow().is_some() && *prelude_stale;
     html! {

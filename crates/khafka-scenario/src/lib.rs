@@ -156,6 +156,19 @@ pub fn continuation_prelude(previous: &str) -> String {
         .collect()
 }
 
+/// Whether two scenario texts say the same thing: their lines equal once comments, the spaces at
+/// either end and blank lines are set aside (the lexer ends every line at its first `#`). A cell
+/// whose reader only changed a comment still shows its result as the text's.
+pub fn same_statements(a: &str, b: &str) -> bool {
+    fn code(s: &str) -> Vec<&str> {
+        s.lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+    code(a) == code(b)
+}
+
 /// The first of `keep` (statement keywords an exercise's brief leaves alone, its fence's
 /// `keep=producer,at`) whose lines differ between `original` and `edited`, comments and spacing
 /// aside; `None` when every kept line is as it was. The site's grader and the tests that check
@@ -176,6 +189,26 @@ pub fn changed_kept_lines<'k>(original: &str, edited: &str, keep: &'k [String]) 
 
 #[cfg(test)]
 mod continuation_tests {
+    /// Comments, blank lines and spaces at a line's ends do not change what a scenario says; a
+    /// value, a statement or the spaces inside a line do.
+    #[test]
+    fn same_statements_sets_comments_and_blank_lines_aside() {
+        let a = "seed 1\ncluster brokers=3\nrun 10s\n";
+        assert!(super::same_statements(
+            a,
+            "# why\nseed 1  # the seed\n\n  cluster brokers=3\nrun 10s"
+        ));
+        assert!(!super::same_statements(
+            a,
+            "seed 2\ncluster brokers=3\nrun 10s\n"
+        ));
+        assert!(!super::same_statements(a, "seed 1\ncluster brokers=3\n"));
+        assert!(!super::same_statements(
+            a,
+            "seed 1\ncluster  brokers=3\nrun 10s\n"
+        ));
+    }
+
     /// An exercise's kept lines: a changed `producer` line is found, a comment or spacing is not
     /// a change, and unkept lines may change.
     #[test]
