@@ -361,6 +361,24 @@ pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
             "{name} solution: changes the `{k}` lines the exercise keeps (its fence's `keep=`)"
         ));
     }
+    // The faults are the exercise's situation: deleting them must not meet the goal, or the brief
+    // keeps them (`keep=at`) and the grader refuses that edit (walk 12, #2).
+    let has_faults = ex.start_text.lines().any(|l| l.starts_with("at "));
+    if has_faults && !ex.keep.iter().any(|k| k == "at") {
+        let without: String = ex
+            .start_text
+            .lines()
+            .filter(|l| !l.starts_with("at "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if let Ok(s) = khafka_scenario::parse(&without) {
+            if ex.start.evaluate(&run(&s)).iter().all(|(_, r)| r.passed) {
+                problems.push(format!(
+                    "{name}: deleting its `at` lines meets the goal: keep them (`keep=at`)"
+                ));
+            }
+        }
+    }
     let start = run(&ex.start);
     if ex.start.evaluate(&start).iter().all(|(_, r)| r.passed) {
         problems.push(format!(

@@ -196,8 +196,10 @@ await check('the home page, the glossary and what it models never fetch the note
   expect(fetched.length === 0, `bundles fetched by pages without cells: ${fetched.join(', ')}`);
 });
 
-await check('a lesson shows its diagram (an image served from the site)', async () => {
-  await page.goto(`${base}/#/lesson/first-cluster`);
+await check('a lesson shows its diagram (an image served from the site); its file name leads to it', async () => {
+  // A link made from the repository's file name comes to the lesson's own address.
+  await page.goto(`${base}/#/lesson/01-first-cluster.md`);
+  await page.waitForFunction(() => location.hash === '#/lesson/first-cluster');
   const img = page.locator('article.lesson img').first();
   await img.waitFor();
   const loaded = await img.evaluate((i) => i.decode().then(() => i.naturalWidth > 0, () => false));

@@ -74,9 +74,36 @@ impl Route {
 }
 
 fn current_hash() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default()
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return String::new();
+    };
+    let hash = location.hash().unwrap_or_default();
+    // A lesson named by its file (`#/lesson/04b-consumer-groups-and-offsets`, a link from the
+    // repository): its own address instead, replacing this one in the history.
+    match canonical_lesson_hash(&hash) {
+        Some(canonical) => {
+            let _ = location.replace(&canonical);
+            canonical
+        }
+        None => hash,
+    }
+}
+
+/// `#/lesson/FILE` (with or without `.md`) as `#/lesson/SLUG`, keeping what follows `?`; `None`
+/// when the fragment names no lesson file.
+fn canonical_lesson_hash(hash: &str) -> Option<String> {
+    let rest = hash.strip_prefix("#/lesson/")?;
+    let (name, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(n, q)| (n, Some(q)));
+    let name = name.strip_suffix(".md").unwrap_or(name);
+    let lesson = lessons::LESSONS
+        .iter()
+        .find(|l| l.slug != name && l.file.strip_suffix(".md") == Some(name))?;
+    Some(match query {
+        Some(q) => format!("#/lesson/{}?{q}", lesson.slug),
+        None => format!("#/lesson/{}", lesson.slug),
+    })
 }
 
 /// The tab's title names the page (read by screen readers and shown in history).
@@ -266,6 +293,19 @@ mod tests {
             }
         );
         assert_eq!(Route::from_hash("#/nope"), Route::NotFound);
+        // A lesson's file name leads to the lesson (walk 12).
+        assert_eq!(
+            super::canonical_lesson_hash("#/lesson/04b-consumer-groups-and-offsets.md").as_deref(),
+            Some("#/lesson/consumer-groups-and-offsets")
+        );
+        assert_eq!(
+            super::canonical_lesson_hash("#/lesson/02-acks-and-durability?s=x").as_deref(),
+            Some("#/lesson/acks-and-durability?s=x")
+        );
+        assert_eq!(
+            super::canonical_lesson_hash("#/lesson/acks-and-durability"),
+            None
+        );
         assert_eq!(Route::from_hash("#/lesson/"), Route::NotFound);
     }
 

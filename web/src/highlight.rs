@@ -53,56 +53,28 @@ fn line_spans(line: &str) -> Html {
     html! { <>{ for nodes }</> }
 }
 
-/// The first error on a line: where its span starts and ends (characters) and what it says.
-#[derive(Clone, PartialEq)]
-struct LineError {
-    start: usize,
-    end: usize,
-    message: AttrValue,
-}
-
-#[derive(Properties, PartialEq)]
-struct LineProps {
-    text: AttrValue,
-    error: Option<LineError>,
-}
-
-/// One line of the copy. A component, so an edit renders again only the lines it changed (a
-/// 10,000-line paste stays typeable): Yew skips a line whose text and error are unchanged.
-#[function_component]
-fn Line(props: &LineProps) -> Html {
-    let line = props.text.as_str();
-    let body = match &props.error {
-        // Underline the error's span on this line.
-        Some(e) => {
-            let chars: Vec<char> = line.chars().collect();
-            let before: String = chars[..e.start].iter().collect();
-            let bad: String = chars[e.start..e.end].iter().collect();
-            let after: String = chars[e.end..].iter().collect();
-            html! { <>{ before }<span class="err" title={e.message.clone()}>{ if bad.is_empty() { " ".to_string() } else { bad } }</span>{ after }</> }
-        }
-        None => line_spans(line),
-    };
-    html! { <span class={classes!("line", props.error.is_some().then_some("err-line"))}>{ body }{ "\n" }</span> }
-}
-
-/// The highlighted copy of `source`, with error lines marked and their first error's span
-/// underlined (columns count characters).
+/// The highlighted copy of `source`, with error lines marked and their spans underlined.
 pub fn highlighted(source: &str, errors: &[ParseError]) -> Html {
+    let lines: Vec<&str> = source.split('\n').collect();
     html! {
         <pre class="hl" aria-hidden="true">
-            { for source.split('\n').enumerate().map(|(i, line)| {
+            { for lines.iter().enumerate().map(|(i, line)| {
                 let n = i as u32 + 1;
-                let error = errors.iter().find(|e| e.line == n).map(|e| {
-                    let len = line.chars().count();
-                    let start = (e.column.saturating_sub(1) as usize).min(len);
-                    LineError {
-                        start,
-                        end: (start + e.len.max(1) as usize).min(len),
-                        message: AttrValue::from(e.message.clone()),
+                let errs: Vec<&ParseError> = errors.iter().filter(|e| e.line == n).collect();
+                let body = match errs.first() {
+                    // Underline the first error's span on this line (columns count characters).
+                    Some(e) => {
+                        let chars: Vec<char> = line.chars().collect();
+                        let start = (e.column.saturating_sub(1) as usize).min(chars.len());
+                        let end = (start + e.len.max(1) as usize).min(chars.len());
+                        let before: String = chars[..start].iter().collect();
+                        let bad: String = chars[start..end].iter().collect();
+                        let after: String = chars[end..].iter().collect();
+                        html! { <>{ before }<span class="err" title={e.message.clone()}>{ if bad.is_empty() { " ".to_string() } else { bad } }</span>{ after }</> }
                     }
-                });
-                html! { <Line text={AttrValue::from(line.to_string())} {error} /> }
+                    None => line_spans(line),
+                };
+                html! { <span class={classes!("line", (!errs.is_empty()).then_some("err-line"))}>{ body }{ "\n" }</span> }
             }) }
         </pre>
     }

@@ -67,6 +67,11 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some(v) = &s.value {
         steps[0].text.push_str(&format!(", value \"{v}\""));
     }
+    if s.tombstone {
+        steps[0]
+            .text
+            .push_str(", a tombstone (a null value: its key is deleted)");
+    }
     // A record stamped before it was sent (a producer with `lateness=`).
     let sent_ms = s.sent_us / 1_000;
     // (Kafka Streams' results carry their input's timestamps: not a producer's lateness.)
@@ -119,6 +124,19 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     if let Some(t) = s.consumed_us {
         steps.push(own(t, "first consumed".into()));
+    }
+    // Retention or the cleaner removed a copy: when, where and by what (a follower that learnt its
+    // leader's log start offset: no event says when).
+    let mut undated = Vec::new();
+    for d in &s.deleted {
+        let start = d
+            .log_start_offset
+            .map_or(String::new(), |o| format!(", log start now {o}"));
+        let text = format!("deleted from broker {}'s log: {}{start}", d.broker, d.by);
+        match d.at_us {
+            Some(t) => steps.push(own(t, text)),
+            None => undated.push(text),
+        }
     }
     if let Some(c) = &s.copy_of {
         let record = c
@@ -372,7 +390,14 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     }
     // In time order; at the same instant the record's own steps first.
     khafka_sim::kernel::small::sort_by(&mut steps, |a, b| (a.at, !a.own).cmp(&(b.at, !b.own)));
-    let mut notes = Vec::new();
+    let mut notes = undated;
+    if let Some(h) = s.delete_horizon_ms {
+        notes.push(format!(
+            "its delete horizon is {}: the first cleaning that reached it set it to its own time \
+             plus delete.retention.ms, and the first cleaning after it removes the tombstone",
+            fmt_time(SimTime::from_ms(h))
+        ));
+    }
     // What a stream processor or a deserializer did with a record the log kept leads the story:
     // the reader asked why it is missing from a result, not whether Kafka committed it.
     // A record skipped as late, then read again by its application (a restored task, whose window
@@ -515,7 +540,9 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some(e) = s.failed {
         notes.push(format!("its send failed: {e}"));
     }
-    notes.push(if s.copies.is_empty() {
+    notes.push(if s.copies.is_empty() && !s.deleted.is_empty() {
+        "no copy in any replica's log now".to_string()
+    } else if s.copies.is_empty() {
         "no copy on any replica now".to_string()
     } else {
         format!(
@@ -677,6 +704,84 @@ mod tests {
         let (first, again) = (s.first_append.unwrap().1, s.later_appends[0].1);
         assert_ne!(first, again);
         assert_eq!(s.ack_offset, Some(again));
+    }
+
+    /// A record retention or the cleaner removed is `deleted`, with when and by what, and no copy
+    /// left in any log (walk 12, #1); a tombstone names its delete horizon until it goes.
+    #[test]
+    fn deleted_records_say_when_and_by_what() {
+        let cells = crate::headline::lesson_cells("06-retention-and-compaction.md");
+        let step = |sim: &khafka_sim::Sim, id| -> (String, Vec<String>, Vec<String>) {
+            let v = super::story_view(sim, id).unwrap();
+            let steps = v
+                .steps
+                .iter()
+                .map(|st| format!("{} {}", crate::cluster_view::fmt_time(st.at), st.text))
+                .collect();
+            (format!("{}: {}", v.verdict, v.explanation), steps, v.notes)
+        };
+        // Retention: the first segments went at 45 s, the log starting at 1010.
+        let sim = run_to_end(&cells[0]);
+        let (verdict, steps, notes) = step(&sim, 5);
+        assert!(
+            verdict.starts_with(
+                "deleted: kept, then on broker 1: deleted with its segment (retention.ms)"
+            ),
+            "{verdict}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s == "45s deleted from broker 1's log: retention.ms, log start now 1010"),
+            "{steps:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n == "no copy in any replica's log now"),
+            "{notes:?}"
+        );
+        // Compaction: user-3's value goes at 11 s, its tombstone (offset 501) at 17 s.
+        let tombstones = &cells[3];
+        let sim = run_to_end(tombstones);
+        let (verdict, steps, _) = step(&sim, 0);
+        assert!(
+            verdict.starts_with("deleted: kept, then on broker 1: the cleaner removed it"),
+            "{verdict}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s == "11s deleted from broker 1's log: the cleaner"),
+            "{steps:?}"
+        );
+        let (verdict, steps, _) = step(&sim, 502);
+        assert!(
+            verdict.starts_with("deleted: kept, then on broker 1: a tombstone"),
+            "{verdict}"
+        );
+        assert!(
+            steps[0].ends_with("a tombstone (a null value: its key is deleted)"),
+            "{steps:?}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s == "17s deleted from broker 1's log: the cleaner"),
+            "{steps:?}"
+        );
+        // At 14 s the tombstone is still there, until its horizon.
+        let scenario = khafka_scenario::parse(tombstones).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(khafka_sim::SimTime::from_secs(14));
+        let (verdict, _, notes) = step(&sim, 502);
+        assert!(verdict.starts_with("committed"), "{verdict}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("its delete horizon is 16s")),
+            "{notes:?}"
+        );
     }
 
     /// A late view another group reads later is still dropped: only its application's read

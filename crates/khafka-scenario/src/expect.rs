@@ -1110,7 +1110,26 @@ impl Expect {
                     Some(v) if v.coordinator.is_none() || v.state == "Unknown" => {
                         "none: no coordinator has the group loaded".to_string()
                     }
-                    _ => "none: no committed offset".to_string(),
+                    Some(v) => {
+                        // The group view's lag* (from the log start, where members reset to
+                        // earliest): said too, so the two figures a reader sees agree.
+                        let unread = match &self.metric {
+                            Metric::GroupLag(_, tp) => v
+                                .partitions
+                                .iter()
+                                .find(|p| p.topic == tp.topic && p.partition == tp.partition)
+                                .and_then(|p| p.unread_from_log_start),
+                            _ => None,
+                        };
+                        match unread {
+                            Some(n) => format!(
+                                "none: no committed offset ({n} unread from the log start, the \
+                                 group view's {n}*)"
+                            ),
+                            None => "none: no committed offset".to_string(),
+                        }
+                    }
+                    None => "none: no committed offset".to_string(),
                 }
             }
             _ => value.render(),

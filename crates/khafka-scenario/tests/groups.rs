@@ -436,4 +436,25 @@ fn a_lag_without_a_number_says_why() {
         (r.passed, r.actual.as_str()),
         (false, "none: no committed offset")
     );
+    // Members that reset to earliest: the group view counts the lag from the log start (its
+    // `N*`), and the expectation's actual says so (walk 12).
+    let s = parse(
+        "cluster brokers=3\ntopic t partitions=1\nproducer p1 topic=t\nconsumer c1 topic=t \
+         group.id=g enable.auto.commit=false auto.offset.reset=earliest\nrun 10s\n\
+         expect lag(g, t-0) < 1000\n",
+    )
+    .unwrap();
+    let mut sim = khafka_sim::Sim::with_options(s.spec.clone(), s.sim_options());
+    sim.run_until(s.spec.run_for);
+    let outcome = sim.outcome();
+    let view = outcome.group("g").unwrap().partitions[0].clone();
+    let n = view
+        .unread_from_log_start
+        .expect("counted from the log start");
+    assert_eq!(n, view.log_end_offset);
+    let r = s.expects[0].evaluate(&outcome);
+    assert_eq!(
+        r.actual,
+        format!("none: no committed offset ({n} unread from the log start, the group view's {n}*)")
+    );
 }

@@ -177,6 +177,28 @@ pub struct RecordCopy {
     pub below_high_watermark: bool,
 }
 
+/// [`RecordDeletion::by`] for a copy the log cleaner removed.
+pub const CLEANER: &str = "the cleaner";
+
+/// A copy of a record that retention or the cleaner removed from a replica's live log (the
+/// replica's history keeps it, for the verdicts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordDeletion {
+    pub broker: BrokerId,
+    pub offset: u64,
+    pub leader_epoch: u32,
+    /// When (µs), from the notable events; `None` for a follower that moved its log start offset
+    /// to its leader's (an event the run does not keep).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_us: Option<u64>,
+    /// What removed it: `retention.ms`, `retention.bytes`, `below the log start offset`
+    /// (DeleteRecords, or the leader's on a follower) or [`CLEANER`] (compaction).
+    pub by: &'static str,
+    /// The log start offset after a deletion that moved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_start_offset: Option<u64>,
+}
+
 /// The whole story of one record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecordStory {
@@ -204,8 +226,19 @@ pub struct RecordStory {
     pub failed: Option<&'static str>,
     pub committed_us: Option<u64>,
     pub consumed_us: Option<u64>,
-    /// Every copy on every replica right now.
+    /// Every copy in a replica's live log right now.
     pub copies: Vec<RecordCopy>,
+    /// The copies retention or the cleaner removed, in broker order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<RecordDeletion>,
+    /// A tombstone's delete horizon on the verdict source (ms): the first cleaning that rewrote
+    /// its batch set it to that cleaning's time plus `delete.retention.ms`, and a cleaning after it
+    /// removes the tombstone (KIP-534).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_horizon_ms: Option<u64>,
+    /// A tombstone: its producer sends null values (`value=null`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tombstone: bool,
     /// The verdict now: `lost`, `unavailable`, `duplicated`, `committed`, `pending`, `failed`, …
     pub verdict: &'static str,
     /// Why, in a sentence.
@@ -586,6 +619,98 @@ impl Sim {
         self.prov.get(id, &self.batches)
     }
 
+    /// How broker `b`'s copy of record `id` at offset `off`, gone from its live log, went: below
+    /// its log start offset (retention, DeleteRecords, or its leader's log start on a follower),
+    /// or removed by the cleaner. The time comes from the notable events.
+    fn deletion_of(
+        &self,
+        b: BrokerId,
+        part: PartIdx,
+        log: &crate::log::Log,
+        off: u64,
+        id: RecordId,
+    ) -> RecordDeletion {
+        use crate::observe::trace::TraceKind;
+        let below_start = off < log.log_start_offset();
+        let name = self.topo.part_name(part);
+        let found = self.notable_events().find_map(|e| match &e.kind {
+            TraceKind::SegmentsDeleted {
+                partition,
+                broker,
+                log_start_offset,
+                reason,
+                ..
+            } if below_start && *broker == b && *log_start_offset > off && *partition == name => {
+                Some((e.time.as_us(), reason.cause(), Some(*log_start_offset)))
+            }
+            TraceKind::Cleaned {
+                partition,
+                broker,
+                removed,
+                ..
+            } if !below_start && *broker == b && *partition == name && removed.contains(&id) => {
+                Some((e.time.as_us(), CLEANER, None))
+            }
+            _ => None,
+        });
+        let (by, log_start_offset) = match found {
+            Some((_, by, start)) => (by, start),
+            None if below_start => (
+                crate::log::DeletionReason::LogStartOffset.cause(),
+                Some(log.log_start_offset()),
+            ),
+            None => (CLEANER, None),
+        };
+        RecordDeletion {
+            broker: b,
+            offset: off,
+            leader_epoch: 0,
+            at_us: found.map(|f| f.0),
+            by,
+            log_start_offset,
+        }
+    }
+
+    /// The batch of the live log (at or above the log start offset: the cleaner's kept part, then
+    /// the history) that holds record `id` at `off`; `None` when retention or the cleaner
+    /// removed it.
+    fn live_batch_holding(
+        &self,
+        log: &crate::log::Log,
+        off: u64,
+        id: RecordId,
+    ) -> Option<crate::log::BatchId> {
+        if off < log.log_start_offset() {
+            return None;
+        }
+        log.live_batches_from(off, &self.batches)
+            .take_while(|&b| self.batches.get(b).base_offset <= off)
+            .find(|&b| {
+                let mut holds = false;
+                self.batches.for_each_record_id(b, 0, |r| holds |= r == id);
+                holds
+            })
+    }
+
+    /// Why a record's copy on the verdict source is gone, in a sentence.
+    fn deletion_reason(&self, d: &RecordDeletion, producer: u32) -> String {
+        let why = match (d.by, d.log_start_offset) {
+            (CLEANER, _) if self.topo.producers[producer as usize].null_value => {
+                "a tombstone, the cleaner removed it past its delete horizon \
+                 (delete.retention.ms) or for a later record of its key"
+                    .to_string()
+            }
+            (CLEANER, _) => "the cleaner removed it: a later record has its key, and \
+                 compaction keeps the latest of each key"
+                .to_string(),
+            (by, start) => format!(
+                "deleted with its segment ({by}); the log now starts at offset {}",
+                start.unwrap_or(0)
+            ),
+        };
+        format!("kept, then on broker {}: {why}", d.broker)
+    }
+
     /// The story of record `id`, or `None` if no such record was sent.
     pub fn record_story(&self, id: RecordId) -> Option<RecordStory> {
         let info = self.prov.get(id, &self.batches)?;
@@ -593,6 +718,8 @@ impl Sim {
         let st = &self.controller.parts[part as usize];
         let source = self.verdict_source(part);
         let mut copies = Vec::new();
+        let mut deleted: Vec<RecordDeletion> = Vec::new();
+        let mut delete_horizon_ms = None;
         // A copy on the verdict source that is committed (`Sim::copy_is_committed`): below its
         // high watermark, or passed by an earlier leader's that the source's has not caught up.
         let top = self.highest_hw(part);
@@ -603,8 +730,21 @@ impl Sim {
             };
             for (off, copy, rec) in r.log.records_with_batch(&self.batches) {
                 if rec.record_id == id {
+                    let Some(live) = self.live_batch_holding(&r.log, off, id) else {
+                        deleted.push(RecordDeletion {
+                            leader_epoch: rec.leader_epoch,
+                            ..self.deletion_of(b, part, &r.log, off, id)
+                        });
+                        continue;
+                    };
                     if Some(b) == source && self.copy_is_committed(&r.log, top, off, copy) {
                         committed_on_source = true;
+                    }
+                    // A tombstone's delete horizon, set on its batch by the first cleaning that
+                    // rewrote it (KIP-534).
+                    if Some(b) == source && self.topo.producers[info.producer as usize].null_value {
+                        delete_horizon_ms =
+                            Some(self.batches.delete_horizon_ms(live)).filter(|&h| h != u64::MAX);
                     }
                     copies.push(RecordCopy {
                         broker: b,
@@ -632,6 +772,8 @@ impl Sim {
                 "the partition has no leader: nobody can read it until a replica that has it leads again"
             };
             ("unavailable", format!("acknowledged, but {why}"))
+        } else if let Some(d) = deleted.iter().find(|d| n == 0 && Some(d.broker) == source) {
+            ("deleted", self.deletion_reason(d, info.producer))
         } else if acked && n == 0 {
             let why = if self.topo.unclean_enabled(part) {
                 "an unclean election made a replica without it leader, and the others truncated to match"
@@ -710,8 +852,11 @@ impl Sim {
         // and wherever a copy is now.
         #[cfg(feature = "groups")]
         let processed_by = {
-            let mut names: Vec<(u64, u32)> =
-                copies.iter().map(|c| (c.offset, c.leader_epoch)).collect();
+            let mut names: Vec<(u64, u32)> = copies
+                .iter()
+                .map(|c| (c.offset, c.leader_epoch))
+                .chain(deleted.iter().map(|d| (d.offset, d.leader_epoch)))
+                .collect();
             if let Some((_, off, epoch, _)) = info.first_append() {
                 names.push((off, epoch));
             }
@@ -800,6 +945,9 @@ impl Sim {
             committed_us: info.committed_us(),
             consumed_us: info.consumed_us(),
             copies,
+            deleted,
+            delete_horizon_ms,
+            tombstone: self.topo.producers[info.producer as usize].null_value,
             verdict,
             explanation,
             serializer: phase.map(|p| match &p.bytes {
