@@ -398,15 +398,17 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
     let px = |x: f64| left + x / x_max * (right - left);
     // Faults: a dashed line each, labelled in a band above the plot, so no label hides a line's
     // data. A label goes on the first of three rows where it does not run into the previous
-    // label; labels near the right edge end at their line; a label with no free row is left out
-    // (its line keeps it as a tooltip) rather than drawn over another. Labels are drawn last, on
-    // a white halo, so a line that reaches up to a higher row does not run through them.
+    // label (below, the sides it may take). Labels are drawn last, on a white halo, so a line
+    // that reaches up to a higher row does not run through them.
     // Up to three rows, as many as leave the plot 60 px.
     let rows_fit = (((height - legend_h) as f64 - 36.0 - 26.0 - 60.0) / MARKER_ROW_PX)
         .floor()
         .clamp(0.0, 3.0) as usize;
     let mut row_ends = [f64::MIN; 3];
     let row_ends = &mut row_ends[..rows_fit];
+    // A label goes to the right of its line, or to the left where the right has no room (the
+    // chart's edge, or a row taken there): the first free row of either side. A label with no
+    // free row is left out (its line keeps it as a tooltip) rather than drawn over another.
     let faults: Vec<(f64, String, bool, Option<usize>)> = c
         .markers
         .iter()
@@ -419,17 +421,16 @@ pub fn to_svg(c: &LineChart, width: u32, height: u32) -> Result<String, String> 
                 format!("⚡ {text}")
             };
             let w = text_width(&text) as f64 * MARKER_PX as f64 / TEXT_PX as f64;
-            let to_left = x > left + (right - left) * 0.7;
-            let (from, to) = if to_left {
-                (x - 3.0 - w, x - 3.0)
-            } else {
-                (x + 3.0, x + 3.0 + w)
-            };
-            let row = row_ends.iter().position(|end| from > end + 4.0);
-            if let Some(r) = row {
-                row_ends[r] = row_ends[r].max(to);
+            for (from, to) in [(x + 3.0, x + 3.0 + w), (x - 3.0 - w, x - 3.0)] {
+                if from < 2.0 || to > width as f64 - 2.0 {
+                    continue;
+                }
+                if let Some(r) = row_ends.iter().position(|end| from > end + 4.0) {
+                    row_ends[r] = row_ends[r].max(to);
+                    return (x, text, to < x, Some(r));
+                }
             }
-            (x, text, to_left, row)
+            (x, text, false, None)
         })
         .collect();
     let band = row_ends.iter().filter(|e| **e > f64::MIN).count() as f64 * MARKER_ROW_PX;
@@ -688,6 +689,22 @@ mod tests {
         let svg = to_svg(&crowded, 640, 320).unwrap();
         assert_eq!(svg.matches(r#"class="fault-label""#).count(), 3);
         assert_eq!(svg.matches("<title>⚡ crash broker").count(), 5);
+        // A marker in the chart's last third whose label fits to the right of its line is
+        // labelled there when the rows to its left are taken (walk 12: the lag chart's 29 s
+        // rebalance, unlabelled under three faults' labels).
+        let reset = records(sim.metrics()).with_time(
+            40.0,
+            vec![
+                (22.0, "stop consumer a1".into()),
+                (24.0, "reset-offsets audit orders to-earliest".into()),
+                (26.0, "restart consumer a1".into()),
+                (29.0, "↻ audit generation 3".into()),
+            ],
+            None,
+        );
+        let svg = to_svg(&reset, 940, 320).unwrap();
+        assert_eq!(svg.matches(r#"class="fault-label""#).count(), 4, "{svg}");
+        assert!(svg.contains(">↻ audit generation 3</text>"));
         // Seven-digit ticks do not run into the rotated axis name (drawn at x = 14, 13 px tall).
         let big = LineChart {
             series: vec![Series {
