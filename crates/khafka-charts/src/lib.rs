@@ -90,9 +90,10 @@ fn chart(title: &str, y_label: &str, metrics: &Metrics, names: &[(&str, &str)]) 
     }
 }
 
-/// Records produced, acknowledged and committed over time.
+/// Records produced, acknowledged and committed over time, and deleted by retention or
+/// compaction in a run that deletes any.
 pub fn records(metrics: &Metrics) -> LineChart {
-    chart(
+    let mut c = chart(
         "Records over time",
         "records (total)",
         metrics,
@@ -101,8 +102,13 @@ pub fn records(metrics: &Metrics) -> LineChart {
             ("RecordsAcknowledged", "acknowledged"),
             ("RecordsCommitted", "committed (below HW)"),
             ("RecordsConsumed", "consumed"),
+            ("RecordsDeleted", "deleted (retention, compaction)"),
         ],
-    )
+    );
+    c.series.retain(|s| {
+        s.name != "deleted (retention, compaction)" || s.points.iter().any(|p| p.1 > 0.0)
+    });
+    c
 }
 
 /// Acknowledged records that are not where a consumer could read them: lost (absent from their
@@ -620,6 +626,26 @@ mod tests {
     #[test]
     fn charts_render_with_axes_units_and_legends() {
         let sim = run();
+        // A run that deletes nothing has no `deleted` line; one whose retention deletes has it,
+        // ending at what the run deleted.
+        let deleted = |c: &LineChart| {
+            c.series
+                .iter()
+                .find(|s| s.name == "deleted (retention, compaction)")
+                .map(|s| s.points.last().unwrap().1)
+        };
+        assert_eq!(deleted(&records(sim.metrics())), None);
+        let s = khafka_scenario::parse(
+            "cluster brokers=3 log.retention.check.interval.ms=1000\n\
+             topic logs partitions=1 replication.factor=3 segment.ms=2000 retention.ms=10000\n\
+             producer p1 topic=logs rate=100/s\nrun 40s\n",
+        )
+        .unwrap();
+        let mut retained = Sim::with_options(s.spec.clone(), s.sim_options());
+        retained.run_until(s.spec.run_for);
+        let gone = retained.outcome().provenance.deleted;
+        assert!(gone > 0);
+        assert_eq!(deleted(&records(retained.metrics())), Some(gone as f64));
         for (chart, must) in [
             (
                 records(sim.metrics()),

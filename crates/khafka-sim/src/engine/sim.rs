@@ -1551,6 +1551,7 @@ impl Sim {
             g.records_acknowledged += p.stats.acknowledged;
         }
         g.records_consumed = self.consumers.iter().map(|c| c.received).sum();
+        g.records_deleted = self.prov.deleted;
         #[cfg(feature = "groups")]
         {
             g.group_lag = self

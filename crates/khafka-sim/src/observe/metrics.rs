@@ -108,6 +108,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "BytesAckedPerSec",
         "kafka.producer:type=producer-metrics,name=byte-rate (acknowledged batches, compressed)",
     ),
+    (
+        "RecordsDeleted",
+        "khafka:records deleted by retention or compaction on some replica (total)",
+    ),
 ];
 
 /// With a controller quorum, each controller's own `ActiveControllerCount` (1 on the active one),
@@ -137,6 +141,8 @@ pub struct Gauges {
     pub records_lost: u64,
     pub records_unavailable: u64,
     pub records_duplicated: u64,
+    /// Records retention or the cleaner deleted on some replica.
+    pub records_deleted: u64,
     pub consumer_lag: u64,
     pub isr_min: u64,
     pub isr_avg: f64,
@@ -191,7 +197,7 @@ impl Metrics {
     pub fn sample(&mut self, now_us: u64, interval_us: u64, c: &mut Counters, g: &Gauges) {
         let per_sec = |n: u64| n as f64 * 1_000_000.0 / interval_us.max(1) as f64;
         let mut lat = std::mem::take(&mut c.produce_latency_us);
-        let values: [f64; 27] = [
+        let values: [f64; 28] = [
             g.under_replicated as f64,
             g.offline as f64,
             g.active_controllers as f64,
@@ -219,6 +225,7 @@ impl Metrics {
             g.isr_avg,
             per_sec(c.acked_records),
             per_sec(c.acked_bytes),
+            g.records_deleted as f64,
         ];
         self.time_us.push(now_us);
         for ((name, _), v) in METRICS.iter().zip(values) {
