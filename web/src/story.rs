@@ -706,6 +706,39 @@ mod tests {
         assert_eq!(s.ack_offset, Some(again));
     }
 
+    /// A retry that reached a new leader after its first copy, never replicated, was truncated:
+    /// appended again, one copy, committed — not "a second copy" (review of session 54, M3).
+    #[test]
+    fn a_retry_after_a_failover_is_not_a_second_copy() {
+        let sim = run_to_end(
+            "seed 5\ncluster brokers=3\ntopic orders partitions=1 replication.factor=3 \
+             min.insync.replicas=2\nproducer p1 topic=orders acks=all rate=50/s \
+             enable.idempotence=true\nat 5s partition {1} | {2,3,controller}\nat 50s heal\n\
+             run 60s\n",
+        );
+        let again: Vec<_> = (0..sim.records_sent())
+            .filter_map(|id| sim.record_story(id))
+            .filter(|s| s.leader_appends > 1)
+            .collect();
+        assert!(!again.is_empty(), "no record was appended twice");
+        for s in &again {
+            assert_eq!(s.verdict, "committed", "{s:?}");
+            assert_eq!(s.copies.iter().filter(|c| c.broker == 2).count(), 1);
+            let v = super::story_view(&sim, s.record_id).unwrap();
+            let step = v
+                .steps
+                .iter()
+                .find(|st| st.text.starts_with("appended again"))
+                .expect("the retry's append");
+            assert!(
+                step.text
+                    .ends_with("(the earlier copy is no longer in the log)"),
+                "{}",
+                step.text
+            );
+        }
+    }
+
     /// A record retention or the cleaner removed is `deleted`, with when and by what, and no copy
     /// left in any log (walk 12, #1); a tombstone names its delete horizon until it goes.
     #[test]
