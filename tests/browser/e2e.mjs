@@ -786,6 +786,9 @@ await check('a window cell shows windows closing as stream time passes and a lat
     && r.includes('92000 ms past the record')), `the drop says why: ${results.join(' | ')}`);
   expect(await w.locator('svg .rec.late').count() === 1, 'one late record is marked');
   expect((await w.locator('svg .rec.late text.why').textContent()) === 'late by 92000 ms', 'its lateness is shown');
+  // Windows of two keys share the first minute: each band names its key.
+  const named = await w.locator('svg text.bkey').allTextContents();
+  expect(named.join(',') === 'home,cart,home,cart' && (await w.locator('svg .band').count()) === 4, `band keys: ${named}`);
   // Back to the start, then record by record: the first minute's windows close at record #4.
   await w.locator('button[aria-label=Rewind]').click();
   await expect_text(now, (t) => t.startsWith('0 of 6 records · stream time none yet'), 'rewound');

@@ -311,12 +311,19 @@ fn timeline(
             _ => "open",
         };
         let value = b.values.iter().rev().find(|(i, _)| *i < k).map_or("", |(_, v)| v.as_str());
-        html! {
-            <rect class={format!("band k{} {state}", hue(&b.key))} x={format!("{x1:.1}")} y={format!("{:.1}", y(b.opened) - ROW / 2.0 + 1.0)}
+        let top = y(b.opened) - ROW / 2.0 + 1.0;
+        // Windows of different keys can share a range: each names its key inside its top-left
+        // corner (their tops are a row apart), where the band is wide enough.
+        let named = x2 - x1 > 8.0 * b.key.chars().count() as f64 + 6.0;
+        html! { <g>
+            <rect class={format!("band k{} {state}", hue(&b.key))} x={format!("{x1:.1}")} y={format!("{top:.1}")}
                 width={format!("{:.1}", (x2 - x1).max(2.0))} height={format!("{:.1}", y(last) - y(b.opened) + ROW - 2.0)}>
                 <title>{ format!("{}@{} = {value} · {state} · closes when stream time reaches {}", b.key, b.window, b.closes_at) }</title>
             </rect>
-        }
+            if named {
+                <text class={format!("bkey k{} {state}", hue(&b.key))} x={format!("{:.1}", x2 - 3.0)} y={format!("{:.1}", top + 11.0)}>{ &b.key }</text>
+            }
+        </g> }
     });
     let stream_path: String = steps[..k]
         .iter()
