@@ -756,6 +756,20 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   await expect_text(status, (t) => t === 'Not yet', 'the start run again');
 });
 
+await check('an exercise is graded on what its goal reads, whatever expect lines the reader deleted', async () => {
+  // The goal reads the data flow's end-to-end latency, measured only when an expectation asks.
+  await page.goto(`${base}/#/lesson/example-data-flow`);
+  const ex = page.locator('section.cell', { has: page.locator('.exercise') }).first();
+  const status = ex.locator('.exercise-status');
+  await ex.locator('details.solution > summary').click();
+  const solution = await ex.locator('details.solution pre').innerText();
+  await ex.locator('textarea').fill(solution.split('\n').filter((l) => !l.startsWith('expect ')).join('\n'));
+  await ex.locator('button', { hasText: /^Run$/ }).click();
+  await expect_text(status, (t) => t.startsWith('Passed'), 'the solution without its expect lines');
+  const marks = await ex.locator('ul.goal li').allInnerTexts();
+  expect(marks.some((m) => m.includes('latency_p99(end_to_end)') && !m.includes('no record made the step')), `measured: ${marks}`);
+});
+
 await check('an exercise that keeps some lines (keep=at) is not passed by changing them, and says which', async () => {
   await page.goto(`${base}/#/lesson/coordination-zookeeper-to-kraft`);
   const ex = page.locator('section.cell', { has: page.locator('.exercise') }).first();

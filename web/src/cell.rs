@@ -425,7 +425,7 @@ impl SweepBuild {
                         runs: std::mem::take(&mut self.done),
                     });
                 };
-                match prepare(&text) {
+                match prepare(&text, &[]) {
                     Ok(run) => self.current = Some((label, Build::to_end(run))),
                     Err(e) => self.done.push((label, Err(e.short()))),
                 }
@@ -625,7 +625,10 @@ pub fn cell(props: &CellProps) -> Html {
         let show_charts = show_charts.clone();
         let chain = chain.clone();
         let grade = grade.clone();
+        let exercise = props.exercise.clone();
         Callback::from(move |action: Action| {
+            // An exercise's goal is measured on every run, whatever the reader's text asks.
+            let goal = exercise.as_ref().map_or(&[][..], |e| e.goal.as_slice());
             // Read when used: the reader may have edited the cells this one continues.
             let prelude = current_prelude(&chain);
             let prelude_len = prelude.lines().count() as u32;
@@ -687,7 +690,7 @@ pub fn cell(props: &CellProps) -> Html {
                             source.set(text.clone());
                             *run.borrow_mut() = None;
                             *ran_text.borrow_mut() = Some(text.clone());
-                            prepare(&full(&text)).map(Build::to_end)
+                            prepare(&full(&text), goal).map(Build::to_end)
                         }
                         Action::OpenShared(sh) => {
                             remember_scenario(&sh.source);
@@ -695,14 +698,14 @@ pub fn cell(props: &CellProps) -> Html {
                             // The cell's own part of the shared state, as the cell shows it.
                             *ran_text.borrow_mut() =
                                 Some(sh.own.clone().unwrap_or_else(|| sh.source.clone()));
-                            open_shared(&sh)
+                            open_shared(&sh, goal)
                         }
                         _ => {
                             remember_scenario(&full(&source));
                             // The previous run is freed before the next one is built.
                             *run.borrow_mut() = None;
                             *ran_text.borrow_mut() = Some((*source).clone());
-                            prepare(&full(&source)).map(Build::to_end)
+                            prepare(&full(&source), goal).map(Build::to_end)
                         }
                     };
                     // A run being built is dropped for the new one.
@@ -1377,10 +1380,11 @@ fn parse_within_budget(text: &str) -> Result<Scenario, NotRun> {
 }
 
 /// Parses a scenario into a run at its start (built by whoever calls: at once, or in slices).
-fn prepare(text: &str) -> Result<Run, NotRun> {
+fn prepare(text: &str, goal: &[khafka_scenario::Expect]) -> Result<Run, NotRun> {
     let scenario = parse_within_budget(text)?;
-    // Every figure an expectation reads is computed (invariant checks when it reads `violations`).
-    let opts = scenario.sim_options();
+    // Every figure an expectation reads is computed (invariant checks when it reads `violations`),
+    // and every figure an exercise's goal reads, whatever the reader left of the cell's own.
+    let opts = scenario.sim_options_reading(goal);
     let timeline = crate::budget::timeline(&scenario.spec, opts, SimTime::from_secs(1));
     Ok(Run {
         scenario: Rc::new(scenario),
@@ -1400,8 +1404,8 @@ fn shift_lines(errors: Vec<ParseError>, by: u32) -> Vec<ParseError> {
 }
 
 /// A shared state to build: the scenario, its injected actions at their instants, then its position.
-fn open_shared(sh: &Shared) -> Result<Build, NotRun> {
-    let run = prepare(&sh.source)?;
+fn open_shared(sh: &Shared, goal: &[khafka_scenario::Expect]) -> Result<Build, NotRun> {
+    let run = prepare(&sh.source, goal)?;
     let actions = share::parse_actions(&sh.source, &sh.actions).unwrap_or_default();
     let goal = Goal::replaying(actions, sh.at.min(run.scenario.spec.run_for));
     Ok(Build::new(run, goal))
