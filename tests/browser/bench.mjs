@@ -111,7 +111,7 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.close();
   const fresh = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   // The notebook bundle runs the engine; its start script announces its wasm instance.
-  await fresh.addInitScript(() => addEventListener('khafka-notebook-started', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
+  await fresh.addInitScript(() => ['khafka-notebook-started', 'khafka-stage-started'].forEach((name) => addEventListener(name, (e) => { window.wasmMemory = e.detail.wasm.memory; })));
   const src = readFileSync(join(here, '..', 'scenarios', 'standard.khafka'), 'utf8').replace('run 60s', 'run 600s');
   await fresh.goto(`${base}/#/presenter?s=${b64(src)}`);
   await fresh.locator('.presenter').waitFor();

@@ -24,7 +24,9 @@ const formatLessons = ['data-formats-on-real-bytes', 'schemas-and-evolution'];
 // The notebook bundle (everything that runs the engine): fetched only by pages with cells, the
 // playground and the presenter; `blocked` refuses all its files, `wasm` only its wasm.
 const notebook = { delayMs: 0, blocked: false, wasm: false };
-const isNotebook = (path) => path.includes('/notebook-v1/');
+// The lesson cells' notebook, or the stage (the notebook with the playground, the presenter and the
+// bench page): either runs the engine.
+const isNotebook = (path) => path.includes('/notebook-v1/') || path.includes('/stage-v1/');
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   if (path === '/' || path === '') path = '/index.html';
@@ -59,7 +61,7 @@ const browser = await chromium.launch({
 const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, permissions: ['clipboard-read', 'clipboard-write'] });
 // The notebook bundle's start script (web/notebook-start.js) announces its wasm instance, which runs
 // the engine: keep its memory, to measure it.
-await context.addInitScript(() => addEventListener('khafka-notebook-started', (e) => { window.wasmMemory = e.detail.wasm.memory; }));
+await context.addInitScript(() => ['khafka-notebook-started', 'khafka-stage-started'].forEach((name) => addEventListener(name, (e) => { window.wasmMemory = e.detail.wasm.memory; })));
 const page = await context.newPage();
 const consoleErrors = [];
 // Runs `body` while the server refuses a bundle (`sw.blocked`), and lets it serve again after.
@@ -2063,6 +2065,16 @@ await check('window cells come from their own bundle: a stream-processing lesson
   expect(served.some(isNotebook), 'the simulator was fetched for its cells');
   const win = served.filter((p) => p.includes('/windows-v1/'));
   expect(win.length === 0, `the window cells' bundle was fetched by a simulator lesson: ${win.join(', ')}`);
+  // A lesson's cells are the notebook's; the presenter (with the playground and the bench page) is
+  // the stage's, which a lesson reader never downloads.
+  const stage = served.filter((p) => p.includes('/stage-v1/'));
+  expect(served.includes('/notebook-v1/khafka-notebook_bg.wasm') && stage.length === 0, `a lesson fetched: ${served.filter(isNotebook).join(', ')}`);
+  served.length = 0;
+  await page.goto(`${base}/#/presenter`);
+  await page.reload();
+  await page.locator('.presenter').waitFor();
+  const lean = served.filter((p) => p.includes('/notebook-v1/'));
+  expect(served.includes('/stage-v1/khafka-stage_bg.wasm') && lean.length === 0, `the presenter fetched: ${served.filter(isNotebook).join(', ')}`);
 });
 
 await check('the home page and the simulator\'s lessons never fetch a codec bundle', async () => {

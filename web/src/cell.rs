@@ -944,7 +944,7 @@ pub fn cell(props: &CellProps) -> Html {
                             (w.location().hash(), w.session_storage())
                         {
                             let _ =
-                                store.set_item(crate::presenter::FROM_KEY, &format!("{from}\n{s}"));
+                                store.set_item(crate::share::FROM_KEY, &format!("{from}\n{s}"));
                             // And to this cell on that page.
                             let _ = store.set_item(RETURN_KEY, &id);
                         }
@@ -2467,7 +2467,7 @@ fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8)
                     let t = *t;
                     let repeat = (*count > 1).then(|| crate::cluster_view::repeat_note(*count, t, *last));
                     // Member ids shortened (`c1-03…0001`), the full line as a tooltip.
-                    let short = crate::presenter::short_member_ids(text);
+                    let short = crate::cluster_view::short_member_ids(text);
                     let full = (short != *text).then(|| text.clone());
                     html! { <li value={n.to_string()} title={full}><button class="link" onclick={dispatch.reform(move |_: MouseEvent| Action::Seek(t))} aria-label={format!("Go to {}", fmt_time(t))}>{ fmt_time(t) }</button>
                         { format!(" {short}") }{ repeat.unwrap_or_default() }</li> }

@@ -1057,3 +1057,35 @@ fn noun(n: usize, one: &'static str, many: &'static str) -> &'static str {
         many
     }
 }
+
+/// Group member ids shortened for the projector and the events list:
+/// `c1-00000003-0000-4000-8000-000000000001`
+/// becomes `c1-03…0001` (the coordinator that named it and its count there: a member that
+/// rejoins through another coordinator does not read as the one before).
+pub(crate) fn short_member_ids(text: &str) -> String {
+    let is_uuid = |b: &[u8]| {
+        b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+    };
+    let b = text.as_bytes();
+    let (mut out, mut from, mut i) = (String::new(), 0, 0);
+    while i + 36 <= b.len() {
+        if is_uuid(&b[i..i + 36]) {
+            out.push_str(&text[from..i]);
+            out.push_str(&text[i + 6..i + 8]);
+            out.push('…');
+            out.push_str(&text[i + 32..i + 36]);
+            i += 36;
+            from = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[from..]);
+    out
+}

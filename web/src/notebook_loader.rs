@@ -1,7 +1,9 @@
-//! The notebook in the main bundle: placeholders. Everything that runs the engine — lesson cells, the
-//! playground, the presenter, the bench page — is a bundle of its own (`notebook.rs`, built by Trunk
-//! into `notebook-v1/`), fetched the first time a page shows a placeholder, so the main bundle (the
-//! shell: header, routes, home, documentation and lesson prose) stays within issue 9's budget.
+//! The notebook in the main bundle: placeholders. Everything that runs the engine is a bundle of its
+//! own, fetched the first time a page shows a placeholder, so the main bundle (the shell: header,
+//! routes, home, documentation and lesson prose) stays within issue 9's budget: lesson and
+//! documentation cells are the notebook's (`notebook.rs`, built by Trunk into `notebook-v1/`), the
+//! playground, the presenter and the bench page the stage's (`stage.rs`, into `stage-v1/`: the
+//! notebook with them).
 //!
 //! A [`NotebookSlot`] renders a host element the notebook owns (this app never renders into it) and,
 //! beside it, the loading state or an error with a button to try again. While the slot is mounted, the
@@ -24,6 +26,17 @@ thread_local! {
     });
     /// The mounted slots (`notebook.rs` listens to `khafka-notebook`).
     static SLOTS: Hosts = const { Hosts::new("khafka-notebook", "slot") };
+    /// The playground, the presenter and the bench page are the stage's (`stage.rs`, the notebook
+    /// with them, built into `stage-v1/`): a lesson reader does not download them.
+    static STAGE: Loader = Loader::new(Bundle {
+        dir: "stage-v1",
+        name: "khafka-stage",
+        start: "stage-start.js",
+        what: "The simulator",
+        on_ready: || bundle::mount_all(&STAGE_SLOTS),
+    });
+    /// The mounted stage slots (`stage.rs` listens to `khafka-stage`).
+    static STAGE_SLOTS: Hosts = const { Hosts::new("khafka-stage", "slot") };
     /// Window cells are a bundle of their own (`windows.rs`, built into `windows-v1/`): the
     /// stream-processing lessons' cells need Kafka Streams' windows, not the engine.
     static WINDOWS: Loader = Loader::new(Bundle {
@@ -46,6 +59,7 @@ pub struct SlotProps {
 #[derive(Clone, Copy, PartialEq)]
 enum Filler {
     Notebook,
+    Stage,
     Windows,
 }
 
@@ -60,6 +74,7 @@ struct FilledProps {
 fn filled(props: &FilledProps) -> Html {
     let (loader, hosts, loading): (Key, HostsKey, &str) = match props.by {
         Filler::Notebook => (&NOTEBOOK, &SLOTS, "Loading the simulator…"),
+        Filler::Stage => (&STAGE, &STAGE_SLOTS, "Loading the simulator…"),
         Filler::Windows => (&WINDOWS, &WINDOW_SLOTS, "Loading the window cells…"),
     };
     let status = bundle::use_bundle(loader);
@@ -73,10 +88,14 @@ fn filled(props: &FilledProps) -> Html {
     }
 }
 
-/// A placeholder the notebook fills.
+/// A placeholder the notebook fills: a cell, or the stage's pages (the stage bundle).
 #[function_component(NotebookSlot)]
 pub fn notebook_slot(props: &SlotProps) -> Html {
-    html! { <Filled slot={props.slot.clone()} by={Filler::Notebook} /> }
+    let by = match props.slot {
+        Slot::Cell(_) => Filler::Notebook,
+        Slot::Playground | Slot::Presenter | Slot::Bench => Filler::Stage,
+    };
+    html! { <Filled slot={props.slot.clone()} {by} /> }
 }
 
 /// A placeholder the windows bundle fills with a window cell (```` ```khafka windows ````).

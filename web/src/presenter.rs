@@ -70,9 +70,7 @@ const KEYS: &str = concat!(
     "</dl>"
 );
 
-/// Where "Present this" was pressed (a session storage key): the page, a line break and the
-/// scenario it presented (`s=`), so Leave goes back there from that scenario only.
-pub const FROM_KEY: &str = "khafka-presented-from";
+use crate::share::FROM_KEY;
 
 /// The page Leave goes to: the one this scenario was presented from, or the home page.
 fn left_to() -> String {
@@ -990,7 +988,7 @@ pub fn presenter() -> Html {
         .map(|e| (e.time, event_text(&e.kind)))
         .filter(|(_, text)| !text.starts_with("__"))
         .take(5)
-        .map(|(t, text)| format!("{} {}", fmt_time(t), short_member_ids(&text)))
+        .map(|(t, text)| format!("{} {}", fmt_time(t), crate::cluster_view::short_member_ids(&text)))
         .collect();
     let streams = sim.streams_view();
     let groups = sim.groups();
@@ -1107,38 +1105,6 @@ fn ticks(end: SimTime) -> impl Iterator<Item = SimTime> {
         .chain(std::iter::once(end))
 }
 
-/// Group member ids shortened for the projector and the events list:
-/// `c1-00000003-0000-4000-8000-000000000001`
-/// becomes `c1-03…0001` (the coordinator that named it and its count there: a member that
-/// rejoins through another coordinator does not read as the one before).
-pub(crate) fn short_member_ids(text: &str) -> String {
-    let is_uuid = |b: &[u8]| {
-        b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
-    };
-    let b = text.as_bytes();
-    let (mut out, mut from, mut i) = (String::new(), 0, 0);
-    while i + 36 <= b.len() {
-        if is_uuid(&b[i..i + 36]) {
-            out.push_str(&text[from..i]);
-            out.push_str(&text[i + 6..i + 8]);
-            out.push('…');
-            out.push_str(&text[i + 32..i + 36]);
-            i += 36;
-            from = i;
-        } else {
-            i += 1;
-        }
-    }
-    out.push_str(&text[from..]);
-    out
-}
-
 /// Writes the state into the address without a navigation, so a reload comes back to it and the
 /// address is a link to it.
 fn remember(s: &State) {
@@ -1160,10 +1126,10 @@ mod tests {
     fn member_ids_are_shortened_to_their_last_digits() {
         let text = "group g1: generation 1 is Stable: c1-00000003-0000-4000-8000-000000000001 → [t-0]; c2-00000003-0000-4000-8000-00000000000a → []";
         assert_eq!(
-            super::short_member_ids(text),
+            crate::cluster_view::short_member_ids(text),
             "group g1: generation 1 is Stable: c1-03…0001 → [t-0]; c2-03…000a → []"
         );
-        assert_eq!(super::short_member_ids("crash broker 1"), "crash broker 1");
+        assert_eq!(crate::cluster_view::short_member_ids("crash broker 1"), "crash broker 1");
     }
 
     #[test]

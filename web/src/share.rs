@@ -5,6 +5,10 @@
 use khafka_sim::spec::{Fault, Scheduled};
 use khafka_sim::SimTime;
 
+/// Where "Present this" was pressed (a session storage key): the page, a line break and the
+/// scenario it presented (`s=`), so Leave goes back there from that scenario only.
+pub const FROM_KEY: &str = "khafka-presented-from";
+
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 pub fn encode(bytes: &[u8]) -> String {
