@@ -430,7 +430,7 @@ await check('an edited cell says so and goes back to the original; a fault after
   expect((await c.locator('p.stale').count()) === 0 && (await c.locator('p.late-fault').count()) === 0, 'run again with Ctrl+Enter: not stale');
   // A comment or a blank line changes nothing the run shows: not stale.
   await c.locator('textarea').fill('# my notes\nseed 1\ncluster brokers=3   # three\n\ntopic t partitions=1 replication.factor=3\nat 20s crash broker 1\nrun 30s\n');
-  await page.waitForTimeout(100);
+  await c.locator('pre.hl', { hasText: '# my notes' }).waitFor();
   expect((await c.locator('p.stale').count()) === 0, 'a comment added: not stale');
   await c.locator('p.edited button', { hasText: 'back to the original' }).click();
   expect((await c.locator('p.edited').count()) === 0 && (await c.locator('textarea').inputValue()).includes('cluster brokers=3 racks=a,b,c'), 'reset');
@@ -445,7 +445,7 @@ await check('a continuing cell says when the cell it continues was edited since 
   expect((await next.locator('p.stale').count()) === 0, 'a fresh run is not stale');
   const original = await first.locator('textarea').inputValue();
   await first.locator('textarea').fill(`# a reader's note\n${original}`);
-  await page.waitForTimeout(100);
+  await first.locator('pre.hl', { hasText: "# a reader's note" }).waitFor();
   expect((await next.locator('p.stale').count()) === 0, 'a comment added to the cell it continues: not stale');
   await first.locator('textarea').fill(original.replace('seed 17', 'seed 18'));
   const stale = await next.locator('p.stale').innerText();

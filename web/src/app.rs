@@ -96,10 +96,20 @@ fn canonical_lesson_hash(hash: &str) -> Option<String> {
     let (name, query) = rest
         .split_once('?')
         .map_or((rest, None), |(n, q)| (n, Some(q)));
+    if lessons::find(name).is_some() {
+        return None;
+    }
     let name = name.strip_suffix(".md").unwrap_or(name);
-    let lesson = lessons::LESSONS
-        .iter()
-        .find(|l| l.slug != name && l.file.strip_suffix(".md") == Some(name))?;
+    // The file's name, with or without its number (`04b-`, `01a-`).
+    let unnumbered = |file: &str| {
+        file.split_once('-')
+            .filter(|(n, _)| n.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|(_, rest)| rest.to_string())
+    };
+    let lesson = lessons::LESSONS.iter().find(|l| {
+        let file = l.file.strip_suffix(".md").unwrap_or(l.file);
+        l.slug != name && (file == name || unnumbered(file).as_deref() == Some(name))
+    })?;
     Some(match query {
         Some(q) => format!("#/lesson/{}?{q}", lesson.slug),
         None => format!("#/lesson/{}", lesson.slug),
@@ -305,6 +315,12 @@ mod tests {
         assert_eq!(
             super::canonical_lesson_hash("#/lesson/acks-and-durability"),
             None
+        );
+        // The file's name without its number, where the slug differs (walk 13).
+        assert_eq!(
+            super::canonical_lesson_hash("#/lesson/coordination-from-zookeeper-to-kraft")
+                .as_deref(),
+            Some("#/lesson/coordination-zookeeper-to-kraft")
         );
         assert_eq!(Route::from_hash("#/lesson/"), Route::NotFound);
     }

@@ -96,7 +96,7 @@ fn left_to() -> String {
 struct Beat {
     at: SimTime,
     what: String,
-    /// A live action (a key) is at this instant.
+    /// Only live actions (keys) are at this instant: a marker of its own.
     live: bool,
 }
 
@@ -227,15 +227,15 @@ impl State {
         for l in self.timeline.injected() {
             let what = fault_text(&describe_fault(&l.fault));
             match all.iter_mut().find(|b| b.at == l.at) {
-                // One key can inject several lines at one instant (N's heal and cuts again).
-                Some(b) if b.live => {
-                    b.what.push_str(" + ");
-                    b.what.push_str(&what);
-                }
+                // A scheduled beat keeps its marker; one key can inject several lines at one
+                // instant (N's heal and cuts again), said once as live.
                 Some(b) => {
-                    b.what.push_str(" + live: ");
+                    b.what.push_str(if b.what.contains("live: ") {
+                        " + "
+                    } else {
+                        " + live: "
+                    });
                     b.what.push_str(&what);
-                    b.live = true;
                 }
                 None => all.push(Beat {
                     at: l.at,

@@ -131,7 +131,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     for d in &s.deleted {
         let start = d
             .log_start_offset
-            .map_or(String::new(), |o| format!(", log start now {o}"));
+            .map_or(String::new(), |o| format!(", moving the log start to {o}"));
         let text = format!("deleted from broker {}'s log: {}{start}", d.broker, d.by);
         match d.at_us {
             Some(t) => steps.push(own(t, text)),
@@ -526,7 +526,10 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             })
     };
     // Only over a verdict that is not itself the news (lost, duplicated, failed, … lead).
-    let quiet = matches!(s.verdict, "committed" | "uncommitted" | "pending");
+    let quiet = matches!(
+        s.verdict,
+        "committed" | "uncommitted" | "pending" | "deleted"
+    );
     let (verdict, explanation) = match consumer_side.filter(|_| quiet) {
         Some((v, why)) => {
             notes.push(format!("in Kafka: {} — {}", s.verdict, s.explanation));
@@ -765,7 +768,7 @@ mod tests {
         assert!(
             steps
                 .iter()
-                .any(|s| s == "45s deleted from broker 1's log: retention.ms, log start now 1010"),
+                .any(|s| s == "45s deleted from broker 1's log: retention.ms, moving the log start to 1010"),
             "{steps:?}"
         );
         assert!(
@@ -814,6 +817,30 @@ mod tests {
                 .iter()
                 .any(|n| n.starts_with("its delete horizon is 16s")),
             "{notes:?}"
+        );
+    }
+
+    /// A record retention deleted is `deleted`, not `lost`, on a leader that holds no trace of
+    /// it: a follower that came back below its leader's log start emptied its log and started
+    /// it there (Kafka's `truncateFullyAndStartAt`), then led (review of session 55, #1).
+    #[test]
+    fn a_leader_that_never_held_a_deleted_record_does_not_call_it_lost() {
+        let sim = run_to_end(
+            "seed 2\ncluster brokers=2 log.retention.check.interval.ms=1000\ntopic logs \
+             partitions=1 replication.factor=2 min.insync.replicas=1 replicas=1,2 \
+             segment.ms=2000 retention.ms=10000\nproducer p1 topic=logs acks=all rate=100/s\n\
+             at 5s crash broker 2\nat 40s restart broker 2\nat 50s crash broker 1\nrun 60s\n",
+        );
+        assert_eq!(sim.outcome().provenance.lost, 0);
+        let s = sim.record_story(0).unwrap();
+        assert!(s.copies.is_empty(), "{s:?}");
+        assert_eq!(
+            (s.verdict, s.explanation.as_str()),
+            (
+                "deleted",
+                "kept, then on broker 1: deleted with its segment (retention.ms), which moved \
+                 the log start to offset 1903"
+            )
         );
     }
 

@@ -633,26 +633,38 @@ impl Sim {
         use crate::observe::trace::TraceKind;
         let below_start = off < log.log_start_offset();
         let name = self.topo.part_name(part);
-        let found = self.notable_events().find_map(|e| match &e.kind {
-            TraceKind::SegmentsDeleted {
-                partition,
-                broker,
-                log_start_offset,
-                reason,
-                ..
-            } if below_start && *broker == b && *log_start_offset > off && *partition == name => {
-                Some((e.time.as_us(), reason.cause(), Some(*log_start_offset)))
-            }
-            TraceKind::Cleaned {
-                partition,
-                broker,
-                removed,
-                ..
-            } if !below_start && *broker == b && *partition == name && removed.contains(&id) => {
-                Some((e.time.as_us(), CLEANER, None))
-            }
-            _ => None,
-        });
+        // The earliest event that removed it from this log, not before it was sent (after an
+        // unclean truncation an offset names other records): the cleaner's (a `compact,delete`
+        // topic's copy the cleaner dropped before retention moved the log start past it), or a
+        // move of the log start past it.
+        let sent = crate::SimTime(self.prov.get(id, &self.batches).map_or(0, |r| r.sent_us));
+        let found = self
+            .notable_events()
+            .skip_while(|e| e.time < sent)
+            .find_map(|e| match &e.kind {
+                TraceKind::SegmentsDeleted {
+                    partition,
+                    broker,
+                    log_start_offset,
+                    reason,
+                    ..
+                } if below_start
+                    && *broker == b
+                    && *log_start_offset > off
+                    && *partition == name =>
+                {
+                    Some((e.time.as_us(), reason.cause(), Some(*log_start_offset)))
+                }
+                TraceKind::Cleaned {
+                    partition,
+                    broker,
+                    removed,
+                    ..
+                } if *broker == b && *partition == name && removed.contains(&id) => {
+                    Some((e.time.as_us(), CLEANER, None))
+                }
+                _ => None,
+            });
         let (by, log_start_offset) = match found {
             Some((_, by, start)) => (by, start),
             None if below_start => (
@@ -703,8 +715,13 @@ impl Sim {
             (CLEANER, _) => "the cleaner removed it: a later record has its key, and \
                  compaction keeps the latest of each key"
                 .to_string(),
-            (by, start) => format!(
-                "deleted with its segment ({by}); the log now starts at offset {}",
+            (by @ ("retention.ms" | "retention.bytes"), start) => format!(
+                "deleted with its segment ({by}), which moved the log start to offset {}",
+                start.unwrap_or(0)
+            ),
+            (_, start) => format!(
+                "below the log start offset, moved to {} (DeleteRecords, or the leader's log \
+                 start)",
                 start.unwrap_or(0)
             ),
         };
@@ -760,6 +777,9 @@ impl Sim {
             None => 0,
         };
         let n = on_leader(&copies);
+        // Copies on the verdict source that retention or the cleaner removed: a duplicate whose
+        // first copy the cleaner dropped (the retry has the same key) was still written twice.
+        let on_source_deleted = deleted.iter().filter(|d| Some(d.broker) == source).count();
         let acked = info.acked_us().is_some();
         let pspec = &self.producers[info.producer as usize].spec;
         let phase = pspec
@@ -772,8 +792,20 @@ impl Sim {
                 "the partition has no leader: nobody can read it until a replica that has it leads again"
             };
             ("unavailable", format!("acknowledged, but {why}"))
-        } else if let Some(d) = deleted.iter().find(|d| n == 0 && Some(d.broker) == source) {
-            ("deleted", self.deletion_reason(d, info.producer))
+        } else if n == 0 && (on_source_deleted > 0 || self.prov.is_deleted(id)) {
+            // Deleted by policy, never lost: on the verdict source, or on a replica whose copy
+            // went, when the source holds no trace of it (a follower that started its emptied log
+            // at its leader's log start keeps no history below it), as the verdict counts say.
+            let d = deleted
+                .iter()
+                .find(|d| Some(d.broker) == source)
+                .or(deleted.first());
+            let why = match d {
+                Some(d) => self.deletion_reason(d, info.producer),
+                None => "retention or the cleaner deleted it, and no replica's log holds it now"
+                    .to_string(),
+            };
+            ("deleted", why)
         } else if acked && n == 0 {
             let why = if self.topo.unclean_enabled(part) {
                 "an unclean election made a replica without it leader, and the others truncated to match"
@@ -789,10 +821,18 @@ impl Sim {
                     source.unwrap_or(0)
                 ),
             )
-        } else if n > 1 {
+        } else if n + on_source_deleted > 1 {
             (
                 "duplicated",
-                format!("{n} copies in the leader's log: a retry was appended again after the first attempt had been written (no idempotence, or a new producer epoch)"),
+                format!(
+                    "{} copies in the leader's log{}: a retry was appended again after the first attempt had been written (no idempotence, or a new producer epoch)",
+                    n + on_source_deleted,
+                    if on_source_deleted > 0 {
+                        format!(", {on_source_deleted} of them deleted since by retention or the cleaner")
+                    } else {
+                        String::new()
+                    }
+                ),
             )
         } else if let (Some(ErrorCode::SerializationError), Some(Err(why))) =
             (info.failed, phase.map(|p| &p.bytes))
@@ -894,14 +934,20 @@ impl Sim {
         #[cfg(feature = "groups")]
         let never_processed_by = {
             let mut groups: Vec<String> = Vec::new();
-            if let Some(c) = copies.iter().find(|c| Some(c.broker) == source) {
+            // A live copy only: records retention or the cleaner deleted are not "never
+            // processed" (they are gone, counted `deleted`, as the groups' counts have it).
+            let on_source = copies
+                .iter()
+                .find(|c| Some(c.broker) == source)
+                .map(|c| c.offset);
+            if let Some(offset) = on_source {
                 for g in self.consumers.iter().filter_map(|c| c.group.as_ref()) {
                     let g = g.group_id.to_string();
                     if groups.contains(&g) {
                         continue;
                     }
                     let skipped = self.committed_offset(&g, part).is_some_and(|committed| {
-                        self.never_processed_by(&g, part, c.offset, committed)
+                        self.never_processed_by(&g, part, offset, committed)
                     });
                     if skipped {
                         groups.push(g);
