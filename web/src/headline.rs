@@ -1468,6 +1468,24 @@ mod tests {
         );
     }
 
+    /// The latency chart plots what the headline counts, each record from its send() to its
+    /// acknowledgement: at linger.ms=50 its p50 in each second agrees with the headline's
+    /// (walk 13: it plotted each batch from its first record, near 85 ms against 60).
+    #[test]
+    fn the_latency_chart_counts_records_as_the_headline_does() {
+        let cell = super::lesson_cells("05-benefits-and-limits.md")[2].replace("linger.ms=5", "linger.ms=50");
+        let scenario = khafka_scenario::parse(&cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(scenario.spec.run_for);
+        let outcome = sim.outcome();
+        let p50 = outcome.throughput.latency_p50_ms.unwrap() as f64;
+        let series = sim.metrics().series.iter().find(|(k, _)| **k == "ProduceLatencyP50Ms.acks=all").unwrap().1;
+        let mut busy: Vec<f64> = series.iter().copied().filter(|v| *v > 0.0).collect();
+        busy.sort_by(f64::total_cmp);
+        let median = busy[busy.len() / 2];
+        assert!((median - p50).abs() <= 3.0, "chart {median} ms, headline {p50} ms: {series:?}");
+    }
+
     /// A cell about throughput or latency (its fence shows that chart) leads with that figure
     /// when nothing went wrong; most records failed, or waiting, lead with that.
     #[test]

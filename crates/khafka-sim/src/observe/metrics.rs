@@ -47,27 +47,27 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     (
         "ProduceLatencyP50Ms.acks=0",
-        "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=0)",
+        "khafka:record latency, send() to acknowledgement (p50, acks=0)",
     ),
     (
         "ProduceLatencyP99Ms.acks=0",
-        "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=0)",
+        "khafka:record latency, send() to acknowledgement (p99, acks=0)",
     ),
     (
         "ProduceLatencyP50Ms.acks=1",
-        "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=1)",
+        "khafka:record latency, send() to acknowledgement (p50, acks=1)",
     ),
     (
         "ProduceLatencyP99Ms.acks=1",
-        "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=1)",
+        "khafka:record latency, send() to acknowledgement (p99, acks=1)",
     ),
     (
         "ProduceLatencyP50Ms.acks=all",
-        "kafka.producer:type=producer-metrics,name=request-latency (p50, acks=all)",
+        "khafka:record latency, send() to acknowledgement (p50, acks=all)",
     ),
     (
         "ProduceLatencyP99Ms.acks=all",
-        "kafka.producer:type=producer-metrics,name=request-latency (p99, acks=all)",
+        "khafka:record latency, send() to acknowledgement (p99, acks=all)",
     ),
     (
         "RecordsSent",

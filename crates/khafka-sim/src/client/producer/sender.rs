@@ -393,7 +393,14 @@ impl Producer {
             Acks::One => 1,
             Acks::All => 2,
         };
-        ctx.counters.produce_latency_us[slot].push(latency_us);
+        // The latency chart's samples: each record's, from its send() to this acknowledgement, as
+        // the headline and `latency_p50` count it (the batch's own, from its first record, would
+        // overstate a long linger.ms by half of it).
+        for &id in &b.records {
+            if let Some(sent) = ctx.prov.sent_us(id) {
+                ctx.counters.produce_latency_us[slot].push(now.saturating_sub(sent));
+            }
+        }
         self.stats.acknowledged += b.records.len() as u64;
         let topo = ctx.topo;
         ctx.emit_hot(HotEvent::Acknowledged {
