@@ -991,7 +991,7 @@ pub fn cell(props: &CellProps) -> Html {
                         let next_shown = |sim: &khafka_sim::Sim, from: usize| {
                             sim.notable_events()
                                 .skip(from)
-                                .find_map(|e| shown_text(&e.kind, shown).map(|_| e.time))
+                                .find_map(|e| shown_text(&e.kind, shown, false).map(|_| e.time))
                         };
                         let seen = r.timeline.sim().notable_events().len();
                         let mut t = r.timeline.now();
@@ -1426,8 +1426,8 @@ const EVENT_CATEGORIES: &[(&str, u8)] = &[
 const INTERNAL: u8 = 64;
 
 /// An event's text, if the event filters show it.
-fn shown_text(kind: &khafka_sim::trace::TraceKind, filters: u8) -> Option<String> {
-    let text = crate::cluster_view::event_text(kind);
+fn shown_text(kind: &khafka_sim::trace::TraceKind, filters: u8, zk: bool) -> Option<String> {
+    let text = crate::cluster_view::event_text_in(kind, zk);
     // Internal topics' names start with `__`, and so does the text of an event about one.
     let internal = text.starts_with("__") && filters & INTERNAL == 0;
     (filters & event_category(kind).1 != 0 && !internal).then_some(text)
@@ -2434,12 +2434,13 @@ fn windowed_counts(
 /// consecutive events as one entry ("×12, until 9.5s"), numbered by its place in the whole log.
 fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
     let now = sim.now();
+    let zk = crate::cluster_view::zookeeper(sim);
     // `(number of the first event, its time, the last time, text, count)`
     let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
     for (i, (e, text)) in sim
         .notable_events()
         .filter(|e| e.time <= now)
-        .filter_map(|e| shown_text(&e.kind, filters).map(|t| (e, t)))
+        .filter_map(|e| shown_text(&e.kind, filters, zk).map(|t| (e, t)))
         .enumerate()
     {
         match groups.last_mut() {

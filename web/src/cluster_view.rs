@@ -52,7 +52,12 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     let clients = html! {
         <div class="clients" aria-label="Controller and clients">
-            if s.controllers.is_empty() {
+            if s.controllers.is_empty() && s.zookeeper {
+                <div class="client controller" title="The ZooKeeper-era controller (Kafka 3.9 and before), modelled as one node that never fails (it can be cut off): it learns a broker failed when its ZooKeeper session expires">
+                    <strong>{ "Controller" }</strong><span class="state">{ " ZooKeeper" }</span>
+                    <div class="wire">{ incoming("controller") }</div>
+                </div>
+            } else if s.controllers.is_empty() {
                 <div class="client controller" title="The KRaft controller quorum, modelled as one node that never fails (it can be cut off); controllers=3 on the cluster line runs a real quorum">
                     <strong>{ "Controller" }</strong><span class="state">{ " KRaft" }</span>
                     <div class="wire">{ incoming("controller") }</div>
@@ -873,6 +878,27 @@ pub fn repeat_note(n: usize, first: khafka_sim::SimTime, last: khafka_sim::SimTi
 /// A fault's scenario line as a reader sees it: without a link's loss when it loses nothing.
 pub fn fault_text(line: &str) -> String {
     line.replace(" loss=0.0000%", "")
+}
+
+/// [`event_text`] in a cluster run by the ZooKeeper-era controller (`controller=zookeeper`, or a
+/// version up to 3.9), whose brokers are not fenced: a broker's ZooKeeper session expires and the
+/// controller handles it as failed (kafka-semantics.md §1.10).
+pub fn event_text_in(kind: &TraceKind, zookeeper: bool) -> String {
+    match kind {
+        TraceKind::BrokerFenced {
+            broker,
+            reason: khafka_sim::trace::FenceReason::SessionTimeout,
+        } if zookeeper => format!(
+            "broker {broker}'s ZooKeeper session expired (zookeeper.session.timeout.ms): the \
+             controller handles it as failed"
+        ),
+        _ => event_text(kind),
+    }
+}
+
+/// Whether the run's controller is the ZooKeeper-era one.
+pub fn zookeeper(sim: &khafka_sim::Sim) -> bool {
+    sim.topology().config.controller == khafka_sim::config::ControllerMode::Zookeeper
 }
 
 pub fn event_text(kind: &TraceKind) -> String {

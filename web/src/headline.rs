@@ -1468,6 +1468,37 @@ mod tests {
         );
     }
 
+    /// A ZooKeeper-era cluster says so: its controller card, and a broker's failure as its
+    /// ZooKeeper session expiring, not as KRaft's fencing (walk 13).
+    #[test]
+    fn a_zookeeper_cluster_is_not_called_kraft() {
+        let run = |mode: &str| {
+            let scenario = khafka_scenario::parse(&format!(
+                "seed 1\ncluster brokers=3 controller={mode}\ntopic t partitions=1 \
+                 replication.factor=3\nat 2s crash broker 1\nrun 30s\n"
+            ))
+            .unwrap();
+            let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+            sim.run_until(scenario.spec.run_for);
+            let zk = sim.snapshot().zookeeper;
+            let fenced: Vec<String> = sim
+                .notable_events()
+                .filter(|e| matches!(e.kind, khafka_sim::trace::TraceKind::BrokerFenced { .. }))
+                .map(|e| crate::cluster_view::event_text_in(&e.kind, zk))
+                .collect();
+            (zk, fenced)
+        };
+        let (zk, fenced) = run("zookeeper");
+        assert!(zk);
+        assert_eq!(
+            fenced,
+            ["broker 1's ZooKeeper session expired (zookeeper.session.timeout.ms): the controller handles it as failed"]
+        );
+        let (zk, fenced) = run("kraft");
+        assert!(!zk);
+        assert_eq!(fenced, ["broker 1 fenced (session timeout)"]);
+    }
+
     /// The latency chart plots what the headline counts, each record from its send() to its
     /// acknowledgement: at linger.ms=50 its p50 in each second agrees with the headline's
     /// (walk 13: it plotted each batch from its first record, near 85 ms against 60).

@@ -11,7 +11,7 @@
 //! comes back to the same state and the address is a link to it.
 
 use crate::advance::{Goal, SLICE_MS};
-use crate::cluster_view::{event_text, fault_text, fmt_time, ClusterView};
+use crate::cluster_view::{fault_text, fmt_time, ClusterView};
 use gloo::events::{EventListener, EventListenerOptions};
 use khafka_scenario::parse;
 use khafka_sim::sim::describe_fault;
@@ -974,6 +974,7 @@ pub fn presenter() -> Html {
     let sim = s.timeline.sim();
     let snapshot = Rc::new(sim.snapshot());
     let now = sim.now();
+    let zk = snapshot.zookeeper;
     let tp = s.selected_tp().map(|t| t.to_string()).unwrap_or_default();
     let p = &snapshot.provenance;
     let pct = |t: SimTime| t.as_us() as f64 * 100.0 / s.end.as_us().max(1) as f64;
@@ -985,7 +986,7 @@ pub fn presenter() -> Html {
         .collect::<Vec<_>>()
         .iter()
         .rev()
-        .map(|e| (e.time, event_text(&e.kind)))
+        .map(|e| (e.time, crate::cluster_view::event_text_in(&e.kind, zk)))
         .filter(|(_, text)| !text.starts_with("__"))
         .take(5)
         .map(|(t, text)| format!("{} {}", fmt_time(t), crate::cluster_view::short_member_ids(&text)))

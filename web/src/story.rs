@@ -7,7 +7,7 @@
 //! provenance and the notable trace. The story is taken when the record is picked and kept while the
 //! reader seeks through its steps ("as of" says when it was taken).
 
-use crate::cluster_view::{event_text, fmt_time};
+use crate::cluster_view::fmt_time;
 use khafka_sim::log::RecordId;
 use khafka_sim::trace::TraceKind;
 use khafka_sim::{Sim, SimTime};
@@ -42,6 +42,7 @@ pub struct StoryView {
 /// The story of record `id` at the current instant, or `None` if no such record was sent.
 pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let s = sim.record_story(id)?;
+    let zk = crate::cluster_view::zookeeper(sim);
     let now = sim.now();
     let mut steps = vec![Step {
         at: SimTime(s.sent_us),
@@ -334,7 +335,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let mut events: Vec<Step> = Vec::new();
     let mut repeats: Vec<(usize, SimTime)> = Vec::new();
     for (i, e) in around.iter().enumerate() {
-        let text = event_text(&e.kind);
+        let text = crate::cluster_view::event_text_in(&e.kind, zk);
         match events.last_mut() {
             Some(last) if !last.own && last.text == text => {
                 last.cause |= Some(i) == cause;

@@ -582,6 +582,20 @@ fn controller_quorum_values_and_references() {
     let e = one("at 2s crash controller 1");
     assert_eq!(e.message, "controller 1 needs a controller quorum");
     assert_eq!(at(&e), (1, 13, 12));
+    assert!(e
+        .hint
+        .as_deref()
+        .unwrap()
+        .starts_with("add `controllers=3`"));
+    // In a ZooKeeper-era cluster the hint names KRaft (walk 13).
+    let e = one("cluster controller=zookeeper\nat 2s crash controller 1");
+    assert!(
+        e.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("a controller quorum is KRaft's: put `controller=kraft controllers=3`"),
+        "{e:?}"
+    );
     let e = one("cluster controllers=3\nat 2s restart controller 4");
     assert_eq!(
         e.message,

@@ -152,6 +152,10 @@ pub struct ClusterSnapshot {
     pub in_flight: Vec<crate::sim::WireMessage>,
     /// The KRaft controller quorum, one per controller (empty without `controllers=N`).
     pub controllers: Vec<super::quorum::ControllerView>,
+    /// The ZooKeeper-era controller runs the cluster (`controller=zookeeper`, or a version up to
+    /// 3.9), not KRaft.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub zookeeper: bool,
 }
 
 /// One record in one replica's log, with what a log bar colours it by.
@@ -480,6 +484,7 @@ impl Sim {
             cut_links: self.cut_links(),
             in_flight: self.wire(),
             controllers: self.controller_views(),
+            zookeeper: self.topo.config.controller == crate::config::ControllerMode::Zookeeper,
         }
     }
 
