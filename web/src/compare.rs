@@ -220,10 +220,20 @@ pub fn render_sweep(
     runs: &[(String, Result<RunSummary, String>)],
     on_close: Callback<MouseEvent>,
 ) -> Html {
+    // The title names the key: each column is its value alone (`zstd`, not
+    // `compression.type=zstd`), so five values fit a 1280-pixel page.
+    let prefix = format!("{key}=");
+    let columns: Vec<(String, Result<RunSummary, String>)> = runs
+        .iter()
+        .map(|(label, run)| {
+            let short = label.strip_prefix(&prefix).unwrap_or(label);
+            (short.to_string(), run.clone())
+        })
+        .collect();
     framed(
         "sweep",
         format!("Every {key}"),
-        side_by_side(runs, " | "),
+        side_by_side(&columns, " | "),
         ("Close", on_close),
     )
 }
