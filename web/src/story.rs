@@ -287,6 +287,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let part = (0..sim.topology().parts.len() as u32)
         .find(|p| *sim.topology().part_name(*p) == *s.partition);
     let leader_now = part.and_then(|p| sim.partition_state(p as usize as u32).leader);
+    let replicas: &[u32] = part.map_or(&[], |p| &sim.topology().parts[p as usize].replicas);
     let acked_at = s.acknowledged_us.map(SimTime);
     // From its send, or from the earlier emission of the same final result.
     let since_us = s
@@ -298,7 +299,16 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         .notable_events()
         .filter(|e| e.time >= SimTime(since_us) && e.time <= now)
         .filter(|e| match &e.kind {
-            // A consumer's fault, when other members processed the record, is another story.
+            // A broker's fault, or a cut, that cannot touch its partition's replicas is another
+            // record's story (walk 13: a record on broker 1 listed `slow broker 2 off`); so is a
+            // consumer's fault, when other members processed the record.
+            TraceKind::Fault { description }
+                if !sim
+                    .fault_touches(e.time, description, replicas)
+                    .unwrap_or(true) =>
+            {
+                false
+            }
             TraceKind::Fault { description } => description
                 .split(' ')
                 .skip_while(|w| *w != "consumer")
@@ -660,24 +670,33 @@ mod tests {
     #[test]
     fn a_fault_in_effect_at_the_send_is_in_the_story() {
         let sim = run_to_end(&crate::headline::lesson_cells("00-events-keys-and-ordering.md")[1]);
+        // A record's fault steps, each with its time (µs).
         let faults = |id| -> Vec<String> {
             super::story_view(&sim, id)
                 .unwrap()
                 .steps
                 .into_iter()
-                .filter(|st| st.text.contains("(still in effect when it was sent)"))
+                .filter(|st| st.text.contains('⚡'))
                 .map(|st| format!("{} {}", st.at.as_us(), st.text))
                 .collect()
         };
+        let in_effect = |id| -> Vec<String> {
+            faults(id)
+                .into_iter()
+                .filter(|t| t.contains("(still in effect when it was sent)"))
+                .collect()
+        };
         // Record 21, dave's, on orders-1 (broker 2), sent at 1.05 s.
-        let dave = faults(21);
+        let dave = in_effect(21);
         assert_eq!(dave.len(), 1, "{dave:?}");
         assert!(
             dave[0].starts_with("1000000 ⚡") && dave[0].contains("broker 2"),
             "{dave:?}"
         );
-        // Record 22, alice's, on orders-0 (broker 1).
+        // Record 22, alice's, on orders-0 (broker 1): nor does the fault's end, an event after
+        // it was sent, belong to alice's story; it does to dave's (walk 13).
         assert_eq!(faults(22), Vec::<String>::new());
+        assert!(faults(21).iter().any(|t| t.contains("off")), "{:?}", faults(21));
     }
 
     /// A duplicate's story has a step for each append on the leader, the second copy's

@@ -1300,6 +1300,18 @@ impl Sim {
         self.fault_spans.in_effect(at)
     }
 
+    /// Whether the fault event at `at` (`description`) can touch a record of a partition whose
+    /// replicas are `replicas` ([`crate::observe::fault_spans::FaultSpans::touches`]); `None`
+    /// for a fault that lasts nothing.
+    pub fn fault_touches(
+        &self,
+        at: SimTime,
+        description: &str,
+        replicas: &[crate::spec::BrokerId],
+    ) -> Option<bool> {
+        self.fault_spans.touches(at, description, replicas)
+    }
+
     /// `kafka-consumer-groups --reset-offsets` (`coordinator/group/reset_offsets.rs`): what the
     /// tool's admin calls would read (the group's state from its coordinator, each partition's
     /// bounds from its leader), the plan, and unless `dry_run` its commit through the coordinator.

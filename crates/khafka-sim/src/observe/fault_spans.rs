@@ -87,6 +87,24 @@ impl FaultSpans {
             .filter(move |s| s.from <= at && s.until.is_none_or(|u| u > at))
     }
 
+    /// Whether the fault applied at `at` as `description` can touch a record of a partition
+    /// whose replicas are `replicas`: a lasting fault that began then by its subject, a fault that
+    /// ended lasting ones then (a restart, `slow … off`, `heal`) by theirs; `None` for a fault
+    /// that neither began nor ended one.
+    pub fn touches(&self, at: SimTime, description: &str, replicas: &[BrokerId]) -> Option<bool> {
+        let began = self
+            .spans
+            .iter()
+            .filter(|s| s.from == at && s.description == description);
+        let ended = self.spans.iter().filter(|s| s.until == Some(at));
+        let mut any = None;
+        for s in began.chain(ended) {
+            let t = s.subject.touches(replicas);
+            any = Some(any.unwrap_or(false) || t);
+        }
+        any
+    }
+
     /// Bytes a clone copies.
     pub(crate) fn clone_bytes(&self) -> u64 {
         self.spans
