@@ -254,7 +254,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             String::new()
         } else {
             format!(
-                ", in its polls done between {} and {}",
+                ", at one of its polls between {} and {}",
                 fmt_time(SimTime(pr.from_us)),
                 fmt_time(SimTime(pr.at_us))
             )
