@@ -1427,7 +1427,7 @@ const INTERNAL: u8 = 64;
 
 /// An event's text, if the event filters show it.
 fn shown_text(kind: &khafka_sim::trace::TraceKind, filters: u8, zk: bool) -> Option<String> {
-    let text = crate::cluster_view::event_text_in(kind, zk);
+    let text = crate::cluster_view::event_text(kind, zk);
     // Internal topics' names start with `__`, and so does the text of an event about one.
     let internal = text.starts_with("__") && filters & INTERNAL == 0;
     (filters & event_category(kind).1 != 0 && !internal).then_some(text)
@@ -2434,7 +2434,7 @@ fn windowed_counts(
 /// consecutive events as one entry ("×12, until 9.5s"), numbered by its place in the whole log.
 fn events_panel(sim: &khafka_sim::Sim, dispatch: &Callback<Action>, filters: u8) -> Html {
     let now = sim.now();
-    let zk = crate::cluster_view::zookeeper(sim);
+    let zk = sim.topology().config.zookeeper();
     // `(number of the first event, its time, the last time, text, count)`
     let mut groups: Vec<(usize, SimTime, SimTime, String, usize)> = Vec::new();
     for (i, (e, text)) in sim

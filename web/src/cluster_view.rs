@@ -880,28 +880,11 @@ pub fn fault_text(line: &str) -> String {
     line.replace(" loss=0.0000%", "")
 }
 
-/// [`event_text`] in a cluster run by the ZooKeeper-era controller (`controller=zookeeper`, or a
-/// version up to 3.9), whose brokers are not fenced: a broker's ZooKeeper session expires and the
-/// controller handles it as failed (kafka-semantics.md §1.10).
-pub fn event_text_in(kind: &TraceKind, zookeeper: bool) -> String {
-    match kind {
-        TraceKind::BrokerFenced {
-            broker,
-            reason: khafka_sim::trace::FenceReason::SessionTimeout,
-        } if zookeeper => format!(
-            "broker {broker}'s ZooKeeper session expired (zookeeper.session.timeout.ms): the \
-             controller handles it as failed"
-        ),
-        _ => event_text(kind),
-    }
-}
-
-/// Whether the run's controller is the ZooKeeper-era one.
-pub fn zookeeper(sim: &khafka_sim::Sim) -> bool {
-    sim.topology().config.controller == khafka_sim::config::ControllerMode::Zookeeper
-}
-
-pub fn event_text(kind: &TraceKind) -> String {
+/// An event as the page says it. In a cluster run by the ZooKeeper-era controller
+/// (`zookeeper`: `controller=zookeeper`, or a version up to 3.9) brokers are not fenced: a
+/// broker's ZooKeeper session expires and the controller handles it as failed (kafka-semantics.md
+/// §1.10), so the controller's reasons are said in those words.
+pub fn event_text(kind: &TraceKind, zookeeper: bool) -> String {
     match kind {
         TraceKind::Fault { description } => format!("⚡ {}", fault_text(description)),
         TraceKind::BrokerStarted { broker, .. } => format!("broker {broker} started"),
@@ -911,6 +894,13 @@ pub fn event_text(kind: &TraceKind) -> String {
                 if *clean { "shut down" } else { "crashed" }
             )
         }
+        TraceKind::BrokerFenced {
+            broker,
+            reason: khafka_sim::trace::FenceReason::SessionTimeout,
+        } if zookeeper => format!(
+            "broker {broker}'s ZooKeeper session expired (zookeeper.session.timeout.ms): the \
+             controller handles it as failed"
+        ),
         TraceKind::BrokerFenced { broker, reason } => format!("broker {broker} fenced ({reason})"),
         TraceKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
         TraceKind::RegistrationRefused { broker, .. } => {
@@ -925,9 +915,18 @@ pub fn event_text(kind: &TraceKind) -> String {
             reason,
             ..
         } => format!(
-            "{partition}: {} leader {} (epoch {leader_epoch}; {reason}{})",
+            "{partition}: {} leader {} (epoch {leader_epoch}; {}{})",
             if *unclean { "UNCLEAN" } else { "new" },
             leader.map_or("none".to_string(), |l| l.to_string()),
+            match reason {
+                khafka_sim::trace::ChangeReason::LeaderFenced if zookeeper => {
+                    "leader failed".to_string()
+                }
+                khafka_sim::trace::ChangeReason::ReplicaFenced if zookeeper => {
+                    "replica failed".to_string()
+                }
+                reason => reason.to_string(),
+            },
             if *from_elr {
                 "; from the ELR, the eligible leader replicas"
             } else {

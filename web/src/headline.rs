@@ -994,7 +994,7 @@ mod tests {
                 khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
             sim.run_until(scenario.spec.run_for);
             for e in sim.notable_events() {
-                let text = crate::cluster_view::event_text(&e.kind);
+                let text = crate::cluster_view::event_text(&e.kind, false);
                 assert!(!text.starts_with('{'), "{text}");
                 for (i, w) in ["old segment", "cleaner compacted", "is out of range"]
                     .iter()
@@ -1018,7 +1018,7 @@ mod tests {
                 khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
             sim.run_until(scenario.spec.run_for);
             sim.notable_events()
-                .map(|e| crate::cluster_view::event_text(&e.kind))
+                .map(|e| crate::cluster_view::event_text(&e.kind, false))
                 .filter(|t| t.starts_with("orders-0: ") && t.contains(" leader 2 "))
                 .collect()
         };
@@ -1481,10 +1481,17 @@ mod tests {
             let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
             sim.run_until(scenario.spec.run_for);
             let zk = sim.snapshot().zookeeper;
+            // The failure, and the election it caused.
             let fenced: Vec<String> = sim
                 .notable_events()
-                .filter(|e| matches!(e.kind, khafka_sim::trace::TraceKind::BrokerFenced { .. }))
-                .map(|e| crate::cluster_view::event_text_in(&e.kind, zk))
+                .filter(|e| {
+                    matches!(
+                        e.kind,
+                        khafka_sim::trace::TraceKind::BrokerFenced { .. }
+                            | khafka_sim::trace::TraceKind::LeaderElected { .. }
+                    )
+                })
+                .map(|e| crate::cluster_view::event_text(&e.kind, zk))
                 .collect();
             (zk, fenced)
         };
@@ -1492,11 +1499,20 @@ mod tests {
         assert!(zk);
         assert_eq!(
             fenced,
-            ["broker 1's ZooKeeper session expired (zookeeper.session.timeout.ms): the controller handles it as failed"]
+            [
+                "broker 1's ZooKeeper session expired (zookeeper.session.timeout.ms): the controller handles it as failed",
+                "t-0: new leader 2 (epoch 1; leader failed)"
+            ]
         );
         let (zk, fenced) = run("kraft");
         assert!(!zk);
-        assert_eq!(fenced, ["broker 1 fenced (session timeout)"]);
+        assert_eq!(
+            fenced,
+            [
+                "broker 1 fenced (session timeout)",
+                "t-0: new leader 2 (epoch 1; leader fenced)"
+            ]
+        );
     }
 
     /// The latency chart plots what the headline counts, each record from its send() to its

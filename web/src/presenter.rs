@@ -96,7 +96,9 @@ fn left_to() -> String {
 struct Beat {
     at: SimTime,
     what: String,
-    /// Only live actions (keys) are at this instant: a marker of its own.
+    /// A scheduled fault of the scenario is at this instant (its marker stays the scenario's).
+    scheduled: bool,
+    /// A live action (a key) is at this instant.
     live: bool,
 }
 
@@ -221,6 +223,7 @@ impl State {
             .map(|(at, what)| Beat {
                 at: *at,
                 what: what.clone(),
+                scheduled: true,
                 live: false,
             })
             .collect();
@@ -230,16 +233,14 @@ impl State {
                 // A scheduled beat keeps its marker; one key can inject several lines at one
                 // instant (N's heal and cuts again), said once as live.
                 Some(b) => {
-                    b.what.push_str(if b.what.contains("live: ") {
-                        " + "
-                    } else {
-                        " + live: "
-                    });
+                    b.what.push_str(if b.live { " + " } else { " + live: " });
                     b.what.push_str(&what);
+                    b.live = true;
                 }
                 None => all.push(Beat {
                     at: l.at,
                     what: format!("live: {what}"),
+                    scheduled: false,
                     live: true,
                 }),
             }
@@ -986,7 +987,7 @@ pub fn presenter() -> Html {
         .collect::<Vec<_>>()
         .iter()
         .rev()
-        .map(|e| (e.time, crate::cluster_view::event_text_in(&e.kind, zk)))
+        .map(|e| (e.time, crate::cluster_view::event_text(&e.kind, zk)))
         .filter(|(_, text)| !text.starts_with("__"))
         .take(5)
         .map(|(t, text)| format!("{} {}", fmt_time(t), crate::cluster_view::short_member_ids(&text)))
@@ -1048,7 +1049,7 @@ pub fn presenter() -> Html {
             <div class="p-timeline" aria-label={format!("Timeline: {} of {}, {} beats", fmt_time(now), fmt_time(s.end), marks.len())}>
                 <div class="p-track"></div>
                 { for marks.iter().enumerate().map(|(i, b)| html! {
-                    <span class={classes!("p-beat", (i < done).then_some("done"), (rows[i] == 1).then_some("low"), b.live.then_some("live"))} style={format!("left: {:.2}%", pct(b.at))}
+                    <span class={classes!("p-beat", (i < done).then_some("done"), (rows[i] == 1).then_some("low"), (!b.scheduled).then_some("live"))} style={format!("left: {:.2}%", pct(b.at))}
                         title={format!("Beat {}: {} at {}", i + 1, b.what, fmt_time(b.at))}>{ i + 1 }</span>
                 }) }
                 <span class="p-now" style={format!("left: {:.2}%", pct(now))}></span>

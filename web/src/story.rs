@@ -42,7 +42,7 @@ pub struct StoryView {
 /// The story of record `id` at the current instant, or `None` if no such record was sent.
 pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let s = sim.record_story(id)?;
-    let zk = crate::cluster_view::zookeeper(sim);
+    let zk = sim.topology().config.zookeeper();
     let now = sim.now();
     let mut steps = vec![Step {
         at: SimTime(s.sent_us),
@@ -345,7 +345,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     let mut events: Vec<Step> = Vec::new();
     let mut repeats: Vec<(usize, SimTime)> = Vec::new();
     for (i, e) in around.iter().enumerate() {
-        let text = crate::cluster_view::event_text_in(&e.kind, zk);
+        let text = crate::cluster_view::event_text(&e.kind, zk);
         match events.last_mut() {
             Some(last) if !last.own && last.text == text => {
                 last.cause |= Some(i) == cause;

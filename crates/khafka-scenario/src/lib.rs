@@ -169,12 +169,17 @@ pub fn continuation_prelude(previous: &str) -> String {
 /// whose reader only changed a comment still shows its result as the text's.
 pub fn same_statements(a: &str, b: &str) -> bool {
     fn code(s: &str) -> Vec<&str> {
-        s.lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
+        code_lines(s)
+            .map(str::trim)
             .filter(|l| !l.is_empty())
             .collect()
     }
     code(a) == code(b)
+}
+
+/// A scenario's lines without their comments (the lexer ends a line at its first `#`).
+fn code_lines(source: &str) -> impl Iterator<Item = &str> {
+    source.lines().map(|l| l.split('#').next().unwrap_or(""))
 }
 
 /// The first of `keep` (statement keywords an exercise's brief leaves alone, its fence's
@@ -183,9 +188,7 @@ pub fn same_statements(a: &str, b: &str) -> bool {
 /// each solution use this same rule.
 pub fn changed_kept_lines<'k>(original: &str, edited: &str, keep: &'k [String]) -> Option<&'k str> {
     let lines = |source: &str, keyword: &str| -> Vec<String> {
-        source
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or(""))
+        code_lines(source)
             .filter(|l| l.split_whitespace().next() == Some(keyword))
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect()

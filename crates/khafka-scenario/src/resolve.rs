@@ -101,9 +101,7 @@ impl Parser {
                 let n = self.spec.cluster.config.controllers;
                 if n == 0 {
                     // A ZooKeeper-era cluster has no quorum to add (`controllers=` is KRaft's).
-                    let zookeeper = self.spec.cluster.config.controller
-                        == khafka_sim::config::ControllerMode::Zookeeper;
-                    let hint = if zookeeper {
+                    let hint = if self.spec.cluster.config.zookeeper() {
                         "a controller quorum is KRaft's: put `controller=kraft controllers=3` on the `cluster` line (a ZooKeeper-era cluster's controller is modelled as one node that never fails)"
                     } else {
                         "add `controllers=3` to the `cluster` line: without it the cluster has one controller that never fails"

@@ -517,12 +517,17 @@ impl BrokerConfig {
         Ok(())
     }
 
+    /// The ZooKeeper-era controller runs the cluster (`controller=zookeeper`, or a version up to
+    /// 3.9), not KRaft.
+    pub fn zookeeper(&self) -> bool {
+        self.controller == ControllerMode::Zookeeper
+    }
+
     /// After a cluster's settings are applied: the ZooKeeper controller and the pre-3.7 HW rule
     /// belong to releases without eligible leader replicas, so they turn ELR off unless
     /// `eligible.leader.replicas.enable` was given; then [`Self::check_combination`].
     pub fn settle(&mut self, elr_given: bool) -> Result<(), String> {
-        let old_release =
-            self.controller == ControllerMode::Zookeeper || self.hw_rule == HwRule::Pre37;
+        let old_release = self.zookeeper() || self.hw_rule == HwRule::Pre37;
         if old_release && !elr_given {
             self.eligible_leader_replicas_enable = false;
         }

@@ -92,17 +92,13 @@ impl FaultSpans {
     /// ended lasting ones then (a restart, `slow … off`, `heal`) by theirs; `None` for a fault
     /// that neither began nor ended one.
     pub fn touches(&self, at: SimTime, description: &str, replicas: &[BrokerId]) -> Option<bool> {
-        let began = self
+        let mut spans = self
             .spans
             .iter()
-            .filter(|s| s.from == at && s.description == description);
-        let ended = self.spans.iter().filter(|s| s.until == Some(at));
-        let mut any = None;
-        for s in began.chain(ended) {
-            let t = s.subject.touches(replicas);
-            any = Some(any.unwrap_or(false) || t);
-        }
-        any
+            .filter(|s| (s.from == at && s.description == description) || s.until == Some(at))
+            .peekable();
+        spans.peek()?;
+        Some(spans.any(|s| s.subject.touches(replicas)))
     }
 
     /// Bytes a clone copies.

@@ -580,12 +580,12 @@ impl Sim {
         (copies, reordered, committed)
     }
 
-    /// Up to `limit` records with a given verdict (`lost`, `duplicated` or `unavailable`), oldest first.
     /// A record that failed and was never acknowledged (the first batch to fail), if any.
     pub fn a_failed_record(&self) -> Option<RecordId> {
         self.prov.first_failed
     }
 
+    /// Up to `limit` records with a given verdict (`lost`, `duplicated` or `unavailable`), oldest first.
     pub fn records_with_verdict(&self, verdict: &str, limit: usize) -> Vec<RecordId> {
         // The running counts say at once when there is none, and hold each record's copies.
         let running = self.provenance_counts_running();

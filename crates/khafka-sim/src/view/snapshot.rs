@@ -484,7 +484,7 @@ impl Sim {
             cut_links: self.cut_links(),
             in_flight: self.wire(),
             controllers: self.controller_views(),
-            zookeeper: self.topo.config.controller == crate::config::ControllerMode::Zookeeper,
+            zookeeper: self.topo.config.zookeeper(),
         }
     }
 
@@ -632,8 +632,8 @@ impl Sim {
         b: BrokerId,
         part: PartIdx,
         log: &crate::log::Log,
-        off: u64,
-        id: RecordId,
+        (off, leader_epoch): (u64, u32),
+        (id, sent): (RecordId, crate::SimTime),
     ) -> RecordDeletion {
         use crate::observe::trace::TraceKind;
         let below_start = off < log.log_start_offset();
@@ -642,7 +642,6 @@ impl Sim {
         // unclean truncation an offset names other records): the cleaner's (a `compact,delete`
         // topic's copy the cleaner dropped before retention moved the log start past it), or a
         // move of the log start past it.
-        let sent = crate::SimTime(self.prov.get(id, &self.batches).map_or(0, |r| r.sent_us));
         let found = self
             .notable_events()
             .skip_while(|e| e.time < sent)
@@ -681,7 +680,7 @@ impl Sim {
         RecordDeletion {
             broker: b,
             offset: off,
-            leader_epoch: 0,
+            leader_epoch,
             at_us: found.map(|f| f.0),
             by,
             log_start_offset,
@@ -710,9 +709,9 @@ impl Sim {
     }
 
     /// Why a record's copy on the verdict source is gone, in a sentence.
-    fn deletion_reason(&self, d: &RecordDeletion, producer: u32) -> String {
+    fn deletion_reason(d: &RecordDeletion, tombstone: bool) -> String {
         let why = match (d.by, d.log_start_offset) {
-            (CLEANER, _) if self.topo.producers[producer as usize].null_value => {
+            (CLEANER, _) if tombstone => {
                 "a tombstone, the cleaner removed it past its delete horizon \
                  (delete.retention.ms) or for a later record of its key"
                     .to_string()
@@ -742,6 +741,7 @@ impl Sim {
         let mut copies = Vec::new();
         let mut deleted: Vec<RecordDeletion> = Vec::new();
         let mut delete_horizon_ms = None;
+        let tombstone = self.topo.producers[info.producer as usize].null_value;
         // A copy on the verdict source that is committed (`Sim::copy_is_committed`): below its
         // high watermark, or passed by an earlier leader's that the source's has not caught up.
         let top = self.highest_hw(part);
@@ -753,10 +753,9 @@ impl Sim {
             for (off, copy, rec) in r.log.records_with_batch(&self.batches) {
                 if rec.record_id == id {
                     let Some(live) = self.live_batch_holding(&r.log, off, id) else {
-                        deleted.push(RecordDeletion {
-                            leader_epoch: rec.leader_epoch,
-                            ..self.deletion_of(b, part, &r.log, off, id)
-                        });
+                        let sent = crate::SimTime(info.sent_us);
+                        let copy = (off, rec.leader_epoch);
+                        deleted.push(self.deletion_of(b, part, &r.log, copy, (id, sent)));
                         continue;
                     };
                     if Some(b) == source && self.copy_is_committed(&r.log, top, off, copy) {
@@ -764,7 +763,7 @@ impl Sim {
                     }
                     // A tombstone's delete horizon, set on its batch by the first cleaning that
                     // rewrote it (KIP-534).
-                    if Some(b) == source && self.topo.producers[info.producer as usize].null_value {
+                    if Some(b) == source && tombstone {
                         delete_horizon_ms =
                             Some(self.batches.delete_horizon_ms(live)).filter(|&h| h != u64::MAX);
                     }
@@ -806,7 +805,7 @@ impl Sim {
                 .find(|d| Some(d.broker) == source)
                 .or(deleted.first());
             let why = match d {
-                Some(d) => self.deletion_reason(d, info.producer),
+                Some(d) => Self::deletion_reason(d, tombstone),
                 None => "retention or the cleaner deleted it, and no replica's log holds it now"
                     .to_string(),
             };
@@ -941,18 +940,14 @@ impl Sim {
             let mut groups: Vec<String> = Vec::new();
             // A live copy only: records retention or the cleaner deleted are not "never
             // processed" (they are gone, counted `deleted`, as the groups' counts have it).
-            let on_source = copies
-                .iter()
-                .find(|c| Some(c.broker) == source)
-                .map(|c| c.offset);
-            if let Some(offset) = on_source {
+            if let Some(c) = copies.iter().find(|c| Some(c.broker) == source) {
                 for g in self.consumers.iter().filter_map(|c| c.group.as_ref()) {
                     let g = g.group_id.to_string();
                     if groups.contains(&g) {
                         continue;
                     }
                     let skipped = self.committed_offset(&g, part).is_some_and(|committed| {
-                        self.never_processed_by(&g, part, offset, committed)
+                        self.never_processed_by(&g, part, c.offset, committed)
                     });
                     if skipped {
                         groups.push(g);
@@ -998,7 +993,7 @@ impl Sim {
             copies,
             deleted,
             delete_horizon_ms,
-            tombstone: self.topo.producers[info.producer as usize].null_value,
+            tombstone,
             verdict,
             explanation,
             serializer: phase.map(|p| match &p.bytes {
