@@ -126,8 +126,8 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     if let Some(t) = s.consumed_us {
         steps.push(own(t, "first consumed".into()));
     }
-    // Retention or the cleaner removed a copy: when, where and by what (a follower that learnt its
-    // leader's log start offset: no event says when).
+    // Retention, DeleteRecords or the cleaner removed a copy: when, where and by what (undated
+    // only for a copy below a log start whose move the log has no record of).
     let mut undated = Vec::new();
     for d in &s.deleted {
         let start = d
@@ -862,6 +862,77 @@ mod tests {
                  the log start to offset 1903"
             )
         );
+    }
+
+    /// A repartition topic's records go below the log start by DeleteRecords (Kafka Streams
+    /// purges what it committed): the leader's copy is dated by the request, a follower's by its
+    /// leader's log start, which it learns in a fetch (review of session 55, #5).
+    #[test]
+    fn purged_repartition_records_say_delete_records_and_when() {
+        // Its internal topics with three replicas, so that followers learn the log start.
+        let cell = crate::headline::lesson_cells("06c-stateful-stream-processing.md")[5]
+            .replace("statestore.cache.max.bytes=0", "statestore.cache.max.bytes=0 replication.factor=3");
+        let sim = run_to_end(&cell);
+        let s = (0..sim.records_sent())
+            .filter_map(|id| sim.record_story(id))
+            .find(|s| s.deleted.iter().any(|d| d.by == "DeleteRecords"))
+            .expect("a record DeleteRecords removed");
+        let causes: Vec<&str> = s.deleted.iter().map(|d| d.by).collect();
+        assert!(
+            causes.contains(&"its leader's log start offset"),
+            "{causes:?}"
+        );
+        for d in &s.deleted {
+            let at = d.at_us.expect("dated");
+            assert!(at > s.sent_us, "{d:?}");
+            assert!(d.log_start_offset.is_some_and(|o| o > d.offset), "{d:?}");
+        }
+        assert_eq!(s.verdict, "deleted", "{}", s.explanation);
+        assert!(
+            s.explanation
+                .contains("below the log start offset, which a DeleteRecords request moved to"),
+            "{}",
+            s.explanation
+        );
+        let v = super::story_view(&sim, s.record_id).unwrap();
+        assert!(
+            v.steps
+                .iter()
+                .any(|st| st.text.contains("'s log: DeleteRecords, moving the log start to")),
+            "{:?}",
+            v.steps
+        );
+    }
+
+    /// Both copies of a duplicate the cleaner removed at different cleanings keep their own
+    /// times: the first when the retry superseded it, the second when a later record of its key
+    /// did (review of session 55, #8).
+    #[test]
+    fn a_duplicates_copies_the_cleaner_removed_keep_their_own_times() {
+        let cell = crate::headline::lesson_cells("03-retries-and-idempotence.md")[0]
+            .replace(
+                "min.insync.replicas=2",
+                "min.insync.replicas=2 cleanup.policy=compact segment.ms=1000 \
+                 min.cleanable.dirty.ratio=0.01",
+            )
+            .replace("keys=user-0..99", "keys=user-0..2999");
+        let sim = run_to_end(&cell);
+        let mut twice = 0;
+        for s in (0..sim.records_sent()).filter_map(|id| sim.record_story(id)) {
+            let on_1: Vec<_> = s
+                .deleted
+                .iter()
+                .filter(|d| d.broker == 1 && d.by == khafka_sim::view::snapshot::CLEANER)
+                .collect();
+            if let [first, second] = on_1[..] {
+                assert!(first.offset < second.offset);
+                assert!(first.at_us.unwrap() <= second.at_us.unwrap(), "{s:?}");
+                if first.at_us < second.at_us {
+                    twice += 1;
+                }
+            }
+        }
+        assert!(twice > 0, "no duplicate with its copies cleaned apart");
     }
 
     /// A late view another group reads later is still dropped: only its application's read

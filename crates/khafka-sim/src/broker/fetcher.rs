@@ -324,6 +324,7 @@ impl Broker {
                     fp.part,
                     &mut r.log,
                     fp.log_start_offset,
+                    crate::log::StartMoveCause::Leader,
                 );
             }
         }

@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::log::cleaner::{self, CleanerRecordInfo};
-use crate::log::{BatchId, BatchMeta, RetentionConfig, RollConfig};
+use crate::log::{BatchId, BatchMeta, RetentionConfig, RollConfig, StartMoveCause};
 use crate::topology::Topology;
 use crate::trace::Piece;
 
@@ -129,10 +129,12 @@ pub(super) fn increment_log_start(
     part: PartIdx,
     log: &mut Log,
     offset: u64,
+    cause: StartMoveCause,
 ) {
     let old = log.log_start_offset();
     if log.maybe_increment_log_start(offset) {
         let new = log.log_start_offset();
+        log.note_start_move(ctx.now.as_us(), cause);
         mark_deleted(ctx, log, old, new, false);
         ctx.emit(TraceKind::LogStartOffset {
             partition: ctx.topo.part_name(part),
@@ -167,6 +169,10 @@ impl Broker {
                 retention_bytes: c.retention_bytes,
             };
             for d in r.log.delete_old_segments(now_ms, &cfg) {
+                if d.log_start_offset > d.old_log_start {
+                    let cause = StartMoveCause::Retention(d.reason);
+                    r.log.note_start_move(ctx.now.as_us(), cause);
+                }
                 mark_deleted(ctx, &mut r.log, d.old_log_start, d.log_start_offset, true);
                 if d.rolled {
                     ctx.emit(TraceKind::SegmentRolled {
@@ -326,7 +332,8 @@ impl Broker {
                 if offset > r.log.high_watermark {
                     return answer(ErrorCode::OffsetOutOfRange, 0);
                 }
-                increment_log_start(ctx, me, part, &mut r.log, offset);
+                let cause = StartMoveCause::DeleteRecords;
+                increment_log_start(ctx, me, part, &mut r.log, offset, cause);
                 answer(ErrorCode::None, r.log.log_start_offset())
             })
             .collect();

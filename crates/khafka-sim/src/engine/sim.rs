@@ -323,6 +323,7 @@ impl Sim {
         };
         #[cfg(feature = "groups")]
         sim.build_streams();
+        sim.metrics.may_delete = sim.may_delete_records();
         for id in 1..=sim.topo.config.controllers {
             let c = {
                 let ctx = ctx!(sim, Node::QuorumController(id));
@@ -1758,6 +1759,34 @@ fn changelog_count(_: &crate::spec::ScenarioSpec, _: &str) -> u32 {
     1
 }
 
+impl Sim {
+    /// Whether the run can delete records before it ends: a compacted topic, retention shorter
+    /// than the run or by size, a Kafka Streams purge of a repartition topic (DeleteRecords), or
+    /// a scheduled change of a topic's cleanup or retention. The records chart draws its
+    /// `deleted` line from the start of such a run.
+    fn may_delete_records(&self) -> bool {
+        let run_ms = self.spec.run_for.as_us() / 1_000;
+        let by_config = (0..self.topo.parts.len()).any(|p| {
+            let c = self.topo.log_config(p as PartIdx);
+            c.cleanup.compact
+                || c.cleanup.delete
+                    && (c.retention_bytes >= 0 || (0..=run_ms as i64).contains(&c.retention_ms))
+        });
+        #[cfg(feature = "groups")]
+        let purges = self
+            .consumers
+            .iter()
+            .any(|c| c.config.group.streams_purge_interval_ms.is_some());
+        #[cfg(not(feature = "groups"))]
+        let purges = false;
+        let altered = self.spec.schedule.iter().any(|s| {
+            matches!(&s.fault, Fault::SetTopicConfig { key, .. }
+                if matches!(key.as_str(), "cleanup.policy" | "retention.ms" | "retention.bytes"))
+        });
+        by_config || purges || altered
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Every queued event and every effect is as large as its largest kind, and each is moved several
@@ -1770,3 +1799,4 @@ mod tests {
         assert!(std::mem::size_of::<crate::msg::Msg>() <= 64);
     }
 }
+

@@ -88,6 +88,38 @@ impl DeletionReason {
     }
 }
 
+/// What moved a log's start offset forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartMoveCause {
+    /// Retention deleted segments (`retention.ms` or `retention.bytes`).
+    Retention(DeletionReason),
+    /// A `DeleteRecords` request, on the leader (`ReplicaManager.deleteRecords`).
+    DeleteRecords,
+    /// A follower read its leader's log start offset in a fetch response
+    /// (`maybeIncrementLogStartOffset`).
+    Leader,
+}
+
+impl StartMoveCause {
+    /// The cause as an operator names it.
+    pub fn cause(self) -> &'static str {
+        match self {
+            StartMoveCause::Retention(r) => r.cause(),
+            StartMoveCause::DeleteRecords => "DeleteRecords",
+            StartMoveCause::Leader => "its leader's log start offset",
+        }
+    }
+}
+
+/// A move of a log's start offset: when, to where, and why (what a record's story dates its
+/// deleted copies by).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartMove {
+    pub at_us: u64,
+    pub to: u64,
+    pub cause: StartMoveCause,
+}
+
 /// Segments deleted in one step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deletion {
@@ -178,6 +210,9 @@ pub struct Log {
     last_append_us: u64,
     #[serde(skip)]
     recent_bases: [u64; RECENT],
+    /// Every forward move of the log start offset, in time order.
+    #[serde(skip)]
+    start_moves: ChunkVec<StartMove>,
 }
 
 /// How many of the newest batches' base offsets a log keeps beside its batches.
@@ -186,7 +221,37 @@ const RECENT: usize = 8;
 impl Log {
     /// Bytes a clone of the log copies rather than shares.
     pub(crate) fn clone_bytes(&self) -> u64 {
-        self.batches.clone_bytes() + (self.epoch_cache.len() * 16) as u64
+        self.batches.clone_bytes()
+            + self.start_moves.clone_bytes()
+            + (self.epoch_cache.len() * 16) as u64
+    }
+
+    /// Notes that the log start offset moved forward at `at_us` (to where it is now), for
+    /// [`Log::start_move_past`].
+    pub(crate) fn note_start_move(&mut self, at_us: u64, cause: StartMoveCause) {
+        self.start_moves.push(StartMove {
+            at_us,
+            to: self.log_start_offset,
+            cause,
+        });
+    }
+
+    /// The first move of the log start offset past `offset` at or after `from_us`: what deleted
+    /// the copy of a record written at `offset` after `from_us`.
+    pub fn start_move_past(&self, offset: u64, from_us: u64) -> Option<StartMove> {
+        let (mut lo, mut hi) = (0, self.start_moves.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.start_moves.get(mid).expect("in range").at_us < from_us {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        self.start_moves
+            .range(lo, self.start_moves.len())
+            .find(|m| m.to > offset)
+            .copied()
     }
 
     pub fn log_end_offset(&self) -> u64 {

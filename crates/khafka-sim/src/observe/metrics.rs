@@ -110,7 +110,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     (
         "RecordsDeleted",
-        "khafka:records deleted by retention or compaction on some replica (total)",
+        "khafka:records deleted by retention, compaction or DeleteRecords on some replica (total)",
     ),
 ];
 
@@ -169,6 +169,10 @@ pub struct Metrics {
     /// in the order the scenario names them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_lag: Vec<(String, Vec<Option<f64>>)>,
+    /// Whether the run can delete records (`RecordsDeleted`): a compacted topic, retention that
+    /// can act before the run ends, a DeleteRecords purge, a scheduled change of retention.
+    #[serde(skip)]
+    pub may_delete: bool,
 }
 
 fn percentile_ms(values: &mut [u64], pct: u64) -> f64 {

@@ -39,6 +39,27 @@ impl Sim {
         NotableIter { sim: self, next: 0 }
     }
 
+    /// The notable events at or after `t`, in order.
+    pub fn notable_events_from(
+        &self,
+        t: crate::SimTime,
+    ) -> impl ExactSizeIterator<Item = &TraceEvent> + '_ {
+        let n = &self.trace.notable;
+        let (mut lo, mut hi) = (0, n.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if n.get(mid).expect("in range").time < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        NotableIter {
+            sim: self,
+            next: lo,
+        }
+    }
+
     /// Every event, when the run keeps its trace (`SimOptions::keep_trace`); empty otherwise.
     pub fn trace_events(&self) -> &[TraceEvent] {
         self.trace.events.as_deref().unwrap_or(&[])

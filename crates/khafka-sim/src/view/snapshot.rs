@@ -191,12 +191,11 @@ pub struct RecordDeletion {
     pub broker: BrokerId,
     pub offset: u64,
     pub leader_epoch: u32,
-    /// When (µs), from the notable events; `None` for a follower that moved its log start offset
-    /// to its leader's (an event the run does not keep).
+    /// When (µs): the log's record of its start offset's moves, or the cleaner's notable events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_us: Option<u64>,
-    /// What removed it: `retention.ms`, `retention.bytes`, `below the log start offset`
-    /// (DeleteRecords, or the leader's on a follower) or [`CLEANER`] (compaction).
+    /// What removed it: `retention.ms`, `retention.bytes`, `DeleteRecords`, `its leader's log
+    /// start offset` (a follower), or [`CLEANER`] (compaction).
     pub by: &'static str,
     /// The log start offset after a deletion that moved it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -625,63 +624,55 @@ impl Sim {
     }
 
     /// How broker `b`'s copy of record `id` at offset `off`, gone from its live log, went: below
-    /// its log start offset (retention, DeleteRecords, or its leader's log start on a follower),
-    /// or removed by the cleaner. The time comes from the notable events.
+    /// its log start offset (retention, DeleteRecords, or its leader's log start on a follower:
+    /// the log's own record of its moves), or removed by the cleaner (the `Cleaned` events; the
+    /// `nth` copy of the id the cleaner removed from this log takes its `nth` removal).
     fn deletion_of(
         &self,
-        b: BrokerId,
-        part: PartIdx,
-        log: &crate::log::Log,
+        (b, part, log): (BrokerId, PartIdx, &crate::log::Log),
         (off, leader_epoch): (u64, u32),
         (id, sent): (RecordId, crate::SimTime),
+        nth: usize,
     ) -> RecordDeletion {
         use crate::observe::trace::TraceKind;
-        let below_start = off < log.log_start_offset();
         let name = self.topo.part_name(part);
-        // The earliest event that removed it from this log, not before it was sent (after an
-        // unclean truncation an offset names other records): the cleaner's (a `compact,delete`
-        // topic's copy the cleaner dropped before retention moved the log start past it), or a
-        // move of the log start past it.
-        let found = self
-            .notable_events()
-            .skip_while(|e| e.time < sent)
-            .find_map(|e| match &e.kind {
-                TraceKind::SegmentsDeleted {
-                    partition,
-                    broker,
-                    log_start_offset,
-                    reason,
-                    ..
-                } if below_start
-                    && *broker == b
-                    && *log_start_offset > off
-                    && *partition == name =>
-                {
-                    Some((e.time.as_us(), reason.cause(), Some(*log_start_offset)))
-                }
-                TraceKind::Cleaned {
-                    partition,
-                    broker,
-                    removed,
-                    ..
-                } if *broker == b && *partition == name && removed.contains(&id) => {
-                    Some((e.time.as_us(), CLEANER, None))
-                }
-                _ => None,
-            });
-        let (by, log_start_offset) = match found {
-            Some((_, by, start)) => (by, start),
-            None if below_start => (
+        // Not before it was sent: after an unclean truncation an offset names other records.
+        let cleaned = self
+            .notable_events_from(sent)
+            .flat_map(|e| {
+                let n = match &e.kind {
+                    TraceKind::Cleaned {
+                        partition,
+                        broker,
+                        removed,
+                        ..
+                    } if *broker == b && *partition == name => {
+                        removed.iter().filter(|&&r| r == id).count()
+                    }
+                    _ => 0,
+                };
+                std::iter::repeat_n(e.time.as_us(), n)
+            })
+            .nth(nth);
+        let moved = log.start_move_past(off, sent.as_us());
+        let (at_us, by, log_start_offset) = match (cleaned, moved) {
+            // A `compact,delete` topic's copy the cleaner dropped before retention moved the log
+            // start past it.
+            (Some(t), None) => (Some(t), CLEANER, None),
+            (Some(t), Some(m)) if t <= m.at_us => (Some(t), CLEANER, None),
+            (_, Some(m)) => (Some(m.at_us), m.cause.cause(), Some(m.to)),
+            (None, None) if off < log.log_start_offset() => (
+                None,
                 crate::log::DeletionReason::LogStartOffset.cause(),
                 Some(log.log_start_offset()),
             ),
-            None => (CLEANER, None),
+            (None, None) => (None, CLEANER, None),
         };
         RecordDeletion {
             broker: b,
             offset: off,
             leader_epoch,
-            at_us: found.map(|f| f.0),
+            at_us,
             by,
             log_start_offset,
         }
@@ -723,9 +714,12 @@ impl Sim {
                 "deleted with its segment ({by}), which moved the log start to offset {}",
                 start.unwrap_or(0)
             ),
-            (_, start) => format!(
-                "below the log start offset, moved to {} (DeleteRecords, or the leader's log \
-                 start)",
+            ("DeleteRecords", start) => format!(
+                "below the log start offset, which a DeleteRecords request moved to {}",
+                start.unwrap_or(0)
+            ),
+            (by, start) => format!(
+                "below the log start offset, moved to {} ({by})",
                 start.unwrap_or(0)
             ),
         };
@@ -755,7 +749,12 @@ impl Sim {
                     let Some(live) = self.live_batch_holding(&r.log, off, id) else {
                         let sent = crate::SimTime(info.sent_us);
                         let copy = (off, rec.leader_epoch);
-                        deleted.push(self.deletion_of(b, part, &r.log, copy, (id, sent)));
+                        let nth = deleted
+                            .iter()
+                            .filter(|d| d.broker == b && d.by == CLEANER)
+                            .count();
+                        let d = self.deletion_of((b, part, &r.log), copy, (id, sent), nth);
+                        deleted.push(d);
                         continue;
                     };
                     if Some(b) == source && self.copy_is_committed(&r.log, top, off, copy) {
