@@ -348,7 +348,8 @@ pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
         sim.outcome()
     };
     for k in &ex.keep {
-        if !khafka_scenario::STATEMENTS.contains(&k.as_str()) {
+        let keyword = k.split_once(':').map_or(k.as_str(), |(kw, _)| kw);
+        if !khafka_scenario::STATEMENTS.contains(&keyword) {
             problems.push(format!(
                 "{name}: `keep={k}` is not a statement keyword (it would keep nothing)"
             ));

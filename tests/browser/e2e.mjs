@@ -767,6 +767,22 @@ await check('a graded exercise says Not yet, then Passed with the solution, and 
   await expect_text(status, (t) => t === 'Not yet', 'the start run again');
 });
 
+await check('an exercise that keeps one setting (keep=producer:record.size) is not passed by shrinking the records', async () => {
+  // 300-byte records meet the throughput goal without the two producer settings the brief asks
+  // for (walk 13): the grader says which setting it keeps.
+  await page.goto(`${base}/#/lesson/throughput-and-scalability`);
+  const ex = page.locator('section.cell', { has: page.locator('.exercise') }).first();
+  const status = ex.locator('.exercise-status');
+  const start = await ex.locator('textarea').inputValue();
+  await ex.locator('textarea').fill(start.replace('record.size=1000', 'record.size=300'));
+  await ex.locator('button', { hasText: /^Run$/ }).click();
+  await ex.locator('ul.goal li .actual').first().waitFor();
+  await expect_text(ex.locator('.exercise-head .muted'), (t) => t.startsWith('The "record.size" setting of the "producer" lines changed'), 'the record size changed');
+  const marks = await ex.locator('ul.goal li').allInnerTexts();
+  expect(marks.every((m) => m.startsWith('✓')), `every goal line is met: ${marks}`);
+  expect((await status.innerText()).trim() === 'Not yet', `not passed: ${await status.innerText()}`);
+});
+
 await check('an exercise is graded on what its goal reads, whatever expect lines the reader deleted', async () => {
   // The goal reads the data flow's end-to-end latency, measured only when an expectation asks.
   await page.goto(`${base}/#/lesson/example-data-flow`);
@@ -2722,6 +2738,9 @@ await check('the KRaft quorum is drawn: the active controller, its epoch, a cras
   await page.goto(`${base}/#/lesson/first-cluster`);
   await cell(0).locator('button', { hasText: /^Run$/ }).click();
   expect(await cell(0).locator('.client.controller').count() === 1 && await cell(0).locator('.client.controller.quorum').count() === 0, 'one controller node');
+  // It says what it sees: the brokers it counts as live, the partitions without a leader.
+  const one = await cell(0).locator('.client.controller').innerText();
+  expect(/KRaft\s+\d of 3 brokers unfenced · \d+ offline partitions?/.test(one), `the controller card: ${one}`);
 });
 
 await check('the presenter crashes and restarts the active controller with C', async () => {

@@ -1176,7 +1176,10 @@ pub fn cell(props: &CellProps) -> Html {
             (sol, put)
         });
         let hint = match ex.changed_kept(&with_live_actions(&source, run.borrow().as_ref())) {
-            Some(k) => format!("Lines starting with \"{k}\" changed: put them back, the brief keeps them. The goal, checked at the end of your run:"),
+            Some(k) => format!(
+                "{} The goal, checked at the end of your run:",
+                khafka_scenario::kept_lines_hint(k)
+            ),
             None => "Change the scenario (not the goal) and run it. The goal, checked at the end of your run:".into(),
         };
         exercise_panel(

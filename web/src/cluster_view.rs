@@ -55,11 +55,13 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             if s.controllers.is_empty() && s.zookeeper {
                 <div class="client controller" title="The ZooKeeper-era controller (Kafka 3.9 and before), modelled as one node that never fails (it can be cut off): it learns a broker failed when its ZooKeeper session expires">
                     <strong>{ "Controller" }</strong><span class="state">{ " ZooKeeper" }</span>
+                    <div title="Brokers whose ZooKeeper session is alive (registered in /brokers/ids), and partitions with no leader (OfflinePartitionsCount)">{ controller_line(s, "registered") }</div>
                     <div class="wire">{ incoming("controller") }</div>
                 </div>
             } else if s.controllers.is_empty() {
                 <div class="client controller" title="The KRaft controller quorum, modelled as one node that never fails (it can be cut off); controllers=3 on the cluster line runs a real quorum">
                     <strong>{ "Controller" }</strong><span class="state">{ " KRaft" }</span>
+                    <div title="Brokers the controller has unfenced (registered, heartbeating, caught up), and partitions with no leader (OfflinePartitionsCount)">{ controller_line(s, "unfenced") }</div>
                     <div class="wire">{ incoming("controller") }</div>
                 </div>
             } else {
@@ -201,6 +203,18 @@ fn controller_state(c: &ControllerView) -> (&'static str, String) {
 
 /// One controller of a KRaft quorum: its role, Raft epoch, metadata log (high watermark, log end,
 /// how far behind), and, when the view can inject faults, crash or restart and cut off or reconnect.
+/// The single controller's view in one line: brokers it counts as live (a crashed broker until
+/// its session times out), partitions without a leader.
+fn controller_line(s: &ClusterSnapshot, live: &str) -> String {
+    let up = s.brokers.iter().filter(|b| !b.fenced).count();
+    let offline = s.partitions.iter().filter(|p| p.leader.is_none()).count();
+    format!(
+        "{up} of {} brokers {live} · {offline} offline {}",
+        s.brokers.len(),
+        noun(offline, "partition", "partitions")
+    )
+}
+
 fn controller_card(c: &ControllerView, incoming: &str, on_fault: Option<&Callback<Fault>>) -> Html {
     let st = &c.status;
     let (class, word) = controller_state(c);

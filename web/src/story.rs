@@ -193,15 +193,46 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         .chunk_by(|a, b| a.sent_us == b.sent_us && a.by == b.by)
     {
         let ids: Vec<String> = same.iter().map(|j| format!("#{}", j.result)).collect();
-        steps.push(own(
-            same[0].sent_us,
-            format!(
-                "joined by {} into result{} {}",
-                same[0].by,
-                if ids.len() > 1 { "s" } else { "" },
-                ids.join(", ")
-            ),
-        ));
+        let mut text = format!(
+            "joined by {} into result{} {}",
+            same[0].by,
+            if ids.len() > 1 { "s" } else { "" },
+            ids.join(", ")
+        );
+        // One instance pairing it with the same record twice at once: a stream–stream join's
+        // window store keeps duplicates, and held it twice.
+        let partners: Vec<Option<RecordId>> = same
+            .iter()
+            .map(|j| {
+                let (a, b) = sim.record_story(j.result)?.join_of?;
+                if a == s.record_id { b } else { Some(a) }
+            })
+            .collect();
+        if let Some(p) = (1..partners.len())
+            .find(|&i| partners[i].is_some() && partners[..i].contains(&partners[i]))
+            .and_then(|i| partners[i])
+        {
+            let earlier = s
+                .processed_by
+                .iter()
+                .find(|q| !q.consumer.starts_with(&format!("{}-", same[0].by)));
+            text.push_str(&match earlier {
+                Some(q) => format!(
+                    " — the same pair with record #{p} twice: {}'s window store held this record \
+                     twice, the copy {} wrote to the store's changelog before its offset was \
+                     committed, restored, and its own when it processed the record again (at \
+                     least once)",
+                    same[0].by,
+                    q.consumer.strip_suffix("-consumer").unwrap_or(&q.consumer)
+                ),
+                None => format!(
+                    " — the same pair with record #{p} twice: {}'s window store held this record \
+                     twice (processed twice, at least once)",
+                    same[0].by
+                ),
+            });
+        }
+        steps.push(own(same[0].sent_us, text));
     }
     // What the table held for its key as of its timestamp, and when that value was first read.
     let not_read = s.join_expected.as_ref().map(|e| (e, e.read_after));
@@ -933,6 +964,30 @@ mod tests {
             }
         }
         assert!(twice > 0, "no duplicate with its copies cleaned apart");
+    }
+
+    /// The pair in 06e's output twice: the story of its impression says why the instance that
+    /// took the task over paired it twice, and with whom (walk 13, #11).
+    #[test]
+    fn a_pair_joined_twice_says_the_store_held_its_record_twice() {
+        let cell = &crate::headline::lesson_cells("06e-stream-stream-joins.md")[2];
+        let sim = run_to_end(cell);
+        let v = super::story_view(&sim, 6159).unwrap();
+        let step = v
+            .steps
+            .iter()
+            .find(|st| st.text.starts_with("joined by s2 into results #11998, #11999"))
+            .expect("the joined step");
+        assert!(
+            step.text.ends_with(
+                " — the same pair with record #7201 twice: s2's window store held this record \
+                 twice, the copy s1 wrote to the store's changelog before its offset was \
+                 committed, restored, and its own when it processed the record again (at least \
+                 once)"
+            ),
+            "{}",
+            step.text
+        );
     }
 
     /// A late view another group reads later is still dropped: only its application's read

@@ -186,16 +186,44 @@ fn code_lines(source: &str) -> impl Iterator<Item = &str> {
 /// `keep=producer,at`) whose lines differ between `original` and `edited`, comments and spacing
 /// aside; `None` when every kept line is as it was. The site's grader and the tests that check
 /// each solution use this same rule.
+///
+/// A `keyword:key` entry (`producer:record.size`) keeps only that setting of those lines: the
+/// value of its `key=` word on each of them, in order, or its absence.
 pub fn changed_kept_lines<'k>(original: &str, edited: &str, keep: &'k [String]) -> Option<&'k str> {
-    let lines = |source: &str, keyword: &str| -> Vec<String> {
+    let lines = |source: &str, kept: &str| -> Vec<String> {
+        let (keyword, key) = match kept.split_once(':') {
+            Some((keyword, key)) => (keyword, Some(key)),
+            None => (kept, None),
+        };
         code_lines(source)
             .filter(|l| l.split_whitespace().next() == Some(keyword))
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|l| match key {
+                Some(key) => l
+                    .split_whitespace()
+                    .filter(|w| w.split_once('=').is_some_and(|(k, _)| k == key))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => l.split_whitespace().collect::<Vec<_>>().join(" "),
+            })
             .collect()
     };
     keep.iter()
         .map(String::as_str)
         .find(|k| lines(original, k) != lines(edited, k))
+}
+
+/// The grader's sentence for a changed kept entry of an exercise's `keep=` (see
+/// [`changed_kept_lines`]).
+pub fn kept_lines_hint(kept: &str) -> String {
+    match kept.split_once(':') {
+        Some((keyword, key)) => format!(
+            "The \"{key}\" setting of the \"{keyword}\" lines changed: put it back, the brief \
+             keeps it."
+        ),
+        None => {
+            format!("Lines starting with \"{kept}\" changed: put them back, the brief keeps them.")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -247,6 +275,20 @@ mod continuation_tests {
         assert_eq!(
             changed(original, "producer p topic=t rate=5/s\n", &keep),
             Some("at")
+        );
+        // One setting of a line: the others may change, that one may not, nor go.
+        let keep = ["producer:rate".to_string()];
+        assert_eq!(
+            changed(original, "producer p topic=t rate=5/s linger.ms=0\n", &keep),
+            None
+        );
+        assert_eq!(
+            changed(original, "producer p topic=t rate=50/s\n", &keep),
+            Some("producer:rate")
+        );
+        assert_eq!(
+            changed(original, "producer p topic=t\n", &keep),
+            Some("producer:rate")
         );
     }
 

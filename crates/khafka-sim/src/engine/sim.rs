@@ -1799,4 +1799,3 @@ mod tests {
         assert!(std::mem::size_of::<crate::msg::Msg>() <= 64);
     }
 }
-
