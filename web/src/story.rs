@@ -433,7 +433,13 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // In time order; at the same instant the record's own steps first.
     khafka_sim::kernel::small::sort_by(&mut steps, |a, b| (a.at, !a.own).cmp(&(b.at, !b.own)));
     let mut notes = undated;
-    if let Some(h) = s.delete_horizon_ms {
+    if s.superseded {
+        notes.push(
+            "a later record has its key: the next cleaning removes the tombstone, whatever its \
+             delete horizon"
+                .into(),
+        );
+    } else if let Some(h) = s.delete_horizon_ms {
         notes.push(format!(
             "its delete horizon is {}: the first cleaning that reached it set it to its own time \
              plus delete.retention.ms, and the first cleaning after it removes the tombstone",
@@ -868,6 +874,40 @@ mod tests {
                 .iter()
                 .any(|n| n.starts_with("its delete horizon is 16s")),
             "{notes:?}"
+        );
+    }
+
+    /// A tombstone a later record of its key superseded goes at the next cleaning, whatever its
+    /// delete horizon, and its story says that is why; one that stayed its key's latest goes
+    /// past its horizon (review of session 55, #9).
+    #[test]
+    fn a_tombstones_story_says_which_rule_removed_it() {
+        let cell = crate::headline::lesson_cells("06-retention-and-compaction.md")[3].replace(
+            "run 30s",
+            "producer again topic=users acks=all rate=1/s keys=user-3 count=1 start=12s\nrun 30s",
+        );
+        let scenario = khafka_scenario::parse(&cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        // The tombstone (record 502, sent at 10 s), then user-3's new value (sent at 12 s).
+        let tombstone = 502;
+        sim.run_until(khafka_sim::SimTime::from_ms(12_500));
+        let v = super::story_view(&sim, tombstone).unwrap();
+        assert_eq!(v.verdict, "committed", "{}", v.explanation);
+        assert!(
+            v.notes.iter().any(|n| n.starts_with("a later record has its key")),
+            "{:?}",
+            v.notes
+        );
+        sim.run_until(scenario.spec.run_for);
+        let s = sim.record_story(tombstone).unwrap();
+        assert!(s.tombstone, "{s:?}");
+        assert_eq!(
+            (s.verdict, s.explanation.as_str()),
+            (
+                "deleted",
+                "kept, then on broker 1: a tombstone, the cleaner removed it: a later record has \
+                 its key, and compaction keeps the latest of each key"
+            )
         );
     }
 

@@ -239,6 +239,10 @@ pub struct RecordStory {
     /// removes the tombstone (KIP-534).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_horizon_ms: Option<u64>,
+    /// A live tombstone with a later record of its key in the verdict source's log: the next
+    /// cleaning removes it, whatever its delete horizon.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub superseded: bool,
     /// A tombstone: its producer sends null values (`value=null`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tombstone: bool,
@@ -699,14 +703,43 @@ impl Sim {
             })
     }
 
-    /// Why a record's copy on the verdict source is gone, in a sentence.
-    fn deletion_reason(d: &RecordDeletion, tombstone: bool) -> String {
-        let why = match (d.by, d.log_start_offset) {
-            (CLEANER, _) if tombstone => {
-                "a tombstone, the cleaner removed it past its delete horizon \
-                 (delete.retention.ms) or for a later record of its key"
-                    .to_string()
+    /// Whether a later record of record `id`'s key sits above `off` in `log`, first appended on a
+    /// leader at or before `t_us`: compaction removes a tombstone so superseded at the next
+    /// cleaning, whatever its delete horizon (`LogCleaner`'s `latest` offset of the key).
+    fn superseded_at(&self, log: &crate::log::Log, off: u64, id: RecordId, t_us: u64) -> bool {
+        let key_of = |id: RecordId, out: &mut String| match self.prov.producer_and_key(id) {
+            Some((p, Some(k))) => {
+                out.clear();
+                self.topo.producers[p as usize].write_key(k, out);
+                true
             }
+            _ => false,
+        };
+        let (mut key, mut other) = (String::new(), String::new());
+        if !key_of(id, &mut key) {
+            return false;
+        }
+        log.records_with_batch_in(off + 1, log.log_end_offset(), &self.batches)
+            .any(|(_, _, rec)| {
+                key_of(rec.record_id, &mut other)
+                    && other == key
+                    && self
+                        .prov
+                        .get(rec.record_id, &self.batches)
+                        .and_then(|i| i.first_append())
+                        .is_some_and(|a| a.3 <= t_us)
+            })
+    }
+
+    /// Why a record's copy on the verdict source is gone, in a sentence.
+    fn deletion_reason(d: &RecordDeletion, tombstone: bool, superseded: bool) -> String {
+        let why = match (d.by, d.log_start_offset) {
+            (CLEANER, _) if tombstone && superseded => "a tombstone, the cleaner removed it: a \
+                 later record has its key, and compaction keeps the latest of each key"
+                .to_string(),
+            (CLEANER, _) if tombstone => "a tombstone, the cleaner removed it past its delete \
+                 horizon (delete.retention.ms): its key is gone from the log"
+                .to_string(),
             (CLEANER, _) => "the cleaner removed it: a later record has its key, and \
                  compaction keeps the latest of each key"
                 .to_string(),
@@ -735,6 +768,7 @@ impl Sim {
         let mut copies = Vec::new();
         let mut deleted: Vec<RecordDeletion> = Vec::new();
         let mut delete_horizon_ms = None;
+        let mut superseded = false;
         let tombstone = self.topo.producers[info.producer as usize].null_value;
         // A copy on the verdict source that is committed (`Sim::copy_is_committed`): below its
         // high watermark, or passed by an earlier leader's that the source's has not caught up.
@@ -765,6 +799,7 @@ impl Sim {
                     if Some(b) == source && tombstone {
                         delete_horizon_ms =
                             Some(self.batches.delete_horizon_ms(live)).filter(|&h| h != u64::MAX);
+                        superseded = self.superseded_at(&r.log, off, id, self.now.as_us());
                     }
                     copies.push(RecordCopy {
                         broker: b,
@@ -804,7 +839,17 @@ impl Sim {
                 .find(|d| Some(d.broker) == source)
                 .or(deleted.first());
             let why = match d {
-                Some(d) => Self::deletion_reason(d, tombstone),
+                Some(d) => {
+                    let superseded = tombstone
+                        && d.by == CLEANER
+                        && d.at_us.is_some_and(|t| {
+                            self.brokers[(d.broker - 1) as usize]
+                                .replicas
+                                .get(&part)
+                                .is_some_and(|r| self.superseded_at(&r.log, d.offset, id, t))
+                        });
+                    Self::deletion_reason(d, tombstone, superseded)
+                }
                 None => "retention or the cleaner deleted it, and no replica's log holds it now"
                     .to_string(),
             };
@@ -992,6 +1037,7 @@ impl Sim {
             copies,
             deleted,
             delete_horizon_ms,
+            superseded,
             tombstone,
             verdict,
             explanation,
