@@ -916,6 +916,12 @@ await check('the retention lesson: segments deleted, the log start offset, each 
   const describe = await cell(0).locator('.describe-panel').innerText();
   expect(describe.includes('retention.ms=30000') && describe.includes('segment.ms=10000'), `topic configs: ${describe.slice(0, 300)}`);
   expect(describe.includes('kafka-log-dirs') && /logStartOffset: 2011/.test(describe) && /segment 5014 \(active\)/.test(describe), `log dirs: ${describe.slice(0, 600)}`);
+  // The log bars grey out what was deleted, and say where each log starts (walk 12, #5).
+  const rows = await cell(0).locator('li.replica .offsets').allTextContents();
+  expect(rows.length === 3 && rows.every((t) => t.startsWith('start 2011 · HW')), `replica rows: ${rows}`);
+  const grey = await cell(0).locator('li.replica svg.strip rect.deleted').evaluateAll((rs) => rs.map((r) => r.getAttribute('width')));
+  expect(grey.length === 3 && grey.every((w) => w === '2011'), `deleted parts: ${grey}`);
+  expect((await cell(0).locator('.strip-legend').textContent()).includes('deleted: below the log start'), 'the legend names it');
 });
 
 

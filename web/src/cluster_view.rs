@@ -123,7 +123,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         { link_controls.unwrap_or_default() }
         { clients }
         if s.brokers.iter().any(|b| b.replicas.iter().any(|r| r.strip.is_some())) {
-            { strip_legend() }
+            { strip_legend(s.brokers.iter().any(|b| b.replicas.iter().any(|r| r.log_start_offset > 0))) }
         }
         <div class="cluster" aria-label="Cluster">
             { for s.brokers.iter().map(|b| {
@@ -702,6 +702,11 @@ fn replica_rows(
                 let Role { word, detail, why, unheard } = role(b, r, parts);
                 let unheard = unheard.then_some("unheard");
                 let mut offsets = format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset);
+                // Retention or DeleteRecords deleted the records below the log start.
+                let start = r.log_start_offset.min(r.log_end_offset);
+                if start > 0 {
+                    offsets = format!("start {start} · {offsets}");
+                }
                 if let Some(st) = &r.strip {
                     for (n, word) in [(st.lost, "lost"), (st.duplicates, "duplicate copies"), (st.unacknowledged, "not acknowledged")] {
                         if n > 0 {
@@ -720,8 +725,11 @@ fn replica_rows(
                         <span class={classes!("role", unheard)} title={why}>{ word }</span>
                         <span class="bar" aria-hidden="true">
                             <svg class="strip" style={format!("width:{width:.1}%")} viewBox={format!("0 0 {} 1", r.log_end_offset.max(1))} preserveAspectRatio="none">
-                                { for r.strip.iter().flat_map(|st| st.runs.iter()).map(|(state, from, to)| html! {
-                                    <rect class={state_class(*state)} x={from.to_string()} width={(to - from).to_string()} height="1" />
+                                if start > 0 {
+                                    <rect class="deleted" x="0" width={start.to_string()} height="1" />
+                                }
+                                { for r.strip.iter().flat_map(|st| st.runs.iter()).filter(|run| run.2 > start).map(|&(state, from, to)| html! {
+                                    <rect class={state_class(state)} x={from.max(start).to_string()} width={(to - from.max(start)).to_string()} height="1" />
                                 }) }
                             </svg>
                         </span>
@@ -749,8 +757,21 @@ fn state_class(s: khafka_sim::snapshot::RecordState) -> &'static str {
 
 /// What the colours of the log bars mean (each state is also counted in words under its bar).
 /// (Constant markup, set as it is: cheaper in the bundle than the elements built one by one.)
-fn strip_legend() -> Html {
-    Html::from_html_unchecked(AttrValue::Static(concat!(
+fn strip_legend(deleted: bool) -> Html {
+    const DELETED: &str = r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="deleted" width="2" height="1"/></svg>deleted: below the log start</span>"#;
+    let legend = AttrValue::Static(STRIP_LEGEND);
+    if !deleted {
+        return Html::from_html_unchecked(legend);
+    }
+    let at = STRIP_LEGEND.len() - "</p>".len();
+    Html::from_html_unchecked(AttrValue::from(format!(
+        "{}{DELETED}</p>",
+        &STRIP_LEGEND[..at]
+    )))
+}
+
+/// The log bars' legend (see [`strip_legend`]).
+const STRIP_LEGEND: &str = concat!(
         r#"<p class="strip-legend">"#,
         r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="acked" width="2" height="1"/></svg>committed, acknowledged</span>"#,
         r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="unacked" width="2" height="1"/></svg>committed, not acknowledged</span>"#,
@@ -758,8 +779,7 @@ fn strip_legend() -> Html {
         r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="duplicate" width="2" height="1"/></svg>duplicate</span>"#,
         r#"<span><svg viewBox="0 0 2 1" aria-hidden="true"><rect class="lost" width="2" height="1"/></svg>lost: acknowledged, not on the leader</span>"#,
         "</p>"
-    )))
-}
+);
 
 /// What the wire picture's shapes mean (constant markup, as [`strip_legend`]).
 const WIRE_LEGEND: &str = concat!(

@@ -19,6 +19,8 @@ pub struct ReplicaSnapshot {
     pub leader_down: bool,
     /// The controller has this broker in the partition's ISR.
     pub in_isr: bool,
+    /// The first offset still in the log: retention or DeleteRecords deleted the records below it.
+    pub log_start_offset: u64,
     pub log_end_offset: u64,
     pub high_watermark: u64,
     /// The leader epoch this broker knows for the partition.
@@ -392,6 +394,7 @@ impl Sim {
                         leader_down: !b.is_running()
                             && self.controller.parts[r.part as usize].leader == Some(b.id),
                         in_isr: self.controller.parts[r.part as usize].isr.contains(&b.id),
+                        log_start_offset: r.log.log_start_offset(),
                         log_end_offset: r.log.log_end_offset(),
                         high_watermark: r.log.high_watermark,
                         leader_epoch: r.state.leader_epoch,
