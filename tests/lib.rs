@@ -349,6 +349,13 @@ pub fn exercise_problems(ex: &Exercise) -> Vec<String> {
     };
     for k in &ex.keep {
         let keyword = k.split_once(':').map_or(k.as_str(), |(kw, _)| kw);
+        if let Some((kw, key)) = k.split_once(':') {
+            if !khafka_scenario::is_client_key(kw, key) {
+                problems.push(format!(
+                    "{name}: `keep={k}` names no setting of `{kw}` lines (it would keep nothing)"
+                ));
+            }
+        }
         if !khafka_scenario::STATEMENTS.contains(&keyword) {
             problems.push(format!(
                 "{name}: `keep={k}` is not a statement keyword (it would keep nothing)"

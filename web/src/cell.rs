@@ -1921,7 +1921,15 @@ pub(crate) fn groups_panel(
                 // A member that crashed or closed without leaving (a Kafka Streams instance)
                 // stays until its session expires: its restarted process joins beside it.
                 let twice = g.members.iter().enumerate().filter(|(i, m)| g.members[..*i].iter().any(|o| o.client_id == m.client_id)).count();
-                let summary = format!(
+                // No coordinator has the group loaded: Kafka's describe fails with
+                // COORDINATOR_NOT_AVAILABLE (or COORDINATOR_LOAD_IN_PROGRESS); the members do not
+                // know it yet and keep reading what they were assigned.
+                let unknown = (g.state == "Unknown").then(|| format!(
+                    "{} · no coordinator has the group loaded ({}): its state, members and committed offsets are unknown until one does; the members keep reading what they were assigned",
+                    g.group,
+                    g.coordinator.map_or("no leader for its __consumer_offsets partition".to_string(), |b| format!("broker {b} is down or loading it")),
+                ));
+                let summary = unknown.unwrap_or_else(|| format!(
                     "{} · {} · {} {} · {} member{} · coordinator {} · assignor {}",
                     g.group,
                     g.state,
@@ -1935,7 +1943,7 @@ pub(crate) fn groups_panel(
                     },
                     g.coordinator.map_or("none".to_string(), |b| format!("broker {b}")),
                     g.protocol.clone().unwrap_or_else(|| "-".into()),
-                );
+                ));
                 html! {
                     <div class="group">
                         <p class="group-summary"><strong>{ summary }</strong>

@@ -45,7 +45,15 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 },
             )
             .iter()
-            .map(|(k, n)| format!("{n} {k}"))
+            .map(|(k, n)| {
+                // Not requests: the OS telling a node a connection is gone.
+                let k = match *k {
+                    "Disconnect" => "connection reset",
+                    "ConnectionClosed" => "connection closed",
+                    k => k,
+                };
+                format!("{n} {k}")
+            })
             .collect();
         parts.truncate(4);
         parts.join(" · ")
@@ -201,10 +209,8 @@ fn controller_state(c: &ControllerView) -> (&'static str, String) {
     (class, word)
 }
 
-/// One controller of a KRaft quorum: its role, Raft epoch, metadata log (high watermark, log end,
-/// how far behind), and, when the view can inject faults, crash or restart and cut off or reconnect.
 /// The single controller's view in one line: brokers it counts as live (a crashed broker until
-/// its session times out), partitions without a leader.
+/// its session times out; a restarted one once it is unfenced), partitions without a leader.
 fn controller_line(s: &ClusterSnapshot, live: &str) -> String {
     let up = s.brokers.iter().filter(|b| !b.fenced).count();
     let offline = s.partitions.iter().filter(|p| p.leader.is_none()).count();
@@ -215,6 +221,8 @@ fn controller_line(s: &ClusterSnapshot, live: &str) -> String {
     )
 }
 
+/// One controller of a KRaft quorum: its role, Raft epoch, metadata log (high watermark, log end,
+/// how far behind), and, when the view can inject faults, crash or restart and cut off or reconnect.
 fn controller_card(c: &ControllerView, incoming: &str, on_fault: Option<&Callback<Fault>>) -> Html {
     let st = &c.status;
     let (class, word) = controller_state(c);
@@ -790,14 +798,18 @@ const WIRE_LEGEND: &str = concat!(
 );
 
 fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
-    let leaders = b.replicas.iter().filter(|r| r.is_leader).count();
+    // A crashed broker the controller still names leader counts its leaderships, as its chips
+    // star them ("down").
+    let leads = |r: &&khafka_sim::snapshot::ReplicaSnapshot| r.is_leader || r.leader_down;
+    let leaders = b.replicas.iter().filter(leads).count();
+    let down = if b.replicas.iter().any(|r| r.leader_down) { " (down)" } else { "" };
     let out = b.replicas.iter().filter(|r| !r.in_isr).count();
     let topic = |r: &khafka_sim::snapshot::ReplicaSnapshot| {
         r.partition.rsplit_once('-').map_or("", |t| t.0).to_string()
     };
     html! {
         <>
-        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR), one for all of an internal topic's. Log bars with HW and LEO are drawn when a broker holds at most 16 replicas.">{ format!("{} replicas · {leaders} leader(s) · {out} out of ISR", b.replicas.len()) }</p>
+        <p class="replica-summary" title="Many replicas: one chip each (★ leader, ! out of ISR), one for all of an internal topic's. Log bars with HW and LEO are drawn when a broker holds at most 16 replicas.">{ format!("{} replicas · {leaders} leader(s){down} · {out} out of ISR", b.replicas.len()) }</p>
         <ul class="chips" aria-label={format!("Replicas on broker {}", b.id)}>
             { for b.replicas.iter().enumerate().map(|(i, r)| {
                 // Each topic's chips after its name; Kafka's internal topics (`__consumer_offsets`'s
@@ -810,7 +822,7 @@ fn compact_replicas(b: &khafka_sim::snapshot::BrokerSnapshot) -> Html {
                 }
                 let (class, text, title) = if internal {
                     let all: Vec<_> = b.replicas.iter().filter(|o| topic(o) == t).collect();
-                    let lead = all.iter().filter(|r| r.is_leader).count();
+                    let lead = all.iter().filter(|r| leads(r)).count();
                     let out = all.iter().filter(|r| !r.in_isr).count();
                     let text = format!("{} · ★{lead}{}", all.len(), if out > 0 { format!(" · !{out}") } else { String::new() });
                     ((out > 0).then_some("out"), text, format!("{} replicas of {t}: {lead} leaders, {out} out of ISR", all.len()))

@@ -204,7 +204,7 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
         let partners: Vec<Option<RecordId>> = same
             .iter()
             .map(|j| {
-                let (a, b) = sim.record_story(j.result)?.join_of?;
+                let (a, b) = sim.join_of(j.result)?;
                 if a == s.record_id { b } else { Some(a) }
             })
             .collect();
@@ -212,10 +212,14 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
             .find(|&i| partners[i].is_some() && partners[..i].contains(&partners[i]))
             .and_then(|i| partners[i])
         {
-            let earlier = s
-                .processed_by
-                .iter()
-                .find(|q| !q.consumer.starts_with(&format!("{}-", same[0].by)));
+            // This record processed by another instance before, and by this one again: the
+            // restored copy and its own. Otherwise either record may have been read twice.
+            let by_this = |q: &&khafka_sim::view::snapshot::RecordProcessing| {
+                q.consumer.starts_with(&format!("{}-", same[0].by))
+            };
+            let earlier = s.processed_by.iter().find(|q| !by_this(q)).filter(|_| {
+                s.processed_by.iter().any(|q| by_this(&q))
+            });
             text.push_str(&match earlier {
                 Some(q) => format!(
                     " — the same pair with record #{p} twice: {}'s window store held this record \
@@ -226,8 +230,8 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
                     q.consumer.strip_suffix("-consumer").unwrap_or(&q.consumer)
                 ),
                 None => format!(
-                    " — the same pair with record #{p} twice: {}'s window store held this record \
-                     twice (processed twice, at least once)",
+                    " — the same pair with record #{p} twice: one of the two was processed twice \
+                     (at least once), and {}'s window store held it twice",
                     same[0].by
                 ),
             });
@@ -433,12 +437,12 @@ pub fn story_view(sim: &Sim, id: RecordId) -> Option<StoryView> {
     // In time order; at the same instant the record's own steps first.
     khafka_sim::kernel::small::sort_by(&mut steps, |a, b| (a.at, !a.own).cmp(&(b.at, !b.own)));
     let mut notes = undated;
-    if s.superseded {
-        notes.push(
-            "a later record has its key: the next cleaning removes the tombstone, whatever its \
-             delete horizon"
-                .into(),
-        );
+    if let Some(o) = s.superseded {
+        notes.push(format!(
+            "a later record of its key is at offset {o}: the first cleaning that reaches it (once \
+             its segment is no longer the active one) removes the tombstone, whatever its delete \
+             horizon"
+        ));
     } else if let Some(h) = s.delete_horizon_ms {
         notes.push(format!(
             "its delete horizon is {}: the first cleaning that reached it set it to its own time \
@@ -894,13 +898,16 @@ mod tests {
         let v = super::story_view(&sim, tombstone).unwrap();
         assert_eq!(v.verdict, "committed", "{}", v.explanation);
         assert!(
-            v.notes.iter().any(|n| n.starts_with("a later record has its key")),
+            v.notes.iter().any(|n| n.starts_with("a later record of its key is at offset")),
             "{:?}",
             v.notes
         );
         sim.run_until(scenario.spec.run_for);
         let s = sim.record_story(tombstone).unwrap();
         assert!(s.tombstone, "{s:?}");
+        // Before its horizon (16 s): the later record, not the horizon, removed it.
+        let gone = s.deleted.iter().find(|d| d.broker == 1).and_then(|d| d.at_us);
+        assert!(gone.is_some_and(|t| t < 16_000_000), "{s:?}");
         assert_eq!(
             (s.verdict, s.explanation.as_str()),
             (
@@ -1028,6 +1035,37 @@ mod tests {
             "{}",
             step.text
         );
+    }
+
+    /// Between a leader's crash and its fencing, a lost record is counted on the replica the
+    /// election will make leader, and its story says so in the future tense: nothing was elected
+    /// yet (walk 14, #3).
+    #[test]
+    fn a_loss_counted_before_the_election_is_told_in_the_future() {
+        let cell = &crate::headline::lesson_cells("02-acks-and-durability.md")[0];
+        let scenario = khafka_scenario::parse(cell).unwrap();
+        let mut sim = khafka_sim::Sim::with_options(scenario.spec.clone(), scenario.sim_options());
+        sim.run_until(khafka_sim::SimTime::from_ms(4_800));
+        let s = sim.record_story(200).unwrap();
+        assert_eq!(
+            (s.verdict, s.explanation.as_str()),
+            (
+                "lost",
+                "acknowledged but absent from broker 2's log: acknowledged by the leader alone \
+                 (acks=0/1); the leader failed before a follower copied it, and a follower \
+                 without it will become leader (counted on broker 2: leader 1 is down and not \
+                 yet fenced, and a clean election will then make 2 leader)"
+            )
+        );
+        sim.run_until(scenario.spec.run_for);
+        let s = sim.record_story(200).unwrap();
+        assert!(
+            s.explanation
+                .starts_with("acknowledged but absent from leader 2's log"),
+            "{}",
+            s.explanation
+        );
+        assert!(s.explanation.ends_with("became leader"), "{}", s.explanation);
     }
 
     /// A late view another group reads later is still dropped: only its application's read

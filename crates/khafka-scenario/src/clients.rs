@@ -37,6 +37,23 @@ const PRODUCER_KEYS: &[&str] = &[
     "late",
 ];
 const CONSUMER_KEYS: &[&str] = &["topic", "start"];
+
+/// Whether `key` is a setting of `keyword`'s lines (`producer`, `consumer`): what an exercise's
+/// `keep=KEYWORD:KEY` may name.
+pub fn is_client_key(keyword: &str, key: &str) -> bool {
+    match keyword {
+        "producer" => PRODUCER_KEYS
+            .iter()
+            .chain(ProducerConfig::KEYS)
+            .any(|k| *k == key),
+        "consumer" => CONSUMER_KEYS
+            .iter()
+            .chain(ConsumerConfig::KEYS)
+            .chain(CONSUMER_FORMAT_KEYS)
+            .any(|k| *k == key),
+        _ => false,
+    }
+}
 /// A consumer's schema deserializer (`formats.rs`), listed after Kafka's consumer configs.
 const CONSUMER_FORMAT_KEYS: &[&str] = &[
     "value.deserializer",
@@ -442,14 +459,20 @@ impl Parser {
             } else {
                 "group.instance.id"
             };
+            // The setting written on the line: the heartbeat rule is broken by either value.
             let span = pairs
                 .iter()
                 .find(|p| p.key == key)
+                .or_else(|| {
+                    pairs
+                        .iter()
+                        .find(|p| key == "heartbeat.interval.ms" && p.key == "session.timeout.ms")
+                })
                 .map_or(kw.span, |p| p.key_span.to(p.value_span));
-            self.error(
-                ParseError::new(span, why)
-                    .hint("consumer groups: see `docs/scenario-language.md`, Consumers"),
-            );
+            self.error(ParseError::new(span, why).hint(
+                "consumer groups: see Consumers in the scenario language reference (the site's \
+                 Scenario language page)",
+            ));
         }
         match (deserializer, reader) {
             (Some((format, _)), Some((reader, rspan))) => {

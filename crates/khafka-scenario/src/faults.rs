@@ -72,6 +72,7 @@ impl Parser {
                 return;
             }
         };
+        self.at_times.push((at, time.span));
         let Some(fault) = args.get(1) else {
             self.error(
                 ParseError::new(time.span, format!("nothing happens `at {}`", time.text))
@@ -146,7 +147,10 @@ impl Parser {
             "pause" | "resume" => self.pause_resume(fault, rest),
             other => {
                 let e = ParseError::new(fault.span, format!("unknown fault `{other}`"));
-                self.error(match suggest(other, FAULTS) {
+                // Words for a broker's death that are not the language's.
+                let crash =
+                    matches!(other, "kill" | "fail" | "down" | "terminate").then_some("crash");
+                self.error(match suggest(other, FAULTS).or(crash) {
                     Some(s) => e.hint(format!("did you mean `{s}`?")),
                     None => e.hint(format!("faults are: {}", FAULTS.join(", "))),
                 });

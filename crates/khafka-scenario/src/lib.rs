@@ -42,6 +42,7 @@ mod resolve;
 mod streams;
 mod topics;
 
+pub use clients::is_client_key;
 pub use errors::{ParseError, ParseErrors, Span};
 pub use expect::{CmpOp, Counter, Expect, ExpectResult, Metric, Operand};
 pub use faults::FAULTS;
@@ -217,8 +218,8 @@ pub fn changed_kept_lines<'k>(original: &str, edited: &str, keep: &'k [String]) 
 pub fn kept_lines_hint(kept: &str) -> String {
     match kept.split_once(':') {
         Some((keyword, key)) => format!(
-            "The \"{key}\" setting of the \"{keyword}\" lines changed: put it back, the brief \
-             keeps it."
+            "The \"{key}\" setting of the \"{keyword}\" lines changed: put it back as the \
+             lesson has it (or remove it), the brief keeps it."
         ),
         None => {
             format!("Lines starting with \"{kept}\" changed: put them back, the brief keeps them.")

@@ -55,10 +55,29 @@ pub fn duration(text: &str, span: Span) -> Result<u64, ParseError> {
             err.hint(format!("add a unit: `{text}s` or `{text}ms`"))
         } else if text.starts_with('-') {
             err.hint("durations cannot be negative")
+        } else if let Some(fixed) = duration_spelled_out(text) {
+            err.hint(format!("did you mean `{fixed}`?"))
         } else {
-            err.hint("units are `us`, `ms`, `s`, `m` and `h`")
+            err.hint("units are `us`, `ms`, `s`, `m` (or `min`) and `h`")
         },
     )
+}
+
+/// A duration whose unit is spelled out (`10sec`, `5mins`, `2hours`, `250millis`) in the
+/// language's units (`10s`).
+fn duration_spelled_out(text: &str) -> Option<String> {
+    let at = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(at);
+    let unit = match unit.to_ascii_lowercase().as_str() {
+        "sec" | "secs" | "second" | "seconds" => "s",
+        "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => "ms",
+        "usec" | "usecs" | "µs" | "micros" | "microsecond" | "microseconds" => "us",
+        "mins" | "minute" | "minutes" => "m",
+        "hr" | "hrs" | "hour" | "hours" => "h",
+        _ => return None,
+    };
+    let fixed = format!("{number}{unit}");
+    parse_duration_us(&fixed).map(|_| fixed)
 }
 
 /// A decimal number `int[.frac]` as (mantissa, number of fraction digits).

@@ -352,6 +352,27 @@ fn faults() {
     assert_eq!(at(&e), (1, 7, 4));
     assert_eq!(e.message, "unknown fault `crsh`");
     assert_eq!(e.hint.as_deref(), Some("did you mean `crash`?"));
+    // A word for a broker's death the language does not use (walk 14).
+    let e = one("at 1s kill broker 1");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `crash`?"));
+    // An action after the run's end would never happen.
+    let e = one("at 40s heal\nrun 30s");
+    assert_eq!(at(&e), (1, 4, 3));
+    assert_eq!(
+        e.message,
+        "`at 40s` comes after the run ends (`run 30s`): it would never happen"
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("move it before 30s, or make the run longer")
+    );
+    // At the end itself it happens (the run takes the events at its last instant).
+    assert!(khafka_scenario::parse("at 30s heal\nrun 30s").is_ok());
+    // A unit spelled out.
+    let e = one("at 10sec heal");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `10s`?"));
+    let e = one("at 2minutes heal\nrun 5m");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `2m`?"));
     let e = one("at 1s crash broker 1 lose-unflush");
     assert_eq!(e.hint.as_deref(), Some("did you mean `lose-unflushed`?"));
     let e = one("at 1s partition {1}");

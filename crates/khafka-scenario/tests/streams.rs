@@ -82,7 +82,7 @@ fn two_instances_of_one_application_share_the_changelog() {
 fn the_printer_writes_the_streams_line_back() {
     let src = app("commit.interval.ms=1000 statestore.cache.max.bytes=0 start=2s").replace(
         "run 1s",
-        "at 3s crash streams s1\nat 4s restart streams s1\nrun 1s",
+        "at 3s crash streams s1\nat 4s restart streams s1\nrun 5s",
     );
     let spec = parse(&src).expect("valid").spec;
     let text = khafka_scenario::print::scenario(&spec);

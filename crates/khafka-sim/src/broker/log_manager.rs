@@ -134,7 +134,7 @@ pub(super) fn increment_log_start(
     let old = log.log_start_offset();
     if log.maybe_increment_log_start(offset) {
         let new = log.log_start_offset();
-        log.note_start_move(ctx.now.as_us(), cause);
+        log.note_start_move(ctx.now.as_us(), new, cause);
         mark_deleted(ctx, log, old, new, false);
         ctx.emit(TraceKind::LogStartOffset {
             partition: ctx.topo.part_name(part),
@@ -171,7 +171,9 @@ impl Broker {
             for d in r.log.delete_old_segments(now_ms, &cfg) {
                 if d.log_start_offset > d.old_log_start {
                     let cause = StartMoveCause::Retention(d.reason);
-                    r.log.note_start_move(ctx.now.as_us(), cause);
+                    // Each step's own start: one check can delete by size, then by age.
+                    r.log
+                        .note_start_move(ctx.now.as_us(), d.log_start_offset, cause);
                 }
                 mark_deleted(ctx, &mut r.log, d.old_log_start, d.log_start_offset, true);
                 if d.rolled {

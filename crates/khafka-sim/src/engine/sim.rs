@@ -1768,7 +1768,11 @@ impl Sim {
         let run_ms = self.spec.run_for.as_us() / 1_000;
         let by_config = (0..self.topo.parts.len()).any(|p| {
             let c = self.topo.log_config(p as PartIdx);
-            c.cleanup.compact
+            // The logs the cleaner works on (`on_cleaner_wake`): not `__consumer_offsets`, not a
+            // windowed store's changelog.
+            let topic = self.topo.topic_of(p as PartIdx);
+            let cleaned = !topic.internal && !topic.windowed_keys;
+            c.cleanup.compact && cleaned
                 || c.cleanup.delete
                     && (c.retention_bytes >= 0 || (0..=run_ms as i64).contains(&c.retention_ms))
         });

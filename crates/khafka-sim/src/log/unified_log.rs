@@ -226,14 +226,10 @@ impl Log {
             + (self.epoch_cache.len() * 16) as u64
     }
 
-    /// Notes that the log start offset moved forward at `at_us` (to where it is now), for
+    /// Notes that the log start offset moved forward to `to` at `at_us`, for
     /// [`Log::start_move_past`].
-    pub(crate) fn note_start_move(&mut self, at_us: u64, cause: StartMoveCause) {
-        self.start_moves.push(StartMove {
-            at_us,
-            to: self.log_start_offset,
-            cause,
-        });
+    pub(crate) fn note_start_move(&mut self, at_us: u64, to: u64, cause: StartMoveCause) {
+        self.start_moves.push(StartMove { at_us, to, cause });
     }
 
     /// The first move of the log start offset past `offset` at or after `from_us`: what deleted
@@ -754,6 +750,17 @@ impl Log {
         // Below the log start offset nothing is left to read: the log starts again at its end
         // (`UnifiedLog.truncateTo` → `truncateFullyAndStartAt`).
         self.log_start_offset = self.log_start_offset.min(new_leo);
+        // Moves past the new start named offsets that will hold other records.
+        let mut keep_moves = self.start_moves.len();
+        while keep_moves > 0
+            && self
+                .start_moves
+                .get(keep_moves - 1)
+                .is_some_and(|m| m.to > self.log_start_offset)
+        {
+            keep_moves -= 1;
+        }
+        self.start_moves.truncate(keep_moves);
         self.last_epoch = self.batches.last().map(|e| store.get(e.batch).leader_epoch);
         self.truncations += 1;
         self.epoch_cache.retain(|&(_, start)| start < new_leo);
@@ -810,6 +817,8 @@ impl Log {
         self.high_watermark = offset;
         self.last_epoch = None;
         self.truncations += 1;
+        // No copy is left below the new start for the moves to date.
+        self.start_moves.truncate(0);
     }
 
     /// `UnifiedLog.maybeIncrementLogStartOffset`: moves the log start forward, never past the

@@ -60,6 +60,25 @@ impl Sim {
         }
     }
 
+    /// The records a Kafka Streams join result `id` joined: `(stream record, table or other
+    /// stream's record)`, `None` for a null side; `None` when `id` is no join result.
+    pub fn join_of(
+        &self,
+        id: crate::log::RecordId,
+    ) -> Option<(crate::log::RecordId, Option<crate::log::RecordId>)> {
+        #[cfg(feature = "groups")]
+        return self
+            .streams_values
+            .joined
+            .find_sorted(id)
+            .map(|j| (j.stream, j.table));
+        #[cfg(not(feature = "groups"))]
+        {
+            let _ = id;
+            None
+        }
+    }
+
     /// Every event, when the run keeps its trace (`SimOptions::keep_trace`); empty otherwise.
     pub fn trace_events(&self) -> &[TraceEvent] {
         self.trace.events.as_deref().unwrap_or(&[])

@@ -67,7 +67,9 @@ pub enum RecordState {
 pub struct LogStrip {
     /// `(state, first offset, end offset)` runs covering `[0, log end offset)`, in offset order.
     pub runs: Vec<(RecordState, u64, u64)>,
+    /// Lost records (their first copy in this log).
     pub lost: u64,
+    /// Second and later copies of a record in this log, lost or not.
     pub duplicates: u64,
     pub unacknowledged: u64,
     /// The counts above are of the records from this offset on; older ones were sampled (see
@@ -241,10 +243,10 @@ pub struct RecordStory {
     /// removes the tombstone (KIP-534).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_horizon_ms: Option<u64>,
-    /// A live tombstone with a later record of its key in the verdict source's log: the next
-    /// cleaning removes it, whatever its delete horizon.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub superseded: bool,
+    /// A live tombstone's later record of its key in the verdict source's log (its offset): the
+    /// first cleaning that reaches it removes the tombstone, whatever its delete horizon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded: Option<u64>,
     /// A tombstone: its producer sends null values (`value=null`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tombstone: bool,
@@ -570,7 +572,10 @@ impl Sim {
                 RecordState::Acknowledged
             };
             if exact {
+                // Records, not entries: a lost record's second copy is a duplicate copy, so the
+                // count agrees with the headline's lost records.
                 match state {
+                    RecordState::Lost if duplicate => strip.duplicates += 1,
                     RecordState::Lost => strip.lost += 1,
                     RecordState::Duplicate => strip.duplicates += 1,
                     RecordState::Unacknowledged => strip.unacknowledged += 1,
@@ -643,9 +648,12 @@ impl Sim {
     ) -> RecordDeletion {
         use crate::observe::trace::TraceKind;
         let name = self.topo.part_name(part);
-        // Not before it was sent: after an unclean truncation an offset names other records.
+        // Not before it was sent: after an unclean truncation an offset names other records. Only
+        // a compacted topic's log is cleaned.
+        let compacted = self.topo.log_config(part).cleanup.compact;
         let cleaned = self
             .notable_events_from(sent)
+            .take_while(|_| compacted)
             .flat_map(|e| {
                 let n = match &e.kind {
                     TraceKind::Cleaned {
@@ -706,10 +714,17 @@ impl Sim {
             })
     }
 
-    /// Whether a later record of record `id`'s key sits above `off` in `log`, first appended on a
-    /// leader at or before `t_us`: compaction removes a tombstone so superseded at the next
-    /// cleaning, whatever its delete horizon (`LogCleaner`'s `latest` offset of the key).
-    fn superseded_at(&self, log: &crate::log::Log, off: u64, id: RecordId, t_us: u64) -> bool {
+    /// Whether a later record of record `id`'s key sits in `log` above `off` and below `end`,
+    /// first appended on a leader at or before `t_us`. A cleaning that reaches `end` (its first
+    /// uncleanable offset: the offset map holds the keys below it) removes a tombstone so
+    /// superseded, whatever its delete horizon (`LogCleaner`: the key's latest offset is past it).
+    fn superseded_at(
+        &self,
+        log: &crate::log::Log,
+        (off, end): (u64, u64),
+        id: RecordId,
+        t_us: u64,
+    ) -> Option<u64> {
         let key_of = |id: RecordId, out: &mut String| match self.prov.producer_and_key(id) {
             Some((p, Some(k))) => {
                 out.clear();
@@ -720,10 +735,11 @@ impl Sim {
         };
         let (mut key, mut other) = (String::new(), String::new());
         if !key_of(id, &mut key) {
-            return false;
+            return None;
         }
-        log.records_with_batch_in(off + 1, log.log_end_offset(), &self.batches)
-            .any(|(_, _, rec)| {
+        let end = end.min(log.log_end_offset());
+        log.records_with_batch_in(off + 1, end, &self.batches)
+            .find(|(_, _, rec)| {
                 key_of(rec.record_id, &mut other)
                     && other == key
                     && self
@@ -731,6 +747,25 @@ impl Sim {
                         .get(rec.record_id, &self.batches)
                         .and_then(|i| i.first_append())
                         .is_some_and(|a| a.3 <= t_us)
+            })
+            .map(|(o, _, _)| o)
+    }
+
+    /// The end offset of the cleaning on broker `b`'s log of `part` at `t_us` (the `Cleaned`
+    /// event's `end_offset`).
+    fn cleaning_end(&self, b: BrokerId, part: PartIdx, t_us: u64) -> Option<u64> {
+        use crate::observe::trace::TraceKind;
+        let name = self.topo.part_name(part);
+        self.notable_events_from(crate::SimTime(t_us))
+            .take_while(|e| e.time.as_us() == t_us)
+            .find_map(|e| match &e.kind {
+                TraceKind::Cleaned {
+                    partition,
+                    broker,
+                    end_offset,
+                    ..
+                } if *broker == b && *partition == name => Some(*end_offset),
+                _ => None,
             })
     }
 
@@ -754,6 +789,12 @@ impl Sim {
                 "below the log start offset, which a DeleteRecords request moved to {}",
                 start.unwrap_or(0)
             ),
+            (by, start) if by == crate::log::DeletionReason::LogStartOffset.cause() => {
+                format!(
+                    "below the log start offset, moved to {}",
+                    start.unwrap_or(0)
+                )
+            }
             (by, start) => format!(
                 "below the log start offset, moved to {} ({by})",
                 start.unwrap_or(0)
@@ -771,7 +812,7 @@ impl Sim {
         let mut copies = Vec::new();
         let mut deleted: Vec<RecordDeletion> = Vec::new();
         let mut delete_horizon_ms = None;
-        let mut superseded = false;
+        let mut superseded = None;
         let tombstone = self.topo.producers[info.producer as usize].null_value;
         // A copy on the verdict source that is committed (`Sim::copy_is_committed`): below its
         // high watermark, or passed by an earlier leader's that the source's has not caught up.
@@ -802,7 +843,8 @@ impl Sim {
                     if Some(b) == source && tombstone {
                         delete_horizon_ms =
                             Some(self.batches.delete_horizon_ms(live)).filter(|&h| h != u64::MAX);
-                        superseded = self.superseded_at(&r.log, off, id, self.now.as_us());
+                        superseded =
+                            self.superseded_at(&r.log, (off, u64::MAX), id, self.now.as_us());
                     }
                     copies.push(RecordCopy {
                         broker: b,
@@ -843,13 +885,17 @@ impl Sim {
                 .or(deleted.first());
             let why = match d {
                 Some(d) => {
+                    // Superseded by a later record of its key that the cleaning reached.
                     let superseded = tombstone
                         && d.by == CLEANER
                         && d.at_us.is_some_and(|t| {
+                            let end = self.cleaning_end(d.broker, part, t).unwrap_or(u64::MAX);
                             self.brokers[(d.broker - 1) as usize]
                                 .replicas
                                 .get(&part)
-                                .is_some_and(|r| self.superseded_at(&r.log, d.offset, id, t))
+                                .is_some_and(|r| {
+                                    self.superseded_at(&r.log, (d.offset, end), id, t).is_some()
+                                })
                         });
                     Self::deletion_reason(d, tombstone, superseded)
                 }
@@ -858,17 +904,21 @@ impl Sim {
             };
             ("deleted", why)
         } else if acked && n == 0 {
-            let why = if self.topo.unclean_enabled(part) {
-                "an unclean election made a replica without it leader, and the others truncated to match"
-            } else if info.acks_all {
-                "the replicas that had it were lost or truncated (see the trace for the truncation)"
-            } else {
-                "acknowledged by the leader alone (acks=0/1); the leader failed before a follower copied it, and a follower without it became leader"
+            // Counted on the replica the next election will make leader, while the controller
+            // still names the crashed one: said in the future tense.
+            let coming = matches!((source, st.leader), (Some(s), Some(l)) if s != l);
+            let why = match (self.topo.unclean_enabled(part), info.acks_all, coming) {
+                (true, _, false) => "an unclean election made a replica without it leader, and the others truncated to match",
+                (true, _, true) => "an election will make a replica without it leader, and the others will truncate to match",
+                (false, true, _) => "the replicas that had it were lost or truncated (see the trace for the truncation)",
+                (false, false, false) => "acknowledged by the leader alone (acks=0/1); the leader failed before a follower copied it, and a follower without it became leader",
+                (false, false, true) => "acknowledged by the leader alone (acks=0/1); the leader failed before a follower copied it, and a follower without it will become leader",
             };
+            let whose = if coming { "broker" } else { "leader" };
             (
                 "lost",
                 format!(
-                    "acknowledged but absent from leader {}'s log: {why}",
+                    "acknowledged but absent from {whose} {}'s log: {why}",
                     source.unwrap_or(0)
                 ),
             )
