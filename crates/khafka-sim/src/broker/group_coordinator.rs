@@ -449,6 +449,9 @@ impl Broker {
     }
 
     pub(super) fn arm_group_check(&mut self, ctx: &mut Ctx) {
+        // It reads every shard's deadlines: work the run's budget of partitions read counts
+        // (each shard write arms it, so a tick of every shard reads them all once per shard).
+        *ctx.fetch_reads += self.group_coordinator.shards.len() as u64;
         let next = self
             .group_coordinator
             .shards
@@ -468,6 +471,10 @@ impl Broker {
         }
         let now = ctx.now.as_us();
         let parts: Vec<PartIdx> = self.group_coordinator.shards.keys().copied().collect();
+        // Each shard's tick costs about six partition reads (measured with `/usr/bin/time khafka
+        // run`: `offsets.retention.check.interval.ms=1` and one group, an hour in 29 s, 160 ns a
+        // shard against 27 ns a partition read).
+        *ctx.fetch_reads += 6 * parts.len() as u64;
         for part in parts {
             // Loading done: replay the partition's log.
             let load = self

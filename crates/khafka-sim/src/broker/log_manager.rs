@@ -156,6 +156,7 @@ impl Broker {
     /// `UnifiedLog.deleteOldSegments` on every log whose `cleanup.policy` has `compact` or not,
     /// as `compacted` says.
     fn delete_old_segments(&mut self, ctx: &mut Ctx, compacted: bool) {
+        *ctx.fetch_reads += self.replicas.len() as u64;
         let now_ms = ctx.now.as_us() / 1_000;
         let me = self.id;
         for r in self.replicas.values_mut() {
@@ -203,6 +204,7 @@ impl Broker {
         let mut done: Vec<PartIdx> = Vec::new();
         // At most one cleaning per log per wake: a cleaned log has nothing dirty left.
         for _ in 0..self.replicas.len() {
+            *ctx.fetch_reads += self.replicas.len() as u64;
             let mut best: Option<(f64, PartIdx, cleaner::Cleanable)> = None;
             for r in self.replicas.values() {
                 let c = ctx.topo.log_config(r.part);

@@ -268,11 +268,15 @@ impl Broker {
             Timer::Communication { seq } if seq == self.comm.scheduled => self.communicate(ctx),
             Timer::HeartbeatTimeout { req_id } => self.heartbeat_timed_out(ctx, req_id),
             Timer::IsrExpiration => {
+                // Every periodic check reads each of the broker's replicas: work the run's
+                // budget of partitions read counts (`budget::MAX_FETCH_READS`).
+                *ctx.fetch_reads += self.replicas.len() as u64;
                 self.maybe_shrink_isr(ctx);
                 let half = (ctx.topo.config.replica_lag_time_max_ms / 2).max(1);
                 ctx.timer_after_ms(half, Timer::IsrExpiration);
             }
             Timer::HwCheckpoint => {
+                *ctx.fetch_reads += self.replicas.len() as u64;
                 for r in self.replicas.values_mut() {
                     r.hw_checkpoint = r.log.high_watermark;
                 }

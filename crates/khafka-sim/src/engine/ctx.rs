@@ -221,10 +221,11 @@ pub struct Ctx<'a> {
     pub trace: &'a mut Trace,
     pub counters: &'a mut Counters,
     pub next_req_id: &'a mut u64,
-    /// Partitions read to fetch over the run: those the brokers read to answer fetches, and
-    /// those the consumers look at each time they decide what to fetch. The work of a fetch
-    /// grows with its partitions, so the run's budget bounds them as it bounds events
-    /// ([`crate::budget::MAX_FETCH_READS`]).
+    /// Partitions read over the run: those the brokers read to answer fetches, those the
+    /// consumers look at each time they decide what to fetch, and those a broker's periodic
+    /// checks read (retention, the cleaner, ISR expiration, high-watermark checkpoints, offsets
+    /// expiration). The work of a fetch or a check grows with its partitions, so the run's budget
+    /// bounds them as it bounds events ([`crate::budget::MAX_FETCH_READS`]).
     pub fetch_reads: &'a mut u64,
     pub violations: &'a mut Vec<String>,
     pub producer_errors: &'a mut crate::vec_map::VecMap<&'static str, u64>,

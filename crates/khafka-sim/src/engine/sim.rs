@@ -123,6 +123,9 @@ pub struct Sim {
     fetch_reads: u64,
     /// Records the Kafka Streams applications may write ([`crate::budget::derived_records_allowed`]).
     derived_allowed: u64,
+    /// What the memory budget leaves for the records a run writes as it goes
+    /// ([`crate::budget::memory_left`]).
+    memory_left: u64,
     /// Events processed by kind (`Debug` name of the message or timer), for profiling.
     pub(crate) events_by_kind: BTreeMap<String, u64>,
     pub(crate) count_kinds: bool,
@@ -300,6 +303,7 @@ impl Sim {
             events_processed: 0,
             fetch_reads: 0,
             derived_allowed: u64::MAX,
+            memory_left: u64::MAX,
             events_by_kind: BTreeMap::new(),
             count_kinds: false,
             opts,
@@ -340,6 +344,7 @@ impl Sim {
             sim.halted = Some(format!("the run was not started: {why}"));
         }
         sim.derived_allowed = crate::budget::derived_records_allowed(&sim.spec);
+        sim.memory_left = crate::budget::memory_left(&sim.spec);
         sim.push(SimTime::ZERO, Event::Start);
         let schedule = sim.spec.schedule.clone();
         for s in schedule {
@@ -587,6 +592,20 @@ impl Sim {
                 self.derived_allowed
             ));
         }
+        // Offset commits and group metadata, with Kafka Streams' records, within what the
+        // budget leaves.
+        let coordinator = self.batches.coordinator_records() * BYTES_PER_COORDINATOR_RECORD;
+        let derived = self.prov.derived_count() * BYTES_PER_DERIVED_RECORD;
+        if coordinator > 0 && coordinator.saturating_add(derived) > self.memory_left {
+            return Some(format!(
+                "the group coordinators wrote {} records to __consumer_offsets (offset commits \
+                 and group metadata), beyond the simulator's memory budget: Kafka compacts that \
+                 topic on disk, the simulator keeps every record; fewer partitions, commits less \
+                 often (auto.commit.interval.ms, commit.interval.ms) or a shorter run keep it \
+                 within the bound",
+                self.batches.coordinator_records()
+            ));
+        }
         if self.events_processed >= MAX_EVENTS {
             return Some(format!(
                 "it handled {MAX_EVENTS} events, the most one run may take; a shorter run, fewer \
@@ -595,9 +614,11 @@ impl Sim {
         }
         if self.fetch_reads > MAX_FETCH_READS {
             return Some(format!(
-                "the brokers and consumers read more than {MAX_FETCH_READS} partitions to \
-                 fetch, the most one run may take; fewer partitions or consumers, a longer \
-                 `fetch.max.wait.ms` or `replica.fetch.wait.max.ms`, or a shorter run keep it \
+                "the brokers and consumers read more than {MAX_FETCH_READS} partitions, to \
+                 fetch or in periodic checks (retention, the cleaner, ISR expiration, \
+                 high-watermark checkpoints, offsets expiration), the most one run may take; \
+                 fewer partitions or consumers, a longer `fetch.max.wait.ms`, \
+                 `replica.fetch.wait.max.ms` or check interval, or a shorter run keep it \
                  within the bound"
             ));
         }

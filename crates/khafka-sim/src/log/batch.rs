@@ -281,6 +281,14 @@ impl BatchStore {
         self.add(base_offset, leader_epoch, &ids, None)
     }
 
+    /// How many coordinator records the run has stored.
+    pub fn coordinator_records(&self) -> u64 {
+        #[cfg(feature = "groups")]
+        return self.coordinator.len() as u64;
+        #[cfg(not(feature = "groups"))]
+        0
+    }
+
     /// The coordinator record a record id names, if it names one.
     #[cfg(feature = "groups")]
     pub fn coordinator_record(
