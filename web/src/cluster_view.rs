@@ -63,13 +63,13 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             if s.controllers.is_empty() && s.zookeeper {
                 <div class="client controller" title="The ZooKeeper-era controller (Kafka 3.9 and before), modelled as one node that never fails (it can be cut off): it learns a broker failed when its ZooKeeper session expires">
                     <strong>{ "Controller" }</strong><span class="state">{ " ZooKeeper" }</span>
-                    <div title="Brokers whose ZooKeeper session is alive (registered in /brokers/ids), and partitions with no leader (OfflinePartitionsCount)">{ controller_line(s, "registered") }</div>
+                    <div title="Brokers whose ZooKeeper session is alive (registered in /brokers/ids) of all brokers, and partitions with no leader (OfflinePartitionsCount)">{ controller_line(s, "registered") }</div>
                     <div class="wire">{ incoming("controller") }</div>
                 </div>
             } else if s.controllers.is_empty() {
                 <div class="client controller" title="The KRaft controller quorum, modelled as one node that never fails (it can be cut off); controllers=3 on the cluster line runs a real quorum">
                     <strong>{ "Controller" }</strong><span class="state">{ " KRaft" }</span>
-                    <div title="Brokers the controller has unfenced (registered, heartbeating, caught up), and partitions with no leader (OfflinePartitionsCount)">{ controller_line(s, "unfenced") }</div>
+                    <div title="Brokers the controller has unfenced (registered, heartbeating, caught up) of all brokers, and partitions with no leader (OfflinePartitionsCount)">{ controller_line(s, "unfenced") }</div>
                     <div class="wire">{ incoming("controller") }</div>
                 </div>
             } else {
@@ -214,11 +214,8 @@ fn controller_state(c: &ControllerView) -> (&'static str, String) {
 fn controller_line(s: &ClusterSnapshot, live: &str) -> String {
     let up = s.brokers.iter().filter(|b| !b.fenced).count();
     let offline = s.partitions.iter().filter(|p| p.leader.is_none()).count();
-    format!(
-        "{up} of {} brokers {live} · {offline} offline {}",
-        s.brokers.len(),
-        noun(offline, "partition", "partitions")
-    )
+    // Short enough for one line of a client card (the title says brokers and partitions).
+    format!("{up}/{} {live} · {offline} offline", s.brokers.len())
 }
 
 /// One controller of a KRaft quorum: its role, Raft epoch, metadata log (high watermark, log end,

@@ -72,7 +72,6 @@ impl Parser {
                 return;
             }
         };
-        self.at_times.push((at, time.span));
         let Some(fault) = args.get(1) else {
             self.error(
                 ParseError::new(time.span, format!("nothing happens `at {}`", time.text))

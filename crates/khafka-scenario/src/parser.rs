@@ -78,8 +78,6 @@ pub struct Parser {
     seen: Vec<(&'static str, u32)>,
     /// Where the `run` statement is, for errors about the run as a whole.
     run_span: Option<Span>,
-    /// Each `at` line's time, for the check that it comes before the run's end.
-    pub(crate) at_times: Vec<(SimTime, Span)>,
     /// Producers without keys: `(topic, where)`, refused if the topic is compacted.
     pub keyless: Vec<(String, Span)>,
     /// Schema references and changes, checked at the end (`formats.rs`).
@@ -101,7 +99,6 @@ impl Parser {
             links: Vec::new(),
             seen: Vec::new(),
             run_span: None,
-            at_times: Vec::new(),
             keyless: Vec::new(),
             format_refs: Default::default(),
             #[cfg(feature = "groups")]
@@ -502,27 +499,6 @@ impl Parser {
             }
         }
         self.check_keyless_on_compacted();
-        // An action after the run's end never happens: a mistyped time would lose the beat
-        // without a word.
-        let end = self.spec.run_for;
-        for &(at, span) in &self.at_times {
-            if at > end {
-                self.errors.push(
-                    ParseError::new(
-                        span,
-                        format!(
-                            "`at {}` comes after the run ends (`run {}`): it would never happen",
-                            at.exact(),
-                            end.exact()
-                        ),
-                    )
-                    .hint(format!(
-                        "move it before {}, or make the run longer",
-                        end.exact()
-                    )),
-                );
-            }
-        }
         let network = self.spec.network.clone();
         for pending in &self.links {
             let mut link = network.clone();
