@@ -154,10 +154,14 @@ fn run(args: &[String]) -> Result<u8, String> {
             if let Some(why) = sim.halted() {
                 return Err(format!("{file}: {why}"));
             }
-            let story = sim.record_story(id).ok_or(format!(
-                "no record {id}: the run sent {}",
-                sim.records_sent()
-            ))?;
+            let sent = sim.records_sent();
+            let story = sim.record_story(id).ok_or(match sent {
+                0 => format!("no record {id}: the run sent none by {at}"),
+                n => format!(
+                    "no record {id}: the run sent {n} by {at}, numbered 0 to {}",
+                    n - 1
+                ),
+            })?;
             out!(
                 "{}",
                 serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?

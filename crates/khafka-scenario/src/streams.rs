@@ -429,6 +429,27 @@ impl Parser {
             if !declared(&decl.spec.input) || !declared(&decl.spec.output) || !table_declared {
                 continue;
             }
+            // Its internal topics are created with this replication factor: more than the
+            // brokers fails their CreateTopics, and the application does not start.
+            let rf = decl.spec.config.replication_factor;
+            let brokers = self.spec.cluster.brokers;
+            if rf > 0 && rf as u64 > u64::from(brokers) {
+                self.error(
+                    ParseError::new(
+                        decl.span,
+                        format!(
+                            "replication.factor {rf} is larger than the {brokers} available \
+                             brokers: Kafka Streams cannot create its internal topics"
+                        ),
+                    )
+                    .kafka("INVALID_REPLICATION_FACTOR")
+                    .hint(format!(
+                        "use at most replication.factor={brokers}, or -1 for the brokers' \
+                         default.replication.factor"
+                    )),
+                );
+                continue;
+            }
             if let Err(e) = self.spec.add_streams(decl.spec) {
                 let text = match e {
                     StreamsError::NoTopic(t)

@@ -1533,3 +1533,23 @@ fn left_and_outer_stream_joins_share_an_outer_store() {
     let again = parse(&printed).expect("printed spec parses").spec;
     assert_eq!(again.streams[0].join, outer.streams[0].join);
 }
+
+/// A replication factor above the brokers fails the internal topics' CreateTopics in Kafka: the
+/// application does not start (fuzzing of session 56 found it built a changelog with a broker
+/// listed twice).
+#[test]
+fn a_replication_factor_above_the_brokers_is_refused() {
+    let src = app("replication.factor=4");
+    let e = match parse(&src) {
+        Err(e) => e,
+        Ok(_) => panic!("accepted"),
+    };
+    let e = &e.0[0];
+    assert_eq!(
+        e.message,
+        "replication.factor 4 is larger than the 3 available brokers: Kafka Streams cannot create \
+         its internal topics"
+    );
+    assert_eq!(e.kafka_error, Some("INVALID_REPLICATION_FACTOR"));
+    assert!(parse(&app("replication.factor=3")).is_ok());
+}

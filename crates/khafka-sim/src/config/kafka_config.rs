@@ -912,7 +912,8 @@ impl BrokerLogConfig {
                         .max(-1);
                 if self.retention_ms == 0 {
                     return Err(ConfigError::InvalidValue(
-                        "log.retention.ms must be unlimited (-1) or, greater than or equal to 1"
+                        "unlimited (-1) or at least 1 (Kafka: \"log.retention.ms must be \
+                         unlimited (-1) or, greater than or equal to 1\")"
                             .into(),
                     ));
                 }
