@@ -136,7 +136,7 @@ impl Parser {
                         ),
                     )),
                 },
-                "commit.interval.ms" => values::uint(v, s, "milliseconds").and_then(|n| {
+                "commit.interval.ms" => values::uint(v, s, "`commit.interval.ms` in milliseconds").and_then(|n| {
                     if n > MAX_COMMIT_INTERVAL_MS {
                         Err(ParseError::new(
                             s,
@@ -147,7 +147,7 @@ impl Parser {
                         Ok(())
                     }
                 }),
-                "statestore.cache.max.bytes" => values::uint(v, s, "bytes").and_then(|n| {
+                "statestore.cache.max.bytes" => values::uint(v, s, "`statestore.cache.max.bytes` in bytes").and_then(|n| {
                     if n > i64::MAX as u64 {
                         Err(ParseError::new(s, "statestore.cache.max.bytes is a long: at most 9223372036854775807"))
                     } else {
@@ -180,7 +180,7 @@ impl Parser {
                     _ => Err(ParseError::new(s, "standby replicas are not modelled yet: only 0")
                         .hint("without standbys a moved task restores its store from the changelog")),
                 },
-                "sim.processing.time.ms" => values::uint(v, s, "milliseconds").and_then(|n| {
+                "sim.processing.time.ms" => values::uint(v, s, "`sim.processing.time.ms` in milliseconds").and_then(|n| {
                     if n > khafka_sim::config::group_config::MAX_PROCESSING_TIME_MS {
                         Err(ParseError::new(s, "sim.processing.time.ms is at most 60000 (a minute a record)"))
                     } else {
@@ -238,7 +238,7 @@ impl Parser {
                 }),
                 "window" if pairs.iter().any(|p| p.key == "stream") => Err(ParseError::new(s, format!("a stream–stream join's window is `window=join difference=D [grace=D]`, not `{v}`"))),
                 "window" => windowing(&pairs, s).map(|w| spec.windowing = Some(w)),
-                "repartition.purge.interval.ms" => values::uint(v, s, "milliseconds").and_then(|n| {
+                "repartition.purge.interval.ms" => values::uint(v, s, "`repartition.purge.interval.ms` in milliseconds").and_then(|n| {
                     if n > MAX_COMMIT_INTERVAL_MS {
                         Err(ParseError::new(
                             s,

@@ -25,8 +25,12 @@ pub fn sub(span: Span, offset: usize, len: usize) -> Span {
 /// A non-negative integer.
 pub fn uint(text: &str, span: Span, what: &str) -> Result<u64, ParseError> {
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
-        text.parse::<u64>()
-            .map_err(|_| ParseError::new(span, format!("{what} `{text}` is too large")))
+        text.parse::<u64>().map_err(|_| {
+            ParseError::new(
+                span,
+                format!("{what} `{text}` is too large: at most {}", u64::MAX),
+            )
+        })
     } else {
         Err(ParseError::new(
             span,
@@ -38,7 +42,12 @@ pub fn uint(text: &str, span: Span, what: &str) -> Result<u64, ParseError> {
 /// A non-negative integer that fits in 32 bits.
 pub fn uint32(text: &str, span: Span, what: &str) -> Result<u32, ParseError> {
     let v = uint(text, span, what)?;
-    u32::try_from(v).map_err(|_| ParseError::new(span, format!("{what} `{text}` is too large")))
+    u32::try_from(v).map_err(|_| {
+        ParseError::new(
+            span,
+            format!("{what} `{text}` is too large: at most {}", u32::MAX),
+        )
+    })
 }
 
 /// A duration with a unit: `2s`, `1500ms`, `1.5s`, `250us`, `2m`, `1h`. Returns microseconds.

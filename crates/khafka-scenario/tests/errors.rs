@@ -357,6 +357,14 @@ fn faults() {
     assert_eq!(e.hint.as_deref(), Some("did you mean `crash`?"));
     // An action after the run's end is not an error: a cell warns that it never happens.
     assert!(khafka_scenario::parse("at 40s heal\nrun 30s").is_ok());
+    // A number past its type says the bound (fuzz 14, #18).
+    let e = one("at 1s crash broker 4294967296");
+    assert!(
+        e.message
+            .ends_with("`4294967296` is too large: at most 4294967295"),
+        "{}",
+        e.message
+    );
     // A unit spelled out.
     let e = one("at 10sec heal");
     assert_eq!(e.hint.as_deref(), Some("did you mean `10s`?"));

@@ -1553,3 +1553,16 @@ fn a_replication_factor_above_the_brokers_is_refused() {
     assert_eq!(e.kafka_error, Some("INVALID_REPLICATION_FACTOR"));
     assert!(parse(&app("replication.factor=3")).is_ok());
 }
+
+/// A Kafka Streams setting's error names the setting (fuzz 14, #17).
+#[test]
+fn a_streams_setting_s_error_names_it() {
+    let e = match parse(&app("commit.interval.ms=-1")) {
+        Err(e) => e,
+        Ok(_) => panic!("accepted"),
+    };
+    assert_eq!(
+        e.0[0].message,
+        "expected `commit.interval.ms` in milliseconds (a non-negative integer), found `-1`"
+    );
+}
