@@ -314,7 +314,7 @@ fn the_followers_idle_fetches_are_estimated_before_the_run() {
     )
     .expect_err("refused");
     assert!(
-        format!("{err:?}").contains("the followers' fetches alone would take at least"),
+        format!("{err:?}").contains("the brokers' own requests alone would take at least"),
         "{err:?}"
     );
     // Nine topics of one partition, all placed from the same broker: one broker follows.
@@ -340,6 +340,72 @@ fn the_followers_idle_fetches_are_estimated_before_the_run() {
             estimate > 0 && sim.events_processed() >= estimate,
             "{src}: {} events, estimated at least {estimate}",
             sim.events_processed()
+        );
+    }
+}
+
+/// An idle cluster's brokers ask the controller for metadata every 500 ms and heartbeat: a
+/// thousand brokers make about 930 million events in a simulated day, which the bound on events
+/// stopped after 40 s of work. Idle partitions are read by every follower fetch and periodic
+/// check: ten topics of 1,000 partitions read billions in a day, which the bound on partitions
+/// read stopped after half a minute. Both are refused before the run, and both estimates are lower
+/// bounds: a smaller cluster makes at least as many events and reads as estimated.
+#[test]
+fn the_brokers_idle_work_is_estimated_before_the_run() {
+    let refused = |src: &str, why: &str| {
+        let err = khafka_tests::parse(src).expect_err("refused");
+        assert!(format!("{err:?}").contains(why), "{src}: {err:?}");
+    };
+    refused(
+        "cluster brokers=1000\nrun 24h\n",
+        "the brokers' own requests alone would take at least",
+    );
+    refused(
+        "cluster brokers=1000 controller=zookeeper\nrun 24h\n",
+        "the brokers' own requests alone would take at least",
+    );
+    let mut ten = String::new();
+    for i in 0..10 {
+        ten.push_str(&format!(
+            "topic t{i} partitions=1000 replication.factor=3\n"
+        ));
+    }
+    refused(
+        &format!("{ten}run 24h\n"),
+        "the brokers would read at least",
+    );
+    refused(
+        &format!("cluster log.retention.check.interval.ms=1\n{ten}run 5m\n"),
+        "the brokers would read at least",
+    );
+    for src in [
+        "cluster brokers=5\nrun 60s\n",
+        "cluster brokers=5 controller=zookeeper\nrun 60s\n",
+        "cluster brokers=5 controllers=3\nrun 60s\n",
+        "cluster brokers=4 broker.heartbeat.interval.ms=100\nnetwork latency=20ms\nrun 60s\n",
+        "cluster brokers=3 replica.high.watermark.checkpoint.interval.ms=10\n\
+         topic t partitions=20 replication.factor=3\nrun 30s\n",
+        "cluster brokers=4 log.retention.check.interval.ms=7 replica.lag.time.max.ms=100\n\
+         topic t partitions=5 replication.factor=2\nrun 30s\n",
+        "cluster brokers=3\ntopic t partitions=30 replication.factor=3\n\
+         consumer c topic=t group.id=g\nrun 30s\n",
+        "topic a partitions=1000 replication.factor=3\n\
+         topic b partitions=1000 replication.factor=3\nrun 2m\n",
+    ] {
+        let scenario = khafka_tests::parse(src).expect("parses");
+        let events = khafka_sim::budget::idle_fetch_events(&scenario.spec)
+            + khafka_sim::budget::idle_broker_events(&scenario.spec);
+        let reads = khafka_sim::budget::idle_reads(&scenario.spec);
+        let sim = run(&scenario);
+        assert!(
+            events > 0 && sim.events_processed() >= events,
+            "{src}: {} events, estimated at least {events}",
+            sim.events_processed()
+        );
+        assert!(
+            (reads > 0) == src.contains("topic") && sim.fetch_reads() >= reads,
+            "{src}: {} partitions read, estimated at least {reads}",
+            sim.fetch_reads()
         );
     }
 }

@@ -1686,7 +1686,10 @@ await check('a parse error is shown inline with a hint', async () => {
   await area.fill('tpoic orders partitions=3\n');
   await cell(0).locator('button', { hasText: 'Run' }).click();
   const err = await cell(0).locator('.parse-errors').innerText();
-  expect(err.includes('line 1, column 1') && err.includes('did you mean `topic`'), `errors: ${err}`);
+  expect(err.includes('line 1, column 1') && err.includes('did you mean topic?'), `errors: ${err}`);
+  // The message's `quoted` parts are code, not backticks.
+  const code = await cell(0).locator('.parse-errors li .hint code').first().innerText();
+  expect(code === 'topic', `the hint's code: ${code}`);
   const underlined = await cell(0).locator('pre.hl .err-line .err').first().innerText();
   expect(underlined === 'tpoic', `underlined in the editor: ${underlined}`);
   // The coloured copy under the textarea keeps its lines where the textarea has them: wrapped

@@ -1126,8 +1126,8 @@ pub fn cell(props: &CellProps) -> Html {
                 { for errors.iter().map(|e| html! {
                     <li>
                         <span class="pos">{ format!("line {}, column {}", e.line, e.column) }</span>
-                        { format!(": {}", e.message) }
-                        { e.hint.as_ref().map(|h| html! { <span class="hint">{ format!(" — {h}") }</span> }).unwrap_or_default() }
+                        { ": " }{ with_code(&e.message) }
+                        { e.hint.as_ref().map(|h| html! { <span class="hint">{ " — " }{ with_code(h) }</span> }).unwrap_or_default() }
                         { e.kafka_error.map(|k| html! { <code class="kafka-error">{ k }</code> }).unwrap_or_default() }
                     </li>
                 }) }
@@ -2675,6 +2675,20 @@ fn event_secs(ms: i64) -> String {
     }
 }
 
+/// A parse error's sentence with its `quoted` parts as code, as the CLI's backticks mean them.
+fn with_code(text: &str) -> Html {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                html! { <code>{ part }</code> }
+            } else {
+                html! { { part } }
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2782,3 +2796,4 @@ mod tests {
         );
     }
 }
+

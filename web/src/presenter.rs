@@ -1,7 +1,7 @@
 //! Presenter mode for trainers: the cluster full screen, large type, high contrast, driven by keys.
 //!
-//! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next beat / back to the
-//! current one (the scenario's scheduled `at` lines and the live actions, in time order) · K crash the leader of the selected partition · R restart the
+//! Space play/pause · → / ← step forward / back (1 s) · Enter / Backspace next beat (paused there) /
+//! back to the current one (the scenario's scheduled `at` lines and the live actions, in time order) · K crash the leader of the selected partition · R restart the
 //! selected broker · N cut the selected broker off the network (again: back on it) · C crash the
 //! active controller of a KRaft quorum (again: restart it) · 1–9 select a broker · P next partition · plus / minus speed · Home / End start / end · W the story of the headline's record · L light theme · S copy a link · Q leave · ? help.
 //! Every key says what it did (or why it did nothing); every action becomes a scenario line.
@@ -47,7 +47,7 @@ const KEYS: &str = concat!(
     "<dl>",
     "<dt>Space</dt><dd>play / pause</dd>",
     "<dt>→ / ←</dt><dd>step forward / back 1 s</dd>",
-    "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault, or a live action of yours)</dd>",
+    "<dt>Enter</dt><dd>next beat (the scenario's next scheduled fault, or a live action of yours), paused there</dd>",
     "<dt>Backspace / B</dt><dd>back to the current beat (on it: the one before)</dd>",
     "<dt>K</dt><dd>crash the leader of the selected partition (and select its broker)</dd>",
     "<dt>R</dt><dd>restart the selected broker</dd>",
@@ -322,15 +322,6 @@ impl State {
         }
     }
 
-    /// "going to " while a jump is simulated in slices (the clock is not there yet), else "".
-    fn going(&self) -> &'static str {
-        if self.goal.is_some() {
-            "going to "
-        } else {
-            ""
-        }
-    }
-
     /// [`State::work`] outside the jump's frame loop (a key's task, playback, a link opened): the
     /// loop's next frame then only draws.
     fn work_now(&mut self) {
@@ -431,13 +422,16 @@ impl State {
             }
             "End" => {
                 self.seek(self.end);
-                format!("End: {}the end of the run", self.going())
+                "End: the end of the run".to_string()
             }
             "Enter" => match self.marks().into_iter().find(|b| b.at > now) {
-                // Just after the next scheduled fault, so the beat's effect is on screen.
+                // Just after the next scheduled fault, so the beat's effect is on screen, and
+                // paused there: the beat is the moment the trainer talks about (Space plays on).
                 Some(b) => {
+                    let paused = std::mem::take(&mut self.playing);
                     self.seek(b.at);
-                    format!("Enter: {}next beat, {}", self.going(), b.what)
+                    let paused = if paused { " (paused)" } else { "" };
+                    format!("Enter: next beat, {}{paused}", b.what)
                 }
                 None => "Enter: no beat after this one".to_string(),
             },

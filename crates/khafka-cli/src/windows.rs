@@ -145,8 +145,10 @@ fn render(
         }
         if processor.work() > MAX_WORK {
             return Err(format!(
-                "more than {MAX_WORK} window reads and updates by record {offset}; khafka windows \
-                 stops there to bound the work"
+                "more than {MAX_WORK} window reads and updates by record {offset} (a concat \
+                 aggregate counts one more per {} bytes it copies); khafka windows stops there \
+                 to bound the work",
+                khafka_streams::BYTES_PER_WORK
             ));
         }
     }

@@ -253,6 +253,16 @@ fn inputs_are_bounded() {
     sparse.set_len(64 * 1024 * 1024 + 1).unwrap();
     assert!(refused("tumbling size=10ms", "count", &big).contains("64 MiB"));
     std::fs::remove_file(&big).unwrap();
+    // Sliding windows over one key copy ever longer concat aggregates: the bytes copied count as
+    // work (5,000 records took 30 s when only the updates counted).
+    let input: String = (0..5_000).map(|i| format!("a {i} {i}\n")).collect();
+    let one_key = file("one-key.txt", &input);
+    let (code, out, err) = windows("sliding difference=1d", Some("final"), "concat", &one_key);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.starts_with("more than 100000000 window reads and updates by record 2034"),
+        "{err}"
+    );
 }
 
 /// Negative timestamps are skipped before the aggregation and counted (`RecordQueue`, with the

@@ -29,7 +29,27 @@ pub fn pairs(tokens: &[Token], allowed: &[&str], errors: &mut Vec<ParseError>) -
     // the engine's B-tree of `String` serves, where one of `&str` would be a type of its own
     // in the site's notebook bundle (about 650 B gzip).
     let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for t in tokens {
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        i += 1;
+        // `acks = all`, `acks =all`, `acks= all`: one setting written with spaces, one error.
+        if let Some((parts, written)) = spaced_pair(&tokens[i - 1..]) {
+            let last = &tokens[i - 1 + parts - 1].span;
+            let span = Span::new(
+                t.span.line,
+                t.span.column,
+                last.column + last.len - t.span.column,
+            );
+            errors.push(
+                ParseError::new(span, format!("spaces around `=` in `{written}`")).hint(format!(
+                    "write `{}`, with no spaces",
+                    written.replace(' ', "")
+                )),
+            );
+            i += parts - 1;
+            continue;
+        }
         let Some((key, value)) = t.text.split_once('=') else {
             let e = ParseError::new(t.span, format!("expected `key=value`, found `{}`", t.text));
             let e = match suggest(&t.text, allowed) {
@@ -75,6 +95,37 @@ pub fn pairs(tokens: &[Token], allowed: &[&str], errors: &mut Vec<ParseError>) -
         });
     }
     out
+}
+
+/// A setting written with spaces around its `=` at the start of `tokens` (`acks = all`, `acks =all`,
+/// `acks= all`): how many tokens it takes and how it was written. Only tokens on one line, with
+/// nothing but a key on the left and a value with no `=` on the right.
+fn spaced_pair(tokens: &[Token]) -> Option<(usize, String)> {
+    let word = |t: &Token| !t.text.is_empty() && !t.text.contains('=');
+    let same_line = |n: usize| {
+        tokens[..n]
+            .iter()
+            .all(|t| t.span.line == tokens[0].span.line)
+    };
+    let first = tokens.first()?;
+    let second = tokens.get(1)?;
+    let found = if let Some(key) = first.text.strip_suffix('=') {
+        // `acks= all`
+        (!key.is_empty() && !key.contains('=') && word(second))
+            .then(|| (2, format!("{} {}", first.text, second.text)))
+    } else if !word(first) {
+        None
+    } else if second.text == "=" {
+        // `acks = all`
+        let third = tokens.get(2)?;
+        word(third).then(|| (3, format!("{} = {}", first.text, third.text)))
+    } else {
+        // `acks =all`
+        let value = second.text.strip_prefix('=')?;
+        (!value.is_empty() && !value.contains('='))
+            .then(|| (2, format!("{} {}", first.text, second.text)))
+    };
+    found.filter(|&(n, _)| same_line(n))
 }
 
 /// Which engine config a statement forwards its other keys to.

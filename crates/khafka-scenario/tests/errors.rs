@@ -953,3 +953,17 @@ fn a_huge_token_is_quoted_clipped() {
         "{hinted:?}"
     );
 }
+
+#[test]
+fn spaces_around_equals_are_one_error() {
+    for (written, span) in [("acks = all", 10), ("acks =all", 9), ("acks= all", 9)] {
+        let src = format!("topic t\nproducer p1 topic=t {written}\nrun 1s\n");
+        let e = one(&src);
+        assert_eq!(at(&e), (2, col(&src, 2, "acks"), span), "{written}");
+        assert_eq!(e.message, format!("spaces around `=` in `{written}`"));
+        assert_eq!(e.hint.as_deref(), Some("write `acks=all`, with no spaces"));
+    }
+    // Still a bare word and a stray `=` when they are not one setting.
+    let e = errors("topic t\nproducer p1 topic=t acks = linger.ms=5\nrun 1s\n");
+    assert_eq!(e.len(), 2, "{e:#?}");
+}

@@ -77,7 +77,7 @@ impl SessionWindowAggregate {
         let mut agg = self.base.aggregation.init();
         let mut merged = new_session;
         for (span, value) in &found {
-            agg = self.base.aggregation.merge(&agg, value);
+            agg = self.base.merge(&agg, value);
             merged = Span {
                 start: merged.start.min(span.start),
                 end: merged.end.max(span.end),
@@ -99,7 +99,7 @@ impl SessionWindowAggregate {
                     );
                 }
             }
-            let agg = self.base.aggregation.add(&agg, operand);
+            let agg = self.base.add(&agg, operand);
             self.store.put(&record.key, merged, agg.clone());
             forward_update(
                 self.base.emit,

@@ -276,7 +276,7 @@ impl SlidingWindowAggregate {
         let record = step.record;
         let window = self.window(start);
         if window.end >= step.close {
-            let new = self.base.aggregation.add(&value.0, step.operand);
+            let new = self.base.add(&value.0, step.operand);
             let new_ts = record.timestamp.max(value.1);
             self.store.put(&record.key, start, (new.clone(), new_ts));
             forward_update(self.base.emit, out, &record.key, window, Some(new), new_ts);

@@ -88,7 +88,7 @@ impl TimeWindowAggregate {
                     None => (self.base.aggregation.init(), ts),
                     Some((agg, t)) => (agg.clone(), ts.max(*t)),
                 };
-                let new = self.base.aggregation.add(&old, operand);
+                let new = self.base.add(&old, operand);
                 self.store.put(&record.key, start, (new.clone(), new_ts));
                 forward_update(self.base.emit, out, &record.key, window, Some(new), new_ts);
             } else {

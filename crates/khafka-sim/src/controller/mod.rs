@@ -39,7 +39,7 @@ use crate::trace::{ChangeReason, FenceReason, TraceKind};
 use serde::Serialize;
 
 /// How long a metadata long-poll waits for news (KRaft's fetch max wait).
-const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
+pub(crate) const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
 /// `unclean.leader.election.interval.ms` (KRaft's periodic unclean election check).
 pub(crate) const UNCLEAN_CHECK_INTERVAL_MS: u64 = 300_000;
 

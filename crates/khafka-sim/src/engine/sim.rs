@@ -120,7 +120,7 @@ pub struct Sim {
     pub(crate) metrics: Metrics,
     pub(crate) events_processed: u64,
     /// See [`Ctx::fetch_reads`].
-    fetch_reads: u64,
+    pub(crate) fetch_reads: u64,
     /// Records the Kafka Streams applications may write ([`crate::budget::derived_records_allowed`]).
     derived_allowed: u64,
     /// What the memory budget leaves for the records a run writes as it goes

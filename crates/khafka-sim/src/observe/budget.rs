@@ -105,10 +105,6 @@ pub fn memory_left(spec: &ScenarioSpec) -> u64 {
 /// broker changes who fetches from whom) or the run's end; 0 on a network with loss, a bandwidth
 /// limit or links of their own, whose fetches may take longer.
 pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
-    let net = &spec.network;
-    if net.loss_ppm > 0 || net.bandwidth_bps > 0 || !spec.links.is_empty() {
-        return 0;
-    }
     let n = spec.cluster.brokers;
     let racks = broker_racks(spec, n);
     let mut follows = vec![false; n as usize + 1];
@@ -134,12 +130,18 @@ pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
         mark(&assign_replicas(n, &racks, p as u32, rf as u32));
     }
     let fetchers = follows.iter().filter(|f| **f).count() as u64;
-    let until = spec
-        .schedule
-        .iter()
-        .map(|s| s.at)
-        .min()
-        .map_or(spec.run_for, |first| first.min(spec.run_for));
+    fetchers
+        .saturating_mul(idle_fetch_cycles(spec))
+        .saturating_mul(2)
+}
+
+/// How many idle fetches one follower makes from one leader over the run, as
+/// [`idle_fetch_events`] counts them (0 on a network whose fetches may take longer).
+fn idle_fetch_cycles(spec: &ScenarioSpec) -> u64 {
+    let net = &spec.network;
+    if net.loss_ppm > 0 || net.bandwidth_bps > 0 || !spec.links.is_empty() {
+        return 0;
+    }
     let cycle_us = spec
         .cluster
         .config
@@ -147,8 +149,105 @@ pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
         .saturating_mul(1_000)
         .saturating_add(net.latency_us_max.saturating_mul(2))
         .saturating_add(FETCH_ROUND_TRIP_US);
-    let cycles = until.as_us().saturating_sub(FETCH_STARTUP_US) / cycle_us;
-    fetchers.saturating_mul(cycles).saturating_mul(2)
+    quiet_until(spec).as_us().saturating_sub(FETCH_STARTUP_US) / cycle_us
+}
+
+/// The fewest events `spec`'s brokers make over the run on their own, idle. Each asks the
+/// controller for metadata it has not seen, and the controller answers a request with nothing new
+/// when its 500 ms wait ends; the broker then asks again: four events a cycle (the request, the
+/// controller's deadline, the answer and the broker's own request timeout). Each heartbeats every
+/// `broker.heartbeat.interval.ms` (its timer, the request and the answer), and wakes for its
+/// ISR-expiration checks, high-watermark checkpoints and retention checks. Counted over the
+/// same span and with the same exclusions as [`idle_fetch_events`].
+pub fn idle_broker_events(spec: &ScenarioSpec) -> u64 {
+    let net = &spec.network;
+    if net.loss_ppm > 0 || net.bandwidth_bps > 0 || !spec.links.is_empty() {
+        return 0;
+    }
+    let cfg = &spec.cluster.config;
+    let round_trip = net
+        .latency_us_max
+        .saturating_mul(2)
+        .saturating_add(FETCH_ROUND_TRIP_US);
+    let counted_us = quiet_until(spec).as_us().saturating_sub(FETCH_STARTUP_US);
+    let every = |us: u64, events: u64| (counted_us / us.max(1)).saturating_mul(events);
+    let per_broker = [
+        every(
+            (crate::controller::METADATA_POLL_MAX_WAIT_MS * 1_000).saturating_add(round_trip),
+            4,
+        ),
+        every(
+            cfg.broker_heartbeat_interval_ms
+                .saturating_mul(1_000)
+                .saturating_add(round_trip),
+            3,
+        ),
+        every(
+            (cfg.replica_lag_time_max_ms / 2)
+                .max(1)
+                .saturating_mul(1_000),
+            1,
+        ),
+        every(
+            cfg.replica_high_watermark_checkpoint_interval_ms
+                .saturating_mul(1_000),
+            1,
+        ),
+    ]
+    .iter()
+    .fold(retention_checks(spec), |a, b| a.saturating_add(*b));
+    u64::from(spec.cluster.brokers).saturating_mul(per_broker)
+}
+
+/// How many retention checks one broker makes over the quiet span: every
+/// `log.retention.check.interval.ms` after `log.initial.task.delay.ms`.
+fn retention_checks(spec: &ScenarioSpec) -> u64 {
+    let log = &spec.cluster.config.log;
+    quiet_until(spec)
+        .as_us()
+        .saturating_sub(log.initial_task_delay_ms.saturating_mul(1_000))
+        / log.retention_check_interval_ms.saturating_mul(1_000).max(1)
+}
+
+/// The fewest partitions `spec`'s brokers read over the run ([`MAX_FETCH_READS`]), idle: every
+/// replica at each ISR-expiration check (every `replica.lag.time.max.ms` / 2), high-watermark
+/// checkpoint and retention check (from `log.initial.task.delay.ms`), and every follower replica at each of its fetcher's idle
+/// fetches (see [`idle_fetch_events`]). Counted to the first scheduled fault or change, from
+/// [`FETCH_STARTUP_US`] for the fetches.
+pub fn idle_reads(spec: &ScenarioSpec) -> u64 {
+    let until_us = quiet_until(spec).as_us();
+    let cfg = &spec.cluster.config;
+    let (replicas, followers) = spec
+        .topics
+        .iter()
+        .map(|t| (t.partitions as u64, t.replication_factor as u64))
+        .chain(internal_topics(spec))
+        .fold((0u64, 0u64), |(r, f), (p, rf)| {
+            (
+                r.saturating_add(p.saturating_mul(rf)),
+                f.saturating_add(p.saturating_mul(rf.saturating_sub(1))),
+            )
+        });
+    let checks = [
+        (cfg.replica_lag_time_max_ms / 2).max(1),
+        cfg.replica_high_watermark_checkpoint_interval_ms.max(1),
+    ]
+    .iter()
+    .map(|every_ms| until_us / every_ms.saturating_mul(1_000))
+    .fold(retention_checks(spec), u64::saturating_add);
+    replicas
+        .saturating_mul(checks)
+        .saturating_add(followers.saturating_mul(idle_fetch_cycles(spec)))
+}
+
+/// Until the first scheduled fault or change (a crash, a cut link or a new broker changes who
+/// fetches from whom), or the run's end.
+fn quiet_until(spec: &ScenarioSpec) -> SimTime {
+    spec.schedule
+        .iter()
+        .map(|s| s.at)
+        .min()
+        .map_or(spec.run_for, |first| first.min(spec.run_for))
 }
 
 /// What [`idle_fetch_events`] allows a fetch beyond the wait and the links' latency.
@@ -295,14 +394,31 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
     }
     // After the memory checks: it places every partition's replicas.
     let idle = idle_fetch_events(spec);
-    if idle > MAX_EVENTS {
+    let reads = idle_reads(spec);
+    if reads > MAX_FETCH_READS {
         return Err(format!(
-            "the followers' fetches alone would take at least {} events over {} s of simulated \
-             time, more than the {} M one run may take (each broker that holds a follower fetches \
-             at least every replica.fetch.wait.max.ms={}); use fewer brokers or shorten `run`",
-            human_count(idle),
+            "the brokers would read at least {} partitions over {} s of simulated time, idle \
+             (each follower's fetch and each periodic check reads its partitions: ISR \
+             expiration every replica.lag.time.max.ms / 2, high-watermark checkpoints, \
+             retention checks), more than the {} M one run may take; use fewer partitions or \
+             brokers, longer check intervals, or shorten `run`",
+            human_count(reads),
+            spec.run_for.as_us() / 1_000_000,
+            MAX_FETCH_READS / 1_000_000
+        ));
+    }
+    let brokers = idle_broker_events(spec);
+    if idle.saturating_add(brokers) > MAX_EVENTS {
+        return Err(format!(
+            "the brokers' own requests alone would take at least {} events over {} s of \
+             simulated time, more than the {} M one run may take (each broker asks the \
+             controller for metadata every 500 ms and heartbeats every \
+             broker.heartbeat.interval.ms={}, and each that holds a follower fetches at least \
+             every replica.fetch.wait.max.ms={}); use fewer brokers or shorten `run`",
+            human_count(idle.saturating_add(brokers)),
             spec.run_for.as_us() / 1_000_000,
             MAX_EVENTS / 1_000_000,
+            spec.cluster.config.broker_heartbeat_interval_ms,
             spec.cluster.config.replica_fetch_wait_max_ms
         ));
     }

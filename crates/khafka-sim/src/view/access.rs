@@ -89,6 +89,11 @@ impl Sim {
         self.events_processed
     }
 
+    /// Partitions read so far, to fetch and in periodic checks ([`crate::budget::MAX_FETCH_READS`]).
+    pub fn fetch_reads(&self) -> u64 {
+        self.fetch_reads
+    }
+
     /// Counts events by kind from now on (`deliver Fetch to Broker(1)`, `timer SenderWake at …`),
     /// for profiling.
     pub fn count_event_kinds(&mut self) {
