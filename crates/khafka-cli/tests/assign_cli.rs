@@ -293,3 +293,40 @@ fn an_empty_subscription_visited_first_is_kafkas_quirk() {
     assert_eq!(out, "m1\t\nm0\tt-0\n");
     assert!(err.contains("subscribes to no topic"), "{err}");
 }
+
+/// Members with different subscriptions take the sticky assignors' general path, whose work (as
+/// in Kafka) grows with partitions × members × partitions moved: 10,000 members on 100,000
+/// partitions ran for minutes. Past 100 million partition-member pairs it is refused at once;
+/// the range assignor and equal subscriptions are not bounded by it.
+#[test]
+fn the_sticky_general_path_is_bounded() {
+    let mut args: Vec<String> = vec!["--assignor".into(), "sticky".into()];
+    for t in 0..10 {
+        args.extend(["--topic".into(), format!("t{t}:10000")]);
+    }
+    let members = |mixed: bool| -> Vec<String> {
+        (0..1001)
+            .flat_map(|m| {
+                let topics = if mixed && m % 2 == 1 {
+                    "t0".to_string()
+                } else {
+                    (0..10)
+                        .map(|t| format!("t{t}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                ["--member".to_string(), format!("m{m}:{topics}")]
+            })
+            .collect()
+    };
+    let mixed: Vec<String> = args.iter().cloned().chain(members(true)).collect();
+    let mixed: Vec<&str> = mixed.iter().map(String::as_str).collect();
+    refused(
+        &mixed,
+        "100000 partitions × 1001 members with different subscriptions",
+    );
+    let equal: Vec<String> = args.iter().cloned().chain(members(false)).collect();
+    let equal: Vec<&str> = equal.iter().map(String::as_str).collect();
+    let out = ok(&equal);
+    assert_eq!(out.lines().count(), 1001);
+}

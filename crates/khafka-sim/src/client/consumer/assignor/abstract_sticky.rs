@@ -690,8 +690,12 @@ impl<'a> General<'a> {
         let mut performed = false;
         loop {
             let mut modified = false;
+            // `isBalanced` before every partition, as Kafka's loop asks it; its answer changes
+            // only when a partition moves, so it is worked out again only then (it reads every
+            // member's topics: asked afresh for each of 20,000 partitions it took seconds).
+            let mut balanced: Option<bool> = None;
             for tp in partitions {
-                if self.is_balanced() {
+                if *balanced.get_or_insert_with(|| self.is_balanced()) {
                     break;
                 }
                 let Some(&consumer) = self.partition_consumer.get(tp) else {
@@ -707,6 +711,7 @@ impl<'a> General<'a> {
                         self.reassign_partition_to(tp, prev_consumer);
                         performed = true;
                         modified = true;
+                        balanced = None;
                         continue;
                     }
                 }
@@ -717,6 +722,7 @@ impl<'a> General<'a> {
                     self.reassign_partition(tp);
                     performed = true;
                     modified = true;
+                    balanced = None;
                 }
             }
             if !modified {
