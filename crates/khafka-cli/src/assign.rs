@@ -111,7 +111,12 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         let Some(m) = members.iter_mut().find(|m| m.id == *id) else {
             return Err(format!("--owned names `{id}`, which no --member declares"));
         };
-        for item in list.split(',').filter(|s| !s.is_empty()) {
+        for item in items(list) {
+            if item.is_empty() {
+                return Err(format!(
+                    "--owned `{id}:{list}`: an empty item between commas"
+                ));
+            }
             m.owned.push(parse_topic_partition(item, &topics)?);
         }
     }
@@ -216,7 +221,12 @@ fn parse_member(v: &str) -> Result<Member, String> {
         return Err(format!("--member `{v}`: the member id is empty"));
     }
     let mut topics = Vec::new();
-    for t in list.split(',').filter(|s| !s.is_empty()) {
+    for t in items(list) {
+        if t.is_empty() {
+            return Err(format!(
+                "--member `{v}`: an empty topic name between commas"
+            ));
+        }
         if topics.iter().any(|x| x == t) {
             return Err(format!("--member `{v}`: topic `{t}` is listed twice"));
         }
@@ -228,6 +238,12 @@ fn parse_member(v: &str) -> Result<Member, String> {
         topics,
         owned: Vec::new(),
     })
+}
+
+/// A comma-separated list's items: none for an empty list (a member subscribed to nothing, or
+/// owning nothing), else every item, empty ones included so they can be refused.
+fn items(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').filter(move |_| !list.is_empty())
 }
 
 fn parse_topic_partition(

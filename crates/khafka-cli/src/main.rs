@@ -142,7 +142,7 @@ fn run(args: &[String]) -> Result<u8, String> {
             let id = flag(&flags, "--record").ok_or("story needs --record ID")?;
             let id: u64 = id
                 .parse()
-                .map_err(|_| format!("invalid record id `{id}`"))?;
+                .map_err(|_| format!("invalid record id `{id}` (a record number from 0, as `khafka run` counts them)"))?;
             let scenario = load(&file)?;
             let at = match flag(&flags, "--at") {
                 Some(t) => parse_time(&t)?,
@@ -250,6 +250,9 @@ fn file_and_flags(
                 return Err(format!("unknown option `{a}`\n{USAGE}"));
             }
             let v = args.get(i + 1).ok_or(format!("{a} needs a value"))?;
+            if flags.iter().any(|(k, _)| k == a) {
+                return Err(format!("{a} is given twice"));
+            }
             flags.push((a.clone(), v.clone()));
             i += 2;
         } else if file.is_none() {
@@ -277,7 +280,24 @@ fn parse_time(t: &str) -> Result<SimTime, String> {
 }
 
 fn load(file: &str) -> Result<Scenario, String> {
-    let source = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        // Where, as an editor counts lines and columns.
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let before = std::str::from_utf8(good).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
+        let byte = e.as_bytes()[good.len()];
+        format!(
+            "{file}:{line}:{column}: error: the file is not UTF-8 text (byte 0x{byte:02X} here)"
+        )
+    })?;
     let mut scenario = parse(&source).map_err(|errs| errs.render(file, &source))?;
     // Schema (de)serializers: each value's size and the registry's and readers' verdicts,
     // computed with the real codecs before the run.
@@ -297,7 +317,10 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         scenario.spec.seed = seed.parse().map_err(|_| format!("invalid seed `{seed}`"))?;
     }
     let until = match flag(&flags, "--until") {
-        Some(t) => parse_time(&t)?,
+        Some(t) => match parse_time(&t)? {
+            SimTime::ZERO => return Err("--until must be longer than 0s, as `run` is".into()),
+            until => until,
+        },
         None => scenario.spec.run_for,
     };
     check_horizon(&scenario.spec, "--until", until)?;
@@ -476,9 +499,19 @@ fn cmd_partition(args: &[String]) -> Result<u8, String> {
     while i < args.len() {
         if args[i] == "--partitions" {
             let v = args.get(i + 1).ok_or("--partitions needs a value")?;
-            partitions = Some(v.parse().ok().filter(|n| *n > 0).ok_or(format!(
-                "invalid partition count `{v}` (a positive integer)"
-            ))?);
+            if partitions.is_some() {
+                return Err("--partitions is given twice".into());
+            }
+            // Kafka's partition count is an int.
+            partitions = Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| (1..=i32::MAX as u32).contains(n))
+                    .ok_or(format!(
+                        "invalid partition count `{v}` (an integer from 1 to 2147483647, \
+                         Kafka's int)"
+                    ))?,
+            );
             i += 2;
         } else {
             keys.push(args[i].clone());

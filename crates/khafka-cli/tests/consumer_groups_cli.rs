@@ -4,8 +4,6 @@
 //! format `"\n%-Gs %-Ts %-10s %-15s %-15s %-15s %-Cs %-Hs %s"`, each variable width at least 15
 //! and as wide as its longest value), and `groups` in `khafka run --format json`.
 
-use std::process::Command;
-
 fn scenario() -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.join("tests/scenarios/semantics/s11-member-leaves-range.khafka")
@@ -13,17 +11,8 @@ fn scenario() -> String {
         .into_owned()
 }
 
-fn khafka(args: &[&str]) -> (i32, String, String) {
-    let run = Command::new(env!("CARGO_BIN_EXE_khafka"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        run.status.code().unwrap_or(-1),
-        String::from_utf8(run.stdout).unwrap(),
-        String::from_utf8(run.stderr).unwrap(),
-    )
-}
+mod common;
+use common::khafka;
 
 #[test]
 fn describe_prints_kafkas_columns() {

@@ -165,7 +165,7 @@ impl ParseErrors {
         const CONTEXT_AFTER: u32 = 40;
         const SHOWN_MAX: u32 = 80;
         const LINE_MAX: u32 = 160;
-        let lines: Vec<&str> = source.split('\n').collect();
+        let lines: Vec<&str> = crate::lexer::source_lines(source).collect();
         let mut out = String::new();
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {

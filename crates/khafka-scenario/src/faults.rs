@@ -393,6 +393,15 @@ impl Parser {
         } else if let Some(v) = t.text.strip_prefix("by=") {
             let span = values::sub(t.span, 3, v.chars().count().max(1));
             match values::duration(v, span) {
+                // As long as the longest link latency: a request answered a minute late has long
+                // timed out at its client (`request.timeout.ms` is 30 s by default).
+                Ok(us) if us > khafka_sim::network::MAX_LATENCY_US => {
+                    self.error(
+                        ParseError::new(span, format!("a slow broker's delay is at most 60s, found `{v}`"))
+                            .hint("a broker that answers a minute late is as good as down: `crash broker` shows that"),
+                    );
+                    return None;
+                }
                 Ok(us) => us,
                 Err(e) => {
                     self.error(e);

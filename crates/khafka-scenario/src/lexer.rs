@@ -50,12 +50,22 @@ impl Line {
     }
 }
 
+/// `source`'s lines as an editor shows them, numbered from 1 in order: a line ends with `\n`,
+/// `\r\n` or a lone `\r` (old Mac files), and a byte-order mark, invisible in an editor, is not
+/// part of the first line. Errors count lines and columns in these.
+pub fn source_lines(source: &str) -> impl Iterator<Item = &str> {
+    source
+        .strip_prefix('\u{feff}')
+        .unwrap_or(source)
+        .split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+}
+
 /// Splits `source` into its non-empty lines (after removing comments).
 pub fn lex(source: &str) -> Vec<Line> {
     let mut lines = Vec::new();
-    for (i, raw) in source.split('\n').enumerate() {
+    for (i, raw) in source_lines(source).enumerate() {
         let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let text: Vec<char> = raw.chars().take_while(|&c| c != '#').collect();
         let tokens = tokenize(&text, number);
         if !tokens.is_empty() {

@@ -164,9 +164,15 @@ impl Parser {
                         config.replication_factor = n;
                         Ok(())
                     }
-                    _ => Err(ParseError::new(
+                    Ok(_) => Err(ParseError::new(
                         s,
                         format!("Invalid value {v} for configuration replication.factor: Value must be at least -1 and not 0"),
+                    )
+                    .hint("-1 (the brokers' default.replication.factor) or a number of replicas")),
+                    // `ConfigDef.parseType`'s words for what is not an int.
+                    Err(_) => Err(ParseError::new(
+                        s,
+                        format!("Invalid value {v} for configuration replication.factor: Not a number of type INT"),
                     )
                     .hint("-1 (the brokers' default.replication.factor) or a number of replicas")),
                 },

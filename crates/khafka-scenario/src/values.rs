@@ -59,17 +59,36 @@ pub fn duration(text: &str, span: Span) -> Result<u64, ParseError> {
         span,
         format!("expected a duration such as `2s`, `1500ms` or `1.5s`, found `{text}`"),
     );
-    Err(
-        if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.') {
-            err.hint(format!("add a unit: `{text}s` or `{text}ms`"))
-        } else if text.starts_with('-') {
-            err.hint("durations cannot be negative")
-        } else if let Some(fixed) = duration_spelled_out(text) {
-            err.hint(format!("did you mean `{fixed}`?"))
-        } else {
-            err.hint("units are `us`, `ms`, `s`, `m` (or `min`) and `h`")
-        },
-    )
+    Err(if finer_than_a_microsecond(text) {
+        err.hint("durations are whole microseconds: at most six decimals of a second, none of a microsecond")
+    } else if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        err.hint(format!("add a unit: `{text}s` or `{text}ms`"))
+    } else if text.starts_with('-') {
+        err.hint("durations cannot be negative")
+    } else if let Some(fixed) = duration_spelled_out(text) {
+        err.hint(format!("did you mean `{fixed}`?"))
+    } else {
+        err.hint("units are `us`, `ms`, `s`, `m` (or `min`) and `h`")
+    })
+}
+
+/// A well-formed duration `parse_duration_us` refuses for its precision (`0.5us`,
+/// `1.0000001s`), not its shape.
+fn finer_than_a_microsecond(text: &str) -> bool {
+    let Some(at) = text.find(|c: char| !(c.is_ascii_digit() || c == '.')) else {
+        return false;
+    };
+    let (number, unit) = text.split_at(at);
+    let Some((int, frac)) = number.split_once('.') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    // The same number in the unit's thousandths or millionths would parse: only its precision
+    // is wrong.
+    digits(int)
+        && digits(frac)
+        && matches!(unit, "us" | "µs" | "ms" | "s" | "m" | "min" | "h")
+        && parse_duration_us(&format!("{int}{unit}")).is_some()
 }
 
 /// A duration whose unit is spelled out (`10sec`, `5mins`, `2hours`, `250millis`) in the
@@ -147,7 +166,7 @@ pub fn rate(text: &str, span: Span) -> Result<u64, ParseError> {
 }
 
 /// A link's bandwidth: `10MB/s`, `1.5Gbit/s`, `512KiB/s`, `100B/s`, or `unlimited`. Returns
-/// bytes per second (0: unlimited), from 1 B/s to 1 TB/s.
+/// bytes per second (0: unlimited), from 1 B/s to 1000 GB/s (10^12 B/s).
 pub fn bandwidth(text: &str, span: Span) -> Result<u64, ParseError> {
     if text == "unlimited" {
         return Ok(0);
@@ -188,10 +207,11 @@ pub fn bandwidth(text: &str, span: Span) -> Result<u64, ParseError> {
             .hint("a link carries at least one byte per second; to cut it, use `partition` or `isolate`"));
     }
     if bps > max {
-        return Err(
-            ParseError::new(span, format!("bandwidth `{text}` is above 1 TB/s"))
-                .hint("write `bandwidth=unlimited` for a link without a limit"),
-        );
+        return Err(ParseError::new(
+            span,
+            format!("bandwidth `{text}` is above 1000 GB/s, the most a link may have"),
+        )
+        .hint("write `bandwidth=unlimited` for a link without a limit"));
     }
     Ok(bps as u64)
 }
@@ -547,8 +567,11 @@ pub fn topic_name_problem(name: &str) -> Option<String> {
     name.chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
         .map(|c| {
+            // Control characters (a NUL, a tab) escaped, so the message shows them.
             format!(
-                "topic name `{name}` is illegal: it contains `{c}`; Kafka allows ASCII letters, digits, `.`, `_` and `-`"
+                "topic name `{}` is illegal: it contains `{}`; Kafka allows ASCII letters, digits, `.`, `_` and `-`",
+                name.escape_debug(),
+                c.escape_debug()
             )
         })
 }

@@ -967,3 +967,48 @@ fn spaces_around_equals_are_one_error() {
     let e = errors("topic t\nproducer p1 topic=t acks = linger.ms=5\nrun 1s\n");
     assert_eq!(e.len(), 2, "{e:#?}");
 }
+
+#[test]
+fn encodings_and_precision_read_as_an_editor_shows_them() {
+    // A byte-order mark is invisible: not part of the first statement.
+    assert!(parse("\u{feff}topic t\nrun 1s\n").is_ok());
+    // Old Mac line endings: a lone CR ends a line, and errors count lines as the editor does.
+    assert!(parse("topic t\rproducer p topic=t\rrun 1s\r").is_ok());
+    let e = one("topic t\rtpoic u\rrun 1s\r");
+    assert_eq!(at(&e), (2, 1, 5));
+    // Control characters in a name are escaped in the message.
+    let e = one("topic t\u{0}x\nrun 1s\n");
+    assert!(
+        e.message
+            .starts_with("topic name `t\\0x` is illegal: it contains `\\0`"),
+        "{}",
+        e.message
+    );
+    // Durations are whole microseconds: refused with that reason, never rounded to zero.
+    for d in ["0.5us", "1.0000001s", "0.0000001s"] {
+        let e = one(&format!("run {d}\n"));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("durations are whole microseconds: at most six decimals of a second, none of a microsecond"),
+            "{d}"
+        );
+    }
+    assert!(parse("run 1.000001s\n").is_ok());
+    // A short's bound, whatever the number's size.
+    let e = one("cluster offsets.topic.replication.factor=2147483648\ntopic t\nrun 1s\n");
+    assert!(
+        e.message.contains("at most 32767 (Kafka's short)"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_slow_brokers_delay_is_bounded_as_a_links_latency() {
+    let e = one("topic t\nat 1s slow broker 1 by=61s\nrun 5s\n");
+    assert_eq!(
+        e.message,
+        "a slow broker's delay is at most 60s, found `61s`"
+    );
+    assert!(parse("topic t\nat 1s slow broker 1 by=60s\nrun 5s\n").is_ok());
+}

@@ -8,7 +8,8 @@ const VALID: &str = include_str!("../../../tests/scenarios/parse/orders.khafka")
 /// Every error has line ≥ 1, column ≥ 1, and its span lies within its line (an error may point one
 /// character past the end of a line). Rendering never panics either.
 fn check_errors(source: &str, errors: &ParseErrors) {
-    let lines: Vec<&str> = source.split('\n').collect();
+    // Lines as the editor shows them (and the lexer counts them).
+    let lines: Vec<&str> = khafka_scenario::lexer::source_lines(source).collect();
     for e in errors {
         assert!(e.line >= 1 && e.column >= 1 && e.len >= 1, "{e:?}");
         let line = lines

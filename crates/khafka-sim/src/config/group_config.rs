@@ -4,7 +4,9 @@
 //! [`crate::config::ConsumerConfig`] hand these keys over, so the scenario language reads them
 //! like every other key.
 
-use super::kafka_config::{parse_bool, parse_int, parse_u32, positive, positive32, ConfigError};
+use super::kafka_config::{
+    parse_bool, parse_int, parse_short, parse_u32, positive, positive32, ConfigError,
+};
 use crate::client::consumer::assignor::ClientAssignor;
 use crate::coordinator::group::assignor::ServerAssignor;
 use serde::{Deserialize, Serialize};
@@ -95,12 +97,7 @@ impl GroupCoordinatorConfig {
                 self.offsets_topic_num_partitions = positive32(parse_u32(value, "partitions")?)?
             }
             "offsets.topic.replication.factor" => {
-                let v = positive32(parse_u32(value, "replicas")?)?;
-                if v > i16::MAX as u32 {
-                    return Err(ConfigError::InvalidValue(
-                        "at most 32767 (Kafka's short) replicas".into(),
-                    ));
-                }
+                let v = positive32(parse_short(value, "replicas")?)?;
                 self.offsets_topic_replication_factor = v;
             }
             "group.initial.rebalance.delay.ms" => {
@@ -489,13 +486,16 @@ impl ConsumerGroupConfig {
                 self.default_api_timeout_ms = parse_int(value, "milliseconds")?
             }
             "sim.processing.time.ms" => {
-                let v = parse_int(value, "milliseconds")?;
-                if v > MAX_PROCESSING_TIME_MS {
-                    return Err(ConfigError::InvalidValue(format!(
-                        "at most {MAX_PROCESSING_TIME_MS} milliseconds a record"
-                    )));
-                }
-                self.processing_time_ms = v;
+                // A simulator key: its bound is the simulator's, whatever the number's size.
+                let v = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|v| *v <= MAX_PROCESSING_TIME_MS);
+                self.processing_time_ms = v.ok_or_else(|| {
+                    ConfigError::InvalidValue(format!(
+                        "at most {MAX_PROCESSING_TIME_MS} milliseconds a record (the simulator's limit)"
+                    ))
+                })?;
             }
             "sim.commit" => {
                 self.commit = match value {

@@ -85,6 +85,12 @@ pub(crate) fn parse_int(value: &str, what: &str) -> Result<u64, ConfigError> {
     parse_bounded(value, what, i32::MAX as u64, "2147483647 (Kafka's int)")
 }
 
+/// A Kafka `short` setting: 0 to 2^15 - 1.
+#[cfg(feature = "groups")]
+pub(crate) fn parse_short(value: &str, what: &str) -> Result<u32, ConfigError> {
+    parse_bounded(value, what, i16::MAX as u64, "32767 (Kafka's short)").map(|v| v as u32)
+}
+
 /// A Kafka `int` setting: 0 to 2^31 - 1.
 pub(crate) fn parse_u32(value: &str, what: &str) -> Result<u32, ConfigError> {
     parse_int(value, what).map(|v| v as u32)

@@ -102,7 +102,12 @@ pub fn parse_duration_us(text: &str) -> Option<u64> {
     if !frac.is_empty() {
         let digits: u64 = frac.parse().ok()?;
         let denom = 10u64.pow(frac.len() as u32);
-        total = total.checked_add(digits.checked_mul(scale)? / denom)?;
+        let part = digits.checked_mul(scale)?;
+        // Whole microseconds only: `0.5us` is not rounded to nothing.
+        if part % denom != 0 {
+            return None;
+        }
+        total = total.checked_add(part / denom)?;
     }
     Some(total)
 }
