@@ -13,6 +13,7 @@ fn scenario() -> String {
 
 mod common;
 use common::khafka;
+use std::process::Command;
 
 #[test]
 fn describe_prints_kafkas_columns() {
