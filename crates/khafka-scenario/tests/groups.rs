@@ -268,6 +268,27 @@ fn a_huge_offsets_topic_is_refused_by_the_budget() {
     parse(src).expect("no group, no __consumer_offsets");
 }
 
+/// A group coordinator's loads read every shard of its broker: thousands of `__consumer_offsets`
+/// partitions per broker did work growing with their square (30,000 on 3 brokers and a shutdown
+/// stopped at the bound on partitions read after 2.4 simulated seconds). Past 4,000 per broker
+/// they are refused before the run.
+#[test]
+fn offsets_partitions_per_broker_are_bounded() {
+    let src = |n: u32| {
+        format!(
+            "cluster brokers=3 offsets.topic.num.partitions={n}\n\
+             topic t partitions=1\nconsumer c1 topic=t group.id=g\nrun 1s\n"
+        )
+    };
+    let e = one_error(&src(12_001));
+    assert!(
+        e.message.contains("offsets.topic.num.partitions=12001 is more than the simulator takes with 3 brokers: at most 12000"),
+        "{}",
+        e.message
+    );
+    parse(&src(12_000)).expect("4,000 per broker");
+}
+
 /// The poll loop's keys, `seek` and `reset-offsets`: values in range, mistakes at their place,
 /// and the printed scenario parses to the same spec.
 #[test]

@@ -100,6 +100,21 @@ impl Broker {
                 ));
                 continue;
             }
+            // `UnifiedLog.analyzeAndValidateRecords`: a batch larger than the topic's
+            // `max.message.bytes` is refused whole (`RecordTooLargeException`), after the
+            // min-ISR check and before the producer's sequence is looked at. Not for a Kafka
+            // Streams application's records: what its thread does then (the production
+            // exception handler) is not modelled (docs/what-khafka-models.md).
+            if u64::from(batch.bytes) > ctx.topo.log_config(part).max_message_bytes
+                && ctx.prov.seq(batch.records[0]).0 >> 63 == 0
+            {
+                results.push(PartitionResponse::new(
+                    part,
+                    ErrorCode::MessageTooLarge,
+                    None,
+                ));
+                continue;
+            }
             // What the log knows of the batch's producer (its name for the trace, whether it stamps
             // records late for the batch's timestamp).
             let topo = ctx.topo;

@@ -275,6 +275,7 @@ macro_rules! broker_keys {
             "log.retention.check.interval.ms",
             "log.initial.task.delay.ms",
             "log.cleaner.backoff.ms",
+            "message.max.bytes",
         ]
     };
 }
@@ -412,7 +413,9 @@ impl BrokerConfig {
                 self.controller_quorum_request_timeout_ms =
                     positive(parse_int(value, "milliseconds")?)?
             }
-            _ if key.starts_with("log.") => return self.log.set(key, value),
+            _ if key.starts_with("log.") || key == "message.max.bytes" => {
+                return self.log.set(key, value)
+            }
             #[cfg(feature = "groups")]
             _ => return self.group.set(key, value),
             #[cfg(not(feature = "groups"))]
@@ -473,7 +476,7 @@ impl BrokerConfig {
             "controller.quorum.request.timeout.ms" => {
                 self.controller_quorum_request_timeout_ms.to_string()
             }
-            _ if key.starts_with("log.") => return self.log.get(key),
+            _ if key.starts_with("log.") || key == "message.max.bytes" => return self.log.get(key),
             #[cfg(feature = "groups")]
             _ => return self.group.get(key),
             #[cfg(not(feature = "groups"))]
@@ -617,6 +620,7 @@ impl TopicConfig {
         "delete.retention.ms",
         "min.compaction.lag.ms",
         "min.cleanable.dirty.ratio",
+        "max.message.bytes",
     ];
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -807,6 +811,9 @@ pub struct TopicLogConfig {
     pub delete_retention_ms: Option<u64>,
     pub min_compaction_lag_ms: Option<u64>,
     pub min_cleanable_dirty_ratio: Option<Ratio>,
+    /// `max.message.bytes`: the largest record batch the topic takes.
+    #[serde(default)]
+    pub max_message_bytes: Option<u64>,
 }
 
 impl TopicLogConfig {
@@ -839,6 +846,8 @@ impl TopicLogConfig {
             "min.cleanable.dirty.ratio" => {
                 self.min_cleanable_dirty_ratio = Some(Ratio::parse(value)?)
             }
+            // `LogConfig`: an int, at least 0.
+            "max.message.bytes" => self.max_message_bytes = Some(parse_int(value, "bytes")?),
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -854,6 +863,7 @@ impl TopicLogConfig {
             "delete.retention.ms" => self.delete_retention_ms.map(|v| v.to_string()),
             "min.compaction.lag.ms" => self.min_compaction_lag_ms.map(|v| v.to_string()),
             "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio.map(|r| r.to_string()),
+            "max.message.bytes" => self.max_message_bytes.map(|v| v.to_string()),
             _ => None,
         }
     }
@@ -884,6 +894,17 @@ pub struct BrokerLogConfig {
     pub initial_task_delay_ms: u64,
     /// `log.cleaner.backoff.ms` (15 s).
     pub cleaner_backoff_ms: u64,
+    /// `message.max.bytes` (1 MiB and the 12-byte log overhead: 1,048,588): the largest record
+    /// batch a topic takes unless its `max.message.bytes` says otherwise.
+    #[serde(default = "default_message_max_bytes")]
+    pub message_max_bytes: u64,
+}
+
+/// `ServerLogConfigs.MAX_MESSAGE_BYTES_DEFAULT`: `1024 * 1024 + Records.LOG_OVERHEAD`.
+pub const MESSAGE_MAX_BYTES_DEFAULT: u64 = 1024 * 1024 + 12;
+
+fn default_message_max_bytes() -> u64 {
+    MESSAGE_MAX_BYTES_DEFAULT
 }
 
 impl Default for BrokerLogConfig {
@@ -900,6 +921,7 @@ impl Default for BrokerLogConfig {
             retention_check_interval_ms: 300_000,
             initial_task_delay_ms: 30_000,
             cleaner_backoff_ms: 15_000,
+            message_max_bytes: MESSAGE_MAX_BYTES_DEFAULT,
         }
     }
 }
@@ -943,6 +965,8 @@ impl BrokerLogConfig {
                 self.initial_task_delay_ms = parse_u64(value, "milliseconds")?
             }
             "log.cleaner.backoff.ms" => self.cleaner_backoff_ms = parse_u64(value, "milliseconds")?,
+            // `ServerLogConfigs`: an int, at least 0.
+            "message.max.bytes" => self.message_max_bytes = parse_int(value, "bytes")?,
             _ => return Err(ConfigError::UnknownKey),
         }
         Ok(())
@@ -961,6 +985,7 @@ impl BrokerLogConfig {
             "log.retention.check.interval.ms" => self.retention_check_interval_ms.to_string(),
             "log.initial.task.delay.ms" => self.initial_task_delay_ms.to_string(),
             "log.cleaner.backoff.ms" => self.cleaner_backoff_ms.to_string(),
+            "message.max.bytes" => self.message_max_bytes.to_string(),
             _ => return None,
         })
     }
@@ -980,6 +1005,7 @@ impl BrokerLogConfig {
             min_cleanable_ratio: t
                 .min_cleanable_dirty_ratio
                 .unwrap_or(self.min_cleanable_ratio),
+            max_message_bytes: t.max_message_bytes.unwrap_or(self.message_max_bytes),
         }
     }
 }
@@ -997,6 +1023,8 @@ pub struct LogConfig {
     pub delete_retention_ms: u64,
     pub min_compaction_lag_ms: u64,
     pub min_cleanable_ratio: Ratio,
+    /// The largest record batch a leader appends (`UnifiedLog.analyzeAndValidateRecords`).
+    pub max_message_bytes: u64,
 }
 
 /// The producer's `acks`.

@@ -343,6 +343,14 @@ pub fn estimate(spec: &ScenarioSpec) -> Estimate {
     Estimate { records, bytes }
 }
 
+/// The most `__consumer_offsets` partitions per broker a run takes. A broker's group coordinator
+/// loads every partition it comes to lead, and each load ends with a check that reads every
+/// shard the broker holds: loads that end apart cost work growing with the square of the
+/// shards. 30,000 partitions on 3 brokers, one of them shut down, read a billion shards
+/// ([`MAX_FETCH_READS`]) in 2.4 simulated seconds; 4,000 per broker, with a third of them
+/// moving at a failover, stay under half of it.
+pub const MAX_OFFSETS_PARTITIONS_PER_BROKER: u64 = 4_000;
+
 /// `(partitions, replication factor)` of the internal topics `spec` creates.
 #[cfg(feature = "groups")]
 fn internal_topics(spec: &ScenarioSpec) -> Vec<(u64, u64)> {
@@ -391,6 +399,18 @@ pub fn check(spec: &ScenarioSpec) -> Result<Estimate, String> {
             human_bytes(e.bytes),
             human_bytes(MEMORY_BUDGET_BYTES)
         ));
+    }
+    if let Some((offsets, _)) = internal_topics(spec).first() {
+        let most = MAX_OFFSETS_PARTITIONS_PER_BROKER * u64::from(spec.cluster.brokers);
+        if *offsets > most {
+            return Err(format!(
+                "offsets.topic.num.partitions={offsets} is more than the simulator takes with {} \
+                 brokers: at most {most} ({MAX_OFFSETS_PARTITIONS_PER_BROKER} per broker; a group \
+                 coordinator's loads do work that grows with the square of the partitions a broker \
+                 leads). Kafka's default is 50",
+                spec.cluster.brokers
+            ));
+        }
     }
     // After the memory checks: it places every partition's replicas.
     let idle = idle_fetch_events(spec);

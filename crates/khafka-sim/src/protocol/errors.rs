@@ -47,9 +47,10 @@ pub enum ErrorCode {
     /// `AlterPartition` succeeded but completed a reassignment that moved leadership away from the
     /// leader that asked (`ReplicationControlManager.alterPartition`).
     NewLeaderElected,
-    /// `MESSAGE_TOO_LARGE`, here client-side: `KafkaProducer.doSend` threw
-    /// `RecordTooLargeException` because the record is larger than `max.request.size` when
-    /// serialized; it never reached the accumulator.
+    /// `MESSAGE_TOO_LARGE`: client-side, `KafkaProducer.doSend` threw `RecordTooLargeException`
+    /// because the record is larger than `max.request.size` when serialized (it never reached the
+    /// accumulator); broker-side, the leader refused a batch larger than the topic's
+    /// `max.message.bytes`. Not retriable.
     MessageTooLarge,
     /// Client-side: the value serializer threw (`SerializationException`, e.g. the Schema
     /// Registry refused the producer's schema); the record was never sent.

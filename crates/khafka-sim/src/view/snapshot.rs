@@ -942,6 +942,16 @@ impl Sim {
                 "failed",
                 format!("the value serializer threw before the record reached the accumulator (SerializationException, SERIALIZATION_ERROR): {why}"),
             )
+        } else if info.failed == Some(ErrorCode::MessageTooLarge) && info.attempts > 0 {
+            (
+                "failed",
+                format!(
+                    "the leader refused its batch as larger than the topic's max.message.bytes \
+                     ({} bytes; RecordTooLargeException, MESSAGE_TOO_LARGE): a batch of one \
+                     record is not retried",
+                    self.topo.log_config(info.part).max_message_bytes
+                ),
+            )
         } else if info.failed == Some(ErrorCode::MessageTooLarge) {
             (
                 "failed",

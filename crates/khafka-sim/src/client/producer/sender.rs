@@ -439,6 +439,19 @@ impl Producer {
         let now = ctx.now.as_us();
         let delivery_us = crate::time::ms_to_us(self.spec.config.delivery_timeout_ms);
         let expired = now >= b.created_us.saturating_add(delivery_us);
+        if err == ErrorCode::MessageTooLarge && b.records.len() > 1 && !expired {
+            // `Sender.completeBatch`: a batch of several records the leader refused as larger
+            // than the topic's `max.message.bytes` is split (`ProducerBatch.split`) into batches
+            // of at most `batch.size` and re-enqueued as never tried, without a retry counted
+            // or a backoff (`RecordAccumulator.splitAndReenqueue`). Its records already fit
+            // `batch.size` (only a batch of one record is larger), so the split gives the batch
+            // back whole, keeping its creation time and sequence: it is refused again until
+            // `delivery.timeout.ms` expires it, as in Kafka (KAFKA-8350).
+            b.attempts = 0;
+            b.retry_at_us = 0;
+            self.requeue(b);
+            return;
+        }
         let mut retriable = err.is_retriable();
         if err == ErrorCode::OutOfOrderSequenceNumber {
             // `TransactionManager.canRetry` for an idempotent producer: always retried. When the
@@ -464,28 +477,7 @@ impl Producer {
             let n = b.attempts.saturating_sub(1);
             b.retry_at_us =
                 now.saturating_add(exponential_backoff_us(&mut self.backoff_rng, base, n, max));
-            let partition = b.partition;
-            let q = &mut self.queues[partition as usize];
-            if !self.idempotent {
-                // `RecordAccumulator.reenqueue` without a transaction manager: `addFirst`. Batches
-                // of several requests failing together go back newest-handled first, so they can
-                // be retried out of order (the reordering `max.in.flight.requests.per.connection`
-                // > 1 risks without idempotence).
-                q.push_front(b);
-                self.refresh(partition);
-                return;
-            }
-            // `insertInSequenceOrder`: retries in sequence order, ahead of new batches.
-            let pos = q
-                .iter()
-                .position(|o| {
-                    o.attempts == 0
-                        || o.base_sequence
-                            .is_some_and(|s| b.base_sequence.is_some_and(|bs| bs < s))
-                })
-                .unwrap_or(q.len());
-            q.insert(pos, b);
-            self.refresh(partition);
+            self.requeue(b);
         } else {
             let final_err = if expired {
                 ErrorCode::DeliveryTimeout
@@ -494,6 +486,32 @@ impl Producer {
             };
             self.fail(ctx, b, final_err);
         }
+    }
+
+    /// A batch back in its partition's queue to be sent again: at the head without idempotence
+    /// (`RecordAccumulator.reenqueue`: `addFirst`; batches of several requests failing together
+    /// go back newest-handled first, so they can be retried out of order, the reordering
+    /// `max.in.flight.requests.per.connection` > 1 risks without idempotence), else in sequence
+    /// order ahead of new batches (`insertInSequenceOrder`).
+    fn requeue(&mut self, b: Batch) {
+        let partition = b.partition;
+        let q = &mut self.queues[partition as usize];
+        if !self.idempotent {
+            q.push_front(b);
+        } else {
+            // Before the first batch not sent yet (no sequence) or with a later sequence (a
+            // split batch is untried but keeps its sequence).
+            let pos = q
+                .iter()
+                .position(|o| match (o.base_sequence, b.base_sequence) {
+                    (None, _) => true,
+                    (Some(s), Some(bs)) => bs < s,
+                    (Some(_), None) => false,
+                })
+                .unwrap_or(q.len());
+            q.insert(pos, b);
+        }
+        self.refresh(partition);
     }
 
     pub(super) fn fail(&mut self, ctx: &mut Ctx, b: Batch, err: ErrorCode) {
