@@ -1979,6 +1979,16 @@ await check('presenter beats have captions, a timeline, next and previous; every
   await page.keyboard.press('Enter');
   await presenterSettled();
   expect((await caption()).startsWith('Beat 2/4 · 8s: live:'), await caption());
+  // Enter while playing stops at the beat: the trainer talks about that moment (walk 14).
+  await page.keyboard.press('Home');
+  await page.keyboard.press(' ');
+  await page.keyboard.press('Enter');
+  await presenterSettled();
+  const status = await page.locator('.presenter').innerText();
+  expect((await said()).endsWith('(paused)') && status.includes('paused'), `${await said()}`);
+  const at = await page.locator('.p-clock').innerText();
+  await page.waitForTimeout(300);
+  expect((await page.locator('.p-clock').innerText()) === at, `still at ${at}`);
 });
 
 await check('W opens the headline record\'s story in the presenter; a step\'s time goes there with the cluster in view; X keeps it; Esc closes it', async () => {
