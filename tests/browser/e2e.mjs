@@ -2030,6 +2030,28 @@ await check('W opens the headline record\'s story in the presenter; a step\'s ti
   expect((await said()) === 'Esc: story closed' && (await story.count()) === 0 && (await page.locator('.p-events').count()) === 1, await said());
 });
 
+await check('at 1920×1080 an open story shows its verdict and the step that explains it without scrolling', async () => {
+  const src = readFileSync(join(here, '..', 'scenarios', 'semantics', 's3-acks1-leader-crash-loses-acked.khafka'), 'utf8');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  try {
+    await page.goto(`${base}/#/presenter?s=${Buffer.from(src).toString('base64url')}`);
+    await page.locator('.presenter').waitFor();
+    await page.keyboard.press('End');
+    await presenterSettled();
+    await page.keyboard.press('w');
+    const story = page.locator('.p-foot .p-story');
+    await story.locator('li.cause').waitFor();
+    const fits = await story.evaluate((s) => {
+      const box = s.getBoundingClientRect();
+      const within = (el) => { const r = el.getBoundingClientRect(); return r.top >= box.top - 1 && r.bottom <= box.bottom + 1; };
+      return { verdict: within(s.querySelector('.verdict')), cause: within(s.querySelector('li.cause')) };
+    });
+    expect(fits.verdict && fits.cause, JSON.stringify(fits));
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 720 });
+  }
+});
+
 await check('N cuts and heals the selected broker only; the presenter survives a reload and copies a link', async () => {
   await page.goto(`${base}/#/presenter`);
   await page.locator('.presenter').waitFor();

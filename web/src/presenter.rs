@@ -1012,7 +1012,7 @@ pub fn presenter() -> Html {
     // Rounded to the millisecond, as every time the page prints (`fmt_time`).
     let clock_ms = (now.as_us() + 500) / 1_000;
     html! {
-        <div class={classes!("presenter", s.light.then_some("light"))} tabindex="0" aria-label="Presenter mode: press ? for keys">
+        <div class={classes!("presenter", s.light.then_some("light"), s.story.is_some().then_some("with-story"))} tabindex="0" aria-label="Presenter mode: press ? for keys">
             <div class="p-status">
                 <span class="p-clock">{ format!("{}.{:03} s", clock_ms / 1000, clock_ms % 1000) }</span>
                 <span>{ if s.playing { "▶ playing" } else { "❚❚ paused" } }</span>
