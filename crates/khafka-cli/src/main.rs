@@ -285,14 +285,9 @@ fn load(file: &str) -> Result<Scenario, String> {
         // Where, as an editor counts lines and columns.
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let before = std::str::from_utf8(good).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .count()
-            + 1;
+        let lines: Vec<&str> = khafka_scenario::lexer::source_lines(before).collect();
+        let line = lines.len().max(1);
+        let column = lines.last().map_or(0, |l| l.chars().count()) + 1;
         let byte = e.as_bytes()[good.len()];
         format!(
             "{file}:{line}:{column}: error: the file is not UTF-8 text (byte 0x{byte:02X} here)"

@@ -2056,6 +2056,7 @@ fn a_batch_of_an_older_producer_epoch_is_refused_with_invalid_producer_epoch() {
                 records: vec![record],
                 idempotence: Some((1_000, epoch, seq)),
                 bytes: 100,
+                value_bytes: 100,
             }],
         })
     };
@@ -4258,6 +4259,7 @@ fn produce_one(acks: khafka_sim::config::Acks, req_id: u64, record: u64) -> Msg 
             records: vec![record],
             idempotence: None,
             bytes: 100,
+            value_bytes: 100,
         }],
     })
 }

@@ -100,12 +100,25 @@ impl Broker {
                 ));
                 continue;
             }
+            // What the log knows of the batch's producer (its name for the trace, whether it stamps
+            // records late for the batch's timestamp).
+            let topo = ctx.topo;
+            let producer = ctx
+                .prov
+                .producer_and_key(batch.records[0])
+                .and_then(|(p, _)| topo.producers.get(p as usize));
             // `UnifiedLog.analyzeAndValidateRecords`: a batch larger than the topic's
             // `max.message.bytes` is refused whole (`RecordTooLargeException`), after the
-            // min-ISR check and before the producer's sequence is looked at. Not for a Kafka
-            // Streams application's records: what its thread does then (the production
-            // exception handler) is not modelled (docs/what-khafka-models.md).
-            if u64::from(batch.bytes) > ctx.topo.log_config(part).max_message_bytes
+            // min-ISR check and before the producer's sequence is looked at. The simulator's
+            // producer fills a batch up to `batch.size` in record values, where Kafka's counts
+            // its bytes on the wire, so a batch of several records is one Kafka would have
+            // built this large only if its values alone pass the limit (then `batch.size` does
+            // too); it is judged only then. Not for a Kafka Streams application's records: what
+            // its thread does then (the production exception handler) is not modelled
+            // (docs/what-khafka-models.md).
+            let limit = ctx.topo.log_config(part).max_message_bytes;
+            if u64::from(batch.bytes) > limit
+                && (batch.records.len() == 1 || u64::from(batch.value_bytes) > limit)
                 && ctx.prov.seq(batch.records[0]).0 >> 63 == 0
             {
                 results.push(PartitionResponse::new(
@@ -115,13 +128,6 @@ impl Broker {
                 ));
                 continue;
             }
-            // What the log knows of the batch's producer (its name for the trace, whether it stamps
-            // records late for the batch's timestamp).
-            let topo = ctx.topo;
-            let producer = ctx
-                .prov
-                .producer_and_key(batch.records[0])
-                .and_then(|(p, _)| topo.producers.get(p as usize));
             // Idempotence: duplicate and sequence checks against the producer's state.
             if let Some((pid, pepoch, base_seq)) = batch.idempotence {
                 let last_seq = base_seq + batch.records.len() as i32 - 1;

@@ -49,6 +49,9 @@ pub struct ProduceBatch {
     /// The batch's size on the wire: the 61-byte header and its records, compressed
     /// (`protocol/wire.rs`).
     pub bytes: u32,
+    /// What the producer counted against `batch.size`: its records' values (Kafka's producer
+    /// counts bytes on the wire; see the leader's size check in `broker/produce.rs`).
+    pub value_bytes: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -945,12 +945,10 @@ impl Sim {
         } else if info.failed == Some(ErrorCode::MessageTooLarge) && info.attempts > 0 {
             (
                 "failed",
-                format!(
-                    "the leader refused its batch as larger than the topic's max.message.bytes \
-                     ({} bytes; RecordTooLargeException, MESSAGE_TOO_LARGE): a batch of one \
-                     record is not retried",
-                    self.topo.log_config(info.part).max_message_bytes
-                ),
+                "the leader refused its batch as larger than the topic's max.message.bytes \
+                 (RecordTooLargeException, MESSAGE_TOO_LARGE): a batch of one record is not \
+                 retried"
+                    .to_string(),
             )
         } else if info.failed == Some(ErrorCode::MessageTooLarge) {
             (

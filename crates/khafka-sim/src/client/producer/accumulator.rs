@@ -86,6 +86,8 @@ pub struct Batch {
     pub sealed: bool,
     /// Its sequence was rewritten by an epoch bump (`ProducerBatch.sequenceHasBeenReset`).
     pub sequence_reset: bool,
+    /// Split after the leader refused it as too large (`splitAndReenqueue`).
+    pub split: bool,
     pub first_sent_us: Option<u64>,
 }
 

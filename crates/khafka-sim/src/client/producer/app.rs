@@ -363,6 +363,7 @@ impl Producer {
                     retry_at_us: 0,
                     sealed: false,
                     sequence_reset: false,
+                    split: false,
                     first_sent_us: None,
                     leader_epoch: None,
                     attempts_when_leader_changed: 0,

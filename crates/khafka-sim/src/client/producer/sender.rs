@@ -162,6 +162,7 @@ impl Producer {
                         .base_sequence
                         .map(|s| (self.producer_id, b.producer_epoch, s)),
                     bytes: b.wire_bytes(&self.spec),
+                    value_bytes: b.bytes.min(u64::from(u32::MAX)) as u32,
                 });
             }
             let timeout_us = crate::time::ms_to_us(self.spec.config.request_timeout_ms);
@@ -416,12 +417,17 @@ impl Producer {
 
     pub(super) fn retry_or_fail(&mut self, ctx: &mut Ctx, mut b: Batch, err: ErrorCode) {
         ctx.counters.failed_produce_requests += 1;
-        ctx.emit(TraceKind::ProduceError {
-            producer: self.name.clone(),
-            partition: self.part_name(ctx, b.partition),
-            error: err.name(),
-            records: b.records.len() as u32,
-        });
+        // A split batch refused again (below) is noted once: it may be refused every round
+        // trip until it expires, which would fill the notable events with one story.
+        let refused_again = err == ErrorCode::MessageTooLarge && b.split;
+        if !refused_again {
+            ctx.emit(TraceKind::ProduceError {
+                producer: self.name.clone(),
+                partition: self.part_name(ctx, b.partition),
+                error: err.name(),
+                records: b.records.len() as u32,
+            });
+        }
         *ctx.producer_errors.get_or_default(err.name()) += 1;
         // `InvalidMetadataException`s, and a lost connection. A request that timed out on the
         // client refreshed metadata when it disconnected (`mod.rs`); the broker's own
@@ -444,11 +450,13 @@ impl Producer {
             // than the topic's `max.message.bytes` is split (`ProducerBatch.split`) into batches
             // of at most `batch.size` and re-enqueued as never tried, without a retry counted
             // or a backoff (`RecordAccumulator.splitAndReenqueue`). Its records already fit
-            // `batch.size` (only a batch of one record is larger), so the split gives the batch
+            // `batch.size` (only a batch of one record is larger; the leader refuses a batch of
+            // several only when `batch.size` passes the limit too), so the split gives the batch
             // back whole, keeping its creation time and sequence: it is refused again until
             // `delivery.timeout.ms` expires it, as in Kafka (KAFKA-8350).
             b.attempts = 0;
             b.retry_at_us = 0;
+            b.split = true;
             self.requeue(b);
             return;
         }
