@@ -994,13 +994,6 @@ fn encodings_and_precision_read_as_an_editor_shows_them() {
         );
     }
     assert!(parse("run 1.000001s\n").is_ok());
-    // A short's bound, whatever the number's size.
-    let e = one("cluster offsets.topic.replication.factor=2147483648\ntopic t\nrun 1s\n");
-    assert!(
-        e.message.contains("at most 32767 (Kafka's short)"),
-        "{}",
-        e.message
-    );
 }
 
 #[test]

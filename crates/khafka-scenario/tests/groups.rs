@@ -289,6 +289,22 @@ fn offsets_partitions_per_broker_are_bounded() {
     parse(&src(12_000)).expect("4,000 per broker");
 }
 
+/// `offsets.topic.replication.factor` is a Kafka short: its bound is named whatever the
+/// number's size (past an int it used to name the int's).
+#[test]
+fn the_offsets_topic_replication_factor_is_a_short() {
+    for v in ["32768", "2147483648"] {
+        let e = one_error(&format!(
+            "cluster offsets.topic.replication.factor={v}\ntopic t\nrun 1s\n"
+        ));
+        assert!(
+            e.message.contains("at most 32767 (Kafka's short)"),
+            "{}",
+            e.message
+        );
+    }
+}
+
 /// The poll loop's keys, `seek` and `reset-offsets`: values in range, mistakes at their place,
 /// and the printed scenario parses to the same spec.
 #[test]
