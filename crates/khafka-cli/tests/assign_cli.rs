@@ -1,19 +1,14 @@
 //! `khafka assign` run as a binary: exact output for examples from Kafka's assignor tests, and
 //! the refusals of bad input.
 
-use std::process::Command;
+mod common;
 
+/// Runs `khafka assign ARGS...`: (exit code, stdout, stderr).
 fn khafka(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_khafka"))
-        .arg("assign")
-        .args(args)
-        .output()
-        .expect("run khafka");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let all: Vec<&str> = std::iter::once("assign")
+        .chain(args.iter().copied())
+        .collect();
+    common::khafka(&all)
 }
 
 fn ok(args: &[&str]) -> String {

@@ -139,10 +139,9 @@ pub fn idle_fetch_events(spec: &ScenarioSpec) -> u64 {
 /// [`idle_fetch_events`] counts them (0 on a network whose fetches may take longer, or when
 /// heartbeats cannot keep the brokers' sessions).
 fn idle_fetch_cycles(spec: &ScenarioSpec) -> u64 {
-    let net = &spec.network;
-    if net.loss_ppm > 0 || net.bandwidth_bps > 0 || !spec.links.is_empty() {
+    let Some(round_trip) = idle_round_trip_us(spec) else {
         return 0;
-    }
+    };
     // Heartbeats too far apart for the session (Kafka accepts them): the controller fences the
     // brokers, partitions lose their leaders and followers stop fetching.
     let cfg = &spec.cluster.config;
@@ -153,19 +152,39 @@ fn idle_fetch_cycles(spec: &ScenarioSpec) -> u64 {
     let beat_us = cfg
         .broker_heartbeat_interval_ms
         .saturating_mul(1_000)
-        .saturating_add(net.latency_us_max.saturating_mul(2))
-        .saturating_add(FETCH_ROUND_TRIP_US);
+        .saturating_add(round_trip);
     if beat_us >= session_ms.saturating_mul(1_000) {
         return 0;
     }
-    let cycle_us = spec
-        .cluster
-        .config
+    let cycle_us = cfg
         .replica_fetch_wait_max_ms
         .saturating_mul(1_000)
-        .saturating_add(net.latency_us_max.saturating_mul(2))
-        .saturating_add(FETCH_ROUND_TRIP_US);
+        .saturating_add(round_trip);
     quiet_until(spec).as_us().saturating_sub(FETCH_STARTUP_US) / cycle_us
+}
+
+/// What an idle request and its answer add to a wait: the links' longest latency both ways and
+/// [`FETCH_ROUND_TRIP_US`]. `None` on a network where they may take longer (loss, a bandwidth
+/// limit, links of their own): the idle estimates count nothing there.
+fn idle_round_trip_us(spec: &ScenarioSpec) -> Option<u64> {
+    let net = &spec.network;
+    (net.loss_ppm == 0 && net.bandwidth_bps == 0 && spec.links.is_empty()).then(|| {
+        net.latency_us_max
+            .saturating_mul(2)
+            .saturating_add(FETCH_ROUND_TRIP_US)
+    })
+}
+
+/// A broker's periodic checks that read all its replicas and do not wait for the first
+/// retention check's delay: ISR expiration (every `replica.lag.time.max.ms` / 2) and
+/// high-watermark checkpoints. Their intervals, µs.
+fn check_intervals_us(spec: &ScenarioSpec) -> [u64; 2] {
+    let cfg = &spec.cluster.config;
+    [
+        (cfg.replica_lag_time_max_ms / 2).max(1),
+        cfg.replica_high_watermark_checkpoint_interval_ms.max(1),
+    ]
+    .map(|ms| ms.saturating_mul(1_000))
 }
 
 /// The fewest events `spec`'s brokers make over the run on their own, idle. Each asks the
@@ -176,17 +195,13 @@ fn idle_fetch_cycles(spec: &ScenarioSpec) -> u64 {
 /// ISR-expiration checks, high-watermark checkpoints and retention checks. Counted over the
 /// same span and with the same exclusions as [`idle_fetch_events`].
 pub fn idle_broker_events(spec: &ScenarioSpec) -> u64 {
-    let net = &spec.network;
-    if net.loss_ppm > 0 || net.bandwidth_bps > 0 || !spec.links.is_empty() {
+    let Some(round_trip) = idle_round_trip_us(spec) else {
         return 0;
-    }
+    };
     let cfg = &spec.cluster.config;
-    let round_trip = net
-        .latency_us_max
-        .saturating_mul(2)
-        .saturating_add(FETCH_ROUND_TRIP_US);
     let counted_us = quiet_until(spec).as_us().saturating_sub(FETCH_STARTUP_US);
     let every = |us: u64, events: u64| (counted_us / us.max(1)).saturating_mul(events);
+    let [isr_us, checkpoint_us] = check_intervals_us(spec);
     let per_broker = [
         every(
             (crate::controller::METADATA_POLL_MAX_WAIT_MS * 1_000).saturating_add(round_trip),
@@ -198,17 +213,8 @@ pub fn idle_broker_events(spec: &ScenarioSpec) -> u64 {
                 .saturating_add(round_trip),
             3,
         ),
-        every(
-            (cfg.replica_lag_time_max_ms / 2)
-                .max(1)
-                .saturating_mul(1_000),
-            1,
-        ),
-        every(
-            cfg.replica_high_watermark_checkpoint_interval_ms
-                .saturating_mul(1_000),
-            1,
-        ),
+        every(isr_us, 1),
+        every(checkpoint_us, 1),
     ]
     .iter()
     .fold(retention_checks(spec), |a, b| a.saturating_add(*b));
@@ -226,13 +232,12 @@ fn retention_checks(spec: &ScenarioSpec) -> u64 {
 }
 
 /// The fewest partitions `spec`'s brokers read over the run ([`MAX_FETCH_READS`]), idle: every
-/// replica at each ISR-expiration check (every `replica.lag.time.max.ms` / 2), high-watermark
-/// checkpoint and retention check (from `log.initial.task.delay.ms`), and every follower replica at each of its fetcher's idle
+/// replica at each of [`check_intervals_us`]' checks and each retention check (from
+/// `log.initial.task.delay.ms`), and every follower replica at each of its fetcher's idle
 /// fetches (see [`idle_fetch_events`]). Counted to the first scheduled fault or change, from
 /// [`FETCH_STARTUP_US`] for the fetches.
 pub fn idle_reads(spec: &ScenarioSpec) -> u64 {
     let until_us = quiet_until(spec).as_us();
-    let cfg = &spec.cluster.config;
     let (replicas, followers) = spec
         .topics
         .iter()
@@ -244,13 +249,10 @@ pub fn idle_reads(spec: &ScenarioSpec) -> u64 {
                 f.saturating_add(p.saturating_mul(rf.saturating_sub(1))),
             )
         });
-    let checks = [
-        (cfg.replica_lag_time_max_ms / 2).max(1),
-        cfg.replica_high_watermark_checkpoint_interval_ms.max(1),
-    ]
-    .iter()
-    .map(|every_ms| until_us / every_ms.saturating_mul(1_000))
-    .fold(retention_checks(spec), u64::saturating_add);
+    let checks = check_intervals_us(spec)
+        .iter()
+        .map(|every_us| until_us / every_us)
+        .fold(retention_checks(spec), u64::saturating_add);
     replicas
         .saturating_mul(checks)
         .saturating_add(followers.saturating_mul(idle_fetch_cycles(spec)))
